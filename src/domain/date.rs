@@ -1,0 +1,128 @@
+//! Dates: strict ISO parsing and the day numbers the store keeps.
+
+use chrono::{Datelike, NaiveDate};
+
+/// Parses `YYYY-MM-DD` strictly (`2026-02-30` and `2026-2-3` are errors).
+pub fn parse_iso(text: &str) -> Option<NaiveDate> {
+    let t = text.trim();
+    let b = t.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()
+}
+
+/// The store's integer day number of a date (days from 0001-01-01, day 1).
+pub fn day_number(date: NaiveDate) -> i32 {
+    date.num_days_from_ce()
+}
+
+/// The date of a store day number.
+pub fn from_day_number(n: i32) -> NaiveDate {
+    NaiveDate::from_num_days_from_ce_opt(n).unwrap_or(NaiveDate::MIN)
+}
+
+/// Days from `from` to `to` (positive when `to` is later).
+pub fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
+    (to - from).num_days()
+}
+
+/// Parses a date as a collector types it: `YYYY-MM-DD`, `today`, `tomorrow`, `+7d`, `+2w`,
+/// `-3d`, or a weekday name (`fri`, `friday`: the next such day after `today`).
+pub fn parse_relative(text: &str, today: NaiveDate) -> Option<NaiveDate> {
+    let t = text.trim().to_ascii_lowercase();
+    if let Some(d) = parse_iso(&t) {
+        return Some(d);
+    }
+    match t.as_str() {
+        "today" => return Some(today),
+        "tomorrow" => return today.succ_opt(),
+        "yesterday" => return today.pred_opt(),
+        _ => {}
+    }
+    if let Some(rest) = t.strip_prefix('+').or_else(|| t.strip_prefix("in ")) {
+        return offset(rest.trim(), today, 1);
+    }
+    if let Some(rest) = t.strip_prefix('-') {
+        return offset(rest.trim(), today, -1);
+    }
+    weekday(&t).map(|wd| {
+        let mut d = today.succ_opt().unwrap_or(today);
+        while d.weekday() != wd {
+            d = d.succ_opt().unwrap_or(d);
+        }
+        d
+    })
+}
+
+fn offset(spec: &str, today: NaiveDate, sign: i64) -> Option<NaiveDate> {
+    let split = spec
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(spec.len());
+    let (num, unit) = spec.split_at(split);
+    let n: i64 = num.parse().ok()?;
+    let days = match unit.trim() {
+        "" | "d" | "day" | "days" => n,
+        "w" | "week" | "weeks" => n * 7,
+        _ => return None,
+    };
+    today.checked_add_signed(chrono::Duration::days(sign * days))
+}
+
+fn weekday(t: &str) -> Option<chrono::Weekday> {
+    use chrono::Weekday::*;
+    let days = [
+        ("monday", Mon),
+        ("tuesday", Tue),
+        ("wednesday", Wed),
+        ("thursday", Thu),
+        ("friday", Fri),
+        ("saturday", Sat),
+        ("sunday", Sun),
+    ];
+    days.iter()
+        .find(|(name, _)| t.len() >= 3 && name.starts_with(t))
+        .map(|&(_, wd)| wd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        parse_iso(s).unwrap()
+    }
+
+    #[test]
+    fn iso_is_strict() {
+        assert!(parse_iso("2026-02-30").is_none());
+        assert!(parse_iso("2026-2-3").is_none());
+        assert!(parse_iso("26-02-03").is_none());
+        assert_eq!(
+            parse_iso("2024-02-29"),
+            NaiveDate::from_ymd_opt(2024, 2, 29)
+        );
+    }
+
+    #[test]
+    fn day_numbers_round_trip() {
+        let x = d("2026-11-25");
+        assert_eq!(from_day_number(day_number(x)), x);
+        assert_eq!(day_number(d("2026-03-01")) - day_number(d("2026-02-28")), 1);
+    }
+
+    #[test]
+    fn relative_dates() {
+        let today = d("2026-11-25"); // a Wednesday
+        assert_eq!(parse_relative("+7d", today), Some(d("2026-12-02")));
+        assert_eq!(parse_relative("+2w", today), Some(d("2026-12-09")));
+        assert_eq!(parse_relative("in 3 days", today), Some(d("2026-11-28")));
+        assert_eq!(parse_relative("fri", today), Some(d("2026-11-27")));
+        assert_eq!(parse_relative("Wednesday", today), Some(d("2026-12-02")));
+        assert_eq!(parse_relative("tomorrow", today), Some(d("2026-11-26")));
+        assert_eq!(parse_relative("2026-12-31", today), Some(d("2026-12-31")));
+        assert_eq!(parse_relative("fr", today), None);
+        assert_eq!(parse_relative("+7x", today), None);
+        assert_eq!(parse_relative("soon", today), None);
+    }
+}

@@ -1,0 +1,10 @@
+//! Pure receivables logic: no I/O, no clock. Every function takes the as-of date it needs.
+
+pub mod aging;
+pub mod date;
+pub mod metrics;
+pub mod money;
+pub mod promise;
+
+pub use chrono::NaiveDate as Date;
+pub use rust_decimal::Decimal;

@@ -1,0 +1,194 @@
+//! Money: parsing, storage units and display.
+//!
+//! Amounts are [`Decimal`] everywhere. The store keeps them as integer ten-thousandths
+//! ([`to_units`] / [`from_units`]) so that SQL sums are exact; an amount with more than four
+//! decimal places is refused rather than rounded.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// Decimal places kept by the store.
+pub const STORE_SCALE: u32 = 4;
+const UNITS_PER_ONE: i64 = 10_000;
+
+/// Why an amount could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AmountError {
+    NotANumber,
+    Negative,
+    TooPrecise,
+    TooLarge,
+}
+
+impl std::fmt::Display for AmountError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            AmountError::NotANumber => "is not a number",
+            AmountError::Negative => "is negative",
+            AmountError::TooPrecise => "has more than 4 decimal places",
+            AmountError::TooLarge => "is too large",
+        })
+    }
+}
+
+/// Parses a plain decimal amount (`1234.5`, `-3`, no thousands separators, no exponent).
+pub fn parse_amount(text: &str) -> Result<Decimal, AmountError> {
+    let t = text.trim();
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    let valid = !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && digits.chars().filter(|&c| c == '.').count() <= 1
+        && digits.chars().any(|c| c.is_ascii_digit());
+    if !valid {
+        return Err(AmountError::NotANumber);
+    }
+    let value: Decimal = t.parse().map_err(|_| AmountError::NotANumber)?;
+    if value.scale() > STORE_SCALE && value.normalize().scale() > STORE_SCALE {
+        return Err(AmountError::TooPrecise);
+    }
+    to_units(value).map_err(|_| AmountError::TooLarge)?;
+    Ok(value)
+}
+
+/// Parses an amount that must not be negative.
+pub fn parse_non_negative(text: &str) -> Result<Decimal, AmountError> {
+    let value = parse_amount(text)?;
+    if value.is_sign_negative() && !value.is_zero() {
+        return Err(AmountError::Negative);
+    }
+    Ok(value)
+}
+
+/// Converts an amount to integer ten-thousandths for storage.
+pub fn to_units(value: Decimal) -> Result<i64, AmountError> {
+    let scaled = value
+        .checked_mul(Decimal::from(UNITS_PER_ONE))
+        .ok_or(AmountError::TooLarge)?;
+    if scaled.fract() != Decimal::ZERO {
+        return Err(AmountError::TooPrecise);
+    }
+    i64::try_from(scaled).map_err(|_| AmountError::TooLarge)
+}
+
+/// Converts stored ten-thousandths back to an amount.
+pub fn from_units(units: i64) -> Decimal {
+    Decimal::new(units, STORE_SCALE)
+}
+
+/// Minor units (decimal places) of a currency: 0 for the zero-decimal currencies, else 2.
+pub fn minor_units(currency: &str) -> u32 {
+    match currency {
+        "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "HUF" | "UGX" | "XAF" | "XOF" | "PYG" => 0,
+        "BHD" | "KWD" | "OMR" | "JOD" | "TND" | "LYD" | "IQD" => 3,
+        _ => 2,
+    }
+}
+
+/// Rounds to the currency's minor units, half away from zero (how invoices are rounded).
+pub fn round_to_currency(value: Decimal, currency: &str) -> Decimal {
+    value.round_dp_with_strategy(
+        minor_units(currency),
+        RoundingStrategy::MidpointAwayFromZero,
+    )
+}
+
+/// An amount as the reports print it in JSON: the currency's minor units, no separators
+/// (`"1234.50"`).
+pub fn plain(value: Decimal, currency: &str) -> String {
+    let dp = minor_units(currency);
+    let mut v = round_to_currency(value, currency);
+    if v.is_zero() {
+        v = Decimal::ZERO;
+    }
+    v.rescale(dp);
+    v.to_string()
+}
+
+/// An amount for people: thousands separators and the currency's minor units (`1,234.50`).
+pub fn grouped(value: Decimal, currency: &str) -> String {
+    let text = plain(value, currency);
+    let (sign, rest) = match text.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", text.as_str()),
+    };
+    let (int, frac) = match rest.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (rest, None),
+    };
+    let mut out = String::with_capacity(text.len() + int.len() / 3);
+    out.push_str(sign);
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+/// A short amount for tight spaces: `1.2M`, `45.3k`, `950`.
+pub fn compact(value: Decimal) -> String {
+    let v = value.round_dp(0);
+    let abs = v.abs();
+    let (div, suffix) = if abs >= Decimal::from(1_000_000_000) {
+        (Decimal::from(1_000_000_000), "B")
+    } else if abs >= Decimal::from(1_000_000) {
+        (Decimal::from(1_000_000), "M")
+    } else if abs >= Decimal::from(10_000) {
+        (Decimal::from(1_000), "k")
+    } else {
+        return grouped(v, "JPY");
+    };
+    format!("{}{}", (value / div).round_dp(1).normalize(), suffix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn parses_plain_amounts_and_refuses_the_rest() {
+        assert_eq!(parse_amount("1234.50"), Ok(d("1234.50")));
+        assert_eq!(parse_amount("0.01"), Ok(d("0.01")));
+        assert_eq!(parse_amount("12.3400"), Ok(d("12.34")));
+        assert_eq!(parse_amount("10x00.00"), Err(AmountError::NotANumber));
+        assert_eq!(parse_amount("1,000"), Err(AmountError::NotANumber));
+        assert_eq!(parse_amount("1e5"), Err(AmountError::NotANumber));
+        assert_eq!(parse_amount(""), Err(AmountError::NotANumber));
+        assert_eq!(parse_amount("."), Err(AmountError::NotANumber));
+        assert_eq!(parse_amount("1.23456"), Err(AmountError::TooPrecise));
+        assert_eq!(parse_non_negative("-5"), Err(AmountError::Negative));
+        assert_eq!(
+            parse_amount("99999999999999999999"),
+            Err(AmountError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn units_round_trip_exactly() {
+        for s in ["0", "0.01", "1234.5678", "-7.25", "900000000000"] {
+            assert_eq!(from_units(to_units(d(s)).unwrap()), d(s));
+        }
+    }
+
+    #[test]
+    fn formats_with_minor_units_and_separators() {
+        assert_eq!(plain(d("1234.5"), "USD"), "1234.50");
+        assert_eq!(plain(d("-0.001"), "USD"), "0.00");
+        assert_eq!(plain(d("1234.5"), "JPY"), "1235");
+        assert_eq!(grouped(d("1234567.891"), "EUR"), "1,234,567.89");
+        assert_eq!(grouped(d("-1000"), "USD"), "-1,000.00");
+        assert_eq!(grouped(d("999"), "USD"), "999.00");
+        assert_eq!(compact(d("1234567")), "1.2M");
+        assert_eq!(compact(d("45321")), "45.3k");
+        assert_eq!(compact(d("950.4")), "950");
+    }
+}

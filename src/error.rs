@@ -1,0 +1,45 @@
+//! The crate's error type and how errors map to exit codes.
+
+use std::fmt;
+
+/// Everything that can go wrong in `owed`.
+///
+/// `Input` errors are the user's to fix (a bad CSV row, an unknown customer, a bad date) and
+/// exit with code 2; everything else is a runtime failure and exits with code 1.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad usage or bad input: exit code 2. The message is one sentence naming the file,
+    /// line and field where there is one.
+    #[error("{0}")]
+    Input(String),
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// A runtime failure that is not the user's input (SMTP down, terminal lost, ...).
+    #[error("{0}")]
+    Runtime(String),
+}
+
+impl Error {
+    /// A bad-input error from anything printable.
+    pub fn input(msg: impl fmt::Display) -> Self {
+        Error::Input(msg.to_string())
+    }
+
+    /// A runtime error from anything printable.
+    pub fn runtime(msg: impl fmt::Display) -> Self {
+        Error::Runtime(msg.to_string())
+    }
+
+    /// The process exit code for this error (SPEC: 1 runtime failure, 2 bad usage or input).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Input(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,684 @@
+//! `owed import`: the billing system's CSV exports into the store, atomically.
+//!
+//! Files are recognised by name (`customers.csv`, `documents.csv`, `payments.csv`,
+//! `applications.csv`, `exchange_rates.csv`) and read in dependency order, streaming row by
+//! row. Every row is upserted by its `id` inside one transaction; the first bad row stops the
+//! run with a message naming its file, line and column, and nothing is written.
+
+mod row;
+
+use crate::domain::{Decimal, date::day_number, money};
+use crate::store::Store;
+use crate::store::import::{
+    ApplicationRecord, CustomerRecord, CustomerRef, DocumentRecord, ImportWriter, PaymentRecord,
+    Source, Upsert,
+};
+use crate::{Error, Result};
+use row::{Header, Row};
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// The files `owed import` understands, in the order they are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileKind {
+    ExchangeRates,
+    Customers,
+    Documents,
+    Payments,
+    Applications,
+}
+
+impl FileKind {
+    /// Every kind, in import order.
+    pub const ALL: [FileKind; 5] = [
+        FileKind::ExchangeRates,
+        FileKind::Customers,
+        FileKind::Documents,
+        FileKind::Payments,
+        FileKind::Applications,
+    ];
+
+    /// The file name that identifies this kind.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            FileKind::ExchangeRates => "exchange_rates.csv",
+            FileKind::Customers => "customers.csv",
+            FileKind::Documents => "documents.csv",
+            FileKind::Payments => "payments.csv",
+            FileKind::Applications => "applications.csv",
+        }
+    }
+
+    fn from_file_name(name: &str) -> Option<FileKind> {
+        FileKind::ALL.into_iter().find(|k| k.file_name() == name)
+    }
+}
+
+const DOCUMENT_TYPES: &[&str] = &["invoice", "debit_note", "credit_note"];
+const PAYMENT_STATUSES: &[&str] = &["success", "failure", "voided", "in_progress", "timeout"];
+const PAYMENT_METHODS: &[&str] = &[
+    "cash",
+    "card",
+    "cheque",
+    "bank_transfer",
+    "direct_debit",
+    "chargeback",
+    "other",
+];
+const SOURCE_STATUSES: &[&str] = &["valid", "invalid", "expiring", "expired"];
+const SUBSCRIPTION_STATUSES: &[&str] = &[
+    "future",
+    "in_trial",
+    "active",
+    "cancelled",
+    "paused",
+    "non_renewing",
+];
+const ON_OFF: &[&str] = &["on", "off"];
+
+/// How one file went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSummary {
+    pub kind: FileKind,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+impl FileSummary {
+    fn new(kind: FileKind) -> Self {
+        FileSummary {
+            kind,
+            inserted: 0,
+            updated: 0,
+            unchanged: 0,
+        }
+    }
+
+    fn count(&mut self, outcome: Upsert) {
+        match outcome {
+            Upsert::Inserted => self.inserted += 1,
+            Upsert::Updated => self.updated += 1,
+            Upsert::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
+/// How a whole import went, one entry per file read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImportSummary {
+    pub files: Vec<FileSummary>,
+}
+
+impl std::fmt::Display for ImportSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .files
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {} inserted, {} updated, {} unchanged",
+                    s.kind.file_name(),
+                    s.inserted,
+                    s.updated,
+                    s.unchanged
+                )
+            })
+            .collect();
+        write!(f, "imported: {}", parts.join("; "))
+    }
+}
+
+/// Options of one import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub base_currency: String,
+    /// Show a progress line on stderr (only when it is a terminal).
+    pub progress: bool,
+}
+
+/// Finds the importable files among `paths`: a folder contributes the known files it holds;
+/// a file must have one of the known names.
+pub fn resolve_files(paths: &[PathBuf]) -> Result<Vec<(FileKind, PathBuf)>> {
+    let mut found: Vec<(FileKind, PathBuf)> = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            for kind in FileKind::ALL {
+                let candidate = path.join(kind.file_name());
+                if candidate.is_file() {
+                    found.push((kind, candidate));
+                }
+            }
+            continue;
+        }
+        if !path.exists() {
+            return Err(Error::input(format!(
+                "{}: no such file or folder",
+                path.display()
+            )));
+        }
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let kind = FileKind::from_file_name(name).ok_or_else(|| {
+            Error::input(format!(
+                "{}: not an import file (expected one of {})",
+                path.display(),
+                FileKind::ALL.map(FileKind::file_name).join(", ")
+            ))
+        })?;
+        found.push((kind, path.clone()));
+    }
+    if found.is_empty() {
+        return Err(Error::input(
+            "no import files found (customers.csv, documents.csv, …)",
+        ));
+    }
+    found.sort_by_key(|(k, _)| *k);
+    if let Some(w) = found.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(Error::input(format!(
+            "{} is given twice ({} and {})",
+            w[0].0.file_name(),
+            w[0].1.display(),
+            w[1].1.display()
+        )));
+    }
+    Ok(found)
+}
+
+/// Imports the given files and folders in one transaction.
+pub fn import_paths(
+    store: &mut Store,
+    paths: &[PathBuf],
+    options: &ImportOptions,
+) -> Result<ImportSummary> {
+    let files = resolve_files(paths)?;
+    let summary = import_files(store, &files, options)?;
+    crate::store::import::optimize(store)?;
+    Ok(summary)
+}
+
+fn import_files(
+    store: &mut Store,
+    files: &[(FileKind, PathBuf)],
+    options: &ImportOptions,
+) -> Result<ImportSummary> {
+    let mut importer = Importer {
+        writer: store.import_writer()?,
+        base: options.base_currency.clone(),
+        progress: options.progress && std::io::stderr().is_terminal(),
+        rates: Rates::default(),
+        customers: HashMap::new(),
+    };
+    let mut summary = ImportSummary::default();
+    importer.load_rates()?;
+    for (kind, path) in files {
+        if matches!(kind, FileKind::Documents | FileKind::Payments) && importer.customers.is_empty()
+        {
+            importer.customers = importer.writer.customer_refs()?;
+        }
+        let file_summary = importer.import_file(*kind, path)?;
+        if *kind == FileKind::ExchangeRates {
+            importer.load_rates()?;
+        }
+        summary.files.push(file_summary);
+    }
+    importer.writer.refresh_applied()?;
+    if let Some(over) = importer.writer.first_over_applied()? {
+        let apps = files.iter().find(|(k, _)| *k == FileKind::Applications);
+        return Err(over_applied_error(&over, apps.map(|(_, p)| p.as_path())));
+    }
+    importer.writer.commit()?;
+    Ok(summary)
+}
+
+/// The exchange rates in memory: per currency, (day number, rate) sorted by day.
+#[derive(Default)]
+struct Rates(HashMap<String, Vec<(i32, String)>>);
+
+impl Rates {
+    /// The latest rate dated on or before `day`.
+    fn on_or_before(&self, currency: &str, day: i32) -> Option<&str> {
+        let series = self.0.get(currency)?;
+        let i = series.partition_point(|(d, _)| *d <= day);
+        (i > 0).then(|| series[i - 1].1.as_str())
+    }
+}
+
+struct Importer<'a> {
+    writer: ImportWriter<'a>,
+    base: String,
+    progress: bool,
+    rates: Rates,
+    customers: HashMap<String, CustomerRef>,
+}
+
+impl Importer<'_> {
+    fn load_rates(&mut self) -> Result<()> {
+        let mut map: HashMap<String, Vec<(i32, String)>> = HashMap::new();
+        for (currency, day, rate) in self.writer.rates()? {
+            map.entry(currency).or_default().push((day, rate));
+        }
+        self.rates = Rates(map);
+        Ok(())
+    }
+
+    fn import_file(&mut self, kind: FileKind, path: &Path) -> Result<FileSummary> {
+        let name = kind.file_name();
+        let file = std::fs::File::open(path)
+            .map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+        let names = reader.headers().map_err(|e| csv_error(name, &e))?.clone();
+        let header = match kind {
+            FileKind::ExchangeRates => {
+                Header::new(name, &names, &["date", "currency", "rate"], &[], false)?
+            }
+            FileKind::Customers => Header::new(
+                name,
+                &names,
+                &["id", "name"],
+                &[
+                    "email",
+                    "phone",
+                    "currency",
+                    "finance_owner",
+                    "sales_owner",
+                    "payment_terms_days",
+                    "credit_limit",
+                    "auto_collection",
+                    "primary_payment_method",
+                    "backup_payment_method",
+                    "payment_source_status",
+                    "subscription_status",
+                ],
+                true,
+            )?,
+            FileKind::Documents => Header::new(
+                name,
+                &names,
+                &["id", "customer_id", "type", "doc_date", "amount"],
+                &[
+                    "due_date",
+                    "number",
+                    "posting_date",
+                    "currency",
+                    "billing_balance",
+                    "location",
+                    "business_unit",
+                ],
+                true,
+            )?,
+            FileKind::Payments => Header::new(
+                name,
+                &names,
+                &["id", "customer_id", "date", "amount"],
+                &[
+                    "currency",
+                    "status",
+                    "method",
+                    "gateway",
+                    "failure_reason",
+                    "reference",
+                ],
+                false,
+            )?,
+            FileKind::Applications => Header::new(
+                name,
+                &names,
+                &["source_id", "document_id", "amount", "date"],
+                &[],
+                false,
+            )?,
+        };
+        let mut summary = FileSummary::new(kind);
+        let mut record = csv::StringRecord::new();
+        let mut rows: u64 = 0;
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => return Err(csv_error(name, &e)),
+            }
+            let line = record.position().map_or(0, |p| p.line());
+            let row = header.row(&record, line);
+            let outcome = match kind {
+                FileKind::ExchangeRates => self.rate_row(&row)?,
+                FileKind::Customers => self.customer_row(&row)?,
+                FileKind::Documents => self.document_row(&row)?,
+                FileKind::Payments => self.payment_row(&row)?,
+                FileKind::Applications => self.application_row(&row)?,
+            };
+            summary.count(outcome);
+            rows += 1;
+            if self.progress && rows % 50_000 == 0 {
+                let done = record.position().map_or(0, |p| p.byte());
+                show_progress(name, rows, done, size);
+            }
+        }
+        if self.progress {
+            show_progress(name, rows, size, size);
+            eprintln!();
+        }
+        Ok(summary)
+    }
+
+    fn rate_row(&mut self, row: &Row) -> Result<Upsert> {
+        let date = row.date("date")?;
+        let currency = row
+            .opt_currency("currency")?
+            .ok_or_else(|| row.error("currency", "required value is missing"))?;
+        let rate = row.positive_amount_text("rate")?;
+        self.writer.upsert_rate(&currency, day_number(date), &rate)
+    }
+
+    fn customer_row(&mut self, row: &Row) -> Result<Upsert> {
+        let record = CustomerRecord {
+            id: row.req("id")?.to_string(),
+            name: row.req("name")?.to_string(),
+            email: row.opt_string("email"),
+            phone: row.opt_string("phone"),
+            currency: row.opt_currency("currency")?,
+            finance_owner: row.opt_string("finance_owner"),
+            sales_owner: row.opt_string("sales_owner"),
+            payment_terms_days: row.opt_count("payment_terms_days")?,
+            credit_limit: row
+                .opt_amount("credit_limit")?
+                .map(units)
+                .transpose()
+                .map_err(|e| row.error("credit_limit", e))?,
+            auto_collection: row.opt_enum("auto_collection", ON_OFF)?.map(|v| v == "on"),
+            primary_payment_method: row.opt_string("primary_payment_method"),
+            backup_payment_method: row.opt_string("backup_payment_method"),
+            payment_source_status: row
+                .opt_enum("payment_source_status", SOURCE_STATUSES)?
+                .map(str::to_string),
+            subscription_status: row
+                .opt_enum("subscription_status", SUBSCRIPTION_STATUSES)?
+                .map(str::to_string),
+            custom: row.custom_json(),
+        };
+        self.writer.upsert_customer(&record)
+    }
+
+    /// The customer a row refers to, from the file or the database.
+    fn customer_of(&self, row: &Row) -> Result<&CustomerRef> {
+        let id = row.req("customer_id")?;
+        self.customers.get(id).ok_or_else(|| {
+            row.error(
+                "customer_id",
+                format!("no customer `{id}` (in customers.csv or the database)"),
+            )
+        })
+    }
+
+    /// The currency of a row (default: the customer's, else the base) and its rate to the
+    /// base currency on `day`.
+    fn currency_and_rate(
+        &self,
+        row: &Row,
+        customer: &CustomerRef,
+        day: i32,
+    ) -> Result<(String, String)> {
+        let currency = row
+            .opt_currency("currency")?
+            .or_else(|| customer.currency.clone())
+            .unwrap_or_else(|| self.base.clone());
+        if currency == self.base {
+            return Ok((currency, "1".into()));
+        }
+        let rate = self.rates.on_or_before(&currency, day).ok_or_else(|| {
+            row.error(
+                "currency",
+                format!(
+                    "no exchange rate for {currency} on or before {} (add it to exchange_rates.csv)",
+                    crate::domain::date::from_day_number(day)
+                ),
+            )
+        })?;
+        Ok((currency, rate.to_string()))
+    }
+
+    fn document_row(&mut self, row: &Row) -> Result<Upsert> {
+        let customer = self.customer_of(row)?;
+        let kind = row.enumerated("type", DOCUMENT_TYPES)?;
+        let doc_date = row.date("doc_date")?;
+        let due_date = if kind == "credit_note" {
+            row.opt_date("due_date")?
+        } else {
+            Some(row.date("due_date")?)
+        };
+        if let Some(due) = due_date.filter(|due| *due < doc_date) {
+            return Err(row.error(
+                "due_date",
+                format!("due date {due} is before the document date {doc_date}"),
+            ));
+        }
+        let amount = row.positive_amount("amount")?;
+        let (currency, rate) = self.currency_and_rate(row, customer, day_number(doc_date))?;
+        let record = DocumentRecord {
+            id: row.req("id")?.to_string(),
+            cid: customer.cid,
+            kind,
+            number: row.opt_string("number"),
+            doc_date: day_number(doc_date),
+            due_date: due_date.map(day_number),
+            posting_date: row.opt_date("posting_date")?.map(day_number),
+            amount: units(amount).map_err(|e| row.error("amount", e))?,
+            currency,
+            rate,
+            billing_balance: row
+                .opt_amount("billing_balance")?
+                .map(units)
+                .transpose()
+                .map_err(|e| row.error("billing_balance", e))?,
+            location: row.opt_string("location"),
+            business_unit: row.opt_string("business_unit"),
+            custom: row.custom_json(),
+        };
+        self.writer.upsert_document(&record)
+    }
+
+    fn payment_row(&mut self, row: &Row) -> Result<Upsert> {
+        let customer = self.customer_of(row)?;
+        let date = row.date("date")?;
+        let amount = row.positive_amount("amount")?;
+        let status = row
+            .opt_enum("status", PAYMENT_STATUSES)?
+            .unwrap_or("success");
+        let (currency, rate) = self.currency_and_rate(row, customer, day_number(date))?;
+        let record = PaymentRecord {
+            id: row.req("id")?.to_string(),
+            cid: customer.cid,
+            date: day_number(date),
+            amount: units(amount).map_err(|e| row.error("amount", e))?,
+            currency,
+            rate,
+            status,
+            method: row.opt_enum("method", PAYMENT_METHODS)?,
+            gateway: row.opt_string("gateway"),
+            failure_reason: row.opt_string("failure_reason"),
+            reference: row.opt_string("reference"),
+        };
+        self.writer.upsert_payment(&record)
+    }
+
+    fn application_row(&mut self, row: &Row) -> Result<Upsert> {
+        let source_id = row.req("source_id")?;
+        let document_id = row.req("document_id")?;
+        let amount = row.positive_amount("amount")?;
+        let date = day_number(row.date("date")?);
+        let target = self.writer.document_ref(document_id)?.ok_or_else(|| {
+            row.error(
+                "document_id",
+                format!("no document `{document_id}` (in documents.csv or the database)"),
+            )
+        })?;
+        if target.kind == "credit_note" {
+            return Err(row.error(
+                "document_id",
+                format!(
+                    "`{document_id}` is a credit note; only invoices and debit notes can be settled"
+                ),
+            ));
+        }
+        let (source, source_cid, source_currency, source_date) = match self
+            .writer
+            .payment_ref(source_id)?
+        {
+            Some(p) => {
+                if p.status != "success" {
+                    return Err(row.error("source_id", format!("payment `{source_id}` has status {}; only successful payments can be applied", p.status)));
+                }
+                (Source::Payment(p.pid), p.cid, p.currency, p.date)
+            }
+            None => {
+                match self.writer.document_ref(source_id)? {
+                    Some(d) if d.kind == "credit_note" => {
+                        (Source::CreditNote(d.did), d.cid, d.currency, d.doc_date)
+                    }
+                    Some(d) => {
+                        return Err(row.error(
+                            "source_id",
+                            format!(
+                                "`{source_id}` is a {}, not a payment or credit note",
+                                d.kind.replace('_', " ")
+                            ),
+                        ));
+                    }
+                    None => {
+                        return Err(row.error("source_id", format!("no payment or credit note `{source_id}` (in the files or the database)")));
+                    }
+                }
+            }
+        };
+        if source_cid != target.cid {
+            return Err(row.error(
+                "document_id",
+                format!("`{document_id}` belongs to another customer than `{source_id}`"),
+            ));
+        }
+        if source_currency != target.currency {
+            return Err(row.error(
+                "document_id",
+                format!(
+                    "`{source_id}` is in {source_currency} but `{document_id}` is in {}",
+                    target.currency
+                ),
+            ));
+        }
+        if date < source_date.max(target.doc_date) {
+            return Err(row.error(
+                "date",
+                format!(
+                    "the application is dated before `{}` exists",
+                    if date < source_date {
+                        source_id
+                    } else {
+                        document_id
+                    }
+                ),
+            ));
+        }
+        let record = ApplicationRecord {
+            source,
+            did: target.did,
+            amount: units(amount).map_err(|e| row.error("amount", e))?,
+            date,
+        };
+        self.writer.upsert_application(&record)
+    }
+}
+
+impl Row<'_> {
+    /// A positive decimal kept as its text (exchange rates are stored exactly as given).
+    fn positive_amount_text(&self, column: &str) -> Result<String> {
+        let text = self.req(column)?;
+        match text.parse::<Decimal>() {
+            Ok(v) if v > Decimal::ZERO && text.chars().all(|c| c.is_ascii_digit() || c == '.') => {
+                Ok(v.normalize().to_string())
+            }
+            _ => Err(self.error(column, format!("`{text}` is not a positive number"))),
+        }
+    }
+}
+
+fn units(amount: Decimal) -> std::result::Result<i64, String> {
+    money::to_units(amount).map_err(|e| format!("`{amount}` {e}"))
+}
+
+fn csv_error(file: &str, e: &csv::Error) -> Error {
+    let at = e
+        .position()
+        .map(|p| format!(" line {}", p.line()))
+        .unwrap_or_default();
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => Error::input(format!(
+            "{file}{at}: expected {expected_len} fields like the header, found {len}"
+        )),
+        csv::ErrorKind::Utf8 { err, .. } => Error::input(format!(
+            "{file}{at}, column {}: not valid UTF-8",
+            err.field() + 1
+        )),
+        csv::ErrorKind::Io(io) => Error::input(format!("{file}: {io}")),
+        _ => Error::input(format!("{file}{at}: {e}")),
+    }
+}
+
+/// The message for an application that settles or uses more than there is, naming the last
+/// line of the applications file that involves it.
+fn over_applied_error(
+    over: &crate::store::import::OverApplied,
+    applications: Option<&Path>,
+) -> Error {
+    let column = if over.role == "document" {
+        "document_id"
+    } else {
+        "source_id"
+    };
+    let what = match over.role {
+        "document" => format!("applications to `{}` total", over.id),
+        "credit_note" => format!("applications from credit note `{}` total", over.id),
+        _ => format!("applications from payment `{}` total", over.id),
+    };
+    let detail = format!(
+        "{what} {}, more than its amount {}",
+        money::from_units(over.applied).normalize(),
+        money::from_units(over.amount).normalize()
+    );
+    let line = applications.and_then(|p| last_line_mentioning(p, column, &over.id));
+    match line {
+        Some(line) => Error::input(format!(
+            "applications.csv line {line}, column amount: {detail}"
+        )),
+        None => Error::input(format!("applications.csv: {detail}")),
+    }
+}
+
+fn last_line_mentioning(path: &Path, column: &str, id: &str) -> Option<u64> {
+    let mut reader = csv::Reader::from_path(path).ok()?;
+    let index = reader
+        .headers()
+        .ok()?
+        .iter()
+        .position(|h| h.trim() == column)?;
+    let mut last = None;
+    let mut record = csv::StringRecord::new();
+    while reader.read_record(&mut record).ok()? {
+        if record.get(index).map(str::trim) == Some(id) {
+            last = record.position().map(|p| p.line());
+        }
+    }
+    last
+}
+
+fn show_progress(file: &str, rows: u64, done: u64, size: u64) {
+    let pct = (done * 100).checked_div(size).unwrap_or(100).min(100);
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "\r{file:<20} {pct:>3}%  {rows:>10} rows");
+    let _ = err.flush();
+}

@@ -1,0 +1,220 @@
+//! Reading one CSV row with errors that name the file, line and column.
+
+use crate::Error;
+use crate::domain::{Date, Decimal, date, money};
+use std::collections::HashMap;
+
+/// The header of a file: column name → index, and the `cf_*` columns in order.
+pub struct Header {
+    pub file: String,
+    index: HashMap<String, usize>,
+    custom: Vec<(String, usize)>,
+}
+
+impl Header {
+    /// Checks the header row against the file's columns: every required column present, no
+    /// unknown column except `cf_*`, no column twice.
+    pub fn new(
+        file: &str,
+        names: &csv::StringRecord,
+        required: &[&str],
+        optional: &[&str],
+        allow_custom: bool,
+    ) -> Result<Header, Error> {
+        let mut index = HashMap::new();
+        let mut custom = Vec::new();
+        for (i, raw) in names.iter().enumerate() {
+            let name = raw.trim();
+            let known = required.contains(&name) || optional.contains(&name);
+            let is_custom = allow_custom && name.starts_with("cf_") && name.len() > 3;
+            if !known && !is_custom {
+                return Err(Error::input(format!(
+                    "{file} line 1, column {}: unknown column `{name}` (expected {}{})",
+                    i + 1,
+                    required
+                        .iter()
+                        .chain(optional)
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if allow_custom {
+                        ", or cf_* custom fields"
+                    } else {
+                        ""
+                    }
+                )));
+            }
+            if index.insert(name.to_string(), i).is_some() {
+                return Err(Error::input(format!(
+                    "{file} line 1, column {}: column `{name}` appears twice",
+                    i + 1
+                )));
+            }
+            if is_custom {
+                custom.push((name.to_string(), i));
+            }
+        }
+        if let Some(missing) = required.iter().find(|c| !index.contains_key(**c)) {
+            return Err(Error::input(format!(
+                "{file} line 1: required column `{missing}` is missing"
+            )));
+        }
+        Ok(Header {
+            file: file.to_string(),
+            index,
+            custom,
+        })
+    }
+
+    /// Wraps a record for typed access.
+    pub fn row<'r>(&'r self, record: &'r csv::StringRecord, line: u64) -> Row<'r> {
+        Row {
+            header: self,
+            record,
+            line,
+        }
+    }
+}
+
+/// One data row.
+pub struct Row<'r> {
+    header: &'r Header,
+    record: &'r csv::StringRecord,
+    pub line: u64,
+}
+
+impl Row<'_> {
+    /// An error about `column` of this row.
+    pub fn error(&self, column: &str, message: impl std::fmt::Display) -> Error {
+        Error::input(format!(
+            "{} line {}, column {column}: {message}",
+            self.header.file, self.line
+        ))
+    }
+
+    /// The trimmed text of a column, `None` when the column is absent or empty.
+    pub fn opt(&self, column: &str) -> Option<&str> {
+        let i = *self.header.index.get(column)?;
+        self.record.get(i).map(str::trim).filter(|s| !s.is_empty())
+    }
+
+    /// Owned optional text.
+    pub fn opt_string(&self, column: &str) -> Option<String> {
+        self.opt(column).map(str::to_string)
+    }
+
+    /// A required column.
+    pub fn req(&self, column: &str) -> Result<&str, Error> {
+        self.opt(column)
+            .ok_or_else(|| self.error(column, "required value is missing"))
+    }
+
+    /// A required `YYYY-MM-DD` date.
+    pub fn date(&self, column: &str) -> Result<Date, Error> {
+        let text = self.req(column)?;
+        date::parse_iso(text)
+            .ok_or_else(|| self.error(column, format!("`{text}` is not a date (YYYY-MM-DD)")))
+    }
+
+    /// An optional `YYYY-MM-DD` date.
+    pub fn opt_date(&self, column: &str) -> Result<Option<Date>, Error> {
+        match self.opt(column) {
+            None => Ok(None),
+            Some(_) => self.date(column).map(Some),
+        }
+    }
+
+    /// A required amount greater than zero.
+    pub fn positive_amount(&self, column: &str) -> Result<Decimal, Error> {
+        let amount = self.non_negative_amount(column)?;
+        if amount.is_zero() {
+            return Err(self.error(column, "amount must be greater than zero"));
+        }
+        Ok(amount)
+    }
+
+    /// A required amount of zero or more.
+    pub fn non_negative_amount(&self, column: &str) -> Result<Decimal, Error> {
+        let text = self.req(column)?;
+        money::parse_non_negative(text).map_err(|e| self.error(column, format!("`{text}` {e}")))
+    }
+
+    /// An optional amount of zero or more.
+    pub fn opt_amount(&self, column: &str) -> Result<Option<Decimal>, Error> {
+        match self.opt(column) {
+            None => Ok(None),
+            Some(_) => self.non_negative_amount(column).map(Some),
+        }
+    }
+
+    /// An optional whole number of zero or more.
+    pub fn opt_count(&self, column: &str) -> Result<Option<i64>, Error> {
+        match self.opt(column) {
+            None => Ok(None),
+            Some(text) => text
+                .parse::<u32>()
+                .map(|n| Some(i64::from(n)))
+                .map_err(|_| self.error(column, format!("`{text}` is not a whole number of days"))),
+        }
+    }
+
+    /// An optional value that must be one of `allowed` (case-insensitive, stored lower case).
+    pub fn opt_enum(
+        &self,
+        column: &str,
+        allowed: &[&'static str],
+    ) -> Result<Option<&'static str>, Error> {
+        match self.opt(column) {
+            None => Ok(None),
+            Some(text) => allowed
+                .iter()
+                .find(|a| a.eq_ignore_ascii_case(text))
+                .copied()
+                .map(Some)
+                .ok_or_else(|| {
+                    self.error(
+                        column,
+                        format!(
+                            "unknown value `{text}` (expected one of {})",
+                            allowed.join(", ")
+                        ),
+                    )
+                }),
+        }
+    }
+
+    /// A required value that must be one of `allowed`.
+    pub fn enumerated(
+        &self,
+        column: &str,
+        allowed: &[&'static str],
+    ) -> Result<&'static str, Error> {
+        self.req(column)?;
+        Ok(self.opt_enum(column, allowed)?.unwrap_or(allowed[0]))
+    }
+
+    /// An optional ISO 4217 currency code (three letters, stored upper case).
+    pub fn opt_currency(&self, column: &str) -> Result<Option<String>, Error> {
+        match self.opt(column) {
+            None => Ok(None),
+            Some(text) if text.len() == 3 && text.chars().all(|c| c.is_ascii_alphabetic()) => {
+                Ok(Some(text.to_ascii_uppercase()))
+            }
+            Some(text) => Err(self.error(
+                column,
+                format!("`{text}` is not a three-letter currency code"),
+            )),
+        }
+    }
+
+    /// The `cf_*` columns with a value, as a JSON object (`{}` when none).
+    pub fn custom_json(&self) -> String {
+        let mut map = serde_json::Map::new();
+        for (name, i) in &self.header.custom {
+            if let Some(v) = self.record.get(*i).map(str::trim).filter(|v| !v.is_empty()) {
+                map.insert(name.clone(), serde_json::Value::String(v.to_string()));
+            }
+        }
+        serde_json::Value::Object(map).to_string()
+    }
+}

@@ -1,0 +1,20 @@
+//! `owed` — a terminal workstation for accounts-receivable collectors.
+//!
+//! The library holds everything; `main.rs` only parses arguments and calls [`cli::run`].
+//!
+//! - [`domain`]: money, dates, aging, metrics, promises, rules, forecasts — pure functions over
+//!   plain data; the as-of date is always passed in.
+//! - [`store`]: the SQLite database — the only module with SQL.
+//! - [`import`]: the billing system's CSV exports into the store.
+//! - [`demo`]: a deterministic demo portfolio, imported through [`import`].
+//! - [`cli`]: the command line.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod import;
+pub mod store;
+
+pub use error::{Error, Result};

@@ -1,0 +1,498 @@
+//! Writing an import: upserts by the billing system's ids inside one transaction.
+//!
+//! The import module parses and validates rows; this module owns the SQL. Nothing is visible
+//! to other connections until [`ImportWriter::commit`]; dropping the writer rolls back.
+
+use super::Store;
+use crate::Result;
+use rusqlite::{OptionalExtension, Transaction, params};
+use std::collections::HashMap;
+
+/// What an upsert did to one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upsert {
+    Inserted,
+    Updated,
+    Unchanged,
+}
+
+/// A row of `customers.csv`, ready to store.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerRecord {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub currency: Option<String>,
+    pub finance_owner: Option<String>,
+    pub sales_owner: Option<String>,
+    pub payment_terms_days: Option<i64>,
+    pub credit_limit: Option<i64>,
+    pub auto_collection: Option<bool>,
+    pub primary_payment_method: Option<String>,
+    pub backup_payment_method: Option<String>,
+    pub payment_source_status: Option<String>,
+    pub subscription_status: Option<String>,
+    /// `cf_*` columns as a JSON object.
+    pub custom: String,
+}
+
+/// A row of `documents.csv`, with its customer resolved and its rate looked up.
+#[derive(Debug, Clone, Default)]
+pub struct DocumentRecord {
+    pub id: String,
+    pub cid: i64,
+    pub kind: &'static str,
+    pub number: Option<String>,
+    pub doc_date: i32,
+    pub due_date: Option<i32>,
+    pub posting_date: Option<i32>,
+    pub amount: i64,
+    pub currency: String,
+    pub rate: String,
+    pub billing_balance: Option<i64>,
+    pub location: Option<String>,
+    pub business_unit: Option<String>,
+    pub custom: String,
+}
+
+/// A row of `payments.csv`, with its customer resolved and its rate looked up.
+#[derive(Debug, Clone, Default)]
+pub struct PaymentRecord {
+    pub id: String,
+    pub cid: i64,
+    pub date: i32,
+    pub amount: i64,
+    pub currency: String,
+    pub rate: String,
+    pub status: &'static str,
+    pub method: Option<&'static str>,
+    pub gateway: Option<String>,
+    pub failure_reason: Option<String>,
+    pub reference: Option<String>,
+}
+
+/// What settles a document: a payment or a credit note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Payment(i64),
+    CreditNote(i64),
+}
+
+/// A row of `applications.csv`, with both ends resolved.
+#[derive(Debug, Clone, Copy)]
+pub struct ApplicationRecord {
+    pub source: Source,
+    pub did: i64,
+    pub amount: i64,
+    pub date: i32,
+}
+
+/// A customer as documents and payments refer to it.
+#[derive(Debug, Clone)]
+pub struct CustomerRef {
+    pub cid: i64,
+    pub currency: Option<String>,
+}
+
+/// A document as applications refer to it.
+#[derive(Debug, Clone)]
+pub struct DocumentRef {
+    pub did: i64,
+    pub cid: i64,
+    pub kind: String,
+    pub currency: String,
+    pub doc_date: i32,
+}
+
+/// A payment as applications refer to it.
+#[derive(Debug, Clone)]
+pub struct PaymentRef {
+    pub pid: i64,
+    pub cid: i64,
+    pub status: String,
+    pub currency: String,
+    pub date: i32,
+}
+
+/// Something settled or used beyond its amount after the import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverApplied {
+    /// `document` (a target), `credit_note` or `payment` (a source).
+    pub role: &'static str,
+    pub id: String,
+    pub amount: i64,
+    pub applied: i64,
+}
+
+const CUSTOMER_COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "email",
+    "phone",
+    "currency",
+    "finance_owner",
+    "sales_owner",
+    "payment_terms_days",
+    "credit_limit",
+    "auto_collection",
+    "primary_payment_method",
+    "backup_payment_method",
+    "payment_source_status",
+    "subscription_status",
+    "custom",
+];
+
+const DOCUMENT_COLUMNS: &[&str] = &[
+    "id",
+    "cid",
+    "kind",
+    "number",
+    "doc_date",
+    "due_date",
+    "posting_date",
+    "amount",
+    "currency",
+    "rate",
+    "billing_balance",
+    "location",
+    "business_unit",
+    "custom",
+];
+
+const PAYMENT_COLUMNS: &[&str] = &[
+    "id",
+    "cid",
+    "date",
+    "amount",
+    "currency",
+    "rate",
+    "status",
+    "method",
+    "gateway",
+    "failure_reason",
+    "reference",
+];
+
+/// `INSERT … ON CONFLICT(id) DO UPDATE … WHERE something changed`, so that re-importing the
+/// same export writes nothing.
+fn upsert_sql(table: &str, columns: &[&str]) -> String {
+    let names = columns.join(", ");
+    let marks = (1..=columns.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let data = &columns[1..];
+    let sets = data
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let changed = data
+        .iter()
+        .map(|c| format!("{table}.{c} IS NOT excluded.{c}"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    format!(
+        "INSERT INTO {table} ({names}) VALUES ({marks}) \
+         ON CONFLICT(id) DO UPDATE SET {sets} WHERE {changed}"
+    )
+}
+
+/// An import in progress: one write transaction.
+pub struct ImportWriter<'a> {
+    tx: Transaction<'a>,
+    customer_sql: String,
+    document_sql: String,
+    payment_sql: String,
+}
+
+impl Store {
+    /// Starts an import: takes the write lock for the whole run.
+    pub fn import_writer(&mut self) -> Result<ImportWriter<'_>> {
+        let tx = self.write_tx()?;
+        tx.set_prepared_statement_cache_capacity(32);
+        Ok(ImportWriter {
+            tx,
+            customer_sql: upsert_sql("customers", CUSTOMER_COLUMNS),
+            document_sql: upsert_sql("documents", DOCUMENT_COLUMNS),
+            payment_sql: upsert_sql("payments", PAYMENT_COLUMNS),
+        })
+    }
+}
+
+impl ImportWriter<'_> {
+    /// Runs an upsert and tells whether it inserted, updated or left the row alone.
+    fn upsert(&self, sql: &str, values: &[&dyn rusqlite::ToSql]) -> Result<Upsert> {
+        let before = self.tx.last_insert_rowid();
+        let changed = self.tx.prepare_cached(sql)?.execute(values)?;
+        Ok(match changed {
+            0 => Upsert::Unchanged,
+            _ if self.tx.last_insert_rowid() != before => Upsert::Inserted,
+            _ => Upsert::Updated,
+        })
+    }
+
+    /// Inserts or updates an exchange rate.
+    pub fn upsert_rate(&self, currency: &str, date: i32, rate: &str) -> Result<Upsert> {
+        let old: Option<String> = self
+            .tx
+            .prepare_cached("SELECT rate FROM exchange_rates WHERE currency = ?1 AND date = ?2")?
+            .query_row(params![currency, date], |r| r.get(0))
+            .optional()?;
+        if old.as_deref() == Some(rate) {
+            return Ok(Upsert::Unchanged);
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO exchange_rates (currency, date, rate) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT(currency, date) DO UPDATE SET rate = excluded.rate",
+            )?
+            .execute(params![currency, date, rate])?;
+        Ok(if old.is_some() {
+            Upsert::Updated
+        } else {
+            Upsert::Inserted
+        })
+    }
+
+    /// Every exchange rate: (currency, day number, rate), ordered by currency and date.
+    pub fn rates(&self) -> Result<Vec<(String, i32, String)>> {
+        let mut stmt = self
+            .tx
+            .prepare("SELECT currency, date, rate FROM exchange_rates ORDER BY currency, date")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Inserts or updates a customer.
+    pub fn upsert_customer(&self, c: &CustomerRecord) -> Result<Upsert> {
+        self.upsert(
+            &self.customer_sql,
+            &[
+                &c.id,
+                &c.name,
+                &c.email,
+                &c.phone,
+                &c.currency,
+                &c.finance_owner,
+                &c.sales_owner,
+                &c.payment_terms_days,
+                &c.credit_limit,
+                &c.auto_collection,
+                &c.primary_payment_method,
+                &c.backup_payment_method,
+                &c.payment_source_status,
+                &c.subscription_status,
+                &c.custom,
+            ],
+        )
+    }
+
+    /// Every customer by id, for resolving the references of documents and payments.
+    pub fn customer_refs(&self) -> Result<HashMap<String, CustomerRef>> {
+        let mut stmt = self.tx.prepare("SELECT id, cid, currency FROM customers")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                CustomerRef {
+                    cid: r.get(1)?,
+                    currency: r.get(2)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Inserts or updates a document (its applications are kept).
+    pub fn upsert_document(&self, d: &DocumentRecord) -> Result<Upsert> {
+        self.upsert(
+            &self.document_sql,
+            &[
+                &d.id,
+                &d.cid,
+                &d.kind,
+                &d.number,
+                &d.doc_date,
+                &d.due_date,
+                &d.posting_date,
+                &d.amount,
+                &d.currency,
+                &d.rate,
+                &d.billing_balance,
+                &d.location,
+                &d.business_unit,
+                &d.custom,
+            ],
+        )
+    }
+
+    /// Inserts or updates a payment attempt.
+    pub fn upsert_payment(&self, p: &PaymentRecord) -> Result<Upsert> {
+        self.upsert(
+            &self.payment_sql,
+            &[
+                &p.id,
+                &p.cid,
+                &p.date,
+                &p.amount,
+                &p.currency,
+                &p.rate,
+                &p.status,
+                &p.method,
+                &p.gateway,
+                &p.failure_reason,
+                &p.reference,
+            ],
+        )
+    }
+
+    /// A document by the billing system's id.
+    pub fn document_ref(&self, id: &str) -> Result<Option<DocumentRef>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT did, cid, kind, currency, doc_date FROM documents WHERE id = ?1",
+            )?
+            .query_row([id], |r| {
+                Ok(DocumentRef {
+                    did: r.get(0)?,
+                    cid: r.get(1)?,
+                    kind: r.get(2)?,
+                    currency: r.get(3)?,
+                    doc_date: r.get(4)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// A payment by the billing system's id.
+    pub fn payment_ref(&self, id: &str) -> Result<Option<PaymentRef>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT pid, cid, status, currency, date FROM payments WHERE id = ?1")?
+            .query_row([id], |r| {
+                Ok(PaymentRef {
+                    pid: r.get(0)?,
+                    cid: r.get(1)?,
+                    status: r.get(2)?,
+                    currency: r.get(3)?,
+                    date: r.get(4)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Inserts an application or replaces the amount of the same (source, document, date).
+    pub fn upsert_application(&self, a: &ApplicationRecord) -> Result<Upsert> {
+        let (pid, src_did) = match a.source {
+            Source::Payment(pid) => (Some(pid), None),
+            Source::CreditNote(did) => (None, Some(did)),
+        };
+        let old: Option<(i64, i64)> = self
+            .tx
+            .prepare_cached(
+                "SELECT aid, amount FROM applications WHERE did = ?1 AND date = ?2 \
+                 AND ifnull(source_pid, 0) = ifnull(?3, 0) AND ifnull(source_did, 0) = ifnull(?4, 0)",
+            )?
+            .query_row(params![a.did, a.date, pid, src_did], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        match old {
+            Some((_, amount)) if amount == a.amount => Ok(Upsert::Unchanged),
+            Some((aid, _)) => {
+                self.tx
+                    .prepare_cached("UPDATE applications SET amount = ?2 WHERE aid = ?1")?
+                    .execute(params![aid, a.amount])?;
+                Ok(Upsert::Updated)
+            }
+            None => {
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO applications (source_pid, source_did, did, amount, date) \
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )?
+                    .execute(params![pid, src_did, a.did, a.amount, a.date])?;
+                Ok(Upsert::Inserted)
+            }
+        }
+    }
+
+    /// Recomputes what has been applied to and from every document and payment, writing
+    /// only the rows whose totals changed.
+    pub fn refresh_applied(&self) -> Result<()> {
+        self.tx.execute_batch(
+            "UPDATE documents SET applied = s.total, last_applied = s.last
+               FROM (SELECT did, sum(amount) AS total, max(date) AS last
+                       FROM applications GROUP BY did) AS s
+              WHERE documents.did = s.did
+                AND (documents.applied <> s.total OR documents.last_applied IS NOT s.last);
+             UPDATE documents SET applied = s.total, last_applied = s.last
+               FROM (SELECT source_did AS did, sum(amount) AS total, max(date) AS last
+                       FROM applications WHERE source_did IS NOT NULL GROUP BY source_did) AS s
+              WHERE documents.did = s.did
+                AND (documents.applied <> s.total OR documents.last_applied IS NOT s.last);
+             UPDATE payments SET applied = s.total, last_applied = s.last
+               FROM (SELECT source_pid AS pid, sum(amount) AS total, max(date) AS last
+                       FROM applications WHERE source_pid IS NOT NULL GROUP BY source_pid) AS s
+              WHERE payments.pid = s.pid
+                AND (payments.applied <> s.total OR payments.last_applied IS NOT s.last);",
+        )?;
+        Ok(())
+    }
+
+    /// The first document, credit note or payment applied beyond its amount, if any.
+    pub fn first_over_applied(&self) -> Result<Option<OverApplied>> {
+        let doc = self
+            .tx
+            .query_row(
+                "SELECT kind, id, amount, applied FROM documents WHERE applied > amount LIMIT 1",
+                [],
+                |r| {
+                    let kind: String = r.get(0)?;
+                    Ok(OverApplied {
+                        role: if kind == "credit_note" {
+                            "credit_note"
+                        } else {
+                            "document"
+                        },
+                        id: r.get(1)?,
+                        amount: r.get(2)?,
+                        applied: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?;
+        if doc.is_some() {
+            return Ok(doc);
+        }
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT id, amount, applied FROM payments WHERE applied > amount LIMIT 1",
+                [],
+                |r| {
+                    Ok(OverApplied {
+                        role: "payment",
+                        id: r.get(0)?,
+                        amount: r.get(1)?,
+                        applied: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Makes the import visible to everyone, and refreshes the planner's statistics.
+    pub fn commit(self) -> Result<()> {
+        self.tx.commit()?;
+        Ok(())
+    }
+}
+
+/// Refreshes the query planner's statistics after a large change.
+pub fn optimize(store: &Store) -> Result<()> {
+    store.conn().execute_batch("PRAGMA optimize;")?;
+    Ok(())
+}

@@ -1,0 +1,254 @@
+//! Versioned migrations, run on open with `PRAGMA user_version`.
+//!
+//! Conventions: money is INTEGER ten-thousandths (see `domain::money::to_units`), dates are
+//! INTEGER day numbers (`domain::date::day_number`), timestamps are TEXT RFC 3339 in UTC.
+//! Internal integer keys (`cid`, `did`, `pid`) join; the billing system's text `id`s are
+//! unique and used only at the edges. A migration is never edited once released: add one.
+
+/// The migrations in order; `user_version` is the number applied.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the billing system's data and the collectors' activity log.
+    r#"
+-- Facts about this database (e.g. how the demo was generated).
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE customers (
+    cid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    email TEXT,
+    phone TEXT,
+    currency TEXT,
+    finance_owner TEXT,
+    sales_owner TEXT,
+    payment_terms_days INTEGER,
+    credit_limit INTEGER,
+    auto_collection INTEGER,
+    primary_payment_method TEXT,
+    backup_payment_method TEXT,
+    payment_source_status TEXT,
+    subscription_status TEXT,
+    custom TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX customers_finance_owner ON customers(finance_owner);
+
+CREATE TABLE exchange_rates (
+    currency TEXT NOT NULL,
+    date INTEGER NOT NULL,
+    rate TEXT NOT NULL,
+    PRIMARY KEY (currency, date)
+) WITHOUT ROWID;
+
+CREATE TABLE documents (
+    did INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    cid INTEGER NOT NULL REFERENCES customers(cid),
+    kind TEXT NOT NULL CHECK (kind IN ('invoice', 'debit_note', 'credit_note')),
+    number TEXT,
+    doc_date INTEGER NOT NULL,
+    due_date INTEGER,
+    posting_date INTEGER,
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    currency TEXT NOT NULL,
+    rate TEXT NOT NULL,
+    billing_balance INTEGER,
+    location TEXT,
+    business_unit TEXT,
+    custom TEXT NOT NULL DEFAULT '{}',
+    applied INTEGER NOT NULL DEFAULT 0,
+    last_applied INTEGER,
+    balance INTEGER GENERATED ALWAYS AS (amount - applied) STORED
+);
+-- Open items by customer and due date: aging, queue and detail read only these rows.
+CREATE INDEX documents_open ON documents(cid, due_date, balance, doc_date, kind, rate, currency)
+    WHERE balance <> 0;
+-- As-of dates in the past: documents closed since then were open then.
+CREATE INDEX documents_last_applied ON documents(last_applied) WHERE last_applied IS NOT NULL;
+CREATE INDEX documents_customer ON documents(cid, doc_date);
+
+CREATE TABLE payments (
+    pid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    cid INTEGER NOT NULL REFERENCES customers(cid),
+    date INTEGER NOT NULL,
+    amount INTEGER NOT NULL CHECK (amount >= 0),
+    currency TEXT NOT NULL,
+    rate TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('success', 'failure', 'voided', 'in_progress', 'timeout')),
+    method TEXT,
+    gateway TEXT,
+    failure_reason TEXT,
+    reference TEXT,
+    applied INTEGER NOT NULL DEFAULT 0,
+    last_applied INTEGER,
+    unapplied INTEGER GENERATED ALWAYS AS (CASE WHEN status = 'success' THEN amount - applied ELSE 0 END) STORED
+);
+CREATE INDEX payments_customer ON payments(cid, date);
+CREATE INDEX payments_unapplied ON payments(cid, date, unapplied, rate, currency) WHERE unapplied <> 0;
+CREATE INDEX payments_last_applied ON payments(last_applied) WHERE last_applied IS NOT NULL;
+
+-- What settles what. One row per (source, document, date); a re-import replaces its amount.
+CREATE TABLE applications (
+    aid INTEGER PRIMARY KEY,
+    source_pid INTEGER REFERENCES payments(pid),
+    source_did INTEGER REFERENCES documents(did),
+    did INTEGER NOT NULL REFERENCES documents(did),
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    date INTEGER NOT NULL,
+    CHECK ((source_pid IS NULL) <> (source_did IS NULL))
+);
+CREATE UNIQUE INDEX applications_key ON applications(did, date, ifnull(source_pid, 0), ifnull(source_did, 0));
+CREATE INDEX applications_from_payment ON applications(source_pid, date) WHERE source_pid IS NOT NULL;
+CREATE INDEX applications_from_credit ON applications(source_did, date) WHERE source_did IS NOT NULL;
+
+-- The collectors' activity log: append-only. A correction is a new row (a void, a reopen);
+-- nothing is updated or deleted.
+CREATE TABLE notes (
+    id INTEGER PRIMARY KEY,
+    cid INTEGER NOT NULL REFERENCES customers(cid),
+    at TEXT NOT NULL,
+    collector TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX notes_customer ON notes(cid, at);
+
+CREATE TABLE promises (
+    id INTEGER PRIMARY KEY,
+    cid INTEGER NOT NULL REFERENCES customers(cid),
+    at TEXT NOT NULL,
+    collector TEXT NOT NULL,
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    promised_date INTEGER NOT NULL,
+    recorded_date INTEGER NOT NULL,
+    text TEXT
+);
+CREATE INDEX promises_customer ON promises(cid, promised_date);
+CREATE TABLE promise_documents (
+    promise_id INTEGER NOT NULL REFERENCES promises(id),
+    did INTEGER NOT NULL REFERENCES documents(did),
+    PRIMARY KEY (promise_id, did)
+) WITHOUT ROWID;
+CREATE INDEX promise_documents_document ON promise_documents(did);
+CREATE TABLE promise_voids (
+    id INTEGER PRIMARY KEY,
+    promise_id INTEGER NOT NULL UNIQUE REFERENCES promises(id),
+    at TEXT NOT NULL,
+    collector TEXT NOT NULL,
+    text TEXT
+);
+
+CREATE TABLE issues (
+    id INTEGER PRIMARY KEY,
+    cid INTEGER NOT NULL REFERENCES customers(cid),
+    at TEXT NOT NULL,
+    collector TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    amount INTEGER NOT NULL CHECK (amount >= 0),
+    opened_date INTEGER NOT NULL,
+    text TEXT
+);
+CREATE INDEX issues_customer ON issues(cid);
+CREATE TABLE issue_documents (
+    issue_id INTEGER NOT NULL REFERENCES issues(id),
+    did INTEGER NOT NULL REFERENCES documents(did),
+    PRIMARY KEY (issue_id, did)
+) WITHOUT ROWID;
+CREATE INDEX issue_documents_document ON issue_documents(did);
+-- resolve / reopen: the latest event decides whether an issue is open.
+CREATE TABLE issue_events (
+    id INTEGER PRIMARY KEY,
+    issue_id INTEGER NOT NULL REFERENCES issues(id),
+    at TEXT NOT NULL,
+    collector TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('resolve', 'reopen')),
+    event_date INTEGER NOT NULL,
+    text TEXT
+);
+CREATE INDEX issue_events_issue ON issue_events(issue_id, id);
+
+CREATE TABLE followups (
+    id INTEGER PRIMARY KEY,
+    cid INTEGER NOT NULL REFERENCES customers(cid),
+    at TEXT NOT NULL,
+    collector TEXT NOT NULL,
+    due_date INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX followups_customer ON followups(cid, due_date);
+CREATE TABLE followup_done (
+    id INTEGER PRIMARY KEY,
+    followup_id INTEGER NOT NULL UNIQUE REFERENCES followups(id),
+    at TEXT NOT NULL,
+    collector TEXT NOT NULL
+);
+
+CREATE TABLE owner_changes (
+    id INTEGER PRIMARY KEY,
+    cid INTEGER NOT NULL REFERENCES customers(cid),
+    at TEXT NOT NULL,
+    collector TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('finance_owner', 'sales_owner')),
+    old_owner TEXT,
+    new_owner TEXT NOT NULL
+);
+CREATE INDEX owner_changes_customer ON owner_changes(cid, id);
+
+-- Reminders: the outbox and the record of what was sent.
+CREATE TABLE reminders (
+    id INTEGER PRIMARY KEY,
+    cid INTEGER NOT NULL REFERENCES customers(cid),
+    at TEXT NOT NULL,
+    collector TEXT NOT NULL,
+    cycle TEXT NOT NULL,
+    reminder TEXT NOT NULL,
+    to_addr TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    html TEXT,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+    error TEXT,
+    message_id TEXT,
+    sent_at TEXT,
+    sent_date INTEGER
+);
+CREATE INDEX reminders_customer ON reminders(cid, sent_date);
+CREATE UNIQUE INDEX reminders_message_id ON reminders(message_id) WHERE message_id IS NOT NULL;
+-- At most once per (cycle, reminder, document), whatever happens.
+CREATE TABLE reminder_documents (
+    cycle TEXT NOT NULL,
+    reminder TEXT NOT NULL,
+    did INTEGER NOT NULL REFERENCES documents(did),
+    reminder_id INTEGER NOT NULL REFERENCES reminders(id),
+    PRIMARY KEY (cycle, reminder, did)
+) WITHOUT ROWID;
+CREATE INDEX reminder_documents_document ON reminder_documents(did);
+-- Customers held back from engagement by a collector until a date.
+CREATE TABLE engagement_holds (
+    id INTEGER PRIMARY KEY,
+    cid INTEGER NOT NULL REFERENCES customers(cid),
+    at TEXT NOT NULL,
+    collector TEXT NOT NULL,
+    until_date INTEGER NOT NULL,
+    text TEXT
+);
+CREATE INDEX engagement_holds_customer ON engagement_holds(cid, until_date);
+
+CREATE TABLE replies (
+    id INTEGER PRIMARY KEY,
+    cid INTEGER NOT NULL REFERENCES customers(cid),
+    at TEXT NOT NULL,
+    received_date INTEGER NOT NULL,
+    message_id TEXT UNIQUE,
+    in_reply_to TEXT,
+    from_addr TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    read_at TEXT
+);
+CREATE INDEX replies_customer ON replies(cid, received_date);
+CREATE INDEX replies_unread ON replies(cid) WHERE read_at IS NULL;
+"#,
+];
