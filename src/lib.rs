@@ -15,6 +15,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod import;
+pub mod report;
 pub mod store;
 
 pub use error::{Error, Result};

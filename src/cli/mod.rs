@@ -6,6 +6,7 @@
 
 mod demo;
 mod import;
+mod report;
 
 use crate::config::{self, Config};
 use crate::domain::Date;
@@ -41,6 +42,8 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Import the billing system's CSV exports (files or folders), atomically.
     Import(import::ImportArgs),
+    /// Reports: aging, metrics.
+    Report(report::ReportArgs),
 }
 
 /// Parses a `YYYY-MM-DD` command-line date strictly.
@@ -105,6 +108,7 @@ fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Demo(args)) => demo::run(&ctx, &args),
         Some(Command::Import(args)) => import::run(&ctx, &args),
+        Some(Command::Report(args)) => report::run(&ctx, &args),
         None => Err(Error::input(
             "the workstation is not built yet; see `owed --help` for the commands",
         )),

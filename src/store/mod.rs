@@ -4,7 +4,10 @@
 //! writing at once wait for each other instead of failing, and one transaction per user
 //! action. The file is created with mode 0600 (its directory when missing).
 
+pub mod activity;
+pub mod customers;
 pub mod import;
+pub mod ledger;
 mod schema;
 
 use crate::{Error, Result};

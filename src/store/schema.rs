@@ -63,8 +63,10 @@ CREATE TABLE documents (
     balance INTEGER GENERATED ALWAYS AS (amount - applied) STORED
 );
 -- Open items by customer and due date: aging, queue and detail read only these rows.
-CREATE INDEX documents_open ON documents(cid, due_date, balance, doc_date, kind, rate, currency)
+CREATE INDEX documents_open ON documents(cid, due_date, balance, doc_date, kind, rate, currency, last_applied)
     WHERE balance <> 0;
+-- Sales by period (DSO, CEI).
+CREATE INDEX documents_date ON documents(doc_date, kind, amount, rate);
 -- As-of dates in the past: documents closed since then were open then.
 CREATE INDEX documents_last_applied ON documents(last_applied) WHERE last_applied IS NOT NULL;
 CREATE INDEX documents_customer ON documents(cid, doc_date);
@@ -87,7 +89,7 @@ CREATE TABLE payments (
     unapplied INTEGER GENERATED ALWAYS AS (CASE WHEN status = 'success' THEN amount - applied ELSE 0 END) STORED
 );
 CREATE INDEX payments_customer ON payments(cid, date);
-CREATE INDEX payments_unapplied ON payments(cid, date, unapplied, rate, currency) WHERE unapplied <> 0;
+CREATE INDEX payments_unapplied ON payments(cid, date, unapplied, rate, currency, last_applied) WHERE unapplied <> 0;
 CREATE INDEX payments_last_applied ON payments(last_applied) WHERE last_applied IS NOT NULL;
 
 -- What settles what. One row per (source, document, date); a re-import replaces its amount.

@@ -1,0 +1,153 @@
+//! `owed report metrics`: the metrics bar's figures.
+
+use super::Portfolio;
+use super::table::{Align, TextTable};
+use crate::Result;
+use crate::domain::metrics::{
+    average_days_delinquent, cei, days_inclusive, dso_count_back, months_back,
+};
+use crate::domain::money::{grouped, plain};
+use crate::domain::{Date, Decimal};
+use crate::store::Store;
+use serde_json::{Value, json};
+
+/// Months of sales the DSO count-back may walk through.
+pub const DSO_MONTHS: usize = 12;
+
+/// The portfolio's headline figures as of a date, in the base currency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metrics {
+    pub as_of: Date,
+    pub currency: String,
+    pub outstanding: Decimal,
+    pub overdue: Decimal,
+    pub net_overdue: Decimal,
+    pub unutilised_credit: Decimal,
+    pub unapplied_cash: Decimal,
+    pub collectable_this_month: Decimal,
+    pub open_issue_amount: Decimal,
+    pub open_p2p_amount: Decimal,
+    /// Days sales outstanding, count-back over up to twelve months (None: no sales).
+    pub dso: Option<Decimal>,
+    /// Average days delinquent over the last three months' sales.
+    pub add: Option<Decimal>,
+    /// Collection effectiveness of the as-of month to date (percent).
+    pub cei: Option<Decimal>,
+    pub customers_overdue: u64,
+}
+
+impl Metrics {
+    /// Computes the metrics from the portfolio's figures and the sales around `as_of`.
+    pub fn compute(store: &Store, p: &Portfolio, grace_days: u32) -> Result<Metrics> {
+        let spans = months_back(p.as_of, DSO_MONTHS);
+        let oldest = spans.last().map_or(p.as_of, |s| s.0);
+        let sales = store.sales_by_day(oldest, p.as_of, &p.currency)?;
+        let month_sales: Vec<(Decimal, u32)> = spans
+            .iter()
+            .map(|(first, last)| {
+                let total = sales
+                    .iter()
+                    .filter(|(d, _)| d >= first && d <= last)
+                    .map(|(_, a)| *a)
+                    .sum();
+                (total, days_inclusive(*first, *last))
+            })
+            .collect();
+        let t = &p.total;
+        let dso = dso_count_back(t.outstanding, &month_sales);
+        let (sales3, days3) = month_sales
+            .iter()
+            .take(3)
+            .fold((Decimal::ZERO, 0), |(s, d), (ms, md)| (s + ms, d + md));
+        let add = average_days_delinquent(t.outstanding, t.aging[0], sales3, days3);
+        let cei = month_cei(store, p, month_sales.first().map_or(Decimal::ZERO, |m| m.0))?;
+        Ok(Metrics {
+            as_of: p.as_of,
+            currency: p.currency.clone(),
+            outstanding: t.outstanding,
+            overdue: t.overdue,
+            net_overdue: p.net_overdue,
+            unutilised_credit: t.unutilised_credit,
+            unapplied_cash: t.unapplied_cash,
+            collectable_this_month: t.collectable_this_month,
+            open_issue_amount: store.open_issue_amount(p.as_of)?,
+            open_p2p_amount: store.open_promise_amount(p.as_of, grace_days)?,
+            dso,
+            add,
+            cei,
+            customers_overdue: p.customers_overdue,
+        })
+    }
+
+    /// SPEC's JSON: amounts as strings in the base currency's minor units; ratios as strings
+    /// with one decimal (null when undefined).
+    pub fn to_json(&self) -> Value {
+        let cur = &self.currency;
+        let ratio = |v: Option<Decimal>| v.map(|d| d.round_dp(1).to_string());
+        json!({
+            "as_of": self.as_of.to_string(),
+            "currency": cur,
+            "outstanding": plain(self.outstanding, cur),
+            "overdue": plain(self.overdue, cur),
+            "net_overdue": plain(self.net_overdue, cur),
+            "unutilised_credit": plain(self.unutilised_credit, cur),
+            "unapplied_cash": plain(self.unapplied_cash, cur),
+            "collectable_this_month": plain(self.collectable_this_month, cur),
+            "open_issue_amount": plain(self.open_issue_amount, cur),
+            "open_p2p_amount": plain(self.open_p2p_amount, cur),
+            "dso": ratio(self.dso),
+            "average_days_delinquent": ratio(self.add),
+            "cei": ratio(self.cei),
+            "customers_overdue": self.customers_overdue,
+        })
+    }
+
+    /// The metrics as a two-column table.
+    pub fn to_text(&self) -> String {
+        let cur = &self.currency;
+        let mut t = TextTable::new(&[("metric", Align::Left), ("value", Align::Right)]);
+        let amounts = [
+            ("Outstanding", self.outstanding),
+            ("Overdue", self.overdue),
+            ("Net overdue", self.net_overdue),
+            ("Unutilised credit", self.unutilised_credit),
+            ("Unapplied cash", self.unapplied_cash),
+            ("Collectable this month", self.collectable_this_month),
+            ("Open issues", self.open_issue_amount),
+            ("Open promises", self.open_p2p_amount),
+        ];
+        for (name, v) in amounts {
+            t.row(vec![name.into(), format!("{} {cur}", grouped(v, cur))]);
+        }
+        let days = |v: Option<Decimal>, unit: &str| {
+            v.map_or("—".into(), |d| format!("{} {unit}", d.round_dp(1)))
+        };
+        t.row(vec!["DSO (count-back)".into(), days(self.dso, "days")]);
+        t.row(vec![
+            "Average days delinquent".into(),
+            days(self.add, "days"),
+        ]);
+        t.row(vec!["CEI (month to date)".into(), days(self.cei, "%")]);
+        t.row(vec![
+            "Customers overdue".into(),
+            self.customers_overdue.to_string(),
+        ]);
+        format!("Metrics as of {} in {cur}\n\n{}", self.as_of, t.render())
+    }
+}
+
+/// CEI of the as-of month to date: beginning AR at the end of the previous month.
+fn month_cei(store: &Store, p: &Portfolio, month_sales: Decimal) -> Result<Option<Decimal>> {
+    let (first, _) = crate::domain::aging::month_of(p.as_of);
+    let Some(prev_end) = first.pred_opt() else {
+        return Ok(None);
+    };
+    let begin = Portfolio::compute(store, prev_end, None, &p.bounds, &p.currency)?;
+    Ok(cei(
+        begin.total.outstanding,
+        month_sales,
+        1,
+        p.total.outstanding,
+        p.total.aging[0],
+    ))
+}

@@ -1,0 +1,72 @@
+//! Reports: the portfolio's figures as of a date, aging and metrics, as JSON (SPEC "Report
+//! output") and as aligned tables for people.
+
+pub mod aging;
+pub mod metrics;
+pub mod table;
+
+use crate::Result;
+use crate::domain::aging::{AgingBounds, Figures};
+use crate::domain::{Date, Decimal};
+use crate::store::Store;
+use crate::store::ledger::ItemKind;
+use std::collections::HashMap;
+
+/// Every customer's figures and the portfolio's, from one pass over the open items.
+#[derive(Debug, Clone)]
+pub struct Portfolio {
+    pub as_of: Date,
+    pub currency: String,
+    pub bounds: AgingBounds,
+    /// Sums over customers; net overdue is summed per customer in `net_overdue`.
+    pub total: Figures,
+    /// Σ max(0, overdue − credit − cash) per customer.
+    pub net_overdue: Decimal,
+    /// Customers with something overdue.
+    pub customers_overdue: u64,
+    /// Figures by customer key (`cid`), for customers with anything open.
+    pub customers: HashMap<i64, Figures>,
+}
+
+impl Portfolio {
+    /// Computes the figures of every customer (or of one, with `cid`) as of `as_of`.
+    pub fn compute(
+        store: &Store,
+        as_of: Date,
+        cid: Option<i64>,
+        bounds: &AgingBounds,
+        base_currency: &str,
+    ) -> Result<Portfolio> {
+        let mut customers: HashMap<i64, Figures> = HashMap::new();
+        store.for_each_open_item(as_of, cid, |item| {
+            let base = item.base_balance(base_currency);
+            let f = customers
+                .entry(item.cid)
+                .or_insert_with(|| Figures::new(bounds));
+            match item.kind {
+                ItemKind::Debit => f.add_debit(bounds, as_of, item.due_date, base),
+                ItemKind::Credit => f.add_credit(base),
+                ItemKind::Cash => f.add_unapplied_cash(base),
+            }
+        })?;
+        let mut total = Figures::new(bounds);
+        let mut net_overdue = Decimal::ZERO;
+        let mut customers_overdue = 0;
+        for f in customers.values() {
+            total.absorb(f);
+            net_overdue += f.net_overdue();
+            if f.overdue > Decimal::ZERO {
+                customers_overdue += 1;
+            }
+        }
+        Ok(Portfolio {
+            as_of,
+            currency: base_currency.to_string(),
+            bounds: bounds.clone(),
+            total,
+            net_overdue,
+            customers_overdue,
+            customers,
+        })
+    }
+}

@@ -1,0 +1,81 @@
+//! Aligned plain-text tables for people: text left, amounts right, widths by display width.
+
+use unicode_width::UnicodeWidthStr;
+
+/// Column alignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+/// A table rendered with two spaces between columns and a rule under the header.
+pub struct TextTable {
+    header: Vec<String>,
+    align: Vec<Align>,
+    rows: Vec<Vec<String>>,
+}
+
+impl TextTable {
+    /// A table with these column names and alignments.
+    pub fn new(columns: &[(&str, Align)]) -> Self {
+        TextTable {
+            header: columns.iter().map(|(n, _)| n.to_string()).collect(),
+            align: columns.iter().map(|(_, a)| *a).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Appends a row (missing cells are empty).
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    /// Renders the table.
+    pub fn render(&self) -> String {
+        let mut widths: Vec<usize> = self.header.iter().map(|h| h.width()).collect();
+        for row in &self.rows {
+            for (i, cell) in row.iter().enumerate().take(widths.len()) {
+                widths[i] = widths[i].max(cell.width());
+            }
+        }
+        let mut out = String::new();
+        self.line(&mut out, &self.header, &widths);
+        let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+        self.line(&mut out, &rule, &widths);
+        for row in &self.rows {
+            self.line(&mut out, row, &widths);
+        }
+        out
+    }
+
+    fn line(&self, out: &mut String, cells: &[String], widths: &[usize]) {
+        let mut parts = Vec::with_capacity(widths.len());
+        for (i, width) in widths.iter().enumerate() {
+            let cell = cells.get(i).map(String::as_str).unwrap_or("");
+            let pad = " ".repeat(width.saturating_sub(cell.width()));
+            parts.push(match self.align[i] {
+                Align::Left => format!("{cell}{pad}"),
+                Align::Right => format!("{pad}{cell}"),
+            });
+        }
+        out.push_str(parts.join("  ").trim_end());
+        out.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligns_by_display_width() {
+        let mut t = TextTable::new(&[("name", Align::Left), ("amount", Align::Right)]);
+        t.row(vec!["株式会社".into(), "1,000.00".into()]);
+        t.row(vec!["Kite".into(), "5.00".into()]);
+        assert_eq!(
+            t.render(),
+            "name        amount\n--------  --------\n株式会社  1,000.00\nKite          5.00\n"
+        );
+    }
+}

@@ -1,0 +1,39 @@
+//! Customers: lookups by the billing system's id and labels for reports.
+
+use super::Store;
+use crate::Result;
+use rusqlite::OptionalExtension;
+use std::collections::HashMap;
+
+/// A customer's identity as reports show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerLabel {
+    pub id: String,
+    pub name: String,
+}
+
+impl Store {
+    /// The id and name of every customer, by key.
+    pub fn customer_labels(&self) -> Result<HashMap<i64, CustomerLabel>> {
+        let mut stmt = self.conn().prepare("SELECT cid, id, name FROM customers")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                CustomerLabel {
+                    id: r.get(1)?,
+                    name: r.get(2)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The key of a customer by the billing system's id.
+    pub fn customer_key(&self, id: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT cid FROM customers WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?)
+    }
+}

@@ -1,0 +1,169 @@
+//! The ledger as of a date: open items, credit and cash, streamed from SQL.
+//!
+//! An item's balance at D is its amount minus the applications dated on or before D. The
+//! store keeps each document's total applied and the date of its last application, so the
+//! rows open at D are: those open now (the partial index `documents_open`), plus those closed
+//! since D (`last_applied > D`); only for rows with applications after D are those added back.
+//! Documents and payments dated after D are skipped: they do not exist yet.
+
+use super::Store;
+use crate::Result;
+use crate::domain::date::day_number;
+use crate::domain::{Date, Decimal, money};
+use rusqlite::params;
+
+/// What an open item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    /// An invoice or debit note with a balance.
+    Debit,
+    /// A credit note with credit left.
+    Credit,
+    /// A successful payment not fully applied.
+    Cash,
+}
+
+/// One open item at the as-of date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenItem {
+    pub cid: i64,
+    pub kind: ItemKind,
+    /// `did` for documents, `pid` for payments.
+    pub key: i64,
+    pub due_date: Option<Date>,
+    /// Open balance at the as-of date, in the item's currency.
+    pub balance: Decimal,
+    pub currency: String,
+    /// Base-currency units per unit, at the item's own date.
+    pub rate: Decimal,
+}
+
+impl OpenItem {
+    /// The balance in the base currency, rounded to its minor units.
+    pub fn base_balance(&self, base_currency: &str) -> Decimal {
+        money::round_to_currency(self.balance * self.rate, base_currency)
+    }
+}
+
+const DEBITS_OPEN_NOW: &str = "
+    SELECT d.cid, d.did, d.due_date,
+           d.balance + CASE WHEN d.last_applied > ?1
+               THEN (SELECT ifnull(sum(a.amount), 0) FROM applications a WHERE a.did = d.did AND a.date > ?1)
+               ELSE 0 END,
+           d.currency, d.rate
+      FROM documents d INDEXED BY documents_open
+     WHERE d.balance <> 0 AND d.kind <> 'credit_note' AND d.doc_date <= ?1 AND (?2 IS NULL OR d.cid = ?2)";
+
+const DEBITS_CLOSED_SINCE: &str = "
+    SELECT d.cid, d.did, d.due_date,
+           (SELECT ifnull(sum(a.amount), 0) FROM applications a WHERE a.did = d.did AND a.date > ?1),
+           d.currency, d.rate
+      FROM documents d
+     WHERE d.last_applied > ?1 AND d.balance = 0 AND d.kind <> 'credit_note' AND d.doc_date <= ?1
+       AND (?2 IS NULL OR d.cid = ?2)";
+
+const CREDITS_OPEN_NOW: &str = "
+    SELECT d.cid, d.did, NULL,
+           d.balance + CASE WHEN d.last_applied > ?1
+               THEN (SELECT ifnull(sum(a.amount), 0) FROM applications a WHERE a.source_did = d.did AND a.date > ?1)
+               ELSE 0 END,
+           d.currency, d.rate
+      FROM documents d INDEXED BY documents_open
+     WHERE d.balance <> 0 AND d.kind = 'credit_note' AND d.doc_date <= ?1 AND (?2 IS NULL OR d.cid = ?2)";
+
+const CREDITS_CLOSED_SINCE: &str = "
+    SELECT d.cid, d.did, NULL,
+           (SELECT ifnull(sum(a.amount), 0) FROM applications a WHERE a.source_did = d.did AND a.date > ?1),
+           d.currency, d.rate
+      FROM documents d
+     WHERE d.last_applied > ?1 AND d.balance = 0 AND d.kind = 'credit_note' AND d.doc_date <= ?1
+       AND (?2 IS NULL OR d.cid = ?2)";
+
+const CASH_OPEN_NOW: &str = "
+    SELECT p.cid, p.pid, NULL,
+           p.unapplied + CASE WHEN p.last_applied > ?1
+               THEN (SELECT ifnull(sum(a.amount), 0) FROM applications a WHERE a.source_pid = p.pid AND a.date > ?1)
+               ELSE 0 END,
+           p.currency, p.rate
+      FROM payments p INDEXED BY payments_unapplied
+     WHERE p.unapplied <> 0 AND p.date <= ?1 AND (?2 IS NULL OR p.cid = ?2)";
+
+const CASH_CLOSED_SINCE: &str = "
+    SELECT p.cid, p.pid, NULL,
+           (SELECT ifnull(sum(a.amount), 0) FROM applications a WHERE a.source_pid = p.pid AND a.date > ?1),
+           p.currency, p.rate
+      FROM payments p
+     WHERE p.last_applied > ?1 AND p.unapplied = 0 AND p.status = 'success' AND p.date <= ?1
+       AND (?2 IS NULL OR p.cid = ?2)";
+
+impl Store {
+    /// Calls `each` for every open item at `as_of` — of one customer (`cid`), or of all.
+    /// One streaming pass; nothing is collected.
+    pub fn for_each_open_item(
+        &self,
+        as_of: Date,
+        cid: Option<i64>,
+        mut each: impl FnMut(OpenItem),
+    ) -> Result<()> {
+        let day = day_number(as_of);
+        let passes = [
+            (ItemKind::Debit, DEBITS_OPEN_NOW),
+            (ItemKind::Debit, DEBITS_CLOSED_SINCE),
+            (ItemKind::Credit, CREDITS_OPEN_NOW),
+            (ItemKind::Credit, CREDITS_CLOSED_SINCE),
+            (ItemKind::Cash, CASH_OPEN_NOW),
+            (ItemKind::Cash, CASH_CLOSED_SINCE),
+        ];
+        for (kind, sql) in passes {
+            let mut stmt = self.conn().prepare_cached(sql)?;
+            let mut rows = stmt.query(params![day, cid])?;
+            while let Some(r) = rows.next()? {
+                let units: i64 = r.get(3)?;
+                if units == 0 {
+                    continue;
+                }
+                let rate: String = r.get(5)?;
+                each(OpenItem {
+                    cid: r.get(0)?,
+                    kind,
+                    key: r.get(1)?,
+                    due_date: r
+                        .get::<_, Option<i32>>(2)?
+                        .map(crate::domain::date::from_day_number),
+                    balance: money::from_units(units),
+                    currency: r.get(4)?,
+                    rate: rate.parse().unwrap_or(Decimal::ONE),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Sales (invoices and debit notes) per document date in `[from, to]`, in the base
+    /// currency, as (date, amount) sorted by date.
+    pub fn sales_by_day(
+        &self,
+        from: Date,
+        to: Date,
+        base_currency: &str,
+    ) -> Result<Vec<(Date, Decimal)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT doc_date, rate, sum(amount) FROM documents INDEXED BY documents_date
+              WHERE doc_date BETWEEN ?1 AND ?2 AND kind <> 'credit_note'
+              GROUP BY doc_date, rate ORDER BY doc_date",
+        )?;
+        let mut rows = stmt.query(params![day_number(from), day_number(to)])?;
+        let mut out: Vec<(Date, Decimal)> = Vec::new();
+        while let Some(r) = rows.next()? {
+            let date = crate::domain::date::from_day_number(r.get(0)?);
+            let rate: Decimal = r.get::<_, String>(1)?.parse().unwrap_or(Decimal::ONE);
+            let amount =
+                money::round_to_currency(money::from_units(r.get(2)?) * rate, base_currency);
+            match out.last_mut() {
+                Some((d, sum)) if *d == date => *sum += amount,
+                _ => out.push((date, amount)),
+            }
+        }
+        Ok(out)
+    }
+}
