@@ -5,6 +5,7 @@
 //! 1 for a runtime failure.
 
 mod demo;
+mod export;
 mod import;
 mod report;
 
@@ -42,6 +43,8 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Import the billing system's CSV exports (files or folders), atomically.
     Import(import::ImportArgs),
+    /// Export a view to Excel or CSV.
+    Export(export::ExportArgs),
     /// Reports: aging, metrics.
     Report(report::ReportArgs),
 }
@@ -109,6 +112,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Demo(args)) => demo::run(&ctx, &args),
         Some(Command::Import(args)) => import::run(&ctx, &args),
         Some(Command::Report(args)) => report::run(&ctx, &args),
+        Some(Command::Export(args)) => export::run(&ctx, &args),
         None => Err(Error::input(
             "the workstation is not built yet; see `owed --help` for the commands",
         )),

@@ -6,6 +6,7 @@
 
 pub mod activity;
 pub mod customers;
+pub mod documents;
 pub mod import;
 pub mod ledger;
 mod schema;

@@ -1,0 +1,44 @@
+//! `owed export VIEW --format xlsx|csv -o FILE`.
+
+use super::Context;
+use crate::export::{Format, views, write_atomically};
+use crate::report::{Portfolio, metrics::Metrics};
+use crate::{Error, Result};
+use std::path::PathBuf;
+
+/// The views that can be exported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum View {
+    Aging,
+    Metrics,
+    Documents,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// What to export.
+    pub view: View,
+    /// File format.
+    #[arg(long, value_enum, default_value = "xlsx")]
+    pub format: Format,
+    /// Output file.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
+    let store = ctx.open_store()?;
+    let bounds = ctx.config.aging().map_err(Error::input)?;
+    let p = Portfolio::compute(&store, ctx.as_of, None, &bounds, &ctx.config.base_currency)?;
+    let name = format!("{:?} {}", args.view, ctx.as_of).to_lowercase();
+    write_atomically(&args.output, args.format, &name, |sheet| match args.view {
+        View::Aging => views::aging(&store, &p, sheet),
+        View::Metrics => views::metrics(
+            &Metrics::compute(&store, &p, ctx.config.promise_grace_days)?,
+            sheet,
+        ),
+        View::Documents => views::documents(&store, &p, sheet),
+    })?;
+    eprintln!("wrote {}", args.output.display());
+    Ok(())
+}

@@ -1,0 +1,138 @@
+//! The exportable views: each writes its columns and rows to a [`Sheet`].
+
+use super::{Cell, Column, Kind, Sheet};
+use crate::Result;
+use crate::domain::aging::days_overdue;
+use crate::domain::money::round_to_currency;
+use crate::report::Portfolio;
+use crate::report::aging::lines;
+use crate::report::metrics::Metrics;
+use crate::store::Store;
+
+/// The aging report: one row per customer, then a total row.
+pub fn aging(store: &Store, p: &Portfolio, sheet: &mut dyn Sheet) -> Result<()> {
+    let labels = store.customer_labels()?;
+    let mut columns = vec![
+        Column::new("customer_id", Kind::Text),
+        Column::new("name", Kind::Text),
+    ];
+    columns.extend(
+        p.bounds
+            .labels()
+            .iter()
+            .map(|l| Column::new(l, Kind::Amount)),
+    );
+    for name in [
+        "outstanding",
+        "overdue",
+        "unutilised_credit",
+        "unapplied_cash",
+        "net_overdue",
+    ] {
+        columns.push(Column::new(name, Kind::Amount));
+    }
+    sheet.header(&columns)?;
+    let row = |id: &str, name: &str, f: &crate::domain::aging::Figures, net| {
+        let mut cells = vec![Cell::from(id), Cell::from(name)];
+        cells.extend(f.aging.iter().map(|a| Cell::Amount(*a)));
+        cells.extend(
+            [
+                f.outstanding,
+                f.overdue,
+                f.unutilised_credit,
+                f.unapplied_cash,
+                net,
+            ]
+            .map(Cell::Amount),
+        );
+        cells
+    };
+    for line in lines(p, &labels) {
+        sheet.row(&row(
+            &line.label.id,
+            &line.label.name,
+            line.figures,
+            line.figures.net_overdue(),
+        ))?;
+    }
+    sheet.row(&row("TOTAL", "", &p.total, p.net_overdue))
+}
+
+/// The metrics: one row per figure.
+pub fn metrics(m: &Metrics, sheet: &mut dyn Sheet) -> Result<()> {
+    sheet.header(&[
+        Column::new("metric", Kind::Text),
+        Column::new("value", Kind::Amount),
+        Column::new("unit", Kind::Text),
+    ])?;
+    let cur = m.currency.as_str();
+    let amounts = [
+        ("outstanding", m.outstanding),
+        ("overdue", m.overdue),
+        ("net_overdue", m.net_overdue),
+        ("unutilised_credit", m.unutilised_credit),
+        ("unapplied_cash", m.unapplied_cash),
+        ("collectable_this_month", m.collectable_this_month),
+        ("open_issue_amount", m.open_issue_amount),
+        ("open_p2p_amount", m.open_p2p_amount),
+    ];
+    for (name, v) in amounts {
+        sheet.row(&[Cell::from(name), Cell::Amount(v), Cell::from(cur)])?;
+    }
+    for (name, v, unit) in [
+        ("dso", m.dso, "days"),
+        ("average_days_delinquent", m.add, "days"),
+        ("cei", m.cei, "%"),
+    ] {
+        sheet.row(&[
+            Cell::from(name),
+            v.map_or(Cell::Empty, Cell::Ratio),
+            Cell::from(unit),
+        ])?;
+    }
+    sheet.row(&[
+        Cell::from("customers_overdue"),
+        Cell::Integer(m.customers_overdue as i64),
+        Cell::Empty,
+    ])
+}
+
+/// Every document open at the as-of date, streamed.
+pub fn documents(store: &Store, p: &Portfolio, sheet: &mut dyn Sheet) -> Result<()> {
+    sheet.header(&[
+        Column::new("document_id", Kind::Text),
+        Column::new("number", Kind::Text),
+        Column::new("type", Kind::Text),
+        Column::new("customer_id", Kind::Text),
+        Column::new("customer", Kind::Text),
+        Column::new("doc_date", Kind::Date),
+        Column::new("due_date", Kind::Date),
+        Column::new("days_overdue", Kind::Integer),
+        Column::new("currency", Kind::Text),
+        Column::new("amount", Kind::Amount),
+        Column::new("balance", Kind::Amount),
+        Column::new(&format!("balance_{}", p.currency), Kind::Amount),
+        Column::new("billing_balance", Kind::Amount),
+    ])?;
+    store.for_each_open_document(p.as_of, None, |d| {
+        let overdue = match (d.kind.as_str(), d.due_date) {
+            ("credit_note", _) | (_, None) => Cell::Empty,
+            (_, Some(due)) => Cell::Integer(days_overdue(p.as_of, due).max(0)),
+        };
+        sheet.row(&[
+            Cell::Text(d.id),
+            Cell::from(d.number),
+            Cell::Text(d.kind),
+            Cell::Text(d.customer_id),
+            Cell::Text(d.customer_name),
+            Cell::Date(d.doc_date),
+            Cell::from(d.due_date),
+            overdue,
+            Cell::Text(d.currency.clone()),
+            Cell::Amount(d.amount),
+            Cell::Amount(d.balance),
+            Cell::Amount(round_to_currency(d.balance * d.rate, &p.currency)),
+            d.billing_balance.map_or(Cell::Empty, Cell::Amount),
+        ])
+    })
+}

@@ -1,0 +1,73 @@
+//! Documents as of a date, with their customer: the documents view and export.
+
+use super::Store;
+use crate::Result;
+use crate::domain::date::{day_number, from_day_number};
+use crate::domain::{Date, Decimal, money};
+use rusqlite::params;
+
+/// A document open at the as-of date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentLine {
+    pub id: String,
+    pub customer_id: String,
+    pub customer_name: String,
+    pub kind: String,
+    pub number: Option<String>,
+    pub doc_date: Date,
+    pub due_date: Option<Date>,
+    pub amount: Decimal,
+    /// Open balance (credit left, for credit notes) at the as-of date, document currency.
+    pub balance: Decimal,
+    pub currency: String,
+    pub rate: Decimal,
+    pub billing_balance: Option<Decimal>,
+}
+
+const OPEN_DOCUMENTS: &str = "
+    SELECT d.id, c.id, c.name, d.kind, d.number, d.doc_date, d.due_date, d.amount,
+           d.balance + CASE WHEN d.last_applied > ?1 THEN
+               (SELECT ifnull(sum(a.amount), 0) FROM applications a
+                 WHERE (a.did = d.did OR a.source_did = d.did) AND a.date > ?1)
+               ELSE 0 END AS open,
+           d.currency, d.rate, d.billing_balance
+      FROM documents d JOIN customers c ON c.cid = d.cid
+     WHERE d.doc_date <= ?1 AND (d.balance <> 0 OR d.last_applied > ?1)
+       AND (?2 IS NULL OR d.cid = ?2)
+     ORDER BY c.id, d.due_date, d.id";
+
+impl Store {
+    /// Calls `each` for every document open at `as_of` (of one customer with `cid`), ordered
+    /// by customer id, due date and id.
+    pub fn for_each_open_document(
+        &self,
+        as_of: Date,
+        cid: Option<i64>,
+        mut each: impl FnMut(DocumentLine) -> Result<()>,
+    ) -> Result<()> {
+        let mut stmt = self.conn().prepare_cached(OPEN_DOCUMENTS)?;
+        let mut rows = stmt.query(params![day_number(as_of), cid])?;
+        while let Some(r) = rows.next()? {
+            let open: i64 = r.get(8)?;
+            if open == 0 {
+                continue;
+            }
+            let rate: String = r.get(10)?;
+            each(DocumentLine {
+                id: r.get(0)?,
+                customer_id: r.get(1)?,
+                customer_name: r.get(2)?,
+                kind: r.get(3)?,
+                number: r.get(4)?,
+                doc_date: from_day_number(r.get(5)?),
+                due_date: r.get::<_, Option<i32>>(6)?.map(from_day_number),
+                amount: money::from_units(r.get(7)?),
+                balance: money::from_units(open),
+                currency: r.get(9)?,
+                rate: rate.parse().unwrap_or(Decimal::ONE),
+                billing_balance: r.get::<_, Option<i64>>(11)?.map(money::from_units),
+            })?;
+        }
+        Ok(())
+    }
+}
