@@ -5,6 +5,7 @@ pub mod date;
 pub mod metrics;
 pub mod money;
 pub mod promise;
+pub mod rules;
 
 pub use chrono::NaiveDate as Date;
 pub use rust_decimal::Decimal;

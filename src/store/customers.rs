@@ -37,3 +37,20 @@ impl Store {
             .optional()?)
     }
 }
+
+impl Store {
+    /// A customer's `cf_*` custom fields (empty when none or unknown customer).
+    pub fn customer_custom_fields(
+        &self,
+        id: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>> {
+        let json: Option<String> = self
+            .conn()
+            .prepare_cached("SELECT custom FROM customers WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        Ok(json
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default())
+    }
+}

@@ -1,0 +1,132 @@
+//! Errors in a rule, with the position they point at.
+
+use std::fmt;
+
+/// A rule that does not parse or type-check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleError {
+    /// Char offset (not byte offset) into the rule of the offending token;
+    /// the rule's length in chars when the problem is its end.
+    pub offset: usize,
+    /// One sentence, without the position, e.g. "expected a date (YYYY-MM-DD,
+    /// today, N days ago, in N days) after `<`".
+    pub message: String,
+}
+
+impl RuleError {
+    pub(super) fn new(offset: usize, message: impl Into<String>) -> Self {
+        RuleError {
+            offset,
+            message: message.into(),
+        }
+    }
+
+    /// The error for a person, naming the file and showing the rule with a
+    /// caret under the offending position:
+    ///
+    /// ```text
+    /// cycles/standard.toml: error in rule `overdeu > 1000`
+    ///   overdeu > 1000
+    ///   ^
+    ///   unknown field `overdeu` at customer level; did you mean `overdue`?
+    /// ```
+    ///
+    /// White space and control characters in `expr` (a rule may span lines
+    /// in TOML) are shown as single spaces so the caret stays aligned; the
+    /// caret is indented by the display width of the characters before it.
+    pub fn render(&self, file: &str, expr: &str) -> String {
+        let line: String = expr
+            .chars()
+            .map(|c| {
+                if c.is_whitespace() || c.is_control() {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let indent: usize = line.chars().take(self.offset).map(display_width).sum();
+        format!(
+            "{file}: error in rule `{line}`\n  {line}\n  {}^\n  {}",
+            " ".repeat(indent),
+            self.message
+        )
+    }
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+/// Terminal columns taken by `c`: 0 for combining marks and zero-width
+/// characters, 2 for East Asian wide characters and most emoji, else 1.
+/// An approximation of Unicode's East Asian Width that needs no tables.
+fn display_width(c: char) -> usize {
+    const ZERO: &[(u32, u32)] = &[(0x0300, 0x036F), (0x200B, 0x200F), (0xFE00, 0xFE0F)];
+    const WIDE: &[(u32, u32)] = &[
+        (0x1100, 0x115F),
+        (0x2E80, 0x303E),
+        (0x3041, 0x33FF),
+        (0x3400, 0x4DBF),
+        (0x4E00, 0x9FFF),
+        (0xA000, 0xA4CF),
+        (0xAC00, 0xD7A3),
+        (0xF900, 0xFAFF),
+        (0xFE30, 0xFE4F),
+        (0xFF00, 0xFF60),
+        (0xFFE0, 0xFFE6),
+        (0x1F300, 0x1F64F),
+        (0x1F900, 0x1F9FF),
+        (0x20000, 0x3FFFD),
+    ];
+    let code = u32::from(c);
+    let within = |ranges: &[(u32, u32)]| ranges.iter().any(|&(lo, hi)| (lo..=hi).contains(&code));
+    if within(ZERO) {
+        0
+    } else if within(WIDE) {
+        2
+    } else {
+        1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caret_counts_wide_characters_twice() {
+        let error = RuleError::new(4, "oops");
+        let rendered = error.render("f", "日本 = x");
+        // 日 and 本 take two columns each, then a space and `=`: six columns.
+        assert_eq!(
+            rendered,
+            format!(
+                "f: error in rule `日本 = x`\n  日本 = x\n  {}^\n  oops",
+                " ".repeat(6)
+            )
+        );
+    }
+
+    #[test]
+    fn newlines_in_the_rule_become_spaces() {
+        let error = RuleError::new(2, "oops");
+        assert_eq!(
+            error.render("f", "a\nb c"),
+            "f: error in rule `a b c`\n  a b c\n    ^\n  oops"
+        );
+    }
+
+    #[test]
+    fn offset_past_the_end_points_just_after_the_rule() {
+        let error = RuleError::new(99, "oops");
+        assert_eq!(
+            error.render("f", "ab"),
+            "f: error in rule `ab`\n  ab\n    ^\n  oops"
+        );
+    }
+}

@@ -1,0 +1,89 @@
+//! Shared helpers for the integration tests: a small fixed portfolio as CSV files, and
+//! running the real binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// The five import files of a small portfolio (the contract fixture plus a little more).
+pub const CUSTOMERS: &str = "id,name,email,currency,finance_owner,payment_terms_days,cf_region
+K1,Kite Supplies,ap@kite.example,USD,alice,30,west
+K2,Lumen GmbH,buchhaltung@lumen.example,EUR,bob,30,emea
+K3,Moss & Sons,ap@moss.example,USD,alice,15,
+";
+pub const DOCUMENTS: &str = "id,customer_id,type,number,doc_date,due_date,amount,currency
+A1,K1,invoice,INV-100,2026-03-01,2026-03-31,100.00,USD
+A2,K1,credit_note,CN-7,2026-04-02,,100.00,USD
+B1,K2,invoice,RE-2001,2026-03-20,2026-04-19,1000.00,EUR
+C1,K3,invoice,INV-300,2026-01-10,2026-02-09,250.00,USD
+C2,K3,debit_note,DN-301,2026-04-25,2026-05-25,40.00,USD
+";
+pub const PAYMENTS: &str = "id,customer_id,date,amount,currency,status,method
+P1,K1,2026-04-05,40.00,USD,success,bank_transfer
+P2,K3,2026-04-20,300.00,USD,success,cheque
+P3,K3,2026-04-21,50.00,USD,failure,card
+";
+pub const APPLICATIONS: &str = "source_id,document_id,amount,date
+P1,A1,40.00,2026-04-05
+P2,C1,250.00,2026-04-20
+";
+pub const RATES: &str = "date,currency,rate
+2026-03-01,EUR,1.08
+2026-04-01,EUR,1.12
+";
+
+/// Writes the portfolio's files into `dir`, with `edit` applied to (file name, contents).
+pub fn write_fixture(dir: &Path, edit: impl Fn(&str, &str) -> String) -> Vec<PathBuf> {
+    let files = [
+        ("customers.csv", CUSTOMERS),
+        ("documents.csv", DOCUMENTS),
+        ("payments.csv", PAYMENTS),
+        ("applications.csv", APPLICATIONS),
+        ("exchange_rates.csv", RATES),
+    ];
+    std::fs::create_dir_all(dir).unwrap();
+    files
+        .iter()
+        .map(|(name, text)| {
+            let path = dir.join(name);
+            std::fs::write(&path, edit(name, text)).unwrap();
+            path
+        })
+        .collect()
+}
+
+/// Runs the real `owed` binary with `args`.
+pub fn owed(args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+        .args(args)
+        .env_remove("OWED_DB")
+        .env("OWED_CONFIG", "/nonexistent-owed-config-for-tests.toml")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run owed")
+}
+
+/// Runs `owed` with a config file that has only defaults.
+pub fn owed_in(dir: &Path, args: &[&str]) -> Output {
+    let config = dir.join("config.toml");
+    if !config.exists() {
+        std::fs::write(&config, "").unwrap();
+    }
+    std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+        .args(args)
+        .env_remove("OWED_DB")
+        .env("OWED_CONFIG", &config)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run owed")
+}
+
+/// stdout as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}

@@ -1,0 +1,373 @@
+//! `owed import`: bad rows are refused with file, line and column and change nothing;
+//! re-imports are idempotent; random valid portfolios count back exactly.
+
+mod common;
+
+use common::{owed_in, stderr, stdout, write_fixture};
+use std::path::Path;
+
+fn db_arg(dir: &Path) -> String {
+    dir.join("owed.db").to_string_lossy().into_owned()
+}
+
+/// Imports the clean fixture, then the fixture with `edit` applied; asserts the second import
+/// exits 2 naming `file`, `line` and `column`, and that the database did not change.
+fn assert_rejected(
+    edit: impl Fn(&str, &str) -> String,
+    file: &str,
+    line: u32,
+    column: &str,
+    words: &str,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(dir.path());
+    let good = dir.path().join("good");
+    write_fixture(&good, |_, t| t.to_string());
+    let o = owed_in(dir.path(), &["--db", &db, "import", good.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report = |d: &str| {
+        stdout(&owed_in(
+            dir.path(),
+            &[
+                "--db",
+                d,
+                "report",
+                "aging",
+                "--as-of",
+                "2026-04-30",
+                "--json",
+            ],
+        ))
+    };
+    let before = report(&db);
+
+    let bad = dir.path().join("bad");
+    write_fixture(&bad, &edit);
+    let o = owed_in(dir.path(), &["--db", &db, "import", bad.to_str().unwrap()]);
+    let msg = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "exit code for: {msg}");
+    let place = format!("{file} line {line}, column {column}");
+    assert!(msg.contains(&place), "expected `{place}` in: {msg}");
+    assert!(msg.contains(words), "expected `{words}` in: {msg}");
+    assert_eq!(msg.trim().lines().count(), 1, "one message: {msg}");
+    assert_eq!(
+        report(&db),
+        before,
+        "the database changed after a rejected import"
+    );
+}
+
+/// Replaces `from` by `to` in `file` only; also appends `extra` lines to it.
+fn edit_file(
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+) -> impl Fn(&str, &str) -> String {
+    move |name, text| {
+        if name == file {
+            text.replacen(from, to, 1)
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+#[test]
+fn unknown_column() {
+    assert_rejected(
+        edit_file("documents.csv", ",currency\n", ",colour\n"),
+        "documents.csv",
+        1,
+        "8",
+        "unknown column `colour`",
+    );
+}
+
+#[test]
+fn missing_required_field() {
+    assert_rejected(
+        edit_file("customers.csv", "K2,Lumen GmbH", "K2,"),
+        "customers.csv",
+        3,
+        "name",
+        "missing",
+    );
+}
+
+#[test]
+fn bad_date() {
+    assert_rejected(
+        edit_file("documents.csv", "2026-03-20", "2026-02-30"),
+        "documents.csv",
+        4,
+        "doc_date",
+        "not a date",
+    );
+}
+
+#[test]
+fn bad_amount() {
+    assert_rejected(
+        edit_file("documents.csv", "1000.00", "10x00.00"),
+        "documents.csv",
+        4,
+        "amount",
+        "not a number",
+    );
+}
+
+#[test]
+fn negative_amount() {
+    assert_rejected(
+        edit_file("payments.csv", "300.00", "-300.00"),
+        "payments.csv",
+        3,
+        "amount",
+        "negative",
+    );
+}
+
+#[test]
+fn unknown_type() {
+    assert_rejected(
+        edit_file("documents.csv", "debit_note", "debit_memo"),
+        "documents.csv",
+        6,
+        "type",
+        "unknown value `debit_memo`",
+    );
+}
+
+#[test]
+fn unknown_status() {
+    assert_rejected(
+        edit_file("payments.csv", "failure", "bounced"),
+        "payments.csv",
+        4,
+        "status",
+        "unknown value `bounced`",
+    );
+}
+
+#[test]
+fn unknown_customer() {
+    assert_rejected(
+        edit_file("documents.csv", "C2,K3", "C2,K9"),
+        "documents.csv",
+        6,
+        "customer_id",
+        "no customer `K9`",
+    );
+}
+
+#[test]
+fn unknown_document() {
+    assert_rejected(
+        edit_file("applications.csv", "P2,C1", "P2,C7"),
+        "applications.csv",
+        3,
+        "document_id",
+        "no document `C7`",
+    );
+}
+
+#[test]
+fn unknown_payment() {
+    assert_rejected(
+        edit_file("applications.csv", "P1,A1", "P8,A1"),
+        "applications.csv",
+        2,
+        "source_id",
+        "no payment or credit note `P8`",
+    );
+}
+
+#[test]
+fn application_larger_than_its_target() {
+    // A second application of 70 to A1 (100, 40 already applied) oversettles it.
+    assert_rejected(
+        |name, text| {
+            if name == "applications.csv" {
+                format!("{text}A2,A1,70.00,2026-04-10\n")
+            } else {
+                text.to_string()
+            }
+        },
+        "applications.csv",
+        4,
+        "amount",
+        "applications to `A1` total 110",
+    );
+}
+
+#[test]
+fn application_larger_than_its_source() {
+    // P2 (300) already applied 250; 60 more to a new invoice is more than it has.
+    assert_rejected(
+        |name, text| match name {
+            "documents.csv" => {
+                format!("{text}C3,K3,invoice,INV-302,2026-04-26,2026-05-26,100.00,USD\n")
+            }
+            "applications.csv" => format!("{text}P2,C3,60.00,2026-04-26\n"),
+            _ => text.to_string(),
+        },
+        "applications.csv",
+        4,
+        "amount",
+        "from payment `P2` total 310",
+    );
+}
+
+#[test]
+fn application_from_a_failed_payment() {
+    assert_rejected(
+        |name, text| {
+            if name == "applications.csv" {
+                format!("{text}P3,C2,10.00,2026-04-26\n")
+            } else {
+                text.to_string()
+            }
+        },
+        "applications.csv",
+        4,
+        "source_id",
+        "status failure",
+    );
+}
+
+#[test]
+fn currency_without_exchange_rate() {
+    // EUR rates start on 2026-03-01; a EUR document of February has none.
+    assert_rejected(
+        edit_file(
+            "documents.csv",
+            "B1,K2,invoice,RE-2001,2026-03-20,",
+            "B1,K2,invoice,RE-2001,2026-02-20,",
+        ),
+        "documents.csv",
+        4,
+        "currency",
+        "no exchange rate for EUR",
+    );
+}
+
+#[test]
+fn wrong_number_of_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_fixture(
+        dir.path(),
+        edit_file(
+            "payments.csv",
+            "P3,K3,2026-04-21,50.00,USD,failure,card",
+            "P3,K3,2026-04-21",
+        ),
+    );
+    let db = db_arg(dir.path());
+    let o = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            &db,
+            "import",
+            files[2].to_str().unwrap(),
+            files[0].to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("payments.csv line 4"), "{}", stderr(&o));
+}
+
+#[test]
+fn reimport_changes_nothing_and_updates_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(dir.path());
+    let first = dir.path().join("first");
+    write_fixture(&first, |_, t| t.to_string());
+    let o = owed_in(
+        dir.path(),
+        &["--db", &db, "import", first.to_str().unwrap()],
+    );
+    assert!(
+        stdout(&o).contains("documents.csv 5 inserted, 0 updated, 0 unchanged"),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = owed_in(
+        dir.path(),
+        &["--db", &db, "import", first.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    for file in [
+        "customers.csv 0 inserted, 0 updated, 3 unchanged",
+        "documents.csv 0 inserted, 0 updated, 5 unchanged",
+        "applications.csv 0 inserted, 0 updated, 2 unchanged",
+    ] {
+        assert!(out.contains(file), "{file} in {out}");
+    }
+
+    // A newer export: C2 paid by a new payment, K3 renamed.
+    let newer = dir.path().join("newer");
+    write_fixture(&newer, |name, text| match name {
+        "customers.csv" => text.replace("Moss & Sons", "Moss & Daughters"),
+        "payments.csv" => format!("{text}P4,K3,2026-04-28,40.00,USD,success,card\n"),
+        "applications.csv" => format!("{text}P4,C2,40.00,2026-04-28\n"),
+        _ => text.to_string(),
+    });
+    let o = owed_in(
+        dir.path(),
+        &["--db", &db, "import", newer.to_str().unwrap()],
+    );
+    let out = stdout(&o);
+    assert!(
+        out.contains("customers.csv 0 inserted, 1 updated, 2 unchanged"),
+        "{out}"
+    );
+    assert!(
+        out.contains("payments.csv 1 inserted, 0 updated, 3 unchanged"),
+        "{out}"
+    );
+    assert!(
+        out.contains("applications.csv 1 inserted, 0 updated, 2 unchanged"),
+        "{out}"
+    );
+    let aging = stdout(&owed_in(
+        dir.path(),
+        &[
+            "--db",
+            &db,
+            "report",
+            "aging",
+            "--as-of",
+            "2026-04-30",
+            "--json",
+        ],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&aging).unwrap();
+    assert_eq!(v["total"]["outstanding"], "1140.00");
+    assert_eq!(v["total"]["aging"]["current"], "0.00");
+    let k3 = v["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "K3")
+        .unwrap();
+    assert_eq!(k3["name"], "Moss & Daughters");
+}
+
+#[test]
+fn custom_fields_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("owed.db");
+    write_fixture(dir.path(), |_, t| t.to_string());
+    let mut store = owed::store::Store::open(&db).unwrap();
+    let options = owed::import::ImportOptions {
+        base_currency: "USD".into(),
+        progress: false,
+    };
+    owed::import::import_paths(&mut store, &[dir.path().to_path_buf()], &options).unwrap();
+    let custom = store.customer_custom_fields("K1").unwrap();
+    assert_eq!(custom.get("cf_region").map(String::as_str), Some("west"));
+    assert!(store.customer_custom_fields("K3").unwrap().is_empty());
+}
