@@ -2,6 +2,8 @@
 
 use super::Context;
 use crate::Result;
+use crate::demo::{DemoOptions, DemoOutcome, ensure_database, write_csvs};
+use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
@@ -16,9 +18,44 @@ pub struct DemoArgs {
     pub no_tui: bool,
     /// Write the portfolio as import CSVs into this folder instead of a database.
     #[arg(long, value_name = "DIR")]
-    pub csv: Option<std::path::PathBuf>,
+    pub csv: Option<PathBuf>,
 }
 
-pub fn run(_ctx: &Context, _args: &DemoArgs) -> Result<()> {
-    Err(crate::Error::runtime("the demo generator is not wired yet"))
+pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool) -> Result<()> {
+    let options = DemoOptions {
+        customers: args.customers,
+        seed: args.seed,
+        today: ctx.as_of,
+        base_currency: ctx.config.base_currency.clone(),
+    };
+    if let Some(dir) = &args.csv {
+        let (counts, _) = write_csvs(&options, dir)?;
+        println!(
+            "wrote {} customers, {} documents, {} payments, {} applications, {} exchange rates to {}",
+            counts.customers,
+            counts.documents,
+            counts.payments,
+            counts.applications,
+            counts.exchange_rates,
+            dir.display()
+        );
+        return Ok(());
+    }
+    // The demo never touches the collector's real database unless --db names it.
+    let db = if db_given {
+        ctx.db_path.clone()
+    } else {
+        ctx.db_path.with_file_name("demo.db")
+    };
+    match ensure_database(&db, &options, true)? {
+        DemoOutcome::Reused => eprintln!("using the demo database {}", db.display()),
+        DemoOutcome::Created { summary, .. } => {
+            eprintln!("{summary}");
+            eprintln!("created the demo database {}", db.display());
+        }
+    }
+    if !args.no_tui {
+        println!("{}", db.display());
+    }
+    Ok(())
 }

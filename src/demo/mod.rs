@@ -1,1 +1,97 @@
-//! The demo portfolio.
+//! The demo portfolio: a deterministic generator ([`generate`]) whose CSVs go through the
+//! real import, so the demo exercises the same path as a real billing export.
+
+mod generate;
+
+pub use generate::{DemoActivity, DemoActivityKind, DemoCounts, DemoOptions, write_csvs};
+
+use crate::import::{ImportOptions, ImportSummary, import_paths};
+use crate::store::Store;
+use crate::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// The `meta` key recording how a demo database was generated.
+const META_KEY: &str = "demo";
+
+/// What [`ensure_database`] did.
+#[derive(Debug)]
+pub enum DemoOutcome {
+    /// The database already held this exact demo.
+    Reused,
+    /// A new demo was generated and imported.
+    Created {
+        counts: DemoCounts,
+        summary: ImportSummary,
+        activities: Vec<DemoActivity>,
+    },
+}
+
+fn fingerprint(options: &DemoOptions) -> String {
+    format!(
+        "customers={} seed={} today={} base={}",
+        options.customers, options.seed, options.today, options.base_currency
+    )
+}
+
+/// Makes `db` hold the demo portfolio of `options`: reuses it when it already does,
+/// otherwise replaces the file with a freshly generated one.
+pub fn ensure_database(db: &Path, options: &DemoOptions, progress: bool) -> Result<DemoOutcome> {
+    if db.exists() {
+        let store = Store::open(db)?;
+        if store.meta(META_KEY)?.as_deref() == Some(fingerprint(options).as_str()) {
+            return Ok(DemoOutcome::Reused);
+        }
+        let is_demo = store.meta(META_KEY)?.is_some();
+        let empty = store.counts()?.customers == 0;
+        drop(store);
+        if !is_demo && !empty {
+            return Err(Error::input(format!(
+                "{} holds data that is not a demo; give `owed demo` another --db",
+                db.display()
+            )));
+        }
+        remove_database(db)?;
+    }
+    let csv_dir = scratch_dir(db);
+    let generated = write_csvs(options, &csv_dir);
+    let result = generated
+        .map_err(Error::from)
+        .and_then(|(counts, activities)| {
+            let mut store = Store::open(db)?;
+            let import = ImportOptions {
+                base_currency: options.base_currency.clone(),
+                progress,
+            };
+            let summary = import_paths(&mut store, std::slice::from_ref(&csv_dir), &import)?;
+            store.set_meta(META_KEY, &fingerprint(options))?;
+            Ok(DemoOutcome::Created {
+                counts,
+                summary,
+                activities,
+            })
+        });
+    let _ = std::fs::remove_dir_all(&csv_dir);
+    result
+}
+
+/// A scratch folder beside the database for the generated CSVs.
+fn scratch_dir(db: &Path) -> PathBuf {
+    let name = db
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "owed.db".into());
+    db.with_file_name(format!(".{name}.demo-csv-{}", std::process::id()))
+}
+
+fn remove_database(db: &Path) -> Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        match std::fs::remove_file(PathBuf::from(p)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
