@@ -4,12 +4,17 @@ use chrono::{Datelike, NaiveDate};
 
 /// Parses `YYYY-MM-DD` strictly (`2026-02-30` and `2026-2-3` are errors).
 pub fn parse_iso(text: &str) -> Option<NaiveDate> {
-    let t = text.trim();
-    let b = t.as_bytes();
+    let b = text.trim().as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let year = i32::try_from(num(0..4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, num(5..7)?, num(8..10)?)
 }
 
 /// The store's integer day number of a date (days from 0001-01-01, day 1).

@@ -212,6 +212,12 @@ fn import_files(
     let mut summary = ImportSummary::default();
     importer.load_rates()?;
     for (kind, path) in files {
+        match kind {
+            FileKind::Documents => importer.writer.prepare_bulk_load("documents")?,
+            FileKind::Payments => importer.writer.prepare_bulk_load("payments")?,
+            FileKind::Applications => importer.writer.prepare_bulk_load("applications")?,
+            _ => {}
+        }
         if matches!(kind, FileKind::Documents | FileKind::Payments) && importer.customers.is_empty()
         {
             importer.customers = importer.writer.customer_refs()?;
@@ -353,7 +359,7 @@ impl Importer<'_> {
             };
             summary.count(outcome);
             rows += 1;
-            if self.progress && rows % 50_000 == 0 {
+            if self.progress && rows.is_multiple_of(50_000) {
                 let done = record.position().map_or(0, |p| p.byte());
                 show_progress(name, rows, done, size);
             }

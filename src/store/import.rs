@@ -202,6 +202,9 @@ fn upsert_sql(table: &str, columns: &[&str]) -> String {
 /// An import in progress: one write transaction.
 pub struct ImportWriter<'a> {
     tx: Transaction<'a>,
+    /// Secondary indexes dropped for a bulk load into an empty table, to rebuild at the end:
+    /// (table, CREATE INDEX statement).
+    dropped: Vec<(String, String)>,
     customer_sql: String,
     document_sql: String,
     payment_sql: String,
@@ -214,6 +217,7 @@ impl Store {
         tx.set_prepared_statement_cache_capacity(32);
         Ok(ImportWriter {
             tx,
+            dropped: Vec::new(),
             customer_sql: upsert_sql("customers", CUSTOMER_COLUMNS),
             document_sql: upsert_sql("documents", DOCUMENT_COLUMNS),
             payment_sql: upsert_sql("payments", PAYMENT_COLUMNS),
@@ -419,26 +423,96 @@ impl ImportWriter<'_> {
         }
     }
 
-    /// Recomputes what has been applied to and from every document and payment, writing
-    /// only the rows whose totals changed.
-    pub fn refresh_applied(&self) -> Result<()> {
-        self.tx.execute_batch(
-            "UPDATE documents SET applied = s.total, last_applied = s.last
-               FROM (SELECT did, sum(amount) AS total, max(date) AS last
-                       FROM applications GROUP BY did) AS s
-              WHERE documents.did = s.did
-                AND (documents.applied <> s.total OR documents.last_applied IS NOT s.last);
-             UPDATE documents SET applied = s.total, last_applied = s.last
-               FROM (SELECT source_did AS did, sum(amount) AS total, max(date) AS last
-                       FROM applications WHERE source_did IS NOT NULL GROUP BY source_did) AS s
-              WHERE documents.did = s.did
-                AND (documents.applied <> s.total OR documents.last_applied IS NOT s.last);
-             UPDATE payments SET applied = s.total, last_applied = s.last
-               FROM (SELECT source_pid AS pid, sum(amount) AS total, max(date) AS last
-                       FROM applications WHERE source_pid IS NOT NULL GROUP BY source_pid) AS s
-              WHERE payments.pid = s.pid
-                AND (payments.applied <> s.total OR payments.last_applied IS NOT s.last);",
+    /// Before loading `table`: when it is empty, drops its secondary indexes (not the unique
+    /// ones the upserts rely on) so that a first bulk load does not maintain them row by row;
+    /// [`ImportWriter::rebuild_indexes`] creates them again inside the same transaction.
+    pub fn prepare_bulk_load(&mut self, table: &str) -> Result<()> {
+        let empty: bool = self.tx.query_row(
+            &format!("SELECT NOT EXISTS (SELECT 1 FROM {table})"),
+            [],
+            |r| r.get(0),
         )?;
+        if !empty {
+            return Ok(());
+        }
+        let indexes: Vec<(String, String)> = self
+            .tx
+            .prepare(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1
+                   AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'",
+            )?
+            .query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (name, sql) in indexes {
+            self.tx.execute_batch(&format!("DROP INDEX {name}"))?;
+            self.dropped.push((table.to_string(), sql));
+        }
+        Ok(())
+    }
+
+    /// Creates again the indexes dropped for a bulk load of `table`.
+    fn rebuild_indexes(&mut self, table: &str) -> Result<()> {
+        let (now, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.dropped)
+            .into_iter()
+            .partition(|(t, _)| t == table);
+        self.dropped = later;
+        for (_, sql) in now {
+            self.tx.execute_batch(&sql)?;
+        }
+        Ok(())
+    }
+
+    /// Recomputes what has been applied to and from every document and payment, writing
+    /// only the rows whose totals changed, then rebuilds any index dropped for the load.
+    ///
+    /// The updates run in ranges of keys so that each statement's rollback journal stays
+    /// small (a single UPDATE over a million rows would hold every changed page in memory).
+    pub fn refresh_applied(&mut self) -> Result<()> {
+        const CHUNK: i64 = 50_000;
+        self.rebuild_indexes("applications")?;
+        let updates = [
+            (
+                "documents",
+                "did",
+                "SELECT did AS k, sum(amount) AS total, max(date) AS last
+                 FROM applications WHERE did >= ?1 AND did < ?2 GROUP BY did",
+            ),
+            (
+                "documents",
+                "did",
+                "SELECT source_did AS k, sum(amount) AS total, max(date) AS last
+                 FROM applications WHERE source_did >= ?1 AND source_did < ?2 GROUP BY source_did",
+            ),
+            (
+                "payments",
+                "pid",
+                "SELECT source_pid AS k, sum(amount) AS total, max(date) AS last
+                 FROM applications WHERE source_pid >= ?1 AND source_pid < ?2 GROUP BY source_pid",
+            ),
+        ];
+        for (table, key, totals) in updates {
+            let max: i64 = self.tx.query_row(
+                &format!("SELECT ifnull(max({key}), 0) FROM {table}"),
+                [],
+                |r| r.get(0),
+            )?;
+            let sql = format!(
+                "UPDATE {table} SET applied = s.total, last_applied = s.last FROM ({totals}) AS s
+                  WHERE {table}.{key} = s.k AND {table}.{key} >= ?1 AND {table}.{key} < ?2
+                    AND ({table}.applied <> s.total OR {table}.last_applied IS NOT s.last)"
+            );
+            let mut stmt = self.tx.prepare(&sql)?;
+            let mut low = 0;
+            while low <= max {
+                stmt.execute(params![low, low + CHUNK])?;
+                low += CHUNK;
+            }
+        }
+        self.rebuild_indexes("documents")?;
+        self.rebuild_indexes("payments")?;
+        for (_, sql) in std::mem::take(&mut self.dropped) {
+            self.tx.execute_batch(&sql)?;
+        }
         Ok(())
     }
 
