@@ -106,6 +106,16 @@ impl Store {
         mut each: impl FnMut(OpenItem),
     ) -> Result<()> {
         let day = day_number(as_of);
+        // Two plans: all customers (a scan of the open-items index) or one customer (a range
+        // of it); `?2 IS NULL OR cid = ?2` would stop SQLite from using the customer range.
+        let customer_filter = |sql: &str| match cid {
+            None => sql
+                .replace("(?2 IS NULL OR d.cid = ?2)", "?2 IS NULL")
+                .replace("(?2 IS NULL OR p.cid = ?2)", "?2 IS NULL"),
+            Some(_) => sql
+                .replace("(?2 IS NULL OR d.cid = ?2)", "d.cid = ?2")
+                .replace("(?2 IS NULL OR p.cid = ?2)", "p.cid = ?2"),
+        };
         let passes = [
             (ItemKind::Debit, DEBITS_OPEN_NOW),
             (ItemKind::Debit, DEBITS_CLOSED_SINCE),
@@ -115,7 +125,7 @@ impl Store {
             (ItemKind::Cash, CASH_CLOSED_SINCE),
         ];
         for (kind, sql) in passes {
-            let mut stmt = self.conn().prepare_cached(sql)?;
+            let mut stmt = self.conn().prepare_cached(&customer_filter(sql))?;
             let mut rows = stmt.query(params![day, cid])?;
             while let Some(r) = rows.next()? {
                 let units: i64 = r.get(3)?;

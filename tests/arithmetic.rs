@@ -1,0 +1,298 @@
+//! Receivables arithmetic on hand-worked cases, through the real import and the real
+//! queries: every figure as of a date.
+
+use owed::domain::aging::{AgingBounds, Figures};
+use owed::domain::date::parse_iso;
+use owed::domain::{Date, Decimal};
+use owed::import::{ImportOptions, import_paths};
+use owed::report::Portfolio;
+use owed::store::Store;
+use proptest::prelude::*;
+use std::str::FromStr;
+
+struct Book {
+    _dir: tempfile::TempDir,
+    store: Store,
+}
+
+/// Imports a portfolio given as (file name, CSV text).
+fn book(files: &[(&str, &str)]) -> Book {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let mut store = Store::open(&dir.path().join("owed.db")).unwrap();
+    let options = ImportOptions {
+        base_currency: "USD".into(),
+        progress: false,
+    };
+    import_paths(&mut store, &[dir.path().to_path_buf()], &options).unwrap();
+    Book { _dir: dir, store }
+}
+
+fn d(s: &str) -> Date {
+    parse_iso(s).unwrap()
+}
+
+fn m(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+impl Book {
+    fn portfolio(&self, as_of: &str) -> Portfolio {
+        Portfolio::compute(&self.store, d(as_of), None, &AgingBounds::default(), "USD").unwrap()
+    }
+
+    fn customer(&self, id: &str, as_of: &str) -> Figures {
+        let cid = self.store.customer_key(id).unwrap().unwrap();
+        let p = Portfolio::compute(
+            &self.store,
+            d(as_of),
+            Some(cid),
+            &AgingBounds::default(),
+            "USD",
+        )
+        .unwrap();
+        p.customers
+            .get(&cid)
+            .cloned()
+            .unwrap_or_else(|| Figures::new(&AgingBounds::default()))
+    }
+}
+
+const ONE_CUSTOMER: &str = "id,name\nC,Customer\n";
+
+#[test]
+fn partial_payments_and_a_payment_after_the_as_of_date() {
+    let b = book(&[
+        ("customers.csv", ONE_CUSTOMER),
+        (
+            "documents.csv",
+            "id,customer_id,type,doc_date,due_date,amount\nI1,C,invoice,2026-01-01,2026-01-31,1000.00\n",
+        ),
+        (
+            "payments.csv",
+            "id,customer_id,date,amount\nP1,C,2026-02-10,300.00\nP2,C,2026-03-10,200.00\n",
+        ),
+        (
+            "applications.csv",
+            "source_id,document_id,amount,date\nP1,I1,300.00,2026-02-10\nP2,I1,200.00,2026-03-10\n",
+        ),
+    ]);
+    // Before any payment: all open, 9 days overdue.
+    let f = b.customer("C", "2026-02-09");
+    assert_eq!(f.outstanding, m("1000"));
+    assert_eq!(f.aging[1], m("1000"));
+    // After the first payment, before the second: the second has not happened yet.
+    let f = b.customer("C", "2026-03-01");
+    assert_eq!(f.outstanding, m("700"));
+    assert_eq!(f.overdue, m("700"));
+    assert_eq!(f.aging[1], m("700"), "29 days overdue is 1-30");
+    // After both: 2026-01-31 to 2026-03-31 is 59 days, in 31-60.
+    let f = b.customer("C", "2026-03-31");
+    assert_eq!(f.outstanding, m("500"));
+    assert_eq!(f.aging[2], m("500"));
+}
+
+#[test]
+fn a_document_dated_after_the_as_of_date_does_not_exist_yet() {
+    let b = book(&[
+        ("customers.csv", ONE_CUSTOMER),
+        (
+            "documents.csv",
+            "id,customer_id,type,doc_date,due_date,amount\nI1,C,invoice,2026-01-01,2026-01-31,100.00\nI2,C,invoice,2026-02-15,2026-03-15,50.00\n",
+        ),
+    ]);
+    assert_eq!(b.customer("C", "2026-02-14").outstanding, m("100"));
+    assert_eq!(b.customer("C", "2026-02-15").outstanding, m("150"));
+}
+
+#[test]
+fn every_bucket_boundary() {
+    // One invoice per boundary, all due so that as of 2026-06-30 they are N days overdue.
+    let as_of = d("2026-06-30");
+    let days = [0i64, 1, 30, 31, 60, 61, 90, 91, 120, 121];
+    let mut docs = String::from("id,customer_id,type,doc_date,due_date,amount\n");
+    for n in days {
+        let due = as_of - chrono::Duration::days(n);
+        docs.push_str(&format!("I{n},C,invoice,2025-01-01,{due},{n}.01\n"));
+    }
+    let b = book(&[("customers.csv", ONE_CUSTOMER), ("documents.csv", &docs)]);
+    let f = b.customer("C", "2026-06-30");
+    let want = |items: &[i64]| {
+        items
+            .iter()
+            .map(|n| Decimal::from_str(&format!("{n}.01")).unwrap())
+            .sum::<Decimal>()
+    };
+    assert_eq!(f.aging[0], want(&[0]), "current");
+    assert_eq!(f.aging[1], want(&[1, 30]), "1-30");
+    assert_eq!(f.aging[2], want(&[31, 60]), "31-60");
+    assert_eq!(f.aging[3], want(&[61, 90]), "61-90");
+    assert_eq!(f.aging[4], want(&[91, 120]), "91-120");
+    assert_eq!(f.aging[5], want(&[121]), "120+");
+    assert_eq!(f.overdue, f.outstanding - want(&[0]));
+}
+
+#[test]
+fn a_residue_of_one_cent_stays_open() {
+    let b = book(&[
+        ("customers.csv", ONE_CUSTOMER),
+        (
+            "documents.csv",
+            "id,customer_id,type,doc_date,due_date,amount\nI1,C,invoice,2026-01-01,2026-01-31,100.00\n",
+        ),
+        (
+            "payments.csv",
+            "id,customer_id,date,amount\nP1,C,2026-02-01,99.99\n",
+        ),
+        (
+            "applications.csv",
+            "source_id,document_id,amount,date\nP1,I1,99.99,2026-02-01\n",
+        ),
+    ]);
+    let f = b.customer("C", "2026-02-05");
+    assert_eq!(f.outstanding, m("0.01"));
+    assert_eq!(f.open_debits, 1);
+}
+
+#[test]
+fn credit_notes_applied_and_unapplied() {
+    let b = book(&[
+        ("customers.csv", ONE_CUSTOMER),
+        (
+            "documents.csv",
+            "id,customer_id,type,doc_date,due_date,amount\nI1,C,invoice,2026-01-01,2026-01-31,500.00\nN1,C,credit_note,2026-02-01,,200.00\nN2,C,credit_note,2026-02-02,,80.00\n",
+        ),
+        (
+            "applications.csv",
+            "source_id,document_id,amount,date\nN1,I1,150.00,2026-02-03\n",
+        ),
+    ]);
+    let before = b.customer("C", "2026-02-02");
+    assert_eq!(before.outstanding, m("500"));
+    assert_eq!(before.unutilised_credit, m("280"));
+    let after = b.customer("C", "2026-02-10");
+    assert_eq!(after.outstanding, m("350"));
+    assert_eq!(after.unutilised_credit, m("130"), "50 left on N1, 80 on N2");
+    assert_eq!(after.net_overdue(), m("220"));
+}
+
+#[test]
+fn failed_and_voided_payments_are_not_money() {
+    let b = book(&[
+        ("customers.csv", ONE_CUSTOMER),
+        (
+            "documents.csv",
+            "id,customer_id,type,doc_date,due_date,amount\nI1,C,invoice,2026-01-01,2026-01-31,100.00\n",
+        ),
+        (
+            "payments.csv",
+            "id,customer_id,date,amount,status\nP1,C,2026-02-01,100.00,failure\nP2,C,2026-02-02,100.00,voided\nP3,C,2026-02-03,30.00,success\nP4,C,2026-02-04,30.00,timeout\n",
+        ),
+    ]);
+    let f = b.customer("C", "2026-02-10");
+    assert_eq!(
+        f.unapplied_cash,
+        m("30"),
+        "only the successful payment counts"
+    );
+    assert_eq!(f.outstanding, m("100"));
+    assert_eq!(f.net_overdue(), m("70"));
+}
+
+#[test]
+fn a_foreign_document_converts_at_its_own_date() {
+    let b = book(&[
+        ("customers.csv", "id,name,currency\nE,Euro Kunde,EUR\n"),
+        (
+            "exchange_rates.csv",
+            "date,currency,rate\n2026-01-01,EUR,1.10\n2026-02-01,EUR,1.20\n",
+        ),
+        (
+            "documents.csv",
+            "id,customer_id,type,doc_date,due_date,amount\nI1,E,invoice,2026-01-15,2026-02-14,1000.00\nI2,E,invoice,2026-02-01,2026-03-03,333.33\n",
+        ),
+    ]);
+    let f = b.customer("E", "2026-03-31");
+    // 1000 × 1.10 + 333.33 × 1.20 = 1100 + 399.996 → 400.00
+    assert_eq!(f.outstanding, m("1500.00"));
+}
+
+#[test]
+fn net_overdue_is_floored_per_customer() {
+    let b = book(&[
+        ("customers.csv", "id,name\nA,Alpha\nB,Beta\n"),
+        (
+            "documents.csv",
+            "id,customer_id,type,doc_date,due_date,amount\nIA,A,invoice,2026-01-01,2026-01-31,100.00\nNA,A,credit_note,2026-02-01,,300.00\nIB,B,invoice,2026-01-01,2026-01-31,100.00\n",
+        ),
+    ]);
+    let p = b.portfolio("2026-03-01");
+    assert_eq!(p.total.overdue, m("200"));
+    // A: max(0, 100 − 300) = 0; B: 100. Not 200 − 300 = −100 → 0.
+    assert_eq!(p.net_overdue, m("100"));
+}
+
+fn random_book(docs: &[(i64, i64)], payments: &[(usize, i64)]) -> Book {
+    let mut d = String::from("id,customer_id,type,doc_date,due_date,amount\n");
+    for (i, (cents, due_offset)) in docs.iter().enumerate() {
+        let due = d_from(*due_offset);
+        d.push_str(&format!(
+            "I{i},C,invoice,2025-01-01,{due},{}.{:02}\n",
+            cents / 100,
+            cents % 100
+        ));
+    }
+    let mut p = String::from("id,customer_id,date,amount\n");
+    let mut a = String::from("source_id,document_id,amount,date\n");
+    let mut left: Vec<i64> = docs.iter().map(|(c, _)| *c).collect();
+    for (j, (doc, cents)) in payments.iter().enumerate() {
+        let i = doc % docs.len();
+        let applied = (*cents).min(left[i]);
+        p.push_str(&format!(
+            "P{j},C,2026-01-0{},{}.{:02}\n",
+            1 + j % 9,
+            cents / 100,
+            cents % 100
+        ));
+        if applied > 0 {
+            left[i] -= applied;
+            a.push_str(&format!(
+                "P{j},I{i},{}.{:02},2026-01-0{}\n",
+                applied / 100,
+                applied % 100,
+                1 + j % 9
+            ));
+        }
+    }
+    book(&[
+        ("customers.csv", ONE_CUSTOMER),
+        ("documents.csv", &d),
+        ("payments.csv", &p),
+        ("applications.csv", &a),
+    ])
+}
+
+fn d_from(offset: i64) -> Date {
+    d("2026-01-15") + chrono::Duration::days(offset)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+    #[test]
+    fn buckets_sum_and_payments_never_raise_outstanding(
+        docs in proptest::collection::vec((1i64..100_000, -200i64..200), 1..8),
+        payments in proptest::collection::vec((0usize..8, 1i64..50_000), 0..6),
+    ) {
+        let with = random_book(&docs, &payments);
+        let fewer = random_book(&docs, &payments[..payments.len().saturating_sub(1)]);
+        for as_of in ["2026-01-05", "2026-02-01", "2026-09-01"] {
+            let f = with.customer("C", as_of);
+            let sum: Decimal = f.aging.iter().sum();
+            prop_assert_eq!(sum, f.outstanding);
+            prop_assert!(f.net_overdue() <= f.overdue);
+            prop_assert!(f.outstanding <= fewer.customer("C", as_of).outstanding);
+        }
+    }
+}
