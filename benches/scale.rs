@@ -61,15 +61,33 @@ fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let csv = dir.path().join("csv");
     let db = dir.path().join("bench.db");
-    let (csv_s, db_s) = (csv.to_string_lossy().into_owned(), db.to_string_lossy().into_owned());
+    let (csv_s, db_s) = (
+        csv.to_string_lossy().into_owned(),
+        db.to_string_lossy().into_owned(),
+    );
     let n = customers.to_string();
     println!("owed scale benchmark: {customers} customers");
 
-    report("demo --csv (generate)", run(&["demo", "--csv", &csv_s, "--customers", &n]));
-    report("import (first, empty database)", run(&["--db", &db_s, "import", &csv_s]));
-    report("import again (nothing changed)", run(&["--db", &db_s, "import", &csv_s]));
-    report("report metrics", run(&["--db", &db_s, "report", "metrics", "--json"]));
-    report("report aging --json", run(&["--db", &db_s, "report", "aging", "--json"]));
+    report(
+        "demo --csv (generate)",
+        run(&["demo", "--csv", &csv_s, "--customers", &n]),
+    );
+    report(
+        "import (first, empty database)",
+        run(&["--db", &db_s, "import", &csv_s]),
+    );
+    report(
+        "import again (nothing changed)",
+        run(&["--db", &db_s, "import", &csv_s]),
+    );
+    report(
+        "report metrics",
+        run(&["--db", &db_s, "report", "metrics", "--json"]),
+    );
+    report(
+        "report aging --json",
+        run(&["--db", &db_s, "report", "aging", "--json"]),
+    );
 
     let store = Store::open(&db).expect("open");
     let start = Instant::now();
@@ -99,5 +117,8 @@ fn main() {
     drop(store);
 
     remove_db(&db);
-    report("demo --no-tui (generate + import)", run(&["--db", &db_s, "demo", "--no-tui", "--customers", &n]));
+    report(
+        "demo --no-tui (generate + import)",
+        run(&["--db", &db_s, "demo", "--no-tui", "--customers", &n]),
+    );
 }

@@ -213,6 +213,7 @@ fn import_files(
     importer.load_rates()?;
     for (kind, path) in files {
         match kind {
+            FileKind::Customers => importer.writer.prepare_bulk_load("customers")?,
             FileKind::Documents => importer.writer.prepare_bulk_load("documents")?,
             FileKind::Payments => importer.writer.prepare_bulk_load("payments")?,
             FileKind::Applications => importer.writer.prepare_bulk_load("applications")?,

@@ -76,10 +76,10 @@ impl Store {
     /// A bare full scan of the documents table (count and sum of amounts): the yardstick the
     /// scale benchmark compares the reports with.
     pub fn bare_scan_for_benchmarks(&self) -> Result<(i64, i64)> {
-        Ok(self
-            .conn()
-            .query_row("SELECT count(*), sum(amount) FROM documents NOT INDEXED", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?)
+        Ok(self.conn().query_row(
+            "SELECT count(*), sum(amount) FROM documents NOT INDEXED",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
     }
 }

@@ -199,15 +199,47 @@ fn upsert_sql(table: &str, columns: &[&str]) -> String {
     )
 }
 
+/// `INSERT INTO table (...) VALUES (...)`: the fast path of a bulk load into an empty table.
+fn insert_sql(table: &str, columns: &[&str]) -> String {
+    let marks = (1..=columns.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "INSERT INTO {table} ({}) VALUES ({marks})",
+        columns.join(", ")
+    )
+}
+
+/// The statements that write one table's rows.
+struct Writes {
+    table: &'static str,
+    upsert: String,
+    insert: String,
+}
+
+impl Writes {
+    fn new(table: &'static str, columns: &[&str]) -> Self {
+        Writes {
+            table,
+            upsert: upsert_sql(table, columns),
+            insert: insert_sql(table, columns),
+        }
+    }
+}
+
 /// An import in progress: one write transaction.
 pub struct ImportWriter<'a> {
     tx: Transaction<'a>,
+    /// Tables that were empty when their file started: rows are plainly inserted, and only a
+    /// duplicate id within the file falls back to the upsert.
+    bulk: Vec<&'static str>,
     /// Secondary indexes dropped for a bulk load into an empty table, to rebuild at the end:
     /// (table, CREATE INDEX statement).
     dropped: Vec<(String, String)>,
-    customer_sql: String,
-    document_sql: String,
-    payment_sql: String,
+    customers: Writes,
+    documents: Writes,
+    payments: Writes,
 }
 
 impl Store {
@@ -218,18 +250,26 @@ impl Store {
         Ok(ImportWriter {
             tx,
             dropped: Vec::new(),
-            customer_sql: upsert_sql("customers", CUSTOMER_COLUMNS),
-            document_sql: upsert_sql("documents", DOCUMENT_COLUMNS),
-            payment_sql: upsert_sql("payments", PAYMENT_COLUMNS),
+            bulk: Vec::new(),
+            customers: Writes::new("customers", CUSTOMER_COLUMNS),
+            documents: Writes::new("documents", DOCUMENT_COLUMNS),
+            payments: Writes::new("payments", PAYMENT_COLUMNS),
         })
     }
 }
 
 impl ImportWriter<'_> {
     /// Runs an upsert and tells whether it inserted, updated or left the row alone.
-    fn upsert(&self, sql: &str, values: &[&dyn rusqlite::ToSql]) -> Result<Upsert> {
+    fn upsert(&self, writes: &Writes, values: &[&dyn rusqlite::ToSql]) -> Result<Upsert> {
+        if self.bulk.contains(&writes.table) {
+            match self.tx.prepare_cached(&writes.insert)?.execute(values) {
+                Ok(_) => return Ok(Upsert::Inserted),
+                Err(e) if is_unique_violation(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
         let before = self.tx.last_insert_rowid();
-        let changed = self.tx.prepare_cached(sql)?.execute(values)?;
+        let changed = self.tx.prepare_cached(&writes.upsert)?.execute(values)?;
         Ok(match changed {
             0 => Upsert::Unchanged,
             _ if self.tx.last_insert_rowid() != before => Upsert::Inserted,
@@ -272,7 +312,7 @@ impl ImportWriter<'_> {
     /// Inserts or updates a customer.
     pub fn upsert_customer(&self, c: &CustomerRecord) -> Result<Upsert> {
         self.upsert(
-            &self.customer_sql,
+            &self.customers,
             &[
                 &c.id,
                 &c.name,
@@ -311,7 +351,7 @@ impl ImportWriter<'_> {
     /// Inserts or updates a document (its applications are kept).
     pub fn upsert_document(&self, d: &DocumentRecord) -> Result<Upsert> {
         self.upsert(
-            &self.document_sql,
+            &self.documents,
             &[
                 &d.id,
                 &d.cid,
@@ -334,7 +374,7 @@ impl ImportWriter<'_> {
     /// Inserts or updates a payment attempt.
     pub fn upsert_payment(&self, p: &PaymentRecord) -> Result<Upsert> {
         self.upsert(
-            &self.payment_sql,
+            &self.payments,
             &[
                 &p.id,
                 &p.cid,
@@ -393,6 +433,20 @@ impl ImportWriter<'_> {
             Source::Payment(pid) => (Some(pid), None),
             Source::CreditNote(did) => (None, Some(did)),
         };
+        if self.bulk.contains(&"applications") {
+            let inserted = self
+                .tx
+                .prepare_cached(
+                    "INSERT INTO applications (source_pid, source_did, did, amount, date) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![pid, src_did, a.did, a.amount, a.date]);
+            match inserted {
+                Ok(_) => return Ok(Upsert::Inserted),
+                Err(e) if is_unique_violation(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
         let old: Option<(i64, i64)> = self
             .tx
             .prepare_cached(
@@ -434,6 +488,12 @@ impl ImportWriter<'_> {
         )?;
         if !empty {
             return Ok(());
+        }
+        if let Some(t) = ["customers", "documents", "payments", "applications"]
+            .into_iter()
+            .find(|t| *t == table)
+        {
+            self.bulk.push(t);
         }
         let indexes: Vec<(String, String)> = self
             .tx
@@ -563,6 +623,16 @@ impl ImportWriter<'_> {
         self.tx.commit()?;
         Ok(())
     }
+}
+
+/// True for a UNIQUE or PRIMARY KEY constraint failure.
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    )
 }
 
 /// Refreshes the query planner's statistics after a large change.
