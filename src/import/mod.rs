@@ -10,8 +10,8 @@ mod row;
 use crate::domain::{Decimal, date::day_number, money};
 use crate::store::Store;
 use crate::store::import::{
-    ApplicationRecord, CustomerRecord, CustomerRef, DocumentRecord, ImportWriter, PaymentRecord,
-    Source, Upsert,
+    CustomerRecord, CustomerRef, DocumentRecord, ImportWriter, PaymentRecord, StagedApplication,
+    Upsert,
 };
 use crate::{Error, Result};
 use row::{Header, Row};
@@ -358,12 +358,17 @@ impl Importer<'_> {
                 FileKind::Payments => self.payment_row(&row)?,
                 FileKind::Applications => self.application_row(&row)?,
             };
-            summary.count(outcome);
+            if kind != FileKind::Applications {
+                summary.count(outcome);
+            }
             rows += 1;
             if self.progress && rows.is_multiple_of(50_000) {
                 let done = record.position().map_or(0, |p| p.byte());
                 show_progress(name, rows, done, size);
             }
+        }
+        if kind == FileKind::Applications {
+            self.finish_applications(&mut summary)?;
         }
         if self.progress {
             show_progress(name, rows, size, size);
@@ -512,91 +517,113 @@ impl Importer<'_> {
         self.writer.upsert_payment(&record)
     }
 
+    /// Reads an application row into the staging table; references are resolved for the
+    /// whole file at once by [`Importer::finish_applications`].
     fn application_row(&mut self, row: &Row) -> Result<Upsert> {
         let source_id = row.req("source_id")?;
         let document_id = row.req("document_id")?;
         let amount = row.positive_amount("amount")?;
         let date = day_number(row.date("date")?);
-        let target = self.writer.document_ref(document_id)?.ok_or_else(|| {
-            row.error(
-                "document_id",
-                format!("no document `{document_id}` (in documents.csv or the database)"),
-            )
-        })?;
-        if target.kind == "credit_note" {
-            return Err(row.error(
-                "document_id",
-                format!(
-                    "`{document_id}` is a credit note; only invoices and debit notes can be settled"
-                ),
-            ));
-        }
-        let (source, source_cid, source_currency, source_date) = match self
-            .writer
-            .payment_ref(source_id)?
-        {
-            Some(p) => {
-                if p.status != "success" {
-                    return Err(row.error("source_id", format!("payment `{source_id}` has status {}; only successful payments can be applied", p.status)));
-                }
-                (Source::Payment(p.pid), p.cid, p.currency, p.date)
-            }
-            None => {
-                match self.writer.document_ref(source_id)? {
-                    Some(d) if d.kind == "credit_note" => {
-                        (Source::CreditNote(d.did), d.cid, d.currency, d.doc_date)
-                    }
-                    Some(d) => {
-                        return Err(row.error(
-                            "source_id",
-                            format!(
-                                "`{source_id}` is a {}, not a payment or credit note",
-                                d.kind.replace('_', " ")
-                            ),
-                        ));
-                    }
-                    None => {
-                        return Err(row.error("source_id", format!("no payment or credit note `{source_id}` (in the files or the database)")));
-                    }
-                }
-            }
-        };
-        if source_cid != target.cid {
-            return Err(row.error(
-                "document_id",
-                format!("`{document_id}` belongs to another customer than `{source_id}`"),
-            ));
-        }
-        if source_currency != target.currency {
-            return Err(row.error(
-                "document_id",
-                format!(
-                    "`{source_id}` is in {source_currency} but `{document_id}` is in {}",
-                    target.currency
-                ),
-            ));
-        }
-        if date < source_date.max(target.doc_date) {
-            return Err(row.error(
-                "date",
-                format!(
-                    "the application is dated before `{}` exists",
-                    if date < source_date {
-                        source_id
-                    } else {
-                        document_id
-                    }
-                ),
-            ));
-        }
-        let record = ApplicationRecord {
-            source,
-            did: target.did,
-            amount: units(amount).map_err(|e| row.error("amount", e))?,
-            date,
-        };
-        self.writer.upsert_application(&record)
+        let units = units(amount).map_err(|e| row.error("amount", e))?;
+        self.writer
+            .stage_application(row.line, source_id, document_id, units, date)?;
+        Ok(Upsert::Unchanged)
     }
+
+    /// Resolves the staged applications against documents and payments (the file's and the
+    /// database's), refusing the first row in file order that refers to something missing or
+    /// unsuitable, then upserts them all in one statement.
+    fn finish_applications(&mut self, summary: &mut FileSummary) -> Result<()> {
+        if let Some(bad) = self.writer.first_bad_staged_application()? {
+            let (column, message) = application_problem(&bad).unwrap_or((
+                "source_id",
+                "this application cannot be resolved".to_string(),
+            ));
+            return Err(Error::input(format!(
+                "applications.csv line {}, column {column}: {message}",
+                bad.line
+            )));
+        }
+        let (inserted, updated, unchanged) = self.writer.apply_staged_applications()?;
+        summary.inserted = inserted;
+        summary.updated = updated;
+        summary.unchanged = unchanged;
+        Ok(())
+    }
+}
+
+/// What is wrong with a staged application, as (column, message); `None` when nothing is.
+fn application_problem(a: &StagedApplication) -> Option<(&'static str, String)> {
+    let (source_id, document_id) = (&a.source_id, &a.document_id);
+    let Some(target) = &a.target else {
+        return Some((
+            "document_id",
+            format!("no document `{document_id}` (in documents.csv or the database)"),
+        ));
+    };
+    if target.kind == "credit_note" {
+        return Some((
+            "document_id",
+            format!(
+                "`{document_id}` is a credit note; only invoices and debit notes can be settled"
+            ),
+        ));
+    }
+    let (cid, currency, source_date) = match (&a.payment, &a.credit) {
+        (Some(p), _) if p.status != "success" => {
+            return Some((
+                "source_id",
+                format!(
+                    "payment `{source_id}` has status {}; only successful payments can be applied",
+                    p.status
+                ),
+            ));
+        }
+        (Some(p), _) => (p.cid, &p.currency, p.date),
+        (None, Some(d)) if d.kind == "credit_note" => (d.cid, &d.currency, d.doc_date),
+        (None, Some(d)) => {
+            return Some((
+                "source_id",
+                format!(
+                    "`{source_id}` is a {}, not a payment or credit note",
+                    d.kind.replace('_', " ")
+                ),
+            ));
+        }
+        (None, None) => {
+            return Some((
+                "source_id",
+                format!("no payment or credit note `{source_id}` (in the files or the database)"),
+            ));
+        }
+    };
+    if cid != target.cid {
+        return Some((
+            "document_id",
+            format!("`{document_id}` belongs to another customer than `{source_id}`"),
+        ));
+    }
+    if *currency != target.currency {
+        return Some((
+            "document_id",
+            format!(
+                "`{source_id}` is in {currency} but `{document_id}` is in {}",
+                target.currency
+            ),
+        ));
+    }
+    if a.date < source_date.max(target.doc_date) {
+        let before = if a.date < source_date {
+            source_id
+        } else {
+            document_id
+        };
+        return Some((
+            "date",
+            format!("the application is dated before `{before}` exists"),
+        ));
+    }
+    None
 }
 
 impl Row<'_> {

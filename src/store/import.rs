@@ -72,22 +72,6 @@ pub struct PaymentRecord {
     pub reference: Option<String>,
 }
 
-/// What settles a document: a payment or a credit note.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    Payment(i64),
-    CreditNote(i64),
-}
-
-/// A row of `applications.csv`, with both ends resolved.
-#[derive(Debug, Clone, Copy)]
-pub struct ApplicationRecord {
-    pub source: Source,
-    pub did: i64,
-    pub amount: i64,
-    pub date: i32,
-}
-
 /// A customer as documents and payments refer to it.
 #[derive(Debug, Clone)]
 pub struct CustomerRef {
@@ -95,24 +79,78 @@ pub struct CustomerRef {
     pub currency: Option<String>,
 }
 
-/// A document as applications refer to it.
+/// A document as an application refers to it.
 #[derive(Debug, Clone)]
 pub struct DocumentRef {
-    pub did: i64,
     pub cid: i64,
     pub kind: String,
     pub currency: String,
     pub doc_date: i32,
 }
 
-/// A payment as applications refer to it.
+/// A payment as an application refers to it.
 #[derive(Debug, Clone)]
 pub struct PaymentRef {
-    pub pid: i64,
     pub cid: i64,
     pub status: String,
     pub currency: String,
     pub date: i32,
+}
+
+/// A row of `applications.csv` with what its ids resolve to.
+#[derive(Debug, Clone)]
+pub struct StagedApplication {
+    pub line: u64,
+    pub source_id: String,
+    pub document_id: String,
+    pub date: i32,
+    pub target: Option<DocumentRef>,
+    /// The source when it is a payment.
+    pub payment: Option<PaymentRef>,
+    /// The source when it is a document (it must be a credit note).
+    pub credit: Option<DocumentRef>,
+}
+
+const STAGED_COLUMNS: &str = "s.line, s.source_id, s.document_id, s.date,
+    t.cid, t.kind, t.currency, t.doc_date,
+    p.pid, p.cid, p.status, p.currency, p.date,
+    c.cid, c.kind, c.currency, c.doc_date";
+
+const STAGED_JOINS: &str = "temp.staged_applications s
+    LEFT JOIN documents t ON t.id = s.document_id
+    LEFT JOIN payments p ON p.id = s.source_id
+    LEFT JOIN documents c ON c.id = s.source_id AND p.pid IS NULL";
+
+fn staged_from_row(r: &rusqlite::Row) -> rusqlite::Result<StagedApplication> {
+    let document = |at: usize| -> rusqlite::Result<Option<DocumentRef>> {
+        Ok(match r.get::<_, Option<i64>>(at)? {
+            None => None,
+            Some(cid) => Some(DocumentRef {
+                cid,
+                kind: r.get(at + 1)?,
+                currency: r.get(at + 2)?,
+                doc_date: r.get(at + 3)?,
+            }),
+        })
+    };
+    let payment = match r.get::<_, Option<i64>>(8)? {
+        None => None,
+        Some(_) => Some(PaymentRef {
+            cid: r.get(9)?,
+            status: r.get(10)?,
+            currency: r.get(11)?,
+            date: r.get(12)?,
+        }),
+    };
+    Ok(StagedApplication {
+        line: r.get::<_, i64>(0)?.unsigned_abs(),
+        source_id: r.get(1)?,
+        document_id: r.get(2)?,
+        date: r.get(3)?,
+        target: document(4)?,
+        payment,
+        credit: document(13)?,
+    })
 }
 
 /// Something settled or used beyond its amount after the import.
@@ -247,6 +285,12 @@ impl Store {
     pub fn import_writer(&mut self) -> Result<ImportWriter<'_>> {
         let tx = self.write_tx()?;
         tx.set_prepared_statement_cache_capacity(32);
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS staged_applications (
+                 line INTEGER NOT NULL, source_id TEXT NOT NULL, document_id TEXT NOT NULL,
+                 amount INTEGER NOT NULL, date INTEGER NOT NULL);
+             DELETE FROM temp.staged_applications;",
+        )?;
         Ok(ImportWriter {
             tx,
             dropped: Vec::new(),
@@ -391,90 +435,71 @@ impl ImportWriter<'_> {
         )
     }
 
-    /// A document by the billing system's id.
-    pub fn document_ref(&self, id: &str) -> Result<Option<DocumentRef>> {
-        Ok(self
-            .tx
+    /// Keeps an application row of the file for [`ImportWriter::apply_staged_applications`].
+    pub fn stage_application(
+        &self,
+        line: u64,
+        source_id: &str,
+        document_id: &str,
+        amount: i64,
+        date: i32,
+    ) -> Result<()> {
+        self.tx
             .prepare_cached(
-                "SELECT did, cid, kind, currency, doc_date FROM documents WHERE id = ?1",
+                "INSERT INTO temp.staged_applications (line, source_id, document_id, amount, date)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .query_row([id], |r| {
-                Ok(DocumentRef {
-                    did: r.get(0)?,
-                    cid: r.get(1)?,
-                    kind: r.get(2)?,
-                    currency: r.get(3)?,
-                    doc_date: r.get(4)?,
-                })
-            })
-            .optional()?)
+            .execute(params![line as i64, source_id, document_id, amount, date])?;
+        Ok(())
     }
 
-    /// A payment by the billing system's id.
-    pub fn payment_ref(&self, id: &str) -> Result<Option<PaymentRef>> {
+    /// The first staged application, in file order, whose references are missing or
+    /// unsuitable: no target document, a credit note as target, no source, an invoice as
+    /// source, an unsuccessful payment, another customer or currency, or a date before its
+    /// source or target exists.
+    pub fn first_bad_staged_application(&self) -> Result<Option<StagedApplication>> {
         Ok(self
             .tx
-            .prepare_cached("SELECT pid, cid, status, currency, date FROM payments WHERE id = ?1")?
-            .query_row([id], |r| {
-                Ok(PaymentRef {
-                    pid: r.get(0)?,
-                    cid: r.get(1)?,
-                    status: r.get(2)?,
-                    currency: r.get(3)?,
-                    date: r.get(4)?,
-                })
-            })
+            .query_row(
+                &format!(
+                    "SELECT {STAGED_COLUMNS} FROM {STAGED_JOINS}
+                  WHERE t.did IS NULL OR t.kind = 'credit_note'
+                     OR (p.pid IS NULL AND (c.did IS NULL OR c.kind <> 'credit_note'))
+                     OR p.status <> 'success'
+                     OR ifnull(p.cid, c.cid) <> t.cid
+                     OR ifnull(p.currency, c.currency) <> t.currency
+                     OR s.date < max(ifnull(p.date, c.doc_date), t.doc_date)
+                  ORDER BY s.line LIMIT 1"
+                ),
+                [],
+                staged_from_row,
+            )
             .optional()?)
     }
 
-    /// Inserts an application or replaces the amount of the same (source, document, date).
-    pub fn upsert_application(&self, a: &ApplicationRecord) -> Result<Upsert> {
-        let (pid, src_did) = match a.source {
-            Source::Payment(pid) => (Some(pid), None),
-            Source::CreditNote(did) => (None, Some(did)),
+    /// Upserts every staged application (all checked by
+    /// [`ImportWriter::first_bad_staged_application`]): returns (inserted, updated, unchanged).
+    pub fn apply_staged_applications(&self) -> Result<(u64, u64, u64)> {
+        let count = |sql: &str| -> Result<u64> {
+            let n: i64 = self.tx.query_row(sql, [], |r| r.get(0))?;
+            Ok(n.unsigned_abs())
         };
-        if self.bulk.contains(&"applications") {
-            let inserted = self
-                .tx
-                .prepare_cached(
-                    "INSERT INTO applications (source_pid, source_did, did, amount, date) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![pid, src_did, a.did, a.amount, a.date]);
-            match inserted {
-                Ok(_) => return Ok(Upsert::Inserted),
-                Err(e) if is_unique_violation(&e) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        let old: Option<(i64, i64)> = self
-            .tx
-            .prepare_cached(
-                "SELECT aid, amount FROM applications WHERE did = ?1 AND date = ?2 \
-                 AND ifnull(source_pid, 0) = ifnull(?3, 0) AND ifnull(source_did, 0) = ifnull(?4, 0)",
-            )?
-            .query_row(params![a.did, a.date, pid, src_did], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?;
-        match old {
-            Some((_, amount)) if amount == a.amount => Ok(Upsert::Unchanged),
-            Some((aid, _)) => {
-                self.tx
-                    .prepare_cached("UPDATE applications SET amount = ?2 WHERE aid = ?1")?
-                    .execute(params![aid, a.amount])?;
-                Ok(Upsert::Updated)
-            }
-            None => {
-                self.tx
-                    .prepare_cached(
-                        "INSERT INTO applications (source_pid, source_did, did, amount, date) \
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
-                    )?
-                    .execute(params![pid, src_did, a.did, a.amount, a.date])?;
-                Ok(Upsert::Inserted)
-            }
-        }
+        let staged = count("SELECT count(*) FROM temp.staged_applications")?;
+        let before = count("SELECT count(*) FROM applications")?;
+        let changed = self.tx.execute(
+            &format!(
+                "INSERT INTO applications (source_pid, source_did, did, amount, date)
+             SELECT p.pid, CASE WHEN p.pid IS NULL THEN c.did END, t.did, s.amount, s.date
+               FROM {STAGED_JOINS} WHERE true ORDER BY s.line
+             ON CONFLICT (did, date, ifnull(source_pid, 0), ifnull(source_did, 0))
+             DO UPDATE SET amount = excluded.amount WHERE amount <> excluded.amount"
+            ),
+            [],
+        )? as u64;
+        let inserted = count("SELECT count(*) FROM applications")? - before;
+        self.tx
+            .execute("DELETE FROM temp.staged_applications", [])?;
+        Ok((inserted, changed - inserted, staged - changed))
     }
 
     /// Before loading `table`: when it is empty, drops its secondary indexes (not the unique

@@ -63,7 +63,6 @@ impl Store {
         self.conn.execute_batch(
             "PRAGMA foreign_keys = ON;
              PRAGMA synchronous = FULL;
-             PRAGMA temp_store = MEMORY;
              PRAGMA cache_size = -32000;",
         )?;
         Ok(())
