@@ -1,0 +1,120 @@
+//! `owed demo`: the generated portfolio goes through the real import, is deterministic, and
+//! is reused rather than regenerated.
+
+mod common;
+
+use common::{owed_in, stderr, stdout};
+
+#[test]
+fn the_demo_database_is_created_once_then_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let db = db.to_str().unwrap();
+    let args = [
+        "--db",
+        db,
+        "--as-of",
+        "2026-11-25",
+        "demo",
+        "--no-tui",
+        "--customers",
+        "60",
+    ];
+    let first = owed_in(dir.path(), &args);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert!(
+        stderr(&first).contains("customers.csv 60 inserted"),
+        "{}",
+        stderr(&first)
+    );
+    let again = owed_in(dir.path(), &args);
+    assert!(
+        stderr(&again).contains("using the demo database"),
+        "{}",
+        stderr(&again)
+    );
+
+    // Another size regenerates it.
+    let other = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            db,
+            "--as-of",
+            "2026-11-25",
+            "demo",
+            "--no-tui",
+            "--customers",
+            "30",
+        ],
+    );
+    assert!(
+        stderr(&other).contains("customers.csv 30 inserted"),
+        "{}",
+        stderr(&other)
+    );
+}
+
+#[test]
+fn the_demo_csvs_import_to_the_same_portfolio_and_are_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for out in [&a, &b] {
+        let o = owed_in(
+            dir.path(),
+            &[
+                "--as-of",
+                "2026-11-25",
+                "demo",
+                "--csv",
+                out.to_str().unwrap(),
+                "--customers",
+                "40",
+                "--seed",
+                "7",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    for file in [
+        "customers.csv",
+        "documents.csv",
+        "payments.csv",
+        "applications.csv",
+        "exchange_rates.csv",
+    ] {
+        let (x, y) = (
+            std::fs::read(a.join(file)).unwrap(),
+            std::fs::read(b.join(file)).unwrap(),
+        );
+        assert!(!x.is_empty(), "{file} is empty");
+        assert_eq!(x, y, "{file} differs between two runs with the same seed");
+    }
+    let db = dir.path().join("x.db");
+    let o = owed_in(
+        dir.path(),
+        &["--db", db.to_str().unwrap(), "import", a.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("customers.csv 40 inserted"),
+        "{}",
+        stdout(&o)
+    );
+    // The demo is aged: something is overdue as of its date.
+    let m = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "--as-of",
+            "2026-11-25",
+            "report",
+            "metrics",
+            "--json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&m)).unwrap();
+    let overdue: f64 = v["overdue"].as_str().unwrap().parse().unwrap();
+    assert!(overdue > 0.0, "nothing overdue in the demo: {v}");
+}
