@@ -104,6 +104,12 @@ pub fn month_of(d: Date) -> (Date, Date) {
     (first, last)
 }
 
+/// A document's outstanding mismatch: what the billing system says is open minus what owed
+/// says (positive: billing thinks more is owed).
+pub fn mismatch(billing_balance: Decimal, our_balance: Decimal) -> Decimal {
+    billing_balance - our_balance
+}
+
 /// The receivables figures of a customer or a portfolio as of a date, in the base currency.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Figures {
@@ -123,6 +129,8 @@ pub struct Figures {
     pub open_debits: u64,
     /// Days overdue of the oldest open item (0 when nothing is overdue).
     pub max_days_overdue: i64,
+    /// Σ |billing system's balance − ours| over documents carrying a billing balance.
+    pub outstanding_mismatch: Decimal,
 }
 
 impl Figures {
@@ -175,6 +183,11 @@ impl Figures {
         self.unapplied_cash += remaining;
     }
 
+    /// Adds a document's mismatch: the billing system's balance against ours.
+    pub fn add_mismatch(&mut self, billing_balance: Decimal, our_balance: Decimal) {
+        self.outstanding_mismatch += mismatch(billing_balance, our_balance).abs();
+    }
+
     /// Net overdue of one customer: `max(0, overdue − unutilised credit − unapplied cash)`.
     pub fn net_overdue(&self) -> Decimal {
         (self.overdue - self.unutilised_credit - self.unapplied_cash).max(Decimal::ZERO)
@@ -202,6 +215,7 @@ impl Figures {
             *a += *b;
         }
         self.open_debits += other.open_debits;
+        self.outstanding_mismatch += other.outstanding_mismatch;
         self.max_days_overdue = self.max_days_overdue.max(other.max_days_overdue);
     }
 }
@@ -271,6 +285,19 @@ mod tests {
         assert_eq!(f.net_overdue(), Decimal::ZERO);
         assert_eq!(f.collectable_this_month, Decimal::ZERO);
         assert_eq!(f.max_days_overdue, 30);
+    }
+
+    #[test]
+    fn mismatches_add_up_by_size() {
+        let mut f = Figures::new(&AgingBounds::default());
+        f.add_mismatch(m("50"), m("40"));
+        f.add_mismatch(m("0"), m("10"));
+        assert_eq!(mismatch(m("0"), m("10")), m("-10"));
+        assert_eq!(
+            f.outstanding_mismatch,
+            m("20"),
+            "+10 and −10 do not cancel out"
+        );
     }
 
     #[test]

@@ -49,6 +49,10 @@ fn figures_json(
     m.insert("unapplied_cash".into(), json!(plain(f.unapplied_cash, cur)));
     m.insert("net_overdue".into(), json!(plain(net_overdue, cur)));
     m.insert("aging".into(), Value::Object(aging));
+    m.insert(
+        "outstanding_mismatch".into(),
+        json!(plain(f.outstanding_mismatch, cur)),
+    );
     m
 }
 

@@ -49,6 +49,14 @@ impl Portfolio {
                 ItemKind::Cash => f.add_unapplied_cash(base),
             }
         })?;
+        store.for_each_mismatch(cid, |cid, billing, ours, rate| {
+            let to_base =
+                |v: Decimal| crate::domain::money::round_to_currency(v * rate, base_currency);
+            customers
+                .entry(cid)
+                .or_insert_with(|| Figures::new(bounds))
+                .add_mismatch(to_base(billing), to_base(ours));
+        })?;
         let mut total = Figures::new(bounds);
         let mut net_overdue = Decimal::ZERO;
         let mut customers_overdue = 0;

@@ -83,3 +83,32 @@ impl Store {
         )?)
     }
 }
+
+impl Store {
+    /// Calls `each(cid, billing_balance, our_balance, rate)` for every document whose
+    /// billing-system balance differs from ours now (of one customer with `cid`).
+    pub fn for_each_mismatch(
+        &self,
+        cid: Option<i64>,
+        mut each: impl FnMut(i64, Decimal, Decimal, Decimal),
+    ) -> Result<()> {
+        let sql = match cid {
+            None => "SELECT cid, billing_balance, balance, rate FROM documents INDEXED BY documents_mismatch
+                      WHERE billing_balance IS NOT NULL AND billing_balance <> balance AND ?1 IS NULL",
+            Some(_) => "SELECT cid, billing_balance, balance, rate FROM documents INDEXED BY documents_mismatch
+                      WHERE billing_balance IS NOT NULL AND billing_balance <> balance AND cid = ?1",
+        };
+        let mut stmt = self.conn().prepare_cached(sql)?;
+        let mut rows = stmt.query([cid])?;
+        while let Some(r) = rows.next()? {
+            let rate: String = r.get(3)?;
+            each(
+                r.get(0)?,
+                money::from_units(r.get(1)?),
+                money::from_units(r.get(2)?),
+                rate.parse().unwrap_or(Decimal::ONE),
+            );
+        }
+        Ok(())
+    }
+}

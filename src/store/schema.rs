@@ -70,6 +70,9 @@ CREATE INDEX documents_date ON documents(doc_date, kind, amount, rate);
 -- As-of dates in the past: documents closed since then were open then.
 CREATE INDEX documents_last_applied ON documents(last_applied) WHERE last_applied IS NOT NULL;
 CREATE INDEX documents_customer ON documents(cid, doc_date);
+-- Documents whose balance differs from what the billing system says.
+CREATE INDEX documents_mismatch ON documents(cid, billing_balance, balance, rate)
+    WHERE billing_balance IS NOT NULL AND billing_balance <> balance;
 
 CREATE TABLE payments (
     pid INTEGER PRIMARY KEY,
