@@ -7,12 +7,14 @@
 //! - [`store`]: the SQLite database — the only module with SQL.
 //! - [`import`]: the billing system's CSV exports into the store.
 //! - [`demo`]: a deterministic demo portfolio, imported through [`import`].
+//! - [`engage`]: engagement cycles, reminders over SMTP, replies, the engagement report.
 //! - [`cli`]: the command line.
 
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod engage;
 pub mod error;
 pub mod export;
 pub mod import;

@@ -5,6 +5,7 @@
 //! 1 for a runtime failure.
 
 mod demo;
+mod engage;
 mod export;
 mod import;
 mod report;
@@ -47,6 +48,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Reports: aging, metrics.
     Report(report::ReportArgs),
+    /// Engagement cycles: plan and send reminders.
+    Engage(engage::EngageArgs),
 }
 
 /// Parses a `YYYY-MM-DD` command-line date strictly.
@@ -113,6 +116,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Import(args)) => import::run(&ctx, &args),
         Some(Command::Report(args)) => report::run(&ctx, &args),
         Some(Command::Export(args)) => export::run(&ctx, &args),
+        Some(Command::Engage(args)) => engage::run(&ctx, &args),
         None => Err(Error::input(
             "the workstation is not built yet; see `owed --help` for the commands",
         )),

@@ -7,6 +7,7 @@
 pub mod activity;
 pub mod customers;
 pub mod documents;
+pub mod engage;
 pub mod import;
 pub mod ledger;
 mod schema;

@@ -1,0 +1,323 @@
+//! `owed engage plan|run|outbox|release|hold`.
+
+use super::Context;
+use crate::domain::money;
+use crate::engage::{self, outbox, smtp};
+use crate::report::table::{Align, TextTable};
+use crate::{Error, Result};
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct EngageArgs {
+    #[command(subcommand)]
+    pub command: EngageCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum EngageCommand {
+    /// Which reminders the engagement cycles would send, without sending.
+    Plan(PlanArgs),
+    /// Send today's reminders over SMTP and record them; never sends one twice.
+    Run(RunArgs),
+    /// Reminders not sent (pending or failed) and the latest sent.
+    Outbox(OutboxArgs),
+    /// Put a pending reminder whose delivery is unknown back in the plan (after checking the
+    /// mail server's log that it was not delivered).
+    Release(ReleaseArgs),
+    /// Hold a customer back from every cycle until a date (inclusive).
+    Hold(HoldArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CyclesArg {
+    /// The engagement cycles folder (default: `cycles/` beside the config file).
+    #[arg(long, value_name = "DIR")]
+    pub cycles: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// Print JSON: [{"cycle", "reminder", "customer_id", "document_ids", "to"}].
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub cycles: CyclesArg,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub cycles: CyclesArg,
+    /// Render what would be sent, send and record nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct OutboxArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// How many sent reminders to show.
+    #[arg(long, default_value_t = 20)]
+    pub sent: usize,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReleaseArgs {
+    /// The reminder's number (from `owed engage outbox`).
+    pub id: i64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct HoldArgs {
+    /// The customer's id.
+    pub customer: String,
+    /// Last day of the hold (YYYY-MM-DD, +7d, fri, ...); a past date releases a hold.
+    #[arg(long, value_name = "DATE")]
+    pub until: String,
+    /// Why.
+    pub text: Option<String>,
+}
+
+pub fn run(ctx: &Context, args: &EngageArgs) -> Result<()> {
+    match &args.command {
+        EngageCommand::Plan(a) => plan(ctx, a),
+        EngageCommand::Run(a) => send(ctx, a),
+        EngageCommand::Outbox(a) => show_outbox(ctx, a),
+        EngageCommand::Release(a) => release(ctx, a),
+        EngageCommand::Hold(a) => hold(ctx, a),
+    }
+}
+
+fn plan(ctx: &Context, args: &PlanArgs) -> Result<()> {
+    let cycles = engage::load_cycles(&ctx.config, args.cycles.cycles.as_deref())?;
+    let store = ctx.open_store()?;
+    let plan = engage::plan::compute(
+        &store,
+        &cycles,
+        engage::plan_settings(&ctx.config, ctx.as_of),
+    )?;
+    if args.json {
+        println!("{}", plan.to_json());
+        return Ok(());
+    }
+    print!("{}", plan_text(&plan, &ctx.config.base_currency));
+    Ok(())
+}
+
+/// The plan as a table for people, with what was skipped and why.
+fn plan_text(plan: &engage::Plan, base: &str) -> String {
+    let mut t = TextTable::new(&[
+        ("cycle", Align::Left),
+        ("reminder", Align::Left),
+        ("customer", Align::Left),
+        ("to", Align::Left),
+        ("docs", Align::Right),
+        ("balance", Align::Right),
+        ("days", Align::Right),
+    ]);
+    for e in &plan.entries {
+        t.row(vec![
+            e.cycle.clone(),
+            e.reminder.clone(),
+            e.customer_id.clone(),
+            e.to.clone(),
+            e.documents.len().to_string(),
+            money::grouped(e.base_balance(base), base),
+            e.days_overdue.to_string(),
+        ]);
+    }
+    let mut out = format!(
+        "Engagement plan as of {}: {} reminder(s)\n",
+        plan.as_of,
+        plan.entries.len()
+    );
+    if !plan.entries.is_empty() {
+        out.push_str(&t.render());
+    }
+    for s in &plan.skipped {
+        out.push_str(&format!(
+            "skipped: {} / {} for {}: {}\n",
+            s.cycle, s.reminder, s.customer_id, s.reason
+        ));
+    }
+    if !plan.paused.is_empty() || !plan.held.is_empty() {
+        out.push_str(&format!(
+            "{} customer(s) paused by an open promise, {} held back by a collector\n",
+            plan.paused.len(),
+            plan.held.len()
+        ));
+    }
+    out
+}
+
+fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
+    let cycles = engage::load_cycles(&ctx.config, args.cycles.cycles.as_deref())?;
+    let settings = match engage::send_settings(&ctx.config, &ctx.collector, ctx.as_of) {
+        Err(_) if args.dry_run => engage::SendSettings {
+            from: "owed <owed@localhost>".parse().map_err(Error::runtime)?,
+            collector: ctx.collector.clone(),
+            base_currency: ctx.config.base_currency.clone(),
+            as_of: ctx.as_of,
+            retry: engage::RetryPolicy::default(),
+        },
+        other => other?,
+    };
+    let mut store = ctx.open_store()?;
+    let plan = engage::plan::compute(
+        &store,
+        &cycles,
+        engage::plan_settings(&ctx.config, ctx.as_of),
+    )?;
+    for s in &plan.skipped {
+        eprintln!(
+            "skipped: {} / {} for {}: {}",
+            s.cycle, s.reminder, s.customer_id, s.reason
+        );
+    }
+    if args.dry_run {
+        for e in &plan.entries {
+            let mail = outbox::preview(&cycles, e, &settings)?;
+            println!(
+                "would send {} / {} to {} <{}>: {} ({} document(s))",
+                e.cycle,
+                e.reminder,
+                e.customer_id,
+                e.to,
+                mail.subject,
+                e.documents.len()
+            );
+        }
+        println!("{} reminder(s) would be sent", plan.entries.len());
+        return Ok(());
+    }
+    let smtp = smtp::SmtpSettings::from_config(&ctx.config.smtp, |v| std::env::var(v).ok())?;
+    let mut mailer = smtp::SmtpMailer::new(smtp);
+    let report = outbox::run(&mut store, &cycles, &plan.entries, &mut mailer, &settings)?;
+    for s in &report.sent {
+        println!(
+            "sent {} / {} to {} <{}>: {} [{}] {}",
+            s.cycle,
+            s.reminder,
+            s.customer_id,
+            s.to,
+            s.subject,
+            s.document_ids.join(", "),
+            s.message_id
+        );
+    }
+    for f in &report.failed {
+        eprintln!(
+            "not sent {} / {} to {}: {} (planned again next run)",
+            f.cycle, f.reminder, f.customer_id, f.error
+        );
+    }
+    for u in &report.unknown {
+        eprintln!(
+            "unknown {} / {} to {} (reminder {}): {}; it stays pending and is not resent: \
+             check the mail server, then `owed engage release {}` if it was not delivered",
+            u.cycle, u.reminder, u.customer_id, u.reminder_id, u.error, u.reminder_id
+        );
+    }
+    println!(
+        "{} sent, {} already sent by another run, {} not sent, {} unknown",
+        report.sent.len(),
+        report.already_claimed,
+        report.failed.len(),
+        report.unknown.len()
+    );
+    if let Some(why) = report.aborted {
+        return Err(Error::runtime(format!(
+            "stopped: {why}; {} reminder(s) were sent before, the rest are planned again next run",
+            report.sent.len()
+        )));
+    }
+    if !report.failed.is_empty() || !report.unknown.is_empty() {
+        return Err(Error::runtime(format!(
+            "{} reminder(s) could not be sent",
+            report.failed.len() + report.unknown.len()
+        )));
+    }
+    Ok(())
+}
+
+fn show_outbox(ctx: &Context, args: &OutboxArgs) -> Result<()> {
+    let store = ctx.open_store()?;
+    let rows = store.outbox(args.sent)?;
+    if args.json {
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.id, "customer_id": r.customer_id, "at": r.at, "cycle": r.cycle,
+                    "reminder": r.reminder, "to": r.to_addr, "subject": r.subject,
+                    "status": r.status, "error": r.error, "message_id": r.message_id,
+                    "sent_date": r.sent_date.map(|d| d.to_string()),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(list));
+        return Ok(());
+    }
+    let mut t = TextTable::new(&[
+        ("id", Align::Right),
+        ("status", Align::Left),
+        ("at", Align::Left),
+        ("cycle", Align::Left),
+        ("reminder", Align::Left),
+        ("customer", Align::Left),
+        ("to", Align::Left),
+        ("error", Align::Left),
+    ]);
+    for r in &rows {
+        t.row(vec![
+            r.id.to_string(),
+            r.status.clone(),
+            r.at.clone(),
+            r.cycle.clone(),
+            r.reminder.clone(),
+            r.customer_id.clone(),
+            r.to_addr.clone(),
+            r.error.clone().unwrap_or_default(),
+        ]);
+    }
+    print!("{}", t.render());
+    Ok(())
+}
+
+fn release(ctx: &Context, args: &ReleaseArgs) -> Result<()> {
+    let mut store = ctx.open_store()?;
+    let why = format!("released by {} at {}", ctx.collector, outbox::now());
+    if store.release_pending_reminder(args.id, &why)? {
+        println!(
+            "reminder {} released: its documents are planned again next run",
+            args.id
+        );
+        Ok(())
+    } else {
+        Err(Error::input(format!(
+            "reminder {} is not pending (see `owed engage outbox`)",
+            args.id
+        )))
+    }
+}
+
+fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
+    let until = crate::domain::date::parse_relative(&args.until, ctx.as_of).ok_or_else(|| {
+        Error::input(format!("--until `{}` is not a date", args.until))
+    })?;
+    let mut store = ctx.open_store()?;
+    let cid = store
+        .customer_key(&args.customer)?
+        .ok_or_else(|| Error::input(format!("no customer has the id `{}`", args.customer)))?;
+    store.hold_customer(
+        cid,
+        until,
+        &outbox::now(),
+        &ctx.collector,
+        args.text.as_deref(),
+    )?;
+    println!("{} held back from engagement until {until}", args.customer);
+    Ok(())
+}

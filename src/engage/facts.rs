@@ -1,0 +1,412 @@
+//! The values of the rules' fields, computed in bulk for every customer and open document.
+//!
+//! [`Facts::gather`] runs one query per kind of fact (never one per customer or rule), and
+//! only the queries the cycles' rules need: a field that no rule names is never computed.
+//! The few facts every plan needs whatever the rules say (open documents, disputes, promises,
+//! holds) are always read.
+//!
+//! Field meanings that SPEC leaves open:
+//! - `open_debits`: the sum of the open balances of invoices and debit notes (base currency).
+//! - `aging_*`: by the field's own day ranges (1-30, 31-60, ...), whatever the configured
+//!   aging bounds.
+//! - `open_p2p_amount`, `next_p2p_date`, `p2p_date`, `has_p2p_date`: promises not voided,
+//!   not yet kept, whose date plus the grace days has not passed (the metrics bar's
+//!   definition); document level counts the promises naming the document.
+//! - `open_issue_amount`: the amounts of open issues (of the customer; at document level,
+//!   of the issues naming the document).
+//! - `last_email_date`: the latest reminder sent (to the customer; naming the document).
+//!   `last_reply_date`: the latest reply (from the customer; at document level, replies to a
+//!   reminder naming the document).
+//! - `paid`: whether the document is fully paid; plans consider open documents only, so in
+//!   practice `no`. `disputed`: named by an open issue (such documents never get reminders).
+//! - `payment_attempts`: attempts since the latest successful payment.
+//! - `last_attempted_payment_amount`: in the base currency.
+//! - `monthly_dso`: the customer's count-back DSO over the last 12 months of its own sales.
+//! - `net_term_days`: the customer's `payment_terms_days`.
+
+use super::cycle::Cycles;
+use crate::Result;
+use crate::domain::aging::{AgingBounds, Figures};
+use crate::domain::metrics::{days_inclusive, dso_count_back, months_back};
+use crate::domain::promise::{Promise, PromiseState, promise_progress};
+use crate::domain::rules::{Level, Value};
+use crate::domain::{Date, Decimal, money};
+use crate::report::Portfolio;
+use crate::store::Store;
+use crate::store::engage::{ActivePromise, EngageCustomer, EngageDocument, LastAttempt};
+use std::collections::{HashMap, HashSet};
+
+/// What the cycles' rules refer to, per level.
+#[derive(Debug, Clone, Default)]
+pub struct Needs {
+    customer: HashSet<String>,
+    document: HashSet<String>,
+    payment: HashSet<String>,
+}
+
+impl Needs {
+    /// The fields named by any rule of `cycles`.
+    pub fn of(cycles: &Cycles) -> Needs {
+        let set = |level| {
+            cycles
+                .field_names(level)
+                .into_iter()
+                .map(str::to_string)
+                .collect()
+        };
+        Needs {
+            customer: set(Level::Customer),
+            document: set(Level::Document),
+            payment: set(Level::Payment),
+        }
+    }
+
+    /// Every field of every level (for previews of arbitrary rules).
+    pub fn all() -> Needs {
+        let set = |level| {
+            crate::domain::rules::fields(level)
+                .iter()
+                .map(|(n, _)| n.to_string())
+                .chain(std::iter::once("cf_".to_string()))
+                .collect()
+        };
+        Needs {
+            customer: set(Level::Customer),
+            document: set(Level::Document),
+            payment: set(Level::Payment),
+        }
+    }
+
+    fn customer(&self, name: &str) -> bool {
+        self.customer.contains(name)
+    }
+
+    fn document(&self, name: &str) -> bool {
+        self.document.contains(name)
+    }
+
+    fn payment(&self, name: &str) -> bool {
+        self.payment.contains(name)
+    }
+
+    fn customer_any(&self, names: &[&str]) -> bool {
+        names.iter().any(|n| self.customer(n))
+    }
+
+    fn custom(&self, level: Level) -> bool {
+        let set = match level {
+            Level::Customer => &self.customer,
+            Level::Document => &self.document,
+            Level::Payment => &self.payment,
+        };
+        set.iter().any(|n| n.starts_with(crate::domain::rules::CUSTOM_PREFIX))
+    }
+}
+
+/// Promise facts of a customer or a document.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct PromiseFacts {
+    amount: Decimal,
+    next_date: Option<Date>,
+}
+
+/// Everything the rules may read, for every customer and open document.
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub as_of: Date,
+    base_currency: String,
+    figures: HashMap<i64, Figures>,
+    issue_by_customer: HashMap<i64, Decimal>,
+    issue_by_document: HashMap<i64, Decimal>,
+    /// Documents named by an open issue.
+    pub disputed: HashSet<i64>,
+    promise_by_customer: HashMap<i64, PromiseFacts>,
+    promise_by_document: HashMap<i64, PromiseFacts>,
+    /// Customers with an open promise whose date has not passed: no reminders.
+    pub paused: HashMap<i64, Date>,
+    /// Customers held back by a collector, until the date.
+    pub held: HashMap<i64, Date>,
+    last_email: HashMap<i64, Date>,
+    last_email_document: HashMap<i64, Date>,
+    last_reply: HashMap<i64, Date>,
+    last_reply_document: HashMap<i64, Date>,
+    mismatch: HashSet<i64>,
+    attempts: HashMap<i64, LastAttempt>,
+    dso: HashMap<i64, Decimal>,
+}
+
+/// A customer's `cf_*` values.
+pub type Custom = HashMap<String, String>;
+
+/// Parses a `custom` JSON column (absent or malformed: no custom fields).
+pub fn parse_custom(json: Option<&str>) -> Custom {
+    json.and_then(|j| serde_json::from_str::<HashMap<String, serde_json::Value>>(j).ok())
+        .map(|m| {
+            m.into_iter()
+                .filter_map(|(k, v)| match v {
+                    serde_json::Value::String(s) => Some((k, s)),
+                    serde_json::Value::Null => None,
+                    other => Some((k, other.to_string())),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Facts {
+    /// Reads the facts `needs` asks for, as of `as_of`.
+    pub fn gather(
+        store: &Store,
+        as_of: Date,
+        needs: &Needs,
+        base_currency: &str,
+        grace_days: u32,
+    ) -> Result<Facts> {
+        let mut facts = Facts {
+            as_of,
+            base_currency: base_currency.to_string(),
+            ..Facts::default()
+        };
+        let figures_fields = [
+            "outstanding",
+            "overdue",
+            "net_overdue",
+            "open_debits",
+            "unapplied_cash",
+            "unutilised_credit",
+            "aging_current",
+            "aging_1_30",
+            "aging_31_60",
+            "aging_61_90",
+            "aging_91_120",
+            "aging_120_plus",
+        ];
+        if needs.customer_any(&figures_fields) || needs.payment("monthly_dso") {
+            let bounds = AgingBounds::default();
+            facts.figures =
+                Portfolio::compute(store, as_of, None, &bounds, base_currency)?.customers;
+        }
+        for link in store.open_issue_links(as_of)? {
+            if let Some(did) = link.did {
+                facts.disputed.insert(did);
+                *facts.issue_by_document.entry(did).or_default() += link.amount;
+            }
+        }
+        // Customer totals count each issue once, whatever the number of documents it names.
+        if needs.customer("open_issue_amount") {
+            facts.issue_by_customer = store.open_issue_amounts_by_customer(as_of)?;
+        }
+        facts.add_promises(&store.active_promises(as_of, grace_days)?, grace_days);
+        facts.held = store.held_customers(as_of)?;
+        if needs.customer("last_email_date") {
+            facts.last_email = store.last_email_dates(as_of)?;
+        }
+        if needs.document("last_email_date") {
+            facts.last_email_document = store.last_email_dates_by_document(as_of)?;
+        }
+        if needs.customer("last_reply_date") {
+            facts.last_reply = store.last_reply_dates(as_of)?;
+        }
+        if needs.document("last_reply_date") {
+            facts.last_reply_document = store.last_reply_dates_by_document(as_of)?;
+        }
+        if needs.customer("outstanding_mismatch") {
+            facts.mismatch = store.customers_with_mismatch()?;
+        }
+        let attempt_fields = [
+            "last_attempted_payment_date",
+            "last_attempted_payment_status",
+            "last_attempted_payment_amount",
+            "last_attempted_payment_method",
+            "last_attempted_payment_failure",
+            "last_payment_gateway",
+            "payment_attempts",
+        ];
+        if attempt_fields.iter().any(|n| needs.payment(n)) {
+            facts.attempts = store.last_payment_attempts(as_of, base_currency)?;
+        }
+        if needs.payment("monthly_dso") {
+            facts.dso = facts.monthly_dso(store)?;
+        }
+        Ok(facts)
+    }
+
+    fn add_promises(&mut self, promises: &[ActivePromise], grace_days: u32) {
+        for p in promises {
+            let progress = promise_progress(
+                &Promise {
+                    amount: p.amount,
+                    promised_on: p.recorded_date,
+                    due: p.promised_date,
+                    voided: false,
+                },
+                &[(self.as_of, p.received)],
+                self.as_of,
+                grace_days,
+            );
+            if progress.state != PromiseState::Open {
+                continue;
+            }
+            if p.promised_date >= self.as_of {
+                let until = self.paused.entry(p.cid).or_insert(p.promised_date);
+                *until = (*until).max(p.promised_date);
+            }
+            let add = |entry: &mut PromiseFacts| {
+                entry.amount += p.amount;
+                entry.next_date = Some(
+                    entry
+                        .next_date
+                        .map_or(p.promised_date, |d| d.min(p.promised_date)),
+                );
+            };
+            add(self.promise_by_customer.entry(p.cid).or_default());
+            for did in &p.documents {
+                add(self.promise_by_document.entry(*did).or_default());
+            }
+        }
+    }
+
+    fn monthly_dso(&self, store: &Store) -> Result<HashMap<i64, Decimal>> {
+        let months = months_back(self.as_of, 12);
+        let (Some(first), Some(last)) = (months.last(), months.first()) else {
+            return Ok(HashMap::new());
+        };
+        let sales = store.monthly_sales_by_customer(first.0, last.1, &self.base_currency)?;
+        let mut out = HashMap::new();
+        for (cid, f) in &self.figures {
+            let Some(by_month) = sales.get(cid) else {
+                continue;
+            };
+            let series: Vec<(Decimal, u32)> = months
+                .iter()
+                .map(|&(start, end)| {
+                    let sales = by_month.get(&start).copied().unwrap_or_default();
+                    (sales, days_inclusive(start, end))
+                })
+                .collect();
+            if let Some(dso) = dso_count_back(f.outstanding, &series) {
+                out.insert(*cid, dso.round_dp(1));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The value of customer-level field `name` for `c`.
+    pub fn customer_value(&self, c: &EngageCustomer, custom: &Custom, name: &str) -> Value {
+        let figures = self.figures.get(&c.cid);
+        let figure = |f: fn(&Figures) -> Decimal| Value::Amount(figures.map_or(Decimal::ZERO, f));
+        let bucket = |i: usize| figure_bucket(figures, i);
+        match name {
+            "outstanding" | "open_debits" => figure(|f| f.outstanding),
+            "overdue" => figure(|f| f.overdue),
+            "net_overdue" => figure(Figures::net_overdue),
+            "unapplied_cash" => figure(|f| f.unapplied_cash),
+            "unutilised_credit" => figure(|f| f.unutilised_credit),
+            "aging_current" => bucket(0),
+            "aging_1_30" => bucket(1),
+            "aging_31_60" => bucket(2),
+            "aging_61_90" => bucket(3),
+            "aging_91_120" => bucket(4),
+            "aging_120_plus" => bucket(5),
+            "open_issue_amount" => {
+                Value::Amount(self.issue_by_customer.get(&c.cid).copied().unwrap_or_default())
+            }
+            "open_p2p_amount" => Value::Amount(
+                self.promise_by_customer
+                    .get(&c.cid)
+                    .map_or(Decimal::ZERO, |p| p.amount),
+            ),
+            "next_p2p_date" => self
+                .promise_by_customer
+                .get(&c.cid)
+                .and_then(|p| p.next_date)
+                .into(),
+            "last_email_date" => self.last_email.get(&c.cid).copied().into(),
+            "last_reply_date" => self.last_reply.get(&c.cid).copied().into(),
+            "finance_owner" => c.finance_owner.clone().into(),
+            "sales_owner" => c.sales_owner.clone().into(),
+            "outstanding_mismatch" => Value::Bool(self.mismatch.contains(&c.cid)),
+            other => custom.get(other).cloned().into(),
+        }
+    }
+
+    /// The value of document-level field `name` for `d`.
+    pub fn document_value(&self, d: &EngageDocument, custom: &Custom, name: &str) -> Value {
+        let promise = self.promise_by_document.get(&d.did);
+        let base = |v: Decimal| Value::Amount(money::round_to_currency(v * d.rate, &self.base_currency));
+        match name {
+            "amount" => Value::Amount(d.amount),
+            "balance" => Value::Amount(d.balance),
+            "converted_amount" => base(d.amount),
+            "converted_balance" => base(d.balance),
+            "open_issue_amount" => {
+                Value::Amount(self.issue_by_document.get(&d.did).copied().unwrap_or_default())
+            }
+            "open_p2p_amount" => Value::Amount(promise.map_or(Decimal::ZERO, |p| p.amount)),
+            "doc_date" => Value::Date(d.doc_date),
+            "due_date" => d.due_date.into(),
+            "posting_date" => d.posting_date.into(),
+            "p2p_date" => promise.and_then(|p| p.next_date).into(),
+            "has_p2p_date" => Value::Bool(promise.is_some_and(|p| p.next_date.is_some())),
+            "last_email_date" => self.last_email_document.get(&d.did).copied().into(),
+            "last_reply_date" => self.last_reply_document.get(&d.did).copied().into(),
+            "type" => Value::Text(d.kind.clone()),
+            "currency" => Value::Text(d.currency.clone()),
+            "location" => d.location.clone().into(),
+            "business_unit" => d.business_unit.clone().into(),
+            "disputed" => Value::Bool(self.disputed.contains(&d.did)),
+            "paid" => Value::Bool(d.balance <= Decimal::ZERO),
+            other => custom.get(other).cloned().into(),
+        }
+    }
+
+    /// The value of payment-level field `name` for customer `c`.
+    pub fn payment_value(&self, c: &EngageCustomer, name: &str) -> Value {
+        let last = self.attempts.get(&c.cid);
+        match name {
+            "last_attempted_payment_date" => last.map(|a| a.date).into(),
+            "last_attempted_payment_status" => last.map(|a| a.status.clone()).into(),
+            "last_attempted_payment_amount" => last.map(|a| a.amount).into(),
+            "last_attempted_payment_method" => last.and_then(|a| a.method.clone()).into(),
+            "last_attempted_payment_failure" => last.and_then(|a| a.failure_reason.clone()).into(),
+            "last_payment_gateway" => last.and_then(|a| a.gateway.clone()).into(),
+            "payment_attempts" => Value::Integer(last.map_or(0, |a| a.attempts_since_success)),
+            "primary_payment_method" => c.primary_payment_method.clone().into(),
+            "backup_payment_method" => c.backup_payment_method.clone().into(),
+            "auto_collection" => c.auto_collection.into(),
+            "net_term_days" => c.payment_terms_days.into(),
+            "payment_source_status" => c.payment_source_status.clone().into(),
+            "subscription_status" => c.subscription_status.clone().into(),
+            "monthly_dso" => self.dso.get(&c.cid).copied().into(),
+            _ => Value::Null,
+        }
+    }
+
+    /// Whether custom fields of `level` are needed (read the JSON columns).
+    pub fn needs_custom(needs: &Needs, level: Level) -> bool {
+        needs.custom(level)
+    }
+}
+
+fn figure_bucket(figures: Option<&Figures>, i: usize) -> Value {
+    Value::Amount(
+        figures
+            .and_then(|f| f.aging.get(i).copied())
+            .unwrap_or_default(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn custom_json_becomes_text() {
+        let c = parse_custom(Some(r#"{"cf_region":"west","cf_n":3,"cf_none":null}"#));
+        assert_eq!(c.get("cf_region").map(String::as_str), Some("west"));
+        assert_eq!(c.get("cf_n").map(String::as_str), Some("3"));
+        assert!(!c.contains_key("cf_none"));
+        assert!(parse_custom(Some("not json")).is_empty());
+        assert!(parse_custom(None).is_empty());
+    }
+}

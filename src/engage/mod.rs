@@ -1,0 +1,76 @@
+//! Engagement: rule-driven reminders sent over SMTP, at most once; replies; the report.
+//!
+//! - [`cycle`]: the cycle files (`--cycles DIR`, else the config's cycles folder).
+//! - [`plan`]: who gets which reminder today, in one pass over the data.
+//! - [`template`]: rendering a reminder (minijinja; first line = subject; optional HTML).
+//! - [`outbox`]: claiming, sending and recording, at most once (its docs give the protocol).
+//! - [`smtp`]: lettre over SMTP (none / STARTTLS / TLS, login from the environment).
+//! - [`inbox`]: replies from a Maildir, matched to customers.
+//! - [`report`]: what the reminders achieved.
+//!
+//! For the workstation: [`load_cycles`], [`plan::compute`], [`outbox::preview`],
+//! [`outbox::send_entry`], [`manual`] (a template sent by hand to one customer) and
+//! `Store::hold_customer`.
+
+pub mod cycle;
+pub mod facts;
+pub mod inbox;
+pub mod mail;
+pub mod manual;
+pub mod outbox;
+pub mod plan;
+pub mod report;
+pub mod smtp;
+pub mod template;
+
+use crate::config::Config;
+use crate::domain::Date;
+use crate::{Error, Result};
+use lettre::message::Mailbox;
+use std::path::Path;
+use std::str::FromStr;
+
+pub use cycle::{Cycle, Cycles};
+pub use outbox::{RetryPolicy, SendSettings};
+pub use plan::{Plan, PlanEntry, PlanSettings};
+
+/// Loads the cycles of `explicit` (`--cycles DIR`), else of the config's cycles folder.
+///
+/// # Errors
+///
+/// [`Error::Input`] naming the file, line and rule of the first problem.
+pub fn load_cycles(config: &Config, explicit: Option<&Path>) -> Result<Cycles> {
+    let dir = config.cycles_dir(explicit).ok_or_else(|| {
+        Error::input("no engagement cycles folder: give one with --cycles DIR")
+    })?;
+    cycle::load_dir(&dir)
+}
+
+/// The plan settings of `config` as of `as_of`.
+pub fn plan_settings(config: &Config, as_of: Date) -> PlanSettings<'_> {
+    PlanSettings {
+        as_of,
+        base_currency: &config.base_currency,
+        promise_grace_days: config.promise_grace_days,
+    }
+}
+
+/// The sending settings of `config`: the From address, the collector and the date.
+///
+/// # Errors
+///
+/// [`Error::Input`] when `smtp.from` is missing or not an address.
+pub fn send_settings(config: &Config, collector: &str, as_of: Date) -> Result<SendSettings> {
+    let from = config.smtp.from.as_deref().ok_or_else(|| {
+        Error::input("set `from` in the config's [smtp] table to send reminders")
+    })?;
+    let from = Mailbox::from_str(from)
+        .map_err(|e| Error::input(format!("[smtp] from `{from}` is not an address: {e}")))?;
+    Ok(SendSettings {
+        from,
+        collector: collector.to_string(),
+        base_currency: config.base_currency.clone(),
+        as_of,
+        retry: RetryPolicy::default(),
+    })
+}

@@ -1,0 +1,493 @@
+//! The outbox: claiming, sending and recording reminders, at most once.
+//!
+//! # The protocol
+//!
+//! For each reminder of the plan, in order:
+//!
+//! 1. **Claim.** One write transaction re-checks which of the reminder's documents are still
+//!    free (not claimed for this reminder or a later one of the cycle), renders the email for
+//!    those, and inserts the `reminders` row (status `pending`, with its Message-ID) and one
+//!    `reminder_documents` row per document. The primary key (cycle, reminder, document) is
+//!    the guarantee: a second run (a rerun, a concurrent run, a run after a crash) cannot
+//!    claim a claimed document, so it skips the reminder.
+//! 2. **Send** over SMTP, retrying transient failures (4xx replies, a dropped connection
+//!    before the message was handed over, an unreachable server) with exponential backoff.
+//! 3. **Record** the outcome:
+//!    - delivered (the server accepted the message): `sent`, with `sent_at` (the clock) and
+//!      `sent_date` (the run's as-of date);
+//!    - certainly not delivered (the server refused it, or could not be reached before the
+//!      message was handed over): `failed` with the error, and its documents are released so
+//!      that the next run plans them again (with fresh balances and addresses);
+//!    - unknown (the connection broke after the message was handed over and before the
+//!      server's answer): stays `pending` with the error, documents still claimed. It is never
+//!      resent automatically: at most once wins over at least once. `owed engage outbox`
+//!      lists such reminders; `owed engage release ID` puts one back in the plan after a
+//!      person checked the mail server's log.
+//!
+//! A crash between claim and record also leaves a `pending` row: again never resent without
+//! a person. A run first connects to the server: when it cannot be reached (after the
+//! retries) the run claims nothing and fails; when it becomes unreachable mid-run, the run
+//! stops (exit 1), and what it had not sent is planned again next time.
+
+use super::cycle::{Cycle, Cycles};
+use super::plan::PlanEntry;
+use super::template::{ContextInput, DocumentFacts, EmailContext, RenderedEmail, single_line};
+use crate::store::Store;
+use crate::store::engage::NewReminder;
+use crate::{Error, Result};
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::{Address, Message};
+use std::hash::{BuildHasher, Hasher};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The addresses in a customer's email field (separated by `,` or `;`).
+///
+/// # Errors
+///
+/// A sentence saying why there is no valid address (none, or one that is not an address;
+/// control characters such as CR and LF never make a valid address).
+pub fn recipients(email: &str) -> std::result::Result<Vec<Address>, String> {
+    let mut out = Vec::new();
+    for part in email.split([',', ';']) {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        if part.chars().any(char::is_control) {
+            return Err(format!(
+                "invalid email address `{}`: it contains a control character",
+                single_line(part).trim()
+            ));
+        }
+        match Address::from_str(part) {
+            Ok(a) => out.push(a),
+            Err(e) => return Err(format!("invalid email address `{part}`: {e}")),
+        }
+    }
+    if out.is_empty() {
+        return Err("no email address".into());
+    }
+    Ok(out)
+}
+
+/// Why a message was not (or maybe not) delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendError {
+    /// The server could not be reached or refused the session (connection, TLS, login).
+    /// Nothing was handed over.
+    Unreachable(String),
+    /// The server refused the message: not delivered. Transient refusals (4xx, a connection
+    /// dropped before the message was handed over) may be retried.
+    Refused { transient: bool, message: String },
+    /// The connection broke after the message was handed over: it may have been delivered.
+    Unknown(String),
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SendError::Unreachable(m) | SendError::Unknown(m) => f.write_str(m),
+            SendError::Refused { message, .. } => f.write_str(message),
+        }
+    }
+}
+
+/// Something that delivers messages: SMTP ([`super::smtp::SmtpMailer`]) or a test double.
+pub trait Mailer {
+    /// Opens the connection (no-op when open).
+    fn connect(&mut self) -> std::result::Result<(), SendError>;
+    /// Delivers one message (connecting first when needed).
+    fn send(&mut self, message: &Message) -> std::result::Result<(), SendError>;
+    /// Closes the connection politely.
+    fn close(&mut self) {}
+}
+
+/// How often and how patiently to retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts per message (and for the first connection), at least 1.
+    pub attempts: u32,
+    /// Wait before the second attempt; doubled for each later one.
+    pub first_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 4,
+            first_delay: Duration::from_millis(250),
+        }
+    }
+}
+
+impl RetryPolicy {
+    fn delay(&self, attempt: u32) -> Duration {
+        self.first_delay * 2u32.saturating_pow(attempt.saturating_sub(1))
+    }
+}
+
+/// Who sends and when.
+#[derive(Debug, Clone)]
+pub struct SendSettings {
+    pub from: Mailbox,
+    pub collector: String,
+    pub base_currency: String,
+    /// The run's date: the reminders' `sent_date`.
+    pub as_of: crate::domain::Date,
+    pub retry: RetryPolicy,
+}
+
+/// A reminder delivered by a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentReminder {
+    pub reminder_id: i64,
+    pub cycle: String,
+    pub reminder: String,
+    pub customer_id: String,
+    pub to: String,
+    pub document_ids: Vec<String>,
+    pub subject: String,
+    pub message_id: String,
+}
+
+/// A reminder a run could not deliver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undelivered {
+    pub reminder_id: i64,
+    pub cycle: String,
+    pub reminder: String,
+    pub customer_id: String,
+    pub error: String,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunReport {
+    pub sent: Vec<SentReminder>,
+    /// Reminders whose documents another run had claimed meanwhile.
+    pub already_claimed: usize,
+    /// Refused by the server: released, planned again next run.
+    pub failed: Vec<Undelivered>,
+    /// Outcome unknown: left pending, never resent automatically.
+    pub unknown: Vec<Undelivered>,
+    /// Why the run stopped early (the server became unreachable), if it did.
+    pub aborted: Option<String>,
+}
+
+/// What [`send_entry`] did with one plan entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryOutcome {
+    Sent(SentReminder),
+    AlreadyClaimed,
+    Failed(Undelivered),
+    Unknown(Undelivered),
+    /// The server could not be reached: the claim was released; stop the run.
+    Unreachable(Undelivered),
+}
+
+/// Connects, then sends every entry of `entries` (see the module's protocol).
+///
+/// # Errors
+///
+/// A runtime error when the server cannot be reached before anything was claimed (nothing
+/// is written then), or when the database fails.
+pub fn run(
+    store: &mut Store,
+    cycles: &Cycles,
+    entries: &[PlanEntry],
+    mailer: &mut dyn Mailer,
+    settings: &SendSettings,
+) -> Result<RunReport> {
+    let mut report = RunReport::default();
+    if entries.is_empty() {
+        return Ok(report);
+    }
+    connect_with_retries(mailer, settings.retry)
+        .map_err(|e| Error::runtime(format!("{e}; nothing was sent")))?;
+    for entry in entries {
+        match send_entry(store, cycles, entry, mailer, settings)? {
+            EntryOutcome::Sent(s) => report.sent.push(s),
+            EntryOutcome::AlreadyClaimed => report.already_claimed += 1,
+            EntryOutcome::Failed(u) => report.failed.push(u),
+            EntryOutcome::Unknown(u) => report.unknown.push(u),
+            EntryOutcome::Unreachable(u) => {
+                report.aborted = Some(u.error.clone());
+                report.failed.push(u);
+                break;
+            }
+        }
+    }
+    mailer.close();
+    Ok(report)
+}
+
+fn connect_with_retries(
+    mailer: &mut dyn Mailer,
+    retry: RetryPolicy,
+) -> std::result::Result<(), SendError> {
+    let mut attempt = 1;
+    loop {
+        match mailer.connect() {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt >= retry.attempts.max(1) => return Err(e),
+            Err(_) => {
+                std::thread::sleep(retry.delay(attempt));
+                attempt += 1;
+            }
+        }
+    }
+}
+
+/// Claims, sends and records one plan entry (the TUI's "send now" calls this too).
+pub fn send_entry(
+    store: &mut Store,
+    cycles: &Cycles,
+    entry: &PlanEntry,
+    mailer: &mut dyn Mailer,
+    settings: &SendSettings,
+) -> Result<EntryOutcome> {
+    let cycle = cycles.get(&entry.cycle).ok_or_else(|| {
+        Error::input(format!("no engagement cycle is named `{}`", entry.cycle))
+    })?;
+    let template = &cycle
+        .reminders
+        .get(entry.reminder_index)
+        .filter(|r| r.name == entry.reminder)
+        .ok_or_else(|| {
+            Error::input(format!(
+                "cycle `{}` has no reminder `{}`",
+                entry.cycle, entry.reminder
+            ))
+        })?
+        .template;
+    let taken_by = later_reminders(cycle, entry.reminder_index);
+    let dids: Vec<i64> = entry.documents.iter().map(|d| d.did).collect();
+    let to = recipients(&entry.to).map_err(Error::input)?;
+    let message_id = new_message_id(&settings.from);
+    let claimed = store.claim_reminder(&entry.cycle, &taken_by, &dids, |free| {
+        let docs: Vec<DocumentFacts> = entry
+            .documents
+            .iter()
+            .filter(|d| free.contains(&d.did))
+            .map(document_facts)
+            .collect();
+        let context = EmailContext::build(context_input(entry, settings), &docs);
+        let rendered = cycles.templates.render(template, &context)?;
+        let message = build_message(settings, &entry.customer_name, &to, &rendered, &message_id)
+            .map_err(Error::input)?;
+        let row = NewReminder {
+            cid: entry.cid,
+            at: now(),
+            collector: settings.collector.clone(),
+            cycle: entry.cycle.clone(),
+            reminder: entry.reminder.clone(),
+            to_addr: entry.to.clone(),
+            subject: rendered.subject.clone(),
+            body: rendered.text.clone(),
+            html: rendered.html.clone(),
+            message_id: message_id.clone(),
+        };
+        Ok(((rendered, message), row))
+    })?;
+    let Some((id, free, (rendered, message))) = claimed else {
+        return Ok(EntryOutcome::AlreadyClaimed);
+    };
+    let undelivered = |error: String| Undelivered {
+        reminder_id: id,
+        cycle: entry.cycle.clone(),
+        reminder: entry.reminder.clone(),
+        customer_id: entry.customer_id.clone(),
+        error,
+    };
+    let mut attempt = 1;
+    loop {
+        let last = attempt >= settings.retry.attempts.max(1);
+        match mailer.send(&message) {
+            Ok(()) => {
+                store.mark_reminder_sent(id, &now(), settings.as_of)?;
+                return Ok(EntryOutcome::Sent(SentReminder {
+                    reminder_id: id,
+                    cycle: entry.cycle.clone(),
+                    reminder: entry.reminder.clone(),
+                    customer_id: entry.customer_id.clone(),
+                    to: entry.to.clone(),
+                    document_ids: entry
+                        .documents
+                        .iter()
+                        .filter(|d| free.contains(&d.did))
+                        .map(|d| d.id.clone())
+                        .collect(),
+                    subject: rendered.subject,
+                    message_id,
+                }));
+            }
+            Err(SendError::Refused {
+                transient: true, ..
+            }
+            | SendError::Unreachable(_))
+                if !last =>
+            {
+                std::thread::sleep(settings.retry.delay(attempt));
+                attempt += 1;
+            }
+            Err(SendError::Unreachable(e)) => {
+                store.release_reminder(id, &e)?;
+                return Ok(EntryOutcome::Unreachable(undelivered(e)));
+            }
+            Err(SendError::Refused { message, .. }) => {
+                store.release_reminder(id, &message)?;
+                return Ok(EntryOutcome::Failed(undelivered(message)));
+            }
+            Err(SendError::Unknown(e)) => {
+                let e = format!("delivery unknown: {e}");
+                store.note_reminder_unknown(id, &e)?;
+                return Ok(EntryOutcome::Unknown(undelivered(e)));
+            }
+        }
+    }
+}
+
+/// Renders the email `entry` would send, without claiming or sending anything.
+pub fn preview(cycles: &Cycles, entry: &PlanEntry, settings: &SendSettings) -> Result<RenderedEmail> {
+    let cycle = cycles.get(&entry.cycle).ok_or_else(|| {
+        Error::input(format!("no engagement cycle is named `{}`", entry.cycle))
+    })?;
+    let reminder = cycle.reminders.get(entry.reminder_index).ok_or_else(|| {
+        Error::input(format!("cycle `{}` has no reminder `{}`", entry.cycle, entry.reminder))
+    })?;
+    let docs: Vec<DocumentFacts> = entry.documents.iter().map(document_facts).collect();
+    let context = EmailContext::build(context_input(entry, settings), &docs);
+    cycles.templates.render(&reminder.template, &context)
+}
+
+fn later_reminders(cycle: &Cycle, index: usize) -> Vec<&str> {
+    cycle.reminders[index.min(cycle.reminders.len())..]
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect()
+}
+
+fn context_input<'a>(entry: &'a PlanEntry, settings: &'a SendSettings) -> ContextInput<'a> {
+    ContextInput {
+        customer_id: &entry.customer_id,
+        customer_name: &entry.customer_name,
+        email: &entry.to,
+        collector: &settings.collector,
+        cycle: &entry.cycle,
+        reminder: &entry.reminder,
+        base_currency: &settings.base_currency,
+        today: settings.as_of,
+    }
+}
+
+fn document_facts(d: &crate::store::engage::EngageDocument) -> DocumentFacts {
+    DocumentFacts {
+        id: d.id.clone(),
+        number: d.number.clone(),
+        kind: d.kind.clone(),
+        doc_date: d.doc_date,
+        due_date: d.due_date,
+        amount: d.amount,
+        balance: d.balance,
+        currency: d.currency.clone(),
+        rate: d.rate,
+    }
+}
+
+/// The email: From the config, To the customer (its name made single-line), the rendered
+/// subject and text, an HTML alternative when the template has one, and `message_id`.
+/// Every header goes through lettre's typed builders, so no text can add a header.
+///
+/// # Errors
+///
+/// A sentence when lettre refuses the message.
+pub fn build_message(
+    settings: &SendSettings,
+    customer_name: &str,
+    to: &[Address],
+    rendered: &RenderedEmail,
+    message_id: &str,
+) -> std::result::Result<Message, String> {
+    let name = single_line(customer_name).trim().to_string();
+    let mut builder = Message::builder()
+        .from(settings.from.clone())
+        .subject(single_line(&rendered.subject))
+        .message_id(Some(message_id.to_string()));
+    for address in to {
+        builder = builder.to(Mailbox::new(
+            (!name.is_empty()).then(|| name.clone()),
+            address.clone(),
+        ));
+    }
+    let result = match &rendered.html {
+        Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+            rendered.text.clone(),
+            html.clone(),
+        )),
+        None => builder.singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(rendered.text.clone()),
+        ),
+    };
+    result.map_err(|e| format!("cannot build the email: {e}"))
+}
+
+/// A fresh Message-ID in the domain of the From address: `<owed.TIME.RANDOM@domain>`.
+pub fn new_message_id(from: &Mailbox) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(nanos);
+    hasher.write_u32(std::process::id());
+    format!(
+        "<owed.{nanos:x}.{:016x}@{}>",
+        hasher.finish(),
+        from.email.domain()
+    )
+}
+
+/// The current time, RFC 3339 in UTC (the activity log's `at`).
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recipients_are_validated() {
+        assert_eq!(recipients("ap@kite.example").unwrap().len(), 1);
+        assert_eq!(
+            recipients("ap@kite.example; cfo@kite.example,").unwrap().len(),
+            2
+        );
+        assert_eq!(recipients("  ").unwrap_err(), "no email address");
+        let e = recipients("ap@kite.example\r\nBcc: victim@example.com").unwrap_err();
+        assert!(e.contains("control character"), "{e}");
+        assert!(recipients("not an address").is_err());
+    }
+
+    #[test]
+    fn message_ids_are_unique_and_in_the_senders_domain() {
+        let from: Mailbox = "Collections <ar@example.com>".parse().unwrap();
+        let a = new_message_id(&from);
+        let b = new_message_id(&from);
+        assert_ne!(a, b);
+        assert!(a.starts_with("<owed.") && a.ends_with("@example.com>"), "{a}");
+    }
+
+    #[test]
+    fn retry_delays_double() {
+        let p = RetryPolicy {
+            attempts: 4,
+            first_delay: Duration::from_millis(100),
+        };
+        assert_eq!(p.delay(1), Duration::from_millis(100));
+        assert_eq!(p.delay(3), Duration::from_millis(400));
+    }
+}

@@ -1,0 +1,438 @@
+//! Reminder templates: minijinja, the first rendered line is the subject.
+//!
+//! A template `templates/friendly.md` renders the plain-text email: its first line (without
+//! an optional `Subject:` prefix) is the subject, the rest (leading blank lines dropped) the
+//! body. When `templates/friendly.html` exists beside it, it renders the HTML alternative
+//! (its whole output is the HTML body; values are HTML-escaped there).
+//!
+//! The context (see [`EmailContext`]): `customer` (`id`, `name`, `email`), `documents` (a list
+//! of `id`, `number`, `type`, `doc_date`, `due_date`, `days_overdue`, `amount`, `balance`,
+//! `currency`), `table` (the documents as an aligned plain-text table), `totals` (`count`,
+//! `balance` and `currency` in the base currency, `by_currency`: a list of `currency`,
+//! `balance`, and `max_days_overdue`), `collector`, `cycle`, `reminder`, `today`. Amounts
+//! are formatted with thousands separators and the currency's minor units. Undefined
+//! variables are errors, caught when the cycles are loaded by rendering a sample.
+//!
+//! Text that comes from the billing data is made single-line (control characters become
+//! spaces) before it reaches a template, so a customer name cannot start a new line of the
+//! subject or of a header.
+
+use crate::domain::aging::days_overdue;
+use crate::domain::{Date, Decimal, money};
+use crate::report::table::{Align, TextTable};
+use crate::{Error, Result};
+use minijinja::{Environment, UndefinedBehavior};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// The compiled templates of a set of cycles, by key (the template's path as given).
+pub struct TemplateSet {
+    env: Environment<'static>,
+}
+
+impl Default for TemplateSet {
+    fn default() -> Self {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        TemplateSet { env }
+    }
+}
+
+impl std::fmt::Debug for TemplateSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TemplateSet").finish_non_exhaustive()
+    }
+}
+
+/// A template loaded into a [`TemplateSet`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateRef {
+    /// The plain-text template's file.
+    pub path: PathBuf,
+    /// Whether an HTML alternative exists beside it.
+    pub has_html: bool,
+}
+
+impl TemplateRef {
+    fn text_key(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn html_key(&self) -> String {
+        html_path(&self.path).display().to_string()
+    }
+
+    /// The template's name: its file name without extension (`friendly`).
+    pub fn stem(&self) -> String {
+        self.path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// The HTML alternative's path: the template's with the extension `.html`.
+pub fn html_path(text: &Path) -> PathBuf {
+    text.with_extension("html")
+}
+
+/// A rendered email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedEmail {
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+}
+
+impl TemplateSet {
+    /// Loads (once) the template at `path` and its HTML alternative if there is one,
+    /// compiles them, and renders a sample so that an unknown variable is an error now.
+    pub fn load(&mut self, path: &Path) -> Result<TemplateRef> {
+        let html = html_path(path);
+        let template = TemplateRef {
+            path: path.to_path_buf(),
+            has_html: html.is_file() && html != path,
+        };
+        let key = template.text_key();
+        if self.env.get_template(&key).is_ok() {
+            return Ok(template);
+        }
+        let source = std::fs::read_to_string(path).map_err(|e| {
+            Error::input(format!("cannot read template {}: {e}", path.display()))
+        })?;
+        self.env
+            .add_template_owned(key, source)
+            .map_err(|e| template_error(path, &e))?;
+        if template.has_html {
+            let source = std::fs::read_to_string(&html).map_err(|e| {
+                Error::input(format!("cannot read template {}: {e}", html.display()))
+            })?;
+            self.env
+                .add_template_owned(template.html_key(), source)
+                .map_err(|e| template_error(&html, &e))?;
+        }
+        self.render(&template, &EmailContext::sample())?;
+        Ok(template)
+    }
+
+    /// Renders `template` with `context`.
+    pub fn render(&self, template: &TemplateRef, context: &EmailContext) -> Result<RenderedEmail> {
+        let text = self
+            .env
+            .get_template(&template.text_key())
+            .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(context))))
+            .map_err(|e| template_error(&template.path, &e))?;
+        let (subject, text) = split_subject(&text).ok_or_else(|| {
+            Error::input(format!(
+                "{}: the first line (the subject) renders empty",
+                template.path.display()
+            ))
+        })?;
+        let html = if template.has_html {
+            Some(
+                self.env
+                    .get_template(&template.html_key())
+                    .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(context))))
+                    .map_err(|e| template_error(&html_path(&template.path), &e))?,
+            )
+        } else {
+            None
+        };
+        Ok(RenderedEmail {
+            subject,
+            text,
+            html,
+        })
+    }
+}
+
+fn template_error(path: &Path, e: &minijinja::Error) -> Error {
+    let mut message = format!("{}: template error: {}", path.display(), e.kind());
+    if let Some(detail) = e.detail() {
+        message.push_str(": ");
+        message.push_str(detail);
+    }
+    if let Some(line) = e.line() {
+        message.push_str(&format!(" (line {line})"));
+    }
+    Error::input(message)
+}
+
+/// Splits rendered text into the subject (first non-empty line, without a `Subject:`
+/// prefix) and the body (the rest, leading blank lines dropped). `None` when the subject is
+/// empty.
+fn split_subject(text: &str) -> Option<(String, String)> {
+    let text = text.trim_start_matches(['\r', '\n']);
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    let first = first.trim();
+    let subject = first
+        .strip_prefix("Subject:")
+        .or_else(|| first.strip_prefix("subject:"))
+        .unwrap_or(first)
+        .trim();
+    if subject.is_empty() {
+        return None;
+    }
+    let body = rest.trim_start_matches(['\r', '\n']).replace("\r\n", "\n");
+    Some((single_line(subject), body))
+}
+
+/// `text` on one line: every control character (CR, LF, tab, ...) becomes a space.
+pub fn single_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// What a template sees.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EmailContext {
+    pub customer: CustomerContext,
+    pub documents: Vec<DocumentContext>,
+    /// The documents as an aligned plain-text table.
+    pub table: String,
+    pub totals: Totals,
+    pub collector: String,
+    pub cycle: String,
+    pub reminder: String,
+    pub today: String,
+}
+
+/// The customer in a template.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CustomerContext {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+/// A document in a template (amounts formatted in its currency).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DocumentContext {
+    pub id: String,
+    pub number: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub doc_date: String,
+    pub due_date: String,
+    pub days_overdue: i64,
+    pub amount: String,
+    pub balance: String,
+    pub currency: String,
+}
+
+/// Totals of the documents in a template.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Totals {
+    pub count: usize,
+    /// The sum of balances in the base currency.
+    pub balance: String,
+    /// The base currency.
+    pub currency: String,
+    /// Sums per document currency, sorted by currency.
+    pub by_currency: Vec<CurrencyTotal>,
+    pub max_days_overdue: i64,
+}
+
+/// A sum of balances in one currency.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CurrencyTotal {
+    pub currency: String,
+    pub balance: String,
+}
+
+/// One document as the context builder needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentFacts {
+    pub id: String,
+    pub number: Option<String>,
+    pub kind: String,
+    pub doc_date: Date,
+    pub due_date: Option<Date>,
+    pub amount: Decimal,
+    pub balance: Decimal,
+    pub currency: String,
+    pub rate: Decimal,
+}
+
+/// Who and what a reminder is for.
+#[derive(Debug, Clone, Copy)]
+pub struct ContextInput<'a> {
+    pub customer_id: &'a str,
+    pub customer_name: &'a str,
+    pub email: &'a str,
+    pub collector: &'a str,
+    pub cycle: &'a str,
+    pub reminder: &'a str,
+    pub base_currency: &'a str,
+    pub today: Date,
+}
+
+impl EmailContext {
+    /// Builds the context for `documents` (shown in the order given).
+    pub fn build(input: ContextInput<'_>, documents: &[DocumentFacts]) -> EmailContext {
+        let mut base_total = Decimal::ZERO;
+        let mut by_currency: std::collections::BTreeMap<&str, Decimal> = Default::default();
+        let mut max_days = i64::MIN;
+        let mut table = TextTable::new(&[
+            ("Document", Align::Left),
+            ("Date", Align::Left),
+            ("Due", Align::Left),
+            ("Days", Align::Right),
+            ("Balance", Align::Right),
+            ("", Align::Left),
+        ]);
+        let docs: Vec<DocumentContext> = documents
+            .iter()
+            .map(|d| {
+                base_total +=
+                    money::round_to_currency(d.balance * d.rate, input.base_currency);
+                *by_currency.entry(&d.currency).or_default() += d.balance;
+                let days = d.due_date.map_or(0, |due| days_overdue(input.today, due));
+                max_days = max_days.max(days);
+                let number = single_line(d.number.as_deref().unwrap_or(&d.id));
+                let doc = DocumentContext {
+                    id: single_line(&d.id),
+                    number: number.clone(),
+                    kind: d.kind.clone(),
+                    doc_date: d.doc_date.to_string(),
+                    due_date: d.due_date.map(|x| x.to_string()).unwrap_or_default(),
+                    days_overdue: days,
+                    amount: money::grouped(d.amount, &d.currency),
+                    balance: money::grouped(d.balance, &d.currency),
+                    currency: single_line(&d.currency),
+                };
+                table.row(vec![
+                    number,
+                    doc.doc_date.clone(),
+                    doc.due_date.clone(),
+                    days.to_string(),
+                    doc.balance.clone(),
+                    doc.currency.clone(),
+                ]);
+                doc
+            })
+            .collect();
+        EmailContext {
+            customer: CustomerContext {
+                id: single_line(input.customer_id),
+                name: single_line(input.customer_name),
+                email: single_line(input.email),
+            },
+            table: table.render().trim_end().to_string(),
+            totals: Totals {
+                count: docs.len(),
+                balance: money::grouped(base_total, input.base_currency),
+                currency: input.base_currency.to_string(),
+                by_currency: by_currency
+                    .into_iter()
+                    .map(|(currency, balance)| CurrencyTotal {
+                        currency: single_line(currency),
+                        balance: money::grouped(balance, currency),
+                    })
+                    .collect(),
+                max_days_overdue: if docs.is_empty() { 0 } else { max_days },
+            },
+            documents: docs,
+            collector: single_line(input.collector),
+            cycle: input.cycle.to_string(),
+            reminder: input.reminder.to_string(),
+            today: input.today.to_string(),
+        }
+    }
+
+    /// A sample context, rendered when a template is loaded to catch its mistakes early.
+    pub fn sample() -> EmailContext {
+        let today = Date::from_ymd_opt(2026, 1, 31).unwrap_or_default();
+        let doc = DocumentFacts {
+            id: "INV-1".into(),
+            number: Some("1001".into()),
+            kind: "invoice".into(),
+            doc_date: Date::from_ymd_opt(2025, 12, 1).unwrap_or_default(),
+            due_date: Date::from_ymd_opt(2025, 12, 31),
+            amount: Decimal::new(120_000, 2),
+            balance: Decimal::new(100_000, 2),
+            currency: "USD".into(),
+            rate: Decimal::ONE,
+        };
+        EmailContext::build(
+            ContextInput {
+                customer_id: "C1",
+                customer_name: "Sample Customer",
+                email: "ap@example.com",
+                collector: "collector",
+                cycle: "Sample",
+                reminder: "Sample",
+                base_currency: "USD",
+                today,
+            },
+            &[doc],
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_line_is_the_subject() {
+        let (s, b) = split_subject("\nSubject: Hello\n\n\nBody\nmore\n").unwrap();
+        assert_eq!(s, "Hello");
+        assert_eq!(b, "Body\nmore\n");
+        let (s, b) = split_subject("Overdue invoices\r\nDear X").unwrap();
+        assert_eq!(s, "Overdue invoices");
+        assert_eq!(b, "Dear X");
+        assert!(split_subject("  \nbody").is_none());
+    }
+
+    #[test]
+    fn billing_text_cannot_break_lines() {
+        let mut input_name = String::from("Evil Corp\r\nBcc: victim@example.com");
+        input_name.push('\u{0}');
+        assert_eq!(
+            single_line(&input_name),
+            "Evil Corp  Bcc: victim@example.com "
+        );
+    }
+
+    #[test]
+    fn the_context_formats_amounts_and_totals() {
+        let today = Date::from_ymd_opt(2026, 4, 30).unwrap();
+        let doc = |id: &str, due: (i32, u32, u32), bal: i64, cur: &str, rate: i64| DocumentFacts {
+            id: id.into(),
+            number: None,
+            kind: "invoice".into(),
+            doc_date: Date::from_ymd_opt(2026, 1, 1).unwrap(),
+            due_date: Date::from_ymd_opt(due.0, due.1, due.2),
+            amount: Decimal::new(bal, 2),
+            balance: Decimal::new(bal, 2),
+            currency: cur.into(),
+            rate: Decimal::new(rate, 2),
+        };
+        let ctx = EmailContext::build(
+            ContextInput {
+                customer_id: "K1",
+                customer_name: "Kite\nSupplies",
+                email: "ap@kite.example",
+                collector: "alice",
+                cycle: "c",
+                reminder: "r",
+                base_currency: "USD",
+                today,
+            },
+            &[
+                doc("A1", (2026, 3, 31), 123_456, "USD", 100),
+                doc("B1", (2026, 4, 19), 100_000, "EUR", 108),
+            ],
+        );
+        assert_eq!(ctx.customer.name, "Kite Supplies");
+        assert_eq!(ctx.documents[0].balance, "1,234.56");
+        assert_eq!(ctx.documents[0].days_overdue, 30);
+        assert_eq!(ctx.documents[1].days_overdue, 11);
+        assert_eq!(ctx.totals.balance, "2,314.56");
+        assert_eq!(ctx.totals.max_days_overdue, 30);
+        assert_eq!(ctx.totals.by_currency.len(), 2);
+        assert!(ctx.table.contains("A1"), "{}", ctx.table);
+    }
+}

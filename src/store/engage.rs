@@ -1,0 +1,660 @@
+//! Engagement: the bulk facts the cycles' rules are evaluated on, and the outbox.
+//!
+//! Every read here is one query over all customers (or all open documents), returning plain
+//! structs, so that planning is one pass over the data whatever the number of cycles and
+//! rules. The outbox writes follow the at-most-once protocol described in `crate::engage`.
+
+use super::Store;
+use crate::Result;
+use crate::domain::date::{day_number, from_day_number};
+use crate::domain::{Date, Decimal, money};
+use rusqlite::{OptionalExtension, params};
+use std::collections::{HashMap, HashSet};
+
+/// A customer's columns that rules and templates read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EngageCustomer {
+    pub cid: i64,
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    /// The latest owner change, else the imported column.
+    pub finance_owner: Option<String>,
+    pub sales_owner: Option<String>,
+    pub payment_terms_days: Option<i64>,
+    pub auto_collection: Option<bool>,
+    pub primary_payment_method: Option<String>,
+    pub backup_payment_method: Option<String>,
+    pub payment_source_status: Option<String>,
+    pub subscription_status: Option<String>,
+    /// `cf_*` fields as JSON, read only when asked for.
+    pub custom: Option<String>,
+}
+
+/// An invoice or debit note open at the as-of date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngageDocument {
+    pub did: i64,
+    pub cid: i64,
+    pub id: String,
+    pub kind: String,
+    pub number: Option<String>,
+    pub doc_date: Date,
+    pub due_date: Option<Date>,
+    pub posting_date: Option<Date>,
+    /// In the document's currency.
+    pub amount: Decimal,
+    /// Open balance at the as-of date, in the document's currency.
+    pub balance: Decimal,
+    pub currency: String,
+    /// Base-currency units per unit, at the document date.
+    pub rate: Decimal,
+    pub location: Option<String>,
+    pub business_unit: Option<String>,
+    /// `cf_*` fields as JSON, read only when asked for.
+    pub custom: Option<String>,
+}
+
+/// A promise to pay not voided, recorded by the as-of date, whose date plus grace has not
+/// passed, with what was received towards it so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivePromise {
+    pub cid: i64,
+    pub amount: Decimal,
+    pub recorded_date: Date,
+    pub promised_date: Date,
+    /// Applications to the promise's documents (to any of the customer's documents when it
+    /// names none) dated from the recording through the as-of date, document currency.
+    pub received: Decimal,
+    pub documents: Vec<i64>,
+}
+
+/// The latest payment attempt of a customer at the as-of date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastAttempt {
+    pub date: Date,
+    pub status: String,
+    /// In the base currency (at the payment's rate).
+    pub amount: Decimal,
+    pub method: Option<String>,
+    pub failure_reason: Option<String>,
+    pub gateway: Option<String>,
+    /// Attempts since the latest successful payment (all attempts when none succeeded).
+    pub attempts_since_success: i64,
+}
+
+/// One open issue's link to a document.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IssueLink {
+    pub cid: i64,
+    /// `None` for an issue that names no document.
+    pub did: Option<i64>,
+    pub amount: Decimal,
+}
+
+/// What a run claims in the outbox: a reminder row (its documents are given beside it).
+#[derive(Debug, Clone, Default)]
+pub struct NewReminder {
+    pub cid: i64,
+    pub at: String,
+    pub collector: String,
+    pub cycle: String,
+    pub reminder: String,
+    pub to_addr: String,
+    pub subject: String,
+    pub body: String,
+    pub html: Option<String>,
+    pub message_id: String,
+}
+
+/// A reminder row of the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub customer_id: String,
+    pub at: String,
+    pub cycle: String,
+    pub reminder: String,
+    pub to_addr: String,
+    pub subject: String,
+    pub status: String,
+    pub error: Option<String>,
+    pub message_id: Option<String>,
+    pub sent_date: Option<Date>,
+}
+
+const OPEN_DEBITS_NOW: &str = "
+    SELECT d.did, d.cid, d.id, d.kind, d.number, d.doc_date, d.due_date, d.posting_date, d.amount,
+           d.balance + CASE WHEN d.last_applied > ?1
+               THEN (SELECT ifnull(sum(a.amount), 0) FROM applications a WHERE a.did = d.did AND a.date > ?1)
+               ELSE 0 END,
+           d.currency, d.rate, d.location, d.business_unit, CASE WHEN ?2 THEN d.custom END
+      FROM documents d INDEXED BY documents_open
+     WHERE d.balance <> 0 AND d.kind <> 'credit_note' AND d.doc_date <= ?1";
+
+const OPEN_DEBITS_CLOSED_SINCE: &str = "
+    SELECT d.did, d.cid, d.id, d.kind, d.number, d.doc_date, d.due_date, d.posting_date, d.amount,
+           (SELECT ifnull(sum(a.amount), 0) FROM applications a WHERE a.did = d.did AND a.date > ?1),
+           d.currency, d.rate, d.location, d.business_unit, CASE WHEN ?2 THEN d.custom END
+      FROM documents d
+     WHERE d.last_applied > ?1 AND d.balance = 0 AND d.kind <> 'credit_note' AND d.doc_date <= ?1";
+
+/// An issue is open at D when opened by D and its latest resolve / reopen event by D (if
+/// any) is a reopen.
+const OPEN_ISSUE: &str = "i.opened_date <= ?1
+    AND ifnull((SELECT e.kind FROM issue_events e
+                 WHERE e.issue_id = i.id AND e.event_date <= ?1
+                 ORDER BY e.id DESC LIMIT 1), 'reopen') = 'reopen'";
+
+fn rate_of(text: &str) -> Decimal {
+    text.parse().unwrap_or(Decimal::ONE)
+}
+
+fn date_of(n: Option<i32>) -> Option<Date> {
+    n.map(from_day_number)
+}
+
+impl Store {
+    /// Every customer, with the columns rules read; `custom` only when `with_custom`.
+    pub fn engage_customers(&self, with_custom: bool) -> Result<Vec<EngageCustomer>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT c.cid, c.id, c.name, c.email,
+                    ifnull((SELECT o.new_owner FROM owner_changes o
+                             WHERE o.cid = c.cid AND o.role = 'finance_owner'
+                             ORDER BY o.id DESC LIMIT 1), c.finance_owner),
+                    ifnull((SELECT o.new_owner FROM owner_changes o
+                             WHERE o.cid = c.cid AND o.role = 'sales_owner'
+                             ORDER BY o.id DESC LIMIT 1), c.sales_owner),
+                    c.payment_terms_days, c.auto_collection, c.primary_payment_method,
+                    c.backup_payment_method, c.payment_source_status, c.subscription_status,
+                    CASE WHEN ?1 THEN c.custom END
+               FROM customers c",
+        )?;
+        let rows = stmt.query_map([with_custom], |r| {
+            Ok(EngageCustomer {
+                cid: r.get(0)?,
+                id: r.get(1)?,
+                name: r.get(2)?,
+                email: r.get(3)?,
+                finance_owner: r.get(4)?,
+                sales_owner: r.get(5)?,
+                payment_terms_days: r.get(6)?,
+                auto_collection: r.get(7)?,
+                primary_payment_method: r.get(8)?,
+                backup_payment_method: r.get(9)?,
+                payment_source_status: r.get(10)?,
+                subscription_status: r.get(11)?,
+                custom: r.get(12)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One customer by the billing system's id.
+    pub fn engage_customer(&self, id: &str) -> Result<Option<EngageCustomer>> {
+        let Some(cid) = self.customer_key(id)? else {
+            return Ok(None);
+        };
+        Ok(self
+            .engage_customers(false)?
+            .into_iter()
+            .find(|c| c.cid == cid))
+    }
+
+    /// Calls `each` for every invoice and debit note open at `as_of` (of one customer with
+    /// `cid`); `custom` is read only when `with_custom`.
+    pub fn for_each_open_debit(
+        &self,
+        as_of: Date,
+        with_custom: bool,
+        cid: Option<i64>,
+        mut each: impl FnMut(EngageDocument),
+    ) -> Result<()> {
+        let day = day_number(as_of);
+        for sql in [OPEN_DEBITS_NOW, OPEN_DEBITS_CLOSED_SINCE] {
+            let sql = match cid {
+                Some(_) => format!("{sql} AND d.cid = ?3"),
+                None => format!("{sql} AND ?3 IS NULL"),
+            };
+            let mut stmt = self.conn().prepare_cached(&sql)?;
+            let mut rows = stmt.query(params![day, with_custom, cid])?;
+            while let Some(r) = rows.next()? {
+                let open: i64 = r.get(9)?;
+                if open <= 0 {
+                    continue;
+                }
+                each(EngageDocument {
+                    did: r.get(0)?,
+                    cid: r.get(1)?,
+                    id: r.get(2)?,
+                    kind: r.get(3)?,
+                    number: r.get(4)?,
+                    doc_date: from_day_number(r.get(5)?),
+                    due_date: date_of(r.get(6)?),
+                    posting_date: date_of(r.get(7)?),
+                    amount: money::from_units(r.get(8)?),
+                    balance: money::from_units(open),
+                    currency: r.get(10)?,
+                    rate: rate_of(&r.get::<_, String>(11)?),
+                    location: r.get(12)?,
+                    business_unit: r.get(13)?,
+                    custom: r.get(14)?,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The issues open at `as_of` with the documents they name (one link per document, or
+    /// one with `did: None` for an issue naming none). Amounts are the issues' amounts.
+    pub fn open_issue_links(&self, as_of: Date) -> Result<Vec<IssueLink>> {
+        let sql = format!(
+            "SELECT i.cid, d.did, i.amount FROM issues i
+               LEFT JOIN issue_documents d ON d.issue_id = i.id
+              WHERE {OPEN_ISSUE}"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map([day_number(as_of)], |r| {
+            Ok(IssueLink {
+                cid: r.get(0)?,
+                did: r.get(1)?,
+                amount: money::from_units(r.get(2)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The sum of the amounts of the issues open at `as_of`, per customer.
+    pub fn open_issue_amounts_by_customer(&self, as_of: Date) -> Result<HashMap<i64, Decimal>> {
+        let sql = format!(
+            "SELECT i.cid, sum(i.amount) FROM issues i WHERE {OPEN_ISSUE} GROUP BY i.cid"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map([day_number(as_of)], |r| {
+            Ok((r.get(0)?, money::from_units(r.get(1)?)))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Promises not voided, recorded by `as_of`, whose date plus `grace_days` is not before
+    /// `as_of`, with the receipts counted towards them.
+    pub fn active_promises(&self, as_of: Date, grace_days: u32) -> Result<Vec<ActivePromise>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT p.id, p.cid, p.amount, p.recorded_date, p.promised_date,
+                    CASE WHEN EXISTS (SELECT 1 FROM promise_documents pd WHERE pd.promise_id = p.id)
+                    THEN (SELECT ifnull(sum(a.amount), 0) FROM applications a
+                           JOIN promise_documents pd ON pd.did = a.did
+                          WHERE pd.promise_id = p.id AND a.date BETWEEN p.recorded_date AND ?1)
+                    ELSE (SELECT ifnull(sum(a.amount), 0) FROM applications a
+                           JOIN documents d ON d.did = a.did
+                          WHERE d.cid = p.cid AND a.date BETWEEN p.recorded_date AND ?1)
+                    END,
+                    (SELECT group_concat(pd.did) FROM promise_documents pd WHERE pd.promise_id = p.id)
+               FROM promises p
+              WHERE p.recorded_date <= ?1 AND p.promised_date + ?2 >= ?1
+                AND NOT EXISTS (SELECT 1 FROM promise_voids v WHERE v.promise_id = p.id)",
+        )?;
+        let rows = stmt.query_map(params![day_number(as_of), grace_days], |r| {
+            let docs: Option<String> = r.get(6)?;
+            Ok(ActivePromise {
+                cid: r.get(1)?,
+                amount: money::from_units(r.get(2)?),
+                recorded_date: from_day_number(r.get(3)?),
+                promised_date: from_day_number(r.get(4)?),
+                received: money::from_units(r.get(5)?),
+                documents: docs
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter_map(|d| d.parse().ok())
+                    .collect(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Customers held back from engagement at `as_of`: those whose latest hold runs until
+    /// `as_of` or later.
+    pub fn held_customers(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT h.cid, h.until_date FROM engagement_holds h
+              WHERE h.id = (SELECT max(x.id) FROM engagement_holds x WHERE x.cid = h.cid)
+                AND h.until_date >= ?1",
+        )?;
+        let rows = stmt.query_map([day_number(as_of)], |r| {
+            Ok((r.get(0)?, from_day_number(r.get(1)?)))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Holds `cid` back from every cycle until `until` (inclusive); a hold until a past date
+    /// releases an earlier one (the latest hold decides).
+    pub fn hold_customer(
+        &mut self,
+        cid: i64,
+        until: Date,
+        at: &str,
+        collector: &str,
+        text: Option<&str>,
+    ) -> Result<()> {
+        let tx = self.write_tx()?;
+        tx.execute(
+            "INSERT INTO engagement_holds (cid, at, collector, until_date, text)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![cid, at, collector, day_number(until), text],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The latest sent date of a reminder per customer, by `as_of`.
+    pub fn last_email_dates(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
+        self.date_map(
+            "SELECT cid, max(sent_date) FROM reminders
+              WHERE status = 'sent' AND sent_date <= ?1 GROUP BY cid",
+            as_of,
+        )
+    }
+
+    /// The latest sent date of a reminder per document it named, by `as_of`.
+    pub fn last_email_dates_by_document(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
+        self.date_map(
+            "SELECT rd.did, max(r.sent_date) FROM reminder_documents rd
+               JOIN reminders r ON r.id = rd.reminder_id
+              WHERE r.status = 'sent' AND r.sent_date <= ?1 GROUP BY rd.did",
+            as_of,
+        )
+    }
+
+    /// The latest reply date per customer, by `as_of`.
+    pub fn last_reply_dates(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
+        self.date_map(
+            "SELECT cid, max(received_date) FROM replies WHERE received_date <= ?1 GROUP BY cid",
+            as_of,
+        )
+    }
+
+    /// The latest reply date per document, for replies to a reminder that named it.
+    pub fn last_reply_dates_by_document(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
+        self.date_map(
+            "SELECT rd.did, max(p.received_date) FROM replies p
+               JOIN reminders r ON r.message_id = p.in_reply_to
+               JOIN reminder_documents rd ON rd.reminder_id = r.id
+              WHERE p.received_date <= ?1 GROUP BY rd.did",
+            as_of,
+        )
+    }
+
+    fn date_map(&self, sql: &str, as_of: Date) -> Result<HashMap<i64, Date>> {
+        let mut stmt = self.conn().prepare_cached(sql)?;
+        let rows = stmt.query_map([day_number(as_of)], |r| {
+            Ok((r.get(0)?, from_day_number(r.get(1)?)))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Customers with a document whose billing-system balance differs from ours.
+    pub fn customers_with_mismatch(&self) -> Result<HashSet<i64>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT DISTINCT cid FROM documents
+              WHERE billing_balance IS NOT NULL AND billing_balance <> balance",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The latest payment attempt of every customer that has one by `as_of`.
+    pub fn last_payment_attempts(
+        &self,
+        as_of: Date,
+        base_currency: &str,
+    ) -> Result<HashMap<i64, LastAttempt>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT cid, date, status, amount, rate, method, failure_reason, gateway
+               FROM payments WHERE date <= ?1 ORDER BY cid, date, pid",
+        )?;
+        let mut rows = stmt.query([day_number(as_of)])?;
+        let mut out: HashMap<i64, LastAttempt> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let cid: i64 = r.get(0)?;
+            let status: String = r.get(2)?;
+            let amount = money::round_to_currency(
+                money::from_units(r.get(3)?) * rate_of(&r.get::<_, String>(4)?),
+                base_currency,
+            );
+            let attempts = match out.get(&cid) {
+                Some(previous) if status != "success" => previous.attempts_since_success + 1,
+                _ => i64::from(status != "success"),
+            };
+            out.insert(
+                cid,
+                LastAttempt {
+                    date: from_day_number(r.get(1)?),
+                    status,
+                    amount,
+                    method: r.get(5)?,
+                    failure_reason: r.get(6)?,
+                    gateway: r.get(7)?,
+                    attempts_since_success: attempts,
+                },
+            );
+        }
+        Ok(out)
+    }
+
+    /// Sales (invoices and debit notes) per customer and calendar month (the month's first
+    /// day) with document dates in `[from, to]`, in the base currency.
+    pub fn monthly_sales_by_customer(
+        &self,
+        from: Date,
+        to: Date,
+        base_currency: &str,
+    ) -> Result<HashMap<i64, HashMap<Date, Decimal>>> {
+        use chrono::Datelike;
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT cid, doc_date, amount, rate FROM documents
+              WHERE doc_date BETWEEN ?1 AND ?2 AND kind <> 'credit_note'",
+        )?;
+        let mut rows = stmt.query(params![day_number(from), day_number(to)])?;
+        let mut out: HashMap<i64, HashMap<Date, Decimal>> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let date = from_day_number(r.get(1)?);
+            let month = date.with_day(1).unwrap_or(date);
+            let amount = money::round_to_currency(
+                money::from_units(r.get(2)?) * rate_of(&r.get::<_, String>(3)?),
+                base_currency,
+            );
+            *out.entry(r.get(0)?)
+                .or_default()
+                .entry(month)
+                .or_default() += amount;
+        }
+        Ok(out)
+    }
+
+    /// The documents claimed by reminders of `cycles`, as (cycle, reminder, did).
+    pub fn claimed_documents(&self, cycles: &[&str]) -> Result<Vec<(String, String, i64)>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT reminder, did FROM reminder_documents WHERE cycle = ?1")?;
+        let mut out = Vec::new();
+        for cycle in cycles {
+            let rows = stmt.query_map([cycle], |r| Ok((cycle.to_string(), r.get(0)?, r.get(1)?)))?;
+            for row in rows {
+                out.push(row?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Claims `documents` for reminder `new.reminder` of `new.cycle` and records the pending
+    /// reminder, in one transaction: the documents already claimed for any of `taken_by`
+    /// (this reminder and the cycle's later ones) are left out first; then the rest are
+    /// inserted, and the primary key (cycle, reminder, did) refuses any document a concurrent
+    /// run claimed meanwhile. `render` builds the message and the row for the documents that
+    /// remain (called inside the transaction, with none claimed by anyone else).
+    ///
+    /// Returns the reminder's id and the documents claimed, or `None` when nothing was left
+    /// to claim (or a conflict made this run lose the race).
+    pub fn claim_reminder<R>(
+        &mut self,
+        cycle: &str,
+        taken_by: &[&str],
+        documents: &[i64],
+        render: impl FnOnce(&[i64]) -> Result<(R, NewReminder)>,
+    ) -> Result<Option<(i64, Vec<i64>, R)>> {
+        let tx = self.write_tx()?;
+        let free: Vec<i64> = {
+            let mut taken = tx.prepare_cached(
+                "SELECT 1 FROM reminder_documents WHERE cycle = ?1 AND reminder = ?2 AND did = ?3",
+            )?;
+            let mut free = Vec::with_capacity(documents.len());
+            for &did in documents {
+                let mut claimed = false;
+                for reminder in taken_by {
+                    if taken
+                        .query_row(params![cycle, reminder, did], |_| Ok(()))
+                        .optional()?
+                        .is_some()
+                    {
+                        claimed = true;
+                        break;
+                    }
+                }
+                if !claimed {
+                    free.push(did);
+                }
+            }
+            free
+        };
+        if free.is_empty() {
+            return Ok(None);
+        }
+        let (rendered, new) = render(&free)?;
+        tx.execute(
+            "INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body,
+                                    html, status, message_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10)",
+            params![
+                new.cid,
+                new.at,
+                new.collector,
+                new.cycle,
+                new.reminder,
+                new.to_addr,
+                new.subject,
+                new.body,
+                new.html,
+                new.message_id
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut claim = tx.prepare_cached(
+                "INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for &did in &free {
+                match claim.execute(params![new.cycle, new.reminder, did, id]) {
+                    Ok(_) => {}
+                    Err(e) if is_constraint(&e) => return Ok(None),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(Some((id, free, rendered)))
+    }
+
+    /// Marks a claimed reminder sent.
+    pub fn mark_reminder_sent(&mut self, id: i64, sent_at: &str, sent_date: Date) -> Result<()> {
+        let tx = self.write_tx()?;
+        tx.execute(
+            "UPDATE reminders SET status = 'sent', error = NULL, sent_at = ?2, sent_date = ?3
+              WHERE id = ?1",
+            params![id, sent_at, day_number(sent_date)],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Marks a claimed reminder failed (known not delivered) and releases its documents, so
+    /// that a later run plans them again.
+    pub fn release_reminder(&mut self, id: i64, error: &str) -> Result<()> {
+        let tx = self.write_tx()?;
+        tx.execute(
+            "UPDATE reminders SET status = 'failed', error = ?2 WHERE id = ?1",
+            params![id, error],
+        )?;
+        tx.execute("DELETE FROM reminder_documents WHERE reminder_id = ?1", [id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records why a pending reminder's delivery is unknown; it stays pending and keeps its
+    /// documents claimed.
+    pub fn note_reminder_unknown(&mut self, id: i64, error: &str) -> Result<()> {
+        let tx = self.write_tx()?;
+        tx.execute(
+            "UPDATE reminders SET error = ?2 WHERE id = ?1 AND status = 'pending'",
+            params![id, error],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Releases a pending reminder a person has found was not delivered. Returns whether
+    /// there was such a pending reminder.
+    pub fn release_pending_reminder(&mut self, id: i64, why: &str) -> Result<bool> {
+        let tx = self.write_tx()?;
+        let n = tx.execute(
+            "UPDATE reminders SET status = 'failed', error = ?2 WHERE id = ?1 AND status = 'pending'",
+            params![id, why],
+        )?;
+        if n == 1 {
+            tx.execute("DELETE FROM reminder_documents WHERE reminder_id = ?1", [id])?;
+        }
+        tx.commit()?;
+        Ok(n == 1)
+    }
+
+    /// Reminders not sent (pending or failed), newest first, and the latest `limit` sent.
+    pub fn outbox(&self, limit: usize) -> Result<Vec<OutboxRow>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT * FROM (
+                SELECT r.id, c.id, r.at, r.cycle, r.reminder, r.to_addr, r.subject, r.status,
+                       r.error, r.message_id, r.sent_date
+                  FROM reminders r JOIN customers c ON c.cid = r.cid
+                 WHERE r.status <> 'sent'
+                UNION ALL
+                SELECT * FROM (
+                    SELECT r.id, c.id, r.at, r.cycle, r.reminder, r.to_addr, r.subject, r.status,
+                           r.error, r.message_id, r.sent_date
+                      FROM reminders r JOIN customers c ON c.cid = r.cid
+                     WHERE r.status = 'sent' ORDER BY r.id DESC LIMIT ?1))
+             ORDER BY 1 DESC",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok(OutboxRow {
+                id: r.get(0)?,
+                customer_id: r.get(1)?,
+                at: r.get(2)?,
+                cycle: r.get(3)?,
+                reminder: r.get(4)?,
+                to_addr: r.get(5)?,
+                subject: r.get(6)?,
+                status: r.get(7)?,
+                error: r.get(8)?,
+                message_id: r.get(9)?,
+                sent_date: date_of(r.get(10)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+fn is_constraint(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation
+    )
+}
