@@ -1,0 +1,470 @@
+//! The engagement plan's rules (furthest reminder, disputes, promise pause, already sent,
+//! holds, skipped addresses) and the outbox's semantics on failures, through the library with
+//! a scripted mailer.
+
+use lettre::Message;
+use owed::domain::Date;
+use owed::domain::date::day_number;
+use owed::engage::outbox::{self, Mailer, RetryPolicy, SendError, SendSettings};
+use owed::engage::{Cycles, Plan, PlanSettings, cycle, plan};
+use owed::import::{ImportOptions, import_paths};
+use owed::store::Store;
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const CUSTOMERS: &str = "id,name,email,finance_owner,auto_collection
+C1,Acme,a@acme.example,alice,off
+C2,Beta,b@beta.example,bob,off
+C3,Gamma,g@gamma.example,alice,off
+C4,Delta,,alice,off
+C5,Eps,e@eps.example,alice,on
+C6,Zeta,z@zeta.example,alice,off
+";
+const DOCUMENTS: &str = "id,customer_id,type,doc_date,due_date,amount,currency
+I1,C1,invoice,2026-02-19,2026-03-21,500.00,USD
+I2,C2,invoice,2026-03-26,2026-04-25,300.00,USD
+I3,C2,invoice,2026-03-28,2026-04-27,200.00,USD
+I4,C3,invoice,2026-03-11,2026-04-10,1000.00,USD
+I5,C4,invoice,2026-03-21,2026-04-20,100.00,USD
+I6,C5,invoice,2026-03-16,2026-04-15,250.00,USD
+I7,C6,invoice,2026-04-15,2026-05-15,90.00,USD
+";
+const PAYMENTS: &str = "id,customer_id,date,amount,currency,status,method
+P1,C5,2026-04-16,250.00,USD,failure,card
+";
+
+const DUNNING: &str = r#"name = "Dunning"
+customer = "overdue > 0"
+document = "type includes [invoice, debit_note] and due_date < today"
+[[reminder]]
+name = "Friendly"
+after_due_days = 3
+template = "templates/t.md"
+[[reminder]]
+name = "Firm"
+after_due_days = 30
+template = "templates/t.md"
+"#;
+
+const CARDS: &str = r#"name = "Cards"
+payment = "auto_collection = yes and last_attempted_payment_status includes [failure] and payment_attempts >= 1"
+[[reminder]]
+name = "Update card"
+after_due_days = 0
+template = "templates/t.md"
+"#;
+
+fn day(y: i32, m: u32, d: u32) -> Date {
+    Date::from_ymd_opt(y, m, d).unwrap()
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+    store: Store,
+    cycles: Cycles,
+}
+
+impl World {
+    fn new(cycle_files: &[(&str, &str)]) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::write(data.join("customers.csv"), CUSTOMERS).unwrap();
+        std::fs::write(data.join("documents.csv"), DOCUMENTS).unwrap();
+        std::fs::write(data.join("payments.csv"), PAYMENTS).unwrap();
+        let db = dir.path().join("owed.db");
+        let mut store = Store::open(&db).unwrap();
+        import_paths(
+            &mut store,
+            &[data],
+            &ImportOptions {
+                base_currency: "USD".into(),
+                progress: false,
+            },
+        )
+        .unwrap();
+        let cycles_dir = dir.path().join("cycles");
+        std::fs::create_dir_all(cycles_dir.join("templates")).unwrap();
+        std::fs::write(
+            cycles_dir.join("templates/t.md"),
+            "{{ reminder }} for {{ customer.name }}\n\n{{ table }}\nTotal {{ totals.balance }}\n",
+        )
+        .unwrap();
+        for (name, text) in cycle_files {
+            std::fs::write(cycles_dir.join(name), text).unwrap();
+        }
+        let cycles = cycle::load_dir(&cycles_dir).unwrap();
+        World {
+            _dir: dir,
+            db,
+            store,
+            cycles,
+        }
+    }
+
+    fn plan(&self, as_of: Date) -> Plan {
+        plan::compute(
+            &self.store,
+            &self.cycles,
+            PlanSettings {
+                as_of,
+                base_currency: "USD",
+                promise_grace_days: 3,
+            },
+        )
+        .unwrap()
+    }
+
+    /// (cycle, reminder, customer, documents) of each entry.
+    fn summary(&self, as_of: Date) -> Vec<(String, String, String, Vec<String>)> {
+        self.plan(as_of)
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    e.cycle.clone(),
+                    e.reminder.clone(),
+                    e.customer_id.clone(),
+                    e.document_ids().iter().map(|s| s.to_string()).collect(),
+                )
+            })
+            .collect()
+    }
+
+    fn customers(&self, as_of: Date) -> Vec<String> {
+        self.summary(as_of).into_iter().map(|e| e.2).collect()
+    }
+
+    fn sql(&self, sql: &str) {
+        let conn = rusqlite::Connection::open(&self.db).unwrap();
+        conn.execute_batch(sql).unwrap();
+    }
+
+    fn send_all(&mut self, as_of: Date, mailer: &mut FakeMailer) -> outbox::RunReport {
+        let plan = self.plan(as_of);
+        outbox::run(
+            &mut self.store,
+            &self.cycles,
+            &plan.entries,
+            mailer,
+            &settings(as_of),
+        )
+        .unwrap()
+    }
+}
+
+fn settings(as_of: Date) -> SendSettings {
+    SendSettings {
+        from: "Collections <ar@example.com>".parse().unwrap(),
+        collector: "alice".into(),
+        base_currency: "USD".into(),
+        as_of,
+        retry: RetryPolicy {
+            attempts: 3,
+            first_delay: Duration::from_millis(1),
+        },
+    }
+}
+
+fn entry(c: &str, r: &str, cust: &str, docs: &[&str]) -> (String, String, String, Vec<String>) {
+    (
+        c.into(),
+        r.into(),
+        cust.into(),
+        docs.iter().map(|s| s.to_string()).collect(),
+    )
+}
+
+/// A mailer that answers from a script (then succeeds) and keeps what it delivered.
+#[derive(Default)]
+struct FakeMailer {
+    script: VecDeque<Result<(), SendError>>,
+    delivered: Vec<Message>,
+    attempts: usize,
+    connect_fails: bool,
+}
+
+impl Mailer for FakeMailer {
+    fn connect(&mut self) -> Result<(), SendError> {
+        if self.connect_fails {
+            Err(SendError::Unreachable("cannot reach the SMTP server".into()))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn send(&mut self, message: &Message) -> Result<(), SendError> {
+        self.attempts += 1;
+        let answer = self.script.pop_front().unwrap_or(Ok(()));
+        if answer.is_ok() {
+            self.delivered.push(message.clone());
+        }
+        answer
+    }
+}
+
+fn status_counts(db: &Path) -> (i64, i64, i64, i64) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    (
+        count("SELECT count(*) FROM reminders WHERE status = 'sent'"),
+        count("SELECT count(*) FROM reminders WHERE status = 'pending'"),
+        count("SELECT count(*) FROM reminders WHERE status = 'failed'"),
+        count("SELECT count(*) FROM reminder_documents"),
+    )
+}
+
+#[test]
+fn only_the_furthest_due_reminder_is_sent_and_customers_without_email_are_skipped() {
+    let w = World::new(&[("dunning.toml", DUNNING)]);
+    let plan = w.plan(day(2026, 4, 30));
+    assert_eq!(
+        w.summary(day(2026, 4, 30)),
+        vec![
+            // Sorted by cycle, reminder, customer: "Firm" < "Friendly".
+            entry("Dunning", "Firm", "C1", &["I1"]),
+            entry("Dunning", "Friendly", "C2", &["I2", "I3"]),
+            entry("Dunning", "Friendly", "C3", &["I4"]),
+            entry("Dunning", "Friendly", "C5", &["I6"]),
+        ]
+    );
+    assert_eq!(plan.skipped.len(), 1);
+    assert_eq!(plan.skipped[0].customer_id, "C4");
+    assert_eq!(plan.skipped[0].reason, "no email address");
+    // Before the first reminder is due nothing is planned: I2 and I3 are 1 and -1 days
+    // overdue on 2026-04-26.
+    assert!(!w.customers(day(2026, 4, 26)).contains(&"C2".to_string()));
+    let json: serde_json::Value = serde_json::from_str(&plan.to_json()).unwrap();
+    assert_eq!(
+        json[1],
+        serde_json::json!({"cycle": "Dunning", "reminder": "Friendly", "customer_id": "C2",
+                            "document_ids": ["I2", "I3"], "to": "b@beta.example"})
+    );
+}
+
+#[test]
+fn sent_documents_are_not_planned_again_and_earlier_reminders_count_as_passed() {
+    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut mailer = FakeMailer::default();
+    let report = w.send_all(day(2026, 4, 30), &mut mailer);
+    assert_eq!(report.sent.len(), 4);
+    assert_eq!(mailer.delivered.len(), 4);
+    // A rerun the same day plans nothing.
+    assert!(w.summary(day(2026, 4, 30)).is_empty());
+    // The next day: C1 had "Firm"; "Friendly" does not come back.
+    assert!(w.summary(day(2026, 5, 1)).is_empty());
+    // A month later C2's documents are 35 and 33 days overdue: "Firm" for both.
+    // A new invoice of C2 joins the reminder it has not had.
+    w.sql(&format!(
+        "INSERT INTO documents (id, cid, kind, doc_date, due_date, amount, currency, rate)
+           SELECT 'I8', cid, 'invoice', {}, {}, 100000, 'USD', '1' FROM customers WHERE id = 'C2'",
+        day_number(day(2026, 3, 29)),
+        day_number(day(2026, 4, 28))
+    ));
+    let later = w.summary(day(2026, 5, 30));
+    assert!(
+        later.contains(&entry("Dunning", "Firm", "C2", &["I2", "I3", "I8"])),
+        "{later:?}"
+    );
+    assert!(!later.iter().any(|e| e.2 == "C1"), "{later:?}");
+}
+
+#[test]
+fn disputed_documents_leave_dunning_until_resolved() {
+    let w = World::new(&[("dunning.toml", DUNNING)]);
+    let d = day_number(day(2026, 4, 20));
+    w.sql(&format!(
+        "INSERT INTO issues (id, cid, at, collector, reason, amount, opened_date)
+           SELECT 1, cid, 'x', 'alice', 'pricing', 1000000, {d} FROM customers WHERE id = 'C3';
+         INSERT INTO issue_documents (issue_id, did) SELECT 1, did FROM documents WHERE id = 'I4';
+         INSERT INTO issues (id, cid, at, collector, reason, amount, opened_date)
+           SELECT 2, cid, 'x', 'alice', 'service', 10000, {d} FROM customers WHERE id = 'C2';
+         INSERT INTO issue_documents (issue_id, did) SELECT 2, did FROM documents WHERE id = 'I2';"
+    ));
+    let s = w.summary(day(2026, 4, 30));
+    assert!(!s.iter().any(|e| e.2 == "C3"), "{s:?}");
+    // C2 keeps its undisputed invoice only.
+    assert!(s.contains(&entry("Dunning", "Friendly", "C2", &["I3"])), "{s:?}");
+    // Before the issue was opened, I4 was still dunned.
+    assert!(w.customers(day(2026, 4, 19)).contains(&"C3".to_string()));
+    // Resolved on 2026-04-28: back in the plan from then on.
+    w.sql(&format!(
+        "INSERT INTO issue_events (issue_id, at, collector, kind, event_date)
+         VALUES (1, 'x', 'alice', 'resolve', {})",
+        day_number(day(2026, 4, 28))
+    ));
+    assert!(w.customers(day(2026, 4, 30)).contains(&"C3".to_string()));
+    // Reopened: out again.
+    w.sql(&format!(
+        "INSERT INTO issue_events (issue_id, at, collector, kind, event_date)
+         VALUES (1, 'x', 'alice', 'reopen', {})",
+        day_number(day(2026, 4, 29))
+    ));
+    assert!(!w.customers(day(2026, 4, 30)).contains(&"C3".to_string()));
+}
+
+#[test]
+fn an_open_promise_pauses_the_customer_until_its_date() {
+    let w = World::new(&[("dunning.toml", DUNNING)]);
+    w.sql(&format!(
+        "INSERT INTO promises (id, cid, at, collector, amount, promised_date, recorded_date)
+           SELECT 1, cid, 'x', 'alice', 5000000, {}, {} FROM customers WHERE id = 'C2'",
+        day_number(day(2026, 5, 5)),
+        day_number(day(2026, 4, 28))
+    ));
+    let plan = w.plan(day(2026, 4, 30));
+    assert!(!plan.entries.iter().any(|e| e.customer_id == "C2"));
+    assert_eq!(plan.paused.len(), 1);
+    // On the promised date still paused; the day after, it has passed.
+    assert!(!w.customers(day(2026, 5, 5)).contains(&"C2".to_string()));
+    assert!(w.customers(day(2026, 5, 6)).contains(&"C2".to_string()));
+    // A voided promise pauses nothing.
+    w.sql("INSERT INTO promise_voids (promise_id, at, collector) VALUES (1, 'x', 'alice')");
+    assert!(w.customers(day(2026, 4, 30)).contains(&"C2".to_string()));
+}
+
+#[test]
+fn a_kept_promise_no_longer_pauses() {
+    let w = World::new(&[("dunning.toml", DUNNING)]);
+    // C2 promised 300 by 2026-05-05, and 300 were applied to its documents on 2026-04-29.
+    w.sql(&format!(
+        "INSERT INTO promises (id, cid, at, collector, amount, promised_date, recorded_date)
+           SELECT 1, cid, 'x', 'alice', 3000000, {p}, {r} FROM customers WHERE id = 'C2';
+         INSERT INTO payments (pid, id, cid, date, amount, currency, rate, status)
+           SELECT 99, 'P99', cid, {a}, 3000000, 'USD', '1', 'success' FROM customers WHERE id = 'C2';
+         INSERT INTO applications (source_pid, did, amount, date)
+           SELECT 99, did, 3000000, {a} FROM documents WHERE id = 'I2';
+         UPDATE documents SET applied = 3000000, last_applied = {a} WHERE id = 'I2';",
+        p = day_number(day(2026, 5, 5)),
+        r = day_number(day(2026, 4, 28)),
+        a = day_number(day(2026, 4, 29)),
+    ));
+    let s = w.summary(day(2026, 4, 30));
+    assert!(s.contains(&entry("Dunning", "Friendly", "C2", &["I3"])), "{s:?}");
+}
+
+#[test]
+fn a_hold_keeps_a_customer_out_until_its_last_day() {
+    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let cid = w.store.customer_key("C5").unwrap().unwrap();
+    w.store
+        .hold_customer(cid, day(2026, 5, 2), "t", "alice", Some("on holiday"))
+        .unwrap();
+    let plan = w.plan(day(2026, 4, 30));
+    assert!(!plan.entries.iter().any(|e| e.customer_id == "C5"));
+    assert_eq!(plan.held.get(&cid), Some(&day(2026, 5, 2)));
+    assert!(!w.customers(day(2026, 5, 2)).contains(&"C5".to_string()));
+    assert!(w.customers(day(2026, 5, 3)).contains(&"C5".to_string()));
+    // A later hold until a past date releases it.
+    w.store
+        .hold_customer(cid, day(2026, 4, 1), "t", "alice", None)
+        .unwrap();
+    assert!(w.customers(day(2026, 4, 30)).contains(&"C5".to_string()));
+}
+
+#[test]
+fn payment_rules_read_the_latest_attempt() {
+    let w = World::new(&[("cards.toml", CARDS), ("dunning.toml", DUNNING)]);
+    let s = w.summary(day(2026, 4, 30));
+    let cards: Vec<_> = s.iter().filter(|e| e.0 == "Cards").collect();
+    assert_eq!(cards, vec![&entry("Cards", "Update card", "C5", &["I6"])]);
+    // Cycles are independent: C5 also gets the dunning reminder.
+    assert!(s.contains(&entry("Dunning", "Friendly", "C5", &["I6"])));
+    // A successful attempt afterwards: the card cycle lets go.
+    w.sql(&format!(
+        "INSERT INTO payments (id, cid, date, amount, currency, rate, status, method)
+           SELECT 'P2', cid, {}, 1000, 'USD', '1', 'success', 'card' FROM customers WHERE id = 'C5'",
+        day_number(day(2026, 4, 20))
+    ));
+    assert!(!w.summary(day(2026, 4, 30)).iter().any(|e| e.0 == "Cards"));
+}
+
+#[test]
+fn transient_failures_are_retried_and_refusals_release_the_documents() {
+    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut mailer = FakeMailer::default();
+    mailer.script = VecDeque::from([
+        // C1: two transient refusals, then delivered.
+        Err(SendError::Refused {
+            transient: true,
+            message: "451 try later".into(),
+        }),
+        Err(SendError::Refused {
+            transient: true,
+            message: "451 try later".into(),
+        }),
+        Ok(()),
+        // C2: refused for good.
+        Err(SendError::Refused {
+            transient: false,
+            message: "550 no such mailbox".into(),
+        }),
+        // C3: the connection broke after the message was handed over.
+        Err(SendError::Unknown("connection reset".into())),
+    ]);
+    let report = w.send_all(day(2026, 4, 30), &mut mailer);
+    let sent: Vec<&str> = report.sent.iter().map(|s| s.customer_id.as_str()).collect();
+    assert_eq!(sent, vec!["C1", "C5"]);
+    assert_eq!(report.failed.len(), 1);
+    assert_eq!(report.failed[0].customer_id, "C2");
+    assert!(report.failed[0].error.contains("550"));
+    assert_eq!(report.unknown.len(), 1);
+    assert_eq!(report.unknown[0].customer_id, "C3");
+    assert_eq!(mailer.delivered.len(), 2);
+    // sent C1, C5; pending C3; failed C2 (its claims released).
+    assert_eq!(status_counts(&w.db), (2, 1, 1, 3));
+    // The next run plans C2 again, but never C3, whose delivery is unknown.
+    assert_eq!(w.customers(day(2026, 4, 30)), vec!["C2".to_string()]);
+    // After a person released C3, it is planned again.
+    let id = report.unknown[0].reminder_id;
+    assert!(w.store.release_pending_reminder(id, "checked the log").unwrap());
+    assert!(!w.store.release_pending_reminder(id, "twice").unwrap());
+    assert_eq!(
+        w.customers(day(2026, 4, 30)),
+        vec!["C2".to_string(), "C3".to_string()]
+    );
+}
+
+#[test]
+fn an_unreachable_server_claims_nothing() {
+    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut mailer = FakeMailer {
+        connect_fails: true,
+        ..FakeMailer::default()
+    };
+    let plan = w.plan(day(2026, 4, 30));
+    let e = outbox::run(
+        &mut w.store,
+        &w.cycles,
+        &plan.entries,
+        &mut mailer,
+        &settings(day(2026, 4, 30)),
+    )
+    .unwrap_err();
+    assert_eq!(e.exit_code(), 1);
+    assert!(e.to_string().contains("nothing was sent"), "{e}");
+    assert_eq!(status_counts(&w.db), (0, 0, 0, 0));
+    assert_eq!(mailer.attempts, 0);
+}
+
+#[test]
+fn a_server_lost_mid_run_stops_the_run_and_releases_the_current_reminder() {
+    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let down = || {
+        Err(SendError::Unreachable(
+            "cannot reach the SMTP server: connection refused".into(),
+        ))
+    };
+    let mut mailer = FakeMailer {
+        script: VecDeque::from([Ok(()), down(), down(), down()]),
+        ..FakeMailer::default()
+    };
+    let report = w.send_all(day(2026, 4, 30), &mut mailer);
+    assert_eq!(report.sent.len(), 1);
+    assert!(report.aborted.is_some());
+    // One sent, the second released; the others were never claimed.
+    assert_eq!(status_counts(&w.db), (1, 0, 1, 1));
+    assert_eq!(w.plan(day(2026, 4, 30)).entries.len(), 3);
+}
