@@ -1,0 +1,284 @@
+//! `owed engage run` against a real SMTP server on loopback, started by the test: delivered
+//! messages and their headers, header injection, reruns, a server that is down, two
+//! concurrent runs.
+
+mod smtp_server;
+
+use smtp_server::{SmtpServer, closed_port};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const AS_OF: &str = "2026-04-30";
+
+struct Setup {
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    /// A database with `customers` (id, name, email as CSV cells) each owing one overdue
+    /// invoice, a cycle with one reminder, and a config pointing at `port`.
+    fn new(customers: &[(&str, &str, &str)], port: u16) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        let mut c = String::from("id,name,email\n");
+        let mut d = String::from("id,customer_id,type,doc_date,due_date,amount,currency\n");
+        for (i, (id, name, email)) in customers.iter().enumerate() {
+            c.push_str(&format!("{id},{name},{email}\n"));
+            d.push_str(&format!(
+                "INV-{i},{id},invoice,2026-03-01,2026-03-31,{}.00,USD\n",
+                100 + i
+            ));
+        }
+        std::fs::write(data.join("customers.csv"), c).unwrap();
+        std::fs::write(data.join("documents.csv"), d).unwrap();
+        let cycles = dir.path().join("cycles");
+        std::fs::create_dir_all(cycles.join("templates")).unwrap();
+        std::fs::write(
+            cycles.join("dunning.toml"),
+            "name = \"Dunning\"\ncustomer = \"overdue > 0\"\n\
+             [[reminder]]\nname = \"Friendly\"\nafter_due_days = 3\ntemplate = \"templates/friendly.md\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            cycles.join("templates/friendly.md"),
+            "Reminder for {{ customer.name }}\n\nHello {{ customer.name }},\n\n{{ table }}\n\n{{ collector }}\n",
+        )
+        .unwrap();
+        let setup = Setup { dir };
+        setup.set_port(port);
+        let o = setup.owed(&["import", data.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        setup
+    }
+
+    fn set_port(&self, port: u16) {
+        std::fs::write(
+            self.dir.path().join("config.toml"),
+            format!(
+                "collector = \"alice\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\n\
+                 security = \"none\"\nfrom = \"Collections <ar@example.com>\"\n"
+            ),
+        )
+        .unwrap();
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_owed"));
+        c.args(["--db", self.db().to_str().unwrap(), "--as-of", AS_OF])
+            .args(args)
+            .env("OWED_CONFIG", self.dir.path().join("config.toml"))
+            .env_remove("OWED_DB");
+        c
+    }
+
+    fn owed(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("owed.db")
+    }
+
+    fn outbox(&self) -> Vec<serde_json::Value> {
+        let o = self.owed(&["engage", "outbox", "--json"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        serde_json::from_slice::<Vec<serde_json::Value>>(&o.stdout).unwrap()
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn plain_customers(n: usize) -> Vec<(String, String, String)> {
+    (0..n)
+        .map(|i| {
+            (
+                format!("K{i:03}"),
+                format!("Customer {i}"),
+                format!("ap{i}@c{i}.example"),
+            )
+        })
+        .collect()
+}
+
+fn as_refs(v: &[(String, String, String)]) -> Vec<(&str, &str, &str)> {
+    v.iter()
+        .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+        .collect()
+}
+
+#[test]
+fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
+    let server = SmtpServer::start();
+    let setup = Setup::new(
+        &[
+            ("K1", "Kite Supplies", "ap@kite.example"),
+            // A name with CR LF and a header after it.
+            ("K2", "\"Evil Corp\r\nBcc: victim@example.com\"", "ap@evil.example"),
+            // An address with CR LF and a header after it.
+            ("K3", "Sneaky", "\"ap@sneaky.example\r\nBcc: victim2@example.com\""),
+        ],
+        server.port,
+    );
+    let o = setup.owed(&["engage", "run"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("2 sent"), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("K3") && stderr(&o).contains("invalid email address"),
+        "{}",
+        stderr(&o)
+    );
+
+    let received = server.received();
+    assert_eq!(received.len(), 2);
+    let outbox = setup.outbox();
+    assert_eq!(outbox.len(), 2);
+    for m in &received {
+        assert_eq!(m.from, "ar@example.com");
+        assert_eq!(m.to.len(), 1, "one envelope recipient: {:?}", m.to);
+        let to = &m.to[0];
+        let row = outbox
+            .iter()
+            .find(|r| r["to"].as_str() == Some(to.as_str()))
+            .unwrap_or_else(|| panic!("no outbox row for {to}"));
+        assert_eq!(row["status"], "sent");
+        assert_eq!(row["sent_date"], AS_OF);
+        // The Message-ID recorded is the one delivered.
+        assert_eq!(m.header("Message-ID").as_deref(), row["message_id"].as_str());
+        assert!(m.header("To").unwrap().contains(to.as_str()));
+        assert_eq!(m.header("From").unwrap(), "Collections <ar@example.com>");
+        assert!(m.header("In-Reply-To").is_none());
+        assert!(m.header("References").is_none());
+        // Nothing added a header.
+        assert!(m.header("Bcc").is_none(), "{}", m.text());
+        for (name, _) in m.headers() {
+            assert!(
+                !name.eq_ignore_ascii_case("bcc") && !name.contains(' '),
+                "unexpected header line `{name}` in\n{}",
+                m.text()
+            );
+        }
+    }
+    let kite = received
+        .iter()
+        .find(|m| m.to == ["ap@kite.example"])
+        .unwrap();
+    assert_eq!(
+        kite.header("Subject").as_deref(),
+        Some("Reminder for Kite Supplies")
+    );
+    assert!(kite.text().contains("INV-0"), "{}", kite.text());
+    assert!(kite.text().contains("alice"));
+    let evil = received
+        .iter()
+        .find(|m| m.to == ["ap@evil.example"])
+        .unwrap();
+    // The name arrives on one line, its CR LF made spaces.
+    assert!(
+        evil.header("Subject").unwrap().contains("Evil Corp  Bcc: victim@example.com"),
+        "{:?}",
+        evil.header("Subject")
+    );
+
+    // A rerun sends nothing.
+    let o = setup.owed(&["engage", "run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("0 sent"), "{}", stdout(&o));
+    assert_eq!(server.received().len(), 2);
+    let o = setup.owed(&["engage", "plan", "--json"]);
+    assert_eq!(stdout(&o).trim(), "[]");
+}
+
+#[test]
+fn a_server_that_is_down_fails_the_run_and_records_nothing() {
+    let customers = plain_customers(3);
+    let setup = Setup::new(&as_refs(&customers), closed_port());
+    let o = setup.owed(&["engage", "run"]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("cannot reach the SMTP server 127.0.0.1:"), "{err}");
+    assert!(err.contains("nothing was sent"), "{err}");
+    assert!(setup.outbox().is_empty());
+    // Once the server is up, the next run sends everything.
+    let server = SmtpServer::start();
+    setup.set_port(server.port);
+    let o = setup.owed(&["engage", "run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(server.received().len(), 3);
+}
+
+#[test]
+fn two_concurrent_runs_send_each_reminder_exactly_once() {
+    let server = SmtpServer::start();
+    let customers = plain_customers(40);
+    let setup = Setup::new(&as_refs(&customers), server.port);
+    let spawn = || {
+        setup
+            .command(&["engage", "run"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert_eq!(a.status.code(), Some(0), "{}", stderr(&a));
+    assert_eq!(b.status.code(), Some(0), "{}", stderr(&b));
+    let received = server.received();
+    let recipients: BTreeSet<String> = received.iter().map(|m| m.to[0].clone()).collect();
+    assert_eq!(received.len(), 40, "each reminder delivered once");
+    assert_eq!(recipients.len(), 40);
+    let sent = |o: &Output| -> usize {
+        stdout(o)
+            .lines()
+            .filter(|l| l.starts_with("sent "))
+            .count()
+    };
+    assert_eq!(sent(&a) + sent(&b), 40);
+    let conn = rusqlite::Connection::open(setup.db()).unwrap();
+    let statuses: Vec<(String, i64)> = conn
+        .prepare("SELECT status, count(*) FROM reminders GROUP BY status")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(statuses, vec![("sent".to_string(), 40)]);
+}
+
+#[test]
+fn dry_run_sends_and_records_nothing() {
+    let server = SmtpServer::start();
+    let customers = plain_customers(2);
+    let setup = Setup::new(&as_refs(&customers), server.port);
+    let o = setup.owed(&["engage", "run", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("2 reminder(s) would be sent"), "{}", stdout(&o));
+    assert!(server.received().is_empty());
+    assert!(setup.outbox().is_empty());
+}
+
+#[test]
+fn a_bad_cycle_file_is_a_usage_error_naming_it() {
+    let customers = plain_customers(1);
+    let setup = Setup::new(&as_refs(&customers), closed_port());
+    let cycles: &Path = &setup.dir.path().join("cycles");
+    std::fs::write(
+        cycles.join("dunning.toml"),
+        "name = \"Dunning\"\ncustomer = \"overdue >> 0\"\n\
+         [[reminder]]\nname = \"Friendly\"\nafter_due_days = 3\ntemplate = \"templates/friendly.md\"\n",
+    )
+    .unwrap();
+    let o = setup.owed(&["engage", "plan", "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("dunning.toml, line 2, customer rule"), "{err}");
+    assert!(err.contains("overdue >> 0"), "{err}");
+}
