@@ -282,3 +282,143 @@ fn a_bad_cycle_file_is_a_usage_error_naming_it() {
     assert!(err.contains("dunning.toml, line 2, customer rule"), "{err}");
     assert!(err.contains("overdue >> 0"), "{err}");
 }
+
+/// Writes a message into the Maildir's new/ folder.
+fn deliver_to_maildir(maildir: &Path, name: &str, text: &str) {
+    std::fs::create_dir_all(maildir.join("new")).unwrap();
+    std::fs::create_dir_all(maildir.join("cur")).unwrap();
+    std::fs::create_dir_all(maildir.join("tmp")).unwrap();
+    std::fs::write(maildir.join("new").join(name), text.replace('\n', "\r\n")).unwrap();
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn replies_are_matched_by_thread_then_by_sender_and_filed_once() {
+    let server = SmtpServer::start();
+    let customers = plain_customers(3);
+    let setup = Setup::new(&as_refs(&customers), server.port);
+    let o = setup.owed(&["engage", "run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let outbox = setup.outbox();
+    let id_of = |to: &str| -> String {
+        outbox
+            .iter()
+            .find(|r| r["to"] == to)
+            .unwrap()["message_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (k0, k1) = (id_of("ap0@c0.example"), id_of("ap1@c1.example"));
+    let maildir = setup.dir.path().join("Maildir");
+    // From another address at K000, answering its reminder.
+    deliver_to_maildir(
+        &maildir,
+        "1.a.host",
+        &format!(
+            "From: CFO <cfo@elsewhere.example>\nTo: ar@example.com\nSubject: Re: Reminder\n\
+             Message-ID: <r1@elsewhere.example>\nIn-Reply-To: {k0}\n\
+             Date: Sat, 02 May 2026 09:00:00 +0000\n\nWe will pay on Friday.\n"
+        ),
+    );
+    // K001's reminder named only in References.
+    deliver_to_maildir(
+        &maildir,
+        "2.b.host",
+        &format!(
+            "From: ap1@c1.example\nSubject: =?utf-8?Q?Re=3A_R=C3=BCckfrage?=\n\
+             Message-ID: <r2@c1.example>\nReferences: <older@c1.example> {k1}\n\
+             Date: Sun, 03 May 2026 10:00:00 +0200\n\nWhich invoice?\n"
+        ),
+    );
+    // No threading headers: matched by the sender's address (any case), no Message-ID.
+    deliver_to_maildir(
+        &maildir,
+        "3.c.host",
+        "From: \"AP\" <AP2@C2.example>\nSubject: Paid\nDate: Mon, 04 May 2026 08:00:00 +0000\n\nDone.\n",
+    );
+    // A stranger.
+    deliver_to_maildir(
+        &maildir,
+        "4.d.host",
+        "From: spam@nowhere.example\nSubject: Offer\nMessage-ID: <s@nowhere>\n\nBuy.\n",
+    );
+    let md = maildir.to_str().unwrap();
+    let o = setup.owed(&["inbox", "import", md]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("filed K000 (reply to a reminder): Re: Reminder"), "{out}");
+    assert!(out.contains("filed K001 (reply to a reminder): Re: Rückfrage"), "{out}");
+    assert!(out.contains("filed K002 (by sender): Paid"), "{out}");
+    assert!(out.contains("3 filed, 0 already filed, 1 unmatched"), "{out}");
+    assert!(stderr(&o).contains("spam@nowhere.example"), "{}", stderr(&o));
+    assert_eq!(names_in(&maildir.join("new")), vec!["4.d.host"]);
+    assert_eq!(
+        names_in(&maildir.join("cur")),
+        vec!["1.a.host:2,S", "2.b.host:2,S", "3.c.host:2,S"]
+    );
+
+    let conn = rusqlite::Connection::open(setup.db()).unwrap();
+    let rows: Vec<(String, Option<String>, String, String)> = conn
+        .prepare(
+            "SELECT c.id, r.in_reply_to, r.from_addr, r.body FROM replies r
+               JOIN customers c ON c.cid = r.cid ORDER BY c.id",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0].1.as_deref(), Some(k0.as_str()));
+    assert_eq!(rows[0].2, "cfo@elsewhere.example");
+    assert_eq!(rows[0].3, "We will pay on Friday.\n");
+    assert_eq!(rows[1].1.as_deref(), Some(k1.as_str()));
+    assert_eq!(rows[2].1, None);
+    let received: i64 = conn
+        .query_row(
+            "SELECT received_date FROM replies WHERE from_addr = 'ap1@c1.example'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        received,
+        i64::from(owed::domain::date::day_number(
+            owed::domain::Date::from_ymd_opt(2026, 5, 3).unwrap()
+        ))
+    );
+
+    // Importing again files nothing new; a filed message put back in new/ is not filed twice.
+    std::fs::copy(
+        maildir.join("cur/3.c.host:2,S"),
+        maildir.join("new/5.e.host"),
+    )
+    .unwrap();
+    let o = setup.owed(&["inbox", "import", md]);
+    assert!(
+        stdout(&o).contains("0 filed, 1 already filed, 1 unmatched"),
+        "{}",
+        stdout(&o)
+    );
+    let count: i64 = conn
+        .query_row("SELECT count(*) FROM replies", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(count, 3);
+}
+
+#[test]
+fn a_folder_that_is_not_a_maildir_is_refused() {
+    let setup = Setup::new(&[], closed_port());
+    let o = setup.owed(&["inbox", "import", setup.dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a Maildir"), "{}", stderr(&o));
+}

@@ -8,6 +8,7 @@ mod demo;
 mod engage;
 mod export;
 mod import;
+mod inbox;
 mod report;
 
 use crate::config::{self, Config};
@@ -50,6 +51,8 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Engagement cycles: plan and send reminders.
     Engage(engage::EngageArgs),
+    /// Customers' replies: import them from a Maildir.
+    Inbox(inbox::InboxArgs),
 }
 
 /// Parses a `YYYY-MM-DD` command-line date strictly.
@@ -117,6 +120,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Report(args)) => report::run(&ctx, &args),
         Some(Command::Export(args)) => export::run(&ctx, &args),
         Some(Command::Engage(args)) => engage::run(&ctx, &args),
+        Some(Command::Inbox(args)) => inbox::run(&ctx, &args),
         None => Err(Error::input(
             "the workstation is not built yet; see `owed --help` for the commands",
         )),

@@ -1,1 +1,1 @@
-//! TODO
+//! Reminders a collector sends by hand (TODO).
