@@ -468,3 +468,65 @@ fn a_server_lost_mid_run_stops_the_run_and_releases_the_current_reminder() {
     assert_eq!(status_counts(&w.db), (1, 0, 1, 1));
     assert_eq!(w.plan(day(2026, 4, 30)).entries.len(), 3);
 }
+
+#[test]
+fn the_engagement_report_counts_what_followed_each_reminder_as_of_a_date() {
+    use owed::engage::report::EngagementReport;
+    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut mailer = FakeMailer::default();
+    assert_eq!(w.send_all(day(2026, 4, 30), &mut mailer).sent.len(), 4);
+    let d = |y, m, dd| day_number(day(y, m, dd));
+    w.sql(&format!(
+        "INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body)
+           SELECT cid, 'x', {reply}, '<r@x>', 'b@beta.example', 'Re', 'ok' FROM customers WHERE id = 'C2';
+         INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body)
+           SELECT cid, 'x', {late}, '<late@x>', 'g@gamma.example', 'Re', 'late' FROM customers WHERE id = 'C3';
+         INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date)
+           SELECT cid, 'x', 'alice', 10000000, {pdate}, {precorded} FROM customers WHERE id = 'C3';
+         INSERT INTO payments (pid, id, cid, date, amount, currency, rate, status)
+           SELECT 90, 'P90', cid, {pay1}, 5000000, 'USD', '1', 'success' FROM customers WHERE id = 'C1';
+         INSERT INTO applications (source_pid, did, amount, date)
+           SELECT 90, did, 5000000, {pay1} FROM documents WHERE id = 'I1';
+         INSERT INTO payments (pid, id, cid, date, amount, currency, rate, status)
+           SELECT 91, 'P91', cid, {pay2}, 1000000, 'USD', '1', 'success' FROM customers WHERE id = 'C5';
+         INSERT INTO applications (source_pid, did, amount, date)
+           SELECT 91, did, 1000000, {pay2} FROM documents WHERE id = 'I6';",
+        reply = d(2026, 5, 2),
+        late = d(2026, 5, 12),
+        pdate = d(2026, 5, 15),
+        precorded = d(2026, 5, 1),
+        pay1 = d(2026, 5, 5),
+        pay2 = d(2026, 5, 10),
+    ));
+    let r = EngagementReport::compute(&w.store, day(2026, 5, 20), "USD").unwrap();
+    let stats = |name: &str| r.reminders.iter().find(|s| s.reminder == name).unwrap().clone();
+    let firm = stats("Firm");
+    assert_eq!(
+        (firm.sent, firm.replied, firm.promised, firm.paid),
+        (1, 0, 0, 1)
+    );
+    assert_eq!(firm.collected.to_string(), "500.00");
+    let friendly = stats("Friendly");
+    // C2 replied within 7 days; C3's reply came 12 days later; C3 promised the next day.
+    assert_eq!(
+        (friendly.sent, friendly.replied, friendly.promised, friendly.paid),
+        (3, 1, 1, 0)
+    );
+    assert_eq!(friendly.collected.to_string(), "100.00");
+    assert_eq!(r.total.sent, 4);
+    let json = r.to_json();
+    assert_eq!(json["total"]["collected"], "600.00");
+    let week = |start: Date| r.weeks.iter().find(|w| w.week_start == start).copied().unwrap();
+    let w1 = week(day(2026, 4, 27));
+    assert_eq!((w1.emails_sent, w1.replies), (4, 1));
+    assert_eq!(week(day(2026, 5, 11)).replies, 1);
+    assert_eq!(r.weeks.len(), 13);
+    assert_eq!(r.weeks.last().unwrap().week_start, day(2026, 5, 18));
+
+    // As of 2026-05-01 nothing was paid or collected yet, and no reply had arrived.
+    let early = EngagementReport::compute(&w.store, day(2026, 5, 1), "USD").unwrap();
+    assert_eq!(early.total.paid, 0);
+    assert_eq!(early.total.replied, 0);
+    assert_eq!(early.total.promised, 1);
+    assert!(early.total.collected.is_zero());
+}

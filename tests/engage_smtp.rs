@@ -187,6 +187,18 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
         evil.header("Subject")
     );
 
+    // The engagement report and its export count them.
+    let o = setup.owed(&["report", "engagement", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["reminders"][0]["cycle"], "Dunning");
+    assert_eq!(report["reminders"][0]["sent"], 2);
+    let csv = setup.dir.path().join("engagement.csv");
+    let o = setup.owed(&["export", "engagement", "--format", "csv", "-o", csv.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.contains("Dunning,Friendly,2,0,0,0,0.00"), "{text}");
+
     // A rerun sends nothing.
     let o = setup.owed(&["engage", "run"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

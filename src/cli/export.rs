@@ -2,6 +2,7 @@
 
 use super::Context;
 use crate::export::{Format, views, write_atomically};
+use crate::engage::report::EngagementReport;
 use crate::report::{Portfolio, metrics::Metrics};
 use crate::{Error, Result};
 use std::path::PathBuf;
@@ -12,6 +13,8 @@ pub enum View {
     Aging,
     Metrics,
     Documents,
+    /// The engagement report: per cycle and reminder.
+    Engagement,
 }
 
 #[derive(Debug, clap::Args)]
@@ -38,6 +41,10 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             sheet,
         ),
         View::Documents => views::documents(&store, &p, sheet),
+        View::Engagement => views::engagement(
+            &EngagementReport::compute(&store, ctx.as_of, &ctx.config.base_currency)?,
+            sheet,
+        ),
     })?;
     eprintln!("wrote {}", args.output.display());
     Ok(())

@@ -1,6 +1,7 @@
-//! `owed report aging|metrics`.
+//! `owed report aging|metrics|engagement`.
 
 use super::Context;
+use crate::engage::report::EngagementReport;
 use crate::report::{Portfolio, aging, metrics::Metrics};
 use crate::{Error, Result};
 
@@ -16,6 +17,8 @@ pub enum Report {
     Aging(ReportOptions),
     /// The metrics bar's figures: outstanding, overdue, net overdue, DSO, …
     Metrics(ReportOptions),
+    /// What the reminders achieved per cycle and reminder, and emails and replies by week.
+    Engagement(ReportOptions),
 }
 
 #[derive(Debug, clap::Args)]
@@ -27,6 +30,15 @@ pub struct ReportOptions {
 
 pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
     let store = ctx.open_store()?;
+    if let Report::Engagement(o) = &args.report {
+        let r = EngagementReport::compute(&store, ctx.as_of, &ctx.config.base_currency)?;
+        if o.json {
+            println!("{}", r.to_json());
+        } else {
+            print!("{}", r.to_text());
+        }
+        return Ok(());
+    }
     let bounds = ctx.config.aging().map_err(Error::input)?;
     let portfolio =
         Portfolio::compute(&store, ctx.as_of, None, &bounds, &ctx.config.base_currency)?;
@@ -39,6 +51,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
                 aging::to_text(&portfolio, &labels)
             }
         }
+        Report::Engagement(_) => unreachable!("handled above"),
         Report::Metrics(o) => {
             let m = Metrics::compute(&store, &portfolio, ctx.config.promise_grace_days)?;
             if o.json {

@@ -136,3 +136,32 @@ pub fn documents(store: &Store, p: &Portfolio, sheet: &mut dyn Sheet) -> Result<
         ])
     })
 }
+
+/// The engagement report: one row per cycle and reminder, then a total row.
+pub fn engagement(
+    report: &crate::engage::report::EngagementReport,
+    sheet: &mut dyn Sheet,
+) -> Result<()> {
+    sheet.header(&[
+        Column::new("cycle", Kind::Text),
+        Column::new("reminder", Kind::Text),
+        Column::new("sent", Kind::Integer),
+        Column::new("replied", Kind::Integer),
+        Column::new("promised_within_7_days", Kind::Integer),
+        Column::new("paid_within_14_days", Kind::Integer),
+        Column::new("collected", Kind::Amount),
+    ])?;
+    let count = |n: u64| Cell::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+    for r in report.reminders.iter().chain(std::iter::once(&report.total)) {
+        sheet.row(&[
+            Cell::from(r.cycle.as_str()),
+            Cell::from(r.reminder.as_str()),
+            count(r.sent),
+            count(r.replied),
+            count(r.promised),
+            count(r.paid),
+            Cell::Amount(r.collected),
+        ])?;
+    }
+    Ok(())
+}
