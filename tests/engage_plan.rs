@@ -530,3 +530,40 @@ fn the_engagement_report_counts_what_followed_each_reminder_as_of_a_date() {
     assert_eq!(early.total.promised, 1);
     assert!(early.total.collected.is_zero());
 }
+
+#[test]
+fn a_manual_reminder_previews_and_sends_once_a_day() {
+    use owed::engage::manual;
+    use owed::engage::outbox::EntryOutcome;
+    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let templates = manual::templates(&mut w.cycles).unwrap();
+    assert_eq!(templates.len(), 1);
+    let t = templates[0].clone();
+    let as_of = day(2026, 4, 30);
+    let entry = manual::entry_for(&w.store, "C2", &t, as_of).unwrap();
+    assert_eq!(entry.reminder, "t 2026-04-30");
+    assert_eq!(entry.document_ids(), vec!["I2", "I3"]);
+    let mail = manual::preview(&w.cycles, &t, &entry, &settings(as_of)).unwrap();
+    assert_eq!(mail.subject, "t 2026-04-30 for Beta");
+    assert!(mail.text.contains("I2") && mail.text.contains("Total 500.00"), "{}", mail.text);
+    let mut mailer = FakeMailer::default();
+    let first = manual::send(&mut w.store, &w.cycles, &t, &entry, &mut mailer, &settings(as_of));
+    assert!(matches!(first.unwrap(), EntryOutcome::Sent(_)));
+    let again = manual::send(&mut w.store, &w.cycles, &t, &entry, &mut mailer, &settings(as_of));
+    assert_eq!(again.unwrap(), EntryOutcome::AlreadyClaimed);
+    assert_eq!(mailer.delivered.len(), 1);
+    let tomorrow = manual::entry_for(&w.store, "C2", &t, day(2026, 5, 1)).unwrap();
+    let next = manual::send(
+        &mut w.store,
+        &w.cycles,
+        &t,
+        &tomorrow,
+        &mut mailer,
+        &settings(day(2026, 5, 1)),
+    );
+    assert!(matches!(next.unwrap(), EntryOutcome::Sent(_)));
+    // A manual reminder does not use up the cycle's reminders.
+    assert!(w.customers(as_of).contains(&"C2".to_string()));
+    let e = manual::entry_for(&w.store, "C4", &t, as_of).unwrap_err();
+    assert!(e.to_string().contains("no email address"), "{e}");
+}

@@ -31,7 +31,9 @@
 
 use super::cycle::{Cycle, Cycles};
 use super::plan::PlanEntry;
-use super::template::{ContextInput, DocumentFacts, EmailContext, RenderedEmail, single_line};
+use super::template::{
+    ContextInput, DocumentFacts, EmailContext, RenderedEmail, TemplateRef, TemplateSet, single_line,
+};
 use crate::store::Store;
 use crate::store::engage::NewReminder;
 use crate::{Error, Result};
@@ -263,10 +265,32 @@ pub fn send_entry(
         })?
         .template;
     let taken_by = later_reminders(cycle, entry.reminder_index);
+    deliver_entry(
+        store,
+        &cycles.templates,
+        template,
+        &taken_by,
+        entry,
+        mailer,
+        settings,
+    )
+}
+
+/// Claims `entry`'s documents for its (cycle, reminder) unless claimed for any of
+/// `taken_by`, renders `template`, sends and records (see the module's protocol).
+pub fn deliver_entry(
+    store: &mut Store,
+    templates: &TemplateSet,
+    template: &TemplateRef,
+    taken_by: &[&str],
+    entry: &PlanEntry,
+    mailer: &mut dyn Mailer,
+    settings: &SendSettings,
+) -> Result<EntryOutcome> {
     let dids: Vec<i64> = entry.documents.iter().map(|d| d.did).collect();
     let to = recipients(&entry.to).map_err(Error::input)?;
     let message_id = new_message_id(&settings.from);
-    let claimed = store.claim_reminder(&entry.cycle, &taken_by, &dids, |free| {
+    let claimed = store.claim_reminder(&entry.cycle, taken_by, &dids, |free| {
         let docs: Vec<DocumentFacts> = entry
             .documents
             .iter()
@@ -274,7 +298,7 @@ pub fn send_entry(
             .map(document_facts)
             .collect();
         let context = EmailContext::build(context_input(entry, settings), &docs);
-        let rendered = cycles.templates.render(template, &context)?;
+        let rendered = templates.render(template, &context)?;
         let message = build_message(settings, &entry.customer_name, &to, &rendered, &message_id)
             .map_err(Error::input)?;
         let row = NewReminder {
@@ -357,9 +381,19 @@ pub fn preview(cycles: &Cycles, entry: &PlanEntry, settings: &SendSettings) -> R
     let reminder = cycle.reminders.get(entry.reminder_index).ok_or_else(|| {
         Error::input(format!("cycle `{}` has no reminder `{}`", entry.cycle, entry.reminder))
     })?;
+    render_entry(&cycles.templates, &reminder.template, entry, settings)
+}
+
+/// Renders `template` for `entry`'s customer and documents.
+pub fn render_entry(
+    templates: &TemplateSet,
+    template: &TemplateRef,
+    entry: &PlanEntry,
+    settings: &SendSettings,
+) -> Result<RenderedEmail> {
     let docs: Vec<DocumentFacts> = entry.documents.iter().map(document_facts).collect();
     let context = EmailContext::build(context_input(entry, settings), &docs);
-    cycles.templates.render(&reminder.template, &context)
+    templates.render(template, &context)
 }
 
 fn later_reminders(cycle: &Cycle, index: usize) -> Vec<&str> {
