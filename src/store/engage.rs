@@ -403,42 +403,69 @@ impl Store {
     }
 
     /// The latest payment attempt of every customer that has one by `as_of`.
+    ///
+    /// One sequential scan of the payments (no sort): per customer the latest attempt and
+    /// the latest success are kept, with the keys of the unsuccessful attempts, counted
+    /// against the latest success at the end.
     pub fn last_payment_attempts(
         &self,
         as_of: Date,
         base_currency: &str,
     ) -> Result<HashMap<i64, LastAttempt>> {
+        #[derive(Default)]
+        struct Seen {
+            latest: Option<((i32, i64), LastAttempt)>,
+            last_success: Option<(i32, i64)>,
+            failures: Vec<(i32, i64)>,
+        }
         let mut stmt = self.conn().prepare_cached(
-            "SELECT cid, date, status, amount, rate, method, failure_reason, gateway
-               FROM payments WHERE date <= ?1 ORDER BY cid, date, pid",
+            "SELECT cid, date, pid, status, amount, rate, method, failure_reason, gateway
+               FROM payments WHERE date <= ?1",
         )?;
         let mut rows = stmt.query([day_number(as_of)])?;
-        let mut out: HashMap<i64, LastAttempt> = HashMap::new();
+        let mut seen: HashMap<i64, Seen> = HashMap::new();
         while let Some(r) = rows.next()? {
             let cid: i64 = r.get(0)?;
-            let status: String = r.get(2)?;
+            let key: (i32, i64) = (r.get(1)?, r.get(2)?);
+            let status: String = r.get(3)?;
+            let s = seen.entry(cid).or_default();
+            if status == "success" {
+                s.last_success = s.last_success.max(Some(key));
+            } else {
+                s.failures.push(key);
+            }
+            if s.latest.as_ref().is_some_and(|(k, _)| *k > key) {
+                continue;
+            }
             let amount = money::round_to_currency(
-                money::from_units(r.get(3)?) * rate_of(&r.get::<_, String>(4)?),
+                money::from_units(r.get(4)?) * rate_of(&r.get::<_, String>(5)?),
                 base_currency,
             );
-            let attempts = match out.get(&cid) {
-                Some(previous) if status != "success" => previous.attempts_since_success + 1,
-                _ => i64::from(status != "success"),
-            };
-            out.insert(
-                cid,
+            s.latest = Some((
+                key,
                 LastAttempt {
-                    date: from_day_number(r.get(1)?),
+                    date: from_day_number(key.0),
                     status,
                     amount,
-                    method: r.get(5)?,
-                    failure_reason: r.get(6)?,
-                    gateway: r.get(7)?,
-                    attempts_since_success: attempts,
+                    method: r.get(6)?,
+                    failure_reason: r.get(7)?,
+                    gateway: r.get(8)?,
+                    attempts_since_success: 0,
                 },
-            );
+            ));
         }
-        Ok(out)
+        Ok(seen
+            .into_iter()
+            .filter_map(|(cid, s)| {
+                let (_, mut last) = s.latest?;
+                last.attempts_since_success = s
+                    .failures
+                    .iter()
+                    .filter(|k| s.last_success.is_none_or(|ok| **k > ok))
+                    .count() as i64;
+                Some((cid, last))
+            })
+            .collect())
     }
 
     /// Sales (invoices and debit notes) per customer and calendar month (the month's first
