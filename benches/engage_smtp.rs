@@ -81,7 +81,9 @@ fn main() {
         .with_ssl(SslConfig::None)
         .unwrap()
         .with_tcp_listener(listener);
-    std::thread::spawn(move || server.serve());
+    std::thread::spawn(move || {
+        let _ = server.serve();
+    });
 
     let mut mailer = SmtpMailer::new(SmtpSettings {
         host: "127.0.0.1".into(),
