@@ -189,7 +189,9 @@ struct FakeMailer {
 impl Mailer for FakeMailer {
     fn connect(&mut self) -> Result<(), SendError> {
         if self.connect_fails {
-            Err(SendError::Unreachable("cannot reach the SMTP server".into()))
+            Err(SendError::Unreachable(
+                "cannot reach the SMTP server".into(),
+            ))
         } else {
             Ok(())
         }
@@ -286,7 +288,10 @@ fn disputed_documents_leave_dunning_until_resolved() {
     let s = w.summary(day(2026, 4, 30));
     assert!(!s.iter().any(|e| e.2 == "C3"), "{s:?}");
     // C2 keeps its undisputed invoice only.
-    assert!(s.contains(&entry("Dunning", "Friendly", "C2", &["I3"])), "{s:?}");
+    assert!(
+        s.contains(&entry("Dunning", "Friendly", "C2", &["I3"])),
+        "{s:?}"
+    );
     // Before the issue was opened, I4 was still dunned.
     assert!(w.customers(day(2026, 4, 19)).contains(&"C3".to_string()));
     // Resolved on 2026-04-28: back in the plan from then on.
@@ -342,7 +347,10 @@ fn a_kept_promise_no_longer_pauses() {
         a = day_number(day(2026, 4, 29)),
     ));
     let s = w.summary(day(2026, 4, 30));
-    assert!(s.contains(&entry("Dunning", "Friendly", "C2", &["I3"])), "{s:?}");
+    assert!(
+        s.contains(&entry("Dunning", "Friendly", "C2", &["I3"])),
+        "{s:?}"
+    );
 }
 
 #[test]
@@ -384,26 +392,28 @@ fn payment_rules_read_the_latest_attempt() {
 #[test]
 fn transient_failures_are_retried_and_refusals_release_the_documents() {
     let mut w = World::new(&[("dunning.toml", DUNNING)]);
-    let mut mailer = FakeMailer::default();
-    mailer.script = VecDeque::from([
-        // C1: two transient refusals, then delivered.
-        Err(SendError::Refused {
-            transient: true,
-            message: "451 try later".into(),
-        }),
-        Err(SendError::Refused {
-            transient: true,
-            message: "451 try later".into(),
-        }),
-        Ok(()),
-        // C2: refused for good.
-        Err(SendError::Refused {
-            transient: false,
-            message: "550 no such mailbox".into(),
-        }),
-        // C3: the connection broke after the message was handed over.
-        Err(SendError::Unknown("connection reset".into())),
-    ]);
+    let mut mailer = FakeMailer {
+        script: VecDeque::from([
+            // C1: two transient refusals, then delivered.
+            Err(SendError::Refused {
+                transient: true,
+                message: "451 try later".into(),
+            }),
+            Err(SendError::Refused {
+                transient: true,
+                message: "451 try later".into(),
+            }),
+            Ok(()),
+            // C2: refused for good.
+            Err(SendError::Refused {
+                transient: false,
+                message: "550 no such mailbox".into(),
+            }),
+            // C3: the connection broke after the message was handed over.
+            Err(SendError::Unknown("connection reset".into())),
+        ]),
+        ..FakeMailer::default()
+    };
     let report = w.send_all(day(2026, 4, 30), &mut mailer);
     let sent: Vec<&str> = report.sent.iter().map(|s| s.customer_id.as_str()).collect();
     assert_eq!(sent, vec!["C1", "C5"]);
@@ -419,7 +429,11 @@ fn transient_failures_are_retried_and_refusals_release_the_documents() {
     assert_eq!(w.customers(day(2026, 4, 30)), vec!["C2".to_string()]);
     // After a person released C3, it is planned again.
     let id = report.unknown[0].reminder_id;
-    assert!(w.store.release_pending_reminder(id, "checked the log").unwrap());
+    assert!(
+        w.store
+            .release_pending_reminder(id, "checked the log")
+            .unwrap()
+    );
     assert!(!w.store.release_pending_reminder(id, "twice").unwrap());
     assert_eq!(
         w.customers(day(2026, 4, 30)),
@@ -499,7 +513,13 @@ fn the_engagement_report_counts_what_followed_each_reminder_as_of_a_date() {
         pay2 = d(2026, 5, 10),
     ));
     let r = EngagementReport::compute(&w.store, day(2026, 5, 20), "USD").unwrap();
-    let stats = |name: &str| r.reminders.iter().find(|s| s.reminder == name).unwrap().clone();
+    let stats = |name: &str| {
+        r.reminders
+            .iter()
+            .find(|s| s.reminder == name)
+            .unwrap()
+            .clone()
+    };
     let firm = stats("Firm");
     assert_eq!(
         (firm.sent, firm.replied, firm.promised, firm.paid),
@@ -509,14 +529,25 @@ fn the_engagement_report_counts_what_followed_each_reminder_as_of_a_date() {
     let friendly = stats("Friendly");
     // C2 replied within 7 days; C3's reply came 12 days later; C3 promised the next day.
     assert_eq!(
-        (friendly.sent, friendly.replied, friendly.promised, friendly.paid),
+        (
+            friendly.sent,
+            friendly.replied,
+            friendly.promised,
+            friendly.paid
+        ),
         (3, 1, 1, 0)
     );
     assert_eq!(friendly.collected.to_string(), "100.00");
     assert_eq!(r.total.sent, 4);
     let json = r.to_json();
     assert_eq!(json["total"]["collected"], "600.00");
-    let week = |start: Date| r.weeks.iter().find(|w| w.week_start == start).copied().unwrap();
+    let week = |start: Date| {
+        r.weeks
+            .iter()
+            .find(|w| w.week_start == start)
+            .copied()
+            .unwrap()
+    };
     let w1 = week(day(2026, 4, 27));
     assert_eq!((w1.emails_sent, w1.replies), (4, 1));
     assert_eq!(week(day(2026, 5, 11)).replies, 1);
@@ -545,11 +576,29 @@ fn a_manual_reminder_previews_and_sends_once_a_day() {
     assert_eq!(entry.document_ids(), vec!["I2", "I3"]);
     let mail = manual::preview(&w.cycles, &t, &entry, &settings(as_of)).unwrap();
     assert_eq!(mail.subject, "t 2026-04-30 for Beta");
-    assert!(mail.text.contains("I2") && mail.text.contains("Total 500.00"), "{}", mail.text);
+    assert!(
+        mail.text.contains("I2") && mail.text.contains("Total 500.00"),
+        "{}",
+        mail.text
+    );
     let mut mailer = FakeMailer::default();
-    let first = manual::send(&mut w.store, &w.cycles, &t, &entry, &mut mailer, &settings(as_of));
+    let first = manual::send(
+        &mut w.store,
+        &w.cycles,
+        &t,
+        &entry,
+        &mut mailer,
+        &settings(as_of),
+    );
     assert!(matches!(first.unwrap(), EntryOutcome::Sent(_)));
-    let again = manual::send(&mut w.store, &w.cycles, &t, &entry, &mut mailer, &settings(as_of));
+    let again = manual::send(
+        &mut w.store,
+        &w.cycles,
+        &t,
+        &entry,
+        &mut mailer,
+        &settings(as_of),
+    );
     assert_eq!(again.unwrap(), EntryOutcome::AlreadyClaimed);
     assert_eq!(mailer.delivered.len(), 1);
     let tomorrow = manual::entry_for(&w.store, "C2", &t, day(2026, 5, 1)).unwrap();

@@ -121,9 +121,17 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
         &[
             ("K1", "Kite Supplies", "ap@kite.example"),
             // A name with CR LF and a header after it.
-            ("K2", "\"Evil Corp\r\nBcc: victim@example.com\"", "ap@evil.example"),
+            (
+                "K2",
+                "\"Evil Corp\r\nBcc: victim@example.com\"",
+                "ap@evil.example",
+            ),
             // An address with CR LF and a header after it.
-            ("K3", "Sneaky", "\"ap@sneaky.example\r\nBcc: victim2@example.com\""),
+            (
+                "K3",
+                "Sneaky",
+                "\"ap@sneaky.example\r\nBcc: victim2@example.com\"",
+            ),
         ],
         server.port,
     );
@@ -151,7 +159,10 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
         assert_eq!(row["status"], "sent");
         assert_eq!(row["sent_date"], AS_OF);
         // The Message-ID recorded is the one delivered.
-        assert_eq!(m.header("Message-ID").as_deref(), row["message_id"].as_str());
+        assert_eq!(
+            m.header("Message-ID").as_deref(),
+            row["message_id"].as_str()
+        );
         assert!(m.header("To").unwrap().contains(to.as_str()));
         assert_eq!(m.header("From").unwrap(), "Collections <ar@example.com>");
         assert!(m.header("In-Reply-To").is_none());
@@ -182,7 +193,9 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
         .unwrap();
     // The name arrives on one line, its CR LF made spaces.
     assert!(
-        evil.header("Subject").unwrap().contains("Evil Corp  Bcc: victim@example.com"),
+        evil.header("Subject")
+            .unwrap()
+            .contains("Evil Corp  Bcc: victim@example.com"),
         "{:?}",
         evil.header("Subject")
     );
@@ -194,7 +207,14 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
     assert_eq!(report["reminders"][0]["cycle"], "Dunning");
     assert_eq!(report["reminders"][0]["sent"], 2);
     let csv = setup.dir.path().join("engagement.csv");
-    let o = setup.owed(&["export", "engagement", "--format", "csv", "-o", csv.to_str().unwrap()]);
+    let o = setup.owed(&[
+        "export",
+        "engagement",
+        "--format",
+        "csv",
+        "-o",
+        csv.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = std::fs::read_to_string(&csv).unwrap();
     assert!(text.contains("Dunning,Friendly,2,0,0,0,0.00"), "{text}");
@@ -215,7 +235,10 @@ fn a_server_that_is_down_fails_the_run_and_records_nothing() {
     let o = setup.owed(&["engage", "run"]);
     assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("cannot reach the SMTP server 127.0.0.1:"), "{err}");
+    assert!(
+        err.contains("cannot reach the SMTP server 127.0.0.1:"),
+        "{err}"
+    );
     assert!(err.contains("nothing was sent"), "{err}");
     assert!(setup.outbox().is_empty());
     // Once the server is up, the next run sends everything.
@@ -247,12 +270,8 @@ fn two_concurrent_runs_send_each_reminder_exactly_once() {
     let recipients: BTreeSet<String> = received.iter().map(|m| m.to[0].clone()).collect();
     assert_eq!(received.len(), 40, "each reminder delivered once");
     assert_eq!(recipients.len(), 40);
-    let sent = |o: &Output| -> usize {
-        stdout(o)
-            .lines()
-            .filter(|l| l.starts_with("sent "))
-            .count()
-    };
+    let sent =
+        |o: &Output| -> usize { stdout(o).lines().filter(|l| l.starts_with("sent ")).count() };
     assert_eq!(sent(&a) + sent(&b), 40);
     let conn = rusqlite::Connection::open(setup.db()).unwrap();
     let statuses: Vec<(String, i64)> = conn
@@ -272,7 +291,11 @@ fn dry_run_sends_and_records_nothing() {
     let setup = Setup::new(&as_refs(&customers), server.port);
     let o = setup.owed(&["engage", "run", "--dry-run"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stdout(&o).contains("2 reminder(s) would be sent"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("2 reminder(s) would be sent"),
+        "{}",
+        stdout(&o)
+    );
     assert!(server.received().is_empty());
     assert!(setup.outbox().is_empty());
 }
@@ -321,10 +344,7 @@ fn replies_are_matched_by_thread_then_by_sender_and_filed_once() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let outbox = setup.outbox();
     let id_of = |to: &str| -> String {
-        outbox
-            .iter()
-            .find(|r| r["to"] == to)
-            .unwrap()["message_id"]
+        outbox.iter().find(|r| r["to"] == to).unwrap()["message_id"]
             .as_str()
             .unwrap()
             .to_string()
@@ -367,11 +387,24 @@ fn replies_are_matched_by_thread_then_by_sender_and_filed_once() {
     let o = setup.owed(&["inbox", "import", md]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("filed K000 (reply to a reminder): Re: Reminder"), "{out}");
-    assert!(out.contains("filed K001 (reply to a reminder): Re: Rückfrage"), "{out}");
+    assert!(
+        out.contains("filed K000 (reply to a reminder): Re: Reminder"),
+        "{out}"
+    );
+    assert!(
+        out.contains("filed K001 (reply to a reminder): Re: Rückfrage"),
+        "{out}"
+    );
     assert!(out.contains("filed K002 (by sender): Paid"), "{out}");
-    assert!(out.contains("3 filed, 0 already filed, 1 unmatched"), "{out}");
-    assert!(stderr(&o).contains("spam@nowhere.example"), "{}", stderr(&o));
+    assert!(
+        out.contains("3 filed, 0 already filed, 1 unmatched"),
+        "{out}"
+    );
+    assert!(
+        stderr(&o).contains("spam@nowhere.example"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(names_in(&maildir.join("new")), vec!["4.d.host"]);
     assert_eq!(
         names_in(&maildir.join("cur")),

@@ -304,9 +304,8 @@ fn release(ctx: &Context, args: &ReleaseArgs) -> Result<()> {
 }
 
 fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
-    let until = crate::domain::date::parse_relative(&args.until, ctx.as_of).ok_or_else(|| {
-        Error::input(format!("--until `{}` is not a date", args.until))
-    })?;
+    let until = crate::domain::date::parse_relative(&args.until, ctx.as_of)
+        .ok_or_else(|| Error::input(format!("--until `{}` is not a date", args.until)))?;
     let mut store = ctx.open_store()?;
     let cid = store
         .customer_key(&args.customer)?

@@ -1,8 +1,8 @@
 //! `owed export VIEW --format xlsx|csv -o FILE`.
 
 use super::Context;
-use crate::export::{Format, views, write_atomically};
 use crate::engage::report::EngagementReport;
+use crate::export::{Format, views, write_atomically};
 use crate::report::{Portfolio, metrics::Metrics};
 use crate::{Error, Result};
 use std::path::PathBuf;

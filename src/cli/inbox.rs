@@ -40,7 +40,11 @@ fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
                 by_thread,
             } => {
                 filed += 1;
-                let how = if *by_thread { "reply to a reminder" } else { "by sender" };
+                let how = if *by_thread {
+                    "reply to a reminder"
+                } else {
+                    "by sender"
+                };
                 println!("filed {customer_id} ({how}): {}", item.subject);
             }
             Filed::Duplicate { customer_id } => {

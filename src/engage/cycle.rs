@@ -302,7 +302,8 @@ mod tests {
             Ok(_) => panic!("loaded: {text}"),
             Err(e) => {
                 assert_eq!(e.exit_code(), 2, "{e}");
-                e.to_string().replace(&dir.path().display().to_string(), "DIR")
+                e.to_string()
+                    .replace(&dir.path().display().to_string(), "DIR")
             }
         }
     }
@@ -347,10 +348,17 @@ template = \"templates/t.md\"
         let e = load_err(&format!(
             "name = \"Std\"\ndocument = \"type includes [invoice, bill]\"\n{REMINDERS}"
         ));
-        assert!(e.starts_with("DIR/c.toml, line 2, document rule: error in rule"), "{e}");
+        assert!(
+            e.starts_with("DIR/c.toml, line 2, document rule: error in rule"),
+            "{e}"
+        );
         // The caret sits under `bill`.
         let caret_line = e.lines().nth(2).unwrap();
-        assert_eq!(caret_line.find('^'), Some(2 + "type includes [invoice, ".len()), "{e}");
+        assert_eq!(
+            caret_line.find('^'),
+            Some(2 + "type includes [invoice, ".len()),
+            "{e}"
+        );
     }
 
     #[test]
@@ -361,13 +369,20 @@ template = \"templates/t.md\"
         assert!(e.contains("line 2, payment rule"), "{e}");
         assert!(e.contains("payment forecast"), "{e}");
         let caret_line = e.lines().nth(2).unwrap();
-        assert_eq!(caret_line.find('^'), Some(2 + "auto_collection = yes and ".len()), "{e}");
+        assert_eq!(
+            caret_line.find('^'),
+            Some(2 + "auto_collection = yes and ".len()),
+            "{e}"
+        );
     }
 
     #[test]
     fn toml_and_structure_errors_name_the_file() {
         let e = load_err("name = \"x\"\ncustomer = \n");
-        assert!(e.starts_with("DIR/c.toml: TOML parse error at line 2"), "{e}");
+        assert!(
+            e.starts_with("DIR/c.toml: TOML parse error at line 2"),
+            "{e}"
+        );
         let e = load_err(&format!("name = \"x\"\ncolour = \"red\"\n{REMINDERS}"));
         assert!(e.contains("unknown field `colour`"), "{e}");
         let e = load_err("name = \"x\"\n");
@@ -376,7 +391,10 @@ template = \"templates/t.md\"
             "name = \"x\"\n[[reminder]]\nname = \"A\"\nafter_due_days = 10\ntemplate = \"templates/t.md\"\n\
              [[reminder]]\nname = \"B\"\nafter_due_days = 10\ntemplate = \"templates/t.md\"\n",
         );
-        assert!(e.contains("line 8") && e.contains("increasing after_due_days"), "{e}");
+        assert!(
+            e.contains("line 8") && e.contains("increasing after_due_days"),
+            "{e}"
+        );
         let e = load_err(
             "name = \"x\"\n[[reminder]]\nname = \"A\"\nafter_due_days = 1\ntemplate = \"templates/nope.md\"\n",
         );
@@ -418,7 +436,9 @@ template = \"templates/t.md\"
 
     #[test]
     fn a_missing_folder_says_how_to_give_one() {
-        let e = load_dir(Path::new("/nonexistent/cycles")).unwrap_err().to_string();
+        let e = load_dir(Path::new("/nonexistent/cycles"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("--cycles"), "{e}");
     }
 

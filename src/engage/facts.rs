@@ -99,7 +99,8 @@ impl Needs {
             Level::Document => &self.document,
             Level::Payment => &self.payment,
         };
-        set.iter().any(|n| n.starts_with(crate::domain::rules::CUSTOM_PREFIX))
+        set.iter()
+            .any(|n| n.starts_with(crate::domain::rules::CUSTOM_PREFIX))
     }
 }
 
@@ -308,9 +309,12 @@ impl Facts {
             "aging_61_90" => bucket(3),
             "aging_91_120" => bucket(4),
             "aging_120_plus" => bucket(5),
-            "open_issue_amount" => {
-                Value::Amount(self.issue_by_customer.get(&c.cid).copied().unwrap_or_default())
-            }
+            "open_issue_amount" => Value::Amount(
+                self.issue_by_customer
+                    .get(&c.cid)
+                    .copied()
+                    .unwrap_or_default(),
+            ),
             "open_p2p_amount" => Value::Amount(
                 self.promise_by_customer
                     .get(&c.cid)
@@ -333,15 +337,19 @@ impl Facts {
     /// The value of document-level field `name` for `d`.
     pub fn document_value(&self, d: &EngageDocument, custom: &Custom, name: &str) -> Value {
         let promise = self.promise_by_document.get(&d.did);
-        let base = |v: Decimal| Value::Amount(money::round_to_currency(v * d.rate, &self.base_currency));
+        let base =
+            |v: Decimal| Value::Amount(money::round_to_currency(v * d.rate, &self.base_currency));
         match name {
             "amount" => Value::Amount(d.amount),
             "balance" => Value::Amount(d.balance),
             "converted_amount" => base(d.amount),
             "converted_balance" => base(d.balance),
-            "open_issue_amount" => {
-                Value::Amount(self.issue_by_document.get(&d.did).copied().unwrap_or_default())
-            }
+            "open_issue_amount" => Value::Amount(
+                self.issue_by_document
+                    .get(&d.did)
+                    .copied()
+                    .unwrap_or_default(),
+            ),
             "open_p2p_amount" => Value::Amount(promise.map_or(Decimal::ZERO, |p| p.amount)),
             "doc_date" => Value::Date(d.doc_date),
             "due_date" => d.due_date.into(),

@@ -195,7 +195,8 @@ fn encoded_word(text: &str) -> Option<(String, usize)> {
             .decode(payload.trim_end_matches('='))
             .or_else(|_| base64::engine::general_purpose::STANDARD.decode(payload))
             .or_else(|_| {
-                base64::engine::general_purpose::STANDARD_NO_PAD.decode(payload.trim_end_matches('='))
+                base64::engine::general_purpose::STANDARD_NO_PAD
+                    .decode(payload.trim_end_matches('='))
             })
             .ok()?,
         "Q" | "q" => quoted_printable::decode(
@@ -267,7 +268,11 @@ fn find_text(headers: &Headers, body: &[u8], depth: u32, want: &str) -> Option<S
         return None;
     }
     let disposition = header("Content-Disposition").unwrap_or("");
-    if disposition.trim().to_ascii_lowercase().starts_with("attachment") {
+    if disposition
+        .trim()
+        .to_ascii_lowercase()
+        .starts_with("attachment")
+    {
         return None;
     }
     let decoded = match header("Content-Transfer-Encoding")
@@ -286,10 +291,8 @@ fn find_text(headers: &Headers, body: &[u8], depth: u32, want: &str) -> Option<S
                 .decode(&compact)
                 .unwrap_or_default()
         }
-        "quoted-printable" => {
-            quoted_printable::decode(body, quoted_printable::ParseMode::Robust)
-                .unwrap_or_else(|_| body.to_vec())
-        }
+        "quoted-printable" => quoted_printable::decode(body, quoted_printable::ParseMode::Robust)
+            .unwrap_or_else(|_| body.to_vec()),
         _ => body.to_vec(),
     };
     let charset = parameter(content_type, "charset").unwrap_or_else(|| "utf-8".into());
@@ -413,7 +416,10 @@ Subject: Re: Reminder\r\nDate: Thu, 30 Apr 2026 23:30:00 -0700 (PDT)\r\n\r\nWe p
             decode_words("=?UTF-8?B?UmU6IFLDpGNobnVuZw==?= =?utf-8?Q?_Nr=2E_5?="),
             "Re: Rächnung Nr. 5"
         );
-        assert_eq!(decode_words("=?iso-8859-1?Q?M=FCller?= GmbH"), "Müller GmbH");
+        assert_eq!(
+            decode_words("=?iso-8859-1?Q?M=FCller?= GmbH"),
+            "Müller GmbH"
+        );
         assert_eq!(decode_words("plain  text"), "plain  text");
         assert_eq!(decode_words("=?bogus"), "=?bogus");
     }
@@ -426,7 +432,8 @@ Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-print
 Wir zahlen am Freitag =E2=80=93 danke.=\n Gr=C3=BC=C3=9Fe\n--XX--\n";
         let m = parse(raw.as_bytes());
         assert_eq!(m.body, "Wir zahlen am Freitag – danke. Grüße");
-        let html_only = "From: a@b.example\nContent-Type: text/html\n\n<p>Paid&nbsp;today</p><br>Thanks";
+        let html_only =
+            "From: a@b.example\nContent-Type: text/html\n\n<p>Paid&nbsp;today</p><br>Thanks";
         assert_eq!(parse(html_only.as_bytes()).body, "Paid today\n\nThanks");
         let b64 = "From: a@b.example\nContent-Transfer-Encoding: base64\n\nV2UgcGFpZC4=\n";
         assert_eq!(parse(b64.as_bytes()).body, "We paid.");

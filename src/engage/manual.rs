@@ -38,7 +38,9 @@ pub fn templates(cycles: &mut Cycles) -> Result<Vec<TemplateRef>> {
             .collect();
         extra.sort();
         for path in extra {
-            let known = seen.iter().any(|p: &std::path::PathBuf| same_file(p, &path));
+            let known = seen
+                .iter()
+                .any(|p: &std::path::PathBuf| same_file(p, &path));
             if !known && seen.insert(path.clone()) {
                 out.push(cycles.templates.load(&path)?);
             }

@@ -40,9 +40,9 @@ pub use plan::{Plan, PlanEntry, PlanSettings};
 ///
 /// [`Error::Input`] naming the file, line and rule of the first problem.
 pub fn load_cycles(config: &Config, explicit: Option<&Path>) -> Result<Cycles> {
-    let dir = config.cycles_dir(explicit).ok_or_else(|| {
-        Error::input("no engagement cycles folder: give one with --cycles DIR")
-    })?;
+    let dir = config
+        .cycles_dir(explicit)
+        .ok_or_else(|| Error::input("no engagement cycles folder: give one with --cycles DIR"))?;
     cycle::load_dir(&dir)
 }
 
@@ -61,9 +61,10 @@ pub fn plan_settings(config: &Config, as_of: Date) -> PlanSettings<'_> {
 ///
 /// [`Error::Input`] when `smtp.from` is missing or not an address.
 pub fn send_settings(config: &Config, collector: &str, as_of: Date) -> Result<SendSettings> {
-    let from = config.smtp.from.as_deref().ok_or_else(|| {
-        Error::input("set `from` in the config's [smtp] table to send reminders")
-    })?;
+    let from =
+        config.smtp.from.as_deref().ok_or_else(|| {
+            Error::input("set `from` in the config's [smtp] table to send reminders")
+        })?;
     let from = Mailbox::from_str(from)
         .map_err(|e| Error::input(format!("[smtp] from `{from}` is not an address: {e}")))?;
     Ok(SendSettings {

@@ -250,9 +250,9 @@ pub fn send_entry(
     mailer: &mut dyn Mailer,
     settings: &SendSettings,
 ) -> Result<EntryOutcome> {
-    let cycle = cycles.get(&entry.cycle).ok_or_else(|| {
-        Error::input(format!("no engagement cycle is named `{}`", entry.cycle))
-    })?;
+    let cycle = cycles
+        .get(&entry.cycle)
+        .ok_or_else(|| Error::input(format!("no engagement cycle is named `{}`", entry.cycle)))?;
     let template = &cycle
         .reminders
         .get(entry.reminder_index)
@@ -347,12 +347,12 @@ pub fn deliver_entry(
                     message_id,
                 }));
             }
-            Err(SendError::Refused {
-                transient: true, ..
-            }
-            | SendError::Unreachable(_))
-                if !last =>
-            {
+            Err(
+                SendError::Refused {
+                    transient: true, ..
+                }
+                | SendError::Unreachable(_),
+            ) if !last => {
                 std::thread::sleep(settings.retry.delay(attempt));
                 attempt += 1;
             }
@@ -374,12 +374,19 @@ pub fn deliver_entry(
 }
 
 /// Renders the email `entry` would send, without claiming or sending anything.
-pub fn preview(cycles: &Cycles, entry: &PlanEntry, settings: &SendSettings) -> Result<RenderedEmail> {
-    let cycle = cycles.get(&entry.cycle).ok_or_else(|| {
-        Error::input(format!("no engagement cycle is named `{}`", entry.cycle))
-    })?;
+pub fn preview(
+    cycles: &Cycles,
+    entry: &PlanEntry,
+    settings: &SendSettings,
+) -> Result<RenderedEmail> {
+    let cycle = cycles
+        .get(&entry.cycle)
+        .ok_or_else(|| Error::input(format!("no engagement cycle is named `{}`", entry.cycle)))?;
     let reminder = cycle.reminders.get(entry.reminder_index).ok_or_else(|| {
-        Error::input(format!("cycle `{}` has no reminder `{}`", entry.cycle, entry.reminder))
+        Error::input(format!(
+            "cycle `{}` has no reminder `{}`",
+            entry.cycle, entry.reminder
+        ))
     })?;
     render_entry(&cycles.templates, &reminder.template, entry, settings)
 }
@@ -497,7 +504,9 @@ mod tests {
     fn recipients_are_validated() {
         assert_eq!(recipients("ap@kite.example").unwrap().len(), 1);
         assert_eq!(
-            recipients("ap@kite.example; cfo@kite.example,").unwrap().len(),
+            recipients("ap@kite.example; cfo@kite.example,")
+                .unwrap()
+                .len(),
             2
         );
         assert_eq!(recipients("  ").unwrap_err(), "no email address");
@@ -512,7 +521,10 @@ mod tests {
         let a = new_message_id(&from);
         let b = new_message_id(&from);
         assert_ne!(a, b);
-        assert!(a.starts_with("<owed.") && a.ends_with("@example.com>"), "{a}");
+        assert!(
+            a.starts_with("<owed.") && a.ends_with("@example.com>"),
+            "{a}"
+        );
     }
 
     #[test]

@@ -166,9 +166,7 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
             plan.paused.insert(customer.cid, *until);
             continue;
         }
-        docs.sort_by(|a, b| {
-            (a.0.due_date, &a.0.id).cmp(&(b.0.due_date, &b.0.id))
-        });
+        docs.sort_by(|a, b| (a.0.due_date, &a.0.id).cmp(&(b.0.due_date, &b.0.id)));
         let custom = parse_custom(customer.custom.as_deref());
         for (position, cycle) in cycles.cycles.iter().enumerate() {
             let claimed = |did| claims.furthest(position, did);

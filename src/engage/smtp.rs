@@ -132,11 +132,12 @@ impl SmtpMailer {
 
     fn open(&self) -> std::result::Result<SmtpConnection, SendError> {
         let s = &self.settings;
-        let unreachable =
-            |e: lettre::transport::smtp::Error| SendError::Unreachable(format!(
+        let unreachable = |e: lettre::transport::smtp::Error| {
+            SendError::Unreachable(format!(
                 "cannot reach the SMTP server {}: {e}",
                 self.where_()
-            ));
+            ))
+        };
         let tls = || {
             TlsParameters::new(s.host.clone()).map_err(|e| {
                 SendError::Unreachable(format!("TLS setup for {} failed: {e}", self.where_()))
@@ -242,7 +243,8 @@ fn deliver(conn: &mut SmtpConnection, message: &Message) -> std::result::Result<
     conn.command(Mail::new(envelope.from().cloned(), options))
         .map_err(before)?;
     for to in envelope.to() {
-        conn.command(Rcpt::new(to.clone(), vec![])).map_err(before)?;
+        conn.command(Rcpt::new(to.clone(), vec![]))
+            .map_err(before)?;
     }
     conn.command(Data).map_err(before)?;
     // The message and its terminating dot go out in one write: sent as two, Nagle's
@@ -306,8 +308,9 @@ mod tests {
     fn settings_default_ports_by_security() {
         let s = SmtpSettings::from_config(&cfg("[smtp]\nhost = \"m\"\n"), |_| None).unwrap();
         assert_eq!((s.port, s.security), (25, Security::None));
-        let s = SmtpSettings::from_config(&cfg("[smtp]\nhost = \"m\"\nsecurity = \"tls\"\n"), |_| None)
-            .unwrap();
+        let s =
+            SmtpSettings::from_config(&cfg("[smtp]\nhost = \"m\"\nsecurity = \"tls\"\n"), |_| None)
+                .unwrap();
         assert_eq!((s.port, s.security), (465, Security::Tls));
         let s = SmtpSettings::from_config(
             &cfg("[smtp]\nhost = \"m\"\nsecurity = \"starttls\"\nport = 2525\n"),
@@ -320,15 +323,18 @@ mod tests {
     #[test]
     fn the_password_comes_from_the_named_variable() {
         let c = cfg("[smtp]\nhost = \"m\"\nusername = \"u\"\npassword_env = \"PW\"\n");
-        let s = SmtpSettings::from_config(&c, |v| (v == "PW").then(|| "secret".to_string()))
-            .unwrap();
+        let s =
+            SmtpSettings::from_config(&c, |v| (v == "PW").then(|| "secret".to_string())).unwrap();
         assert_eq!(s.credentials, Some(("u".into(), "secret".into())));
         assert!(!format!("{s:?}").contains("secret"));
-        let e = SmtpSettings::from_config(&c, |_| None).unwrap_err().to_string();
-        assert!(e.contains("PW") && e.contains("not set"), "{e}");
-        let e = SmtpSettings::from_config(&cfg("[smtp]\nhost = \"m\"\nusername = \"u\"\n"), |_| None)
+        let e = SmtpSettings::from_config(&c, |_| None)
             .unwrap_err()
             .to_string();
+        assert!(e.contains("PW") && e.contains("not set"), "{e}");
+        let e =
+            SmtpSettings::from_config(&cfg("[smtp]\nhost = \"m\"\nusername = \"u\"\n"), |_| None)
+                .unwrap_err()
+                .to_string();
         assert!(e.contains("password_env"), "{e}");
     }
 
@@ -336,8 +342,9 @@ mod tests {
     fn bad_settings_are_input_errors() {
         let e = SmtpSettings::from_config(&cfg(""), |_| None).unwrap_err();
         assert_eq!(e.exit_code(), 2);
-        let e = SmtpSettings::from_config(&cfg("[smtp]\nhost = \"m\"\nsecurity = \"ssl\"\n"), |_| None)
-            .unwrap_err();
+        let e =
+            SmtpSettings::from_config(&cfg("[smtp]\nhost = \"m\"\nsecurity = \"ssl\"\n"), |_| None)
+                .unwrap_err();
         assert!(e.to_string().contains("none, starttls or tls"));
     }
 }

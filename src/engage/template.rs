@@ -97,9 +97,8 @@ impl TemplateSet {
         if self.env.get_template(&key).is_ok() {
             return Ok(template);
         }
-        let source = std::fs::read_to_string(path).map_err(|e| {
-            Error::input(format!("cannot read template {}: {e}", path.display()))
-        })?;
+        let source = std::fs::read_to_string(path)
+            .map_err(|e| Error::input(format!("cannot read template {}: {e}", path.display())))?;
         self.env
             .add_template_owned(key, source)
             .map_err(|e| template_error(path, &e))?;
@@ -132,7 +131,9 @@ impl TemplateSet {
             Some(
                 self.env
                     .get_template(&template.html_key())
-                    .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(context))))
+                    .and_then(|t| {
+                        t.render(minijinja::Value::from(minijinja::value::Serde(context)))
+                    })
                     .map_err(|e| template_error(&html_path(&template.path), &e))?,
             )
         } else {
@@ -285,8 +286,7 @@ impl EmailContext {
         let docs: Vec<DocumentContext> = documents
             .iter()
             .map(|d| {
-                base_total +=
-                    money::round_to_currency(d.balance * d.rate, input.base_currency);
+                base_total += money::round_to_currency(d.balance * d.rate, input.base_currency);
                 *by_currency.entry(&d.currency).or_default() += d.balance;
                 let days = d.due_date.map_or(0, |due| days_overdue(input.today, due));
                 max_days = max_days.max(days);

@@ -152,7 +152,11 @@ pub fn engagement(
         Column::new("collected", Kind::Amount),
     ])?;
     let count = |n: u64| Cell::Integer(i64::try_from(n).unwrap_or(i64::MAX));
-    for r in report.reminders.iter().chain(std::iter::once(&report.total)) {
+    for r in report
+        .reminders
+        .iter()
+        .chain(std::iter::once(&report.total))
+    {
         sheet.row(&[
             Cell::from(r.cycle.as_str()),
             Cell::from(r.reminder.as_str()),

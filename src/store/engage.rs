@@ -266,9 +266,8 @@ impl Store {
 
     /// The sum of the amounts of the issues open at `as_of`, per customer.
     pub fn open_issue_amounts_by_customer(&self, as_of: Date) -> Result<HashMap<i64, Decimal>> {
-        let sql = format!(
-            "SELECT i.cid, sum(i.amount) FROM issues i WHERE {OPEN_ISSUE} GROUP BY i.cid"
-        );
+        let sql =
+            format!("SELECT i.cid, sum(i.amount) FROM issues i WHERE {OPEN_ISSUE} GROUP BY i.cid");
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let rows = stmt.query_map([day_number(as_of)], |r| {
             Ok((r.get(0)?, money::from_units(r.get(1)?)))
@@ -490,10 +489,7 @@ impl Store {
                 money::from_units(r.get(2)?) * rate_of(&r.get::<_, String>(3)?),
                 base_currency,
             );
-            *out.entry(r.get(0)?)
-                .or_default()
-                .entry(month)
-                .or_default() += amount;
+            *out.entry(r.get(0)?).or_default().entry(month).or_default() += amount;
         }
         Ok(out)
     }
@@ -505,7 +501,8 @@ impl Store {
             .prepare_cached("SELECT reminder, did FROM reminder_documents WHERE cycle = ?1")?;
         let mut out = Vec::new();
         for cycle in cycles {
-            let rows = stmt.query_map([cycle], |r| Ok((cycle.to_string(), r.get(0)?, r.get(1)?)))?;
+            let rows =
+                stmt.query_map([cycle], |r| Ok((cycle.to_string(), r.get(0)?, r.get(1)?)))?;
             for row in rows {
                 out.push(row?);
             }
@@ -612,7 +609,10 @@ impl Store {
             "UPDATE reminders SET status = 'failed', error = ?2 WHERE id = ?1",
             params![id, error],
         )?;
-        tx.execute("DELETE FROM reminder_documents WHERE reminder_id = ?1", [id])?;
+        tx.execute(
+            "DELETE FROM reminder_documents WHERE reminder_id = ?1",
+            [id],
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -638,7 +638,10 @@ impl Store {
             params![id, why],
         )?;
         if n == 1 {
-            tx.execute("DELETE FROM reminder_documents WHERE reminder_id = ?1", [id])?;
+            tx.execute(
+                "DELETE FROM reminder_documents WHERE reminder_id = ?1",
+                [id],
+            )?;
         }
         tx.commit()?;
         Ok(n == 1)
