@@ -119,7 +119,7 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
     let server = SmtpServer::start();
     let setup = Setup::new(
         &[
-            ("K1", "Kite Supplies", "ap@kite.example"),
+            ("K1", "Kite & Supplies", "ap@kite.example"),
             // A name with CR LF and a header after it.
             (
                 "K2",
@@ -135,6 +135,12 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
         ],
         server.port,
     );
+    // An HTML alternative beside the template.
+    std::fs::write(
+        setup.dir.path().join("cycles/templates/friendly.html"),
+        "<p>Hello {{ customer.name }}</p>\n",
+    )
+    .unwrap();
     let o = setup.owed(&["engage", "run"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("2 sent"), "{}", stdout(&o));
@@ -183,9 +189,27 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
         .unwrap();
     assert_eq!(
         kite.header("Subject").as_deref(),
-        Some("Reminder for Kite Supplies")
+        Some("Reminder for Kite & Supplies")
     );
     assert!(kite.text().contains("INV-0"), "{}", kite.text());
+    assert!(
+        kite.header("Content-Type")
+            .unwrap()
+            .starts_with("multipart/alternative"),
+        "{}",
+        kite.text()
+    );
+    // The plain part as written, the HTML part escaped.
+    assert!(
+        kite.text().contains("Hello Kite & Supplies,"),
+        "{}",
+        kite.text()
+    );
+    assert!(
+        kite.text().contains("<p>Hello Kite &amp; Supplies</p>"),
+        "{}",
+        kite.text()
+    );
     assert!(kite.text().contains("alice"));
     let evil = received
         .iter()
