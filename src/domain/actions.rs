@@ -133,7 +133,10 @@ pub fn reason(text: &str, reasons: &[String]) -> Result<String, String> {
         .cloned()
         .ok_or_else(|| {
             if t.is_empty() {
-                format!("the dispute reason is missing (one of {})", reasons.join(", "))
+                format!(
+                    "the dispute reason is missing (one of {})",
+                    reasons.join(", ")
+                )
             } else {
                 format!(
                     "`{t}` is not a dispute reason (one of {})",
@@ -279,7 +282,10 @@ mod tests {
             amount("0"),
             Err("the amount must be more than zero, got `0`".into())
         );
-        assert_eq!(amount("1,000"), Err("the amount `1,000` is not a number".into()));
+        assert_eq!(
+            amount("1,000"),
+            Err("the amount `1,000` is not a number".into())
+        );
         assert_eq!(
             amount("1.00001"),
             Err("the amount `1.00001` has more than 4 decimal places".into())
@@ -290,8 +296,14 @@ mod tests {
     #[test]
     fn dates_accept_relative_forms_and_refuse_the_past_where_asked() {
         let today = d("2026-04-01"); // a Wednesday
-        assert_eq!(date_field("promise date", "+7d", today), Ok(d("2026-04-08")));
-        assert_eq!(date_field("promise date", "fri", today), Ok(d("2026-04-03")));
+        assert_eq!(
+            date_field("promise date", "+7d", today),
+            Ok(d("2026-04-08"))
+        );
+        assert_eq!(
+            date_field("promise date", "fri", today),
+            Ok(d("2026-04-03"))
+        );
         assert_eq!(
             date_field("promise date", "2026-02-30", today),
             Err("the promise date `2026-02-30` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)".into())
@@ -362,7 +374,10 @@ mod tests {
             can_void(7, Some(true)),
             Err("promise 7 is already voided".into())
         );
-        assert_eq!(can_complete(2, None), Err("follow-up 2 does not exist".into()));
+        assert_eq!(
+            can_complete(2, None),
+            Err("follow-up 2 does not exist".into())
+        );
     }
 
     #[test]

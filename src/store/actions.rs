@@ -331,3 +331,19 @@ fn issue_state(conn: &Connection, issue_id: i64) -> Result<Option<(i64, IssueSta
         (cid, state)
     }))
 }
+
+impl Store {
+    /// The billing system's ids of documents by key.
+    pub fn document_ids(&self, dids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT id FROM documents WHERE did = ?1")?;
+        let mut out = std::collections::HashMap::with_capacity(dids.len());
+        for &did in dids {
+            if let Some(id) = stmt.query_row([did], |r| r.get(0)).optional()? {
+                out.insert(did, id);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -227,13 +227,7 @@ impl Store {
     }
 
     /// A customer's whole timeline, derived states as of `as_of`, newest first.
-    pub fn timeline(
-        &self,
-        cid: i64,
-        as_of: Date,
-        grace_days: u32,
-        base: &str,
-    ) -> Result<Timeline> {
+    pub fn timeline(&self, cid: i64, as_of: Date, grace_days: u32, base: &str) -> Result<Timeline> {
         let customer = self
             .customer_card(cid, base)?
             .ok_or_else(|| Error::input(format!("customer key {cid} does not exist")))?;
@@ -450,15 +444,15 @@ impl Store {
             .into_iter()
             .filter(|i| i.opened <= as_of && i.state == crate::domain::actions::IssueState::Open)
             .collect();
-        let followups_due: i64 = self.conn().prepare_cached(
-            "SELECT count(*) FROM followups f WHERE f.cid = ?1 AND f.due_date <= ?2
+        let followups_due: i64 = self
+            .conn()
+            .prepare_cached(
+                "SELECT count(*) FROM followups f WHERE f.cid = ?1 AND f.due_date <= ?2
                 AND NOT EXISTS (SELECT 1 FROM followup_done d WHERE d.followup_id = f.id)",
-        )?
-        .query_row(params![cid, day_number(as_of)], |r| r.get(0))?;
+            )?
+            .query_row(params![cid, day_number(as_of)], |r| r.get(0))?;
         Ok(CustomerFlags {
-            promise_due: latest
-                .filter(|p| p.date <= as_of)
-                .map(|p| p.progress.state),
+            promise_due: latest.filter(|p| p.date <= as_of).map(|p| p.progress.state),
             next_promise_date: open.iter().map(|p| p.date).min(),
             open_promise_amount: open.iter().map(|p| p.progress.remaining).sum(),
             open_issue_amount: issues.iter().map(|i| i.amount).sum(),

@@ -102,8 +102,7 @@ impl Store {
         grace_days: u32,
         base: &str,
     ) -> Result<Vec<PromiseView>> {
-        let mut out =
-            self.promises_where(PromiseFilter::Customer(cid), as_of, grace_days, base)?;
+        let mut out = self.promises_where(PromiseFilter::Customer(cid), as_of, grace_days, base)?;
         out.sort_by(|a, b| b.id.cmp(&a.id));
         Ok(out)
     }
@@ -279,7 +278,8 @@ impl Store {
                 let doc_rate: Decimal = r.get::<_, String>(3)?.parse().unwrap_or(Decimal::ONE);
                 let promise_rate = rates.rate(&p.currency, day_number(p.recorded))?;
                 if !promise_rate.is_zero() {
-                    amount = money::round_to_currency(amount * doc_rate / promise_rate, &p.currency);
+                    amount =
+                        money::round_to_currency(amount * doc_rate / promise_rate, &p.currency);
                 }
             }
             out.entry(i)
