@@ -73,7 +73,7 @@ impl Store {
     /// Every issue of a customer with its state as of `as_of`, newest first.
     pub fn customer_issues(&self, cid: i64, as_of: Date, base: &str) -> Result<Vec<IssueView>> {
         let mut out = self.issues_where("i.cid = ?1", &[Value::Integer(cid)], as_of, base)?;
-        out.sort_by(|a, b| b.id.cmp(&a.id));
+        out.sort_by_key(|x| std::cmp::Reverse(x.id));
         Ok(out)
     }
 

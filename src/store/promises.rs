@@ -103,7 +103,7 @@ impl Store {
         base: &str,
     ) -> Result<Vec<PromiseView>> {
         let mut out = self.promises_where(PromiseFilter::Customer(cid), as_of, grace_days, base)?;
-        out.sort_by(|a, b| b.id.cmp(&a.id));
+        out.sort_by_key(|x| std::cmp::Reverse(x.id));
         Ok(out)
     }
 
