@@ -1,9 +1,9 @@
 //! The collector actions on the command line: bad input exits with code 2, says what is
 //! wrong in one sentence, and writes nothing; good input prints one line; `activity --json`.
 
-mod common;
+mod fixture;
 
-use common::{Fixture, stderr, stdout};
+use fixture::{Fixture, stderr, stdout};
 use owed::actions::{self, DisputeForm, PromiseForm};
 use owed::config::Config;
 use owed::domain::actions::{OwnerRole, Stamp};

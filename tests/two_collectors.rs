@@ -1,9 +1,9 @@
 //! Two collectors at once: two `owed` processes write notes to the same database file at the
 //! same time; every note arrives and neither sees "database is locked".
 
-mod common;
+mod fixture;
 
-use common::{Fixture, stderr};
+use fixture::{Fixture, stderr};
 use std::process::{Command, Stdio};
 
 const NOTES_EACH: u32 = 250;
