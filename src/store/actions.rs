@@ -347,3 +347,142 @@ impl Store {
         Ok(out)
     }
 }
+
+/// What [`Store::record_demo_activity`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DemoActivityCounts {
+    pub notes: u64,
+    pub promises: u64,
+    pub issues: u64,
+    pub resolved: u64,
+}
+
+/// Days after a demo dispute was opened that its resolution (if any) is dated, at most.
+const DEMO_RESOLVE_AFTER_DAYS: u64 = 14;
+
+impl Store {
+    /// Records the demo generator's collector activity in one transaction: notes, promises
+    /// (recorded on their day) and disputes (opened on their day; a resolved one gets a
+    /// resolve event 14 days later, or on the latest activity day when that comes first).
+    /// Timestamps are the activity's day at a working hour derived from its position, so the
+    /// same list always gives the same rows. A customer or document the store does not know
+    /// is a runtime error and nothing is written.
+    pub fn record_demo_activity(
+        &mut self,
+        activities: &[crate::demo::DemoActivity],
+    ) -> Result<DemoActivityCounts> {
+        use crate::demo::DemoActivityKind as Kind;
+        let last_day = activities.iter().map(|a| a.at).max();
+        let tx = self.write_tx()?;
+        let mut counts = DemoActivityCounts::default();
+        {
+            let mut customer = tx.prepare_cached("SELECT cid FROM customers WHERE id = ?1")?;
+            let mut document =
+                tx.prepare_cached("SELECT did FROM documents WHERE id = ?1 AND cid = ?2")?;
+            let mut note = tx.prepare_cached(
+                "INSERT INTO notes (cid, at, collector, text) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            let mut promise = tx.prepare_cached(
+                "INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            let mut promise_doc = tx.prepare_cached(
+                "INSERT OR IGNORE INTO promise_documents (promise_id, did) VALUES (?1, ?2)",
+            )?;
+            let mut issue = tx.prepare_cached(
+                "INSERT INTO issues (cid, at, collector, reason, amount, opened_date)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            let mut issue_doc = tx.prepare_cached(
+                "INSERT OR IGNORE INTO issue_documents (issue_id, did) VALUES (?1, ?2)",
+            )?;
+            let mut resolve = tx.prepare_cached(
+                "INSERT INTO issue_events (issue_id, at, collector, kind, event_date, text)
+                 VALUES (?1, ?2, ?3, 'resolve', ?4, ?5)",
+            )?;
+            for (i, a) in activities.iter().enumerate() {
+                let cid: i64 = customer
+                    .query_row([&a.customer_id], |r| r.get(0))
+                    .optional()?
+                    .ok_or_else(|| {
+                        Error::runtime(format!(
+                            "demo activity names unknown customer `{}`",
+                            a.customer_id
+                        ))
+                    })?;
+                let at = format!("{}T{:02}:{:02}:00Z", a.at, 9 + i % 8, (i * 7) % 60);
+                let mut dids = |ids: &[String]| -> Result<Vec<i64>> {
+                    ids.iter()
+                        .map(|id| {
+                            document
+                                .query_row(params![id, cid], |r| r.get(0))
+                                .optional()?
+                                .ok_or_else(|| {
+                                    Error::runtime(format!(
+                                        "demo activity names unknown document `{id}` of `{}`",
+                                        a.customer_id
+                                    ))
+                                })
+                        })
+                        .collect()
+                };
+                match &a.kind {
+                    Kind::Note { text } => {
+                        note.execute(params![cid, at, a.collector, text])?;
+                        counts.notes += 1;
+                    }
+                    Kind::Promise {
+                        amount,
+                        date,
+                        document_ids,
+                    } => {
+                        let linked = dids(document_ids)?;
+                        promise.execute(params![
+                            cid,
+                            at,
+                            a.collector,
+                            units(*amount)?,
+                            day_number(*date),
+                            day_number(a.at)
+                        ])?;
+                        let id = tx.last_insert_rowid();
+                        for did in linked {
+                            promise_doc.execute(params![id, did])?;
+                        }
+                        counts.promises += 1;
+                    }
+                    Kind::Dispute {
+                        reason,
+                        amount,
+                        document_ids,
+                        resolved,
+                    } => {
+                        let linked = dids(document_ids)?;
+                        issue.execute(params![
+                            cid,
+                            at,
+                            a.collector,
+                            reason,
+                            units(*amount)?,
+                            day_number(a.at)
+                        ])?;
+                        let id = tx.last_insert_rowid();
+                        for did in linked {
+                            issue_doc.execute(params![id, did])?;
+                        }
+                        counts.issues += 1;
+                        if let Some(text) = resolved {
+                            let day = (a.at + chrono::Days::new(DEMO_RESOLVE_AFTER_DAYS))
+                                .min(last_day.unwrap_or(a.at));
+                            let at = format!("{day}T16:00:00Z");
+                            resolve.execute(params![id, at, a.collector, day_number(day), text])?;
+                            counts.resolved += 1;
+                        }
+                    }
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(counts)
+    }
+}
