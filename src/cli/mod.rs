@@ -6,6 +6,7 @@
 
 mod actions;
 mod activity;
+mod bench;
 mod demo;
 mod engage;
 mod export;
@@ -75,6 +76,9 @@ pub enum Command {
     Assign(actions::AssignArgs),
     /// A customer's activity: notes, promises, issues, follow-ups, reminders, replies.
     Activity(activity::ActivityArgs),
+    /// Benchmark: saving actions on a copy of the database, two collectors at once.
+    #[command(hide = true)]
+    BenchActions(bench::BenchArgs),
 }
 
 /// Parses a `YYYY-MM-DD` command-line date strictly.
@@ -153,6 +157,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Done(args)) => actions::done(&ctx, &args),
         Some(Command::Assign(args)) => actions::assign(&ctx, &args),
         Some(Command::Activity(args)) => activity::run(&ctx, &args),
+        Some(Command::BenchActions(args)) => bench::run(&ctx, &args),
         None => Err(Error::input(
             "the workstation is not built yet; see `owed --help` for the commands",
         )),
