@@ -15,9 +15,9 @@ use crate::domain::actions::{self as check, OwnerRole, Stamp};
 use crate::domain::money::{grouped, round_to_currency};
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
+use crate::store::actions::OpenDebit;
 use crate::store::actions::{NewIssue, NewPromise};
 use crate::store::activity::CustomerCard;
-use crate::store::ledger::ItemKind;
 use crate::{Error, Result};
 use std::collections::HashMap;
 
@@ -346,20 +346,15 @@ pub fn form_defaults(
 ) -> Result<FormDefaults> {
     let c = customer(store, customer_id, base)?;
     let debits = open_debits(store, &c, as_of, base)?;
-    let ids = store.document_ids(&debits.iter().map(|d| d.did).collect::<Vec<_>>())?;
-    let mut overdue_docs: Vec<&OpenDebit> = debits.iter().filter(|d| d.overdue).collect();
-    overdue_docs.sort_by_key(|d| (d.due, d.did));
+    let overdue: Vec<&(OpenDebit, Decimal)> = debits
+        .iter()
+        .filter(|(d, _)| is_overdue(d, as_of))
+        .collect();
     Ok(FormDefaults {
         currency: c.currency.clone(),
-        overdue: overdue_docs.iter().map(|d| d.balance).sum(),
-        overdue_documents: overdue_docs
-            .iter()
-            .filter_map(|d| ids.get(&d.did).cloned())
-            .collect(),
-        open_balances: debits
-            .iter()
-            .filter_map(|d| ids.get(&d.did).map(|id| (id.clone(), d.balance)))
-            .collect(),
+        overdue: overdue.iter().map(|(_, b)| *b).sum(),
+        overdue_documents: overdue.iter().map(|(d, _)| d.id.clone()).collect(),
+        open_balances: debits.iter().map(|(d, b)| (d.id.clone(), *b)).collect(),
     })
 }
 
@@ -376,49 +371,42 @@ pub fn dispute_default_amount(
     let debits = open_debits(store, c, as_of, base)?;
     Ok(debits
         .iter()
-        .filter(|d| {
+        .filter(|(d, _)| {
             if dids.is_empty() {
-                d.overdue
+                is_overdue(d, as_of)
             } else {
                 dids.contains(&d.did)
             }
         })
-        .map(|d| d.balance)
+        .map(|(_, b)| *b)
         .sum())
 }
 
-struct OpenDebit {
-    did: i64,
-    due: Option<Date>,
-    overdue: bool,
-    /// In the customer's currency.
-    balance: Decimal,
+fn is_overdue(d: &OpenDebit, as_of: Date) -> bool {
+    d.due_date.is_some_and(|due| due < as_of)
 }
 
-/// The customer's open invoices and debit notes at `as_of`, balances in its currency.
-fn open_debits(store: &Store, c: &CustomerCard, as_of: Date, base: &str) -> Result<Vec<OpenDebit>> {
-    let mut items = Vec::new();
-    store.for_each_open_item(as_of, Some(c.cid), |item| {
-        if item.kind == ItemKind::Debit {
-            items.push(item);
-        }
-    })?;
+/// The customer's open invoices and debit notes at `as_of`, oldest due first, each with its
+/// balance in the customer's currency (converted through the base currency when the document
+/// is in another one).
+fn open_debits(
+    store: &Store,
+    c: &CustomerCard,
+    as_of: Date,
+    base: &str,
+) -> Result<Vec<(OpenDebit, Decimal)>> {
     let mut rates = crate::store::rates::RateCache::new(store, base);
     let own_rate = rates.rate(&c.currency, crate::domain::date::day_number(as_of))?;
-    Ok(items
+    Ok(store
+        .customer_open_debits(c.cid, as_of)?
         .into_iter()
-        .map(|item| {
-            let balance = if item.currency == c.currency || own_rate.is_zero() {
-                item.balance
+        .map(|d| {
+            let balance = if d.currency == c.currency || own_rate.is_zero() {
+                d.balance
             } else {
-                round_to_currency(item.balance * item.rate / own_rate, &c.currency)
+                round_to_currency(d.balance * d.rate / own_rate, &c.currency)
             };
-            OpenDebit {
-                did: item.key,
-                due: item.due_date,
-                overdue: item.due_date.is_some_and(|d| d < as_of),
-                balance,
-            }
+            (d, balance)
         })
         .collect())
 }

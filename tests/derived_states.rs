@@ -315,3 +315,22 @@ fn assigning_an_owner_changes_the_customer_and_logs_it() {
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0].old_owner.as_deref(), Some("alice"));
 }
+
+#[test]
+fn form_defaults_propose_the_overdue_amount_and_documents() {
+    let fx = Fixture::new();
+    let store = fx.store();
+    let on = |day: &str| actions::form_defaults(&store, "K1", d(day), "USD").unwrap();
+    // 1 April: I1 (due 31 March) has 900 left after the 100 of 25 March; I2 is not due yet.
+    let first = on("2026-04-01");
+    assert_eq!(first.overdue, dec("900"));
+    assert_eq!(first.overdue_documents, ["I1"]);
+    assert_eq!(first.open_balances.get("I2"), Some(&dec("500")));
+    assert_eq!(first.currency, "USD");
+    // 10 April: 300 more on I1 (8 April), 200 on I2 (9 April), I2 overdue since 5 April.
+    let later = on("2026-04-10");
+    assert_eq!(later.overdue, dec("900"));
+    assert_eq!(later.overdue_documents, ["I1", "I2"]);
+    let k2 = actions::form_defaults(&store, "K2", d("2026-04-10"), "USD").unwrap();
+    assert_eq!((k2.currency.as_str(), k2.overdue), ("EUR", dec("800")));
+}

@@ -486,3 +486,52 @@ impl Store {
         Ok(counts)
     }
 }
+
+/// One open invoice or debit note of a customer, for the forms' defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenDebit {
+    pub did: i64,
+    pub id: String,
+    pub due_date: Option<Date>,
+    /// Open balance at the as-of date, in `currency`.
+    pub balance: Decimal,
+    pub currency: String,
+    /// Base-currency units per unit, at the document's date.
+    pub rate: Decimal,
+}
+
+impl Store {
+    /// A customer's invoices and debit notes open at `as_of` (dated by then, with a balance
+    /// left after the applications dated by then), oldest due date first. Reads only this
+    /// customer's documents.
+    pub fn customer_open_debits(&self, cid: i64, as_of: Date) -> Result<Vec<OpenDebit>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT d.did, d.id, d.due_date,
+                    d.amount - ifnull((SELECT sum(a.amount) FROM applications a
+                                        WHERE a.did = d.did AND a.date <= ?2), 0),
+                    d.currency, d.rate
+               FROM documents d INDEXED BY documents_customer
+              WHERE d.cid = ?1 AND d.doc_date <= ?2 AND d.kind <> 'credit_note'",
+        )?;
+        let rows = stmt.query_map(params![cid, day_number(as_of)], |r| {
+            let rate: String = r.get(5)?;
+            Ok(OpenDebit {
+                did: r.get(0)?,
+                id: r.get(1)?,
+                due_date: r
+                    .get::<_, Option<i32>>(2)?
+                    .map(crate::domain::date::from_day_number),
+                balance: money::from_units(r.get(3)?),
+                currency: r.get(4)?,
+                rate: rate.parse().unwrap_or(Decimal::ONE),
+            })
+        })?;
+        let mut out: Vec<OpenDebit> = rows
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .filter(|d| !d.balance.is_zero())
+            .collect();
+        out.sort_by(|a, b| (a.due_date, a.did).cmp(&(b.due_date, b.did)));
+        Ok(out)
+    }
+}

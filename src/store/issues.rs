@@ -97,7 +97,7 @@ impl Store {
     /// of all with `None`. Keys (`did`).
     pub fn disputed_documents(&self, cid: Option<i64>, as_of: Date) -> Result<HashSet<i64>> {
         let sql = format!(
-            "SELECT DISTINCT l.did FROM issues i JOIN issue_documents l ON l.issue_id = i.id
+            "SELECT DISTINCT l.did FROM issues i CROSS JOIN issue_documents l ON l.issue_id = i.id
               WHERE {OPEN_AT} AND (?2 IS NULL OR i.cid = ?2)"
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
@@ -108,7 +108,7 @@ impl Store {
     /// Whether one document is disputed at `as_of`.
     pub fn is_document_disputed(&self, did: i64, as_of: Date) -> Result<bool> {
         let sql = format!(
-            "SELECT EXISTS (SELECT 1 FROM issue_documents l JOIN issues i ON i.id = l.issue_id
+            "SELECT EXISTS (SELECT 1 FROM issue_documents l CROSS JOIN issues i ON i.id = l.issue_id
                              WHERE l.did = ?2 AND {OPEN_AT})"
         );
         Ok(self
@@ -127,7 +127,7 @@ impl Store {
         let sql = format!(
             "SELECT i.id, i.cid, i.at, i.collector, i.reason, i.amount, c.currency, i.opened_date,
                     i.text
-               FROM issues i JOIN customers c ON c.cid = i.cid WHERE {cond}"
+               FROM issues i CROSS JOIN customers c ON c.cid = i.cid WHERE {cond}"
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
@@ -157,7 +157,7 @@ impl Store {
 
         let sql = format!(
             "SELECT l.issue_id, d.did, d.id FROM issues i
-               JOIN issue_documents l ON l.issue_id = i.id JOIN documents d ON d.did = l.did
+               CROSS JOIN issue_documents l ON l.issue_id = i.id CROSS JOIN documents d ON d.did = l.did
               WHERE {cond} ORDER BY l.issue_id, d.id"
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
@@ -170,7 +170,7 @@ impl Store {
 
         let sql = format!(
             "SELECT e.issue_id, e.id, e.kind, e.at, e.collector, e.event_date, e.text
-               FROM issues i JOIN issue_events e ON e.issue_id = i.id
+               FROM issues i CROSS JOIN issue_events e ON e.issue_id = i.id
               WHERE {cond} ORDER BY e.issue_id, e.id"
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;

@@ -172,7 +172,7 @@ impl Store {
         let sql = format!(
             "SELECT p.id, p.cid, p.at, p.collector, p.amount, p.promised_date, p.recorded_date,
                     p.text, c.currency, v.at, v.collector, v.text
-               FROM promises p JOIN customers c ON c.cid = p.cid
+               FROM promises p CROSS JOIN customers c ON c.cid = p.cid
                LEFT JOIN promise_voids v ON v.promise_id = p.id
               WHERE {cond}"
         );
@@ -220,8 +220,8 @@ impl Store {
     ) -> Result<()> {
         let sql = format!(
             "SELECT pd.promise_id, d.did, d.id
-               FROM promises p JOIN promise_documents pd ON pd.promise_id = p.id
-               JOIN documents d ON d.did = pd.did
+               FROM promises p CROSS JOIN promise_documents pd ON pd.promise_id = p.id
+               CROSS JOIN documents d ON d.did = pd.did
               WHERE {cond} ORDER BY pd.promise_id, d.id"
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
@@ -249,15 +249,15 @@ impl Store {
             "WITH sel AS (SELECT p.id, p.cid, p.recorded_date FROM promises p WHERE {cond}),
              targets AS (
                 SELECT sel.id AS promise_id, pd.did FROM sel
-                  JOIN promise_documents pd ON pd.promise_id = sel.id
+                  CROSS JOIN promise_documents pd ON pd.promise_id = sel.id
                 UNION ALL
-                SELECT sel.id, d.did FROM sel JOIN documents d ON d.cid = sel.cid
+                SELECT sel.id, d.did FROM sel CROSS JOIN documents d ON d.cid = sel.cid
                  WHERE d.kind <> 'credit_note'
                    AND NOT EXISTS (SELECT 1 FROM promise_documents x WHERE x.promise_id = sel.id))
              SELECT t.promise_id, a.date, d.currency, d.rate, sum(a.amount)
-               FROM targets t JOIN sel ON sel.id = t.promise_id
-               JOIN documents d ON d.did = t.did
-               JOIN applications a ON a.did = t.did
+               FROM targets t CROSS JOIN sel ON sel.id = t.promise_id
+               CROSS JOIN documents d ON d.did = t.did
+               CROSS JOIN applications a ON a.did = t.did
               WHERE a.date >= sel.recorded_date AND a.date <= ?
               GROUP BY t.promise_id, a.date, d.currency, d.rate"
         );
