@@ -531,7 +531,7 @@ impl Store {
             .into_iter()
             .filter(|d| !d.balance.is_zero())
             .collect();
-        out.sort_by(|a, b| (a.due_date, a.did).cmp(&(b.due_date, b.did)));
+        out.sort_by_key(|d| (d.due_date, d.did));
         Ok(out)
     }
 }
