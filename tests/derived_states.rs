@@ -186,6 +186,7 @@ fn queue_tabs_follow_each_customers_latest_promise() {
         .unwrap();
     assert_eq!(flags.next_promise_date, Some(d("2026-04-15")));
     assert_eq!(flags.open_promise_amount, dec("100"));
+    assert_eq!(flags.open_promise_base, dec("110.00"));
     assert_eq!(flags.promise_due, None);
 }
 
@@ -333,4 +334,46 @@ fn form_defaults_propose_the_overdue_amount_and_documents() {
     assert_eq!(later.overdue_documents, ["I1", "I2"]);
     let k2 = actions::form_defaults(&store, "K2", d("2026-04-10"), "USD").unwrap();
     assert_eq!((k2.currency.as_str(), k2.overdue), ("EUR", dec("800")));
+}
+
+#[test]
+fn per_customer_flags_add_up_to_the_portfolio_totals() {
+    let (_fx, mut store) = scenarios();
+    let i3 = ["I3".to_string()];
+    let form = DisputeForm {
+        customer: "K2",
+        reason: "pricing",
+        amount: Some("250"),
+        documents: &i3,
+        text: None,
+    };
+    actions::dispute(&mut store, &stamp("2026-04-03"), &Config::default(), &form).unwrap();
+    let keys: Vec<i64> = ["K1", "K2", "K3"]
+        .iter()
+        .map(|id| store.customer_key(id).unwrap().unwrap())
+        .collect();
+    for day in [
+        "2026-04-01",
+        "2026-04-05",
+        "2026-04-09",
+        "2026-04-13",
+        "2026-04-14",
+    ] {
+        let (mut promised, mut disputed) = (Decimal::ZERO, Decimal::ZERO);
+        for &cid in &keys {
+            let f = store.customer_flags(cid, d(day), 3, "USD").unwrap();
+            promised += f.open_promise_base;
+            disputed += f.open_issue_base;
+        }
+        assert_eq!(
+            promised,
+            store.open_promise_amount(d(day), 3, "USD").unwrap(),
+            "{day}"
+        );
+        assert_eq!(
+            disputed,
+            store.open_issue_amount(d(day), "USD").unwrap(),
+            "{day}"
+        );
+    }
 }

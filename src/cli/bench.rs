@@ -67,10 +67,10 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
         ("save a note", Vec::new()),
         ("save a promise", Vec::new()),
         ("save a dispute", Vec::new()),
-        ("re-read customer", Vec::new()),
-        ("open promise amount", Vec::new()),
-        ("open issue amount", Vec::new()),
-        ("queue tabs", Vec::new()),
+        ("redraw: timeline + flags", Vec::new()),
+        ("full: open promise amount", Vec::new()),
+        ("full: open issue amount", Vec::new()),
+        ("full: queue tabs", Vec::new()),
     ];
     for &(_, cid) in &sample {
         let id = customer_id(cid);

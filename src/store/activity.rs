@@ -179,8 +179,13 @@ pub struct CustomerFlags {
     pub next_promise_date: Option<Date>,
     /// Σ remaining of open promises, in the customer's currency.
     pub open_promise_amount: Decimal,
+    /// The same in the base currency: what the customer adds to the metrics bar's
+    /// `open_p2p_amount` (a view can update the total by the difference after an action).
+    pub open_promise_base: Decimal,
     /// Σ amounts of open issues, in the customer's currency.
     pub open_issue_amount: Decimal,
+    /// The same in the base currency (its share of `open_issue_amount`).
+    pub open_issue_base: Decimal,
     pub open_issues: u64,
     pub followups_due: u64,
 }
@@ -382,7 +387,8 @@ impl Store {
         let day = day_number(as_of);
         let mut due = BTreeSet::new();
         let mut broken = BTreeSet::new();
-        for p in self.promises_where(PromiseFilter::LatestDue { day }, as_of, grace_days, base)? {
+        let latest = PromiseFilter::LatestDue { day };
+        for p in self.promises_where(latest, as_of, grace_days, base, false)? {
             match p.progress.state {
                 PromiseState::Open => {
                     due.insert(p.cid);
@@ -444,6 +450,15 @@ impl Store {
             .into_iter()
             .filter(|i| i.opened <= as_of && i.state == crate::domain::actions::IssueState::Open)
             .collect();
+        let mut rates = super::rates::RateCache::new(self, base);
+        let mut open_promise_base = Decimal::ZERO;
+        for p in &open {
+            open_promise_base += p.base_remaining(&mut rates)?;
+        }
+        let mut open_issue_base = Decimal::ZERO;
+        for i in &issues {
+            open_issue_base += i.base_amount(&mut rates)?;
+        }
         let followups_due: i64 = self
             .conn()
             .prepare_cached(
@@ -455,7 +470,9 @@ impl Store {
             promise_due: latest.filter(|p| p.date <= as_of).map(|p| p.progress.state),
             next_promise_date: open.iter().map(|p| p.date).min(),
             open_promise_amount: open.iter().map(|p| p.progress.remaining).sum(),
+            open_promise_base,
             open_issue_amount: issues.iter().map(|i| i.amount).sum(),
+            open_issue_base,
             open_issues: issues.len() as u64,
             followups_due: followups_due.unsigned_abs(),
         })

@@ -102,7 +102,8 @@ impl Store {
         grace_days: u32,
         base: &str,
     ) -> Result<Vec<PromiseView>> {
-        let mut out = self.promises_where(PromiseFilter::Customer(cid), as_of, grace_days, base)?;
+        let mut out =
+            self.promises_where(PromiseFilter::Customer(cid), as_of, grace_days, base, true)?;
         out.sort_by_key(|x| std::cmp::Reverse(x.id));
         Ok(out)
     }
@@ -114,11 +115,21 @@ impl Store {
         grace_days: u32,
         base: &str,
     ) -> Result<Vec<PromiseView>> {
+        self.open_promises_with(as_of, grace_days, base, true)
+    }
+
+    fn open_promises_with(
+        &self,
+        as_of: Date,
+        grace_days: u32,
+        base: &str,
+        with_documents: bool,
+    ) -> Result<Vec<PromiseView>> {
         let filter = PromiseFilter::OpenAt {
             day: day_number(as_of),
             grace: grace_days,
         };
-        let mut out = self.promises_where(filter, as_of, grace_days, base)?;
+        let mut out = self.promises_where(filter, as_of, grace_days, base, with_documents)?;
         out.retain(|p| p.progress.state == PromiseState::Open);
         Ok(out)
     }
@@ -128,19 +139,22 @@ impl Store {
     pub fn open_promise_amount(&self, as_of: Date, grace_days: u32, base: &str) -> Result<Decimal> {
         let mut rates = RateCache::new(self, base);
         let mut total = Decimal::ZERO;
-        for p in self.open_promises(as_of, grace_days, base)? {
+        for p in self.open_promises_with(as_of, grace_days, base, false)? {
             total += p.base_remaining(&mut rates)?;
         }
         Ok(total)
     }
 
     /// Loads the promises a filter selects and derives their state as of `as_of`.
+    /// `with_documents`: also read the ids of the documents each names (views need them,
+    /// totals do not).
     pub(crate) fn promises_where(
         &self,
         filter: PromiseFilter,
         as_of: Date,
         grace_days: u32,
         base: &str,
+        with_documents: bool,
     ) -> Result<Vec<PromiseView>> {
         let (cond, args) = filter.sql();
         let mut promises = self.promise_rows(&cond, &args, base)?;
@@ -152,7 +166,9 @@ impl Store {
             .enumerate()
             .map(|(i, p)| (p.id, i))
             .collect();
-        self.attach_documents(&cond, &args, &mut promises, &index)?;
+        if with_documents {
+            self.attach_documents(&cond, &args, &mut promises, &index)?;
+        }
         let receipts = self.receipts(&cond, &args, as_of, &promises, &index, base)?;
         for (i, p) in promises.iter_mut().enumerate() {
             let recorded = Promise {
