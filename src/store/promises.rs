@@ -264,17 +264,17 @@ impl Store {
         let sql = format!(
             "WITH sel AS (SELECT p.id, p.cid, p.recorded_date FROM promises p WHERE {cond}),
              targets AS (
-                SELECT sel.id AS promise_id, pd.did FROM sel
+                SELECT sel.id AS promise_id, sel.recorded_date AS since, pd.did FROM sel
                   CROSS JOIN promise_documents pd ON pd.promise_id = sel.id
                 UNION ALL
-                SELECT sel.id, d.did FROM sel CROSS JOIN documents d ON d.cid = sel.cid
+                SELECT sel.id, sel.recorded_date, d.did FROM sel
+                 CROSS JOIN documents d ON d.cid = sel.cid
                  WHERE d.kind <> 'credit_note'
                    AND NOT EXISTS (SELECT 1 FROM promise_documents x WHERE x.promise_id = sel.id))
              SELECT t.promise_id, a.date, d.currency, d.rate, sum(a.amount)
-               FROM targets t CROSS JOIN sel ON sel.id = t.promise_id
-               CROSS JOIN documents d ON d.did = t.did
+               FROM targets t CROSS JOIN documents d ON d.did = t.did
                CROSS JOIN applications a ON a.did = t.did
-              WHERE a.date >= sel.recorded_date AND a.date <= ?
+              WHERE a.date >= t.since AND a.date <= ?
               GROUP BY t.promise_id, a.date, d.currency, d.rate"
         );
         let mut all = args.to_vec();
