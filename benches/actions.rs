@@ -5,14 +5,16 @@
 //!
 //! `cargo bench --bench actions`. Timing lives here, never in tests.
 
+use std::path::Path;
 use std::process::Command;
 
 const OWED: &str = env!("CARGO_BIN_EXE_owed");
 
-fn owed(args: &[&str]) {
+/// Runs the binary with the default config (an empty file).
+fn owed(config: &Path, args: &[&str]) {
     let status = Command::new(OWED)
         .args(args)
-        .env("OWED_CONFIG", "/nonexistent-owed-bench-config.toml")
+        .env("OWED_CONFIG", config)
         .status()
         .expect("start owed");
     assert!(status.success(), "owed {args:?} failed");
@@ -21,22 +23,30 @@ fn owed(args: &[&str]) {
 fn main() {
     let customers = std::env::var("OWED_BENCH_CUSTOMERS").unwrap_or_else(|_| "100000".into());
     let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "").expect("write config");
     let db = match std::env::var("OWED_BENCH_DB") {
         Ok(path) => path,
         Err(_) => {
             let db = dir.path().join("demo.db").to_string_lossy().into_owned();
             eprintln!("generating a demo of {customers} customers…");
-            owed(&["--db", &db, "demo", "--no-tui", "--customers", &customers]);
+            owed(
+                &config,
+                &["--db", &db, "demo", "--no-tui", "--customers", &customers],
+            );
             db
         }
     };
-    owed(&[
-        "--db",
-        &db,
-        "bench-actions",
-        "--notes",
-        "1000",
-        "--samples",
-        "100",
-    ]);
+    owed(
+        &config,
+        &[
+            "--db",
+            &db,
+            "bench-actions",
+            "--notes",
+            "1000",
+            "--samples",
+            "100",
+        ],
+    );
 }

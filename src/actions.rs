@@ -59,6 +59,12 @@ pub fn customer(store: &Store, id: &str, base: &str) -> Result<CustomerCard> {
         .ok_or_else(|| Error::input(format!("customer `{id}` does not exist")))
 }
 
+/// A customer for an action that shows no amount: its currency is not needed (left empty
+/// when the billing system gave none).
+fn named(store: &Store, id: &str) -> Result<CustomerCard> {
+    customer(store, id, "")
+}
+
 fn label(c: &CustomerCard) -> String {
     format!("{} ({})", c.id, c.name)
 }
@@ -80,7 +86,7 @@ fn document_list(named: &[String]) -> String {
 
 /// Logs a note on a customer.
 pub fn note(store: &mut Store, stamp: &Stamp, customer_id: &str, text: &str) -> Result<Recorded> {
-    let c = customer(store, customer_id, "")?;
+    let c = named(store, customer_id)?;
     let text = input(check::required_text("note", text))?;
     let id = store.add_note(stamp, c.cid, &text)?;
     Ok(Recorded {
@@ -265,7 +271,7 @@ pub fn followup(
     date: &str,
     text: &str,
 ) -> Result<Recorded> {
-    let c = customer(store, customer_id, "")?;
+    let c = named(store, customer_id)?;
     let date = input(check::future_date("follow-up date", date, stamp.today))?;
     let text = input(check::required_text("follow-up text", text))?;
     let id = store.add_followup(stamp, c.cid, date, &text)?;
@@ -297,7 +303,7 @@ pub fn assign(
     role: OwnerRole,
     owner: &str,
 ) -> Result<Recorded> {
-    let c = customer(store, customer_id, "")?;
+    let c = named(store, customer_id)?;
     let owner = input(check::owner(owner))?;
     let change = store.assign_owner(stamp, c.cid, role, &owner)?;
     let was = change
