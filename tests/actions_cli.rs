@@ -398,3 +398,29 @@ fn promise_form<'a>(amount: &'a str, documents: &'a [String]) -> PromiseForm<'a>
         text: Some("by transfer"),
     }
 }
+
+#[test]
+fn report_metrics_counts_open_promises_and_issues_from_their_derived_states() {
+    let fx = Fixture::new();
+    for args in [
+        &["promise", "K2", "--amount", "400", "--date", "+14d"][..],
+        &["dispute", "K2", "--reason", "pricing", "--document", "I3"],
+    ] {
+        let out = run(&fx, args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    let metrics = |day: &str| -> serde_json::Value {
+        let out = fx.owed(&["--as-of", day, "report", "metrics", "--json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_str(&stdout(&out)).unwrap()
+    };
+    // 13 April: 300 of the 400 EUR promised arrived on 12 April; 100 EUR at 1.10 remain.
+    // The dispute is for I3's 800 EUR balance on 1 April, at 1.10.
+    let m = metrics("2026-04-13");
+    assert_eq!(m["open_p2p_amount"], "110.00");
+    assert_eq!(m["open_issue_amount"], "880.00");
+    // 14 April: the last 100 EUR arrived, the promise is kept.
+    assert_eq!(metrics("2026-04-14")["open_p2p_amount"], "0.00");
+    // Before the promise was recorded nothing was open.
+    assert_eq!(metrics("2026-03-31")["open_p2p_amount"], "0.00");
+}
