@@ -10,10 +10,12 @@
 //! - [`engage`]: engagement cycles, reminders over SMTP, replies, the engagement report.
 //! - [`cli`]: the command line.
 
+pub mod actions;
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod editor;
 pub mod engage;
 pub mod error;
 pub mod export;

@@ -4,6 +4,9 @@
 //! subcommand. Errors print one sentence on stderr; the exit code is 2 for bad usage or input,
 //! 1 for a runtime failure.
 
+mod actions;
+mod activity;
+mod bench;
 mod demo;
 mod engage;
 mod export;
@@ -53,6 +56,29 @@ pub enum Command {
     Engage(engage::EngageArgs),
     /// Customers' replies: import them from a Maildir.
     Inbox(inbox::InboxArgs),
+    /// Log a note on a customer.
+    Note(actions::NoteArgs),
+    /// Record a promise to pay.
+    Promise(actions::PromiseArgs),
+    /// Void a promise to pay (it stays in the log).
+    VoidPromise(actions::VoidArgs),
+    /// Open an issue / dispute.
+    Dispute(actions::DisputeArgs),
+    /// Resolve an issue, with a resolution text.
+    Resolve(actions::IssueArgs),
+    /// Reopen a resolved issue.
+    Reopen(actions::IssueArgs),
+    /// Schedule a follow-up.
+    Followup(actions::FollowupArgs),
+    /// Mark a follow-up done.
+    Done(actions::DoneArgs),
+    /// Change a customer's finance (or sales) owner.
+    Assign(actions::AssignArgs),
+    /// A customer's activity: notes, promises, issues, follow-ups, reminders, replies.
+    Activity(activity::ActivityArgs),
+    /// Benchmark: saving actions on a copy of the database, two collectors at once.
+    #[command(hide = true)]
+    BenchActions(bench::BenchArgs),
 }
 
 /// Parses a `YYYY-MM-DD` command-line date strictly.
@@ -121,6 +147,17 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Export(args)) => export::run(&ctx, &args),
         Some(Command::Engage(args)) => engage::run(&ctx, &args),
         Some(Command::Inbox(args)) => inbox::run(&ctx, &args),
+        Some(Command::Note(args)) => actions::note(&ctx, &args),
+        Some(Command::Promise(args)) => actions::promise(&ctx, &args),
+        Some(Command::VoidPromise(args)) => actions::void_promise(&ctx, &args),
+        Some(Command::Dispute(args)) => actions::dispute(&ctx, &args),
+        Some(Command::Resolve(args)) => actions::resolve(&ctx, &args),
+        Some(Command::Reopen(args)) => actions::reopen(&ctx, &args),
+        Some(Command::Followup(args)) => actions::followup(&ctx, &args),
+        Some(Command::Done(args)) => actions::done(&ctx, &args),
+        Some(Command::Assign(args)) => actions::assign(&ctx, &args),
+        Some(Command::Activity(args)) => activity::run(&ctx, &args),
+        Some(Command::BenchActions(args)) => bench::run(&ctx, &args),
         None => Err(Error::input(
             "the workstation is not built yet; see `owed --help` for the commands",
         )),

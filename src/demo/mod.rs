@@ -63,6 +63,7 @@ pub fn ensure_database(db: &Path, options: &DemoOptions, progress: bool) -> Resu
                 progress,
             };
             let summary = import_paths(&mut store, std::slice::from_ref(&csv_dir), &import)?;
+            store.record_demo_activity(&activities)?;
             store.set_meta(META_KEY, &fingerprint(options))?;
             Ok(DemoOutcome::Created {
                 counts,

@@ -1,5 +1,6 @@
 //! Pure receivables logic: no I/O, no clock. Every function takes the as-of date it needs.
 
+pub mod actions;
 pub mod aging;
 pub mod date;
 pub mod metrics;

@@ -1,6 +1,7 @@
 //! Reports: the portfolio's figures as of a date, aging and metrics, as JSON (SPEC "Report
 //! output") and as aligned tables for people.
 
+pub mod activity;
 pub mod aging;
 pub mod metrics;
 pub mod table;

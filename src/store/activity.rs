@@ -1,37 +1,496 @@
-//! The collectors' activity log: totals that feed the metrics.
+//! The collectors' activity log as read back: a customer's timeline, and the queue's tabs.
+//!
+//! The timeline gathers every record of a customer — notes, promises (with their derived
+//! state), issues (with their resolves and reopens), follow-ups, owner changes, reminders
+//! sent and replies — newest first. The queue's tabs (promises due or broken, follow-ups due,
+//! open disputes) are computed over every customer in a few indexed queries.
 
 use super::Store;
-use crate::Result;
-use crate::domain::date::day_number;
-use crate::domain::{Date, Decimal, money};
-use rusqlite::params;
+use super::issues::IssueView;
+use super::promises::{PromiseFilter, PromiseView};
+use crate::domain::actions::OwnerRole;
+use crate::domain::date::{day_number, from_day_number};
+use crate::domain::promise::PromiseState;
+use crate::domain::{Date, Decimal};
+use crate::{Error, Result};
+use rusqlite::{OptionalExtension, params};
+use std::collections::BTreeSet;
+
+/// A customer as the activity view shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerCard {
+    pub cid: i64,
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// The customer's currency (the base currency when the billing system gave none): the
+    /// currency of its promises and issues.
+    pub currency: String,
+    pub finance_owner: Option<String>,
+    pub sales_owner: Option<String>,
+}
+
+/// A note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteView {
+    pub id: i64,
+    pub at: String,
+    pub collector: String,
+    pub text: String,
+}
+
+/// A follow-up, done or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowupView {
+    pub id: i64,
+    pub cid: i64,
+    pub at: String,
+    pub collector: String,
+    pub date: Date,
+    pub text: String,
+    /// When and by whom it was marked done.
+    pub done: Option<(String, String)>,
+}
+
+/// A change of owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerChangeView {
+    pub id: i64,
+    pub at: String,
+    pub collector: String,
+    pub role: OwnerRole,
+    pub old_owner: Option<String>,
+    pub new_owner: String,
+}
+
+/// A reminder, as recorded by the engagement run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderView {
+    pub id: i64,
+    pub at: String,
+    pub collector: String,
+    pub cycle: String,
+    pub reminder: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    /// `pending`, `sent` or `failed`.
+    pub status: String,
+    pub sent_at: Option<String>,
+    /// The documents it was about (ids).
+    pub documents: Vec<String>,
+}
+
+/// A customer's reply, filed from the inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyView {
+    pub id: i64,
+    pub at: String,
+    pub received: Date,
+    pub from: String,
+    pub subject: String,
+    pub body: String,
+    pub read: bool,
+}
+
+/// One entry of a customer's timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    Note(NoteView),
+    Promise(PromiseView),
+    Issue(IssueView),
+    Followup(FollowupView),
+    Assign(OwnerChangeView),
+    Reminder(ReminderView),
+    Reply(ReplyView),
+}
+
+impl Entry {
+    /// The entry's kind as JSON names it: `note`, `promise`, `issue`, `followup`, `assign`,
+    /// `reminder`, `reply`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Entry::Note(_) => "note",
+            Entry::Promise(_) => "promise",
+            Entry::Issue(_) => "issue",
+            Entry::Followup(_) => "followup",
+            Entry::Assign(_) => "assign",
+            Entry::Reminder(_) => "reminder",
+            Entry::Reply(_) => "reply",
+        }
+    }
+
+    /// When it was recorded (RFC 3339 UTC).
+    pub fn at(&self) -> &str {
+        match self {
+            Entry::Note(x) => &x.at,
+            Entry::Promise(x) => &x.at,
+            Entry::Issue(x) => &x.at,
+            Entry::Followup(x) => &x.at,
+            Entry::Assign(x) => &x.at,
+            Entry::Reminder(x) => &x.at,
+            Entry::Reply(x) => &x.at,
+        }
+    }
+
+    /// The record's id within its kind.
+    pub fn id(&self) -> i64 {
+        match self {
+            Entry::Note(x) => x.id,
+            Entry::Promise(x) => x.id,
+            Entry::Issue(x) => x.id,
+            Entry::Followup(x) => x.id,
+            Entry::Assign(x) => x.id,
+            Entry::Reminder(x) => x.id,
+            Entry::Reply(x) => x.id,
+        }
+    }
+}
+
+/// A customer's whole activity as of a date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    pub customer: CustomerCard,
+    /// Newest first (by timestamp, then by kind and id, newest id first).
+    pub entries: Vec<Entry>,
+}
+
+/// The queue's tabs as of a date: customer keys, sorted.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct QueueTabs {
+    /// Customers whose latest promise's date has come (on or before the as-of date) and which
+    /// is still open (within grace, not yet kept).
+    pub promises_due: Vec<i64>,
+    /// Customers whose latest promise is broken or partially kept.
+    pub promises_broken: Vec<i64>,
+    /// Customers with a follow-up not done whose date is on or before the as-of date.
+    pub followups_due: Vec<i64>,
+    /// Customers with an issue open at the as-of date.
+    pub disputes: Vec<i64>,
+}
+
+/// One customer's flags for the queue (to refresh one row after an action).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerFlags {
+    /// The state of the latest promise recorded by the as-of date, when its date has come.
+    pub promise_due: Option<PromiseState>,
+    /// The earliest date among the customer's open promises.
+    pub next_promise_date: Option<Date>,
+    /// Σ remaining of open promises, in the customer's currency.
+    pub open_promise_amount: Decimal,
+    /// The same in the base currency: what the customer adds to the metrics bar's
+    /// `open_p2p_amount` (a view can update the total by the difference after an action).
+    pub open_promise_base: Decimal,
+    /// Σ amounts of open issues, in the customer's currency.
+    pub open_issue_amount: Decimal,
+    /// The same in the base currency (its share of `open_issue_amount`).
+    pub open_issue_base: Decimal,
+    pub open_issues: u64,
+    pub followups_due: u64,
+}
 
 impl Store {
-    /// Sum of the amounts of issues open at `as_of`: opened on or before it and not resolved
-    /// by then (the latest resolve / reopen event on or before `as_of` decides).
-    pub fn open_issue_amount(&self, as_of: Date) -> Result<Decimal> {
-        let units: i64 = self.conn().query_row(
-            "SELECT ifnull(sum(i.amount), 0) FROM issues i
+    /// A customer's card by key.
+    pub fn customer_card(&self, cid: i64, base: &str) -> Result<Option<CustomerCard>> {
+        self.card_where("cid = ?1", &cid, base)
+    }
+
+    /// A customer's card by the billing system's id.
+    pub fn customer_card_by_id(&self, id: &str, base: &str) -> Result<Option<CustomerCard>> {
+        self.card_where("id = ?1", &id.trim(), base)
+    }
+
+    fn card_where(
+        &self,
+        cond: &str,
+        arg: &dyn rusqlite::ToSql,
+        base: &str,
+    ) -> Result<Option<CustomerCard>> {
+        let sql = format!(
+            "SELECT cid, id, name, email, phone, currency, finance_owner, sales_owner
+               FROM customers WHERE {cond}"
+        );
+        Ok(self
+            .conn()
+            .prepare_cached(&sql)?
+            .query_row([arg], |r| {
+                Ok(CustomerCard {
+                    cid: r.get(0)?,
+                    id: r.get(1)?,
+                    name: r.get(2)?,
+                    email: r.get(3)?,
+                    phone: r.get(4)?,
+                    currency: r
+                        .get::<_, Option<String>>(5)?
+                        .unwrap_or_else(|| base.to_string()),
+                    finance_owner: r.get(6)?,
+                    sales_owner: r.get(7)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// A customer's whole timeline, derived states as of `as_of`, newest first.
+    pub fn timeline(&self, cid: i64, as_of: Date, grace_days: u32, base: &str) -> Result<Timeline> {
+        let customer = self
+            .customer_card(cid, base)?
+            .ok_or_else(|| Error::input(format!("customer key {cid} does not exist")))?;
+        let mut entries: Vec<Entry> = Vec::new();
+        entries.extend(self.notes(cid)?.into_iter().map(Entry::Note));
+        entries.extend(
+            self.customer_promises(cid, as_of, grace_days, base)?
+                .into_iter()
+                .map(Entry::Promise),
+        );
+        entries.extend(
+            self.customer_issues(cid, as_of, base)?
+                .into_iter()
+                .map(Entry::Issue),
+        );
+        entries.extend(self.followups(cid)?.into_iter().map(Entry::Followup));
+        entries.extend(self.owner_changes(cid)?.into_iter().map(Entry::Assign));
+        entries.extend(self.reminders(cid)?.into_iter().map(Entry::Reminder));
+        entries.extend(self.replies(cid)?.into_iter().map(Entry::Reply));
+        entries.sort_by(|a, b| {
+            b.at()
+                .cmp(a.at())
+                .then_with(|| a.kind().cmp(b.kind()))
+                .then_with(|| b.id().cmp(&a.id()))
+        });
+        Ok(Timeline { customer, entries })
+    }
+
+    /// A customer's notes, newest first.
+    pub fn notes(&self, cid: i64) -> Result<Vec<NoteView>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, at, collector, text FROM notes WHERE cid = ?1 ORDER BY at DESC, id DESC",
+        )?;
+        let rows = stmt.query_map([cid], |r| {
+            Ok(NoteView {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                collector: r.get(2)?,
+                text: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The number of notes of a customer (of all with `None`).
+    pub fn note_count(&self, cid: Option<i64>) -> Result<u64> {
+        let n: i64 = self.conn().query_row(
+            "SELECT count(*) FROM notes WHERE ?1 IS NULL OR cid = ?1",
+            [cid],
+            |r| r.get(0),
+        )?;
+        Ok(n.unsigned_abs())
+    }
+
+    /// A customer's follow-ups, latest date first.
+    pub fn followups(&self, cid: i64) -> Result<Vec<FollowupView>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT f.id, f.cid, f.at, f.collector, f.due_date, f.text, d.at, d.collector
+               FROM followups f LEFT JOIN followup_done d ON d.followup_id = f.id
+              WHERE f.cid = ?1 ORDER BY f.due_date DESC, f.id DESC",
+        )?;
+        let rows = stmt.query_map([cid], followup_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Follow-ups not done whose date is on or before `as_of`, of every customer, by date.
+    pub fn followups_due(&self, as_of: Date) -> Result<Vec<FollowupView>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT f.id, f.cid, f.at, f.collector, f.due_date, f.text, NULL, NULL
+               FROM followups f
+              WHERE f.due_date <= ?1
+                AND NOT EXISTS (SELECT 1 FROM followup_done d WHERE d.followup_id = f.id)
+              ORDER BY f.due_date, f.id",
+        )?;
+        let rows = stmt.query_map([day_number(as_of)], followup_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A customer's owner changes, newest first.
+    pub fn owner_changes(&self, cid: i64) -> Result<Vec<OwnerChangeView>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, at, collector, role, old_owner, new_owner FROM owner_changes
+              WHERE cid = ?1 ORDER BY id DESC",
+        )?;
+        let rows = stmt.query_map([cid], |r| {
+            let role: String = r.get(3)?;
+            Ok(OwnerChangeView {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                collector: r.get(2)?,
+                role: OwnerRole::parse(&role).unwrap_or(OwnerRole::Finance),
+                old_owner: r.get(4)?,
+                new_owner: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A customer's reminders with the documents each was about, newest first.
+    pub fn reminders(&self, cid: i64) -> Result<Vec<ReminderView>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT r.id, r.at, r.collector, r.cycle, r.reminder, r.to_addr, r.subject, r.body,
+                    r.status, r.sent_at,
+                    (SELECT group_concat(id, char(31)) FROM
+                       (SELECT d.id FROM reminder_documents rd JOIN documents d ON d.did = rd.did
+                         WHERE rd.reminder_id = r.id ORDER BY d.id))
+               FROM reminders r WHERE r.cid = ?1 ORDER BY r.id DESC",
+        )?;
+        let rows = stmt.query_map([cid], |r| {
+            let docs: Option<String> = r.get(10)?;
+            Ok(ReminderView {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                collector: r.get(2)?,
+                cycle: r.get(3)?,
+                reminder: r.get(4)?,
+                to: r.get(5)?,
+                subject: r.get(6)?,
+                body: r.get(7)?,
+                status: r.get(8)?,
+                sent_at: r.get(9)?,
+                documents: docs
+                    .map(|d| d.split('\u{1f}').map(str::to_string).collect())
+                    .unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A customer's replies, newest first.
+    pub fn replies(&self, cid: i64) -> Result<Vec<ReplyView>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, at, received_date, from_addr, subject, body, read_at IS NOT NULL
+               FROM replies WHERE cid = ?1 ORDER BY received_date DESC, id DESC",
+        )?;
+        let rows = stmt.query_map([cid], |r| {
+            Ok(ReplyView {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                received: from_day_number(r.get(2)?),
+                from: r.get(3)?,
+                subject: r.get(4)?,
+                body: r.get(5)?,
+                read: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The queue's tabs as of `as_of`.
+    pub fn queue_tabs(&self, as_of: Date, grace_days: u32, base: &str) -> Result<QueueTabs> {
+        let day = day_number(as_of);
+        let mut due = BTreeSet::new();
+        let mut broken = BTreeSet::new();
+        let latest = PromiseFilter::LatestDue { day };
+        for p in self.promises_where(latest, as_of, grace_days, base, false)? {
+            match p.progress.state {
+                PromiseState::Open => {
+                    due.insert(p.cid);
+                }
+                PromiseState::Broken | PromiseState::PartiallyKept => {
+                    broken.insert(p.cid);
+                }
+                PromiseState::Kept | PromiseState::Voided => {}
+            }
+        }
+        let followups_due = self.cids(
+            "SELECT DISTINCT f.cid FROM followups f
+              WHERE f.due_date <= ?1
+                AND NOT EXISTS (SELECT 1 FROM followup_done d WHERE d.followup_id = f.id)
+              ORDER BY f.cid",
+            day,
+        )?;
+        let disputes = self.cids(
+            "SELECT DISTINCT i.cid FROM issues i
               WHERE i.opened_date <= ?1
                 AND ifnull((SELECT e.kind FROM issue_events e
                              WHERE e.issue_id = i.id AND e.event_date <= ?1
-                             ORDER BY e.id DESC LIMIT 1), 'reopen') = 'reopen'",
-            params![day_number(as_of)],
-            |r| r.get(0),
+                             ORDER BY e.id DESC LIMIT 1), 'reopen') = 'reopen'
+              ORDER BY i.cid",
+            day,
         )?;
-        Ok(money::from_units(units))
+        Ok(QueueTabs {
+            promises_due: due.into_iter().collect(),
+            promises_broken: broken.into_iter().collect(),
+            followups_due,
+            disputes,
+        })
     }
 
-    /// Sum of the amounts of promises not voided whose date (plus grace) has not passed at
-    /// `as_of`.
-    pub fn open_promise_amount(&self, as_of: Date, grace_days: u32) -> Result<Decimal> {
-        let units: i64 = self.conn().query_row(
-            "SELECT ifnull(sum(p.amount), 0) FROM promises p
-              WHERE p.recorded_date <= ?1 AND p.promised_date + ?2 >= ?1
-                AND NOT EXISTS (SELECT 1 FROM promise_voids v WHERE v.promise_id = p.id)",
-            params![day_number(as_of), grace_days],
-            |r| r.get(0),
-        )?;
-        Ok(money::from_units(units))
+    fn cids(&self, sql: &str, day: i32) -> Result<Vec<i64>> {
+        let mut stmt = self.conn().prepare_cached(sql)?;
+        let rows = stmt.query_map([day], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+
+    /// One customer's queue flags as of `as_of` (what an action on it may have changed).
+    pub fn customer_flags(
+        &self,
+        cid: i64,
+        as_of: Date,
+        grace_days: u32,
+        base: &str,
+    ) -> Result<CustomerFlags> {
+        let promises = self.customer_promises(cid, as_of, grace_days, base)?;
+        let open: Vec<&PromiseView> = promises
+            .iter()
+            .filter(|p| p.progress.state == PromiseState::Open && p.recorded <= as_of)
+            .collect();
+        let latest = promises
+            .iter()
+            .find(|p| p.void.is_none() && p.recorded <= as_of);
+        let issues: Vec<IssueView> = self
+            .customer_issues(cid, as_of, base)?
+            .into_iter()
+            .filter(|i| i.opened <= as_of && i.state == crate::domain::actions::IssueState::Open)
+            .collect();
+        let mut rates = super::rates::RateCache::new(self, base);
+        let mut open_promise_base = Decimal::ZERO;
+        for p in &open {
+            open_promise_base += p.base_remaining(&mut rates)?;
+        }
+        let mut open_issue_base = Decimal::ZERO;
+        for i in &issues {
+            open_issue_base += i.base_amount(&mut rates)?;
+        }
+        let followups_due: i64 = self
+            .conn()
+            .prepare_cached(
+                "SELECT count(*) FROM followups f WHERE f.cid = ?1 AND f.due_date <= ?2
+                AND NOT EXISTS (SELECT 1 FROM followup_done d WHERE d.followup_id = f.id)",
+            )?
+            .query_row(params![cid, day_number(as_of)], |r| r.get(0))?;
+        Ok(CustomerFlags {
+            promise_due: latest.filter(|p| p.date <= as_of).map(|p| p.progress.state),
+            next_promise_date: open.iter().map(|p| p.date).min(),
+            open_promise_amount: open.iter().map(|p| p.progress.remaining).sum(),
+            open_promise_base,
+            open_issue_amount: issues.iter().map(|i| i.amount).sum(),
+            open_issue_base,
+            open_issues: issues.len() as u64,
+            followups_due: followups_due.unsigned_abs(),
+        })
+    }
+}
+
+fn followup_row(r: &rusqlite::Row) -> rusqlite::Result<FollowupView> {
+    let done_at: Option<String> = r.get(6)?;
+    Ok(FollowupView {
+        id: r.get(0)?,
+        cid: r.get(1)?,
+        at: r.get(2)?,
+        collector: r.get(3)?,
+        date: from_day_number(r.get(4)?),
+        text: r.get(5)?,
+        done: match done_at {
+            Some(at) => Some((at, r.get(7)?)),
+            None => None,
+        },
+    })
 }

@@ -4,12 +4,16 @@
 //! writing at once wait for each other instead of failing, and one transaction per user
 //! action. The file is created with mode 0600 (its directory when missing).
 
+pub mod actions;
 pub mod activity;
 pub mod customers;
 pub mod documents;
 pub mod engage;
 pub mod import;
+pub mod issues;
 pub mod ledger;
+pub mod promises;
+pub mod rates;
 mod schema;
 
 use crate::{Error, Result};
@@ -101,6 +105,13 @@ impl Store {
         Ok(self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    /// Folds the write-ahead log into the database file (before copying the file).
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
     }
 
     /// SQLite's `data_version`: changes when another connection commits.

@@ -1,0 +1,398 @@
+//! Collector actions: checking what a collector typed before anything is written.
+//!
+//! Pure functions shared by the command line and the workstation's forms: each takes the text
+//! of one field (and what the store says about the records it names) and returns the typed
+//! value or one sentence saying what is wrong. A form shows the sentence inline; the command
+//! line prints it and exits with code 2.
+
+use super::{Date, Decimal, date, money};
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// Who recorded an action and when: every record of the activity log carries both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    /// The collector's name.
+    pub collector: String,
+    /// RFC 3339 in UTC, to the second (`2026-04-01T09:30:00Z`): sorts as text.
+    pub at: String,
+    /// The day the action counts from (the as-of date): a promise's receipts are counted from
+    /// it, an issue is open from it.
+    pub today: Date,
+}
+
+impl Stamp {
+    /// A stamp for `collector` at `now` (read from the clock by the caller), effective `today`.
+    pub fn new(collector: &str, now: DateTime<Utc>, today: Date) -> Result<Stamp, String> {
+        let collector = collector.trim();
+        if collector.is_empty() {
+            return Err("the collector's name is empty; give one with --as NAME".into());
+        }
+        Ok(Stamp {
+            collector: collector.to_string(),
+            at: timestamp(now),
+            today,
+        })
+    }
+}
+
+/// The activity log's timestamp format: RFC 3339, UTC, whole seconds, `Z`.
+pub fn timestamp(now: DateTime<Utc>) -> String {
+    now.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Which owner of a customer an assignment changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OwnerRole {
+    Finance,
+    Sales,
+}
+
+impl OwnerRole {
+    /// The column and JSON name: `finance_owner` or `sales_owner`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OwnerRole::Finance => "finance_owner",
+            OwnerRole::Sales => "sales_owner",
+        }
+    }
+
+    /// Reads a stored role name.
+    pub fn parse(text: &str) -> Option<OwnerRole> {
+        match text {
+            "finance_owner" => Some(OwnerRole::Finance),
+            "sales_owner" => Some(OwnerRole::Sales),
+            _ => None,
+        }
+    }
+
+    /// For sentences: `finance owner` / `sales owner`.
+    pub fn label(self) -> &'static str {
+        match self {
+            OwnerRole::Finance => "finance owner",
+            OwnerRole::Sales => "sales owner",
+        }
+    }
+}
+
+/// An amount a collector typed: a plain decimal, more than zero.
+pub fn amount(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("the amount is missing".into());
+    }
+    let value = money::parse_amount(t).map_err(|e| format!("the amount `{t}` {e}"))?;
+    if value <= Decimal::ZERO {
+        return Err(format!("the amount must be more than zero, got `{t}`"));
+    }
+    Ok(value)
+}
+
+/// A date a collector typed: `YYYY-MM-DD`, `today`, `tomorrow`, `+7d`, `+2w` or a weekday
+/// name, relative to `today`. `what` names the field in the message (`promise date`).
+pub fn date_field(what: &str, text: &str, today: Date) -> Result<Date, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(format!("the {what} is missing"));
+    }
+    date::parse_relative(t, today).ok_or_else(|| {
+        format!("the {what} `{t}` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)")
+    })
+}
+
+/// A date that must not be before `today` (a promise or a follow-up is about the future).
+pub fn future_date(what: &str, text: &str, today: Date) -> Result<Date, String> {
+    let d = date_field(what, text, today)?;
+    if d < today {
+        return Err(format!("the {what} {d} is before today ({today})"));
+    }
+    Ok(d)
+}
+
+/// Required free text (a note, a follow-up): trimmed, not empty. `what` names it.
+pub fn required_text(what: &str, text: &str) -> Result<String, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(format!("the {what} is empty"));
+    }
+    Ok(t.to_string())
+}
+
+/// Optional free text: trimmed, `None` when empty.
+pub fn optional_text(text: Option<&str>) -> Option<String> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+}
+
+/// A dispute reason: one of `reasons` (from the config), compared without regard to case.
+pub fn reason(text: &str, reasons: &[String]) -> Result<String, String> {
+    let t = text.trim();
+    reasons
+        .iter()
+        .find(|r| r.eq_ignore_ascii_case(t))
+        .cloned()
+        .ok_or_else(|| {
+            if t.is_empty() {
+                format!(
+                    "the dispute reason is missing (one of {})",
+                    reasons.join(", ")
+                )
+            } else {
+                format!(
+                    "`{t}` is not a dispute reason (one of {})",
+                    reasons.join(", ")
+                )
+            }
+        })
+}
+
+/// An owner's name for an assignment: trimmed, not empty.
+pub fn owner(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("the new owner's name is empty".into());
+    }
+    Ok(t.to_string())
+}
+
+/// The number of a record (`12` or `#12`); `what` names the kind (`issue`).
+pub fn record_id(what: &str, text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    t.strip_prefix('#')
+        .unwrap_or(t)
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("`{t}` is not a valid {what} number"))
+}
+
+/// What the store knows about a document a collector named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentOwner {
+    /// The document's key.
+    pub did: i64,
+    /// The billing system's id of the customer it belongs to.
+    pub customer_id: String,
+    /// `invoice`, `debit_note` or `credit_note`.
+    pub kind: String,
+}
+
+/// Checks the documents named for `customer_id`: each must exist (`found[i]` is what the store
+/// has for `named[i]`), belong to that customer and be an invoice or a debit note. Returns
+/// their keys in the order named, without repeats.
+pub fn documents(
+    customer_id: &str,
+    named: &[String],
+    found: &[Option<DocumentOwner>],
+) -> Result<Vec<i64>, String> {
+    let mut dids = Vec::with_capacity(named.len());
+    for (id, doc) in named.iter().zip(found) {
+        let id = id.trim();
+        let doc = doc
+            .as_ref()
+            .ok_or_else(|| format!("document `{id}` does not exist"))?;
+        if doc.customer_id != customer_id {
+            return Err(format!(
+                "document `{id}` belongs to customer `{}`, not `{customer_id}`",
+                doc.customer_id
+            ));
+        }
+        if doc.kind == "credit_note" {
+            return Err(format!(
+                "document `{id}` is a credit note; name invoices or debit notes"
+            ));
+        }
+        if !dids.contains(&doc.did) {
+            dids.push(doc.did);
+        }
+    }
+    Ok(dids)
+}
+
+/// Whether an issue is open or resolved (its latest resolve / reopen decides).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IssueState {
+    Open,
+    Resolved,
+}
+
+impl IssueState {
+    /// `open` / `resolved`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IssueState::Open => "open",
+            IssueState::Resolved => "resolved",
+        }
+    }
+}
+
+/// An issue can be resolved when it exists and is open.
+pub fn can_resolve(issue: i64, state: Option<IssueState>) -> Result<(), String> {
+    match state {
+        None => Err(format!("issue {issue} does not exist")),
+        Some(IssueState::Resolved) => Err(format!("issue {issue} is already resolved")),
+        Some(IssueState::Open) => Ok(()),
+    }
+}
+
+/// An issue can be reopened when it exists and is resolved.
+pub fn can_reopen(issue: i64, state: Option<IssueState>) -> Result<(), String> {
+    match state {
+        None => Err(format!("issue {issue} does not exist")),
+        Some(IssueState::Open) => Err(format!("issue {issue} is already open")),
+        Some(IssueState::Resolved) => Ok(()),
+    }
+}
+
+/// A promise can be voided when it exists and is not voided yet (`voided` is `None` when it
+/// does not exist).
+pub fn can_void(promise: i64, voided: Option<bool>) -> Result<(), String> {
+    match voided {
+        None => Err(format!("promise {promise} does not exist")),
+        Some(true) => Err(format!("promise {promise} is already voided")),
+        Some(false) => Ok(()),
+    }
+}
+
+/// A follow-up can be marked done when it exists and is not done yet.
+pub fn can_complete(followup: i64, done: Option<bool>) -> Result<(), String> {
+    match done {
+        None => Err(format!("follow-up {followup} does not exist")),
+        Some(true) => Err(format!("follow-up {followup} is already done")),
+        Some(false) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        date::parse_iso(s).unwrap()
+    }
+
+    #[test]
+    fn amounts_must_be_positive_plain_numbers() {
+        assert_eq!(amount(" 1250.5 "), Ok("1250.5".parse().unwrap()));
+        assert_eq!(
+            amount("-5"),
+            Err("the amount must be more than zero, got `-5`".into())
+        );
+        assert_eq!(
+            amount("0"),
+            Err("the amount must be more than zero, got `0`".into())
+        );
+        assert_eq!(
+            amount("1,000"),
+            Err("the amount `1,000` is not a number".into())
+        );
+        assert_eq!(
+            amount("1.00001"),
+            Err("the amount `1.00001` has more than 4 decimal places".into())
+        );
+        assert_eq!(amount(""), Err("the amount is missing".into()));
+    }
+
+    #[test]
+    fn dates_accept_relative_forms_and_refuse_the_past_where_asked() {
+        let today = d("2026-04-01"); // a Wednesday
+        assert_eq!(
+            date_field("promise date", "+7d", today),
+            Ok(d("2026-04-08"))
+        );
+        assert_eq!(
+            date_field("promise date", "fri", today),
+            Ok(d("2026-04-03"))
+        );
+        assert_eq!(
+            date_field("promise date", "2026-02-30", today),
+            Err("the promise date `2026-02-30` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)".into())
+        );
+        assert_eq!(future_date("promise date", "today", today), Ok(today));
+        assert_eq!(
+            future_date("promise date", "2026-03-31", today),
+            Err("the promise date 2026-03-31 is before today (2026-04-01)".into())
+        );
+    }
+
+    #[test]
+    fn reasons_come_from_the_config() {
+        let reasons = vec!["pricing".to_string(), "quality".to_string()];
+        assert_eq!(reason("Pricing", &reasons), Ok("pricing".into()));
+        assert_eq!(
+            reason("weather", &reasons),
+            Err("`weather` is not a dispute reason (one of pricing, quality)".into())
+        );
+    }
+
+    #[test]
+    fn documents_must_exist_and_belong_to_the_customer() {
+        let mine = |did| {
+            Some(DocumentOwner {
+                did,
+                customer_id: "K1".into(),
+                kind: "invoice".into(),
+            })
+        };
+        let named = vec!["A1".to_string(), "A3".to_string(), "A1".to_string()];
+        assert_eq!(
+            documents("K1", &named, &[mine(1), mine(3), mine(1)]),
+            Ok(vec![1, 3])
+        );
+        assert_eq!(
+            documents("K1", &named, &[mine(1), None, mine(1)]),
+            Err("document `A3` does not exist".into())
+        );
+        let theirs = Some(DocumentOwner {
+            did: 9,
+            customer_id: "K2".into(),
+            kind: "invoice".into(),
+        });
+        assert_eq!(
+            documents("K1", &named[..1], &[theirs]),
+            Err("document `A1` belongs to customer `K2`, not `K1`".into())
+        );
+        let credit = Some(DocumentOwner {
+            did: 2,
+            customer_id: "K1".into(),
+            kind: "credit_note".into(),
+        });
+        assert!(documents("K1", &named[..1], &[credit]).is_err());
+    }
+
+    #[test]
+    fn state_changes_need_the_right_state() {
+        assert_eq!(can_resolve(4, Some(IssueState::Open)), Ok(()));
+        assert_eq!(
+            can_resolve(4, Some(IssueState::Resolved)),
+            Err("issue 4 is already resolved".into())
+        );
+        assert_eq!(can_resolve(4, None), Err("issue 4 does not exist".into()));
+        assert_eq!(can_reopen(4, Some(IssueState::Resolved)), Ok(()));
+        assert!(can_reopen(4, Some(IssueState::Open)).is_err());
+        assert_eq!(
+            can_void(7, Some(true)),
+            Err("promise 7 is already voided".into())
+        );
+        assert_eq!(
+            can_complete(2, None),
+            Err("follow-up 2 does not exist".into())
+        );
+    }
+
+    #[test]
+    fn record_ids_and_stamps() {
+        assert_eq!(record_id("issue", "#12"), Ok(12));
+        assert_eq!(
+            record_id("issue", "twelve"),
+            Err("`twelve` is not a valid issue number".into())
+        );
+        let now = DateTime::parse_from_rfc3339("2026-04-01T09:30:00.123+02:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        let stamp = Stamp::new(" alice ", now, d("2026-04-01")).unwrap();
+        assert_eq!(stamp.at, "2026-04-01T07:30:00Z");
+        assert_eq!(stamp.collector, "alice");
+        assert!(Stamp::new(" ", now, d("2026-04-01")).is_err());
+    }
+}

@@ -1,0 +1,243 @@
+//! `owed activity CUSTOMER`: a customer's timeline as JSON and as text.
+//!
+//! JSON: `{"as_of": "…", "customer": {…}, "activity": [{"kind": "note" | "promise" | "issue"
+//! | "followup" | "assign" | "reminder" | "reply", "id": …, "at": "…", "collector": "…", …}]}`,
+//! newest first. Amounts are strings in the customer's currency (named beside them).
+
+use crate::domain::Date;
+use crate::domain::money::{grouped, plain};
+use crate::store::activity::{Entry, Timeline};
+use serde_json::{Value, json};
+
+/// The timeline as JSON.
+pub fn to_json(t: &Timeline, as_of: Date) -> Value {
+    let c = &t.customer;
+    json!({
+        "as_of": as_of.to_string(),
+        "customer": {
+            "id": c.id,
+            "name": c.name,
+            "email": c.email,
+            "phone": c.phone,
+            "currency": c.currency,
+            "finance_owner": c.finance_owner,
+            "sales_owner": c.sales_owner,
+        },
+        "activity": t.entries.iter().map(entry_json).collect::<Vec<_>>(),
+    })
+}
+
+fn ids(docs: &[(i64, String)]) -> Vec<&str> {
+    docs.iter().map(|(_, id)| id.as_str()).collect()
+}
+
+fn entry_json(e: &Entry) -> Value {
+    let mut v = match e {
+        Entry::Note(n) => json!({"collector": n.collector, "text": n.text}),
+        Entry::Promise(p) => json!({
+            "collector": p.collector,
+            "amount": plain(p.amount, &p.currency),
+            "currency": p.currency,
+            "date": p.date.to_string(),
+            "recorded_date": p.recorded.to_string(),
+            "documents": ids(&p.documents),
+            "text": p.text,
+            "state": p.progress.state.as_str(),
+            "paid": plain(p.progress.paid, &p.currency),
+            "remaining": plain(p.progress.remaining, &p.currency),
+            "voided": p.void.as_ref().map(|v| json!({
+                "at": v.at, "collector": v.collector, "text": v.text,
+            })),
+        }),
+        Entry::Issue(i) => {
+            let resolution = i.resolution();
+            json!({
+                "collector": i.collector,
+                "reason": i.reason,
+                "amount": plain(i.amount, &i.currency),
+                "currency": i.currency,
+                "opened_date": i.opened.to_string(),
+                "documents": ids(&i.documents),
+                "text": i.text,
+                "state": i.state.as_str(),
+                "resolution": resolution.map(|r| r.text.clone()),
+                "resolved_at": resolution.map(|r| r.at.clone()),
+                "resolved_by": resolution.map(|r| r.collector.clone()),
+                "events": i.events.iter().map(|ev| json!({
+                    "kind": ev.kind, "at": ev.at, "collector": ev.collector,
+                    "date": ev.date.to_string(), "text": ev.text,
+                })).collect::<Vec<_>>(),
+            })
+        }
+        Entry::Followup(f) => json!({
+            "collector": f.collector,
+            "date": f.date.to_string(),
+            "text": f.text,
+            "done": f.done.is_some(),
+            "done_at": f.done.as_ref().map(|d| d.0.clone()),
+            "done_by": f.done.as_ref().map(|d| d.1.clone()),
+        }),
+        Entry::Assign(a) => json!({
+            "collector": a.collector,
+            "role": a.role.as_str(),
+            "old_owner": a.old_owner,
+            "new_owner": a.new_owner,
+        }),
+        Entry::Reminder(r) => json!({
+            "collector": r.collector,
+            "cycle": r.cycle,
+            "reminder": r.reminder,
+            "to": r.to,
+            "subject": r.subject,
+            "body": r.body,
+            "status": r.status,
+            "sent_at": r.sent_at,
+            "documents": r.documents,
+        }),
+        Entry::Reply(r) => json!({
+            "collector": Value::Null,
+            "received_date": r.received.to_string(),
+            "from": r.from,
+            "subject": r.subject,
+            "body": r.body,
+            "read": r.read,
+        }),
+    };
+    if let Value::Object(map) = &mut v {
+        map.insert("kind".into(), e.kind().into());
+        map.insert("id".into(), e.id().into());
+        map.insert("at".into(), e.at().into());
+    }
+    v
+}
+
+/// The timeline for people: one block per entry, newest first.
+pub fn to_text(t: &Timeline, as_of: Date) -> String {
+    let c = &t.customer;
+    let mut out = format!(
+        "{} — {}  (finance owner: {}; as of {as_of})\n",
+        c.id,
+        c.name,
+        c.finance_owner.as_deref().unwrap_or("none")
+    );
+    if t.entries.is_empty() {
+        out.push_str("\nNo activity yet.\n");
+        return out;
+    }
+    for e in &t.entries {
+        let when = e.at().replace('T', " ").trim_end_matches('Z').to_string();
+        let (who, what, detail) = line(e);
+        out.push_str(&format!("\n{when}  {who:<10}  {what}\n"));
+        for d in detail.lines().filter(|l| !l.trim().is_empty()) {
+            out.push_str(&format!("    {d}\n"));
+        }
+    }
+    out
+}
+
+fn line(e: &Entry) -> (String, String, String) {
+    match e {
+        Entry::Note(n) => (
+            n.collector.clone(),
+            format!("note {}", n.id),
+            n.text.clone(),
+        ),
+        Entry::Promise(p) => {
+            let cur = &p.currency;
+            let docs = if p.documents.is_empty() {
+                String::new()
+            } else {
+                format!(" for {}", ids(&p.documents).join(", "))
+            };
+            let what = format!(
+                "promise {}: {} {cur} by {}{docs} — {} (paid {}, remaining {})",
+                p.id,
+                grouped(p.amount, cur),
+                p.date,
+                p.progress.state.as_str().replace('_', " "),
+                grouped(p.progress.paid, cur),
+                grouped(p.progress.remaining, cur),
+            );
+            let mut detail = p.text.clone().unwrap_or_default();
+            if let Some(v) = &p.void {
+                detail.push_str(&format!(
+                    "\nvoided by {} at {}{}",
+                    v.collector,
+                    v.at,
+                    v.text
+                        .as_deref()
+                        .map(|t| format!(": {t}"))
+                        .unwrap_or_default()
+                ));
+            }
+            (p.collector.clone(), what, detail)
+        }
+        Entry::Issue(i) => {
+            let docs = if i.documents.is_empty() {
+                String::new()
+            } else {
+                format!(" on {}", ids(&i.documents).join(", "))
+            };
+            let what = format!(
+                "issue {}: {}, {} {}{docs} — {}",
+                i.id,
+                i.reason,
+                grouped(i.amount, &i.currency),
+                i.currency,
+                i.state.as_str()
+            );
+            let mut detail = i.text.clone().unwrap_or_default();
+            for ev in &i.events {
+                let verb = if ev.kind == "resolve" {
+                    "resolved"
+                } else {
+                    "reopened"
+                };
+                detail.push_str(&format!(
+                    "\n{verb} by {} on {}{}",
+                    ev.collector,
+                    ev.date,
+                    ev.text
+                        .as_deref()
+                        .map(|t| format!(": {t}"))
+                        .unwrap_or_default()
+                ));
+            }
+            (i.collector.clone(), what, detail)
+        }
+        Entry::Followup(f) => {
+            let state = match &f.done {
+                Some((at, by)) => format!("done by {by} at {at}"),
+                None => "to do".into(),
+            };
+            (
+                f.collector.clone(),
+                format!("follow-up {} on {} — {state}", f.id, f.date),
+                f.text.clone(),
+            )
+        }
+        Entry::Assign(a) => (
+            a.collector.clone(),
+            format!(
+                "{} {} → {}",
+                a.role.label(),
+                a.old_owner.as_deref().unwrap_or("none"),
+                a.new_owner
+            ),
+            String::new(),
+        ),
+        Entry::Reminder(r) => (
+            r.collector.clone(),
+            format!(
+                "reminder {} ({} / {}) to {} — {}",
+                r.id, r.cycle, r.reminder, r.to, r.status
+            ),
+            format!("{}\n{}", r.subject, r.documents.join(", ")),
+        ),
+        Entry::Reply(r) => (
+            "reply".into(),
+            format!("reply {} from {} on {}", r.id, r.from, r.received),
+            r.subject.clone(),
+        ),
+    }
+}

@@ -1,0 +1,537 @@
+//! Recording collector actions: one write transaction per action, append-only.
+//!
+//! Every record carries the collector and an RFC 3339 UTC timestamp (a [`Stamp`], made at the
+//! edge). Nothing here updates or deletes a row of the activity log: a correction is a new
+//! row (a void, a resolve, a reopen, a done). The one mutable field is the customer's owner,
+//! changed together with an `owner_changes` row in the same transaction.
+//!
+//! Checks that depend on the state of a record (resolving an open issue, voiding a promise
+//! once) run inside the transaction with the pure checks of [`crate::domain::actions`], so
+//! two collectors acting on the same record at once cannot both succeed.
+
+use super::Store;
+use crate::domain::actions::{
+    DocumentOwner, IssueState, OwnerRole, Stamp, can_complete, can_reopen, can_resolve, can_void,
+};
+use crate::domain::date::day_number;
+use crate::domain::{Date, Decimal, money};
+use crate::{Error, Result};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// A promise to pay, checked and ready to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPromise {
+    pub cid: i64,
+    /// In the customer's currency.
+    pub amount: Decimal,
+    /// The date the customer promised to pay by.
+    pub date: Date,
+    /// The documents it covers; empty: the customer as a whole.
+    pub dids: Vec<i64>,
+    pub text: Option<String>,
+}
+
+/// An issue / dispute, checked and ready to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewIssue {
+    pub cid: i64,
+    pub reason: String,
+    /// In the customer's currency; may be zero.
+    pub amount: Decimal,
+    pub dids: Vec<i64>,
+    pub text: Option<String>,
+}
+
+/// The record an action on an existing record touched, and its customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Touched {
+    /// The record's id (issue, promise or follow-up).
+    pub id: i64,
+    /// Its customer.
+    pub cid: i64,
+}
+
+/// An owner change as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerChange {
+    /// The `owner_changes` row.
+    pub id: i64,
+    pub old_owner: Option<String>,
+}
+
+fn units(amount: Decimal) -> Result<i64> {
+    money::to_units(amount).map_err(|e| Error::input(format!("the amount {amount} {e}")))
+}
+
+impl Store {
+    /// Logs a note. Returns its id.
+    pub fn add_note(&mut self, stamp: &Stamp, cid: i64, text: &str) -> Result<i64> {
+        let tx = self.write_tx()?;
+        tx.prepare_cached("INSERT INTO notes (cid, at, collector, text) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![cid, stamp.at, stamp.collector, text])?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Records a promise to pay, counted from `stamp.today`. Returns its id.
+    pub fn add_promise(&mut self, stamp: &Stamp, p: &NewPromise) -> Result<i64> {
+        let amount = units(p.amount)?;
+        let tx = self.write_tx()?;
+        tx.prepare_cached(
+            "INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date, text)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            p.cid,
+            stamp.at,
+            stamp.collector,
+            amount,
+            day_number(p.date),
+            day_number(stamp.today),
+            p.text
+        ])?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut link = tx.prepare_cached(
+                "INSERT OR IGNORE INTO promise_documents (promise_id, did) VALUES (?1, ?2)",
+            )?;
+            for did in &p.dids {
+                link.execute(params![id, did])?;
+            }
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Voids a promise (it stays in the log, marked voided).
+    pub fn void_promise(
+        &mut self,
+        stamp: &Stamp,
+        promise_id: i64,
+        text: Option<&str>,
+    ) -> Result<Touched> {
+        let tx = self.write_tx()?;
+        let found: Option<(i64, bool)> = tx
+            .query_row(
+                "SELECT cid, EXISTS (SELECT 1 FROM promise_voids v WHERE v.promise_id = p.id)
+                   FROM promises p WHERE p.id = ?1",
+                [promise_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        can_void(promise_id, found.map(|f| f.1)).map_err(Error::Input)?;
+        tx.execute(
+            "INSERT INTO promise_voids (promise_id, at, collector, text) VALUES (?1, ?2, ?3, ?4)",
+            params![promise_id, stamp.at, stamp.collector, text],
+        )?;
+        tx.commit()?;
+        Ok(Touched {
+            id: promise_id,
+            cid: found.map_or(0, |f| f.0),
+        })
+    }
+
+    /// Opens an issue / dispute, open from `stamp.today`. Returns its id.
+    pub fn open_issue(&mut self, stamp: &Stamp, i: &NewIssue) -> Result<i64> {
+        let amount = units(i.amount)?;
+        let tx = self.write_tx()?;
+        tx.prepare_cached(
+            "INSERT INTO issues (cid, at, collector, reason, amount, opened_date, text)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            i.cid,
+            stamp.at,
+            stamp.collector,
+            i.reason,
+            amount,
+            day_number(stamp.today),
+            i.text
+        ])?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut link = tx.prepare_cached(
+                "INSERT OR IGNORE INTO issue_documents (issue_id, did) VALUES (?1, ?2)",
+            )?;
+            for did in &i.dids {
+                link.execute(params![id, did])?;
+            }
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Resolves an open issue with a resolution text, from `stamp.today`.
+    pub fn resolve_issue(
+        &mut self,
+        stamp: &Stamp,
+        issue_id: i64,
+        text: Option<&str>,
+    ) -> Result<Touched> {
+        self.issue_event(stamp, issue_id, "resolve", text)
+    }
+
+    /// Reopens a resolved issue, from `stamp.today`.
+    pub fn reopen_issue(
+        &mut self,
+        stamp: &Stamp,
+        issue_id: i64,
+        text: Option<&str>,
+    ) -> Result<Touched> {
+        self.issue_event(stamp, issue_id, "reopen", text)
+    }
+
+    fn issue_event(
+        &mut self,
+        stamp: &Stamp,
+        issue_id: i64,
+        kind: &str,
+        text: Option<&str>,
+    ) -> Result<Touched> {
+        let tx = self.write_tx()?;
+        let found = issue_state(&tx, issue_id)?;
+        let state = found.map(|f| f.1);
+        match kind {
+            "resolve" => can_resolve(issue_id, state),
+            _ => can_reopen(issue_id, state),
+        }
+        .map_err(Error::Input)?;
+        tx.execute(
+            "INSERT INTO issue_events (issue_id, at, collector, kind, event_date, text)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                issue_id,
+                stamp.at,
+                stamp.collector,
+                kind,
+                day_number(stamp.today),
+                text
+            ],
+        )?;
+        tx.commit()?;
+        Ok(Touched {
+            id: issue_id,
+            cid: found.map_or(0, |f| f.0),
+        })
+    }
+
+    /// Schedules a follow-up. Returns its id.
+    pub fn add_followup(&mut self, stamp: &Stamp, cid: i64, due: Date, text: &str) -> Result<i64> {
+        let tx = self.write_tx()?;
+        tx.prepare_cached(
+            "INSERT INTO followups (cid, at, collector, due_date, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![cid, stamp.at, stamp.collector, day_number(due), text])?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Marks a follow-up done.
+    pub fn complete_followup(&mut self, stamp: &Stamp, followup_id: i64) -> Result<Touched> {
+        let tx = self.write_tx()?;
+        let found: Option<(i64, bool)> = tx
+            .query_row(
+                "SELECT cid, EXISTS (SELECT 1 FROM followup_done d WHERE d.followup_id = f.id)
+                   FROM followups f WHERE f.id = ?1",
+                [followup_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        can_complete(followup_id, found.map(|f| f.1)).map_err(Error::Input)?;
+        tx.execute(
+            "INSERT INTO followup_done (followup_id, at, collector) VALUES (?1, ?2, ?3)",
+            params![followup_id, stamp.at, stamp.collector],
+        )?;
+        tx.commit()?;
+        Ok(Touched {
+            id: followup_id,
+            cid: found.map_or(0, |f| f.0),
+        })
+    }
+
+    /// Makes `new_owner` the customer's finance (or sales) owner and logs the change, in one
+    /// transaction. Assigning the current owner again is refused.
+    pub fn assign_owner(
+        &mut self,
+        stamp: &Stamp,
+        cid: i64,
+        role: OwnerRole,
+        new_owner: &str,
+    ) -> Result<OwnerChange> {
+        let tx = self.write_tx()?;
+        let column = role.as_str();
+        let (customer_id, old_owner): (String, Option<String>) = tx.query_row(
+            &format!("SELECT id, {column} FROM customers WHERE cid = ?1"),
+            [cid],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if old_owner.as_deref() == Some(new_owner) {
+            return Err(Error::input(format!(
+                "{new_owner} is already the {} of customer `{customer_id}`",
+                role.label()
+            )));
+        }
+        tx.execute(
+            &format!("UPDATE customers SET {column} = ?1 WHERE cid = ?2"),
+            params![new_owner, cid],
+        )?;
+        tx.execute(
+            "INSERT INTO owner_changes (cid, at, collector, role, old_owner, new_owner)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![cid, stamp.at, stamp.collector, column, old_owner, new_owner],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(OwnerChange { id, old_owner })
+    }
+
+    /// What the store has for each named document id (`None`: no such document), in order.
+    pub fn document_owners(&self, ids: &[String]) -> Result<Vec<Option<DocumentOwner>>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT d.did, c.id, d.kind FROM documents d JOIN customers c ON c.cid = d.cid
+              WHERE d.id = ?1",
+        )?;
+        ids.iter()
+            .map(|id| {
+                Ok(stmt
+                    .query_row([id.trim()], |r| {
+                        Ok(DocumentOwner {
+                            did: r.get(0)?,
+                            customer_id: r.get(1)?,
+                            kind: r.get(2)?,
+                        })
+                    })
+                    .optional()?)
+            })
+            .collect()
+    }
+
+    /// An issue's customer and current state (its latest resolve / reopen), if it exists.
+    pub fn issue_state(&self, issue_id: i64) -> Result<Option<(i64, IssueState)>> {
+        issue_state(self.conn(), issue_id)
+    }
+}
+
+fn issue_state(conn: &Connection, issue_id: i64) -> Result<Option<(i64, IssueState)>> {
+    let found: Option<(i64, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT i.cid, (SELECT e.kind FROM issue_events e WHERE e.issue_id = i.id
+                             ORDER BY e.id DESC LIMIT 1)
+               FROM issues i WHERE i.id = ?1",
+        )?
+        .query_row([issue_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(found.map(|(cid, last)| {
+        let state = match last.as_deref() {
+            Some("resolve") => IssueState::Resolved,
+            _ => IssueState::Open,
+        };
+        (cid, state)
+    }))
+}
+
+impl Store {
+    /// The billing system's ids of documents by key.
+    pub fn document_ids(&self, dids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT id FROM documents WHERE did = ?1")?;
+        let mut out = std::collections::HashMap::with_capacity(dids.len());
+        for &did in dids {
+            if let Some(id) = stmt.query_row([did], |r| r.get(0)).optional()? {
+                out.insert(did, id);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// What [`Store::record_demo_activity`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DemoActivityCounts {
+    pub notes: u64,
+    pub promises: u64,
+    pub issues: u64,
+    pub resolved: u64,
+}
+
+/// Days after a demo dispute was opened that its resolution (if any) is dated, at most.
+const DEMO_RESOLVE_AFTER_DAYS: u64 = 14;
+
+impl Store {
+    /// Records the demo generator's collector activity in one transaction: notes, promises
+    /// (recorded on their day) and disputes (opened on their day; a resolved one gets a
+    /// resolve event 14 days later, or on the latest activity day when that comes first).
+    /// Timestamps are the activity's day at a working hour derived from its position, so the
+    /// same list always gives the same rows. A customer or document the store does not know
+    /// is a runtime error and nothing is written.
+    pub fn record_demo_activity(
+        &mut self,
+        activities: &[crate::demo::DemoActivity],
+    ) -> Result<DemoActivityCounts> {
+        use crate::demo::DemoActivityKind as Kind;
+        let last_day = activities.iter().map(|a| a.at).max();
+        let tx = self.write_tx()?;
+        let mut counts = DemoActivityCounts::default();
+        {
+            let mut customer = tx.prepare_cached("SELECT cid FROM customers WHERE id = ?1")?;
+            let mut document =
+                tx.prepare_cached("SELECT did FROM documents WHERE id = ?1 AND cid = ?2")?;
+            let mut note = tx.prepare_cached(
+                "INSERT INTO notes (cid, at, collector, text) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            let mut promise = tx.prepare_cached(
+                "INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            let mut promise_doc = tx.prepare_cached(
+                "INSERT OR IGNORE INTO promise_documents (promise_id, did) VALUES (?1, ?2)",
+            )?;
+            let mut issue = tx.prepare_cached(
+                "INSERT INTO issues (cid, at, collector, reason, amount, opened_date)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            let mut issue_doc = tx.prepare_cached(
+                "INSERT OR IGNORE INTO issue_documents (issue_id, did) VALUES (?1, ?2)",
+            )?;
+            let mut resolve = tx.prepare_cached(
+                "INSERT INTO issue_events (issue_id, at, collector, kind, event_date, text)
+                 VALUES (?1, ?2, ?3, 'resolve', ?4, ?5)",
+            )?;
+            for (i, a) in activities.iter().enumerate() {
+                let cid: i64 = customer
+                    .query_row([&a.customer_id], |r| r.get(0))
+                    .optional()?
+                    .ok_or_else(|| {
+                        Error::runtime(format!(
+                            "demo activity names unknown customer `{}`",
+                            a.customer_id
+                        ))
+                    })?;
+                let at = format!("{}T{:02}:{:02}:00Z", a.at, 9 + i % 8, (i * 7) % 60);
+                let mut dids = |ids: &[String]| -> Result<Vec<i64>> {
+                    ids.iter()
+                        .map(|id| {
+                            document
+                                .query_row(params![id, cid], |r| r.get(0))
+                                .optional()?
+                                .ok_or_else(|| {
+                                    Error::runtime(format!(
+                                        "demo activity names unknown document `{id}` of `{}`",
+                                        a.customer_id
+                                    ))
+                                })
+                        })
+                        .collect()
+                };
+                match &a.kind {
+                    Kind::Note { text } => {
+                        note.execute(params![cid, at, a.collector, text])?;
+                        counts.notes += 1;
+                    }
+                    Kind::Promise {
+                        amount,
+                        date,
+                        document_ids,
+                    } => {
+                        let linked = dids(document_ids)?;
+                        promise.execute(params![
+                            cid,
+                            at,
+                            a.collector,
+                            units(*amount)?,
+                            day_number(*date),
+                            day_number(a.at)
+                        ])?;
+                        let id = tx.last_insert_rowid();
+                        for did in linked {
+                            promise_doc.execute(params![id, did])?;
+                        }
+                        counts.promises += 1;
+                    }
+                    Kind::Dispute {
+                        reason,
+                        amount,
+                        document_ids,
+                        resolved,
+                    } => {
+                        let linked = dids(document_ids)?;
+                        issue.execute(params![
+                            cid,
+                            at,
+                            a.collector,
+                            reason,
+                            units(*amount)?,
+                            day_number(a.at)
+                        ])?;
+                        let id = tx.last_insert_rowid();
+                        for did in linked {
+                            issue_doc.execute(params![id, did])?;
+                        }
+                        counts.issues += 1;
+                        if let Some(text) = resolved {
+                            let day = (a.at + chrono::Days::new(DEMO_RESOLVE_AFTER_DAYS))
+                                .min(last_day.unwrap_or(a.at));
+                            let at = format!("{day}T16:00:00Z");
+                            resolve.execute(params![id, at, a.collector, day_number(day), text])?;
+                            counts.resolved += 1;
+                        }
+                    }
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(counts)
+    }
+}
+
+/// One open invoice or debit note of a customer, for the forms' defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenDebit {
+    pub did: i64,
+    pub id: String,
+    pub due_date: Option<Date>,
+    /// Open balance at the as-of date, in `currency`.
+    pub balance: Decimal,
+    pub currency: String,
+    /// Base-currency units per unit, at the document's date.
+    pub rate: Decimal,
+}
+
+impl Store {
+    /// A customer's invoices and debit notes open at `as_of` (dated by then, with a balance
+    /// left after the applications dated by then), oldest due date first. Reads only this
+    /// customer's documents.
+    pub fn customer_open_debits(&self, cid: i64, as_of: Date) -> Result<Vec<OpenDebit>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT d.did, d.id, d.due_date,
+                    d.amount - ifnull((SELECT sum(a.amount) FROM applications a
+                                        WHERE a.did = d.did AND a.date <= ?2), 0),
+                    d.currency, d.rate
+               FROM documents d INDEXED BY documents_customer
+              WHERE d.cid = ?1 AND d.doc_date <= ?2 AND d.kind <> 'credit_note'",
+        )?;
+        let rows = stmt.query_map(params![cid, day_number(as_of)], |r| {
+            let rate: String = r.get(5)?;
+            Ok(OpenDebit {
+                did: r.get(0)?,
+                id: r.get(1)?,
+                due_date: r
+                    .get::<_, Option<i32>>(2)?
+                    .map(crate::domain::date::from_day_number),
+                balance: money::from_units(r.get(3)?),
+                currency: r.get(4)?,
+                rate: rate.parse().unwrap_or(Decimal::ONE),
+            })
+        })?;
+        let mut out: Vec<OpenDebit> = rows
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .filter(|d| !d.balance.is_zero())
+            .collect();
+        out.sort_by_key(|d| (d.due_date, d.did));
+        Ok(out)
+    }
+}

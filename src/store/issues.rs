@@ -1,0 +1,203 @@
+//! Issues / disputes with their state, and the documents they take out of dunning.
+//!
+//! An issue is open from the day it was opened until a resolve; a reopen opens it again. As of
+//! a date D, the latest resolve / reopen recorded with a date on or before D decides. A
+//! document linked to an issue open at D is *disputed* at D. An issue's amount is in its
+//! customer's currency, converted to the base currency at the rate of the day it was opened.
+
+use super::Store;
+use super::rates::RateCache;
+use crate::Result;
+use crate::domain::actions::IssueState;
+use crate::domain::date::{day_number, from_day_number};
+use crate::domain::{Date, Decimal, money};
+use rusqlite::types::Value;
+use std::collections::{HashMap, HashSet};
+
+/// An issue as recorded, with its state as of a date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueView {
+    pub id: i64,
+    pub cid: i64,
+    pub at: String,
+    pub collector: String,
+    pub reason: String,
+    /// In `currency`, the customer's.
+    pub amount: Decimal,
+    pub currency: String,
+    pub opened: Date,
+    pub text: Option<String>,
+    /// The documents it names, as (key, id).
+    pub documents: Vec<(i64, String)>,
+    /// Resolves and reopens, oldest first.
+    pub events: Vec<IssueEvent>,
+    /// As of the date asked for.
+    pub state: IssueState,
+}
+
+impl IssueView {
+    /// The latest resolve event that still stands (the issue is resolved), if any.
+    pub fn resolution(&self) -> Option<&IssueEvent> {
+        match self.state {
+            IssueState::Resolved => self.events.iter().rev().find(|e| e.kind == "resolve"),
+            IssueState::Open => None,
+        }
+    }
+
+    /// `amount` in the base currency at the rate of the day the issue was opened.
+    pub fn base_amount(&self, rates: &mut RateCache) -> Result<Decimal> {
+        let rate = rates.rate(&self.currency, day_number(self.opened))?;
+        Ok(money::round_to_currency(self.amount * rate, rates.base()))
+    }
+}
+
+/// A resolve or a reopen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueEvent {
+    pub id: i64,
+    /// `resolve` or `reopen`.
+    pub kind: String,
+    pub at: String,
+    pub collector: String,
+    pub date: Date,
+    pub text: Option<String>,
+}
+
+/// The SQL condition "issue `i` is open at day ?" (one parameter, used twice).
+const OPEN_AT: &str = "i.opened_date <= ?1
+    AND ifnull((SELECT e.kind FROM issue_events e
+                 WHERE e.issue_id = i.id AND e.event_date <= ?1
+                 ORDER BY e.id DESC LIMIT 1), 'reopen') = 'reopen'";
+
+impl Store {
+    /// Every issue of a customer with its state as of `as_of`, newest first.
+    pub fn customer_issues(&self, cid: i64, as_of: Date, base: &str) -> Result<Vec<IssueView>> {
+        let mut out = self.issues_where("i.cid = ?1", &[Value::Integer(cid)], as_of, base)?;
+        out.sort_by_key(|x| std::cmp::Reverse(x.id));
+        Ok(out)
+    }
+
+    /// Every issue open at `as_of`.
+    pub fn open_issues(&self, as_of: Date, base: &str) -> Result<Vec<IssueView>> {
+        let day = Value::Integer(day_number(as_of).into());
+        self.issues_where(OPEN_AT, &[day], as_of, base)
+    }
+
+    /// Σ amounts of the issues open at `as_of`, in the base currency (`open_issue_amount`).
+    pub fn open_issue_amount(&self, as_of: Date, base: &str) -> Result<Decimal> {
+        let mut rates = RateCache::new(self, base);
+        let mut total = Decimal::ZERO;
+        for issue in self.open_issues(as_of, base)? {
+            total += issue.base_amount(&mut rates)?;
+        }
+        Ok(total)
+    }
+
+    /// The documents disputed at `as_of` (linked to an issue open then): of one customer, or
+    /// of all with `None`. Keys (`did`).
+    pub fn disputed_documents(&self, cid: Option<i64>, as_of: Date) -> Result<HashSet<i64>> {
+        let sql = format!(
+            "SELECT DISTINCT l.did FROM issues i CROSS JOIN issue_documents l ON l.issue_id = i.id
+              WHERE {OPEN_AT} AND (?2 IS NULL OR i.cid = ?2)"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params![day_number(as_of), cid], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Whether one document is disputed at `as_of`.
+    pub fn is_document_disputed(&self, did: i64, as_of: Date) -> Result<bool> {
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM issue_documents l CROSS JOIN issues i ON i.id = l.issue_id
+                             WHERE l.did = ?2 AND {OPEN_AT})"
+        );
+        Ok(self
+            .conn()
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params![day_number(as_of), did], |r| r.get(0))?)
+    }
+
+    fn issues_where(
+        &self,
+        cond: &str,
+        args: &[Value],
+        as_of: Date,
+        base: &str,
+    ) -> Result<Vec<IssueView>> {
+        let sql = format!(
+            "SELECT i.id, i.cid, i.at, i.collector, i.reason, i.amount, c.currency, i.opened_date,
+                    i.text
+               FROM issues i CROSS JOIN customers c ON c.cid = i.cid WHERE {cond}"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+            Ok(IssueView {
+                id: r.get(0)?,
+                cid: r.get(1)?,
+                at: r.get(2)?,
+                collector: r.get(3)?,
+                reason: r.get(4)?,
+                amount: money::from_units(r.get(5)?),
+                currency: r
+                    .get::<_, Option<String>>(6)?
+                    .unwrap_or_else(|| base.to_string()),
+                opened: from_day_number(r.get(7)?),
+                text: r.get(8)?,
+                documents: Vec::new(),
+                events: Vec::new(),
+                state: IssueState::Open,
+            })
+        })?;
+        let mut issues: Vec<IssueView> = rows.collect::<rusqlite::Result<_>>()?;
+        if issues.is_empty() {
+            return Ok(issues);
+        }
+        let index: HashMap<i64, usize> =
+            issues.iter().enumerate().map(|(i, x)| (x.id, i)).collect();
+
+        let sql = format!(
+            "SELECT l.issue_id, d.did, d.id FROM issues i
+               CROSS JOIN issue_documents l ON l.issue_id = i.id CROSS JOIN documents d ON d.did = l.did
+              WHERE {cond} ORDER BY l.issue_id, d.id"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        while let Some(r) = rows.next()? {
+            if let Some(&i) = index.get(&r.get::<_, i64>(0)?) {
+                issues[i].documents.push((r.get(1)?, r.get(2)?));
+            }
+        }
+
+        let sql = format!(
+            "SELECT e.issue_id, e.id, e.kind, e.at, e.collector, e.event_date, e.text
+               FROM issues i CROSS JOIN issue_events e ON e.issue_id = i.id
+              WHERE {cond} ORDER BY e.issue_id, e.id"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        while let Some(r) = rows.next()? {
+            if let Some(&i) = index.get(&r.get::<_, i64>(0)?) {
+                issues[i].events.push(IssueEvent {
+                    id: r.get(1)?,
+                    kind: r.get(2)?,
+                    at: r.get(3)?,
+                    collector: r.get(4)?,
+                    date: from_day_number(r.get(5)?),
+                    text: r.get(6)?,
+                });
+            }
+        }
+        for issue in &mut issues {
+            issue.state = state_at(&issue.events, as_of);
+        }
+        Ok(issues)
+    }
+}
+
+/// The state at `as_of`: the latest event dated on or before it decides; none: open.
+fn state_at(events: &[IssueEvent], as_of: Date) -> IssueState {
+    match events.iter().rev().find(|e| e.date <= as_of) {
+        Some(e) if e.kind == "resolve" => IssueState::Resolved,
+        _ => IssueState::Open,
+    }
+}

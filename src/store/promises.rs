@@ -1,0 +1,307 @@
+//! Promises to pay with their derived state.
+//!
+//! A promise's state is never stored: it is worked out as of a date by
+//! [`promise_progress`] from the receipts applied to its documents — or to any of the
+//! customer's invoices and debit notes when it names none — dated from the day it was recorded.
+//! A promise is in its customer's currency; receipts applied to documents in another currency
+//! are converted through the base currency (the document's rate, and the promise's rate of the
+//! day it was recorded).
+
+use super::Store;
+use super::rates::RateCache;
+use crate::Result;
+use crate::domain::date::{day_number, from_day_number};
+use crate::domain::promise::{Promise, PromiseProgress, PromiseState, promise_progress};
+use crate::domain::{Date, Decimal, money};
+use rusqlite::types::Value;
+use std::collections::HashMap;
+
+/// A promise as recorded, with its state as of a date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromiseView {
+    pub id: i64,
+    pub cid: i64,
+    pub at: String,
+    pub collector: String,
+    /// In `currency`, the customer's.
+    pub amount: Decimal,
+    pub currency: String,
+    /// The date the customer promised to pay by.
+    pub date: Date,
+    /// The day it was recorded: receipts count from it.
+    pub recorded: Date,
+    pub text: Option<String>,
+    /// The documents it names, as (key, id); empty for the customer as a whole.
+    pub documents: Vec<(i64, String)>,
+    pub void: Option<Void>,
+    /// State, paid and remaining as of the date asked for.
+    pub progress: PromiseProgress,
+}
+
+impl PromiseView {
+    /// `remaining` in the base currency at the rate of the day the promise was recorded.
+    pub fn base_remaining(&self, rates: &mut RateCache) -> Result<Decimal> {
+        let rate = rates.rate(&self.currency, day_number(self.recorded))?;
+        Ok(money::round_to_currency(
+            self.progress.remaining * rate,
+            rates.base(),
+        ))
+    }
+}
+
+/// Who voided a promise, when, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Void {
+    pub at: String,
+    pub collector: String,
+    pub text: Option<String>,
+}
+
+/// Which promises to load.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum PromiseFilter {
+    /// Every promise of one customer.
+    Customer(i64),
+    /// Those that can be open at a date: recorded by then, not voided, date + grace not
+    /// passed. (Kept ones among them are dropped after the derivation.)
+    OpenAt { day: i32, grace: u32 },
+    /// Each customer's latest promise recorded by a date and not voided, when its date is on
+    /// or before that date: due, kept, broken or partially kept.
+    LatestDue { day: i32 },
+}
+
+const NOT_VOIDED: &str = "NOT EXISTS (SELECT 1 FROM promise_voids v WHERE v.promise_id = p.id)";
+
+impl PromiseFilter {
+    /// The `WHERE` condition on `promises p` and its parameters, in order.
+    fn sql(self) -> (String, Vec<Value>) {
+        match self {
+            PromiseFilter::Customer(cid) => ("p.cid = ?".into(), vec![Value::Integer(cid)]),
+            PromiseFilter::OpenAt { day, grace } => (
+                format!("p.recorded_date <= ? AND p.promised_date + ? >= ? AND {NOT_VOIDED}"),
+                vec![day.into(), i64::from(grace).into(), day.into()],
+            ),
+            PromiseFilter::LatestDue { day } => (
+                "p.promised_date <= ? AND p.id IN (
+                    SELECT max(q.id) FROM promises q WHERE q.recorded_date <= ?
+                       AND NOT EXISTS (SELECT 1 FROM promise_voids v WHERE v.promise_id = q.id)
+                     GROUP BY q.cid)"
+                    .into(),
+                vec![day.into(), day.into()],
+            ),
+        }
+    }
+}
+
+impl Store {
+    /// Every promise of a customer with its state as of `as_of`, newest first.
+    pub fn customer_promises(
+        &self,
+        cid: i64,
+        as_of: Date,
+        grace_days: u32,
+        base: &str,
+    ) -> Result<Vec<PromiseView>> {
+        let mut out =
+            self.promises_where(PromiseFilter::Customer(cid), as_of, grace_days, base, true)?;
+        out.sort_by_key(|x| std::cmp::Reverse(x.id));
+        Ok(out)
+    }
+
+    /// Every promise open at `as_of` (not kept, not voided, date + grace not passed).
+    pub fn open_promises(
+        &self,
+        as_of: Date,
+        grace_days: u32,
+        base: &str,
+    ) -> Result<Vec<PromiseView>> {
+        self.open_promises_with(as_of, grace_days, base, true)
+    }
+
+    fn open_promises_with(
+        &self,
+        as_of: Date,
+        grace_days: u32,
+        base: &str,
+        with_documents: bool,
+    ) -> Result<Vec<PromiseView>> {
+        let filter = PromiseFilter::OpenAt {
+            day: day_number(as_of),
+            grace: grace_days,
+        };
+        let mut out = self.promises_where(filter, as_of, grace_days, base, with_documents)?;
+        out.retain(|p| p.progress.state == PromiseState::Open);
+        Ok(out)
+    }
+
+    /// The amount still expected from open promises at `as_of`, in the base currency:
+    /// Σ remaining of the promises open then (`open_p2p_amount`).
+    pub fn open_promise_amount(&self, as_of: Date, grace_days: u32, base: &str) -> Result<Decimal> {
+        let mut rates = RateCache::new(self, base);
+        let mut total = Decimal::ZERO;
+        for p in self.open_promises_with(as_of, grace_days, base, false)? {
+            total += p.base_remaining(&mut rates)?;
+        }
+        Ok(total)
+    }
+
+    /// Loads the promises a filter selects and derives their state as of `as_of`.
+    /// `with_documents`: also read the ids of the documents each names (views need them,
+    /// totals do not).
+    pub(crate) fn promises_where(
+        &self,
+        filter: PromiseFilter,
+        as_of: Date,
+        grace_days: u32,
+        base: &str,
+        with_documents: bool,
+    ) -> Result<Vec<PromiseView>> {
+        let (cond, args) = filter.sql();
+        let mut promises = self.promise_rows(&cond, &args, base)?;
+        if promises.is_empty() {
+            return Ok(promises);
+        }
+        let index: HashMap<i64, usize> = promises
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id, i))
+            .collect();
+        if with_documents {
+            self.attach_documents(&cond, &args, &mut promises, &index)?;
+        }
+        let receipts = self.receipts(&cond, &args, as_of, &promises, &index, base)?;
+        for (i, p) in promises.iter_mut().enumerate() {
+            let recorded = Promise {
+                amount: p.amount,
+                promised_on: p.recorded,
+                due: p.date,
+                voided: p.void.is_some(),
+            };
+            let empty = Vec::new();
+            let counted = receipts.get(&i).unwrap_or(&empty);
+            p.progress = promise_progress(&recorded, counted, as_of, grace_days);
+        }
+        Ok(promises)
+    }
+
+    fn promise_rows(&self, cond: &str, args: &[Value], base: &str) -> Result<Vec<PromiseView>> {
+        let sql = format!(
+            "SELECT p.id, p.cid, p.at, p.collector, p.amount, p.promised_date, p.recorded_date,
+                    p.text, c.currency, v.at, v.collector, v.text
+               FROM promises p CROSS JOIN customers c ON c.cid = p.cid
+               LEFT JOIN promise_voids v ON v.promise_id = p.id
+              WHERE {cond}"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+            let amount = money::from_units(r.get(4)?);
+            let void_at: Option<String> = r.get(9)?;
+            Ok(PromiseView {
+                id: r.get(0)?,
+                cid: r.get(1)?,
+                at: r.get(2)?,
+                collector: r.get(3)?,
+                amount,
+                currency: r
+                    .get::<_, Option<String>>(8)?
+                    .unwrap_or_else(|| base.to_string()),
+                date: from_day_number(r.get(5)?),
+                recorded: from_day_number(r.get(6)?),
+                text: r.get(7)?,
+                documents: Vec::new(),
+                void: match void_at {
+                    Some(at) => Some(Void {
+                        at,
+                        collector: r.get(10)?,
+                        text: r.get(11)?,
+                    }),
+                    None => None,
+                },
+                progress: PromiseProgress {
+                    state: PromiseState::Open,
+                    paid: Decimal::ZERO,
+                    remaining: amount,
+                },
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn attach_documents(
+        &self,
+        cond: &str,
+        args: &[Value],
+        promises: &mut [PromiseView],
+        index: &HashMap<i64, usize>,
+    ) -> Result<()> {
+        let sql = format!(
+            "SELECT pd.promise_id, d.did, d.id
+               FROM promises p CROSS JOIN promise_documents pd ON pd.promise_id = p.id
+               CROSS JOIN documents d ON d.did = pd.did
+              WHERE {cond} ORDER BY pd.promise_id, d.id"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        while let Some(r) = rows.next()? {
+            if let Some(&i) = index.get(&r.get::<_, i64>(0)?) {
+                promises[i].documents.push((r.get(1)?, r.get(2)?));
+            }
+        }
+        Ok(())
+    }
+
+    /// The receipts counted towards each promise (by position in `promises`), as (date,
+    /// amount in the promise's currency), from its recorded day through `as_of`.
+    fn receipts(
+        &self,
+        cond: &str,
+        args: &[Value],
+        as_of: Date,
+        promises: &[PromiseView],
+        index: &HashMap<i64, usize>,
+        base: &str,
+    ) -> Result<HashMap<usize, Vec<(Date, Decimal)>>> {
+        let sql = format!(
+            "WITH sel AS (SELECT p.id, p.cid, p.recorded_date FROM promises p WHERE {cond}),
+             targets AS (
+                SELECT sel.id AS promise_id, sel.recorded_date AS since, pd.did FROM sel
+                  CROSS JOIN promise_documents pd ON pd.promise_id = sel.id
+                UNION ALL
+                SELECT sel.id, sel.recorded_date, d.did FROM sel
+                 CROSS JOIN documents d ON d.cid = sel.cid
+                 WHERE d.kind <> 'credit_note'
+                   AND NOT EXISTS (SELECT 1 FROM promise_documents x WHERE x.promise_id = sel.id))
+             SELECT t.promise_id, a.date, d.currency, d.rate, sum(a.amount)
+               FROM targets t CROSS JOIN documents d ON d.did = t.did
+               CROSS JOIN applications a ON a.did = t.did
+              WHERE a.date >= t.since AND a.date <= ?
+              GROUP BY t.promise_id, a.date, d.currency, d.rate"
+        );
+        let mut all = args.to_vec();
+        all.push(day_number(as_of).into());
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(all))?;
+        let mut rates = RateCache::new(self, base);
+        let mut out: HashMap<usize, Vec<(Date, Decimal)>> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let Some(&i) = index.get(&r.get::<_, i64>(0)?) else {
+                continue;
+            };
+            let p = &promises[i];
+            let currency: String = r.get(2)?;
+            let mut amount = money::from_units(r.get(4)?);
+            if currency != p.currency {
+                let doc_rate: Decimal = r.get::<_, String>(3)?.parse().unwrap_or(Decimal::ONE);
+                let promise_rate = rates.rate(&p.currency, day_number(p.recorded))?;
+                if !promise_rate.is_zero() {
+                    amount =
+                        money::round_to_currency(amount * doc_rate / promise_rate, &p.currency);
+                }
+            }
+            out.entry(i)
+                .or_default()
+                .push((from_day_number(r.get(1)?), amount));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,426 @@
+//! The collector actions on the command line: bad input exits with code 2, says what is
+//! wrong in one sentence, and writes nothing; good input prints one line; `activity --json`.
+
+mod fixture;
+
+use fixture::{Fixture, stderr, stdout};
+use owed::actions::{self, DisputeForm, PromiseForm};
+use owed::config::Config;
+use owed::domain::actions::{OwnerRole, Stamp};
+
+const AS_OF: [&str; 4] = ["--as-of", "2026-04-01", "--as", "alice"];
+
+fn run(fx: &Fixture, args: &[&str]) -> std::process::Output {
+    let all: Vec<&str> = AS_OF.iter().chain(args).copied().collect();
+    fx.owed(&all)
+}
+
+/// A fixture with issue 1 (K2, resolved) and issue 2 (K3, open).
+fn with_issues() -> Fixture {
+    let fx = Fixture::new();
+    for args in [
+        &["dispute", "K2", "--reason", "pricing", "--document", "I3"][..],
+        &["resolve", "1", "credit", "note", "agreed"],
+        &["dispute", "K3", "--reason", "quality"],
+    ] {
+        let out = run(&fx, args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    fx
+}
+
+#[test]
+fn bad_input_exits_2_with_one_sentence_and_writes_nothing() {
+    let fx = with_issues();
+    let cases: &[(&[&str], &str)] = &[
+        (&["note", "K9", "hello"], "customer `K9` does not exist"),
+        (&["note", "K1"], "the note is empty"),
+        (&["note", "K1", "  "], "the note is empty"),
+        (
+            &["promise", "K9", "--amount", "10", "--date", "+7d"],
+            "customer `K9` does not exist",
+        ),
+        (
+            &["promise", "K1", "--amount", "-5", "--date", "+7d"],
+            "the amount must be more than zero, got `-5`",
+        ),
+        (
+            &["promise", "K1", "--amount", "0", "--date", "+7d"],
+            "the amount must be more than zero, got `0`",
+        ),
+        (
+            &["promise", "K1", "--amount", "ten", "--date", "+7d"],
+            "the amount `ten` is not a number",
+        ),
+        (
+            &["promise", "K1", "--amount", "10", "--date", "2026-02-30"],
+            "the promise date `2026-02-30` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)",
+        ),
+        (
+            &["promise", "K1", "--amount", "10", "--date", "2026-03-31"],
+            "the promise date 2026-03-31 is before today (2026-04-01)",
+        ),
+        (
+            &[
+                "promise",
+                "K1",
+                "--amount",
+                "10",
+                "--date",
+                "+7d",
+                "--document",
+                "X9",
+            ],
+            "document `X9` does not exist",
+        ),
+        (
+            &[
+                "promise",
+                "K1",
+                "--amount",
+                "10",
+                "--date",
+                "+7d",
+                "--document",
+                "I1,I3",
+            ],
+            "document `I3` belongs to customer `K2`, not `K1`",
+        ),
+        (
+            &["dispute", "K1", "--reason", "weather"],
+            "`weather` is not a dispute reason (one of pricing, quantity, quality, missing_po, duplicate, service, other)",
+        ),
+        (
+            &["dispute", "K1", "--reason", "pricing", "--amount", "-1"],
+            "the amount must be more than zero, got `-1`",
+        ),
+        (
+            &["dispute", "K1", "--reason", "pricing", "--document", "I3"],
+            "document `I3` belongs to customer `K2`, not `K1`",
+        ),
+        (
+            &["dispute", "K1", "--reason", "pricing", "--document", "N1"],
+            "document `N1` is a credit note; name invoices or debit notes",
+        ),
+        (
+            &["dispute", "K9", "--reason", "pricing"],
+            "customer `K9` does not exist",
+        ),
+        (&["resolve", "99"], "issue 99 does not exist"),
+        (&["resolve", "one"], "`one` is not a valid issue number"),
+        (&["resolve", "1"], "issue 1 is already resolved"),
+        (&["reopen", "2"], "issue 2 is already open"),
+        (
+            &["followup", "K1", "--date", "someday", "call"],
+            "the follow-up date `someday` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)",
+        ),
+        (
+            &["followup", "K1", "--date", "+1d"],
+            "the follow-up text is empty",
+        ),
+        (
+            &["followup", "K9", "--date", "+1d", "call"],
+            "customer `K9` does not exist",
+        ),
+        (&["done", "42"], "follow-up 42 does not exist"),
+        (&["void-promise", "42"], "promise 42 does not exist"),
+        (&["assign", "K9", "bob"], "customer `K9` does not exist"),
+        (
+            &["assign", "K1", "alice"],
+            "alice is already the finance owner of customer `K1`",
+        ),
+        (&["assign", "K1", " "], "the new owner's name is empty"),
+        (&["activity", "K9"], "customer `K9` does not exist"),
+    ];
+    let before = fx.fingerprint();
+    for (args, message) in cases {
+        let out = run(&fx, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out), format!("owed: {message}\n"), "{args:?}");
+        assert_eq!(stdout(&out), "", "{args:?}");
+        assert_eq!(fx.fingerprint(), before, "{args:?} wrote something");
+    }
+}
+
+#[test]
+fn an_empty_collector_name_is_refused() {
+    let fx = Fixture::new();
+    let before = fx.fingerprint();
+    let out = fx.owed(&["--as", " ", "note", "K1", "hello"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "owed: the collector's name is empty; give one with --as NAME\n"
+    );
+    assert_eq!(fx.fingerprint(), before);
+}
+
+#[test]
+fn each_action_prints_one_line_naming_the_record() {
+    let fx = Fixture::new();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["note", "K1", "Called", "Anna,", "pays", "Friday"],
+            "Note 1 recorded for K1 (Kite Supplies).\n",
+        ),
+        (
+            &[
+                "promise",
+                "K1",
+                "--amount",
+                "1250.5",
+                "--date",
+                "fri",
+                "--document",
+                "I1",
+                "--document",
+                "I2",
+            ],
+            "Promise 1 recorded: K1 (Kite Supplies) to pay 1,250.50 USD by 2026-04-03 for I1, I2.\n",
+        ),
+        (&["void-promise", "1", "typo"], "Promise 1 voided.\n"),
+        (
+            &[
+                "dispute",
+                "K2",
+                "--reason",
+                "Pricing",
+                "--document",
+                "I3",
+                "--document",
+                "I4",
+                "wrong",
+                "price",
+            ],
+            "Issue 1 opened for K2 (Lumen GmbH): pricing, 1,000.00 EUR on I3, I4.\n",
+        ),
+        (
+            &["dispute", "K1", "--reason", "quantity", "--amount", "75"],
+            "Issue 2 opened for K1 (Kite Supplies): quantity, 75.00 USD.\n",
+        ),
+        (&["resolve", "1", "credit", "note"], "Issue 1 resolved.\n"),
+        (&["reopen", "1"], "Issue 1 reopened.\n"),
+        (
+            &["followup", "K3", "--date", "+2w", "call", "again"],
+            "Follow-up 1 scheduled for K3 (Moss & Sons) on 2026-04-15.\n",
+        ),
+        (&["done", "1"], "Follow-up 1 done.\n"),
+        (
+            &["assign", "K3", "dan", "--sales"],
+            "Owner change 1: Sales owner of K3 (Moss & Sons) is now dan (was unassigned).\n",
+        ),
+    ];
+    for (args, line) in cases {
+        let out = run(&fx, args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out), *line, "{args:?}");
+    }
+}
+
+#[test]
+fn a_note_can_come_from_stdin_or_the_editor() {
+    let fx = Fixture::new();
+    let out = fx.owed_stdin(
+        &["--as", "alice", "note", "K1", "-"],
+        Some("Long call.\nShe will pay in two parts.\n"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let prepared = fx.dir.path().join("prepared.txt");
+    std::fs::write(&prepared, "Written in the editor.\n# a comment line\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+        .args(["--db"])
+        .arg(fx.db())
+        .args(["--config"])
+        .arg(fx.dir.path().join("config.toml"))
+        .args(["--as", "alice", "note", "K1", "--edit"])
+        .env("VISUAL", format!("cp {}", prepared.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let store = fx.store();
+    let k1 = store.customer_key("K1").unwrap().unwrap();
+    let texts: Vec<String> = store
+        .notes(k1)
+        .unwrap()
+        .into_iter()
+        .map(|n| n.text)
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "Written in the editor.",
+            "Long call.\nShe will pay in two parts."
+        ]
+    );
+}
+
+#[test]
+fn a_failing_editor_records_nothing() {
+    let fx = Fixture::new();
+    let before = fx.fingerprint();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+        .arg("--db")
+        .arg(fx.db())
+        .args(["--as", "alice", "note", "K1", "--edit"])
+        .env("VISUAL", "false")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("the editor `false` failed"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fx.fingerprint(), before);
+}
+
+/// Every kind of record for K1 with fixed timestamps, then `owed activity K1 --json`.
+#[test]
+fn activity_json_lists_every_kind_newest_first() {
+    let fx = Fixture::new();
+    let mut store = fx.store();
+    let config = Config::default();
+    let at = |t: &str, today: &str| Stamp {
+        collector: "alice".into(),
+        at: format!("2026-04-{t}Z"),
+        today: owed::domain::date::parse_iso(&format!("2026-04-{today}")).unwrap(),
+    };
+    actions::note(&mut store, &at("01T09:00:00", "01"), "K1", "Called Anna.").unwrap();
+    let i1 = ["I1".to_string()];
+    let i2 = ["I2".to_string()];
+    actions::promise(
+        &mut store,
+        &at("01T09:05:00", "01"),
+        &config,
+        &promise_form("300", &i1),
+    )
+    .unwrap();
+    actions::promise(
+        &mut store,
+        &at("01T09:06:00", "01"),
+        &config,
+        &promise_form("500", &i2),
+    )
+    .unwrap();
+    actions::promise(
+        &mut store,
+        &at("01T09:07:00", "01"),
+        &config,
+        &promise_form("50", &[]),
+    )
+    .unwrap();
+    actions::void_promise(&mut store, &at("02T10:00:00", "02"), "3", Some("duplicate")).unwrap();
+    let dispute = DisputeForm {
+        customer: "K1",
+        reason: "pricing",
+        amount: Some("120"),
+        documents: &i2,
+        text: Some("discount not applied"),
+    };
+    actions::dispute(&mut store, &at("03T11:00:00", "03"), &config, &dispute).unwrap();
+    actions::resolve(
+        &mut store,
+        &at("05T12:00:00", "05"),
+        "1",
+        Some("credit note CN-9"),
+    )
+    .unwrap();
+    actions::followup(
+        &mut store,
+        &at("06T08:00:00", "06"),
+        "K1",
+        "2026-04-09",
+        "check",
+    )
+    .unwrap();
+    actions::done(&mut store, &at("09T08:30:00", "09"), "1").unwrap();
+    actions::assign(
+        &mut store,
+        &at("10T15:00:00", "10"),
+        "K1",
+        OwnerRole::Finance,
+        "bob",
+    )
+    .unwrap();
+    drop(store);
+    // A reminder and a reply, as the engagement run and the inbox record them.
+    let conn = rusqlite::Connection::open(fx.db()).unwrap();
+    conn.execute_batch(
+        "INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body,
+                                status, sent_at, sent_date)
+         SELECT cid, '2026-04-04T06:00:00Z', 'engage', 'Standard', 'Friendly', 'ap@kite.example',
+                'Invoice I1 is overdue', 'Dear customer, …', 'sent', '2026-04-04T06:00:01Z', 739710
+           FROM customers WHERE id = 'K1';
+         INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
+         SELECT 'Standard', 'Friendly', did, 1 FROM documents WHERE id = 'I1';
+         INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body)
+         SELECT cid, '2026-04-04T07:00:00Z', 739710, '<r1@kite>', 'ap@kite.example',
+                'Re: Invoice I1 is overdue', 'Paying Friday.'
+           FROM customers WHERE id = 'K1';",
+    )
+    .unwrap();
+    drop(conn);
+
+    let out = fx.owed(&["--as-of", "2026-04-14", "activity", "K1", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let kinds: Vec<&str> = json["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "assign", "followup", "reply", "reminder", "issue", "promise", "promise", "promise",
+            "note"
+        ]
+    );
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.bind(|| {
+        insta::assert_snapshot!(
+            "activity_json",
+            serde_json::to_string_pretty(&json).unwrap()
+        );
+    });
+}
+
+fn promise_form<'a>(amount: &'a str, documents: &'a [String]) -> PromiseForm<'a> {
+    PromiseForm {
+        customer: "K1",
+        amount,
+        date: "2026-04-10",
+        documents,
+        text: Some("by transfer"),
+    }
+}
+
+#[test]
+fn report_metrics_counts_open_promises_and_issues_from_their_derived_states() {
+    let fx = Fixture::new();
+    for args in [
+        &["promise", "K2", "--amount", "400", "--date", "+14d"][..],
+        &["dispute", "K2", "--reason", "pricing", "--document", "I3"],
+    ] {
+        let out = run(&fx, args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    let metrics = |day: &str| -> serde_json::Value {
+        let out = fx.owed(&["--as-of", day, "report", "metrics", "--json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_str(&stdout(&out)).unwrap()
+    };
+    // 13 April: 300 of the 400 EUR promised arrived on 12 April; 100 EUR at 1.10 remain.
+    // The dispute is for I3's 800 EUR balance on 1 April, at 1.10.
+    let m = metrics("2026-04-13");
+    assert_eq!(m["open_p2p_amount"], "110.00");
+    assert_eq!(m["open_issue_amount"], "880.00");
+    // 14 April: the last 100 EUR arrived, the promise is kept.
+    assert_eq!(metrics("2026-04-14")["open_p2p_amount"], "0.00");
+    // Before the promise was recorded nothing was open.
+    assert_eq!(metrics("2026-03-31")["open_p2p_amount"], "0.00");
+}

@@ -1,0 +1,379 @@
+//! Promise and issue states derived from the imported ledger, through the actions API and
+//! the store, over dates and partial payments.
+
+mod fixture;
+
+use fixture::Fixture;
+use owed::actions::{self, DisputeForm, PromiseForm};
+use owed::config::Config;
+use owed::domain::actions::Stamp;
+use owed::domain::promise::PromiseState;
+use owed::domain::{Date, Decimal};
+use owed::store::Store;
+
+fn d(s: &str) -> Date {
+    owed::domain::date::parse_iso(s).unwrap()
+}
+
+fn dec(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+fn stamp(today: &str) -> Stamp {
+    Stamp {
+        collector: "alice".into(),
+        at: format!("{today}T09:00:00Z"),
+        today: d(today),
+    }
+}
+
+fn promise(store: &mut Store, customer: &str, amount: &str, date: &str, docs: &[&str]) -> i64 {
+    let documents: Vec<String> = docs.iter().map(|s| s.to_string()).collect();
+    let form = PromiseForm {
+        customer,
+        amount,
+        date,
+        documents: &documents,
+        text: None,
+    };
+    actions::promise(store, &stamp("2026-04-01"), &Config::default(), &form)
+        .unwrap()
+        .id
+}
+
+/// The five promises of the scenarios, recorded on 1 April with the default 3 days' grace:
+/// 1 K1 300 on I1 by 10 Apr (300 applied 8 Apr; 100 applied 25 Mar does not count),
+/// 2 K1 500 on I2 by 10 Apr (200 applied 9 Apr),
+/// 3 K3 400, no documents, by 10 Apr (400 applied 20 Apr, too late),
+/// 4 K2 400 EUR, no documents, by 15 Apr (300 on I3 12 Apr + 100 on I4 14 Apr),
+/// 5 K3 100 on I5 by 30 Apr, voided.
+fn scenarios() -> (Fixture, Store) {
+    let fx = Fixture::new();
+    let mut store = fx.store();
+    assert_eq!(promise(&mut store, "K1", "300", "2026-04-10", &["I1"]), 1);
+    assert_eq!(promise(&mut store, "K1", "500", "2026-04-10", &["I2"]), 2);
+    assert_eq!(promise(&mut store, "K3", "400", "2026-04-10", &[]), 3);
+    assert_eq!(promise(&mut store, "K2", "400", "+14d", &[]), 4);
+    assert_eq!(promise(&mut store, "K3", "100", "2026-04-30", &["I5"]), 5);
+    actions::void_promise(&mut store, &stamp("2026-04-02"), "5", Some("wrong amount")).unwrap();
+    (fx, store)
+}
+
+/// (state, paid, remaining) of promise `id` as of `as_of`.
+fn progress(store: &Store, id: i64, as_of: &str) -> (PromiseState, Decimal, Decimal) {
+    let cid = store
+        .customer_key(match id {
+            1 | 2 => "K1",
+            4 => "K2",
+            _ => "K3",
+        })
+        .unwrap()
+        .unwrap();
+    let p = store
+        .customer_promises(cid, d(as_of), 3, "USD")
+        .unwrap()
+        .into_iter()
+        .find(|p| p.id == id)
+        .unwrap();
+    (p.progress.state, p.progress.paid, p.progress.remaining)
+}
+
+#[test]
+fn kept_when_the_promised_amount_arrives_and_earlier_receipts_do_not_count() {
+    let (_fx, store) = scenarios();
+    assert_eq!(
+        progress(&store, 1, "2026-04-07"),
+        (PromiseState::Open, dec("0"), dec("300"))
+    );
+    assert_eq!(
+        progress(&store, 1, "2026-04-08"),
+        (PromiseState::Kept, dec("300"), dec("0"))
+    );
+    assert_eq!(progress(&store, 1, "2026-06-30").0, PromiseState::Kept);
+}
+
+#[test]
+fn partially_kept_after_the_grace_days() {
+    let (_fx, store) = scenarios();
+    assert_eq!(
+        progress(&store, 2, "2026-04-09"),
+        (PromiseState::Open, dec("200"), dec("300"))
+    );
+    assert_eq!(progress(&store, 2, "2026-04-13").0, PromiseState::Open);
+    assert_eq!(
+        progress(&store, 2, "2026-04-14"),
+        (PromiseState::PartiallyKept, dec("200"), dec("300"))
+    );
+}
+
+#[test]
+fn broken_when_the_money_comes_after_the_grace_days() {
+    let (_fx, store) = scenarios();
+    assert_eq!(progress(&store, 3, "2026-04-13").0, PromiseState::Open);
+    assert_eq!(
+        progress(&store, 3, "2026-04-14"),
+        (PromiseState::Broken, dec("0"), dec("400"))
+    );
+    // The 400 applied on 20 April does not mend it.
+    assert_eq!(progress(&store, 3, "2026-04-25").0, PromiseState::Broken);
+}
+
+#[test]
+fn a_promise_naming_no_documents_counts_receipts_on_any_of_them() {
+    let (_fx, store) = scenarios();
+    assert_eq!(
+        progress(&store, 4, "2026-04-13"),
+        (PromiseState::Open, dec("300"), dec("100"))
+    );
+    assert_eq!(
+        progress(&store, 4, "2026-04-14"),
+        (PromiseState::Kept, dec("400"), dec("0"))
+    );
+}
+
+#[test]
+fn voided_is_voided_whatever_happens_and_cannot_be_voided_twice() {
+    let (_fx, mut store) = scenarios();
+    assert_eq!(progress(&store, 5, "2026-04-05").0, PromiseState::Voided);
+    assert_eq!(progress(&store, 5, "2026-05-30").0, PromiseState::Voided);
+    let err = actions::void_promise(&mut store, &stamp("2026-04-03"), "5", None).unwrap_err();
+    assert_eq!(err.to_string(), "promise 5 is already voided");
+    assert_eq!(err.exit_code(), 2);
+}
+
+#[test]
+fn open_promise_amount_sums_what_open_promises_still_expect_in_base_currency() {
+    let (_fx, store) = scenarios();
+    // 13 April: 1 kept, 2 open (300 left), 3 open (400 left), 4 open (100 EUR left at the
+    // 1 April rate 1.10 = 110 USD), 5 voided.
+    assert_eq!(
+        store
+            .open_promise_amount(d("2026-04-13"), 3, "USD")
+            .unwrap(),
+        dec("810.00")
+    );
+    // 14 April: 2 and 3 are past their grace, 4 is kept.
+    assert_eq!(
+        store
+            .open_promise_amount(d("2026-04-14"), 3, "USD")
+            .unwrap(),
+        dec("0")
+    );
+    // Before anything was recorded nothing is open.
+    assert_eq!(
+        store
+            .open_promise_amount(d("2026-03-31"), 3, "USD")
+            .unwrap(),
+        dec("0")
+    );
+}
+
+#[test]
+fn queue_tabs_follow_each_customers_latest_promise() {
+    let (_fx, store) = scenarios();
+    let key = |id: &str| store.customer_key(id).unwrap().unwrap();
+    let mut k1_k3 = vec![key("K1"), key("K3")];
+    k1_k3.sort();
+    let tabs = store.queue_tabs(d("2026-04-12"), 3, "USD").unwrap();
+    assert_eq!(tabs.promises_due, k1_k3);
+    assert!(tabs.promises_broken.is_empty());
+    let tabs = store.queue_tabs(d("2026-04-14"), 3, "USD").unwrap();
+    assert!(tabs.promises_due.is_empty());
+    assert_eq!(tabs.promises_broken, k1_k3);
+
+    let flags = store
+        .customer_flags(key("K2"), d("2026-04-13"), 3, "USD")
+        .unwrap();
+    assert_eq!(flags.next_promise_date, Some(d("2026-04-15")));
+    assert_eq!(flags.open_promise_amount, dec("100"));
+    assert_eq!(flags.open_promise_base, dec("110.00"));
+    assert_eq!(flags.promise_due, None);
+}
+
+#[test]
+fn issues_are_open_until_resolved_and_their_documents_are_disputed_meanwhile() {
+    let fx = Fixture::new();
+    let mut store = fx.store();
+    let config = Config::default();
+    let i3 = vec!["I3".to_string()];
+    let form = DisputeForm {
+        customer: "K2",
+        reason: "pricing",
+        amount: None,
+        documents: &i3,
+        text: Some("unit price"),
+    };
+    let opened = actions::dispute(&mut store, &stamp("2026-04-01"), &config, &form).unwrap();
+    // Default amount: I3's open balance on 1 April, 800 EUR.
+    assert!(opened.message.contains("800.00 EUR"), "{}", opened.message);
+    let whole = DisputeForm {
+        customer: "K3",
+        reason: "quality",
+        ..Default::default()
+    };
+    let k3 = actions::dispute(&mut store, &stamp("2026-04-01"), &config, &whole).unwrap();
+    // No documents: K3's overdue on 1 April, I5's 400.
+    assert!(k3.message.contains("400.00 USD"), "{}", k3.message);
+
+    let i3_key = store.document_owners(&i3).unwrap()[0].as_ref().unwrap().did;
+    let as_of = |s: &str| store.open_issue_amount(d(s), "USD").unwrap();
+    // 800 EUR at 1.10 + 400 USD.
+    assert_eq!(as_of("2026-04-05"), dec("1280.00"));
+    assert_eq!(as_of("2026-03-31"), dec("0"));
+
+    actions::resolve(
+        &mut store,
+        &stamp("2026-04-10"),
+        "1",
+        Some("credit note agreed"),
+    )
+    .unwrap();
+    let err = actions::resolve(&mut store, &stamp("2026-04-10"), "1", None).unwrap_err();
+    assert_eq!(err.to_string(), "issue 1 is already resolved");
+    assert_eq!(
+        store.open_issue_amount(d("2026-04-09"), "USD").unwrap(),
+        dec("1280.00")
+    );
+    assert_eq!(
+        store.open_issue_amount(d("2026-04-10"), "USD").unwrap(),
+        dec("400.00")
+    );
+    assert!(
+        store
+            .disputed_documents(None, d("2026-04-09"))
+            .unwrap()
+            .contains(&i3_key)
+    );
+    assert!(
+        store
+            .disputed_documents(None, d("2026-04-10"))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(!store.is_document_disputed(i3_key, d("2026-04-10")).unwrap());
+
+    actions::reopen(&mut store, &stamp("2026-04-12"), "#1", None).unwrap();
+    assert!(store.is_document_disputed(i3_key, d("2026-04-12")).unwrap());
+    assert!(!store.is_document_disputed(i3_key, d("2026-04-11")).unwrap());
+    let tabs = store.queue_tabs(d("2026-04-12"), 3, "USD").unwrap();
+    assert_eq!(tabs.disputes.len(), 2);
+}
+
+#[test]
+fn followups_are_due_until_done() {
+    let fx = Fixture::new();
+    let mut store = fx.store();
+    let f = actions::followup(&mut store, &stamp("2026-04-01"), "K1", "+3d", "call Anna").unwrap();
+    let k1 = store.customer_key("K1").unwrap().unwrap();
+    assert!(
+        store
+            .queue_tabs(d("2026-04-03"), 3, "USD")
+            .unwrap()
+            .followups_due
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .queue_tabs(d("2026-04-04"), 3, "USD")
+            .unwrap()
+            .followups_due,
+        vec![k1]
+    );
+    actions::done(&mut store, &stamp("2026-04-04"), &f.id.to_string()).unwrap();
+    assert!(
+        store
+            .queue_tabs(d("2026-04-04"), 3, "USD")
+            .unwrap()
+            .followups_due
+            .is_empty()
+    );
+    let err = actions::done(&mut store, &stamp("2026-04-04"), &f.id.to_string()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("follow-up {} is already done", f.id)
+    );
+}
+
+#[test]
+fn assigning_an_owner_changes_the_customer_and_logs_it() {
+    let fx = Fixture::new();
+    let mut store = fx.store();
+    let r = actions::assign(
+        &mut store,
+        &stamp("2026-04-01"),
+        "K1",
+        owed::domain::actions::OwnerRole::Finance,
+        "carol",
+    )
+    .unwrap();
+    assert_eq!(
+        r.message,
+        "Owner change 1: Finance owner of K1 (Kite Supplies) is now carol (was alice)."
+    );
+    let card = store.customer_card_by_id("K1", "USD").unwrap().unwrap();
+    assert_eq!(card.finance_owner.as_deref(), Some("carol"));
+    let changes = store.owner_changes(card.cid).unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].old_owner.as_deref(), Some("alice"));
+}
+
+#[test]
+fn form_defaults_propose_the_overdue_amount_and_documents() {
+    let fx = Fixture::new();
+    let store = fx.store();
+    let on = |day: &str| actions::form_defaults(&store, "K1", d(day), "USD").unwrap();
+    // 1 April: I1 (due 31 March) has 900 left after the 100 of 25 March; I2 is not due yet.
+    let first = on("2026-04-01");
+    assert_eq!(first.overdue, dec("900"));
+    assert_eq!(first.overdue_documents, ["I1"]);
+    assert_eq!(first.open_balances.get("I2"), Some(&dec("500")));
+    assert_eq!(first.currency, "USD");
+    // 10 April: 300 more on I1 (8 April), 200 on I2 (9 April), I2 overdue since 5 April.
+    let later = on("2026-04-10");
+    assert_eq!(later.overdue, dec("900"));
+    assert_eq!(later.overdue_documents, ["I1", "I2"]);
+    let k2 = actions::form_defaults(&store, "K2", d("2026-04-10"), "USD").unwrap();
+    assert_eq!((k2.currency.as_str(), k2.overdue), ("EUR", dec("800")));
+}
+
+#[test]
+fn per_customer_flags_add_up_to_the_portfolio_totals() {
+    let (_fx, mut store) = scenarios();
+    let i3 = ["I3".to_string()];
+    let form = DisputeForm {
+        customer: "K2",
+        reason: "pricing",
+        amount: Some("250"),
+        documents: &i3,
+        text: None,
+    };
+    actions::dispute(&mut store, &stamp("2026-04-03"), &Config::default(), &form).unwrap();
+    let keys: Vec<i64> = ["K1", "K2", "K3"]
+        .iter()
+        .map(|id| store.customer_key(id).unwrap().unwrap())
+        .collect();
+    for day in [
+        "2026-04-01",
+        "2026-04-05",
+        "2026-04-09",
+        "2026-04-13",
+        "2026-04-14",
+    ] {
+        let (mut promised, mut disputed) = (Decimal::ZERO, Decimal::ZERO);
+        for &cid in &keys {
+            let f = store.customer_flags(cid, d(day), 3, "USD").unwrap();
+            promised += f.open_promise_base;
+            disputed += f.open_issue_base;
+        }
+        assert_eq!(
+            promised,
+            store.open_promise_amount(d(day), 3, "USD").unwrap(),
+            "{day}"
+        );
+        assert_eq!(
+            disputed,
+            store.open_issue_amount(d(day), "USD").unwrap(),
+            "{day}"
+        );
+    }
+}
