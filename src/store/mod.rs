@@ -5,10 +5,12 @@
 //! action. The file is created with mode 0600 (its directory when missing).
 
 pub mod activity;
+pub mod customer_detail;
 pub mod customers;
 pub mod documents;
 pub mod import;
 pub mod ledger;
+pub mod queue;
 mod schema;
 
 use crate::{Error, Result};

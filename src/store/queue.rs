@@ -1,0 +1,517 @@
+//! The collector's queue, paged from SQL.
+//!
+//! Every customer's figures as of a date are computed once (one pass over the open items, by
+//! the caller) and written into the connection's TEMP table `queue`, one row per customer, with
+//! an index for each sort key. The workstation then asks only for the page it shows
+//! (`ORDER BY … LIMIT … OFFSET …`) and for the tab counts, so 100k customers cost what 40 do.
+//! The table lives as long as the connection and is rebuilt when the as-of date or the data
+//! changes.
+
+use super::Store;
+use crate::Result;
+use crate::domain::aging::{AgingBounds, Figures};
+use crate::domain::date::{day_number, from_day_number};
+use crate::domain::promise::{Promise, PromiseState, promise_progress};
+use crate::domain::queue::{AmountField, BucketSel, Predicate, QueueQuery, Scope, SortKey, Tab};
+use crate::domain::{Date, Decimal, money};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter};
+use std::collections::HashMap;
+
+/// Where a customer's latest promise to pay stands, as the queue flags it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PromiseFlag {
+    /// No promise, or the latest was kept or voided.
+    #[default]
+    None,
+    /// Promised for a date still ahead.
+    Open,
+    /// The promised date has come (grace running) and it is not kept yet.
+    Due,
+    /// The date and grace passed without (all) the money.
+    Broken,
+}
+
+impl PromiseFlag {
+    fn code(self) -> i64 {
+        match self {
+            PromiseFlag::None => 0,
+            PromiseFlag::Open => 1,
+            PromiseFlag::Due => 2,
+            PromiseFlag::Broken => 3,
+        }
+    }
+
+    fn from_code(code: i64) -> PromiseFlag {
+        match code {
+            1 => PromiseFlag::Open,
+            2 => PromiseFlag::Due,
+            3 => PromiseFlag::Broken,
+            _ => PromiseFlag::None,
+        }
+    }
+}
+
+/// One customer's line in the queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueRow {
+    pub cid: i64,
+    pub id: String,
+    pub name: String,
+    pub finance_owner: Option<String>,
+    pub currency: Option<String>,
+    pub outstanding: Decimal,
+    pub overdue: Decimal,
+    pub net_overdue: Decimal,
+    /// Unutilised credit plus unapplied cash.
+    pub credit: Decimal,
+    /// Days past due of the oldest open item (0 when nothing is overdue).
+    pub max_days: i64,
+    /// The last note, promise, issue, reminder sent or reply, on or before the as-of date.
+    pub last_contact: Option<Date>,
+    pub promise: PromiseFlag,
+    pub followups_due: u32,
+    pub open_issues: u32,
+}
+
+/// One page of the queue and the counts around it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueuePage {
+    /// Position of `rows[0]` in the whole (filtered, sorted) list.
+    pub offset: u64,
+    pub rows: Vec<QueueRow>,
+    /// Rows in the current tab.
+    pub total: u64,
+    /// Rows per tab, in the order of [`Tab::ALL`].
+    pub counts: [u64; 5],
+    /// The collector owns no customer, so the page shows everyone's (the title says so).
+    pub mine_fallback: bool,
+}
+
+/// Figures of one customer in the summary: its aging and a few flags.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SummaryFigures {
+    pub outstanding: Decimal,
+    pub overdue: Decimal,
+    pub net_overdue: Decimal,
+    pub unutilised_credit: Decimal,
+    pub unapplied_cash: Decimal,
+    pub collectable_this_month: Decimal,
+    pub max_days: i64,
+    /// Per bucket, in the order of [`AgingBounds::labels`].
+    pub aging: Vec<Decimal>,
+}
+
+/// Open issues at a date, grouped by reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueReason {
+    pub reason: String,
+    pub count: u64,
+    pub amount: Decimal,
+}
+
+/// SQL day number of an RFC 3339 timestamp column's date (same numbering as `day_number`).
+pub(crate) fn day_of(column: &str) -> String {
+    format!("CAST(julianday(substr({column}, 1, 10)) - 1721424.5 AS INTEGER)")
+}
+
+fn units(value: Decimal) -> i64 {
+    money::to_units(value.round_dp(money::STORE_SCALE)).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    /// Rebuilds the TEMP `queue` table: one row per customer with its figures as of `as_of`
+    /// (`figures` by customer key, as `Portfolio::compute` gives them; customers missing have
+    /// nothing open), its latest promise's state, follow-ups due, open issues and last contact.
+    pub fn rebuild_queue_summary(
+        &self,
+        as_of: Date,
+        bounds: &AgingBounds,
+        figures: &HashMap<i64, Figures>,
+        grace_days: u32,
+    ) -> Result<()> {
+        let buckets = bounds.len();
+        let bucket_cols: String = (0..buckets)
+            .map(|i| format!(", b{i} INTEGER NOT NULL DEFAULT 0"))
+            .collect();
+        let promises = self.latest_promise_flags(as_of, grace_days)?;
+        let day = day_number(as_of);
+        // A deferred transaction: it writes only the TEMP schema, so it must not take the
+        // database's write lock away from collectors saving their work.
+        let tx = self.conn().unchecked_transaction()?;
+        tx.execute_batch(&format!(
+            "DROP TABLE IF EXISTS temp.queue;
+             CREATE TEMP TABLE queue (
+                cid INTEGER PRIMARY KEY,
+                id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                finance_owner TEXT,
+                currency TEXT,
+                outstanding INTEGER NOT NULL DEFAULT 0,
+                overdue INTEGER NOT NULL DEFAULT 0,
+                net_overdue INTEGER NOT NULL DEFAULT 0,
+                credit INTEGER NOT NULL DEFAULT 0,
+                cash INTEGER NOT NULL DEFAULT 0,
+                collectable INTEGER NOT NULL DEFAULT 0,
+                max_days INTEGER NOT NULL DEFAULT 0,
+                last_contact INTEGER,
+                promise INTEGER NOT NULL DEFAULT 0,
+                followups_due INTEGER NOT NULL DEFAULT 0,
+                open_issues INTEGER NOT NULL DEFAULT 0
+                {bucket_cols}
+             );
+             INSERT INTO temp.queue (cid, id, name, finance_owner, currency)
+                  SELECT cid, id, name, finance_owner, currency FROM main.customers;"
+        ))?;
+        {
+            let set_buckets: String = (0..buckets)
+                .map(|i| format!(", b{i} = ?{}", i + 9))
+                .collect();
+            let mut update = tx.prepare(&format!(
+                "UPDATE temp.queue SET outstanding = ?2, overdue = ?3, net_overdue = ?4, credit = ?5,
+                        cash = ?6, collectable = ?7, max_days = ?8 {set_buckets}
+                  WHERE cid = ?1"
+            ))?;
+            for (&cid, f) in figures {
+                let mut values: Vec<Value> = vec![
+                    Value::Integer(cid),
+                    Value::Integer(units(f.outstanding)),
+                    Value::Integer(units(f.overdue)),
+                    Value::Integer(units(f.net_overdue())),
+                    Value::Integer(units(f.unutilised_credit)),
+                    Value::Integer(units(f.unapplied_cash)),
+                    Value::Integer(units(f.collectable_this_month)),
+                    Value::Integer(f.max_days_overdue),
+                ];
+                values.extend(
+                    (0..buckets)
+                        .map(|i| Value::Integer(units(f.aging.get(i).copied().unwrap_or_default()))),
+                );
+                update.execute(params_from_iter(values))?;
+            }
+            let mut set_promise = tx.prepare("UPDATE temp.queue SET promise = ?2 WHERE cid = ?1")?;
+            for (cid, flag) in promises {
+                set_promise.execute(params![cid, flag.code()])?;
+            }
+        }
+        let note_day = day_of("n.at");
+        let followup_day = day_of("f.at");
+        let done_day = day_of("d.at");
+        tx.execute(
+            &format!(
+                "UPDATE temp.queue SET last_contact = t.d FROM (
+                    SELECT cid, max(d) AS d FROM (
+                        SELECT n.cid, {note_day} AS d FROM main.notes n
+                        UNION ALL SELECT cid, recorded_date FROM main.promises
+                        UNION ALL SELECT cid, opened_date FROM main.issues
+                        UNION ALL SELECT cid, sent_date FROM main.reminders WHERE status = 'sent'
+                        UNION ALL SELECT cid, received_date FROM main.replies
+                    ) WHERE d <= ?1 GROUP BY cid
+                 ) AS t WHERE temp.queue.cid = t.cid"
+            ),
+            params![day],
+        )?;
+        tx.execute(
+            &format!(
+                "UPDATE temp.queue SET followups_due = t.n FROM (
+                    SELECT f.cid, count(*) AS n FROM main.followups f
+                     WHERE f.due_date <= ?1 AND {followup_day} <= ?1
+                       AND NOT EXISTS (SELECT 1 FROM main.followup_done d
+                                        WHERE d.followup_id = f.id AND {done_day} <= ?1)
+                     GROUP BY f.cid
+                 ) AS t WHERE temp.queue.cid = t.cid"
+            ),
+            params![day],
+        )?;
+        tx.execute(
+            &format!(
+                "UPDATE temp.queue SET open_issues = t.n FROM (
+                    SELECT i.cid, count(*) AS n FROM main.issues i WHERE {open} GROUP BY i.cid
+                 ) AS t WHERE temp.queue.cid = t.cid",
+                open = OPEN_ISSUE
+            ),
+            params![day],
+        )?;
+        tx.execute_batch(
+            "CREATE INDEX temp.queue_overdue ON queue(overdue);
+             CREATE INDEX temp.queue_days ON queue(max_days);
+             CREATE INDEX temp.queue_outstanding ON queue(outstanding);
+             CREATE INDEX temp.queue_contact ON queue(last_contact);
+             CREATE INDEX temp.queue_name ON queue(name COLLATE NOCASE);
+             CREATE INDEX temp.queue_owner ON queue(finance_owner COLLATE NOCASE);",
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The state of each customer's latest promise (by recorded date) at `as_of`, for the
+    /// customers who have one.
+    fn latest_promise_flags(&self, as_of: Date, grace_days: u32) -> Result<Vec<(i64, PromiseFlag)>> {
+        let day = day_number(as_of);
+        let void_day = day_of("v.at");
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT p.id, p.cid, p.amount, p.recorded_date, p.promised_date,
+                    EXISTS (SELECT 1 FROM promise_voids v WHERE v.promise_id = p.id AND {void_day} <= ?1)
+               FROM promises p
+              WHERE p.recorded_date <= ?1
+                AND p.id = (SELECT q.id FROM promises q WHERE q.cid = p.cid AND q.recorded_date <= ?1
+                             ORDER BY q.recorded_date DESC, q.id DESC LIMIT 1)"
+        ))?;
+        let rows: Vec<(i64, i64, Promise)> = stmt
+            .query_map(params![day], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    Promise {
+                        amount: money::from_units(r.get(2)?),
+                        promised_on: from_day_number(r.get(3)?),
+                        due: from_day_number(r.get(4)?),
+                        voided: r.get(5)?,
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, cid, promise) in rows {
+            let receipts = self.promise_receipts(id, cid)?;
+            let progress = promise_progress(&promise, &receipts, as_of, grace_days);
+            let flag = match progress.state {
+                PromiseState::Open if promise.due > as_of => PromiseFlag::Open,
+                PromiseState::Open => PromiseFlag::Due,
+                PromiseState::Broken | PromiseState::PartiallyKept => PromiseFlag::Broken,
+                PromiseState::Kept | PromiseState::Voided => PromiseFlag::None,
+            };
+            out.push((cid, flag));
+        }
+        Ok(out)
+    }
+
+    /// The receipts (date, amount) applied to a promise's documents, or to any of the
+    /// customer's documents when the promise names none.
+    pub fn promise_receipts(&self, promise_id: i64, cid: i64) -> Result<Vec<(Date, Decimal)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT a.date, a.amount FROM applications a JOIN documents d ON d.did = a.did
+              WHERE d.cid = ?2
+                AND (NOT EXISTS (SELECT 1 FROM promise_documents pd WHERE pd.promise_id = ?1)
+                     OR a.did IN (SELECT pd.did FROM promise_documents pd WHERE pd.promise_id = ?1))",
+        )?;
+        let rows = stmt.query_map(params![promise_id, cid], |r| {
+            Ok((from_day_number(r.get(0)?), money::from_units(r.get(1)?)))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One page of the queue: `limit` rows from `offset` of the rows `query` selects, with the
+    /// counts of every tab. Needs [`Store::rebuild_queue_summary`] first.
+    pub fn queue_page(&self, query: &QueueQuery, offset: u64, limit: u64) -> Result<QueuePage> {
+        let mut scope_all = query.scope == Scope::Everyone;
+        let mut mine_fallback = false;
+        if !scope_all {
+            let mine: i64 = self.conn().query_row(
+                "SELECT count(*) FROM temp.queue WHERE finance_owner = ?1 COLLATE NOCASE",
+                [&query.collector],
+                |r| r.get(0),
+            )?;
+            if mine == 0 {
+                scope_all = true;
+                mine_fallback = true;
+            }
+        }
+        let (filter_sql, filter_params) = where_clause(query, scope_all);
+        let counts_sql = format!(
+            "SELECT ifnull(sum({}), 0), count(*), ifnull(sum({}), 0), ifnull(sum({}), 0), ifnull(sum({}), 0)
+               FROM temp.queue WHERE {filter_sql}",
+            tab_sql(Tab::Overdue),
+            tab_sql(Tab::Promises),
+            tab_sql(Tab::FollowUps),
+            tab_sql(Tab::Disputes),
+        );
+        let counts: [u64; 5] = self.conn().prepare_cached(&counts_sql)?.query_row(
+            params_from_iter(filter_params.iter()),
+            |r| {
+                let mut c = [0u64; 5];
+                for (i, slot) in c.iter_mut().enumerate() {
+                    *slot = r.get::<_, i64>(i)?.unsigned_abs();
+                }
+                Ok(c)
+            },
+        )?;
+        let total = counts[query.tab.index()];
+        let offset = offset.min(total);
+        let end = offset.saturating_add(limit).min(total);
+        let n = end - offset;
+        // Deep pages are read from the other end, so `G` costs what the first page does.
+        let reversed = offset > total / 2;
+        let (dir, skip) = if reversed {
+            (!query.descending, total - end)
+        } else {
+            (query.descending, offset)
+        };
+        let key = match query.sort {
+            SortKey::Overdue => "overdue",
+            SortKey::Days => "max_days",
+            SortKey::Outstanding => "outstanding",
+            SortKey::LastContact => "last_contact",
+            SortKey::Name => "name COLLATE NOCASE",
+        };
+        let dir = if dir { "DESC" } else { "ASC" };
+        let sql = format!(
+            "SELECT cid, id, name, finance_owner, currency, outstanding, overdue, net_overdue, credit + cash,
+                    max_days, last_contact, promise, followups_due, open_issues
+               FROM temp.queue WHERE {filter_sql} AND {tab}
+              ORDER BY {key} {dir}, cid {dir} LIMIT {n} OFFSET {skip}",
+            tab = tab_sql(query.tab),
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows: Vec<QueueRow> = stmt
+            .query_map(params_from_iter(filter_params.iter()), |r| {
+                Ok(QueueRow {
+                    cid: r.get(0)?,
+                    id: r.get(1)?,
+                    name: r.get(2)?,
+                    finance_owner: r.get(3)?,
+                    currency: r.get(4)?,
+                    outstanding: money::from_units(r.get(5)?),
+                    overdue: money::from_units(r.get(6)?),
+                    net_overdue: money::from_units(r.get(7)?),
+                    credit: money::from_units(r.get(8)?),
+                    max_days: r.get(9)?,
+                    last_contact: r.get::<_, Option<i32>>(10)?.map(from_day_number),
+                    promise: PromiseFlag::from_code(r.get(11)?),
+                    followups_due: r.get::<_, i64>(12)?.try_into().unwrap_or(u32::MAX),
+                    open_issues: r.get::<_, i64>(13)?.try_into().unwrap_or(u32::MAX),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        if reversed {
+            rows.reverse();
+        }
+        Ok(QueuePage {
+            offset,
+            rows,
+            total,
+            counts,
+            mine_fallback,
+        })
+    }
+
+    /// A customer's figures from the summary (its aging as of the summary's date).
+    pub fn queue_figures(&self, cid: i64, buckets: usize) -> Result<Option<SummaryFigures>> {
+        use rusqlite::OptionalExtension;
+        let cols: String = (0..buckets).map(|i| format!(", b{i}")).collect();
+        let sql = format!(
+            "SELECT outstanding, overdue, net_overdue, credit, cash, collectable, max_days {cols}
+               FROM temp.queue WHERE cid = ?1"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        Ok(stmt
+            .query_row([cid], |r| {
+                let mut aging = Vec::with_capacity(buckets);
+                for i in 0..buckets {
+                    aging.push(money::from_units(r.get(7 + i)?));
+                }
+                Ok(SummaryFigures {
+                    outstanding: money::from_units(r.get(0)?),
+                    overdue: money::from_units(r.get(1)?),
+                    net_overdue: money::from_units(r.get(2)?),
+                    unutilised_credit: money::from_units(r.get(3)?),
+                    unapplied_cash: money::from_units(r.get(4)?),
+                    collectable_this_month: money::from_units(r.get(5)?),
+                    max_days: r.get(6)?,
+                    aging,
+                })
+            })
+            .optional()?)
+    }
+
+    /// The issues open at `as_of`, grouped by reason, largest amount first.
+    pub fn open_issues_by_reason(&self, as_of: Date) -> Result<Vec<IssueReason>> {
+        let sql = format!(
+            "SELECT i.reason, count(*), sum(i.amount) FROM issues i WHERE {OPEN_ISSUE}
+              GROUP BY i.reason ORDER BY sum(i.amount) DESC, i.reason"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![day_number(as_of)], |r| {
+            Ok(IssueReason {
+                reason: r.get(0)?,
+                count: r.get::<_, i64>(1)?.unsigned_abs(),
+                amount: money::from_units(r.get(2)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// An issue `i` open at day `?1`: opened by then and not resolved by then (the latest event
+/// on or before the day decides).
+pub(crate) const OPEN_ISSUE: &str = "i.opened_date <= ?1
+    AND ifnull((SELECT e.kind FROM issue_events e WHERE e.issue_id = i.id AND e.event_date <= ?1
+                ORDER BY e.id DESC LIMIT 1), 'reopen') = 'reopen'";
+
+/// The SQL condition of a tab on the `queue` table.
+fn tab_sql(tab: Tab) -> &'static str {
+    match tab {
+        Tab::Overdue => "overdue > 0",
+        Tab::All => "1",
+        Tab::Promises => "promise IN (2, 3)",
+        Tab::FollowUps => "followups_due > 0",
+        Tab::Disputes => "open_issues > 0",
+    }
+}
+
+/// The scope and filter of a query as an SQL condition with its parameters.
+fn where_clause(query: &QueueQuery, scope_all: bool) -> (String, Vec<Value>) {
+    let mut parts: Vec<String> = vec!["1".into()];
+    let mut values: Vec<Value> = Vec::new();
+    let bind = |values: &mut Vec<Value>, v: Value| {
+        values.push(v);
+        format!("?{}", values.len())
+    };
+    if !scope_all {
+        let p = bind(&mut values, Value::Text(query.collector.clone()));
+        parts.push(format!("finance_owner = {p} COLLATE NOCASE"));
+    }
+    for pred in &query.filter.predicates {
+        let sql = match pred {
+            Predicate::Text(text) => {
+                let escaped = text
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                let p = bind(&mut values, Value::Text(format!("%{escaped}%")));
+                format!("(name LIKE {p} ESCAPE '\\' OR id LIKE {p} ESCAPE '\\')")
+            }
+            Predicate::Owner(Some(owner)) => {
+                let p = bind(&mut values, Value::Text(owner.clone()));
+                format!("finance_owner = {p} COLLATE NOCASE")
+            }
+            Predicate::Owner(None) => "finance_owner IS NULL".into(),
+            Predicate::Currency(cur) => {
+                let p = bind(&mut values, Value::Text(cur.clone()));
+                format!("currency = {p} COLLATE NOCASE")
+            }
+            Predicate::Amount(field, cmp, amount) => {
+                let column = match field {
+                    AmountField::Overdue => "overdue",
+                    AmountField::Outstanding => "outstanding",
+                    AmountField::NetOverdue => "net_overdue",
+                    AmountField::Credit => "(credit + cash)",
+                    AmountField::CollectableThisMonth => "collectable",
+                };
+                let p = bind(&mut values, Value::Integer(units(*amount)));
+                format!("{column} {} {p}", cmp.sql())
+            }
+            Predicate::Days(cmp, n) => {
+                let p = bind(&mut values, Value::Integer(*n));
+                format!("max_days {} {p}", cmp.sql())
+            }
+            Predicate::Bucket(BucketSel::Index(i)) => format!("b{i} <> 0"),
+            Predicate::Bucket(BucketSel::Over(n)) => {
+                let p = bind(&mut values, Value::Integer(*n));
+                format!("max_days > {p}")
+            }
+        };
+        parts.push(sql);
+    }
+    (parts.join(" AND "), values)
+}
