@@ -4,15 +4,16 @@
 //! subcommand. Errors print one sentence on stderr; the exit code is 2 for bad usage or input,
 //! 1 for a runtime failure.
 
+mod bench_tui;
 mod demo;
 mod export;
 mod import;
 mod report;
 
+use crate::Result;
 use crate::config::{self, Config};
 use crate::domain::Date;
 use crate::store::Store;
-use crate::{Error, Result};
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
@@ -32,6 +33,9 @@ pub struct Cli {
     /// Compute everything as of this date, YYYY-MM-DD (default: today).
     #[arg(long, global = true, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<Date>,
+    /// The workstation's theme: a name from themes/ (default, mono, light) or a file path.
+    #[arg(long, global = true, env = "OWED_THEME", value_name = "NAME")]
+    pub theme: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -47,6 +51,9 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Reports: aging, metrics.
     Report(report::ReportArgs),
+    /// Measure the workstation on a database (first frame, key latency, bytes per move).
+    #[command(hide = true)]
+    BenchTui(bench_tui::BenchArgs),
 }
 
 /// Parses a `YYYY-MM-DD` command-line date strictly.
@@ -63,6 +70,8 @@ pub struct Context {
     pub as_of: Date,
     /// Whether `--as-of` was given (the workstation shows it).
     pub as_of_given: bool,
+    /// `--theme`, when given (else the config's, else `default`; `mono` under NO_COLOR).
+    pub theme: Option<String>,
 }
 
 impl Context {
@@ -76,6 +85,7 @@ impl Context {
             collector,
             as_of: cli.as_of.unwrap_or_else(today),
             as_of_given: cli.as_of.is_some(),
+            theme: cli.theme.clone(),
         })
     }
 
@@ -113,8 +123,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Import(args)) => import::run(&ctx, &args),
         Some(Command::Report(args)) => report::run(&ctx, &args),
         Some(Command::Export(args)) => export::run(&ctx, &args),
-        None => Err(Error::input(
-            "the workstation is not built yet; see `owed --help` for the commands",
-        )),
+        Some(Command::BenchTui(args)) => bench_tui::run(&ctx, &args),
+        None => crate::tui::run(&ctx),
     }
 }

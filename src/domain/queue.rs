@@ -109,7 +109,10 @@ impl SortKey {
 
     /// Whether this key sorts descending when first chosen.
     pub fn descending_by_default(self) -> bool {
-        matches!(self, SortKey::Overdue | SortKey::Days | SortKey::Outstanding)
+        matches!(
+            self,
+            SortKey::Overdue | SortKey::Days | SortKey::Outstanding
+        )
     }
 
     /// The name used on the command line (`:sort overdue`).
@@ -343,6 +346,9 @@ fn split_comparison(term: &str) -> Option<(&str, Cmp, &str)> {
 
 fn parse_comparison(field: &str, op: Cmp, value: &str) -> Result<Predicate, String> {
     let field_lc = field.to_ascii_lowercase();
+    if value.is_empty() {
+        return Err(format!("`{field}{}` needs a number after it", op.sql()));
+    }
     if matches!(field_lc.as_str(), "days" | "age") {
         let n: i64 = value
             .parse()
@@ -355,7 +361,12 @@ fn parse_comparison(field: &str, op: Cmp, value: &str) -> Result<Predicate, Stri
         "net" | "net_overdue" => AmountField::NetOverdue,
         "credit" => AmountField::Credit,
         "collectable" => AmountField::CollectableThisMonth,
-        "" => return Err(format!("`{op_text}{value}` needs a field before it, like overdue{op_text}{value}", op_text = op.sql())),
+        "" => {
+            return Err(format!(
+                "`{op_text}{value}` needs a field before it, like overdue{op_text}{value}",
+                op_text = op.sql()
+            ));
+        }
         _ => {
             return Err(format!(
                 "unknown field `{field}` (try overdue, outstanding, net, credit, collectable, days)"
@@ -368,8 +379,7 @@ fn parse_comparison(field: &str, op: Cmp, value: &str) -> Result<Predicate, Stri
         s if s.ends_with('m') => (s[..s.len() - 1].to_string(), 1_000_000),
         s => (s, 1),
     };
-    let amount = super::money::parse_amount(&number)
-        .map_err(|e| format!("`{value}` {e}"))?
+    let amount = super::money::parse_amount(&number).map_err(|e| format!("`{value}` {e}"))?
         * Decimal::from(scale);
     Ok(Predicate::Amount(amount_field, op, amount))
 }
@@ -447,11 +457,16 @@ mod tests {
         assert!(parse("colour:red").unwrap_err().contains("unknown filter"));
         assert!(parse("overdue>lots").unwrap_err().contains("not a number"));
         assert!(parse("bucket:old").unwrap_err().contains("not a bucket"));
-        assert!(parse("currency:euro").unwrap_err().contains("currency code"));
+        assert!(
+            parse("currency:euro")
+                .unwrap_err()
+                .contains("currency code")
+        );
         assert!(parse("size>3").unwrap_err().contains("unknown field"));
         assert!(parse(">3").unwrap_err().contains("needs a field"));
         assert!(parse("days>x").unwrap_err().contains("whole number"));
         assert!(parse("\"open").unwrap_err().contains("quote"));
+        assert!(parse("overdue>").unwrap_err().contains("needs a number"));
     }
 
     #[test]

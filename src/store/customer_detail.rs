@@ -425,10 +425,9 @@ impl Store {
             let receipts = self.promise_receipts(id, cid)?;
             let progress = promise_progress(&promise, &receipts, as_of, grace_days);
             let state = match progress.state {
-                PromiseState::PartiallyKept => format!(
-                    "partially kept, {} paid",
-                    money::grouped(progress.paid, "")
-                ),
+                PromiseState::PartiallyKept => {
+                    format!("partially kept, {} paid", money::grouped(progress.paid, ""))
+                }
                 s => s.as_str().to_string(),
             };
             out.push(ActivityEntry {

@@ -184,12 +184,14 @@ impl Store {
                     Value::Integer(f.max_days_overdue),
                 ];
                 values.extend(
-                    (0..buckets)
-                        .map(|i| Value::Integer(units(f.aging.get(i).copied().unwrap_or_default()))),
+                    (0..buckets).map(|i| {
+                        Value::Integer(units(f.aging.get(i).copied().unwrap_or_default()))
+                    }),
                 );
                 update.execute(params_from_iter(values))?;
             }
-            let mut set_promise = tx.prepare("UPDATE temp.queue SET promise = ?2 WHERE cid = ?1")?;
+            let mut set_promise =
+                tx.prepare("UPDATE temp.queue SET promise = ?2 WHERE cid = ?1")?;
             for (cid, flag) in promises {
                 set_promise.execute(params![cid, flag.code()])?;
             }
@@ -246,7 +248,11 @@ impl Store {
 
     /// The state of each customer's latest promise (by recorded date) at `as_of`, for the
     /// customers who have one.
-    fn latest_promise_flags(&self, as_of: Date, grace_days: u32) -> Result<Vec<(i64, PromiseFlag)>> {
+    fn latest_promise_flags(
+        &self,
+        as_of: Date,
+        grace_days: u32,
+    ) -> Result<Vec<(i64, PromiseFlag)>> {
         let day = day_number(as_of);
         let void_day = day_of("v.at");
         let mut stmt = self.conn().prepare(&format!(

@@ -1,0 +1,303 @@
+//! The workstation's data: requests to the database and their answers, and the worker thread
+//! that owns its own connection so that no query runs on the input path.
+//!
+//! The worker coalesces: of the requests queued while it was busy it answers only the latest
+//! of each kind. It watches `PRAGMA data_version` about once a second; when another process
+//! commits, it recomputes the figures and answers the last page and detail requests again.
+
+use crate::Result;
+use crate::domain::aging::AgingBounds;
+use crate::domain::metrics::{days_inclusive, dso_count_back, months_back};
+use crate::domain::queue::QueueQuery;
+use crate::domain::{Date, Decimal};
+use crate::report::Portfolio;
+use crate::store::Store;
+use crate::store::customer_detail::CustomerDetail;
+use crate::store::queue::{IssueReason, QueuePage, SummaryFigures};
+use std::path::Path;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+/// How often the worker looks for other processes' commits.
+pub const POLL: Duration = Duration::from_millis(750);
+
+/// Months of sales the DSO count-back walks through (as the metrics report).
+const DSO_MONTHS: usize = 12;
+
+/// What the arithmetic needs from the config.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bounds: AgingBounds,
+    pub base_currency: String,
+    pub grace_days: u32,
+}
+
+/// A question for the database.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// Compute every figure as of this date (rebuilds the queue summary).
+    Summary { as_of: Date },
+    /// A page of the queue.
+    Page {
+        seq: u64,
+        query: QueueQuery,
+        offset: u64,
+        limit: u64,
+    },
+    /// One customer's detail.
+    Detail { seq: u64, cid: i64 },
+}
+
+/// The metrics bar's figures.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BarMetrics {
+    pub outstanding: Decimal,
+    pub overdue: Decimal,
+    pub net_overdue: Decimal,
+    pub collectable_this_month: Decimal,
+    pub unutilised_credit: Decimal,
+    pub unapplied_cash: Decimal,
+    pub open_issue_amount: Decimal,
+    pub open_p2p_amount: Decimal,
+    pub dso: Option<Decimal>,
+    pub customers_overdue: u64,
+}
+
+/// The portfolio at a date: the metrics and what the charts draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub as_of: Date,
+    pub metrics: BarMetrics,
+    /// Open balances per aging bucket.
+    pub aging: Vec<Decimal>,
+    pub issues: Vec<IssueReason>,
+}
+
+/// A customer's detail with its figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailData {
+    pub detail: CustomerDetail,
+    pub figures: Option<SummaryFigures>,
+}
+
+/// An answer from the database.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response {
+    Summary(Box<Summary>),
+    Page {
+        seq: u64,
+        page: QueuePage,
+    },
+    Detail {
+        seq: u64,
+        cid: i64,
+        data: Option<Box<DetailData>>,
+    },
+    /// A query failed; the message is for the status line.
+    Error(String),
+}
+
+/// The database side: answers requests on its own connection.
+pub struct DataSource {
+    store: Store,
+    settings: Settings,
+    as_of: Option<Date>,
+    last_page: Option<Request>,
+    last_detail: Option<Request>,
+    version: i64,
+    checked: Instant,
+}
+
+impl DataSource {
+    /// Opens the database for the worker.
+    pub fn open(path: &Path, settings: Settings) -> Result<DataSource> {
+        let store = Store::open(path)?;
+        let version = store.data_version()?;
+        Ok(DataSource {
+            store,
+            settings,
+            as_of: None,
+            last_page: None,
+            last_detail: None,
+            version,
+            checked: Instant::now(),
+        })
+    }
+
+    /// Answers a batch of requests, keeping only the latest of each kind, in the order
+    /// summary, page, detail.
+    pub fn handle_batch(&mut self, batch: Vec<Request>) -> Vec<Response> {
+        let mut summary = None;
+        let mut page = None;
+        let mut detail = None;
+        for request in batch {
+            match request {
+                Request::Summary { .. } => summary = Some(request),
+                Request::Page { .. } => page = Some(request),
+                Request::Detail { .. } => detail = Some(request),
+            }
+        }
+        [summary, page, detail]
+            .into_iter()
+            .flatten()
+            .map(|r| self.handle(r))
+            .collect()
+    }
+
+    /// Answers one request.
+    pub fn handle(&mut self, request: Request) -> Response {
+        self.answer(&request)
+            .unwrap_or_else(|e| Response::Error(e.to_string()))
+    }
+
+    fn answer(&mut self, request: &Request) -> Result<Response> {
+        match request {
+            Request::Summary { as_of } => {
+                let summary = self.rebuild(*as_of)?;
+                Ok(Response::Summary(Box::new(summary)))
+            }
+            Request::Page {
+                seq,
+                query,
+                offset,
+                limit,
+            } => {
+                self.last_page = Some(request.clone());
+                let page = self.store.queue_page(query, *offset, *limit)?;
+                Ok(Response::Page { seq: *seq, page })
+            }
+            Request::Detail { seq, cid } => {
+                self.last_detail = Some(request.clone());
+                let as_of = self
+                    .as_of
+                    .ok_or_else(|| crate::Error::runtime("the figures are not computed yet"))?;
+                let detail = self
+                    .store
+                    .customer_detail(*cid, as_of, self.settings.grace_days)?;
+                let data = match detail {
+                    Some(detail) => Some(Box::new(DetailData {
+                        figures: self.store.queue_figures(*cid, self.settings.bounds.len())?,
+                        detail,
+                    })),
+                    None => None,
+                };
+                Ok(Response::Detail {
+                    seq: *seq,
+                    cid: *cid,
+                    data,
+                })
+            }
+        }
+    }
+
+    /// When another process committed since the last look, recomputes everything and answers
+    /// the last page and detail requests again.
+    pub fn poll_changes(&mut self) -> Vec<Response> {
+        self.checked = Instant::now();
+        let Some(as_of) = self.as_of else {
+            return Vec::new();
+        };
+        match self.store.data_version() {
+            Ok(v) if v != self.version => {
+                self.version = v;
+                let mut batch = vec![Request::Summary { as_of }];
+                batch.extend(self.last_page.clone());
+                batch.extend(self.last_detail.clone());
+                self.handle_batch(batch)
+            }
+            Ok(_) => Vec::new(),
+            Err(e) => vec![Response::Error(e.to_string())],
+        }
+    }
+
+    /// Computes the figures as of `as_of` and rebuilds the queue summary.
+    fn rebuild(&mut self, as_of: Date) -> Result<Summary> {
+        let s = &self.settings;
+        let portfolio = Portfolio::compute(&self.store, as_of, None, &s.bounds, &s.base_currency)?;
+        self.store
+            .rebuild_queue_summary(as_of, &s.bounds, &portfolio.customers, s.grace_days)?;
+        self.as_of = Some(as_of);
+        self.version = self.store.data_version()?;
+        let t = &portfolio.total;
+        let metrics = BarMetrics {
+            outstanding: t.outstanding,
+            overdue: t.overdue,
+            net_overdue: portfolio.net_overdue,
+            collectable_this_month: t.collectable_this_month,
+            unutilised_credit: t.unutilised_credit,
+            unapplied_cash: t.unapplied_cash,
+            open_issue_amount: self.store.open_issue_amount(as_of)?,
+            open_p2p_amount: self.store.open_promise_amount(as_of, s.grace_days)?,
+            dso: self.dso(as_of, t.outstanding)?,
+            customers_overdue: portfolio.customers_overdue,
+        };
+        Ok(Summary {
+            as_of,
+            metrics,
+            aging: t.aging.clone(),
+            issues: self.store.open_issues_by_reason(as_of)?,
+        })
+    }
+
+    /// DSO by the count-back method over the monthly sales up to `as_of` (as the metrics
+    /// report computes it).
+    fn dso(&self, as_of: Date, outstanding: Decimal) -> Result<Option<Decimal>> {
+        let spans = months_back(as_of, DSO_MONTHS);
+        let oldest = spans.last().map_or(as_of, |s| s.0);
+        let sales = self
+            .store
+            .sales_by_day(oldest, as_of, &self.settings.base_currency)?;
+        let month_sales: Vec<(Decimal, u32)> = spans
+            .iter()
+            .map(|(first, last)| {
+                let total = sales
+                    .iter()
+                    .filter(|(d, _)| d >= first && d <= last)
+                    .map(|(_, a)| *a)
+                    .sum();
+                (total, days_inclusive(*first, *last))
+            })
+            .collect();
+        Ok(dso_count_back(outstanding, &month_sales))
+    }
+
+    /// Runs the worker loop: answers requests from `requests`, sends answers through `send`,
+    /// and watches for other processes' commits. Returns when either side hangs up.
+    pub fn run(mut self, requests: Receiver<Request>, send: impl Fn(Response) -> bool) {
+        loop {
+            let wait = POLL.saturating_sub(self.checked.elapsed());
+            let answers = match requests.recv_timeout(wait) {
+                Ok(first) => {
+                    let mut batch = vec![first];
+                    batch.extend(requests.try_iter());
+                    let mut answers = self.handle_batch(batch);
+                    if self.checked.elapsed() >= POLL {
+                        answers.extend(self.poll_changes());
+                    }
+                    answers
+                }
+                Err(RecvTimeoutError::Timeout) => self.poll_changes(),
+                Err(RecvTimeoutError::Disconnected) => return,
+            };
+            for answer in answers {
+                if !send(answer) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Starts the worker thread on its own connection; answers go through `send` (which returns
+/// false when the receiver is gone).
+pub fn spawn(
+    source: DataSource,
+    send: impl Fn(Response) -> bool + Send + 'static,
+) -> Result<Sender<Request>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("owed-data".into())
+        .spawn(move || source.run(rx, send))
+        .map_err(|e| crate::Error::runtime(format!("cannot start the data worker: {e}")))?;
+    Ok(tx)
+}
