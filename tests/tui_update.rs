@@ -2,13 +2,13 @@
 
 mod workstation;
 
-use workstation::Driver;
 use owed::domain::queue::{Predicate, Scope, SortKey, Tab};
 use owed::tui::app::{Focus, Mode, Screen};
 use owed::tui::data::{DataSource, Request, Response};
 use owed::tui::theme::Role;
 use owed::tui::update::Effect;
 use ratatui::style::Modifier;
+use workstation::Driver;
 
 fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -406,11 +406,15 @@ fn another_collectors_commit_is_picked_up() {
     let query = owed::domain::queue::QueueQuery::new("alice");
     let page = Request::Page {
         seq: 7,
+        as_of,
         query: query.clone(),
         offset: 0,
         limit: 20,
     };
-    let answers = source.handle_batch(vec![Request::Summary { as_of }, page]);
+    // A page asked before any figures brings the figures with it.
+    let answers = source.handle_batch(vec![page]);
+    assert!(matches!(answers[0], Response::Summary(_)), "{answers:?}");
+    assert!(matches!(answers[1], Response::Page { seq: 7, .. }));
     assert_eq!(answers.len(), 2);
     assert!(source.poll_changes().is_empty(), "nothing changed");
     // Someone else resolves the pizza dispute.
@@ -448,4 +452,29 @@ fn keys_are_ignored_while_typing_except_enter_and_escape() {
     assert_eq!(d.app.mode, Mode::Filter);
     assert_eq!(d.app.input.value(), "qG");
     assert!(!d.app.quit);
+}
+
+#[test]
+fn narrowing_the_terminal_then_opening_the_detail() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (100, 30));
+    d.press("j / kite <Enter>");
+    d.resize(80, 24);
+    d.press("<Enter>");
+    assert!(d.screen().contains("Customer K1"));
+}
+
+#[test]
+fn a_frame_smaller_than_the_last_resize_event_draws_without_panicking() {
+    // The terminal shrank and its resize event is still queued: the frame is what counts.
+    let (_dir, db) = fixture();
+    for screen in ["", "<Enter>", "?", "<Tab>"] {
+        let mut d = Driver::new(&db, "alice", (200, 60));
+        d.press(screen);
+        for (w, h) in [(80, 24), (60, 16), (40, 10), (1, 1)] {
+            let mut terminal =
+                ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+            terminal.draw(|f| owed::tui::view::draw(f, &d.app)).unwrap();
+        }
+    }
 }

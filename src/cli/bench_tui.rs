@@ -116,7 +116,11 @@ fn generate(ctx: &Context, customers: usize) -> Result<()> {
             if age > 45 && roll < 85 || age <= 45 && roll < 30 {
                 p += 1;
                 let paid_on = (date + chrono::Duration::days(10 + rng.next(50) as i64)).min(as_of);
-                let part = if roll.is_multiple_of(7) { cents / 2 } else { cents };
+                let part = if roll.is_multiple_of(7) {
+                    cents / 2
+                } else {
+                    cents
+                };
                 let paid = format!("{}.{:02}", part / 100, part % 100);
                 let _ = writeln!(pays, "P{p},C{c},{paid_on},{paid},USD,success,bank_transfer");
                 let _ = writeln!(apps, "P{p},D{d},{paid},{paid_on}");

@@ -137,19 +137,20 @@ impl Harness {
         Ok(sent)
     }
 
-    /// Waits for the answers to `outstanding` requests (and to those they lead to).
-    fn settle(&mut self, mut outstanding: usize) -> Result<()> {
-        while outstanding > 0 {
+    /// Waits until every request is answered (and those the answers lead to).
+    fn settle(&mut self, sent: usize) -> Result<()> {
+        let mut waiting = sent > 0;
+        while waiting {
             let answer = self
                 .answers
                 .recv_timeout(Duration::from_secs(120))
                 .map_err(|_| Error::runtime("the data worker did not answer"))?;
-            outstanding -= 1;
             if let Response::Error(e) = &answer {
                 return Err(Error::runtime(format!("database: {e}")));
             }
             let more = update::response(&mut self.app, answer);
-            outstanding += self.apply(more)?;
+            self.apply(more)?;
+            waiting = !settled(&self.app);
         }
         Ok(())
     }
@@ -173,6 +174,18 @@ impl Harness {
         self.draw()?;
         Ok((frame, ms(t.elapsed())))
     }
+}
+
+/// Nothing asked of the worker is unanswered.
+fn settled(app: &App) -> bool {
+    let detail_loaded = match app.detail_cid {
+        None => true,
+        Some(cid) => app
+            .detail
+            .as_ref()
+            .is_some_and(|d| d.detail.header.cid == cid),
+    };
+    app.inflight.is_none() && !app.summary_pending && detail_loaded
 }
 
 fn ms(d: Duration) -> f64 {

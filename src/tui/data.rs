@@ -37,15 +37,17 @@ pub struct Settings {
 pub enum Request {
     /// Compute every figure as of this date (rebuilds the queue summary).
     Summary { as_of: Date },
-    /// A page of the queue.
+    /// A page of the queue as of a date (the figures are computed first when they are of
+    /// another date).
     Page {
         seq: u64,
+        as_of: Date,
         query: QueueQuery,
         offset: u64,
         limit: u64,
     },
-    /// One customer's detail.
-    Detail { seq: u64, cid: i64 },
+    /// One customer's detail as of a date.
+    Detail { seq: u64, as_of: Date, cid: i64 },
 }
 
 /// The metrics bar's figures.
@@ -140,37 +142,51 @@ impl DataSource {
         [summary, page, detail]
             .into_iter()
             .flatten()
-            .map(|r| self.handle(r))
+            .flat_map(|r| self.handle(r))
             .collect()
     }
 
-    /// Answers one request.
-    pub fn handle(&mut self, request: Request) -> Response {
-        self.answer(&request)
-            .unwrap_or_else(|e| Response::Error(e.to_string()))
+    /// Answers one request (a page or detail of another date also brings that date's
+    /// figures).
+    pub fn handle(&mut self, request: Request) -> Vec<Response> {
+        let mut out = Vec::new();
+        if let Err(e) = self.answer(&request, &mut out) {
+            out.push(Response::Error(e.to_string()));
+        }
+        out
     }
 
-    fn answer(&mut self, request: &Request) -> Result<Response> {
+    /// Computes the figures as of `as_of` unless they are computed already.
+    fn ensure(&mut self, as_of: Date, out: &mut Vec<Response>) -> Result<()> {
+        if self.as_of != Some(as_of) {
+            let summary = self.rebuild(as_of)?;
+            out.push(Response::Summary(Box::new(summary)));
+        }
+        Ok(())
+    }
+
+    fn answer(&mut self, request: &Request, out: &mut Vec<Response>) -> Result<()> {
         match request {
             Request::Summary { as_of } => {
                 let summary = self.rebuild(*as_of)?;
-                Ok(Response::Summary(Box::new(summary)))
+                out.push(Response::Summary(Box::new(summary)));
             }
             Request::Page {
                 seq,
+                as_of,
                 query,
                 offset,
                 limit,
             } => {
+                self.ensure(*as_of, out)?;
                 self.last_page = Some(request.clone());
                 let page = self.store.queue_page(query, *offset, *limit)?;
-                Ok(Response::Page { seq: *seq, page })
+                out.push(Response::Page { seq: *seq, page });
             }
-            Request::Detail { seq, cid } => {
+            Request::Detail { seq, as_of, cid } => {
+                self.ensure(*as_of, out)?;
                 self.last_detail = Some(request.clone());
-                let as_of = self
-                    .as_of
-                    .ok_or_else(|| crate::Error::runtime("the figures are not computed yet"))?;
+                let as_of = *as_of;
                 let detail = self
                     .store
                     .customer_detail(*cid, as_of, self.settings.grace_days)?;
@@ -181,13 +197,14 @@ impl DataSource {
                     })),
                     None => None,
                 };
-                Ok(Response::Detail {
+                out.push(Response::Detail {
                     seq: *seq,
                     cid: *cid,
                     data,
-                })
+                });
             }
         }
+        Ok(())
     }
 
     /// When another process committed since the last look, recomputes everything and answers

@@ -137,6 +137,12 @@ pub fn run(ctx: &Context) -> Result<()> {
     effects.extend(update::start(&mut app));
     let mut dirty = true;
     loop {
+        // A resize whose event is still queued: lay out for the size the terminal has now.
+        let size = terminal.size()?;
+        if (size.width, size.height) != app.size {
+            effects.extend(update::resize(&mut app, size.width, size.height));
+            dirty = true;
+        }
         for effect in effects.drain(..) {
             match effect {
                 Effect::Request(request) => worker

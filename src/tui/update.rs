@@ -132,7 +132,10 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             Vec::new()
         }
         Response::Error(message) => {
+            // Whatever was asked may be asked again by the next key.
             app.summary_pending = false;
+            app.inflight = None;
+            app.detail_cid = None;
             app.status = Some(Status {
                 text: format!("database: {message}"),
                 error: true,
@@ -673,6 +676,7 @@ fn want_page(app: &mut App) -> Option<Request> {
     });
     Some(Request::Page {
         seq,
+        as_of: app.as_of,
         query: app.query.clone(),
         offset,
         limit,
@@ -693,6 +697,7 @@ fn want_detail(app: &mut App) -> Option<Request> {
     app.detail_seq = app.next_seq();
     Some(Request::Detail {
         seq: app.detail_seq,
+        as_of: app.as_of,
         cid,
     })
 }

@@ -47,7 +47,12 @@ pub fn fits(size: (u16, u16)) -> bool {
 
 /// The layout of the screen for the app's size and state.
 pub fn areas(app: &App) -> Areas {
-    let area = Rect::new(0, 0, app.size.0, app.size.1);
+    areas_in(app, Rect::new(0, 0, app.size.0, app.size.1))
+}
+
+/// The layout of the screen in `area` (the frame being drawn, which wins over the size the
+/// app last heard of).
+pub fn areas_in(app: &App, area: Rect) -> Areas {
     let [title, body, footer] = area.layout(&Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
@@ -121,7 +126,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         too_small(frame, area);
         return;
     }
-    let a = areas(app);
+    let a = areas_in(app, area);
     let buf = frame.buffer_mut();
     title::render(app, a.title, buf);
     if app.screen == Screen::Main {
