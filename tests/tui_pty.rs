@@ -168,7 +168,8 @@ fn a_collector_moves_filters_and_quits() {
     s.type_keys("/kite");
     s.wait_for(&["/kite", "filter: kite"]);
     s.type_keys("\r");
-    s.wait_for(&["Kite Supplies", "1 of 1", "Customer K1"]);
+    // The filter field has closed: the footer shows the keys again.
+    s.wait_for(&["Kite Supplies", "1 of 1", "Customer K1", "? Help"]);
     // The detail beside the queue shows Kite's note.
     s.wait_for(&["Called AP, they will check"]);
     // A narrower terminal: the detail goes, the queue stays.

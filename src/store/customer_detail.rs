@@ -190,9 +190,11 @@ impl Store {
         let void_day = day_of("v.at");
         let sql = format!(
             "SELECT d.id, d.number, d.kind, d.doc_date, d.due_date, d.amount, d.currency,
-                    d.amount - ifnull((SELECT sum(a.amount) FROM applications a
-                                        WHERE a.date <= ?2 AND (CASE WHEN d.kind = 'credit_note'
-                                              THEN a.source_did ELSE a.did END) = d.did), 0) AS open,
+                    d.amount - ifnull(CASE WHEN d.kind = 'credit_note'
+                        THEN (SELECT sum(a.amount) FROM applications a
+                               WHERE a.source_did = d.did AND a.date <= ?2)
+                        ELSE (SELECT sum(a.amount) FROM applications a
+                               WHERE a.did = d.did AND a.date <= ?2) END, 0) AS open,
                     d.billing_balance IS NOT NULL AND d.billing_balance <> d.balance,
                     EXISTS (SELECT 1 FROM issue_documents x JOIN issues i ON i.id = x.issue_id
                              WHERE x.did = d.did AND {OPEN_ISSUE}),

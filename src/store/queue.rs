@@ -74,6 +74,15 @@ pub struct QueueRow {
     pub open_issues: u32,
 }
 
+/// How many customers each tab holds for a scope and filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QueueCounts {
+    /// Rows per tab, in the order of [`Tab::ALL`].
+    pub counts: [u64; 5],
+    /// The collector owns no customer, so "mine" shows everyone's.
+    pub mine_fallback: bool,
+}
+
 /// One page of the queue and the counts around it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueuePage {
@@ -160,21 +169,34 @@ impl Store {
                 open_issues INTEGER NOT NULL DEFAULT 0
                 {bucket_cols}
              );
-             INSERT INTO temp.queue (cid, id, name, finance_owner, currency)
-                  SELECT cid, id, name, finance_owner, currency FROM main.customers;"
+             "
         ))?;
         {
-            let set_buckets: String = (0..buckets)
-                .map(|i| format!(", b{i} = ?{}", i + 9))
-                .collect();
-            let mut update = tx.prepare(&format!(
-                "UPDATE temp.queue SET outstanding = ?2, overdue = ?3, net_overdue = ?4, credit = ?5,
-                        cash = ?6, collectable = ?7, max_days = ?8 {set_buckets}
-                  WHERE cid = ?1"
+            // One insert per customer, in key order, with its figures when it has any.
+            let bucket_names: String = (0..buckets).map(|i| format!(", b{i}")).collect();
+            let bucket_params: String = (0..buckets).map(|i| format!(", ?{}", i + 14)).collect();
+            let mut insert = tx.prepare(&format!(
+                "INSERT INTO temp.queue (cid, id, name, finance_owner, currency, outstanding, overdue,
+                        net_overdue, credit, cash, collectable, max_days, promise {bucket_names})
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 {bucket_params})"
             ))?;
-            for (&cid, f) in figures {
-                let mut values: Vec<Value> = vec![
+            let promises: HashMap<i64, PromiseFlag> = promises.into_iter().collect();
+            let empty = Figures::new(bounds);
+            let mut customers = tx.prepare(
+                "SELECT cid, id, name, finance_owner, currency FROM main.customers ORDER BY cid",
+            )?;
+            let mut rows = customers.query([])?;
+            let mut values: Vec<Value> = Vec::with_capacity(13 + buckets);
+            while let Some(r) = rows.next()? {
+                let cid: i64 = r.get(0)?;
+                let f = figures.get(&cid).unwrap_or(&empty);
+                values.clear();
+                values.extend([
                     Value::Integer(cid),
+                    r.get::<_, Value>(1)?,
+                    r.get::<_, Value>(2)?,
+                    r.get::<_, Value>(3)?,
+                    r.get::<_, Value>(4)?,
                     Value::Integer(units(f.outstanding)),
                     Value::Integer(units(f.overdue)),
                     Value::Integer(units(f.net_overdue())),
@@ -182,18 +204,14 @@ impl Store {
                     Value::Integer(units(f.unapplied_cash)),
                     Value::Integer(units(f.collectable_this_month)),
                     Value::Integer(f.max_days_overdue),
-                ];
+                    Value::Integer(promises.get(&cid).copied().unwrap_or_default().code()),
+                ]);
                 values.extend(
                     (0..buckets).map(|i| {
                         Value::Integer(units(f.aging.get(i).copied().unwrap_or_default()))
                     }),
                 );
-                update.execute(params_from_iter(values))?;
-            }
-            let mut set_promise =
-                tx.prepare("UPDATE temp.queue SET promise = ?2 WHERE cid = ?1")?;
-            for (cid, flag) in promises {
-                set_promise.execute(params![cid, flag.code()])?;
+                insert.execute(params_from_iter(values.iter()))?;
             }
         }
         let note_day = day_of("n.at");
@@ -234,15 +252,20 @@ impl Store {
             ),
             params![day],
         )?;
-        tx.execute_batch(
-            "CREATE INDEX temp.queue_overdue ON queue(overdue);
-             CREATE INDEX temp.queue_days ON queue(max_days);
-             CREATE INDEX temp.queue_outstanding ON queue(outstanding);
-             CREATE INDEX temp.queue_contact ON queue(last_contact);
-             CREATE INDEX temp.queue_name ON queue(name COLLATE NOCASE);
-             CREATE INDEX temp.queue_owner ON queue(finance_owner COLLATE NOCASE);",
-        )?;
+        // The default order's index now; the others when first sorted by.
+        tx.execute_batch("CREATE INDEX temp.queue_by_overdue ON queue(overdue);")?;
         tx.commit()?;
+        Ok(())
+    }
+
+    /// Creates the index for a sort key on first use (the default order's is made with the
+    /// table).
+    fn ensure_sort_index(&self, key: SortKey) -> Result<()> {
+        let name = sort_column(key).split(' ').next().unwrap_or("overdue");
+        self.conn().execute_batch(&format!(
+            "CREATE INDEX IF NOT EXISTS temp.queue_by_{name} ON queue({})",
+            sort_column(key)
+        ))?;
         Ok(())
     }
 
@@ -307,23 +330,11 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// One page of the queue: `limit` rows from `offset` of the rows `query` selects, with the
-    /// counts of every tab. Needs [`Store::rebuild_queue_summary`] first.
-    pub fn queue_page(&self, query: &QueueQuery, offset: u64, limit: u64) -> Result<QueuePage> {
-        let mut scope_all = query.scope == Scope::Everyone;
-        let mut mine_fallback = false;
-        if !scope_all {
-            let mine: i64 = self.conn().query_row(
-                "SELECT count(*) FROM temp.queue WHERE finance_owner = ?1 COLLATE NOCASE",
-                [&query.collector],
-                |r| r.get(0),
-            )?;
-            if mine == 0 {
-                scope_all = true;
-                mine_fallback = true;
-            }
-        }
-        let (filter_sql, filter_params) = where_clause(query, scope_all);
+    /// The rows of every tab for a query's scope and filter (the tab and order do not matter),
+    /// and whether "mine" fell back to everyone. Needs [`Store::rebuild_queue_summary`] first.
+    pub fn queue_counts(&self, query: &QueueQuery) -> Result<QueueCounts> {
+        let mine_fallback = self.mine_falls_back(query)?;
+        let (filter_sql, filter_params) = where_clause(query, mine_fallback);
         let counts_sql = format!(
             "SELECT ifnull(sum({}), 0), count(*), ifnull(sum({}), 0), ifnull(sum({}), 0), ifnull(sum({}), 0)
                FROM temp.queue WHERE {filter_sql}",
@@ -342,6 +353,45 @@ impl Store {
                 Ok(c)
             },
         )?;
+        Ok(QueueCounts {
+            counts,
+            mine_fallback,
+        })
+    }
+
+    /// Whether "mine" must show everyone: the collector owns no customer.
+    fn mine_falls_back(&self, query: &QueueQuery) -> Result<bool> {
+        if query.scope == Scope::Everyone {
+            return Ok(false);
+        }
+        let mine: i64 = self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM temp.queue WHERE finance_owner = ?1 COLLATE NOCASE)",
+            [&query.collector],
+            |r| r.get(0),
+        )?;
+        Ok(mine == 0)
+    }
+
+    /// One page of the queue: `limit` rows from `offset` of the rows `query` selects, with the
+    /// counts of every tab. Needs [`Store::rebuild_queue_summary`] first.
+    pub fn queue_page(&self, query: &QueueQuery, offset: u64, limit: u64) -> Result<QueuePage> {
+        let counts = self.queue_counts(query)?;
+        self.queue_page_counted(query, offset, limit, &counts)
+    }
+
+    /// [`Store::queue_page`] with the counts known already (they depend only on the scope and
+    /// filter, so a new order or tab can reuse them).
+    pub fn queue_page_counted(
+        &self,
+        query: &QueueQuery,
+        offset: u64,
+        limit: u64,
+        counted: &QueueCounts,
+    ) -> Result<QueuePage> {
+        let counts = counted.counts;
+        let mine_fallback = counted.mine_fallback;
+        let (filter_sql, filter_params) = where_clause(query, mine_fallback);
+        self.ensure_sort_index(query.sort)?;
         let total = counts[query.tab.index()];
         let offset = offset.min(total);
         let end = offset.saturating_add(limit).min(total);
@@ -353,13 +403,7 @@ impl Store {
         } else {
             (query.descending, offset)
         };
-        let key = match query.sort {
-            SortKey::Overdue => "overdue",
-            SortKey::Days => "max_days",
-            SortKey::Outstanding => "outstanding",
-            SortKey::LastContact => "last_contact",
-            SortKey::Name => "name COLLATE NOCASE",
-        };
+        let key = sort_column(query.sort);
         let dir = if dir { "DESC" } else { "ASC" };
         let sql = format!(
             "SELECT cid, id, name, finance_owner, currency, outstanding, overdue, net_overdue, credit + cash,
@@ -454,6 +498,17 @@ pub(crate) const OPEN_ISSUE: &str = "i.opened_date <= ?1
     AND ifnull((SELECT e.kind FROM issue_events e WHERE e.issue_id = i.id AND e.event_date <= ?1
                 ORDER BY e.id DESC LIMIT 1), 'reopen') = 'reopen'";
 
+/// The column (with collation) a sort key orders by, and the name of its index.
+fn sort_column(key: SortKey) -> &'static str {
+    match key {
+        SortKey::Overdue => "overdue",
+        SortKey::Days => "max_days",
+        SortKey::Outstanding => "outstanding",
+        SortKey::LastContact => "last_contact",
+        SortKey::Name => "name COLLATE NOCASE",
+    }
+}
+
 /// The SQL condition of a tab on the `queue` table.
 fn tab_sql(tab: Tab) -> &'static str {
     match tab {
@@ -466,7 +521,8 @@ fn tab_sql(tab: Tab) -> &'static str {
 }
 
 /// The scope and filter of a query as an SQL condition with its parameters.
-fn where_clause(query: &QueueQuery, scope_all: bool) -> (String, Vec<Value>) {
+fn where_clause(query: &QueueQuery, mine_fallback: bool) -> (String, Vec<Value>) {
+    let scope_all = query.scope == Scope::Everyone || mine_fallback;
     let mut parts: Vec<String> = vec!["1".into()];
     let mut values: Vec<Value> = Vec::new();
     let bind = |values: &mut Vec<Value>, v: Value| {

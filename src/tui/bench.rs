@@ -59,6 +59,8 @@ pub struct BenchReport {
     pub move_detail_bytes: usize,
     pub idle_cpu_ms: Option<f64>,
     pub idle_seconds: f64,
+    /// The worker's side of a start: (phase, ms).
+    pub phases: Vec<(&'static str, f64)>,
 }
 
 impl std::fmt::Display for BenchReport {
@@ -78,6 +80,9 @@ impl std::fmt::Display for BenchReport {
             "first frame with data:        {:8.1} ms",
             self.first_data_frame_ms
         )?;
+        for (name, ms) in &self.phases {
+            writeln!(f, "  worker alone: {name:18} {ms:8.1} ms")?;
+        }
         writeln!(
             f,
             "key → frame, then → frame with the worker's answer (ms):"
@@ -228,7 +233,6 @@ pub fn run(ctx: &Context, options: &BenchOptions) -> Result<BenchReport> {
     let start = Instant::now();
     let setup = Setup::from_context(ctx)?;
     let source = DataSource::open(&ctx.db_path, setup.settings.clone())?;
-    let counts = crate::store::Store::open(&ctx.db_path)?.counts()?;
     let (tx, answers) = mpsc::channel();
     let worker = data::spawn(source, move |r| tx.send(r).is_ok())?;
     let mut app = setup.app(ctx);
@@ -278,9 +282,12 @@ pub fn run(ctx: &Context, options: &BenchOptions) -> Result<BenchReport> {
     // Bytes: the same state drawn through crossterm into memory.
     let (first_frame_bytes, move_bytes, move_detail_bytes) = bytes(&mut h, options)?;
     let (idle_cpu_ms, idle_seconds) = idle(options.idle);
+    let counts = crate::store::Store::open(&ctx.db_path)?.counts()?;
+    let phases = phases(ctx, &setup, &h.app)?;
     Ok(BenchReport {
         customers: counts.customers,
         documents: counts.documents,
+        phases,
         first_frame_ms,
         first_data_frame_ms,
         moves: latency(&moves),
@@ -315,6 +322,62 @@ fn bytes(h: &mut Harness, options: &BenchOptions) -> Result<(usize, usize, usize
     h.settle(sent)?;
     let detail = frame(&h.app)?;
     Ok((first, moved, detail))
+}
+
+/// Times the worker's answers to a start on their own connection: the figures (by phase), the
+/// first page and a detail.
+fn phases(ctx: &Context, setup: &Setup, app: &App) -> Result<Vec<(&'static str, f64)>> {
+    let mut source = DataSource::open(&ctx.db_path, setup.settings.clone())?;
+    let as_of = app.as_of;
+    let t = Instant::now();
+    source.handle(data::Request::Summary { as_of });
+    let figures = ms(t.elapsed());
+    let timings = source.timings;
+    let t = Instant::now();
+    source.handle_batch(Vec::new());
+    let dso = ms(t.elapsed());
+    let mut query = app.query.clone();
+    query.sort = crate::domain::queue::SortKey::Overdue;
+    query.descending = true;
+    query.filter = Default::default();
+    let t = Instant::now();
+    let answers = source.handle(data::Request::Page {
+        seq: 1,
+        as_of,
+        query: query.clone(),
+        offset: 0,
+        limit: 150,
+    });
+    let page = ms(t.elapsed());
+    let cid = answers.iter().find_map(|a| match a {
+        Response::Page { page, .. } => page.rows.first().map(|r| r.cid),
+        _ => None,
+    });
+    let t = Instant::now();
+    let answers = source.handle(data::Request::Page {
+        seq: 2,
+        as_of,
+        query,
+        offset: u64::MAX / 2,
+        limit: 150,
+    });
+    let last_page = ms(t.elapsed());
+    drop(answers);
+    let t = Instant::now();
+    if let Some(cid) = cid {
+        source.handle(data::Request::Detail { seq: 3, as_of, cid });
+    }
+    let detail = ms(t.elapsed());
+    Ok(vec![
+        ("figures, in all", figures),
+        ("… open items pass", ms(timings.portfolio)),
+        ("… queue table", ms(timings.queue_table)),
+        ("… metrics", ms(timings.metrics)),
+        ("DSO (after the page)", dso),
+        ("first page", page),
+        ("last page", last_page),
+        ("customer detail", detail),
+    ])
 }
 
 /// A writer that only counts what is written to it.

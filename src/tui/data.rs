@@ -9,11 +9,13 @@ use crate::Result;
 use crate::domain::aging::AgingBounds;
 use crate::domain::metrics::{days_inclusive, dso_count_back, months_back};
 use crate::domain::queue::QueueQuery;
+use crate::domain::queue::{QueueFilter, Scope};
 use crate::domain::{Date, Decimal};
 use crate::report::Portfolio;
 use crate::store::Store;
 use crate::store::customer_detail::CustomerDetail;
-use crate::store::queue::{IssueReason, QueuePage, SummaryFigures};
+use crate::store::queue::{IssueReason, QueueCounts, QueuePage, SummaryFigures};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
@@ -73,6 +75,8 @@ pub struct Summary {
     /// Open balances per aging bucket.
     pub aging: Vec<Decimal>,
     pub issues: Vec<IssueReason>,
+    /// DSO comes in a later answer ([`Response::Dso`]), after the first page.
+    pub dso_pending: bool,
 }
 
 /// A customer's detail with its figures.
@@ -95,6 +99,11 @@ pub enum Response {
         cid: i64,
         data: Option<Box<DetailData>>,
     },
+    /// The DSO of the figures as of a date (it reads a year of sales, so it comes last).
+    Dso {
+        as_of: Date,
+        dso: Option<Decimal>,
+    },
     /// A query failed; the message is for the status line.
     Error(String),
 }
@@ -108,6 +117,23 @@ pub struct DataSource {
     last_detail: Option<Request>,
     version: i64,
     checked: Instant,
+    /// How long the last recomputation took, by phase.
+    pub timings: RebuildTimings,
+    /// Tab counts by scope and filter, for the current figures.
+    counts: HashMap<(Scope, String, QueueFilter), QueueCounts>,
+    /// The DSO still to compute: (as of, outstanding).
+    dso_pending: Option<(Date, Decimal)>,
+}
+
+/// Where the time of a recomputation of the figures went (for the benchmark).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RebuildTimings {
+    /// One pass over the open items.
+    pub portfolio: Duration,
+    /// Writing and indexing the queue's TEMP table.
+    pub queue_table: Duration,
+    /// DSO, open issues and promises.
+    pub metrics: Duration,
 }
 
 impl DataSource {
@@ -123,6 +149,9 @@ impl DataSource {
             last_detail: None,
             version,
             checked: Instant::now(),
+            timings: RebuildTimings::default(),
+            counts: HashMap::new(),
+            dso_pending: None,
         })
     }
 
@@ -139,11 +168,18 @@ impl DataSource {
                 Request::Detail { .. } => detail = Some(request),
             }
         }
-        [summary, page, detail]
+        let mut out: Vec<Response> = [summary, page, detail]
             .into_iter()
             .flatten()
             .flat_map(|r| self.handle(r))
-            .collect()
+            .collect();
+        if let Some((as_of, outstanding)) = self.dso_pending.take() {
+            out.push(match self.dso(as_of, outstanding) {
+                Ok(dso) => Response::Dso { as_of, dso },
+                Err(e) => Response::Error(e.to_string()),
+            });
+        }
+        out
     }
 
     /// Answers one request (a page or detail of another date also brings that date's
@@ -180,7 +216,18 @@ impl DataSource {
             } => {
                 self.ensure(*as_of, out)?;
                 self.last_page = Some(request.clone());
-                let page = self.store.queue_page(query, *offset, *limit)?;
+                let key = (query.scope, query.collector.clone(), query.filter.clone());
+                let counts = match self.counts.get(&key) {
+                    Some(c) => *c,
+                    None => {
+                        let c = self.store.queue_counts(query)?;
+                        self.counts.insert(key, c);
+                        c
+                    }
+                };
+                let page = self
+                    .store
+                    .queue_page_counted(query, *offset, *limit, &counts)?;
                 out.push(Response::Page { seq: *seq, page });
             }
             Request::Detail { seq, as_of, cid } => {
@@ -230,10 +277,15 @@ impl DataSource {
     /// Computes the figures as of `as_of` and rebuilds the queue summary.
     fn rebuild(&mut self, as_of: Date) -> Result<Summary> {
         let s = &self.settings;
+        let t0 = Instant::now();
         let portfolio = Portfolio::compute(&self.store, as_of, None, &s.bounds, &s.base_currency)?;
+        let t1 = Instant::now();
         self.store
             .rebuild_queue_summary(as_of, &s.bounds, &portfolio.customers, s.grace_days)?;
+        let t2 = Instant::now();
         self.as_of = Some(as_of);
+        self.counts.clear();
+        self.dso_pending = Some((as_of, portfolio.total.outstanding));
         self.version = self.store.data_version()?;
         let t = &portfolio.total;
         let metrics = BarMetrics {
@@ -245,14 +297,21 @@ impl DataSource {
             unapplied_cash: t.unapplied_cash,
             open_issue_amount: self.store.open_issue_amount(as_of)?,
             open_p2p_amount: self.store.open_promise_amount(as_of, s.grace_days)?,
-            dso: self.dso(as_of, t.outstanding)?,
+            dso: None,
             customers_overdue: portfolio.customers_overdue,
+        };
+        let issues = self.store.open_issues_by_reason(as_of)?;
+        self.timings = RebuildTimings {
+            portfolio: t1 - t0,
+            queue_table: t2 - t1,
+            metrics: t2.elapsed(),
         };
         Ok(Summary {
             as_of,
             metrics,
             aging: t.aging.clone(),
-            issues: self.store.open_issues_by_reason(as_of)?,
+            issues,
+            dso_pending: true,
         })
     }
 

@@ -111,13 +111,19 @@ impl Setup {
 
 /// Opens the workstation on the context's database and runs it until the collector quits.
 pub fn run(ctx: &Context) -> Result<()> {
+    run_at(ctx, &ctx.db_path)
+}
+
+/// Opens the workstation on the database at `db` (e.g. the demo's) with the context's
+/// config, collector and date.
+pub fn run_at(ctx: &Context, db: &std::path::Path) -> Result<()> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(Error::input(
             "the workstation needs a terminal; for scripts use the subcommands (see `owed --help`)",
         ));
     }
     let setup = Setup::from_context(ctx)?;
-    let source = DataSource::open(&ctx.db_path, setup.settings.clone())?;
+    let source = DataSource::open(db, setup.settings.clone())?;
     let mut app = setup.app(ctx);
     let (tx, rx) = mpsc::channel::<UiEvent>();
     let link = WorkerLink(tx.clone());

@@ -131,6 +131,13 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Response::Dso { as_of, dso } => {
+            if let Some(summary) = app.summary.as_mut().filter(|s| s.as_of == as_of) {
+                summary.metrics.dso = dso;
+                summary.dso_pending = false;
+            }
+            Vec::new()
+        }
         Response::Error(message) => {
             // Whatever was asked may be asked again by the next key.
             app.summary_pending = false;
