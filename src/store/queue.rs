@@ -74,6 +74,64 @@ pub struct QueueRow {
     pub open_issues: u32,
 }
 
+/// A customer's activity as the queue needs it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Activity {
+    /// Day number.
+    last_contact: Option<i32>,
+    promise: PromiseFlag,
+    followups_due: u32,
+    open_issues: u32,
+}
+
+/// The tab counts without a filter, for everyone and per finance owner, counted while the
+/// queue table is built.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnfilteredCounts {
+    pub everyone: [u64; 5],
+    /// By finance owner, lowercased (owners compare without case).
+    pub by_owner: HashMap<String, [u64; 5]>,
+}
+
+impl UnfilteredCounts {
+    fn add(&mut self, owner: Option<&str>, tabs: [u64; 5]) {
+        for (total, n) in self.everyone.iter_mut().zip(tabs) {
+            *total += n;
+        }
+        if let Some(owner) = owner {
+            let slot = self.by_owner.entry(owner.to_ascii_lowercase()).or_default();
+            for (total, n) in slot.iter_mut().zip(tabs) {
+                *total += n;
+            }
+        }
+    }
+
+    /// The counts of an unfiltered query (`None` when it has a filter).
+    pub fn for_query(&self, query: &QueueQuery) -> Option<QueueCounts> {
+        if !query.filter.is_empty() {
+            return None;
+        }
+        match query.scope {
+            Scope::Everyone => Some(QueueCounts {
+                counts: self.everyone,
+                mine_fallback: false,
+            }),
+            Scope::Mine => Some(
+                match self.by_owner.get(&query.collector.to_ascii_lowercase()) {
+                    Some(c) => QueueCounts {
+                        counts: *c,
+                        mine_fallback: false,
+                    },
+                    None => QueueCounts {
+                        counts: self.everyone,
+                        mine_fallback: true,
+                    },
+                },
+            ),
+        }
+    }
+}
+
 /// How many customers each tab holds for a scope and filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct QueueCounts {
@@ -132,22 +190,22 @@ impl Store {
     /// Rebuilds the TEMP `queue` table: one row per customer with its figures as of `as_of`
     /// (`figures` by customer key, as `Portfolio::compute` gives them; customers missing have
     /// nothing open), its latest promise's state, follow-ups due, open issues and last contact.
+    /// Returns the tab counts without a filter, counted on the way.
     pub fn rebuild_queue_summary(
         &self,
         as_of: Date,
         bounds: &AgingBounds,
         figures: &HashMap<i64, Figures>,
         grace_days: u32,
-    ) -> Result<()> {
+    ) -> Result<UnfilteredCounts> {
         let buckets = bounds.len();
-        let bucket_cols: String = (0..buckets)
-            .map(|i| format!(", b{i} INTEGER NOT NULL DEFAULT 0"))
-            .collect();
-        let promises = self.latest_promise_flags(as_of, grace_days)?;
-        let day = day_number(as_of);
+        let activity = self.queue_activity(as_of, grace_days)?;
         // A deferred transaction: it writes only the TEMP schema, so it must not take the
         // database's write lock away from collectors saving their work.
         let tx = self.conn().unchecked_transaction()?;
+        let bucket_cols: String = (0..buckets)
+            .map(|i| format!(", b{i} INTEGER NOT NULL DEFAULT 0"))
+            .collect();
         tx.execute_batch(&format!(
             "DROP TABLE IF EXISTS temp.queue;
              CREATE TEMP TABLE queue (
@@ -168,94 +226,130 @@ impl Store {
                 followups_due INTEGER NOT NULL DEFAULT 0,
                 open_issues INTEGER NOT NULL DEFAULT 0
                 {bucket_cols}
-             );
-             "
+             );"
         ))?;
-        {
-            // One insert per customer, in key order, with its figures when it has any.
-            let bucket_names: String = (0..buckets).map(|i| format!(", b{i}")).collect();
-            let bucket_params: String = (0..buckets).map(|i| format!(", ?{}", i + 14)).collect();
-            let mut insert = tx.prepare(&format!(
-                "INSERT INTO temp.queue (cid, id, name, finance_owner, currency, outstanding, overdue,
-                        net_overdue, credit, cash, collectable, max_days, promise {bucket_names})
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 {bucket_params})"
-            ))?;
-            let promises: HashMap<i64, PromiseFlag> = promises.into_iter().collect();
-            let empty = Figures::new(bounds);
-            let mut customers = tx.prepare(
-                "SELECT cid, id, name, finance_owner, currency FROM main.customers ORDER BY cid",
-            )?;
-            let mut rows = customers.query([])?;
-            let mut values: Vec<Value> = Vec::with_capacity(13 + buckets);
-            while let Some(r) = rows.next()? {
-                let cid: i64 = r.get(0)?;
-                let f = figures.get(&cid).unwrap_or(&empty);
-                values.clear();
-                values.extend([
-                    Value::Integer(cid),
-                    r.get::<_, Value>(1)?,
-                    r.get::<_, Value>(2)?,
-                    r.get::<_, Value>(3)?,
-                    r.get::<_, Value>(4)?,
-                    Value::Integer(units(f.outstanding)),
-                    Value::Integer(units(f.overdue)),
-                    Value::Integer(units(f.net_overdue())),
-                    Value::Integer(units(f.unutilised_credit)),
-                    Value::Integer(units(f.unapplied_cash)),
-                    Value::Integer(units(f.collectable_this_month)),
-                    Value::Integer(f.max_days_overdue),
-                    Value::Integer(promises.get(&cid).copied().unwrap_or_default().code()),
-                ]);
-                values.extend(
-                    (0..buckets).map(|i| {
-                        Value::Integer(units(f.aging.get(i).copied().unwrap_or_default()))
-                    }),
-                );
-                insert.execute(params_from_iter(values.iter()))?;
+        let columns = 16 + buckets;
+        let bucket_names: String = (0..buckets).map(|i| format!(", b{i}")).collect();
+        let insert_sql = |rows: usize| {
+            let one = format!("({})", vec!["?"; columns].join(","));
+            format!(
+                "INSERT INTO temp.queue (cid, id, name, finance_owner, currency, outstanding,
+                        overdue, net_overdue, credit, cash, collectable, max_days, last_contact,
+                        promise, followups_due, open_issues {bucket_names})
+                 VALUES {}",
+                vec![one; rows].join(",")
+            )
+        };
+        // Many rows per statement: the per-statement cost dominates at 100k customers.
+        const BATCH: usize = 200;
+        let mut insert_full = tx.prepare(&insert_sql(BATCH))?;
+        let mut counts = UnfilteredCounts::default();
+        let empty = Figures::new(bounds);
+        let mut customers = tx.prepare(
+            "SELECT cid, id, name, finance_owner, currency FROM main.customers ORDER BY cid",
+        )?;
+        let mut rows = customers.query([])?;
+        let mut values: Vec<Value> = Vec::with_capacity(columns * BATCH);
+        let mut pending = 0;
+        while let Some(r) = rows.next()? {
+            let cid: i64 = r.get(0)?;
+            let f = figures.get(&cid).unwrap_or(&empty);
+            let a = activity.get(&cid).copied().unwrap_or_default();
+            let owner: Option<String> = r.get(3)?;
+            let mut tabs = [0u64; 5];
+            tabs[Tab::Overdue.index()] = u64::from(f.overdue > Decimal::ZERO);
+            tabs[Tab::All.index()] = 1;
+            tabs[Tab::Promises.index()] =
+                u64::from(matches!(a.promise, PromiseFlag::Due | PromiseFlag::Broken));
+            tabs[Tab::FollowUps.index()] = u64::from(a.followups_due > 0);
+            tabs[Tab::Disputes.index()] = u64::from(a.open_issues > 0);
+            counts.add(owner.as_deref(), tabs);
+            values.extend([
+                Value::Integer(cid),
+                r.get::<_, Value>(1)?,
+                r.get::<_, Value>(2)?,
+                owner.map_or(Value::Null, Value::Text),
+                r.get::<_, Value>(4)?,
+                Value::Integer(units(f.outstanding)),
+                Value::Integer(units(f.overdue)),
+                Value::Integer(units(f.net_overdue())),
+                Value::Integer(units(f.unutilised_credit)),
+                Value::Integer(units(f.unapplied_cash)),
+                Value::Integer(units(f.collectable_this_month)),
+                Value::Integer(f.max_days_overdue),
+                a.last_contact
+                    .map_or(Value::Null, |d| Value::Integer(d.into())),
+                Value::Integer(a.promise.code()),
+                Value::Integer(a.followups_due.into()),
+                Value::Integer(a.open_issues.into()),
+            ]);
+            values.extend(
+                (0..buckets)
+                    .map(|i| Value::Integer(units(f.aging.get(i).copied().unwrap_or_default()))),
+            );
+            pending += 1;
+            if pending == BATCH {
+                insert_full.execute(params_from_iter(values.drain(..)))?;
+                pending = 0;
             }
+        }
+        if pending > 0 {
+            tx.execute(&insert_sql(pending), params_from_iter(values.drain(..)))?;
+        }
+        drop(rows);
+        drop(customers);
+        drop(insert_full);
+        // The default order's index now; the others when first sorted by.
+        tx.execute_batch("CREATE INDEX temp.queue_by_overdue ON queue(overdue);")?;
+        tx.commit()?;
+        Ok(counts)
+    }
+
+    /// Per customer with any: last contact, latest promise's state, follow-ups due and open
+    /// issues at `as_of`.
+    fn queue_activity(&self, as_of: Date, grace_days: u32) -> Result<HashMap<i64, Activity>> {
+        let day = day_number(as_of);
+        let mut out: HashMap<i64, Activity> = HashMap::new();
+        for (cid, flag) in self.latest_promise_flags(as_of, grace_days)? {
+            out.entry(cid).or_default().promise = flag;
         }
         let note_day = day_of("n.at");
         let followup_day = day_of("f.at");
         let done_day = day_of("d.at");
-        tx.execute(
-            &format!(
-                "UPDATE temp.queue SET last_contact = t.d FROM (
-                    SELECT cid, max(d) AS d FROM (
-                        SELECT n.cid, {note_day} AS d FROM main.notes n
-                        UNION ALL SELECT cid, recorded_date FROM main.promises
-                        UNION ALL SELECT cid, opened_date FROM main.issues
-                        UNION ALL SELECT cid, sent_date FROM main.reminders WHERE status = 'sent'
-                        UNION ALL SELECT cid, received_date FROM main.replies
-                    ) WHERE d <= ?1 GROUP BY cid
-                 ) AS t WHERE temp.queue.cid = t.cid"
+        let queries = [
+            format!(
+                "SELECT cid, max(d) FROM (
+                    SELECT n.cid, {note_day} AS d FROM notes n
+                    UNION ALL SELECT cid, recorded_date FROM promises
+                    UNION ALL SELECT cid, opened_date FROM issues
+                    UNION ALL SELECT cid, sent_date FROM reminders WHERE status = 'sent'
+                    UNION ALL SELECT cid, received_date FROM replies
+                 ) WHERE d <= ?1 GROUP BY cid"
             ),
-            params![day],
-        )?;
-        tx.execute(
-            &format!(
-                "UPDATE temp.queue SET followups_due = t.n FROM (
-                    SELECT f.cid, count(*) AS n FROM main.followups f
-                     WHERE f.due_date <= ?1 AND {followup_day} <= ?1
-                       AND NOT EXISTS (SELECT 1 FROM main.followup_done d
-                                        WHERE d.followup_id = f.id AND {done_day} <= ?1)
-                     GROUP BY f.cid
-                 ) AS t WHERE temp.queue.cid = t.cid"
+            format!(
+                "SELECT f.cid, count(*) FROM followups f
+                  WHERE f.due_date <= ?1 AND {followup_day} <= ?1
+                    AND NOT EXISTS (SELECT 1 FROM followup_done d
+                                     WHERE d.followup_id = f.id AND {done_day} <= ?1)
+                  GROUP BY f.cid"
             ),
-            params![day],
-        )?;
-        tx.execute(
-            &format!(
-                "UPDATE temp.queue SET open_issues = t.n FROM (
-                    SELECT i.cid, count(*) AS n FROM main.issues i WHERE {open} GROUP BY i.cid
-                 ) AS t WHERE temp.queue.cid = t.cid",
-                open = OPEN_ISSUE
-            ),
-            params![day],
-        )?;
-        // The default order's index now; the others when first sorted by.
-        tx.execute_batch("CREATE INDEX temp.queue_by_overdue ON queue(overdue);")?;
-        tx.commit()?;
-        Ok(())
+            format!("SELECT i.cid, count(*) FROM issues i WHERE {OPEN_ISSUE} GROUP BY i.cid"),
+        ];
+        for (i, sql) in queries.iter().enumerate() {
+            let mut stmt = self.conn().prepare(sql)?;
+            let mut rows = stmt.query(params![day])?;
+            while let Some(r) = rows.next()? {
+                let cid: i64 = r.get(0)?;
+                let n: i64 = r.get(1)?;
+                let a = out.entry(cid).or_default();
+                match i {
+                    0 => a.last_contact = i32::try_from(n).ok(),
+                    1 => a.followups_due = u32::try_from(n).unwrap_or(u32::MAX),
+                    _ => a.open_issues = u32::try_from(n).unwrap_or(u32::MAX),
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Creates the index for a sort key on first use (the default order's is made with the

@@ -349,16 +349,19 @@ fn phases(ctx: &Context, setup: &Setup, app: &App) -> Result<Vec<(&'static str, 
         limit: 150,
     });
     let page = ms(t.elapsed());
-    let cid = answers.iter().find_map(|a| match a {
-        Response::Page { page, .. } => page.rows.first().map(|r| r.cid),
-        _ => None,
-    });
+    let (cid, total) = answers
+        .iter()
+        .find_map(|a| match a {
+            Response::Page { page, .. } => Some((page.rows.first().map(|r| r.cid), page.total)),
+            _ => None,
+        })
+        .unwrap_or((None, 0));
     let t = Instant::now();
     let answers = source.handle(data::Request::Page {
         seq: 2,
         as_of,
         query,
-        offset: u64::MAX / 2,
+        offset: total.saturating_sub(150),
         limit: 150,
     });
     let last_page = ms(t.elapsed());

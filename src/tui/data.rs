@@ -14,7 +14,7 @@ use crate::domain::{Date, Decimal};
 use crate::report::Portfolio;
 use crate::store::Store;
 use crate::store::customer_detail::CustomerDetail;
-use crate::store::queue::{IssueReason, QueueCounts, QueuePage, SummaryFigures};
+use crate::store::queue::{IssueReason, QueueCounts, QueuePage, SummaryFigures, UnfilteredCounts};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
@@ -121,6 +121,8 @@ pub struct DataSource {
     pub timings: RebuildTimings,
     /// Tab counts by scope and filter, for the current figures.
     counts: HashMap<(Scope, String, QueueFilter), QueueCounts>,
+    /// Tab counts without a filter, counted while the figures were written.
+    unfiltered: UnfilteredCounts,
     /// The DSO still to compute: (as of, outstanding).
     dso_pending: Option<(Date, Decimal)>,
 }
@@ -151,13 +153,30 @@ impl DataSource {
             checked: Instant::now(),
             timings: RebuildTimings::default(),
             counts: HashMap::new(),
+            unfiltered: UnfilteredCounts::default(),
             dso_pending: None,
         })
     }
 
     /// Answers a batch of requests, keeping only the latest of each kind, in the order
-    /// summary, page, detail.
+    /// summary, page, detail; then the deferred work (the DSO).
     pub fn handle_batch(&mut self, batch: Vec<Request>) -> Vec<Response> {
+        let mut out = Vec::new();
+        self.answer_batch(batch, &mut |r| {
+            out.push(r);
+            true
+        });
+        out.extend(self.deferred());
+        out
+    }
+
+    /// Answers a batch (the latest request of each kind), each answer as soon as it is ready.
+    /// Returns false when `emit` says the receiver is gone.
+    fn answer_batch(
+        &mut self,
+        batch: Vec<Request>,
+        emit: &mut dyn FnMut(Response) -> bool,
+    ) -> bool {
         let mut summary = None;
         let mut page = None;
         let mut detail = None;
@@ -168,18 +187,23 @@ impl DataSource {
                 Request::Detail { .. } => detail = Some(request),
             }
         }
-        let mut out: Vec<Response> = [summary, page, detail]
-            .into_iter()
-            .flatten()
-            .flat_map(|r| self.handle(r))
-            .collect();
-        if let Some((as_of, outstanding)) = self.dso_pending.take() {
-            out.push(match self.dso(as_of, outstanding) {
-                Ok(dso) => Response::Dso { as_of, dso },
-                Err(e) => Response::Error(e.to_string()),
-            });
+        for request in [summary, page, detail].into_iter().flatten() {
+            for answer in self.handle(request) {
+                if !emit(answer) {
+                    return false;
+                }
+            }
         }
-        out
+        true
+    }
+
+    /// Work left for when nothing else waits: the DSO of new figures.
+    fn deferred(&mut self) -> Option<Response> {
+        let (as_of, outstanding) = self.dso_pending.take()?;
+        Some(match self.dso(as_of, outstanding) {
+            Ok(dso) => Response::Dso { as_of, dso },
+            Err(e) => Response::Error(e.to_string()),
+        })
     }
 
     /// Answers one request (a page or detail of another date also brings that date's
@@ -217,8 +241,12 @@ impl DataSource {
                 self.ensure(*as_of, out)?;
                 self.last_page = Some(request.clone());
                 let key = (query.scope, query.collector.clone(), query.filter.clone());
-                let counts = match self.counts.get(&key) {
-                    Some(c) => *c,
+                let counts = match self
+                    .unfiltered
+                    .for_query(query)
+                    .or(self.counts.get(&key).copied())
+                {
+                    Some(c) => c,
                     None => {
                         let c = self.store.queue_counts(query)?;
                         self.counts.insert(key, c);
@@ -255,7 +283,7 @@ impl DataSource {
     }
 
     /// When another process committed since the last look, recomputes everything and answers
-    /// the last page and detail requests again.
+    /// the last page and detail requests again (the DSO follows as deferred work).
     pub fn poll_changes(&mut self) -> Vec<Response> {
         self.checked = Instant::now();
         let Some(as_of) = self.as_of else {
@@ -267,7 +295,12 @@ impl DataSource {
                 let mut batch = vec![Request::Summary { as_of }];
                 batch.extend(self.last_page.clone());
                 batch.extend(self.last_detail.clone());
-                self.handle_batch(batch)
+                let mut out = Vec::new();
+                self.answer_batch(batch, &mut |r| {
+                    out.push(r);
+                    true
+                });
+                out
             }
             Ok(_) => Vec::new(),
             Err(e) => vec![Response::Error(e.to_string())],
@@ -280,8 +313,12 @@ impl DataSource {
         let t0 = Instant::now();
         let portfolio = Portfolio::compute(&self.store, as_of, None, &s.bounds, &s.base_currency)?;
         let t1 = Instant::now();
-        self.store
-            .rebuild_queue_summary(as_of, &s.bounds, &portfolio.customers, s.grace_days)?;
+        self.unfiltered = self.store.rebuild_queue_summary(
+            as_of,
+            &s.bounds,
+            &portfolio.customers,
+            s.grace_days,
+        )?;
         let t2 = Instant::now();
         self.as_of = Some(as_of);
         self.counts.clear();
@@ -337,27 +374,40 @@ impl DataSource {
         Ok(dso_count_back(outstanding, &month_sales))
     }
 
-    /// Runs the worker loop: answers requests from `requests`, sends answers through `send`,
-    /// and watches for other processes' commits. Returns when either side hangs up.
+    /// Runs the worker loop: answers requests from `requests` through `send` as each answer
+    /// is ready, does deferred work when no request waits, and watches for other processes'
+    /// commits. Returns when either side hangs up.
     pub fn run(mut self, requests: Receiver<Request>, send: impl Fn(Response) -> bool) {
+        let mut emit = |r: Response| send(r);
         loop {
-            let wait = POLL.saturating_sub(self.checked.elapsed());
-            let answers = match requests.recv_timeout(wait) {
+            let wait = if self.dso_pending.is_some() {
+                Duration::ZERO
+            } else {
+                POLL.saturating_sub(self.checked.elapsed())
+            };
+            match requests.recv_timeout(wait) {
                 Ok(first) => {
                     let mut batch = vec![first];
                     batch.extend(requests.try_iter());
-                    let mut answers = self.handle_batch(batch);
-                    if self.checked.elapsed() >= POLL {
-                        answers.extend(self.poll_changes());
+                    if !self.answer_batch(batch, &mut emit) {
+                        return;
                     }
-                    answers
                 }
-                Err(RecvTimeoutError::Timeout) => self.poll_changes(),
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some(answer) = self.deferred() {
+                        if !emit(answer) {
+                            return;
+                        }
+                        continue;
+                    }
+                }
                 Err(RecvTimeoutError::Disconnected) => return,
-            };
-            for answer in answers {
-                if !send(answer) {
-                    return;
+            }
+            if self.checked.elapsed() >= POLL {
+                for answer in self.poll_changes() {
+                    if !emit(answer) {
+                        return;
+                    }
                 }
             }
         }
