@@ -22,5 +22,6 @@ pub mod export;
 pub mod import;
 pub mod report;
 pub mod store;
+pub mod tui;
 
 pub use error::{Error, Result};

@@ -7,6 +7,7 @@
 mod actions;
 mod activity;
 mod bench;
+mod bench_tui;
 mod demo;
 mod engage;
 mod export;
@@ -14,10 +15,10 @@ mod import;
 mod inbox;
 mod report;
 
+use crate::Result;
 use crate::config::{self, Config};
 use crate::domain::Date;
 use crate::store::Store;
-use crate::{Error, Result};
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
@@ -37,6 +38,9 @@ pub struct Cli {
     /// Compute everything as of this date, YYYY-MM-DD (default: today).
     #[arg(long, global = true, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<Date>,
+    /// The workstation's theme: a name from themes/ (default, mono, light) or a file path.
+    #[arg(long, global = true, env = "OWED_THEME", value_name = "NAME")]
+    pub theme: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -79,6 +83,9 @@ pub enum Command {
     /// Benchmark: saving actions on a copy of the database, two collectors at once.
     #[command(hide = true)]
     BenchActions(bench::BenchArgs),
+    /// Measure the workstation on a database (first frame, key latency, bytes per move).
+    #[command(hide = true)]
+    BenchTui(bench_tui::BenchArgs),
 }
 
 /// Parses a `YYYY-MM-DD` command-line date strictly.
@@ -95,6 +102,8 @@ pub struct Context {
     pub as_of: Date,
     /// Whether `--as-of` was given (the workstation shows it).
     pub as_of_given: bool,
+    /// `--theme`, when given (else the config's, else `default`; `mono` under NO_COLOR).
+    pub theme: Option<String>,
 }
 
 impl Context {
@@ -108,6 +117,7 @@ impl Context {
             collector,
             as_of: cli.as_of.unwrap_or_else(today),
             as_of_given: cli.as_of.is_some(),
+            theme: cli.theme.clone(),
         })
     }
 
@@ -158,8 +168,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Assign(args)) => actions::assign(&ctx, &args),
         Some(Command::Activity(args)) => activity::run(&ctx, &args),
         Some(Command::BenchActions(args)) => bench::run(&ctx, &args),
-        None => Err(Error::input(
-            "the workstation is not built yet; see `owed --help` for the commands",
-        )),
+        Some(Command::BenchTui(args)) => bench_tui::run(&ctx, &args),
+        None => crate::tui::run(&ctx),
     }
 }

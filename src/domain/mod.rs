@@ -6,6 +6,7 @@ pub mod date;
 pub mod metrics;
 pub mod money;
 pub mod promise;
+pub mod queue;
 pub mod rules;
 
 pub use chrono::NaiveDate as Date;

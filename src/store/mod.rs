@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod activity;
+pub mod customer_detail;
 pub mod customers;
 pub mod documents;
 pub mod engage;
@@ -13,6 +14,7 @@ pub mod import;
 pub mod issues;
 pub mod ledger;
 pub mod promises;
+pub mod queue;
 pub mod rates;
 mod schema;
 

@@ -1,0 +1,496 @@
+//! The collector's queue: which customers it shows (tab, scope, filter) and in what order.
+//!
+//! Pure: the filter language is parsed here into [`Predicate`]s that the store turns into SQL.
+//!
+//! # Filter language
+//! Terms separated by spaces, all of which must hold:
+//! - a bare word (`acme`, `"moss & sons"` in quotes) matches the customer's name or id;
+//! - `owner:alice` (finance owner; `owner:none` for none), `currency:EUR` (the customer's
+//!   currency; also `cur:`);
+//! - `bucket:31-60` (any amount in that aging bucket, by its label), `bucket:90+` (something
+//!   more than 90 days overdue);
+//! - comparisons `overdue>5000`, `outstanding<=100`, `net>0`, `credit>0`, `collectable>0`
+//!   (amounts in the base currency), `days>=60` (days past due of the oldest item), with
+//!   `< <= > >= = !=`.
+
+use super::Decimal;
+use super::aging::AgingBounds;
+
+/// The queue's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tab {
+    /// Customers with something overdue (the default).
+    Overdue,
+    /// Every customer.
+    All,
+    /// Customers whose latest promise to pay is due (its date reached, not kept) or broken.
+    Promises,
+    /// Customers with a follow-up due on or before the as-of date.
+    FollowUps,
+    /// Customers with an open issue / dispute.
+    Disputes,
+}
+
+impl Tab {
+    /// Every tab, in display order.
+    pub const ALL: [Tab; 5] = [
+        Tab::Overdue,
+        Tab::All,
+        Tab::Promises,
+        Tab::FollowUps,
+        Tab::Disputes,
+    ];
+
+    /// The tab's position in [`Tab::ALL`].
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|&t| t == self).unwrap_or(0)
+    }
+
+    /// The title shown on the tab.
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Overdue => "Overdue",
+            Tab::All => "All",
+            Tab::Promises => "Promises",
+            Tab::FollowUps => "Follow-ups",
+            Tab::Disputes => "Disputes",
+        }
+    }
+
+    /// The name used on the command line (`:tab disputes`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Tab::Overdue => "overdue",
+            Tab::All => "all",
+            Tab::Promises => "promises",
+            Tab::FollowUps => "followups",
+            Tab::Disputes => "disputes",
+        }
+    }
+
+    /// Reads a tab name, accepting a few spellings (`follow-ups`, `dispute`, `p2p`).
+    pub fn parse(text: &str) -> Option<Tab> {
+        let t = text.trim().to_ascii_lowercase().replace(['-', '_'], "");
+        Some(match t.as_str() {
+            "overdue" => Tab::Overdue,
+            "all" => Tab::All,
+            "promises" | "promise" | "p2p" => Tab::Promises,
+            "followups" | "followup" => Tab::FollowUps,
+            "disputes" | "dispute" | "issues" => Tab::Disputes,
+            _ => return None,
+        })
+    }
+}
+
+/// What the queue is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SortKey {
+    /// Overdue amount (largest first by default).
+    Overdue,
+    /// Days past due of the oldest open item (oldest first by default).
+    Days,
+    /// Outstanding amount (largest first by default).
+    Outstanding,
+    /// Date of the last contact (longest ago, never contacted first, by default).
+    LastContact,
+    /// Name (A to Z by default).
+    Name,
+}
+
+impl SortKey {
+    /// Every key, in display order.
+    pub const ALL: [SortKey; 5] = [
+        SortKey::Overdue,
+        SortKey::Days,
+        SortKey::Outstanding,
+        SortKey::LastContact,
+        SortKey::Name,
+    ];
+
+    /// Whether this key sorts descending when first chosen.
+    pub fn descending_by_default(self) -> bool {
+        matches!(
+            self,
+            SortKey::Overdue | SortKey::Days | SortKey::Outstanding
+        )
+    }
+
+    /// The name used on the command line (`:sort overdue`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SortKey::Overdue => "overdue",
+            SortKey::Days => "days",
+            SortKey::Outstanding => "outstanding",
+            SortKey::LastContact => "contact",
+            SortKey::Name => "name",
+        }
+    }
+
+    /// Reads a sort key name (`overdue`, `days`, `outstanding`, `contact`, `name`).
+    pub fn parse(text: &str) -> Option<SortKey> {
+        Some(match text.trim().to_ascii_lowercase().as_str() {
+            "overdue" | "amount" => SortKey::Overdue,
+            "days" | "age" | "oldest" => SortKey::Days,
+            "outstanding" | "open" => SortKey::Outstanding,
+            "contact" | "last_contact" | "lastcontact" | "last-contact" => SortKey::LastContact,
+            "name" => SortKey::Name,
+            _ => return None,
+        })
+    }
+}
+
+/// Whose customers the queue shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// Customers whose finance owner is the current collector.
+    Mine,
+    /// Every collector's customers.
+    Everyone,
+}
+
+/// An amount field of the queue that filters compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AmountField {
+    Overdue,
+    Outstanding,
+    NetOverdue,
+    /// Unutilised credit plus unapplied cash.
+    Credit,
+    CollectableThisMonth,
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cmp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl Cmp {
+    /// The SQL operator.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Cmp::Lt => "<",
+            Cmp::Le => "<=",
+            Cmp::Gt => ">",
+            Cmp::Ge => ">=",
+            Cmp::Eq => "=",
+            Cmp::Ne => "<>",
+        }
+    }
+}
+
+/// Which aging the `bucket:` term asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BucketSel {
+    /// Some amount in this bucket (index into [`AgingBounds::labels`]).
+    Index(usize),
+    /// Something more than this many days overdue.
+    Over(i64),
+}
+
+/// One condition of a filter; a filter holds when all its predicates do.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Predicate {
+    /// Name or id contains this text (case-insensitive).
+    Text(String),
+    /// Finance owner is this name (case-insensitive); `None` for customers without one.
+    Owner(Option<String>),
+    /// The customer's currency.
+    Currency(String),
+    /// An amount compared to a number in the base currency.
+    Amount(AmountField, Cmp, Decimal),
+    /// Days past due of the oldest open item compared to a number.
+    Days(Cmp, i64),
+    /// Aging bucket.
+    Bucket(BucketSel),
+}
+
+/// A parsed filter: the text as typed and its predicates.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct QueueFilter {
+    pub text: String,
+    pub predicates: Vec<Predicate>,
+}
+
+impl QueueFilter {
+    /// True when the filter lets everything through.
+    pub fn is_empty(&self) -> bool {
+        self.predicates.is_empty()
+    }
+
+    /// Parses filter text (see the module docs). The error is one sentence for the status line.
+    pub fn parse(text: &str, bounds: &AgingBounds) -> Result<QueueFilter, String> {
+        let mut predicates = Vec::new();
+        for term in split_terms(text)? {
+            predicates.push(parse_term(&term, bounds)?);
+        }
+        Ok(QueueFilter {
+            text: text.trim().to_string(),
+            predicates,
+        })
+    }
+}
+
+/// The whole question the queue asks the store.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct QueueQuery {
+    pub tab: Tab,
+    pub sort: SortKey,
+    pub descending: bool,
+    pub scope: Scope,
+    /// The current collector (for [`Scope::Mine`]).
+    pub collector: String,
+    pub filter: QueueFilter,
+}
+
+impl QueueQuery {
+    /// The default queue of a collector: overdue customers of theirs, largest overdue first.
+    pub fn new(collector: &str) -> QueueQuery {
+        QueueQuery {
+            tab: Tab::Overdue,
+            sort: SortKey::Overdue,
+            descending: true,
+            scope: Scope::Mine,
+            collector: collector.to_string(),
+            filter: QueueFilter::default(),
+        }
+    }
+
+    /// Sorts by `key`; choosing the current key again reverses the order.
+    pub fn sort_by(&mut self, key: SortKey) {
+        if self.sort == key {
+            self.descending = !self.descending;
+        } else {
+            self.sort = key;
+            self.descending = key.descending_by_default();
+        }
+    }
+}
+
+/// Splits on whitespace, keeping double-quoted parts together.
+fn split_terms(text: &str) -> Result<Vec<String>, String> {
+    let mut terms = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for ch in text.chars() {
+        match ch {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !current.is_empty() {
+                    terms.push(std::mem::take(&mut current));
+                }
+            }
+            c => current.push(c),
+        }
+    }
+    if quoted {
+        return Err("a quote is not closed".into());
+    }
+    if !current.is_empty() {
+        terms.push(current);
+    }
+    Ok(terms)
+}
+
+fn parse_term(term: &str, bounds: &AgingBounds) -> Result<Predicate, String> {
+    if let Some((key, value)) = term.split_once(':') {
+        let key = key.to_ascii_lowercase();
+        if value.is_empty() {
+            return Err(format!("`{term}` needs a value after the colon"));
+        }
+        return match key.as_str() {
+            "owner" | "finance_owner" => Ok(Predicate::Owner(
+                (!value.eq_ignore_ascii_case("none")).then(|| value.to_string()),
+            )),
+            "currency" | "cur" => {
+                if value.len() == 3 && value.chars().all(|c| c.is_ascii_alphabetic()) {
+                    Ok(Predicate::Currency(value.to_ascii_uppercase()))
+                } else {
+                    Err(format!("`{value}` is not a currency code like EUR"))
+                }
+            }
+            "bucket" | "aging" => parse_bucket(value, bounds).map(Predicate::Bucket),
+            _ => Err(format!(
+                "unknown filter `{key}:` (try owner:, currency:, bucket:)"
+            )),
+        };
+    }
+    if let Some((field, op, value)) = split_comparison(term) {
+        return parse_comparison(field, op, value);
+    }
+    Ok(Predicate::Text(term.to_string()))
+}
+
+/// Splits `overdue>=5000` into its parts when it contains an operator.
+fn split_comparison(term: &str) -> Option<(&str, Cmp, &str)> {
+    let pos = term.find(['<', '>', '=', '!'])?;
+    let (field, rest) = term.split_at(pos);
+    let (op, len) = match rest.as_bytes() {
+        [b'<', b'=', ..] => (Cmp::Le, 2),
+        [b'>', b'=', ..] => (Cmp::Ge, 2),
+        [b'!', b'=', ..] => (Cmp::Ne, 2),
+        [b'<', b'>', ..] => (Cmp::Ne, 2),
+        [b'=', b'=', ..] => (Cmp::Eq, 2),
+        [b'<', ..] => (Cmp::Lt, 1),
+        [b'>', ..] => (Cmp::Gt, 1),
+        [b'=', ..] => (Cmp::Eq, 1),
+        _ => return None,
+    };
+    Some((field, op, &rest[len..]))
+}
+
+fn parse_comparison(field: &str, op: Cmp, value: &str) -> Result<Predicate, String> {
+    let field_lc = field.to_ascii_lowercase();
+    if value.is_empty() {
+        return Err(format!("`{field}{}` needs a number after it", op.sql()));
+    }
+    if matches!(field_lc.as_str(), "days" | "age") {
+        let n: i64 = value
+            .parse()
+            .map_err(|_| format!("`{value}` is not a whole number of days"))?;
+        return Ok(Predicate::Days(op, n));
+    }
+    let amount_field = match field_lc.as_str() {
+        "overdue" => AmountField::Overdue,
+        "outstanding" | "open" => AmountField::Outstanding,
+        "net" | "net_overdue" => AmountField::NetOverdue,
+        "credit" => AmountField::Credit,
+        "collectable" => AmountField::CollectableThisMonth,
+        "" => {
+            return Err(format!(
+                "`{op_text}{value}` needs a field before it, like overdue{op_text}{value}",
+                op_text = op.sql()
+            ));
+        }
+        _ => {
+            return Err(format!(
+                "unknown field `{field}` (try overdue, outstanding, net, credit, collectable, days)"
+            ));
+        }
+    };
+    let cleaned: String = value.chars().filter(|&c| c != '_' && c != ',').collect();
+    let (number, scale) = match cleaned.to_ascii_lowercase() {
+        s if s.ends_with('k') => (s[..s.len() - 1].to_string(), 1_000),
+        s if s.ends_with('m') => (s[..s.len() - 1].to_string(), 1_000_000),
+        s => (s, 1),
+    };
+    let amount = super::money::parse_amount(&number).map_err(|e| format!("`{value}` {e}"))?
+        * Decimal::from(scale);
+    Ok(Predicate::Amount(amount_field, op, amount))
+}
+
+fn parse_bucket(value: &str, bounds: &AgingBounds) -> Result<BucketSel, String> {
+    let labels = bounds.labels();
+    if let Some(i) = labels.iter().position(|l| l.eq_ignore_ascii_case(value)) {
+        return Ok(BucketSel::Index(i));
+    }
+    if let Some(n) = value.strip_suffix('+').and_then(|n| n.parse::<i64>().ok())
+        && n >= 0
+    {
+        return Ok(BucketSel::Over(n));
+    }
+    Err(format!(
+        "`{value}` is not a bucket (try {} or N+)",
+        labels.join(", ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Vec<Predicate>, String> {
+        QueueFilter::parse(text, &AgingBounds::default()).map(|f| f.predicates)
+    }
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn words_and_fields_combine() {
+        assert_eq!(
+            parse("acme overdue>5000 bucket:90+ owner:alice currency:eur").unwrap(),
+            vec![
+                Predicate::Text("acme".into()),
+                Predicate::Amount(AmountField::Overdue, Cmp::Gt, dec("5000")),
+                Predicate::Bucket(BucketSel::Over(90)),
+                Predicate::Owner(Some("alice".into())),
+                Predicate::Currency("EUR".into()),
+            ]
+        );
+        assert_eq!(parse("  ").unwrap(), vec![]);
+        assert_eq!(
+            parse("\"moss & sons\"").unwrap(),
+            vec![Predicate::Text("moss & sons".into())]
+        );
+    }
+
+    #[test]
+    fn operators_buckets_and_suffixes() {
+        assert_eq!(
+            parse("outstanding<=1.5k days>=60 net!=0 bucket:31-60 bucket:current owner:none")
+                .unwrap(),
+            vec![
+                Predicate::Amount(AmountField::Outstanding, Cmp::Le, dec("1500")),
+                Predicate::Days(Cmp::Ge, 60),
+                Predicate::Amount(AmountField::NetOverdue, Cmp::Ne, dec("0")),
+                Predicate::Bucket(BucketSel::Index(2)),
+                Predicate::Bucket(BucketSel::Index(0)),
+                Predicate::Owner(None),
+            ]
+        );
+        assert_eq!(
+            parse("bucket:120+").unwrap(),
+            vec![Predicate::Bucket(BucketSel::Index(5))],
+            "a bucket's own label wins over the N+ reading"
+        );
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        assert!(parse("colour:red").unwrap_err().contains("unknown filter"));
+        assert!(parse("overdue>lots").unwrap_err().contains("not a number"));
+        assert!(parse("bucket:old").unwrap_err().contains("not a bucket"));
+        assert!(
+            parse("currency:euro")
+                .unwrap_err()
+                .contains("currency code")
+        );
+        assert!(parse("size>3").unwrap_err().contains("unknown field"));
+        assert!(parse(">3").unwrap_err().contains("needs a field"));
+        assert!(parse("days>x").unwrap_err().contains("whole number"));
+        assert!(parse("\"open").unwrap_err().contains("quote"));
+        assert!(parse("overdue>").unwrap_err().contains("needs a number"));
+    }
+
+    #[test]
+    fn sorting_again_reverses() {
+        let mut q = QueueQuery::new("alice");
+        assert_eq!((q.sort, q.descending), (SortKey::Overdue, true));
+        q.sort_by(SortKey::Overdue);
+        assert_eq!((q.sort, q.descending), (SortKey::Overdue, false));
+        q.sort_by(SortKey::Name);
+        assert_eq!((q.sort, q.descending), (SortKey::Name, false));
+        q.sort_by(SortKey::Name);
+        assert!(q.descending);
+        q.sort_by(SortKey::Days);
+        assert!(q.descending);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for t in Tab::ALL {
+            assert_eq!(Tab::parse(t.name()), Some(t));
+        }
+        for k in SortKey::ALL {
+            assert_eq!(SortKey::parse(k.name()), Some(k));
+        }
+        assert_eq!(Tab::parse("Follow-ups"), Some(Tab::FollowUps));
+    }
+}

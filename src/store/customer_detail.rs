@@ -1,0 +1,473 @@
+//! One customer as the workstation's detail shows it, as of a date: who they are, their
+//! documents (open first), their payments and failed attempts, and the activity timeline.
+
+use super::Store;
+use super::queue::{OPEN_ISSUE, day_of};
+use crate::Result;
+use crate::domain::date::{day_number, from_day_number};
+use crate::domain::promise::{Promise, PromiseState, promise_progress};
+use crate::domain::{Date, Decimal, money};
+use rusqlite::{OptionalExtension, params};
+
+/// How many documents, payments and timeline entries the detail reads at most.
+pub const DETAIL_LIMIT: u32 = 200;
+
+/// Who the customer is.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CustomerHeader {
+    pub cid: i64,
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub currency: Option<String>,
+    pub finance_owner: Option<String>,
+    pub sales_owner: Option<String>,
+    pub payment_terms_days: Option<i64>,
+    /// In the customer's currency.
+    pub credit_limit: Option<Decimal>,
+    pub auto_collection: Option<bool>,
+    pub payment_source_status: Option<String>,
+    pub subscription_status: Option<String>,
+}
+
+/// A document of the customer as of the date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailDocument {
+    pub id: String,
+    pub number: Option<String>,
+    /// `invoice`, `debit_note` or `credit_note`.
+    pub kind: String,
+    pub doc_date: Date,
+    pub due_date: Option<Date>,
+    pub amount: Decimal,
+    /// Open balance (credit left, for a credit note) at the as-of date.
+    pub balance: Decimal,
+    pub currency: String,
+    /// In an issue open at the as-of date.
+    pub disputed: bool,
+    /// In a promise to pay not voided whose date (plus grace) has not passed.
+    pub promised: bool,
+    /// The billing system's balance differs from ours.
+    pub mismatch: bool,
+}
+
+/// A payment or payment attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailPayment {
+    pub id: String,
+    pub date: Date,
+    pub amount: Decimal,
+    pub currency: String,
+    pub status: String,
+    pub method: Option<String>,
+    pub failure_reason: Option<String>,
+}
+
+/// What kind of activity an entry of the timeline is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivityKind {
+    Note,
+    Promise,
+    PromiseVoided,
+    Issue,
+    IssueResolved,
+    IssueReopened,
+    FollowUp,
+    FollowUpDone,
+    Reminder,
+    Reply,
+    OwnerChange,
+}
+
+impl ActivityKind {
+    /// A short label for the timeline.
+    pub fn label(self) -> &'static str {
+        match self {
+            ActivityKind::Note => "note",
+            ActivityKind::Promise => "promise",
+            ActivityKind::PromiseVoided => "void",
+            ActivityKind::Issue => "issue",
+            ActivityKind::IssueResolved => "resolved",
+            ActivityKind::IssueReopened => "reopened",
+            ActivityKind::FollowUp => "follow-up",
+            ActivityKind::FollowUpDone => "done",
+            ActivityKind::Reminder => "reminder",
+            ActivityKind::Reply => "reply",
+            ActivityKind::OwnerChange => "owner",
+        }
+    }
+}
+
+/// One entry of the activity timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityEntry {
+    /// The day it counts for (recorded, opened, sent, received).
+    pub date: Date,
+    /// The timestamp it was written at (orders entries of the same day).
+    pub at: String,
+    pub kind: ActivityKind,
+    /// The collector, or the sender of a reply.
+    pub who: String,
+    pub text: String,
+}
+
+/// Everything the detail shows about one customer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CustomerDetail {
+    pub header: CustomerHeader,
+    /// Open documents first (oldest due first), then settled ones (newest first).
+    pub documents: Vec<DetailDocument>,
+    /// Newest first.
+    pub payments: Vec<DetailPayment>,
+    /// Date of the last successful payment on or before the as-of date.
+    pub last_paid: Option<Date>,
+    /// Newest first.
+    pub activity: Vec<ActivityEntry>,
+}
+
+impl Store {
+    /// Reads one customer's detail as of `as_of`; `None` when there is no such customer.
+    pub fn customer_detail(
+        &self,
+        cid: i64,
+        as_of: Date,
+        grace_days: u32,
+    ) -> Result<Option<CustomerDetail>> {
+        let Some(header) = self.customer_header(cid)? else {
+            return Ok(None);
+        };
+        let day = day_number(as_of);
+        let last_paid: Option<i32> = self.conn().query_row(
+            "SELECT max(date) FROM payments WHERE cid = ?1 AND status = 'success' AND date <= ?2",
+            params![cid, day],
+            |r| r.get(0),
+        )?;
+        Ok(Some(CustomerDetail {
+            header,
+            documents: self.detail_documents(cid, as_of, grace_days)?,
+            payments: self.detail_payments(cid, as_of)?,
+            last_paid: last_paid.map(from_day_number),
+            activity: self.activity_timeline(cid, as_of, grace_days)?,
+        }))
+    }
+
+    fn customer_header(&self, cid: i64) -> Result<Option<CustomerHeader>> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT id, name, email, phone, currency, finance_owner, sales_owner,
+                        payment_terms_days, credit_limit, auto_collection, payment_source_status,
+                        subscription_status
+                   FROM customers WHERE cid = ?1",
+            )?
+            .query_row([cid], |r| {
+                Ok(CustomerHeader {
+                    cid,
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    email: r.get(2)?,
+                    phone: r.get(3)?,
+                    currency: r.get(4)?,
+                    finance_owner: r.get(5)?,
+                    sales_owner: r.get(6)?,
+                    payment_terms_days: r.get(7)?,
+                    credit_limit: r.get::<_, Option<i64>>(8)?.map(money::from_units),
+                    auto_collection: r.get(9)?,
+                    payment_source_status: r.get(10)?,
+                    subscription_status: r.get(11)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn detail_documents(
+        &self,
+        cid: i64,
+        as_of: Date,
+        grace_days: u32,
+    ) -> Result<Vec<DetailDocument>> {
+        let void_day = day_of("v.at");
+        let sql = format!(
+            "SELECT d.id, d.number, d.kind, d.doc_date, d.due_date, d.amount, d.currency,
+                    d.amount - ifnull(CASE WHEN d.kind = 'credit_note'
+                        THEN (SELECT sum(a.amount) FROM applications a
+                               WHERE a.source_did = d.did AND a.date <= ?2)
+                        ELSE (SELECT sum(a.amount) FROM applications a
+                               WHERE a.did = d.did AND a.date <= ?2) END, 0) AS open,
+                    d.billing_balance IS NOT NULL AND d.billing_balance <> d.balance,
+                    EXISTS (SELECT 1 FROM issue_documents x JOIN issues i ON i.id = x.issue_id
+                             WHERE x.did = d.did AND {OPEN_ISSUE}),
+                    EXISTS (SELECT 1 FROM promise_documents x JOIN promises p ON p.id = x.promise_id
+                             WHERE x.did = d.did AND p.recorded_date <= ?1 AND p.promised_date + ?3 >= ?1
+                               AND NOT EXISTS (SELECT 1 FROM promise_voids v
+                                                WHERE v.promise_id = p.id AND {void_day} <= ?1))
+               FROM documents d
+              WHERE d.cid = ?4 AND d.doc_date <= ?2
+              ORDER BY open = 0, CASE WHEN open = 0 THEN -d.doc_date ELSE ifnull(d.due_date, d.doc_date) END, d.did
+              LIMIT {DETAIL_LIMIT}"
+        );
+        let day = day_number(as_of);
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![day, day, grace_days, cid], |r| {
+            Ok(DetailDocument {
+                id: r.get(0)?,
+                number: r.get(1)?,
+                kind: r.get(2)?,
+                doc_date: from_day_number(r.get(3)?),
+                due_date: r.get::<_, Option<i32>>(4)?.map(from_day_number),
+                amount: money::from_units(r.get(5)?),
+                currency: r.get(6)?,
+                balance: money::from_units(r.get(7)?),
+                mismatch: r.get(8)?,
+                disputed: r.get(9)?,
+                promised: r.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn detail_payments(&self, cid: i64, as_of: Date) -> Result<Vec<DetailPayment>> {
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT id, date, amount, currency, status, method, failure_reason FROM payments
+              WHERE cid = ?1 AND date <= ?2 ORDER BY date DESC, pid DESC LIMIT {DETAIL_LIMIT}"
+        ))?;
+        let rows = stmt.query_map(params![cid, day_number(as_of)], |r| {
+            Ok(DetailPayment {
+                id: r.get(0)?,
+                date: from_day_number(r.get(1)?),
+                amount: money::from_units(r.get(2)?),
+                currency: r.get(3)?,
+                status: r.get(4)?,
+                method: r.get(5)?,
+                failure_reason: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The customer's activity on or before `as_of`, newest first: notes, promises (with their
+    /// state at `as_of`), issues and their resolutions, follow-ups, reminders sent, replies and
+    /// owner changes.
+    pub fn activity_timeline(
+        &self,
+        cid: i64,
+        as_of: Date,
+        grace_days: u32,
+    ) -> Result<Vec<ActivityEntry>> {
+        let day = day_number(as_of);
+        let mut out: Vec<ActivityEntry> = Vec::new();
+        let mut read = |sql: &str,
+                        kind: ActivityKind,
+                        text: &dyn Fn(&rusqlite::Row) -> rusqlite::Result<String>|
+         -> Result<()> {
+            let mut stmt = self.conn().prepare_cached(sql)?;
+            let mut rows = stmt.query(params![cid, day])?;
+            while let Some(r) = rows.next()? {
+                out.push(ActivityEntry {
+                    date: from_day_number(r.get(0)?),
+                    at: r.get(1)?,
+                    kind,
+                    who: r.get(2)?,
+                    text: text(r)?,
+                });
+            }
+            Ok(())
+        };
+        let note_day = day_of("at");
+        read(
+            &format!(
+                "SELECT {note_day} AS d, at, collector, text FROM notes WHERE cid = ?1 AND d <= ?2"
+            ),
+            ActivityKind::Note,
+            &|r| r.get(3),
+        )?;
+        read(
+            "SELECT i.opened_date, i.at, i.collector, i.reason, i.amount, ifnull(i.text, '')
+               FROM issues i WHERE i.cid = ?1 AND i.opened_date <= ?2",
+            ActivityKind::Issue,
+            &|r| {
+                let amount = money::from_units(r.get(4)?);
+                let text: String = r.get(5)?;
+                Ok(join_text(
+                    format!("{} {}", r.get::<_, String>(3)?, money::grouped(amount, "")),
+                    &text,
+                ))
+            },
+        )?;
+        for (kind, event) in [
+            (ActivityKind::IssueResolved, "resolve"),
+            (ActivityKind::IssueReopened, "reopen"),
+        ] {
+            read(
+                &format!(
+                    "SELECT e.event_date, e.at, e.collector, i.reason, ifnull(e.text, '')
+                       FROM issue_events e JOIN issues i ON i.id = e.issue_id
+                      WHERE i.cid = ?1 AND e.event_date <= ?2 AND e.kind = '{event}'"
+                ),
+                kind,
+                &|r| Ok(join_text(r.get(3)?, &r.get::<_, String>(4)?)),
+            )?;
+        }
+        let followup_day = day_of("at");
+        read(
+            &format!(
+                "SELECT {followup_day} AS d, at, collector, due_date, text FROM followups
+                  WHERE cid = ?1 AND d <= ?2"
+            ),
+            ActivityKind::FollowUp,
+            &|r| {
+                let due = from_day_number(r.get(3)?);
+                Ok(join_text(format!("for {due}"), &r.get::<_, String>(4)?))
+            },
+        )?;
+        let done_day = day_of("d.at");
+        read(
+            &format!(
+                "SELECT {done_day} AS dd, d.at, d.collector, f.text FROM followup_done d
+                   JOIN followups f ON f.id = d.followup_id WHERE f.cid = ?1 AND dd <= ?2"
+            ),
+            ActivityKind::FollowUpDone,
+            &|r| r.get(3),
+        )?;
+        read(
+            "SELECT ifnull(sent_date, 0), at, collector, cycle, reminder, subject, status
+               FROM reminders WHERE cid = ?1 AND sent_date <= ?2",
+            ActivityKind::Reminder,
+            &|r| {
+                let status: String = r.get(6)?;
+                let mut text = format!(
+                    "{} / {}: {}",
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?
+                );
+                if status != "sent" {
+                    text.push_str(&format!(" ({status})"));
+                }
+                Ok(text)
+            },
+        )?;
+        read(
+            "SELECT received_date, at, from_addr, subject FROM replies
+              WHERE cid = ?1 AND received_date <= ?2",
+            ActivityKind::Reply,
+            &|r| r.get(3),
+        )?;
+        let owner_day = day_of("at");
+        read(
+            &format!(
+                "SELECT {owner_day} AS d, at, collector, role, ifnull(old_owner, '—'), new_owner
+                   FROM owner_changes WHERE cid = ?1 AND d <= ?2"
+            ),
+            ActivityKind::OwnerChange,
+            &|r| {
+                Ok(format!(
+                    "{}: {} → {}",
+                    r.get::<_, String>(3)?.replace('_', " "),
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?
+                ))
+            },
+        )?;
+        out.extend(self.promise_entries(cid, as_of, grace_days)?);
+        out.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| b.at.cmp(&a.at)));
+        out.truncate(DETAIL_LIMIT as usize);
+        Ok(out)
+    }
+
+    /// Promises and their voids, with each promise's state at `as_of`.
+    fn promise_entries(
+        &self,
+        cid: i64,
+        as_of: Date,
+        grace_days: u32,
+    ) -> Result<Vec<ActivityEntry>> {
+        let day = day_number(as_of);
+        let void_day = day_of("v.at");
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT p.id, p.recorded_date, p.at, p.collector, p.amount, p.promised_date,
+                    ifnull(p.text, ''), v.at, v.collector, ifnull(v.text, ''), {void_day}
+               FROM promises p LEFT JOIN promise_voids v ON v.promise_id = p.id
+              WHERE p.cid = ?1 AND p.recorded_date <= ?2"
+        ))?;
+        type PromiseRow = (
+            i64,
+            Promise,
+            String,
+            String,
+            String,
+            Option<(String, String, String, i32)>,
+        );
+        let rows: Vec<PromiseRow> = stmt
+            .query_map(params![cid, day], |r| {
+                let void_at: Option<String> = r.get(7)?;
+                let void_day: Option<i32> = r.get(10)?;
+                let void = match (void_at, void_day) {
+                    (Some(at), Some(d)) if d <= day => Some((at, r.get(8)?, r.get(9)?, d)),
+                    _ => None,
+                };
+                Ok((
+                    r.get(0)?,
+                    Promise {
+                        amount: money::from_units(r.get(4)?),
+                        promised_on: from_day_number(r.get(1)?),
+                        due: from_day_number(r.get(5)?),
+                        voided: void.is_some(),
+                    },
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(6)?,
+                    void,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out = Vec::new();
+        for (id, promise, at, collector, text, void) in rows {
+            let receipts = self.promise_receipts(id, cid)?;
+            let progress = promise_progress(&promise, &receipts, as_of, grace_days);
+            let state = match progress.state {
+                PromiseState::PartiallyKept => {
+                    format!("partially kept, {} paid", money::grouped(progress.paid, ""))
+                }
+                s => s.as_str().to_string(),
+            };
+            out.push(ActivityEntry {
+                date: promise.promised_on,
+                at,
+                kind: ActivityKind::Promise,
+                who: collector,
+                text: join_text(
+                    format!(
+                        "{} by {} ({state})",
+                        money::grouped(promise.amount, ""),
+                        promise.due
+                    ),
+                    &text,
+                ),
+            });
+            if let Some((at, who, text, d)) = void {
+                out.push(ActivityEntry {
+                    date: from_day_number(d),
+                    at,
+                    kind: ActivityKind::PromiseVoided,
+                    who,
+                    text: join_text(
+                        format!("promise of {}", money::grouped(promise.amount, "")),
+                        &text,
+                    ),
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `head — tail`, or `head` alone when `tail` is empty.
+fn join_text(head: String, tail: &str) -> String {
+    if tail.trim().is_empty() {
+        head
+    } else {
+        format!("{head} — {}", tail.trim())
+    }
+}

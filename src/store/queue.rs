@@ -1,0 +1,673 @@
+//! The collector's queue, paged from SQL.
+//!
+//! Every customer's figures as of a date are computed once (one pass over the open items, by
+//! the caller) and written into the connection's TEMP table `queue`, one row per customer, with
+//! an index for each sort key. The workstation then asks only for the page it shows
+//! (`ORDER BY … LIMIT … OFFSET …`) and for the tab counts, so 100k customers cost what 40 do.
+//! The table lives as long as the connection and is rebuilt when the as-of date or the data
+//! changes.
+
+use super::Store;
+use crate::Result;
+use crate::domain::aging::{AgingBounds, Figures};
+use crate::domain::date::{day_number, from_day_number};
+use crate::domain::promise::{Promise, PromiseState, promise_progress};
+use crate::domain::queue::{AmountField, BucketSel, Predicate, QueueQuery, Scope, SortKey, Tab};
+use crate::domain::{Date, Decimal, money};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter};
+use std::collections::HashMap;
+
+/// Where a customer's latest promise to pay stands, as the queue flags it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PromiseFlag {
+    /// No promise, or the latest was kept or voided.
+    #[default]
+    None,
+    /// Promised for a date still ahead.
+    Open,
+    /// The promised date has come (grace running) and it is not kept yet.
+    Due,
+    /// The date and grace passed without (all) the money.
+    Broken,
+}
+
+impl PromiseFlag {
+    fn code(self) -> i64 {
+        match self {
+            PromiseFlag::None => 0,
+            PromiseFlag::Open => 1,
+            PromiseFlag::Due => 2,
+            PromiseFlag::Broken => 3,
+        }
+    }
+
+    fn from_code(code: i64) -> PromiseFlag {
+        match code {
+            1 => PromiseFlag::Open,
+            2 => PromiseFlag::Due,
+            3 => PromiseFlag::Broken,
+            _ => PromiseFlag::None,
+        }
+    }
+}
+
+/// One customer's line in the queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueRow {
+    pub cid: i64,
+    pub id: String,
+    pub name: String,
+    pub finance_owner: Option<String>,
+    pub currency: Option<String>,
+    pub outstanding: Decimal,
+    pub overdue: Decimal,
+    pub net_overdue: Decimal,
+    /// Unutilised credit plus unapplied cash.
+    pub credit: Decimal,
+    /// Days past due of the oldest open item (0 when nothing is overdue).
+    pub max_days: i64,
+    /// The last note, promise, issue, reminder sent or reply, on or before the as-of date.
+    pub last_contact: Option<Date>,
+    pub promise: PromiseFlag,
+    pub followups_due: u32,
+    pub open_issues: u32,
+}
+
+/// A customer's activity as the queue needs it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Activity {
+    /// Day number.
+    last_contact: Option<i32>,
+    promise: PromiseFlag,
+    followups_due: u32,
+    open_issues: u32,
+}
+
+/// The tab counts without a filter, for everyone and per finance owner, counted while the
+/// queue table is built.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnfilteredCounts {
+    pub everyone: [u64; 5],
+    /// By finance owner, lowercased (owners compare without case).
+    pub by_owner: HashMap<String, [u64; 5]>,
+}
+
+impl UnfilteredCounts {
+    fn add(&mut self, owner: Option<&str>, tabs: [u64; 5]) {
+        for (total, n) in self.everyone.iter_mut().zip(tabs) {
+            *total += n;
+        }
+        if let Some(owner) = owner {
+            let slot = self.by_owner.entry(owner.to_ascii_lowercase()).or_default();
+            for (total, n) in slot.iter_mut().zip(tabs) {
+                *total += n;
+            }
+        }
+    }
+
+    /// The counts of an unfiltered query (`None` when it has a filter).
+    pub fn for_query(&self, query: &QueueQuery) -> Option<QueueCounts> {
+        if !query.filter.is_empty() {
+            return None;
+        }
+        match query.scope {
+            Scope::Everyone => Some(QueueCounts {
+                counts: self.everyone,
+                mine_fallback: false,
+            }),
+            Scope::Mine => Some(
+                match self.by_owner.get(&query.collector.to_ascii_lowercase()) {
+                    Some(c) => QueueCounts {
+                        counts: *c,
+                        mine_fallback: false,
+                    },
+                    None => QueueCounts {
+                        counts: self.everyone,
+                        mine_fallback: true,
+                    },
+                },
+            ),
+        }
+    }
+}
+
+/// How many customers each tab holds for a scope and filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QueueCounts {
+    /// Rows per tab, in the order of [`Tab::ALL`].
+    pub counts: [u64; 5],
+    /// The collector owns no customer, so "mine" shows everyone's.
+    pub mine_fallback: bool,
+}
+
+/// One page of the queue and the counts around it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueuePage {
+    /// Position of `rows[0]` in the whole (filtered, sorted) list.
+    pub offset: u64,
+    pub rows: Vec<QueueRow>,
+    /// Rows in the current tab.
+    pub total: u64,
+    /// Rows per tab, in the order of [`Tab::ALL`].
+    pub counts: [u64; 5],
+    /// The collector owns no customer, so the page shows everyone's (the title says so).
+    pub mine_fallback: bool,
+}
+
+/// Figures of one customer in the summary: its aging and a few flags.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SummaryFigures {
+    pub outstanding: Decimal,
+    pub overdue: Decimal,
+    pub net_overdue: Decimal,
+    pub unutilised_credit: Decimal,
+    pub unapplied_cash: Decimal,
+    pub collectable_this_month: Decimal,
+    pub max_days: i64,
+    /// Per bucket, in the order of [`AgingBounds::labels`].
+    pub aging: Vec<Decimal>,
+}
+
+/// Open issues at a date, grouped by reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueReason {
+    pub reason: String,
+    pub count: u64,
+    pub amount: Decimal,
+}
+
+/// SQL day number of an RFC 3339 timestamp column's date (same numbering as `day_number`).
+pub(crate) fn day_of(column: &str) -> String {
+    format!("CAST(julianday(substr({column}, 1, 10)) - 1721424.5 AS INTEGER)")
+}
+
+fn units(value: Decimal) -> i64 {
+    money::to_units(value.round_dp(money::STORE_SCALE)).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    /// Rebuilds the TEMP `queue` table: one row per customer with its figures as of `as_of`
+    /// (`figures` by customer key, as `Portfolio::compute` gives them; customers missing have
+    /// nothing open), its latest promise's state, follow-ups due, open issues and last contact.
+    /// Returns the tab counts without a filter, counted on the way.
+    pub fn rebuild_queue_summary(
+        &self,
+        as_of: Date,
+        bounds: &AgingBounds,
+        figures: &HashMap<i64, Figures>,
+        grace_days: u32,
+    ) -> Result<UnfilteredCounts> {
+        let buckets = bounds.len();
+        let activity = self.queue_activity(as_of, grace_days)?;
+        // A deferred transaction: it writes only the TEMP schema, so it must not take the
+        // database's write lock away from collectors saving their work.
+        let tx = self.conn().unchecked_transaction()?;
+        let bucket_cols: String = (0..buckets)
+            .map(|i| format!(", b{i} INTEGER NOT NULL DEFAULT 0"))
+            .collect();
+        tx.execute_batch(&format!(
+            "DROP TABLE IF EXISTS temp.queue;
+             CREATE TEMP TABLE queue (
+                cid INTEGER PRIMARY KEY,
+                id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                finance_owner TEXT,
+                currency TEXT,
+                outstanding INTEGER NOT NULL DEFAULT 0,
+                overdue INTEGER NOT NULL DEFAULT 0,
+                net_overdue INTEGER NOT NULL DEFAULT 0,
+                credit INTEGER NOT NULL DEFAULT 0,
+                cash INTEGER NOT NULL DEFAULT 0,
+                collectable INTEGER NOT NULL DEFAULT 0,
+                max_days INTEGER NOT NULL DEFAULT 0,
+                last_contact INTEGER,
+                promise INTEGER NOT NULL DEFAULT 0,
+                followups_due INTEGER NOT NULL DEFAULT 0,
+                open_issues INTEGER NOT NULL DEFAULT 0
+                {bucket_cols}
+             );"
+        ))?;
+        let columns = 16 + buckets;
+        let bucket_names: String = (0..buckets).map(|i| format!(", b{i}")).collect();
+        let insert_sql = |rows: usize| {
+            let one = format!("({})", vec!["?"; columns].join(","));
+            format!(
+                "INSERT INTO temp.queue (cid, id, name, finance_owner, currency, outstanding,
+                        overdue, net_overdue, credit, cash, collectable, max_days, last_contact,
+                        promise, followups_due, open_issues {bucket_names})
+                 VALUES {}",
+                vec![one; rows].join(",")
+            )
+        };
+        // Many rows per statement: the per-statement cost dominates at 100k customers.
+        const BATCH: usize = 200;
+        let mut insert_full = tx.prepare(&insert_sql(BATCH))?;
+        let mut counts = UnfilteredCounts::default();
+        let empty = Figures::new(bounds);
+        let mut customers = tx.prepare(
+            "SELECT cid, id, name, finance_owner, currency FROM main.customers ORDER BY cid",
+        )?;
+        let mut rows = customers.query([])?;
+        let mut values: Vec<Value> = Vec::with_capacity(columns * BATCH);
+        let mut pending = 0;
+        while let Some(r) = rows.next()? {
+            let cid: i64 = r.get(0)?;
+            let f = figures.get(&cid).unwrap_or(&empty);
+            let a = activity.get(&cid).copied().unwrap_or_default();
+            let owner: Option<String> = r.get(3)?;
+            let mut tabs = [0u64; 5];
+            tabs[Tab::Overdue.index()] = u64::from(f.overdue > Decimal::ZERO);
+            tabs[Tab::All.index()] = 1;
+            tabs[Tab::Promises.index()] =
+                u64::from(matches!(a.promise, PromiseFlag::Due | PromiseFlag::Broken));
+            tabs[Tab::FollowUps.index()] = u64::from(a.followups_due > 0);
+            tabs[Tab::Disputes.index()] = u64::from(a.open_issues > 0);
+            counts.add(owner.as_deref(), tabs);
+            values.extend([
+                Value::Integer(cid),
+                r.get::<_, Value>(1)?,
+                r.get::<_, Value>(2)?,
+                owner.map_or(Value::Null, Value::Text),
+                r.get::<_, Value>(4)?,
+                Value::Integer(units(f.outstanding)),
+                Value::Integer(units(f.overdue)),
+                Value::Integer(units(f.net_overdue())),
+                Value::Integer(units(f.unutilised_credit)),
+                Value::Integer(units(f.unapplied_cash)),
+                Value::Integer(units(f.collectable_this_month)),
+                Value::Integer(f.max_days_overdue),
+                a.last_contact
+                    .map_or(Value::Null, |d| Value::Integer(d.into())),
+                Value::Integer(a.promise.code()),
+                Value::Integer(a.followups_due.into()),
+                Value::Integer(a.open_issues.into()),
+            ]);
+            values.extend(
+                (0..buckets)
+                    .map(|i| Value::Integer(units(f.aging.get(i).copied().unwrap_or_default()))),
+            );
+            pending += 1;
+            if pending == BATCH {
+                insert_full.execute(params_from_iter(values.drain(..)))?;
+                pending = 0;
+            }
+        }
+        if pending > 0 {
+            tx.execute(&insert_sql(pending), params_from_iter(values.drain(..)))?;
+        }
+        drop(rows);
+        drop(customers);
+        drop(insert_full);
+        // The default order's index now; the others when first sorted by.
+        tx.execute_batch("CREATE INDEX temp.queue_by_overdue ON queue(overdue);")?;
+        tx.commit()?;
+        Ok(counts)
+    }
+
+    /// Per customer with any: last contact, latest promise's state, follow-ups due and open
+    /// issues at `as_of`.
+    fn queue_activity(&self, as_of: Date, grace_days: u32) -> Result<HashMap<i64, Activity>> {
+        let day = day_number(as_of);
+        let mut out: HashMap<i64, Activity> = HashMap::new();
+        for (cid, flag) in self.latest_promise_flags(as_of, grace_days)? {
+            out.entry(cid).or_default().promise = flag;
+        }
+        let note_day = day_of("n.at");
+        let followup_day = day_of("f.at");
+        let done_day = day_of("d.at");
+        let queries = [
+            format!(
+                "SELECT cid, max(d) FROM (
+                    SELECT n.cid, {note_day} AS d FROM notes n
+                    UNION ALL SELECT cid, recorded_date FROM promises
+                    UNION ALL SELECT cid, opened_date FROM issues
+                    UNION ALL SELECT cid, sent_date FROM reminders WHERE status = 'sent'
+                    UNION ALL SELECT cid, received_date FROM replies
+                 ) WHERE d <= ?1 GROUP BY cid"
+            ),
+            format!(
+                "SELECT f.cid, count(*) FROM followups f
+                  WHERE f.due_date <= ?1 AND {followup_day} <= ?1
+                    AND NOT EXISTS (SELECT 1 FROM followup_done d
+                                     WHERE d.followup_id = f.id AND {done_day} <= ?1)
+                  GROUP BY f.cid"
+            ),
+            format!("SELECT i.cid, count(*) FROM issues i WHERE {OPEN_ISSUE} GROUP BY i.cid"),
+        ];
+        for (i, sql) in queries.iter().enumerate() {
+            let mut stmt = self.conn().prepare(sql)?;
+            let mut rows = stmt.query(params![day])?;
+            while let Some(r) = rows.next()? {
+                let cid: i64 = r.get(0)?;
+                let n: i64 = r.get(1)?;
+                let a = out.entry(cid).or_default();
+                match i {
+                    0 => a.last_contact = i32::try_from(n).ok(),
+                    1 => a.followups_due = u32::try_from(n).unwrap_or(u32::MAX),
+                    _ => a.open_issues = u32::try_from(n).unwrap_or(u32::MAX),
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Creates the index for a sort key on first use (the default order's is made with the
+    /// table).
+    fn ensure_sort_index(&self, key: SortKey) -> Result<()> {
+        let name = sort_column(key).split(' ').next().unwrap_or("overdue");
+        self.conn().execute_batch(&format!(
+            "CREATE INDEX IF NOT EXISTS temp.queue_by_{name} ON queue({})",
+            sort_column(key)
+        ))?;
+        Ok(())
+    }
+
+    /// The state of each customer's latest promise (by recorded date) at `as_of`, for the
+    /// customers who have one.
+    fn latest_promise_flags(
+        &self,
+        as_of: Date,
+        grace_days: u32,
+    ) -> Result<Vec<(i64, PromiseFlag)>> {
+        let day = day_number(as_of);
+        let void_day = day_of("v.at");
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT p.id, p.cid, p.amount, p.recorded_date, p.promised_date,
+                    EXISTS (SELECT 1 FROM promise_voids v WHERE v.promise_id = p.id AND {void_day} <= ?1)
+               FROM promises p
+              WHERE p.recorded_date <= ?1
+                AND p.id = (SELECT q.id FROM promises q WHERE q.cid = p.cid AND q.recorded_date <= ?1
+                             ORDER BY q.recorded_date DESC, q.id DESC LIMIT 1)"
+        ))?;
+        let rows: Vec<(i64, i64, Promise)> = stmt
+            .query_map(params![day], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    Promise {
+                        amount: money::from_units(r.get(2)?),
+                        promised_on: from_day_number(r.get(3)?),
+                        due: from_day_number(r.get(4)?),
+                        voided: r.get(5)?,
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, cid, promise) in rows {
+            let receipts = self.promise_receipts(id, cid)?;
+            let progress = promise_progress(&promise, &receipts, as_of, grace_days);
+            let flag = match progress.state {
+                PromiseState::Open if promise.due > as_of => PromiseFlag::Open,
+                PromiseState::Open => PromiseFlag::Due,
+                PromiseState::Broken | PromiseState::PartiallyKept => PromiseFlag::Broken,
+                PromiseState::Kept | PromiseState::Voided => PromiseFlag::None,
+            };
+            out.push((cid, flag));
+        }
+        Ok(out)
+    }
+
+    /// The receipts (date, amount) applied to a promise's documents, or to any of the
+    /// customer's documents when the promise names none.
+    pub fn promise_receipts(&self, promise_id: i64, cid: i64) -> Result<Vec<(Date, Decimal)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT a.date, a.amount FROM applications a JOIN documents d ON d.did = a.did
+              WHERE d.cid = ?2
+                AND (NOT EXISTS (SELECT 1 FROM promise_documents pd WHERE pd.promise_id = ?1)
+                     OR a.did IN (SELECT pd.did FROM promise_documents pd WHERE pd.promise_id = ?1))",
+        )?;
+        let rows = stmt.query_map(params![promise_id, cid], |r| {
+            Ok((from_day_number(r.get(0)?), money::from_units(r.get(1)?)))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The rows of every tab for a query's scope and filter (the tab and order do not matter),
+    /// and whether "mine" fell back to everyone. Needs [`Store::rebuild_queue_summary`] first.
+    pub fn queue_counts(&self, query: &QueueQuery) -> Result<QueueCounts> {
+        let mine_fallback = self.mine_falls_back(query)?;
+        let (filter_sql, filter_params) = where_clause(query, mine_fallback);
+        let counts_sql = format!(
+            "SELECT ifnull(sum({}), 0), count(*), ifnull(sum({}), 0), ifnull(sum({}), 0), ifnull(sum({}), 0)
+               FROM temp.queue WHERE {filter_sql}",
+            tab_sql(Tab::Overdue),
+            tab_sql(Tab::Promises),
+            tab_sql(Tab::FollowUps),
+            tab_sql(Tab::Disputes),
+        );
+        let counts: [u64; 5] = self.conn().prepare_cached(&counts_sql)?.query_row(
+            params_from_iter(filter_params.iter()),
+            |r| {
+                let mut c = [0u64; 5];
+                for (i, slot) in c.iter_mut().enumerate() {
+                    *slot = r.get::<_, i64>(i)?.unsigned_abs();
+                }
+                Ok(c)
+            },
+        )?;
+        Ok(QueueCounts {
+            counts,
+            mine_fallback,
+        })
+    }
+
+    /// Whether "mine" must show everyone: the collector owns no customer.
+    fn mine_falls_back(&self, query: &QueueQuery) -> Result<bool> {
+        if query.scope == Scope::Everyone {
+            return Ok(false);
+        }
+        let mine: i64 = self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM temp.queue WHERE finance_owner = ?1 COLLATE NOCASE)",
+            [&query.collector],
+            |r| r.get(0),
+        )?;
+        Ok(mine == 0)
+    }
+
+    /// One page of the queue: `limit` rows from `offset` of the rows `query` selects, with the
+    /// counts of every tab. Needs [`Store::rebuild_queue_summary`] first.
+    pub fn queue_page(&self, query: &QueueQuery, offset: u64, limit: u64) -> Result<QueuePage> {
+        let counts = self.queue_counts(query)?;
+        self.queue_page_counted(query, offset, limit, &counts)
+    }
+
+    /// [`Store::queue_page`] with the counts known already (they depend only on the scope and
+    /// filter, so a new order or tab can reuse them).
+    pub fn queue_page_counted(
+        &self,
+        query: &QueueQuery,
+        offset: u64,
+        limit: u64,
+        counted: &QueueCounts,
+    ) -> Result<QueuePage> {
+        let counts = counted.counts;
+        let mine_fallback = counted.mine_fallback;
+        let (filter_sql, filter_params) = where_clause(query, mine_fallback);
+        self.ensure_sort_index(query.sort)?;
+        let total = counts[query.tab.index()];
+        let offset = offset.min(total);
+        let end = offset.saturating_add(limit).min(total);
+        let n = end - offset;
+        // Deep pages are read from the other end, so `G` costs what the first page does.
+        let reversed = offset > total / 2;
+        let (dir, skip) = if reversed {
+            (!query.descending, total - end)
+        } else {
+            (query.descending, offset)
+        };
+        let key = sort_column(query.sort);
+        let dir = if dir { "DESC" } else { "ASC" };
+        let sql = format!(
+            "SELECT cid, id, name, finance_owner, currency, outstanding, overdue, net_overdue, credit + cash,
+                    max_days, last_contact, promise, followups_due, open_issues
+               FROM temp.queue WHERE {filter_sql} AND {tab}
+              ORDER BY {key} {dir}, cid {dir} LIMIT {n} OFFSET {skip}",
+            tab = tab_sql(query.tab),
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows: Vec<QueueRow> = stmt
+            .query_map(params_from_iter(filter_params.iter()), |r| {
+                Ok(QueueRow {
+                    cid: r.get(0)?,
+                    id: r.get(1)?,
+                    name: r.get(2)?,
+                    finance_owner: r.get(3)?,
+                    currency: r.get(4)?,
+                    outstanding: money::from_units(r.get(5)?),
+                    overdue: money::from_units(r.get(6)?),
+                    net_overdue: money::from_units(r.get(7)?),
+                    credit: money::from_units(r.get(8)?),
+                    max_days: r.get(9)?,
+                    last_contact: r.get::<_, Option<i32>>(10)?.map(from_day_number),
+                    promise: PromiseFlag::from_code(r.get(11)?),
+                    followups_due: r.get::<_, i64>(12)?.try_into().unwrap_or(u32::MAX),
+                    open_issues: r.get::<_, i64>(13)?.try_into().unwrap_or(u32::MAX),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        if reversed {
+            rows.reverse();
+        }
+        Ok(QueuePage {
+            offset,
+            rows,
+            total,
+            counts,
+            mine_fallback,
+        })
+    }
+
+    /// A customer's figures from the summary (its aging as of the summary's date).
+    pub fn queue_figures(&self, cid: i64, buckets: usize) -> Result<Option<SummaryFigures>> {
+        use rusqlite::OptionalExtension;
+        let cols: String = (0..buckets).map(|i| format!(", b{i}")).collect();
+        let sql = format!(
+            "SELECT outstanding, overdue, net_overdue, credit, cash, collectable, max_days {cols}
+               FROM temp.queue WHERE cid = ?1"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        Ok(stmt
+            .query_row([cid], |r| {
+                let mut aging = Vec::with_capacity(buckets);
+                for i in 0..buckets {
+                    aging.push(money::from_units(r.get(7 + i)?));
+                }
+                Ok(SummaryFigures {
+                    outstanding: money::from_units(r.get(0)?),
+                    overdue: money::from_units(r.get(1)?),
+                    net_overdue: money::from_units(r.get(2)?),
+                    unutilised_credit: money::from_units(r.get(3)?),
+                    unapplied_cash: money::from_units(r.get(4)?),
+                    collectable_this_month: money::from_units(r.get(5)?),
+                    max_days: r.get(6)?,
+                    aging,
+                })
+            })
+            .optional()?)
+    }
+
+    /// The issues open at `as_of`, grouped by reason, largest amount first.
+    pub fn open_issues_by_reason(&self, as_of: Date) -> Result<Vec<IssueReason>> {
+        let sql = format!(
+            "SELECT i.reason, count(*), sum(i.amount) FROM issues i WHERE {OPEN_ISSUE}
+              GROUP BY i.reason ORDER BY sum(i.amount) DESC, i.reason"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![day_number(as_of)], |r| {
+            Ok(IssueReason {
+                reason: r.get(0)?,
+                count: r.get::<_, i64>(1)?.unsigned_abs(),
+                amount: money::from_units(r.get(2)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// An issue `i` open at day `?1`: opened by then and not resolved by then (the latest event
+/// on or before the day decides).
+pub(crate) const OPEN_ISSUE: &str = "i.opened_date <= ?1
+    AND ifnull((SELECT e.kind FROM issue_events e WHERE e.issue_id = i.id AND e.event_date <= ?1
+                ORDER BY e.id DESC LIMIT 1), 'reopen') = 'reopen'";
+
+/// The column (with collation) a sort key orders by, and the name of its index.
+fn sort_column(key: SortKey) -> &'static str {
+    match key {
+        SortKey::Overdue => "overdue",
+        SortKey::Days => "max_days",
+        SortKey::Outstanding => "outstanding",
+        SortKey::LastContact => "last_contact",
+        SortKey::Name => "name COLLATE NOCASE",
+    }
+}
+
+/// The SQL condition of a tab on the `queue` table.
+fn tab_sql(tab: Tab) -> &'static str {
+    match tab {
+        Tab::Overdue => "overdue > 0",
+        Tab::All => "1",
+        Tab::Promises => "promise IN (2, 3)",
+        Tab::FollowUps => "followups_due > 0",
+        Tab::Disputes => "open_issues > 0",
+    }
+}
+
+/// The scope and filter of a query as an SQL condition with its parameters.
+fn where_clause(query: &QueueQuery, mine_fallback: bool) -> (String, Vec<Value>) {
+    let scope_all = query.scope == Scope::Everyone || mine_fallback;
+    let mut parts: Vec<String> = vec!["1".into()];
+    let mut values: Vec<Value> = Vec::new();
+    let bind = |values: &mut Vec<Value>, v: Value| {
+        values.push(v);
+        format!("?{}", values.len())
+    };
+    if !scope_all {
+        let p = bind(&mut values, Value::Text(query.collector.clone()));
+        parts.push(format!("finance_owner = {p} COLLATE NOCASE"));
+    }
+    for pred in &query.filter.predicates {
+        let sql = match pred {
+            Predicate::Text(text) => {
+                let escaped = text
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                let p = bind(&mut values, Value::Text(format!("%{escaped}%")));
+                format!("(name LIKE {p} ESCAPE '\\' OR id LIKE {p} ESCAPE '\\')")
+            }
+            Predicate::Owner(Some(owner)) => {
+                let p = bind(&mut values, Value::Text(owner.clone()));
+                format!("finance_owner = {p} COLLATE NOCASE")
+            }
+            Predicate::Owner(None) => "finance_owner IS NULL".into(),
+            Predicate::Currency(cur) => {
+                let p = bind(&mut values, Value::Text(cur.clone()));
+                format!("currency = {p} COLLATE NOCASE")
+            }
+            Predicate::Amount(field, cmp, amount) => {
+                let column = match field {
+                    AmountField::Overdue => "overdue",
+                    AmountField::Outstanding => "outstanding",
+                    AmountField::NetOverdue => "net_overdue",
+                    AmountField::Credit => "(credit + cash)",
+                    AmountField::CollectableThisMonth => "collectable",
+                };
+                let p = bind(&mut values, Value::Integer(units(*amount)));
+                format!("{column} {} {p}", cmp.sql())
+            }
+            Predicate::Days(cmp, n) => {
+                let p = bind(&mut values, Value::Integer(*n));
+                format!("max_days {} {p}", cmp.sql())
+            }
+            Predicate::Bucket(BucketSel::Index(i)) => format!("b{i} <> 0"),
+            Predicate::Bucket(BucketSel::Over(n)) => {
+                let p = bind(&mut values, Value::Integer(*n));
+                format!("max_days > {p}")
+            }
+        };
+        parts.push(sql);
+    }
+    (parts.join(" AND "), values)
+}

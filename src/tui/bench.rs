@@ -1,0 +1,426 @@
+//! `owed bench-tui`: measures the workstation on a database (not a test: timings vary).
+//!
+//! - first frame: from start (config, keymap, theme, database open) to the first frame drawn,
+//!   and to the first frame with the figures and the queue;
+//! - key to frame: for moves, sorts and filters, the time from the key to the frame drawn
+//!   right after it, and to the frame drawn once the worker has answered (the worker is the
+//!   real thread, the frame is rendered into a `TestBackend`);
+//! - bytes: what crossterm writes for the first frame and for a one-row move (a
+//!   `CrosstermBackend` over a `Vec<u8>`);
+//! - idle: CPU time used by the process while nothing happens (Linux).
+
+use super::app::App;
+use super::data::{self, DataSource, Response};
+use super::update::{self, Effect};
+use super::{Setup, view};
+use crate::cli::Context;
+use crate::{Error, Result};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::{CrosstermBackend, TestBackend};
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::{Duration, Instant};
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    pub width: u16,
+    pub height: u16,
+    /// Key presses per kind.
+    pub iterations: usize,
+    /// How long to watch the idle process.
+    pub idle: Duration,
+}
+
+/// Latencies of one kind of key, in milliseconds.
+#[derive(Debug, Clone, Default)]
+pub struct Latency {
+    pub samples: usize,
+    pub frame_p50: f64,
+    pub frame_p99: f64,
+    pub settled_p50: f64,
+    pub settled_p99: f64,
+    pub settled_max: f64,
+}
+
+/// The measurements.
+#[derive(Debug, Clone, Default)]
+pub struct BenchReport {
+    pub customers: u64,
+    pub documents: u64,
+    pub first_frame_ms: f64,
+    pub first_data_frame_ms: f64,
+    pub moves: Latency,
+    pub sorts: Latency,
+    pub filters: Latency,
+    pub first_frame_bytes: usize,
+    pub move_bytes: usize,
+    pub move_detail_bytes: usize,
+    pub idle_cpu_ms: Option<f64>,
+    pub idle_seconds: f64,
+    /// The worker's side of a start: (phase, ms).
+    pub phases: Vec<(&'static str, f64)>,
+}
+
+impl std::fmt::Display for BenchReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "database: {} customers, {} documents",
+            self.customers, self.documents
+        )?;
+        writeln!(
+            f,
+            "first frame (loading):        {:8.1} ms",
+            self.first_frame_ms
+        )?;
+        writeln!(
+            f,
+            "first frame with data:        {:8.1} ms",
+            self.first_data_frame_ms
+        )?;
+        for (name, ms) in &self.phases {
+            writeln!(f, "  worker alone: {name:18} {ms:8.1} ms")?;
+        }
+        writeln!(
+            f,
+            "key → frame, then → frame with the worker's answer (ms):"
+        )?;
+        for (name, l) in [
+            ("moves", &self.moves),
+            ("sorts", &self.sorts),
+            ("filters", &self.filters),
+        ] {
+            writeln!(
+                f,
+                "  {name:8} n={:4}  frame p50 {:6.2} p99 {:6.2}  answered p50 {:6.2} p99 {:6.2} max {:6.2}",
+                l.samples, l.frame_p50, l.frame_p99, l.settled_p50, l.settled_p99, l.settled_max
+            )?;
+        }
+        writeln!(
+            f,
+            "bytes, first frame:           {:8}",
+            self.first_frame_bytes
+        )?;
+        writeln!(f, "bytes, one-row move:          {:8}", self.move_bytes)?;
+        writeln!(
+            f,
+            "bytes, its detail arriving:   {:8}",
+            self.move_detail_bytes
+        )?;
+        match self.idle_cpu_ms {
+            Some(ms) => writeln!(
+                f,
+                "CPU while idle for {:.0} s:      {:8.1} ms",
+                self.idle_seconds, ms
+            ),
+            None => writeln!(f, "CPU while idle: not measured on this platform"),
+        }
+    }
+}
+
+/// The app, the real worker thread and a test terminal, driven key by key.
+struct Harness {
+    app: App,
+    worker: Sender<data::Request>,
+    answers: Receiver<Response>,
+    terminal: Terminal<TestBackend>,
+}
+
+impl Harness {
+    fn apply(&mut self, effects: Vec<Effect>) -> Result<usize> {
+        let mut sent = 0;
+        for e in effects {
+            if let Effect::Request(r) = e {
+                self.worker
+                    .send(r)
+                    .map_err(|_| Error::runtime("the data worker stopped"))?;
+                sent += 1;
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Waits until every request is answered (and those the answers lead to).
+    fn settle(&mut self, sent: usize) -> Result<()> {
+        let mut waiting = sent > 0;
+        while waiting {
+            let answer = self
+                .answers
+                .recv_timeout(Duration::from_secs(120))
+                .map_err(|_| Error::runtime("the data worker did not answer"))?;
+            if let Response::Error(e) = &answer {
+                return Err(Error::runtime(format!("database: {e}")));
+            }
+            let more = update::response(&mut self.app, answer);
+            self.apply(more)?;
+            waiting = !settled(&self.app);
+        }
+        Ok(())
+    }
+
+    fn draw(&mut self) -> Result<()> {
+        let app = &self.app;
+        self.terminal
+            .draw(|f| view::draw(f, app))
+            .map_err(|e| Error::runtime(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Presses a key; returns (ms to the first frame, ms to the answered frame).
+    fn press(&mut self, key: KeyEvent) -> Result<(f64, f64)> {
+        let t = Instant::now();
+        let fx = update::key(&mut self.app, key);
+        let sent = self.apply(fx)?;
+        self.draw()?;
+        let frame = ms(t.elapsed());
+        self.settle(sent)?;
+        self.draw()?;
+        Ok((frame, ms(t.elapsed())))
+    }
+}
+
+/// Nothing asked of the worker is unanswered.
+fn settled(app: &App) -> bool {
+    let detail_loaded = match app.detail_cid {
+        None => true,
+        Some(cid) => app
+            .detail
+            .as_ref()
+            .is_some_and(|d| d.detail.header.cid == cid),
+    };
+    app.inflight.is_none() && !app.summary_pending && detail_loaded
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn ch(c: char) -> KeyEvent {
+    key(KeyCode::Char(c))
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn latency(samples: &[(f64, f64)]) -> Latency {
+    let mut frames: Vec<f64> = samples.iter().map(|s| s.0).collect();
+    let mut settled: Vec<f64> = samples.iter().map(|s| s.1).collect();
+    frames.sort_by(f64::total_cmp);
+    settled.sort_by(f64::total_cmp);
+    Latency {
+        samples: samples.len(),
+        frame_p50: percentile(&frames, 0.5),
+        frame_p99: percentile(&frames, 0.99),
+        settled_p50: percentile(&settled, 0.5),
+        settled_p99: percentile(&settled, 0.99),
+        settled_max: settled.last().copied().unwrap_or(0.0),
+    }
+}
+
+/// Runs the measurements on the context's database.
+pub fn run(ctx: &Context, options: &BenchOptions) -> Result<BenchReport> {
+    let start = Instant::now();
+    let setup = Setup::from_context(ctx)?;
+    let source = DataSource::open(&ctx.db_path, setup.settings.clone())?;
+    let (tx, answers) = mpsc::channel();
+    let worker = data::spawn(source, move |r| tx.send(r).is_ok())?;
+    let mut app = setup.app(ctx);
+    // Everyone's customers: the largest queue the database has.
+    app.query.scope = crate::domain::queue::Scope::Everyone;
+    let terminal = Terminal::new(TestBackend::new(options.width, options.height))
+        .map_err(|e| Error::runtime(e.to_string()))?;
+    let mut h = Harness {
+        app,
+        worker,
+        answers,
+        terminal,
+    };
+    let mut fx = update::resize(&mut h.app, options.width, options.height);
+    fx.extend(update::start(&mut h.app));
+    let sent = h.apply(fx)?;
+    h.draw()?;
+    let first_frame_ms = ms(start.elapsed());
+    h.settle(sent)?;
+    h.draw()?;
+    let first_data_frame_ms = ms(start.elapsed());
+
+    let n = options.iterations.max(1);
+    let mut moves = Vec::with_capacity(n * 2);
+    for i in 0..n * 2 {
+        let k = if i % 20 < 15 { ch('j') } else { ch('k') };
+        moves.push(h.press(k)?);
+    }
+    let mut sorts = Vec::with_capacity(n);
+    let sort_keys = ['O', 'D', 'U', 'L', 'N', 'O'];
+    for i in 0..n {
+        sorts.push(h.press(ch(sort_keys[i % sort_keys.len()]))?);
+    }
+    let mut filters = Vec::with_capacity(n * 8);
+    let queries = ["acme", "overdue>5000", "bucket:90+", "days>60", "zz"];
+    let mut i = 0;
+    while filters.len() < n * 4 {
+        let q = queries[i % queries.len()];
+        i += 1;
+        filters.push(h.press(ch('/'))?);
+        for c in q.chars() {
+            filters.push(h.press(ch(c))?);
+        }
+        filters.push(h.press(key(KeyCode::Enter))?);
+        filters.push(h.press(key(KeyCode::Esc))?);
+    }
+    // Bytes: the same state drawn through crossterm into memory.
+    let (first_frame_bytes, move_bytes, move_detail_bytes) = bytes(&mut h, options)?;
+    let (idle_cpu_ms, idle_seconds) = idle(options.idle);
+    let counts = crate::store::Store::open(&ctx.db_path)?.counts()?;
+    let phases = phases(ctx, &setup, &h.app)?;
+    Ok(BenchReport {
+        customers: counts.customers,
+        documents: counts.documents,
+        phases,
+        first_frame_ms,
+        first_data_frame_ms,
+        moves: latency(&moves),
+        sorts: latency(&sorts),
+        filters: latency(&filters),
+        first_frame_bytes,
+        move_bytes,
+        move_detail_bytes,
+        idle_cpu_ms,
+        idle_seconds,
+    })
+}
+
+fn bytes(h: &mut Harness, options: &BenchOptions) -> Result<(usize, usize, usize)> {
+    let area = Rect::new(0, 0, options.width, options.height);
+    let counter = ByteCounter::default();
+    let mut term = Terminal::with_options(
+        CrosstermBackend::new(counter.clone()),
+        TerminalOptions {
+            viewport: Viewport::Fixed(area),
+        },
+    )?;
+    let mut frame = |app: &App| -> Result<usize> {
+        let before = counter.bytes();
+        term.draw(|f| view::draw(f, app))?;
+        Ok(counter.bytes() - before)
+    };
+    let first = frame(&h.app)?;
+    let fx = update::key(&mut h.app, ch('j'));
+    let sent = h.apply(fx)?;
+    let moved = frame(&h.app)?;
+    h.settle(sent)?;
+    let detail = frame(&h.app)?;
+    Ok((first, moved, detail))
+}
+
+/// Times the worker's answers to a start on their own connection: the figures (by phase), the
+/// first page and a detail.
+fn phases(ctx: &Context, setup: &Setup, app: &App) -> Result<Vec<(&'static str, f64)>> {
+    let mut source = DataSource::open(&ctx.db_path, setup.settings.clone())?;
+    let as_of = app.as_of;
+    let t = Instant::now();
+    source.handle(data::Request::Summary { as_of });
+    let figures = ms(t.elapsed());
+    let timings = source.timings;
+    let t = Instant::now();
+    source.handle_batch(Vec::new());
+    let dso = ms(t.elapsed());
+    let mut query = app.query.clone();
+    query.sort = crate::domain::queue::SortKey::Overdue;
+    query.descending = true;
+    query.filter = Default::default();
+    let t = Instant::now();
+    let answers = source.handle(data::Request::Page {
+        seq: 1,
+        as_of,
+        query: query.clone(),
+        offset: 0,
+        limit: 150,
+    });
+    let page = ms(t.elapsed());
+    let (cid, total) = answers
+        .iter()
+        .find_map(|a| match a {
+            Response::Page { page, .. } => Some((page.rows.first().map(|r| r.cid), page.total)),
+            _ => None,
+        })
+        .unwrap_or((None, 0));
+    let t = Instant::now();
+    let answers = source.handle(data::Request::Page {
+        seq: 2,
+        as_of,
+        query,
+        offset: total.saturating_sub(150),
+        limit: 150,
+    });
+    let last_page = ms(t.elapsed());
+    drop(answers);
+    let t = Instant::now();
+    if let Some(cid) = cid {
+        source.handle(data::Request::Detail { seq: 3, as_of, cid });
+    }
+    let detail = ms(t.elapsed());
+    Ok(vec![
+        ("figures, in all", figures),
+        ("… open items pass", ms(timings.portfolio)),
+        ("… queue table", ms(timings.queue_table)),
+        ("… metrics", ms(timings.metrics)),
+        ("DSO (after the page)", dso),
+        ("first page", page),
+        ("last page", last_page),
+        ("customer detail", detail),
+    ])
+}
+
+/// A writer that only counts what is written to it.
+#[derive(Clone, Default)]
+struct ByteCounter(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl ByteCounter {
+    fn bytes(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl std::io::Write for ByteCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .fetch_add(buf.len(), std::sync::atomic::Ordering::Relaxed);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// CPU time (ms) the process uses while nobody touches it, from /proc.
+fn idle(wait: Duration) -> (Option<f64>, f64) {
+    let before = cpu_ms();
+    std::thread::sleep(wait);
+    let after = cpu_ms();
+    let used = before.zip(after).map(|(b, a)| a - b);
+    (used, wait.as_secs_f64())
+}
+
+fn cpu_ms() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    // Clock ticks are 100 per second on Linux.
+    Some((utime + stime) * 10.0)
+}

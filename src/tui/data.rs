@@ -1,0 +1,433 @@
+//! The workstation's data: requests to the database and their answers, and the worker thread
+//! that owns its own connection so that no query runs on the input path.
+//!
+//! The worker coalesces: of the requests queued while it was busy it answers only the latest
+//! of each kind. It watches `PRAGMA data_version` about once a second; when another process
+//! commits, it recomputes the figures and answers the last page and detail requests again.
+
+use crate::Result;
+use crate::domain::aging::AgingBounds;
+use crate::domain::metrics::{days_inclusive, dso_count_back, months_back};
+use crate::domain::queue::QueueQuery;
+use crate::domain::queue::{QueueFilter, Scope};
+use crate::domain::{Date, Decimal};
+use crate::report::Portfolio;
+use crate::store::Store;
+use crate::store::customer_detail::CustomerDetail;
+use crate::store::queue::{IssueReason, QueueCounts, QueuePage, SummaryFigures, UnfilteredCounts};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+/// How often the worker looks for other processes' commits.
+pub const POLL: Duration = Duration::from_millis(750);
+
+/// Months of sales the DSO count-back walks through (as the metrics report).
+const DSO_MONTHS: usize = 12;
+
+/// What the arithmetic needs from the config.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bounds: AgingBounds,
+    pub base_currency: String,
+    pub grace_days: u32,
+}
+
+/// A question for the database.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// Compute every figure as of this date (rebuilds the queue summary).
+    Summary { as_of: Date },
+    /// A page of the queue as of a date (the figures are computed first when they are of
+    /// another date).
+    Page {
+        seq: u64,
+        as_of: Date,
+        query: QueueQuery,
+        offset: u64,
+        limit: u64,
+    },
+    /// One customer's detail as of a date.
+    Detail { seq: u64, as_of: Date, cid: i64 },
+}
+
+/// The metrics bar's figures.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BarMetrics {
+    pub outstanding: Decimal,
+    pub overdue: Decimal,
+    pub net_overdue: Decimal,
+    pub collectable_this_month: Decimal,
+    pub unutilised_credit: Decimal,
+    pub unapplied_cash: Decimal,
+    pub open_issue_amount: Decimal,
+    pub open_p2p_amount: Decimal,
+    pub dso: Option<Decimal>,
+    pub customers_overdue: u64,
+}
+
+/// The portfolio at a date: the metrics and what the charts draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub as_of: Date,
+    pub metrics: BarMetrics,
+    /// Open balances per aging bucket.
+    pub aging: Vec<Decimal>,
+    pub issues: Vec<IssueReason>,
+    /// DSO comes in a later answer ([`Response::Dso`]), after the first page.
+    pub dso_pending: bool,
+}
+
+/// A customer's detail with its figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailData {
+    pub detail: CustomerDetail,
+    pub figures: Option<SummaryFigures>,
+}
+
+/// An answer from the database.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response {
+    Summary(Box<Summary>),
+    Page {
+        seq: u64,
+        page: QueuePage,
+    },
+    Detail {
+        seq: u64,
+        cid: i64,
+        data: Option<Box<DetailData>>,
+    },
+    /// The DSO of the figures as of a date (it reads a year of sales, so it comes last).
+    Dso {
+        as_of: Date,
+        dso: Option<Decimal>,
+    },
+    /// A query failed; the message is for the status line.
+    Error(String),
+}
+
+/// The database side: answers requests on its own connection.
+pub struct DataSource {
+    store: Store,
+    settings: Settings,
+    as_of: Option<Date>,
+    last_page: Option<Request>,
+    last_detail: Option<Request>,
+    version: i64,
+    checked: Instant,
+    /// How long the last recomputation took, by phase.
+    pub timings: RebuildTimings,
+    /// Tab counts by scope and filter, for the current figures.
+    counts: HashMap<(Scope, String, QueueFilter), QueueCounts>,
+    /// Tab counts without a filter, counted while the figures were written.
+    unfiltered: UnfilteredCounts,
+    /// The DSO still to compute: (as of, outstanding).
+    dso_pending: Option<(Date, Decimal)>,
+}
+
+/// Where the time of a recomputation of the figures went (for the benchmark).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RebuildTimings {
+    /// One pass over the open items.
+    pub portfolio: Duration,
+    /// Writing and indexing the queue's TEMP table.
+    pub queue_table: Duration,
+    /// DSO, open issues and promises.
+    pub metrics: Duration,
+}
+
+impl DataSource {
+    /// Opens the database for the worker.
+    pub fn open(path: &Path, settings: Settings) -> Result<DataSource> {
+        let store = Store::open(path)?;
+        let version = store.data_version()?;
+        Ok(DataSource {
+            store,
+            settings,
+            as_of: None,
+            last_page: None,
+            last_detail: None,
+            version,
+            checked: Instant::now(),
+            timings: RebuildTimings::default(),
+            counts: HashMap::new(),
+            unfiltered: UnfilteredCounts::default(),
+            dso_pending: None,
+        })
+    }
+
+    /// Answers a batch of requests, keeping only the latest of each kind, in the order
+    /// summary, page, detail; then the deferred work (the DSO).
+    pub fn handle_batch(&mut self, batch: Vec<Request>) -> Vec<Response> {
+        let mut out = Vec::new();
+        self.answer_batch(batch, &mut |r| {
+            out.push(r);
+            true
+        });
+        out.extend(self.deferred());
+        out
+    }
+
+    /// Answers a batch (the latest request of each kind), each answer as soon as it is ready.
+    /// Returns false when `emit` says the receiver is gone.
+    fn answer_batch(
+        &mut self,
+        batch: Vec<Request>,
+        emit: &mut dyn FnMut(Response) -> bool,
+    ) -> bool {
+        let mut summary = None;
+        let mut page = None;
+        let mut detail = None;
+        for request in batch {
+            match request {
+                Request::Summary { .. } => summary = Some(request),
+                Request::Page { .. } => page = Some(request),
+                Request::Detail { .. } => detail = Some(request),
+            }
+        }
+        for request in [summary, page, detail].into_iter().flatten() {
+            for answer in self.handle(request) {
+                if !emit(answer) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// Work left for when nothing else waits: the DSO of new figures.
+    fn deferred(&mut self) -> Option<Response> {
+        let (as_of, outstanding) = self.dso_pending.take()?;
+        Some(match self.dso(as_of, outstanding) {
+            Ok(dso) => Response::Dso { as_of, dso },
+            Err(e) => Response::Error(e.to_string()),
+        })
+    }
+
+    /// Answers one request (a page or detail of another date also brings that date's
+    /// figures).
+    pub fn handle(&mut self, request: Request) -> Vec<Response> {
+        let mut out = Vec::new();
+        if let Err(e) = self.answer(&request, &mut out) {
+            out.push(Response::Error(e.to_string()));
+        }
+        out
+    }
+
+    /// Computes the figures as of `as_of` unless they are computed already.
+    fn ensure(&mut self, as_of: Date, out: &mut Vec<Response>) -> Result<()> {
+        if self.as_of != Some(as_of) {
+            let summary = self.rebuild(as_of)?;
+            out.push(Response::Summary(Box::new(summary)));
+        }
+        Ok(())
+    }
+
+    fn answer(&mut self, request: &Request, out: &mut Vec<Response>) -> Result<()> {
+        match request {
+            Request::Summary { as_of } => {
+                let summary = self.rebuild(*as_of)?;
+                out.push(Response::Summary(Box::new(summary)));
+            }
+            Request::Page {
+                seq,
+                as_of,
+                query,
+                offset,
+                limit,
+            } => {
+                self.ensure(*as_of, out)?;
+                self.last_page = Some(request.clone());
+                let key = (query.scope, query.collector.clone(), query.filter.clone());
+                let counts = match self
+                    .unfiltered
+                    .for_query(query)
+                    .or(self.counts.get(&key).copied())
+                {
+                    Some(c) => c,
+                    None => {
+                        let c = self.store.queue_counts(query)?;
+                        self.counts.insert(key, c);
+                        c
+                    }
+                };
+                let page = self
+                    .store
+                    .queue_page_counted(query, *offset, *limit, &counts)?;
+                out.push(Response::Page { seq: *seq, page });
+            }
+            Request::Detail { seq, as_of, cid } => {
+                self.ensure(*as_of, out)?;
+                self.last_detail = Some(request.clone());
+                let as_of = *as_of;
+                let detail = self
+                    .store
+                    .customer_detail(*cid, as_of, self.settings.grace_days)?;
+                let data = match detail {
+                    Some(detail) => Some(Box::new(DetailData {
+                        figures: self.store.queue_figures(*cid, self.settings.bounds.len())?,
+                        detail,
+                    })),
+                    None => None,
+                };
+                out.push(Response::Detail {
+                    seq: *seq,
+                    cid: *cid,
+                    data,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// When another process committed since the last look, recomputes everything and answers
+    /// the last page and detail requests again (the DSO follows as deferred work).
+    pub fn poll_changes(&mut self) -> Vec<Response> {
+        self.checked = Instant::now();
+        let Some(as_of) = self.as_of else {
+            return Vec::new();
+        };
+        match self.store.data_version() {
+            Ok(v) if v != self.version => {
+                self.version = v;
+                let mut batch = vec![Request::Summary { as_of }];
+                batch.extend(self.last_page.clone());
+                batch.extend(self.last_detail.clone());
+                let mut out = Vec::new();
+                self.answer_batch(batch, &mut |r| {
+                    out.push(r);
+                    true
+                });
+                out
+            }
+            Ok(_) => Vec::new(),
+            Err(e) => vec![Response::Error(e.to_string())],
+        }
+    }
+
+    /// Computes the figures as of `as_of` and rebuilds the queue summary.
+    fn rebuild(&mut self, as_of: Date) -> Result<Summary> {
+        let s = &self.settings;
+        let t0 = Instant::now();
+        let portfolio = Portfolio::compute(&self.store, as_of, None, &s.bounds, &s.base_currency)?;
+        let t1 = Instant::now();
+        self.unfiltered = self.store.rebuild_queue_summary(
+            as_of,
+            &s.bounds,
+            &portfolio.customers,
+            s.grace_days,
+        )?;
+        let t2 = Instant::now();
+        self.as_of = Some(as_of);
+        self.counts.clear();
+        self.dso_pending = Some((as_of, portfolio.total.outstanding));
+        self.version = self.store.data_version()?;
+        let t = &portfolio.total;
+        let metrics = BarMetrics {
+            outstanding: t.outstanding,
+            overdue: t.overdue,
+            net_overdue: portfolio.net_overdue,
+            collectable_this_month: t.collectable_this_month,
+            unutilised_credit: t.unutilised_credit,
+            unapplied_cash: t.unapplied_cash,
+            open_issue_amount: self.store.open_issue_amount(as_of, &s.base_currency)?,
+            open_p2p_amount: self.store.open_promise_amount(
+                as_of,
+                s.grace_days,
+                &s.base_currency,
+            )?,
+            dso: None,
+            customers_overdue: portfolio.customers_overdue,
+        };
+        let issues = self.store.open_issues_by_reason(as_of)?;
+        self.timings = RebuildTimings {
+            portfolio: t1 - t0,
+            queue_table: t2 - t1,
+            metrics: t2.elapsed(),
+        };
+        Ok(Summary {
+            as_of,
+            metrics,
+            aging: t.aging.clone(),
+            issues,
+            dso_pending: true,
+        })
+    }
+
+    /// DSO by the count-back method over the monthly sales up to `as_of` (as the metrics
+    /// report computes it).
+    fn dso(&self, as_of: Date, outstanding: Decimal) -> Result<Option<Decimal>> {
+        let spans = months_back(as_of, DSO_MONTHS);
+        let oldest = spans.last().map_or(as_of, |s| s.0);
+        let sales = self
+            .store
+            .sales_by_day(oldest, as_of, &self.settings.base_currency)?;
+        let month_sales: Vec<(Decimal, u32)> = spans
+            .iter()
+            .map(|(first, last)| {
+                let total = sales
+                    .iter()
+                    .filter(|(d, _)| d >= first && d <= last)
+                    .map(|(_, a)| *a)
+                    .sum();
+                (total, days_inclusive(*first, *last))
+            })
+            .collect();
+        Ok(dso_count_back(outstanding, &month_sales))
+    }
+
+    /// Runs the worker loop: answers requests from `requests` through `send` as each answer
+    /// is ready, does deferred work when no request waits, and watches for other processes'
+    /// commits. Returns when either side hangs up.
+    pub fn run(mut self, requests: Receiver<Request>, send: impl Fn(Response) -> bool) {
+        let mut emit = |r: Response| send(r);
+        loop {
+            let wait = if self.dso_pending.is_some() {
+                Duration::ZERO
+            } else {
+                POLL.saturating_sub(self.checked.elapsed())
+            };
+            match requests.recv_timeout(wait) {
+                Ok(first) => {
+                    let mut batch = vec![first];
+                    batch.extend(requests.try_iter());
+                    if !self.answer_batch(batch, &mut emit) {
+                        return;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some(answer) = self.deferred() {
+                        if !emit(answer) {
+                            return;
+                        }
+                        continue;
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+            if self.checked.elapsed() >= POLL {
+                for answer in self.poll_changes() {
+                    if !emit(answer) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Starts the worker thread on its own connection; answers go through `send` (which returns
+/// false when the receiver is gone).
+pub fn spawn(
+    source: DataSource,
+    send: impl Fn(Response) -> bool + Send + 'static,
+) -> Result<Sender<Request>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("owed-data".into())
+        .spawn(move || source.run(rx, send))
+        .map_err(|e| crate::Error::runtime(format!("cannot start the data worker: {e}")))?;
+    Ok(tx)
+}

@@ -1,0 +1,449 @@
+//! The keymap: `config/keymap.toml` (embedded) merged with the user's `keymap.toml`.
+//!
+//! Each section names a context and lists its bindings, each carrying its own help text:
+//! ```toml
+//! [queue]
+//! keymap = [
+//!   { on = "j", run = "down", desc = "Move down" },
+//!   { on = ["g", "g"], run = "top", desc = "First row" },
+//! ]
+//! ```
+//! Keys are written as typed (`j`, `G`, `?`) or in angle brackets (`<Enter>`, `<Esc>`,
+//! `<Space>`, `<Tab>`, `<S-Tab>`, `<Up>`, `<PageDown>`, `<C-d>`, `<A-x>`, `<F1>`). A user entry
+//! replaces the default entry bound to the same keys; `run = "noop"` unbinds one. The `?` help
+//! and the footer hints are generated from the merged keymap, so they never disagree with it.
+
+use super::action::Action;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+/// The default keymap shipped with owed.
+pub const DEFAULT_KEYMAP: &str = include_str!("../../config/keymap.toml");
+
+/// Where a key is pressed: each context has its own bindings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyContext {
+    /// The queue (the main screen).
+    Queue,
+    /// The chart, when it has the focus.
+    Chart,
+    /// The customer detail screen.
+    Detail,
+    /// The help popup.
+    Help,
+    /// A text field (filter, command line).
+    Input,
+}
+
+impl KeyContext {
+    /// Every context, in the order help lists them.
+    pub const ALL: [KeyContext; 5] = [
+        KeyContext::Queue,
+        KeyContext::Chart,
+        KeyContext::Detail,
+        KeyContext::Help,
+        KeyContext::Input,
+    ];
+
+    /// The section name in the TOML.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyContext::Queue => "queue",
+            KeyContext::Chart => "chart",
+            KeyContext::Detail => "detail",
+            KeyContext::Help => "help",
+            KeyContext::Input => "input",
+        }
+    }
+
+    /// The heading help shows.
+    pub fn title(self) -> &'static str {
+        match self {
+            KeyContext::Queue => "Queue",
+            KeyContext::Chart => "Chart (focused)",
+            KeyContext::Detail => "Customer detail",
+            KeyContext::Help => "Help",
+            KeyContext::Input => "Filter and command line",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<KeyContext> {
+        KeyContext::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+/// One key with its modifiers, normalised (`G` is `G`, not shift+`g`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+}
+
+impl Key {
+    /// A key from its code and modifiers, normalised.
+    pub fn new(code: KeyCode, modifiers: KeyModifiers) -> Key {
+        let mut modifiers =
+            modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let code = match code {
+            // Shift is already in the character; terminals disagree on reporting it.
+            KeyCode::Char(c) => {
+                modifiers.remove(KeyModifiers::SHIFT);
+                if modifiers.contains(KeyModifiers::CONTROL) {
+                    KeyCode::Char(c.to_ascii_lowercase())
+                } else {
+                    KeyCode::Char(c)
+                }
+            }
+            KeyCode::BackTab => {
+                modifiers.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            other => other,
+        };
+        Key { code, modifiers }
+    }
+
+    /// The key of a terminal key event.
+    pub fn from_event(event: &KeyEvent) -> Key {
+        Key::new(event.code, event.modifiers)
+    }
+
+    /// Parses the keymap notation (`j`, `<C-d>`, `<Enter>`).
+    pub fn parse(text: &str) -> Result<Key, String> {
+        let bad = || format!("`{text}` is not a key (write `j`, `G`, `<Enter>`, `<C-d>` …)");
+        let mut chars = text.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            return Ok(Key::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+        let inner = text
+            .strip_prefix('<')
+            .and_then(|t| t.strip_suffix('>'))
+            .ok_or_else(bad)?;
+        let mut modifiers = KeyModifiers::NONE;
+        let mut rest = inner;
+        while rest.len() > 2 && rest.as_bytes()[1] == b'-' {
+            match rest.as_bytes()[0].to_ascii_uppercase() {
+                b'C' => modifiers |= KeyModifiers::CONTROL,
+                b'A' | b'M' => modifiers |= KeyModifiers::ALT,
+                b'S' => modifiers |= KeyModifiers::SHIFT,
+                _ => return Err(bad()),
+            }
+            rest = &rest[2..];
+        }
+        let mut chars = rest.chars();
+        let code = if let (Some(c), None) = (chars.next(), chars.next()) {
+            KeyCode::Char(c)
+        } else {
+            match rest.to_ascii_lowercase().as_str() {
+                "enter" | "cr" | "return" => KeyCode::Enter,
+                "esc" | "escape" => KeyCode::Esc,
+                "space" => KeyCode::Char(' '),
+                "tab" if modifiers.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
+                "tab" => KeyCode::Tab,
+                "backtab" => KeyCode::BackTab,
+                "backspace" | "bs" => KeyCode::Backspace,
+                "delete" | "del" => KeyCode::Delete,
+                "up" => KeyCode::Up,
+                "down" => KeyCode::Down,
+                "left" => KeyCode::Left,
+                "right" => KeyCode::Right,
+                "home" => KeyCode::Home,
+                "end" => KeyCode::End,
+                "pageup" => KeyCode::PageUp,
+                "pagedown" => KeyCode::PageDown,
+                "insert" => KeyCode::Insert,
+                "lt" => KeyCode::Char('<'),
+                "gt" => KeyCode::Char('>'),
+                f if f.starts_with('f') => KeyCode::F(f[1..].parse().map_err(|_| bad())?),
+                _ => return Err(bad()),
+            }
+        };
+        Ok(Key::new(code, modifiers))
+    }
+}
+
+impl fmt::Display for Key {
+    /// How help and the footer show a key: `j`, `G`, `Enter`, `Ctrl-d`, `↓`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            f.write_str("Ctrl-")?;
+        }
+        if self.modifiers.contains(KeyModifiers::ALT) {
+            f.write_str("Alt-")?;
+        }
+        if self.modifiers.contains(KeyModifiers::SHIFT) {
+            f.write_str("Shift-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("Enter"),
+            KeyCode::Esc => f.write_str("Esc"),
+            KeyCode::Tab => f.write_str("Tab"),
+            KeyCode::BackTab => f.write_str("Shift-Tab"),
+            KeyCode::Backspace => f.write_str("Backspace"),
+            KeyCode::Delete => f.write_str("Del"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::Home => f.write_str("Home"),
+            KeyCode::End => f.write_str("End"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// One binding: a key sequence, the action it runs and its help text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Binding {
+    pub keys: Vec<Key>,
+    pub action: Action,
+    pub desc: String,
+}
+
+impl Binding {
+    /// The keys as help shows them (`g g`, `Ctrl-d`).
+    pub fn keys_text(&self) -> String {
+        self.keys
+            .iter()
+            .map(Key::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// What a key sequence typed so far resolves to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolved {
+    /// Run this action.
+    Run(Action),
+    /// The start of a longer binding (`g` of `g g`): wait for the next key.
+    Pending,
+    /// Bound to nothing.
+    Unbound,
+}
+
+/// The merged keymap, by context.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Keymap {
+    sections: BTreeMap<KeyContext, Vec<Binding>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SectionFile {
+    keymap: Vec<EntryFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EntryFile {
+    on: OnFile,
+    run: String,
+    #[serde(default)]
+    desc: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OnFile {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Keymap {
+    /// The default keymap.
+    pub fn builtin() -> Keymap {
+        // The embedded file is tested to parse; an empty keymap would still let `q` quit
+        // through the fallback in `update`.
+        Keymap::parse(DEFAULT_KEYMAP).unwrap_or_default()
+    }
+
+    /// The default keymap with the user's file (when it exists) merged over it.
+    pub fn load(user_file: Option<&Path>) -> crate::Result<Keymap> {
+        let mut keymap = Keymap::parse(DEFAULT_KEYMAP).map_err(crate::Error::runtime)?;
+        if let Some(path) = user_file.filter(|p| p.exists()) {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                crate::Error::input(format!("cannot read keymap {}: {e}", path.display()))
+            })?;
+            let user = Keymap::parse(&text)
+                .map_err(|e| crate::Error::input(format!("{}: {e}", path.display())))?;
+            keymap.merge(user);
+        }
+        Ok(keymap)
+    }
+
+    /// Parses keymap TOML.
+    pub fn parse(text: &str) -> Result<Keymap, String> {
+        let file: BTreeMap<String, SectionFile> =
+            toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
+        let mut sections = BTreeMap::new();
+        for (name, section) in file {
+            let context = KeyContext::from_name(&name).ok_or_else(|| {
+                format!("unknown keymap section [{name}] (queue, chart, detail, help, input)")
+            })?;
+            let mut bindings = Vec::new();
+            for entry in section.keymap {
+                let texts = match entry.on {
+                    OnFile::One(k) => vec![k],
+                    OnFile::Many(ks) => ks,
+                };
+                if texts.is_empty() {
+                    return Err(format!("[{name}]: an entry has no keys in `on`"));
+                }
+                let keys = texts
+                    .iter()
+                    .map(|t| Key::parse(t))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| format!("[{name}]: {e}"))?;
+                let action = Action::from_name(&entry.run)
+                    .ok_or_else(|| format!("[{name}]: `{}` is not an action", entry.run))?;
+                let desc = entry.desc.unwrap_or_else(|| entry.run.replace('_', " "));
+                bindings.push(Binding { keys, action, desc });
+            }
+            sections.insert(context, bindings);
+        }
+        Ok(Keymap { sections })
+    }
+
+    /// Merges `user` over this keymap: a user binding replaces the one on the same keys.
+    pub fn merge(&mut self, user: Keymap) {
+        for (context, bindings) in user.sections {
+            let section = self.sections.entry(context).or_default();
+            for binding in bindings {
+                section.retain(|b| b.keys != binding.keys);
+                section.push(binding);
+            }
+        }
+    }
+
+    /// The bindings of a context (without the unbound ones).
+    pub fn bindings(&self, context: KeyContext) -> impl Iterator<Item = &Binding> {
+        self.sections
+            .get(&context)
+            .into_iter()
+            .flatten()
+            .filter(|b| b.action != Action::Noop)
+    }
+
+    /// What the keys typed so far run in `context`.
+    pub fn resolve(&self, context: KeyContext, typed: &[Key]) -> Resolved {
+        let mut pending = false;
+        for b in self.sections.get(&context).into_iter().flatten() {
+            if b.keys == typed {
+                return match b.action {
+                    Action::Noop => Resolved::Unbound,
+                    a => Resolved::Run(a),
+                };
+            }
+            if b.keys.len() > typed.len() && b.keys.starts_with(typed) {
+                pending = true;
+            }
+        }
+        if pending {
+            Resolved::Pending
+        } else {
+            Resolved::Unbound
+        }
+    }
+
+    /// The first binding of `action` in `context` (for the footer).
+    pub fn first(&self, context: KeyContext, action: Action) -> Option<&Binding> {
+        self.bindings(context).find(|b| b.action == action)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(text: &str) -> Key {
+        Key::parse(text).unwrap()
+    }
+
+    #[test]
+    fn the_default_keymap_parses_and_covers_the_basics() {
+        let k = Keymap::parse(DEFAULT_KEYMAP).unwrap();
+        let q = KeyContext::Queue;
+        assert_eq!(k.resolve(q, &[key("j")]), Resolved::Run(Action::Down));
+        assert_eq!(k.resolve(q, &[key("<Down>")]), Resolved::Run(Action::Down));
+        assert_eq!(k.resolve(q, &[key("g")]), Resolved::Pending);
+        assert_eq!(
+            k.resolve(q, &[key("g"), key("g")]),
+            Resolved::Run(Action::Top)
+        );
+        assert_eq!(k.resolve(q, &[key("G")]), Resolved::Run(Action::Bottom));
+        assert_eq!(
+            k.resolve(q, &[key("<C-d>")]),
+            Resolved::Run(Action::HalfPageDown)
+        );
+        assert_eq!(k.resolve(q, &[key("q")]), Resolved::Run(Action::Quit));
+        assert_eq!(k.resolve(q, &[key("<C-l>")]), Resolved::Run(Action::Redraw));
+        assert_eq!(
+            k.resolve(KeyContext::Input, &[key("<Enter>")]),
+            Resolved::Run(Action::Submit)
+        );
+        for context in KeyContext::ALL {
+            assert!(k.bindings(context).count() > 0, "{context:?} has keys");
+            assert!(k.bindings(context).all(|b| !b.desc.is_empty()));
+        }
+    }
+
+    #[test]
+    fn key_notation() {
+        let shift_g = Key::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(key("G"), shift_g);
+        assert_eq!(
+            key("<C-d>"),
+            Key::new(KeyCode::Char('d'), KeyModifiers::CONTROL)
+        );
+        assert_eq!(
+            key("<S-Tab>"),
+            Key::new(KeyCode::BackTab, KeyModifiers::SHIFT)
+        );
+        assert_eq!(key("<Space>").to_string(), "Space");
+        assert_eq!(key("<C-d>").to_string(), "Ctrl-d");
+        assert_eq!(key("<F5>"), Key::new(KeyCode::F(5), KeyModifiers::NONE));
+        assert!(Key::parse("<Hyper-x>").is_err());
+        assert!(Key::parse("jj").is_err());
+    }
+
+    #[test]
+    fn user_entries_replace_defaults_and_noop_unbinds() {
+        let mut k = Keymap::builtin();
+        let user = Keymap::parse(
+            r#"[queue]
+keymap = [
+  { on = "j", run = "up", desc = "Up instead" },
+  { on = "q", run = "noop" },
+  { on = "<C-q>", run = "quit", desc = "Quit" },
+]"#,
+        )
+        .unwrap();
+        k.merge(user);
+        let q = KeyContext::Queue;
+        assert_eq!(k.resolve(q, &[key("j")]), Resolved::Run(Action::Up));
+        assert_eq!(k.resolve(q, &[key("q")]), Resolved::Unbound);
+        assert_eq!(k.resolve(q, &[key("<C-q>")]), Resolved::Run(Action::Quit));
+        assert_eq!(k.resolve(q, &[key("k")]), Resolved::Run(Action::Up));
+    }
+
+    #[test]
+    fn bad_keymaps_say_what_is_wrong() {
+        let e = Keymap::parse("[queue]\nkeymap = [{ on = \"j\", run = \"jump\" }]").unwrap_err();
+        assert!(e.contains("`jump` is not an action"), "{e}");
+        let e = Keymap::parse("[queues]\nkeymap = []").unwrap_err();
+        assert!(e.contains("unknown keymap section"), "{e}");
+        let e = Keymap::parse("[queue]\nkeymap = [{ on = \"<Nope>\", run = \"up\" }]").unwrap_err();
+        assert!(e.contains("not a key"), "{e}");
+        let e = Keymap::parse("[queue]\nkeymap = [{ on = [], run = \"up\" }]").unwrap_err();
+        assert!(e.contains("no keys"), "{e}");
+    }
+}

@@ -1,0 +1,283 @@
+//! The workstation: metrics bar, receivables chart, collector queue and customer detail in
+//! the terminal.
+//!
+//! - [`app`]: the state; [`update`]: keys, actions and answers change it (pure, tested
+//!   without a terminal); [`view`]: draws it.
+//! - [`data`]: the worker thread that owns its own database connection and answers requests
+//!   (figures, queue pages, customer detail) off the input path.
+//! - [`keymap`] and [`theme`]: TOML files with names for actions and styles.
+//!
+//! The loop blocks until something happens (a key, a resize, an answer), handles everything
+//! queued, then draws once: no timer, no CPU while idle. The terminal (alternate screen, raw
+//! mode, no mouse capture) is restored on every exit path, panics included.
+
+pub mod action;
+pub mod app;
+pub mod bench;
+pub mod data;
+pub mod keymap;
+pub mod theme;
+pub mod update;
+pub mod view;
+
+use crate::cli::Context;
+use crate::{Error, Result};
+use app::{App, Session};
+use crossterm::event::Event;
+use crossterm::terminal::{
+    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
+};
+use crossterm::{cursor, execute, queue};
+use data::{DataSource, Response, Settings};
+use keymap::Keymap;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{BufWriter, IsTerminal, Stdout, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Sender};
+use theme::Theme;
+use update::Effect;
+
+/// What wakes the loop.
+enum UiEvent {
+    Terminal(Event),
+    Data(Response),
+    /// The terminal cannot be read any more.
+    InputFailed(String),
+    /// The data worker stopped.
+    WorkerGone,
+}
+
+/// Everything the workstation needs from the command line and config.
+pub struct Setup {
+    pub settings: Settings,
+    pub session: Session,
+    pub keymap: Keymap,
+    pub theme: Theme,
+}
+
+impl Setup {
+    /// Reads the keymap and theme beside the config, and the arithmetic settings.
+    pub fn from_context(ctx: &Context) -> Result<Setup> {
+        let bounds = ctx.config.aging().map_err(Error::input)?;
+        let config_dir: Option<PathBuf> = ctx
+            .config
+            .path
+            .clone()
+            .or_else(crate::config::default_config_path)
+            .and_then(|p| p.parent().map(|d| d.to_path_buf()));
+        let keymap = Keymap::load(
+            config_dir
+                .as_ref()
+                .map(|d| d.join("keymap.toml"))
+                .as_deref(),
+        )?;
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let theme = Theme::choose(
+            ctx.theme.as_deref(),
+            ctx.config.theme.as_deref(),
+            no_color,
+            config_dir.as_deref(),
+        )?;
+        Ok(Setup {
+            settings: Settings {
+                bounds: bounds.clone(),
+                base_currency: ctx.config.base_currency.clone(),
+                grace_days: ctx.config.promise_grace_days,
+            },
+            session: Session {
+                collector: ctx.collector.clone(),
+                base_currency: ctx.config.base_currency.clone(),
+                bounds,
+                today: crate::cli::today(),
+            },
+            keymap,
+            theme,
+        })
+    }
+
+    /// The initial state.
+    pub fn app(&self, ctx: &Context) -> App {
+        App::new(
+            self.session.clone(),
+            self.keymap.clone(),
+            self.theme.clone(),
+            ctx.as_of,
+            ctx.as_of_given,
+        )
+    }
+}
+
+/// Opens the workstation on the context's database and runs it until the collector quits.
+pub fn run(ctx: &Context) -> Result<()> {
+    run_at(ctx, &ctx.db_path)
+}
+
+/// Opens the workstation on the database at `db` (e.g. the demo's) with the context's
+/// config, collector and date.
+pub fn run_at(ctx: &Context, db: &std::path::Path) -> Result<()> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(Error::input(
+            "the workstation needs a terminal; for scripts use the subcommands (see `owed --help`)",
+        ));
+    }
+    let setup = Setup::from_context(ctx)?;
+    let source = DataSource::open(db, setup.settings.clone())?;
+    let mut app = setup.app(ctx);
+    let (tx, rx) = mpsc::channel::<UiEvent>();
+    let link = WorkerLink(tx.clone());
+    let worker = data::spawn(source, move |r| link.0.send(UiEvent::Data(r)).is_ok())?;
+
+    // Our themes already honour NO_COLOR; crossterm's own NO_COLOR handling would turn colour
+    // changes into bare resets that wipe reverse video.
+    crossterm::style::force_color_output(true);
+    let _guard = TerminalGuard::enter()?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
+        1 << 16,
+        std::io::stdout(),
+    )))?;
+    spawn_input(tx)?;
+    let size = terminal.size()?;
+    let mut effects = update::resize(&mut app, size.width, size.height);
+    effects.extend(update::start(&mut app));
+    let mut dirty = true;
+    loop {
+        // A resize whose event is still queued: lay out for the size the terminal has now.
+        let size = terminal.size()?;
+        if (size.width, size.height) != app.size {
+            effects.extend(update::resize(&mut app, size.width, size.height));
+            dirty = true;
+        }
+        for effect in effects.drain(..) {
+            match effect {
+                Effect::Request(request) => worker
+                    .send(request)
+                    .map_err(|_| Error::runtime("the data worker stopped"))?,
+                Effect::Clear => {
+                    terminal.clear()?;
+                    dirty = true;
+                }
+                Effect::Quit => return Ok(()),
+            }
+        }
+        if dirty {
+            draw(&mut terminal, &app)?;
+            dirty = false;
+        }
+        // Block until something happens, then take everything that is queued.
+        let first = rx
+            .recv()
+            .map_err(|_| Error::runtime("the terminal and the data worker are gone"))?;
+        for event in std::iter::once(first).chain(rx.try_iter()) {
+            match event {
+                UiEvent::Terminal(Event::Key(k)) => {
+                    effects.extend(update::key(&mut app, k));
+                    dirty = true;
+                }
+                UiEvent::Terminal(Event::Resize(w, h)) => {
+                    effects.extend(update::resize(&mut app, w, h));
+                    dirty = true;
+                }
+                UiEvent::Terminal(_) => {}
+                UiEvent::Data(response) => {
+                    effects.extend(update::response(&mut app, response));
+                    dirty = true;
+                }
+                UiEvent::InputFailed(e) => {
+                    return Err(Error::runtime(format!("cannot read the terminal: {e}")));
+                }
+                UiEvent::WorkerGone => return Err(Error::runtime("the data worker stopped")),
+            }
+            if effects.contains(&Effect::Quit) {
+                break;
+            }
+        }
+    }
+}
+
+/// Draws one frame inside synchronized-update markers (the terminal shows it all at once).
+fn draw(terminal: &mut Terminal<CrosstermBackend<BufWriter<Stdout>>>, app: &App) -> Result<()> {
+    queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    terminal.draw(|frame| view::draw(frame, app))?;
+    execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+    Ok(())
+}
+
+/// Reads terminal events on their own thread and forwards them to the loop.
+fn spawn_input(tx: Sender<UiEvent>) -> Result<()> {
+    std::thread::Builder::new()
+        .name("owed-input".into())
+        .spawn(move || {
+            loop {
+                match crossterm::event::read() {
+                    Ok(event) => {
+                        if tx.send(UiEvent::Terminal(event)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(UiEvent::InputFailed(e.to_string()));
+                        return;
+                    }
+                }
+            }
+        })
+        .map(|_| ())
+        .map_err(|e| Error::runtime(format!("cannot start the input reader: {e}")))
+}
+
+/// Tells the loop when the worker's side of the channel goes away (it ended or panicked).
+struct WorkerLink(Sender<UiEvent>);
+
+impl Drop for WorkerLink {
+    fn drop(&mut self) {
+        let _ = self.0.send(UiEvent::WorkerGone);
+    }
+}
+
+/// Whether the terminal is in the workstation's modes (raw, alternate screen).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Puts the terminal in raw mode on the alternate screen, and puts it back when dropped, or
+/// when anything panics.
+struct TerminalGuard;
+
+impl TerminalGuard {
+    fn enter() -> Result<TerminalGuard> {
+        install_panic_hook();
+        crossterm::terminal::enable_raw_mode()?;
+        ACTIVE.store(true, Ordering::SeqCst);
+        let guard = TerminalGuard;
+        execute!(std::io::stdout(), EnterAlternateScreen, cursor::Hide)?;
+        Ok(guard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+/// Leaves the alternate screen, shows the cursor and leaves raw mode, once.
+fn restore_terminal() {
+    if ACTIVE.swap(false, Ordering::SeqCst) {
+        let mut out = std::io::stdout();
+        let _ = execute!(out, LeaveAlternateScreen, cursor::Show);
+        let _ = crossterm::terminal::disable_raw_mode();
+        let _ = out.flush();
+    }
+}
+
+fn install_panic_hook() {
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+    if INSTALLED.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+}

@@ -1,0 +1,399 @@
+//! Themes: `themes/*.toml` files mapping semantic style names to colours and attributes.
+//!
+//! ```toml
+//! name = "default"
+//! [styles]
+//! title = { fg = "black", bg = "cyan", bold = true }
+//! "bucket.current" = { fg = "green" }
+//! ```
+//! Colours are the 16 ANSI names (`black`, `red`, … `lightcyan`, `white`), `reset`, or
+//! `#rrggbb` (truecolor: opt-in, since COLORTERM is often lost over SSH). Attributes: `bold`,
+//! `dim`, `italic`, `underline`, `reverse`. A user theme (`themes/NAME.toml` in the config
+//! dir, or a path) starts from `extends` (default `"default"`) and changes what it names.
+//! `default` uses the 16 ANSI colours only; `mono` uses only bold, reverse and underline and
+//! is chosen when `NO_COLOR` is set.
+
+use ratatui::style::{Color, Modifier, Style};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The themes shipped with owed, by name.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("default", include_str!("../../themes/default.toml")),
+    ("mono", include_str!("../../themes/mono.toml")),
+    ("light", include_str!("../../themes/light.toml")),
+];
+
+/// What a style is for. Widgets ask for roles, never for colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+pub enum Role {
+    Title,
+    TitleAsOf,
+    MetricLabel,
+    MetricValue,
+    MetricAlert,
+    Border,
+    Heading,
+    Tab,
+    TabActive,
+    Header,
+    Selected,
+    Marked,
+    Overdue,
+    Muted,
+    BucketCurrent,
+    Bucket1,
+    Bucket2,
+    Bucket3,
+    Bucket4,
+    Bucket5,
+    ChartSelected,
+    FlagDisputed,
+    FlagPromised,
+    FlagBroken,
+    FlagMismatch,
+    FlagFollowUp,
+    Footer,
+    FooterKey,
+    Input,
+    Error,
+    Popup,
+}
+
+impl Role {
+    /// Every role with its name in theme files.
+    pub const NAMES: &[(Role, &str)] = &[
+        (Role::Title, "title"),
+        (Role::TitleAsOf, "title.as_of"),
+        (Role::MetricLabel, "metric.label"),
+        (Role::MetricValue, "metric.value"),
+        (Role::MetricAlert, "metric.alert"),
+        (Role::Border, "border"),
+        (Role::Heading, "heading"),
+        (Role::Tab, "tab"),
+        (Role::TabActive, "tab.active"),
+        (Role::Header, "header"),
+        (Role::Selected, "selected"),
+        (Role::Marked, "marked"),
+        (Role::Overdue, "overdue"),
+        (Role::Muted, "muted"),
+        (Role::BucketCurrent, "bucket.current"),
+        (Role::Bucket1, "bucket.1"),
+        (Role::Bucket2, "bucket.2"),
+        (Role::Bucket3, "bucket.3"),
+        (Role::Bucket4, "bucket.4"),
+        (Role::Bucket5, "bucket.5"),
+        (Role::ChartSelected, "chart.selected"),
+        (Role::FlagDisputed, "flag.disputed"),
+        (Role::FlagPromised, "flag.promised"),
+        (Role::FlagBroken, "flag.broken"),
+        (Role::FlagMismatch, "flag.mismatch"),
+        (Role::FlagFollowUp, "flag.followup"),
+        (Role::Footer, "footer"),
+        (Role::FooterKey, "footer.key"),
+        (Role::Input, "input"),
+        (Role::Error, "error"),
+        (Role::Popup, "popup"),
+    ];
+
+    fn from_name(name: &str) -> Option<Role> {
+        Role::NAMES
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(r, _)| *r)
+    }
+}
+
+/// A resolved theme: one style per role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Theme {
+    pub name: String,
+    styles: Vec<Style>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThemeFile {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    extends: Option<String>,
+    #[serde(default)]
+    styles: BTreeMap<String, StyleFile>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct StyleFile {
+    fg: Option<String>,
+    bg: Option<String>,
+    #[serde(default)]
+    bold: bool,
+    #[serde(default)]
+    dim: bool,
+    #[serde(default)]
+    italic: bool,
+    #[serde(default)]
+    underline: bool,
+    #[serde(default)]
+    reverse: bool,
+}
+
+impl Theme {
+    /// The style of a role.
+    pub fn get(&self, role: Role) -> Style {
+        self.styles.get(role as usize).copied().unwrap_or_default()
+    }
+
+    /// The style of aging bucket `i` (0 = current; later buckets beyond five share the last).
+    pub fn bucket(&self, i: usize) -> Style {
+        const BUCKETS: [Role; 6] = [
+            Role::BucketCurrent,
+            Role::Bucket1,
+            Role::Bucket2,
+            Role::Bucket3,
+            Role::Bucket4,
+            Role::Bucket5,
+        ];
+        self.get(BUCKETS[i.min(BUCKETS.len() - 1)])
+    }
+
+    /// A built-in theme by name.
+    pub fn builtin(name: &str) -> Option<Theme> {
+        let text = BUILTIN.iter().find(|(n, _)| *n == name)?.1;
+        Theme::parse(text, None).ok()
+    }
+
+    /// The theme for this session: `explicit` (`--theme`) wins; else `NO_COLOR` gives `mono`;
+    /// else the config's `theme`; else `default`. A name is looked up as `themes/NAME.toml`
+    /// in `config_dir`, then among the built-in themes; a value with a `/` or ending in
+    /// `.toml` is a path.
+    pub fn choose(
+        explicit: Option<&str>,
+        configured: Option<&str>,
+        no_color: bool,
+        config_dir: Option<&Path>,
+    ) -> crate::Result<Theme> {
+        let name = match (explicit, no_color, configured) {
+            (Some(n), _, _) => n,
+            (None, true, _) => "mono",
+            (None, false, Some(n)) => n,
+            (None, false, None) => "default",
+        };
+        Theme::load(name, config_dir)
+    }
+
+    /// Loads a theme by name or path (see [`Theme::choose`]).
+    pub fn load(name: &str, config_dir: Option<&Path>) -> crate::Result<Theme> {
+        let as_path = name.contains('/') || name.ends_with(".toml");
+        let user_file: Option<PathBuf> = if as_path {
+            Some(PathBuf::from(name))
+        } else {
+            config_dir
+                .map(|d| d.join("themes").join(format!("{name}.toml")))
+                .filter(|p| p.exists())
+        };
+        if let Some(path) = user_file {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                crate::Error::input(format!("cannot read theme {}: {e}", path.display()))
+            })?;
+            return Theme::parse(&text, Some(name))
+                .map_err(|e| crate::Error::input(format!("{}: {e}", path.display())));
+        }
+        match BUILTIN.iter().find(|(n, _)| *n == name) {
+            Some((_, text)) => Theme::parse(text, None).map_err(crate::Error::runtime),
+            None => Err(crate::Error::input(format!(
+                "no theme `{name}` (built in: {}; or put {name}.toml in the themes folder of the config dir)",
+                BUILTIN
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// Parses theme TOML. A built-in theme (`fallback_name` is `None`) must define every role;
+    /// a user theme starts from its `extends`.
+    pub fn parse(text: &str, fallback_name: Option<&str>) -> Result<Theme, String> {
+        let file: ThemeFile = toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
+        let mut styles: Vec<Option<Style>> = vec![None; Role::NAMES.len()];
+        if fallback_name.is_some() || file.extends.is_some() {
+            let base_name = file.extends.as_deref().unwrap_or("default");
+            let base_text = BUILTIN
+                .iter()
+                .find(|(n, _)| *n == base_name)
+                .ok_or_else(|| format!("`extends = \"{base_name}\"` is not a built-in theme"))?
+                .1;
+            let base = Theme::parse(base_text, None)?;
+            styles = base.styles.into_iter().map(Some).collect();
+        }
+        for (name, spec) in &file.styles {
+            let role = Role::from_name(name)
+                .ok_or_else(|| format!("unknown style `{name}` (known: {})", known_names()))?;
+            styles[role as usize] = Some(style_of(spec).map_err(|e| format!("`{name}`: {e}"))?);
+        }
+        let missing: Vec<&str> = Role::NAMES
+            .iter()
+            .filter(|(r, _)| styles[*r as usize].is_none())
+            .map(|(_, n)| *n)
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!("the theme does not define {}", missing.join(", ")));
+        }
+        Ok(Theme {
+            name: file
+                .name
+                .or_else(|| fallback_name.map(str::to_string))
+                .unwrap_or_else(|| "unnamed".into()),
+            styles: styles.into_iter().map(Option::unwrap_or_default).collect(),
+        })
+    }
+}
+
+fn known_names() -> String {
+    Role::NAMES
+        .iter()
+        .map(|(_, n)| *n)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn style_of(spec: &StyleFile) -> Result<Style, String> {
+    let mut style = Style::default();
+    if let Some(fg) = &spec.fg {
+        style = style.fg(color(fg)?);
+    }
+    if let Some(bg) = &spec.bg {
+        style = style.bg(color(bg)?);
+    }
+    let flags = [
+        (spec.bold, Modifier::BOLD),
+        (spec.dim, Modifier::DIM),
+        (spec.italic, Modifier::ITALIC),
+        (spec.underline, Modifier::UNDERLINED),
+        (spec.reverse, Modifier::REVERSED),
+    ];
+    for (on, modifier) in flags {
+        if on {
+            style = style.add_modifier(modifier);
+        }
+    }
+    Ok(style)
+}
+
+fn color(name: &str) -> Result<Color, String> {
+    let lower = name.to_ascii_lowercase().replace(['_', '-', ' '], "");
+    Ok(match lower.as_str() {
+        "reset" | "default" => Color::Reset,
+        "black" => Color::Black,
+        "red" => Color::Red,
+        "green" => Color::Green,
+        "yellow" => Color::Yellow,
+        "blue" => Color::Blue,
+        "magenta" => Color::Magenta,
+        "cyan" => Color::Cyan,
+        "gray" | "grey" => Color::Gray,
+        "darkgray" | "darkgrey" => Color::DarkGray,
+        "lightred" => Color::LightRed,
+        "lightgreen" => Color::LightGreen,
+        "lightyellow" => Color::LightYellow,
+        "lightblue" => Color::LightBlue,
+        "lightmagenta" => Color::LightMagenta,
+        "lightcyan" => Color::LightCyan,
+        "white" => Color::White,
+        hex if hex.starts_with('#') && hex.len() == 7 => {
+            let v = u32::from_str_radix(&hex[1..], 16)
+                .map_err(|_| format!("`{name}` is not a #rrggbb colour"))?;
+            Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8)
+        }
+        _ => {
+            return Err(format!(
+                "`{name}` is not a colour (the 16 ANSI names, reset, or #rrggbb)"
+            ));
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn colours(theme: &Theme) -> Vec<Color> {
+        theme
+            .styles
+            .iter()
+            .flat_map(|s| [s.fg, s.bg])
+            .flatten()
+            .collect()
+    }
+
+    #[test]
+    fn every_builtin_theme_defines_every_role() {
+        for (name, text) in BUILTIN {
+            let theme = Theme::parse(text, None).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(theme.name, *name);
+        }
+    }
+
+    #[test]
+    fn default_uses_only_the_16_ansi_colours_and_mono_none() {
+        let default = Theme::builtin("default").unwrap();
+        assert!(
+            colours(&default)
+                .iter()
+                .all(|c| !matches!(c, Color::Rgb(..) | Color::Indexed(_)))
+        );
+        let mono = Theme::builtin("mono").unwrap();
+        assert!(
+            colours(&mono).iter().all(|c| *c == Color::Reset),
+            "{:?}",
+            colours(&mono)
+        );
+        assert!(
+            mono.get(Role::Selected)
+                .add_modifier
+                .contains(Modifier::REVERSED)
+        );
+    }
+
+    #[test]
+    fn choosing_a_theme() {
+        assert_eq!(Theme::choose(None, None, true, None).unwrap().name, "mono");
+        assert_eq!(
+            Theme::choose(None, Some("light"), false, None)
+                .unwrap()
+                .name,
+            "light"
+        );
+        assert_eq!(
+            Theme::choose(Some("default"), None, true, None)
+                .unwrap()
+                .name,
+            "default"
+        );
+        let e = Theme::choose(Some("neon"), None, false, None).unwrap_err();
+        assert!(e.to_string().contains("no theme `neon`"), "{e}");
+    }
+
+    #[test]
+    fn user_themes_extend_a_builtin_and_errors_name_the_style() {
+        let t = Theme::parse(
+            "extends = \"mono\"\n[styles]\noverdue = { fg = \"#ff0000\", bold = true }",
+            Some("mine"),
+        )
+        .unwrap();
+        assert_eq!(t.name, "mine");
+        assert_eq!(t.get(Role::Overdue).fg, Some(Color::Rgb(255, 0, 0)));
+        assert_eq!(
+            t.get(Role::Selected),
+            Theme::builtin("mono").unwrap().get(Role::Selected)
+        );
+        let e = Theme::parse("[styles]\nfancy = {}", Some("x")).unwrap_err();
+        assert!(e.contains("unknown style `fancy`"), "{e}");
+        let e = Theme::parse("[styles]\ntitle = { fg = \"puce\" }", Some("x")).unwrap_err();
+        assert!(e.contains("`title`: `puce` is not a colour"), "{e}");
+    }
+}

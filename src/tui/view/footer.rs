@@ -1,0 +1,130 @@
+//! The footer: the keys of the current mode (from the keymap), a status message, or the text
+//! field of the filter and command line.
+
+use super::text;
+use crate::tui::action::Action;
+use crate::tui::app::{App, Mode};
+use crate::tui::keymap::{Binding, KeyContext};
+use crate::tui::theme::Role;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+
+/// The hints of a context: the first binding of each action, in keymap order, skipping plain
+/// movement (every screen moves the same way).
+pub fn hints(app: &App, context: KeyContext) -> Vec<(String, String)> {
+    let mut seen: Vec<Action> = Vec::new();
+    let mut out = Vec::new();
+    let movement = [
+        Action::Down,
+        Action::Up,
+        Action::Top,
+        Action::Bottom,
+        Action::HalfPageDown,
+        Action::HalfPageUp,
+        Action::PageDown,
+        Action::PageUp,
+        Action::Redraw,
+    ];
+    for b in app.keymap.bindings(context) {
+        if seen.contains(&b.action) || movement.contains(&b.action) {
+            continue;
+        }
+        seen.push(b.action);
+        out.push((b.keys_text(), short(b)));
+    }
+    out
+}
+
+fn short(b: &Binding) -> String {
+    b.desc.clone()
+}
+
+/// Draws the footer; returns where the terminal cursor goes when a text field is open.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
+    let footer = app.theme.get(Role::Footer);
+    buf.set_style(area, footer);
+    match app.mode {
+        Mode::Filter | Mode::Command => return Some(render_input(app, area, buf)),
+        Mode::Normal | Mode::Help => {}
+    }
+    if let Some(status) = &app.status {
+        let style = if status.error {
+            app.theme.get(Role::Error)
+        } else {
+            footer
+        };
+        buf.set_stringn(
+            area.x + 1,
+            area.y,
+            &status.text,
+            usize::from(area.width.saturating_sub(2)),
+            style,
+        );
+        return None;
+    }
+    let key_style = app.theme.get(Role::FooterKey);
+    let mut x = area.x + 1;
+    let mut right_edge = area.right().saturating_sub(1);
+    if !app.pending_keys.is_empty() {
+        let typed: Vec<String> = app.pending_keys.iter().map(|k| k.to_string()).collect();
+        let pending = format!("{}…", typed.join(" "));
+        right_edge = right_edge.saturating_sub(text::width(&pending) as u16 + 1);
+        buf.set_string(right_edge + 1, area.y, pending, key_style);
+    }
+    for (i, (keys, desc)) in hints(app, app.key_context()).into_iter().enumerate() {
+        let w = (text::width(&keys) + 1 + text::width(&desc)) as u16 + if i > 0 { 2 } else { 0 };
+        if x + w > right_edge {
+            break;
+        }
+        if i > 0 {
+            x = text::put(buf, x, area.y, "  ", footer);
+        }
+        x = text::put(buf, x, area.y, &keys, key_style);
+        x = text::put(buf, x, area.y, " ", footer);
+        x = text::put(buf, x, area.y, &desc, footer);
+    }
+    None
+}
+
+fn render_input(app: &App, area: Rect, buf: &mut Buffer) -> Position {
+    let prefix = if app.mode == Mode::Filter { "/" } else { ":" };
+    let input_style = app.theme.get(Role::Input);
+    let x0 = area.x + 1;
+    let right = match &app.status {
+        Some(s) if s.error => Some((s.text.clone(), app.theme.get(Role::Error))),
+        _ => {
+            let h = hints(app, KeyContext::Input);
+            let text: Vec<String> = h.iter().map(|(k, d)| format!("{k} {d}")).collect();
+            Some((text.join("  "), app.theme.get(Role::Muted)))
+        }
+    };
+    let mut field_w = usize::from(area.width.saturating_sub(2 + 1));
+    if let Some((text_right, style)) = &right {
+        let w = text::width(text_right);
+        if w + 20 < field_w {
+            field_w -= w + 2;
+            let x = area.right().saturating_sub(1 + w as u16);
+            buf.set_string(x, area.y, text_right, *style);
+        }
+    }
+    let scroll = app.input.visual_scroll(field_w);
+    let value: String = app.input.value().chars().collect();
+    let shown: String = {
+        // Skip `scroll` columns of the value.
+        let mut skipped = 0;
+        let mut out = String::new();
+        for ch in value.chars() {
+            let w = text::width(&ch.to_string());
+            if skipped < scroll {
+                skipped += w;
+                continue;
+            }
+            out.push(ch);
+        }
+        text::truncate(&out, field_w)
+    };
+    let x = text::put(buf, x0, area.y, prefix, app.theme.get(Role::FooterKey));
+    text::put(buf, x, area.y, &shown, input_style);
+    let cursor = app.input.visual_cursor().saturating_sub(scroll) as u16;
+    Position::new((x + cursor).min(area.right().saturating_sub(1)), area.y)
+}

@@ -1,0 +1,113 @@
+//! The `?` help popup, generated from the keymap (so it never disagrees with the keys), with
+//! the filter language and the commands.
+
+use super::text;
+use crate::tui::app::App;
+use crate::tui::keymap::KeyContext;
+use crate::tui::theme::Role;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Widget};
+
+const FILTER_HELP: &[&str] = &[
+    "acme                 name or id contains acme (\"two words\" in quotes)",
+    "owner:alice          finance owner (owner:none for none)",
+    "currency:EUR         the customer's currency",
+    "bucket:31-60         some amount in that bucket; bucket:90+ over 90 days",
+    "overdue>5000         also outstanding, net, credit, collectable; 1.5k, 2m",
+    "days>=60             days past due of the oldest item",
+    "Terms combine: acme overdue>5000 owner:alice",
+];
+
+const COMMAND_HELP: &[&str] = &[
+    ":q                   quit",
+    ":sort KEY [asc|desc] overdue, days, outstanding, contact, name",
+    ":tab NAME            overdue, all, promises, followups, disputes",
+    ":mine  :all          my customers or everyone's",
+    ":asof DATE           every figure as of DATE (YYYY-MM-DD or today)",
+    ":filter EXPR         set the filter (:filter alone clears it)",
+    ":chart NAME          aging, collectable, issues",
+    ":reload              read everything again",
+];
+
+/// The help text.
+pub fn lines(app: &App) -> Vec<Line<'static>> {
+    let heading = app.theme.get(Role::Heading);
+    let key = app.theme.get(Role::FooterKey);
+    let mut out = Vec::new();
+    for context in KeyContext::ALL {
+        if !out.is_empty() {
+            out.push(Line::default());
+        }
+        out.push(Line::styled(context.title().to_string(), heading));
+        // One line per action, with every key bound to it.
+        let mut rows: Vec<(Vec<String>, String)> = Vec::new();
+        for b in app.keymap.bindings(context) {
+            match rows.iter_mut().find(|(_, desc)| *desc == b.desc) {
+                Some((keys, _)) => keys.push(b.keys_text()),
+                None => rows.push((vec![b.keys_text()], b.desc.clone())),
+            }
+        }
+        for (keys, desc) in rows {
+            out.push(Line::from(vec![
+                Span::styled(text::fit(&format!("  {}", keys.join(", ")), 22), key),
+                Span::raw(" "),
+                Span::raw(desc),
+            ]));
+        }
+    }
+    for (title, body) in [("Filter (/)", FILTER_HELP), ("Commands (:)", COMMAND_HELP)] {
+        out.push(Line::default());
+        out.push(Line::styled(title, heading));
+        for l in body {
+            out.push(Line::raw(format!("  {l}")));
+        }
+    }
+    out
+}
+
+/// The popup's rectangle on a screen.
+pub fn popup_area(screen: Rect) -> Rect {
+    let width = screen.width.saturating_sub(4).min(84);
+    let height = screen.height.saturating_sub(2);
+    Rect::new(
+        screen.x + (screen.width - width) / 2,
+        screen.y + (screen.height - height) / 2,
+        width,
+        height,
+    )
+}
+
+/// Lines of help that fit at once on a screen.
+pub fn rows(screen: Rect) -> u16 {
+    popup_area(screen).height.saturating_sub(2)
+}
+
+/// Draws the popup over the screen.
+pub fn render(app: &App, screen: Rect, buf: &mut Buffer) {
+    let area = popup_area(screen);
+    Clear.render(area, buf);
+    let lines = lines(app);
+    let inner_h = area.height.saturating_sub(2);
+    let max_scroll = (lines.len() as u16).saturating_sub(inner_h);
+    let scroll = app.help_scroll.min(max_scroll);
+    let block = Block::bordered()
+        .title(" Keys · Esc closes ")
+        .border_style(app.theme.get(Role::Popup));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    for (i, line) in lines
+        .iter()
+        .skip(usize::from(scroll))
+        .take(usize::from(inner.height))
+        .enumerate()
+    {
+        buf.set_line(
+            inner.x + 1,
+            inner.y + i as u16,
+            line,
+            inner.width.saturating_sub(1),
+        );
+    }
+}

@@ -1,0 +1,125 @@
+//! The metrics bar: the portfolio's headline figures, flowed over one or more rows.
+
+use super::text;
+use crate::domain::Decimal;
+use crate::domain::money::{compact, grouped};
+use crate::tui::app::App;
+use crate::tui::theme::Role;
+use chrono::Datelike;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+const SEPARATOR: &str = "  ";
+
+/// One figure of the bar.
+struct Item {
+    label: String,
+    value: String,
+    alert: bool,
+}
+
+impl Item {
+    fn width(&self) -> usize {
+        text::width(&self.label) + 1 + text::width(&self.value)
+    }
+}
+
+fn items(app: &App, width: u16) -> Vec<Item> {
+    let Some(summary) = &app.summary else {
+        return vec![Item {
+            label: "Figures".into(),
+            value: "loading…".into(),
+            alert: false,
+        }];
+    };
+    let m = &summary.metrics;
+    let cur = &app.session.base_currency;
+    let amount = |v: Decimal| {
+        if width >= 170 {
+            grouped(v, cur)
+        } else {
+            compact(v)
+        }
+    };
+    let month = chrono::Month::try_from(summary.as_of.month() as u8)
+        .map(|m| m.name()[..3].to_string())
+        .unwrap_or_default();
+    let item = |label: &str, value: String, alert: bool| Item {
+        label: label.to_string(),
+        value,
+        alert,
+    };
+    vec![
+        item("Outstanding", amount(m.outstanding), false),
+        item("Overdue", amount(m.overdue), m.overdue > Decimal::ZERO),
+        item("Net overdue", amount(m.net_overdue), false),
+        item(
+            &format!("Collectable {month}"),
+            amount(m.collectable_this_month),
+            false,
+        ),
+        item("Unutilised credit", amount(m.unutilised_credit), false),
+        item("Open issues", amount(m.open_issue_amount), false),
+        item("Open promises", amount(m.open_p2p_amount), false),
+        item(
+            "DSO",
+            m.dso.map_or("—".into(), |d| format!("{} d", d.round_dp(1))),
+            false,
+        ),
+    ]
+}
+
+/// The items on each row for this width.
+fn flow(items: Vec<Item>, width: u16) -> Vec<Vec<Item>> {
+    let width = usize::from(width).saturating_sub(1);
+    let mut rows: Vec<Vec<Item>> = Vec::new();
+    let mut used = 0;
+    for item in items {
+        let w = item.width();
+        match rows.last_mut() {
+            Some(row) if used + SEPARATOR.len() + w <= width => {
+                used += SEPARATOR.len() + w;
+                row.push(item);
+            }
+            _ => {
+                used = w;
+                rows.push(vec![item]);
+            }
+        }
+    }
+    rows
+}
+
+/// Rows the bar needs at this width.
+pub fn height(app: &App, width: u16) -> u16 {
+    flow(items(app, width), width).len().max(1) as u16
+}
+
+/// Draws the bar.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let label = app.theme.get(Role::MetricLabel);
+    let value = app.theme.get(Role::MetricValue);
+    let alert = app.theme.get(Role::MetricAlert);
+    for (row, items) in flow(items(app, area.width), area.width)
+        .into_iter()
+        .enumerate()
+        .take(usize::from(area.height))
+    {
+        let y = area.y + row as u16;
+        let mut x = area.x + 1;
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                x = text::put(buf, x, y, SEPARATOR, value);
+            }
+            x = text::put(buf, x, y, &item.label, label);
+            x = text::put(buf, x, y, " ", label);
+            x = text::put(
+                buf,
+                x,
+                y,
+                &item.value,
+                if item.alert { alert } else { value },
+            );
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Drawing: the whole screen from the [`App`] state. Widgets only read the state; they never
+//! touch the database or change anything.
+//!
+//! Main screen, top to bottom: the title bar, the metrics bar, the chart and the queue (with
+//! the selected customer's detail on the right from [`WIDE`] columns up), the footer. Below
+//! [`MIN_WIDTH`]×[`MIN_HEIGHT`] a note asks for a bigger terminal instead.
+
+pub mod chart;
+pub mod detail;
+pub mod footer;
+pub mod help;
+pub mod metrics;
+pub mod queue;
+pub mod text;
+pub mod title;
+
+use super::app::{App, Mode, Screen};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+/// Narrowest terminal the workstation draws in.
+pub const MIN_WIDTH: u16 = 60;
+/// Lowest terminal the workstation draws in.
+pub const MIN_HEIGHT: u16 = 16;
+/// From this width on the detail sits beside the queue.
+pub const WIDE: u16 = 100;
+/// From this height on the chart is shown.
+pub const CHART_MIN_HEIGHT: u16 = 22;
+
+/// Where each part of the main screen goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub title: Rect,
+    pub metrics: Rect,
+    pub chart: Option<Rect>,
+    pub queue: Rect,
+    pub detail: Option<Rect>,
+    pub footer: Rect,
+}
+
+/// Whether the terminal is big enough to draw in.
+pub fn fits(size: (u16, u16)) -> bool {
+    size.0 >= MIN_WIDTH && size.1 >= MIN_HEIGHT
+}
+
+/// The layout of the screen for the app's size and state.
+pub fn areas(app: &App) -> Areas {
+    areas_in(app, Rect::new(0, 0, app.size.0, app.size.1))
+}
+
+/// The layout of the screen in `area` (the frame being drawn, which wins over the size the
+/// app last heard of).
+pub fn areas_in(app: &App, area: Rect) -> Areas {
+    let [title, body, footer] = area.layout(&Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ]));
+    if app.screen == Screen::Detail {
+        return Areas {
+            title,
+            metrics: Rect::new(body.x, body.y, body.width, 0),
+            chart: None,
+            queue: Rect::new(body.x, body.y, body.width, 0),
+            detail: Some(body),
+            footer,
+        };
+    }
+    let metrics_height = metrics::height(app, body.width);
+    let [metrics, rest] = body.layout(&Layout::vertical([
+        Constraint::Length(metrics_height),
+        Constraint::Fill(1),
+    ]));
+    let (left, detail) = if area.width >= WIDE {
+        let left_width = (u32::from(rest.width) * 58 / 100) as u16;
+        let [left, right] = rest.layout(&Layout::horizontal([
+            Constraint::Length(left_width.max(MIN_WIDTH)),
+            Constraint::Fill(1),
+        ]));
+        (left, Some(right))
+    } else {
+        (rest, None)
+    };
+    let (chart, queue) = if area.height >= CHART_MIN_HEIGHT {
+        let [chart, queue] = left.layout(&Layout::vertical([
+            Constraint::Length(chart::height(app)),
+            Constraint::Fill(1),
+        ]));
+        (Some(chart), queue)
+    } else {
+        (None, left)
+    };
+    Areas {
+        title,
+        metrics,
+        chart,
+        queue,
+        detail,
+        footer,
+    }
+}
+
+/// Rows of customers the queue shows at once.
+pub fn queue_rows(app: &App) -> u64 {
+    u64::from(areas(app).queue.height.saturating_sub(queue::CHROME))
+}
+
+/// Whether the selected customer's detail is on screen.
+pub fn detail_visible(app: &App) -> bool {
+    fits(app.size) && areas(app).detail.is_some()
+}
+
+/// Lines of the detail that fit at once.
+pub fn detail_rows(app: &App) -> u16 {
+    areas(app)
+        .detail
+        .map_or(0, |r| r.height.saturating_sub(detail::CHROME))
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    if !fits((area.width, area.height)) {
+        too_small(frame, area);
+        return;
+    }
+    let a = areas_in(app, area);
+    let buf = frame.buffer_mut();
+    title::render(app, a.title, buf);
+    if app.screen == Screen::Main {
+        metrics::render(app, a.metrics, buf);
+        if let Some(chart_area) = a.chart {
+            chart::render(app, chart_area, buf);
+        }
+        queue::render(app, a.queue, buf);
+    }
+    if let Some(detail_area) = a.detail {
+        detail::render(app, detail_area, buf, app.screen == Screen::Main);
+    }
+    if let Some(cursor) = footer::render(app, a.footer, buf) {
+        frame.set_cursor_position(cursor);
+    }
+    if app.mode == Mode::Help {
+        help::render(app, area, frame.buffer_mut());
+    }
+}
+
+fn too_small(frame: &mut Frame, area: Rect) {
+    let lines = vec![
+        Line::from("Terminal too small"),
+        Line::from(format!(
+            "{}×{} here; owed needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
+            area.width, area.height
+        )),
+        Line::from("Enlarge the window, or press q to quit."),
+    ];
+    let top = area.height.saturating_sub(3) / 2;
+    let target = Rect::new(area.x, area.y + top, area.width, area.height.min(3));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .centered()
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+        target,
+    );
+}
+
+/// Draws a section's title line: `─ Title ───────` across `area`'s first row.
+pub fn section_title(app: &App, area: Rect, buf: &mut ratatui::buffer::Buffer, title: &str) {
+    use super::theme::Role;
+    if area.height == 0 || area.width == 0 {
+        return;
+    }
+    let border = app.theme.get(Role::Border);
+    let heading = app.theme.get(Role::Heading);
+    let rule: String = "─".repeat(usize::from(area.width));
+    buf.set_string(area.x, area.y, rule, border);
+    let room = usize::from(area.width).saturating_sub(4);
+    let shown = format!(" {} ", text::truncate(title, room.saturating_sub(2)));
+    buf.set_stringn(area.x + 1, area.y, shown, room, heading);
+}

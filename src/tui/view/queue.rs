@@ -1,0 +1,313 @@
+//! The collector queue: title, tabs with counts, column header and the rows shown.
+
+use super::{section_title, text};
+use crate::domain::Decimal;
+use crate::domain::money::{compact, grouped};
+use crate::domain::queue::{Scope, SortKey, Tab};
+use crate::store::queue::{PromiseFlag, QueueRow};
+use crate::tui::app::{App, Focus};
+use crate::tui::theme::Role;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+/// Lines above the rows: title, tabs, column header.
+pub const CHROME: u16 = 3;
+
+const AMOUNT_W: usize = 13;
+const DAYS_W: usize = 5;
+const FLAGS_W: usize = 4;
+const OWNER_W: usize = 10;
+
+/// Which columns fit in a width.
+struct Columns {
+    name: usize,
+    owner: bool,
+    outstanding: bool,
+    /// Contact as a date (10 columns) or as days ago (6).
+    contact: usize,
+}
+
+fn columns(width: u16) -> Columns {
+    let width = usize::from(width);
+    let mut owner = width >= 100;
+    let contact = if width >= 90 { 10 } else { 6 };
+    let outstanding = width >= 64;
+    let mut fixed = 2 + 1 + AMOUNT_W + 1 + DAYS_W + 1 + contact + 1 + FLAGS_W;
+    if outstanding {
+        fixed += AMOUNT_W + 1;
+    }
+    if owner && width < fixed + OWNER_W + 1 + 20 {
+        owner = false;
+    }
+    if owner {
+        fixed += OWNER_W + 1;
+    }
+    Columns {
+        name: width.saturating_sub(fixed).max(8),
+        owner,
+        outstanding,
+        contact,
+    }
+}
+
+/// The queue's title: scope, filter, marks and position.
+pub fn title(app: &App) -> String {
+    let mut t = String::from("Queue · ");
+    match (app.query.scope, app.page.mine_fallback) {
+        (Scope::Mine, false) => t.push_str(&format!("mine ({})", app.session.collector)),
+        (Scope::Mine, true) => t.push_str(&format!(
+            "everyone — {} owns no customers",
+            app.session.collector
+        )),
+        (Scope::Everyone, _) => t.push_str("everyone"),
+    }
+    if !app.query.filter.text.is_empty() {
+        t.push_str(&format!(" · filter: {}", app.query.filter.text));
+    }
+    if !app.marks.is_empty() {
+        t.push_str(&format!(" · {} marked", app.marks.len()));
+    }
+    if app.loaded.is_some() && app.total() > 0 {
+        t.push_str(&format!(" · {} of {}", app.cursor + 1, app.total()));
+    }
+    t
+}
+
+/// Draws the queue.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    if area.height == 0 {
+        return;
+    }
+    section_title(app, area, buf, &title(app));
+    if area.height < 2 {
+        return;
+    }
+    render_tabs(app, Rect::new(area.x, area.y + 1, area.width, 1), buf);
+    if area.height < 3 {
+        return;
+    }
+    let cols = columns(area.width);
+    render_header(
+        app,
+        &cols,
+        Rect::new(area.x, area.y + 2, area.width, 1),
+        buf,
+    );
+    let body = Rect::new(area.x, area.y + 3, area.width, area.height - 3);
+    if app.loaded.is_none() {
+        buf.set_string(body.x + 2, body.y, "Loading…", app.theme.get(Role::Muted));
+        return;
+    }
+    if app.total() == 0 {
+        let note = if app.query.filter.is_empty() {
+            format!("No customers in {}.", app.query.tab.title())
+        } else {
+            format!(
+                "No customers in {} match `{}`. Esc clears the filter.",
+                app.query.tab.title(),
+                app.query.filter.text
+            )
+        };
+        buf.set_stringn(
+            body.x + 2,
+            body.y,
+            note,
+            usize::from(body.width.saturating_sub(2)),
+            app.theme.get(Role::Muted),
+        );
+        return;
+    }
+    let stale = !app.page_is_current();
+    for i in 0..u64::from(body.height) {
+        let abs = app.scroll + i;
+        if abs >= app.total() {
+            break;
+        }
+        let y = body.y + i as u16;
+        let line = Rect::new(body.x, y, body.width, 1);
+        match app.row(abs) {
+            Some(row) => render_row(app, &cols, row, line, buf, stale),
+            None => {
+                buf.set_string(line.x + 2, y, "…", app.theme.get(Role::Muted));
+            }
+        }
+        if abs == app.cursor && app.focus == Focus::Queue {
+            buf.set_style(line, app.theme.get(Role::Selected));
+        }
+    }
+}
+
+fn render_tabs(app: &App, area: Rect, buf: &mut Buffer) {
+    let mut x = area.x + 1;
+    for tab in Tab::ALL {
+        let label = format!(" {} {} ", tab.title(), app.page.counts[tab.index()]);
+        let style = if tab == app.query.tab {
+            app.theme.get(Role::TabActive)
+        } else {
+            app.theme.get(Role::Tab)
+        };
+        if x + text::width(&label) as u16 > area.right() {
+            break;
+        }
+        x = text::put(buf, x, area.y, &label, style);
+        x = text::put(buf, x, area.y, " ", Style::default());
+    }
+}
+
+fn render_header(app: &App, cols: &Columns, area: Rect, buf: &mut Buffer) {
+    let arrow = |key: SortKey| {
+        if app.query.sort == key {
+            if app.query.descending { "▼" } else { "▲" }
+        } else {
+            ""
+        }
+    };
+    let mut h = String::from("  ");
+    h.push_str(&text::fit(
+        &format!("Customer{}", arrow(SortKey::Name)),
+        cols.name,
+    ));
+    h.push(' ');
+    if cols.owner {
+        h.push_str(&text::fit("Owner", OWNER_W));
+        h.push(' ');
+    }
+    h.push_str(&text::fit_right(
+        &format!("Overdue{}", arrow(SortKey::Overdue)),
+        AMOUNT_W,
+    ));
+    h.push(' ');
+    h.push_str(&text::fit_right(
+        &format!("Days{}", arrow(SortKey::Days)),
+        DAYS_W,
+    ));
+    h.push(' ');
+    if cols.outstanding {
+        h.push_str(&text::fit_right(
+            &format!("Outstanding{}", arrow(SortKey::Outstanding)),
+            AMOUNT_W,
+        ));
+        h.push(' ');
+    }
+    let contact = if cols.contact >= 10 {
+        "Contact"
+    } else {
+        "Seen"
+    };
+    h.push_str(&text::fit(
+        &format!("{contact}{}", arrow(SortKey::LastContact)),
+        cols.contact,
+    ));
+    h.push(' ');
+    h.push_str(&text::fit("Flag", FLAGS_W));
+    let style = app.theme.get(Role::Header);
+    buf.set_style(area, style);
+    buf.set_stringn(area.x, area.y, h, usize::from(area.width), style);
+}
+
+fn amount(v: Decimal, currency: &str) -> String {
+    let g = grouped(v, currency);
+    if g.len() <= AMOUNT_W { g } else { compact(v) }
+}
+
+fn render_row(
+    app: &App,
+    cols: &Columns,
+    row: &QueueRow,
+    area: Rect,
+    buf: &mut Buffer,
+    stale: bool,
+) {
+    let cur = &app.session.base_currency;
+    let theme = &app.theme;
+    let plain = if stale {
+        theme.get(Role::Muted)
+    } else {
+        Style::default()
+    };
+    let muted = theme.get(Role::Muted);
+    let y = area.y;
+    let mut x = area.x;
+    let marked = app.marks.contains(&row.cid);
+    x = text::put(
+        buf,
+        x,
+        y,
+        if marked { "• " } else { "  " },
+        theme.get(Role::Marked),
+    );
+    x = text::put(buf, x, y, &text::fit(&row.name, cols.name), plain);
+    x = text::put(buf, x, y, " ", plain);
+    if cols.owner {
+        let owner = row.finance_owner.as_deref().unwrap_or("—");
+        x = text::put(buf, x, y, &text::fit(owner, OWNER_W), muted);
+        x = text::put(buf, x, y, " ", plain);
+    }
+    let overdue_style = if row.overdue > Decimal::ZERO && !stale {
+        theme.get(Role::Overdue)
+    } else {
+        plain
+    };
+    x = text::put(
+        buf,
+        x,
+        y,
+        &text::fit_right(&amount(row.overdue, cur), AMOUNT_W),
+        overdue_style,
+    );
+    x = text::put(buf, x, y, " ", plain);
+    let (days, days_style) = if row.max_days > 0 {
+        (
+            row.max_days.to_string(),
+            theme.bucket(app.session.bounds.bucket(row.max_days)),
+        )
+    } else {
+        ("—".to_string(), muted)
+    };
+    x = text::put(buf, x, y, &text::fit_right(&days, DAYS_W), days_style);
+    x = text::put(buf, x, y, " ", plain);
+    if cols.outstanding {
+        x = text::put(
+            buf,
+            x,
+            y,
+            &text::fit_right(&amount(row.outstanding, cur), AMOUNT_W),
+            plain,
+        );
+        x = text::put(buf, x, y, " ", plain);
+    }
+    let contact = match row.last_contact {
+        Some(d) if cols.contact >= 10 => d.to_string(),
+        Some(d) => format!("{}d", (app.as_of - d).num_days()),
+        None => "never".to_string(),
+    };
+    let contact_style = if row.last_contact.is_some() {
+        plain
+    } else {
+        muted
+    };
+    x = text::put(buf, x, y, &text::fit(&contact, cols.contact), contact_style);
+    x = text::put(buf, x, y, " ", plain);
+    for (flag, role) in flags(row) {
+        x = text::put(buf, x, y, flag, theme.get(role));
+    }
+}
+
+/// The flags of a row: P promise due, B promise broken, F follow-up due, D dispute.
+fn flags(row: &QueueRow) -> Vec<(&'static str, Role)> {
+    let mut out = Vec::new();
+    match row.promise {
+        PromiseFlag::Due => out.push(("P", Role::FlagPromised)),
+        PromiseFlag::Broken => out.push(("B", Role::FlagBroken)),
+        PromiseFlag::Open => out.push(("p", Role::FlagPromised)),
+        PromiseFlag::None => {}
+    }
+    if row.followups_due > 0 {
+        out.push(("F", Role::FlagFollowUp));
+    }
+    if row.open_issues > 0 {
+        out.push(("D", Role::FlagDisputed));
+    }
+    out
+}

@@ -1,0 +1,228 @@
+//! End to end: the real `owed` binary in a real pseudo-terminal, read back with a terminal
+//! emulator (vt100), typed at like a person would.
+
+mod workstation;
+
+use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
+use std::io::{Read, Write};
+use std::num::NonZeroU16;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long to wait for something to appear (generous: CI machines can be slow).
+const PATIENCE: Duration = Duration::from_secs(60);
+
+struct Screen {
+    parser: vt100::Parser,
+    raw: Vec<u8>,
+}
+
+struct Session {
+    master: Box<dyn MasterPty + Send>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    screen: Arc<Mutex<Screen>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Session {
+    fn start(size: (u16, u16), env: &[(&str, &str)]) -> Session {
+        let dir = tempfile::tempdir().unwrap();
+        let db = workstation::build(dir.path());
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows: size.1,
+                cols: size.0,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_owed"));
+        cmd.args([
+            "--db",
+            db.to_str().unwrap(),
+            "--as",
+            "alice",
+            "--as-of",
+            workstation::AS_OF,
+        ]);
+        cmd.cwd(dir.path());
+        cmd.env("TERM", "xterm-256color");
+        // Keep the tester's own config, keymap and themes out of it.
+        cmd.env("XDG_CONFIG_HOME", dir.path().join("config"));
+        cmd.env("HOME", dir.path());
+        cmd.env_remove("NO_COLOR");
+        cmd.env_remove("OWED_CONFIG");
+        cmd.env_remove("OWED_THEME");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(Screen {
+            parser: vt100::Parser::new(nz(size.1), nz(size.0), 0),
+            raw: Vec::new(),
+        }));
+        let sink = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let mut s = sink.lock().unwrap();
+                s.parser.process(&buf[..n]);
+                s.raw.extend_from_slice(&buf[..n]);
+            }
+        });
+        Session {
+            master: pair.master,
+            writer,
+            child,
+            screen,
+            _dir: dir,
+        }
+    }
+
+    /// Resizes the terminal (and the emulator reading it), as a window manager would.
+    fn resize(&mut self, cols: u16, rows: u16) {
+        self.screen
+            .lock()
+            .unwrap()
+            .parser
+            .set_size(nz(rows), nz(cols));
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+    }
+
+    fn contents(&self) -> String {
+        self.screen.lock().unwrap().parser.screen().contents()
+    }
+
+    /// Waits until the screen shows all of `texts`.
+    fn wait_for(&self, texts: &[&str]) {
+        let start = Instant::now();
+        loop {
+            let contents = self.contents();
+            if texts.iter().all(|t| contents.contains(t)) {
+                return;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "waited for {texts:?}; the screen shows:\n{contents}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn type_keys(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Waits for the process to end and returns its exit code.
+    fn wait_exit(&mut self) -> u32 {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.exit_code();
+            }
+            assert!(start.elapsed() < PATIENCE, "owed did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn raw(&self) -> Vec<u8> {
+        self.screen.lock().unwrap().raw.clone()
+    }
+}
+
+fn nz(n: u16) -> NonZeroU16 {
+    NonZeroU16::new(n).unwrap()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn a_collector_moves_filters_and_quits() {
+    let mut s = Session::start((100, 30), &[]);
+    s.wait_for(&[
+        "as of 2026-04-30",
+        "Acme Corp",
+        "Queue · mine (alice) · 1 of 5",
+    ]);
+    assert!(s.screen.lock().unwrap().parser.screen().alternate_screen());
+    s.type_keys("j");
+    s.wait_for(&["2 of 5", "Customer K4"]);
+    s.type_keys("/kite");
+    s.wait_for(&["/kite", "filter: kite"]);
+    s.type_keys("\r");
+    // The filter field has closed: the footer shows the keys again.
+    s.wait_for(&["Kite Supplies", "1 of 1", "Customer K1", "? Help"]);
+    // The detail beside the queue shows Kite's note.
+    s.wait_for(&["Called AP, they will check"]);
+    // A narrower terminal: the detail goes, the queue stays.
+    s.resize(80, 24);
+    s.wait_for(&["Seen", "Kite Supplies"]);
+    assert!(!s.contents().contains("Customer K1"));
+    s.type_keys("\r");
+    s.wait_for(&["Customer K1", "Payments · last paid 2026-04-05"]);
+    s.type_keys("\x1b");
+    s.wait_for(&["Queue · mine (alice) · filter: kite"]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    let raw = s.raw();
+    assert!(
+        contains(&raw, b"\x1b[?1049h"),
+        "entered the alternate screen"
+    );
+    assert!(contains(&raw, b"\x1b[?1049l"), "left the alternate screen");
+    assert!(!contains(&raw, b"\x1b[?1000h"), "no mouse capture");
+    assert!(!s.screen.lock().unwrap().parser.screen().alternate_screen());
+}
+
+#[test]
+fn no_color_draws_without_colours() {
+    let mut s = Session::start((100, 30), &[("NO_COLOR", "1")]);
+    s.wait_for(&["Acme Corp", "Overdue 5"]);
+    s.type_keys("?");
+    s.wait_for(&["Keys · Esc closes"]);
+    // Esc alone: an Esc followed at once by `:` would read as Alt-: (as terminals send it).
+    s.type_keys("\x1b");
+    s.wait_for(&["? Help"]);
+    s.type_keys(":q\r");
+    assert_eq!(s.wait_exit(), 0);
+    let raw = s.raw();
+    // Foreground and background colours: 30–37, 90–97, 40–47, 100–107, 38;… and 48;….
+    let text = String::from_utf8_lossy(&raw);
+    for sgr in text.split("\x1b[").skip(1) {
+        let Some(end) = sgr.find(|c: char| c.is_ascii_alphabetic()) else {
+            continue;
+        };
+        if &sgr[end..=end] != "m" {
+            continue;
+        }
+        for code in sgr[..end].split(';') {
+            let n: u32 = code.parse().unwrap_or(0);
+            assert!(
+                !matches!(n, 30..=37 | 40..=47 | 90..=97 | 100..=107 | 38 | 48),
+                "colour code {n} under NO_COLOR"
+            );
+        }
+    }
+    assert!(
+        contains(&raw, b"\x1b[7m"),
+        "reverse video marks the selection"
+    );
+}

@@ -1,0 +1,483 @@
+//! The workstation's state after key sequences, on the fixture database (no terminal).
+
+mod workstation;
+
+use owed::domain::queue::{Predicate, Scope, SortKey, Tab};
+use owed::tui::app::{Focus, Mode, Screen};
+use owed::tui::data::{DataSource, Request, Response};
+use owed::tui::theme::Role;
+use owed::tui::update::Effect;
+use ratatui::style::Modifier;
+use workstation::Driver;
+
+fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    (dir, db)
+}
+
+#[test]
+fn opens_on_my_overdue_customers_largest_first() {
+    let (_dir, db) = fixture();
+    let d = Driver::new(&db, "alice", (120, 40));
+    assert_eq!(d.app.query.tab, Tab::Overdue);
+    assert_eq!(d.app.query.scope, Scope::Mine);
+    assert_eq!(
+        d.names(),
+        [
+            "Acme Corp",
+            "東京商事株式会社 Tokyo Trading",
+            "Acme Widgets",
+            "🍕 Pizza Palace",
+            "Kite Supplies"
+        ]
+    );
+    // Overdue, All, Promises due or broken, Follow-ups due, Disputes.
+    assert_eq!(d.app.page.counts, [5, 8, 1, 1, 1]);
+    assert!(!d.app.page.mine_fallback);
+    let summary = d.app.summary.as_ref().unwrap();
+    assert_eq!(summary.metrics.outstanding.to_string(), "26340.00");
+    assert_eq!(d.selected().as_deref(), Some("Acme Corp"));
+    // The selected customer's detail came with it (the terminal is wide).
+    let detail = d.app.detail.as_ref().unwrap();
+    assert_eq!(detail.detail.header.id, "K6");
+}
+
+#[test]
+fn moving_marks_and_going_to_the_ends() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("j");
+    assert_eq!(d.app.cursor, 1);
+    d.press("G");
+    assert_eq!(d.selected().as_deref(), Some("Kite Supplies"));
+    d.press("g g");
+    assert_eq!(d.app.cursor, 0);
+    d.press("g j");
+    assert_eq!(d.app.cursor, 1, "g then j moves down");
+    d.press("k <Down> <Up>");
+    assert_eq!(d.app.cursor, 0);
+    d.press("<Space> <Space>");
+    assert_eq!(d.app.marks.len(), 2, "space marks and moves down");
+    assert_eq!(d.app.cursor, 2);
+    d.press("k <Space>");
+    assert_eq!(d.app.marks.len(), 1, "space again unmarks");
+    assert_eq!(d.app.targets().len(), 1);
+    d.press("<Esc>");
+    assert!(d.app.marks.is_empty(), "Esc clears the marks");
+    d.press("<C-d>");
+    assert_eq!(d.app.cursor, 4, "half a page down stops at the last row");
+}
+
+#[test]
+fn sorting_again_reverses() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("O");
+    assert_eq!(
+        (d.app.query.sort, d.app.query.descending),
+        (SortKey::Overdue, false)
+    );
+    assert_eq!(d.names().first().map(String::as_str), Some("Kite Supplies"));
+    d.press("D");
+    assert_eq!(
+        (d.app.query.sort, d.app.query.descending),
+        (SortKey::Days, true)
+    );
+    assert_eq!(
+        d.names().first().map(String::as_str),
+        Some("🍕 Pizza Palace")
+    );
+    d.press("D");
+    assert_eq!(d.names().first().map(String::as_str), Some("Acme Widgets"));
+    d.press("N");
+    assert_eq!(d.names().first().map(String::as_str), Some("Acme Corp"));
+    d.press("L");
+    // Never contacted first (ascending last contact), then the longest ago.
+    let firsts: Vec<_> = d.app.page.rows.iter().map(|r| r.last_contact).collect();
+    assert_eq!(firsts[0], None);
+    assert!(firsts.windows(2).all(|w| w[0] <= w[1]));
+}
+
+#[test]
+fn mine_and_everyone_and_the_tabs() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("m");
+    assert_eq!(d.app.query.scope, Scope::Everyone);
+    assert_eq!(d.app.page.counts, [7, 10, 1, 1, 1]);
+    d.press("2");
+    assert_eq!(d.app.total(), 10);
+    d.press("3");
+    assert_eq!(d.names(), ["Acme Corp"], "a broken promise");
+    d.press("4");
+    assert_eq!(d.names(), ["Acme Widgets"], "a follow-up due yesterday");
+    d.press("5");
+    assert_eq!(d.names(), ["🍕 Pizza Palace"]);
+    d.press("] ]");
+    assert_eq!(d.app.query.tab, Tab::All);
+    d.press("[ <Left>");
+    assert_eq!(d.app.query.tab, Tab::Disputes);
+    d.press("m");
+    assert_eq!(d.app.query.scope, Scope::Mine);
+    assert_eq!(d.app.page.counts, [5, 8, 1, 1, 1]);
+}
+
+#[test]
+fn a_collector_who_owns_nobody_sees_everyone_and_is_told() {
+    let (_dir, db) = fixture();
+    let d = Driver::new(&db, "zoe", (120, 40));
+    assert!(d.app.page.mine_fallback);
+    assert_eq!(d.app.page.counts[1], 10);
+    assert!(d.screen().contains("everyone — zoe owns no customers"));
+}
+
+#[test]
+fn filtering_as_you_type_and_escape_restores() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("/ acme");
+    assert_eq!(d.app.mode, Mode::Filter);
+    assert_eq!(
+        d.names(),
+        ["Acme Corp", "Acme Widgets"],
+        "the queue follows the typing"
+    );
+    d.press("<Space> overdue>5k <Enter>");
+    assert_eq!(d.app.mode, Mode::Normal);
+    assert_eq!(d.names(), ["Acme Corp"]);
+    assert_eq!(d.app.query.filter.predicates.len(), 2);
+    d.press("/ <C-u> owner:bob <Esc>");
+    assert_eq!(
+        d.app.query.filter.text, "acme overdue>5k",
+        "Esc restores the filter"
+    );
+    d.press("<Esc>");
+    assert!(
+        d.app.query.filter.is_empty(),
+        "Esc on the queue clears the filter"
+    );
+    assert_eq!(d.app.total(), 5);
+    d.press("m / currency:eur <Enter>");
+    assert_eq!(d.names(), ["Lumen GmbH"]);
+    d.press("<Esc> / bucket:90+ <Enter>");
+    assert_eq!(
+        d.names(),
+        ["東京商事株式会社 Tokyo Trading", "🍕 Pizza Palace"]
+    );
+    d.press("<Esc> / owner:carol <Enter>");
+    assert_eq!(d.names(), ["Carol's Customer"]);
+}
+
+#[test]
+fn a_bad_filter_says_why_and_keeps_the_field_open() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("/ colour:red <Enter>");
+    assert_eq!(d.app.mode, Mode::Filter);
+    let status = d.app.status.clone().unwrap();
+    assert!(
+        status.error && status.text.contains("unknown filter"),
+        "{status:?}"
+    );
+    assert!(d.screen().contains("unknown filter"));
+    d.press("<Esc>");
+    assert_eq!(d.app.mode, Mode::Normal);
+    assert!(d.app.query.filter.is_empty());
+}
+
+#[test]
+fn enter_on_a_chart_bar_shows_that_buckets_customers() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("<Tab>");
+    assert_eq!(d.app.focus, Focus::Chart);
+    d.press("j j <Enter>");
+    assert_eq!(d.app.focus, Focus::Queue);
+    assert_eq!(d.app.query.filter.text, "bucket:31-60");
+    assert_eq!(
+        d.app.query.filter.predicates,
+        [Predicate::Bucket(owed::domain::queue::BucketSel::Index(2))]
+    );
+    assert_eq!(d.names(), ["Acme Corp"]);
+    d.press("<Tab> k k <Enter>");
+    assert_eq!(
+        d.app.query.filter.text, "bucket:current",
+        "replaces the bucket term"
+    );
+    assert_eq!(d.app.query.tab, Tab::All);
+    assert_eq!(d.names(), ["東京商事株式会社 Tokyo Trading", "Orbit Ltd"]);
+    d.press("c c <Tab> <Enter>");
+    assert_eq!(
+        d.app.query.tab,
+        Tab::Disputes,
+        "the issues chart opens the disputes"
+    );
+}
+
+#[test]
+fn the_selected_bar_and_row_are_drawn_reversed_in_mono() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::with_theme(&db, "alice", (120, 40), "mono");
+    let buf = d.buffer();
+    let reversed = |buf: &ratatui::buffer::Buffer, y: u16| {
+        buf.cell((5, y))
+            .unwrap()
+            .modifier
+            .contains(Modifier::REVERSED)
+    };
+    let row_y = (0..40u16)
+        .find(|&y| {
+            let line: String = (0..60u16)
+                .map(|x| buf.cell((x, y)).unwrap().symbol())
+                .collect();
+            line.contains("Acme Corp")
+        })
+        .unwrap();
+    assert!(reversed(&buf, row_y), "the cursor row");
+    assert!(!reversed(&buf, row_y + 1));
+    assert_eq!(
+        d.app.theme.get(Role::Selected).add_modifier,
+        Modifier::REVERSED
+    );
+    d.press("<Tab>");
+    let buf = d.buffer();
+    assert!(!reversed(&buf, row_y), "the queue lets go of the cursor");
+    let bar_y = (0..40u16)
+        .find(|&y| {
+            buf.cell((1, y)).unwrap().symbol() == "c" && buf.cell((2, y)).unwrap().symbol() == "u"
+        })
+        .unwrap();
+    assert!(reversed(&buf, bar_y), "the first bar is selected");
+}
+
+#[test]
+fn commands() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press(": sort <Space> name <Enter>");
+    assert_eq!(
+        (d.app.query.sort, d.app.query.descending),
+        (SortKey::Name, false)
+    );
+    d.press(": sort <Space> overdue <Space> asc <Enter>");
+    assert_eq!(
+        (d.app.query.sort, d.app.query.descending),
+        (SortKey::Overdue, false)
+    );
+    d.press(": tab <Space> disputes <Enter>");
+    assert_eq!(d.app.query.tab, Tab::Disputes);
+    d.press(": all <Enter>");
+    assert_eq!(d.app.query.scope, Scope::Everyone);
+    d.press(": mine <Enter>");
+    assert_eq!(d.app.query.scope, Scope::Mine);
+    d.press(": filter <Space> kite <Enter>");
+    assert_eq!(d.app.query.filter.text, "kite");
+    d.press(": bogus <Enter>");
+    assert!(
+        d.app
+            .status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("unknown command")
+    );
+    d.press(": sort <Space> size <Enter>");
+    assert!(d.app.status.as_ref().unwrap().error);
+    let fx = d.press(": q <Enter>");
+    assert!(fx.contains(&Effect::Quit));
+    assert!(d.app.quit);
+}
+
+#[test]
+fn as_of_an_earlier_date_recomputes_every_figure() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press(": asof <Space> 2026-03-31 <Enter>");
+    assert_eq!(d.app.as_of.to_string(), "2026-03-31");
+    assert_eq!(
+        d.app.summary.as_ref().unwrap().as_of.to_string(),
+        "2026-03-31"
+    );
+    // Kite's invoice was due that day (current), and the 40 paid on 5 April had not come yet.
+    d.press("m 2 / kite <Enter>");
+    let kite = d.app.page.rows[0].clone();
+    assert_eq!(kite.outstanding.to_string(), "100.0000");
+    assert_eq!(kite.overdue.to_string(), "0.0000");
+    // Documents dated after the as-of date are not there yet (Orbit's invoice of 30 April).
+    d.press("<Esc> / orbit <Enter>");
+    assert_eq!(d.names(), ["Orbit Ltd"], "{:?}", d.app.status);
+    assert_eq!(d.app.page.rows[0].outstanding.to_string(), "0.0000");
+    assert!(d.screen().contains("as of 2026-03-31"));
+    // The note of 20 April is not in the past yet.
+    d.press("<Esc> / kite <Enter> <Enter>");
+    assert_eq!(d.app.screen, Screen::Detail);
+    assert!(d.app.detail.as_ref().unwrap().detail.activity.is_empty());
+    d.press(": asof <Space> 2026-02-30 <Enter>");
+    assert!(d.app.status.as_ref().unwrap().text.contains("not a date"));
+}
+
+#[test]
+fn detail_screen_below_100_columns() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (80, 16));
+    assert!(
+        d.app.detail.is_none(),
+        "no detail is loaded while none is shown"
+    );
+    d.press("G <Enter>");
+    assert_eq!(d.app.screen, Screen::Detail);
+    let detail = &d.app.detail.as_ref().unwrap().detail;
+    assert_eq!(detail.header.name, "Kite Supplies");
+    // The open invoice first, then the credit note; the note of 2 May is after the as-of date.
+    assert_eq!(detail.documents[0].id, "A1");
+    assert_eq!(detail.documents[0].balance.to_string(), "60.0000");
+    assert_eq!(detail.activity.len(), 1);
+    assert_eq!(
+        detail.last_paid.map(|d| d.to_string()).as_deref(),
+        Some("2026-04-05")
+    );
+    d.press("j j G");
+    assert!(d.app.detail_scroll > 0);
+    d.press("g g");
+    assert_eq!(d.app.detail_scroll, 0);
+    d.press("<Esc>");
+    assert_eq!(d.app.screen, Screen::Main);
+    // Resizing to a wide terminal puts the detail beside the queue.
+    d.resize(130, 40);
+    assert!(d.screen().contains("Customer K1"));
+}
+
+#[test]
+fn the_detail_flags_disputed_and_promised_documents() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("/ pizza <Enter>");
+    let detail = &d.app.detail.as_ref().unwrap().detail;
+    assert!(detail.documents[0].disputed);
+    assert_eq!(detail.activity[0].kind.label(), "issue");
+    d.press("<Esc> m 2 / orbit <Enter>");
+    let detail = &d.app.detail.as_ref().unwrap().detail;
+    assert!(!detail.documents[0].disputed);
+    assert_eq!(
+        d.app.page.rows[0].promise,
+        owed::store::queue::PromiseFlag::Open
+    );
+    d.press("<Esc> / lumen <Enter>");
+    let kinds: Vec<&str> = d
+        .app
+        .detail
+        .as_ref()
+        .unwrap()
+        .detail
+        .activity
+        .iter()
+        .map(|a| a.kind.label())
+        .collect();
+    assert_eq!(kinds, ["reply", "reminder"], "newest first");
+}
+
+#[test]
+fn help_lists_every_bound_key_and_closes() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("?");
+    assert_eq!(d.app.mode, Mode::Help);
+    let text: String = owed::tui::view::help::lines(&d.app)
+        .iter()
+        .map(|l| l.to_string() + "\n")
+        .collect();
+    for b in d.app.keymap.bindings(owed::tui::keymap::KeyContext::Queue) {
+        assert!(text.contains(&b.desc), "{} in help", b.desc);
+        assert!(text.contains(&b.keys_text()), "{} in help", b.keys_text());
+    }
+    d.press("G");
+    assert!(d.app.help_scroll > 0);
+    d.press("<Esc>");
+    assert_eq!(d.app.mode, Mode::Normal);
+    assert_eq!(d.press("<C-l>"), vec![Effect::Clear]);
+}
+
+#[test]
+fn another_collectors_commit_is_picked_up() {
+    let (_dir, db) = fixture();
+    let mut source = DataSource::open(&db, workstation::settings()).unwrap();
+    let as_of = workstation::as_of();
+    let query = owed::domain::queue::QueueQuery::new("alice");
+    let page = Request::Page {
+        seq: 7,
+        as_of,
+        query: query.clone(),
+        offset: 0,
+        limit: 20,
+    };
+    // A page asked before any figures brings the figures with it.
+    let answers = source.handle_batch(vec![page]);
+    assert!(matches!(answers[0], Response::Summary(_)), "{answers:?}");
+    assert!(matches!(answers[1], Response::Page { seq: 7, .. }));
+    assert!(
+        matches!(answers[2], Response::Dso { dso: Some(_), .. }),
+        "the DSO comes last"
+    );
+    assert!(source.poll_changes().is_empty(), "nothing changed");
+    // Someone else resolves the pizza dispute.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "INSERT INTO issue_events (issue_id, at, collector, kind, event_date)
+         VALUES (1, '2026-04-29T10:00:00Z', 'bob', 'resolve', ?1)",
+        [owed::domain::date::day_number(
+            owed::domain::date::parse_iso("2026-04-29").unwrap(),
+        )],
+    )
+    .unwrap();
+    let answers = source.poll_changes();
+    let page = answers
+        .iter()
+        .find_map(|a| match a {
+            Response::Page { seq, page } => Some((*seq, page.clone())),
+            _ => None,
+        })
+        .expect("the last page is answered again");
+    assert_eq!(page.0, 7);
+    assert_eq!(page.1.counts[4], 0, "no dispute left");
+    assert!(
+        answers
+            .iter()
+            .any(|a| matches!(a, Response::Summary(s) if s.metrics.open_issue_amount.is_zero()))
+    );
+}
+
+#[test]
+fn keys_are_ignored_while_typing_except_enter_and_escape() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("/ q G");
+    assert_eq!(d.app.mode, Mode::Filter);
+    assert_eq!(d.app.input.value(), "qG");
+    assert!(!d.app.quit);
+}
+
+#[test]
+fn narrowing_the_terminal_then_opening_the_detail() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (100, 30));
+    d.press("j / kite <Enter>");
+    d.resize(80, 24);
+    d.press("<Enter>");
+    assert!(d.screen().contains("Customer K1"));
+}
+
+#[test]
+fn a_frame_smaller_than_the_last_resize_event_draws_without_panicking() {
+    // The terminal shrank and its resize event is still queued: the frame is what counts.
+    let (_dir, db) = fixture();
+    for screen in ["", "<Enter>", "?", "<Tab>"] {
+        let mut d = Driver::new(&db, "alice", (200, 60));
+        d.press(screen);
+        for (w, h) in [(80, 24), (60, 16), (40, 10), (1, 1)] {
+            let mut terminal =
+                ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+            terminal.draw(|f| owed::tui::view::draw(f, &d.app)).unwrap();
+        }
+    }
+}

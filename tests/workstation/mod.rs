@@ -1,0 +1,294 @@
+//! A small fixed portfolio for the workstation's tests, and a driver that runs the app's
+//! effects against the database synchronously (no terminal, no thread).
+#![allow(dead_code)]
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use owed::domain::Date;
+use owed::domain::aging::AgingBounds;
+use owed::import::{ImportOptions, import_paths};
+use owed::store::Store;
+use owed::tui::app::{App, Session};
+use owed::tui::data::{DataSource, Request, Settings};
+use owed::tui::keymap::{Key, Keymap};
+use owed::tui::theme::Theme;
+use owed::tui::update::{self, Effect};
+use owed::tui::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::path::{Path, PathBuf};
+
+pub const AS_OF: &str = "2026-04-30";
+
+pub fn as_of() -> Date {
+    owed::domain::date::parse_iso(AS_OF).unwrap()
+}
+
+const CUSTOMERS: &str = "\
+id,name,email,phone,currency,finance_owner,sales_owner,payment_terms_days,credit_limit
+K1,Kite Supplies,ap@kite.example,+1 555 0101,USD,alice,sam,30,5000
+K2,Lumen GmbH,buchhaltung@lumen.example,,EUR,bob,,30,
+K3,Moss & Sons,ap@moss.example,,USD,alice,,30,
+K4,東京商事株式会社 Tokyo Trading,keiri@tokyo.example,,USD,alice,sam,45,20000
+K5,🍕 Pizza Palace,owner@pizza.example,,USD,alice,,15,
+K6,Acme Corp,ap@acme.example,+1 555 0199,USD,alice,sam,30,50000
+K7,Acme Widgets,ap@widgets.example,,USD,alice,,30,
+K8,Zephyr Labs,billing@zephyr.example,,USD,alice,,30,
+K9,Orbit Ltd,ap@orbit.example,,USD,alice,,30,
+K10,Carol's Customer,ap@carol.example,,USD,carol,,30,
+";
+
+const DOCUMENTS: &str = "\
+id,customer_id,type,number,doc_date,due_date,amount,currency,billing_balance
+A1,K1,invoice,INV-100,2026-03-01,2026-03-31,100.00,USD,
+A2,K1,credit_note,CN-7,2026-04-02,,100.00,USD,
+B1,K2,invoice,RE-2001,2026-03-20,2026-04-19,1000.00,EUR,
+C1,K3,invoice,INV-300,2026-01-10,2026-02-09,250.00,USD,
+D1,K4,invoice,INV-400,2025-12-01,2026-01-15,5000.00,USD,
+D2,K4,invoice,INV-401,2026-04-15,2026-05-15,1200.00,USD,
+E1,K5,invoice,INV-500,2025-10-01,2025-11-01,800.00,USD,
+F1,K6,invoice,INV-600,2026-02-08,2026-03-10,12000.00,USD,11000.00
+G1,K7,invoice,INV-700,2026-03-29,2026-04-28,3000.00,USD,
+H1,K8,invoice,INV-800,2026-02-01,2026-03-03,500.00,USD,
+I1,K9,invoice,INV-900,2026-04-30,2026-05-30,2500.00,USD,
+J1,K10,invoice,INV-1000,2026-03-01,2026-03-31,700.00,USD,
+";
+
+const PAYMENTS: &str = "\
+id,customer_id,date,amount,currency,status,method,failure_reason
+P1,K1,2026-04-05,40.00,USD,success,bank_transfer,
+P2,K3,2026-04-20,300.00,USD,success,cheque,
+P3,K3,2026-04-21,50.00,USD,failure,card,insufficient funds
+P4,K8,2026-03-01,500.00,USD,success,card,
+P5,K6,2026-05-05,12000.00,USD,success,bank_transfer,
+";
+
+const APPLICATIONS: &str = "\
+source_id,document_id,amount,date
+P1,A1,40.00,2026-04-05
+P2,C1,250.00,2026-04-20
+P4,H1,500.00,2026-03-01
+P5,F1,12000.00,2026-05-05
+";
+
+const RATES: &str = "\
+date,currency,rate
+2026-03-01,EUR,1.08
+2026-04-01,EUR,1.12
+";
+
+/// Collectors' activity, written as the collector-actions commands would.
+const ACTIVITY: &str = "
+INSERT INTO notes (cid, at, collector, text) SELECT cid, '2026-04-20T10:00:00Z', 'alice',
+    'Called AP, they will check the credit note and call back' FROM customers WHERE id = 'K1';
+INSERT INTO notes (cid, at, collector, text) SELECT cid, '2026-05-02T09:00:00Z', 'alice',
+    'A note after the as-of date' FROM customers WHERE id = 'K1';
+INSERT INTO promises (id, cid, at, collector, amount, promised_date, recorded_date, text)
+    SELECT 1, cid, '2026-04-15T14:00:00Z', 'alice', 50000000, {2026-04-25}, {2026-04-15}, 'CFO promised half'
+      FROM customers WHERE id = 'K6';
+INSERT INTO promise_documents (promise_id, did) SELECT 1, did FROM documents WHERE id = 'F1';
+INSERT INTO promises (id, cid, at, collector, amount, promised_date, recorded_date, text)
+    SELECT 2, cid, '2026-04-28T11:00:00Z', 'alice', 25000000, {2026-05-10}, {2026-04-28}, NULL
+      FROM customers WHERE id = 'K9';
+INSERT INTO issues (id, cid, at, collector, reason, amount, opened_date, text)
+    SELECT 1, cid, '2026-04-02T08:30:00Z', 'alice', 'pricing', 8000000, {2026-04-02}, 'Charged the old menu price'
+      FROM customers WHERE id = 'K5';
+INSERT INTO issue_documents (issue_id, did) SELECT 1, did FROM documents WHERE id = 'E1';
+INSERT INTO followups (cid, at, collector, due_date, text) SELECT cid, '2026-04-27T16:00:00Z',
+    'alice', {2026-04-29}, 'Call back about the PO number' FROM customers WHERE id = 'K7';
+INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body, status, sent_at, sent_date)
+    SELECT cid, '2026-04-22T07:00:00Z', 'bob', 'Standard dunning', 'Friendly', 'buchhaltung@lumen.example',
+           'Invoice RE-2001 is overdue', 'Dear customer…', 'sent', '2026-04-22T07:00:05Z', {2026-04-22}
+      FROM customers WHERE id = 'K2';
+INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body)
+    SELECT cid, '2026-04-23T12:00:00Z', {2026-04-23}, '<r1@lumen.example>', 'buchhaltung@lumen.example',
+           'Re: Invoice RE-2001 is overdue', 'Wir zahlen nächste Woche.' FROM customers WHERE id = 'K2';
+";
+
+/// Builds the fixture database in `dir` and returns its path.
+pub fn build(dir: &Path) -> PathBuf {
+    let csv = dir.join("csv");
+    std::fs::create_dir_all(&csv).unwrap();
+    for (name, text) in [
+        ("customers.csv", CUSTOMERS),
+        ("documents.csv", DOCUMENTS),
+        ("payments.csv", PAYMENTS),
+        ("applications.csv", APPLICATIONS),
+        ("exchange_rates.csv", RATES),
+    ] {
+        std::fs::write(csv.join(name), text).unwrap();
+    }
+    let db = dir.join("owed.db");
+    let mut store = Store::open(&db).unwrap();
+    import_paths(
+        &mut store,
+        &[csv],
+        &ImportOptions {
+            base_currency: "USD".into(),
+            progress: false,
+        },
+    )
+    .unwrap();
+    drop(store);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(&with_day_numbers(ACTIVITY)).unwrap();
+    db
+}
+
+/// `ACTIVITY` with each `{YYYY-MM-DD}` replaced by the store's day number of that date.
+fn with_day_numbers(sql: &str) -> String {
+    let mut out = String::new();
+    let mut rest = sql;
+    while let Some(start) = rest.find("{20") {
+        out.push_str(&rest[..start]);
+        let end = start + 12;
+        let date = owed::domain::date::parse_iso(&rest[start + 1..end - 1]).unwrap();
+        out.push_str(&owed::domain::date::day_number(date).to_string());
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+pub fn settings() -> Settings {
+    Settings {
+        bounds: AgingBounds::default(),
+        base_currency: "USD".into(),
+        grace_days: 3,
+    }
+}
+
+/// The app and its database, driven without a terminal.
+pub struct Driver {
+    pub app: App,
+    pub source: DataSource,
+    /// Every request the app made, in order.
+    pub requests: Vec<Request>,
+}
+
+impl Driver {
+    /// Opens the workstation on `db` as `collector`, at a terminal size, and loads it.
+    pub fn new(db: &Path, collector: &str, size: (u16, u16)) -> Driver {
+        Driver::with_theme(db, collector, size, "default")
+    }
+
+    pub fn with_theme(db: &Path, collector: &str, size: (u16, u16), theme: &str) -> Driver {
+        let session = Session {
+            collector: collector.into(),
+            base_currency: "USD".into(),
+            bounds: AgingBounds::default(),
+            today: as_of(),
+        };
+        let app = App::new(
+            session,
+            Keymap::builtin(),
+            Theme::builtin(theme).unwrap(),
+            as_of(),
+            true,
+        );
+        let source = DataSource::open(db, settings()).unwrap();
+        let mut d = Driver {
+            app,
+            source,
+            requests: Vec::new(),
+        };
+        let mut fx = update::resize(&mut d.app, size.0, size.1);
+        fx.extend(update::start(&mut d.app));
+        d.run(fx);
+        d
+    }
+
+    /// Answers the effects' requests (and those the answers lead to) until none is left.
+    pub fn run(&mut self, effects: Vec<Effect>) {
+        let mut pending: Vec<Request> = Vec::new();
+        for e in effects {
+            if let Effect::Request(r) = e {
+                pending.push(r);
+            }
+        }
+        while !pending.is_empty() {
+            self.requests.extend(pending.iter().cloned());
+            let answers = self.source.handle_batch(std::mem::take(&mut pending));
+            for answer in answers {
+                for e in update::response(&mut self.app, answer) {
+                    if let Effect::Request(r) = e {
+                        pending.push(r);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Types keys: tokens separated by spaces; `<Enter>`-style names are one key, other
+    /// tokens are typed character by character (`<Space>` types a space).
+    pub fn press(&mut self, keys: &str) -> Vec<Effect> {
+        let mut all = Vec::new();
+        for token in keys.split(' ').filter(|t| !t.is_empty()) {
+            let events: Vec<KeyEvent> = if token.starts_with('<') && token.len() > 2 {
+                vec![event(Key::parse(token).unwrap())]
+            } else {
+                token
+                    .chars()
+                    .map(|c| {
+                        let mods = if c.is_ascii_uppercase() {
+                            KeyModifiers::SHIFT
+                        } else {
+                            KeyModifiers::NONE
+                        };
+                        KeyEvent::new(KeyCode::Char(c), mods)
+                    })
+                    .collect()
+            };
+            for e in events {
+                let fx = update::key(&mut self.app, e);
+                all.extend(fx.iter().cloned());
+                self.run(fx);
+            }
+        }
+        all
+    }
+
+    /// Resizes the terminal.
+    pub fn resize(&mut self, w: u16, h: u16) {
+        let fx = update::resize(&mut self.app, w, h);
+        self.run(fx);
+    }
+
+    /// The screen as text, one quoted line per row (wide characters take their two columns).
+    pub fn screen(&self) -> String {
+        let (w, h) = self.app.size;
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        terminal.draw(|f| view::draw(f, &self.app)).unwrap();
+        terminal
+            .backend()
+            .to_string()
+            .lines()
+            .map(|l| match l.rfind("\" Hidden by multi-width symbols") {
+                Some(i) => &l[..=i],
+                None => l,
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The rendered buffer, for style checks.
+    pub fn buffer(&self) -> ratatui::buffer::Buffer {
+        let (w, h) = self.app.size;
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        terminal.draw(|f| view::draw(f, &self.app)).unwrap();
+        terminal.backend().buffer().clone()
+    }
+
+    /// Names of the loaded rows, in order.
+    pub fn names(&self) -> Vec<String> {
+        self.app.page.rows.iter().map(|r| r.name.clone()).collect()
+    }
+
+    /// The name under the cursor.
+    pub fn selected(&self) -> Option<String> {
+        self.app.selected().map(|r| r.name.clone())
+    }
+}
+
+fn event(key: Key) -> KeyEvent {
+    KeyEvent::new(key.code, key.modifiers)
+}
