@@ -18,7 +18,8 @@ pub struct EngageCustomer {
     pub id: String,
     pub name: String,
     pub email: Option<String>,
-    /// The latest owner change, else the imported column.
+    /// As imported, or as a collector reassigned it (`owed assign` writes the column, and
+    /// re-imports keep a reassigned owner).
     pub finance_owner: Option<String>,
     pub sales_owner: Option<String>,
     pub payment_terms_days: Option<i64>,
@@ -129,12 +130,7 @@ impl Store {
     pub fn engage_customers(&self, with_custom: bool) -> Result<Vec<EngageCustomer>> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT c.cid, c.id, c.name, c.email,
-                    ifnull((SELECT o.new_owner FROM owner_changes o
-                             WHERE o.cid = c.cid AND o.role = 'finance_owner'
-                             ORDER BY o.id DESC LIMIT 1), c.finance_owner),
-                    ifnull((SELECT o.new_owner FROM owner_changes o
-                             WHERE o.cid = c.cid AND o.role = 'sales_owner'
-                             ORDER BY o.id DESC LIMIT 1), c.sales_owner),
+                    c.finance_owner, c.sales_owner,
                     c.payment_terms_days, c.auto_collection, c.primary_payment_method,
                     c.backup_payment_method, c.payment_source_status, c.subscription_status,
                     CASE WHEN ?1 THEN c.custom END
