@@ -6,6 +6,7 @@
 use super::Store;
 use crate::Result;
 use crate::domain::actions::OwnerRole;
+use crate::domain::format;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::HashMap;
 
@@ -164,23 +165,13 @@ pub struct OverApplied {
     pub applied: i64,
 }
 
-const CUSTOMER_COLUMNS: &[&str] = &[
-    "id",
-    "name",
-    "email",
-    "phone",
-    "currency",
-    "finance_owner",
-    "sales_owner",
-    "payment_terms_days",
-    "credit_limit",
-    "auto_collection",
-    "primary_payment_method",
-    "backup_payment_method",
-    "payment_source_status",
-    "subscription_status",
-    "custom",
-];
+/// The customers table's columns: those of `customers.csv` (the table mirrors the file), then
+/// `custom` for the `cf_*` fields. [`ImportWriter::upsert_customer`] binds in this order.
+fn customer_columns() -> Vec<&'static str> {
+    let mut columns = format::CUSTOMERS.all();
+    columns.push("custom");
+    columns
+}
 
 const DOCUMENT_COLUMNS: &[&str] = &[
     "id",
@@ -329,7 +320,7 @@ impl Store {
             tx,
             dropped: Vec::new(),
             bulk: Vec::new(),
-            customers: Writes::new("customers", CUSTOMER_COLUMNS, &owner_columns()),
+            customers: Writes::new("customers", &customer_columns(), &owner_columns()),
             documents: Writes::new("documents", DOCUMENT_COLUMNS, &[]),
             payments: Writes::new("payments", PAYMENT_COLUMNS, &[]),
         })
