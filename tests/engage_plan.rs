@@ -16,6 +16,7 @@ use owed::import::{ImportOptions, import_paths};
 use owed::report::Portfolio;
 use owed::report::metrics::Metrics;
 use owed::store::Store;
+use owed::store::activity::CustomerFlags;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -168,6 +169,12 @@ impl World {
             Value::Amount(a) => a,
             other => panic!("{field} of {customer}: {other:?}"),
         }
+    }
+
+    /// A customer's queue flags.
+    fn flags(&self, as_of: Date, customer: &str) -> CustomerFlags {
+        let cid = self.store.customer_key(customer).unwrap().unwrap();
+        self.store.customer_flags(cid, as_of, 3, "USD").unwrap()
     }
 
     /// The metrics bar as of `as_of`.
@@ -693,9 +700,7 @@ fn a_eur_customers_open_issue_amount_is_compared_in_the_base_currency() {
     );
     // The same figures as the metrics bar and the queue's flags.
     assert_eq!(w.metrics(as_of).open_issue_amount, dec("210"));
-    let k2 = w.store.customer_key("K2").unwrap().unwrap();
-    let flags = w.store.customer_flags(k2, as_of, 3, "USD").unwrap();
-    assert_eq!(flags.open_issue_base, dec("110"));
+    assert_eq!(w.flags(as_of, "K2").open_issue_base, dec("110"));
     // K2 is reminded of its undisputed invoice only.
     assert_eq!(
         w.summary(as_of),
@@ -720,9 +725,7 @@ fn a_eur_customers_open_promise_amount_is_what_remains_in_the_base_currency() {
         dec("110")
     );
     assert_eq!(w.metrics(as_of).open_p2p_amount, dec("110"));
-    let k2 = w.store.customer_key("K2").unwrap().unwrap();
-    let flags = w.store.customer_flags(k2, as_of, 3, "USD").unwrap();
-    assert_eq!(flags.open_promise_base, dec("110"));
+    assert_eq!(w.flags(as_of, "K2").open_promise_base, dec("110"));
     assert_eq!(
         w.summary(as_of),
         vec![entry("Promises", "Now", "K2", &["I3", "I4"])]
