@@ -15,8 +15,8 @@ use crate::domain::actions::{self as check, OwnerRole, Stamp};
 use crate::domain::money::{grouped, round_to_currency};
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
-use crate::store::actions::OpenDebit;
 use crate::store::actions::{NewIssue, NewPromise};
+use crate::store::actions::{OpenDebit, Touched};
 use crate::store::activity::CustomerCard;
 use crate::{Error, Result};
 use std::collections::HashMap;
@@ -156,14 +156,9 @@ pub fn void_promise(
     promise: &str,
     text: Option<&str>,
 ) -> Result<Recorded> {
-    let id = input(check::record_id("promise", promise))?;
     let text = check::optional_text(text);
-    let touched = store.void_promise(stamp, id, text.as_deref())?;
-    Ok(Recorded {
-        kind: RecordKind::Promise,
-        id,
-        cid: touched.cid,
-        message: format!("Promise {id} voided."),
+    change(RecordKind::Promise, "promise", promise, "voided", |id| {
+        store.void_promise(stamp, id, text.as_deref())
     })
 }
 
@@ -234,14 +229,9 @@ pub fn resolve(
     issue: &str,
     text: Option<&str>,
 ) -> Result<Recorded> {
-    let id = input(check::record_id("issue", issue))?;
     let text = check::optional_text(text);
-    let touched = store.resolve_issue(stamp, id, text.as_deref())?;
-    Ok(Recorded {
-        kind: RecordKind::Issue,
-        id,
-        cid: touched.cid,
-        message: format!("Issue {id} resolved."),
+    change(RecordKind::Issue, "issue", issue, "resolved", |id| {
+        store.resolve_issue(stamp, id, text.as_deref())
     })
 }
 
@@ -252,14 +242,9 @@ pub fn reopen(
     issue: &str,
     text: Option<&str>,
 ) -> Result<Recorded> {
-    let id = input(check::record_id("issue", issue))?;
     let text = check::optional_text(text);
-    let touched = store.reopen_issue(stamp, id, text.as_deref())?;
-    Ok(Recorded {
-        kind: RecordKind::Issue,
-        id,
-        cid: touched.cid,
-        message: format!("Issue {id} reopened."),
+    change(RecordKind::Issue, "issue", issue, "reopened", |id| {
+        store.reopen_issue(stamp, id, text.as_deref())
     })
 }
 
@@ -285,13 +270,27 @@ pub fn followup(
 
 /// Marks a follow-up done.
 pub fn done(store: &mut Store, stamp: &Stamp, followup: &str) -> Result<Recorded> {
-    let id = input(check::record_id("follow-up", followup))?;
-    let touched = store.complete_followup(stamp, id)?;
+    change(RecordKind::Followup, "follow-up", followup, "done", |id| {
+        store.complete_followup(stamp, id)
+    })
+}
+
+/// An action on an existing record: checks its number as typed (`number`, of a `noun`),
+/// lets `write` record the change, and says "`Noun` N `done`."
+fn change(
+    kind: RecordKind,
+    noun: &str,
+    number: &str,
+    done: &str,
+    write: impl FnOnce(i64) -> Result<Touched>,
+) -> Result<Recorded> {
+    let id = input(check::record_id(noun, number))?;
+    let touched = write(id)?;
     Ok(Recorded {
-        kind: RecordKind::Followup,
+        kind,
         id,
         cid: touched.cid,
-        message: format!("Follow-up {id} done."),
+        message: format!("{} {id} {done}.", capitalised(noun)),
     })
 }
 

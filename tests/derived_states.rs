@@ -3,10 +3,9 @@
 
 mod fixture;
 
-use fixture::Fixture;
-use owed::actions::{self, DisputeForm, PromiseForm};
+use fixture::{Fixture, stamp};
+use owed::actions::{self, DisputeForm};
 use owed::config::Config;
-use owed::domain::actions::Stamp;
 use owed::domain::promise::PromiseState;
 use owed::domain::{Date, Decimal};
 use owed::store::Store;
@@ -19,26 +18,8 @@ fn dec(s: &str) -> Decimal {
     s.parse().unwrap()
 }
 
-fn stamp(today: &str) -> Stamp {
-    Stamp {
-        collector: "alice".into(),
-        at: format!("{today}T09:00:00Z"),
-        today: d(today),
-    }
-}
-
 fn promise(store: &mut Store, customer: &str, amount: &str, date: &str, docs: &[&str]) -> i64 {
-    let documents: Vec<String> = docs.iter().map(|s| s.to_string()).collect();
-    let form = PromiseForm {
-        customer,
-        amount,
-        date,
-        documents: &documents,
-        text: None,
-    };
-    actions::promise(store, &stamp("2026-04-01"), &Config::default(), &form)
-        .unwrap()
-        .id
+    fixture::promise(store, "2026-04-01", customer, amount, date, docs)
 }
 
 /// The five promises of the scenarios, recorded on 1 April with the default 3 days' grace:

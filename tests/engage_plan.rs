@@ -2,13 +2,21 @@
 //! holds, skipped addresses) and the outbox's semantics on failures, through the library with
 //! a scripted mailer.
 
+mod fixture;
+
 use lettre::Message;
-use owed::domain::Date;
+use owed::domain::aging::AgingBounds;
 use owed::domain::date::day_number;
+use owed::domain::rules::Value;
+use owed::domain::{Date, Decimal};
+use owed::engage::facts::{Facts, Needs, parse_custom};
 use owed::engage::outbox::{self, Mailer, RetryPolicy, SendError, SendSettings};
 use owed::engage::{Cycles, Plan, PlanSettings, cycle, plan};
 use owed::import::{ImportOptions, import_paths};
+use owed::report::Portfolio;
+use owed::report::metrics::Metrics;
 use owed::store::Store;
+use owed::store::activity::CustomerFlags;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -67,13 +75,24 @@ struct World {
 }
 
 impl World {
+    /// This file's portfolio with `cycle_files`.
     fn new(cycle_files: &[(&str, &str)]) -> World {
+        World::with_data(
+            |data| {
+                std::fs::write(data.join("customers.csv"), CUSTOMERS).unwrap();
+                std::fs::write(data.join("documents.csv"), DOCUMENTS).unwrap();
+                std::fs::write(data.join("payments.csv"), PAYMENTS).unwrap();
+            },
+            cycle_files,
+        )
+    }
+
+    /// The portfolio `write_data` writes into the import folder, with `cycle_files`.
+    fn with_data(write_data: impl FnOnce(&Path), cycle_files: &[(&str, &str)]) -> World {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         std::fs::create_dir_all(&data).unwrap();
-        std::fs::write(data.join("customers.csv"), CUSTOMERS).unwrap();
-        std::fs::write(data.join("documents.csv"), DOCUMENTS).unwrap();
-        std::fs::write(data.join("payments.csv"), PAYMENTS).unwrap();
+        write_data(&data);
         let db = dir.path().join("owed.db");
         let mut store = Store::open(&db).unwrap();
         import_paths(
@@ -137,6 +156,34 @@ impl World {
         self.summary(as_of).into_iter().map(|e| e.2).collect()
     }
 
+    fn is_paused(&self, as_of: Date, customer: &str) -> bool {
+        let cid = self.store.customer_key(customer).unwrap().unwrap();
+        self.plan(as_of).paused.contains_key(&cid)
+    }
+
+    /// A customer-level amount field as the rules read it.
+    fn customer_amount(&self, as_of: Date, customer: &str, field: &str) -> Decimal {
+        let facts = Facts::gather(&self.store, as_of, &Needs::all(), "USD", 3).unwrap();
+        let c = self.store.engage_customer(customer).unwrap().unwrap();
+        match facts.customer_value(&c, &parse_custom(None), field) {
+            Value::Amount(a) => a,
+            other => panic!("{field} of {customer}: {other:?}"),
+        }
+    }
+
+    /// A customer's queue flags.
+    fn flags(&self, as_of: Date, customer: &str) -> CustomerFlags {
+        let cid = self.store.customer_key(customer).unwrap().unwrap();
+        self.store.customer_flags(cid, as_of, 3, "USD").unwrap()
+    }
+
+    /// The metrics bar as of `as_of`.
+    fn metrics(&self, as_of: Date) -> Metrics {
+        let p =
+            Portfolio::compute(&self.store, as_of, None, &AgingBounds::default(), "USD").unwrap();
+        Metrics::compute(&self.store, &p, 3).unwrap()
+    }
+
     fn sql(&self, sql: &str) {
         let conn = rusqlite::Connection::open(&self.db).unwrap();
         conn.execute_batch(sql).unwrap();
@@ -175,6 +222,18 @@ fn entry(c: &str, r: &str, cust: &str, docs: &[&str]) -> (String, String, String
         cust.into(),
         docs.iter().map(|s| s.to_string()).collect(),
     )
+}
+
+/// A cycle of one reminder, due at once, for the customers `rule` selects.
+fn customer_cycle(name: &str, rule: &str) -> String {
+    format!(
+        "name = \"{name}\"\ncustomer = \"{rule}\"\n[[reminder]]\nname = \"Now\"\n\
+         after_due_days = 0\ntemplate = \"templates/t.md\"\n"
+    )
+}
+
+fn dec(s: &str) -> Decimal {
+    s.parse().unwrap()
 }
 
 /// A mailer that answers from a script (then succeeds) and keeps what it delivered.
@@ -615,4 +674,90 @@ fn a_manual_reminder_previews_and_sends_once_a_day() {
     assert!(w.customers(as_of).contains(&"C2".to_string()));
     let e = manual::entry_for(&w.store, "C4", &t, as_of).unwrap_err();
     assert!(e.to_string().contains("no email address"), "{e}");
+}
+
+/// The actions' fixture: K1 and K3 in USD, K2 in EUR at 1.10 USD from April.
+fn fixture_world(cycle_files: &[(&str, &str)]) -> World {
+    World::with_data(fixture::write_fixture, cycle_files)
+}
+
+#[test]
+fn a_eur_customers_open_issue_amount_is_compared_in_the_base_currency() {
+    let issues = customer_cycle("Issues", "open_issue_amount > 105");
+    let mut w = fixture_world(&[("issues.toml", &issues)]);
+    // 100 EUR on I3 is 110 USD (over 105); K1's 100 USD is not.
+    fixture::dispute(&mut w.store, "2026-04-15", "K2", "100", &["I3"]);
+    fixture::dispute(&mut w.store, "2026-04-15", "K1", "100", &["I1"]);
+    let as_of = day(2026, 4, 20);
+
+    assert_eq!(
+        w.customer_amount(as_of, "K2", "open_issue_amount"),
+        dec("110")
+    );
+    assert_eq!(
+        w.customer_amount(as_of, "K1", "open_issue_amount"),
+        dec("100")
+    );
+    // The same figures as the metrics bar and the queue's flags.
+    assert_eq!(w.metrics(as_of).open_issue_amount, dec("210"));
+    assert_eq!(w.flags(as_of, "K2").open_issue_base, dec("110"));
+    // K2 is reminded of its undisputed invoice only.
+    assert_eq!(
+        w.summary(as_of),
+        vec![entry("Issues", "Now", "K2", &["I4"])]
+    );
+    // Before the disputes were opened nobody had an open issue.
+    assert_eq!(w.summary(day(2026, 4, 14)), vec![]);
+}
+
+#[test]
+fn a_eur_customers_open_promise_amount_is_what_remains_in_the_base_currency() {
+    let promises = customer_cycle("Promises", "open_p2p_amount between 105 and 115");
+    let mut w = fixture_world(&[("promises.toml", &promises)]);
+    // K2 promises 500 EUR by 16 April on the 10th, and pays 300 + 100 EUR on the 12th and
+    // 14th: 100 EUR remain, 110 USD at the rate of the day it was recorded.
+    fixture::promise(&mut w.store, "2026-04-10", "K2", "500", "2026-04-16", &[]);
+    // On the 18th its date has passed (no pause), but it is open for three days of grace.
+    let as_of = day(2026, 4, 18);
+    assert!(!w.is_paused(as_of, "K2"));
+    assert_eq!(
+        w.customer_amount(as_of, "K2", "open_p2p_amount"),
+        dec("110")
+    );
+    assert_eq!(w.metrics(as_of).open_p2p_amount, dec("110"));
+    assert_eq!(w.flags(as_of, "K2").open_promise_base, dec("110"));
+    assert_eq!(
+        w.summary(as_of),
+        vec![entry("Promises", "Now", "K2", &["I3", "I4"])]
+    );
+    // After the grace it is partially kept, no longer open.
+    let later = day(2026, 4, 20);
+    assert_eq!(w.customer_amount(later, "K2", "open_p2p_amount"), dec("0"));
+    assert_eq!(w.summary(later), vec![]);
+}
+
+#[test]
+fn a_kept_promise_in_the_customers_currency_no_longer_pauses() {
+    let mut w = fixture_world(&[("dunning.toml", DUNNING)]);
+    // K2 promises 100 EUR for I4 on 13 April, by the 30th; 100 EUR reach I4 on the 14th.
+    fixture::promise(
+        &mut w.store,
+        "2026-04-13",
+        "K2",
+        "100",
+        "2026-04-30",
+        &["I4"],
+    );
+    assert!(w.is_paused(day(2026, 4, 13), "K2"));
+    assert!(!w.customers(day(2026, 4, 13)).contains(&"K2".to_string()));
+    // Kept: dunning resumes.
+    let as_of = day(2026, 4, 20);
+    assert!(!w.is_paused(as_of, "K2"));
+    assert_eq!(w.customer_amount(as_of, "K2", "open_p2p_amount"), dec("0"));
+    assert!(
+        w.summary(as_of)
+            .contains(&entry("Dunning", "Friendly", "K2", &["I3", "I4"])),
+        "{:?}",
+        w.summary(as_of)
+    );
 }

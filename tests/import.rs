@@ -371,3 +371,76 @@ fn custom_fields_are_kept() {
     assert_eq!(custom.get("cf_region").map(String::as_str), Some("west"));
     assert!(store.customer_custom_fields("K3").unwrap().is_empty());
 }
+
+/// The owners of a customer as `owed activity --json` shows them.
+fn owners(dir: &Path, db: &str, customer: &str) -> (serde_json::Value, serde_json::Value) {
+    let o = owed_in(dir, &["--db", db, "activity", customer, "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    (
+        v["customer"]["finance_owner"].clone(),
+        v["customer"]["sales_owner"].clone(),
+    )
+}
+
+#[test]
+fn reimport_keeps_the_owners_collectors_reassigned() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(dir.path());
+    let first = dir.path().join("first");
+    write_fixture(&first, |_, t| t.to_string());
+    let import = |folder: &Path| {
+        let o = owed_in(
+            dir.path(),
+            &["--db", &db, "import", folder.to_str().unwrap()],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o)
+    };
+    import(&first);
+    let assign = |args: &[&str]| {
+        let mut all = vec!["--db", db.as_str(), "--as", "alice", "assign"];
+        all.extend_from_slice(args);
+        let o = owed_in(dir.path(), &all);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    };
+    assign(&["K1", "carol"]);
+    assign(&["K2", "sam", "--sales"]);
+
+    // The same export again: nothing changes, the reassigned owners stay.
+    let out = import(&first);
+    assert!(
+        out.contains("customers.csv 0 inserted, 0 updated, 3 unchanged"),
+        "{out}"
+    );
+    assert_eq!(owners(dir.path(), &db, "K1").0, "carol");
+    assert_eq!(owners(dir.path(), &db, "K2").1, "sam");
+
+    // A newer export gives K1 and K2 new finance owners and renames K1: K1's name changes
+    // but its finance owner stays carol's; K2's finance owner (never reassigned) follows the
+    // export, and its sales owner (absent from the export) stays sam.
+    let newer = dir.path().join("newer");
+    write_fixture(&newer, |name, text| match name {
+        "customers.csv" => text
+            .replace("K1,Kite Supplies", "K1,Kite Supplies Ltd")
+            .replace("USD,alice,30,west", "USD,dave,30,west")
+            .replace("EUR,bob,30", "EUR,erin,30"),
+        _ => text.to_string(),
+    });
+    let out = import(&newer);
+    assert!(
+        out.contains("customers.csv 0 inserted, 2 updated, 1 unchanged"),
+        "{out}"
+    );
+    assert_eq!(
+        owners(dir.path(), &db, "K1"),
+        (serde_json::json!("carol"), serde_json::Value::Null)
+    );
+    assert_eq!(
+        owners(dir.path(), &db, "K2"),
+        (serde_json::json!("erin"), serde_json::json!("sam"))
+    );
+    let o = owed_in(dir.path(), &["--db", &db, "activity", "K1", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["customer"]["name"], "Kite Supplies Ltd");
+}

@@ -115,6 +115,18 @@ fn report(recorded: &Recorded) {
     println!("{}", recorded.message);
 }
 
+/// Records one action now, as the context's collector, and prints its line.
+fn record(
+    ctx: &Context,
+    action: impl FnOnce(&mut Store, &Stamp) -> Result<Recorded>,
+) -> Result<()> {
+    let stamp = stamp(ctx)?;
+    with_store(ctx, |store| {
+        report(&action(store, &stamp)?);
+        Ok(())
+    })
+}
+
 /// Opens the store only once the input that needs no database has been read.
 fn with_store<T>(ctx: &Context, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
     let mut store = ctx.open_store()?;
@@ -157,117 +169,74 @@ pub fn note(ctx: &Context, args: &NoteArgs) -> Result<()> {
 }
 
 pub fn promise(ctx: &Context, args: &PromiseArgs) -> Result<()> {
-    let stamp = stamp(ctx)?;
     let text = joined(&args.text);
-    with_store(ctx, |store| {
-        let form = PromiseForm {
-            customer: &args.customer,
-            amount: &args.amount,
-            date: &args.date,
-            documents: &args.documents,
-            text: text.as_deref(),
-        };
-        report(&actions::promise(store, &stamp, &ctx.config, &form)?);
-        Ok(())
+    let form = PromiseForm {
+        customer: &args.customer,
+        amount: &args.amount,
+        date: &args.date,
+        documents: &args.documents,
+        text: text.as_deref(),
+    };
+    record(ctx, |store, stamp| {
+        actions::promise(store, stamp, &ctx.config, &form)
     })
 }
 
 pub fn dispute(ctx: &Context, args: &DisputeArgs) -> Result<()> {
-    let stamp = stamp(ctx)?;
     let text = joined(&args.text);
-    with_store(ctx, |store| {
-        let form = DisputeForm {
-            customer: &args.customer,
-            reason: &args.reason,
-            amount: args.amount.as_deref(),
-            documents: &args.documents,
-            text: text.as_deref(),
-        };
-        report(&actions::dispute(store, &stamp, &ctx.config, &form)?);
-        Ok(())
+    let form = DisputeForm {
+        customer: &args.customer,
+        reason: &args.reason,
+        amount: args.amount.as_deref(),
+        documents: &args.documents,
+        text: text.as_deref(),
+    };
+    record(ctx, |store, stamp| {
+        actions::dispute(store, stamp, &ctx.config, &form)
     })
 }
 
 pub fn resolve(ctx: &Context, args: &IssueArgs) -> Result<()> {
-    let stamp = stamp(ctx)?;
     let text = joined(&args.text);
-    with_store(ctx, |store| {
-        report(&actions::resolve(
-            store,
-            &stamp,
-            &args.issue,
-            text.as_deref(),
-        )?);
-        Ok(())
+    record(ctx, |store, stamp| {
+        actions::resolve(store, stamp, &args.issue, text.as_deref())
     })
 }
 
 pub fn reopen(ctx: &Context, args: &IssueArgs) -> Result<()> {
-    let stamp = stamp(ctx)?;
     let text = joined(&args.text);
-    with_store(ctx, |store| {
-        report(&actions::reopen(
-            store,
-            &stamp,
-            &args.issue,
-            text.as_deref(),
-        )?);
-        Ok(())
+    record(ctx, |store, stamp| {
+        actions::reopen(store, stamp, &args.issue, text.as_deref())
     })
 }
 
 pub fn followup(ctx: &Context, args: &FollowupArgs) -> Result<()> {
-    let stamp = stamp(ctx)?;
     let text = joined(&args.text).unwrap_or_default();
-    with_store(ctx, |store| {
-        report(&actions::followup(
-            store,
-            &stamp,
-            &args.customer,
-            &args.date,
-            &text,
-        )?);
-        Ok(())
+    record(ctx, |store, stamp| {
+        actions::followup(store, stamp, &args.customer, &args.date, &text)
     })
 }
 
 pub fn done(ctx: &Context, args: &DoneArgs) -> Result<()> {
-    let stamp = stamp(ctx)?;
-    with_store(ctx, |store| {
-        report(&actions::done(store, &stamp, &args.followup)?);
-        Ok(())
+    record(ctx, |store, stamp| {
+        actions::done(store, stamp, &args.followup)
     })
 }
 
 pub fn void_promise(ctx: &Context, args: &VoidArgs) -> Result<()> {
-    let stamp = stamp(ctx)?;
     let text = joined(&args.text);
-    with_store(ctx, |store| {
-        report(&actions::void_promise(
-            store,
-            &stamp,
-            &args.promise,
-            text.as_deref(),
-        )?);
-        Ok(())
+    record(ctx, |store, stamp| {
+        actions::void_promise(store, stamp, &args.promise, text.as_deref())
     })
 }
 
 pub fn assign(ctx: &Context, args: &AssignArgs) -> Result<()> {
-    let stamp = stamp(ctx)?;
     let role = if args.sales {
         OwnerRole::Sales
     } else {
         OwnerRole::Finance
     };
-    with_store(ctx, |store| {
-        report(&actions::assign(
-            store,
-            &stamp,
-            &args.customer,
-            role,
-            &args.owner,
-        )?);
-        Ok(())
+    record(ctx, |store, stamp| {
+        actions::assign(store, stamp, &args.customer, role, &args.owner)
     })
 }

@@ -21,6 +21,8 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate, TimeDelta, Weekday};
 use rust_decimal::Decimal;
 
+use crate::domain::format;
+
 // ---------------------------------------------------------------------------------------------
 // Public interface
 // ---------------------------------------------------------------------------------------------
@@ -1971,24 +1973,13 @@ fn draw_dispute(doc: &Doc, today: NaiveDate, rng: &mut Rng) -> (NaiveDate, DemoA
 
 type CsvSink = csv::Writer<BufWriter<File>>;
 
-const CUSTOMER_HEADER: [&str; 16] = [
-    "id",
-    "name",
-    "email",
-    "phone",
-    "currency",
-    "finance_owner",
-    "sales_owner",
-    "payment_terms_days",
-    "credit_limit",
-    "auto_collection",
-    "primary_payment_method",
-    "backup_payment_method",
-    "payment_source_status",
-    "subscription_status",
-    "cf_segment",
-    "cf_region",
-];
+/// The header of `customers.csv`: the import format's columns, then the demo's custom fields.
+fn customer_header() -> Vec<&'static str> {
+    [format::CUSTOMERS.all(), vec!["cf_segment", "cf_region"]].concat()
+}
+
+/// The header of `documents.csv`: the import format's columns in reading order (id, customer,
+/// type and number, dates, amounts, places), then the demo's custom field.
 const DOCUMENT_HEADER: [&str; 13] = [
     "id",
     "customer_id",
@@ -2004,20 +1995,6 @@ const DOCUMENT_HEADER: [&str; 13] = [
     "business_unit",
     "cf_project",
 ];
-const PAYMENT_HEADER: [&str; 10] = [
-    "id",
-    "customer_id",
-    "date",
-    "amount",
-    "currency",
-    "status",
-    "method",
-    "gateway",
-    "failure_reason",
-    "reference",
-];
-const APPLICATION_HEADER: [&str; 4] = ["source_id", "document_id", "amount", "date"];
-const EXCHANGE_RATE_HEADER: [&str; 3] = ["date", "currency", "rate"];
 
 /// The bytes of an optional field; empty when absent.
 fn optional_bytes<T: AsRef<[u8]>>(value: &Option<T>) -> &[u8] {
@@ -2044,11 +2021,11 @@ fn open_sink(dir: &Path, name: &str, header: &[&str]) -> io::Result<CsvSink> {
 impl Sinks {
     fn create(dir: &Path) -> io::Result<Self> {
         Ok(Self {
-            customers: open_sink(dir, "customers.csv", &CUSTOMER_HEADER)?,
+            customers: open_sink(dir, "customers.csv", &customer_header())?,
             documents: open_sink(dir, "documents.csv", &DOCUMENT_HEADER)?,
-            payments: open_sink(dir, "payments.csv", &PAYMENT_HEADER)?,
-            applications: open_sink(dir, "applications.csv", &APPLICATION_HEADER)?,
-            exchange_rates: open_sink(dir, "exchange_rates.csv", &EXCHANGE_RATE_HEADER)?,
+            payments: open_sink(dir, "payments.csv", &format::PAYMENTS.all())?,
+            applications: open_sink(dir, "applications.csv", &format::APPLICATIONS.all())?,
+            exchange_rates: open_sink(dir, "exchange_rates.csv", &format::EXCHANGE_RATES.all())?,
         })
     }
 
@@ -2290,11 +2267,11 @@ mod tests {
             let portfolio = Self {
                 counts,
                 activities,
-                customers: read_rows(&dir, "customers.csv", &CUSTOMER_HEADER),
+                customers: read_rows(&dir, "customers.csv", &customer_header()),
                 documents: read_rows(&dir, "documents.csv", &DOCUMENT_HEADER),
-                payments: read_rows(&dir, "payments.csv", &PAYMENT_HEADER),
-                applications: read_rows(&dir, "applications.csv", &APPLICATION_HEADER),
-                rates: read_rows(&dir, "exchange_rates.csv", &EXCHANGE_RATE_HEADER),
+                payments: read_rows(&dir, "payments.csv", &format::PAYMENTS.all()),
+                applications: read_rows(&dir, "applications.csv", &format::APPLICATIONS.all()),
+                rates: read_rows(&dir, "exchange_rates.csv", &format::EXCHANGE_RATES.all()),
             };
             fs::remove_dir_all(&dir).expect("remove scratch dir");
             portfolio
@@ -2416,6 +2393,36 @@ mod tests {
     }
 
     #[test]
+    fn files_speak_the_import_format() {
+        let mut header: Vec<&str> = DOCUMENT_HEADER
+            .into_iter()
+            .filter(|c| !c.starts_with("cf_"))
+            .collect();
+        let mut columns = format::DOCUMENTS.all();
+        header.sort_unstable();
+        columns.sort_unstable();
+        assert_eq!(header, columns);
+        for kind in [DocKind::Invoice, DocKind::DebitNote, DocKind::CreditNote] {
+            assert!(format::DOCUMENT_TYPES.contains(&kind.as_str()));
+        }
+        for method in [
+            Method::Card,
+            Method::BankTransfer,
+            Method::DirectDebit,
+            Method::Cheque,
+        ] {
+            assert!(format::PAYMENT_METHODS.contains(&method.as_str()));
+        }
+        for status in [
+            PaymentStatus::Success,
+            PaymentStatus::Failure,
+            PaymentStatus::Voided,
+        ] {
+            assert!(format::PAYMENT_STATUSES.contains(&status.as_str()));
+        }
+    }
+
+    #[test]
     fn customers_have_every_field_in_its_domain() {
         let p = standard();
         let one_of = |row: &HashMap<String, String>, field: &str, allowed: &[&str]| {
@@ -2442,20 +2449,9 @@ mod tests {
             one_of(
                 row,
                 "payment_source_status",
-                &["valid", "invalid", "expiring", "expired"],
+                format::PAYMENT_SOURCE_STATUSES,
             );
-            one_of(
-                row,
-                "subscription_status",
-                &[
-                    "future",
-                    "in_trial",
-                    "active",
-                    "cancelled",
-                    "paused",
-                    "non_renewing",
-                ],
-            );
+            one_of(row, "subscription_status", format::SUBSCRIPTION_STATUSES);
             one_of(row, "cf_segment", &["smb", "mid", "enterprise"]);
             one_of(row, "cf_region", &["na", "latam", "emea", "apac"]);
             assert!(cents(&row["credit_limit"]) > 0);

@@ -9,11 +9,14 @@
 //! - `open_debits`: the sum of the open balances of invoices and debit notes (base currency).
 //! - `aging_*`: by the field's own day ranges (1-30, 31-60, ...), whatever the configured
 //!   aging bounds.
-//! - `open_p2p_amount`, `next_p2p_date`, `p2p_date`, `has_p2p_date`: promises not voided,
-//!   not yet kept, whose date plus the grace days has not passed (the metrics bar's
-//!   definition); document level counts the promises naming the document.
-//! - `open_issue_amount`: the amounts of open issues (of the customer; at document level,
-//!   of the issues naming the document).
+//! - `open_p2p_amount`, `next_p2p_date`, `p2p_date`, `has_p2p_date`: the promises open at
+//!   the as-of date as [`Store::open_promises`] derives them (not voided, not yet kept, date
+//!   plus the grace days not passed — the metrics bar's and the queue's definition);
+//!   `open_p2p_amount` is what is still expected from them (Σ remaining), in the base
+//!   currency; document level counts the promises naming the document.
+//! - `open_issue_amount`: the amounts of the issues open at the as-of date
+//!   ([`Store::open_issues`]), in the base currency (of the customer; at document level, of
+//!   the issues naming the document).
 //! - `last_email_date`: the latest reminder sent (to the customer; naming the document).
 //!   `last_reply_date`: the latest reply (from the customer; at document level, replies to a
 //!   reminder naming the document).
@@ -28,12 +31,14 @@ use super::cycle::Cycles;
 use crate::Result;
 use crate::domain::aging::{AgingBounds, Figures};
 use crate::domain::metrics::{days_inclusive, dso_count_back, months_back};
-use crate::domain::promise::{Promise, PromiseState, promise_progress};
 use crate::domain::rules::{Level, Value};
 use crate::domain::{Date, Decimal, money};
 use crate::report::Portfolio;
 use crate::store::Store;
-use crate::store::engage::{ActivePromise, EngageCustomer, EngageDocument, LastAttempt};
+use crate::store::engage::{EngageCustomer, EngageDocument, LastAttempt};
+use crate::store::issues::IssueView;
+use crate::store::promises::PromiseView;
+use crate::store::rates::RateCache;
 use std::collections::{HashMap, HashSet};
 
 /// What the cycles' rules refer to, per level.
@@ -187,17 +192,15 @@ impl Facts {
             facts.figures =
                 Portfolio::compute(store, as_of, None, &bounds, base_currency)?.customers;
         }
-        for link in store.open_issue_links(as_of)? {
-            if let Some(did) = link.did {
-                facts.disputed.insert(did);
-                *facts.issue_by_document.entry(did).or_default() += link.amount;
-            }
+        facts.disputed = store.disputed_documents(None, as_of)?;
+        let mut rates = RateCache::new(store, base_currency);
+        if needs.customer("open_issue_amount") || needs.document("open_issue_amount") {
+            facts.add_issues(&store.open_issues(as_of, base_currency)?, &mut rates)?;
         }
-        // Customer totals count each issue once, whatever the number of documents it names.
-        if needs.customer("open_issue_amount") {
-            facts.issue_by_customer = store.open_issue_amounts_by_customer(as_of)?;
-        }
-        facts.add_promises(&store.active_promises(as_of, grace_days)?, grace_days);
+        facts.add_promises(
+            &store.open_promises(as_of, grace_days, base_currency)?,
+            &mut rates,
+        )?;
         facts.held = store.held_customers(as_of)?;
         if needs.customer("last_email_date") {
             facts.last_email = store.last_email_dates(as_of)?;
@@ -232,39 +235,38 @@ impl Facts {
         Ok(facts)
     }
 
-    fn add_promises(&mut self, promises: &[ActivePromise], grace_days: u32) {
+    /// Open issues: each counts once for its customer and once for every document it names,
+    /// in the base currency (as the metrics bar's `open_issue_amount`).
+    fn add_issues(&mut self, issues: &[IssueView], rates: &mut RateCache<'_>) -> Result<()> {
+        for issue in issues {
+            let amount = issue.base_amount(rates)?;
+            *self.issue_by_customer.entry(issue.cid).or_default() += amount;
+            for (did, _) in &issue.documents {
+                *self.issue_by_document.entry(*did).or_default() += amount;
+            }
+        }
+        Ok(())
+    }
+
+    /// Open promises (as the metrics bar and the queue derive them): what is still expected
+    /// from them in the base currency, their earliest date, and the customers they pause.
+    fn add_promises(&mut self, promises: &[PromiseView], rates: &mut RateCache<'_>) -> Result<()> {
         for p in promises {
-            let progress = promise_progress(
-                &Promise {
-                    amount: p.amount,
-                    promised_on: p.recorded_date,
-                    due: p.promised_date,
-                    voided: false,
-                },
-                &[(self.as_of, p.received)],
-                self.as_of,
-                grace_days,
-            );
-            if progress.state != PromiseState::Open {
-                continue;
+            if p.date >= self.as_of {
+                let until = self.paused.entry(p.cid).or_insert(p.date);
+                *until = (*until).max(p.date);
             }
-            if p.promised_date >= self.as_of {
-                let until = self.paused.entry(p.cid).or_insert(p.promised_date);
-                *until = (*until).max(p.promised_date);
-            }
+            let remaining = p.base_remaining(rates)?;
             let add = |entry: &mut PromiseFacts| {
-                entry.amount += p.amount;
-                entry.next_date = Some(
-                    entry
-                        .next_date
-                        .map_or(p.promised_date, |d| d.min(p.promised_date)),
-                );
+                entry.amount += remaining;
+                entry.next_date = Some(entry.next_date.map_or(p.date, |d| d.min(p.date)));
             };
             add(self.promise_by_customer.entry(p.cid).or_default());
-            for did in &p.documents {
+            for (did, _) in &p.documents {
                 add(self.promise_by_document.entry(*did).or_default());
             }
         }
+        Ok(())
     }
 
     fn monthly_dso(&self, store: &Store) -> Result<HashMap<i64, Decimal>> {

@@ -73,11 +73,7 @@ pub fn entry_for(
         .ok_or_else(|| Error::input(format!("no customer has the id `{customer_id}`")))?;
     let email = customer.email.clone().unwrap_or_default();
     outbox::recipients(&email).map_err(|e| Error::input(format!("{customer_id}: {e}")))?;
-    let disputed: HashSet<i64> = store
-        .open_issue_links(as_of)?
-        .into_iter()
-        .filter_map(|l| l.did)
-        .collect();
+    let disputed = store.disputed_documents(Some(customer.cid), as_of)?;
     let mut docs = Vec::new();
     store.for_each_open_debit(as_of, false, Some(customer.cid), |d| {
         if !disputed.contains(&d.did) {

@@ -5,7 +5,7 @@ use crate::Result;
 use crate::domain::aging::days_overdue;
 use crate::domain::money::round_to_currency;
 use crate::report::Portfolio;
-use crate::report::aging::lines;
+use crate::report::aging::{AMOUNT_COLUMNS, amounts, rows};
 use crate::report::metrics::Metrics;
 use crate::store::Store;
 
@@ -22,40 +22,15 @@ pub fn aging(store: &Store, p: &Portfolio, sheet: &mut dyn Sheet) -> Result<()> 
             .iter()
             .map(|l| Column::new(l, Kind::Amount)),
     );
-    for name in [
-        "outstanding",
-        "overdue",
-        "unutilised_credit",
-        "unapplied_cash",
-        "net_overdue",
-    ] {
-        columns.push(Column::new(name, Kind::Amount));
-    }
+    columns.extend(AMOUNT_COLUMNS.map(|(name, _)| Column::new(name, Kind::Amount)));
     sheet.header(&columns)?;
-    let row = |id: &str, name: &str, f: &crate::domain::aging::Figures, net| {
-        let mut cells = vec![Cell::from(id), Cell::from(name)];
-        cells.extend(f.aging.iter().map(|a| Cell::Amount(*a)));
-        cells.extend(
-            [
-                f.outstanding,
-                f.overdue,
-                f.unutilised_credit,
-                f.unapplied_cash,
-                net,
-            ]
-            .map(Cell::Amount),
-        );
-        cells
-    };
-    for line in lines(p, &labels) {
-        sheet.row(&row(
-            &line.label.id,
-            &line.label.name,
-            line.figures,
-            line.figures.net_overdue(),
-        ))?;
+    for row in rows(p, &labels) {
+        let mut cells = vec![Cell::from(row.id), Cell::from(row.name)];
+        cells.extend(row.figures.aging.iter().map(|a| Cell::Amount(*a)));
+        cells.extend(amounts(row.figures, row.net_overdue).map(Cell::Amount));
+        sheet.row(&cells)?;
     }
-    sheet.row(&row("TOTAL", "", &p.total, p.net_overdue))
+    Ok(())
 }
 
 /// The metrics: one row per figure.
@@ -66,24 +41,10 @@ pub fn metrics(m: &Metrics, sheet: &mut dyn Sheet) -> Result<()> {
         Column::new("unit", Kind::Text),
     ])?;
     let cur = m.currency.as_str();
-    let amounts = [
-        ("outstanding", m.outstanding),
-        ("overdue", m.overdue),
-        ("net_overdue", m.net_overdue),
-        ("unutilised_credit", m.unutilised_credit),
-        ("unapplied_cash", m.unapplied_cash),
-        ("collectable_this_month", m.collectable_this_month),
-        ("open_issue_amount", m.open_issue_amount),
-        ("open_p2p_amount", m.open_p2p_amount),
-    ];
-    for (name, v) in amounts {
+    for (name, _, v) in m.amounts() {
         sheet.row(&[Cell::from(name), Cell::Amount(v), Cell::from(cur)])?;
     }
-    for (name, v, unit) in [
-        ("dso", m.dso, "days"),
-        ("average_days_delinquent", m.add, "days"),
-        ("cei", m.cei, "%"),
-    ] {
+    for (name, _, v, unit) in m.ratios() {
         sheet.row(&[
             Cell::from(name),
             v.map_or(Cell::Empty, Cell::Ratio),

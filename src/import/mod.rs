@@ -7,7 +7,7 @@
 
 mod row;
 
-use crate::domain::{Decimal, date::day_number, money};
+use crate::domain::{Decimal, date::day_number, format, money};
 use crate::store::Store;
 use crate::store::import::{
     CustomerRecord, CustomerRef, DocumentRecord, ImportWriter, PaymentRecord, StagedApplication,
@@ -54,28 +54,6 @@ impl FileKind {
         FileKind::ALL.into_iter().find(|k| k.file_name() == name)
     }
 }
-
-const DOCUMENT_TYPES: &[&str] = &["invoice", "debit_note", "credit_note"];
-const PAYMENT_STATUSES: &[&str] = &["success", "failure", "voided", "in_progress", "timeout"];
-const PAYMENT_METHODS: &[&str] = &[
-    "cash",
-    "card",
-    "cheque",
-    "bank_transfer",
-    "direct_debit",
-    "chargeback",
-    "other",
-];
-const SOURCE_STATUSES: &[&str] = &["valid", "invalid", "expiring", "expired"];
-const SUBSCRIPTION_STATUSES: &[&str] = &[
-    "future",
-    "in_trial",
-    "active",
-    "cancelled",
-    "paused",
-    "non_renewing",
-];
-const ON_OFF: &[&str] = &["on", "off"];
 
 /// How one file went.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -279,67 +257,14 @@ impl Importer<'_> {
             .flexible(false)
             .from_reader(std::io::BufReader::with_capacity(1 << 16, file));
         let names = reader.headers().map_err(|e| csv_error(name, &e))?.clone();
-        let header = match kind {
-            FileKind::ExchangeRates => {
-                Header::new(name, &names, &["date", "currency", "rate"], &[], false)?
-            }
-            FileKind::Customers => Header::new(
-                name,
-                &names,
-                &["id", "name"],
-                &[
-                    "email",
-                    "phone",
-                    "currency",
-                    "finance_owner",
-                    "sales_owner",
-                    "payment_terms_days",
-                    "credit_limit",
-                    "auto_collection",
-                    "primary_payment_method",
-                    "backup_payment_method",
-                    "payment_source_status",
-                    "subscription_status",
-                ],
-                true,
-            )?,
-            FileKind::Documents => Header::new(
-                name,
-                &names,
-                &["id", "customer_id", "type", "doc_date", "amount"],
-                &[
-                    "due_date",
-                    "number",
-                    "posting_date",
-                    "currency",
-                    "billing_balance",
-                    "location",
-                    "business_unit",
-                ],
-                true,
-            )?,
-            FileKind::Payments => Header::new(
-                name,
-                &names,
-                &["id", "customer_id", "date", "amount"],
-                &[
-                    "currency",
-                    "status",
-                    "method",
-                    "gateway",
-                    "failure_reason",
-                    "reference",
-                ],
-                false,
-            )?,
-            FileKind::Applications => Header::new(
-                name,
-                &names,
-                &["source_id", "document_id", "amount", "date"],
-                &[],
-                false,
-            )?,
+        let columns = match kind {
+            FileKind::ExchangeRates => &format::EXCHANGE_RATES,
+            FileKind::Customers => &format::CUSTOMERS,
+            FileKind::Documents => &format::DOCUMENTS,
+            FileKind::Payments => &format::PAYMENTS,
+            FileKind::Applications => &format::APPLICATIONS,
         };
+        let header = Header::new(name, &names, columns)?;
         let mut summary = FileSummary::new(kind);
         let mut record = csv::StringRecord::new();
         let mut rows: u64 = 0;
@@ -401,14 +326,16 @@ impl Importer<'_> {
                 .map(units)
                 .transpose()
                 .map_err(|e| row.error("credit_limit", e))?,
-            auto_collection: row.opt_enum("auto_collection", ON_OFF)?.map(|v| v == "on"),
+            auto_collection: row
+                .opt_enum("auto_collection", format::ON_OFF)?
+                .map(|v| v == "on"),
             primary_payment_method: row.opt_string("primary_payment_method"),
             backup_payment_method: row.opt_string("backup_payment_method"),
             payment_source_status: row
-                .opt_enum("payment_source_status", SOURCE_STATUSES)?
+                .opt_enum("payment_source_status", format::PAYMENT_SOURCE_STATUSES)?
                 .map(str::to_string),
             subscription_status: row
-                .opt_enum("subscription_status", SUBSCRIPTION_STATUSES)?
+                .opt_enum("subscription_status", format::SUBSCRIPTION_STATUSES)?
                 .map(str::to_string),
             custom: row.custom_json(),
         };
@@ -455,7 +382,7 @@ impl Importer<'_> {
 
     fn document_row(&mut self, row: &Row) -> Result<Upsert> {
         let customer = self.customer_of(row)?;
-        let kind = row.enumerated("type", DOCUMENT_TYPES)?;
+        let kind = row.enumerated("type", format::DOCUMENT_TYPES)?;
         let doc_date = row.date("doc_date")?;
         let due_date = if kind == "credit_note" {
             row.opt_date("due_date")?
@@ -498,7 +425,7 @@ impl Importer<'_> {
         let date = row.date("date")?;
         let amount = row.positive_amount("amount")?;
         let status = row
-            .opt_enum("status", PAYMENT_STATUSES)?
+            .opt_enum("status", format::PAYMENT_STATUSES)?
             .unwrap_or("success");
         let (currency, rate) = self.currency_and_rate(row, customer, day_number(date))?;
         let record = PaymentRecord {
@@ -509,7 +436,7 @@ impl Importer<'_> {
             currency,
             rate,
             status,
-            method: row.opt_enum("method", PAYMENT_METHODS)?,
+            method: row.opt_enum("method", format::PAYMENT_METHODS)?,
             gateway: row.opt_string("gateway"),
             failure_reason: row.opt_string("failure_reason"),
             reference: row.opt_string("reference"),

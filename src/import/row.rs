@@ -1,6 +1,7 @@
 //! Reading one CSV row with errors that name the file, line and column.
 
 use crate::Error;
+use crate::domain::format::Columns;
 use crate::domain::{Date, Decimal, date, money};
 
 /// The header of a file: column name → index, and the `cf_*` columns in order.
@@ -14,13 +15,12 @@ pub struct Header {
 impl Header {
     /// Checks the header row against the file's columns: every required column present, no
     /// unknown column except `cf_*`, no column twice.
-    pub fn new(
-        file: &str,
-        names: &csv::StringRecord,
-        required: &[&str],
-        optional: &[&str],
-        allow_custom: bool,
-    ) -> Result<Header, Error> {
+    pub fn new(file: &str, names: &csv::StringRecord, columns: &Columns) -> Result<Header, Error> {
+        let Columns {
+            required,
+            optional,
+            custom: allow_custom,
+        } = *columns;
         let mut index: Vec<(String, usize)> = Vec::new();
         let mut custom = Vec::new();
         for (i, raw) in names.iter().enumerate() {

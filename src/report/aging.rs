@@ -2,6 +2,7 @@
 
 use super::Portfolio;
 use super::table::{Align, TextTable};
+use crate::domain::Decimal;
 use crate::domain::aging::Figures;
 use crate::domain::money::{grouped, plain};
 use crate::store::customers::CustomerLabel;
@@ -29,25 +30,67 @@ pub fn lines<'a>(
     lines
 }
 
-fn figures_json(
-    p: &Portfolio,
-    f: &Figures,
-    net_overdue: rust_decimal::Decimal,
-) -> Map<String, Value> {
+/// The amount columns of a row after its buckets: (JSON and export name, text header).
+pub const AMOUNT_COLUMNS: [(&str, &str); 5] = [
+    ("outstanding", "outstanding"),
+    ("overdue", "overdue"),
+    ("unutilised_credit", "credit"),
+    ("unapplied_cash", "cash"),
+    ("net_overdue", "net overdue"),
+];
+
+/// A row's amounts after its buckets, in the order of [`AMOUNT_COLUMNS`].
+pub fn amounts(f: &Figures, net_overdue: Decimal) -> [Decimal; 5] {
+    [
+        f.outstanding,
+        f.overdue,
+        f.unutilised_credit,
+        f.unapplied_cash,
+        net_overdue,
+    ]
+}
+
+/// One row of the report as tables show it: a customer's line, or the total.
+pub struct AgingRow<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub figures: &'a Figures,
+    pub net_overdue: Decimal,
+}
+
+/// The customers' lines ([`lines`]), then the portfolio's total (id `TOTAL`, no name).
+pub fn rows<'a>(
+    portfolio: &'a Portfolio,
+    labels: &'a HashMap<i64, CustomerLabel>,
+) -> Vec<AgingRow<'a>> {
+    let mut rows: Vec<AgingRow> = lines(portfolio, labels)
+        .into_iter()
+        .map(|line| AgingRow {
+            id: &line.label.id,
+            name: &line.label.name,
+            figures: line.figures,
+            net_overdue: line.figures.net_overdue(),
+        })
+        .collect();
+    rows.push(AgingRow {
+        id: "TOTAL",
+        name: "",
+        figures: &portfolio.total,
+        net_overdue: portfolio.net_overdue,
+    });
+    rows
+}
+
+fn figures_json(p: &Portfolio, f: &Figures, net_overdue: Decimal) -> Map<String, Value> {
     let cur = &p.currency;
     let mut aging = Map::new();
     for (label, amount) in p.bounds.labels().into_iter().zip(&f.aging) {
         aging.insert(label, json!(plain(*amount, cur)));
     }
     let mut m = Map::new();
-    m.insert("outstanding".into(), json!(plain(f.outstanding, cur)));
-    m.insert("overdue".into(), json!(plain(f.overdue, cur)));
-    m.insert(
-        "unutilised_credit".into(),
-        json!(plain(f.unutilised_credit, cur)),
-    );
-    m.insert("unapplied_cash".into(), json!(plain(f.unapplied_cash, cur)));
-    m.insert("net_overdue".into(), json!(plain(net_overdue, cur)));
+    for ((name, _), amount) in AMOUNT_COLUMNS.into_iter().zip(amounts(f, net_overdue)) {
+        m.insert(name.into(), json!(plain(amount, cur)));
+    }
     m.insert("aging".into(), Value::Object(aging));
     m.insert(
         "outstanding_mismatch".into(),
@@ -83,37 +126,13 @@ pub fn to_text(p: &Portfolio, labels: &HashMap<i64, CustomerLabel>) -> String {
     let bucket_labels = p.bounds.labels();
     let mut columns: Vec<(&str, Align)> = vec![("customer", Align::Left), ("name", Align::Left)];
     columns.extend(bucket_labels.iter().map(|l| (l.as_str(), Align::Right)));
-    columns.extend([
-        ("outstanding", Align::Right),
-        ("overdue", Align::Right),
-        ("credit", Align::Right),
-        ("cash", Align::Right),
-        ("net overdue", Align::Right),
-    ]);
+    columns.extend(AMOUNT_COLUMNS.map(|(_, header)| (header, Align::Right)));
     let mut table = TextTable::new(&columns);
-    let row = |id: &str, name: &str, f: &Figures, net| {
-        let mut cells = vec![id.to_string(), name.to_string()];
-        cells.extend(f.aging.iter().map(|a| grouped(*a, cur)));
-        cells.extend(
-            [
-                f.outstanding,
-                f.overdue,
-                f.unutilised_credit,
-                f.unapplied_cash,
-                net,
-            ]
-            .map(|a| grouped(a, cur)),
-        );
-        cells
-    };
-    for line in lines(p, labels) {
-        table.row(row(
-            &line.label.id,
-            &line.label.name,
-            line.figures,
-            line.figures.net_overdue(),
-        ));
+    for row in rows(p, labels) {
+        let mut cells = vec![row.id.to_string(), row.name.to_string()];
+        cells.extend(row.figures.aging.iter().map(|a| grouped(*a, cur)));
+        cells.extend(amounts(row.figures, row.net_overdue).map(|a| grouped(a, cur)));
+        table.row(cells);
     }
-    table.row(row("TOTAL", "", &p.total, p.net_overdue));
     format!("Aging as of {} in {cur}\n\n{}", p.as_of, table.render())
 }

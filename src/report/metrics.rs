@@ -9,7 +9,7 @@ use crate::domain::metrics::{
 use crate::domain::money::{grouped, plain};
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// Months of sales the DSO count-back may walk through.
 pub const DSO_MONTHS: usize = 12;
@@ -79,55 +79,71 @@ impl Metrics {
         })
     }
 
+    /// The amounts in report order: (JSON and export name, text label, value in the base
+    /// currency).
+    pub fn amounts(&self) -> [(&'static str, &'static str, Decimal); 8] {
+        [
+            ("outstanding", "Outstanding", self.outstanding),
+            ("overdue", "Overdue", self.overdue),
+            ("net_overdue", "Net overdue", self.net_overdue),
+            (
+                "unutilised_credit",
+                "Unutilised credit",
+                self.unutilised_credit,
+            ),
+            ("unapplied_cash", "Unapplied cash", self.unapplied_cash),
+            (
+                "collectable_this_month",
+                "Collectable this month",
+                self.collectable_this_month,
+            ),
+            ("open_issue_amount", "Open issues", self.open_issue_amount),
+            ("open_p2p_amount", "Open promises", self.open_p2p_amount),
+        ]
+    }
+
+    /// The ratios in report order: (JSON and export name, text label, value, unit).
+    pub fn ratios(&self) -> [(&'static str, &'static str, Option<Decimal>, &'static str); 3] {
+        [
+            ("dso", "DSO (count-back)", self.dso, "days"),
+            (
+                "average_days_delinquent",
+                "Average days delinquent",
+                self.add,
+                "days",
+            ),
+            ("cei", "CEI (month to date)", self.cei, "%"),
+        ]
+    }
+
     /// SPEC's JSON: amounts as strings in the base currency's minor units; ratios as strings
     /// with one decimal (null when undefined).
     pub fn to_json(&self) -> Value {
         let cur = &self.currency;
-        let ratio = |v: Option<Decimal>| v.map(|d| d.round_dp(1).to_string());
-        json!({
-            "as_of": self.as_of.to_string(),
-            "currency": cur,
-            "outstanding": plain(self.outstanding, cur),
-            "overdue": plain(self.overdue, cur),
-            "net_overdue": plain(self.net_overdue, cur),
-            "unutilised_credit": plain(self.unutilised_credit, cur),
-            "unapplied_cash": plain(self.unapplied_cash, cur),
-            "collectable_this_month": plain(self.collectable_this_month, cur),
-            "open_issue_amount": plain(self.open_issue_amount, cur),
-            "open_p2p_amount": plain(self.open_p2p_amount, cur),
-            "dso": ratio(self.dso),
-            "average_days_delinquent": ratio(self.add),
-            "cei": ratio(self.cei),
-            "customers_overdue": self.customers_overdue,
-        })
+        let mut m = Map::new();
+        m.insert("as_of".into(), json!(self.as_of.to_string()));
+        m.insert("currency".into(), json!(cur));
+        for (name, _, v) in self.amounts() {
+            m.insert(name.into(), json!(plain(v, cur)));
+        }
+        for (name, _, v, _) in self.ratios() {
+            m.insert(name.into(), json!(v.map(|d| d.round_dp(1).to_string())));
+        }
+        m.insert("customers_overdue".into(), json!(self.customers_overdue));
+        Value::Object(m)
     }
 
     /// The metrics as a two-column table.
     pub fn to_text(&self) -> String {
         let cur = &self.currency;
         let mut t = TextTable::new(&[("metric", Align::Left), ("value", Align::Right)]);
-        let amounts = [
-            ("Outstanding", self.outstanding),
-            ("Overdue", self.overdue),
-            ("Net overdue", self.net_overdue),
-            ("Unutilised credit", self.unutilised_credit),
-            ("Unapplied cash", self.unapplied_cash),
-            ("Collectable this month", self.collectable_this_month),
-            ("Open issues", self.open_issue_amount),
-            ("Open promises", self.open_p2p_amount),
-        ];
-        for (name, v) in amounts {
-            t.row(vec![name.into(), format!("{} {cur}", grouped(v, cur))]);
+        for (_, label, v) in self.amounts() {
+            t.row(vec![label.into(), format!("{} {cur}", grouped(v, cur))]);
         }
-        let days = |v: Option<Decimal>, unit: &str| {
-            v.map_or("—".into(), |d| format!("{} {unit}", d.round_dp(1)))
-        };
-        t.row(vec!["DSO (count-back)".into(), days(self.dso, "days")]);
-        t.row(vec![
-            "Average days delinquent".into(),
-            days(self.add, "days"),
-        ]);
-        t.row(vec!["CEI (month to date)".into(), days(self.cei, "%")]);
+        for (_, label, v, unit) in self.ratios() {
+            let value = v.map_or("—".into(), |d| format!("{} {unit}", d.round_dp(1)));
+            t.row(vec![label.into(), value]);
+        }
         t.row(vec![
             "Customers overdue".into(),
             self.customers_overdue.to_string(),

@@ -6,7 +6,7 @@
 //! open disputes) are computed over every customer in a few indexed queries.
 
 use super::Store;
-use super::issues::IssueView;
+use super::issues::{IssueView, OPEN_AT};
 use super::promises::{PromiseFilter, PromiseView};
 use crate::domain::actions::OwnerRole;
 use crate::domain::date::{day_number, from_day_number};
@@ -407,12 +407,7 @@ impl Store {
             day,
         )?;
         let disputes = self.cids(
-            "SELECT DISTINCT i.cid FROM issues i
-              WHERE i.opened_date <= ?1
-                AND ifnull((SELECT e.kind FROM issue_events e
-                             WHERE e.issue_id = i.id AND e.event_date <= ?1
-                             ORDER BY e.id DESC LIMIT 1), 'reopen') = 'reopen'
-              ORDER BY i.cid",
+            &format!("SELECT DISTINCT i.cid FROM issues i WHERE {OPEN_AT} ORDER BY i.cid"),
             day,
         )?;
         Ok(QueueTabs {

@@ -18,7 +18,8 @@ pub struct EngageCustomer {
     pub id: String,
     pub name: String,
     pub email: Option<String>,
-    /// The latest owner change, else the imported column.
+    /// As imported, or as a collector reassigned it (`owed assign` writes the column, and
+    /// re-imports keep a reassigned owner).
     pub finance_owner: Option<String>,
     pub sales_owner: Option<String>,
     pub payment_terms_days: Option<i64>,
@@ -55,20 +56,6 @@ pub struct EngageDocument {
     pub custom: Option<String>,
 }
 
-/// A promise to pay not voided, recorded by the as-of date, whose date plus grace has not
-/// passed, with what was received towards it so far.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ActivePromise {
-    pub cid: i64,
-    pub amount: Decimal,
-    pub recorded_date: Date,
-    pub promised_date: Date,
-    /// Applications to the promise's documents (to any of the customer's documents when it
-    /// names none) dated from the recording through the as-of date, document currency.
-    pub received: Decimal,
-    pub documents: Vec<i64>,
-}
-
 /// The latest payment attempt of a customer at the as-of date.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LastAttempt {
@@ -81,15 +68,6 @@ pub struct LastAttempt {
     pub gateway: Option<String>,
     /// Attempts since the latest successful payment (all attempts when none succeeded).
     pub attempts_since_success: i64,
-}
-
-/// One open issue's link to a document.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct IssueLink {
-    pub cid: i64,
-    /// `None` for an issue that names no document.
-    pub did: Option<i64>,
-    pub amount: Decimal,
 }
 
 /// What a run claims in the outbox: a reminder row (its documents are given beside it).
@@ -139,13 +117,6 @@ const OPEN_DEBITS_CLOSED_SINCE: &str = "
       FROM documents d
      WHERE d.last_applied > ?1 AND d.balance = 0 AND d.kind <> 'credit_note' AND d.doc_date <= ?1";
 
-/// An issue is open at D when opened by D and its latest resolve / reopen event by D (if
-/// any) is a reopen.
-const OPEN_ISSUE: &str = "i.opened_date <= ?1
-    AND ifnull((SELECT e.kind FROM issue_events e
-                 WHERE e.issue_id = i.id AND e.event_date <= ?1
-                 ORDER BY e.id DESC LIMIT 1), 'reopen') = 'reopen'";
-
 fn rate_of(text: &str) -> Decimal {
     text.parse().unwrap_or(Decimal::ONE)
 }
@@ -159,12 +130,7 @@ impl Store {
     pub fn engage_customers(&self, with_custom: bool) -> Result<Vec<EngageCustomer>> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT c.cid, c.id, c.name, c.email,
-                    ifnull((SELECT o.new_owner FROM owner_changes o
-                             WHERE o.cid = c.cid AND o.role = 'finance_owner'
-                             ORDER BY o.id DESC LIMIT 1), c.finance_owner),
-                    ifnull((SELECT o.new_owner FROM owner_changes o
-                             WHERE o.cid = c.cid AND o.role = 'sales_owner'
-                             ORDER BY o.id DESC LIMIT 1), c.sales_owner),
+                    c.finance_owner, c.sales_owner,
                     c.payment_terms_days, c.auto_collection, c.primary_payment_method,
                     c.backup_payment_method, c.payment_source_status, c.subscription_status,
                     CASE WHEN ?1 THEN c.custom END
@@ -243,72 +209,6 @@ impl Store {
             }
         }
         Ok(())
-    }
-
-    /// The issues open at `as_of` with the documents they name (one link per document, or
-    /// one with `did: None` for an issue naming none). Amounts are the issues' amounts.
-    pub fn open_issue_links(&self, as_of: Date) -> Result<Vec<IssueLink>> {
-        let sql = format!(
-            "SELECT i.cid, d.did, i.amount FROM issues i
-               LEFT JOIN issue_documents d ON d.issue_id = i.id
-              WHERE {OPEN_ISSUE}"
-        );
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map([day_number(as_of)], |r| {
-            Ok(IssueLink {
-                cid: r.get(0)?,
-                did: r.get(1)?,
-                amount: money::from_units(r.get(2)?),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// The sum of the amounts of the issues open at `as_of`, per customer.
-    pub fn open_issue_amounts_by_customer(&self, as_of: Date) -> Result<HashMap<i64, Decimal>> {
-        let sql =
-            format!("SELECT i.cid, sum(i.amount) FROM issues i WHERE {OPEN_ISSUE} GROUP BY i.cid");
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map([day_number(as_of)], |r| {
-            Ok((r.get(0)?, money::from_units(r.get(1)?)))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Promises not voided, recorded by `as_of`, whose date plus `grace_days` is not before
-    /// `as_of`, with the receipts counted towards them.
-    pub fn active_promises(&self, as_of: Date, grace_days: u32) -> Result<Vec<ActivePromise>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT p.id, p.cid, p.amount, p.recorded_date, p.promised_date,
-                    CASE WHEN EXISTS (SELECT 1 FROM promise_documents pd WHERE pd.promise_id = p.id)
-                    THEN (SELECT ifnull(sum(a.amount), 0) FROM applications a
-                           JOIN promise_documents pd ON pd.did = a.did
-                          WHERE pd.promise_id = p.id AND a.date BETWEEN p.recorded_date AND ?1)
-                    ELSE (SELECT ifnull(sum(a.amount), 0) FROM applications a
-                           JOIN documents d ON d.did = a.did
-                          WHERE d.cid = p.cid AND a.date BETWEEN p.recorded_date AND ?1)
-                    END,
-                    (SELECT group_concat(pd.did) FROM promise_documents pd WHERE pd.promise_id = p.id)
-               FROM promises p
-              WHERE p.recorded_date <= ?1 AND p.promised_date + ?2 >= ?1
-                AND NOT EXISTS (SELECT 1 FROM promise_voids v WHERE v.promise_id = p.id)",
-        )?;
-        let rows = stmt.query_map(params![day_number(as_of), grace_days], |r| {
-            let docs: Option<String> = r.get(6)?;
-            Ok(ActivePromise {
-                cid: r.get(1)?,
-                amount: money::from_units(r.get(2)?),
-                recorded_date: from_day_number(r.get(3)?),
-                promised_date: from_day_number(r.get(4)?),
-                received: money::from_units(r.get(5)?),
-                documents: docs
-                    .unwrap_or_default()
-                    .split(',')
-                    .filter_map(|d| d.parse().ok())
-                    .collect(),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Customers held back from engagement at `as_of`: those whose latest hold runs until

@@ -5,6 +5,8 @@
 
 use super::Store;
 use crate::Result;
+use crate::domain::actions::OwnerRole;
+use crate::domain::format;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::HashMap;
 
@@ -163,23 +165,13 @@ pub struct OverApplied {
     pub applied: i64,
 }
 
-const CUSTOMER_COLUMNS: &[&str] = &[
-    "id",
-    "name",
-    "email",
-    "phone",
-    "currency",
-    "finance_owner",
-    "sales_owner",
-    "payment_terms_days",
-    "credit_limit",
-    "auto_collection",
-    "primary_payment_method",
-    "backup_payment_method",
-    "payment_source_status",
-    "subscription_status",
-    "custom",
-];
+/// The customers table's columns: those of `customers.csv` (the table mirrors the file), then
+/// `custom` for the `cf_*` fields. [`ImportWriter::upsert_customer`] binds in this order.
+fn customer_columns() -> Vec<&'static str> {
+    let mut columns = format::CUSTOMERS.all();
+    columns.push("custom");
+    columns
+}
 
 const DOCUMENT_COLUMNS: &[&str] = &[
     "id",
@@ -212,23 +204,56 @@ const PAYMENT_COLUMNS: &[&str] = &[
     "reference",
 ];
 
+/// A column that collectors change in `owed`: while `kept_if` (an SQL condition on the stored
+/// row) holds, an import keeps the stored value and does not count the column as changed.
+struct LocalColumn {
+    column: &'static str,
+    kept_if: String,
+}
+
+/// The customers' owners once a collector has reassigned them (an `owner_changes` row for
+/// the role): `owed assign` wins over the billing system's column from then on.
+fn owner_columns() -> Vec<LocalColumn> {
+    [OwnerRole::Finance, OwnerRole::Sales]
+        .into_iter()
+        .map(|role| LocalColumn {
+            column: role.as_str(),
+            kept_if: format!(
+                "EXISTS (SELECT 1 FROM owner_changes o
+                          WHERE o.cid = customers.cid AND o.role = '{}')",
+                role.as_str()
+            ),
+        })
+        .collect()
+}
+
 /// `INSERT … ON CONFLICT(id) DO UPDATE … WHERE something changed`, so that re-importing the
-/// same export writes nothing.
-fn upsert_sql(table: &str, columns: &[&str]) -> String {
+/// same export writes nothing. A `local` column keeps its stored value while its condition
+/// holds.
+fn upsert_sql(table: &str, columns: &[&str], local: &[LocalColumn]) -> String {
     let names = columns.join(", ");
     let marks = (1..=columns.len())
         .map(|i| format!("?{i}"))
         .collect::<Vec<_>>()
         .join(", ");
     let data = &columns[1..];
+    let kept = |c: &str| local.iter().find(|l| l.column == c).map(|l| &l.kept_if);
     let sets = data
         .iter()
-        .map(|c| format!("{c} = excluded.{c}"))
+        .map(|c| match kept(c) {
+            Some(cond) => {
+                format!("{c} = CASE WHEN {cond} THEN {table}.{c} ELSE excluded.{c} END")
+            }
+            None => format!("{c} = excluded.{c}"),
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let changed = data
         .iter()
-        .map(|c| format!("{table}.{c} IS NOT excluded.{c}"))
+        .map(|c| match kept(c) {
+            Some(cond) => format!("({table}.{c} IS NOT excluded.{c} AND NOT {cond})"),
+            None => format!("{table}.{c} IS NOT excluded.{c}"),
+        })
         .collect::<Vec<_>>()
         .join(" OR ");
     format!(
@@ -257,10 +282,10 @@ struct Writes {
 }
 
 impl Writes {
-    fn new(table: &'static str, columns: &[&str]) -> Self {
+    fn new(table: &'static str, columns: &[&str], local: &[LocalColumn]) -> Self {
         Writes {
             table,
-            upsert: upsert_sql(table, columns),
+            upsert: upsert_sql(table, columns, local),
             insert: insert_sql(table, columns),
         }
     }
@@ -295,9 +320,9 @@ impl Store {
             tx,
             dropped: Vec::new(),
             bulk: Vec::new(),
-            customers: Writes::new("customers", CUSTOMER_COLUMNS),
-            documents: Writes::new("documents", DOCUMENT_COLUMNS),
-            payments: Writes::new("payments", PAYMENT_COLUMNS),
+            customers: Writes::new("customers", &customer_columns(), &owner_columns()),
+            documents: Writes::new("documents", DOCUMENT_COLUMNS, &[]),
+            payments: Writes::new("payments", PAYMENT_COLUMNS, &[]),
         })
     }
 }
@@ -353,7 +378,8 @@ impl ImportWriter<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Inserts or updates a customer.
+    /// Inserts or updates a customer. An owner a collector has reassigned (`owed assign`) is
+    /// kept: the import neither overwrites it nor counts it as a change.
     pub fn upsert_customer(&self, c: &CustomerRecord) -> Result<Upsert> {
         self.upsert(
             &self.customers,

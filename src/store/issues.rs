@@ -63,8 +63,9 @@ pub struct IssueEvent {
     pub text: Option<String>,
 }
 
-/// The SQL condition "issue `i` is open at day ?" (one parameter, used twice).
-const OPEN_AT: &str = "i.opened_date <= ?1
+/// The SQL condition "issue `i` is open at day ?1": opened by then, and its latest resolve /
+/// reopen dated by then (if any) is a reopen.
+pub(super) const OPEN_AT: &str = "i.opened_date <= ?1
     AND ifnull((SELECT e.kind FROM issue_events e
                  WHERE e.issue_id = i.id AND e.event_date <= ?1
                  ORDER BY e.id DESC LIMIT 1), 'reopen') = 'reopen'";

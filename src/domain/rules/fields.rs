@@ -86,33 +86,15 @@ impl fmt::Display for FieldType {
     }
 }
 
-/// Values of the document field `type`.
-pub const DOCUMENT_TYPES: &[&str] = &["invoice", "debit_note", "credit_note"];
-/// Values of `last_attempted_payment_status`.
-pub const PAYMENT_STATUSES: &[&str] = &["success", "failure", "voided", "in_progress", "timeout"];
-/// Values of `last_attempted_payment_method`.
-pub const PAYMENT_METHODS: &[&str] = &[
-    "cash",
-    "card",
-    "cheque",
-    "bank_transfer",
-    "direct_debit",
-    "chargeback",
-    "other",
-];
+/// Values of the enumerated fields that come from the import format: document `type`,
+/// `last_attempted_payment_status`, `last_attempted_payment_method`, `payment_source_status`,
+/// `subscription_status`.
+pub use crate::domain::format::{
+    DOCUMENT_TYPES, PAYMENT_METHODS, PAYMENT_SOURCE_STATUSES, PAYMENT_STATUSES,
+    SUBSCRIPTION_STATUSES,
+};
 /// Values of `payment_risk`.
 pub const PAYMENT_RISKS: &[&str] = &["high", "medium", "low"];
-/// Values of `payment_source_status`.
-pub const PAYMENT_SOURCE_STATUSES: &[&str] = &["valid", "invalid", "expiring", "expired"];
-/// Values of `subscription_status`.
-pub const SUBSCRIPTION_STATUSES: &[&str] = &[
-    "future",
-    "in_trial",
-    "active",
-    "cancelled",
-    "paused",
-    "non_renewing",
-];
 
 use FieldType::{Amount, Date, Enum, Integer, Text, YesNo};
 
