@@ -6,6 +6,7 @@
 
 mod actions;
 mod activity;
+mod backtest;
 mod bench;
 mod bench_tui;
 mod demo;
@@ -54,7 +55,7 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Export a view to Excel or CSV.
     Export(export::ExportArgs),
-    /// Reports: aging, metrics.
+    /// Reports: aging, metrics, forecast.
     Report(report::ReportArgs),
     /// Engagement cycles: plan and send reminders.
     Engage(engage::EngageArgs),
@@ -86,6 +87,8 @@ pub enum Command {
     /// Measure the workstation on a database (first frame, key latency, bytes per move).
     #[command(hide = true)]
     BenchTui(bench_tui::BenchArgs),
+    /// Replay the history at cutoffs and score the payment-date forecast against baselines.
+    Backtest(backtest::BacktestArgs),
 }
 
 /// Parses a `YYYY-MM-DD` command-line date strictly.
@@ -169,6 +172,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Activity(args)) => activity::run(&ctx, &args),
         Some(Command::BenchActions(args)) => bench::run(&ctx, &args),
         Some(Command::BenchTui(args)) => bench_tui::run(&ctx, &args),
+        Some(Command::Backtest(args)) => backtest::run(&ctx, &args),
         None => crate::tui::run(&ctx),
     }
 }

@@ -1,8 +1,10 @@
-//! `owed report aging|metrics|engagement`.
+//! `owed report aging|metrics|engagement|forecast`.
 
 use super::Context;
 use crate::engage::report::EngagementReport;
+use crate::report::forecast::Forecast;
 use crate::report::{Portfolio, aging, metrics::Metrics};
+use crate::store::Store;
 use crate::{Error, Result};
 
 #[derive(Debug, clap::Args)]
@@ -19,6 +21,8 @@ pub enum Report {
     Metrics(ReportOptions),
     /// What the reminders achieved per cycle and reminder, and emails and replies by week.
     Engagement(ReportOptions),
+    /// Predicted payment date of every open document, and expected cash by week (13 weeks).
+    Forecast(ForecastOptions),
 }
 
 #[derive(Debug, clap::Args)]
@@ -28,22 +32,21 @@ pub struct ReportOptions {
     pub json: bool,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct ForecastOptions {
+    /// Print JSON (SPEC "Report output") instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    /// How many of the largest open documents the table lists.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub top: usize,
+}
+
 pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
     let store = ctx.open_store()?;
-    if let Report::Engagement(o) = &args.report {
-        let r = EngagementReport::compute(&store, ctx.as_of, &ctx.config.base_currency)?;
-        if o.json {
-            println!("{}", r.to_json());
-        } else {
-            print!("{}", r.to_text());
-        }
-        return Ok(());
-    }
-    let bounds = ctx.config.aging().map_err(Error::input)?;
-    let portfolio =
-        Portfolio::compute(&store, ctx.as_of, None, &bounds, &ctx.config.base_currency)?;
     let out = match &args.report {
         Report::Aging(o) => {
+            let portfolio = portfolio(ctx, &store)?;
             let labels = store.customer_labels()?;
             if o.json {
                 aging::to_json(&portfolio, &labels).to_string()
@@ -51,8 +54,8 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
                 aging::to_text(&portfolio, &labels)
             }
         }
-        Report::Engagement(_) => unreachable!("handled above"),
         Report::Metrics(o) => {
+            let portfolio = portfolio(ctx, &store)?;
             let m = Metrics::compute(&store, &portfolio, ctx.config.promise_grace_days)?;
             if o.json {
                 m.to_json().to_string()
@@ -60,7 +63,36 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
                 m.to_text()
             }
         }
+        Report::Engagement(o) => {
+            let r = EngagementReport::compute(&store, ctx.as_of, &ctx.config.base_currency)?;
+            if o.json {
+                println!("{}", r.to_json());
+            } else {
+                print!("{}", r.to_text());
+            }
+            return Ok(());
+        }
+        Report::Forecast(o) => {
+            let f = Forecast::compute(
+                &store,
+                ctx.as_of,
+                &ctx.config.base_currency,
+                ctx.config.promise_grace_days,
+            )?;
+            if o.json {
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::new(stdout.lock());
+                f.write_json(&mut out)?;
+                return Ok(());
+            }
+            f.to_text(o.top)
+        }
     };
     println!("{out}");
     Ok(())
+}
+
+fn portfolio(ctx: &Context, store: &Store) -> Result<Portfolio> {
+    let bounds = ctx.config.aging().map_err(Error::input)?;
+    Portfolio::compute(store, ctx.as_of, None, &bounds, &ctx.config.base_currency)
 }

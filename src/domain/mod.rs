@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod aging;
 pub mod date;
+pub mod forecast;
 pub mod format;
 pub mod metrics;
 pub mod money;

@@ -3,6 +3,8 @@
 
 pub mod activity;
 pub mod aging;
+pub mod backtest;
+pub mod forecast;
 pub mod metrics;
 pub mod table;
 

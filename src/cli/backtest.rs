@@ -1,0 +1,65 @@
+//! `owed backtest --from DATE --to DATE --every 14d`: how well the forecast would have done
+//! on this database's own history.
+
+use super::{Context, parse_date};
+use crate::Result;
+use crate::domain::Date;
+use crate::domain::forecast::ModelConfig;
+use crate::report::backtest::{Backtest, BacktestOptions, parse_every};
+
+#[derive(Debug, clap::Args)]
+pub struct BacktestArgs {
+    /// The first cutoff, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub from: Date,
+    /// The last cutoff (at most), YYYY-MM-DD; before the as-of date.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub to: Date,
+    /// Time between cutoffs: days (14d) or weeks (2w).
+    #[arg(long, default_value = "14d", value_name = "PERIOD", value_parser = parse_every)]
+    pub every: u32,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Model tuning: half-life in days of a settled document's weight.
+    #[arg(long, hide = true)]
+    pub half_life: Option<f64>,
+    /// Model tuning: weight of the portfolio prior in each customer's curve.
+    #[arg(long, hide = true)]
+    pub prior_weight: Option<f64>,
+    /// Model tuning: share of the recent trend carried into predictions.
+    #[arg(long, hide = true)]
+    pub trend_weight: Option<f64>,
+}
+
+pub fn run(ctx: &Context, args: &BacktestArgs) -> Result<()> {
+    let store = ctx.open_store()?;
+    let mut model = ModelConfig::default();
+    if let Some(v) = args.half_life {
+        model.half_life_days = v;
+    }
+    if let Some(v) = args.prior_weight {
+        model.prior_weight = v;
+    }
+    if let Some(v) = args.trend_weight {
+        model.trend_weight = v;
+    }
+    let result = Backtest::run(
+        &store,
+        &BacktestOptions {
+            from: args.from,
+            to: args.to,
+            every_days: args.every,
+            horizon: ctx.as_of,
+            base_currency: ctx.config.base_currency.clone(),
+            promise_grace_days: ctx.config.promise_grace_days,
+            model,
+        },
+    )?;
+    if args.json {
+        println!("{}", result.to_json());
+    } else {
+        print!("{}", result.to_text());
+    }
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! Forecasts: when each open document will be paid, the cash expected week by week, and how
+//! risky each customer is — from the customers' own payment history, as of a date.
+//!
+//! Pure: the histories come in as plain structs (built by `store::history`, strictly as of the
+//! cutoff), the as-of date is passed in, nothing reads the clock or the database.
+//!
+//! - [`model`]: the payment-date model ([`Model::fit`] on the whole portfolio, then
+//!   [`Model::predict`] per customer), with a one-line reason per prediction.
+//! - [`risk`]: high / medium / low per customer, with its reasons.
+//! - [`cash`]: the 13-week cash forecast.
+//! - [`backtest`]: the baselines and the error tallies of `owed backtest`.
+//! - [`stats`]: weighted medians and the Kaplan–Meier survival curve the model rests on.
+//!
+//! Days late = settle date − due date; the *settle date* of a document is the date its
+//! balance reached zero (the date of its last application). All amounts are in the base
+//! currency.
+
+pub mod backtest;
+pub mod cash;
+pub mod model;
+pub mod risk;
+pub mod stats;
+
+pub use model::{Model, ModelConfig, Prediction, Prior};
+pub use risk::{Risk, RiskLevel};
+
+use super::{Date, Decimal};
+
+/// A debit document that was settled (its balance reached zero) on or before the cutoff.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettledDoc {
+    /// The store's document key (`did`).
+    pub key: i64,
+    pub doc_date: Date,
+    pub due_date: Date,
+    /// The document's amount, in the base currency.
+    pub amount: Decimal,
+    /// The date of the application that brought the balance to zero.
+    pub settled: Date,
+    /// An issue was opened on it (on or before it settled, and on or before the cutoff).
+    pub disputed: bool,
+}
+
+/// A debit document with a balance at the cutoff.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenDoc {
+    /// The store's document key (`did`).
+    pub key: i64,
+    pub doc_date: Date,
+    pub due_date: Date,
+    /// The document's amount, in the base currency.
+    pub amount: Decimal,
+    /// The open balance at the cutoff, in the base currency.
+    pub balance: Decimal,
+    /// An issue naming it is open at the cutoff.
+    pub disputed: bool,
+    /// The date of an open promise to pay naming this document, if any.
+    pub promised: Option<Date>,
+}
+
+/// A promise to pay that names no document and is still open at the cutoff: it is taken to
+/// cover the customer's oldest open documents up to its amount.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerPromise {
+    pub date: Date,
+    /// What is still to come, as recorded (the customer's currency): used only to decide how
+    /// many of its documents the promise covers.
+    pub amount: Decimal,
+}
+
+/// Everything known about one customer's payments at a cutoff.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CustomerHistory {
+    /// The store's customer key (`cid`).
+    pub cid: i64,
+    pub settled: Vec<SettledDoc>,
+    pub open: Vec<OpenDoc>,
+    /// Open promises naming no document.
+    pub promises: Vec<CustomerPromise>,
+    /// Promises whose date (plus grace) passed by the cutoff: kept in full.
+    pub kept_promises: u32,
+    /// … and broken (nothing or only part of the amount arrived).
+    pub broken_promises: u32,
+    /// Dates of failed or timed-out payment attempts on or before the cutoff.
+    pub failed_attempts: Vec<Date>,
+    /// Issues open at the cutoff (with or without documents).
+    pub open_issues: u32,
+}
+
+impl CustomerHistory {
+    /// The open balance at the cutoff.
+    pub fn open_balance(&self) -> Decimal {
+        self.open.iter().map(|d| d.balance).sum()
+    }
+}
+
+/// Days from `from` to `to` as a float (for statistics; never for money).
+fn days(from: Date, to: Date) -> f64 {
+    (to - from).num_days() as f64
+}

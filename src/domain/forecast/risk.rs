@@ -1,0 +1,200 @@
+//! Customer risk: "who should I worry about?" — high, medium or low, with its reasons.
+//!
+//! A score from 0 to 100 adds points for each warning sign, and every sign that scores is
+//! named in the reasons (largest first):
+//!
+//! | sign | points |
+//! | --- | --- |
+//! | typically pays ≥ 45 / ≥ 30 / ≥ 15 / ≥ 7 days late | 35 / 25 / 15 / 5 |
+//! | paying ≥ 15 / ≥ 7 days later recently than before | 20 / 10 |
+//! | broken promises: 1 / 2 or more | 15 / 25 |
+//! | open issues: 1–2 / 3 or more | 10 / 15 |
+//! | overdue share of the open balance ≥ 75 % / ≥ 40 % | 15 / 8 |
+//! | oldest overdue document ≥ 90 / ≥ 60 days | 15 / 8 |
+//! | failed payment attempts in the last 90 days: 1 / 2 or more | 8 / 15 |
+//!
+//! High from 50 points, medium from 25, low below. Typical lateness is the customer's
+//! model profile (its own history shrunk toward the portfolio), so a single late invoice
+//! does not make a new customer high risk.
+
+use super::model::{Model, Profile, describe_late};
+use super::{CustomerHistory, days};
+use crate::domain::Decimal;
+
+/// Risk level, lowest first (so `max` is the riskiest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RiskLevel {
+    Low,
+    Medium,
+    High,
+}
+
+impl RiskLevel {
+    /// The name used by the rule language and JSON: `high`, `medium`, `low`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskLevel::Low => "low",
+            RiskLevel::Medium => "medium",
+            RiskLevel::High => "high",
+        }
+    }
+
+    /// Parses `high|medium|low` (any case).
+    pub fn parse(text: &str) -> Option<RiskLevel> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "high" => Some(RiskLevel::High),
+            "medium" => Some(RiskLevel::Medium),
+            "low" => Some(RiskLevel::Low),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for RiskLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A customer's risk with its score and reasons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Risk {
+    pub level: RiskLevel,
+    /// 0 to 100.
+    pub score: u32,
+    /// The warning signs that scored, largest first.
+    pub reasons: Vec<String>,
+}
+
+/// Score from which a customer is high risk.
+pub const HIGH_FROM: u32 = 50;
+/// Score from which a customer is medium risk.
+pub const MEDIUM_FROM: u32 = 25;
+
+/// Days back that count failed payment attempts.
+const FAILED_WINDOW_DAYS: f64 = 90.0;
+
+impl Model {
+    /// The customer's risk as of the model's date.
+    pub fn risk(&self, h: &CustomerHistory) -> Risk {
+        let profile = self.profile(h);
+        self.risk_with(h, &profile)
+    }
+
+    /// The risk from an already computed profile.
+    pub fn risk_with(&self, h: &CustomerHistory, p: &Profile) -> Risk {
+        let mut signs: Vec<(u32, String)> = Vec::new();
+        let typical = if p.settled_count > 0 {
+            p.typical_late
+        } else {
+            self.prior.median_late
+        };
+        let late_points = match typical {
+            t if t >= 45.0 => 35,
+            t if t >= 30.0 => 25,
+            t if t >= 15.0 => 15,
+            t if t >= 7.0 => 5,
+            _ => 0,
+        };
+        signs.push((late_points, format!("pays {}", describe_late(typical))));
+        let trend_points = match p.trend {
+            t if t >= 15.0 => 20,
+            t if t >= 7.0 => 10,
+            _ => 0,
+        };
+        signs.push((
+            trend_points,
+            format!("paying {:.0} days later than before", p.trend),
+        ));
+        let broken_points = match h.broken_promises {
+            0 => 0,
+            1 => 15,
+            _ => 25,
+        };
+        signs.push((
+            broken_points,
+            format!(
+                "{} broken promise{}",
+                h.broken_promises,
+                plural(h.broken_promises)
+            ),
+        ));
+        let issue_points = match h.open_issues {
+            0 => 0,
+            1 | 2 => 10,
+            _ => 15,
+        };
+        signs.push((
+            issue_points,
+            format!("{} open issue{}", h.open_issues, plural(h.open_issues)),
+        ));
+
+        let open = h.open_balance();
+        let overdue: Decimal = h
+            .open
+            .iter()
+            .filter(|o| o.due_date < self.as_of)
+            .map(|o| o.balance)
+            .sum();
+        if open > Decimal::ZERO && overdue > Decimal::ZERO {
+            let share = overdue / open;
+            let share_points = if share >= Decimal::new(75, 2) {
+                15
+            } else if share >= Decimal::new(40, 2) {
+                8
+            } else {
+                0
+            };
+            let percent = (share * Decimal::ONE_HUNDRED).round();
+            signs.push((share_points, format!("{percent}% of the balance overdue")));
+        }
+        let oldest = h
+            .open
+            .iter()
+            .map(|o| days(o.due_date, self.as_of))
+            .fold(0.0, f64::max);
+        let oldest_points = match oldest {
+            d if d >= 90.0 => 15,
+            d if d >= 60.0 => 8,
+            _ => 0,
+        };
+        signs.push((
+            oldest_points,
+            format!("oldest item {oldest:.0} days overdue"),
+        ));
+        let failed = h
+            .failed_attempts
+            .iter()
+            .filter(|&&d| d <= self.as_of && days(d, self.as_of) < FAILED_WINDOW_DAYS)
+            .count() as u32;
+        let failed_points = match failed {
+            0 => 0,
+            1 => 8,
+            _ => 15,
+        };
+        signs.push((
+            failed_points,
+            format!("{failed} failed payment{} in 90 days", plural(failed)),
+        ));
+
+        signs.retain(|(points, _)| *points > 0);
+        signs.sort_by(|a, b| b.0.cmp(&a.0));
+        let score = signs.iter().map(|s| s.0).sum::<u32>().min(100);
+        let level = if score >= HIGH_FROM {
+            RiskLevel::High
+        } else if score >= MEDIUM_FROM {
+            RiskLevel::Medium
+        } else {
+            RiskLevel::Low
+        };
+        Risk {
+            level,
+            score,
+            reasons: signs.into_iter().map(|s| s.1).collect(),
+        }
+    }
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

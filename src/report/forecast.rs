@@ -1,0 +1,215 @@
+//! `owed report forecast`: the predicted payment date of every open document, the 13-week
+//! cash forecast, and every customer's risk — the store-facing entry points of
+//! `domain::forecast` for the CLI, the workstation and the rule engine.
+//!
+//! - [`Forecast::compute`]: everything at once, from one pass over the histories (what the
+//!   workstation loads, and re-loads when the database changes).
+//! - [`payment_risks`]: only the risk level per customer (the rule field `payment_risk`).
+
+use super::table::{Align, TextTable};
+use crate::Result;
+use crate::domain::forecast::cash::{self, CashForecast};
+use crate::domain::forecast::{Model, ModelConfig, Risk, RiskLevel};
+use crate::domain::money::{grouped, plain};
+use crate::domain::{Date, Decimal};
+use crate::store::Store;
+use crate::store::history::HistoryQuery;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// One open document's forecast.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentForecast {
+    /// Store key (`did`) and billing id.
+    pub key: i64,
+    pub id: String,
+    /// Store key (`cid`) and billing id of the customer.
+    pub cid: i64,
+    pub customer_id: String,
+    /// Open balance in the base currency.
+    pub balance: Decimal,
+    pub due_date: Date,
+    pub predicted: Date,
+    pub reason: String,
+}
+
+/// The forecast of the portfolio as of a date.
+#[derive(Debug, Clone)]
+pub struct Forecast {
+    pub as_of: Date,
+    pub currency: String,
+    /// Every open document, by predicted date then id.
+    pub documents: Vec<DocumentForecast>,
+    pub cash: CashForecast,
+    /// Risk per customer key, for every customer with documents.
+    pub risks: HashMap<i64, Risk>,
+}
+
+impl Forecast {
+    /// Predicts every open document and every customer's risk as of `as_of`.
+    pub fn compute(
+        store: &Store,
+        as_of: Date,
+        base_currency: &str,
+        promise_grace_days: u32,
+    ) -> Result<Forecast> {
+        let histories = store.histories(&HistoryQuery {
+            cutoff: as_of,
+            base_currency: base_currency.to_string(),
+            promise_grace_days,
+            customer: None,
+            with_ids: true,
+        })?;
+        let labels = store.customer_labels()?;
+        let model = Model::fit(&histories.customers, as_of, ModelConfig::default());
+        let mut documents = Vec::new();
+        let mut risks = HashMap::with_capacity(histories.customers.len());
+        for h in &histories.customers {
+            let profile = model.profile(h);
+            risks.insert(h.cid, model.risk_with(h, &profile));
+            let customer_id = labels.get(&h.cid).map(|l| l.id.clone()).unwrap_or_default();
+            for (doc, p) in h.open.iter().zip(model.predict_with(h, &profile)) {
+                documents.push(DocumentForecast {
+                    key: doc.key,
+                    id: histories
+                        .document_ids
+                        .get(&doc.key)
+                        .cloned()
+                        .unwrap_or_default(),
+                    cid: h.cid,
+                    customer_id: customer_id.clone(),
+                    balance: doc.balance,
+                    due_date: doc.due_date,
+                    predicted: p.date,
+                    reason: p.reason,
+                });
+            }
+        }
+        documents.sort_by(|a, b| a.predicted.cmp(&b.predicted).then_with(|| a.id.cmp(&b.id)));
+        let cash = cash::weekly(
+            as_of,
+            cash::WEEKS,
+            documents.iter().map(|d| (d.predicted, d.balance)),
+        );
+        Ok(Forecast {
+            as_of,
+            currency: base_currency.to_string(),
+            documents,
+            cash,
+            risks,
+        })
+    }
+
+    /// SPEC's JSON, plus `currency`, a `reason` per document and `beyond` (expected after
+    /// the last week).
+    pub fn to_json(&self) -> Value {
+        let cur = &self.currency;
+        let documents: Vec<Value> = self
+            .documents
+            .iter()
+            .map(|d| {
+                json!({
+                    "id": d.id,
+                    "customer_id": d.customer_id,
+                    "balance": plain(d.balance, cur),
+                    "predicted_payment_date": d.predicted.to_string(),
+                    "reason": d.reason,
+                })
+            })
+            .collect();
+        let weeks: Vec<Value> = self
+            .cash
+            .weeks
+            .iter()
+            .map(|w| json!({"week_start": w.start.to_string(), "amount": plain(w.amount, cur)}))
+            .collect();
+        json!({
+            "as_of": self.as_of.to_string(),
+            "currency": cur,
+            "documents": documents,
+            "weeks": weeks,
+            "beyond": plain(self.cash.beyond, cur),
+        })
+    }
+
+    /// The weeks as a table, then the `top` largest open documents with their reasons.
+    pub fn to_text(&self, top: usize) -> String {
+        let cur = &self.currency;
+        let mut weeks = TextTable::new(&[
+            ("week of", Align::Left),
+            ("expected", Align::Right),
+            ("cumulative", Align::Right),
+        ]);
+        let mut cumulative = Decimal::ZERO;
+        for w in &self.cash.weeks {
+            cumulative += w.amount;
+            weeks.row(vec![
+                w.start.to_string(),
+                grouped(w.amount, cur),
+                grouped(cumulative, cur),
+            ]);
+        }
+        weeks.row(vec![
+            "later".into(),
+            grouped(self.cash.beyond, cur),
+            grouped(cumulative + self.cash.beyond, cur),
+        ]);
+        let mut largest: Vec<&DocumentForecast> = self.documents.iter().collect();
+        largest.sort_by(|a, b| b.balance.cmp(&a.balance).then_with(|| a.id.cmp(&b.id)));
+        let mut docs = TextTable::new(&[
+            ("document", Align::Left),
+            ("customer", Align::Left),
+            ("balance", Align::Right),
+            ("due", Align::Left),
+            ("expected", Align::Left),
+            ("why", Align::Left),
+        ]);
+        for d in largest.iter().take(top) {
+            docs.row(vec![
+                d.id.clone(),
+                d.customer_id.clone(),
+                grouped(d.balance, cur),
+                d.due_date.to_string(),
+                d.predicted.to_string(),
+                d.reason.clone(),
+            ]);
+        }
+        format!(
+            "Cash forecast as of {} in {cur}: {} open documents\n\n{}\nLargest open documents\n\n{}",
+            self.as_of,
+            self.documents.len(),
+            weeks.render(),
+            docs.render()
+        )
+    }
+
+    /// Customers by risk, riskiest first (score, then key): the "High risk" tab's order.
+    pub fn by_risk(&self) -> Vec<(i64, &Risk)> {
+        let mut out: Vec<(i64, &Risk)> = self.risks.iter().map(|(c, r)| (*c, r)).collect();
+        out.sort_by(|a, b| b.1.score.cmp(&a.1.score).then(a.0.cmp(&b.0)));
+        out
+    }
+}
+
+/// The risk level of every customer with documents as of `as_of` (customers without any
+/// are low risk) — what the rule field `payment_risk` reads.
+pub fn payment_risks(
+    store: &Store,
+    as_of: Date,
+    base_currency: &str,
+    promise_grace_days: u32,
+) -> Result<HashMap<i64, RiskLevel>> {
+    let histories = store.histories(&HistoryQuery {
+        cutoff: as_of,
+        base_currency: base_currency.to_string(),
+        promise_grace_days,
+        customer: None,
+        with_ids: false,
+    })?;
+    let model = Model::fit(&histories.customers, as_of, ModelConfig::default());
+    Ok(histories
+        .customers
+        .iter()
+        .map(|h| (h.cid, model.risk(h).level))
+        .collect())
+}
