@@ -30,6 +30,9 @@ pub struct BacktestArgs {
     /// Model tuning: share of the recent trend carried into predictions.
     #[arg(long, hide = true)]
     pub trend_weight: Option<f64>,
+    /// Model tuning: open documents overdue by more than this are left out of the curves.
+    #[arg(long, hide = true)]
+    pub censor_cap: Option<f64>,
 }
 
 pub fn run(ctx: &Context, args: &BacktestArgs) -> Result<()> {
@@ -40,6 +43,9 @@ pub fn run(ctx: &Context, args: &BacktestArgs) -> Result<()> {
     }
     if let Some(v) = args.prior_weight {
         model.prior_weight = v;
+    }
+    if let Some(v) = args.censor_cap {
+        model.censor_cap_days = v;
     }
     if let Some(v) = args.trend_weight {
         model.trend_weight = v;

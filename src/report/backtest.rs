@@ -101,6 +101,16 @@ impl Backtest {
             let histories = store.histories(&query(cutoff))?;
             let model = Model::fit(&histories.customers, cutoff, o.model.clone());
             let fallback = model.prior.median_days_to_pay;
+            if std::env::var_os("OWED_DEBUG").is_some() {
+                eprintln!(
+                    "{cutoff} median {} dispute {} large {} dtp {} pseudo {:?}",
+                    model.prior.median_late,
+                    model.prior.dispute_days,
+                    model.prior.large_days,
+                    fallback,
+                    model.prior.pseudo
+                );
+            }
             let mut r = CutoffResult {
                 cutoff,
                 open: 0,
@@ -118,12 +128,21 @@ impl Backtest {
                         r.still_open += 1;
                         continue;
                     };
-                    r.tally.add(
-                        actual,
-                        p.date,
-                        median_baseline(doc, customer_median, fallback, cutoff),
-                        due_baseline(doc, cutoff),
-                    );
+                    let mb = median_baseline(doc, customer_median, fallback, cutoff);
+                    if std::env::var_os("OWED_DUMP").is_some() {
+                        eprintln!(
+                            "DUMP,{cutoff},{},{},{actual},{},{mb},{},{},{},{},\"{}\"",
+                            h.cid,
+                            doc.key,
+                            p.date,
+                            due_baseline(doc, cutoff),
+                            doc.due_date,
+                            doc.disputed,
+                            h.settled.len(),
+                            p.reason
+                        );
+                    }
+                    r.tally.add(actual, p.date, mb, due_baseline(doc, cutoff));
                 }
             }
             total.absorb(&r.tally);

@@ -46,6 +46,9 @@ pub struct ModelConfig {
     pub default_dispute_days: f64,
     /// Days added after today for a document later than anything the curves know.
     pub stale_days: f64,
+    /// Open documents overdue by more than this many days are left out of the curves (they
+    /// are in collection, not in the customer's payment rhythm).
+    pub censor_cap_days: f64,
 }
 
 impl Default for ModelConfig {
@@ -60,6 +63,7 @@ impl Default for ModelConfig {
             max_trend_days: 30.0,
             default_dispute_days: 15.0,
             stale_days: 30.0,
+            censor_cap_days: f64::INFINITY,
         }
     }
 }
@@ -101,7 +105,7 @@ pub struct Model {
 }
 
 /// Probabilities at which the prior's pseudo-observations sit.
-const PSEUDO_QUANTILES: [f64; 10] = [0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95];
+const PSEUDO_QUANTILES: [f64; 9] = [0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85];
 /// Residuals needed before a portfolio adjustment is measured rather than defaulted.
 const MIN_RESIDUALS: usize = 10;
 
@@ -164,9 +168,11 @@ impl Model {
             obs.push(Obs::settled(late, self.weight(s.settled)));
         }
         for o in &h.open {
-            let overdue =
-                days(o.due_date, self.as_of) - self.adjustment(o.disputed, large(o.amount));
-            obs.push(Obs::open(overdue, 1.0));
+            let overdue = days(o.due_date, self.as_of);
+            if overdue <= self.config.censor_cap_days {
+                let adj = self.adjustment(o.disputed, large(o.amount));
+                obs.push(Obs::open(overdue - adj, 1.0));
+            }
         }
         let pseudo_weight = self.config.prior_weight / self.prior.pseudo.len().max(1) as f64;
         obs.extend(
@@ -433,10 +439,10 @@ fn fit_prior(histories: &[CustomerHistory], as_of: Date, config: &ModelConfig) -
             obs.push(Obs::settled(late, weight(s.settled)));
         }
         for o in &h.open {
-            obs.push(Obs::open(
-                days(o.due_date, as_of) - adj(o.disputed, o.amount),
-                1.0,
-            ));
+            let overdue = days(o.due_date, as_of);
+            if overdue <= config.censor_cap_days {
+                obs.push(Obs::open(overdue - adj(o.disputed, o.amount), 1.0));
+            }
         }
     }
     let survival = Survival::kaplan_meier(&mut obs);
