@@ -33,6 +33,9 @@ pub struct BacktestArgs {
     /// Model tuning: open documents overdue by more than this are left out of the curves.
     #[arg(long, hide = true)]
     pub censor_cap: Option<f64>,
+    /// Model tuning: share of settlements on one weekday that makes it a payment run.
+    #[arg(long, hide = true)]
+    pub weekday_share: Option<f64>,
 }
 
 pub fn run(ctx: &Context, args: &BacktestArgs) -> Result<()> {
@@ -43,6 +46,9 @@ pub fn run(ctx: &Context, args: &BacktestArgs) -> Result<()> {
     }
     if let Some(v) = args.prior_weight {
         model.prior_weight = v;
+    }
+    if let Some(v) = args.weekday_share {
+        model.weekday_min_share = v;
     }
     if let Some(v) = args.censor_cap {
         model.censor_cap_days = v;

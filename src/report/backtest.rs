@@ -103,10 +103,10 @@ impl Backtest {
             let fallback = model.prior.median_days_to_pay;
             if std::env::var_os("OWED_DEBUG").is_some() {
                 eprintln!(
-                    "{cutoff} median {} dispute {} large {} dtp {} pseudo {:?}",
+                    "{cutoff} median {} dispute {} size {:?} dtp {} pseudo {:?}",
                     model.prior.median_late,
-                    model.prior.dispute_days,
-                    model.prior.large_days,
+                    model.prior.adjustments.dispute_days,
+                    model.prior.adjustments.size_days,
                     fallback,
                     model.prior.pseudo
                 );

@@ -6,6 +6,8 @@
 //!
 //! - [`model`]: the payment-date model ([`Model::fit`] on the whole portfolio, then
 //!   [`Model::predict`] per customer), with a one-line reason per prediction.
+//! - [`prior`]: what the portfolio says: measured dispute and amount adjustments, and the
+//!   curve customers with little history are shrunk toward.
 //! - [`risk`]: high / medium / low per customer, with its reasons.
 //! - [`cash`]: the 13-week cash forecast.
 //! - [`backtest`]: the baselines and the error tallies of `owed backtest`.
@@ -18,10 +20,12 @@
 pub mod backtest;
 pub mod cash;
 pub mod model;
+pub mod prior;
 pub mod risk;
 pub mod stats;
 
-pub use model::{Model, ModelConfig, Prediction, Prior};
+pub use model::{Model, ModelConfig, Prediction};
+pub use prior::Prior;
 pub use risk::{Risk, RiskLevel};
 
 use super::{Date, Decimal};

@@ -4,25 +4,27 @@
 //! by weighted Kaplan–Meier from:
 //! - its settled documents, weighted by recency (a half-life in days since they settled);
 //! - its open documents, as censored observations (paid later than they are overdue now);
-//! - a few pseudo-observations from the portfolio's own curve (the *prior*), so that a
+//! - a few pseudo-observations from the portfolio's own curve (the [`Prior`]), so that a
 //!   customer with little history looks like a typical customer, and one with a long history
 //!   looks like itself (shrinkage by the amount of evidence).
 //!
 //! Observations are first *normalised*: a disputed document's days late lose the portfolio's
-//! typical dispute delay, and a large document's lose the typical large-amount delay, both
-//! measured on the portfolio's history (median residual against each customer's own median).
+//! measured dispute delay, and a document of unusual amount the measured delay of its amount
+//! class (see [`super::prior`]).
 //!
 //! The prediction for an open document is the median of its customer's curve *given that it
 //! is not paid yet* (days late > days overdue today), plus the document's own adjustments
-//! and the customer's recent trend — then never earlier than the day after the as-of date.
-//! The median minimises the mean absolute error in days, the figure the backtest reports.
-//! An open promise to pay on the document overrides, unless the customer breaks more
+//! and part of the customer's recent trend; a customer who always pays on the same weekday (a
+//! payment run) is predicted on that weekday; and never earlier than the day after the as-of
+//! date. The median minimises the mean absolute error in days, the figure the backtest
+//! reports. An open promise to pay on the document overrides, unless the customer breaks more
 //! promises than it keeps.
 
-use super::stats::{Obs, Survival, median};
+use super::prior::{AmountScale, Prior, customer_observations, is_above_usual, location};
+use super::stats::{AtRisk, Part, Survival, blended_conditional_median, median};
 use super::{CustomerHistory, OpenDoc, days};
 use crate::domain::{Date, Decimal};
-use chrono::Days;
+use chrono::{Datelike, Days, Weekday};
 
 /// The model's settings. The defaults were chosen on backtests of varied synthetic
 /// portfolios; they are round numbers on purpose.
@@ -32,8 +34,6 @@ pub struct ModelConfig {
     pub half_life_days: f64,
     /// Total weight of the portfolio prior's pseudo-observations in each customer's curve.
     pub prior_weight: f64,
-    /// A document is large when its amount exceeds this many times the customer's median.
-    pub large_ratio: Decimal,
     /// Settled documents needed before the reason says "usually pays …".
     pub min_history: usize,
     /// Days (back from the as-of date) that count as the customer's recent behaviour.
@@ -44,11 +44,15 @@ pub struct ModelConfig {
     pub max_trend_days: f64,
     /// Dispute delay used when the portfolio has too few disputed documents to measure it.
     pub default_dispute_days: f64,
-    /// Days added after today for a document later than anything the curves know.
+    /// Days added after the as-of date for a document later than anything the curves know.
     pub stale_days: f64,
     /// Open documents overdue by more than this many days are left out of the curves (they
     /// are in collection, not in the customer's payment rhythm).
     pub censor_cap_days: f64,
+    /// Settlements needed, and the (recency-weighted) share of them on one weekday, before a
+    /// customer counts as paying on that weekday.
+    pub weekday_min_count: usize,
+    pub weekday_min_share: f64,
 }
 
 impl Default for ModelConfig {
@@ -56,35 +60,33 @@ impl Default for ModelConfig {
         ModelConfig {
             half_life_days: 180.0,
             prior_weight: 2.0,
-            large_ratio: Decimal::TWO,
             min_history: 3,
             recent_days: 120,
             trend_weight: 0.0,
             max_trend_days: 30.0,
             default_dispute_days: 15.0,
             stale_days: 30.0,
-            censor_cap_days: f64::INFINITY,
+            censor_cap_days: 60.0,
+            weekday_min_count: 5,
+            weekday_min_share: 0.7,
         }
     }
 }
 
-/// What the portfolio as a whole says, measured at the as-of date.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Prior {
-    /// The portfolio's curve of normalised days late (settled and open documents).
-    pub survival: Survival,
-    /// Quantiles of that curve, used as pseudo-observations in each customer's curve.
-    pub pseudo: Vec<f64>,
-    /// The portfolio's median days late.
-    pub median_late: f64,
-    /// Typical extra days late of a disputed document.
-    pub dispute_days: f64,
-    /// Typical extra days late of a large document.
-    pub large_days: f64,
-    /// The portfolio's median days from document date to settlement (the baseline's
-    /// fallback for customers with no history).
-    pub median_days_to_pay: f64,
+impl ModelConfig {
+    /// The recency weight, at `as_of`, of something that settled on `date`.
+    pub fn weight(&self, date: Date, as_of: Date) -> f64 {
+        let age = days(date, as_of).max(0.0);
+        if self.half_life_days.is_finite() && self.half_life_days > 0.0 {
+            0.5f64.powf(age / self.half_life_days)
+        } else {
+            1.0
+        }
+    }
 }
+
+/// The furthest a prediction looks past the days already overdue.
+const HORIZON_DAYS: u32 = 3 * 365;
 
 /// One open document's predicted payment date.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,30 +106,29 @@ pub struct Model {
     pub as_of: Date,
 }
 
-/// Probabilities at which the prior's pseudo-observations sit.
-const PSEUDO_QUANTILES: [f64; 9] = [0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85];
-/// Residuals needed before a portfolio adjustment is measured rather than defaulted.
-const MIN_RESIDUALS: usize = 10;
-
 /// A customer's payment behaviour as of the model's date.
 #[derive(Debug, Clone)]
 pub struct Profile {
     /// Settled documents on record.
     pub settled_count: usize,
-    /// The customer's curve of normalised days late, prior included.
+    /// The customer's own curve of normalised days late (settled and open documents).
     pub survival: Survival,
-    /// Median normalised days late (the prior's when there is no history).
+    /// How much of the customer's own evidence lies beyond a number of days.
+    pub at_risk: AtRisk,
+    /// Median normalised days late, shrunk toward the portfolio's.
     pub typical_late: f64,
     /// Recent minus older median days late (0 when either side has too few documents).
     pub trend: f64,
-    /// Median document amount, when there are enough documents to call one large.
-    pub median_amount: Option<Decimal>,
+    /// The customer's median amount, to class its documents.
+    pub scale: AmountScale,
+    /// The weekday the customer (nearly) always pays on, if any.
+    pub weekday: Option<Weekday>,
 }
 
 impl Model {
     /// Fits the portfolio prior on every customer's history as of `as_of`.
     pub fn fit(histories: &[CustomerHistory], as_of: Date, config: ModelConfig) -> Model {
-        let prior = fit_prior(histories, as_of, &config);
+        let prior = Prior::fit(histories, as_of, &config);
         Model {
             config,
             prior,
@@ -135,61 +136,50 @@ impl Model {
         }
     }
 
-    /// The recency weight of something that settled on `date`.
-    fn weight(&self, date: Date) -> f64 {
-        let age = days(date, self.as_of).max(0.0);
-        if self.config.half_life_days.is_finite() && self.config.half_life_days > 0.0 {
-            0.5f64.powf(age / self.config.half_life_days)
-        } else {
-            1.0
-        }
-    }
-
-    /// Days to subtract from a document's days late to normalise it.
-    fn adjustment(&self, disputed: bool, large: bool) -> f64 {
-        let mut adj = 0.0;
-        if disputed {
-            adj += self.prior.dispute_days;
-        }
-        if large {
-            adj += self.prior.large_days;
-        }
-        adj
-    }
-
-    /// The customer's profile: its curve, typical days late and trend.
+    /// The customer's profile: its curve, typical days late, trend and habits.
     pub fn profile(&self, h: &CustomerHistory) -> Profile {
-        let median_amount = median_amount(h);
-        let large = |amount: Decimal| is_large(amount, median_amount, &self.config);
-        let mut obs: Vec<Obs> =
-            Vec::with_capacity(h.settled.len() + h.open.len() + self.prior.pseudo.len());
-        for s in &h.settled {
-            let late = days(s.due_date, s.settled) - self.adjustment(s.disputed, large(s.amount));
-            obs.push(Obs::settled(late, self.weight(s.settled)));
-        }
-        for o in &h.open {
-            let overdue = days(o.due_date, self.as_of);
-            if overdue <= self.config.censor_cap_days {
-                let adj = self.adjustment(o.disputed, large(o.amount));
-                obs.push(Obs::open(overdue - adj, 1.0));
-            }
-        }
-        let pseudo_weight = self.config.prior_weight / self.prior.pseudo.len().max(1) as f64;
-        obs.extend(
-            self.prior
-                .pseudo
-                .iter()
-                .map(|&d| Obs::settled(d, pseudo_weight)),
+        let scale = AmountScale::of(h);
+        let mut obs =
+            customer_observations(h, self.as_of, &self.config, &self.prior.adjustments, scale);
+        let typical_late = location(
+            &obs,
+            &self.prior.pseudo,
+            self.config.prior_weight,
+            self.prior.median_late,
         );
+        let at_risk = AtRisk::new(&obs);
         let survival = Survival::kaplan_meier(&mut obs);
-        let typical_late = survival.median().unwrap_or(self.prior.median_late);
         Profile {
             settled_count: h.settled.len(),
             survival,
+            at_risk,
             typical_late,
             trend: self.trend(h),
-            median_amount,
+            scale,
+            weekday: self.weekday_habit(h),
         }
+    }
+
+    /// The median days late of a document given it is later than `after` (normalised days):
+    /// the customer's own curve, weighted by its evidence beyond `after`, blended with the
+    /// portfolio's residual curve placed at the customer's typical days late, weighted like
+    /// the prior.
+    fn conditional_late(&self, p: &Profile, after: f64) -> f64 {
+        let parts = [
+            Part {
+                curve: &p.survival,
+                offset: 0.0,
+                weight: p.at_risk.weight_beyond(after),
+            },
+            Part {
+                curve: &self.prior.residuals,
+                offset: p.typical_late,
+                weight: self.config.prior_weight,
+            },
+        ];
+        blended_conditional_median(&parts, after, HORIZON_DAYS)
+            .or_else(|| self.prior.survival.conditional_median(after))
+            .unwrap_or(after + self.config.stale_days)
     }
 
     /// Recent minus older median days late of undisputed settled documents.
@@ -211,6 +201,27 @@ impl Model {
             (Some(r), Some(o)) => r - o,
             _ => 0.0,
         }
+    }
+
+    /// The weekday most of the customer's settlements fall on, when they nearly all do.
+    fn weekday_habit(&self, h: &CustomerHistory) -> Option<Weekday> {
+        if h.settled.len() < self.config.weekday_min_count {
+            return None;
+        }
+        let mut weights = [0.0f64; 7];
+        for s in &h.settled {
+            weights[s.settled.weekday().num_days_from_monday() as usize] +=
+                self.config.weight(s.settled, self.as_of);
+        }
+        let total: f64 = weights.iter().sum();
+        let (best, weight) = weights
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))?;
+        let share = weight / total;
+        (total > 0.0 && share >= self.config.weekday_min_share)
+            .then(|| Weekday::try_from(best as u8).ok())
+            .flatten()
     }
 
     /// The days the trend moves this customer's predictions.
@@ -241,22 +252,24 @@ impl Model {
         doc: &OpenDoc,
         promise: Option<Date>,
     ) -> Prediction {
-        let large = is_large(doc.amount, p.median_amount, &self.config);
-        let adj = self.adjustment(doc.disputed, large);
+        let class = p.scale.class(doc.amount);
+        let size_adj = self.prior.adjustments.days(false, class);
+        let adj = self.prior.adjustments.days(doc.disputed, class);
         let shift = self.trend_shift(p);
         let overdue = days(doc.due_date, self.as_of);
         let after = overdue - adj - shift;
-        let late = p
-            .survival
-            .conditional_median(after)
-            .or_else(|| self.prior.survival.conditional_median(after))
-            .unwrap_or(after + self.config.stale_days)
-            + adj
-            + shift;
+        let late = self.conditional_late(p, after) + adj + shift;
         let earliest = self.as_of + Days::new(1);
-        let mut date = add_days(doc.due_date, late.round() as i64).max(earliest);
+        let mut date = add_days(doc.due_date, late.round() as i64);
+        if let Some(weekday) = p.weekday {
+            date = nearest_weekday(date, weekday, earliest);
+        }
+        date = date.max(earliest);
 
         let mut reasons = vec![self.history_reason(p)];
+        if let Some(weekday) = p.weekday {
+            reasons.push(format!("pays on {}s", weekday_name(weekday)));
+        }
         if shift.abs() >= 2.0 {
             let word = if shift > 0.0 { "later" } else { "sooner" };
             reasons.push(format!("paying {:.0} days {word} lately", shift.abs()));
@@ -268,8 +281,12 @@ impl Model {
         if doc.disputed {
             reasons.push("disputed".into());
         }
-        if large {
-            reasons.push("large amount".into());
+        if size_adj.abs() >= 2.0 {
+            reasons.push(if is_above_usual(class) {
+                "large amount".into()
+            } else {
+                "small amount".into()
+            });
         }
         if let Some(pd) = promise {
             if h.broken_promises > h.kept_promises {
@@ -327,23 +344,30 @@ fn add_days(date: Date, n: i64) -> Date {
         .unwrap_or(if n > 0 { Date::MAX } else { Date::MIN })
 }
 
-/// The median amount of the customer's documents, when it has at least four.
-fn median_amount(h: &CustomerHistory) -> Option<Decimal> {
-    let mut amounts: Vec<Decimal> = h
-        .settled
-        .iter()
-        .map(|s| s.amount)
-        .chain(h.open.iter().map(|o| o.amount))
-        .collect();
-    if amounts.len() < 4 {
-        return None;
+/// The date on `weekday` nearest to `date` (at most three days away), not before `earliest`.
+fn nearest_weekday(date: Date, weekday: Weekday, earliest: Date) -> Date {
+    let ahead = (7 + weekday.num_days_from_monday() as i64
+        - date.weekday().num_days_from_monday() as i64)
+        % 7;
+    let back = add_days(date, ahead - 7);
+    let forward = add_days(date, ahead);
+    if ahead > 3 && back >= earliest {
+        back
+    } else {
+        forward
     }
-    amounts.sort();
-    Some(amounts[amounts.len() / 2])
 }
 
-fn is_large(amount: Decimal, median: Option<Decimal>, config: &ModelConfig) -> bool {
-    median.is_some_and(|m| m > Decimal::ZERO && amount > m * config.large_ratio)
+fn weekday_name(w: Weekday) -> &'static str {
+    match w {
+        Weekday::Mon => "Monday",
+        Weekday::Tue => "Tuesday",
+        Weekday::Wed => "Wednesday",
+        Weekday::Thu => "Thursday",
+        Weekday::Fri => "Friday",
+        Weekday::Sat => "Saturday",
+        Weekday::Sun => "Sunday",
+    }
 }
 
 /// The date of the open promise covering each open document, in order: a promise naming the
@@ -370,94 +394,4 @@ pub fn promise_dates(h: &CustomerHistory) -> Vec<Option<Date>> {
         }
     }
     dates
-}
-
-/// Measures the portfolio prior: the dispute and large-amount delays (median residual of
-/// such documents against their customer's own median), then the pooled curve of normalised
-/// days late.
-fn fit_prior(histories: &[CustomerHistory], as_of: Date, config: &ModelConfig) -> Prior {
-    let mut dispute_residuals = Vec::new();
-    let mut large_residuals = Vec::new();
-    let mut days_to_pay = Vec::new();
-    for h in histories {
-        let median_amount = median_amount(h);
-        let mut plain: Vec<f64> = h
-            .settled
-            .iter()
-            .filter(|s| !s.disputed && !is_large(s.amount, median_amount, config))
-            .map(|s| days(s.due_date, s.settled))
-            .collect();
-        days_to_pay.extend(h.settled.iter().map(|s| days(s.doc_date, s.settled)));
-        if plain.len() < 3 {
-            continue;
-        }
-        let Some(own) = median(&mut plain) else {
-            continue;
-        };
-        for s in &h.settled {
-            let late = days(s.due_date, s.settled);
-            if s.disputed {
-                dispute_residuals.push(late - own);
-            } else if is_large(s.amount, median_amount, config) {
-                large_residuals.push(late - own);
-            }
-        }
-    }
-    let measured = |mut r: Vec<f64>, default: f64, lo: f64, hi: f64| {
-        if r.len() >= MIN_RESIDUALS {
-            median(&mut r).unwrap_or(default).clamp(lo, hi)
-        } else {
-            default
-        }
-    };
-    let dispute_days = measured(dispute_residuals, config.default_dispute_days, 0.0, 120.0);
-    let large_days = measured(large_residuals, 0.0, -30.0, 30.0);
-
-    let half_life = config.half_life_days;
-    let weight = |date: Date| {
-        if half_life.is_finite() && half_life > 0.0 {
-            0.5f64.powf(days(date, as_of).max(0.0) / half_life)
-        } else {
-            1.0
-        }
-    };
-    let mut obs = Vec::new();
-    for h in histories {
-        let median_amount = median_amount(h);
-        let adj = |disputed: bool, amount: Decimal| {
-            let mut a = 0.0;
-            if disputed {
-                a += dispute_days;
-            }
-            if is_large(amount, median_amount, config) {
-                a += large_days;
-            }
-            a
-        };
-        for s in &h.settled {
-            let late = days(s.due_date, s.settled) - adj(s.disputed, s.amount);
-            obs.push(Obs::settled(late, weight(s.settled)));
-        }
-        for o in &h.open {
-            let overdue = days(o.due_date, as_of);
-            if overdue <= config.censor_cap_days {
-                obs.push(Obs::open(overdue - adj(o.disputed, o.amount), 1.0));
-            }
-        }
-    }
-    let survival = Survival::kaplan_meier(&mut obs);
-    let mut pseudo = survival.quantiles(&PSEUDO_QUANTILES);
-    if pseudo.is_empty() {
-        // No history at all: customers pay on the due date, give or take.
-        pseudo = vec![-2.0, 0.0, 0.0, 2.0];
-    }
-    let median_late = survival.median().unwrap_or(0.0);
-    Prior {
-        survival,
-        pseudo,
-        median_late,
-        dispute_days,
-        large_days,
-        median_days_to_pay: median(&mut days_to_pay).unwrap_or(30.0),
-    }
 }

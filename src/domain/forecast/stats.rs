@@ -130,6 +130,11 @@ impl Survival {
             .map(|&(t, _)| t)
     }
 
+    /// The curve's last value: the share never seen paid (still open past the last event).
+    pub fn end(&self) -> f64 {
+        self.steps.last().map_or(1.0, |s| s.1)
+    }
+
     /// The unconditional median (`None` when more than half is still open).
     pub fn median(&self) -> Option<f64> {
         self.conditional_median(f64::NEG_INFINITY)
@@ -141,6 +146,95 @@ impl Survival {
             .filter_map(|&q| self.conditional_quantile(f64::NEG_INFINITY, q))
             .collect()
     }
+}
+
+/// How much weight of a set of observations lies beyond a time: the evidence a curve has
+/// about what happens after it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AtRisk {
+    /// Observation times, increasing.
+    days: Vec<f64>,
+    /// `beyond[i]`: total weight of observations `i..`.
+    beyond: Vec<f64>,
+}
+
+impl AtRisk {
+    /// From observations (events and censored alike).
+    pub fn new(obs: &[Obs]) -> AtRisk {
+        let mut pairs: Vec<(f64, f64)> = obs.iter().map(|o| (o.days, o.weight.max(0.0))).collect();
+        pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut beyond = vec![0.0; pairs.len()];
+        let mut acc = 0.0;
+        for i in (0..pairs.len()).rev() {
+            acc += pairs[i].1;
+            beyond[i] = acc;
+        }
+        AtRisk {
+            days: pairs.into_iter().map(|p| p.0).collect(),
+            beyond,
+        }
+    }
+
+    /// Total weight of the observations later than `t`.
+    pub fn weight_beyond(&self, t: f64) -> f64 {
+        let i = self.days.partition_point(|&d| d <= t);
+        self.beyond.get(i).copied().unwrap_or(0.0)
+    }
+}
+
+/// One curve in a [`blended_conditional_median`]: the curve of `T − offset`, and how much
+/// evidence it carries.
+#[derive(Debug, Clone, Copy)]
+pub struct Part<'a> {
+    pub curve: &'a Survival,
+    pub offset: f64,
+    pub weight: f64,
+}
+
+/// The median of `T` given `T > after` under a blend of curves, each conditioned on its own
+/// and weighted by its evidence: the smallest `after + j` (`j` = 1, 2, … days, at most
+/// `horizon`) where the blended conditional distribution reaches one half. `None` when the
+/// blend never gets there (too much of what remains is still open) or no part has anything
+/// left after `after`.
+pub fn blended_conditional_median(parts: &[Part], after: f64, horizon: u32) -> Option<f64> {
+    // Each part speaks only for the share of its remaining weight it resolves (a curve whose
+    // tail is still open says nothing about when that tail pays); its weight shrinks to match.
+    let live: Vec<(Part, f64, f64)> = parts
+        .iter()
+        .filter(|p| p.weight > 0.0)
+        .filter_map(|p| {
+            let base = p.curve.at(after - p.offset);
+            if base <= 1e-12 {
+                return None;
+            }
+            let resolved = 1.0 - p.curve.end() / base;
+            (resolved > 1e-9).then_some((*p, base, resolved))
+        })
+        .collect();
+    let total: f64 = live.iter().map(|(p, _, r)| p.weight * r).sum();
+    if total <= 0.0 {
+        return None;
+    }
+    let paid_by = |t: f64| {
+        live.iter()
+            .map(|(p, base, _)| p.weight * (1.0 - p.curve.at(t - p.offset) / base))
+            .sum::<f64>()
+            / total
+    };
+    let half = 0.5 - 1e-9;
+    if paid_by(after + f64::from(horizon)) < half {
+        return None;
+    }
+    let (mut lo, mut hi) = (1u32, horizon);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if paid_by(after + f64::from(mid)) >= half {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    Some(after + f64::from(lo))
 }
 
 #[cfg(test)]
@@ -171,6 +265,39 @@ mod tests {
         // Given T > 2, the remaining values are 3 and 4.
         assert_eq!(s.conditional_median(2.0), Some(3.0));
         assert_eq!(s.conditional_median(4.0), None);
+    }
+
+    #[test]
+    fn blends_weigh_curves_by_their_evidence() {
+        let curve = |values: &[f64]| {
+            let mut obs: Vec<Obs> = values.iter().map(|&d| Obs::settled(d, 1.0)).collect();
+            Survival::kaplan_meier(&mut obs)
+        };
+        let early = curve(&[1.0, 2.0, 3.0]);
+        let late = curve(&[20.0, 21.0, 22.0]);
+        let part = |curve, weight| Part {
+            curve,
+            offset: 0.0,
+            weight,
+        };
+        // All weight on one curve: its own conditional median.
+        let only_early = [part(&early, 1.0), part(&late, 0.0)];
+        assert_eq!(blended_conditional_median(&only_early, 0.5, 100), Some(2.5));
+        // Past everything the early curve knows, the late one answers alone.
+        let both = [part(&early, 10.0), part(&late, 1.0)];
+        assert_eq!(blended_conditional_median(&both, 5.0, 100), Some(21.0));
+        // An offset moves a curve.
+        let shifted = [Part {
+            curve: &early,
+            offset: 10.0,
+            weight: 1.0,
+        }];
+        assert_eq!(blended_conditional_median(&shifted, 10.5, 100), Some(12.5));
+        assert_eq!(blended_conditional_median(&shifted, 30.0, 100), None);
+        let at_risk = AtRisk::new(&[Obs::settled(1.0, 1.0), Obs::open(5.0, 2.0)]);
+        assert_eq!(at_risk.weight_beyond(0.0), 3.0);
+        assert_eq!(at_risk.weight_beyond(1.0), 2.0);
+        assert_eq!(at_risk.weight_beyond(5.0), 0.0);
     }
 
     #[test]
