@@ -103,12 +103,18 @@ impl Backtest {
             let fallback = model.prior.median_days_to_pay;
             if std::env::var_os("OWED_DEBUG").is_some() {
                 eprintln!(
-                    "{cutoff} median {} dispute {} size {:?} dtp {} pseudo {:?}",
-                    model.prior.median_late,
+                    "{cutoff} median {} dispute {} size {:?} dtp {} pseudo {:?} groups {:?}",
+                    model.prior.portfolio.median_late,
                     model.prior.adjustments.dispute_days,
                     model.prior.adjustments.size_days,
                     fallback,
-                    model.prior.pseudo
+                    model.prior.portfolio.pseudo,
+                    model
+                        .prior
+                        .groups
+                        .iter()
+                        .map(|(g, c)| (g, c.median_late))
+                        .collect::<Vec<_>>()
                 );
             }
             let mut r = CutoffResult {
@@ -139,7 +145,11 @@ impl Backtest {
                             doc.due_date,
                             doc.disputed,
                             h.settled.len(),
-                            p.reason
+                            if doc.balance < doc.amount {
+                                "PARTIAL"
+                            } else {
+                                "FULL"
+                            }
                         );
                     }
                     r.tally.add(actual, p.date, mb, due_baseline(doc, cutoff));

@@ -7,8 +7,8 @@
 //! attempts dated on or before it. Backtests replay the database's history with this.
 //!
 //! One streaming pass over the documents ordered by customer, plus one query each for the
-//! small side tables (issues, promises, failed attempts) loaded into maps first — never one
-//! query per customer.
+//! side tables (customers' payment groups, issues, promises, failed attempts) loaded into
+//! maps first — never one query per customer.
 
 use super::Store;
 use crate::Result;
@@ -120,9 +120,15 @@ const FAILED_ATTEMPTS: &str = "
      WHERE status IN ('failure', 'timeout') AND date <= ?1 AND date > ?1 - 366
        AND (?2 IS NULL OR cid = ?2)";
 
+/// How each customer pays, which groups customers for the prior.
+const PAYMENT_GROUPS: &str = "
+    SELECT cid, auto_collection, primary_payment_method FROM customers
+     WHERE ?1 IS NULL OR cid = ?1";
+
 /// What the side tables say about one customer.
 #[derive(Default)]
 struct CustomerSide {
+    group: Option<String>,
     promises: Vec<CustomerPromise>,
     kept: u32,
     broken: u32,
@@ -164,6 +170,7 @@ impl Store {
                     broken_promises: side.broken,
                     failed_attempts: side.failed,
                     open_issues: side.open_issues,
+                    group: side.group,
                     ..Default::default()
                 });
             }
@@ -229,6 +236,22 @@ impl Store {
         let cutoff = day_number(q.cutoff);
         let mut customers: HashMap<i64, CustomerSide> = HashMap::new();
         let mut documents: HashMap<i64, DocumentSide> = HashMap::new();
+
+        let mut stmt = self.conn().prepare_cached(PAYMENT_GROUPS)?;
+        let mut rows = stmt.query(params![q.customer])?;
+        while let Some(r) = rows.next()? {
+            let auto: Option<i64> = r.get(1)?;
+            let method: Option<String> = r.get(2)?;
+            if auto.is_some() || method.is_some() {
+                let auto = match auto {
+                    Some(0) => "manual",
+                    Some(_) => "automatic",
+                    None => "unknown",
+                };
+                let method = method.as_deref().unwrap_or("unknown");
+                customers.entry(r.get(0)?).or_default().group = Some(format!("{auto} {method}"));
+            }
+        }
 
         let mut stmt = self.conn().prepare_cached(&disputed_documents_sql())?;
         let mut rows = stmt.query(params![cutoff, q.customer])?;

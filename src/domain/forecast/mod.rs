@@ -89,6 +89,9 @@ pub struct CustomerHistory {
     pub failed_attempts: Vec<Date>,
     /// Issues open at the cutoff (with or without documents).
     pub open_issues: u32,
+    /// Customers of one group pay alike and share a prior (the store groups them by how they
+    /// pay: automatic collection and payment method); `None`: no group.
+    pub group: Option<String>,
 }
 
 impl CustomerHistory {

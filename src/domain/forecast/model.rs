@@ -111,6 +111,8 @@ pub struct Model {
 pub struct Profile {
     /// Settled documents on record.
     pub settled_count: usize,
+    /// The median days late of the customers it is shrunk toward (its group, or all).
+    pub prior_late: f64,
     /// The customer's own curve of normalised days late (settled and open documents).
     pub survival: Survival,
     /// How much of the customer's own evidence lies beyond a number of days.
@@ -141,16 +143,18 @@ impl Model {
         let scale = AmountScale::of(h);
         let mut obs =
             customer_observations(h, self.as_of, &self.config, &self.prior.adjustments, scale);
+        let curves = self.prior.curves_for(h);
         let typical_late = location(
             &obs,
-            &self.prior.pseudo,
+            &curves.pseudo,
             self.config.prior_weight,
-            self.prior.median_late,
+            curves.median_late,
         );
         let at_risk = AtRisk::new(&obs);
         let survival = Survival::kaplan_meier(&mut obs);
         Profile {
             settled_count: h.settled.len(),
+            prior_late: curves.median_late,
             survival,
             at_risk,
             typical_late,
@@ -164,7 +168,8 @@ impl Model {
     /// the customer's own curve, weighted by its evidence beyond `after`, blended with the
     /// portfolio's residual curve placed at the customer's typical days late, weighted like
     /// the prior.
-    fn conditional_late(&self, p: &Profile, after: f64) -> f64 {
+    fn conditional_late(&self, h: &CustomerHistory, p: &Profile, after: f64) -> f64 {
+        let curves = self.prior.curves_for(h);
         let parts = [
             Part {
                 curve: &p.survival,
@@ -172,13 +177,13 @@ impl Model {
                 weight: p.at_risk.weight_beyond(after),
             },
             Part {
-                curve: &self.prior.residuals,
+                curve: &curves.residuals,
                 offset: p.typical_late,
                 weight: self.config.prior_weight,
             },
         ];
         blended_conditional_median(&parts, after, HORIZON_DAYS)
-            .or_else(|| self.prior.survival.conditional_median(after))
+            .or_else(|| curves.survival.conditional_median(after))
             .unwrap_or(after + self.config.stale_days)
     }
 
@@ -258,7 +263,7 @@ impl Model {
         let shift = self.trend_shift(p);
         let overdue = days(doc.due_date, self.as_of);
         let after = overdue - adj - shift;
-        let late = self.conditional_late(p, after) + adj + shift;
+        let late = self.conditional_late(h, p, after) + adj + shift;
         let earliest = self.as_of + Days::new(1);
         let mut date = add_days(doc.due_date, late.round() as i64);
         if let Some(weekday) = p.weekday {
@@ -315,7 +320,7 @@ impl Model {
         } else if p.settled_count == 0 {
             format!(
                 "no payment history; customers typically pay {}",
-                describe_late(self.prior.median_late)
+                describe_late(p.prior_late)
             )
         } else {
             format!(

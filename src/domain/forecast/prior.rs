@@ -13,6 +13,7 @@ use super::stats::{Obs, Survival, median};
 use super::{CustomerHistory, days};
 use crate::domain::{Date, Decimal};
 use rust_decimal::prelude::ToPrimitive;
+use std::collections::HashMap;
 
 /// Upper bounds of the amount classes, in ln(amount ÷ the customer's median amount):
 /// under half, half to ¾, usual (¾ to 1⅓), up to twice, up to 3⅓ times, more.
@@ -123,21 +124,79 @@ pub fn location(obs: &[Obs], pseudo: &[f64], prior_weight: f64, fallback: f64) -
 
 /// Settled documents a customer needs before its residuals join the portfolio's.
 const MIN_SETTLED_FOR_RESIDUALS: usize = 5;
+/// Settled documents a group of customers needs before it gets curves of its own.
+const MIN_GROUP_SETTLED: usize = 200;
+/// Residual observations a group needs before its residual curve replaces the portfolio's.
+const MIN_GROUP_RESIDUALS: usize = 100;
+
+/// The curves of a set of customers (the portfolio, or a group sharing how they pay).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Curves {
+    /// Their curve of normalised days late (settled and open documents).
+    pub survival: Survival,
+    /// Their curve of *residuals*: normalised days late minus each customer's typical days
+    /// late, over customers with enough history. It is the shape of a customer's surprises:
+    /// what a document already later than usual tends to do next.
+    pub residuals: Survival,
+    /// Quantiles of `survival`, the pseudo-observations that shrink each customer's typical
+    /// days late toward theirs.
+    pub pseudo: Vec<f64>,
+    /// Their median days late.
+    pub median_late: f64,
+    /// Residual observations behind `residuals`.
+    residual_count: usize,
+}
+
+impl Curves {
+    /// The curves of the customers `members` (indices into `histories` / `observations`).
+    fn fit(
+        histories: &[CustomerHistory],
+        observations: &[Vec<Obs>],
+        members: &[usize],
+        config: &ModelConfig,
+    ) -> Curves {
+        let mut pooled: Vec<Obs> = members
+            .iter()
+            .flat_map(|&i| observations[i].iter().copied())
+            .collect();
+        let survival = Survival::kaplan_meier(&mut pooled);
+        let mut pseudo = survival.quantiles(&PSEUDO_QUANTILES);
+        if pseudo.is_empty() {
+            // No history at all: customers pay on the due date, give or take.
+            pseudo = vec![-2.0, 0.0, 0.0, 2.0];
+        }
+        let median_late = survival.median().unwrap_or(0.0);
+        let mut residuals = Vec::new();
+        for &i in members {
+            if histories[i].settled.len() < MIN_SETTLED_FOR_RESIDUALS {
+                continue;
+            }
+            let obs = &observations[i];
+            let typical = location(obs, &pseudo, config.prior_weight, median_late);
+            residuals.extend(obs.iter().map(|o| Obs {
+                days: o.days - typical,
+                ..*o
+            }));
+        }
+        Curves {
+            survival,
+            residual_count: residuals.len(),
+            residuals: Survival::kaplan_meier(&mut residuals),
+            pseudo,
+            median_late,
+        }
+    }
+}
 
 /// The portfolio prior.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prior {
     pub adjustments: Adjustments,
-    /// The portfolio's curve of normalised days late (settled and open documents).
-    pub survival: Survival,
-    /// The portfolio's curve of *residuals*: normalised days late minus the customer's
-    /// typical days late, over customers with enough history. It is the shape of a customer's
-    /// surprises: what a document already later than usual tends to do next.
-    pub residuals: Survival,
-    /// Quantiles of that curve, used as pseudo-observations in each customer's curve.
-    pub pseudo: Vec<f64>,
-    /// The portfolio's median days late.
-    pub median_late: f64,
+    /// The whole portfolio's curves.
+    pub portfolio: Curves,
+    /// The curves of each customer group (see [`CustomerHistory::group`]) with enough history
+    /// of its own; the others use the portfolio's.
+    pub groups: HashMap<String, Curves>,
     /// The portfolio's median days from document date to settlement (the baseline's
     /// fallback for customers with no history).
     pub median_days_to_pay: f64,
@@ -147,43 +206,52 @@ impl Prior {
     /// Measures the prior on every customer's history as of `as_of`.
     pub fn fit(histories: &[CustomerHistory], as_of: Date, config: &ModelConfig) -> Prior {
         let adjustments = measure_adjustments(histories, config);
-        let mut pooled = Vec::new();
-        let mut days_to_pay = Vec::new();
-        let per_customer: Vec<Vec<Obs>> = histories
+        let observations: Vec<Vec<Obs>> = histories
             .iter()
             .map(|h| customer_observations(h, as_of, config, &adjustments, AmountScale::of(h)))
             .collect();
-        for (h, obs) in histories.iter().zip(&per_customer) {
-            pooled.extend_from_slice(obs);
-            days_to_pay.extend(h.settled.iter().map(|s| days(s.doc_date, s.settled)));
-        }
-        let survival = Survival::kaplan_meier(&mut pooled);
-        let mut pseudo = survival.quantiles(&PSEUDO_QUANTILES);
-        if pseudo.is_empty() {
-            // No history at all: customers pay on the due date, give or take.
-            pseudo = vec![-2.0, 0.0, 0.0, 2.0];
-        }
-        let median_late = survival.median().unwrap_or(0.0);
+        let everyone: Vec<usize> = (0..histories.len()).collect();
+        let portfolio = Curves::fit(histories, &observations, &everyone, config);
 
-        let mut residuals = Vec::new();
-        for (h, obs) in histories.iter().zip(&per_customer) {
-            if h.settled.len() < MIN_SETTLED_FOR_RESIDUALS {
-                continue;
+        let mut members: HashMap<&str, (Vec<usize>, usize)> = HashMap::new();
+        for (i, h) in histories.iter().enumerate() {
+            if let Some(group) = h.group.as_deref() {
+                let entry = members.entry(group).or_default();
+                entry.0.push(i);
+                entry.1 += h.settled.len();
             }
-            let typical = location(obs, &pseudo, config.prior_weight, median_late);
-            residuals.extend(obs.iter().map(|o| Obs {
-                days: o.days - typical,
-                ..*o
-            }));
         }
+        let mut groups = HashMap::new();
+        if members.len() > 1 {
+            for (group, (list, settled)) in members {
+                if settled < MIN_GROUP_SETTLED {
+                    continue;
+                }
+                let mut curves = Curves::fit(histories, &observations, &list, config);
+                if curves.residual_count < MIN_GROUP_RESIDUALS {
+                    curves.residuals = portfolio.residuals.clone();
+                }
+                groups.insert(group.to_string(), curves);
+            }
+        }
+        let mut days_to_pay: Vec<f64> = histories
+            .iter()
+            .flat_map(|h| h.settled.iter().map(|s| days(s.doc_date, s.settled)))
+            .collect();
         Prior {
             adjustments,
-            survival,
-            residuals: Survival::kaplan_meier(&mut residuals),
-            pseudo,
-            median_late,
+            portfolio,
+            groups,
             median_days_to_pay: median(&mut days_to_pay).unwrap_or(30.0),
         }
+    }
+
+    /// The curves a customer is shrunk toward: its group's, else the portfolio's.
+    pub fn curves_for(&self, h: &CustomerHistory) -> &Curves {
+        h.group
+            .as_deref()
+            .and_then(|g| self.groups.get(g))
+            .unwrap_or(&self.portfolio)
     }
 }
 

@@ -87,7 +87,7 @@ impl Model {
         let typical = if p.settled_count > 0 {
             p.typical_late
         } else {
-            self.prior.median_late
+            p.prior_late
         };
         let late_points = match typical {
             t if t >= 45.0 => 35,
