@@ -23,6 +23,8 @@ pub mod model;
 pub mod prior;
 pub mod risk;
 pub mod stats;
+#[cfg(test)]
+mod tests;
 
 pub use model::{Model, ModelConfig, Prediction};
 pub use prior::Prior;

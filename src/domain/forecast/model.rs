@@ -21,7 +21,7 @@
 //! promises than it keeps.
 
 use super::prior::{AmountScale, Prior, customer_observations, is_above_usual, location};
-use super::stats::{AtRisk, Part, Survival, blended_conditional_median, median};
+use super::stats::{AtRisk, Part, Survival, Tail, blended_conditional_median, median};
 use super::{CustomerHistory, OpenDoc, days};
 use crate::domain::{Date, Decimal};
 use chrono::{Datelike, Days, Weekday};
@@ -167,7 +167,8 @@ impl Model {
     /// The median days late of a document given it is later than `after` (normalised days):
     /// the customer's own curve, weighted by its evidence beyond `after`, blended with the
     /// portfolio's residual curve placed at the customer's typical days late, weighted like
-    /// the prior.
+    /// the prior. What the customer's own curve leaves open (documents still unpaid past its
+    /// last observation) is paid as the residual curve says beyond that point.
     fn conditional_late(&self, h: &CustomerHistory, p: &Profile, after: f64) -> f64 {
         let curves = self.prior.curves_for(h);
         let parts = [
@@ -175,11 +176,17 @@ impl Model {
                 curve: &p.survival,
                 offset: 0.0,
                 weight: p.at_risk.weight_beyond(after),
+                tail: p.at_risk.last().map(|last| Tail {
+                    curve: &curves.residuals,
+                    offset: p.typical_late,
+                    after: last,
+                }),
             },
             Part {
                 curve: &curves.residuals,
                 offset: p.typical_late,
                 weight: self.config.prior_weight,
+                tail: None,
             },
         ];
         blended_conditional_median(&parts, after, HORIZON_DAYS)

@@ -175,6 +175,11 @@ impl AtRisk {
         }
     }
 
+    /// The latest observation time, if any.
+    pub fn last(&self) -> Option<f64> {
+        self.days.last().copied()
+    }
+
     /// Total weight of the observations later than `t`.
     pub fn weight_beyond(&self, t: f64) -> f64 {
         let i = self.days.partition_point(|&d| d <= t);
@@ -182,13 +187,78 @@ impl AtRisk {
     }
 }
 
-/// One curve in a [`blended_conditional_median`]: the curve of `T − offset`, and how much
-/// evidence it carries.
+/// One curve in a [`blended_conditional_median`]: the curve of `T − offset`, how much
+/// evidence it carries, and optionally where its unresolved tail goes.
 #[derive(Debug, Clone, Copy)]
 pub struct Part<'a> {
     pub curve: &'a Survival,
     pub offset: f64,
     pub weight: f64,
+    pub tail: Option<Tail<'a>>,
+}
+
+/// Where the share of a curve still open after its last observation is paid: another curve
+/// (of `T − offset`), conditioned on `T > after`.
+#[derive(Debug, Clone, Copy)]
+pub struct Tail<'a> {
+    pub curve: &'a Survival,
+    pub offset: f64,
+    pub after: f64,
+}
+
+/// A part ready to evaluate: `paid_by(t)` is its conditional distribution function (it may
+/// top out below 1 when some of it is never resolved).
+struct LivePart<'a> {
+    part: Part<'a>,
+    base: f64,
+    /// The unresolved share and its tail (curve, offset, condition, base).
+    tail: Option<(f64, Tail<'a>, f64)>,
+    weight: f64,
+}
+
+impl LivePart<'_> {
+    fn new<'a>(p: &Part<'a>, after: f64) -> Option<LivePart<'a>> {
+        if p.weight <= 0.0 {
+            return None;
+        }
+        let base = p.curve.at(after - p.offset);
+        if base <= 1e-12 {
+            return None;
+        }
+        let unresolved = p.curve.end() / base;
+        let tail = p.tail.and_then(|t| {
+            let from = t.after.max(after);
+            let tail_base = t.curve.at(from - t.offset);
+            (unresolved > 1e-12 && tail_base > 1e-12).then_some((
+                unresolved,
+                Tail { after: from, ..t },
+                tail_base,
+            ))
+        });
+        // Without a tail, a part speaks only for the share it resolves.
+        let weight = match tail {
+            Some(_) => p.weight,
+            None => p.weight * (1.0 - unresolved),
+        };
+        (weight > 1e-12).then_some(LivePart {
+            part: *p,
+            base,
+            tail,
+            weight,
+        })
+    }
+
+    /// Weighted probability of being paid by `t`.
+    fn paid_by(&self, t: f64) -> f64 {
+        let p = &self.part;
+        let mut paid = 1.0 - p.curve.at(t - p.offset) / self.base;
+        if let Some((unresolved, tail, tail_base)) = self.tail
+            && t > tail.after
+        {
+            paid += unresolved * (1.0 - tail.curve.at(t - tail.offset) / tail_base);
+        }
+        p.weight * paid
+    }
 }
 
 /// The median of `T` given `T > after` under a blend of curves, each conditioned on its own
@@ -197,30 +267,15 @@ pub struct Part<'a> {
 /// blend never gets there (too much of what remains is still open) or no part has anything
 /// left after `after`.
 pub fn blended_conditional_median(parts: &[Part], after: f64, horizon: u32) -> Option<f64> {
-    // Each part speaks only for the share of its remaining weight it resolves (a curve whose
-    // tail is still open says nothing about when that tail pays); its weight shrinks to match.
-    let live: Vec<(Part, f64, f64)> = parts
+    let live: Vec<LivePart> = parts
         .iter()
-        .filter(|p| p.weight > 0.0)
-        .filter_map(|p| {
-            let base = p.curve.at(after - p.offset);
-            if base <= 1e-12 {
-                return None;
-            }
-            let resolved = 1.0 - p.curve.end() / base;
-            (resolved > 1e-9).then_some((*p, base, resolved))
-        })
+        .filter_map(|p| LivePart::new(p, after))
         .collect();
-    let total: f64 = live.iter().map(|(p, _, r)| p.weight * r).sum();
+    let total: f64 = live.iter().map(|p| p.weight).sum();
     if total <= 0.0 {
         return None;
     }
-    let paid_by = |t: f64| {
-        live.iter()
-            .map(|(p, base, _)| p.weight * (1.0 - p.curve.at(t - p.offset) / base))
-            .sum::<f64>()
-            / total
-    };
+    let paid_by = |t: f64| live.iter().map(|p| p.paid_by(t)).sum::<f64>() / total;
     let half = 0.5 - 1e-9;
     if paid_by(after + f64::from(horizon)) < half {
         return None;
@@ -279,6 +334,7 @@ mod tests {
             curve,
             offset: 0.0,
             weight,
+            tail: None,
         };
         // All weight on one curve: its own conditional median.
         let only_early = [part(&early, 1.0), part(&late, 0.0)];
@@ -291,9 +347,28 @@ mod tests {
             curve: &early,
             offset: 10.0,
             weight: 1.0,
+            tail: None,
         }];
         assert_eq!(blended_conditional_median(&shifted, 10.5, 100), Some(12.5));
         assert_eq!(blended_conditional_median(&shifted, 30.0, 100), None);
+        // Half paid at 1, half still open at 5: that half is paid as the tail curve says
+        // after 5.
+        let mut obs = vec![Obs::settled(1.0, 1.0), Obs::open(5.0, 1.0)];
+        let half_open = Survival::kaplan_meier(&mut obs);
+        let with_tail = [Part {
+            curve: &half_open,
+            offset: 0.0,
+            weight: 1.0,
+            tail: Some(Tail {
+                curve: &late,
+                offset: 0.0,
+                after: 5.0,
+            }),
+        }];
+        assert_eq!(blended_conditional_median(&with_tail, 0.5, 100), Some(1.5));
+        assert_eq!(blended_conditional_median(&with_tail, 2.0, 100), Some(21.0));
+        let no_tail = [part(&half_open, 1.0)];
+        assert_eq!(blended_conditional_median(&no_tail, 2.0, 100), None);
         let at_risk = AtRisk::new(&[Obs::settled(1.0, 1.0), Obs::open(5.0, 2.0)]);
         assert_eq!(at_risk.weight_beyond(0.0), 3.0);
         assert_eq!(at_risk.weight_beyond(1.0), 2.0);
