@@ -10,7 +10,7 @@
 use super::table::{Align, TextTable};
 use crate::domain::Date;
 use crate::domain::forecast::backtest::{Tally, due_baseline, median_baseline, median_days_to_pay};
-use crate::domain::forecast::{Model, ModelConfig};
+use crate::domain::forecast::{Model, ModelConfig, par_map};
 use crate::store::Store;
 use crate::store::history::HistoryQuery;
 use crate::{Error, Result};
@@ -123,12 +123,10 @@ impl Backtest {
                 still_open: 0,
                 tally: Tally::default(),
             };
-            for h in &histories.customers {
-                if h.open.is_empty() {
-                    continue;
-                }
+            let predictions = par_map(&histories.customers, |h| model.predict(h));
+            for (h, predictions) in histories.customers.iter().zip(predictions) {
                 let customer_median = median_days_to_pay(h);
-                for (doc, p) in h.open.iter().zip(model.predict(h)) {
+                for (doc, p) in h.open.iter().zip(predictions) {
                     r.open += 1;
                     let Some(&actual) = settled.get(&doc.key) else {
                         r.still_open += 1;

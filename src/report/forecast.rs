@@ -9,12 +9,13 @@
 use super::table::{Align, TextTable};
 use crate::Result;
 use crate::domain::forecast::cash::{self, CashForecast};
-use crate::domain::forecast::{Model, ModelConfig, Risk, RiskLevel};
+use crate::domain::forecast::{Model, ModelConfig, Risk, RiskLevel, par_map};
 use crate::domain::money::{grouped, plain};
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
 use crate::store::history::HistoryQuery;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::HashMap;
 
 /// One open document's forecast.
@@ -62,13 +63,19 @@ impl Forecast {
         })?;
         let labels = store.customer_labels()?;
         let model = Model::fit(&histories.customers, as_of, ModelConfig::default());
+        let per_customer = par_map(&histories.customers, |h| {
+            let profile = model.profile(h);
+            (
+                model.risk_with(h, &profile),
+                model.predict_with(h, &profile),
+            )
+        });
         let mut documents = Vec::new();
         let mut risks = HashMap::with_capacity(histories.customers.len());
-        for h in &histories.customers {
-            let profile = model.profile(h);
-            risks.insert(h.cid, model.risk_with(h, &profile));
+        for (h, (risk, predictions)) in histories.customers.iter().zip(per_customer) {
+            risks.insert(h.cid, risk);
             let customer_id = labels.get(&h.cid).map(|l| l.id.clone()).unwrap_or_default();
-            for (doc, p) in h.open.iter().zip(model.predict_with(h, &profile)) {
+            for (doc, p) in h.open.iter().zip(predictions) {
                 documents.push(DocumentForecast {
                     key: doc.key,
                     id: histories
@@ -103,33 +110,31 @@ impl Forecast {
     /// SPEC's JSON, plus `currency`, a `reason` per document and `beyond` (expected after
     /// the last week).
     pub fn to_json(&self) -> Value {
-        let cur = &self.currency;
-        let documents: Vec<Value> = self
-            .documents
-            .iter()
-            .map(|d| {
-                json!({
-                    "id": d.id,
-                    "customer_id": d.customer_id,
-                    "balance": plain(d.balance, cur),
-                    "predicted_payment_date": d.predicted.to_string(),
-                    "reason": d.reason,
+        serde_json::to_value(self.json_view()).unwrap_or(Value::Null)
+    }
+
+    /// Writes [`Forecast::to_json`]'s document to `out` as it goes (no tree in memory).
+    pub fn write_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer(&mut *out, &self.json_view())?;
+        writeln!(out)
+    }
+
+    fn json_view(&self) -> JsonForecast<'_> {
+        JsonForecast {
+            as_of: self.as_of,
+            currency: &self.currency,
+            documents: JsonDocuments(self),
+            weeks: self
+                .cash
+                .weeks
+                .iter()
+                .map(|w| JsonWeek {
+                    week_start: w.start,
+                    amount: plain(w.amount, &self.currency),
                 })
-            })
-            .collect();
-        let weeks: Vec<Value> = self
-            .cash
-            .weeks
-            .iter()
-            .map(|w| json!({"week_start": w.start.to_string(), "amount": plain(w.amount, cur)}))
-            .collect();
-        json!({
-            "as_of": self.as_of.to_string(),
-            "currency": cur,
-            "documents": documents,
-            "weeks": weeks,
-            "beyond": plain(self.cash.beyond, cur),
-        })
+                .collect(),
+            beyond: plain(self.cash.beyond, &self.currency),
+        }
     }
 
     /// The weeks as a table, then the `top` largest open documents with their reasons.
@@ -191,6 +196,47 @@ impl Forecast {
     }
 }
 
+/// The JSON document, field by field in SPEC's order.
+#[derive(Serialize)]
+struct JsonForecast<'a> {
+    as_of: Date,
+    currency: &'a str,
+    documents: JsonDocuments<'a>,
+    weeks: Vec<JsonWeek>,
+    beyond: String,
+}
+
+#[derive(Serialize)]
+struct JsonWeek {
+    week_start: Date,
+    amount: String,
+}
+
+/// The documents, serialised one by one.
+struct JsonDocuments<'a>(&'a Forecast);
+
+#[derive(Serialize)]
+struct JsonDocument<'a> {
+    id: &'a str,
+    customer_id: &'a str,
+    balance: String,
+    predicted_payment_date: Date,
+    reason: &'a str,
+}
+
+impl Serialize for JsonDocuments<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let f = self.0;
+        s.collect_seq(f.documents.iter().map(|d| JsonDocument {
+            id: &d.id,
+            customer_id: &d.customer_id,
+            balance: plain(d.balance, &f.currency),
+            predicted_payment_date: d.predicted,
+            reason: &d.reason,
+        }))
+    }
+}
+
 /// The risk level of every customer with documents as of `as_of` (customers without any
 /// are low risk) — what the rule field `payment_risk` reads.
 pub fn payment_risks(
@@ -207,9 +253,11 @@ pub fn payment_risks(
         with_ids: false,
     })?;
     let model = Model::fit(&histories.customers, as_of, ModelConfig::default());
+    let levels = par_map(&histories.customers, |h| model.risk(h).level);
     Ok(histories
         .customers
         .iter()
-        .map(|h| (h.cid, model.risk(h).level))
+        .map(|h| h.cid)
+        .zip(levels)
         .collect())
 }

@@ -193,9 +193,19 @@ impl Store {
             let applied: i64 = r.get(6)?;
             let last: Option<i32> = r.get(7)?;
             let base = |units: i64| {
-                money::round_to_currency(money::from_units(units) * rate, &q.base_currency)
+                let amount = money::from_units(units);
+                let converted = if rate == Decimal::ONE {
+                    amount
+                } else {
+                    amount * rate
+                };
+                money::round_to_currency(converted, &q.base_currency)
             };
-            let side = documents.get(&did).copied().unwrap_or_default();
+            let side = if documents.is_empty() {
+                DocumentSide::default()
+            } else {
+                documents.get(&did).copied().unwrap_or_default()
+            };
             if applied >= amount_units {
                 let settled = last.unwrap_or(r.get(2)?);
                 h.settled.push(SettledDoc {

@@ -256,4 +256,8 @@ CREATE TABLE replies (
 CREATE INDEX replies_customer ON replies(cid, received_date);
 CREATE INDEX replies_unread ON replies(cid) WHERE read_at IS NULL;
 "#,
+    // 2: failed payment attempts by date (customer risk reads them for every customer).
+    r#"
+CREATE INDEX payments_failed ON payments(date, cid) WHERE status IN ('failure', 'timeout');
+"#,
 ];

@@ -44,7 +44,7 @@ pub struct ModelConfig {
     pub max_trend_days: f64,
     /// Dispute delay used when the portfolio has too few disputed documents to measure it.
     pub default_dispute_days: f64,
-    /// Days added after the as-of date for a document later than anything the curves know.
+    /// Days added after the as-of date for a document later than almost anything on record.
     pub stale_days: f64,
     /// Open documents overdue by more than this many days are left out of the curves (they
     /// are in collection, not in the customer's payment rhythm).
@@ -84,6 +84,11 @@ impl ModelConfig {
         }
     }
 }
+
+/// Portfolio documents that must have been at least this late (beyond their customer's
+/// typical) before the portfolio's residual curve is trusted there; past that, a document is
+/// later than almost anything on record and is predicted `stale_days` out.
+const MIN_TAIL_SUPPORT: f64 = 30.0;
 
 /// The furthest a prediction looks past the days already overdue.
 const HORIZON_DAYS: u32 = 3 * 365;
@@ -171,26 +176,40 @@ impl Model {
     /// last observation) is paid as the residual curve says beyond that point.
     fn conditional_late(&self, h: &CustomerHistory, p: &Profile, after: f64) -> f64 {
         let curves = self.prior.curves_for(h);
+        let supported =
+            |t: f64| curves.residual_support.weight_beyond(t - p.typical_late) >= MIN_TAIL_SUPPORT;
+        // Beyond the customer's last observation: the residual curve where it has support,
+        // else a stale document's date.
+        let tail = |last: f64| {
+            if supported(last) {
+                Tail::Curve {
+                    curve: &curves.residuals,
+                    offset: p.typical_late,
+                    after: last,
+                }
+            } else {
+                Tail::At(last.max(after) + self.config.stale_days)
+            }
+        };
         let parts = [
             Part {
                 curve: &p.survival,
                 offset: 0.0,
                 weight: p.at_risk.weight_beyond(after),
-                tail: p.at_risk.last().map(|last| Tail {
-                    curve: &curves.residuals,
-                    offset: p.typical_late,
-                    after: last,
-                }),
+                tail: p.at_risk.last().map(tail),
             },
             Part {
                 curve: &curves.residuals,
                 offset: p.typical_late,
-                weight: self.config.prior_weight,
+                weight: if supported(after) {
+                    self.config.prior_weight
+                } else {
+                    0.0
+                },
                 tail: None,
             },
         ];
         blended_conditional_median(&parts, after, HORIZON_DAYS)
-            .or_else(|| curves.survival.conditional_median(after))
             .unwrap_or(after + self.config.stale_days)
     }
 

@@ -9,8 +9,8 @@
 //! where amounts don't matter gets no amount adjustment.
 
 use super::model::ModelConfig;
-use super::stats::{Obs, Survival, median};
-use super::{CustomerHistory, days};
+use super::stats::{AtRisk, Obs, Survival, median};
+use super::{CustomerHistory, days, par_map};
 use crate::domain::{Date, Decimal};
 use rust_decimal::prelude::ToPrimitive;
 use std::collections::HashMap;
@@ -143,6 +143,9 @@ pub struct Curves {
     pub pseudo: Vec<f64>,
     /// Their median days late.
     pub median_late: f64,
+    /// How many residual observations lie beyond a point (unweighted): where `residuals`
+    /// has too little support, it is not trusted.
+    pub residual_support: AtRisk,
     /// Residual observations behind `residuals`.
     residual_count: usize,
 }
@@ -166,21 +169,29 @@ impl Curves {
             pseudo = vec![-2.0, 0.0, 0.0, 2.0];
         }
         let median_late = survival.median().unwrap_or(0.0);
-        let mut residuals = Vec::new();
-        for &i in members {
+        let mut residuals: Vec<Obs> = par_map(members, |&i| {
             if histories[i].settled.len() < MIN_SETTLED_FOR_RESIDUALS {
-                continue;
+                return Vec::new();
             }
             let obs = &observations[i];
             let typical = location(obs, &pseudo, config.prior_weight, median_late);
-            residuals.extend(obs.iter().map(|o| Obs {
-                days: o.days - typical,
-                ..*o
-            }));
-        }
+            obs.iter()
+                .map(|o| Obs {
+                    days: o.days - typical,
+                    ..*o
+                })
+                .collect()
+        })
+        .concat();
         Curves {
             survival,
             residual_count: residuals.len(),
+            residual_support: AtRisk::new(
+                &residuals
+                    .iter()
+                    .map(|o| Obs { weight: 1.0, ..*o })
+                    .collect::<Vec<_>>(),
+            ),
             residuals: Survival::kaplan_meier(&mut residuals),
             pseudo,
             median_late,
@@ -205,11 +216,12 @@ pub struct Prior {
 impl Prior {
     /// Measures the prior on every customer's history as of `as_of`.
     pub fn fit(histories: &[CustomerHistory], as_of: Date, config: &ModelConfig) -> Prior {
-        let adjustments = measure_adjustments(histories, config);
-        let observations: Vec<Vec<Obs>> = histories
-            .iter()
-            .map(|h| customer_observations(h, as_of, config, &adjustments, AmountScale::of(h)))
-            .collect();
+        let scales = par_map(histories, AmountScale::of);
+        let adjustments = measure_adjustments(histories, &scales, config);
+        let indices: Vec<usize> = (0..histories.len()).collect();
+        let observations: Vec<Vec<Obs>> = par_map(&indices, |&i| {
+            customer_observations(&histories[i], as_of, config, &adjustments, scales[i])
+        });
         let everyone: Vec<usize> = (0..histories.len()).collect();
         let portfolio = Curves::fit(histories, &observations, &everyone, config);
 
@@ -230,6 +242,7 @@ impl Prior {
                 let mut curves = Curves::fit(histories, &observations, &list, config);
                 if curves.residual_count < MIN_GROUP_RESIDUALS {
                     curves.residuals = portfolio.residuals.clone();
+                    curves.residual_support = portfolio.residual_support.clone();
                 }
                 groups.insert(group.to_string(), curves);
             }
@@ -256,11 +269,14 @@ impl Prior {
 }
 
 /// Measures the dispute and amount adjustments (see the module docs).
-fn measure_adjustments(histories: &[CustomerHistory], config: &ModelConfig) -> Adjustments {
+fn measure_adjustments(
+    histories: &[CustomerHistory],
+    scales: &[AmountScale],
+    config: &ModelConfig,
+) -> Adjustments {
     let mut dispute = Vec::new();
     let mut by_size: [Vec<f64>; SIZE_CLASSES] = Default::default();
-    for h in histories {
-        let scale = AmountScale::of(h);
+    for (h, scale) in histories.iter().zip(scales) {
         let mut plain: Vec<f64> = h
             .settled
             .iter()

@@ -1,4 +1,5 @@
-//! Robust statistics over days: weighted medians and a weighted Kaplan–Meier survival curve.
+//! Robust statistics over days: medians, a weighted Kaplan–Meier survival curve, and blends of
+//! curves conditioned on what is already known.
 //!
 //! Times are days late (settle date − due date); weights are recency weights. Documents
 //! still open are *censored*: all we know is that they will be paid later than they are
@@ -35,35 +36,19 @@ impl Obs {
     }
 }
 
-/// The weighted median of `(value, weight)` pairs (the lower one on an exact tie); `None`
-/// when the total weight is not positive. Sorts `points`.
-pub fn weighted_median(points: &mut [(f64, f64)]) -> Option<f64> {
-    points.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let total: f64 = points.iter().map(|p| p.1.max(0.0)).sum();
-    if total <= 0.0 {
-        return None;
-    }
-    let mut acc = 0.0;
-    for &(v, w) in points.iter() {
-        acc += w.max(0.0);
-        if acc >= total / 2.0 - 1e-9 {
-            return Some(v);
-        }
-    }
-    points.last().map(|p| p.0)
-}
-
-/// The plain median of values (mean of the two middle ones); `None` when empty. Sorts.
+/// The plain median of values (mean of the two middle ones); `None` when empty. Reorders
+/// `values`.
 pub fn median(values: &mut [f64]) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
-    values.sort_by(f64::total_cmp);
     let n = values.len();
+    let (below, &mut upper, _) = values.select_nth_unstable_by(n / 2, f64::total_cmp);
     Some(if n % 2 == 1 {
-        values[n / 2]
+        upper
     } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
+        let lower = below.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lower + upper) / 2.0
     })
 }
 
@@ -78,7 +63,7 @@ impl Survival {
     /// The weighted Kaplan–Meier estimate from `obs` (sorted in place). At a tie, events
     /// come before censorings (a document open at `t` was still at risk at `t`).
     pub fn kaplan_meier(obs: &mut [Obs]) -> Survival {
-        obs.sort_by(|a, b| a.days.total_cmp(&b.days).then(b.event.cmp(&a.event)));
+        obs.sort_unstable_by(|a, b| a.days.total_cmp(&b.days).then(b.event.cmp(&a.event)));
         let mut at_risk: f64 = obs.iter().map(|o| o.weight.max(0.0)).sum();
         let mut s = 1.0;
         let mut steps = Vec::new();
@@ -162,7 +147,7 @@ impl AtRisk {
     /// From observations (events and censored alike).
     pub fn new(obs: &[Obs]) -> AtRisk {
         let mut pairs: Vec<(f64, f64)> = obs.iter().map(|o| (o.days, o.weight.max(0.0))).collect();
-        pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         let mut beyond = vec![0.0; pairs.len()];
         let mut acc = 0.0;
         for i in (0..pairs.len()).rev() {
@@ -197,13 +182,17 @@ pub struct Part<'a> {
     pub tail: Option<Tail<'a>>,
 }
 
-/// Where the share of a curve still open after its last observation is paid: another curve
-/// (of `T − offset`), conditioned on `T > after`.
+/// Where the share of a curve still open after its last observation is paid.
 #[derive(Debug, Clone, Copy)]
-pub struct Tail<'a> {
-    pub curve: &'a Survival,
-    pub offset: f64,
-    pub after: f64,
+pub enum Tail<'a> {
+    /// As another curve (of `T − offset`) says, conditioned on `T > after`.
+    Curve {
+        curve: &'a Survival,
+        offset: f64,
+        after: f64,
+    },
+    /// All at one time.
+    At(f64),
 }
 
 /// A part ready to evaluate: `paid_by(t)` is its conditional distribution function (it may
@@ -211,7 +200,7 @@ pub struct Tail<'a> {
 struct LivePart<'a> {
     part: Part<'a>,
     base: f64,
-    /// The unresolved share and its tail (curve, offset, condition, base).
+    /// The unresolved share and its tail (with the tail curve's base, 1 for a point).
     tail: Option<(f64, Tail<'a>, f64)>,
     weight: f64,
 }
@@ -226,14 +215,25 @@ impl LivePart<'_> {
             return None;
         }
         let unresolved = p.curve.end() / base;
-        let tail = p.tail.and_then(|t| {
-            let from = t.after.max(after);
-            let tail_base = t.curve.at(from - t.offset);
-            (unresolved > 1e-12 && tail_base > 1e-12).then_some((
-                unresolved,
-                Tail { after: from, ..t },
-                tail_base,
-            ))
+        let tail = p.tail.filter(|_| unresolved > 1e-12).and_then(|t| match t {
+            Tail::Curve {
+                curve,
+                offset,
+                after: from,
+            } => {
+                let from = from.max(after);
+                let tail_base = curve.at(from - offset);
+                (tail_base > 1e-12).then_some((
+                    unresolved,
+                    Tail::Curve {
+                        curve,
+                        offset,
+                        after: from,
+                    },
+                    tail_base,
+                ))
+            }
+            Tail::At(at) => Some((unresolved, Tail::At(at.max(after)), 1.0)),
         });
         // Without a tail, a part speaks only for the share it resolves.
         let weight = match tail {
@@ -252,10 +252,18 @@ impl LivePart<'_> {
     fn paid_by(&self, t: f64) -> f64 {
         let p = &self.part;
         let mut paid = 1.0 - p.curve.at(t - p.offset) / self.base;
-        if let Some((unresolved, tail, tail_base)) = self.tail
-            && t > tail.after
-        {
-            paid += unresolved * (1.0 - tail.curve.at(t - tail.offset) / tail_base);
+        match self.tail {
+            Some((
+                unresolved,
+                Tail::Curve {
+                    curve,
+                    offset,
+                    after,
+                },
+                tail_base,
+            )) if t > after => paid += unresolved * (1.0 - curve.at(t - offset) / tail_base),
+            Some((unresolved, Tail::At(at), _)) if t >= at => paid += unresolved,
+            _ => {}
         }
         p.weight * paid
     }
@@ -297,13 +305,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn weighted_median_follows_weights() {
-        let mut p = vec![(1.0, 1.0), (10.0, 1.0), (5.0, 1.0)];
-        assert_eq!(weighted_median(&mut p), Some(5.0));
-        let mut p = vec![(1.0, 1.0), (10.0, 3.0), (5.0, 1.0)];
-        assert_eq!(weighted_median(&mut p), Some(10.0));
-        assert_eq!(weighted_median(&mut []), None);
+    fn medians_of_odd_and_even_counts() {
         assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(median(&mut [5.0, 1.0, 3.0]), Some(3.0));
+        assert_eq!(median(&mut []), None);
     }
 
     #[test]
@@ -359,7 +364,7 @@ mod tests {
             curve: &half_open,
             offset: 0.0,
             weight: 1.0,
-            tail: Some(Tail {
+            tail: Some(Tail::Curve {
                 curve: &late,
                 offset: 0.0,
                 after: 5.0,
@@ -369,6 +374,11 @@ mod tests {
         assert_eq!(blended_conditional_median(&with_tail, 2.0, 100), Some(21.0));
         let no_tail = [part(&half_open, 1.0)];
         assert_eq!(blended_conditional_median(&no_tail, 2.0, 100), None);
+        let point = [Part {
+            tail: Some(Tail::At(40.0)),
+            ..no_tail[0]
+        }];
+        assert_eq!(blended_conditional_median(&point, 2.0, 100), Some(40.0));
         let at_risk = AtRisk::new(&[Obs::settled(1.0, 1.0), Obs::open(5.0, 2.0)]);
         assert_eq!(at_risk.weight_beyond(0.0), 3.0);
         assert_eq!(at_risk.weight_beyond(1.0), 2.0);
