@@ -178,7 +178,7 @@ impl Model {
         ));
 
         signs.retain(|(points, _)| *points > 0);
-        signs.sort_by(|a, b| b.0.cmp(&a.0));
+        signs.sort_by_key(|s| std::cmp::Reverse(s.0));
         let score = signs.iter().map(|s| s.0).sum::<u32>().min(100);
         let level = if score >= HIGH_FROM {
             RiskLevel::High

@@ -1,0 +1,328 @@
+//! The forecast through the real import and the real binary: the JSON shape, the weeks, the
+//! human report, and backtests that only ever see what was known at each cutoff.
+
+mod common;
+
+use common::{owed_in, stderr, stdout};
+use owed::domain::date::parse_iso;
+use owed::domain::forecast::{Model, ModelConfig};
+use owed::domain::{Date, Decimal};
+use owed::import::{ImportOptions, import_paths};
+use owed::store::Store;
+use owed::store::history::HistoryQuery;
+use serde_json::Value;
+use std::path::Path;
+use std::str::FromStr;
+
+fn d(s: &str) -> Date {
+    parse_iso(s).unwrap()
+}
+
+fn plus(date: Date, n: i64) -> Date {
+    date.checked_add_signed(chrono::Duration::days(n)).unwrap()
+}
+
+/// A year of monthly invoices for twelve customers who pay 0, 7, 14 … days late (a little
+/// noise, one invoice in ten disputed-slow), paid by `paid_through`; documents dated after
+/// `dated_through` are left out. Rows are written in date order, so a shorter export has the
+/// same keys for the same documents.
+fn portfolio(dated_through: Date, paid_through: Date) -> Vec<(&'static str, String)> {
+    let mut customers = String::from("id,name,currency\n");
+    let mut documents = String::from("id,customer_id,type,doc_date,due_date,amount,currency\n");
+    let mut payments = String::from("id,customer_id,date,amount,currency\n");
+    let mut applications = String::from("source_id,document_id,amount,date\n");
+    let mut docs = Vec::new();
+    for c in 0..12i64 {
+        customers.push_str(&format!("K{c:02},Customer {c},USD\n"));
+        for month in 0..15i64 {
+            let doc_date = plus(d("2025-01-05"), 30 * month + c);
+            let due = plus(doc_date, 30);
+            let mut late = 7 * (c % 6) + (month % 3) - 1;
+            if (c + month) % 10 == 0 {
+                late += 40;
+            }
+            let amount = 100 + 25 * c + 10 * (month % 4);
+            docs.push((doc_date, c, month, due, plus(due, late), amount));
+        }
+    }
+    docs.sort();
+    for (doc_date, c, month, due, settle, amount) in docs {
+        if doc_date > dated_through {
+            continue;
+        }
+        let id = format!("D{c:02}-{month:02}");
+        documents.push_str(&format!(
+            "{id},K{c:02},invoice,{doc_date},{due},{amount}.00,USD\n"
+        ));
+        if settle <= paid_through {
+            payments.push_str(&format!("P{id},K{c:02},{settle},{amount}.00,USD\n"));
+            applications.push_str(&format!("P{id},{id},{amount}.00,{settle}\n"));
+        }
+    }
+    vec![
+        ("customers.csv", customers),
+        ("documents.csv", documents),
+        ("payments.csv", payments),
+        ("applications.csv", applications),
+    ]
+}
+
+fn import(dir: &Path, files: &[(&str, String)]) -> Store {
+    let csv = dir.join("csv");
+    std::fs::create_dir_all(&csv).unwrap();
+    for (name, text) in files {
+        std::fs::write(csv.join(name), text).unwrap();
+    }
+    let mut store = Store::open(&dir.join("owed.db")).unwrap();
+    let options = ImportOptions {
+        base_currency: "USD".into(),
+        progress: false,
+    };
+    import_paths(&mut store, &[csv], &options).unwrap();
+    store
+}
+
+const AS_OF: &str = "2026-02-15";
+
+fn forecast_json(dir: &Path) -> Value {
+    let db = dir.join("owed.db");
+    let out = owed_in(
+        dir,
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+            "report",
+            "forecast",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+fn money(v: &Value) -> Decimal {
+    let text = v.as_str().unwrap();
+    let (_, cents) = text.split_once('.').expect("two decimals");
+    assert_eq!(cents.len(), 2, "{text}");
+    Decimal::from_str(text).unwrap()
+}
+
+#[test]
+fn forecast_json_has_the_spec_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    import(dir.path(), &portfolio(d(AS_OF), d(AS_OF)));
+    let json = forecast_json(dir.path());
+    assert_eq!(json["as_of"], AS_OF);
+    assert_eq!(json["currency"], "USD");
+    let docs = json["documents"].as_array().unwrap();
+    assert!(docs.len() >= 12, "{} documents", docs.len());
+    let tomorrow = plus(d(AS_OF), 1);
+    for doc in docs {
+        let keys: Vec<&str> = doc
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "balance",
+                "customer_id",
+                "id",
+                "predicted_payment_date",
+                "reason"
+            ]
+        );
+        assert!(doc["id"].as_str().unwrap().starts_with('D'));
+        assert!(doc["customer_id"].as_str().unwrap().starts_with('K'));
+        assert!(money(&doc["balance"]) > Decimal::ZERO);
+        let date = parse_iso(doc["predicted_payment_date"].as_str().unwrap()).unwrap();
+        assert!(date >= tomorrow);
+        assert!(!doc["reason"].as_str().unwrap().is_empty());
+    }
+    let weeks = json["weeks"].as_array().unwrap();
+    assert_eq!(weeks.len(), 13);
+    // 2026-02-15 is a Sunday: the first week is the one of Monday 16 February.
+    assert_eq!(weeks[0]["week_start"], "2026-02-16");
+    for pair in weeks.windows(2) {
+        let a = parse_iso(pair[0]["week_start"].as_str().unwrap()).unwrap();
+        let b = parse_iso(pair[1]["week_start"].as_str().unwrap()).unwrap();
+        assert_eq!((b - a).num_days(), 7);
+    }
+    // Every open balance is expected within the weeks or after them, and the open balances
+    // are the aging report's outstanding.
+    let in_weeks: Decimal = weeks.iter().map(|w| money(&w["amount"])).sum();
+    let balances: Decimal = docs.iter().map(|doc| money(&doc["balance"])).sum();
+    assert_eq!(in_weeks + money(&json["beyond"]), balances);
+    let db = dir.path().join("owed.db");
+    let aging = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+            "report",
+            "aging",
+            "--json",
+        ],
+    );
+    let aging: Value = serde_json::from_str(&stdout(&aging)).unwrap();
+    assert_eq!(money(&aging["total"]["outstanding"]), balances);
+    // Weeks hold what is predicted in them.
+    let last_day = plus(
+        parse_iso(weeks[12]["week_start"].as_str().unwrap()).unwrap(),
+        6,
+    );
+    let within: Decimal = docs
+        .iter()
+        .filter(|doc| {
+            parse_iso(doc["predicted_payment_date"].as_str().unwrap()).unwrap() <= last_day
+        })
+        .map(|doc| money(&doc["balance"]))
+        .sum();
+    assert_eq!(in_weeks, within);
+}
+
+#[test]
+fn forecast_table_for_people() {
+    let dir = tempfile::tempdir().unwrap();
+    import(dir.path(), &portfolio(d(AS_OF), d(AS_OF)));
+    let db = dir.path().join("owed.db");
+    let out = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+            "report",
+            "forecast",
+            "--top",
+            "5",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.bind(|| insta::assert_snapshot!("forecast_table", stdout(&out)));
+}
+
+/// Histories and predictions at `cutoff` from a store.
+fn predictions_at(store: &Store, cutoff: Date) -> Vec<(i64, Date, String)> {
+    let histories = store
+        .histories(&HistoryQuery {
+            cutoff,
+            base_currency: "USD".into(),
+            promise_grace_days: 3,
+            customer: None,
+            with_ids: false,
+        })
+        .unwrap();
+    let model = Model::fit(&histories.customers, cutoff, ModelConfig::default());
+    histories
+        .customers
+        .iter()
+        .flat_map(|h| model.predict(h))
+        .map(|p| (p.key, p.date, p.reason))
+        .collect()
+}
+
+#[test]
+fn payments_after_the_cutoff_do_not_influence_predictions_at_it() {
+    let cutoff = d("2025-11-20");
+    // The full history, and an export made on the cutoff day.
+    let full_dir = tempfile::tempdir().unwrap();
+    let full = import(full_dir.path(), &portfolio(d(AS_OF), d(AS_OF)));
+    let then_dir = tempfile::tempdir().unwrap();
+    let then = import(then_dir.path(), &portfolio(cutoff, cutoff));
+    let from_full = predictions_at(&full, cutoff);
+    let from_then = predictions_at(&then, cutoff);
+    assert!(from_full.len() >= 12);
+    assert_eq!(from_full, from_then);
+    // Whereas a later cutoff does see those payments.
+    assert_ne!(predictions_at(&full, plus(cutoff, 30)), from_full);
+}
+
+#[test]
+fn backtest_scores_cutoffs_against_what_happened() {
+    let dir = tempfile::tempdir().unwrap();
+    import(dir.path(), &portfolio(d(AS_OF), d(AS_OF)));
+    let db = dir.path().join("owed.db");
+    let db = db.to_str().unwrap();
+    let args = [
+        "--db",
+        db,
+        "--as-of",
+        AS_OF,
+        "backtest",
+        "--from",
+        "2025-09-01",
+        "--to",
+        "2025-12-01",
+        "--every",
+        "2w",
+        "--json",
+    ];
+    let out = owed_in(dir.path(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let cutoffs = json["cutoffs"].as_array().unwrap();
+    assert_eq!(cutoffs.len(), 7);
+    assert_eq!(cutoffs[1]["cutoff"], "2025-09-15");
+    let mut scored = 0;
+    for c in cutoffs {
+        let open = c["open"].as_u64().unwrap();
+        let n = c["scored"].as_u64().unwrap();
+        assert_eq!(open, n + c["still_open"].as_u64().unwrap());
+        scored += n;
+    }
+    let overall = &json["overall"];
+    assert_eq!(overall["scored"].as_u64().unwrap(), scored);
+    let model = overall["model_mae"].as_f64().unwrap();
+    let median = overall["median_mae"].as_f64().unwrap();
+    let due = overall["due_date_mae"].as_f64().unwrap();
+    // Customers this regular are predicted far better than by their due dates.
+    assert!(model < due, "model {model} vs due date {due}");
+    assert!(model <= median, "model {model} vs median {median}");
+
+    let table = owed_in(dir.path(), &args[..args.len() - 1]);
+    let text = stdout(&table);
+    assert!(text.contains("overall"), "{text}");
+    assert!(text.contains("still open"), "{text}");
+
+    // The last cutoff must leave time to see what happened.
+    let late = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            db,
+            "--as-of",
+            AS_OF,
+            "backtest",
+            "--from",
+            "2025-09-01",
+            "--to",
+            AS_OF,
+        ],
+    );
+    assert_eq!(late.status.code(), Some(2), "{}", stderr(&late));
+    let bad = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            db,
+            "backtest",
+            "--from",
+            "2025-09-01",
+            "--to",
+            "2025-10-01",
+            "--every",
+            "soon",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+}
