@@ -101,22 +101,6 @@ impl Backtest {
             let histories = store.histories(&query(cutoff))?;
             let model = Model::fit(&histories.customers, cutoff, o.model.clone());
             let fallback = model.prior.median_days_to_pay;
-            if std::env::var_os("OWED_DEBUG").is_some() {
-                eprintln!(
-                    "{cutoff} median {} dispute {} size {:?} dtp {} pseudo {:?} groups {:?}",
-                    model.prior.portfolio.median_late,
-                    model.prior.adjustments.dispute_days,
-                    model.prior.adjustments.size_days,
-                    fallback,
-                    model.prior.portfolio.pseudo,
-                    model
-                        .prior
-                        .groups
-                        .iter()
-                        .map(|(g, c)| (g, c.median_late))
-                        .collect::<Vec<_>>()
-                );
-            }
             let mut r = CutoffResult {
                 cutoff,
                 open: 0,
@@ -132,25 +116,12 @@ impl Backtest {
                         r.still_open += 1;
                         continue;
                     };
-                    let mb = median_baseline(doc, customer_median, fallback, cutoff);
-                    if std::env::var_os("OWED_DUMP").is_some() {
-                        eprintln!(
-                            "DUMP,{cutoff},{},{},{actual},{},{mb},{},{},{},{},\"{}\"",
-                            h.cid,
-                            doc.key,
-                            p.date,
-                            due_baseline(doc, cutoff),
-                            doc.due_date,
-                            doc.disputed,
-                            h.settled.len(),
-                            if doc.balance < doc.amount {
-                                "PARTIAL"
-                            } else {
-                                "FULL"
-                            }
-                        );
-                    }
-                    r.tally.add(actual, p.date, mb, due_baseline(doc, cutoff));
+                    r.tally.add(
+                        actual,
+                        p.date,
+                        median_baseline(doc, customer_median, fallback, cutoff),
+                        due_baseline(doc, cutoff),
+                    );
                 }
             }
             total.absorb(&r.tally);

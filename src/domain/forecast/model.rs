@@ -58,11 +58,11 @@ pub struct ModelConfig {
 impl Default for ModelConfig {
     fn default() -> Self {
         ModelConfig {
-            half_life_days: 180.0,
+            half_life_days: 270.0,
             prior_weight: 2.0,
             min_history: 3,
             recent_days: 120,
-            trend_weight: 0.0,
+            trend_weight: 0.3,
             max_trend_days: 30.0,
             default_dispute_days: 15.0,
             stale_days: 30.0,

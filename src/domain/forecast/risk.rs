@@ -6,7 +6,7 @@
 //! | sign | points |
 //! | --- | --- |
 //! | typically pays ≥ 45 / ≥ 30 / ≥ 15 / ≥ 7 days late | 35 / 25 / 15 / 5 |
-//! | paying ≥ 15 / ≥ 7 days later recently than before | 20 / 10 |
+//! | paying ≥ 15 / ≥ 7 days later recently than before | 25 / 10 |
 //! | broken promises: 1 / 2 or more | 15 / 25 |
 //! | open issues: 1–2 / 3 or more | 10 / 15 |
 //! | overdue share of the open balance ≥ 75 % / ≥ 40 % | 15 / 8 |
@@ -98,7 +98,7 @@ impl Model {
         };
         signs.push((late_points, format!("pays {}", describe_late(typical))));
         let trend_points = match p.trend {
-            t if t >= 15.0 => 20,
+            t if t >= 15.0 => 25,
             t if t >= 7.0 => 10,
             _ => 0,
         };

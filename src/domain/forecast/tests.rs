@@ -202,11 +202,11 @@ fn a_document_already_late_is_predicted_after_today_by_its_customers_rhythm() {
 
 #[test]
 fn open_documents_unpaid_for_long_push_the_prediction_later() {
-    // Used to pay 5 days late; the last four invoices are 40 days overdue and unpaid.
+    // Used to pay 5 days late; the last six invoices are 40 days overdue and unpaid.
     let current = open(1, 10);
     let quiet = customer(1, 6, |_| 5, vec![current.clone()]);
     let mut stalled = quiet.clone();
-    stalled.open.extend((2..6).map(|k| open(k, -40)));
+    stalled.open.extend((2..8).map(|k| open(k, -40)));
     let quiet_late = days_after_due(&predict(quiet)[0], &current);
     let stalled_late = days_after_due(&predict(stalled)[0], &current);
     assert!(
