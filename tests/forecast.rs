@@ -5,7 +5,7 @@ mod common;
 
 use common::{owed_in, stderr, stdout};
 use owed::domain::date::parse_iso;
-use owed::domain::forecast::{Model, ModelConfig};
+use owed::domain::forecast::{Model, ModelConfig, RiskLevel};
 use owed::domain::{Date, Decimal};
 use owed::import::{ImportOptions, import_paths};
 use owed::store::Store;
@@ -325,4 +325,86 @@ fn backtest_scores_cutoffs_against_what_happened() {
         ],
     );
     assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn engagement_rules_read_payment_risk() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = portfolio(d(AS_OF), d(AS_OF));
+    // Emails, so that the plan has somewhere to send.
+    files[0].1 = files[0]
+        .1
+        .replace("id,name,currency", "id,name,email,currency")
+        .lines()
+        .map(|line| match line.split_once(',') {
+            Some((id, rest)) if id.starts_with('K') => {
+                let (name, currency) = rest.split_once(',').unwrap();
+                format!("{id},{name},{id}@example.com,{currency}\n")
+            }
+            _ => format!("{line}\n"),
+        })
+        .collect();
+    // K11, the slowest payer, also had two card declines lately.
+    let mut payments: String = files[2]
+        .1
+        .lines()
+        .map(|line| match line {
+            "id,customer_id,date,amount,currency" => format!("{line},status\n"),
+            _ => format!("{line},success\n"),
+        })
+        .collect();
+    payments
+        .push_str("F1,K11,2026-01-20,405.00,USD,failure\nF2,K11,2026-02-10,405.00,USD,failure\n");
+    files[2].1 = payments;
+    let store = import(dir.path(), &files);
+    let cycles = dir.path().join("cycles");
+    std::fs::create_dir_all(cycles.join("templates")).unwrap();
+    std::fs::write(cycles.join("templates/t.md"), "Hello {{ customer.name }}\n").unwrap();
+    let cycle = |name: &str, payment: &str| {
+        format!(
+            "name = \"{name}\"\ndocument = \"due_date < today\"\npayment = \"{payment}\"\n\
+             [[reminder]]\nname = \"Nudge\"\nafter_due_days = 1\ntemplate = \"templates/t.md\"\n"
+        )
+    };
+    std::fs::write(
+        cycles.join("risky.toml"),
+        cycle("Risky", "payment_risk includes [high, medium]"),
+    )
+    .unwrap();
+    std::fs::write(cycles.join("low.toml"), cycle("Low", "payment_risk = low")).unwrap();
+    let db = dir.path().join("owed.db");
+    let out = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+            "engage",
+            "plan",
+            "--json",
+            "--cycles",
+            cycles.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let planned = |cycle: &str| -> Vec<String> {
+        plan.as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["cycle"] == cycle)
+            .map(|e| e["customer_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let risks = owed::report::forecast::payment_risks(&store, d(AS_OF), "USD", 3).unwrap();
+    let level_of = |id: &str| risks[&store.customer_key(id).unwrap().unwrap()];
+    let risky = planned("Risky");
+    let low = planned("Low");
+    assert!(!risky.is_empty() && !low.is_empty(), "{plan}");
+    assert!(risky.iter().all(|c| level_of(c) >= RiskLevel::Medium));
+    assert!(low.iter().all(|c| level_of(c) == RiskLevel::Low));
+    // The slowest payer, with card declines, is a risky one.
+    assert!(risky.contains(&"K11".to_string()), "{risky:?}");
+    assert!(low.iter().all(|c| !risky.contains(c)));
 }

@@ -20,7 +20,7 @@
 //! which must exist, compile and render a sample.
 
 use super::template::{TemplateRef, TemplateSet};
-use crate::domain::rules::{self, Expr, Level, RuleError};
+use crate::domain::rules::{self, Expr, Level};
 use crate::{Error, Result};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -184,15 +184,6 @@ pub fn parse_cycle(file: &Path, text: &str, templates: &mut TemplateSet) -> Resu
         let label = format!("{shown}, line {}, {level} rule", at(src.span()));
         let expr = rules::parse(level, src.get_ref())
             .map_err(|e| Error::input(e.render(&label, src.get_ref())))?;
-        if let Some(offset) = unavailable_field(&expr, src.get_ref()) {
-            let e = RuleError {
-                offset,
-                message: "`payment_risk` cannot be used yet: it comes from the payment \
-                          forecast, which this version of owed does not compute"
-                    .into(),
-            };
-            return Err(Error::input(e.render(&label, src.get_ref())));
-        }
         Ok(Some(Rule {
             source: src.get_ref().clone(),
             expr,
@@ -256,17 +247,6 @@ pub fn parse_cycle(file: &Path, text: &str, templates: &mut TemplateSet) -> Resu
         payment,
         reminders,
     })
-}
-
-/// The char offset of a field this build cannot compute (`payment_risk`) in `src`.
-fn unavailable_field(expr: &Expr, src: &str) -> Option<usize> {
-    const FIELD: &str = "payment_risk";
-    if !expr.field_names().contains(&FIELD) {
-        return None;
-    }
-    let lower = src.to_ascii_lowercase();
-    let byte = lower.find(FIELD).unwrap_or(0);
-    Some(src[..byte].chars().count())
 }
 
 /// The 1-based line of byte `offset` in `text`.
@@ -362,18 +342,15 @@ template = \"templates/t.md\"
     }
 
     #[test]
-    fn payment_risk_is_refused_until_the_forecast_exists() {
-        let e = load_err(&format!(
-            "name = \"Risky\"\npayment = \"auto_collection = yes and payment_risk includes [high]\"\n{REMINDERS}"
-        ));
-        assert!(e.contains("line 2, payment rule"), "{e}");
-        assert!(e.contains("payment forecast"), "{e}");
-        let caret_line = e.lines().nth(2).unwrap();
-        assert_eq!(
-            caret_line.find('^'),
-            Some(2 + "auto_collection = yes and ".len()),
-            "{e}"
-        );
+    fn payment_risk_is_a_payment_field() {
+        let dir = dir_with(&[(
+            "c.toml",
+            &format!(
+                "name = \"Risky\"\npayment = \"auto_collection = yes and payment_risk includes [high]\"\n{REMINDERS}"
+            ),
+        )]);
+        let cycles = load_dir(dir.path()).unwrap();
+        assert_eq!(cycles.cycles.len(), 1);
     }
 
     #[test]

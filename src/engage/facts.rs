@@ -30,10 +30,12 @@
 use super::cycle::Cycles;
 use crate::Result;
 use crate::domain::aging::{AgingBounds, Figures};
+use crate::domain::forecast::RiskLevel;
 use crate::domain::metrics::{days_inclusive, dso_count_back, months_back};
 use crate::domain::rules::{Level, Value};
 use crate::domain::{Date, Decimal, money};
 use crate::report::Portfolio;
+use crate::report::forecast::payment_risks;
 use crate::store::Store;
 use crate::store::engage::{EngageCustomer, EngageDocument, LastAttempt};
 use crate::store::issues::IssueView;
@@ -139,6 +141,8 @@ pub struct Facts {
     mismatch: HashSet<i64>,
     attempts: HashMap<i64, LastAttempt>,
     dso: HashMap<i64, Decimal>,
+    /// `payment_risk` per customer (customers without documents are low risk).
+    risk: HashMap<i64, RiskLevel>,
 }
 
 /// A customer's `cf_*` values.
@@ -231,6 +235,9 @@ impl Facts {
         }
         if needs.payment("monthly_dso") {
             facts.dso = facts.monthly_dso(store)?;
+        }
+        if needs.payment("payment_risk") {
+            facts.risk = payment_risks(store, as_of, base_currency, grace_days)?;
         }
         Ok(facts)
     }
@@ -388,6 +395,14 @@ impl Facts {
             "payment_source_status" => c.payment_source_status.clone().into(),
             "subscription_status" => c.subscription_status.clone().into(),
             "monthly_dso" => self.dso.get(&c.cid).copied().into(),
+            "payment_risk" => Value::Text(
+                self.risk
+                    .get(&c.cid)
+                    .copied()
+                    .unwrap_or(RiskLevel::Low)
+                    .as_str()
+                    .to_string(),
+            ),
             _ => Value::Null,
         }
     }
