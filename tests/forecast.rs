@@ -408,3 +408,46 @@ fn engagement_rules_read_payment_risk() {
     assert!(risky.contains(&"K11".to_string()), "{risky:?}");
     assert!(low.iter().all(|c| !risky.contains(c)));
 }
+
+#[test]
+fn forecast_exports_one_row_per_open_document() {
+    let dir = tempfile::tempdir().unwrap();
+    import(dir.path(), &portfolio(d(AS_OF), d(AS_OF)));
+    let json = forecast_json(dir.path());
+    let db = dir.path().join("owed.db");
+    let file = dir.path().join("forecast.csv");
+    let out = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+            "export",
+            "forecast",
+            "--format",
+            "csv",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "document_id,customer_id,balance_USD,due_date,predicted_payment_date,week_start,reason"
+        )
+    );
+    let rows: Vec<&str> = lines.collect();
+    let docs = json["documents"].as_array().unwrap();
+    assert_eq!(rows.len(), docs.len());
+    // Same documents, same dates; the week is the Monday on or before the date.
+    let first: Vec<&str> = rows[0].splitn(7, ',').collect();
+    assert_eq!(first[0], docs[0]["id"]);
+    assert_eq!(first[4], docs[0]["predicted_payment_date"]);
+    let predicted = parse_iso(first[4]).unwrap();
+    let week = parse_iso(first[5]).unwrap();
+    assert!(week <= predicted && (predicted - week).num_days() < 7);
+}

@@ -3,6 +3,7 @@
 use super::Context;
 use crate::engage::report::EngagementReport;
 use crate::export::{Format, views, write_atomically};
+use crate::report::forecast::Forecast;
 use crate::report::{Portfolio, metrics::Metrics};
 use crate::{Error, Result};
 use std::path::PathBuf;
@@ -15,6 +16,8 @@ pub enum View {
     Documents,
     /// The engagement report: per cycle and reminder.
     Engagement,
+    /// Every open document with its predicted payment date, forecast week and reason.
+    Forecast,
 }
 
 #[derive(Debug, clap::Args)]
@@ -43,6 +46,15 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
         View::Documents => views::documents(&store, &p, sheet),
         View::Engagement => views::engagement(
             &EngagementReport::compute(&store, ctx.as_of, &ctx.config.base_currency)?,
+            sheet,
+        ),
+        View::Forecast => views::forecast(
+            &Forecast::compute(
+                &store,
+                ctx.as_of,
+                &ctx.config.base_currency,
+                ctx.config.promise_grace_days,
+            )?,
             sheet,
         ),
     })?;

@@ -6,6 +6,7 @@ use crate::domain::aging::days_overdue;
 use crate::domain::money::round_to_currency;
 use crate::report::Portfolio;
 use crate::report::aging::{AMOUNT_COLUMNS, amounts, rows};
+use crate::report::forecast::Forecast;
 use crate::report::metrics::Metrics;
 use crate::store::Store;
 
@@ -96,6 +97,39 @@ pub fn documents(store: &Store, p: &Portfolio, sheet: &mut dyn Sheet) -> Result<
             d.billing_balance.map_or(Cell::Empty, Cell::Amount),
         ])
     })
+}
+
+/// The payment forecast: one row per open document with its predicted payment date, the
+/// forecast week that date falls in (empty after the 13th week) and the reason.
+pub fn forecast(f: &Forecast, sheet: &mut dyn Sheet) -> Result<()> {
+    sheet.header(&[
+        Column::new("document_id", Kind::Text),
+        Column::new("customer_id", Kind::Text),
+        Column::new(&format!("balance_{}", f.currency), Kind::Amount),
+        Column::new("due_date", Kind::Date),
+        Column::new("predicted_payment_date", Kind::Date),
+        Column::new("week_start", Kind::Date),
+        Column::new("reason", Kind::Text),
+    ])?;
+    let weeks: Vec<_> = f.cash.weeks.iter().map(|w| w.start).collect();
+    for d in &f.documents {
+        let week = weeks
+            .iter()
+            .rev()
+            .find(|&&start| start <= d.predicted)
+            .filter(|&&start| (d.predicted - start).num_days() < 7)
+            .copied();
+        sheet.row(&[
+            Cell::from(d.id.as_str()),
+            Cell::from(d.customer_id.as_str()),
+            Cell::Amount(d.balance),
+            Cell::Date(d.due_date),
+            Cell::Date(d.predicted),
+            Cell::from(week),
+            Cell::from(d.reason.as_str()),
+        ])?;
+    }
+    Ok(())
 }
 
 /// The engagement report: one row per cycle and reminder, then a total row.
