@@ -191,6 +191,24 @@ impl Model {
                 Tail::At(last.max(after) + self.config.stale_days)
             }
         };
+        // The portfolio's side: its residual curve placed at the customer's typical days late
+        // where it has support; else (a small or young portfolio) the shape of its whole
+        // curve, moved from its median to the customer's typical.
+        let prior = if supported(after) {
+            Part {
+                curve: &curves.residuals,
+                offset: p.typical_late,
+                weight: self.config.prior_weight,
+                tail: None,
+            }
+        } else {
+            Part {
+                curve: &curves.survival,
+                offset: p.typical_late - curves.median_late,
+                weight: self.config.prior_weight,
+                tail: None,
+            }
+        };
         let parts = [
             Part {
                 curve: &p.survival,
@@ -198,16 +216,7 @@ impl Model {
                 weight: p.at_risk.weight_beyond(after),
                 tail: p.at_risk.last().map(tail),
             },
-            Part {
-                curve: &curves.residuals,
-                offset: p.typical_late,
-                weight: if supported(after) {
-                    self.config.prior_weight
-                } else {
-                    0.0
-                },
-                tail: None,
-            },
+            prior,
         ];
         blended_conditional_median(&parts, after, HORIZON_DAYS)
             .unwrap_or(after + self.config.stale_days)
@@ -297,7 +306,7 @@ impl Model {
         }
         date = date.max(earliest);
 
-        let mut reasons = vec![self.history_reason(p)];
+        let mut reasons = vec![self.history_reason(p, late)];
         if let Some(weekday) = p.weekday {
             reasons.push(format!("pays on {}s", weekday_name(weekday)));
         }
@@ -339,8 +348,9 @@ impl Model {
         }
     }
 
-    /// "usually pays 12 days late", or what the prior says when there is little history.
-    fn history_reason(&self, p: &Profile) -> String {
+    /// "usually pays 12 days late", or what the prior says when there is little history
+    /// (then with the document's own expected days late, `late`).
+    fn history_reason(&self, p: &Profile, late: f64) -> String {
         if p.settled_count >= self.config.min_history {
             format!("usually pays {}", describe_late(p.typical_late))
         } else if p.settled_count == 0 {
@@ -352,7 +362,7 @@ impl Model {
             format!(
                 "little history ({} paid); expect {}",
                 p.settled_count,
-                describe_late(p.typical_late)
+                describe_late(late)
             )
         }
     }

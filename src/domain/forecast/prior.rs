@@ -30,6 +30,9 @@ const MIN_RESIDUALS: usize = 30;
 /// it is made of documents in collection, not of anyone's payment rhythm.
 const PSEUDO_QUANTILES: [f64; 9] = [0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85];
 
+/// Days late of the pseudo-documents every portfolio curve starts from.
+const HYPERPRIOR: [f64; 6] = [-2.0, -1.0, 0.0, 0.0, 1.0, 2.0];
+
 /// A customer's median document amount, against which its documents are classed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AmountScale(Option<Decimal>);
@@ -158,16 +161,16 @@ impl Curves {
         members: &[usize],
         config: &ModelConfig,
     ) -> Curves {
-        let mut pooled: Vec<Obs> = members
-            .iter()
-            .flat_map(|&i| observations[i].iter().copied())
-            .collect();
+        // Before any evidence, customers pay on the due date, give or take: a handful of
+        // documents' worth, which a real portfolio outweighs at once.
+        let mut pooled: Vec<Obs> = HYPERPRIOR.iter().map(|&d| Obs::settled(d, 1.0)).collect();
+        pooled.extend(
+            members
+                .iter()
+                .flat_map(|&i| observations[i].iter().copied()),
+        );
         let survival = Survival::kaplan_meier(&mut pooled);
-        let mut pseudo = survival.quantiles(&PSEUDO_QUANTILES);
-        if pseudo.is_empty() {
-            // No history at all: customers pay on the due date, give or take.
-            pseudo = vec![-2.0, 0.0, 0.0, 2.0];
-        }
+        let pseudo = survival.quantiles(&PSEUDO_QUANTILES);
         let median_late = survival.median().unwrap_or(0.0);
         let mut residuals: Vec<Obs> = par_map(members, |&i| {
             if histories[i].settled.len() < MIN_SETTLED_FOR_RESIDUALS {
