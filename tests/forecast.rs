@@ -451,3 +451,31 @@ fn forecast_exports_one_row_per_open_document() {
     let week = parse_iso(first[5]).unwrap();
     assert!(week <= predicted && (predicted - week).num_days() < 7);
 }
+
+#[test]
+fn the_workstation_reads_predictions_by_document_and_customers_by_risk() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = import(dir.path(), &portfolio(d(AS_OF), d(AS_OF)));
+    let f = owed::report::forecast::Forecast::compute(&store, d(AS_OF), "USD", 3).unwrap();
+    let by_document = f.by_document();
+    assert_eq!(by_document.len(), f.documents.len());
+    for doc in &f.documents {
+        assert_eq!(by_document[&doc.key].id, doc.id);
+    }
+    let ranked = f.by_risk();
+    assert_eq!(ranked.len(), 12);
+    assert!(ranked.windows(2).all(|w| w[0].1.score >= w[1].1.score));
+    // The slowest payers come first, the prompt ones last.
+    let id = |cid: i64| {
+        f.documents
+            .iter()
+            .find(|doc| doc.cid == cid)
+            .map(|doc| doc.customer_id.clone())
+    };
+    let first = id(ranked[0].0).unwrap_or_default();
+    assert!(
+        ["K05", "K11", "K04", "K10"].contains(&first.as_str()),
+        "{first}"
+    );
+    assert_eq!(ranked.last().unwrap().1.level, RiskLevel::Low);
+}

@@ -188,6 +188,11 @@ impl Forecast {
         )
     }
 
+    /// Each open document's forecast by its key (`did`), for showing it beside the document.
+    pub fn by_document(&self) -> HashMap<i64, &DocumentForecast> {
+        self.documents.iter().map(|d| (d.key, d)).collect()
+    }
+
     /// Customers by risk, riskiest first (score, then key): the "High risk" tab's order.
     pub fn by_risk(&self) -> Vec<(i64, &Risk)> {
         let mut out: Vec<(i64, &Risk)> = self.risks.iter().map(|(c, r)| (*c, r)).collect();
