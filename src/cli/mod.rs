@@ -21,7 +21,7 @@ use crate::config::{self, Config};
 use crate::domain::Date;
 use crate::store::Store;
 use clap::{Parser, Subcommand};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// owed — the accounts-receivable collector's workstation.
 #[derive(Debug, Parser)]
@@ -127,11 +127,6 @@ impl Context {
     /// Opens the database.
     pub fn open_store(&self) -> Result<Store> {
         Store::open(&self.db_path)
-    }
-
-    /// Opens another database path with the same settings.
-    pub fn open_store_at(&self, path: &Path) -> Result<Store> {
-        Store::open(path)
     }
 }
 
