@@ -21,7 +21,11 @@ pub struct DemoArgs {
     pub csv: Option<PathBuf>,
 }
 
-pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool) -> Result<()> {
+/// The collector the demo is opened as when none is named: one of the demo's finance owners,
+/// so that "my queue" has customers in it.
+const DEMO_COLLECTOR: &str = "alice";
+
+pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool) -> Result<()> {
     let options = DemoOptions {
         customers: args.customers,
         seed: args.seed,
@@ -54,8 +58,20 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool) -> Result<()> {
             eprintln!("created the demo database {}", db.display());
         }
     }
-    if !args.no_tui {
+    if args.no_tui {
         println!("{}", db.display());
+        return Ok(());
     }
-    Ok(())
+    if collector_given || ctx.config.collector.is_some() {
+        return crate::tui::run_at(ctx, &db);
+    }
+    let demo_ctx = Context {
+        config: ctx.config.clone(),
+        db_path: db.clone(),
+        collector: DEMO_COLLECTOR.to_string(),
+        as_of: ctx.as_of,
+        as_of_given: ctx.as_of_given,
+        theme: ctx.theme.clone(),
+    };
+    crate::tui::run_at(&demo_ctx, &db)
 }

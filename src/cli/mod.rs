@@ -149,7 +149,9 @@ pub fn run(cli: Cli) -> i32 {
 fn dispatch(cli: Cli) -> Result<()> {
     let ctx = Context::new(&cli)?;
     match cli.command {
-        Some(Command::Demo(args)) => demo::run(&ctx, &args, cli.db.is_some()),
+        Some(Command::Demo(args)) => {
+            demo::run(&ctx, &args, cli.db.is_some(), cli.as_collector.is_some())
+        }
         Some(Command::Import(args)) => import::run(&ctx, &args),
         Some(Command::Report(args)) => report::run(&ctx, &args),
         Some(Command::Export(args)) => export::run(&ctx, &args),
