@@ -12,12 +12,15 @@ use std::time::{Duration, Instant};
 
 const OWED: &str = env!("CARGO_BIN_EXE_owed");
 
-/// Runs the binary, returning its wall time and peak resident memory (sampled from /proc).
+/// Runs the binary (with an empty config), returning its wall time and peak resident memory
+/// (sampled from /proc).
 fn run(args: &[&str]) -> (Duration, u64) {
+    let config = std::env::temp_dir().join("owed-bench-config.toml");
+    std::fs::write(&config, "").expect("write config");
     let start = Instant::now();
     let mut child = Command::new(OWED)
         .args(args)
-        .env("OWED_CONFIG", "/nonexistent-owed-bench-config.toml")
+        .env("OWED_CONFIG", &config)
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("start owed");
