@@ -294,7 +294,8 @@ fn render_row(
     }
 }
 
-/// The flags of a row: P promise due, B promise broken, F follow-up due, D dispute.
+/// The flags of a row: P promise due, B promise broken, F follow-up due, D dispute, R unread
+/// replies.
 fn flags(row: &QueueRow) -> Vec<(&'static str, Role)> {
     let mut out = Vec::new();
     match row.promise {
@@ -308,6 +309,9 @@ fn flags(row: &QueueRow) -> Vec<(&'static str, Role)> {
     }
     if row.open_issues > 0 {
         out.push(("D", Role::FlagDisputed));
+    }
+    if row.unread_replies > 0 {
+        out.push(("R", Role::FlagFollowUp));
     }
     out
 }
