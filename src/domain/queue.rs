@@ -64,6 +64,18 @@ impl Tab {
         }
     }
 
+    /// A shorter title, for when the tabs do not fit.
+    pub fn short(self) -> &'static str {
+        match self {
+            Tab::Overdue => "Overdue",
+            Tab::All => "All",
+            Tab::Promises => "P2P",
+            Tab::FollowUps => "F-up",
+            Tab::Disputes => "Disp",
+            Tab::Replies => "Repl",
+        }
+    }
+
     /// The name used on the command line (`:tab disputes`).
     pub fn name(self) -> &'static str {
         match self {

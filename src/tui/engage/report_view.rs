@@ -148,12 +148,12 @@ fn table_lines(app: &App, report: &EngagementReport, width: usize) -> Vec<Line<'
         ));
     }
     out.push(Line::default());
-    out.push(Line::styled(
-        "Replied, promised: within 7 days of the send date; paid: every document settled \
-         within 14 days; collected: applied to the reminder's documents since it was sent."
-            .to_string(),
-        muted,
-    ));
+    let note = "Replied, promised: within 7 days of the send date; paid: every document \
+                settled within 14 days; collected: applied to the reminder's documents since \
+                it was sent.";
+    for piece in text::wrap(note, width) {
+        out.push(Line::styled(piece, muted));
+    }
     out
 }
 
