@@ -61,9 +61,9 @@ fn sends(effects: &[Effect]) -> Vec<&EngageRequest> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Engage(r @ (EngageRequest::Send { .. } | EngageRequest::SendPlanned { .. })) => {
-                Some(r)
-            }
+            Effect::Engage(
+                r @ (EngageRequest::Send { .. } | EngageRequest::SendPlanned { .. }),
+            ) => Some(r),
             _ => None,
         })
         .collect()
@@ -109,7 +109,10 @@ fn the_picker_moves_the_preview_scrolls_and_cancelling_sends_nothing() {
         (mail_preview.cycle.as_str(), mail_preview.reminder.as_str()),
         ("manual", "firm 2026-04-30")
     );
-    assert!(d.screen().contains("Subject  Overdue: 60.00 USD for Kite Supplies"));
+    assert!(
+        d.screen()
+            .contains("Subject  Overdue: 60.00 USD for Kite Supplies")
+    );
     // The body is longer than the popup at 80×24: it scrolls, and stops at its end.
     effects.extend(d.press("j j"));
     assert_eq!(d.app.engage.flow.as_ref().unwrap().scroll, 2);
@@ -118,7 +121,10 @@ fn the_picker_moves_the_preview_scrolls_and_cancelling_sends_nothing() {
     assert!(bottom > 2, "scrolled to the end: {bottom}");
     effects.extend(d.press("j"));
     assert_eq!(d.app.engage.flow.as_ref().unwrap().scroll, bottom);
-    assert!(d.screen().contains("Accounts receivable"), "the body's last line");
+    assert!(
+        d.screen().contains("Accounts receivable"),
+        "the body's last line"
+    );
     // s asks first; n goes back to the preview, Esc to the picker, Esc closes.
     effects.extend(d.press("s"));
     assert_eq!(stage(&d), Some(Stage::Confirm));
@@ -161,7 +167,12 @@ fn confirming_sends_once_and_the_timeline_shows_the_reminder() {
     // Delivered: the recorder has it, the popup says so with the Message-ID.
     let sent = mail.sent();
     assert_eq!(sent.len(), 1);
-    assert!(sent[0].contains("To: \"Kite Supplies\" <ap@kite.example>") || sent[0].contains("To: Kite Supplies <ap@kite.example>"), "{}", sent[0]);
+    assert!(
+        sent[0].contains("To: \"Kite Supplies\" <ap@kite.example>")
+            || sent[0].contains("To: Kite Supplies <ap@kite.example>"),
+        "{}",
+        sent[0]
+    );
     assert_eq!(stage(&d), Some(Stage::Done));
     let flow = d.app.engage.flow.as_ref().unwrap();
     let SendResult::Sent { message_id, to } = &flow.outcomes[0].result else {
@@ -170,12 +181,21 @@ fn confirming_sends_once_and_the_timeline_shows_the_reminder() {
     assert_eq!(to, "ap@kite.example");
     assert!(sent[0].contains(message_id.as_str()));
     assert!(d.screen().contains("Done · 1 sent, 0 not sent"));
-    assert!(d.app.status.as_ref().unwrap().text.starts_with("Sent to Kite Supplies"));
+    assert!(
+        d.app
+            .status
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("Sent to Kite Supplies")
+    );
     // The detail beside the queue shows the reminder at once.
     let timeline = &d.app.detail.as_ref().unwrap().detail.activity;
     assert_eq!(timeline[0].kind.label(), "reminder");
     assert!(
-        timeline[0].text.starts_with("manual / friendly 2026-04-30: Friendly reminder"),
+        timeline[0]
+            .text
+            .starts_with("manual / friendly 2026-04-30: Friendly reminder"),
         "{}",
         timeline[0].text
     );
@@ -205,10 +225,23 @@ fn marked_customers_get_one_email_each_and_those_without_an_address_are_left_out
     let flow = d.app.engage.flow.as_ref().unwrap();
     assert_eq!(flow.label, "3 customers");
     assert_eq!(flow.chosen.as_ref().unwrap().name, "courtesy");
-    let ids: Vec<&str> = flow.previews.iter().map(|p| p.customer_id.as_str()).collect();
+    let ids: Vec<&str> = flow
+        .previews
+        .iter()
+        .map(|p| p.customer_id.as_str())
+        .collect();
     assert_eq!(ids, ["K4", "K6", "K7"]);
-    assert!(flow.previews[0].mail.as_ref().unwrap_err().contains("no email address"));
-    assert!(d.screen().contains("Cannot send to 東京商事株式会社 Tokyo Trading"));
+    assert!(
+        flow.previews[0]
+            .mail
+            .as_ref()
+            .unwrap_err()
+            .contains("no email address")
+    );
+    assert!(
+        d.screen()
+            .contains("Cannot send to 東京商事株式会社 Tokyo Trading")
+    );
     d.press("n");
     assert_eq!(d.app.engage.flow.as_ref().unwrap().index, 1);
     assert!(d.screen().contains("To       Acme Corp <ap@acme.example>"));
@@ -244,7 +277,12 @@ fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
         .collect();
     assert_eq!(
         rows,
-        [("Final", "K4"), ("Firm", "K1"), ("Firm", "K6"), ("Friendly", "K2")]
+        [
+            ("Final", "K4"),
+            ("Firm", "K1"),
+            ("Firm", "K6"),
+            ("Friendly", "K2")
+        ]
     );
     assert_eq!(plan.skipped.len(), 1);
     assert_eq!(plan.skipped[0].customer_id, "K10");
@@ -266,7 +304,14 @@ fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
     assert_eq!(plan.held.len(), 1);
     assert_eq!(plan.held[0].customer_id, "K1");
     assert_eq!(plan.held[0].until.to_string(), "2026-05-07");
-    assert!(d.app.status.as_ref().unwrap().text.contains("until 2026-05-07"));
+    assert!(
+        d.app
+            .status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("until 2026-05-07")
+    );
     // The Held pane lists it; h there offers to release it.
     d.press("] ]");
     assert_eq!(d.app.engage.screen.pane, Pane::Held);
@@ -302,7 +347,15 @@ fn send_now_from_the_plan_confirms_then_sends_and_the_outbox_shows_it() {
     // Enter previews the planned email.
     d.press("<Enter>");
     assert_eq!(stage(&d), Some(Stage::Preview));
-    let preview = d.app.engage.flow.as_ref().unwrap().current().unwrap().clone();
+    let preview = d
+        .app
+        .engage
+        .flow
+        .as_ref()
+        .unwrap()
+        .current()
+        .unwrap()
+        .clone();
     assert_eq!(preview.customer_id, "K1");
     assert_eq!(preview.mail.as_ref().unwrap().reminder, "Firm");
     d.press("<Esc>");
@@ -433,7 +486,10 @@ fn opening_a_customer_from_the_replies_tab_marks_its_replies_read() {
     d.press("6");
     assert_eq!(d.names(), ["Lumen GmbH"]);
     assert_eq!(d.app.page.rows[0].unread_replies, 1);
-    assert!(d.screen().contains(" Repl 1 "), "the tab bar, short titles beside the detail");
+    assert!(
+        d.screen().contains(" Repl 1 "),
+        "the tab bar, short titles beside the detail"
+    );
     // Moving over it (the detail beside shows it) does not mark it read; opening does.
     assert_eq!(
         f.sql::<i64>("SELECT count(*) FROM replies WHERE read_at IS NULL"),
@@ -465,5 +521,9 @@ fn opening_a_customer_from_the_replies_tab_marks_its_replies_read() {
     // Opening it again marks nothing more.
     d.press("2");
     let effects = d.press("<Enter>");
-    assert!(!effects.iter().any(|e| matches!(e, Effect::Request(Request::MarkRepliesRead { .. }))));
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::Request(Request::MarkRepliesRead { .. })))
+    );
 }

@@ -40,7 +40,10 @@ fn a_reminder_sent_from_the_workstation_arrives_at_the_smtp_server() {
     assert_eq!(received.len(), 1);
     let mail = &received[0];
     assert_eq!(mail.to, ["ap@kite.example"]);
-    assert_eq!(mail.header("To").unwrap(), "\"Kite Supplies\" <ap@kite.example>");
+    assert_eq!(
+        mail.header("To").unwrap(),
+        "\"Kite Supplies\" <ap@kite.example>"
+    );
     assert_eq!(
         mail.header("Subject").unwrap(),
         "Friendly reminder: 1 open item(s) for Kite Supplies"
@@ -50,12 +53,23 @@ fn a_reminder_sent_from_the_workstation_arrives_at_the_smtp_server() {
 
     // The same send path on the worker's own thread, as the workstation runs it: the
     // answers come back one by one while the caller waits on nothing else.
-    let template = d.app.engage.flow.as_ref().unwrap().chosen.clone().unwrap().path;
+    let template = d
+        .app
+        .engage
+        .flow
+        .as_ref()
+        .unwrap()
+        .chosen
+        .clone()
+        .unwrap()
+        .path;
     let (tx, rx) = std::sync::mpsc::channel();
     let requests = worker::spawn(source(&db, config), move |r| tx.send(r).is_ok()).unwrap();
     let acme: i64 = rusqlite::Connection::open(&db)
         .unwrap()
-        .query_row("SELECT cid FROM customers WHERE id = 'K6'", [], |r| r.get(0))
+        .query_row("SELECT cid FROM customers WHERE id = 'K6'", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     requests
         .send(EngageRequest::Send {
@@ -96,7 +110,10 @@ fn a_mail_server_that_is_down_claims_nothing_and_says_so() {
         "{note}"
     );
     let status = d.app.status.clone().unwrap();
-    assert!(status.error && status.text.contains("cannot reach"), "{status:?}");
+    assert!(
+        status.error && status.text.contains("cannot reach"),
+        "{status:?}"
+    );
     assert!(d.screen().contains("cannot reach the mail server"));
     let claimed: i64 = rusqlite::Connection::open(&db)
         .unwrap()

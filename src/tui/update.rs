@@ -152,7 +152,10 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             if marked > 0 {
                 status(
                     app,
-                    format!("{marked} repl{} marked read.", if marked == 1 { "y" } else { "ies" }),
+                    format!(
+                        "{marked} repl{} marked read.",
+                        if marked == 1 { "y" } else { "ies" }
+                    ),
                 );
             }
             Vec::new()

@@ -222,12 +222,11 @@ impl Driver {
     pub fn run(&mut self, effects: Vec<Effect>) {
         let mut pending: Vec<Request> = Vec::new();
         let mut engage: Vec<EngageRequest> = Vec::new();
-        let sort = |e: Effect, pending: &mut Vec<Request>, engage: &mut Vec<EngageRequest>| {
-            match e {
-                Effect::Request(r) => pending.push(r),
-                Effect::Engage(r) => engage.push(r),
-                _ => {}
-            }
+        let sort = |e: Effect, pending: &mut Vec<Request>, engage: &mut Vec<EngageRequest>| match e
+        {
+            Effect::Request(r) => pending.push(r),
+            Effect::Engage(r) => engage.push(r),
+            _ => {}
         };
         for e in effects {
             sort(e, &mut pending, &mut engage);
@@ -471,7 +470,9 @@ impl Recorder {
     /// The mailer factory for the engagement worker.
     pub fn factory(&self) -> owed::tui::engage::worker::MailerFactory {
         let inbox = self.clone();
-        Box::new(move |_config| Ok(Box::new(inbox.clone()) as Box<dyn owed::engage::outbox::Mailer>))
+        Box::new(
+            move |_config| Ok(Box::new(inbox.clone()) as Box<dyn owed::engage::outbox::Mailer>),
+        )
     }
 
     /// The messages sent so far.

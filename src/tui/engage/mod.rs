@@ -258,7 +258,11 @@ pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
 pub fn command(app: &mut App, name: &str, rest: &[&str]) -> Option<Vec<Effect>> {
     match name {
         "engage" | "engagement" => Some(screen::open_pane(app, rest.first().copied())),
-        "report" if rest.first().is_some_and(|w| w.eq_ignore_ascii_case("engagement")) => {
+        "report"
+            if rest
+                .first()
+                .is_some_and(|w| w.eq_ignore_ascii_case("engagement")) =>
+        {
             Some(screen::open_pane(app, Some("report")))
         }
         "hold" => Some(screen::hold_command(app, rest)),

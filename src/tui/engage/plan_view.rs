@@ -125,7 +125,15 @@ fn header(app: &App, area: Rect, buf: &mut Buffer, cols: &[Col], names: &[&str])
     let line = Rect::new(area.x, area.y, area.width, 1);
     buf.set_style(line, style);
     let cells: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-    put_row(buf, line, cols, &cells, &vec![style; cells.len()], "  ", style);
+    put_row(
+        buf,
+        line,
+        cols,
+        &cells,
+        &vec![style; cells.len()],
+        "  ",
+        style,
+    );
     Rect::new(
         area.x,
         area.y + 1,
@@ -258,8 +266,7 @@ fn plan_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut
             r.days_overdue.to_string(),
         ];
         let days_style = if r.days_overdue > 0 {
-            app.theme
-                .bucket(app.session.bounds.bucket(r.days_overdue))
+            app.theme.bucket(app.session.bounds.bucket(r.days_overdue))
         } else {
             muted
         };
@@ -406,8 +413,16 @@ fn outbox_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &m
         };
         let (last, last_style, status_style) = match (&r.error, r.status.as_str()) {
             (_, "sent") => (r.subject.clone(), Style::default(), muted),
-            (Some(e), _) => (e.clone(), app.theme.get(Role::Error), app.theme.get(Role::Error)),
-            (None, _) => (r.subject.clone(), Style::default(), app.theme.get(Role::Error)),
+            (Some(e), _) => (
+                e.clone(),
+                app.theme.get(Role::Error),
+                app.theme.get(Role::Error),
+            ),
+            (None, _) => (
+                r.subject.clone(),
+                Style::default(),
+                app.theme.get(Role::Error),
+            ),
         };
         let cells = [
             r.id.to_string(),
@@ -417,7 +432,14 @@ fn outbox_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &m
             format!("{} / {}", r.cycle, r.reminder),
             last,
         ];
-        let styles = [muted, status_style, muted, Style::default(), muted, last_style];
+        let styles = [
+            muted,
+            status_style,
+            muted,
+            Style::default(),
+            muted,
+            last_style,
+        ];
         put_row(buf, line, &cols, &cells, &styles, "  ", Style::default());
     });
 }

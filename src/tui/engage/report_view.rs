@@ -51,7 +51,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .take(usize::from(table_room))
         .enumerate()
     {
-        buf.set_line(area.x + 1, area.y + i as u16, line, area.width.saturating_sub(2));
+        buf.set_line(
+            area.x + 1,
+            area.y + i as u16,
+            line,
+            area.width.saturating_sub(2),
+        );
     }
     if chart_h > 0 {
         let chart = Rect::new(
@@ -108,7 +113,9 @@ fn table_lines(app: &App, report: &EngagementReport, width: usize) -> Vec<Line<'
     let header = app.theme.get(Role::Header);
     let heading = app.theme.get(Role::Heading);
     let muted = app.theme.get(Role::Muted);
-    let name_w = width.saturating_sub(6 + 3 * COUNT_W + AMOUNT_W).clamp(12, 48);
+    let name_w = width
+        .saturating_sub(6 + 3 * COUNT_W + AMOUNT_W)
+        .clamp(12, 48);
     let mut out = vec![Line::styled(
         format!(
             "{}{:>6}{:>COUNT_W$}{:>COUNT_W$}{:>COUNT_W$}{:>AMOUNT_W$}",

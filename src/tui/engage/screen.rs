@@ -124,7 +124,12 @@ impl EngageScreen {
                 .map(|r| r.cid)
                 .collect(),
             Pane::Plan => plan.entries.get(at).map(|r| r.cid).into_iter().collect(),
-            Pane::Skipped => plan.skipped.get(at).and_then(|r| r.cid).into_iter().collect(),
+            Pane::Skipped => plan
+                .skipped
+                .get(at)
+                .and_then(|r| r.cid)
+                .into_iter()
+                .collect(),
             Pane::Held => plan.held.get(at).map(|r| r.cid).into_iter().collect(),
             Pane::Outbox | Pane::Report => Vec::new(),
         };
@@ -227,7 +232,11 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Mark if pane == Pane::Plan => {
             let s = &mut app.engage.screen;
             let at = s.cursor[Pane::Plan.index()];
-            if let Some(key) = s.plan.as_ref().and_then(|p| p.entries.get(at)).map(|r| r.key.clone())
+            if let Some(key) = s
+                .plan
+                .as_ref()
+                .and_then(|p| p.entries.get(at))
+                .map(|r| r.key.clone())
             {
                 if !s.marks.remove(&key) {
                     s.marks.insert(key);
@@ -363,8 +372,7 @@ pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
             s.plan_loading = false;
             match result {
                 Ok(plan) => {
-                    s.marks
-                        .retain(|k| plan.entries.iter().any(|r| r.key == *k));
+                    s.marks.retain(|k| plan.entries.iter().any(|r| r.key == *k));
                     s.plan = Some(*plan);
                     s.plan_error = None;
                     for pane in [Pane::Plan, Pane::Skipped, Pane::Held, Pane::Outbox] {

@@ -549,7 +549,9 @@ pub fn outcome_line(o: &SendOutcome) -> String {
         o.name.clone()
     };
     match &o.result {
-        SendResult::Sent { message_id, to } => format!("Sent to {who} <{to}>, Message-ID {message_id}"),
+        SendResult::Sent { message_id, to } => {
+            format!("Sent to {who} <{to}>, Message-ID {message_id}")
+        }
         SendResult::AlreadySent => format!("{who}: already sent (today's reminder went out once)"),
         SendResult::Failed(e) => format!("Not sent to {who}: {e}"),
         SendResult::Unknown(e) => format!(

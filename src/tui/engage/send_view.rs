@@ -111,7 +111,10 @@ fn popup(app: &App, area: Rect, buf: &mut Buffer, title: &str) -> Rect {
     Clear.render(area, buf);
     let room = usize::from(area.width.saturating_sub(4));
     let block = Block::bordered()
-        .title(format!(" {} ", text::truncate(title, room.saturating_sub(2))))
+        .title(format!(
+            " {} ",
+            text::truncate(title, room.saturating_sub(2))
+        ))
         .border_style(app.theme.get(Role::Popup));
     let inner = block.inner(area);
     block.render(area, buf);
@@ -158,16 +161,8 @@ fn picker(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
         header,
     );
     let visible = usize::from(inner.height.saturating_sub(2));
-    let first = flow
-        .template_sel
-        .saturating_sub(visible.saturating_sub(1));
-    for (i, t) in flow
-        .templates
-        .iter()
-        .enumerate()
-        .skip(first)
-        .take(visible)
-    {
+    let first = flow.template_sel.saturating_sub(visible.saturating_sub(1));
+    for (i, t) in flow.templates.iter().enumerate().skip(first).take(visible) {
         let y = 1 + (i - first) as u16;
         let selected = i == flow.template_sel;
         let row = format!("  {}  {}", text::fit(&template_name(t), name_w), used_by(t));
@@ -259,7 +254,12 @@ fn preview(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
         1 => "1 document: ".to_string(),
         n => format!("{n} documents: "),
     };
-    field(buf, 4, "About", format!("{docs}{}", mail.documents.join(", ")));
+    field(
+        buf,
+        4,
+        "About",
+        format!("{docs}{}", mail.documents.join(", ")),
+    );
     let rule = "─".repeat(usize::from(inner.width));
     if PREVIEW_HEADER - 1 < inner.height {
         buf.set_string(
@@ -282,7 +282,11 @@ fn preview(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
         line(buf, inner, PREVIEW_HEADER + i as u16, l, Style::default());
     }
     if max > 0 {
-        let more = format!(" {}/{} ", (scroll + rows).min(body.len() as u16), body.len());
+        let more = format!(
+            " {}/{} ",
+            (scroll + rows).min(body.len() as u16),
+            body.len()
+        );
         let x = area.right().saturating_sub(text::width(&more) as u16 + 2);
         buf.set_string(x, area.bottom().saturating_sub(1), more, muted);
     }

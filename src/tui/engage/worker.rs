@@ -61,7 +61,11 @@ const OUTBOX_SENT: usize = 20;
 
 impl EngageSource {
     /// Opens the database for the worker.
-    pub fn open(db: &Path, settings: EngageSettings, mailer: MailerFactory) -> Result<EngageSource> {
+    pub fn open(
+        db: &Path,
+        settings: EngageSettings,
+        mailer: MailerFactory,
+    ) -> Result<EngageSource> {
         Ok(EngageSource {
             store: Store::open(db)?,
             settings,
@@ -89,14 +93,12 @@ impl EngageSource {
                     .preview(as_of, &template, &cids)
                     .map_err(|e| e.to_string()),
             }),
-            EngageRequest::PreviewPlanned { seq, as_of, keys } => {
-                emit(EngageResponse::Previews {
-                    seq,
-                    result: self
-                        .preview_planned(as_of, &keys)
-                        .map_err(|e| e.to_string()),
-                })
-            }
+            EngageRequest::PreviewPlanned { seq, as_of, keys } => emit(EngageResponse::Previews {
+                seq,
+                result: self
+                    .preview_planned(as_of, &keys)
+                    .map_err(|e| e.to_string()),
+            }),
             EngageRequest::Send {
                 seq,
                 as_of,
@@ -244,9 +246,8 @@ impl EngageSource {
         let mut out = Vec::with_capacity(cids.len());
         for &cid in cids {
             let label = self.store.customer_label(cid)?;
-            let (customer_id, name) = label.map_or((format!("#{cid}"), String::new()), |l| {
-                (l.id, l.name)
-            });
+            let (customer_id, name) =
+                label.map_or((format!("#{cid}"), String::new()), |l| (l.id, l.name));
             let mail = match manual::entry_for(&self.store, &customer_id, &template, as_of) {
                 Err(e) => Err(e.to_string()),
                 Ok(entry) => {
@@ -303,7 +304,9 @@ impl EngageSource {
     fn connect(&mut self) -> Result<Box<dyn Mailer>> {
         let mut mailer = (self.mailer)(&self.settings.config)?;
         outbox::connect_with_retries(mailer.as_mut(), self.settings.retry).map_err(|e| {
-            Error::runtime(format!("cannot reach the mail server: {e}; nothing was sent"))
+            Error::runtime(format!(
+                "cannot reach the mail server: {e}; nothing was sent"
+            ))
         })?;
         Ok(mailer)
     }
@@ -321,9 +324,8 @@ impl EngageSource {
         let mut mailer = self.connect()?;
         for &cid in cids {
             let label = self.store.customer_label(cid)?;
-            let (customer_id, name) = label.map_or((format!("#{cid}"), String::new()), |l| {
-                (l.id, l.name)
-            });
+            let (customer_id, name) =
+                label.map_or((format!("#{cid}"), String::new()), |l| (l.id, l.name));
             let outcome = |result| SendOutcome {
                 cid: Some(cid),
                 customer_id: customer_id.clone(),
@@ -392,7 +394,8 @@ impl EngageSource {
             let Some(cycles) = self.cycles.as_ref() else {
                 return Err(Error::runtime("the engagement cycles are not loaded"));
             };
-            let done = outbox::send_entry(&mut self.store, cycles, entry, mailer.as_mut(), &settings)?;
+            let done =
+                outbox::send_entry(&mut self.store, cycles, entry, mailer.as_mut(), &settings)?;
             let (result, stop) = send_result(done);
             emit(EngageResponse::Sent {
                 seq,

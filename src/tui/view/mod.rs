@@ -148,7 +148,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
         queue::render(app, a.queue, buf);
     }
     if app.screen == Screen::Engage {
-        let body = Rect::new(area.x, a.title.bottom(), area.width, a.footer.y - a.title.bottom());
+        let body = Rect::new(
+            area.x,
+            a.title.bottom(),
+            area.width,
+            a.footer.y - a.title.bottom(),
+        );
         crate::tui::engage::plan_view::render(app, body, buf);
     }
     if let Some(detail_area) = a.detail {
