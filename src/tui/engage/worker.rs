@@ -609,7 +609,7 @@ mod tests {
             keys: Vec::new(),
         };
         assert!(superseded(&plan(1), &[plan(2)]));
-        assert!(!superseded(&plan(2), &[send.clone()]));
+        assert!(!superseded(&plan(2), std::slice::from_ref(&send)));
         assert!(!superseded(&send, std::slice::from_ref(&send)));
     }
 }
