@@ -119,8 +119,7 @@ fn mine_and_everyone_and_the_tabs() {
     assert_eq!(d.names(), ["Lumen GmbH"], "an unread reply");
     d.press("] ]");
     assert_eq!(d.app.query.tab, Tab::All);
-    d.press("[ [");
-    d.press("[ <Left>");
+    d.press("[ [ <Left>");
     assert_eq!(d.app.query.tab, Tab::Disputes);
     d.press("m");
     assert_eq!(d.app.query.scope, Scope::Mine);
