@@ -182,6 +182,11 @@ fn a_collector_moves_filters_and_quits() {
     s.wait_for(&["Queue · mine (alice) · filter: kite"]);
     s.type_keys("q");
     assert_eq!(s.wait_exit(), 0);
+    // The reader thread may still be draining the last bytes the process wrote.
+    let start = Instant::now();
+    while !contains(&s.raw(), b"\x1b[?1049l") && start.elapsed() < PATIENCE {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let raw = s.raw();
     assert!(
         contains(&raw, b"\x1b[?1049h"),

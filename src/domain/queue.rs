@@ -29,16 +29,22 @@ pub enum Tab {
     FollowUps,
     /// Customers with an open issue / dispute.
     Disputes,
+    /// Customers with replies to reminders nobody has read yet.
+    Replies,
 }
 
 impl Tab {
+    /// How many tabs there are.
+    pub const COUNT: usize = 6;
+
     /// Every tab, in display order.
-    pub const ALL: [Tab; 5] = [
+    pub const ALL: [Tab; Tab::COUNT] = [
         Tab::Overdue,
         Tab::All,
         Tab::Promises,
         Tab::FollowUps,
         Tab::Disputes,
+        Tab::Replies,
     ];
 
     /// The tab's position in [`Tab::ALL`].
@@ -54,6 +60,19 @@ impl Tab {
             Tab::Promises => "Promises",
             Tab::FollowUps => "Follow-ups",
             Tab::Disputes => "Disputes",
+            Tab::Replies => "Replies",
+        }
+    }
+
+    /// A shorter title, for when the tabs do not fit.
+    pub fn short(self) -> &'static str {
+        match self {
+            Tab::Overdue => "Overdue",
+            Tab::All => "All",
+            Tab::Promises => "P2P",
+            Tab::FollowUps => "F-up",
+            Tab::Disputes => "Disp",
+            Tab::Replies => "Repl",
         }
     }
 
@@ -65,6 +84,7 @@ impl Tab {
             Tab::Promises => "promises",
             Tab::FollowUps => "followups",
             Tab::Disputes => "disputes",
+            Tab::Replies => "replies",
         }
     }
 
@@ -77,6 +97,7 @@ impl Tab {
             "promises" | "promise" | "p2p" => Tab::Promises,
             "followups" | "followup" => Tab::FollowUps,
             "disputes" | "dispute" | "issues" => Tab::Disputes,
+            "replies" | "reply" | "inbox" => Tab::Replies,
             _ => return None,
         })
     }

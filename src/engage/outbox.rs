@@ -225,7 +225,13 @@ pub fn run(
     Ok(report)
 }
 
-fn connect_with_retries(
+/// Connects `mailer`, retrying with `retry`'s backoff (the workstation connects first too, so
+/// that a server that is down claims nothing).
+///
+/// # Errors
+///
+/// The last attempt's error.
+pub fn connect_with_retries(
     mailer: &mut dyn Mailer,
     retry: RetryPolicy,
 ) -> std::result::Result<(), SendError> {

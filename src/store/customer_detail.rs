@@ -12,6 +12,9 @@ use rusqlite::{OptionalExtension, params};
 /// How many documents, payments and timeline entries the detail reads at most.
 pub const DETAIL_LIMIT: u32 = 200;
 
+/// Characters of a reply's text the timeline shows after its subject.
+const REPLY_EXCERPT: usize = 240;
+
 /// Who the customer is.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerHeader {
@@ -349,10 +352,19 @@ impl Store {
             },
         )?;
         read(
-            "SELECT received_date, at, from_addr, subject FROM replies
+            "SELECT received_date, at, from_addr, subject, body FROM replies
               WHERE cid = ?1 AND received_date <= ?2",
             ActivityKind::Reply,
-            &|r| r.get(3),
+            &|r| {
+                // The subject, then the start of what they wrote, on one line.
+                let body: String = r.get(4)?;
+                let body: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+                let mut excerpt: String = body.chars().take(REPLY_EXCERPT).collect();
+                if excerpt.len() < body.len() {
+                    excerpt.push('…');
+                }
+                Ok(join_text(r.get(3)?, &excerpt))
+            },
         )?;
         let owner_day = day_of("at");
         read(

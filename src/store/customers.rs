@@ -28,6 +28,20 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The id and name of one customer by key.
+    pub fn customer_label(&self, cid: i64) -> Result<Option<CustomerLabel>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT id, name FROM customers WHERE cid = ?1")?
+            .query_row([cid], |r| {
+                Ok(CustomerLabel {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                })
+            })
+            .optional()?)
+    }
+
     /// The key of a customer by the billing system's id.
     pub fn customer_key(&self, id: &str) -> Result<Option<i64>> {
         Ok(self

@@ -85,6 +85,19 @@ pub struct NewReminder {
     pub message_id: String,
 }
 
+/// A hold in force: a customer held back from every cycle until a date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldRow {
+    pub cid: i64,
+    pub customer_id: String,
+    pub name: String,
+    /// Last day of the hold.
+    pub until: Date,
+    pub collector: String,
+    pub text: Option<String>,
+    pub at: String,
+}
+
 /// A reminder row of the outbox.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxRow {
@@ -221,6 +234,30 @@ impl Store {
         )?;
         let rows = stmt.query_map([day_number(as_of)], |r| {
             Ok((r.get(0)?, from_day_number(r.get(1)?)))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The holds in force at `as_of` (each customer's latest, running until `as_of` or later),
+    /// by customer id.
+    pub fn holds_at(&self, as_of: Date) -> Result<Vec<HoldRow>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT h.cid, c.id, c.name, h.until_date, h.collector, h.text, h.at
+               FROM engagement_holds h JOIN customers c ON c.cid = h.cid
+              WHERE h.id = (SELECT max(x.id) FROM engagement_holds x WHERE x.cid = h.cid)
+                AND h.until_date >= ?1
+              ORDER BY c.id",
+        )?;
+        let rows = stmt.query_map([day_number(as_of)], |r| {
+            Ok(HoldRow {
+                cid: r.get(0)?,
+                customer_id: r.get(1)?,
+                name: r.get(2)?,
+                until: from_day_number(r.get(3)?),
+                collector: r.get(4)?,
+                text: r.get(5)?,
+                at: r.get(6)?,
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

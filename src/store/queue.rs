@@ -72,6 +72,8 @@ pub struct QueueRow {
     pub promise: PromiseFlag,
     pub followups_due: u32,
     pub open_issues: u32,
+    /// Replies received by the as-of date that nobody has read yet.
+    pub unread_replies: u32,
 }
 
 /// A customer's activity as the queue needs it.
@@ -82,19 +84,20 @@ struct Activity {
     promise: PromiseFlag,
     followups_due: u32,
     open_issues: u32,
+    unread_replies: u32,
 }
 
 /// The tab counts without a filter, for everyone and per finance owner, counted while the
 /// queue table is built.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnfilteredCounts {
-    pub everyone: [u64; 5],
+    pub everyone: [u64; Tab::COUNT],
     /// By finance owner, lowercased (owners compare without case).
-    pub by_owner: HashMap<String, [u64; 5]>,
+    pub by_owner: HashMap<String, [u64; Tab::COUNT]>,
 }
 
 impl UnfilteredCounts {
-    fn add(&mut self, owner: Option<&str>, tabs: [u64; 5]) {
+    fn add(&mut self, owner: Option<&str>, tabs: [u64; Tab::COUNT]) {
         for (total, n) in self.everyone.iter_mut().zip(tabs) {
             *total += n;
         }
@@ -103,6 +106,15 @@ impl UnfilteredCounts {
             for (total, n) in slot.iter_mut().zip(tabs) {
                 *total += n;
             }
+        }
+    }
+
+    /// One customer (with this finance owner) left the Replies tab: its replies were read.
+    pub fn replies_read(&mut self, owner: Option<&str>) {
+        let i = Tab::Replies.index();
+        self.everyone[i] = self.everyone[i].saturating_sub(1);
+        if let Some(slot) = owner.and_then(|o| self.by_owner.get_mut(&o.to_ascii_lowercase())) {
+            slot[i] = slot[i].saturating_sub(1);
         }
     }
 
@@ -136,7 +148,7 @@ impl UnfilteredCounts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct QueueCounts {
     /// Rows per tab, in the order of [`Tab::ALL`].
-    pub counts: [u64; 5],
+    pub counts: [u64; Tab::COUNT],
     /// The collector owns no customer, so "mine" shows everyone's.
     pub mine_fallback: bool,
 }
@@ -150,7 +162,7 @@ pub struct QueuePage {
     /// Rows in the current tab.
     pub total: u64,
     /// Rows per tab, in the order of [`Tab::ALL`].
-    pub counts: [u64; 5],
+    pub counts: [u64; Tab::COUNT],
     /// The collector owns no customer, so the page shows everyone's (the title says so).
     pub mine_fallback: bool,
 }
@@ -224,18 +236,19 @@ impl Store {
                 last_contact INTEGER,
                 promise INTEGER NOT NULL DEFAULT 0,
                 followups_due INTEGER NOT NULL DEFAULT 0,
-                open_issues INTEGER NOT NULL DEFAULT 0
+                open_issues INTEGER NOT NULL DEFAULT 0,
+                unread_replies INTEGER NOT NULL DEFAULT 0
                 {bucket_cols}
              );"
         ))?;
-        let columns = 16 + buckets;
+        let columns = 17 + buckets;
         let bucket_names: String = (0..buckets).map(|i| format!(", b{i}")).collect();
         let insert_sql = |rows: usize| {
             let one = format!("({})", vec!["?"; columns].join(","));
             format!(
                 "INSERT INTO temp.queue (cid, id, name, finance_owner, currency, outstanding,
                         overdue, net_overdue, credit, cash, collectable, max_days, last_contact,
-                        promise, followups_due, open_issues {bucket_names})
+                        promise, followups_due, open_issues, unread_replies {bucket_names})
                  VALUES {}",
                 vec![one; rows].join(",")
             )
@@ -256,13 +269,14 @@ impl Store {
             let f = figures.get(&cid).unwrap_or(&empty);
             let a = activity.get(&cid).copied().unwrap_or_default();
             let owner: Option<String> = r.get(3)?;
-            let mut tabs = [0u64; 5];
+            let mut tabs = [0u64; Tab::COUNT];
             tabs[Tab::Overdue.index()] = u64::from(f.overdue > Decimal::ZERO);
             tabs[Tab::All.index()] = 1;
             tabs[Tab::Promises.index()] =
                 u64::from(matches!(a.promise, PromiseFlag::Due | PromiseFlag::Broken));
             tabs[Tab::FollowUps.index()] = u64::from(a.followups_due > 0);
             tabs[Tab::Disputes.index()] = u64::from(a.open_issues > 0);
+            tabs[Tab::Replies.index()] = u64::from(a.unread_replies > 0);
             counts.add(owner.as_deref(), tabs);
             values.extend([
                 Value::Integer(cid),
@@ -282,6 +296,7 @@ impl Store {
                 Value::Integer(a.promise.code()),
                 Value::Integer(a.followups_due.into()),
                 Value::Integer(a.open_issues.into()),
+                Value::Integer(a.unread_replies.into()),
             ]);
             values.extend(
                 (0..buckets)
@@ -305,8 +320,23 @@ impl Store {
         Ok(counts)
     }
 
-    /// Per customer with any: last contact, latest promise's state, follow-ups due and open
-    /// issues at `as_of`.
+    /// Clears a customer's unread replies in the queue summary (after
+    /// [`Store::mark_replies_read`]), so that it leaves the Replies tab. Returns `Some(owner)`
+    /// when it had unread replies (the caller adjusts its tab counts), `None` otherwise.
+    pub fn queue_replies_read(&self, cid: i64) -> Result<Option<Option<String>>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "UPDATE temp.queue SET unread_replies = 0 WHERE cid = ?1 AND unread_replies > 0
+                 RETURNING finance_owner",
+            )?
+            .query_row([cid], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Per customer with any: last contact, latest promise's state, follow-ups due, open
+    /// issues and unread replies at `as_of`.
     fn queue_activity(&self, as_of: Date, grace_days: u32) -> Result<HashMap<i64, Activity>> {
         let day = day_number(as_of);
         let mut out: HashMap<i64, Activity> = HashMap::new();
@@ -334,6 +364,9 @@ impl Store {
                   GROUP BY f.cid"
             ),
             format!("SELECT i.cid, count(*) FROM issues i WHERE {OPEN_ISSUE} GROUP BY i.cid"),
+            "SELECT r.cid, count(*) FROM replies r INDEXED BY replies_unread
+              WHERE r.read_at IS NULL AND r.received_date <= ?1 GROUP BY r.cid"
+                .to_string(),
         ];
         for (i, sql) in queries.iter().enumerate() {
             let mut stmt = self.conn().prepare(sql)?;
@@ -345,7 +378,8 @@ impl Store {
                 match i {
                     0 => a.last_contact = i32::try_from(n).ok(),
                     1 => a.followups_due = u32::try_from(n).unwrap_or(u32::MAX),
-                    _ => a.open_issues = u32::try_from(n).unwrap_or(u32::MAX),
+                    2 => a.open_issues = u32::try_from(n).unwrap_or(u32::MAX),
+                    _ => a.unread_replies = u32::try_from(n).unwrap_or(u32::MAX),
                 }
             }
         }
@@ -430,17 +464,19 @@ impl Store {
         let mine_fallback = self.mine_falls_back(query)?;
         let (filter_sql, filter_params) = where_clause(query, mine_fallback);
         let counts_sql = format!(
-            "SELECT ifnull(sum({}), 0), count(*), ifnull(sum({}), 0), ifnull(sum({}), 0), ifnull(sum({}), 0)
+            "SELECT ifnull(sum({}), 0), count(*), ifnull(sum({}), 0), ifnull(sum({}), 0), ifnull(sum({}), 0),
+                    ifnull(sum({}), 0)
                FROM temp.queue WHERE {filter_sql}",
             tab_sql(Tab::Overdue),
             tab_sql(Tab::Promises),
             tab_sql(Tab::FollowUps),
             tab_sql(Tab::Disputes),
+            tab_sql(Tab::Replies),
         );
-        let counts: [u64; 5] = self.conn().prepare_cached(&counts_sql)?.query_row(
+        let counts: [u64; Tab::COUNT] = self.conn().prepare_cached(&counts_sql)?.query_row(
             params_from_iter(filter_params.iter()),
             |r| {
-                let mut c = [0u64; 5];
+                let mut c = [0u64; Tab::COUNT];
                 for (i, slot) in c.iter_mut().enumerate() {
                     *slot = r.get::<_, i64>(i)?.unsigned_abs();
                 }
@@ -501,7 +537,7 @@ impl Store {
         let dir = if dir { "DESC" } else { "ASC" };
         let sql = format!(
             "SELECT cid, id, name, finance_owner, currency, outstanding, overdue, net_overdue, credit + cash,
-                    max_days, last_contact, promise, followups_due, open_issues
+                    max_days, last_contact, promise, followups_due, open_issues, unread_replies
                FROM temp.queue WHERE {filter_sql} AND {tab}
               ORDER BY {key} {dir}, cid {dir} LIMIT {n} OFFSET {skip}",
             tab = tab_sql(query.tab),
@@ -524,6 +560,7 @@ impl Store {
                     promise: PromiseFlag::from_code(r.get(11)?),
                     followups_due: r.get::<_, i64>(12)?.try_into().unwrap_or(u32::MAX),
                     open_issues: r.get::<_, i64>(13)?.try_into().unwrap_or(u32::MAX),
+                    unread_replies: r.get::<_, i64>(14)?.try_into().unwrap_or(u32::MAX),
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -611,6 +648,7 @@ fn tab_sql(tab: Tab) -> &'static str {
         Tab::Promises => "promise IN (2, 3)",
         Tab::FollowUps => "followups_due > 0",
         Tab::Disputes => "open_issues > 0",
+        Tab::Replies => "unread_replies > 0",
     }
 }
 

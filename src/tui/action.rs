@@ -61,6 +61,18 @@ pub enum Action {
     Dispute,
     /// Schedule a follow-up (collector actions).
     FollowUp,
+    /// Send a reminder by hand: pick a template, preview, confirm.
+    Remind,
+    /// Open the engagement screen (today's plan, skipped, held, outbox, report).
+    Engage,
+    /// Send (after confirming): from the preview, or the selected plan entry now.
+    Send,
+    /// Yes: do the outward action the popup asks about.
+    Confirm,
+    /// Hold a customer back from the engagement cycles (until a date).
+    Hold,
+    /// The queue's Replies tab (customers with unread replies).
+    TabReplies,
     /// Nothing: unbinds a default key in a user keymap.
     Noop,
 }
@@ -106,6 +118,12 @@ impl Action {
         (Action::Promise, "promise"),
         (Action::Dispute, "dispute"),
         (Action::FollowUp, "followup"),
+        (Action::Remind, "remind"),
+        (Action::Engage, "engage"),
+        (Action::Send, "send"),
+        (Action::Confirm, "confirm"),
+        (Action::Hold, "hold"),
+        (Action::TabReplies, "tab_replies"),
         (Action::Noop, "noop"),
     ];
 

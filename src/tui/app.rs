@@ -19,6 +19,8 @@ pub enum Screen {
     Main,
     /// The selected customer's detail on its own.
     Detail,
+    /// The engagement screen: today's plan, skipped, held, outbox, report.
+    Engage,
 }
 
 /// What has the keyboard on the main screen.
@@ -149,6 +151,8 @@ pub struct App {
     pub pending_keys: Vec<Key>,
     pub seq: u64,
     pub quit: bool,
+    /// Reminders by hand, the engagement screen and its popups.
+    pub engage: super::engage::EngageUi,
 }
 
 impl App {
@@ -194,18 +198,23 @@ impl App {
             pending_keys: Vec::new(),
             seq: 0,
             quit: false,
+            engage: super::engage::EngageUi::default(),
         }
     }
 
     /// The keymap context of the keyboard now.
     pub fn key_context(&self) -> KeyContext {
+        // A popup of the engagement (picker, preview, confirm) has the keyboard.
+        let popup = self.engage.key_context();
         match self.mode {
             Mode::Filter | Mode::Command => KeyContext::Input,
             Mode::Help => KeyContext::Help,
-            Mode::Normal => match (self.screen, self.focus) {
-                (Screen::Detail, _) => KeyContext::Detail,
-                (Screen::Main, Focus::Chart) => KeyContext::Chart,
-                (Screen::Main, Focus::Queue) => KeyContext::Queue,
+            Mode::Normal => match (popup, self.screen, self.focus) {
+                (Some(context), _, _) => context,
+                (None, Screen::Detail, _) => KeyContext::Detail,
+                (None, Screen::Engage, _) => KeyContext::Engage,
+                (None, Screen::Main, Focus::Chart) => KeyContext::Chart,
+                (None, Screen::Main, Focus::Queue) => KeyContext::Queue,
             },
         }
     }

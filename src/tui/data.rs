@@ -50,6 +50,8 @@ pub enum Request {
     },
     /// One customer's detail as of a date.
     Detail { seq: u64, as_of: Date, cid: i64 },
+    /// Marks a customer's replies read (opened from the Replies tab); never coalesced.
+    MarkRepliesRead { cid: i64 },
 }
 
 /// The metrics bar's figures.
@@ -98,6 +100,13 @@ pub enum Response {
         seq: u64,
         cid: i64,
         data: Option<Box<DetailData>>,
+    },
+    /// A customer's replies were marked read: `marked` of them; `left_tab` when it had unread
+    /// replies in the queue (so the Replies tab counts one less).
+    RepliesRead {
+        cid: i64,
+        marked: usize,
+        left_tab: bool,
     },
     /// The DSO of the figures as of a date (it reads a year of sales, so it comes last).
     Dso {
@@ -159,7 +168,7 @@ impl DataSource {
     }
 
     /// Answers a batch of requests, keeping only the latest of each kind, in the order
-    /// summary, page, detail; then the deferred work (the DSO).
+    /// summary, writes (all of them, in order), page, detail; then the deferred work (the DSO).
     pub fn handle_batch(&mut self, batch: Vec<Request>) -> Vec<Response> {
         let mut out = Vec::new();
         self.answer_batch(batch, &mut |r| {
@@ -180,14 +189,17 @@ impl DataSource {
         let mut summary = None;
         let mut page = None;
         let mut detail = None;
+        let mut writes = Vec::new();
         for request in batch {
             match request {
                 Request::Summary { .. } => summary = Some(request),
                 Request::Page { .. } => page = Some(request),
                 Request::Detail { .. } => detail = Some(request),
+                Request::MarkRepliesRead { .. } => writes.push(request),
             }
         }
-        for request in [summary, page, detail].into_iter().flatten() {
+        let order = summary.into_iter().chain(writes).chain(page).chain(detail);
+        for request in order {
             for answer in self.handle(request) {
                 if !emit(answer) {
                     return false;
@@ -278,8 +290,33 @@ impl DataSource {
                     data,
                 });
             }
+            Request::MarkRepliesRead { cid } => {
+                out.push(self.mark_replies_read(*cid)?);
+            }
         }
         Ok(())
+    }
+
+    /// Marks a customer's replies read, and takes it out of the Replies tab of the queue
+    /// summary and of the counts (this connection's own commit does not change its
+    /// `data_version`, so nothing would recompute them).
+    fn mark_replies_read(&mut self, cid: i64) -> Result<Response> {
+        let marked = self
+            .store
+            .mark_replies_read(cid, &crate::engage::outbox::now())?;
+        let mut left_tab = false;
+        if self.as_of.is_some()
+            && let Some(owner) = self.store.queue_replies_read(cid)?
+        {
+            left_tab = true;
+            self.unfiltered.replies_read(owner.as_deref());
+            self.counts.clear();
+        }
+        Ok(Response::RepliesRead {
+            cid,
+            marked,
+            left_tab,
+        })
     }
 
     /// When another process committed since the last look, recomputes everything and answers

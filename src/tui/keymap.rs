@@ -32,6 +32,12 @@ pub enum KeyContext {
     Chart,
     /// The customer detail screen.
     Detail,
+    /// The engagement screen (plan, skipped, held, outbox, report).
+    Engage,
+    /// The send popup (template picker, preview, progress).
+    Send,
+    /// A question before an outward action (sending email).
+    Confirm,
     /// The help popup.
     Help,
     /// A text field (filter, command line).
@@ -40,10 +46,13 @@ pub enum KeyContext {
 
 impl KeyContext {
     /// Every context, in the order help lists them.
-    pub const ALL: [KeyContext; 5] = [
+    pub const ALL: [KeyContext; 8] = [
         KeyContext::Queue,
         KeyContext::Chart,
         KeyContext::Detail,
+        KeyContext::Engage,
+        KeyContext::Send,
+        KeyContext::Confirm,
         KeyContext::Help,
         KeyContext::Input,
     ];
@@ -54,6 +63,9 @@ impl KeyContext {
             KeyContext::Queue => "queue",
             KeyContext::Chart => "chart",
             KeyContext::Detail => "detail",
+            KeyContext::Engage => "engage",
+            KeyContext::Send => "send",
+            KeyContext::Confirm => "confirm",
             KeyContext::Help => "help",
             KeyContext::Input => "input",
         }
@@ -65,6 +77,9 @@ impl KeyContext {
             KeyContext::Queue => "Queue",
             KeyContext::Chart => "Chart (focused)",
             KeyContext::Detail => "Customer detail",
+            KeyContext::Engage => "Engagement screen",
+            KeyContext::Send => "Reminder: template, preview, sending",
+            KeyContext::Confirm => "Confirm before sending",
             KeyContext::Help => "Help",
             KeyContext::Input => "Filter and command line",
         }
@@ -287,7 +302,10 @@ impl Keymap {
         let mut sections = BTreeMap::new();
         for (name, section) in file {
             let context = KeyContext::from_name(&name).ok_or_else(|| {
-                format!("unknown keymap section [{name}] (queue, chart, detail, help, input)")
+                format!(
+                    "unknown keymap section [{name}] (queue, chart, detail, engage, send, \
+                     confirm, help, input)"
+                )
             })?;
             let mut bindings = Vec::new();
             for entry in section.keymap {

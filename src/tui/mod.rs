@@ -15,6 +15,7 @@ pub mod action;
 pub mod app;
 pub mod bench;
 pub mod data;
+pub mod engage;
 pub mod keymap;
 pub mod theme;
 pub mod update;
@@ -43,6 +44,7 @@ use update::Effect;
 enum UiEvent {
     Terminal(Event),
     Data(Response),
+    Engage(engage::EngageResponse),
     /// The terminal cannot be read any more.
     InputFailed(String),
     /// The data worker stopped.
@@ -128,6 +130,19 @@ pub fn run_at(ctx: &Context, db: &std::path::Path) -> Result<()> {
     let (tx, rx) = mpsc::channel::<UiEvent>();
     let link = WorkerLink(tx.clone());
     let worker = data::spawn(source, move |r| link.0.send(UiEvent::Data(r)).is_ok())?;
+    let engage_source = engage::worker::EngageSource::open(
+        db,
+        engage::worker::EngageSettings {
+            config: ctx.config.clone(),
+            collector: ctx.collector.clone(),
+            retry: crate::engage::RetryPolicy::default(),
+        },
+        engage::worker::smtp_mailer(),
+    )?;
+    let engage_tx = tx.clone();
+    let engage_worker = engage::worker::spawn(engage_source, move |r| {
+        engage_tx.send(UiEvent::Engage(r)).is_ok()
+    })?;
 
     // Our themes already honour NO_COLOR; crossterm's own NO_COLOR handling would turn colour
     // changes into bare resets that wipe reverse video.
@@ -154,6 +169,9 @@ pub fn run_at(ctx: &Context, db: &std::path::Path) -> Result<()> {
                 Effect::Request(request) => worker
                     .send(request)
                     .map_err(|_| Error::runtime("the data worker stopped"))?,
+                Effect::Engage(request) => engage_worker
+                    .send(request)
+                    .map_err(|_| Error::runtime("the engagement worker stopped"))?,
                 Effect::Clear => {
                     terminal.clear()?;
                     dirty = true;
@@ -182,6 +200,10 @@ pub fn run_at(ctx: &Context, db: &std::path::Path) -> Result<()> {
                 UiEvent::Terminal(_) => {}
                 UiEvent::Data(response) => {
                     effects.extend(update::response(&mut app, response));
+                    dirty = true;
+                }
+                UiEvent::Engage(response) => {
+                    effects.extend(engage::response(&mut app, response));
                     dirty = true;
                 }
                 UiEvent::InputFailed(e) => {

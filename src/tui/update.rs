@@ -7,6 +7,7 @@ use super::action::Action;
 use super::app::{App, ChartKind, Focus, Mode, PageTicket, Screen, Status};
 use super::data::Request;
 use super::data::Response;
+use super::engage;
 use super::keymap::{Key, KeyContext, Resolved};
 use super::view;
 use crate::domain::date::parse_relative;
@@ -19,6 +20,8 @@ use tui_input::backend::crossterm::to_input_request;
 pub enum Effect {
     /// Ask the database.
     Request(Request),
+    /// Ask the engagement worker (plans, previews, sending).
+    Engage(super::engage::EngageRequest),
     /// Repaint the whole screen.
     Clear,
     /// Leave the workstation.
@@ -91,6 +94,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         KeyContext::Detail => detail_action(app, action),
         KeyContext::Chart => chart_action(app, action),
         KeyContext::Queue => queue_action(app, action),
+        KeyContext::Engage => engage::screen::action(app, action),
+        KeyContext::Send | KeyContext::Confirm => engage::send::action(app, action),
     }
 }
 
@@ -128,6 +133,30 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
                 let rows = view::detail_rows(app);
                 let max = detail_max_scroll(app, rows);
                 app.detail_scroll = app.detail_scroll.min(max);
+            }
+            Vec::new()
+        }
+        Response::RepliesRead {
+            cid,
+            marked,
+            left_tab,
+        } => {
+            // The row stays until the page is read again; its flag and the count change now.
+            if let Some(row) = app.page.rows.iter_mut().find(|r| r.cid == cid) {
+                row.unread_replies = 0;
+            }
+            if left_tab {
+                let i = Tab::Replies.index();
+                app.page.counts[i] = app.page.counts[i].saturating_sub(1);
+            }
+            if marked > 0 {
+                status(
+                    app,
+                    format!(
+                        "{marked} repl{} marked read.",
+                        if marked == 1 { "y" } else { "ies" }
+                    ),
+                );
             }
             Vec::new()
         }
@@ -178,11 +207,17 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Top => move_cursor(app, i64::MIN / 2),
         Action::Bottom => move_cursor(app, i64::MAX / 2),
         Action::Open => {
-            if app.selected().is_some() {
+            let mut fx = Vec::new();
+            if let Some(row) = app.selected() {
+                // Opening a customer from the Replies tab marks its replies read.
+                if app.query.tab == Tab::Replies && row.unread_replies > 0 {
+                    fx.push(Effect::Request(Request::MarkRepliesRead { cid: row.cid }));
+                }
                 app.screen = Screen::Detail;
                 app.detail_scroll = 0;
             }
-            sync(app)
+            fx.extend(sync(app));
+            fx
         }
         Action::Mark => {
             if let Some(cid) = app.selected().map(|r| r.cid) {
@@ -222,6 +257,10 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::TabPromises => set_tab(app, Tab::Promises),
         Action::TabFollowUps => set_tab(app, Tab::FollowUps),
         Action::TabDisputes => set_tab(app, Tab::Disputes),
+        Action::TabReplies => set_tab(app, Tab::Replies),
+        Action::Remind => engage::send::start(app),
+        Action::Engage => engage::screen::open_pane(app, None),
+        Action::Hold => hold_prompt(app),
         Action::ToggleMine => {
             let scope = match app.query.scope {
                 Scope::Mine => Scope::Everyone,
@@ -374,8 +413,18 @@ fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Note | Action::Promise | Action::Dispute | Action::FollowUp => {
             return collector_action(app, action);
         }
+        Action::Remind => return engage::send::start(app),
+        Action::Engage => return engage::screen::open_pane(app, None),
+        Action::Hold => return hold_prompt(app),
         _ => s,
     };
+    Vec::new()
+}
+
+/// `h`: the command line with `hold +7d`, ready to edit or apply.
+fn hold_prompt(app: &mut App) -> Vec<Effect> {
+    app.mode = Mode::Command;
+    app.input = tui_input::Input::new("hold +7d".to_string());
     Vec::new()
 }
 
@@ -481,6 +530,9 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
         return Vec::new();
     };
     let rest: Vec<&str> = words.collect();
+    if let Some(fx) = engage::command(app, name, &rest) {
+        return fx;
+    }
     match name {
         "q" | "q!" | "quit" | "exit" | "wq" => {
             app.quit = true;
@@ -507,7 +559,10 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
         "tab" => match rest.first().and_then(|t| Tab::parse(t)) {
             Some(tab) => set_tab(app, tab),
             None => {
-                error(app, "tabs: overdue, all, promises, followups, disputes");
+                error(
+                    app,
+                    "tabs: overdue, all, promises, followups, disputes, replies",
+                );
                 Vec::new()
             }
         },
@@ -602,6 +657,7 @@ fn reload(app: &mut App) -> Vec<Effect> {
     app.generation += 1;
     app.inflight = None;
     fx.extend(sync(app));
+    fx.extend(engage::screen::refresh(app));
     fx
 }
 

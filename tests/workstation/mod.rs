@@ -9,6 +9,8 @@ use owed::import::{ImportOptions, import_paths};
 use owed::store::Store;
 use owed::tui::app::{App, Session};
 use owed::tui::data::{DataSource, Request, Settings};
+use owed::tui::engage::worker::EngageSource;
+use owed::tui::engage::{self as tui_engage, EngageRequest};
 use owed::tui::keymap::{Key, Keymap};
 use owed::tui::theme::Theme;
 use owed::tui::update::{self, Effect};
@@ -135,7 +137,7 @@ pub fn build(dir: &Path) -> PathBuf {
 }
 
 /// `ACTIVITY` with each `{YYYY-MM-DD}` replaced by the store's day number of that date.
-fn with_day_numbers(sql: &str) -> String {
+pub fn with_day_numbers(sql: &str) -> String {
     let mut out = String::new();
     let mut rest = sql;
     while let Some(start) = rest.find("{20") {
@@ -163,6 +165,11 @@ pub struct Driver {
     pub source: DataSource,
     /// Every request the app made, in order.
     pub requests: Vec<Request>,
+    /// The engagement worker, run in step with the keys (none: its requests are only
+    /// recorded).
+    pub engage: Option<EngageSource>,
+    /// Every request made of the engagement worker, in order.
+    pub engage_requests: Vec<EngageRequest>,
 }
 
 impl Driver {
@@ -190,6 +197,8 @@ impl Driver {
             app,
             source,
             requests: Vec::new(),
+            engage: None,
+            engage_requests: Vec::new(),
         };
         let mut fx = update::resize(&mut d.app, size.0, size.1);
         fx.extend(update::start(&mut d.app));
@@ -197,21 +206,49 @@ impl Driver {
         d
     }
 
+    /// Opens the workstation with an engagement worker that answers in step.
+    pub fn with_engage(
+        db: &Path,
+        collector: &str,
+        size: (u16, u16),
+        engage: EngageSource,
+    ) -> Driver {
+        let mut d = Driver::new(db, collector, size);
+        d.engage = Some(engage);
+        d
+    }
+
     /// Answers the effects' requests (and those the answers lead to) until none is left.
     pub fn run(&mut self, effects: Vec<Effect>) {
         let mut pending: Vec<Request> = Vec::new();
+        let mut engage: Vec<EngageRequest> = Vec::new();
+        let sort = |e: Effect, pending: &mut Vec<Request>, engage: &mut Vec<EngageRequest>| match e
+        {
+            Effect::Request(r) => pending.push(r),
+            Effect::Engage(r) => engage.push(r),
+            _ => {}
+        };
         for e in effects {
-            if let Effect::Request(r) = e {
-                pending.push(r);
-            }
+            sort(e, &mut pending, &mut engage);
         }
-        while !pending.is_empty() {
+        while !pending.is_empty() || !engage.is_empty() {
             self.requests.extend(pending.iter().cloned());
             let answers = self.source.handle_batch(std::mem::take(&mut pending));
             for answer in answers {
                 for e in update::response(&mut self.app, answer) {
-                    if let Effect::Request(r) = e {
-                        pending.push(r);
+                    sort(e, &mut pending, &mut engage);
+                }
+            }
+            for request in std::mem::take(&mut engage) {
+                self.engage_requests.push(request.clone());
+                let Some(worker) = self.engage.as_mut() else {
+                    continue;
+                };
+                let mut answers = Vec::new();
+                worker.handle(request, &mut |r| answers.push(r));
+                for answer in answers {
+                    for e in tui_engage::response(&mut self.app, answer) {
+                        sort(e, &mut pending, &mut engage);
                     }
                 }
             }
@@ -291,4 +328,167 @@ impl Driver {
 
 fn event(key: Key) -> KeyEvent {
     KeyEvent::new(key.code, key.modifiers)
+}
+
+/// The fixture's engagement cycle: three reminders by days overdue.
+const STANDARD_CYCLE: &str = r#"name = "Standard dunning"
+customer = "overdue > 0 and open_issue_amount = 0"
+
+[[reminder]]
+name = "Friendly"
+after_due_days = 3
+template = "templates/friendly.md"
+
+[[reminder]]
+name = "Firm"
+after_due_days = 30
+template = "templates/firm.md"
+
+[[reminder]]
+name = "Final"
+after_due_days = 90
+template = "templates/final.md"
+"#;
+
+const FRIENDLY: &str = "Friendly reminder: {{ totals.count }} open item(s) for {{ customer.name }}
+
+Hello {{ customer.name }},
+
+This is a friendly reminder that the following is past due:
+
+{{ table }}
+
+Total open: {{ totals.balance }} {{ totals.currency }}
+
+If you have already paid, please ignore this message.
+
+Kind regards,
+{{ collector }}
+";
+
+const FIRM: &str = "Overdue: {{ totals.balance }} {{ totals.currency }} for {{ customer.name }}
+
+Hello {{ customer.name }},
+
+Despite our earlier reminder, the following documents are still unpaid:
+
+{{ table }}
+
+Total overdue: {{ totals.balance }} {{ totals.currency }}, the oldest {{ totals.max_days_overdue }} days past due.
+
+Please arrange payment within 7 days, or reply to tell us when we can expect it.
+If something is wrong with an invoice, reply and say what: we will look at it at once
+and hold further reminders while we do.
+
+You can pay by bank transfer to the account on the invoice,
+quoting the invoice number, or by card through the link on it.
+
+Regards,
+{{ collector }}
+Accounts receivable
+";
+
+const FINAL: &str = "Final notice: {{ customer.name }}
+
+Hello {{ customer.name }},
+
+{{ totals.balance }} {{ totals.currency }} is {{ totals.max_days_overdue }} days past due.
+Unless we receive payment within 7 days, we will pass the matter on.
+
+{{ collector }}
+";
+
+const COURTESY: &str = "Statement for {{ customer.name }}
+
+Hello {{ customer.name }},
+
+For your records, your open items as of {{ today }}:
+
+{{ table }}
+
+{{ collector }}
+";
+
+/// The fixture's engagement cycles in `dir/cycles`: one cycle of three reminders, and a
+/// template that no cycle uses. Returns the folder.
+pub fn cycles(dir: &Path) -> PathBuf {
+    let cycles = dir.join("cycles");
+    std::fs::create_dir_all(cycles.join("templates")).unwrap();
+    std::fs::write(cycles.join("standard.toml"), STANDARD_CYCLE).unwrap();
+    for (name, text) in [
+        ("friendly.md", FRIENDLY),
+        ("firm.md", FIRM),
+        ("final.md", FINAL),
+        ("courtesy.md", COURTESY),
+    ] {
+        std::fs::write(cycles.join("templates").join(name), text).unwrap();
+    }
+    cycles
+}
+
+/// A config with the fixture's cycles and a mail server on 127.0.0.1:`port`.
+pub fn engage_config(cycles: &Path, port: u16) -> owed::config::Config {
+    let mut config = owed::config::Config {
+        cycles: Some(cycles.to_path_buf()),
+        ..owed::config::Config::default()
+    };
+    config.smtp.host = Some("127.0.0.1".into());
+    config.smtp.port = Some(port);
+    config.smtp.security = Some("none".into());
+    config.smtp.from = Some("Collections <ar@example.com>".into());
+    config
+}
+
+/// The engagement worker on `db` as `collector`, with `config`, sending through `mailer`;
+/// retries are quick.
+pub fn engage_source(
+    db: &Path,
+    collector: &str,
+    config: owed::config::Config,
+    mailer: owed::tui::engage::worker::MailerFactory,
+) -> EngageSource {
+    EngageSource::open(
+        db,
+        owed::tui::engage::worker::EngageSettings {
+            config,
+            collector: collector.into(),
+            retry: owed::engage::RetryPolicy {
+                attempts: 2,
+                first_delay: std::time::Duration::from_millis(10),
+            },
+        },
+        mailer,
+    )
+    .unwrap()
+}
+
+/// A mailer that keeps what it is given (the messages as sent on the wire).
+#[derive(Clone, Default)]
+pub struct Recorder(pub std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Recorder {
+    /// The mailer factory for the engagement worker.
+    pub fn factory(&self) -> owed::tui::engage::worker::MailerFactory {
+        let inbox = self.clone();
+        Box::new(
+            move |_config| Ok(Box::new(inbox.clone()) as Box<dyn owed::engage::outbox::Mailer>),
+        )
+    }
+
+    /// The messages sent so far.
+    pub fn sent(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl owed::engage::outbox::Mailer for Recorder {
+    fn connect(&mut self) -> Result<(), owed::engage::outbox::SendError> {
+        Ok(())
+    }
+
+    fn send(&mut self, message: &lettre::Message) -> Result<(), owed::engage::outbox::SendError> {
+        let text = String::from_utf8_lossy(&message.formatted()).into_owned();
+        self.0.lock().unwrap().push(text);
+        Ok(())
+    }
 }

@@ -23,12 +23,15 @@ const FILTER_HELP: &[&str] = &[
 const COMMAND_HELP: &[&str] = &[
     ":q                   quit",
     ":sort KEY [asc|desc] overdue, days, outstanding, contact, name",
-    ":tab NAME            overdue, all, promises, followups, disputes",
+    ":tab NAME            overdue, all, promises, followups, disputes, replies",
     ":mine  :all          my customers or everyone's",
     ":asof DATE           every figure as of DATE (YYYY-MM-DD or today)",
     ":filter EXPR         set the filter (:filter alone clears it)",
     ":chart NAME          aging, collectable, issues",
     ":reload              read everything again",
+    ":engage [PANE]       engagement: plan, skipped, held, outbox, report",
+    ":hold [DATE] [WHY]   hold back from the cycles until DATE (+7d; release)",
+    ":remind              send a reminder by hand (as r)",
 ];
 
 /// The help text.

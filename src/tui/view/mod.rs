@@ -58,6 +58,17 @@ pub fn areas_in(app: &App, area: Rect) -> Areas {
         Constraint::Fill(1),
         Constraint::Length(1),
     ]));
+    if app.screen == Screen::Engage {
+        // The engagement screen draws its own body (`engage::plan_view`).
+        return Areas {
+            title,
+            metrics: Rect::new(body.x, body.y, body.width, 0),
+            chart: None,
+            queue: Rect::new(body.x, body.y, body.width, 0),
+            detail: None,
+            footer,
+        };
+    }
     if app.screen == Screen::Detail {
         return Areas {
             title,
@@ -136,12 +147,22 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         queue::render(app, a.queue, buf);
     }
+    if app.screen == Screen::Engage {
+        let body = Rect::new(
+            area.x,
+            a.title.bottom(),
+            area.width,
+            a.footer.y - a.title.bottom(),
+        );
+        crate::tui::engage::plan_view::render(app, body, buf);
+    }
     if let Some(detail_area) = a.detail {
         detail::render(app, detail_area, buf, app.screen == Screen::Main);
     }
     if let Some(cursor) = footer::render(app, a.footer, buf) {
         frame.set_cursor_position(cursor);
     }
+    crate::tui::engage::send_view::render(app, area, frame.buffer_mut());
     if app.mode == Mode::Help {
         help::render(app, area, frame.buffer_mut());
     }

@@ -138,10 +138,39 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// A tab count, shortened when `compact` (`12k`).
+fn count_text(n: u64, compact: bool) -> String {
+    if compact && n >= 10_000 {
+        format!("{}k", n / 1000)
+    } else {
+        n.to_string()
+    }
+}
+
+/// The tab labels: full titles when they fit, else short ones, else short counts too.
+fn tab_labels(app: &App, width: u16) -> Vec<String> {
+    let mut labels = Vec::new();
+    for (short, compact) in [(false, false), (true, false), (true, true)] {
+        labels = Tab::ALL
+            .iter()
+            .map(|t| {
+                let title = if short { t.short() } else { t.title() };
+                let n = count_text(app.page.counts[t.index()], compact);
+                format!(" {title} {n} ")
+            })
+            .collect();
+        let total: usize = 1 + labels.iter().map(|l| text::width(l) + 1).sum::<usize>();
+        if total <= usize::from(width) {
+            break;
+        }
+    }
+    labels
+}
+
 fn render_tabs(app: &App, area: Rect, buf: &mut Buffer) {
     let mut x = area.x + 1;
-    for tab in Tab::ALL {
-        let label = format!(" {} {} ", tab.title(), app.page.counts[tab.index()]);
+    let labels = tab_labels(app, area.width);
+    for (tab, label) in Tab::ALL.into_iter().zip(labels) {
         let style = if tab == app.query.tab {
             app.theme.get(Role::TabActive)
         } else {
@@ -294,7 +323,8 @@ fn render_row(
     }
 }
 
-/// The flags of a row: P promise due, B promise broken, F follow-up due, D dispute.
+/// The flags of a row: P promise due, B promise broken, F follow-up due, D dispute, R unread
+/// replies.
 fn flags(row: &QueueRow) -> Vec<(&'static str, Role)> {
     let mut out = Vec::new();
     match row.promise {
@@ -308,6 +338,9 @@ fn flags(row: &QueueRow) -> Vec<(&'static str, Role)> {
     }
     if row.open_issues > 0 {
         out.push(("D", Role::FlagDisputed));
+    }
+    if row.unread_replies > 0 {
+        out.push(("R", Role::FlagFollowUp));
     }
     out
 }

@@ -1,0 +1,445 @@
+//! Draws the engagement screen: its title, the pane tabs with counts, and the plan, skipped,
+//! held and outbox panes (the report pane is [`super::report_view`]).
+
+use super::screen::{EngageScreen, Pane};
+use super::{PlanData, report_view};
+use crate::domain::money::{compact, grouped};
+use crate::tui::app::App;
+use crate::tui::theme::Role;
+use crate::tui::view::{section_title, text};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+/// Lines above the rows: title, pane tabs, column header.
+pub const CHROME: u16 = 3;
+
+/// The screen's body: between the title bar and the footer.
+pub fn body_area(app: &App) -> Rect {
+    Rect::new(0, 1, app.size.0, app.size.1.saturating_sub(2))
+}
+
+/// Rows of a pane shown at once.
+pub fn body_rows(app: &App) -> usize {
+    usize::from(body_area(app).height.saturating_sub(CHROME))
+}
+
+/// Draws the engagement screen in `area`.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    if area.height == 0 {
+        return;
+    }
+    let s = &app.engage.screen;
+    section_title(app, area, buf, &title(app));
+    if area.height < 2 {
+        return;
+    }
+    tabs(app, s, Rect::new(area.x, area.y + 1, area.width, 1), buf);
+    let rest = Rect::new(
+        area.x,
+        area.y + 2,
+        area.width,
+        area.height.saturating_sub(2),
+    );
+    if s.pane == Pane::Report {
+        report_view::render(app, rest, buf);
+        return;
+    }
+    let Some(plan) = &s.plan else {
+        let (note, role) = match (&s.plan_error, s.plan_loading) {
+            (Some(e), _) => (e.clone(), Role::Error),
+            (None, true) => ("Computing today's plan…".to_string(), Role::Muted),
+            (None, false) => ("No plan yet: R computes it.".to_string(), Role::Muted),
+        };
+        for (i, l) in text::wrap(&note, usize::from(area.width.saturating_sub(4)))
+            .iter()
+            .enumerate()
+        {
+            if i as u16 + 1 < rest.height {
+                buf.set_string(rest.x + 2, rest.y + 1 + i as u16, l, app.theme.get(role));
+            }
+        }
+        return;
+    };
+    match s.pane {
+        Pane::Plan => plan_pane(app, s, plan, rest, buf),
+        Pane::Skipped => skipped_pane(app, s, plan, rest, buf),
+        Pane::Held => held_pane(app, s, plan, rest, buf),
+        Pane::Outbox => outbox_pane(app, s, plan, rest, buf),
+        Pane::Report => {}
+    }
+}
+
+fn title(app: &App) -> String {
+    let s = &app.engage.screen;
+    let mut t = format!("Engagement · as of {}", app.as_of);
+    if let Some(p) = &s.plan {
+        t.push_str(&format!(
+            " · {} cycle{}",
+            p.cycles,
+            if p.cycles == 1 { "" } else { "s" }
+        ));
+        if p.paused > 0 {
+            t.push_str(&format!(" · {} paused by a promise", p.paused));
+        }
+    }
+    if !s.marks.is_empty() {
+        t.push_str(&format!(" · {} marked", s.marks.len()));
+    }
+    if s.plan_loading || s.report_loading {
+        t.push_str(" · computing…");
+    }
+    t
+}
+
+fn tabs(app: &App, s: &EngageScreen, area: Rect, buf: &mut Buffer) {
+    let mut x = area.x + 1;
+    for pane in Pane::ALL {
+        let label = match (pane, &s.plan) {
+            (Pane::Report, _) | (_, None) => format!(" {} ", pane.title()),
+            (Pane::Outbox, Some(p)) => {
+                let open = p.outbox.iter().filter(|r| r.status != "sent").count();
+                format!(" {} {open} ", pane.title())
+            }
+            (_, Some(_)) => format!(" {} {} ", pane.title(), s.rows(pane)),
+        };
+        let style = if pane == s.pane {
+            app.theme.get(Role::TabActive)
+        } else {
+            app.theme.get(Role::Tab)
+        };
+        if x + text::width(&label) as u16 > area.right() {
+            break;
+        }
+        x = text::put(buf, x, area.y, &label, style);
+        x = text::put(buf, x, area.y, " ", Style::default());
+    }
+}
+
+/// A column: its width and whether it is right-aligned.
+struct Col(usize, bool);
+
+/// Writes a header line and returns where the rows start.
+fn header(app: &App, area: Rect, buf: &mut Buffer, cols: &[Col], names: &[&str]) -> Rect {
+    let style = app.theme.get(Role::Header);
+    let line = Rect::new(area.x, area.y, area.width, 1);
+    buf.set_style(line, style);
+    let cells: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    put_row(
+        buf,
+        line,
+        cols,
+        &cells,
+        &vec![style; cells.len()],
+        "  ",
+        style,
+    );
+    Rect::new(
+        area.x,
+        area.y + 1,
+        area.width,
+        area.height.saturating_sub(1),
+    )
+}
+
+/// Writes the cells of one row after a two-column lead (mark or blank).
+fn put_row(
+    buf: &mut Buffer,
+    line: Rect,
+    cols: &[Col],
+    cells: &[String],
+    styles: &[Style],
+    lead: &str,
+    lead_style: Style,
+) {
+    let mut x = text::put(buf, line.x, line.y, lead, lead_style);
+    for ((col, cell), style) in cols.iter().zip(cells).zip(styles) {
+        if x >= line.right() {
+            break;
+        }
+        let shown = if col.1 {
+            text::fit_right(cell, col.0)
+        } else {
+            text::fit(cell, col.0)
+        };
+        let room = usize::from(line.right() - x);
+        x = buf
+            .set_stringn(x, line.y, text::truncate(&shown, room), room, *style)
+            .0;
+        x = text::put(buf, x, line.y, " ", Style::default()).min(line.right());
+    }
+}
+
+/// Draws the rows of a pane from its scroll position, highlighting the cursor.
+fn rows<F>(app: &App, s: &EngageScreen, area: Rect, buf: &mut Buffer, total: usize, mut draw: F)
+where
+    F: FnMut(usize, Rect, &mut Buffer),
+{
+    let i = s.pane.index();
+    for r in 0..usize::from(area.height) {
+        let at = s.scroll[i] + r;
+        if at >= total {
+            break;
+        }
+        let line = Rect::new(area.x, area.y + r as u16, area.width, 1);
+        draw(at, line, buf);
+        if at == s.cursor[i] {
+            buf.set_style(line, app.theme.get(Role::Selected));
+        }
+    }
+}
+
+fn empty(app: &App, area: Rect, buf: &mut Buffer, note: &str) {
+    if area.height > 0 {
+        buf.set_stringn(
+            area.x + 2,
+            area.y,
+            note,
+            usize::from(area.width.saturating_sub(2)),
+            app.theme.get(Role::Muted),
+        );
+    }
+}
+
+fn amount(v: crate::domain::Decimal, currency: &str) -> String {
+    let g = grouped(v, currency);
+    if g.len() <= 12 { g } else { compact(v) }
+}
+
+fn plan_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut Buffer) {
+    let width = usize::from(area.width);
+    let with_to = width >= 100;
+    let fixed = 2 + 17 + 13 + 19 + 13 + 6;
+    let flex = width.saturating_sub(fixed);
+    let (customer_w, to_w) = if with_to {
+        let c = (flex * 55 / 100).max(12);
+        (c, flex.saturating_sub(c + 1))
+    } else {
+        (flex.max(12), 0)
+    };
+    let mut cols = vec![
+        Col(16, false),
+        Col(12, false),
+        Col(customer_w, false),
+        Col(18, false),
+        Col(12, true),
+        Col(5, true),
+    ];
+    let mut names = vec![
+        "Cycle",
+        "Reminder",
+        "Customer",
+        "Documents",
+        "Balance",
+        "Days",
+    ];
+    if with_to {
+        cols.push(Col(to_w, false));
+        names.push("To");
+    }
+    let body = header(app, area, buf, &cols, &names);
+    if plan.entries.is_empty() {
+        empty(
+            app,
+            body,
+            buf,
+            "Nothing to send today: no customer is due a reminder.",
+        );
+        return;
+    }
+    let base = &app.session.base_currency;
+    let muted = app.theme.get(Role::Muted);
+    let plain = Style::default();
+    rows(app, s, body, buf, plan.entries.len(), |at, line, buf| {
+        let r = &plan.entries[at];
+        let docs = match r.documents.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            [first, rest @ ..] => format!("{first} +{}", rest.len()),
+        };
+        let mut cells = vec![
+            r.key.cycle.clone(),
+            r.key.reminder.clone(),
+            r.name.clone(),
+            docs,
+            amount(r.balance, base),
+            r.days_overdue.to_string(),
+        ];
+        let days_style = if r.days_overdue > 0 {
+            app.theme.bucket(app.session.bounds.bucket(r.days_overdue))
+        } else {
+            muted
+        };
+        let mut styles = vec![
+            muted,
+            plain,
+            plain,
+            plain,
+            app.theme.get(Role::Overdue),
+            days_style,
+        ];
+        if with_to {
+            cells.push(r.to.clone());
+            styles.push(muted);
+        }
+        let marked = s.marks.contains(&r.key);
+        put_row(
+            buf,
+            line,
+            &cols,
+            &cells,
+            &styles,
+            if marked { "• " } else { "  " },
+            app.theme.get(Role::Marked),
+        );
+    });
+}
+
+fn skipped_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut Buffer) {
+    let width = usize::from(area.width);
+    let customer_w = 28.min(width.saturating_sub(2 + 30 + 10)).max(10);
+    let reason_w = width.saturating_sub(2 + 17 + 13 + customer_w + 1);
+    let cols = [
+        Col(16, false),
+        Col(12, false),
+        Col(customer_w, false),
+        Col(reason_w, false),
+    ];
+    let body = header(
+        app,
+        area,
+        buf,
+        &cols,
+        &["Cycle", "Reminder", "Customer", "Why it cannot be sent"],
+    );
+    if plan.skipped.is_empty() {
+        empty(
+            app,
+            body,
+            buf,
+            "No customer due a reminder is without a valid email address.",
+        );
+        return;
+    }
+    let muted = app.theme.get(Role::Muted);
+    rows(app, s, body, buf, plan.skipped.len(), |at, line, buf| {
+        let r = &plan.skipped[at];
+        let who = if r.name.is_empty() {
+            r.customer_id.clone()
+        } else {
+            format!("{} ({})", r.name, r.customer_id)
+        };
+        let cells = [r.cycle.clone(), r.reminder.clone(), who, r.reason.clone()];
+        let styles = [
+            muted,
+            Style::default(),
+            Style::default(),
+            app.theme.get(Role::Error),
+        ];
+        put_row(buf, line, &cols, &cells, &styles, "  ", Style::default());
+    });
+}
+
+fn held_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut Buffer) {
+    let width = usize::from(area.width);
+    let customer_w = 32.min(width.saturating_sub(2 + 22 + 10)).max(10);
+    let why_w = width.saturating_sub(2 + customer_w + 1 + 11 + 11);
+    let cols = [
+        Col(customer_w, false),
+        Col(10, false),
+        Col(10, false),
+        Col(why_w, false),
+    ];
+    let body = header(app, area, buf, &cols, &["Customer", "Until", "By", "Why"]);
+    if plan.held.is_empty() {
+        empty(
+            app,
+            body,
+            buf,
+            "Nobody is held back. h on the plan holds a customer (default a week).",
+        );
+        return;
+    }
+    let muted = app.theme.get(Role::Muted);
+    rows(app, s, body, buf, plan.held.len(), |at, line, buf| {
+        let h = &plan.held[at];
+        let cells = [
+            format!("{} ({})", h.name, h.customer_id),
+            h.until.to_string(),
+            h.collector.clone(),
+            h.text.clone().unwrap_or_default(),
+        ];
+        let styles = [Style::default(), Style::default(), muted, muted];
+        put_row(buf, line, &cols, &cells, &styles, "  ", Style::default());
+    });
+}
+
+fn outbox_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut Buffer) {
+    let width = usize::from(area.width);
+    let what_w = 28.min(width.saturating_sub(60)).max(12);
+    let rest = width.saturating_sub(2 + 6 + 8 + 11 + 11 + what_w + 1);
+    let cols = [
+        Col(5, true),
+        Col(7, false),
+        Col(10, false),
+        Col(10, false),
+        Col(what_w, false),
+        Col(rest, false),
+    ];
+    let body = header(
+        app,
+        area,
+        buf,
+        &cols,
+        &[
+            "#",
+            "Status",
+            "Date",
+            "Customer",
+            "Cycle / reminder",
+            "Subject or error",
+        ],
+    );
+    if plan.outbox.is_empty() {
+        empty(app, body, buf, "The outbox is empty: nothing sent yet.");
+        return;
+    }
+    let muted = app.theme.get(Role::Muted);
+    rows(app, s, body, buf, plan.outbox.len(), |at, line, buf| {
+        let r = &plan.outbox[at];
+        let date = match r.sent_date {
+            Some(d) => d.to_string(),
+            None => r.at.chars().take(10).collect(),
+        };
+        let (last, last_style, status_style) = match (&r.error, r.status.as_str()) {
+            (_, "sent") => (r.subject.clone(), Style::default(), muted),
+            (Some(e), _) => (
+                e.clone(),
+                app.theme.get(Role::Error),
+                app.theme.get(Role::Error),
+            ),
+            (None, _) => (
+                r.subject.clone(),
+                Style::default(),
+                app.theme.get(Role::Error),
+            ),
+        };
+        let cells = [
+            r.id.to_string(),
+            r.status.clone(),
+            date,
+            r.customer_id.clone(),
+            format!("{} / {}", r.cycle, r.reminder),
+            last,
+        ];
+        let styles = [
+            muted,
+            status_style,
+            muted,
+            Style::default(),
+            muted,
+            last_style,
+        ];
+        put_row(buf, line, &cols, &cells, &styles, "  ", Style::default());
+    });
+}

@@ -1,0 +1,426 @@
+//! The engagement screen (`E`, `:engage`): today's plan as of the session's date (who gets
+//! which reminder), the customers skipped (no valid email address), the holds, the outbox
+//! (pending and failed reminders with their errors, then the latest sent) and the engagement
+//! report. From the plan a collector previews a reminder (`Enter`), sends it now (`s`, after
+//! confirming) or holds the customer back (`h`: `:hold +7d` on the command line, editable).
+
+use super::{EngageRequest, EngageResponse, PlanData, PlanKey, plan_view, send, status};
+use crate::domain::Date;
+use crate::domain::date::parse_relative;
+use crate::engage::report::EngagementReport;
+use crate::tui::action::Action;
+use crate::tui::app::{App, Mode, Screen};
+use crate::tui::update::Effect;
+use std::collections::BTreeSet;
+
+/// The panes of the engagement screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    Plan,
+    Skipped,
+    Held,
+    Outbox,
+    Report,
+}
+
+impl Pane {
+    /// Every pane, in display order.
+    pub const ALL: [Pane; 5] = [
+        Pane::Plan,
+        Pane::Skipped,
+        Pane::Held,
+        Pane::Outbox,
+        Pane::Report,
+    ];
+
+    /// The position in [`Pane::ALL`].
+    pub fn index(self) -> usize {
+        Pane::ALL.iter().position(|&p| p == self).unwrap_or(0)
+    }
+
+    /// The title on the pane's tab.
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Plan => "Plan",
+            Pane::Skipped => "Skipped",
+            Pane::Held => "Held",
+            Pane::Outbox => "Outbox",
+            Pane::Report => "Report",
+        }
+    }
+
+    /// Reads a pane name (`:engage outbox`).
+    pub fn parse(text: &str) -> Option<Pane> {
+        Some(match text.trim().to_ascii_lowercase().as_str() {
+            "plan" | "today" => Pane::Plan,
+            "skipped" | "skip" => Pane::Skipped,
+            "held" | "holds" | "hold" => Pane::Held,
+            "outbox" | "pending" | "failed" => Pane::Outbox,
+            "report" | "stats" => Pane::Report,
+            _ => return None,
+        })
+    }
+}
+
+/// The engagement screen's state.
+#[derive(Debug, Clone, Default)]
+pub struct EngageScreen {
+    pub pane: Pane,
+    pub plan: Option<PlanData>,
+    pub plan_seq: u64,
+    pub plan_loading: bool,
+    pub plan_error: Option<String>,
+    pub report: Option<EngagementReport>,
+    pub report_seq: u64,
+    pub report_loading: bool,
+    pub report_error: Option<String>,
+    /// The selected row of each pane (the report's scroll).
+    pub cursor: [usize; 5],
+    /// The first row shown of each pane.
+    pub scroll: [usize; 5],
+    /// Plan entries marked for sending together.
+    pub marks: BTreeSet<PlanKey>,
+    /// The screen `Esc` goes back to.
+    pub back_to: Option<Screen>,
+}
+
+impl EngageScreen {
+    /// Rows in a pane (as loaded).
+    pub fn rows(&self, pane: Pane) -> usize {
+        match (pane, &self.plan) {
+            (Pane::Plan, Some(p)) => p.entries.len(),
+            (Pane::Skipped, Some(p)) => p.skipped.len(),
+            (Pane::Held, Some(p)) => p.held.len(),
+            (Pane::Outbox, Some(p)) => p.outbox.len(),
+            (Pane::Report, _) => self.report.as_ref().map_or(0, |r| r.reminders.len() + 1),
+            _ => 0,
+        }
+    }
+
+    /// The plan entries an action applies to: the marked ones, else the selected one.
+    pub fn targets(&self) -> Vec<PlanKey> {
+        if !self.marks.is_empty() {
+            return self.marks.iter().cloned().collect();
+        }
+        self.plan
+            .as_ref()
+            .and_then(|p| p.entries.get(self.cursor[Pane::Plan.index()]))
+            .map(|r| vec![r.key.clone()])
+            .unwrap_or_default()
+    }
+
+    /// The customers `:hold` applies to on this screen.
+    fn hold_targets(&self) -> Vec<i64> {
+        let Some(plan) = &self.plan else {
+            return Vec::new();
+        };
+        let at = self.cursor[self.pane.index()];
+        let mut cids: Vec<i64> = match self.pane {
+            Pane::Plan if !self.marks.is_empty() => plan
+                .entries
+                .iter()
+                .filter(|r| self.marks.contains(&r.key))
+                .map(|r| r.cid)
+                .collect(),
+            Pane::Plan => plan.entries.get(at).map(|r| r.cid).into_iter().collect(),
+            Pane::Skipped => plan
+                .skipped
+                .get(at)
+                .and_then(|r| r.cid)
+                .into_iter()
+                .collect(),
+            Pane::Held => plan.held.get(at).map(|r| r.cid).into_iter().collect(),
+            Pane::Outbox | Pane::Report => Vec::new(),
+        };
+        cids.sort_unstable();
+        cids.dedup();
+        cids
+    }
+}
+
+/// Opens the engagement screen on a pane (`plan` when none is named) and asks for today's
+/// plan (and the report when it is shown).
+pub fn open_pane(app: &mut App, name: Option<&str>) -> Vec<Effect> {
+    let pane = match name {
+        None => Pane::Plan,
+        Some(n) => match Pane::parse(n) {
+            Some(p) => p,
+            None => {
+                status(
+                    app,
+                    format!("`{n}`: engage panes are plan, skipped, held, outbox, report"),
+                    true,
+                );
+                return Vec::new();
+            }
+        },
+    };
+    if app.screen != Screen::Engage {
+        app.engage.screen.back_to = Some(app.screen);
+        app.screen = Screen::Engage;
+    }
+    app.engage.screen.pane = pane;
+    let mut fx = request_plan(app);
+    if pane == Pane::Report {
+        fx.extend(request_report(app));
+    }
+    fx
+}
+
+fn request_plan(app: &mut App) -> Vec<Effect> {
+    let seq = app.next_seq();
+    let s = &mut app.engage.screen;
+    s.plan_seq = seq;
+    s.plan_loading = true;
+    vec![Effect::Engage(EngageRequest::Plan {
+        seq,
+        as_of: app.as_of,
+    })]
+}
+
+fn request_report(app: &mut App) -> Vec<Effect> {
+    let seq = app.next_seq();
+    let s = &mut app.engage.screen;
+    s.report_seq = seq;
+    s.report_loading = true;
+    vec![Effect::Engage(EngageRequest::Report {
+        seq,
+        as_of: app.as_of,
+    })]
+}
+
+/// Something changed what the screen shows (a send, a hold, another date): ask again when
+/// it is on screen, else forget it so that opening it asks.
+pub fn refresh(app: &mut App) -> Vec<Effect> {
+    if app.screen != Screen::Engage {
+        let s = &mut app.engage.screen;
+        s.plan = None;
+        s.report = None;
+        return Vec::new();
+    }
+    let mut fx = request_plan(app);
+    if app.engage.screen.pane == Pane::Report || app.engage.screen.report.is_some() {
+        fx.extend(request_report(app));
+    }
+    fx
+}
+
+/// A key on the engagement screen.
+pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
+    let pane = app.engage.screen.pane;
+    let rows = plan_view::body_rows(app).max(1);
+    match action {
+        Action::Down => move_cursor(app, 1),
+        Action::Up => move_cursor(app, -1),
+        Action::HalfPageDown => move_cursor(app, (rows / 2).max(1) as i64),
+        Action::HalfPageUp => move_cursor(app, -((rows / 2).max(1) as i64)),
+        Action::PageDown => move_cursor(app, rows as i64),
+        Action::PageUp => move_cursor(app, -(rows as i64)),
+        Action::Top => move_cursor(app, i64::MIN / 2),
+        Action::Bottom => move_cursor(app, i64::MAX / 2),
+        Action::NextTab | Action::PrevTab => {
+            let n = Pane::ALL.len();
+            let i = pane.index();
+            let next = if action == Action::NextTab {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            };
+            return show_pane(app, Pane::ALL[next]);
+        }
+        Action::Mark if pane == Pane::Plan => {
+            let s = &mut app.engage.screen;
+            let at = s.cursor[Pane::Plan.index()];
+            if let Some(key) = s
+                .plan
+                .as_ref()
+                .and_then(|p| p.entries.get(at))
+                .map(|r| r.key.clone())
+            {
+                if !s.marks.remove(&key) {
+                    s.marks.insert(key);
+                }
+                move_cursor(app, 1);
+            }
+        }
+        Action::Open if pane == Pane::Plan => {
+            let keys = app.engage.screen.targets();
+            return send::preview_planned(app, keys);
+        }
+        Action::Send if pane == Pane::Plan => {
+            let keys = app.engage.screen.targets();
+            return send::send_planned(app, keys);
+        }
+        Action::Hold => {
+            if app.engage.screen.hold_targets().is_empty() {
+                status(app, "No customer to hold here.", false);
+                return Vec::new();
+            }
+            let default = if pane == Pane::Held {
+                "hold release"
+            } else {
+                "hold +7d"
+            };
+            app.mode = Mode::Command;
+            app.input = tui_input::Input::new(default.to_string());
+        }
+        Action::Reload => return refresh(app),
+        Action::Back => {
+            if !app.engage.screen.marks.is_empty() {
+                app.engage.screen.marks.clear();
+                status(app, "Marks cleared.", false);
+            } else {
+                app.screen = app.engage.screen.back_to.take().unwrap_or(Screen::Main);
+            }
+        }
+        Action::Help => {
+            app.mode = Mode::Help;
+            app.help_scroll = 0;
+        }
+        Action::Command => {
+            app.mode = Mode::Command;
+            app.input = tui_input::Input::default();
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn show_pane(app: &mut App, pane: Pane) -> Vec<Effect> {
+    app.engage.screen.pane = pane;
+    let s = &app.engage.screen;
+    if pane == Pane::Report && s.report.is_none() && !s.report_loading {
+        return request_report(app);
+    }
+    Vec::new()
+}
+
+fn move_cursor(app: &mut App, delta: i64) {
+    let rows = plan_view::body_rows(app).max(1);
+    let s = &mut app.engage.screen;
+    let i = s.pane.index();
+    let total = s.rows(s.pane);
+    if total == 0 {
+        s.cursor[i] = 0;
+        s.scroll[i] = 0;
+        return;
+    }
+    let target = (s.cursor[i] as i64).saturating_add(delta);
+    s.cursor[i] = target.clamp(0, total as i64 - 1) as usize;
+    keep_visible(s, i, rows, total);
+}
+
+fn keep_visible(s: &mut EngageScreen, i: usize, rows: usize, total: usize) {
+    if s.cursor[i] < s.scroll[i] {
+        s.scroll[i] = s.cursor[i];
+    } else if s.cursor[i] >= s.scroll[i] + rows {
+        s.scroll[i] = s.cursor[i] + 1 - rows;
+    }
+    s.scroll[i] = s.scroll[i].min(total.saturating_sub(rows));
+}
+
+/// `:hold DATE [WHY]` (`+7d` when no date, `release` to end a hold): holds the customers of
+/// the selection (the plan's marked or selected entry, the skipped or held customer; in the
+/// queue the marked or selected customers, in the detail the customer shown) back from every
+/// cycle until DATE, inclusive.
+pub fn hold_command(app: &mut App, rest: &[&str]) -> Vec<Effect> {
+    let (until, why) = match rest.first().copied() {
+        None => (app.as_of + chrono::Days::new(7), &rest[..0]),
+        Some("release") => (app.as_of - chrono::Days::new(1), &rest[1..]),
+        Some(word) => match parse_relative(word, app.as_of) {
+            Some(date) => (date, &rest[1..]),
+            None => {
+                status(
+                    app,
+                    format!("`{word}` is not a date (YYYY-MM-DD, +7d, fri, release)"),
+                    true,
+                );
+                return Vec::new();
+            }
+        },
+    };
+    let cids = match app.screen {
+        Screen::Engage => app.engage.screen.hold_targets(),
+        Screen::Detail => app.detail_cid.into_iter().collect(),
+        _ => app.targets(),
+    };
+    if cids.is_empty() {
+        status(app, "No customer to hold.", false);
+        return Vec::new();
+    }
+    let text = why.join(" ");
+    hold(app, cids, until, (!text.is_empty()).then_some(text))
+}
+
+fn hold(app: &mut App, cids: Vec<i64>, until: Date, text: Option<String>) -> Vec<Effect> {
+    let seq = app.next_seq();
+    vec![Effect::Engage(EngageRequest::Hold {
+        seq,
+        cids,
+        until,
+        text,
+    })]
+}
+
+/// The worker's answers for the screen.
+pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
+    match response {
+        EngageResponse::Plan { seq, result } if seq == app.engage.screen.plan_seq => {
+            let rows = plan_view::body_rows(app).max(1);
+            let s = &mut app.engage.screen;
+            s.plan_loading = false;
+            match result {
+                Ok(plan) => {
+                    s.marks.retain(|k| plan.entries.iter().any(|r| r.key == *k));
+                    s.plan = Some(*plan);
+                    s.plan_error = None;
+                    for pane in [Pane::Plan, Pane::Skipped, Pane::Held, Pane::Outbox] {
+                        let i = pane.index();
+                        let total = s.rows(pane);
+                        s.cursor[i] = s.cursor[i].min(total.saturating_sub(1));
+                        keep_visible(s, i, rows, total);
+                    }
+                }
+                Err(e) => {
+                    s.plan = None;
+                    s.plan_error = Some(e);
+                }
+            }
+            Vec::new()
+        }
+        EngageResponse::Report { seq, result } if seq == app.engage.screen.report_seq => {
+            let s = &mut app.engage.screen;
+            s.report_loading = false;
+            match result {
+                Ok(report) => {
+                    s.report = Some(*report);
+                    s.report_error = None;
+                }
+                Err(e) => {
+                    s.report = None;
+                    s.report_error = Some(e);
+                }
+            }
+            Vec::new()
+        }
+        EngageResponse::Held { until, result, .. } => {
+            match result {
+                Ok(n) if until < app.as_of => status(
+                    app,
+                    format!("Released {n} customer(s): back in the cycles."),
+                    false,
+                ),
+                Ok(n) => status(
+                    app,
+                    format!("Held {n} customer(s) back from every cycle until {until}."),
+                    false,
+                ),
+                Err(e) => status(app, format!("Not held: {e}"), true),
+            }
+            app.engage.screen.marks.clear();
+            refresh(app)
+        }
+        _ => Vec::new(),
+    }
+}

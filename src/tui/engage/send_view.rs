@@ -1,0 +1,388 @@
+//! Draws the send popup: the template picker, the preview (From, To, Subject, documents and
+//! the scrollable body), the confirm question, and the progress and outcomes of a send. The
+//! popups leave the title bar and the footer (with the keys) visible.
+
+use super::send::{SendFlow, Stage};
+use super::{SendResult, TemplateInfo};
+use crate::tui::app::App;
+use crate::tui::theme::Role;
+use crate::tui::view::text;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Widget};
+
+/// Header lines of the preview above the body: From, To, Subject, reminder, documents, rule.
+const PREVIEW_HEADER: u16 = 6;
+
+/// The area between the title bar and the footer, with a margin.
+fn frame_area(screen: Rect) -> Rect {
+    Rect::new(
+        screen.x + 2,
+        screen.y + 1,
+        screen.width.saturating_sub(4),
+        screen.height.saturating_sub(2),
+    )
+}
+
+/// A centred popup of at most `width`×`height` inside the frame area.
+fn centred(screen: Rect, width: u16, height: u16) -> Rect {
+    let f = frame_area(screen);
+    let w = width.min(f.width);
+    let h = height.min(f.height);
+    Rect::new(f.x + (f.width - w) / 2, f.y + (f.height - h) / 2, w, h)
+}
+
+/// The preview's rectangle on a screen.
+pub fn preview_area(screen: Rect) -> Rect {
+    centred(screen, 104, u16::MAX)
+}
+
+fn screen_of(app: &App) -> Rect {
+    Rect::new(0, 0, app.size.0, app.size.1)
+}
+
+/// Lines of the email body the preview shows at once.
+pub fn body_rows(app: &App) -> u16 {
+    preview_area(screen_of(app))
+        .height
+        .saturating_sub(2 + PREVIEW_HEADER)
+}
+
+/// How far the preview's body scrolls.
+pub fn max_scroll(app: &App) -> u16 {
+    let Some(flow) = &app.engage.flow else {
+        return 0;
+    };
+    let width = preview_area(screen_of(app)).width.saturating_sub(4);
+    let lines = body_lines(flow, usize::from(width)).len();
+    (lines as u16).saturating_sub(body_rows(app))
+}
+
+/// The email body at `width`: lines that fit keep their spacing (the documents table stays
+/// aligned); longer ones wrap at spaces.
+fn body_lines(flow: &SendFlow, width: usize) -> Vec<String> {
+    let Some(item) = flow.current() else {
+        return Vec::new();
+    };
+    let text = match &item.mail {
+        Ok(mail) => mail.text.as_str(),
+        Err(_) => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_end();
+        if text::width(line) <= width {
+            out.push(line.to_string());
+        } else {
+            out.extend(text::wrap(line, width));
+        }
+    }
+    out
+}
+
+/// Draws the popup when one is open.
+pub fn render(app: &App, screen: Rect, buf: &mut Buffer) {
+    let Some(flow) = app.engage.flow.as_ref().filter(|f| f.visible) else {
+        return;
+    };
+    match flow.stage {
+        Stage::Loading => {
+            let note = flow.note.clone().unwrap_or_default();
+            let area = centred(screen, (text::width(&note) as u16 + 6).max(40), 5);
+            let inner = popup(app, area, buf, &format!("Reminder · {}", flow.label));
+            line(buf, inner, 1, &note, app.theme.get(Role::Muted));
+        }
+        Stage::Picker => picker(app, flow, screen, buf),
+        Stage::Preview => preview(app, flow, screen, buf),
+        Stage::Confirm => {
+            if !flow.previews.is_empty() {
+                preview(app, flow, screen, buf);
+            }
+            confirm(app, flow, screen, buf);
+        }
+        Stage::Sending | Stage::Done => outcomes(app, flow, screen, buf),
+    }
+}
+
+/// Clears `area`, draws a bordered box titled `title`, returns the inside.
+fn popup(app: &App, area: Rect, buf: &mut Buffer, title: &str) -> Rect {
+    Clear.render(area, buf);
+    let room = usize::from(area.width.saturating_sub(4));
+    let block = Block::bordered()
+        .title(format!(
+            " {} ",
+            text::truncate(title, room.saturating_sub(2))
+        ))
+        .border_style(app.theme.get(Role::Popup));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    inner
+}
+
+/// Writes one line at row `y` of `inner`, one column in, cut to fit.
+fn line(buf: &mut Buffer, inner: Rect, y: u16, content: &str, style: Style) {
+    if y >= inner.height {
+        return;
+    }
+    let room = usize::from(inner.width.saturating_sub(2));
+    buf.set_stringn(
+        inner.x + 1,
+        inner.y + y,
+        text::truncate(content, room),
+        room,
+        style,
+    );
+}
+
+fn picker(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
+    let rows = flow.templates.len() as u16;
+    let area = centred(screen, 84, rows + 5);
+    let inner = popup(
+        app,
+        area,
+        buf,
+        &format!("Send a reminder to {} · pick a template", flow.label),
+    );
+    let header = app.theme.get(Role::Header);
+    let name_w = flow
+        .templates
+        .iter()
+        .map(|t| text::width(&t.name) + if t.has_html { 7 } else { 0 })
+        .max()
+        .unwrap_or(8)
+        .clamp(8, 28);
+    line(
+        buf,
+        inner,
+        0,
+        &format!("  {}  Used by", text::fit("Template", name_w)),
+        header,
+    );
+    let visible = usize::from(inner.height.saturating_sub(2));
+    let first = flow.template_sel.saturating_sub(visible.saturating_sub(1));
+    for (i, t) in flow.templates.iter().enumerate().skip(first).take(visible) {
+        let y = 1 + (i - first) as u16;
+        let selected = i == flow.template_sel;
+        let row = format!("  {}  {}", text::fit(&template_name(t), name_w), used_by(t));
+        line(buf, inner, y, &row, Style::default());
+        if selected {
+            let r = Rect::new(inner.x, inner.y + y, inner.width, 1);
+            buf.set_style(r, app.theme.get(Role::Selected));
+        }
+    }
+    line(
+        buf,
+        inner,
+        inner.height.saturating_sub(1),
+        "Enter previews the email; nothing is sent before you confirm.",
+        app.theme.get(Role::Muted),
+    );
+}
+
+fn template_name(t: &TemplateInfo) -> String {
+    if t.has_html {
+        format!("{} (+html)", t.name)
+    } else {
+        t.name.clone()
+    }
+}
+
+fn used_by(t: &TemplateInfo) -> String {
+    if t.used_by.is_empty() {
+        "not in a cycle".to_string()
+    } else {
+        t.used_by.join(", ")
+    }
+}
+
+fn preview(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
+    let area = preview_area(screen);
+    let Some(item) = flow.current() else {
+        return;
+    };
+    let which = if flow.previews.len() > 1 {
+        format!(" ({} of {})", flow.index + 1, flow.previews.len())
+    } else {
+        String::new()
+    };
+    let what = match &flow.chosen {
+        Some(t) => format!("Preview · {} · {}{which}", t.name, display_name(item)),
+        None => format!("Preview · {}{which}", display_name(item)),
+    };
+    let inner = popup(app, area, buf, &what);
+    let label = app.theme.get(Role::MetricLabel);
+    let muted = app.theme.get(Role::Muted);
+    let width = inner.width.saturating_sub(2);
+    let mail = match &item.mail {
+        Ok(mail) => mail,
+        Err(e) => {
+            line(
+                buf,
+                inner,
+                0,
+                &format!("Cannot send to {}:", display_name(item)),
+                app.theme.get(Role::Error),
+            );
+            for (i, l) in text::wrap(e, usize::from(width)).iter().enumerate() {
+                line(buf, inner, 1 + i as u16, l, Style::default());
+            }
+            return;
+        }
+    };
+    let field = |buf: &mut Buffer, y: u16, name: &str, value: String| {
+        let spans = Line::from(vec![
+            Span::styled(format!("{name:<9}"), label),
+            Span::raw(value),
+        ]);
+        if y < inner.height {
+            buf.set_line(inner.x + 1, inner.y + y, &spans, width);
+        }
+    };
+    field(buf, 0, "From", mail.from.clone());
+    field(buf, 1, "To", format!("{} <{}>", item.name, mail.to));
+    field(buf, 2, "Subject", mail.subject.clone());
+    let html = if mail.has_html { " · with HTML" } else { "" };
+    field(
+        buf,
+        3,
+        "Reminder",
+        format!("{} / {}{html}", mail.cycle, mail.reminder),
+    );
+    let docs = match mail.documents.len() {
+        1 => "1 document: ".to_string(),
+        n => format!("{n} documents: "),
+    };
+    field(
+        buf,
+        4,
+        "About",
+        format!("{docs}{}", mail.documents.join(", ")),
+    );
+    let rule = "─".repeat(usize::from(inner.width));
+    if PREVIEW_HEADER - 1 < inner.height {
+        buf.set_string(
+            inner.x,
+            inner.y + PREVIEW_HEADER - 1,
+            rule,
+            app.theme.get(Role::Border),
+        );
+    }
+    let body = body_lines(flow, usize::from(width));
+    let rows = inner.height.saturating_sub(PREVIEW_HEADER);
+    let max = (body.len() as u16).saturating_sub(rows);
+    let scroll = flow.scroll.min(max);
+    for (i, l) in body
+        .iter()
+        .skip(usize::from(scroll))
+        .take(usize::from(rows))
+        .enumerate()
+    {
+        line(buf, inner, PREVIEW_HEADER + i as u16, l, Style::default());
+    }
+    if max > 0 {
+        let more = format!(
+            " {}/{} ",
+            (scroll + rows).min(body.len() as u16),
+            body.len()
+        );
+        let x = area.right().saturating_sub(text::width(&more) as u16 + 2);
+        buf.set_string(x, area.bottom().saturating_sub(1), more, muted);
+    }
+}
+
+fn display_name(item: &super::PreviewItem) -> String {
+    if item.name.is_empty() {
+        item.customer_id.clone()
+    } else {
+        item.name.clone()
+    }
+}
+
+fn confirm(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
+    let wanted = flow
+        .confirm
+        .iter()
+        .map(|l| text::width(l) as u16 + 4)
+        .max()
+        .unwrap_or(40)
+        .clamp(48, 96);
+    let area = centred(screen, wanted, flow.confirm.len() as u16 + 4);
+    let inner = popup(app, area, buf, "Send?");
+    for (i, l) in flow.confirm.iter().enumerate() {
+        let style = if i == 0 {
+            app.theme.get(Role::Heading)
+        } else {
+            Style::default()
+        };
+        line(buf, inner, i as u16, l, style);
+    }
+    line(
+        buf,
+        inner,
+        inner.height.saturating_sub(1),
+        "y sends · n or Esc goes back",
+        app.theme.get(Role::FooterKey),
+    );
+}
+
+fn outcomes(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
+    let (sent, not) = flow.tally();
+    let title = match flow.stage {
+        Stage::Sending => format!(
+            "Sending {} of {} …",
+            (flow.outcomes.len() + 1).min(flow.total.max(1)),
+            flow.total
+        ),
+        _ if flow.total == 0 && flow.outcomes.is_empty() => "Nothing sent".to_string(),
+        _ => format!("Done · {sent} sent, {not} not sent"),
+    };
+    let mut lines: Vec<(String, Role)> = flow
+        .outcomes
+        .iter()
+        .map(|o| {
+            let role = match o.result {
+                SendResult::Sent { .. } => Role::Heading,
+                SendResult::AlreadySent => Role::Muted,
+                _ => Role::Error,
+            };
+            (super::send::outcome_line(o), role)
+        })
+        .collect();
+    if flow.stage == Stage::Sending {
+        lines.push((
+            "The workstation stays usable; Esc hides this and the outcome comes to the status \
+             line."
+                .to_string(),
+            Role::Muted,
+        ));
+    }
+    if let Some(note) = &flow.note {
+        lines.push((note.clone(), Role::Error));
+    }
+    let width = 100u16.min(screen.width.saturating_sub(4));
+    let inner_w = usize::from(width.saturating_sub(4));
+    let wrapped: Vec<(String, Role)> = lines
+        .into_iter()
+        .flat_map(|(l, role)| {
+            text::wrap(&l, inner_w)
+                .into_iter()
+                .map(move |piece| (piece, role))
+        })
+        .collect();
+    let area = centred(screen, width, wrapped.len() as u16 + 4);
+    let inner = popup(app, area, buf, &title);
+    for (i, (l, role)) in wrapped.iter().enumerate() {
+        line(buf, inner, i as u16, l, app.theme.get(*role));
+    }
+    if flow.stage == Stage::Done {
+        line(
+            buf,
+            inner,
+            inner.height.saturating_sub(1),
+            "Esc or Enter closes",
+            app.theme.get(Role::FooterKey),
+        );
+    }
+}

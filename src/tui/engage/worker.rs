@@ -1,0 +1,615 @@
+//! The engagement worker: a thread with its own database connection that reads the cycles,
+//! computes plans, renders previews, holds customers and sends reminders over SMTP, off the
+//! input path. [`EngageSource`] answers one request at a time (tests call it directly);
+//! [`spawn`] runs it on its thread.
+//!
+//! Sending follows the engine's at-most-once protocol (`crate::engage::outbox`): the worker
+//! connects first (a server that is down claims nothing), then claims, sends and records each
+//! reminder, answering after each one so the workstation shows the progress.
+
+use super::{
+    EngageRequest, EngageResponse, PlanData, PlanKey, PlanRow, PreviewItem, PreviewMail,
+    SendOutcome, SendResult, SkippedRow, TemplateInfo,
+};
+use crate::config::Config;
+use crate::domain::Date;
+use crate::engage::outbox::{self, EntryOutcome, Mailer};
+use crate::engage::plan::{self, Plan, PlanEntry};
+use crate::engage::report::EngagementReport;
+use crate::engage::smtp::{SmtpMailer, SmtpSettings};
+use crate::engage::template::{RenderedEmail, TemplateRef};
+use crate::engage::{self, Cycles, RetryPolicy, SendSettings, manual};
+use crate::store::Store;
+use crate::{Error, Result};
+use std::path::Path;
+use std::sync::mpsc::{self, Sender};
+
+/// What the worker needs from the command line and config.
+#[derive(Debug, Clone)]
+pub struct EngageSettings {
+    pub config: Config,
+    /// Recorded on what is sent and held.
+    pub collector: String,
+    /// How patiently to retry the mail server.
+    pub retry: RetryPolicy,
+}
+
+/// Makes the mailer of a send (SMTP from the config; tests give their own).
+pub type MailerFactory = Box<dyn FnMut(&Config) -> Result<Box<dyn Mailer>> + Send>;
+
+/// Mailers over SMTP, as the config's `[smtp]` table says (the password from the environment).
+pub fn smtp_mailer() -> MailerFactory {
+    Box::new(|config: &Config| {
+        let settings = SmtpSettings::from_config(&config.smtp, |v| std::env::var(v).ok())?;
+        Ok(Box::new(SmtpMailer::new(settings)) as Box<dyn Mailer>)
+    })
+}
+
+/// The database and mail side of the workstation's engagement.
+pub struct EngageSource {
+    store: Store,
+    settings: EngageSettings,
+    mailer: MailerFactory,
+    /// The cycles last read.
+    cycles: Option<Cycles>,
+    /// The last plan computed (previews of planned reminders read it).
+    plan: Option<Plan>,
+}
+
+/// How many sent reminders the outbox pane shows besides the pending and failed ones.
+const OUTBOX_SENT: usize = 20;
+
+impl EngageSource {
+    /// Opens the database for the worker.
+    pub fn open(
+        db: &Path,
+        settings: EngageSettings,
+        mailer: MailerFactory,
+    ) -> Result<EngageSource> {
+        Ok(EngageSource {
+            store: Store::open(db)?,
+            settings,
+            mailer,
+            cycles: None,
+            plan: None,
+        })
+    }
+
+    /// Answers one request; `emit` takes each answer as soon as it is ready.
+    pub fn handle(&mut self, request: EngageRequest, emit: &mut dyn FnMut(EngageResponse)) {
+        match request {
+            EngageRequest::Templates { seq } => emit(EngageResponse::Templates {
+                seq,
+                result: self.templates().map_err(|e| e.to_string()),
+            }),
+            EngageRequest::Preview {
+                seq,
+                as_of,
+                template,
+                cids,
+            } => emit(EngageResponse::Previews {
+                seq,
+                result: self
+                    .preview(as_of, &template, &cids)
+                    .map_err(|e| e.to_string()),
+            }),
+            EngageRequest::PreviewPlanned { seq, as_of, keys } => emit(EngageResponse::Previews {
+                seq,
+                result: self
+                    .preview_planned(as_of, &keys)
+                    .map_err(|e| e.to_string()),
+            }),
+            EngageRequest::Send {
+                seq,
+                as_of,
+                template,
+                cids,
+            } => {
+                let error = self
+                    .send_manual(seq, as_of, &template, &cids, emit)
+                    .err()
+                    .map(|e| e.to_string());
+                self.plan = None;
+                emit(EngageResponse::SendDone { seq, error });
+            }
+            EngageRequest::SendPlanned { seq, as_of, keys } => {
+                let error = self
+                    .send_planned(seq, as_of, &keys, emit)
+                    .err()
+                    .map(|e| e.to_string());
+                self.plan = None;
+                emit(EngageResponse::SendDone { seq, error });
+            }
+            EngageRequest::Plan { seq, as_of } => emit(EngageResponse::Plan {
+                seq,
+                result: self.plan(as_of).map(Box::new).map_err(|e| e.to_string()),
+            }),
+            EngageRequest::Hold {
+                seq,
+                cids,
+                until,
+                text,
+            } => {
+                let result = self
+                    .hold(&cids, until, text.as_deref())
+                    .map_err(|e| e.to_string());
+                self.plan = None;
+                emit(EngageResponse::Held { seq, until, result });
+            }
+            EngageRequest::Report { seq, as_of } => emit(EngageResponse::Report {
+                seq,
+                result: EngagementReport::compute(
+                    &self.store,
+                    as_of,
+                    &self.settings.config.base_currency,
+                )
+                .map(Box::new)
+                .map_err(|e| e.to_string()),
+            }),
+        }
+    }
+
+    /// Reads the cycles again (their files may have changed since).
+    fn reload_cycles(&mut self) -> Result<&mut Cycles> {
+        let config = &self.settings.config;
+        let dir = config.cycles_dir(None).ok_or_else(|| {
+            Error::input("no engagement cycles folder: set `cycles` in the config")
+        })?;
+        if !dir.is_dir() {
+            return Err(Error::input(format!(
+                "no engagement cycles in {}: put the cycle files there, or set `cycles` in the \
+                 config (examples in config/cycles/)",
+                dir.display()
+            )));
+        }
+        Ok(self.cycles.insert(engage::cycle::load_dir(&dir)?))
+    }
+
+    /// The cycles last read, read now if never.
+    fn cycles(&mut self) -> Result<&mut Cycles> {
+        if self.cycles.is_none() {
+            self.reload_cycles()?;
+        }
+        self.cycles
+            .as_mut()
+            .ok_or_else(|| Error::runtime("the engagement cycles are not loaded"))
+    }
+
+    /// The sending settings as of a date.
+    fn send_settings(&self, as_of: Date) -> Result<SendSettings> {
+        let mut s = engage::send_settings(&self.settings.config, &self.settings.collector, as_of)?;
+        s.retry = self.settings.retry;
+        Ok(s)
+    }
+
+    /// Sending settings good enough to render a preview when `from` is not configured.
+    /// Returns them with the From line to show.
+    fn preview_settings(&self, as_of: Date) -> Result<(SendSettings, String)> {
+        Ok(match self.send_settings(as_of) {
+            Ok(s) => {
+                let from = s.from.to_string();
+                (s, from)
+            }
+            Err(e) => (
+                SendSettings {
+                    from: "owed <owed@localhost>".parse().map_err(Error::runtime)?,
+                    collector: self.settings.collector.clone(),
+                    base_currency: self.settings.config.base_currency.clone(),
+                    as_of,
+                    retry: self.settings.retry,
+                },
+                format!("— ({e})"),
+            ),
+        })
+    }
+
+    fn templates(&mut self) -> Result<Vec<TemplateInfo>> {
+        let cycles = self.reload_cycles()?;
+        let refs = manual::templates(cycles)?;
+        Ok(refs
+            .into_iter()
+            .map(|t| TemplateInfo {
+                used_by: cycles
+                    .cycles
+                    .iter()
+                    .flat_map(|c| {
+                        c.reminders
+                            .iter()
+                            .filter(|r| r.template.path == t.path)
+                            .map(move |r| format!("{} / {}", c.name, r.name))
+                    })
+                    .collect(),
+                name: t.stem(),
+                has_html: t.has_html,
+                path: t.path,
+            })
+            .collect())
+    }
+
+    /// The template at `path` among those a collector can pick.
+    fn template(&mut self, path: &Path) -> Result<TemplateRef> {
+        let cycles = self.cycles()?;
+        manual::templates(cycles)?
+            .into_iter()
+            .find(|t| t.path == path)
+            .ok_or_else(|| {
+                Error::input(format!(
+                    "the template {} is not in the cycles folder any more",
+                    path.display()
+                ))
+            })
+    }
+
+    fn preview(&mut self, as_of: Date, path: &Path, cids: &[i64]) -> Result<Vec<PreviewItem>> {
+        let template = self.template(path)?;
+        let (settings, from) = self.preview_settings(as_of)?;
+        let mut out = Vec::with_capacity(cids.len());
+        for &cid in cids {
+            let label = self.store.customer_label(cid)?;
+            let (customer_id, name) =
+                label.map_or((format!("#{cid}"), String::new()), |l| (l.id, l.name));
+            let mail = match manual::entry_for(&self.store, &customer_id, &template, as_of) {
+                Err(e) => Err(e.to_string()),
+                Ok(entry) => {
+                    let cycles = self.cycles()?;
+                    let rendered = manual::preview(cycles, &template, &entry, &settings)?;
+                    Ok(preview_mail(&from, &entry, rendered))
+                }
+            };
+            out.push(PreviewItem {
+                cid,
+                customer_id,
+                name,
+                key: None,
+                mail,
+            });
+        }
+        Ok(out)
+    }
+
+    fn preview_planned(&mut self, as_of: Date, keys: &[PlanKey]) -> Result<Vec<PreviewItem>> {
+        if self.plan.as_ref().is_none_or(|p| p.as_of != as_of) {
+            self.compute_plan(as_of)?;
+        }
+        let (settings, from) = self.preview_settings(as_of)?;
+        let (Some(cycles), Some(plan)) = (self.cycles.as_ref(), self.plan.as_ref()) else {
+            return Err(Error::runtime("the engagement cycles are not loaded"));
+        };
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            let item = match find(plan, key) {
+                Some(entry) => PreviewItem {
+                    cid: entry.cid,
+                    customer_id: entry.customer_id.clone(),
+                    name: entry.customer_name.clone(),
+                    key: Some(key.clone()),
+                    mail: outbox::preview(cycles, entry, &settings)
+                        .map(|r| preview_mail(&from, entry, r))
+                        .map_err(|e| e.to_string()),
+                },
+                None => PreviewItem {
+                    cid: 0,
+                    customer_id: key.customer_id.clone(),
+                    name: String::new(),
+                    key: Some(key.clone()),
+                    mail: Err(gone(key)),
+                },
+            };
+            out.push(item);
+        }
+        Ok(out)
+    }
+
+    /// Connects the mailer of a send, with the engine's retries.
+    fn connect(&mut self) -> Result<Box<dyn Mailer>> {
+        let mut mailer = (self.mailer)(&self.settings.config)?;
+        outbox::connect_with_retries(mailer.as_mut(), self.settings.retry).map_err(|e| {
+            Error::runtime(format!(
+                "cannot reach the mail server: {e}; nothing was sent"
+            ))
+        })?;
+        Ok(mailer)
+    }
+
+    fn send_manual(
+        &mut self,
+        seq: u64,
+        as_of: Date,
+        path: &Path,
+        cids: &[i64],
+        emit: &mut dyn FnMut(EngageResponse),
+    ) -> Result<()> {
+        let template = self.template(path)?;
+        let settings = self.send_settings(as_of)?;
+        let mut mailer = self.connect()?;
+        for &cid in cids {
+            let label = self.store.customer_label(cid)?;
+            let (customer_id, name) =
+                label.map_or((format!("#{cid}"), String::new()), |l| (l.id, l.name));
+            let outcome = |result| SendOutcome {
+                cid: Some(cid),
+                customer_id: customer_id.clone(),
+                name: name.clone(),
+                result,
+            };
+            let entry = match manual::entry_for(&self.store, &customer_id, &template, as_of) {
+                Ok(entry) => entry,
+                Err(e) => {
+                    emit(EngageResponse::Sent {
+                        seq,
+                        outcome: outcome(SendResult::Failed(e.to_string())),
+                    });
+                    continue;
+                }
+            };
+            let Some(cycles) = self.cycles.as_ref() else {
+                return Err(Error::runtime("the engagement cycles are not loaded"));
+            };
+            let done = manual::send(
+                &mut self.store,
+                cycles,
+                &template,
+                &entry,
+                mailer.as_mut(),
+                &settings,
+            )?;
+            let (result, stop) = send_result(done);
+            emit(EngageResponse::Sent {
+                seq,
+                outcome: outcome(result),
+            });
+            if let Some(why) = stop {
+                return Err(Error::runtime(why));
+            }
+        }
+        mailer.close();
+        Ok(())
+    }
+
+    fn send_planned(
+        &mut self,
+        seq: u64,
+        as_of: Date,
+        keys: &[PlanKey],
+        emit: &mut dyn FnMut(EngageResponse),
+    ) -> Result<()> {
+        // A fresh plan: what the collector saw may have been sent or settled since.
+        self.compute_plan(as_of)?;
+        let settings = self.send_settings(as_of)?;
+        let mut mailer = self.connect()?;
+        let plan = self.plan.take().unwrap_or_default();
+        for key in keys {
+            let Some(entry) = find(&plan, key) else {
+                emit(EngageResponse::Sent {
+                    seq,
+                    outcome: SendOutcome {
+                        cid: None,
+                        customer_id: key.customer_id.clone(),
+                        name: String::new(),
+                        result: SendResult::Failed(gone(key)),
+                    },
+                });
+                continue;
+            };
+            let Some(cycles) = self.cycles.as_ref() else {
+                return Err(Error::runtime("the engagement cycles are not loaded"));
+            };
+            let done =
+                outbox::send_entry(&mut self.store, cycles, entry, mailer.as_mut(), &settings)?;
+            let (result, stop) = send_result(done);
+            emit(EngageResponse::Sent {
+                seq,
+                outcome: SendOutcome {
+                    cid: Some(entry.cid),
+                    customer_id: entry.customer_id.clone(),
+                    name: entry.customer_name.clone(),
+                    result,
+                },
+            });
+            if let Some(why) = stop {
+                return Err(Error::runtime(why));
+            }
+        }
+        mailer.close();
+        Ok(())
+    }
+
+    /// Computes the plan as of `as_of` with the cycles read again, and keeps it.
+    fn compute_plan(&mut self, as_of: Date) -> Result<&Plan> {
+        self.reload_cycles()?;
+        let Some(cycles) = self.cycles.as_ref() else {
+            return Err(Error::runtime("the engagement cycles are not loaded"));
+        };
+        let plan = plan::compute(
+            &self.store,
+            cycles,
+            engage::plan_settings(&self.settings.config, as_of),
+        )?;
+        Ok(self.plan.insert(plan))
+    }
+
+    fn plan(&mut self, as_of: Date) -> Result<PlanData> {
+        let base = self.settings.config.base_currency.clone();
+        self.compute_plan(as_of)?;
+        let cycles = self.cycles.as_ref().map_or(0, |c| c.cycles.len());
+        let Some(plan) = self.plan.as_ref() else {
+            return Err(Error::runtime("no plan"));
+        };
+        let entries = plan
+            .entries
+            .iter()
+            .map(|e| PlanRow {
+                key: key_of(e),
+                cid: e.cid,
+                name: e.customer_name.clone(),
+                to: e.to.clone(),
+                documents: document_names(e),
+                balance: e.base_balance(&base),
+                days_overdue: e.days_overdue,
+            })
+            .collect();
+        let mut skipped = Vec::with_capacity(plan.skipped.len());
+        for s in &plan.skipped {
+            let cid = self.store.customer_key(&s.customer_id)?;
+            let name = match cid {
+                Some(cid) => self
+                    .store
+                    .customer_label(cid)?
+                    .map(|l| l.name)
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            skipped.push(SkippedRow {
+                cid,
+                cycle: s.cycle.clone(),
+                reminder: s.reminder.clone(),
+                customer_id: s.customer_id.clone(),
+                name,
+                reason: s.reason.clone(),
+            });
+        }
+        Ok(PlanData {
+            as_of,
+            cycles,
+            entries,
+            skipped,
+            held: self.store.holds_at(as_of)?,
+            paused: plan.paused.len(),
+            outbox: self.store.outbox(OUTBOX_SENT)?,
+        })
+    }
+
+    fn hold(&mut self, cids: &[i64], until: Date, text: Option<&str>) -> Result<usize> {
+        let at = outbox::now();
+        for &cid in cids {
+            self.store
+                .hold_customer(cid, until, &at, &self.settings.collector, text)?;
+        }
+        Ok(cids.len())
+    }
+}
+
+fn key_of(e: &PlanEntry) -> PlanKey {
+    PlanKey {
+        cycle: e.cycle.clone(),
+        reminder: e.reminder.clone(),
+        customer_id: e.customer_id.clone(),
+    }
+}
+
+fn find<'a>(plan: &'a Plan, key: &PlanKey) -> Option<&'a PlanEntry> {
+    plan.entries.iter().find(|e| key_of(e) == *key)
+}
+
+fn gone(key: &PlanKey) -> String {
+    format!(
+        "{} / {} for {} is no longer in today's plan (sent meanwhile, settled, paused or held)",
+        key.cycle, key.reminder, key.customer_id
+    )
+}
+
+fn document_names(e: &PlanEntry) -> Vec<String> {
+    e.documents
+        .iter()
+        .map(|d| d.number.clone().unwrap_or_else(|| d.id.clone()))
+        .collect()
+}
+
+fn preview_mail(from: &str, entry: &PlanEntry, rendered: RenderedEmail) -> PreviewMail {
+    PreviewMail {
+        from: from.to_string(),
+        to: entry.to.clone(),
+        subject: rendered.subject,
+        text: rendered.text,
+        has_html: rendered.html.is_some(),
+        cycle: entry.cycle.clone(),
+        reminder: entry.reminder.clone(),
+        documents: document_names(entry),
+    }
+}
+
+/// What a send did, and why to stop when the server went away.
+fn send_result(outcome: EntryOutcome) -> (SendResult, Option<String>) {
+    match outcome {
+        EntryOutcome::Sent(s) => (
+            SendResult::Sent {
+                message_id: s.message_id,
+                to: s.to,
+            },
+            None,
+        ),
+        EntryOutcome::AlreadyClaimed => (SendResult::AlreadySent, None),
+        EntryOutcome::Failed(u) => (SendResult::Failed(u.error), None),
+        EntryOutcome::Unknown(u) => (SendResult::Unknown(u.error), None),
+        EntryOutcome::Unreachable(u) => {
+            let why = format!(
+                "the mail server became unreachable ({}); the rest was not sent",
+                u.error
+            );
+            (SendResult::Failed(u.error), Some(why))
+        }
+    }
+}
+
+/// Whether a later request of the same kind makes this one pointless (a newer plan, preview,
+/// report or template list was asked for). Sends and holds are never skipped.
+fn superseded(request: &EngageRequest, later: &[EngageRequest]) -> bool {
+    let kind = |r: &EngageRequest| match r {
+        EngageRequest::Templates { .. } => Some(0),
+        EngageRequest::Preview { .. } | EngageRequest::PreviewPlanned { .. } => Some(1),
+        EngageRequest::Plan { .. } => Some(2),
+        EngageRequest::Report { .. } => Some(3),
+        EngageRequest::Send { .. }
+        | EngageRequest::SendPlanned { .. }
+        | EngageRequest::Hold { .. } => None,
+    };
+    kind(request).is_some_and(|k| later.iter().any(|l| kind(l) == Some(k)))
+}
+
+/// Starts the worker thread; answers go through `send` (which returns false when the
+/// receiver is gone).
+pub fn spawn(
+    mut source: EngageSource,
+    send: impl Fn(EngageResponse) -> bool + Send + 'static,
+) -> Result<Sender<EngageRequest>> {
+    let (tx, rx) = mpsc::channel::<EngageRequest>();
+    std::thread::Builder::new()
+        .name("owed-engage".into())
+        .spawn(move || {
+            while let Ok(first) = rx.recv() {
+                let batch: Vec<EngageRequest> =
+                    std::iter::once(first).chain(rx.try_iter()).collect();
+                let mut alive = true;
+                for (i, request) in batch.iter().enumerate() {
+                    if superseded(request, &batch[i + 1..]) {
+                        continue;
+                    }
+                    source.handle(request.clone(), &mut |r| alive &= send(r));
+                    if !alive {
+                        return;
+                    }
+                }
+            }
+        })
+        .map_err(|e| Error::runtime(format!("cannot start the engagement worker: {e}")))?;
+    Ok(tx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newer_reads_supersede_older_ones_but_sends_never() {
+        let as_of = crate::domain::date::parse_iso("2026-04-30").unwrap();
+        let plan = |seq| EngageRequest::Plan { seq, as_of };
+        let send = EngageRequest::SendPlanned {
+            seq: 3,
+            as_of,
+            keys: Vec::new(),
+        };
+        assert!(superseded(&plan(1), &[plan(2)]));
+        assert!(!superseded(&plan(2), std::slice::from_ref(&send)));
+        assert!(!superseded(&send, std::slice::from_ref(&send)));
+    }
+}

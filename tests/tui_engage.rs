@@ -1,0 +1,529 @@
+//! The workstation's engagement after key sequences, on the fixture database: reminders by
+//! hand (`r`: picker, preview, confirm, send), the engagement screen (plan, hold, send now,
+//! skipped, outbox, report) and the Replies tab. The engagement worker runs in step with the
+//! keys; mail goes to a recorder (the real SMTP server is in `tui_engage_smtp.rs`).
+
+mod workstation;
+
+use owed::tui::app::{Mode, Screen};
+use owed::tui::data::Request;
+use owed::tui::engage::screen::Pane;
+use owed::tui::engage::send::Stage;
+use owed::tui::engage::{EngageRequest, SendResult};
+use owed::tui::keymap::KeyContext;
+use owed::tui::update::Effect;
+use workstation::{Driver, Recorder};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    cycles: std::path::PathBuf,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    let cycles = workstation::cycles(dir.path());
+    Fixture {
+        _dir: dir,
+        db,
+        cycles,
+    }
+}
+
+impl Fixture {
+    /// The workstation as `collector`, its mail going to `mailer`.
+    fn driver(&self, collector: &str, size: (u16, u16), mailer: &Recorder) -> Driver {
+        let config = workstation::engage_config(&self.cycles, 2525);
+        let source = workstation::engage_source(&self.db, collector, config, mailer.factory());
+        Driver::with_engage(&self.db, collector, size, source)
+    }
+
+    fn sql<T: rusqlite::types::FromSql>(&self, sql: &str) -> T {
+        let conn = rusqlite::Connection::open(&self.db).unwrap();
+        conn.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    fn execute(&self, sql: &str) {
+        let conn = rusqlite::Connection::open(&self.db).unwrap();
+        conn.execute_batch(sql).unwrap();
+    }
+}
+
+fn snapshot(name: &str, screen: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!(name, screen));
+}
+
+fn sends(effects: &[Effect]) -> Vec<&EngageRequest> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Engage(
+                r @ (EngageRequest::Send { .. } | EngageRequest::SendPlanned { .. }),
+            ) => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
+fn stage(d: &Driver) -> Option<Stage> {
+    d.app.engage.flow.as_ref().map(|f| f.stage)
+}
+
+#[test]
+fn the_picker_moves_the_preview_scrolls_and_cancelling_sends_nothing() {
+    let f = fixture();
+    let mail = Recorder::default();
+    let mut d = f.driver("alice", (80, 24), &mail);
+    d.press("G");
+    assert_eq!(d.selected().as_deref(), Some("Kite Supplies"));
+    let mut effects = d.press("r");
+    assert_eq!(stage(&d), Some(Stage::Picker));
+    assert_eq!(d.app.key_context(), KeyContext::Send);
+    let flow = d.app.engage.flow.as_ref().unwrap();
+    let names: Vec<&str> = flow.templates.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["friendly", "firm", "final", "courtesy"],
+        "the cycle's templates in order, then the others"
+    );
+    assert_eq!(flow.templates[1].used_by, ["Standard dunning / Firm"]);
+    assert!(flow.templates[3].used_by.is_empty());
+    effects.extend(d.press("j j G"));
+    assert_eq!(d.app.engage.flow.as_ref().unwrap().template_sel, 3);
+    effects.extend(d.press("k k g g j"));
+    assert_eq!(d.app.engage.flow.as_ref().unwrap().template_sel, 1);
+    effects.extend(d.press("<Enter>"));
+    assert_eq!(stage(&d), Some(Stage::Preview));
+    let flow = d.app.engage.flow.as_ref().unwrap();
+    let preview = flow.current().unwrap();
+    let mail_preview = preview.mail.as_ref().unwrap();
+    assert_eq!(preview.customer_id, "K1");
+    assert_eq!(mail_preview.to, "ap@kite.example");
+    assert_eq!(mail_preview.subject, "Overdue: 60.00 USD for Kite Supplies");
+    assert_eq!(mail_preview.documents, ["INV-100"]);
+    assert_eq!(
+        (mail_preview.cycle.as_str(), mail_preview.reminder.as_str()),
+        ("manual", "firm 2026-04-30")
+    );
+    assert!(
+        d.screen()
+            .contains("Subject  Overdue: 60.00 USD for Kite Supplies")
+    );
+    // The body is longer than the popup at 80×24: it scrolls, and stops at its end.
+    effects.extend(d.press("j j"));
+    assert_eq!(d.app.engage.flow.as_ref().unwrap().scroll, 2);
+    effects.extend(d.press("G"));
+    let bottom = d.app.engage.flow.as_ref().unwrap().scroll;
+    assert!(bottom > 2, "scrolled to the end: {bottom}");
+    effects.extend(d.press("j"));
+    assert_eq!(d.app.engage.flow.as_ref().unwrap().scroll, bottom);
+    assert!(
+        d.screen().contains("Accounts receivable"),
+        "the body's last line"
+    );
+    // s asks first; n goes back to the preview, Esc to the picker, Esc closes.
+    effects.extend(d.press("s"));
+    assert_eq!(stage(&d), Some(Stage::Confirm));
+    assert_eq!(d.app.key_context(), KeyContext::Confirm);
+    assert!(d.screen().contains("Send “firm” to Kite Supplies?"));
+    effects.extend(d.press("<Enter> <Space> s"));
+    assert_eq!(stage(&d), Some(Stage::Confirm), "only y sends");
+    effects.extend(d.press("n"));
+    assert_eq!(stage(&d), Some(Stage::Preview));
+    effects.extend(d.press("<Esc>"));
+    assert_eq!(stage(&d), Some(Stage::Picker));
+    effects.extend(d.press("<Esc>"));
+    assert_eq!(stage(&d), None);
+    assert_eq!(d.app.key_context(), KeyContext::Queue);
+    assert!(sends(&effects).is_empty(), "nothing was asked to send");
+    assert!(mail.sent().is_empty());
+    assert_eq!(
+        f.sql::<i64>("SELECT count(*) FROM reminders WHERE cycle = 'manual'"),
+        0
+    );
+}
+
+#[test]
+fn confirming_sends_once_and_the_timeline_shows_the_reminder() {
+    let f = fixture();
+    let mail = Recorder::default();
+    let mut d = f.driver("alice", (120, 40), &mail);
+    d.press("G");
+    let effects = d.press("r <Enter> s");
+    assert!(sends(&effects).is_empty());
+    let effects = d.press("y");
+    let asked = sends(&effects);
+    assert_eq!(asked.len(), 1, "{effects:?}");
+    let EngageRequest::Send { template, cids, .. } = asked[0] else {
+        panic!("{asked:?}")
+    };
+    assert!(template.ends_with("friendly.md"));
+    let kite: i64 = f.sql("SELECT cid FROM customers WHERE id = 'K1'");
+    assert_eq!(cids, &[kite]);
+    // Delivered: the recorder has it, the popup says so with the Message-ID.
+    let sent = mail.sent();
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0].contains("To: \"Kite Supplies\" <ap@kite.example>")
+            || sent[0].contains("To: Kite Supplies <ap@kite.example>"),
+        "{}",
+        sent[0]
+    );
+    assert_eq!(stage(&d), Some(Stage::Done));
+    let flow = d.app.engage.flow.as_ref().unwrap();
+    let SendResult::Sent { message_id, to } = &flow.outcomes[0].result else {
+        panic!("{:?}", flow.outcomes)
+    };
+    assert_eq!(to, "ap@kite.example");
+    assert!(sent[0].contains(message_id.as_str()));
+    assert!(d.screen().contains("Done · 1 sent, 0 not sent"));
+    assert!(
+        d.app
+            .status
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("Sent to Kite Supplies")
+    );
+    // The detail beside the queue shows the reminder at once.
+    let timeline = &d.app.detail.as_ref().unwrap().detail.activity;
+    assert_eq!(timeline[0].kind.label(), "reminder");
+    assert!(
+        timeline[0]
+            .text
+            .starts_with("manual / friendly 2026-04-30: Friendly reminder"),
+        "{}",
+        timeline[0].text
+    );
+    d.press("<Esc>");
+    assert_eq!(stage(&d), None);
+    // Pressing it all again the same day sends nothing more.
+    d.press("r <Enter> s y");
+    let flow = d.app.engage.flow.as_ref().unwrap();
+    assert_eq!(flow.outcomes[0].result, SendResult::AlreadySent);
+    assert_eq!(mail.sent().len(), 1);
+    assert_eq!(
+        f.sql::<i64>("SELECT count(*) FROM reminders WHERE cycle = 'manual' AND status = 'sent'"),
+        1
+    );
+}
+
+#[test]
+fn marked_customers_get_one_email_each_and_those_without_an_address_are_left_out() {
+    let f = fixture();
+    f.execute("UPDATE customers SET email = NULL WHERE id = 'K4'");
+    let mail = Recorder::default();
+    let mut d = f.driver("alice", (120, 40), &mail);
+    // Acme Corp, then Tokyo Trading (no email), then Acme Widgets (not overdue: all open).
+    d.press("<Space> <Space> <Space>");
+    assert_eq!(d.app.marks.len(), 3);
+    d.press("r j j j <Enter>");
+    let flow = d.app.engage.flow.as_ref().unwrap();
+    assert_eq!(flow.label, "3 customers");
+    assert_eq!(flow.chosen.as_ref().unwrap().name, "courtesy");
+    let ids: Vec<&str> = flow
+        .previews
+        .iter()
+        .map(|p| p.customer_id.as_str())
+        .collect();
+    assert_eq!(ids, ["K4", "K6", "K7"]);
+    assert!(
+        flow.previews[0]
+            .mail
+            .as_ref()
+            .unwrap_err()
+            .contains("no email address")
+    );
+    assert!(
+        d.screen()
+            .contains("Cannot send to 東京商事株式会社 Tokyo Trading")
+    );
+    d.press("n");
+    assert_eq!(d.app.engage.flow.as_ref().unwrap().index, 1);
+    assert!(d.screen().contains("To       Acme Corp <ap@acme.example>"));
+    d.press("p p");
+    assert_eq!(d.app.engage.flow.as_ref().unwrap().index, 2, "wraps around");
+    d.press("s");
+    let flow = d.app.engage.flow.as_ref().unwrap();
+    assert_eq!(flow.confirm[0], "Send “courtesy” to 2 customers?");
+    assert!(flow.confirm.iter().any(|l| l.starts_with("K4: ")));
+    let effects = d.press("y");
+    let EngageRequest::Send { cids, .. } = sends(&effects)[0] else {
+        panic!()
+    };
+    assert_eq!(cids.len(), 2);
+    assert_eq!(mail.sent().len(), 2);
+    assert_eq!(d.app.engage.flow.as_ref().unwrap().tally(), (2, 0));
+}
+
+#[test]
+fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
+    let f = fixture();
+    f.execute("UPDATE customers SET email = NULL WHERE id = 'K10'");
+    let mail = Recorder::default();
+    let mut d = f.driver("alice", (120, 40), &mail);
+    d.press("E");
+    assert_eq!(d.app.screen, Screen::Engage);
+    assert_eq!(d.app.key_context(), KeyContext::Engage);
+    let plan = d.app.engage.screen.plan.as_ref().unwrap();
+    let rows: Vec<(&str, &str)> = plan
+        .entries
+        .iter()
+        .map(|r| (r.key.reminder.as_str(), r.key.customer_id.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("Final", "K4"),
+            ("Firm", "K1"),
+            ("Firm", "K6"),
+            ("Friendly", "K2")
+        ]
+    );
+    assert_eq!(plan.skipped.len(), 1);
+    assert_eq!(plan.skipped[0].customer_id, "K10");
+    assert_eq!(plan.paused, 1, "Orbit's open promise");
+    snapshot("engage_plan_120x40", &d.screen());
+    // h: the command line offers a week, Enter holds the selected customer (Kite).
+    d.press("j h");
+    assert_eq!(d.app.mode, Mode::Command);
+    assert_eq!(d.app.input.value(), "hold +7d");
+    let effects = d.press("<Enter>");
+    let kite: i64 = f.sql("SELECT cid FROM customers WHERE id = 'K1'");
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Engage(EngageRequest::Hold { cids, until, .. })
+            if cids == &[kite] && until.to_string() == "2026-05-07"
+    )));
+    let plan = d.app.engage.screen.plan.as_ref().unwrap();
+    assert!(plan.entries.iter().all(|r| r.key.customer_id != "K1"));
+    assert_eq!(plan.held.len(), 1);
+    assert_eq!(plan.held[0].customer_id, "K1");
+    assert_eq!(plan.held[0].until.to_string(), "2026-05-07");
+    assert!(
+        d.app
+            .status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("until 2026-05-07")
+    );
+    // The Held pane lists it; h there offers to release it.
+    d.press("] ]");
+    assert_eq!(d.app.engage.screen.pane, Pane::Held);
+    assert!(d.screen().contains("Kite Supplies (K1)"));
+    d.press("h");
+    assert_eq!(d.app.input.value(), "hold release");
+    d.press("<Enter>");
+    let plan = d.app.engage.screen.plan.as_ref().unwrap();
+    assert!(plan.held.is_empty());
+    assert!(plan.entries.iter().any(|r| r.key.customer_id == "K1"));
+    // A date typed on the command line, with a reason.
+    d.press(": hold <Space> 2026-05-15 <Space> waiting <Space> for <Space> the <Space> PO <Enter>");
+    let plan = d.app.engage.screen.plan.as_ref().unwrap();
+    assert_eq!(plan.held.len(), 0, "nothing selected in the Held pane");
+    d.press("[ [");
+    assert_eq!(d.app.engage.screen.pane, Pane::Plan);
+    d.press(": hold <Space> 2026-05-15 <Space> waiting <Space> for <Space> PO <Enter>");
+    let held = &d.app.engage.screen.plan.as_ref().unwrap().held;
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].text.as_deref(), Some("waiting for PO"));
+    // Esc goes back to the queue.
+    d.press("<Esc>");
+    assert_eq!(d.app.screen, Screen::Main);
+    assert!(mail.sent().is_empty());
+}
+
+#[test]
+fn send_now_from_the_plan_confirms_then_sends_and_the_outbox_shows_it() {
+    let f = fixture();
+    let mail = Recorder::default();
+    let mut d = f.driver("alice", (120, 40), &mail);
+    d.press("E j");
+    // Enter previews the planned email.
+    d.press("<Enter>");
+    assert_eq!(stage(&d), Some(Stage::Preview));
+    let preview = d
+        .app
+        .engage
+        .flow
+        .as_ref()
+        .unwrap()
+        .current()
+        .unwrap()
+        .clone();
+    assert_eq!(preview.customer_id, "K1");
+    assert_eq!(preview.mail.as_ref().unwrap().reminder, "Firm");
+    d.press("<Esc>");
+    assert_eq!(stage(&d), None);
+    // s asks; Esc cancels; nothing went out.
+    let effects = d.press("s <Esc>");
+    assert!(sends(&effects).is_empty());
+    assert!(mail.sent().is_empty());
+    let effects = d.press("s");
+    assert_eq!(stage(&d), Some(Stage::Confirm));
+    assert!(
+        d.app.engage.flow.as_ref().unwrap().confirm[0]
+            .contains("Standard dunning / Firm → Kite Supplies <ap@kite.example>")
+    );
+    assert!(sends(&effects).is_empty());
+    let effects = d.press("y");
+    assert!(matches!(
+        sends(&effects)[0],
+        EngageRequest::SendPlanned { keys, .. } if keys.len() == 1 && keys[0].customer_id == "K1"
+    ));
+    assert_eq!(mail.sent().len(), 1);
+    assert!(mail.sent()[0].contains("Overdue: 60.00 USD for Kite Supplies"));
+    d.press("<Esc>");
+    // The plan no longer has it; the outbox has it, sent.
+    let plan = d.app.engage.screen.plan.as_ref().unwrap();
+    assert!(plan.entries.iter().all(|r| r.key.customer_id != "K1"));
+    assert_eq!(plan.outbox[0].customer_id, "K1");
+    assert_eq!(plan.outbox[0].status, "sent");
+    d.press("] ] ]");
+    assert_eq!(d.app.engage.screen.pane, Pane::Outbox);
+    assert!(d.screen().contains("Standard dunning / Firm"));
+    // Marks: two at once.
+    d.press("[ [ [ g g <Space> <Space> s");
+    let flow = d.app.engage.flow.as_ref().unwrap();
+    assert_eq!(flow.send_keys.len(), 2);
+    d.press("y <Esc>");
+    assert_eq!(mail.sent().len(), 3);
+    assert!(d.app.engage.screen.marks.is_empty());
+}
+
+#[test]
+fn failed_and_pending_reminders_show_in_the_outbox_with_their_errors() {
+    let f = fixture();
+    f.execute(
+        "INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body, status, error)
+         SELECT cid, '2026-04-29T08:00:00Z', 'alice', 'Standard dunning', 'Firm', 'ap@acme.example',
+                'Overdue', 'text', 'failed', '550 mailbox unavailable' FROM customers WHERE id = 'K6';
+         INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body, status, error)
+         SELECT cid, '2026-04-29T08:00:01Z', 'alice', 'Standard dunning', 'Final', 'keiri@tokyo.example',
+                'Final notice', 'text', 'pending', 'delivery unknown: connection reset' FROM customers WHERE id = 'K4';",
+    );
+    let mail = Recorder::default();
+    let mut d = f.driver("alice", (120, 40), &mail);
+    d.press(": engage <Space> outbox <Enter>");
+    assert_eq!(d.app.screen, Screen::Engage);
+    assert_eq!(d.app.engage.screen.pane, Pane::Outbox);
+    let screen = d.screen();
+    assert!(screen.contains(" Outbox 2 "), "{screen}");
+    assert!(screen.contains("550 mailbox unavailable"));
+    assert!(screen.contains("delivery unknown: connection reset"));
+    snapshot("engage_outbox_120x40", &screen);
+}
+
+#[test]
+fn the_report_pane_shows_what_the_reminders_achieved() {
+    let f = fixture();
+    // Two more reminders sent earlier: Kite's partly paid since, Acme promised within 7 days.
+    f.execute(&workstation::with_day_numbers(
+        "INSERT INTO reminders (id, cid, at, collector, cycle, reminder, to_addr, subject, body, status, sent_at, sent_date, message_id)
+         SELECT 50, cid, '2026-04-01T07:00:00Z', 'alice', 'Standard dunning', 'Friendly', 'ap@kite.example',
+                'Friendly reminder', 'text', 'sent', '2026-04-01T07:00:01Z', {2026-04-01}, '<k@x>' FROM customers WHERE id = 'K1';
+         INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
+         SELECT 'Standard dunning', 'Friendly', did, 50 FROM documents WHERE id = 'A1';
+         INSERT INTO reminders (id, cid, at, collector, cycle, reminder, to_addr, subject, body, status, sent_at, sent_date, message_id)
+         SELECT 51, cid, '2026-04-10T07:00:00Z', 'alice', 'Standard dunning', 'Firm', 'ap@acme.example',
+                'Overdue', 'text', 'sent', '2026-04-10T07:00:01Z', {2026-04-10}, '<a@x>' FROM customers WHERE id = 'K6';
+         INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
+         SELECT 'Standard dunning', 'Firm', did, 51 FROM documents WHERE id = 'F1';
+         INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
+         SELECT 'Standard dunning', 'Friendly', d.did, r.id FROM documents d, reminders r
+          WHERE d.id = 'B1' AND r.cycle = 'Standard dunning' AND r.reminder = 'Friendly'
+            AND r.to_addr = 'buchhaltung@lumen.example';",
+    ));
+    let mail = Recorder::default();
+    let mut d = f.driver("alice", (120, 40), &mail);
+    d.press("E [");
+    assert_eq!(d.app.engage.screen.pane, Pane::Report);
+    let report = d.app.engage.screen.report.as_ref().unwrap();
+    assert_eq!(report.total.sent, 3);
+    assert_eq!(report.weeks.len(), 13);
+    snapshot("engage_report_120x40", &d.screen());
+}
+
+#[test]
+fn picker_and_preview_snapshots() {
+    let f = fixture();
+    let mail = Recorder::default();
+    let mut d = f.driver("alice", (120, 40), &mail);
+    d.press("G r");
+    snapshot("engage_picker_120x40", &d.screen());
+    d.press("<Enter>");
+    snapshot("engage_preview_120x40", &d.screen());
+    d.press("s");
+    snapshot("engage_confirm_120x40", &d.screen());
+}
+
+#[test]
+fn without_cycles_the_popup_says_where_they_should_be() {
+    let f = fixture();
+    std::fs::remove_dir_all(&f.cycles).unwrap();
+    let mail = Recorder::default();
+    let mut d = f.driver("alice", (120, 40), &mail);
+    d.press("r");
+    assert_eq!(stage(&d), Some(Stage::Done));
+    let note = d.app.engage.flow.as_ref().unwrap().note.clone().unwrap();
+    assert!(note.contains("no engagement cycles in"), "{note}");
+    d.press("<Esc> E");
+    let error = d.app.engage.screen.plan_error.clone().unwrap();
+    assert!(error.contains("no engagement cycles in"), "{error}");
+}
+
+#[test]
+fn opening_a_customer_from_the_replies_tab_marks_its_replies_read() {
+    let f = fixture();
+    let mail = Recorder::default();
+    let mut d = f.driver("bob", (120, 40), &mail);
+    assert_eq!(d.app.page.counts[5], 1, "Lumen's unread reply");
+    d.press("6");
+    assert_eq!(d.names(), ["Lumen GmbH"]);
+    assert_eq!(d.app.page.rows[0].unread_replies, 1);
+    assert!(
+        d.screen().contains(" Repl 1 "),
+        "the tab bar, short titles beside the detail"
+    );
+    // Moving over it (the detail beside shows it) does not mark it read; opening does.
+    assert_eq!(
+        f.sql::<i64>("SELECT count(*) FROM replies WHERE read_at IS NULL"),
+        1
+    );
+    let effects = d.press("<Enter>");
+    let lumen: i64 = f.sql("SELECT cid FROM customers WHERE id = 'K2'");
+    assert!(effects.contains(&Effect::Request(Request::MarkRepliesRead { cid: lumen })));
+    assert_eq!(
+        f.sql::<i64>("SELECT count(*) FROM replies WHERE read_at IS NULL"),
+        0
+    );
+    assert_eq!(d.app.screen, Screen::Detail);
+    assert_eq!(d.app.page.counts[5], 0);
+    assert_eq!(d.app.page.rows[0].unread_replies, 0);
+    // The timeline shows the reply, with what they wrote.
+    let timeline = &d.app.detail.as_ref().unwrap().detail.activity;
+    let reply = timeline.iter().find(|e| e.kind.label() == "reply").unwrap();
+    assert_eq!(
+        reply.text,
+        "Re: Invoice RE-2001 is overdue — Wir zahlen nächste Woche."
+    );
+    assert!(d.screen().contains("Wir zahlen nächste Woche."));
+    // Back on the queue the row stays until the list is read again; then it is gone.
+    d.press("<Esc>");
+    assert!(d.screen().contains(" Repl 0 "));
+    d.press("R");
+    assert_eq!(d.app.total(), 0);
+    // Opening it again marks nothing more.
+    d.press("2");
+    let effects = d.press("<Enter>");
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::Request(Request::MarkRepliesRead { .. })))
+    );
+}
