@@ -222,7 +222,7 @@ impl ActionForm {
             FieldId::Issue => self.check_issue(field, &money),
             FieldId::Owner => self.check_owner(field),
             FieldId::Role => match role(v) {
-                Some(_) => Check::Ok(String::new()),
+                Some(_) => Check::Ok("Tab: finance or sales".into()),
                 None => Check::Err("the role is finance or sales".into()),
             },
         }
@@ -350,8 +350,9 @@ impl ActionForm {
         if field.is_choice() {
             return Check::Ok(String::new());
         }
+        // A name that starts like known ones is probably one of them, half typed.
         let matches = field.matches();
-        if !self.strict && !matches.is_empty() {
+        if !matches.is_empty() {
             return Check::Hint(format!("Tab: {}", matches.join(", ")));
         }
         Check::Ok("a new owner: no customer has this name yet".into())

@@ -183,13 +183,13 @@ pub fn run_at(ctx: &Context, db: &std::path::Path) -> Result<()> {
                     .send(request)
                     .map_err(|_| Error::runtime("the engagement worker stopped"))?,
                 Effect::Clear => {
-                    terminal.clear()?;
+                    wipe(&mut terminal)?;
                     dirty = true;
                 }
                 Effect::Quit => return Ok(()),
                 Effect::Edit { text, instructions } => {
                     let result = outside(&input, || crate::editor::edit(&text, &instructions))?;
-                    terminal.clear()?;
+                    wipe(&mut terminal)?;
                     dirty = true;
                     pending.extend(forms::edited(&mut app, result.map_err(|e| e.to_string())));
                 }
@@ -294,6 +294,19 @@ impl InputControl {
         }
         s.1 = false;
     }
+}
+
+/// Clears the screen and forgets what was drawn, so that the next frame is drawn whole.
+/// (Not `Terminal::clear`, which asks the terminal where its cursor is: over a slow link that
+/// query can time out, and a terminal that does not answer stops the workstation.)
+fn wipe(terminal: &mut Terminal<CrosstermBackend<BufWriter<Stdout>>>) -> Result<()> {
+    // An empty frame: ratatui's idea of the screen becomes blank, then the screen too.
+    terminal.draw(|_| {})?;
+    execute!(
+        terminal.backend_mut(),
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
+    Ok(())
 }
 
 /// Reads terminal events on their own thread and forwards them to the loop. It waits for a

@@ -33,6 +33,7 @@ pub fn popup_area(screen: Rect, form: &ActionForm) -> Rect {
 pub fn render(app: &App, screen: Rect, buf: &mut Buffer) -> Option<Position> {
     let form = app.form.as_ref()?;
     let area = popup_area(screen, form);
+    clear_wide_edge(area, buf);
     Clear.render(area, buf);
     let title = format!(" {} · {} ", form.kind.title(), form.target);
     let block = Block::bordered()
@@ -100,8 +101,7 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) -> Option<Position> {
             Some(e) => (e.clone(), app.theme.get(Role::Error)),
             None => match form.check(field, app.as_of, form.strict) {
                 Check::Err(e) => (e, app.theme.get(Role::Error)),
-                Check::Ok(s) => (s, muted),
-                Check::Hint(s) => (hint(app, field, s), muted),
+                Check::Ok(s) | Check::Hint(s) => (hint(app, field, s), muted),
             },
         };
         buf.set_stringn(value_x, y, text::truncate(&note, value_w), value_w, style);
@@ -125,6 +125,21 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) -> Option<Position> {
         );
     }
     cursor
+}
+
+/// A wide character (CJK, emoji) just left of the popup would spill into its border, and the
+/// terminal would draw it over the border: it becomes a space.
+fn clear_wide_edge(area: Rect, buf: &mut Buffer) {
+    let Some(x) = area.x.checked_sub(1) else {
+        return;
+    };
+    for y in area.top()..area.bottom() {
+        if let Some(cell) = buf.cell_mut((x, y))
+            && text::width(cell.symbol()) > 1
+        {
+            cell.set_symbol(" ");
+        }
+    }
 }
 
 /// The line about the customer under the title.
@@ -179,7 +194,7 @@ fn about(form: &ActionForm) -> String {
     }
 }
 
-/// A hint, with the editor's key for text that may run long.
+/// What the line under a field says, with the editor's key for text that may run long.
 fn hint(app: &App, field: &Field, hint: String) -> String {
     use crate::tui::action::Action;
     use crate::tui::keymap::KeyContext;
@@ -187,6 +202,7 @@ fn hint(app: &App, field: &Field, hint: String) -> String {
         return hint;
     }
     match app.keymap.first(KeyContext::Form, Action::EditExternal) {
+        Some(b) if hint.is_empty() => format!("{} writes it in $EDITOR", b.keys_text()),
         Some(b) => format!("{hint} · {} writes it in $EDITOR", b.keys_text()),
         None => hint,
     }
