@@ -231,3 +231,108 @@ fn no_color_draws_without_colours() {
         "reverse video marks the selection"
     );
 }
+
+/// `owed activity CUSTOMER --json` on the session's database.
+fn activity(s: &Session, customer: &str) -> serde_json::Value {
+    let db = s._dir.path().join("owed.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+        .arg("--db")
+        .arg(&db)
+        .args(["activity", customer, "--json"])
+        .env("XDG_CONFIG_HOME", s._dir.path().join("config"))
+        .env_remove("OWED_CONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_promise_recorded_through_the_form_is_in_the_activity_log() {
+    let mut s = Session::start((100, 30), &[]);
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    s.type_keys("p");
+    s.wait_for(&[
+        "Promise to pay · Acme Corp (K6)",
+        "12,000.00 USD, the overdue amount",
+    ]);
+    // Not the whole overdue amount: Ctrl-U clears the field.
+    s.type_keys("\x154500");
+    s.wait_for(&["4,500.00 USD"]);
+    s.type_keys("\x1b[B2026-05-15");
+    s.wait_for(&["Fri 2026-05-15, in 15 days"]);
+    s.type_keys("\r");
+    s.wait_for(&[
+        "saved: Promise 3 recorded: K6 (Acme Corp) to pay 4,500.00 USD by 2026-05-15 for F1.",
+        "2 of 5",
+    ]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    let json = activity(&s, "K6");
+    let promise = json["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "promise" && e["id"] == 3)
+        .expect("the promise is in the log");
+    assert_eq!(promise["amount"], "4500.00");
+    assert_eq!(promise["date"], "2026-05-15");
+    assert_eq!(promise["recorded_date"], workstation::AS_OF);
+    assert_eq!(promise["collector"], "alice");
+    assert_eq!(promise["documents"], serde_json::json!(["F1"]));
+}
+
+#[test]
+fn a_long_note_is_written_in_the_editor() {
+    // An "editor" that writes two lines into the file it is given.
+    let bin = tempfile::tempdir().unwrap();
+    let editor = bin.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nprintf 'Called Anna in AP.\\nShe will pay on Friday.\\n# a comment\\n' > \"$1\"\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut s = Session::start(
+        (100, 30),
+        &[("EDITOR", editor.to_str().unwrap()), ("VISUAL", "")],
+    );
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    s.type_keys("n");
+    s.wait_for(&["Note · Acme Corp (K6)"]);
+    s.type_keys("\x05");
+    // Back on the alternate screen, drawn whole again (without asking the terminal where
+    // its cursor is: this one never answers).
+    s.wait_for(&[
+        "Called Anna in AP.↵She will pay on Friday.",
+        "2 lines",
+        "as of 2026-04-30",
+        "Documents · 1 open of 1",
+    ]);
+    // No wide character is left half under the form's border.
+    assert!(s.contents().contains("東京商事 │"), "{}", s.contents());
+    assert!(s.screen.lock().unwrap().parser.screen().alternate_screen());
+    // Ctrl-L repaints the same way.
+    s.type_keys("\x0c");
+    s.wait_for(&["2 lines", "as of 2026-04-30"]);
+    s.type_keys("\r");
+    s.wait_for(&["saved: Note "]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    let json = activity(&s, "K6");
+    let note = json["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "note")
+        .expect("the note is in the log");
+    assert_eq!(note["text"], "Called Anna in AP.\nShe will pay on Friday.");
+}

@@ -22,6 +22,10 @@ pub struct BenchArgs {
     /// Seconds to watch the idle process.
     #[arg(long, default_value_t = 5)]
     pub idle_seconds: u64,
+    /// Also time this many saves of each collector action through its form (this writes
+    /// notes, promises and disputes: use a copy of the database).
+    #[arg(long, default_value_t = 0)]
+    pub saves: usize,
     /// Fill an empty database with this many synthetic customers first.
     #[arg(long, value_name = "N")]
     pub generate: Option<usize>,
@@ -38,6 +42,7 @@ pub fn run(ctx: &Context, args: &BenchArgs) -> Result<()> {
             height: args.height,
             iterations: args.iterations,
             idle: Duration::from_secs(args.idle_seconds),
+            saves: args.saves,
         },
     )?;
     print!("{report}");

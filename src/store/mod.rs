@@ -10,6 +10,7 @@ pub mod customer_detail;
 pub mod customers;
 pub mod documents;
 pub mod engage;
+pub mod forms;
 pub mod history;
 pub mod import;
 pub mod issues;

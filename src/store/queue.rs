@@ -33,7 +33,7 @@ pub enum PromiseFlag {
 }
 
 impl PromiseFlag {
-    fn code(self) -> i64 {
+    pub(crate) fn code(self) -> i64 {
         match self {
             PromiseFlag::None => 0,
             PromiseFlag::Open => 1,
@@ -42,7 +42,7 @@ impl PromiseFlag {
         }
     }
 
-    fn from_code(code: i64) -> PromiseFlag {
+    pub(crate) fn from_code(code: i64) -> PromiseFlag {
         match code {
             1 => PromiseFlag::Open,
             2 => PromiseFlag::Due,
@@ -78,13 +78,31 @@ pub struct QueueRow {
 
 /// A customer's activity as the queue needs it.
 #[derive(Debug, Clone, Copy, Default)]
-struct Activity {
+pub(crate) struct Activity {
     /// Day number.
-    last_contact: Option<i32>,
-    promise: PromiseFlag,
-    followups_due: u32,
-    open_issues: u32,
-    unread_replies: u32,
+    pub(crate) last_contact: Option<i32>,
+    pub(crate) promise: PromiseFlag,
+    pub(crate) followups_due: u32,
+    pub(crate) open_issues: u32,
+    pub(crate) unread_replies: u32,
+}
+
+impl Activity {
+    /// The tabs a customer with this activity is in (1 or 0 per tab, in the order of
+    /// [`Tab::ALL`]); `overdue`: it has something overdue.
+    pub(crate) fn tabs(&self, overdue: bool) -> [u64; Tab::COUNT] {
+        let mut tabs = [0u64; Tab::COUNT];
+        tabs[Tab::Overdue.index()] = u64::from(overdue);
+        tabs[Tab::All.index()] = 1;
+        tabs[Tab::Promises.index()] = u64::from(matches!(
+            self.promise,
+            PromiseFlag::Due | PromiseFlag::Broken
+        ));
+        tabs[Tab::FollowUps.index()] = u64::from(self.followups_due > 0);
+        tabs[Tab::Disputes.index()] = u64::from(self.open_issues > 0);
+        tabs[Tab::Replies.index()] = u64::from(self.unread_replies > 0);
+        tabs
+    }
 }
 
 /// The tab counts without a filter, for everyone and per finance owner, counted while the
@@ -211,7 +229,7 @@ impl Store {
         grace_days: u32,
     ) -> Result<UnfilteredCounts> {
         let buckets = bounds.len();
-        let activity = self.queue_activity(as_of, grace_days)?;
+        let activity = self.queue_activity(as_of, grace_days, None)?;
         // A deferred transaction: it writes only the TEMP schema, so it must not take the
         // database's write lock away from collectors saving their work.
         let tx = self.conn().unchecked_transaction()?;
@@ -269,15 +287,7 @@ impl Store {
             let f = figures.get(&cid).unwrap_or(&empty);
             let a = activity.get(&cid).copied().unwrap_or_default();
             let owner: Option<String> = r.get(3)?;
-            let mut tabs = [0u64; Tab::COUNT];
-            tabs[Tab::Overdue.index()] = u64::from(f.overdue > Decimal::ZERO);
-            tabs[Tab::All.index()] = 1;
-            tabs[Tab::Promises.index()] =
-                u64::from(matches!(a.promise, PromiseFlag::Due | PromiseFlag::Broken));
-            tabs[Tab::FollowUps.index()] = u64::from(a.followups_due > 0);
-            tabs[Tab::Disputes.index()] = u64::from(a.open_issues > 0);
-            tabs[Tab::Replies.index()] = u64::from(a.unread_replies > 0);
-            counts.add(owner.as_deref(), tabs);
+            counts.add(owner.as_deref(), a.tabs(f.overdue > Decimal::ZERO));
             values.extend([
                 Value::Integer(cid),
                 r.get::<_, Value>(1)?,
@@ -336,11 +346,18 @@ impl Store {
     }
 
     /// Per customer with any: last contact, latest promise's state, follow-ups due, open
-    /// issues and unread replies at `as_of`.
-    fn queue_activity(&self, as_of: Date, grace_days: u32) -> Result<HashMap<i64, Activity>> {
+    /// issues and unread replies at `as_of`; of every customer, or only of `only` (a row to
+    /// refresh).
+    pub(crate) fn queue_activity(
+        &self,
+        as_of: Date,
+        grace_days: u32,
+        only: Option<i64>,
+    ) -> Result<HashMap<i64, Activity>> {
         let day = day_number(as_of);
+        let one = |column: &str| only.map_or(String::new(), |cid| format!(" AND {column} = {cid}"));
         let mut out: HashMap<i64, Activity> = HashMap::new();
-        for (cid, flag) in self.latest_promise_flags(as_of, grace_days)? {
+        for (cid, flag) in self.latest_promise_flags(as_of, grace_days, only)? {
             out.entry(cid).or_default().promise = flag;
         }
         let note_day = day_of("n.at");
@@ -349,24 +366,32 @@ impl Store {
         let queries = [
             format!(
                 "SELECT cid, max(d) FROM (
-                    SELECT n.cid, {note_day} AS d FROM notes n
-                    UNION ALL SELECT cid, recorded_date FROM promises
-                    UNION ALL SELECT cid, opened_date FROM issues
-                    UNION ALL SELECT cid, sent_date FROM reminders WHERE status = 'sent'
-                    UNION ALL SELECT cid, received_date FROM replies
-                 ) WHERE d <= ?1 GROUP BY cid"
+                    SELECT n.cid, {note_day} AS d FROM notes n WHERE 1{n}
+                    UNION ALL SELECT cid, recorded_date FROM promises WHERE 1{c}
+                    UNION ALL SELECT cid, opened_date FROM issues WHERE 1{c}
+                    UNION ALL SELECT cid, sent_date FROM reminders WHERE status = 'sent'{c}
+                    UNION ALL SELECT cid, received_date FROM replies WHERE 1{c}
+                 ) WHERE d <= ?1 GROUP BY cid",
+                n = one("n.cid"),
+                c = one("cid"),
             ),
             format!(
                 "SELECT f.cid, count(*) FROM followups f
-                  WHERE f.due_date <= ?1 AND {followup_day} <= ?1
+                  WHERE f.due_date <= ?1 AND {followup_day} <= ?1{f}
                     AND NOT EXISTS (SELECT 1 FROM followup_done d
                                      WHERE d.followup_id = f.id AND {done_day} <= ?1)
-                  GROUP BY f.cid"
+                  GROUP BY f.cid",
+                f = one("f.cid"),
             ),
-            format!("SELECT i.cid, count(*) FROM issues i WHERE {OPEN_ISSUE} GROUP BY i.cid"),
-            "SELECT r.cid, count(*) FROM replies r INDEXED BY replies_unread
-              WHERE r.read_at IS NULL AND r.received_date <= ?1 GROUP BY r.cid"
-                .to_string(),
+            format!(
+                "SELECT i.cid, count(*) FROM issues i WHERE {OPEN_ISSUE}{i} GROUP BY i.cid",
+                i = one("i.cid"),
+            ),
+            format!(
+                "SELECT r.cid, count(*) FROM replies r INDEXED BY replies_unread
+                  WHERE r.read_at IS NULL AND r.received_date <= ?1{r} GROUP BY r.cid",
+                r = one("r.cid"),
+            ),
         ];
         for (i, sql) in queries.iter().enumerate() {
             let mut stmt = self.conn().prepare(sql)?;
@@ -403,14 +428,16 @@ impl Store {
         &self,
         as_of: Date,
         grace_days: u32,
+        only: Option<i64>,
     ) -> Result<Vec<(i64, PromiseFlag)>> {
         let day = day_number(as_of);
+        let one = only.map_or(String::new(), |cid| format!(" AND p.cid = {cid}"));
         let void_day = day_of("v.at");
         let mut stmt = self.conn().prepare(&format!(
             "SELECT p.id, p.cid, p.amount, p.recorded_date, p.promised_date,
                     EXISTS (SELECT 1 FROM promise_voids v WHERE v.promise_id = p.id AND {void_day} <= ?1)
                FROM promises p
-              WHERE p.recorded_date <= ?1
+              WHERE p.recorded_date <= ?1{one}
                 AND p.id = (SELECT q.id FROM promises q WHERE q.cid = p.cid AND q.recorded_date <= ?1
                              ORDER BY q.recorded_date DESC, q.id DESC LIMIT 1)"
         ))?;

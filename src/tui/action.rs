@@ -73,6 +73,20 @@ pub enum Action {
     Hold,
     /// The queue's Replies tab (customers with unread replies).
     TabReplies,
+    /// Resolve one of the customer's open disputes (collector actions).
+    Resolve,
+    /// Give the customer (or the marked ones) another finance or sales owner.
+    Assign,
+    /// In a form: the next field.
+    NextField,
+    /// In a form: the previous field.
+    PrevField,
+    /// In a form: complete or cycle the choices of a field that has them, else the next field.
+    Complete,
+    /// In a form: cycle the choices backwards, else the previous field.
+    CompleteBack,
+    /// In a form: write the text in `$EDITOR`.
+    EditExternal,
     /// Nothing: unbinds a default key in a user keymap.
     Noop,
 }
@@ -124,6 +138,13 @@ impl Action {
         (Action::Confirm, "confirm"),
         (Action::Hold, "hold"),
         (Action::TabReplies, "tab_replies"),
+        (Action::Resolve, "resolve"),
+        (Action::Assign, "assign"),
+        (Action::NextField, "next_field"),
+        (Action::PrevField, "prev_field"),
+        (Action::Complete, "complete"),
+        (Action::CompleteBack, "complete_back"),
+        (Action::EditExternal, "edit_external"),
         (Action::Noop, "noop"),
     ];
 

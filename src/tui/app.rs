@@ -4,6 +4,7 @@
 //! the view draws it. Nothing here touches the terminal or the database.
 
 use super::data::{DetailData, Summary};
+use super::forms::{ActionForm, ActionSettings};
 use super::keymap::{Key, KeyContext, Keymap};
 use super::theme::Theme;
 use crate::domain::Date;
@@ -40,6 +41,8 @@ pub enum Mode {
     Command,
     /// The `?` help popup.
     Help,
+    /// A collector-action form ([`App::form`]).
+    Form,
 }
 
 /// What the chart draws.
@@ -153,6 +156,10 @@ pub struct App {
     pub quit: bool,
     /// Reminders by hand, the engagement screen and its popups.
     pub engage: super::engage::EngageUi,
+    /// The collector-action form being filled in ([`Mode::Form`]).
+    pub form: Option<ActionForm>,
+    /// What the forms take from the config.
+    pub action_settings: ActionSettings,
 }
 
 impl App {
@@ -199,6 +206,8 @@ impl App {
             seq: 0,
             quit: false,
             engage: super::engage::EngageUi::default(),
+            form: None,
+            action_settings: ActionSettings::default(),
         }
     }
 
@@ -209,6 +218,7 @@ impl App {
         match self.mode {
             Mode::Filter | Mode::Command => KeyContext::Input,
             Mode::Help => KeyContext::Help,
+            Mode::Form => KeyContext::Form,
             Mode::Normal => match (popup, self.screen, self.focus) {
                 (Some(context), _, _) => context,
                 (None, Screen::Detail, _) => KeyContext::Detail,

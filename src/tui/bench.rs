@@ -7,7 +7,11 @@
 //!   real thread, the frame is rendered into a `TestBackend`);
 //! - bytes: what crossterm writes for the first frame and for a one-row move (a
 //!   `CrosstermBackend` over a `Vec<u8>`);
-//! - idle: CPU time used by the process while nothing happens (Linux).
+//! - idle: CPU time used by the process while nothing happens (Linux);
+//! - saves (`--saves N`, writes to the database): for notes, promises and disputes through
+//!   their forms, the time from Enter to the frame that shows "saved: …" with the refreshed
+//!   metrics, queue and timeline, and to the frame once the cursor has moved on to the next
+//!   customer and its detail is in.
 
 use super::app::App;
 use super::data::{self, DataSource, Response};
@@ -31,6 +35,8 @@ pub struct BenchOptions {
     pub iterations: usize,
     /// How long to watch the idle process.
     pub idle: Duration,
+    /// Saves of each kind of action to time (0: none; they write to the database).
+    pub saves: usize,
 }
 
 /// Latencies of one kind of key, in milliseconds.
@@ -61,6 +67,9 @@ pub struct BenchReport {
     pub idle_seconds: f64,
     /// The worker's side of a start: (phase, ms).
     pub phases: Vec<(&'static str, f64)>,
+    /// Enter in a form → the frame showing it saved (`frame_*`), → the next customer's detail
+    /// in (`settled_*`), per kind of action.
+    pub saves: Vec<(&'static str, Latency)>,
 }
 
 impl std::fmt::Display for BenchReport {
@@ -95,6 +104,19 @@ impl std::fmt::Display for BenchReport {
             writeln!(
                 f,
                 "  {name:8} n={:4}  frame p50 {:6.2} p99 {:6.2}  answered p50 {:6.2} p99 {:6.2} max {:6.2}",
+                l.samples, l.frame_p50, l.frame_p99, l.settled_p50, l.settled_p99, l.settled_max
+            )?;
+        }
+        if !self.saves.is_empty() {
+            writeln!(
+                f,
+                "save (Enter in a form) → frame showing it saved, then → next customer's detail in (ms):"
+            )?;
+        }
+        for (name, l) in &self.saves {
+            writeln!(
+                f,
+                "  {name:8} n={:4}  saved p50 {:6.2} p99 {:6.2}  moved on p50 {:6.2} p99 {:6.2} max {:6.2}",
                 l.samples, l.frame_p50, l.frame_p99, l.settled_p50, l.settled_p99, l.settled_max
             )?;
         }
@@ -140,6 +162,22 @@ impl Harness {
             }
         }
         Ok(sent)
+    }
+
+    /// Takes the worker's answers until `done` holds.
+    fn wait_until(&mut self, done: impl Fn(&App) -> bool) -> Result<()> {
+        while !done(&self.app) {
+            let answer = self
+                .answers
+                .recv_timeout(Duration::from_secs(120))
+                .map_err(|_| Error::runtime("the data worker did not answer"))?;
+            if let Response::Error(e) = &answer {
+                return Err(Error::runtime(format!("database: {e}")));
+            }
+            let more = update::response(&mut self.app, answer);
+            self.apply(more)?;
+        }
+        Ok(())
     }
 
     /// Waits until every request is answered (and those the answers lead to).
@@ -281,6 +319,11 @@ pub fn run(ctx: &Context, options: &BenchOptions) -> Result<BenchReport> {
     }
     // Bytes: the same state drawn through crossterm into memory.
     let (first_frame_bytes, move_bytes, move_detail_bytes) = bytes(&mut h, options)?;
+    let saves = if options.saves > 0 {
+        saves(&mut h, options.saves)?
+    } else {
+        Vec::new()
+    };
     let (idle_cpu_ms, idle_seconds) = idle(options.idle);
     let counts = crate::store::Store::open(&ctx.db_path)?.counts()?;
     let phases = phases(ctx, &setup, &h.app)?;
@@ -298,7 +341,67 @@ pub fn run(ctx: &Context, options: &BenchOptions) -> Result<BenchReport> {
         move_detail_bytes,
         idle_cpu_ms,
         idle_seconds,
+        saves,
     })
+}
+
+/// Times `n` saves of a note, a promise and a dispute through their forms, walking down the
+/// queue (the cursor moves on after each).
+fn saves(h: &mut Harness, n: usize) -> Result<Vec<(&'static str, Latency)>> {
+    // Key sequences typed into each form once its defaults are in (the promise keeps the
+    // proposed amount and documents, the dispute takes the first reason and the default
+    // amount).
+    let kinds: [(&str, char, &[KeyEvent]); 3] = [
+        (
+            "notes",
+            'n',
+            &[ch('C'), ch('a'), ch('l'), ch('l'), ch('e'), ch('d')],
+        ),
+        (
+            "promises",
+            'p',
+            &[key(KeyCode::Down), ch('+'), ch('7'), ch('d')],
+        ),
+        ("disputes", 'i', &[key(KeyCode::Tab)]),
+    ];
+    let mut out = Vec::new();
+    for (name, open, typed) in kinds {
+        let mut samples = Vec::with_capacity(n);
+        for _ in 0..n {
+            let fx = update::key(&mut h.app, ch(open));
+            h.apply(fx)?;
+            h.wait_until(|app| app.form.as_ref().is_some_and(|f| f.data.is_some()))?;
+            for k in typed {
+                let fx = update::key(&mut h.app, *k);
+                h.apply(fx)?;
+            }
+            let t = Instant::now();
+            let fx = update::key(&mut h.app, key(KeyCode::Enter));
+            if h.apply(fx)? == 0 {
+                return Err(Error::runtime(format!(
+                    "the {name} form did not save: {:?}",
+                    h.app.form.as_ref().and_then(|f| f.message.clone())
+                )));
+            }
+            h.draw()?;
+            h.wait_until(|app| app.form.is_none())?;
+            h.draw()?;
+            let saved = ms(t.elapsed());
+            if h.app.status.as_ref().is_none_or(|s| s.error) {
+                return Err(Error::runtime(format!(
+                    "saving a {name} form failed: {:?}",
+                    h.app.status
+                )));
+            }
+            if !settled(&h.app) {
+                h.settle(1)?;
+            }
+            h.draw()?;
+            samples.push((saved, ms(t.elapsed())));
+        }
+        out.push((name, latency(&samples)));
+    }
+    Ok(out)
 }
 
 fn bytes(h: &mut Harness, options: &BenchOptions) -> Result<(usize, usize, usize)> {

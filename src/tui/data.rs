@@ -20,6 +20,10 @@ use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
+pub mod save;
+
+use save::{FormData, FormKind, SaveJob, SaveOutcome};
+
 /// How often the worker looks for other processes' commits.
 pub const POLL: Duration = Duration::from_millis(750);
 
@@ -52,6 +56,15 @@ pub enum Request {
     Detail { seq: u64, as_of: Date, cid: i64 },
     /// Marks a customer's replies read (opened from the Replies tab); never coalesced.
     MarkRepliesRead { cid: i64 },
+    /// What a collector-action form pre-fills for a customer.
+    FormData {
+        seq: u64,
+        as_of: Date,
+        cid: i64,
+        kind: FormKind,
+    },
+    /// Record a collector action (never coalesced: every save is done, in order).
+    Save { seq: u64, job: SaveJob },
 }
 
 /// The metrics bar's figures.
@@ -113,6 +126,17 @@ pub enum Response {
         as_of: Date,
         dso: Option<Decimal>,
     },
+    /// What a form pre-fills, or why it cannot be opened.
+    FormData {
+        seq: u64,
+        cid: i64,
+        data: std::result::Result<Box<FormData>, String>,
+    },
+    /// A save is done; it comes after the refreshed figures, page and detail.
+    Saved {
+        seq: u64,
+        outcome: SaveOutcome,
+    },
     /// A query failed; the message is for the status line.
     Error(String),
 }
@@ -134,6 +158,10 @@ pub struct DataSource {
     unfiltered: UnfilteredCounts,
     /// The DSO still to compute: (as of, outstanding).
     dso_pending: Option<(Date, Decimal)>,
+    /// The figures last answered (a saved action moves them by its difference).
+    summary: Option<Summary>,
+    /// The reasons a dispute may give (from the config).
+    dispute_reasons: Vec<String>,
 }
 
 /// Where the time of a recomputation of the figures went (for the benchmark).
@@ -164,7 +192,15 @@ impl DataSource {
             counts: HashMap::new(),
             unfiltered: UnfilteredCounts::default(),
             dso_pending: None,
+            summary: None,
+            dispute_reasons: crate::config::Config::default().dispute_reasons,
         })
+    }
+
+    /// The dispute reasons the collector-action forms are checked against (the config's).
+    pub fn with_dispute_reasons(mut self, reasons: Vec<String>) -> DataSource {
+        self.dispute_reasons = reasons;
+        self
     }
 
     /// Answers a batch of requests, keeping only the latest of each kind, in the order
@@ -190,41 +226,78 @@ impl DataSource {
         let mut page = None;
         let mut detail = None;
         let mut writes = Vec::new();
+        let mut form = None;
+        let mut saves = Vec::new();
         for request in batch {
             match request {
                 Request::Summary { .. } => summary = Some(request),
                 Request::Page { .. } => page = Some(request),
                 Request::Detail { .. } => detail = Some(request),
                 Request::MarkRepliesRead { .. } => writes.push(request),
+                Request::FormData { .. } => form = Some(request),
+                Request::Save { seq, job } => saves.push((seq, job)),
             }
         }
-        let order = summary.into_iter().chain(writes).chain(page).chain(detail);
+        let mut saved = Vec::new();
+        for (seq, job) in saves {
+            let outcome = self.save(&job);
+            saved.push(Response::Saved { seq, outcome });
+        }
+        if !saved.is_empty() {
+            // What the screen shows of the customers, again: the figures moved by the
+            // difference (or rebuilt when they could not be), the page and the detail.
+            if summary.is_none()
+                && let Some(s) = self.summary.as_ref().filter(|_| self.as_of.is_some())
+                && !emit(Response::Summary(Box::new(s.clone())))
+            {
+                return false;
+            }
+            page = page.or_else(|| self.last_page.clone());
+            detail = detail.or_else(|| self.last_detail.clone());
+        }
+        let order = summary
+            .into_iter()
+            .chain(writes)
+            .chain(page)
+            .chain(detail)
+            .chain(form);
         for request in order {
-            for answer in self.handle(request) {
+            let mut out = Vec::new();
+            if let Err(e) = self.answer(&request, &mut out) {
+                out.push(Response::Error(e.to_string()));
+            }
+            for answer in out {
                 if !emit(answer) {
                     return false;
                 }
             }
         }
-        true
+        saved.into_iter().all(emit)
     }
 
     /// Work left for when nothing else waits: the DSO of new figures.
     fn deferred(&mut self) -> Option<Response> {
         let (as_of, outstanding) = self.dso_pending.take()?;
         Some(match self.dso(as_of, outstanding) {
-            Ok(dso) => Response::Dso { as_of, dso },
+            Ok(dso) => {
+                if let Some(s) = self.summary.as_mut().filter(|s| s.as_of == as_of) {
+                    s.metrics.dso = dso;
+                    s.dso_pending = false;
+                }
+                Response::Dso { as_of, dso }
+            }
             Err(e) => Response::Error(e.to_string()),
         })
     }
 
     /// Answers one request (a page or detail of another date also brings that date's
-    /// figures).
+    /// figures; a save brings what it changed).
     pub fn handle(&mut self, request: Request) -> Vec<Response> {
         let mut out = Vec::new();
-        if let Err(e) = self.answer(&request, &mut out) {
-            out.push(Response::Error(e.to_string()));
-        }
+        self.answer_batch(vec![request], &mut |r| {
+            out.push(r);
+            true
+        });
         out
     }
 
@@ -292,6 +365,23 @@ impl DataSource {
             }
             Request::MarkRepliesRead { cid } => {
                 out.push(self.mark_replies_read(*cid)?);
+            }
+            Request::FormData {
+                seq,
+                as_of,
+                cid,
+                kind,
+            } => {
+                let data = self.form_data(*as_of, *cid, *kind);
+                out.push(Response::FormData {
+                    seq: *seq,
+                    cid: *cid,
+                    data: data.map(Box::new).map_err(|e| e.to_string()),
+                });
+            }
+            Request::Save { seq, job } => {
+                let outcome = self.save(job);
+                out.push(Response::Saved { seq: *seq, outcome });
             }
         }
         Ok(())
@@ -384,13 +474,15 @@ impl DataSource {
             queue_table: t2 - t1,
             metrics: t2.elapsed(),
         };
-        Ok(Summary {
+        let summary = Summary {
             as_of,
             metrics,
             aging: t.aging.clone(),
             issues,
             dso_pending: true,
-        })
+        };
+        self.summary = Some(summary.clone());
+        Ok(summary)
     }
 
     /// DSO by the count-back method over the monthly sales up to `as_of` (as the metrics

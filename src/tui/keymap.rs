@@ -42,11 +42,13 @@ pub enum KeyContext {
     Help,
     /// A text field (filter, command line).
     Input,
+    /// A collector-action form (note, promise, dispute …).
+    Form,
 }
 
 impl KeyContext {
     /// Every context, in the order help lists them.
-    pub const ALL: [KeyContext; 8] = [
+    pub const ALL: [KeyContext; 9] = [
         KeyContext::Queue,
         KeyContext::Chart,
         KeyContext::Detail,
@@ -55,6 +57,7 @@ impl KeyContext {
         KeyContext::Confirm,
         KeyContext::Help,
         KeyContext::Input,
+        KeyContext::Form,
     ];
 
     /// The section name in the TOML.
@@ -68,6 +71,7 @@ impl KeyContext {
             KeyContext::Confirm => "confirm",
             KeyContext::Help => "help",
             KeyContext::Input => "input",
+            KeyContext::Form => "form",
         }
     }
 
@@ -82,6 +86,7 @@ impl KeyContext {
             KeyContext::Confirm => "Confirm before sending",
             KeyContext::Help => "Help",
             KeyContext::Input => "Filter and command line",
+            KeyContext::Form => "Forms (note, promise, dispute …)",
         }
     }
 
@@ -304,7 +309,7 @@ impl Keymap {
             let context = KeyContext::from_name(&name).ok_or_else(|| {
                 format!(
                     "unknown keymap section [{name}] (queue, chart, detail, engage, send, \
-                     confirm, help, input)"
+                     confirm, help, input, form)"
                 )
             })?;
             let mut bindings = Vec::new();

@@ -16,6 +16,8 @@ pub mod app;
 pub mod bench;
 pub mod data;
 pub mod engage;
+pub mod form;
+pub mod forms;
 pub mod keymap;
 pub mod theme;
 pub mod update;
@@ -57,6 +59,8 @@ pub struct Setup {
     pub session: Session,
     pub keymap: Keymap,
     pub theme: Theme,
+    /// What the collector-action forms take from the config.
+    pub actions: forms::ActionSettings,
 }
 
 impl Setup {
@@ -96,18 +100,21 @@ impl Setup {
             },
             keymap,
             theme,
+            actions: forms::ActionSettings::from_config(&ctx.config),
         })
     }
 
     /// The initial state.
     pub fn app(&self, ctx: &Context) -> App {
-        App::new(
+        let mut app = App::new(
             self.session.clone(),
             self.keymap.clone(),
             self.theme.clone(),
             ctx.as_of,
             ctx.as_of_given,
-        )
+        );
+        app.action_settings = self.actions.clone();
+        app
     }
 }
 
@@ -125,7 +132,8 @@ pub fn run_at(ctx: &Context, db: &std::path::Path) -> Result<()> {
         ));
     }
     let setup = Setup::from_context(ctx)?;
-    let source = DataSource::open(db, setup.settings.clone())?;
+    let source = DataSource::open(db, setup.settings.clone())?
+        .with_dispute_reasons(setup.actions.dispute_reasons.clone());
     let mut app = setup.app(ctx);
     let (tx, rx) = mpsc::channel::<UiEvent>();
     let link = WorkerLink(tx.clone());
@@ -152,11 +160,13 @@ pub fn run_at(ctx: &Context, db: &std::path::Path) -> Result<()> {
         1 << 16,
         std::io::stdout(),
     )))?;
-    spawn_input(tx)?;
+    let input = spawn_input(tx)?;
     let size = terminal.size()?;
     let mut effects = update::resize(&mut app, size.width, size.height);
     effects.extend(update::start(&mut app));
     let mut dirty = true;
+    // Effects of effects (the editor's text), run before waiting again.
+    let mut pending: Vec<Effect> = Vec::new();
     loop {
         // A resize whose event is still queued: lay out for the size the terminal has now.
         let size = terminal.size()?;
@@ -173,11 +183,21 @@ pub fn run_at(ctx: &Context, db: &std::path::Path) -> Result<()> {
                     .send(request)
                     .map_err(|_| Error::runtime("the engagement worker stopped"))?,
                 Effect::Clear => {
-                    terminal.clear()?;
+                    wipe(&mut terminal)?;
                     dirty = true;
                 }
                 Effect::Quit => return Ok(()),
+                Effect::Edit { text, instructions } => {
+                    let result = outside(&input, || crate::editor::edit(&text, &instructions))?;
+                    wipe(&mut terminal)?;
+                    dirty = true;
+                    pending.extend(forms::edited(&mut app, result.map_err(|e| e.to_string())));
+                }
             }
+        }
+        effects.append(&mut pending);
+        if !effects.is_empty() {
+            continue;
         }
         if dirty {
             draw(&mut terminal, &app)?;
@@ -226,12 +246,87 @@ fn draw(terminal: &mut Terminal<CrosstermBackend<BufWriter<Stdout>>>, app: &App)
     Ok(())
 }
 
-/// Reads terminal events on their own thread and forwards them to the loop.
-fn spawn_input(tx: Sender<UiEvent>) -> Result<()> {
+/// How long the input reader waits for a key before it looks whether it must pause.
+const INPUT_POLL: std::time::Duration = std::time::Duration::from_millis(150);
+
+/// Lets the loop stop the input reader while another program (the editor) has the terminal.
+#[derive(Default)]
+struct InputControl {
+    /// (paused: asked to stop reading, parked: it has stopped).
+    state: std::sync::Mutex<(bool, bool)>,
+    changed: std::sync::Condvar,
+}
+
+impl InputControl {
+    /// Asks the reader to stop reading and waits until it has.
+    fn pause(&self) {
+        let Ok(mut s) = self.state.lock() else { return };
+        s.0 = true;
+        while !s.1 {
+            match self.changed.wait(s) {
+                Ok(next) => s = next,
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Lets the reader read again.
+    fn resume(&self) {
+        if let Ok(mut s) = self.state.lock() {
+            s.0 = false;
+            self.changed.notify_all();
+        }
+    }
+
+    /// On the reader's side: waits while paused.
+    fn wait_while_paused(&self) {
+        let Ok(mut s) = self.state.lock() else { return };
+        if !s.0 {
+            return;
+        }
+        s.1 = true;
+        self.changed.notify_all();
+        while s.0 {
+            match self.changed.wait(s) {
+                Ok(next) => s = next,
+                Err(_) => return,
+            }
+        }
+        s.1 = false;
+    }
+}
+
+/// Clears the screen and forgets what was drawn, so that the next frame is drawn whole.
+/// (Not `Terminal::clear`, which asks the terminal where its cursor is: over a slow link that
+/// query can time out, and a terminal that does not answer stops the workstation.)
+fn wipe(terminal: &mut Terminal<CrosstermBackend<BufWriter<Stdout>>>) -> Result<()> {
+    // An empty frame: ratatui's idea of the screen becomes blank, then the screen too.
+    terminal.draw(|_| {})?;
+    execute!(
+        terminal.backend_mut(),
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
+    Ok(())
+}
+
+/// Reads terminal events on their own thread and forwards them to the loop. It waits for a
+/// key a little at a time, so that it can be paused while the editor runs.
+fn spawn_input(tx: Sender<UiEvent>) -> Result<std::sync::Arc<InputControl>> {
+    let control = std::sync::Arc::new(InputControl::default());
+    let reader = std::sync::Arc::clone(&control);
     std::thread::Builder::new()
         .name("owed-input".into())
         .spawn(move || {
             loop {
+                reader.wait_while_paused();
+                match crossterm::event::poll(INPUT_POLL) {
+                    Ok(false) => continue,
+                    Ok(true) => {}
+                    Err(e) => {
+                        let _ = tx.send(UiEvent::InputFailed(e.to_string()));
+                        return;
+                    }
+                }
                 match crossterm::event::read() {
                     Ok(event) => {
                         if tx.send(UiEvent::Terminal(event)).is_err() {
@@ -245,8 +340,21 @@ fn spawn_input(tx: Sender<UiEvent>) -> Result<()> {
                 }
             }
         })
-        .map(|_| ())
-        .map_err(|e| Error::runtime(format!("cannot start the input reader: {e}")))
+        .map_err(|e| Error::runtime(format!("cannot start the input reader: {e}")))?;
+    Ok(control)
+}
+
+/// Runs `f` (the editor) on the normal screen in cooked mode, with the input reader paused,
+/// and puts the workstation's terminal back afterwards.
+fn outside<T>(input: &InputControl, f: impl FnOnce() -> T) -> Result<T> {
+    input.pause();
+    restore_terminal();
+    let result = f();
+    crossterm::terminal::enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    execute!(std::io::stdout(), EnterAlternateScreen, cursor::Hide)?;
+    input.resume();
+    Ok(result)
 }
 
 /// Tells the loop when the worker's side of the channel goes away (it ended or panicked).

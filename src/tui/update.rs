@@ -8,6 +8,7 @@ use super::app::{App, ChartKind, Focus, Mode, PageTicket, Screen, Status};
 use super::data::Request;
 use super::data::Response;
 use super::engage;
+use super::forms;
 use super::keymap::{Key, KeyContext, Resolved};
 use super::view;
 use crate::domain::date::parse_relative;
@@ -26,6 +27,9 @@ pub enum Effect {
     Clear,
     /// Leave the workstation.
     Quit,
+    /// Leave the screen, let the collector write `text` in `$EDITOR` (with `instructions` as
+    /// comments), come back and hand the result to [`super::forms::edited`].
+    Edit { text: String, instructions: String },
 }
 
 /// The first requests: the figures as of the app's date and the first page.
@@ -47,6 +51,9 @@ pub fn resize(app: &mut App, width: u16, height: u16) -> Vec<Effect> {
 pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
     if event.kind == KeyEventKind::Release {
         return Vec::new();
+    }
+    if app.mode == Mode::Form {
+        return forms::key(app, event);
     }
     let key = Key::from_event(&event);
     if matches!(app.mode, Mode::Filter | Mode::Command) {
@@ -96,6 +103,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         KeyContext::Queue => queue_action(app, action),
         KeyContext::Engage => engage::screen::action(app, action),
         KeyContext::Send | KeyContext::Confirm => engage::send::action(app, action),
+        KeyContext::Form => forms::form_action(app, action),
     }
 }
 
@@ -167,6 +175,8 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Response::FormData { seq, data, .. } => forms::form_data(app, seq, data),
+        Response::Saved { seq, outcome } => forms::saved(app, seq, outcome),
         Response::Error(message) => {
             // Whatever was asked may be asked again by the next key.
             app.summary_pending = false;
@@ -300,33 +310,14 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Help => open_help(app),
         Action::Reload => reload(app),
-        Action::Note | Action::Promise | Action::Dispute | Action::FollowUp => {
-            collector_action(app, action)
-        }
+        Action::Note
+        | Action::Promise
+        | Action::Dispute
+        | Action::Resolve
+        | Action::FollowUp
+        | Action::Assign => forms::open(app, action),
         _ => Vec::new(),
     }
-}
-
-/// Hook for the collector actions (notes, promises, disputes, follow-ups): they apply to
-/// [`App::targets`]. Their forms belong to the collector-actions work; until then the
-/// command line does it.
-fn collector_action(app: &mut App, action: Action) -> Vec<Effect> {
-    let targets = app.targets();
-    if targets.is_empty() {
-        status(app, "No customer selected.");
-        return Vec::new();
-    }
-    let command = match action {
-        Action::Note => "owed note CUSTOMER TEXT",
-        Action::Promise => "owed promise CUSTOMER --amount A --date D",
-        Action::Dispute => "owed dispute CUSTOMER --reason R",
-        _ => "owed followup CUSTOMER --date D TEXT",
-    };
-    status(
-        app,
-        format!("Not in the workstation yet: use `{command}` in a shell."),
-    );
-    Vec::new()
 }
 
 fn chart_action(app: &mut App, action: Action) -> Vec<Effect> {
@@ -410,9 +401,12 @@ fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.input = tui_input::Input::default();
             return Vec::new();
         }
-        Action::Note | Action::Promise | Action::Dispute | Action::FollowUp => {
-            return collector_action(app, action);
-        }
+        Action::Note
+        | Action::Promise
+        | Action::Dispute
+        | Action::Resolve
+        | Action::FollowUp
+        | Action::Assign => return forms::open(app, action),
         Action::Remind => return engage::send::start(app),
         Action::Engage => return engage::screen::open_pane(app, None),
         Action::Hold => return hold_prompt(app),
@@ -670,7 +664,8 @@ fn requery(app: &mut App) -> Vec<Effect> {
     sync(app)
 }
 
-fn move_cursor(app: &mut App, delta: i64) -> Vec<Effect> {
+/// Moves the queue's cursor by `delta` rows (within the tab).
+pub(crate) fn move_cursor(app: &mut App, delta: i64) -> Vec<Effect> {
     let total = app.total();
     if total == 0 {
         return Vec::new();

@@ -45,7 +45,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
     buf.set_style(area, footer);
     match app.mode {
         Mode::Filter | Mode::Command => return Some(render_input(app, area, buf)),
-        Mode::Normal | Mode::Help => {}
+        Mode::Normal | Mode::Help | Mode::Form => {}
     }
     if let Some(status) = &app.status {
         let style = if status.error {

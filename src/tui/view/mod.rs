@@ -8,6 +8,7 @@
 pub mod chart;
 pub mod detail;
 pub mod footer;
+pub mod form;
 pub mod help;
 pub mod metrics;
 pub mod queue;
@@ -165,6 +166,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
     crate::tui::engage::send_view::render(app, area, frame.buffer_mut());
     if app.mode == Mode::Help {
         help::render(app, area, frame.buffer_mut());
+    }
+    if app.mode == Mode::Form
+        && let Some(cursor) = form::render(app, area, frame.buffer_mut())
+    {
+        frame.set_cursor_position(cursor);
     }
 }
 

@@ -1,0 +1,362 @@
+//! Collector actions from the workstation's forms, on the worker's connection.
+//!
+//! A form asks for what it pre-fills ([`FormData`]); Enter sends a [`SaveJob`], which the
+//! worker records through [`crate::actions`] (the functions the command line uses), then
+//! refreshes what the screen shows of the customer: its queue row and the tab counts, the
+//! metrics bar's open promise and issue amounts and the issues chart (each by the customer's
+//! difference, not by recomputing the portfolio), then the page and the detail on screen.
+
+use super::{DataSource, Summary};
+use crate::actions::{self, DisputeForm, FormDefaults, PromiseForm, Recorded};
+use crate::config::Config;
+use crate::domain::actions::{self as check, IssueState, OwnerRole, Stamp};
+use crate::domain::{Date, Decimal};
+use crate::store::activity::CustomerCard;
+use crate::store::queue::IssueReason;
+use crate::{Error, Result};
+
+/// The forms of the workstation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FormKind {
+    Note,
+    Promise,
+    Dispute,
+    Resolve,
+    FollowUp,
+    Assign,
+}
+
+impl FormKind {
+    /// The form's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            FormKind::Note => "Note",
+            FormKind::Promise => "Promise to pay",
+            FormKind::Dispute => "Dispute",
+            FormKind::Resolve => "Resolve a dispute",
+            FormKind::FollowUp => "Follow-up",
+            FormKind::Assign => "Assign an owner",
+        }
+    }
+
+    /// Whether the form may apply to every marked customer (else to one at a time).
+    pub fn applies_to_marks(self) -> bool {
+        matches!(self, FormKind::Note | FormKind::FollowUp | FormKind::Assign)
+    }
+}
+
+/// An issue that can be resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueChoice {
+    pub id: i64,
+    pub reason: String,
+    /// In `currency`, the customer's.
+    pub amount: Decimal,
+    pub currency: String,
+    pub opened: Date,
+}
+
+/// What a form pre-fills and checks against, for its (first) customer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormData {
+    pub customer: CustomerCard,
+    /// The overdue amount and documents, and every open balance (promise and dispute forms).
+    pub defaults: Option<FormDefaults>,
+    /// The customer's open issues, newest first (resolve form).
+    pub open_issues: Vec<IssueChoice>,
+    /// Every finance and sales owner's name (assign form).
+    pub owners: Vec<String>,
+}
+
+/// A form's fields as typed (checked again by [`crate::actions`] when saved).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActionValues {
+    Note {
+        text: String,
+    },
+    Promise {
+        amount: String,
+        date: String,
+        documents: Vec<String>,
+        text: String,
+    },
+    Dispute {
+        reason: String,
+        /// Empty: the documents' open balances, else the overdue amount.
+        amount: String,
+        documents: Vec<String>,
+        text: String,
+    },
+    Resolve {
+        issue: String,
+        text: String,
+    },
+    FollowUp {
+        date: String,
+        text: String,
+    },
+    Assign {
+        owner: String,
+        role: OwnerRole,
+    },
+}
+
+/// An action to record for one or more customers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaveJob {
+    pub collector: String,
+    /// The session's as-of date: the day the action counts from.
+    pub as_of: Date,
+    /// The customers, in order (the marked ones, or the selected one).
+    pub cids: Vec<i64>,
+    pub values: ActionValues,
+}
+
+/// What saving did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaveOutcome {
+    /// What was recorded, in the order of the job's customers.
+    pub recorded: Vec<Recorded>,
+    /// Why the next customer's action was refused (nothing more was written after it).
+    pub error: Option<String>,
+    /// How many customers the job named.
+    pub targets: usize,
+}
+
+/// A customer's share of the metrics bar and the issues chart.
+struct Share {
+    open_promise_base: Decimal,
+    open_issue_base: Decimal,
+    issues: Vec<IssueReason>,
+}
+
+impl DataSource {
+    /// What the form of `kind` needs for customer `cid` as of `as_of`.
+    pub(super) fn form_data(&self, as_of: Date, cid: i64, kind: FormKind) -> Result<FormData> {
+        let base = &self.settings.base_currency;
+        let customer = self
+            .store
+            .customer_card(cid, base)?
+            .ok_or_else(|| Error::input("the customer no longer exists"))?;
+        let defaults = match kind {
+            FormKind::Promise | FormKind::Dispute => Some(actions::form_defaults(
+                &self.store,
+                &customer.id,
+                as_of,
+                base,
+            )?),
+            _ => None,
+        };
+        let open_issues = match kind {
+            FormKind::Resolve => self
+                .store
+                .customer_issues(cid, as_of, base)?
+                .into_iter()
+                .filter(|i| i.state == IssueState::Open && i.opened <= as_of)
+                .map(|i| IssueChoice {
+                    id: i.id,
+                    reason: i.reason,
+                    amount: i.amount,
+                    currency: i.currency,
+                    opened: i.opened,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let owners = match kind {
+            FormKind::Assign => self.store.owner_names()?,
+            _ => Vec::new(),
+        };
+        Ok(FormData {
+            customer,
+            defaults,
+            open_issues,
+            owners,
+        })
+    }
+
+    /// Records the job for each of its customers in turn, stopping at the first refusal, and
+    /// refreshes what each changed.
+    pub(super) fn save(&mut self, job: &SaveJob) -> SaveOutcome {
+        let mut outcome = SaveOutcome {
+            recorded: Vec::new(),
+            error: None,
+            targets: job.cids.len(),
+        };
+        for &cid in &job.cids {
+            match self.save_one(job, cid) {
+                Ok(recorded) => outcome.recorded.push(recorded),
+                Err(e) => {
+                    outcome.error = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        outcome
+    }
+
+    fn save_one(&mut self, job: &SaveJob, cid: i64) -> Result<Recorded> {
+        let base = self.settings.base_currency.clone();
+        let card = self
+            .store
+            .customer_card(cid, &base)?
+            .ok_or_else(|| Error::input("the customer no longer exists"))?;
+        let stamp =
+            Stamp::new(&job.collector, chrono::Utc::now(), job.as_of).map_err(Error::Input)?;
+        // The figures on screen are of this date: they can follow the change by difference.
+        let incremental = self.as_of == Some(job.as_of) && self.summary.is_some();
+        let before = if incremental {
+            Some(self.share(cid, job.as_of)?)
+        } else {
+            None
+        };
+        let recorded = self.record(job, &stamp, &card)?;
+        let refreshed = match before {
+            Some(before) => self.refresh(cid, job.as_of, before),
+            None => Ok(false),
+        };
+        if !matches!(refreshed, Ok(true)) {
+            // Start over from the database at the next answer.
+            self.as_of = None;
+        }
+        Ok(recorded)
+    }
+
+    /// Writes one customer's action through [`crate::actions`].
+    fn record(&mut self, job: &SaveJob, stamp: &Stamp, card: &CustomerCard) -> Result<Recorded> {
+        let config = self.action_config();
+        let store = &mut self.store;
+        let id = card.id.as_str();
+        match &job.values {
+            ActionValues::Note { text } => actions::note(store, stamp, id, text),
+            ActionValues::Promise {
+                amount,
+                date,
+                documents,
+                text,
+            } => actions::promise(
+                store,
+                stamp,
+                &config,
+                &PromiseForm {
+                    customer: id,
+                    amount,
+                    date,
+                    documents,
+                    text: Some(text),
+                },
+            ),
+            ActionValues::Dispute {
+                reason,
+                amount,
+                documents,
+                text,
+            } => actions::dispute(
+                store,
+                stamp,
+                &config,
+                &DisputeForm {
+                    customer: id,
+                    reason,
+                    amount: Some(amount.as_str()).filter(|a| !a.trim().is_empty()),
+                    documents,
+                    text: Some(text),
+                },
+            ),
+            ActionValues::Resolve { issue, text } => {
+                let number = check::record_id("issue", issue).map_err(Error::Input)?;
+                if let Some((owner, _)) = store.issue_state(number)?
+                    && owner != card.cid
+                {
+                    return Err(Error::input(format!(
+                        "issue {number} is not one of {}'s",
+                        card.name
+                    )));
+                }
+                actions::resolve(store, stamp, issue, Some(text))
+            }
+            ActionValues::FollowUp { date, text } => {
+                actions::followup(store, stamp, id, date, text)
+            }
+            ActionValues::Assign { owner, role } => actions::assign(store, stamp, id, *role, owner),
+        }
+    }
+
+    /// The config the actions check against.
+    fn action_config(&self) -> Config {
+        Config {
+            base_currency: self.settings.base_currency.clone(),
+            promise_grace_days: self.settings.grace_days,
+            dispute_reasons: self.dispute_reasons.clone(),
+            ..Config::default()
+        }
+    }
+
+    /// A customer's share of the open promise and issue totals and of the issues chart.
+    fn share(&self, cid: i64, as_of: Date) -> Result<Share> {
+        let s = &self.settings;
+        let flags = self
+            .store
+            .customer_flags(cid, as_of, s.grace_days, &s.base_currency)?;
+        Ok(Share {
+            open_promise_base: flags.open_promise_base,
+            open_issue_base: flags.open_issue_base,
+            issues: self.store.open_issues_by_reason_of(cid, as_of)?,
+        })
+    }
+
+    /// Brings the queue row, the tab counts and the summary up to date after an action on
+    /// `cid`. Returns false when the row was not in the table (the figures must be rebuilt).
+    fn refresh(&mut self, cid: i64, as_of: Date, before: Share) -> Result<bool> {
+        let grace = self.settings.grace_days;
+        let Some(change) = self.store.refresh_queue_row(cid, as_of, grace)? else {
+            return Ok(false);
+        };
+        // Cached filtered counts may have moved; the unfiltered ones move by the difference.
+        self.counts.clear();
+        self.unfiltered.apply(&change);
+        let after = self.share(cid, as_of)?;
+        if let Some(summary) = self.summary.as_mut() {
+            patch(summary, &before, &after);
+        }
+        Ok(true)
+    }
+}
+
+/// Moves the summary's open promise and issue amounts and issues by reason by a customer's
+/// difference.
+fn patch(summary: &mut Summary, before: &Share, after: &Share) {
+    let m = &mut summary.metrics;
+    m.open_p2p_amount += after.open_promise_base - before.open_promise_base;
+    m.open_issue_amount += after.open_issue_base - before.open_issue_base;
+    for (reasons, add) in [(&before.issues, false), (&after.issues, true)] {
+        for r in reasons {
+            let i = match summary.issues.iter().position(|i| i.reason == r.reason) {
+                Some(i) => i,
+                None => {
+                    summary.issues.push(IssueReason {
+                        reason: r.reason.clone(),
+                        count: 0,
+                        amount: Decimal::ZERO,
+                    });
+                    summary.issues.len() - 1
+                }
+            };
+            let slot = &mut summary.issues[i];
+            if add {
+                slot.count += r.count;
+                slot.amount += r.amount;
+            } else {
+                slot.count = slot.count.saturating_sub(r.count);
+                slot.amount -= r.amount;
+            }
+        }
+    }
+    summary.issues.retain(|i| i.count > 0);
+    // Largest amount first, as the store orders them.
+    summary.issues.sort_by(|a, b| {
+        b.amount
+            .cmp(&a.amount)
+            .then_with(|| a.reason.cmp(&b.reason))
+    });
+}

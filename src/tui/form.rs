@@ -1,0 +1,233 @@
+//! A one-line form field on tui-input, with choices that Tab completes and cycles through.
+//!
+//! The field only holds text: what the text means (an amount, a date, a reason) and whether
+//! it is valid is for the form that owns it ([`super::forms`]).
+
+use crossterm::event::{Event, KeyEvent};
+use tui_input::Input;
+use tui_input::backend::crossterm::to_input_request;
+
+/// What a form field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldId {
+    /// Free text: the note, the promise's or dispute's comment, the resolution, the
+    /// follow-up's reminder to oneself.
+    Text,
+    Amount,
+    Date,
+    /// Document ids, separated by commas or spaces.
+    Documents,
+    /// A dispute reason from the config.
+    Reason,
+    /// The number of an open issue.
+    Issue,
+    /// An owner's name.
+    Owner,
+    /// `finance` or `sales`.
+    Role,
+}
+
+/// Where Tab has got to in a field's choices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Cycle {
+    /// What was typed before the first Tab (lowercase): the choices that start with it.
+    prefix: String,
+    /// Position among those choices.
+    index: usize,
+}
+
+/// One field of a form.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub id: FieldId,
+    pub label: &'static str,
+    pub input: Input,
+    /// What Tab offers (reasons, issues, owners, roles); empty: free text.
+    pub choices: Vec<String>,
+    /// The collector changed it: defaults that arrive later leave it alone.
+    pub edited: bool,
+    /// Why the last save refused this field (until it is edited).
+    pub refused: Option<String>,
+    cycle: Option<Cycle>,
+}
+
+impl Field {
+    /// An empty field.
+    pub fn new(id: FieldId, label: &'static str) -> Field {
+        Field {
+            id,
+            label,
+            input: Input::default(),
+            choices: Vec::new(),
+            edited: false,
+            refused: None,
+            cycle: None,
+        }
+    }
+
+    /// The text as typed.
+    pub fn value(&self) -> &str {
+        self.input.value()
+    }
+
+    /// Puts `text` in the field (cursor at the end), as if typed.
+    pub fn set(&mut self, text: &str) {
+        self.input = Input::new(text.to_string());
+        self.edited = true;
+        self.refused = None;
+        self.cycle = None;
+    }
+
+    /// Pre-fills the field unless the collector has typed into it.
+    pub fn set_default(&mut self, text: &str) {
+        if !self.edited {
+            self.input = Input::new(text.to_string());
+            self.cycle = None;
+        }
+    }
+
+    /// A key typed into the field (tui-input's editing keys). Returns whether the text
+    /// changed.
+    pub fn type_key(&mut self, event: &KeyEvent) -> bool {
+        let Some(request) = to_input_request(&Event::Key(*event)) else {
+            return false;
+        };
+        let changed = self
+            .input
+            .handle(request)
+            .is_some_and(|response| response.value);
+        if changed {
+            self.edited = true;
+            self.refused = None;
+            self.cycle = None;
+        }
+        changed
+    }
+
+    /// Whether the value is one of the choices (without regard to case).
+    pub fn is_choice(&self) -> bool {
+        let v = self.value().trim();
+        self.choices.iter().any(|c| c.eq_ignore_ascii_case(v))
+    }
+
+    /// The choices that start with what is typed (else those that contain it).
+    pub fn matches(&self) -> Vec<&str> {
+        matching(&self.choices, &self.value().trim().to_lowercase())
+    }
+
+    /// Tab in a field with choices: the next choice starting with what was typed (`forward`)
+    /// or the previous one; on a complete choice, the next of all. Returns false when nothing
+    /// matches (or the field has no choices).
+    pub fn complete(&mut self, forward: bool) -> bool {
+        let (prefix, index) = match &self.cycle {
+            Some(c) => (c.prefix.clone(), Some(c.index)),
+            None if self.is_choice() => {
+                let v = self.value().trim();
+                let at = self.choices.iter().position(|c| c.eq_ignore_ascii_case(v));
+                (String::new(), at)
+            }
+            None => (self.value().trim().to_lowercase(), None),
+        };
+        let matches: Vec<String> = matching(&self.choices, &prefix)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        if matches.is_empty() {
+            return false;
+        }
+        let n = matches.len();
+        let index = match (index, forward) {
+            (Some(i), true) => (i + 1) % n,
+            (Some(i), false) => (i + n - 1) % n,
+            (None, true) => 0,
+            (None, false) => n - 1,
+        };
+        self.input = Input::new(matches[index].clone());
+        self.edited = true;
+        self.refused = None;
+        self.cycle = Some(Cycle { prefix, index });
+        true
+    }
+}
+
+fn matching<'a>(choices: &'a [String], prefix: &str) -> Vec<&'a str> {
+    let starts: Vec<&str> = choices
+        .iter()
+        .filter(|c| c.to_lowercase().starts_with(prefix))
+        .map(String::as_str)
+        .collect();
+    if !starts.is_empty() {
+        return starts;
+    }
+    choices
+        .iter()
+        .filter(|c| c.to_lowercase().contains(prefix))
+        .map(String::as_str)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    fn typed(field: &mut Field, text: &str) {
+        for c in text.chars() {
+            field.type_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+    }
+
+    fn reasons() -> Field {
+        let mut f = Field::new(FieldId::Reason, "Reason");
+        f.choices = ["pricing", "quantity", "quality", "missing_po"]
+            .map(String::from)
+            .to_vec();
+        f
+    }
+
+    #[test]
+    fn tab_completes_what_was_typed_then_cycles_through_its_matches() {
+        let mut f = reasons();
+        typed(&mut f, "qu");
+        assert!(f.complete(true));
+        assert_eq!(f.value(), "quantity");
+        assert!(f.complete(true));
+        assert_eq!(f.value(), "quality");
+        assert!(f.complete(true));
+        assert_eq!(f.value(), "quantity", "back to the first match");
+        assert!(f.complete(false));
+        assert_eq!(f.value(), "quality");
+        // Typing again starts a new completion.
+        typed(&mut f, "x");
+        assert!(!f.complete(true), "nothing starts with qualityx");
+        assert_eq!(f.value(), "qualityx");
+    }
+
+    #[test]
+    fn tab_on_an_empty_or_complete_value_walks_every_choice() {
+        let mut f = reasons();
+        assert!(f.complete(true));
+        assert_eq!(f.value(), "pricing");
+        let mut g = reasons();
+        g.set_default("quality");
+        assert!(g.complete(true));
+        assert_eq!(g.value(), "missing_po");
+        assert!(g.complete(true));
+        assert_eq!(g.value(), "pricing");
+        let mut h = reasons();
+        typed(&mut h, "po");
+        assert!(h.complete(true), "no choice starts with po: contains");
+        assert_eq!(h.value(), "missing_po");
+    }
+
+    #[test]
+    fn defaults_never_overwrite_what_was_typed() {
+        let mut f = Field::new(FieldId::Amount, "Amount");
+        f.set_default("100.00");
+        assert_eq!(f.value(), "100.00");
+        assert!(!f.edited);
+        typed(&mut f, "5");
+        f.set_default("200.00");
+        assert_eq!(f.value(), "100.005");
+    }
+}

@@ -1,0 +1,854 @@
+//! The collector-action forms: note, promise to pay, dispute, resolve, follow-up and assign.
+//!
+//! A key on the queue or the detail opens a form for the selected customer (notes, follow-ups
+//! and owners also for every marked customer, after a confirmation). The form asks the worker
+//! for what it pre-fills ([`Request::FormData`]: the overdue amount and documents, the open
+//! issues, the owners' names) and checks each field as it is typed with the same checks as
+//! the command line ([`crate::domain::actions`]). Enter sends a [`Request::Save`]: the worker
+//! writes (never the input path), refreshes what changed and answers [`Response::Saved`], on
+//! which the form closes with "saved: …" (or shows why the action was refused). Esc closes it
+//! and writes nothing.
+//!
+//! [`Response::Saved`]: super::data::Response::Saved
+
+use super::action::Action;
+use super::app::{App, Mode, Status};
+use super::data::Request;
+use super::data::save::{ActionValues, FormData, FormKind, SaveJob, SaveOutcome};
+use super::form::{Field, FieldId};
+use super::keymap::{Key, KeyContext, Resolved};
+use super::update::{self, Effect};
+use crate::config::Config;
+use crate::domain::actions::{self as check, OwnerRole};
+use crate::domain::{Date, Decimal, date, money};
+use chrono::Datelike;
+use crossterm::event::{KeyCode, KeyEvent};
+
+/// What the forms take from the config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionSettings {
+    /// The reasons a dispute may give.
+    pub dispute_reasons: Vec<String>,
+    /// After saving an action on the selected customer, move the cursor to the next one.
+    pub advance_after_action: bool,
+}
+
+impl ActionSettings {
+    /// The settings of a config.
+    pub fn from_config(config: &Config) -> ActionSettings {
+        ActionSettings {
+            dispute_reasons: config.dispute_reasons.clone(),
+            advance_after_action: config.advance_after_action,
+        }
+    }
+}
+
+impl Default for ActionSettings {
+    fn default() -> Self {
+        ActionSettings::from_config(&Config::default())
+    }
+}
+
+/// Where a form is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormState {
+    /// Being filled in.
+    Editing,
+    /// Asking whether to save for every marked customer.
+    Confirm,
+    /// Sent to the worker; waiting for its answer.
+    Saving { seq: u64 },
+}
+
+/// An open form.
+#[derive(Debug, Clone)]
+pub struct ActionForm {
+    pub kind: FormKind,
+    /// The customers it applies to.
+    pub cids: Vec<i64>,
+    /// Who, for the title: `Acme Corp (K6)` or `3 marked customers`.
+    pub target: String,
+    /// The customers are the marked ones (the marks are cleared once saved).
+    pub marked: bool,
+    pub fields: Vec<Field>,
+    /// The field with the cursor.
+    pub focus: usize,
+    /// What the worker answered for the (first) customer.
+    pub data: Option<FormData>,
+    /// The request that asked for it.
+    pub data_seq: u64,
+    pub state: FormState,
+    /// A line for the whole form: why it was not saved, the confirmation question.
+    pub message: Option<Status>,
+    /// Every field's error shows, empty ones too (after Enter).
+    pub strict: bool,
+}
+
+/// What a field's text means, as the line under it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// Nothing wrong yet: how to fill it in.
+    Hint(String),
+    /// Valid; what it stands for (`Fri 2026-05-08, in 8 days`).
+    Ok(String),
+    /// Not valid: why (the save would be refused).
+    Err(String),
+}
+
+impl ActionForm {
+    /// The field holding `id`, if the form has one.
+    pub fn field(&self, id: FieldId) -> Option<&Field> {
+        self.fields.iter().find(|f| f.id == id)
+    }
+
+    fn value(&self, id: FieldId) -> String {
+        self.field(id)
+            .map(|f| f.value().to_string())
+            .unwrap_or_default()
+    }
+
+    /// The customer's currency, once known.
+    fn currency(&self) -> &str {
+        self.data
+            .as_ref()
+            .map_or("", |d| d.customer.currency.as_str())
+    }
+
+    /// Whether every field is valid.
+    pub fn first_error(&self, as_of: Date) -> Option<(usize, String)> {
+        self.fields.iter().enumerate().find_map(|(i, f)| {
+            if let Some(e) = &f.refused {
+                return Some((i, e.clone()));
+            }
+            match self.check(f, as_of, true) {
+                Check::Err(e) => Some((i, e)),
+                _ => None,
+            }
+        })
+    }
+
+    /// What a field's text means as of `as_of`; `strict`: an empty required field or a
+    /// half-typed choice is an error (else a hint).
+    pub fn check(&self, field: &Field, as_of: Date, strict: bool) -> Check {
+        let v = field.value().trim();
+        let missing = |error: String, hint: String| {
+            if strict {
+                Check::Err(error)
+            } else {
+                Check::Hint(hint)
+            }
+        };
+        let cur = self.currency();
+        let money = |a: Decimal| {
+            format!("{} {cur}", money::grouped(a, cur))
+                .trim()
+                .to_string()
+        };
+        match field.id {
+            FieldId::Text => {
+                let required = matches!(self.kind, FormKind::Note | FormKind::FollowUp);
+                if v.is_empty() {
+                    let what = if self.kind == FormKind::Note {
+                        "note"
+                    } else {
+                        "follow-up text"
+                    };
+                    return if required {
+                        missing(format!("the {what} is empty"), "required".into())
+                    } else {
+                        Check::Hint("optional".into())
+                    };
+                }
+                match field.value().lines().count() {
+                    n if n > 1 => Check::Ok(format!("{n} lines")),
+                    _ => Check::Ok(String::new()),
+                }
+            }
+            FieldId::Amount => {
+                if v.is_empty() {
+                    return match self.kind {
+                        FormKind::Dispute => Check::Hint(self.dispute_default()),
+                        _ => missing("the amount is missing".into(), "required".into()),
+                    };
+                }
+                match check::amount(v) {
+                    Ok(a) => {
+                        let overdue = self.data.as_ref().and_then(|d| d.defaults.as_ref());
+                        let note = match overdue {
+                            Some(d) if d.overdue == a => ", the overdue amount",
+                            _ => "",
+                        };
+                        Check::Ok(format!("{}{note}", money(a)))
+                    }
+                    Err(e) => Check::Err(e),
+                }
+            }
+            FieldId::Date => {
+                let what = if self.kind == FormKind::Promise {
+                    "promise date"
+                } else {
+                    "follow-up date"
+                };
+                if v.is_empty() {
+                    return missing(
+                        format!("the {what} is missing"),
+                        "YYYY-MM-DD, +7d, +2w or a weekday (friday)".into(),
+                    );
+                }
+                match check::future_date(what, v, as_of) {
+                    Ok(d) => Check::Ok(describe_date(d, as_of)),
+                    Err(e) => Check::Err(e),
+                }
+            }
+            FieldId::Documents => self.check_documents(&money),
+            FieldId::Reason => {
+                if field.is_choice() {
+                    return Check::Ok(String::new());
+                }
+                let all = format!("Tab: {}", field.choices.join(", "));
+                if v.is_empty() {
+                    let e = check::reason("", &field.choices).err().unwrap_or_default();
+                    return missing(e, all);
+                }
+                let matches = field.matches();
+                if !strict && !matches.is_empty() {
+                    return Check::Hint(format!("Tab: {}", matches.join(", ")));
+                }
+                match check::reason(v, &field.choices) {
+                    Ok(_) => Check::Ok(String::new()),
+                    Err(e) => Check::Err(e),
+                }
+            }
+            FieldId::Issue => self.check_issue(field, &money),
+            FieldId::Owner => self.check_owner(field),
+            FieldId::Role => match role(v) {
+                Some(_) => Check::Ok("Tab: finance or sales".into()),
+                None => Check::Err("the role is finance or sales".into()),
+            },
+        }
+    }
+
+    /// The dispute's amount when none is typed: the documents' open balances, else the
+    /// overdue amount.
+    fn dispute_default(&self) -> String {
+        let Some(defaults) = self.data.as_ref().and_then(|d| d.defaults.as_ref()) else {
+            return "empty: the documents' open balance, else the overdue amount".into();
+        };
+        let cur = self.currency();
+        let docs = documents(&self.value(FieldId::Documents));
+        if docs.is_empty() {
+            return format!(
+                "empty: {} {cur}, the overdue amount",
+                money::grouped(defaults.overdue, cur)
+            );
+        }
+        let sum: Decimal = docs
+            .iter()
+            .filter_map(|d| defaults.open_balances.get(d))
+            .sum();
+        format!(
+            "empty: {} {cur}, the documents' open balance",
+            money::grouped(sum, cur)
+        )
+    }
+
+    fn check_documents(&self, money: &dyn Fn(Decimal) -> String) -> Check {
+        let docs = documents(&self.value(FieldId::Documents));
+        if docs.is_empty() {
+            return Check::Hint(match self.kind {
+                FormKind::Promise => "none: any payment of the customer counts".into(),
+                _ => "none: the customer as a whole".into(),
+            });
+        }
+        let Some(data) = self.data.as_ref() else {
+            return Check::Ok(String::new());
+        };
+        let Some(defaults) = data.defaults.as_ref() else {
+            return Check::Ok(String::new());
+        };
+        let mut sum = Decimal::ZERO;
+        for d in &docs {
+            match defaults.open_balances.get(d) {
+                Some(b) => sum += *b,
+                None => {
+                    return Check::Err(format!(
+                        "`{d}` is not an open invoice or debit note of {}",
+                        data.customer.name
+                    ));
+                }
+            }
+        }
+        let n = docs.len();
+        let s = if n == 1 { "" } else { "s" };
+        Check::Ok(format!("{n} document{s}, {} open", money(sum)))
+    }
+
+    fn check_issue(&self, field: &Field, money: &dyn Fn(Decimal) -> String) -> Check {
+        let v = field.value().trim();
+        if v.is_empty() {
+            return Check::Err("choose an issue (Tab)".into());
+        }
+        let number = match check::record_id("issue", v) {
+            Ok(n) => n,
+            Err(e) => return Check::Err(e),
+        };
+        let Some(data) = self.data.as_ref() else {
+            return Check::Ok(String::new());
+        };
+        match data.open_issues.iter().find(|i| i.id == number) {
+            Some(i) => Check::Ok(format!(
+                "{} · {} · opened {}",
+                i.reason,
+                money(i.amount),
+                i.opened
+            )),
+            None => {
+                let open: Vec<String> = data.open_issues.iter().map(|i| i.id.to_string()).collect();
+                Check::Err(format!(
+                    "{} has no open issue {number} (open: {})",
+                    data.customer.name,
+                    if open.is_empty() {
+                        "none".into()
+                    } else {
+                        open.join(", ")
+                    }
+                ))
+            }
+        }
+    }
+
+    fn check_owner(&self, field: &Field) -> Check {
+        let v = field.value().trim();
+        if v.is_empty() {
+            let hint = if field.choices.is_empty() {
+                "a collector's name".to_string()
+            } else {
+                format!("Tab: {}", field.choices.join(", "))
+            };
+            return if self.strict {
+                Check::Err("the new owner's name is empty".into())
+            } else {
+                Check::Hint(hint)
+            };
+        }
+        if let Err(e) = check::owner(v) {
+            return Check::Err(e);
+        }
+        let role = role(&self.value(FieldId::Role)).unwrap_or(OwnerRole::Finance);
+        if let (Some(data), [_]) = (self.data.as_ref(), self.cids.as_slice()) {
+            let current = match role {
+                OwnerRole::Finance => &data.customer.finance_owner,
+                OwnerRole::Sales => &data.customer.sales_owner,
+            };
+            if current
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case(v))
+            {
+                return Check::Err(format!("{v} is already the {}", role.label()));
+            }
+        }
+        if field.is_choice() {
+            return Check::Ok(String::new());
+        }
+        // A name that starts like known ones is probably one of them, half typed.
+        let matches = field.matches();
+        if !matches.is_empty() {
+            return Check::Hint(format!("Tab: {}", matches.join(", ")));
+        }
+        Check::Ok("a new owner: no customer has this name yet".into())
+    }
+
+    /// What the fields say, for the worker.
+    fn values(&self) -> ActionValues {
+        let text = self.value(FieldId::Text);
+        match self.kind {
+            FormKind::Note => ActionValues::Note { text },
+            FormKind::Promise => ActionValues::Promise {
+                amount: self.value(FieldId::Amount),
+                date: self.value(FieldId::Date),
+                documents: documents(&self.value(FieldId::Documents)),
+                text,
+            },
+            FormKind::Dispute => ActionValues::Dispute {
+                reason: self.value(FieldId::Reason),
+                amount: self.value(FieldId::Amount),
+                documents: documents(&self.value(FieldId::Documents)),
+                text,
+            },
+            FormKind::Resolve => ActionValues::Resolve {
+                issue: self.value(FieldId::Issue),
+                text,
+            },
+            FormKind::FollowUp => ActionValues::FollowUp {
+                date: self.value(FieldId::Date),
+                text,
+            },
+            FormKind::Assign => ActionValues::Assign {
+                owner: self.value(FieldId::Owner).trim().to_string(),
+                role: role(&self.value(FieldId::Role)).unwrap_or(OwnerRole::Finance),
+            },
+        }
+    }
+
+    /// Puts a refusal from the worker under the field it is about (else on the form).
+    fn refuse(&mut self, error: &str) {
+        let e = error.to_lowercase();
+        let id = [
+            ("document", FieldId::Documents),
+            ("amount", FieldId::Amount),
+            ("date", FieldId::Date),
+            ("reason", FieldId::Reason),
+            ("issue", FieldId::Issue),
+            ("owner", FieldId::Owner),
+            ("note", FieldId::Text),
+            ("text", FieldId::Text),
+        ]
+        .into_iter()
+        .find(|(word, id)| e.contains(word) && self.field(*id).is_some())
+        .map(|(_, id)| id);
+        if let Some(i) = id.and_then(|id| self.fields.iter().position(|f| f.id == id)) {
+            self.fields[i].refused = Some(error.to_string());
+            self.focus = i;
+        }
+        self.message = Some(Status {
+            text: format!("Not saved: {error}"),
+            error: true,
+        });
+    }
+}
+
+/// The document ids in a field: separated by commas or spaces, without repeats.
+pub fn documents(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for id in text
+        .split([',', ' ', ';'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        if !out.iter().any(|d| d == id) {
+            out.push(id.to_string());
+        }
+    }
+    out
+}
+
+fn role(text: &str) -> Option<OwnerRole> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "finance" | "finance_owner" => Some(OwnerRole::Finance),
+        "sales" | "sales_owner" => Some(OwnerRole::Sales),
+        _ => None,
+    }
+}
+
+/// `Fri 2026-05-08, in 8 days`.
+fn describe_date(d: Date, today: Date) -> String {
+    let days = date::days_between(today, d);
+    let when = match days {
+        0 => "today".to_string(),
+        1 => "tomorrow".to_string(),
+        n => format!("in {n} days"),
+    };
+    format!("{} {d}, {when}", d.weekday())
+}
+
+/// The fields of a form, empty.
+fn fields(kind: FormKind, settings: &ActionSettings) -> Vec<Field> {
+    let f = Field::new;
+    match kind {
+        FormKind::Note => vec![f(FieldId::Text, "Note")],
+        FormKind::Promise => vec![
+            f(FieldId::Amount, "Amount"),
+            f(FieldId::Date, "Pay by"),
+            f(FieldId::Documents, "Documents"),
+            f(FieldId::Text, "Comment"),
+        ],
+        FormKind::Dispute => {
+            let mut reason = f(FieldId::Reason, "Reason");
+            reason.choices = settings.dispute_reasons.clone();
+            vec![
+                reason,
+                f(FieldId::Amount, "Amount"),
+                f(FieldId::Documents, "Documents"),
+                f(FieldId::Text, "Comment"),
+            ]
+        }
+        FormKind::Resolve => vec![f(FieldId::Issue, "Issue"), f(FieldId::Text, "Resolution")],
+        FormKind::FollowUp => vec![f(FieldId::Date, "On"), f(FieldId::Text, "To do")],
+        FormKind::Assign => {
+            let mut role = f(FieldId::Role, "Role");
+            role.choices = vec!["finance".into(), "sales".into()];
+            role.set_default("finance");
+            vec![f(FieldId::Owner, "Owner"), role]
+        }
+    }
+}
+
+/// The form an action opens, if it is one.
+pub fn kind_of(action: Action) -> Option<FormKind> {
+    Some(match action {
+        Action::Note => FormKind::Note,
+        Action::Promise => FormKind::Promise,
+        Action::Dispute => FormKind::Dispute,
+        Action::Resolve => FormKind::Resolve,
+        Action::FollowUp => FormKind::FollowUp,
+        Action::Assign => FormKind::Assign,
+        _ => return None,
+    })
+}
+
+fn set_status(app: &mut App, text: impl Into<String>, error: bool) {
+    app.status = Some(Status {
+        text: text.into(),
+        error,
+    });
+}
+
+/// Opens the form of `action` for the marked customers or the selected one, and asks the
+/// worker for its defaults.
+pub fn open(app: &mut App, action: Action) -> Vec<Effect> {
+    let Some(kind) = kind_of(action) else {
+        return Vec::new();
+    };
+    let marked = !app.marks.is_empty();
+    if marked && !kind.applies_to_marks() {
+        set_status(
+            app,
+            format!(
+                "{} is for one customer at a time: Esc clears the marks.",
+                kind.title()
+            ),
+            true,
+        );
+        return Vec::new();
+    }
+    let cids = app.targets();
+    let Some(&first) = cids.first() else {
+        set_status(app, "No customer selected.", true);
+        return Vec::new();
+    };
+    let target = if marked {
+        match cids.len() {
+            1 => "1 marked customer".to_string(),
+            n => format!("{n} marked customers"),
+        }
+    } else {
+        app.selected()
+            .map(|r| format!("{} ({})", r.name, r.id))
+            .unwrap_or_default()
+    };
+    let data_seq = app.next_seq();
+    app.form = Some(ActionForm {
+        kind,
+        cids,
+        target,
+        marked,
+        fields: fields(kind, &app.action_settings),
+        focus: 0,
+        data: None,
+        data_seq,
+        state: FormState::Editing,
+        message: None,
+        strict: false,
+    });
+    app.mode = Mode::Form;
+    app.status = None;
+    vec![Effect::Request(Request::FormData {
+        seq: data_seq,
+        as_of: app.as_of,
+        cid: first,
+        kind,
+    })]
+}
+
+/// A key while a form is open: the form's keys (Enter, Esc, Tab …) from the keymap, else
+/// typing into the field with the cursor.
+pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
+    let key = Key::from_event(&event);
+    let action = match app.keymap.resolve(KeyContext::Form, &[key]) {
+        Resolved::Run(a) => Some(a),
+        _ => None,
+    };
+    let Some(form) = app.form.as_mut() else {
+        app.mode = Mode::Normal;
+        return Vec::new();
+    };
+    match form.state {
+        FormState::Saving { .. } => return Vec::new(),
+        FormState::Confirm => {
+            let yes =
+                action == Some(Action::Submit) || matches!(event.code, KeyCode::Char('y' | 'Y'));
+            let no =
+                action == Some(Action::Cancel) || matches!(event.code, KeyCode::Char('n' | 'N'));
+            if yes {
+                return save(app);
+            }
+            if no {
+                form.state = FormState::Editing;
+                form.message = None;
+            }
+            return Vec::new();
+        }
+        FormState::Editing => {}
+    }
+    match action {
+        Some(action) => form_action(app, action),
+        None => {
+            let focus = form.focus;
+            if let Some(field) = form.fields.get_mut(focus)
+                && field.type_key(&event)
+            {
+                form.message = None;
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// An action of the form's keymap section.
+pub fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
+    let Some(form) = app.form.as_mut() else {
+        return Vec::new();
+    };
+    let n = form.fields.len();
+    match action {
+        Action::Submit => return submit(app),
+        Action::Cancel => {
+            // Nothing was written: the form goes without a trace.
+            app.form = None;
+            app.mode = Mode::Normal;
+            app.status = None;
+        }
+        Action::NextField => form.focus = (form.focus + 1) % n,
+        Action::PrevField => form.focus = (form.focus + n - 1) % n,
+        Action::Complete => {
+            let focus = form.focus;
+            let field = &mut form.fields[focus];
+            if field.choices.is_empty() {
+                form.focus = (focus + 1) % n;
+            } else {
+                field.complete(true);
+            }
+        }
+        Action::CompleteBack => {
+            let focus = form.focus;
+            let field = &mut form.fields[focus];
+            if field.choices.is_empty() {
+                form.focus = (focus + n - 1) % n;
+            } else {
+                field.complete(false);
+            }
+        }
+        Action::EditExternal => return edit_external(app),
+        Action::Redraw => return vec![Effect::Clear],
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Enter: checks every field, asks to confirm for several customers, then saves.
+fn submit(app: &mut App) -> Vec<Effect> {
+    let as_of = app.as_of;
+    let Some(form) = app.form.as_mut() else {
+        return Vec::new();
+    };
+    form.strict = true;
+    if let Some((i, e)) = form.first_error(as_of) {
+        form.focus = i;
+        form.message = Some(Status {
+            text: format!("Not saved: {e}"),
+            error: true,
+        });
+        return Vec::new();
+    }
+    if form.cids.len() > 1 {
+        form.state = FormState::Confirm;
+        form.message = Some(Status {
+            text: format!(
+                "Save this for {} customers? Enter or y: save · Esc or n: back",
+                form.cids.len()
+            ),
+            error: false,
+        });
+        return Vec::new();
+    }
+    save(app)
+}
+
+/// Sends the form to the worker.
+fn save(app: &mut App) -> Vec<Effect> {
+    let seq = app.next_seq();
+    let collector = app.session.collector.clone();
+    let as_of = app.as_of;
+    let Some(form) = app.form.as_mut() else {
+        return Vec::new();
+    };
+    form.state = FormState::Saving { seq };
+    form.message = Some(Status {
+        text: "Saving…".into(),
+        error: false,
+    });
+    vec![Effect::Request(Request::Save {
+        seq,
+        job: SaveJob {
+            collector,
+            as_of,
+            cids: form.cids.clone(),
+            values: form.values(),
+        },
+    })]
+}
+
+/// The note (or any text field) in `$EDITOR`: the loop leaves the screen, runs the editor and
+/// hands the text back through [`edited`].
+fn edit_external(app: &mut App) -> Vec<Effect> {
+    let Some(form) = app.form.as_mut() else {
+        return Vec::new();
+    };
+    let Some(i) = form.fields.iter().position(|f| f.id == FieldId::Text) else {
+        form.message = Some(Status {
+            text: "This form has no text to write in an editor.".into(),
+            error: true,
+        });
+        return Vec::new();
+    };
+    form.focus = i;
+    let label = form.fields[i].label.to_lowercase();
+    let instructions = format!(
+        "The {label} for {} ({}).\nLines starting with # are left out. Save and quit the editor to go back to owed;\nnothing is saved until you press Enter there.",
+        form.target,
+        form.kind.title()
+    );
+    vec![Effect::Edit {
+        text: form.fields[i].value().to_string(),
+        instructions,
+    }]
+}
+
+/// The editor is done: its text goes into the form's text field (or its failure on the form).
+pub fn edited(app: &mut App, result: Result<String, String>) -> Vec<Effect> {
+    let Some(form) = app.form.as_mut() else {
+        return Vec::new();
+    };
+    match result {
+        Ok(text) => {
+            if let Some(i) = form.fields.iter().position(|f| f.id == FieldId::Text) {
+                form.fields[i].set(&text);
+                form.focus = i;
+                form.message = None;
+            }
+        }
+        Err(e) => {
+            form.message = Some(Status {
+                text: e,
+                error: true,
+            });
+        }
+    }
+    Vec::new()
+}
+
+/// The worker's answer to the form's [`Request::FormData`]: the defaults go into the fields
+/// not typed into yet.
+pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -> Vec<Effect> {
+    let Some(form) = app.form.as_mut().filter(|f| f.data_seq == seq) else {
+        return Vec::new();
+    };
+    let data = match data {
+        Ok(data) => *data,
+        Err(e) => {
+            app.form = None;
+            app.mode = Mode::Normal;
+            set_status(app, e, true);
+            return Vec::new();
+        }
+    };
+    let cur = data.customer.currency.clone();
+    for field in &mut form.fields {
+        match (field.id, data.defaults.as_ref()) {
+            (FieldId::Amount, Some(d))
+                if form.kind == FormKind::Promise && d.overdue > Decimal::ZERO =>
+            {
+                field.set_default(&money::plain(d.overdue, &cur));
+            }
+            (FieldId::Documents, Some(d)) => field.set_default(&d.overdue_documents.join(", ")),
+            (FieldId::Issue, _) => {
+                field.choices = data.open_issues.iter().map(|i| i.id.to_string()).collect();
+                if let Some(newest) = data.open_issues.first() {
+                    field.set_default(&newest.id.to_string());
+                }
+            }
+            (FieldId::Owner, _) => field.choices = data.owners.clone(),
+            _ => {}
+        }
+    }
+    if form.kind == FormKind::Resolve && data.open_issues.is_empty() {
+        let name = data.customer.name.clone();
+        app.form = None;
+        app.mode = Mode::Normal;
+        set_status(app, format!("{name} has no open dispute to resolve."), true);
+        return Vec::new();
+    }
+    form.data = Some(data);
+    Vec::new()
+}
+
+/// The worker saved (or refused) the form's job.
+pub fn saved(app: &mut App, seq: u64, outcome: SaveOutcome) -> Vec<Effect> {
+    let Some(form) = app
+        .form
+        .as_mut()
+        .filter(|f| f.state == FormState::Saving { seq })
+    else {
+        return Vec::new();
+    };
+    let n = outcome.recorded.len();
+    if let Some(e) = &outcome.error
+        && n == 0
+    {
+        form.state = FormState::Editing;
+        form.refuse(e);
+        return Vec::new();
+    }
+    let marked = form.marked;
+    let first_cid = form.cids.first().copied();
+    app.form = None;
+    app.mode = Mode::Normal;
+    let first = outcome
+        .recorded
+        .first()
+        .map_or(String::new(), |r| r.message.clone());
+    if let Some(e) = outcome.error {
+        // Some were saved, then one was refused: those saved are unmarked, the rest stay.
+        for r in &outcome.recorded {
+            app.marks.remove(&r.cid);
+        }
+        set_status(
+            app,
+            format!(
+                "saved for {n} of {} customers, then refused: {e}",
+                outcome.targets
+            ),
+            true,
+        );
+        return Vec::new();
+    }
+    let text = if n > 1 {
+        format!("saved for {n} customers: {first} …")
+    } else {
+        format!("saved: {first}")
+    };
+    set_status(app, text, false);
+    if marked {
+        app.marks.clear();
+        return Vec::new();
+    }
+    // The refreshed page came first: when the customer is still under the cursor (it did not
+    // leave the tab), move on to the next one.
+    if app.action_settings.advance_after_action
+        && first_cid.is_some()
+        && app.selected().map(|r| r.cid) == first_cid
+    {
+        return update::move_cursor(app, 1);
+    }
+    Vec::new()
+}

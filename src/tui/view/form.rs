@@ -1,0 +1,236 @@
+//! The collector-action form, drawn over the screen: a title naming the action and the
+//! customer, a line about the customer, each field with what its text means (or why it is
+//! wrong) under it, and the form's message. The keys are in the footer, as everywhere.
+
+use super::text;
+use crate::domain::money;
+use crate::tui::app::App;
+use crate::tui::data::save::FormKind;
+use crate::tui::form::{Field, FieldId};
+use crate::tui::forms::{ActionForm, Check, FormState};
+use crate::tui::theme::Role;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use ratatui::widgets::{Block, Clear, Widget};
+
+/// Columns of the labels.
+const LABEL: u16 = 12;
+
+/// The popup's rectangle on a screen (the footer stays visible below it).
+pub fn popup_area(screen: Rect, form: &ActionForm) -> Rect {
+    let width = screen.width.saturating_sub(4).min(78);
+    let wanted = 2 + 2 + 2 * form.fields.len() as u16 + 2;
+    let height = wanted.min(screen.height.saturating_sub(2));
+    Rect::new(
+        screen.x + (screen.width - width) / 2,
+        screen.y + (screen.height.saturating_sub(1) - height) / 2,
+        width,
+        height,
+    )
+}
+
+/// Draws the form; returns where the terminal's cursor goes (in the field being typed in).
+pub fn render(app: &App, screen: Rect, buf: &mut Buffer) -> Option<Position> {
+    let form = app.form.as_ref()?;
+    let area = popup_area(screen, form);
+    clear_wide_edge(area, buf);
+    Clear.render(area, buf);
+    let title = format!(" {} · {} ", form.kind.title(), form.target);
+    let block = Block::bordered()
+        .title(text::truncate(
+            &title,
+            usize::from(area.width.saturating_sub(2)),
+        ))
+        .border_style(app.theme.get(Role::Popup));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let inner = Rect::new(
+        inner.x + 1,
+        inner.y,
+        inner.width.saturating_sub(2),
+        inner.height,
+    );
+    let width = usize::from(inner.width);
+    let muted = app.theme.get(Role::Muted);
+    let bottom = inner.bottom();
+    let mut y = inner.y;
+    let mut line = |y: &mut u16, s: &str, style| {
+        if *y < bottom {
+            buf.set_stringn(inner.x, *y, text::truncate(s, width), width, style);
+        }
+        *y += 1;
+    };
+    line(&mut y, &about(form), muted);
+    y += 1;
+    let mut cursor = None;
+    let value_x = inner.x + LABEL;
+    let value_w = usize::from(inner.width.saturating_sub(LABEL));
+    for (i, field) in form.fields.iter().enumerate() {
+        if y >= bottom {
+            break;
+        }
+        let focused = i == form.focus && form.state == FormState::Editing;
+        let (marker, label_style) = if focused {
+            ("›", app.theme.get(Role::Heading))
+        } else {
+            (" ", app.theme.get(Role::MetricLabel))
+        };
+        buf.set_stringn(
+            inner.x,
+            y,
+            format!("{marker} {}", field.label),
+            usize::from(LABEL),
+            label_style,
+        );
+        let (shown, col) = visible(field, value_w);
+        let style = if focused {
+            app.theme.get(Role::Input)
+        } else {
+            ratatui::style::Style::default()
+        };
+        if focused {
+            buf.set_style(Rect::new(value_x, y, value_w as u16, 1), style);
+            cursor = Some(Position::new(value_x + col as u16, y));
+        }
+        buf.set_stringn(value_x, y, &shown, value_w, style);
+        y += 1;
+        if y >= bottom {
+            break;
+        }
+        let (note, style) = match field.refused.as_ref() {
+            Some(e) => (e.clone(), app.theme.get(Role::Error)),
+            None => match form.check(field, app.as_of, form.strict) {
+                Check::Err(e) => (e, app.theme.get(Role::Error)),
+                Check::Ok(s) | Check::Hint(s) => (hint(app, field, s), muted),
+            },
+        };
+        buf.set_stringn(value_x, y, text::truncate(&note, value_w), value_w, style);
+        y += 1;
+    }
+    y += 1;
+    if let Some(message) = &form.message {
+        let style = if message.error {
+            app.theme.get(Role::Error)
+        } else {
+            app.theme.get(Role::Heading)
+        };
+        // The last line of the popup, whatever the room.
+        let y = y.min(bottom.saturating_sub(1));
+        buf.set_stringn(
+            inner.x,
+            y,
+            text::truncate(&message.text, width),
+            width,
+            style,
+        );
+    }
+    cursor
+}
+
+/// A wide character (CJK, emoji) just left of the popup would spill into its border, and the
+/// terminal would draw it over the border: it becomes a space.
+fn clear_wide_edge(area: Rect, buf: &mut Buffer) {
+    let Some(x) = area.x.checked_sub(1) else {
+        return;
+    };
+    for y in area.top()..area.bottom() {
+        if let Some(cell) = buf.cell_mut((x, y))
+            && text::width(cell.symbol()) > 1
+        {
+            cell.set_symbol(" ");
+        }
+    }
+}
+
+/// The line about the customer under the title.
+fn about(form: &ActionForm) -> String {
+    let Some(data) = form.data.as_ref() else {
+        return "Loading…".into();
+    };
+    let c = &data.customer;
+    let cur = c.currency.as_str();
+    if form.cids.len() > 1 {
+        return format!(
+            "{} customers, starting with {} ({})",
+            form.cids.len(),
+            c.name,
+            c.id
+        );
+    }
+    match form.kind {
+        FormKind::Promise | FormKind::Dispute => match data.defaults.as_ref() {
+            Some(d) if d.overdue > crate::domain::Decimal::ZERO => {
+                let n = d.overdue_documents.len();
+                let s = if n == 1 { "" } else { "s" };
+                format!(
+                    "Overdue {} {cur} in {n} document{s}; {} open document{}",
+                    money::grouped(d.overdue, cur),
+                    d.open_balances.len(),
+                    if d.open_balances.len() == 1 { "" } else { "s" }
+                )
+            }
+            Some(d) => format!(
+                "Nothing overdue; {} open document{}",
+                d.open_balances.len(),
+                if d.open_balances.len() == 1 { "" } else { "s" }
+            ),
+            None => String::new(),
+        },
+        FormKind::Resolve => {
+            let n = data.open_issues.len();
+            format!("{n} open dispute{}", if n == 1 { "" } else { "s" })
+        }
+        FormKind::Assign => format!(
+            "Finance owner {} · sales owner {}",
+            c.finance_owner.as_deref().unwrap_or("none"),
+            c.sales_owner.as_deref().unwrap_or("none")
+        ),
+        FormKind::Note | FormKind::FollowUp => {
+            let mut parts = vec![c.id.clone()];
+            parts.extend(c.email.clone());
+            parts.extend(c.phone.clone());
+            parts.join(" · ")
+        }
+    }
+}
+
+/// What the line under a field says, with the editor's key for text that may run long.
+fn hint(app: &App, field: &Field, hint: String) -> String {
+    use crate::tui::action::Action;
+    use crate::tui::keymap::KeyContext;
+    if field.id != FieldId::Text {
+        return hint;
+    }
+    match app.keymap.first(KeyContext::Form, Action::EditExternal) {
+        Some(b) if hint.is_empty() => format!("{} writes it in $EDITOR", b.keys_text()),
+        Some(b) => format!("{hint} · {} writes it in $EDITOR", b.keys_text()),
+        None => hint,
+    }
+}
+
+/// The part of a field's text that fits in `width` columns around the cursor (line breaks
+/// shown as `↵`), and the cursor's column in it.
+fn visible(field: &Field, width: usize) -> (String, usize) {
+    let cursor = field.input.cursor();
+    let chars: Vec<String> = field
+        .value()
+        .chars()
+        .map(|c| match c {
+            '\n' => "↵".to_string(),
+            '\t' | '\r' => " ".to_string(),
+            c => c.to_string(),
+        })
+        .collect();
+    let widths: Vec<usize> = chars.iter().map(|c| text::width(c)).collect();
+    let col: usize = widths.iter().take(cursor).sum();
+    let room = width.saturating_sub(1).max(1);
+    // Skip whole characters from the left until the cursor fits.
+    let mut skip = 0;
+    let mut skipped = 0;
+    while col - skipped > room && skip < chars.len() {
+        skipped += widths[skip];
+        skip += 1;
+    }
+    let shown: String = chars[skip..].concat();
+    (text::truncate(&shown, width), col - skipped)
+}

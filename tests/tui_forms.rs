@@ -1,0 +1,500 @@
+//! The collector-action forms driven by keys through the update function, on the fixture
+//! database (the worker's answers are computed synchronously by the test driver).
+
+mod workstation;
+
+use owed::domain::Decimal;
+use owed::store::Store;
+use owed::tui::app::Mode;
+use owed::tui::data::save::{ActionValues, SaveJob};
+use owed::tui::data::{DataSource, Request, Response};
+use owed::tui::form::FieldId;
+use owed::tui::forms::{self, Check, FormState};
+use owed::tui::update::Effect;
+use std::path::Path;
+use workstation::Driver;
+
+fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    (dir, db)
+}
+
+fn dec(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+fn cid(db: &Path, id: &str) -> i64 {
+    Store::open(db).unwrap().customer_key(id).unwrap().unwrap()
+}
+
+fn promises(db: &Path, id: &str) -> Vec<owed::store::promises::PromiseView> {
+    let store = Store::open(db).unwrap();
+    store
+        .customer_promises(cid(db, id), workstation::as_of(), 3, "USD")
+        .unwrap()
+}
+
+fn notes(db: &Path, id: &str) -> Vec<String> {
+    let store = Store::open(db).unwrap();
+    store
+        .notes(cid(db, id))
+        .unwrap()
+        .into_iter()
+        .map(|n| n.text)
+        .collect()
+}
+
+fn saves(effects: &[Effect]) -> usize {
+    effects
+        .iter()
+        .filter(|e| matches!(e, Effect::Request(Request::Save { .. })))
+        .count()
+}
+
+fn status(d: &Driver) -> String {
+    d.app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
+
+/// What the field of `id` of the open form says about its text (as drawn under it).
+fn check(d: &Driver, id: FieldId) -> Check {
+    let form = d.app.form.as_ref().expect("a form is open");
+    let field = form.field(id).expect("the form has the field");
+    form.check(field, d.app.as_of, form.strict)
+}
+
+fn value(d: &Driver, id: FieldId) -> String {
+    let form = d.app.form.as_ref().expect("a form is open");
+    form.field(id).unwrap().value().to_string()
+}
+
+/// The figures and counts after `R` (everything recomputed from the database) equal those
+/// the save refreshed by difference.
+fn assert_same_as_reloaded(d: &mut Driver) {
+    let summary = d.app.summary.clone().unwrap();
+    let counts = d.app.page.counts;
+    let rows = d.app.page.rows.clone();
+    d.press("R");
+    let reloaded = d.app.summary.clone().unwrap();
+    assert_eq!(summary.metrics, reloaded.metrics, "metrics bar");
+    assert_eq!(summary.issues, reloaded.issues, "issues by reason");
+    assert_eq!(counts, d.app.page.counts, "tab counts");
+    assert_eq!(rows, d.app.page.rows, "queue rows");
+}
+
+#[test]
+fn a_promise_with_the_defaults_is_saved_and_shown_at_once() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    assert_eq!(d.selected().as_deref(), Some("Acme Corp"));
+    let p2p_before = d.app.summary.as_ref().unwrap().metrics.open_p2p_amount;
+    assert_eq!(d.app.page.counts[2], 1, "Acme's broken promise");
+    d.press("p");
+    assert_eq!(d.app.mode, Mode::Form);
+    // The overdue amount and documents are proposed.
+    assert_eq!(value(&d, FieldId::Amount), "12000.00");
+    assert_eq!(value(&d, FieldId::Documents), "F1");
+    assert_eq!(
+        check(&d, FieldId::Amount),
+        Check::Ok("12,000.00 USD, the overdue amount".into())
+    );
+    d.press("<Down> 2026-05-15");
+    assert_eq!(
+        check(&d, FieldId::Date),
+        Check::Ok("Fri 2026-05-15, in 15 days".into())
+    );
+    let fx = d.press("<Enter>");
+    assert_eq!(saves(&fx), 1, "Enter sends the save to the worker");
+    assert_eq!(d.app.mode, Mode::Normal);
+    assert!(d.app.form.is_none());
+    assert_eq!(
+        status(&d),
+        "saved: Promise 3 recorded: K6 (Acme Corp) to pay 12,000.00 USD by 2026-05-15 for F1."
+    );
+    // The record is there.
+    let p = &promises(&db, "K6")[0];
+    assert_eq!(
+        (p.amount, p.date.to_string()),
+        (dec("12000"), "2026-05-15".into())
+    );
+    assert_eq!(
+        p.documents.iter().map(|d| d.1.as_str()).collect::<Vec<_>>(),
+        ["F1"]
+    );
+    // The metrics bar and the tabs show it: a newer promise replaces the broken one.
+    let summary = d.app.summary.as_ref().unwrap();
+    assert_eq!(summary.metrics.open_p2p_amount, p2p_before + dec("12000"));
+    assert_eq!(d.app.page.counts[2], 0);
+    // The cursor moved on to the next customer; back on Acme, the timeline starts with it.
+    assert_eq!(
+        d.selected().as_deref(),
+        Some("東京商事株式会社 Tokyo Trading")
+    );
+    d.press("k");
+    let detail = &d.app.detail.as_ref().unwrap().detail;
+    assert_eq!(detail.header.id, "K6");
+    assert_eq!(detail.activity[0].kind.label(), "promise");
+    assert_eq!(
+        d.app.page.rows[0].promise,
+        owed::store::queue::PromiseFlag::Open
+    );
+    assert_same_as_reloaded(&mut d);
+}
+
+#[test]
+fn invalid_input_shows_the_error_and_saves_nothing() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    let before = promises(&db, "K6").len();
+    d.press("p <C-u> -5");
+    match check(&d, FieldId::Amount) {
+        Check::Err(e) => assert!(e.contains("more than zero"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(d.screen().contains("the amount must be more than zero"));
+    d.press("<C-u> 12,5x");
+    assert!(matches!(check(&d, FieldId::Amount), Check::Err(_)));
+    d.press("<C-u> 100 <Down> someday");
+    match check(&d, FieldId::Date) {
+        Check::Err(e) => assert!(e.contains("is not a date"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    let fx = d.press("<Enter>");
+    assert_eq!(saves(&fx), 0, "nothing is sent");
+    let form = d.app.form.as_ref().unwrap();
+    assert_eq!(form.state, FormState::Editing);
+    assert!(
+        form.message
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("Not saved: the promise date")
+    );
+    d.press("<C-u> 2026-01-02");
+    match check(&d, FieldId::Date) {
+        Check::Err(e) => assert!(e.contains("before today"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    // A document of another customer.
+    d.press("<Down> <C-u> D1");
+    match check(&d, FieldId::Documents) {
+        Check::Err(e) => assert!(e.contains("`D1` is not an open invoice"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    let fx = d.press("<Enter>");
+    assert_eq!(saves(&fx), 0);
+    // The first wrong field has the cursor.
+    assert_eq!(d.app.form.as_ref().unwrap().focus, 1);
+    d.press("<Esc>");
+    assert_eq!(promises(&db, "K6").len(), before, "nothing was written");
+    assert!(!d.requests.iter().any(|r| matches!(r, Request::Save { .. })));
+}
+
+#[test]
+fn escape_leaves_no_trace() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    let before = notes(&db, "K6");
+    d.press("n Called <Space> twice");
+    assert_eq!(value(&d, FieldId::Text), "Called twice");
+    let fx = d.press("<Esc>");
+    assert!(fx.is_empty());
+    assert_eq!(d.app.mode, Mode::Normal);
+    assert!(d.app.form.is_none() && d.app.status.is_none());
+    assert_eq!(d.app.cursor, 0);
+    assert_eq!(notes(&db, "K6"), before);
+    assert!(!d.requests.iter().any(|r| matches!(r, Request::Save { .. })));
+    // An empty note cannot be saved either.
+    d.press("n <Enter>");
+    assert!(matches!(check(&d, FieldId::Text), Check::Err(_)));
+    d.press("<Esc>");
+    assert_eq!(notes(&db, "K6"), before);
+}
+
+#[test]
+fn a_note_for_the_marked_customers_asks_first() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("<Space> <Space>");
+    assert_eq!(d.app.marks.len(), 2);
+    d.press("n Sent <Space> statements");
+    assert_eq!(d.app.form.as_ref().unwrap().target, "2 marked customers");
+    let fx = d.press("<Enter>");
+    assert_eq!(saves(&fx), 0, "a confirmation first");
+    assert_eq!(d.app.form.as_ref().unwrap().state, FormState::Confirm);
+    assert!(d.screen().contains("Save this for 2 customers?"));
+    d.press("n");
+    assert_eq!(d.app.form.as_ref().unwrap().state, FormState::Editing);
+    let fx = d.press("<Enter> y");
+    assert_eq!(saves(&fx), 1);
+    assert_eq!(notes(&db, "K6")[0], "Sent statements");
+    assert_eq!(notes(&db, "K4")[0], "Sent statements");
+    assert!(d.app.marks.is_empty(), "the marks are done with");
+    assert!(
+        status(&d).starts_with("saved for 2 customers: Note "),
+        "{}",
+        status(&d)
+    );
+    // A promise is for one customer at a time.
+    d.press("<Space> p");
+    assert_eq!(d.app.mode, Mode::Normal);
+    assert!(status(&d).contains("one customer at a time"));
+}
+
+#[test]
+fn a_dispute_completes_its_reason_and_defaults_its_amount() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    let issues_before = d.app.summary.as_ref().unwrap().metrics.open_issue_amount;
+    d.press("j i qu");
+    assert_eq!(
+        check(&d, FieldId::Reason),
+        Check::Hint("Tab: quantity, quality".into())
+    );
+    d.press("<Tab>");
+    assert_eq!(value(&d, FieldId::Reason), "quantity");
+    d.press("<Tab>");
+    assert_eq!(value(&d, FieldId::Reason), "quality");
+    d.press("<Down>");
+    assert_eq!(
+        check(&d, FieldId::Amount),
+        Check::Hint("empty: 5,000.00 USD, the documents' open balance".into())
+    );
+    d.press("<Enter>");
+    assert_eq!(
+        status(&d),
+        "saved: Issue 2 opened for K4 (東京商事株式会社 Tokyo Trading): quality, 5,000.00 USD on D1."
+    );
+    let summary = d.app.summary.as_ref().unwrap();
+    assert_eq!(
+        summary.metrics.open_issue_amount,
+        issues_before + dec("5000")
+    );
+    assert!(
+        summary
+            .issues
+            .iter()
+            .any(|i| i.reason == "quality" && i.count == 1)
+    );
+    assert_eq!(d.app.page.counts[4], 2, "two customers with disputes");
+    assert_same_as_reloaded(&mut d);
+}
+
+#[test]
+fn resolving_a_dispute_empties_the_disputes_tab() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("/ kite <Enter> I");
+    assert_eq!(d.app.mode, Mode::Normal, "Kite has nothing to resolve");
+    assert_eq!(status(&d), "Kite Supplies has no open dispute to resolve.");
+    d.press("<Esc> / pizza <Enter> I");
+    assert_eq!(value(&d, FieldId::Issue), "1");
+    assert_eq!(
+        check(&d, FieldId::Issue),
+        Check::Ok("pricing · 800.00 USD · opened 2026-04-02".into())
+    );
+    d.press("<Down> Credit <Space> note <Space> agreed <Enter>");
+    assert_eq!(status(&d), "saved: Issue 1 resolved.");
+    let summary = d.app.summary.as_ref().unwrap();
+    assert!(summary.metrics.open_issue_amount.is_zero());
+    assert!(summary.issues.is_empty());
+    assert_eq!(d.app.page.counts[4], 0);
+    assert_same_as_reloaded(&mut d);
+}
+
+#[test]
+fn a_refusal_by_the_worker_shows_under_its_field() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("/ pizza <Enter> I");
+    // Meanwhile another collector resolves it.
+    let mut other = Store::open(&db).unwrap();
+    let stamp =
+        owed::domain::actions::Stamp::new("bob", chrono::Utc::now(), workstation::as_of()).unwrap();
+    owed::actions::resolve(&mut other, &stamp, "1", None).unwrap();
+    let fx = d.press("<Enter>");
+    assert_eq!(saves(&fx), 1);
+    let form = d.app.form.as_ref().expect("the form stays open");
+    assert_eq!(form.state, FormState::Editing);
+    assert_eq!(
+        form.field(FieldId::Issue).unwrap().refused.as_deref(),
+        Some("issue 1 is already resolved")
+    );
+    assert!(
+        d.screen()
+            .contains("Not saved: issue 1 is already resolved")
+    );
+    d.press("<Esc>");
+    let events: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT count(*) FROM issue_events", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(events, 1, "only bob's");
+}
+
+#[test]
+fn a_follow_up_due_today_joins_the_follow_ups_tab() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("/ kite <Enter> f fri");
+    assert_eq!(
+        check(&d, FieldId::Date),
+        Check::Ok("Fri 2026-05-01, tomorrow".into())
+    );
+    d.press("<Esc>");
+    // Actions are stamped with the clock: they count from today, so look from today.
+    let today = owed::cli::today();
+    let fx = owed::tui::update::set_as_of(&mut d.app, today);
+    d.run(fx);
+    let before = d.app.page.counts[3];
+    d.press("f today <Enter>");
+    assert!(
+        matches!(check(&d, FieldId::Text), Check::Err(_)),
+        "text required"
+    );
+    assert_eq!(
+        d.app.form.as_ref().unwrap().focus,
+        1,
+        "the text has the cursor"
+    );
+    d.press("Call <Space> AP <Enter>");
+    assert_eq!(
+        status(&d),
+        format!("saved: Follow-up 2 scheduled for K1 (Kite Supplies) on {today}.")
+    );
+    assert_eq!(d.app.page.rows[0].followups_due, 1);
+    assert_eq!(d.app.page.counts[3], before + 1);
+    assert_same_as_reloaded(&mut d);
+    // A note is a contact: the row's last contact is today.
+    d.press("n Left <Space> a <Space> message <Enter>");
+    assert_eq!(d.app.page.rows[0].last_contact, Some(today));
+    assert_same_as_reloaded(&mut d);
+}
+
+#[test]
+fn assigning_another_owner_takes_the_customer_out_of_my_queue() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("G");
+    assert_eq!(d.selected().as_deref(), Some("Kite Supplies"));
+    d.press("a alice <Enter>");
+    match check(&d, FieldId::Owner) {
+        Check::Err(e) => assert_eq!(e, "alice is already the finance owner"),
+        other => panic!("{other:?}"),
+    }
+    d.press("<C-u> bo");
+    assert_eq!(check(&d, FieldId::Owner), Check::Hint("Tab: bob".into()));
+    d.press("<Tab> <Enter>");
+    assert_eq!(
+        status(&d),
+        "saved: Owner change 1: Finance owner of K1 (Kite Supplies) is now bob (was alice)."
+    );
+    assert_eq!(d.app.page.counts[..2], [4, 7]);
+    assert!(!d.names().contains(&"Kite Supplies".to_string()));
+    assert_same_as_reloaded(&mut d);
+    d.press("m / kite <Enter>");
+    assert_eq!(
+        d.app.page.rows[0].finance_owner.as_deref(),
+        Some("bob"),
+        "everyone's queue shows the new owner"
+    );
+}
+
+#[test]
+fn a_long_note_from_the_editor() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("n Called");
+    let fx = d.press("<C-e>");
+    let [Effect::Edit { text, instructions }] = fx.as_slice() else {
+        panic!("{fx:?}");
+    };
+    assert_eq!(text, "Called");
+    assert!(instructions.contains("Acme Corp (K6)"));
+    let note = "Called Anna in AP.\n\nShe will pay Friday.";
+    forms::edited(&mut d.app, Ok(note.into()));
+    assert_eq!(value(&d, FieldId::Text), note);
+    assert_eq!(check(&d, FieldId::Text), Check::Ok("3 lines".into()));
+    assert!(
+        d.screen()
+            .contains("Called Anna in AP.↵↵She will pay Friday.")
+    );
+    // A failing editor says so on the form and keeps the text.
+    forms::edited(&mut d.app, Err("the editor `nope` failed".into()));
+    assert_eq!(value(&d, FieldId::Text), note);
+    assert!(d.screen().contains("the editor `nope` failed"));
+    d.press("<Enter>");
+    assert_eq!(notes(&db, "K6")[0], note);
+}
+
+#[test]
+fn without_advance_after_action_the_cursor_stays() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.app.action_settings.advance_after_action = false;
+    d.press("n Left <Space> a <Space> voicemail <Enter>");
+    assert!(status(&d).starts_with("saved: Note "));
+    assert_eq!(d.app.cursor, 0);
+    assert_eq!(d.selected().as_deref(), Some("Acme Corp"));
+}
+
+#[test]
+fn saves_are_never_coalesced() {
+    let (_dir, db) = fixture();
+    let mut source = DataSource::open(&db, workstation::settings()).unwrap();
+    let job = |text: &str| Request::Save {
+        seq: 1,
+        job: SaveJob {
+            collector: "alice".into(),
+            as_of: workstation::as_of(),
+            cids: vec![cid(&db, "K3")],
+            values: ActionValues::Note { text: text.into() },
+        },
+    };
+    let answers = source.handle_batch(vec![job("one"), job("two"), job("three")]);
+    let saved = answers
+        .iter()
+        .filter(|a| matches!(a, Response::Saved { outcome, .. } if outcome.error.is_none()))
+        .count();
+    assert_eq!(saved, 3);
+    assert_eq!(notes(&db, "K3"), ["three", "two", "one"]);
+}
+
+fn snapshot(name: &str, screen: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!(name, screen));
+}
+
+#[test]
+fn each_form_at_two_sizes() {
+    let (_dir, db) = fixture();
+    let forms = [
+        (
+            "note",
+            "n Called <Space> AP, <Space> left <Space> a <Space> voicemail",
+        ),
+        ("promise", "p <Down> fri"),
+        ("dispute", "j i qu"),
+        ("resolve", "/ pizza <Enter> I"),
+        ("followup", "/ kite <Enter> f +7d"),
+        ("assign", "G a bo"),
+        (
+            "promise_refused",
+            "p <C-u> -5 <Down> <Down> <C-u> D1 <Enter>",
+        ),
+    ];
+    for (w, h) in [(80, 24), (120, 40)] {
+        for (name, keys) in forms {
+            let mut d = Driver::new(&db, "alice", (w, h));
+            d.press(keys);
+            assert_eq!(d.app.mode, Mode::Form, "{name}");
+            snapshot(&format!("form_{name}_{w}x{h}"), &d.screen());
+        }
+    }
+}
