@@ -86,9 +86,11 @@ fn pages_agree_whichever_end_they_are_read_from() {
                     .rows
                     .iter()
                     .map(|r| match sort {
-                        SortKey::Overdue => (r.overdue * rust_decimal::Decimal::from(100))
-                            .try_into()
-                            .unwrap(),
+                        // No risk written here: equal scores, so by overdue.
+                        SortKey::Overdue | SortKey::Risk => (r.overdue
+                            * rust_decimal::Decimal::from(100))
+                        .try_into()
+                        .unwrap(),
                         SortKey::Days => r.max_days,
                         SortKey::Outstanding => (r.outstanding * rust_decimal::Decimal::from(100))
                             .try_into()
@@ -137,4 +139,108 @@ fn counts_made_while_building_match_sql() {
     );
     let nobody = store.queue_counts(&QueueQuery::new("nobody")).unwrap();
     assert!(nobody.mine_fallback);
+}
+
+#[test]
+fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
+    use owed::domain::forecast::RiskLevel;
+    use owed::store::queue_risk::QueueRisk;
+    use std::collections::HashMap;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = portfolio(dir.path());
+    let mut unfiltered = build(&store);
+    let mut everyone = QueueQuery::new("alice");
+    everyone.scope = Scope::Everyone;
+    everyone.tab = Tab::All;
+    let all = store.queue_page(&everyone, 0, 10_000).unwrap();
+    assert!(
+        all.rows.iter().all(|r| r.risk.is_none()),
+        "none until written"
+    );
+    // Scores spread over 0..100 with ties; every tenth customer has none.
+    let risks: Vec<QueueRisk> = all
+        .rows
+        .iter()
+        .filter(|r| r.cid % 10 != 0)
+        .map(|r| {
+            let score = (r.cid * 37 % 20 * 5) as u32;
+            let level = match score {
+                50.. => RiskLevel::High,
+                25.. => RiskLevel::Medium,
+                _ => RiskLevel::Low,
+            };
+            QueueRisk {
+                cid: r.cid,
+                level,
+                score,
+            }
+        })
+        .collect();
+    let by_cid: HashMap<i64, QueueRisk> = risks.iter().map(|r| (r.cid, *r)).collect();
+    let write = |risks: &[QueueRisk], unfiltered: &mut owed::store::queue::UnfilteredCounts| {
+        store.set_queue_risks(risks).unwrap();
+        let (n, by_owner) = store.queue_tab_counts(Tab::HighRisk).unwrap();
+        unfiltered.set_tab(Tab::HighRisk, n, &by_owner);
+        n
+    };
+    let high = write(&risks, &mut unfiltered);
+    let expected_high = risks.iter().filter(|r| r.level == RiskLevel::High).count();
+    assert_eq!(high as usize, expected_high);
+    assert!(expected_high > 20);
+    // The counts kept beside the table agree with SQL's, owners compared without case.
+    for (collector, scope) in [
+        ("alice", Scope::Mine),
+        ("bob", Scope::Mine),
+        ("nobody", Scope::Mine),
+        ("alice", Scope::Everyone),
+    ] {
+        let mut q = QueueQuery::new(collector);
+        q.scope = scope;
+        let sql = store.queue_counts(&q).unwrap();
+        assert_eq!(unfiltered.for_query(&q), Some(sql), "{collector} {scope:?}");
+    }
+    // The tab holds exactly the high-risk customers, each row with its level.
+    let mut q = everyone.clone();
+    q.tab = Tab::HighRisk;
+    let page = store.queue_page(&q, 0, 10_000).unwrap();
+    assert_eq!(page.total as usize, expected_high);
+    for row in &page.rows {
+        assert_eq!(row.risk, Some(RiskLevel::High));
+        assert_eq!(by_cid[&row.cid].level, RiskLevel::High);
+    }
+    // Riskiest first, the larger overdue first among equal scores; pages from both ends
+    // agree.
+    q.tab = Tab::All;
+    q.sort = SortKey::Risk;
+    q.descending = true;
+    let ordered = store.queue_page(&q, 0, 10_000).unwrap();
+    let score = |cid: i64| by_cid.get(&cid).map_or(0, |r| r.score);
+    let keys: Vec<(u32, rust_decimal::Decimal)> = ordered
+        .rows
+        .iter()
+        .map(|r| (score(r.cid), r.overdue))
+        .collect();
+    assert!(keys.windows(2).all(|w| w[0] >= w[1]));
+    let mut paged = Vec::new();
+    let mut offset = 0;
+    while offset < ordered.total {
+        let page = store.queue_page(&q, offset, 37).unwrap();
+        paged.extend(page.rows.iter().map(|r| r.cid));
+        offset += 37;
+    }
+    let ids: Vec<i64> = ordered.rows.iter().map(|r| r.cid).collect();
+    assert_eq!(paged, ids);
+    // A new forecast replaces the old one: customers it leaves out have no risk any more.
+    let fewer: Vec<QueueRisk> = risks.iter().filter(|r| r.cid % 2 == 0).copied().collect();
+    let high = write(&fewer, &mut unfiltered);
+    let q_all = store.queue_page(&everyone, 0, 10_000).unwrap();
+    for row in &q_all.rows {
+        let want = fewer.iter().find(|r| r.cid == row.cid).map(|r| r.level);
+        assert_eq!(row.risk, want, "customer {}", row.cid);
+    }
+    assert_eq!(
+        high as usize,
+        fewer.iter().filter(|r| r.level == RiskLevel::High).count()
+    );
 }

@@ -170,8 +170,10 @@ fn a_collector_moves_filters_and_quits() {
     s.type_keys("\r");
     // The filter field has closed: the footer shows the keys again.
     s.wait_for(&["Kite Supplies", "1 of 1", "Customer K1", "? Help"]);
-    // The detail beside the queue shows Kite's note.
-    s.wait_for(&["Called AP, they will check"]);
+    // The detail beside the queue shows Kite's documents and, once the forecast has been
+    // computed on its thread, when the open one is expected to be paid.
+    s.wait_for(&["Documents · 2 open of 2", "↳ expected 2026-"]);
+    s.wait_for(&["Risk 0", "Risk low"]);
     // A narrower terminal: the detail goes, the queue stays.
     s.resize(80, 24);
     s.wait_for(&["Seen", "Kite Supplies"]);
@@ -206,7 +208,9 @@ fn no_color_draws_without_colours() {
     // Esc alone: an Esc followed at once by `:` would read as Alt-: (as terminals send it).
     s.type_keys("\x1b");
     s.wait_for(&["? Help"]);
-    s.type_keys(":q\r");
+    // A person's pause after Esc: a key arriving in the same read would pair with it as Alt.
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("q");
     assert_eq!(s.wait_exit(), 0);
     let raw = s.raw();
     // Foreground and background colours: 30–37, 90–97, 40–47, 100–107, 38;… and 48;….

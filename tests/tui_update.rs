@@ -33,7 +33,7 @@ fn opens_on_my_overdue_customers_largest_first() {
         ]
     );
     // Overdue, All, Promises due or broken, Follow-ups due, Disputes.
-    assert_eq!(d.app.page.counts, [5, 8, 1, 1, 1, 0]);
+    assert_eq!(d.app.page.counts, [5, 8, 1, 1, 1, 0, 0]);
     assert!(!d.app.page.mine_fallback);
     let summary = d.app.summary.as_ref().unwrap();
     assert_eq!(summary.metrics.outstanding.to_string(), "26340.00");
@@ -106,7 +106,7 @@ fn mine_and_everyone_and_the_tabs() {
     d.press("m");
     assert_eq!(d.app.query.scope, Scope::Everyone);
     // Overdue, All, Promises, Follow-ups, Disputes, Replies (Lumen's unread reply).
-    assert_eq!(d.app.page.counts, [7, 10, 1, 1, 1, 1]);
+    assert_eq!(d.app.page.counts[..6], [7, 10, 1, 1, 1, 1]);
     d.press("2");
     assert_eq!(d.app.total(), 10);
     d.press("3");
@@ -117,13 +117,13 @@ fn mine_and_everyone_and_the_tabs() {
     assert_eq!(d.names(), ["🍕 Pizza Palace"]);
     d.press("6");
     assert_eq!(d.names(), ["Lumen GmbH"], "an unread reply");
-    d.press("] ]");
+    d.press("] ] ]");
     assert_eq!(d.app.query.tab, Tab::All);
-    d.press("[ [ <Left>");
+    d.press("[ [ [ <Left>");
     assert_eq!(d.app.query.tab, Tab::Disputes);
     d.press("m");
     assert_eq!(d.app.query.scope, Scope::Mine);
-    assert_eq!(d.app.page.counts, [5, 8, 1, 1, 1, 0]);
+    assert_eq!(d.app.page.counts, [5, 8, 1, 1, 1, 0, 0]);
 }
 
 #[test]

@@ -31,11 +31,13 @@ pub enum Tab {
     Disputes,
     /// Customers with replies to reminders nobody has read yet.
     Replies,
+    /// Customers the forecast rates high risk (see `domain::forecast::risk`).
+    HighRisk,
 }
 
 impl Tab {
     /// How many tabs there are.
-    pub const COUNT: usize = 6;
+    pub const COUNT: usize = 7;
 
     /// Every tab, in display order.
     pub const ALL: [Tab; Tab::COUNT] = [
@@ -45,6 +47,7 @@ impl Tab {
         Tab::FollowUps,
         Tab::Disputes,
         Tab::Replies,
+        Tab::HighRisk,
     ];
 
     /// The tab's position in [`Tab::ALL`].
@@ -61,6 +64,7 @@ impl Tab {
             Tab::FollowUps => "Follow-ups",
             Tab::Disputes => "Disputes",
             Tab::Replies => "Replies",
+            Tab::HighRisk => "High risk",
         }
     }
 
@@ -73,6 +77,7 @@ impl Tab {
             Tab::FollowUps => "F-up",
             Tab::Disputes => "Disp",
             Tab::Replies => "Repl",
+            Tab::HighRisk => "Risk",
         }
     }
 
@@ -85,6 +90,7 @@ impl Tab {
             Tab::FollowUps => "followups",
             Tab::Disputes => "disputes",
             Tab::Replies => "replies",
+            Tab::HighRisk => "risk",
         }
     }
 
@@ -98,6 +104,7 @@ impl Tab {
             "followups" | "followup" => Tab::FollowUps,
             "disputes" | "dispute" | "issues" => Tab::Disputes,
             "replies" | "reply" | "inbox" => Tab::Replies,
+            "risk" | "highrisk" | "high" | "risky" => Tab::HighRisk,
             _ => return None,
         })
     }
@@ -116,23 +123,26 @@ pub enum SortKey {
     LastContact,
     /// Name (A to Z by default).
     Name,
+    /// The forecast's risk score, then the overdue amount (riskiest first by default).
+    Risk,
 }
 
 impl SortKey {
     /// Every key, in display order.
-    pub const ALL: [SortKey; 5] = [
+    pub const ALL: [SortKey; 6] = [
         SortKey::Overdue,
         SortKey::Days,
         SortKey::Outstanding,
         SortKey::LastContact,
         SortKey::Name,
+        SortKey::Risk,
     ];
 
     /// Whether this key sorts descending when first chosen.
     pub fn descending_by_default(self) -> bool {
         matches!(
             self,
-            SortKey::Overdue | SortKey::Days | SortKey::Outstanding
+            SortKey::Overdue | SortKey::Days | SortKey::Outstanding | SortKey::Risk
         )
     }
 
@@ -144,10 +154,11 @@ impl SortKey {
             SortKey::Outstanding => "outstanding",
             SortKey::LastContact => "contact",
             SortKey::Name => "name",
+            SortKey::Risk => "risk",
         }
     }
 
-    /// Reads a sort key name (`overdue`, `days`, `outstanding`, `contact`, `name`).
+    /// Reads a sort key name (`overdue`, `days`, `outstanding`, `contact`, `name`, `risk`).
     pub fn parse(text: &str) -> Option<SortKey> {
         Some(match text.trim().to_ascii_lowercase().as_str() {
             "overdue" | "amount" => SortKey::Overdue,
@@ -155,6 +166,7 @@ impl SortKey {
             "outstanding" | "open" => SortKey::Outstanding,
             "contact" | "last_contact" | "lastcontact" | "last-contact" => SortKey::LastContact,
             "name" => SortKey::Name,
+            "risk" | "score" => SortKey::Risk,
             _ => return None,
         })
     }

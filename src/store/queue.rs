@@ -8,9 +8,11 @@
 //! changes.
 
 use super::Store;
+use super::queue_risk::risk_from_code;
 use crate::Result;
 use crate::domain::aging::{AgingBounds, Figures};
 use crate::domain::date::{day_number, from_day_number};
+use crate::domain::forecast::RiskLevel;
 use crate::domain::promise::{Promise, PromiseState, promise_progress};
 use crate::domain::queue::{AmountField, BucketSel, Predicate, QueueQuery, Scope, SortKey, Tab};
 use crate::domain::{Date, Decimal, money};
@@ -74,6 +76,9 @@ pub struct QueueRow {
     pub open_issues: u32,
     /// Replies received by the as-of date that nobody has read yet.
     pub unread_replies: u32,
+    /// The forecast's risk level (`None` until the workstation has computed the forecast, and
+    /// for customers without documents).
+    pub risk: Option<RiskLevel>,
 }
 
 /// A customer's activity as the queue needs it.
@@ -255,7 +260,9 @@ impl Store {
                 promise INTEGER NOT NULL DEFAULT 0,
                 followups_due INTEGER NOT NULL DEFAULT 0,
                 open_issues INTEGER NOT NULL DEFAULT 0,
-                unread_replies INTEGER NOT NULL DEFAULT 0
+                unread_replies INTEGER NOT NULL DEFAULT 0,
+                risk INTEGER NOT NULL DEFAULT 0,
+                risk_score INTEGER NOT NULL DEFAULT 0
                 {bucket_cols}
              );"
         ))?;
@@ -414,10 +421,11 @@ impl Store {
     /// Creates the index for a sort key on first use (the default order's is made with the
     /// table).
     fn ensure_sort_index(&self, key: SortKey) -> Result<()> {
-        let name = sort_column(key).split(' ').next().unwrap_or("overdue");
+        let columns = sort_columns(key);
+        let name = columns[0].split(' ').next().unwrap_or("overdue");
         self.conn().execute_batch(&format!(
             "CREATE INDEX IF NOT EXISTS temp.queue_by_{name} ON queue({})",
-            sort_column(key)
+            columns.join(", ")
         ))?;
         Ok(())
     }
@@ -490,15 +498,13 @@ impl Store {
     pub fn queue_counts(&self, query: &QueueQuery) -> Result<QueueCounts> {
         let mine_fallback = self.mine_falls_back(query)?;
         let (filter_sql, filter_params) = where_clause(query, mine_fallback);
+        let sums: Vec<String> = Tab::ALL
+            .iter()
+            .map(|&t| format!("ifnull(sum({}), 0)", tab_sql(t)))
+            .collect();
         let counts_sql = format!(
-            "SELECT ifnull(sum({}), 0), count(*), ifnull(sum({}), 0), ifnull(sum({}), 0), ifnull(sum({}), 0),
-                    ifnull(sum({}), 0)
-               FROM temp.queue WHERE {filter_sql}",
-            tab_sql(Tab::Overdue),
-            tab_sql(Tab::Promises),
-            tab_sql(Tab::FollowUps),
-            tab_sql(Tab::Disputes),
-            tab_sql(Tab::Replies),
+            "SELECT {} FROM temp.queue WHERE {filter_sql}",
+            sums.join(", ")
         );
         let counts: [u64; Tab::COUNT] = self.conn().prepare_cached(&counts_sql)?.query_row(
             params_from_iter(filter_params.iter()),
@@ -560,14 +566,14 @@ impl Store {
         } else {
             (query.descending, offset)
         };
-        let key = sort_column(query.sort);
         let dir = if dir { "DESC" } else { "ASC" };
         let sql = format!(
             "SELECT cid, id, name, finance_owner, currency, outstanding, overdue, net_overdue, credit + cash,
-                    max_days, last_contact, promise, followups_due, open_issues, unread_replies
+                    max_days, last_contact, promise, followups_due, open_issues, unread_replies, risk
                FROM temp.queue WHERE {filter_sql} AND {tab}
-              ORDER BY {key} {dir}, cid {dir} LIMIT {n} OFFSET {skip}",
+              ORDER BY {order} LIMIT {n} OFFSET {skip}",
             tab = tab_sql(query.tab),
+            order = order_by(query.sort, dir),
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let mut rows: Vec<QueueRow> = stmt
@@ -588,6 +594,7 @@ impl Store {
                     followups_due: r.get::<_, i64>(12)?.try_into().unwrap_or(u32::MAX),
                     open_issues: r.get::<_, i64>(13)?.try_into().unwrap_or(u32::MAX),
                     unread_replies: r.get::<_, i64>(14)?.try_into().unwrap_or(u32::MAX),
+                    risk: risk_from_code(r.get(15)?),
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -656,15 +663,28 @@ pub(crate) const OPEN_ISSUE: &str = "i.opened_date <= ?1
     AND ifnull((SELECT e.kind FROM issue_events e WHERE e.issue_id = i.id AND e.event_date <= ?1
                 ORDER BY e.id DESC LIMIT 1), 'reopen') = 'reopen'";
 
-/// The column (with collation) a sort key orders by, and the name of its index.
-fn sort_column(key: SortKey) -> &'static str {
+/// The columns (with collation) a sort key orders by, all in the same direction; the first
+/// names its index.
+fn sort_columns(key: SortKey) -> &'static [&'static str] {
     match key {
-        SortKey::Overdue => "overdue",
-        SortKey::Days => "max_days",
-        SortKey::Outstanding => "outstanding",
-        SortKey::LastContact => "last_contact",
-        SortKey::Name => "name COLLATE NOCASE",
+        SortKey::Overdue => &["overdue"],
+        SortKey::Days => &["max_days"],
+        SortKey::Outstanding => &["outstanding"],
+        SortKey::LastContact => &["last_contact"],
+        SortKey::Name => &["name COLLATE NOCASE"],
+        // Equal scores are common (the score moves in steps): the larger overdue first.
+        SortKey::Risk => &["risk_score", "overdue"],
     }
+}
+
+/// The `ORDER BY` terms of a sort key in a direction (`ASC`/`DESC`), the key last.
+fn order_by(key: SortKey, dir: &str) -> String {
+    let mut terms: Vec<String> = sort_columns(key)
+        .iter()
+        .map(|c| format!("{c} {dir}"))
+        .collect();
+    terms.push(format!("cid {dir}"));
+    terms.join(", ")
 }
 
 /// The SQL condition of a tab on the `queue` table.
@@ -676,6 +696,7 @@ fn tab_sql(tab: Tab) -> &'static str {
         Tab::FollowUps => "followups_due > 0",
         Tab::Disputes => "open_issues > 0",
         Tab::Replies => "unread_replies > 0",
+        Tab::HighRisk => "risk = 3",
     }
 }
 

@@ -34,6 +34,8 @@ pub enum Action {
     SortOutstanding,
     SortContact,
     SortName,
+    /// Sort by the forecast's risk (riskiest first).
+    SortRisk,
     NextTab,
     PrevTab,
     TabOverdue,
@@ -41,6 +43,8 @@ pub enum Action {
     TabPromises,
     TabFollowUps,
     TabDisputes,
+    /// Customers the forecast rates high risk.
+    TabHighRisk,
     /// Toggle between my customers and everyone's.
     ToggleMine,
     /// Cycle the chart: aging, outstanding vs collectable, issues by reason.
@@ -115,6 +119,7 @@ impl Action {
         (Action::SortOutstanding, "sort_outstanding"),
         (Action::SortContact, "sort_contact"),
         (Action::SortName, "sort_name"),
+        (Action::SortRisk, "sort_risk"),
         (Action::NextTab, "next_tab"),
         (Action::PrevTab, "prev_tab"),
         (Action::TabOverdue, "tab_overdue"),
@@ -122,6 +127,7 @@ impl Action {
         (Action::TabPromises, "tab_promises"),
         (Action::TabFollowUps, "tab_followups"),
         (Action::TabDisputes, "tab_disputes"),
+        (Action::TabHighRisk, "tab_high_risk"),
         (Action::ToggleMine, "toggle_mine"),
         (Action::ChartCycle, "chart_cycle"),
         (Action::FocusChart, "focus_chart"),

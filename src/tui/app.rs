@@ -4,6 +4,7 @@
 //! the view draws it. Nothing here touches the terminal or the database.
 
 use super::data::{DetailData, Summary};
+use super::forecast::ForecastView;
 use super::forms::{ActionForm, ActionSettings};
 use super::keymap::{Key, KeyContext, Keymap};
 use super::theme::Theme;
@@ -54,6 +55,8 @@ pub enum ChartKind {
     Collectable,
     /// Open issues by reason.
     Issues,
+    /// Expected receipts by week (the forecast).
+    Cash,
 }
 
 impl ChartKind {
@@ -62,7 +65,8 @@ impl ChartKind {
         match self {
             ChartKind::Aging => ChartKind::Collectable,
             ChartKind::Collectable => ChartKind::Issues,
-            ChartKind::Issues => ChartKind::Aging,
+            ChartKind::Issues => ChartKind::Cash,
+            ChartKind::Cash => ChartKind::Aging,
         }
     }
 
@@ -72,6 +76,7 @@ impl ChartKind {
             "aging" | "ageing" => Some(ChartKind::Aging),
             "collectable" | "outstanding" => Some(ChartKind::Collectable),
             "issues" | "disputes" | "reasons" => Some(ChartKind::Issues),
+            "cash" | "forecast" | "weeks" => Some(ChartKind::Cash),
             _ => None,
         }
     }
@@ -149,6 +154,8 @@ pub struct App {
     pub summary: Option<Summary>,
     /// A summary was asked for and not answered yet.
     pub summary_pending: bool,
+    /// The forecast (risk, predicted dates, cash by week), once computed for a date.
+    pub forecast: Option<ForecastView>,
     pub status: Option<Status>,
     /// Keys typed so far of a multi-key binding (`g` of `g g`).
     pub pending_keys: Vec<Key>,
@@ -201,6 +208,7 @@ impl App {
             detail_scroll: 0,
             summary: None,
             summary_pending: false,
+            forecast: None,
             status: None,
             pending_keys: Vec::new(),
             seq: 0,
@@ -269,6 +277,7 @@ impl App {
             ChartKind::Aging => self.session.bounds.len(),
             ChartKind::Collectable => 3,
             ChartKind::Issues => self.summary.as_ref().map_or(0, |s| s.issues.len()),
+            ChartKind::Cash => crate::domain::forecast::cash::WEEKS,
         }
     }
 

@@ -12,11 +12,13 @@
 //!   their forms, the time from Enter to the frame that shows "saved: …" with the refreshed
 //!   metrics, queue and timeline, and to the frame once the cursor has moved on to the next
 //!   customer and its detail is in.
+//! - forecast: when it arrives after the first frame with data (it runs on its own thread),
+//!   moves made while it computes, and its compute and apply time in the worker.
 
 use super::app::App;
 use super::data::{self, DataSource, Response};
 use super::update::{self, Effect};
-use super::{Setup, view};
+use super::{Setup, forecast, view};
 use crate::cli::Context;
 use crate::{Error, Result};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -57,6 +59,10 @@ pub struct BenchReport {
     pub documents: u64,
     pub first_frame_ms: f64,
     pub first_data_frame_ms: f64,
+    /// From start to the frame with the forecast (risk, cash chart).
+    pub forecast_frame_ms: f64,
+    /// Moves pressed while the forecast computed.
+    pub moves_during_forecast: Latency,
     pub moves: Latency,
     pub sorts: Latency,
     pub filters: Latency,
@@ -89,6 +95,11 @@ impl std::fmt::Display for BenchReport {
             "first frame with data:        {:8.1} ms",
             self.first_data_frame_ms
         )?;
+        writeln!(
+            f,
+            "frame with the forecast:      {:8.1} ms",
+            self.forecast_frame_ms
+        )?;
         for (name, ms) in &self.phases {
             writeln!(f, "  worker alone: {name:18} {ms:8.1} ms")?;
         }
@@ -97,13 +108,14 @@ impl std::fmt::Display for BenchReport {
             "key → frame, then → frame with the worker's answer (ms):"
         )?;
         for (name, l) in [
+            ("moves while forecasting", &self.moves_during_forecast),
             ("moves", &self.moves),
             ("sorts", &self.sorts),
             ("filters", &self.filters),
         ] {
             writeln!(
                 f,
-                "  {name:8} n={:4}  frame p50 {:6.2} p99 {:6.2}  answered p50 {:6.2} p99 {:6.2} max {:6.2}",
+                "  {name:23} n={:4}  frame p50 {:6.2} p99 {:6.2}  answered p50 {:6.2} p99 {:6.2} max {:6.2}",
                 l.samples, l.frame_p50, l.frame_p99, l.settled_p50, l.settled_p99, l.settled_max
             )?;
         }
@@ -217,6 +229,22 @@ impl Harness {
         self.draw()?;
         Ok((frame, ms(t.elapsed())))
     }
+
+    /// Waits for the forecast and the answers it brings, then draws.
+    fn await_forecast(&mut self) -> Result<()> {
+        while forecast::current(&self.app).is_none() || !settled(&self.app) {
+            let answer = self
+                .answers
+                .recv_timeout(Duration::from_secs(300))
+                .map_err(|_| Error::runtime("the forecast did not arrive"))?;
+            if let Response::Error(e) = &answer {
+                return Err(Error::runtime(format!("database: {e}")));
+            }
+            let more = update::response(&mut self.app, answer);
+            self.apply(more)?;
+        }
+        self.draw()
+    }
 }
 
 /// Nothing asked of the worker is unanswered.
@@ -294,6 +322,18 @@ pub fn run(ctx: &Context, options: &BenchOptions) -> Result<BenchReport> {
     let first_data_frame_ms = ms(start.elapsed());
 
     let n = options.iterations.max(1);
+    // The forecast computes on its own thread now: keys still answer.
+    let mut during = Vec::new();
+    while during.len() < n && forecast::current(&h.app).is_none() {
+        let k = if during.len() % 2 == 0 {
+            ch('j')
+        } else {
+            ch('k')
+        };
+        during.push(h.press(k)?);
+    }
+    h.await_forecast()?;
+    let forecast_frame_ms = ms(start.elapsed());
     let mut moves = Vec::with_capacity(n * 2);
     for i in 0..n * 2 {
         let k = if i % 20 < 15 { ch('j') } else { ch('k') };
@@ -333,6 +373,8 @@ pub fn run(ctx: &Context, options: &BenchOptions) -> Result<BenchReport> {
         phases,
         first_frame_ms,
         first_data_frame_ms,
+        forecast_frame_ms,
+        moves_during_forecast: latency(&during),
         moves: latency(&moves),
         sorts: latency(&sorts),
         filters: latency(&filters),
@@ -438,7 +480,9 @@ fn phases(ctx: &Context, setup: &Setup, app: &App) -> Result<Vec<(&'static str, 
     let timings = source.timings;
     let t = Instant::now();
     source.handle_batch(Vec::new());
-    let dso = ms(t.elapsed());
+    let deferred = ms(t.elapsed());
+    let forecast = source.forecasts.timings;
+    let dso = deferred - ms(forecast.compute) - ms(forecast.apply);
     let mut query = app.query.clone();
     query.sort = crate::domain::queue::SortKey::Overdue;
     query.descending = true;
@@ -474,15 +518,22 @@ fn phases(ctx: &Context, setup: &Setup, app: &App) -> Result<Vec<(&'static str, 
         source.handle(data::Request::Detail { seq: 3, as_of, cid });
     }
     let detail = ms(t.elapsed());
+    // The data changed: the figures again, the forecast of the date written back at once.
+    let t = Instant::now();
+    source.handle(data::Request::Summary { as_of });
+    let again = ms(t.elapsed());
     Ok(vec![
         ("figures, in all", figures),
         ("… open items pass", ms(timings.portfolio)),
         ("… queue table", ms(timings.queue_table)),
         ("… metrics", ms(timings.metrics)),
         ("DSO (after the page)", dso),
+        ("forecast (after it)", ms(forecast.compute)),
+        ("… risk into the queue", ms(forecast.apply)),
         ("first page", page),
         ("last page", last_page),
         ("customer detail", detail),
+        ("figures again + risk", again),
     ])
 }
 

@@ -5,6 +5,7 @@
 //! of each kind. It watches `PRAGMA data_version` about once a second; when another process
 //! commits, it recomputes the figures and answers the last page and detail requests again.
 
+use super::forecast::{CustomerForecast, FORECAST_POLL, ForecastView, Forecasts};
 use crate::Result;
 use crate::domain::aging::AgingBounds;
 use crate::domain::metrics::{days_inclusive, dso_count_back, months_back};
@@ -99,6 +100,8 @@ pub struct Summary {
 pub struct DetailData {
     pub detail: CustomerDetail,
     pub figures: Option<SummaryFigures>,
+    /// Risk and predicted payment dates (`None` until the forecast of the date is computed).
+    pub forecast: Option<CustomerForecast>,
 }
 
 /// An answer from the database.
@@ -137,6 +140,9 @@ pub enum Response {
         seq: u64,
         outcome: SaveOutcome,
     },
+    /// The forecast as of a date (computed after everything else; the last page and
+    /// detail are answered again after it, with the risk and predicted dates).
+    Forecast(Box<ForecastView>),
     /// A query failed; the message is for the status line.
     Error(String),
 }
@@ -162,6 +168,8 @@ pub struct DataSource {
     summary: Option<Summary>,
     /// The reasons a dispute may give (from the config).
     dispute_reasons: Vec<String>,
+    /// The forecast: wanted, running on its thread, installed.
+    pub forecasts: Forecasts,
 }
 
 /// Where the time of a recomputation of the figures went (for the benchmark).
@@ -182,7 +190,6 @@ impl DataSource {
         let version = store.data_version()?;
         Ok(DataSource {
             store,
-            settings,
             as_of: None,
             last_page: None,
             last_detail: None,
@@ -194,6 +201,8 @@ impl DataSource {
             dso_pending: None,
             summary: None,
             dispute_reasons: crate::config::Config::default().dispute_reasons,
+            forecasts: Forecasts::new(path, &settings.base_currency, settings.grace_days),
+            settings,
         })
     }
 
@@ -204,7 +213,8 @@ impl DataSource {
     }
 
     /// Answers a batch of requests, keeping only the latest of each kind, in the order
-    /// summary, writes (all of them, in order), page, detail; then the deferred work (the DSO).
+    /// summary, writes (all of them, in order), page, detail; then the deferred work (the DSO,
+    /// then the forecast, computed here rather than on its thread).
     pub fn handle_batch(&mut self, batch: Vec<Request>) -> Vec<Response> {
         let mut out = Vec::new();
         self.answer_batch(batch, &mut |r| {
@@ -212,6 +222,45 @@ impl DataSource {
             true
         });
         out.extend(self.deferred());
+        out.extend(self.forecast_step(false));
+        out
+    }
+
+    /// The forecast's turn: installs a finished one (then answers the last page and detail
+    /// again), and starts the wanted one once the DSO is done — on its thread when
+    /// `background`, else computed here.
+    fn forecast_step(&mut self, background: bool) -> Vec<Response> {
+        let mut out = Vec::new();
+        let mut finished = self.forecasts.take_finished();
+        if self.dso_pending.is_none() && finished.is_none() {
+            if !background {
+                finished = self.forecasts.compute_now(&self.store);
+            } else if self.forecasts.ready_to_start()
+                && let Err(e) = self.forecasts.start()
+            {
+                out.push(Response::Error(e.to_string()));
+            }
+        }
+        let Some(finished) = finished else {
+            return out;
+        };
+        let installed =
+            self.forecasts
+                .install(finished, self.as_of, &self.store, &mut self.unfiltered);
+        match installed {
+            Ok(Some(view)) => {
+                self.counts.clear();
+                out.push(Response::Forecast(Box::new(view)));
+                let mut batch: Vec<Request> = self.last_page.iter().cloned().collect();
+                batch.extend(self.last_detail.clone());
+                self.answer_batch(batch, &mut |r| {
+                    out.push(r);
+                    true
+                });
+            }
+            Ok(None) => {}
+            Err(e) => out.push(Response::Error(format!("forecast: {e}"))),
+        }
         out
     }
 
@@ -313,6 +362,7 @@ impl DataSource {
     fn answer(&mut self, request: &Request, out: &mut Vec<Response>) -> Result<()> {
         match request {
             Request::Summary { as_of } => {
+                self.forecasts.invalidate();
                 let summary = self.rebuild(*as_of)?;
                 out.push(Response::Summary(Box::new(summary)));
             }
@@ -353,6 +403,7 @@ impl DataSource {
                 let data = match detail {
                     Some(detail) => Some(Box::new(DetailData {
                         figures: self.store.queue_figures(*cid, self.settings.bounds.len())?,
+                        forecast: self.forecasts.customer(as_of, *cid),
                         detail,
                     })),
                     None => None,
@@ -446,11 +497,15 @@ impl DataSource {
             &portfolio.customers,
             s.grace_days,
         )?;
+        // The forecast of the date, if one is installed, stands until the new one arrives.
+        self.forecasts
+            .restore(as_of, &self.store, &mut self.unfiltered)?;
         let t2 = Instant::now();
         self.as_of = Some(as_of);
         self.counts.clear();
         self.dso_pending = Some((as_of, portfolio.total.outstanding));
         self.version = self.store.data_version()?;
+        self.forecasts.want(as_of, self.version);
         let t = &portfolio.total;
         let metrics = BarMetrics {
             outstanding: t.outstanding,
@@ -513,10 +568,13 @@ impl DataSource {
     pub fn run(mut self, requests: Receiver<Request>, send: impl Fn(Response) -> bool) {
         let mut emit = |r: Response| send(r);
         loop {
-            let wait = if self.dso_pending.is_some() {
+            let until_poll = POLL.saturating_sub(self.checked.elapsed());
+            let wait = if self.dso_pending.is_some() || self.forecasts.ready_to_start() {
                 Duration::ZERO
+            } else if self.forecasts.busy() {
+                FORECAST_POLL.min(until_poll)
             } else {
-                POLL.saturating_sub(self.checked.elapsed())
+                until_poll
             };
             match requests.recv_timeout(wait) {
                 Ok(first) => {
@@ -535,6 +593,11 @@ impl DataSource {
                     }
                 }
                 Err(RecvTimeoutError::Disconnected) => return,
+            }
+            for answer in self.forecast_step(true) {
+                if !emit(answer) {
+                    return;
+                }
             }
             if self.checked.elapsed() >= POLL {
                 for answer in self.poll_changes() {

@@ -16,6 +16,7 @@ pub mod app;
 pub mod bench;
 pub mod data;
 pub mod engage;
+pub mod forecast;
 pub mod form;
 pub mod forms;
 pub mod keymap;

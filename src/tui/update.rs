@@ -177,6 +177,7 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
         }
         Response::FormData { seq, data, .. } => forms::form_data(app, seq, data),
         Response::Saved { seq, outcome } => forms::saved(app, seq, outcome),
+        Response::Forecast(view) => super::forecast::received(app, *view),
         Response::Error(message) => {
             // Whatever was asked may be asked again by the next key.
             app.summary_pending = false;
@@ -254,6 +255,7 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::SortOutstanding => sort(app, SortKey::Outstanding),
         Action::SortContact => sort(app, SortKey::LastContact),
         Action::SortName => sort(app, SortKey::Name),
+        Action::SortRisk => sort(app, SortKey::Risk),
         Action::NextTab => {
             let i = (app.query.tab.index() + 1) % Tab::ALL.len();
             set_tab(app, Tab::ALL[i])
@@ -271,6 +273,7 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Remind => engage::send::start(app),
         Action::Engage => engage::screen::open_pane(app, None),
         Action::Hold => hold_prompt(app),
+        Action::TabHighRisk => set_tab(app, Tab::HighRisk),
         Action::ToggleMine => {
             let scope = match app.query.scope {
                 Scope::Mine => Scope::Everyone,
@@ -374,6 +377,13 @@ fn view_bar(app: &mut App) -> Vec<Effect> {
         ChartKind::Issues => {
             status(app, "Customers with an open issue.");
             set_tab(app, Tab::Disputes)
+        }
+        ChartKind::Cash => {
+            app.focus = Focus::Chart;
+            if let Some(text) = view::cash::describe_week(app, i) {
+                status(app, text);
+            }
+            Vec::new()
         }
     }
 }
@@ -534,7 +544,10 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
         }
         "sort" => {
             let Some(key) = rest.first().and_then(|k| SortKey::parse(k)) else {
-                error(app, "sort by overdue, days, outstanding, contact or name");
+                error(
+                    app,
+                    "sort by overdue, days, outstanding, contact, name or risk",
+                );
                 return Vec::new();
             };
             match rest.get(1).map(|d| d.to_ascii_lowercase()) {
@@ -555,7 +568,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
             None => {
                 error(
                     app,
-                    "tabs: overdue, all, promises, followups, disputes, replies",
+                    "tabs: overdue, all, promises, followups, disputes, replies, risk",
                 );
                 Vec::new()
             }
@@ -582,7 +595,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
                 None => app.chart = app.chart.next(),
                 Some(n) => match ChartKind::parse(n) {
                     Some(kind) => app.chart = kind,
-                    None => error(app, "charts: aging, collectable, issues"),
+                    None => error(app, "charts: aging, collectable, issues, cash"),
                 },
             }
             app.chart_sel = 0;

@@ -105,11 +105,15 @@ pub fn bars(app: &App) -> (String, Vec<Bar>) {
                 .collect();
             (title, bars)
         }
+        ChartKind::Cash => (super::cash::title(app), Vec::new()),
     }
 }
 
 /// Draws the chart.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    if app.chart == ChartKind::Cash {
+        return super::cash::render(app, area, buf);
+    }
     let (title, bars) = bars(app);
     section_title(app, area, buf, &title);
     if bars.is_empty() {

@@ -1,12 +1,13 @@
 //! The selected customer's detail: who they are, their aging, documents (open first, with days
 //! overdue and flags), payments and failed attempts, and the activity timeline.
 
-use super::{section_title, text};
+use super::{prediction, section_title, text};
 use crate::domain::Decimal;
 use crate::domain::money::grouped;
 use crate::store::customer_detail::{ActivityKind, CustomerDetail};
 use crate::tui::app::App;
 use crate::tui::data::DetailData;
+use crate::tui::forecast::CustomerForecast;
 use crate::tui::theme::Role;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -67,8 +68,16 @@ pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
     };
     let mut out = Vec::new();
     header(app, &data.detail, usize::from(width), &mut out);
+    let forecast = data.forecast.as_ref();
+    let muted = app.theme.get(Role::Muted);
+    flowed(
+        prediction::risk_pieces(app, forecast),
+        usize::from(width),
+        muted,
+        &mut out,
+    );
     aging(app, data, usize::from(width), &mut out);
-    documents(app, &data.detail, usize::from(width), &mut out);
+    documents(app, &data.detail, forecast, usize::from(width), &mut out);
     payments(app, &data.detail, usize::from(width), &mut out);
     activity(app, &data.detail, usize::from(width), &mut out);
     out
@@ -221,7 +230,13 @@ fn aging(app: &App, data: &DetailData, width: usize, out: &mut Vec<Line<'static>
     );
 }
 
-fn documents(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'static>>) {
+fn documents(
+    app: &App,
+    d: &CustomerDetail,
+    forecast: Option<&CustomerForecast>,
+    width: usize,
+    out: &mut Vec<Line<'static>>,
+) {
     let open = d.documents.iter().filter(|x| !x.balance.is_zero()).count();
     heading(
         app,
@@ -317,6 +332,9 @@ fn documents(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'st
             }
         }
         out.push(Line::from(spans));
+        if !closed && doc.kind != "credit_note" {
+            out.extend(prediction::expected_line(app, doc, forecast, width));
+        }
     }
     let flagged = d
         .documents

@@ -5,12 +5,14 @@
 //! the selected customer's detail on the right from [`WIDE`] columns up), the footer. Below
 //! [`MIN_WIDTH`]×[`MIN_HEIGHT`] a note asks for a bigger terminal instead.
 
+pub mod cash;
 pub mod chart;
 pub mod detail;
 pub mod footer;
 pub mod form;
 pub mod help;
 pub mod metrics;
+pub mod prediction;
 pub mod queue;
 pub mod text;
 pub mod title;

@@ -2,6 +2,7 @@
 
 use super::{section_title, text};
 use crate::domain::Decimal;
+use crate::domain::forecast::RiskLevel;
 use crate::domain::money::{compact, grouped};
 use crate::domain::queue::{Scope, SortKey, Tab};
 use crate::store::queue::{PromiseFlag, QueueRow};
@@ -16,7 +17,7 @@ pub const CHROME: u16 = 3;
 
 const AMOUNT_W: usize = 13;
 const DAYS_W: usize = 5;
-const FLAGS_W: usize = 4;
+const FLAGS_W: usize = 5;
 const OWNER_W: usize = 10;
 
 /// Which columns fit in a width.
@@ -147,16 +148,27 @@ fn count_text(n: u64, compact: bool) -> String {
     }
 }
 
-/// The tab labels: full titles when they fit, else short ones, else short counts too.
+/// The tab labels: full titles when they fit, else short ones, else short counts too, else
+/// without the padding. The High risk count is `…` until the forecast has been computed.
 fn tab_labels(app: &App, width: u16) -> Vec<String> {
+    let pending = crate::tui::forecast::current(app).is_none();
     let mut labels = Vec::new();
-    for (short, compact) in [(false, false), (true, false), (true, true)] {
+    for (short, compact, pad) in [
+        (false, false, " "),
+        (true, false, " "),
+        (true, true, " "),
+        (true, true, ""),
+    ] {
         labels = Tab::ALL
             .iter()
             .map(|t| {
                 let title = if short { t.short() } else { t.title() };
-                let n = count_text(app.page.counts[t.index()], compact);
-                format!(" {title} {n} ")
+                let n = if *t == Tab::HighRisk && pending {
+                    "…".to_string()
+                } else {
+                    count_text(app.page.counts[t.index()], compact)
+                };
+                format!("{pad}{title} {n}{pad}")
             })
             .collect();
         let total: usize = 1 + labels.iter().map(|l| text::width(l) + 1).sum::<usize>();
@@ -229,7 +241,10 @@ fn render_header(app: &App, cols: &Columns, area: Rect, buf: &mut Buffer) {
         cols.contact,
     ));
     h.push(' ');
-    h.push_str(&text::fit("Flag", FLAGS_W));
+    h.push_str(&text::fit(
+        &format!("Flag{}", arrow(SortKey::Risk)),
+        FLAGS_W,
+    ));
     let style = app.theme.get(Role::Header);
     buf.set_style(area, style);
     buf.set_stringn(area.x, area.y, h, usize::from(area.width), style);
@@ -323,10 +338,13 @@ fn render_row(
     }
 }
 
-/// The flags of a row: P promise due, B promise broken, F follow-up due, D dispute, R unread
-/// replies.
+/// The flags of a row: ! high risk, P promise due, B promise broken, F follow-up due,
+/// D dispute, R unread replies.
 fn flags(row: &QueueRow) -> Vec<(&'static str, Role)> {
     let mut out = Vec::new();
+    if row.risk == Some(RiskLevel::High) {
+        out.push(("!", Role::MetricAlert));
+    }
     match row.promise {
         PromiseFlag::Due => out.push(("P", Role::FlagPromised)),
         PromiseFlag::Broken => out.push(("B", Role::FlagBroken)),

@@ -1,0 +1,68 @@
+//! The forecast in the customer detail: the risk with its reasons under the header, and under
+//! each open document the date it is expected to be paid with the one-line reason.
+
+use super::text;
+use crate::domain::forecast::RiskLevel;
+use crate::store::customer_detail::DetailDocument;
+use crate::tui::app::App;
+use crate::tui::forecast::CustomerForecast;
+use crate::tui::theme::Role;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+/// The style of a risk level.
+pub fn risk_style(app: &App, level: RiskLevel) -> Style {
+    match level {
+        RiskLevel::High => app.theme.get(Role::MetricAlert),
+        RiskLevel::Medium => app.theme.get(Role::FlagMismatch),
+        RiskLevel::Low => app.theme.get(Role::BucketCurrent),
+    }
+}
+
+/// The risk as pieces for the header's flowed line: `Risk high 65` then each reason.
+pub fn risk_pieces(app: &App, forecast: Option<&CustomerForecast>) -> Vec<Vec<Span<'static>>> {
+    let label = app.theme.get(Role::MetricLabel);
+    let muted = app.theme.get(Role::Muted);
+    let head = |value: Span<'static>| vec![Span::styled("Risk ", label), value];
+    let Some(forecast) = forecast else {
+        return vec![head(Span::styled("computing…", muted))];
+    };
+    let Some(risk) = &forecast.risk else {
+        return vec![head(Span::styled("— no documents", muted))];
+    };
+    let mut pieces = vec![head(Span::styled(
+        format!("{} ({})", risk.level, risk.score),
+        risk_style(app, risk.level),
+    ))];
+    pieces.extend(
+        risk.reasons
+            .iter()
+            .map(|r| vec![Span::styled(r.clone(), muted)]),
+    );
+    pieces
+}
+
+/// The line under an open document: when it is expected to be paid and why, cut to `width`.
+pub fn expected_line(
+    app: &App,
+    doc: &DetailDocument,
+    forecast: Option<&CustomerForecast>,
+    width: usize,
+) -> Option<Line<'static>> {
+    let prediction = forecast?.document(&doc.id)?;
+    let lead = "  ↳ expected ";
+    let date = prediction.predicted.to_string();
+    let room = width.saturating_sub(text::width(lead) + text::width(&date) + 3);
+    let mut spans = vec![
+        Span::styled(lead, app.theme.get(Role::Muted)),
+        Span::styled(date, app.theme.get(Role::MetricValue)),
+    ];
+    if room > 1 && !prediction.reason.is_empty() {
+        spans.push(Span::styled(" · ", app.theme.get(Role::Muted)));
+        spans.push(Span::styled(
+            text::truncate(&prediction.reason, room),
+            app.theme.get(Role::Muted),
+        ));
+    }
+    Some(Line::from(spans))
+}

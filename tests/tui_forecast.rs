@@ -1,0 +1,459 @@
+//! The forecast in the workstation: the High risk tab and the risk order, the predicted
+//! payment dates in the detail, the cash chart — on a small portfolio with a payment history,
+//! as of a fixed date.
+
+mod fixture;
+mod workstation;
+
+use owed::domain::Decimal;
+use owed::domain::date::parse_iso;
+use owed::domain::forecast::RiskLevel;
+use owed::domain::queue::{SortKey, Tab};
+use owed::import::{ImportOptions, import_paths};
+use owed::report::forecast::Forecast;
+use owed::store::Store;
+use owed::tui::app::{ChartKind, Focus};
+use owed::tui::data::{DataSource, Request, Response};
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use workstation::{AS_OF, Driver};
+
+/// Who pays how. Invoices are issued on the 15th of each month from May 2025 to April 2026,
+/// net 30; `late` gives the days late of each settled invoice by month (None: still open).
+struct Behaviour {
+    id: &'static str,
+    name: &'static str,
+    owner: &'static str,
+    amount: &'static str,
+    late: fn(usize) -> Option<i64>,
+}
+
+const BEHAVIOURS: &[Behaviour] = &[
+    Behaviour {
+        id: "K1",
+        name: "Prompt Paper",
+        owner: "alice",
+        amount: "1000.00",
+        // On time, a day or two either side; April's invoice is not due yet.
+        late: |m| (m < 11).then_some([0, 1, -1, 2][m % 4]),
+    },
+    Behaviour {
+        id: "K2",
+        name: "Slow Steel",
+        owner: "alice",
+        amount: "2500.00",
+        // Three to four weeks late; March and April open.
+        late: |m| (m < 10).then_some(22 + (m as i64 % 4) * 2),
+    },
+    Behaviour {
+        id: "K3",
+        name: "Worsening Works",
+        owner: "alice",
+        amount: "4000.00",
+        // On time for a season, then later and later; the last five are open.
+        late: |m| match m {
+            0..=2 => Some(1),
+            3..=6 => Some(15 + (m as i64 - 3) * 10),
+            _ => None,
+        },
+    },
+    Behaviour {
+        id: "K4",
+        name: "Disputed Dyes",
+        owner: "alice",
+        amount: "1500.00",
+        // About a week late; March (disputed) and April open.
+        late: |m| (m < 10).then_some(5 + (m as i64 % 3)),
+    },
+    Behaviour {
+        id: "K5",
+        name: "Big Buyer Inc",
+        owner: "bob",
+        amount: "9000.00",
+        // Two months late, then nothing since November.
+        late: |m| (m < 6).then_some(55 + m as i64),
+    },
+];
+
+/// A customer without any history: one open invoice.
+const NEW_CUSTOMER: &str = "K6,New Nook,alice";
+
+fn date(s: &str) -> owed::domain::Date {
+    parse_iso(s).unwrap()
+}
+
+/// Builds the portfolio in `dir`: the CSVs imported, broken promises (Worsening Works), a
+/// dispute on Disputed Dyes' March invoice, failed payments (Big Buyer). Returns the database.
+fn build(dir: &Path) -> PathBuf {
+    let mut customers = String::from("id,name,currency,finance_owner,payment_terms_days\n");
+    let mut documents = String::from("id,customer_id,type,doc_date,due_date,amount,currency\n");
+    let mut payments = String::from("id,customer_id,date,amount,currency,status,method\n");
+    let mut applications = String::from("source_id,document_id,amount,date\n");
+    for b in BEHAVIOURS {
+        writeln!(customers, "{},{},USD,{},30", b.id, b.name, b.owner).unwrap();
+        for m in 0..12 {
+            let issued = date("2025-05-15") + chrono::Months::new(m as u32);
+            let due = issued + chrono::Days::new(30);
+            let doc = format!("{}-{:02}", b.id, m + 1);
+            writeln!(
+                documents,
+                "{doc},{},invoice,{issued},{due},{},USD",
+                b.id, b.amount
+            )
+            .unwrap();
+            if let Some(late) = (b.late)(m) {
+                let paid = due + chrono::TimeDelta::days(late);
+                assert!(paid <= date(AS_OF), "{doc} is paid by the as-of date");
+                writeln!(
+                    payments,
+                    "P{doc},{},{paid},{},USD,success,bank_transfer",
+                    b.id, b.amount
+                )
+                .unwrap();
+                writeln!(applications, "P{doc},{doc},{},{paid}", b.amount).unwrap();
+            }
+        }
+    }
+    let (id, rest) = NEW_CUSTOMER.split_once(',').unwrap();
+    let (name, owner) = rest.split_once(',').unwrap();
+    writeln!(customers, "{id},{name},USD,{owner},30").unwrap();
+    writeln!(
+        documents,
+        "{id}-01,{id},invoice,2026-04-10,2026-05-10,700.00,USD"
+    )
+    .unwrap();
+    for (i, day) in ["2026-03-02", "2026-04-01"].iter().enumerate() {
+        writeln!(payments, "F{i},K5,{day},9000.00,USD,failure,card").unwrap();
+    }
+    let csv = dir.join("csv");
+    std::fs::create_dir_all(&csv).unwrap();
+    for (file, text) in [
+        ("customers.csv", customers),
+        ("documents.csv", documents),
+        ("payments.csv", payments),
+        ("applications.csv", applications),
+    ] {
+        std::fs::write(csv.join(file), text).unwrap();
+    }
+    let db = dir.join("owed.db");
+    let mut store = Store::open(&db).unwrap();
+    import_paths(
+        &mut store,
+        &[csv],
+        &ImportOptions {
+            base_currency: "USD".into(),
+            progress: false,
+        },
+    )
+    .unwrap();
+    // Promised twice for the December and January invoices; nothing came.
+    fixture::promise(
+        &mut store,
+        "2026-02-01",
+        "K3",
+        "4000.00",
+        "2026-02-20",
+        &["K3-08"],
+    );
+    fixture::promise(
+        &mut store,
+        "2026-03-10",
+        "K3",
+        "4000.00",
+        "2026-03-20",
+        &["K3-09"],
+    );
+    fixture::dispute(&mut store, "2026-04-20", "K4", "1500.00", &["K4-11"]);
+    db
+}
+
+fn portfolio() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = build(dir.path());
+    (dir, db)
+}
+
+/// The forecast as the report computes it, for the expectations.
+fn forecast(db: &Path) -> Forecast {
+    let store = Store::open(db).unwrap();
+    Forecast::compute(&store, workstation::as_of(), "USD", 3).unwrap()
+}
+
+/// Customer key by billing id.
+fn cids(db: &Path) -> HashMap<String, i64> {
+    let store = Store::open(db).unwrap();
+    store
+        .customer_labels()
+        .unwrap()
+        .into_iter()
+        .map(|(cid, l)| (l.id, cid))
+        .collect()
+}
+
+fn snapshot(name: &str, screen: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!(name, screen));
+}
+
+#[test]
+fn the_high_risk_tab_counts_and_lists_the_forecasts_high_risk_customers() {
+    let (_dir, db) = portfolio();
+    let f = forecast(&db);
+    let ids = cids(&db);
+    let high: Vec<i64> = f
+        .risks
+        .iter()
+        .filter(|(_, r)| r.level == RiskLevel::High)
+        .map(|(c, _)| *c)
+        .collect();
+    assert!(
+        high.contains(&ids["K3"]) && high.contains(&ids["K5"]),
+        "the worsening payer with a broken promise and the silent one are high risk: {:?}",
+        f.risks
+    );
+    assert!(!high.contains(&ids["K1"]), "the prompt payer is not");
+    let bobs = usize::from(high.contains(&ids["K5"]));
+
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    let tab = Tab::HighRisk.index();
+    assert_eq!(
+        d.app.page.counts[tab] as usize,
+        high.len() - bobs,
+        "alice's"
+    );
+    // The tab's title is short beside the detail.
+    assert!(
+        d.screen()
+            .contains(&format!(" Risk {} ", high.len() - bobs))
+    );
+    d.press("] ] ] ] ] ]");
+    assert_eq!(d.app.query.tab, Tab::HighRisk, "the last tab");
+    let listed: Vec<i64> = d.app.page.rows.iter().map(|r| r.cid).collect();
+    assert_eq!(listed.len(), high.len() - bobs);
+    assert!(listed.iter().all(|c| high.contains(c)));
+    assert!(
+        d.app
+            .page
+            .rows
+            .iter()
+            .all(|r| r.risk == Some(RiskLevel::High))
+    );
+    d.press("m");
+    assert_eq!(d.app.page.counts[tab] as usize, high.len(), "everyone's");
+    // A filter counts in SQL.
+    d.press("/ Works <Enter>");
+    assert_eq!(d.app.page.counts[tab], 1);
+    assert_eq!(d.names(), ["Worsening Works"]);
+    // `:tab risk` and `7` reach it too.
+    d.press("<Esc> 1 : tab <Space> risk <Enter>");
+    assert_eq!(d.app.query.tab, Tab::HighRisk);
+    d.press("1 7");
+    assert_eq!(d.app.query.tab, Tab::HighRisk);
+}
+
+#[test]
+fn the_risk_order_is_riskiest_first_then_the_larger_overdue() {
+    let (_dir, db) = portfolio();
+    let f = forecast(&db);
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("m 2 !");
+    assert_eq!(
+        (d.app.query.sort, d.app.query.descending),
+        (SortKey::Risk, true)
+    );
+    let rows = &d.app.page.rows;
+    assert_eq!(rows.len(), BEHAVIOURS.len() + 1);
+    let score = |cid: i64| f.risks.get(&cid).map_or(0, |r| r.score);
+    let mut expected: Vec<(u32, Decimal, i64)> = rows
+        .iter()
+        .map(|r| (score(r.cid), r.overdue, r.cid))
+        .collect();
+    expected.sort_by(|a, b| b.cmp(a));
+    let got: Vec<i64> = rows.iter().map(|r| r.cid).collect();
+    let want: Vec<i64> = expected.iter().map(|e| e.2).collect();
+    assert_eq!(got, want);
+    assert!(
+        score(got[0]) > score(*got.last().unwrap()),
+        "the scores differ"
+    );
+    assert!(d.screen().contains("Flag▼"), "the header shows the order");
+    d.press("!");
+    let reversed: Vec<i64> = d.app.page.rows.iter().map(|r| r.cid).collect();
+    assert_eq!(reversed, want.into_iter().rev().collect::<Vec<_>>());
+    // The high-risk rows carry the flag.
+    let screen = d.screen();
+    let line = screen
+        .lines()
+        .find(|l| l.contains("Worsening Works"))
+        .unwrap();
+    assert!(line.contains('!'), "{line}");
+}
+
+#[test]
+fn the_chart_cycle_reaches_the_cash_forecast() {
+    let (_dir, db) = portfolio();
+    let f = forecast(&db);
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("c c c");
+    assert_eq!(d.app.chart, ChartKind::Cash);
+    assert!(d.screen().contains(" in 13 weeks · later "));
+    d.press("<Tab> j j");
+    assert_eq!(d.app.focus, Focus::Chart);
+    assert_eq!(d.app.chart_sel, 2);
+    let week = &f.cash.weeks[2];
+    assert!(d.screen().contains(&format!("week of {}", week.start)));
+    d.press("G");
+    assert_eq!(d.app.chart_sel, 12, "thirteen weeks");
+    d.press("<Enter>");
+    let status = d.app.status.as_ref().unwrap().text.clone();
+    assert!(
+        status.starts_with(&format!("Week of {}", f.cash.weeks[12].start)),
+        "{status}"
+    );
+    d.press("c");
+    assert_eq!(d.app.chart, ChartKind::Aging, "and round again");
+    d.press("<Esc> : chart <Space> cash <Enter>");
+    assert_eq!(d.app.chart, ChartKind::Cash);
+}
+
+#[test]
+fn the_detail_shows_each_open_documents_predicted_date_and_reason() {
+    let (_dir, db) = portfolio();
+    let f = forecast(&db);
+    let ids = cids(&db);
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("/ dyes <Enter>");
+    let data = d.app.detail.as_ref().unwrap();
+    assert_eq!(data.detail.header.id, "K4");
+    let mine = data
+        .forecast
+        .as_ref()
+        .expect("the forecast came with the detail");
+    let risk = &f.risks[&ids["K4"]];
+    assert_eq!(mine.risk.as_ref(), Some(risk));
+    let screen = d.screen();
+    for doc in f.documents.iter().filter(|x| x.customer_id == "K4") {
+        assert!(
+            screen.contains(&format!("↳ expected {}", doc.predicted)),
+            "{} predicted {}",
+            doc.id,
+            doc.predicted
+        );
+    }
+    let disputed = f.documents.iter().find(|x| x.id == "K4-11").unwrap();
+    assert!(disputed.reason.contains("disputed"), "{}", disputed.reason);
+    assert!(disputed.predicted > workstation::as_of());
+    d.press("<Enter>");
+    snapshot("forecast_detail_120x40", &d.screen());
+}
+
+#[test]
+fn the_cash_chart_on_the_main_screen() {
+    let (_dir, db) = portfolio();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("c c c");
+    snapshot("forecast_cash_120x40", &d.screen());
+    d.press("<Tab> j j j");
+    snapshot("forecast_cash_focus_120x40", &d.screen());
+}
+
+#[test]
+fn the_forecast_comes_after_the_first_page_and_detail() {
+    let (_dir, db) = portfolio();
+    let mut source = DataSource::open(&db, workstation::settings()).unwrap();
+    let as_of = workstation::as_of();
+    let mut query = owed::domain::queue::QueueQuery::new("alice");
+    query.tab = Tab::All;
+    let answers = source.handle_batch(vec![
+        Request::Summary { as_of },
+        Request::Page {
+            seq: 1,
+            as_of,
+            query,
+            offset: 0,
+            limit: 20,
+        },
+        Request::Detail {
+            seq: 2,
+            as_of,
+            cid: cids(&db)["K3"],
+        },
+    ]);
+    let kinds: Vec<&str> = answers
+        .iter()
+        .map(|a| match a {
+            Response::Summary(_) => "summary",
+            Response::Page { page, .. } if page.rows.iter().any(|r| r.risk.is_some()) => {
+                "page with risk"
+            }
+            Response::Page { .. } => "page",
+            Response::Detail { data, .. } if data.as_ref().unwrap().forecast.is_some() => {
+                "detail with forecast"
+            }
+            Response::Detail { .. } => "detail",
+            Response::Dso { .. } => "dso",
+            Response::Forecast(_) => "forecast",
+            Response::Error(e) => panic!("{e}"),
+            other => panic!("not asked for: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "summary",
+            "page",
+            "detail",
+            "dso",
+            "forecast",
+            "page with risk",
+            "detail with forecast"
+        ]
+    );
+    // Nothing new: no second forecast.
+    assert!(source.handle_batch(Vec::new()).is_empty());
+}
+
+#[test]
+fn a_dispute_recorded_elsewhere_shows_in_the_next_forecast() {
+    let (_dir, db) = portfolio();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("/ slow <Enter>");
+    let reasons = |d: &Driver| -> Vec<String> {
+        let f = d.app.detail.as_ref().unwrap().forecast.as_ref().unwrap();
+        f.documents.iter().map(|p| p.reason.clone()).collect()
+    };
+    assert!(reasons(&d).iter().all(|r| !r.contains("disputed")));
+    // Another collector disputes Slow Steel's March invoice.
+    let mut other = Store::open(&db).unwrap();
+    fixture::dispute(&mut other, AS_OF, "K2", "2500.00", &["K2-11"]);
+    let mut answers = d.source.poll_changes();
+    answers.extend(d.source.handle_batch(Vec::new()));
+    assert!(answers.iter().any(|a| matches!(a, Response::Forecast(_))));
+    for a in answers {
+        let fx = owed::tui::update::response(&mut d.app, a);
+        d.run(fx);
+    }
+    assert!(
+        reasons(&d).iter().any(|r| r.contains("disputed")),
+        "{:?}",
+        reasons(&d)
+    );
+}
+
+#[test]
+fn until_the_forecast_arrives_the_screen_says_so() {
+    let (_dir, db) = portfolio();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.app.forecast = None;
+    if let Some(data) = d.app.detail.as_mut() {
+        data.forecast = None;
+    }
+    d.press("c c c");
+    let screen = d.screen();
+    assert!(screen.contains(" Risk … "), "{screen}");
+    assert!(screen.contains("Cash forecast · computing…"));
+    assert!(screen.contains("Risk computing…"));
+}
