@@ -257,22 +257,22 @@ fn draw_dispute(lives: &Lives, i: usize, today: NaiveDate, rng: &mut Rng, log: &
     } else {
         to_cents(balance as f64 * rng.uniform(0.2, 0.9)).clamp(1, balance)
     };
-    let reason = rng.weighted(&DISPUTE_REASONS).to_string();
+    let reason = rng.weighted(&DISPUTE_REASONS);
     let resolved = life.settled.map(|settled| {
-        let texts = if life.credited >= doc.amount {
-            &CREDITED_IN_FULL
-        } else if life.credited > 0 {
-            &CREDITED_IN_PART
-        } else {
-            &PAID_IN_FULL
+        let text = match (reason, life.credited) {
+            ("duplicate", credited) if credited >= doc.amount => "Duplicate confirmed, credited",
+            ("missing_po", 0) => "PO received, invoice approved and paid",
+            (_, credited) if credited >= doc.amount => rng.pick(&CREDITED_IN_FULL),
+            (_, 0) => rng.pick(&PAID_IN_FULL),
+            _ => rng.pick(&CREDITED_IN_PART),
         };
         DemoResolution {
             date: shift(settled, rng.int(RESOLVE_LAG_DAYS.0, RESOLVE_LAG_DAYS.1)).min(today),
-            text: rng.pick(texts).to_string(),
+            text: text.to_string(),
         }
     });
     let kind = DemoActivityKind::Dispute {
-        reason,
+        reason: reason.to_string(),
         amount: cents_to_decimal(amount),
         document_ids: vec![doc.id.clone()],
         resolved,
