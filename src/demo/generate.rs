@@ -95,7 +95,7 @@ pub struct DemoActivity {
 /// Writes customers.csv, documents.csv, payments.csv, applications.csv, exchange_rates.csv into `dir`
 /// (SPEC import format, header row first), streaming customer by customer (never holds all documents in memory),
 /// and returns the counts plus the collector activity (notes, promises, disputes) of the whole history, customer
-/// by customer in the customers' order, each customer's in date order: see [`activities`].
+/// by customer in the customers' order, each customer's in date order (see the `activities` module).
 ///
 /// `dir` is created if missing; existing files of those names are overwritten.
 pub fn write_csvs(opts: &DemoOptions, dir: &Path) -> io::Result<(DemoCounts, Vec<DemoActivity>)> {
@@ -171,7 +171,7 @@ const NO_REMITTANCE_BELOW: f64 = 0.012;
 const NO_REMITTANCE_MAX_AGE_DAYS: i64 = 75;
 /// Share of documents whose billing balance deliberately disagrees.
 const BILLING_MISMATCH_CHANCE: f64 = 0.005;
-/// Chance a customer with / without overdue items has collector activity.
+/// Chance a customer with / without overdue items today has recent notes (and maybe an open promise).
 const ENGAGED_IF_OVERDUE: f64 = 0.42;
 const ENGAGED_OTHERWISE: f64 = 0.06;
 
