@@ -2,7 +2,9 @@
 
 mod fixture;
 
-use owed::demo::{DemoActivity, DemoActivityKind, DemoOptions, DemoOutcome, ensure_database};
+use owed::demo::{
+    DemoActivity, DemoActivityKind, DemoOptions, DemoOutcome, DemoResolution, ensure_database,
+};
 use owed::store::actions::DemoActivityCounts;
 
 fn d(s: &str) -> owed::domain::Date {
@@ -50,11 +52,155 @@ fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
         resolved: count("issue_events"),
     };
     assert_eq!(stored(), expected);
+    // Each resolve event is dated on its dispute's resolution day.
+    let mut resolutions: Vec<i32> = activities
+        .iter()
+        .filter_map(|a| match &a.kind {
+            DemoActivityKind::Dispute {
+                resolved: Some(r), ..
+            } => Some(owed::domain::date::day_number(r.date)),
+            _ => None,
+        })
+        .collect();
+    resolutions.sort_unstable();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT event_date FROM issue_events ORDER BY event_date")
+        .unwrap();
+    let events: Vec<i32> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(events, resolutions);
     assert!(matches!(
         ensure_database(&db, &options, false).unwrap(),
         DemoOutcome::Reused
     ));
     assert_eq!(stored(), expected);
+}
+
+/// Runs `sql` on `db`, returning the one integer it selects.
+fn count(db: &std::path::Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn the_recorded_history_is_consistent_and_read_as_of_past_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let today = d("2026-04-01");
+    let options = DemoOptions {
+        customers: 300,
+        seed: 11,
+        today,
+        base_currency: "USD".into(),
+    };
+    ensure_database(&db, &options, false).unwrap();
+    let today_day = owed::domain::date::day_number(today);
+    let broken = [
+        // A promise is recorded before the date it promises.
+        "SELECT count(*) FROM promises WHERE recorded_date >= promised_date",
+        // An issue is resolved after it was opened, and not after today.
+        &format!(
+            "SELECT count(*) FROM issue_events e JOIN issues i ON i.id = e.issue_id
+              WHERE e.kind <> 'resolve' OR e.event_date <= i.opened_date OR e.event_date > {today_day}"
+        ),
+        // Issues and promises name documents of their own customer, dated by then.
+        "SELECT count(*) FROM issues i JOIN issue_documents x ON x.issue_id = i.id
+           JOIN documents d ON d.did = x.did WHERE d.cid <> i.cid OR d.doc_date > i.opened_date",
+        "SELECT count(*) FROM promises p JOIN promise_documents x ON x.promise_id = p.id
+           JOIN documents d ON d.did = x.did WHERE d.cid <> p.cid OR d.doc_date > p.recorded_date",
+        // One resolve at most per issue.
+        "SELECT count(*) FROM (SELECT issue_id FROM issue_events GROUP BY issue_id HAVING count(*) > 1)",
+    ];
+    for sql in broken {
+        assert_eq!(count(&db, sql), 0, "{sql}");
+    }
+    // The history spans the two years: disputes opened and resolved well before today.
+    let year_ago = today_day - 365;
+    let old = format!(
+        "SELECT count(*) FROM issue_events e JOIN issues i ON i.id = e.issue_id
+          WHERE i.opened_date < {year_ago} AND e.event_date < {year_ago}"
+    );
+    assert!(count(&db, &old) > 0, "no dispute resolved a year ago");
+
+    // A resolved dispute's document is disputed the day before its resolution, not on it.
+    let (did, resolved_day): (i64, i32) = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT x.did, e.event_date FROM issue_events e
+               JOIN issue_documents x ON x.issue_id = e.issue_id
+              WHERE (SELECT count(*) FROM issue_documents y WHERE y.did = x.did) = 1
+              ORDER BY e.id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let store = owed::store::Store::open(&db).unwrap();
+    let day = owed::domain::date::from_day_number(resolved_day);
+    let before = day.pred_opt().unwrap();
+    assert!(store.is_document_disputed(did, before).unwrap());
+    assert!(!store.is_document_disputed(did, day).unwrap());
+
+    // The forecast's history at a past cutoff knows disputes and promises kept and broken.
+    let cutoff = d("2025-10-01");
+    let histories = store
+        .histories(&owed::store::history::HistoryQuery {
+            cutoff,
+            base_currency: "USD".into(),
+            promise_grace_days: 3,
+            customer: None,
+            with_ids: false,
+        })
+        .unwrap();
+    let customers = &histories.customers;
+    let settled_disputed = customers
+        .iter()
+        .flat_map(|h| &h.settled)
+        .filter(|doc| doc.disputed)
+        .count();
+    let open_disputed = customers
+        .iter()
+        .flat_map(|h| &h.open)
+        .filter(|doc| doc.disputed)
+        .count();
+    let kept: u32 = customers.iter().map(|h| h.kept_promises).sum();
+    let broken: u32 = customers.iter().map(|h| h.broken_promises).sum();
+    let promised = customers
+        .iter()
+        .flat_map(|h| &h.open)
+        .filter(|doc| doc.promised.is_some())
+        .count();
+    assert!(
+        settled_disputed > 0 && open_disputed > 0 && kept > 0 && broken > 0 && promised > 0,
+        "{settled_disputed} {open_disputed} {kept} {broken} {promised}"
+    );
+}
+
+#[test]
+fn a_resolution_before_its_dispute_writes_nothing() {
+    let fx = fixture::Fixture::new();
+    let mut store = fx.store();
+    let before = fx.fingerprint();
+    let dispute = DemoActivity {
+        customer_id: "K1".into(),
+        collector: "alice".into(),
+        at: d("2026-03-30"),
+        kind: DemoActivityKind::Dispute {
+            reason: "pricing".into(),
+            amount: "10".parse().unwrap(),
+            document_ids: vec![],
+            resolved: Some(DemoResolution {
+                date: d("2026-03-29"),
+                text: "credited".into(),
+            }),
+        },
+    };
+    let err = store.record_demo_activity(&[dispute]).unwrap_err();
+    assert!(err.to_string().contains("resolved on 2026-03-29"), "{err}");
+    assert_eq!(fx.fingerprint(), before);
 }
 
 #[test]

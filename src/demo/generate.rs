@@ -23,6 +23,10 @@ use rust_decimal::Decimal;
 
 use crate::domain::format;
 
+mod activities;
+
+use activities::draw_activities;
+
 // ---------------------------------------------------------------------------------------------
 // Public interface
 // ---------------------------------------------------------------------------------------------
@@ -61,13 +65,21 @@ pub enum DemoActivityKind {
         date: NaiveDate,
         document_ids: Vec<String>,
     },
-    /// A dispute on open documents; `resolved` holds the resolution text once closed.
+    /// A dispute on documents, opened on the activity's day; `resolved` tells when and how it
+    /// was closed, if it was.
     Dispute {
         reason: String,
         amount: Decimal,
         document_ids: Vec<String>,
-        resolved: Option<String>,
+        resolved: Option<DemoResolution>,
     },
+}
+
+/// How and when a demo dispute was resolved (after the day it was opened, on or before `today`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoResolution {
+    pub date: NaiveDate,
+    pub text: String,
 }
 
 /// One collector activity on a customer, dated on or before `today`.
@@ -82,7 +94,8 @@ pub struct DemoActivity {
 
 /// Writes customers.csv, documents.csv, payments.csv, applications.csv, exchange_rates.csv into `dir`
 /// (SPEC import format, header row first), streaming customer by customer (never holds all documents in memory),
-/// and returns the counts plus a modest list of collector activities (notes, promises, disputes) for ~15-25% of customers.
+/// and returns the counts plus the collector activity (notes, promises, disputes) of the whole history, customer
+/// by customer in the customers' order, each customer's in date order (see the `activities` module).
 ///
 /// `dir` is created if missing; existing files of those names are overwritten.
 pub fn write_csvs(opts: &DemoOptions, dir: &Path) -> io::Result<(DemoCounts, Vec<DemoActivity>)> {
@@ -158,7 +171,7 @@ const NO_REMITTANCE_BELOW: f64 = 0.012;
 const NO_REMITTANCE_MAX_AGE_DAYS: i64 = 75;
 /// Share of documents whose billing balance deliberately disagrees.
 const BILLING_MISMATCH_CHANCE: f64 = 0.005;
-/// Chance a customer with / without overdue items has collector activity.
+/// Chance a customer with / without overdue items today has recent notes (and maybe an open promise).
 const ENGAGED_IF_OVERDUE: f64 = 0.42;
 const ENGAGED_OTHERWISE: f64 = 0.06;
 
@@ -1834,140 +1847,6 @@ impl Settler<'_, '_> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Collector activities
-// ---------------------------------------------------------------------------------------------
-
-const NOTES: [&str; 18] = [
-    "Called AP, invoice in approval",
-    "Left voicemail",
-    "Left voicemail with the AP clerk, will try again Thursday",
-    "Spoke to the controller: payment run is on Fridays",
-    "Customer asked for a copy of the invoice, resent",
-    "Emailed statement of account",
-    "AP says the PO number is missing on the invoice",
-    "Customer is changing banks, payments delayed about two weeks",
-    "Sent the W-9 / tax form they asked for",
-    "No answer, sent a follow-up email",
-    "CFO on leave until next week",
-    "Customer confirmed remittance sent by wire",
-    "Asked the customer to update card details in the portal",
-    "Escalated to the account manager",
-    "Customer asks for a payment plan",
-    "Invoice approved, scheduled for the next payment run",
-    "Wrong billing address on file, updated and resent",
-    "Customer says the invoice never arrived; resent by email",
-];
-
-const DISPUTE_REASONS: [(&str, u32); 7] = [
-    ("pricing", 30),
-    ("quantity", 15),
-    ("quality", 12),
-    ("missing_po", 18),
-    ("duplicate", 8),
-    ("service", 12),
-    ("other", 5),
-];
-
-const RESOLUTIONS: [&str; 6] = [
-    "Credit note agreed for the difference",
-    "Customer accepted the original pricing",
-    "PO received, invoice reissued",
-    "Duplicate confirmed, credited",
-    "Service credit agreed with the account manager",
-    "Customer withdrew the dispute",
-];
-
-/// Notes, promises and disputes for some customers — most of them ones with overdue items.
-fn draw_activities(
-    customer: &Customer,
-    ledger: &Ledger,
-    today: NaiveDate,
-    rng: &mut Rng,
-    out: &mut Vec<DemoActivity>,
-) {
-    let overdue: Vec<&Doc> = ledger
-        .docs
-        .iter()
-        .filter(|doc| doc.is_debit() && doc.balance() > 0)
-        .filter(|doc| doc.due_date.is_some_and(|due| due < today))
-        .collect();
-    let engaged_chance = if overdue.is_empty() {
-        ENGAGED_OTHERWISE
-    } else {
-        ENGAGED_IF_OVERDUE
-    };
-    if !rng.chance(engaged_chance) {
-        return;
-    }
-    let first = out.len();
-    let activity = |at: NaiveDate, kind: DemoActivityKind| DemoActivity {
-        customer_id: customer.id.clone(),
-        collector: customer.finance_owner.to_string(),
-        at: at.max(customer.timeline.start).min(today),
-        kind,
-    };
-    for _ in 0..rng.int(1, 3) {
-        let at = shift(today, -rng.int(0, 90));
-        let text = rng.pick(&NOTES).to_string();
-        out.push(activity(at, DemoActivityKind::Note { text }));
-    }
-    if !overdue.is_empty() && rng.chance(0.55) {
-        let (at, kind) = draw_promise(&overdue, today, rng);
-        out.push(activity(at, kind));
-    }
-    if customer.archetype == Archetype::Disputer {
-        for doc in overdue.iter().filter(|doc| doc.disputed).take(2) {
-            let (at, kind) = draw_dispute(doc, today, rng);
-            out.push(activity(at, kind));
-        }
-    }
-    out[first..].sort_by_key(|activity| activity.at);
-}
-
-/// A promise covering the oldest one or two overdue documents (sometimes a round part of
-/// it), due within the next three weeks or recently past. Returns when it was made and what.
-fn draw_promise(
-    overdue: &[&Doc],
-    today: NaiveDate,
-    rng: &mut Rng,
-) -> (NaiveDate, DemoActivityKind) {
-    let covered = &overdue[..overdue.len().min(rng.int(1, 2) as usize)];
-    let balance: i64 = covered.iter().map(|doc| doc.balance()).sum();
-    let amount = if balance > 20_000 && rng.chance(0.3) {
-        balance / 10_000 * 10_000
-    } else {
-        balance
-    };
-    let date = shift(today, rng.int(-14, 21));
-    let at = shift(date, -rng.int(3, 10)).min(today);
-    let kind = DemoActivityKind::Promise {
-        amount: cents_to_decimal(amount),
-        date,
-        document_ids: covered.iter().map(|doc| doc.id.clone()).collect(),
-    };
-    (at, kind)
-}
-
-/// A dispute on an open disputed document, resolved in about a third of the cases.
-fn draw_dispute(doc: &Doc, today: NaiveDate, rng: &mut Rng) -> (NaiveDate, DemoActivityKind) {
-    let balance = doc.balance();
-    let amount = if rng.chance(0.7) {
-        balance
-    } else {
-        to_cents(balance as f64 * rng.uniform(0.2, 0.9)).max(1)
-    };
-    let due = doc.due_date.unwrap_or(doc.doc_date);
-    let at = shift(due, rng.int(-5, 30)).max(doc.doc_date).min(today);
-    let kind = DemoActivityKind::Dispute {
-        reason: rng.weighted(&DISPUTE_REASONS).to_string(),
-        amount: cents_to_decimal(amount),
-        document_ids: vec![doc.id.clone()],
-        resolved: rng.chance(0.3).then(|| rng.pick(&RESOLUTIONS).to_string()),
-    };
-    (at, kind)
-}
-
-// ---------------------------------------------------------------------------------------------
 // CSV output
 // ---------------------------------------------------------------------------------------------
 
@@ -2768,34 +2647,88 @@ mod tests {
         }
     }
 
+    /// Each document's applications as (date, cents), in date order.
+    fn applications_by_document(p: &Portfolio) -> HashMap<&str, Vec<(NaiveDate, i64)>> {
+        let mut out: HashMap<&str, Vec<(NaiveDate, i64)>> = HashMap::new();
+        for row in &p.applications {
+            out.entry(row["document_id"].as_str())
+                .or_default()
+                .push((date(&row["date"]), cents(&row["amount"])));
+        }
+        for applications in out.values_mut() {
+            applications.sort_unstable();
+        }
+        out
+    }
+
     #[test]
     fn activities_are_consistent_with_the_ledger() {
         let p = standard();
         let customers = Portfolio::by_id(&p.customers);
         let documents = Portfolio::by_id(&p.documents);
-        let engaged: HashSet<&str> = p
-            .activities
-            .iter()
-            .map(|a| a.customer_id.as_str())
-            .collect();
-        let share = engaged.len() as f64 / p.customers.len() as f64;
+        let applications = applications_by_document(p);
+        let none = Vec::new();
+        // A document's open balance at the end of a day, and the day it was settled.
+        let balance_at = |id: &str, day: NaiveDate| {
+            let applied: i64 = (applications.get(id).unwrap_or(&none).iter())
+                .filter(|(on, _)| *on <= day)
+                .map(|(_, amount)| amount)
+                .sum();
+            cents(&documents[id]["amount"]) - applied
+        };
+        let settled_on = |id: &str| {
+            let amount = cents(&documents[id]["amount"]);
+            let mut applied = 0;
+            applications
+                .get(id)
+                .unwrap_or(&none)
+                .iter()
+                .find_map(|&(on, cents)| {
+                    applied += cents;
+                    (applied == amount).then_some(on)
+                })
+        };
+        let share = |since: NaiveDate| {
+            let engaged: HashSet<&str> = (p.activities.iter())
+                .filter(|a| a.at >= since)
+                .map(|a| a.customer_id.as_str())
+                .collect();
+            engaged.len() as f64 / p.customers.len() as f64
+        };
+        let (ever, lately) = (share(NaiveDate::MIN), share(shift(today(), -90)));
         assert!(
-            (0.15..=0.25).contains(&share),
-            "{share} of customers have activity"
+            (0.5..=0.9).contains(&ever),
+            "{ever} of customers have activity"
         );
+        assert!(
+            (0.25..=0.6).contains(&lately),
+            "{lately} had activity lately"
+        );
+
         let (mut notes, mut promises, mut disputes, mut resolved) = (0, 0, 0, 0);
-        let check_documents = |ids: &[String], customer: &str| {
+        // Named documents are the customer's debit documents, open on the day.
+        let check_documents = |ids: &[String], customer: &str, day: NaiveDate| {
             assert!(!ids.is_empty());
             for id in ids {
                 let doc = documents[id.as_str()];
                 assert_eq!(doc["customer_id"], customer);
                 assert_ne!(doc["type"], "credit_note");
+                assert!(date(&doc["doc_date"]) <= day, "{id} named before it exists");
+                assert!(balance_at(id, day) > 0, "{id} named on {day} once paid");
             }
         };
-        for activity in &p.activities {
+        let mut seen: HashSet<&str> = HashSet::new();
+        for (i, activity) in p.activities.iter().enumerate() {
             let customer = customers[activity.customer_id.as_str()];
             assert_eq!(activity.collector, customer["finance_owner"]);
             assert!(activity.at <= today());
+            // Customer by customer, each in date order.
+            match p.activities.get(i.wrapping_sub(1)) {
+                Some(previous) if previous.customer_id == activity.customer_id => {
+                    assert!(previous.at <= activity.at)
+                }
+                _ => assert!(seen.insert(&activity.customer_id), "{customer:?} split"),
+            }
             match &activity.kind {
                 DemoActivityKind::Note { text } => {
                     notes += 1;
@@ -2808,25 +2741,89 @@ mod tests {
                 } => {
                     promises += 1;
                     assert!(*amount > Decimal::ZERO);
-                    assert!((today() - *date).num_days().abs() <= 21);
-                    assert!(activity.at <= *date || *date < today());
-                    check_documents(document_ids, &activity.customer_id);
+                    assert!(
+                        activity.at < *date,
+                        "a promise recorded on or after its date"
+                    );
+                    assert!(*date <= shift(today(), 21));
+                    check_documents(document_ids, &activity.customer_id, activity.at);
                 }
                 DemoActivityKind::Dispute {
                     reason,
                     amount,
                     document_ids,
-                    resolved: fix,
+                    resolved: resolution,
                 } => {
                     disputes += 1;
-                    resolved += usize::from(fix.is_some());
-                    assert!(DISPUTE_REASONS.iter().any(|(known, _)| known == reason));
+                    assert!(
+                        activities::DISPUTE_REASONS
+                            .iter()
+                            .any(|(known, _)| known == reason)
+                    );
                     assert!(*amount > Decimal::ZERO);
-                    check_documents(document_ids, &activity.customer_id);
+                    check_documents(document_ids, &activity.customer_id, activity.at);
+                    // Resolved exactly when the document was settled, a few days later at most.
+                    let settled = settled_on(&document_ids[0]);
+                    assert_eq!(resolution.is_some(), settled.is_some(), "{activity:?}");
+                    if let (Some(resolution), Some(settled)) = (resolution, settled) {
+                        resolved += 1;
+                        assert!(resolution.date > activity.at, "{activity:?}");
+                        assert!(resolution.date <= today() && !resolution.text.is_empty());
+                        assert!((0..=3).contains(&(resolution.date - settled).num_days()));
+                    }
                 }
             }
         }
-        assert!(notes > promises && promises > 0 && disputes > resolved && resolved > 0);
+        assert!(notes > promises && promises > disputes && disputes > resolved && resolved > 0);
+    }
+
+    #[test]
+    fn past_promises_are_kept_or_broken_and_disputes_span_the_history() {
+        let p = standard();
+        let applications = applications_by_document(p);
+        let documents = Portfolio::by_id(&p.documents);
+        let (mut kept, mut broken, mut open) = (0, 0, 0);
+        let mut dispute_years = HashSet::new();
+        for activity in &p.activities {
+            match &activity.kind {
+                DemoActivityKind::Promise {
+                    amount,
+                    date,
+                    document_ids,
+                } => {
+                    let deadline = shift(*date, 3);
+                    let paid: i64 = document_ids
+                        .iter()
+                        .flat_map(|id| applications.get(id.as_str()).into_iter().flatten())
+                        .filter(|(on, _)| (activity.at..=deadline).contains(on))
+                        .map(|(_, cents)| cents)
+                        .sum();
+                    let owed = i64::try_from(*amount * Decimal::ONE_HUNDRED).expect("cents");
+                    if paid >= owed {
+                        kept += 1;
+                    } else if deadline < today() {
+                        broken += 1;
+                    } else {
+                        open += 1;
+                    }
+                }
+                DemoActivityKind::Dispute { document_ids, .. } => {
+                    let doc = documents[document_ids[0].as_str()];
+                    dispute_years.insert(date(&doc["doc_date"]).year());
+                }
+                DemoActivityKind::Note { .. } => {}
+            }
+        }
+        // Most promises are kept, a real share broken, and some are still running today.
+        let total = f64::from(kept + broken + open);
+        assert!(f64::from(kept) / total > 0.5, "{kept} kept of {total}");
+        assert!(
+            f64::from(broken) / total > 0.1,
+            "{broken} broken of {total}"
+        );
+        assert!(open > 0);
+        // Disputes are on documents of every year of the history, not only today's.
+        assert!(dispute_years.len() >= 3, "{dispute_years:?}");
     }
 
     /// Days from due date to the application that closed each fully paid debit document,

@@ -3,7 +3,9 @@
 
 mod generate;
 
-pub use generate::{DemoActivity, DemoActivityKind, DemoCounts, DemoOptions, write_csvs};
+pub use generate::{
+    DemoActivity, DemoActivityKind, DemoCounts, DemoOptions, DemoResolution, write_csvs,
+};
 
 use crate::import::{ImportOptions, ImportSummary, import_paths};
 use crate::store::Store;

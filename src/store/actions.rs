@@ -357,22 +357,18 @@ pub struct DemoActivityCounts {
     pub resolved: u64,
 }
 
-/// Days after a demo dispute was opened that its resolution (if any) is dated, at most.
-const DEMO_RESOLVE_AFTER_DAYS: u64 = 14;
-
 impl Store {
     /// Records the demo generator's collector activity in one transaction: notes, promises
     /// (recorded on their day) and disputes (opened on their day; a resolved one gets a
-    /// resolve event 14 days later, or on the latest activity day when that comes first).
-    /// Timestamps are the activity's day at a working hour derived from its position, so the
-    /// same list always gives the same rows. A customer or document the store does not know
-    /// is a runtime error and nothing is written.
+    /// resolve event dated on its resolution day). Timestamps are the activity's day at a
+    /// working hour derived from its position, so the same list always gives the same rows. A
+    /// customer or document the store does not know, or a resolution dated before its
+    /// dispute was opened, is a runtime error and nothing is written.
     pub fn record_demo_activity(
         &mut self,
         activities: &[crate::demo::DemoActivity],
     ) -> Result<DemoActivityCounts> {
         use crate::demo::DemoActivityKind as Kind;
-        let last_day = activities.iter().map(|a| a.at).max();
         let tx = self.write_tx()?;
         let mut counts = DemoActivityCounts::default();
         {
@@ -400,16 +396,25 @@ impl Store {
                 "INSERT INTO issue_events (issue_id, at, collector, kind, event_date, text)
                  VALUES (?1, ?2, ?3, 'resolve', ?4, ?5)",
             )?;
+            // The generator lists activities customer by customer: look each customer up once.
+            let mut last: Option<(&str, i64)> = None;
             for (i, a) in activities.iter().enumerate() {
-                let cid: i64 = customer
-                    .query_row([&a.customer_id], |r| r.get(0))
-                    .optional()?
-                    .ok_or_else(|| {
-                        Error::runtime(format!(
-                            "demo activity names unknown customer `{}`",
-                            a.customer_id
-                        ))
-                    })?;
+                let cid = match last {
+                    Some((id, cid)) if id == a.customer_id => cid,
+                    _ => {
+                        let cid: i64 = customer
+                            .query_row([&a.customer_id], |r| r.get(0))
+                            .optional()?
+                            .ok_or_else(|| {
+                                Error::runtime(format!(
+                                    "demo activity names unknown customer `{}`",
+                                    a.customer_id
+                                ))
+                            })?;
+                        last = Some((&a.customer_id, cid));
+                        cid
+                    }
+                };
                 let at = format!("{}T{:02}:{:02}:00Z", a.at, 9 + i % 8, (i * 7) % 60);
                 let mut dids = |ids: &[String]| -> Result<Vec<i64>> {
                     ids.iter()
@@ -471,11 +476,21 @@ impl Store {
                             issue_doc.execute(params![id, did])?;
                         }
                         counts.issues += 1;
-                        if let Some(text) = resolved {
-                            let day = (a.at + chrono::Days::new(DEMO_RESOLVE_AFTER_DAYS))
-                                .min(last_day.unwrap_or(a.at));
-                            let at = format!("{day}T16:00:00Z");
-                            resolve.execute(params![id, at, a.collector, day_number(day), text])?;
+                        if let Some(resolution) = resolved {
+                            if resolution.date < a.at {
+                                return Err(Error::runtime(format!(
+                                    "a demo dispute of `{}` opened on {} is resolved on {}",
+                                    a.customer_id, a.at, resolution.date
+                                )));
+                            }
+                            let at = format!("{}T16:{:02}:00Z", resolution.date, (i * 7) % 60);
+                            resolve.execute(params![
+                                id,
+                                at,
+                                a.collector,
+                                day_number(resolution.date),
+                                resolution.text
+                            ])?;
                             counts.resolved += 1;
                         }
                     }

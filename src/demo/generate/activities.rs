@@ -1,0 +1,358 @@
+//! Collector activity over the customer's whole history, drawn from the ledger it lived.
+//!
+//! A collector works the same ledger the customer paid: every dispute the customer raised is
+//! opened a few days after it happened and resolved when the document was settled (paid or
+//! credited in full); some late invoices got a promise to pay before they were paid — kept when
+//! the money arrived by then, broken otherwise — and some a note while they were chased.
+//! On top of that, a share of customers (most with overdue items today) have recent notes and
+//! an open promise. Nothing is dated after `today`, nothing about a document before it exists,
+//! and nothing about a settled document after it was settled (except the resolution, a few
+//! days later at most), so the activity log read as of any past date holds only what a
+//! collector could have known then.
+
+use super::{
+    Customer, DemoActivity, DemoActivityKind, DemoResolution, Doc, ENGAGED_IF_OVERDUE,
+    ENGAGED_OTHERWISE, Ledger, Rng, Source, cents_to_decimal, shift, to_cents,
+};
+use chrono::NaiveDate;
+
+/// Days from an invoice's date to the customer raising a dispute (AP reviewing it), and from
+/// there to the collector opening it.
+const DISPUTE_RAISED_DAYS: (i64, i64) = (3, 25);
+const DISPUTE_LOGGED_DAYS: (i64, i64) = (1, 5);
+/// Days after the settlement that the collector marks the dispute resolved.
+const RESOLVE_LAG_DAYS: (i64, i64) = (0, 3);
+/// A settled invoice paid at least this many days late may have had a promise, with this chance.
+const PROMISE_MIN_LATE_DAYS: i64 = 10;
+const PROMISE_CHANCE: f64 = 0.25;
+/// Share of promises the customer means: it pays within a few days of the promised date.
+const SINCERE_PROMISE: f64 = 0.7;
+/// After a broken promise, chance that the collector got another one (which is kept).
+const FOLLOW_UP_PROMISE: f64 = 0.5;
+/// The default `promise_grace_days`: past the promised date plus these, a promise is broken.
+const PROMISE_GRACE_DAYS: i64 = 3;
+/// An invoice unpaid this long after its due date, with nothing applied, may carry a promise
+/// that was broken, with this chance.
+const BROKEN_MIN_OVERDUE_DAYS: i64 = 45;
+const BROKEN_PROMISE_CHANCE: f64 = 0.2;
+/// An invoice paid (or still open) at least this many days late got a chasing note with this
+/// chance, at most this many days after its due date.
+const NOTE_MIN_LATE_DAYS: i64 = 7;
+const NOTE_CHANCE: f64 = 0.25;
+const NOTE_MAX_DAYS: i64 = 45;
+
+const NOTES: [&str; 18] = [
+    "Called AP, invoice in approval",
+    "Left voicemail",
+    "Left voicemail with the AP clerk, will try again Thursday",
+    "Spoke to the controller: payment run is on Fridays",
+    "Customer asked for a copy of the invoice, resent",
+    "Emailed statement of account",
+    "AP says the PO number is missing on the invoice",
+    "Customer is changing banks, payments delayed about two weeks",
+    "Sent the W-9 / tax form they asked for",
+    "No answer, sent a follow-up email",
+    "CFO on leave until next week",
+    "Customer confirmed remittance sent by wire",
+    "Asked the customer to update card details in the portal",
+    "Escalated to the account manager",
+    "Customer asks for a payment plan",
+    "Invoice approved, scheduled for the next payment run",
+    "Wrong billing address on file, updated and resent",
+    "Customer says the invoice never arrived; resent by email",
+];
+
+pub(super) const DISPUTE_REASONS: [(&str, u32); 7] = [
+    ("pricing", 30),
+    ("quantity", 15),
+    ("quality", 12),
+    ("missing_po", 18),
+    ("duplicate", 8),
+    ("service", 12),
+    ("other", 5),
+];
+
+/// Resolutions of a dispute settled by a credit note for the whole document.
+const CREDITED_IN_FULL: [&str; 3] = [
+    "Invoice cancelled, credit note issued",
+    "Service credit agreed with the account manager",
+    "Charge reversed, credit note issued",
+];
+/// Resolutions of a dispute settled by a partial credit, the rest paid.
+const CREDITED_IN_PART: [&str; 3] = [
+    "Credit note agreed for the difference, balance paid",
+    "Service credit agreed with the account manager, rest paid",
+    "Partial credit issued, customer paid the remainder",
+];
+/// Resolutions of a dispute that ended with the customer paying in full.
+const PAID_IN_FULL: [&str; 3] = [
+    "Customer withdrew the dispute and paid",
+    "Explained the charges, customer paid",
+    "Confirmed delivery with the customer, invoice paid",
+];
+
+/// What became of one debit document, from the ledger's applications.
+#[derive(Clone, Copy, Default)]
+struct Life {
+    /// The day its balance reached zero (`None`: still open today).
+    settled: Option<NaiveDate>,
+    /// Cents credited to it by credit notes.
+    credited: i64,
+    /// Whether anything was applied to it at all.
+    any_applied: bool,
+}
+
+/// The ledger's documents with what became of each, and their applications by date.
+struct Lives<'a> {
+    ledger: &'a Ledger,
+    lives: Vec<Life>,
+}
+
+impl<'a> Lives<'a> {
+    fn of(ledger: &'a Ledger) -> Self {
+        let mut lives = vec![Life::default(); ledger.docs.len()];
+        let mut applied = vec![0i64; ledger.docs.len()];
+        // Applications are in date order (see `Ledger::finalize`).
+        for a in &ledger.applications {
+            applied[a.doc] += a.amount;
+            let life = &mut lives[a.doc];
+            life.any_applied = true;
+            if matches!(a.source, Source::Credit(_)) {
+                life.credited += a.amount;
+            }
+            if applied[a.doc] == ledger.docs[a.doc].amount {
+                life.settled = Some(a.date);
+            }
+        }
+        Self { ledger, lives }
+    }
+
+    /// The balance of document `doc` at the end of `date`, in cents.
+    fn balance_at(&self, doc: usize, date: NaiveDate) -> i64 {
+        let applied: i64 = self
+            .ledger
+            .applications
+            .iter()
+            .filter(|a| a.doc == doc && a.date <= date)
+            .map(|a| a.amount)
+            .sum();
+        self.ledger.docs[doc].amount - applied
+    }
+}
+
+/// Appends the customer's collector activity, in date order, to `out`.
+pub(super) fn draw_activities(
+    customer: &Customer,
+    ledger: &Ledger,
+    today: NaiveDate,
+    rng: &mut Rng,
+    out: &mut Vec<DemoActivity>,
+) {
+    let first = out.len();
+    let mut log = Log {
+        customer,
+        today,
+        out,
+    };
+    draw_history(ledger, today, rng, &mut log);
+    draw_recent(ledger, today, rng, &mut log);
+    out[first..].sort_by_key(|activity| activity.at);
+}
+
+/// Where one customer's activities go.
+struct Log<'a, 'c, 'm> {
+    customer: &'c Customer<'m>,
+    today: NaiveDate,
+    out: &'a mut Vec<DemoActivity>,
+}
+
+impl Log<'_, '_, '_> {
+    fn push(&mut self, at: NaiveDate, kind: DemoActivityKind) {
+        self.out.push(DemoActivity {
+            customer_id: self.customer.id.clone(),
+            collector: self.customer.finance_owner.to_string(),
+            at: at.max(self.customer.timeline.start).min(self.today),
+            kind,
+        });
+    }
+
+    fn note(&mut self, at: NaiveDate, text: &str) {
+        let text = text.to_string();
+        self.push(at, DemoActivityKind::Note { text });
+    }
+
+    fn promise(&mut self, at: NaiveDate, cents: i64, date: NaiveDate, docs: &[&Doc]) {
+        let kind = DemoActivityKind::Promise {
+            amount: cents_to_decimal(cents),
+            date,
+            document_ids: docs.iter().map(|doc| doc.id.clone()).collect(),
+        };
+        self.push(at, kind);
+    }
+}
+
+/// Disputes, promises and notes on the documents of the whole history.
+fn draw_history(ledger: &Ledger, today: NaiveDate, rng: &mut Rng, log: &mut Log) {
+    let lives = Lives::of(ledger);
+    for &i in &ledger.order {
+        let doc = &ledger.docs[i];
+        let Some(due) = doc.due_date.filter(|_| doc.is_debit()) else {
+            continue;
+        };
+        if doc.disputed {
+            draw_dispute(&lives, i, today, rng, log);
+            continue;
+        }
+        let life = lives.lives[i];
+        let late = (life.settled.unwrap_or(today) - due).num_days();
+        if late >= NOTE_MIN_LATE_DAYS && rng.chance(NOTE_CHANCE) {
+            let at = shift(due, rng.int(1, (late - 1).min(NOTE_MAX_DAYS)));
+            log.note(at, rng.pick(&NOTES));
+        }
+        match life.settled {
+            Some(paid) if late >= PROMISE_MIN_LATE_DAYS && rng.chance(PROMISE_CHANCE) => {
+                draw_past_promises(&lives, i, due, paid, rng, log);
+            }
+            None if !life.any_applied
+                && late >= BROKEN_MIN_OVERDUE_DAYS
+                && rng.chance(BROKEN_PROMISE_CHANCE) =>
+            {
+                let at = shift(due, rng.int(3, 25));
+                let date = shift(at, rng.int(3, 14));
+                log.promise(at, doc.amount, date, &[doc]);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A dispute on disputed document `i`, opened a few days after the customer raised it (and
+/// before the document was settled), resolved a few days after it was settled. Nothing when
+/// it has not been raised by today.
+fn draw_dispute(lives: &Lives, i: usize, today: NaiveDate, rng: &mut Rng, log: &mut Log) {
+    let doc = &lives.ledger.docs[i];
+    let life = lives.lives[i];
+    let raised = shift(
+        doc.doc_date,
+        rng.int(DISPUTE_RAISED_DAYS.0, DISPUTE_RAISED_DAYS.1),
+    );
+    let mut opened = shift(
+        raised,
+        rng.int(DISPUTE_LOGGED_DAYS.0, DISPUTE_LOGGED_DAYS.1),
+    );
+    if let Some(settled) = life.settled {
+        opened = opened.min(shift(settled, -1));
+    }
+    if opened > today || opened < doc.doc_date {
+        return;
+    }
+    let balance = lives.balance_at(i, opened);
+    if balance <= 0 {
+        return;
+    }
+    let amount = if life.credited > 0 && rng.chance(0.7) {
+        life.credited.min(balance)
+    } else if rng.chance(0.75) {
+        balance
+    } else {
+        to_cents(balance as f64 * rng.uniform(0.2, 0.9)).clamp(1, balance)
+    };
+    let reason = rng.weighted(&DISPUTE_REASONS);
+    let resolved = life.settled.map(|settled| {
+        let text = match (reason, life.credited) {
+            ("duplicate", credited) if credited >= doc.amount => "Duplicate confirmed, credited",
+            ("missing_po", 0) => "PO received, invoice approved and paid",
+            (_, credited) if credited >= doc.amount => rng.pick(&CREDITED_IN_FULL),
+            (_, 0) => rng.pick(&PAID_IN_FULL),
+            _ => rng.pick(&CREDITED_IN_PART),
+        };
+        DemoResolution {
+            date: shift(settled, rng.int(RESOLVE_LAG_DAYS.0, RESOLVE_LAG_DAYS.1)).min(today),
+            text: text.to_string(),
+        }
+    });
+    let kind = DemoActivityKind::Dispute {
+        reason: reason.to_string(),
+        amount: cents_to_decimal(amount),
+        document_ids: vec![doc.id.clone()],
+        resolved,
+    };
+    log.push(opened, kind);
+}
+
+/// A promise on document `i`, due `due` and settled on `paid` (at least
+/// [`PROMISE_MIN_LATE_DAYS`] later), recorded while it was overdue and unpaid. A sincere
+/// customer pays within a few days of the promised date; another promises a date soon after
+/// the call and misses it, and then sometimes gives a second promise that it keeps.
+fn draw_past_promises(
+    lives: &Lives,
+    i: usize,
+    due: NaiveDate,
+    paid: NaiveDate,
+    rng: &mut Rng,
+    log: &mut Log,
+) {
+    let doc = &lives.ledger.docs[i];
+    let late = (paid - due).num_days();
+    let recorded = shift(due, rng.int(3, (late - 1).min(30)));
+    let date = if rng.chance(SINCERE_PROMISE) {
+        shift(paid, rng.int(-2, 3))
+    } else {
+        shift(recorded, rng.int(3, 14))
+    }
+    .max(shift(recorded, 1));
+    log.promise(recorded, lives.balance_at(i, recorded), date, &[doc]);
+    let deadline = shift(date, PROMISE_GRACE_DAYS);
+    if deadline < paid && rng.chance(FOLLOW_UP_PROMISE) {
+        let again = shift(deadline, rng.int(1, 7));
+        if again < paid {
+            let date = shift(paid, rng.int(-2, 3)).max(shift(again, 1));
+            log.promise(again, lives.balance_at(i, again), date, &[doc]);
+        }
+    }
+}
+
+/// Recent notes and an open promise for some customers — most of them ones with overdue items.
+fn draw_recent(ledger: &Ledger, today: NaiveDate, rng: &mut Rng, log: &mut Log) {
+    let overdue: Vec<&Doc> = ledger
+        .docs
+        .iter()
+        .filter(|doc| doc.is_debit() && doc.balance() > 0)
+        .filter(|doc| doc.due_date.is_some_and(|due| due < today))
+        .collect();
+    let engaged_chance = if overdue.is_empty() {
+        ENGAGED_OTHERWISE
+    } else {
+        ENGAGED_IF_OVERDUE
+    };
+    if !rng.chance(engaged_chance) {
+        return;
+    }
+    for _ in 0..rng.int(1, 3) {
+        let at = shift(today, -rng.int(0, 90));
+        log.note(at, rng.pick(&NOTES));
+    }
+    if !overdue.is_empty() && rng.chance(0.55) {
+        draw_open_promise(&overdue, today, rng, log);
+    }
+}
+
+/// A promise covering the oldest one or two overdue documents (sometimes a round part of
+/// it), due within the next three weeks or recently past, recorded a few days before its date
+/// (once they were overdue).
+fn draw_open_promise(overdue: &[&Doc], today: NaiveDate, rng: &mut Rng, log: &mut Log) {
+    let covered = &overdue[..overdue.len().min(rng.int(1, 2) as usize)];
+    let balance: i64 = covered.iter().map(|doc| doc.balance()).sum();
+    let amount = if balance > 20_000 && rng.chance(0.3) {
+        balance / 10_000 * 10_000
+    } else {
+        balance
+    };
+    let date = shift(today, rng.int(-14, 21));
+    // Not before the documents were overdue, nor after the promised date.
+    let overdue_since = covered.iter().filter_map(|doc| doc.due_date).max();
+    let at = shift(date, -rng.int(3, 10))
+        .max(overdue_since.unwrap_or(date))
+        .min(today);
+    log.promise(at, amount, date.max(shift(at, 1)), covered);
+}
