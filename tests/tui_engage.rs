@@ -516,7 +516,27 @@ fn opening_a_customer_from_the_replies_tab_marks_its_replies_read() {
     // Back on the queue the row stays until the list is read again; then it is gone.
     d.press("<Esc>");
     assert!(d.screen().contains(" Repl 0 "));
-    d.press("R");
+    // Another tab and back: the queue is read again (its counts kept in step, no rebuild).
+    let rebuilds = d
+        .requests
+        .iter()
+        .filter(|r| matches!(r, Request::Summary { .. }))
+        .count();
+    d.press("2 6");
+    assert_eq!(d.app.total(), 0);
+    assert_eq!(d.app.page.counts[5], 0);
+    d.press("m");
+    assert_eq!(d.app.page.counts[5], 0, "everyone's count too");
+    d.press("/ lumen <Enter>");
+    assert_eq!(d.app.page.counts[5], 0, "and a filtered count");
+    assert_eq!(
+        d.requests
+            .iter()
+            .filter(|r| matches!(r, Request::Summary { .. }))
+            .count(),
+        rebuilds
+    );
+    d.press("<Esc> m R");
     assert_eq!(d.app.total(), 0);
     // Opening it again marks nothing more.
     d.press("2");
