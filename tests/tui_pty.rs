@@ -360,7 +360,10 @@ fn a_reminder_goes_out_from_the_workstation_and_the_engagement_screen_opens() {
     s.type_keys("r");
     s.wait_for(&["Send a reminder to Kite Supplies", "courtesy"]);
     s.type_keys("\r");
-    s.wait_for(&["Preview · friendly · Kite Supplies", "To       Kite Supplies"]);
+    s.wait_for(&[
+        "Preview · friendly · Kite Supplies",
+        "To       Kite Supplies",
+    ]);
     s.type_keys("s");
     s.wait_for(&["Send “friendly” to Kite Supplies?"]);
     assert!(server.received().is_empty(), "nothing before y");
@@ -377,7 +380,11 @@ fn a_reminder_goes_out_from_the_workstation_and_the_engagement_screen_opens() {
     }
     s.wait_for(&["manual / friendly 2026-04-30"]);
     s.type_keys("E");
-    s.wait_for(&["Engagement · as of 2026-04-30", "Standard dunning", "Acme Corp"]);
+    s.wait_for(&[
+        "Engagement · as of 2026-04-30",
+        "Standard dunning",
+        "Acme Corp",
+    ]);
     s.type_keys("q");
     assert_eq!(s.wait_exit(), 0);
 }
