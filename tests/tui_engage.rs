@@ -145,6 +145,19 @@ fn the_picker_moves_the_preview_scrolls_and_cancelling_sends_nothing() {
         f.sql::<i64>("SELECT count(*) FROM reminders WHERE cycle = 'manual'"),
         0
     );
+    // On the detail screen, r is for the customer shown.
+    d.press("<Enter>");
+    assert_eq!(d.app.screen, Screen::Detail);
+    d.press("r");
+    let flow = d.app.engage.flow.as_ref().unwrap();
+    assert_eq!(flow.label, "Kite Supplies");
+    let kite: i64 = f.sql("SELECT cid FROM customers WHERE id = 'K1'");
+    assert_eq!(
+        flow.kind,
+        owed::tui::engage::send::FlowKind::Manual { cids: vec![kite] }
+    );
+    d.press("<Esc>");
+    assert_eq!(d.app.key_context(), KeyContext::Detail);
 }
 
 #[test]
