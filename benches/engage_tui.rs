@@ -62,10 +62,11 @@ fn database(dir: &Path, customers: usize) -> PathBuf {
 
 fn generate(db: &Path, customers: usize) {
     let start = Instant::now();
+    let config = tempfile::NamedTempFile::new().expect("an empty config");
     let status = Command::new(OWED)
         .args(["--db", &db.display().to_string(), "--as-of", AS_OF, "demo"])
         .args(["--no-tui", "--customers", &customers.to_string()])
-        .env("OWED_CONFIG", "/nonexistent-owed-bench-config.toml")
+        .env("OWED_CONFIG", config.path())
         .stdout(std::process::Stdio::null())
         .status()
         .expect("run owed demo");

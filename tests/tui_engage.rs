@@ -145,6 +145,19 @@ fn the_picker_moves_the_preview_scrolls_and_cancelling_sends_nothing() {
         f.sql::<i64>("SELECT count(*) FROM reminders WHERE cycle = 'manual'"),
         0
     );
+    // On the detail screen, r is for the customer shown.
+    d.press("<Enter>");
+    assert_eq!(d.app.screen, Screen::Detail);
+    d.press("r");
+    let flow = d.app.engage.flow.as_ref().unwrap();
+    assert_eq!(flow.label, "Kite Supplies");
+    let kite: i64 = f.sql("SELECT cid FROM customers WHERE id = 'K1'");
+    assert_eq!(
+        flow.kind,
+        owed::tui::engage::send::FlowKind::Manual { cids: vec![kite] }
+    );
+    d.press("<Esc>");
+    assert_eq!(d.app.key_context(), KeyContext::Detail);
 }
 
 #[test]
@@ -516,7 +529,27 @@ fn opening_a_customer_from_the_replies_tab_marks_its_replies_read() {
     // Back on the queue the row stays until the list is read again; then it is gone.
     d.press("<Esc>");
     assert!(d.screen().contains(" Repl 0 "));
-    d.press("R");
+    // Another tab and back: the queue is read again (its counts kept in step, no rebuild).
+    let rebuilds = d
+        .requests
+        .iter()
+        .filter(|r| matches!(r, Request::Summary { .. }))
+        .count();
+    d.press("2 6");
+    assert_eq!(d.app.total(), 0);
+    assert_eq!(d.app.page.counts[5], 0);
+    d.press("m");
+    assert_eq!(d.app.page.counts[5], 0, "everyone's count too");
+    d.press("/ lumen <Enter>");
+    assert_eq!(d.app.page.counts[5], 0, "and a filtered count");
+    assert_eq!(
+        d.requests
+            .iter()
+            .filter(|r| matches!(r, Request::Summary { .. }))
+            .count(),
+        rebuilds
+    );
+    d.press("<Esc> m R");
     assert_eq!(d.app.total(), 0);
     // Opening it again marks nothing more.
     d.press("2");

@@ -1,6 +1,7 @@
 //! End to end: the real `owed` binary in a real pseudo-terminal, read back with a terminal
 //! emulator (vt100), typed at like a person would.
 
+mod smtp_server;
 mod workstation;
 
 use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
@@ -339,4 +340,55 @@ fn a_long_note_is_written_in_the_editor() {
         .find(|e| e["kind"] == "note")
         .expect("the note is in the log");
     assert_eq!(note["text"], "Called Anna in AP.\nShe will pay on Friday.");
+}
+
+#[test]
+fn a_reminder_goes_out_from_the_workstation_and_the_engagement_screen_opens() {
+    let server = smtp_server::SmtpServer::start();
+    let config_dir = tempfile::tempdir().unwrap();
+    workstation::cycles(config_dir.path());
+    let config = config_dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "collector = \"alice\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\n\
+             security = \"none\"\nfrom = \"Collections <ar@example.com>\"\n",
+            server.port
+        ),
+    )
+    .unwrap();
+    let mut s = Session::start((120, 40), &[("OWED_CONFIG", config.to_str().unwrap())]);
+    s.wait_for(&["Acme Corp", "1 of 5"]);
+    s.type_keys("G");
+    s.wait_for(&["5 of 5", "Customer K1"]);
+    s.type_keys("r");
+    s.wait_for(&["Send a reminder to Kite Supplies", "courtesy"]);
+    s.type_keys("\r");
+    s.wait_for(&[
+        "Preview · friendly · Kite Supplies",
+        "To       Kite Supplies",
+    ]);
+    s.type_keys("s");
+    s.wait_for(&["Send “friendly” to Kite Supplies?"]);
+    assert!(server.received().is_empty(), "nothing before y");
+    s.type_keys("y");
+    s.wait_for(&["Done · 1 sent, 0 not sent", "Message-ID <owed."]);
+    assert_eq!(server.received().len(), 1);
+    // Closed (Esc alone: Esc then a key at once would read as Alt and the key): the
+    // timeline beside the queue shows the reminder.
+    s.type_keys("\x1b");
+    let start = Instant::now();
+    while s.contents().contains("Done · 1 sent") {
+        assert!(start.elapsed() < PATIENCE, "the popup did not close");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    s.wait_for(&["manual / friendly 2026-04-30"]);
+    s.type_keys("E");
+    s.wait_for(&[
+        "Engagement · as of 2026-04-30",
+        "Standard dunning",
+        "Acme Corp",
+    ]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
 }

@@ -138,18 +138,35 @@ fn date_of(n: Option<i32>) -> Option<Date> {
     n.map(from_day_number)
 }
 
+/// The customer columns rules and templates read (`?1`: with the custom fields).
+macro_rules! engage_customers_select {
+    () => {
+        "SELECT c.cid, c.id, c.name, c.email,
+                c.finance_owner, c.sales_owner,
+                c.payment_terms_days, c.auto_collection, c.primary_payment_method,
+                c.backup_payment_method, c.payment_source_status, c.subscription_status,
+                CASE WHEN ?1 THEN c.custom END
+           FROM customers c"
+    };
+}
+
 impl Store {
     /// Every customer, with the columns rules read; `custom` only when `with_custom`.
     pub fn engage_customers(&self, with_custom: bool) -> Result<Vec<EngageCustomer>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT c.cid, c.id, c.name, c.email,
-                    c.finance_owner, c.sales_owner,
-                    c.payment_terms_days, c.auto_collection, c.primary_payment_method,
-                    c.backup_payment_method, c.payment_source_status, c.subscription_status,
-                    CASE WHEN ?1 THEN c.custom END
-               FROM customers c",
-        )?;
-        let rows = stmt.query_map([with_custom], |r| {
+        self.engage_customers_where(with_custom, None)
+    }
+
+    /// Every customer, or the one with key `cid`.
+    fn engage_customers_where(
+        &self,
+        with_custom: bool,
+        cid: Option<i64>,
+    ) -> Result<Vec<EngageCustomer>> {
+        let mut stmt = self.conn().prepare_cached(match cid {
+            None => concat!(engage_customers_select!(), " WHERE ?2 IS NULL"),
+            Some(_) => concat!(engage_customers_select!(), " WHERE c.cid = ?2"),
+        })?;
+        let rows = stmt.query_map(params![with_custom, cid], |r| {
             Ok(EngageCustomer {
                 cid: r.get(0)?,
                 id: r.get(1)?,
@@ -174,10 +191,7 @@ impl Store {
         let Some(cid) = self.customer_key(id)? else {
             return Ok(None);
         };
-        Ok(self
-            .engage_customers(false)?
-            .into_iter()
-            .find(|c| c.cid == cid))
+        Ok(self.engage_customers_where(false, Some(cid))?.pop())
     }
 
     /// Calls `each` for every invoice and debit note open at `as_of` (of one customer with
