@@ -457,3 +457,47 @@ fn until_the_forecast_arrives_the_screen_says_so() {
     assert!(screen.contains("Cash forecast · computing…"));
     assert!(screen.contains("Risk computing…"));
 }
+
+#[test]
+fn a_dispute_saved_in_the_workstation_moves_the_forecast() {
+    let (_dir, db) = portfolio();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("/ slow <Enter>");
+    let reasons = |d: &Driver| -> Vec<String> {
+        let f = d.app.detail.as_ref().unwrap().forecast.as_ref().unwrap();
+        f.documents.iter().map(|p| p.reason.clone()).collect()
+    };
+    assert!(reasons(&d).iter().all(|r| !r.contains("disputed")));
+    d.press("i pricing <Enter>");
+    let status = d.app.status.as_ref().unwrap().text.clone();
+    assert!(status.starts_with("saved: Issue"), "{status}");
+    assert!(
+        reasons(&d).iter().any(|r| r.contains("disputed")),
+        "{:?}",
+        reasons(&d)
+    );
+    assert!(d.screen().contains("disputed"));
+}
+
+#[test]
+fn a_high_risk_customer_given_to_another_owner_takes_its_risk_along() {
+    let (_dir, db) = portfolio();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    let tab = Tab::HighRisk.index();
+    let mine = d.app.page.counts[tab];
+    d.press("/ works <Enter> a bob <Enter>");
+    let status = d.app.status.as_ref().unwrap().text.clone();
+    assert!(status.starts_with("saved: Owner change"), "{status}");
+    d.press("<Esc>");
+    assert_eq!(d.app.page.counts[tab], mine - 1, "alice's");
+    let counts = d.app.page.counts;
+    d.press("R");
+    assert_eq!(d.app.page.counts, counts, "as the figures read again count");
+    d.press("m");
+    let everyone = d.app.page.counts[tab];
+    assert_eq!(
+        everyone,
+        mine + 1,
+        "bob's Big Buyer and now Worsening Works"
+    );
+}

@@ -78,7 +78,7 @@ impl Store {
             .conn()
             .prepare_cached(
                 "SELECT finance_owner, overdue, promise, followups_due, open_issues,
-                        unread_replies
+                        unread_replies, risk
                    FROM temp.queue WHERE cid = ?1",
             )?
             .query_row([cid], |r| {
@@ -91,10 +91,12 @@ impl Store {
                     open_issues: count(r.get(4)?),
                     unread_replies: count(r.get(5)?),
                 };
-                Ok((owner, overdue, activity))
+                let high_risk = r.get::<_, i64>(6)?
+                    == super::queue_risk::risk_code(Some(crate::domain::forecast::RiskLevel::High));
+                Ok((owner, overdue, activity, high_risk))
             })
             .optional()?;
-        let Some((old_owner, overdue, old_activity)) = old else {
+        let Some((old_owner, overdue, old_activity, high_risk)) = old else {
             return Ok(None);
         };
         let new = self
@@ -122,11 +124,17 @@ impl Store {
                 new.open_issues,
                 new.unread_replies
             ])?;
+        // The risk stays (the forecast rewrites it), but moves with the owner.
+        let tabs = |a: &super::queue::Activity| {
+            let mut tabs = a.tabs(overdue > 0);
+            tabs[Tab::HighRisk.index()] = u64::from(high_risk);
+            tabs
+        };
         Ok(Some(RowChange {
             old_owner,
-            old_tabs: old_activity.tabs(overdue > 0),
+            old_tabs: tabs(&old_activity),
             new_owner: owner,
-            new_tabs: new.tabs(overdue > 0),
+            new_tabs: tabs(&new),
         }))
     }
 

@@ -7,10 +7,11 @@
 //! picks the result up between requests. The worker then writes each customer's risk into
 //! the queue's TEMP table (the High risk tab and the risk order are paged in SQL), answers
 //! [`ForecastView`] and the last page and detail again. It is computed once per as-of date
-//! and again when the data changes: at once for a new date or when the figures are asked
-//! for again (`R`, after the collector's own writes, which do not change the connection's
-//! `data_version`), at most every [`RECOMPUTE_SPACING`] for other processes' commits. Until
-//! the new one arrives, the previous forecast of the same date stays on screen.
+//! and again when the data changes: at once for a new date, when the figures are asked for
+//! again (`R`) and after a promise, dispute or resolution saved in the workstation (its own
+//! commits do not change the connection's `data_version`); at most every
+//! [`RECOMPUTE_SPACING`] for other processes' commits. Until the new one arrives, the
+//! previous forecast of the same date stays on screen.
 
 use super::app::App;
 use super::update::Effect;
@@ -157,10 +158,11 @@ impl Forecasts {
         self.wanted = Some((as_of, version));
     }
 
-    /// The figures are being read again on request (`R`, after the collector's own writes,
-    /// which do not change this connection's `data_version`): the installed or running
-    /// forecast no longer counts as current, so the next [`Forecasts::want`] asks for a new
-    /// one (the installed one stays on screen until it arrives).
+    /// The figures are being read again on request (`R`), or the collector saved what moves
+    /// the forecast (its own commits do not change this connection's `data_version`): the
+    /// installed or running forecast no longer counts as current, so the next
+    /// [`Forecasts::want`] asks for a new one (the installed one stays on screen until it
+    /// arrives), without waiting for the spacing.
     pub fn invalidate(&mut self) {
         if let Some(l) = self.loaded.as_mut() {
             l.version = STALE;

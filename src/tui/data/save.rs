@@ -192,6 +192,20 @@ impl DataSource {
                 }
             }
         }
+        // Promises and disputes move predicted dates and risk: a new forecast (on its
+        // thread; this connection's own commit does not change its `data_version`).
+        let moves_forecast = matches!(
+            job.values,
+            ActionValues::Promise { .. }
+                | ActionValues::Dispute { .. }
+                | ActionValues::Resolve { .. }
+        );
+        if moves_forecast && !outcome.recorded.is_empty() {
+            self.forecasts.invalidate();
+            if let Some(as_of) = self.as_of {
+                self.forecasts.want(as_of, self.version);
+            }
+        }
         outcome
     }
 
