@@ -484,3 +484,49 @@ fn a_frame_smaller_than_the_last_resize_event_draws_without_panicking() {
         }
     }
 }
+
+#[test]
+fn an_empty_database_opens_and_every_key_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("empty.db");
+    owed::store::Store::open(&db).unwrap();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    assert_eq!(d.app.total(), 0);
+    d.press("j k G g g <C-d> <Space> <Enter> O D N / x <Enter> <Esc> m 2 3 4 5 <Tab> j <Enter> c ? <Esc>");
+    let screen = d.screen();
+    assert!(screen.contains("No customers in"), "{screen}");
+    assert!(screen.contains("Queue · everyone"), "{screen}");
+    d.press("m");
+    assert!(d.screen().contains("everyone — alice owns no customers"));
+}
+
+#[test]
+fn a_short_page_is_not_asked_for_again() {
+    // The data changed between the count and the page: fewer rows came back than counted.
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    let key = crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('O'),
+        crossterm::event::KeyModifiers::SHIFT,
+    );
+    let fx = owed::tui::update::key(&mut d.app, key);
+    let seq = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Request(Request::Page { seq, .. }) => Some(*seq),
+            _ => None,
+        })
+        .expect("a sort asks for a page");
+    let mut page = d.app.page.clone();
+    page.offset = 0;
+    page.rows.clear();
+    page.total = 500;
+    page.counts[0] = 500;
+    let fx = owed::tui::update::response(&mut d.app, Response::Page { seq, page });
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::Request(Request::Page { .. }))),
+        "{fx:?}"
+    );
+    assert!(d.screen().contains("…"), "rows not there are drawn as …");
+}

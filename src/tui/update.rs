@@ -724,11 +724,12 @@ fn want_page(app: &mut App) -> Option<Request> {
         };
         offset <= start && offset + len >= end
     };
-    if app.page_is_current() {
-        let loaded = app.page.rows.len() as u64;
-        if covers(app.page.offset, loaded, Some(app.total())) {
-            return None;
-        }
+    // What was asked counts as loaded, even when fewer rows came back (the data changed
+    // between the count and the page): asking again would only loop.
+    if let Some(t) = app.loaded.filter(|t| t.generation == app.generation)
+        && covers(t.offset, t.limit, Some(app.total()))
+    {
+        return None;
     }
     if let Some(t) = app.inflight
         && t.generation == app.generation
