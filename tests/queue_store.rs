@@ -244,3 +244,69 @@ fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
         fewer.iter().filter(|r| r.level == RiskLevel::High).count()
     );
 }
+
+#[test]
+fn first_pages_from_the_figures_match_sql_on_300_customers() {
+    use owed::tui::data::{DataSource, Request, Response, Settings};
+    let dir = tempfile::tempdir().unwrap();
+    let store = portfolio(dir.path());
+    drop(store);
+    let db = dir.path().join("q.db");
+    let as_of = workstation::as_of();
+    let settings = Settings {
+        bounds: AgingBounds::default(),
+        base_currency: "USD".into(),
+        grace_days: 3,
+    };
+    for (collector, scope) in [
+        ("alice", Scope::Mine),
+        ("BOB", Scope::Mine),
+        ("x", Scope::Everyone),
+    ] {
+        for tab in [Tab::Overdue, Tab::All] {
+            for sort in [
+                SortKey::Overdue,
+                SortKey::Days,
+                SortKey::Outstanding,
+                SortKey::LastContact,
+            ] {
+                for descending in [true, false] {
+                    for limit in [1, 37, 1000] {
+                        let mut query = QueueQuery::new(collector);
+                        (query.scope, query.tab, query.sort, query.descending) =
+                            (scope, tab, sort, descending);
+                        let page = |seq| Request::Page {
+                            seq,
+                            as_of,
+                            query: query.clone(),
+                            offset: 0,
+                            limit,
+                        };
+                        let mut source = DataSource::open(&db, settings.clone()).unwrap();
+                        let first = source
+                            .handle_batch_now(vec![Request::Summary { as_of }, page(1)])
+                            .into_iter()
+                            .find_map(|a| match a {
+                                Response::Page { page, .. } => Some(page),
+                                _ => None,
+                            })
+                            .unwrap();
+                        assert!(source.timings.first_page.is_some());
+                        let sql = source
+                            .handle(page(2))
+                            .into_iter()
+                            .find_map(|a| match a {
+                                Response::Page { page, .. } => Some(page),
+                                _ => None,
+                            })
+                            .unwrap();
+                        assert_eq!(
+                            first, sql,
+                            "{collector} {tab:?} {sort:?} {descending} {limit}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

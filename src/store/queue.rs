@@ -233,8 +233,19 @@ impl Store {
         figures: &HashMap<i64, Figures>,
         grace_days: u32,
     ) -> Result<UnfilteredCounts> {
-        let buckets = bounds.len();
         let activity = self.queue_activity(as_of, grace_days, None)?;
+        self.write_queue_summary(bounds, figures, &activity)
+    }
+
+    /// [`Store::rebuild_queue_summary`] with the activity read already (by
+    /// [`Store::queue_activity`]).
+    pub(crate) fn write_queue_summary(
+        &self,
+        bounds: &AgingBounds,
+        figures: &HashMap<i64, Figures>,
+        activity: &HashMap<i64, Activity>,
+    ) -> Result<UnfilteredCounts> {
+        let buckets = bounds.len();
         // A deferred transaction: it writes only the TEMP schema, so it must not take the
         // database's write lock away from collectors saving their work.
         let tx = self.conn().unchecked_transaction()?;
@@ -611,6 +622,120 @@ impl Store {
             counts,
             mine_fallback,
         })
+    }
+
+    /// The first page of an unfiltered query computed from the figures and activity directly,
+    /// before the queue table is written: the same rows, in the same order, with the same
+    /// counts as [`Store::queue_page`] gives once it is (without a forecast: no risk). `None`
+    /// for what needs the table: a filter, the order by name or by risk, the High risk tab, a
+    /// later page.
+    pub(crate) fn quick_queue_page(
+        &self,
+        query: &QueueQuery,
+        offset: u64,
+        limit: u64,
+        bounds: &AgingBounds,
+        figures: &HashMap<i64, Figures>,
+        activity: &HashMap<i64, Activity>,
+    ) -> Result<Option<QueuePage>> {
+        if !query.filter.is_empty()
+            || matches!(query.sort, SortKey::Name | SortKey::Risk)
+            || query.tab == Tab::HighRisk
+            || offset != 0
+        {
+            return Ok(None);
+        }
+        // (cid, owned by the collector) of every customer, in key order.
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT cid, finance_owner FROM customers ORDER BY cid")?;
+        let mut rows = stmt.query([])?;
+        let mut customers: Vec<(i64, bool)> = Vec::new();
+        let mut owns_any = false;
+        while let Some(r) = rows.next()? {
+            let mine = match r.get_ref(1)? {
+                rusqlite::types::ValueRef::Text(t) => {
+                    t.eq_ignore_ascii_case(query.collector.as_bytes())
+                }
+                _ => false,
+            };
+            owns_any |= mine;
+            customers.push((r.get(0)?, mine));
+        }
+        let mine_fallback = query.scope == Scope::Mine && !owns_any;
+        let only_mine = query.scope == Scope::Mine && owns_any;
+        let empty = Figures::new(bounds);
+        let mut counts = [0u64; Tab::COUNT];
+        // Sort keys as SQL orders them (NULL first ascending), then the key.
+        let mut chosen: Vec<(Option<i64>, i64)> = Vec::new();
+        for &(cid, mine) in &customers {
+            if only_mine && !mine {
+                continue;
+            }
+            let f = figures.get(&cid).unwrap_or(&empty);
+            let a = activity.get(&cid).copied().unwrap_or_default();
+            let tabs = a.tabs(f.overdue > Decimal::ZERO);
+            for (count, n) in counts.iter_mut().zip(tabs) {
+                *count += n;
+            }
+            if tabs[query.tab.index()] > 0 {
+                let key = match query.sort {
+                    SortKey::Overdue => Some(units(f.overdue)),
+                    SortKey::Days => Some(f.max_days_overdue),
+                    SortKey::Outstanding => Some(units(f.outstanding)),
+                    SortKey::LastContact => a.last_contact.map(i64::from),
+                    SortKey::Name | SortKey::Risk => None,
+                };
+                chosen.push((key, cid));
+            }
+        }
+        let total = counts[query.tab.index()];
+        let n = usize::try_from(limit.min(total)).unwrap_or(usize::MAX);
+        let order = |a: &(Option<i64>, i64), b: &(Option<i64>, i64)| {
+            if query.descending { b.cmp(a) } else { a.cmp(b) }
+        };
+        if n > 0 && n < chosen.len() {
+            chosen.select_nth_unstable_by(n - 1, order);
+            chosen.truncate(n);
+        }
+        chosen.sort_unstable_by(order);
+        chosen.truncate(n);
+        let mut names = self.conn().prepare_cached(
+            "SELECT id, name, finance_owner, currency FROM customers WHERE cid = ?1",
+        )?;
+        let mut page_rows = Vec::with_capacity(chosen.len());
+        for (_, cid) in chosen {
+            let f = figures.get(&cid).unwrap_or(&empty);
+            let a = activity.get(&cid).copied().unwrap_or_default();
+            let (id, name, finance_owner, currency) =
+                names.query_row([cid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+            let dec = |v: Decimal| money::from_units(units(v));
+            page_rows.push(QueueRow {
+                cid,
+                id,
+                name,
+                finance_owner,
+                currency,
+                outstanding: dec(f.outstanding),
+                overdue: dec(f.overdue),
+                net_overdue: dec(f.net_overdue()),
+                credit: money::from_units(units(f.unutilised_credit) + units(f.unapplied_cash)),
+                max_days: f.max_days_overdue,
+                last_contact: a.last_contact.map(from_day_number),
+                promise: a.promise,
+                followups_due: a.followups_due,
+                open_issues: a.open_issues,
+                unread_replies: a.unread_replies,
+                risk: None,
+            });
+        }
+        Ok(Some(QueuePage {
+            offset: 0,
+            rows: page_rows,
+            total,
+            counts,
+            mine_fallback,
+        }))
     }
 
     /// A customer's figures from the summary (its aging as of the summary's date).

@@ -175,12 +175,14 @@ pub struct DataSource {
 /// Where the time of a recomputation of the figures went (for the benchmark).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct RebuildTimings {
-    /// One pass over the open items.
+    /// One pass over the open items, and each customer's activity.
     pub portfolio: Duration,
-    /// Writing and indexing the queue's TEMP table.
-    pub queue_table: Duration,
-    /// DSO, open issues and promises.
+    /// Open issues and promises.
     pub metrics: Duration,
+    /// The first page from the figures alone, when it was answered so.
+    pub first_page: Option<Duration>,
+    /// Writing the queue's TEMP table.
+    pub queue_table: Duration,
 }
 
 impl DataSource {
@@ -304,6 +306,27 @@ impl DataSource {
             page = page.or_else(|| self.last_page.clone());
             detail = detail.or_else(|| self.last_detail.clone());
         }
+        // New figures with a first page: the page goes out before the queue table is
+        // written (computed from the figures alone when it can be).
+        if let Some(Request::Summary { as_of }) = summary
+            && writes.is_empty()
+        {
+            summary = None;
+            self.forecasts.invalidate();
+            match self.rebuild_with(as_of, page.as_ref(), emit) {
+                Ok((_, true)) => page = None,
+                Ok((s, false)) => {
+                    if !emit(Response::Summary(Box::new(s))) {
+                        return false;
+                    }
+                }
+                Err(e) => {
+                    if !emit(Response::Error(e.to_string())) {
+                        return false;
+                    }
+                }
+            }
+        }
         let order = summary
             .into_iter()
             .chain(writes)
@@ -342,8 +365,13 @@ impl DataSource {
     /// Answers one request (a page or detail of another date also brings that date's
     /// figures; a save brings what it changed).
     pub fn handle(&mut self, request: Request) -> Vec<Response> {
+        self.handle_batch_now(vec![request])
+    }
+
+    /// Answers a batch as [`DataSource::handle_batch`] does, without the deferred work.
+    pub fn handle_batch_now(&mut self, batch: Vec<Request>) -> Vec<Response> {
         let mut out = Vec::new();
-        self.answer_batch(vec![request], &mut |r| {
+        self.answer_batch(batch, &mut |r| {
             out.push(r);
             true
         });
@@ -487,25 +515,25 @@ impl DataSource {
 
     /// Computes the figures as of `as_of` and rebuilds the queue summary.
     fn rebuild(&mut self, as_of: Date) -> Result<Summary> {
+        self.rebuild_with(as_of, None, &mut |_| true)
+            .map(|(summary, _)| summary)
+    }
+
+    /// Computes the figures as of `as_of` and rebuilds the queue summary. When `page` asks
+    /// for a first page the figures answer alone, the summary and that page are sent through
+    /// `emit` before the queue table is written, and the result says so (`true`: both went
+    /// out; else the caller sends the summary).
+    fn rebuild_with(
+        &mut self,
+        as_of: Date,
+        page: Option<&Request>,
+        emit: &mut dyn FnMut(Response) -> bool,
+    ) -> Result<(Summary, bool)> {
         let s = &self.settings;
         let t0 = Instant::now();
         let portfolio = Portfolio::compute(&self.store, as_of, None, &s.bounds, &s.base_currency)?;
+        let activity = self.store.queue_activity(as_of, s.grace_days, None)?;
         let t1 = Instant::now();
-        self.unfiltered = self.store.rebuild_queue_summary(
-            as_of,
-            &s.bounds,
-            &portfolio.customers,
-            s.grace_days,
-        )?;
-        // The forecast of the date, if one is installed, stands until the new one arrives.
-        self.forecasts
-            .restore(as_of, &self.store, &mut self.unfiltered)?;
-        let t2 = Instant::now();
-        self.as_of = Some(as_of);
-        self.counts.clear();
-        self.dso_pending = Some((as_of, portfolio.total.outstanding));
-        self.version = self.store.data_version()?;
-        self.forecasts.want(as_of, self.version);
         let t = &portfolio.total;
         let metrics = BarMetrics {
             outstanding: t.outstanding,
@@ -523,21 +551,64 @@ impl DataSource {
             dso: None,
             customers_overdue: portfolio.customers_overdue,
         };
-        let issues = self.store.open_issues_by_reason(as_of)?;
-        self.timings = RebuildTimings {
-            portfolio: t1 - t0,
-            queue_table: t2 - t1,
-            metrics: t2.elapsed(),
-        };
         let summary = Summary {
             as_of,
             metrics,
             aging: t.aging.clone(),
-            issues,
+            issues: self.store.open_issues_by_reason(as_of)?,
             dso_pending: true,
         };
+        let t2 = Instant::now();
+        // The first page from the figures alone (not when an installed forecast's risks
+        // would be missing from it).
+        let mut answered = false;
+        if let Some(
+            request @ Request::Page {
+                seq,
+                as_of: page_as_of,
+                query,
+                offset,
+                limit,
+            },
+        ) = page
+            && *page_as_of == as_of
+            && !self.forecasts.has(as_of)
+            && let Some(quick) = self.store.quick_queue_page(
+                query,
+                *offset,
+                *limit,
+                &s.bounds,
+                &portfolio.customers,
+                &activity,
+            )?
+        {
+            answered = true;
+            self.last_page = Some(request.clone());
+            let seq = *seq;
+            // Whether anyone still listens shows at the next answer.
+            let _ = emit(Response::Summary(Box::new(summary.clone())))
+                && emit(Response::Page { seq, page: quick });
+        }
+        let t3 = Instant::now();
+        self.unfiltered =
+            self.store
+                .write_queue_summary(&s.bounds, &portfolio.customers, &activity)?;
+        // The forecast of the date, if one is installed, stands until the new one arrives.
+        self.forecasts
+            .restore(as_of, &self.store, &mut self.unfiltered)?;
+        self.as_of = Some(as_of);
+        self.counts.clear();
+        self.dso_pending = Some((as_of, portfolio.total.outstanding));
+        self.version = self.store.data_version()?;
+        self.forecasts.want(as_of, self.version);
+        self.timings = RebuildTimings {
+            portfolio: t1 - t0,
+            metrics: t2 - t1,
+            first_page: answered.then(|| t3 - t2),
+            queue_table: t3.elapsed(),
+        };
         self.summary = Some(summary.clone());
-        Ok(summary)
+        Ok((summary, answered))
     }
 
     /// DSO by the count-back method over the monthly sales up to `as_of` (as the metrics

@@ -342,6 +342,11 @@ impl Forecasts {
         Ok(everyone)
     }
 
+    /// Whether a forecast of `as_of` is installed (its risks go into a rebuilt queue table).
+    pub fn has(&self, as_of: Date) -> bool {
+        self.loaded.as_ref().is_some_and(|l| l.as_of == as_of)
+    }
+
     /// A customer's part of the forecast as of `as_of`, once computed (`Some` with no risk
     /// and no documents for a customer without documents).
     pub fn customer(&self, as_of: Date, cid: i64) -> Option<CustomerForecast> {

@@ -163,8 +163,9 @@ pub fn run_at(ctx: &Context, db: &std::path::Path) -> Result<()> {
     )))?;
     let input = spawn_input(tx)?;
     let size = terminal.size()?;
-    let mut effects = update::resize(&mut app, size.width, size.height);
-    effects.extend(update::start(&mut app));
+    // The size first, then one batch: the figures and the first page together.
+    app.size = (size.width, size.height);
+    let mut effects = update::start(&mut app);
     let mut dirty = true;
     // Effects of effects (the editor's text), run before waiting again.
     let mut pending: Vec<Effect> = Vec::new();

@@ -200,8 +200,8 @@ impl Driver {
             engage: None,
             engage_requests: Vec::new(),
         };
-        let mut fx = update::resize(&mut d.app, size.0, size.1);
-        fx.extend(update::start(&mut d.app));
+        d.app.size = size;
+        let fx = update::start(&mut d.app);
         d.run(fx);
         d
     }
