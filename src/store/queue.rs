@@ -474,10 +474,34 @@ impl Store {
                 ))
             })?
             .collect::<rusqlite::Result<_>>()?;
+        // Every latest promise's receipts in one query (one query per promise costs 300 ms at
+        // 8,000 promises): those applied to its documents, or to any of the customer's when
+        // it names none. CROSS JOIN keeps SQLite from scanning every application.
+        let mut receipts: HashMap<i64, Vec<(Date, Decimal)>> = HashMap::new();
+        let mut stmt = self.conn().prepare(&format!(
+            "WITH latest AS MATERIALIZED (
+                SELECT p.id, p.cid FROM promises p
+                 WHERE p.recorded_date <= ?1{one}
+                   AND p.id = (SELECT q.id FROM promises q WHERE q.cid = p.cid AND q.recorded_date <= ?1
+                                ORDER BY q.recorded_date DESC, q.id DESC LIMIT 1))
+             SELECT l.id, a.date, a.amount
+               FROM latest l CROSS JOIN documents d ON d.cid = l.cid
+                    CROSS JOIN applications a ON a.did = d.did
+              WHERE NOT EXISTS (SELECT 1 FROM promise_documents pd WHERE pd.promise_id = l.id)
+                 OR a.did IN (SELECT pd.did FROM promise_documents pd WHERE pd.promise_id = l.id)"
+        ))?;
+        let mut found = stmt.query(params![day])?;
+        while let Some(r) = found.next()? {
+            receipts
+                .entry(r.get(0)?)
+                .or_default()
+                .push((from_day_number(r.get(1)?), money::from_units(r.get(2)?)));
+        }
+        let none = Vec::new();
         let mut out = Vec::with_capacity(rows.len());
         for (id, cid, promise) in rows {
-            let receipts = self.promise_receipts(id, cid)?;
-            let progress = promise_progress(&promise, &receipts, as_of, grace_days);
+            let receipts = receipts.get(&id).unwrap_or(&none);
+            let progress = promise_progress(&promise, receipts, as_of, grace_days);
             let flag = match progress.state {
                 PromiseState::Open if promise.due > as_of => PromiseFlag::Open,
                 PromiseState::Open => PromiseFlag::Due,
