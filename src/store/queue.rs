@@ -429,9 +429,9 @@ impl Store {
         Ok(out)
     }
 
-    /// Creates the index for a sort key on first use (the default order's is made with the
-    /// table).
-    fn ensure_sort_index(&self, key: SortKey) -> Result<()> {
+    /// Creates the index for a sort key on first use (the workstation also makes them when
+    /// idle, so that the first sort by a key does not wait for its index).
+    pub(crate) fn ensure_sort_index(&self, key: SortKey) -> Result<()> {
         let columns = sort_columns(key);
         let name = columns[0].split(' ').next().unwrap_or("overdue");
         self.conn().execute_batch(&format!(

@@ -10,7 +10,7 @@ use crate::Result;
 use crate::domain::aging::AgingBounds;
 use crate::domain::metrics::{days_inclusive, dso_count_back, months_back};
 use crate::domain::queue::QueueQuery;
-use crate::domain::queue::{QueueFilter, Scope};
+use crate::domain::queue::{QueueFilter, Scope, SortKey};
 use crate::domain::{Date, Decimal};
 use crate::report::Portfolio;
 use crate::store::Store;
@@ -166,6 +166,10 @@ pub struct DataSource {
     unfiltered: UnfilteredCounts,
     /// The DSO still to compute: (as of, outstanding).
     dso_pending: Option<(Date, Decimal)>,
+    /// The DSO computing on its own thread.
+    dso_running: Option<Receiver<(Date, Result<Option<Decimal>>)>>,
+    /// Sort indexes of the queue table still to make when idle.
+    pending_indexes: Vec<SortKey>,
     /// The figures last answered (a saved action moves them by its difference).
     summary: Option<Summary>,
     /// The reasons a dispute may give (from the config).
@@ -205,6 +209,8 @@ impl DataSource {
             counts: HashMap::new(),
             unfiltered: UnfilteredCounts::default(),
             dso_pending: None,
+            dso_running: None,
+            pending_indexes: Vec::new(),
             summary: None,
             dispute_reasons: crate::config::Config::default().dispute_reasons,
             forecasts: Forecasts::new(path, &settings.base_currency, settings.grace_days),
@@ -354,7 +360,13 @@ impl DataSource {
     /// Work left for when nothing else waits: the DSO of new figures.
     fn deferred(&mut self) -> Option<Response> {
         let (as_of, outstanding) = self.dso_pending.take()?;
-        Some(match self.dso(as_of, outstanding) {
+        let result = self.dso(as_of, outstanding);
+        Some(self.dso_done(as_of, result))
+    }
+
+    /// Takes a DSO in (the summary keeps it) and answers it.
+    fn dso_done(&mut self, as_of: Date, result: Result<Option<Decimal>>) -> Response {
+        match result {
             Ok(dso) => {
                 if let Some(s) = self.summary.as_mut().filter(|s| s.as_of == as_of) {
                     s.metrics.dso = dso;
@@ -363,7 +375,26 @@ impl DataSource {
                 Response::Dso { as_of, dso }
             }
             Err(e) => Response::Error(e.to_string()),
-        })
+        }
+    }
+
+    /// Starts the DSO (a year of sales: 200 ms at 100k customers) on its own thread and
+    /// connection, so that keys are answered meanwhile; false when no thread could start.
+    fn spawn_dso(&mut self, as_of: Date, outstanding: Decimal) -> bool {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = self.path.clone();
+        let base = self.settings.base_currency.clone();
+        let started = std::thread::Builder::new()
+            .name("owed-dso".into())
+            .spawn(move || {
+                let result =
+                    Store::open(&path).and_then(|store| dso_at(&store, &base, as_of, outstanding));
+                let _ = tx.send((as_of, result));
+            });
+        if started.is_ok() {
+            self.dso_running = Some(rx);
+        }
+        started.is_ok()
     }
 
     /// Answers one request (a page or detail of another date also brings that date's
@@ -622,6 +653,8 @@ impl DataSource {
         self.as_of = Some(as_of);
         self.counts.clear();
         self.dso_pending = Some((as_of, portfolio.total.outstanding));
+        self.dso_running = None;
+        self.pending_indexes = SortKey::ALL.into_iter().rev().collect();
         self.version = self.store.data_version()?;
         self.forecasts.want(as_of, self.version);
         self.timings = RebuildTimings {
@@ -637,23 +670,12 @@ impl DataSource {
     /// DSO by the count-back method over the monthly sales up to `as_of` (as the metrics
     /// report computes it).
     fn dso(&self, as_of: Date, outstanding: Decimal) -> Result<Option<Decimal>> {
-        let spans = months_back(as_of, DSO_MONTHS);
-        let oldest = spans.last().map_or(as_of, |s| s.0);
-        let sales = self
-            .store
-            .sales_by_day(oldest, as_of, &self.settings.base_currency)?;
-        let month_sales: Vec<(Decimal, u32)> = spans
-            .iter()
-            .map(|(first, last)| {
-                let total = sales
-                    .iter()
-                    .filter(|(d, _)| d >= first && d <= last)
-                    .map(|(_, a)| *a)
-                    .sum();
-                (total, days_inclusive(*first, *last))
-            })
-            .collect();
-        Ok(dso_count_back(outstanding, &month_sales))
+        dso_at(
+            &self.store,
+            &self.settings.base_currency,
+            as_of,
+            outstanding,
+        )
     }
 
     /// Runs the worker loop: answers requests from `requests` through `send` as each answer
@@ -662,10 +684,25 @@ impl DataSource {
     pub fn run(mut self, requests: Receiver<Request>, send: impl Fn(Response) -> bool) {
         let mut emit = |r: Response| send(r);
         loop {
+            let finished = self.dso_running.as_ref().map(|rx| rx.try_recv());
+            match finished {
+                Some(Ok((as_of, result))) => {
+                    self.dso_running = None;
+                    let answer = self.dso_done(as_of, result);
+                    if !emit(answer) {
+                        return;
+                    }
+                }
+                Some(Err(std::sync::mpsc::TryRecvError::Disconnected)) => self.dso_running = None,
+                Some(Err(std::sync::mpsc::TryRecvError::Empty)) | None => {}
+            }
             let until_poll = POLL.saturating_sub(self.checked.elapsed());
-            let wait = if self.dso_pending.is_some() || self.forecasts.ready_to_start() {
+            let wait = if self.dso_pending.is_some()
+                || self.forecasts.ready_to_start()
+                || !self.pending_indexes.is_empty()
+            {
                 Duration::ZERO
-            } else if self.forecasts.busy() {
+            } else if self.forecasts.busy() || self.dso_running.is_some() {
                 FORECAST_POLL.min(until_poll)
             } else {
                 until_poll
@@ -679,8 +716,22 @@ impl DataSource {
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {
-                    if let Some(answer) = self.deferred() {
-                        if !emit(answer) {
+                    if let Some((as_of, outstanding)) = self.dso_pending {
+                        if self.spawn_dso(as_of, outstanding) {
+                            self.dso_pending = None;
+                        } else if let Some(answer) = self.deferred()
+                            && !emit(answer)
+                        {
+                            return;
+                        }
+                        continue;
+                    }
+                    // The sort indexes, one at a time between requests, so that the first
+                    // sort by a key does not wait for its index.
+                    if let Some(key) = self.pending_indexes.pop() {
+                        if let Err(e) = self.store.ensure_sort_index(key)
+                            && !emit(Response::Error(e.to_string()))
+                        {
                             return;
                         }
                         continue;
@@ -702,6 +753,26 @@ impl DataSource {
             }
         }
     }
+}
+
+/// DSO by the count-back method over the monthly sales up to `as_of` (as the metrics report
+/// computes it).
+fn dso_at(store: &Store, base: &str, as_of: Date, outstanding: Decimal) -> Result<Option<Decimal>> {
+    let spans = months_back(as_of, DSO_MONTHS);
+    let oldest = spans.last().map_or(as_of, |s| s.0);
+    let sales = store.sales_by_day(oldest, as_of, base)?;
+    let month_sales: Vec<(Decimal, u32)> = spans
+        .iter()
+        .map(|(first, last)| {
+            let total = sales
+                .iter()
+                .filter(|(d, _)| d >= first && d <= last)
+                .map(|(_, a)| *a)
+                .sum();
+            (total, days_inclusive(*first, *last))
+        })
+        .collect();
+    Ok(dso_count_back(outstanding, &month_sales))
 }
 
 /// Starts the worker thread on its own connection; answers go through `send` (which returns
