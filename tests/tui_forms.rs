@@ -498,3 +498,27 @@ fn each_form_at_two_sizes() {
         }
     }
 }
+
+#[test]
+fn under_a_filter_the_tab_counts_follow_a_save() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("/ overdue>100 <Enter>");
+    assert_eq!(d.app.page.counts[..2], [4, 4], "Kite's 60.00 is left out");
+    assert_eq!(d.app.page.counts[4], 1);
+    d.press("i <Tab> <Enter>");
+    assert!(
+        status(&d).starts_with("saved: Issue 2 opened for K6"),
+        "{}",
+        status(&d)
+    );
+    assert_eq!(d.app.page.counts[4], 2, "Acme joins the disputes");
+    assert_same_as_reloaded(&mut d);
+    // Resolving it takes it out again; an assignment (owner:) is counted again.
+    d.press("k I <Enter>");
+    assert_eq!(d.app.page.counts[4], 1);
+    assert_same_as_reloaded(&mut d);
+    d.press("a carol <Enter>");
+    assert_eq!(d.app.page.counts[..2], [3, 3]);
+    assert_same_as_reloaded(&mut d);
+}

@@ -6,12 +6,13 @@
 //! and after, so the tab counts can be corrected by the difference.
 
 use super::Store;
-use super::queue::{IssueReason, OPEN_ISSUE, UnfilteredCounts};
+use super::queue::{IssueReason, OPEN_ISSUE, UnfilteredCounts, where_clause};
 use crate::Result;
 use crate::domain::date::day_number;
-use crate::domain::queue::Tab;
+use crate::domain::queue::{QueueQuery, Tab};
 use crate::domain::{Date, money};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, params, params_from_iter};
 
 /// One row of the queue before and after a refresh: its finance owner and its tabs (1 or 0
 /// per tab, in the order of [`Tab::ALL`]).
@@ -26,8 +27,28 @@ pub struct RowChange {
 impl RowChange {
     /// Whether the row moved between tabs or owners.
     pub fn moved(&self) -> bool {
-        self.old_tabs != self.new_tabs
-            || !same_owner(self.old_owner.as_deref(), self.new_owner.as_deref())
+        self.old_tabs != self.new_tabs || self.owner_changed()
+    }
+
+    /// Whether the customer has another finance owner.
+    pub fn owner_changed(&self) -> bool {
+        !same_owner(self.old_owner.as_deref(), self.new_owner.as_deref())
+    }
+
+    /// Moves tab counts of rows the row was and still is among from its old tabs to its new.
+    pub fn shift(&self, counts: &mut [u64; Tab::COUNT]) {
+        shift(counts, self.old_tabs, false);
+        shift(counts, self.new_tabs, true);
+    }
+}
+
+fn shift(counts: &mut [u64; Tab::COUNT], tabs: [u64; Tab::COUNT], add: bool) {
+    for (total, n) in counts.iter_mut().zip(tabs) {
+        *total = if add {
+            *total + n
+        } else {
+            total.saturating_sub(n)
+        };
     }
 }
 
@@ -42,23 +63,15 @@ fn same_owner(a: Option<&str>, b: Option<&str>) -> bool {
 impl UnfilteredCounts {
     /// Corrects the counts for a row that changed tabs or owner.
     pub fn apply(&mut self, change: &RowChange) {
-        let mut shift = |owner: Option<&str>, tabs: [u64; Tab::COUNT], add: bool| {
-            let mut slots: Vec<&mut [u64; Tab::COUNT]> = vec![&mut self.everyone];
+        let mut move_row = |owner: Option<&str>, tabs: [u64; Tab::COUNT], add: bool| {
+            shift(&mut self.everyone, tabs, add);
             if let Some(owner) = owner {
-                slots.push(self.by_owner.entry(owner.to_ascii_lowercase()).or_default());
-            }
-            for slot in slots {
-                for (total, n) in slot.iter_mut().zip(tabs) {
-                    *total = if add {
-                        *total + n
-                    } else {
-                        total.saturating_sub(n)
-                    };
-                }
+                let slot = self.by_owner.entry(owner.to_ascii_lowercase()).or_default();
+                shift(slot, tabs, add);
             }
         };
-        shift(change.old_owner.as_deref(), change.old_tabs, false);
-        shift(change.new_owner.as_deref(), change.new_tabs, true);
+        move_row(change.old_owner.as_deref(), change.old_tabs, false);
+        move_row(change.new_owner.as_deref(), change.new_tabs, true);
         // An owner left with no customer is no owner: "mine" falls back to everyone's.
         self.by_owner.retain(|_, tabs| tabs[Tab::All.index()] > 0);
     }
@@ -138,6 +151,26 @@ impl Store {
         }))
     }
 
+    /// Whether customer `cid`'s row is among those `query`'s scope and filter select (its tab
+    /// and order do not matter); `mine_fallback` as the query's counts say.
+    pub fn queue_row_matches(
+        &self,
+        cid: i64,
+        query: &QueueQuery,
+        mine_fallback: bool,
+    ) -> Result<bool> {
+        let (filter_sql, mut values) = where_clause(query, mine_fallback);
+        values.push(Value::Integer(cid));
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM temp.queue WHERE cid = ?{} AND {filter_sql})",
+            values.len()
+        );
+        Ok(self
+            .conn()
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(values.iter()), |r| r.get(0))?)
+    }
+
     /// One customer's issues open at `as_of`, by reason (as the issues chart counts them).
     pub fn open_issues_by_reason_of(&self, cid: i64, as_of: Date) -> Result<Vec<IssueReason>> {
         let sql = format!(
@@ -153,6 +186,21 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Leaves the WAL checkpoints of this connection's commits to
+    /// [`Store::checkpoint_passive`] (the workstation runs it when idle, so that a save never
+    /// waits for one).
+    pub fn defer_checkpoints(&self) -> Result<()> {
+        self.conn().pragma_update(None, "wal_autocheckpoint", 0)?;
+        Ok(())
+    }
+
+    /// Copies what it can of the WAL into the database without waiting for readers.
+    pub fn checkpoint_passive(&self) -> Result<()> {
+        self.conn()
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
     }
 
     /// The names of every finance and sales owner, sorted without regard to case: what the

@@ -855,7 +855,7 @@ fn tab_sql(tab: Tab) -> &'static str {
 }
 
 /// The scope and filter of a query as an SQL condition with its parameters.
-fn where_clause(query: &QueueQuery, mine_fallback: bool) -> (String, Vec<Value>) {
+pub(crate) fn where_clause(query: &QueueQuery, mine_fallback: bool) -> (String, Vec<Value>) {
     let scope_all = query.scope == Scope::Everyone || mine_fallback;
     let mut parts: Vec<String> = vec!["1".into()];
     let mut values: Vec<Value> = Vec::new();

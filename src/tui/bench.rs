@@ -136,7 +136,7 @@ impl std::fmt::Display for BenchReport {
         for (name, l) in &self.saves {
             writeln!(
                 f,
-                "  {name:8} n={:4}  saved p50 {:6.2} p99 {:6.2}  moved on p50 {:6.2} p99 {:6.2} max {:6.2}",
+                "  {name:16} n={:4}  saved p50 {:6.2} p99 {:6.2}  moved on p50 {:6.2} p99 {:6.2} max {:6.2}",
                 l.samples, l.frame_p50, l.frame_p99, l.settled_p50, l.settled_p99, l.settled_max
             )?;
         }
@@ -436,6 +436,32 @@ fn saves(h: &mut Harness, n: usize) -> Result<Vec<(&'static str, Latency)>> {
     ];
     let mut out = Vec::new();
     for (name, open, typed) in kinds {
+        out.push((name, save_latency(h, n, name, open, typed)?));
+    }
+    // The same with a filter on the queue: its tab counts are counted again after a save.
+    for k in [ch('/')]
+        .into_iter()
+        .chain("overdue>1k".chars().map(ch))
+        .chain([key(KeyCode::Enter)])
+    {
+        let fx = update::key(&mut h.app, k);
+        let sent = h.apply(fx)?;
+        h.settle(sent)?;
+    }
+    let (name, open, typed) = kinds[0];
+    out.push(("notes, filtered", save_latency(h, n, name, open, typed)?));
+    Ok(out)
+}
+
+/// Times `n` saves of one form.
+fn save_latency(
+    h: &mut Harness,
+    n: usize,
+    name: &str,
+    open: char,
+    typed: &[KeyEvent],
+) -> Result<Latency> {
+    {
         let mut samples = Vec::with_capacity(n);
         for _ in 0..n {
             let fx = update::key(&mut h.app, ch(open));
@@ -469,9 +495,8 @@ fn saves(h: &mut Harness, n: usize) -> Result<Vec<(&'static str, Latency)>> {
             h.draw()?;
             samples.push((saved, ms(t.elapsed())));
         }
-        out.push((name, latency(&samples)));
+        Ok(latency(&samples))
     }
-    Ok(out)
 }
 
 fn bytes(h: &mut Harness, options: &BenchOptions) -> Result<(usize, usize, usize)> {

@@ -176,6 +176,9 @@ pub struct DataSource {
     dispute_reasons: Vec<String>,
     /// The forecast: wanted, running on its thread, installed.
     pub forecasts: Forecasts,
+    /// A save was committed: fold the WAL into the database when idle (not during a save, nor
+    /// right after it, when the screen asks for what moved).
+    checkpoint_due: bool,
 }
 
 /// Where the time of a recomputation of the figures went (for the benchmark).
@@ -196,6 +199,8 @@ impl DataSource {
     /// Opens the database for the worker.
     pub fn open(path: &Path, settings: Settings) -> Result<DataSource> {
         let store = Store::open(path)?;
+        // Saves commit on this connection: their checkpoints wait for idle time.
+        store.defer_checkpoints()?;
         let version = store.data_version()?;
         Ok(DataSource {
             store,
@@ -215,6 +220,7 @@ impl DataSource {
             dispute_reasons: crate::config::Config::default().dispute_reasons,
             forecasts: Forecasts::new(path, &settings.base_currency, settings.grace_days),
             settings,
+            checkpoint_due: false,
         })
     }
 
@@ -735,6 +741,11 @@ impl DataSource {
                             return;
                         }
                         continue;
+                    }
+                    // Nothing asked for a while: the WAL of the last saves goes into the
+                    // database now, when no one waits for it.
+                    if self.checkpoint_due {
+                        self.checkpoint();
                     }
                 }
                 Err(RecvTimeoutError::Disconnected) => return,

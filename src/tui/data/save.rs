@@ -10,6 +10,7 @@ use super::{DataSource, Summary};
 use crate::actions::{self, DisputeForm, FormDefaults, PromiseForm, Recorded};
 use crate::config::Config;
 use crate::domain::actions::{self as check, IssueState, OwnerRole, Stamp};
+use crate::domain::queue::QueueQuery;
 use crate::domain::{Date, Decimal};
 use crate::store::activity::CustomerCard;
 use crate::store::queue::IssueReason;
@@ -225,6 +226,7 @@ impl DataSource {
             None
         };
         let recorded = self.record(job, &stamp, &card)?;
+        self.checkpoint_due = true;
         let refreshed = match before {
             Some(before) => self.refresh(cid, job.as_of, before),
             None => Ok(false),
@@ -296,6 +298,14 @@ impl DataSource {
         }
     }
 
+    /// Folds the WAL into the database, when nothing waits: this connection's commits do not
+    /// (a checkpoint in the middle of a save made it ten times slower). A checkpoint that cannot
+    /// finish now is finished by a later one, or by another process's commit.
+    pub(super) fn checkpoint(&mut self) {
+        self.checkpoint_due = false;
+        let _ = self.store.checkpoint_passive();
+    }
+
     /// The config the actions check against.
     fn action_config(&self) -> Config {
         Config {
@@ -326,9 +336,25 @@ impl DataSource {
         let Some(change) = self.store.refresh_queue_row(cid, as_of, grace)? else {
             return Ok(false);
         };
-        // Cached filtered counts may have moved; the unfiltered ones move by the difference.
-        self.counts.clear();
+        // The tab counts move by the difference. An action changes nothing a filter looks at
+        // but the owner: a filtered count the row is in moves too, unless the owner changed
+        // (then they are counted again when asked for).
         self.unfiltered.apply(&change);
+        if change.owner_changed() {
+            self.counts.clear();
+        } else if change.moved() {
+            for ((scope, collector, filter), counts) in self.counts.iter_mut() {
+                let mut query = QueueQuery::new(collector);
+                query.scope = *scope;
+                query.filter = filter.clone();
+                if self
+                    .store
+                    .queue_row_matches(cid, &query, counts.mine_fallback)?
+                {
+                    change.shift(&mut counts.counts);
+                }
+            }
+        }
         let after = self.share(cid, as_of)?;
         if let Some(summary) = self.summary.as_mut() {
             patch(summary, &before, &after);
