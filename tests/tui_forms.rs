@@ -522,3 +522,19 @@ fn under_a_filter_the_tab_counts_follow_a_save() {
     assert_eq!(d.app.page.counts[..2], [3, 3]);
     assert_same_as_reloaded(&mut d);
 }
+
+#[test]
+fn assigning_marked_customers_skips_those_the_owner_has_already() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("m / kite <Enter> <Space> <Esc> / lumen <Enter> <Space>");
+    assert_eq!(d.app.marks.len(), 2);
+    d.press("a bob <Enter> y");
+    assert_eq!(
+        status(&d),
+        "saved: Owner change 1: Finance owner of K1 (Kite Supplies) is now bob (was alice). \
+         (1 had it already)"
+    );
+    assert!(d.app.marks.is_empty());
+    assert_same_as_reloaded(&mut d);
+}

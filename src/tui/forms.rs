@@ -804,6 +804,7 @@ pub fn saved(app: &mut App, seq: u64, outcome: SaveOutcome) -> Vec<Effect> {
     let n = outcome.recorded.len();
     if let Some(e) = &outcome.error
         && n == 0
+        && outcome.skipped == 0
     {
         form.state = FormState::Editing;
         form.refuse(e);
@@ -832,11 +833,14 @@ pub fn saved(app: &mut App, seq: u64, outcome: SaveOutcome) -> Vec<Effect> {
         );
         return Vec::new();
     }
-    let text = if n > 1 {
-        format!("saved for {n} customers: {first} …")
-    } else {
-        format!("saved: {first}")
+    let mut text = match n {
+        0 => "nothing to save".to_string(),
+        1 => format!("saved: {first}"),
+        n => format!("saved for {n} customers: {first} …"),
     };
+    if outcome.skipped > 0 {
+        text.push_str(&format!(" ({} had it already)", outcome.skipped));
+    }
     set_status(app, text, false);
     if marked {
         app.marks.clear();

@@ -122,6 +122,9 @@ pub struct SaveOutcome {
     pub error: Option<String>,
     /// How many customers the job named.
     pub targets: usize,
+    /// Customers left alone because the action was done already (an assignment to the owner
+    /// they have).
+    pub skipped: usize,
 }
 
 /// A customer's share of the metrics bar and the issues chart.
@@ -183,10 +186,12 @@ impl DataSource {
             recorded: Vec::new(),
             error: None,
             targets: job.cids.len(),
+            skipped: 0,
         };
         for &cid in &job.cids {
             match self.save_one(job, cid) {
-                Ok(recorded) => outcome.recorded.push(recorded),
+                Ok(Some(recorded)) => outcome.recorded.push(recorded),
+                Ok(None) => outcome.skipped += 1,
                 Err(e) => {
                     outcome.error = Some(e.to_string());
                     break;
@@ -210,12 +215,28 @@ impl DataSource {
         outcome
     }
 
-    fn save_one(&mut self, job: &SaveJob, cid: i64) -> Result<Recorded> {
+    /// Records the job for one customer; `None` when it was done already (one of several
+    /// marked customers assigned to the owner it has).
+    fn save_one(&mut self, job: &SaveJob, cid: i64) -> Result<Option<Recorded>> {
         let base = self.settings.base_currency.clone();
         let card = self
             .store
             .customer_card(cid, &base)?
             .ok_or_else(|| Error::input("the customer no longer exists"))?;
+        if let ActionValues::Assign { owner, role } = &job.values
+            && job.cids.len() > 1
+        {
+            let current = match role {
+                OwnerRole::Finance => &card.finance_owner,
+                OwnerRole::Sales => &card.sales_owner,
+            };
+            if current
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case(owner.trim()))
+            {
+                return Ok(None);
+            }
+        }
         let stamp =
             Stamp::new(&job.collector, chrono::Utc::now(), job.as_of).map_err(Error::Input)?;
         // The figures on screen are of this date: they can follow the change by difference.
@@ -235,7 +256,7 @@ impl DataSource {
             // Start over from the database at the next answer.
             self.as_of = None;
         }
-        Ok(recorded)
+        Ok(Some(recorded))
     }
 
     /// Writes one customer's action through [`crate::actions`].
