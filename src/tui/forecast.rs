@@ -8,9 +8,9 @@
 //! the queue's TEMP table (the High risk tab and the risk order are paged in SQL), answers
 //! [`ForecastView`] and the last page and detail again. It is computed once per as-of date
 //! and again when the data changes: at once for a new date, when the figures are asked for
-//! again (`R`) and after a promise, dispute or resolution saved in the workstation (its own
-//! commits do not change the connection's `data_version`); at most every
-//! [`RECOMPUTE_SPACING`] for other processes' commits. Until the new one arrives, the
+//! again (`R`); after a promise, dispute or resolution saved in the workstation (its own
+//! commits do not change the connection's `data_version`) once the saves have paused for
+//! [`SAVE_SETTLE`]; at most every [`RECOMPUTE_SPACING`] for changes of the data. Until the new one arrives, the
 //! previous forecast of the same date stays on screen.
 
 use super::app::App;
@@ -34,6 +34,11 @@ pub const RECOMPUTE_SPACING: Duration = Duration::from_secs(10);
 
 /// How often the worker looks whether the forecast thread is done while it runs.
 pub const FORECAST_POLL: Duration = Duration::from_millis(50);
+
+/// How long the collector's saves must have stopped before the forecast they moved is
+/// started again: a run of saves (a promise on each of ten customers) costs one forecast,
+/// started when the collector pauses, not one per save competing with the next save.
+pub const SAVE_SETTLE: Duration = Duration::from_secs(2);
 
 /// The version of a forecast that no data version matches.
 const STALE: i64 = i64::MIN;
@@ -120,6 +125,8 @@ pub struct Forecasts {
     last_start: Option<Instant>,
     /// The collector asked for fresh figures: the next start does not wait for the spacing.
     asked: bool,
+    /// The collector saved what moves the forecast: none starts before this instant.
+    settle_until: Option<Instant>,
     pub timings: ForecastTimings,
 }
 
@@ -135,6 +142,7 @@ impl Forecasts {
             loaded: None,
             last_start: None,
             asked: false,
+            settle_until: None,
             timings: ForecastTimings::default(),
         }
     }
@@ -173,6 +181,20 @@ impl Forecasts {
         self.asked = true;
     }
 
+    /// The collector saved a promise, dispute or resolution (its own commit does not change
+    /// this connection's `data_version`): the installed or running forecast is no longer
+    /// current, and a new one starts once the saves have stopped for [`SAVE_SETTLE`] and
+    /// [`RECOMPUTE_SPACING`] has passed since the previous start.
+    pub fn saved(&mut self, now: Instant) {
+        if let Some(l) = self.loaded.as_mut() {
+            l.version = STALE;
+        }
+        if let Some(r) = self.running.as_mut() {
+            r.version = STALE;
+        }
+        self.settle_until = Some(now + SAVE_SETTLE);
+    }
+
     /// A forecast is computing on its thread.
     pub fn busy(&self) -> bool {
         self.running.is_some()
@@ -181,6 +203,10 @@ impl Forecasts {
     /// A wanted forecast may start now: none runs, and a recomputation after a change of
     /// the data waits [`RECOMPUTE_SPACING`] after the previous start.
     pub fn ready_to_start(&self) -> bool {
+        self.ready_at(Instant::now())
+    }
+
+    fn ready_at(&self, now: Instant) -> bool {
         let Some((as_of, _)) = self.wanted else {
             return false;
         };
@@ -188,11 +214,14 @@ impl Forecasts {
             return false;
         }
         let new_date = self.loaded.as_ref().is_none_or(|l| l.as_of != as_of);
-        new_date
-            || self.asked
-            || self
-                .last_start
-                .is_none_or(|t| t.elapsed() >= RECOMPUTE_SPACING)
+        if new_date || self.asked {
+            return true;
+        }
+        if self.settle_until.is_some_and(|t| now < t) {
+            return false;
+        }
+        self.last_start
+            .is_none_or(|t| now.saturating_duration_since(t) >= RECOMPUTE_SPACING)
     }
 
     /// Starts the wanted forecast on its own thread and connection.
@@ -366,4 +395,59 @@ pub fn received(app: &mut App, view: ForecastView) -> Vec<Effect> {
 /// The forecast of the date on screen, once it has arrived.
 pub fn current(app: &App) -> Option<&ForecastView> {
     app.forecast.as_ref().filter(|f| f.as_of == app.as_of)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn installed(as_of: Date, version: i64) -> Forecasts {
+        let mut f = Forecasts::new(Path::new("unused.db"), "EUR", 0);
+        f.loaded = Some(Loaded {
+            as_of,
+            version,
+            customers: HashMap::new(),
+            risks: Vec::new(),
+        });
+        f
+    }
+
+    #[test]
+    fn saves_wait_until_they_pause_and_the_spacing_has_passed() {
+        let as_of = Date::from_ymd_opt(2026, 11, 25).unwrap();
+        let mut f = installed(as_of, 7);
+        let t0 = Instant::now();
+        f.last_start = Some(t0);
+        f.want(as_of, 7);
+        assert!(!f.ready_at(t0), "the installed forecast is current");
+
+        f.saved(t0);
+        f.want(as_of, 7);
+        assert!(f.wanted.is_some(), "a save makes the installed one stale");
+        assert!(
+            !f.ready_at(t0 + Duration::from_secs(1)),
+            "saves still coming"
+        );
+        // A second save a second later pushes the start out again.
+        f.saved(t0 + Duration::from_secs(1));
+        assert!(!f.ready_at(t0 + Duration::from_secs(2)));
+        // Settled, but the previous forecast started less than the spacing ago.
+        assert!(!f.ready_at(t0 + Duration::from_secs(5)));
+        assert!(f.ready_at(t0 + RECOMPUTE_SPACING));
+    }
+
+    #[test]
+    fn asking_again_or_a_new_date_does_not_wait() {
+        let as_of = Date::from_ymd_opt(2026, 11, 25).unwrap();
+        let mut f = installed(as_of, 7);
+        let t0 = Instant::now();
+        f.last_start = Some(t0);
+        f.saved(t0);
+        f.want(as_of.pred_opt().unwrap(), 7);
+        assert!(f.ready_at(t0), "a new as-of date starts at once");
+        f.want(as_of, 7);
+        f.invalidate();
+        f.want(as_of, 7);
+        assert!(f.ready_at(t0), "R starts at once");
+    }
 }

@@ -207,7 +207,7 @@ impl DataSource {
                 | ActionValues::Resolve { .. }
         );
         if moves_forecast && !outcome.recorded.is_empty() {
-            self.forecasts.invalidate();
+            self.forecasts.saved(std::time::Instant::now());
             if let Some(as_of) = self.as_of {
                 self.forecasts.want(as_of, self.version);
             }
