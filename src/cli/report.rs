@@ -55,7 +55,9 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
             }
         }
         Report::Metrics(o) => {
+            let t = std::time::Instant::now();
             let portfolio = portfolio(ctx, &store)?;
+            crate::store::import::phase("portfolio", t);
             let m = Metrics::compute(&store, &portfolio, ctx.config.promise_grace_days)?;
             if o.json {
                 m.to_json().to_string()

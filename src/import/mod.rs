@@ -11,13 +11,14 @@ use crate::domain::{Decimal, date::day_number, format, money};
 use crate::store::Store;
 use crate::store::import::{
     CustomerRecord, CustomerRef, DocumentRecord, ImportWriter, PaymentRecord, StagedApplication,
-    Upsert,
+    Upsert, phase,
 };
 use crate::{Error, Result};
 use row::{Header, Row};
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// The files `owed import` understands, in the order they are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -171,7 +172,9 @@ pub fn import_paths(
 ) -> Result<ImportSummary> {
     let files = resolve_files(paths)?;
     let summary = import_files(store, &files, options)?;
+    let t = Instant::now();
     crate::store::import::optimize(store)?;
+    phase("optimize", t);
     Ok(summary)
 }
 
@@ -201,18 +204,24 @@ fn import_files(
         {
             importer.customers = importer.writer.customer_refs()?;
         }
+        let t = Instant::now();
         let file_summary = importer.import_file(*kind, path)?;
+        phase(kind.file_name(), t);
         if *kind == FileKind::ExchangeRates {
             importer.load_rates()?;
         }
         summary.files.push(file_summary);
     }
     importer.writer.refresh_applied()?;
+    let t = Instant::now();
     if let Some(over) = importer.writer.first_over_applied()? {
         let apps = files.iter().find(|(k, _)| *k == FileKind::Applications);
         return Err(over_applied_error(&over, apps.map(|(_, p)| p.as_path())));
     }
+    phase("over-applied check", t);
+    let t = Instant::now();
     importer.writer.commit()?;
+    phase("commit", t);
     Ok(summary)
 }
 
@@ -247,6 +256,9 @@ impl Importer<'_> {
         Ok(())
     }
 
+    /// Reads one file: a thread parses and checks its rows (against the customers and rates
+    /// known when the file starts) while this one writes them, so that parsing overlaps
+    /// SQLite's work. The first bad row in file order stops both; nothing is committed.
     fn import_file(&mut self, kind: FileKind, path: &Path) -> Result<FileSummary> {
         let name = kind.file_name();
         let file = std::fs::File::open(path)
@@ -266,52 +278,203 @@ impl Importer<'_> {
         };
         let header = Header::new(name, &names, columns)?;
         let mut summary = FileSummary::new(kind);
-        let mut record = csv::StringRecord::new();
-        let mut rows: u64 = 0;
-        loop {
-            match reader.read_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => return Err(csv_error(name, &e)),
+        let checker = Checker {
+            base: &self.base,
+            rates: &self.rates,
+            customers: &self.customers,
+        };
+        let writer = &self.writer;
+        let progress = self.progress;
+        std::thread::scope(|scope| -> Result<()> {
+            let (send, batches) = std::sync::mpsc::sync_channel::<Result<Batch>>(PIPELINE_DEPTH);
+            let checker = &checker;
+            scope.spawn(move || read_rows(kind, reader, &header, checker, &send));
+            let mut rows: u64 = 0;
+            let mut shown: u64 = 0;
+            for batch in batches {
+                let batch = batch?;
+                for parsed in batch.rows {
+                    let outcome = write_row(writer, parsed)?;
+                    if kind != FileKind::Applications {
+                        summary.count(outcome);
+                    }
+                    rows += 1;
+                }
+                if progress && rows - shown >= 50_000 {
+                    shown = rows;
+                    show_progress(name, rows, batch.byte, size);
+                }
             }
-            let line = record.position().map_or(0, |p| p.line());
-            let row = header.row(&record, line);
-            let outcome = match kind {
-                FileKind::ExchangeRates => self.rate_row(&row)?,
-                FileKind::Customers => self.customer_row(&row)?,
-                FileKind::Documents => self.document_row(&row)?,
-                FileKind::Payments => self.payment_row(&row)?,
-                FileKind::Applications => self.application_row(&row)?,
-            };
-            if kind != FileKind::Applications {
-                summary.count(outcome);
+            if progress {
+                show_progress(name, rows, size, size);
+                eprintln!();
             }
-            rows += 1;
-            if self.progress && rows.is_multiple_of(50_000) {
-                let done = record.position().map_or(0, |p| p.byte());
-                show_progress(name, rows, done, size);
-            }
-        }
+            Ok(())
+        })?;
         if kind == FileKind::Applications {
             self.finish_applications(&mut summary)?;
-        }
-        if self.progress {
-            show_progress(name, rows, size, size);
-            eprintln!();
         }
         Ok(summary)
     }
 
-    fn rate_row(&mut self, row: &Row) -> Result<Upsert> {
+    /// Resolves the staged applications against documents and payments (the file's and the
+    /// database's), refusing the first row in file order that refers to something missing or
+    /// unsuitable, then upserts them all in one statement.
+    fn finish_applications(&mut self, summary: &mut FileSummary) -> Result<()> {
+        let t = Instant::now();
+        let bad = self.writer.first_bad_staged_application()?;
+        phase("applications resolved", t);
+        if let Some(bad) = bad {
+            let (column, message) = application_problem(&bad).unwrap_or((
+                "source_id",
+                "this application cannot be resolved".to_string(),
+            ));
+            return Err(Error::input(format!(
+                "applications.csv line {}, column {column}: {message}",
+                bad.line
+            )));
+        }
+        let t = Instant::now();
+        let (inserted, updated, unchanged) = self.writer.apply_staged_applications()?;
+        phase("applications written", t);
+        summary.inserted = inserted;
+        summary.updated = updated;
+        summary.unchanged = unchanged;
+        Ok(())
+    }
+}
+
+/// Rows sent from the parsing thread to the writer at a time, and batches in flight.
+const BATCH_ROWS: usize = 1024;
+const PIPELINE_DEPTH: usize = 8;
+
+/// Parsed rows of one file, with the byte offset reached (for the progress line).
+struct Batch {
+    rows: Vec<Parsed>,
+    byte: u64,
+}
+
+/// A row parsed and checked, ready to write.
+enum Parsed {
+    Rate {
+        currency: String,
+        day: i32,
+        rate: String,
+    },
+    Customer(Box<CustomerRecord>),
+    Document(Box<DocumentRecord>),
+    Payment(Box<PaymentRecord>),
+    Application {
+        line: u64,
+        source_id: String,
+        document_id: String,
+        units: i64,
+        date: i32,
+    },
+}
+
+/// Parses every row of a file into batches for the writer, stopping at the first bad row
+/// (sent as the last message) or when the writer has stopped listening.
+fn read_rows(
+    kind: FileKind,
+    mut reader: csv::Reader<std::io::BufReader<std::fs::File>>,
+    header: &Header,
+    checker: &Checker,
+    send: &std::sync::mpsc::SyncSender<Result<Batch>>,
+) {
+    let name = kind.file_name();
+    let mut record = csv::StringRecord::new();
+    let mut rows = Vec::with_capacity(BATCH_ROWS);
+    loop {
+        let more = match reader.read_record(&mut record) {
+            Ok(more) => more,
+            Err(e) => {
+                let _ = send.send(Ok(Batch { rows, byte: 0 }));
+                let _ = send.send(Err(csv_error(name, &e)));
+                return;
+            }
+        };
+        if more {
+            let line = record.position().map_or(0, |p| p.line());
+            match checker.parse(kind, &header.row(&record, line)) {
+                Ok(parsed) => rows.push(parsed),
+                Err(e) => {
+                    let _ = send.send(Ok(Batch { rows, byte: 0 }));
+                    let _ = send.send(Err(e));
+                    return;
+                }
+            }
+        }
+        if rows.len() == BATCH_ROWS || (!more && !rows.is_empty()) {
+            let byte = record.position().map_or(0, |p| p.byte());
+            let full = std::mem::replace(&mut rows, Vec::with_capacity(BATCH_ROWS));
+            if send.send(Ok(Batch { rows: full, byte })).is_err() {
+                return;
+            }
+        }
+        if !more {
+            return;
+        }
+    }
+}
+
+/// Writes one parsed row.
+fn write_row(writer: &ImportWriter, parsed: Parsed) -> Result<Upsert> {
+    match parsed {
+        Parsed::Rate {
+            currency,
+            day,
+            rate,
+        } => writer.upsert_rate(&currency, day, &rate),
+        Parsed::Customer(c) => writer.upsert_customer(&c),
+        Parsed::Document(d) => writer.upsert_document(&d),
+        Parsed::Payment(p) => writer.upsert_payment(&p),
+        Parsed::Application {
+            line,
+            source_id,
+            document_id,
+            units,
+            date,
+        } => {
+            writer.stage_application(line, &source_id, &document_id, units, date)?;
+            Ok(Upsert::Unchanged)
+        }
+    }
+}
+
+/// What rows are checked against while a file is read: the base currency, the exchange
+/// rates and the customers known when the file starts (read-only, shared with the parser).
+struct Checker<'a> {
+    base: &'a str,
+    rates: &'a Rates,
+    customers: &'a HashMap<String, CustomerRef>,
+}
+
+impl<'a> Checker<'a> {
+    fn parse(&self, kind: FileKind, row: &Row) -> Result<Parsed> {
+        match kind {
+            FileKind::ExchangeRates => self.rate_row(row),
+            FileKind::Customers => self.customer_row(row),
+            FileKind::Documents => self.document_row(row),
+            FileKind::Payments => self.payment_row(row),
+            FileKind::Applications => self.application_row(row),
+        }
+    }
+
+    fn rate_row(&self, row: &Row) -> Result<Parsed> {
         let date = row.date("date")?;
         let currency = row
             .opt_currency("currency")?
             .ok_or_else(|| row.error("currency", "required value is missing"))?;
         let rate = row.positive_amount_text("rate")?;
-        self.writer.upsert_rate(&currency, day_number(date), &rate)
+        Ok(Parsed::Rate {
+            currency,
+            day: day_number(date),
+            rate,
+        })
     }
 
-    fn customer_row(&mut self, row: &Row) -> Result<Upsert> {
+    fn customer_row(&self, row: &Row) -> Result<Parsed> {
         let record = CustomerRecord {
             id: row.req("id")?.to_string(),
             name: row.req("name")?.to_string(),
@@ -339,11 +502,11 @@ impl Importer<'_> {
                 .map(str::to_string),
             custom: row.custom_json(),
         };
-        self.writer.upsert_customer(&record)
+        Ok(Parsed::Customer(Box::new(record)))
     }
 
     /// The customer a row refers to, from the file or the database.
-    fn customer_of(&self, row: &Row) -> Result<&CustomerRef> {
+    fn customer_of(&self, row: &Row) -> Result<&'a CustomerRef> {
         let id = row.req("customer_id")?;
         self.customers.get(id).ok_or_else(|| {
             row.error(
@@ -364,7 +527,7 @@ impl Importer<'_> {
         let currency = row
             .opt_currency("currency")?
             .or_else(|| customer.currency.clone())
-            .unwrap_or_else(|| self.base.clone());
+            .unwrap_or_else(|| self.base.to_string());
         if currency == self.base {
             return Ok((currency, "1".into()));
         }
@@ -380,7 +543,7 @@ impl Importer<'_> {
         Ok((currency, rate.to_string()))
     }
 
-    fn document_row(&mut self, row: &Row) -> Result<Upsert> {
+    fn document_row(&self, row: &Row) -> Result<Parsed> {
         let customer = self.customer_of(row)?;
         let kind = row.enumerated("type", format::DOCUMENT_TYPES)?;
         let doc_date = row.date("doc_date")?;
@@ -417,10 +580,10 @@ impl Importer<'_> {
             business_unit: row.opt_string("business_unit"),
             custom: row.custom_json(),
         };
-        self.writer.upsert_document(&record)
+        Ok(Parsed::Document(Box::new(record)))
     }
 
-    fn payment_row(&mut self, row: &Row) -> Result<Upsert> {
+    fn payment_row(&self, row: &Row) -> Result<Parsed> {
         let customer = self.customer_of(row)?;
         let date = row.date("date")?;
         let amount = row.positive_amount("amount")?;
@@ -441,41 +604,24 @@ impl Importer<'_> {
             failure_reason: row.opt_string("failure_reason"),
             reference: row.opt_string("reference"),
         };
-        self.writer.upsert_payment(&record)
+        Ok(Parsed::Payment(Box::new(record)))
     }
 
-    /// Reads an application row into the staging table; references are resolved for the
-    /// whole file at once by [`Importer::finish_applications`].
-    fn application_row(&mut self, row: &Row) -> Result<Upsert> {
+    /// An application row for the staging table; references are resolved for the whole
+    /// file at once by [`Importer::finish_applications`].
+    fn application_row(&self, row: &Row) -> Result<Parsed> {
         let source_id = row.req("source_id")?;
         let document_id = row.req("document_id")?;
         let amount = row.positive_amount("amount")?;
         let date = day_number(row.date("date")?);
         let units = units(amount).map_err(|e| row.error("amount", e))?;
-        self.writer
-            .stage_application(row.line, source_id, document_id, units, date)?;
-        Ok(Upsert::Unchanged)
-    }
-
-    /// Resolves the staged applications against documents and payments (the file's and the
-    /// database's), refusing the first row in file order that refers to something missing or
-    /// unsuitable, then upserts them all in one statement.
-    fn finish_applications(&mut self, summary: &mut FileSummary) -> Result<()> {
-        if let Some(bad) = self.writer.first_bad_staged_application()? {
-            let (column, message) = application_problem(&bad).unwrap_or((
-                "source_id",
-                "this application cannot be resolved".to_string(),
-            ));
-            return Err(Error::input(format!(
-                "applications.csv line {}, column {column}: {message}",
-                bad.line
-            )));
-        }
-        let (inserted, updated, unchanged) = self.writer.apply_staged_applications()?;
-        summary.inserted = inserted;
-        summary.updated = updated;
-        summary.unchanged = unchanged;
-        Ok(())
+        Ok(Parsed::Application {
+            line: row.line,
+            source_id: source_id.to_string(),
+            document_id: document_id.to_string(),
+            units,
+            date,
+        })
     }
 }
 

@@ -39,6 +39,7 @@ pub struct Metrics {
 impl Metrics {
     /// Computes the metrics from the portfolio's figures and the sales around `as_of`.
     pub fn compute(store: &Store, p: &Portfolio, grace_days: u32) -> Result<Metrics> {
+        let t = std::time::Instant::now();
         let spans = months_back(p.as_of, DSO_MONTHS);
         let oldest = spans.last().map_or(p.as_of, |s| s.0);
         let sales = store.sales_by_day(oldest, p.as_of, &p.currency)?;
@@ -53,6 +54,7 @@ impl Metrics {
                 (total, days_inclusive(*first, *last))
             })
             .collect();
+        crate::store::import::phase("sales", t);
         let t = &p.total;
         let dso = dso_count_back(t.outstanding, &month_sales);
         let (sales3, days3) = month_sales
@@ -60,7 +62,15 @@ impl Metrics {
             .take(3)
             .fold((Decimal::ZERO, 0), |(s, d), (ms, md)| (s + ms, d + md));
         let add = average_days_delinquent(t.outstanding, t.aging[0], sales3, days3);
+        let t0 = std::time::Instant::now();
         let cei = month_cei(store, p, month_sales.first().map_or(Decimal::ZERO, |m| m.0))?;
+        crate::store::import::phase("cei", t0);
+        let t0 = std::time::Instant::now();
+        let open_issue_amount = store.open_issue_amount(p.as_of, &p.currency)?;
+        crate::store::import::phase("issues", t0);
+        let t0 = std::time::Instant::now();
+        let open_p2p_amount = store.open_promise_amount(p.as_of, grace_days, &p.currency)?;
+        crate::store::import::phase("promises", t0);
         Ok(Metrics {
             as_of: p.as_of,
             currency: p.currency.clone(),
@@ -70,8 +80,8 @@ impl Metrics {
             unutilised_credit: t.unutilised_credit,
             unapplied_cash: t.unapplied_cash,
             collectable_this_month: t.collectable_this_month,
-            open_issue_amount: store.open_issue_amount(p.as_of, &p.currency)?,
-            open_p2p_amount: store.open_promise_amount(p.as_of, grace_days, &p.currency)?,
+            open_issue_amount,
+            open_p2p_amount,
             dso,
             add,
             cei,

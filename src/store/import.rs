@@ -308,6 +308,9 @@ pub struct ImportWriter<'a> {
 impl Store {
     /// Starts an import: takes the write lock for the whole run.
     pub fn import_writer(&mut self) -> Result<ImportWriter<'_>> {
+        if let Ok(v) = std::env::var("OWED_X_PRAGMAS") {
+            self.conn.execute_batch(&v)?;
+        }
         let tx = self.write_tx()?;
         tx.set_prepared_statement_cache_capacity(32);
         tx.execute_batch(
@@ -330,6 +333,9 @@ impl Store {
 impl ImportWriter<'_> {
     /// Runs an upsert and tells whether it inserted, updated or left the row alone.
     fn upsert(&self, writes: &Writes, values: &[&dyn rusqlite::ToSql]) -> Result<Upsert> {
+        if std::env::var_os("OWED_X_NOINSERT").is_some() && writes.table != "customers" {
+            return Ok(Upsert::Inserted);
+        }
         if self.bulk.contains(&writes.table) {
             match self.tx.prepare_cached(&writes.insert)?.execute(values) {
                 Ok(_) => return Ok(Upsert::Inserted),
@@ -580,7 +586,9 @@ impl ImportWriter<'_> {
     /// small (a single UPDATE over a million rows would hold every changed page in memory).
     pub fn refresh_applied(&mut self) -> Result<()> {
         const CHUNK: i64 = 50_000;
+        let t = std::time::Instant::now();
         self.rebuild_indexes("applications")?;
+        phase("indexes of applications", t);
         let updates = [
             (
                 "documents",
@@ -602,6 +610,7 @@ impl ImportWriter<'_> {
             ),
         ];
         for (table, key, totals) in updates {
+            let t = std::time::Instant::now();
             let max: i64 = self.tx.query_row(
                 &format!("SELECT ifnull(max({key}), 0) FROM {table}"),
                 [],
@@ -618,9 +627,14 @@ impl ImportWriter<'_> {
                 stmt.execute(params![low, low + CHUNK])?;
                 low += CHUNK;
             }
+            phase(&format!("refresh {table} by {key}"), t);
         }
+        let t = std::time::Instant::now();
         self.rebuild_indexes("documents")?;
+        phase("indexes of documents", t);
+        let t = std::time::Instant::now();
         self.rebuild_indexes("payments")?;
+        phase("indexes of payments", t);
         for (_, sql) in std::mem::take(&mut self.dropped) {
             self.tx.execute_batch(&sql)?;
         }
@@ -673,6 +687,14 @@ impl ImportWriter<'_> {
     pub fn commit(self) -> Result<()> {
         self.tx.commit()?;
         Ok(())
+    }
+}
+
+/// With `OWED_IMPORT_PHASES` set, prints how long a phase of the import took to stderr
+/// (where the time of a large import goes; `owed import` itself says nothing of it).
+pub fn phase(label: &str, since: std::time::Instant) {
+    if std::env::var_os("OWED_IMPORT_PHASES").is_some() {
+        eprintln!("phase {label}: {:.2} s", since.elapsed().as_secs_f64());
     }
 }
 

