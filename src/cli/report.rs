@@ -55,10 +55,14 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
             }
         }
         Report::Metrics(o) => {
-            let t = std::time::Instant::now();
-            let portfolio = portfolio(ctx, &store)?;
-            crate::store::import::phase("portfolio", t);
-            let m = Metrics::compute(&store, &portfolio, ctx.config.promise_grace_days)?;
+            let bounds = ctx.config.aging().map_err(Error::input)?;
+            let (_, m) = Metrics::compute_beside(
+                &store,
+                ctx.as_of,
+                &bounds,
+                &ctx.config.base_currency,
+                ctx.config.promise_grace_days,
+            )?;
             if o.json {
                 m.to_json().to_string()
             } else {

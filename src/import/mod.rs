@@ -171,7 +171,13 @@ pub fn import_paths(
     options: &ImportOptions,
 ) -> Result<ImportSummary> {
     let files = resolve_files(paths)?;
-    let summary = import_files(store, &files, options)?;
+    // The import checks every reference itself (naming the file, line and column of a bad
+    // one) before it commits, so SQLite's own foreign-key check is not run a million times
+    // over; it is on again for everything else this connection does.
+    store.set_foreign_keys(false)?;
+    let result = import_files(store, &files, options);
+    store.set_foreign_keys(true)?;
+    let summary = result?;
     let t = Instant::now();
     crate::store::import::optimize(store)?;
     phase("optimize", t);
@@ -213,6 +219,15 @@ fn import_files(
         summary.files.push(file_summary);
     }
     importer.writer.refresh_applied()?;
+    let documents_changed = summary
+        .files
+        .iter()
+        .any(|f| f.kind == FileKind::Documents && f.inserted + f.updated > 0);
+    if documents_changed {
+        let t = Instant::now();
+        importer.writer.rebuild_sales()?;
+        phase("daily sales", t);
+    }
     let t = Instant::now();
     if let Some(over) = importer.writer.first_over_applied()? {
         let apps = files.iter().find(|(k, _)| *k == FileKind::Applications);

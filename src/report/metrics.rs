@@ -3,6 +3,7 @@
 use super::Portfolio;
 use super::table::{Align, TextTable};
 use crate::Result;
+use crate::domain::aging::AgingBounds;
 use crate::domain::metrics::{
     average_days_delinquent, cei, days_inclusive, dso_count_back, months_back,
 };
@@ -39,7 +40,48 @@ pub struct Metrics {
 impl Metrics {
     /// Computes the metrics from the portfolio's figures and the sales around `as_of`.
     pub fn compute(store: &Store, p: &Portfolio, grace_days: u32) -> Result<Metrics> {
-        let t = std::time::Instant::now();
+        let others = Others::read(store, p.as_of, &p.currency, grace_days)?;
+        Metrics::assemble(store, p, others)
+    }
+
+    /// Computes the portfolio's figures and the metrics as of `as_of`, the figures on
+    /// `store` while a second connection to the same file reads what the metrics add to them
+    /// (the outstanding a month back for CEI, the open issues and promises): about half the
+    /// time of [`Metrics::compute`] on two cores.
+    pub fn compute_beside(
+        store: &Store,
+        as_of: Date,
+        bounds: &AgingBounds,
+        base: &str,
+        grace_days: u32,
+    ) -> Result<(Portfolio, Metrics)> {
+        let path = store.path();
+        let prev_end = crate::domain::aging::month_of(as_of).0.pred_opt();
+        let (portfolio, others) = std::thread::scope(|scope| {
+            let beside = scope.spawn(move || match prev_end {
+                Some(d) => Store::open(path).and_then(|s| s.outstanding_at(d, base).map(Some)),
+                None => Ok(None),
+            });
+            let portfolio = Portfolio::compute(store, as_of, None, bounds, base);
+            let amounts = Others::amounts(store, as_of, base, grace_days);
+            let begin = beside
+                .join()
+                .unwrap_or_else(|_| Err(crate::Error::runtime("reading the metrics failed")));
+            let others = amounts.and_then(|(issues, promises)| {
+                Ok(Others {
+                    begin_outstanding: begin?,
+                    open_issue_amount: issues,
+                    open_p2p_amount: promises,
+                })
+            });
+            (portfolio, others)
+        });
+        let portfolio = portfolio?;
+        let metrics = Metrics::assemble(store, &portfolio, others?)?;
+        Ok((portfolio, metrics))
+    }
+
+    fn assemble(store: &Store, p: &Portfolio, others: Others) -> Result<Metrics> {
         let spans = months_back(p.as_of, DSO_MONTHS);
         let oldest = spans.last().map_or(p.as_of, |s| s.0);
         let sales = store.sales_by_day(oldest, p.as_of, &p.currency)?;
@@ -54,7 +96,6 @@ impl Metrics {
                 (total, days_inclusive(*first, *last))
             })
             .collect();
-        crate::store::import::phase("sales", t);
         let t = &p.total;
         let dso = dso_count_back(t.outstanding, &month_sales);
         let (sales3, days3) = month_sales
@@ -62,15 +103,16 @@ impl Metrics {
             .take(3)
             .fold((Decimal::ZERO, 0), |(s, d), (ms, md)| (s + ms, d + md));
         let add = average_days_delinquent(t.outstanding, t.aging[0], sales3, days3);
-        let t0 = std::time::Instant::now();
-        let cei = month_cei(store, p, month_sales.first().map_or(Decimal::ZERO, |m| m.0))?;
-        crate::store::import::phase("cei", t0);
-        let t0 = std::time::Instant::now();
-        let open_issue_amount = store.open_issue_amount(p.as_of, &p.currency)?;
-        crate::store::import::phase("issues", t0);
-        let t0 = std::time::Instant::now();
-        let open_p2p_amount = store.open_promise_amount(p.as_of, grace_days, &p.currency)?;
-        crate::store::import::phase("promises", t0);
+        // CEI of the as-of month to date, from the outstanding at the end of the previous one.
+        let cei = others.begin_outstanding.and_then(|begin| {
+            cei(
+                begin,
+                month_sales.first().map_or(Decimal::ZERO, |m| m.0),
+                1,
+                t.outstanding,
+                t.aging[0],
+            )
+        });
         Ok(Metrics {
             as_of: p.as_of,
             currency: p.currency.clone(),
@@ -80,8 +122,8 @@ impl Metrics {
             unutilised_credit: t.unutilised_credit,
             unapplied_cash: t.unapplied_cash,
             collectable_this_month: t.collectable_this_month,
-            open_issue_amount,
-            open_p2p_amount,
+            open_issue_amount: others.open_issue_amount,
+            open_p2p_amount: others.open_p2p_amount,
             dso,
             add,
             cei,
@@ -89,8 +131,6 @@ impl Metrics {
         })
     }
 
-    /// The amounts in report order: (JSON and export name, text label, value in the base
-    /// currency).
     pub fn amounts(&self) -> [(&'static str, &'static str, Decimal); 8] {
         [
             ("outstanding", "Outstanding", self.outstanding),
@@ -162,18 +202,38 @@ impl Metrics {
     }
 }
 
-/// CEI of the as-of month to date: beginning AR at the end of the previous month.
-fn month_cei(store: &Store, p: &Portfolio, month_sales: Decimal) -> Result<Option<Decimal>> {
-    let (first, _) = crate::domain::aging::month_of(p.as_of);
-    let Some(prev_end) = first.pred_opt() else {
-        return Ok(None);
-    };
-    let begin = Portfolio::compute(store, prev_end, None, &p.bounds, &p.currency)?;
-    Ok(cei(
-        begin.total.outstanding,
-        month_sales,
-        1,
-        p.total.outstanding,
-        p.total.aging[0],
-    ))
+/// What the metrics add to the portfolio's figures.
+struct Others {
+    /// The outstanding at the end of the month before the as-of date's (CEI's beginning AR).
+    begin_outstanding: Option<Decimal>,
+    open_issue_amount: Decimal,
+    open_p2p_amount: Decimal,
+}
+
+impl Others {
+    fn read(store: &Store, as_of: Date, base: &str, grace_days: u32) -> Result<Others> {
+        let (first, _) = crate::domain::aging::month_of(as_of);
+        let (open_issue_amount, open_p2p_amount) = Others::amounts(store, as_of, base, grace_days)?;
+        Ok(Others {
+            begin_outstanding: first
+                .pred_opt()
+                .map(|prev_end| store.outstanding_at(prev_end, base))
+                .transpose()?,
+            open_issue_amount,
+            open_p2p_amount,
+        })
+    }
+
+    /// The open issues' and the open promises' amounts at `as_of`.
+    fn amounts(
+        store: &Store,
+        as_of: Date,
+        base: &str,
+        grace_days: u32,
+    ) -> Result<(Decimal, Decimal)> {
+        Ok((
+            store.open_issue_amount(as_of, base)?,
+            store.open_promise_amount(as_of, grace_days, base)?,
+        ))
+    }
 }

@@ -260,4 +260,17 @@ CREATE INDEX replies_unread ON replies(cid) WHERE read_at IS NULL;
     r#"
 CREATE INDEX payments_failed ON payments(date, cid) WHERE status IN ('failure', 'timeout');
 "#,
+    // 3: sales (invoices and debit notes) per document date and rate, for DSO, CEI and ADD
+    // without reading every document: rebuilt by each import that changes documents.
+    r#"
+CREATE TABLE sales_daily (
+    doc_date INTEGER NOT NULL,
+    rate TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    PRIMARY KEY (doc_date, rate)
+) WITHOUT ROWID;
+INSERT INTO sales_daily (doc_date, rate, amount)
+    SELECT doc_date, rate, sum(amount) FROM documents WHERE kind <> 'credit_note'
+     GROUP BY doc_date, rate;
+"#,
 ];
