@@ -310,3 +310,76 @@ fn first_pages_from_the_figures_match_sql_on_300_customers() {
         }
     }
 }
+
+#[test]
+fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = portfolio(dir.path());
+    build(&store);
+    let mirror = store.queue_mirror().unwrap();
+    assert!(mirror.is_current(&store));
+    let bounds = AgingBounds::default();
+    let filters = [
+        "",
+        "customer 01",
+        "CUSTOMER 2",
+        "c1",
+        "zz",
+        "owner:alice",
+        "owner:BOB",
+        "currency:usd",
+        "overdue>0",
+        "overdue>=300",
+        "outstanding<200",
+        "days>60",
+        "bucket:90+",
+        "bucket:1-30",
+        "customer overdue>100",
+    ];
+    let mut nonzero = 0;
+    for text in filters {
+        let filter = QueueFilter::parse(text, &bounds).unwrap();
+        for (collector, scope) in [
+            ("alice", Scope::Mine),
+            ("Bob", Scope::Mine),
+            ("nobody", Scope::Mine),
+            ("alice", Scope::Everyone),
+        ] {
+            let mut q = QueueQuery::new(collector);
+            q.scope = scope;
+            q.filter = filter.clone();
+            let sql = store.queue_counts(&q).unwrap();
+            let memory = mirror.counts(&q);
+            assert_eq!(memory, sql, "{text:?} {collector} {scope:?}");
+            nonzero += usize::from(sql.counts[Tab::All.index()] > 0);
+            for tab in [Tab::Overdue, Tab::All] {
+                q.tab = tab;
+                let all = store.queue_page_counted(&q, 0, 10_000, &sql, None).unwrap();
+                let keys = mirror.keys(&q);
+                let mut expected: Vec<i64> = all.rows.iter().map(|r| r.cid).collect();
+                let mut got = keys.clone();
+                expected.sort_unstable();
+                got.sort_unstable();
+                assert_eq!(got, expected, "{text:?} {collector} {scope:?} {tab:?}");
+                // The same page, in the same order, read among the keys.
+                let among = store
+                    .queue_page_counted(&q, 3, 17, &sql, Some(&keys))
+                    .unwrap();
+                let plain = store.queue_page_counted(&q, 3, 17, &sql, None).unwrap();
+                assert_eq!(among, plain, "{text:?} {collector} {scope:?} {tab:?}");
+            }
+        }
+    }
+    assert!(nonzero > 40, "the filters select something");
+}
+
+#[test]
+fn the_memory_copy_is_stale_once_the_connection_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = portfolio(dir.path());
+    build(&store);
+    let mirror = store.queue_mirror().unwrap();
+    build(&store);
+    assert!(!mirror.is_current(&store), "the table was written again");
+    assert!(store.queue_mirror().unwrap().is_current(&store));
+}

@@ -196,6 +196,14 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps this connection's TEMP tables (the workstation's queue table and its sort
+    /// indexes) in memory: every filter counts over the whole table, which SQLite's small
+    /// default temp cache would read back from a temporary file each time.
+    pub fn temp_in_memory(&self) -> Result<()> {
+        self.conn().execute_batch("PRAGMA temp_store = MEMORY;")?;
+        Ok(())
+    }
+
     /// Copies what it can of the WAL into the database without waiting for readers.
     pub fn checkpoint_passive(&self) -> Result<()> {
         self.conn()

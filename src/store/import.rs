@@ -696,7 +696,7 @@ impl ImportWriter<'_> {
 /// (where the time of a large import goes; `owed import` itself says nothing of it).
 pub fn phase(label: &str, since: std::time::Instant) {
     if std::env::var_os("OWED_IMPORT_PHASES").is_some() {
-        eprintln!("phase {label}: {:.2} s", since.elapsed().as_secs_f64());
+        eprintln!("phase {label}: {:.4} s", since.elapsed().as_secs_f64());
     }
 }
 

@@ -17,6 +17,7 @@ pub mod issues;
 pub mod ledger;
 pub mod promises;
 pub mod queue;
+pub mod queue_counts;
 pub mod queue_risk;
 pub mod rates;
 mod schema;

@@ -608,21 +608,32 @@ impl Store {
     /// counts of every tab. Needs [`Store::rebuild_queue_summary`] first.
     pub fn queue_page(&self, query: &QueueQuery, offset: u64, limit: u64) -> Result<QueuePage> {
         let counts = self.queue_counts(query)?;
-        self.queue_page_counted(query, offset, limit, &counts)
+        self.queue_page_counted(query, offset, limit, &counts, None)
     }
 
     /// [`Store::queue_page`] with the counts known already (they depend only on the scope and
-    /// filter, so a new order or tab can reuse them).
+    /// filter, so a new order or tab can reuse them). `among`: the keys of every row the
+    /// query selects, when the caller knows them (few rows: they are read by key and sorted,
+    /// instead of the table being read for them).
     pub fn queue_page_counted(
         &self,
         query: &QueueQuery,
         offset: u64,
         limit: u64,
         counted: &QueueCounts,
+        among: Option<&[i64]>,
     ) -> Result<QueuePage> {
         let counts = counted.counts;
         let mine_fallback = counted.mine_fallback;
-        let (filter_sql, filter_params) = where_clause(query, mine_fallback);
+        let (mut filter_sql, filter_params) = where_clause(query, mine_fallback);
+        if let Some(keys) = among {
+            let list = keys
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            filter_sql = format!("cid IN ({list}) AND {filter_sql}");
+        }
         self.ensure_sort_index(query.sort)?;
         let total = counts[query.tab.index()];
         let offset = offset.min(total);
@@ -638,7 +649,7 @@ impl Store {
         let dir = if dir { "DESC" } else { "ASC" };
         // Few rows match: walking the whole sort index to find them costs more than reading
         // the table once and sorting them (`+` keeps SQLite off the index).
-        let few = total < 4 * (skip + n).max(1);
+        let few = among.is_some() || total < 4 * (skip + n).max(1);
         let sql = format!(
             "SELECT cid, id, name, finance_owner, currency, outstanding, overdue, net_overdue, credit + cash,
                     max_days, last_contact, promise, followups_due, open_issues, unread_replies, risk
@@ -876,7 +887,7 @@ fn order_by(key: SortKey, dir: &str, no_index: bool) -> String {
 }
 
 /// The SQL condition of a tab on the `queue` table.
-fn tab_sql(tab: Tab) -> &'static str {
+pub(crate) fn tab_sql(tab: Tab) -> &'static str {
     match tab {
         Tab::Overdue => "overdue > 0",
         Tab::All => "1",

@@ -16,6 +16,7 @@ use crate::report::Portfolio;
 use crate::store::Store;
 use crate::store::customer_detail::CustomerDetail;
 use crate::store::queue::{IssueReason, QueueCounts, QueuePage, SummaryFigures, UnfilteredCounts};
+use crate::store::queue_counts::QueueMirror;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
@@ -179,6 +180,8 @@ pub struct DataSource {
     /// A save was committed: fold the WAL into the database when idle (not during a save, nor
     /// right after it, when the screen asks for what moved).
     checkpoint_due: bool,
+    /// The queue table in memory, for the tab counts under a filter.
+    mirror: Option<QueueMirror>,
 }
 
 /// Where the time of a recomputation of the figures went (for the benchmark).
@@ -201,6 +204,7 @@ impl DataSource {
         let store = Store::open(path)?;
         // Saves commit on this connection: their checkpoints wait for idle time.
         store.defer_checkpoints()?;
+        store.temp_in_memory()?;
         let version = store.data_version()?;
         Ok(DataSource {
             store,
@@ -221,6 +225,7 @@ impl DataSource {
             forecasts: Forecasts::new(path, &settings.base_currency, settings.grace_days),
             settings,
             checkpoint_due: false,
+            mirror: None,
         })
     }
 
@@ -452,14 +457,28 @@ impl DataSource {
                 {
                     Some(c) => c,
                     None => {
-                        let c = self.store.queue_counts(query)?;
+                        let c = self.mirror()?.counts(query);
                         self.counts.insert(key, c);
                         c
                     }
                 };
-                let page = self
-                    .store
-                    .queue_page_counted(query, *offset, *limit, &counts)?;
+                // Few rows under a filter: their keys from memory, so that SQL reads just
+                // those instead of the table for them.
+                let total = counts.counts[query.tab.index()];
+                let few =
+                    !query.filter.is_empty() && total <= FEW_ROWS.max(16 * (*offset + *limit));
+                let keys = if few {
+                    Some(self.mirror()?.keys(query))
+                } else {
+                    None
+                };
+                let page = self.store.queue_page_counted(
+                    query,
+                    *offset,
+                    *limit,
+                    &counts,
+                    keys.as_deref(),
+                )?;
                 out.push(Response::Page { seq: *seq, page });
             }
             Request::Detail { seq, as_of, cid } => {
@@ -673,6 +692,19 @@ impl DataSource {
         Ok((summary, answered))
     }
 
+    /// The queue table in memory for counting under a filter, read again when this
+    /// connection has written anything since.
+    fn mirror(&mut self) -> Result<&QueueMirror> {
+        let stale = self
+            .mirror
+            .as_ref()
+            .is_none_or(|m| !m.is_current(&self.store));
+        if stale {
+            self.mirror = Some(self.store.queue_mirror()?);
+        }
+        Ok(self.mirror.as_ref().expect("read just now"))
+    }
+
     /// DSO by the count-back method over the monthly sales up to `as_of` (as the metrics
     /// report computes it).
     fn dso(&self, as_of: Date, outstanding: Decimal) -> Result<Option<Decimal>> {
@@ -742,6 +774,20 @@ impl DataSource {
                         }
                         continue;
                     }
+                    // The queue table in memory for filters (read again after a change).
+                    if self.as_of.is_some()
+                        && self
+                            .mirror
+                            .as_ref()
+                            .is_none_or(|m| !m.is_current(&self.store))
+                    {
+                        if let Err(e) = self.mirror()
+                            && !emit(Response::Error(e.to_string()))
+                        {
+                            return;
+                        }
+                        continue;
+                    }
                     // Nothing asked for a while: the WAL of the last saves goes into the
                     // database now, when no one waits for it.
                     if self.checkpoint_due {
@@ -765,6 +811,10 @@ impl DataSource {
         }
     }
 }
+
+/// Rows of a filtered tab read by key (from the queue table in memory) rather than by a pass
+/// over the table or a walk of its sort index.
+const FEW_ROWS: u64 = 2_000;
 
 /// DSO by the count-back method over the monthly sales up to `as_of` (as the metrics report
 /// computes it).
