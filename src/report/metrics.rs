@@ -57,23 +57,29 @@ impl Metrics {
     ) -> Result<(Portfolio, Metrics)> {
         let path = store.path();
         let prev_end = crate::domain::aging::month_of(as_of).0.pred_opt();
+        // About even halves: the figures and the open issues here; the outstanding a month
+        // back and the open promises on the other connection.
         let (portfolio, others) = std::thread::scope(|scope| {
-            let beside = scope.spawn(move || match prev_end {
-                Some(d) => Store::open(path).and_then(|s| s.outstanding_at(d, base).map(Some)),
-                None => Ok(None),
+            let beside = scope.spawn(move || -> Result<(Option<Decimal>, Decimal)> {
+                let other = Store::open(path)?;
+                let begin = prev_end
+                    .map(|d| other.outstanding_at(d, base))
+                    .transpose()?;
+                let promises = other.open_promise_amount(as_of, grace_days, base)?;
+                Ok((begin, promises))
             });
             let portfolio = Portfolio::compute(store, as_of, None, bounds, base);
-            let amounts = Others::amounts(store, as_of, base, grace_days);
-            let begin = beside
+            let issues = store.open_issue_amount(as_of, base);
+            let others = beside
                 .join()
-                .unwrap_or_else(|_| Err(crate::Error::runtime("reading the metrics failed")));
-            let others = amounts.and_then(|(issues, promises)| {
-                Ok(Others {
-                    begin_outstanding: begin?,
-                    open_issue_amount: issues,
-                    open_p2p_amount: promises,
-                })
-            });
+                .unwrap_or_else(|_| Err(crate::Error::runtime("reading the metrics failed")))
+                .and_then(|(begin_outstanding, open_p2p_amount)| {
+                    Ok(Others {
+                        begin_outstanding,
+                        open_issue_amount: issues?,
+                        open_p2p_amount,
+                    })
+                });
             (portfolio, others)
         });
         let portfolio = portfolio?;
@@ -213,27 +219,13 @@ struct Others {
 impl Others {
     fn read(store: &Store, as_of: Date, base: &str, grace_days: u32) -> Result<Others> {
         let (first, _) = crate::domain::aging::month_of(as_of);
-        let (open_issue_amount, open_p2p_amount) = Others::amounts(store, as_of, base, grace_days)?;
         Ok(Others {
             begin_outstanding: first
                 .pred_opt()
                 .map(|prev_end| store.outstanding_at(prev_end, base))
                 .transpose()?,
-            open_issue_amount,
-            open_p2p_amount,
+            open_issue_amount: store.open_issue_amount(as_of, base)?,
+            open_p2p_amount: store.open_promise_amount(as_of, grace_days, base)?,
         })
-    }
-
-    /// The open issues' and the open promises' amounts at `as_of`.
-    fn amounts(
-        store: &Store,
-        as_of: Date,
-        base: &str,
-        grace_days: u32,
-    ) -> Result<(Decimal, Decimal)> {
-        Ok((
-            store.open_issue_amount(as_of, base)?,
-            store.open_promise_amount(as_of, grace_days, base)?,
-        ))
     }
 }

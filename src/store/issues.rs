@@ -85,11 +85,26 @@ impl Store {
     }
 
     /// Σ amounts of the issues open at `as_of`, in the base currency (`open_issue_amount`).
+    /// The issues of [`Store::open_issues`] without their documents and events: each
+    /// amount converted at its opening date, as [`IssueView::base_amount`] does.
     pub fn open_issue_amount(&self, as_of: Date, base: &str) -> Result<Decimal> {
         let mut rates = RateCache::new(self, base);
         let mut total = Decimal::ZERO;
-        for issue in self.open_issues(as_of, base)? {
-            total += issue.base_amount(&mut rates)?;
+        let sql = format!(
+            "SELECT i.amount, c.currency, i.opened_date
+               FROM issues i CROSS JOIN customers c ON c.cid = i.cid WHERE {OPEN_AT}"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query([day_number(as_of)])?;
+        while let Some(r) = rows.next()? {
+            let amount = money::from_units(r.get(0)?);
+            let currency = r
+                .get_ref(1)?
+                .as_str_or_null()
+                .map_err(rusqlite::Error::from)?
+                .unwrap_or(base);
+            let rate = rates.rate(currency, r.get(2)?)?;
+            total += money::round_to_currency(amount * rate, base);
         }
         Ok(total)
     }

@@ -54,6 +54,24 @@ const DEBITS_OPEN_NOW: &str = "
       FROM documents d INDEXED BY documents_open
      WHERE d.balance <> 0 AND d.kind <> 'credit_note' AND d.doc_date <= ?1 AND (?2 IS NULL OR d.cid = ?2)";
 
+/// For everyone: the debits open now with nothing applied after D (their balance then is
+/// their balance now)...
+const DEBITS_UNTOUCHED_SINCE: &str = "
+    SELECT d.cid, d.did, d.due_date, d.balance, d.currency, d.rate
+      FROM documents d INDEXED BY documents_open
+     WHERE d.balance <> 0 AND d.kind <> 'credit_note' AND d.doc_date <= ?1
+       AND (d.last_applied IS NULL OR d.last_applied <= ?1) AND ?2 IS NULL";
+
+/// ... and those with applications after D, open now or not, found from the applications
+/// dated after D (an index range) and read in key order: their balance now plus what was
+/// applied since.
+const DEBITS_APPLIED_SINCE: &str = "
+    SELECT d.cid, d.did, d.due_date, d.balance + after.amount, d.currency, d.rate
+      FROM (SELECT did, sum(amount) AS amount FROM applications INDEXED BY applications_date
+             WHERE date > ?1 GROUP BY did) AS after
+      CROSS JOIN documents d ON d.did = after.did
+     WHERE d.kind <> 'credit_note' AND d.doc_date <= ?1 AND ?2 IS NULL";
+
 const DEBITS_CLOSED_SINCE: &str = "
     SELECT d.cid, d.did, d.due_date,
            (SELECT ifnull(sum(a.amount), 0) FROM applications a WHERE a.did = d.did AND a.date > ?1),
@@ -145,9 +163,15 @@ impl Store {
                 .replace("CLOSED_SINCE(d)", "d.last_applied > ?1")
                 .replace("CLOSED_SINCE(p)", "p.last_applied > ?1"),
         };
+        // One customer: its open rows, and those closed since D through the `last_applied`
+        // index; everyone: the debits split by whether anything was applied after D.
+        let debits = match cid {
+            Some(_) => [DEBITS_OPEN_NOW, DEBITS_CLOSED_SINCE],
+            None => [DEBITS_UNTOUCHED_SINCE, DEBITS_APPLIED_SINCE],
+        };
         let passes = [
-            (ItemKind::Debit, DEBITS_OPEN_NOW),
-            (ItemKind::Debit, DEBITS_CLOSED_SINCE),
+            (ItemKind::Debit, debits[0]),
+            (ItemKind::Debit, debits[1]),
             (ItemKind::Credit, CREDITS_OPEN_NOW),
             (ItemKind::Credit, CREDITS_CLOSED_SINCE),
             (ItemKind::Cash, CASH_OPEN_NOW),

@@ -273,4 +273,9 @@ INSERT INTO sales_daily (doc_date, rate, amount)
     SELECT doc_date, rate, sum(amount) FROM documents WHERE kind <> 'credit_note'
      GROUP BY doc_date, rate;
 "#,
+    // 4: applications by date, covering what was applied to each document after a date (the
+    // ledger at a past date: CEI's beginning AR, `--as-of` month-end reviews).
+    r#"
+CREATE INDEX applications_date ON applications(date, did, amount);
+"#,
 ];
