@@ -386,12 +386,14 @@ pub fn run(ctx: &Context, options: &BenchOptions) -> Result<BenchReport> {
     }
     // Bytes: the same state drawn through crossterm into memory.
     let (first_frame_bytes, move_bytes, move_detail_bytes) = bytes(&mut h, options)?;
+    // Idle before the saves: a promise or dispute saved restarts the forecast a moment later,
+    // which is work, not idling.
+    let (idle_cpu_ms, idle_seconds) = idle(options.idle);
     let saves = if options.saves > 0 {
         saves(&mut h, options.saves)?
     } else {
         Vec::new()
     };
-    let (idle_cpu_ms, idle_seconds) = idle(options.idle);
     let counts = crate::store::Store::open(&ctx.db_path)?.counts()?;
     let phases = phases(ctx, &setup, &h.app)?;
     Ok(BenchReport {
