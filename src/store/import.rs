@@ -309,8 +309,10 @@ impl Store {
     /// Starts an import: takes the write lock for the whole run.
     pub fn import_writer(&mut self) -> Result<ImportWriter<'_>> {
         // No memory map for an import: it walks the whole file, and every page it touched
-        // would count in its resident memory (bounded by the page cache instead).
-        self.conn.execute_batch("PRAGMA mmap_size = 0;")?;
+        // would count in its resident memory (bounded by the page cache instead). Index
+        // builds sort on a second thread too.
+        self.conn
+            .execute_batch("PRAGMA mmap_size = 0; PRAGMA threads = 2;")?;
         let tx = self.write_tx()?;
         tx.set_prepared_statement_cache_capacity(32);
         tx.execute_batch(
