@@ -7,7 +7,8 @@
 //!   real thread, the frame is rendered into a `TestBackend`);
 //! - bytes: what crossterm writes for the first frame and for a one-row move (a
 //!   `CrosstermBackend` over a `Vec<u8>`);
-//! - idle: CPU time used by the process while nothing happens (Linux);
+//! - idle: CPU time used by the process while nothing happens, from 1.5 s after the last key
+//!   (Linux);
 //! - saves (`--saves N`, writes to the database): for notes, promises and disputes through
 //!   their forms, the time from Enter to the frame that shows "saved: …" with the refreshed
 //!   metrics, queue and timeline, and to the frame once the cursor has moved on to the next
@@ -630,7 +631,13 @@ impl std::io::Write for ByteCounter {
 }
 
 /// CPU time (ms) the process uses while nobody touches it, from /proc.
+/// How long after the last key the idle watch starts.
+const IDLE_SETTLE: Duration = Duration::from_millis(1500);
+
 fn idle(wait: Duration) -> (Option<f64>, f64) {
+    // What follows the last key first (the queue table read into memory once the keys
+    // pause, a forecast's risks written): then nothing should run at all.
+    std::thread::sleep(IDLE_SETTLE);
     let before = cpu_ms();
     std::thread::sleep(wait);
     let after = cpu_ms();
