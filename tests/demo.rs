@@ -118,3 +118,50 @@ fn the_demo_csvs_import_to_the_same_portfolio_and_are_deterministic() {
     let overdue: f64 = v["overdue"].as_str().unwrap().parse().unwrap();
     assert!(overdue > 0.0, "nothing overdue in the demo: {v}");
 }
+
+/// `owed report … | head`: the reader goes away after a few bytes; owed stops quietly with
+/// exit code 0 instead of panicking on the closed pipe.
+#[test]
+fn a_reader_that_stops_early_ends_the_report_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let db = db.to_str().unwrap();
+    let made = owed_in(
+        dir.path(),
+        &["--db", db, "demo", "--no-tui", "--customers", "400"],
+    );
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_owed"))
+        .args([
+            "--db",
+            db,
+            "--as-of",
+            "2026-11-25",
+            "report",
+            "aging",
+            "--json",
+        ])
+        .env("OWED_CONFIG", dir.path().join("config.toml"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+    // The read end is closed here; the report (over 100 KB) cannot all fit in the pipe.
+    let out = child.wait_with_output().unwrap();
+    assert!(head.starts_with(b"{\"as_of\":\"2026-11-25\""));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

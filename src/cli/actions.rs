@@ -111,8 +111,8 @@ fn joined(words: &[String]) -> Option<String> {
     (!text.trim().is_empty()).then_some(text)
 }
 
-fn report(recorded: &Recorded) {
-    println!("{}", recorded.message);
+fn report(recorded: &Recorded) -> Result<()> {
+    outln!("{}", recorded.message)
 }
 
 /// Records one action now, as the context's collector, and prints its line.
@@ -122,7 +122,7 @@ fn record(
 ) -> Result<()> {
     let stamp = stamp(ctx)?;
     with_store(ctx, |store| {
-        report(&action(store, &stamp)?);
+        report(&action(store, &stamp)?)?;
         Ok(())
     })
 }
@@ -153,17 +153,17 @@ pub fn note(ctx: &Context, args: &NoteArgs) -> Result<()> {
     let stamp = stamp(ctx)?;
     with_store(ctx, |store| {
         if args.repeat <= 1 {
-            report(&actions::note(store, &stamp, &args.customer, &text)?);
+            report(&actions::note(store, &stamp, &args.customer, &text)?)?;
             return Ok(());
         }
         for i in 1..=args.repeat {
             actions::note(store, &stamp, &args.customer, &format!("{text} #{i}"))?;
         }
-        println!(
+        outln!(
             "{} notes recorded for {}.",
             args.repeat,
             args.customer.trim()
-        );
+        )?;
         Ok(())
     })
 }

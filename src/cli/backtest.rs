@@ -69,9 +69,9 @@ pub fn run(ctx: &Context, args: &BacktestArgs) -> Result<()> {
         },
     )?;
     if args.json {
-        println!("{}", result.to_json());
+        outln!("{}", result.to_json())?;
     } else {
-        print!("{}", result.to_text());
+        out!("{}", result.to_text())?;
     }
     Ok(())
 }

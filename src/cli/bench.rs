@@ -51,11 +51,11 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
     };
     let labels = store.customer_labels()?;
     let customer_id = |cid: i64| labels.get(&cid).map(|l| l.id.clone()).unwrap_or_default();
-    println!(
+    outln!(
         "database: {} ({} customers)",
         ctx.db_path.display(),
         labels.len()
-    );
+    )?;
     drop(store);
 
     concurrent_notes(db, &customer_id(first), args.notes)?;
@@ -120,19 +120,19 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
         store.queue_tabs(ctx.as_of, grace, &base)?;
         timings[6].1.push(t.elapsed());
     }
-    println!(
+    outln!(
         "\nlatency over {} customers (ms)     p50      p95      max",
         sample.len()
-    );
+    )?;
     for (name, mut t) in timings {
         t.sort();
         let at = |q: f64| ms(t[((t.len() - 1) as f64 * q).round() as usize]);
-        println!(
+        outln!(
             "  {name:<30} {:>8.2} {:>8.2} {:>8.2}",
             at(0.5),
             at(0.95),
             at(1.0)
-        );
+        )?;
     }
     Ok(())
 }
@@ -181,7 +181,7 @@ fn concurrent_notes(db: &Path, customer: &str, n: u32) -> Result<()> {
     }
     let elapsed = t.elapsed();
     let written = Store::open(db)?.note_count(None)? - before;
-    println!(
+    outln!(
         "\n2 processes x {n} notes: {written} of {} written in {:.2} s ({:.2} ms per note per process); stderr: {}",
         2 * n,
         elapsed.as_secs_f64(),
@@ -191,7 +191,7 @@ fn concurrent_notes(db: &Path, customer: &str, n: u32) -> Result<()> {
         } else {
             errors.trim()
         }
-    );
+    )?;
     if written != u64::from(2 * n) {
         return Err(Error::runtime("notes were lost"));
     }

@@ -45,7 +45,7 @@ pub fn run(ctx: &Context, args: &BenchArgs) -> Result<()> {
             saves: args.saves,
         },
     )?;
-    print!("{report}");
+    out!("{report}")?;
     Ok(())
 }
 

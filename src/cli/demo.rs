@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
     };
     if let Some(dir) = &args.csv {
         let (counts, _) = write_csvs(&options, dir)?;
-        println!(
+        outln!(
             "wrote {} customers, {} documents, {} payments, {} applications, {} exchange rates to {}",
             counts.customers,
             counts.documents,
@@ -42,7 +42,7 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
             counts.applications,
             counts.exchange_rates,
             dir.display()
-        );
+        )?;
         return Ok(());
     }
     // The demo never touches the collector's real database unless --db names it.
@@ -59,7 +59,7 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
         }
     }
     if args.no_tui {
-        println!("{}", db.display());
+        outln!("{}", db.display())?;
         return Ok(());
     }
     if collector_given || ctx.config.collector.is_some() {

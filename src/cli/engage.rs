@@ -99,10 +99,10 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<()> {
         engage::plan_settings(&ctx.config, ctx.as_of),
     )?;
     if args.json {
-        println!("{}", plan.to_json());
+        outln!("{}", plan.to_json())?;
         return Ok(());
     }
-    print!("{}", plan_text(&plan, &ctx.config.base_currency));
+    out!("{}", plan_text(&plan, &ctx.config.base_currency))?;
     Ok(())
 }
 
@@ -179,7 +179,7 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
     if args.dry_run {
         for e in &plan.entries {
             let mail = outbox::preview(&cycles, e, &settings)?;
-            println!(
+            outln!(
                 "would send {} / {} to {} <{}>: {} ({} document(s))",
                 e.cycle,
                 e.reminder,
@@ -187,16 +187,16 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
                 e.to,
                 mail.subject,
                 e.documents.len()
-            );
+            )?;
         }
-        println!("{} reminder(s) would be sent", plan.entries.len());
+        outln!("{} reminder(s) would be sent", plan.entries.len())?;
         return Ok(());
     }
     let smtp = smtp::SmtpSettings::from_config(&ctx.config.smtp, |v| std::env::var(v).ok())?;
     let mut mailer = smtp::SmtpMailer::new(smtp);
     let report = outbox::run(&mut store, &cycles, &plan.entries, &mut mailer, &settings)?;
     for s in &report.sent {
-        println!(
+        outln!(
             "sent {} / {} to {} <{}>: {} [{}] {}",
             s.cycle,
             s.reminder,
@@ -205,7 +205,7 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
             s.subject,
             s.document_ids.join(", "),
             s.message_id
-        );
+        )?;
     }
     for f in &report.failed {
         eprintln!(
@@ -220,13 +220,13 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
             u.cycle, u.reminder, u.customer_id, u.reminder_id, u.error, u.reminder_id
         );
     }
-    println!(
+    outln!(
         "{} sent, {} already sent by another run, {} not sent, {} unknown",
         report.sent.len(),
         report.already_claimed,
         report.failed.len(),
         report.unknown.len()
-    );
+    )?;
     if let Some(why) = report.aborted {
         return Err(Error::runtime(format!(
             "stopped: {why}; {} reminder(s) were sent before, the rest are planned again next run",
@@ -257,7 +257,7 @@ fn show_outbox(ctx: &Context, args: &OutboxArgs) -> Result<()> {
                 })
             })
             .collect();
-        println!("{}", serde_json::Value::Array(list));
+        outln!("{}", serde_json::Value::Array(list))?;
         return Ok(());
     }
     let mut t = TextTable::new(&[
@@ -282,7 +282,7 @@ fn show_outbox(ctx: &Context, args: &OutboxArgs) -> Result<()> {
             r.error.clone().unwrap_or_default(),
         ]);
     }
-    print!("{}", t.render());
+    out!("{}", t.render())?;
     Ok(())
 }
 
@@ -290,10 +290,10 @@ fn release(ctx: &Context, args: &ReleaseArgs) -> Result<()> {
     let mut store = ctx.open_store()?;
     let why = format!("released by {} at {}", ctx.collector, outbox::now());
     if store.release_pending_reminder(args.id, &why)? {
-        println!(
+        outln!(
             "reminder {} released: its documents are planned again next run",
             args.id
-        );
+        )?;
         Ok(())
     } else {
         Err(Error::input(format!(
@@ -317,6 +317,6 @@ fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
         &ctx.collector,
         args.text.as_deref(),
     )?;
-    println!("{} held back from engagement until {until}", args.customer);
+    outln!("{} held back from engagement until {until}", args.customer)?;
     Ok(())
 }

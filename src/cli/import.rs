@@ -19,6 +19,6 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<()> {
         progress: true,
     };
     let summary = import_paths(&mut store, &args.paths, &options)?;
-    println!("{summary}");
+    outln!("{summary}")?;
     Ok(())
 }

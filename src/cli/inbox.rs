@@ -45,11 +45,11 @@ fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
                 } else {
                     "by sender"
                 };
-                println!("filed {customer_id} ({how}): {}", item.subject);
+                outln!("filed {customer_id} ({how}): {}", item.subject)?;
             }
             Filed::Duplicate { customer_id } => {
                 duplicates += 1;
-                println!("already filed {customer_id}: {}", item.subject);
+                outln!("already filed {customer_id}: {}", item.subject)?;
             }
             Filed::Unmatched { from } => {
                 unmatched += 1;
@@ -62,6 +62,6 @@ fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
             }
         }
     }
-    println!("{filed} filed, {duplicates} already filed, {unmatched} unmatched");
+    outln!("{filed} filed, {duplicates} already filed, {unmatched} unmatched")?;
     Ok(())
 }

@@ -2,7 +2,22 @@
 //!
 //! `--db`, `--config`, `--as` and `--as-of` are global: they go before or after the
 //! subcommand. Errors print one sentence on stderr; the exit code is 2 for bad usage or input,
-//! 1 for a runtime failure.
+//! 1 for a runtime failure. Output goes through [`out!`] / [`outln!`]: a reader that stops
+//! early (`owed report aging --json | head`) ends the command quietly instead of a panic.
+
+/// `print!` to standard output that returns a `Result` (see [`write_stdout`]).
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// `println!` to standard output that returns a `Result` (see [`write_stdout`]).
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
 
 mod actions;
 mod activity;
@@ -135,10 +150,19 @@ pub fn today() -> Date {
     chrono::Local::now().date_naive()
 }
 
+/// Writes to standard output.
+pub(crate) fn write_stdout(args: std::fmt::Arguments) -> Result<()> {
+    use std::io::Write;
+    std::io::stdout().lock().write_fmt(args)?;
+    Ok(())
+}
+
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     match dispatch(cli) {
         Ok(()) => 0,
+        // Whoever read the output has gone (`| head`): nothing is wrong with the command.
+        Err(crate::Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
             eprintln!("owed: {e}");
             e.exit_code()

@@ -72,9 +72,9 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
         Report::Engagement(o) => {
             let r = EngagementReport::compute(&store, ctx.as_of, &ctx.config.base_currency)?;
             if o.json {
-                println!("{}", r.to_json());
+                outln!("{}", r.to_json())?;
             } else {
-                print!("{}", r.to_text());
+                out!("{}", r.to_text())?;
             }
             return Ok(());
         }
@@ -94,7 +94,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
             f.to_text(o.top)
         }
     };
-    println!("{out}");
+    outln!("{out}")?;
     Ok(())
 }
 
