@@ -296,3 +296,35 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_streamed_aging_json_is_the_json_tree_written_out() {
+    let b = book(&[
+        (
+            "customers.csv",
+            "id,name,currency\nA,Ärger & \"Söhne\",USD\nB,Beta,EUR\nC,Nothing open,USD\n",
+        ),
+        (
+            "documents.csv",
+            "id,customer_id,type,doc_date,due_date,amount,currency\n\
+             I1,A,invoice,2026-01-01,2026-01-31,100.00,USD\n\
+             I2,B,invoice,2026-02-01,2026-03-03,250.50,EUR\n\
+             K1,A,credit_note,2026-02-10,,30.00,USD\n",
+        ),
+        (
+            "exchange_rates.csv",
+            "date,currency,rate\n2026-01-01,EUR,1.1\n",
+        ),
+    ]);
+    let p = b.portfolio("2026-04-30");
+    let labels = b.store.customer_labels().unwrap();
+    let mut streamed = Vec::new();
+    owed::report::aging::write_json(&p, &labels, &mut streamed).unwrap();
+    let tree = owed::report::aging::to_json(&p, &labels).to_string();
+    assert_eq!(String::from_utf8(streamed).unwrap(), tree);
+    assert!(tree.contains("\"customers\":[{"), "{tree}");
+    assert!(
+        !tree.contains("Nothing open"),
+        "customers with nothing are left out"
+    );
+}

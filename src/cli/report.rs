@@ -49,10 +49,14 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
             let portfolio = portfolio(ctx, &store)?;
             let labels = store.customer_labels()?;
             if o.json {
-                aging::to_json(&portfolio, &labels).to_string()
-            } else {
-                aging::to_text(&portfolio, &labels)
+                use std::io::Write;
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                aging::write_json(&portfolio, &labels, &mut out)?;
+                out.write_all(b"\n")?;
+                out.flush()?;
+                return Ok(());
             }
+            aging::to_text(&portfolio, &labels)
         }
         Report::Metrics(o) => {
             let bounds = ctx.config.aging().map_err(Error::input)?;

@@ -99,17 +99,48 @@ fn figures_json(p: &Portfolio, f: &Figures, net_overdue: Decimal) -> Map<String,
     m
 }
 
+/// Writes the report as SPEC's JSON, one customer at a time: the same bytes as
+/// `to_json(…).to_string()` without holding a JSON tree of every customer (a third of a
+/// gigabyte at 100k customers).
+pub fn write_json(
+    p: &Portfolio,
+    labels: &HashMap<i64, CustomerLabel>,
+    w: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    // The keys in the order `serde_json::Map` keeps them (sorted), as `to_json` gives them.
+    write!(
+        w,
+        "{{\"as_of\":{},\"buckets\":{},\"currency\":{},\"customers\":[",
+        json!(p.as_of.to_string()),
+        json!(p.bounds.labels()),
+        json!(p.currency)
+    )?;
+    for (i, line) in lines(p, labels).into_iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *w, &Value::Object(customer_json(p, &line)))?;
+    }
+    write!(
+        w,
+        "],\"total\":{}}}",
+        Value::Object(figures_json(p, &p.total, p.net_overdue))
+    )
+}
+
+fn customer_json(p: &Portfolio, line: &AgingLine) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("id".into(), json!(line.label.id));
+    m.insert("name".into(), json!(line.label.name));
+    m.extend(figures_json(p, line.figures, line.figures.net_overdue()));
+    m
+}
+
 /// The report as SPEC's JSON.
 pub fn to_json(p: &Portfolio, labels: &HashMap<i64, CustomerLabel>) -> Value {
     let customers: Vec<Value> = lines(p, labels)
         .into_iter()
-        .map(|line| {
-            let mut m = Map::new();
-            m.insert("id".into(), json!(line.label.id));
-            m.insert("name".into(), json!(line.label.name));
-            m.extend(figures_json(p, line.figures, line.figures.net_overdue()));
-            Value::Object(m)
-        })
+        .map(|line| Value::Object(customer_json(p, &line)))
         .collect();
     json!({
         "as_of": p.as_of.to_string(),
