@@ -155,10 +155,10 @@ fn queue_tabs_follow_each_customers_latest_promise() {
     let key = |id: &str| store.customer_key(id).unwrap().unwrap();
     let mut k1_k3 = vec![key("K1"), key("K3")];
     k1_k3.sort();
-    let tabs = store.queue_tabs(d("2026-04-12"), 3, "USD").unwrap();
+    let tabs = store.queue_tabs(d("2026-04-12"), 3).unwrap();
     assert_eq!(tabs.promises_due, k1_k3);
     assert!(tabs.promises_broken.is_empty());
-    let tabs = store.queue_tabs(d("2026-04-14"), 3, "USD").unwrap();
+    let tabs = store.queue_tabs(d("2026-04-14"), 3).unwrap();
     assert!(tabs.promises_due.is_empty());
     assert_eq!(tabs.promises_broken, k1_k3);
 
@@ -236,7 +236,7 @@ fn issues_are_open_until_resolved_and_their_documents_are_disputed_meanwhile() {
     actions::reopen(&mut store, &stamp("2026-04-12"), "#1", None).unwrap();
     assert!(store.is_document_disputed(i3_key, d("2026-04-12")).unwrap());
     assert!(!store.is_document_disputed(i3_key, d("2026-04-11")).unwrap());
-    let tabs = store.queue_tabs(d("2026-04-12"), 3, "USD").unwrap();
+    let tabs = store.queue_tabs(d("2026-04-12"), 3).unwrap();
     assert_eq!(tabs.disputes.len(), 2);
 }
 
@@ -248,22 +248,19 @@ fn followups_are_due_until_done() {
     let k1 = store.customer_key("K1").unwrap().unwrap();
     assert!(
         store
-            .queue_tabs(d("2026-04-03"), 3, "USD")
+            .queue_tabs(d("2026-04-03"), 3)
             .unwrap()
             .followups_due
             .is_empty()
     );
     assert_eq!(
-        store
-            .queue_tabs(d("2026-04-04"), 3, "USD")
-            .unwrap()
-            .followups_due,
+        store.queue_tabs(d("2026-04-04"), 3).unwrap().followups_due,
         vec![k1]
     );
     actions::done(&mut store, &stamp("2026-04-04"), &f.id.to_string()).unwrap();
     assert!(
         store
-            .queue_tabs(d("2026-04-04"), 3, "USD")
+            .queue_tabs(d("2026-04-04"), 3)
             .unwrap()
             .followups_due
             .is_empty()
@@ -356,5 +353,59 @@ fn per_customer_flags_add_up_to_the_portfolio_totals() {
             store.open_issue_amount(d(day), "USD").unwrap(),
             "{day}"
         );
+    }
+}
+
+#[test]
+fn a_void_counts_from_its_own_date() {
+    let (_fx, store) = scenarios();
+    // Promise 5 was recorded on 1 April and voided on 2 April.
+    assert_eq!(progress(&store, 5, "2026-04-01").0, PromiseState::Open);
+    assert_eq!(progress(&store, 5, "2026-04-03").0, PromiseState::Voided);
+    let k3 = store.customer_key("K3").unwrap().unwrap();
+    // On 1 April K3's latest promise is 5 (open, due 30 April): not in a promise tab; once
+    // it is voided, promise 3 (due 10 April) is K3's latest again.
+    let tabs = store.queue_tabs(d("2026-04-01"), 3).unwrap();
+    assert!(!tabs.promises_due.contains(&k3));
+    let tabs = store.queue_tabs(d("2026-04-12"), 3).unwrap();
+    assert!(tabs.promises_due.contains(&k3));
+}
+
+#[test]
+fn the_queue_tabs_agree_with_each_customers_promises() {
+    let (_fx, store) = scenarios();
+    for as_of in [
+        "2026-04-01",
+        "2026-04-09",
+        "2026-04-12",
+        "2026-04-14",
+        "2026-05-05",
+    ] {
+        let tabs = store.queue_tabs(d(as_of), 3).unwrap();
+        for id in ["K1", "K2", "K3"] {
+            let cid = store.customer_key(id).unwrap().unwrap();
+            // The latest promise not voided by then, as the customer's promise list has it.
+            let latest = store
+                .customer_promises(cid, d(as_of), 3, "USD")
+                .unwrap()
+                .into_iter()
+                .filter(|p| p.recorded <= d(as_of) && p.progress.state != PromiseState::Voided)
+                .max_by_key(|p| (p.recorded, p.id));
+            let due = latest
+                .as_ref()
+                .is_some_and(|p| p.progress.state == PromiseState::Open && p.date <= d(as_of));
+            let broken = latest.as_ref().is_some_and(|p| {
+                matches!(
+                    p.progress.state,
+                    PromiseState::Broken | PromiseState::PartiallyKept
+                )
+            });
+            assert_eq!(tabs.promises_due.contains(&cid), due, "{id} due at {as_of}");
+            assert_eq!(
+                tabs.promises_broken.contains(&cid),
+                broken,
+                "{id} broken at {as_of}"
+            );
+        }
     }
 }

@@ -117,7 +117,7 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
         store.open_issue_amount(ctx.as_of, &base)?;
         timings[5].1.push(t.elapsed());
         let t = Instant::now();
-        store.queue_tabs(ctx.as_of, grace, &base)?;
+        store.queue_tabs(ctx.as_of, grace)?;
         timings[6].1.push(t.elapsed());
     }
     outln!(

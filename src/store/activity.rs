@@ -6,15 +6,15 @@
 //! open disputes) are computed over every customer in a few indexed queries.
 
 use super::Store;
-use super::issues::{IssueView, OPEN_AT};
-use super::promises::{PromiseFilter, PromiseView};
+use super::issues::IssueView;
+use super::promises::PromiseView;
+use super::queue::PromiseFlag;
 use crate::domain::actions::OwnerRole;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::promise::PromiseState;
 use crate::domain::{Date, Decimal};
 use crate::{Error, Result};
 use rusqlite::{OptionalExtension, params};
-use std::collections::BTreeSet;
 
 /// A customer as the activity view shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -383,47 +383,38 @@ impl Store {
     }
 
     /// The queue's tabs as of `as_of`.
-    pub fn queue_tabs(&self, as_of: Date, grace_days: u32, base: &str) -> Result<QueueTabs> {
-        let day = day_number(as_of);
-        let mut due = BTreeSet::new();
-        let mut broken = BTreeSet::new();
-        let latest = PromiseFilter::LatestDue { day };
-        for p in self.promises_where(latest, as_of, grace_days, base, false)? {
-            match p.progress.state {
-                PromiseState::Open => {
-                    due.insert(p.cid);
-                }
-                PromiseState::Broken | PromiseState::PartiallyKept => {
-                    broken.insert(p.cid);
-                }
-                PromiseState::Kept | PromiseState::Voided => {}
+    pub fn queue_tabs(&self, as_of: Date, grace_days: u32) -> Result<QueueTabs> {
+        // The activity the workstation's queue is built from: these lists are its tabs.
+        let activity = self.queue_activity(as_of, grace_days, None)?;
+        let mut tabs = QueueTabs {
+            promises_due: Vec::new(),
+            promises_broken: Vec::new(),
+            followups_due: Vec::new(),
+            disputes: Vec::new(),
+        };
+        for (&cid, a) in &activity {
+            match a.promise {
+                PromiseFlag::Due => tabs.promises_due.push(cid),
+                PromiseFlag::Broken => tabs.promises_broken.push(cid),
+                PromiseFlag::Open | PromiseFlag::None => {}
+            }
+            if a.followups_due > 0 {
+                tabs.followups_due.push(cid);
+            }
+            if a.open_issues > 0 {
+                tabs.disputes.push(cid);
             }
         }
-        let followups_due = self.cids(
-            "SELECT DISTINCT f.cid FROM followups f
-              WHERE f.due_date <= ?1
-                AND NOT EXISTS (SELECT 1 FROM followup_done d WHERE d.followup_id = f.id)
-              ORDER BY f.cid",
-            day,
-        )?;
-        let disputes = self.cids(
-            &format!("SELECT DISTINCT i.cid FROM issues i WHERE {OPEN_AT} ORDER BY i.cid"),
-            day,
-        )?;
-        Ok(QueueTabs {
-            promises_due: due.into_iter().collect(),
-            promises_broken: broken.into_iter().collect(),
-            followups_due,
-            disputes,
-        })
+        for list in [
+            &mut tabs.promises_due,
+            &mut tabs.promises_broken,
+            &mut tabs.followups_due,
+            &mut tabs.disputes,
+        ] {
+            list.sort_unstable();
+        }
+        Ok(tabs)
     }
-
-    fn cids(&self, sql: &str, day: i32) -> Result<Vec<i64>> {
-        let mut stmt = self.conn().prepare_cached(sql)?;
-        let rows = stmt.query_map([day], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     /// One customer's queue flags as of `as_of` (what an action on it may have changed).
     pub fn customer_flags(
         &self,

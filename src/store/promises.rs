@@ -62,15 +62,10 @@ pub struct Void {
 pub(crate) enum PromiseFilter {
     /// Every promise of one customer.
     Customer(i64),
-    /// Those that can be open at a date: recorded by then, not voided, date + grace not
-    /// passed. (Kept ones among them are dropped after the derivation.)
+    /// Those that can be open at a date: recorded by then, not voided by then, date + grace
+    /// not passed. (Kept ones among them are dropped after the derivation.)
     OpenAt { day: i32, grace: u32 },
-    /// Each customer's latest promise recorded by a date and not voided, when its date is on
-    /// or before that date: due, kept, broken or partially kept.
-    LatestDue { day: i32 },
 }
-
-const NOT_VOIDED: &str = "NOT EXISTS (SELECT 1 FROM promise_voids v WHERE v.promise_id = p.id)";
 
 impl PromiseFilter {
     /// The `WHERE` condition on `promises p` and its parameters, in order.
@@ -78,16 +73,13 @@ impl PromiseFilter {
         match self {
             PromiseFilter::Customer(cid) => ("p.cid = ?".into(), vec![Value::Integer(cid)]),
             PromiseFilter::OpenAt { day, grace } => (
-                format!("p.recorded_date <= ? AND p.promised_date + ? >= ? AND {NOT_VOIDED}"),
-                vec![day.into(), i64::from(grace).into(), day.into()],
-            ),
-            PromiseFilter::LatestDue { day } => (
-                "p.promised_date <= ? AND p.id IN (
-                    SELECT max(q.id) FROM promises q WHERE q.recorded_date <= ?
-                       AND NOT EXISTS (SELECT 1 FROM promise_voids v WHERE v.promise_id = q.id)
-                     GROUP BY q.cid)"
-                    .into(),
-                vec![day.into(), day.into()],
+                format!(
+                    "p.recorded_date <= ? AND p.promised_date + ? >= ?
+                     AND NOT EXISTS (SELECT 1 FROM promise_voids v
+                                      WHERE v.promise_id = p.id AND {} <= ?)",
+                    super::queue::day_of("v.at")
+                ),
+                vec![day.into(), i64::from(grace).into(), day.into(), day.into()],
             ),
         }
     }
@@ -175,7 +167,12 @@ impl Store {
                 amount: p.amount,
                 promised_on: p.recorded,
                 due: p.date,
-                voided: p.void.is_some(),
+                // Voided by `as_of` (a void recorded later has not happened yet).
+                voided: p.void.as_ref().is_some_and(|v| {
+                    v.at.get(..10)
+                        .and_then(crate::domain::date::parse_iso)
+                        .is_none_or(|d| d <= as_of)
+                }),
             };
             let empty = Vec::new();
             let counted = receipts.get(&i).unwrap_or(&empty);

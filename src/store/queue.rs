@@ -472,8 +472,10 @@ impl Store {
         Ok(())
     }
 
-    /// The state of each customer's latest promise (by recorded date) at `as_of`, for the
-    /// customers who have one.
+    /// The state of each customer's latest promise (by recorded date, then id; one voided by
+    /// `as_of` does not count) at `as_of`, for the customers who have one. Receipts count in
+    /// the document's currency: a promise on a document in another currency than the
+    /// customer's is converted only in the activity view.
     fn latest_promise_flags(
         &self,
         as_of: Date,
@@ -485,11 +487,15 @@ impl Store {
         let void_day = day_of("v.at");
         // Each customer's latest promise in one pass: SQLite takes the bare columns from the
         // row holding the max (recorded date, then id).
+        // A promise voided by `as_of` does not count (the customer's previous one does), as in
+        // the activity view; voids are few: their list once, not a lookup per promise.
+        let not_voided = format!(
+            "p.id NOT IN (SELECT v.promise_id FROM promise_voids v WHERE {void_day} <= ?1)"
+        );
         let latest = format!(
             "SELECT p.id, p.cid, p.amount, p.recorded_date, p.promised_date,
-                    EXISTS (SELECT 1 FROM promise_voids v WHERE v.promise_id = p.id AND {void_day} <= ?1),
                     max(p.recorded_date * 4294967296 + p.id)
-               FROM promises p WHERE p.recorded_date <= ?1{one} GROUP BY p.cid"
+               FROM promises p WHERE p.recorded_date <= ?1 AND {not_voided}{one} GROUP BY p.cid"
         );
         let mut stmt = self.conn().prepare(&latest)?;
         let rows: Vec<(i64, i64, Promise)> = stmt
@@ -501,7 +507,7 @@ impl Store {
                         amount: money::from_units(r.get(2)?),
                         promised_on: from_day_number(r.get(3)?),
                         due: from_day_number(r.get(4)?),
-                        voided: r.get(5)?,
+                        voided: false,
                     },
                 ))
             })?
@@ -514,7 +520,7 @@ impl Store {
         let mut stmt = self.conn().prepare(&format!(
             "WITH latest AS MATERIALIZED (
                 SELECT p.id, p.cid, p.recorded_date AS since, max(p.recorded_date * 4294967296 + p.id)
-                  FROM promises p WHERE p.recorded_date <= ?1{one} GROUP BY p.cid)
+                  FROM promises p WHERE p.recorded_date <= ?1 AND {not_voided}{one} GROUP BY p.cid)
              SELECT l.id, a.date, a.amount
                FROM latest l CROSS JOIN promise_documents pd ON pd.promise_id = l.id
                     CROSS JOIN applications a ON a.did = pd.did AND a.date >= l.since AND a.date <= ?1
