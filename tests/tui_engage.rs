@@ -560,3 +560,17 @@ fn opening_a_customer_from_the_replies_tab_marks_its_replies_read() {
             .any(|e| matches!(e, Effect::Request(Request::MarkRepliesRead { .. })))
     );
 }
+
+#[test]
+fn a_reminder_that_named_no_documents_is_not_counted_as_paid() {
+    let f = fixture();
+    f.execute(&workstation::with_day_numbers(
+        "INSERT INTO reminders (id, cid, at, collector, cycle, reminder, to_addr, subject, body, status, sent_at, sent_date, message_id)
+         SELECT 60, cid, '2026-04-01T07:00:00Z', 'alice', 'Standard dunning', 'Friendly', 'ap@kite.example',
+                'Friendly reminder', 'text', 'sent', '2026-04-01T07:00:01Z', {2026-04-01}, '<n@x>' FROM customers WHERE id = 'K1';",
+    ));
+    let store = owed::store::Store::open(&f.db).unwrap();
+    let outcomes = store.reminder_outcomes(workstation::as_of()).unwrap();
+    let none = outcomes.iter().find(|o| o.id == 60).unwrap();
+    assert!(!none.paid);
+}

@@ -775,7 +775,8 @@ pub struct ReminderOutcome {
     pub replied: bool,
     /// A promise recorded for the customer within 7 days.
     pub promised: bool,
-    /// Every document of the reminder settled within 14 days.
+    /// Every document of the reminder settled within 14 days (a reminder that named none was
+    /// not paid).
     pub paid: bool,
 }
 
@@ -788,7 +789,8 @@ impl Store {
                              AND p.received_date BETWEEN r.sent_date AND min(r.sent_date + 7, ?1)),
                     EXISTS (SELECT 1 FROM promises p WHERE p.cid = r.cid
                              AND p.recorded_date BETWEEN r.sent_date AND min(r.sent_date + 7, ?1)),
-                    NOT EXISTS (SELECT 1 FROM reminder_documents rd JOIN documents d ON d.did = rd.did
+                    EXISTS (SELECT 1 FROM reminder_documents rd WHERE rd.reminder_id = r.id)
+                    AND NOT EXISTS (SELECT 1 FROM reminder_documents rd JOIN documents d ON d.did = rd.did
                                  WHERE rd.reminder_id = r.id
                                    AND d.amount > (SELECT ifnull(sum(a.amount), 0) FROM applications a
                                                     WHERE a.did = d.did
