@@ -409,3 +409,52 @@ fn the_queue_tabs_agree_with_each_customers_promises() {
         }
     }
 }
+
+/// Events recorded out of date order (a reopen entered after a resolve but dated before it):
+/// the state at a date follows the events' dates, everywhere an issue's state is read.
+#[test]
+fn an_issues_state_follows_its_events_dates_not_the_order_they_were_recorded_in() {
+    let fx = Fixture::new();
+    let mut store = fx.store();
+    let id = fixture::dispute(&mut store, "2026-04-01", "K3", "400", &["I5"]);
+    actions::resolve(&mut store, &stamp("2026-04-10"), &id.to_string(), None).unwrap();
+    let conn = rusqlite::Connection::open(fx.db()).unwrap();
+    let day = |s: &str| owed::domain::date::day_number(d(s));
+    conn.execute(
+        "INSERT INTO issue_events (issue_id, kind, at, collector, event_date)
+         VALUES (?1, 'reopen', '2026-04-11T09:00:00Z', 'alice', ?2)",
+        rusqlite::params![id, day("2026-04-05")],
+    )
+    .unwrap();
+    let k3 = store.customer_key("K3").unwrap().unwrap();
+    let i5 = store.document_owners(&["I5".to_string()]).unwrap()[0]
+        .as_ref()
+        .unwrap()
+        .did;
+    // 7 April: reopened on the 5th, not yet resolved again.
+    assert_eq!(
+        store.open_issue_amount(d("2026-04-07"), "USD").unwrap(),
+        dec("400")
+    );
+    assert!(store.is_document_disputed(i5, d("2026-04-07")).unwrap());
+    // 12 April: the resolve of the 10th is the latest by date.
+    assert_eq!(
+        store.open_issue_amount(d("2026-04-12"), "USD").unwrap(),
+        dec("0")
+    );
+    assert!(!store.is_document_disputed(i5, d("2026-04-12")).unwrap());
+    assert!(
+        store
+            .queue_tabs(d("2026-04-12"), 3)
+            .unwrap()
+            .disputes
+            .is_empty()
+    );
+    let issue = store
+        .customer_issues(k3, d("2026-04-12"), "USD")
+        .unwrap()
+        .into_iter()
+        .find(|i| i.id == id)
+        .unwrap();
+    assert_eq!(issue.state, owed::domain::actions::IssueState::Resolved);
+}

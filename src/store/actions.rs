@@ -318,7 +318,7 @@ fn issue_state(conn: &Connection, issue_id: i64) -> Result<Option<(i64, IssueSta
     let found: Option<(i64, Option<String>)> = conn
         .prepare_cached(
             "SELECT i.cid, (SELECT e.kind FROM issue_events e WHERE e.issue_id = i.id
-                             ORDER BY e.id DESC LIMIT 1)
+                             ORDER BY e.event_date DESC, e.id DESC LIMIT 1)
                FROM issues i WHERE i.id = ?1",
         )?
         .query_row([issue_id], |r| Ok((r.get(0)?, r.get(1)?)))

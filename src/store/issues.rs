@@ -64,11 +64,11 @@ pub struct IssueEvent {
 }
 
 /// The SQL condition "issue `i` is open at day ?1": opened by then, and its latest resolve /
-/// reopen dated by then (if any) is a reopen.
-pub(super) const OPEN_AT: &str = "i.opened_date <= ?1
+/// reopen dated by then (by date, then as recorded; none: open) is a reopen.
+pub(crate) const OPEN_AT: &str = "i.opened_date <= ?1
     AND ifnull((SELECT e.kind FROM issue_events e
                  WHERE e.issue_id = i.id AND e.event_date <= ?1
-                 ORDER BY e.id DESC LIMIT 1), 'reopen') = 'reopen'";
+                 ORDER BY e.event_date DESC, e.id DESC LIMIT 1), 'reopen') = 'reopen'";
 
 impl Store {
     /// Every issue of a customer with its state as of `as_of`, newest first.
@@ -193,7 +193,7 @@ impl Store {
         let sql = format!(
             "SELECT e.issue_id, e.id, e.kind, e.at, e.collector, e.event_date, e.text
                FROM issues i CROSS JOIN issue_events e ON e.issue_id = i.id
-              WHERE {cond} ORDER BY e.issue_id, e.id"
+              WHERE {cond} ORDER BY e.issue_id, e.event_date, e.id"
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
@@ -216,7 +216,8 @@ impl Store {
     }
 }
 
-/// The state at `as_of`: the latest event dated on or before it decides; none: open.
+/// The state at `as_of`: the latest event dated on or before it (by date, then as recorded:
+/// `events` come in that order) decides; none: open.
 fn state_at(events: &[IssueEvent], as_of: Date) -> IssueState {
     match events.iter().rev().find(|e| e.date <= as_of) {
         Some(e) if e.kind == "resolve" => IssueState::Resolved,

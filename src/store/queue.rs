@@ -860,11 +860,8 @@ impl Store {
     }
 }
 
-/// An issue `i` open at day `?1`: opened by then and not resolved by then (the latest event
-/// on or before the day decides).
-pub(crate) const OPEN_ISSUE: &str = "i.opened_date <= ?1
-    AND ifnull((SELECT e.kind FROM issue_events e WHERE e.issue_id = i.id AND e.event_date <= ?1
-                ORDER BY e.id DESC LIMIT 1), 'reopen') = 'reopen'";
+/// An issue `i` open at day `?1`: the one definition, [`super::issues::OPEN_AT`].
+pub(crate) const OPEN_ISSUE: &str = super::issues::OPEN_AT;
 
 /// The columns (with collation) a sort key orders by, all in the same direction; the first
 /// names its index.
