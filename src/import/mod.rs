@@ -173,11 +173,19 @@ pub fn import_paths(
     let files = resolve_files(paths)?;
     // The import checks every reference itself (naming the file, line and column of a bad
     // one) before it commits, so SQLite's own foreign-key check is not run a million times
-    // over; it is on again for everything else this connection does.
+    // over; it is on again for everything else this connection does. A first import into
+    // an empty database writes through a rollback journal (see the store).
     store.set_foreign_keys(false)?;
+    let rollback_journal = store.rollback_journal_if_empty()?;
     let result = import_files(store, &files, options);
+    let restored = if rollback_journal {
+        store.wal_again()
+    } else {
+        Ok(())
+    };
     store.set_foreign_keys(true)?;
     let summary = result?;
+    restored?;
     let t = Instant::now();
     crate::store::import::optimize(store)?;
     phase("optimize", t);

@@ -124,6 +124,46 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
 
+    /// Before the first import into an empty database: a rollback journal instead of the
+    /// write-ahead log for this one transaction, so that the rows are written once into the
+    /// file rather than into the log and then again into the file. A crash rolls it back all
+    /// the same (the journal keeps the empty file's pages; new pages past its end are simply
+    /// cut off). Only when no one else has the database open (the switch needs it alone; it
+    /// is tried without waiting); true when switched: call [`Store::wal_again`] after.
+    pub(crate) fn rollback_journal_if_empty(&self) -> Result<bool> {
+        let empty: bool = self.conn.query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM customers) AND NOT EXISTS (SELECT 1 FROM documents)
+                AND NOT EXISTS (SELECT 1 FROM payments) AND NOT EXISTS (SELECT 1 FROM applications)",
+            [],
+            |r| r.get(0),
+        )?;
+        if !empty {
+            return Ok(false);
+        }
+        self.conn.busy_timeout(Duration::ZERO)?;
+        let mode = self
+            .conn
+            .query_row("PRAGMA journal_mode = DELETE", [], |r| {
+                r.get::<_, String>(0)
+            });
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        Ok(mode.is_ok_and(|m| m.eq_ignore_ascii_case("delete")))
+    }
+
+    /// Back to the write-ahead log after [`Store::rollback_journal_if_empty`].
+    pub(crate) fn wal_again(&self) -> Result<()> {
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::runtime(format!(
+                "{}: cannot use the WAL journal again after the import (got {mode})",
+                self.path.display()
+            )));
+        }
+        Ok(())
+    }
+
     /// Turns SQLite's foreign-key checks on or off for this connection (outside a
     /// transaction; inside one SQLite ignores it).
     pub(crate) fn set_foreign_keys(&self, on: bool) -> Result<()> {
