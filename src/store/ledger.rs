@@ -5,6 +5,11 @@
 //! rows open at D are: those open now (the partial index `documents_open`), plus those closed
 //! since D (`last_applied > D`); only for rows with applications after D are those added back.
 //! Documents and payments dated after D are skipped: they do not exist yet.
+//!
+//! For everyone's debits the split is by the applications instead: those untouched since D
+//! (their balance now is their balance then), and those with applications after D, found
+//! from the applications dated after D (the index `applications_date`, a range) and read in
+//! key order. For one customer, its own rows through its indexes.
 
 use super::Store;
 use crate::Result;
