@@ -468,8 +468,7 @@ impl DataSource {
                 // Few rows under a filter: their keys from memory, so that SQL reads just
                 // those instead of the table for them.
                 let total = counts.counts[query.tab.index()];
-                let few =
-                    !query.filter.is_empty() && total <= FEW_ROWS.max(16 * (*offset + *limit));
+                let few = !query.filter.is_empty() && total <= FEW_ROWS;
                 let keys = if few {
                     Some(self.mirror()?.keys(query))
                 } else {
