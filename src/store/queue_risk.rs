@@ -44,7 +44,8 @@ pub fn risk_from_code(code: i64) -> Option<RiskLevel> {
 impl Store {
     /// Writes the risks into the queue's TEMP table (built by
     /// [`Store::rebuild_queue_summary`]): customers listed get their level and score, the others
-    /// none. Rows go into a TEMP staging table many at a time, then one `UPDATE … FROM`.
+    /// none. Rows go into a TEMP staging table many at a time, then one `UPDATE … FROM` of the
+    /// rows whose risk changed (a forecast computed again after a save moves few).
     pub fn set_queue_risks(&self, risks: &[QueueRisk]) -> Result<()> {
         // Writes only the TEMP schema: no write lock on the database.
         let tx = self.conn().unchecked_transaction()?;
@@ -84,7 +85,8 @@ impl Store {
               WHERE (risk <> 0 OR risk_score <> 0)
                 AND cid NOT IN (SELECT cid FROM temp.queue_risk);
              UPDATE temp.queue SET risk = r.risk, risk_score = r.score
-               FROM temp.queue_risk r WHERE r.cid = queue.cid;
+               FROM temp.queue_risk r
+              WHERE r.cid = queue.cid AND (queue.risk <> r.risk OR queue.risk_score <> r.score);
              DROP TABLE temp.queue_risk;",
         )?;
         tx.commit()?;
