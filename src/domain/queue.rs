@@ -215,6 +215,18 @@ impl Cmp {
             Cmp::Ne => "<>",
         }
     }
+
+    /// Whether `a` compares to `b` so (what [`Cmp::sql`] means in SQL).
+    pub fn holds(self, a: i64, b: i64) -> bool {
+        match self {
+            Cmp::Lt => a < b,
+            Cmp::Le => a <= b,
+            Cmp::Gt => a > b,
+            Cmp::Ge => a >= b,
+            Cmp::Eq => a == b,
+            Cmp::Ne => a != b,
+        }
+    }
 }
 
 /// Which aging the `bucket:` term asks for.

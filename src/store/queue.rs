@@ -217,7 +217,8 @@ pub(crate) fn day_of(column: &str) -> String {
     format!("CAST(julianday(substr({column}, 1, 10)) - 1721424.5 AS INTEGER)")
 }
 
-fn units(value: Decimal) -> i64 {
+/// An amount as the queue table stores it (integer ten-thousandths).
+pub(crate) fn units(value: Decimal) -> i64 {
     money::to_units(value.round_dp(money::STORE_SCALE)).unwrap_or(i64::MAX)
 }
 

@@ -10,10 +10,9 @@
 //! letters only); a test holds the two to the same counts.
 
 use super::Store;
-use super::queue::{QueueCounts, tab_sql};
+use super::queue::{QueueCounts, tab_sql, units};
 use crate::Result;
-use crate::domain::money;
-use crate::domain::queue::{AmountField, BucketSel, Cmp, Predicate, QueueQuery, Scope, Tab};
+use crate::domain::queue::{AmountField, BucketSel, Predicate, QueueQuery, Scope, Tab};
 
 /// One row of `temp.queue`, as much as filters and tabs read.
 struct Row {
@@ -180,22 +179,10 @@ fn holds(p: &Predicate, lowered: &str, row: &Row) -> bool {
                 AmountField::Credit => row.amounts[3],
                 AmountField::CollectableThisMonth => row.amounts[4],
             };
-            let units = money::to_units(amount.round_dp(money::STORE_SCALE)).unwrap_or(i64::MAX);
-            compare(*cmp, column, units)
+            cmp.holds(column, units(*amount))
         }
-        Predicate::Days(cmp, n) => compare(*cmp, row.max_days, *n),
+        Predicate::Days(cmp, n) => cmp.holds(row.max_days, *n),
         Predicate::Bucket(BucketSel::Index(i)) => *i < 32 && row.buckets >> i & 1 == 1,
         Predicate::Bucket(BucketSel::Over(n)) => row.max_days > *n,
-    }
-}
-
-fn compare(cmp: Cmp, a: i64, b: i64) -> bool {
-    match cmp {
-        Cmp::Lt => a < b,
-        Cmp::Le => a <= b,
-        Cmp::Gt => a > b,
-        Cmp::Ge => a >= b,
-        Cmp::Eq => a == b,
-        Cmp::Ne => a != b,
     }
 }

@@ -694,14 +694,17 @@ impl DataSource {
         Ok((summary, answered))
     }
 
+    /// Whether the queue table in memory is read and still what the table holds.
+    fn mirror_current(&self) -> bool {
+        self.mirror
+            .as_ref()
+            .is_some_and(|m| m.is_current(&self.store))
+    }
+
     /// The queue table in memory for counting under a filter, read again when this
     /// connection has written anything since.
     fn mirror(&mut self) -> Result<&QueueMirror> {
-        let stale = self
-            .mirror
-            .as_ref()
-            .is_none_or(|m| !m.is_current(&self.store));
-        if stale {
+        if !self.mirror_current() {
             self.mirror = Some(self.store.queue_mirror()?);
         }
         Ok(self.mirror.as_ref().expect("read just now"))
@@ -782,10 +785,7 @@ impl DataSource {
                     // 100k customers, which a key pressed meanwhile would wait for.
                     if self.as_of.is_some()
                         && self.last_request.elapsed() >= MIRROR_AFTER_PAUSE
-                        && self
-                            .mirror
-                            .as_ref()
-                            .is_none_or(|m| !m.is_current(&self.store))
+                        && !self.mirror_current()
                     {
                         if let Err(e) = self.mirror()
                             && !emit(Response::Error(e.to_string()))
