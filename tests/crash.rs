@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::{owed_in, stderr, stdout};
-use std::process::{Command, Stdio};
+use common::{command_in, demo_csv, owed_in, stderr, stdout};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 #[test]
@@ -15,22 +15,8 @@ fn an_import_killed_midway_changes_nothing() {
     let db = db.to_str().unwrap();
     let small = dir.path().join("small");
     let big = dir.path().join("big");
-    for (out, n) in [(&small, "20"), (&big, "3000")] {
-        let o = owed_in(
-            dir.path(),
-            &[
-                "--as-of",
-                "2026-11-25",
-                "demo",
-                "--csv",
-                out.to_str().unwrap(),
-                "--customers",
-                n,
-                "--seed",
-                "3",
-            ],
-        );
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for (out, n) in [(&small, 20), (&big, 3000)] {
+        demo_csv(dir.path(), out, n, 3);
     }
     let o = owed_in(dir.path(), &["--db", db, "import", small.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -51,9 +37,7 @@ fn an_import_killed_midway_changes_nothing() {
     let before = report();
 
     // Kill the big import once it has written into its transaction for a while.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_owed"))
-        .args(["--db", db, "import", big.to_str().unwrap()])
-        .env("OWED_CONFIG", dir.path().join("config.toml"))
+    let mut child = command_in(dir.path(), &["--db", db, "import", big.to_str().unwrap()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -96,21 +80,7 @@ fn a_first_import_killed_midway_leaves_the_database_empty() {
     let db = dir.path().join("owed.db");
     let db_s = db.to_str().unwrap();
     let big = dir.path().join("big");
-    let o = owed_in(
-        dir.path(),
-        &[
-            "--as-of",
-            "2026-11-25",
-            "demo",
-            "--csv",
-            big.to_str().unwrap(),
-            "--customers",
-            "3000",
-            "--seed",
-            "5",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    demo_csv(dir.path(), &big, 3000, 5);
     // Through owed (which opens, recovers and migrates it), then counted in SQL.
     let customers = || {
         let o = owed_in(dir.path(), &["--db", db_s, "report", "aging", "--json"]);
@@ -121,9 +91,7 @@ fn a_first_import_killed_midway_leaves_the_database_empty() {
     };
     assert_eq!(customers(), 0, "a new, empty database");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_owed"))
-        .args(["--db", db_s, "import", big.to_str().unwrap()])
-        .env("OWED_CONFIG", dir.path().join("config.toml"))
+    let mut child = command_in(dir.path(), &["--db", db_s, "import", big.to_str().unwrap()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{owed_in, stderr, stdout};
+use common::{command_in, demo_csv, owed_in, stderr, stdout};
 
 #[test]
 fn the_demo_database_is_created_once_then_reused() {
@@ -60,21 +60,7 @@ fn the_demo_csvs_import_to_the_same_portfolio_and_are_deterministic() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     for out in [&a, &b] {
-        let o = owed_in(
-            dir.path(),
-            &[
-                "--as-of",
-                "2026-11-25",
-                "demo",
-                "--csv",
-                out.to_str().unwrap(),
-                "--customers",
-                "40",
-                "--seed",
-                "7",
-            ],
-        );
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        demo_csv(dir.path(), out, 40, 7);
     }
     for file in [
         "customers.csv",
@@ -124,7 +110,7 @@ fn the_demo_csvs_import_to_the_same_portfolio_and_are_deterministic() {
 #[test]
 fn a_reader_that_stops_early_ends_the_report_quietly() {
     use std::io::Read;
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
     let db = db.to_str().unwrap();
@@ -133,8 +119,9 @@ fn a_reader_that_stops_early_ends_the_report_quietly() {
         &["--db", db, "demo", "--no-tui", "--customers", "400"],
     );
     assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_owed"))
-        .args([
+    let mut child = command_in(
+        dir.path(),
+        &[
             "--db",
             db,
             "--as-of",
@@ -142,12 +129,12 @@ fn a_reader_that_stops_early_ends_the_report_quietly() {
             "report",
             "aging",
             "--json",
-        ])
-        .env("OWED_CONFIG", dir.path().join("config.toml"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
     let mut head = [0u8; 64];
     child.stdout.take().unwrap().read_exact(&mut head).unwrap();
     // The read end is closed here; the report (over 100 KB) cannot all fit in the pipe.

@@ -63,19 +63,46 @@ pub fn owed(args: &[&str]) -> Output {
         .expect("run owed")
 }
 
-/// Runs `owed` with a config file that has only defaults.
-pub fn owed_in(dir: &Path, args: &[&str]) -> Output {
+/// The `owed` command with a config file in `dir` that has only defaults (to run, or to
+/// spawn with pipes of its own).
+pub fn command_in(dir: &Path, args: &[&str]) -> std::process::Command {
     let config = dir.join("config.toml");
     if !config.exists() {
         std::fs::write(&config, "").unwrap();
     }
-    std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_owed"));
+    command
         .args(args)
         .env_remove("OWED_DB")
         .env("OWED_CONFIG", &config)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run owed")
+        .env("NO_COLOR", "1");
+    command
+}
+
+/// Runs `owed` with a config file that has only defaults.
+pub fn owed_in(dir: &Path, args: &[&str]) -> Output {
+    command_in(dir, args).output().expect("run owed")
+}
+
+/// Writes the demo portfolio of `customers` customers (seed `seed`, as of 25 November 2026)
+/// as import CSVs into `out`.
+pub fn demo_csv(dir: &Path, out: &Path, customers: u32, seed: u32) {
+    let (n, seed) = (customers.to_string(), seed.to_string());
+    let o = owed_in(
+        dir,
+        &[
+            "--as-of",
+            "2026-11-25",
+            "demo",
+            "--csv",
+            out.to_str().unwrap(),
+            "--customers",
+            &n,
+            "--seed",
+            &seed,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
 /// stdout as text.
