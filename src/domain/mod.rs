@@ -10,6 +10,7 @@ pub mod money;
 pub mod promise;
 pub mod queue;
 pub mod rules;
+pub mod users;
 
 pub use chrono::NaiveDate as Date;
 pub use rust_decimal::Decimal;
