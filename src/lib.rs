@@ -23,5 +23,6 @@ pub mod import;
 pub mod report;
 pub mod store;
 pub mod tui;
+pub mod workstation;
 
 pub use error::{Error, Result};

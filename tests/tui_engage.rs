@@ -6,12 +6,12 @@
 mod workstation;
 
 use owed::tui::app::{Mode, Screen};
-use owed::tui::data::Request;
 use owed::tui::engage::screen::Pane;
 use owed::tui::engage::send::Stage;
 use owed::tui::engage::{EngageRequest, SendResult};
 use owed::tui::keymap::KeyContext;
 use owed::tui::update::Effect;
+use owed::workstation::Request;
 use workstation::{Driver, Recorder};
 
 struct Fixture {

@@ -13,7 +13,7 @@ use owed::import::{ImportOptions, import_paths};
 use owed::report::forecast::Forecast;
 use owed::store::Store;
 use owed::tui::app::{ChartKind, Focus};
-use owed::tui::data::{DataSource, Request, Response};
+use owed::workstation::{PortfolioWorker, Request, Response};
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -363,7 +363,7 @@ fn the_cash_chart_on_the_main_screen() {
 #[test]
 fn the_forecast_comes_after_the_first_page_and_detail() {
     let (_dir, db) = portfolio();
-    let mut source = DataSource::open(&db, workstation::settings()).unwrap();
+    let mut source = PortfolioWorker::open(&db, workstation::settings()).unwrap();
     let as_of = workstation::as_of();
     let mut query = owed::domain::queue::QueueQuery::new("alice");
     query.tab = Tab::All;

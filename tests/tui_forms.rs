@@ -6,11 +6,11 @@ mod workstation;
 use owed::domain::Decimal;
 use owed::store::Store;
 use owed::tui::app::Mode;
-use owed::tui::data::save::{ActionValues, SaveJob};
-use owed::tui::data::{DataSource, Request, Response};
 use owed::tui::form::FieldId;
 use owed::tui::forms::{self, Check, FormState};
 use owed::tui::update::Effect;
+use owed::workstation::save::{ActionValues, SaveJob};
+use owed::workstation::{PortfolioWorker, Request, Response};
 use std::path::Path;
 use workstation::Driver;
 
@@ -445,7 +445,7 @@ fn without_advance_after_action_the_cursor_stays() {
 #[test]
 fn saves_are_never_coalesced() {
     let (_dir, db) = fixture();
-    let mut source = DataSource::open(&db, workstation::settings()).unwrap();
+    let mut source = PortfolioWorker::open(&db, workstation::settings()).unwrap();
     let job = |text: &str| Request::Save {
         seq: 1,
         job: SaveJob {

@@ -4,9 +4,9 @@ mod workstation;
 
 use owed::domain::queue::{Predicate, Scope, SortKey, Tab};
 use owed::tui::app::{Focus, Mode, Screen};
-use owed::tui::data::{DataSource, Request, Response};
 use owed::tui::theme::Role;
 use owed::tui::update::Effect;
+use owed::workstation::{PortfolioWorker, Request, Response};
 use ratatui::style::Modifier;
 use workstation::Driver;
 
@@ -404,7 +404,7 @@ fn help_lists_every_bound_key_and_closes() {
 #[test]
 fn another_collectors_commit_is_picked_up() {
     let (_dir, db) = fixture();
-    let mut source = DataSource::open(&db, workstation::settings()).unwrap();
+    let mut source = PortfolioWorker::open(&db, workstation::settings()).unwrap();
     let as_of = workstation::as_of();
     let query = owed::domain::queue::QueueQuery::new("alice");
     let page = Request::Page {
@@ -551,7 +551,8 @@ fn the_first_page_from_the_figures_is_the_page_sql_gives() {
                             offset: 0,
                             limit: 3,
                         };
-                        let mut source = DataSource::open(&db, workstation::settings()).unwrap();
+                        let mut source =
+                            PortfolioWorker::open(&db, workstation::settings()).unwrap();
                         let answers =
                             source.handle_batch_now(vec![Request::Summary { as_of }, page(1)]);
                         let first = answers.iter().find_map(|a| match a {

@@ -63,7 +63,7 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
         return Ok(());
     }
     if collector_given || ctx.config.collector.is_some() {
-        return crate::tui::run_at(ctx, &db);
+        return super::workstation::run_at(ctx, &db);
     }
     let demo_ctx = Context {
         config: ctx.config.clone(),
@@ -73,5 +73,5 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
         as_of_given: ctx.as_of_given,
         theme: ctx.theme.clone(),
     };
-    crate::tui::run_at(&demo_ctx, &db)
+    super::workstation::run_at(&demo_ctx, &db)
 }

@@ -30,6 +30,7 @@ mod export;
 mod import;
 mod inbox;
 mod report;
+pub mod workstation;
 
 use crate::Result;
 use crate::config::{self, Config};
@@ -194,6 +195,6 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::BenchActions(args)) => bench::run(&ctx, &args),
         Some(Command::BenchTui(args)) => bench_tui::run(&ctx, &args),
         Some(Command::Backtest(args)) => backtest::run(&ctx, &args),
-        None => crate::tui::run(&ctx),
+        None => workstation::run(&ctx),
     }
 }

@@ -2,7 +2,9 @@
 
 pub mod actions;
 pub mod aging;
+pub mod customer;
 pub mod date;
+pub mod engage;
 pub mod forecast;
 pub mod format;
 pub mod metrics;

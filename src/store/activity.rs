@@ -16,20 +16,7 @@ use crate::domain::{Date, Decimal};
 use crate::{Error, Result};
 use rusqlite::{OptionalExtension, params};
 
-/// A customer as the activity view shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CustomerCard {
-    pub cid: i64,
-    pub id: String,
-    pub name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    /// The customer's currency (the base currency when the billing system gave none): the
-    /// currency of its promises and issues.
-    pub currency: String,
-    pub finance_owner: Option<String>,
-    pub sales_owner: Option<String>,
-}
+pub use crate::domain::customer::CustomerCard;
 
 /// A note.
 #[derive(Debug, Clone, PartialEq, Eq)]

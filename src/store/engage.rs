@@ -11,6 +11,8 @@ use crate::domain::{Date, Decimal, money};
 use rusqlite::{OptionalExtension, params};
 use std::collections::{HashMap, HashSet};
 
+pub use crate::domain::engage::{HoldRow, OutboxRow};
+
 /// A customer's columns that rules and templates read.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EngageCustomer {
@@ -83,35 +85,6 @@ pub struct NewReminder {
     pub body: String,
     pub html: Option<String>,
     pub message_id: String,
-}
-
-/// A hold in force: a customer held back from every cycle until a date.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HoldRow {
-    pub cid: i64,
-    pub customer_id: String,
-    pub name: String,
-    /// Last day of the hold.
-    pub until: Date,
-    pub collector: String,
-    pub text: Option<String>,
-    pub at: String,
-}
-
-/// A reminder row of the outbox.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutboxRow {
-    pub id: i64,
-    pub customer_id: String,
-    pub at: String,
-    pub cycle: String,
-    pub reminder: String,
-    pub to_addr: String,
-    pub subject: String,
-    pub status: String,
-    pub error: Option<String>,
-    pub message_id: Option<String>,
-    pub sent_date: Option<Date>,
 }
 
 const OPEN_DEBITS_NOW: &str = "

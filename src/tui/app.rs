@@ -3,15 +3,15 @@
 //! The state is plain data; [`super::update`] changes it in response to keys and answers, and
 //! the view draws it. Nothing here touches the terminal or the database.
 
-use super::data::{DetailData, Summary};
-use super::forecast::ForecastView;
 use super::forms::{ActionForm, ActionSettings};
 use super::keymap::{Key, KeyContext, Keymap};
 use super::theme::Theme;
 use crate::domain::Date;
 use crate::domain::aging::AgingBounds;
 use crate::domain::queue::QueueQuery;
-use crate::store::queue::{QueuePage, QueueRow};
+use crate::domain::queue::{QueuePage, QueueRow};
+use crate::workstation::forecast::ForecastView;
+use crate::workstation::{DetailData, Summary};
 use std::collections::BTreeSet;
 
 /// Which screen is showing.

@@ -9,18 +9,18 @@
 //! which the form closes with "saved: …" (or shows why the action was refused). Esc closes it
 //! and writes nothing.
 //!
-//! [`Response::Saved`]: super::data::Response::Saved
+//! [`Response::Saved`]: crate::workstation::Response::Saved
 
 use super::action::Action;
 use super::app::{App, Mode, Status};
-use super::data::Request;
-use super::data::save::{ActionValues, FormData, FormKind, SaveJob, SaveOutcome};
 use super::form::{Field, FieldId};
 use super::keymap::{Key, KeyContext, Resolved};
 use super::update::{self, Effect};
 use crate::config::Config;
 use crate::domain::actions::{self as check, OwnerRole};
 use crate::domain::{Date, Decimal, date, money};
+use crate::workstation::Request;
+use crate::workstation::save::{ActionValues, FormData, FormKind, SaveJob, SaveOutcome};
 use chrono::Datelike;
 use crossterm::event::{KeyCode, KeyEvent};
 

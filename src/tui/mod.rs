@@ -1,11 +1,13 @@
-//! The workstation: metrics bar, receivables chart, collector queue and customer detail in
-//! the terminal.
+//! The workstation's screens: metrics bar, receivables chart, collector queue and customer
+//! detail in the terminal.
 //!
 //! - [`app`]: the state; [`update`]: keys, actions and answers change it (pure, tested
 //!   without a terminal); [`view`]: draws it.
-//! - [`data`]: the worker thread that owns its own database connection and answers requests
-//!   (figures, queue pages, customer detail) off the input path.
 //! - [`keymap`] and [`theme`]: TOML files with names for actions and styles.
+//!
+//! The data comes from the workstation's service ([`crate::workstation`]) through requests
+//! and answers in its own view types: nothing here opens the database or reads the command
+//! line (the caller builds the [`Setup`]).
 //!
 //! The loop blocks until something happens (a key, a resize, an answer), handles everything
 //! queued, then draws once: no timer, no CPU while idle. The terminal (alternate screen, raw
@@ -13,8 +15,6 @@
 
 pub mod action;
 pub mod app;
-pub mod bench;
-pub mod data;
 pub mod engage;
 pub mod forecast;
 pub mod form;
@@ -24,7 +24,9 @@ pub mod theme;
 pub mod update;
 pub mod view;
 
-use crate::cli::Context;
+use crate::domain::Date;
+use crate::workstation::engage::worker::{self as engage_worker, EngageSettings, EngageWorker};
+use crate::workstation::{self as service, PortfolioWorker, Response, Settings};
 use crate::{Error, Result};
 use app::{App, Session};
 use crossterm::event::Event;
@@ -32,12 +34,11 @@ use crossterm::terminal::{
     BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
 };
 use crossterm::{cursor, execute, queue};
-use data::{DataSource, Response, Settings};
 use keymap::Keymap;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{BufWriter, IsTerminal, Stdout, Write};
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Sender};
 use theme::Theme;
@@ -54,102 +55,63 @@ enum UiEvent {
     WorkerGone,
 }
 
-/// Everything the workstation needs from the command line and config.
+/// Everything the screens need, built by the caller (the command line, or `owed serve` for a
+/// session).
+#[derive(Debug, Clone)]
 pub struct Setup {
-    pub settings: Settings,
+    /// Who works and in what currency and buckets.
     pub session: Session,
     pub keymap: Keymap,
     pub theme: Theme,
     /// What the collector-action forms take from the config.
     pub actions: forms::ActionSettings,
+    /// The date the figures are as of at the start.
+    pub as_of: Date,
+    /// The date was chosen (`--as-of`) rather than today: the title says so.
+    pub as_of_given: bool,
 }
 
 impl Setup {
-    /// Reads the keymap and theme beside the config, and the arithmetic settings.
-    pub fn from_context(ctx: &Context) -> Result<Setup> {
-        let bounds = ctx.config.aging().map_err(Error::input)?;
-        let config_dir: Option<PathBuf> = ctx
-            .config
-            .path
-            .clone()
-            .or_else(crate::config::default_config_path)
-            .and_then(|p| p.parent().map(|d| d.to_path_buf()));
-        let keymap = Keymap::load(
-            config_dir
-                .as_ref()
-                .map(|d| d.join("keymap.toml"))
-                .as_deref(),
-        )?;
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let theme = Theme::choose(
-            ctx.theme.as_deref(),
-            ctx.config.theme.as_deref(),
-            no_color,
-            config_dir.as_deref(),
-        )?;
-        Ok(Setup {
-            settings: Settings {
-                bounds: bounds.clone(),
-                base_currency: ctx.config.base_currency.clone(),
-                grace_days: ctx.config.promise_grace_days,
-            },
-            session: Session {
-                collector: ctx.collector.clone(),
-                base_currency: ctx.config.base_currency.clone(),
-                bounds,
-                today: crate::cli::today(),
-            },
-            keymap,
-            theme,
-            actions: forms::ActionSettings::from_config(&ctx.config),
-        })
-    }
-
     /// The initial state.
-    pub fn app(&self, ctx: &Context) -> App {
+    pub fn app(&self) -> App {
         let mut app = App::new(
             self.session.clone(),
             self.keymap.clone(),
             self.theme.clone(),
-            ctx.as_of,
-            ctx.as_of_given,
+            self.as_of,
+            self.as_of_given,
         );
         app.action_settings = self.actions.clone();
         app
     }
 }
 
-/// Opens the workstation on the context's database and runs it until the collector quits.
-pub fn run(ctx: &Context) -> Result<()> {
-    run_at(ctx, &ctx.db_path)
-}
-
-/// Opens the workstation on the database at `db` (e.g. the demo's) with the context's
-/// config, collector and date.
-pub fn run_at(ctx: &Context, db: &std::path::Path) -> Result<()> {
+/// Refuses to start without a terminal on both sides.
+pub fn ensure_terminal() -> Result<()> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(Error::input(
             "the workstation needs a terminal; for scripts use the subcommands (see `owed --help`)",
         ));
     }
-    let setup = Setup::from_context(ctx)?;
-    let source = DataSource::open(db, setup.settings.clone())?
+    Ok(())
+}
+
+/// Runs the workstation in this terminal on the database at `db` until the collector quits.
+pub fn run_local(
+    setup: Setup,
+    db: &Path,
+    settings: Settings,
+    engage_settings: EngageSettings,
+) -> Result<()> {
+    let source = PortfolioWorker::open(db, settings)?
         .with_dispute_reasons(setup.actions.dispute_reasons.clone());
-    let mut app = setup.app(ctx);
+    let mut app = setup.app();
     let (tx, rx) = mpsc::channel::<UiEvent>();
     let link = WorkerLink(tx.clone());
-    let worker = data::spawn(source, move |r| link.0.send(UiEvent::Data(r)).is_ok())?;
-    let engage_source = engage::worker::EngageSource::open(
-        db,
-        engage::worker::EngageSettings {
-            config: ctx.config.clone(),
-            collector: ctx.collector.clone(),
-            retry: crate::engage::RetryPolicy::default(),
-        },
-        engage::worker::smtp_mailer(),
-    )?;
+    let worker = service::portfolio::spawn(source, move |r| link.0.send(UiEvent::Data(r)).is_ok())?;
+    let engage_source = EngageWorker::open(db, engage_settings, engage_worker::smtp_mailer())?;
     let engage_tx = tx.clone();
-    let engage_worker = engage::worker::spawn(engage_source, move |r| {
+    let engage_worker = engage_worker::spawn(engage_source, move |r| {
         engage_tx.send(UiEvent::Engage(r)).is_ok()
     })?;
 

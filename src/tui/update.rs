@@ -5,14 +5,13 @@
 
 use super::action::Action;
 use super::app::{App, ChartKind, Focus, Mode, PageTicket, Screen, Status};
-use super::data::Request;
-use super::data::Response;
 use super::engage;
 use super::forms;
 use super::keymap::{Key, KeyContext, Resolved};
 use super::view;
 use crate::domain::date::parse_relative;
 use crate::domain::queue::{QueueFilter, Scope, SortKey, Tab};
+use crate::workstation::{Request, Response};
 use crossterm::event::{KeyEvent, KeyEventKind};
 use tui_input::backend::crossterm::to_input_request;
 

@@ -8,13 +8,13 @@ use owed::domain::aging::AgingBounds;
 use owed::import::{ImportOptions, import_paths};
 use owed::store::Store;
 use owed::tui::app::{App, Session};
-use owed::tui::data::{DataSource, Request, Settings};
-use owed::tui::engage::worker::EngageSource;
 use owed::tui::engage::{self as tui_engage, EngageRequest};
 use owed::tui::keymap::{Key, Keymap};
 use owed::tui::theme::Theme;
 use owed::tui::update::{self, Effect};
 use owed::tui::view;
+use owed::workstation::engage::worker::EngageWorker;
+use owed::workstation::{PortfolioWorker, Request, Settings};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::path::{Path, PathBuf};
@@ -162,12 +162,12 @@ pub fn settings() -> Settings {
 /// The app and its database, driven without a terminal.
 pub struct Driver {
     pub app: App,
-    pub source: DataSource,
+    pub source: PortfolioWorker,
     /// Every request the app made, in order.
     pub requests: Vec<Request>,
     /// The engagement worker, run in step with the keys (none: its requests are only
     /// recorded).
-    pub engage: Option<EngageSource>,
+    pub engage: Option<EngageWorker>,
     /// Every request made of the engagement worker, in order.
     pub engage_requests: Vec<EngageRequest>,
 }
@@ -192,7 +192,7 @@ impl Driver {
             as_of(),
             true,
         );
-        let source = DataSource::open(db, settings()).unwrap();
+        let source = PortfolioWorker::open(db, settings()).unwrap();
         let mut d = Driver {
             app,
             source,
@@ -211,7 +211,7 @@ impl Driver {
         db: &Path,
         collector: &str,
         size: (u16, u16),
-        engage: EngageSource,
+        engage: EngageWorker,
     ) -> Driver {
         let mut d = Driver::new(db, collector, size);
         d.engage = Some(engage);
@@ -445,11 +445,11 @@ pub fn engage_source(
     db: &Path,
     collector: &str,
     config: owed::config::Config,
-    mailer: owed::tui::engage::worker::MailerFactory,
-) -> EngageSource {
-    EngageSource::open(
+    mailer: owed::workstation::engage::worker::MailerFactory,
+) -> EngageWorker {
+    EngageWorker::open(
         db,
-        owed::tui::engage::worker::EngageSettings {
+        owed::workstation::engage::worker::EngageSettings {
             config,
             collector: collector.into(),
             retry: owed::engage::RetryPolicy {
@@ -468,7 +468,7 @@ pub struct Recorder(pub std::sync::Arc<std::sync::Mutex<Vec<String>>>);
 
 impl Recorder {
     /// The mailer factory for the engagement worker.
-    pub fn factory(&self) -> owed::tui::engage::worker::MailerFactory {
+    pub fn factory(&self) -> owed::workstation::engage::worker::MailerFactory {
         let inbox = self.clone();
         Box::new(
             move |_config| Ok(Box::new(inbox.clone()) as Box<dyn owed::engage::outbox::Mailer>),

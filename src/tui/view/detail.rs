@@ -3,12 +3,12 @@
 
 use super::{prediction, section_title, text};
 use crate::domain::Decimal;
+use crate::domain::customer::{ActivityKind, CustomerDetail};
 use crate::domain::money::grouped;
-use crate::store::customer_detail::{ActivityKind, CustomerDetail};
 use crate::tui::app::App;
-use crate::tui::data::DetailData;
-use crate::tui::forecast::CustomerForecast;
 use crate::tui::theme::Role;
+use crate::workstation::DetailData;
+use crate::workstation::forecast::CustomerForecast;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;

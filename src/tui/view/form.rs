@@ -5,10 +5,10 @@
 use super::text;
 use crate::domain::money;
 use crate::tui::app::App;
-use crate::tui::data::save::FormKind;
 use crate::tui::form::{Field, FieldId};
 use crate::tui::forms::{ActionForm, Check, FormState};
 use crate::tui::theme::Role;
+use crate::workstation::save::FormKind;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::widgets::{Block, Clear, Widget};

@@ -2,11 +2,11 @@
 //! each open document the date it is expected to be paid with the one-line reason.
 
 use super::text;
+use crate::domain::customer::DetailDocument;
 use crate::domain::forecast::RiskLevel;
-use crate::store::customer_detail::DetailDocument;
 use crate::tui::app::App;
-use crate::tui::forecast::CustomerForecast;
 use crate::tui::theme::Role;
+use crate::workstation::forecast::CustomerForecast;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 

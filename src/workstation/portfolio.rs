@@ -5,26 +5,22 @@
 //! of each kind. It watches `PRAGMA data_version` about once a second; when another process
 //! commits, it recomputes the figures and answers the last page and detail requests again.
 
-use super::forecast::{CustomerForecast, FORECAST_POLL, ForecastView, Forecasts};
+use super::forecast::{FORECAST_POLL, Forecasts};
+use super::requests::{BarMetrics, DetailData, Request, Response, Summary};
 use crate::Result;
 use crate::domain::aging::AgingBounds;
 use crate::domain::metrics::{days_inclusive, dso_count_back, months_back};
-use crate::domain::queue::QueueQuery;
+use crate::domain::queue::{IssueReason, QueueCounts};
 use crate::domain::queue::{QueueFilter, Scope, SortKey};
 use crate::domain::{Date, Decimal};
 use crate::report::Portfolio;
 use crate::store::Store;
-use crate::store::customer_detail::CustomerDetail;
-use crate::store::queue::{IssueReason, QueueCounts, QueuePage, SummaryFigures, UnfilteredCounts};
+use crate::store::queue::UnfilteredCounts;
 use crate::store::queue_counts::QueueMirror;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
-
-pub mod save;
-
-use save::{FormData, FormKind, SaveJob, SaveOutcome};
 
 /// How often the worker looks for other processes' commits.
 pub const POLL: Duration = Duration::from_millis(750);
@@ -40,150 +36,42 @@ pub struct Settings {
     pub grace_days: u32,
 }
 
-/// A question for the database.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Request {
-    /// Compute every figure as of this date (rebuilds the queue summary).
-    Summary { as_of: Date },
-    /// A page of the queue as of a date (the figures are computed first when they are of
-    /// another date).
-    Page {
-        seq: u64,
-        as_of: Date,
-        query: QueueQuery,
-        offset: u64,
-        limit: u64,
-    },
-    /// One customer's detail as of a date.
-    Detail { seq: u64, as_of: Date, cid: i64 },
-    /// Marks a customer's replies read (opened from the Replies tab); never coalesced.
-    MarkRepliesRead { cid: i64 },
-    /// What a collector-action form pre-fills for a customer.
-    FormData {
-        seq: u64,
-        as_of: Date,
-        cid: i64,
-        kind: FormKind,
-    },
-    /// Record a collector action (never coalesced: every save is done, in order).
-    Save { seq: u64, job: SaveJob },
-}
-
-/// The metrics bar's figures.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct BarMetrics {
-    pub outstanding: Decimal,
-    pub overdue: Decimal,
-    pub net_overdue: Decimal,
-    pub collectable_this_month: Decimal,
-    pub unutilised_credit: Decimal,
-    pub unapplied_cash: Decimal,
-    pub open_issue_amount: Decimal,
-    pub open_p2p_amount: Decimal,
-    pub dso: Option<Decimal>,
-    pub customers_overdue: u64,
-}
-
-/// The portfolio at a date: the metrics and what the charts draw.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Summary {
-    pub as_of: Date,
-    pub metrics: BarMetrics,
-    /// Open balances per aging bucket.
-    pub aging: Vec<Decimal>,
-    pub issues: Vec<IssueReason>,
-    /// DSO comes in a later answer ([`Response::Dso`]), after the first page.
-    pub dso_pending: bool,
-}
-
-/// A customer's detail with its figures.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DetailData {
-    pub detail: CustomerDetail,
-    pub figures: Option<SummaryFigures>,
-    /// Risk and predicted payment dates (`None` until the forecast of the date is computed).
-    pub forecast: Option<CustomerForecast>,
-}
-
-/// An answer from the database.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Response {
-    Summary(Box<Summary>),
-    Page {
-        seq: u64,
-        page: QueuePage,
-    },
-    Detail {
-        seq: u64,
-        cid: i64,
-        data: Option<Box<DetailData>>,
-    },
-    /// A customer's replies were marked read: `marked` of them; `left_tab` when it had unread
-    /// replies in the queue (so the Replies tab counts one less).
-    RepliesRead {
-        cid: i64,
-        marked: usize,
-        left_tab: bool,
-    },
-    /// The DSO of the figures as of a date (it reads a year of sales, so it comes last).
-    Dso {
-        as_of: Date,
-        dso: Option<Decimal>,
-    },
-    /// What a form pre-fills, or why it cannot be opened.
-    FormData {
-        seq: u64,
-        cid: i64,
-        data: std::result::Result<Box<FormData>, String>,
-    },
-    /// A save is done; it comes after the refreshed figures, page and detail.
-    Saved {
-        seq: u64,
-        outcome: SaveOutcome,
-    },
-    /// The forecast as of a date (computed after everything else; the last page and
-    /// detail are answered again after it, with the risk and predicted dates).
-    Forecast(Box<ForecastView>),
-    /// A query failed; the message is for the status line.
-    Error(String),
-}
-
 /// The database side: answers requests on its own connection.
-pub struct DataSource {
-    store: Store,
+pub struct PortfolioWorker {
+    pub(super) store: Store,
     /// The database file (a second connection reads the activity beside the figures).
-    path: std::path::PathBuf,
-    settings: Settings,
-    as_of: Option<Date>,
-    last_page: Option<Request>,
-    last_detail: Option<Request>,
-    version: i64,
-    checked: Instant,
+    pub(super) path: std::path::PathBuf,
+    pub(super) settings: Settings,
+    pub(super) as_of: Option<Date>,
+    pub(super) last_page: Option<Request>,
+    pub(super) last_detail: Option<Request>,
+    pub(super) version: i64,
+    pub(super) checked: Instant,
     /// When the last request arrived (background work waits for a pause in the keys).
-    last_request: Instant,
+    pub(super) last_request: Instant,
     /// How long the last recomputation took, by phase.
     pub timings: RebuildTimings,
     /// Tab counts by scope and filter, for the current figures.
-    counts: HashMap<(Scope, String, QueueFilter), QueueCounts>,
+    pub(super) counts: HashMap<(Scope, String, QueueFilter), QueueCounts>,
     /// Tab counts without a filter, counted while the figures were written.
-    unfiltered: UnfilteredCounts,
+    pub(super) unfiltered: UnfilteredCounts,
     /// The DSO still to compute: (as of, outstanding).
-    dso_pending: Option<(Date, Decimal)>,
+    pub(super) dso_pending: Option<(Date, Decimal)>,
     /// The DSO computing on its own thread.
-    dso_running: Option<Receiver<(Date, Result<Option<Decimal>>)>>,
+    pub(super) dso_running: Option<Receiver<(Date, Result<Option<Decimal>>)>>,
     /// Sort indexes of the queue table still to make when idle.
-    pending_indexes: Vec<SortKey>,
+    pub(super) pending_indexes: Vec<SortKey>,
     /// The figures last answered (a saved action moves them by its difference).
-    summary: Option<Summary>,
+    pub(super) summary: Option<Summary>,
     /// The reasons a dispute may give (from the config).
-    dispute_reasons: Vec<String>,
+    pub(super) dispute_reasons: Vec<String>,
     /// The forecast: wanted, running on its thread, installed.
     pub forecasts: Forecasts,
     /// A save was committed: fold the WAL into the database when idle (not during a save, nor
     /// right after it, when the screen asks for what moved).
-    checkpoint_due: bool,
+    pub(super) checkpoint_due: bool,
     /// The queue table in memory, for the tab counts under a filter.
-    mirror: Option<QueueMirror>,
+    pub(super) mirror: Option<QueueMirror>,
 }
 
 /// Where the time of a recomputation of the figures went (for the benchmark).
@@ -200,15 +88,15 @@ pub struct RebuildTimings {
     pub queue_table: Duration,
 }
 
-impl DataSource {
+impl PortfolioWorker {
     /// Opens the database for the worker.
-    pub fn open(path: &Path, settings: Settings) -> Result<DataSource> {
+    pub fn open(path: &Path, settings: Settings) -> Result<PortfolioWorker> {
         let store = Store::open(path)?;
         // Saves commit on this connection: their checkpoints wait for idle time.
         store.defer_checkpoints()?;
         store.temp_in_memory()?;
         let version = store.data_version()?;
-        Ok(DataSource {
+        Ok(PortfolioWorker {
             store,
             path: path.to_path_buf(),
             as_of: None,
@@ -233,7 +121,7 @@ impl DataSource {
     }
 
     /// The dispute reasons the collector-action forms are checked against (the config's).
-    pub fn with_dispute_reasons(mut self, reasons: Vec<String>) -> DataSource {
+    pub fn with_dispute_reasons(mut self, reasons: Vec<String>) -> PortfolioWorker {
         self.dispute_reasons = reasons;
         self
     }
@@ -417,7 +305,7 @@ impl DataSource {
         self.handle_batch_now(vec![request])
     }
 
-    /// Answers a batch as [`DataSource::handle_batch`] does, without the deferred work.
+    /// Answers a batch as [`PortfolioWorker::handle_batch`] does, without the deferred work.
     pub fn handle_batch_now(&mut self, batch: Vec<Request>) -> Vec<Response> {
         let mut out = Vec::new();
         self.answer_batch(batch, &mut |r| {
@@ -848,7 +736,7 @@ fn dso_at(store: &Store, base: &str, as_of: Date, outstanding: Decimal) -> Resul
 /// Starts the worker thread on its own connection; answers go through `send` (which returns
 /// false when the receiver is gone).
 pub fn spawn(
-    source: DataSource,
+    source: PortfolioWorker,
     send: impl Fn(Response) -> bool + Send + 'static,
 ) -> Result<Sender<Request>> {
     let (tx, rx) = std::sync::mpsc::channel();

@@ -1,4 +1,4 @@
-//! `owed bench-tui`: measures the workstation on a database (not a test: timings vary).
+//! `owed bench-tui`'s measurements: the workstation on a database (not a test: timings vary).
 //!
 //! - first frame: from start (config, keymap, theme, database open) to the first frame drawn,
 //!   and to the first frame with the figures and the queue;
@@ -16,11 +16,12 @@
 //! - forecast: when it arrives after the first frame with data (it runs on its own thread),
 //!   moves made while it computes, and its compute and apply time in the worker.
 
-use super::app::App;
-use super::data::{self, DataSource, Response};
-use super::update::{self, Effect};
-use super::{Setup, forecast, view};
 use crate::cli::Context;
+use crate::cli::workstation::{self as cli_workstation};
+use crate::tui::app::App;
+use crate::tui::update::{self, Effect};
+use crate::tui::{forecast, view};
+use crate::workstation::{self as data, PortfolioWorker, Response};
 use crate::{Error, Result};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::{CrosstermBackend, TestBackend};
@@ -306,11 +307,12 @@ fn latency(samples: &[(f64, f64)]) -> Latency {
 /// Runs the measurements on the context's database.
 pub fn run(ctx: &Context, options: &BenchOptions) -> Result<BenchReport> {
     let start = Instant::now();
-    let setup = Setup::from_context(ctx)?;
-    let source = DataSource::open(&ctx.db_path, setup.settings.clone())?;
+    let setup = cli_workstation::setup(ctx)?;
+    let settings = cli_workstation::settings(ctx)?;
+    let source = PortfolioWorker::open(&ctx.db_path, settings.clone())?;
     let (tx, answers) = mpsc::channel();
-    let worker = data::spawn(source, move |r| tx.send(r).is_ok())?;
-    let mut app = setup.app(ctx);
+    let worker = data::portfolio::spawn(source, move |r| tx.send(r).is_ok())?;
+    let mut app = setup.app();
     // Everyone's customers: the largest queue the database has.
     app.query.scope = crate::domain::queue::Scope::Everyone;
     let terminal = Terminal::new(TestBackend::new(options.width, options.height))
@@ -396,7 +398,7 @@ pub fn run(ctx: &Context, options: &BenchOptions) -> Result<BenchReport> {
         Vec::new()
     };
     let counts = crate::store::Store::open(&ctx.db_path)?.counts()?;
-    let phases = phases(ctx, &setup, &h.app)?;
+    let phases = phases(ctx, &settings, &h.app)?;
     Ok(BenchReport {
         customers: counts.customers,
         documents: counts.documents,
@@ -527,8 +529,8 @@ fn bytes(h: &mut Harness, options: &BenchOptions) -> Result<(usize, usize, usize
 
 /// Times the worker's answers to a start on their own connection: the figures (by phase), the
 /// first page and a detail.
-fn phases(ctx: &Context, setup: &Setup, app: &App) -> Result<Vec<(&'static str, f64)>> {
-    let mut source = DataSource::open(&ctx.db_path, setup.settings.clone())?;
+fn phases(ctx: &Context, settings: &data::Settings, app: &App) -> Result<Vec<(&'static str, f64)>> {
+    let mut source = PortfolioWorker::open(&ctx.db_path, settings.clone())?;
     let as_of = app.as_of;
     let mut first = app.query.clone();
     first.filter = Default::default();

@@ -1,6 +1,6 @@
 //! The engagement worker: a thread with its own database connection that reads the cycles,
 //! computes plans, renders previews, holds customers and sends reminders over SMTP, off the
-//! input path. [`EngageSource`] answers one request at a time (tests call it directly);
+//! input path. [`EngageWorker`] answers one request at a time (tests call it directly);
 //! [`spawn`] runs it on its thread.
 //!
 //! Sending follows the engine's at-most-once protocol (`crate::engage::outbox`): the worker
@@ -46,7 +46,7 @@ pub fn smtp_mailer() -> MailerFactory {
 }
 
 /// The database and mail side of the workstation's engagement.
-pub struct EngageSource {
+pub struct EngageWorker {
     store: Store,
     settings: EngageSettings,
     mailer: MailerFactory,
@@ -59,14 +59,14 @@ pub struct EngageSource {
 /// How many sent reminders the outbox pane shows besides the pending and failed ones.
 const OUTBOX_SENT: usize = 20;
 
-impl EngageSource {
+impl EngageWorker {
     /// Opens the database for the worker.
     pub fn open(
         db: &Path,
         settings: EngageSettings,
         mailer: MailerFactory,
-    ) -> Result<EngageSource> {
-        Ok(EngageSource {
+    ) -> Result<EngageWorker> {
+        Ok(EngageWorker {
             store: Store::open(db)?,
             settings,
             mailer,
@@ -569,7 +569,7 @@ fn superseded(request: &EngageRequest, later: &[EngageRequest]) -> bool {
 /// Starts the worker thread; answers go through `send` (which returns false when the
 /// receiver is gone).
 pub fn spawn(
-    mut source: EngageSource,
+    mut source: EngageWorker,
     send: impl Fn(EngageResponse) -> bool + Send + 'static,
 ) -> Result<Sender<EngageRequest>> {
     let (tx, rx) = mpsc::channel::<EngageRequest>();

@@ -3,8 +3,10 @@
 
 use super::Context;
 use crate::import::{ImportOptions, import_paths};
-use crate::tui::bench::{self, BenchOptions};
+mod measure;
+
 use crate::{Error, Result};
+use measure::BenchOptions;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -35,7 +37,7 @@ pub fn run(ctx: &Context, args: &BenchArgs) -> Result<()> {
     if let Some(n) = args.generate {
         generate(ctx, n)?;
     }
-    let report = bench::run(
+    let report = measure::run(
         ctx,
         &BenchOptions {
             width: args.width,

@@ -6,14 +6,15 @@
 //! metrics bar's open promise and issue amounts and the issues chart (each by the customer's
 //! difference, not by recomputing the portfolio), then the page and the detail on screen.
 
-use super::{DataSource, Summary};
+use super::portfolio::PortfolioWorker;
+use super::requests::Summary;
 use crate::actions::{self, DisputeForm, FormDefaults, PromiseForm, Recorded};
 use crate::config::Config;
 use crate::domain::actions::{self as check, IssueState, OwnerRole, Stamp};
+use crate::domain::customer::CustomerCard;
+use crate::domain::queue::IssueReason;
 use crate::domain::queue::QueueQuery;
 use crate::domain::{Date, Decimal};
-use crate::store::activity::CustomerCard;
-use crate::store::queue::IssueReason;
 use crate::{Error, Result};
 
 /// The forms of the workstation.
@@ -134,7 +135,7 @@ struct Share {
     issues: Vec<IssueReason>,
 }
 
-impl DataSource {
+impl PortfolioWorker {
     /// What the form of `kind` needs for customer `cid` as of `as_of`.
     pub(super) fn form_data(&self, as_of: Date, cid: i64, kind: FormKind) -> Result<FormData> {
         let base = &self.settings.base_currency;
