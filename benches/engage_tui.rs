@@ -44,7 +44,7 @@ fn ask(source: &mut EngageWorker, request: EngageRequest) -> (Vec<EngageResponse
 }
 
 fn no_mail() -> MailerFactory {
-    Box::new(|_| Err(owed::Error::runtime("the benchmark sends nothing")))
+    std::sync::Arc::new(|_| Err(owed::Error::runtime("the benchmark sends nothing")))
 }
 
 fn database(dir: &Path, customers: usize) -> PathBuf {
@@ -107,7 +107,7 @@ fn main() {
         &db,
         EngageSettings {
             config,
-            collector: "alice".into(),
+            actor: owed::domain::users::Actor::new("alice", owed::domain::users::Role::Manager),
             retry: owed::engage::RetryPolicy::default(),
         },
         no_mail(),

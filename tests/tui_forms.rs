@@ -4,6 +4,7 @@
 mod workstation;
 
 use owed::domain::Decimal;
+use owed::domain::users::{Actor, Role};
 use owed::store::Store;
 use owed::tui::app::Mode;
 use owed::tui::form::FieldId;
@@ -445,11 +446,12 @@ fn without_advance_after_action_the_cursor_stays() {
 #[test]
 fn saves_are_never_coalesced() {
     let (_dir, db) = fixture();
-    let mut source = PortfolioWorker::open(&db, workstation::settings()).unwrap();
+    let mut source = PortfolioWorker::open(&db, workstation::settings())
+        .unwrap()
+        .acting_as(Actor::new("alice", Role::Collector));
     let job = |text: &str| Request::Save {
         seq: 1,
         job: SaveJob {
-            collector: "alice".into(),
             as_of: workstation::as_of(),
             cids: vec![cid(&db, "K3")],
             values: ActionValues::Note { text: text.into() },

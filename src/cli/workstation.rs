@@ -1,14 +1,14 @@
 //! `owed` with no subcommand: the workstation on the context's database. The command line
 //! builds what the screens need ([`tui::Setup`]: the collector, the dates, keymap, theme) and
-//! what the service needs ([`Settings`], the engagement's config), so that neither `tui` nor
-//! `workstation` reads the context.
+//! what the service needs ([`ServiceSettings`]), so that neither `tui` nor `workstation`
+//! reads the context; the local terminal is one session of the service.
 
 use super::Context;
+use crate::domain::users::{Actor, Role};
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
 use crate::tui::{self, Setup};
-use crate::workstation::Settings;
-use crate::workstation::engage::worker::EngageSettings;
+use crate::workstation::{ServiceSettings, Workstation};
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -22,7 +22,14 @@ pub fn run(ctx: &Context) -> Result<()> {
 pub fn run_at(ctx: &Context, db: &Path) -> Result<()> {
     tui::ensure_terminal()?;
     let setup = setup(ctx)?;
-    tui::run_local(setup, db, settings(ctx)?, engage_settings(ctx))
+    let workstation = Workstation::open(db, ServiceSettings::from_config(&ctx.config)?)?;
+    tui::run_local(setup, &workstation, local_actor(ctx))
+}
+
+/// Who acts in one's own shell: the collector named by `--as`, the config or the OS user, as
+/// the file's owner (a manager; `owed serve` is where identity is verified).
+pub fn local_actor(ctx: &Context) -> Actor {
+    Actor::new(ctx.collector.clone(), Role::Manager)
 }
 
 /// The screens' setup: the keymap and theme beside the config, the collector and the dates.
@@ -60,22 +67,4 @@ pub fn setup(ctx: &Context) -> Result<Setup> {
         as_of: ctx.as_of,
         as_of_given: ctx.as_of_given,
     })
-}
-
-/// What the service's arithmetic takes from the config.
-pub fn settings(ctx: &Context) -> Result<Settings> {
-    Ok(Settings {
-        bounds: ctx.config.aging().map_err(Error::input)?,
-        base_currency: ctx.config.base_currency.clone(),
-        grace_days: ctx.config.promise_grace_days,
-    })
-}
-
-/// What the engagement worker takes from the config.
-pub fn engage_settings(ctx: &Context) -> EngageSettings {
-    EngageSettings {
-        config: ctx.config.clone(),
-        collector: ctx.collector.clone(),
-        retry: crate::engage::RetryPolicy::default(),
-    }
 }

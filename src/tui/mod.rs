@@ -16,6 +16,7 @@
 pub mod action;
 pub mod app;
 pub mod engage;
+mod event_loop;
 pub mod forecast;
 pub mod form;
 pub mod forms;
@@ -25,35 +26,20 @@ pub mod update;
 pub mod view;
 
 use crate::domain::Date;
-use crate::workstation::engage::worker::{self as engage_worker, EngageSettings, EngageWorker};
-use crate::workstation::{self as service, PortfolioWorker, Response, Settings};
+use crate::domain::users::Actor;
+use crate::workstation::Workstation;
 use crate::{Error, Result};
 use app::{App, Session};
-use crossterm::event::Event;
-use crossterm::terminal::{
-    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
-};
-use crossterm::{cursor, execute, queue};
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
+use crossterm::{cursor, execute};
+use event_loop::{Ended, Front, UiEvent};
 use keymap::Keymap;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{BufWriter, IsTerminal, Stdout, Write};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Sender};
 use theme::Theme;
-use update::Effect;
-
-/// What wakes the loop.
-enum UiEvent {
-    Terminal(Event),
-    Data(Response),
-    Engage(engage::EngageResponse),
-    /// The terminal cannot be read any more.
-    InputFailed(String),
-    /// The data worker stopped.
-    WorkerGone,
-}
 
 /// Everything the screens need, built by the caller (the command line, or `owed serve` for a
 /// session).
@@ -96,118 +82,66 @@ pub fn ensure_terminal() -> Result<()> {
     Ok(())
 }
 
-/// Runs the workstation in this terminal on the database at `db` until the collector quits.
-pub fn run_local(
-    setup: Setup,
-    db: &Path,
-    settings: Settings,
-    engage_settings: EngageSettings,
-) -> Result<()> {
-    let source = PortfolioWorker::open(db, settings)?
-        .with_dispute_reasons(setup.actions.dispute_reasons.clone());
+/// Runs the workstation in this terminal until the collector quits: one session of
+/// `workstation` acting as `actor`.
+pub fn run_local(setup: Setup, workstation: &Workstation, actor: Actor) -> Result<()> {
+    let session = workstation.connect(actor);
     let mut app = setup.app();
     let (tx, rx) = mpsc::channel::<UiEvent>();
-    let link = WorkerLink(tx.clone());
-    let worker = service::portfolio::spawn(source, move |r| link.0.send(UiEvent::Data(r)).is_ok())?;
-    let engage_source = EngageWorker::open(db, engage_settings, engage_worker::smtp_mailer())?;
-    let engage_tx = tx.clone();
-    let engage_worker = engage_worker::spawn(engage_source, move |r| {
-        engage_tx.send(UiEvent::Engage(r)).is_ok()
-    })?;
+    event_loop::deliver_to_loop(&session, tx.clone());
 
     // Our themes already honour NO_COLOR; crossterm's own NO_COLOR handling would turn colour
     // changes into bare resets that wipe reverse video.
     crossterm::style::force_color_output(true);
     let _guard = TerminalGuard::enter()?;
-    let mut terminal = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
+    let terminal = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
         1 << 16,
         std::io::stdout(),
     )))?;
     let input = spawn_input(tx)?;
-    let size = terminal.size()?;
+    let mut front = LocalFront { terminal, input };
+    let size = front.terminal.size()?;
     // The size first, then one batch: the figures and the first page together.
     app.size = (size.width, size.height);
     let mut effects = update::start(&mut app);
-    let mut dirty = true;
-    // Effects of effects (the editor's text), run before waiting again.
-    let mut pending: Vec<Effect> = Vec::new();
-    loop {
-        // A resize whose event is still queued: lay out for the size the terminal has now.
-        let size = terminal.size()?;
-        if (size.width, size.height) != app.size {
-            effects.extend(update::resize(&mut app, size.width, size.height));
-            dirty = true;
-        }
-        for effect in effects.drain(..) {
-            match effect {
-                Effect::Request(request) => worker
-                    .send(request)
-                    .map_err(|_| Error::runtime("the data worker stopped"))?,
-                Effect::Engage(request) => engage_worker
-                    .send(request)
-                    .map_err(|_| Error::runtime("the engagement worker stopped"))?,
-                Effect::Clear => {
-                    wipe(&mut terminal)?;
-                    dirty = true;
-                }
-                Effect::Quit => return Ok(()),
-                Effect::Edit { text, instructions } => {
-                    let result = outside(&input, || crate::editor::edit(&text, &instructions))?;
-                    wipe(&mut terminal)?;
-                    dirty = true;
-                    pending.extend(forms::edited(&mut app, result.map_err(|e| e.to_string())));
-                }
-            }
-        }
-        effects.append(&mut pending);
-        if !effects.is_empty() {
-            continue;
-        }
-        if dirty {
-            draw(&mut terminal, &app)?;
-            dirty = false;
-        }
-        // Block until something happens, then take everything that is queued.
-        let first = rx
-            .recv()
-            .map_err(|_| Error::runtime("the terminal and the data worker are gone"))?;
-        for event in std::iter::once(first).chain(rx.try_iter()) {
-            match event {
-                UiEvent::Terminal(Event::Key(k)) => {
-                    effects.extend(update::key(&mut app, k));
-                    dirty = true;
-                }
-                UiEvent::Terminal(Event::Resize(w, h)) => {
-                    effects.extend(update::resize(&mut app, w, h));
-                    dirty = true;
-                }
-                UiEvent::Terminal(_) => {}
-                UiEvent::Data(response) => {
-                    effects.extend(update::response(&mut app, response));
-                    dirty = true;
-                }
-                UiEvent::Engage(response) => {
-                    effects.extend(engage::response(&mut app, response));
-                    dirty = true;
-                }
-                UiEvent::InputFailed(e) => {
-                    return Err(Error::runtime(format!("cannot read the terminal: {e}")));
-                }
-                UiEvent::WorkerGone => return Err(Error::runtime("the data worker stopped")),
-            }
-            if effects.contains(&Effect::Quit) {
-                break;
-            }
-        }
+    if let Some(draft) = session.take_draft() {
+        effects.extend(forms::reopen(&mut app, draft));
     }
+    let ended = event_loop::run(&mut app, &session, &rx, &mut front, effects)?;
+    if ended == Ended::InputClosed
+        && let Some(draft) = forms::draft(&app)
+    {
+        session.keep_draft(draft);
+    }
+    Ok(())
 }
 
-/// Draws one frame inside synchronized-update markers (the terminal shows it all at once).
-fn draw(terminal: &mut Terminal<CrosstermBackend<BufWriter<Stdout>>>, app: &App) -> Result<()> {
-    queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
-    terminal.draw(|frame| view::draw(frame, app))?;
-    execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
-    Ok(())
+/// This process's terminal: stdout, measured by crossterm, `$EDITOR` run in it.
+struct LocalFront {
+    terminal: Terminal<CrosstermBackend<BufWriter<Stdout>>>,
+    input: std::sync::Arc<InputControl>,
+}
+
+impl Front for LocalFront {
+    type Backend = CrosstermBackend<BufWriter<Stdout>>;
+
+    fn terminal(&mut self) -> &mut Terminal<Self::Backend> {
+        &mut self.terminal
+    }
+
+    fn measured(&mut self) -> Option<(u16, u16)> {
+        self.terminal.size().ok().map(|s| (s.width, s.height))
+    }
+
+    fn edit(
+        &mut self,
+        text: &str,
+        instructions: &str,
+    ) -> Result<std::result::Result<String, String>> {
+        let result = outside(&self.input, || crate::editor::edit(text, instructions))?;
+        event_loop::wipe(&mut self.terminal)?;
+        Ok(result.map_err(|e| e.to_string()))
+    }
 }
 
 /// How long the input reader waits for a key before it looks whether it must pause.
@@ -260,19 +194,6 @@ impl InputControl {
     }
 }
 
-/// Clears the screen and forgets what was drawn, so that the next frame is drawn whole.
-/// (Not `Terminal::clear`, which asks the terminal where its cursor is: over a slow link that
-/// query can time out, and a terminal that does not answer stops the workstation.)
-fn wipe(terminal: &mut Terminal<CrosstermBackend<BufWriter<Stdout>>>) -> Result<()> {
-    // An empty frame: ratatui's idea of the screen becomes blank, then the screen too.
-    terminal.draw(|_| {})?;
-    execute!(
-        terminal.backend_mut(),
-        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
-    )?;
-    Ok(())
-}
-
 /// Reads terminal events on their own thread and forwards them to the loop. It waits for a
 /// key a little at a time, so that it can be paused while the editor runs.
 fn spawn_input(tx: Sender<UiEvent>) -> Result<std::sync::Arc<InputControl>> {
@@ -319,15 +240,6 @@ fn outside<T>(input: &InputControl, f: impl FnOnce() -> T) -> Result<T> {
     execute!(std::io::stdout(), EnterAlternateScreen, cursor::Hide)?;
     input.resume();
     Ok(result)
-}
-
-/// Tells the loop when the worker's side of the channel goes away (it ended or panicked).
-struct WorkerLink(Sender<UiEvent>);
-
-impl Drop for WorkerLink {
-    fn drop(&mut self) {
-        let _ = self.0.send(UiEvent::WorkerGone);
-    }
 }
 
 /// Whether the terminal is in the workstation's modes (raw, alternate screen).

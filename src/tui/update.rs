@@ -648,18 +648,25 @@ fn set_filter(app: &mut App, text: &str) -> Vec<Effect> {
     }
 }
 
-/// Recomputes everything as of another date.
+/// Shows everything as of another date (the figures of that date, computed unless another
+/// session has them already).
 pub fn set_as_of(app: &mut App, date: crate::domain::Date) -> Vec<Effect> {
     app.as_of = date;
     app.as_of_given = true;
-    reload(app)
+    refresh(app, Request::Summary { as_of: date })
 }
 
-/// Reads the figures, the page and the detail again.
+/// Reads the figures, the page and the detail again (`R`).
 fn reload(app: &mut App) -> Vec<Effect> {
+    let as_of = app.as_of;
+    refresh(app, Request::Reload { as_of })
+}
+
+/// Asks for the figures (`figures`), the page and the detail again.
+fn refresh(app: &mut App, figures: Request) -> Vec<Effect> {
     app.summary_pending = true;
     app.detail_cid = None;
-    let mut fx = vec![Effect::Request(Request::Summary { as_of: app.as_of })];
+    let mut fx = vec![Effect::Request(figures)];
     app.generation += 1;
     app.inflight = None;
     fx.extend(sync(app));

@@ -109,6 +109,8 @@ struct Loaded {
     version: i64,
     customers: HashMap<i64, CustomerForecast>,
     risks: Vec<QueueRisk>,
+    /// What was answered (a session that joins later is given it too).
+    view: ForecastView,
 }
 
 /// The worker's side: which forecast is wanted, running and installed.
@@ -336,18 +338,19 @@ impl Forecasts {
             version,
             customers,
             risks,
+            view: ForecastView {
+                as_of,
+                cash: forecast.cash,
+                documents,
+                high_risk: 0,
+            },
         });
-        let high_risk = self.restore(as_of, store, unfiltered)?;
+        self.restore(as_of, store, unfiltered)?;
         self.timings = ForecastTimings {
             compute,
             apply: t.elapsed(),
         };
-        Ok(Some(ForecastView {
-            as_of,
-            cash: forecast.cash,
-            documents,
-            high_risk,
-        }))
+        Ok(self.view(as_of))
     }
 
     /// Writes the installed forecast's risks into a queue table just rebuilt as of `as_of`
@@ -355,18 +358,27 @@ impl Forecasts {
     /// recounts the High risk tab. Returns the high-risk customers (0 when no forecast of
     /// that date is installed).
     pub fn restore(
-        &self,
+        &mut self,
         as_of: Date,
         store: &Store,
         unfiltered: &mut UnfilteredCounts,
     ) -> Result<u64> {
-        let Some(loaded) = self.loaded.as_ref().filter(|l| l.as_of == as_of) else {
+        let Some(loaded) = self.loaded.as_mut().filter(|l| l.as_of == as_of) else {
             return Ok(0);
         };
         store.set_queue_risks(&loaded.risks)?;
         let (everyone, by_owner) = store.queue_tab_counts(crate::domain::queue::Tab::HighRisk)?;
         unfiltered.set_tab(crate::domain::queue::Tab::HighRisk, everyone, &by_owner);
+        loaded.view.high_risk = everyone;
         Ok(everyone)
+    }
+
+    /// What the screen shows of the forecast of `as_of`, once one is installed.
+    pub fn view(&self, as_of: Date) -> Option<ForecastView> {
+        self.loaded
+            .as_ref()
+            .filter(|l| l.as_of == as_of)
+            .map(|l| l.view.clone())
     }
 
     /// Whether a forecast of `as_of` is installed (its risks go into a rebuilt queue table).
@@ -393,6 +405,15 @@ mod tests {
             version,
             customers: HashMap::new(),
             risks: Vec::new(),
+            view: ForecastView {
+                as_of,
+                cash: CashForecast {
+                    weeks: Vec::new(),
+                    beyond: crate::domain::Decimal::ZERO,
+                },
+                documents: 0,
+                high_risk: 0,
+            },
         });
         f
     }

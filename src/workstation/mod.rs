@@ -21,6 +21,9 @@ pub mod forecast;
 pub mod portfolio;
 pub mod requests;
 pub mod save;
+pub mod service;
 
-pub use portfolio::{PortfolioWorker, RebuildTimings, Settings};
+pub use engage::{EngageRequest, EngageResponse};
+pub use portfolio::{LOCAL, PortfolioWorker, RebuildTimings, SessionId, Settings};
 pub use requests::{BarMetrics, DetailData, Request, Response, Summary};
+pub use service::{Answer, Draft, ServiceSettings, Session, Workstation};

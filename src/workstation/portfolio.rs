@@ -1,25 +1,40 @@
-//! The workstation's data: requests to the database and their answers, and the worker thread
-//! that owns its own connection so that no query runs on the input path.
+//! One portfolio as of a date and the sessions looking at it: the worker that owns its own
+//! database connection, the queue's TEMP table and its copy in memory, the figures, the DSO
+//! and the forecast, so that no query runs on a session's input path.
 //!
-//! The worker coalesces: of the requests queued while it was busy it answers only the latest
-//! of each kind. It watches `PRAGMA data_version` about once a second; when another process
-//! commits, it recomputes the figures and answers the last page and detail requests again.
+//! Every request comes from a session ([`SessionId`]); the worker keeps, per session, only
+//! what it must answer again (its last page and detail requests) and who it is (the
+//! [`Actor`] its saves are recorded for). Everything else is shared: one queue table, one set
+//! of tab counts, one summary, one DSO, one forecast, whatever the number of sessions.
+//!
+//! The worker coalesces per session: of the requests a session queued while the worker was
+//! busy it answers only the latest page, detail and form (every save and write is done, in
+//! order). After a save — by any session — every session's last page and detail are answered
+//! again with the summary, so that the change reaches every screen. It watches `PRAGMA
+//! data_version` about once a second; when another process (an import, the command line,
+//! cron, another portfolio's saves) commits, it recomputes the figures and answers every
+//! session's last page and detail again. A session that joins a portfolio already computed
+//! is answered from it (its figures, forecast and pages) without computing anything.
+//!
+//! [`PortfolioWorker::handle_batch`] and friends answer synchronously for one local session
+//! (tests and benchmarks: no thread); [`PortfolioWorker::run`] is the thread's loop, fed by
+//! [`Envelope`]s from the service ([`super::Workstation`]).
 
 use super::forecast::{FORECAST_POLL, Forecasts};
 use super::requests::{BarMetrics, DetailData, Request, Response, Summary};
 use crate::Result;
 use crate::domain::aging::AgingBounds;
 use crate::domain::metrics::{days_inclusive, dso_count_back, months_back};
-use crate::domain::queue::{IssueReason, QueueCounts};
-use crate::domain::queue::{QueueFilter, Scope, SortKey};
+use crate::domain::queue::{IssueReason, QueueCounts, QueueFilter, Scope, SortKey};
+use crate::domain::users::{Actor, Role};
 use crate::domain::{Date, Decimal};
 use crate::report::Portfolio;
 use crate::store::Store;
 use crate::store::queue::UnfilteredCounts;
 use crate::store::queue_counts::QueueMirror;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 /// How often the worker looks for other processes' commits.
@@ -27,6 +42,12 @@ pub const POLL: Duration = Duration::from_millis(750);
 
 /// Months of sales the DSO count-back walks through (as the metrics report).
 const DSO_MONTHS: usize = 12;
+
+/// A session of the workstation, as the service numbers them.
+pub type SessionId = u64;
+
+/// The session the synchronous calls ([`PortfolioWorker::handle_batch`] …) answer.
+pub const LOCAL: SessionId = 0;
 
 /// What the arithmetic needs from the config.
 #[derive(Debug, Clone)]
@@ -36,22 +57,61 @@ pub struct Settings {
     pub grace_days: u32,
 }
 
-/// The database side: answers requests on its own connection.
+/// What the service sends a portfolio's worker.
+#[derive(Debug, Clone)]
+pub enum Envelope {
+    /// A session looks at this portfolio from now on.
+    Join { session: SessionId, actor: Actor },
+    /// A session went to another date, or ended: its last requests are forgotten.
+    Leave { session: SessionId },
+    /// A session's request.
+    Request {
+        session: SessionId,
+        request: Request,
+    },
+    /// Compute the figures of this date now, before anyone asks (the shared portfolio of a
+    /// server, so that a new session's first page does not wait for them).
+    Warm { as_of: Date },
+}
+
+/// What the worker keeps of one session.
+#[derive(Debug, Clone)]
+pub(super) struct Viewer {
+    /// Whose saves these are.
+    pub(super) actor: Actor,
+    /// Answered again when the figures or the data change.
+    pub(super) last_page: Option<Request>,
+    pub(super) last_detail: Option<Request>,
+}
+
+/// What one session asked for in a batch (the latest of each kind).
+#[derive(Default)]
+struct Wanted {
+    summary: Option<Date>,
+    page: Option<Request>,
+    detail: Option<Request>,
+    form: Option<Request>,
+    writes: Vec<Request>,
+}
+
+/// One portfolio's worker: answers its sessions' requests on its own connection.
 pub struct PortfolioWorker {
     pub(super) store: Store,
     /// The database file (a second connection reads the activity beside the figures).
     pub(super) path: std::path::PathBuf,
     pub(super) settings: Settings,
     pub(super) as_of: Option<Date>,
-    pub(super) last_page: Option<Request>,
-    pub(super) last_detail: Option<Request>,
+    /// The sessions looking at this portfolio.
+    pub(super) sessions: BTreeMap<SessionId, Viewer>,
+    /// The actor of [`LOCAL`] (the synchronous calls' session).
+    pub(super) local_actor: Actor,
     pub(super) version: i64,
     pub(super) checked: Instant,
     /// When the last request arrived (background work waits for a pause in the keys).
     pub(super) last_request: Instant,
     /// How long the last recomputation took, by phase.
     pub timings: RebuildTimings,
-    /// Tab counts by scope and filter, for the current figures.
+    /// Tab counts by scope and filter, for the current figures (shared by every session).
     pub(super) counts: HashMap<(Scope, String, QueueFilter), QueueCounts>,
     /// Tab counts without a filter, counted while the figures were written.
     pub(super) unfiltered: UnfilteredCounts,
@@ -88,6 +148,15 @@ pub struct RebuildTimings {
     pub queue_table: Duration,
 }
 
+/// Answers kept for one session (the synchronous calls).
+fn only(session: SessionId, out: &mut Vec<Response>) -> impl FnMut(SessionId, Response) + '_ {
+    move |sid, r| {
+        if sid == session {
+            out.push(r);
+        }
+    }
+}
+
 impl PortfolioWorker {
     /// Opens the database for the worker.
     pub fn open(path: &Path, settings: Settings) -> Result<PortfolioWorker> {
@@ -100,8 +169,9 @@ impl PortfolioWorker {
             store,
             path: path.to_path_buf(),
             as_of: None,
-            last_page: None,
-            last_detail: None,
+            sessions: BTreeMap::new(),
+            // No name: a save by the local session says to give one.
+            local_actor: Actor::new("", Role::Manager),
             version,
             checked: Instant::now(),
             last_request: Instant::now(),
@@ -126,25 +196,101 @@ impl PortfolioWorker {
         self
     }
 
-    /// Answers a batch of requests, keeping only the latest of each kind, in the order
-    /// summary, writes (all of them, in order), page, detail; then the deferred work (the DSO,
-    /// then the forecast, computed here rather than on its thread).
+    /// Who the local session (the synchronous calls') acts as: its saves are recorded for
+    /// them.
+    pub fn acting_as(mut self, actor: Actor) -> PortfolioWorker {
+        if let Some(v) = self.sessions.get_mut(&LOCAL) {
+            v.actor = actor.clone();
+        }
+        self.local_actor = actor;
+        self
+    }
+
+    /// A session looks at this portfolio from now on, acting as `actor`.
+    pub fn join(&mut self, session: SessionId, actor: Actor) {
+        self.sessions.insert(
+            session,
+            Viewer {
+                actor,
+                last_page: None,
+                last_detail: None,
+            },
+        );
+    }
+
+    /// A session left: its last requests are not answered again.
+    pub fn leave(&mut self, session: SessionId) {
+        self.sessions.remove(&session);
+    }
+
+    /// The sessions looking at this portfolio.
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// What the worker keeps of a session (a session it did not know, the local one, joins).
+    pub(super) fn viewer(&mut self, session: SessionId) -> &mut Viewer {
+        let local = &self.local_actor;
+        self.sessions.entry(session).or_insert_with(|| Viewer {
+            actor: local.clone(),
+            last_page: None,
+            last_detail: None,
+        })
+    }
+
+    /// Answers a batch of the local session's requests, keeping only the latest of each kind,
+    /// in the order summary, writes (all of them, in order), page, detail; then the deferred
+    /// work (the DSO, then the forecast, computed here rather than on its thread).
     pub fn handle_batch(&mut self, batch: Vec<Request>) -> Vec<Response> {
         let mut out = Vec::new();
-        self.answer_batch(batch, &mut |r| {
-            out.push(r);
-            true
-        });
-        out.extend(self.deferred());
-        out.extend(self.forecast_step(false));
+        let batch = batch.into_iter().map(|r| (LOCAL, r)).collect();
+        {
+            let mut emit = only(LOCAL, &mut out);
+            self.answer_batch(batch, &mut emit);
+            self.deferred(&mut emit);
+            self.forecast_step(false, &mut emit);
+        }
         out
     }
 
-    /// The forecast's turn: installs a finished one (then answers the last page and detail
-    /// again), and starts the wanted one once the DSO is done — on its thread when
-    /// `background`, else computed here.
-    fn forecast_step(&mut self, background: bool) -> Vec<Response> {
+    /// Answers a batch of several sessions' requests as [`PortfolioWorker::handle_batch`]
+    /// does, with the deferred work; each answer names its session.
+    pub fn handle_all(&mut self, batch: Vec<(SessionId, Request)>) -> Vec<(SessionId, Response)> {
         let mut out = Vec::new();
+        let mut emit = |sid, r| out.push((sid, r));
+        self.answer_batch(batch, &mut emit);
+        self.deferred(&mut emit);
+        self.forecast_step(false, &mut emit);
+        out
+    }
+
+    /// Answers one request of the local session (a page or detail of another date also brings
+    /// that date's figures; a save brings what it changed).
+    pub fn handle(&mut self, request: Request) -> Vec<Response> {
+        self.handle_batch_now(vec![request])
+    }
+
+    /// Answers a batch as [`PortfolioWorker::handle_batch`] does, without the deferred work.
+    pub fn handle_batch_now(&mut self, batch: Vec<Request>) -> Vec<Response> {
+        let mut out = Vec::new();
+        let batch = batch.into_iter().map(|r| (LOCAL, r)).collect();
+        self.answer_batch(batch, &mut only(LOCAL, &mut out));
+        out
+    }
+
+    /// When another process committed since the last look, recomputes everything and answers
+    /// the local session's last page and detail requests again (the DSO follows as deferred
+    /// work).
+    pub fn poll_changes(&mut self) -> Vec<Response> {
+        let mut out = Vec::new();
+        self.poll(&mut only(LOCAL, &mut out));
+        out
+    }
+
+    /// The forecast's turn: installs a finished one (then answers every session's last page
+    /// and detail again), and starts the wanted one once the DSO is done — on its thread when
+    /// `background`, else computed here.
+    fn forecast_step(&mut self, background: bool, emit: &mut dyn FnMut(SessionId, Response)) {
         let mut finished = self.forecasts.take_finished();
         if self.dso_pending.is_none() && finished.is_none() {
             if !background {
@@ -152,11 +298,11 @@ impl PortfolioWorker {
             } else if self.forecasts.ready_to_start()
                 && let Err(e) = self.forecasts.start()
             {
-                out.push(Response::Error(e.to_string()));
+                self.broadcast(Response::Error(e.to_string()), emit);
             }
         }
         let Some(finished) = finished else {
-            return out;
+            return;
         };
         let installed =
             self.forecasts
@@ -164,106 +310,246 @@ impl PortfolioWorker {
         match installed {
             Ok(Some(view)) => {
                 self.counts.clear();
-                out.push(Response::Forecast(Box::new(view)));
-                let mut batch: Vec<Request> = self.last_page.iter().cloned().collect();
-                batch.extend(self.last_detail.clone());
-                self.answer_batch(batch, &mut |r| {
-                    out.push(r);
-                    true
-                });
+                self.broadcast(Response::Forecast(Box::new(view)), emit);
+                self.answer_again(true, None, emit);
             }
             Ok(None) => {}
-            Err(e) => out.push(Response::Error(format!("forecast: {e}"))),
+            Err(e) => self.broadcast(Response::Error(format!("forecast: {e}")), emit),
         }
-        out
     }
 
-    /// Answers a batch (the latest request of each kind), each answer as soon as it is ready.
-    /// Returns false when `emit` says the receiver is gone.
+    /// Sends an answer to every session.
+    fn broadcast(&self, response: Response, emit: &mut dyn FnMut(SessionId, Response)) {
+        let n = self.sessions.len();
+        for (i, sid) in self.sessions.keys().enumerate() {
+            if i + 1 == n {
+                emit(*sid, response);
+                return;
+            }
+            emit(*sid, response.clone());
+        }
+    }
+
+    /// Answers every session's last page (and detail, with `details`) again, except those of
+    /// `except` (they asked for their own in the same batch), and those of another date than
+    /// the figures' (a session on its way elsewhere).
+    fn answer_again(
+        &mut self,
+        details: bool,
+        except: Option<&BTreeSet<SessionId>>,
+        emit: &mut dyn FnMut(SessionId, Response),
+    ) {
+        let as_of = self.as_of;
+        let of_date = |r: &Option<Request>| {
+            r.clone().filter(|r| match r {
+                Request::Page { as_of: d, .. } | Request::Detail { as_of: d, .. } => {
+                    Some(*d) == as_of
+                }
+                _ => false,
+            })
+        };
+        let again: Vec<(SessionId, Request)> = self
+            .sessions
+            .iter()
+            .filter(|(sid, _)| except.is_none_or(|e| !e.contains(sid)))
+            .flat_map(|(sid, v)| {
+                let page = of_date(&v.last_page);
+                let detail = if details {
+                    of_date(&v.last_detail)
+                } else {
+                    None
+                };
+                page.into_iter().chain(detail).map(move |r| (*sid, r))
+            })
+            .collect();
+        for (sid, request) in again {
+            self.answer_one(sid, &request, emit);
+        }
+    }
+
+    /// Answers one request of a session, or the error it met.
+    fn answer_one(
+        &mut self,
+        sid: SessionId,
+        request: &Request,
+        emit: &mut dyn FnMut(SessionId, Response),
+    ) {
+        let mut out = Vec::new();
+        if let Err(e) = self.answer(sid, request, &mut out) {
+            out.push(Response::Error(e.to_string()));
+        }
+        for answer in out {
+            emit(sid, answer);
+        }
+    }
+
+    /// Answers a batch: per session the latest request of each kind, every save and write in
+    /// order; each answer as soon as it is ready.
     fn answer_batch(
         &mut self,
-        batch: Vec<Request>,
-        emit: &mut dyn FnMut(Response) -> bool,
-    ) -> bool {
-        let mut summary = None;
-        let mut page = None;
-        let mut detail = None;
-        let mut writes = Vec::new();
-        let mut form = None;
+        batch: Vec<(SessionId, Request)>,
+        emit: &mut dyn FnMut(SessionId, Response),
+    ) {
+        let mut wanted: BTreeMap<SessionId, Wanted> = BTreeMap::new();
+        let mut reload: Option<(SessionId, Date)> = None;
         let mut saves = Vec::new();
-        for request in batch {
+        for (sid, request) in batch {
+            self.viewer(sid);
+            let w = wanted.entry(sid).or_default();
             match request {
-                Request::Summary { .. } => summary = Some(request),
-                Request::Page { .. } => page = Some(request),
-                Request::Detail { .. } => detail = Some(request),
-                Request::MarkRepliesRead { .. } => writes.push(request),
-                Request::FormData { .. } => form = Some(request),
-                Request::Save { seq, job } => saves.push((seq, job)),
+                Request::Summary { as_of } => w.summary = Some(as_of),
+                Request::Reload { as_of } => {
+                    w.summary = Some(as_of);
+                    reload = Some((sid, as_of));
+                }
+                Request::Page { .. } => w.page = Some(request),
+                Request::Detail { .. } => w.detail = Some(request),
+                Request::MarkRepliesRead { .. } => w.writes.push(request),
+                Request::FormData { .. } => w.form = Some(request),
+                Request::Save { seq, job } => saves.push((sid, seq, job)),
             }
         }
         let mut saved = Vec::new();
-        for (seq, job) in saves {
-            let outcome = self.save(&job);
-            saved.push(Response::Saved { seq, outcome });
+        for (sid, seq, job) in saves {
+            let outcome = self.save(sid, &job);
+            saved.push((sid, Response::Saved { seq, outcome }));
         }
-        if !saved.is_empty() {
-            // What the screen shows of the customers, again: the figures moved by the
-            // difference (or rebuilt when they could not be), the page and the detail.
-            if summary.is_none()
-                && let Some(s) = self.summary.as_ref().filter(|_| self.as_of.is_some())
-                && !emit(Response::Summary(Box::new(s.clone())))
-            {
-                return false;
-            }
-            page = page.or_else(|| self.last_page.clone());
-            detail = detail.or_else(|| self.last_detail.clone());
-        }
-        // New figures with a first page: the page goes out before the queue table is
-        // written (computed from the figures alone when it can be).
-        if let Some(Request::Summary { as_of }) = summary
-            && writes.is_empty()
+        let wrote: BTreeSet<SessionId> = wanted
+            .iter()
+            .filter(|(_, w)| !w.writes.is_empty())
+            .map(|(sid, _)| *sid)
+            .collect();
+        // The figures: read again (`R`), of another date than the computed one, or of data
+        // another process changed since.
+        let mut rebuild = reload.map(|(sid, d)| (sid, d, true)).or_else(|| {
+            wanted.iter().find_map(|(sid, w)| {
+                w.summary
+                    .filter(|d| self.as_of != Some(*d) || self.summary.is_none())
+                    .map(|d| (*sid, d, false))
+            })
+        });
+        if rebuild.is_none()
+            && let Some(as_of) = self.as_of
+            && let Some((sid, _)) = wanted.iter().find(|(_, w)| w.summary.is_some())
+            && self.store.data_version().is_ok_and(|v| v != self.version)
         {
-            summary = None;
-            self.forecasts.invalidate();
-            match self.rebuild_with(as_of, page.as_ref(), emit) {
-                Ok((_, true)) => page = None,
-                Ok((s, false)) => {
-                    if !emit(Response::Summary(Box::new(s))) {
-                        return false;
+            rebuild = Some((*sid, as_of, false));
+        }
+        if !saved.is_empty() && rebuild.is_none() {
+            // What every screen shows of the customers, again: the figures moved by the
+            // difference (or rebuilt when they could not be), the pages and the details.
+            if let Some(s) = self.summary.as_ref().filter(|_| self.as_of.is_some()) {
+                let s = s.clone();
+                self.broadcast(Response::Summary(Box::new(s)), emit);
+            }
+        }
+        let mut answered_figures = BTreeSet::new();
+        let mut rebuilt = false;
+        if let Some((sid, as_of, again)) = rebuild {
+            if again {
+                self.forecasts.invalidate();
+            }
+            // New figures with a first page: the page goes out before the queue table is
+            // written (computed from the figures alone when it can be).
+            let page = if wrote.is_empty() {
+                wanted.get(&sid).and_then(|w| w.page.clone())
+            } else {
+                None
+            };
+            match self.rebuild_with(as_of, page.as_ref().map(|p| (sid, p)), emit) {
+                Ok((s, quick)) => {
+                    rebuilt = true;
+                    if quick {
+                        answered_figures.insert(sid);
+                        if let Some(w) = wanted.get_mut(&sid) {
+                            w.page = None;
+                        }
+                    }
+                    for other in self.sessions.keys().copied().collect::<Vec<_>>() {
+                        if !answered_figures.contains(&other) {
+                            emit(other, Response::Summary(Box::new(s.clone())));
+                            answered_figures.insert(other);
+                        }
                     }
                 }
                 Err(e) => {
-                    if !emit(Response::Error(e.to_string())) {
-                        return false;
+                    emit(sid, Response::Error(e.to_string()));
+                    answered_figures.insert(sid);
+                }
+            }
+        }
+        // Sessions joining computed figures: answered from them.
+        for (sid, w) in &wanted {
+            if w.summary.is_some() && !answered_figures.contains(sid) {
+                let as_of = w.summary.unwrap_or_default();
+                let mut out = Vec::new();
+                if let Err(e) = self.ensure(as_of, &mut out) {
+                    out.push(Response::Error(e.to_string()));
+                }
+                if out.is_empty()
+                    && let Some(s) = self.summary.clone()
+                {
+                    out.push(Response::Summary(Box::new(s)));
+                }
+                for r in out {
+                    emit(*sid, r);
+                }
+            }
+        }
+        // Everyone's figures changed: a session that joined earlier gets the forecast view
+        // again only when it changes; one that joins now gets it with its figures.
+        for (sid, w) in &wanted {
+            if let Some(as_of) = w.summary
+                && !rebuilt
+                && let Some(view) = self.forecasts.view(as_of)
+                && self.as_of == Some(as_of)
+            {
+                emit(*sid, Response::Forecast(Box::new(view)));
+            }
+        }
+        let sessions: Vec<SessionId> = self.sessions.keys().copied().collect();
+        for sid in sessions {
+            let mut w = wanted.remove(&sid).unwrap_or_default();
+            // After a save everyone's screen is answered again; after new figures, those of
+            // the sessions that did not ask for them (who asked, asks for its pages itself).
+            let refresh_all = !saved.is_empty() || (rebuilt && w.summary.is_none());
+            for request in std::mem::take(&mut w.writes) {
+                self.answer_one(sid, &request, emit);
+            }
+            // Another session's write (replies read) moves this one's page too.
+            let others_wrote = wrote.iter().any(|s| *s != sid);
+            let again = self.sessions.get(&sid).cloned();
+            let of_date = |r: Option<Request>| {
+                r.filter(|r| match r {
+                    Request::Page { as_of, .. } | Request::Detail { as_of, .. } => {
+                        Some(*as_of) == self.as_of
                     }
-                }
+                    _ => false,
+                })
+            };
+            if w.page.is_none() && (refresh_all || others_wrote) {
+                w.page = of_date(again.as_ref().and_then(|v| v.last_page.clone()));
+            }
+            if w.detail.is_none() && refresh_all {
+                w.detail = of_date(again.as_ref().and_then(|v| v.last_detail.clone()));
+            }
+            for request in w.page.into_iter().chain(w.detail).chain(w.form) {
+                self.answer_one(sid, &request, emit);
             }
         }
-        let order = summary
-            .into_iter()
-            .chain(writes)
-            .chain(page)
-            .chain(detail)
-            .chain(form);
-        for request in order {
-            let mut out = Vec::new();
-            if let Err(e) = self.answer(&request, &mut out) {
-                out.push(Response::Error(e.to_string()));
-            }
-            for answer in out {
-                if !emit(answer) {
-                    return false;
-                }
-            }
+        for (sid, answer) in saved {
+            emit(sid, answer);
         }
-        saved.into_iter().all(emit)
     }
 
     /// Work left for when nothing else waits: the DSO of new figures.
-    fn deferred(&mut self) -> Option<Response> {
-        let (as_of, outstanding) = self.dso_pending.take()?;
+    fn deferred(&mut self, emit: &mut dyn FnMut(SessionId, Response)) {
+        let Some((as_of, outstanding)) = self.dso_pending.take() else {
+            return;
+        };
         let result = self.dso(as_of, outstanding);
-        Some(self.dso_done(as_of, result))
+        let answer = self.dso_done(as_of, result);
+        self.broadcast(answer, emit);
     }
 
     /// Takes a DSO in (the summary keeps it) and answers it.
@@ -299,22 +585,6 @@ impl PortfolioWorker {
         started.is_ok()
     }
 
-    /// Answers one request (a page or detail of another date also brings that date's
-    /// figures; a save brings what it changed).
-    pub fn handle(&mut self, request: Request) -> Vec<Response> {
-        self.handle_batch_now(vec![request])
-    }
-
-    /// Answers a batch as [`PortfolioWorker::handle_batch`] does, without the deferred work.
-    pub fn handle_batch_now(&mut self, batch: Vec<Request>) -> Vec<Response> {
-        let mut out = Vec::new();
-        self.answer_batch(batch, &mut |r| {
-            out.push(r);
-            true
-        });
-        out
-    }
-
     /// Computes the figures as of `as_of` unless they are computed already.
     fn ensure(&mut self, as_of: Date, out: &mut Vec<Response>) -> Result<()> {
         if self.as_of != Some(as_of) {
@@ -324,9 +594,17 @@ impl PortfolioWorker {
         Ok(())
     }
 
-    fn answer(&mut self, request: &Request, out: &mut Vec<Response>) -> Result<()> {
+    fn answer(&mut self, sid: SessionId, request: &Request, out: &mut Vec<Response>) -> Result<()> {
         match request {
             Request::Summary { as_of } => {
+                self.ensure(*as_of, out)?;
+                if out.is_empty()
+                    && let Some(s) = self.summary.clone()
+                {
+                    out.push(Response::Summary(Box::new(s)));
+                }
+            }
+            Request::Reload { as_of } => {
                 self.forecasts.invalidate();
                 let summary = self.rebuild(*as_of)?;
                 out.push(Response::Summary(Box::new(summary)));
@@ -339,7 +617,7 @@ impl PortfolioWorker {
                 limit,
             } => {
                 self.ensure(*as_of, out)?;
-                self.last_page = Some(request.clone());
+                self.viewer(sid).last_page = Some(request.clone());
                 let key = (query.scope, query.collector.clone(), query.filter.clone());
                 let counts = match self
                     .unfiltered
@@ -373,7 +651,7 @@ impl PortfolioWorker {
             }
             Request::Detail { seq, as_of, cid } => {
                 self.ensure(*as_of, out)?;
-                self.last_detail = Some(request.clone());
+                self.viewer(sid).last_detail = Some(request.clone());
                 let as_of = *as_of;
                 let detail = self
                     .store
@@ -409,7 +687,7 @@ impl PortfolioWorker {
                 });
             }
             Request::Save { seq, job } => {
-                let outcome = self.save(job);
+                let outcome = self.save(sid, job);
                 out.push(Response::Saved { seq: *seq, outcome });
             }
         }
@@ -439,45 +717,43 @@ impl PortfolioWorker {
     }
 
     /// When another process committed since the last look, recomputes everything and answers
-    /// the last page and detail requests again (the DSO follows as deferred work).
-    pub fn poll_changes(&mut self) -> Vec<Response> {
+    /// every session's last page and detail again (the DSO follows as deferred work).
+    fn poll(&mut self, emit: &mut dyn FnMut(SessionId, Response)) {
         self.checked = Instant::now();
         let Some(as_of) = self.as_of else {
-            return Vec::new();
+            return;
         };
         match self.store.data_version() {
             Ok(v) if v != self.version => {
                 self.version = v;
-                let mut batch = vec![Request::Summary { as_of }];
-                batch.extend(self.last_page.clone());
-                batch.extend(self.last_detail.clone());
-                let mut out = Vec::new();
-                self.answer_batch(batch, &mut |r| {
-                    out.push(r);
-                    true
-                });
-                out
+                match self.rebuild(as_of) {
+                    Ok(summary) => {
+                        self.broadcast(Response::Summary(Box::new(summary)), emit);
+                        self.answer_again(true, None, emit);
+                    }
+                    Err(e) => self.broadcast(Response::Error(e.to_string()), emit),
+                }
             }
-            Ok(_) => Vec::new(),
-            Err(e) => vec![Response::Error(e.to_string())],
+            Ok(_) => {}
+            Err(e) => self.broadcast(Response::Error(e.to_string()), emit),
         }
     }
 
     /// Computes the figures as of `as_of` and rebuilds the queue summary.
     fn rebuild(&mut self, as_of: Date) -> Result<Summary> {
-        self.rebuild_with(as_of, None, &mut |_| true)
+        self.rebuild_with(as_of, None, &mut |_, _| {})
             .map(|(summary, _)| summary)
     }
 
-    /// Computes the figures as of `as_of` and rebuilds the queue summary. When `page` asks
-    /// for a first page the figures answer alone, the summary and that page are sent through
-    /// `emit` before the queue table is written, and the result says so (`true`: both went
-    /// out; else the caller sends the summary).
+    /// Computes the figures as of `as_of` and rebuilds the queue summary. When `page` (a
+    /// session's) asks for a first page the figures answer alone, the summary and that page
+    /// are sent to that session through `emit` before the queue table is written, and the
+    /// result says so (`true`: both went out; else the caller sends the summary).
     fn rebuild_with(
         &mut self,
         as_of: Date,
-        page: Option<&Request>,
-        emit: &mut dyn FnMut(Response) -> bool,
+        page: Option<(SessionId, &Request)>,
+        emit: &mut dyn FnMut(SessionId, Response),
     ) -> Result<(Summary, bool)> {
         let s = &self.settings;
         let t0 = Instant::now();
@@ -531,7 +807,9 @@ impl PortfolioWorker {
         // The first page from the figures alone (not when an installed forecast's risks
         // would be missing from it).
         let mut answered = false;
-        if let Some(
+        let mut quick_for = None;
+        if let Some((
+            sid,
             request @ Request::Page {
                 seq,
                 as_of: page_as_of,
@@ -539,7 +817,7 @@ impl PortfolioWorker {
                 offset,
                 limit,
             },
-        ) = page
+        )) = page
             && *page_as_of == as_of
             && !self.forecasts.has(as_of)
             && let Some(quick) = self.store.quick_queue_page(
@@ -552,11 +830,15 @@ impl PortfolioWorker {
             )?
         {
             answered = true;
-            self.last_page = Some(request.clone());
-            let seq = *seq;
-            // Whether anyone still listens shows at the next answer.
-            let _ = emit(Response::Summary(Box::new(summary.clone())))
-                && emit(Response::Page { seq, page: quick });
+            quick_for = Some((sid, request.clone()));
+            emit(sid, Response::Summary(Box::new(summary.clone())));
+            emit(
+                sid,
+                Response::Page {
+                    seq: *seq,
+                    page: quick,
+                },
+            );
         }
         let t3 = Instant::now();
         self.unfiltered =
@@ -579,6 +861,9 @@ impl PortfolioWorker {
             queue_table: t3.elapsed(),
         };
         self.summary = Some(summary.clone());
+        if let Some((sid, request)) = quick_for {
+            self.viewer(sid).last_page = Some(request);
+        }
         Ok((summary, answered))
     }
 
@@ -609,20 +894,18 @@ impl PortfolioWorker {
         )
     }
 
-    /// Runs the worker loop: answers requests from `requests` through `send` as each answer
-    /// is ready, does deferred work when no request waits, and watches for other processes'
-    /// commits. Returns when either side hangs up.
-    pub fn run(mut self, requests: Receiver<Request>, send: impl Fn(Response) -> bool) {
-        let mut emit = |r: Response| send(r);
+    /// Runs the worker loop: takes the service's envelopes, answers each session as each
+    /// answer is ready, does deferred work when nothing waits, and watches for other
+    /// processes' commits. Returns when the service hangs up.
+    pub fn run(mut self, envelopes: Receiver<Envelope>, mut emit: impl FnMut(SessionId, Response)) {
+        let emit: &mut dyn FnMut(SessionId, Response) = &mut emit;
         loop {
             let finished = self.dso_running.as_ref().map(|rx| rx.try_recv());
             match finished {
                 Some(Ok((as_of, result))) => {
                     self.dso_running = None;
                     let answer = self.dso_done(as_of, result);
-                    if !emit(answer) {
-                        return;
-                    }
+                    self.broadcast(answer, emit);
                 }
                 Some(Err(std::sync::mpsc::TryRecvError::Disconnected)) => self.dso_running = None,
                 Some(Err(std::sync::mpsc::TryRecvError::Empty)) | None => {}
@@ -638,33 +921,52 @@ impl PortfolioWorker {
             } else {
                 until_poll
             };
-            match requests.recv_timeout(wait) {
+            match envelopes.recv_timeout(wait) {
                 Ok(first) => {
-                    self.last_request = Instant::now();
-                    let mut batch = vec![first];
-                    batch.extend(requests.try_iter());
-                    if !self.answer_batch(batch, &mut emit) {
-                        return;
+                    let mut batch = Vec::new();
+                    for envelope in std::iter::once(first).chain(envelopes.try_iter()) {
+                        match envelope {
+                            Envelope::Join { session, actor } => self.join(session, actor),
+                            Envelope::Leave { session } => {
+                                self.leave(session);
+                                batch.retain(|(s, _)| *s != session);
+                            }
+                            Envelope::Request { session, request } => {
+                                batch.push((session, request));
+                            }
+                            Envelope::Warm { as_of } => {
+                                if self.as_of != Some(as_of) {
+                                    match self.rebuild(as_of) {
+                                        Ok(s) => {
+                                            self.broadcast(Response::Summary(Box::new(s)), emit)
+                                        }
+                                        Err(e) => {
+                                            self.broadcast(Response::Error(e.to_string()), emit)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    if !batch.is_empty() {
+                        self.last_request = Instant::now();
+                        self.answer_batch(batch, emit);
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     if let Some((as_of, outstanding)) = self.dso_pending {
                         if self.spawn_dso(as_of, outstanding) {
                             self.dso_pending = None;
-                        } else if let Some(answer) = self.deferred()
-                            && !emit(answer)
-                        {
-                            return;
+                        } else {
+                            self.deferred(emit);
                         }
                         continue;
                     }
                     // The sort indexes, one at a time between requests, so that the first
                     // sort by a key does not wait for its index.
                     if let Some(key) = self.pending_indexes.pop() {
-                        if let Err(e) = self.store.ensure_sort_index(key)
-                            && !emit(Response::Error(e.to_string()))
-                        {
-                            return;
+                        if let Err(e) = self.store.ensure_sort_index(key) {
+                            self.broadcast(Response::Error(e.to_string()), emit);
                         }
                         continue;
                     }
@@ -675,10 +977,8 @@ impl PortfolioWorker {
                         && self.last_request.elapsed() >= MIRROR_AFTER_PAUSE
                         && !self.mirror_current()
                     {
-                        if let Err(e) = self.mirror()
-                            && !emit(Response::Error(e.to_string()))
-                        {
-                            return;
+                        if let Err(e) = self.mirror() {
+                            self.broadcast(Response::Error(e.to_string()), emit);
                         }
                         continue;
                     }
@@ -690,17 +990,9 @@ impl PortfolioWorker {
                 }
                 Err(RecvTimeoutError::Disconnected) => return,
             }
-            for answer in self.forecast_step(true) {
-                if !emit(answer) {
-                    return;
-                }
-            }
+            self.forecast_step(true, emit);
             if self.checked.elapsed() >= POLL {
-                for answer in self.poll_changes() {
-                    if !emit(answer) {
-                        return;
-                    }
-                }
+                self.poll(emit);
             }
         }
     }
@@ -731,18 +1023,4 @@ fn dso_at(store: &Store, base: &str, as_of: Date, outstanding: Decimal) -> Resul
         })
         .collect();
     Ok(dso_count_back(outstanding, &month_sales))
-}
-
-/// Starts the worker thread on its own connection; answers go through `send` (which returns
-/// false when the receiver is gone).
-pub fn spawn(
-    source: PortfolioWorker,
-    send: impl Fn(Response) -> bool + Send + 'static,
-) -> Result<Sender<Request>> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .name("owed-data".into())
-        .spawn(move || source.run(rx, send))
-        .map_err(|e| crate::Error::runtime(format!("cannot start the data worker: {e}")))?;
-    Ok(tx)
 }

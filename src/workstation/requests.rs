@@ -8,11 +8,15 @@ use crate::domain::customer::CustomerDetail;
 use crate::domain::queue::{IssueReason, QueuePage, QueueQuery, SummaryFigures};
 use crate::domain::{Date, Decimal};
 
-/// A question for the database.
+/// A question for the database, from one session.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
-    /// Compute every figure as of this date (rebuilds the queue summary).
+    /// The figures as of this date: answered from the portfolio when it is computed for that
+    /// date and current, else computed (the queue table is rebuilt).
     Summary { as_of: Date },
+    /// Read everything again as of this date (`R`): the figures, the queue table and the
+    /// forecast are computed again, for every session looking at that portfolio.
+    Reload { as_of: Date },
     /// A page of the queue as of a date (the figures are computed first when they are of
     /// another date).
     Page {
@@ -73,7 +77,7 @@ pub struct DetailData {
     pub forecast: Option<CustomerForecast>,
 }
 
-/// An answer from the database.
+/// An answer from the database, to one session.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Response {
     Summary(Box<Summary>),

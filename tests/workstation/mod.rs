@@ -5,6 +5,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use owed::domain::Date;
 use owed::domain::aging::AgingBounds;
+use owed::domain::users::{Actor, Role};
 use owed::import::{ImportOptions, import_paths};
 use owed::store::Store;
 use owed::tui::app::{App, Session};
@@ -192,7 +193,9 @@ impl Driver {
             as_of(),
             true,
         );
-        let source = PortfolioWorker::open(db, settings()).unwrap();
+        let source = PortfolioWorker::open(db, settings())
+            .unwrap()
+            .acting_as(Actor::new(collector, Role::Manager));
         let mut d = Driver {
             app,
             source,
@@ -451,7 +454,7 @@ pub fn engage_source(
         db,
         owed::workstation::engage::worker::EngageSettings {
             config,
-            collector: collector.into(),
+            actor: Actor::new(collector, Role::Manager),
             retry: owed::engage::RetryPolicy {
                 attempts: 2,
                 first_delay: std::time::Duration::from_millis(10),
@@ -470,9 +473,9 @@ impl Recorder {
     /// The mailer factory for the engagement worker.
     pub fn factory(&self) -> owed::workstation::engage::worker::MailerFactory {
         let inbox = self.clone();
-        Box::new(
-            move |_config| Ok(Box::new(inbox.clone()) as Box<dyn owed::engage::outbox::Mailer>),
-        )
+        std::sync::Arc::new(move |_config| {
+            Ok(Box::new(inbox.clone()) as Box<dyn owed::engage::outbox::Mailer>)
+        })
     }
 
     /// The messages sent so far.

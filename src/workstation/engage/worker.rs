@@ -1,7 +1,8 @@
-//! The engagement worker: a thread with its own database connection that reads the cycles,
-//! computes plans, renders previews, holds customers and sends reminders over SMTP, off the
-//! input path. [`EngageWorker`] answers one request at a time (tests call it directly);
-//! [`spawn`] runs it on its thread.
+//! The engagement worker: a thread per session (started when the session first asks) with its
+//! own database connection that reads the cycles, computes plans, renders previews, holds
+//! customers and sends reminders over SMTP as the session's actor, off the input path.
+//! [`EngageWorker`] answers one request at a time (tests call it directly); [`spawn`] runs it
+//! on its thread.
 //!
 //! Sending follows the engine's at-most-once protocol (`crate::engage::outbox`): the worker
 //! connects first (a server that is down claims nothing), then claims, sends and records each
@@ -13,6 +14,7 @@ use super::{
 };
 use crate::config::Config;
 use crate::domain::Date;
+use crate::domain::users::Actor;
 use crate::engage::outbox::{self, EntryOutcome, Mailer};
 use crate::engage::plan::{self, Plan, PlanEntry};
 use crate::engage::report::EngagementReport;
@@ -22,24 +24,26 @@ use crate::engage::{self, Cycles, RetryPolicy, SendSettings, manual};
 use crate::store::Store;
 use crate::{Error, Result};
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::mpsc::{self, Sender};
 
 /// What the worker needs from the command line and config.
 #[derive(Debug, Clone)]
 pub struct EngageSettings {
     pub config: Config,
-    /// Recorded on what is sent and held.
-    pub collector: String,
+    /// Who sends and holds: recorded on what is sent and held (the session's actor).
+    pub actor: Actor,
     /// How patiently to retry the mail server.
     pub retry: RetryPolicy,
 }
 
-/// Makes the mailer of a send (SMTP from the config; tests give their own).
-pub type MailerFactory = Box<dyn FnMut(&Config) -> Result<Box<dyn Mailer>> + Send>;
+/// Makes the mailer of a send (SMTP from the config; tests give their own). Shared by every
+/// session's engagement worker.
+pub type MailerFactory = Arc<dyn Fn(&Config) -> Result<Box<dyn Mailer>> + Send + Sync>;
 
 /// Mailers over SMTP, as the config's `[smtp]` table says (the password from the environment).
 pub fn smtp_mailer() -> MailerFactory {
-    Box::new(|config: &Config| {
+    Arc::new(|config: &Config| {
         let settings = SmtpSettings::from_config(&config.smtp, |v| std::env::var(v).ok())?;
         Ok(Box::new(SmtpMailer::new(settings)) as Box<dyn Mailer>)
     })
@@ -177,7 +181,7 @@ impl EngageWorker {
 
     /// The sending settings as of a date.
     fn send_settings(&self, as_of: Date) -> Result<SendSettings> {
-        let mut s = engage::send_settings(&self.settings.config, &self.settings.collector, as_of)?;
+        let mut s = engage::send_settings(&self.settings.config, &self.settings.actor.name, as_of)?;
         s.retry = self.settings.retry;
         Ok(s)
     }
@@ -193,7 +197,7 @@ impl EngageWorker {
             Err(e) => (
                 SendSettings {
                     from: "owed <owed@localhost>".parse().map_err(Error::runtime)?,
-                    collector: self.settings.collector.clone(),
+                    collector: self.settings.actor.name.clone(),
                     base_currency: self.settings.config.base_currency.clone(),
                     as_of,
                     retry: self.settings.retry,
@@ -483,7 +487,7 @@ impl EngageWorker {
         let at = outbox::now();
         for &cid in cids {
             self.store
-                .hold_customer(cid, until, &at, &self.settings.collector, text)?;
+                .hold_customer(cid, until, &at, &self.settings.actor.name, text)?;
         }
         Ok(cids.len())
     }
