@@ -21,6 +21,7 @@ pub mod forecast;
 pub mod form;
 pub mod forms;
 pub mod keymap;
+pub mod remote;
 pub mod theme;
 pub mod update;
 pub mod view;
