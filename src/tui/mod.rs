@@ -4,14 +4,17 @@
 //! - [`app`]: the state; [`update`]: keys, actions and answers change it (pure, tested
 //!   without a terminal); [`view`]: draws it.
 //! - [`keymap`] and [`theme`]: TOML files with names for actions and styles.
+//! - `event_loop`: the session loop, the same for every terminal; [`run_local`] runs it in
+//!   this process's terminal, [`remote::run_remote`] in one it does not own (an SSH session of
+//!   `owed serve`).
 //!
-//! The data comes from the workstation's service ([`crate::workstation`]) through requests
-//! and answers in its own view types: nothing here opens the database or reads the command
-//! line (the caller builds the [`Setup`]).
+//! The data comes from the workstation's service ([`crate::workstation`]): each screen is one
+//! session of it, and asks and is answered in the service's own types. Nothing here opens the
+//! database or reads the command line (the caller builds the [`Setup`]).
 //!
 //! The loop blocks until something happens (a key, a resize, an answer), handles everything
-//! queued, then draws once: no timer, no CPU while idle. The terminal (alternate screen, raw
-//! mode, no mouse capture) is restored on every exit path, panics included.
+//! queued, then draws once: no timer, no CPU while idle. The local terminal (alternate screen,
+//! raw mode, no mouse capture) is restored on every exit path, panics included.
 
 pub mod action;
 pub mod app;

@@ -35,6 +35,7 @@ use crate::domain::Date;
 use crate::domain::users::Actor;
 use crate::engage::RetryPolicy;
 use crate::{Error, Result};
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -211,11 +212,10 @@ impl Shared {
             if let Some((old, _)) = current.take() {
                 Shared::leave(&mut map, session, old);
             }
-            if !map.contains_key(&as_of) {
-                let p = self.start(as_of)?;
-                map.insert(as_of, p);
-            }
-            let p = map.get_mut(&as_of).expect("inserted above");
+            let p = match map.entry(as_of) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(self.start(as_of)?),
+            };
             p.sessions.insert(session);
             p.envelopes
                 .send(Envelope::Join {
@@ -312,11 +312,10 @@ impl Workstation {
                 }
             }
         }
-        if !map.contains_key(&as_of) {
-            let p = self.shared.start(as_of)?;
-            map.insert(as_of, p);
-        }
-        let p = map.get_mut(&as_of).expect("inserted above");
+        let p = match map.entry(as_of) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(self.shared.start(as_of)?),
+        };
         p.kept = true;
         p.envelopes
             .send(Envelope::Warm { as_of })
