@@ -496,11 +496,10 @@ impl PortfolioWorker {
                 }
             }
         }
-        // Everyone's figures changed: a session that joined earlier gets the forecast view
-        // again only when it changes; one that joins now gets it with its figures.
+        // A session that asks for the figures gets the forecast with them, when one is
+        // installed (the others got it when it was).
         for (sid, w) in &wanted {
             if let Some(as_of) = w.summary
-                && !rebuilt
                 && let Some(view) = self.forecasts.view(as_of)
                 && self.as_of == Some(as_of)
             {
