@@ -17,7 +17,8 @@ use owed::tui::theme::Theme;
 use owed::tui::{Setup, remote::EventSender};
 use owed::workstation::save::{ActionValues, SaveJob};
 use owed::workstation::{
-    Answer, EngageRequest, EngageResponse, Request, Response, ServiceSettings, Session, Workstation,
+    Answer, EngageRequest, EngageResponse, PortfolioWorker, Request, Response, ServiceSettings,
+    Session, Workstation,
 };
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -321,6 +322,77 @@ fn holds_are_recorded_for_the_sessions_actor() {
         )
         .unwrap();
     assert_eq!(who, "bob");
+}
+
+#[test]
+fn a_session_joining_a_computed_portfolio_is_answered_from_it() {
+    let (_dir, db) = fixture();
+    let mut worker = PortfolioWorker::open(&db, workstation::settings()).unwrap();
+    let as_of = as_of();
+    worker.join(1, Actor::new("alice", Role::Collector));
+    worker.join(2, Actor::new("bob", Role::Collector));
+    let first = worker.handle_all(vec![
+        (1, Request::Summary { as_of }),
+        (1, page(1, everyone("alice", ""))),
+    ]);
+    assert!(
+        first
+            .iter()
+            .any(|(s, r)| *s == 1 && matches!(r, Response::Forecast(_)))
+    );
+    let computed = worker.timings;
+    let joined = worker.handle_all(vec![
+        (2, Request::Summary { as_of }),
+        (2, page(1, everyone("bob", ""))),
+    ]);
+    assert_eq!(worker.timings, computed, "nothing computed again");
+    let kinds: Vec<&str> = joined
+        .iter()
+        .map(|(s, r)| {
+            assert_eq!(*s, 2, "only bob asked");
+            match r {
+                Response::Summary(_) => "summary",
+                Response::Forecast(_) => "forecast",
+                Response::Page { .. } => "page",
+                other => panic!("not asked for: {other:?}"),
+            }
+        })
+        .collect();
+    assert_eq!(kinds, ["summary", "forecast", "page"]);
+}
+
+#[test]
+fn only_each_sessions_latest_page_is_answered() {
+    let (_dir, db) = fixture();
+    let mut worker = PortfolioWorker::open(&db, workstation::settings()).unwrap();
+    let as_of = as_of();
+    worker.handle_all(vec![(1, Request::Summary { as_of })]);
+    let answers = worker.handle_all(vec![
+        (1, page(1, everyone("alice", ""))),
+        (2, page(1, everyone("bob", "kite"))),
+        (1, page(2, everyone("alice", "acme"))),
+        (2, page(2, everyone("bob", "lumen"))),
+    ]);
+    let pages: Vec<(u64, u64, Vec<String>)> = answers
+        .into_iter()
+        .map(|(s, r)| match r {
+            Response::Page { seq, page } => {
+                (s, seq, page.rows.into_iter().map(|r| r.name).collect())
+            }
+            other => panic!("not asked for: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            (
+                1,
+                2,
+                vec!["Acme Corp".to_string(), "Acme Widgets".to_string()]
+            ),
+            (2, 2, vec!["Lumen GmbH".to_string()]),
+        ]
+    );
 }
 
 // ---- The session loop as `owed serve` runs it. ----
