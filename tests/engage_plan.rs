@@ -206,6 +206,7 @@ fn settings(as_of: Date) -> SendSettings {
     SendSettings {
         from: "Collections <ar@example.com>".parse().unwrap(),
         collector: "alice".into(),
+        role: owed::domain::users::Role::Manager,
         base_currency: "USD".into(),
         as_of,
         retry: RetryPolicy {
@@ -417,7 +418,12 @@ fn a_hold_keeps_a_customer_out_until_its_last_day() {
     let mut w = World::new(&[("dunning.toml", DUNNING)]);
     let cid = w.store.customer_key("C5").unwrap().unwrap();
     w.store
-        .hold_customer(cid, day(2026, 5, 2), "t", "alice", Some("on holiday"))
+        .hold_customer(
+            &fixture::stamp("2026-04-30"),
+            cid,
+            day(2026, 5, 2),
+            Some("on holiday"),
+        )
         .unwrap();
     let plan = w.plan(day(2026, 4, 30));
     assert!(!plan.entries.iter().any(|e| e.customer_id == "C5"));
@@ -426,7 +432,7 @@ fn a_hold_keeps_a_customer_out_until_its_last_day() {
     assert!(w.customers(day(2026, 5, 3)).contains(&"C5".to_string()));
     // A later hold until a past date releases it.
     w.store
-        .hold_customer(cid, day(2026, 4, 1), "t", "alice", None)
+        .hold_customer(&fixture::stamp("2026-04-30"), cid, day(2026, 4, 1), None)
         .unwrap();
     assert!(w.customers(day(2026, 4, 30)).contains(&"C5".to_string()));
 }
@@ -490,10 +496,14 @@ fn transient_failures_are_retried_and_refusals_release_the_documents() {
     let id = report.unknown[0].reminder_id;
     assert!(
         w.store
-            .release_pending_reminder(id, "checked the log")
+            .release_pending_reminder(&fixture::stamp("2026-04-30"), id)
             .unwrap()
     );
-    assert!(!w.store.release_pending_reminder(id, "twice").unwrap());
+    assert!(
+        !w.store
+            .release_pending_reminder(&fixture::stamp("2026-04-30"), id)
+            .unwrap()
+    );
     assert_eq!(
         w.customers(day(2026, 4, 30)),
         vec!["C2".to_string(), "C3".to_string()]

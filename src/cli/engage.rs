@@ -2,6 +2,7 @@
 
 use super::Context;
 use crate::domain::money;
+use crate::domain::users::Work;
 use crate::engage::{self, outbox, smtp};
 use crate::report::table::{Align, TextTable};
 use crate::{Error, Result};
@@ -154,17 +155,22 @@ fn plan_text(plan: &engage::Plan, base: &str) -> String {
 
 fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
     let cycles = engage::load_cycles(&ctx.config, args.cycles.cycles.as_deref())?;
-    let settings = match engage::send_settings(&ctx.config, &ctx.collector, ctx.as_of) {
+    let mut store = ctx.open_store()?;
+    let sender = ctx.actor(&mut store)?;
+    let settings = match engage::send_settings(&ctx.config, &sender, ctx.as_of) {
         Err(_) if args.dry_run => engage::SendSettings {
             from: "owed <owed@localhost>".parse().map_err(Error::runtime)?,
-            collector: ctx.collector.clone(),
+            collector: sender.name.clone(),
+            role: sender.role,
             base_currency: ctx.config.base_currency.clone(),
             as_of: ctx.as_of,
             retry: engage::RetryPolicy::default(),
         },
         other => other?,
     };
-    let mut store = ctx.open_store()?;
+    if !args.dry_run {
+        store.may(&sender, Work::EngagementRun, None)?;
+    }
     let plan = engage::plan::compute(
         &store,
         &cycles,
@@ -288,8 +294,8 @@ fn show_outbox(ctx: &Context, args: &OutboxArgs) -> Result<()> {
 
 fn release(ctx: &Context, args: &ReleaseArgs) -> Result<()> {
     let mut store = ctx.open_store()?;
-    let why = format!("released by {} at {}", ctx.collector, outbox::now());
-    if store.release_pending_reminder(args.id, &why)? {
+    let stamp = ctx.stamp(&mut store)?;
+    if store.release_pending_reminder(&stamp, args.id)? {
         outln!(
             "reminder {} released: its documents are planned again next run",
             args.id
@@ -310,13 +316,8 @@ fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
     let cid = store
         .customer_key(&args.customer)?
         .ok_or_else(|| Error::input(format!("no customer has the id `{}`", args.customer)))?;
-    store.hold_customer(
-        cid,
-        until,
-        &outbox::now(),
-        &ctx.collector,
-        args.text.as_deref(),
-    )?;
+    let stamp = ctx.stamp(&mut store)?;
+    store.hold_customer(&stamp, cid, until, args.text.as_deref())?;
     outln!("{} held back from engagement until {until}", args.customer)?;
     Ok(())
 }

@@ -34,6 +34,8 @@ mod report;
 use crate::Result;
 use crate::config::{self, Config};
 use crate::domain::Date;
+use crate::domain::actions::Stamp;
+use crate::domain::users::Actor;
 use crate::store::Store;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -142,6 +144,31 @@ impl Context {
     /// Opens the database.
     pub fn open_store(&self) -> Result<Store> {
         Store::open(&self.db_path)
+    }
+
+    /// Opens the database, which must exist (for commands that may not create one).
+    pub fn open_existing_store(&self) -> Result<Store> {
+        if !self.db_path.exists() {
+            return Err(crate::Error::input(format!(
+                "there is no database at {}: create one with `owed import`, `owed demo` or \
+                 `owed user add`",
+                self.db_path.display()
+            )));
+        }
+        self.open_store()
+    }
+
+    /// Who acts in this shell: the collector named by `--as`, the config or the OS user, with
+    /// the role of the registered user of that name, else as the file's owner, a manager
+    /// (`store::users::Users::local_actor`).
+    pub fn actor(&self, store: &mut Store) -> Result<Actor> {
+        store.users().local_actor(&self.collector)
+    }
+
+    /// The stamp of an action now by this shell's actor, effective on the as-of day.
+    pub fn stamp(&self, store: &mut Store) -> Result<Stamp> {
+        Stamp::for_actor(&self.actor(store)?, chrono::Utc::now(), self.as_of)
+            .map_err(crate::Error::Input)
     }
 }
 

@@ -25,6 +25,7 @@ pub mod template;
 
 use crate::config::Config;
 use crate::domain::Date;
+use crate::domain::users::Actor;
 use crate::{Error, Result};
 use lettre::message::Mailbox;
 use std::path::Path;
@@ -55,12 +56,13 @@ pub fn plan_settings(config: &Config, as_of: Date) -> PlanSettings<'_> {
     }
 }
 
-/// The sending settings of `config`: the From address, the collector and the date.
+/// The sending settings of `config`: the From address, who sends (with their role) and the
+/// date.
 ///
 /// # Errors
 ///
 /// [`Error::Input`] when `smtp.from` is missing or not an address.
-pub fn send_settings(config: &Config, collector: &str, as_of: Date) -> Result<SendSettings> {
+pub fn send_settings(config: &Config, sender: &Actor, as_of: Date) -> Result<SendSettings> {
     let from =
         config.smtp.from.as_deref().ok_or_else(|| {
             Error::input("set `from` in the config's [smtp] table to send reminders")
@@ -69,7 +71,8 @@ pub fn send_settings(config: &Config, collector: &str, as_of: Date) -> Result<Se
         .map_err(|e| Error::input(format!("[smtp] from `{from}` is not an address: {e}")))?;
     Ok(SendSettings {
         from,
-        collector: collector.to_string(),
+        collector: sender.name.clone(),
+        role: sender.role,
         base_currency: config.base_currency.clone(),
         as_of,
         retry: RetryPolicy::default(),

@@ -29,11 +29,12 @@
 //! retries) the run claims nothing and fails; when it becomes unreachable mid-run, the run
 //! stops (exit 1), and what it had not sent is planned again next time.
 
-use super::cycle::{Cycle, Cycles};
+use super::cycle::{Cycle, Cycles, MANUAL_CYCLE};
 use super::plan::PlanEntry;
 use super::template::{
     ContextInput, DocumentFacts, EmailContext, RenderedEmail, TemplateRef, TemplateSet, single_line,
 };
+use crate::domain::users::{Actor, Role, Work};
 use crate::store::Store;
 use crate::store::engage::NewReminder;
 use crate::{Error, Result};
@@ -135,10 +136,20 @@ impl RetryPolicy {
 pub struct SendSettings {
     pub from: Mailbox,
     pub collector: String,
+    /// The sender's role: a cycle's reminders are a manager's to send, a manual one a
+    /// collector's on their own customers (checked before anything is claimed).
+    pub role: Role,
     pub base_currency: String,
     /// The run's date: the reminders' `sent_date`.
     pub as_of: crate::domain::Date,
     pub retry: RetryPolicy,
+}
+
+impl SendSettings {
+    /// Who sends.
+    pub fn actor(&self) -> Actor {
+        Actor::new(self.collector.clone(), self.role)
+    }
 }
 
 /// A reminder delivered by a run.
@@ -203,6 +214,7 @@ pub fn run(
     settings: &SendSettings,
 ) -> Result<RunReport> {
     let mut report = RunReport::default();
+    store.may(&settings.actor(), Work::EngagementRun, None)?;
     if entries.is_empty() {
         return Ok(report);
     }
@@ -283,7 +295,10 @@ pub fn send_entry(
 }
 
 /// Claims `entry`'s documents for its (cycle, reminder) unless claimed for any of
-/// `taken_by`, renders `template`, sends and records (see the module's protocol).
+/// `taken_by`, renders `template`, sends and records (see the module's protocol). Refused
+/// first ([`Error::Input`], nothing claimed) when the sender's role does not allow it: a
+/// cycle's reminder is a manager's, a manual one (cycle `manual`) a collector's on the
+/// customers they own.
 pub fn deliver_entry(
     store: &mut Store,
     templates: &TemplateSet,
@@ -293,6 +308,12 @@ pub fn deliver_entry(
     mailer: &mut dyn Mailer,
     settings: &SendSettings,
 ) -> Result<EntryOutcome> {
+    let work = if entry.cycle == MANUAL_CYCLE {
+        Work::ManualReminder
+    } else {
+        Work::EngagementRun
+    };
+    store.may(&settings.actor(), work, Some(entry.cid))?;
     let dids: Vec<i64> = entry.documents.iter().map(|d| d.did).collect();
     let to = recipients(&entry.to).map_err(Error::input)?;
     let message_id = new_message_id(&settings.from);

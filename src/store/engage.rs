@@ -6,7 +6,9 @@
 
 use super::Store;
 use crate::Result;
+use crate::domain::actions::Stamp;
 use crate::domain::date::{day_number, from_day_number};
+use crate::domain::users::{Work, may};
 use crate::domain::{Date, Decimal, money};
 use rusqlite::{OptionalExtension, params};
 use std::collections::{HashMap, HashSet};
@@ -277,20 +279,21 @@ impl Store {
     }
 
     /// Holds `cid` back from every cycle until `until` (inclusive); a hold until a past date
-    /// releases an earlier one (the latest hold decides).
+    /// releases an earlier one (the latest hold decides). A manager's (the stamp's role is
+    /// checked in the transaction).
     pub fn hold_customer(
         &mut self,
+        stamp: &Stamp,
         cid: i64,
         until: Date,
-        at: &str,
-        collector: &str,
         text: Option<&str>,
     ) -> Result<()> {
         let tx = self.write_tx()?;
+        super::actions::may_on(&tx, &stamp.actor(), Work::Hold, cid)?;
         tx.execute(
             "INSERT INTO engagement_holds (cid, at, collector, until_date, text)
              VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![cid, at, collector, day_number(until), text],
+            params![cid, stamp.at, stamp.collector, day_number(until), text],
         )?;
         tx.commit()?;
         Ok(())
@@ -580,10 +583,13 @@ impl Store {
         Ok(())
     }
 
-    /// Releases a pending reminder a person has found was not delivered. Returns whether
-    /// there was such a pending reminder.
-    pub fn release_pending_reminder(&mut self, id: i64, why: &str) -> Result<bool> {
+    /// Releases a pending reminder a person has found was not delivered, noting who and
+    /// when. Returns whether there was such a pending reminder. A manager's (the stamp's role
+    /// is checked in the transaction).
+    pub fn release_pending_reminder(&mut self, stamp: &Stamp, id: i64) -> Result<bool> {
         let tx = self.write_tx()?;
+        may(&stamp.actor(), Work::ReleaseReminder, None).map_err(crate::Error::Input)?;
+        let why = format!("released by {} at {}", stamp.collector, stamp.at);
         let n = tx.execute(
             "UPDATE reminders SET status = 'failed', error = ?2 WHERE id = ?1 AND status = 'pending'",
             params![id, why],

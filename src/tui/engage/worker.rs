@@ -13,6 +13,8 @@ use super::{
 };
 use crate::config::Config;
 use crate::domain::Date;
+use crate::domain::actions::Stamp;
+use crate::domain::users::{Actor, Role};
 use crate::engage::outbox::{self, EntryOutcome, Mailer};
 use crate::engage::plan::{self, Plan, PlanEntry};
 use crate::engage::report::EngagementReport;
@@ -177,7 +179,10 @@ impl EngageSource {
 
     /// The sending settings as of a date.
     fn send_settings(&self, as_of: Date) -> Result<SendSettings> {
-        let mut s = engage::send_settings(&self.settings.config, &self.settings.collector, as_of)?;
+        // The workstation's user is the file's owner, a manager, until its sessions carry
+        // an `Actor` (owed serve); the role is checked where the reminder is claimed.
+        let sender = Actor::new(self.settings.collector.clone(), Role::Manager);
+        let mut s = engage::send_settings(&self.settings.config, &sender, as_of)?;
         s.retry = self.settings.retry;
         Ok(s)
     }
@@ -194,6 +199,7 @@ impl EngageSource {
                 SendSettings {
                     from: "owed <owed@localhost>".parse().map_err(Error::runtime)?,
                     collector: self.settings.collector.clone(),
+                    role: Role::Manager,
                     base_currency: self.settings.config.base_currency.clone(),
                     as_of,
                     retry: self.settings.retry,
@@ -480,10 +486,12 @@ impl EngageSource {
     }
 
     fn hold(&mut self, cids: &[i64], until: Date, text: Option<&str>) -> Result<usize> {
-        let at = outbox::now();
+        let now = chrono::Utc::now();
+        // As for sends: the file's owner until sessions carry an `Actor`.
+        let stamp =
+            Stamp::new(&self.settings.collector, now, now.date_naive()).map_err(Error::Input)?;
         for &cid in cids {
-            self.store
-                .hold_customer(cid, until, &at, &self.settings.collector, text)?;
+            self.store.hold_customer(&stamp, cid, until, text)?;
         }
         Ok(cids.len())
     }
