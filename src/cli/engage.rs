@@ -157,6 +157,10 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
     let cycles = engage::load_cycles(&ctx.config, args.cycles.cycles.as_deref())?;
     let mut store = ctx.open_store()?;
     let sender = ctx.actor(&mut store)?;
+    if !args.dry_run {
+        // Refused before anything is read from the config's [smtp] table or planned.
+        store.may(&sender, Work::EngagementRun, None)?;
+    }
     let settings = match engage::send_settings(&ctx.config, &sender, ctx.as_of) {
         Err(_) if args.dry_run => engage::SendSettings {
             from: "owed <owed@localhost>".parse().map_err(Error::runtime)?,
@@ -168,9 +172,6 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         },
         other => other?,
     };
-    if !args.dry_run {
-        store.may(&sender, Work::EngagementRun, None)?;
-    }
     let plan = engage::plan::compute(
         &store,
         &cycles,

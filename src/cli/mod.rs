@@ -30,6 +30,7 @@ mod export;
 mod import;
 mod inbox;
 mod report;
+mod user;
 
 use crate::Result;
 use crate::config::{self, Config};
@@ -106,6 +107,8 @@ pub enum Command {
     BenchTui(bench_tui::BenchArgs),
     /// Replay the history at cutoffs and score the payment-date forecast against baselines.
     Backtest(backtest::BacktestArgs),
+    /// Users of `owed serve`: add, list, remove, change their role; the log of changes.
+    User(user::UserArgs),
 }
 
 /// Parses a `YYYY-MM-DD` command-line date strictly.
@@ -221,6 +224,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::BenchActions(args)) => bench::run(&ctx, &args),
         Some(Command::BenchTui(args)) => bench_tui::run(&ctx, &args),
         Some(Command::Backtest(args)) => backtest::run(&ctx, &args),
+        Some(Command::User(args)) => user::run(&ctx, &args),
         None => crate::tui::run(&ctx),
     }
 }

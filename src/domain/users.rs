@@ -187,6 +187,18 @@ pub fn may(actor: &Actor, work: Work, customer: Option<Target<'_>>) -> Result<()
     }
 }
 
+/// The first user of a database must be a manager, so that someone may change users.
+pub fn first_user(name: &str, role: Role) -> Result<(), String> {
+    if role == Role::Manager {
+        return Ok(());
+    }
+    Err(format!(
+        "the first user must be a manager, so that someone may change users: \
+         owed user add NAME --role manager --key \"ssh-ed25519 AAAA…\" (then add {})",
+        quoted(name)
+    ))
+}
+
 /// A user's name as typed: not empty, no white space, no control characters.
 pub fn user_name(text: &str) -> Result<String, String> {
     if text.is_empty() {
@@ -243,6 +255,12 @@ impl PublicKey {
                 quoted(line.trim())
             )
         };
+        if line
+            .chars()
+            .any(|c| c.is_control() && !c.is_ascii_whitespace())
+        {
+            return Err(bad("it holds a control character"));
+        }
         let mut parts = line.split_ascii_whitespace();
         let (Some(algorithm), Some(blob)) = (parts.next(), parts.next()) else {
             return Err(bad(
@@ -521,6 +539,11 @@ mod tests {
             let e = PublicKey::parse(line).unwrap_err();
             assert!(e.contains("is not an OpenSSH public key"), "{line}: {e}");
         }
+        let e = PublicKey::parse(&format!("{ED25519}\u{1b}]0;x")).unwrap_err();
+        assert!(
+            e.contains("control character") && !e.contains('\u{1b}'),
+            "{e}"
+        );
         let long = format!("ssh-ed25519 {}\u{1b}]0;x", "A".repeat(300));
         let e = PublicKey::parse(&long).unwrap_err();
         assert!(e.chars().count() < 200 && !e.contains('\u{1b}'), "{e}");

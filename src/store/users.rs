@@ -9,7 +9,7 @@
 
 use super::Store;
 use crate::domain::actions::Stamp;
-use crate::domain::users::{Actor, PublicKey, Role, Work, may, quoted};
+use crate::domain::users::{Actor, PublicKey, Role, Work, first_user, may, quoted};
 use crate::{Error, Result};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -144,12 +144,8 @@ impl Users<'_> {
     pub fn add(&mut self, by: &Stamp, name: &str, role: Role, keys: &[PublicKey]) -> Result<()> {
         let tx = self.store.write_tx()?;
         let count: i64 = tx.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
-        if count == 0 && role != Role::Manager {
-            return Err(Error::input(format!(
-                "the first user must be a manager, so that someone may change users: \
-                 owed user add NAME --role manager --key \"ssh-ed25519 AAAA…\" (then add {})",
-                quoted(name)
-            )));
+        if count == 0 {
+            first_user(name, role).map_err(Error::Input)?;
         }
         may(&by.actor(), Work::ChangeUsers, None).map_err(Error::Input)?;
         if let Some(role) = role_of(&tx, name)? {
