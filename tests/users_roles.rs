@@ -408,3 +408,78 @@ fn a_collector_writes_only_on_their_own_customers_and_an_auditor_nothing() {
         [("alice", "Mine now."), ("root", "From the file's owner.")]
     );
 }
+
+/// A mailer that must never be reached: a refused send claims and sends nothing.
+struct NoMail;
+
+impl owed::engage::outbox::Mailer for NoMail {
+    fn connect(&mut self) -> Result<(), owed::engage::outbox::SendError> {
+        panic!("a refused send connected");
+    }
+    fn send(&mut self, _: &lettre::Message) -> Result<(), owed::engage::outbox::SendError> {
+        panic!("a refused send sent");
+    }
+}
+
+/// The same refusals through the library, as the workstation's forms and worker call it: the
+/// actions, a manual reminder and an engagement run.
+#[test]
+fn the_library_refuses_the_same_way() {
+    use owed::actions;
+    use owed::domain::actions::Stamp;
+    use owed::domain::users::Actor;
+    use owed::engage::{cycle, manual, outbox};
+
+    let fx = team();
+    let mut store = fx.store();
+    let now = chrono::Utc::now();
+    let as_of = owed::domain::date::parse_iso("2026-04-01").unwrap();
+    let alice = Actor::new("alice", Role::Collector);
+    let stamp = Stamp::for_actor(&alice, now, as_of).unwrap();
+    let before = fx.fingerprint();
+    let e = actions::note(&mut store, &stamp, "K2", "hello").unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert_eq!(
+        e.to_string(),
+        "alice (collector) may not write on K2: its finance owner is bob"
+    );
+
+    let dir = fx.dir.path().join("cycles");
+    std::fs::create_dir_all(dir.join("templates")).unwrap();
+    std::fs::write(
+        dir.join("templates/friendly.md"),
+        "About {{ customer.name }}\n\nHello.\n",
+    )
+    .unwrap();
+    let mut cycles = cycle::load_dir(&dir).unwrap();
+    let template = manual::templates(&mut cycles).unwrap().remove(0);
+    let settings = outbox::SendSettings {
+        from: "Collections <ar@example.com>".parse().unwrap(),
+        collector: alice.name.clone(),
+        role: alice.role,
+        base_currency: "USD".into(),
+        as_of,
+        retry: outbox::RetryPolicy::default(),
+    };
+    let theirs = manual::entry_for(&store, "K2", &template, as_of).unwrap();
+    let e = manual::send(&mut store, &cycles, &template, &theirs, &mut NoMail, &settings)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "alice (collector) may not write on K2: its finance owner is bob"
+    );
+    let e = outbox::run(&mut store, &cycles, &[theirs], &mut NoMail, &settings).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "alice (collector) may not run engagement cycles: only a manager may"
+    );
+    let carol = outbox::SendSettings {
+        collector: "carol".into(),
+        role: Role::Auditor,
+        ..settings.clone()
+    };
+    let own = manual::entry_for(&store, "K1", &template, as_of).unwrap();
+    let e = manual::send(&mut store, &cycles, &template, &own, &mut NoMail, &carol).unwrap_err();
+    assert!(e.to_string().contains("an auditor reads only"), "{e}");
+    assert_eq!(fx.fingerprint(), before);
+}
