@@ -462,8 +462,15 @@ fn the_library_refuses_the_same_way() {
         retry: outbox::RetryPolicy::default(),
     };
     let theirs = manual::entry_for(&store, "K2", &template, as_of).unwrap();
-    let e = manual::send(&mut store, &cycles, &template, &theirs, &mut NoMail, &settings)
-        .unwrap_err();
+    let e = manual::send(
+        &mut store,
+        &cycles,
+        &template,
+        &theirs,
+        &mut NoMail,
+        &settings,
+    )
+    .unwrap_err();
     assert_eq!(
         e.to_string(),
         "alice (collector) may not write on K2: its finance owner is bob"

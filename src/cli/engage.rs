@@ -156,7 +156,7 @@ fn plan_text(plan: &engage::Plan, base: &str) -> String {
 fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
     let cycles = engage::load_cycles(&ctx.config, args.cycles.cycles.as_deref())?;
     let mut store = ctx.open_store()?;
-    let sender = ctx.actor(&mut store)?;
+    let sender = ctx.actor(&store)?;
     if !args.dry_run {
         // Refused before anything is read from the config's [smtp] table or planned.
         store.may(&sender, Work::EngagementRun, None)?;
@@ -295,7 +295,7 @@ fn show_outbox(ctx: &Context, args: &OutboxArgs) -> Result<()> {
 
 fn release(ctx: &Context, args: &ReleaseArgs) -> Result<()> {
     let mut store = ctx.open_store()?;
-    let stamp = ctx.stamp(&mut store)?;
+    let stamp = ctx.stamp(&store)?;
     if store.release_pending_reminder(&stamp, args.id)? {
         outln!(
             "reminder {} released: its documents are planned again next run",
@@ -317,7 +317,7 @@ fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
     let cid = store
         .customer_key(&args.customer)?
         .ok_or_else(|| Error::input(format!("no customer has the id `{}`", args.customer)))?;
-    let stamp = ctx.stamp(&mut store)?;
+    let stamp = ctx.stamp(&store)?;
     store.hold_customer(&stamp, cid, until, args.text.as_deref())?;
     outln!("{} held back from engagement until {until}", args.customer)?;
     Ok(())

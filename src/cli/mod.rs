@@ -164,12 +164,12 @@ impl Context {
     /// Who acts in this shell: the collector named by `--as`, the config or the OS user, with
     /// the role of the registered user of that name, else as the file's owner, a manager
     /// (`store::users::Users::local_actor`).
-    pub fn actor(&self, store: &mut Store) -> Result<Actor> {
+    pub fn actor(&self, store: &Store) -> Result<Actor> {
         store.users().local_actor(&self.collector)
     }
 
     /// The stamp of an action now by this shell's actor, effective on the as-of day.
-    pub fn stamp(&self, store: &mut Store) -> Result<Stamp> {
+    pub fn stamp(&self, store: &Store) -> Result<Stamp> {
         Stamp::for_actor(&self.actor(store)?, chrono::Utc::now(), self.as_of)
             .map_err(crate::Error::Input)
     }

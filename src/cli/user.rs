@@ -100,13 +100,13 @@ fn add(ctx: &Context, args: &AddArgs) -> Result<()> {
         first_user(&name, role).map_err(Error::Input)?;
     }
     let mut store = ctx.open_store()?;
-    let stamp = ctx.stamp(&mut store)?;
-    store.users().add(&stamp, &name, role, &keys)?;
+    let stamp = ctx.stamp(&store)?;
+    store.users_mut().add(&stamp, &name, role, &keys)?;
     outln!("User {name} added: {role}, {}.", plural(keys.len(), "key"))
 }
 
 fn list(ctx: &Context, args: &JsonArg) -> Result<()> {
-    let mut store = ctx.open_existing_store()?;
+    let store = ctx.open_existing_store()?;
     let users = store.users().list()?;
     if args.json {
         let list: Vec<serde_json::Value> = users
@@ -159,8 +159,8 @@ fn list(ctx: &Context, args: &JsonArg) -> Result<()> {
 fn remove(ctx: &Context, args: &NameArg) -> Result<()> {
     let name = name(&args.name)?;
     let mut store = ctx.open_existing_store()?;
-    let stamp = ctx.stamp(&mut store)?;
-    let role = store.users().remove(&stamp, &name)?;
+    let stamp = ctx.stamp(&store)?;
+    let role = store.users_mut().remove(&stamp, &name)?;
     outln!("User {name} ({role}) removed with their keys.")
 }
 
@@ -168,13 +168,13 @@ fn role(ctx: &Context, args: &RoleArgs) -> Result<()> {
     let name = name(&args.name)?;
     let role = role_named(&args.role)?;
     let mut store = ctx.open_existing_store()?;
-    let stamp = ctx.stamp(&mut store)?;
-    let old = store.users().set_role(&stamp, &name, role)?;
+    let stamp = ctx.stamp(&store)?;
+    let old = store.users_mut().set_role(&stamp, &name, role)?;
     outln!("{name}'s role is now {role} (was {old}); it applies from their next session.")
 }
 
 fn log(ctx: &Context, args: &JsonArg) -> Result<()> {
-    let mut store = ctx.open_existing_store()?;
+    let store = ctx.open_existing_store()?;
     let entries = store.users().log()?;
     if args.json {
         let list: Vec<serde_json::Value> = entries

@@ -21,6 +21,7 @@ pub mod queue_counts;
 pub mod queue_risk;
 pub mod rates;
 mod schema;
+pub mod team;
 pub mod users;
 
 use crate::{Error, Result};

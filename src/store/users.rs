@@ -40,19 +40,25 @@ pub struct SystemLogEntry {
     pub detail: String,
 }
 
-/// The users tables of a store.
-pub struct Users<'a> {
-    store: &'a mut Store,
+/// The users tables of a store: reads over `&Store` ([`Store::users`]), changes over
+/// `&mut Store` ([`Store::users_mut`]).
+pub struct Users<S> {
+    store: S,
 }
 
 impl Store {
-    /// The users of `owed serve` (see [`Users`]).
-    pub fn users(&mut self) -> Users<'_> {
+    /// The users of `owed serve`, to read.
+    pub fn users(&self) -> Users<&Store> {
+        Users { store: self }
+    }
+
+    /// The users of `owed serve`, to change.
+    pub fn users_mut(&mut self) -> Users<&mut Store> {
         Users { store: self }
     }
 }
 
-impl Users<'_> {
+impl<S: std::ops::Deref<Target = Store>> Users<S> {
     fn conn(&self) -> &Connection {
         self.store.conn()
     }
@@ -134,6 +140,26 @@ impl Users<'_> {
         Ok(users.into_iter().map(|(_, u)| u).collect())
     }
 
+    /// The system's activity log, oldest first.
+    pub fn log(&self) -> Result<Vec<SystemLogEntry>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, at, actor, kind, subject, detail FROM system_log ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(SystemLogEntry {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                kind: r.get(3)?,
+                subject: r.get(4)?,
+                detail: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+impl Users<&mut Store> {
     /// Adds user `name` with `role` and `keys`, as `by`. The first user of a database must
     /// be a manager; after that only a manager may add one.
     ///
@@ -259,24 +285,6 @@ impl Users<'_> {
         tx.commit()?;
         Ok(old)
     }
-
-    /// The system's activity log, oldest first.
-    pub fn log(&self) -> Result<Vec<SystemLogEntry>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT id, at, actor, kind, subject, detail FROM system_log ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(SystemLogEntry {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                actor: r.get(2)?,
-                kind: r.get(3)?,
-                subject: r.get(4)?,
-                detail: r.get(5)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
 }
 
 fn stored_role(text: &str) -> Result<Role> {
@@ -332,7 +340,7 @@ mod tests {
         let key = PublicKey::parse(KEY).unwrap();
         let root = stamp("root", Role::Manager);
         store
-            .users()
+            .users_mut()
             .add(&root, "alice", Role::Manager, std::slice::from_ref(&key))
             .unwrap();
         let other_comment = PublicKey::parse(&KEY.replace("alice@laptop", "x")).unwrap();
@@ -353,7 +361,7 @@ mod tests {
         );
         // A key is one user's.
         let e = store
-            .users()
+            .users_mut()
             .add(&root, "bob", Role::Collector, &[key])
             .unwrap_err();
         assert!(e.to_string().contains("is already alice's"), "{e}");
