@@ -154,6 +154,11 @@ fn plan_text(plan: &engage::Plan, base: &str) -> String {
 }
 
 fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
+    let stop = if args.dry_run {
+        outbox::StopSignal::default()
+    } else {
+        catch_stop_signals()?
+    };
     let cycles = engage::load_cycles(&ctx.config, args.cycles.cycles.as_deref())?;
     let mut store = ctx.open_store()?;
     let sender = ctx.actor(&store)?;
@@ -200,7 +205,7 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         return Ok(());
     }
     let smtp = smtp::SmtpSettings::from_config(&ctx.config.smtp, |v| std::env::var(v).ok())?;
-    let mut mailer = smtp::SmtpMailer::new(smtp);
+    let mut mailer = smtp::SmtpMailer::new(smtp).with_stop(stop);
     let report = outbox::run(&mut store, &cycles, &plan.entries, &mut mailer, &settings)?;
     for s in &report.sent {
         outln!(
@@ -247,6 +252,38 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Catches SIGTERM, SIGINT and SIGHUP for a run: the first one raises the returned signal
+/// (the run finishes the current step if the message was handed over, abandons it before,
+/// releases what it claimed and did not hand over, and exits 1); a second one ends the
+/// process at once.
+fn catch_stop_signals() -> Result<outbox::StopSignal> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+    let stop = outbox::StopSignal::default();
+    let caught = Arc::new(AtomicBool::new(false));
+    #[cfg(unix)]
+    let signals = [SIGTERM, SIGINT, signal_hook::consts::SIGHUP];
+    #[cfg(not(unix))]
+    let signals = [SIGTERM, SIGINT];
+    let register = |signal: i32| -> std::io::Result<()> {
+        // Registered first, so it sees the flag as the previous signal left it.
+        signal_hook::flag::register_conditional_shutdown(signal, 1, caught.clone())?;
+        signal_hook::flag::register(signal, caught.clone())?;
+        signal_hook::flag::register_usize(
+            signal,
+            stop.flag(),
+            usize::try_from(signal).unwrap_or(1),
+        )?;
+        Ok(())
+    };
+    for signal in signals {
+        register(signal)
+            .map_err(|e| Error::runtime(format!("cannot catch signal {signal}: {e}")))?;
+    }
+    Ok(stop)
 }
 
 fn show_outbox(ctx: &Context, args: &OutboxArgs) -> Result<()> {

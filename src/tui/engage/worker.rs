@@ -548,10 +548,13 @@ fn send_result(outcome: EntryOutcome) -> (SendResult, Option<String>) {
         ),
         EntryOutcome::AlreadyClaimed => (SendResult::AlreadySent, None),
         EntryOutcome::Failed(u) => (SendResult::Failed(u.error), None),
-        EntryOutcome::Unknown(u) => (SendResult::Unknown(u.error), None),
-        EntryOutcome::Unreachable(u) => {
+        EntryOutcome::Unknown(u) => {
+            let why = format!("the mail server was lost ({}); the rest was not sent", u.error);
+            (SendResult::Unknown(u.error), Some(why))
+        }
+        EntryOutcome::ServerLost(u) => {
             let why = format!(
-                "the mail server became unreachable ({}); the rest was not sent",
+                "the mail server became unusable ({}); the rest was not sent",
                 u.error
             );
             (SendResult::Failed(u.error), Some(why))
