@@ -497,7 +497,11 @@ fn transient_failures_are_retried_and_refusals_release_the_documents() {
     assert_eq!(report.unknown.len(), 1);
     assert_eq!(report.unknown[0].customer_id, "C3");
     assert!(
-        report.aborted.as_deref().unwrap().contains("connection reset"),
+        report
+            .aborted
+            .as_deref()
+            .unwrap()
+            .contains("connection reset"),
         "{:?}",
         report.aborted
     );

@@ -533,7 +533,10 @@ fn a_server_that_hangs_after_data_stops_the_run_within_twice_the_timeout() {
     assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
     assert!(took < Duration::from_secs(4), "took {took:?}");
     let err = stderr(&o);
-    assert!(err.contains("timed out after the message was handed over"), "{err}");
+    assert!(
+        err.contains("timed out after the message was handed over"),
+        "{err}"
+    );
     assert!(err.contains("unknown Dunning / Friendly to K000"), "{err}");
     assert!(err.contains("stopped:"), "{err}");
     assert_eq!(server.connections(), 1);
@@ -674,7 +677,10 @@ fn a_signal_mid_run_releases_the_reminder_it_had_not_handed_over() {
         );
         assert_eq!(o.status.code(), Some(1), "SIG{signal}: {}", stderr(&o));
         let err = stderr(&o);
-        assert!(err.contains(&format!("interrupted by SIG{signal}")), "{err}");
+        assert!(
+            err.contains(&format!("interrupted by SIG{signal}")),
+            "{err}"
+        );
         // Released, not stranded: no pending row, all three planned again.
         assert_eq!(statuses(&setup), ["failed"], "SIG{signal}: {err}");
         assert_eq!(plan_customers(&setup).len(), 3, "SIG{signal}");

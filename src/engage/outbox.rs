@@ -140,8 +140,10 @@ impl StopSignal {
 
     /// Raises it, as the handler of `signal` does.
     pub fn raise(&self, signal: i32) {
-        self.0
-            .store(usize::try_from(signal).unwrap_or(1).max(1), Ordering::SeqCst);
+        self.0.store(
+            usize::try_from(signal).unwrap_or(1).max(1),
+            Ordering::SeqCst,
+        );
     }
 
     /// The signal that raised it.

@@ -211,11 +211,9 @@ fn tls_config(roots: RootCertStore) -> ClientConfig {
     ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .unwrap_or_else(|_| {
-            ClientConfig::builder_with_provider(Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
-            .with_protocol_versions(rustls::ALL_VERSIONS)
-            .unwrap_or_else(|_| unreachable!("ring supports TLS 1.2 and 1.3"))
+            ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_protocol_versions(rustls::ALL_VERSIONS)
+                .unwrap_or_else(|_| unreachable!("ring supports TLS 1.2 and 1.3"))
         })
         .with_root_certificates(roots)
         .with_no_client_auth()
@@ -439,8 +437,8 @@ impl Session {
     fn upgrade(&mut self, config: Arc<ClientConfig>, host: &str) -> Result<(), StepError> {
         let name = ServerName::try_from(host.to_string())
             .map_err(|e| StepError::Garbled(format!("`{host}` is not a host name for TLS: {e}")))?;
-        let conn = ClientConnection::new(config, name)
-            .map_err(|e| StepError::Io(io::Error::other(e)))?;
+        let conn =
+            ClientConnection::new(config, name).map_err(|e| StepError::Io(io::Error::other(e)))?;
         let tcp = match self.stream.take() {
             Some(Stream::Plain(tcp)) => tcp,
             other => {
@@ -456,8 +454,12 @@ impl Session {
             }
             let wait = remaining(deadline).ok_or(StepError::TimedOut)?;
             let wait = wait.min(POLL);
-            tls.sock.set_read_timeout(Some(wait)).map_err(StepError::Io)?;
-            tls.sock.set_write_timeout(Some(wait)).map_err(StepError::Io)?;
+            tls.sock
+                .set_read_timeout(Some(wait))
+                .map_err(StepError::Io)?;
+            tls.sock
+                .set_write_timeout(Some(wait))
+                .map_err(StepError::Io)?;
             match tls.conn.complete_io(&mut tls.sock) {
                 Ok((0, 0)) if tls.conn.is_handshaking() && !tls.conn.wants_write() => {
                     return Err(StepError::Io(io::Error::new(
@@ -574,8 +576,12 @@ impl Session {
         if !bytes.is_ascii() && self.info.supports_feature(Extension::EightBitMime) {
             options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
         }
-        self.command(Step::Mail, Mail::new(envelope.from().cloned(), options), true)
-            .map_err(|e| before(Step::Mail, e))?;
+        self.command(
+            Step::Mail,
+            Mail::new(envelope.from().cloned(), options),
+            true,
+        )
+        .map_err(|e| before(Step::Mail, e))?;
         for to in envelope.to() {
             self.command(Step::Rcpt, Rcpt::new(to.clone(), vec![]), true)
                 .map_err(|e| before(Step::Rcpt, e))?;
@@ -850,12 +856,10 @@ fn session_error(where_: &str, timeout: Duration, step: Step, e: StepError) -> S
             "the connection to the SMTP server {where_} broke at {step}: {e}"
         )),
         // A busy server (421 at the greeting) may take us later; anything else is final.
-        StepError::Refused(r) if transient(&r) => {
-            SendError::Unreachable(format!(
-                "the SMTP server {where_} refused {step}: {}",
-                answer_text(&r)
-            ))
-        }
+        StepError::Refused(r) if transient(&r) => SendError::Unreachable(format!(
+            "the SMTP server {where_} refused {step}: {}",
+            answer_text(&r)
+        )),
         StepError::Refused(r) => SendError::Fatal(format!(
             "the SMTP server {where_} refused {step}: {}",
             answer_text(&r)
@@ -958,11 +962,11 @@ mod tests {
 
     #[test]
     fn the_timeout_comes_from_the_config() {
-        let s = SmtpSettings::from_config(
-            &cfg("[smtp]\nhost = \"m\"\ntimeout_seconds = 5\n"),
-            |_| None,
-        )
-        .unwrap();
+        let s =
+            SmtpSettings::from_config(&cfg("[smtp]\nhost = \"m\"\ntimeout_seconds = 5\n"), |_| {
+                None
+            })
+            .unwrap();
         assert_eq!(s.timeout, Duration::from_secs(5));
         for bad in ["0", "3601"] {
             let e = SmtpSettings::from_config(
@@ -1006,7 +1010,10 @@ mod tests {
             let e = SmtpSettings::from_config(&c, |_| Some("secret".into())).unwrap_err();
             assert_eq!(e.exit_code(), 2);
             let text = e.to_string();
-            assert!(text.contains("in clear") && text.contains("starttls"), "{text}");
+            assert!(
+                text.contains("in clear") && text.contains("starttls"),
+                "{text}"
+            );
         }
     }
 
@@ -1020,6 +1027,314 @@ mod tests {
         assert!(e.to_string().contains("none, starttls or tls"));
     }
 
+    /// What the TLS test server does with AUTH.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Login {
+        Accept,
+        Refuse,
+        Hang,
+    }
+
+    /// A TLS-capable SMTP server for the tests (rustls, the fixture certificate for
+    /// `localhost`): STARTTLS or TLS from the first byte, AUTH as `login` says. Returns its
+    /// port, its connection count and the lines it received (AUTH lines tagged with whether
+    /// TLS was up).
+    fn tls_server(
+        implicit: bool,
+        login: Login,
+    ) -> (
+        u16,
+        Arc<std::sync::atomic::AtomicUsize>,
+        Arc<std::sync::Mutex<Vec<String>>>,
+    ) {
+        use rustls::ServerConnection;
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let certs =
+            CertificateDer::pem_slice_iter(include_bytes!("../../tests/fixture/tls/leaf.pem"))
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .unwrap();
+        let key = PrivateKeyDer::from_pem_slice(include_bytes!("../../tests/fixture/tls/leaf.key"))
+            .unwrap();
+        let config = Arc::new(
+            rustls::ServerConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap(),
+        );
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (c, l) = (connections.clone(), lines.clone());
+        trait Io: Read + Write + Send {}
+        impl<T: Read + Write + Send> Io for T {}
+        std::thread::spawn(move || {
+            for tcp in listener.incoming() {
+                let Ok(tcp) = tcp else { continue };
+                c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let (config, lines) = (config.clone(), l.clone());
+                std::thread::spawn(move || -> io::Result<()> {
+                    let tls = |tcp: &TcpStream| -> io::Result<Box<dyn Io>> {
+                        let conn =
+                            ServerConnection::new(config.clone()).map_err(io::Error::other)?;
+                        Ok(Box::new(StreamOwned::new(conn, tcp.try_clone()?)))
+                    };
+                    let mut io: Box<dyn Io> = if implicit {
+                        tls(&tcp)?
+                    } else {
+                        Box::new(tcp.try_clone()?)
+                    };
+                    let mut secure = implicit;
+                    // Byte by byte, so that nothing after STARTTLS is read in clear.
+                    let read_line = |io: &mut Box<dyn Io>| -> io::Result<Option<String>> {
+                        let mut line = Vec::new();
+                        let mut byte = [0u8; 1];
+                        loop {
+                            if io.read(&mut byte)? == 0 {
+                                return Ok(None);
+                            }
+                            line.push(byte[0]);
+                            if byte[0] == b'\n' {
+                                return Ok(Some(String::from_utf8_lossy(&line).trim_end().into()));
+                            }
+                        }
+                    };
+                    io.write_all(b"220 tls.localhost ESMTP\r\n")?;
+                    while let Some(line) = read_line(&mut io)? {
+                        let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
+                        let tag = if secure { "tls" } else { "clear" };
+                        lines.lock().unwrap().push(format!("{tag} {verb}"));
+                        match verb.as_str() {
+                            "EHLO" if secure => {
+                                io.write_all(b"250-tls.localhost\r\n250 AUTH PLAIN LOGIN\r\n")?;
+                            }
+                            "EHLO" => io.write_all(b"250-tls.localhost\r\n250 STARTTLS\r\n")?,
+                            "STARTTLS" => {
+                                io.write_all(b"220 go ahead\r\n")?;
+                                io.flush()?;
+                                io = tls(&tcp)?;
+                                secure = true;
+                            }
+                            "AUTH" => match login {
+                                Login::Accept => io.write_all(b"235 2.7.0 ok\r\n")?,
+                                Login::Refuse => {
+                                    io.write_all(b"535 5.7.8 bad credentials\r\n")?;
+                                }
+                                Login::Hang => {
+                                    while read_line(&mut io)?.is_some() {}
+                                    return Ok(());
+                                }
+                            },
+                            "MAIL" | "RCPT" => io.write_all(b"250 ok\r\n")?,
+                            "DATA" => {
+                                io.write_all(b"354 go ahead\r\n")?;
+                                while read_line(&mut io)?.is_some_and(|l| l != ".") {}
+                                io.write_all(b"250 queued\r\n")?;
+                            }
+                            "QUIT" => {
+                                io.write_all(b"221 bye\r\n")?;
+                                io.flush()?;
+                                return Ok(());
+                            }
+                            _ => io.write_all(b"502 no\r\n")?,
+                        }
+                        io.flush()?;
+                    }
+                    Ok(())
+                });
+            }
+        });
+        (port, connections, lines)
+    }
+
+    /// A mailer for `localhost:port` that trusts the fixture CA.
+    fn test_mailer(port: u16, security: Security, timeout: Duration) -> SmtpMailer {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject;
+        let mut roots = RootCertStore::empty();
+        for cert in CertificateDer::pem_slice_iter(include_bytes!("../../tests/fixture/tls/ca.pem"))
+        {
+            roots.add(cert.unwrap()).unwrap();
+        }
+        let mut mailer = SmtpMailer::new(SmtpSettings {
+            host: "localhost".into(),
+            port,
+            security,
+            credentials: Some(("ar@example.com".into(), "hunter2".into())),
+            timeout,
+        });
+        mailer.tls = Some(Arc::new(tls_config(roots)));
+        mailer
+    }
+
+    fn message() -> Message {
+        Message::builder()
+            .from("ar@example.com".parse().unwrap())
+            .to("ap@kite.example".parse().unwrap())
+            .subject("Reminder")
+            .body("Hello\r\n.dot\r\n".to_string())
+            .unwrap()
+    }
+
+    fn quick_retries() -> super::super::outbox::RetryPolicy {
+        super::super::outbox::RetryPolicy {
+            attempts: 4,
+            first_delay: Duration::from_millis(10),
+        }
+    }
+
+    #[test]
+    fn starttls_and_tls_log_in_and_deliver_under_tls() {
+        for (implicit, security) in [(false, Security::StartTls), (true, Security::Tls)] {
+            let (port, connections, lines) = tls_server(implicit, Login::Accept);
+            let mut mailer = test_mailer(port, security, Duration::from_secs(10));
+            mailer.send(&message()).unwrap();
+            mailer.send(&message()).unwrap();
+            mailer.close();
+            assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+            let lines = lines.lock().unwrap().clone();
+            let expected: &[&str] = if implicit {
+                &["tls EHLO", "tls AUTH", "tls MAIL", "tls RCPT", "tls DATA"]
+            } else {
+                &[
+                    "clear EHLO",
+                    "clear STARTTLS",
+                    "tls EHLO",
+                    "tls AUTH",
+                    "tls MAIL",
+                    "tls RCPT",
+                    "tls DATA",
+                ]
+            };
+            assert_eq!(&lines[..expected.len()], expected, "{lines:?}");
+            assert_eq!(lines.iter().filter(|l| l.ends_with("DATA")).count(), 2);
+            assert_eq!(lines.last().map(String::as_str), Some("tls QUIT"));
+        }
+    }
+
+    #[test]
+    fn an_untrusted_certificate_stops_before_the_login() {
+        let (port, connections, lines) = tls_server(false, Login::Accept);
+        // The platform-independent roots do not include the test CA.
+        let mut mailer = test_mailer(port, Security::StartTls, Duration::from_secs(10));
+        mailer.tls = None;
+        let e =
+            super::super::outbox::connect_with_retries(&mut mailer, quick_retries()).unwrap_err();
+        let SendError::Fatal(m) = e else {
+            panic!("{e:?}")
+        };
+        assert!(
+            m.contains("TLS with the SMTP server localhost:") && m.contains("failed"),
+            "{m}"
+        );
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(!lines.lock().unwrap().iter().any(|l| l.ends_with("AUTH")));
+    }
+
+    #[test]
+    fn a_refused_login_is_never_retried() {
+        let (port, connections, lines) = tls_server(true, Login::Refuse);
+        let mut mailer = test_mailer(port, Security::Tls, Duration::from_secs(10));
+        let e =
+            super::super::outbox::connect_with_retries(&mut mailer, quick_retries()).unwrap_err();
+        let SendError::Fatal(m) = e else {
+            panic!("{e:?}")
+        };
+        assert!(
+            m.contains("refused the login of ar@example.com: 535"),
+            "{m}"
+        );
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let auths = lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.ends_with("AUTH"))
+            .count();
+        assert_eq!(auths, 1);
+    }
+
+    #[test]
+    fn a_login_that_gets_no_answer_timed_out_and_is_not_retried() {
+        let (port, connections, lines) = tls_server(false, Login::Hang);
+        let mut mailer = test_mailer(port, Security::StartTls, Duration::from_millis(300));
+        let e =
+            super::super::outbox::connect_with_retries(&mut mailer, quick_retries()).unwrap_err();
+        let SendError::Fatal(m) = e else {
+            panic!("{e:?}")
+        };
+        assert!(
+            m.contains("timed out during the login of ar@example.com"),
+            "{m}"
+        );
+        assert!(!m.contains("refused"), "{m}");
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let auths = lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.ends_with("AUTH"))
+            .count();
+        assert_eq!(auths, 1);
+    }
+
+    #[test]
+    fn a_tls_handshake_that_gets_no_answer_times_out() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // Accepted by the kernel, never answered.
+        let mut mailer = test_mailer(port, Security::Tls, Duration::from_millis(300));
+        let e =
+            super::super::outbox::connect_with_retries(&mut mailer, quick_retries()).unwrap_err();
+        assert_eq!(
+            e,
+            SendError::Fatal(format!(
+                "the SMTP server localhost:{port} timed out: no answer to the TLS handshake \
+                 within 0.3 s"
+            ))
+        );
+        drop(listener);
+    }
+
+    #[test]
+    fn a_stop_signal_abandons_a_step_that_waits() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = StopSignal::default();
+        let mut mailer =
+            test_mailer(port, Security::None, Duration::from_secs(30)).with_stop(stop.clone());
+        mailer.settings.credentials = None;
+        let raiser = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(200));
+                stop.raise(15);
+            })
+        };
+        let start = Instant::now();
+        let e = mailer.connect().unwrap_err();
+        raiser.join().unwrap();
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(
+            e,
+            SendError::Fatal("interrupted by SIGTERM while waiting for the greeting".into())
+        );
+        assert_eq!(
+            mailer.stop_requested().as_deref(),
+            Some("interrupted by SIGTERM")
+        );
+        drop(listener);
+    }
+
     #[test]
     fn answers_are_read_line_by_line() {
         let mut s = Session {
@@ -1031,7 +1346,10 @@ mod tests {
             stop: StopSignal::default(),
         };
         let r = s.take_answer(Step::Ehlo).unwrap().unwrap();
-        assert_eq!(r.message().collect::<Vec<_>>(), ["first", "8BITMIME", "last"]);
+        assert_eq!(
+            r.message().collect::<Vec<_>>(),
+            ["first", "8BITMIME", "last"]
+        );
         assert_eq!(s.buffer, b"220");
         assert!(s.take_answer(Step::Ehlo).unwrap().is_none());
         s.buffer.extend_from_slice(b"\n");

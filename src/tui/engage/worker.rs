@@ -549,7 +549,10 @@ fn send_result(outcome: EntryOutcome) -> (SendResult, Option<String>) {
         EntryOutcome::AlreadyClaimed => (SendResult::AlreadySent, None),
         EntryOutcome::Failed(u) => (SendResult::Failed(u.error), None),
         EntryOutcome::Unknown(u) => {
-            let why = format!("the mail server was lost ({}); the rest was not sent", u.error);
+            let why = format!(
+                "the mail server was lost ({}); the rest was not sent",
+                u.error
+            );
             (SendResult::Unknown(u.error), Some(why))
         }
         EntryOutcome::ServerLost(u) => {
