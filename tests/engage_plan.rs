@@ -828,3 +828,23 @@ fn a_kept_promise_in_the_customers_currency_no_longer_pauses() {
         w.summary(as_of)
     );
 }
+
+#[test]
+fn an_unverified_reply_is_not_the_customers_last_reply() {
+    let w = World::new(&[("dunning.toml", DUNNING)]);
+    let d = |y, m, dd| day_number(day(y, m, dd));
+    w.sql(&format!(
+        "INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body, verified)
+           SELECT cid, 'x', {early}, '<a@x>', 'ap@alpha.example', 'Re', 'ok', 1 FROM customers WHERE id = 'C1';
+         INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body, verified)
+           SELECT cid, 'x', {late}, '<b@x>', 'x@evil.example', 'Re', 'pay elsewhere', 0 FROM customers WHERE id = 'C1';
+         INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body, verified)
+           SELECT cid, 'x', {late}, '<c@x>', 'x@evil.example', 'Re', 'pay elsewhere', 0 FROM customers WHERE id = 'C2';",
+        early = d(2026, 4, 10),
+        late = d(2026, 4, 20),
+    ));
+    let last = w.store.last_reply_dates(day(2026, 4, 30)).unwrap();
+    let cid = |id: &str| w.store.customer_key(id).unwrap().unwrap();
+    assert_eq!(last.get(&cid("C1")), Some(&day(2026, 4, 10)));
+    assert_eq!(last.get(&cid("C2")), None);
+}

@@ -418,8 +418,11 @@ fn replies_are_matched_by_thread_then_by_sender_and_filed_once() {
     let o = setup.owed(&["inbox", "import", md]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
+    // The CFO writes from another domain: filed, but unverified.
     assert!(
-        out.contains("filed K000 (reply to a reminder): Re: Reminder"),
+        out.contains(
+            "filed K000 (reply to a reminder) UNVERIFIED: the sender cfo@elsewhere.example"
+        ),
         "{out}"
     );
     assert!(
@@ -428,7 +431,7 @@ fn replies_are_matched_by_thread_then_by_sender_and_filed_once() {
     );
     assert!(out.contains("filed K002 (by sender): Paid"), "{out}");
     assert!(
-        out.contains("3 filed, 0 already filed, 1 unmatched"),
+        out.contains("3 filed, 0 already filed, 1 unmatched; 1 filed from an unverified sender"),
         "{out}"
     );
     assert!(
@@ -685,4 +688,182 @@ fn a_signal_mid_run_releases_the_reminder_it_had_not_handed_over() {
         assert_eq!(statuses(&setup), ["failed"], "SIG{signal}: {err}");
         assert_eq!(plan_customers(&setup).len(), 3, "SIG{signal}");
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn links_and_special_files_in_a_maildir_are_skipped_not_followed() {
+    let customers = plain_customers(1);
+    let setup = Setup::new(&as_refs(&customers), closed_port());
+    let maildir = setup.dir.path().join("Maildir");
+    deliver_to_maildir(
+        &maildir,
+        "1.a.host",
+        "From: ap0@c0.example\nSubject: Paid\nMessage-ID: <ok@c0.example>\n\nDone.\n",
+    );
+    // Outside the Maildir: a file that would be filed for K000 if the link were followed.
+    let secret = setup.dir.path().join("secret.eml");
+    std::fs::write(
+        &secret,
+        "From: ap0@c0.example\nSubject: SECRET-SUBJECT\nMessage-ID: <secret@x>\n\nSECRET-TOKEN\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&secret, maildir.join("new/2.link.host")).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", maildir.join("new/3.etc.host")).unwrap();
+    // A pipe nobody writes to: reading it would block for ever.
+    let fifo = maildir.join("new/4.fifo.host");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let md = maildir.to_str().unwrap();
+    let o = setup.owed(&["inbox", "import", md]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert!(out.contains("filed K000 (by sender): Paid"), "{out}");
+    assert!(
+        out.contains("1 filed, 0 already filed, 0 unmatched, 3 skipped"),
+        "{out}"
+    );
+    assert!(
+        err.contains("skipped 2.link.host: a symbolic link (links are not followed)"),
+        "{err}"
+    );
+    assert!(err.contains("skipped 3.etc.host: a symbolic link"), "{err}");
+    assert!(
+        err.contains("skipped 4.fifo.host: not a regular file"),
+        "{err}"
+    );
+    assert!(!out.contains("SECRET") && !err.contains("SECRET"));
+    // The links and the pipe stay where they were; nothing of theirs was filed.
+    assert_eq!(
+        names_in(&maildir.join("new")),
+        vec!["2.link.host", "3.etc.host", "4.fifo.host"]
+    );
+    let conn = rusqlite::Connection::open(setup.db()).unwrap();
+    let subjects: Vec<String> = conn
+        .prepare("SELECT subject || body FROM replies")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(subjects, vec!["PaidDone.\n".to_string()]);
+
+    // A cur/ that is a link is refused before anything is read or moved.
+    std::fs::remove_dir_all(maildir.join("cur")).unwrap();
+    std::os::unix::fs::symlink(setup.dir.path(), maildir.join("cur")).unwrap();
+    let o = setup.owed(&["inbox", "import", md]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("is a symbolic link: owed does not follow links in a Maildir"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_reply_from_outside_the_customer_is_filed_unverified_and_shown_so() {
+    let server = SmtpServer::start();
+    let customers = plain_customers(2);
+    let setup = Setup::new(&as_refs(&customers), server.port);
+    let o = setup.owed(&["engage", "run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let outbox = setup.outbox();
+    let id_of = |to: &str| -> String {
+        outbox.iter().find(|r| r["to"] == to).unwrap()["message_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (k0, k1) = (id_of("ap0@c0.example"), id_of("ap1@c1.example"));
+    let maildir = setup.dir.path().join("Maildir");
+    // Someone who learnt K000's reminder's Message-ID.
+    deliver_to_maildir(
+        &maildir,
+        "1.a.host",
+        &format!(
+            "From: Accounts <billing@evil.example>\nSubject: Re: Reminder\n\
+             Message-ID: <x1@evil.example>\nIn-Reply-To: {k0}\n\
+             Date: Thu, 30 Apr 2026 09:00:00 +0000\n\nOur bank details changed: pay to IBAN XX.\n"
+        ),
+    );
+    // Another address in K001's own domain.
+    deliver_to_maildir(
+        &maildir,
+        "2.b.host",
+        &format!(
+            "From: cfo@c1.example\nSubject: Re: Reminder\nMessage-ID: <x2@c1.example>\n\
+             In-Reply-To: {k1}\nDate: Thu, 30 Apr 2026 10:00:00 +0000\n\nPaying Friday.\n"
+        ),
+    );
+    let o = setup.owed(&["inbox", "import", maildir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "filed K000 (reply to a reminder) UNVERIFIED: the sender billing@evil.example is not \
+             among the customer's addresses or domains: Re: Reminder"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("filed K001 (reply to a reminder): Re: Reminder"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2 filed, 0 already filed, 0 unmatched; 1 filed from an unverified sender"),
+        "{out}"
+    );
+    let conn = rusqlite::Connection::open(setup.db()).unwrap();
+    let verified: Vec<(String, bool)> = conn
+        .prepare("SELECT from_addr, verified FROM replies ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        verified,
+        vec![
+            ("billing@evil.example".to_string(), false),
+            ("cfo@c1.example".to_string(), true)
+        ]
+    );
+
+    // `activity`: marked in the text, `"verified": false` in the JSON.
+    let o = setup.owed(&["activity", "K000", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let entries = json["activity"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{json}"));
+    let reply = entries.iter().find(|e| e["kind"] == "reply").unwrap();
+    assert_eq!(reply["verified"], false, "{reply}");
+    assert_eq!(reply["from"], "billing@evil.example");
+    let o = setup.owed(&["activity", "K000"]);
+    assert!(
+        stdout(&o).contains("from billing@evil.example on 2026-04-30 — UNVERIFIED SENDER"),
+        "{}",
+        stdout(&o)
+    );
+    let o = setup.owed(&["activity", "K001", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let reply = json["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "reply")
+        .unwrap()
+        .clone();
+    assert_eq!(reply["verified"], true, "{reply}");
+
+    // The engagement report counts only the verified reply as the customer's answer.
+    let o = setup.owed(&["report", "engagement", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["reminders"][0]["sent"], 2, "{report}");
+    assert_eq!(report["reminders"][0]["replied"], 1, "{report}");
 }

@@ -318,21 +318,23 @@ impl Store {
         )
     }
 
-    /// The latest reply date per customer, by `as_of`.
+    /// The latest reply date per customer, by `as_of` (verified replies only: one from an
+    /// unknown sender is not the customer's word).
     pub fn last_reply_dates(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
         self.date_map(
-            "SELECT cid, max(received_date) FROM replies WHERE received_date <= ?1 GROUP BY cid",
+            "SELECT cid, max(received_date) FROM replies
+              WHERE verified = 1 AND received_date <= ?1 GROUP BY cid",
             as_of,
         )
     }
 
-    /// The latest reply date per document, for replies to a reminder that named it.
+    /// The latest reply date per document, for verified replies to a reminder that named it.
     pub fn last_reply_dates_by_document(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
         self.date_map(
             "SELECT rd.did, max(p.received_date) FROM replies p
                JOIN reminders r ON r.message_id = p.in_reply_to
                JOIN reminder_documents rd ON rd.reminder_id = r.id
-              WHERE p.received_date <= ?1 GROUP BY rd.did",
+              WHERE p.verified = 1 AND p.received_date <= ?1 GROUP BY rd.did",
             as_of,
         )
     }
@@ -658,6 +660,8 @@ pub struct NewReply<'a> {
     pub from_addr: &'a str,
     pub subject: &'a str,
     pub body: &'a str,
+    /// Whether the sender is among the customer's addresses or email domains.
+    pub verified: bool,
 }
 
 /// A reply as filed.
@@ -670,6 +674,8 @@ pub struct ReplyRow {
     pub subject: String,
     pub body: String,
     pub read: bool,
+    /// Whether the sender is among the customer's addresses or email domains.
+    pub verified: bool,
 }
 
 impl Store {
@@ -708,8 +714,8 @@ impl Store {
         let tx = self.write_tx()?;
         let n = tx.execute(
             "INSERT INTO replies (cid, at, received_date, message_id, in_reply_to, from_addr,
-                                  subject, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                                  subject, body, verified)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT(message_id) DO NOTHING",
             params![
                 reply.cid,
@@ -719,7 +725,8 @@ impl Store {
                 reply.in_reply_to,
                 reply.from_addr,
                 reply.subject,
-                reply.body
+                reply.body,
+                reply.verified
             ],
         )?;
         tx.commit()?;
@@ -740,7 +747,8 @@ impl Store {
     /// A customer's replies, newest first.
     pub fn replies_of(&self, cid: i64) -> Result<Vec<ReplyRow>> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT r.id, c.id, r.received_date, r.from_addr, r.subject, r.body, r.read_at
+            "SELECT r.id, c.id, r.received_date, r.from_addr, r.subject, r.body, r.read_at,
+                    r.verified
                FROM replies r JOIN customers c ON c.cid = r.cid
               WHERE r.cid = ?1 ORDER BY r.received_date DESC, r.id DESC",
         )?;
@@ -753,6 +761,7 @@ impl Store {
                 subject: r.get(4)?,
                 body: r.get(5)?,
                 read: r.get::<_, Option<String>>(6)?.is_some(),
+                verified: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -777,7 +786,7 @@ pub struct ReminderOutcome {
     pub cycle: String,
     pub reminder: String,
     pub sent_date: Date,
-    /// A reply from the customer within 7 days (by the as-of date).
+    /// A verified reply from the customer within 7 days (by the as-of date).
     pub replied: bool,
     /// A promise recorded for the customer within 7 days.
     pub promised: bool,
@@ -791,7 +800,7 @@ impl Store {
     pub fn reminder_outcomes(&self, as_of: Date) -> Result<Vec<ReminderOutcome>> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT r.id, r.cycle, r.reminder, r.sent_date,
-                    EXISTS (SELECT 1 FROM replies p WHERE p.cid = r.cid
+                    EXISTS (SELECT 1 FROM replies p WHERE p.cid = r.cid AND p.verified = 1
                              AND p.received_date BETWEEN r.sent_date AND min(r.sent_date + 7, ?1)),
                     EXISTS (SELECT 1 FROM promises p WHERE p.cid = r.cid
                              AND p.recorded_date BETWEEN r.sent_date AND min(r.sent_date + 7, ?1)),
@@ -848,14 +857,16 @@ impl Store {
         Ok(out)
     }
 
-    /// Reminders sent and replies received per day in `[from, to]`, as (day, sent, replies).
+    /// Reminders sent and (verified) replies received per day in `[from, to]`, as (day, sent,
+    /// replies).
     pub fn engagement_by_day(&self, from: Date, to: Date) -> Result<Vec<(Date, i64, i64)>> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT day, sum(sent), sum(replies) FROM (
                  SELECT sent_date AS day, 1 AS sent, 0 AS replies FROM reminders
                   WHERE status = 'sent' AND sent_date BETWEEN ?1 AND ?2
                  UNION ALL
-                 SELECT received_date, 0, 1 FROM replies WHERE received_date BETWEEN ?1 AND ?2)
+                 SELECT received_date, 0, 1 FROM replies
+                  WHERE verified = 1 AND received_date BETWEEN ?1 AND ?2)
              GROUP BY day ORDER BY day",
         )?;
         let rows = stmt.query_map(params![day_number(from), day_number(to)], |r| {

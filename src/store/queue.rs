@@ -366,7 +366,8 @@ impl Store {
 
     /// Per customer with any: last contact, latest promise's state, follow-ups due, open
     /// issues and unread replies at `as_of`; of every customer, or only of `only` (a row to
-    /// refresh).
+    /// refresh). A reply from an unverified sender is not contact, but it is unread: the
+    /// Replies tab shows it for a person to judge.
     pub(crate) fn queue_activity(
         &self,
         as_of: Date,
@@ -411,7 +412,8 @@ impl Store {
                 c = one("cid")
             ),
             format!(
-                "SELECT cid, max(received_date) FROM replies WHERE received_date <= ?1{c} GROUP BY cid",
+                "SELECT cid, max(received_date) FROM replies
+                  WHERE verified = 1 AND received_date <= ?1{c} GROUP BY cid",
                 c = one("cid")
             ),
         ];

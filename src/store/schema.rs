@@ -307,4 +307,12 @@ CREATE TABLE system_log (
     detail TEXT NOT NULL
 );
 "#,
+    // 6: replies from a sender outside the customer's addresses and email domains are filed
+    // unverified (matched only by a Message-ID anyone could learn): shown, marked, and left
+    // out of the last reply date, last contact and the engagement report. Replies filed
+    // before are taken as verified.
+    r#"
+ALTER TABLE replies ADD COLUMN verified INTEGER NOT NULL DEFAULT 1 CHECK (verified IN (0, 1));
+CREATE INDEX replies_verified ON replies(cid, received_date) WHERE verified = 1;
+"#,
 ];
