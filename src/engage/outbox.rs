@@ -327,8 +327,7 @@ pub fn connect_with_retries(
         }
         match mailer.connect() {
             Ok(()) => return Ok(()),
-            Err(e @ SendError::Unreachable(_)) if attempt < retry.attempts.max(1) => {
-                let _ = e;
+            Err(SendError::Unreachable(_)) if attempt < retry.attempts.max(1) => {
                 std::thread::sleep(retry.delay(attempt));
                 attempt += 1;
             }

@@ -235,14 +235,17 @@ impl Mailer for SmtpMailer {
             return Err(SendError::Unreachable("not connected".into()));
         };
         let result = session.deliver(message);
-        if result.is_err() {
-            // After a refusal the server still listens: say goodbye without waiting. After a
-            // timeout or a broken connection nothing would answer.
-            if let Some(mut session) = self.session.take()
-                && matches!(result, Err(SendError::Refused { .. }))
-            {
-                session.quit_quietly();
+        match &result {
+            Ok(()) => {}
+            // After a refusal the server still listens: say goodbye without waiting; the next
+            // message opens a fresh session.
+            Err(SendError::Refused { .. }) => {
+                if let Some(mut session) = self.session.take() {
+                    session.quit_quietly();
+                }
             }
+            // After a timeout or a broken connection nothing would answer.
+            Err(_) => self.session = None,
         }
         result
     }
@@ -794,7 +797,6 @@ fn connect(
         }
         match TcpStream::connect_timeout(&address, wait) {
             Ok(tcp) => return Ok(tcp),
-            Err(e) if e.kind() == io::ErrorKind::TimedOut => last = e,
             Err(e) => last = e,
         }
     }
@@ -845,6 +847,9 @@ fn session_error(where_: &str, timeout: Duration, step: Step, e: StepError) -> S
             "the SMTP server {where_} timed out: no answer to {step} within {}",
             seconds(timeout)
         )),
+        StepError::Stopped(why) if step == Step::Connect => {
+            SendError::Fatal(format!("{why} while connecting"))
+        }
         StepError::Stopped(why) => SendError::Fatal(format!("{why} while waiting for {step}")),
         StepError::Io(e) if step == Step::Connect => {
             SendError::Unreachable(format!("cannot reach the SMTP server {where_}: {e}"))
@@ -1299,6 +1304,25 @@ mod tests {
             ))
         );
         drop(listener);
+    }
+
+    #[test]
+    fn a_server_that_hangs_up_during_the_tls_handshake_fails_at_once() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for tcp in listener.incoming() {
+                drop(tcp);
+            }
+        });
+        let mut mailer = test_mailer(port, Security::Tls, Duration::from_secs(30));
+        let start = Instant::now();
+        let e = mailer.connect().unwrap_err();
+        assert!(start.elapsed() < Duration::from_secs(10), "{:?}", start.elapsed());
+        let SendError::Fatal(m) = e else {
+            panic!("{e:?}")
+        };
+        assert!(m.starts_with("TLS with the SMTP server localhost:"), "{m}");
     }
 
     #[test]
