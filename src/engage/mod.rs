@@ -4,7 +4,8 @@
 //! - [`plan`]: who gets which reminder today, in one pass over the data.
 //! - [`template`]: rendering a reminder (minijinja; first line = subject; optional HTML).
 //! - [`outbox`]: claiming, sending and recording, at most once (its docs give the protocol).
-//! - [`smtp`]: lettre over SMTP (none / STARTTLS / TLS, login from the environment).
+//! - [`smtp`]: the SMTP dialogue step by step, each step with a deadline (none / STARTTLS /
+//!   TLS; the login from the environment, never sent in clear).
 //! - [`inbox`]: replies from a Maildir, matched to customers.
 //! - [`report`]: what the reminders achieved.
 //!

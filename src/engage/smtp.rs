@@ -187,36 +187,35 @@ impl SmtpMailer {
         self
     }
 
-    fn tls_config(&mut self) -> Arc<ClientConfig> {
-        self.tls
-            .get_or_insert_with(|| {
-                let mut roots = RootCertStore::empty();
-                roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-                Arc::new(tls_config(roots))
-            })
-            .clone()
+    fn tls_config(&mut self) -> std::result::Result<Arc<ClientConfig>, SendError> {
+        if let Some(config) = &self.tls {
+            return Ok(config.clone());
+        }
+        let mut roots = RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let config = Arc::new(tls_config(roots)?);
+        self.tls = Some(config.clone());
+        Ok(config)
     }
 
     fn open(&mut self) -> std::result::Result<Session, SendError> {
         let tls = match self.settings.security {
             Security::None => None,
-            Security::StartTls | Security::Tls => Some(self.tls_config()),
+            Security::StartTls | Security::Tls => Some(self.tls_config()?),
         };
         Session::open(&self.settings, &self.hello, tls, &self.stop)
     }
 }
 
 /// A TLS client configuration trusting `roots` (TLS 1.2 and 1.3, ring).
-fn tls_config(roots: RootCertStore) -> ClientConfig {
-    ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap_or_else(|_| {
-            ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_protocol_versions(rustls::ALL_VERSIONS)
-                .unwrap_or_else(|_| unreachable!("ring supports TLS 1.2 and 1.3"))
-        })
-        .with_root_certificates(roots)
-        .with_no_client_auth()
+fn tls_config(roots: RootCertStore) -> std::result::Result<ClientConfig, SendError> {
+    Ok(
+        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| SendError::Fatal(format!("cannot set up TLS: {e}")))?
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    )
 }
 
 impl Mailer for SmtpMailer {
@@ -438,8 +437,18 @@ impl Session {
 
     /// Wraps the connection in TLS and completes the handshake within the deadline.
     fn upgrade(&mut self, config: Arc<ClientConfig>, host: &str) -> Result<(), StepError> {
-        let name = ServerName::try_from(host.to_string())
-            .map_err(|e| StepError::Garbled(format!("`{host}` is not a host name for TLS: {e}")))?;
+        // Bytes the server sent with its STARTTLS answer would be taken for answers under TLS
+        // (STARTTLS injection): none may be waiting.
+        if !self.buffer.is_empty() {
+            return Err(StepError::Io(io::Error::other(
+                "the server sent more than its answer before TLS started",
+            )));
+        }
+        let name = ServerName::try_from(host.to_string()).map_err(|e| {
+            StepError::Io(io::Error::other(format!(
+                "`{host}` is not a host name for TLS: {e}"
+            )))
+        })?;
         let conn =
             ClientConnection::new(config, name).map_err(|e| StepError::Io(io::Error::other(e)))?;
         let tcp = match self.stream.take() {
@@ -1173,7 +1182,7 @@ mod tests {
             credentials: Some(("ar@example.com".into(), "hunter2".into())),
             timeout,
         });
-        mailer.tls = Some(Arc::new(tls_config(roots)));
+        mailer.tls = Some(Arc::new(tls_config(roots).unwrap()));
         mailer
     }
 
@@ -1307,6 +1316,40 @@ mod tests {
     }
 
     #[test]
+    fn bytes_sent_in_clear_with_the_starttls_answer_are_refused() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let auth = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let seen = auth.clone();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            let (tcp, _) = listener.accept().unwrap();
+            let mut out = tcp.try_clone().unwrap();
+            let mut input = std::io::BufReader::new(tcp);
+            out.write_all(b"220 x\r\n").unwrap();
+            let mut line = String::new();
+            while input.read_line(&mut line).unwrap_or(0) > 0 {
+                if line.starts_with("EHLO") {
+                    out.write_all(b"250-x\r\n250 STARTTLS\r\n").unwrap();
+                } else if line.starts_with("STARTTLS") {
+                    // An answer the attacker slips in, to be read as if it came under TLS.
+                    out.write_all(b"220 go ahead\r\n235 2.7.0 ok\r\n").unwrap();
+                } else if line.starts_with("AUTH") {
+                    seen.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+                line.clear();
+            }
+        });
+        let mut mailer = test_mailer(port, Security::StartTls, Duration::from_secs(10));
+        let e = mailer.connect().unwrap_err();
+        let SendError::Fatal(m) = e else {
+            panic!("{e:?}")
+        };
+        assert!(m.starts_with("TLS with the SMTP server localhost:"), "{m}");
+        assert!(!auth.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[test]
     fn a_server_that_hangs_up_during_the_tls_handshake_fails_at_once() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -1318,7 +1361,11 @@ mod tests {
         let mut mailer = test_mailer(port, Security::Tls, Duration::from_secs(30));
         let start = Instant::now();
         let e = mailer.connect().unwrap_err();
-        assert!(start.elapsed() < Duration::from_secs(10), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            start.elapsed()
+        );
         let SendError::Fatal(m) = e else {
             panic!("{e:?}")
         };
