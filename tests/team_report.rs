@@ -162,6 +162,7 @@ fn portfolio() -> tempfile::TempDir {
             from_addr: "ap@birch.example",
             subject: "Re: overdue",
             body: "Paying the rest next week.",
+            verified: true,
         })
         .unwrap();
     dir
