@@ -95,6 +95,7 @@ fn main() {
     let settings = SendSettings {
         from: "Collections <ar@example.com>".parse().unwrap(),
         collector: "bench".into(),
+        role: owed::domain::users::Role::Manager,
         base_currency: "USD".into(),
         as_of,
         retry: RetryPolicy::default(),

@@ -21,6 +21,9 @@ pub struct SmtpConfig {
     /// The environment variable holding the password (never stored in the file).
     pub password_env: Option<String>,
     pub from: Option<String>,
+    /// How long each SMTP step (connecting, each command, the end of the message) may wait
+    /// for the server, in seconds (default 30).
+    pub timeout_seconds: Option<u64>,
 }
 
 /// The contents of `config.toml`.

@@ -284,6 +284,7 @@ fn activity_json_lists_every_kind_newest_first() {
     let config = Config::default();
     let at = |t: &str, today: &str| Stamp {
         collector: "alice".into(),
+        role: owed::domain::users::Role::Manager,
         at: format!("2026-04-{t}Z"),
         today: owed::domain::date::parse_iso(&format!("2026-04-{today}")).unwrap(),
     };

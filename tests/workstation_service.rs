@@ -295,6 +295,33 @@ fn a_refused_write_comes_back_as_a_sentence() {
 }
 
 #[test]
+fn a_collectors_note_on_anothers_customer_is_refused_for_the_session_as_from_the_shell() {
+    let (_dir, db) = fixture();
+    let ws = service(&db);
+    let acme = cid(&db, "K6");
+    let bob = ws.connect(Actor::new("bob", Role::Collector));
+    bob.send(note(1, acme, "Not mine to write")).unwrap();
+    let outcome = wait_for(&bob, |r| match r {
+        Response::Saved { seq: 1, outcome } => Some(outcome.clone()),
+        _ => None,
+    });
+    assert!(outcome.recorded.is_empty());
+    assert_eq!(
+        outcome.error.as_deref(),
+        Some("bob (collector) may not write on K6: its finance owner is alice")
+    );
+    let written: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM notes WHERE text = 'Not mine to write'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(written, 0);
+}
+
+#[test]
 fn holds_are_recorded_for_the_sessions_actor() {
     let (_dir, db) = fixture();
     let ws = service(&db);
@@ -616,6 +643,23 @@ fn a_note_by_alice_shows_in_bobs_frame() {
     let screen = bob.wait_for("Promised the remittance advice");
     assert!(screen.contains("alice"), "{screen}");
     assert!(alice.hang_up().is_ok());
+    assert!(bob.hang_up().is_ok());
+}
+
+#[test]
+fn a_refusal_shows_in_the_remote_form_as_a_sentence() {
+    let (_dir, db) = fixture();
+    let ws = service(&db);
+    let bob = Remote::start(&ws, "bob", (120, 40), Capabilities::default());
+    bob.wait_for("Lumen GmbH");
+    // Everyone's queue: Tokyo Trading, alice's, comes first.
+    bob.key(KeyCode::Char('m'), KeyModifiers::NONE);
+    bob.wait_for("Customer K4");
+    bob.key(KeyCode::Char('n'), KeyModifiers::NONE);
+    bob.type_text("Not mine");
+    bob.key(KeyCode::Enter, KeyModifiers::NONE);
+    let screen = bob.wait_for("may not write on K4");
+    assert!(screen.contains("its finance owner is alice"), "{screen}");
     assert!(bob.hang_up().is_ok());
 }
 

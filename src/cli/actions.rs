@@ -101,11 +101,6 @@ pub struct AssignArgs {
     pub sales: bool,
 }
 
-/// The stamp of an action run now by the context's collector, effective on its as-of day.
-pub fn stamp(ctx: &Context) -> Result<Stamp> {
-    Stamp::new(&ctx.collector, chrono::Utc::now(), ctx.as_of).map_err(Error::Input)
-}
-
 fn joined(words: &[String]) -> Option<String> {
     let text = words.join(" ");
     (!text.trim().is_empty()).then_some(text)
@@ -115,13 +110,14 @@ fn report(recorded: &Recorded) -> Result<()> {
     outln!("{}", recorded.message)
 }
 
-/// Records one action now, as the context's collector, and prints its line.
+/// Records one action now, as the context's collector (with their role), and prints its
+/// line.
 fn record(
     ctx: &Context,
     action: impl FnOnce(&mut Store, &Stamp) -> Result<Recorded>,
 ) -> Result<()> {
-    let stamp = stamp(ctx)?;
     with_store(ctx, |store| {
+        let stamp = ctx.stamp(store)?;
         report(&action(store, &stamp)?)?;
         Ok(())
     })
@@ -150,8 +146,8 @@ pub fn note(ctx: &Context, args: &NoteArgs) -> Result<()> {
             ),
         )?;
     }
-    let stamp = stamp(ctx)?;
     with_store(ctx, |store| {
+        let stamp = ctx.stamp(store)?;
         if args.repeat <= 1 {
             report(&actions::note(store, &stamp, &args.customer, &text)?)?;
             return Ok(());

@@ -2,6 +2,7 @@
 
 use super::Context;
 use crate::domain::money;
+use crate::domain::users::Work;
 use crate::engage::{self, outbox, smtp};
 use crate::report::table::{Align, TextTable};
 use crate::{Error, Result};
@@ -153,18 +154,29 @@ fn plan_text(plan: &engage::Plan, base: &str) -> String {
 }
 
 fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
+    let stop = if args.dry_run {
+        outbox::StopSignal::default()
+    } else {
+        catch_stop_signals()?
+    };
     let cycles = engage::load_cycles(&ctx.config, args.cycles.cycles.as_deref())?;
-    let settings = match engage::send_settings(&ctx.config, &ctx.collector, ctx.as_of) {
+    let mut store = ctx.open_store()?;
+    let sender = ctx.actor(&store)?;
+    if !args.dry_run {
+        // Refused before anything is read from the config's [smtp] table or planned.
+        store.may(&sender, Work::EngagementRun, None)?;
+    }
+    let settings = match engage::send_settings(&ctx.config, &sender, ctx.as_of) {
         Err(_) if args.dry_run => engage::SendSettings {
             from: "owed <owed@localhost>".parse().map_err(Error::runtime)?,
-            collector: ctx.collector.clone(),
+            collector: sender.name.clone(),
+            role: sender.role,
             base_currency: ctx.config.base_currency.clone(),
             as_of: ctx.as_of,
             retry: engage::RetryPolicy::default(),
         },
         other => other?,
     };
-    let mut store = ctx.open_store()?;
     let plan = engage::plan::compute(
         &store,
         &cycles,
@@ -193,7 +205,7 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         return Ok(());
     }
     let smtp = smtp::SmtpSettings::from_config(&ctx.config.smtp, |v| std::env::var(v).ok())?;
-    let mut mailer = smtp::SmtpMailer::new(smtp);
+    let mut mailer = smtp::SmtpMailer::new(smtp).with_stop(stop);
     let report = outbox::run(&mut store, &cycles, &plan.entries, &mut mailer, &settings)?;
     for s in &report.sent {
         outln!(
@@ -242,6 +254,38 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
     Ok(())
 }
 
+/// Catches SIGTERM, SIGINT and SIGHUP for a run: the first one raises the returned signal
+/// (the run finishes the current step if the message was handed over, abandons it before,
+/// releases what it claimed and did not hand over, and exits 1); a second one ends the
+/// process at once.
+fn catch_stop_signals() -> Result<outbox::StopSignal> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+    let stop = outbox::StopSignal::default();
+    let caught = Arc::new(AtomicBool::new(false));
+    #[cfg(unix)]
+    let signals = [SIGTERM, SIGINT, signal_hook::consts::SIGHUP];
+    #[cfg(not(unix))]
+    let signals = [SIGTERM, SIGINT];
+    let register = |signal: i32| -> std::io::Result<()> {
+        // Registered first, so it sees the flag as the previous signal left it.
+        signal_hook::flag::register_conditional_shutdown(signal, 1, caught.clone())?;
+        signal_hook::flag::register(signal, caught.clone())?;
+        signal_hook::flag::register_usize(
+            signal,
+            stop.flag(),
+            usize::try_from(signal).unwrap_or(1),
+        )?;
+        Ok(())
+    };
+    for signal in signals {
+        register(signal)
+            .map_err(|e| Error::runtime(format!("cannot catch signal {signal}: {e}")))?;
+    }
+    Ok(stop)
+}
+
 fn show_outbox(ctx: &Context, args: &OutboxArgs) -> Result<()> {
     let store = ctx.open_store()?;
     let rows = store.outbox(args.sent)?;
@@ -288,8 +332,8 @@ fn show_outbox(ctx: &Context, args: &OutboxArgs) -> Result<()> {
 
 fn release(ctx: &Context, args: &ReleaseArgs) -> Result<()> {
     let mut store = ctx.open_store()?;
-    let why = format!("released by {} at {}", ctx.collector, outbox::now());
-    if store.release_pending_reminder(args.id, &why)? {
+    let stamp = ctx.stamp(&store)?;
+    if store.release_pending_reminder(&stamp, args.id)? {
         outln!(
             "reminder {} released: its documents are planned again next run",
             args.id
@@ -310,13 +354,8 @@ fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
     let cid = store
         .customer_key(&args.customer)?
         .ok_or_else(|| Error::input(format!("no customer has the id `{}`", args.customer)))?;
-    store.hold_customer(
-        cid,
-        until,
-        &outbox::now(),
-        &ctx.collector,
-        args.text.as_deref(),
-    )?;
+    let stamp = ctx.stamp(&store)?;
+    store.hold_customer(&stamp, cid, until, args.text.as_deref())?;
     outln!("{} held back from engagement until {until}", args.customer)?;
     Ok(())
 }

@@ -4,6 +4,7 @@ use super::Context;
 use crate::engage::report::EngagementReport;
 use crate::export::{Format, views, write_atomically};
 use crate::report::forecast::Forecast;
+use crate::report::team::TeamReport;
 use crate::report::{Portfolio, metrics::Metrics};
 use crate::{Error, Result};
 use std::path::PathBuf;
@@ -18,6 +19,8 @@ pub enum View {
     Engagement,
     /// Every open document with its predicted payment date, forecast week and reason.
     Forecast,
+    /// The team's figures: one row per collector (as `owed report team`).
+    Team,
 }
 
 #[derive(Debug, clap::Args)]
@@ -55,6 +58,10 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
                 &ctx.config.base_currency,
                 ctx.config.promise_grace_days,
             )?,
+            sheet,
+        ),
+        View::Team => views::team(
+            &TeamReport::compute(&store, &p, ctx.config.promise_grace_days)?,
             sheet,
         ),
     })?;

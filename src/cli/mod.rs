@@ -30,11 +30,14 @@ mod export;
 mod import;
 mod inbox;
 mod report;
+mod user;
 pub mod workstation;
 
 use crate::Result;
 use crate::config::{self, Config};
 use crate::domain::Date;
+use crate::domain::actions::Stamp;
+use crate::domain::users::Actor;
 use crate::store::Store;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -105,6 +108,8 @@ pub enum Command {
     BenchTui(bench_tui::BenchArgs),
     /// Replay the history at cutoffs and score the payment-date forecast against baselines.
     Backtest(backtest::BacktestArgs),
+    /// Users of `owed serve`: add, list, remove, change their role; the log of changes.
+    User(user::UserArgs),
 }
 
 /// Parses a `YYYY-MM-DD` command-line date strictly.
@@ -143,6 +148,31 @@ impl Context {
     /// Opens the database.
     pub fn open_store(&self) -> Result<Store> {
         Store::open(&self.db_path)
+    }
+
+    /// Opens the database, which must exist (for commands that may not create one).
+    pub fn open_existing_store(&self) -> Result<Store> {
+        if !self.db_path.exists() {
+            return Err(crate::Error::input(format!(
+                "there is no database at {}: create one with `owed import`, `owed demo` or \
+                 `owed user add`",
+                self.db_path.display()
+            )));
+        }
+        self.open_store()
+    }
+
+    /// Who acts in this shell: the collector named by `--as`, the config or the OS user, with
+    /// the role of the registered user of that name, else as the file's owner, a manager
+    /// (`store::users::Users::local_actor`).
+    pub fn actor(&self, store: &Store) -> Result<Actor> {
+        store.users().local_actor(&self.collector)
+    }
+
+    /// The stamp of an action now by this shell's actor, effective on the as-of day.
+    pub fn stamp(&self, store: &Store) -> Result<Stamp> {
+        Stamp::for_actor(&self.actor(store)?, chrono::Utc::now(), self.as_of)
+            .map_err(crate::Error::Input)
     }
 }
 
@@ -195,6 +225,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::BenchActions(args)) => bench::run(&ctx, &args),
         Some(Command::BenchTui(args)) => bench_tui::run(&ctx, &args),
         Some(Command::Backtest(args)) => backtest::run(&ctx, &args),
+        Some(Command::User(args)) => user::run(&ctx, &args),
         None => workstation::run(&ctx),
     }
 }

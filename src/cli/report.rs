@@ -1,8 +1,9 @@
-//! `owed report aging|metrics|engagement|forecast`.
+//! `owed report aging|metrics|engagement|forecast|team`.
 
 use super::Context;
 use crate::engage::report::EngagementReport;
 use crate::report::forecast::Forecast;
+use crate::report::team::TeamReport;
 use crate::report::{Portfolio, aging, metrics::Metrics};
 use crate::store::Store;
 use crate::{Error, Result};
@@ -23,6 +24,9 @@ pub enum Report {
     Engagement(ReportOptions),
     /// Predicted payment date of every open document, and expected cash by week (13 weeks).
     Forecast(ForecastOptions),
+    /// Per collector: customers and overdue owned, touches, calls, promises kept, money paid
+    /// after a touch, broken promises without follow-up, replies waiting.
+    Team(ReportOptions),
 }
 
 #[derive(Debug, clap::Args)]
@@ -96,6 +100,21 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
                 return Ok(());
             }
             f.to_text(o.top)
+        }
+        Report::Team(o) => {
+            let bounds = ctx.config.aging().map_err(Error::input)?;
+            let r = TeamReport::compute_at(
+                &store,
+                ctx.as_of,
+                &bounds,
+                &ctx.config.base_currency,
+                ctx.config.promise_grace_days,
+            )?;
+            if o.json {
+                r.to_json().to_string()
+            } else {
+                return out!("{}", r.to_text());
+            }
         }
     };
     outln!("{out}")?;

@@ -5,14 +5,18 @@
 //! value or one sentence saying what is wrong. A form shows the sentence inline; the command
 //! line prints it and exits with code 2.
 
+use super::users::{Actor, Role};
 use super::{Date, Decimal, date, money};
 use chrono::{DateTime, SecondsFormat, Utc};
 
-/// Who recorded an action and when: every record of the activity log carries both.
+/// Who recorded an action and when: every record of the activity log carries both. The role
+/// bounds what the store lets the stamp write (`domain::users::may`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stamp {
     /// The collector's name.
     pub collector: String,
+    /// Their role: what they may write.
+    pub role: Role,
     /// RFC 3339 in UTC, to the second (`2026-04-01T09:30:00Z`): sorts as text.
     pub at: String,
     /// The day the action counts from (the as-of date): a promise's receipts are counted from
@@ -21,17 +25,29 @@ pub struct Stamp {
 }
 
 impl Stamp {
-    /// A stamp for `collector` at `now` (read from the clock by the caller), effective `today`.
+    /// A stamp for `collector` at `now` (read from the clock by the caller), effective `today`,
+    /// unrestricted: the local file's owner, a manager (see [`Stamp::for_actor`]).
     pub fn new(collector: &str, now: DateTime<Utc>, today: Date) -> Result<Stamp, String> {
-        let collector = collector.trim();
+        Stamp::for_actor(&Actor::new(collector, Role::Manager), now, today)
+    }
+
+    /// A stamp for `actor`, with their role, at `now`, effective `today`.
+    pub fn for_actor(actor: &Actor, now: DateTime<Utc>, today: Date) -> Result<Stamp, String> {
+        let collector = actor.name.trim();
         if collector.is_empty() {
             return Err("the collector's name is empty; give one with --as NAME".into());
         }
         Ok(Stamp {
             collector: collector.to_string(),
+            role: actor.role,
             at: timestamp(now),
             today,
         })
+    }
+
+    /// Who the stamp speaks for.
+    pub fn actor(&self) -> Actor {
+        Actor::new(self.collector.clone(), self.role)
     }
 }
 
@@ -393,6 +409,10 @@ mod tests {
         let stamp = Stamp::new(" alice ", now, d("2026-04-01")).unwrap();
         assert_eq!(stamp.at, "2026-04-01T07:30:00Z");
         assert_eq!(stamp.collector, "alice");
+        assert_eq!(stamp.role, Role::Manager);
         assert!(Stamp::new(" ", now, d("2026-04-01")).is_err());
+        let carol = Actor::new("carol", Role::Auditor);
+        let stamp = Stamp::for_actor(&carol, now, d("2026-04-01")).unwrap();
+        assert_eq!(stamp.actor(), carol);
     }
 }

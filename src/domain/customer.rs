@@ -85,6 +85,8 @@ pub enum ActivityKind {
     FollowUpDone,
     Reminder,
     Reply,
+    /// A reply whose sender is not among the customer's addresses or email domains.
+    UnverifiedReply,
     OwnerChange,
 }
 
@@ -102,6 +104,7 @@ impl ActivityKind {
             ActivityKind::FollowUpDone => "done",
             ActivityKind::Reminder => "reminder",
             ActivityKind::Reply => "reply",
+            ActivityKind::UnverifiedReply => "reply (?)",
             ActivityKind::OwnerChange => "owner",
         }
     }

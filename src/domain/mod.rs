@@ -12,6 +12,7 @@ pub mod money;
 pub mod promise;
 pub mod queue;
 pub mod rules;
+pub mod team;
 pub mod users;
 
 pub use chrono::NaiveDate as Date;

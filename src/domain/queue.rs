@@ -504,6 +504,8 @@ pub struct QueueRow {
     pub open_issues: u32,
     /// Replies received by the as-of date that nobody has read yet.
     pub unread_replies: u32,
+    /// Of those, the ones from a sender outside the customer's addresses and domains.
+    pub unverified_replies: u32,
     /// The forecast's risk level (`None` until the workstation has computed the forecast, and
     /// for customers without documents).
     pub risk: Option<RiskLevel>,

@@ -1,10 +1,17 @@
 //! Who acts and what their role lets them do.
 //!
 //! Every write names an [`Actor`]: the user whose SSH key was accepted by `owed serve`, or,
-//! in one's own shell, the collector named by `--as`, the config or the OS user. The checks
-//! of what a role may do live beside the writes (see `crate::actions`), so a refusal is the
-//! same whether the request came from a key, a form, the command line or a test.
+//! in one's own shell, the collector named by `--as`, the config or the OS user (with the
+//! role of the registered user of that name, else a manager's: whoever can write the file
+//! can do anything). The checks of what a role may do live beside the writes (see
+//! `crate::actions` and the store's writes), so a refusal is the same whether the request
+//! came from a key, a form, the command line or a test. [`may`] is the one decision.
+//!
+//! Users log in with an OpenSSH public key ([`PublicKey`]); a key is known by its algorithm
+//! and its base64 blob, never by its comment.
 
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use std::fmt;
 
 /// A user's role (SPEC "Serving the workstation over SSH").
@@ -39,7 +46,7 @@ impl Role {
             .ok_or_else(|| {
                 format!(
                     "unknown role `{}`: use collector, manager or auditor",
-                    text.trim()
+                    quoted(text.trim())
                 )
             })
     }
@@ -68,6 +75,289 @@ impl Actor {
     }
 }
 
+/// What an actor sets out to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Work {
+    /// A note on a customer.
+    Note,
+    /// A promise to pay, or voiding one.
+    Promise,
+    /// An issue / dispute: opening, resolving, reopening.
+    Dispute,
+    /// A follow-up: scheduling one, marking it done.
+    Followup,
+    /// A call logged on a customer.
+    Call,
+    /// A reminder sent by hand to one customer.
+    ManualReminder,
+    /// A file attached to a customer.
+    Attachment,
+    /// Changing a customer's finance or sales owner.
+    Assign,
+    /// Holding a customer back from engagement, or releasing a hold.
+    Hold,
+    /// Putting a pending reminder back in the plan (`owed engage release`).
+    ReleaseReminder,
+    /// Sending the engagement cycles' reminders.
+    EngagementRun,
+    /// Adding, removing or changing users.
+    ChangeUsers,
+}
+
+impl Work {
+    /// Whether a collector may do it on the customers they own (else only a manager may).
+    pub fn is_collectors(self) -> bool {
+        matches!(
+            self,
+            Work::Note
+                | Work::Promise
+                | Work::Dispute
+                | Work::Followup
+                | Work::Call
+                | Work::ManualReminder
+                | Work::Attachment
+        )
+    }
+
+    /// For sentences: what is refused (`assign owners`).
+    fn describe(self) -> &'static str {
+        match self {
+            Work::Note
+            | Work::Promise
+            | Work::Dispute
+            | Work::Followup
+            | Work::Call
+            | Work::ManualReminder
+            | Work::Attachment => "write",
+            Work::Assign => "assign owners",
+            Work::Hold => "hold customers back from engagement",
+            Work::ReleaseReminder => "release reminders",
+            Work::EngagementRun => "run engagement cycles",
+            Work::ChangeUsers => "change users",
+        }
+    }
+}
+
+/// The customer a write is about: its billing id and its finance owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target<'a> {
+    pub customer_id: &'a str,
+    pub finance_owner: Option<&'a str>,
+}
+
+/// Whether `actor` may do `work` (on `customer`, when it is about one).
+///
+/// - a manager may do everything;
+/// - an auditor writes nothing;
+/// - a collector does a collector's work ([`Work::is_collectors`]) on the customers whose
+///   finance owner they are (the names compared exactly), and nothing else.
+///
+/// # Errors
+///
+/// One sentence naming the user, the role and the customer: "alice (collector) may not write
+/// on C000158: its finance owner is bob".
+pub fn may(actor: &Actor, work: Work, customer: Option<Target<'_>>) -> Result<(), String> {
+    let who = format!("{} ({})", quoted(&actor.name), actor.role);
+    let on = customer.map_or(String::new(), |c| format!(" on {}", quoted(c.customer_id)));
+    match actor.role {
+        Role::Manager => Ok(()),
+        Role::Auditor => Err(format!(
+            "{who} may not {}{on}: an auditor reads only",
+            work.describe()
+        )),
+        Role::Collector if !work.is_collectors() => Err(format!(
+            "{who} may not {}{on}: only a manager may",
+            work.describe()
+        )),
+        Role::Collector => match customer {
+            // A collector's work is always on a customer; none named is nobody's.
+            None => Err(format!(
+                "{who} may not {}: no customer is named",
+                work.describe()
+            )),
+            Some(c) => match c.finance_owner.map(str::trim) {
+                Some(owner) if owner == actor.name.trim() => Ok(()),
+                Some(owner) if !owner.is_empty() => Err(format!(
+                    "{who} may not write{on}: its finance owner is {}",
+                    quoted(owner)
+                )),
+                _ => Err(format!("{who} may not write{on}: it has no finance owner")),
+            },
+        },
+    }
+}
+
+/// The first user of a database must be a manager, so that someone may change users.
+pub fn first_user(name: &str, role: Role) -> Result<(), String> {
+    if role == Role::Manager {
+        return Ok(());
+    }
+    Err(format!(
+        "the first user must be a manager, so that someone may change users: \
+         owed user add NAME --role manager --key \"ssh-ed25519 AAAA…\" (then add {})",
+        quoted(name)
+    ))
+}
+
+/// A user's name as typed: not empty, no white space, no control characters.
+pub fn user_name(text: &str) -> Result<String, String> {
+    if text.is_empty() {
+        return Err("the user's name is empty".into());
+    }
+    if let Some(c) = text.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        let what = if c.is_control() {
+            "a control character"
+        } else {
+            "white space"
+        };
+        return Err(format!(
+            "the user's name `{}` holds {what}: use a single word",
+            quoted(text)
+        ));
+    }
+    Ok(text.to_string())
+}
+
+/// Key types accepted, with the number of SSH strings their blob holds (the algorithm's
+/// name first).
+const KEY_TYPES: [(&str, usize); 7] = [
+    ("ssh-ed25519", 2),
+    ("ssh-rsa", 3),
+    ("ecdsa-sha2-nistp256", 3),
+    ("ecdsa-sha2-nistp384", 3),
+    ("ecdsa-sha2-nistp521", 3),
+    ("sk-ssh-ed25519@openssh.com", 3),
+    ("sk-ecdsa-sha2-nistp256@openssh.com", 4),
+];
+
+/// An OpenSSH public key: `ssh-ed25519 AAAA… comment`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PublicKey {
+    /// `ssh-ed25519`, `ssh-rsa`, `ecdsa-sha2-nistp256`, …
+    pub algorithm: String,
+    /// The key's wire encoding in standard base64 with padding, as OpenSSH writes it: with
+    /// the algorithm, what identifies the key.
+    pub blob: String,
+    /// What follows the blob (often `user@host`); never compared.
+    pub comment: Option<String>,
+}
+
+impl PublicKey {
+    /// Reads one line of an `authorized_keys` / `.pub` file (without options).
+    ///
+    /// # Errors
+    ///
+    /// A sentence quoting the line (cut to about 80 characters) and saying what is wrong.
+    pub fn parse(line: &str) -> Result<PublicKey, String> {
+        let bad = |why: &str| {
+            format!(
+                "the key `{}` is not an OpenSSH public key: {why}",
+                quoted(line.trim())
+            )
+        };
+        if line
+            .chars()
+            .any(|c| c.is_control() && !c.is_ascii_whitespace())
+        {
+            return Err(bad("it holds a control character"));
+        }
+        let mut parts = line.split_ascii_whitespace();
+        let (Some(algorithm), Some(blob)) = (parts.next(), parts.next()) else {
+            return Err(bad(
+                "give the whole line of the .pub file (ssh-ed25519 AAAA… comment)",
+            ));
+        };
+        let comment = parts.collect::<Vec<_>>().join(" ");
+        if !KEY_TYPES.iter().any(|(name, _)| *name == algorithm) {
+            return Err(bad(
+                "the key type is not one of ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256/384/521",
+            ));
+        }
+        let bytes = STANDARD
+            .decode(blob)
+            .or_else(|_| STANDARD_NO_PAD.decode(blob))
+            .map_err(|_| bad("its second field is not base64"))?;
+        let key = PublicKey::from_blob(&bytes).map_err(|e| bad(&e))?;
+        if key.algorithm != algorithm {
+            return Err(bad(&format!(
+                "the line says {algorithm} but the key inside is {}",
+                key.algorithm
+            )));
+        }
+        Ok(PublicKey {
+            comment: (!comment.is_empty()).then_some(comment),
+            ..key
+        })
+    }
+
+    /// A key from its wire encoding (what an SSH client offers): the algorithm is read
+    /// from the blob itself.
+    ///
+    /// # Errors
+    ///
+    /// A sentence saying why the bytes are not a public key of a known type.
+    pub fn from_blob(bytes: &[u8]) -> Result<PublicKey, String> {
+        let strings = ssh_strings(bytes).ok_or("its blob is cut short or malformed")?;
+        let algorithm = strings
+            .first()
+            .and_then(|s| std::str::from_utf8(s).ok())
+            .ok_or("its blob names no key type")?;
+        let (_, count) = KEY_TYPES
+            .iter()
+            .find(|(name, _)| *name == algorithm)
+            .ok_or_else(|| format!("key type `{}` is not accepted", quoted(algorithm)))?;
+        if strings.len() != *count {
+            return Err(format!("its blob is not a {algorithm} key"));
+        }
+        if algorithm == "ssh-ed25519" && strings[1].len() != 32 {
+            return Err("its blob is not a 32-byte ed25519 key".into());
+        }
+        Ok(PublicKey {
+            algorithm: algorithm.to_string(),
+            blob: STANDARD.encode(bytes),
+            comment: None,
+        })
+    }
+}
+
+/// Splits an SSH wire encoding into its length-prefixed strings; `None` unless the bytes are
+/// exactly a sequence of them.
+fn ssh_strings(mut bytes: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    while !bytes.is_empty() {
+        let (len, rest) = bytes.split_first_chunk::<4>()?;
+        let len = usize::try_from(u32::from_be_bytes(*len)).ok()?;
+        if len > rest.len() {
+            return None;
+        }
+        let (s, rest) = rest.split_at(len);
+        out.push(s);
+        bytes = rest;
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// Text from outside quoted in a message: control characters shown as escapes, cut to about
+/// 80 characters.
+pub fn quoted(text: &str) -> String {
+    const MAX: usize = 80;
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == MAX {
+            out.push('…');
+            break;
+        }
+        if c.is_control()
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +369,183 @@ mod tests {
         }
         assert_eq!(Role::parse(" manager "), Ok(Role::Manager));
         assert!(Role::parse("admin").unwrap_err().contains("admin"));
+    }
+
+    fn owned_by(owner: Option<&str>) -> Option<Target<'_>> {
+        Some(Target {
+            customer_id: "C000158",
+            finance_owner: owner,
+        })
+    }
+
+    const COLLECTORS: [Work; 7] = [
+        Work::Note,
+        Work::Promise,
+        Work::Dispute,
+        Work::Followup,
+        Work::Call,
+        Work::ManualReminder,
+        Work::Attachment,
+    ];
+    const MANAGERS: [Work; 5] = [
+        Work::Assign,
+        Work::Hold,
+        Work::ReleaseReminder,
+        Work::EngagementRun,
+        Work::ChangeUsers,
+    ];
+
+    #[test]
+    fn a_collector_writes_only_on_their_own_customers() {
+        let alice = Actor::new("alice", Role::Collector);
+        for work in COLLECTORS {
+            assert_eq!(may(&alice, work, owned_by(Some("alice"))), Ok(()));
+            assert_eq!(
+                may(&alice, work, owned_by(Some("bob"))),
+                Err("alice (collector) may not write on C000158: its finance owner is bob".into())
+            );
+            assert_eq!(
+                may(&alice, work, owned_by(None)),
+                Err("alice (collector) may not write on C000158: it has no finance owner".into())
+            );
+            assert!(may(&alice, work, owned_by(Some(" "))).is_err());
+        }
+        // Names are compared exactly (a different case is someone else).
+        assert!(may(&alice, Work::Note, owned_by(Some("Alice"))).is_err());
+    }
+
+    #[test]
+    fn a_collector_does_no_managers_work_even_on_their_own_customers() {
+        let alice = Actor::new("alice", Role::Collector);
+        for work in MANAGERS {
+            assert!(
+                may(&alice, work, owned_by(Some("alice"))).is_err(),
+                "{work:?}"
+            );
+            assert!(may(&alice, work, None).is_err(), "{work:?}");
+        }
+        assert_eq!(
+            may(&alice, Work::Assign, owned_by(Some("alice"))),
+            Err("alice (collector) may not assign owners on C000158: only a manager may".into())
+        );
+        assert_eq!(
+            may(&alice, Work::EngagementRun, None),
+            Err("alice (collector) may not run engagement cycles: only a manager may".into())
+        );
+    }
+
+    #[test]
+    fn a_manager_does_everything_and_an_auditor_nothing() {
+        let boss = Actor::new("dana", Role::Manager);
+        let carol = Actor::new("carol", Role::Auditor);
+        for work in COLLECTORS.into_iter().chain(MANAGERS) {
+            for target in [owned_by(Some("bob")), owned_by(None), None] {
+                assert_eq!(may(&boss, work, target), Ok(()));
+                assert!(may(&carol, work, target).is_err());
+            }
+            // Not even on a customer whose finance owner the auditor is.
+            assert!(may(&carol, work, owned_by(Some("carol"))).is_err());
+        }
+        assert_eq!(
+            may(&carol, Work::Note, owned_by(Some("carol"))),
+            Err("carol (auditor) may not write on C000158: an auditor reads only".into())
+        );
+    }
+
+    #[test]
+    fn refusals_show_hostile_names_escaped() {
+        let alice = Actor::new("alice", Role::Collector);
+        let e = may(&alice, Work::Note, owned_by(Some("bob\u{1b}[2J"))).unwrap_err();
+        assert!(!e.contains('\u{1b}'), "{e}");
+        assert!(e.contains("bob\\u{1b}[2J"), "{e}");
+    }
+
+    #[test]
+    fn user_names_are_one_word_without_controls() {
+        assert_eq!(user_name("alice"), Ok("alice".into()));
+        assert_eq!(user_name("o'brien.j"), Ok("o'brien.j".into()));
+        assert_eq!(user_name(""), Err("the user's name is empty".into()));
+        assert_eq!(
+            user_name("al ice"),
+            Err("the user's name `al ice` holds white space: use a single word".into())
+        );
+        assert!(user_name(" alice").is_err());
+        let e = user_name("al\u{7}ice").unwrap_err();
+        assert!(
+            e.contains("control character") && !e.contains('\u{7}'),
+            "{e}"
+        );
+    }
+
+    const ED25519: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG1J1N6892l1yJ/nG3oqptr+EuPaGfT+TkWkcDt0V5x6 alice@laptop";
+
+    #[test]
+    fn keys_are_read_from_openssh_lines() {
+        let k = PublicKey::parse(ED25519).unwrap();
+        assert_eq!(k.algorithm, "ssh-ed25519");
+        assert_eq!(
+            k.blob,
+            "AAAAC3NzaC1lZDI1NTE5AAAAIG1J1N6892l1yJ/nG3oqptr+EuPaGfT+TkWkcDt0V5x6"
+        );
+        assert_eq!(k.comment.as_deref(), Some("alice@laptop"));
+        // The comment does not make another key; the blob alone read back is the same key.
+        let bare = PublicKey::parse(&ED25519.replace(" alice@laptop", "")).unwrap();
+        assert_eq!(
+            (bare.algorithm, bare.blob),
+            (k.algorithm.clone(), k.blob.clone())
+        );
+        let wire = STANDARD.decode(&k.blob).unwrap();
+        let from_wire = PublicKey::from_blob(&wire).unwrap();
+        assert_eq!(from_wire.blob, k.blob);
+    }
+
+    #[test]
+    fn rsa_and_ecdsa_lines_are_accepted() {
+        // Blobs built by hand: the algorithm's name, then its fields as SSH strings.
+        let blob = |fields: &[&[u8]]| {
+            let mut out = Vec::new();
+            for f in fields {
+                out.extend_from_slice(&(f.len() as u32).to_be_bytes());
+                out.extend_from_slice(f);
+            }
+            STANDARD.encode(out)
+        };
+        let rsa = format!(
+            "ssh-rsa {} bob",
+            blob(&[b"ssh-rsa", &[1, 0, 1], &[0x55; 257]])
+        );
+        assert_eq!(PublicKey::parse(&rsa).unwrap().algorithm, "ssh-rsa");
+        let ec = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBMmy/bkpLWWv/M351jsw3Om4xr1ZrABwV4y3fQOYzaMTg6NtNye1U8Mqy5UT3QM415Ri7jQ88id+BZe4x3ChIdY=";
+        assert_eq!(PublicKey::parse(ec).unwrap().comment, None);
+        // The line's type must be the blob's.
+        let lying = format!("ssh-rsa {}", blob(&[b"ssh-ed25519", &[7; 32]]));
+        assert!(
+            PublicKey::parse(&lying)
+                .unwrap_err()
+                .contains("the key inside is ssh-ed25519")
+        );
+    }
+
+    #[test]
+    fn bad_key_lines_are_refused_quoting_the_line_cut_short() {
+        for line in [
+            "",
+            "ssh-ed25519",
+            "ssh-dss AAAAB3NzaC1kc3MAAACBAP",
+            "ssh-ed25519 not*base64",
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6",
+            "ssh-ed25519 AAAAB3NzaC1yc2EAAAADAQABAAABAQ==",
+        ] {
+            let e = PublicKey::parse(line).unwrap_err();
+            assert!(e.contains("is not an OpenSSH public key"), "{line}: {e}");
+        }
+        let e = PublicKey::parse(&format!("{ED25519}\u{1b}]0;x")).unwrap_err();
+        assert!(
+            e.contains("control character") && !e.contains('\u{1b}'),
+            "{e}"
+        );
+        let long = format!("ssh-ed25519 {}\u{1b}]0;x", "A".repeat(300));
+        let e = PublicKey::parse(&long).unwrap_err();
+        assert!(e.chars().count() < 200 && !e.contains('\u{1b}'), "{e}");
     }
 }

@@ -4,7 +4,8 @@
 //! - [`plan`]: who gets which reminder today, in one pass over the data.
 //! - [`template`]: rendering a reminder (minijinja; first line = subject; optional HTML).
 //! - [`outbox`]: claiming, sending and recording, at most once (its docs give the protocol).
-//! - [`smtp`]: lettre over SMTP (none / STARTTLS / TLS, login from the environment).
+//! - [`smtp`]: the SMTP dialogue step by step, each step with a deadline (none / STARTTLS /
+//!   TLS; the login from the environment, never sent in clear).
 //! - [`inbox`]: replies from a Maildir, matched to customers.
 //! - [`report`]: what the reminders achieved.
 //!
@@ -25,6 +26,7 @@ pub mod template;
 
 use crate::config::Config;
 use crate::domain::Date;
+use crate::domain::users::Actor;
 use crate::{Error, Result};
 use lettre::message::Mailbox;
 use std::path::Path;
@@ -55,12 +57,13 @@ pub fn plan_settings(config: &Config, as_of: Date) -> PlanSettings<'_> {
     }
 }
 
-/// The sending settings of `config`: the From address, the collector and the date.
+/// The sending settings of `config`: the From address, who sends (with their role) and the
+/// date.
 ///
 /// # Errors
 ///
 /// [`Error::Input`] when `smtp.from` is missing or not an address.
-pub fn send_settings(config: &Config, collector: &str, as_of: Date) -> Result<SendSettings> {
+pub fn send_settings(config: &Config, sender: &Actor, as_of: Date) -> Result<SendSettings> {
     let from =
         config.smtp.from.as_deref().ok_or_else(|| {
             Error::input("set `from` in the config's [smtp] table to send reminders")
@@ -69,7 +72,8 @@ pub fn send_settings(config: &Config, collector: &str, as_of: Date) -> Result<Se
         .map_err(|e| Error::input(format!("[smtp] from `{from}` is not an address: {e}")))?;
     Ok(SendSettings {
         from,
-        collector: collector.to_string(),
+        collector: sender.name.clone(),
+        role: sender.role,
         base_currency: config.base_currency.clone(),
         as_of,
         retry: RetryPolicy::default(),

@@ -10,30 +10,37 @@
 //!    `reminder_documents` row per document. The primary key (cycle, reminder, document) is
 //!    the guarantee: a second run (a rerun, a concurrent run, a run after a crash) cannot
 //!    claim a claimed document, so it skips the reminder.
-//! 2. **Send** over SMTP, retrying transient failures (4xx replies, a dropped connection
-//!    before the message was handed over, an unreachable server) with exponential backoff.
+//! 2. **Send** over SMTP, retrying transient failures (4xx replies, a connection refused or
+//!    dropped before the message was handed over) with exponential backoff. A step that
+//!    timed out, a login refused or timed out, and a stop signal are never retried.
 //! 3. **Record** the outcome:
 //!    - delivered (the server accepted the message): `sent`, with `sent_at` (the clock) and
 //!      `sent_date` (the run's as-of date);
-//!    - certainly not delivered (the server refused it, or could not be reached before the
-//!      message was handed over): `failed` with the error, and its documents are released so
-//!      that the next run plans them again (with fresh balances and addresses);
-//!    - unknown (the connection broke after the message was handed over and before the
-//!      server's answer): stays `pending` with the error, documents still claimed. It is never
-//!      resent automatically: at most once wins over at least once. `owed engage outbox`
-//!      lists such reminders; `owed engage release ID` puts one back in the plan after a
-//!      person checked the mail server's log.
+//!    - certainly not delivered (the server refused it, or failed or timed out before the
+//!      message was handed over, or a signal stopped the run before): `failed` with the
+//!      error, and its documents are released so that the next run plans them again (with
+//!      fresh balances and addresses);
+//!    - unknown (the message and its terminating dot were written, and no answer came: a
+//!      timeout or a broken connection): stays `pending` with the error, documents still
+//!      claimed. It is never resent automatically: at most once wins over at least once.
+//!      `owed engage outbox` lists such reminders; `owed engage release ID` puts one back in
+//!      the plan after a person checked the mail server's log.
 //!
 //! A crash between claim and record also leaves a `pending` row: again never resent without
 //! a person. A run first connects to the server: when it cannot be reached (after the
-//! retries) the run claims nothing and fails; when it becomes unreachable mid-run, the run
-//! stops (exit 1), and what it had not sent is planned again next time.
+//! retries) the run claims nothing and fails. A server lost mid-run — unreachable after the
+//! retries, timed out, or silent after a message was handed over — stops the run (exit 1),
+//! and so does a stop signal (SIGTERM, SIGINT, SIGHUP: the current step is finished when the
+//! message was handed over, abandoned before): what was sent stays sent, the current
+//! reminder is released unless its delivery is unknown, and the rest was never claimed, so
+//! it is planned again next time.
 
-use super::cycle::{Cycle, Cycles};
+use super::cycle::{Cycle, Cycles, MANUAL_CYCLE};
 use super::plan::PlanEntry;
 use super::template::{
     ContextInput, DocumentFacts, EmailContext, RenderedEmail, TemplateRef, TemplateSet, single_line,
 };
+use crate::domain::users::{Actor, Role, Work};
 use crate::store::Store;
 use crate::store::engage::NewReminder;
 use crate::{Error, Result};
@@ -42,6 +49,8 @@ use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
 use std::hash::{BuildHasher, Hasher};
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// The addresses in a customer's email field (separated by `,` or `;`).
@@ -77,20 +86,27 @@ pub fn recipients(email: &str) -> std::result::Result<Vec<Address>, String> {
 /// Why a message was not (or maybe not) delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendError {
-    /// The server could not be reached or refused the session (connection, TLS, login).
-    /// Nothing was handed over.
+    /// The server could not be reached, or the connection broke, before the message was
+    /// handed over (connection refused, a 4xx greeting): another attempt may work.
     Unreachable(String),
-    /// The server refused the message: not delivered. Transient refusals (4xx, a connection
-    /// dropped before the message was handed over) may be retried.
+    /// The server cannot be used this run, and another attempt would not help: a step timed
+    /// out, the login was refused or timed out, TLS failed, or a stop signal was raised.
+    /// Nothing was handed over.
+    Fatal(String),
+    /// The server refused the message: not delivered. Transient refusals (4xx) may be
+    /// retried.
     Refused { transient: bool, message: String },
-    /// The connection broke after the message was handed over: it may have been delivered.
+    /// The message and its terminating dot were handed over and no answer came (a timeout
+    /// or a broken connection): it may have been delivered.
     Unknown(String),
 }
 
 impl std::fmt::Display for SendError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SendError::Unreachable(m) | SendError::Unknown(m) => f.write_str(m),
+            SendError::Unreachable(m) | SendError::Fatal(m) | SendError::Unknown(m) => {
+                f.write_str(m)
+            }
             SendError::Refused { message, .. } => f.write_str(message),
         }
     }
@@ -104,6 +120,52 @@ pub trait Mailer {
     fn send(&mut self, message: &Message) -> std::result::Result<(), SendError>;
     /// Closes the connection politely.
     fn close(&mut self) {}
+    /// Why the run should stop now (a signal was caught), if it should: looked at before
+    /// each reminder is claimed.
+    fn stop_requested(&self) -> Option<String> {
+        None
+    }
+}
+
+/// A request to stop a run, raised by a signal handler with the signal's number
+/// ([`StopSignal::flag`] is what `signal_hook::flag::register_usize` sets).
+#[derive(Debug, Clone, Default)]
+pub struct StopSignal(Arc<AtomicUsize>);
+
+impl StopSignal {
+    /// The flag a signal handler sets to the signal's number.
+    pub fn flag(&self) -> Arc<AtomicUsize> {
+        self.0.clone()
+    }
+
+    /// Raises it, as the handler of `signal` does.
+    pub fn raise(&self, signal: i32) {
+        self.0.store(
+            usize::try_from(signal).unwrap_or(1).max(1),
+            Ordering::SeqCst,
+        );
+    }
+
+    /// The signal that raised it.
+    pub fn raised(&self) -> Option<i32> {
+        match self.0.load(Ordering::SeqCst) {
+            0 => None,
+            n => Some(i32::try_from(n).unwrap_or(i32::MAX)),
+        }
+    }
+
+    /// Why to stop, for messages: `interrupted by SIGTERM`.
+    pub fn why(&self) -> Option<String> {
+        self.raised().map(|n| {
+            let name = match n {
+                1 => "SIGHUP".to_string(),
+                2 => "SIGINT".to_string(),
+                15 => "SIGTERM".to_string(),
+                n => format!("signal {n}"),
+            };
+            format!("interrupted by {name}")
+        })
+    }
 }
 
 /// How often and how patiently to retry.
@@ -135,10 +197,20 @@ impl RetryPolicy {
 pub struct SendSettings {
     pub from: Mailbox,
     pub collector: String,
+    /// The sender's role: a cycle's reminders are a manager's to send, a manual one a
+    /// collector's on their own customers (checked before anything is claimed).
+    pub role: Role,
     pub base_currency: String,
     /// The run's date: the reminders' `sent_date`.
     pub as_of: crate::domain::Date,
     pub retry: RetryPolicy,
+}
+
+impl SendSettings {
+    /// Who sends.
+    pub fn actor(&self) -> Actor {
+        Actor::new(self.collector.clone(), self.role)
+    }
 }
 
 /// A reminder delivered by a run.
@@ -174,7 +246,7 @@ pub struct RunReport {
     pub failed: Vec<Undelivered>,
     /// Outcome unknown: left pending, never resent automatically.
     pub unknown: Vec<Undelivered>,
-    /// Why the run stopped early (the server became unreachable), if it did.
+    /// Why the run stopped early (the server was lost, or a signal), if it did.
     pub aborted: Option<String>,
 }
 
@@ -184,9 +256,12 @@ pub enum EntryOutcome {
     Sent(SentReminder),
     AlreadyClaimed,
     Failed(Undelivered),
+    /// Handed over without an answer: left pending. The server is lost: stop the run.
     Unknown(Undelivered),
-    /// The server could not be reached: the claim was released; stop the run.
-    Unreachable(Undelivered),
+    /// The server could not be used (unreachable after the retries, timed out, login
+    /// refused) or a stop signal came before the message was handed over: the claim was
+    /// released; stop the run.
+    ServerLost(Undelivered),
 }
 
 /// Connects, then sends every entry of `entries` (see the module's protocol).
@@ -203,18 +278,27 @@ pub fn run(
     settings: &SendSettings,
 ) -> Result<RunReport> {
     let mut report = RunReport::default();
+    store.may(&settings.actor(), Work::EngagementRun, None)?;
     if entries.is_empty() {
         return Ok(report);
     }
     connect_with_retries(mailer, settings.retry)
         .map_err(|e| Error::runtime(format!("{e}; nothing was sent")))?;
     for entry in entries {
+        if let Some(why) = mailer.stop_requested() {
+            report.aborted = Some(why);
+            break;
+        }
         match send_entry(store, cycles, entry, mailer, settings)? {
             EntryOutcome::Sent(s) => report.sent.push(s),
             EntryOutcome::AlreadyClaimed => report.already_claimed += 1,
             EntryOutcome::Failed(u) => report.failed.push(u),
-            EntryOutcome::Unknown(u) => report.unknown.push(u),
-            EntryOutcome::Unreachable(u) => {
+            EntryOutcome::Unknown(u) => {
+                report.aborted = Some(u.error.clone());
+                report.unknown.push(u);
+                break;
+            }
+            EntryOutcome::ServerLost(u) => {
                 report.aborted = Some(u.error.clone());
                 report.failed.push(u);
                 break;
@@ -225,8 +309,9 @@ pub fn run(
     Ok(report)
 }
 
-/// Connects `mailer`, retrying with `retry`'s backoff (the workstation connects first too, so
-/// that a server that is down claims nothing).
+/// Connects `mailer`, retrying with `retry`'s backoff when the server could not be reached
+/// (never after a timeout or a refused login); the workstation connects first too, so that a
+/// server that is down claims nothing.
 ///
 /// # Errors
 ///
@@ -237,13 +322,16 @@ pub fn connect_with_retries(
 ) -> std::result::Result<(), SendError> {
     let mut attempt = 1;
     loop {
+        if let Some(why) = mailer.stop_requested() {
+            return Err(SendError::Fatal(why));
+        }
         match mailer.connect() {
             Ok(()) => return Ok(()),
-            Err(e) if attempt >= retry.attempts.max(1) => return Err(e),
-            Err(_) => {
+            Err(SendError::Unreachable(_)) if attempt < retry.attempts.max(1) => {
                 std::thread::sleep(retry.delay(attempt));
                 attempt += 1;
             }
+            Err(e) => return Err(e),
         }
     }
 }
@@ -283,7 +371,10 @@ pub fn send_entry(
 }
 
 /// Claims `entry`'s documents for its (cycle, reminder) unless claimed for any of
-/// `taken_by`, renders `template`, sends and records (see the module's protocol).
+/// `taken_by`, renders `template`, sends and records (see the module's protocol). Refused
+/// first ([`Error::Input`], nothing claimed) when the sender's role does not allow it: a
+/// cycle's reminder is a manager's, a manual one (cycle `manual`) a collector's on the
+/// customers they own.
 pub fn deliver_entry(
     store: &mut Store,
     templates: &TemplateSet,
@@ -293,6 +384,12 @@ pub fn deliver_entry(
     mailer: &mut dyn Mailer,
     settings: &SendSettings,
 ) -> Result<EntryOutcome> {
+    let work = if entry.cycle == MANUAL_CYCLE {
+        Work::ManualReminder
+    } else {
+        Work::EngagementRun
+    };
+    store.may(&settings.actor(), work, Some(entry.cid))?;
     let dids: Vec<i64> = entry.documents.iter().map(|d| d.did).collect();
     let to = recipients(&entry.to).map_err(Error::input)?;
     let message_id = new_message_id(&settings.from);
@@ -358,13 +455,13 @@ pub fn deliver_entry(
                     transient: true, ..
                 }
                 | SendError::Unreachable(_),
-            ) if !last => {
+            ) if !last && mailer.stop_requested().is_none() => {
                 std::thread::sleep(settings.retry.delay(attempt));
                 attempt += 1;
             }
-            Err(SendError::Unreachable(e)) => {
+            Err(SendError::Unreachable(e) | SendError::Fatal(e)) => {
                 store.release_reminder(id, &e)?;
-                return Ok(EntryOutcome::Unreachable(undelivered(e)));
+                return Ok(EntryOutcome::ServerLost(undelivered(e)));
             }
             Err(SendError::Refused { message, .. }) => {
                 store.release_reminder(id, &message)?;

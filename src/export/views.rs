@@ -164,3 +164,61 @@ pub fn engagement(
     }
     Ok(())
 }
+
+/// The team's figures: one row per collector, then the customers nobody owns.
+pub fn team(report: &crate::report::team::TeamReport, sheet: &mut dyn Sheet) -> Result<()> {
+    sheet.header(&[
+        Column::new("collector", Kind::Text),
+        Column::new("customers_assigned", Kind::Integer),
+        Column::new("customers_overdue", Kind::Integer),
+        Column::new(&format!("overdue_{}", report.currency), Kind::Amount),
+        Column::new("touched_today", Kind::Integer),
+        Column::new("touched_this_week", Kind::Integer),
+        Column::new("calls", Kind::Integer),
+        Column::new("promises_taken", Kind::Integer),
+        Column::new("promises_kept", Kind::Integer),
+        Column::new("promises_partially_kept", Kind::Integer),
+        Column::new("promises_broken", Kind::Integer),
+        Column::new("promises_open", Kind::Integer),
+        Column::new("kept_share", Kind::Ratio),
+        Column::new(
+            &format!("paid_within_14_days_of_touch_{}", report.currency),
+            Kind::Amount,
+        ),
+        Column::new("broken_promises_without_followup", Kind::Integer),
+        Column::new("replies_waiting", Kind::Integer),
+    ])?;
+    let count = |n: u64| Cell::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+    for c in &report.collectors {
+        sheet.row(&[
+            Cell::from(c.collector.as_str()),
+            count(c.customers_assigned),
+            count(c.customers_overdue),
+            Cell::Amount(c.overdue),
+            count(c.touched_today),
+            count(c.touched_this_week),
+            count(c.calls),
+            count(c.promises_taken),
+            count(c.promises_kept),
+            count(c.promises_partially_kept),
+            count(c.promises_broken),
+            count(c.promises_open),
+            c.kept_share.map_or(Cell::Empty, Cell::Ratio),
+            Cell::Amount(c.paid_after_touch),
+            count(c.broken_without_followup),
+            count(c.replies_waiting),
+        ])?;
+    }
+    let u = &report.unassigned;
+    if u.customers > 0 {
+        let mut cells = vec![
+            Cell::from("(unassigned)"),
+            count(u.customers),
+            count(u.customers_overdue),
+            Cell::Amount(u.overdue),
+        ];
+        cells.resize(16, Cell::Empty);
+        sheet.row(&cells)?;
+    }
+    Ok(())
+}

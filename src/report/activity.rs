@@ -101,6 +101,7 @@ fn entry_json(e: &Entry) -> Value {
             "subject": r.subject,
             "body": r.body,
             "read": r.read,
+            "verified": r.verified,
         }),
     };
     if let Value::Object(map) = &mut v {
@@ -236,7 +237,15 @@ fn line(e: &Entry) -> (String, String, String) {
         ),
         Entry::Reply(r) => (
             "reply".into(),
-            format!("reply {} from {} on {}", r.id, r.from, r.received),
+            if r.verified {
+                format!("reply {} from {} on {}", r.id, r.from, r.received)
+            } else {
+                format!(
+                    "reply {} from {} on {} — UNVERIFIED SENDER: not among the customer's \
+                     addresses or domains",
+                    r.id, r.from, r.received
+                )
+            },
             r.subject.clone(),
         ),
     }

@@ -7,6 +7,7 @@ pub mod backtest;
 pub mod forecast;
 pub mod metrics;
 pub mod table;
+pub mod team;
 
 use crate::Result;
 use crate::domain::aging::{AgingBounds, Figures};

@@ -7,13 +7,16 @@
 //!
 //! Checks that depend on the state of a record (resolving an open issue, voiding a promise
 //! once) run inside the transaction with the pure checks of [`crate::domain::actions`], so
-//! two collectors acting on the same record at once cannot both succeed.
+//! two collectors acting on the same record at once cannot both succeed. So does the check of
+//! the stamp's role against the customer's finance owner ([`crate::domain::users::may`]): a
+//! collector writes only on their own customers, an auditor nothing, whatever called.
 
 use super::Store;
 use crate::domain::actions::{
     DocumentOwner, IssueState, OwnerRole, Stamp, can_complete, can_reopen, can_resolve, can_void,
 };
 use crate::domain::date::day_number;
+use crate::domain::users::{Actor, Target, Work, may};
 use crate::domain::{Date, Decimal, money};
 use crate::{Error, Result};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -63,10 +66,42 @@ fn units(amount: Decimal) -> Result<i64> {
     money::to_units(amount).map_err(|e| Error::input(format!("the amount {amount} {e}")))
 }
 
+/// Refuses what `actor` may not do (`work`) on customer `cid` (see [`may`]), reading the
+/// customer's finance owner on `conn` (inside the writing transaction).
+pub(crate) fn may_on(conn: &Connection, actor: &Actor, work: Work, cid: i64) -> Result<()> {
+    let (id, owner): (String, Option<String>) = conn
+        .prepare_cached("SELECT id, finance_owner FROM customers WHERE cid = ?1")?
+        .query_row([cid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    may(
+        actor,
+        work,
+        Some(Target {
+            customer_id: &id,
+            finance_owner: owner.as_deref(),
+        }),
+    )
+    .map_err(Error::Input)
+}
+
 impl Store {
+    /// Whether `actor` may do `work` on customer `cid` (or, without one, at all): the same
+    /// decision the writes make, for callers that want to refuse before they start (a send,
+    /// a form).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] with the refusal.
+    pub fn may(&self, actor: &Actor, work: Work, cid: Option<i64>) -> Result<()> {
+        match cid {
+            Some(cid) => may_on(self.conn(), actor, work, cid),
+            None => may(actor, work, None).map_err(Error::Input),
+        }
+    }
+
     /// Logs a note. Returns its id.
     pub fn add_note(&mut self, stamp: &Stamp, cid: i64, text: &str) -> Result<i64> {
         let tx = self.write_tx()?;
+        may_on(&tx, &stamp.actor(), Work::Note, cid)?;
         tx.prepare_cached("INSERT INTO notes (cid, at, collector, text) VALUES (?1, ?2, ?3, ?4)")?
             .execute(params![cid, stamp.at, stamp.collector, text])?;
         let id = tx.last_insert_rowid();
@@ -78,6 +113,7 @@ impl Store {
     pub fn add_promise(&mut self, stamp: &Stamp, p: &NewPromise) -> Result<i64> {
         let amount = units(p.amount)?;
         let tx = self.write_tx()?;
+        may_on(&tx, &stamp.actor(), Work::Promise, p.cid)?;
         tx.prepare_cached(
             "INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date, text)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -120,6 +156,9 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
+        if let Some((cid, _)) = found {
+            may_on(&tx, &stamp.actor(), Work::Promise, cid)?;
+        }
         can_void(promise_id, found.map(|f| f.1)).map_err(Error::Input)?;
         tx.execute(
             "INSERT INTO promise_voids (promise_id, at, collector, text) VALUES (?1, ?2, ?3, ?4)",
@@ -136,6 +175,7 @@ impl Store {
     pub fn open_issue(&mut self, stamp: &Stamp, i: &NewIssue) -> Result<i64> {
         let amount = units(i.amount)?;
         let tx = self.write_tx()?;
+        may_on(&tx, &stamp.actor(), Work::Dispute, i.cid)?;
         tx.prepare_cached(
             "INSERT INTO issues (cid, at, collector, reason, amount, opened_date, text)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -191,6 +231,9 @@ impl Store {
     ) -> Result<Touched> {
         let tx = self.write_tx()?;
         let found = issue_state(&tx, issue_id)?;
+        if let Some((cid, _)) = found {
+            may_on(&tx, &stamp.actor(), Work::Dispute, cid)?;
+        }
         let state = found.map(|f| f.1);
         match kind {
             "resolve" => can_resolve(issue_id, state),
@@ -219,6 +262,7 @@ impl Store {
     /// Schedules a follow-up. Returns its id.
     pub fn add_followup(&mut self, stamp: &Stamp, cid: i64, due: Date, text: &str) -> Result<i64> {
         let tx = self.write_tx()?;
+        may_on(&tx, &stamp.actor(), Work::Followup, cid)?;
         tx.prepare_cached(
             "INSERT INTO followups (cid, at, collector, due_date, text) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?
@@ -239,6 +283,9 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
+        if let Some((cid, _)) = found {
+            may_on(&tx, &stamp.actor(), Work::Followup, cid)?;
+        }
         can_complete(followup_id, found.map(|f| f.1)).map_err(Error::Input)?;
         tx.execute(
             "INSERT INTO followup_done (followup_id, at, collector) VALUES (?1, ?2, ?3)",
@@ -261,6 +308,7 @@ impl Store {
         new_owner: &str,
     ) -> Result<OwnerChange> {
         let tx = self.write_tx()?;
+        may_on(&tx, &stamp.actor(), Work::Assign, cid)?;
         let column = role.as_str();
         let (customer_id, old_owner): (String, Option<String>) = tx.query_row(
             &format!("SELECT id, {column} FROM customers WHERE cid = ?1"),

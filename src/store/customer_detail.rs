@@ -241,19 +241,33 @@ impl Store {
                 Ok(text)
             },
         )?;
+        // The subject, then the start of what they wrote, on one line.
+        let reply_text = |r: &rusqlite::Row| -> rusqlite::Result<String> {
+            let body: String = r.get(4)?;
+            let body: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+            let mut excerpt: String = body.chars().take(REPLY_EXCERPT).collect();
+            if excerpt.len() < body.len() {
+                excerpt.push('…');
+            }
+            Ok(join_text(r.get(3)?, &excerpt))
+        };
         read(
             "SELECT received_date, at, from_addr, subject, body FROM replies
-              WHERE cid = ?1 AND received_date <= ?2",
+              WHERE cid = ?1 AND received_date <= ?2 AND verified = 1",
             ActivityKind::Reply,
+            &reply_text,
+        )?;
+        // A sender outside the customer's addresses and domains: said first, with the address.
+        read(
+            "SELECT received_date, at, from_addr, subject, body FROM replies
+              WHERE cid = ?1 AND received_date <= ?2 AND verified = 0",
+            ActivityKind::UnverifiedReply,
             &|r| {
-                // The subject, then the start of what they wrote, on one line.
-                let body: String = r.get(4)?;
-                let body: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
-                let mut excerpt: String = body.chars().take(REPLY_EXCERPT).collect();
-                if excerpt.len() < body.len() {
-                    excerpt.push('…');
-                }
-                Ok(join_text(r.get(3)?, &excerpt))
+                Ok(format!(
+                    "UNVERIFIED SENDER {}: {}",
+                    r.get::<_, String>(2)?,
+                    reply_text(r)?
+                ))
             },
         )?;
         let owner_day = day_of("at");

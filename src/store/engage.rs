@@ -6,7 +6,9 @@
 
 use super::Store;
 use crate::Result;
+use crate::domain::actions::Stamp;
 use crate::domain::date::{day_number, from_day_number};
+use crate::domain::users::{Work, may};
 use crate::domain::{Date, Decimal, money};
 use rusqlite::{OptionalExtension, params};
 use std::collections::{HashMap, HashSet};
@@ -250,20 +252,21 @@ impl Store {
     }
 
     /// Holds `cid` back from every cycle until `until` (inclusive); a hold until a past date
-    /// releases an earlier one (the latest hold decides).
+    /// releases an earlier one (the latest hold decides). A manager's (the stamp's role is
+    /// checked in the transaction).
     pub fn hold_customer(
         &mut self,
+        stamp: &Stamp,
         cid: i64,
         until: Date,
-        at: &str,
-        collector: &str,
         text: Option<&str>,
     ) -> Result<()> {
         let tx = self.write_tx()?;
+        super::actions::may_on(&tx, &stamp.actor(), Work::Hold, cid)?;
         tx.execute(
             "INSERT INTO engagement_holds (cid, at, collector, until_date, text)
              VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![cid, at, collector, day_number(until), text],
+            params![cid, stamp.at, stamp.collector, day_number(until), text],
         )?;
         tx.commit()?;
         Ok(())
@@ -288,21 +291,23 @@ impl Store {
         )
     }
 
-    /// The latest reply date per customer, by `as_of`.
+    /// The latest reply date per customer, by `as_of` (verified replies only: one from an
+    /// unknown sender is not the customer's word).
     pub fn last_reply_dates(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
         self.date_map(
-            "SELECT cid, max(received_date) FROM replies WHERE received_date <= ?1 GROUP BY cid",
+            "SELECT cid, max(received_date) FROM replies
+              WHERE verified = 1 AND received_date <= ?1 GROUP BY cid",
             as_of,
         )
     }
 
-    /// The latest reply date per document, for replies to a reminder that named it.
+    /// The latest reply date per document, for verified replies to a reminder that named it.
     pub fn last_reply_dates_by_document(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
         self.date_map(
             "SELECT rd.did, max(p.received_date) FROM replies p
                JOIN reminders r ON r.message_id = p.in_reply_to
                JOIN reminder_documents rd ON rd.reminder_id = r.id
-              WHERE p.received_date <= ?1 GROUP BY rd.did",
+              WHERE p.verified = 1 AND p.received_date <= ?1 GROUP BY rd.did",
             as_of,
         )
     }
@@ -553,10 +558,13 @@ impl Store {
         Ok(())
     }
 
-    /// Releases a pending reminder a person has found was not delivered. Returns whether
-    /// there was such a pending reminder.
-    pub fn release_pending_reminder(&mut self, id: i64, why: &str) -> Result<bool> {
+    /// Releases a pending reminder a person has found was not delivered, noting who and
+    /// when. Returns whether there was such a pending reminder. A manager's (the stamp's role
+    /// is checked in the transaction).
+    pub fn release_pending_reminder(&mut self, stamp: &Stamp, id: i64) -> Result<bool> {
         let tx = self.write_tx()?;
+        may(&stamp.actor(), Work::ReleaseReminder, None).map_err(crate::Error::Input)?;
+        let why = format!("released by {} at {}", stamp.collector, stamp.at);
         let n = tx.execute(
             "UPDATE reminders SET status = 'failed', error = ?2 WHERE id = ?1 AND status = 'pending'",
             params![id, why],
@@ -625,6 +633,8 @@ pub struct NewReply<'a> {
     pub from_addr: &'a str,
     pub subject: &'a str,
     pub body: &'a str,
+    /// Whether the sender is among the customer's addresses or email domains.
+    pub verified: bool,
 }
 
 /// A reply as filed.
@@ -637,6 +647,8 @@ pub struct ReplyRow {
     pub subject: String,
     pub body: String,
     pub read: bool,
+    /// Whether the sender is among the customer's addresses or email domains.
+    pub verified: bool,
 }
 
 impl Store {
@@ -675,8 +687,8 @@ impl Store {
         let tx = self.write_tx()?;
         let n = tx.execute(
             "INSERT INTO replies (cid, at, received_date, message_id, in_reply_to, from_addr,
-                                  subject, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                                  subject, body, verified)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT(message_id) DO NOTHING",
             params![
                 reply.cid,
@@ -686,7 +698,8 @@ impl Store {
                 reply.in_reply_to,
                 reply.from_addr,
                 reply.subject,
-                reply.body
+                reply.body,
+                reply.verified
             ],
         )?;
         tx.commit()?;
@@ -707,7 +720,8 @@ impl Store {
     /// A customer's replies, newest first.
     pub fn replies_of(&self, cid: i64) -> Result<Vec<ReplyRow>> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT r.id, c.id, r.received_date, r.from_addr, r.subject, r.body, r.read_at
+            "SELECT r.id, c.id, r.received_date, r.from_addr, r.subject, r.body, r.read_at,
+                    r.verified
                FROM replies r JOIN customers c ON c.cid = r.cid
               WHERE r.cid = ?1 ORDER BY r.received_date DESC, r.id DESC",
         )?;
@@ -720,6 +734,7 @@ impl Store {
                 subject: r.get(4)?,
                 body: r.get(5)?,
                 read: r.get::<_, Option<String>>(6)?.is_some(),
+                verified: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -744,7 +759,7 @@ pub struct ReminderOutcome {
     pub cycle: String,
     pub reminder: String,
     pub sent_date: Date,
-    /// A reply from the customer within 7 days (by the as-of date).
+    /// A verified reply from the customer within 7 days (by the as-of date).
     pub replied: bool,
     /// A promise recorded for the customer within 7 days.
     pub promised: bool,
@@ -758,7 +773,7 @@ impl Store {
     pub fn reminder_outcomes(&self, as_of: Date) -> Result<Vec<ReminderOutcome>> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT r.id, r.cycle, r.reminder, r.sent_date,
-                    EXISTS (SELECT 1 FROM replies p WHERE p.cid = r.cid
+                    EXISTS (SELECT 1 FROM replies p WHERE p.cid = r.cid AND p.verified = 1
                              AND p.received_date BETWEEN r.sent_date AND min(r.sent_date + 7, ?1)),
                     EXISTS (SELECT 1 FROM promises p WHERE p.cid = r.cid
                              AND p.recorded_date BETWEEN r.sent_date AND min(r.sent_date + 7, ?1)),
@@ -815,14 +830,16 @@ impl Store {
         Ok(out)
     }
 
-    /// Reminders sent and replies received per day in `[from, to]`, as (day, sent, replies).
+    /// Reminders sent and (verified) replies received per day in `[from, to]`, as (day, sent,
+    /// replies).
     pub fn engagement_by_day(&self, from: Date, to: Date) -> Result<Vec<(Date, i64, i64)>> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT day, sum(sent), sum(replies) FROM (
                  SELECT sent_date AS day, 1 AS sent, 0 AS replies FROM reminders
                   WHERE status = 'sent' AND sent_date BETWEEN ?1 AND ?2
                  UNION ALL
-                 SELECT received_date, 0, 1 FROM replies WHERE received_date BETWEEN ?1 AND ?2)
+                 SELECT received_date, 0, 1 FROM replies
+                  WHERE verified = 1 AND received_date BETWEEN ?1 AND ?2)
              GROUP BY day ORDER BY day",
         )?;
         let rows = stmt.query_map(params![day_number(from), day_number(to)], |r| {

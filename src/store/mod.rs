@@ -21,6 +21,8 @@ pub mod queue_counts;
 pub mod queue_risk;
 pub mod rates;
 mod schema;
+pub mod team;
+pub mod users;
 
 use crate::{Error, Result};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};

@@ -65,6 +65,9 @@ pub(crate) enum PromiseFilter {
     /// Those that can be open at a date: recorded by then, not voided by then, date + grace
     /// not passed. (Kept ones among them are dropped after the derivation.)
     OpenAt { day: i32, grace: u32 },
+    /// Those recorded from `from` through `to`, and those recorded by `to` whose deadline
+    /// (date + grace) is `from` or later (the team figures).
+    RecordedOrDueSince { from: i32, to: i32, grace: u32 },
 }
 
 impl PromiseFilter {
@@ -80,6 +83,11 @@ impl PromiseFilter {
                     super::queue::day_of("v.at")
                 ),
                 vec![day.into(), i64::from(grace).into(), day.into(), day.into()],
+            ),
+            PromiseFilter::RecordedOrDueSince { from, to, grace } => (
+                "p.recorded_date <= ? AND (p.recorded_date >= ? OR p.promised_date + ? >= ?)"
+                    .into(),
+                vec![to.into(), from.into(), i64::from(grace).into(), from.into()],
             ),
         }
     }

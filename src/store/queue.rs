@@ -31,6 +31,7 @@ pub(crate) struct Activity {
     pub(crate) followups_due: u32,
     pub(crate) open_issues: u32,
     pub(crate) unread_replies: u32,
+    pub(crate) unverified_replies: u32,
 }
 
 impl Activity {
@@ -169,19 +170,21 @@ impl Store {
                 followups_due INTEGER NOT NULL DEFAULT 0,
                 open_issues INTEGER NOT NULL DEFAULT 0,
                 unread_replies INTEGER NOT NULL DEFAULT 0,
+                unverified_replies INTEGER NOT NULL DEFAULT 0,
                 risk INTEGER NOT NULL DEFAULT 0,
                 risk_score INTEGER NOT NULL DEFAULT 0
                 {bucket_cols}
              );"
         ))?;
-        let columns = 17 + buckets;
+        let columns = 18 + buckets;
         let bucket_names: String = (0..buckets).map(|i| format!(", b{i}")).collect();
         let insert_sql = |rows: usize| {
             let one = format!("({})", vec!["?"; columns].join(","));
             format!(
                 "INSERT INTO temp.queue (cid, id, name, finance_owner, currency, outstanding,
                         overdue, net_overdue, credit, cash, collectable, max_days, last_contact,
-                        promise, followups_due, open_issues, unread_replies {bucket_names})
+                        promise, followups_due, open_issues, unread_replies, unverified_replies
+                        {bucket_names})
                  VALUES {}",
                 vec![one; rows].join(",")
             )
@@ -222,6 +225,7 @@ impl Store {
                 Value::Integer(a.followups_due.into()),
                 Value::Integer(a.open_issues.into()),
                 Value::Integer(a.unread_replies.into()),
+                Value::Integer(a.unverified_replies.into()),
             ]);
             values.extend(
                 (0..buckets)
@@ -253,7 +257,8 @@ impl Store {
         Ok(self
             .conn()
             .prepare_cached(
-                "UPDATE temp.queue SET unread_replies = 0 WHERE cid = ?1 AND unread_replies > 0
+                "UPDATE temp.queue SET unread_replies = 0, unverified_replies = 0
+                  WHERE cid = ?1 AND unread_replies > 0
                  RETURNING finance_owner",
             )?
             .query_row([cid], |r| r.get(0))
@@ -262,7 +267,8 @@ impl Store {
 
     /// Per customer with any: last contact, latest promise's state, follow-ups due, open
     /// issues and unread replies at `as_of`; of every customer, or only of `only` (a row to
-    /// refresh).
+    /// refresh). A reply from an unverified sender is not contact, but it is unread: the
+    /// Replies tab shows it for a person to judge.
     pub(crate) fn queue_activity(
         &self,
         as_of: Date,
@@ -307,7 +313,8 @@ impl Store {
                 c = one("cid")
             ),
             format!(
-                "SELECT cid, max(received_date) FROM replies WHERE received_date <= ?1{c} GROUP BY cid",
+                "SELECT cid, max(received_date) FROM replies
+                  WHERE verified = 1 AND received_date <= ?1{c} GROUP BY cid",
                 c = one("cid")
             ),
         ];
@@ -334,7 +341,7 @@ impl Store {
                 i = one("i.cid"),
             ),
             format!(
-                "SELECT r.cid, count(*) FROM replies r INDEXED BY replies_unread
+                "SELECT r.cid, count(*), sum(r.verified = 0) FROM replies r INDEXED BY replies_unread
                   WHERE r.read_at IS NULL AND r.received_date <= ?1{r} GROUP BY r.cid",
                 r = one("r.cid"),
             ),
@@ -350,7 +357,11 @@ impl Store {
                 match i {
                     0 => a.followups_due = n,
                     1 => a.open_issues = n,
-                    _ => a.unread_replies = n,
+                    _ => {
+                        a.unread_replies = n;
+                        let unverified: i64 = r.get(2)?;
+                        a.unverified_replies = u32::try_from(unverified).unwrap_or(u32::MAX);
+                    }
                 }
             }
         }
@@ -555,7 +566,8 @@ impl Store {
         let few = among.is_some() || total < 4 * (skip + n).max(1);
         let sql = format!(
             "SELECT cid, id, name, finance_owner, currency, outstanding, overdue, net_overdue, credit + cash,
-                    max_days, last_contact, promise, followups_due, open_issues, unread_replies, risk
+                    max_days, last_contact, promise, followups_due, open_issues, unread_replies, risk,
+                    unverified_replies
                FROM temp.queue WHERE {filter_sql} AND {tab}
               ORDER BY {order} LIMIT {n} OFFSET {skip}",
             tab = tab_sql(query.tab),
@@ -580,6 +592,7 @@ impl Store {
                     followups_due: r.get::<_, i64>(12)?.try_into().unwrap_or(u32::MAX),
                     open_issues: r.get::<_, i64>(13)?.try_into().unwrap_or(u32::MAX),
                     unread_replies: r.get::<_, i64>(14)?.try_into().unwrap_or(u32::MAX),
+                    unverified_replies: r.get::<_, i64>(16)?.try_into().unwrap_or(u32::MAX),
                     risk: risk_from_code(r.get(15)?),
                 })
             })?
@@ -698,6 +711,7 @@ impl Store {
                 followups_due: a.followups_due,
                 open_issues: a.open_issues,
                 unread_replies: a.unread_replies,
+                unverified_replies: a.unverified_replies,
                 risk: None,
             });
         }

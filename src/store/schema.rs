@@ -278,4 +278,41 @@ INSERT INTO sales_daily (doc_date, rate, amount)
     r#"
 CREATE INDEX applications_date ON applications(date, did, amount);
 "#,
+    // 5: the users of `owed serve` with their roles and SSH public keys, and the system's
+    // activity log (who changed which user, when).
+    r#"
+CREATE TABLE users (
+    uid INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('collector', 'manager', 'auditor')),
+    created TEXT NOT NULL
+);
+-- A key is its algorithm and base64 blob (the comment is kept, never compared); one user's.
+CREATE TABLE user_keys (
+    id INTEGER PRIMARY KEY,
+    uid INTEGER NOT NULL REFERENCES users(uid) ON DELETE CASCADE,
+    algorithm TEXT NOT NULL,
+    blob TEXT NOT NULL,
+    comment TEXT,
+    UNIQUE (algorithm, blob)
+);
+CREATE INDEX user_keys_user ON user_keys(uid);
+-- Append-only: `kind` is `user_add`, `user_remove` or `user_role`; `actor` who did it.
+CREATE TABLE system_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+"#,
+    // 6: replies from a sender outside the customer's addresses and email domains are filed
+    // unverified (matched only by a Message-ID anyone could learn): shown, marked, and left
+    // out of the last reply date, last contact and the engagement report. Replies filed
+    // before are taken as verified.
+    r#"
+ALTER TABLE replies ADD COLUMN verified INTEGER NOT NULL DEFAULT 1 CHECK (verified IN (0, 1));
+CREATE INDEX replies_verified ON replies(cid, received_date) WHERE verified = 1;
+"#,
 ];

@@ -151,6 +151,7 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             // The row stays until the page is read again; its flag and the count change now.
             if let Some(row) = app.page.rows.iter_mut().find(|r| r.cid == cid) {
                 row.unread_replies = 0;
+                row.unverified_replies = 0;
             }
             if left_tab {
                 let i = Tab::Replies.index();

@@ -240,9 +240,9 @@ impl PortfolioWorker {
                 return Ok(None);
             }
         }
-        // Every write goes through `crate::actions` as the actor: what a role may not do is
-        // refused there, the same way as from the command line.
-        let stamp = Stamp::new(&actor.name, chrono::Utc::now(), job.as_of).map_err(Error::Input)?;
+        // Every write goes through `crate::actions` as the actor, with their role: what it may
+        // not do is refused there, the same way as from the command line.
+        let stamp = Stamp::for_actor(actor, chrono::Utc::now(), job.as_of).map_err(Error::Input)?;
         // The figures on screen are of this date: they can follow the change by difference.
         let incremental = self.as_of == Some(job.as_of) && self.summary.is_some();
         let before = if incremental {

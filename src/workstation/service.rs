@@ -249,11 +249,10 @@ pub struct Workstation {
 }
 
 impl Workstation {
-    /// Opens the service on the database at `db` (which must exist). Nothing is computed
-    /// until a session asks, or [`Workstation::keep`] says which portfolio to prepare.
+    /// Opens the service on the database at `db`. Nothing is opened or computed until a
+    /// session asks, or [`Workstation::keep`] says which portfolio to prepare (the caller has
+    /// usually opened the database already, to look its user up).
     pub fn open(db: &Path, settings: ServiceSettings) -> Result<Workstation> {
-        // Fails now, with the store's sentence, rather than at the first request.
-        drop(crate::store::Store::open(db)?);
         Ok(Workstation {
             shared: Arc::new(Shared {
                 db: db.to_path_buf(),

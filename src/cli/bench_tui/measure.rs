@@ -307,7 +307,7 @@ pub fn run(ctx: &Context, options: &BenchOptions) -> Result<BenchReport> {
     let service = ServiceSettings::from_config(&ctx.config)?;
     let settings = service.settings.clone();
     let workstation = Workstation::open(&ctx.db_path, service)?;
-    let session = workstation.connect(cli_workstation::local_actor(ctx));
+    let session = workstation.connect(cli_workstation::local_actor(ctx, &ctx.db_path)?);
     let mut app = setup.app();
     // Everyone's customers: the largest queue the database has.
     app.query.scope = crate::domain::queue::Scope::Everyone;

@@ -407,6 +407,7 @@ fn activity(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'sta
             ActivityKind::Issue | ActivityKind::IssueReopened => Role::FlagDisputed,
             ActivityKind::FollowUp => Role::FlagFollowUp,
             ActivityKind::Reminder | ActivityKind::Reply => Role::Heading,
+            ActivityKind::UnverifiedReply => Role::MetricAlert,
             _ => Role::MetricLabel,
         };
         let mut first = vec![

@@ -339,7 +339,7 @@ fn render_row(
 }
 
 /// The flags of a row: ! high risk, P promise due, B promise broken, F follow-up due,
-/// D dispute, R unread replies.
+/// D dispute, R unread replies (? when one is from an unverified sender).
 fn flags(row: &QueueRow) -> Vec<(&'static str, Role)> {
     let mut out = Vec::new();
     if row.risk == Some(RiskLevel::High) {
@@ -357,7 +357,9 @@ fn flags(row: &QueueRow) -> Vec<(&'static str, Role)> {
     if row.open_issues > 0 {
         out.push(("D", Role::FlagDisputed));
     }
-    if row.unread_replies > 0 {
+    if row.unverified_replies > 0 {
+        out.push(("?", Role::MetricAlert));
+    } else if row.unread_replies > 0 {
         out.push(("R", Role::FlagFollowUp));
     }
     out

@@ -14,6 +14,7 @@ use super::{
 };
 use crate::config::Config;
 use crate::domain::Date;
+use crate::domain::actions::Stamp;
 use crate::domain::users::Actor;
 use crate::engage::outbox::{self, EntryOutcome, Mailer};
 use crate::engage::plan::{self, Plan, PlanEntry};
@@ -181,7 +182,7 @@ impl EngageWorker {
 
     /// The sending settings as of a date.
     fn send_settings(&self, as_of: Date) -> Result<SendSettings> {
-        let mut s = engage::send_settings(&self.settings.config, &self.settings.actor.name, as_of)?;
+        let mut s = engage::send_settings(&self.settings.config, &self.settings.actor, as_of)?;
         s.retry = self.settings.retry;
         Ok(s)
     }
@@ -198,6 +199,7 @@ impl EngageWorker {
                 SendSettings {
                     from: "owed <owed@localhost>".parse().map_err(Error::runtime)?,
                     collector: self.settings.actor.name.clone(),
+                    role: self.settings.actor.role,
                     base_currency: self.settings.config.base_currency.clone(),
                     as_of,
                     retry: self.settings.retry,
@@ -484,10 +486,12 @@ impl EngageWorker {
     }
 
     fn hold(&mut self, cids: &[i64], until: Date, text: Option<&str>) -> Result<usize> {
-        let at = outbox::now();
+        let now = chrono::Utc::now();
+        // The session's actor: the role is checked in the hold's transaction.
+        let stamp =
+            Stamp::for_actor(&self.settings.actor, now, now.date_naive()).map_err(Error::Input)?;
         for &cid in cids {
-            self.store
-                .hold_customer(cid, until, &at, &self.settings.actor.name, text)?;
+            self.store.hold_customer(&stamp, cid, until, text)?;
         }
         Ok(cids.len())
     }
@@ -544,10 +548,16 @@ fn send_result(outcome: EntryOutcome) -> (SendResult, Option<String>) {
         ),
         EntryOutcome::AlreadyClaimed => (SendResult::AlreadySent, None),
         EntryOutcome::Failed(u) => (SendResult::Failed(u.error), None),
-        EntryOutcome::Unknown(u) => (SendResult::Unknown(u.error), None),
-        EntryOutcome::Unreachable(u) => {
+        EntryOutcome::Unknown(u) => {
             let why = format!(
-                "the mail server became unreachable ({}); the rest was not sent",
+                "the mail server was lost ({}); the rest was not sent",
+                u.error
+            );
+            (SendResult::Unknown(u.error), Some(why))
+        }
+        EntryOutcome::ServerLost(u) => {
+            let why = format!(
+                "the mail server became unusable ({}); the rest was not sent",
                 u.error
             );
             (SendResult::Failed(u.error), Some(why))

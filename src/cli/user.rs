@@ -1,0 +1,208 @@
+//! `owed user add | list | remove | role | log`: the users of `owed serve`, their roles and
+//! SSH public keys (SPEC "Serving the workstation over SSH").
+//!
+//! Only a manager changes users; the first user of a database may be added by anyone and must
+//! be a manager. Who acts is this shell's actor (`--as`, the config or the OS user, with the
+//! role of the registered user of that name). Every change is in the system's activity log
+//! (`owed user log`). `user add` may create the database; the others need one.
+
+use super::Context;
+use crate::domain::users::{PublicKey, Role, first_user, user_name};
+use crate::report::table::{Align, TextTable};
+use crate::{Error, Result};
+
+#[derive(Debug, clap::Args)]
+pub struct UserArgs {
+    #[command(subcommand)]
+    pub command: UserCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum UserCommand {
+    /// Add a user with their SSH public key(s) and role.
+    Add(AddArgs),
+    /// The users with their roles and keys.
+    List(JsonArg),
+    /// Remove a user and their keys (sessions already open go on).
+    Remove(NameArg),
+    /// Give a user another role.
+    Role(RoleArgs),
+    /// The system's activity log: who added, removed or changed which user, when.
+    Log(JsonArg),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AddArgs {
+    /// The user's name: what they type in `ssh NAME@HOST`, and the name on their records.
+    pub name: String,
+    /// A public key line as in their `.pub` file: "ssh-ed25519 AAAA… comment" (repeat for
+    /// several).
+    #[arg(long = "key", value_name = "LINE", required = true)]
+    pub keys: Vec<String>,
+    /// collector, manager or auditor.
+    #[arg(long)]
+    pub role: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct JsonArg {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct NameArg {
+    /// The user's name.
+    pub name: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RoleArgs {
+    /// The user's name.
+    pub name: String,
+    /// collector, manager or auditor.
+    pub role: String,
+}
+
+pub fn run(ctx: &Context, args: &UserArgs) -> Result<()> {
+    match &args.command {
+        UserCommand::Add(a) => add(ctx, a),
+        UserCommand::List(a) => list(ctx, a),
+        UserCommand::Remove(a) => remove(ctx, a),
+        UserCommand::Role(a) => role(ctx, a),
+        UserCommand::Log(a) => log(ctx, a),
+    }
+}
+
+fn name(text: &str) -> Result<String> {
+    user_name(text).map_err(Error::Input)
+}
+
+fn role_named(text: &str) -> Result<Role> {
+    Role::parse(text).map_err(Error::Input)
+}
+
+fn plural(n: usize, one: &str) -> String {
+    format!("{n} {one}{}", if n == 1 { "" } else { "s" })
+}
+
+fn add(ctx: &Context, args: &AddArgs) -> Result<()> {
+    let name = name(&args.name)?;
+    let role = role_named(&args.role)?;
+    let keys = args
+        .keys
+        .iter()
+        .map(|k| PublicKey::parse(k).map_err(Error::Input))
+        .collect::<Result<Vec<_>>>()?;
+    if !ctx.db_path.exists() {
+        // Refused before the file is made: a new database has no users yet.
+        first_user(&name, role).map_err(Error::Input)?;
+    }
+    let mut store = ctx.open_store()?;
+    let stamp = ctx.stamp(&store)?;
+    store.users_mut().add(&stamp, &name, role, &keys)?;
+    outln!("User {name} added: {role}, {}.", plural(keys.len(), "key"))
+}
+
+fn list(ctx: &Context, args: &JsonArg) -> Result<()> {
+    let store = ctx.open_existing_store()?;
+    let users = store.users().list()?;
+    if args.json {
+        let list: Vec<serde_json::Value> = users
+            .iter()
+            .map(|u| {
+                serde_json::json!({
+                    "name": u.name,
+                    "role": u.role.as_str(),
+                    "created": u.created,
+                    "keys": u.keys.iter().map(|k| serde_json::json!({
+                        "algorithm": k.algorithm,
+                        "blob": k.blob,
+                        "comment": k.comment,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        return outln!("{}", serde_json::Value::Array(list));
+    }
+    if users.is_empty() {
+        return outln!(
+            "No users yet: `owed user add NAME --role manager --key \"ssh-ed25519 AAAA…\"` adds the first."
+        );
+    }
+    let mut t = TextTable::new(&[
+        ("name", Align::Left),
+        ("role", Align::Left),
+        ("created", Align::Left),
+        ("keys", Align::Left),
+    ]);
+    for u in &users {
+        let keys: Vec<String> = u
+            .keys
+            .iter()
+            .map(|k| match &k.comment {
+                Some(c) => format!("{} {c}", k.algorithm),
+                None => k.algorithm.clone(),
+            })
+            .collect();
+        t.row(vec![
+            u.name.clone(),
+            u.role.to_string(),
+            u.created.clone(),
+            keys.join(", "),
+        ]);
+    }
+    out!("{}", t.render())
+}
+
+fn remove(ctx: &Context, args: &NameArg) -> Result<()> {
+    let name = name(&args.name)?;
+    let mut store = ctx.open_existing_store()?;
+    let stamp = ctx.stamp(&store)?;
+    let role = store.users_mut().remove(&stamp, &name)?;
+    outln!("User {name} ({role}) removed with their keys.")
+}
+
+fn role(ctx: &Context, args: &RoleArgs) -> Result<()> {
+    let name = name(&args.name)?;
+    let role = role_named(&args.role)?;
+    let mut store = ctx.open_existing_store()?;
+    let stamp = ctx.stamp(&store)?;
+    let old = store.users_mut().set_role(&stamp, &name, role)?;
+    outln!("{name}'s role is now {role} (was {old}); it applies from their next session.")
+}
+
+fn log(ctx: &Context, args: &JsonArg) -> Result<()> {
+    let store = ctx.open_existing_store()?;
+    let entries = store.users().log()?;
+    if args.json {
+        let list: Vec<serde_json::Value> = entries
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "id": e.id, "at": e.at, "actor": e.actor, "kind": e.kind,
+                    "user": e.subject, "detail": e.detail,
+                })
+            })
+            .collect();
+        return outln!("{}", serde_json::Value::Array(list));
+    }
+    let mut t = TextTable::new(&[
+        ("at", Align::Left),
+        ("by", Align::Left),
+        ("change", Align::Left),
+        ("user", Align::Left),
+        ("detail", Align::Left),
+    ]);
+    for e in &entries {
+        t.row(vec![
+            e.at.clone(),
+            e.actor.clone(),
+            e.kind.clone(),
+            e.subject.clone(),
+            e.detail.clone(),
+        ]);
+    }
+    out!("{}", t.render())
+}

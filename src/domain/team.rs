@@ -1,0 +1,385 @@
+//! Team figures for managers: per collector, what they own and what they did (issue 17).
+//!
+//! Pure: [`team`] folds what the store gathered (each customer's finance owner and overdue
+//! amount, the touches, the promises with their derived state, …) into one row per
+//! collector, as of a date. The words:
+//!
+//! - a **touch** is any entry a collector recorded on a customer: a note (a call, once calls
+//!   are recorded), a promise or its void, an issue or its resolve / reopen, a follow-up or
+//!   its done, a reminder sent. Its day is the action's own date where it has one (a
+//!   promise's recorded date, an issue's opened date, a reminder's sent date), else the day
+//!   of its timestamp (UTC);
+//! - the **week** runs from its Monday through the as-of date; the **window** is the
+//!   [`WINDOW_DAYS`] days ending on the as-of date: calls, promises taken, money after a touch
+//!   and broken promises are counted over it.
+
+use super::promise::PromiseState;
+use super::{Date, Decimal};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Days in the window the activity figures count over, the as-of date included.
+pub const WINDOW_DAYS: u64 = 30;
+
+/// Days after a touch within which money applied counts as paid after it.
+pub const PAID_WITHIN_DAYS: i32 = 14;
+
+/// The dates the figures count from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub as_of: Date,
+    /// The Monday of the as-of date's week.
+    pub week_start: Date,
+    /// The first day of the window (`as_of` − 29 days).
+    pub window_start: Date,
+}
+
+/// A customer: its finance owner and what it has overdue at the as-of date (base currency).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnedCustomer {
+    pub cid: i64,
+    pub owner: Option<String>,
+    pub overdue: Decimal,
+    /// Replies received by the as-of date and not read yet.
+    pub replies_waiting: u64,
+}
+
+/// A collector's touch on a customer on a day (one per collector, customer and day).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Touch {
+    pub collector: String,
+    pub cid: i64,
+    pub day: Date,
+}
+
+/// A promise as the figures need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TakenPromise {
+    /// Who took it.
+    pub collector: String,
+    pub cid: i64,
+    /// The day it was recorded.
+    pub recorded: Date,
+    /// Its last day to be kept (the promised date plus grace).
+    pub deadline: Date,
+    /// As of the as-of date.
+    pub state: PromiseState,
+}
+
+/// What the store gathered for [`team`], all as of the period's date.
+#[derive(Debug, Clone, Default)]
+pub struct TeamInput {
+    /// Every customer.
+    pub customers: Vec<OwnedCustomer>,
+    /// Touches in the window (by anyone).
+    pub touches: Vec<Touch>,
+    /// Promises recorded in the window, and those whose deadline falls in it.
+    pub promises: Vec<TakenPromise>,
+    /// Notes per collector in the window (the calls until calls are recorded).
+    pub calls: HashMap<String, u64>,
+    /// Per collector: money from payments applied to a customer's documents within
+    /// [`PAID_WITHIN_DAYS`] of their touch in the window (each application once per
+    /// collector), in the base currency.
+    pub paid_after_touch: HashMap<String, Decimal>,
+    /// Names that get a row even with nothing to show (the registered collectors).
+    pub names: Vec<String>,
+}
+
+/// One collector's figures.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CollectorFigures {
+    pub collector: String,
+    /// Customers whose finance owner they are.
+    pub customers_assigned: u64,
+    /// Of those, the ones with something overdue.
+    pub customers_overdue: u64,
+    /// Their overdue amount, in the base currency.
+    pub overdue: Decimal,
+    /// Customers they touched on the as-of date.
+    pub touched_today: u64,
+    /// Customers they touched this week.
+    pub touched_this_week: u64,
+    /// Calls logged in the window (notes, until calls are recorded).
+    pub calls: u64,
+    /// Promises they recorded in the window, voided ones left out.
+    pub promises_taken: u64,
+    /// Of those, by their state at the as-of date.
+    pub promises_kept: u64,
+    pub promises_partially_kept: u64,
+    pub promises_broken: u64,
+    pub promises_open: u64,
+    /// `kept ÷ (kept + partially kept + broken) × 100`; `None` when none has come due.
+    pub kept_share: Option<Decimal>,
+    /// See [`TeamInput::paid_after_touch`].
+    pub paid_after_touch: Decimal,
+    /// Promises they took whose deadline passed in the window, broken or partially kept, with
+    /// no touch on the customer by anyone since the deadline.
+    pub broken_without_followup: u64,
+    /// Unread replies of the customers they own.
+    pub replies_waiting: u64,
+}
+
+/// Customers with no finance owner.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Unassigned {
+    pub customers: u64,
+    pub customers_overdue: u64,
+    pub overdue: Decimal,
+}
+
+/// The row of `name`, made when missing.
+fn row<'a>(
+    rows: &'a mut BTreeMap<String, CollectorFigures>,
+    name: &str,
+) -> &'a mut CollectorFigures {
+    rows.entry(name.to_string())
+        .or_insert_with(|| CollectorFigures {
+            collector: name.to_string(),
+            ..CollectorFigures::default()
+        })
+}
+
+/// The team's figures: one row per collector by name, and the customers nobody owns.
+pub fn team(period: &Period, input: &TeamInput) -> (Vec<CollectorFigures>, Unassigned) {
+    let mut rows: BTreeMap<String, CollectorFigures> = BTreeMap::new();
+    for name in &input.names {
+        row(&mut rows, name);
+    }
+    let mut unassigned = Unassigned::default();
+    for c in &input.customers {
+        let overdue = c.overdue > Decimal::ZERO;
+        match c.owner.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+            Some(owner) => {
+                let r = row(&mut rows, owner);
+                r.customers_assigned += 1;
+                r.customers_overdue += u64::from(overdue);
+                r.overdue += c.overdue;
+                r.replies_waiting += c.replies_waiting;
+            }
+            None => {
+                unassigned.customers += 1;
+                unassigned.customers_overdue += u64::from(overdue);
+                unassigned.overdue += c.overdue;
+            }
+        }
+    }
+    let mut today: HashMap<&str, HashSet<i64>> = HashMap::new();
+    let mut week: HashMap<&str, HashSet<i64>> = HashMap::new();
+    // The latest touch on each customer by anyone, for "no follow-up since".
+    let mut latest: HashMap<i64, Date> = HashMap::new();
+    for t in input.touches.iter().filter(|t| t.day <= period.as_of) {
+        if t.day == period.as_of {
+            today.entry(&t.collector).or_default().insert(t.cid);
+        }
+        if t.day >= period.week_start {
+            week.entry(&t.collector).or_default().insert(t.cid);
+        }
+        let l = latest.entry(t.cid).or_insert(t.day);
+        *l = (*l).max(t.day);
+    }
+    for (name, cids) in &today {
+        row(&mut rows, name).touched_today = cids.len() as u64;
+    }
+    for (name, cids) in &week {
+        row(&mut rows, name).touched_this_week = cids.len() as u64;
+    }
+    for (name, n) in &input.calls {
+        row(&mut rows, name).calls = *n;
+    }
+    for (name, amount) in &input.paid_after_touch {
+        row(&mut rows, name).paid_after_touch = *amount;
+    }
+    let in_window = |d: Date| d >= period.window_start && d <= period.as_of;
+    for p in &input.promises {
+        if p.recorded > period.as_of {
+            continue;
+        }
+        if in_window(p.recorded) && p.state != PromiseState::Voided {
+            let r = row(&mut rows, &p.collector);
+            r.promises_taken += 1;
+            match p.state {
+                PromiseState::Kept => r.promises_kept += 1,
+                PromiseState::PartiallyKept => r.promises_partially_kept += 1,
+                PromiseState::Broken => r.promises_broken += 1,
+                PromiseState::Open | PromiseState::Voided => r.promises_open += 1,
+            }
+        }
+        let broke = matches!(p.state, PromiseState::Broken | PromiseState::PartiallyKept);
+        if broke && p.deadline >= period.window_start && p.deadline < period.as_of {
+            let followed = latest.get(&p.cid).is_some_and(|&d| d > p.deadline);
+            if !followed {
+                row(&mut rows, &p.collector).broken_without_followup += 1;
+            }
+        }
+    }
+    let mut out: Vec<CollectorFigures> = rows.into_values().collect();
+    for r in &mut out {
+        let due = r.promises_kept + r.promises_partially_kept + r.promises_broken;
+        r.kept_share = (due > 0).then(|| {
+            (Decimal::from(r.promises_kept) * Decimal::ONE_HUNDRED / Decimal::from(due)).round_dp(1)
+        });
+    }
+    (out, unassigned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn period() -> Period {
+        // A Thursday; its week starts on Monday 27 April.
+        Period {
+            as_of: d("2026-04-30"),
+            week_start: d("2026-04-27"),
+            window_start: d("2026-04-01"),
+        }
+    }
+
+    fn touch(who: &str, cid: i64, day: &str) -> Touch {
+        Touch {
+            collector: who.into(),
+            cid,
+            day: d(day),
+        }
+    }
+
+    fn promise(
+        who: &str,
+        cid: i64,
+        recorded: &str,
+        deadline: &str,
+        state: PromiseState,
+    ) -> TakenPromise {
+        TakenPromise {
+            collector: who.into(),
+            cid,
+            recorded: d(recorded),
+            deadline: d(deadline),
+            state,
+        }
+    }
+
+    #[test]
+    fn ownership_touches_and_promises_per_collector() {
+        let customer = |cid, owner: Option<&str>, overdue: &str, replies| OwnedCustomer {
+            cid,
+            owner: owner.map(str::to_string),
+            overdue: dec(overdue),
+            replies_waiting: replies,
+        };
+        let input = TeamInput {
+            customers: vec![
+                customer(1, Some("alice"), "100", 1),
+                customer(2, Some("alice"), "0", 0),
+                customer(3, Some("bob"), "50", 2),
+                customer(4, None, "70", 0),
+            ],
+            touches: vec![
+                touch("alice", 1, "2026-04-30"),
+                touch("alice", 1, "2026-04-28"),
+                touch("alice", 2, "2026-04-20"),
+                touch("bob", 3, "2026-04-26"),
+                touch("bob", 1, "2026-04-29"),
+            ],
+            promises: vec![
+                promise("alice", 1, "2026-04-02", "2026-04-10", PromiseState::Kept),
+                promise("alice", 2, "2026-04-03", "2026-04-12", PromiseState::Broken),
+                promise("alice", 2, "2026-04-05", "2026-04-08", PromiseState::Voided),
+                promise(
+                    "bob",
+                    3,
+                    "2026-04-20",
+                    "2026-04-24",
+                    PromiseState::PartiallyKept,
+                ),
+                promise("bob", 3, "2026-04-29", "2026-05-06", PromiseState::Open),
+                // Taken before the window, broken in it: counts only as broken.
+                promise("bob", 1, "2026-03-20", "2026-04-02", PromiseState::Broken),
+            ],
+            calls: HashMap::from([("alice".to_string(), 3)]),
+            paid_after_touch: HashMap::from([("bob".to_string(), dec("40"))]),
+            names: vec!["carl".into()],
+        };
+        let (rows, unassigned) = team(&period(), &input);
+        let names: Vec<&str> = rows.iter().map(|r| r.collector.as_str()).collect();
+        assert_eq!(names, ["alice", "bob", "carl"]);
+        let alice = &rows[0];
+        assert_eq!(
+            (
+                alice.customers_assigned,
+                alice.customers_overdue,
+                alice.overdue
+            ),
+            (2, 1, dec("100"))
+        );
+        assert_eq!((alice.touched_today, alice.touched_this_week), (1, 1));
+        assert_eq!((alice.calls, alice.replies_waiting), (3, 1));
+        assert_eq!(
+            (
+                alice.promises_taken,
+                alice.promises_kept,
+                alice.promises_broken
+            ),
+            (2, 1, 1)
+        );
+        assert_eq!(alice.kept_share, Some(dec("50.0")));
+        // Customer 2 was touched on the 20th, after the broken promise's deadline (12th).
+        assert_eq!(alice.broken_without_followup, 0);
+        let bob = &rows[1];
+        assert_eq!((bob.touched_today, bob.touched_this_week), (0, 1));
+        assert_eq!(
+            (
+                bob.promises_taken,
+                bob.promises_partially_kept,
+                bob.promises_open
+            ),
+            (2, 1, 1)
+        );
+        assert_eq!(bob.kept_share, Some(dec("0.0")));
+        // Customer 3: deadline 24th, touched 26th; customer 1: deadline 2nd, touched since.
+        assert_eq!(bob.broken_without_followup, 0);
+        assert_eq!(bob.paid_after_touch, dec("40"));
+        assert_eq!(bob.replies_waiting, 2);
+        assert_eq!(
+            rows[2],
+            CollectorFigures {
+                collector: "carl".into(),
+                ..CollectorFigures::default()
+            }
+        );
+        assert_eq!(
+            unassigned,
+            Unassigned {
+                customers: 1,
+                customers_overdue: 1,
+                overdue: dec("70")
+            }
+        );
+    }
+
+    #[test]
+    fn a_broken_promise_needs_a_touch_after_its_deadline() {
+        let p = promise("alice", 7, "2026-04-10", "2026-04-20", PromiseState::Broken);
+        let count = |touches: Vec<Touch>| {
+            let input = TeamInput {
+                promises: vec![p.clone()],
+                touches,
+                ..TeamInput::default()
+            };
+            team(&period(), &input).0[0].broken_without_followup
+        };
+        assert_eq!(count(vec![]), 1);
+        // On the deadline itself is not after it; anyone's touch after it is.
+        assert_eq!(count(vec![touch("alice", 7, "2026-04-20")]), 1);
+        assert_eq!(count(vec![touch("bob", 7, "2026-04-21")]), 0);
+        // A touch on another customer does not count.
+        assert_eq!(count(vec![touch("alice", 8, "2026-04-25")]), 1);
+    }
+}

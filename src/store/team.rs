@@ -1,0 +1,162 @@
+//! What the team figures need from the database (`domain::team`), aggregated in SQL.
+//!
+//! A touch is any entry a collector recorded on a customer (see `domain::team`); its day is
+//! the action's own date where the table has one, else the day of its timestamp. [`TOUCHES`]
+//! is the one definition, shared by the touches listed and the money paid after them.
+
+use super::Store;
+use super::promises::PromiseFilter;
+use super::queue::day_of;
+use crate::Result;
+use crate::domain::date::{day_number, from_day_number};
+use crate::domain::team::{PAID_WITHIN_DAYS, TakenPromise, Touch};
+use crate::domain::{Date, Decimal, money};
+use rusqlite::params;
+use std::collections::HashMap;
+
+/// Every touch as (collector, cid, day), with repeats; `?1` and `?2` bound the days.
+fn touches_sql() -> String {
+    let at = |column: &str| day_of(column);
+    format!(
+        "SELECT collector, cid, {n} AS day FROM notes
+          WHERE {n} BETWEEN ?1 AND ?2
+         UNION ALL
+         SELECT collector, cid, recorded_date FROM promises WHERE recorded_date BETWEEN ?1 AND ?2
+         UNION ALL
+         SELECT v.collector, p.cid, {v} FROM promise_voids v JOIN promises p ON p.id = v.promise_id
+          WHERE {v} BETWEEN ?1 AND ?2
+         UNION ALL
+         SELECT collector, cid, opened_date FROM issues WHERE opened_date BETWEEN ?1 AND ?2
+         UNION ALL
+         SELECT e.collector, i.cid, e.event_date FROM issue_events e JOIN issues i ON i.id = e.issue_id
+          WHERE e.event_date BETWEEN ?1 AND ?2
+         UNION ALL
+         SELECT collector, cid, {f} FROM followups WHERE {f} BETWEEN ?1 AND ?2
+         UNION ALL
+         SELECT d.collector, f.cid, {d} FROM followup_done d JOIN followups f ON f.id = d.followup_id
+          WHERE {d} BETWEEN ?1 AND ?2
+         UNION ALL
+         SELECT collector, cid, sent_date FROM reminders
+          WHERE status = 'sent' AND sent_date BETWEEN ?1 AND ?2",
+        n = at("at"),
+        v = at("v.at"),
+        f = at("at"),
+        d = at("d.at"),
+    )
+}
+
+impl Store {
+    /// Every customer's key and finance owner.
+    pub fn finance_owners(&self) -> Result<Vec<(i64, Option<String>)>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT cid, finance_owner FROM customers")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Touches from `from` through `to`, one per (collector, customer, day).
+    pub fn touches(&self, from: Date, to: Date) -> Result<Vec<Touch>> {
+        let sql = format!(
+            "SELECT DISTINCT collector, cid, day FROM ({}) ORDER BY day",
+            touches_sql()
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![day_number(from), day_number(to)], |r| {
+            Ok(Touch {
+                collector: r.get(0)?,
+                cid: r.get(1)?,
+                day: from_day_number(r.get(2)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Notes per collector from `from` through `to` (the calls, until calls are recorded).
+    pub fn notes_by_collector(&self, from: Date, to: Date) -> Result<HashMap<String, u64>> {
+        let sql = format!(
+            "SELECT collector, count(*) FROM notes WHERE {} BETWEEN ?1 AND ?2 GROUP BY collector",
+            day_of("at")
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![day_number(from), day_number(to)], |r| {
+            Ok((r.get(0)?, r.get::<_, i64>(1)?.unsigned_abs()))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Per collector: money from payments applied to the documents of a customer they touched
+    /// from `from` through `to`, dated from the touch's day through 14 days after it (and not
+    /// after `to`), each application once per collector, in the base currency (each document
+    /// at its own rate). A customer touched by two collectors counts for both.
+    pub fn paid_after_touches(
+        &self,
+        from: Date,
+        to: Date,
+        base_currency: &str,
+    ) -> Result<HashMap<String, Decimal>> {
+        let sql = format!(
+            "WITH t AS (SELECT DISTINCT collector, cid, day FROM ({touches})),
+                  paid AS (
+                    SELECT DISTINCT t.collector, a.aid, a.amount, d.rate
+                      FROM t CROSS JOIN documents d ON d.cid = t.cid
+                      CROSS JOIN applications a ON a.did = d.did
+                     WHERE a.source_pid IS NOT NULL
+                       AND a.date BETWEEN t.day AND min(t.day + {PAID_WITHIN_DAYS}, ?2))
+             SELECT collector, rate, sum(amount) FROM paid GROUP BY collector, rate",
+            touches = touches_sql()
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query(params![day_number(from), day_number(to)])?;
+        let mut out: HashMap<String, Decimal> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let rate: Decimal = r.get::<_, String>(1)?.parse().unwrap_or(Decimal::ONE);
+            let amount =
+                money::round_to_currency(money::from_units(r.get(2)?) * rate, base_currency);
+            *out.entry(r.get(0)?).or_default() += amount;
+        }
+        Ok(out)
+    }
+
+    /// Unread replies received by `as_of`, per customer.
+    pub fn replies_waiting(&self, as_of: Date) -> Result<HashMap<i64, u64>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT cid, count(*) FROM replies INDEXED BY replies_unread
+              WHERE read_at IS NULL AND received_date <= ?1 GROUP BY cid",
+        )?;
+        let rows = stmt.query_map([day_number(as_of)], |r| {
+            Ok((r.get(0)?, r.get::<_, i64>(1)?.unsigned_abs()))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The promises recorded from `from` through `as_of`, and those recorded earlier whose
+    /// deadline (date plus `grace_days`) falls from `from` on, with their state at `as_of`.
+    pub fn promises_for_team(
+        &self,
+        from: Date,
+        as_of: Date,
+        grace_days: u32,
+        base: &str,
+    ) -> Result<Vec<TakenPromise>> {
+        let filter = PromiseFilter::RecordedOrDueSince {
+            from: day_number(from),
+            to: day_number(as_of),
+            grace: grace_days,
+        };
+        let promises = self.promises_where(filter, as_of, grace_days, base, false)?;
+        Ok(promises
+            .into_iter()
+            .map(|p| TakenPromise {
+                collector: p.collector,
+                cid: p.cid,
+                recorded: p.recorded,
+                deadline: p
+                    .date
+                    .checked_add_days(chrono::Days::new(u64::from(grace_days)))
+                    .unwrap_or(Date::MAX),
+                state: p.progress.state,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,370 @@
+//! The users of `owed serve`: their roles, their SSH public keys, and the system's activity
+//! log of changes to them.
+//!
+//! [`Users`] is the one type over these tables (`store.users()`). Nothing here is cached:
+//! `owed serve` calls [`Users::user_for_key`] at each authentication, so a change takes effect
+//! for the next session at once. Each change is one transaction that also appends a row to
+//! `system_log`, and checks inside it who may make it (`domain::users::may`, with the rule
+//! that the first user of a database must be a manager).
+
+use super::Store;
+use crate::domain::actions::Stamp;
+use crate::domain::users::{Actor, PublicKey, Role, Work, first_user, may, quoted};
+use crate::{Error, Result};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// A user with their keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub name: String,
+    pub role: Role,
+    /// RFC 3339 UTC, when added.
+    pub created: String,
+    /// Oldest first.
+    pub keys: Vec<PublicKey>,
+}
+
+/// One row of the system's activity log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemLogEntry {
+    pub id: i64,
+    /// RFC 3339 UTC.
+    pub at: String,
+    /// Who made the change.
+    pub actor: String,
+    /// `user_add`, `user_remove` or `user_role`.
+    pub kind: String,
+    /// The user changed.
+    pub subject: String,
+    /// What changed, in words.
+    pub detail: String,
+}
+
+/// The users tables of a store: reads over `&Store` ([`Store::users`]), changes over
+/// `&mut Store` ([`Store::users_mut`]).
+pub struct Users<S> {
+    store: S,
+}
+
+impl Store {
+    /// The users of `owed serve`, to read.
+    pub fn users(&self) -> Users<&Store> {
+        Users { store: self }
+    }
+
+    /// The users of `owed serve`, to change.
+    pub fn users_mut(&mut self) -> Users<&mut Store> {
+        Users { store: self }
+    }
+}
+
+impl<S: std::ops::Deref<Target = Store>> Users<S> {
+    fn conn(&self) -> &Connection {
+        self.store.conn()
+    }
+
+    /// The user a key belongs to, with their role: what `owed serve` asks at authentication.
+    /// `algorithm` and `blob` as in [`PublicKey`] (the comment plays no part).
+    pub fn user_for_key(&self, algorithm: &str, blob: &str) -> Result<Option<(String, Role)>> {
+        let found: Option<(String, String)> = self
+            .conn()
+            .prepare_cached(
+                "SELECT u.name, u.role FROM user_keys k JOIN users u ON u.uid = k.uid
+                  WHERE k.algorithm = ?1 AND k.blob = ?2",
+            )?
+            .query_row([algorithm, blob], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        found
+            .map(|(name, role)| Ok((name, stored_role(&role)?)))
+            .transpose()
+    }
+
+    /// A registered user's role.
+    pub fn role_of(&self, name: &str) -> Result<Option<Role>> {
+        role_of(self.conn(), name)
+    }
+
+    /// Who acts in one's own shell under `name` (`--as`, the config or the OS user): the
+    /// registered user of that name with their role, else (no users at all, or a name not
+    /// registered) the local owner of the file, a manager. The shell is no sandbox: whoever
+    /// can write the file can do anything; `owed serve` is where identity is verified.
+    pub fn local_actor(&self, name: &str) -> Result<Actor> {
+        let name = name.trim();
+        let role = self.role_of(name)?.unwrap_or(Role::Manager);
+        Ok(Actor::new(name, role))
+    }
+
+    /// Every user with their keys, by name.
+    pub fn list(&self) -> Result<Vec<User>> {
+        let mut users: Vec<(i64, User)> = {
+            let mut stmt = self
+                .conn()
+                .prepare_cached("SELECT uid, name, role, created FROM users ORDER BY name")?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (uid, name, role, created) = row?;
+                out.push((
+                    uid,
+                    User {
+                        name,
+                        role: stored_role(&role)?,
+                        created,
+                        keys: Vec::new(),
+                    },
+                ));
+            }
+            out
+        };
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT uid, algorithm, blob, comment FROM user_keys ORDER BY uid, id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let uid: i64 = r.get(0)?;
+            if let Some((_, u)) = users.iter_mut().find(|(id, _)| *id == uid) {
+                u.keys.push(PublicKey {
+                    algorithm: r.get(1)?,
+                    blob: r.get(2)?,
+                    comment: r.get(3)?,
+                });
+            }
+        }
+        Ok(users.into_iter().map(|(_, u)| u).collect())
+    }
+
+    /// The system's activity log, oldest first.
+    pub fn log(&self) -> Result<Vec<SystemLogEntry>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, at, actor, kind, subject, detail FROM system_log ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(SystemLogEntry {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                kind: r.get(3)?,
+                subject: r.get(4)?,
+                detail: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+impl Users<&mut Store> {
+    /// Adds user `name` with `role` and `keys`, as `by`. The first user of a database must
+    /// be a manager; after that only a manager may add one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] when `by` may not, the name is taken, a key is another user's, or the
+    /// first user is not a manager; nothing is written then.
+    pub fn add(&mut self, by: &Stamp, name: &str, role: Role, keys: &[PublicKey]) -> Result<()> {
+        let tx = self.store.write_tx()?;
+        let count: i64 = tx.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
+        if count == 0 {
+            first_user(name, role).map_err(Error::Input)?;
+        }
+        may(&by.actor(), Work::ChangeUsers, None).map_err(Error::Input)?;
+        if let Some(role) = role_of(&tx, name)? {
+            return Err(Error::input(format!(
+                "user {} already exists ({role}): remove it first to change its keys",
+                quoted(name)
+            )));
+        }
+        tx.execute(
+            "INSERT INTO users (name, role, created) VALUES (?1, ?2, ?3)",
+            params![name, role.as_str(), by.at],
+        )?;
+        let uid = tx.last_insert_rowid();
+        let mut added: Vec<&PublicKey> = Vec::new();
+        {
+            let mut owner = tx.prepare_cached(
+                "SELECT u.name FROM user_keys k JOIN users u ON u.uid = k.uid
+                  WHERE k.algorithm = ?1 AND k.blob = ?2",
+            )?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO user_keys (uid, algorithm, blob, comment) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for key in keys {
+                if added
+                    .iter()
+                    .any(|k| k.algorithm == key.algorithm && k.blob == key.blob)
+                {
+                    continue;
+                }
+                let taken: Option<String> = owner
+                    .query_row([&key.algorithm, &key.blob], |r| r.get(0))
+                    .optional()?;
+                if let Some(other) = taken {
+                    return Err(Error::input(format!(
+                        "the key `{} {}` is already {}'s: a key identifies one user",
+                        key.algorithm,
+                        quoted(&key.blob),
+                        quoted(&other)
+                    )));
+                }
+                insert.execute(params![uid, key.algorithm, key.blob, key.comment])?;
+                added.push(key);
+            }
+        }
+        let described: Vec<String> = added
+            .iter()
+            .map(|k| match &k.comment {
+                Some(c) => format!("{} {c}", k.algorithm),
+                None => k.algorithm.clone(),
+            })
+            .collect();
+        log(
+            &tx,
+            by,
+            "user_add",
+            name,
+            &format!(
+                "{role}, {} key{}: {}",
+                added.len(),
+                if added.len() == 1 { "" } else { "s" },
+                described.join(", ")
+            ),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Removes user `name` and their keys, as `by`. Returns the role they had. The last
+    /// manager may be removed only when no other user is left.
+    pub fn remove(&mut self, by: &Stamp, name: &str) -> Result<Role> {
+        let tx = self.store.write_tx()?;
+        may(&by.actor(), Work::ChangeUsers, None).map_err(Error::Input)?;
+        let role = existing(&tx, name)?;
+        let users: i64 = tx.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
+        if role == Role::Manager && users > 1 && managers(&tx)? == 1 {
+            return Err(Error::input(format!(
+                "{} is the last manager: make another user a manager first",
+                quoted(name)
+            )));
+        }
+        tx.execute("DELETE FROM users WHERE name = ?1", [name])?;
+        log(&tx, by, "user_remove", name, &format!("was {role}"))?;
+        tx.commit()?;
+        Ok(role)
+    }
+
+    /// Gives user `name` another role, as `by`. Returns the role they had. The last manager
+    /// keeps theirs.
+    pub fn set_role(&mut self, by: &Stamp, name: &str, role: Role) -> Result<Role> {
+        let tx = self.store.write_tx()?;
+        may(&by.actor(), Work::ChangeUsers, None).map_err(Error::Input)?;
+        let old = existing(&tx, name)?;
+        if old == role {
+            return Err(Error::input(format!(
+                "{} is already a{} {role}",
+                quoted(name),
+                if role == Role::Auditor { "n" } else { "" }
+            )));
+        }
+        if old == Role::Manager && managers(&tx)? == 1 {
+            return Err(Error::input(format!(
+                "{} is the last manager: make another user a manager first",
+                quoted(name)
+            )));
+        }
+        tx.execute(
+            "UPDATE users SET role = ?2 WHERE name = ?1",
+            params![name, role.as_str()],
+        )?;
+        log(&tx, by, "user_role", name, &format!("{old} -> {role}"))?;
+        tx.commit()?;
+        Ok(old)
+    }
+}
+
+fn stored_role(text: &str) -> Result<Role> {
+    Role::parse(text).map_err(|e| Error::runtime(format!("the users table holds {e}")))
+}
+
+fn role_of(conn: &Connection, name: &str) -> Result<Option<Role>> {
+    let role: Option<String> = conn
+        .prepare_cached("SELECT role FROM users WHERE name = ?1")?
+        .query_row([name], |r| r.get(0))
+        .optional()?;
+    role.map(|r| stored_role(&r)).transpose()
+}
+
+fn existing(conn: &Connection, name: &str) -> Result<Role> {
+    role_of(conn, name)?.ok_or_else(|| Error::input(format!("no user is named `{}`", quoted(name))))
+}
+
+fn managers(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM users WHERE role = 'manager'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+fn log(conn: &Connection, by: &Stamp, kind: &str, subject: &str, detail: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO system_log (at, actor, kind, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![by.at, by.collector, kind, subject, detail],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::users::PublicKey;
+
+    const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG1J1N6892l1yJ/nG3oqptr+EuPaGfT+TkWkcDt0V5x6 alice@laptop";
+
+    fn stamp(name: &str, role: Role) -> Stamp {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-04-01T09:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        Stamp::for_actor(&Actor::new(name, role), now, now.date_naive()).unwrap()
+    }
+
+    #[test]
+    fn keys_find_their_user_whatever_the_comment() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("owed.db")).unwrap();
+        let key = PublicKey::parse(KEY).unwrap();
+        let root = stamp("root", Role::Manager);
+        store
+            .users_mut()
+            .add(&root, "alice", Role::Manager, std::slice::from_ref(&key))
+            .unwrap();
+        let other_comment = PublicKey::parse(&KEY.replace("alice@laptop", "x")).unwrap();
+        assert_eq!(
+            store
+                .users()
+                .user_for_key(&other_comment.algorithm, &other_comment.blob)
+                .unwrap(),
+            Some(("alice".to_string(), Role::Manager))
+        );
+        assert_eq!(
+            store.users().user_for_key("ssh-rsa", &key.blob).unwrap(),
+            None
+        );
+        assert_eq!(
+            store.users().local_actor("nobody").unwrap(),
+            Actor::new("nobody", Role::Manager)
+        );
+        // A key is one user's.
+        let e = store
+            .users_mut()
+            .add(&root, "bob", Role::Collector, &[key])
+            .unwrap_err();
+        assert!(e.to_string().contains("is already alice's"), "{e}");
+        assert_eq!(store.users().list().unwrap().len(), 1);
+    }
+}

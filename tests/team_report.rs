@@ -1,0 +1,397 @@
+//! `owed report team` and `owed export team` on a small portfolio whose figures are worked
+//! out by hand below (issue 17, point 4).
+//!
+//! As of Thursday 30 April 2026: the week runs from Monday 27 April, the window from 1 April.
+//! USD only, promise grace 3 days (the default).
+//!
+//! | customer | owner | documents | applied | overdue at 30 Apr |
+//! | --- | --- | --- | --- | --- |
+//! | A1 | alice | 1000 due 1 Mar | 50 on 20 Mar, 400 on 12 Apr | 550 |
+//! | A2 | alice | 300 due 1 May | — | 0 (not yet due) |
+//! | B1 | bob | 500 due 15 Mar | 100 on 20 Apr, 150 on 29 Apr | 250 |
+//! | U1 | — | 70 due 31 Mar | — | 70 |
+//!
+//! Activity (the day of each entry):
+//! - alice: note A2 30 Mar (before the window); note A1 10 Apr; promise A1 10 Apr (400 by
+//!   15 Apr: kept by the 400 of 12 Apr); follow-up A1 11 Apr; promise A2 11 Apr (100 by
+//!   14 Apr, deadline 17 Apr: broken, and nobody touched A2 since); promise A1 20 Apr,
+//!   voided 21 Apr; note A1 30 Apr.
+//! - bob: promise B1 1 Apr (200 by 5 Apr, deadline 8 Apr: broken; bob's note of 28 Apr
+//!   follows it up); note B1 28 Apr.
+//! - dana (manager): note U1 29 Apr. carl: a registered collector with nothing.
+//! - a reply from B1 received 29 Apr, unread.
+//!
+//! So:
+//! - alice: 2 customers, 1 overdue, 550.00; touched today 1 (A1), this week 1; calls 2 (the
+//!   notes of 10 and 30 Apr); promises taken 2 (the voided one left out), 1 kept, 1 broken,
+//!   50.0 % kept; paid within 14 days of a touch: the 400 of 12 Apr (after the note and
+//!   promise of 10 Apr and the follow-up of 11 Apr: counted once) = 400.00; 1 broken promise
+//!   without follow-up (A2); no replies waiting.
+//! - bob: 1 customer, 1 overdue, 250.00; today 0, this week 1 (B1 on 28 Apr); calls 1;
+//!   promises 1, broken, 0.0 %; paid: the 150 of 29 Apr (1 day after his note); the 100 of
+//!   20 Apr is 19 days after his promise of 1 Apr, not counted; 150.00; 0 broken without
+//!   follow-up; 1 reply waiting.
+//! - carl: zeros. dana: touched this week 1 (U1), calls 1, nothing else.
+//! - unassigned: 1 customer, 1 overdue, 70.00.
+
+mod common;
+
+use common::{command_in, stderr, stdout};
+use owed::actions::{self, PromiseForm};
+use owed::config::Config;
+use owed::domain::actions::Stamp;
+use owed::domain::users::Role;
+use owed::store::Store;
+use std::path::Path;
+
+const CUSTOMERS: &str = "id,name,email,currency,finance_owner
+A1,Acme,ap@acme.example,USD,alice
+A2,Apex,ap@apex.example,USD,alice
+B1,Birch,ap@birch.example,USD,bob
+U1,Umber,ap@umber.example,USD,
+";
+const DOCUMENTS: &str = "id,customer_id,type,doc_date,due_date,amount,currency
+IA1,A1,invoice,2026-02-01,2026-03-01,1000.00,USD
+IA2,A2,invoice,2026-04-01,2026-05-01,300.00,USD
+IB1,B1,invoice,2026-02-15,2026-03-15,500.00,USD
+IU1,U1,invoice,2026-03-01,2026-03-31,70.00,USD
+";
+const PAYMENTS: &str = "id,customer_id,date,amount,currency
+P3,A1,2026-03-20,50.00,USD
+P1,A1,2026-04-12,400.00,USD
+P2,B1,2026-04-20,100.00,USD
+P4,B1,2026-04-29,150.00,USD
+";
+const APPLICATIONS: &str = "source_id,document_id,amount,date
+P3,IA1,50.00,2026-03-20
+P1,IA1,400.00,2026-04-12
+P2,IB1,100.00,2026-04-20
+P4,IB1,150.00,2026-04-29
+";
+
+const DANA: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF+jMxy1UPKN0+nNElB1xHLM8zFpOthxWeZrE809X5E7 dana";
+const CARL: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMo/kSXwAAUcvvpsIZ+5IYX/PDHZGGcxW4/4StaQ+pbR carl";
+
+fn owed(dir: &Path, args: &[&str]) -> String {
+    let db = dir.join("owed.db");
+    let mut all = vec!["--db", db.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let out = command_in(dir, &all).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+/// A stamp of `who` on `day` (`MM-DD` of 2026) at 09:00 UTC.
+fn stamp(who: &str, day: &str) -> Stamp {
+    Stamp {
+        collector: who.into(),
+        role: Role::Manager,
+        at: format!("2026-{day}T09:00:00Z"),
+        today: owed::domain::date::parse_iso(&format!("2026-{day}")).unwrap(),
+    }
+}
+
+fn promise(store: &mut Store, who: &str, day: &str, customer: &str, amount: &str, by: &str) {
+    let form = PromiseForm {
+        customer,
+        amount,
+        date: by,
+        documents: &[],
+        text: None,
+    };
+    actions::promise(store, &stamp(who, day), &Config::default(), &form).unwrap();
+}
+
+fn portfolio() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("csv");
+    std::fs::create_dir(&csv).unwrap();
+    for (name, text) in [
+        ("customers.csv", CUSTOMERS),
+        ("documents.csv", DOCUMENTS),
+        ("payments.csv", PAYMENTS),
+        ("applications.csv", APPLICATIONS),
+    ] {
+        std::fs::write(csv.join(name), text).unwrap();
+    }
+    owed(dir.path(), &["import", csv.to_str().unwrap()]);
+    owed(
+        dir.path(),
+        &[
+            "--as", "root", "user", "add", "dana", "--key", DANA, "--role", "manager",
+        ],
+    );
+    owed(
+        dir.path(),
+        &[
+            "--as",
+            "dana",
+            "user",
+            "add",
+            "carl",
+            "--key",
+            CARL,
+            "--role",
+            "collector",
+        ],
+    );
+
+    let mut store = Store::open(&dir.path().join("owed.db")).unwrap();
+    let s = &mut store;
+    actions::note(s, &stamp("alice", "03-30"), "A2", "Before the window.").unwrap();
+    actions::note(s, &stamp("alice", "04-10"), "A1", "Called.").unwrap();
+    promise(s, "alice", "04-10", "A1", "400", "2026-04-15");
+    actions::followup(s, &stamp("alice", "04-11"), "A1", "2026-04-18", "Check.").unwrap();
+    promise(s, "alice", "04-11", "A2", "100", "2026-04-14");
+    promise(s, "alice", "04-20", "A1", "10", "2026-04-25");
+    actions::void_promise(s, &stamp("alice", "04-21"), "3", Some("typo")).unwrap();
+    actions::note(s, &stamp("alice", "04-30"), "A1", "Today.").unwrap();
+    promise(s, "bob", "04-01", "B1", "200", "2026-04-05");
+    actions::note(s, &stamp("bob", "04-28"), "B1", "Chased.").unwrap();
+    actions::note(s, &stamp("dana", "04-29"), "U1", "Who owns this?").unwrap();
+    let b1 = store.customer_key("B1").unwrap().unwrap();
+    store
+        .insert_reply(&owed::store::engage::NewReply {
+            cid: b1,
+            at: "2026-04-29T10:00:00Z",
+            received_date: owed::domain::date::parse_iso("2026-04-29").unwrap(),
+            message_id: "<r1@birch.example>",
+            in_reply_to: None,
+            from_addr: "ap@birch.example",
+            subject: "Re: overdue",
+            body: "Paying the rest next week.",
+            verified: true,
+        })
+        .unwrap();
+    dir
+}
+
+/// One collector's row as the JSON gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Row {
+    collector: String,
+    customers_assigned: u64,
+    customers_overdue: u64,
+    overdue: String,
+    touched_today: u64,
+    touched_this_week: u64,
+    calls: u64,
+    promises_taken: u64,
+    promises_kept: u64,
+    promises_partially_kept: u64,
+    promises_broken: u64,
+    promises_open: u64,
+    kept_share: Option<String>,
+    paid_within_14_days_of_touch: String,
+    broken_promises_without_followup: u64,
+    replies_waiting: u64,
+}
+
+impl Row {
+    /// The row as `export team --format csv` writes it.
+    fn csv(&self) -> String {
+        format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            self.collector,
+            self.customers_assigned,
+            self.customers_overdue,
+            self.overdue,
+            self.touched_today,
+            self.touched_this_week,
+            self.calls,
+            self.promises_taken,
+            self.promises_kept,
+            self.promises_partially_kept,
+            self.promises_broken,
+            self.promises_open,
+            self.kept_share.clone().unwrap_or_default(),
+            self.paid_within_14_days_of_touch,
+            self.broken_promises_without_followup,
+            self.replies_waiting
+        )
+    }
+}
+
+/// The rows worked out in the module's doc: (assigned, overdue customers, overdue),
+/// (today, week, calls), (taken, kept, partially kept, broken, open, share), (paid after a
+/// touch, broken without follow-up, replies waiting).
+fn expected() -> Vec<Row> {
+    let row = |name: &str,
+               owned: (u64, u64, &str),
+               touched: (u64, u64, u64),
+               promises: (u64, u64, u64, u64, u64, Option<&str>),
+               after: (&str, u64, u64)| Row {
+        collector: name.to_string(),
+        customers_assigned: owned.0,
+        customers_overdue: owned.1,
+        overdue: owned.2.to_string(),
+        touched_today: touched.0,
+        touched_this_week: touched.1,
+        calls: touched.2,
+        promises_taken: promises.0,
+        promises_kept: promises.1,
+        promises_partially_kept: promises.2,
+        promises_broken: promises.3,
+        promises_open: promises.4,
+        kept_share: promises.5.map(str::to_string),
+        paid_within_14_days_of_touch: after.0.to_string(),
+        broken_promises_without_followup: after.1,
+        replies_waiting: after.2,
+    };
+    vec![
+        row(
+            "alice",
+            (2, 1, "550.00"),
+            (1, 1, 2),
+            (2, 1, 0, 1, 0, Some("50.0")),
+            ("400.00", 1, 0),
+        ),
+        row(
+            "bob",
+            (1, 1, "250.00"),
+            (0, 1, 1),
+            (1, 0, 0, 1, 0, Some("0.0")),
+            ("150.00", 0, 1),
+        ),
+        row(
+            "carl",
+            (0, 0, "0.00"),
+            (0, 0, 0),
+            (0, 0, 0, 0, 0, None),
+            ("0.00", 0, 0),
+        ),
+        row(
+            "dana",
+            (0, 0, "0.00"),
+            (0, 1, 1),
+            (0, 0, 0, 0, 0, None),
+            ("0.00", 0, 0),
+        ),
+    ]
+}
+
+#[test]
+fn report_team_json_gives_the_figures_worked_out_by_hand() {
+    let dir = portfolio();
+    let json: serde_json::Value = serde_json::from_str(&owed(
+        dir.path(),
+        &["--as-of", "2026-04-30", "report", "team", "--json"],
+    ))
+    .unwrap();
+    assert_eq!(json["as_of"], "2026-04-30");
+    assert_eq!(json["currency"], "USD");
+    assert_eq!(json["week_start"], "2026-04-27");
+    assert_eq!(json["window_start"], "2026-04-01");
+    assert_eq!(json["window_days"], 30);
+    assert_eq!(json["calls_counted_from"], "notes");
+    let u = |v: &serde_json::Value, k: &str| v[k].as_u64().unwrap_or_else(|| panic!("{k}: {v}"));
+    let s = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap().to_string();
+    let rows: Vec<Row> = json["collectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| Row {
+            collector: s(c, "collector"),
+            customers_assigned: u(c, "customers_assigned"),
+            customers_overdue: u(c, "customers_overdue"),
+            overdue: s(c, "overdue"),
+            touched_today: u(c, "touched_today"),
+            touched_this_week: u(c, "touched_this_week"),
+            calls: u(c, "calls"),
+            promises_taken: u(c, "promises_taken"),
+            promises_kept: u(c, "promises_kept"),
+            promises_partially_kept: u(c, "promises_partially_kept"),
+            promises_broken: u(c, "promises_broken"),
+            promises_open: u(c, "promises_open"),
+            kept_share: c["kept_share"].as_str().map(str::to_string),
+            paid_within_14_days_of_touch: s(c, "paid_within_14_days_of_touch"),
+            broken_promises_without_followup: u(c, "broken_promises_without_followup"),
+            replies_waiting: u(c, "replies_waiting"),
+        })
+        .collect();
+    assert_eq!(rows, expected());
+    assert_eq!(
+        json["unassigned"],
+        serde_json::json!({"customers": 1, "customers_overdue": 1, "overdue": "70.00"})
+    );
+
+    // As of 16 April: the week from 13 April, the window from 18 March. Alice's A2 promise
+    // (deadline 17 Apr) is still open; bob's is broken and not followed up yet.
+    let json: serde_json::Value = serde_json::from_str(&owed(
+        dir.path(),
+        &["--as-of", "2026-04-16", "report", "team", "--json"],
+    ))
+    .unwrap();
+    let alice = &json["collectors"][0];
+    assert_eq!(alice["collector"], "alice");
+    assert_eq!(
+        (u(alice, "promises_taken"), u(alice, "promises_open")),
+        (2, 1)
+    );
+    assert_eq!(u(alice, "calls"), 2, "the notes of 30 Mar and 10 Apr");
+    let bob = &json["collectors"][1];
+    assert_eq!(u(bob, "broken_promises_without_followup"), 1);
+    assert_eq!(s(bob, "paid_within_14_days_of_touch"), "0.00");
+
+    let text = owed(dir.path(), &["--as-of", "2026-04-30", "report", "team"]);
+    assert!(text.contains("alice"), "{text}");
+    assert!(text.contains("550.00"), "{text}");
+    assert!(
+        text.contains("unassigned: 1 customer(s), 1 overdue, 70.00 USD"),
+        "{text}"
+    );
+}
+
+#[test]
+fn export_team_writes_the_same_figures() {
+    let dir = portfolio();
+    let csv = dir.path().join("team.csv");
+    owed(
+        dir.path(),
+        &[
+            "--as-of",
+            "2026-04-30",
+            "export",
+            "team",
+            "--format",
+            "csv",
+            "-o",
+            csv.to_str().unwrap(),
+        ],
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "collector,customers_assigned,customers_overdue,overdue_USD,touched_today,\
+         touched_this_week,calls,promises_taken,promises_kept,promises_partially_kept,\
+         promises_broken,promises_open,kept_share,paid_within_14_days_of_touch_USD,\
+         broken_promises_without_followup,replies_waiting"
+    );
+    let body: Vec<String> = lines[1..].iter().map(|l| l.to_string()).collect();
+    let want: Vec<String> = expected()
+        .into_iter()
+        .map(|r| r.csv())
+        .chain(["(unassigned),1,1,70.00,,,,,,,,,,,,".to_string()])
+        .collect();
+    assert_eq!(body, want);
+
+    let xlsx = dir.path().join("team.xlsx");
+    owed(
+        dir.path(),
+        &[
+            "--as-of",
+            "2026-04-30",
+            "export",
+            "team",
+            "--format",
+            "xlsx",
+            "-o",
+            xlsx.to_str().unwrap(),
+        ],
+    );
+    let bytes = std::fs::read(&xlsx).unwrap();
+    assert!(bytes.starts_with(b"PK"), "an xlsx is a zip file");
+}

@@ -1,0 +1,492 @@
+//! Users and roles through the real binary (issue 17, points 2 and 3): `owed user add | list
+//! | role | remove | log`, bad keys and names refused with exit 2, and roles enforced where
+//! the writes happen: a collector writes only on the customers they own, an auditor nothing,
+//! a manager everything; a refusal writes nothing.
+
+mod fixture;
+
+use fixture::{Fixture, stderr, stdout};
+use owed::domain::users::{PublicKey, Role};
+use owed::store::Store;
+
+const DANA: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF+jMxy1UPKN0+nNElB1xHLM8zFpOthxWeZrE809X5E7 dana@desk";
+const ALICE: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMo/kSXwAAUcvvpsIZ+5IYX/PDHZGGcxW4/4StaQ+pbR alice@laptop";
+const ALICE_2: &str = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBMmy/bkpLWWv/M351jsw3Om4xr1ZrABwV4y3fQOYzaMTg6NtNye1U8Mqy5UT3QM415Ri7jQ88id+BZe4x3ChIdY= alice@phone";
+const BOB: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIqP1FgyjY0o0XkmKj9wfUgCNEYvAd8r71VC9UnzHhwP bob@work";
+const CAROL: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINR1CvWzPARBN02n/bPEa/JOsqkRoq63ThbjFGl5LhXO carol@audit";
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        stderr(out)
+    );
+    stdout(out)
+}
+
+fn refused(out: &std::process::Output) -> String {
+    assert_eq!(out.status.code(), Some(2), "stdout: {}", stdout(out));
+    let err = stderr(out);
+    assert_eq!(err.lines().count(), 1, "one sentence: {err}");
+    err
+}
+
+/// The fixture (K1 and K3 owned by alice, K2 by bob) with dana (manager), alice and bob
+/// (collectors) and carol (auditor), added by root (a local name, not registered).
+fn team() -> Fixture {
+    let fx = Fixture::new();
+    for (name, key, role) in [
+        ("dana", DANA, "manager"),
+        ("alice", ALICE, "collector"),
+        ("bob", BOB, "collector"),
+        ("carol", CAROL, "auditor"),
+    ] {
+        ok(&fx.owed(&[
+            "--as", "root", "user", "add", name, "--key", key, "--role", role,
+        ]));
+    }
+    fx
+}
+
+fn list_json(fx: &Fixture) -> serde_json::Value {
+    serde_json::from_str(&ok(&fx.owed(&["user", "list", "--json"]))).unwrap()
+}
+
+#[test]
+fn users_are_added_listed_changed_removed_and_logged() {
+    // A folder with no database yet.
+    let fx = Fixture {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    // Without a database, only `user add` may create one.
+    let out = fx.owed(&["user", "list"]);
+    assert!(
+        refused(&out).contains("there is no database at"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!fx.db().exists());
+    // The first user must be a manager: refused before the file is made.
+    let out = fx.owed(&[
+        "user",
+        "add",
+        "alice",
+        "--key",
+        ALICE,
+        "--role",
+        "collector",
+    ]);
+    assert!(refused(&out).contains("the first user must be a manager"));
+    assert!(!fx.db().exists());
+    let out = ok(&fx.owed(&[
+        "--as", "root", "user", "add", "dana", "--key", DANA, "--role", "manager",
+    ]));
+    assert_eq!(out, "User dana added: manager, 1 key.\n");
+    ok(&fx.owed(&[
+        "--as",
+        "dana",
+        "user",
+        "add",
+        "alice",
+        "--key",
+        ALICE,
+        "--key",
+        ALICE_2,
+        "--role",
+        "collector",
+    ]));
+
+    let list = list_json(&fx);
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["alice", "dana"]);
+    let alice = &list[0];
+    assert_eq!(alice["role"], "collector");
+    assert_eq!(alice["keys"].as_array().unwrap().len(), 2);
+    assert_eq!(alice["keys"][0]["algorithm"], "ssh-ed25519");
+    assert_eq!(
+        alice["keys"][0]["blob"],
+        "AAAAC3NzaC1lZDI1NTE5AAAAIMo/kSXwAAUcvvpsIZ+5IYX/PDHZGGcxW4/4StaQ+pbR"
+    );
+    assert_eq!(alice["keys"][0]["comment"], "alice@laptop");
+    assert_eq!(alice["keys"][1]["algorithm"], "ecdsa-sha2-nistp256");
+    assert!(alice["created"].as_str().unwrap().ends_with('Z'));
+    let human = ok(&fx.owed(&["user", "list"]));
+    assert!(human.contains("alice  collector"), "{human}");
+
+    // What `owed serve` asks at authentication: the key, whatever its comment.
+    let key = PublicKey::parse(&ALICE.replace("alice@laptop", "renamed")).unwrap();
+    let who = |fx: &Fixture| {
+        Store::open(&fx.db())
+            .unwrap()
+            .users()
+            .user_for_key(&key.algorithm, &key.blob)
+            .unwrap()
+    };
+    assert_eq!(who(&fx), Some(("alice".to_string(), Role::Collector)));
+
+    // A collector may not change users; a manager may.
+    let out = fx.owed(&["--as", "alice", "user", "role", "alice", "manager"]);
+    assert_eq!(
+        refused(&out),
+        "owed: alice (collector) may not change users: only a manager may\n"
+    );
+    let out = ok(&fx.owed(&["--as", "dana", "user", "role", "alice", "auditor"]));
+    assert!(
+        out.starts_with("alice's role is now auditor (was collector)"),
+        "{out}"
+    );
+    assert_eq!(who(&fx), Some(("alice".to_string(), Role::Auditor)));
+    // The last manager keeps the role.
+    let out = fx.owed(&["--as", "dana", "user", "role", "dana", "collector"]);
+    assert!(refused(&out).contains("dana is the last manager"));
+    ok(&fx.owed(&["--as", "dana", "user", "remove", "alice"]));
+    assert_eq!(who(&fx), None);
+    let out = fx.owed(&["--as", "dana", "user", "remove", "alice"]);
+    assert_eq!(refused(&out), "owed: no user is named `alice`\n");
+
+    // The system's log: every change, who made it, in order.
+    let log: serde_json::Value =
+        serde_json::from_str(&ok(&fx.owed(&["user", "log", "--json"]))).unwrap();
+    let rows: Vec<(String, String, String, String)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().unwrap().to_string();
+            (s("actor"), s("kind"), s("user"), s("detail"))
+        })
+        .collect();
+    let row = |a: &str, k: &str, u: &str, d: &str| {
+        (a.to_string(), k.to_string(), u.to_string(), d.to_string())
+    };
+    assert_eq!(
+        rows,
+        [
+            row(
+                "root",
+                "user_add",
+                "dana",
+                "manager, 1 key: ssh-ed25519 dana@desk"
+            ),
+            row(
+                "dana",
+                "user_add",
+                "alice",
+                "collector, 2 keys: ssh-ed25519 alice@laptop, ecdsa-sha2-nistp256 alice@phone"
+            ),
+            row("dana", "user_role", "alice", "collector -> auditor"),
+            row("dana", "user_remove", "alice", "was auditor"),
+        ]
+    );
+    assert!(log[0]["at"].as_str().unwrap().ends_with('Z'));
+}
+
+#[test]
+fn bad_keys_and_names_exit_2_naming_them_and_write_nothing() {
+    let fx = team();
+    let before = fx.fingerprint();
+    let long_garbage = format!("ssh-ed25519 {}", "QUFB".repeat(40));
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "user",
+                "add",
+                "eve",
+                "--key",
+                "ssh-ed25519 AAAA",
+                "--role",
+                "collector",
+            ],
+            "the key `ssh-ed25519 AAAA` is not an OpenSSH public key",
+        ),
+        (
+            &[
+                "user",
+                "add",
+                "eve",
+                "--key",
+                "hello",
+                "--role",
+                "collector",
+            ],
+            "the key `hello` is not an OpenSSH public key",
+        ),
+        (
+            &[
+                "user",
+                "add",
+                "eve",
+                "--key",
+                "ssh-dss AAAAB3NzaC1kc3M=",
+                "--role",
+                "collector",
+            ],
+            "the key type is not one of",
+        ),
+        (
+            &[
+                "user",
+                "add",
+                "eve",
+                "--key",
+                &long_garbage,
+                "--role",
+                "collector",
+            ],
+            "is not an OpenSSH public key",
+        ),
+        (
+            &[
+                "user",
+                "add",
+                "e ve",
+                "--key",
+                ALICE_2,
+                "--role",
+                "collector",
+            ],
+            "the user's name `e ve` holds white space",
+        ),
+        (
+            &["user", "add", "", "--key", ALICE_2, "--role", "collector"],
+            "the user's name is empty",
+        ),
+        (
+            &[
+                "user",
+                "add",
+                "ev\u{1b}[2Je",
+                "--key",
+                ALICE_2,
+                "--role",
+                "collector",
+            ],
+            "holds a control character",
+        ),
+        (
+            &["user", "add", "eve", "--key", ALICE_2, "--role", "admin"],
+            "unknown role `admin`",
+        ),
+        (
+            &[
+                "user",
+                "add",
+                "alice",
+                "--key",
+                ALICE_2,
+                "--role",
+                "collector",
+            ],
+            "user alice already exists (collector)",
+        ),
+        (
+            &["user", "add", "eve", "--key", BOB, "--role", "collector"],
+            "is already bob's",
+        ),
+        (&["user", "role", "bob", "boss"], "unknown role `boss`"),
+        (&["user", "remove", "nobody"], "no user is named `nobody`"),
+    ];
+    for (args, expected) in cases {
+        let mut all = vec!["--as", "dana"];
+        all.extend_from_slice(args);
+        let out = fx.owed(&all);
+        let err = refused(&out);
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert!(!err.contains('\u{1b}'), "{err}");
+        // Cut to about 80 characters of the value.
+        assert!(err.chars().count() < 220, "{err}");
+    }
+    assert_eq!(fx.fingerprint(), before);
+}
+
+#[test]
+fn a_collector_writes_only_on_their_own_customers_and_an_auditor_nothing() {
+    let fx = team();
+    let at = ["--as-of", "2026-04-01"];
+    let run = |who: &str, args: &[&str]| {
+        let mut all = vec!["--as", who];
+        all.extend_from_slice(&at);
+        all.extend_from_slice(args);
+        fx.owed(&all)
+    };
+    // Records bob and dana may make, for the refusals below to aim at.
+    ok(&run(
+        "bob",
+        &["promise", "K2", "--amount", "100", "--date", "+7d"],
+    ));
+    ok(&run("bob", &["dispute", "K2", "--reason", "pricing"]));
+    ok(&run(
+        "bob",
+        &["followup", "K2", "--date", "+3d", "call", "back"],
+    ));
+    let before = fx.fingerprint();
+
+    let not_alices = "owed: alice (collector) may not write on K2: its finance owner is bob\n";
+    for args in [
+        &["note", "K2", "hello"][..],
+        &["promise", "K2", "--amount", "10", "--date", "+7d"],
+        &["dispute", "K2", "--reason", "pricing"],
+        &["followup", "K2", "--date", "+1d", "ring"],
+        &["void-promise", "1"],
+        &["resolve", "1"],
+        &["done", "1"],
+    ] {
+        assert_eq!(refused(&run("alice", args)), not_alices, "{args:?}");
+    }
+    for args in [
+        &["note", "K1", "hello"][..],
+        &["promise", "K2", "--amount", "10", "--date", "+7d"],
+        &["void-promise", "1"],
+    ] {
+        let err = refused(&run("carol", args));
+        assert!(
+            err.starts_with("owed: carol (auditor) may not write on K"),
+            "{args:?}: {err}"
+        );
+        assert!(err.ends_with(": an auditor reads only\n"), "{err}");
+    }
+    // A collector assigns nothing, not even their own customers; holds and releases are a
+    // manager's too.
+    assert_eq!(
+        refused(&run("alice", &["assign", "K1", "bob"])),
+        "owed: alice (collector) may not assign owners on K1: only a manager may\n"
+    );
+    assert_eq!(
+        refused(&run("alice", &["engage", "hold", "K1", "--until", "+7d"])),
+        "owed: alice (collector) may not hold customers back from engagement on K1: only a manager may\n"
+    );
+    assert!(
+        refused(&run("bob", &["engage", "release", "1"])).contains("may not release reminders")
+    );
+    let cycles = fx.dir.path().join("cycles");
+    std::fs::create_dir_all(&cycles).unwrap();
+    let cycles = cycles.to_str().unwrap();
+    assert_eq!(
+        refused(&run("alice", &["engage", "run", "--cycles", cycles])),
+        "owed: alice (collector) may not run engagement cycles: only a manager may\n"
+    );
+    assert_eq!(fx.fingerprint(), before, "nothing written by a refusal");
+
+    // Alice works her own customers; a manager assigns; the file's owner (a local name
+    // not registered) is a manager.
+    ok(&run("alice", &["note", "K1", "Called Anna."]));
+    ok(&run("alice", &["followup", "K3", "--date", "+2d", "call"]));
+    let out = ok(&run("dana", &["assign", "K2", "alice"]));
+    assert!(out.contains("is now alice (was bob)"), "{out}");
+    ok(&run("alice", &["note", "K2", "Mine now."]));
+    assert!(refused(&run("bob", &["note", "K2", "x"])).contains("its finance owner is alice"));
+    ok(&run("root", &["note", "K2", "From the file's owner."]));
+    ok(&run("dana", &["engage", "hold", "K1", "--until", "+7d"]));
+
+    let activity: serde_json::Value =
+        serde_json::from_str(&ok(&fx.owed(&["activity", "K2", "--json"]))).unwrap();
+    let mut notes: Vec<(&str, &str)> = activity["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "note")
+        .map(|e| {
+            (
+                e["collector"].as_str().unwrap(),
+                e["text"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    notes.sort();
+    assert_eq!(
+        notes,
+        [("alice", "Mine now."), ("root", "From the file's owner.")]
+    );
+}
+
+/// A mailer that must never be reached: a refused send claims and sends nothing.
+struct NoMail;
+
+impl owed::engage::outbox::Mailer for NoMail {
+    fn connect(&mut self) -> Result<(), owed::engage::outbox::SendError> {
+        panic!("a refused send connected");
+    }
+    fn send(&mut self, _: &lettre::Message) -> Result<(), owed::engage::outbox::SendError> {
+        panic!("a refused send sent");
+    }
+}
+
+/// The same refusals through the library, as the workstation's forms and worker call it: the
+/// actions, a manual reminder and an engagement run.
+#[test]
+fn the_library_refuses_the_same_way() {
+    use owed::actions;
+    use owed::domain::actions::Stamp;
+    use owed::domain::users::Actor;
+    use owed::engage::{cycle, manual, outbox};
+
+    let fx = team();
+    let mut store = fx.store();
+    let now = chrono::Utc::now();
+    let as_of = owed::domain::date::parse_iso("2026-04-01").unwrap();
+    let alice = Actor::new("alice", Role::Collector);
+    let stamp = Stamp::for_actor(&alice, now, as_of).unwrap();
+    let before = fx.fingerprint();
+    let e = actions::note(&mut store, &stamp, "K2", "hello").unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert_eq!(
+        e.to_string(),
+        "alice (collector) may not write on K2: its finance owner is bob"
+    );
+
+    let dir = fx.dir.path().join("cycles");
+    std::fs::create_dir_all(dir.join("templates")).unwrap();
+    std::fs::write(
+        dir.join("templates/friendly.md"),
+        "About {{ customer.name }}\n\nHello.\n",
+    )
+    .unwrap();
+    let mut cycles = cycle::load_dir(&dir).unwrap();
+    let template = manual::templates(&mut cycles).unwrap().remove(0);
+    let settings = outbox::SendSettings {
+        from: "Collections <ar@example.com>".parse().unwrap(),
+        collector: alice.name.clone(),
+        role: alice.role,
+        base_currency: "USD".into(),
+        as_of,
+        retry: outbox::RetryPolicy::default(),
+    };
+    let theirs = manual::entry_for(&store, "K2", &template, as_of).unwrap();
+    let e = manual::send(
+        &mut store,
+        &cycles,
+        &template,
+        &theirs,
+        &mut NoMail,
+        &settings,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "alice (collector) may not write on K2: its finance owner is bob"
+    );
+    let e = outbox::run(&mut store, &cycles, &[theirs], &mut NoMail, &settings).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "alice (collector) may not run engagement cycles: only a manager may"
+    );
+    let carol = outbox::SendSettings {
+        collector: "carol".into(),
+        role: Role::Auditor,
+        ..settings.clone()
+    };
+    let own = manual::entry_for(&store, "K1", &template, as_of).unwrap();
+    let e = manual::send(&mut store, &cycles, &template, &own, &mut NoMail, &carol).unwrap_err();
+    assert!(e.to_string().contains("an auditor reads only"), "{e}");
+    assert_eq!(fx.fingerprint(), before);
+}
