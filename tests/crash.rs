@@ -138,7 +138,7 @@ fn a_first_import_beside_an_open_connection_keeps_the_wal() {
         &["demo", "--csv", csv.to_str().unwrap(), "--customers", "50"],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let other = owed::store::Store::open(&db).unwrap();
+    let other = owed::store::Store::open_existing(&db).unwrap();
     let o = owed_in(
         dir.path(),
         &[

@@ -361,7 +361,7 @@ fn custom_fields_are_kept() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("owed.db");
     write_fixture(dir.path(), |_, t| t.to_string());
-    let mut store = owed::store::Store::open(&db).unwrap();
+    let mut store = owed::store::Store::open_or_create(&db).unwrap();
     let options = owed::import::ImportOptions {
         base_currency: "USD".into(),
         progress: false,

@@ -144,9 +144,21 @@ impl Context {
         })
     }
 
-    /// Opens the database.
+    /// Opens the existing database (read-only when this user may only read it) and checks
+    /// that the config's base currency is the database's. Nothing is created: no database
+    /// at the path is bad input naming it.
     pub fn open_store(&self) -> Result<Store> {
-        Store::open(&self.db_path)
+        let store = Store::open_existing(&self.db_path)?;
+        store.check_base_currency(&self.config.base_currency)?;
+        Ok(store)
+    }
+
+    /// Opens the database, creating it when there is none: only for the commands that
+    /// create a database (SPEC "The database file").
+    pub fn create_store(&self) -> Result<Store> {
+        let store = Store::open_or_create(&self.db_path)?;
+        store.check_base_currency(&self.config.base_currency)?;
+        Ok(store)
     }
 
     /// Opens the database, which must exist (for commands that may not create one).
@@ -189,7 +201,15 @@ pub(crate) fn write_stdout(args: std::fmt::Arguments) -> Result<()> {
 
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
-    match dispatch(cli) {
+    let db = config::database_path(cli.db.as_deref()).ok();
+    let result = dispatch(cli).map_err(|e| {
+        // SQLite's "attempt to write a readonly database", as a sentence naming the file.
+        match db.as_deref().and_then(|db| crate::store::read_only_message(db, &e)) {
+            Some(sentence) => crate::Error::input(sentence),
+            None => e,
+        }
+    });
+    match result {
         Ok(()) => 0,
         // Whoever read the output has gone (`| head`): nothing is wrong with the command.
         Err(crate::Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,

@@ -170,14 +170,25 @@ pub fn import_paths(
     paths: &[PathBuf],
     options: &ImportOptions,
 ) -> Result<ImportSummary> {
-    let files = resolve_files(paths)?;
+    import_files(store, &resolve_files(paths)?, options)
+}
+
+/// Imports files found by [`resolve_files`] in one transaction. The first import fixes the
+/// database's base currency; an import in another one is refused before anything is read.
+pub fn import_files(
+    store: &mut Store,
+    files: &[(FileKind, PathBuf)],
+    options: &ImportOptions,
+) -> Result<ImportSummary> {
+    store.ensure_writable()?;
+    store.check_base_currency(&options.base_currency)?;
     // The import checks every reference itself (naming the file, line and column of a bad
     // one) before it commits, so SQLite's own foreign-key check is not run a million times
     // over; it is on again for everything else this connection does. A first import into
     // an empty database writes through a rollback journal (see the store).
     store.set_foreign_keys(false)?;
     let rollback_journal = store.rollback_journal_if_empty()?;
-    let result = import_files(store, &files, options);
+    let result = import_in_one_transaction(store, files, options);
     let restored = if rollback_journal {
         store.wal_again()
     } else {
@@ -192,7 +203,7 @@ pub fn import_paths(
     Ok(summary)
 }
 
-fn import_files(
+fn import_in_one_transaction(
     store: &mut Store,
     files: &[(FileKind, PathBuf)],
     options: &ImportOptions,
@@ -204,6 +215,7 @@ fn import_files(
         rates: Rates::default(),
         customers: HashMap::new(),
     };
+    importer.writer.fix_base_currency(&options.base_currency)?;
     let mut summary = ImportSummary::default();
     importer.load_rates()?;
     for (kind, path) in files {

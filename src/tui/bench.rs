@@ -395,7 +395,7 @@ pub fn run(ctx: &Context, options: &BenchOptions) -> Result<BenchReport> {
     } else {
         Vec::new()
     };
-    let counts = crate::store::Store::open(&ctx.db_path)?.counts()?;
+    let counts = crate::store::Store::open_existing(&ctx.db_path)?.counts()?;
     let phases = phases(ctx, &setup, &h.app)?;
     Ok(BenchReport {
         customers: counts.customers,

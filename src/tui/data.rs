@@ -203,7 +203,7 @@ pub struct RebuildTimings {
 impl DataSource {
     /// Opens the database for the worker.
     pub fn open(path: &Path, settings: Settings) -> Result<DataSource> {
-        let store = Store::open(path)?;
+        let store = Store::open_existing(path)?;
         // Saves commit on this connection: their checkpoints wait for idle time.
         store.defer_checkpoints()?;
         store.temp_in_memory()?;
@@ -402,7 +402,7 @@ impl DataSource {
             .name("owed-dso".into())
             .spawn(move || {
                 let result =
-                    Store::open(&path).and_then(|store| dso_at(&store, &base, as_of, outstanding));
+                    Store::open_existing(&path).and_then(|store| dso_at(&store, &base, as_of, outstanding));
                 let _ = tx.send((as_of, result));
             });
         if started.is_ok() {
@@ -600,7 +600,7 @@ impl DataSource {
             let path = &self.path;
             let beside = scope.spawn(move || {
                 let t = Instant::now();
-                let activity = Store::open(path)
+                let activity = Store::open_existing(path)
                     .and_then(|store| store.queue_activity(as_of, s.grace_days, None));
                 activity.map(|a| (a, t.elapsed()))
             });

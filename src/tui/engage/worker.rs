@@ -69,7 +69,7 @@ impl EngageSource {
         mailer: MailerFactory,
     ) -> Result<EngageSource> {
         Ok(EngageSource {
-            store: Store::open(db)?,
+            store: Store::open_existing(db)?,
             settings,
             mailer,
             cycles: None,
