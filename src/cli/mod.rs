@@ -111,10 +111,20 @@ pub enum Command {
     User(user::UserArgs),
 }
 
-/// Parses a `YYYY-MM-DD` command-line date strictly.
+/// Parses a `YYYY-MM-DD` command-line date strictly, within the dates `owed` computes with
+/// (an as-of date of 9999-12-31 would put forecast dates past year 9999).
 pub fn parse_date(text: &str) -> std::result::Result<Date, String> {
-    crate::domain::date::parse_iso(text)
-        .ok_or_else(|| format!("`{text}` is not a valid date (YYYY-MM-DD)"))
+    use crate::domain::date;
+    let d = date::parse_iso(text).ok_or_else(|| {
+        format!(
+            "{} is not a valid date (YYYY-MM-DD)",
+            crate::error::quoted(text)
+        )
+    })?;
+    if !date::in_calendar(d) {
+        return Err(date::outside_calendar(d));
+    }
+    Ok(d)
 }
 
 /// What every command needs: the config, where the database is, who is acting and when.

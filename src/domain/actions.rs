@@ -110,9 +110,16 @@ pub fn date_field(what: &str, text: &str, today: Date) -> Result<Date, String> {
     if t.is_empty() {
         return Err(format!("the {what} is missing"));
     }
-    date::parse_relative(t, today).ok_or_else(|| {
-        format!("the {what} `{t}` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)")
-    })
+    let d = date::parse_relative(t, today).ok_or_else(|| {
+        format!(
+            "the {what} {} is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)",
+            crate::error::quoted(t)
+        )
+    })?;
+    if !date::in_calendar(d) {
+        return Err(format!("the {what}: {}", date::outside_calendar(d)));
+    }
+    Ok(d)
 }
 
 /// A date that must not be before `today` (a promise or a follow-up is about the future).

@@ -124,11 +124,16 @@ impl Row<'_> {
             .ok_or_else(|| self.error(column, "required value is missing"))
     }
 
-    /// A required `YYYY-MM-DD` date.
+    /// A required `YYYY-MM-DD` date, within the dates `owed` computes with.
     pub fn date(&self, column: &str) -> Result<Date, Error> {
         let text = self.req(column)?;
-        date::parse_iso(text)
-            .ok_or_else(|| self.error(column, format!("{} is not a date (YYYY-MM-DD)", quoted(text))))
+        let d = date::parse_iso(text).ok_or_else(|| {
+            self.error(column, format!("{} is not a date (YYYY-MM-DD)", quoted(text)))
+        })?;
+        if !date::in_calendar(d) {
+            return Err(self.error(column, date::outside_calendar(d)));
+        }
+        Ok(d)
     }
 
     /// An optional `YYYY-MM-DD` date.

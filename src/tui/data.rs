@@ -201,9 +201,11 @@ pub struct RebuildTimings {
 }
 
 impl DataSource {
-    /// Opens the database for the worker.
+    /// Opens the database for the worker (read-only when this user may only read it; a
+    /// config of another base currency than the database's is refused).
     pub fn open(path: &Path, settings: Settings) -> Result<DataSource> {
         let store = Store::open_existing(path)?;
+        store.check_base_currency(&settings.base_currency)?;
         // Saves commit on this connection: their checkpoints wait for idle time.
         store.defer_checkpoints()?;
         store.temp_in_memory()?;
@@ -230,6 +232,11 @@ impl DataSource {
             checkpoint_due: false,
             mirror: None,
         })
+    }
+
+    /// Whether the database can only be read here (the title bar says so; saves fail).
+    pub fn read_only(&self) -> bool {
+        self.store.is_read_only()
     }
 
     /// The dispute reasons the collector-action forms are checked against (the config's).

@@ -136,6 +136,7 @@ pub fn run_at(ctx: &Context, db: &std::path::Path) -> Result<()> {
     let source = DataSource::open(db, setup.settings.clone())?
         .with_dispute_reasons(setup.actions.dispute_reasons.clone());
     let mut app = setup.app(ctx);
+    app.read_only = source.read_only();
     let (tx, rx) = mpsc::channel::<UiEvent>();
     let link = WorkerLink(tx.clone());
     let worker = data::spawn(source, move |r| link.0.send(UiEvent::Data(r)).is_ok())?;
