@@ -18,7 +18,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let mut right = String::new();
     // On the right, which is never cut.
     if app.read_only {
-        right.push_str("read-only · ");
+        right.push_str("read-only ");
     }
     if app.summary_pending {
         right.push_str("loading… ");
