@@ -96,9 +96,9 @@ pub fn amount(text: &str) -> Result<Decimal, String> {
     if t.is_empty() {
         return Err("the amount is missing".into());
     }
-    let value = money::parse_amount(t).map_err(|e| format!("the amount `{t}` {e}"))?;
+    let value = money::parse_amount(t).map_err(|e| format!("the amount {} {e}", crate::error::quoted(t)))?;
     if value <= Decimal::ZERO {
-        return Err(format!("the amount must be more than zero, got `{t}`"));
+        return Err(format!("the amount must be more than zero, got {}", crate::error::quoted(t)));
     }
     Ok(value)
 }
@@ -162,7 +162,8 @@ pub fn reason(text: &str, reasons: &[String]) -> Result<String, String> {
                 )
             } else {
                 format!(
-                    "`{t}` is not a dispute reason (one of {})",
+                    "{} is not a dispute reason (one of {})",
+                    crate::error::quoted(t),
                     reasons.join(", ")
                 )
             }
@@ -186,7 +187,7 @@ pub fn record_id(what: &str, text: &str) -> Result<i64, String> {
         .parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
-        .ok_or_else(|| format!("`{t}` is not a valid {what} number"))
+        .ok_or_else(|| format!("{} is not a valid {what} number", crate::error::quoted(t)))
 }
 
 /// What the store knows about a document a collector named.
@@ -213,16 +214,19 @@ pub fn documents(
         let id = id.trim();
         let doc = doc
             .as_ref()
-            .ok_or_else(|| format!("document `{id}` does not exist"))?;
+            .ok_or_else(|| format!("document {} does not exist", crate::error::quoted(id)))?;
         if doc.customer_id != customer_id {
             return Err(format!(
-                "document `{id}` belongs to customer `{}`, not `{customer_id}`",
-                doc.customer_id
+                "document {} belongs to customer {}, not {}",
+                crate::error::quoted(id),
+                crate::error::quoted(&doc.customer_id),
+                crate::error::quoted(customer_id)
             ));
         }
         if doc.kind == "credit_note" {
             return Err(format!(
-                "document `{id}` is a credit note; name invoices or debit notes"
+                "document {} is a credit note; name invoices or debit notes",
+                crate::error::quoted(id)
             ));
         }
         if !dids.contains(&doc.did) {
