@@ -37,7 +37,12 @@ fn imported(dir: &Path) -> PathBuf {
     let db = dir.join("data/owed.db");
     let o = owed_in(
         dir,
-        &["--db", db.to_str().unwrap(), "import", csv.to_str().unwrap()],
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "import",
+            csv.to_str().unwrap(),
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     db
@@ -64,7 +69,10 @@ impl ReadOnly {
         chmod(&db, 0o444);
         // The folder: writable by the reader or not (when root, the reader is nobody).
         let writable = if root { 0o777 } else { 0o755 };
-        chmod(db.parent().unwrap(), if folder_too { 0o555 } else { writable });
+        chmod(
+            db.parent().unwrap(),
+            if folder_too { 0o555 } else { writable },
+        );
         ReadOnly { dir, db, root }
     }
 
@@ -93,7 +101,10 @@ fn a_read_only_database_serves_reports_and_exports_and_refuses_writes() {
         let ro = ReadOnly::new(folder_too);
         let aging = ["report", "aging", "--as-of", AS_OF, "--json"];
         let db = ro.db.to_str().unwrap().to_string();
-        let as_writer = owed_in(ro.dir.path(), &[&["--db", db.as_str()][..], &aging].concat());
+        let as_writer = owed_in(
+            ro.dir.path(),
+            &[&["--db", db.as_str()][..], &aging].concat(),
+        );
         assert_eq!(as_writer.status.code(), Some(0), "{}", stderr(&as_writer));
         let bytes = std::fs::read(&ro.db).unwrap();
 
@@ -110,9 +121,20 @@ fn a_read_only_database_serves_reports_and_exports_and_refuses_writes() {
             assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
         }
         let sheet = ro.dir.path().join("out/aging.csv");
-        let o = ro.owed(&["export", "aging", "--format", "csv", "-o", sheet.to_str().unwrap()]);
+        let o = ro.owed(&[
+            "export",
+            "aging",
+            "--format",
+            "csv",
+            "-o",
+            sheet.to_str().unwrap(),
+        ]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        assert!(std::fs::read_to_string(&sheet).unwrap().contains("Kite Supplies"));
+        assert!(
+            std::fs::read_to_string(&sheet)
+                .unwrap()
+                .contains("Kite Supplies")
+        );
 
         // Writes fail with a sentence naming the file, and write nothing.
         let csv = ro.dir.path().join("csv");
@@ -145,12 +167,7 @@ fn the_workstation_opens_a_read_only_database_and_says_so() {
     // portable-pty cannot change users: as root, through setpriv.
     let mut cmd = if ro.root {
         let mut cmd = CommandBuilder::new("setpriv");
-        cmd.args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            owed,
-        ]);
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", owed]);
         cmd
     } else {
         CommandBuilder::new(owed)
@@ -210,7 +227,8 @@ fn the_workstation_opens_a_read_only_database_and_says_so() {
     // A note cannot be saved: the status line says why, naming the file.
     writer.write_all(b"nCalled\r").unwrap();
     writer.flush().unwrap();
-    let s = wait_for(&["cannot write", "owed.db"]); eprintln!("{s}");
+    let s = wait_for(&["cannot write", "owed.db"]);
+    eprintln!("{s}");
     writer.write_all(b"\x1b").unwrap();
     writer.flush().unwrap();
     wait_for(&["? Help"]);
@@ -251,7 +269,10 @@ fn every_command_but_import_and_demo_refuses_a_missing_database() {
         let o = owed_in(dir.path(), &[&["--db", db_s][..], args].concat());
         let msg = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {msg}");
-        assert!(msg.contains(&format!("there is no database at {db_s}")), "{msg}");
+        assert!(
+            msg.contains(&format!("there is no database at {db_s}")),
+            "{msg}"
+        );
         assert!(msg.contains("owed import"), "{msg}");
         assert_eq!(msg.trim().lines().count(), 1, "{msg}");
         assert!(stdout(&o).is_empty(), "{args:?} printed figures");
@@ -260,9 +281,16 @@ fn every_command_but_import_and_demo_refuses_a_missing_database() {
     assert!(!out.exists());
 
     // An import whose input does not exist creates nothing either.
-    let o = owed_in(dir.path(), &["--db", db_s, "import", "/nonexistent/billing"]);
+    let o = owed_in(
+        dir.path(),
+        &["--db", db_s, "import", "/nonexistent/billing"],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("/nonexistent/billing"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/nonexistent/billing"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!dir.path().join("typo").exists(), "something was created");
 }
 
@@ -279,7 +307,10 @@ fn files_that_are_no_owed_database_are_named_in_one_sentence() {
     let dir = tempfile::tempdir().unwrap();
     let text = dir.path().join("README.md");
     std::fs::write(&text, "# Not a database\n".repeat(200)).unwrap();
-    let o = owed_in(dir.path(), &["--db", text.to_str().unwrap(), "report", "aging"]);
+    let o = owed_in(
+        dir.path(),
+        &["--db", text.to_str().unwrap(), "report", "aging"],
+    );
     let msg = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{msg}");
     assert!(msg.contains("README.md is not an owed database"), "{msg}");
@@ -290,7 +321,10 @@ fn files_that_are_no_owed_database_are_named_in_one_sentence() {
             .unwrap()
             .pragma_update(None, "user_version", version)
             .unwrap();
-        let o = owed_in(dir.path(), &["--db", db.to_str().unwrap(), "report", "aging"]);
+        let o = owed_in(
+            dir.path(),
+            &["--db", db.to_str().unwrap(), "report", "aging"],
+        );
         let msg = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{msg}");
         assert!(msg.contains("owed.db"), "{msg}");
@@ -310,7 +344,12 @@ fn the_base_currency_is_fixed_at_the_first_import() {
     let csv = dir.path().join("csv");
     for args in [
         &["report", "aging"][..],
-        &["export", "aging", "-o", dir.path().join("a.xlsx").to_str().unwrap()],
+        &[
+            "export",
+            "aging",
+            "-o",
+            dir.path().join("a.xlsx").to_str().unwrap(),
+        ],
         &["import", csv.to_str().unwrap()],
     ] {
         let o = owed_in(&euro, &[&["--db", db][..], args].concat());
@@ -353,7 +392,15 @@ fn as_of_dates_stay_within_the_calendar() {
     // The last date of the calendar still has room for the forecast's horizon.
     let o = owed_in(
         dir.path(),
-        &["--db", db, "--as-of", "9000-12-31", "report", "forecast", "--json"],
+        &[
+            "--db",
+            db,
+            "--as-of",
+            "9000-12-31",
+            "report",
+            "forecast",
+            "--json",
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);

@@ -533,7 +533,11 @@ fn an_id_twice_in_one_file_is_refused_naming_both_lines() {
 #[test]
 fn a_credit_note_with_a_due_date_is_refused() {
     assert_rejected(
-        edit_file("documents.csv", "CN-7,2026-04-02,,", "CN-7,2026-04-02,2026-05-02,"),
+        edit_file(
+            "documents.csv",
+            "CN-7,2026-04-02,,",
+            "CN-7,2026-04-02,2026-05-02,",
+        ),
         "documents.csv",
         3,
         "due_date",
@@ -559,7 +563,10 @@ fn a_huge_bad_value_is_quoted_cut_short() {
     );
     let msg = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{msg}");
-    assert!(msg.starts_with("owed: payments.csv line 3, column amount: `9x9x"), "{msg}");
+    assert!(
+        msg.starts_with("owed: payments.csv line 3, column amount: `9x9x"),
+        "{msg}"
+    );
     assert!(msg.contains("(10485760 characters)"), "{msg}");
     assert!(msg.len() < 300, "{} bytes on stderr", msg.len());
 }
@@ -568,7 +575,10 @@ fn a_huge_bad_value_is_quoted_cut_short() {
 fn a_failed_first_import_leaves_no_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("new/owed.db");
-    write_fixture(dir.path(), edit_file("customers.csv", "K2,Lumen GmbH", "K2,"));
+    write_fixture(
+        dir.path(),
+        edit_file("customers.csv", "K2,Lumen GmbH", "K2,"),
+    );
     let o = owed_in(
         dir.path(),
         &[
@@ -580,5 +590,8 @@ fn a_failed_first_import_leaves_no_database() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(!db.exists(), "a database was left behind");
-    assert!(!dir.path().join("new").exists(), "its folder was left behind");
+    assert!(
+        !dir.path().join("new").exists(),
+        "its folder was left behind"
+    );
 }

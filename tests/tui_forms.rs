@@ -25,7 +25,11 @@ fn dec(s: &str) -> Decimal {
 }
 
 fn cid(db: &Path, id: &str) -> i64 {
-    Store::open_existing(db).unwrap().customer_key(id).unwrap().unwrap()
+    Store::open_existing(db)
+        .unwrap()
+        .customer_key(id)
+        .unwrap()
+        .unwrap()
 }
 
 fn promises(db: &Path, id: &str) -> Vec<owed::store::promises::PromiseView> {

@@ -214,7 +214,10 @@ pub fn run(cli: Cli) -> i32 {
     let db = config::database_path(cli.db.as_deref()).ok();
     let result = dispatch(cli).map_err(|e| {
         // SQLite's "attempt to write a readonly database", as a sentence naming the file.
-        match db.as_deref().and_then(|db| crate::store::read_only_message(db, &e)) {
+        match db
+            .as_deref()
+            .and_then(|db| crate::store::read_only_message(db, &e))
+        {
             Some(sentence) => crate::Error::input(sentence),
             None => e,
         }

@@ -96,9 +96,13 @@ pub fn amount(text: &str) -> Result<Decimal, String> {
     if t.is_empty() {
         return Err("the amount is missing".into());
     }
-    let value = money::parse_amount(t).map_err(|e| format!("the amount {} {e}", crate::error::quoted(t)))?;
+    let value = money::parse_amount(t)
+        .map_err(|e| format!("the amount {} {e}", crate::error::quoted(t)))?;
     if value <= Decimal::ZERO {
-        return Err(format!("the amount must be more than zero, got {}", crate::error::quoted(t)));
+        return Err(format!(
+            "the amount must be more than zero, got {}",
+            crate::error::quoted(t)
+        ));
     }
     Ok(value)
 }

@@ -313,7 +313,10 @@ impl Importer<'_> {
                 1 << 16,
                 QuoteCheck::new(file),
             ));
-        let names = reader.headers().map_err(|e| csv_error(name, None, &e))?.clone();
+        let names = reader
+            .headers()
+            .map_err(|e| csv_error(name, None, &e))?
+            .clone();
         let columns = match kind {
             FileKind::ExchangeRates => &format::EXCHANGE_RATES,
             FileKind::Customers => &format::CUSTOMERS,
@@ -447,14 +450,16 @@ fn read_rows(
         };
         if more {
             let line = record.position().map_or(0, |p| p.line());
-            let parsed = checker.parse(kind, &header.row(&record, line)).and_then(|parsed| {
-                match seen.first_line(&parsed, line, || {
-                    earlier_line_with_key(kind, path, header, checker, &parsed, line)
-                }) {
-                    Some(first) => Err(duplicate_error(name, line, first, &parsed)),
-                    None => Ok(parsed),
-                }
-            });
+            let parsed = checker
+                .parse(kind, &header.row(&record, line))
+                .and_then(|parsed| {
+                    match seen.first_line(&parsed, line, || {
+                        earlier_line_with_key(kind, path, header, checker, &parsed, line)
+                    }) {
+                        Some(first) => Err(duplicate_error(name, line, first, &parsed)),
+                        None => Ok(parsed),
+                    }
+                });
             match parsed {
                 Ok(parsed) => rows.push(parsed),
                 Err(e) => {
@@ -717,7 +722,10 @@ impl<'a> Checker<'a> {
         self.customers.get(id).ok_or_else(|| {
             row.error(
                 "customer_id",
-                format!("no customer {} (in customers.csv or the database)", quoted(id)),
+                format!(
+                    "no customer {} (in customers.csv or the database)",
+                    quoted(id)
+                ),
             )
         })
     }
@@ -850,9 +858,7 @@ fn application_problem(a: &StagedApplication) -> Option<(&'static str, String)> 
     if target.kind == "credit_note" {
         return Some((
             "document_id",
-            format!(
-                "{document_id} is a credit note; only invoices and debit notes can be settled"
-            ),
+            format!("{document_id} is a credit note; only invoices and debit notes can be settled"),
         ));
     }
     let (cid, currency, source_date) = match (&a.payment, &a.credit) {
@@ -920,10 +926,7 @@ impl Row<'_> {
             Ok(v) if v > Decimal::ZERO && text.chars().all(|c| c.is_ascii_digit() || c == '.') => {
                 Ok(v.normalize().to_string())
             }
-            _ => Err(self.error(
-                column,
-                format!("{} is not a positive number", quoted(text)),
-            )),
+            _ => Err(self.error(column, format!("{} is not a positive number", quoted(text)))),
         }
     }
 }
@@ -951,10 +954,8 @@ fn csv_error(file: &str, header: Option<&Header>, e: &csv::Error) -> Error {
         )),
         csv::ErrorKind::Io(io) => match QuoteError::of(io) {
             Some(q) => {
-                let column = header.map_or_else(
-                    || (q.field + 1).to_string(),
-                    |h| h.column_name(q.field),
-                );
+                let column =
+                    header.map_or_else(|| (q.field + 1).to_string(), |h| h.column_name(q.field));
                 Error::input(format!("{file} line {}, column {column}: {q}", q.line))
             }
             None => Error::input(format!("{file}: {io}")),

@@ -1,9 +1,9 @@
 //! Reading one CSV row with errors that name the file, line and column.
 
 use crate::Error;
-use crate::error::quoted;
 use crate::domain::format::Columns;
 use crate::domain::{Date, Decimal, date, money};
+use crate::error::quoted;
 
 /// The header of a file: column name → index, and the `cf_*` columns in order.
 pub struct Header {
@@ -128,7 +128,10 @@ impl Row<'_> {
     pub fn date(&self, column: &str) -> Result<Date, Error> {
         let text = self.req(column)?;
         let d = date::parse_iso(text).ok_or_else(|| {
-            self.error(column, format!("{} is not a date (YYYY-MM-DD)", quoted(text)))
+            self.error(
+                column,
+                format!("{} is not a date (YYYY-MM-DD)", quoted(text)),
+            )
         })?;
         if !date::in_calendar(d) {
             return Err(self.error(column, date::outside_calendar(d)));

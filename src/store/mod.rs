@@ -149,8 +149,7 @@ impl Store {
                     | OpenFlags::SQLITE_OPEN_URI,
             )?,
         };
-        let read_only =
-            attempt != Attempt::ReadWrite || conn.is_readonly(rusqlite::MAIN_DB)?;
+        let read_only = attempt != Attempt::ReadWrite || conn.is_readonly(rusqlite::MAIN_DB)?;
         let store = Store {
             conn,
             path: path.to_path_buf(),
@@ -239,7 +238,10 @@ impl Store {
             )));
         }
         if version == 0 && !create {
-            return Err(no_database(&self.path, "the file is empty: there is no database"));
+            return Err(no_database(
+                &self.path,
+                "the file is empty: there is no database",
+            ));
         }
         // Only now that the file is known to be ours (setting it writes its header).
         self.use_wal()?;
@@ -479,7 +481,9 @@ fn open_error(path: &Path, e: rusqlite::Error) -> Error {
             "{path} is not an owed database (SQLite says: file is not a database)"
         )),
         Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::PermissionDenied) => {
-            Error::input(format!("cannot read the database {path}: permission denied"))
+            Error::input(format!(
+                "cannot read the database {path}: permission denied"
+            ))
         }
         _ => Error::runtime(format!(
             "cannot open the database {path}: {}",
@@ -564,7 +568,9 @@ impl Store {
     /// in the database: every base-currency figure would be relabelled, not converted.
     pub fn check_base_currency(&self, configured: &str) -> Result<()> {
         match self.base_currency()? {
-            Some(fixed) if fixed != configured => Err(base_currency_error(&self.path, &fixed, configured)),
+            Some(fixed) if fixed != configured => {
+                Err(base_currency_error(&self.path, &fixed, configured))
+            }
             _ => Ok(()),
         }
     }
@@ -639,7 +645,10 @@ mod tests {
         std::fs::write(&text, "x".repeat(5000)).unwrap();
         let e = Store::open_existing(&text).err().unwrap();
         assert_eq!(e.exit_code(), 2);
-        assert!(e.to_string().contains("notes.txt is not an owed database"), "{e}");
+        assert!(
+            e.to_string().contains("notes.txt is not an owed database"),
+            "{e}"
+        );
 
         let other = dir.path().join("other.db");
         Connection::open(&other)

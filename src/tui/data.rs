@@ -408,8 +408,8 @@ impl DataSource {
         let started = std::thread::Builder::new()
             .name("owed-dso".into())
             .spawn(move || {
-                let result =
-                    Store::open_existing(&path).and_then(|store| dso_at(&store, &base, as_of, outstanding));
+                let result = Store::open_existing(&path)
+                    .and_then(|store| dso_at(&store, &base, as_of, outstanding));
                 let _ = tx.send((as_of, result));
             });
         if started.is_ok() {
