@@ -677,6 +677,31 @@ mod tests {
     }
 
     #[test]
+    fn an_older_schema_is_brought_up_to_date_or_named_in_one_sentence() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("owed.db");
+        drop(Store::open_or_create(&path).unwrap());
+        let set_version = |v: i64| {
+            Connection::open(&path)
+                .unwrap()
+                .pragma_update(None, "user_version", v)
+                .unwrap();
+        };
+        // Read-only, it cannot be migrated: one sentence saying so.
+        set_version(3);
+        let mut store = Store::try_connect(&path, Attempt::Immutable).unwrap();
+        let msg = store.migrate(false).err().unwrap().to_string();
+        assert!(msg.contains("needs write access"), "{msg}");
+        // A migration that fails (here: its table is already there) says so without its SQL.
+        let msg = Store::open_existing(&path).err().unwrap().to_string();
+        assert!(
+            msg.contains("cannot bring") && msg.contains("schema 4"),
+            "{msg}"
+        );
+        assert!(!msg.contains("CREATE") && !msg.contains('\n'), "{msg}");
+    }
+
+    #[test]
     fn a_write_protected_file_is_opened_read_only() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("owed.db");
