@@ -171,18 +171,6 @@ impl Context {
         Ok(store)
     }
 
-    /// Opens the database, which must exist (for commands that may not create one).
-    pub fn open_existing_store(&self) -> Result<Store> {
-        if !self.db_path.exists() {
-            return Err(crate::Error::input(format!(
-                "there is no database at {}: create one with `owed import`, `owed demo` or \
-                 `owed user add`",
-                self.db_path.display()
-            )));
-        }
-        self.open_store()
-    }
-
     /// Who acts in this shell: the collector named by `--as`, the config or the OS user, with
     /// the role of the registered user of that name, else as the file's owner, a manager
     /// (`store::users::Users::local_actor`).

@@ -495,8 +495,8 @@ fn open_error(path: &Path, e: rusqlite::Error) -> Error {
 /// "There is no database at PATH", with how to create one.
 fn no_database(path: &Path, what: &str) -> Error {
     Error::input(format!(
-        "{what} at {}: create one with `owed import FILES...` (or try `owed demo`), \
-         or give the right --db",
+        "{what} at {}: create one with `owed import FILES...` (or try `owed demo`; \
+         `owed user add` makes one for `owed serve`), or give the right --db",
         path.display()
     ))
 }
