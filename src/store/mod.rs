@@ -115,20 +115,22 @@ impl Store {
 
     /// Connects the first way that can read the file, then checks and updates its schema.
     fn connect(path: &Path, create: bool) -> Result<Store> {
-        let mut attempts = [Attempt::ReadWrite, Attempt::ReadOnly, Attempt::Immutable].iter();
-        loop {
-            let Some(&attempt) = attempts.next() else {
-                unreachable!("the last attempt returns")
-            };
-            match Store::try_connect(path, attempt) {
-                Ok(mut store) => {
-                    store.migrate(create)?;
-                    return Ok(store);
+        // The next, more modest way, when the last one failed for want of write access.
+        let or_else = |attempt| {
+            move |e: rusqlite::Error| {
+                if cannot_write(&e) {
+                    Store::try_connect(path, attempt)
+                } else {
+                    Err(e)
                 }
-                Err(e) if attempt != Attempt::Immutable && cannot_write(&e) => continue,
-                Err(e) => return Err(open_error(path, e)),
             }
-        }
+        };
+        let mut store = Store::try_connect(path, Attempt::ReadWrite)
+            .or_else(or_else(Attempt::ReadOnly))
+            .or_else(or_else(Attempt::Immutable))
+            .map_err(|e| open_error(path, e))?;
+        store.migrate(create)?;
+        Ok(store)
     }
 
     /// One way of connecting; fails when the file cannot be read this way.
