@@ -48,7 +48,7 @@ fn main() {
     }
     std::fs::write(data.join("customers.csv"), customers).unwrap();
     std::fs::write(data.join("documents.csv"), documents).unwrap();
-    let mut store = Store::open(&dir.path().join("owed.db")).unwrap();
+    let mut store = Store::open_or_create(&dir.path().join("owed.db")).unwrap();
     import_paths(
         &mut store,
         &[data],

@@ -54,9 +54,12 @@ pub fn customer(store: &Store, id: &str, base: &str) -> Result<CustomerCard> {
     if id.is_empty() {
         return Err(Error::input("the customer is missing"));
     }
-    store
-        .customer_card_by_id(id, base)?
-        .ok_or_else(|| Error::input(format!("customer `{id}` does not exist")))
+    store.customer_card_by_id(id, base)?.ok_or_else(|| {
+        Error::input(format!(
+            "customer {} does not exist",
+            crate::error::quoted(id)
+        ))
+    })
 }
 
 /// A customer for an action that shows no amount: its currency is not needed (left empty

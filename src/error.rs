@@ -41,5 +41,38 @@ impl Error {
     }
 }
 
+/// How many characters of a value from outside an error message quotes.
+pub const QUOTED_CHARS: usize = 80;
+
+/// A value from outside (a CSV field, an id typed on the command line) as an error message
+/// quotes it: in backticks, cut to [`QUOTED_CHARS`] characters with the length it had, so
+/// that a 10 MB field is not echoed whole (SPEC "Output that reaches a terminal").
+pub fn quoted(value: &str) -> String {
+    match value.char_indices().nth(QUOTED_CHARS) {
+        None => format!("`{value}`"),
+        Some((cut, _)) => format!(
+            "`{}…` ({} characters)",
+            &value[..cut],
+            value.chars().count()
+        ),
+    }
+}
+
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_values_are_cut_to_about_80_characters() {
+        assert_eq!(quoted("K1"), "`K1`");
+        let exact = "é".repeat(QUOTED_CHARS);
+        assert_eq!(quoted(&exact), format!("`{exact}`"));
+        let long = "é".repeat(10_000_000);
+        let q = quoted(&long);
+        assert!(q.chars().count() < QUOTED_CHARS + 30, "{}", q.len());
+        assert!(q.ends_with("…` (10000000 characters)"), "{q}");
+    }
+}

@@ -94,7 +94,7 @@ impl World {
         std::fs::create_dir_all(&data).unwrap();
         write_data(&data);
         let db = dir.path().join("owed.db");
-        let mut store = Store::open(&db).unwrap();
+        let mut store = Store::open_or_create(&db).unwrap();
         import_paths(
             &mut store,
             &[data],

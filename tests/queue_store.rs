@@ -35,7 +35,7 @@ fn portfolio(dir: &std::path::Path) -> Store {
     }
     std::fs::write(csv.join("customers.csv"), customers).unwrap();
     std::fs::write(csv.join("documents.csv"), documents).unwrap();
-    let mut store = Store::open(&dir.join("q.db")).unwrap();
+    let mut store = Store::open_or_create(&dir.join("q.db")).unwrap();
     import_paths(
         &mut store,
         &[csv],

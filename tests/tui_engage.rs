@@ -620,7 +620,7 @@ fn a_reminder_that_named_no_documents_is_not_counted_as_paid() {
          SELECT 60, cid, '2026-04-01T07:00:00Z', 'alice', 'Standard dunning', 'Friendly', 'ap@kite.example',
                 'Friendly reminder', 'text', 'sent', '2026-04-01T07:00:01Z', {2026-04-01}, '<n@x>' FROM customers WHERE id = 'K1';",
     ));
-    let store = owed::store::Store::open(&f.db).unwrap();
+    let store = owed::store::Store::open_existing(&f.db).unwrap();
     let outcomes = store.reminder_outcomes(workstation::as_of()).unwrap();
     let none = outcomes.iter().find(|o| o.id == 60).unwrap();
     assert!(!none.paid);

@@ -26,18 +26,22 @@ fn dec(s: &str) -> Decimal {
 }
 
 fn cid(db: &Path, id: &str) -> i64 {
-    Store::open(db).unwrap().customer_key(id).unwrap().unwrap()
+    Store::open_existing(db)
+        .unwrap()
+        .customer_key(id)
+        .unwrap()
+        .unwrap()
 }
 
 fn promises(db: &Path, id: &str) -> Vec<owed::store::promises::PromiseView> {
-    let store = Store::open(db).unwrap();
+    let store = Store::open_existing(db).unwrap();
     store
         .customer_promises(cid(db, id), workstation::as_of(), 3, "USD")
         .unwrap()
 }
 
 fn notes(db: &Path, id: &str) -> Vec<String> {
-    let store = Store::open(db).unwrap();
+    let store = Store::open_existing(db).unwrap();
     store
         .notes(cid(db, id))
         .unwrap()
@@ -313,7 +317,7 @@ fn a_refusal_by_the_worker_shows_under_its_field() {
     let mut d = Driver::new(&db, "alice", (120, 40));
     d.press("/ pizza <Enter> I");
     // Meanwhile another collector resolves it.
-    let mut other = Store::open(&db).unwrap();
+    let mut other = Store::open_existing(&db).unwrap();
     let stamp =
         owed::domain::actions::Stamp::new("bob", chrono::Utc::now(), workstation::as_of()).unwrap();
     owed::actions::resolve(&mut other, &stamp, "1", None).unwrap();

@@ -489,7 +489,7 @@ fn a_frame_smaller_than_the_last_resize_event_draws_without_panicking() {
 fn an_empty_database_opens_and_every_key_works() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("empty.db");
-    owed::store::Store::open(&db).unwrap();
+    owed::store::Store::open_or_create(&db).unwrap();
     let mut d = Driver::new(&db, "alice", (120, 40));
     assert_eq!(d.app.total(), 0);
     d.press("j k G g g <C-d> <Space> <Enter> O D N / x <Enter> <Esc> m 2 3 4 5 <Tab> j <Enter> c ? <Esc>");

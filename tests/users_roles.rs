@@ -126,7 +126,7 @@ fn users_are_added_listed_changed_removed_and_logged() {
     // What `owed serve` asks at authentication: the key, whatever its comment.
     let key = PublicKey::parse(&ALICE.replace("alice@laptop", "renamed")).unwrap();
     let who = |fx: &Fixture| {
-        Store::open(&fx.db())
+        Store::open_existing(&fx.db())
             .unwrap()
             .users()
             .user_for_key(&key.algorithm, &key.blob)

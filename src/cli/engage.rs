@@ -348,12 +348,19 @@ fn release(ctx: &Context, args: &ReleaseArgs) -> Result<()> {
 }
 
 fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
-    let until = crate::domain::date::parse_relative(&args.until, ctx.as_of)
-        .ok_or_else(|| Error::input(format!("--until `{}` is not a date", args.until)))?;
+    let until = crate::domain::date::parse_relative(&args.until, ctx.as_of).ok_or_else(|| {
+        Error::input(format!(
+            "--until {} is not a date",
+            crate::error::quoted(&args.until)
+        ))
+    })?;
     let mut store = ctx.open_store()?;
-    let cid = store
-        .customer_key(&args.customer)?
-        .ok_or_else(|| Error::input(format!("no customer has the id `{}`", args.customer)))?;
+    let cid = store.customer_key(&args.customer)?.ok_or_else(|| {
+        Error::input(format!(
+            "no customer has the id {}",
+            crate::error::quoted(&args.customer)
+        ))
+    })?;
     let stamp = ctx.stamp(&store)?;
     store.hold_customer(&stamp, cid, until, args.text.as_deref())?;
     outln!("{} held back from engagement until {until}", args.customer)?;

@@ -112,10 +112,20 @@ pub enum Command {
     User(user::UserArgs),
 }
 
-/// Parses a `YYYY-MM-DD` command-line date strictly.
+/// Parses a `YYYY-MM-DD` command-line date strictly, within the dates `owed` computes with
+/// (an as-of date of 9999-12-31 would put forecast dates past year 9999).
 pub fn parse_date(text: &str) -> std::result::Result<Date, String> {
-    crate::domain::date::parse_iso(text)
-        .ok_or_else(|| format!("`{text}` is not a valid date (YYYY-MM-DD)"))
+    use crate::domain::date;
+    let d = date::parse_iso(text).ok_or_else(|| {
+        format!(
+            "{} is not a valid date (YYYY-MM-DD)",
+            crate::error::quoted(text)
+        )
+    })?;
+    if !date::in_calendar(d) {
+        return Err(date::outside_calendar(d));
+    }
+    Ok(d)
 }
 
 /// What every command needs: the config, where the database is, who is acting and when.
@@ -145,21 +155,21 @@ impl Context {
         })
     }
 
-    /// Opens the database.
+    /// Opens the existing database (read-only when this user may only read it) and checks
+    /// that the config's base currency is the database's. Nothing is created: no database
+    /// at the path is bad input naming it.
     pub fn open_store(&self) -> Result<Store> {
-        Store::open(&self.db_path)
+        let store = Store::open_existing(&self.db_path)?;
+        store.check_base_currency(&self.config.base_currency)?;
+        Ok(store)
     }
 
-    /// Opens the database, which must exist (for commands that may not create one).
-    pub fn open_existing_store(&self) -> Result<Store> {
-        if !self.db_path.exists() {
-            return Err(crate::Error::input(format!(
-                "there is no database at {}: create one with `owed import`, `owed demo` or \
-                 `owed user add`",
-                self.db_path.display()
-            )));
-        }
-        self.open_store()
+    /// Opens the database, creating it when there is none: only for the commands that
+    /// create a database (SPEC "The database file").
+    pub fn create_store(&self) -> Result<Store> {
+        let store = Store::open_or_create(&self.db_path)?;
+        store.check_base_currency(&self.config.base_currency)?;
+        Ok(store)
     }
 
     /// Who acts in this shell: the collector named by `--as`, the config or the OS user, with
@@ -190,7 +200,18 @@ pub(crate) fn write_stdout(args: std::fmt::Arguments) -> Result<()> {
 
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
-    match dispatch(cli) {
+    let db = config::database_path(cli.db.as_deref()).ok();
+    let result = dispatch(cli).map_err(|e| {
+        // SQLite's "attempt to write a readonly database", as a sentence naming the file.
+        match db
+            .as_deref()
+            .and_then(|db| crate::store::read_only_message(db, &e))
+        {
+            Some(sentence) => crate::Error::input(sentence),
+            None => e,
+        }
+    });
+    match result {
         Ok(()) => 0,
         // Whoever read the output has gone (`| head`): nothing is wrong with the command.
         Err(crate::Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,

@@ -4,8 +4,6 @@
 //! reads the context; the local terminal is one session of the service.
 
 use super::Context;
-use crate::domain::users::Actor;
-use crate::store::Store;
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
 use crate::tui::{self, Setup};
@@ -23,16 +21,9 @@ pub fn run(ctx: &Context) -> Result<()> {
 pub fn run_at(ctx: &Context, db: &Path) -> Result<()> {
     tui::ensure_terminal()?;
     let setup = setup(ctx)?;
-    let actor = local_actor(ctx, db)?;
     let workstation = Workstation::open(db, ServiceSettings::from_config(&ctx.config)?)?;
+    let actor = workstation.local_actor(&ctx.collector)?;
     tui::run_local(setup, &workstation, actor)
-}
-
-/// Who acts in one's own shell: the collector named by `--as`, the config or the OS user,
-/// with the role of the registered user of that name, else as the file's owner, a manager
-/// (`owed serve` is where identity is verified).
-pub fn local_actor(ctx: &Context, db: &Path) -> Result<Actor> {
-    Store::open(db)?.users().local_actor(&ctx.collector)
 }
 
 /// The screens' setup: the keymap and theme beside the config, the collector and the dates.

@@ -294,6 +294,8 @@ impl Writes {
 /// An import in progress: one write transaction.
 pub struct ImportWriter<'a> {
     tx: Transaction<'a>,
+    /// The database file (for messages).
+    path: std::path::PathBuf,
     /// Tables that were empty when their file started: rows are plainly inserted, and only a
     /// duplicate id within the file falls back to the upsert.
     bulk: Vec<&'static str>,
@@ -313,6 +315,7 @@ impl Store {
         // builds sort on a second thread too.
         self.conn
             .execute_batch("PRAGMA mmap_size = 0; PRAGMA threads = 2;")?;
+        let path = self.path.clone();
         let tx = self.write_tx()?;
         tx.set_prepared_statement_cache_capacity(32);
         tx.execute_batch(
@@ -323,6 +326,7 @@ impl Store {
         )?;
         Ok(ImportWriter {
             tx,
+            path,
             dropped: Vec::new(),
             bulk: Vec::new(),
             customers: Writes::new("customers", &customer_columns(), &owner_columns()),
@@ -333,6 +337,32 @@ impl Store {
 }
 
 impl ImportWriter<'_> {
+    /// Fixes the database's base currency at its first import (inside the import's
+    /// transaction: an import that fails fixes nothing); refuses an import in another one.
+    pub fn fix_base_currency(&self, base: &str) -> Result<()> {
+        let fixed: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [super::BASE_CURRENCY],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match fixed {
+            Some(fixed) if fixed != base => {
+                Err(super::base_currency_error(&self.path, &fixed, base))
+            }
+            Some(_) => Ok(()),
+            None => {
+                self.tx.execute(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                    [super::BASE_CURRENCY, base],
+                )?;
+                Ok(())
+            }
+        }
+    }
+
     /// Runs an upsert and tells whether it inserted, updated or left the row alone.
     fn upsert(&self, writes: &Writes, values: &[&dyn rusqlite::ToSql]) -> Result<Upsert> {
         if self.bulk.contains(&writes.table) {

@@ -167,6 +167,8 @@ pub struct App {
     pub form: Option<ActionForm>,
     /// What the forms take from the config.
     pub action_settings: ActionSettings,
+    /// The database can only be read (the title bar says so; saves fail naming the file).
+    pub read_only: bool,
 }
 
 impl App {
@@ -216,6 +218,7 @@ impl App {
             engage: super::engage::EngageUi::default(),
             form: None,
             action_settings: ActionSettings::default(),
+            read_only: false,
         }
     }
 

@@ -91,6 +91,7 @@ pub fn ensure_terminal() -> Result<()> {
 pub fn run_local(setup: Setup, workstation: &Workstation, actor: Actor) -> Result<()> {
     let session = workstation.connect(actor);
     let mut app = setup.app();
+    app.read_only = session.read_only();
     let (tx, rx) = mpsc::channel::<UiEvent>();
     event_loop::deliver_to_loop(&session, tx.clone());
 

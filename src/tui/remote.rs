@@ -162,6 +162,7 @@ pub fn run_remote<W: Write>(
         terminal: Terminal::new(backend)?,
     };
     let mut app = setup.app();
+    app.read_only = session.read_only();
     app.size = size;
     let mut effects = update::start(&mut app);
     if let Some(draft) = session.take_draft() {

@@ -238,7 +238,7 @@ impl Forecasts {
             .name("owed-forecast".into())
             .spawn(move || {
                 let t = Instant::now();
-                let result = Store::open(&path)
+                let result = Store::open_existing(&path)
                     .and_then(|store| Forecast::compute(&store, as_of, &base, grace));
                 let _ = tx.send(Finished {
                     as_of,

@@ -158,16 +158,26 @@ fn only(session: SessionId, out: &mut Vec<Response>) -> impl FnMut(SessionId, Re
 }
 
 impl PortfolioWorker {
-    /// Opens the database for the worker.
+    /// Opens the database for the worker (read-only when this user may only read it; a
+    /// config of another base currency than the database's is refused).
     pub fn open(path: &Path, settings: Settings) -> Result<PortfolioWorker> {
-        let store = Store::open(path)?;
+        let store = Store::open_existing(path)?;
+        store.check_base_currency(&settings.base_currency)?;
+        PortfolioWorker::with_store(store, settings)
+    }
+
+    /// The worker on a connection already open (and checked as [`PortfolioWorker::open`]
+    /// does) on the database.
+    pub fn with_store(store: Store, settings: Settings) -> Result<PortfolioWorker> {
+        let path = store.path().to_path_buf();
         // Saves commit on this connection: their checkpoints wait for idle time.
         store.defer_checkpoints()?;
         store.temp_in_memory()?;
         let version = store.data_version()?;
         Ok(PortfolioWorker {
+            forecasts: Forecasts::new(&path, &settings.base_currency, settings.grace_days),
             store,
-            path: path.to_path_buf(),
+            path,
             as_of: None,
             sessions: BTreeMap::new(),
             // No name: a save by the local session says to give one.
@@ -183,11 +193,15 @@ impl PortfolioWorker {
             pending_indexes: Vec::new(),
             summary: None,
             dispute_reasons: crate::config::Config::default().dispute_reasons,
-            forecasts: Forecasts::new(path, &settings.base_currency, settings.grace_days),
             settings,
             checkpoint_due: false,
             mirror: None,
         })
+    }
+
+    /// Whether the database can only be read here (the title bar says so; saves fail).
+    pub fn read_only(&self) -> bool {
+        self.store.is_read_only()
     }
 
     /// The dispute reasons the collector-action forms are checked against (the config's).
@@ -574,8 +588,8 @@ impl PortfolioWorker {
         let started = std::thread::Builder::new()
             .name("owed-dso".into())
             .spawn(move || {
-                let result =
-                    Store::open(&path).and_then(|store| dso_at(&store, &base, as_of, outstanding));
+                let result = Store::open_existing(&path)
+                    .and_then(|store| dso_at(&store, &base, as_of, outstanding));
                 let _ = tx.send((as_of, result));
             });
         if started.is_ok() {
@@ -763,7 +777,7 @@ impl PortfolioWorker {
             let path = &self.path;
             let beside = scope.spawn(move || {
                 let t = Instant::now();
-                let activity = Store::open(path)
+                let activity = Store::open_existing(path)
                     .and_then(|store| store.queue_activity(as_of, s.grace_days, None));
                 activity.map(|a| (a, t.elapsed()))
             });

@@ -34,6 +34,7 @@ use crate::config::Config;
 use crate::domain::Date;
 use crate::domain::users::Actor;
 use crate::engage::RetryPolicy;
+use crate::store::Store;
 use crate::{Error, Result};
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
@@ -123,6 +124,10 @@ struct Portfolio {
 struct Shared {
     db: PathBuf,
     settings: ServiceSettings,
+    /// The database can only be read here.
+    read_only: bool,
+    /// The connection opened to check the database, until the first portfolio takes it.
+    spare: Mutex<Option<Store>>,
     next: AtomicU64,
     portfolios: Mutex<HashMap<Date, Portfolio>>,
     sinks: Mutex<HashMap<SessionId, Sink>>,
@@ -145,8 +150,12 @@ impl Shared {
 
     /// Starts the worker of a portfolio as of `as_of`.
     fn start(self: &Arc<Shared>, as_of: Date) -> Result<Portfolio> {
-        let worker = PortfolioWorker::open(&self.db, self.settings.settings.clone())?
-            .with_dispute_reasons(self.settings.dispute_reasons.clone());
+        let settings = self.settings.settings.clone();
+        let worker = match lock(&self.spare).take() {
+            Some(store) => PortfolioWorker::with_store(store, settings)?,
+            None => PortfolioWorker::open(&self.db, settings)?,
+        }
+        .with_dispute_reasons(self.settings.dispute_reasons.clone());
         let generation = self.next.fetch_add(1, Ordering::Relaxed);
         let (envelopes, rx) = mpsc::channel();
         let shared: Weak<Shared> = Arc::downgrade(self);
@@ -249,13 +258,18 @@ pub struct Workstation {
 }
 
 impl Workstation {
-    /// Opens the service on the database at `db`. Nothing is opened or computed until a
-    /// session asks, or [`Workstation::keep`] says which portfolio to prepare (the caller has
-    /// usually opened the database already, to look its user up).
+    /// Opens the service on the database at `db`, which must exist (read-only when this
+    /// user may only read it; a config of another base currency than the database's is
+    /// refused). Nothing is computed until a session asks, or [`Workstation::keep`] says
+    /// which portfolio to prepare.
     pub fn open(db: &Path, settings: ServiceSettings) -> Result<Workstation> {
+        let store = Store::open_existing(db)?;
+        store.check_base_currency(&settings.settings.base_currency)?;
         Ok(Workstation {
             shared: Arc::new(Shared {
                 db: db.to_path_buf(),
+                read_only: store.is_read_only(),
+                spare: Mutex::new(Some(store)),
                 settings,
                 // 0 is the synchronous calls' session (`portfolio::LOCAL`).
                 next: AtomicU64::new(1),
@@ -274,6 +288,25 @@ impl Workstation {
     /// The settings the service was opened with.
     pub fn settings(&self) -> &ServiceSettings {
         &self.shared.settings
+    }
+
+    /// Whether the database can only be read (the title bar says so; writes fail naming
+    /// the file).
+    pub fn read_only(&self) -> bool {
+        self.shared.read_only
+    }
+
+    /// Who acts under the name `name` in one's own shell: the registered user of that name
+    /// with their role, else the file's owner, a manager (`owed serve` looks users up by key
+    /// instead).
+    pub fn local_actor(&self, name: &str) -> Result<Actor> {
+        let spare = lock(&self.shared.spare);
+        match spare.as_ref() {
+            Some(store) => store.users().local_actor(name),
+            None => Store::open_existing(&self.shared.db)?
+                .users()
+                .local_actor(name),
+        }
     }
 
     /// A new session acting as `actor` (its saves, holds and sends are recorded for them).
@@ -356,6 +389,11 @@ impl Session {
     /// Who the session acts as.
     pub fn actor(&self) -> &Actor {
         &self.actor
+    }
+
+    /// Whether the database can only be read.
+    pub fn read_only(&self) -> bool {
+        self.shared.read_only
     }
 
     /// Sends a request to the portfolio of its date (joining it, leaving the one of the

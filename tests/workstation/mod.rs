@@ -121,7 +121,7 @@ pub fn build(dir: &Path) -> PathBuf {
         std::fs::write(csv.join(name), text).unwrap();
     }
     let db = dir.join("owed.db");
-    let mut store = Store::open(&db).unwrap();
+    let mut store = Store::open_or_create(&db).unwrap();
     import_paths(
         &mut store,
         &[csv],

@@ -307,7 +307,8 @@ pub fn run(ctx: &Context, options: &BenchOptions) -> Result<BenchReport> {
     let service = ServiceSettings::from_config(&ctx.config)?;
     let settings = service.settings.clone();
     let workstation = Workstation::open(&ctx.db_path, service)?;
-    let session = workstation.connect(cli_workstation::local_actor(ctx, &ctx.db_path)?);
+    let actor = workstation.local_actor(&ctx.collector)?;
+    let session = workstation.connect(actor);
     let mut app = setup.app();
     // Everyone's customers: the largest queue the database has.
     app.query.scope = crate::domain::queue::Scope::Everyone;
@@ -386,7 +387,7 @@ pub fn run(ctx: &Context, options: &BenchOptions) -> Result<BenchReport> {
     } else {
         Vec::new()
     };
-    let counts = crate::store::Store::open(&ctx.db_path)?.counts()?;
+    let counts = crate::store::Store::open_existing(&ctx.db_path)?.counts()?;
     let phases = phases(ctx, &settings, &h.app)?;
     Ok(BenchReport {
         customers: counts.customers,

@@ -1,4 +1,5 @@
-//! The title bar: who is working, on what date, and whether figures are still loading.
+//! The title bar: who is working, on what date, whether figures are still loading, and
+//! whether the database can only be read.
 
 use super::text;
 use crate::tui::app::App;
@@ -15,6 +16,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         app.session.collector, app.session.base_currency
     );
     let mut right = String::new();
+    // On the right, which is never cut.
+    if app.read_only {
+        right.push_str("read-only ");
+    }
     if app.summary_pending {
         right.push_str("loading… ");
     }

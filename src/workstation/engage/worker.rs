@@ -72,7 +72,7 @@ impl EngageWorker {
         mailer: MailerFactory,
     ) -> Result<EngageWorker> {
         Ok(EngageWorker {
-            store: Store::open(db)?,
+            store: Store::open_existing(db)?,
             settings,
             mailer,
             cycles: None,
