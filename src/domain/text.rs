@@ -108,7 +108,7 @@ pub fn quote(text: &str) -> String {
 pub fn check_name(text: &str) -> Result<(), String> {
     if text.chars().any(|c| c.is_control() || is_unsafe(c)) {
         return Err(format!(
-            "the name `{}` holds a control character (shown as it would be printed); \
+            "`{}` holds a control character (shown as a symbol such as ␛ or <U+0085>); \
              a name cannot",
             quote(text)
         ));
