@@ -45,14 +45,16 @@ impl Error {
 pub const QUOTED_CHARS: usize = 80;
 
 /// A value from outside (a CSV field, an id typed on the command line) as an error message
-/// quotes it: in backticks, cut to [`QUOTED_CHARS`] characters with the length it had, so
-/// that a 10 MB field is not echoed whole (SPEC "Output that reaches a terminal").
+/// quotes it: in backticks, on one line with its control characters shown
+/// ([`crate::domain::text::one_line`]), cut to [`QUOTED_CHARS`] characters with the length it
+/// had, so that a 10 MB field is not echoed whole (SPEC "Output that reaches a terminal").
 pub fn quoted(value: &str) -> String {
+    use crate::domain::text::one_line;
     match value.char_indices().nth(QUOTED_CHARS) {
-        None => format!("`{value}`"),
+        None => format!("`{}`", one_line(value)),
         Some((cut, _)) => format!(
             "`{}…` ({} characters)",
-            &value[..cut],
+            one_line(&value[..cut]),
             value.chars().count()
         ),
     }
@@ -74,5 +76,6 @@ mod tests {
         let q = quoted(&long);
         assert!(q.chars().count() < QUOTED_CHARS + 30, "{}", q.len());
         assert!(q.ends_with("…` (10000000 characters)"), "{q}");
+        assert_eq!(quoted("a\x1b[2J\nb"), "`a␛[2J↵b`");
     }
 }

@@ -19,17 +19,14 @@
 //!
 //! What it returns holds none of them, so showing it again changes nothing. [`one_line`] also
 //! shows newlines (`↵`) and tabs (a space), for a value that must stay on its line (a table
-//! cell, a name in a sentence); [`quote`] cuts a bad value to [`QUOTE_CHARS`] for an error
-//! message. Names given on the command line go through [`check_name`], which refuses them.
+//! cell, a name in a sentence, a value an error quotes: [`crate::error::quoted`]). Names given
+//! on the command line go through [`check_name`], which refuses them.
 //!
 //! JSON output does not use any of this: serde_json escapes what JSON escapes, and a value
 //! read back is the value that was written.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
-
-/// How many characters of a bad value an error message quotes.
-pub const QUOTE_CHARS: usize = 80;
 
 /// Whether `c` must not reach a terminal raw (newline and tab may).
 pub fn is_unsafe(c: char) -> bool {
@@ -91,26 +88,15 @@ fn shown(text: &str, one_line: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// A value for an error message: on one line, made visible, and cut to [`QUOTE_CHARS`]
-/// characters of the original (ending in `…` when cut).
-pub fn quote(text: &str) -> String {
-    let mut chars = text.char_indices();
-    let cut = chars.nth(QUOTE_CHARS).map(|(i, _)| i);
-    match cut {
-        Some(i) => format!("{}…", one_line(&text[..i])),
-        None => one_line(text).into_owned(),
-    }
-}
-
 /// Checks a name given on the command line or in the config (a collector, an owner, a user):
 /// it may not hold a control character of any kind, newline and tab included, nor a
 /// bidirectional control.
 pub fn check_name(text: &str) -> Result<(), String> {
     if text.chars().any(|c| c.is_control() || is_unsafe(c)) {
         return Err(format!(
-            "`{}` holds a control character (shown as a symbol such as ␛ or <U+0085>); \
+            "{} holds a control character (shown as a symbol such as ␛ or <U+0085>); \
              a name cannot",
-            quote(text)
+            crate::error::quoted(text)
         ));
     }
     Ok(())
@@ -162,17 +148,6 @@ mod tests {
     fn one_line_keeps_a_value_on_its_line() {
         assert_eq!(one_line("Evil\nK9  Trusted\tCo"), "Evil↵K9  Trusted Co");
         assert_eq!(visible("Evil\nK9"), "Evil\nK9");
-    }
-
-    #[test]
-    fn quotes_are_cut_to_eighty_characters() {
-        let long = "\x1b".repeat(10_000);
-        let q = quote(&long);
-        assert_eq!(q.chars().count(), QUOTE_CHARS + 1);
-        assert!(q.ends_with('…') && q.starts_with('␛'));
-        assert_eq!(quote("short\n"), "short↵");
-        let exactly = "x".repeat(QUOTE_CHARS);
-        assert_eq!(quote(&exactly), exactly);
     }
 
     #[test]
