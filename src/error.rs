@@ -19,6 +19,10 @@ pub enum Error {
     /// A runtime failure that is not the user's input (SMTP down, terminal lost, ...).
     #[error("{0}")]
     Runtime(String),
+    /// Ended by a signal (SIGTERM, SIGHUP, SIGINT): exit code 128 + its number, as a shell
+    /// reports a process the signal killed.
+    #[error("ended by {}", signal_name(*.0))]
+    Signal(i32),
 }
 
 impl Error {
@@ -36,6 +40,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) => 2,
+            Error::Signal(n) => 128 + n,
             _ => 1,
         }
     }
@@ -58,6 +63,15 @@ pub fn quoted(value: &str) -> String {
             value.chars().count()
         ),
     }
+}
+
+/// The name of a signal, `SIGTERM`.
+fn signal_name(signal: i32) -> String {
+    #[cfg(unix)]
+    if let Some(name) = signal_hook::low_level::signal_name(signal) {
+        return name.to_string();
+    }
+    format!("signal {signal}")
 }
 
 /// The crate's result type.

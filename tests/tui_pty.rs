@@ -154,6 +154,31 @@ impl Session {
     fn raw(&self) -> Vec<u8> {
         self.screen.lock().unwrap().raw.clone()
     }
+
+    /// Sends `signal` to the workstation's process.
+    #[cfg(unix)]
+    fn signal(&self, signal: i32) {
+        let pid = self.child.process_id().expect("a pid") as libc::pid_t;
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0, "kill {signal}");
+    }
+
+    /// The pty's line discipline: (canonical, echo) — what `stty -a` shows as `icanon echo`.
+    #[cfg(unix)]
+    fn cooked(&self) -> (bool, bool) {
+        let fd = self.master.as_raw_fd().expect("the pty's fd");
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { libc::tcgetattr(fd, &mut t) }, 0, "tcgetattr");
+        (t.c_lflag & libc::ICANON != 0, t.c_lflag & libc::ECHO != 0)
+    }
+
+    /// Waits until the reader has seen `needle` in the output.
+    fn wait_for_bytes(&self, needle: &[u8]) {
+        let start = Instant::now();
+        while !contains(&self.raw(), needle) {
+            assert!(start.elapsed() < PATIENCE, "waited for {needle:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 fn nz(n: u16) -> NonZeroU16 {
@@ -513,4 +538,112 @@ fn hostile_names_are_shown_and_keep_the_queue_columns() {
     ] {
         assert!(!contains(&raw, bad), "{bad:?} reached the terminal raw");
     }
+}
+
+/// crossterm's leave-alternate-screen and show-cursor, as the workstation writes them when it
+/// restores the terminal.
+const RESTORED: &[u8] = b"\x1b[?1049l\x1b[?25h";
+
+/// After `signal` the workstation ends with 128 + its number, and leaves the terminal as it
+/// found it: normal screen, cursor shown, canonical mode with echo.
+#[cfg(unix)]
+fn restores_the_terminal_on(signal: i32) {
+    let mut s = Session::start((100, 30), &[]);
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    assert_eq!(s.cooked(), (false, false), "raw while it runs");
+    s.signal(signal);
+    assert_eq!(s.wait_exit(), 128 + signal as u32);
+    s.wait_for_bytes(RESTORED);
+    assert_eq!(s.cooked(), (true, true), "canonical mode and echo are back");
+    let raw = s.raw();
+    let at = raw
+        .windows(RESTORED.len())
+        .rposition(|w| w == RESTORED)
+        .unwrap();
+    // Nothing but the sentence saying why follows the restore.
+    let after = String::from_utf8_lossy(&raw[at + RESTORED.len()..]).into_owned();
+    assert!(!after.contains('\x1b'), "{after:?}");
+    assert!(!s.screen.lock().unwrap().parser.screen().alternate_screen());
+    assert!(!s.screen.lock().unwrap().parser.screen().hide_cursor());
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_restores_the_terminal() {
+    restores_the_terminal_on(libc::SIGTERM);
+}
+
+#[cfg(unix)]
+#[test]
+fn sighup_restores_the_terminal() {
+    restores_the_terminal_on(libc::SIGHUP);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_restores_the_terminal() {
+    restores_the_terminal_on(libc::SIGINT);
+}
+
+/// The state letter of a process in /proc (`T` when stopped).
+#[cfg(target_os = "linux")]
+fn process_state(s: &Session) -> char {
+    let pid = s.child.process_id().unwrap();
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after = &stat[stat.rfind(')').unwrap() + 1..];
+    after.trim_start().chars().next().unwrap()
+}
+
+#[cfg(target_os = "linux")]
+fn wait_for_state(s: &Session, want: impl Fn(char) -> bool) {
+    let start = Instant::now();
+    while !want(process_state(s)) {
+        assert!(start.elapsed() < PATIENCE, "state {}", process_state(s));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Wipes what the emulator shows on the alternate screen, as a terminal that lost it would:
+/// only a whole new frame brings the workstation back.
+fn forget_screen(s: &Session) {
+    s.screen
+        .lock()
+        .unwrap()
+        .parser
+        .process(b"\x1b[?1049h\x1b[2J\x1b[?1049l");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_z_suspends_and_sigcont_redraws_the_whole_frame() {
+    let mut s = Session::start((100, 30), &[]);
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    s.type_keys("j");
+    s.wait_for(&["2 of 5"]);
+    let before = s.raw().len();
+    s.type_keys("\x1a");
+    wait_for_state(&s, |c| c == 'T');
+    // Stopped with the terminal given back.
+    assert!(contains(&s.raw()[before..], RESTORED));
+    assert_eq!(s.cooked(), (true, true));
+    assert!(!s.screen.lock().unwrap().parser.screen().alternate_screen());
+    forget_screen(&s);
+    // `fg`: the shell continues it.
+    s.signal(libc::SIGCONT);
+    wait_for_state(&s, |c| c != 'T');
+    s.wait_for(&["as of 2026-04-30", "Acme Corp", "Queue · mine (alice) · 2 of 5"]);
+    assert!(s.screen.lock().unwrap().parser.screen().alternate_screen());
+    assert_eq!(s.cooked(), (false, false), "raw again");
+    // Keys work again, and a SIGTSTP from outside suspends the same way.
+    s.type_keys("j");
+    s.wait_for(&["3 of 5"]);
+    s.signal(libc::SIGTSTP);
+    wait_for_state(&s, |c| c == 'T');
+    assert_eq!(s.cooked(), (true, true));
+    forget_screen(&s);
+    s.signal(libc::SIGCONT);
+    s.wait_for(&["as of 2026-04-30", "3 of 5"]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.cooked(), (true, true));
 }

@@ -7,9 +7,10 @@
 //!   (figures, queue pages, customer detail) off the input path.
 //! - [`keymap`] and [`theme`]: TOML files with names for actions and styles.
 //!
-//! The loop blocks until something happens (a key, a resize, an answer), handles everything
-//! queued, then draws once: no timer, no CPU while idle. The terminal (alternate screen, raw
-//! mode, no mouse capture) is restored on every exit path, panics included.
+//! The loop blocks until something happens (a key, a resize, an answer, a signal), handles
+//! everything queued, then draws once: no timer, no CPU while idle. The terminal (alternate
+//! screen, raw mode, no mouse capture) is restored on every exit path, panics and SIGTERM,
+//! SIGHUP and SIGINT included, and around a suspend ([`terminal`]).
 
 pub mod action;
 pub mod app;
@@ -20,6 +21,7 @@ pub mod forecast;
 pub mod form;
 pub mod forms;
 pub mod keymap;
+pub mod terminal;
 pub mod theme;
 pub mod update;
 pub mod view;
@@ -28,17 +30,14 @@ use crate::cli::Context;
 use crate::{Error, Result};
 use app::{App, Session};
 use crossterm::event::Event;
-use crossterm::terminal::{
-    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
-};
-use crossterm::{cursor, execute, queue};
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use crossterm::{execute, queue};
 use data::{DataSource, Response, Settings};
 use keymap::Keymap;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use std::io::{BufWriter, IsTerminal, Stdout, Write};
+use std::io::{BufWriter, IsTerminal, Stdout};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Sender};
 use theme::Theme;
 use update::Effect;
@@ -52,6 +51,8 @@ enum UiEvent {
     InputFailed(String),
     /// The data worker stopped.
     WorkerGone,
+    /// A signal to end, suspend or continue.
+    Signal(terminal::Signal),
 }
 
 /// Everything the workstation needs from the command line and config.
@@ -157,7 +158,9 @@ pub fn run_at(ctx: &Context, db: &std::path::Path) -> Result<()> {
     // Our themes already honour NO_COLOR; crossterm's own NO_COLOR handling would turn colour
     // changes into bare resets that wipe reverse video.
     crossterm::style::force_color_output(true);
-    let _guard = TerminalGuard::enter()?;
+    let _guard = terminal::Guard::enter()?;
+    let signal_tx = tx.clone();
+    let _signals = terminal::watch_signals(move |s| signal_tx.send(UiEvent::Signal(s)).is_ok())?;
     let mut terminal = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
         1 << 16,
         std::io::stdout(),
@@ -190,6 +193,11 @@ pub fn run_at(ctx: &Context, db: &std::path::Path) -> Result<()> {
                     dirty = true;
                 }
                 Effect::Quit => return Ok(()),
+                Effect::Suspend => {
+                    outside(&input, terminal::stop)?;
+                    wipe(&mut terminal)?;
+                    dirty = true;
+                }
                 Effect::Edit { text, instructions } => {
                     let result = outside(&input, || crate::editor::edit(&text, &instructions))?;
                     wipe(&mut terminal)?;
@@ -233,6 +241,12 @@ pub fn run_at(ctx: &Context, db: &std::path::Path) -> Result<()> {
                     return Err(Error::runtime(format!("cannot read the terminal: {e}")));
                 }
                 UiEvent::WorkerGone => return Err(Error::runtime("the data worker stopped")),
+                UiEvent::Signal(terminal::Signal::Terminate(n)) => return Err(Error::Signal(n)),
+                UiEvent::Signal(terminal::Signal::Suspend) => effects.push(Effect::Suspend),
+                UiEvent::Signal(terminal::Signal::Continue) => {
+                    terminal::reclaim()?;
+                    effects.push(Effect::Clear);
+                }
             }
             if effects.contains(&Effect::Quit) {
                 break;
@@ -347,15 +361,13 @@ fn spawn_input(tx: Sender<UiEvent>) -> Result<std::sync::Arc<InputControl>> {
     Ok(control)
 }
 
-/// Runs `f` (the editor) on the normal screen in cooked mode, with the input reader paused,
-/// and puts the workstation's terminal back afterwards.
+/// Runs `f` (the editor, a stop) on the normal screen in cooked mode, with the input reader
+/// paused, and puts the workstation's terminal back afterwards.
 fn outside<T>(input: &InputControl, f: impl FnOnce() -> T) -> Result<T> {
     input.pause();
-    restore_terminal();
+    terminal::restore();
     let result = f();
-    crossterm::terminal::enable_raw_mode()?;
-    ACTIVE.store(true, Ordering::SeqCst);
-    execute!(std::io::stdout(), EnterAlternateScreen, cursor::Hide)?;
+    terminal::reclaim()?;
     input.resume();
     Ok(result)
 }
@@ -367,50 +379,4 @@ impl Drop for WorkerLink {
     fn drop(&mut self) {
         let _ = self.0.send(UiEvent::WorkerGone);
     }
-}
-
-/// Whether the terminal is in the workstation's modes (raw, alternate screen).
-static ACTIVE: AtomicBool = AtomicBool::new(false);
-
-/// Puts the terminal in raw mode on the alternate screen, and puts it back when dropped, or
-/// when anything panics.
-struct TerminalGuard;
-
-impl TerminalGuard {
-    fn enter() -> Result<TerminalGuard> {
-        install_panic_hook();
-        crossterm::terminal::enable_raw_mode()?;
-        ACTIVE.store(true, Ordering::SeqCst);
-        let guard = TerminalGuard;
-        execute!(std::io::stdout(), EnterAlternateScreen, cursor::Hide)?;
-        Ok(guard)
-    }
-}
-
-impl Drop for TerminalGuard {
-    fn drop(&mut self) {
-        restore_terminal();
-    }
-}
-
-/// Leaves the alternate screen, shows the cursor and leaves raw mode, once.
-fn restore_terminal() {
-    if ACTIVE.swap(false, Ordering::SeqCst) {
-        let mut out = std::io::stdout();
-        let _ = execute!(out, LeaveAlternateScreen, cursor::Show);
-        let _ = crossterm::terminal::disable_raw_mode();
-        let _ = out.flush();
-    }
-}
-
-fn install_panic_hook() {
-    static INSTALLED: AtomicBool = AtomicBool::new(false);
-    if INSTALLED.swap(true, Ordering::SeqCst) {
-        return;
-    }
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        restore_terminal();
-        previous(info);
-    }));
 }
