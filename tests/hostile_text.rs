@@ -60,7 +60,8 @@ after_due_days = 3
 template = "templates/friendly.md"
 "#;
 
-const TEMPLATE: &str = "Reminder for {{ customer.name }}\n\nHello {{ customer.name }},\n\n{{ table }}\n";
+const TEMPLATE: &str =
+    "Reminder for {{ customer.name }}\n\nHello {{ customer.name }},\n\n{{ table }}\n";
 
 struct World {
     dir: tempfile::TempDir,
@@ -170,7 +171,13 @@ fn no_human_output_writes_a_control_character_from_outside() {
     ok(
         "promise",
         &w.owed(&[
-            "promise", "K2", "--amount", "100", "--date", "2026-05-15", NOTE,
+            "promise",
+            "K2",
+            "--amount",
+            "100",
+            "--date",
+            "2026-05-15",
+            NOTE,
         ]),
     );
     ok(
@@ -203,14 +210,23 @@ fn no_human_output_writes_a_control_character_from_outside() {
     }
     let activity = ok("activity", &w.owed(&["activity", "K1"]));
     assert!(activity.contains("␛[8mmallory␇"), "{activity}");
-    assert!(activity.contains("called␛[1A␛[2K␍paid in full"), "{activity}");
+    assert!(
+        activity.contains("called␛[1A␛[2K␍paid in full"),
+        "{activity}"
+    );
 
     // Engagement: the plan, the subjects a dry run renders from the names, the outbox.
     ok("engage plan", &w.owed(&["engage", "plan"]));
-    let dry = ok("engage run --dry-run", &w.owed(&["engage", "run", "--dry-run"]));
+    let dry = ok(
+        "engage run --dry-run",
+        &w.owed(&["engage", "run", "--dry-run"]),
+    );
     assert!(dry.contains("Evil Co"), "{dry}");
     ok("engage outbox", &w.owed(&["engage", "outbox"]));
-    ok("backtest", &w.owed(&["backtest", "--from", "2026-02-01", "--to", "2026-04-01"]));
+    ok(
+        "backtest",
+        &w.owed(&["backtest", "--from", "2026-02-01", "--to", "2026-04-01"]),
+    );
 
     // Replies whose subjects and senders carry escapes, one filed and one unmatched.
     let maildir = w.path("Maildir");
@@ -235,14 +251,24 @@ fn no_human_output_writes_a_control_character_from_outside() {
 
     // An export's "wrote FILE" names the file it was given.
     let file = w.path("aging\x1b[2J.csv");
-    let o = w.owed(&["export", "aging", "--format", "csv", "-o", file.to_str().unwrap()]);
+    let o = w.owed(&[
+        "export",
+        "aging",
+        "--format",
+        "csv",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
     ok("export", &o);
     assert!(stderr(&o).contains("aging␛[2J.csv"), "{}", stderr(&o));
 
     // Errors that quote a value.
     let e = refused("unknown customer", &w.owed(&["activity", EVIL]));
     assert!(e.contains(EVIL_SHOWN), "{e}");
-    refused("bad date", &w.owed(&["--as-of", "\x1b[2J", "report", "aging"]));
+    refused(
+        "bad date",
+        &w.owed(&["--as-of", "\x1b[2J", "report", "aging"]),
+    );
     refused(
         "bad amount",
         &w.owed(&["promise", "K1", "--amount", "\x1b[2J", "--date", "+7d"]),
@@ -255,7 +281,10 @@ fn no_human_output_writes_a_control_character_from_outside() {
          X1,K1,invoice,2026-01-01,2026-01-31,\x1b]0;TITLE\x07,USD\n",
     )
     .unwrap();
-    refused("import of a bad amount", &w.owed(&["import", bad.to_str().unwrap()]));
+    refused(
+        "import of a bad amount",
+        &w.owed(&["import", bad.to_str().unwrap()]),
+    );
 
     // JSON is left to serde_json: the stored value comes back as it is.
     let json: serde_json::Value =
@@ -266,10 +295,16 @@ fn no_human_output_writes_a_control_character_from_outside() {
 #[test]
 fn names_with_control_characters_are_refused_on_the_command_line() {
     let w = World::new();
-    ok("import", &w.owed(&["import", w.path("data").to_str().unwrap()]));
+    ok(
+        "import",
+        &w.owed(&["import", w.path("data").to_str().unwrap()]),
+    );
     let e = refused("--as", &w.owed(&["--as", EVIL, "note", "K4", "hello"]));
     assert!(e.contains(EVIL_SHOWN), "{e}");
-    refused("--as with a newline", &w.owed(&["--as", "ali\nce", "note", "K4", "hi"]));
+    refused(
+        "--as with a newline",
+        &w.owed(&["--as", "ali\nce", "note", "K4", "hi"]),
+    );
     let e = refused("assign", &w.owed(&["assign", "K4", "\u{202e}bob"]));
     assert!(e.contains("<U+202E>bob"), "{e}");
     // Nothing was written.

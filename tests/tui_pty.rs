@@ -471,7 +471,11 @@ fn hostile_portfolio(dir: &std::path::Path) -> std::path::PathBuf {
 fn column_of(screen: &vt100::Screen, row: u16, needle: &str) -> Option<u16> {
     let cols = screen.size().1.get();
     let cells: Vec<String> = (0..cols)
-        .map(|c| screen.cell(row, c).map_or(String::new(), |x| x.contents().to_string()))
+        .map(|c| {
+            screen
+                .cell(row, c)
+                .map_or(String::new(), |x| x.contents().to_string())
+        })
         .collect();
     (0..cols).find(|&start| {
         let mut text = String::new();
@@ -631,7 +635,11 @@ fn ctrl_z_suspends_and_sigcont_redraws_the_whole_frame() {
     // `fg`: the shell continues it.
     s.signal(libc::SIGCONT);
     wait_for_state(&s, |c| c != 'T');
-    s.wait_for(&["as of 2026-04-30", "Acme Corp", "Queue · mine (alice) · 2 of 5"]);
+    s.wait_for(&[
+        "as of 2026-04-30",
+        "Acme Corp",
+        "Queue · mine (alice) · 2 of 5",
+    ]);
     assert!(s.screen.lock().unwrap().parser.screen().alternate_screen());
     assert_eq!(s.cooked(), (false, false), "raw again");
     // Keys work again, and a SIGTSTP from outside suspends the same way.

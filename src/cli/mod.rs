@@ -258,8 +258,11 @@ pub(crate) fn write_stderr(args: std::fmt::Arguments) {
 /// its control characters shown.
 pub fn usage_error(e: clap::Error) -> i32 {
     use clap::CommandFactory;
-    let hostile = std::env::args_os()
-        .any(|a| a.to_string_lossy().chars().any(crate::domain::text::is_unsafe));
+    let hostile = std::env::args_os().any(|a| {
+        a.to_string_lossy()
+            .chars()
+            .any(crate::domain::text::is_unsafe)
+    });
     if !hostile {
         e.exit();
     }

@@ -129,7 +129,10 @@ mod tests {
             "two\nlines\twith a tab",
             "",
         ] {
-            assert!(matches!(visible(text), Cow::Borrowed(t) if t == text), "{text}");
+            assert!(
+                matches!(visible(text), Cow::Borrowed(t) if t == text),
+                "{text}"
+            );
         }
     }
 

@@ -36,8 +36,12 @@ impl TextTable {
 
     /// Appends a row (missing cells are empty).
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows
-            .push(cells.into_iter().map(|c| one_line(&c).into_owned()).collect());
+        self.rows.push(
+            cells
+                .into_iter()
+                .map(|c| one_line(&c).into_owned())
+                .collect(),
+        );
     }
 
     /// Renders the table.

@@ -123,7 +123,8 @@ impl Drop for SignalWatch {
 #[cfg(unix)]
 pub fn watch_signals(send: impl Fn(Signal) -> bool + Send + 'static) -> Result<SignalWatch> {
     use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGTERM, SIGTSTP};
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGTSTP, SIGCONT])?;
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGTSTP, SIGCONT])?;
     let handle = signals.handle();
     std::thread::Builder::new()
         .name("owed-signals".into())

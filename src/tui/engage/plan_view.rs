@@ -56,7 +56,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             .enumerate()
         {
             if i as u16 + 1 < rest.height {
-                text::put(buf, rest.x + 2, rest.y + 1 + i as u16, l, app.theme.get(role));
+                text::put(
+                    buf,
+                    rest.x + 2,
+                    rest.y + 1 + i as u16,
+                    l,
+                    app.theme.get(role),
+                );
             }
         }
         return;
@@ -189,7 +195,8 @@ where
 
 fn empty(app: &App, area: Rect, buf: &mut Buffer, note: &str) {
     if area.height > 0 {
-        text::put_n(buf, 
+        text::put_n(
+            buf,
             area.x + 2,
             area.y,
             note,

@@ -29,7 +29,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             (None, false) => ("No report yet: R computes it.".to_string(), Role::Muted),
         };
         if area.height > 1 {
-            text::put_n(buf, 
+            text::put_n(
+                buf,
                 area.x + 2,
                 area.y + 1,
                 note,
@@ -51,7 +52,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .take(usize::from(table_room))
         .enumerate()
     {
-        text::put_line(buf, 
+        text::put_line(
+            buf,
             area.x + 1,
             area.y + i as u16,
             line,

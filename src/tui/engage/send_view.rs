@@ -127,7 +127,8 @@ fn line(buf: &mut Buffer, inner: Rect, y: u16, content: &str, style: Style) {
         return;
     }
     let room = usize::from(inner.width.saturating_sub(2));
-    text::put_n(buf, 
+    text::put_n(
+        buf,
         inner.x + 1,
         inner.y + y,
         text::truncate(content, room),
@@ -262,7 +263,8 @@ fn preview(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
     );
     let rule = "─".repeat(usize::from(inner.width));
     if PREVIEW_HEADER - 1 < inner.height {
-        text::put(buf, 
+        text::put(
+            buf,
             inner.x,
             inner.y + PREVIEW_HEADER - 1,
             rule,

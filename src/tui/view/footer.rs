@@ -10,7 +10,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 
 /// The hints of a context: the first binding of each action, in keymap order, skipping plain
-/// movement (every screen moves the same way).
+/// movement, redraw and suspend (every screen does them the same way; `?` lists them).
 pub fn hints(app: &App, context: KeyContext) -> Vec<(String, String)> {
     let mut seen: Vec<Action> = Vec::new();
     let mut out = Vec::new();
@@ -24,6 +24,7 @@ pub fn hints(app: &App, context: KeyContext) -> Vec<(String, String)> {
         Action::PageDown,
         Action::PageUp,
         Action::Redraw,
+        Action::Suspend,
     ];
     for b in app.keymap.bindings(context) {
         if seen.contains(&b.action) || movement.contains(&b.action) {
@@ -53,7 +54,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
         } else {
             footer
         };
-        text::put_n(buf, 
+        text::put_n(
+            buf,
             area.x + 1,
             area.y,
             &status.text,

@@ -75,7 +75,8 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) -> Option<Position> {
         } else {
             (" ", app.theme.get(Role::MetricLabel))
         };
-        text::put_n(buf, 
+        text::put_n(
+            buf,
             inner.x,
             y,
             format!("{marker} {}", field.label),
@@ -104,7 +105,14 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) -> Option<Position> {
                 Check::Ok(s) | Check::Hint(s) => (hint(app, field, s), muted),
             },
         };
-        text::put_n(buf, value_x, y, text::truncate(&note, value_w), value_w, style);
+        text::put_n(
+            buf,
+            value_x,
+            y,
+            text::truncate(&note, value_w),
+            value_w,
+            style,
+        );
         y += 1;
     }
     y += 1;
@@ -116,7 +124,8 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) -> Option<Position> {
         };
         // The last line of the popup, whatever the room.
         let y = y.min(bottom.saturating_sub(1));
-        text::put_n(buf, 
+        text::put_n(
+            buf,
             inner.x,
             y,
             text::truncate(&message.text, width),

@@ -97,7 +97,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     );
     let body = Rect::new(area.x, area.y + 3, area.width, area.height - 3);
     if app.loaded.is_none() {
-        text::put(buf, body.x + 2, body.y, "Loading…", app.theme.get(Role::Muted));
+        text::put(
+            buf,
+            body.x + 2,
+            body.y,
+            "Loading…",
+            app.theme.get(Role::Muted),
+        );
         return;
     }
     if app.total() == 0 {
@@ -110,7 +116,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 app.query.filter.text
             )
         };
-        text::put_n(buf, 
+        text::put_n(
+            buf,
             body.x + 2,
             body.y,
             note,

@@ -37,7 +37,9 @@ fn is_settled(text: &str) -> bool {
     if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return true;
     }
-    !text.chars().any(|c| crate::domain::text::is_unsafe(c) || is_joiner(c))
+    !text
+        .chars()
+        .any(|c| crate::domain::text::is_unsafe(c) || is_joiner(c))
         && text.graphemes(true).all(agrees)
 }
 
@@ -274,7 +276,13 @@ mod shown_tests {
         // Emoji presentation and skin tones: one column or two, whoever counts.
         assert_eq!(shown("❤\u{fe0f}"), "❤");
         assert_eq!(shown("👍🏻ok"), "👍ok");
-        for plain in ["Kite Supplies", "東京商事", "Café Ünïcode", "e\u{301}", "🇺🇸 Flag"] {
+        for plain in [
+            "Kite Supplies",
+            "東京商事",
+            "Café Ünïcode",
+            "e\u{301}",
+            "🇺🇸 Flag",
+        ] {
             assert!(matches!(shown(plain), Cow::Borrowed(_)), "{plain}");
         }
         assert_eq!(fit("\x1b[2J👩\u{200d}💻\u{2028}", 9), "␛[2J👩💻…");
@@ -285,7 +293,12 @@ mod shown_tests {
         use ratatui::buffer::Buffer;
         use ratatui::layout::Rect;
         let mut buf = Buffer::empty(Rect::new(0, 0, 12, 1));
-        buf.set_string(0, 0, "a\u{2028}b❤\u{fe0f}c👍🏻d", ratatui::style::Style::default());
+        buf.set_string(
+            0,
+            0,
+            "a\u{2028}b❤\u{fe0f}c👍🏻d",
+            ratatui::style::Style::default(),
+        );
         settle(&mut buf);
         let cells: Vec<&str> = (0..12).map(|x| buf[(x, 0)].symbol()).collect();
         assert_eq!(
@@ -297,10 +310,42 @@ mod shown_tests {
     /// Characters that terminals and ratatui disagree on, mixed with ordinary ones.
     fn tricky() -> impl Strategy<Value = String> {
         let chars = prop::sample::select(vec![
-            'a', ' ', '東', '\u{1b}', '\u{7}', '\n', '\t', '\r', '\u{7f}', '\u{85}', '\u{9b}',
-            '\u{2028}', '\u{2029}', '\u{202e}', '\u{2066}', '\u{200d}', '\u{200b}', '\u{fe0f}',
-            '\u{301}', '❤', '👩', '💻', '👍', '🏻', '🇺', '🇸', '\u{ad}', '\u{3164}', '\u{1160}',
-            '\u{1100}', 'ｶ', '\u{ff9e}', '#', '\u{20e3}', '\u{e0067}', '🏴',
+            'a',
+            ' ',
+            '東',
+            '\u{1b}',
+            '\u{7}',
+            '\n',
+            '\t',
+            '\r',
+            '\u{7f}',
+            '\u{85}',
+            '\u{9b}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{202e}',
+            '\u{2066}',
+            '\u{200d}',
+            '\u{200b}',
+            '\u{fe0f}',
+            '\u{301}',
+            '❤',
+            '👩',
+            '💻',
+            '👍',
+            '🏻',
+            '🇺',
+            '🇸',
+            '\u{ad}',
+            '\u{3164}',
+            '\u{1160}',
+            '\u{1100}',
+            'ｶ',
+            '\u{ff9e}',
+            '#',
+            '\u{20e3}',
+            '\u{e0067}',
+            '🏴',
         ]);
         prop::collection::vec(chars, 0..24).prop_map(|v| v.into_iter().collect())
     }

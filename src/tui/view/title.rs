@@ -40,5 +40,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     } else {
         style
     };
-    text::put(buf, x + text::width(&right) as u16, area.y, &date, date_style);
+    text::put(
+        buf,
+        x + text::width(&right) as u16,
+        area.y,
+        &date,
+        date_style,
+    );
 }
