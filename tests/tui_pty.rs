@@ -454,7 +454,7 @@ fn hostile_portfolio(dir: &std::path::Path) -> std::path::PathBuf {
     )
     .unwrap();
     let db = dir.join("owed.db");
-    let mut store = owed::store::Store::open(&db).unwrap();
+    let mut store = owed::store::Store::open_or_create(&db).unwrap();
     owed::import::import_paths(
         &mut store,
         &[csv],

@@ -185,7 +185,10 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
     for s in &plan.skipped {
         errln!(
             "skipped: {} / {} for {}: {}",
-            s.cycle, s.reminder, s.customer_id, s.reason
+            s.cycle,
+            s.reminder,
+            s.customer_id,
+            s.reason
         );
     }
     if args.dry_run {
@@ -222,14 +225,22 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
     for f in &report.failed {
         errln!(
             "not sent {} / {} to {}: {} (planned again next run)",
-            f.cycle, f.reminder, f.customer_id, f.error
+            f.cycle,
+            f.reminder,
+            f.customer_id,
+            f.error
         );
     }
     for u in &report.unknown {
         errln!(
             "unknown {} / {} to {} (reminder {}): {}; it stays pending and is not resent: \
              check the mail server, then `owed engage release {}` if it was not delivered",
-            u.cycle, u.reminder, u.customer_id, u.reminder_id, u.error, u.reminder_id
+            u.cycle,
+            u.reminder,
+            u.customer_id,
+            u.reminder_id,
+            u.error,
+            u.reminder_id
         );
     }
     outln!(

@@ -74,7 +74,7 @@ fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
             }
             Filed::Skipped { why } => {
                 skipped += 1;
-                eprintln!("skipped {}: {why} (left in new/)", item.file);
+                errln!("skipped {}: {why} (left in new/)", item.file);
             }
         }
     }

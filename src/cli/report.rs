@@ -111,10 +111,9 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
                 ctx.config.promise_grace_days,
             )?;
             if o.json {
-                r.to_json().to_string()
-            } else {
-                return out!("{}", r.to_text());
+                return jsonln!("{}", r.to_json());
             }
+            return out!("{}", r.to_text());
         }
     };
     outln!("{out}")?;
