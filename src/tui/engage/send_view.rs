@@ -267,7 +267,7 @@ fn preview(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
             buf,
             inner.x,
             inner.y + PREVIEW_HEADER - 1,
-            rule,
+            &rule,
             app.theme.get(Role::Border),
         );
     }
@@ -290,7 +290,7 @@ fn preview(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
             body.len()
         );
         let x = area.right().saturating_sub(text::width(&more) as u16 + 2);
-        text::put(buf, x, area.bottom().saturating_sub(1), more, muted);
+        text::put(buf, x, area.bottom().saturating_sub(1), &more, muted);
     }
 }
 

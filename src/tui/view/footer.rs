@@ -71,7 +71,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
         let typed: Vec<String> = app.pending_keys.iter().map(|k| k.to_string()).collect();
         let pending = format!("{}…", typed.join(" "));
         right_edge = right_edge.saturating_sub(text::width(&pending) as u16 + 1);
-        text::put(buf, right_edge + 1, area.y, pending, key_style);
+        text::put(buf, right_edge + 1, area.y, &pending, key_style);
     }
     for (i, (keys, desc)) in hints(app, app.key_context()).into_iter().enumerate() {
         let w = (text::width(&keys) + 1 + text::width(&desc)) as u16 + if i > 0 { 2 } else { 0 };

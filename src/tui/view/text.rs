@@ -91,7 +91,7 @@ pub fn put(
     buf: &mut ratatui::buffer::Buffer,
     x: u16,
     y: u16,
-    text: impl AsRef<str>,
+    text: &str,
     style: ratatui::style::Style,
 ) -> u16 {
     put_n(buf, x, y, text, usize::MAX, style)
