@@ -202,6 +202,7 @@ fn no_human_output_writes_a_control_character_from_outside() {
     assert!(aging.contains("<U+0085>Line<U+2028>Para<U+2029> <U+202E>oc.live<U+202C>"));
     ok("report metrics", &w.owed(&["report", "metrics"]));
     ok("report engagement", &w.owed(&["report", "engagement"]));
+    ok("report team", &w.owed(&["report", "team"]));
     let forecast = ok("report forecast", &w.owed(&["report", "forecast"]));
     assert!(forecast.contains("D␛[2J1"), "{forecast}");
     for id in ["K1", "K2", "K3"] {
