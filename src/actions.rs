@@ -13,6 +13,7 @@
 use crate::config::Config;
 use crate::domain::actions::{self as check, OwnerRole, Stamp};
 use crate::domain::money::{grouped, round_to_currency};
+use crate::domain::text::one_line;
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
 use crate::store::actions::{NewIssue, NewPromise};
@@ -69,7 +70,7 @@ fn named(store: &Store, id: &str) -> Result<CustomerCard> {
 }
 
 fn label(c: &CustomerCard) -> String {
-    format!("{} ({})", c.id, c.name)
+    format!("{} ({})", one_line(&c.id), one_line(&c.name))
 }
 
 fn documents(store: &Store, c: &CustomerCard, named: &[String]) -> Result<Vec<i64>> {

@@ -52,10 +52,10 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
         ctx.db_path.with_file_name("demo.db")
     };
     match ensure_database(&db, &options, true)? {
-        DemoOutcome::Reused => eprintln!("using the demo database {}", db.display()),
+        DemoOutcome::Reused => errln!("using the demo database {}", db.display()),
         DemoOutcome::Created { summary, .. } => {
-            eprintln!("{summary}");
-            eprintln!("created the demo database {}", db.display());
+            errln!("{summary}");
+            errln!("created the demo database {}", db.display());
         }
     }
     if args.no_tui {

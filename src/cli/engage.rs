@@ -100,7 +100,7 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<()> {
         engage::plan_settings(&ctx.config, ctx.as_of),
     )?;
     if args.json {
-        outln!("{}", plan.to_json())?;
+        jsonln!("{}", plan.to_json())?;
         return Ok(());
     }
     out!("{}", plan_text(&plan, &ctx.config.base_currency))?;
@@ -183,9 +183,12 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         engage::plan_settings(&ctx.config, ctx.as_of),
     )?;
     for s in &plan.skipped {
-        eprintln!(
+        errln!(
             "skipped: {} / {} for {}: {}",
-            s.cycle, s.reminder, s.customer_id, s.reason
+            s.cycle,
+            s.reminder,
+            s.customer_id,
+            s.reason
         );
     }
     if args.dry_run {
@@ -220,16 +223,24 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         )?;
     }
     for f in &report.failed {
-        eprintln!(
+        errln!(
             "not sent {} / {} to {}: {} (planned again next run)",
-            f.cycle, f.reminder, f.customer_id, f.error
+            f.cycle,
+            f.reminder,
+            f.customer_id,
+            f.error
         );
     }
     for u in &report.unknown {
-        eprintln!(
+        errln!(
             "unknown {} / {} to {} (reminder {}): {}; it stays pending and is not resent: \
              check the mail server, then `owed engage release {}` if it was not delivered",
-            u.cycle, u.reminder, u.customer_id, u.reminder_id, u.error, u.reminder_id
+            u.cycle,
+            u.reminder,
+            u.customer_id,
+            u.reminder_id,
+            u.error,
+            u.reminder_id
         );
     }
     outln!(
@@ -301,7 +312,7 @@ fn show_outbox(ctx: &Context, args: &OutboxArgs) -> Result<()> {
                 })
             })
             .collect();
-        outln!("{}", serde_json::Value::Array(list))?;
+        jsonln!("{}", serde_json::Value::Array(list))?;
         return Ok(());
     }
     let mut t = TextTable::new(&[

@@ -65,7 +65,7 @@ fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
             }
             Filed::Unmatched { from } => {
                 unmatched += 1;
-                eprintln!(
+                errln!(
                     "no customer for {} from {}: {} (left in new/)",
                     item.file,
                     from.as_deref().unwrap_or("an unknown sender"),
@@ -74,7 +74,7 @@ fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
             }
             Filed::Skipped { why } => {
                 skipped += 1;
-                eprintln!("skipped {}: {why} (left in new/)", item.file);
+                errln!("skipped {}: {why} (left in new/)", item.file);
             }
         }
     }

@@ -4,18 +4,38 @@
 //! subcommand. Errors print one sentence on stderr; the exit code is 2 for bad usage or input,
 //! 1 for a runtime failure. Output goes through [`out!`] / [`outln!`]: a reader that stops
 //! early (`owed report aging --json | head`) ends the command quietly instead of a panic.
+//!
+//! Every human writer shows control characters instead of writing them (SPEC "Output that
+//! reaches a terminal", [`crate::domain::text::visible`]): [`out!`], [`outln!`] and
+//! [`errln!`] pass what they write through it, and so does the error printed on exit. JSON
+//! goes through [`jsonln!`] as serde_json wrote it. Names given on the command line are
+//! checked by [`parse_name`].
 
-/// `print!` to standard output that returns a `Result` (see [`write_stdout`]).
+/// `print!` to standard output for people, returning a `Result` (see [`write_stdout`]).
 macro_rules! out {
     ($($arg:tt)*) => {
         $crate::cli::write_stdout(format_args!($($arg)*))
     };
 }
 
-/// `println!` to standard output that returns a `Result` (see [`write_stdout`]).
+/// `println!` to standard output for people, returning a `Result` (see [`write_stdout`]).
 macro_rules! outln {
     ($($arg:tt)*) => {
         $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `println!` of a JSON document to standard output, as it is (see [`write_json`]).
+macro_rules! jsonln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_json(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `errln!` for people: control characters shown (see [`write_stderr`]).
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stderr(format_args!("{}\n", format_args!($($arg)*)))
     };
 }
 
@@ -53,7 +73,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "OWED_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Act as this collector (default: `collector` in the config, else the OS user).
-    #[arg(long = "as", global = true, value_name = "NAME")]
+    #[arg(long = "as", global = true, value_name = "NAME", value_parser = parse_name)]
     pub as_collector: Option<String>,
     /// Compute everything as of this date, YYYY-MM-DD (default: today).
     #[arg(long, global = true, value_name = "DATE", value_parser = parse_date)]
@@ -128,6 +148,12 @@ pub fn parse_date(text: &str) -> std::result::Result<Date, String> {
     Ok(d)
 }
 
+/// Reads a name given on the command line (a collector, an owner): one with a control
+/// character in it is refused.
+pub fn parse_name(text: &str) -> std::result::Result<String, String> {
+    crate::domain::text::check_name(text).map(|()| text.to_string())
+}
+
 /// What every command needs: the config, where the database is, who is acting and when.
 pub struct Context {
     pub config: Config,
@@ -191,11 +217,68 @@ pub fn today() -> Date {
     chrono::Local::now().date_naive()
 }
 
-/// Writes to standard output.
+/// The formatted text, without a copy when it is a literal.
+fn formatted(args: std::fmt::Arguments) -> std::borrow::Cow<'static, str> {
+    match args.as_str() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(args.to_string()),
+    }
+}
+
+/// Writes text for people to standard output, its control characters shown.
 pub(crate) fn write_stdout(args: std::fmt::Arguments) -> Result<()> {
+    use std::io::Write;
+    let text = formatted(args);
+    std::io::stdout()
+        .lock()
+        .write_all(crate::domain::text::visible(&text).as_bytes())?;
+    Ok(())
+}
+
+/// Writes JSON to standard output as it is: serde_json escapes what JSON escapes, and the
+/// reader gets the values that are stored.
+pub(crate) fn write_json(args: std::fmt::Arguments) -> Result<()> {
     use std::io::Write;
     std::io::stdout().lock().write_fmt(args)?;
     Ok(())
+}
+
+/// Writes text for people to standard error, its control characters shown. Like
+/// `errln!`, a failure to write is not an error of the command (but it does not panic).
+pub(crate) fn write_stderr(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let text = formatted(args);
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(crate::domain::text::visible(&text).as_bytes());
+}
+
+/// Prints what clap has to say about the command line (an error, `--help`, `--version`) and
+/// returns the exit code. clap quotes the values it refuses: when an argument holds a
+/// control character, the message is made again without clap's colours and printed with
+/// its control characters shown.
+pub fn usage_error(e: clap::Error) -> i32 {
+    use clap::CommandFactory;
+    let hostile = std::env::args_os().any(|a| {
+        a.to_string_lossy()
+            .chars()
+            .any(crate::domain::text::is_unsafe)
+    });
+    if !hostile {
+        e.exit();
+    }
+    let plain = Cli::command()
+        .styles(clap::builder::Styles::plain())
+        .try_get_matches_from(std::env::args_os())
+        .err()
+        .unwrap_or(e);
+    let text = plain.render().ansi().to_string();
+    if plain.use_stderr() {
+        write_stderr(format_args!("{text}"));
+    } else if write_stdout(format_args!("{text}")).is_err() {
+        return 1;
+    }
+    plain.exit_code()
 }
 
 /// Runs a parsed command line and returns the process exit code.
@@ -216,7 +299,7 @@ pub fn run(cli: Cli) -> i32 {
         // Whoever read the output has gone (`| head`): nothing is wrong with the command.
         Err(crate::Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
-            eprintln!("owed: {e}");
+            errln!("owed: {e}");
             e.exit_code()
         }
     }

@@ -125,7 +125,7 @@ fn list(ctx: &Context, args: &JsonArg) -> Result<()> {
                 })
             })
             .collect();
-        return outln!("{}", serde_json::Value::Array(list));
+        return jsonln!("{}", serde_json::Value::Array(list));
     }
     if users.is_empty() {
         return outln!(
@@ -187,7 +187,7 @@ fn log(ctx: &Context, args: &JsonArg) -> Result<()> {
                 })
             })
             .collect();
-        return outln!("{}", serde_json::Value::Array(list));
+        return jsonln!("{}", serde_json::Value::Array(list));
     }
     let mut t = TextTable::new(&[
         ("at", Align::Left),

@@ -37,6 +37,8 @@ impl Stamp {
         if collector.is_empty() {
             return Err("the collector's name is empty; give one with --as NAME".into());
         }
+        super::text::check_name(collector)
+            .map_err(|e| format!("the collector's name {e}; give another with --as NAME"))?;
         Ok(Stamp {
             collector: collector.to_string(),
             role: actor.role,
@@ -174,12 +176,13 @@ pub fn reason(text: &str, reasons: &[String]) -> Result<String, String> {
         })
 }
 
-/// An owner's name for an assignment: trimmed, not empty.
+/// An owner's name for an assignment: trimmed, not empty, no control characters.
 pub fn owner(text: &str) -> Result<String, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("the new owner's name is empty".into());
     }
+    crate::domain::text::check_name(t).map_err(|e| format!("the new owner's name {e}"))?;
     Ok(t.to_string())
 }
 

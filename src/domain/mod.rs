@@ -13,6 +13,7 @@ pub mod promise;
 pub mod queue;
 pub mod rules;
 pub mod team;
+pub mod text;
 pub mod users;
 
 pub use chrono::NaiveDate as Date;

@@ -6,7 +6,8 @@
 //! while idle. What differs between terminals is behind [`Front`]: where frames go, whether
 //! the terminal can be measured, whether an editor can be run.
 
-use super::app::App;
+use super::app::{App, Status};
+use super::terminal::Signal;
 use super::update::{self, Effect};
 use super::{engage, forms, view};
 use crate::workstation::{Answer, EngageResponse, Response, Session};
@@ -30,6 +31,8 @@ pub(crate) enum UiEvent {
     InputClosed,
     /// The service's worker stopped; why.
     WorkerGone(String),
+    /// A signal to this process: end, suspend or continue (the local terminal only).
+    Signal(super::terminal::Signal),
 }
 
 /// How the loop ended.
@@ -63,6 +66,15 @@ pub(crate) trait Front {
         text: &str,
         instructions: &str,
     ) -> Result<std::result::Result<String, String>>;
+
+    /// Gives the terminal back to the shell and stops until continued (Ctrl-Z); `Some`: why
+    /// this terminal cannot (for the status line).
+    fn suspend(&mut self) -> Result<Option<String>>;
+
+    /// Takes the terminal back after the process was continued (a shell may have reset it).
+    fn reclaim(&mut self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Where a session's answers go: into the loop's events.
@@ -106,6 +118,15 @@ pub(crate) fn run<F: Front>(
                     dirty = true;
                 }
                 Effect::Quit => return Ok(Ended::Quit),
+                Effect::Suspend => {
+                    if let Some(why) = front.suspend()? {
+                        app.status = Some(Status {
+                            text: why,
+                            error: true,
+                        });
+                    }
+                    dirty = true;
+                }
                 Effect::Edit { text, instructions } => {
                     let result = front.edit(&text, &instructions)?;
                     dirty = true;
@@ -150,6 +171,12 @@ pub(crate) fn run<F: Front>(
                 }
                 UiEvent::InputClosed => return Ok(Ended::InputClosed),
                 UiEvent::WorkerGone(why) => return Err(Error::runtime(why)),
+                UiEvent::Signal(Signal::Terminate(n)) => return Err(Error::Signal(n)),
+                UiEvent::Signal(Signal::Suspend) => effects.push(Effect::Suspend),
+                UiEvent::Signal(Signal::Continue) => {
+                    front.reclaim()?;
+                    effects.push(Effect::Clear);
+                }
             }
             if effects.contains(&Effect::Quit) {
                 break;

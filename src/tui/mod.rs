@@ -12,9 +12,10 @@
 //! session of it, and asks and is answered in the service's own types. Nothing here opens the
 //! database or reads the command line (the caller builds the [`Setup`]).
 //!
-//! The loop blocks until something happens (a key, a resize, an answer), handles everything
-//! queued, then draws once: no timer, no CPU while idle. The local terminal (alternate screen,
-//! raw mode, no mouse capture) is restored on every exit path, panics included.
+//! The loop blocks until something happens (a key, a resize, an answer, a signal), handles
+//! everything queued, then draws once: no timer, no CPU while idle. The local terminal
+//! (alternate screen, raw mode, no mouse capture) is restored on every exit path, panics and
+//! SIGTERM, SIGHUP and SIGINT included, and around a suspend ([`terminal`]).
 
 pub mod action;
 pub mod app;
@@ -25,6 +26,7 @@ pub mod form;
 pub mod forms;
 pub mod keymap;
 pub mod remote;
+pub mod terminal;
 pub mod theme;
 pub mod update;
 pub mod view;
@@ -34,14 +36,11 @@ use crate::domain::users::Actor;
 use crate::workstation::Workstation;
 use crate::{Error, Result};
 use app::{App, Session};
-use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
-use crossterm::{cursor, execute};
 use event_loop::{Ended, Front, UiEvent};
 use keymap::Keymap;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use std::io::{BufWriter, IsTerminal, Stdout, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::io::{BufWriter, IsTerminal, Stdout};
 use std::sync::mpsc::{self, Sender};
 use theme::Theme;
 
@@ -98,7 +97,9 @@ pub fn run_local(setup: Setup, workstation: &Workstation, actor: Actor) -> Resul
     // Our themes already honour NO_COLOR; crossterm's own NO_COLOR handling would turn colour
     // changes into bare resets that wipe reverse video.
     crossterm::style::force_color_output(true);
-    let _guard = TerminalGuard::enter()?;
+    let _guard = terminal::Guard::enter()?;
+    let signal_tx = tx.clone();
+    let _signals = terminal::watch_signals(move |s| signal_tx.send(UiEvent::Signal(s)).is_ok())?;
     let terminal = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
         1 << 16,
         std::io::stdout(),
@@ -146,6 +147,16 @@ impl Front for LocalFront {
         let result = outside(&self.input, || crate::editor::edit(text, instructions))?;
         event_loop::wipe(&mut self.terminal)?;
         Ok(result.map_err(|e| e.to_string()))
+    }
+
+    fn suspend(&mut self) -> Result<Option<String>> {
+        outside(&self.input, terminal::stop)?;
+        event_loop::wipe(&mut self.terminal)?;
+        Ok(None)
+    }
+
+    fn reclaim(&mut self) -> Result<()> {
+        terminal::reclaim()
     }
 }
 
@@ -234,61 +245,13 @@ fn spawn_input(tx: Sender<UiEvent>) -> Result<std::sync::Arc<InputControl>> {
     Ok(control)
 }
 
-/// Runs `f` (the editor) on the normal screen in cooked mode, with the input reader paused,
-/// and puts the workstation's terminal back afterwards.
+/// Runs `f` (the editor, a stop) on the normal screen in cooked mode, with the input reader
+/// paused, and puts the workstation's terminal back afterwards.
 fn outside<T>(input: &InputControl, f: impl FnOnce() -> T) -> Result<T> {
     input.pause();
-    restore_terminal();
+    terminal::restore();
     let result = f();
-    crossterm::terminal::enable_raw_mode()?;
-    ACTIVE.store(true, Ordering::SeqCst);
-    execute!(std::io::stdout(), EnterAlternateScreen, cursor::Hide)?;
+    terminal::reclaim()?;
     input.resume();
     Ok(result)
-}
-
-/// Whether the terminal is in the workstation's modes (raw, alternate screen).
-static ACTIVE: AtomicBool = AtomicBool::new(false);
-
-/// Puts the terminal in raw mode on the alternate screen, and puts it back when dropped, or
-/// when anything panics.
-struct TerminalGuard;
-
-impl TerminalGuard {
-    fn enter() -> Result<TerminalGuard> {
-        install_panic_hook();
-        crossterm::terminal::enable_raw_mode()?;
-        ACTIVE.store(true, Ordering::SeqCst);
-        let guard = TerminalGuard;
-        execute!(std::io::stdout(), EnterAlternateScreen, cursor::Hide)?;
-        Ok(guard)
-    }
-}
-
-impl Drop for TerminalGuard {
-    fn drop(&mut self) {
-        restore_terminal();
-    }
-}
-
-/// Leaves the alternate screen, shows the cursor and leaves raw mode, once.
-fn restore_terminal() {
-    if ACTIVE.swap(false, Ordering::SeqCst) {
-        let mut out = std::io::stdout();
-        let _ = execute!(out, LeaveAlternateScreen, cursor::Show);
-        let _ = crossterm::terminal::disable_raw_mode();
-        let _ = out.flush();
-    }
-}
-
-fn install_panic_hook() {
-    static INSTALLED: AtomicBool = AtomicBool::new(false);
-    if INSTALLED.swap(true, Ordering::SeqCst) {
-        return;
-    }
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        restore_terminal();
-        previous(info);
-    }));
 }

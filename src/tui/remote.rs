@@ -200,6 +200,13 @@ impl<W: Write> Front for RemoteFront<W> {
         self.terminal.backend_mut().size = Size::new(width, height);
     }
 
+    fn suspend(&mut self) -> Result<Option<String>> {
+        Ok(Some(
+            "Ctrl-Z stops only a workstation in your own shell; over SSH, :q ends the session."
+                .to_string(),
+        ))
+    }
+
     fn edit(
         &mut self,
         _text: &str,

@@ -26,6 +26,9 @@ pub enum Effect {
     Clear,
     /// Leave the workstation.
     Quit,
+    /// Give the terminal back to the shell and stop until continued (`fg`), then draw the
+    /// whole screen again.
+    Suspend,
     /// Leave the screen, let the collector write `text` in `$EDITOR` (with `instructions` as
     /// comments), come back and hand the result to [`super::forms::edited`].
     Edit { text: String, instructions: String },
@@ -91,6 +94,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             return vec![Effect::Quit];
         }
         Action::Redraw => return vec![Effect::Clear],
+        Action::Suspend => return vec![Effect::Suspend],
         Action::Noop => return Vec::new(),
         _ => {}
     }
@@ -608,6 +612,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
             Vec::new()
         }
         "redraw" => vec![Effect::Clear],
+        "suspend" | "stop" => vec![Effect::Suspend],
         other => {
             error(
                 app,

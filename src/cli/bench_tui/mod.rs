@@ -69,7 +69,7 @@ impl Lcg {
 fn generate(ctx: &Context, customers: usize) -> Result<()> {
     let mut store = ctx.open_store()?;
     if store.counts()?.customers > 0 {
-        eprintln!("owed: the database has customers already; not generating");
+        errln!("owed: the database has customers already; not generating");
         return Ok(());
     }
     let dir = std::env::temp_dir().join(format!("owed-bench-{}", std::process::id()));
@@ -155,6 +155,6 @@ fn generate(ctx: &Context, customers: usize) -> Result<()> {
     );
     let _ = std::fs::remove_dir_all(&dir);
     let summary = summary.map_err(|e| Error::runtime(format!("generating: {e}")))?;
-    eprintln!("owed: {summary}");
+    errln!("owed: {summary}");
     Ok(())
 }

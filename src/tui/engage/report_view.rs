@@ -29,7 +29,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             (None, false) => ("No report yet: R computes it.".to_string(), Role::Muted),
         };
         if area.height > 1 {
-            buf.set_stringn(
+            text::put_n(
+                buf,
                 area.x + 2,
                 area.y + 1,
                 note,
@@ -51,7 +52,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .take(usize::from(table_room))
         .enumerate()
     {
-        buf.set_line(
+        text::put_line(
+            buf,
             area.x + 1,
             area.y + i as u16,
             line,
@@ -182,7 +184,7 @@ fn weeks(app: &App, report: &EngagementReport, area: Rect, buf: &mut Buffer) {
         Span::raw("  "),
         Span::styled(format!("■ {replies} replies"), reply_style),
     ]);
-    buf.set_line(area.x, area.y, &title, area.width);
+    text::put_line(buf, area.x, area.y, &title, area.width);
     let groups = report.weeks.len() as u16;
     let wide = area.width >= groups * 7 + 2;
     let bar_width = if wide { 3 } else { 2 };

@@ -25,7 +25,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, beside: bool) {
     let (x, width) = if beside {
         let border = app.theme.get(Role::Border);
         for y in area.y + 1..area.bottom() {
-            buf.set_string(area.x, y, "│", border);
+            text::put(buf, area.x, y, "│", border);
         }
         (area.x + 2, area.width.saturating_sub(3))
     } else {
@@ -46,7 +46,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, beside: bool) {
         .take(usize::from(body_height))
         .enumerate()
     {
-        buf.set_line(x, area.y + CHROME + i as u16, line, width);
+        text::put_line(buf, x, area.y + CHROME + i as u16, line, width);
     }
 }
 

@@ -97,7 +97,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     );
     let body = Rect::new(area.x, area.y + 3, area.width, area.height - 3);
     if app.loaded.is_none() {
-        buf.set_string(body.x + 2, body.y, "Loading…", app.theme.get(Role::Muted));
+        text::put(
+            buf,
+            body.x + 2,
+            body.y,
+            "Loading…",
+            app.theme.get(Role::Muted),
+        );
         return;
     }
     if app.total() == 0 {
@@ -110,7 +116,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 app.query.filter.text
             )
         };
-        buf.set_stringn(
+        text::put_n(
+            buf,
             body.x + 2,
             body.y,
             note,
@@ -130,7 +137,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         match app.row(abs) {
             Some(row) => render_row(app, &cols, row, line, buf, stale),
             None => {
-                buf.set_string(line.x + 2, y, "…", app.theme.get(Role::Muted));
+                text::put(buf, line.x + 2, y, "…", app.theme.get(Role::Muted));
             }
         }
         if abs == app.cursor && app.focus == Focus::Queue {
@@ -247,7 +254,7 @@ fn render_header(app: &App, cols: &Columns, area: Rect, buf: &mut Buffer) {
     ));
     let style = app.theme.get(Role::Header);
     buf.set_style(area, style);
-    buf.set_stringn(area.x, area.y, h, usize::from(area.width), style);
+    text::put_n(buf, area.x, area.y, h, usize::from(area.width), style);
 }
 
 fn amount(v: Decimal, currency: &str) -> String {

@@ -32,13 +32,25 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let date_w = text::width(&date);
     let right_w = text::width(&right) + date_w;
     let left_room = width.saturating_sub(right_w + 1);
-    buf.set_string(area.x, area.y, text::truncate(&left, left_room), style);
+    text::put(
+        buf,
+        area.x,
+        area.y,
+        &text::truncate(&left, left_room),
+        style,
+    );
     let x = area.x + (width.saturating_sub(right_w)) as u16;
-    buf.set_string(x, area.y, &right, style);
+    text::put(buf, x, area.y, &right, style);
     let date_style = if app.as_of_given {
         app.theme.get(Role::TitleAsOf)
     } else {
         style
     };
-    buf.set_string(x + text::width(&right) as u16, area.y, &date, date_style);
+    text::put(
+        buf,
+        x + text::width(&right) as u16,
+        area.y,
+        &date,
+        date_style,
+    );
 }
