@@ -134,9 +134,10 @@ impl Server {
             auth_rejection_time: Duration::from_secs(1),
             max_auth_attempts: 6,
             keys: vec![settings.host_key],
-            // A backstop for connections that never open a session; sessions have their own
-            // idle timeout, counted from the last input only.
-            inactivity_timeout: settings.idle_timeout,
+            // A backstop for connections that never open a session, a minute later than the
+            // sessions' own idle timeout (counted from the last input only), so that an idle
+            // session can still say why it ends.
+            inactivity_timeout: settings.idle_timeout.map(|t| t + Duration::from_secs(60)),
             // A client that vanished (no FIN, no RST) is noticed within a few minutes.
             keepalive_interval: Some(Duration::from_secs(60)),
             keepalive_max: 3,

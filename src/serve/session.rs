@@ -354,8 +354,9 @@ async fn pump(mut p: Pump) {
             () = tokio::time::sleep(p.escape_timeout), if pending => parser.flush(&mut out),
             () = &mut idle_timer => {
                 let minutes = p.idle_timeout.map_or(0, |t| t.as_secs().div_ceil(60));
+                let unit = if minutes == 1 { "minute" } else { "minutes" };
                 let _ = p.farewell.set(format!(
-                    "owed: disconnected after {minutes} minutes without input"
+                    "owed: disconnected after {minutes} {unit} without input"
                 ));
                 if let Some(handle) = p.handle.take() {
                     tokio::spawn(async move {
