@@ -26,6 +26,36 @@ pub struct SmtpConfig {
     pub timeout_seconds: Option<u64>,
 }
 
+/// `owed serve` settings (SPEC "Serving the workstation over SSH").
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServeConfig {
+    /// `ADDR:PORT` to listen on (default `127.0.0.1:2222`).
+    pub listen: Option<String>,
+    /// The server's host key file (default: `host_key.ed25519` beside the database); a
+    /// relative path is relative to the config file.
+    pub host_key: Option<PathBuf>,
+    /// Minutes without input after which a session is ended; 0 never ends one.
+    pub idle_timeout_minutes: u32,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            listen: None,
+            host_key: None,
+            idle_timeout_minutes: 60,
+        }
+    }
+}
+
+/// Reads a listening address, `ADDR:PORT` (`127.0.0.1:2222`, `[::]:2222`).
+pub fn parse_listen(text: &str) -> std::result::Result<std::net::SocketAddr, String> {
+    text.trim().parse().map_err(|_| {
+        format!("`{text}` is not an address to listen on: use ADDR:PORT, e.g. 127.0.0.1:2222")
+    })
+}
+
 /// The contents of `config.toml`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -43,6 +73,7 @@ pub struct Config {
     /// Engagement cycles folder (default: `cycles/` beside the config file).
     pub cycles: Option<PathBuf>,
     pub smtp: SmtpConfig,
+    pub serve: ServeConfig,
     /// Where this config was read from (not a key).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -70,6 +101,7 @@ impl Default for Config {
             advance_after_action: true,
             cycles: None,
             smtp: SmtpConfig::default(),
+            serve: ServeConfig::default(),
             path: None,
         }
     }
@@ -103,6 +135,9 @@ impl Config {
     pub fn parse(text: &str) -> std::result::Result<Config, String> {
         let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
         config.aging()?;
+        if let Some(listen) = &config.serve.listen {
+            parse_listen(listen).map_err(|e| format!("serve.listen: {e}"))?;
+        }
         let cur = &config.base_currency;
         if cur.len() != 3 || !cur.chars().all(|c| c.is_ascii_uppercase()) {
             return Err(format!(
@@ -125,6 +160,16 @@ impl Config {
             .or_else(|| std::env::var("USER").ok())
             .or_else(|| std::env::var("USERNAME").ok())
             .unwrap_or_else(|| "collector".into())
+    }
+
+    /// A path from this config: relative ones are relative to the config file's folder.
+    pub fn beside(&self, path: &Path) -> PathBuf {
+        match (&self.path, path.is_relative()) {
+            (Some(cfg), true) => cfg
+                .parent()
+                .map_or_else(|| path.to_path_buf(), |dir| dir.join(path)),
+            _ => path.to_path_buf(),
+        }
     }
 
     /// The engagement cycles folder: explicit, else `cycles` in the config, else `cycles/`
@@ -182,6 +227,31 @@ mod tests {
         let c = Config::parse(text).unwrap();
         assert_eq!(c.base_currency, "USD");
         assert_eq!(c.aging_bounds, vec![30, 60, 90, 120]);
+        assert_eq!(c.serve, ServeConfig::default());
+    }
+
+    #[test]
+    fn serve_settings_read() {
+        let c = Config::parse(
+            "[serve]\nlisten = \"[::]:2200\"\nhost_key = \"keys/host\"\nidle_timeout_minutes = 0",
+        )
+        .unwrap();
+        assert_eq!(
+            parse_listen(c.serve.listen.as_deref().unwrap())
+                .unwrap()
+                .port(),
+            2200
+        );
+        assert_eq!(c.serve.idle_timeout_minutes, 0);
+        let c = Config {
+            path: Some(PathBuf::from("/etc/owed/config.toml")),
+            ..c
+        };
+        assert_eq!(
+            c.beside(c.serve.host_key.as_deref().unwrap()),
+            PathBuf::from("/etc/owed/keys/host")
+        );
+        assert_eq!(c.beside(Path::new("/abs")), PathBuf::from("/abs"));
     }
 
     #[test]
@@ -192,5 +262,9 @@ mod tests {
         assert!(e.contains("3-letter"), "{e}");
         let e = Config::parse("colector = \"x\"").unwrap_err();
         assert!(e.contains("unknown field"), "{e}");
+        let e = Config::parse("[serve]\nlisten = \"localhost\"").unwrap_err();
+        assert!(e.contains("serve.listen") && e.contains("ADDR:PORT"), "{e}");
+        let e = Config::parse("[serve]\nidle_timeout_minutes = -1").unwrap_err();
+        assert!(e.contains("idle_timeout_minutes"), "{e}");
     }
 }

@@ -118,6 +118,8 @@ struct Fixture {
     log: Log,
     alice: russh::keys::PrivateKey,
     bob: russh::keys::PrivateKey,
+    /// An ECDSA key (the others are ed25519).
+    carol: russh::keys::PrivateKey,
     host_key: PublicKey,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     served: Option<tokio::task::JoinHandle<owed::Result<()>>>,
@@ -168,6 +170,7 @@ impl Fixture {
             log,
             alice,
             bob,
+            carol,
             host_key: host_key.public_key().clone(),
             stop: Some(stop),
             served: Some(served),
@@ -271,6 +274,9 @@ async fn unknown_keys_passwords_and_someone_elses_key_are_refused() {
     );
     // The connection is still usable: the right key for the right name gets in.
     assert!(client.login("alice", &f.alice).await);
+    // Keys other than ed25519 work the same.
+    let mut client = Client::connect(f.addr).await;
+    assert!(client.login("carol", &f.carol).await);
 
     // A client that never authenticated cannot open a session.
     let stranger = Client::connect(f.addr).await;

@@ -1,0 +1,176 @@
+//! `owed serve [--listen ADDR:PORT] [--host-key PATH]`: the workstation over SSH for the
+//! whole team (SPEC "Serving the workstation over SSH"; the server is [`crate::serve`]).
+//!
+//! The address is `--listen`, else `listen` in `[serve]`, else `127.0.0.1:2222`; the host key
+//! is `--host-key`, else `host_key` in `[serve]` (relative to the config file), else
+//! `host_key.ed25519` beside the database, created 0600 on first start. The server runs until
+//! SIGINT or SIGTERM, then ends every session and waits for them.
+
+use super::Context;
+use crate::config;
+use crate::serve::{self, App, Directory, Server, Settings, host_key};
+use crate::{Error, Result};
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where to listen, ADDR:PORT (default: `listen` in [serve], else 127.0.0.1:2222).
+    #[arg(long, value_name = "ADDR:PORT", value_parser = config::parse_listen)]
+    pub listen: Option<SocketAddr>,
+    /// The server's host key (default: `host_key` in [serve], else host_key.ed25519 beside the
+    /// database); created, readable by its owner only, when missing.
+    #[arg(long, value_name = "PATH")]
+    pub host_key: Option<PathBuf>,
+}
+
+/// Where and how to serve: the options, else the config, else the defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub listen: SocketAddr,
+    pub host_key: PathBuf,
+    pub idle_timeout: Option<Duration>,
+}
+
+impl Plan {
+    pub fn resolve(ctx: &Context, args: &ServeArgs) -> Result<Plan> {
+        let cfg = &ctx.config.serve;
+        let listen = match (args.listen, &cfg.listen) {
+            (Some(addr), _) => addr,
+            (None, Some(text)) => config::parse_listen(text).map_err(Error::input)?,
+            (None, None) => config::parse_listen(serve::DEFAULT_LISTEN).map_err(Error::input)?,
+        };
+        let host_key = match (&args.host_key, &cfg.host_key) {
+            (Some(path), _) => path.clone(),
+            (None, Some(path)) => ctx.config.beside(path),
+            (None, None) => ctx
+                .db_path
+                .parent()
+                .map_or_else(PathBuf::new, PathBuf::from)
+                .join(serve::DEFAULT_HOST_KEY),
+        };
+        Ok(Plan {
+            listen,
+            host_key,
+            idle_timeout: serve::idle_timeout(cfg.idle_timeout_minutes),
+        })
+    }
+}
+
+pub fn run(ctx: &Context, args: &ServeArgs) -> Result<()> {
+    let plan = Plan::resolve(ctx, args)?;
+    let (directory, app) = workstation(ctx)?;
+    serve(&plan, directory, app)
+}
+
+/// The users' keys and the workstation each session runs.
+///
+/// Wired once the users store and the workstation's session loop exist: the directory is
+/// `store.users().user_for_key(algorithm, blob)`, the app the tui's remote loop over a
+/// session of one shared workstation.
+fn workstation(_ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>)> {
+    Err(Error::runtime(
+        "owed serve is not wired to the workstation yet (the users' keys and the shared \
+         workstation are still to come): nothing was started",
+    ))
+}
+
+/// Serves `app` to the users `directory` knows, as `plan` says, until SIGINT or SIGTERM.
+pub fn serve(plan: &Plan, directory: Arc<dyn Directory>, app: Arc<App>) -> Result<()> {
+    let key = host_key::load_or_create(&plan.host_key)?;
+    let fingerprint = host_key::fingerprint(&key);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("owed-serve")
+        .build()?;
+    let served = runtime.block_on(async {
+        let mut settings = Settings::new(plan.listen, key);
+        settings.idle_timeout = plan.idle_timeout;
+        let server = Server::bind(settings, directory, app).await?;
+        eprintln!(
+            "owed serve: listening on {}, host key {} ({fingerprint}); Ctrl-C stops",
+            server.local_addr(),
+            plan.host_key.display()
+        );
+        server.run(stop_signal()).await
+    });
+    // Directory lookups still running on the blocking pool do not hold the exit up.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    served
+}
+
+/// Resolves at SIGINT (Ctrl-C) or SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    eprintln!("owed serve: stopping");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn context(config: Config) -> Context {
+        Context {
+            config,
+            db_path: PathBuf::from("/srv/owed/owed.db"),
+            collector: "alice".into(),
+            as_of: crate::cli::today(),
+            as_of_given: false,
+            theme: None,
+        }
+    }
+
+    fn args(listen: Option<&str>, host_key: Option<&str>) -> ServeArgs {
+        ServeArgs {
+            listen: listen.map(|l| config::parse_listen(l).unwrap()),
+            host_key: host_key.map(PathBuf::from),
+        }
+    }
+
+    #[test]
+    fn defaults_beside_the_database() {
+        let plan = Plan::resolve(&context(Config::default()), &args(None, None)).unwrap();
+        assert_eq!(plan.listen, "127.0.0.1:2222".parse().unwrap());
+        assert_eq!(plan.host_key, PathBuf::from("/srv/owed/host_key.ed25519"));
+        assert_eq!(plan.idle_timeout, Some(Duration::from_secs(3600)));
+    }
+
+    #[test]
+    fn options_over_the_config_over_the_defaults() {
+        let mut config = Config::parse(
+            "[serve]\nlisten = \"0.0.0.0:2200\"\nhost_key = \"keys/host\"\nidle_timeout_minutes = 0",
+        )
+        .unwrap();
+        config.path = Some(PathBuf::from("/etc/owed/config.toml"));
+        let ctx = context(config);
+        let plan = Plan::resolve(&ctx, &args(None, None)).unwrap();
+        assert_eq!(plan.listen, "0.0.0.0:2200".parse().unwrap());
+        assert_eq!(plan.host_key, PathBuf::from("/etc/owed/keys/host"));
+        assert_eq!(plan.idle_timeout, None);
+        let plan = Plan::resolve(&ctx, &args(Some("[::1]:2022"), Some("k"))).unwrap();
+        assert_eq!(plan.listen, "[::1]:2022".parse().unwrap());
+        assert_eq!(plan.host_key, PathBuf::from("k"));
+    }
+}
