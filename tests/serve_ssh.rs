@@ -135,12 +135,23 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         let host_key = serve::host_key::load_or_create(&dir.path().join("host_key")).unwrap();
         let (alice, bob) = (new_key(), new_key());
+        let carol = russh::keys::PrivateKey::random(
+            &mut rand::rng(),
+            russh::keys::Algorithm::Ecdsa {
+                curve: russh::keys::EcdsaCurve::NistP256,
+            },
+        )
+        .unwrap();
         let users = vec![
             (
                 alice.public_key().clone(),
                 Actor::new("alice", Role::Collector),
             ),
             (bob.public_key().clone(), Actor::new("bob", Role::Manager)),
+            (
+                carol.public_key().clone(),
+                Actor::new("carol", Role::Auditor),
+            ),
         ];
         let directory = move |key: &PublicKey| {
             users
