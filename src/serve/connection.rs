@@ -32,8 +32,8 @@ const MAX_CHANNELS: usize = 8;
 const MAX_USER: usize = 64;
 
 /// Refusal for everything but an interactive terminal.
-const NEEDS_PTY: &str = "owed serves the workstation to a terminal only: connect with `ssh -t` \
-                         from a terminal, without a command";
+const NEEDS_PTY: &str = "owed: this server serves the workstation to a terminal only: connect with \
+                         plain `ssh`, from a terminal and without a command";
 
 /// A connection's state, for russh's callbacks.
 pub(crate) struct Connection {
@@ -110,9 +110,10 @@ impl Connection {
 
     /// Refuses a channel request with one line, and closes the channel.
     fn refuse(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), russh::Error> {
-        // The line first: a client may stop reading once its request is refused.
+        // The request is answered (OpenSSH exits at a failed request without showing what
+        // came with it), then the line on stderr, exit status 1, and the channel closes.
+        session.channel_success(channel)?;
         session.extended_data(channel, 1, format!("{NEEDS_PTY}\r\n").into_bytes())?;
-        session.channel_failure(channel)?;
         session.exit_status_request(channel, 1)?;
         session.eof(channel)?;
         session.close(channel)?;
