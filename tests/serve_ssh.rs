@@ -507,3 +507,32 @@ async fn stopping_the_server_ends_every_session() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_does_not_log_in_in_time_is_cut_and_one_that_did_stays() {
+    use tokio::io::AsyncReadExt;
+    let f = Fixture::with(|s| s.login_grace = Duration::from_secs(1)).await;
+    let client = f.login("alice", &f.alice).await;
+    let term = client.terminal((80, 24), "xterm", &[]).await;
+    term.wait_for("user alice").await;
+
+    // A connection that sends nothing after the server's greeting.
+    let mut idle = tokio::net::TcpStream::connect(f.addr).await.unwrap();
+    let mut buf = vec![0u8; 1024];
+    let cut = tokio::time::timeout(PATIENCE, async {
+        loop {
+            match idle.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(cut.is_ok(), "the silent connection was not cut");
+
+    // Alice logged in before the grace ended: her session goes on after it.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    term.send(b"k").await;
+    term.wait_for("keys 1 last k").await;
+    f.stop().await;
+}

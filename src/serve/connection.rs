@@ -11,6 +11,7 @@
 //! X11 is refused. Input before the shell starts is dropped.
 
 use super::Shared;
+use super::login_grace::LoggedIn;
 use super::session::{self, InputLink, Start};
 use super::terminal::{self, Capabilities};
 use crate::domain::users::Actor;
@@ -41,6 +42,8 @@ pub(crate) struct Connection {
     peer: Option<SocketAddr>,
     /// Who was authenticated, once they have been.
     actor: Option<Actor>,
+    /// Told when someone has: the login grace no longer applies.
+    logged_in: LoggedIn,
     channels: HashMap<ChannelId, ChannelState>,
 }
 
@@ -84,11 +87,16 @@ fn printable(text: &str) -> String {
 }
 
 impl Connection {
-    pub(crate) fn new(shared: Arc<Shared>, peer: Option<SocketAddr>) -> Connection {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        peer: Option<SocketAddr>,
+        logged_in: LoggedIn,
+    ) -> Connection {
         Connection {
             shared,
             peer,
             actor: None,
+            logged_in,
             channels: HashMap::new(),
         }
     }
@@ -217,6 +225,8 @@ impl Handler for Connection {
         match self.owner(user, key.public_key).await {
             Some(actor) => {
                 self.actor = Some(actor);
+                self.logged_in
+                    .store(true, std::sync::atomic::Ordering::Release);
                 Ok(Auth::Accept)
             }
             None => {

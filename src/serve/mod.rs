@@ -15,8 +15,9 @@
 //! - [`terminal`]: colour depth and Unicode from the pty's `TERM` and the client's locale.
 //! - [`host_key`]: the server's ed25519 key, created 0600 on first start.
 //!
-//! [`Server::bind`] listens; [`Server::run`] serves until the future it is given resolves,
-//! then ends every session (the apps see [`Input::Closed`]) and joins their threads. A
+//! [`Server::bind`] listens; [`Server::run`] accepts connections (each must log in within
+//! [`LOGIN_GRACE`], see [`login_grace`]) until the future it is given resolves, then ends
+//! every session (the apps see [`Input::Closed`]) and joins their threads. A
 //! connection that drops, for whatever reason, ends its app the same way; what the app had
 //! saved is in the database (every save is a transaction), what it had not is not.
 //!
@@ -28,6 +29,7 @@
 mod connection;
 pub mod host_key;
 pub mod keys;
+mod login_grace;
 pub mod session;
 pub mod terminal;
 
@@ -39,7 +41,6 @@ use crate::domain::users::Actor;
 use crate::{Error, Result};
 use connection::Connection;
 use russh::MethodKind;
-use russh::server::Server as _;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -53,6 +54,8 @@ pub const DEFAULT_HOST_KEY: &str = "host_key.ed25519";
 pub const DEFAULT_IDLE_MINUTES: u32 = 60;
 /// How long a lone ESC waits for the rest of a sequence before it is the Esc key.
 pub const ESCAPE_TIMEOUT: Duration = Duration::from_millis(50);
+/// How long a client has from connecting to logging in (OpenSSH's `LoginGraceTime`).
+pub const LOGIN_GRACE: Duration = Duration::from_secs(120);
 
 /// How long [`Server::run`] waits for the sessions' apps to end once it stops.
 const STOP_GRACE: Duration = Duration::from_secs(10);
@@ -81,6 +84,8 @@ pub struct Settings {
     pub idle_timeout: Option<Duration>,
     /// See [`ESCAPE_TIMEOUT`].
     pub escape_timeout: Duration,
+    /// See [`LOGIN_GRACE`].
+    pub login_grace: Duration,
 }
 
 impl Settings {
@@ -91,6 +96,7 @@ impl Settings {
             host_key,
             idle_timeout: idle_timeout(DEFAULT_IDLE_MINUTES),
             escape_timeout: ESCAPE_TIMEOUT,
+            login_grace: LOGIN_GRACE,
         }
     }
 }
@@ -107,6 +113,7 @@ pub(crate) struct Shared {
     sessions: Sessions,
     escape_timeout: Duration,
     idle_timeout: Option<Duration>,
+    login_grace: Duration,
 }
 
 /// A bound, not yet serving, SSH server.
@@ -153,6 +160,7 @@ impl Server {
                 sessions: Sessions::default(),
                 escape_timeout: settings.escape_timeout,
                 idle_timeout: settings.idle_timeout,
+                login_grace: settings.login_grace,
             }),
         })
     }
@@ -177,15 +185,50 @@ impl Server {
             config,
             shared,
         } = self;
+        let (stopping, _) = tokio::sync::broadcast::channel::<()>(1);
+        tokio::pin!(stop);
+        loop {
+            let (socket, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    // Out of file descriptors and the like: the clients already in go on.
+                    Err(e) => {
+                        eprintln!("owed serve: cannot accept a connection: {e}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+                () = &mut stop => break,
+            };
+            let _ = socket.set_nodelay(true);
+            let logged_in = login_grace::LoggedIn::default();
+            let handler = Connection::new(shared.clone(), Some(peer), logged_in.clone());
+            let stream = login_grace::Guarded::new(socket, shared.login_grace, logged_in);
+            let config = config.clone();
+            let mut stop_rx = stopping.subscribe();
+            tokio::spawn(async move {
+                // Fails when the client is gone or too slow before the protocol even starts.
+                let Ok(session) = russh::server::run_stream(config, stream, handler).await else {
+                    return;
+                };
+                let handle = session.handle();
+                tokio::select! {
+                    _ = session => {}
+                    _ = stop_rx.recv() => {
+                        let _ = handle
+                            .disconnect(
+                                russh::Disconnect::ByApplication,
+                                "the server is stopping".into(),
+                                "en".into(),
+                            )
+                            .await;
+                    }
+                }
+            });
+        }
+        drop(listener);
+        let _ = stopping.send(());
         let sessions = shared.sessions.clone();
-        let mut factory = Factory { shared };
-        let running = factory.run_on_socket(config, &listener);
-        let handle = running.handle();
-        let served = tokio::select! {
-            served = running => served.map_err(|e| Error::runtime(format!("the server stopped: {e}"))),
-            () = stop => Ok(()),
-        };
-        handle.shutdown("the server is stopping".into());
         if tokio::time::timeout(STOP_GRACE, sessions.wait_for(0))
             .await
             .is_err()
@@ -196,20 +239,7 @@ impl Server {
                 STOP_GRACE.as_secs()
             );
         }
-        served
-    }
-}
-
-/// Makes a connection's handler.
-struct Factory {
-    shared: Arc<Shared>,
-}
-
-impl russh::server::Server for Factory {
-    type Handler = Connection;
-
-    fn new_client(&mut self, peer: Option<SocketAddr>) -> Connection {
-        Connection::new(self.shared.clone(), peer)
+        Ok(())
     }
 }
 

@@ -266,7 +266,7 @@ pub(crate) fn start(s: Start) -> std::io::Result<InputLink> {
     let app = s.app.clone();
     let last_words = farewell.clone();
     let thread = std::thread::Builder::new()
-        .name(format!("owed-ssh-{}", s.actor.name))
+        .name(thread_name(&s.actor.name))
         .spawn(move || {
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| app(ctx)));
             let (code, notice) = match outcome {
@@ -306,6 +306,16 @@ pub(crate) fn start(s: Start) -> std::io::Result<InputLink> {
         name: s.actor.name,
     }));
     Ok(InputLink { tx: in_tx, queued })
+}
+
+/// The app thread's name: `owed-ssh-` and the user's name's safe characters.
+fn thread_name(user: &str) -> String {
+    let safe: String = user
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(32)
+        .collect();
+    format!("owed-ssh-{safe}")
 }
 
 /// The pump's inputs and outputs.
@@ -550,6 +560,12 @@ mod tests {
         let packet = vec![b'a'; 32 * 1024];
         let sent = (0..).take_while(|_| link.bytes(&packet).is_ok()).count();
         assert_eq!(sent, MAX_QUEUED_INPUT / packet.len());
+    }
+
+    #[test]
+    fn thread_names_are_safe() {
+        assert_eq!(thread_name("alice"), "owed-ssh-alice");
+        assert_eq!(thread_name("a\0b c\n"), "owed-ssh-abc");
     }
 
     #[test]
