@@ -50,8 +50,8 @@ mod export;
 mod import;
 mod inbox;
 mod report;
-mod user;
 mod serve;
+mod user;
 pub mod workstation;
 
 use crate::Result;

@@ -3,17 +3,21 @@
 //!
 //! The address is `--listen`, else `listen` in `[serve]`, else `127.0.0.1:2222`; the host key
 //! is `--host-key`, else `host_key` in `[serve]` (relative to the config file), else
-//! `host_key.ed25519` beside the database, created 0600 on first start. The server runs until
-//! SIGINT or SIGTERM, then ends every session and waits for them.
+//! `host_key.ed25519` beside the database, created 0600 on first start. The users are the
+//! database's (`owed user`), read at each authentication. The server runs until SIGINT or
+//! SIGTERM, then ends every session and waits for them.
 
 use super::Context;
 use crate::config;
-use crate::serve::{self, App, Directory, Server, Settings, host_key};
+use crate::domain::users::{self, Actor};
+use crate::serve::{self, App, Directory, Input, Server, SessionContext, Settings, host_key};
+use crate::store::Store;
 use crate::{Error, Result};
 use clap::Args;
+use crossterm::event::{Event, KeyCode};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[derive(Debug, Args)]
@@ -66,16 +70,82 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<()> {
     serve(&plan, directory, app)
 }
 
-/// The users' keys and the workstation each session runs.
+/// The users' keys and the app each session runs.
 ///
-/// Wired once the users store and the workstation's session loop exist: the directory is
-/// `store.users().user_for_key(algorithm, blob)`, the app the tui's remote loop over a
-/// session of one shared workstation.
-fn workstation(_ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>)> {
-    Err(Error::runtime(
-        "owed serve is not wired to the workstation yet (the users' keys and the shared \
-         workstation are still to come): nothing was started",
-    ))
+/// The directory is the users of the database (`owed user`), read at each authentication.
+/// The app is a placeholder saying so until the workstation's session loop is wired in (the
+/// tui's remote loop over a session of one shared workstation).
+fn workstation(ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>)> {
+    let store = ctx.open_store()?;
+    if store.users().list()?.is_empty() {
+        eprintln!("owed serve: no users yet, so no one can log in: add them with `owed user add`");
+    }
+    let directory: Arc<dyn Directory> = Arc::new(UserDirectory {
+        store: Mutex::new(store),
+    });
+    Ok((directory, Arc::new(not_wired)))
+}
+
+/// The database's users as the server's directory (SPEC: a key belongs to one user).
+struct UserDirectory {
+    store: Mutex<Store>,
+}
+
+impl Directory for UserDirectory {
+    fn owner(&self, key: &serve::PublicKey) -> Option<Actor> {
+        let key = users::PublicKey::from_blob(&key.to_bytes().ok()?).ok()?;
+        let store = self.store.lock().ok()?;
+        match store.users().user_for_key(&key.algorithm, &key.blob) {
+            Ok(found) => found.map(|(name, role)| Actor::new(name, role)),
+            Err(e) => {
+                eprintln!("owed serve: cannot read the users: {e}");
+                None
+            }
+        }
+    }
+}
+
+/// Until the workstation is wired in: says so, to whoever logged in, until they press `q`.
+fn not_wired(ctx: SessionContext) -> Result<()> {
+    let SessionContext {
+        actor,
+        mut events,
+        output,
+        size,
+        ..
+    } = ctx;
+    let mut terminal = serve::terminal(output, size)?;
+    crossterm::execute!(
+        terminal.backend_mut(),
+        crossterm::terminal::EnterAlternateScreen
+    )?;
+    let text = format!(
+        "You are {} ({}).\n\nowed serve is not wired to the workstation yet: the SSH server, \
+         your key and your terminal work, the shared workstation comes next.\n\nPress q to leave.",
+        actor.name, actor.role
+    );
+    loop {
+        terminal.draw(|f| {
+            f.render_widget(
+                ratatui::widgets::Paragraph::new(text.as_str())
+                    .wrap(ratatui::widgets::Wrap { trim: true }),
+                f.area(),
+            )
+        })?;
+        match events.recv() {
+            Input::Event(Event::Key(k)) if k.code == KeyCode::Char('q') => break,
+            Input::Event(Event::Resize(c, r)) => {
+                terminal.resize(ratatui::layout::Rect::new(0, 0, c, r))?
+            }
+            Input::Event(_) => {}
+            Input::Closed => break,
+        }
+    }
+    crossterm::execute!(
+        terminal.backend_mut(),
+        crossterm::terminal::LeaveAlternateScreen
+    )?;
+    Ok(())
 }
 
 /// Serves `app` to the users `directory` knows, as `plan` says, until SIGINT or SIGTERM.
