@@ -142,7 +142,7 @@ impl Fixture {
             },
         )
         .unwrap();
-        let users = vec![
+        let users = [
             (
                 alice.public_key().clone(),
                 Actor::new("alice", Role::Collector),
@@ -447,18 +447,19 @@ async fn an_app_error_is_shown_in_one_line_and_the_terminal_restored() {
     term.wait_for("user alice").await;
     term.send(b"!").await;
     term.wait_closed().await;
-    let seen = term.seen.lock().unwrap();
-    assert_eq!(seen.exit_status, Some(1));
-    assert!(
-        !seen.parser.screen().alternate_screen(),
-        "back on the main screen"
-    );
-    let screen = seen.parser.screen().contents();
-    assert!(
-        screen.contains("owed: the test app failed on purpose"),
-        "{screen}"
-    );
-    drop(seen);
+    {
+        let seen = term.seen.lock().unwrap();
+        assert_eq!(seen.exit_status, Some(1));
+        assert!(
+            !seen.parser.screen().alternate_screen(),
+            "back on the main screen"
+        );
+        let screen = seen.parser.screen().contents();
+        assert!(
+            screen.contains("owed: the test app failed on purpose"),
+            "{screen}"
+        );
+    }
     f.wait_sessions(0).await;
     f.stop().await;
 }
