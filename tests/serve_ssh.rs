@@ -67,7 +67,7 @@ fn test_app(log: Log) -> Arc<App> {
             ..
         } = ctx;
         log.push(format!("start {}", actor.name));
-        let mut terminal = serve::terminal(output, size)?;
+        let mut terminal = serve::ratatui_terminal(output, size)?;
         crossterm::execute!(
             terminal.backend_mut(),
             crossterm::terminal::EnterAlternateScreen

@@ -114,7 +114,7 @@ fn not_wired(ctx: SessionContext) -> Result<()> {
         size,
         ..
     } = ctx;
-    let mut terminal = serve::terminal(output, size)?;
+    let mut terminal = serve::ratatui_terminal(output, size)?;
     crossterm::execute!(
         terminal.backend_mut(),
         crossterm::terminal::EnterAlternateScreen

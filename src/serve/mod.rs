@@ -23,7 +23,7 @@
 //!
 //! An app must draw to its [`Output`] only: never call crossterm's functions that act on the
 //! server process's own terminal (`terminal::size`, raw mode, `event::read`). With ratatui,
-//! [`terminal`](fn@terminal) makes a `Terminal` of the session's size; resize it on
+//! [`ratatui_terminal`] makes a `Terminal` of the session's size; resize it on
 //! `Event::Resize`.
 
 mod connection;
@@ -246,7 +246,7 @@ impl Server {
 /// A ratatui terminal drawing to a session's output at a fixed size (the session's; call
 /// `resize` on `Event::Resize`). A full-screen viewport would ask the server's own terminal
 /// for its size.
-pub fn terminal(
+pub fn ratatui_terminal(
     output: Output,
     size: (u16, u16),
 ) -> Result<ratatui::Terminal<ratatui::backend::CrosstermBackend<Output>>> {
