@@ -8,7 +8,7 @@ mod ssh_client;
 use common::{owed_in, stderr};
 
 #[test]
-fn a_bad_listen_address_is_bad_input_and_nothing_is_created() {
+fn bad_input_starts_nothing_and_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("owed.db");
     let o = owed_in(
@@ -23,6 +23,12 @@ fn a_bad_listen_address_is_bad_input_and_nothing_is_created() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("ADDR:PORT"), "{}", stderr(&o));
+    assert!(!dir.path().join("host_key.ed25519").exists());
+
+    // No database there: nothing to serve, and nothing created.
+    let o = owed_in(dir.path(), &["--db", db.to_str().unwrap(), "serve"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!db.exists());
     assert!(!dir.path().join("host_key.ed25519").exists());
 
     std::fs::write(
