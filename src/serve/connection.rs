@@ -78,14 +78,6 @@ fn dimension(value: u32, default: u16) -> u16 {
     }
 }
 
-/// A name from the client, safe to print.
-fn printable(text: &str) -> String {
-    text.chars()
-        .take(MAX_USER)
-        .flat_map(char::escape_debug)
-        .collect()
-}
-
 impl Connection {
     pub(crate) fn new(
         shared: Arc<Shared>,
@@ -231,8 +223,8 @@ impl Handler for Connection {
             }
             None => {
                 eprintln!(
-                    "owed serve: refused a key for \"{}\" from {} ({})",
-                    printable(user),
+                    "owed serve: refused a key for {} from {} ({})",
+                    crate::error::quoted(user),
                     self.peer.map_or("?".into(), |p| p.to_string()),
                     key.public_key.fingerprint(russh::keys::HashAlg::Sha256)
                 );
