@@ -4,17 +4,21 @@
 //! The address is `--listen`, else `listen` in `[serve]`, else `127.0.0.1:2222`; the host key
 //! is `--host-key`, else `host_key` in `[serve]` (relative to the config file), else
 //! `host_key.ed25519` beside the database, created 0600 on first start. The users are the
-//! database's (`owed user`), read at each authentication. The server runs until SIGINT or
-//! SIGTERM, then ends every session and waits for them.
+//! database's (`owed user`), read at each authentication; each session is the workstation
+//! (the tui's remote loop) over one shared [`Workstation`] service, as of `--as-of` when
+//! given, else of the day the session starts. The server runs until SIGINT or SIGTERM, then
+//! ends every session and waits for them.
 
 use super::Context;
 use crate::config;
+use crate::domain::Date;
 use crate::domain::users::{self, Actor};
 use crate::serve::{self, App, Directory, Input, Server, SessionContext, Settings, host_key};
 use crate::store::Store;
+use crate::tui::remote;
+use crate::workstation::{ServiceSettings, Workstation};
 use crate::{Error, Result};
 use clap::Args;
-use crossterm::event::{Event, KeyCode};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -73,8 +77,9 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<()> {
 /// The users' keys and the app each session runs.
 ///
 /// The directory is the users of the database (`owed user`), read at each authentication.
-/// The app is a placeholder saying so until the workstation's session loop is wired in (the
-/// tui's remote loop over a session of one shared workstation).
+/// The app is the workstation: one service for every session (the portfolio held once, kept
+/// current from every session's saves and other processes' commits), each session the tui's
+/// remote loop over a session of it, acting as the user whose key was accepted.
 fn workstation(ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>)> {
     let store = ctx.open_store()?;
     if store.users().list()?.is_empty() {
@@ -83,7 +88,82 @@ fn workstation(ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>)> {
     let directory: Arc<dyn Directory> = Arc::new(UserDirectory {
         store: Mutex::new(store),
     });
-    Ok((directory, Arc::new(not_wired)))
+    let service = Workstation::open(&ctx.db_path, ServiceSettings::from_config(&ctx.config)?)?;
+    keep_todays_portfolio(&service, ctx.as_of_given.then_some(ctx.as_of));
+    let base = super::workstation::setup(ctx)?;
+    let as_of_given = ctx.as_of_given;
+    let app = move |s: SessionContext| -> Result<()> {
+        let mut setup = base.clone();
+        setup.session.collector = s.actor.name.clone();
+        if !as_of_given {
+            // A server runs for days: each session works as of the day it starts.
+            let today = super::today();
+            setup.session.today = today;
+            setup.as_of = today;
+        }
+        let session = service.connect(s.actor.clone());
+        let (sender, events) = remote::events();
+        let mut input = s.events;
+        // The session's input to the loop's; it ends with the input (the loop then ends).
+        std::thread::Builder::new()
+            .name(format!("owed-ssh-input-{}", session.id()))
+            .spawn(move || {
+                while let Input::Event(event) = input.recv() {
+                    if !sender.send(event) {
+                        break;
+                    }
+                }
+            })?;
+        remote::run_remote(
+            setup,
+            session,
+            events,
+            s.output,
+            s.size,
+            capabilities(&s.caps),
+        )
+    };
+    Ok((directory, Arc::new(app)))
+}
+
+/// The screens' terms for what the client's terminal shows.
+fn capabilities(caps: &serve::Capabilities) -> remote::Capabilities {
+    remote::Capabilities {
+        colors: match caps.colors {
+            serve::ColorDepth::Mono => remote::ColorDepth::Mono,
+            serve::ColorDepth::Ansi16 => remote::ColorDepth::Ansi16,
+            serve::ColorDepth::Ansi256 => remote::ColorDepth::Ansi256,
+            serve::ColorDepth::TrueColor => remote::ColorDepth::TrueColor,
+        },
+        unicode: caps.unicode,
+    }
+}
+
+/// Keeps the portfolio of `as_of`, else of today and then of each new day, computed ahead of
+/// the sessions (on a thread of its own: the server listens at once).
+fn keep_todays_portfolio(service: &Workstation, as_of: Option<Date>) {
+    let service = service.clone();
+    let kept = std::thread::Builder::new()
+        .name("owed-serve-today".into())
+        .spawn(move || {
+            let mut kept = None;
+            loop {
+                let day = as_of.unwrap_or_else(super::today);
+                if kept != Some(day) {
+                    if let Err(e) = service.keep(day) {
+                        eprintln!("owed serve: cannot compute the portfolio of {day}: {e}");
+                    }
+                    kept = Some(day);
+                }
+                if as_of.is_some() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_secs(60));
+            }
+        });
+    if let Err(e) = kept {
+        eprintln!("owed serve: the portfolio will be computed at the first session: {e}");
+    }
 }
 
 /// The database's users as the server's directory (SPEC: a key belongs to one user).
@@ -103,49 +183,6 @@ impl Directory for UserDirectory {
             }
         }
     }
-}
-
-/// Until the workstation is wired in: says so, to whoever logged in, until they press `q`.
-fn not_wired(ctx: SessionContext) -> Result<()> {
-    let SessionContext {
-        actor,
-        mut events,
-        output,
-        size,
-        ..
-    } = ctx;
-    let mut terminal = serve::ratatui_terminal(output, size)?;
-    crossterm::execute!(
-        terminal.backend_mut(),
-        crossterm::terminal::EnterAlternateScreen
-    )?;
-    let text = format!(
-        "You are {} ({}).\n\nowed serve is not wired to the workstation yet: the SSH server, \
-         your key and your terminal work, the shared workstation comes next.\n\nPress q to leave.",
-        actor.name, actor.role
-    );
-    loop {
-        terminal.draw(|f| {
-            f.render_widget(
-                ratatui::widgets::Paragraph::new(text.as_str())
-                    .wrap(ratatui::widgets::Wrap { trim: true }),
-                f.area(),
-            )
-        })?;
-        match events.recv() {
-            Input::Event(Event::Key(k)) if k.code == KeyCode::Char('q') => break,
-            Input::Event(Event::Resize(c, r)) => {
-                terminal.resize(ratatui::layout::Rect::new(0, 0, c, r))?
-            }
-            Input::Event(_) => {}
-            Input::Closed => break,
-        }
-    }
-    crossterm::execute!(
-        terminal.backend_mut(),
-        crossterm::terminal::LeaveAlternateScreen
-    )?;
-    Ok(())
 }
 
 /// Serves `app` to the users `directory` knows, as `plan` says, until SIGINT or SIGTERM.

@@ -223,15 +223,18 @@ impl Term {
                 return;
             }
             if tokio::time::Instant::now() > deadline {
-                let s = self.seen.lock().unwrap();
-                panic!(
-                    "waited {PATIENCE:?} for {what}; screen:\n{}\nstderr: {:?}\nreplies {:?} exit {:?} closed {}",
-                    s.parser.screen().contents(),
-                    String::from_utf8_lossy(&s.stderr),
-                    s.replies,
-                    s.exit_status,
-                    s.closed
-                );
+                let said = {
+                    let s = self.seen.lock().unwrap();
+                    format!(
+                        "screen:\n{}\nstderr: {:?}\nreplies {:?} exit {:?} closed {}",
+                        s.parser.screen().contents(),
+                        String::from_utf8_lossy(&s.stderr),
+                        s.replies,
+                        s.exit_status,
+                        s.closed
+                    )
+                };
+                panic!("waited {PATIENCE:?} for {what}; {said}");
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
