@@ -759,6 +759,8 @@ pub struct ReminderOutcome {
     pub cycle: String,
     pub reminder: String,
     pub sent_date: Date,
+    /// `email` or `sms`.
+    pub channel: String,
     /// A verified reply from the customer within 7 days (by the as-of date).
     pub replied: bool,
     /// A promise recorded for the customer within 7 days.
@@ -782,8 +784,9 @@ impl Store {
                                  WHERE rd.reminder_id = r.id
                                    AND d.amount > (SELECT ifnull(sum(a.amount), 0) FROM applications a
                                                     WHERE a.did = d.did
-                                                      AND a.date <= min(r.sent_date + 14, ?1)))
-               FROM reminders r
+                                                      AND a.date <= min(r.sent_date + 14, ?1))),
+                    r.channel
+               FROM reminders r INDEXED BY reminders_sent
               WHERE r.status = 'sent' AND r.sent_date <= ?1
               ORDER BY r.id",
         )?;
@@ -796,6 +799,7 @@ impl Store {
                 replied: r.get(4)?,
                 promised: r.get(5)?,
                 paid: r.get(6)?,
+                channel: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -830,20 +834,22 @@ impl Store {
         Ok(out)
     }
 
-    /// Reminders sent and (verified) replies received per day in `[from, to]`, as (day, sent,
-    /// replies).
-    pub fn engagement_by_day(&self, from: Date, to: Date) -> Result<Vec<(Date, i64, i64)>> {
+    /// Emails sent, text messages sent and (verified) replies received per day in `[from,
+    /// to]`, as (day, emails, texts, replies).
+    pub fn engagement_by_day(&self, from: Date, to: Date) -> Result<Vec<(Date, i64, i64, i64)>> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT day, sum(sent), sum(replies) FROM (
-                 SELECT sent_date AS day, 1 AS sent, 0 AS replies FROM reminders
+            "SELECT day, sum(emails), sum(texts), sum(replies) FROM (
+                 SELECT sent_date AS day, channel = 'email' AS emails, channel = 'sms' AS texts,
+                        0 AS replies
+                   FROM reminders INDEXED BY reminders_sent
                   WHERE status = 'sent' AND sent_date BETWEEN ?1 AND ?2
                  UNION ALL
-                 SELECT received_date, 0, 1 FROM replies
+                 SELECT received_date, 0, 0, 1 FROM replies
                   WHERE verified = 1 AND received_date BETWEEN ?1 AND ?2)
              GROUP BY day ORDER BY day",
         )?;
         let rows = stmt.query_map(params![day_number(from), day_number(to)], |r| {
-            Ok((from_day_number(r.get(0)?), r.get(1)?, r.get(2)?))
+            Ok((from_day_number(r.get(0)?), r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
