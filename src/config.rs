@@ -56,6 +56,41 @@ pub fn parse_listen(text: &str) -> std::result::Result<std::net::SocketAddr, Str
     })
 }
 
+/// `[engage]`: how the cycles work together.
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EngageConfig {
+    /// Across all cycles, a customer receives at most one reminder per this many days (the
+    /// first day's highest-priority one). Default 0: one a day.
+    pub min_days_between: Option<u32>,
+}
+
+/// `[sms]`: the text-message provider for `channel = "sms"` (Twilio's form-encoded shape).
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SmsConfig {
+    /// The provider's messages endpoint (`https://…/Messages.json`).
+    pub url: Option<String>,
+    /// The account (the user of HTTP basic authentication).
+    pub account: Option<String>,
+    /// The environment variable holding the token (the password; never stored in the file).
+    pub token_env: Option<String>,
+    /// The sender number or name.
+    pub from: Option<String>,
+    /// How long each step (connecting, sending, the answer) may wait, in seconds (default 30).
+    pub timeout_seconds: Option<u64>,
+}
+
+/// `[statement]`: the statement of account.
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StatementConfig {
+    /// The company sending it, printed at the top.
+    pub company: Option<String>,
+    /// How to pay: bank details, the reference to quote (printed at the bottom).
+    pub remittance: Option<String>,
+}
+
 /// The contents of `config.toml`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -74,6 +109,12 @@ pub struct Config {
     pub cycles: Option<PathBuf>,
     pub smtp: SmtpConfig,
     pub serve: ServeConfig,
+    pub engage: EngageConfig,
+    pub sms: SmsConfig,
+    pub statement: StatementConfig,
+    /// Types of custom fields for the rules: `cf_seats = "number"` (`number`, `date` or
+    /// `text`; default text).
+    pub custom_fields: std::collections::BTreeMap<String, String>,
     /// Where this config was read from (not a key).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -102,6 +143,10 @@ impl Default for Config {
             cycles: None,
             smtp: SmtpConfig::default(),
             serve: ServeConfig::default(),
+            engage: EngageConfig::default(),
+            sms: SmsConfig::default(),
+            statement: StatementConfig::default(),
+            custom_fields: std::collections::BTreeMap::new(),
             path: None,
         }
     }
@@ -138,6 +183,7 @@ impl Config {
         if let Some(listen) = &config.serve.listen {
             parse_listen(listen).map_err(|e| format!("serve.listen: {e}"))?;
         }
+        config.custom_field_types()?;
         let cur = &config.base_currency;
         if cur.len() != 3 || !cur.chars().all(|c| c.is_ascii_uppercase()) {
             return Err(format!(
@@ -145,6 +191,23 @@ impl Config {
             ));
         }
         Ok(config)
+    }
+
+    /// The custom field types of `[custom_fields]`.
+    ///
+    /// # Errors
+    ///
+    /// A sentence naming a bad name or type.
+    pub fn custom_field_types(
+        &self,
+    ) -> std::result::Result<crate::domain::rules::CustomFields, String> {
+        let mut types = crate::domain::rules::CustomFields::default();
+        for (name, ty) in &self.custom_fields {
+            types
+                .insert(name, ty)
+                .map_err(|e| format!("[custom_fields]: {e}"))?;
+        }
+        Ok(types)
     }
 
     /// The aging bounds.
@@ -266,5 +329,9 @@ mod tests {
         assert!(e.contains("serve.listen") && e.contains("ADDR:PORT"), "{e}");
         let e = Config::parse("[serve]\nidle_timeout_minutes = -1").unwrap_err();
         assert!(e.contains("idle_timeout_minutes"), "{e}");
+        let e = Config::parse("[custom_fields]\ncf_seats = \"integer\"").unwrap_err();
+        assert!(e.contains("cf_seats") && e.contains("number, date or text"), "{e}");
+        let e = Config::parse("[custom_fields]\nseats = \"number\"").unwrap_err();
+        assert!(e.contains("start with `cf_`"), "{e}");
     }
 }

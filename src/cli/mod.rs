@@ -133,6 +133,8 @@ pub enum Command {
     User(user::UserArgs),
     /// Serve the workstation over SSH to the team: `ssh -p PORT NAME@HOST`.
     Serve(serve::ServeArgs),
+    /// Write a customer's statement of account as a PDF.
+    Statement(engage::StatementArgs),
 }
 
 /// Parses a `YYYY-MM-DD` command-line date strictly, within the dates `owed` computes with
@@ -334,6 +336,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Backtest(args)) => backtest::run(&ctx, &args),
         Some(Command::User(args)) => user::run(&ctx, &args),
         Some(Command::Serve(args)) => serve::run(&ctx, &args),
+        Some(Command::Statement(args)) => engage::statement(&ctx, &args),
         None => workstation::run(&ctx),
     }
 }
