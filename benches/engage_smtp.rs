@@ -68,6 +68,7 @@ fn main() {
             as_of,
             base_currency: "USD",
             promise_grace_days: 3,
+            min_days_between: 0,
         },
     )
     .unwrap();
@@ -99,6 +100,7 @@ fn main() {
         base_currency: "USD".into(),
         as_of,
         retry: RetryPolicy::default(),
+        statement: Default::default(),
     };
     let start = Instant::now();
     let report = outbox::run(&mut store, &cycles, &plan.entries, &mut mailer, &settings).unwrap();

@@ -131,6 +131,7 @@ impl World {
                 as_of,
                 base_currency: "USD",
                 promise_grace_days: 3,
+                min_days_between: 0,
             },
         )
         .unwrap()
@@ -213,6 +214,7 @@ fn settings(as_of: Date) -> SendSettings {
             attempts: 3,
             first_delay: Duration::from_millis(1),
         },
+        statement: Default::default(),
     }
 }
 
