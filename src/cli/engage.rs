@@ -204,8 +204,16 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         // Refused before anything is read from the config's [smtp] table or planned.
         store.may(&sender, Work::EngagementRun, None)?;
     }
+    let plan = engage::plan::compute(
+        &store,
+        &cycles,
+        engage::plan_settings(&ctx.config, ctx.as_of),
+    )?;
+    let texts = plan.entries.iter().any(|e| e.channel == Channel::Sms);
+    let emails = plan.entries.iter().any(|e| e.channel == Channel::Email);
+    // The From address is the SMTP server's to know; a run without emails needs none.
     let settings = match engage::send_settings(&ctx.config, &sender, ctx.as_of) {
-        Err(_) if args.dry_run => engage::SendSettings {
+        Err(_) if args.dry_run || !emails => engage::SendSettings {
             from: "owed <owed@localhost>".parse().map_err(Error::runtime)?,
             collector: sender.name.clone(),
             role: sender.role,
@@ -216,14 +224,10 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         },
         other => other?,
     };
-    let plan = engage::plan::compute(
-        &store,
-        &cycles,
-        engage::plan_settings(&ctx.config, ctx.as_of),
-    )?;
     for s in &plan.skipped {
         errln!(
-            "skipped: {} / {} for {}: {}",
+            "skipped ({}): {} / {} for {}: {}",
+            s.code.code(),
             s.cycle,
             s.reminder,
             s.customer_id,
@@ -258,10 +262,8 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         outln!("{} reminder(s) would be sent", plan.entries.len())?;
         return Ok(());
     }
-    let texts = plan.entries.iter().any(|e| e.channel == Channel::Sms);
-    let emails = plan.entries.iter().any(|e| e.channel == Channel::Email);
     let env = |v: &str| std::env::var(v).ok();
-    let smtp = if emails || !texts {
+    let smtp = if emails {
         let smtp = smtp::SmtpSettings::from_config(&ctx.config.smtp, env)?;
         Some(smtp::SmtpMailer::new(smtp).with_stop(stop.clone()))
     } else {

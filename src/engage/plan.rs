@@ -275,7 +275,15 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
                     entry.cc = cc;
                     candidates.push((cycle.priority, entry));
                 }
-                Err(reason) => plan.skipped.push(skip(entry, SkipReason::NoAddress, reason)),
+                Err(reason) => {
+                    entry.to = match reminder.channel {
+                        Channel::Email => customer.email.clone(),
+                        Channel::Sms => customer.phone.clone(),
+                    }
+                    .unwrap_or_default();
+                    plan.skipped
+                        .push(skip(entry, SkipReason::NoAddress, reason));
+                }
             }
         }
         choose(&mut plan, candidates, &facts, &customer, settings.min_days_between);
