@@ -650,3 +650,57 @@ fn shipped_cycles_and_config_use_priority_and_min_days_between() {
     let config = owed::config::Config::from_file(&dir.join("config/config.toml")).unwrap();
     assert_eq!(config.engage.min_days_between, Some(7));
 }
+
+#[test]
+fn the_report_over_time_counts_each_cycles_weekly_sent_replied_promised_paid() {
+    use owed::engage::report::{CycleWeek, EngagementReport};
+    let customers = "id,name,email\nK,Kite,k@kite.example\nL,Lark,l@lark.example\nM,Moss,m@moss.example\n";
+    let docs = "id,customer_id,type,doc_date,due_date,amount
+I1,K,invoice,2026-03-02,2026-04-01,300.00
+I3,L,invoice,2026-03-21,2026-04-20,100.00
+I4,M,invoice,2026-04-01,2026-05-01,50.00
+";
+    let mut w = World::new(
+        &[("customers.csv", customers), ("documents.csv", docs)],
+        &[("dunning.toml", DUNNING)],
+        &CustomFields::default(),
+    );
+    // Friday 1 May (week of 27 April): K gets "Firm", L "Friendly"; M is not yet due.
+    assert_eq!(w.send_all("2026-05-01"), 2);
+    // Friday 8 May (week of 4 May): M, 7 days overdue, gets "Friendly".
+    assert_eq!(w.send_all("2026-05-08"), 1);
+    let d = |s: &str| day_number(day(s));
+    // L replies on the 3rd and pays I3 in full on the 5th; K promises on the 2nd.
+    w.sql(&format!(
+        "INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body)
+           SELECT cid, 'x', {}, '<r@x>', 'l@lark.example', 'Re', 'paying' FROM customers WHERE id = 'L';
+         INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date)
+           SELECT cid, 'x', 'alice', 3000000, {}, {} FROM customers WHERE id = 'K';
+         INSERT INTO payments (pid, id, cid, date, amount, currency, rate, status)
+           SELECT 90, 'P90', cid, {pay}, 1000000, 'USD', '1', 'success' FROM customers WHERE id = 'L';
+         INSERT INTO applications (source_pid, did, amount, date)
+           SELECT 90, did, 1000000, {pay} FROM documents WHERE id = 'I3';
+         UPDATE documents SET applied = 1000000, last_applied = {pay} WHERE id = 'I3';",
+        d("2026-05-03"),
+        d("2026-05-20"),
+        d("2026-05-02"),
+        pay = d("2026-05-05"),
+    ));
+    let report = EngagementReport::compute(&w.store, day("2026-05-15"), "USD").unwrap();
+    let week = |start: &str, sent, replied, promised, paid| CycleWeek {
+        cycle: "Dunning".into(),
+        week_start: day(start),
+        sent,
+        replied,
+        promised,
+        paid,
+    };
+    assert_eq!(
+        report.cycle_weeks,
+        vec![week("2026-04-27", 2, 1, 1, 1), week("2026-05-04", 1, 0, 0, 0)]
+    );
+    let json = report.to_json();
+    assert_eq!(json["cycle_weeks"][0]["paid"], 1);
+    assert_eq!(json["total"]["texts_sent"], 0);
+    assert!(report.to_text().contains("Per cycle and week sent"));
+}
