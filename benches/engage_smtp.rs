@@ -46,7 +46,7 @@ fn scale(customers: usize, reminders: usize) {
     let data = dir.path().join("data");
     write_csvs(&options, &data).unwrap();
     let db = dir.path().join("owed.db");
-    let mut store = Store::open(&db).unwrap();
+    let mut store = Store::open_or_create(&db).unwrap();
     let t = Instant::now();
     import_paths(
         &mut store,
@@ -108,7 +108,7 @@ fn scale(customers: usize, reminders: usize) {
         .query_row("SELECT count(*) FROM reminder_documents", [], |r| r.get(0))
         .unwrap();
     drop(conn);
-    let store = Store::open(&db).unwrap();
+    let store = Store::open_existing(&db).unwrap();
     let t = Instant::now();
     let report = EngagementReport::compute(&store, today, "USD").unwrap();
     println!(

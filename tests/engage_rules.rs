@@ -44,7 +44,7 @@ impl World {
             std::fs::write(data.join(name), text).unwrap();
         }
         let db = dir.path().join("owed.db");
-        let mut store = Store::open(&db).unwrap();
+        let mut store = Store::open_or_create(&db).unwrap();
         import_paths(
             &mut store,
             &[data],

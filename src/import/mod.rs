@@ -558,6 +558,14 @@ fn duplicate_error(file: &str, line: u64, first: u64, parsed: &Parsed) -> Error 
             ),
         ),
         Parsed::Customer(c) => ("id", id_twice(&c.id, first)),
+        Parsed::Contact(c) => (
+            "email",
+            format!(
+                "the contact {} of this customer is also on line {first} (one row per \
+                 customer and email)",
+                crate::error::quoted(&c.email)
+            ),
+        ),
         Parsed::Document(d) => ("id", id_twice(&d.id, first)),
         Parsed::Payment(p) => ("id", id_twice(&p.id, first)),
         Parsed::Application {
@@ -594,6 +602,7 @@ impl Parsed {
         match self {
             Parsed::Rate { currency, day, .. } => (currency, day).hash(state),
             Parsed::Customer(c) => c.id.hash(state),
+            Parsed::Contact(c) => (c.cid, &c.email).hash(state),
             Parsed::Document(d) => d.id.hash(state),
             Parsed::Payment(p) => p.id.hash(state),
             Parsed::Application {
@@ -617,6 +626,7 @@ impl Parsed {
                 },
             ) => currency == c2 && day == d2,
             (Parsed::Customer(a), Parsed::Customer(b)) => a.id == b.id,
+            (Parsed::Contact(a), Parsed::Contact(b)) => a.cid == b.cid && a.email == b.email,
             (Parsed::Document(a), Parsed::Document(b)) => a.id == b.id,
             (Parsed::Payment(a), Parsed::Payment(b)) => a.id == b.id,
             (
@@ -729,7 +739,10 @@ impl<'a> Checker<'a> {
                 Some(v) => {
                     return Err(row.error(
                         "card_last4",
-                        format!("`{}` is not the last 4 digits of a card", cut(v)),
+                        format!(
+                            "{} is not the last 4 digits of a card",
+                            crate::error::quoted(v)
+                        ),
                     ));
                 }
                 None => None,
@@ -749,7 +762,7 @@ impl<'a> Checker<'a> {
         {
             return Err(row.error(
                 "email",
-                format!("`{}` is not one email address", cut(&email)),
+                format!("{} is not one email address", crate::error::quoted(&email)),
             ));
         }
         let record = ContactRecord {
@@ -979,19 +992,6 @@ impl Row<'_> {
             }
             _ => Err(self.error(column, format!("{} is not a positive number", quoted(text)))),
         }
-    }
-}
-
-/// `text` cut to about 80 characters, control characters made visible as spaces, for
-/// messages.
-fn cut(text: &str) -> String {
-    let one: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    match one.char_indices().nth(80) {
-        Some((i, _)) => format!("{}…", &one[..i]),
-        None => one,
     }
 }
 
