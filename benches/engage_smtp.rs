@@ -122,7 +122,10 @@ fn scale(customers: usize, reminders: usize) {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(at) = args.iter().position(|a| a == "scale") {
-        let numbers: Vec<usize> = args[at + 1..].iter().filter_map(|a| a.parse().ok()).collect();
+        let numbers: Vec<usize> = args[at + 1..]
+            .iter()
+            .filter_map(|a| a.parse().ok())
+            .collect();
         scale(
             numbers.first().copied().unwrap_or(100_000),
             numbers.get(1).copied().unwrap_or(30_000),

@@ -330,7 +330,10 @@ mod tests {
         let e = Config::parse("[serve]\nidle_timeout_minutes = -1").unwrap_err();
         assert!(e.contains("idle_timeout_minutes"), "{e}");
         let e = Config::parse("[custom_fields]\ncf_seats = \"integer\"").unwrap_err();
-        assert!(e.contains("cf_seats") && e.contains("number, date or text"), "{e}");
+        assert!(
+            e.contains("cf_seats") && e.contains("number, date or text"),
+            "{e}"
+        );
         let e = Config::parse("[custom_fields]\nseats = \"number\"").unwrap_err();
         assert!(e.contains("start with `cf_`"), "{e}");
     }

@@ -190,7 +190,8 @@ const ONE_CUSTOMER: &str = "id,name,email\nK,Kite Ltd,ap@kite.example\n";
 #[test]
 fn two_cycles_would_email_one_customer_the_higher_priority_wins() {
     // K's invoice fell due on 1 May: 9 days overdue on the 10th, due in both cycles.
-    let docs = "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-04-01,2026-05-01,300.00\n";
+    let docs =
+        "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-04-01,2026-05-01,300.00\n";
     let gentle = cycle_file("Key accounts", "priority = 10", "after_due_days = 7");
     let hard = cycle_file("Standard", "priority = 1", "after_due_days = 3");
     let w = World::new(
@@ -222,7 +223,8 @@ fn two_cycles_would_email_one_customer_the_higher_priority_wins() {
 
 #[test]
 fn equal_priorities_go_by_cycle_name() {
-    let docs = "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-04-01,2026-05-01,300.00\n";
+    let docs =
+        "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-04-01,2026-05-01,300.00\n";
     let a = cycle_file("Alpha", "", "after_due_days = 3");
     let b = cycle_file("Beta", "", "after_due_days = 3");
     let w = World::new(
@@ -230,7 +232,10 @@ fn equal_priorities_go_by_cycle_name() {
         &[("b.toml", &b), ("a.toml", &a)],
         &CustomFields::default(),
     );
-    assert_eq!(w.sends("2026-05-10"), vec![send("Alpha", "Now", "K", &["I1"])]);
+    assert_eq!(
+        w.sends("2026-05-10"),
+        vec![send("Alpha", "Now", "K", &["I1"])]
+    );
 }
 
 const DUNNING: &str = r#"name = "Dunning"
@@ -293,8 +298,10 @@ I2,K,invoice,2026-04-01,2026-05-01,200.00
 
     // Without min_days_between, the next day's reminder would have gone out at once.
     w.min_days_between = 0;
-    w.sql("DELETE FROM reminder_documents WHERE did = (SELECT did FROM documents WHERE id = 'I2');
-           DELETE FROM reminders WHERE sent_date = (SELECT max(sent_date) FROM reminders);");
+    w.sql(
+        "DELETE FROM reminder_documents WHERE did = (SELECT did FROM documents WHERE id = 'I2');
+           DELETE FROM reminders WHERE sent_date = (SELECT max(sent_date) FROM reminders);",
+    );
     assert_eq!(
         w.sends("2026-05-02"),
         vec![send("Dunning", "Firm", "K", &["I2"])]
@@ -371,10 +378,16 @@ I2,K,invoice,2026-04-20,2026-05-20,80.00
         &CustomFields::default(),
     );
     assert!(w.sends("2026-05-06").is_empty(), "four days before");
-    assert_eq!(w.sends("2026-05-07"), vec![send("Due soon", "Now", "K", &["I1"])]);
+    assert_eq!(
+        w.sends("2026-05-07"),
+        vec![send("Due soon", "Now", "K", &["I1"])]
+    );
     assert_eq!(w.send_all("2026-05-07"), 1);
     assert!(w.sends("2026-05-08").is_empty(), "once");
-    assert_eq!(w.sends("2026-05-17"), vec![send("Due soon", "Now", "K", &["I2"])]);
+    assert_eq!(
+        w.sends("2026-05-17"),
+        vec![send("Due soon", "Now", "K", &["I2"])]
+    );
     // Both days are refused together.
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("templates")).unwrap();
@@ -400,7 +413,8 @@ fn promise(w: &World, customer: &str, recorded: &str, promised: &str, amount_uni
 
 #[test]
 fn a_promise_reminder_goes_out_the_day_before_the_promise_and_a_broken_promise_the_day_after() {
-    let docs = "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-03-01,2026-03-31,400.00\n";
+    let docs =
+        "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-03-01,2026-03-31,400.00\n";
     let reminder = cycle_file(
         "Promise reminder",
         "priority = 20\npause_on_promise = false\ncustomer = \"next_p2p_date = in 1 days\"",
@@ -425,7 +439,10 @@ fn a_promise_reminder_goes_out_the_day_before_the_promise_and_a_broken_promise_t
     // Dunning pauses on the open promise; the promise rules do not hold yet.
     assert!(w.sends("2026-05-08").is_empty());
     let cid = w.store.customer_key("K").unwrap().unwrap();
-    assert_eq!(w.plan("2026-05-08").paused.get(&cid), Some(&day("2026-05-10")));
+    assert_eq!(
+        w.plan("2026-05-08").paused.get(&cid),
+        Some(&day("2026-05-10"))
+    );
     assert_eq!(
         w.sends("2026-05-09"),
         vec![send("Promise reminder", "Now", "K", &["I1"])]
@@ -475,9 +492,17 @@ PB1,B,2026-04-25,10.00,success,bank_transfer,,
         rule("Last month", "document", "due_date = last month"),
         rule("Seats", "customer", "cf_seats > 5"),
         rule("Renewal", "customer", "cf_renewal < 2026-06-01"),
-        rule("Debits", "document", "transaction_type = debit and type = invoice"),
+        rule(
+            "Debits",
+            "document",
+            "transaction_type = debit and type = invoice",
+        ),
         rule("Card", "customer", "card_last4 = 4242"),
-        rule("Retrying", "payment", "dunning_status = in_progress and next_retry_date = in 2 days"),
+        rule(
+            "Retrying",
+            "payment",
+            "dunning_status = in_progress and next_retry_date = in 2 days",
+        ),
         rule("Attempts", "customer", "average_payment_attempts > 1.5"),
         rule("No card", "customer", "card_last4 is empty"),
     ];
@@ -535,7 +560,10 @@ fn the_rule_language_additions_parse_print_and_refuse_as_documented() {
         "last_email_date is not empty"
     );
     assert_eq!(
-        round(Level::Document, "due_date between last month and this month"),
+        round(
+            Level::Document,
+            "due_date between last month and this month"
+        ),
         "due_date between last month and this month"
     );
     assert_eq!(
@@ -546,7 +574,11 @@ fn the_rule_language_additions_parse_print_and_refuse_as_documented() {
     let e = rules::parse(Level::Document, "disputed = on").unwrap_err();
     assert!(e.message.contains("`yes` or `no`"), "{}", e.message);
     let e = rules::parse(Level::Customer, "cf_seats > 5").unwrap_err();
-    assert!(e.message.contains("cannot be used with `cf_seats`"), "{}", e.message);
+    assert!(
+        e.message.contains("cannot be used with `cf_seats`"),
+        "{}",
+        e.message
+    );
     let mut custom = CustomFields::default();
     custom.insert("cf_seats", "number").unwrap();
     assert!(rules::parse_with(Level::Customer, "cf_seats > 5", &custom).is_ok());
@@ -554,7 +586,11 @@ fn the_rule_language_additions_parse_print_and_refuse_as_documented() {
     assert!(e.message.contains("expected `empty`"), "{}", e.message);
     let e = rules::parse(Level::Document, "due_date > this week").unwrap_err();
     assert!(e.message.contains("expected `month`"), "{}", e.message);
-    let e = rules::parse(Level::Document, "due_date between this month and last month").unwrap_err();
+    let e = rules::parse(
+        Level::Document,
+        "due_date between this month and last month",
+    )
+    .unwrap_err();
     assert!(e.message.contains("empty range"), "{}", e.message);
 }
 
@@ -588,7 +624,8 @@ G2,G,invoice,2026-04-02,2026-04-16,50.40
 
 #[test]
 fn reminders_go_to_contact_roles_else_the_primary_billing_contact_else_the_customer() {
-    let customers = "id,name,email\nK,Kite,k@kite.example\nL,Lark,l@lark.example\nM,Moss,m@moss.example\n";
+    let customers =
+        "id,name,email\nK,Kite,k@kite.example\nL,Lark,l@lark.example\nM,Moss,m@moss.example\n";
     let contacts = "customer_id,name,email,phone,role,primary
 K,Kim,KIM@kite.example,,billing,yes
 K,Kai,kai@kite.example,,escalation,no
@@ -654,7 +691,8 @@ fn shipped_cycles_and_config_use_priority_and_min_days_between() {
 #[test]
 fn the_report_over_time_counts_each_cycles_weekly_sent_replied_promised_paid() {
     use owed::engage::report::{CycleWeek, EngagementReport};
-    let customers = "id,name,email\nK,Kite,k@kite.example\nL,Lark,l@lark.example\nM,Moss,m@moss.example\n";
+    let customers =
+        "id,name,email\nK,Kite,k@kite.example\nL,Lark,l@lark.example\nM,Moss,m@moss.example\n";
     let docs = "id,customer_id,type,doc_date,due_date,amount
 I1,K,invoice,2026-03-02,2026-04-01,300.00
 I3,L,invoice,2026-03-21,2026-04-20,100.00
@@ -697,7 +735,10 @@ I4,M,invoice,2026-04-01,2026-05-01,50.00
     };
     assert_eq!(
         report.cycle_weeks,
-        vec![week("2026-04-27", 2, 1, 1, 1), week("2026-05-04", 1, 0, 0, 0)]
+        vec![
+            week("2026-04-27", 2, 1, 1, 1),
+            week("2026-05-04", 1, 0, 0, 0)
+        ]
     );
     let json = report.to_json();
     assert_eq!(json["cycle_weeks"][0]["paid"], 1);

@@ -286,13 +286,23 @@ fn a_text_is_sent_once_across_a_crash_and_a_rerun() {
     child.wait().unwrap();
 
     let requests = provider.requests();
-    assert!(requests[0].line.starts_with("POST /2010-04-01/Accounts/AC1/Messages.json "));
+    assert!(
+        requests[0]
+            .line
+            .starts_with("POST /2010-04-01/Accounts/AC1/Messages.json ")
+    );
     let expected = base64::engine::general_purpose::STANDARD.encode("AC1:s3cret");
     assert_eq!(requests[0].authorization, format!("Basic {expected}"));
     assert_eq!(requests[0].field("To"), "+442079460001");
     assert_eq!(requests[0].field("From"), "+15550100000");
-    assert_eq!(requests[0].field("Body"), "Alder Ltd: 120.00 USD is overdue.");
-    assert_eq!(requests[1].field("Body"), "Birch & Co: 80.00 USD is overdue.");
+    assert_eq!(
+        requests[0].field("Body"),
+        "Alder Ltd: 120.00 USD is overdue."
+    );
+    assert_eq!(
+        requests[1].field("Body"),
+        "Birch & Co: 80.00 USD is overdue."
+    );
 
     let rows = outbox(dir.path(), &db);
     let status = |c: &str| {
@@ -312,20 +322,27 @@ fn a_text_is_sent_once_across_a_crash_and_a_rerun() {
     // The report counts the text message sent.
     let o = owed_in(
         dir.path(),
-        &["--db", &db, "--as-of", "2026-05-01", "report", "engagement", "--json"],
+        &[
+            "--db",
+            &db,
+            "--as-of",
+            "2026-05-01",
+            "report",
+            "engagement",
+            "--json",
+        ],
     );
     let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(report["total"]["sent"], 1);
     assert_eq!(report["total"]["texts_sent"], 1);
     let week = report["weeks"].as_array().unwrap().last().unwrap().clone();
-    assert_eq!((week["emails_sent"].clone(), week["texts_sent"].clone()), (0.into(), 1.into()));
+    assert_eq!(
+        (week["emails_sent"].clone(), week["texts_sent"].clone()),
+        (0.into(), 1.into())
+    );
 
     // After a person checked the provider's log, C2 is released and sent once more.
-    let id = rows
-        .iter()
-        .find(|r| r["customer_id"] == "C2")
-        .unwrap()["id"]
-        .to_string();
+    let id = rows.iter().find(|r| r["customer_id"] == "C2").unwrap()["id"].to_string();
     let o = owed_in(dir.path(), &["--db", &db, "engage", "release", &id]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = run(dir.path(), &db).output().unwrap();

@@ -120,7 +120,10 @@ fn parse(pdf: &[u8]) -> Parsed {
     for s in &streams {
         let text = String::from_utf8_lossy(s);
         if text.contains("beginbfchar") {
-            for line in text.lines().filter(|l| l.starts_with('<') && l.contains("> <")) {
+            for line in text
+                .lines()
+                .filter(|l| l.starts_with('<') && l.contains("> <"))
+            {
                 let (g, u) = line.split_once("> <").unwrap();
                 let units: Vec<u16> = u
                     .trim_end_matches('>')
@@ -173,7 +176,11 @@ fn owed_statement_writes_a_pdf_with_the_open_items_credits_cash_and_totals() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("k2.pdf"), "{}", stdout(&o));
     let pdf = std::fs::read(&out).unwrap();
-    assert!(pdf.len() < 120_000, "the font is a subset: {} bytes", pdf.len());
+    assert!(
+        pdf.len() < 120_000,
+        "the font is a subset: {} bytes",
+        pdf.len()
+    );
     let parsed = parse(&pdf);
     assert_eq!(parsed.pages, 1);
     let has = |s: &str| parsed.text.iter().any(|t| t == s);
@@ -181,7 +188,11 @@ fn owed_statement_writes_a_pdf_with_the_open_items_credits_cash_and_totals() {
     assert!(has("Ærøskøbing Δέλτα Жук ООО (K2)"), "{:?}", parsed.text);
     assert!(has("as of 2026-05-01"));
     // Open items: RE-2001 1,000.00 less 300.00 = 700.00, 31 days overdue; RE-2002 not due.
-    assert!(has("RE-2001") && has("700.00") && has("31"), "{:?}", parsed.text);
+    assert!(
+        has("RE-2001") && has("700.00") && has("31"),
+        "{:?}",
+        parsed.text
+    );
     assert!(has("RE-2002") && has("250.50"));
     // Credits: GS-7 100.00; unapplied cash: P2 40.00.
     assert!(has("GS-7") && has("100.00"));
@@ -195,7 +206,14 @@ fn owed_statement_writes_a_pdf_with_the_open_items_credits_cash_and_totals() {
     let none = dir.path().join("none.pdf");
     let o = owed_in(
         dir.path(),
-        &["--db", &db, "statement", "NOPE", "-o", none.to_str().unwrap()],
+        &[
+            "--db",
+            &db,
+            "statement",
+            "NOPE",
+            "-o",
+            none.to_str().unwrap(),
+        ],
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("NOPE"), "{}", stderr(&o));
@@ -208,7 +226,9 @@ fn a_long_statement_runs_over_several_pages() {
     let db = setup(dir.path());
     let mut docs = String::from("id,customer_id,type,doc_date,due_date,amount,currency\n");
     for i in 0..120 {
-        docs.push_str(&format!("X{i},K3,invoice,2026-03-01,2026-03-31,10.00,USD\n"));
+        docs.push_str(&format!(
+            "X{i},K3,invoice,2026-03-01,2026-03-31,10.00,USD\n"
+        ));
     }
     let more = dir.path().join("more");
     std::fs::create_dir_all(&more).unwrap();
@@ -218,13 +238,26 @@ fn a_long_statement_runs_over_several_pages() {
     let out = dir.path().join("k3.pdf");
     let o = owed_in(
         dir.path(),
-        &["--db", &db, "--as-of", "2026-05-01", "statement", "K3", "-o", out.to_str().unwrap()],
+        &[
+            "--db",
+            &db,
+            "--as-of",
+            "2026-05-01",
+            "statement",
+            "K3",
+            "-o",
+            out.to_str().unwrap(),
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let parsed = parse(&std::fs::read(&out).unwrap());
     assert!(parsed.pages >= 3, "{} pages", parsed.pages);
     assert!(parsed.text.iter().any(|t| t == "X119"));
-    assert!(parsed.text.iter().any(|t| t == "1,200.00"), "{:?}", parsed.text);
+    assert!(
+        parsed.text.iter().any(|t| t == "1,200.00"),
+        "{:?}",
+        parsed.text
+    );
 }
 
 #[test]
@@ -240,7 +273,11 @@ fn a_reminder_with_attach_statement_carries_the_pdf() {
          template = \"templates/t.md\"\nattach = [\"statement\"]\n",
     )
     .unwrap();
-    std::fs::write(cycles.join("templates/t.md"), "Statement for {{ customer.name }}\n\nSee the attachment.\n").unwrap();
+    std::fs::write(
+        cycles.join("templates/t.md"),
+        "Statement for {{ customer.name }}\n\nSee the attachment.\n",
+    )
+    .unwrap();
     let config = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
     std::fs::write(
         dir.path().join("config.toml"),
@@ -273,11 +310,15 @@ fn a_reminder_with_attach_statement_carries_the_pdf() {
     // The attachment's base64 body is the statement.
     let part = text.split("Content-Type: application/pdf").nth(1).unwrap();
     let body = part.split("\n\n").nth(1).unwrap();
-    let b64: String = body
-        .lines()
-        .take_while(|l| !l.starts_with("--"))
-        .collect();
-    let pdf = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+    let b64: String = body.lines().take_while(|l| !l.starts_with("--")).collect();
+    let pdf = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
     let parsed = parse(&pdf);
-    assert!(parsed.text.iter().any(|t| t == "Ærøskøbing Δέλτα Жук ООО (K2)"));
+    assert!(
+        parsed
+            .text
+            .iter()
+            .any(|t| t == "Ærøskøbing Δέλτα Жук ООО (K2)")
+    );
 }

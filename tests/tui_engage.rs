@@ -462,7 +462,11 @@ fn the_report_pane_shows_what_the_reminders_achieved() {
     // Per cycle and week sent: the chart's bars and the cycle's sparkline.
     let sent: u64 = report.cycle_weeks.iter().map(|w| w.sent).sum();
     assert_eq!(sent, 3);
-    assert!(d.screen().contains("Cycle, last 13 weeks"), "{}", d.screen());
+    assert!(
+        d.screen().contains("Cycle, last 13 weeks"),
+        "{}",
+        d.screen()
+    );
     snapshot("engage_report_120x40", &d.screen());
 }
 

@@ -92,9 +92,8 @@ pub fn statement(ctx: &Context, args: &StatementArgs) -> Result<()> {
         &ctx.config.base_currency,
     )?
     .to_pdf(&ctx.config.statement);
-    std::fs::write(&args.output, pdf).map_err(|e| {
-        Error::runtime(format!("cannot write {}: {e}", args.output.display()))
-    })?;
+    std::fs::write(&args.output, pdf)
+        .map_err(|e| Error::runtime(format!("cannot write {}: {e}", args.output.display())))?;
     outln!(
         "statement of account of {} as of {} written to {}",
         args.customer,

@@ -567,10 +567,7 @@ template = \"templates/t.md\"
             "name = \"x\"\n[[reminder]]\nname = \"A\"\nafter_due_days = 10\ntemplate = \"templates/t.md\"\n\
              [[reminder]]\nname = \"B\"\nafter_due_days = 10\ntemplate = \"templates/t.md\"\n",
         );
-        assert!(
-            e.contains("line 8") && e.contains("increasing days"),
-            "{e}"
-        );
+        assert!(e.contains("line 8") && e.contains("increasing days"), "{e}");
         let e = load_err(
             "name = \"x\"\n[[reminder]]\nname = \"A\"\nafter_due_days = 1\ntemplate = \"templates/nope.md\"\n",
         );

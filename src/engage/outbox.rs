@@ -435,7 +435,10 @@ pub fn deliver_entry(
             &settings.base_currency,
         )?
         .to_pdf(&settings.statement);
-        Some((format!("statement-{}.pdf", file_safe(&entry.customer_id)), pdf))
+        Some((
+            format!("statement-{}.pdf", file_safe(&entry.customer_id)),
+            pdf,
+        ))
     } else {
         None
     };
@@ -702,7 +705,9 @@ pub fn build_message(
         (None, None) => builder.singlepart(plain()),
         (html, Some((name, bytes))) => {
             let body = match html {
-                Some(html) => MultiPart::alternative_plain_html(rendered.text.clone(), html.clone()),
+                Some(html) => {
+                    MultiPart::alternative_plain_html(rendered.text.clone(), html.clone())
+                }
                 None => MultiPart::mixed().singlepart(plain()),
             };
             let pdf = ContentType::parse("application/pdf")

@@ -286,7 +286,13 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
                 }
             }
         }
-        choose(&mut plan, candidates, &facts, &customer, settings.min_days_between);
+        choose(
+            &mut plan,
+            candidates,
+            &facts,
+            &customer,
+            settings.min_days_between,
+        );
     }
     plan.entries.sort_by(|a, b| {
         (&a.cycle, &a.reminder, &a.customer_id).cmp(&(&b.cycle, &b.reminder, &b.customer_id))
@@ -371,7 +377,7 @@ pub fn address(
     let of_roles = |roles: &[String]| -> Vec<&Contact> {
         contacts
             .iter()
-            .filter(|c| roles.iter().any(|r| *r == c.role))
+            .filter(|c| roles.contains(&c.role))
             .collect()
     };
     let primary_billing: Vec<&Contact> = contacts

@@ -127,7 +127,10 @@ impl SmsSettings {
         }
         Ok(SmsSettings {
             tls,
-            host: host.trim_start_matches('[').trim_end_matches(']').to_string(),
+            host: host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string(),
             port,
             path,
             account,
@@ -276,8 +279,8 @@ impl SmsClient {
             form_encode(&s.from),
             form_encode(&text.body)
         );
-        let auth = base64::engine::general_purpose::STANDARD
-            .encode(format!("{}:{}", s.account, s.token));
+        let auth =
+            base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", s.account, s.token));
         let host = if (s.tls && s.port == 443) || (!s.tls && s.port == 80) {
             s.host.clone()
         } else {
@@ -540,7 +543,10 @@ mod tests {
         let env = |_: &str| Some("secret".to_string());
         let s = SmsSettings::from_config(&cfg("https://api.example.com/2010/Messages.json"), env)
             .unwrap();
-        assert_eq!((s.tls, s.port, s.path.as_str()), (true, 443, "/2010/Messages.json"));
+        assert_eq!(
+            (s.tls, s.port, s.path.as_str()),
+            (true, 443, "/2010/Messages.json")
+        );
         assert!(!format!("{s:?}").contains("secret"));
         let e = SmsSettings::from_config(&cfg("http://api.example.com/m"), env).unwrap_err();
         assert!(e.to_string().contains("never sent in clear"), "{e}");

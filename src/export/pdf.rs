@@ -406,15 +406,11 @@ impl<'a> Font<'a> {
     }
 
     fn ascent_1000(&self) -> i32 {
-        self.scale(i32::from(
-            self.table(b"hhea").map_or(0, |h| i16_at(h, 4)),
-        ))
+        self.scale(i32::from(self.table(b"hhea").map_or(0, |h| i16_at(h, 4))))
     }
 
     fn descent_1000(&self) -> i32 {
-        self.scale(i32::from(
-            self.table(b"hhea").map_or(0, |h| i16_at(h, 6)),
-        ))
+        self.scale(i32::from(self.table(b"hhea").map_or(0, |h| i16_at(h, 6))))
     }
 
     /// Where glyph `g`'s outline is in `glyf`.
@@ -424,7 +420,10 @@ impl<'a> Font<'a> {
         };
         let i = usize::from(g);
         if self.long_loca {
-            (u32_at(loca, 4 * i) as usize, u32_at(loca, 4 * i + 4) as usize)
+            (
+                u32_at(loca, 4 * i) as usize,
+                u32_at(loca, 4 * i + 4) as usize,
+            )
         } else {
             (
                 2 * usize::from(u16_at(loca, 2 * i)),
@@ -490,7 +489,7 @@ impl<'a> Font<'a> {
                 let (start, end) = self.outline(g);
                 if let Some(bytes) = glyf.get(start..end) {
                     new_glyf.extend_from_slice(bytes);
-                    while new_glyf.len() % 4 != 0 {
+                    while !new_glyf.len().is_multiple_of(4) {
                         new_glyf.push(0);
                     }
                 }
@@ -515,7 +514,7 @@ impl<'a> Font<'a> {
         tables.push((*b"glyf", new_glyf));
         tables.push((*b"head", head));
         tables.push((*b"loca", new_loca));
-        tables.sort_by(|a, b| a.0.cmp(&b.0));
+        tables.sort_by_key(|t| t.0);
         write_font(&tables)
     }
 }
@@ -539,7 +538,7 @@ fn write_font(tables: &[([u8; 4], Vec<u8>)]) -> Vec<u8> {
     let mut data = Vec::new();
     for (tag, bytes) in tables {
         let mut padded = bytes.clone();
-        while padded.len() % 4 != 0 {
+        while !padded.len().is_multiple_of(4) {
             padded.push(0);
         }
         let checksum = padded
@@ -622,7 +621,7 @@ mod tests {
         let small = Font::parse(&subset);
         assert_eq!(small.glyphs, font.glyphs);
         let g = font.glyph('M');
-        assert_eq!(small.outline(g).1 - small.outline(g).0 > 0, true);
+        assert!(small.outline(g).1 > small.outline(g).0);
         let dropped = font.glyph('Q');
         assert_eq!(small.outline(dropped).0, small.outline(dropped).1);
     }

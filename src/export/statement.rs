@@ -93,7 +93,11 @@ impl Statement {
             credits: Vec::new(),
             totals: BTreeMap::new(),
         };
-        for d in detail.documents.iter().filter(|d| d.balance > Decimal::ZERO) {
+        for d in detail
+            .documents
+            .iter()
+            .filter(|d| d.balance > Decimal::ZERO)
+        {
             let days = d.due_date.map_or(0, |due| days_overdue(as_of, due));
             let line = StatementLine {
                 number: d.number.clone().unwrap_or_else(|| d.id.clone()),
@@ -168,56 +172,55 @@ impl Statement {
             (480.0, "Balance", true),
             (right, "Currency", true),
         ];
-        let section =
-            |doc: &mut PdfDocument, y: &mut f32, title: &str, lines: &[StatementLine]| {
-                if *y < 120.0 {
+        let section = |doc: &mut PdfDocument, y: &mut f32, title: &str, lines: &[StatementLine]| {
+            if *y < 120.0 {
+                header(doc, y);
+            }
+            doc.text(left, *y, 11.0, title);
+            *y -= 16.0;
+            for (x, name, right_aligned) in columns {
+                if right_aligned {
+                    doc.text_right(x, *y, 8.5, name);
+                } else {
+                    doc.text(x, *y, 8.5, name);
+                }
+            }
+            doc.rule(left, right, *y - 4.0);
+            *y -= 16.0;
+            if lines.is_empty() {
+                doc.text(left, *y, 9.0, "none");
+                *y -= 14.0;
+            }
+            for line in lines {
+                if *y < 70.0 {
                     header(doc, y);
+                    doc.text(left, *y, 11.0, &format!("{title} (continued)"));
+                    *y -= 18.0;
                 }
-                doc.text(left, *y, 11.0, title);
-                *y -= 16.0;
-                for (x, name, right_aligned) in columns {
-                    if right_aligned {
-                        doc.text_right(x, *y, 8.5, name);
-                    } else {
-                        doc.text(x, *y, 8.5, name);
-                    }
+                let number: String = line.number.chars().take(22).collect();
+                doc.text(left, *y, 9.0, &number);
+                doc.text(160.0, *y, 9.0, &line.kind);
+                doc.text(235.0, *y, 9.0, &line.doc_date.to_string());
+                doc.text(
+                    300.0,
+                    *y,
+                    9.0,
+                    &line.due_date.map(|d| d.to_string()).unwrap_or_default(),
+                );
+                if line.due_date.is_some() {
+                    doc.text_right(390.0, *y, 9.0, &line.days_overdue.max(0).to_string());
                 }
-                doc.rule(left, right, *y - 4.0);
-                *y -= 16.0;
-                if lines.is_empty() {
-                    doc.text(left, *y, 9.0, "none");
-                    *y -= 14.0;
-                }
-                for line in lines {
-                    if *y < 70.0 {
-                        header(doc, y);
-                        doc.text(left, *y, 11.0, &format!("{title} (continued)"));
-                        *y -= 18.0;
-                    }
-                    let number: String = line.number.chars().take(22).collect();
-                    doc.text(left, *y, 9.0, &number);
-                    doc.text(160.0, *y, 9.0, &line.kind);
-                    doc.text(235.0, *y, 9.0, &line.doc_date.to_string());
-                    doc.text(
-                        300.0,
-                        *y,
-                        9.0,
-                        &line.due_date.map(|d| d.to_string()).unwrap_or_default(),
-                    );
-                    if line.due_date.is_some() {
-                        doc.text_right(390.0, *y, 9.0, &line.days_overdue.max(0).to_string());
-                    }
-                    doc.text_right(
-                        480.0,
-                        *y,
-                        9.0,
-                        &money::grouped(line.balance, &line.currency),
-                    );
-                    doc.text_right(right, *y, 9.0, &line.currency);
-                    *y -= 13.0;
-                }
-                *y -= 12.0;
-            };
+                doc.text_right(
+                    480.0,
+                    *y,
+                    9.0,
+                    &money::grouped(line.balance, &line.currency),
+                );
+                doc.text_right(right, *y, 9.0, &line.currency);
+                *y -= 13.0;
+            }
+            *y -= 12.0;
+        };
         section(&mut doc, &mut y, "Open items", &self.open_items);
         section(&mut doc, &mut y, "Credits", &self.credits);
         for (currency, totals) in &self.totals {
@@ -230,12 +233,7 @@ impl Statement {
             for (i, name) in BUCKETS.iter().enumerate() {
                 let x = left + width * (i as f32 + 1.0);
                 doc.text_right(x, y, 8.5, name);
-                doc.text_right(
-                    x,
-                    y - 13.0,
-                    9.0,
-                    &money::grouped(totals.aging[i], currency),
-                );
+                doc.text_right(x, y - 13.0, 9.0, &money::grouped(totals.aging[i], currency));
             }
             doc.rule(left, right, y - 4.0);
             y -= 34.0;

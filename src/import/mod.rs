@@ -15,8 +15,8 @@ use crate::domain::{Decimal, date::day_number, format, money};
 use crate::error::quoted;
 use crate::store::Store;
 use crate::store::import::{
-    ContactRecord, CustomerRecord, CustomerRef, DocumentRecord, ImportWriter, PaymentRecord, StagedApplication,
-    Upsert, phase,
+    ContactRecord, CustomerRecord, CustomerRef, DocumentRecord, ImportWriter, PaymentRecord,
+    StagedApplication, Upsert, phase,
 };
 use crate::{Error, Result};
 use quotes::{QuoteCheck, QuoteError};

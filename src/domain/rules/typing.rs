@@ -124,8 +124,7 @@ fn expectation(ty: FieldType) -> String {
         FieldType::Amount => "an amount (a plain number such as 1000 or 99.50)".to_string(),
         FieldType::Integer => "a whole number".to_string(),
         FieldType::Date => {
-            "a date (YYYY-MM-DD, today, N days ago, in N days, this month, last month)"
-                .to_string()
+            "a date (YYYY-MM-DD, today, N days ago, in N days, this month, last month)".to_string()
         }
         FieldType::Text => "a text value (a word or a quoted string)".to_string(),
         FieldType::Enum(values) => format!("one of {}", values.join(", ")),
@@ -224,7 +223,11 @@ impl Parser {
                     format!("expected `month` after `{}`", token.text),
                 ));
             }
-            Ok(DateLit::Month(if token.is_keyword("this") { 0 } else { -1 }))
+            Ok(DateLit::Month(if token.is_keyword("this") {
+                0
+            } else {
+                -1
+            }))
         } else if token.is_keyword("in") {
             self.days_ahead(&token).map(DateLit::DaysFromToday)
         } else if let Some(text) = token.atom().filter(|text| looks_like_date(text)) {

@@ -157,7 +157,11 @@ fn table_lines(app: &App, report: &EngagementReport, width: usize) -> Vec<Line<'
             heading,
         ));
     }
-    let mut cycles: Vec<&str> = report.cycle_weeks.iter().map(|w| w.cycle.as_str()).collect();
+    let mut cycles: Vec<&str> = report
+        .cycle_weeks
+        .iter()
+        .map(|w| w.cycle.as_str())
+        .collect();
     cycles.dedup();
     if !cycles.is_empty() {
         out.push(Line::default());
