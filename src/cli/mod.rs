@@ -41,6 +41,7 @@ macro_rules! errln {
 
 mod actions;
 mod activity;
+mod attach;
 mod backtest;
 mod bench;
 mod bench_tui;
@@ -109,8 +110,8 @@ pub enum Command {
     VoidPromise(actions::VoidArgs),
     /// Open an issue / dispute.
     Dispute(actions::DisputeArgs),
-    /// Resolve an issue, with a resolution text.
-    Resolve(actions::IssueArgs),
+    /// Resolve an issue or deduction, with an outcome and a resolution text.
+    Resolve(actions::ResolveArgs),
     /// Reopen a resolved issue.
     Reopen(actions::IssueArgs),
     /// Schedule a follow-up.
@@ -119,8 +120,13 @@ pub enum Command {
     Done(actions::DoneArgs),
     /// Change a customer's finance (or sales) owner.
     Assign(actions::AssignArgs),
-    /// A customer's activity: notes, promises, issues, follow-ups, reminders, replies.
+    /// A customer's activity: notes, promises, issues, follow-ups, reminders, replies,
+    /// attachments.
     Activity(activity::ActivityArgs),
+    /// Keep files (remittance advice, a signed PO, …) with a customer's activity.
+    Attach(attach::AttachArgs),
+    /// Attachments: write one back (`owed attachment get ID -o FILE`).
+    Attachment(attach::AttachmentArgs),
     /// Benchmark: saving actions on a copy of the database, two collectors at once.
     #[command(hide = true)]
     BenchActions(bench::BenchArgs),
@@ -329,6 +335,8 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Done(args)) => actions::done(&ctx, &args),
         Some(Command::Assign(args)) => actions::assign(&ctx, &args),
         Some(Command::Activity(args)) => activity::run(&ctx, &args),
+        Some(Command::Attach(args)) => attach::attach(&ctx, &args),
+        Some(Command::Attachment(args)) => attach::attachment(&ctx, &args),
         Some(Command::BenchActions(args)) => bench::run(&ctx, &args),
         Some(Command::BenchTui(args)) => bench_tui::run(&ctx, &args),
         Some(Command::Backtest(args)) => backtest::run(&ctx, &args),

@@ -61,6 +61,8 @@ pub struct IssueEvent {
     pub collector: String,
     pub date: Date,
     pub text: Option<String>,
+    /// A resolve's outcome: `valid`, `invalid` or `written_off` (none: resolved without one).
+    pub outcome: Option<String>,
 }
 
 /// The SQL condition "issue `i` is open at day ?1": opened by then, and its latest resolve /
@@ -191,7 +193,7 @@ impl Store {
         }
 
         let sql = format!(
-            "SELECT e.issue_id, e.id, e.kind, e.at, e.collector, e.event_date, e.text
+            "SELECT e.issue_id, e.id, e.kind, e.at, e.collector, e.event_date, e.text, e.outcome
                FROM issues i CROSS JOIN issue_events e ON e.issue_id = i.id
               WHERE {cond} ORDER BY e.issue_id, e.event_date, e.id"
         );
@@ -206,6 +208,7 @@ impl Store {
                     collector: r.get(4)?,
                     date: from_day_number(r.get(5)?),
                     text: r.get(6)?,
+                    outcome: r.get(7)?,
                 });
             }
         }
