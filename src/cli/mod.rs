@@ -50,6 +50,7 @@ mod engage;
 mod export;
 mod import;
 mod inbox;
+mod lockbox;
 mod report;
 mod serve;
 mod user;
@@ -102,6 +103,8 @@ pub enum Command {
     Engage(engage::EngageArgs),
     /// Customers' replies: import them from a Maildir.
     Inbox(inbox::InboxArgs),
+    /// A bank's lockbox file: cheque payments applied, deductions opened, images kept.
+    Lockbox(lockbox::LockboxArgs),
     /// Log a note on a customer.
     Note(actions::NoteArgs),
     /// Record a promise to pay.
@@ -325,6 +328,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Export(args)) => export::run(&ctx, &args),
         Some(Command::Engage(args)) => engage::run(&ctx, &args),
         Some(Command::Inbox(args)) => inbox::run(&ctx, &args),
+        Some(Command::Lockbox(args)) => lockbox::run(&ctx, &args),
         Some(Command::Note(args)) => actions::note(&ctx, &args),
         Some(Command::Promise(args)) => actions::promise(&ctx, &args),
         Some(Command::VoidPromise(args)) => actions::void_promise(&ctx, &args),

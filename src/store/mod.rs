@@ -22,6 +22,7 @@ pub mod history;
 pub mod import;
 pub mod issues;
 pub mod ledger;
+pub mod lockbox;
 pub mod promises;
 pub mod queue;
 pub mod queue_counts;
