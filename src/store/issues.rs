@@ -65,6 +65,9 @@ pub struct IssueEvent {
     pub outcome: Option<String>,
 }
 
+/// The reason of the issues a short payment opens: deductions.
+pub const DEDUCTION_REASON: &str = "short_payment";
+
 /// The SQL condition "issue `i` is open at day ?1": opened by then, and its latest resolve /
 /// reopen dated by then (by date, then as recorded; none: open) is a reopen.
 pub(crate) const OPEN_AT: &str = "i.opened_date <= ?1
@@ -90,11 +93,21 @@ impl Store {
     /// The issues of [`Store::open_issues`] without their documents and events: each
     /// amount converted at its opening date, as [`IssueView::base_amount`] does.
     pub fn open_issue_amount(&self, as_of: Date, base: &str) -> Result<Decimal> {
+        self.open_amount_where("true", as_of, base)
+    }
+
+    /// Σ amounts of the deductions (issues with reason `short_payment`) open at `as_of`, in
+    /// the base currency (`open_deduction_amount`): a part of [`Store::open_issue_amount`].
+    pub fn open_deduction_amount(&self, as_of: Date, base: &str) -> Result<Decimal> {
+        self.open_amount_where(&format!("i.reason = '{DEDUCTION_REASON}'"), as_of, base)
+    }
+
+    fn open_amount_where(&self, cond: &str, as_of: Date, base: &str) -> Result<Decimal> {
         let mut rates = RateCache::new(self, base);
         let mut total = Decimal::ZERO;
         let sql = format!(
             "SELECT i.amount, c.currency, i.opened_date
-               FROM issues i CROSS JOIN customers c ON c.cid = i.cid WHERE {OPEN_AT}"
+               FROM issues i CROSS JOIN customers c ON c.cid = i.cid WHERE {OPEN_AT} AND {cond}"
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let mut rows = stmt.query([day_number(as_of)])?;
