@@ -93,6 +93,9 @@ pub struct Cli {
 pub enum Command {
     /// Create (or reuse) a demo database with a realistic portfolio.
     Demo(demo::DemoArgs),
+    /// Write a lockbox folder paying the database's open invoices (for trying and measuring).
+    #[command(hide = true)]
+    DemoLockbox(demo::DemoLockboxArgs),
     /// Import the billing system's CSV exports (files or folders), atomically.
     Import(import::ImportArgs),
     /// Export a view to Excel or CSV.
@@ -323,6 +326,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Demo(args)) => {
             demo::run(&ctx, &args, cli.db.is_some(), cli.as_collector.is_some())
         }
+        Some(Command::DemoLockbox(args)) => demo::lockbox(&ctx, &args),
         Some(Command::Import(args)) => import::run(&ctx, &args),
         Some(Command::Report(args)) => report::run(&ctx, &args),
         Some(Command::Export(args)) => export::run(&ctx, &args),

@@ -289,3 +289,39 @@ impl LockboxWriter<'_> {
         Ok(())
     }
 }
+
+/// An open invoice the demo's lockbox file may pay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenInvoice {
+    pub customer_id: String,
+    pub customer_name: String,
+    pub id: String,
+    pub number: Option<String>,
+    /// Ten-thousandths of `currency`.
+    pub balance: i64,
+    pub currency: String,
+}
+
+impl Store {
+    /// The open invoices (dated by `day`) of every `stride`-th customer, by customer, oldest
+    /// first: what a generated lockbox file pays.
+    pub fn open_invoices_sample(&self, day: i32, stride: i64) -> Result<Vec<OpenInvoice>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT c.id, c.name, d.id, d.number, d.balance, d.currency
+               FROM customers c JOIN documents d INDEXED BY documents_customer ON d.cid = c.cid
+              WHERE c.cid % ?2 = 0 AND d.doc_date <= ?1 AND d.kind = 'invoice' AND d.balance > 0
+              ORDER BY c.cid, d.doc_date, d.due_date, d.did",
+        )?;
+        let rows = stmt.query_map(params![day, stride.max(1)], |r| {
+            Ok(OpenInvoice {
+                customer_id: r.get(0)?,
+                customer_name: r.get(1)?,
+                id: r.get(2)?,
+                number: r.get(3)?,
+                balance: r.get(4)?,
+                currency: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
