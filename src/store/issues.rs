@@ -102,6 +102,15 @@ impl Store {
         self.open_amount_where(&format!("i.reason = '{DEDUCTION_REASON}'"), as_of, base)
     }
 
+    /// One customer's share of [`Store::open_deduction_amount`] (what an action on it moves).
+    pub fn customer_open_deduction_amount(&self, cid: i64, as_of: Date, base: &str) -> Result<Decimal> {
+        self.open_amount_where(
+            &format!("i.cid = {cid} AND i.reason = '{DEDUCTION_REASON}'"),
+            as_of,
+            base,
+        )
+    }
+
     fn open_amount_where(&self, cond: &str, as_of: Date, base: &str) -> Result<Decimal> {
         let mut rates = RateCache::new(self, base);
         let mut total = Decimal::ZERO;

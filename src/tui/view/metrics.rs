@@ -60,6 +60,7 @@ fn items(app: &App, width: u16) -> Vec<Item> {
         ),
         item("Unutilised credit", amount(m.unutilised_credit), false),
         item("Open issues", amount(m.open_issue_amount), false),
+        item("Deductions", amount(m.open_deduction_amount), false),
         item("Open promises", amount(m.open_p2p_amount), false),
         item(
             "DSO",
