@@ -18,8 +18,8 @@ use crate::domain::{Date, Decimal};
 use crate::store::Store;
 use crate::store::actions::{NewIssue, NewPromise};
 use crate::store::actions::{OpenDebit, Touched};
-use crate::store::attachments::{NewAttachments, NewFile};
 use crate::store::activity::CustomerCard;
+use crate::store::attachments::{NewAttachments, NewFile};
 use crate::{Error, Result};
 use std::collections::HashMap;
 
@@ -247,7 +247,10 @@ pub fn resolve_with(
     outcome: Option<&str>,
     text: Option<&str>,
 ) -> Result<Recorded> {
-    let outcome = outcome.map(Outcome::parse).transpose().map_err(Error::Input)?;
+    let outcome = outcome
+        .map(Outcome::parse)
+        .transpose()
+        .map_err(Error::Input)?;
     let text = check::optional_text(text);
     let done = match outcome {
         Some(o) => format!("resolved ({})", o.as_str().replace('_', " ")),
@@ -476,7 +479,11 @@ pub fn read_attachments(paths: &[std::path::PathBuf], max_mb: u64) -> Result<Vec
                 .read_to_end(&mut bytes)
                 .map_err(cannot)?;
             if bytes.len() as u64 > limit {
-                return Err(Error::input(too_large(&shown(path), bytes.len() as u64, max_mb)));
+                return Err(Error::input(too_large(
+                    &shown(path),
+                    bytes.len() as u64,
+                    max_mb,
+                )));
             }
             Ok(NewFile {
                 name: file_name(path),

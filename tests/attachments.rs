@@ -32,7 +32,9 @@ fn binary(len: usize, seed: u64) -> Vec<u8> {
             if i < 256 {
                 i as u8
             } else {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 (state >> 33) as u8
             }
         })
@@ -87,13 +89,19 @@ fn bytes_round_trip_and_the_same_bytes_are_stored_once() {
     // Listed in the activity with name, sha256 and size, as sha256sum sees the file.
     let listed = attachments(&fx, "K1");
     assert_eq!(listed.len(), 2);
-    let remittance = listed.iter().find(|a| a["name"] == "remittance.bin").unwrap();
+    let remittance = listed
+        .iter()
+        .find(|a| a["name"] == "remittance.bin")
+        .unwrap();
     let sum = std::process::Command::new("sha256sum")
         .arg(dir.join("remittance.bin"))
         .output()
         .unwrap();
     let expected = String::from_utf8(sum.stdout).unwrap();
-    assert_eq!(remittance["sha256"], expected.split_whitespace().next().unwrap());
+    assert_eq!(
+        remittance["sha256"],
+        expected.split_whitespace().next().unwrap()
+    );
     assert_eq!(remittance["bytes"], 300_000);
     assert_eq!(remittance["collector"], "alice");
     assert_eq!(remittance["documents"], serde_json::json!(["I1"]));
@@ -102,7 +110,10 @@ fn bytes_round_trip_and_the_same_bytes_are_stored_once() {
     // The exact bytes come back.
     let id = remittance["id"].as_i64().unwrap().to_string();
     let back = dir.join("back.bin");
-    let out = run(&fx, &["attachment", "get", &id, "-o", back.to_str().unwrap()]);
+    let out = run(
+        &fx,
+        &["attachment", "get", &id, "-o", back.to_str().unwrap()],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(std::fs::read(&back).unwrap(), bytes);
     let out = run(&fx, &["attachment", "get", &id, "-o", "-"]);
@@ -110,7 +121,10 @@ fn bytes_round_trip_and_the_same_bytes_are_stored_once() {
 
     // The same bytes under another name: a second entry, no second copy.
     assert_eq!(count(&fx, "blobs"), 2);
-    let out = run(&fx, &["attach", "K1", dir.join("copy.bin").to_str().unwrap()]);
+    let out = run(
+        &fx,
+        &["attach", "K1", dir.join("copy.bin").to_str().unwrap()],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(count(&fx, "attachments"), 3);
     assert_eq!(count(&fx, "blobs"), 2);
@@ -119,9 +133,16 @@ fn bytes_round_trip_and_the_same_bytes_are_stored_once() {
     assert_eq!(listed[0]["sha256"], remittance["sha256"]);
 
     // An attachment that does not exist.
-    let out = run(&fx, &["attachment", "get", "99", "-o", back.to_str().unwrap()]);
+    let out = run(
+        &fx,
+        &["attachment", "get", "99", "-o", back.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("attachment 99 does not exist"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("attachment 99 does not exist"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -136,11 +157,17 @@ fn oversized_or_unreadable_files_are_refused_and_nothing_is_written() {
     let small = dir.join("small.txt");
     let cases: Vec<(Vec<String>, &str)> = vec![
         (
-            vec![small.display().to_string(), dir.join("big.tif").display().to_string()],
+            vec![
+                small.display().to_string(),
+                dir.join("big.tif").display().to_string(),
+            ],
             "big.tif` is 1.0 MB, more than max_attachment_mb = 1 allows, so nothing was attached",
         ),
         (
-            vec![small.display().to_string(), dir.join("gone.pdf").display().to_string()],
+            vec![
+                small.display().to_string(),
+                dir.join("gone.pdf").display().to_string(),
+            ],
             "cannot read",
         ),
         (
@@ -162,12 +189,22 @@ fn oversized_or_unreadable_files_are_refused_and_nothing_is_written() {
     }
     // Unknown customer or document: nothing either.
     let out = run(&fx, &["attach", "K9", small.to_str().unwrap()]);
-    assert!(stderr(&out).contains("customer `K9` does not exist"), "{}", stderr(&out));
-    let out = run(&fx, &["attach", "K1", small.to_str().unwrap(), "--document", "I3"]);
+    assert!(
+        stderr(&out).contains("customer `K9` does not exist"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        &fx,
+        &["attach", "K1", small.to_str().unwrap(), "--document", "I3"],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(count(&fx, "attachments"), 0);
     // Exactly the limit is fine.
-    let out = run(&fx, &["attach", "K1", dir.join("exact.bin").to_str().unwrap()]);
+    let out = run(
+        &fx,
+        &["attach", "K1", dir.join("exact.bin").to_str().unwrap()],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(count(&fx, "blobs"), 1);
 }
@@ -210,7 +247,10 @@ fn a_hostile_file_name_is_shown_not_obeyed() {
     assert!(!out.stdout.contains(&0x1b), "{:?}", stdout(&out));
     let out = run(&fx, &["activity", "K1"]);
     let shown = stdout(&out);
-    assert!(!out.stdout.contains(&0x1b) && !out.stdout.contains(&0x07), "{shown:?}");
+    assert!(
+        !out.stdout.contains(&0x1b) && !out.stdout.contains(&0x07),
+        "{shown:?}"
+    );
     assert!(shown.contains("attachment 1: inv"), "{shown}");
     // JSON keeps the name as it is, escaped as JSON escapes it.
     assert_eq!(attachments(&fx, "K1")[0]["name"], name);

@@ -84,8 +84,16 @@ impl Fx {
         let dir = self.dir.path().join(name);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("lockbox.csv"), csv).unwrap();
-        std::fs::write(dir.join("cheque-1001.png"), picture(image::ImageFormat::Png)).unwrap();
-        std::fs::write(dir.join("cheque-1002.tif"), picture(image::ImageFormat::Tiff)).unwrap();
+        std::fs::write(
+            dir.join("cheque-1001.png"),
+            picture(image::ImageFormat::Png),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("cheque-1002.tif"),
+            picture(image::ImageFormat::Tiff),
+        )
+        .unwrap();
         dir
     }
 
@@ -130,7 +138,10 @@ impl Fx {
             "attachments",
             "attachment_documents",
         ] {
-            out.push_str(&format!("{table}: {:?}\n", self.query(&format!("SELECT * FROM {table}"))));
+            out.push_str(&format!(
+                "{table}: {:?}\n",
+                self.query(&format!("SELECT * FROM {table}"))
+            ));
         }
         out
     }
@@ -153,7 +164,9 @@ fn picture(format: image::ImageFormat) -> Vec<u8> {
 fn units(v: &str) -> String {
     // Amounts are stored in ten-thousandths.
     let d: rust_decimal::Decimal = v.parse().unwrap();
-    (d * rust_decimal::Decimal::from(10_000)).normalize().to_string()
+    (d * rust_decimal::Decimal::from(10_000))
+        .normalize()
+        .to_string()
 }
 
 #[test]
@@ -174,10 +187,46 @@ fn a_lockbox_file_gives_exactly_the_payments_applications_deduction_and_unapplie
                FROM payments p JOIN customers c ON c.cid = p.cid ORDER BY p.id"
         ),
         [
-            ["LBX-1001", "K1", &units("1000"), "success", "cheque", "5001", &units("1000"), "0"],
-            ["LBX-1002", "K2", &units("1000"), "success", "cheque", "5002", &units("1000"), "0"],
-            ["LBX-1003", "K1", &units("650"), "success", "cheque", "5003", &units("650"), "0"],
-            ["LBX-1004", "K3", &units("123.45"), "success", "cheque", "5004", "0", &units("123.45")],
+            [
+                "LBX-1001",
+                "K1",
+                &units("1000"),
+                "success",
+                "cheque",
+                "5001",
+                &units("1000"),
+                "0"
+            ],
+            [
+                "LBX-1002",
+                "K2",
+                &units("1000"),
+                "success",
+                "cheque",
+                "5002",
+                &units("1000"),
+                "0"
+            ],
+            [
+                "LBX-1003",
+                "K1",
+                &units("650"),
+                "success",
+                "cheque",
+                "5003",
+                &units("650"),
+                "0"
+            ],
+            [
+                "LBX-1004",
+                "K3",
+                &units("123.45"),
+                "success",
+                "cheque",
+                "5004",
+                "0",
+                &units("123.45")
+            ],
         ]
     );
     // Named invoice; the run of K2's oldest; I2 before I3 (oldest first) with 150 of I3's 300;
@@ -301,14 +350,42 @@ fn bad_rows_name_the_file_line_and_column_and_write_nothing() {
     let fx = Fx::new();
     let before = fx.fingerprint();
     let cases: &[(&str, &str, &str)] = &[
-        ("1004,2026-04-15,123.45,", "1004,2026-04-15,12x,", "line 5, column amount"),
-        ("1003,2026-04-15,650.00,USD,K1", "1003,2026-04-15,650.00,USD,K9", "line 4, column payer: no customer has the id or name `K9`"),
+        (
+            "1004,2026-04-15,123.45,",
+            "1004,2026-04-15,12x,",
+            "line 5, column amount",
+        ),
+        (
+            "1003,2026-04-15,650.00,USD,K1",
+            "1003,2026-04-15,650.00,USD,K9",
+            "line 4, column payer: no customer has the id or name `K9`",
+        ),
         ("1004,2026-04-15", "1004,2026-04-31", "line 5, column date"),
-        ("cheque-1002.tif", "../owed.db", "line 3, column image: `../owed.db` is not a file name"),
-        ("cheque-1002.tif", "missing.png", "line 3, column image: cannot read `missing.png`"),
-        ("1003,2026-04-15,650.00,USD", "1003,2026-04-15,650.00,XXX", "line 4, column currency: no exchange rate for XXX"),
-        ("1004,2026-04-15", "1001,2026-04-15", "line 5, column item_id: the item `1001` is also on line 2"),
-        ("item_id,", "item,", "lockbox.csv line 1, column 1: unknown column `item`"),
+        (
+            "cheque-1002.tif",
+            "../owed.db",
+            "line 3, column image: `../owed.db` is not a file name",
+        ),
+        (
+            "cheque-1002.tif",
+            "missing.png",
+            "line 3, column image: cannot read `missing.png`",
+        ),
+        (
+            "1003,2026-04-15,650.00,USD",
+            "1003,2026-04-15,650.00,XXX",
+            "line 4, column currency: no exchange rate for XXX",
+        ),
+        (
+            "1004,2026-04-15",
+            "1001,2026-04-15",
+            "line 5, column item_id: the item `1001` is also on line 2",
+        ),
+        (
+            "item_id,",
+            "item,",
+            "lockbox.csv line 1, column 1: unknown column `item`",
+        ),
     ];
     for (i, (from, to, expected)) in cases.iter().enumerate() {
         let dir = fx.lockbox(&format!("bad{i}"), &LOCKBOX.replace(from, to));
@@ -320,13 +397,25 @@ fn bad_rows_name_the_file_line_and_column_and_write_nothing() {
         assert_eq!(fx.fingerprint(), before, "{to}");
     }
     // No folder, or no lockbox.csv in it.
-    let out = fx.owed(&["lockbox", "import", fx.dir.path().join("nowhere").to_str().unwrap()]);
+    let out = fx.owed(&[
+        "lockbox",
+        "import",
+        fx.dir.path().join("nowhere").to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("is not a folder"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("is not a folder"),
+        "{}",
+        text(&out.stderr)
+    );
     let empty = fx.dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
     let out = fx.owed(&["lockbox", "import", empty.to_str().unwrap()]);
-    assert!(text(&out.stderr).contains("holds no lockbox.csv"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("holds no lockbox.csv"),
+        "{}",
+        text(&out.stderr)
+    );
     assert_eq!(fx.fingerprint(), before);
 }
 
@@ -352,8 +441,8 @@ fn deductions_resolve_with_an_outcome_and_writing_off_is_a_managers() {
         .unwrap_err();
     assert_eq!(e.exit_code(), 2);
     assert!(e.to_string().contains("only a manager may"), "{e}");
-    let e = owed::actions::resolve_with(&mut store, &alice, &issue, Some("maybe"), None)
-        .unwrap_err();
+    let e =
+        owed::actions::resolve_with(&mut store, &alice, &issue, Some("maybe"), None).unwrap_err();
     assert!(e.to_string().contains("unknown outcome `maybe`"), "{e}");
     assert_eq!(fx.query("SELECT count(*) FROM issue_events"), [["0"]]);
     // A lockbox file is a manager's too: it writes on every collector's customers.
@@ -371,9 +460,20 @@ fn deductions_resolve_with_an_outcome_and_writing_off_is_a_managers() {
     drop(store);
 
     // The local user is a manager: written off, through the command line.
-    let out = fx.owed(&["resolve", &issue, "--outcome", "written_off", "small", "gap"]);
+    let out = fx.owed(&[
+        "resolve",
+        &issue,
+        "--outcome",
+        "written_off",
+        "small",
+        "gap",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("resolved (written off)"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("resolved (written off)"),
+        "{}",
+        text(&out.stdout)
+    );
     let out = fx.owed(&["activity", "K1", "--json"]);
     let activity: Value = serde_json::from_slice(&out.stdout).unwrap();
     let deduction = activity["activity"]

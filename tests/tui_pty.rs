@@ -672,7 +672,11 @@ fn with_files_to_attach(dir: &std::path::Path) -> std::path::PathBuf {
         }
     });
     img.save(dir.join("cheque-scan.png")).unwrap();
-    std::fs::write(dir.join("remittance.txt"), "REMITTANCE ADVICE\nINV-600 12,000.00\n").unwrap();
+    std::fs::write(
+        dir.join("remittance.txt"),
+        "REMITTANCE ADVICE\nINV-600 12,000.00\n",
+    )
+    .unwrap();
     db
 }
 
@@ -698,7 +702,11 @@ fn a_file_attached_in_the_workstation_opens_as_a_picture_in_half_blocks() {
     s.wait_for(&["Attachment 1: cheque-scan.png · PNG image", "2 of 2"]);
     let start = Instant::now();
     while !s.contents().contains('▀') {
-        assert!(start.elapsed() < PATIENCE, "no half blocks:\n{}", s.contents());
+        assert!(
+            start.elapsed() < PATIENCE,
+            "no half blocks:\n{}",
+            s.contents()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     // Drawn in colour: the red and blue squares as 256-colour cells.

@@ -95,8 +95,13 @@ pub fn write_lockbox(
     }
     let mut rng = Rng(seed ^ 0x10CB_0C5E);
     let mut counts = LockboxCounts::default();
-    let mut csv = std::io::BufWriter::new(std::fs::File::create(dir.join(crate::import::lockbox::FILE))?);
-    writeln!(csv, "item_id,date,amount,currency,payer,check_number,invoices,image")?;
+    let mut csv = std::io::BufWriter::new(std::fs::File::create(
+        dir.join(crate::import::lockbox::FILE),
+    )?);
+    writeln!(
+        csv,
+        "item_id,date,amount,currency,payer,check_number,invoices,image"
+    )?;
     for (n, (round, inv)) in picked.into_iter().enumerate() {
         // A first round may match by amount (the customer's oldest invoice); later rounds
         // name what they pay.
@@ -240,7 +245,14 @@ pub fn cheque_image(
 }
 
 /// Draws a digit (or a point) in seven segments with its top-left at (x, y).
-fn segment_digit(ink: &mut impl FnMut(u32, u32, u32, u32, u8), c: char, x: u32, y: u32, w: u32, h: u32) {
+fn segment_digit(
+    ink: &mut impl FnMut(u32, u32, u32, u32, u8),
+    c: char,
+    x: u32,
+    y: u32,
+    w: u32,
+    h: u32,
+) {
     const SEGMENTS: [u8; 10] = [
         0b111_1110, 0b011_0000, 0b110_1101, 0b111_1001, 0b011_0011, 0b101_1011, 0b101_1111,
         0b111_0000, 0b111_1111, 0b111_1011,

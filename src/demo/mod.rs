@@ -67,14 +67,13 @@ fn add_lockbox(store: &mut Store, db: &Path, options: &DemoOptions) -> Result<()
         .and_hms_opt(8, 0, 0)
         .map(|t| t.and_utc())
         .unwrap_or_default();
-    let stamp = crate::domain::actions::Stamp::new("alice", at, options.today)
-        .map_err(Error::Input)?;
+    let stamp =
+        crate::domain::actions::Stamp::new("alice", at, options.today).map_err(Error::Input)?;
     let lockbox_options = crate::import::lockbox::LockboxOptions {
         base_currency: options.base_currency.clone(),
         max_attachment_mb: crate::domain::attachment::DEFAULT_MAX_MB,
     };
-    let summary =
-        crate::import::lockbox::import_lockbox(store, &dir, &stamp, &lockbox_options)?;
+    let summary = crate::import::lockbox::import_lockbox(store, &dir, &stamp, &lockbox_options)?;
     // A few customers get the papers a collector keeps: the first ones the lockbox paid.
     let mut done: Vec<String> = Vec::new();
     for d in &summary.deductions {
@@ -85,10 +84,11 @@ fn add_lockbox(store: &mut Store, db: &Path, options: &DemoOptions) -> Result<()
             continue;
         };
         let invoice = d.documents.first().cloned().unwrap_or_default();
-        let files: Vec<crate::store::attachments::NewFile> = lockbox::demo_files(&card.name, &invoice)
-            .into_iter()
-            .map(|(name, bytes)| crate::store::attachments::NewFile { name, bytes })
-            .collect();
+        let files: Vec<crate::store::attachments::NewFile> =
+            lockbox::demo_files(&card.name, &invoice)
+                .into_iter()
+                .map(|(name, bytes)| crate::store::attachments::NewFile { name, bytes })
+                .collect();
         let dids: Vec<i64> = store
             .document_owners(&d.documents)?
             .into_iter()

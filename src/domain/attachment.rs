@@ -188,7 +188,9 @@ fn pdf_first_page(bytes: &[u8], lines: usize) -> Vec<String> {
         out.push(current);
     }
     if out.is_empty() {
-        out.push("(this PDF's text is compressed or drawn as pictures: get the file to read it)".into());
+        out.push(
+            "(this PDF's text is compressed or drawn as pictures: get the file to read it)".into(),
+        );
     }
     out
 }
@@ -258,7 +260,10 @@ mod tests {
         assert_eq!(Kind::of(b"II*\0...."), Kind::Tiff);
         assert_eq!(Kind::of(b"MM\0*...."), Kind::Tiff);
         assert_eq!(Kind::of(b"%PDF-1.4"), Kind::Pdf);
-        assert_eq!(Kind::of("Remittance advice\nInvoice 12".as_bytes()), Kind::Text);
+        assert_eq!(
+            Kind::of("Remittance advice\nInvoice 12".as_bytes()),
+            Kind::Text
+        );
         assert_eq!(Kind::of(&[0, 1, 2, 3]), Kind::Other);
         assert!(Kind::Tiff.is_image() && !Kind::Pdf.is_image());
     }
@@ -269,13 +274,19 @@ mod tests {
         assert_eq!(size_label(12_698), "12.4 KB");
         assert_eq!(max_bytes(25), 26_214_400);
         let msg = too_large("scan.tif", 30 * 1024 * 1024, 25);
-        assert!(msg.contains("scan.tif is 30.0 MB") && msg.contains("25"), "{msg}");
+        assert!(
+            msg.contains("scan.tif is 30.0 MB") && msg.contains("25"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn first_page_of_text_and_pdf() {
         let text = "line 1\nline 2\nline 3";
-        assert_eq!(first_page(text.as_bytes(), Kind::Text, 2), ["line 1", "line 2"]);
+        assert_eq!(
+            first_page(text.as_bytes(), Kind::Text, 2),
+            ["line 1", "line 2"]
+        );
         let pdf = b"%PDF-1.4\n1 0 obj << /Type /Page\n >>\nstream\nBT /F1 12 Tf 72 720 Td (Remittance advice) Tj 0 -14 Td (Invoice \\(INV-1\\) 120.00) Tj ET\nendstream\n/Type /Page\nBT (second page) Tj ET";
         assert_eq!(
             first_page(pdf, Kind::Pdf, 10),

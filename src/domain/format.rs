@@ -81,7 +81,14 @@ pub const APPLICATIONS: Columns = Columns {
 
 /// `lockbox.csv`, a bank's lockbox file (`owed lockbox import DIR`).
 pub const LOCKBOX: Columns = Columns {
-    required: &["item_id", "date", "amount", "currency", "payer", "check_number"],
+    required: &[
+        "item_id",
+        "date",
+        "amount",
+        "currency",
+        "payer",
+        "check_number",
+    ],
     optional: &["invoices", "image"],
     custom: false,
 };

@@ -158,8 +158,8 @@ fn lockbox_file(dir: &Path) -> Result<PathBuf> {
 
 /// Reads and checks every row; the first bad one stops the import.
 fn read_items(path: &Path) -> Result<Vec<Item>> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
+    let file =
+        std::fs::File::open(path).map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
@@ -189,8 +189,8 @@ fn read_items(path: &Path) -> Result<Vec<Item>> {
             ));
         }
         let date = day_number(row.date("date")?);
-        let amount = money::to_units(row.positive_amount("amount")?)
-            .map_err(|e| row.error("amount", e))?;
+        let amount =
+            money::to_units(row.positive_amount("amount")?).map_err(|e| row.error("amount", e))?;
         let currency = row
             .opt_currency("currency")?
             .ok_or_else(|| row.error("currency", "required value is missing"))?;
@@ -515,8 +515,13 @@ impl<'a> Run<'a> {
         let path = self.dir.join(name);
         let max_mb = self.options.max_attachment_mb;
         let limit = max_bytes(max_mb);
-        let cannot =
-            |e: std::io::Error| at(item.line, "image", format!("cannot read {}: {e}", quoted(name)));
+        let cannot = |e: std::io::Error| {
+            at(
+                item.line,
+                "image",
+                format!("cannot read {}: {e}", quoted(name)),
+            )
+        };
         let file = std::fs::File::open(&path).map_err(cannot)?;
         let meta = file.metadata().map_err(cannot)?;
         if !meta.is_file() {
@@ -527,7 +532,9 @@ impl<'a> Run<'a> {
             ));
         }
         let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-        file.take(limit + 1).read_to_end(&mut bytes).map_err(cannot)?;
+        file.take(limit + 1)
+            .read_to_end(&mut bytes)
+            .map_err(cannot)?;
         if bytes.len() as u64 > limit {
             return Err(at(
                 item.line,

@@ -67,27 +67,41 @@ pub(crate) fn put_blob(conn: &Connection, bytes: &[u8]) -> Result<i64> {
     Ok(conn.last_insert_rowid())
 }
 
-/// Records one attachment of blob `bid` (no checks: the caller's transaction has made them).
+/// One attachment row to record: blob `bid` under `name` on customer `cid`.
+pub(crate) struct AttachmentRow<'a> {
+    pub cid: i64,
+    pub name: &'a str,
+    pub bid: i64,
+    /// The payment it came with.
+    pub pid: Option<i64>,
+    pub text: Option<&'a str>,
+    pub dids: &'a [i64],
+}
+
+/// Records one attachment (no checks: the caller's transaction has made them).
 pub(crate) fn insert_attachment(
     conn: &Connection,
     stamp: &Stamp,
-    cid: i64,
-    name: &str,
-    bid: i64,
-    pid: Option<i64>,
-    text: Option<&str>,
-    dids: &[i64],
+    row: &AttachmentRow,
 ) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO attachments (cid, at, collector, name, bid, pid, text)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![cid, stamp.at, stamp.collector, name, bid, pid, text])?;
+    .execute(params![
+        row.cid,
+        stamp.at,
+        stamp.collector,
+        row.name,
+        row.bid,
+        row.pid,
+        row.text
+    ])?;
     let id = conn.last_insert_rowid();
     let mut link = conn.prepare_cached(
         "INSERT OR IGNORE INTO attachment_documents (attachment_id, did) VALUES (?1, ?2)",
     )?;
-    for did in dids {
+    for did in row.dids {
         link.execute(params![id, did])?;
     }
     Ok(id)
@@ -135,7 +149,16 @@ impl Store {
         for file in new.files {
             let bid = put_blob(&tx, &file.bytes)?;
             ids.push(insert_attachment(
-                &tx, stamp, new.cid, &file.name, bid, None, new.text, new.dids,
+                &tx,
+                stamp,
+                &AttachmentRow {
+                    cid: new.cid,
+                    name: &file.name,
+                    bid,
+                    pid: None,
+                    text: new.text,
+                    dids: new.dids,
+                },
             )?);
         }
         tx.commit()?;

@@ -311,7 +311,9 @@ impl Store {
                     r.get::<_, i64>(3)?,
                     r.get::<_, String>(4)?,
                     crate::domain::attachment::size_label(r.get::<_, i64>(5)?.unsigned_abs()),
-                    payment.map(|p| format!(", with payment {p}")).unwrap_or_default()
+                    payment
+                        .map(|p| format!(", with payment {p}"))
+                        .unwrap_or_default()
                 );
                 Ok(join_text(head, &r.get::<_, String>(7)?))
             },

@@ -103,7 +103,12 @@ impl Store {
     }
 
     /// One customer's share of [`Store::open_deduction_amount`] (what an action on it moves).
-    pub fn customer_open_deduction_amount(&self, cid: i64, as_of: Date, base: &str) -> Result<Decimal> {
+    pub fn customer_open_deduction_amount(
+        &self,
+        cid: i64,
+        as_of: Date,
+        base: &str,
+    ) -> Result<Decimal> {
         self.open_amount_where(
             &format!("i.cid = {cid} AND i.reason = '{DEDUCTION_REASON}'"),
             as_of,

@@ -10,7 +10,7 @@
 
 use super::Store;
 use super::actions::may_on;
-use super::attachments::{insert_attachment, put_blob};
+use super::attachments::{AttachmentRow, insert_attachment, put_blob};
 use crate::domain::actions::Stamp;
 use crate::domain::users::Work;
 use crate::{Error, Result};
@@ -280,7 +280,18 @@ impl LockboxWriter<'_> {
         // Inside the transaction, as every attachment: the same check as `owed attach`.
         may_on(&self.tx, &stamp.actor(), Work::Attachment, cid)?;
         let bid = put_blob(&self.tx, bytes)?;
-        insert_attachment(&self.tx, stamp, cid, name, bid, Some(pid), None, &[])
+        insert_attachment(
+            &self.tx,
+            stamp,
+            &AttachmentRow {
+                cid,
+                name,
+                bid,
+                pid: Some(pid),
+                text: None,
+                dids: &[],
+            },
+        )
     }
 
     /// Makes the lockbox file visible to everyone.

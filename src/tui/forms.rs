@@ -430,7 +430,9 @@ pub fn paths(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for p in text.split(';').map(str::trim).filter(|s| !s.is_empty()) {
         let p = match p.strip_prefix("~/") {
-            Some(rest) => std::env::var("HOME").map_or_else(|_| p.to_string(), |h| format!("{h}/{rest}")),
+            Some(rest) => {
+                std::env::var("HOME").map_or_else(|_| p.to_string(), |h| format!("{h}/{rest}"))
+            }
             None => p.to_string(),
         };
         if !out.contains(&p) {
@@ -455,7 +457,9 @@ fn check_files(v: &str, strict: bool) -> Check {
     for p in &list {
         match std::fs::metadata(p) {
             Ok(m) if m.is_file() => total += m.len(),
-            Ok(_) if p.ends_with('/') && !strict => return Check::Hint("Tab: the files in it".into()),
+            Ok(_) if p.ends_with('/') && !strict => {
+                return Check::Hint("Tab: the files in it".into());
+            }
             Ok(_) => return Check::Err(format!("{p} is a folder, not a file")),
             Err(e) if strict => return Check::Err(format!("cannot read {p}: {e}")),
             Err(_) => return Check::Hint("Tab completes the path".into()),

@@ -27,7 +27,10 @@ pub struct Viewer {
 /// The cells a preview may take on a screen of `size`: inside the popup's border, below its
 /// title line.
 pub fn room(size: (u16, u16)) -> (u16, u16) {
-    (size.0.saturating_sub(4).max(1), size.1.saturating_sub(5).max(1))
+    (
+        size.0.saturating_sub(4).max(1),
+        size.1.saturating_sub(5).max(1),
+    )
 }
 
 /// `v`: the selected customer's attachments, when its detail is loaded.

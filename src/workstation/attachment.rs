@@ -130,7 +130,10 @@ fn picture(bytes: &[u8], width: u32, height: u32) -> std::result::Result<Preview
 /// whole field would read (for the attach form's Tab).
 pub fn path_choices(typed: &str) -> Vec<String> {
     let (head, last) = match typed.rfind(';') {
-        Some(i) => (format!("{}; ", typed[..i].trim_end()), typed[i + 1..].trim_start()),
+        Some(i) => (
+            format!("{}; ", typed[..i].trim_end()),
+            typed[i + 1..].trim_start(),
+        ),
         None => (String::new(), typed),
     };
     let (dir_text, _) = match last.rfind('/') {
@@ -171,12 +174,21 @@ mod tests {
     #[test]
     fn a_picture_fits_the_cells_two_pixels_a_row() {
         let img = image::RgbImage::from_fn(200, 100, |x, _| {
-            if x < 100 { image::Rgb([255, 0, 0]) } else { image::Rgb([0, 0, 255]) }
+            if x < 100 {
+                image::Rgb([255, 0, 0])
+            } else {
+                image::Rgb([0, 0, 255])
+            }
         });
         let mut png = std::io::Cursor::new(Vec::new());
         img.write_to(&mut png, image::ImageFormat::Png).unwrap();
         let body = render(png.get_ref(), Kind::Png, 40, 10);
-        let PreviewBody::Picture { width, height, pixels } = body else {
+        let PreviewBody::Picture {
+            width,
+            height,
+            pixels,
+        } = body
+        else {
             panic!("{body:?}");
         };
         assert_eq!((width, height), (40, 20));
@@ -184,7 +196,10 @@ mod tests {
         assert_eq!(pixels[0], [255, 0, 0]);
         assert_eq!(pixels[39], [0, 0, 255]);
         // Not a picture after all: said, not drawn.
-        assert!(matches!(render(b"\x89PNG\r\n\x1a\nbroken", Kind::Png, 10, 5), PreviewBody::Unshown(_)));
+        assert!(matches!(
+            render(b"\x89PNG\r\n\x1a\nbroken", Kind::Png, 10, 5),
+            PreviewBody::Unshown(_)
+        ));
     }
 
     #[test]
@@ -204,6 +219,9 @@ mod tests {
             ]
         );
         let two = path_choices(&format!("a.txt; {base}r"));
-        assert!(two.contains(&format!("a.txt; {base}receipt.png")), "{two:?}");
+        assert!(
+            two.contains(&format!("a.txt; {base}receipt.png")),
+            "{two:?}"
+        );
     }
 }

@@ -721,7 +721,11 @@ impl PortfolioWorker {
                 out.push(Response::Saved { seq: *seq, outcome });
             }
             Request::Attachment {
-                seq, id, cols, rows, ..
+                seq,
+                id,
+                cols,
+                rows,
+                ..
             } => {
                 let preview = super::attachment::preview(&self.store, *id, *cols, *rows);
                 out.push(Response::Attachment {

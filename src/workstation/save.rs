@@ -373,9 +373,11 @@ impl PortfolioWorker {
         Ok(Share {
             open_promise_base: flags.open_promise_base,
             open_issue_base: flags.open_issue_base,
-            open_deduction_base: self
-                .store
-                .customer_open_deduction_amount(cid, as_of, &s.base_currency)?,
+            open_deduction_base: self.store.customer_open_deduction_amount(
+                cid,
+                as_of,
+                &s.base_currency,
+            )?,
             issues: self.store.open_issues_by_reason_of(cid, as_of)?,
         })
     }

@@ -44,7 +44,14 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) {
         Some(Ok(p)) => format!("{} · {position}", p.title()),
         _ => format!("Attachment {} · {position}", v.list[v.index].name),
     };
-    text::put_n(buf, inner.x, inner.y, &title, usize::from(inner.width), heading);
+    text::put_n(
+        buf,
+        inner.x,
+        inner.y,
+        &title,
+        usize::from(inner.width),
+        heading,
+    );
     let hint = "j/k: next/previous · Esc: close";
     let hint_y = inner.bottom().saturating_sub(1);
     text::put_n(buf, inner.x, hint_y, hint, usize::from(inner.width), muted);
