@@ -492,3 +492,48 @@ fn deductions_resolve_with_an_outcome_and_writing_off_is_a_managers() {
     let metrics: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(metrics["open_deduction_amount"], "0.00");
 }
+
+mod workstation;
+
+#[test]
+fn the_metrics_bar_shows_open_deductions_beside_open_issues() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    let lockbox = dir.path().join("lockbox");
+    std::fs::create_dir(&lockbox).unwrap();
+    // Tokyo Trading (K4) owes 5,000.00 on INV-400 and sends 4,600.00 for it: 400.00 short.
+    std::fs::write(
+        lockbox.join("lockbox.csv"),
+        "item_id,date,amount,currency,payer,check_number,invoices,image\n\
+         77,2026-04-20,4600.00,USD,K4,9001,INV-400,\n",
+    )
+    .unwrap();
+    let mut store = Store::open_existing(&db).unwrap();
+    let summary = owed::import::lockbox::import_lockbox(
+        &mut store,
+        &lockbox,
+        &stamp("dana", Role::Manager),
+        &owed::import::lockbox::LockboxOptions {
+            base_currency: "USD".into(),
+            max_attachment_mb: 25,
+        },
+    )
+    .unwrap();
+    assert_eq!(summary.deductions.len(), 1, "{summary:?}");
+    drop(store);
+    let mut d = workstation::Driver::new(&db, "alice", (120, 40));
+    let screen = d.screen();
+    // Right after the open issues (the bar flows onto a second row here).
+    let bar: String = screen.lines().take(4).collect::<Vec<_>>().join(" ");
+    let issues = bar.find("Open issues 1,200").expect(&screen);
+    let deductions = bar.find("Open deductions 400").expect(&screen);
+    let promises = bar.find("Open promises").expect(&screen);
+    assert!(issues < deductions && deductions < promises, "{bar}");
+    // Resolved from the workstation's form: the bar follows at once.
+    d.press("/ tokyo <Enter> I");
+    assert!(d.screen().contains("short_payment"), "{}", d.screen());
+    d.press("<Enter>");
+    let screen = d.screen();
+    assert!(screen.contains("Open issues 800"), "{screen}");
+    assert!(!screen.contains("Open deductions"), "{screen}");
+}

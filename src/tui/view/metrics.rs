@@ -70,7 +70,10 @@ fn items(app: &App, width: u16) -> Vec<Item> {
     // Open deductions (short payments) beside the open issues they are part of, when there
     // are any.
     if !m.open_deduction_amount.is_zero() {
-        let at = items.iter().position(|i| i.label == "Open issues").map_or(0, |i| i + 1);
+        let at = items
+            .iter()
+            .position(|i| i.label == "Open issues")
+            .map_or(0, |i| i + 1);
         items.insert(
             at,
             item("Open deductions", amount(m.open_deduction_amount), false),
