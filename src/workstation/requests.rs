@@ -39,6 +39,14 @@ pub enum Request {
     },
     /// Record a collector action (never coalesced: every save is done, in order).
     Save { seq: u64, job: SaveJob },
+    /// An attachment drawn for `cols` × `rows` cells (a picture scaled, a first page).
+    Attachment {
+        seq: u64,
+        as_of: Date,
+        id: i64,
+        cols: u16,
+        rows: u16,
+    },
 }
 
 /// The metrics bar's figures.
@@ -51,6 +59,8 @@ pub struct BarMetrics {
     pub unutilised_credit: Decimal,
     pub unapplied_cash: Decimal,
     pub open_issue_amount: Decimal,
+    /// The part of `open_issue_amount` that is deductions (short payments).
+    pub open_deduction_amount: Decimal,
     pub open_p2p_amount: Decimal,
     pub dso: Option<Decimal>,
     pub customers_overdue: u64,
@@ -116,6 +126,11 @@ pub enum Response {
     /// The forecast as of a date (computed after everything else; the last page and
     /// detail are answered again after it, with the risk and predicted dates).
     Forecast(Box<ForecastView>),
+    /// An attachment's preview, or why it cannot be shown.
+    Attachment {
+        seq: u64,
+        preview: std::result::Result<Box<super::attachment::AttachmentPreview>, String>,
+    },
     /// A query failed; the message is for the status line.
     Error(String),
 }
