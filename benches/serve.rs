@@ -13,7 +13,8 @@
 //! (`OWED_BENCH_CUSTOMERS`, default 100,000). `OWED_BENCH_DB=PATH` serves an existing demo
 //! database instead (generated once with `owed demo --no-tui --customers 100000 --db PATH`);
 //! the users, their keys (in `PATH.bench-keys/`, made at the first run) and one note a run
-//! are added to it. `OWED_BENCH_SIZE=COLSxROWS` sets the terminals' size (default 160x48).
+//! are added to it. `OWED_BENCH_SIZE=COLSxROWS` sets the terminals' size (default 160x48),
+//! `OWED_BENCH_BIN` another `owed` binary to serve.
 //! Timing lives here, never in tests.
 
 #[path = "../tests/ssh_client/mod.rs"]
@@ -46,9 +47,9 @@ fn user_names() -> Vec<String> {
         .collect()
 }
 
-/// The binary with an empty config.
+/// The binary with an empty config (`OWED_BENCH_BIN` for another build of it).
 fn owed(config: &Path, db: &Path) -> Command {
-    let mut c = Command::new(OWED);
+    let mut c = Command::new(std::env::var_os("OWED_BENCH_BIN").unwrap_or_else(|| OWED.into()));
     c.env("OWED_CONFIG", config).arg("--db").arg(db);
     c
 }
