@@ -349,13 +349,14 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
             q.scope = scope;
             q.filter = filter.clone();
             let sql = store.queue_counts(&q).unwrap();
-            let memory = mirror.counts(&q);
+            let matches = store.filter_matches(&q.filter).unwrap();
+            let memory = mirror.counts(&q, &matches);
             assert_eq!(memory, sql, "{text:?} {collector} {scope:?}");
             nonzero += usize::from(sql.counts[Tab::All.index()] > 0);
             for tab in [Tab::Overdue, Tab::All] {
                 q.tab = tab;
                 let all = store.queue_page_counted(&q, 0, 10_000, &sql, None).unwrap();
-                let keys = mirror.keys(&q);
+                let keys = mirror.keys(&q, &matches);
                 let mut expected: Vec<i64> = all.rows.iter().map(|r| r.cid).collect();
                 let mut got = keys.clone();
                 expected.sort_unstable();

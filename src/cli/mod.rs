@@ -47,6 +47,7 @@ mod bench_tui;
 mod demo;
 mod engage;
 mod export;
+mod find;
 mod import;
 mod inbox;
 mod report;
@@ -103,6 +104,10 @@ pub enum Command {
     Inbox(inbox::InboxArgs),
     /// Log a note on a customer.
     Note(actions::NoteArgs),
+    /// Log a call: its outcome, the contact, what was said, and a follow-up.
+    Call(actions::CallArgs),
+    /// Find customers, documents (by number or id) and activity matching a text.
+    Find(find::FindArgs),
     /// Record a promise to pay.
     Promise(actions::PromiseArgs),
     /// Void a promise to pay (it stays in the log).
@@ -320,6 +325,8 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Engage(args)) => engage::run(&ctx, &args),
         Some(Command::Inbox(args)) => inbox::run(&ctx, &args),
         Some(Command::Note(args)) => actions::note(&ctx, &args),
+        Some(Command::Call(args)) => actions::call(&ctx, &args),
+        Some(Command::Find(args)) => find::run(&ctx, &args),
         Some(Command::Promise(args)) => actions::promise(&ctx, &args),
         Some(Command::VoidPromise(args)) => actions::void_promise(&ctx, &args),
         Some(Command::Dispute(args)) => actions::dispute(&ctx, &args),

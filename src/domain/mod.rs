@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod aging;
+pub mod calls;
 pub mod customer;
 pub mod date;
 pub mod engage;
@@ -12,6 +13,7 @@ pub mod money;
 pub mod promise;
 pub mod queue;
 pub mod rules;
+pub mod search;
 pub mod team;
 pub mod text;
 pub mod users;

@@ -26,6 +26,7 @@ pub mod queue;
 pub mod queue_counts;
 pub mod queue_risk;
 pub mod rates;
+pub mod search;
 mod schema;
 pub mod team;
 pub mod users;

@@ -315,4 +315,69 @@ CREATE TABLE system_log (
 ALTER TABLE replies ADD COLUMN verified INTEGER NOT NULL DEFAULT 1 CHECK (verified IN (0, 1));
 CREATE INDEX replies_verified ON replies(cid, received_date) WHERE verified = 1;
 "#,
+    // 7: find anything, log every touch (issue 13). Calls, with the follow-up a call
+    // scheduled; document numbers looked up without regard to case; and `activity_text`, the FTS5
+    // index of everything written about a customer, kept current by triggers in the writing
+    // transaction (see `store::search`), filled here with what was written before.
+    r#"
+CREATE TABLE calls (
+    id INTEGER PRIMARY KEY,
+    cid INTEGER NOT NULL REFERENCES customers(cid),
+    at TEXT NOT NULL,
+    collector TEXT NOT NULL,
+    outcome TEXT NOT NULL
+        CHECK (outcome IN ('reached', 'voicemail', 'no_answer', 'wrong_number', 'refused')),
+    contact TEXT,
+    text TEXT,
+    followup_id INTEGER REFERENCES followups(id)
+);
+CREATE INDEX calls_customer ON calls(cid, at);
+CREATE INDEX documents_number ON documents(number COLLATE NOCASE) WHERE number IS NOT NULL;
+CREATE VIRTUAL TABLE activity_text USING fts5(
+    text, cid UNINDEXED, at UNINDEXED,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+-- One trigger per kind of record: rowid = the record's id * 8 + its kind.
+CREATE TRIGGER activity_text_note AFTER INSERT ON notes BEGIN
+    INSERT INTO activity_text (rowid, text, cid, at) VALUES (NEW.id * 8 + 0, NEW.text, NEW.cid, NEW.at);
+END;
+CREATE TRIGGER activity_text_call AFTER INSERT ON calls WHEN ifnull(NEW.text, '') <> '' BEGIN
+    INSERT INTO activity_text (rowid, text, cid, at) VALUES (NEW.id * 8 + 1, NEW.text, NEW.cid, NEW.at);
+END;
+CREATE TRIGGER activity_text_reply AFTER INSERT ON replies BEGIN
+    INSERT INTO activity_text (rowid, text, cid, at)
+    VALUES (NEW.id * 8 + 2, NEW.subject || char(10) || NEW.body, NEW.cid, NEW.at);
+END;
+CREATE TRIGGER activity_text_issue AFTER INSERT ON issues WHEN ifnull(NEW.text, '') <> '' BEGIN
+    INSERT INTO activity_text (rowid, text, cid, at) VALUES (NEW.id * 8 + 3, NEW.text, NEW.cid, NEW.at);
+END;
+CREATE TRIGGER activity_text_issue_event AFTER INSERT ON issue_events WHEN ifnull(NEW.text, '') <> ''
+BEGIN
+    INSERT INTO activity_text (rowid, text, cid, at)
+    VALUES (NEW.id * 8 + 4, NEW.text, (SELECT cid FROM issues WHERE id = NEW.issue_id), NEW.at);
+END;
+CREATE TRIGGER activity_text_promise AFTER INSERT ON promises WHEN ifnull(NEW.text, '') <> '' BEGIN
+    INSERT INTO activity_text (rowid, text, cid, at) VALUES (NEW.id * 8 + 5, NEW.text, NEW.cid, NEW.at);
+END;
+CREATE TRIGGER activity_text_promise_void AFTER INSERT ON promise_voids WHEN ifnull(NEW.text, '') <> ''
+BEGIN
+    INSERT INTO activity_text (rowid, text, cid, at)
+    VALUES (NEW.id * 8 + 6, NEW.text, (SELECT cid FROM promises WHERE id = NEW.promise_id), NEW.at);
+END;
+CREATE TRIGGER activity_text_followup AFTER INSERT ON followups BEGIN
+    INSERT INTO activity_text (rowid, text, cid, at) VALUES (NEW.id * 8 + 7, NEW.text, NEW.cid, NEW.at);
+END;
+-- What was written before.
+INSERT INTO activity_text (rowid, text, cid, at)
+    SELECT id * 8 + 0, text, cid, at FROM notes
+    UNION ALL SELECT id * 8 + 2, subject || char(10) || body, cid, at FROM replies
+    UNION ALL SELECT id * 8 + 3, text, cid, at FROM issues WHERE ifnull(text, '') <> ''
+    UNION ALL SELECT e.id * 8 + 4, e.text, i.cid, e.at FROM issue_events e
+                JOIN issues i ON i.id = e.issue_id WHERE ifnull(e.text, '') <> ''
+    UNION ALL SELECT id * 8 + 5, text, cid, at FROM promises WHERE ifnull(text, '') <> ''
+    UNION ALL SELECT v.id * 8 + 6, v.text, p.cid, v.at FROM promise_voids v
+                JOIN promises p ON p.id = v.promise_id WHERE ifnull(v.text, '') <> ''
+    UNION ALL SELECT id * 8 + 7, text, cid, at FROM followups;
+"#,
 ];
+

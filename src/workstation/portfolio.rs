@@ -632,6 +632,8 @@ impl PortfolioWorker {
                 self.ensure(*as_of, out)?;
                 self.viewer(sid).last_page = Some(request.clone());
                 let key = (query.scope, query.collector.clone(), query.filter.clone());
+                // What the filter's documents and text searches let through, read once.
+                let mut matches = None;
                 let counts = match self
                     .unfiltered
                     .for_query(query)
@@ -639,7 +641,9 @@ impl PortfolioWorker {
                 {
                     Some(c) => c,
                     None => {
-                        let c = self.mirror()?.counts(query);
+                        let m = self.store.filter_matches(&query.filter)?;
+                        let c = self.mirror()?.counts(query, &m);
+                        matches = Some(m);
                         self.counts.insert(key, c);
                         c
                     }
@@ -649,7 +653,11 @@ impl PortfolioWorker {
                 let total = counts.counts[query.tab.index()];
                 let few = !query.filter.is_empty() && total <= FEW_ROWS;
                 let keys = if few {
-                    Some(self.mirror()?.keys(query))
+                    let m = match matches.take() {
+                        Some(m) => m,
+                        None => self.store.filter_matches(&query.filter)?,
+                    };
+                    Some(self.mirror()?.keys(query, &m))
                 } else {
                     None
                 };
