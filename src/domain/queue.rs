@@ -363,6 +363,133 @@ impl QueueQuery {
     }
 }
 
+/// A sort as views and `:sort` write it: `overdue desc`.
+pub fn sort_text(key: SortKey, descending: bool) -> String {
+    format!("{} {}", key.name(), if descending { "desc" } else { "asc" })
+}
+
+/// Reads `KEY [asc|desc]` (`overdue desc`, `name`): the key and whether it sorts descending
+/// (without a direction, the key's own default).
+pub fn parse_sort(text: &str) -> Result<(SortKey, bool), String> {
+    let mut words = text.split_whitespace();
+    let key_text = words.next().unwrap_or("");
+    let key = SortKey::parse(key_text).ok_or_else(|| {
+        let names: Vec<&str> = SortKey::ALL.iter().map(|k| k.name()).collect();
+        format!(
+            "`{key_text}` is not a sort key (one of {})",
+            names.join(", ")
+        )
+    })?;
+    let descending = match words.next().map(str::to_ascii_lowercase).as_deref() {
+        None => key.descending_by_default(),
+        Some("desc" | "descending") => true,
+        Some("asc" | "ascending") => false,
+        Some(other) => return Err(format!("`{other}` is not a direction (asc or desc)")),
+    };
+    if let Some(extra) = words.next() {
+        return Err(format!("`{extra}` is one word too many after the sort key"));
+    }
+    Ok((key, descending))
+}
+
+/// A saved view (`[[view]]` in the config): a name and what it sets of the queue; what it
+/// leaves out stays as it was.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct View {
+    pub name: String,
+    pub filter: QueueFilter,
+    /// The key and whether descending.
+    pub sort: Option<(SortKey, bool)>,
+    pub tab: Option<Tab>,
+    pub scope: Option<Scope>,
+}
+
+impl View {
+    /// Reads a view's fields as the config writes them; the error names what is wrong.
+    pub fn parse(
+        name: &str,
+        filter: Option<&str>,
+        sort: Option<&str>,
+        tab: Option<&str>,
+        scope: Option<&str>,
+        bounds: &AgingBounds,
+    ) -> Result<View, String> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err("a view needs a name".into());
+        }
+        super::text::check_name(name).map_err(|e| format!("the view name {e}"))?;
+        let filter = QueueFilter::parse(filter.unwrap_or(""), bounds)?;
+        let sort = sort.map(parse_sort).transpose()?;
+        let tab = tab
+            .map(|t| {
+                Tab::parse(t).ok_or_else(|| {
+                    let names: Vec<&str> = Tab::ALL.iter().map(|t| t.name()).collect();
+                    format!("`{t}` is not a tab (one of {})", names.join(", "))
+                })
+            })
+            .transpose()?;
+        let scope = scope
+            .map(|s| match s.trim().to_ascii_lowercase().as_str() {
+                "mine" => Ok(Scope::Mine),
+                "everyone" | "all" => Ok(Scope::Everyone),
+                other => Err(format!("`{other}` is not a scope (mine or everyone)")),
+            })
+            .transpose()?;
+        Ok(View {
+            name: name.to_string(),
+            filter,
+            sort,
+            tab,
+            scope,
+        })
+    }
+
+    /// The view of a query as it is: its filter, sort, tab and scope, under `name`.
+    pub fn of_query(name: &str, query: &QueueQuery) -> View {
+        View {
+            name: name.trim().to_string(),
+            filter: query.filter.clone(),
+            sort: Some((query.sort, query.descending)),
+            tab: Some(query.tab),
+            scope: Some(query.scope),
+        }
+    }
+
+    /// Sets what the view sets on `query`.
+    pub fn apply(&self, query: &mut QueueQuery) {
+        query.filter = self.filter.clone();
+        if let Some((key, descending)) = self.sort {
+            (query.sort, query.descending) = (key, descending);
+        }
+        if let Some(tab) = self.tab {
+            query.tab = tab;
+        }
+        if let Some(scope) = self.scope {
+            query.scope = scope;
+        }
+    }
+
+    /// Whether `query` shows this view (what the view sets, it has).
+    pub fn shown_by(&self, query: &QueueQuery) -> bool {
+        let mut applied = query.clone();
+        self.apply(&mut applied);
+        applied == *query
+    }
+}
+
+/// The views shipped as defaults (the product description's): largest value, most days past
+/// due, high risk, broken promises.
+pub fn default_views() -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
+    // (name, filter, sort, tab)
+    vec![
+        ("largest value", "", "outstanding desc", "all"),
+        ("most days past due", "", "days desc", "overdue"),
+        ("high risk", "", "risk desc", "risk"),
+        ("broken promises", "promise:broken", "overdue desc", "all"),
+    ]
+}
+
 /// Splits on whitespace, keeping double-quoted parts together.
 fn split_terms(text: &str) -> Result<Vec<String>, String> {
     let mut terms = Vec::new();
@@ -718,6 +845,54 @@ mod tests {
         assert!(parse("call>soon").unwrap_err().contains("whole number"));
         assert_eq!(SortKey::parse("call"), Some(SortKey::LastCall));
         assert!(!SortKey::LastCall.descending_by_default());
+    }
+
+    #[test]
+    fn views_set_what_they_name_and_keep_the_rest() {
+        let bounds = AgingBounds::default();
+        let v = View::parse(
+            "big EU",
+            Some("currency:EUR overdue>10k"),
+            Some("outstanding"),
+            Some("all"),
+            None,
+            &bounds,
+        )
+        .unwrap();
+        let mut q = QueueQuery::new("alice");
+        q.scope = Scope::Everyone;
+        assert!(!v.shown_by(&q));
+        v.apply(&mut q);
+        assert_eq!(
+            (q.tab, q.sort, q.descending, q.scope),
+            (Tab::All, SortKey::Outstanding, true, Scope::Everyone)
+        );
+        assert_eq!(q.filter.text, "currency:EUR overdue>10k");
+        assert!(v.shown_by(&q));
+        let saved = View::of_query("again", &q);
+        let back = View::parse(
+            "again",
+            Some(&saved.filter.text),
+            Some(&sort_text(q.sort, q.descending)),
+            Some(q.tab.name()),
+            Some("everyone"),
+            &bounds,
+        )
+        .unwrap();
+        assert_eq!(back, saved);
+        for (name, filter, sort, tab) in default_views() {
+            View::parse(name, Some(filter), Some(sort), Some(tab), None, &bounds).unwrap();
+        }
+        let e = View::parse("x", None, Some("size"), None, None, &bounds).unwrap_err();
+        assert!(e.contains("not a sort key"), "{e}");
+        let e = View::parse("x", None, Some("name up"), None, None, &bounds).unwrap_err();
+        assert!(e.contains("direction"), "{e}");
+        let e = View::parse("x", None, None, Some("later"), None, &bounds).unwrap_err();
+        assert!(e.contains("not a tab"), "{e}");
+        let e = View::parse("x", None, None, None, Some("team"), &bounds).unwrap_err();
+        assert!(e.contains("not a scope"), "{e}");
+        assert!(View::parse(" ", None, None, None, None, &bounds).is_err());
+        assert!(View::parse("a\u{1b}[2J", None, None, None, None, &bounds).is_err());
     }
 
     #[test]
