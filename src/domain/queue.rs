@@ -301,6 +301,17 @@ pub enum Predicate {
     Promise(PromiseSel),
 }
 
+impl Predicate {
+    /// Whether a collector's action can change what this predicate lets through: a text
+    /// search, the days since the last call, the state of the latest promise.
+    pub fn follows_actions(&self) -> bool {
+        matches!(
+            self,
+            Predicate::Search(..) | Predicate::CallDays(..) | Predicate::Promise(_)
+        )
+    }
+}
+
 /// A parsed filter: the text as typed and its predicates.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct QueueFilter {

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::domain::actions::{self as check, IssueState, OwnerRole, Stamp};
 use crate::domain::customer::CustomerCard;
 use crate::domain::queue::IssueReason;
-use crate::domain::queue::QueueQuery;
+use crate::domain::queue::{Predicate, QueueQuery};
 use crate::domain::users::Actor;
 use crate::domain::{Date, Decimal};
 use crate::{Error, Result};
@@ -365,6 +365,10 @@ impl PortfolioWorker {
         // but the owner: a filtered count the row is in moves too, unless the owner changed
         // (then they are counted again when asked for).
         self.unfiltered.apply(&change);
+        // A filter on what actions write (a text search, the last call, the promise's state)
+        // is counted again when asked for.
+        self.counts
+            .retain(|(_, _, filter), _| !filter.predicates.iter().any(Predicate::follows_actions));
         if change.owner_changed() {
             self.counts.clear();
         } else if change.moved() {
