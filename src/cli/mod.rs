@@ -43,6 +43,7 @@ mod actions;
 mod activity;
 mod backtest;
 mod bench;
+mod bench_find;
 mod bench_tui;
 mod demo;
 mod engage;
@@ -129,6 +130,9 @@ pub enum Command {
     /// Benchmark: saving actions on a copy of the database, two collectors at once.
     #[command(hide = true)]
     BenchActions(bench::BenchArgs),
+    /// Benchmark: search latency and the cost of the full-text index per save, on a copy.
+    #[command(hide = true)]
+    BenchFind(bench_find::BenchArgs),
     /// Measure the workstation on a database (first frame, key latency, bytes per move).
     #[command(hide = true)]
     BenchTui(bench_tui::BenchArgs),
@@ -337,6 +341,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Assign(args)) => actions::assign(&ctx, &args),
         Some(Command::Activity(args)) => activity::run(&ctx, &args),
         Some(Command::BenchActions(args)) => bench::run(&ctx, &args),
+        Some(Command::BenchFind(args)) => bench_find::run(&ctx, &args),
         Some(Command::BenchTui(args)) => bench_tui::run(&ctx, &args),
         Some(Command::Backtest(args)) => backtest::run(&ctx, &args),
         Some(Command::User(args)) => user::run(&ctx, &args),

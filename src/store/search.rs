@@ -375,6 +375,25 @@ impl Store {
         Ok(FilterMatches { sets })
     }
 
+    /// For a benchmark on a copy: drops the trigger that indexes notes (notes written after it
+    /// cannot be found) and returns its SQL, for [`Store::bench_restore_note_index`].
+    pub fn bench_drop_note_index(&mut self) -> Result<String> {
+        let sql: String = self.conn().query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'activity_text_note'",
+            [],
+            |r| r.get(0),
+        )?;
+        self.conn()
+            .execute_batch("DROP TRIGGER activity_text_note")?;
+        Ok(sql)
+    }
+
+    /// Puts back the trigger [`Store::bench_drop_note_index`] dropped.
+    pub fn bench_restore_note_index(&mut self, sql: &str) -> Result<()> {
+        self.conn().execute_batch(sql)?;
+        Ok(())
+    }
+
     /// The number of entries in the full-text index (for tests and benchmarks).
     pub fn activity_text_entries(&self) -> Result<u64> {
         let n: i64 = self
