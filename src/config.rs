@@ -292,12 +292,25 @@ impl Config {
     }
 }
 
-/// Adds `view` to the config file at `path` (`config` is what was read from it): appended as
-/// a `[[view]]` table, the rest of the file left as it is. A config that named no view
-/// showed the shipped ones: they are written first, so that they stay. A name the config has
-/// already is refused (exit 2), and so is a file that would not read back; nothing is written
-/// then. The file is replaced whole (written beside it, then renamed).
-pub fn save_view(path: &Path, config: &Config, view: &View) -> Result<()> {
+/// Adds `view` to the config file at `path` (none yet: one is made): appended as a
+/// `[[view]]` table, the rest of the file left as it is. A config that named no view showed
+/// the shipped ones: they are written first, so that they stay. A name the file has already
+/// (read now: another session may have saved one since) is refused (exit 2), and so is a file
+/// that does not read, or would not read back; nothing is written then. The file is replaced
+/// whole (written beside it, then renamed).
+pub fn save_view(path: &Path, view: &View) -> Result<()> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            return Err(Error::runtime(format!(
+                "cannot read config {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    let config = Config::parse(&text)
+        .map_err(|e| Error::input(format!("cannot save the view: {}: {e}", path.display())))?;
     if config
         .views
         .iter()
@@ -309,16 +322,6 @@ pub fn save_view(path: &Path, config: &Config, view: &View) -> Result<()> {
             path.display()
         )));
     }
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => {
-            return Err(Error::runtime(format!(
-                "cannot read config {}: {e}",
-                path.display()
-            )));
-        }
-    };
     let names_views = text
         .parse::<toml::Table>()
         .map(|t| t.contains_key("view"))
@@ -463,7 +466,7 @@ mod tests {
             &bounds,
         )
         .unwrap();
-        save_view(&path, &config, &view).unwrap();
+        save_view(&path, &view).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with("# mine\ncollector = \"alice\"\n"), "{text}");
         let again = Config::from_file(&path).unwrap();
@@ -471,16 +474,16 @@ mod tests {
         assert_eq!(views.len(), 5, "{text}");
         assert_eq!(views[4], view);
         // The same name again: refused, the file untouched.
-        let e = save_view(&path, &again, &view).unwrap_err();
+        let e = save_view(&path, &view).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
         // A second one only adds itself.
         let other = View::parse("other", None, None, Some("risk"), None, &bounds).unwrap();
-        save_view(&path, &again, &other).unwrap();
+        save_view(&path, &other).unwrap();
         assert_eq!(Config::from_file(&path).unwrap().views().len(), 6);
         // No file yet: one is made.
         let fresh = dir.path().join("sub/config.toml");
-        save_view(&fresh, &Config::default(), &other).unwrap();
+        save_view(&fresh, &other).unwrap();
         assert_eq!(Config::from_file(&fresh).unwrap().views().len(), 5);
     }
 

@@ -25,6 +25,10 @@ pub enum FieldId {
     Owner,
     /// `finance` or `sales`.
     Role,
+    /// How a call ended.
+    Outcome,
+    /// Whom a call was to.
+    Contact,
 }
 
 /// Where Tab has got to in a field's choices.

@@ -91,6 +91,7 @@ struct Wanted {
     page: Option<Request>,
     detail: Option<Request>,
     form: Option<Request>,
+    keys: Option<Request>,
     writes: Vec<Request>,
 }
 
@@ -420,6 +421,7 @@ impl PortfolioWorker {
                 Request::Detail { .. } => w.detail = Some(request),
                 Request::MarkRepliesRead { .. } => w.writes.push(request),
                 Request::FormData { .. } => w.form = Some(request),
+                Request::Keys { .. } => w.keys = Some(request),
                 Request::Save { seq, job } => saves.push((sid, seq, job)),
             }
         }
@@ -546,7 +548,7 @@ impl PortfolioWorker {
             if w.detail.is_none() && refresh_all {
                 w.detail = of_date(again.as_ref().and_then(|v| v.last_detail.clone()));
             }
-            for request in w.page.into_iter().chain(w.detail).chain(w.form) {
+            for request in w.page.into_iter().chain(w.detail).chain(w.form).chain(w.keys) {
                 self.answer_one(sid, &request, emit);
             }
         }
@@ -710,6 +712,12 @@ impl PortfolioWorker {
             Request::Save { seq, job } => {
                 let outcome = self.save(sid, job);
                 out.push(Response::Saved { seq: *seq, outcome });
+            }
+            Request::Keys { seq, as_of, query } => {
+                self.ensure(*as_of, out)?;
+                let matches = self.store.filter_matches(&query.filter)?;
+                let cids = self.mirror()?.keys(query, &matches);
+                out.push(Response::Keys { seq: *seq, cids });
             }
         }
         Ok(())

@@ -27,6 +27,7 @@ pub enum FormKind {
     Resolve,
     FollowUp,
     Assign,
+    Call,
 }
 
 impl FormKind {
@@ -39,12 +40,16 @@ impl FormKind {
             FormKind::Resolve => "Resolve a dispute",
             FormKind::FollowUp => "Follow-up",
             FormKind::Assign => "Assign an owner",
+            FormKind::Call => "Call",
         }
     }
 
     /// Whether the form may apply to every marked customer (else to one at a time).
     pub fn applies_to_marks(self) -> bool {
-        matches!(self, FormKind::Note | FormKind::FollowUp | FormKind::Assign)
+        matches!(
+            self,
+            FormKind::Note | FormKind::FollowUp | FormKind::Assign | FormKind::Call
+        )
     }
 }
 
@@ -69,6 +74,8 @@ pub struct FormData {
     pub open_issues: Vec<IssueChoice>,
     /// Every finance and sales owner's name (assign form).
     pub owners: Vec<String>,
+    /// Whom the call form offers to call: the customer's phone and email (call form).
+    pub contacts: Vec<String>,
 }
 
 /// A form's fields as typed (checked again by [`crate::actions`] when saved).
@@ -101,6 +108,13 @@ pub enum ActionValues {
     Assign {
         owner: String,
         role: OwnerRole,
+    },
+    Call {
+        outcome: String,
+        contact: String,
+        /// Empty: no follow-up.
+        followup: String,
+        text: String,
     },
 }
 
@@ -173,11 +187,23 @@ impl PortfolioWorker {
             FormKind::Assign => self.store.owner_names()?,
             _ => Vec::new(),
         };
+        // Until contacts are imported, whom to call is the customer's own phone and email.
+        let contacts = match kind {
+            FormKind::Call => customer
+                .phone
+                .iter()
+                .chain(customer.email.iter())
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty())
+                .collect(),
+            _ => Vec::new(),
+        };
         Ok(FormData {
             customer,
             defaults,
             open_issues,
             owners,
+            contacts,
         })
     }
 
@@ -320,6 +346,22 @@ impl PortfolioWorker {
                 actions::followup(store, stamp, id, date, text)
             }
             ActionValues::Assign { owner, role } => actions::assign(store, stamp, id, *role, owner),
+            ActionValues::Call {
+                outcome,
+                contact,
+                followup,
+                text,
+            } => actions::call(
+                store,
+                stamp,
+                &actions::CallForm {
+                    customer: id,
+                    outcome,
+                    contact: Some(contact.as_str()),
+                    followup: Some(followup.as_str()),
+                    text: Some(text.as_str()),
+                },
+            ),
         }
     }
 

@@ -5,7 +5,7 @@ use crate::domain::Decimal;
 use crate::domain::forecast::RiskLevel;
 use crate::domain::money::{compact, grouped};
 use crate::domain::queue::{PromiseFlag, QueueRow};
-use crate::domain::queue::{Scope, SortKey, Tab};
+use crate::domain::queue::{Predicate, Scope, SortKey, Tab};
 use crate::tui::app::{App, Focus};
 use crate::tui::theme::Role;
 use ratatui::buffer::Buffer;
@@ -201,6 +201,39 @@ fn render_tabs(app: &App, area: Rect, buf: &mut Buffer) {
         x = text::put(buf, x, area.y, &label, style);
         x = text::put(buf, x, area.y, " ", Style::default());
     }
+    // The saved views after them, as far as they fit (`:view` lists them all).
+    if app.views.is_empty() {
+        return;
+    }
+    let current = app.current_view().map(|v| v.name.clone());
+    if x + 2 > area.right() {
+        return;
+    }
+    x = text::put(buf, x, area.y, "│ ", app.theme.get(Role::Border));
+    for view in &app.views {
+        let label = format!(" {} ", view.name);
+        if x + text::width(&label) as u16 > area.right() {
+            break;
+        }
+        let style = if current.as_deref() == Some(view.name.as_str()) {
+            app.theme.get(Role::TabActive)
+        } else {
+            app.theme.get(Role::Tab)
+        };
+        x = text::put(buf, x, area.y, &label, style);
+        x = text::put(buf, x, area.y, " ", Style::default());
+    }
+}
+
+/// Whether the contact column shows the last call instead (sorted or filtered by it).
+fn shows_calls(app: &App) -> bool {
+    app.query.sort == SortKey::LastCall
+        || app
+            .query
+            .filter
+            .predicates
+            .iter()
+            .any(|p| matches!(p, Predicate::CallDays(..)))
 }
 
 fn render_header(app: &App, cols: &Columns, area: Rect, buf: &mut Buffer) {
@@ -238,13 +271,14 @@ fn render_header(app: &App, cols: &Columns, area: Rect, buf: &mut Buffer) {
         ));
         h.push(' ');
     }
-    let contact = if cols.contact >= 10 {
-        "Contact"
-    } else {
-        "Seen"
+    let (contact, key) = match (shows_calls(app), cols.contact >= 10) {
+        (true, true) => ("Last call", SortKey::LastCall),
+        (true, false) => ("Call", SortKey::LastCall),
+        (false, true) => ("Contact", SortKey::LastContact),
+        (false, false) => ("Seen", SortKey::LastContact),
     };
     h.push_str(&text::fit(
-        &format!("{contact}{}", arrow(SortKey::LastContact)),
+        &format!("{contact}{}", arrow(key)),
         cols.contact,
     ));
     h.push(' ');
@@ -328,12 +362,17 @@ fn render_row(
         );
         x = text::put(buf, x, y, " ", plain);
     }
-    let contact = match row.last_contact {
+    let last = if shows_calls(app) {
+        row.last_call
+    } else {
+        row.last_contact
+    };
+    let contact = match last {
         Some(d) if cols.contact >= 10 => d.to_string(),
         Some(d) => format!("{}d", (app.as_of - d).num_days()),
         None => "never".to_string(),
     };
-    let contact_style = if row.last_contact.is_some() {
+    let contact_style = if last.is_some() {
         plain
     } else {
         muted
