@@ -188,7 +188,16 @@ fn tab_labels(app: &App, width: u16) -> Vec<String> {
 
 fn render_tabs(app: &App, area: Rect, buf: &mut Buffer) {
     let mut x = area.x + 1;
-    let labels = tab_labels(app, area.width);
+    // Saved views come after the built-in tabs: room is kept for them (a third of the line
+    // at most), the built-in titles shortening first.
+    let views: Vec<String> = app.views.iter().map(|v| format!(" {} ", v.name)).collect();
+    let views_w: usize = if views.is_empty() {
+        0
+    } else {
+        2 + views.iter().map(|l| text::width(l) + 1).sum::<usize>()
+    };
+    let reserve = views_w.min(usize::from(area.width) / 3) as u16;
+    let labels = tab_labels(app, area.width.saturating_sub(reserve));
     for (tab, label) in Tab::ALL.into_iter().zip(labels) {
         let style = if tab == app.query.tab {
             app.theme.get(Role::TabActive)
@@ -201,27 +210,55 @@ fn render_tabs(app: &App, area: Rect, buf: &mut Buffer) {
         x = text::put(buf, x, area.y, &label, style);
         x = text::put(buf, x, area.y, " ", Style::default());
     }
-    // The saved views after them, as far as they fit (`:view` lists them all).
-    if app.views.is_empty() {
-        return;
-    }
-    let current = app.current_view().map(|v| v.name.clone());
-    if x + 2 > area.right() {
+    if views.is_empty() || x + 2 > area.right() {
         return;
     }
     x = text::put(buf, x, area.y, "│ ", app.theme.get(Role::Border));
-    for view in &app.views {
-        let label = format!(" {} ", view.name);
-        if x + text::width(&label) as u16 > area.right() {
-            break;
+    // As many views as fit, from the current one when it would not fit otherwise; `+N`
+    // says how many are left out (`:view` lists them all).
+    let current = app.current_view().and(app.view);
+    let room = usize::from(area.right().saturating_sub(x));
+    let fits = |from: usize| {
+        let mut used = 0;
+        let mut n = 0;
+        for label in &views[from..] {
+            let w = text::width(label) + 1;
+            // Keep room for `+N` unless this is the last.
+            let tail = if from + n + 1 < views.len() { 4 } else { 0 };
+            if used + w + tail > room {
+                break;
+            }
+            used += w;
+            n += 1;
         }
-        let style = if current.as_deref() == Some(view.name.as_str()) {
+        n
+    };
+    let mut start = 0;
+    if let Some(c) = current
+        && c >= fits(0)
+    {
+        start = c;
+    }
+    let shown = fits(start);
+    for (i, label) in views.iter().enumerate().skip(start).take(shown) {
+        let style = if current == Some(i) {
             app.theme.get(Role::TabActive)
         } else {
             app.theme.get(Role::Tab)
         };
-        x = text::put(buf, x, area.y, &label, style);
+        x = text::put(buf, x, area.y, label, style);
         x = text::put(buf, x, area.y, " ", Style::default());
+    }
+    let hidden = views.len() - shown;
+    if hidden > 0 {
+        text::put_n(
+            buf,
+            x,
+            area.y,
+            format!("+{hidden}"),
+            usize::from(area.right().saturating_sub(x)),
+            app.theme.get(Role::Muted),
+        );
     }
 }
 
