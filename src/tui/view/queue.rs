@@ -239,7 +239,7 @@ fn render_tabs(app: &App, area: Rect, buf: &mut Buffer) {
     {
         start = c;
     }
-    let shown = fits(start);
+    let mut shown = fits(start);
     for (i, label) in views.iter().enumerate().skip(start).take(shown) {
         let style = if current == Some(i) {
             app.theme.get(Role::TabActive)
@@ -249,16 +249,25 @@ fn render_tabs(app: &App, area: Rect, buf: &mut Buffer) {
         x = text::put(buf, x, area.y, label, style);
         x = text::put(buf, x, area.y, " ", Style::default());
     }
+    // Not even the current view fits: it is shown cut.
+    if shown == 0
+        && let Some(c) = current
+    {
+        let label = text::truncate(&views[c], room.saturating_sub(4));
+        x = text::put(buf, x, area.y, &label, app.theme.get(Role::TabActive));
+        x = text::put(buf, x, area.y, " ", Style::default());
+        shown = 1;
+    }
     let hidden = views.len() - shown;
     if hidden > 0 {
-        text::put_n(
-            buf,
-            x,
-            area.y,
-            format!("+{hidden}"),
-            usize::from(area.right().saturating_sub(x)),
-            app.theme.get(Role::Muted),
-        );
+        let left = usize::from(area.right().saturating_sub(x));
+        let more = format!("+{hidden} views");
+        let more = if text::width(&more) <= left {
+            more
+        } else {
+            format!("+{hidden}")
+        };
+        text::put_n(buf, x, area.y, more, left, app.theme.get(Role::Muted));
     }
 }
 
