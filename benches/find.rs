@@ -42,6 +42,14 @@ fn main() {
     };
     owed(
         &config,
-        &["--db", &db, "bench-find", "--notes", "200000", "--samples", "50"],
+        &[
+            "--db",
+            &db,
+            "bench-find",
+            "--notes",
+            "200000",
+            "--samples",
+            "50",
+        ],
     );
 }

@@ -12,11 +12,11 @@
 
 use crate::config::Config;
 use crate::domain::actions::{self as check, OwnerRole, Stamp};
+use crate::domain::calls::{Outcome, followup_text};
 use crate::domain::money::{grouped, round_to_currency};
 use crate::domain::text::one_line;
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
-use crate::domain::calls::{Outcome, followup_text};
 use crate::store::actions::{NewCall, NewIssue, NewPromise};
 use crate::store::actions::{OpenDebit, Touched};
 use crate::store::activity::CustomerCard;

@@ -403,7 +403,11 @@ mod tests {
         let c = Config::parse(text).unwrap();
         assert_eq!(c.base_currency, "USD");
         assert_eq!(c.aging_bounds, vec![30, 60, 90, 120]);
-        assert_eq!(c.views, Config::default().views, "the shipped views, written out");
+        assert_eq!(
+            c.views,
+            Config::default().views,
+            "the shipped views, written out"
+        );
         assert_eq!(c.serve, ServeConfig::default());
     }
 
@@ -437,15 +441,26 @@ mod tests {
         let names: Vec<String> = c.views().into_iter().map(|v| v.name).collect();
         assert_eq!(
             names,
-            ["largest value", "most days past due", "high risk", "broken promises"]
+            [
+                "largest value",
+                "most days past due",
+                "high risk",
+                "broken promises"
+            ]
         );
-        let c = Config::parse(
-            "[[view]]\nname = \"EU\"\nfilter = \"currency:EUR\"\nsort = \"days\"\n",
-        )
-        .unwrap();
-        assert_eq!(c.views().len(), 1, "a config's views replace the shipped ones");
+        let c =
+            Config::parse("[[view]]\nname = \"EU\"\nfilter = \"currency:EUR\"\nsort = \"days\"\n")
+                .unwrap();
+        assert_eq!(
+            c.views().len(),
+            1,
+            "a config's views replace the shipped ones"
+        );
         let e = Config::parse("[[view]]\nname = \"x\"\nfilter = \"colour:red\"\n").unwrap_err();
-        assert!(e.contains("[[view]] `x`") && e.contains("unknown filter"), "{e}");
+        assert!(
+            e.contains("[[view]] `x`") && e.contains("unknown filter"),
+            "{e}"
+        );
         let e = Config::parse("[[view]]\nname = \"x\"\n[[view]]\nname = \"X\"\n").unwrap_err();
         assert!(e.contains("two views"), "{e}");
     }
@@ -468,7 +483,10 @@ mod tests {
         .unwrap();
         save_view(&path, &view).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.starts_with("# mine\ncollector = \"alice\"\n"), "{text}");
+        assert!(
+            text.starts_with("# mine\ncollector = \"alice\"\n"),
+            "{text}"
+        );
         let again = Config::from_file(&path).unwrap();
         let views = again.views();
         assert_eq!(views.len(), 5, "{text}");

@@ -114,24 +114,41 @@ fn an_invoice_number_or_id_finds_its_customer() {
     assert_eq!(filtered(&store, "re-2026-0007"), ["K2"]);
     assert_eq!(filtered(&store, "i1"), ["K1"]);
     assert!(filtered(&store, "INV-44").is_empty(), "whole numbers only");
-    assert_eq!(store.customer_documents_named(3, "a2026-0016412").unwrap(), ["I5"]);
+    assert_eq!(
+        store.customer_documents_named(3, "a2026-0016412").unwrap(),
+        ["I5"]
+    );
 }
 
 #[test]
 fn a_notes_word_finds_its_customer_and_the_filter_keeps_it() {
     let fx = Fixture::new();
-    ok(&run(&fx, &["note", "K2", "AP says the invoice is waiting for approval"]));
+    ok(&run(
+        &fx,
+        &["note", "K2", "AP says the invoice is waiting for approval"],
+    ));
     ok(&run(&fx, &["note", "K1", "Left voicemail"]));
     ok(&run(
         &fx,
-        &["followup", "K3", "--date", "+3d", "Ask about the approval workflow"],
+        &[
+            "followup",
+            "K3",
+            "--date",
+            "+3d",
+            "Ask about the approval workflow",
+        ],
     ));
     let found = find_json(&fx, &["approv"]);
     let activity = found["activity"].as_array().unwrap();
     assert_eq!(activity.len(), 2, "{found}");
     let kinds: Vec<(&str, &str)> = activity
         .iter()
-        .map(|a| (a["kind"].as_str().unwrap(), a["customer_id"].as_str().unwrap()))
+        .map(|a| {
+            (
+                a["kind"].as_str().unwrap(),
+                a["customer_id"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert!(kinds.contains(&("note", "K2")) && kinds.contains(&("followup", "K3")));
     let note = activity.iter().find(|a| a["kind"] == "note").unwrap();
@@ -141,10 +158,12 @@ fn a_notes_word_finds_its_customer_and_the_filter_keeps_it() {
         serde_json::from_str(&ok(&run(&fx, &["activity", "K2", "--json"]))).unwrap();
     assert_eq!(timeline["activity"][0]["id"], note["id"]);
     // Every word must be there.
-    assert!(find_json(&fx, &["approval", "voicemail"])["activity"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(
+        find_json(&fx, &["approval", "voicemail"])["activity"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 
     let store = fx.store();
     assert_eq!(filtered(&store, "note:approval"), ["K2"]);
@@ -157,8 +176,17 @@ fn a_notes_word_finds_its_customer_and_the_filter_keeps_it() {
 #[test]
 fn nothing_typed_is_search_syntax_and_control_characters_stay_visible() {
     let fx = Fixture::new();
-    ok(&run(&fx, &["note", "K1", "see \u{1b}[31m red \u{1b}[0m \"quoted\" NEAR(x) col:*"]));
-    for text in ["\"", "NEAR(", "*", "col:", "a AND", "\"quoted", "(", "-", "^x"] {
+    ok(&run(
+        &fx,
+        &[
+            "note",
+            "K1",
+            "see \u{1b}[31m red \u{1b}[0m \"quoted\" NEAR(x) col:*",
+        ],
+    ));
+    for text in [
+        "\"", "NEAR(", "*", "col:", "a AND", "\"quoted", "(", "-", "^x",
+    ] {
         let out = run(&fx, &["find", text]);
         assert!(out.status.success(), "{text}: {}", stderr(&out));
     }
@@ -174,7 +202,11 @@ fn nothing_typed_is_search_syntax_and_control_characters_stay_visible() {
     );
     let empty = run(&fx, &["find", " "]);
     assert_eq!(empty.status.code(), Some(2));
-    assert!(stderr(&empty).contains("nothing to find"), "{}", stderr(&empty));
+    assert!(
+        stderr(&empty).contains("nothing to find"),
+        "{}",
+        stderr(&empty)
+    );
 }
 
 #[test]
@@ -183,8 +215,18 @@ fn a_call_with_a_followup_writes_both_or_nothing() {
     let out = ok(&run(
         &fx,
         &[
-            "call", "K1", "--outcome", "no_answer", "--contact", "Maria Lopez", "--followup",
-            "+2d", "rang", "the", "AP", "line",
+            "call",
+            "K1",
+            "--outcome",
+            "no_answer",
+            "--contact",
+            "Maria Lopez",
+            "--followup",
+            "+2d",
+            "rang",
+            "the",
+            "AP",
+            "line",
         ],
     ));
     assert_eq!(
@@ -216,12 +258,29 @@ fn a_call_with_a_followup_writes_both_or_nothing() {
             "`busy` is not a call outcome",
         ),
         (
-            &["call", "K1", "--outcome", "reached", "--followup", "2026-03-01"],
+            &[
+                "call",
+                "K1",
+                "--outcome",
+                "reached",
+                "--followup",
+                "2026-03-01",
+            ],
             "the follow-up date 2026-03-01 is before today",
         ),
-        (&["call", "K9", "--outcome", "reached"], "customer `K9` does not exist"),
         (
-            &["call", "K1", "--outcome", "reached", "--contact", "Ma\u{1b}ria"],
+            &["call", "K9", "--outcome", "reached"],
+            "customer `K9` does not exist",
+        ),
+        (
+            &[
+                "call",
+                "K1",
+                "--outcome",
+                "reached",
+                "--contact",
+                "Ma\u{1b}ria",
+            ],
             "the contact's name",
         ),
     ] {
@@ -263,7 +322,11 @@ fn calls_are_contact_and_the_queue_filters_and_sorts_by_the_last_call() {
         };
         actions::call(&mut store, &fixture::stamp(today), &form).unwrap();
     }
-    assert_eq!(filtered(&store, "call>5"), ["K1", "K3"], "never called passes >");
+    assert_eq!(
+        filtered(&store, "call>5"),
+        ["K1", "K3"],
+        "never called passes >"
+    );
     assert_eq!(filtered(&store, "call<=2"), ["K2"]);
     assert_eq!(filtered(&store, "call=12"), ["K1"]);
     let bounds = AgingBounds::default();
@@ -309,8 +372,16 @@ fn calls_are_contact_and_the_queue_filters_and_sorts_by_the_last_call() {
 fn the_index_is_filled_for_a_database_written_before_it() {
     let fx = Fixture::new();
     ok(&run(&fx, &["note", "K2", "pallet count disputed"]));
-    ok(&run(&fx, &["dispute", "K3", "--reason", "quality", "crates", "arrived", "wet"]));
-    ok(&run(&fx, &["resolve", "1", "credit", "for", "the", "wet", "crates"]));
+    ok(&run(
+        &fx,
+        &[
+            "dispute", "K3", "--reason", "quality", "crates", "arrived", "wet",
+        ],
+    ));
+    ok(&run(
+        &fx,
+        &["resolve", "1", "credit", "for", "the", "wet", "crates"],
+    ));
     // Back to schema 6, as an older owed left it.
     {
         let conn = rusqlite::Connection::open(fx.db()).unwrap();
@@ -331,7 +402,10 @@ fn the_index_is_filled_for_a_database_written_before_it() {
         .map(|a| (a["kind"].as_str().unwrap(), a["id"].as_i64().unwrap()))
         .collect();
     assert_eq!(kinds, [("issue", 1), ("issue", 1)], "{found}");
-    assert_eq!(find_json(&fx, &["pallet"])["activity"][0]["customer_id"], "K2");
+    assert_eq!(
+        find_json(&fx, &["pallet"])["activity"][0]["customer_id"],
+        "K2"
+    );
     assert_eq!(fx.store().activity_text_entries().unwrap(), 3);
 }
 
@@ -353,7 +427,14 @@ fn on_the_demo_an_invoice_number_and_a_notes_word_find_their_customers() {
             .output()
             .unwrap()
     };
-    ok(&owed(&["demo", "--no-tui", "--customers", "200", "--seed", "7"]));
+    ok(&owed(&[
+        "demo",
+        "--no-tui",
+        "--customers",
+        "200",
+        "--seed",
+        "7",
+    ]));
     let store = Store::open_existing(&db).unwrap();
     // Some open invoice's number, as the customer would read it out.
     let page = store.find_documents("A2026-", 500).unwrap();
@@ -362,7 +443,10 @@ fn on_the_demo_an_invoice_number_and_a_notes_word_find_their_customers() {
     let found: Value =
         serde_json::from_str(&ok(&owed(&["find", "--json", &number.to_lowercase()]))).unwrap();
     assert_eq!(found["documents"][0]["number"], number.as_str());
-    assert_eq!(found["documents"][0]["customer_id"], doc.customer_id.as_str());
+    assert_eq!(
+        found["documents"][0]["customer_id"],
+        doc.customer_id.as_str()
+    );
     // Every demo note the index finds for a word holds it, and it finds them all.
     let found: Value =
         serde_json::from_str(&ok(&owed(&["find", "--json", "--limit", "0", "approval"]))).unwrap();
@@ -370,7 +454,11 @@ fn on_the_demo_an_invoice_number_and_a_notes_word_find_their_customers() {
     assert!(!activity.is_empty());
     for a in activity {
         assert!(
-            a["text"].as_str().unwrap().to_lowercase().contains("approval"),
+            a["text"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("approval"),
             "{a}"
         );
     }

@@ -50,7 +50,14 @@ fn calls(db: &Path, id: &str) -> Vec<(String, Option<String>, Option<String>, Op
         .calls(cid)
         .unwrap()
         .into_iter()
-        .map(|c| (c.outcome.as_str().to_string(), c.contact, c.text, c.followup_id))
+        .map(|c| {
+            (
+                c.outcome.as_str().to_string(),
+                c.contact,
+                c.text,
+                c.followup_id,
+            )
+        })
         .collect()
 }
 
@@ -122,7 +129,12 @@ fn a_call_proposes_its_follow_up_and_saves_both() {
     d.press("<Tab>");
     assert_eq!(value(&d, FieldId::Contact), "ap@acme.example");
     d.press("<Down> <Down> Rang <Space> twice <Enter>");
-    assert_eq!(d.app.mode, Mode::Normal, "{:?}", d.app.form.as_ref().map(|f| &f.message));
+    assert_eq!(
+        d.app.mode,
+        Mode::Normal,
+        "{:?}",
+        d.app.form.as_ref().map(|f| &f.message)
+    );
     assert_eq!(
         status(&d),
         "saved: Call 1 logged for K6 (Acme Corp) with ap@acme.example: no answer; \
@@ -147,9 +159,14 @@ fn a_call_proposes_its_follow_up_and_saves_both() {
     // Written today (the clock's), it shows from today: as of today, back on Acme, the
     // timeline shows the call, and the row's last contact and last call are today.
     let today = today();
-    d.press(&format!(": asof <Space> {today} <Enter> 2 / acme <Space> corp <Enter>"));
+    d.press(&format!(
+        ": asof <Space> {today} <Enter> 2 / acme <Space> corp <Enter>"
+    ));
     let screen = d.screen();
-    assert!(screen.contains("no answer, ap@acme.example — Rang twice"), "{screen}");
+    assert!(
+        screen.contains("no answer, ap@acme.example — Rang twice"),
+        "{screen}"
+    );
     let row = d.app.selected().unwrap().clone();
     assert_eq!(row.last_call, Some(today));
     assert_eq!(row.last_contact, Some(today));
@@ -168,7 +185,11 @@ fn a_bad_outcome_is_refused_in_the_form() {
     assert_eq!(d.app.mode, Mode::Form);
     let form = d.app.form.as_ref().unwrap();
     assert!(
-        form.message.as_ref().unwrap().text.contains("`busy` is not a call outcome"),
+        form.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("`busy` is not a call outcome"),
         "{:?}",
         form.message
     );
@@ -198,7 +219,11 @@ fn voicemail_for_the_marked_customers_after_one_question_naming_the_count() {
         let c = calls(&db, id);
         assert_eq!(c.len(), 1, "{id}");
         assert_eq!(c[0].0, "voicemail");
-        assert_eq!(followups(&db, id)[0].0, "2026-05-02", "{id}: proposed, kept");
+        assert_eq!(
+            followups(&db, id)[0].0,
+            "2026-05-02",
+            "{id}: proposed, kept"
+        );
     }
     assert!(d.app.marks.is_empty());
 }
@@ -223,7 +248,10 @@ fn star_marks_every_row_of_the_view_and_a_note_goes_to_them_all() {
         format!("{total} marked customers")
     );
     d.press("<Enter>");
-    assert!(d.screen().contains(&format!("Save this for {total} customers?")));
+    assert!(
+        d.screen()
+            .contains(&format!("Save this for {total} customers?"))
+    );
     d.press("y");
     assert!(status(&d).starts_with(&format!("saved for {total} customers")));
     // Under a filter, only its rows.
@@ -277,7 +305,10 @@ fn saved_views_are_tabs_opened_by_name_or_by_bracket() {
     d.app.views_file = Some(config.clone());
     d.press("2");
     assert!(d.screen().contains("│  largest value "), "{}", d.screen());
-    assert!(d.screen().contains(" +"), "the views that do not fit are counted");
+    assert!(
+        d.screen().contains(" +"),
+        "the views that do not fit are counted"
+    );
     // ] after the last built-in tab opens the first view.
     d.press("7 ]");
     assert_eq!(d.app.current_view().unwrap().name, "largest value");
@@ -292,20 +323,29 @@ fn saved_views_are_tabs_opened_by_name_or_by_bracket() {
     // :save writes the queue as it is to the config; the view is a tab from then on.
     d.press("/ acme <Enter>");
     let fx = d.press(": save <Space> my <Space> acme <Enter>");
-    let Some(Effect::SaveView(view)) = fx.iter().find(|e| matches!(e, Effect::SaveView(_)))
-    else {
+    let Some(Effect::SaveView(view)) = fx.iter().find(|e| matches!(e, Effect::SaveView(_))) else {
         panic!("{fx:?}");
     };
     let result = owed::config::save_view(&config, view)
         .map(|()| config.display().to_string())
         .map_err(|e| e.to_string());
     update::view_saved(&mut d.app, view.clone(), result);
-    assert!(status(&d).starts_with("View `my acme` saved in"), "{}", status(&d));
+    assert!(
+        status(&d).starts_with("View `my acme` saved in"),
+        "{}",
+        status(&d)
+    );
     let read = owed::config::Config::from_file(&config).unwrap();
     let names: Vec<String> = read.views().into_iter().map(|v| v.name).collect();
     assert_eq!(
         names,
-        ["largest value", "most days past due", "high risk", "broken promises", "my acme"]
+        [
+            "largest value",
+            "most days past due",
+            "high risk",
+            "broken promises",
+            "my acme"
+        ]
     );
     assert_eq!(read.collector.as_deref(), Some("alice"), "the rest kept");
     // Elsewhere, then back by name.
@@ -335,7 +375,11 @@ fn the_queue_sorts_by_the_last_call_and_shows_it() {
     assert!(screen.contains("Call▲"), "{screen}");
     // Never called first; Acme, called today, last.
     let names = d.names();
-    assert_eq!(names.last().map(String::as_str), Some("Acme Corp"), "{names:?}");
+    assert_eq!(
+        names.last().map(String::as_str),
+        Some("Acme Corp"),
+        "{names:?}"
+    );
     assert!(screen.contains(&today().to_string()), "{screen}");
     d.press("/ call<1 <Enter>");
     assert_eq!(d.names(), ["Acme Corp"]);

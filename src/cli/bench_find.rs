@@ -107,13 +107,8 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
     // 2. Searches.
     let bounds = ctx.config.aging().map_err(Error::Input)?;
     let t = Instant::now();
-    let portfolio = Portfolio::compute(
-        &store,
-        ctx.as_of,
-        None,
-        &bounds,
-        &ctx.config.base_currency,
-    )?;
+    let portfolio =
+        Portfolio::compute(&store, ctx.as_of, None, &bounds, &ctx.config.base_currency)?;
     store.temp_in_memory()?;
     store.rebuild_queue_summary(
         ctx.as_of,
@@ -122,10 +117,7 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
         ctx.config.promise_grace_days,
     )?;
     let mirror = store.queue_mirror()?;
-    outln!(
-        "queue table built in {:.1} s",
-        t.elapsed().as_secs_f64()
-    )?;
+    outln!("queue table built in {:.1} s", t.elapsed().as_secs_f64())?;
     let number = store
         .find_documents("A", 1)?
         .items
@@ -144,23 +136,32 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
         rows.push((name, t, found));
         Ok(())
     };
-    for word in ["approval", "kumquat", "payment run", "appro", "nothinglikeit"] {
+    for word in [
+        "approval",
+        "kumquat",
+        "payment run",
+        "appro",
+        "nothinglikeit",
+    ] {
         time(format!("owed find {word:?}"), &mut || {
             let f = store.find(word, 50)?;
             Ok(f.customers.total + f.documents.total + f.activity.total)
         })?;
     }
     time("activity \"approval\" (50 newest)".into(), &mut || {
-        Ok(store
-            .find_activity(SearchScope::All, "approval", 50)?
-            .total)
+        Ok(store.find_activity(SearchScope::All, "approval", 50)?.total)
     })?;
     time(format!("owed find {number} (invoice)"), &mut || {
         Ok(store.find(&number, 50)?.documents.total)
     })?;
     let mut query = QueueQuery::new("nobody");
     (query.scope, query.tab) = (Scope::Everyone, Tab::All);
-    for filter in ["note:approval", "text:kumquat", "note:\"payment run\" overdue>0", &number] {
+    for filter in [
+        "note:approval",
+        "text:kumquat",
+        "note:\"payment run\" overdue>0",
+        &number,
+    ] {
         query.filter = QueueFilter::parse(filter, &bounds).map_err(Error::Input)?;
         let q = query.clone();
         time(format!("/{filter}: counts in memory"), &mut || {
@@ -192,8 +193,7 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
     let save_round = |store: &mut Store| -> Result<Vec<Duration>> {
         let mut t = Vec::with_capacity(sample.len());
         for (i, id) in sample.iter().enumerate().take(args.saves) {
-            let stamp =
-                Stamp::new("bench", chrono::Utc::now(), ctx.as_of).map_err(Error::Input)?;
+            let stamp = Stamp::new("bench", chrono::Utc::now(), ctx.as_of).map_err(Error::Input)?;
             let text = PHRASES[i % PHRASES.len()];
             let start = Instant::now();
             crate::actions::note(store, &stamp, id, text)?;

@@ -82,7 +82,12 @@ pub fn to_text(found: &Found, text: &str, limit: usize) -> String {
     };
     let customers = &found.customers;
     if customers.total > 0 {
-        heading(&mut out, "Customers", customers.items.len(), customers.total);
+        heading(
+            &mut out,
+            "Customers",
+            customers.items.len(),
+            customers.total,
+        );
         for c in &customers.items {
             out.push_str(&format!("  {}  {}\n", one_line(&c.id), one_line(&c.name)));
         }
@@ -90,7 +95,12 @@ pub fn to_text(found: &Found, text: &str, limit: usize) -> String {
     }
     let documents = &found.documents;
     if documents.total > 0 {
-        heading(&mut out, "Documents", documents.items.len(), documents.total);
+        heading(
+            &mut out,
+            "Documents",
+            documents.items.len(),
+            documents.total,
+        );
         for d in &documents.items {
             out.push_str(&format!(
                 "  {}  {}  {}  {} ({})\n",
@@ -124,10 +134,7 @@ pub fn to_text(found: &Found, text: &str, limit: usize) -> String {
         more(&mut out, activity.items.len(), activity.total);
     }
     if out.is_empty() {
-        out = format!(
-            "Nothing found for {}.\n",
-            crate::error::quoted(text)
-        );
+        out = format!("Nothing found for {}.\n", crate::error::quoted(text));
     }
     out
 }

@@ -68,7 +68,10 @@ impl Outcome {
         found.ok_or_else(|| {
             let names: Vec<&str> = Outcome::ALL.iter().map(|o| o.as_str()).collect();
             if t.is_empty() {
-                format!("the call's outcome is missing (one of {})", names.join(", "))
+                format!(
+                    "the call's outcome is missing (one of {})",
+                    names.join(", ")
+                )
             } else {
                 format!(
                     "{} is not a call outcome (one of {})",

@@ -581,7 +581,10 @@ fn parse_comparison(field: &str, op: Cmp, value: &str) -> Result<Predicate, Stri
     if value.is_empty() {
         return Err(format!("`{field}{}` needs a number after it", op.sql()));
     }
-    if matches!(field_lc.as_str(), "days" | "age" | "call" | "called" | "lastcall") {
+    if matches!(
+        field_lc.as_str(),
+        "days" | "age" | "call" | "called" | "lastcall"
+    ) {
         let n: i64 = value
             .parse()
             .map_err(|_| format!("`{value}` is not a whole number of days"))?;
@@ -852,7 +855,11 @@ mod tests {
             ]
         );
         assert!(parse("note:\"--\"").unwrap_err().contains("needs a word"));
-        assert!(parse("promise:maybe").unwrap_err().contains("promise state"));
+        assert!(
+            parse("promise:maybe")
+                .unwrap_err()
+                .contains("promise state")
+        );
         assert!(parse("call>soon").unwrap_err().contains("whole number"));
         assert_eq!(SortKey::parse("call"), Some(SortKey::LastCall));
         assert!(!SortKey::LastCall.descending_by_default());

@@ -26,8 +26,8 @@ pub mod queue;
 pub mod queue_counts;
 pub mod queue_risk;
 pub mod rates;
-pub mod search;
 mod schema;
+pub mod search;
 pub mod team;
 pub mod users;
 

@@ -885,7 +885,10 @@ pub(crate) fn where_clause(query: &QueueQuery, mine_fallback: bool) -> (String, 
             Predicate::Search(scope, text) => {
                 let q = super::search::fts_or_nothing(text);
                 let p = bind(&mut values, Value::Text(q));
-                format!("cid IN ({})", super::search::activity_customers_sql(*scope, &p))
+                format!(
+                    "cid IN ({})",
+                    super::search::activity_customers_sql(*scope, &p)
+                )
             }
             Predicate::CallDays(cmp, n) => {
                 let p = bind(&mut values, Value::Integer(*n));

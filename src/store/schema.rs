@@ -380,4 +380,3 @@ INSERT INTO activity_text (rowid, text, cid, at)
     UNION ALL SELECT id * 8 + 7, text, cid, at FROM followups;
 "#,
 ];
-

@@ -541,7 +541,10 @@ fn fields(kind: FormKind, settings: &ActionSettings) -> Vec<Field> {
         }
         FormKind::Call => {
             let mut outcome = f(FieldId::Outcome, "Outcome");
-            outcome.choices = Outcome::ALL.iter().map(|o| o.as_str().to_string()).collect();
+            outcome.choices = Outcome::ALL
+                .iter()
+                .map(|o| o.as_str().to_string())
+                .collect();
             vec![
                 outcome,
                 f(FieldId::Contact, "Contact"),

@@ -142,7 +142,10 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
         }
         Response::Detail { seq, cid, data } => {
             if seq == app.detail_seq && app.detail_cid == Some(cid) {
-                let first = app.detail.as_ref().is_none_or(|d| d.detail.header.cid != cid);
+                let first = app
+                    .detail
+                    .as_ref()
+                    .is_none_or(|d| d.detail.header.cid != cid);
                 app.detail = data.map(|d| *d);
                 let rows = view::detail_rows(app);
                 let max = detail_max_scroll(app, rows);

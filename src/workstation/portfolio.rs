@@ -548,7 +548,13 @@ impl PortfolioWorker {
             if w.detail.is_none() && refresh_all {
                 w.detail = of_date(again.as_ref().and_then(|v| v.last_detail.clone()));
             }
-            for request in w.page.into_iter().chain(w.detail).chain(w.form).chain(w.keys) {
+            for request in w
+                .page
+                .into_iter()
+                .chain(w.detail)
+                .chain(w.form)
+                .chain(w.keys)
+            {
                 self.answer_one(sid, &request, emit);
             }
         }

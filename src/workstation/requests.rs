@@ -123,7 +123,10 @@ pub enum Response {
     /// detail are answered again after it, with the risk and predicted dates).
     Forecast(Box<ForecastView>),
     /// The keys of every customer a query shows in its tab, in no order.
-    Keys { seq: u64, cids: Vec<i64> },
+    Keys {
+        seq: u64,
+        cids: Vec<i64>,
+    },
     /// A query failed; the message is for the status line.
     Error(String),
 }

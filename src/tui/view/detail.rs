@@ -8,9 +8,9 @@
 use super::{prediction, section_title, text};
 use crate::domain::Decimal;
 use crate::domain::customer::{ActivityKind, CustomerDetail, DetailDocument};
+use crate::domain::money::grouped;
 use crate::domain::queue::{Predicate, SearchScope};
 use crate::domain::search;
-use crate::domain::money::grouped;
 use crate::tui::app::App;
 use crate::tui::theme::Role;
 use crate::workstation::DetailData;

@@ -4,8 +4,8 @@ use super::{section_title, text};
 use crate::domain::Decimal;
 use crate::domain::forecast::RiskLevel;
 use crate::domain::money::{compact, grouped};
-use crate::domain::queue::{PromiseFlag, QueueRow};
 use crate::domain::queue::{Predicate, Scope, SortKey, Tab};
+use crate::domain::queue::{PromiseFlag, QueueRow};
 use crate::tui::app::{App, Focus};
 use crate::tui::theme::Role;
 use ratatui::buffer::Buffer;
@@ -418,11 +418,7 @@ fn render_row(
         Some(d) => format!("{}d", (app.as_of - d).num_days()),
         None => "never".to_string(),
     };
-    let contact_style = if last.is_some() {
-        plain
-    } else {
-        muted
-    };
+    let contact_style = if last.is_some() { plain } else { muted };
     x = text::put(buf, x, y, &text::fit(&contact, cols.contact), contact_style);
     x = text::put(buf, x, y, " ", plain);
     for (flag, role) in flags(row) {
