@@ -156,7 +156,10 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
     })?;
     let mut query = QueueQuery::new("nobody");
     (query.scope, query.tab) = (Scope::Everyone, Tab::All);
+    // `note:a` and `note:ap`: the first keystrokes of a search typed into `/`.
     for filter in [
+        "note:a",
+        "note:ap",
         "note:approval",
         "text:kumquat",
         "note:\"payment run\" overdue>0",
