@@ -8,7 +8,8 @@
 //!   is the number or id of one of its documents (`A2026-0016412`, `inv-0016412`: the whole
 //!   of it, without regard to case);
 //! - `note:approval` (`note:"payment run"`): a note or a call's note of the customer holds
-//!   every word (as a word or the start of one, see [`super::search`]); `text:` the same
+//!   every word (see [`super::search`]: from three letters, as the start of a word too);
+//!   `text:` the same
 //!   over everything written about the customer: notes, calls, replies (subject and body),
 //!   issues (their text and resolutions), promises' and follow-ups' texts;
 //! - `owner:alice` (finance owner; `owner:none` for none), `currency:EUR` (the customer's

@@ -3,12 +3,26 @@
 //!
 //! Pure. A search is split into words the way SQLite's `unicode61` tokenizer splits the texts
 //! it indexes (runs of letters and digits; everything else separates), lowered. Every word
-//! must occur in an entry, as a word or the start of one: `approv` finds "Invoice approved".
+//! must occur in an entry; a word of [`PREFIX_CHARS`] characters or more also finds the words
+//! it starts (`approv` finds "Invoice approved"), a shorter one only itself (`ap` finds "AP",
+//! not every word starting so: the first keystrokes of a search stay quick).
 //! The store turns the words into an FTS5 query with [`fts_query`]; the text typed never
 //! reaches FTS5's own query syntax, so quotes, `AND`, `*`, `NEAR` or a column name in it are
 //! only words.
 
 use std::ops::Range;
+
+/// A search word this long or longer also finds the words it starts.
+pub const PREFIX_CHARS: usize = 3;
+
+/// Whether a search word finds `word` (lowered): the same, or its start when long enough.
+fn finds(search: &str, word: &str) -> bool {
+    if search.chars().count() >= PREFIX_CHARS {
+        word.starts_with(search)
+    } else {
+        word == search
+    }
+}
 
 /// The words of a search (or of a text), lowered, in order, without repeats.
 pub fn words(text: &str) -> Vec<String> {
@@ -25,8 +39,8 @@ pub fn words(text: &str) -> Vec<String> {
     out
 }
 
-/// The FTS5 query that holds when every word of `text` starts a word of an entry (`"w"*`
-/// joined by `AND`); `None` when `text` has no word.
+/// The FTS5 query that holds when every word of `text` finds a word of an entry (`"w"*`, or
+/// `"w"` for a short one, joined by `AND`); `None` when `text` has no word.
 pub fn fts_query(text: &str) -> Option<String> {
     let words = words(text);
     if words.is_empty() {
@@ -35,20 +49,24 @@ pub fn fts_query(text: &str) -> Option<String> {
     Some(
         words
             .iter()
-            .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+            .map(|w| {
+                let star = if w.chars().count() >= PREFIX_CHARS {
+                    "*"
+                } else {
+                    ""
+                };
+                format!("\"{}\"{star}", w.replace('"', "\"\""))
+            })
             .collect::<Vec<_>>()
             .join(" AND "),
     )
 }
 
-/// Whether every word of `search` starts a word of `text` (what [`fts_query`] asks FTS5,
+/// Whether every word of `search` finds a word of `text` (what [`fts_query`] asks FTS5,
 /// diacritics aside).
 pub fn matches(search: &[String], text: &str) -> bool {
     let found = words(text);
-    !search.is_empty()
-        && search
-            .iter()
-            .all(|s| found.iter().any(|w| w.starts_with(s.as_str())))
+    !search.is_empty() && search.iter().all(|s| found.iter().any(|w| finds(s, w)))
 }
 
 /// The byte ranges of `text` that a search's words match: each word of `text` that starts
@@ -63,10 +81,10 @@ pub fn highlights(search: &[String], text: &str) -> Vec<Range<usize>> {
     let check = |from: usize, to: usize, out: &mut Vec<Range<usize>>| {
         let word = &text[from..to];
         let lowered = word.to_lowercase();
-        // The longest search word that starts this one.
+        // The longest search word that finds this one.
         let Some(best) = search
             .iter()
-            .filter(|s| lowered.starts_with(s.as_str()))
+            .filter(|s| finds(s, &lowered))
             .max_by_key(|s| s.len())
         else {
             return;
@@ -116,7 +134,7 @@ mod tests {
     fn the_query_quotes_every_word_so_nothing_typed_is_syntax() {
         assert_eq!(
             fts_query("approv NEAR(x) \"AND\" col:*").as_deref(),
-            Some("\"approv\"* AND \"near\"* AND \"x\"* AND \"and\"* AND \"col\"*")
+            Some("\"approv\"* AND \"near\"* AND \"x\" AND \"and\"* AND \"col\"*")
         );
         assert_eq!(fts_query("\"\" * ()"), None);
     }
@@ -133,9 +151,13 @@ mod tests {
         assert_eq!(marked, vec!["AP", "approv"]);
         assert!(!matches(&words("approval pending"), text));
         assert!(!matches(&[], text));
+        // A short word finds only itself; from three letters, the words it starts.
+        assert!(!matches(&words("in"), "Invoice approved"));
+        assert!(matches(&words("inv"), "Invoice approved"));
+        assert!(matches(&words("in"), "Called AP, invoice in approval"));
         // Lowering that changes length still marks whole characters.
         let text = "İstanbul office";
-        let r = highlights(&words("i̇st"), text);
+        let r = highlights(&words("İst"), text);
         assert_eq!(r.len(), 1);
         assert!(text.is_char_boundary(r[0].end));
     }

@@ -3,9 +3,11 @@
 //!
 //! The index (migration 7) holds one entry per text written about a customer: notes, calls'
 //! notes, replies (subject and body), issues' texts and the texts of their resolutions and
-//! reopenings, promises' comments and their voids', follow-ups. An entry's rowid is its
-//! record's id times 8 plus its [`EntryKind`]; it keeps the customer's key and the record's
-//! timestamp beside the text. Triggers on each of those tables add the entry in the
+//! reopenings, promises' comments and their voids', follow-ups. An entry's rowid is the
+//! customer's key times 2^32, plus its record's id times 8, plus its [`EntryKind`]: the
+//! customers a search finds come from the rowids alone, without reading a stored row (which
+//! keeps the text and the record's timestamp). That bounds keys to 2^31 customers and 2^29
+//! records of a kind. Triggers on each of those tables add the entry in the
 //! transaction that writes the record, whoever writes it (the command line, the workstation,
 //! `inbox import`, the demo): the activity log is append-only, so an entry never changes or
 //! goes. Searches go through [`crate::domain::search`]: every word must start a word of the
@@ -62,6 +64,11 @@ impl EntryKind {
         EntryKind::ALL[(rowid & 7) as usize]
     }
 
+    /// The record's id in an entry's rowid.
+    pub fn record_of_rowid(rowid: i64) -> i64 {
+        (rowid >> 3) & RECORD_MASK
+    }
+
     /// The record's kind as `owed activity --json` names it: an issue's resolution is found
     /// as its issue, a promise's void as its promise.
     pub fn name(self) -> &'static str {
@@ -83,6 +90,12 @@ impl EntryKind {
         }
     }
 }
+
+/// The bits of a record's id in an entry's rowid (after the kind's 3).
+const RECORD_MASK: i64 = (1 << 29) - 1;
+
+/// SQL of the customer's key in the rowid of entry `t`.
+const CID_OF: &str = "(t.rowid >> 32)";
 
 /// A customer found by name or id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,15 +171,17 @@ pub(crate) fn activity_customers_sql(scope: SearchScope, param: &str) -> String 
         SearchScope::All => String::new(),
         SearchScope::Notes => format!(" AND (rowid & 7) IN ({})", EntryKind::codes(scope)),
     };
-    format!("SELECT cid FROM main.activity_text WHERE activity_text MATCH {param}{kinds}")
+    format!("SELECT rowid >> 32 FROM main.activity_text WHERE activity_text MATCH {param}{kinds}")
 }
 
 /// SQL selecting the keys of the customers with a document whose number (without regard to
-/// case) or id (as bound, upper- or lower-cased) is the text bound as `param`.
+/// case) or id (as bound, upper- or lower-cased) is the text bound as `param` (two lookups, one
+/// per index: with `OR` SQLite would read every document).
 pub(crate) fn document_customers_sql(param: &str) -> String {
     format!(
-        "SELECT d.cid FROM main.documents d
-          WHERE d.number = {param} COLLATE NOCASE OR d.id IN ({param}, upper({param}), lower({param}))"
+        "SELECT d.cid FROM main.documents d WHERE d.number = {param} COLLATE NOCASE
+         UNION SELECT d.cid FROM main.documents d
+          WHERE d.id IN ({param}, upper({param}), lower({param}))"
     )
 }
 
@@ -206,18 +221,16 @@ impl Store {
             return Ok(Section::default());
         }
         let pattern = format!("%{}%", like_escaped(text));
-        let cond = "name LIKE ?1 ESCAPE '\\' OR id LIKE ?1 ESCAPE '\\'";
-        let total: i64 = self.conn().query_row(
-            &format!("SELECT count(*) FROM customers WHERE {cond}"),
-            [&pattern],
-            |r| r.get(0),
+        // One pass: the count over every match beside the first ones.
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT cid, id, name, count(*) OVER () FROM customers
+              WHERE name LIKE ?1 ESCAPE '\\' OR id LIKE ?1 ESCAPE '\\'
+              ORDER BY name COLLATE NOCASE, id LIMIT ?2",
         )?;
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT cid, id, name FROM customers WHERE {cond}
-              ORDER BY name COLLATE NOCASE, id LIMIT ?2"
-        ))?;
+        let mut total = 0;
         let items = stmt
             .query_map(params![pattern, sql_limit(limit)], |r| {
+                total = r.get::<_, i64>(3)?.unsigned_abs();
                 Ok(FoundCustomer {
                     cid: r.get(0)?,
                     id: r.get(1)?,
@@ -225,10 +238,7 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
-        Ok(Section {
-            items,
-            total: total.unsigned_abs(),
-        })
+        Ok(Section { items, total })
     }
 
     /// Documents whose number (without regard to case) or id is `text`, then those whose
@@ -242,8 +252,9 @@ impl Store {
         let high = format!("{text}\u{10FFFF}");
         let upper = text.to_uppercase();
         let upper_high = format!("{upper}\u{10FFFF}");
-        let matching = "SELECT did, 0 AS rank FROM documents
-                         WHERE number = ?1 COLLATE NOCASE OR id IN (?1, upper(?1), lower(?1))
+        let matching = "SELECT did, 0 AS rank FROM documents WHERE number = ?1 COLLATE NOCASE
+                        UNION
+                        SELECT did, 0 FROM documents WHERE id IN (?1, upper(?1), lower(?1))
                         UNION
                         SELECT did, 1 FROM documents
                          WHERE number >= ?1 COLLATE NOCASE AND number < ?2 COLLATE NOCASE
@@ -303,13 +314,14 @@ impl Store {
             |r| r.get(0),
         )?;
         // An issue's resolution is found as its issue, a promise's void as its promise.
+        let record = format!("((t.rowid >> 3) & {RECORD_MASK})");
         let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT t.rowid, t.cid, c.id, t.at, t.text,
+            "SELECT t.rowid, {CID_OF}, c.id, t.at, t.text,
                     CASE t.rowid & 7
-                      WHEN 4 THEN (SELECT issue_id FROM issue_events WHERE id = t.rowid >> 3)
-                      WHEN 6 THEN (SELECT promise_id FROM promise_voids WHERE id = t.rowid >> 3)
-                      ELSE t.rowid >> 3 END
-               FROM activity_text t JOIN customers c ON c.cid = t.cid
+                      WHEN 4 THEN (SELECT issue_id FROM issue_events WHERE id = {record})
+                      WHEN 6 THEN (SELECT promise_id FROM promise_voids WHERE id = {record})
+                      ELSE {record} END
+               FROM activity_text t JOIN customers c ON c.cid = {CID_OF}
               WHERE activity_text MATCH ?1 AND (t.rowid & 7) IN ({kinds})
               ORDER BY t.at DESC, t.rowid DESC LIMIT ?2"
         ))?;
@@ -352,9 +364,9 @@ impl Store {
     /// [`document_customers_sql`]): the document a search for it should land on.
     pub fn customer_documents_named(&self, cid: i64, text: &str) -> Result<Vec<String>> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT d.id FROM documents d
-              WHERE (d.number = ?1 COLLATE NOCASE OR d.id IN (?1, upper(?1), lower(?1)))
-                AND d.cid = ?2
+            "SELECT d.id FROM documents d INDEXED BY documents_customer
+              WHERE d.cid = ?2
+                AND (d.number = ?1 COLLATE NOCASE OR d.id IN (?1, upper(?1), lower(?1)))
               ORDER BY d.did",
         )?;
         let rows = stmt.query_map(params![text.trim(), cid], |r| r.get(0))?;
