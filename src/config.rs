@@ -122,6 +122,41 @@ fn default_views() -> Vec<ViewConfig> {
         .collect()
 }
 
+/// `[engage]`: how the cycles work together.
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EngageConfig {
+    /// Across all cycles, a customer receives at most one reminder per this many days (the
+    /// first day's highest-priority one). Default 0: one a day.
+    pub min_days_between: Option<u32>,
+}
+
+/// `[sms]`: the text-message provider for `channel = "sms"` (Twilio's form-encoded shape).
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SmsConfig {
+    /// The provider's messages endpoint (`https://…/Messages.json`).
+    pub url: Option<String>,
+    /// The account (the user of HTTP basic authentication).
+    pub account: Option<String>,
+    /// The environment variable holding the token (the password; never stored in the file).
+    pub token_env: Option<String>,
+    /// The sender number or name.
+    pub from: Option<String>,
+    /// How long each step (connecting, sending, the answer) may wait, in seconds (default 30).
+    pub timeout_seconds: Option<u64>,
+}
+
+/// `[statement]`: the statement of account.
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StatementConfig {
+    /// The company sending it, printed at the top.
+    pub company: Option<String>,
+    /// How to pay: bank details, the reference to quote (printed at the bottom).
+    pub remittance: Option<String>,
+}
+
 /// The contents of `config.toml`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -136,6 +171,9 @@ pub struct Config {
     pub dispute_reasons: Vec<String>,
     /// Move the cursor to the next customer after saving an action in the workstation.
     pub advance_after_action: bool,
+    /// The largest file `owed attach` (and a lockbox image) keeps, in megabytes of 1,048,576
+    /// bytes.
+    pub max_attachment_mb: u64,
     /// Engagement cycles folder (default: `cycles/` beside the config file).
     pub cycles: Option<PathBuf>,
     pub smtp: SmtpConfig,
@@ -144,6 +182,12 @@ pub struct Config {
     /// any, the four shipped ones).
     #[serde(rename = "view")]
     pub views: Vec<ViewConfig>,
+    pub engage: EngageConfig,
+    pub sms: SmsConfig,
+    pub statement: StatementConfig,
+    /// Types of custom fields for the rules: `cf_seats = "number"` (`number`, `date` or
+    /// `text`; default text).
+    pub custom_fields: std::collections::BTreeMap<String, String>,
     /// Where this config was read from (not a key).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -169,10 +213,15 @@ impl Default for Config {
             .map(String::from)
             .to_vec(),
             advance_after_action: true,
+            max_attachment_mb: crate::domain::attachment::DEFAULT_MAX_MB,
             cycles: None,
             smtp: SmtpConfig::default(),
             serve: ServeConfig::default(),
             views: default_views(),
+            engage: EngageConfig::default(),
+            sms: SmsConfig::default(),
+            statement: StatementConfig::default(),
+            custom_fields: std::collections::BTreeMap::new(),
             path: None,
         }
     }
@@ -223,6 +272,7 @@ impl Config {
             }
             names.push(key);
         }
+        config.custom_field_types()?;
         let cur = &config.base_currency;
         if cur.len() != 3 || !cur.chars().all(|c| c.is_ascii_uppercase()) {
             return Err(format!(
@@ -247,6 +297,23 @@ impl Config {
     /// `config.toml` in the platform config dir.
     pub fn writable_path(&self) -> Option<PathBuf> {
         self.path.clone().or_else(default_config_path)
+    }
+
+    /// The custom field types of `[custom_fields]`.
+    ///
+    /// # Errors
+    ///
+    /// A sentence naming a bad name or type.
+    pub fn custom_field_types(
+        &self,
+    ) -> std::result::Result<crate::domain::rules::CustomFields, String> {
+        let mut types = crate::domain::rules::CustomFields::default();
+        for (name, ty) in &self.custom_fields {
+            types
+                .insert(name, ty)
+                .map_err(|e| format!("[custom_fields]: {e}"))?;
+        }
+        Ok(types)
     }
 
     /// The aging bounds.
@@ -517,5 +584,12 @@ mod tests {
         assert!(e.contains("serve.listen") && e.contains("ADDR:PORT"), "{e}");
         let e = Config::parse("[serve]\nidle_timeout_minutes = -1").unwrap_err();
         assert!(e.contains("idle_timeout_minutes"), "{e}");
+        let e = Config::parse("[custom_fields]\ncf_seats = \"integer\"").unwrap_err();
+        assert!(
+            e.contains("cf_seats") && e.contains("number, date or text"),
+            "{e}"
+        );
+        let e = Config::parse("[custom_fields]\nseats = \"number\"").unwrap_err();
+        assert!(e.contains("start with `cf_`"), "{e}");
     }
 }

@@ -382,7 +382,7 @@ fn the_index_is_filled_for_a_database_written_before_it() {
         &fx,
         &["resolve", "1", "credit", "for", "the", "wet", "crates"],
     ));
-    // Back to schema 6, as an older owed left it.
+    // Back to schema 8, as an older owed left it.
     {
         let conn = rusqlite::Connection::open(fx.db()).unwrap();
         conn.execute_batch(
@@ -391,7 +391,7 @@ fn the_index_is_filled_for_a_database_written_before_it() {
              DROP TRIGGER activity_text_issue; DROP TRIGGER activity_text_issue_event;
              DROP TRIGGER activity_text_promise; DROP TRIGGER activity_text_promise_void;
              DROP TRIGGER activity_text_followup;
-             PRAGMA user_version = 6;",
+             PRAGMA user_version = 8;",
         )
         .unwrap();
     }

@@ -41,6 +41,7 @@ macro_rules! errln {
 
 mod actions;
 mod activity;
+mod attach;
 mod backtest;
 mod bench;
 mod bench_find;
@@ -51,6 +52,7 @@ mod export;
 mod find;
 mod import;
 mod inbox;
+mod lockbox;
 mod report;
 mod serve;
 mod user;
@@ -93,6 +95,9 @@ pub struct Cli {
 pub enum Command {
     /// Create (or reuse) a demo database with a realistic portfolio.
     Demo(demo::DemoArgs),
+    /// Write a lockbox folder paying the database's open invoices (for trying and measuring).
+    #[command(hide = true)]
+    DemoLockbox(demo::DemoLockboxArgs),
     /// Import the billing system's CSV exports (files or folders), atomically.
     Import(import::ImportArgs),
     /// Export a view to Excel or CSV.
@@ -103,6 +108,8 @@ pub enum Command {
     Engage(engage::EngageArgs),
     /// Customers' replies: import them from a Maildir.
     Inbox(inbox::InboxArgs),
+    /// A bank's lockbox file: cheque payments applied, deductions opened, images kept.
+    Lockbox(lockbox::LockboxArgs),
     /// Log a note on a customer.
     Note(actions::NoteArgs),
     /// Log a call: its outcome, the contact, what was said, and a follow-up.
@@ -115,8 +122,8 @@ pub enum Command {
     VoidPromise(actions::VoidArgs),
     /// Open an issue / dispute.
     Dispute(actions::DisputeArgs),
-    /// Resolve an issue, with a resolution text.
-    Resolve(actions::IssueArgs),
+    /// Resolve an issue or deduction, with an outcome and a resolution text.
+    Resolve(actions::ResolveArgs),
     /// Reopen a resolved issue.
     Reopen(actions::IssueArgs),
     /// Schedule a follow-up.
@@ -125,8 +132,13 @@ pub enum Command {
     Done(actions::DoneArgs),
     /// Change a customer's finance (or sales) owner.
     Assign(actions::AssignArgs),
-    /// A customer's activity: notes, promises, issues, follow-ups, reminders, replies.
+    /// A customer's activity: notes, promises, issues, follow-ups, reminders, replies,
+    /// attachments.
     Activity(activity::ActivityArgs),
+    /// Keep files (remittance advice, a signed PO, …) with a customer's activity.
+    Attach(attach::AttachArgs),
+    /// Attachments: write one back (`owed attachment get ID -o FILE`).
+    Attachment(attach::AttachmentArgs),
     /// Benchmark: saving actions on a copy of the database, two collectors at once.
     #[command(hide = true)]
     BenchActions(bench::BenchArgs),
@@ -142,6 +154,8 @@ pub enum Command {
     User(user::UserArgs),
     /// Serve the workstation over SSH to the team: `ssh -p PORT NAME@HOST`.
     Serve(serve::ServeArgs),
+    /// Write a customer's statement of account as a PDF.
+    Statement(engage::StatementArgs),
 }
 
 /// Parses a `YYYY-MM-DD` command-line date strictly, within the dates `owed` computes with
@@ -323,11 +337,13 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Demo(args)) => {
             demo::run(&ctx, &args, cli.db.is_some(), cli.as_collector.is_some())
         }
+        Some(Command::DemoLockbox(args)) => demo::lockbox(&ctx, &args),
         Some(Command::Import(args)) => import::run(&ctx, &args),
         Some(Command::Report(args)) => report::run(&ctx, &args),
         Some(Command::Export(args)) => export::run(&ctx, &args),
         Some(Command::Engage(args)) => engage::run(&ctx, &args),
         Some(Command::Inbox(args)) => inbox::run(&ctx, &args),
+        Some(Command::Lockbox(args)) => lockbox::run(&ctx, &args),
         Some(Command::Note(args)) => actions::note(&ctx, &args),
         Some(Command::Call(args)) => actions::call(&ctx, &args),
         Some(Command::Find(args)) => find::run(&ctx, &args),
@@ -340,12 +356,15 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Done(args)) => actions::done(&ctx, &args),
         Some(Command::Assign(args)) => actions::assign(&ctx, &args),
         Some(Command::Activity(args)) => activity::run(&ctx, &args),
+        Some(Command::Attach(args)) => attach::attach(&ctx, &args),
+        Some(Command::Attachment(args)) => attach::attachment(&ctx, &args),
         Some(Command::BenchActions(args)) => bench::run(&ctx, &args),
         Some(Command::BenchFind(args)) => bench_find::run(&ctx, &args),
         Some(Command::BenchTui(args)) => bench_tui::run(&ctx, &args),
         Some(Command::Backtest(args)) => backtest::run(&ctx, &args),
         Some(Command::User(args)) => user::run(&ctx, &args),
         Some(Command::Serve(args)) => serve::run(&ctx, &args),
+        Some(Command::Statement(args)) => engage::statement(&ctx, &args),
         None => workstation::run(&ctx),
     }
 }

@@ -9,7 +9,7 @@ use super::Date;
 
 /// How a call ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Outcome {
+pub enum CallOutcome {
     /// Spoke to someone.
     Reached,
     /// Left a voicemail.
@@ -22,51 +22,51 @@ pub enum Outcome {
     Refused,
 }
 
-impl Outcome {
+impl CallOutcome {
     /// Every outcome, in the order a form offers them.
-    pub const ALL: [Outcome; 5] = [
-        Outcome::Reached,
-        Outcome::Voicemail,
-        Outcome::NoAnswer,
-        Outcome::WrongNumber,
-        Outcome::Refused,
+    pub const ALL: [CallOutcome; 5] = [
+        CallOutcome::Reached,
+        CallOutcome::Voicemail,
+        CallOutcome::NoAnswer,
+        CallOutcome::WrongNumber,
+        CallOutcome::Refused,
     ];
 
     /// The name on the command line, in the database and in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Reached => "reached",
-            Outcome::Voicemail => "voicemail",
-            Outcome::NoAnswer => "no_answer",
-            Outcome::WrongNumber => "wrong_number",
-            Outcome::Refused => "refused",
+            CallOutcome::Reached => "reached",
+            CallOutcome::Voicemail => "voicemail",
+            CallOutcome::NoAnswer => "no_answer",
+            CallOutcome::WrongNumber => "wrong_number",
+            CallOutcome::Refused => "refused",
         }
     }
 
     /// For people: `left a voicemail`.
     pub fn label(self) -> &'static str {
         match self {
-            Outcome::Reached => "reached",
-            Outcome::Voicemail => "left a voicemail",
-            Outcome::NoAnswer => "no answer",
-            Outcome::WrongNumber => "wrong number",
-            Outcome::Refused => "refused",
+            CallOutcome::Reached => "reached",
+            CallOutcome::Voicemail => "left a voicemail",
+            CallOutcome::NoAnswer => "no answer",
+            CallOutcome::WrongNumber => "wrong number",
+            CallOutcome::Refused => "refused",
         }
     }
 
     /// Reads an outcome's name (`no_answer`, also `no-answer`, `noanswer`, `vm`).
-    pub fn parse(text: &str) -> Result<Outcome, String> {
+    pub fn parse(text: &str) -> Result<CallOutcome, String> {
         let t = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
         let found = match t.as_str() {
-            "reached" | "spoke" | "answered" => Some(Outcome::Reached),
-            "voicemail" | "vm" | "left_voicemail" => Some(Outcome::Voicemail),
-            "no_answer" | "noanswer" | "none" => Some(Outcome::NoAnswer),
-            "wrong_number" | "wrongnumber" | "wrong" => Some(Outcome::WrongNumber),
-            "refused" => Some(Outcome::Refused),
+            "reached" | "spoke" | "answered" => Some(CallOutcome::Reached),
+            "voicemail" | "vm" | "left_voicemail" => Some(CallOutcome::Voicemail),
+            "no_answer" | "noanswer" | "none" => Some(CallOutcome::NoAnswer),
+            "wrong_number" | "wrongnumber" | "wrong" => Some(CallOutcome::WrongNumber),
+            "refused" => Some(CallOutcome::Refused),
             _ => None,
         };
         found.ok_or_else(|| {
-            let names: Vec<&str> = Outcome::ALL.iter().map(|o| o.as_str()).collect();
+            let names: Vec<&str> = CallOutcome::ALL.iter().map(|o| o.as_str()).collect();
             if t.is_empty() {
                 format!(
                     "the call's outcome is missing (one of {})",
@@ -88,9 +88,9 @@ impl Outcome {
     /// wrong number needs a right one first.
     pub fn followup_days(self) -> Option<u64> {
         match self {
-            Outcome::NoAnswer | Outcome::Voicemail => Some(2),
-            Outcome::Refused => Some(7),
-            Outcome::Reached | Outcome::WrongNumber => None,
+            CallOutcome::NoAnswer | CallOutcome::Voicemail => Some(2),
+            CallOutcome::Refused => Some(7),
+            CallOutcome::Reached | CallOutcome::WrongNumber => None,
         }
     }
 
@@ -103,7 +103,7 @@ impl Outcome {
 }
 
 /// The text of the follow-up a call schedules: `Call Maria again (no answer)`.
-pub fn followup_text(outcome: Outcome, contact: Option<&str>) -> String {
+pub fn followup_text(outcome: CallOutcome, contact: Option<&str>) -> String {
     let who = contact
         .map(str::trim)
         .filter(|c| !c.is_empty())
@@ -117,27 +117,27 @@ mod tests {
 
     #[test]
     fn outcomes_round_trip_and_refuse_others() {
-        for o in Outcome::ALL {
-            assert_eq!(Outcome::parse(o.as_str()), Ok(o));
+        for o in CallOutcome::ALL {
+            assert_eq!(CallOutcome::parse(o.as_str()), Ok(o));
         }
-        assert_eq!(Outcome::parse(" No-Answer "), Ok(Outcome::NoAnswer));
-        let e = Outcome::parse("busy").unwrap_err();
+        assert_eq!(CallOutcome::parse(" No-Answer "), Ok(CallOutcome::NoAnswer));
+        let e = CallOutcome::parse("busy").unwrap_err();
         assert!(e.contains("`busy` is not a call outcome"), "{e}");
         assert!(e.contains("no_answer"), "{e}");
-        assert!(Outcome::parse("").unwrap_err().contains("missing"));
+        assert!(CallOutcome::parse("").unwrap_err().contains("missing"));
     }
 
     #[test]
     fn no_answer_proposes_a_call_in_two_days() {
         let today = crate::domain::date::parse_iso("2026-04-30").unwrap();
-        let (date, text) = Outcome::NoAnswer
+        let (date, text) = CallOutcome::NoAnswer
             .proposed_followup(today, Some("Maria"))
             .unwrap();
         assert_eq!(date.to_string(), "2026-05-02");
         assert_eq!(text, "Call Maria again (no answer)");
-        assert_eq!(Outcome::Reached.proposed_followup(today, None), None);
+        assert_eq!(CallOutcome::Reached.proposed_followup(today, None), None);
         assert_eq!(
-            Outcome::Refused.proposed_followup(today, None).unwrap().0,
+            CallOutcome::Refused.proposed_followup(today, None).unwrap().0,
             crate::domain::date::parse_iso("2026-05-07").unwrap()
         );
     }

@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod aging;
+pub mod attachment;
 pub mod calls;
 pub mod customer;
 pub mod date;

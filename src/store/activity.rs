@@ -6,11 +6,12 @@
 //! open disputes) are computed over every customer in a few indexed queries.
 
 use super::Store;
+use super::attachments::AttachmentView;
 use super::issues::IssueView;
 use super::promises::PromiseView;
 use super::queue::PromiseFlag;
 use crate::domain::actions::OwnerRole;
-use crate::domain::calls::Outcome;
+use crate::domain::calls::CallOutcome;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::promise::PromiseState;
 use crate::domain::{Date, Decimal};
@@ -34,7 +35,7 @@ pub struct CallView {
     pub id: i64,
     pub at: String,
     pub collector: String,
-    pub outcome: Outcome,
+    pub outcome: CallOutcome,
     /// Who was called (or tried).
     pub contact: Option<String>,
     pub text: Option<String>,
@@ -110,11 +111,12 @@ pub enum Entry {
     Assign(OwnerChangeView),
     Reminder(ReminderView),
     Reply(ReplyView),
+    Attachment(AttachmentView),
 }
 
 impl Entry {
     /// The entry's kind as JSON names it: `note`, `call`, `promise`, `issue`, `followup`,
-    /// `assign`, `reminder`, `reply`.
+    /// `assign`, `reminder`, `reply`, `attachment`.
     pub fn kind(&self) -> &'static str {
         match self {
             Entry::Note(_) => "note",
@@ -125,6 +127,7 @@ impl Entry {
             Entry::Assign(_) => "assign",
             Entry::Reminder(_) => "reminder",
             Entry::Reply(_) => "reply",
+            Entry::Attachment(_) => "attachment",
         }
     }
 
@@ -139,6 +142,7 @@ impl Entry {
             Entry::Assign(x) => &x.at,
             Entry::Reminder(x) => &x.at,
             Entry::Reply(x) => &x.at,
+            Entry::Attachment(x) => &x.at,
         }
     }
 
@@ -153,6 +157,7 @@ impl Entry {
             Entry::Assign(x) => x.id,
             Entry::Reminder(x) => x.id,
             Entry::Reply(x) => x.id,
+            Entry::Attachment(x) => x.id,
         }
     }
 }
@@ -262,6 +267,11 @@ impl Store {
         entries.extend(self.owner_changes(cid)?.into_iter().map(Entry::Assign));
         entries.extend(self.reminders(cid)?.into_iter().map(Entry::Reminder));
         entries.extend(self.replies(cid)?.into_iter().map(Entry::Reply));
+        entries.extend(
+            self.customer_attachments(cid)?
+                .into_iter()
+                .map(Entry::Attachment),
+        );
         entries.sort_by(|a, b| {
             b.at()
                 .cmp(a.at())
@@ -299,7 +309,7 @@ impl Store {
                 id: r.get(0)?,
                 at: r.get(1)?,
                 collector: r.get(2)?,
-                outcome: Outcome::parse(&outcome).unwrap_or(Outcome::Reached),
+                outcome: CallOutcome::parse(&outcome).unwrap_or(CallOutcome::Reached),
                 contact: r.get(4)?,
                 text: r.get(5)?,
                 followup_id: r.get(6)?,

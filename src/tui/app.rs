@@ -45,6 +45,8 @@ pub enum Mode {
     Help,
     /// A collector-action form ([`App::form`]).
     Form,
+    /// The attachment viewer ([`App::viewer`]).
+    Attachment,
 }
 
 /// What the chart draws.
@@ -178,6 +180,8 @@ pub struct App {
     pub views_file: Option<PathBuf>,
     /// The `*` request in flight (its answer marks the rows).
     pub keys_seq: Option<u64>,
+    /// The attachment viewer, when open ([`Mode::Attachment`]).
+    pub viewer: Option<super::viewer::Viewer>,
 }
 
 impl App {
@@ -232,6 +236,7 @@ impl App {
             view: None,
             views_file: None,
             keys_seq: None,
+            viewer: None,
         }
     }
 
@@ -241,7 +246,7 @@ impl App {
         let popup = self.engage.key_context();
         match self.mode {
             Mode::Filter | Mode::Command => KeyContext::Input,
-            Mode::Help => KeyContext::Help,
+            Mode::Help | Mode::Attachment => KeyContext::Help,
             Mode::Form => KeyContext::Form,
             Mode::Normal => match (popup, self.screen, self.focus) {
                 (Some(context), _, _) => context,

@@ -29,6 +29,8 @@ pub enum FieldId {
     Outcome,
     /// Whom a call was to.
     Contact,
+    /// Paths of files to attach, separated by `;` (Tab completes the last one).
+    Files,
 }
 
 /// Where Tab has got to in a field's choices.

@@ -20,8 +20,9 @@ use super::keymap::{Key, KeyContext, Resolved};
 use super::update::{self, Effect};
 use crate::config::Config;
 use crate::domain::actions::{self as check, OwnerRole};
-use crate::domain::calls::Outcome;
+use crate::domain::calls::CallOutcome;
 use crate::domain::{Date, Decimal, date, money};
+use crate::workstation::attachment::path_choices;
 use crate::workstation::save::{ActionValues, FormData, FormKind, SaveJob, SaveOutcome};
 use crate::workstation::{Draft, Request};
 use chrono::Datelike;
@@ -227,6 +228,7 @@ impl ActionForm {
             }
             FieldId::Issue => self.check_issue(field, &money),
             FieldId::Owner => self.check_owner(field),
+            FieldId::Files => check_files(v, strict),
             FieldId::Role => match role(v) {
                 Some(_) => Check::Ok("Tab: finance or sales".into()),
                 None => Check::Err("the role is finance or sales".into()),
@@ -234,14 +236,14 @@ impl ActionForm {
             FieldId::Outcome => {
                 let all = format!("Tab: {}", field.choices.join(", "));
                 if v.is_empty() {
-                    let e = Outcome::parse("").err().unwrap_or_default();
+                    let e = CallOutcome::parse("").err().unwrap_or_default();
                     return missing(e, all);
                 }
                 let matches = field.matches();
                 if !strict && !field.is_choice() && !matches.is_empty() {
                     return Check::Hint(format!("Tab: {}", matches.join(", ")));
                 }
-                match Outcome::parse(v) {
+                match CallOutcome::parse(v) {
                     Ok(o) => Check::Ok(match o.followup_days() {
                         Some(n) => format!("{}; proposes a follow-up in {n} days", o.label()),
                         None => o.label().to_string(),
@@ -424,6 +426,10 @@ impl ActionForm {
                 owner: self.value(FieldId::Owner).trim().to_string(),
                 role: role(&self.value(FieldId::Role)).unwrap_or(OwnerRole::Finance),
             },
+            FormKind::Attach => ActionValues::Attach {
+                paths: paths(&self.value(FieldId::Files)),
+                text,
+            },
             FormKind::Call => ActionValues::Call {
                 outcome: self.value(FieldId::Outcome),
                 contact: self.value(FieldId::Contact),
@@ -439,9 +445,9 @@ impl ActionForm {
         if self.kind != FormKind::Call {
             return;
         }
-        let days = Outcome::parse(&self.value(FieldId::Outcome))
+        let days = CallOutcome::parse(&self.value(FieldId::Outcome))
             .ok()
-            .and_then(Outcome::followup_days);
+            .and_then(CallOutcome::followup_days);
         if let Some(field) = self.fields.iter_mut().find(|f| f.id == FieldId::Date) {
             field.set_default(&days.map_or(String::new(), |n| format!("+{n}d")));
         }
@@ -459,6 +465,8 @@ impl ActionForm {
             ("owner", FieldId::Owner),
             ("outcome", FieldId::Outcome),
             ("contact", FieldId::Contact),
+            ("attach", FieldId::Files),
+            ("read", FieldId::Files),
             ("note", FieldId::Text),
             ("text", FieldId::Text),
         ]
@@ -474,6 +482,54 @@ impl ActionForm {
             error: true,
         });
     }
+}
+
+/// The paths in the attach form's field: separated by `;`, without repeats.
+pub fn paths(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in text.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        let p = match p.strip_prefix("~/") {
+            Some(rest) => {
+                std::env::var("HOME").map_or_else(|_| p.to_string(), |h| format!("{h}/{rest}"))
+            }
+            None => p.to_string(),
+        };
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The attach form's files: each a readable file (the save checks their size and reads
+/// them again).
+fn check_files(v: &str, strict: bool) -> Check {
+    let list = paths(v);
+    if list.is_empty() {
+        return if strict {
+            Check::Err("no file to attach was given".into())
+        } else {
+            Check::Hint("a path; Tab completes it; several: separate with ;".into())
+        };
+    }
+    let mut total = 0;
+    for p in &list {
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_file() => total += m.len(),
+            Ok(_) if p.ends_with('/') && !strict => {
+                return Check::Hint("Tab: the files in it".into());
+            }
+            Ok(_) => return Check::Err(format!("{p} is a folder, not a file")),
+            Err(e) if strict => return Check::Err(format!("cannot read {p}: {e}")),
+            Err(_) => return Check::Hint("Tab completes the path".into()),
+        }
+    }
+    let n = list.len();
+    Check::Ok(format!(
+        "{n} file{}, {}",
+        if n == 1 { "" } else { "s" },
+        crate::domain::attachment::size_label(total)
+    ))
 }
 
 /// The document ids in a field: separated by commas or spaces, without repeats.
@@ -532,6 +588,11 @@ fn fields(kind: FormKind, settings: &ActionSettings) -> Vec<Field> {
             ]
         }
         FormKind::Resolve => vec![f(FieldId::Issue, "Issue"), f(FieldId::Text, "Resolution")],
+        FormKind::Attach => {
+            let mut files = f(FieldId::Files, "Files");
+            files.choices = path_choices("");
+            vec![files, f(FieldId::Text, "What they are")]
+        }
         FormKind::FollowUp => vec![f(FieldId::Date, "On"), f(FieldId::Text, "To do")],
         FormKind::Assign => {
             let mut role = f(FieldId::Role, "Role");
@@ -541,7 +602,7 @@ fn fields(kind: FormKind, settings: &ActionSettings) -> Vec<Field> {
         }
         FormKind::Call => {
             let mut outcome = f(FieldId::Outcome, "Outcome");
-            outcome.choices = Outcome::ALL
+            outcome.choices = CallOutcome::ALL
                 .iter()
                 .map(|o| o.as_str().to_string())
                 .collect();
@@ -565,6 +626,7 @@ pub fn kind_of(action: Action) -> Option<FormKind> {
         Action::FollowUp => FormKind::FollowUp,
         Action::Assign => FormKind::Assign,
         Action::Call => FormKind::Call,
+        Action::Attach => FormKind::Attach,
         _ => return None,
     })
 }
@@ -737,6 +799,9 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
                 && field.type_key(&event)
             {
                 form.message = None;
+                if field.id == FieldId::Files {
+                    field.choices = path_choices(field.value());
+                }
                 form.propose_followup();
             }
             Vec::new()
@@ -767,6 +832,12 @@ pub fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
                 form.focus = (focus + 1) % n;
             } else {
                 field.complete(true);
+                // A folder completed: the next Tab goes into it.
+                if field.id == FieldId::Files && field.value().ends_with('/') {
+                    let value = field.value().to_string();
+                    field.choices = path_choices(&value);
+                    field.set(&value);
+                }
                 form.propose_followup();
             }
         }

@@ -48,7 +48,9 @@ pub fn start(app: &mut App) -> Vec<Effect> {
 pub fn resize(app: &mut App, width: u16, height: u16) -> Vec<Effect> {
     app.size = (width, height);
     adjust_scroll(app);
-    sync(app)
+    let mut fx = sync(app);
+    fx.extend(super::viewer::resized(app));
+    fx
 }
 
 /// A key was pressed.
@@ -102,6 +104,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     }
     match app.key_context() {
         KeyContext::Input => input_action(app, action),
+        KeyContext::Help if app.mode == Mode::Attachment => super::viewer::action(app, action),
         KeyContext::Help => help_action(app, action),
         KeyContext::Detail => detail_action(app, action),
         KeyContext::Chart => chart_action(app, action),
@@ -194,6 +197,7 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
         }
         Response::FormData { seq, data, .. } => forms::form_data(app, seq, data),
         Response::Saved { seq, outcome } => forms::saved(app, seq, outcome),
+        Response::Attachment { seq, preview } => super::viewer::received(app, seq, preview),
         Response::Forecast(view) => super::forecast::received(app, *view),
         Response::Keys { seq, cids } => {
             if app.keys_seq == Some(seq) {
@@ -349,8 +353,10 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::Dispute
         | Action::Resolve
         | Action::FollowUp
+        | Action::Attach
         | Action::Assign
         | Action::Call => forms::open(app, action),
+        Action::ViewAttachment => super::viewer::open(app),
         _ => Vec::new(),
     }
 }
@@ -500,8 +506,10 @@ fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::Dispute
         | Action::Resolve
         | Action::FollowUp
+        | Action::Attach
         | Action::Assign
         | Action::Call => return forms::open(app, action),
+        Action::ViewAttachment => return super::viewer::open(app),
         Action::Remind => return engage::send::start(app),
         Action::Engage => return engage::screen::open_pane(app, None),
         Action::Hold => return hold_prompt(app),

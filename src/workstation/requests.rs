@@ -45,6 +45,14 @@ pub enum Request {
         as_of: Date,
         query: QueueQuery,
     },
+    /// An attachment drawn for `cols` × `rows` cells (a picture scaled, a first page).
+    Attachment {
+        seq: u64,
+        as_of: Date,
+        id: i64,
+        cols: u16,
+        rows: u16,
+    },
 }
 
 /// The metrics bar's figures.
@@ -57,6 +65,8 @@ pub struct BarMetrics {
     pub unutilised_credit: Decimal,
     pub unapplied_cash: Decimal,
     pub open_issue_amount: Decimal,
+    /// The part of `open_issue_amount` that is deductions (short payments).
+    pub open_deduction_amount: Decimal,
     pub open_p2p_amount: Decimal,
     pub dso: Option<Decimal>,
     pub customers_overdue: u64,
@@ -126,6 +136,11 @@ pub enum Response {
     Keys {
         seq: u64,
         cids: Vec<i64>,
+    },
+    /// An attachment's preview, or why it cannot be shown.
+    Attachment {
+        seq: u64,
+        preview: std::result::Result<Box<super::attachment::AttachmentPreview>, String>,
     },
     /// A query failed; the message is for the status line.
     Error(String),
