@@ -12,11 +12,12 @@
 
 use crate::config::Config;
 use crate::domain::actions::{self as check, Outcome, OwnerRole, Stamp};
+use crate::domain::calls::{CallOutcome, followup_text};
 use crate::domain::money::{grouped, round_to_currency};
 use crate::domain::text::one_line;
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
-use crate::store::actions::{NewIssue, NewPromise};
+use crate::store::actions::{NewCall, NewIssue, NewPromise};
 use crate::store::actions::{OpenDebit, Touched};
 use crate::store::activity::CustomerCard;
 use crate::store::attachments::{NewAttachments, NewFile};
@@ -31,6 +32,7 @@ pub enum RecordKind {
     Issue,
     Followup,
     Assign,
+    Call,
     Attachment,
 }
 
@@ -291,6 +293,65 @@ pub fn followup(
         id,
         cid: c.cid,
         message: format!("Follow-up {id} scheduled for {} on {date}.", label(&c)),
+    })
+}
+
+/// A call as typed.
+#[derive(Debug, Clone, Default)]
+pub struct CallForm<'a> {
+    pub customer: &'a str,
+    /// `reached`, `voicemail`, `no_answer`, `wrong_number` or `refused`.
+    pub outcome: &'a str,
+    /// Who was called (or tried).
+    pub contact: Option<&'a str>,
+    /// A follow-up to schedule with the call: its date (`YYYY-MM-DD`, `+2d`, a weekday…).
+    pub followup: Option<&'a str>,
+    /// What was said.
+    pub text: Option<&'a str>,
+}
+
+/// Logs a call and, with `followup`, schedules a follow-up in the same transaction (its text
+/// says whom to call again and why).
+pub fn call(store: &mut Store, stamp: &Stamp, form: &CallForm) -> Result<Recorded> {
+    let c = named(store, form.customer)?;
+    let outcome = input(CallOutcome::parse(form.outcome))?;
+    let contact = check::optional_text(form.contact);
+    if let Some(name) = &contact {
+        crate::domain::text::check_name(name)
+            .map_err(|e| Error::input(format!("the contact's name {e}")))?;
+    }
+    let followup = match form.followup.map(str::trim).filter(|f| !f.is_empty()) {
+        Some(date) => {
+            let date = input(check::future_date("follow-up date", date, stamp.today))?;
+            Some((date, followup_text(outcome, contact.as_deref())))
+        }
+        None => None,
+    };
+    let recorded = store.add_call(
+        stamp,
+        &NewCall {
+            cid: c.cid,
+            outcome,
+            contact: contact.clone(),
+            text: check::optional_text(form.text),
+            followup: followup.clone(),
+        },
+    )?;
+    let with = contact.map_or(String::new(), |n| format!(" with {}", one_line(&n)));
+    let then = match (recorded.followup_id, followup) {
+        (Some(id), Some((date, _))) => format!("; follow-up {id} scheduled on {date}"),
+        _ => String::new(),
+    };
+    Ok(Recorded {
+        kind: RecordKind::Call,
+        id: recorded.id,
+        cid: c.cid,
+        message: format!(
+            "Call {} logged for {}{with}: {}{then}.",
+            recorded.id,
+            label(&c),
+            outcome.label()
+        ),
     })
 }
 

@@ -5,6 +5,7 @@
 //! repository's `config/config.toml` documents every key.
 
 use crate::domain::aging::AgingBounds;
+use crate::domain::queue::{Scope, View, sort_text};
 use crate::{Error, Result};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -49,11 +50,76 @@ impl Default for ServeConfig {
     }
 }
 
+/// A saved view of the queue (`[[view]]`): a name, and what it sets (see
+/// [`crate::domain::queue::View`]); what it leaves out stays as it was.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ViewConfig {
+    pub name: String,
+    /// In the filter language of `/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// `KEY [asc|desc]`: overdue, days, outstanding, contact, name, risk, call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+    /// overdue, all, promises, followups, disputes, replies, risk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tab: Option<String>,
+    /// mine or everyone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+impl ViewConfig {
+    /// The view these fields describe, or what is wrong with them.
+    pub fn view(&self, bounds: &AgingBounds) -> std::result::Result<View, String> {
+        View::parse(
+            &self.name,
+            self.filter.as_deref(),
+            self.sort.as_deref(),
+            self.tab.as_deref(),
+            self.scope.as_deref(),
+            bounds,
+        )
+    }
+
+    /// The fields of a view, as `:save` writes them.
+    pub fn of_view(view: &View) -> ViewConfig {
+        ViewConfig {
+            name: view.name.clone(),
+            filter: Some(view.filter.text.clone()).filter(|f| !f.is_empty()),
+            sort: view.sort.map(|(k, d)| sort_text(k, d)),
+            tab: view.tab.map(|t| t.name().to_string()),
+            scope: view.scope.map(|s| {
+                match s {
+                    Scope::Mine => "mine",
+                    Scope::Everyone => "everyone",
+                }
+                .to_string()
+            }),
+        }
+    }
+}
+
 /// Reads a listening address, `ADDR:PORT` (`127.0.0.1:2222`, `[::]:2222`).
 pub fn parse_listen(text: &str) -> std::result::Result<std::net::SocketAddr, String> {
     text.trim().parse().map_err(|_| {
         format!("`{text}` is not an address to listen on: use ADDR:PORT, e.g. 127.0.0.1:2222")
     })
+}
+
+/// The views shipped when the config names none.
+fn default_views() -> Vec<ViewConfig> {
+    crate::domain::queue::default_views()
+        .into_iter()
+        .map(|(name, filter, sort, tab)| ViewConfig {
+            name: name.into(),
+            filter: Some(filter.to_string()).filter(|f| !f.is_empty()),
+            sort: Some(sort.into()),
+            tab: Some(tab.into()),
+            scope: None,
+        })
+        .collect()
 }
 
 /// `[engage]`: how the cycles work together.
@@ -112,6 +178,10 @@ pub struct Config {
     pub cycles: Option<PathBuf>,
     pub smtp: SmtpConfig,
     pub serve: ServeConfig,
+    /// Saved views of the queue, shown as tabs after the built-in ones (`[[view]]`; without
+    /// any, the four shipped ones).
+    #[serde(rename = "view")]
+    pub views: Vec<ViewConfig>,
     pub engage: EngageConfig,
     pub sms: SmsConfig,
     pub statement: StatementConfig,
@@ -147,6 +217,7 @@ impl Default for Config {
             cycles: None,
             smtp: SmtpConfig::default(),
             serve: ServeConfig::default(),
+            views: default_views(),
             engage: EngageConfig::default(),
             sms: SmsConfig::default(),
             statement: StatementConfig::default(),
@@ -183,9 +254,23 @@ impl Config {
     /// Parses and validates config text.
     pub fn parse(text: &str) -> std::result::Result<Config, String> {
         let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
-        config.aging()?;
+        let bounds = config.aging()?;
         if let Some(listen) = &config.serve.listen {
             parse_listen(listen).map_err(|e| format!("serve.listen: {e}"))?;
+        }
+        let mut names: Vec<String> = Vec::new();
+        for v in &config.views {
+            let view = v
+                .view(&bounds)
+                .map_err(|e| format!("[[view]] {}: {e}", crate::error::quoted(v.name.trim())))?;
+            let key = view.name.to_lowercase();
+            if names.contains(&key) {
+                return Err(format!(
+                    "two views are named {}: give each [[view]] its own name",
+                    crate::error::quoted(&view.name)
+                ));
+            }
+            names.push(key);
         }
         config.custom_field_types()?;
         let cur = &config.base_currency;
@@ -195,6 +280,23 @@ impl Config {
             ));
         }
         Ok(config)
+    }
+
+    /// The saved views, in the order of the config (checked when it was read).
+    pub fn views(&self) -> Vec<View> {
+        let Ok(bounds) = self.aging() else {
+            return Vec::new();
+        };
+        self.views
+            .iter()
+            .filter_map(|v| v.view(&bounds).ok())
+            .collect()
+    }
+
+    /// The file `:save` writes views to: the one this config was read from, else
+    /// `config.toml` in the platform config dir.
+    pub fn writable_path(&self) -> Option<PathBuf> {
+        self.path.clone().or_else(default_config_path)
     }
 
     /// The custom field types of `[custom_fields]`.
@@ -257,6 +359,80 @@ impl Config {
     }
 }
 
+/// Adds `view` to the config file at `path` (none yet: one is made): appended as a
+/// `[[view]]` table, the rest of the file left as it is. A config that named no view showed
+/// the shipped ones: they are written first, so that they stay. A name the file has already
+/// (read now: another session may have saved one since) is refused (exit 2), and so is a file
+/// that does not read, or would not read back; nothing is written then. The file is replaced
+/// whole (written beside it, then renamed).
+pub fn save_view(path: &Path, view: &View) -> Result<()> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            return Err(Error::runtime(format!(
+                "cannot read config {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    let config = Config::parse(&text)
+        .map_err(|e| Error::input(format!("cannot save the view: {}: {e}", path.display())))?;
+    if config
+        .views
+        .iter()
+        .any(|v| v.name.trim().eq_ignore_ascii_case(view.name.trim()))
+    {
+        return Err(Error::input(format!(
+            "a view named {} exists already: choose another name, or change it in {}",
+            crate::error::quoted(&view.name),
+            path.display()
+        )));
+    }
+    let names_views = text
+        .parse::<toml::Table>()
+        .map(|t| t.contains_key("view"))
+        .unwrap_or(false);
+    let mut views: Vec<ViewConfig> = if names_views {
+        Vec::new()
+    } else {
+        config.views.clone()
+    };
+    views.push(ViewConfig::of_view(view));
+    #[derive(serde::Serialize)]
+    struct Views<'a> {
+        view: &'a [ViewConfig],
+    }
+    let added = toml::to_string(&Views { view: &views })
+        .map_err(|e| Error::runtime(format!("cannot write the view: {e}")))?;
+    let mut new_text = text.clone();
+    if !new_text.is_empty() && !new_text.ends_with('\n') {
+        new_text.push('\n');
+    }
+    if !new_text.is_empty() {
+        new_text.push('\n');
+    }
+    new_text.push_str(&added);
+    Config::parse(&new_text).map_err(|e| {
+        Error::input(format!(
+            "cannot save the view in {}: the file would not read back ({e})",
+            path.display()
+        ))
+    })?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::runtime(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let mut temp = path.as_os_str().to_owned();
+    temp.push(".saving");
+    let temp = PathBuf::from(temp);
+    let write = std::fs::write(&temp, &new_text).and_then(|()| std::fs::rename(&temp, path));
+    write.map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        Error::runtime(format!("cannot write config {}: {e}", path.display()))
+    })
+}
+
 fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "owed")
 }
@@ -294,6 +470,11 @@ mod tests {
         let c = Config::parse(text).unwrap();
         assert_eq!(c.base_currency, "USD");
         assert_eq!(c.aging_bounds, vec![30, 60, 90, 120]);
+        assert_eq!(
+            c.views,
+            Config::default().views,
+            "the shipped views, written out"
+        );
         assert_eq!(c.serve, ServeConfig::default());
     }
 
@@ -319,6 +500,76 @@ mod tests {
             PathBuf::from("/etc/owed/keys/host")
         );
         assert_eq!(c.beside(Path::new("/abs")), PathBuf::from("/abs"));
+    }
+
+    #[test]
+    fn views_ship_as_defaults_and_are_checked() {
+        let c = Config::default();
+        let names: Vec<String> = c.views().into_iter().map(|v| v.name).collect();
+        assert_eq!(
+            names,
+            [
+                "largest value",
+                "most days past due",
+                "high risk",
+                "broken promises"
+            ]
+        );
+        let c =
+            Config::parse("[[view]]\nname = \"EU\"\nfilter = \"currency:EUR\"\nsort = \"days\"\n")
+                .unwrap();
+        assert_eq!(
+            c.views().len(),
+            1,
+            "a config's views replace the shipped ones"
+        );
+        let e = Config::parse("[[view]]\nname = \"x\"\nfilter = \"colour:red\"\n").unwrap_err();
+        assert!(
+            e.contains("[[view]] `x`") && e.contains("unknown filter"),
+            "{e}"
+        );
+        let e = Config::parse("[[view]]\nname = \"x\"\n[[view]]\nname = \"X\"\n").unwrap_err();
+        assert!(e.contains("two views"), "{e}");
+    }
+
+    #[test]
+    fn saving_a_view_keeps_the_file_and_the_shipped_views() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "# mine\ncollector = \"alice\"").unwrap();
+        let config = Config::from_file(&path).unwrap();
+        let bounds = config.aging().unwrap();
+        let view = View::parse(
+            "EU \"big\"",
+            Some("currency:EUR note:\"approval\""),
+            Some("overdue asc"),
+            Some("all"),
+            Some("everyone"),
+            &bounds,
+        )
+        .unwrap();
+        save_view(&path, &view).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("# mine\ncollector = \"alice\"\n"),
+            "{text}"
+        );
+        let again = Config::from_file(&path).unwrap();
+        let views = again.views();
+        assert_eq!(views.len(), 5, "{text}");
+        assert_eq!(views[4], view);
+        // The same name again: refused, the file untouched.
+        let e = save_view(&path, &view).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        // A second one only adds itself.
+        let other = View::parse("other", None, None, Some("risk"), None, &bounds).unwrap();
+        save_view(&path, &other).unwrap();
+        assert_eq!(Config::from_file(&path).unwrap().views().len(), 6);
+        // No file yet: one is made.
+        let fresh = dir.path().join("sub/config.toml");
+        save_view(&fresh, &other).unwrap();
+        assert_eq!(Config::from_file(&fresh).unwrap().views().len(), 5);
     }
 
     #[test]

@@ -15,7 +15,8 @@ fn portfolio(dir: &std::path::Path) -> Store {
     let csv = dir.join("csv");
     std::fs::create_dir_all(&csv).unwrap();
     let mut customers = String::from("id,name,currency,finance_owner\n");
-    let mut documents = String::from("id,customer_id,type,doc_date,due_date,amount,currency\n");
+    let mut documents =
+        String::from("id,customer_id,type,number,doc_date,due_date,amount,currency\n");
     let owners = ["alice", "Bob", "carol", ""];
     for c in 0..300u32 {
         let owner = owners[(c % 4) as usize];
@@ -28,7 +29,7 @@ fn portfolio(dir: &std::path::Path) -> Store {
             let amount = 100 * (1 + (c % 5));
             writeln!(
                 documents,
-                "D{c}-{d},C{c},invoice,{date},{due},{amount}.00,USD"
+                "D{c}-{d},C{c},invoice,N{c}-{d},{date},{due},{amount}.00,USD"
             )
             .unwrap();
         }
@@ -95,7 +96,7 @@ fn pages_agree_whichever_end_they_are_read_from() {
                         SortKey::Outstanding => (r.outstanding * rust_decimal::Decimal::from(100))
                             .try_into()
                             .unwrap(),
-                        SortKey::LastContact => 0,
+                        SortKey::LastContact | SortKey::LastCall => 0,
                         SortKey::Name => 0,
                     })
                     .collect();
@@ -269,6 +270,7 @@ fn first_pages_from_the_figures_match_sql_on_300_customers() {
                 SortKey::Days,
                 SortKey::Outstanding,
                 SortKey::LastContact,
+                SortKey::LastCall,
             ] {
                 for descending in [true, false] {
                     for limit in [1, 37, 1000] {
@@ -314,7 +316,30 @@ fn first_pages_from_the_figures_match_sql_on_300_customers() {
 #[test]
 fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
     let dir = tempfile::tempdir().unwrap();
-    let store = portfolio(dir.path());
+    let mut store = portfolio(dir.path());
+    // Notes on every 7th customer, calls on every 5th, days apart.
+    for c in 0..300u32 {
+        let day = workstation::as_of() - chrono::Duration::days(i64::from(c % 9));
+        let stamp = owed::domain::actions::Stamp::new(
+            "alice",
+            day.and_hms_opt(9, 0, 0).unwrap().and_utc(),
+            day,
+        )
+        .unwrap();
+        let id = format!("C{c}");
+        if c % 7 == 0 {
+            owed::actions::note(&mut store, &stamp, &id, "pallet count disputed").unwrap();
+        }
+        if c % 5 == 0 {
+            let form = owed::actions::CallForm {
+                customer: &id,
+                outcome: "voicemail",
+                text: Some("left a message about the pallets"),
+                ..Default::default()
+            };
+            owed::actions::call(&mut store, &stamp, &form).unwrap();
+        }
+    }
     build(&store);
     let mirror = store.queue_mirror().unwrap();
     assert!(mirror.is_current(&store));
@@ -335,6 +360,19 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
         "bucket:90+",
         "bucket:1-30",
         "customer overdue>100",
+        "N7-1",
+        "d12-0",
+        "n7",
+        "note:pallet",
+        "note:pallets",
+        "text:message",
+        "customer note:pallet owner:alice",
+        "call>3",
+        "call<=3",
+        "call!=0",
+        "call=0",
+        "promise:none",
+        "promise:broken",
     ];
     let mut nonzero = 0;
     for text in filters {
@@ -349,13 +387,14 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
             q.scope = scope;
             q.filter = filter.clone();
             let sql = store.queue_counts(&q).unwrap();
-            let memory = mirror.counts(&q);
+            let matches = store.filter_matches(&q.filter).unwrap();
+            let memory = mirror.counts(&q, &matches);
             assert_eq!(memory, sql, "{text:?} {collector} {scope:?}");
             nonzero += usize::from(sql.counts[Tab::All.index()] > 0);
             for tab in [Tab::Overdue, Tab::All] {
                 q.tab = tab;
                 let all = store.queue_page_counted(&q, 0, 10_000, &sql, None).unwrap();
-                let keys = mirror.keys(&q);
+                let keys = mirror.keys(&q, &matches);
                 let mut expected: Vec<i64> = all.rows.iter().map(|r| r.cid).collect();
                 let mut got = keys.clone();
                 expected.sort_unstable();

@@ -12,23 +12,23 @@
 //! | U1 | — | 70 due 31 Mar | — | 70 |
 //!
 //! Activity (the day of each entry):
-//! - alice: note A2 30 Mar (before the window); note A1 10 Apr; promise A1 10 Apr (400 by
+//! - alice: call A2 30 Mar (before the window); call A1 10 Apr; promise A1 10 Apr (400 by
 //!   15 Apr: kept by the 400 of 12 Apr); follow-up A1 11 Apr; promise A2 11 Apr (100 by
 //!   14 Apr, deadline 17 Apr: broken, and nobody touched A2 since); promise A1 20 Apr,
-//!   voided 21 Apr; note A1 30 Apr.
-//! - bob: promise B1 1 Apr (200 by 5 Apr, deadline 8 Apr: broken; bob's note of 28 Apr
-//!   follows it up); note B1 28 Apr.
-//! - dana (manager): note U1 29 Apr. carl: a registered collector with nothing.
+//!   voided 21 Apr; note and call A1 30 Apr.
+//! - bob: promise B1 1 Apr (200 by 5 Apr, deadline 8 Apr: broken; bob's call of 28 Apr
+//!   follows it up); call B1 28 Apr.
+//! - dana (manager): note and call U1 29 Apr. carl: a registered collector with nothing.
 //! - a reply from B1 received 29 Apr, unread.
 //!
 //! So:
-//! - alice: 2 customers, 1 overdue, 550.00; touched today 1 (A1), this week 1; calls 2 (the
-//!   notes of 10 and 30 Apr); promises taken 2 (the voided one left out), 1 kept, 1 broken,
-//!   50.0 % kept; paid within 14 days of a touch: the 400 of 12 Apr (after the note and
+//! - alice: 2 customers, 1 overdue, 550.00; touched today 1 (A1), this week 1; calls 2 (those
+//!   of 10 and 30 Apr; notes are no calls); promises taken 2 (the voided one left out), 1
+//!   kept, 1 broken, 50.0 % kept; paid within 14 days of a touch: the 400 of 12 Apr (after the call and
 //!   promise of 10 Apr and the follow-up of 11 Apr: counted once) = 400.00; 1 broken promise
 //!   without follow-up (A2); no replies waiting.
 //! - bob: 1 customer, 1 overdue, 250.00; today 0, this week 1 (B1 on 28 Apr); calls 1;
-//!   promises 1, broken, 0.0 %; paid: the 150 of 29 Apr (1 day after his note); the 100 of
+//!   promises 1, broken, 0.0 %; paid: the 150 of 29 Apr (1 day after his call); the 100 of
 //!   20 Apr is 19 days after his promise of 1 Apr, not counted; 150.00; 0 broken without
 //!   follow-up; 1 reply waiting.
 //! - carl: zeros. dana: touched this week 1 (U1), calls 1, nothing else.
@@ -104,6 +104,16 @@ fn promise(store: &mut Store, who: &str, day: &str, customer: &str, amount: &str
     actions::promise(store, &stamp(who, day), &Config::default(), &form).unwrap();
 }
 
+fn call(store: &mut Store, who: &str, day: &str, customer: &str, outcome: &str, text: &str) {
+    let form = actions::CallForm {
+        customer,
+        outcome,
+        text: Some(text),
+        ..actions::CallForm::default()
+    };
+    actions::call(store, &stamp(who, day), &form).unwrap();
+}
+
 fn portfolio() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("csv");
@@ -140,17 +150,19 @@ fn portfolio() -> tempfile::TempDir {
 
     let mut store = Store::open_or_create(&dir.path().join("owed.db")).unwrap();
     let s = &mut store;
-    actions::note(s, &stamp("alice", "03-30"), "A2", "Before the window.").unwrap();
-    actions::note(s, &stamp("alice", "04-10"), "A1", "Called.").unwrap();
+    call(s, "alice", "03-30", "A2", "voicemail", "Before the window.");
+    call(s, "alice", "04-10", "A1", "reached", "Called.");
     promise(s, "alice", "04-10", "A1", "400", "2026-04-15");
     actions::followup(s, &stamp("alice", "04-11"), "A1", "2026-04-18", "Check.").unwrap();
     promise(s, "alice", "04-11", "A2", "100", "2026-04-14");
     promise(s, "alice", "04-20", "A1", "10", "2026-04-25");
     actions::void_promise(s, &stamp("alice", "04-21"), "3", Some("typo")).unwrap();
     actions::note(s, &stamp("alice", "04-30"), "A1", "Today.").unwrap();
+    call(s, "alice", "04-30", "A1", "no_answer", "");
     promise(s, "bob", "04-01", "B1", "200", "2026-04-05");
-    actions::note(s, &stamp("bob", "04-28"), "B1", "Chased.").unwrap();
+    call(s, "bob", "04-28", "B1", "reached", "Chased.");
     actions::note(s, &stamp("dana", "04-29"), "U1", "Who owns this?").unwrap();
+    call(s, "dana", "04-29", "U1", "wrong_number", "");
     let b1 = store.customer_key("B1").unwrap().unwrap();
     store
         .insert_reply(&owed::store::engage::NewReply {
@@ -285,7 +297,7 @@ fn report_team_json_gives_the_figures_worked_out_by_hand() {
     assert_eq!(json["week_start"], "2026-04-27");
     assert_eq!(json["window_start"], "2026-04-01");
     assert_eq!(json["window_days"], 30);
-    assert_eq!(json["calls_counted_from"], "notes");
+    assert_eq!(json["calls_counted_from"], "calls");
     let u = |v: &serde_json::Value, k: &str| v[k].as_u64().unwrap_or_else(|| panic!("{k}: {v}"));
     let s = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap().to_string();
     let rows: Vec<Row> = json["collectors"]
@@ -330,7 +342,7 @@ fn report_team_json_gives_the_figures_worked_out_by_hand() {
         (u(alice, "promises_taken"), u(alice, "promises_open")),
         (2, 1)
     );
-    assert_eq!(u(alice, "calls"), 2, "the notes of 30 Mar and 10 Apr");
+    assert_eq!(u(alice, "calls"), 2, "the calls of 30 Mar and 10 Apr");
     let bob = &json["collectors"][1];
     assert_eq!(u(bob, "broken_promises_without_followup"), 1);
     assert_eq!(s(bob, "paid_within_14_days_of_touch"), "0.00");

@@ -23,7 +23,10 @@ struct Session {
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     screen: Arc<Mutex<Screen>>,
-    _dir: tempfile::TempDir,
+    /// The session's folder: the database, and the config dir (`config/owed`).
+    dir: std::path::PathBuf,
+    /// The folder removed when the session goes (none: the test keeps it).
+    _temp: Option<tempfile::TempDir>,
 }
 
 impl Session {
@@ -39,6 +42,18 @@ impl Session {
     ) -> Session {
         let dir = tempfile::tempdir().unwrap();
         let db = build(dir.path());
+        let mut s = Session::start_in(dir.path(), &db, size, env);
+        s._temp = Some(dir);
+        s
+    }
+
+    /// Starts `owed` on `db`, in `dir` (its config dir `dir/config`).
+    fn start_in(
+        dir: &std::path::Path,
+        db: &std::path::Path,
+        size: (u16, u16),
+        env: &[(&str, &str)],
+    ) -> Session {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -57,11 +72,11 @@ impl Session {
             "--as-of",
             workstation::AS_OF,
         ]);
-        cmd.cwd(dir.path());
+        cmd.cwd(dir);
         cmd.env("TERM", "xterm-256color");
         // Keep the tester's own config, keymap and themes out of it.
-        cmd.env("XDG_CONFIG_HOME", dir.path().join("config"));
-        cmd.env("HOME", dir.path());
+        cmd.env("XDG_CONFIG_HOME", dir.join("config"));
+        cmd.env("HOME", dir);
         cmd.env_remove("NO_COLOR");
         cmd.env_remove("OWED_CONFIG");
         cmd.env_remove("OWED_THEME");
@@ -93,7 +108,8 @@ impl Session {
             writer,
             child,
             screen,
-            _dir: dir,
+            dir: dir.to_path_buf(),
+            _temp: None,
         }
     }
 
@@ -235,6 +251,36 @@ fn a_collector_moves_filters_and_quits() {
 }
 
 #[test]
+fn a_saved_view_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    let mut s = Session::start_in(dir.path(), &db, (160, 30), &[]);
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    // The shipped views are tabs after the built-in ones, as many as fit.
+    s.wait_for(&["│  largest value ", "+3 views"]);
+    s.type_keys("/acme\r");
+    s.wait_for(&["filter: acme", "1 of 2"]);
+    s.type_keys("N:save acme by name\r");
+    s.wait_for(&["View `acme by name` saved in"]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    let config = dir.path().join("config/owed/config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains("name = \"acme by name\"") && text.contains("filter = \"acme\""),
+        "{text}"
+    );
+    // Started again: the view is there, and opens.
+    let mut s = Session::start_in(dir.path(), &db, (160, 30), &[]);
+    s.wait_for(&["+4 views"]);
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    s.type_keys(":view acme by name\r");
+    s.wait_for(&["View: acme by name", "filter: acme", "Customer▲"]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+#[test]
 fn no_color_draws_without_colours() {
     let mut s = Session::start((100, 30), &[("NO_COLOR", "1")]);
     s.wait_for(&["Acme Corp", "Overdue 5"]);
@@ -273,12 +319,12 @@ fn no_color_draws_without_colours() {
 
 /// `owed activity CUSTOMER --json` on the session's database.
 fn activity(s: &Session, customer: &str) -> serde_json::Value {
-    let db = s._dir.path().join("owed.db");
+    let db = s.dir.join("owed.db");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
         .arg("--db")
         .arg(&db)
         .args(["activity", customer, "--json"])
-        .env("XDG_CONFIG_HOME", s._dir.path().join("config"))
+        .env("XDG_CONFIG_HOME", s.dir.join("config"))
         .env_remove("OWED_CONFIG")
         .output()
         .unwrap();

@@ -487,6 +487,8 @@ fn setup(name: &str) -> Setup {
         actions: ActionSettings::default(),
         as_of: as_of(),
         as_of_given: true,
+        views: Vec::new(),
+        views_file: None,
     }
 }
 

@@ -1,9 +1,9 @@
-//! The collector actions on the command line: `owed note | promise | dispute | resolve |
-//! reopen | followup | done | void-promise | assign`. Each prints one line naming the record
+//! The collector actions on the command line: `owed note | call | promise | dispute |
+//! resolve | reopen | followup | done | void-promise | assign`. Each prints one line naming the record
 //! written; bad input exits with code 2 and writes nothing.
 
 use super::Context;
-use crate::actions::{self, DisputeForm, PromiseForm, Recorded};
+use crate::actions::{self, CallForm, DisputeForm, PromiseForm, Recorded};
 use crate::domain::actions::{OwnerRole, Stamp};
 use crate::store::Store;
 use crate::{Error, Result};
@@ -21,6 +21,23 @@ pub struct NoteArgs {
     /// Record the note this many times, numbered (for load tests and benchmarks).
     #[arg(long, hide = true, default_value_t = 1)]
     pub repeat: u32,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CallArgs {
+    /// The customer's id.
+    pub customer: String,
+    /// How it ended: reached, voicemail, no_answer, wrong_number or refused.
+    #[arg(long)]
+    pub outcome: String,
+    /// Who was called (or tried).
+    #[arg(long, value_name = "NAME")]
+    pub contact: Option<String>,
+    /// Also schedule a follow-up on this date (YYYY-MM-DD, +2d, tomorrow, a weekday name).
+    #[arg(long, value_name = "DATE")]
+    pub followup: Option<String>,
+    /// What was said (several words are joined).
+    pub text: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -174,6 +191,18 @@ pub fn note(ctx: &Context, args: &NoteArgs) -> Result<()> {
         )?;
         Ok(())
     })
+}
+
+pub fn call(ctx: &Context, args: &CallArgs) -> Result<()> {
+    let text = joined(&args.text);
+    let form = CallForm {
+        customer: &args.customer,
+        outcome: &args.outcome,
+        contact: args.contact.as_deref(),
+        followup: args.followup.as_deref(),
+        text: text.as_deref(),
+    };
+    record(ctx, |store, stamp| actions::call(store, stamp, &form))
 }
 
 pub fn promise(ctx: &Context, args: &PromiseArgs) -> Result<()> {

@@ -44,10 +44,12 @@ mod activity;
 mod attach;
 mod backtest;
 mod bench;
+mod bench_find;
 mod bench_tui;
 mod demo;
 mod engage;
 mod export;
+mod find;
 mod import;
 mod inbox;
 mod lockbox;
@@ -110,6 +112,10 @@ pub enum Command {
     Lockbox(lockbox::LockboxArgs),
     /// Log a note on a customer.
     Note(actions::NoteArgs),
+    /// Log a call: its outcome, the contact, what was said, and a follow-up.
+    Call(actions::CallArgs),
+    /// Find customers, documents (by number or id) and activity matching a text.
+    Find(find::FindArgs),
     /// Record a promise to pay.
     Promise(actions::PromiseArgs),
     /// Void a promise to pay (it stays in the log).
@@ -136,6 +142,9 @@ pub enum Command {
     /// Benchmark: saving actions on a copy of the database, two collectors at once.
     #[command(hide = true)]
     BenchActions(bench::BenchArgs),
+    /// Benchmark: search latency and the cost of the full-text index per save, on a copy.
+    #[command(hide = true)]
+    BenchFind(bench_find::BenchArgs),
     /// Measure the workstation on a database (first frame, key latency, bytes per move).
     #[command(hide = true)]
     BenchTui(bench_tui::BenchArgs),
@@ -336,6 +345,8 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Inbox(args)) => inbox::run(&ctx, &args),
         Some(Command::Lockbox(args)) => lockbox::run(&ctx, &args),
         Some(Command::Note(args)) => actions::note(&ctx, &args),
+        Some(Command::Call(args)) => actions::call(&ctx, &args),
+        Some(Command::Find(args)) => find::run(&ctx, &args),
         Some(Command::Promise(args)) => actions::promise(&ctx, &args),
         Some(Command::VoidPromise(args)) => actions::void_promise(&ctx, &args),
         Some(Command::Dispute(args)) => actions::dispute(&ctx, &args),
@@ -348,6 +359,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Attach(args)) => attach::attach(&ctx, &args),
         Some(Command::Attachment(args)) => attach::attachment(&ctx, &args),
         Some(Command::BenchActions(args)) => bench::run(&ctx, &args),
+        Some(Command::BenchFind(args)) => bench_find::run(&ctx, &args),
         Some(Command::BenchTui(args)) => bench_tui::run(&ctx, &args),
         Some(Command::Backtest(args)) => backtest::run(&ctx, &args),
         Some(Command::User(args)) => user::run(&ctx, &args),

@@ -95,6 +95,9 @@ fn workstation(ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>)> {
     let app = move |s: SessionContext| -> Result<()> {
         let mut setup = base.clone();
         setup.session.collector = s.actor.name.clone();
+        // The server's config is the team's: a session over SSH opens the saved views, but
+        // does not write the file (`:save` says so).
+        setup.views_file = None;
         if !as_of_given {
             // A server runs for days: each session works as of the day it starts.
             let today = super::today();

@@ -60,5 +60,7 @@ pub fn setup(ctx: &Context) -> Result<Setup> {
         actions: tui::forms::ActionSettings::from_config(&ctx.config),
         as_of: ctx.as_of,
         as_of_given: ctx.as_of_given,
+        views: ctx.config.views(),
+        views_file: ctx.config.writable_path(),
     })
 }

@@ -76,6 +76,7 @@ pub struct DetailPayment {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActivityKind {
     Note,
+    Call,
     Promise,
     PromiseVoided,
     Issue,
@@ -97,6 +98,7 @@ impl ActivityKind {
     pub fn label(self) -> &'static str {
         match self {
             ActivityKind::Note => "note",
+            ActivityKind::Call => "call",
             ActivityKind::Promise => "promise",
             ActivityKind::PromiseVoided => "void",
             ActivityKind::Issue => "issue",

@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod aging;
 pub mod attachment;
+pub mod calls;
 pub mod customer;
 pub mod date;
 pub mod engage;
@@ -13,6 +14,7 @@ pub mod money;
 pub mod promise;
 pub mod queue;
 pub mod rules;
+pub mod search;
 pub mod team;
 pub mod text;
 pub mod users;

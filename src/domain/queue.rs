@@ -4,14 +4,23 @@
 //!
 //! # Filter language
 //! Terms separated by spaces, all of which must hold:
-//! - a bare word (`acme`, `"moss & sons"` in quotes) matches the customer's name or id;
+//! - a bare word (`acme`, `"moss & sons"` in quotes) matches the customer's name or id, or
+//!   is the number or id of one of its documents (`A2026-0016412`, `inv-0016412`: the whole
+//!   of it, without regard to case);
+//! - `note:approval` (`note:"payment run"`): a note or a call's note of the customer holds
+//!   every word (see [`super::search`]: from three letters, as the start of a word too);
+//!   `text:` the same
+//!   over everything written about the customer: notes, calls, replies (subject and body),
+//!   issues (their text and resolutions), promises' and follow-ups' texts;
 //! - `owner:alice` (finance owner; `owner:none` for none), `currency:EUR` (the customer's
-//!   currency; also `cur:`);
+//!   currency; also `cur:`); `promise:broken` (the latest promise's state: `open`, `due`,
+//!   `broken`, or `none`);
 //! - `bucket:31-60` (any amount in that aging bucket, by its label), `bucket:90+` (something
 //!   more than 90 days overdue);
 //! - comparisons `overdue>5000`, `outstanding<=100`, `net>0`, `credit>0`, `collectable>0`
-//!   (amounts in the base currency), `days>=60` (days past due of the oldest item), with
-//!   `< <= > >= = !=`.
+//!   (amounts in the base currency), `days>=60` (days past due of the oldest item),
+//!   `call>14` (days since the last call; a customer never called counts as called longest
+//!   ago: it passes `>`, `>=` and `!=`, never `<`, `<=` or `=`), with `< <= > >= = !=`.
 
 use super::aging::AgingBounds;
 use super::forecast::RiskLevel;
@@ -126,17 +135,20 @@ pub enum SortKey {
     Name,
     /// The forecast's risk score, then the overdue amount (riskiest first by default).
     Risk,
+    /// Date of the last call (never called, then longest ago, first by default).
+    LastCall,
 }
 
 impl SortKey {
     /// Every key, in display order.
-    pub const ALL: [SortKey; 6] = [
+    pub const ALL: [SortKey; 7] = [
         SortKey::Overdue,
         SortKey::Days,
         SortKey::Outstanding,
         SortKey::LastContact,
         SortKey::Name,
         SortKey::Risk,
+        SortKey::LastCall,
     ];
 
     /// Whether this key sorts descending when first chosen.
@@ -156,10 +168,12 @@ impl SortKey {
             SortKey::LastContact => "contact",
             SortKey::Name => "name",
             SortKey::Risk => "risk",
+            SortKey::LastCall => "call",
         }
     }
 
-    /// Reads a sort key name (`overdue`, `days`, `outstanding`, `contact`, `name`, `risk`).
+    /// Reads a sort key name (`overdue`, `days`, `outstanding`, `contact`, `name`, `risk`,
+    /// `call`).
     pub fn parse(text: &str) -> Option<SortKey> {
         Some(match text.trim().to_ascii_lowercase().as_str() {
             "overdue" | "amount" => SortKey::Overdue,
@@ -168,6 +182,7 @@ impl SortKey {
             "contact" | "last_contact" | "lastcontact" | "last-contact" => SortKey::LastContact,
             "name" => SortKey::Name,
             "risk" | "score" => SortKey::Risk,
+            "call" | "last_call" | "lastcall" | "last-call" | "called" => SortKey::LastCall,
             _ => return None,
         })
     }
@@ -230,6 +245,29 @@ impl Cmp {
     }
 }
 
+/// What a text search (`note:`, `text:`) looks through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SearchScope {
+    /// Notes and calls' notes (`note:`).
+    Notes,
+    /// Everything written about the customer (`text:`): notes, calls, replies, issues and
+    /// their resolutions, promises' and follow-ups' texts.
+    All,
+}
+
+/// Which state of the customer's latest promise `promise:` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PromiseSel {
+    /// No promise, or the latest was kept or voided.
+    None,
+    /// Promised for a date still ahead.
+    Open,
+    /// Its date has come, not kept yet (grace running).
+    Due,
+    /// Broken (or only partly kept).
+    Broken,
+}
+
 /// Which aging the `bucket:` term asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BucketSel {
@@ -242,8 +280,11 @@ pub enum BucketSel {
 /// One condition of a filter; a filter holds when all its predicates do.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Predicate {
-    /// Name or id contains this text (case-insensitive).
+    /// Name or id contains this text (case-insensitive), or it is the number or id of one of
+    /// the customer's documents (case-insensitive).
     Text(String),
+    /// Activity holding every word of this text (see [`super::search`]).
+    Search(SearchScope, String),
     /// Finance owner is this name (case-insensitive); `None` for customers without one.
     Owner(Option<String>),
     /// The customer's currency.
@@ -254,6 +295,22 @@ pub enum Predicate {
     Days(Cmp, i64),
     /// Aging bucket.
     Bucket(BucketSel),
+    /// Days since the last call (as of the queue's date) compared to a number; never called
+    /// passes `>`, `>=` and `!=` only.
+    CallDays(Cmp, i64),
+    /// The state of the latest promise.
+    Promise(PromiseSel),
+}
+
+impl Predicate {
+    /// Whether a collector's action can change what this predicate lets through: a text
+    /// search, the days since the last call, the state of the latest promise.
+    pub fn follows_actions(&self) -> bool {
+        matches!(
+            self,
+            Predicate::Search(..) | Predicate::CallDays(..) | Predicate::Promise(_)
+        )
+    }
 }
 
 /// A parsed filter: the text as typed and its predicates.
@@ -318,6 +375,133 @@ impl QueueQuery {
     }
 }
 
+/// A sort as views and `:sort` write it: `overdue desc`.
+pub fn sort_text(key: SortKey, descending: bool) -> String {
+    format!("{} {}", key.name(), if descending { "desc" } else { "asc" })
+}
+
+/// Reads `KEY [asc|desc]` (`overdue desc`, `name`): the key and whether it sorts descending
+/// (without a direction, the key's own default).
+pub fn parse_sort(text: &str) -> Result<(SortKey, bool), String> {
+    let mut words = text.split_whitespace();
+    let key_text = words.next().unwrap_or("");
+    let key = SortKey::parse(key_text).ok_or_else(|| {
+        let names: Vec<&str> = SortKey::ALL.iter().map(|k| k.name()).collect();
+        format!(
+            "`{key_text}` is not a sort key (one of {})",
+            names.join(", ")
+        )
+    })?;
+    let descending = match words.next().map(str::to_ascii_lowercase).as_deref() {
+        None => key.descending_by_default(),
+        Some("desc" | "descending") => true,
+        Some("asc" | "ascending") => false,
+        Some(other) => return Err(format!("`{other}` is not a direction (asc or desc)")),
+    };
+    if let Some(extra) = words.next() {
+        return Err(format!("`{extra}` is one word too many after the sort key"));
+    }
+    Ok((key, descending))
+}
+
+/// A saved view (`[[view]]` in the config): a name and what it sets of the queue; what it
+/// leaves out stays as it was.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct View {
+    pub name: String,
+    pub filter: QueueFilter,
+    /// The key and whether descending.
+    pub sort: Option<(SortKey, bool)>,
+    pub tab: Option<Tab>,
+    pub scope: Option<Scope>,
+}
+
+impl View {
+    /// Reads a view's fields as the config writes them; the error names what is wrong.
+    pub fn parse(
+        name: &str,
+        filter: Option<&str>,
+        sort: Option<&str>,
+        tab: Option<&str>,
+        scope: Option<&str>,
+        bounds: &AgingBounds,
+    ) -> Result<View, String> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err("a view needs a name".into());
+        }
+        super::text::check_name(name).map_err(|e| format!("the view name {e}"))?;
+        let filter = QueueFilter::parse(filter.unwrap_or(""), bounds)?;
+        let sort = sort.map(parse_sort).transpose()?;
+        let tab = tab
+            .map(|t| {
+                Tab::parse(t).ok_or_else(|| {
+                    let names: Vec<&str> = Tab::ALL.iter().map(|t| t.name()).collect();
+                    format!("`{t}` is not a tab (one of {})", names.join(", "))
+                })
+            })
+            .transpose()?;
+        let scope = scope
+            .map(|s| match s.trim().to_ascii_lowercase().as_str() {
+                "mine" => Ok(Scope::Mine),
+                "everyone" | "all" => Ok(Scope::Everyone),
+                other => Err(format!("`{other}` is not a scope (mine or everyone)")),
+            })
+            .transpose()?;
+        Ok(View {
+            name: name.to_string(),
+            filter,
+            sort,
+            tab,
+            scope,
+        })
+    }
+
+    /// The view of a query as it is: its filter, sort, tab and scope, under `name`.
+    pub fn of_query(name: &str, query: &QueueQuery) -> View {
+        View {
+            name: name.trim().to_string(),
+            filter: query.filter.clone(),
+            sort: Some((query.sort, query.descending)),
+            tab: Some(query.tab),
+            scope: Some(query.scope),
+        }
+    }
+
+    /// Sets what the view sets on `query`.
+    pub fn apply(&self, query: &mut QueueQuery) {
+        query.filter = self.filter.clone();
+        if let Some((key, descending)) = self.sort {
+            (query.sort, query.descending) = (key, descending);
+        }
+        if let Some(tab) = self.tab {
+            query.tab = tab;
+        }
+        if let Some(scope) = self.scope {
+            query.scope = scope;
+        }
+    }
+
+    /// Whether `query` shows this view (what the view sets, it has).
+    pub fn shown_by(&self, query: &QueueQuery) -> bool {
+        let mut applied = query.clone();
+        self.apply(&mut applied);
+        applied == *query
+    }
+}
+
+/// The views shipped as defaults (the product description's): largest value, most days past
+/// due, high risk, broken promises.
+pub fn default_views() -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
+    // (name, filter, sort, tab)
+    vec![
+        ("largest value", "", "outstanding desc", "all"),
+        ("most days past due", "", "days desc", "overdue"),
+        ("high risk", "", "risk desc", "risk"),
+        ("broken promises", "promise:broken", "overdue desc", "all"),
+    ]
+}
+
 /// Splits on whitespace, keeping double-quoted parts together.
 fn split_terms(text: &str) -> Result<Vec<String>, String> {
     let mut terms = Vec::new();
@@ -361,8 +545,11 @@ fn parse_term(term: &str, bounds: &AgingBounds) -> Result<Predicate, String> {
                 }
             }
             "bucket" | "aging" => parse_bucket(value, bounds).map(Predicate::Bucket),
+            "note" | "notes" => parse_search(SearchScope::Notes, &key, value),
+            "text" => parse_search(SearchScope::All, &key, value),
+            "promise" | "p2p" => parse_promise(value).map(Predicate::Promise),
             _ => Err(format!(
-                "unknown filter `{key}:` (try owner:, currency:, bucket:)"
+                "unknown filter `{key}:` (try note:, text:, owner:, currency:, bucket:, promise:)"
             )),
         };
     }
@@ -395,11 +582,18 @@ fn parse_comparison(field: &str, op: Cmp, value: &str) -> Result<Predicate, Stri
     if value.is_empty() {
         return Err(format!("`{field}{}` needs a number after it", op.sql()));
     }
-    if matches!(field_lc.as_str(), "days" | "age") {
+    if matches!(
+        field_lc.as_str(),
+        "days" | "age" | "call" | "called" | "lastcall"
+    ) {
         let n: i64 = value
             .parse()
             .map_err(|_| format!("`{value}` is not a whole number of days"))?;
-        return Ok(Predicate::Days(op, n));
+        return Ok(if field_lc == "days" || field_lc == "age" {
+            Predicate::Days(op, n)
+        } else {
+            Predicate::CallDays(op, n)
+        });
     }
     let amount_field = match field_lc.as_str() {
         "overdue" => AmountField::Overdue,
@@ -415,7 +609,7 @@ fn parse_comparison(field: &str, op: Cmp, value: &str) -> Result<Predicate, Stri
         }
         _ => {
             return Err(format!(
-                "unknown field `{field}` (try overdue, outstanding, net, credit, collectable, days)"
+                "unknown field `{field}` (try overdue, outstanding, net, credit, collectable, days, call)"
             ));
         }
     };
@@ -428,6 +622,27 @@ fn parse_comparison(field: &str, op: Cmp, value: &str) -> Result<Predicate, Stri
     let amount = super::money::parse_amount(&number).map_err(|e| format!("`{value}` {e}"))?
         * Decimal::from(scale);
     Ok(Predicate::Amount(amount_field, op, amount))
+}
+
+fn parse_search(scope: SearchScope, key: &str, value: &str) -> Result<Predicate, String> {
+    if super::search::words(value).is_empty() {
+        return Err(format!("`{key}:` needs a word to search for"));
+    }
+    Ok(Predicate::Search(scope, value.to_string()))
+}
+
+fn parse_promise(value: &str) -> Result<PromiseSel, String> {
+    Ok(match value.to_ascii_lowercase().as_str() {
+        "none" | "kept" => PromiseSel::None,
+        "open" => PromiseSel::Open,
+        "due" => PromiseSel::Due,
+        "broken" => PromiseSel::Broken,
+        _ => {
+            return Err(format!(
+                "`{value}` is not a promise state (try open, due, broken, none)"
+            ));
+        }
+    })
 }
 
 fn parse_bucket(value: &str, bounds: &AgingBounds) -> Result<BucketSel, String> {
@@ -497,8 +712,11 @@ pub struct QueueRow {
     pub credit: Decimal,
     /// Days past due of the oldest open item (0 when nothing is overdue).
     pub max_days: i64,
-    /// The last note, promise, issue, reminder sent or reply, on or before the as-of date.
+    /// The last note, call, promise, issue, reminder sent or reply, on or before the as-of
+    /// date.
     pub last_contact: Option<Date>,
+    /// The last call, on or before the as-of date.
+    pub last_call: Option<Date>,
     pub promise: PromiseFlag,
     pub followups_due: u32,
     pub open_issues: u32,
@@ -623,6 +841,77 @@ mod tests {
         assert!(parse("days>x").unwrap_err().contains("whole number"));
         assert!(parse("\"open").unwrap_err().contains("quote"));
         assert!(parse("overdue>").unwrap_err().contains("needs a number"));
+    }
+
+    #[test]
+    fn searches_calls_and_promises() {
+        assert_eq!(
+            parse("note:\"payment run\" text:approv call>14 called<=3 promise:broken").unwrap(),
+            vec![
+                Predicate::Search(SearchScope::Notes, "payment run".into()),
+                Predicate::Search(SearchScope::All, "approv".into()),
+                Predicate::CallDays(Cmp::Gt, 14),
+                Predicate::CallDays(Cmp::Le, 3),
+                Predicate::Promise(PromiseSel::Broken),
+            ]
+        );
+        assert!(parse("note:\"--\"").unwrap_err().contains("needs a word"));
+        assert!(
+            parse("promise:maybe")
+                .unwrap_err()
+                .contains("promise state")
+        );
+        assert!(parse("call>soon").unwrap_err().contains("whole number"));
+        assert_eq!(SortKey::parse("call"), Some(SortKey::LastCall));
+        assert!(!SortKey::LastCall.descending_by_default());
+    }
+
+    #[test]
+    fn views_set_what_they_name_and_keep_the_rest() {
+        let bounds = AgingBounds::default();
+        let v = View::parse(
+            "big EU",
+            Some("currency:EUR overdue>10k"),
+            Some("outstanding"),
+            Some("all"),
+            None,
+            &bounds,
+        )
+        .unwrap();
+        let mut q = QueueQuery::new("alice");
+        q.scope = Scope::Everyone;
+        assert!(!v.shown_by(&q));
+        v.apply(&mut q);
+        assert_eq!(
+            (q.tab, q.sort, q.descending, q.scope),
+            (Tab::All, SortKey::Outstanding, true, Scope::Everyone)
+        );
+        assert_eq!(q.filter.text, "currency:EUR overdue>10k");
+        assert!(v.shown_by(&q));
+        let saved = View::of_query("again", &q);
+        let back = View::parse(
+            "again",
+            Some(&saved.filter.text),
+            Some(&sort_text(q.sort, q.descending)),
+            Some(q.tab.name()),
+            Some("everyone"),
+            &bounds,
+        )
+        .unwrap();
+        assert_eq!(back, saved);
+        for (name, filter, sort, tab) in default_views() {
+            View::parse(name, Some(filter), Some(sort), Some(tab), None, &bounds).unwrap();
+        }
+        let e = View::parse("x", None, Some("size"), None, None, &bounds).unwrap_err();
+        assert!(e.contains("not a sort key"), "{e}");
+        let e = View::parse("x", None, Some("name up"), None, None, &bounds).unwrap_err();
+        assert!(e.contains("direction"), "{e}");
+        let e = View::parse("x", None, None, Some("later"), None, &bounds).unwrap_err();
+        assert!(e.contains("not a tab"), "{e}");
+        let e = View::parse("x", None, None, None, Some("team"), &bounds).unwrap_err();
+        assert!(e.contains("not a scope"), "{e}");
+        assert!(View::parse(" ", None, None, None, None, &bounds).is_err());
+        assert!(View::parse("a\u{1b}[2J", None, None, None, None, &bounds).is_err());
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! amount, the touches, the promises with their derived state, …) into one row per
 //! collector, as of a date. The words:
 //!
-//! - a **touch** is any entry a collector recorded on a customer: a note (a call, once calls
-//!   are recorded), a promise or its void, an issue or its resolve / reopen, a follow-up or
+//! - a **touch** is any entry a collector recorded on a customer: a note, a call, a promise
+//!   or its void, an issue or its resolve / reopen, a follow-up or
 //!   its done, a reminder sent. Its day is the action's own date where it has one (a
 //!   promise's recorded date, an issue's opened date, a reminder's sent date), else the day
 //!   of its timestamp (UTC);
@@ -74,7 +74,7 @@ pub struct TeamInput {
     pub touches: Vec<Touch>,
     /// Promises recorded in the window, and those whose deadline falls in it.
     pub promises: Vec<TakenPromise>,
-    /// Notes per collector in the window (the calls until calls are recorded).
+    /// Calls logged per collector in the window.
     pub calls: HashMap<String, u64>,
     /// Per collector: money from payments applied to a customer's documents within
     /// [`PAID_WITHIN_DAYS`] of their touch in the window (each application once per
@@ -98,7 +98,7 @@ pub struct CollectorFigures {
     pub touched_today: u64,
     /// Customers they touched this week.
     pub touched_this_week: u64,
-    /// Calls logged in the window (notes, until calls are recorded).
+    /// Calls logged in the window.
     pub calls: u64,
     /// Promises they recorded in the window, voided ones left out.
     pub promises_taken: u64,

@@ -1,8 +1,8 @@
 //! `owed activity CUSTOMER`: a customer's timeline as JSON and as text.
 //!
-//! JSON: `{"as_of": "…", "customer": {…}, "activity": [{"kind": "note" | "promise" | "issue"
-//! | "followup" | "assign" | "reminder" | "reply" | "attachment", "id": …, "at": "…",
-//! "collector": "…", …}]}`,
+//! JSON: `{"as_of": "…", "customer": {…}, "activity": [{"kind": "note" | "call" | "promise"
+//! | "issue" | "followup" | "assign" | "reminder" | "reply" | "attachment", "id": …, "at": "…",
+//! "collector": "…", …}]}` (a call adds `outcome`, `contact`, `text` and `followup_id`),
 //! newest first. Amounts are strings in the customer's currency (named beside them).
 
 use crate::domain::Date;
@@ -36,6 +36,13 @@ fn ids(docs: &[(i64, String)]) -> Vec<&str> {
 fn entry_json(e: &Entry) -> Value {
     let mut v = match e {
         Entry::Note(n) => json!({"collector": n.collector, "text": n.text}),
+        Entry::Call(c) => json!({
+            "collector": c.collector,
+            "outcome": c.outcome.as_str(),
+            "contact": c.contact,
+            "text": c.text,
+            "followup_id": c.followup_id,
+        }),
         Entry::Promise(p) => json!({
             "collector": p.collector,
             "amount": plain(p.amount, &p.currency),
@@ -157,6 +164,20 @@ fn line(e: &Entry) -> (String, String, String) {
             format!("note {}", n.id),
             n.text.clone(),
         ),
+        Entry::Call(c) => {
+            let with = c
+                .contact
+                .as_deref()
+                .map_or(String::new(), |n| format!(" with {n}"));
+            let then = c
+                .followup_id
+                .map_or(String::new(), |f| format!(" (follow-up {f})"));
+            (
+                c.collector.clone(),
+                format!("call {}{with}: {}{then}", c.id, c.outcome.label()),
+                c.text.clone().unwrap_or_default(),
+            )
+        }
         Entry::Promise(p) => {
             let cur = &p.currency;
             let docs = if p.documents.is_empty() {

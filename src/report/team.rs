@@ -73,7 +73,7 @@ impl TeamReport {
             customers,
             touches: store.touches(from, as_of)?,
             promises: store.promises_for_team(from, as_of, grace_days, &p.currency)?,
-            calls: store.notes_by_collector(from, as_of)?,
+            calls: store.calls_by_collector(from, as_of)?,
             paid_after_touch: store.paid_after_touches(from, as_of, &p.currency)?,
             names,
         };
@@ -95,7 +95,7 @@ impl TeamReport {
             "week_start": self.period.week_start.to_string(),
             "window_start": self.period.window_start.to_string(),
             "window_days": WINDOW_DAYS,
-            "calls_counted_from": "notes",
+            "calls_counted_from": "calls",
             "collectors": self.collectors.iter().map(|c| serde_json::json!({
                 "collector": c.collector,
                 "customers_assigned": c.customers_assigned,

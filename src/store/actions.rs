@@ -16,6 +16,7 @@ use crate::domain::actions::{
     DocumentOwner, IssueState, Outcome, OwnerRole, Stamp, can_complete, can_reopen, can_resolve,
     can_void,
 };
+use crate::domain::calls::CallOutcome;
 use crate::domain::date::day_number;
 use crate::domain::users::{Actor, Target, Work, may};
 use crate::domain::{Date, Decimal, money};
@@ -44,6 +45,28 @@ pub struct NewIssue {
     pub amount: Decimal,
     pub dids: Vec<i64>,
     pub text: Option<String>,
+}
+
+/// A call, checked and ready to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCall {
+    pub cid: i64,
+    pub outcome: CallOutcome,
+    /// Who was called (or tried).
+    pub contact: Option<String>,
+    /// What was said.
+    pub text: Option<String>,
+    /// A follow-up to schedule with it: its date and text.
+    pub followup: Option<(Date, String)>,
+}
+
+/// What recording a call wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallRecorded {
+    /// The call's id.
+    pub id: i64,
+    /// The follow-up scheduled with it.
+    pub followup_id: Option<i64>,
 }
 
 /// The record an action on an existing record touched, and its customer.
@@ -276,6 +299,46 @@ impl Store {
             id: issue_id,
             cid: found.map_or(0, |f| f.0),
         })
+    }
+
+    /// Logs a call and, when it carries one, the follow-up it schedules, in one transaction.
+    pub fn add_call(&mut self, stamp: &Stamp, call: &NewCall) -> Result<CallRecorded> {
+        let tx = self.write_tx()?;
+        may_on(&tx, &stamp.actor(), Work::Call, call.cid)?;
+        let followup_id = match &call.followup {
+            Some((due, text)) => {
+                may_on(&tx, &stamp.actor(), Work::Followup, call.cid)?;
+                tx.prepare_cached(
+                    "INSERT INTO followups (cid, at, collector, due_date, text)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    call.cid,
+                    stamp.at,
+                    stamp.collector,
+                    day_number(*due),
+                    text
+                ])?;
+                Some(tx.last_insert_rowid())
+            }
+            None => None,
+        };
+        tx.prepare_cached(
+            "INSERT INTO calls (cid, at, collector, outcome, contact, text, followup_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            call.cid,
+            stamp.at,
+            stamp.collector,
+            call.outcome.as_str(),
+            call.contact,
+            call.text,
+            followup_id
+        ])?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(CallRecorded { id, followup_id })
     }
 
     /// Schedules a follow-up. Returns its id.

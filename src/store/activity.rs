@@ -1,8 +1,8 @@
 //! The collectors' activity log as read back: a customer's timeline, and the queue's tabs.
 //!
-//! The timeline gathers every record of a customer — notes, promises (with their derived
-//! state), issues (with their resolves and reopens), follow-ups, owner changes, reminders
-//! sent and replies — newest first. The queue's tabs (promises due or broken, follow-ups due,
+//! The timeline gathers every record of a customer — notes, calls, promises (with their
+//! derived state), issues (with their resolves and reopens), follow-ups, owner changes,
+//! reminders sent and replies — newest first. The queue's tabs (promises due or broken, follow-ups due,
 //! open disputes) are computed over every customer in a few indexed queries.
 
 use super::Store;
@@ -11,6 +11,7 @@ use super::issues::IssueView;
 use super::promises::PromiseView;
 use super::queue::PromiseFlag;
 use crate::domain::actions::OwnerRole;
+use crate::domain::calls::CallOutcome;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::promise::PromiseState;
 use crate::domain::{Date, Decimal};
@@ -26,6 +27,20 @@ pub struct NoteView {
     pub at: String,
     pub collector: String,
     pub text: String,
+}
+
+/// A call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallView {
+    pub id: i64,
+    pub at: String,
+    pub collector: String,
+    pub outcome: CallOutcome,
+    /// Who was called (or tried).
+    pub contact: Option<String>,
+    pub text: Option<String>,
+    /// The follow-up scheduled with it.
+    pub followup_id: Option<i64>,
 }
 
 /// A follow-up, done or not.
@@ -89,6 +104,7 @@ pub struct ReplyView {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Entry {
     Note(NoteView),
+    Call(CallView),
     Promise(PromiseView),
     Issue(IssueView),
     Followup(FollowupView),
@@ -99,11 +115,12 @@ pub enum Entry {
 }
 
 impl Entry {
-    /// The entry's kind as JSON names it: `note`, `promise`, `issue`, `followup`, `assign`,
-    /// `reminder`, `reply`, `attachment`.
+    /// The entry's kind as JSON names it: `note`, `call`, `promise`, `issue`, `followup`,
+    /// `assign`, `reminder`, `reply`, `attachment`.
     pub fn kind(&self) -> &'static str {
         match self {
             Entry::Note(_) => "note",
+            Entry::Call(_) => "call",
             Entry::Promise(_) => "promise",
             Entry::Issue(_) => "issue",
             Entry::Followup(_) => "followup",
@@ -118,6 +135,7 @@ impl Entry {
     pub fn at(&self) -> &str {
         match self {
             Entry::Note(x) => &x.at,
+            Entry::Call(x) => &x.at,
             Entry::Promise(x) => &x.at,
             Entry::Issue(x) => &x.at,
             Entry::Followup(x) => &x.at,
@@ -132,6 +150,7 @@ impl Entry {
     pub fn id(&self) -> i64 {
         match self {
             Entry::Note(x) => x.id,
+            Entry::Call(x) => x.id,
             Entry::Promise(x) => x.id,
             Entry::Issue(x) => x.id,
             Entry::Followup(x) => x.id,
@@ -233,6 +252,7 @@ impl Store {
             .ok_or_else(|| Error::input(format!("customer key {cid} does not exist")))?;
         let mut entries: Vec<Entry> = Vec::new();
         entries.extend(self.notes(cid)?.into_iter().map(Entry::Note));
+        entries.extend(self.calls(cid)?.into_iter().map(Entry::Call));
         entries.extend(
             self.customer_promises(cid, as_of, grace_days, base)?
                 .into_iter()
@@ -272,6 +292,27 @@ impl Store {
                 at: r.get(1)?,
                 collector: r.get(2)?,
                 text: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A customer's calls, newest first.
+    pub fn calls(&self, cid: i64) -> Result<Vec<CallView>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, at, collector, outcome, contact, text, followup_id FROM calls
+              WHERE cid = ?1 ORDER BY at DESC, id DESC",
+        )?;
+        let rows = stmt.query_map([cid], |r| {
+            let outcome: String = r.get(3)?;
+            Ok(CallView {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                collector: r.get(2)?,
+                outcome: CallOutcome::parse(&outcome).unwrap_or(CallOutcome::Reached),
+                contact: r.get(4)?,
+                text: r.get(5)?,
+                followup_id: r.get(6)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -149,8 +149,8 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The customer's activity on or before `as_of`, newest first: notes, promises (with their
-    /// state at `as_of`), issues and their resolutions, follow-ups, reminders sent, replies and
+    /// The customer's activity on or before `as_of`, newest first: notes, calls, promises (with
+    /// their state at `as_of`), issues and their resolutions, follow-ups, reminders sent, replies and
     /// owner changes.
     pub fn activity_timeline(
         &self,
@@ -184,6 +184,23 @@ impl Store {
             ),
             ActivityKind::Note,
             &|r| r.get(3),
+        )?;
+        // A call: its outcome and contact, then what was said.
+        read(
+            &format!(
+                "SELECT {note_day} AS d, at, collector, outcome, contact, ifnull(text, '')
+                   FROM calls WHERE cid = ?1 AND d <= ?2"
+            ),
+            ActivityKind::Call,
+            &|r| {
+                let outcome = crate::domain::calls::CallOutcome::parse(&r.get::<_, String>(3)?)
+                    .map_or("?", |o| o.label());
+                let head = match r.get::<_, Option<String>>(4)? {
+                    Some(contact) => format!("{outcome}, {contact}"),
+                    None => outcome.to_string(),
+                };
+                Ok(join_text(head, &r.get::<_, String>(5)?))
+            },
         )?;
         read(
             "SELECT i.opened_date, i.at, i.collector, i.reason, i.amount, ifnull(i.text, '')

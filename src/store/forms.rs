@@ -1,8 +1,8 @@
 //! What the workstation's action forms read, and what saving one refreshes.
 //!
 //! After a collector saves an action, the workstation does not recompute the whole queue: it
-//! recomputes the one customer's row of the TEMP `queue` table (last contact, promise flag,
-//! follow-ups due, open issues, unread replies, finance owner) and hands back the tabs the row was in before
+//! recomputes the one customer's row of the TEMP `queue` table (last contact and last call,
+//! promise flag, follow-ups due, open issues, unread replies, finance owner) and hands back the tabs the row was in before
 //! and after, so the tab counts can be corrected by the difference.
 
 use super::Store;
@@ -99,6 +99,7 @@ impl Store {
                 let overdue: i64 = r.get(1)?;
                 let activity = super::queue::Activity {
                     last_contact: None,
+                    last_call: None,
                     promise: super::queue::PromiseFlag::from_code(r.get(2)?),
                     followups_due: count(r.get(3)?),
                     open_issues: count(r.get(4)?),
@@ -127,7 +128,7 @@ impl Store {
             .prepare_cached(
                 "UPDATE temp.queue SET finance_owner = ?2, last_contact = ?3, promise = ?4,
                         followups_due = ?5, open_issues = ?6, unread_replies = ?7,
-                        unverified_replies = ?8
+                        unverified_replies = ?8, last_call = ?9, call_days = ?10
                   WHERE cid = ?1",
             )?
             .execute(params![
@@ -138,7 +139,9 @@ impl Store {
                 new.followups_due,
                 new.open_issues,
                 new.unread_replies,
-                new.unverified_replies
+                new.unverified_replies,
+                new.last_call.map(|(d, _)| d),
+                new.last_call.map(|(_, n)| n)
             ])?;
         // The risk stays (the forecast rewrites it), but moves with the owner.
         let tabs = |a: &super::queue::Activity| {

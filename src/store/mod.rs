@@ -29,6 +29,7 @@ pub mod queue_counts;
 pub mod queue_risk;
 pub mod rates;
 mod schema;
+pub mod search;
 pub mod team;
 pub mod users;
 

@@ -13,7 +13,9 @@ use crate::Result;
 use crate::domain::aging::{AgingBounds, Figures};
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::promise::{Promise, PromiseState, promise_progress};
-use crate::domain::queue::{AmountField, BucketSel, Predicate, QueueQuery, Scope, SortKey, Tab};
+use crate::domain::queue::{
+    AmountField, BucketSel, Cmp, Predicate, PromiseSel, QueueQuery, Scope, SortKey, Tab,
+};
 pub use crate::domain::queue::{
     IssueReason, PromiseFlag, QueueCounts, QueuePage, QueueRow, SummaryFigures,
 };
@@ -27,6 +29,8 @@ use std::collections::HashMap;
 pub(crate) struct Activity {
     /// Day number.
     pub(crate) last_contact: Option<i32>,
+    /// Day number of the last call, and the days from it to the as-of date.
+    pub(crate) last_call: Option<(i32, i32)>,
     pub(crate) promise: PromiseFlag,
     pub(crate) followups_due: u32,
     pub(crate) open_issues: u32,
@@ -171,20 +175,22 @@ impl Store {
                 open_issues INTEGER NOT NULL DEFAULT 0,
                 unread_replies INTEGER NOT NULL DEFAULT 0,
                 unverified_replies INTEGER NOT NULL DEFAULT 0,
+                last_call INTEGER,
+                call_days INTEGER,
                 risk INTEGER NOT NULL DEFAULT 0,
                 risk_score INTEGER NOT NULL DEFAULT 0
                 {bucket_cols}
              );"
         ))?;
-        let columns = 18 + buckets;
+        let columns = 20 + buckets;
         let bucket_names: String = (0..buckets).map(|i| format!(", b{i}")).collect();
         let insert_sql = |rows: usize| {
             let one = format!("({})", vec!["?"; columns].join(","));
             format!(
                 "INSERT INTO temp.queue (cid, id, name, finance_owner, currency, outstanding,
                         overdue, net_overdue, credit, cash, collectable, max_days, last_contact,
-                        promise, followups_due, open_issues, unread_replies, unverified_replies
-                        {bucket_names})
+                        promise, followups_due, open_issues, unread_replies, unverified_replies,
+                        last_call, call_days {bucket_names})
                  VALUES {}",
                 vec![one; rows].join(",")
             )
@@ -226,6 +232,10 @@ impl Store {
                 Value::Integer(a.open_issues.into()),
                 Value::Integer(a.unread_replies.into()),
                 Value::Integer(a.unverified_replies.into()),
+                a.last_call
+                    .map_or(Value::Null, |(d, _)| Value::Integer(d.into())),
+                a.last_call
+                    .map_or(Value::Null, |(_, n)| Value::Integer(n.into())),
             ]);
             values.extend(
                 (0..buckets)
@@ -283,15 +293,32 @@ impl Store {
             a.promise = flag;
             a.last_contact = Some(recorded);
         }
+        // Notes and calls carry a timestamp: the latest per customer from the (cid, at) index,
+        // compared as text against the day after `as_of` (no date arithmetic per row).
+        let next_day = (as_of + chrono::Days::new(1))
+            .format("%Y-%m-%d")
+            .to_string();
+        // The last call is contact, and kept apart too.
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT c.cid, max(c.at) FROM calls c WHERE c.at < ?1{} GROUP BY c.cid",
+            one("c.cid")
+        ))?;
+        let mut rows = stmt.query(params![next_day])?;
+        while let Some(r) = rows.next()? {
+            let at: String = r.get(1)?;
+            if let Some(d) = at.get(..10).and_then(crate::domain::date::parse_iso) {
+                let d = day_number(d);
+                let a = out.entry(r.get(0)?).or_default();
+                a.last_contact = a.last_contact.max(Some(d));
+                a.last_call = Some((d, day - d));
+            }
+        }
+        drop(rows);
+        drop(stmt);
         let mut contact = |cid: i64, d: i32| {
             let last = &mut out.entry(cid).or_default().last_contact;
             *last = (*last).max(Some(d));
         };
-        // Notes carry a timestamp: the latest per customer from the (cid, at) index, compared
-        // as text against the day after `as_of` (no date arithmetic per row).
-        let next_day = (as_of + chrono::Days::new(1))
-            .format("%Y-%m-%d")
-            .to_string();
         let mut stmt = self.conn().prepare(&format!(
             "SELECT n.cid, max(n.at) FROM notes n WHERE n.at < ?1{} GROUP BY n.cid",
             one("n.cid")
@@ -567,7 +594,7 @@ impl Store {
         let sql = format!(
             "SELECT cid, id, name, finance_owner, currency, outstanding, overdue, net_overdue, credit + cash,
                     max_days, last_contact, promise, followups_due, open_issues, unread_replies, risk,
-                    unverified_replies
+                    unverified_replies, last_call
                FROM temp.queue WHERE {filter_sql} AND {tab}
               ORDER BY {order} LIMIT {n} OFFSET {skip}",
             tab = tab_sql(query.tab),
@@ -588,6 +615,7 @@ impl Store {
                     credit: money::from_units(r.get(8)?),
                     max_days: r.get(9)?,
                     last_contact: r.get::<_, Option<i32>>(10)?.map(from_day_number),
+                    last_call: r.get::<_, Option<i32>>(17)?.map(from_day_number),
                     promise: PromiseFlag::from_code(r.get(11)?),
                     followups_due: r.get::<_, i64>(12)?.try_into().unwrap_or(u32::MAX),
                     open_issues: r.get::<_, i64>(13)?.try_into().unwrap_or(u32::MAX),
@@ -669,6 +697,7 @@ impl Store {
                     SortKey::Days => Some(f.max_days_overdue),
                     SortKey::Outstanding => Some(units(f.outstanding)),
                     SortKey::LastContact => a.last_contact.map(i64::from),
+                    SortKey::LastCall => a.last_call.map(|(d, _)| i64::from(d)),
                     SortKey::Name | SortKey::Risk => None,
                 };
                 chosen.push((key, cid));
@@ -707,6 +736,7 @@ impl Store {
                 credit: money::from_units(units(f.unutilised_credit) + units(f.unapplied_cash)),
                 max_days: f.max_days_overdue,
                 last_contact: a.last_contact.map(from_day_number),
+                last_call: a.last_call.map(|(d, _)| from_day_number(d)),
                 promise: a.promise,
                 followups_due: a.followups_due,
                 open_issues: a.open_issues,
@@ -782,6 +812,7 @@ fn sort_columns(key: SortKey) -> &'static [&'static str] {
         SortKey::Days => &["max_days"],
         SortKey::Outstanding => &["outstanding"],
         SortKey::LastContact => &["last_contact"],
+        SortKey::LastCall => &["last_call"],
         SortKey::Name => &["name COLLATE NOCASE"],
         // Equal scores are common (the score moves in steps): the larger overdue first.
         SortKey::Risk => &["risk_score", "overdue"],
@@ -798,6 +829,17 @@ fn order_by(key: SortKey, dir: &str, no_index: bool) -> String {
         .collect();
     terms.push(format!("cid {dir}"));
     terms.join(", ")
+}
+
+/// The queue table's `promise` code of a `promise:` state.
+pub(crate) fn promise_code(sel: PromiseSel) -> i64 {
+    match sel {
+        PromiseSel::None => PromiseFlag::None,
+        PromiseSel::Open => PromiseFlag::Open,
+        PromiseSel::Due => PromiseFlag::Due,
+        PromiseSel::Broken => PromiseFlag::Broken,
+    }
+    .code()
 }
 
 /// The SQL condition of a tab on the `queue` table.
@@ -834,8 +876,30 @@ pub(crate) fn where_clause(query: &QueueQuery, mine_fallback: bool) -> (String, 
                     .replace('%', "\\%")
                     .replace('_', "\\_");
                 let p = bind(&mut values, Value::Text(format!("%{escaped}%")));
-                format!("(name LIKE {p} ESCAPE '\\' OR id LIKE {p} ESCAPE '\\')")
+                let exact = bind(&mut values, Value::Text(text.trim().to_string()));
+                format!(
+                    "(name LIKE {p} ESCAPE '\\' OR id LIKE {p} ESCAPE '\\' OR cid IN ({}))",
+                    super::search::document_customers_sql(&exact)
+                )
             }
+            Predicate::Search(scope, text) => {
+                let q = super::search::fts_or_nothing(text);
+                let p = bind(&mut values, Value::Text(q));
+                format!(
+                    "cid IN ({})",
+                    super::search::activity_customers_sql(*scope, &p)
+                )
+            }
+            Predicate::CallDays(cmp, n) => {
+                let p = bind(&mut values, Value::Integer(*n));
+                let never = if matches!(cmp, Cmp::Gt | Cmp::Ge | Cmp::Ne) {
+                    "call_days IS NULL OR "
+                } else {
+                    ""
+                };
+                format!("({never}call_days {} {p})", cmp.sql())
+            }
+            Predicate::Promise(sel) => format!("promise = {}", promise_code(*sel)),
             Predicate::Owner(Some(owner)) => {
                 let p = bind(&mut values, Value::Text(owner.clone()));
                 format!("finance_owner = {p} COLLATE NOCASE")

@@ -10,9 +10,11 @@
 //! letters only); a test holds the two to the same counts.
 
 use super::Store;
-use super::queue::{QueueCounts, tab_sql, units};
+use super::queue::{QueueCounts, promise_code, tab_sql, units};
+use super::search::FilterMatches;
 use crate::Result;
-use crate::domain::queue::{AmountField, BucketSel, Predicate, QueueQuery, Scope, Tab};
+use crate::domain::queue::{AmountField, BucketSel, Cmp, Predicate, QueueQuery, Scope, Tab};
+use std::collections::HashSet;
 
 /// One row of `temp.queue`, as much as filters and tabs read.
 struct Row {
@@ -29,6 +31,10 @@ struct Row {
     buckets: u32,
     /// Bit i: in tab `Tab::ALL[i]`.
     tabs: u32,
+    /// Days since the last call (`None`: never called).
+    call_days: Option<i64>,
+    /// The latest promise's state, as `temp.queue` codes it.
+    promise: i64,
 }
 
 /// The queue table in memory, as of this connection's `total_changes`.
@@ -55,7 +61,8 @@ impl Store {
             .collect();
         let sql = format!(
             "SELECT name, id, finance_owner, currency, overdue, outstanding, net_overdue,
-                    credit + cash, collectable, max_days, 0{bucket_bits}, 0{tab_bits}, cid
+                    credit + cash, collectable, max_days, 0{bucket_bits}, 0{tab_bits}, cid,
+                    call_days, promise
                FROM temp.queue"
         );
         let mut stmt = self.conn().prepare(&sql)?;
@@ -80,6 +87,8 @@ impl Store {
                 max_days: r.get(9)?,
                 buckets: r.get(10)?,
                 tabs: r.get(11)?,
+                call_days: r.get(13)?,
+                promise: r.get(14)?,
             });
         }
         Ok(QueueMirror {
@@ -96,10 +105,11 @@ impl QueueMirror {
     }
 
     /// The rows of every tab for a query's scope and filter, as [`Store::queue_counts`]
-    /// counts them in SQL.
-    pub fn counts(&self, query: &QueueQuery) -> QueueCounts {
+    /// counts them in SQL; `matches`: what the filter's predicates that look beyond the
+    /// table let through ([`Store::filter_matches`]).
+    pub fn counts(&self, query: &QueueQuery, matches: &FilterMatches) -> QueueCounts {
         let mut counts = [0u64; Tab::COUNT];
-        let mine_fallback = self.each_selected(query, |row| {
+        let mine_fallback = self.each_selected(query, matches, |row| {
             for (i, c) in counts.iter_mut().enumerate() {
                 *c += u64::from(row.tabs >> i & 1);
             }
@@ -111,10 +121,10 @@ impl QueueMirror {
     }
 
     /// The keys (`cid`) of the rows in the query's tab under its scope and filter.
-    pub fn keys(&self, query: &QueueQuery) -> Vec<i64> {
+    pub fn keys(&self, query: &QueueQuery, matches: &FilterMatches) -> Vec<i64> {
         let tab = query.tab.index();
         let mut keys = Vec::new();
-        self.each_selected(query, |row| {
+        self.each_selected(query, matches, |row| {
             if row.tabs >> tab & 1 == 1 {
                 keys.push(row.cid);
             }
@@ -124,7 +134,12 @@ impl QueueMirror {
 
     /// Calls `each` for every row the query's scope and filter select (any tab); returns
     /// whether "mine" fell back to everyone.
-    fn each_selected(&self, query: &QueueQuery, mut each: impl FnMut(&Row)) -> bool {
+    fn each_selected(
+        &self,
+        query: &QueueQuery,
+        matches: &FilterMatches,
+        mut each: impl FnMut(&Row),
+    ) -> bool {
         let owns = |r: &Row| {
             r.finance_owner
                 .as_deref()
@@ -150,7 +165,8 @@ impl QueueMirror {
                 .predicates
                 .iter()
                 .zip(&texts)
-                .all(|(p, lowered)| holds(p, lowered, row));
+                .enumerate()
+                .all(|(i, (p, lowered))| holds(p, lowered, matches.get(i), row));
             if all {
                 each(row);
             }
@@ -159,15 +175,23 @@ impl QueueMirror {
     }
 }
 
-/// Whether one predicate holds for a row (`lowered`: a text predicate's text, lowered).
-fn holds(p: &Predicate, lowered: &str, row: &Row) -> bool {
+/// Whether one predicate holds for a row (`lowered`: a text predicate's text, lowered;
+/// `found`: the customers it lets through beyond the table's columns).
+fn holds(p: &Predicate, lowered: &str, found: Option<&HashSet<i64>>, row: &Row) -> bool {
+    let found = || found.is_some_and(|set| set.contains(&row.cid));
     let same = |column: &Option<Box<str>>, value: &str| {
         column
             .as_deref()
             .is_some_and(|c| c.eq_ignore_ascii_case(value))
     };
     match p {
-        Predicate::Text(_) => row.name.contains(lowered) || row.id.contains(lowered),
+        Predicate::Text(_) => row.name.contains(lowered) || row.id.contains(lowered) || found(),
+        Predicate::Search(..) => found(),
+        Predicate::CallDays(cmp, n) => match row.call_days {
+            Some(days) => cmp.holds(days, *n),
+            None => matches!(cmp, Cmp::Gt | Cmp::Ge | Cmp::Ne),
+        },
+        Predicate::Promise(sel) => row.promise == promise_code(*sel),
         Predicate::Owner(Some(owner)) => same(&row.finance_owner, owner),
         Predicate::Owner(None) => row.finance_owner.is_none(),
         Predicate::Currency(currency) => same(&row.currency, currency),

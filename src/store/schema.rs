@@ -371,4 +371,73 @@ CREATE INDEX attachment_documents_document ON attachment_documents(did);
 ALTER TABLE issue_events ADD COLUMN outcome TEXT
     CHECK (outcome IS NULL OR (kind = 'resolve' AND outcome IN ('valid', 'invalid', 'written_off')));
 "#,
+    // 9: find anything, log every touch (issue 13). Calls, with the follow-up a call
+    // scheduled; document numbers looked up without regard to case; and `activity_text`, the FTS5
+    // index of everything written about a customer, kept current by triggers in the writing
+    // transaction (see `store::search`), filled here with what was written before.
+    r#"
+CREATE TABLE calls (
+    id INTEGER PRIMARY KEY,
+    cid INTEGER NOT NULL REFERENCES customers(cid),
+    at TEXT NOT NULL,
+    collector TEXT NOT NULL,
+    outcome TEXT NOT NULL
+        CHECK (outcome IN ('reached', 'voicemail', 'no_answer', 'wrong_number', 'refused')),
+    contact TEXT,
+    text TEXT,
+    followup_id INTEGER REFERENCES followups(id)
+);
+CREATE INDEX calls_customer ON calls(cid, at);
+CREATE INDEX documents_number ON documents(number COLLATE NOCASE) WHERE number IS NOT NULL;
+CREATE VIRTUAL TABLE activity_text USING fts5(
+    text, at UNINDEXED,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+-- One trigger per kind of record: rowid = the customer's key * 2^32 + the record's id * 8 +
+-- its kind, so that a search finds the customers from its rowids alone.
+CREATE TRIGGER activity_text_note AFTER INSERT ON notes BEGIN
+    INSERT INTO activity_text (rowid, text, at) VALUES (NEW.cid * 4294967296 + NEW.id * 8 + 0, NEW.text, NEW.at);
+END;
+CREATE TRIGGER activity_text_call AFTER INSERT ON calls WHEN ifnull(NEW.text, '') <> '' BEGIN
+    INSERT INTO activity_text (rowid, text, at) VALUES (NEW.cid * 4294967296 + NEW.id * 8 + 1, NEW.text, NEW.at);
+END;
+CREATE TRIGGER activity_text_reply AFTER INSERT ON replies BEGIN
+    INSERT INTO activity_text (rowid, text, at)
+    VALUES (NEW.cid * 4294967296 + NEW.id * 8 + 2, NEW.subject || char(10) || NEW.body, NEW.at);
+END;
+CREATE TRIGGER activity_text_issue AFTER INSERT ON issues WHEN ifnull(NEW.text, '') <> '' BEGIN
+    INSERT INTO activity_text (rowid, text, at) VALUES (NEW.cid * 4294967296 + NEW.id * 8 + 3, NEW.text, NEW.at);
+END;
+CREATE TRIGGER activity_text_issue_event AFTER INSERT ON issue_events WHEN ifnull(NEW.text, '') <> ''
+BEGIN
+    INSERT INTO activity_text (rowid, text, at)
+    VALUES ((SELECT cid FROM issues WHERE id = NEW.issue_id) * 4294967296 + NEW.id * 8 + 4,
+            NEW.text, NEW.at);
+END;
+CREATE TRIGGER activity_text_promise AFTER INSERT ON promises WHEN ifnull(NEW.text, '') <> '' BEGIN
+    INSERT INTO activity_text (rowid, text, at) VALUES (NEW.cid * 4294967296 + NEW.id * 8 + 5, NEW.text, NEW.at);
+END;
+CREATE TRIGGER activity_text_promise_void AFTER INSERT ON promise_voids WHEN ifnull(NEW.text, '') <> ''
+BEGIN
+    INSERT INTO activity_text (rowid, text, at)
+    VALUES ((SELECT cid FROM promises WHERE id = NEW.promise_id) * 4294967296 + NEW.id * 8 + 6,
+            NEW.text, NEW.at);
+END;
+CREATE TRIGGER activity_text_followup AFTER INSERT ON followups BEGIN
+    INSERT INTO activity_text (rowid, text, at) VALUES (NEW.cid * 4294967296 + NEW.id * 8 + 7, NEW.text, NEW.at);
+END;
+-- What was written before.
+INSERT INTO activity_text (rowid, text, at)
+    SELECT cid * 4294967296 + id * 8 + 0, text, at FROM notes
+    UNION ALL SELECT cid * 4294967296 + id * 8 + 2, subject || char(10) || body, at FROM replies
+    UNION ALL SELECT cid * 4294967296 + id * 8 + 3, text, at FROM issues
+                WHERE ifnull(text, '') <> ''
+    UNION ALL SELECT i.cid * 4294967296 + e.id * 8 + 4, e.text, e.at FROM issue_events e
+                JOIN issues i ON i.id = e.issue_id WHERE ifnull(e.text, '') <> ''
+    UNION ALL SELECT cid * 4294967296 + id * 8 + 5, text, at FROM promises
+                WHERE ifnull(text, '') <> ''
+    UNION ALL SELECT p.cid * 4294967296 + v.id * 8 + 6, v.text, v.at FROM promise_voids v
+                JOIN promises p ON p.id = v.promise_id WHERE ifnull(v.text, '') <> ''
+    UNION ALL SELECT cid * 4294967296 + id * 8 + 7, text, at FROM followups;
+"#,
 ];

@@ -21,6 +21,8 @@ fn touches_sql() -> String {
         "SELECT collector, cid, {n} AS day FROM notes
           WHERE {n} BETWEEN ?1 AND ?2
          UNION ALL
+         SELECT collector, cid, {n} FROM calls WHERE {n} BETWEEN ?1 AND ?2
+         UNION ALL
          SELECT collector, cid, recorded_date FROM promises WHERE recorded_date BETWEEN ?1 AND ?2
          UNION ALL
          SELECT v.collector, p.cid, {v} FROM promise_voids v JOIN promises p ON p.id = v.promise_id
@@ -72,10 +74,10 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Notes per collector from `from` through `to` (the calls, until calls are recorded).
-    pub fn notes_by_collector(&self, from: Date, to: Date) -> Result<HashMap<String, u64>> {
+    /// Calls logged per collector from `from` through `to` (by the day of their timestamp).
+    pub fn calls_by_collector(&self, from: Date, to: Date) -> Result<HashMap<String, u64>> {
         let sql = format!(
-            "SELECT collector, count(*) FROM notes WHERE {} BETWEEN ?1 AND ?2 GROUP BY collector",
+            "SELECT collector, count(*) FROM calls WHERE {} BETWEEN ?1 AND ?2 GROUP BY collector",
             day_of("at")
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;

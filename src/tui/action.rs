@@ -83,6 +83,12 @@ pub enum Action {
     Resolve,
     /// Give the customer (or the marked ones) another finance or sales owner.
     Assign,
+    /// Log a call with the selected (or marked) customers: outcome, contact, follow-up.
+    Call,
+    /// Mark every row of the current view (tab, scope and filter).
+    MarkAll,
+    /// Sort by the last call (never called, then longest ago, first).
+    SortCall,
     /// In a form: the next field.
     NextField,
     /// In a form: the previous field.
@@ -152,6 +158,9 @@ impl Action {
         (Action::Hold, "hold"),
         (Action::TabReplies, "tab_replies"),
         (Action::Resolve, "resolve"),
+        (Action::Call, "call"),
+        (Action::MarkAll, "mark_all"),
+        (Action::SortCall, "sort_call"),
         (Action::Assign, "assign"),
         (Action::NextField, "next_field"),
         (Action::PrevField, "prev_field"),

@@ -8,11 +8,12 @@ use super::keymap::{Key, KeyContext, Keymap};
 use super::theme::Theme;
 use crate::domain::Date;
 use crate::domain::aging::AgingBounds;
-use crate::domain::queue::QueueQuery;
 use crate::domain::queue::{QueuePage, QueueRow};
+use crate::domain::queue::{QueueQuery, View};
 use crate::workstation::forecast::ForecastView;
 use crate::workstation::{DetailData, Summary};
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 
 /// Which screen is showing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,6 +172,14 @@ pub struct App {
     pub action_settings: ActionSettings,
     /// The database can only be read (the title bar says so; saves fail naming the file).
     pub read_only: bool,
+    /// Saved views (`[[view]]` in the config), shown as tabs after the built-in ones.
+    pub views: Vec<View>,
+    /// The view the queue shows (while its query is the view's).
+    pub view: Option<usize>,
+    /// Where `:save` writes views (`None`: it cannot here).
+    pub views_file: Option<PathBuf>,
+    /// The `*` request in flight (its answer marks the rows).
+    pub keys_seq: Option<u64>,
     /// The attachment viewer, when open ([`Mode::Attachment`]).
     pub viewer: Option<super::viewer::Viewer>,
 }
@@ -223,6 +232,10 @@ impl App {
             form: None,
             action_settings: ActionSettings::default(),
             read_only: false,
+            views: Vec::new(),
+            view: None,
+            views_file: None,
+            keys_seq: None,
             viewer: None,
         }
     }
@@ -287,6 +300,13 @@ impl App {
             ChartKind::Issues => self.summary.as_ref().map_or(0, |s| s.issues.len()),
             ChartKind::Cash => crate::domain::forecast::cash::WEEKS,
         }
+    }
+
+    /// The view the queue shows now: the one chosen last, while the query is still its.
+    pub fn current_view(&self) -> Option<&View> {
+        self.view
+            .and_then(|i| self.views.get(i))
+            .filter(|v| v.shown_by(&self.query))
     }
 
     /// A new request number.

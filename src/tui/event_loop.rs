@@ -132,6 +132,16 @@ pub(crate) fn run<F: Front>(
                     dirty = true;
                     pending.extend(forms::edited(app, result));
                 }
+                Effect::SaveView(view) => {
+                    let result = match &app.views_file {
+                        Some(path) => crate::config::save_view(path, &view)
+                            .map(|()| path.display().to_string())
+                            .map_err(|e| e.to_string()),
+                        None => Err("views are saved from your own terminal (`owed`)".into()),
+                    };
+                    dirty = true;
+                    pending.extend(update::view_saved(app, view, result));
+                }
             }
         }
         effects.append(&mut pending);

@@ -25,6 +25,10 @@ pub enum FieldId {
     Owner,
     /// `finance` or `sales`.
     Role,
+    /// How a call ended.
+    Outcome,
+    /// Whom a call was to.
+    Contact,
     /// Paths of files to attach, separated by `;` (Tab completes the last one).
     Files,
 }

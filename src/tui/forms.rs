@@ -1,7 +1,9 @@
-//! The collector-action forms: note, promise to pay, dispute, resolve, follow-up and assign.
+//! The collector-action forms: note, call, promise to pay, dispute, resolve, follow-up and
+//! assign.
 //!
-//! A key on the queue or the detail opens a form for the selected customer (notes, follow-ups
-//! and owners also for every marked customer, after a confirmation). The form asks the worker
+//! A key on the queue or the detail opens a form for the selected customer (notes, calls,
+//! follow-ups and owners also for every marked customer, after a confirmation naming how
+//! many). The call form proposes a follow-up from the outcome (no answer: in 2 days). The form asks the worker
 //! for what it pre-fills ([`Request::FormData`]: the overdue amount and documents, the open
 //! issues, the owners' names) and checks each field as it is typed with the same checks as
 //! the command line ([`crate::domain::actions`]). Enter sends a [`Request::Save`]: the worker
@@ -18,6 +20,7 @@ use super::keymap::{Key, KeyContext, Resolved};
 use super::update::{self, Effect};
 use crate::config::Config;
 use crate::domain::actions::{self as check, OwnerRole};
+use crate::domain::calls::CallOutcome;
 use crate::domain::{Date, Decimal, date, money};
 use crate::workstation::attachment::path_choices;
 use crate::workstation::save::{ActionValues, FormData, FormKind, SaveJob, SaveOutcome};
@@ -190,6 +193,9 @@ impl ActionForm {
                 } else {
                     "follow-up date"
                 };
+                if v.is_empty() && self.kind == FormKind::Call {
+                    return Check::Hint("empty: no follow-up".into());
+                }
                 if v.is_empty() {
                     return missing(
                         format!("the {what} is missing"),
@@ -227,6 +233,37 @@ impl ActionForm {
                 Some(_) => Check::Ok("Tab: finance or sales".into()),
                 None => Check::Err("the role is finance or sales".into()),
             },
+            FieldId::Outcome => {
+                let all = format!("Tab: {}", field.choices.join(", "));
+                if v.is_empty() {
+                    let e = CallOutcome::parse("").err().unwrap_or_default();
+                    return missing(e, all);
+                }
+                let matches = field.matches();
+                if !strict && !field.is_choice() && !matches.is_empty() {
+                    return Check::Hint(format!("Tab: {}", matches.join(", ")));
+                }
+                match CallOutcome::parse(v) {
+                    Ok(o) => Check::Ok(match o.followup_days() {
+                        Some(n) => format!("{}; proposes a follow-up in {n} days", o.label()),
+                        None => o.label().to_string(),
+                    }),
+                    Err(e) => Check::Err(e),
+                }
+            }
+            FieldId::Contact => {
+                if v.is_empty() {
+                    return Check::Hint(if field.choices.is_empty() {
+                        "optional: whom you called".into()
+                    } else {
+                        format!("optional; Tab: {}", field.choices.join(", "))
+                    });
+                }
+                match crate::domain::text::check_name(v) {
+                    Ok(()) => Check::Ok(String::new()),
+                    Err(e) => Check::Err(format!("the contact's name {e}")),
+                }
+            }
         }
     }
 
@@ -393,6 +430,26 @@ impl ActionForm {
                 paths: paths(&self.value(FieldId::Files)),
                 text,
             },
+            FormKind::Call => ActionValues::Call {
+                outcome: self.value(FieldId::Outcome),
+                contact: self.value(FieldId::Contact),
+                followup: self.value(FieldId::Date),
+                text,
+            },
+        }
+    }
+
+    /// The call form: the follow-up the outcome proposes, in the date field unless the
+    /// collector typed there (`+2d` for no answer; empty for an outcome that proposes none).
+    fn propose_followup(&mut self) {
+        if self.kind != FormKind::Call {
+            return;
+        }
+        let days = CallOutcome::parse(&self.value(FieldId::Outcome))
+            .ok()
+            .and_then(CallOutcome::followup_days);
+        if let Some(field) = self.fields.iter_mut().find(|f| f.id == FieldId::Date) {
+            field.set_default(&days.map_or(String::new(), |n| format!("+{n}d")));
         }
     }
 
@@ -406,6 +463,8 @@ impl ActionForm {
             ("reason", FieldId::Reason),
             ("issue", FieldId::Issue),
             ("owner", FieldId::Owner),
+            ("outcome", FieldId::Outcome),
+            ("contact", FieldId::Contact),
             ("attach", FieldId::Files),
             ("read", FieldId::Files),
             ("note", FieldId::Text),
@@ -541,6 +600,19 @@ fn fields(kind: FormKind, settings: &ActionSettings) -> Vec<Field> {
             role.set_default("finance");
             vec![f(FieldId::Owner, "Owner"), role]
         }
+        FormKind::Call => {
+            let mut outcome = f(FieldId::Outcome, "Outcome");
+            outcome.choices = CallOutcome::ALL
+                .iter()
+                .map(|o| o.as_str().to_string())
+                .collect();
+            vec![
+                outcome,
+                f(FieldId::Contact, "Contact"),
+                f(FieldId::Date, "Follow-up"),
+                f(FieldId::Text, "What was said"),
+            ]
+        }
     }
 }
 
@@ -553,6 +625,7 @@ pub fn kind_of(action: Action) -> Option<FormKind> {
         Action::Resolve => FormKind::Resolve,
         Action::FollowUp => FormKind::FollowUp,
         Action::Assign => FormKind::Assign,
+        Action::Call => FormKind::Call,
         Action::Attach => FormKind::Attach,
         _ => return None,
     })
@@ -729,6 +802,7 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
                 if field.id == FieldId::Files {
                     field.choices = path_choices(field.value());
                 }
+                form.propose_followup();
             }
             Vec::new()
         }
@@ -764,6 +838,7 @@ pub fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
                     field.choices = path_choices(&value);
                     field.set(&value);
                 }
+                form.propose_followup();
             }
         }
         Action::CompleteBack => {
@@ -773,6 +848,7 @@ pub fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
                 form.focus = (focus + n - 1) % n;
             } else {
                 field.complete(false);
+                form.propose_followup();
             }
         }
         Action::EditExternal => return edit_external(app),
@@ -913,6 +989,7 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
                 }
             }
             (FieldId::Owner, _) => field.choices = data.owners.clone(),
+            (FieldId::Contact, _) => field.choices = data.contacts.clone(),
             _ => {}
         }
     }

@@ -59,6 +59,10 @@ pub struct Setup {
     pub as_of: Date,
     /// The date was chosen (`--as-of`) rather than today: the title says so.
     pub as_of_given: bool,
+    /// The saved views, shown as tabs after the built-in ones.
+    pub views: Vec<crate::domain::queue::View>,
+    /// The config file `:save NAME` adds a view to (`None`: views cannot be saved here).
+    pub views_file: Option<std::path::PathBuf>,
 }
 
 impl Setup {
@@ -72,6 +76,8 @@ impl Setup {
             self.as_of_given,
         );
         app.action_settings = self.actions.clone();
+        app.views = self.views.clone();
+        app.views_file = self.views_file.clone();
         app
     }
 }

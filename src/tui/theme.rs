@@ -60,6 +60,8 @@ pub enum Role {
     Input,
     Error,
     Popup,
+    /// What a search found: a document named in the filter, the words of a text search.
+    Match,
 }
 
 impl Role {
@@ -96,6 +98,7 @@ impl Role {
         (Role::Input, "input"),
         (Role::Error, "error"),
         (Role::Popup, "popup"),
+        (Role::Match, "match"),
     ];
 
     fn from_name(name: &str) -> Option<Role> {

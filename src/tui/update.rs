@@ -10,7 +10,7 @@ use super::forms;
 use super::keymap::{Key, KeyContext, Resolved};
 use super::view;
 use crate::domain::date::parse_relative;
-use crate::domain::queue::{QueueFilter, Scope, SortKey, Tab};
+use crate::domain::queue::{QueueFilter, Scope, SortKey, Tab, View};
 use crate::workstation::{Request, Response};
 use crossterm::event::{KeyEvent, KeyEventKind};
 use tui_input::backend::crossterm::to_input_request;
@@ -32,6 +32,8 @@ pub enum Effect {
     /// Leave the screen, let the collector write `text` in `$EDITOR` (with `instructions` as
     /// comments), come back and hand the result to [`super::forms::edited`].
     Edit { text: String, instructions: String },
+    /// Add this view to the config file (`:save NAME`), then tell [`view_saved`].
+    SaveView(View),
 }
 
 /// The first requests: the figures as of the app's date and the first page.
@@ -143,9 +145,20 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
         }
         Response::Detail { seq, cid, data } => {
             if seq == app.detail_seq && app.detail_cid == Some(cid) {
+                let first = app
+                    .detail
+                    .as_ref()
+                    .is_none_or(|d| d.detail.header.cid != cid);
                 app.detail = data.map(|d| *d);
                 let rows = view::detail_rows(app);
                 let max = detail_max_scroll(app, rows);
+                // A search for a document's number lands on it: scrolled into view.
+                let width = view::areas(app)
+                    .detail
+                    .map_or(0, |r| r.width.saturating_sub(3));
+                if first && let Some(line) = view::detail::matched_document_line(app, width) {
+                    app.detail_scroll = (line as u16).saturating_sub(1);
+                }
                 app.detail_scroll = app.detail_scroll.min(max);
             }
             Vec::new()
@@ -186,6 +199,24 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
         Response::Saved { seq, outcome } => forms::saved(app, seq, outcome),
         Response::Attachment { seq, preview } => super::viewer::received(app, seq, preview),
         Response::Forecast(view) => super::forecast::received(app, *view),
+        Response::Keys { seq, cids } => {
+            if app.keys_seq == Some(seq) {
+                app.keys_seq = None;
+                let before = app.marks.len();
+                app.marks.extend(cids.iter().copied());
+                let added = app.marks.len() - before;
+                status(
+                    app,
+                    format!(
+                        "{} customer{} of this view marked ({added} more); actions apply to the {} marked · Esc clears",
+                        cids.len(),
+                        if cids.len() == 1 { "" } else { "s" },
+                        app.marks.len()
+                    ),
+                );
+            }
+            Vec::new()
+        }
         Response::Error(message) => {
             // Whatever was asked may be asked again by the next key.
             app.summary_pending = false;
@@ -264,14 +295,10 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::SortContact => sort(app, SortKey::LastContact),
         Action::SortName => sort(app, SortKey::Name),
         Action::SortRisk => sort(app, SortKey::Risk),
-        Action::NextTab => {
-            let i = (app.query.tab.index() + 1) % Tab::ALL.len();
-            set_tab(app, Tab::ALL[i])
-        }
-        Action::PrevTab => {
-            let i = (app.query.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len();
-            set_tab(app, Tab::ALL[i])
-        }
+        Action::SortCall => sort(app, SortKey::LastCall),
+        Action::NextTab => step_tab(app, 1),
+        Action::PrevTab => step_tab(app, -1),
+        Action::MarkAll => mark_all(app),
         Action::TabOverdue => set_tab(app, Tab::Overdue),
         Action::TabAll => set_tab(app, Tab::All),
         Action::TabPromises => set_tab(app, Tab::Promises),
@@ -327,10 +354,63 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::Resolve
         | Action::FollowUp
         | Action::Attach
-        | Action::Assign => forms::open(app, action),
+        | Action::Assign
+        | Action::Call => forms::open(app, action),
         Action::ViewAttachment => super::viewer::open(app),
         _ => Vec::new(),
     }
+}
+
+/// `]` / `[`: the next (or previous) tab, the saved views coming after the built-in tabs.
+fn step_tab(app: &mut App, delta: i64) -> Vec<Effect> {
+    let builtin = Tab::ALL.len() as i64;
+    let n = builtin + app.views.len() as i64;
+    let now = match app.current_view() {
+        Some(_) => builtin + app.view.unwrap_or(0) as i64,
+        None => app.query.tab.index() as i64,
+    };
+    let next = (now + delta).rem_euclid(n);
+    if next < builtin {
+        app.view = None;
+        set_tab(app, Tab::ALL[next as usize])
+    } else {
+        open_view(app, (next - builtin) as usize)
+    }
+}
+
+/// Shows saved view `i`: its filter, sort, tab and scope.
+fn open_view(app: &mut App, i: usize) -> Vec<Effect> {
+    let Some(view) = app.views.get(i).cloned() else {
+        return Vec::new();
+    };
+    view.apply(&mut app.query);
+    app.view = Some(i);
+    status(app, format!("View: {}", view.name));
+    requery(app)
+}
+
+/// `*`: asks for every customer of the current view, to mark them.
+fn mark_all(app: &mut App) -> Vec<Effect> {
+    let seq = app.next_seq();
+    app.keys_seq = Some(seq);
+    vec![Effect::Request(Request::Keys {
+        seq,
+        as_of: app.as_of,
+        query: app.query.clone(),
+    })]
+}
+
+/// `:save NAME` was written to the config (or not): the view becomes a tab, and current.
+pub fn view_saved(app: &mut App, view: View, result: Result<String, String>) -> Vec<Effect> {
+    match result {
+        Ok(file) => {
+            status(app, format!("View `{}` saved in {file}.", view.name));
+            app.views.push(view);
+            app.view = Some(app.views.len() - 1);
+        }
+        Err(e) => error(app, format!("View not saved: {e}")),
+    }
+    Vec::new()
 }
 
 fn chart_action(app: &mut App, action: Action) -> Vec<Effect> {
@@ -427,7 +507,8 @@ fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::Resolve
         | Action::FollowUp
         | Action::Attach
-        | Action::Assign => return forms::open(app, action),
+        | Action::Assign
+        | Action::Call => return forms::open(app, action),
         Action::ViewAttachment => return super::viewer::open(app),
         Action::Remind => return engage::send::start(app),
         Action::Engage => return engage::screen::open_pane(app, None),
@@ -558,7 +639,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
             let Some(key) = rest.first().and_then(|k| SortKey::parse(k)) else {
                 error(
                     app,
-                    "sort by overdue, days, outstanding, contact, name or risk",
+                    "sort by overdue, days, outstanding, contact, name, risk or call",
                 );
                 return Vec::new();
             };
@@ -601,6 +682,40 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
             }
         }
         "filter" | "f" => set_filter(app, &rest.join(" ")),
+        "save" => save_view(app, &rest.join(" ")),
+        "view" | "views" => {
+            let name = rest.join(" ");
+            if name.trim().is_empty() {
+                let names: Vec<&str> = app.views.iter().map(|v| v.name.as_str()).collect();
+                if names.is_empty() {
+                    status(app, "No saved views: `:save NAME` saves this one.");
+                } else {
+                    status(app, format!("Views: {}", names.join(", ")));
+                }
+                return Vec::new();
+            }
+            let found = app
+                .views
+                .iter()
+                .position(|v| v.name.eq_ignore_ascii_case(name.trim()))
+                .or_else(|| {
+                    let lowered = name.trim().to_lowercase();
+                    let starting: Vec<usize> = (0..app.views.len())
+                        .filter(|&i| app.views[i].name.to_lowercase().starts_with(&lowered))
+                        .collect();
+                    (starting.len() == 1).then(|| starting[0])
+                });
+            match found {
+                Some(i) => open_view(app, i),
+                None => {
+                    error(
+                        app,
+                        format!("no view named `{}` (:view lists them)", name.trim()),
+                    );
+                    Vec::new()
+                }
+            }
+        }
         "nofilter" | "clear" => set_filter(app, ""),
         "chart" => {
             match rest.first() {
@@ -625,7 +740,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
             error(
                 app,
                 format!(
-                    "unknown command `{other}` (try :sort, :tab, :mine, :all, :asof, :filter, :q)"
+                    "unknown command `{other}` (try :sort, :tab, :view, :save, :mine, :all, :asof, :filter, :q)"
                 ),
             );
             Vec::new()
@@ -686,6 +801,27 @@ fn refresh(app: &mut App, figures: Request) -> Vec<Effect> {
     fx.extend(sync(app));
     fx.extend(engage::screen::refresh(app));
     fx
+}
+
+/// `:save NAME`: the queue as it is (filter, sort, tab, scope) becomes a saved view.
+fn save_view(app: &mut App, name: &str) -> Vec<Effect> {
+    let name = name.trim();
+    if name.is_empty() {
+        error(app, "`:save NAME` names the view");
+        return Vec::new();
+    }
+    if let Err(e) = crate::domain::text::check_name(name) {
+        error(app, format!("the view name {e}"));
+        return Vec::new();
+    }
+    if app.views.iter().any(|v| v.name.eq_ignore_ascii_case(name)) {
+        error(
+            app,
+            format!("a view named `{name}` exists already: choose another name"),
+        );
+        return Vec::new();
+    }
+    vec![Effect::SaveView(View::of_query(name, &app.query))]
 }
 
 /// The query changed: back to the top, new pages.

@@ -91,6 +91,7 @@ struct Wanted {
     page: Option<Request>,
     detail: Option<Request>,
     form: Option<Request>,
+    keys: Option<Request>,
     attachment: Option<Request>,
     writes: Vec<Request>,
 }
@@ -430,6 +431,7 @@ impl PortfolioWorker {
                 Request::Detail { .. } => w.detail = Some(request),
                 Request::MarkRepliesRead { .. } => w.writes.push(request),
                 Request::FormData { .. } => w.form = Some(request),
+                Request::Keys { .. } => w.keys = Some(request),
                 Request::Attachment { .. } => w.attachment = Some(request),
                 Request::Save { seq, job } => saves.push((sid, seq, job)),
             }
@@ -562,6 +564,7 @@ impl PortfolioWorker {
                 .into_iter()
                 .chain(w.detail)
                 .chain(w.form)
+                .chain(w.keys)
                 .chain(w.attachment)
             {
                 self.answer_one(sid, &request, emit);
@@ -649,6 +652,8 @@ impl PortfolioWorker {
                 self.ensure(*as_of, out)?;
                 self.viewer(sid).last_page = Some(request.clone());
                 let key = (query.scope, query.collector.clone(), query.filter.clone());
+                // What the filter's documents and text searches let through, read once.
+                let mut matches = None;
                 let counts = match self
                     .unfiltered
                     .for_query(query)
@@ -656,7 +661,9 @@ impl PortfolioWorker {
                 {
                     Some(c) => c,
                     None => {
-                        let c = self.mirror()?.counts(query);
+                        let m = self.store.filter_matches(&query.filter)?;
+                        let c = self.mirror()?.counts(query, &m);
+                        matches = Some(m);
                         self.counts.insert(key, c);
                         c
                     }
@@ -666,7 +673,11 @@ impl PortfolioWorker {
                 let total = counts.counts[query.tab.index()];
                 let few = !query.filter.is_empty() && total <= FEW_ROWS;
                 let keys = if few {
-                    Some(self.mirror()?.keys(query))
+                    let m = match matches.take() {
+                        Some(m) => m,
+                        None => self.store.filter_matches(&query.filter)?,
+                    };
+                    Some(self.mirror()?.keys(query, &m))
                 } else {
                     None
                 };
@@ -719,6 +730,12 @@ impl PortfolioWorker {
             Request::Save { seq, job } => {
                 let outcome = self.save(sid, job);
                 out.push(Response::Saved { seq: *seq, outcome });
+            }
+            Request::Keys { seq, as_of, query } => {
+                self.ensure(*as_of, out)?;
+                let matches = self.store.filter_matches(&query.filter)?;
+                let cids = self.mirror()?.keys(query, &matches);
+                out.push(Response::Keys { seq: *seq, cids });
             }
             Request::Attachment {
                 seq,

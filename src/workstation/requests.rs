@@ -39,6 +39,12 @@ pub enum Request {
     },
     /// Record a collector action (never coalesced: every save is done, in order).
     Save { seq: u64, job: SaveJob },
+    /// The keys of every customer a query shows in its tab (`*` marks them all).
+    Keys {
+        seq: u64,
+        as_of: Date,
+        query: QueueQuery,
+    },
     /// An attachment drawn for `cols` × `rows` cells (a picture scaled, a first page).
     Attachment {
         seq: u64,
@@ -126,6 +132,11 @@ pub enum Response {
     /// The forecast as of a date (computed after everything else; the last page and
     /// detail are answered again after it, with the risk and predicted dates).
     Forecast(Box<ForecastView>),
+    /// The keys of every customer a query shows in its tab, in no order.
+    Keys {
+        seq: u64,
+        cids: Vec<i64>,
+    },
     /// An attachment's preview, or why it cannot be shown.
     Attachment {
         seq: u64,

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::domain::actions::{self as check, IssueState, OwnerRole, Stamp};
 use crate::domain::customer::CustomerCard;
 use crate::domain::queue::IssueReason;
-use crate::domain::queue::QueueQuery;
+use crate::domain::queue::{Predicate, QueueQuery};
 use crate::domain::users::Actor;
 use crate::domain::{Date, Decimal};
 use crate::{Error, Result};
@@ -27,6 +27,7 @@ pub enum FormKind {
     Resolve,
     FollowUp,
     Assign,
+    Call,
     Attach,
 }
 
@@ -40,13 +41,17 @@ impl FormKind {
             FormKind::Resolve => "Resolve a dispute",
             FormKind::FollowUp => "Follow-up",
             FormKind::Assign => "Assign an owner",
+            FormKind::Call => "Call",
             FormKind::Attach => "Attach files",
         }
     }
 
     /// Whether the form may apply to every marked customer (else to one at a time).
     pub fn applies_to_marks(self) -> bool {
-        matches!(self, FormKind::Note | FormKind::FollowUp | FormKind::Assign)
+        matches!(
+            self,
+            FormKind::Note | FormKind::FollowUp | FormKind::Assign | FormKind::Call
+        )
     }
 }
 
@@ -71,6 +76,8 @@ pub struct FormData {
     pub open_issues: Vec<IssueChoice>,
     /// Every finance and sales owner's name (assign form).
     pub owners: Vec<String>,
+    /// Whom the call form offers to call: the customer's phone and email (call form).
+    pub contacts: Vec<String>,
 }
 
 /// A form's fields as typed (checked again by [`crate::actions`] when saved).
@@ -103,6 +110,13 @@ pub enum ActionValues {
     Assign {
         owner: String,
         role: OwnerRole,
+    },
+    Call {
+        outcome: String,
+        contact: String,
+        /// Empty: no follow-up.
+        followup: String,
+        text: String,
     },
     /// Files on the machine the workstation runs on (the server, over SSH).
     Attach {
@@ -181,11 +195,23 @@ impl PortfolioWorker {
             FormKind::Assign => self.store.owner_names()?,
             _ => Vec::new(),
         };
+        // Until contacts are imported, whom to call is the customer's own phone and email.
+        let contacts = match kind {
+            FormKind::Call => customer
+                .phone
+                .iter()
+                .chain(customer.email.iter())
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty())
+                .collect(),
+            _ => Vec::new(),
+        };
         Ok(FormData {
             customer,
             defaults,
             open_issues,
             owners,
+            contacts,
         })
     }
 
@@ -328,6 +354,22 @@ impl PortfolioWorker {
                 actions::followup(store, stamp, id, date, text)
             }
             ActionValues::Assign { owner, role } => actions::assign(store, stamp, id, *role, owner),
+            ActionValues::Call {
+                outcome,
+                contact,
+                followup,
+                text,
+            } => actions::call(
+                store,
+                stamp,
+                &actions::CallForm {
+                    customer: id,
+                    outcome,
+                    contact: Some(contact.as_str()),
+                    followup: Some(followup.as_str()),
+                    text: Some(text.as_str()),
+                },
+            ),
             ActionValues::Attach { paths, text } => {
                 let paths: Vec<std::path::PathBuf> =
                     paths.iter().map(std::path::PathBuf::from).collect();
@@ -393,6 +435,10 @@ impl PortfolioWorker {
         // but the owner: a filtered count the row is in moves too, unless the owner changed
         // (then they are counted again when asked for).
         self.unfiltered.apply(&change);
+        // A filter on what actions write (a text search, the last call, the promise's state)
+        // is counted again when asked for.
+        self.counts
+            .retain(|(_, _, filter), _| !filter.predicates.iter().any(Predicate::follows_actions));
         if change.owner_changed() {
             self.counts.clear();
         } else if change.moved() {

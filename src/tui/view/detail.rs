@@ -1,10 +1,16 @@
 //! The selected customer's detail: who they are, their aging, documents (open first, with days
 //! overdue and flags), payments and failed attempts, and the activity timeline.
+//!
+//! What the queue's filter searched for is marked: a document whose number or id is one of
+//! its bare words, and in the timeline the words of its `note:` and `text:` terms in the
+//! entries they search.
 
 use super::{prediction, section_title, text};
 use crate::domain::Decimal;
-use crate::domain::customer::{ActivityKind, CustomerDetail};
+use crate::domain::customer::{ActivityKind, CustomerDetail, DetailDocument};
 use crate::domain::money::grouped;
+use crate::domain::queue::{Predicate, SearchScope};
+use crate::domain::search;
 use crate::tui::app::App;
 use crate::tui::theme::Role;
 use crate::workstation::DetailData;
@@ -57,6 +63,85 @@ pub fn line_count(app: &App, width: u16) -> u16 {
 
 /// The detail's lines at this width.
 pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
+    lines_and_match(app, width).0
+}
+
+/// The line of the first document the filter names, at this width (to scroll to it).
+pub fn matched_document_line(app: &App, width: u16) -> Option<usize> {
+    lines_and_match(app, width).1
+}
+
+/// The document numbers and ids the filter may name: its bare words.
+fn named_documents(app: &App) -> Vec<&str> {
+    app.query
+        .filter
+        .predicates
+        .iter()
+        .filter_map(|p| match p {
+            Predicate::Text(t) => Some(t.trim()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether the filter names this document (its number or id, without regard to case).
+fn named(doc: &DetailDocument, names: &[&str]) -> bool {
+    names.iter().any(|n| {
+        doc.id.eq_ignore_ascii_case(n)
+            || doc
+                .number
+                .as_deref()
+                .is_some_and(|x| x.eq_ignore_ascii_case(n))
+    })
+}
+
+/// The words of the filter's text searches that an entry of this kind holds (empty: none of
+/// them finds it).
+fn searched_words(app: &App, kind: ActivityKind, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in &app.query.filter.predicates {
+        let Predicate::Search(scope, query) = p else {
+            continue;
+        };
+        let in_scope = match scope {
+            SearchScope::Notes => matches!(kind, ActivityKind::Note | ActivityKind::Call),
+            SearchScope::All => !matches!(
+                kind,
+                ActivityKind::Reminder | ActivityKind::OwnerChange | ActivityKind::FollowUpDone
+            ),
+        };
+        let words = search::words(query);
+        if in_scope && search::matches(&words, text) {
+            out.extend(words);
+        }
+    }
+    out
+}
+
+/// `text` as spans, the parts `words` match in the match style.
+fn marked_spans(app: &App, text: String, words: &[String], base: Style) -> Vec<Span<'static>> {
+    let ranges = search::highlights(words, &text);
+    if ranges.is_empty() {
+        return vec![Span::styled(text, base)];
+    }
+    let mark = app.theme.get(Role::Match);
+    let mut out = Vec::new();
+    let mut at = 0;
+    for r in ranges {
+        if r.start > at {
+            out.push(Span::styled(text[at..r.start].to_string(), base));
+        }
+        out.push(Span::styled(text[r.clone()].to_string(), mark));
+        at = r.end;
+    }
+    if at < text.len() {
+        out.push(Span::styled(text[at..].to_string(), base));
+    }
+    out
+}
+
+/// The detail's lines, and the line of the first document the filter names.
+fn lines_and_match(app: &App, width: u16) -> (Vec<Line<'static>>, Option<usize>) {
     let muted = app.theme.get(Role::Muted);
     let Some(data) = &app.detail else {
         let text = if app.selected().is_some() || app.detail_cid.is_some() {
@@ -64,7 +149,7 @@ pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
         } else {
             "No customer selected."
         };
-        return vec![Line::styled(text, muted)];
+        return (vec![Line::styled(text, muted)], None);
     };
     let mut out = Vec::new();
     header(app, &data.detail, usize::from(width), &mut out);
@@ -77,11 +162,11 @@ pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
         &mut out,
     );
     aging(app, data, usize::from(width), &mut out);
-    documents(app, &data.detail, forecast, usize::from(width), &mut out);
+    let matched = documents(app, &data.detail, forecast, usize::from(width), &mut out);
     payments(app, &data.detail, usize::from(width), &mut out);
     attachments(app, &data.detail, usize::from(width), &mut out);
     activity(app, &data.detail, usize::from(width), &mut out);
-    out
+    (out, matched)
 }
 
 /// The customer's attachments, newest first (`v` opens them).
@@ -264,7 +349,7 @@ fn documents(
     forecast: Option<&CustomerForecast>,
     width: usize,
     out: &mut Vec<Line<'static>>,
-) {
+) -> Option<usize> {
     let open = d.documents.iter().filter(|x| !x.balance.is_zero()).count();
     heading(
         app,
@@ -273,8 +358,10 @@ fn documents(
     );
     if d.documents.is_empty() {
         out.push(Line::styled("No documents.", app.theme.get(Role::Muted)));
-        return;
+        return None;
     }
+    let names = named_documents(app);
+    let mut matched = None;
     let muted = app.theme.get(Role::Muted);
     let with_amount = width >= 76;
     let with_currency = width >= 60;
@@ -310,10 +397,18 @@ fn documents(
             ("credit_note", _) | (_, None) => doc.doc_date,
             (_, Some(due)) => due,
         };
+        let is_named = named(doc, &names);
+        if is_named && matched.is_none() {
+            matched = Some(out.len());
+        }
         let mut spans = vec![
             Span::styled(
                 text::fit(doc.number.as_deref().unwrap_or(&doc.id), number_w),
-                base,
+                if is_named {
+                    app.theme.get(Role::Match)
+                } else {
+                    base
+                },
             ),
             Span::raw(" "),
             Span::styled(text::fit(kind, 3), muted),
@@ -374,6 +469,7 @@ fn documents(
             muted,
         ));
     }
+    matched
 }
 
 fn payments(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'static>>) {
@@ -445,17 +541,18 @@ fn activity(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'sta
             Span::raw(" "),
             Span::styled(text::fit(&e.who, 8), muted),
         ];
+        let words = searched_words(app, e.kind, &e.text);
         let mut wrapped = text::wrap(&e.text, text_w).into_iter();
         if inline {
             first.push(Span::raw(" "));
-            first.push(Span::raw(wrapped.next().unwrap_or_default()));
+            let piece = wrapped.next().unwrap_or_default();
+            first.extend(marked_spans(app, piece, &words, Style::default()));
         }
         out.push(Line::from(first));
         for piece in wrapped {
-            out.push(Line::from(vec![
-                Span::raw(" ".repeat(lead)),
-                Span::raw(piece),
-            ]));
+            let mut line = vec![Span::raw(" ".repeat(lead))];
+            line.extend(marked_spans(app, piece, &words, Style::default()));
+            out.push(Line::from(line));
         }
     }
 }

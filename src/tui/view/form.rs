@@ -198,7 +198,7 @@ fn about(form: &ActionForm) -> String {
             c.finance_owner.as_deref().unwrap_or("none"),
             c.sales_owner.as_deref().unwrap_or("none")
         ),
-        FormKind::Note | FormKind::FollowUp => {
+        FormKind::Note | FormKind::FollowUp | FormKind::Call => {
             let mut parts = vec![c.id.clone()];
             parts.extend(c.email.clone());
             parts.extend(c.phone.clone());

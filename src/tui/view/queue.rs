@@ -4,8 +4,8 @@ use super::{section_title, text};
 use crate::domain::Decimal;
 use crate::domain::forecast::RiskLevel;
 use crate::domain::money::{compact, grouped};
+use crate::domain::queue::{Predicate, Scope, SortKey, Tab};
 use crate::domain::queue::{PromiseFlag, QueueRow};
-use crate::domain::queue::{Scope, SortKey, Tab};
 use crate::tui::app::{App, Focus};
 use crate::tui::theme::Role;
 use ratatui::buffer::Buffer;
@@ -188,7 +188,16 @@ fn tab_labels(app: &App, width: u16) -> Vec<String> {
 
 fn render_tabs(app: &App, area: Rect, buf: &mut Buffer) {
     let mut x = area.x + 1;
-    let labels = tab_labels(app, area.width);
+    // Saved views come after the built-in tabs: room is kept for them (a third of the line
+    // at most), the built-in titles shortening first.
+    let views: Vec<String> = app.views.iter().map(|v| format!(" {} ", v.name)).collect();
+    let views_w: usize = if views.is_empty() {
+        0
+    } else {
+        2 + views.iter().map(|l| text::width(l) + 1).sum::<usize>()
+    };
+    let reserve = views_w.min(usize::from(area.width) / 3) as u16;
+    let labels = tab_labels(app, area.width.saturating_sub(reserve));
     for (tab, label) in Tab::ALL.into_iter().zip(labels) {
         let style = if tab == app.query.tab {
             app.theme.get(Role::TabActive)
@@ -201,6 +210,76 @@ fn render_tabs(app: &App, area: Rect, buf: &mut Buffer) {
         x = text::put(buf, x, area.y, &label, style);
         x = text::put(buf, x, area.y, " ", Style::default());
     }
+    if views.is_empty() || x + 2 > area.right() {
+        return;
+    }
+    x = text::put(buf, x, area.y, "│ ", app.theme.get(Role::Border));
+    // As many views as fit, from the current one when it would not fit otherwise; `+N`
+    // says how many are left out (`:view` lists them all).
+    let current = app.current_view().and(app.view);
+    let room = usize::from(area.right().saturating_sub(x));
+    let fits = |from: usize| {
+        let mut used = 0;
+        let mut n = 0;
+        for label in &views[from..] {
+            let w = text::width(label) + 1;
+            // Keep room for `+N` unless this is the last.
+            let tail = if from + n + 1 < views.len() { 4 } else { 0 };
+            if used + w + tail > room {
+                break;
+            }
+            used += w;
+            n += 1;
+        }
+        n
+    };
+    let mut start = 0;
+    if let Some(c) = current
+        && c >= fits(0)
+    {
+        start = c;
+    }
+    let mut shown = fits(start);
+    for (i, label) in views.iter().enumerate().skip(start).take(shown) {
+        let style = if current == Some(i) {
+            app.theme.get(Role::TabActive)
+        } else {
+            app.theme.get(Role::Tab)
+        };
+        x = text::put(buf, x, area.y, label, style);
+        x = text::put(buf, x, area.y, " ", Style::default());
+    }
+    // Not even the current view fits: it is shown cut.
+    if shown == 0
+        && let Some(c) = current
+    {
+        let label = text::truncate(&views[c], room.saturating_sub(4));
+        x = text::put(buf, x, area.y, &label, app.theme.get(Role::TabActive));
+        x = text::put(buf, x, area.y, " ", Style::default());
+        shown = 1;
+    }
+    let hidden = views.len() - shown;
+    if hidden > 0 {
+        let left = usize::from(area.right().saturating_sub(x));
+        let more = format!("+{hidden} views");
+        let more = if text::width(&more) <= left {
+            more
+        } else {
+            format!("+{hidden}")
+        };
+        text::put_n(buf, x, area.y, more, left, app.theme.get(Role::Muted));
+    }
+}
+
+/// Whether the contact column shows the last call instead (sorted or filtered by it).
+fn shows_calls(app: &App) -> bool {
+    app.query.sort == SortKey::LastCall
+        || app
+            .query
+            .filter
+            .predicates
+            .iter()
+            .any(|p| matches!(p, Predicate::CallDays(..)))
 }
 
 fn render_header(app: &App, cols: &Columns, area: Rect, buf: &mut Buffer) {
@@ -238,13 +317,14 @@ fn render_header(app: &App, cols: &Columns, area: Rect, buf: &mut Buffer) {
         ));
         h.push(' ');
     }
-    let contact = if cols.contact >= 10 {
-        "Contact"
-    } else {
-        "Seen"
+    let (contact, key) = match (shows_calls(app), cols.contact >= 10) {
+        (true, true) => ("Last call", SortKey::LastCall),
+        (true, false) => ("Call", SortKey::LastCall),
+        (false, true) => ("Contact", SortKey::LastContact),
+        (false, false) => ("Seen", SortKey::LastContact),
     };
     h.push_str(&text::fit(
-        &format!("{contact}{}", arrow(SortKey::LastContact)),
+        &format!("{contact}{}", arrow(key)),
         cols.contact,
     ));
     h.push(' ');
@@ -328,16 +408,17 @@ fn render_row(
         );
         x = text::put(buf, x, y, " ", plain);
     }
-    let contact = match row.last_contact {
+    let last = if shows_calls(app) {
+        row.last_call
+    } else {
+        row.last_contact
+    };
+    let contact = match last {
         Some(d) if cols.contact >= 10 => d.to_string(),
         Some(d) => format!("{}d", (app.as_of - d).num_days()),
         None => "never".to_string(),
     };
-    let contact_style = if row.last_contact.is_some() {
-        plain
-    } else {
-        muted
-    };
+    let contact_style = if last.is_some() { plain } else { muted };
     x = text::put(buf, x, y, &text::fit(&contact, cols.contact), contact_style);
     x = text::put(buf, x, y, " ", plain);
     for (flag, role) in flags(row) {

@@ -1,0 +1,140 @@
+//! `owed find TEXT [--json]`: customers whose name or id contains TEXT, documents whose
+//! number or id is TEXT (or starts with it), and activity entries holding every word of it
+//! (notes, calls, replies, issues and their resolutions, promises' and follow-ups' texts;
+//! see `store::search`).
+//!
+//! JSON (SPEC "Commands added in the second wave"): `{"customers": [{"id", "name"}],
+//! "documents": [{"id", "number", "customer_id"}], "activity": [{"id", "kind",
+//! "customer_id", "text", "at"}]}`, at most `--limit` of each (default 50; 0: all).
+
+use super::Context;
+use crate::domain::text::one_line;
+use crate::store::search::{Found, Section};
+use crate::{Error, Result};
+use serde_json::json;
+
+#[derive(Debug, clap::Args)]
+pub struct FindArgs {
+    /// What to look for: a name, an id, a document number, words written in the activity.
+    #[arg(required = true)]
+    pub text: Vec<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// At most this many of each kind (0: all).
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+}
+
+/// Characters of an activity entry's text shown on its line.
+const TEXT_WIDTH: usize = 100;
+
+pub fn run(ctx: &Context, args: &FindArgs) -> Result<()> {
+    let text = args.text.join(" ");
+    if text.trim().is_empty() {
+        return Err(Error::input(
+            "nothing to find: give a name, an id, a document number or words",
+        ));
+    }
+    let store = ctx.open_store()?;
+    let found = store.find(&text, args.limit)?;
+    if args.json {
+        jsonln!("{}", to_json(&found))?;
+    } else {
+        out!("{}", to_text(&found, text.trim(), args.limit))?;
+    }
+    Ok(())
+}
+
+/// What was found, as JSON (the SPEC's shape, with each entry's `at` too).
+pub fn to_json(found: &Found) -> serde_json::Value {
+    json!({
+        "customers": found.customers.items.iter().map(|c| json!({
+            "id": c.id, "name": c.name,
+        })).collect::<Vec<_>>(),
+        "documents": found.documents.items.iter().map(|d| json!({
+            "id": d.id, "number": d.number, "customer_id": d.customer_id,
+        })).collect::<Vec<_>>(),
+        "activity": found.activity.items.iter().map(|e| json!({
+            "id": e.id, "kind": e.kind.name(), "customer_id": e.customer_id,
+            "text": e.text, "at": e.at,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// What was found, for people: a heading per kind with its count, one line per item.
+pub fn to_text(found: &Found, text: &str, limit: usize) -> String {
+    let mut out = String::new();
+    let heading = |out: &mut String, title: &str, section_len: usize, total: u64| {
+        if section_len as u64 == total {
+            out.push_str(&format!("{title} ({total})\n"));
+        } else {
+            out.push_str(&format!("{title} ({section_len} of {total})\n"));
+        }
+    };
+    let more = |out: &mut String, shown: usize, total: u64| {
+        if (shown as u64) < total && limit > 0 {
+            out.push_str(&format!(
+                "  … and {} more (--limit 0 shows them all)\n",
+                total - shown as u64
+            ));
+        }
+    };
+    let customers = &found.customers;
+    if customers.total > 0 {
+        heading(
+            &mut out,
+            "Customers",
+            customers.items.len(),
+            customers.total,
+        );
+        for c in &customers.items {
+            out.push_str(&format!("  {}  {}\n", one_line(&c.id), one_line(&c.name)));
+        }
+        more(&mut out, customers.items.len(), customers.total);
+    }
+    let documents = &found.documents;
+    if documents.total > 0 {
+        heading(
+            &mut out,
+            "Documents",
+            documents.items.len(),
+            documents.total,
+        );
+        for d in &documents.items {
+            out.push_str(&format!(
+                "  {}  {}  {}  {} ({})\n",
+                one_line(d.number.as_deref().unwrap_or("—")),
+                one_line(&d.id),
+                d.kind.replace('_', " "),
+                one_line(&d.customer_id),
+                one_line(&d.customer_name)
+            ));
+        }
+        more(&mut out, documents.items.len(), documents.total);
+    }
+    let activity: &Section<_> = &found.activity;
+    if activity.total > 0 {
+        heading(&mut out, "Activity", activity.items.len(), activity.total);
+        for e in &activity.items {
+            let when = e.at.replace('T', " ");
+            let when = when.trim_end_matches('Z');
+            let when = when.get(..16).unwrap_or(when);
+            let mut line = one_line(&e.text).into_owned();
+            if line.chars().count() > TEXT_WIDTH {
+                line = line.chars().take(TEXT_WIDTH - 1).collect::<String>() + "…";
+            }
+            out.push_str(&format!(
+                "  {when}  {}  {} {}: {line}\n",
+                one_line(&e.customer_id),
+                e.kind.name(),
+                e.id
+            ));
+        }
+        more(&mut out, activity.items.len(), activity.total);
+    }
+    if out.is_empty() {
+        out = format!("Nothing found for {}.\n", crate::error::quoted(text));
+    }
+    out
+}

@@ -1,0 +1,432 @@
+//! Finding things: customers by name or id, documents by number or id, and what was written
+//! about customers, through the FTS5 index `activity_text`.
+//!
+//! The index (migration 7) holds one entry per text written about a customer: notes, calls'
+//! notes, replies (subject and body), issues' texts and the texts of their resolutions and
+//! reopenings, promises' comments and their voids', follow-ups. An entry's rowid is the
+//! customer's key times 2^32, plus its record's id times 8, plus its [`EntryKind`]: the
+//! customers a search finds come from the rowids alone, without reading a stored row (which
+//! keeps the text and the record's timestamp). That bounds keys to 2^31 customers and 2^29
+//! records of a kind. Triggers on each of those tables add the entry in the
+//! transaction that writes the record, whoever writes it (the command line, the workstation,
+//! `inbox import`, the demo): the activity log is append-only, so an entry never changes or
+//! goes. Searches go through [`crate::domain::search`]: every word must start a word of the
+//! entry (`unicode61` words, diacritics removed), and nothing typed is FTS5 syntax.
+//!
+//! Document numbers are found through the index `documents_number` (`COLLATE NOCASE`), ids
+//! through the unique index on `documents.id` (as typed, upper- and lower-cased).
+
+use super::Store;
+use crate::Result;
+use crate::domain::queue::{Predicate, QueueFilter, SearchScope};
+use crate::domain::search;
+use rusqlite::params;
+use std::collections::HashSet;
+
+/// What kind of record an entry of the full-text index is (its rowid modulo 8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntryKind {
+    Note,
+    Call,
+    Reply,
+    Issue,
+    /// A resolution or reopening of an issue (its text).
+    IssueEvent,
+    Promise,
+    /// The voiding of a promise (its text).
+    PromiseVoid,
+    Followup,
+}
+
+impl EntryKind {
+    /// Every kind, by code.
+    pub const ALL: [EntryKind; 8] = [
+        EntryKind::Note,
+        EntryKind::Call,
+        EntryKind::Reply,
+        EntryKind::Issue,
+        EntryKind::IssueEvent,
+        EntryKind::Promise,
+        EntryKind::PromiseVoid,
+        EntryKind::Followup,
+    ];
+
+    /// The kind's code in the rowid (what migration 7's triggers add to `id * 8`).
+    pub fn code(self) -> i64 {
+        EntryKind::ALL
+            .iter()
+            .position(|&k| k == self)
+            .map_or(0, |i| i as i64)
+    }
+
+    /// The kind of an entry's rowid.
+    pub fn of_rowid(rowid: i64) -> EntryKind {
+        EntryKind::ALL[(rowid & 7) as usize]
+    }
+
+    /// The record's id in an entry's rowid.
+    pub fn record_of_rowid(rowid: i64) -> i64 {
+        (rowid >> 3) & RECORD_MASK
+    }
+
+    /// The record's kind as `owed activity --json` names it: an issue's resolution is found
+    /// as its issue, a promise's void as its promise.
+    pub fn name(self) -> &'static str {
+        match self {
+            EntryKind::Note => "note",
+            EntryKind::Call => "call",
+            EntryKind::Reply => "reply",
+            EntryKind::Issue | EntryKind::IssueEvent => "issue",
+            EntryKind::Promise | EntryKind::PromiseVoid => "promise",
+            EntryKind::Followup => "followup",
+        }
+    }
+
+    /// The codes a search scope looks through, as an SQL list.
+    fn codes(scope: SearchScope) -> &'static str {
+        match scope {
+            SearchScope::Notes => "0, 1",
+            SearchScope::All => "0, 1, 2, 3, 4, 5, 6, 7",
+        }
+    }
+}
+
+/// The bits of a record's id in an entry's rowid (after the kind's 3).
+const RECORD_MASK: i64 = (1 << 29) - 1;
+
+/// SQL of the customer's key in the rowid of entry `t`.
+const CID_OF: &str = "(t.rowid >> 32)";
+
+/// A customer found by name or id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundCustomer {
+    pub cid: i64,
+    pub id: String,
+    pub name: String,
+}
+
+/// A document found by number or id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundDocument {
+    pub id: String,
+    pub number: Option<String>,
+    /// `invoice`, `debit_note` or `credit_note`.
+    pub kind: String,
+    pub cid: i64,
+    pub customer_id: String,
+    pub customer_name: String,
+}
+
+/// An entry of the activity that holds every word searched for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundEntry {
+    pub kind: EntryKind,
+    /// The id of the record as `owed activity` shows it (an issue's, for its resolution; a
+    /// promise's, for its void).
+    pub id: i64,
+    pub cid: i64,
+    pub customer_id: String,
+    /// When it was written (RFC 3339 UTC).
+    pub at: String,
+    pub text: String,
+}
+
+/// One section of what was found: the first `limit` and how many there are in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+}
+
+impl<T> Default for Section<T> {
+    fn default() -> Self {
+        Section {
+            items: Vec::new(),
+            total: 0,
+        }
+    }
+}
+
+/// Everything a search found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Found {
+    /// By name.
+    pub customers: Section<FoundCustomer>,
+    /// Whole numbers or ids first, then those that start with the text.
+    pub documents: Section<FoundDocument>,
+    /// Newest first.
+    pub activity: Section<FoundEntry>,
+}
+
+/// The FTS5 query of `text` (see [`search::fts_query`]), or one that matches nothing when it
+/// has no word.
+pub(crate) fn fts_or_nothing(text: &str) -> String {
+    search::fts_query(text).unwrap_or_else(|| "\"\"".to_string())
+}
+
+/// SQL selecting the keys of the customers with activity matching the FTS5 query bound as
+/// `param`, in `scope`.
+pub(crate) fn activity_customers_sql(scope: SearchScope, param: &str) -> String {
+    let kinds = match scope {
+        SearchScope::All => String::new(),
+        SearchScope::Notes => format!(" AND (rowid & 7) IN ({})", EntryKind::codes(scope)),
+    };
+    format!("SELECT rowid >> 32 FROM main.activity_text WHERE activity_text MATCH {param}{kinds}")
+}
+
+/// SQL selecting the keys of the customers with a document whose number (without regard to
+/// case) or id (as bound, upper- or lower-cased) is the text bound as `param` (two lookups, one
+/// per index: with `OR` SQLite would read every document).
+pub(crate) fn document_customers_sql(param: &str) -> String {
+    format!(
+        "SELECT d.cid FROM main.documents d WHERE d.number = {param} COLLATE NOCASE
+         UNION SELECT d.cid FROM main.documents d
+          WHERE d.id IN ({param}, upper({param}), lower({param}))"
+    )
+}
+
+/// For each predicate of a filter that needs more than the queue table: the customers it
+/// lets through (the documents of a bare word, the activity of `note:` and `text:`), so that
+/// the queue's mirror in memory counts as SQL does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilterMatches {
+    /// By the predicate's position in the filter; `None` for the others.
+    pub sets: Vec<Option<HashSet<i64>>>,
+}
+
+impl FilterMatches {
+    /// The customers predicate `i` lets through beyond the queue table's own columns.
+    pub fn get(&self, i: usize) -> Option<&HashSet<i64>> {
+        self.sets.get(i).and_then(Option::as_ref)
+    }
+}
+
+impl Store {
+    /// Customers whose name or id contains `text`, documents whose number or id is `text`
+    /// (or starts with it), and activity holding every word of it; at most `limit` of each
+    /// (every one with `0`).
+    pub fn find(&self, text: &str, limit: usize) -> Result<Found> {
+        Ok(Found {
+            customers: self.find_customers(text, limit)?,
+            documents: self.find_documents(text, limit)?,
+            activity: self.find_activity(SearchScope::All, text, limit)?,
+        })
+    }
+
+    /// Customers whose name or id contains `text` (ASCII letters without regard to case), by
+    /// name.
+    pub fn find_customers(&self, text: &str, limit: usize) -> Result<Section<FoundCustomer>> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Section::default());
+        }
+        let pattern = format!("%{}%", like_escaped(text));
+        // One pass: the count over every match beside the first ones.
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT cid, id, name, count(*) OVER () FROM customers
+              WHERE name LIKE ?1 ESCAPE '\\' OR id LIKE ?1 ESCAPE '\\'
+              ORDER BY name COLLATE NOCASE, id LIMIT ?2",
+        )?;
+        let mut total = 0;
+        let items = stmt
+            .query_map(params![pattern, sql_limit(limit)], |r| {
+                total = r.get::<_, i64>(3)?.unsigned_abs();
+                Ok(FoundCustomer {
+                    cid: r.get(0)?,
+                    id: r.get(1)?,
+                    name: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Section { items, total })
+    }
+
+    /// Documents whose number (without regard to case) or id is `text`, then those whose
+    /// number or id starts with it.
+    pub fn find_documents(&self, text: &str, limit: usize) -> Result<Section<FoundDocument>> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Section::default());
+        }
+        // U+10FFFF sorts after every character: [text, text + U+10FFFF) is "starts with".
+        let high = format!("{text}\u{10FFFF}");
+        let upper = text.to_uppercase();
+        let upper_high = format!("{upper}\u{10FFFF}");
+        let matching = "SELECT did, 0 AS rank FROM documents WHERE number = ?1 COLLATE NOCASE
+                        UNION
+                        SELECT did, 0 FROM documents WHERE id IN (?1, upper(?1), lower(?1))
+                        UNION
+                        SELECT did, 1 FROM documents
+                         WHERE number >= ?1 COLLATE NOCASE AND number < ?2 COLLATE NOCASE
+                        UNION
+                        SELECT did, 1 FROM documents WHERE id >= ?1 AND id < ?2
+                        UNION
+                        SELECT did, 1 FROM documents WHERE id >= ?3 AND id < ?4";
+        let total: i64 = self.conn().query_row(
+            &format!("SELECT count(DISTINCT did) FROM ({matching})"),
+            params![text, high, upper, upper_high],
+            |r| r.get(0),
+        )?;
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "WITH m AS ({matching}), best AS (SELECT did, min(rank) AS rank FROM m GROUP BY did)
+             SELECT d.id, d.number, d.kind, c.cid, c.id, c.name
+               FROM best JOIN documents d ON d.did = best.did JOIN customers c ON c.cid = d.cid
+              ORDER BY best.rank, d.number COLLATE NOCASE, d.id LIMIT ?5"
+        ))?;
+        let items = stmt
+            .query_map(
+                params![text, high, upper, upper_high, sql_limit(limit)],
+                |r| {
+                    Ok(FoundDocument {
+                        id: r.get(0)?,
+                        number: r.get(1)?,
+                        kind: r.get(2)?,
+                        cid: r.get(3)?,
+                        customer_id: r.get(4)?,
+                        customer_name: r.get(5)?,
+                    })
+                },
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Section {
+            items,
+            total: total.unsigned_abs(),
+        })
+    }
+
+    /// Activity in `scope` holding every word of `text`, newest first.
+    pub fn find_activity(
+        &self,
+        scope: SearchScope,
+        text: &str,
+        limit: usize,
+    ) -> Result<Section<FoundEntry>> {
+        let Some(query) = search::fts_query(text) else {
+            return Ok(Section::default());
+        };
+        let kinds = EntryKind::codes(scope);
+        let total: i64 = self.conn().query_row(
+            &format!(
+                "SELECT count(*) FROM activity_text
+                  WHERE activity_text MATCH ?1 AND (rowid & 7) IN ({kinds})"
+            ),
+            [&query],
+            |r| r.get(0),
+        )?;
+        // An issue's resolution is found as its issue, a promise's void as its promise.
+        let record = format!("((t.rowid >> 3) & {RECORD_MASK})");
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT t.rowid, {CID_OF}, c.id, t.at, t.text,
+                    CASE t.rowid & 7
+                      WHEN 4 THEN (SELECT issue_id FROM issue_events WHERE id = {record})
+                      WHEN 6 THEN (SELECT promise_id FROM promise_voids WHERE id = {record})
+                      ELSE {record} END
+               FROM activity_text t JOIN customers c ON c.cid = {CID_OF}
+              WHERE activity_text MATCH ?1 AND (t.rowid & 7) IN ({kinds})
+              ORDER BY t.at DESC, t.rowid DESC LIMIT ?2"
+        ))?;
+        let items = stmt
+            .query_map(params![query, sql_limit(limit)], |r| {
+                Ok(FoundEntry {
+                    kind: EntryKind::of_rowid(r.get(0)?),
+                    cid: r.get(1)?,
+                    customer_id: r.get(2)?,
+                    at: r.get(3)?,
+                    text: r.get(4)?,
+                    id: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Section {
+            items,
+            total: total.unsigned_abs(),
+        })
+    }
+
+    /// The keys of the customers with activity in `scope` holding every word of `text`.
+    pub fn activity_customers(&self, scope: SearchScope, text: &str) -> Result<HashSet<i64>> {
+        let sql = activity_customers_sql(scope, "?1");
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map([fts_or_nothing(text)], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The keys of the customers with a document whose number or id is `text` (see
+    /// [`document_customers_sql`]).
+    pub fn document_customers(&self, text: &str) -> Result<HashSet<i64>> {
+        let sql = document_customers_sql("?1");
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map([text.trim()], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The documents of customer `cid` whose number or id is `text` (see
+    /// [`document_customers_sql`]): the document a search for it should land on.
+    pub fn customer_documents_named(&self, cid: i64, text: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT d.id FROM documents d INDEXED BY documents_customer
+              WHERE d.cid = ?2
+                AND (d.number = ?1 COLLATE NOCASE OR d.id IN (?1, upper(?1), lower(?1)))
+              ORDER BY d.did",
+        )?;
+        let rows = stmt.query_map(params![text.trim(), cid], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// What the predicates of `filter` that look beyond the queue table let through (see
+    /// [`FilterMatches`]).
+    pub fn filter_matches(&self, filter: &QueueFilter) -> Result<FilterMatches> {
+        let mut sets = Vec::with_capacity(filter.predicates.len());
+        for p in &filter.predicates {
+            sets.push(match p {
+                Predicate::Text(text) => Some(self.document_customers(text)?),
+                Predicate::Search(scope, text) => Some(self.activity_customers(*scope, text)?),
+                _ => None,
+            });
+        }
+        Ok(FilterMatches { sets })
+    }
+
+    /// For a benchmark on a copy: drops the trigger that indexes notes (notes written after it
+    /// cannot be found) and returns its SQL, for [`Store::bench_restore_note_index`].
+    pub fn bench_drop_note_index(&mut self) -> Result<String> {
+        let sql: String = self.conn().query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'activity_text_note'",
+            [],
+            |r| r.get(0),
+        )?;
+        self.conn()
+            .execute_batch("DROP TRIGGER activity_text_note")?;
+        Ok(sql)
+    }
+
+    /// Puts back the trigger [`Store::bench_drop_note_index`] dropped.
+    pub fn bench_restore_note_index(&mut self, sql: &str) -> Result<()> {
+        self.conn().execute_batch(sql)?;
+        Ok(())
+    }
+
+    /// The number of entries in the full-text index (for tests and benchmarks).
+    pub fn activity_text_entries(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn()
+            .query_row("SELECT count(*) FROM activity_text", [], |r| r.get(0))?;
+        Ok(n.unsigned_abs())
+    }
+}
+
+/// `text` with `\`, `%` and `_` escaped for `LIKE … ESCAPE '\'`.
+fn like_escaped(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// A limit for SQL: `0` is none.
+fn sql_limit(limit: usize) -> i64 {
+    if limit == 0 {
+        -1
+    } else {
+        i64::try_from(limit).unwrap_or(i64::MAX)
+    }
+}

@@ -1,0 +1,494 @@
+//! Issue 13 through the real binary and the store: `owed find` finds an invoice by its number
+//! or id and a customer by a word of its notes (on the fixture and on the demo); the filter's
+//! `note:`/`text:` terms and bare words agree with `owed find`; `owed call` logs a call, and
+//! with `--followup` its follow-up, in one transaction or not at all; calls count as contact;
+//! the full-text index is kept by every write and filled for a database written before it.
+
+mod fixture;
+
+use fixture::{Fixture, stderr, stdout};
+use owed::actions::{self, CallForm};
+use owed::domain::aging::AgingBounds;
+use owed::domain::queue::{QueueFilter, QueueQuery, Scope, SortKey, Tab};
+use owed::domain::users::Role;
+use owed::report::Portfolio;
+use owed::store::Store;
+use serde_json::Value;
+
+const AS: [&str; 4] = ["--as-of", "2026-04-01", "--as", "alice"];
+
+fn run(fx: &Fixture, args: &[&str]) -> std::process::Output {
+    let all: Vec<&str> = AS.iter().chain(args).copied().collect();
+    fx.owed(&all)
+}
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        stderr(out)
+    );
+    stdout(out)
+}
+
+fn find_json(fx: &Fixture, text: &[&str]) -> Value {
+    let mut args = vec!["find", "--json"];
+    args.extend(text);
+    serde_json::from_str(&ok(&run(fx, &args))).unwrap()
+}
+
+/// The queue's customer ids under a filter, everyone's, all tabs (as of the fixture's date).
+fn filtered(store: &Store, text: &str) -> Vec<String> {
+    let bounds = AgingBounds::default();
+    let as_of = owed::domain::date::parse_iso("2026-04-01").unwrap();
+    let p = Portfolio::compute(store, as_of, None, &bounds, "USD").unwrap();
+    store
+        .rebuild_queue_summary(as_of, &bounds, &p.customers, 3)
+        .unwrap();
+    let mut q = QueueQuery::new("alice");
+    q.scope = Scope::Everyone;
+    q.tab = Tab::All;
+    q.sort = SortKey::Name;
+    q.descending = false;
+    q.filter = QueueFilter::parse(text, &bounds).unwrap();
+    let page = store.queue_page(&q, 0, 1000).unwrap();
+    // The mirror in memory counts what SQL selects.
+    let mirror = store.queue_mirror().unwrap();
+    let matches = store.filter_matches(&q.filter).unwrap();
+    assert_eq!(mirror.counts(&q, &matches), store.queue_counts(&q).unwrap());
+    page.rows.into_iter().map(|r| r.id).collect()
+}
+
+/// The fixture with document numbers.
+fn numbered() -> Fixture {
+    let fx = Fixture::new();
+    let csv = fx.dir.path().join("csv");
+    let docs = fixture::DOCUMENTS
+        .replace("id,customer_id,type,", "id,customer_id,type,number,")
+        .replace("I1,K1,invoice,", "I1,K1,invoice,INV-4412,")
+        .replace("I2,K1,invoice,", "I2,K1,invoice,INV-4413,")
+        .replace("I3,K2,invoice,", "I3,K2,invoice,RE-2026-0007,")
+        .replace("I4,K2,invoice,", "I4,K2,invoice,,")
+        .replace("I5,K3,invoice,", "I5,K3,invoice,A2026-0016412,")
+        .replace("N1,K1,credit_note,", "N1,K1,credit_note,CN-1,");
+    std::fs::write(csv.join("documents.csv"), docs).unwrap();
+    ok(&fx.owed(&["import", csv.to_str().unwrap()]));
+    fx
+}
+
+#[test]
+fn an_invoice_number_or_id_finds_its_customer() {
+    let fx = numbered();
+    let found = find_json(&fx, &["a2026-0016412"]);
+    assert_eq!(
+        found["documents"],
+        serde_json::json!([{"id": "I5", "number": "A2026-0016412", "customer_id": "K3"}])
+    );
+    assert_eq!(found["customers"], serde_json::json!([]));
+    assert_eq!(found["activity"], serde_json::json!([]));
+    // By id, any case; a start of a number finds the rest after the whole ones.
+    assert_eq!(find_json(&fx, &["i3"])["documents"][0]["customer_id"], "K2");
+    let docs = find_json(&fx, &["INV-441"])["documents"].clone();
+    let ids: Vec<&str> = docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["I1", "I2"]);
+    // For people: the number, the id, the customer.
+    let text = ok(&run(&fx, &["find", "A2026-0016412"]));
+    assert!(
+        text.contains("A2026-0016412  I5  invoice  K3 (Moss & Sons)"),
+        "{text}"
+    );
+    // Names: contains, without regard to case.
+    assert_eq!(find_json(&fx, &["moss"])["customers"][0]["id"], "K3");
+    let none = ok(&run(&fx, &["find", "nothing-like-it"]));
+    assert_eq!(none, "Nothing found for `nothing-like-it`.\n");
+
+    // The queue's filter: a bare word that is a whole number or id keeps its customer.
+    let store = fx.store();
+    assert_eq!(filtered(&store, "A2026-0016412"), ["K3"]);
+    assert_eq!(filtered(&store, "re-2026-0007"), ["K2"]);
+    assert_eq!(filtered(&store, "i1"), ["K1"]);
+    assert!(filtered(&store, "INV-44").is_empty(), "whole numbers only");
+    assert_eq!(
+        store.customer_documents_named(3, "a2026-0016412").unwrap(),
+        ["I5"]
+    );
+}
+
+#[test]
+fn a_notes_word_finds_its_customer_and_the_filter_keeps_it() {
+    let fx = Fixture::new();
+    ok(&run(
+        &fx,
+        &["note", "K2", "AP says the invoice is waiting for approval"],
+    ));
+    ok(&run(&fx, &["note", "K1", "Left voicemail"]));
+    ok(&run(
+        &fx,
+        &[
+            "followup",
+            "K3",
+            "--date",
+            "+3d",
+            "Ask about the approval workflow",
+        ],
+    ));
+    let found = find_json(&fx, &["approv"]);
+    let activity = found["activity"].as_array().unwrap();
+    assert_eq!(activity.len(), 2, "{found}");
+    let kinds: Vec<(&str, &str)> = activity
+        .iter()
+        .map(|a| {
+            (
+                a["kind"].as_str().unwrap(),
+                a["customer_id"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(kinds.contains(&("note", "K2")) && kinds.contains(&("followup", "K3")));
+    let note = activity.iter().find(|a| a["kind"] == "note").unwrap();
+    assert_eq!(note["text"], "AP says the invoice is waiting for approval");
+    // The id is the note's, as `owed activity` shows it.
+    let timeline: Value =
+        serde_json::from_str(&ok(&run(&fx, &["activity", "K2", "--json"]))).unwrap();
+    assert_eq!(timeline["activity"][0]["id"], note["id"]);
+    // Every word must be there.
+    assert!(
+        find_json(&fx, &["approval", "voicemail"])["activity"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let store = fx.store();
+    assert_eq!(filtered(&store, "note:approval"), ["K2"]);
+    assert_eq!(filtered(&store, "text:approval"), ["K1", "K2", "K3"][1..]);
+    assert_eq!(filtered(&store, "note:\"waiting approval\""), ["K2"]);
+    assert!(filtered(&store, "note:approval owner:alice").is_empty());
+    assert_eq!(filtered(&store, "note:voicemail"), ["K1"]);
+}
+
+#[test]
+fn nothing_typed_is_search_syntax_and_control_characters_stay_visible() {
+    let fx = Fixture::new();
+    ok(&run(
+        &fx,
+        &[
+            "note",
+            "K1",
+            "see \u{1b}[31m red \u{1b}[0m \"quoted\" NEAR(x) col:*",
+        ],
+    ));
+    for text in [
+        "\"", "NEAR(", "*", "col:", "a AND", "\"quoted", "(", "-", "^x",
+    ] {
+        let out = run(&fx, &["find", text]);
+        assert!(out.status.success(), "{text}: {}", stderr(&out));
+    }
+    let found = find_json(&fx, &["quoted\" near"]);
+    assert_eq!(found["activity"].as_array().unwrap().len(), 1, "{found}");
+    let human = ok(&run(&fx, &["find", "red"]));
+    assert!(!human.contains('\u{1b}'), "{human:?}");
+    assert!(human.contains("␛[31m red"), "{human}");
+    // JSON gives the text as stored.
+    assert_eq!(
+        find_json(&fx, &["red"])["activity"][0]["text"],
+        "see \u{1b}[31m red \u{1b}[0m \"quoted\" NEAR(x) col:*"
+    );
+    let empty = run(&fx, &["find", " "]);
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(
+        stderr(&empty).contains("nothing to find"),
+        "{}",
+        stderr(&empty)
+    );
+}
+
+#[test]
+fn a_call_with_a_followup_writes_both_or_nothing() {
+    let fx = Fixture::new();
+    let out = ok(&run(
+        &fx,
+        &[
+            "call",
+            "K1",
+            "--outcome",
+            "no_answer",
+            "--contact",
+            "Maria Lopez",
+            "--followup",
+            "+2d",
+            "rang",
+            "the",
+            "AP",
+            "line",
+        ],
+    ));
+    assert_eq!(
+        out,
+        "Call 1 logged for K1 (Kite Supplies) with Maria Lopez: no answer; \
+         follow-up 1 scheduled on 2026-04-03.\n"
+    );
+    let timeline: Value =
+        serde_json::from_str(&ok(&run(&fx, &["activity", "K1", "--json"]))).unwrap();
+    let entries = timeline["activity"].as_array().unwrap();
+    let call = entries.iter().find(|e| e["kind"] == "call").unwrap();
+    assert_eq!(call["outcome"], "no_answer");
+    assert_eq!(call["contact"], "Maria Lopez");
+    assert_eq!(call["text"], "rang the AP line");
+    assert_eq!(call["collector"], "alice");
+    assert_eq!(call["followup_id"], 1);
+    let followup = entries.iter().find(|e| e["kind"] == "followup").unwrap();
+    assert_eq!(followup["id"], 1);
+    assert_eq!(followup["date"], "2026-04-03");
+    assert_eq!(followup["text"], "Call Maria Lopez again (no answer)");
+    assert_eq!(find_json(&fx, &["rang"])["activity"][0]["kind"], "call");
+
+    // Bad input: exit 2, one sentence, nothing written (the follow-up's date is checked
+    // before the call is written).
+    let before = fx.fingerprint();
+    for (args, says) in [
+        (
+            &["call", "K1", "--outcome", "busy"][..],
+            "`busy` is not a call outcome",
+        ),
+        (
+            &[
+                "call",
+                "K1",
+                "--outcome",
+                "reached",
+                "--followup",
+                "2026-03-01",
+            ],
+            "the follow-up date 2026-03-01 is before today",
+        ),
+        (
+            &["call", "K9", "--outcome", "reached"],
+            "customer `K9` does not exist",
+        ),
+        (
+            &[
+                "call",
+                "K1",
+                "--outcome",
+                "reached",
+                "--contact",
+                "Ma\u{1b}ria",
+            ],
+            "the contact's name",
+        ),
+    ] {
+        let out = run(&fx, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out).lines().count(), 1);
+    }
+    // A collector on another's customer: refused inside the transaction, neither written.
+    let mut store = fx.store();
+    let stamp = owed::domain::actions::Stamp::for_actor(
+        &owed::domain::users::Actor::new("bob", Role::Collector),
+        chrono::Utc::now(),
+        owed::domain::date::parse_iso("2026-04-01").unwrap(),
+    )
+    .unwrap();
+    let form = CallForm {
+        customer: "K1",
+        outcome: "voicemail",
+        followup: Some("+2d"),
+        ..CallForm::default()
+    };
+    let e = actions::call(&mut store, &stamp, &form).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(e.to_string().contains("its finance owner is alice"), "{e}");
+    drop(store);
+    assert_eq!(fx.fingerprint(), before);
+}
+
+#[test]
+fn calls_are_contact_and_the_queue_filters_and_sorts_by_the_last_call() {
+    let fx = Fixture::new();
+    let mut store = fx.store();
+    for (customer, today) in [("K1", "2026-03-20"), ("K2", "2026-03-30")] {
+        let form = CallForm {
+            customer,
+            outcome: "reached",
+            ..CallForm::default()
+        };
+        actions::call(&mut store, &fixture::stamp(today), &form).unwrap();
+    }
+    assert_eq!(
+        filtered(&store, "call>5"),
+        ["K1", "K3"],
+        "never called passes >"
+    );
+    assert_eq!(filtered(&store, "call<=2"), ["K2"]);
+    assert_eq!(filtered(&store, "call=12"), ["K1"]);
+    let bounds = AgingBounds::default();
+    let mut q = QueueQuery::new("alice");
+    (q.scope, q.tab) = (Scope::Everyone, Tab::All);
+    q.sort_by(SortKey::LastCall);
+    let rows = store.queue_page(&q, 0, 10).unwrap().rows;
+    let order: Vec<(&str, Option<String>, Option<String>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.id.as_str(),
+                r.last_call.map(|d| d.to_string()),
+                r.last_contact.map(|d| d.to_string()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("K3", None, None),
+            ("K1", Some("2026-03-20".into()), Some("2026-03-20".into())),
+            ("K2", Some("2026-03-30".into()), Some("2026-03-30".into())),
+        ],
+        "never called first, then the longest ago; a call is the last contact"
+    );
+    // A call recorded after the table was built moves its row at once.
+    let form = CallForm {
+        customer: "K3",
+        outcome: "voicemail",
+        ..CallForm::default()
+    };
+    actions::call(&mut store, &fixture::stamp("2026-04-01"), &form).unwrap();
+    let as_of = owed::domain::date::parse_iso("2026-04-01").unwrap();
+    store.refresh_queue_row(3, as_of, 3).unwrap().unwrap();
+    q.filter = QueueFilter::parse("call<1", &bounds).unwrap();
+    let rows = store.queue_page(&q, 0, 10).unwrap().rows;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].id, "K3");
+}
+
+#[test]
+fn the_index_is_filled_for_a_database_written_before_it() {
+    let fx = Fixture::new();
+    ok(&run(&fx, &["note", "K2", "pallet count disputed"]));
+    ok(&run(
+        &fx,
+        &[
+            "dispute", "K3", "--reason", "quality", "crates", "arrived", "wet",
+        ],
+    ));
+    ok(&run(
+        &fx,
+        &["resolve", "1", "credit", "for", "the", "wet", "crates"],
+    ));
+    // Back to schema 8, as an older owed left it.
+    {
+        let conn = rusqlite::Connection::open(fx.db()).unwrap();
+        conn.execute_batch(
+            "DROP TABLE activity_text; DROP TABLE calls; DROP INDEX documents_number;
+             DROP TRIGGER activity_text_note; DROP TRIGGER activity_text_reply;
+             DROP TRIGGER activity_text_issue; DROP TRIGGER activity_text_issue_event;
+             DROP TRIGGER activity_text_promise; DROP TRIGGER activity_text_promise_void;
+             DROP TRIGGER activity_text_followup;
+             PRAGMA user_version = 8;",
+        )
+        .unwrap();
+    }
+    let found = find_json(&fx, &["wet", "crates"]);
+    let activity = found["activity"].as_array().unwrap();
+    let kinds: Vec<(&str, i64)> = activity
+        .iter()
+        .map(|a| (a["kind"].as_str().unwrap(), a["id"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(kinds, [("issue", 1), ("issue", 1)], "{found}");
+    assert_eq!(
+        find_json(&fx, &["pallet"])["activity"][0]["customer_id"],
+        "K2"
+    );
+    assert_eq!(fx.store().activity_text_entries().unwrap(), 3);
+}
+
+#[test]
+fn on_the_demo_an_invoice_number_and_a_notes_word_find_their_customers() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "").unwrap();
+    let db = dir.path().join("demo.db");
+    let owed = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+            .arg("--db")
+            .arg(&db)
+            .arg("--config")
+            .arg(&config)
+            .args(["--as-of", "2026-11-25"])
+            .args(args)
+            .env_remove("OWED_DB")
+            .output()
+            .unwrap()
+    };
+    ok(&owed(&[
+        "demo",
+        "--no-tui",
+        "--customers",
+        "200",
+        "--seed",
+        "7",
+    ]));
+    let store = Store::open_existing(&db).unwrap();
+    // Some open invoice's number, as the customer would read it out.
+    let page = store.find_documents("A2026-", 500).unwrap();
+    let doc = page.items.last().unwrap().clone();
+    let number = doc.number.clone().unwrap();
+    let found: Value =
+        serde_json::from_str(&ok(&owed(&["find", "--json", &number.to_lowercase()]))).unwrap();
+    assert_eq!(found["documents"][0]["number"], number.as_str());
+    assert_eq!(
+        found["documents"][0]["customer_id"],
+        doc.customer_id.as_str()
+    );
+    // Every demo note the index finds for a word holds it, and it finds them all.
+    let found: Value =
+        serde_json::from_str(&ok(&owed(&["find", "--json", "--limit", "0", "approval"]))).unwrap();
+    let activity = found["activity"].as_array().unwrap();
+    assert!(!activity.is_empty());
+    for a in activity {
+        assert!(
+            a["text"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("approval"),
+            "{a}"
+        );
+    }
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let with_word: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM notes WHERE lower(text) LIKE '%approval%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let notes_found = activity.iter().filter(|a| a["kind"] == "note").count();
+    assert_eq!(notes_found as i64, with_word);
+    // The customer of one of them is kept by the filter.
+    let first = activity[0]["customer_id"].as_str().unwrap().to_string();
+    let bounds = AgingBounds::default();
+    let as_of = owed::domain::date::parse_iso("2026-11-25").unwrap();
+    let p = Portfolio::compute(&store, as_of, None, &bounds, "USD").unwrap();
+    store
+        .rebuild_queue_summary(as_of, &bounds, &p.customers, 3)
+        .unwrap();
+    let mut q = QueueQuery::new("nobody");
+    (q.scope, q.tab) = (Scope::Everyone, Tab::All);
+    q.filter = QueueFilter::parse("note:approval", &bounds).unwrap();
+    let rows = store.queue_page(&q, 0, 10_000).unwrap().rows;
+    assert!(rows.iter().any(|r| r.id == first));
+    let customers: std::collections::HashSet<&str> = activity
+        .iter()
+        .filter(|a| a["kind"] == "note")
+        .map(|a| a["customer_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rows.len(), customers.len());
+}

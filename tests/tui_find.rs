@@ -1,0 +1,386 @@
+//! Issue 13 in the workstation, driven by keys through the update function on the fixture
+//! database: the call form (outcome, contact, the follow-up it proposes), calls and notes
+//! for the marked customers with one confirmation naming the count, `*` marking every row of
+//! the view, `/` landing on a document by its number and `note:` marking its words, saved
+//! views as tabs (`:save`, `:view`, `]`), the queue sorted by the last call.
+
+mod workstation;
+
+use owed::domain::queue::{SortKey, Tab};
+use owed::store::Store;
+use owed::tui::app::Mode;
+use owed::tui::form::FieldId;
+use owed::tui::forms::{Check, FormState};
+use owed::tui::theme::Role;
+use owed::tui::update::{self, Effect};
+use owed::workstation::Request;
+use std::path::Path;
+use workstation::Driver;
+
+fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    (dir, db)
+}
+
+fn status(d: &Driver) -> String {
+    d.app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
+
+fn value(d: &Driver, id: FieldId) -> String {
+    let form = d.app.form.as_ref().expect("a form is open");
+    form.field(id).unwrap().value().to_string()
+}
+
+fn check(d: &Driver, id: FieldId) -> Check {
+    let form = d.app.form.as_ref().expect("a form is open");
+    let field = form.field(id).expect("the form has the field");
+    form.check(field, d.app.as_of, form.strict)
+}
+
+/// A customer's calls as `owed activity` reads them: (outcome, contact, text, follow-up).
+fn calls(db: &Path, id: &str) -> Vec<(String, Option<String>, Option<String>, Option<i64>)> {
+    let store = Store::open_existing(db).unwrap();
+    let cid = store.customer_key(id).unwrap().unwrap();
+    store
+        .calls(cid)
+        .unwrap()
+        .into_iter()
+        .map(|c| {
+            (
+                c.outcome.as_str().to_string(),
+                c.contact,
+                c.text,
+                c.followup_id,
+            )
+        })
+        .collect()
+}
+
+fn followups(db: &Path, id: &str) -> Vec<(String, String)> {
+    let store = Store::open_existing(db).unwrap();
+    let cid = store.customer_key(id).unwrap().unwrap();
+    store
+        .followups(cid)
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.date.to_string(), f.text))
+        .collect()
+}
+
+/// Whether the first cell of the screen showing `text` has the colours of `role`.
+fn styled(d: &Driver, text: &str, role: Role) -> bool {
+    let style = style_of(d, text);
+    let want = d.app.theme.get(role);
+    (style.fg, style.bg) == (want.fg, want.bg)
+}
+
+/// The style of the first cell of the screen showing `text`.
+fn style_of(d: &Driver, text: &str) -> ratatui::style::Style {
+    let buffer = d.buffer();
+    let area = buffer.area;
+    for y in 0..area.height {
+        let line: String = (0..area.width)
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect();
+        if let Some(byte) = line.find(text) {
+            let x = line[..byte].chars().count() as u16;
+            return buffer[(x, y)].style();
+        }
+    }
+    panic!("{text:?} is not on the screen:\n{}", d.screen());
+}
+
+#[test]
+fn a_call_proposes_its_follow_up_and_saves_both() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    assert_eq!(d.selected().as_deref(), Some("Acme Corp"));
+    d.press("C");
+    assert_eq!(d.app.mode, Mode::Form);
+    // Reached proposes no follow-up.
+    d.press("<Tab>");
+    assert_eq!(value(&d, FieldId::Outcome), "reached");
+    assert_eq!(value(&d, FieldId::Date), "");
+    assert_eq!(
+        check(&d, FieldId::Date),
+        Check::Hint("empty: no follow-up".into())
+    );
+    // The outcome retyped and completed: no answer proposes a call in two days.
+    d.press("<Backspace> <Backspace> <Backspace> <Backspace> <Backspace> <Backspace> <Backspace>");
+    d.press("no <Tab>");
+    assert_eq!(value(&d, FieldId::Outcome), "no_answer");
+    assert_eq!(value(&d, FieldId::Date), "+2d");
+    assert_eq!(
+        check(&d, FieldId::Date),
+        Check::Ok("Sat 2026-05-02, in 2 days".into())
+    );
+    assert_eq!(
+        check(&d, FieldId::Outcome),
+        Check::Ok("no answer; proposes a follow-up in 2 days".into())
+    );
+    // The contact: the customer's phone, then email.
+    d.press("<Down> <Tab>");
+    assert_eq!(value(&d, FieldId::Contact), "+1 555 0199");
+    d.press("<Tab>");
+    assert_eq!(value(&d, FieldId::Contact), "ap@acme.example");
+    d.press("<Down> <Down> Rang <Space> twice <Enter>");
+    assert_eq!(
+        d.app.mode,
+        Mode::Normal,
+        "{:?}",
+        d.app.form.as_ref().map(|f| &f.message)
+    );
+    assert_eq!(
+        status(&d),
+        "saved: Call 1 logged for K6 (Acme Corp) with ap@acme.example: no answer; \
+         follow-up 2 scheduled on 2026-05-02."
+    );
+    assert_eq!(
+        calls(&db, "K6"),
+        [(
+            "no_answer".to_string(),
+            Some("ap@acme.example".to_string()),
+            Some("Rang twice".to_string()),
+            Some(2)
+        )]
+    );
+    assert_eq!(
+        followups(&db, "K6"),
+        [(
+            "2026-05-02".to_string(),
+            "Call ap@acme.example again (no answer)".to_string()
+        )]
+    );
+    // Written today (the clock's), it shows from today: as of today, back on Acme, the
+    // timeline shows the call, and the row's last contact and last call are today.
+    let today = today();
+    d.press(&format!(
+        ": asof <Space> {today} <Enter> 2 / acme <Space> corp <Enter>"
+    ));
+    let screen = d.screen();
+    assert!(
+        screen.contains("no answer, ap@acme.example — Rang twice"),
+        "{screen}"
+    );
+    let row = d.app.selected().unwrap().clone();
+    assert_eq!(row.last_call, Some(today));
+    assert_eq!(row.last_contact, Some(today));
+}
+
+/// Today on this machine: actions are stamped with the clock, and count from their day.
+fn today() -> owed::domain::Date {
+    chrono::Local::now().date_naive()
+}
+
+#[test]
+fn a_bad_outcome_is_refused_in_the_form() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("C busy <Enter>");
+    assert_eq!(d.app.mode, Mode::Form);
+    let form = d.app.form.as_ref().unwrap();
+    assert!(
+        form.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("`busy` is not a call outcome"),
+        "{:?}",
+        form.message
+    );
+    assert!(calls(&db, "K6").is_empty());
+    d.press("<Esc>");
+    assert_eq!(d.app.mode, Mode::Normal);
+    assert!(calls(&db, "K6").is_empty(), "Esc writes nothing");
+}
+
+#[test]
+fn voicemail_for_the_marked_customers_after_one_question_naming_the_count() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("<Space> <Space>");
+    d.press("C voicemail");
+    assert_eq!(d.app.form.as_ref().unwrap().target, "2 marked customers");
+    d.press("<Enter>");
+    assert_eq!(d.app.form.as_ref().unwrap().state, FormState::Confirm);
+    assert!(d.screen().contains("Save this for 2 customers?"));
+    d.press("y");
+    assert!(
+        status(&d).starts_with("saved for 2 customers: Call "),
+        "{}",
+        status(&d)
+    );
+    for id in ["K6", "K4"] {
+        let c = calls(&db, id);
+        assert_eq!(c.len(), 1, "{id}");
+        assert_eq!(c[0].0, "voicemail");
+        assert_eq!(
+            followups(&db, id)[0].0,
+            "2026-05-02",
+            "{id}: proposed, kept"
+        );
+    }
+    assert!(d.app.marks.is_empty());
+}
+
+#[test]
+fn star_marks_every_row_of_the_view_and_a_note_goes_to_them_all() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    let total = d.app.page.counts[Tab::Overdue.index()];
+    assert!(total > 2);
+    let fx = d.press("*");
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Request(Request::Keys { .. }))),
+        "{fx:?}"
+    );
+    assert_eq!(d.app.marks.len() as u64, total);
+    assert!(status(&d).starts_with(&format!("{total} customers of this view marked")));
+    d.press("n Statement <Space> sent");
+    assert_eq!(
+        d.app.form.as_ref().unwrap().target,
+        format!("{total} marked customers")
+    );
+    d.press("<Enter>");
+    assert!(
+        d.screen()
+            .contains(&format!("Save this for {total} customers?"))
+    );
+    d.press("y");
+    assert!(status(&d).starts_with(&format!("saved for {total} customers")));
+    // Under a filter, only its rows.
+    d.press("/ kite <Enter> *");
+    assert_eq!(d.app.marks.len(), 1);
+}
+
+#[test]
+fn a_document_number_lands_on_its_customer_and_is_marked_in_the_detail() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("/ inv-401 <Enter>");
+    assert_eq!(d.names(), ["東京商事株式会社 Tokyo Trading"]);
+    assert_eq!(d.app.detail.as_ref().unwrap().detail.header.id, "K4");
+    assert!(styled(&d, "INV-401", Role::Match), "the document is marked");
+    assert!(!styled(&d, "INV-400", Role::Match));
+    // By its id too.
+    d.press("<Esc> / f1 <Enter>");
+    assert_eq!(d.names(), ["Acme Corp"]);
+}
+
+#[test]
+fn a_note_search_keeps_its_customer_and_marks_the_words() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("/ note:credit <Enter>");
+    assert_eq!(d.names(), ["Kite Supplies"]);
+    assert_eq!(d.app.page.counts[Tab::Overdue.index()], 1);
+    assert!(styled(&d, "credit note and", Role::Match));
+    assert!(!styled(&d, "note and", Role::Match));
+    // text: looks through issues too; note: does not.
+    d.press("<Esc> / note:menu <Enter>");
+    assert!(d.names().is_empty());
+    d.press("<Esc> / text:menu <Enter>");
+    assert_eq!(d.names(), ["🍕 Pizza Palace"]);
+    // A note saved now is found at once.
+    d.press("<Esc> / <Esc>");
+    assert!(d.app.query.filter.is_empty());
+    d.press("n Asked <Space> for <Space> the <Space> remittance <Enter>");
+    d.press("/ note:remittance <Enter>");
+    assert_eq!(d.names(), ["Acme Corp"]);
+}
+
+#[test]
+fn saved_views_are_tabs_opened_by_name_or_by_bracket() {
+    let (dir, db) = fixture();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "collector = \"alice\"\n").unwrap();
+    let mut d = Driver::new(&db, "alice", (160, 40));
+    d.app.views = owed::config::Config::default().views();
+    d.app.views_file = Some(config.clone());
+    d.press("2");
+    assert!(d.screen().contains("│  largest value "), "{}", d.screen());
+    assert!(
+        d.screen().contains(" +"),
+        "the views that do not fit are counted"
+    );
+    // ] after the last built-in tab opens the first view.
+    d.press("7 ]");
+    assert_eq!(d.app.current_view().unwrap().name, "largest value");
+    assert_eq!(
+        (d.app.query.tab, d.app.query.sort, d.app.query.descending),
+        (Tab::All, SortKey::Outstanding, true)
+    );
+    assert!(styled(&d, " largest value ", Role::TabActive));
+    // Another sort: no longer that view.
+    d.press("N");
+    assert!(d.app.current_view().is_none());
+    // :save writes the queue as it is to the config; the view is a tab from then on.
+    d.press("/ acme <Enter>");
+    let fx = d.press(": save <Space> my <Space> acme <Enter>");
+    let Some(Effect::SaveView(view)) = fx.iter().find(|e| matches!(e, Effect::SaveView(_))) else {
+        panic!("{fx:?}");
+    };
+    let result = owed::config::save_view(&config, view)
+        .map(|()| config.display().to_string())
+        .map_err(|e| e.to_string());
+    update::view_saved(&mut d.app, view.clone(), result);
+    assert!(
+        status(&d).starts_with("View `my acme` saved in"),
+        "{}",
+        status(&d)
+    );
+    let read = owed::config::Config::from_file(&config).unwrap();
+    let names: Vec<String> = read.views().into_iter().map(|v| v.name).collect();
+    assert_eq!(
+        names,
+        [
+            "largest value",
+            "most days past due",
+            "high risk",
+            "broken promises",
+            "my acme"
+        ]
+    );
+    assert_eq!(read.collector.as_deref(), Some("alice"), "the rest kept");
+    // Elsewhere, then back by name.
+    d.press("<Esc> 1");
+    assert!(d.app.query.filter.is_empty());
+    d.press(": view <Space> my <Space> acme <Enter>");
+    assert_eq!(d.app.query.filter.text, "acme");
+    assert_eq!(d.app.query.sort, SortKey::Name);
+    assert_eq!(d.names(), ["Acme Corp", "Acme Widgets"]);
+    // The same name again: refused before anything is written.
+    let fx = d.press(": save <Space> MY <Space> ACME <Enter>");
+    assert!(!fx.iter().any(|e| matches!(e, Effect::SaveView(_))));
+    assert!(status(&d).contains("exists already"), "{}", status(&d));
+    d.press(": view <Space> nope <Enter>");
+    assert!(status(&d).contains("no view named `nope`"));
+}
+
+#[test]
+fn the_queue_sorts_by_the_last_call_and_shows_it() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press(&format!(": asof <Space> {} <Enter> 2", today()));
+    d.press("/ acme <Space> corp <Enter> C reached <Enter> <Esc>");
+    d.press("T");
+    assert_eq!(d.app.query.sort, SortKey::LastCall);
+    let screen = d.screen();
+    assert!(screen.contains("Call▲"), "{screen}");
+    // Never called first; Acme, called today, last.
+    let names = d.names();
+    assert_eq!(
+        names.last().map(String::as_str),
+        Some("Acme Corp"),
+        "{names:?}"
+    );
+    assert!(screen.contains(&today().to_string()), "{screen}");
+    d.press("/ call<1 <Enter>");
+    assert_eq!(d.names(), ["Acme Corp"]);
+}
