@@ -26,6 +26,18 @@ pub struct SmtpConfig {
     pub timeout_seconds: Option<u64>,
 }
 
+/// What a statement of account prints besides the figures (`owed statement`).
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StatementConfig {
+    /// Who the statement is from: your company's name, at the top of the page.
+    pub company: Option<String>,
+    /// Lines under the company's name (address, phone, email).
+    pub address: Option<String>,
+    /// How to pay (bank account, payment link, the reference to quote), under the totals.
+    pub remittance: Option<String>,
+}
+
 /// The contents of `config.toml`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -43,6 +55,7 @@ pub struct Config {
     /// Engagement cycles folder (default: `cycles/` beside the config file).
     pub cycles: Option<PathBuf>,
     pub smtp: SmtpConfig,
+    pub statement: StatementConfig,
     /// Where this config was read from (not a key).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -70,6 +83,7 @@ impl Default for Config {
             advance_after_action: true,
             cycles: None,
             smtp: SmtpConfig::default(),
+            statement: StatementConfig::default(),
             path: None,
         }
     }

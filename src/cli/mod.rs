@@ -50,6 +50,7 @@ mod export;
 mod import;
 mod inbox;
 mod report;
+mod statement;
 mod user;
 pub mod workstation;
 
@@ -96,6 +97,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Reports: aging, metrics, forecast.
     Report(report::ReportArgs),
+    /// A customer's statement of account as a PDF.
+    Statement(statement::StatementArgs),
     /// Engagement cycles: plan and send reminders.
     Engage(engage::EngageArgs),
     /// Customers' replies: import them from a Maildir.
@@ -314,6 +317,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Import(args)) => import::run(&ctx, &args),
         Some(Command::Report(args)) => report::run(&ctx, &args),
         Some(Command::Export(args)) => export::run(&ctx, &args),
+        Some(Command::Statement(args)) => statement::run(&ctx, &args),
         Some(Command::Engage(args)) => engage::run(&ctx, &args),
         Some(Command::Inbox(args)) => inbox::run(&ctx, &args),
         Some(Command::Note(args)) => actions::note(&ctx, &args),

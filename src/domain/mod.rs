@@ -12,6 +12,7 @@ pub mod money;
 pub mod promise;
 pub mod queue;
 pub mod rules;
+pub mod statement;
 pub mod team;
 pub mod text;
 pub mod users;

@@ -6,6 +6,8 @@
 //! beside the target under a temporary name and renamed at the end.
 
 mod csv_sheet;
+pub mod pdf;
+pub mod statement;
 pub mod views;
 mod xlsx_sheet;
 
@@ -109,17 +111,36 @@ pub fn write_atomically(
     sheet_name: &str,
     fill: impl FnOnce(&mut dyn Sheet) -> Result<()>,
 ) -> Result<()> {
+    atomically(path, |temp| {
+        let mut sheet = open_sheet(format, temp, sheet_name)?;
+        fill(sheet.as_mut())?;
+        sheet.finish()
+    })
+}
+
+/// Writes a finished file (a PDF) to `path` atomically, or to standard output for `-`.
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    if path == Path::new("-") {
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes)?;
+        return Ok(out.flush()?);
+    }
+    atomically(path, |temp| {
+        let mut file = std::fs::File::create(temp)?;
+        file.write_all(bytes)?;
+        Ok(file.sync_all()?)
+    })
+}
+
+/// Runs `write` on a temporary file beside `path` and renames it to `path` when it
+/// succeeded; removes it when it failed. An I/O failure names `path`.
+fn atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let file_name = path
         .file_name()
         .ok_or_else(|| Error::input(format!("{}: not a file name", path.display())))?;
     let temp = path.with_file_name(format!(".{}.partial", file_name.to_string_lossy()));
-    let result = (|| {
-        let mut sheet = open_sheet(format, &temp, sheet_name)?;
-        fill(sheet.as_mut())?;
-        sheet.finish()?;
-        std::fs::rename(&temp, path)?;
-        Ok(())
-    })();
+    let result = write(&temp).and_then(|()| Ok(std::fs::rename(&temp, path)?));
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
     }

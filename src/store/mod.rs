@@ -21,12 +21,14 @@ pub mod history;
 pub mod import;
 pub mod issues;
 pub mod ledger;
+pub mod payments;
 pub mod promises;
 pub mod queue;
 pub mod queue_counts;
 pub mod queue_risk;
 pub mod rates;
 mod schema;
+pub mod statement;
 pub mod team;
 pub mod users;
 
