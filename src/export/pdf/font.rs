@@ -350,7 +350,7 @@ impl Font {
                 tables.push((*tag, t.to_vec()));
             }
         }
-        tables.sort_by(|a, b| a.0.cmp(&b.0));
+        tables.sort_by_key(|t| t.0);
         Ok(write_font(tables))
     }
 }

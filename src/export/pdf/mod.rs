@@ -526,7 +526,7 @@ impl Writer {
         let mut table = format!("xref\n0 {count}\n0000000000 65535 f \n");
         for id in 1..count {
             let at = self.offsets.get(&id).copied().unwrap_or(0);
-            let _ = write!(table, "{at:010} 00000 n \n");
+            let _ = writeln!(table, "{at:010} 00000 n ");
         }
         let _ = write!(
             table,

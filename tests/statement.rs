@@ -1,0 +1,212 @@
+//! `owed statement CUSTOMER -o FILE.pdf` through the real binary, read back with a PDF parser:
+//! the text a reader extracts holds the customer's name (accents, Greek, Cyrillic, CJK), the
+//! open items and the totals worked out by hand below; many items run onto more pages;
+//! hostile names and bad input are handled.
+
+mod common;
+
+use common::{command_in, stderr, write_fixture};
+use std::path::Path;
+
+/// The contract fixture with K1 renamed, a remittance text in the config, and `edit` applied.
+fn portfolio(name: &str, edit: impl Fn(&str, &str) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_fixture(&dir.path().join("in"), |file, text| {
+        let text = text.replace("K1,Kite Supplies,", &format!("K1,\"{name}\","));
+        edit(file, &text)
+    });
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[statement]\ncompany = \"Acme Receivables Ltd\"\n\
+         remittance = \"Pay to IBAN GB33 BUKB 2020 1555 5555 55 quoting the document numbers.\"\n",
+    )
+    .unwrap();
+    let mut args = vec!["import".to_string()];
+    args.extend(files.iter().map(|f| f.to_str().unwrap().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = run(dir.path(), &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    dir
+}
+
+fn run(dir: &Path, args: &[&str]) -> std::process::Output {
+    command_in(
+        dir,
+        &[&["--db", dir.join("owed.db").to_str().unwrap()], args].concat(),
+    )
+    .output()
+    .unwrap()
+}
+
+/// The statement of `customer` as of `as_of`, written to a file and parsed: its pages' text.
+fn statement(dir: &Path, customer: &str, as_of: &str) -> Vec<String> {
+    let pdf = dir.join(format!("{customer}.pdf"));
+    let o = run(
+        dir,
+        &[
+            "--as-of",
+            as_of,
+            "statement",
+            customer,
+            "-o",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    pages(&std::fs::read(&pdf).unwrap())
+}
+
+/// The text of every page of a PDF, as a reader extracts it.
+fn pages(bytes: &[u8]) -> Vec<String> {
+    let doc = lopdf::Document::load_mem(bytes).expect("a PDF a parser reads");
+    let count = doc.get_pages().len() as u32;
+    (1..=count)
+        .map(|p| doc.extract_text(&[p]).expect("extractable text"))
+        .collect()
+}
+
+/// Text with whitespace runs as single spaces (extraction breaks lines its own way).
+fn squeeze(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+const NAME: &str = "Société Ünal — Αθήνα Москва 東京商事 서울";
+
+#[test]
+fn the_statement_holds_the_name_the_items_and_the_totals() {
+    let dir = portfolio(NAME, |_, t| t.to_string());
+    // As of 30 April 2026, K1 owes 60.00 on INV-100 (100.00 less 40.00 paid), 30 days late,
+    // and has credit note CN-7's 100.00 unused: balance due 60 − 100 = −40.00.
+    let pages = statement(dir.path(), "K1", "2026-04-30");
+    assert_eq!(pages.len(), 1);
+    let text = squeeze(&pages[0]);
+    for want in [
+        NAME,
+        "Acme Receivables Ltd",
+        "Statement of account",
+        "as of 2026-04-30",
+        "Customer K1",
+        "ap@kite.example",
+        "INV-100",
+        "2026-03-31",
+        "Open items USD 60.00",
+        "of which overdue USD 60.00",
+        "Credit notes USD -100.00",
+        "Balance due USD -40.00",
+        "CN-7",
+        "Pay to IBAN GB33 BUKB 2020 1555 5555 55 quoting the document numbers.",
+        "Page 1 of 1",
+    ] {
+        assert!(text.contains(want), "{want:?} missing from {text}");
+    }
+    // Aged in 1-30 (30 days late): the aging row reads current 0.00, 1-30 60.00.
+    assert!(
+        text.contains("USD 0.00 60.00 0.00 0.00 0.00 0.00 60.00"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unapplied_payments_and_other_currencies_are_on_the_statement() {
+    let dir = portfolio("Kite", |_, t| t.to_string());
+    // K3 as of 30 April: C1 paid in full by P2 (300.00, 250.00 applied), C2 (40.00) not yet
+    // due; 50.00 of P2 not applied; the failed P3 is not money received.
+    let text = squeeze(&statement(dir.path(), "K3", "2026-04-30")[0]);
+    for want in [
+        "Moss & Sons",
+        "DN-301",
+        "Payments not yet applied",
+        "P2",
+        "300.00 50.00",
+        "Open items USD 40.00",
+        "Payments not applied USD -50.00",
+        "Balance due USD -10.00",
+    ] {
+        assert!(text.contains(want), "{want:?} missing from {text}");
+    }
+    assert!(!text.contains("INV-300"), "C1 is settled: {text}");
+    assert!(!text.contains("P3"), "a failed payment is not cash: {text}");
+    // K2's invoice is in euros and stays in euros on its statement.
+    let text = squeeze(&statement(dir.path(), "K2", "2026-04-30")[0]);
+    assert!(text.contains("Lumen GmbH"), "{text}");
+    assert!(text.contains("Balance due EUR 1,000.00"), "{text}");
+    // As of 15 April, P2 has not arrived: C1 is open, 65 days late.
+    let text = squeeze(&statement(dir.path(), "K3", "2026-04-15")[0]);
+    assert!(text.contains("INV-300"), "{text}");
+    assert!(text.contains(" 65 USD 250.00 250.00"), "{text}");
+    assert!(!text.contains("Payments not yet applied"), "{text}");
+}
+
+#[test]
+fn many_items_run_onto_numbered_pages_with_the_header_again() {
+    let many: String = (1..=120)
+        .map(|i| format!("M{i},K1,invoice,MANY-{i:03},2026-03-01,2026-03-31,10.00,USD\n"))
+        .collect();
+    let dir = portfolio("Kite", |file, t| {
+        if file == "documents.csv" {
+            format!("{t}{many}")
+        } else {
+            t.to_string()
+        }
+    });
+    let pages = statement(dir.path(), "K1", "2026-04-30");
+    assert!(pages.len() >= 3, "{} pages", pages.len());
+    let n = pages.len();
+    for (i, page) in pages.iter().enumerate() {
+        let text = squeeze(page);
+        assert!(text.contains(&format!("Page {} of {n}", i + 1)), "{text}");
+        assert!(text.contains("Document Type Date Due Days late"), "{text}");
+    }
+    let all = squeeze(&pages.concat());
+    for i in 1..=120 {
+        assert!(all.contains(&format!("MANY-{i:03}")), "MANY-{i:03} missing");
+    }
+    // 60.00 + 120 × 10.00.
+    assert!(all.contains("Open items USD 1,260.00"), "{all}");
+}
+
+#[test]
+fn a_hostile_name_cannot_reorder_or_hide_text() {
+    // A right-to-left override, a bell and a zero-width space in the name: dropped.
+    let dir = portfolio("Evil\u{202E}Corp\u{7} \u{200B}Ltd", |_, t| t.to_string());
+    let text = squeeze(&statement(dir.path(), "K1", "2026-04-30")[0]);
+    assert!(text.contains("EvilCorp Ltd"), "{text}");
+    assert!(!text.contains('\u{202E}'));
+    // A name longer than the page is cut, not drawn over the totals.
+    let long = "Wide ".repeat(200);
+    let dir = portfolio(long.trim(), |_, t| t.to_string());
+    let text = squeeze(&statement(dir.path(), "K1", "2026-04-30")[0]);
+    assert!(text.contains("Wide Wide"), "{text}");
+    assert!(text.contains('…'), "{text}");
+}
+
+#[test]
+fn an_unknown_customer_is_bad_input_and_writes_nothing() {
+    let dir = portfolio("Kite", |_, t| t.to_string());
+    let pdf = dir.path().join("x.pdf");
+    let o = run(
+        dir.path(),
+        &["statement", "NOPE", "-o", pdf.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o).trim(), "owed: no customer has the id `NOPE`");
+    assert!(!pdf.exists());
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["config.toml", "in", "owed.db"], "no stray files");
+}
+
+#[test]
+fn dash_writes_the_pdf_to_standard_output() {
+    let dir = portfolio(NAME, |_, t| t.to_string());
+    let o = run(
+        dir.path(),
+        &["--as-of", "2026-04-30", "statement", "K1", "-o", "-"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.starts_with(b"%PDF-"));
+    assert!(squeeze(&pages(&o.stdout)[0]).contains(NAME));
+}
