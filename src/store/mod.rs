@@ -12,6 +12,7 @@
 
 pub mod actions;
 pub mod activity;
+pub mod activity_log;
 pub mod customer_detail;
 pub mod customers;
 pub mod documents;
