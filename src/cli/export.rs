@@ -227,7 +227,7 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
         }
     }
     if args.output.as_os_str() != "-" {
-        errln!("wrote {}", args.output.display())?;
+        errln!("wrote {}", args.output.display());
     }
     Ok(())
 }

@@ -21,7 +21,7 @@ pub fn run(ctx: &Context, args: &StatementArgs) -> Result<()> {
     let pdf = statement_pdf(&store, &args.customer, ctx.as_of, &settings)?;
     write_bytes(&args.output, &pdf)?;
     if args.output.as_os_str() != "-" {
-        eprintln!("wrote {}", args.output.display());
+        errln!("wrote {}", args.output.display());
     }
     Ok(())
 }
