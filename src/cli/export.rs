@@ -2,8 +2,9 @@
 //! programs (`-o -`: CSV on standard output).
 
 use super::Context;
-use crate::domain::queue::{QueueFilter, QueueQuery, Scope, SortKey, Tab};
+use crate::domain::queue::{Predicate, QueueFilter, QueueQuery, Scope, SortKey, Tab};
 use crate::engage::report::EngagementReport;
+use crate::export::screen::queue_scope;
 use crate::export::statement::Statement;
 use crate::export::{Format, Meta, Options, about, views, write_view};
 use crate::report::forecast::Forecast;
@@ -139,10 +140,9 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             write_view(&args.output, &options, &meta, |s| views::metrics(&m, s))?;
         }
         View::Documents => {
-            let p = Portfolio::compute(&store, as_of, customer.map(|c| c.1), &bounds, base)?;
             meta.about = figures(views::DOCUMENTS_FIGURES);
             write_view(&args.output, &options, &meta, |s| {
-                views::documents(&store, &p, customer.map(|c| c.1), s)
+                views::documents(&store, as_of, base, customer.map(|c| c.1), s)
             })?;
         }
         View::Engagement => {
@@ -184,16 +184,31 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
                 risks.sort_by_key(|r| r.cid);
                 store.set_queue_risks(&risks)?;
             }
-            meta.scope = queue_scope(&query, args.filter.as_deref(), args.owner.as_deref());
-            meta.about = figures(views::QUEUE_FIGURES);
-            write_view(&args.output, &options, &meta, |s| {
-                views::queue(&store, &query, base, with_risk, s)
-            })?;
+            let meta = crate::export::screen::queue_meta(
+                queue_scope(&query, args.owner.as_deref()),
+                as_of,
+                base,
+            );
+            crate::export::screen::write_queue(
+                &store,
+                &query,
+                with_risk,
+                &meta,
+                &args.output,
+                &options,
+            )?;
         }
         View::Activity => {
             meta.about = figures(views::ACTIVITY_FIGURES);
             write_view(&args.output, &options, &meta, |s| {
-                views::activity(&store, as_of, base, customer.map(|c| c.1), s)
+                views::activity(
+                    &store,
+                    as_of,
+                    base,
+                    customer.map(|c| c.1),
+                    ("Activity", true),
+                    s,
+                )
             })?;
         }
         View::Payments => {
@@ -304,39 +319,17 @@ fn queue_query(
             }
         };
     }
-    let mut text = args.filter.clone().unwrap_or_default();
-    if let Some(owner) = &args.owner {
-        if owner.contains('"') || owner.trim().is_empty() {
-            return Err(Error::input(format!(
-                "{} is not an owner's name",
-                crate::error::quoted(owner)
-            )));
-        }
-        text = format!("{text} owner:\"{owner}\"");
-    }
+    let text = args.filter.clone().unwrap_or_default();
     query.filter =
         QueueFilter::parse(&text, bounds).map_err(|e| Error::input(format!("--filter: {e}")))?;
-    Ok(query)
-}
-
-/// The queue's scope as its title row says it.
-fn queue_scope(query: &QueueQuery, filter: Option<&str>, owner: Option<&str>) -> String {
-    let mut parts = vec![format!("tab {}", query.tab.title())];
-    match owner {
-        Some(o) => parts.push(format!("customers of {o}")),
-        None => parts.push("every collector's customers".into()),
-    }
-    if let Some(filter) = filter.map(str::trim).filter(|f| !f.is_empty()) {
-        parts.push(format!("filter \"{filter}\""));
-    }
-    parts.push(format!(
-        "sorted by {} {}",
-        query.sort.name(),
-        if query.descending {
-            "(descending)"
-        } else {
-            "(ascending)"
+    if let Some(owner) = &args.owner {
+        if owner.trim().is_empty() {
+            return Err(Error::input("--owner needs a name"));
         }
-    ));
-    parts.join(", ")
+        query
+            .filter
+            .predicates
+            .push(Predicate::Owner(Some(owner.trim().to_string())));
+    }
+    Ok(query)
 }

@@ -19,6 +19,7 @@
 pub mod about;
 mod csv_sheet;
 pub mod pdf;
+pub mod screen;
 pub mod statement;
 pub mod views;
 mod xlsx_sheet;
@@ -203,28 +204,63 @@ impl Options {
     }
 }
 
+/// Counts the rows of the tables CSV keeps (the view's main table).
+struct Counting {
+    inner: Box<dyn Sheet>,
+    main: bool,
+    rows: u64,
+}
+
+impl Sheet for Counting {
+    fn table(&mut self, name: &str, columns: &[Column], csv: bool) -> Result<()> {
+        self.main = csv;
+        self.inner.table(name, columns, csv)
+    }
+
+    fn row(&mut self, cells: &[Cell]) -> Result<()> {
+        if self.main {
+            self.rows += 1;
+        }
+        self.inner.row(cells)
+    }
+
+    fn finish(self: Box<Self>) -> Result<()> {
+        self.inner.finish()
+    }
+}
+
 /// Writes a view to `path` atomically (to a temporary file first, renamed when complete), or
-/// CSV to standard output when `path` is `-`.
+/// CSV to standard output when `path` is `-`. Returns the rows of its main table.
 pub fn write_view(
     path: &Path,
     options: &Options,
     meta: &Meta,
     fill: impl FnOnce(&mut dyn Sheet) -> Result<()>,
-) -> Result<()> {
-    let stdout = path == Path::new("-");
-    if stdout {
+) -> Result<u64> {
+    let run = |inner: Box<dyn Sheet>| -> Result<u64> {
+        let mut sheet = Box::new(Counting {
+            inner,
+            main: false,
+            rows: 0,
+        });
+        fill(sheet.as_mut())?;
+        let rows = sheet.rows;
+        sheet.finish()?;
+        Ok(rows)
+    };
+    if path == Path::new("-") {
         if options.format == Format::Xlsx {
             return Err(Error::input(
                 "an xlsx workbook cannot go to standard output: use --format csv with -o -",
             ));
         }
-        let mut sheet: Box<dyn Sheet> =
-            Box::new(csv_sheet::CsvSheet::new(Box::new(std::io::stdout().lock())));
-        fill(sheet.as_mut())?;
-        return sheet.finish();
+        return run(Box::new(csv_sheet::CsvSheet::new(Box::new(
+            std::io::stdout().lock(),
+        ))));
     }
+    let mut rows = 0;
     atomically(path, |temp| {
-        let mut sheet: Box<dyn Sheet> = match options.format {
+        let sheet: Box<dyn Sheet> = match options.format {
             Format::Csv => Box::new(csv_sheet::CsvSheet::create(temp)?),
             Format::Xlsx => Box::new(xlsx_sheet::XlsxSheet::create(
                 temp,
@@ -232,9 +268,10 @@ pub fn write_view(
                 options.rows_per_sheet,
             )),
         };
-        fill(sheet.as_mut())?;
-        sheet.finish()
-    })
+        rows = run(sheet)?;
+        Ok(())
+    })?;
+    Ok(rows)
 }
 
 /// Writes a finished file (a PDF) to `path` atomically, or to standard output for `-`.

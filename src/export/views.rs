@@ -181,7 +181,8 @@ pub fn metrics(m: &Metrics, sheet: &mut dyn Sheet) -> Result<()> {
 /// Every document open at the as-of date (of one customer with `cid`), streamed.
 pub fn documents(
     store: &Store,
-    p: &Portfolio,
+    as_of: Date,
+    currency: &str,
     cid: Option<i64>,
     sheet: &mut dyn Sheet,
 ) -> Result<()> {
@@ -199,7 +200,7 @@ pub fn documents(
             Column::new("currency", "Currency", Kind::Text),
             Column::new("amount", "Amount (document currency)", Kind::CurrencyAmount),
             Column::new("balance", "Open (document currency)", Kind::CurrencyAmount),
-            base_amount("balance", "Open", &p.currency),
+            base_amount("balance", "Open", currency),
             Column::new(
                 "billing_balance",
                 "Billing system's balance",
@@ -208,10 +209,10 @@ pub fn documents(
         ],
         true,
     )?;
-    store.for_each_open_document(p.as_of, cid, |d| {
+    store.for_each_open_document(as_of, cid, |d| {
         let overdue = match (d.kind.as_str(), d.due_date) {
             ("credit_note", _) | (_, None) => Cell::Empty,
-            (_, Some(due)) => Cell::Integer(days_overdue(p.as_of, due).max(0)),
+            (_, Some(due)) => Cell::Integer(days_overdue(as_of, due).max(0)),
         };
         // A credit note's open balance is credit: negative in the base-currency column, so
         // that the total is what the customers owe net of their credit.
@@ -232,7 +233,7 @@ pub fn documents(
             Cell::Text(d.currency.clone()),
             Cell::Amount(d.amount),
             Cell::Amount(d.balance),
-            Cell::Amount(sign * round_to_currency(d.balance * d.rate, &p.currency)),
+            Cell::Amount(sign * round_to_currency(d.balance * d.rate, currency)),
             d.billing_balance.map_or(Cell::Empty, Cell::Amount),
         ])
     })
@@ -499,16 +500,17 @@ pub fn queue(
 }
 
 /// Every record of the activity log on or before the as-of date (of one customer with
-/// `cid`), one row each with its customer, oldest first.
+/// `cid`), one row each with its customer, oldest first, as the table `(name, csv)`.
 pub fn activity(
     store: &Store,
     as_of: Date,
     base: &str,
     cid: Option<i64>,
+    (name, csv): (&str, bool),
     sheet: &mut dyn Sheet,
 ) -> Result<()> {
     sheet.table(
-        "Activity",
+        name,
         &[
             Column::new("date", "Date", Kind::Date),
             Column::new("at", "Recorded at (UTC)", Kind::Text),
@@ -523,7 +525,7 @@ pub fn activity(
             Column::new("text", "Text", Kind::Text),
             Column::new("record", "Record ID", Kind::Integer),
         ],
-        true,
+        csv,
     )?;
     store.for_each_log_entry(as_of, cid, |e| {
         let currency = e
