@@ -9,15 +9,6 @@ use crate::domain::queue::{QueueQuery, Scope};
 use crate::store::Store;
 use std::path::Path;
 
-/// What a screen exports.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ScreenExport {
-    /// The queue as `query` selects and orders it.
-    Queue(QueueQuery),
-    /// One customer (by key): its open documents and its timeline.
-    Customer(i64),
-}
-
 /// The queue's scope as its title row says it: tab, whose customers, filter, order.
 pub fn queue_scope(query: &QueueQuery, owner: Option<&str>) -> String {
     let mut parts = vec![format!("tab {}", query.tab.title())];

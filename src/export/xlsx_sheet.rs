@@ -25,7 +25,11 @@ const HEADER_ROW: u32 = 1;
 const FIRST_DATA_ROW: u32 = 2;
 
 fn xlsx_error(e: XlsxError) -> Error {
-    Error::runtime(format!("xlsx: {e}"))
+    match e {
+        // The file cannot be written: said with its name (see `export::atomically`).
+        XlsxError::IoError(io) => Error::Io(io),
+        e => Error::runtime(format!("xlsx: {e}")),
+    }
 }
 
 /// The cell formats of a workbook.

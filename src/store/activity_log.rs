@@ -144,11 +144,11 @@ impl Store {
             let code: usize = r.get::<_, i64>(2)?.try_into().unwrap_or(KINDS.len() - 1);
             let kind = KINDS[code.min(KINDS.len() - 1)];
             let mut text = one_line(&r.get::<_, String>(5)?);
-            if kind.starts_with("reply") {
-                if let Some((cut, _)) = text.char_indices().nth(REPLY_EXCERPT) {
-                    text.truncate(cut);
-                    text.push('…');
-                }
+            if kind.starts_with("reply")
+                && let Some((cut, _)) = text.char_indices().nth(REPLY_EXCERPT)
+            {
+                text.truncate(cut);
+                text.push('…');
             }
             let amount = r.get::<_, Option<i64>>(6)?.map(money::from_units);
             each(LogEntry {

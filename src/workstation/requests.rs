@@ -39,6 +39,29 @@ pub enum Request {
     },
     /// Record a collector action (never coalesced: every save is done, in order).
     Save { seq: u64, job: SaveJob },
+    /// Write what the screen shows to a file (`:export`; never coalesced).
+    Export {
+        seq: u64,
+        as_of: Date,
+        job: ExportJob,
+    },
+}
+
+/// What `:export` writes, where and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportJob {
+    pub what: ExportWhat,
+    pub path: std::path::PathBuf,
+    pub format: crate::export::Format,
+}
+
+/// What a screen exports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExportWhat {
+    /// The queue as `query` selects and orders it.
+    Queue(QueueQuery),
+    /// One customer (by key): its open documents and its timeline.
+    Customer(i64),
 }
 
 /// The metrics bar's figures.
@@ -116,6 +139,11 @@ pub enum Response {
     /// The forecast as of a date (computed after everything else; the last page and
     /// detail are answered again after it, with the risk and predicted dates).
     Forecast(Box<ForecastView>),
+    /// An export is written: the file and the rows of its main table, or why not.
+    Exported {
+        seq: u64,
+        result: std::result::Result<(std::path::PathBuf, u64), String>,
+    },
     /// A query failed; the message is for the status line.
     Error(String),
 }

@@ -405,7 +405,8 @@ impl Session {
             | Request::Reload { as_of }
             | Request::Page { as_of, .. }
             | Request::Detail { as_of, .. }
-            | Request::FormData { as_of, .. } => *as_of,
+            | Request::FormData { as_of, .. }
+            | Request::Export { as_of, .. } => *as_of,
             Request::Save { job, .. } => job.as_of,
             Request::MarkRepliesRead { .. } => match *current {
                 Some((d, _)) => d,
