@@ -97,8 +97,12 @@ pub struct XlsxSheet {
 impl XlsxSheet {
     /// A workbook to be saved at `path`, with `rows_per_sheet` data rows per worksheet at most.
     pub fn create(path: &Path, meta: Meta, rows_per_sheet: u32) -> Self {
+        let mut workbook = Workbook::new();
+        // Compressing the file was a third of the time a large export took: level 3 (of 9;
+        // 6 by default) makes the file about an eighth larger and the export a fifth faster.
+        workbook.set_zip_compression_level(3);
         XlsxSheet {
-            workbook: Workbook::new(),
+            workbook,
             path: path.to_path_buf(),
             meta,
             rows_per_sheet: rows_per_sheet.max(1),
@@ -310,14 +314,28 @@ fn col(i: usize) -> Result<u16> {
     u16::try_from(i).map_err(|_| Error::runtime("xlsx: too many columns"))
 }
 
+/// How many decimal digits a number has.
+fn digits(n: u128) -> usize {
+    n.checked_ilog10().map_or(1, |l| l as usize + 1)
+}
+
 /// About how wide a cell shows, in characters.
 fn shown_width(cell: &Cell) -> usize {
     match cell {
         Cell::Empty => 0,
         Cell::Text(s) => s.width(),
-        Cell::Amount(d) => crate::domain::money::grouped(*d, "USD").len(),
+        Cell::Amount(d) => {
+            // Digits, separators and cents, without formatting the number.
+            let mut whole = d.trunc().abs();
+            whole.rescale(0);
+            let digits = digits(whole.mantissa().unsigned_abs());
+            digits + (digits - 1) / 3 + 3 + usize::from(d.is_sign_negative())
+        }
         Cell::Ratio(_) | Cell::Percent(_) => 7,
-        Cell::Integer(n) => n.to_string().len() + n.to_string().len() / 3,
+        Cell::Integer(n) => {
+            let digits = digits(n.unsigned_abs().into());
+            digits + (digits - 1) / 3 + usize::from(*n < 0)
+        }
         Cell::Date(_) => 10,
     }
 }
