@@ -1,11 +1,14 @@
 //! `owed statement CUSTOMER -o FILE.pdf` through the real binary, read back with a PDF parser:
 //! the text a reader extracts holds the customer's name (accents, Greek, Cyrillic, CJK), the
 //! open items and the totals worked out by hand below; many items run onto more pages;
-//! hostile names and bad input are handled.
+//! hostile names and bad input are handled; a reminder with `attach = ["statement"]` carries
+//! the same document.
 
 mod common;
+mod smtp_server;
 
-use common::{command_in, stderr, write_fixture};
+use base64::Engine as _;
+use common::{command_in, owed_in, stderr, write_fixture};
 use std::path::Path;
 
 /// The contract fixture with K1 renamed, a remittance text in the config, and `edit` applied.
@@ -209,4 +212,157 @@ fn dash_writes_the_pdf_to_standard_output() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(o.stdout.starts_with(b"%PDF-"));
     assert!(squeeze(&pages(&o.stdout)[0]).contains(NAME));
+}
+
+/// A customer in euros with an accented, Greek and Cyrillic name, a partly paid invoice, one
+/// not yet due, a credit note and a payment not applied; `[statement]` with a company and a
+/// two-line remittance text.
+const CUSTOMERS: &str = "id,name,email,currency
+K2,Ærøskøbing Δέλτα Жук ООО,ap@aero.example,EUR
+K3,Plain,ap@plain.example,USD
+";
+const DOCUMENTS: &str = "id,customer_id,type,number,doc_date,due_date,amount,currency
+E1,K2,invoice,RE-2001,2026-03-01,2026-03-31,1000.00,EUR
+E2,K2,invoice,RE-2002,2026-04-20,2026-05-20,250.50,EUR
+N1,K2,credit_note,GS-7,2026-04-02,,100.00,EUR
+";
+const PAYMENTS: &str = "id,customer_id,date,amount,currency
+P1,K2,2026-04-10,300.00,EUR
+P2,K2,2026-04-12,40.00,EUR
+";
+const APPLICATIONS: &str = "source_id,document_id,amount,date
+P1,E1,300.00,2026-04-10
+";
+const RATES: &str = "date,currency,rate\n2026-03-01,EUR,1.10\n";
+
+fn euro_portfolio(dir: &Path) -> String {
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    for (name, text) in [
+        ("customers.csv", CUSTOMERS),
+        ("documents.csv", DOCUMENTS),
+        ("payments.csv", PAYMENTS),
+        ("applications.csv", APPLICATIONS),
+        ("exchange_rates.csv", RATES),
+    ] {
+        std::fs::write(data.join(name), text).unwrap();
+    }
+    std::fs::write(
+        dir.join("config.toml"),
+        "[statement]\ncompany = \"Owed Test GmbH\"\n\
+         remittance = \"IBAN DE00 1234\\nQuote your customer number\"\n",
+    )
+    .unwrap();
+    let db = dir.join("owed.db").to_str().unwrap().to_string();
+    let o = owed_in(dir, &["--db", &db, "import", data.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    db
+}
+
+#[test]
+fn a_statement_in_euros_with_credit_and_cash_and_a_two_line_remittance() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = euro_portfolio(dir.path());
+    let out = dir.path().join("k2.pdf");
+    let o = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            &db,
+            "--as-of",
+            "2026-05-01",
+            "statement",
+            "K2",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("k2.pdf"), "{}", stderr(&o));
+    let pdf = std::fs::read(&out).unwrap();
+    assert!(pdf.len() < 120_000, "the fonts are subsets: {} bytes", pdf.len());
+    let pages = pages(&pdf);
+    assert_eq!(pages.len(), 1);
+    let text = squeeze(&pages[0]);
+    for want in [
+        "Owed Test GmbH",
+        "Ærøskøbing Δέλτα Жук ООО",
+        "Customer K2",
+        "as of 2026-05-01",
+        // RE-2001: 1,000.00 less 300.00 paid, 31 days late; RE-2002 not yet due.
+        "RE-2001 Invoice 2026-03-01 2026-03-31 31 EUR 1,000.00 700.00",
+        "RE-2002 Invoice 2026-04-20 2026-05-20 EUR 250.50 250.50",
+        // Aging: 250.50 not yet due, 700.00 in 31-60 days.
+        "EUR 250.50 0.00 700.00 0.00 0.00 0.00 950.50",
+        "GS-7 2026-04-02 EUR 100.00 100.00",
+        "P2 2026-04-12 EUR 40.00 40.00",
+        "Open items EUR 950.50",
+        "of which overdue EUR 700.00",
+        "Credit notes EUR -100.00",
+        "Payments not applied EUR -40.00",
+        // 950.50 − 100.00 − 40.00.
+        "Balance due EUR 810.50",
+        "IBAN DE00 1234 Quote your customer number",
+    ] {
+        assert!(text.contains(want), "{want:?} missing from {text}");
+    }
+}
+
+#[test]
+fn a_reminder_with_attach_statement_carries_the_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = euro_portfolio(dir.path());
+    let server = smtp_server::SmtpServer::start();
+    let cycles = dir.path().join("cycles");
+    std::fs::create_dir_all(cycles.join("templates")).unwrap();
+    std::fs::write(
+        cycles.join("c.toml"),
+        "name = \"Dunning\"\n[[reminder]]\nname = \"Friendly\"\nafter_due_days = 3\n\
+         template = \"templates/t.md\"\nattach = [\"statement\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        cycles.join("templates/t.md"),
+        "Statement for {{ customer.name }}\n\nSee the attachment.\n",
+    )
+    .unwrap();
+    let config = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!(
+            "{config}[smtp]\nhost = \"127.0.0.1\"\nport = {}\nfrom = \"AR <ar@example.com>\"\n",
+            server.port
+        ),
+    )
+    .unwrap();
+    let o = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            &db,
+            "--as-of",
+            "2026-05-01",
+            "engage",
+            "run",
+            "--cycles",
+            cycles.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let received = server.received();
+    assert_eq!(received.len(), 1);
+    let text = received[0].text().replace("\r\n", "\n");
+    assert!(text.contains("Content-Type: application/pdf"), "{text}");
+    assert!(text.contains("statement-K2.pdf"), "{text}");
+    assert!(text.contains("See the attachment."), "{text}");
+    // The attachment's base64 body is the statement owed statement writes.
+    let part = text.split("Content-Type: application/pdf").nth(1).unwrap();
+    let body = part.split("\n\n").nth(1).unwrap();
+    let b64: String = body.lines().take_while(|l| !l.starts_with("--")).collect();
+    let pdf = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
+    let text = squeeze(&pages(&pdf)[0]);
+    assert!(text.contains("Ærøskøbing Δέλτα Жук ООО"), "{text}");
+    assert!(text.contains("Balance due EUR 810.50"), "{text}");
 }

@@ -51,6 +51,7 @@ mod import;
 mod inbox;
 mod report;
 mod statement;
+mod serve;
 mod user;
 pub mod workstation;
 
@@ -133,6 +134,8 @@ pub enum Command {
     Backtest(backtest::BacktestArgs),
     /// Users of `owed serve`: add, list, remove, change their role; the log of changes.
     User(user::UserArgs),
+    /// Serve the workstation over SSH to the team: `ssh -p PORT NAME@HOST`.
+    Serve(serve::ServeArgs),
 }
 
 /// Parses a `YYYY-MM-DD` command-line date strictly, within the dates `owed` computes with
@@ -334,6 +337,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::BenchTui(args)) => bench_tui::run(&ctx, &args),
         Some(Command::Backtest(args)) => backtest::run(&ctx, &args),
         Some(Command::User(args)) => user::run(&ctx, &args),
+        Some(Command::Serve(args)) => serve::run(&ctx, &args),
         None => workstation::run(&ctx),
     }
 }

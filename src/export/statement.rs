@@ -65,14 +65,20 @@ impl Statement {
         as_of: Date,
         bounds: &AgingBounds,
     ) -> Result<Statement> {
-        let unknown = || {
+        let cid = store.customer_key(customer)?.ok_or_else(|| {
             Error::input(format!(
                 "no customer has the id {}",
                 crate::error::quoted(customer)
             ))
-        };
-        let cid = store.customer_key(customer)?.ok_or_else(unknown)?;
-        let header = store.customer_header(cid)?.ok_or_else(unknown)?;
+        })?;
+        Statement::of(store, cid, as_of, bounds)
+    }
+
+    /// Reads the statement of the customer whose key is `cid` as of `as_of`.
+    pub fn of(store: &Store, cid: i64, as_of: Date, bounds: &AgingBounds) -> Result<Statement> {
+        let header = store
+            .customer_header(cid)?
+            .ok_or_else(|| Error::input(format!("no customer has the key {cid}")))?;
         let lines = store.statement_lines(cid, as_of)?;
         Ok(Statement {
             customer_id: header.id,
@@ -210,6 +216,16 @@ fn bucket_label(label: &str) -> String {
     } else {
         format!("{label} days")
     }
+}
+
+/// The statement of account of the customer whose key is `cid` (a reminder's attachment).
+pub fn statement_pdf_of(
+    store: &Store,
+    cid: i64,
+    as_of: Date,
+    settings: &StatementSettings,
+) -> Result<Vec<u8>> {
+    render_pdf(&Statement::of(store, cid, as_of, &settings.bounds)?, settings)
 }
 
 /// Lays out a statement as a PDF.

@@ -2,7 +2,7 @@
 //! subsets, enough for a statement of account.
 //!
 //! Text is drawn from DejaVu Sans, and from Droid Sans Fallback for the characters DejaVu has
-//! not (Chinese, Japanese, Korean); both are compiled in (`fonts/`, with their licenses), and
+//! not (Chinese, Japanese, Korean); both are compiled in (`assets/fonts/`, with their licenses), and
 //! only the glyphs a document uses are embedded. Each font is a Type 0 font with an identity
 //! encoding (two-byte glyph ids) and a `ToUnicode` map, so that readers can search and copy the
 //! text. Characters neither font has print as the empty box of `.notdef` and read back as
@@ -18,10 +18,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-/// DejaVu Sans (Bitstream Vera license; `fonts/LICENSE-DejaVu.txt`).
-pub const DEJAVU_SANS: &[u8] = include_bytes!("../../../fonts/DejaVuSans.ttf");
-/// Droid Sans Fallback (Apache 2.0; `fonts/LICENSE-Droid-Apache-2.0.txt`).
-pub const DROID_FALLBACK: &[u8] = include_bytes!("../../../fonts/DroidSansFallback.ttf");
+/// DejaVu Sans (Bitstream Vera license; `assets/fonts/LICENSE-DejaVu.txt`).
+pub const DEJAVU_SANS: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+/// Droid Sans Fallback (Apache 2.0; `assets/fonts/LICENSE-Droid-Apache-2.0.txt`).
+pub const DROID_FALLBACK: &[u8] = include_bytes!("../../../assets/fonts/DroidSansFallback.ttf");
 
 /// A4 width in points.
 pub const PAGE_WIDTH: f64 = 595.28;
