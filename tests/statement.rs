@@ -280,7 +280,11 @@ fn a_statement_in_euros_with_credit_and_cash_and_a_two_line_remittance() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("k2.pdf"), "{}", stderr(&o));
     let pdf = std::fs::read(&out).unwrap();
-    assert!(pdf.len() < 120_000, "the fonts are subsets: {} bytes", pdf.len());
+    assert!(
+        pdf.len() < 120_000,
+        "the fonts are subsets: {} bytes",
+        pdf.len()
+    );
     let pages = pages(&pdf);
     assert_eq!(pages.len(), 1);
     let text = squeeze(&pages[0]);

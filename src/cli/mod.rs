@@ -50,8 +50,8 @@ mod export;
 mod import;
 mod inbox;
 mod report;
-mod statement;
 mod serve;
+mod statement;
 mod user;
 pub mod workstation;
 

@@ -225,7 +225,10 @@ pub fn statement_pdf_of(
     as_of: Date,
     settings: &StatementSettings,
 ) -> Result<Vec<u8>> {
-    render_pdf(&Statement::of(store, cid, as_of, &settings.bounds)?, settings)
+    render_pdf(
+        &Statement::of(store, cid, as_of, &settings.bounds)?,
+        settings,
+    )
 }
 
 /// Lays out a statement as a PDF.
