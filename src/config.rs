@@ -107,6 +107,9 @@ pub struct Config {
     pub dispute_reasons: Vec<String>,
     /// Move the cursor to the next customer after saving an action in the workstation.
     pub advance_after_action: bool,
+    /// The largest file `owed attach` (and a lockbox image) keeps, in megabytes of 1,048,576
+    /// bytes.
+    pub max_attachment_mb: u64,
     /// Engagement cycles folder (default: `cycles/` beside the config file).
     pub cycles: Option<PathBuf>,
     pub smtp: SmtpConfig,
@@ -142,6 +145,7 @@ impl Default for Config {
             .map(String::from)
             .to_vec(),
             advance_after_action: true,
+            max_attachment_mb: crate::domain::attachment::DEFAULT_MAX_MB,
             cycles: None,
             smtp: SmtpConfig::default(),
             serve: ServeConfig::default(),

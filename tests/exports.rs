@@ -69,7 +69,16 @@ fn portfolio() -> tempfile::TempDir {
             "Paid short",
         ],
     );
-    at("2026-04-20", &["resolve", "2", "Credit note requested"]);
+    at(
+        "2026-04-20",
+        &[
+            "resolve",
+            "2",
+            "--outcome",
+            "valid",
+            "Credit note requested",
+        ],
+    );
     dir
 }
 
@@ -632,6 +641,7 @@ fn activity_payments_promises_and_deductions_are_exported() {
     );
     assert_eq!(s.text(2, s.col("Reason")), "short_payment");
     assert_eq!(s.text(2, s.col("State")), "resolved");
+    assert_eq!(s.text(2, s.col("Outcome")), "valid");
     assert_eq!(s.text(2, s.col("Resolution")), "Credit note requested");
     assert_eq!(s.text(2, s.col("Documents")), "C1");
     assert_eq!(s.number(2, s.col("Amount")), 12.5);
@@ -640,7 +650,7 @@ fn activity_payments_promises_and_deductions_are_exported() {
         dir.path(),
         &["--as-of", "2026-04-19", "export", "deductions", "-o", "-"],
     );
-    assert!(stdout(&o).contains(",open,,,,"), "{}", stdout(&o));
+    assert!(stdout(&o).contains(",open,,,,,"), "{}", stdout(&o));
 }
 
 #[test]

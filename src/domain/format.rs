@@ -82,6 +82,20 @@ pub const APPLICATIONS: Columns = Columns {
     custom: false,
 };
 
+/// `lockbox.csv`, a bank's lockbox file (`owed lockbox import DIR`).
+pub const LOCKBOX: Columns = Columns {
+    required: &[
+        "item_id",
+        "date",
+        "amount",
+        "currency",
+        "payer",
+        "check_number",
+    ],
+    optional: &["invoices", "image"],
+    custom: false,
+};
+
 /// `exchange_rates.csv`.
 pub const EXCHANGE_RATES: Columns = Columns {
     required: &["date", "currency", "rate"],

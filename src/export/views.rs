@@ -17,6 +17,7 @@ use crate::report::aging::{amounts, lines};
 use crate::report::forecast::Forecast;
 use crate::report::metrics::Metrics;
 use crate::store::Store;
+use crate::store::issues::DEDUCTION_REASON;
 use crate::store::queue::PromiseFlag;
 
 /// The About figures of each view.
@@ -81,9 +82,6 @@ pub const STATEMENT_FIGURES: &[Figure] = &[
 ];
 pub const ENGAGEMENT_FIGURES: &[Figure] = &[about::BASE_CURRENCY];
 pub const TEAM_FIGURES: &[Figure] = &[about::OVERDUE, about::PROMISE_STATE, about::BASE_CURRENCY];
-
-/// Reasons of the issues `export deductions` lists: short payments and deductions.
-pub const DEDUCTION_REASONS: &[&str] = &["short_payment", "deduction"];
 
 /// An amount column in the base currency: `name_USD` for programs, "Name (USD)" for people.
 fn base_amount(key: &str, title: &str, currency: &str) -> Column {
@@ -668,10 +666,10 @@ pub fn promises(
     Ok(())
 }
 
-/// The deductions: issues whose reason is a short payment or deduction
-/// ([`DEDUCTION_REASONS`]), opened on or before the as-of date, with their state then and
-/// the resolution that stands. (Resolve outcomes — valid, invalid, written off — are not
-/// recorded yet: the resolution's date and text are what there is.)
+/// The deductions: issues with reason `short_payment` (opened by the lockbox import, or by
+/// hand), opened on or before the as-of date, with their state then and the resolve that
+/// stands: its date, who, its outcome (`valid`: a credit is due from billing; `invalid`: the
+/// customer is chased for the gap; `written_off`) and its text — what the ERP is handed.
 pub fn deductions(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet) -> Result<()> {
     sheet.table(
         "Deductions",
@@ -688,13 +686,14 @@ pub fn deductions(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet)
             Column::new("state", "State", Kind::Text),
             Column::new("resolved", "Resolved", Kind::Date),
             Column::new("resolved_by", "Resolved by", Kind::Text),
+            Column::new("outcome", "Outcome", Kind::Text),
             Column::new("resolution", "Resolution", Kind::Text),
             Column::new("text", "Text", Kind::Text),
         ],
         true,
     )?;
     let labels = store.customer_labels()?;
-    for i in store.issues_with_reasons(DEDUCTION_REASONS, as_of, base)? {
+    for i in store.issues_with_reasons(&[DEDUCTION_REASON], as_of, base)? {
         let customer = labels.get(&i.cid);
         let resolution = match i.state {
             crate::domain::actions::IssueState::Resolved => i
@@ -727,6 +726,7 @@ pub fn deductions(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet)
             Cell::from(state),
             Cell::from(resolution.map(|e| e.date)),
             Cell::from(resolution.map(|e| e.collector.clone())),
+            Cell::from(resolution.and_then(|e| e.outcome.as_ref().map(|o| o.replace('_', " ")))),
             Cell::from(resolution.and_then(|e| e.text.clone())),
             Cell::from(i.text),
         ])?;

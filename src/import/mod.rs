@@ -8,6 +8,7 @@
 //! after it: see [`quotes`]) and one whose id (for rates: currency and date; for
 //! applications: source, document and date) an earlier row of the same file has.
 
+pub mod lockbox;
 mod quotes;
 mod row;
 

@@ -27,6 +27,8 @@ pub struct Metrics {
     pub unapplied_cash: Decimal,
     pub collectable_this_month: Decimal,
     pub open_issue_amount: Decimal,
+    /// The part of `open_issue_amount` that is deductions (short payments).
+    pub open_deduction_amount: Decimal,
     pub open_p2p_amount: Decimal,
     /// Days sales outstanding, count-back over up to twelve months (None: no sales).
     pub dso: Option<Decimal>,
@@ -70,6 +72,7 @@ impl Metrics {
             });
             let portfolio = Portfolio::compute(store, as_of, None, bounds, base);
             let issues = store.open_issue_amount(as_of, base);
+            let deductions = store.open_deduction_amount(as_of, base);
             let others = beside
                 .join()
                 .unwrap_or_else(|_| Err(crate::Error::runtime("reading the metrics failed")))
@@ -77,6 +80,7 @@ impl Metrics {
                     Ok(Others {
                         begin_outstanding,
                         open_issue_amount: issues?,
+                        open_deduction_amount: deductions?,
                         open_p2p_amount,
                     })
                 });
@@ -129,6 +133,7 @@ impl Metrics {
             unapplied_cash: t.unapplied_cash,
             collectable_this_month: t.collectable_this_month,
             open_issue_amount: others.open_issue_amount,
+            open_deduction_amount: others.open_deduction_amount,
             open_p2p_amount: others.open_p2p_amount,
             dso,
             add,
@@ -137,7 +142,7 @@ impl Metrics {
         })
     }
 
-    pub fn amounts(&self) -> [(&'static str, &'static str, Decimal); 8] {
+    pub fn amounts(&self) -> [(&'static str, &'static str, Decimal); 9] {
         [
             ("outstanding", "Outstanding", self.outstanding),
             ("overdue", "Overdue", self.overdue),
@@ -154,6 +159,11 @@ impl Metrics {
                 self.collectable_this_month,
             ),
             ("open_issue_amount", "Open issues", self.open_issue_amount),
+            (
+                "open_deduction_amount",
+                "Open deductions",
+                self.open_deduction_amount,
+            ),
             ("open_p2p_amount", "Open promises", self.open_p2p_amount),
         ]
     }
@@ -213,6 +223,7 @@ struct Others {
     /// The outstanding at the end of the month before the as-of date's (CEI's beginning AR).
     begin_outstanding: Option<Decimal>,
     open_issue_amount: Decimal,
+    open_deduction_amount: Decimal,
     open_p2p_amount: Decimal,
 }
 
@@ -225,6 +236,7 @@ impl Others {
                 .map(|prev_end| store.outstanding_at(prev_end, base))
                 .transpose()?,
             open_issue_amount: store.open_issue_amount(as_of, base)?,
+            open_deduction_amount: store.open_deduction_amount(as_of, base)?,
             open_p2p_amount: store.open_promise_amount(as_of, grace_days, base)?,
         })
     }

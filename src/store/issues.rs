@@ -61,7 +61,12 @@ pub struct IssueEvent {
     pub collector: String,
     pub date: Date,
     pub text: Option<String>,
+    /// A resolve's outcome: `valid`, `invalid` or `written_off` (none: resolved without one).
+    pub outcome: Option<String>,
 }
+
+/// The reason of the issues a short payment opens: deductions.
+pub const DEDUCTION_REASON: &str = "short_payment";
 
 /// The SQL condition "issue `i` is open at day ?1": opened by then, and its latest resolve /
 /// reopen dated by then (by date, then as recorded; none: open) is a reopen.
@@ -108,11 +113,35 @@ impl Store {
     /// The issues of [`Store::open_issues`] without their documents and events: each
     /// amount converted at its opening date, as [`IssueView::base_amount`] does.
     pub fn open_issue_amount(&self, as_of: Date, base: &str) -> Result<Decimal> {
+        self.open_amount_where("true", as_of, base)
+    }
+
+    /// Σ amounts of the deductions (issues with reason `short_payment`) open at `as_of`, in
+    /// the base currency (`open_deduction_amount`): a part of [`Store::open_issue_amount`].
+    pub fn open_deduction_amount(&self, as_of: Date, base: &str) -> Result<Decimal> {
+        self.open_amount_where(&format!("i.reason = '{DEDUCTION_REASON}'"), as_of, base)
+    }
+
+    /// One customer's share of [`Store::open_deduction_amount`] (what an action on it moves).
+    pub fn customer_open_deduction_amount(
+        &self,
+        cid: i64,
+        as_of: Date,
+        base: &str,
+    ) -> Result<Decimal> {
+        self.open_amount_where(
+            &format!("i.cid = {cid} AND i.reason = '{DEDUCTION_REASON}'"),
+            as_of,
+            base,
+        )
+    }
+
+    fn open_amount_where(&self, cond: &str, as_of: Date, base: &str) -> Result<Decimal> {
         let mut rates = RateCache::new(self, base);
         let mut total = Decimal::ZERO;
         let sql = format!(
             "SELECT i.amount, c.currency, i.opened_date
-               FROM issues i CROSS JOIN customers c ON c.cid = i.cid WHERE {OPEN_AT}"
+               FROM issues i CROSS JOIN customers c ON c.cid = i.cid WHERE {OPEN_AT} AND {cond}"
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let mut rows = stmt.query([day_number(as_of)])?;
@@ -211,7 +240,7 @@ impl Store {
         }
 
         let sql = format!(
-            "SELECT e.issue_id, e.id, e.kind, e.at, e.collector, e.event_date, e.text
+            "SELECT e.issue_id, e.id, e.kind, e.at, e.collector, e.event_date, e.text, e.outcome
                FROM issues i CROSS JOIN issue_events e ON e.issue_id = i.id
               WHERE {cond} ORDER BY e.issue_id, e.event_date, e.id"
         );
@@ -226,6 +255,7 @@ impl Store {
                     collector: r.get(4)?,
                     date: from_day_number(r.get(5)?),
                     text: r.get(6)?,
+                    outcome: r.get(7)?,
                 });
             }
         }

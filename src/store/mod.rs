@@ -13,6 +13,7 @@
 pub mod actions;
 pub mod activity;
 pub mod activity_log;
+pub mod attachments;
 pub mod customer_detail;
 pub mod customers;
 pub mod documents;
@@ -22,6 +23,7 @@ pub mod history;
 pub mod import;
 pub mod issues;
 pub mod ledger;
+pub mod lockbox;
 pub mod payments;
 pub mod promises;
 pub mod queue;

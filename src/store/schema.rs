@@ -338,4 +338,37 @@ CREATE TABLE contacts (
     UNIQUE (cid, email)
 );
 "#,
+    // 8: attachments kept inside the database. A file's bytes are stored once, by their
+    // SHA-256 (`blobs`); each attachment is an entry of a customer's activity log (who, when,
+    // under which name), optionally linked to documents and to the payment it came with (a
+    // lockbox cheque image). Resolves of issues carry an outcome (valid: a credit is due from
+    // billing; invalid: the customer is chased for the gap; written_off: a manager's decision).
+    r#"
+CREATE TABLE blobs (
+    bid INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    bytes INTEGER NOT NULL CHECK (bytes >= 0),
+    data BLOB NOT NULL
+);
+CREATE TABLE attachments (
+    id INTEGER PRIMARY KEY,
+    cid INTEGER NOT NULL REFERENCES customers(cid),
+    at TEXT NOT NULL,
+    collector TEXT NOT NULL,
+    name TEXT NOT NULL,
+    bid INTEGER NOT NULL REFERENCES blobs(bid),
+    pid INTEGER REFERENCES payments(pid),
+    text TEXT
+);
+CREATE INDEX attachments_customer ON attachments(cid, at);
+CREATE INDEX attachments_payment ON attachments(pid) WHERE pid IS NOT NULL;
+CREATE TABLE attachment_documents (
+    attachment_id INTEGER NOT NULL REFERENCES attachments(id),
+    did INTEGER NOT NULL REFERENCES documents(did),
+    PRIMARY KEY (attachment_id, did)
+) WITHOUT ROWID;
+CREATE INDEX attachment_documents_document ON attachment_documents(did);
+ALTER TABLE issue_events ADD COLUMN outcome TEXT
+    CHECK (outcome IS NULL OR (kind = 'resolve' AND outcome IN ('valid', 'invalid', 'written_off')));
+"#,
 ];

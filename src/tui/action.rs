@@ -93,6 +93,10 @@ pub enum Action {
     CompleteBack,
     /// In a form: write the text in `$EDITOR`.
     EditExternal,
+    /// Attach files to the selected customer (a form with a path field).
+    Attach,
+    /// Open the selected customer's attachments (a picture drawn in the terminal).
+    ViewAttachment,
     /// Nothing: unbinds a default key in a user keymap.
     Noop,
 }
@@ -154,6 +158,8 @@ impl Action {
         (Action::Complete, "complete"),
         (Action::CompleteBack, "complete_back"),
         (Action::EditExternal, "edit_external"),
+        (Action::Attach, "attach"),
+        (Action::ViewAttachment, "view_attachment"),
         (Action::Noop, "noop"),
     ];
 

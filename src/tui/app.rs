@@ -44,6 +44,8 @@ pub enum Mode {
     Help,
     /// A collector-action form ([`App::form`]).
     Form,
+    /// The attachment viewer ([`App::viewer`]).
+    Attachment,
 }
 
 /// What the chart draws.
@@ -169,6 +171,8 @@ pub struct App {
     pub action_settings: ActionSettings,
     /// The database can only be read (the title bar says so; saves fail naming the file).
     pub read_only: bool,
+    /// The attachment viewer, when open ([`Mode::Attachment`]).
+    pub viewer: Option<super::viewer::Viewer>,
 }
 
 impl App {
@@ -219,6 +223,7 @@ impl App {
             form: None,
             action_settings: ActionSettings::default(),
             read_only: false,
+            viewer: None,
         }
     }
 
@@ -228,7 +233,7 @@ impl App {
         let popup = self.engage.key_context();
         match self.mode {
             Mode::Filter | Mode::Command => KeyContext::Input,
-            Mode::Help => KeyContext::Help,
+            Mode::Help | Mode::Attachment => KeyContext::Help,
             Mode::Form => KeyContext::Form,
             Mode::Normal => match (popup, self.screen, self.focus) {
                 (Some(context), _, _) => context,

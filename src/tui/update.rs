@@ -50,7 +50,9 @@ pub fn start(app: &mut App) -> Vec<Effect> {
 pub fn resize(app: &mut App, width: u16, height: u16) -> Vec<Effect> {
     app.size = (width, height);
     adjust_scroll(app);
-    sync(app)
+    let mut fx = sync(app);
+    fx.extend(super::viewer::resized(app));
+    fx
 }
 
 /// A key was pressed.
@@ -104,6 +106,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     }
     match app.key_context() {
         KeyContext::Input => input_action(app, action),
+        KeyContext::Help if app.mode == Mode::Attachment => super::viewer::action(app, action),
         KeyContext::Help => help_action(app, action),
         KeyContext::Detail => detail_action(app, action),
         KeyContext::Chart => chart_action(app, action),
@@ -185,6 +188,7 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
         }
         Response::FormData { seq, data, .. } => forms::form_data(app, seq, data),
         Response::Saved { seq, outcome } => forms::saved(app, seq, outcome),
+        Response::Attachment { seq, preview } => super::viewer::received(app, seq, preview),
         Response::Forecast(view) => super::forecast::received(app, *view),
         Response::Exported { result, .. } => {
             match result {
@@ -340,7 +344,9 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::Dispute
         | Action::Resolve
         | Action::FollowUp
+        | Action::Attach
         | Action::Assign => forms::open(app, action),
+        Action::ViewAttachment => super::viewer::open(app),
         _ => Vec::new(),
     }
 }
@@ -438,7 +444,9 @@ fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::Dispute
         | Action::Resolve
         | Action::FollowUp
+        | Action::Attach
         | Action::Assign => return forms::open(app, action),
+        Action::ViewAttachment => return super::viewer::open(app),
         Action::Remind => return engage::send::start(app),
         Action::Engage => return engage::screen::open_pane(app, None),
         Action::Hold => return hold_prompt(app),

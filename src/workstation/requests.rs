@@ -45,6 +45,14 @@ pub enum Request {
         as_of: Date,
         job: ExportJob,
     },
+    /// An attachment drawn for `cols` × `rows` cells (a picture scaled, a first page).
+    Attachment {
+        seq: u64,
+        as_of: Date,
+        id: i64,
+        cols: u16,
+        rows: u16,
+    },
 }
 
 /// What `:export` writes, where and how.
@@ -74,6 +82,8 @@ pub struct BarMetrics {
     pub unutilised_credit: Decimal,
     pub unapplied_cash: Decimal,
     pub open_issue_amount: Decimal,
+    /// The part of `open_issue_amount` that is deductions (short payments).
+    pub open_deduction_amount: Decimal,
     pub open_p2p_amount: Decimal,
     pub dso: Option<Decimal>,
     pub customers_overdue: u64,
@@ -143,6 +153,11 @@ pub enum Response {
     Exported {
         seq: u64,
         result: std::result::Result<(std::path::PathBuf, u64), String>,
+    },
+    /// An attachment's preview, or why it cannot be shown.
+    Attachment {
+        seq: u64,
+        preview: std::result::Result<Box<super::attachment::AttachmentPreview>, String>,
     },
     /// A query failed; the message is for the status line.
     Error(String),

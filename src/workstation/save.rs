@@ -27,6 +27,7 @@ pub enum FormKind {
     Resolve,
     FollowUp,
     Assign,
+    Attach,
 }
 
 impl FormKind {
@@ -39,6 +40,7 @@ impl FormKind {
             FormKind::Resolve => "Resolve a dispute",
             FormKind::FollowUp => "Follow-up",
             FormKind::Assign => "Assign an owner",
+            FormKind::Attach => "Attach files",
         }
     }
 
@@ -102,6 +104,11 @@ pub enum ActionValues {
         owner: String,
         role: OwnerRole,
     },
+    /// Files on the machine the workstation runs on (the server, over SSH).
+    Attach {
+        paths: Vec<String>,
+        text: String,
+    },
 }
 
 /// An action to record for one or more customers. The collector recorded is the session's
@@ -133,6 +140,7 @@ pub struct SaveOutcome {
 struct Share {
     open_promise_base: Decimal,
     open_issue_base: Decimal,
+    open_deduction_base: Decimal,
     issues: Vec<IssueReason>,
 }
 
@@ -320,6 +328,21 @@ impl PortfolioWorker {
                 actions::followup(store, stamp, id, date, text)
             }
             ActionValues::Assign { owner, role } => actions::assign(store, stamp, id, *role, owner),
+            ActionValues::Attach { paths, text } => {
+                let paths: Vec<std::path::PathBuf> =
+                    paths.iter().map(std::path::PathBuf::from).collect();
+                let files = actions::read_attachments(&paths, self.max_attachment_mb)?;
+                actions::attach(
+                    store,
+                    stamp,
+                    &actions::AttachForm {
+                        customer: id,
+                        files: &files,
+                        documents: &[],
+                        text: Some(text),
+                    },
+                )
+            }
         }
     }
 
@@ -350,6 +373,11 @@ impl PortfolioWorker {
         Ok(Share {
             open_promise_base: flags.open_promise_base,
             open_issue_base: flags.open_issue_base,
+            open_deduction_base: self.store.customer_open_deduction_amount(
+                cid,
+                as_of,
+                &s.base_currency,
+            )?,
             issues: self.store.open_issues_by_reason_of(cid, as_of)?,
         })
     }
@@ -394,6 +422,7 @@ fn patch(summary: &mut Summary, before: &Share, after: &Share) {
     let m = &mut summary.metrics;
     m.open_p2p_amount += after.open_promise_base - before.open_promise_base;
     m.open_issue_amount += after.open_issue_base - before.open_issue_base;
+    m.open_deduction_amount += after.open_deduction_base - before.open_deduction_base;
     for (reasons, add) in [(&before.issues, false), (&after.issues, true)] {
         for r in reasons {
             let i = match summary.issues.iter().position(|i| i.reason == r.reason) {

@@ -147,10 +147,22 @@ pub struct Seen {
     pub closed: bool,
 }
 
+/// Bumps the message count when dropped (after the message's lock is released).
+struct Bump<'a>(&'a tokio::sync::watch::Sender<u64>);
+
+impl Drop for Bump<'_> {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n += 1);
+    }
+}
+
 /// A session channel with a screen.
 pub struct Term {
     pub write: ChannelWriteHalf<client::Msg>,
     pub seen: Arc<Mutex<Seen>>,
+    /// Counts the messages received, bumped once each is in [`Term::seen`]: a benchmark
+    /// waits on it to see a frame as it arrives.
+    pub received: tokio::sync::watch::Receiver<u64>,
 }
 
 fn nz(n: u16) -> NonZeroU16 {
@@ -169,8 +181,10 @@ impl Term {
             closed: false,
         }));
         let sink = seen.clone();
+        let (count, received) = tokio::sync::watch::channel(0u64);
         tokio::spawn(async move {
             while let Some(msg) = read.wait().await {
+                let _bump = Bump(&count);
                 let mut s = sink.lock().unwrap();
                 match msg {
                     ChannelMsg::Data { data } => s.parser.process(&data),
@@ -188,7 +202,11 @@ impl Term {
             }
             sink.lock().unwrap().closed = true;
         });
-        Term { write, seen }
+        Term {
+            write,
+            seen,
+            received,
+        }
     }
 
     /// Types bytes (one SSH packet).

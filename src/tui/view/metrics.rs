@@ -49,7 +49,7 @@ fn items(app: &App, width: u16) -> Vec<Item> {
         value,
         alert,
     };
-    vec![
+    let mut items = vec![
         item("Outstanding", amount(m.outstanding), false),
         item("Overdue", amount(m.overdue), m.overdue > Decimal::ZERO),
         item("Net overdue", amount(m.net_overdue), false),
@@ -66,7 +66,20 @@ fn items(app: &App, width: u16) -> Vec<Item> {
             m.dso.map_or("—".into(), |d| format!("{} d", d.round_dp(1))),
             false,
         ),
-    ]
+    ];
+    // Open deductions (short payments) beside the open issues they are part of, when there
+    // are any.
+    if !m.open_deduction_amount.is_zero() {
+        let at = items
+            .iter()
+            .position(|i| i.label == "Open issues")
+            .map_or(0, |i| i + 1);
+        items.insert(
+            at,
+            item("Open deductions", amount(m.open_deduction_amount), false),
+        );
+    }
+    items
 }
 
 /// The items on each row for this width.
