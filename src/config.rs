@@ -151,9 +151,11 @@ pub struct SmsConfig {
 #[derive(Debug, Clone, Deserialize, Default, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct StatementConfig {
-    /// The company sending it, printed at the top.
+    /// The company sending it: your company's name, at the top of the page.
     pub company: Option<String>,
-    /// How to pay: bank details, the reference to quote (printed at the bottom).
+    /// Lines under the company's name (address, phone, email).
+    pub address: Option<String>,
+    /// How to pay: bank details, a payment link, the reference to quote (under the totals).
     pub remittance: Option<String>,
 }
 

@@ -709,3 +709,18 @@ fn an_ascii_terminal_gets_only_ascii_and_a_mono_one_no_colours() {
     );
     assert!(mono.hang_up().is_ok());
 }
+
+#[test]
+fn export_over_ssh_is_refused_and_writes_nothing() {
+    let (dir, db) = fixture();
+    let ws = service(&db);
+    let r = Remote::start(&ws, "alice", (120, 40), Capabilities::default());
+    r.wait_for("Acme Widgets");
+    // The file would be written on the server, where the remote user may not write files.
+    let path = dir.path().join("queue.xlsx");
+    r.type_text(&format!(":export {}", path.display()));
+    r.key(KeyCode::Enter, KeyModifiers::NONE);
+    r.wait_for(":export writes files on the server");
+    assert!(!path.exists());
+    assert!(r.hang_up().is_ok());
+}

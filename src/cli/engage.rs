@@ -71,39 +71,6 @@ pub struct ReleaseArgs {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct StatementArgs {
-    /// The customer's id.
-    pub customer: String,
-    /// Where to write the PDF.
-    #[arg(short = 'o', long = "output", value_name = "FILE.pdf")]
-    pub output: PathBuf,
-}
-
-/// `owed statement CUSTOMER -o FILE.pdf`: the statement of account as of `--as-of`.
-pub fn statement(ctx: &Context, args: &StatementArgs) -> Result<()> {
-    let store = ctx.open_store()?;
-    let cid = store
-        .customer_key(&args.customer)?
-        .ok_or_else(|| Error::input(format!("no customer has the id `{}`", args.customer)))?;
-    let pdf = crate::export::statement::Statement::compute(
-        &store,
-        cid,
-        ctx.as_of,
-        &ctx.config.base_currency,
-    )?
-    .to_pdf(&ctx.config.statement);
-    std::fs::write(&args.output, pdf)
-        .map_err(|e| Error::runtime(format!("cannot write {}: {e}", args.output.display())))?;
-    outln!(
-        "statement of account of {} as of {} written to {}",
-        args.customer,
-        ctx.as_of,
-        args.output.display()
-    )?;
-    Ok(())
-}
-
-#[derive(Debug, clap::Args)]
 pub struct HoldArgs {
     /// The customer's id.
     pub customer: String,
@@ -219,7 +186,7 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
             base_currency: ctx.config.base_currency.clone(),
             as_of: ctx.as_of,
             retry: engage::RetryPolicy::default(),
-            statement: ctx.config.statement.clone(),
+            statement: crate::export::statement::StatementSettings::from_config(&ctx.config)?,
         },
         other => other?,
     };

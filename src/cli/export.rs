@@ -1,70 +1,335 @@
-//! `owed export VIEW --format xlsx|csv -o FILE`.
+//! `owed export VIEW [--format xlsx|csv] -o FILE`: a view as a workbook for people or CSV for
+//! programs (`-o -`: CSV on standard output).
 
 use super::Context;
+use crate::domain::queue::{Predicate, QueueFilter, QueueQuery, Scope, SortKey, Tab};
 use crate::engage::report::EngagementReport;
-use crate::export::{Format, views, write_atomically};
+use crate::export::screen::queue_scope;
+use crate::export::statement::Statement;
+use crate::export::{Format, Meta, Options, about, views, write_view};
 use crate::report::forecast::Forecast;
 use crate::report::team::TeamReport;
 use crate::report::{Portfolio, metrics::Metrics};
+use crate::store::Store;
 use crate::{Error, Result};
 use std::path::PathBuf;
 
 /// The views that can be exported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum View {
+    /// Every customer's aging, credit, cash, net overdue and mismatch.
     Aging,
+    /// The portfolio's figures: outstanding, DSO, CEI…
     Metrics,
+    /// Every open document (of one customer with --customer).
     Documents,
     /// The engagement report: per cycle and reminder.
     Engagement,
-    /// Every open document with its predicted payment date, forecast week and reason.
+    /// The cash expected week by week, and every open document's predicted payment date.
     Forecast,
     /// The team's figures: one row per collector (as `owed report team`).
     Team,
+    /// The workstation's queue: --tab, --filter, --sort, --owner (default every customer).
+    Queue,
+    /// Every record of the activity log with its customer (of one with --customer).
+    Activity,
+    /// Every payment and payment attempt, with what was applied of it.
+    Payments,
+    /// Every promise to pay, with its state.
+    Promises,
+    /// Short payments and deductions (issues), with their state and resolution.
+    Deductions,
+    /// One customer's statement of account (--customer ID).
+    Statement,
+}
+
+impl View {
+    /// The view's name for people (title rows, About).
+    fn title(self) -> &'static str {
+        match self {
+            View::Aging => "Aging",
+            View::Metrics => "Metrics",
+            View::Documents => "Documents",
+            View::Engagement => "Engagement",
+            View::Forecast => "Forecast",
+            View::Team => "Team",
+            View::Queue => "Queue",
+            View::Activity => "Activity",
+            View::Payments => "Payments",
+            View::Promises => "Promises",
+            View::Deductions => "Deductions",
+            View::Statement => "Statement of account",
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
     /// What to export.
     pub view: View,
-    /// File format.
-    #[arg(long, value_enum, default_value = "xlsx")]
-    pub format: Format,
-    /// Output file.
+    /// File format (default: csv for `-o -` and *.csv, else xlsx).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Output file (`-`: CSV on standard output).
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// The customer (statement; documents and activity of one customer).
+    #[arg(long, value_name = "ID")]
+    pub customer: Option<String>,
+    /// Queue: the tab (overdue, all, promises, followups, disputes, replies, risk; default all).
+    #[arg(long, value_name = "TAB")]
+    pub tab: Option<String>,
+    /// Queue: a filter as the workstation's `/` takes it (`owner:alice overdue>1000`).
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// Queue: the order (overdue, days, outstanding, contact, name, risk; `:asc` or `:desc`
+    /// after it to choose the direction).
+    #[arg(long, value_name = "KEY")]
+    pub sort: Option<String>,
+    /// Queue: only the customers of this finance owner (default every customer).
+    #[arg(long, value_name = "NAME")]
+    pub owner: Option<String>,
+    /// Data rows per worksheet before a table continues on the next (tests; default Excel's
+    /// limit).
+    #[arg(long, hide = true, value_name = "N")]
+    pub rows_per_sheet: Option<u32>,
 }
 
 pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
+    check_options(args)?;
+    let format = args
+        .format
+        .unwrap_or_else(|| Format::for_path(&args.output));
+    let mut options = Options::new(format);
+    if let Some(n) = args.rows_per_sheet {
+        options.rows_per_sheet = n.clamp(1, crate::export::EXCEL_DATA_ROWS);
+    }
     let store = ctx.open_store()?;
     let bounds = ctx.config.aging().map_err(Error::input)?;
-    let p = Portfolio::compute(&store, ctx.as_of, None, &bounds, &ctx.config.base_currency)?;
-    let name = format!("{:?} {}", args.view, ctx.as_of).to_lowercase();
-    write_atomically(&args.output, args.format, &name, |sheet| match args.view {
-        View::Aging => views::aging(&store, &p, sheet),
-        View::Metrics => views::metrics(
-            &Metrics::compute(&store, &p, ctx.config.promise_grace_days)?,
-            sheet,
-        ),
-        View::Documents => views::documents(&store, &p, sheet),
-        View::Engagement => views::engagement(
-            &EngagementReport::compute(&store, ctx.as_of, &ctx.config.base_currency)?,
-            sheet,
-        ),
-        View::Forecast => views::forecast(
-            &Forecast::compute(
+    let base = ctx.config.base_currency.as_str();
+    let grace = ctx.config.promise_grace_days;
+    let as_of = ctx.as_of;
+    let customer = match &args.customer {
+        Some(id) => Some((id.as_str(), customer_key(&store, id)?)),
+        None => None,
+    };
+    let mut meta = Meta {
+        view: args.view.title().to_string(),
+        as_of,
+        currency: base.to_string(),
+        scope: match customer {
+            Some((id, _)) => format!("customer {id}"),
+            None => "every customer".into(),
+        },
+        about: Vec::new(),
+    };
+    let portfolio = || Portfolio::compute(&store, as_of, None, &bounds, base);
+    let figures = |f: &[about::Figure]| about::lines(f);
+    match args.view {
+        View::Aging => {
+            let p = portfolio()?;
+            meta.about = figures(views::AGING_FIGURES);
+            write_view(&args.output, &options, &meta, |s| {
+                views::aging(&store, &p, s)
+            })?;
+        }
+        View::Metrics => {
+            let p = portfolio()?;
+            let m = Metrics::compute(&store, &p, grace)?;
+            meta.about = figures(views::METRICS_FIGURES);
+            write_view(&args.output, &options, &meta, |s| views::metrics(&m, s))?;
+        }
+        View::Documents => {
+            meta.about = figures(views::DOCUMENTS_FIGURES);
+            write_view(&args.output, &options, &meta, |s| {
+                views::documents(&store, as_of, base, customer.map(|c| c.1), s)
+            })?;
+        }
+        View::Engagement => {
+            let report = EngagementReport::compute(&store, as_of, base)?;
+            meta.about = figures(views::ENGAGEMENT_FIGURES);
+            write_view(&args.output, &options, &meta, |s| {
+                views::engagement(&report, s)
+            })?;
+        }
+        View::Forecast => {
+            let f = Forecast::compute(&store, as_of, base, grace)?;
+            meta.about = figures(views::FORECAST_FIGURES);
+            write_view(&args.output, &options, &meta, |s| {
+                views::forecast(&store, &f, s)
+            })?;
+        }
+        View::Team => {
+            let p = portfolio()?;
+            let report = TeamReport::compute(&store, &p, grace)?;
+            meta.about = figures(views::TEAM_FIGURES);
+            write_view(&args.output, &options, &meta, |s| views::team(&report, s))?;
+        }
+        View::Queue => {
+            let query = queue_query(ctx, args, &bounds)?;
+            let p = portfolio()?;
+            store.rebuild_queue_summary(as_of, &bounds, &p.customers, grace)?;
+            let with_risk = query.tab == Tab::HighRisk || query.sort == SortKey::Risk;
+            if with_risk {
+                let f = Forecast::compute(&store, as_of, base, grace)?;
+                let mut risks: Vec<_> = f
+                    .risks
+                    .iter()
+                    .map(|(&cid, r)| crate::store::queue_risk::QueueRisk {
+                        cid,
+                        level: r.level,
+                        score: r.score,
+                    })
+                    .collect();
+                risks.sort_by_key(|r| r.cid);
+                store.set_queue_risks(&risks)?;
+            }
+            let meta = crate::export::screen::queue_meta(
+                queue_scope(&query, args.owner.as_deref()),
+                as_of,
+                base,
+            );
+            crate::export::screen::write_queue(
                 &store,
-                ctx.as_of,
-                &ctx.config.base_currency,
-                ctx.config.promise_grace_days,
-            )?,
-            sheet,
-        ),
-        View::Team => views::team(
-            &TeamReport::compute(&store, &p, ctx.config.promise_grace_days)?,
-            sheet,
-        ),
-    })?;
-    errln!("wrote {}", args.output.display());
+                &query,
+                with_risk,
+                &meta,
+                &args.output,
+                &options,
+            )?;
+        }
+        View::Activity => {
+            meta.about = figures(views::ACTIVITY_FIGURES);
+            write_view(&args.output, &options, &meta, |s| {
+                views::activity(
+                    &store,
+                    as_of,
+                    base,
+                    customer.map(|c| c.1),
+                    ("Activity", true),
+                    s,
+                )
+            })?;
+        }
+        View::Payments => {
+            meta.about = figures(views::PAYMENTS_FIGURES);
+            write_view(&args.output, &options, &meta, |s| {
+                views::payments(&store, as_of, base, s)
+            })?;
+        }
+        View::Promises => {
+            meta.about = figures(views::PROMISES_FIGURES);
+            write_view(&args.output, &options, &meta, |s| {
+                views::promises(&store, as_of, grace, base, s)
+            })?;
+        }
+        View::Deductions => {
+            meta.about = figures(views::DEDUCTIONS_FIGURES);
+            write_view(&args.output, &options, &meta, |s| {
+                views::deductions(&store, as_of, base, s)
+            })?;
+        }
+        View::Statement => {
+            let (id, _) = customer.ok_or_else(|| {
+                Error::input("export statement needs the customer: --customer ID")
+            })?;
+            let statement = Statement::read(&store, id, as_of, &bounds)?;
+            meta.scope = format!("customer {} {}", statement.customer_id, statement.name);
+            meta.about = figures(views::STATEMENT_FIGURES);
+            write_view(&args.output, &options, &meta, |s| {
+                views::statement(&statement, s)
+            })?;
+        }
+    }
+    if args.output.as_os_str() != "-" {
+        errln!("wrote {}", args.output.display());
+    }
     Ok(())
+}
+
+/// The options a view does not take are bad input, not silently ignored.
+fn check_options(args: &ExportArgs) -> Result<()> {
+    let queue_only =
+        args.tab.is_some() || args.filter.is_some() || args.sort.is_some() || args.owner.is_some();
+    if queue_only && args.view != View::Queue {
+        return Err(Error::input(
+            "--tab, --filter, --sort and --owner apply to export queue only",
+        ));
+    }
+    let takes_customer = matches!(
+        args.view,
+        View::Statement | View::Documents | View::Activity
+    );
+    if args.customer.is_some() && !takes_customer {
+        return Err(Error::input(
+            "--customer applies to export statement, documents and activity only",
+        ));
+    }
+    Ok(())
+}
+
+fn customer_key(store: &Store, id: &str) -> Result<i64> {
+    store.customer_key(id)?.ok_or_else(|| {
+        Error::input(format!(
+            "no customer has the id {}",
+            crate::error::quoted(id)
+        ))
+    })
+}
+
+/// The queue query of `--tab`, `--filter`, `--sort` and `--owner`: every customer unless an
+/// owner is named (then only theirs, never a fallback to everyone).
+fn queue_query(
+    ctx: &Context,
+    args: &ExportArgs,
+    bounds: &crate::domain::aging::AgingBounds,
+) -> Result<QueueQuery> {
+    let mut query = QueueQuery::new(&ctx.collector);
+    query.scope = Scope::Everyone;
+    query.tab = match &args.tab {
+        Some(t) => Tab::parse(t).ok_or_else(|| {
+            Error::input(format!(
+                "{} is not a tab (overdue, all, promises, followups, disputes, replies, risk)",
+                crate::error::quoted(t)
+            ))
+        })?,
+        None => Tab::All,
+    };
+    if let Some(sort) = &args.sort {
+        let (key, dir) = match sort.rsplit_once(':') {
+            Some((k, d)) => (k, Some(d)),
+            None => (sort.as_str(), None),
+        };
+        let key = SortKey::parse(key).ok_or_else(|| {
+            Error::input(format!(
+                "{} is not a sort key (overdue, days, outstanding, contact, name, risk)",
+                crate::error::quoted(key)
+            ))
+        })?;
+        query.sort = key;
+        query.descending = match dir.map(|d| d.trim().to_ascii_lowercase()) {
+            None => key.descending_by_default(),
+            Some(d) if d == "desc" => true,
+            Some(d) if d == "asc" => false,
+            Some(d) => {
+                return Err(Error::input(format!(
+                    "{} is not a direction (asc or desc)",
+                    crate::error::quoted(&d)
+                )));
+            }
+        };
+    }
+    let text = args.filter.clone().unwrap_or_default();
+    query.filter =
+        QueueFilter::parse(&text, bounds).map_err(|e| Error::input(format!("--filter: {e}")))?;
+    if let Some(owner) = &args.owner {
+        if owner.trim().is_empty() {
+            return Err(Error::input("--owner needs a name"));
+        }
+        query
+            .filter
+            .predicates
+            .push(Predicate::Owner(Some(owner.trim().to_string())));
+    }
+    Ok(query)
 }

@@ -55,6 +55,7 @@ mod inbox;
 mod lockbox;
 mod report;
 mod serve;
+mod statement;
 mod user;
 pub mod workstation;
 
@@ -104,6 +105,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Reports: aging, metrics, forecast.
     Report(report::ReportArgs),
+    /// A customer's statement of account as a PDF.
+    Statement(statement::StatementArgs),
     /// Engagement cycles: plan and send reminders.
     Engage(engage::EngageArgs),
     /// Customers' replies: import them from a Maildir.
@@ -154,8 +157,6 @@ pub enum Command {
     User(user::UserArgs),
     /// Serve the workstation over SSH to the team: `ssh -p PORT NAME@HOST`.
     Serve(serve::ServeArgs),
-    /// Write a customer's statement of account as a PDF.
-    Statement(engage::StatementArgs),
 }
 
 /// Parses a `YYYY-MM-DD` command-line date strictly, within the dates `owed` computes with
@@ -341,6 +342,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Import(args)) => import::run(&ctx, &args),
         Some(Command::Report(args)) => report::run(&ctx, &args),
         Some(Command::Export(args)) => export::run(&ctx, &args),
+        Some(Command::Statement(args)) => statement::run(&ctx, &args),
         Some(Command::Engage(args)) => engage::run(&ctx, &args),
         Some(Command::Inbox(args)) => inbox::run(&ctx, &args),
         Some(Command::Lockbox(args)) => lockbox::run(&ctx, &args),
@@ -364,7 +366,6 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Backtest(args)) => backtest::run(&ctx, &args),
         Some(Command::User(args)) => user::run(&ctx, &args),
         Some(Command::Serve(args)) => serve::run(&ctx, &args),
-        Some(Command::Statement(args)) => engage::statement(&ctx, &args),
         None => workstation::run(&ctx),
     }
 }

@@ -15,6 +15,7 @@ pub mod promise;
 pub mod queue;
 pub mod rules;
 pub mod search;
+pub mod statement;
 pub mod team;
 pub mod text;
 pub mod users;

@@ -89,6 +89,6 @@ pub fn send_settings(config: &Config, sender: &Actor, as_of: Date) -> Result<Sen
         base_currency: config.base_currency.clone(),
         as_of,
         retry: RetryPolicy::default(),
-        statement: config.statement.clone(),
+        statement: crate::export::statement::StatementSettings::from_config(config)?,
     })
 }

@@ -226,8 +226,9 @@ pub struct SendSettings {
     /// The run's date: the reminders' `sent_date`.
     pub as_of: crate::domain::Date,
     pub retry: RetryPolicy,
-    /// The statement of account's company name and remittance text (`[statement]`).
-    pub statement: crate::config::StatementConfig,
+    /// What the statement of account prints besides the figures (`[statement]`, the aging
+    /// bounds).
+    pub statement: crate::export::statement::StatementSettings,
 }
 
 impl SendSettings {
@@ -428,13 +429,12 @@ pub fn deliver_entry(
         .flatten()
         .collect();
     let attachment = if entry.attach_statement && !sms {
-        let pdf = crate::export::statement::Statement::compute(
+        let pdf = crate::export::statement::statement_pdf_of(
             store,
             entry.cid,
             settings.as_of,
-            &settings.base_currency,
-        )?
-        .to_pdf(&settings.statement);
+            &settings.statement,
+        )?;
         Some((
             format!("statement-{}.pdf", file_safe(&entry.customer_id)),
             pdf,

@@ -1,20 +1,65 @@
-//! RFC 4180 CSV output: plain amounts (no separators), ISO dates.
+//! RFC 4180 CSV output for programs: machine column names, plain amounts (no separators),
+//! percentages in points (`20.5`), ISO dates; the view's main table only.
+//!
+//! A text value that a spreadsheet would run as a formula when the file is opened (one
+//! starting with `=`, `+`, `-`, `@`, a tab or a carriage return: a customer name from the
+//! billing system can be anything) is written with a leading `'`, the usual guard.
 
 use super::{Cell, Column, Sheet};
 use crate::Result;
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
+/// Where the CSV goes: a file (synced at the end) or a stream (standard output).
+enum Out {
+    File(BufWriter<std::fs::File>),
+    Stream(BufWriter<Box<dyn Write>>),
+}
+
+impl Write for Out {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Out::File(f) => f.write(buf),
+            Out::Stream(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Out::File(f) => f.flush(),
+            Out::Stream(s) => s.flush(),
+        }
+    }
+}
+
 pub struct CsvSheet {
-    writer: csv::Writer<std::io::BufWriter<std::fs::File>>,
+    writer: csv::Writer<Out>,
+    /// Whether rows now go to the file (inside the first table marked for CSV).
+    active: bool,
+    /// Whether that table has started (later tables are not written).
+    started: bool,
 }
 
 impl CsvSheet {
+    /// CSV into a new file at `path`.
     pub fn create(path: &Path) -> Result<Self> {
         let file = std::fs::File::create(path)?;
-        let writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(std::io::BufWriter::new(file));
-        Ok(CsvSheet { writer })
+        Ok(Self::with(Out::File(BufWriter::new(file))))
+    }
+
+    /// CSV into a stream.
+    pub fn new(out: Box<dyn Write>) -> Self {
+        Self::with(Out::Stream(BufWriter::new(out)))
+    }
+
+    fn with(out: Out) -> Self {
+        CsvSheet {
+            writer: csv::WriterBuilder::new()
+                .terminator(csv::Terminator::CRLF)
+                .from_writer(out),
+            active: false,
+            started: false,
+        }
     }
 }
 
@@ -25,23 +70,43 @@ fn fixed(d: rust_decimal::Decimal, dp: u32) -> String {
     v.to_string()
 }
 
+/// Text as a spreadsheet will not run it as a formula.
+fn guarded(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 fn csv_error(e: csv::Error) -> crate::Error {
-    crate::Error::Io(std::io::Error::other(e.to_string()))
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => crate::Error::Io(io),
+        other => crate::Error::Io(std::io::Error::other(format!("{other:?}"))),
+    }
 }
 
 impl Sheet for CsvSheet {
-    fn header(&mut self, columns: &[Column]) -> Result<()> {
-        self.writer
-            .write_record(columns.iter().map(|c| c.title.as_str()))
-            .map_err(csv_error)
+    fn table(&mut self, _name: &str, columns: &[Column], csv: bool) -> Result<()> {
+        self.active = csv && !self.started;
+        if self.active {
+            self.started = true;
+            self.writer
+                .write_record(columns.iter().map(|c| c.key.as_str()))
+                .map_err(csv_error)?;
+        }
+        Ok(())
     }
 
     fn row(&mut self, cells: &[Cell]) -> Result<()> {
+        if !self.active {
+            return Ok(());
+        }
         let text = cells.iter().map(|c| match c {
             Cell::Empty => String::new(),
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) => guarded(s),
             Cell::Amount(d) => fixed(*d, 2),
-            Cell::Ratio(d) => fixed(*d, 1),
+            Cell::Ratio(d) | Cell::Percent(d) => fixed(*d, 1),
             Cell::Integer(i) => i.to_string(),
             Cell::Date(d) => d.to_string(),
         });
@@ -50,8 +115,23 @@ impl Sheet for CsvSheet {
 
     fn finish(mut self: Box<Self>) -> Result<()> {
         self.writer.flush()?;
-        let inner = self.writer.into_inner().map_err(|e| e.into_error())?;
-        inner.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        match self.writer.into_inner().map_err(|e| e.into_error())? {
+            Out::File(f) => f.into_inner().map_err(|e| e.into_error())?.sync_all()?,
+            Out::Stream(mut s) => s.flush()?,
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_from_outside_are_written_as_text() {
+        assert_eq!(guarded("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(guarded("+1"), "'+1");
+        assert_eq!(guarded("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(guarded("Kite = good"), "Kite = good");
     }
 }

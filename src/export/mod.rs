@@ -1,12 +1,25 @@
-//! `owed export VIEW --format xlsx|csv -o FILE`: any view as a spreadsheet.
+//! `owed export VIEW --format xlsx|csv -o FILE`: any view as a spreadsheet a finance team can
+//! hand on, and `owed statement`'s PDF.
 //!
-//! A view writes its header and rows through a [`Sheet`], so large views (a million
-//! documents) stream to disk: the CSV writer buffers nothing, the xlsx writer runs in
-//! rust_xlsxwriter's constant-memory mode. The file appears only when complete: it is written
-//! beside the target under a temporary name and renamed at the end.
+//! A view writes tables of rows through a [`Sheet`], so large views (a million documents)
+//! stream to disk: the CSV writer buffers nothing, the xlsx writer runs in rust_xlsxwriter's
+//! constant-memory mode. The file appears only when complete: it is written beside the target
+//! under a temporary name and renamed at the end (`-o -` writes CSV to standard output).
+//!
+//! The two formats are for two readers. CSV is for programs: the first row is the columns'
+//! machine names (`customer_id`, `net_overdue`), plain amounts, ISO dates, one table (the
+//! view's main one). xlsx is for people (SPEC "Exports (additions)"): each table is a
+//! worksheet whose first row says what it is (view, as-of date, base currency, scope), whose
+//! second row is the human column headers, frozen, with an autofilter over the data rows only
+//! and, below them, the totals as `SUBTOTAL(109, …)` formulas (so that filtering re-adds them);
+//! numbers, dates and percentages are typed cells with formats, columns fitted to their
+//! content; a table longer than Excel's 1,048,576 rows continues on another worksheet; a last
+//! worksheet "About" gives the formula of every figure and the owed version.
 
+pub mod about;
 mod csv_sheet;
 pub mod pdf;
+pub mod screen;
 pub mod statement;
 pub mod views;
 mod xlsx_sheet;
@@ -15,30 +28,55 @@ use crate::domain::{Date, Decimal};
 use crate::{Error, Result};
 use std::path::Path;
 
-/// What a column holds; decides the cell type and number format in xlsx.
+/// The most rows an Excel worksheet holds.
+pub const EXCEL_MAX_ROWS: u32 = 1_048_576;
+
+/// Data rows a worksheet takes at most: Excel's limit less the title, header and total rows.
+pub const EXCEL_DATA_ROWS: u32 = EXCEL_MAX_ROWS - 3;
+
+/// What a column holds: its cells' type and number format in xlsx, and whether it is summed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Text,
-    /// Money, two decimals with thousands separators.
+    /// Money in the base currency (or one currency throughout), two decimals with thousands
+    /// separators; summed.
     Amount,
+    /// Money in each row's own currency: formatted like an amount, never summed.
+    CurrencyAmount,
+    /// A whole number that is not summed (days, an id).
     Integer,
+    /// A count; summed.
+    Count,
     Date,
-    /// A ratio shown with one decimal (days, percent).
+    /// A ratio shown with one decimal (days, a share in percent points).
     Ratio,
+    /// A percentage: `20.5` is written as 20.5 % (0.205 with a percent format).
+    Percent,
 }
 
-/// A column of a sheet.
-#[derive(Debug, Clone)]
+impl Kind {
+    /// Whether the column gets a total below the data.
+    pub fn summed(self) -> bool {
+        matches!(self, Kind::Amount | Kind::Count)
+    }
+}
+
+/// A column of a table.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Column {
+    /// The CSV header: a machine name (`net_overdue`).
+    pub key: String,
+    /// The xlsx header: for people (`Net overdue`).
     pub title: String,
     pub kind: Kind,
 }
 
 impl Column {
-    /// A column titled `title` holding `kind`.
-    pub fn new(title: &str, kind: Kind) -> Self {
+    /// A column with a machine name, a human title and a kind.
+    pub fn new(key: impl Into<String>, title: impl Into<String>, kind: Kind) -> Self {
         Column {
-            title: title.to_string(),
+            key: key.into(),
+            title: title.into(),
             kind,
         }
     }
@@ -52,7 +90,10 @@ pub enum Cell {
     Amount(Decimal),
     Integer(i64),
     Date(Date),
+    /// One decimal.
     Ratio(Decimal),
+    /// In percent points (`20.5` is 20.5 %).
+    Percent(Decimal),
 }
 
 impl From<&str> for Cell {
@@ -79,10 +120,47 @@ impl From<Option<Date>> for Cell {
     }
 }
 
-/// A destination for rows: CSV or xlsx.
+impl Cell {
+    /// A count as a cell (saturating at `i64::MAX`).
+    pub fn count(n: u64) -> Cell {
+        Cell::Integer(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+
+/// What a workbook says about itself: in each worksheet's title row, and on "About".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meta {
+    /// The view, as people name it (`Aging`, `Documents`).
+    pub view: String,
+    pub as_of: Date,
+    /// The base currency (report totals are in it).
+    pub currency: String,
+    /// Which customers or records: `all customers`, `customer K1`, `tab Overdue, …`.
+    pub scope: String,
+    /// (figure, how it is computed) for the About sheet.
+    pub about: Vec<(String, String)>,
+}
+
+impl Meta {
+    /// The title row of a table: view, as-of date, base currency and scope.
+    pub fn title(&self, table: &str) -> String {
+        let name = if table == self.view {
+            self.view.clone()
+        } else {
+            format!("{} — {table}", self.view)
+        };
+        format!(
+            "{name} · as of {} · amounts in {} unless a column says otherwise · {}",
+            self.as_of, self.currency, self.scope
+        )
+    }
+}
+
+/// A destination for tables of rows: CSV or xlsx.
 pub trait Sheet {
-    /// Writes the header row; called once, first.
-    fn header(&mut self, columns: &[Column]) -> Result<()>;
+    /// Starts a table (a worksheet in xlsx) named `name`. CSV keeps only the tables marked
+    /// `csv` (one per view): the others' rows are dropped.
+    fn table(&mut self, name: &str, columns: &[Column], csv: bool) -> Result<()>;
     /// Writes one data row, cells in column order.
     fn row(&mut self, cells: &[Cell]) -> Result<()>;
     /// Finishes the file.
@@ -96,32 +174,129 @@ pub enum Format {
     Csv,
 }
 
-/// Opens a sheet writing to a temporary file beside `path`.
-pub fn open_sheet(format: Format, temp: &Path, name: &str) -> Result<Box<dyn Sheet>> {
-    Ok(match format {
-        Format::Csv => Box::new(csv_sheet::CsvSheet::create(temp)?),
-        Format::Xlsx => Box::new(xlsx_sheet::XlsxSheet::create(temp, name)),
+impl Format {
+    /// The format of an output path when none is asked for: CSV for `-` and `*.csv`, else
+    /// xlsx.
+    pub fn for_path(path: &Path) -> Format {
+        let csv = path == Path::new("-")
+            || path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if csv { Format::Csv } else { Format::Xlsx }
+    }
+}
+
+/// How a workbook is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    pub format: Format,
+    /// Data rows per worksheet before a table continues on the next one (xlsx).
+    pub rows_per_sheet: u32,
+}
+
+impl Options {
+    /// `format` with Excel's own row limit.
+    pub fn new(format: Format) -> Options {
+        Options {
+            format,
+            rows_per_sheet: EXCEL_DATA_ROWS,
+        }
+    }
+}
+
+/// Counts the rows of the tables CSV keeps (the view's main table).
+struct Counting {
+    inner: Box<dyn Sheet>,
+    main: bool,
+    rows: u64,
+}
+
+impl Sheet for Counting {
+    fn table(&mut self, name: &str, columns: &[Column], csv: bool) -> Result<()> {
+        self.main = csv;
+        self.inner.table(name, columns, csv)
+    }
+
+    fn row(&mut self, cells: &[Cell]) -> Result<()> {
+        if self.main {
+            self.rows += 1;
+        }
+        self.inner.row(cells)
+    }
+
+    fn finish(self: Box<Self>) -> Result<()> {
+        self.inner.finish()
+    }
+}
+
+/// Writes a view to `path` atomically (to a temporary file first, renamed when complete), or
+/// CSV to standard output when `path` is `-`. Returns the rows of its main table.
+pub fn write_view(
+    path: &Path,
+    options: &Options,
+    meta: &Meta,
+    fill: impl FnOnce(&mut dyn Sheet) -> Result<()>,
+) -> Result<u64> {
+    let run = |inner: Box<dyn Sheet>| -> Result<u64> {
+        let mut sheet = Box::new(Counting {
+            inner,
+            main: false,
+            rows: 0,
+        });
+        fill(sheet.as_mut())?;
+        let rows = sheet.rows;
+        sheet.finish()?;
+        Ok(rows)
+    };
+    if path == Path::new("-") {
+        if options.format == Format::Xlsx {
+            return Err(Error::input(
+                "an xlsx workbook cannot go to standard output: use --format csv with -o -",
+            ));
+        }
+        return run(Box::new(csv_sheet::CsvSheet::new(Box::new(
+            std::io::stdout().lock(),
+        ))));
+    }
+    let mut rows = 0;
+    atomically(path, |temp| {
+        let sheet: Box<dyn Sheet> = match options.format {
+            Format::Csv => Box::new(csv_sheet::CsvSheet::create(temp)?),
+            Format::Xlsx => Box::new(xlsx_sheet::XlsxSheet::create(
+                temp,
+                meta.clone(),
+                options.rows_per_sheet,
+            )),
+        };
+        rows = run(sheet)?;
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// Writes a finished file (a PDF) to `path` atomically, or to standard output for `-`.
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    if path == Path::new("-") {
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes)?;
+        return Ok(out.flush()?);
+    }
+    atomically(path, |temp| {
+        let mut file = std::fs::File::create(temp)?;
+        file.write_all(bytes)?;
+        Ok(file.sync_all()?)
     })
 }
 
-/// Writes a view to `path` atomically: to a temporary file first, renamed when complete.
-pub fn write_atomically(
-    path: &Path,
-    format: Format,
-    sheet_name: &str,
-    fill: impl FnOnce(&mut dyn Sheet) -> Result<()>,
-) -> Result<()> {
+/// Runs `write` on a temporary file beside `path` and renames it to `path` when it
+/// succeeded; removes it when it failed. An I/O failure names `path`.
+fn atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let file_name = path
         .file_name()
         .ok_or_else(|| Error::input(format!("{}: not a file name", path.display())))?;
     let temp = path.with_file_name(format!(".{}.partial", file_name.to_string_lossy()));
-    let result = (|| {
-        let mut sheet = open_sheet(format, &temp, sheet_name)?;
-        fill(sheet.as_mut())?;
-        sheet.finish()?;
-        std::fs::rename(&temp, path)?;
-        Ok(())
-    })();
+    let result = write(&temp).and_then(|()| Ok(std::fs::rename(&temp, path)?));
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
     }

@@ -1,275 +1,456 @@
-//! The statement of account of one customer as of a date, as a PDF a customer can be sent:
-//! `owed statement CUSTOMER -o FILE.pdf`, and the attachment of a reminder with
-//! `attach = ["statement"]` (the same document).
+//! The statement of account of one customer as of a date (`owed statement CUSTOMER -o
+//! FILE.pdf`, `owed export statement --customer ID`): its open items, credit notes with
+//! credit left and payments not yet applied, their totals and aging per currency, and how to
+//! pay — a document the customer can be sent.
 //!
-//! It lists the open items (invoices and debit notes with a balance at the date, oldest due
-//! first, with days overdue), the credits (credit notes with credit left), the unapplied cash,
-//! the aging of the open items (current, 1-30, 31-60, 61-90, 91-120, 120+ days overdue), and
-//! the balance due (open items less credits and unapplied cash), each by currency in the
-//! documents' own currency. The company name and the remittance text (how to pay) come from
-//! the config's `[statement]`. Text from the billing data prints as written (an embedded font
-//! covers accents, Greek and Cyrillic); control characters print as spaces.
+//! [`statement_pdf`] is the one entry point for a PDF: engagement attaches the same file to
+//! reminders. Everything printed that comes from outside (names, numbers, the config's texts)
+//! goes through [`super::pdf::clean`] and is cut to its column, so a hostile value cannot reorder or
+//! overprint the page.
 
-use super::pdf::{PAGE_HEIGHT, PdfDocument};
-use crate::config::StatementConfig;
-use crate::domain::aging::days_overdue;
-use crate::domain::{Date, Decimal, money};
+use super::pdf::{PAGE_WIDTH, Pdf, Style};
+use crate::config::Config;
+use crate::domain::aging::AgingBounds;
+use crate::domain::money::grouped;
+use crate::domain::statement::{CurrencyTotals, LineKind, StatementLine, totals};
+use crate::domain::{Date, Decimal};
 use crate::store::Store;
-use crate::store::ledger::ItemKind;
 use crate::{Error, Result};
-use std::collections::BTreeMap;
 
-/// Aging columns of the statement (days overdue, upper bounds inclusive).
-pub const BUCKETS: [&str; 6] = ["current", "1-30", "31-60", "61-90", "91-120", "120+"];
-
-/// One line of the statement.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StatementLine {
-    pub number: String,
-    pub kind: String,
-    pub doc_date: Date,
-    pub due_date: Option<Date>,
-    pub days_overdue: i64,
-    pub amount: Decimal,
-    pub balance: Decimal,
-    pub currency: String,
+/// What a statement prints besides the figures, from the config's `[statement]`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StatementSettings {
+    /// Who the statement is from.
+    pub company: Option<String>,
+    /// Lines under the company's name.
+    pub address: Option<String>,
+    /// How to pay.
+    pub remittance: Option<String>,
+    pub bounds: AgingBounds,
 }
 
-/// Per-currency totals.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CurrencyTotals {
-    pub open: Decimal,
-    pub credits: Decimal,
-    pub unapplied_cash: Decimal,
-    /// By [`BUCKETS`].
-    pub aging: [Decimal; 6],
-}
-
-impl CurrencyTotals {
-    /// Open items less credits and unapplied cash.
-    pub fn balance_due(&self) -> Decimal {
-        self.open - self.credits - self.unapplied_cash
+impl StatementSettings {
+    /// The settings of a config (its `[statement]` and aging bounds).
+    pub fn from_config(config: &Config) -> Result<StatementSettings> {
+        Ok(StatementSettings {
+            company: config.statement.company.clone(),
+            address: config.statement.address.clone(),
+            remittance: config.statement.remittance.clone(),
+            bounds: config.aging().map_err(Error::input)?,
+        })
     }
 }
 
-/// A customer's statement of account.
+/// A customer's statement as of a date.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
-    pub as_of: Date,
     pub customer_id: String,
-    pub customer_name: String,
-    pub open_items: Vec<StatementLine>,
-    pub credits: Vec<StatementLine>,
-    /// By currency.
-    pub totals: BTreeMap<String, CurrencyTotals>,
-}
-
-fn bucket(days: i64) -> usize {
-    match days {
-        ..=0 => 0,
-        1..=30 => 1,
-        31..=60 => 2,
-        61..=90 => 3,
-        91..=120 => 4,
-        _ => 5,
-    }
+    pub name: String,
+    pub email: Option<String>,
+    pub as_of: Date,
+    /// The aging buckets' labels (`current`, `1-30`, …).
+    pub labels: Vec<String>,
+    /// Debits (oldest due first), credit notes, then payments not applied.
+    pub lines: Vec<StatementLine>,
+    /// One per currency of the lines, alphabetical.
+    pub totals: Vec<CurrencyTotals>,
 }
 
 impl Statement {
-    /// The statement of customer `cid` as of `as_of`.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Input`] for an unknown customer; database failures.
-    pub fn compute(store: &Store, cid: i64, as_of: Date, _base_currency: &str) -> Result<Self> {
-        let detail = store
-            .customer_detail(cid, as_of, 0)?
-            .ok_or_else(|| Error::input(format!("no customer has the key {cid}")))?;
-        let mut statement = Statement {
-            as_of,
-            customer_id: detail.header.id.clone(),
-            customer_name: detail.header.name.clone(),
-            open_items: Vec::new(),
-            credits: Vec::new(),
-            totals: BTreeMap::new(),
-        };
-        for d in detail
-            .documents
-            .iter()
-            .filter(|d| d.balance > Decimal::ZERO)
-        {
-            let days = d.due_date.map_or(0, |due| days_overdue(as_of, due));
-            let line = StatementLine {
-                number: d.number.clone().unwrap_or_else(|| d.id.clone()),
-                kind: d.kind.replace('_', " "),
-                doc_date: d.doc_date,
-                due_date: d.due_date,
-                days_overdue: days,
-                amount: d.amount,
-                balance: d.balance,
-                currency: d.currency.clone(),
-            };
-            let totals = statement.totals.entry(d.currency.clone()).or_default();
-            if d.kind == "credit_note" {
-                totals.credits += d.balance;
-                statement.credits.push(line);
-            } else {
-                totals.open += d.balance;
-                totals.aging[bucket(days)] += d.balance;
-                statement.open_items.push(line);
-            }
-        }
-        let mut cash: Vec<(String, Decimal)> = Vec::new();
-        store.for_each_open_item_of(as_of, Some(cid), &[ItemKind::Cash], |item| {
-            cash.push((item.currency.clone(), item.balance));
+    /// Reads the statement of the customer whose id is `customer` as of `as_of`; an unknown
+    /// customer is bad input.
+    pub fn read(
+        store: &Store,
+        customer: &str,
+        as_of: Date,
+        bounds: &AgingBounds,
+    ) -> Result<Statement> {
+        let cid = store.customer_key(customer)?.ok_or_else(|| {
+            Error::input(format!(
+                "no customer has the id {}",
+                crate::error::quoted(customer)
+            ))
         })?;
-        for (currency, amount) in cash {
-            statement.totals.entry(currency).or_default().unapplied_cash += amount;
-        }
-        statement
-            .open_items
-            .sort_by(|a, b| (a.due_date, &a.number).cmp(&(b.due_date, &b.number)));
-        statement
-            .credits
-            .sort_by(|a, b| (a.doc_date, &a.number).cmp(&(b.doc_date, &b.number)));
-        Ok(statement)
+        Statement::of(store, cid, as_of, bounds)
     }
 
-    /// The statement as a PDF.
-    pub fn to_pdf(&self, config: &StatementConfig) -> Vec<u8> {
-        let mut doc = PdfDocument::new(&format!(
-            "Statement of account {} {}",
-            self.customer_id, self.as_of
-        ));
-        let left = 50.0;
-        let right = 545.0;
-        let mut y = PAGE_HEIGHT;
-        let header = |doc: &mut PdfDocument, y: &mut f32| {
-            doc.page();
-            *y = PAGE_HEIGHT - 60.0;
-            if let Some(company) = &config.company {
-                doc.text(left, *y, 11.0, company);
-                *y -= 20.0;
-            }
-            doc.text(left, *y, 16.0, "Statement of account");
-            doc.text_right(right, *y, 10.0, &format!("as of {}", self.as_of));
-            *y -= 20.0;
-            doc.text(
-                left,
-                *y,
-                11.0,
-                &format!("{} ({})", self.customer_name, self.customer_id),
-            );
-            *y -= 26.0;
-        };
-        header(&mut doc, &mut y);
-        let columns: [(f32, &str, bool); 7] = [
-            (left, "Document", false),
-            (160.0, "Type", false),
-            (235.0, "Date", false),
-            (300.0, "Due", false),
-            (390.0, "Days", true),
-            (480.0, "Balance", true),
-            (right, "Currency", true),
-        ];
-        let section = |doc: &mut PdfDocument, y: &mut f32, title: &str, lines: &[StatementLine]| {
-            if *y < 120.0 {
-                header(doc, y);
-            }
-            doc.text(left, *y, 11.0, title);
-            *y -= 16.0;
-            for (x, name, right_aligned) in columns {
-                if right_aligned {
-                    doc.text_right(x, *y, 8.5, name);
-                } else {
-                    doc.text(x, *y, 8.5, name);
-                }
-            }
-            doc.rule(left, right, *y - 4.0);
-            *y -= 16.0;
-            if lines.is_empty() {
-                doc.text(left, *y, 9.0, "none");
-                *y -= 14.0;
-            }
-            for line in lines {
-                if *y < 70.0 {
-                    header(doc, y);
-                    doc.text(left, *y, 11.0, &format!("{title} (continued)"));
-                    *y -= 18.0;
-                }
-                let number: String = line.number.chars().take(22).collect();
-                doc.text(left, *y, 9.0, &number);
-                doc.text(160.0, *y, 9.0, &line.kind);
-                doc.text(235.0, *y, 9.0, &line.doc_date.to_string());
-                doc.text(
-                    300.0,
-                    *y,
-                    9.0,
-                    &line.due_date.map(|d| d.to_string()).unwrap_or_default(),
-                );
-                if line.due_date.is_some() {
-                    doc.text_right(390.0, *y, 9.0, &line.days_overdue.max(0).to_string());
-                }
-                doc.text_right(
-                    480.0,
-                    *y,
-                    9.0,
-                    &money::grouped(line.balance, &line.currency),
-                );
-                doc.text_right(right, *y, 9.0, &line.currency);
-                *y -= 13.0;
-            }
-            *y -= 12.0;
-        };
-        section(&mut doc, &mut y, "Open items", &self.open_items);
-        section(&mut doc, &mut y, "Credits", &self.credits);
-        for (currency, totals) in &self.totals {
-            if y < 170.0 {
-                header(&mut doc, &mut y);
-            }
-            doc.text(left, y, 11.0, &format!("Summary ({currency})"));
-            y -= 16.0;
-            let width = (right - left) / 6.0;
-            for (i, name) in BUCKETS.iter().enumerate() {
-                let x = left + width * (i as f32 + 1.0);
-                doc.text_right(x, y, 8.5, name);
-                doc.text_right(x, y - 13.0, 9.0, &money::grouped(totals.aging[i], currency));
-            }
-            doc.rule(left, right, y - 4.0);
-            y -= 34.0;
-            for (label, amount) in [
-                ("Open items", totals.open),
-                ("Credits", -totals.credits),
-                ("Unapplied cash", -totals.unapplied_cash),
-            ] {
-                doc.text(300.0, y, 9.0, label);
-                doc.text_right(480.0, y, 9.0, &money::grouped(amount, currency));
-                doc.text_right(right, y, 9.0, currency);
-                y -= 13.0;
-            }
-            doc.rule(300.0, right, y + 9.0);
-            doc.text(300.0, y - 2.0, 10.0, "Balance due");
-            doc.text_right(
-                480.0,
-                y - 2.0,
-                10.0,
-                &money::grouped(totals.balance_due(), currency),
-            );
-            doc.text_right(right, y - 2.0, 10.0, currency);
-            y -= 30.0;
-        }
-        if let Some(remittance) = &config.remittance {
-            let lines: Vec<&str> = remittance.lines().collect();
-            if y < 60.0 + 13.0 * lines.len() as f32 {
-                header(&mut doc, &mut y);
-            }
-            doc.text(left, y, 11.0, "How to pay");
-            y -= 16.0;
-            for line in lines {
-                doc.text(left, y, 9.0, line);
-                y -= 13.0;
-            }
-        }
-        doc.finish()
+    /// Reads the statement of the customer whose key is `cid` as of `as_of`.
+    pub fn of(store: &Store, cid: i64, as_of: Date, bounds: &AgingBounds) -> Result<Statement> {
+        let header = store
+            .customer_header(cid)?
+            .ok_or_else(|| Error::input(format!("no customer has the key {cid}")))?;
+        let lines = store.statement_lines(cid, as_of)?;
+        Ok(Statement {
+            customer_id: header.id,
+            name: header.name,
+            email: header.email,
+            as_of,
+            labels: bounds.labels(),
+            totals: totals(&lines, as_of, bounds),
+            lines,
+        })
     }
+
+    /// The lines of one kind.
+    pub fn lines_of(&self, kind: LineKind) -> impl Iterator<Item = &StatementLine> {
+        self.lines.iter().filter(move |l| l.kind == kind)
+    }
+}
+
+/// The statement of account of the customer whose id is `customer`, as of `as_of`, as a PDF.
+pub fn statement_pdf(
+    store: &Store,
+    customer: &str,
+    as_of: Date,
+    settings: &StatementSettings,
+) -> Result<Vec<u8>> {
+    let statement = Statement::read(store, customer, as_of, &settings.bounds)?;
+    render_pdf(&statement, settings)
+}
+
+const LEFT: f64 = 50.0;
+const RIGHT: f64 = PAGE_WIDTH - 50.0;
+const TOP: f64 = 56.0;
+/// The lowest baseline of the body; the footer is below.
+const BOTTOM: f64 = 780.0;
+const ROW: f64 = 14.0;
+const BODY: Style = Style::regular(9.0);
+const HEAD: Style = Style::bold(9.0);
+const SMALL: Style = Style::regular(8.0).grey();
+
+/// How a column's text sits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Align {
+    Left,
+    Right,
+}
+
+/// A column of a table: its title, where it starts, how wide it is and how it aligns.
+struct Col {
+    title: &'static str,
+    x: f64,
+    width: f64,
+    align: Align,
+}
+
+const fn col(title: &'static str, x: f64, width: f64, align: Align) -> Col {
+    Col {
+        title,
+        x,
+        width,
+        align,
+    }
+}
+
+/// The page being filled and where the next line goes.
+struct Layout {
+    pdf: Pdf,
+    y: f64,
+}
+
+impl Layout {
+    /// Room for `lines` more rows on this page, else a new page.
+    fn need(&mut self, lines: f64) {
+        if self.y + lines * ROW > BOTTOM {
+            self.pdf.add_page();
+            self.y = TOP;
+        }
+    }
+
+    fn header_row(&mut self, cols: &[Col]) {
+        self.pdf.fill(LEFT, self.y - 10.0, RIGHT - LEFT, ROW, 0.92);
+        for c in cols {
+            self.cell(c, HEAD, c.title);
+        }
+        self.y += ROW;
+    }
+
+    fn cell(&mut self, c: &Col, style: Style, text: &str) {
+        let text = self.pdf.fit(text, style, c.width);
+        match c.align {
+            Align::Left => self.pdf.text(c.x, self.y, style, &text),
+            Align::Right => self.pdf.text_right(c.x + c.width, self.y, style, &text),
+        }
+    }
+
+    /// A titled table; its header is drawn again on each page it runs onto.
+    fn table(&mut self, title: &str, cols: &[Col], rows: &[Vec<String>]) {
+        if rows.is_empty() {
+            return;
+        }
+        self.y += 8.0;
+        self.need(3.0);
+        self.pdf.text(LEFT, self.y, Style::bold(11.0), title);
+        self.y += ROW + 2.0;
+        self.header_row(cols);
+        for row in rows {
+            if self.y > BOTTOM {
+                self.need(2.0);
+                self.header_row(cols);
+            }
+            for (c, text) in cols.iter().zip(row) {
+                self.cell(c, BODY, text);
+            }
+            self.pdf
+                .line((LEFT, self.y + 4.0), (RIGHT, self.y + 4.0), 0.3, 0.85);
+            self.y += ROW;
+        }
+    }
+}
+
+/// How a document type reads on a statement.
+fn type_label(doc_type: &str) -> &str {
+    match doc_type {
+        "invoice" => "Invoice",
+        "debit_note" => "Debit note",
+        "credit_note" => "Credit note",
+        "payment" => "Payment",
+        other => other,
+    }
+}
+
+/// A bucket label as a customer reads it.
+fn bucket_label(label: &str) -> String {
+    if label == "current" {
+        "Not yet due".into()
+    } else {
+        format!("{label} days")
+    }
+}
+
+/// The statement of account of the customer whose key is `cid` (a reminder's attachment).
+pub fn statement_pdf_of(
+    store: &Store,
+    cid: i64,
+    as_of: Date,
+    settings: &StatementSettings,
+) -> Result<Vec<u8>> {
+    render_pdf(
+        &Statement::of(store, cid, as_of, &settings.bounds)?,
+        settings,
+    )
+}
+
+/// Lays out a statement as a PDF.
+pub fn render_pdf(s: &Statement, settings: &StatementSettings) -> Result<Vec<u8>> {
+    let title = format!("Statement of account {} {}", s.customer_id, s.as_of);
+    let mut l = Layout {
+        pdf: Pdf::new(&title)?,
+        y: TOP,
+    };
+    // Who from (left) and what (right).
+    l.y = TOP + 10.0;
+    l.pdf
+        .text_right(RIGHT, l.y, Style::bold(16.0), "Statement of account");
+    l.pdf.text_right(
+        RIGHT,
+        l.y + 16.0,
+        Style::regular(10.0),
+        &format!("as of {}", s.as_of),
+    );
+    let mut left_y = l.y;
+    if let Some(company) = settings.company.as_deref().filter(|c| !c.trim().is_empty()) {
+        let line = l.pdf.fit(company, Style::bold(13.0), 260.0);
+        l.pdf.text(LEFT, left_y, Style::bold(13.0), &line);
+        left_y += 14.0;
+    }
+    if let Some(address) = settings.address.as_deref() {
+        for line in l.pdf.wrap(address, SMALL, 260.0).into_iter().take(6) {
+            l.pdf.text(LEFT, left_y, SMALL, &line);
+            left_y += 10.0;
+        }
+    }
+    l.y = left_y.max(l.y + 16.0) + 30.0;
+
+    // To whom (left), the totals (right).
+    let top = l.y;
+    l.pdf.text(LEFT, l.y, SMALL, "Statement for");
+    l.y += 15.0;
+    let name_style = Style::bold(12.0);
+    for line in l.pdf.wrap(&s.name, name_style, 250.0).into_iter().take(3) {
+        l.pdf.text(LEFT, l.y, name_style, &line);
+        l.y += 15.0;
+    }
+    let id = l
+        .pdf
+        .fit(&format!("Customer {}", s.customer_id), BODY, 250.0);
+    l.pdf.text(LEFT, l.y, BODY, &id);
+    l.y += 12.0;
+    if let Some(email) = s.email.as_deref().filter(|e| !e.trim().is_empty()) {
+        let email = l.pdf.fit(email, BODY, 250.0);
+        l.pdf.text(LEFT, l.y, BODY, &email);
+        l.y += 12.0;
+    }
+    let mut right_y = top;
+    let label_x = 330.0;
+    for t in &s.totals {
+        let rows = [
+            ("Open items", t.open, false),
+            ("of which overdue", t.overdue, false),
+            ("Credit notes", -t.credit, false),
+            ("Payments not applied", -t.cash, false),
+            ("Balance due", t.balance_due(), true),
+        ];
+        for (label, value, strong) in rows {
+            if value.is_zero() && !strong && label != "Open items" {
+                continue;
+            }
+            let style = if strong { HEAD } else { BODY };
+            if strong {
+                l.pdf
+                    .line((label_x, right_y - 9.0), (RIGHT, right_y - 9.0), 0.6, 0.3);
+            }
+            l.pdf.text(label_x, right_y, style, label);
+            l.pdf.text_right(
+                RIGHT,
+                right_y,
+                style,
+                &format!("{} {}", t.currency, grouped(value, &t.currency)),
+            );
+            right_y += ROW;
+        }
+        right_y += 6.0;
+    }
+    l.y = l.y.max(right_y) + 6.0;
+    if s.lines.is_empty() {
+        l.pdf.text(
+            LEFT,
+            l.y + 10.0,
+            Style::regular(10.0),
+            &format!("Nothing is open on this account as of {}.", s.as_of),
+        );
+        l.y += 24.0;
+    }
+
+    // Aging: one row per currency.
+    if s.totals.iter().any(|t| !t.open.is_zero()) {
+        let n = s.labels.len() + 1;
+        let first = LEFT + 40.0;
+        let width = (RIGHT - first) / n as f64;
+        let titles: Vec<String> = s
+            .labels
+            .iter()
+            .map(|l| bucket_label(l))
+            .chain(std::iter::once("Total".to_string()))
+            .collect();
+        l.y += 8.0;
+        l.need(4.0);
+        l.pdf.text(LEFT, l.y, Style::bold(11.0), "Aging");
+        l.y += ROW + 2.0;
+        l.pdf.fill(LEFT, l.y - 10.0, RIGHT - LEFT, ROW, 0.92);
+        for (i, t) in titles.iter().enumerate() {
+            let right = first + width * (i + 1) as f64;
+            let text = l.pdf.fit(t, HEAD, width - 4.0);
+            l.pdf.text_right(right, l.y, HEAD, &text);
+        }
+        l.y += ROW;
+        for t in s.totals.iter().filter(|t| !t.open.is_zero()) {
+            l.need(1.0);
+            l.pdf.text(LEFT, l.y, BODY, &t.currency);
+            let values = t.aging.iter().copied().chain(std::iter::once(t.open));
+            for (i, v) in values.enumerate() {
+                let right = first + width * (i + 1) as f64;
+                let text = l.pdf.fit(&grouped(v, &t.currency), BODY, width - 4.0);
+                l.pdf.text_right(right, l.y, BODY, &text);
+            }
+            l.y += ROW;
+        }
+    }
+
+    let money = |v: Decimal, cur: &str| grouped(v, cur);
+    let debits: Vec<Vec<String>> = s
+        .lines_of(LineKind::Debit)
+        .map(|d| {
+            vec![
+                d.reference().to_string(),
+                type_label(&d.doc_type).to_string(),
+                d.date.to_string(),
+                d.due_date.map(|x| x.to_string()).unwrap_or_default(),
+                d.days_overdue(s.as_of)
+                    .filter(|&n| n > 0)
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+                d.currency.clone(),
+                money(d.amount, &d.currency),
+                money(d.open, &d.currency),
+            ]
+        })
+        .collect();
+    l.table(
+        "Open items",
+        &[
+            col("Document", LEFT, 112.0, Align::Left),
+            col("Type", 166.0, 56.0, Align::Left),
+            col("Date", 226.0, 54.0, Align::Left),
+            col("Due", 284.0, 54.0, Align::Left),
+            col("Days late", 332.0, 48.0, Align::Right),
+            col("", 386.0, 24.0, Align::Left),
+            col("Amount", 410.0, 62.0, Align::Right),
+            col("Open", 476.0, RIGHT - 476.0, Align::Right),
+        ],
+        &debits,
+    );
+    let others = |kind: LineKind| -> Vec<Vec<String>> {
+        s.lines_of(kind)
+            .map(|c| {
+                vec![
+                    c.reference().to_string(),
+                    c.date.to_string(),
+                    c.currency.clone(),
+                    money(c.amount, &c.currency),
+                    money(c.open, &c.currency),
+                ]
+            })
+            .collect()
+    };
+    let other_cols = |what: &'static str, left: &'static str| {
+        [
+            col(what, LEFT, 170.0, Align::Left),
+            col("Date", 226.0, 54.0, Align::Left),
+            col("", 386.0, 24.0, Align::Left),
+            col("Amount", 410.0, 62.0, Align::Right),
+            col(left, 476.0, RIGHT - 476.0, Align::Right),
+        ]
+    };
+    l.table(
+        "Credit notes",
+        &other_cols("Credit note", "Credit left"),
+        &others(LineKind::Credit),
+    );
+    l.table(
+        "Payments not yet applied",
+        &other_cols("Payment", "Not applied"),
+        &others(LineKind::Cash),
+    );
+
+    if let Some(text) = settings
+        .remittance
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+    {
+        let lines = l.pdf.wrap(text, BODY, RIGHT - LEFT);
+        l.y += 12.0;
+        l.need(2.0);
+        l.pdf.text(LEFT, l.y, Style::bold(11.0), "How to pay");
+        l.y += ROW + 2.0;
+        for line in lines.iter().take(40) {
+            l.need(1.0);
+            l.pdf.text(LEFT, l.y, BODY, line);
+            l.y += 12.0;
+        }
+    }
+
+    // The footer of every page, now that their number is known.
+    let pages = l.pdf.page_count();
+    let footer = format!("{} · {} · as of {}", s.name, s.customer_id, s.as_of);
+    for i in 0..pages {
+        l.pdf.select_page(i);
+        let y = BOTTOM + 30.0;
+        l.pdf.line((LEFT, y - 11.0), (RIGHT, y - 11.0), 0.3, 0.6);
+        let text = l.pdf.fit(&footer, SMALL, 380.0);
+        l.pdf.text(LEFT, y, SMALL, &text);
+        l.pdf
+            .text_right(RIGHT, y, SMALL, &format!("Page {} of {pages}", i + 1));
+    }
+    l.pdf.finish()
 }

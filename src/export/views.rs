@@ -1,85 +1,223 @@
-//! The exportable views: each writes its columns and rows to a [`Sheet`].
+//! The exportable views: each writes its tables of rows to a [`Sheet`], with columns that
+//! have a machine name (CSV) and a title for people (xlsx), and says which figures its
+//! workbook's About sheet explains. Totals are the sheet's (SUBTOTAL formulas in xlsx), never
+//! rows typed in here.
 
+use super::about::{self, Figure};
+use super::statement::Statement;
 use super::{Cell, Column, Kind, Sheet};
 use crate::Result;
 use crate::domain::aging::days_overdue;
 use crate::domain::money::round_to_currency;
+use crate::domain::queue::QueueQuery;
+use crate::domain::statement::LineKind;
+use crate::domain::{Date, Decimal};
 use crate::report::Portfolio;
-use crate::report::aging::{AMOUNT_COLUMNS, amounts, rows};
+use crate::report::aging::{amounts, lines};
 use crate::report::forecast::Forecast;
 use crate::report::metrics::Metrics;
 use crate::store::Store;
+use crate::store::issues::DEDUCTION_REASON;
+use crate::store::queue::PromiseFlag;
 
-/// The aging report: one row per customer, then a total row.
+/// The About figures of each view.
+pub const AGING_FIGURES: &[Figure] = &[
+    about::OPEN_BALANCE,
+    about::DAYS_OVERDUE,
+    about::BUCKETS,
+    about::OUTSTANDING,
+    about::OVERDUE,
+    about::UNUTILISED_CREDIT,
+    about::UNAPPLIED_CASH,
+    about::NET_OVERDUE,
+    about::MISMATCH,
+    about::BASE_CURRENCY,
+];
+pub const METRICS_FIGURES: &[Figure] = &[
+    about::OUTSTANDING,
+    about::OVERDUE,
+    about::NET_OVERDUE,
+    about::UNUTILISED_CREDIT,
+    about::UNAPPLIED_CASH,
+    about::COLLECTABLE,
+    about::OPEN_ISSUES,
+    about::OPEN_PROMISES,
+    about::SALES,
+    about::DSO,
+    about::ADD,
+    about::CEI,
+    about::BASE_CURRENCY,
+];
+pub const DOCUMENTS_FIGURES: &[Figure] = &[
+    about::OPEN_BALANCE,
+    about::DAYS_OVERDUE,
+    about::BASE_CURRENCY,
+];
+pub const FORECAST_FIGURES: &[Figure] = &[
+    about::PREDICTED,
+    about::WEEKS,
+    about::OPEN_BALANCE,
+    about::BASE_CURRENCY,
+];
+pub const QUEUE_FIGURES: &[Figure] = &[
+    about::QUEUE,
+    about::OUTSTANDING,
+    about::OVERDUE,
+    about::NET_OVERDUE,
+    about::UNUTILISED_CREDIT,
+    about::UNAPPLIED_CASH,
+    about::PROMISE_STATE,
+    about::BASE_CURRENCY,
+];
+pub const ACTIVITY_FIGURES: &[Figure] = &[about::PROMISE_STATE, about::ISSUE_STATE];
+pub const PAYMENTS_FIGURES: &[Figure] = &[about::UNAPPLIED_CASH, about::BASE_CURRENCY];
+pub const PROMISES_FIGURES: &[Figure] = &[about::PROMISE_STATE];
+pub const DEDUCTIONS_FIGURES: &[Figure] = &[about::ISSUE_STATE];
+pub const STATEMENT_FIGURES: &[Figure] = &[
+    about::STATEMENT,
+    about::OPEN_BALANCE,
+    about::DAYS_OVERDUE,
+    about::UNUTILISED_CREDIT,
+    about::UNAPPLIED_CASH,
+];
+pub const ENGAGEMENT_FIGURES: &[Figure] = &[about::BASE_CURRENCY];
+pub const TEAM_FIGURES: &[Figure] = &[about::OVERDUE, about::PROMISE_STATE, about::BASE_CURRENCY];
+
+/// An amount column in the base currency: `name_USD` for programs, "Name (USD)" for people.
+fn base_amount(key: &str, title: &str, currency: &str) -> Column {
+    Column::new(
+        format!("{key}_{currency}"),
+        format!("{title} ({currency})"),
+        Kind::Amount,
+    )
+}
+
+/// A bucket label as a column title: `1-30` → `1–30 days`.
+fn bucket_title(label: &str) -> String {
+    if label == "current" {
+        "Current".into()
+    } else {
+        format!("{} days", label.replace('-', "–"))
+    }
+}
+
+/// The aging report: one row per customer with something open or some credit.
 pub fn aging(store: &Store, p: &Portfolio, sheet: &mut dyn Sheet) -> Result<()> {
     let labels = store.customer_labels()?;
     let mut columns = vec![
-        Column::new("customer_id", Kind::Text),
-        Column::new("name", Kind::Text),
+        Column::new("customer_id", "Customer ID", Kind::Text),
+        Column::new("name", "Customer", Kind::Text),
     ];
     columns.extend(
         p.bounds
             .labels()
             .iter()
-            .map(|l| Column::new(l, Kind::Amount)),
+            .map(|l| Column::new(l.clone(), bucket_title(l), Kind::Amount)),
     );
-    columns.extend(AMOUNT_COLUMNS.map(|(name, _)| Column::new(name, Kind::Amount)));
-    sheet.header(&columns)?;
-    for row in rows(p, &labels) {
-        let mut cells = vec![Cell::from(row.id), Cell::from(row.name)];
-        cells.extend(row.figures.aging.iter().map(|a| Cell::Amount(*a)));
-        cells.extend(amounts(row.figures, row.net_overdue).map(Cell::Amount));
+    for (key, title) in [
+        ("outstanding", "Outstanding"),
+        ("overdue", "Overdue"),
+        ("unutilised_credit", "Unutilised credit"),
+        ("unapplied_cash", "Unapplied cash"),
+        ("net_overdue", "Net overdue"),
+        ("outstanding_mismatch", "Outstanding mismatch"),
+    ] {
+        columns.push(Column::new(key, title, Kind::Amount));
+    }
+    sheet.table("Aging", &columns, true)?;
+    for line in lines(p, &labels) {
+        let f = line.figures;
+        let mut cells = vec![
+            Cell::from(line.label.id.as_str()),
+            Cell::from(line.label.name.as_str()),
+        ];
+        cells.extend(f.aging.iter().map(|a| Cell::Amount(*a)));
+        cells.extend(amounts(f, f.net_overdue()).map(Cell::Amount));
+        cells.push(Cell::Amount(f.outstanding_mismatch));
         sheet.row(&cells)?;
     }
     Ok(())
 }
 
-/// The metrics: one row per figure.
+/// The metrics: one row per figure, amounts in the base currency, CEI as a percentage.
 pub fn metrics(m: &Metrics, sheet: &mut dyn Sheet) -> Result<()> {
-    sheet.header(&[
-        Column::new("metric", Kind::Text),
-        Column::new("value", Kind::Amount),
-        Column::new("unit", Kind::Text),
-    ])?;
+    sheet.table(
+        "Metrics",
+        &[
+            Column::new("metric", "Metric", Kind::Text),
+            Column::new("label", "Figure", Kind::Text),
+            Column::new("value", "Value", Kind::Text),
+            Column::new("unit", "Unit", Kind::Text),
+        ],
+        true,
+    )?;
     let cur = m.currency.as_str();
-    for (name, _, v) in m.amounts() {
-        sheet.row(&[Cell::from(name), Cell::Amount(v), Cell::from(cur)])?;
-    }
-    for (name, _, v, unit) in m.ratios() {
+    for (name, label, v) in m.amounts() {
         sheet.row(&[
             Cell::from(name),
-            v.map_or(Cell::Empty, Cell::Ratio),
-            Cell::from(unit),
+            Cell::from(label),
+            Cell::Amount(v),
+            Cell::from(cur),
         ])?;
+    }
+    for (name, label, v, unit) in m.ratios() {
+        let value = match (v, unit) {
+            (None, _) => Cell::Empty,
+            (Some(v), "%") => Cell::Percent(v),
+            (Some(v), _) => Cell::Ratio(v),
+        };
+        sheet.row(&[Cell::from(name), Cell::from(label), value, Cell::from(unit)])?;
     }
     sheet.row(&[
         Cell::from("customers_overdue"),
-        Cell::Integer(m.customers_overdue as i64),
-        Cell::Empty,
+        Cell::from("Customers overdue"),
+        Cell::count(m.customers_overdue),
+        Cell::from("customers"),
     ])
 }
 
-/// Every document open at the as-of date, streamed.
-pub fn documents(store: &Store, p: &Portfolio, sheet: &mut dyn Sheet) -> Result<()> {
-    sheet.header(&[
-        Column::new("document_id", Kind::Text),
-        Column::new("number", Kind::Text),
-        Column::new("type", Kind::Text),
-        Column::new("customer_id", Kind::Text),
-        Column::new("customer", Kind::Text),
-        Column::new("doc_date", Kind::Date),
-        Column::new("due_date", Kind::Date),
-        Column::new("days_overdue", Kind::Integer),
-        Column::new("currency", Kind::Text),
-        Column::new("amount", Kind::Amount),
-        Column::new("balance", Kind::Amount),
-        Column::new(&format!("balance_{}", p.currency), Kind::Amount),
-        Column::new("billing_balance", Kind::Amount),
-    ])?;
-    store.for_each_open_document(p.as_of, None, |d| {
+/// Every document open at the as-of date (of one customer with `cid`), streamed.
+pub fn documents(
+    store: &Store,
+    as_of: Date,
+    currency: &str,
+    cid: Option<i64>,
+    sheet: &mut dyn Sheet,
+) -> Result<()> {
+    sheet.table(
+        "Documents",
+        &[
+            Column::new("document_id", "Document ID", Kind::Text),
+            Column::new("number", "Number", Kind::Text),
+            Column::new("type", "Type", Kind::Text),
+            Column::new("customer_id", "Customer ID", Kind::Text),
+            Column::new("customer", "Customer", Kind::Text),
+            Column::new("doc_date", "Date", Kind::Date),
+            Column::new("due_date", "Due", Kind::Date),
+            Column::new("days_overdue", "Days overdue", Kind::Integer),
+            Column::new("currency", "Currency", Kind::Text),
+            Column::new("amount", "Amount (document currency)", Kind::CurrencyAmount),
+            Column::new("balance", "Open (document currency)", Kind::CurrencyAmount),
+            base_amount("balance", "Open", currency),
+            Column::new(
+                "billing_balance",
+                "Billing system's balance",
+                Kind::CurrencyAmount,
+            ),
+        ],
+        true,
+    )?;
+    store.for_each_open_document(as_of, cid, |d| {
         let overdue = match (d.kind.as_str(), d.due_date) {
             ("credit_note", _) | (_, None) => Cell::Empty,
-            (_, Some(due)) => Cell::Integer(days_overdue(p.as_of, due).max(0)),
+            (_, Some(due)) => Cell::Integer(days_overdue(as_of, due).max(0)),
+        };
+        // A credit note's open balance is credit: negative in the base-currency column, so
+        // that the total is what the customers owe net of their credit.
+        let sign = if d.kind == "credit_note" {
+            -Decimal::ONE
+        } else {
+            Decimal::ONE
         };
         sheet.row(&[
             Cell::Text(d.id),
@@ -93,72 +231,121 @@ pub fn documents(store: &Store, p: &Portfolio, sheet: &mut dyn Sheet) -> Result<
             Cell::Text(d.currency.clone()),
             Cell::Amount(d.amount),
             Cell::Amount(d.balance),
-            Cell::Amount(round_to_currency(d.balance * d.rate, &p.currency)),
+            Cell::Amount(sign * round_to_currency(d.balance * d.rate, currency)),
             d.billing_balance.map_or(Cell::Empty, Cell::Amount),
         ])
     })
 }
 
-/// The payment forecast: one row per open document with its predicted payment date, the
-/// forecast week that date falls in (empty after the 13th week) and the reason.
-pub fn forecast(f: &Forecast, sheet: &mut dyn Sheet) -> Result<()> {
-    sheet.header(&[
-        Column::new("document_id", Kind::Text),
-        Column::new("customer_id", Kind::Text),
-        Column::new(&format!("balance_{}", f.currency), Kind::Amount),
-        Column::new("due_date", Kind::Date),
-        Column::new("predicted_payment_date", Kind::Date),
-        Column::new("week_start", Kind::Date),
-        Column::new("reason", Kind::Text),
-    ])?;
-    let weeks: Vec<_> = f.cash.weeks.iter().map(|w| w.start).collect();
-    for d in &f.documents {
-        let week = weeks
+/// The payment forecast: the cash expected week by week, then every open document with its
+/// customer, number, predicted payment date and forecast week (empty after the 13th week).
+/// CSV holds the documents.
+pub fn forecast(store: &Store, f: &Forecast, sheet: &mut dyn Sheet) -> Result<()> {
+    sheet.table(
+        "Weekly cash",
+        &[
+            Column::new("week_start", "Week of (Monday)", Kind::Date),
+            Column::new("week_end", "To (Sunday)", Kind::Date),
+            Column::new("documents", "Documents", Kind::Count),
+            base_amount("expected", "Expected", &f.currency),
+        ],
+        false,
+    )?;
+    let weeks: Vec<Date> = f.cash.weeks.iter().map(|w| w.start).collect();
+    let week_of = |d: Date| {
+        weeks
             .iter()
             .rev()
-            .find(|&&start| start <= d.predicted)
-            .filter(|&&start| (d.predicted - start).num_days() < 7)
-            .copied();
+            .find(|&&start| start <= d)
+            .filter(|&&start| (d - start).num_days() < 7)
+            .copied()
+    };
+    let mut counts = vec![0u64; weeks.len()];
+    for d in &f.documents {
+        if let Some(i) = week_of(d.predicted).and_then(|w| weeks.iter().position(|&s| s == w)) {
+            counts[i] += 1;
+        }
+    }
+    for (w, n) in f.cash.weeks.iter().zip(&counts) {
+        sheet.row(&[
+            Cell::Date(w.start),
+            Cell::Date(w.start + chrono::Days::new(6)),
+            Cell::count(*n),
+            Cell::Amount(w.amount),
+        ])?;
+    }
+    let beyond = f.documents.len() as u64 - counts.iter().sum::<u64>();
+    sheet.row(&[
+        Cell::from("later"),
+        Cell::Empty,
+        Cell::count(beyond),
+        Cell::Amount(f.cash.beyond),
+    ])?;
+
+    sheet.table(
+        "Documents",
+        &[
+            Column::new("document_id", "Document ID", Kind::Text),
+            Column::new("number", "Number", Kind::Text),
+            Column::new("customer_id", "Customer ID", Kind::Text),
+            Column::new("customer", "Customer", Kind::Text),
+            base_amount("balance", "Open", &f.currency),
+            Column::new("due_date", "Due", Kind::Date),
+            Column::new("predicted_payment_date", "Predicted payment", Kind::Date),
+            Column::new("week_start", "Forecast week", Kind::Date),
+            Column::new("reason", "Why", Kind::Text),
+        ],
+        true,
+    )?;
+    let names = store.customer_labels()?;
+    let keys: Vec<i64> = f.documents.iter().map(|d| d.key).collect();
+    let numbers = store.document_numbers(&keys)?;
+    for d in &f.documents {
         sheet.row(&[
             Cell::from(d.id.as_str()),
+            Cell::from(numbers.get(&d.key).cloned()),
             Cell::from(d.customer_id.as_str()),
+            Cell::from(names.get(&d.cid).map(|l| l.name.clone())),
             Cell::Amount(d.balance),
             Cell::Date(d.due_date),
             Cell::Date(d.predicted),
-            Cell::from(week),
+            Cell::from(week_of(d.predicted)),
             Cell::from(d.reason.as_str()),
         ])?;
     }
     Ok(())
 }
 
-/// The engagement report: one row per cycle and reminder, then a total row.
+/// The engagement report: one row per cycle and reminder.
 pub fn engagement(
     report: &crate::engage::report::EngagementReport,
     sheet: &mut dyn Sheet,
 ) -> Result<()> {
-    sheet.header(&[
-        Column::new("cycle", Kind::Text),
-        Column::new("reminder", Kind::Text),
-        Column::new("sent", Kind::Integer),
-        Column::new("replied", Kind::Integer),
-        Column::new("promised_within_7_days", Kind::Integer),
-        Column::new("paid_within_14_days", Kind::Integer),
-        Column::new("collected", Kind::Amount),
-    ])?;
-    let count = |n: u64| Cell::Integer(i64::try_from(n).unwrap_or(i64::MAX));
-    for r in report
-        .reminders
-        .iter()
-        .chain(std::iter::once(&report.total))
-    {
+    sheet.table(
+        "Engagement",
+        &[
+            Column::new("cycle", "Cycle", Kind::Text),
+            Column::new("reminder", "Reminder", Kind::Text),
+            Column::new("sent", "Sent", Kind::Count),
+            Column::new("replied", "Replied", Kind::Count),
+            Column::new(
+                "promised_within_7_days",
+                "Promised within 7 days",
+                Kind::Count,
+            ),
+            Column::new("paid_within_14_days", "Paid within 14 days", Kind::Count),
+            base_amount("collected", "Collected", &report.currency),
+        ],
+        true,
+    )?;
+    for r in &report.reminders {
         sheet.row(&[
             Cell::from(r.cycle.as_str()),
             Cell::from(r.reminder.as_str()),
-            count(r.sent),
-            count(r.replied),
-            count(r.promised),
-            count(r.paid),
+            Cell::count(r.sent),
+            Cell::count(r.replied),
+            Cell::count(r.promised),
+            Cell::count(r.paid),
             Cell::Amount(r.collected),
         ])?;
     }
@@ -167,58 +354,423 @@ pub fn engagement(
 
 /// The team's figures: one row per collector, then the customers nobody owns.
 pub fn team(report: &crate::report::team::TeamReport, sheet: &mut dyn Sheet) -> Result<()> {
-    sheet.header(&[
-        Column::new("collector", Kind::Text),
-        Column::new("customers_assigned", Kind::Integer),
-        Column::new("customers_overdue", Kind::Integer),
-        Column::new(&format!("overdue_{}", report.currency), Kind::Amount),
-        Column::new("touched_today", Kind::Integer),
-        Column::new("touched_this_week", Kind::Integer),
-        Column::new("calls", Kind::Integer),
-        Column::new("promises_taken", Kind::Integer),
-        Column::new("promises_kept", Kind::Integer),
-        Column::new("promises_partially_kept", Kind::Integer),
-        Column::new("promises_broken", Kind::Integer),
-        Column::new("promises_open", Kind::Integer),
-        Column::new("kept_share", Kind::Ratio),
-        Column::new(
-            &format!("paid_within_14_days_of_touch_{}", report.currency),
-            Kind::Amount,
-        ),
-        Column::new("broken_promises_without_followup", Kind::Integer),
-        Column::new("replies_waiting", Kind::Integer),
-    ])?;
-    let count = |n: u64| Cell::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+    let cur = &report.currency;
+    let count = |key: &str, title: &str| Column::new(key, title, Kind::Count);
+    sheet.table(
+        "Team",
+        &[
+            Column::new("collector", "Collector", Kind::Text),
+            count("customers_assigned", "Customers assigned"),
+            count("customers_overdue", "Customers overdue"),
+            Column::new(
+                format!("overdue_{cur}"),
+                format!("Overdue ({cur})"),
+                Kind::Amount,
+            ),
+            count("touched_today", "Touched today"),
+            count("touched_this_week", "Touched this week"),
+            count("calls", "Calls"),
+            count("promises_taken", "Promises taken"),
+            count("promises_kept", "Kept"),
+            count("promises_partially_kept", "Partially kept"),
+            count("promises_broken", "Broken"),
+            count("promises_open", "Open"),
+            Column::new("kept_share", "Kept share", Kind::Percent),
+            Column::new(
+                format!("paid_within_14_days_of_touch_{cur}"),
+                format!("Paid within 14 days of a touch ({cur})"),
+                Kind::Amount,
+            ),
+            count(
+                "broken_promises_without_followup",
+                "Broken promises without follow-up",
+            ),
+            count("replies_waiting", "Replies waiting"),
+        ],
+        true,
+    )?;
     for c in &report.collectors {
         sheet.row(&[
             Cell::from(c.collector.as_str()),
-            count(c.customers_assigned),
-            count(c.customers_overdue),
+            Cell::count(c.customers_assigned),
+            Cell::count(c.customers_overdue),
             Cell::Amount(c.overdue),
-            count(c.touched_today),
-            count(c.touched_this_week),
-            count(c.calls),
-            count(c.promises_taken),
-            count(c.promises_kept),
-            count(c.promises_partially_kept),
-            count(c.promises_broken),
-            count(c.promises_open),
-            c.kept_share.map_or(Cell::Empty, Cell::Ratio),
+            Cell::count(c.touched_today),
+            Cell::count(c.touched_this_week),
+            Cell::count(c.calls),
+            Cell::count(c.promises_taken),
+            Cell::count(c.promises_kept),
+            Cell::count(c.promises_partially_kept),
+            Cell::count(c.promises_broken),
+            Cell::count(c.promises_open),
+            c.kept_share.map_or(Cell::Empty, Cell::Percent),
             Cell::Amount(c.paid_after_touch),
-            count(c.broken_without_followup),
-            count(c.replies_waiting),
+            Cell::count(c.broken_without_followup),
+            Cell::count(c.replies_waiting),
         ])?;
     }
     let u = &report.unassigned;
     if u.customers > 0 {
         let mut cells = vec![
             Cell::from("(unassigned)"),
-            count(u.customers),
-            count(u.customers_overdue),
+            Cell::count(u.customers),
+            Cell::count(u.customers_overdue),
             Cell::Amount(u.overdue),
         ];
         cells.resize(16, Cell::Empty);
         sheet.row(&cells)?;
+    }
+    Ok(())
+}
+
+/// Rows of the queue read at a time.
+const QUEUE_PAGE: u64 = 10_000;
+
+/// The queue as `query` selects and orders it (tab, filter, sort, scope), one row per
+/// customer, from the queue table built on `store` ([`Store::rebuild_queue_summary`]).
+/// `with_risk`: the forecast's risks are in the table (a Risk column is written).
+pub fn queue(
+    store: &Store,
+    query: &QueueQuery,
+    currency: &str,
+    with_risk: bool,
+    sheet: &mut dyn Sheet,
+) -> Result<()> {
+    let mut columns = vec![
+        Column::new("customer_id", "Customer ID", Kind::Text),
+        Column::new("name", "Customer", Kind::Text),
+        Column::new("finance_owner", "Owner", Kind::Text),
+        Column::new("currency", "Currency", Kind::Text),
+        base_amount("outstanding", "Outstanding", currency),
+        base_amount("overdue", "Overdue", currency),
+        base_amount("net_overdue", "Net overdue", currency),
+        base_amount("credit", "Credit and cash", currency),
+        Column::new("days_late", "Days late (oldest)", Kind::Integer),
+        Column::new("last_contact", "Last contact", Kind::Date),
+        Column::new("promise", "Promise", Kind::Text),
+        Column::new("followups_due", "Follow-ups due", Kind::Count),
+        Column::new("open_issues", "Open issues", Kind::Count),
+        Column::new("unread_replies", "Unread replies", Kind::Count),
+    ];
+    if with_risk {
+        columns.push(Column::new("risk", "Risk", Kind::Text));
+    }
+    sheet.table(&format!("Queue {}", query.tab.title()), &columns, true)?;
+    let counts = store.queue_counts(query)?;
+    let mut offset = 0;
+    loop {
+        let page = store.queue_page_counted(query, offset, QUEUE_PAGE, &counts, None)?;
+        for r in &page.rows {
+            let promise = match r.promise {
+                PromiseFlag::None => "",
+                PromiseFlag::Open => "open",
+                PromiseFlag::Due => "due",
+                PromiseFlag::Broken => "broken",
+            };
+            let mut cells = vec![
+                Cell::from(r.id.as_str()),
+                Cell::from(r.name.as_str()),
+                Cell::from(r.finance_owner.clone()),
+                Cell::from(r.currency.clone()),
+                Cell::Amount(r.outstanding),
+                Cell::Amount(r.overdue),
+                Cell::Amount(r.net_overdue),
+                Cell::Amount(r.credit),
+                Cell::Integer(r.max_days),
+                Cell::from(r.last_contact),
+                Cell::from(promise),
+                Cell::count(r.followups_due.into()),
+                Cell::count(r.open_issues.into()),
+                Cell::count(r.unread_replies.into()),
+            ];
+            if with_risk {
+                cells.push(Cell::from(
+                    r.risk.map(|l| l.as_str().to_string()).unwrap_or_default(),
+                ));
+            }
+            sheet.row(&cells)?;
+        }
+        offset += page.rows.len() as u64;
+        if page.rows.is_empty() || offset >= page.total {
+            return Ok(());
+        }
+    }
+}
+
+/// Every record of the activity log on or before the as-of date (of one customer with
+/// `cid`), one row each with its customer, oldest first, as the table `(name, csv)`.
+pub fn activity(
+    store: &Store,
+    as_of: Date,
+    base: &str,
+    cid: Option<i64>,
+    (name, csv): (&str, bool),
+    sheet: &mut dyn Sheet,
+) -> Result<()> {
+    sheet.table(
+        name,
+        &[
+            Column::new("date", "Date", Kind::Date),
+            Column::new("at", "Recorded at (UTC)", Kind::Text),
+            Column::new("kind", "What", Kind::Text),
+            Column::new("customer_id", "Customer ID", Kind::Text),
+            Column::new("customer", "Customer", Kind::Text),
+            Column::new("who", "Who", Kind::Text),
+            Column::new("detail", "Reason, cycle or role", Kind::Text),
+            Column::new("amount", "Amount", Kind::CurrencyAmount),
+            Column::new("currency", "Currency", Kind::Text),
+            Column::new("due_date", "Promised for or due", Kind::Date),
+            Column::new("text", "Text", Kind::Text),
+            Column::new("record", "Record ID", Kind::Integer),
+        ],
+        csv,
+    )?;
+    store.for_each_log_entry(as_of, cid, |e| {
+        let currency = e
+            .amount
+            .map(|_| e.currency.clone().unwrap_or_else(|| base.to_string()));
+        sheet.row(&[
+            Cell::Date(e.date),
+            Cell::Text(e.at),
+            Cell::from(e.kind),
+            Cell::Text(e.customer_id),
+            Cell::Text(e.customer_name),
+            Cell::Text(e.who),
+            Cell::from(e.detail),
+            e.amount.map_or(Cell::Empty, Cell::Amount),
+            Cell::from(currency),
+            Cell::from(e.due),
+            Cell::Text(e.text),
+            Cell::Integer(e.record),
+        ])
+    })
+}
+
+/// Every payment and payment attempt dated on or before the as-of date, with what was
+/// applied of it by then.
+pub fn payments(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet) -> Result<()> {
+    sheet.table(
+        "Payments",
+        &[
+            Column::new("payment_id", "Payment ID", Kind::Text),
+            Column::new("customer_id", "Customer ID", Kind::Text),
+            Column::new("customer", "Customer", Kind::Text),
+            Column::new("date", "Date", Kind::Date),
+            Column::new("status", "Status", Kind::Text),
+            Column::new("method", "Method", Kind::Text),
+            Column::new("gateway", "Gateway", Kind::Text),
+            Column::new("reference", "Reference", Kind::Text),
+            Column::new("failure_reason", "Failure reason", Kind::Text),
+            Column::new("currency", "Currency", Kind::Text),
+            Column::new("amount", "Amount (payment currency)", Kind::CurrencyAmount),
+            Column::new(
+                "applied",
+                "Applied (payment currency)",
+                Kind::CurrencyAmount,
+            ),
+            Column::new(
+                "unapplied",
+                "Not applied (payment currency)",
+                Kind::CurrencyAmount,
+            ),
+            base_amount("received", "Received", base),
+            base_amount("unapplied", "Not applied", base),
+        ],
+        true,
+    )?;
+    store.for_each_payment(as_of, |p| {
+        let received = if p.status == "success" {
+            round_to_currency(p.amount * p.rate, base)
+        } else {
+            Decimal::ZERO
+        };
+        let unapplied = round_to_currency(p.unapplied * p.rate, base);
+        sheet.row(&[
+            Cell::Text(p.id),
+            Cell::Text(p.customer_id),
+            Cell::Text(p.customer_name),
+            Cell::Date(p.date),
+            Cell::Text(p.status),
+            Cell::from(p.method),
+            Cell::from(p.gateway),
+            Cell::from(p.reference),
+            Cell::from(p.failure_reason),
+            Cell::Text(p.currency),
+            Cell::Amount(p.amount),
+            Cell::Amount(p.applied),
+            Cell::Amount(p.unapplied),
+            Cell::Amount(received),
+            Cell::Amount(unapplied),
+        ])
+    })
+}
+
+/// Every promise to pay recorded on or before the as-of date, with its state then.
+pub fn promises(
+    store: &Store,
+    as_of: Date,
+    grace_days: u32,
+    base: &str,
+    sheet: &mut dyn Sheet,
+) -> Result<()> {
+    sheet.table(
+        "Promises",
+        &[
+            Column::new("promise_id", "Promise ID", Kind::Integer),
+            Column::new("customer_id", "Customer ID", Kind::Text),
+            Column::new("customer", "Customer", Kind::Text),
+            Column::new("recorded", "Recorded", Kind::Date),
+            Column::new("collector", "Collector", Kind::Text),
+            Column::new("promised_date", "Promised for", Kind::Date),
+            Column::new("currency", "Currency", Kind::Text),
+            Column::new("amount", "Amount", Kind::CurrencyAmount),
+            Column::new("paid", "Paid", Kind::CurrencyAmount),
+            Column::new("remaining", "Remaining", Kind::CurrencyAmount),
+            Column::new("state", "State", Kind::Text),
+            Column::new("documents", "Documents", Kind::Text),
+            Column::new("text", "Text", Kind::Text),
+            Column::new("voided_by", "Voided by", Kind::Text),
+        ],
+        true,
+    )?;
+    let labels = store.customer_labels()?;
+    for p in store.promises_recorded_by(as_of, grace_days, base)? {
+        let customer = labels.get(&p.cid);
+        let voided = p
+            .void
+            .as_ref()
+            .filter(|_| p.progress.state == crate::domain::promise::PromiseState::Voided);
+        sheet.row(&[
+            Cell::Integer(p.id),
+            Cell::from(customer.map(|c| c.id.clone())),
+            Cell::from(customer.map(|c| c.name.clone())),
+            Cell::Date(p.recorded),
+            Cell::Text(p.collector),
+            Cell::Date(p.date),
+            Cell::Text(p.currency),
+            Cell::Amount(p.amount),
+            Cell::Amount(p.progress.paid),
+            Cell::Amount(p.progress.remaining),
+            Cell::from(p.progress.state.as_str().replace('_', " ")),
+            Cell::Text(
+                p.documents
+                    .iter()
+                    .map(|(_, id)| id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            Cell::from(p.text),
+            Cell::from(voided.map(|v| v.collector.clone())),
+        ])?;
+    }
+    Ok(())
+}
+
+/// The deductions: issues with reason `short_payment` (opened by the lockbox import, or by
+/// hand), opened on or before the as-of date, with their state then and the resolve that
+/// stands: its date, who, its outcome (`valid`: a credit is due from billing; `invalid`: the
+/// customer is chased for the gap; `written_off`) and its text — what the ERP is handed.
+pub fn deductions(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet) -> Result<()> {
+    sheet.table(
+        "Deductions",
+        &[
+            Column::new("issue_id", "Issue ID", Kind::Integer),
+            Column::new("customer_id", "Customer ID", Kind::Text),
+            Column::new("customer", "Customer", Kind::Text),
+            Column::new("opened", "Opened", Kind::Date),
+            Column::new("collector", "Opened by", Kind::Text),
+            Column::new("reason", "Reason", Kind::Text),
+            Column::new("currency", "Currency", Kind::Text),
+            Column::new("amount", "Amount", Kind::CurrencyAmount),
+            Column::new("documents", "Documents", Kind::Text),
+            Column::new("state", "State", Kind::Text),
+            Column::new("resolved", "Resolved", Kind::Date),
+            Column::new("resolved_by", "Resolved by", Kind::Text),
+            Column::new("outcome", "Outcome", Kind::Text),
+            Column::new("resolution", "Resolution", Kind::Text),
+            Column::new("text", "Text", Kind::Text),
+        ],
+        true,
+    )?;
+    let labels = store.customer_labels()?;
+    for i in store.issues_with_reasons(&[DEDUCTION_REASON], as_of, base)? {
+        let customer = labels.get(&i.cid);
+        let resolution = match i.state {
+            crate::domain::actions::IssueState::Resolved => i
+                .events
+                .iter()
+                .rev()
+                .find(|e| e.kind == "resolve" && e.date <= as_of),
+            crate::domain::actions::IssueState::Open => None,
+        };
+        let state = match i.state {
+            crate::domain::actions::IssueState::Resolved => "resolved",
+            crate::domain::actions::IssueState::Open => "open",
+        };
+        sheet.row(&[
+            Cell::Integer(i.id),
+            Cell::from(customer.map(|c| c.id.clone())),
+            Cell::from(customer.map(|c| c.name.clone())),
+            Cell::Date(i.opened),
+            Cell::Text(i.collector),
+            Cell::Text(i.reason),
+            Cell::Text(i.currency),
+            Cell::Amount(i.amount),
+            Cell::Text(
+                i.documents
+                    .iter()
+                    .map(|(_, id)| id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            Cell::from(state),
+            Cell::from(resolution.map(|e| e.date)),
+            Cell::from(resolution.map(|e| e.collector.clone())),
+            Cell::from(resolution.and_then(|e| e.outcome.as_ref().map(|o| o.replace('_', " ")))),
+            Cell::from(resolution.and_then(|e| e.text.clone())),
+            Cell::from(i.text),
+        ])?;
+    }
+    Ok(())
+}
+
+/// A customer's statement of account: its open lines, each in its own currency, with the
+/// open amount signed (credits and unapplied cash negative) so that the total per currency
+/// is the balance due.
+pub fn statement(s: &Statement, sheet: &mut dyn Sheet) -> Result<()> {
+    sheet.table(
+        "Statement",
+        &[
+            Column::new("type", "Type", Kind::Text),
+            Column::new("document", "Document", Kind::Text),
+            Column::new("id", "ID", Kind::Text),
+            Column::new("date", "Date", Kind::Date),
+            Column::new("due_date", "Due", Kind::Date),
+            Column::new("days_overdue", "Days late", Kind::Integer),
+            Column::new("currency", "Currency", Kind::Text),
+            Column::new("amount", "Amount", Kind::CurrencyAmount),
+            Column::new("open", "Open", Kind::Amount),
+        ],
+        true,
+    )?;
+    for l in &s.lines {
+        let sign = match l.kind {
+            LineKind::Debit => Decimal::ONE,
+            LineKind::Credit | LineKind::Cash => -Decimal::ONE,
+        };
+        sheet.row(&[
+            Cell::from(l.doc_type.replace('_', " ")),
+            Cell::from(l.reference()),
+            Cell::from(l.id.as_str()),
+            Cell::Date(l.date),
+            Cell::from(l.due_date),
+            l.days_overdue(s.as_of)
+                .filter(|&d| d > 0)
+                .map_or(Cell::Empty, Cell::Integer),
+            Cell::from(l.currency.as_str()),
+            Cell::Amount(l.amount),
+            Cell::Amount(sign * l.open),
+        ])?;
     }
     Ok(())
 }

@@ -55,7 +55,8 @@ impl Store {
         }))
     }
 
-    fn customer_header(&self, cid: i64) -> Result<Option<CustomerHeader>> {
+    /// Who a customer is; `None` when there is no such customer.
+    pub fn customer_header(&self, cid: i64) -> Result<Option<CustomerHeader>> {
         Ok(self
             .conn()
             .prepare_cached(

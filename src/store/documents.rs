@@ -117,3 +117,20 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// The numbers of documents by key (documents without a number are left out).
+    pub fn document_numbers(&self, dids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT number FROM documents WHERE did = ?1 AND number IS NOT NULL")?;
+        let mut out = std::collections::HashMap::with_capacity(dids.len());
+        for &did in dids {
+            let mut rows = stmt.query([did])?;
+            if let Some(r) = rows.next()? {
+                out.insert(did, r.get(0)?);
+            }
+        }
+        Ok(out)
+    }
+}

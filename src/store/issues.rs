@@ -89,6 +89,26 @@ impl Store {
         self.issues_where(OPEN_AT, &[day], as_of, base)
     }
 
+    /// Every issue opened on or before `as_of` whose reason is one of `reasons`, with its
+    /// state then, oldest first.
+    pub fn issues_with_reasons(
+        &self,
+        reasons: &[&str],
+        as_of: Date,
+        base: &str,
+    ) -> Result<Vec<IssueView>> {
+        if reasons.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; reasons.len()].join(", ");
+        let mut args: Vec<Value> = vec![Value::Integer(day_number(as_of).into())];
+        args.extend(reasons.iter().map(|r| Value::Text(r.to_string())));
+        let cond = format!("i.opened_date <= ?1 AND i.reason IN ({marks})");
+        let mut out = self.issues_where(&cond, &args, as_of, base)?;
+        out.sort_by_key(|i| (i.opened, i.id));
+        Ok(out)
+    }
+
     /// Σ amounts of the issues open at `as_of`, in the base currency (`open_issue_amount`).
     /// The issues of [`Store::open_issues`] without their documents and events: each
     /// amount converted at its opening date, as [`IssueView::base_amount`] does.

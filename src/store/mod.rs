@@ -12,6 +12,7 @@
 
 pub mod actions;
 pub mod activity;
+pub mod activity_log;
 pub mod attachments;
 pub mod customer_detail;
 pub mod customers;
@@ -23,6 +24,7 @@ pub mod import;
 pub mod issues;
 pub mod ledger;
 pub mod lockbox;
+pub mod payments;
 pub mod promises;
 pub mod queue;
 pub mod queue_counts;
@@ -30,6 +32,7 @@ pub mod queue_risk;
 pub mod rates;
 mod schema;
 pub mod search;
+pub mod statement;
 pub mod team;
 pub mod users;
 

@@ -65,6 +65,8 @@ pub(crate) enum PromiseFilter {
     /// Those that can be open at a date: recorded by then, not voided by then, date + grace
     /// not passed. (Kept ones among them are dropped after the derivation.)
     OpenAt { day: i32, grace: u32 },
+    /// Every promise recorded on or before a day.
+    RecordedBy { day: i32 },
     /// Those recorded from `from` through `to`, and those recorded by `to` whose deadline
     /// (date + grace) is `from` or later (the team figures).
     RecordedOrDueSince { from: i32, to: i32, grace: u32 },
@@ -84,6 +86,7 @@ impl PromiseFilter {
                 ),
                 vec![day.into(), i64::from(grace).into(), day.into(), day.into()],
             ),
+            PromiseFilter::RecordedBy { day } => ("p.recorded_date <= ?".into(), vec![day.into()]),
             PromiseFilter::RecordedOrDueSince { from, to, grace } => (
                 "p.recorded_date <= ? AND (p.recorded_date >= ? OR p.promised_date + ? >= ?)"
                     .into(),
@@ -105,6 +108,21 @@ impl Store {
         let mut out =
             self.promises_where(PromiseFilter::Customer(cid), as_of, grace_days, base, true)?;
         out.sort_by_key(|x| std::cmp::Reverse(x.id));
+        Ok(out)
+    }
+
+    /// Every promise recorded on or before `as_of`, with its state then, oldest first.
+    pub fn promises_recorded_by(
+        &self,
+        as_of: Date,
+        grace_days: u32,
+        base: &str,
+    ) -> Result<Vec<PromiseView>> {
+        let filter = PromiseFilter::RecordedBy {
+            day: day_number(as_of),
+        };
+        let mut out = self.promises_where(filter, as_of, grace_days, base, true)?;
+        out.sort_by_key(|p| (p.recorded, p.id));
         Ok(out)
     }
 

@@ -11,7 +11,8 @@ use super::keymap::{Key, KeyContext, Resolved};
 use super::view;
 use crate::domain::date::parse_relative;
 use crate::domain::queue::{QueueFilter, Scope, SortKey, Tab, View};
-use crate::workstation::{Request, Response};
+use crate::export::Format;
+use crate::workstation::{ExportJob, ExportWhat, Request, Response};
 use crossterm::event::{KeyEvent, KeyEventKind};
 use tui_input::backend::crossterm::to_input_request;
 
@@ -34,6 +35,9 @@ pub enum Effect {
     Edit { text: String, instructions: String },
     /// Add this view to the config file (`:save NAME`), then tell [`view_saved`].
     SaveView(View),
+    /// Write a file on this machine (`:export`): a request for the database, sent only where
+    /// the terminal is this machine's own (not over SSH).
+    Export(Request),
 }
 
 /// The first requests: the figures as of the app's date and the first page.
@@ -214,6 +218,20 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
                         app.marks.len()
                     ),
                 );
+            }
+            Vec::new()
+        }
+        Response::Exported { result, .. } => {
+            match result {
+                Ok((path, rows)) => status(
+                    app,
+                    format!(
+                        "wrote {} ({rows} row{})",
+                        path.display(),
+                        if rows == 1 { "" } else { "s" }
+                    ),
+                ),
+                Err(e) => error(app, format!("export: {e}")),
             }
             Vec::new()
         }
@@ -735,17 +753,61 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
             Vec::new()
         }
         "redraw" => vec![Effect::Clear],
+        "export" => export(app, &rest),
         "suspend" | "stop" => vec![Effect::Suspend],
         other => {
             error(
                 app,
                 format!(
-                    "unknown command `{other}` (try :sort, :tab, :view, :save, :mine, :all, :asof, :filter, :q)"
+                    "unknown command `{other}` (try :sort, :tab, :view, :save, :mine, :all, :asof, :filter, :export, :q)"
                 ),
             );
             Vec::new()
         }
     }
+}
+
+/// `:export [xlsx|csv] FILE`: what is on screen to a file — the open customer's documents
+/// and timeline on its detail, else the queue with its tab, filter, sort and scope. The
+/// format is the one named, else the file's extension (`.csv`), else xlsx.
+fn export(app: &mut App, args: &[&str]) -> Vec<Effect> {
+    let (format, words) = match args.first().map(|w| w.to_ascii_lowercase()) {
+        Some(w) if w == "xlsx" => (Some(Format::Xlsx), &args[1..]),
+        Some(w) if w == "csv" => (Some(Format::Csv), &args[1..]),
+        _ => (None, args),
+    };
+    let name = words.join(" ");
+    if name.trim().is_empty() {
+        error(app, "export to which file? :export [xlsx|csv] FILE");
+        return Vec::new();
+    }
+    let path = export_path(name.trim());
+    let format = format.unwrap_or_else(|| Format::for_path(&path));
+    let what = match (app.screen, app.detail.as_ref()) {
+        (Screen::Detail, Some(d)) => ExportWhat::Customer(d.detail.header.cid),
+        _ => ExportWhat::Queue(app.query.clone()),
+    };
+    status(app, format!("exporting to {}…", path.display()));
+    vec![Effect::Export(Request::Export {
+        seq: app.next_seq(),
+        as_of: app.as_of,
+        job: ExportJob { what, path, format },
+    })]
+}
+
+/// A file name as typed: `~/` is the home folder, a relative name is from the folder the
+/// workstation was started in.
+fn export_path(name: &str) -> std::path::PathBuf {
+    let path = match (name.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => std::path::PathBuf::from(home).join(rest),
+        _ => std::path::PathBuf::from(name),
+    };
+    if path.is_relative()
+        && let Ok(dir) = std::env::current_dir()
+    {
+        return dir.join(path);
+    }
+    path
 }
 
 fn sort(app: &mut App, key: SortKey) -> Vec<Effect> {

@@ -34,5 +34,5 @@ pub mod service;
 
 pub use engage::{EngageRequest, EngageResponse};
 pub use portfolio::{LOCAL, PortfolioWorker, RebuildTimings, SessionId, Settings};
-pub use requests::{BarMetrics, DetailData, Request, Response, Summary};
+pub use requests::{BarMetrics, DetailData, ExportJob, ExportWhat, Request, Response, Summary};
 pub use service::{Answer, Draft, ServiceSettings, Session, Workstation};

@@ -21,7 +21,7 @@
 //! [`Envelope`]s from the service ([`super::Workstation`]).
 
 use super::forecast::{FORECAST_POLL, Forecasts};
-use super::requests::{BarMetrics, DetailData, Request, Response, Summary};
+use super::requests::{BarMetrics, DetailData, ExportJob, Request, Response, Summary};
 use crate::Result;
 use crate::domain::aging::AgingBounds;
 use crate::domain::metrics::{days_inclusive, dso_count_back, months_back};
@@ -429,7 +429,7 @@ impl PortfolioWorker {
                 }
                 Request::Page { .. } => w.page = Some(request),
                 Request::Detail { .. } => w.detail = Some(request),
-                Request::MarkRepliesRead { .. } => w.writes.push(request),
+                Request::MarkRepliesRead { .. } | Request::Export { .. } => w.writes.push(request),
                 Request::FormData { .. } => w.form = Some(request),
                 Request::Keys { .. } => w.keys = Some(request),
                 Request::Attachment { .. } => w.attachment = Some(request),
@@ -737,6 +737,11 @@ impl PortfolioWorker {
                 let cids = self.mirror()?.keys(query, &matches);
                 out.push(Response::Keys { seq: *seq, cids });
             }
+            Request::Export { seq, as_of, job } => {
+                self.ensure(*as_of, out)?;
+                let result = self.export(*as_of, job).map_err(|e| e.to_string());
+                out.push(Response::Exported { seq: *seq, result });
+            }
             Request::Attachment {
                 seq,
                 id,
@@ -752,6 +757,27 @@ impl PortfolioWorker {
             }
         }
         Ok(())
+    }
+
+    /// Writes what a screen shows as of `as_of` (the figures are of that date): the queue
+    /// from this connection's queue table (with the risk column once the forecast is in), or
+    /// one customer's documents and timeline.
+    fn export(&mut self, as_of: Date, job: &ExportJob) -> Result<(std::path::PathBuf, u64)> {
+        use super::requests::ExportWhat;
+        use crate::export::screen;
+        let options = crate::export::Options::new(job.format);
+        let base = self.settings.base_currency.clone();
+        let rows = match &job.what {
+            ExportWhat::Queue(query) => {
+                let meta = screen::queue_meta(screen::queue_scope(query, None), as_of, &base);
+                let with_risk = self.forecasts.has(as_of);
+                screen::write_queue(&self.store, query, with_risk, &meta, &job.path, &options)?
+            }
+            ExportWhat::Customer(cid) => {
+                screen::write_customer(&self.store, *cid, as_of, &base, &job.path, &options)?
+            }
+        };
+        Ok((job.path.clone(), rows))
     }
 
     /// Marks a customer's replies read, and takes it out of the Replies tab of the queue

@@ -45,6 +45,12 @@ pub enum Request {
         as_of: Date,
         query: QueueQuery,
     },
+    /// Write what the screen shows to a file (`:export`; never coalesced).
+    Export {
+        seq: u64,
+        as_of: Date,
+        job: ExportJob,
+    },
     /// An attachment drawn for `cols` × `rows` cells (a picture scaled, a first page).
     Attachment {
         seq: u64,
@@ -53,6 +59,23 @@ pub enum Request {
         cols: u16,
         rows: u16,
     },
+}
+
+/// What `:export` writes, where and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportJob {
+    pub what: ExportWhat,
+    pub path: std::path::PathBuf,
+    pub format: crate::export::Format,
+}
+
+/// What a screen exports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExportWhat {
+    /// The queue as `query` selects and orders it.
+    Queue(QueueQuery),
+    /// One customer (by key): its open documents and its timeline.
+    Customer(i64),
 }
 
 /// The metrics bar's figures.
@@ -136,6 +159,11 @@ pub enum Response {
     Keys {
         seq: u64,
         cids: Vec<i64>,
+    },
+    /// An export is written: the file and the rows of its main table, or why not.
+    Exported {
+        seq: u64,
+        result: std::result::Result<(std::path::PathBuf, u64), String>,
     },
     /// An attachment's preview, or why it cannot be shown.
     Attachment {

@@ -407,7 +407,8 @@ impl Session {
             | Request::Page { as_of, .. }
             | Request::Detail { as_of, .. }
             | Request::FormData { as_of, .. }
-            | Request::Keys { as_of, .. } => *as_of,
+            | Request::Keys { as_of, .. }
+            | Request::Export { as_of, .. }
             | Request::Attachment { as_of, .. } => *as_of,
             Request::Save { job, .. } => job.as_of,
             Request::MarkRepliesRead { .. } => match *current {

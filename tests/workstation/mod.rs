@@ -227,7 +227,8 @@ impl Driver {
         let mut engage: Vec<EngageRequest> = Vec::new();
         let sort = |e: Effect, pending: &mut Vec<Request>, engage: &mut Vec<EngageRequest>| match e
         {
-            Effect::Request(r) => pending.push(r),
+            // A local terminal's export is a request like any other.
+            Effect::Request(r) | Effect::Export(r) => pending.push(r),
             Effect::Engage(r) => engage.push(r),
             _ => {}
         };

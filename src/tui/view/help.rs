@@ -29,6 +29,8 @@ const COMMAND_HELP: &[&str] = &[
     ":filter EXPR         set the filter (:filter alone clears it)",
     ":chart NAME          aging, collectable, issues",
     ":reload              read everything again",
+    ":export FILE         the queue as shown (on a detail: its documents, timeline); xlsx,",
+    "                     or csv for FILE.csv or :export csv FILE (not over SSH)",
     ":engage [PANE]       engagement: plan, skipped, held, outbox, report",
     ":hold [DATE] [WHY]   hold back from the cycles until DATE (+7d; release)",
     ":remind              send a reminder by hand (as r)",

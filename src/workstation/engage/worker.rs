@@ -203,7 +203,9 @@ impl EngageWorker {
                     base_currency: self.settings.config.base_currency.clone(),
                     as_of,
                     retry: self.settings.retry,
-                    statement: self.settings.config.statement.clone(),
+                    statement: crate::export::statement::StatementSettings::from_config(
+                        &self.settings.config,
+                    )?,
                 },
                 format!("— ({e})"),
             ),

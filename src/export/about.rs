@@ -1,0 +1,116 @@
+//! The formulas a workbook's "About" sheet gives for its figures, in the words of
+//! `docs/arithmetic.md` (and `docs/forecast.md`): each view lists those of the figures it
+//! shows.
+
+/// A figure and how it is computed. D is the as-of date.
+pub type Figure = (&'static str, &'static str);
+
+pub const AS_OF: Figure = (
+    "As of D",
+    "Every figure is computed as if today were D: documents dated after D do not exist yet; payments, credit notes and applications dated after D have not happened.",
+);
+pub const OPEN_BALANCE: Figure = (
+    "Open balance",
+    "amount − Σ applications to the document dated on or before D (for a credit note: the credit not yet applied).",
+);
+pub const DAYS_OVERDUE: Figure = (
+    "Days overdue",
+    "D − due date, in calendar days: due today is 0, due tomorrow −1.",
+);
+pub const BUCKETS: Figure = (
+    "Aging buckets",
+    "current: 0 or fewer days overdue; then by aging_bounds (default 1–30, 31–60, 61–90, 91–120, 120+; upper bounds inclusive). Each holds Σ open balances of its documents.",
+);
+pub const OUTSTANDING: Figure = (
+    "Outstanding",
+    "Σ open balances of invoices and debit notes at D (every bucket).",
+);
+pub const OVERDUE: Figure = (
+    "Overdue",
+    "Σ open balances with a due date before D (every bucket but current).",
+);
+pub const UNUTILISED_CREDIT: Figure = (
+    "Unutilised credit",
+    "Σ credit notes dated ≤ D − Σ their applications dated ≤ D. Shown beside the buckets, never subtracted from them.",
+);
+pub const UNAPPLIED_CASH: Figure = (
+    "Unapplied cash",
+    "Σ successful payments dated ≤ D − Σ their applications dated ≤ D. Failed, voided, in-progress and timed-out attempts are not money received.",
+);
+pub const NET_OVERDUE: Figure = (
+    "Net overdue",
+    "Per customer max(0, overdue − unutilised credit − unapplied cash), then summed: one customer's credit does not pay another's invoice.",
+);
+pub const MISMATCH: Figure = (
+    "Outstanding mismatch",
+    "Σ |billing_balance − owed's open balance| over the customer's documents that carry a billing_balance (owed's balance after everything imported).",
+);
+pub const BASE_CURRENCY: Figure = (
+    "Base currency",
+    "A document, payment or credit note is converted at the latest rate for its currency dated on or before its own date: round(amount × rate, 2), half away from zero; totals are sums of the rounded figures.",
+);
+pub const COLLECTABLE: Figure = (
+    "Collectable this month",
+    "Σ open balances at D of debit documents due in D's calendar month.",
+);
+pub const SALES: Figure = (
+    "Sales",
+    "Σ invoices and debit notes dated in the month, in the base currency (credit notes not subtracted).",
+);
+pub const DSO: Figure = (
+    "DSO (count-back)",
+    "Start with AR = outstanding at D; going back a month at a time over the 12 months ending with D's month, subtract whole months' sales while AR covers them (counting their days), then add remaining AR ÷ that month's sales × its days.",
+);
+pub const ADD: Figure = (
+    "Average days delinquent",
+    "(AR − current AR) ÷ sales × days: DSO minus the DSO with nothing overdue.",
+);
+pub const CEI: Figure = (
+    "CEI",
+    "(beginning AR + sales ÷ N − ending total AR) ÷ (beginning AR + sales ÷ N − ending current AR) × 100, for D's month to date (N = 1); empty when nothing was collectable.",
+);
+pub const OPEN_ISSUES: Figure = (
+    "Open issues",
+    "Σ amounts of issues open at D (opened by D, not resolved by then), each converted at the rate of the day it was opened.",
+);
+pub const OPEN_PROMISES: Figure = (
+    "Open promises",
+    "Σ remaining of the promises to pay open at D, each converted at the rate of the day it was recorded.",
+);
+pub const PROMISE_STATE: Figure = (
+    "Promise state",
+    "Worked out from the money applied to the promise's documents (or any of the customer's) from the day it was recorded through the earlier of D and date + grace: kept when it reaches the amount; open while D ≤ date + grace; then partially kept (some paid) or broken (nothing); voided wins.",
+);
+pub const ISSUE_STATE: Figure = (
+    "Issue state",
+    "Open from the day it was opened; the latest resolve or reopen dated on or before D decides.",
+);
+pub const PREDICTED: Figure = (
+    "Predicted payment date",
+    "From the customer's own payment history (days late, weighted by recency, with its group's curve as a prior), adjusted for disputes, amounts and open promises; see docs/forecast.md.",
+);
+pub const WEEKS: Figure = (
+    "Forecast weeks",
+    "13 weeks from the Monday of the week holding the day after D; each holds the base-currency balances predicted to be paid from that Monday to the Sunday.",
+);
+pub const QUEUE: Figure = (
+    "Queue",
+    "One row per customer as the workstation lists it: the tab, filter, sort and owner given; credit is unutilised credit plus unapplied cash; days late is the days overdue of the oldest open item.",
+);
+pub const STATEMENT: Figure = (
+    "Statement",
+    "Open debits, credit notes with credit left and payments not applied at D, in each document's own currency; Open is signed (credits and cash negative), so its total per currency is the balance due.",
+);
+pub const TOTALS: Figure = (
+    "Totals",
+    "The Total row below each table is SUBTOTAL(109, …) over the data rows: the sum of the rows the filter shows.",
+);
+
+/// The About lines of figures, with the ground rules first and the totals last.
+pub fn lines(figures: &[Figure]) -> Vec<(String, String)> {
+    std::iter::once(&AS_OF)
+        .chain(figures)
+        .chain(std::iter::once(&TOTALS))
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}

@@ -1,0 +1,87 @@
+//! What is on a workstation's screen, as a file (`:export xlsx FILE`, `owed export queue`):
+//! the queue with its tab, filter, sort and scope, or one customer's open documents and
+//! timeline.
+
+use super::{Meta, Options, about, views, write_view};
+use crate::Result;
+use crate::domain::Date;
+use crate::domain::queue::{QueueQuery, Scope};
+use crate::store::Store;
+use std::path::Path;
+
+/// The queue's scope as its title row says it: tab, whose customers, filter, order.
+pub fn queue_scope(query: &QueueQuery, owner: Option<&str>) -> String {
+    let mut parts = vec![format!("tab {}", query.tab.title())];
+    parts.push(match (owner, query.scope) {
+        (Some(o), _) => format!("customers of {o}"),
+        (None, Scope::Mine) => format!("customers of {}", query.collector),
+        (None, Scope::Everyone) => "every collector's customers".into(),
+    });
+    if !query.filter.text.trim().is_empty() {
+        parts.push(format!("filter \"{}\"", query.filter.text.trim()));
+    }
+    parts.push(format!(
+        "sorted by {} ({})",
+        query.sort.name(),
+        if query.descending {
+            "descending"
+        } else {
+            "ascending"
+        }
+    ));
+    parts.join(", ")
+}
+
+/// What a queue's workbook says about itself.
+pub fn queue_meta(scope: String, as_of: Date, currency: &str) -> Meta {
+    Meta {
+        view: "Queue".into(),
+        as_of,
+        currency: currency.to_string(),
+        scope,
+        about: about::lines(views::QUEUE_FIGURES),
+    }
+}
+
+/// Writes the queue of `query` from the queue table built on `store` (`with_risk`: the
+/// forecast's risks are in it) to `path`; the rows written.
+pub fn write_queue(
+    store: &Store,
+    query: &QueueQuery,
+    with_risk: bool,
+    meta: &Meta,
+    path: &Path,
+    options: &Options,
+) -> Result<u64> {
+    write_view(path, options, meta, |s| {
+        views::queue(store, query, &meta.currency, with_risk, s)
+    })
+}
+
+/// Writes one customer's open documents and whole timeline as of `as_of` to `path` (CSV
+/// holds the documents); the documents written.
+pub fn write_customer(
+    store: &Store,
+    cid: i64,
+    as_of: Date,
+    currency: &str,
+    path: &Path,
+    options: &Options,
+) -> Result<u64> {
+    let label = store
+        .customer_label(cid)?
+        .ok_or_else(|| crate::Error::input("that customer is no longer in the database"))?;
+    let mut figures: Vec<about::Figure> = views::DOCUMENTS_FIGURES.to_vec();
+    figures.extend(views::ACTIVITY_FIGURES);
+    let meta = Meta {
+        view: "Customer".into(),
+        as_of,
+        currency: currency.to_string(),
+        scope: format!("customer {} {}", label.id, label.name),
+        about: about::lines(&figures),
+    };
+    write_view(path, options, &meta, |s| {
+        views::documents(store, as_of, currency, Some(cid), s)?;
+        views::activity(store, as_of, currency, Some(cid), ("Timeline", false), s)
+    })
+}

@@ -1,0 +1,84 @@
+//! One customer's statement lines as of a date: open debits, credit notes with credit left
+//! and successful payments not fully applied, read through the customer's own indexes.
+
+use super::Store;
+use crate::Result;
+use crate::domain::date::{day_number, from_day_number};
+use crate::domain::statement::{LineKind, StatementLine};
+use crate::domain::{Date, Decimal, money};
+use rusqlite::params;
+
+/// A customer's documents open at D: the amount less what was applied to it (a debit) or
+/// from it (a credit note) on or before D.
+const DOCUMENTS: &str = "
+    SELECT d.kind, d.id, d.number, d.doc_date, d.due_date, d.amount, d.currency,
+           d.amount - CASE WHEN d.kind = 'credit_note'
+               THEN (SELECT ifnull(sum(a.amount), 0) FROM applications a
+                      WHERE a.source_did = d.did AND a.date <= ?1)
+               ELSE (SELECT ifnull(sum(a.amount), 0) FROM applications a
+                      WHERE a.did = d.did AND a.date <= ?1) END AS open
+      FROM documents d INDEXED BY documents_customer
+     WHERE d.cid = ?2 AND d.doc_date <= ?1
+     ORDER BY d.kind = 'credit_note', ifnull(d.due_date, d.doc_date), d.doc_date, d.id";
+
+/// A customer's successful payments with cash not applied at D.
+const PAYMENTS: &str = "
+    SELECT p.id, p.reference, p.date, p.amount, p.currency,
+           p.amount - (SELECT ifnull(sum(a.amount), 0) FROM applications a
+                        WHERE a.source_pid = p.pid AND a.date <= ?1)
+      FROM payments p INDEXED BY payments_customer
+     WHERE p.cid = ?2 AND p.date <= ?1 AND p.status = 'success'
+     ORDER BY p.date, p.id";
+
+impl Store {
+    /// The lines of customer `cid`'s statement at `as_of`: debits (oldest due first), then
+    /// credit notes, then unapplied payments; only what is open.
+    pub fn statement_lines(&self, cid: i64, as_of: Date) -> Result<Vec<StatementLine>> {
+        let day = day_number(as_of);
+        let mut lines = Vec::new();
+        let mut stmt = self.conn().prepare_cached(DOCUMENTS)?;
+        let mut rows = stmt.query(params![day, cid])?;
+        while let Some(r) = rows.next()? {
+            let open: i64 = r.get(7)?;
+            if open == 0 {
+                continue;
+            }
+            let doc_type: String = r.get(0)?;
+            lines.push(StatementLine {
+                kind: if doc_type == "credit_note" {
+                    LineKind::Credit
+                } else {
+                    LineKind::Debit
+                },
+                id: r.get(1)?,
+                number: r.get(2)?,
+                doc_type,
+                date: from_day_number(r.get(3)?),
+                due_date: r.get::<_, Option<i32>>(4)?.map(from_day_number),
+                amount: money::from_units(r.get(5)?),
+                currency: r.get(6)?,
+                open: money::from_units(open),
+            });
+        }
+        let mut stmt = self.conn().prepare_cached(PAYMENTS)?;
+        let mut rows = stmt.query(params![day, cid])?;
+        while let Some(r) = rows.next()? {
+            let open = money::from_units(r.get(5)?);
+            if open == Decimal::ZERO {
+                continue;
+            }
+            lines.push(StatementLine {
+                kind: LineKind::Cash,
+                id: r.get(0)?,
+                number: r.get(1)?,
+                doc_type: "payment".into(),
+                date: from_day_number(r.get(2)?),
+                due_date: None,
+                amount: money::from_units(r.get(3)?),
+                currency: r.get(4)?,
+                open,
+            });
+        }
+        Ok(lines)
+    }
+}

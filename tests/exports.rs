@@ -1,0 +1,760 @@
+//! `owed export` through the real binary, every workbook read back with a spreadsheet reader
+//! (calamine) and its sheet XML: the title row, human headers, numbers typed as numbers, the
+//! totals as SUBTOTAL formulas ending at the last data row, the autofilter over the data rows
+//! only, the About sheet; the figures of the contract fixture (docs/arithmetic.md) as of 30
+//! April 2026; the split at a row limit; CSV on standard output; the queue's tab, filter,
+//! sort and owner; the new views' rows.
+
+mod common;
+
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use common::{command_in, stderr, stdout, write_fixture};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+const AS_OF: &str = "2026-04-30";
+
+/// The contract fixture imported, with some collector activity: a note, a promise, a
+/// dispute and a short payment (a deduction) resolved.
+fn portfolio() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_fixture(&dir.path().join("in"), |_, t| t.to_string());
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "dispute_reasons = [\"pricing\", \"short_payment\"]\n",
+    )
+    .unwrap();
+    let mut args = vec!["import".to_string()];
+    args.extend(files.iter().map(|f| f.to_str().unwrap().to_string()));
+    ok(
+        dir.path(),
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let at = |d: &str, args: &[&str]| {
+        let mut all = vec!["--as-of", d, "--as", "alice"];
+        all.extend(args);
+        ok(dir.path(), &all);
+    };
+    at(
+        "2026-04-10",
+        &["note", "K1", "Called, =cmd|' /C calc'!A0 said next week"],
+    );
+    at(
+        "2026-04-12",
+        &["promise", "K2", "--amount", "500", "--date", "2026-04-20"],
+    );
+    at(
+        "2026-04-14",
+        &[
+            "dispute",
+            "K1",
+            "--reason",
+            "pricing",
+            "--amount",
+            "10",
+            "Price list",
+        ],
+    );
+    at(
+        "2026-04-15",
+        &[
+            "dispute",
+            "K3",
+            "--reason",
+            "short_payment",
+            "--amount",
+            "12.50",
+            "--document",
+            "C1",
+            "Paid short",
+        ],
+    );
+    at(
+        "2026-04-20",
+        &[
+            "resolve",
+            "2",
+            "--outcome",
+            "valid",
+            "Credit note requested",
+        ],
+    );
+    dir
+}
+
+fn run(dir: &Path, args: &[&str]) -> std::process::Output {
+    command_in(
+        dir,
+        &[&["--db", dir.join("owed.db").to_str().unwrap()], args].concat(),
+    )
+    .output()
+    .unwrap()
+}
+
+fn ok(dir: &Path, args: &[&str]) -> std::process::Output {
+    let o = run(dir, args);
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    o
+}
+
+/// Exports `view` (with `extra` options) as xlsx as of 30 April 2026.
+fn export(dir: &Path, view: &str, extra: &[&str]) -> PathBuf {
+    let path = dir.join(format!("{view}.xlsx"));
+    let mut args = vec![
+        "--as-of",
+        AS_OF,
+        "export",
+        view,
+        "-o",
+        path.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    ok(dir, &args);
+    path
+}
+
+/// One worksheet as read back: values, formulas and the autofilter's range.
+struct Sheet {
+    name: String,
+    values: calamine::Range<Data>,
+    formulas: calamine::Range<String>,
+    autofilter: Option<String>,
+}
+
+impl Sheet {
+    fn cell(&self, row: u32, col: u32) -> Data {
+        self.values
+            .get_value((row, col))
+            .cloned()
+            .unwrap_or(Data::Empty)
+    }
+
+    fn text(&self, row: u32, col: u32) -> String {
+        match self.cell(row, col) {
+            Data::String(s) => s,
+            Data::Empty => String::new(),
+            other => panic!("{}: cell ({row}, {col}) is {other:?}, not text", self.name),
+        }
+    }
+
+    fn number(&self, row: u32, col: u32) -> f64 {
+        match self.cell(row, col) {
+            Data::Float(v) => v,
+            Data::Int(v) => v as f64,
+            other => panic!(
+                "{}: cell ({row}, {col}) is {other:?}, not a number",
+                self.name
+            ),
+        }
+    }
+
+    fn title(&self) -> String {
+        self.text(0, 0)
+    }
+
+    fn headers(&self) -> Vec<String> {
+        let width = self.values.end().map_or(0, |(_, c)| c + 1);
+        (0..width).map(|c| self.text(1, c)).collect()
+    }
+
+    /// The column of a header.
+    fn col(&self, header: &str) -> u32 {
+        self.headers()
+            .iter()
+            .position(|h| h == header)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: no column {header:?} in {:?}",
+                    self.name,
+                    self.headers()
+                )
+            }) as u32
+    }
+
+    /// The data rows (0-based row numbers): from the third row to the row before "Total".
+    fn data_rows(&self) -> std::ops::Range<u32> {
+        let last = self.values.end().map_or(0, |(r, _)| r);
+        let has_total = (0..=self.values.end().map_or(0, |(_, c)| c))
+            .any(|c| self.cell(last, c) == Data::String("Total".into()));
+        2..if has_total { last } else { last + 1 }
+    }
+
+    fn formula(&self, row: u32, col: u32) -> String {
+        self.formulas
+            .get_value((row, col))
+            .cloned()
+            .unwrap_or_default()
+            .trim_start_matches('=')
+            .to_string()
+    }
+}
+
+/// Excel's name of a 0-based column.
+fn letter(col: u32) -> String {
+    let mut n = col + 1;
+    let mut s = String::new();
+    while n > 0 {
+        let r = (n - 1) % 26;
+        s.insert(0, (b'A' + r as u8) as char);
+        n = (n - 1) / 26;
+    }
+    s
+}
+
+/// Every worksheet of a workbook, in order.
+fn read(path: &Path) -> Vec<Sheet> {
+    let mut book: Xlsx<_> = open_workbook(path).expect("a workbook calamine reads");
+    let names = book.sheet_names();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let mut xml = String::new();
+            zip.by_name(&format!("xl/worksheets/sheet{}.xml", i + 1))
+                .unwrap()
+                .read_to_string(&mut xml)
+                .unwrap();
+            let autofilter = xml
+                .split("<autoFilter ref=\"")
+                .nth(1)
+                .map(|rest| rest.split('"').next().unwrap().to_string());
+            Sheet {
+                name: name.clone(),
+                values: book.worksheet_range(name).unwrap(),
+                formulas: book.worksheet_formula(name).unwrap(),
+                autofilter,
+            }
+        })
+        .collect()
+}
+
+/// What every table worksheet must be: a title naming the view, the date and the currency;
+/// its totals SUBTOTAL(109) over exactly the data rows, equal to their sum; the autofilter
+/// over the header and data rows only. Returns the summed columns.
+fn check_table(sheet: &Sheet, view: &str) -> Vec<u32> {
+    let title = sheet.title();
+    assert!(title.starts_with(view), "{}: {title}", sheet.name);
+    assert!(title.contains(&format!("as of {AS_OF}")), "{title}");
+    assert!(title.contains("USD"), "{title}");
+    let headers = sheet.headers();
+    assert!(headers.iter().all(|h| !h.is_empty()), "{headers:?}");
+    let rows = sheet.data_rows();
+    let last_col = letter(headers.len() as u32 - 1);
+    assert_eq!(
+        sheet.autofilter.as_deref(),
+        Some(format!("A2:{last_col}{}", rows.end.max(2)).as_str()),
+        "{}: the filter covers the header and data rows, not the total",
+        sheet.name
+    );
+    let mut summed = Vec::new();
+    if rows.is_empty() {
+        return summed;
+    }
+    let total_row = rows.end;
+    for c in 0..headers.len() as u32 {
+        let formula = sheet.formula(total_row, c);
+        if formula.is_empty() {
+            continue;
+        }
+        let l = letter(c);
+        assert_eq!(
+            formula,
+            format!("SUBTOTAL(109,{l}3:{l}{})", rows.end),
+            "{}: column {}",
+            sheet.name,
+            headers[c as usize]
+        );
+        let sum: f64 = rows
+            .clone()
+            .map(|r| match sheet.cell(r, c) {
+                Data::Empty => 0.0,
+                _ => sheet.number(r, c),
+            })
+            .sum();
+        assert!(
+            (sheet.number(total_row, c) - sum).abs() < 0.005,
+            "{}: total of {} is {} not {sum}",
+            sheet.name,
+            headers[c as usize],
+            sheet.number(total_row, c)
+        );
+        summed.push(c);
+    }
+    summed
+}
+
+/// The About sheet: last, with the view, the date and the owed version, and formulas.
+fn check_about(sheets: &[Sheet], view: &str, figure: &str) {
+    let about = sheets.last().unwrap();
+    assert_eq!(about.name, "About");
+    let text: Vec<String> = (0..about.values.height() as u32)
+        .map(|r| format!("{} | {}", about.text(r, 0), about.text(r, 1)))
+        .collect();
+    let all = text.join("\n");
+    assert!(all.contains(&format!("View | {view}")), "{all}");
+    assert!(all.contains(&format!("As of | {AS_OF}")), "{all}");
+    assert!(all.contains("Base currency | USD"), "{all}");
+    assert!(
+        all.contains(&format!("owed {}", env!("CARGO_PKG_VERSION"))),
+        "{all}"
+    );
+    assert!(
+        all.contains(figure),
+        "{figure:?} missing from About:\n{all}"
+    );
+    assert!(all.contains("SUBTOTAL(109"), "{all}");
+}
+
+/// The row whose first cell is `key`.
+fn row_of(sheet: &Sheet, key: &str) -> u32 {
+    sheet
+        .data_rows()
+        .find(|&r| sheet.text(r, 0) == key)
+        .unwrap_or_else(|| panic!("{}: no row {key}", sheet.name))
+}
+
+#[test]
+fn aging_reads_back_with_the_figures_worked_out_by_hand() {
+    let dir = portfolio();
+    let sheets = read(&export(dir.path(), "aging", &[]));
+    assert_eq!(sheets.len(), 2);
+    let s = &sheets[0];
+    assert_eq!(
+        s.headers(),
+        [
+            "Customer ID",
+            "Customer",
+            "Current",
+            "1–30 days",
+            "31–60 days",
+            "61–90 days",
+            "91–120 days",
+            "120+ days",
+            "Outstanding",
+            "Overdue",
+            "Unutilised credit",
+            "Unapplied cash",
+            "Net overdue",
+            "Outstanding mismatch",
+        ]
+    );
+    let summed = check_table(s, "Aging");
+    assert_eq!(
+        summed,
+        (2..14).collect::<Vec<u32>>(),
+        "every amount is totalled"
+    );
+    assert_eq!(s.data_rows(), 2..5, "K1, K2, K3; the total below them");
+    // docs/arithmetic.md: K1 60.00 in 1-30 with 100.00 credit (net 0); K2 1,080.00 in 1-30
+    // (EUR 1,000 × 1.08); K3 40.00 current and 50.00 cash.
+    let k1 = row_of(s, "K1");
+    assert_eq!(s.number(k1, s.col("1–30 days")), 60.0);
+    assert_eq!(s.number(k1, s.col("Unutilised credit")), 100.0);
+    assert_eq!(s.number(k1, s.col("Net overdue")), 0.0);
+    let k2 = row_of(s, "K2");
+    assert_eq!(s.number(k2, s.col("Net overdue")), 1080.0);
+    let k3 = row_of(s, "K3");
+    assert_eq!(s.number(k3, s.col("Current")), 40.0);
+    assert_eq!(s.number(k3, s.col("Unapplied cash")), 50.0);
+    let total = s.data_rows().end;
+    assert_eq!(s.text(total, 0), "Total");
+    assert_eq!(s.number(total, s.col("Outstanding")), 1180.0);
+    assert_eq!(s.number(total, s.col("Overdue")), 1140.0);
+    assert_eq!(s.number(total, s.col("Net overdue")), 1080.0);
+    check_about(&sheets, "Aging", "Net overdue");
+
+    // The CSV is for programs: machine names, the mismatch too, no total row.
+    let csv = dir.path().join("aging.csv");
+    ok(
+        dir.path(),
+        &[
+            "--as-of",
+            AS_OF,
+            "export",
+            "aging",
+            "-o",
+            csv.to_str().unwrap(),
+        ],
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "customer_id,name,current,1-30,31-60,61-90,91-120,120+,outstanding,overdue,\
+         unutilised_credit,unapplied_cash,net_overdue,outstanding_mismatch"
+    );
+    assert_eq!(lines.len(), 4, "{text}");
+    assert_eq!(
+        lines[2],
+        "K2,Lumen GmbH,0.00,1080.00,0.00,0.00,0.00,0.00,1080.00,1080.00,0.00,0.00,1080.00,0.00"
+    );
+}
+
+#[test]
+fn metrics_show_cei_as_a_percentage_and_amounts_as_numbers() {
+    let dir = portfolio();
+    let sheets = read(&export(dir.path(), "metrics", &[]));
+    let s = &sheets[0];
+    assert_eq!(s.headers(), ["Metric", "Figure", "Value", "Unit"]);
+    check_table(s, "Metrics");
+    assert_eq!(s.number(row_of(s, "outstanding"), 2), 1180.0);
+    let json: serde_json::Value = serde_json::from_slice(
+        &ok(
+            dir.path(),
+            &["--as-of", AS_OF, "report", "metrics", "--json"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    let cei = row_of(s, "cei");
+    match json["cei"].as_str() {
+        Some(v) => {
+            let points: f64 = v.parse().unwrap();
+            assert!(
+                (s.number(cei, 2) - points / 100.0).abs() < 1e-9,
+                "CEI as a fraction"
+            );
+        }
+        None => assert_eq!(s.cell(cei, 2), Data::Empty),
+    }
+    let dso = row_of(s, "dso");
+    let days: f64 = json["dso"].as_str().unwrap().parse().unwrap();
+    assert!((s.number(dso, 2) - days).abs() < 1e-9);
+    check_about(&sheets, "Metrics", "CEI");
+}
+
+#[test]
+fn documents_total_the_base_currency_and_split_at_the_row_limit() {
+    let dir = portfolio();
+    let sheets = read(&export(dir.path(), "documents", &[]));
+    let s = &sheets[0];
+    let summed = check_table(s, "Documents");
+    assert_eq!(
+        summed,
+        [s.col("Open (USD)")],
+        "only the base currency is summed"
+    );
+    // A1 60.00, A2 credit 100.00 (negative: credit), B1 1,080.00, C2 40.00.
+    assert_eq!(s.data_rows().len(), 4);
+    assert_eq!(s.number(s.data_rows().end, s.col("Open (USD)")), 1080.0);
+    assert!(
+        matches!(s.cell(2, s.col("Date")), Data::DateTime(_)),
+        "dates typed"
+    );
+
+    // Two rows a sheet: two sheets, each with its own title, headers and totals, the rows
+    // in order across them.
+    let split = read(&export(dir.path(), "documents", &["--rows-per-sheet", "3"]));
+    let names: Vec<&str> = split.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Documents", "Documents (2)", "About"]);
+    assert!(
+        split[1].title().contains("continued (part 2)"),
+        "{}",
+        split[1].title()
+    );
+    let mut ids = Vec::new();
+    for part in &split[..2] {
+        check_table(part, "Documents");
+        assert_eq!(part.headers(), s.headers());
+        ids.extend(part.data_rows().map(|r| part.text(r, 0)));
+    }
+    let all: Vec<String> = s.data_rows().map(|r| s.text(r, 0)).collect();
+    assert_eq!(ids, all);
+    assert_eq!(split[0].data_rows().len(), 3);
+    check_about(&split, "Documents", "Open balance");
+}
+
+#[test]
+fn the_forecast_is_a_workbook_of_weekly_cash_and_documents() {
+    let dir = portfolio();
+    let sheets = read(&export(dir.path(), "forecast", &[]));
+    let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Weekly cash", "Documents", "About"]);
+    let weeks = &sheets[0];
+    check_table(weeks, "Forecast — Weekly cash");
+    assert_eq!(weeks.data_rows().len(), 14, "13 weeks and what comes later");
+    let docs = &sheets[1];
+    check_table(docs, "Forecast — Documents");
+    assert_eq!(
+        docs.headers(),
+        [
+            "Document ID",
+            "Number",
+            "Customer ID",
+            "Customer",
+            "Open (USD)",
+            "Due",
+            "Predicted payment",
+            "Forecast week",
+            "Why"
+        ]
+    );
+    let b1 = row_of(docs, "B1");
+    assert_eq!(docs.text(b1, 1), "RE-2001");
+    assert_eq!(docs.text(b1, 3), "Lumen GmbH");
+    // The weeks' expected cash adds up to the documents' balances.
+    let expected = weeks.number(weeks.data_rows().end, 3);
+    let open = docs.number(docs.data_rows().end, 4);
+    assert!((expected - open).abs() < 0.005, "{expected} vs {open}");
+    check_about(&sheets, "Forecast", "Predicted payment date");
+}
+
+#[test]
+fn the_queue_follows_tab_filter_sort_and_owner() {
+    let dir = portfolio();
+    // Every customer, by name.
+    let sheets = read(&export(dir.path(), "queue", &["--sort", "name:asc"]));
+    let s = &sheets[0];
+    check_table(s, "Queue");
+    assert!(s.title().contains("tab All"), "{}", s.title());
+    assert!(
+        s.title().contains("sorted by name (ascending)"),
+        "{}",
+        s.title()
+    );
+    let ids: Vec<String> = s.data_rows().map(|r| s.text(r, 0)).collect();
+    assert_eq!(ids, ["K1", "K2", "K3"]);
+    assert_eq!(s.number(row_of(s, "K2"), s.col("Overdue (USD)")), 1080.0);
+    // Overdue customers of alice (K1 and K3; K3 has nothing overdue).
+    let o = ok(
+        dir.path(),
+        &[
+            "--as-of", AS_OF, "export", "queue", "--tab", "overdue", "--owner", "alice", "-o", "-",
+        ],
+    );
+    let text = stdout(&o);
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{text}");
+    assert!(rows[0].starts_with("K1,Kite Supplies,alice,USD,60.00,60.00,0.00,100.00,30,"));
+    // A filter as the workstation takes it, largest overdue first.
+    let o = ok(
+        dir.path(),
+        &[
+            "--as-of",
+            AS_OF,
+            "export",
+            "queue",
+            "--filter",
+            "overdue>0",
+            "--sort",
+            "overdue",
+            "-o",
+            "-",
+        ],
+    );
+    let ids: Vec<String> = stdout(&o)
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["K2", "K1"]);
+    // An owner with no customers gives no rows, not everyone.
+    let o = ok(
+        dir.path(),
+        &[
+            "--as-of", AS_OF, "export", "queue", "--owner", "nobody", "-o", "-",
+        ],
+    );
+    assert_eq!(stdout(&o).lines().count(), 1);
+}
+
+#[test]
+fn activity_payments_promises_and_deductions_are_exported() {
+    let dir = portfolio();
+    // A note is dated by when it was written (today); the rest by their own dates in April.
+    let path = dir.path().join("activity.xlsx");
+    ok(
+        dir.path(),
+        &[
+            "--as-of",
+            "2099-01-01",
+            "export",
+            "activity",
+            "-o",
+            path.to_str().unwrap(),
+        ],
+    );
+    let activity = read(&path);
+    let s = &activity[0];
+    assert!(
+        s.title().starts_with("Activity · as of 2099-01-01"),
+        "{}",
+        s.title()
+    );
+    let kinds: Vec<String> = s.data_rows().map(|r| s.text(r, s.col("What"))).collect();
+    assert_eq!(
+        kinds,
+        ["promise", "issue", "issue", "issue resolved", "note"]
+    );
+    let customers: Vec<String> = s
+        .data_rows()
+        .map(|r| s.text(r, s.col("Customer ID")))
+        .collect();
+    assert_eq!(customers, ["K2", "K1", "K3", "K3", "K1"]);
+    assert_eq!(s.number(2, s.col("Amount")), 500.0);
+    assert_eq!(s.text(2, s.col("Currency")), "EUR");
+    assert!(matches!(
+        s.cell(2, s.col("Promised for or due")),
+        Data::DateTime(_)
+    ));
+    // The note's text is kept as written: text cells are never formulas in xlsx.
+    assert!(s.text(6, s.col("Text")).starts_with("Called, =cmd"));
+    // As of 30 April the note has not been written yet.
+    let april = read(&export(dir.path(), "activity", &[]));
+    check_table(&april[0], "Activity");
+    assert_eq!(april[0].data_rows().len(), 4);
+    // Of one customer.
+    let one = read(&export(dir.path(), "activity", &["--customer", "K3"]));
+    assert_eq!(one[0].data_rows().len(), 2);
+    assert!(one[0].title().contains("customer K3"));
+
+    let payments = read(&export(dir.path(), "payments", &[]));
+    let s = &payments[0];
+    check_table(s, "Payments");
+    let p2 = row_of(s, "P2");
+    assert_eq!(s.number(p2, s.col("Not applied (payment currency)")), 50.0);
+    let p3 = row_of(s, "P3");
+    assert_eq!(s.text(p3, s.col("Status")), "failure");
+    assert_eq!(
+        s.number(p3, s.col("Received (USD)")),
+        0.0,
+        "a failure is no money"
+    );
+    assert_eq!(s.number(s.data_rows().end, s.col("Received (USD)")), 340.0);
+
+    let promises = read(&export(dir.path(), "promises", &[]));
+    let s = &promises[0];
+    check_table(s, "Promises");
+    assert_eq!(s.data_rows().len(), 1);
+    // 500 promised for 20 April, nothing paid by 23 April (grace 3): broken at 30 April.
+    assert_eq!(s.text(2, s.col("State")), "broken");
+    assert_eq!(s.text(2, s.col("Customer")), "Lumen GmbH");
+
+    let deductions = read(&export(dir.path(), "deductions", &[]));
+    let s = &deductions[0];
+    check_table(s, "Deductions");
+    assert_eq!(
+        s.data_rows().len(),
+        1,
+        "the pricing dispute is not a deduction"
+    );
+    assert_eq!(s.text(2, s.col("Reason")), "short_payment");
+    assert_eq!(s.text(2, s.col("State")), "resolved");
+    assert_eq!(s.text(2, s.col("Outcome")), "valid");
+    assert_eq!(s.text(2, s.col("Resolution")), "Credit note requested");
+    assert_eq!(s.text(2, s.col("Documents")), "C1");
+    assert_eq!(s.number(2, s.col("Amount")), 12.5);
+    // As of the day before the resolve, it is open.
+    let o = ok(
+        dir.path(),
+        &["--as-of", "2026-04-19", "export", "deductions", "-o", "-"],
+    );
+    assert!(stdout(&o).contains(",open,,,,,"), "{}", stdout(&o));
+}
+
+#[test]
+fn the_statement_sheet_totals_to_the_balance_due() {
+    let dir = portfolio();
+    let sheets = read(&export(dir.path(), "statement", &["--customer", "K1"]));
+    let s = &sheets[0];
+    check_table(s, "Statement of account");
+    assert!(
+        s.title().contains("customer K1 Kite Supplies"),
+        "{}",
+        s.title()
+    );
+    // INV-100 60.00 open, CN-7 100.00 of credit: balance due −40.00.
+    assert_eq!(s.number(s.data_rows().end, s.col("Open")), -40.0);
+    check_about(&sheets, "Statement of account", "balance due");
+}
+
+#[test]
+fn dash_writes_csv_to_standard_output() {
+    let dir = portfolio();
+    let o = ok(
+        dir.path(),
+        &["--as-of", AS_OF, "export", "documents", "-o", "-"],
+    );
+    let text = stdout(&o);
+    assert!(
+        text.starts_with("document_id,number,type,customer_id,customer,"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 5);
+    assert!(stderr(&o).is_empty(), "nothing but the CSV: {}", stderr(&o));
+    // An xlsx cannot go there.
+    let o = run(
+        dir.path(),
+        &["export", "aging", "--format", "xlsx", "-o", "-"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("standard output"), "{}", stderr(&o));
+}
+
+#[test]
+fn formula_like_text_is_guarded_in_csv() {
+    let dir = portfolio();
+    let o = ok(
+        dir.path(),
+        &["--as-of", "2099-01-01", "export", "activity", "-o", "-"],
+    );
+    let text = stdout(&o);
+    let note = text.lines().find(|l| l.contains(",note,")).unwrap();
+    assert!(
+        note.contains("Called, =cmd"),
+        "only leading = is a formula: {note}"
+    );
+    let dir2 = tempfile::tempdir().unwrap();
+    let files = write_fixture(&dir2.path().join("in"), |_, t| {
+        t.replace("Kite Supplies", "=HYPERLINK(\"\"http://x\"\")")
+    });
+    let mut args = vec!["import".to_string()];
+    args.extend(files.iter().map(|f| f.to_str().unwrap().to_string()));
+    ok(
+        dir2.path(),
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let o = ok(
+        dir2.path(),
+        &["--as-of", AS_OF, "export", "aging", "-o", "-"],
+    );
+    assert!(stdout(&o).contains("K1,\"'=HYPERLINK"), "{}", stdout(&o));
+}
+
+#[test]
+fn options_a_view_does_not_take_are_bad_input() {
+    let dir = portfolio();
+    for (args, says) in [
+        (
+            vec!["export", "aging", "--tab", "all", "-o", "x.csv"],
+            "export queue only",
+        ),
+        (
+            vec!["export", "aging", "--customer", "K1", "-o", "x.csv"],
+            "--customer",
+        ),
+        (vec!["export", "statement", "-o", "x.csv"], "--customer ID"),
+        (
+            vec!["export", "statement", "--customer", "NOPE", "-o", "x.csv"],
+            "no customer has the id `NOPE`",
+        ),
+        (
+            vec!["export", "queue", "--tab", "someday", "-o", "x.csv"],
+            "is not a tab",
+        ),
+        (
+            vec!["export", "queue", "--sort", "size", "-o", "x.csv"],
+            "is not a sort key",
+        ),
+        (
+            vec!["export", "queue", "--filter", "overdue>>1", "-o", "x.csv"],
+            "--filter",
+        ),
+    ] {
+        let o = run(dir.path(), &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+        assert!(!dir.path().join("x.csv").exists());
+    }
+}

@@ -1,0 +1,150 @@
+//! `:export` in the workstation: the queue as on screen (tab, filter, sort, scope), or the
+//! open customer's documents and timeline, written by the service and read back.
+
+mod workstation;
+
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use owed::tui::app::Screen;
+use workstation::Driver;
+
+fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    (dir, db)
+}
+
+/// Runs a `:` command as typed.
+fn command(d: &mut Driver, line: &str) {
+    let keys: Vec<String> = line.split(' ').map(|w| w.to_string()).collect::<Vec<_>>();
+    d.press(&format!(": {} <Enter>", keys.join(" <Space> ")));
+}
+
+fn status(d: &Driver) -> String {
+    d.app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
+
+/// A worksheet's column of values under a header (row 2), data rows only.
+fn column(
+    book: &mut Xlsx<std::io::BufReader<std::fs::File>>,
+    sheet: &str,
+    header: &str,
+) -> Vec<String> {
+    let range = book.worksheet_range(sheet).unwrap();
+    let headers: Vec<String> = range
+        .rows()
+        .nth(1)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let c = headers.iter().position(|h| h == header).unwrap();
+    range
+        .rows()
+        .skip(2)
+        .map(|r| r[c].clone())
+        .take_while(|v| *v != Data::Empty)
+        .map(|v| v.to_string())
+        .collect()
+}
+
+#[test]
+fn the_queue_is_exported_as_it_is_on_screen() {
+    let (dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    command(&mut d, "tab all");
+    command(&mut d, "sort name asc");
+    let on_screen = d.names();
+    assert!(on_screen.len() >= 3, "{on_screen:?}");
+    let path = dir.path().join("queue.xlsx");
+    command(&mut d, &format!("export {}", path.display()));
+    assert_eq!(
+        status(&d),
+        format!("wrote {} ({} rows)", path.display(), on_screen.len())
+    );
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    assert_eq!(book.sheet_names(), ["Queue All", "About"]);
+    assert_eq!(column(&mut book, "Queue All", "Customer"), on_screen);
+    let title = book
+        .worksheet_range("Queue All")
+        .unwrap()
+        .get_value((0, 0))
+        .unwrap()
+        .to_string();
+    assert!(title.contains("tab All"), "{title}");
+    assert!(title.contains("customers of alice"), "{title}");
+    assert!(title.contains("sorted by name (ascending)"), "{title}");
+
+    // A filter, everyone's customers, as CSV by the file's name.
+    command(&mut d, "all");
+    command(&mut d, "filter overdue>0");
+    let on_screen = d.names();
+    let csv = dir.path().join("overdue.csv");
+    command(&mut d, &format!("export {}", csv.display()));
+    assert!(status(&d).starts_with("wrote "), "{}", status(&d));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let names: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[1].to_string())
+        .collect();
+    assert_eq!(names, on_screen);
+}
+
+#[test]
+fn the_open_customer_is_exported_with_its_documents_and_timeline() {
+    let (dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("<Enter>");
+    assert_eq!(d.app.screen, Screen::Detail);
+    let detail = d.app.detail.clone().unwrap().detail;
+    let open = detail
+        .documents
+        .iter()
+        .filter(|x| !x.balance.is_zero())
+        .count();
+    assert!(open > 0);
+    let path = dir.path().join("customer.xlsx");
+    command(&mut d, &format!("export xlsx {}", path.display()));
+    let rows = if open == 1 { "row" } else { "rows" };
+    assert_eq!(
+        status(&d),
+        format!("wrote {} ({open} {rows})", path.display())
+    );
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    assert_eq!(book.sheet_names(), ["Documents", "Timeline", "About"]);
+    let ids = column(&mut book, "Documents", "Customer ID");
+    assert_eq!(ids.len(), open);
+    assert!(ids.iter().all(|id| *id == detail.header.id), "{ids:?}");
+    let title = book
+        .worksheet_range("Documents")
+        .unwrap()
+        .get_value((0, 0))
+        .unwrap()
+        .to_string();
+    assert!(
+        title.contains(&format!("customer {}", detail.header.id)),
+        "{title}"
+    );
+    let timeline = column(&mut book, "Timeline", "Customer ID");
+    assert_eq!(timeline.len(), detail.activity.len(), "the whole timeline");
+}
+
+#[test]
+fn a_bad_export_says_why_and_writes_nothing() {
+    let (dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    command(&mut d, "export");
+    assert!(status(&d).contains("which file"), "{}", status(&d));
+    let path = dir.path().join("no-such-folder").join("q.xlsx");
+    command(&mut d, &format!("export {}", path.display()));
+    assert!(
+        status(&d).starts_with("export: cannot write"),
+        "{}",
+        status(&d)
+    );
+    assert!(!path.exists());
+}
