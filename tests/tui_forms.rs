@@ -118,7 +118,7 @@ fn a_promise_with_the_defaults_is_saved_and_shown_at_once() {
     assert!(d.app.form.is_none());
     assert_eq!(
         status(&d),
-        "saved: Promise 3 recorded: K6 (Acme Corp) to pay 12,000.00 USD by 2026-05-15 for F1."
+        "saved: Promise 3 recorded: K6 (Acme Corp) to pay 12,000.00 USD by 2026-05-15 for F1. · next: 東京商事株式会社 Tokyo Trading (K4)"
     );
     // The record is there.
     let p = &promises(&db, "K6")[0];
@@ -227,7 +227,10 @@ fn a_note_for_the_marked_customers_asks_first() {
     d.press("<Space> <Space>");
     assert_eq!(d.app.marks.len(), 2);
     d.press("n Sent <Space> statements");
-    assert_eq!(d.app.form.as_ref().unwrap().target, "2 marked customers");
+    assert_eq!(
+        d.app.form.as_ref().unwrap().target,
+        "2 marked customers: 東京商事株式会社 Tokyo Trading (K4) and 1 more"
+    );
     let fx = d.press("<Enter>");
     assert_eq!(saves(&fx), 0, "a confirmation first");
     assert_eq!(d.app.form.as_ref().unwrap().state, FormState::Confirm);
@@ -272,7 +275,7 @@ fn a_dispute_completes_its_reason_and_defaults_its_amount() {
     d.press("<Enter>");
     assert_eq!(
         status(&d),
-        "saved: Issue 2 opened for K4 (東京商事株式会社 Tokyo Trading): quality, 5,000.00 USD on D1."
+        "saved: Issue 2 opened for K4 (東京商事株式会社 Tokyo Trading): quality, 5,000.00 USD on D1. · next: Acme Widgets (K7)"
     );
     let summary = d.app.summary.as_ref().unwrap();
     assert_eq!(
@@ -396,7 +399,7 @@ fn assigning_another_owner_takes_the_customer_out_of_my_queue() {
     d.press("<Tab> <Enter>");
     assert_eq!(
         status(&d),
-        "saved: Owner change 1: Finance owner of K1 (Kite Supplies) is now bob (was alice)."
+        "saved: Owner change 1: Finance owner of K1 (Kite Supplies) is now bob (was alice). · next: 🍕 Pizza Palace (K5)"
     );
     assert_eq!(d.app.page.counts[..2], [4, 7]);
     assert!(!d.names().contains(&"Kite Supplies".to_string()));

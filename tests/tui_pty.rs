@@ -37,6 +37,16 @@ impl Session {
         env: &[(&str, &str)],
         build: impl FnOnce(&std::path::Path) -> std::path::PathBuf,
     ) -> Session {
+        Session::start_as_of(size, env, build, workstation::AS_OF)
+    }
+
+    /// Starts `owed` as of `as_of` on the database `build` makes in the session's folder.
+    fn start_as_of(
+        size: (u16, u16),
+        env: &[(&str, &str)],
+        build: impl FnOnce(&std::path::Path) -> std::path::PathBuf,
+        as_of: &str,
+    ) -> Session {
         let dir = tempfile::tempdir().unwrap();
         let db = build(dir.path());
         let pty = native_pty_system();
@@ -55,7 +65,7 @@ impl Session {
             "--as",
             "alice",
             "--as-of",
-            workstation::AS_OF,
+            as_of,
         ]);
         cmd.cwd(dir.path());
         cmd.env("TERM", "xterm-256color");
@@ -658,4 +668,43 @@ fn ctrl_z_suspends_and_sigcont_redraws_the_whole_frame() {
     s.type_keys("q");
     assert_eq!(s.wait_exit(), 0);
     assert_eq!(s.cooked(), (true, true));
+}
+
+/// The screen's rows, for looking at one part of it.
+fn rows(s: &Session) -> Vec<String> {
+    s.contents().lines().map(str::to_string).collect()
+}
+
+#[test]
+fn a_save_in_the_detail_stays_on_its_customer_and_the_queue_names_the_next() {
+    let mut s = Session::start((120, 30), &[]);
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    // The full-screen detail of Acme Corp (a narrow screen has no detail beside the queue).
+    s.resize(90, 30);
+    s.wait_for(&["Seen"]);
+    s.type_keys("\r");
+    s.wait_for(&["Customer K6", "Payments"]);
+    s.type_keys("n");
+    s.wait_for(&["Note · Acme Corp (K6)"]);
+    s.type_keys("Asked for the remittance advice\r");
+    // Still Acme's detail (the note counts from today, after the session's date: it is not
+    // in this timeline), and the next form is for Acme again.
+    s.wait_for(&["saved: Note 3 recorded for K6 (Acme Corp).", "Customer K6"]);
+    s.type_keys("p");
+    s.wait_for(&["Promise to pay · Acme Corp (K6)"]);
+    s.type_keys("\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    // Back in the queue, a save moves on and the footer says to whom.
+    s.type_keys("\x1b");
+    s.wait_for(&["Queue · mine (alice) · 1 of 5"]);
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("n");
+    s.wait_for(&["Note · Acme Corp (K6)"]);
+    s.type_keys("Second call\r");
+    s.wait_for(&[
+        "saved: Note 4 recorded for K6 (Acme Corp). · next: 東京商事株式会社 Tokyo Trading (K4)",
+        "2 of 5",
+    ]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
 }

@@ -149,6 +149,10 @@ pub struct App {
     pub marks: BTreeSet<i64>,
     pub detail: Option<DetailData>,
     pub detail_cid: Option<i64>,
+    /// The customer the detail screen shows: the one it was opened on, whatever happens to
+    /// the queue's rows meanwhile (a save that takes it out of the tab must not put another
+    /// customer in its place).
+    pub pinned: Option<i64>,
     pub detail_seq: u64,
     pub detail_scroll: u16,
     pub summary: Option<Summary>,
@@ -206,6 +210,7 @@ impl App {
             marks: BTreeSet::new(),
             detail: None,
             detail_cid: None,
+            pinned: None,
             detail_seq: 0,
             detail_scroll: 0,
             summary: None,
@@ -265,13 +270,31 @@ impl App {
         }
     }
 
-    /// The customers an action applies to: the marked ones, else the selected one.
+    /// The customers an action applies to: in the detail screen the customer shown, else the
+    /// marked ones, else the selected one.
     pub fn targets(&self) -> Vec<i64> {
+        if self.screen == Screen::Detail {
+            return self.pinned.or(self.detail_cid).into_iter().collect();
+        }
         if self.marks.is_empty() {
             self.selected().map(|r| vec![r.cid]).unwrap_or_default()
         } else {
             self.marks.iter().copied().collect()
         }
+    }
+
+    /// The customer `cid` as titles name it, `Acme Corp (K6)`, when the screen knows it (the
+    /// detail shown, or a loaded row).
+    pub fn label(&self, cid: i64) -> Option<String> {
+        if let Some(d) = self.detail.as_ref().filter(|d| d.detail.header.cid == cid) {
+            let h = &d.detail.header;
+            return Some(format!("{} ({})", h.name, h.id));
+        }
+        self.page
+            .rows
+            .iter()
+            .find(|r| r.cid == cid)
+            .map(|r| format!("{} ({})", r.name, r.id))
     }
 
     /// The number of bars of the current chart.

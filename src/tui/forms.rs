@@ -12,7 +12,7 @@
 //! [`Response::Saved`]: crate::workstation::Response::Saved
 
 use super::action::Action;
-use super::app::{App, Mode, Status};
+use super::app::{App, Mode, Screen, Status};
 use super::form::{Field, FieldId};
 use super::keymap::{Key, KeyContext, Resolved};
 use super::update::{self, Effect};
@@ -527,14 +527,9 @@ pub fn open(app: &mut App, action: Action) -> Vec<Effect> {
         return Vec::new();
     };
     let target = if marked {
-        match cids.len() {
-            1 => "1 marked customer".to_string(),
-            n => format!("{n} marked customers"),
-        }
+        marked_label(cids.len(), app.label(first))
     } else {
-        app.selected()
-            .map(|r| format!("{} ({})", r.name, r.id))
-            .unwrap_or_default()
+        app.label(first).unwrap_or_default()
     };
     let data_seq = app.next_seq();
     app.form = Some(ActionForm {
@@ -558,6 +553,17 @@ pub fn open(app: &mut App, action: Action) -> Vec<Effect> {
         cid: first,
         kind,
     })]
+}
+
+/// The title's target for marked customers: their count, and the first one's name once
+/// known (`3 marked customers: Acme Corp (K6) and 2 more`).
+fn marked_label(n: usize, first: Option<String>) -> String {
+    match (n, first) {
+        (1, Some(first)) => format!("1 marked customer: {first}"),
+        (1, None) => "1 marked customer".to_string(),
+        (n, Some(first)) => format!("{n} marked customers: {first} and {} more", n - 1),
+        (n, None) => format!("{n} marked customers"),
+    }
 }
 
 /// The form half-typed, for the user's next session (when this one ends without saving it).
@@ -826,6 +832,13 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
             return Vec::new();
         }
     };
+    // The title names the customer, also when the form opened before its row was known.
+    let name = format!("{} ({})", data.customer.name, data.customer.id);
+    form.target = if form.marked {
+        marked_label(form.cids.len(), Some(name))
+    } else {
+        name
+    };
     let cur = data.customer.currency.clone();
     for field in &mut form.fields {
         match (field.id, data.defaults.as_ref()) {
@@ -910,13 +923,25 @@ pub fn saved(app: &mut App, seq: u64, outcome: SaveOutcome) -> Vec<Effect> {
         app.marks.clear();
         return Vec::new();
     }
+    // The detail screen stays on the customer it shows: the next key acts on it again.
+    if app.screen == Screen::Detail {
+        return Vec::new();
+    }
     // The refreshed page came first: when the customer is still under the cursor (it did not
-    // leave the tab), move on to the next one.
+    // leave the tab), move on to the next one. Either way the footer names who is under the
+    // cursor now when it is someone else.
+    let mut fx = Vec::new();
     if app.action_settings.advance_after_action
         && first_cid.is_some()
         && app.selected().map(|r| r.cid) == first_cid
     {
-        return update::move_cursor(app, 1);
+        fx = update::move_cursor(app, 1);
     }
-    Vec::new()
+    if let Some(row) = app.selected().filter(|r| Some(r.cid) != first_cid) {
+        let next = format!(" · next: {} ({})", row.name, row.id);
+        if let Some(status) = app.status.as_mut() {
+            status.text.push_str(&next);
+        }
+    }
+    fx
 }

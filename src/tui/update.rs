@@ -228,6 +228,7 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
                 if app.query.tab == Tab::Replies && row.unread_replies > 0 {
                     fx.push(Effect::Request(Request::MarkRepliesRead { cid: row.cid }));
                 }
+                app.pinned = Some(row.cid);
                 app.screen = Screen::Detail;
                 app.detail_scroll = 0;
             }
@@ -407,6 +408,7 @@ fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Bottom => max,
         Action::Back => {
             app.screen = Screen::Main;
+            app.pinned = None;
             return sync(app);
         }
         Action::Help => return open_help(app),
@@ -772,7 +774,11 @@ fn want_detail(app: &mut App) -> Option<Request> {
     if !visible {
         return None;
     }
-    let cid = app.selected()?.cid;
+    // The detail screen stays on its customer; beside the queue it follows the cursor.
+    let cid = match app.pinned.filter(|_| app.screen == Screen::Detail) {
+        Some(cid) => cid,
+        None => app.selected()?.cid,
+    };
     if app.detail_cid == Some(cid) {
         return None;
     }
