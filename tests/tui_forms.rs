@@ -102,7 +102,7 @@ fn a_promise_with_the_defaults_is_saved_and_shown_at_once() {
     assert_eq!(d.app.mode, Mode::Form);
     // The overdue amount and documents are proposed.
     assert_eq!(value(&d, FieldId::Amount), "12000.00");
-    assert_eq!(value(&d, FieldId::Documents), "F1");
+    assert_eq!(value(&d, FieldId::Documents), "INV-600");
     assert_eq!(
         check(&d, FieldId::Amount),
         Check::Ok("12,000.00 USD, the overdue amount".into())
@@ -118,7 +118,7 @@ fn a_promise_with_the_defaults_is_saved_and_shown_at_once() {
     assert!(d.app.form.is_none());
     assert_eq!(
         status(&d),
-        "saved: Promise 3 recorded: K6 (Acme Corp) to pay 12,000.00 USD by 2026-05-15 for F1. · next: 東京商事株式会社 Tokyo Trading (K4)"
+        "saved: Promise 3 recorded: K6 (Acme Corp) to pay 12,000.00 USD by 2026-05-15 for INV-600. · next: 東京商事株式会社 Tokyo Trading (K4)"
     );
     // The record is there.
     let p = &promises(&db, "K6")[0];
@@ -275,7 +275,7 @@ fn a_dispute_completes_its_reason_and_defaults_its_amount() {
     d.press("<Enter>");
     assert_eq!(
         status(&d),
-        "saved: Issue 2 opened for K4 (東京商事株式会社 Tokyo Trading): quality, 5,000.00 USD on D1. · next: Acme Widgets (K7)"
+        "saved: Issue 2 opened for K4 (東京商事株式会社 Tokyo Trading): quality, 5,000.00 USD on INV-400. · next: Acme Widgets (K7)"
     );
     let summary = d.app.summary.as_ref().unwrap();
     assert_eq!(

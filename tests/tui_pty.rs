@@ -316,7 +316,7 @@ fn a_promise_recorded_through_the_form_is_in_the_activity_log() {
     s.wait_for(&["Fri 2026-05-15, in 15 days"]);
     s.type_keys("\r");
     s.wait_for(&[
-        "saved: Promise 3 recorded: K6 (Acme Corp) to pay 4,500.00 USD by 2026-05-15 for F1.",
+        "saved: Promise 3 recorded: K6 (Acme Corp) to pay 4,500.00 USD by 2026-05-15 for INV-600.",
         "2 of 5",
     ]);
     s.type_keys("q");
@@ -707,4 +707,98 @@ fn a_save_in_the_detail_stays_on_its_customer_and_the_queue_names_the_next() {
     ]);
     s.type_keys("q");
     assert_eq!(s.wait_exit(), 0);
+}
+
+/// Runs `owed ARGS` on the session's database (as alice, as of the fixture's date).
+fn owed_cli(s: &Session, args: &[&str]) -> std::process::Output {
+    let db = s._dir.path().join("owed.db");
+    std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+        .arg("--db")
+        .arg(&db)
+        .args(["--as", "alice", "--as-of", workstation::AS_OF])
+        .args(args)
+        .env("XDG_CONFIG_HOME", s._dir.path().join("config"))
+        .env_remove("OWED_CONFIG")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn documents_go_by_their_number_in_the_detail_the_forms_and_the_commands() {
+    let mut s = Session::start((120, 30), &[]);
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    // The detail names the dates: the due date and the days overdue under their headings,
+    // the document date on the line below.
+    s.wait_for(&[
+        "Number  Due        Overdue      Open",
+        "INV-600 2026-03-10     51d 12,000.00",
+        "↳ dated 2026-02-08",
+    ]);
+    // The promise form proposes the number, and takes a number typed.
+    s.type_keys("p");
+    s.wait_for(&["Promise to pay · Acme Corp (K6)", "Documents INV-600"]);
+    s.type_keys("\x1b[B2026-05-15\x1b[B\x15INV-600");
+    s.wait_for(&["1 document, 12,000.00 USD open"]);
+    // Another customer's number is refused, naming whose it is not.
+    s.type_keys("\x15INV-700");
+    s.wait_for(&["`INV-700` is not an open invoice or debit note of Acme Corp"]);
+    s.type_keys("\x15INV-600\r");
+    s.wait_for(&[
+        "saved: Promise 3 recorded: K6 (Acme Corp) to pay 12,000.00 USD by 2026-05-15 for INV-600.",
+    ]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    let json = activity(&s, "K6");
+    let promise = json["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "promise" && e["id"] == 3)
+        .expect("the promise is in the log");
+    assert_eq!(promise["documents"], serde_json::json!(["F1"]));
+    // The command line takes the number or the id, and says the number.
+    for document in ["INV-700", "G1"] {
+        let out = owed_cli(
+            &s,
+            &[
+                "promise",
+                "K7",
+                "--amount",
+                "100",
+                "--date",
+                "2026-05-20",
+                "--document",
+                document,
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout)
+                .contains("to pay 100.00 USD by 2026-05-20 for INV-700."),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let out = owed_cli(
+        &s,
+        &[
+            "dispute",
+            "K7",
+            "--reason",
+            "pricing",
+            "--document",
+            "INV-600",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("document `INV-600` belongs to customer `K6`, not `K7`"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -206,6 +206,8 @@ pub struct DocumentOwner {
     pub customer_id: String,
     /// `invoice`, `debit_note` or `credit_note`.
     pub kind: String,
+    /// How the workstation and messages name it: its number, else its id.
+    pub label: String,
 }
 
 /// Checks the documents named for `customer_id`: each must exist (`found[i]` is what the store
@@ -366,6 +368,7 @@ mod tests {
                 did,
                 customer_id: "K1".into(),
                 kind: "invoice".into(),
+                label: "INV-1".into(),
             })
         };
         let named = vec!["A1".to_string(), "A3".to_string(), "A1".to_string()];
@@ -381,6 +384,7 @@ mod tests {
             did: 9,
             customer_id: "K2".into(),
             kind: "invoice".into(),
+            label: "INV-9".into(),
         });
         assert_eq!(
             documents("K1", &named[..1], &[theirs]),
@@ -390,6 +394,7 @@ mod tests {
             did: 2,
             customer_id: "K1".into(),
             kind: "credit_note".into(),
+            label: "CN-2".into(),
         });
         assert!(documents("K1", &named[..1], &[credit]).is_err());
     }

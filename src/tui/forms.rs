@@ -244,7 +244,8 @@ impl ActionForm {
         }
         let sum: Decimal = docs
             .iter()
-            .filter_map(|d| defaults.open_balances.get(d))
+            .filter_map(|d| defaults.find(d))
+            .map(|d| d.balance)
             .sum();
         format!(
             "empty: {} {cur}, the documents' open balance",
@@ -268,8 +269,8 @@ impl ActionForm {
         };
         let mut sum = Decimal::ZERO;
         for d in &docs {
-            match defaults.open_balances.get(d) {
-                Some(b) => sum += *b,
+            match defaults.find(d) {
+                Some(doc) => sum += doc.balance,
                 None => {
                     return Check::Err(format!(
                         "`{d}` is not an open invoice or debit note of {}",
@@ -847,7 +848,10 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
             {
                 field.set_default(&money::plain(d.overdue, &cur));
             }
-            (FieldId::Documents, Some(d)) => field.set_default(&d.overdue_documents.join(", ")),
+            (FieldId::Documents, Some(d)) => {
+                let labels: Vec<&str> = d.overdue_documents().map(|d| d.label()).collect();
+                field.set_default(&labels.join(", "));
+            }
             (FieldId::Issue, _) => {
                 field.choices = data.open_issues.iter().map(|i| i.id.to_string()).collect();
                 if let Some(newest) = data.open_issues.first() {

@@ -230,6 +230,100 @@ fn aging(app: &App, data: &DetailData, width: usize, out: &mut Vec<Line<'static>
     );
 }
 
+/// Which columns of the documents' table fit, and how wide each is.
+struct DocColumns {
+    number: usize,
+    overdue: usize,
+    open: usize,
+    amount: usize,
+    /// The document date and kind as columns; else on the line under each document.
+    dated: bool,
+    kind: bool,
+    currency: bool,
+    with_amount: bool,
+}
+
+/// Sizes the columns to what is shown: numbers are never cut while the other columns can
+/// go instead (the document date and kind then go on the line below).
+fn doc_columns(app: &App, d: &CustomerDetail, width: usize) -> DocColumns {
+    let widest = |header: &str, values: &mut dyn Iterator<Item = String>| {
+        values
+            .map(|v| text::width(&v))
+            .fold(text::width(header), usize::max)
+    };
+    let number = widest(
+        "Number",
+        &mut d.documents.iter().map(|x| label(x).to_string()),
+    );
+    let overdue = widest(
+        "Overdue",
+        &mut d
+            .documents
+            .iter()
+            .filter_map(|x| days_overdue(app, x).map(|n| format!("{n}d"))),
+    );
+    let open = widest(
+        "Open",
+        &mut d.documents.iter().map(|x| grouped(x.balance, &x.currency)),
+    );
+    let amount = widest(
+        "Amount",
+        &mut d
+            .documents
+            .iter()
+            .map(|x| format!("/{}", grouped(x.amount, &x.currency))),
+    );
+    // Number, due date, days overdue, open balance, flags.
+    let base = 1 + 10 + 1 + overdue + 1 + open + 4;
+    let mut c = DocColumns {
+        number: number.min(width.saturating_sub(base)).max(6),
+        overdue,
+        open,
+        amount,
+        dated: false,
+        kind: false,
+        currency: false,
+        with_amount: false,
+    };
+    let mut used = c.number + base;
+    for (extra, flag) in [(11, 0), (5, 1), (4, 2), (amount + 1, 3)] {
+        if used + extra <= width {
+            used += extra;
+            match flag {
+                0 => c.dated = true,
+                1 => c.kind = true,
+                2 => c.currency = true,
+                _ => c.with_amount = true,
+            }
+        } else {
+            break;
+        }
+    }
+    c
+}
+
+/// A document as the workstation names it: its number, else its id.
+fn label(doc: &crate::domain::customer::DetailDocument) -> &str {
+    doc.number.as_deref().unwrap_or(&doc.id)
+}
+
+/// Days past its due date of an open invoice or debit note (none when not overdue).
+fn days_overdue(app: &App, doc: &crate::domain::customer::DetailDocument) -> Option<i64> {
+    doc.due_date
+        .filter(|_| !doc.balance.is_zero() && doc.kind != "credit_note")
+        .map(|due| (app.as_of - due).num_days())
+        .filter(|&n| n > 0)
+}
+
+fn kind_word(kind: &str) -> (&str, &str) {
+    match kind {
+        "invoice" => ("inv", "invoice"),
+        "debit_note" => ("dn", "debit note"),
+        "credit_note" => ("cn", "credit note"),
+        other => (other, other),
+    }
+}
+
 fn documents(
     app: &App,
     d: &CustomerDetail,
@@ -248,73 +342,86 @@ fn documents(
         return;
     }
     let muted = app.theme.get(Role::Muted);
-    let with_amount = width >= 76;
-    let with_currency = width >= 60;
-    // number, kind, date, days, balance, [/amount], [currency], flags
-    let fixed = 1
-        + 3
-        + 1
-        + 10
-        + 1
-        + 5
-        + 1
-        + 12
-        + if with_amount { 13 } else { 0 }
-        + if with_currency { 4 } else { 0 }
-        + 4;
-    let number_w = width.saturating_sub(fixed).clamp(6, 16);
+    let c = doc_columns(app, d, width);
+    // The columns' names: which date is which, and what the days count.
+    let label_style = app.theme.get(Role::MetricLabel);
+    let mut head = vec![Span::styled(text::fit("Number", c.number), label_style)];
+    if c.kind {
+        head.push(Span::styled(" Type", label_style));
+    }
+    if c.dated {
+        head.push(Span::styled(" Dated     ", label_style));
+    }
+    head.push(Span::styled(" Due       ", label_style));
+    head.push(Span::styled(
+        format!(" {}", text::fit_right("Overdue", c.overdue)),
+        label_style,
+    ));
+    head.push(Span::styled(
+        format!(" {}", text::fit_right("Open", c.open)),
+        label_style,
+    ));
+    if c.with_amount {
+        head.push(Span::styled(
+            format!(" {}", text::fit_right("Amount", c.amount)),
+            label_style,
+        ));
+    }
+    if c.currency {
+        head.push(Span::styled(" Cur", label_style));
+    }
+    out.push(Line::from(head));
     for doc in &d.documents {
         let closed = doc.balance.is_zero();
         let base = if closed { muted } else { Style::default() };
-        let kind = match doc.kind.as_str() {
-            "invoice" => "inv",
-            "debit_note" => "dn",
-            "credit_note" => "cn",
-            other => other,
-        };
-        let days = doc
-            .due_date
-            .filter(|_| !closed && doc.kind != "credit_note")
-            .map(|due| (app.as_of - due).num_days())
-            .filter(|&n| n > 0);
+        let (short, long) = kind_word(&doc.kind);
+        let days = days_overdue(app, doc);
         let days_style = days.map_or(muted, |n| app.theme.bucket(app.session.bounds.bucket(n)));
-        let date = match (doc.kind.as_str(), doc.due_date) {
-            ("credit_note", _) | (_, None) => doc.doc_date,
-            (_, Some(due)) => due,
+        let mut spans = vec![Span::styled(text::fit(label(doc), c.number), base)];
+        if c.kind {
+            spans.push(Span::styled(format!(" {}", text::fit(short, 4)), muted));
+        }
+        if c.dated {
+            spans.push(Span::styled(format!(" {}", doc.doc_date), base));
+        }
+        let due = match doc.due_date {
+            Some(due) if doc.kind != "credit_note" => due.to_string(),
+            _ => "—".to_string(),
         };
-        let mut spans = vec![
-            Span::styled(
-                text::fit(doc.number.as_deref().unwrap_or(&doc.id), number_w),
-                base,
+        spans.push(Span::styled(format!(" {}", text::fit(&due, 10)), base));
+        spans.push(Span::styled(
+            format!(
+                " {}",
+                text::fit_right(&days.map_or("—".into(), |n| format!("{n}d")), c.overdue)
             ),
-            Span::raw(" "),
-            Span::styled(text::fit(kind, 3), muted),
-            Span::raw(" "),
-            Span::styled(date.to_string(), base),
-            Span::raw(" "),
-            Span::styled(
-                text::fit_right(&days.map_or("—".into(), |n| format!("{n}d")), 5),
-                days_style,
+            days_style,
+        ));
+        spans.push(Span::styled(
+            format!(
+                " {}",
+                text::fit_right(&grouped(doc.balance, &doc.currency), c.open)
             ),
-            Span::raw(" "),
-            Span::styled(
-                text::fit_right(&grouped(doc.balance, &doc.currency), 12),
-                if closed {
-                    muted
-                } else if days.is_some() {
-                    app.theme.get(Role::Overdue)
-                } else {
-                    base
-                },
-            ),
-        ];
-        if with_amount {
+            if closed {
+                muted
+            } else if days.is_some() {
+                app.theme.get(Role::Overdue)
+            } else {
+                base
+            },
+        ));
+        if c.with_amount {
             spans.push(Span::styled(
-                text::fit_right(&format!("/{}", grouped(doc.amount, &doc.currency)), 13),
+                format!(
+                    " {}",
+                    text::fit_right(
+                        &format!("/{}", grouped(doc.amount, &doc.currency)),
+                        c.amount
+                    )
+                ),
                 muted,
             ));
         }
-        if with_currency {
+        if c.currency {
             spans.push(Span::styled(
                 format!(" {}", text::fit(&doc.currency, 3)),
                 muted,
@@ -332,8 +439,22 @@ fn documents(
             }
         }
         out.push(Line::from(spans));
-        if !closed && doc.kind != "credit_note" {
-            out.extend(prediction::expected_line(app, doc, forecast, width));
+        // What did not fit in the columns goes on the line under it, with the prediction.
+        // (An invoice goes without saying.)
+        let kind = (!c.kind && doc.kind != "invoice").then_some(long);
+        let about: Vec<String> = match (kind, c.dated) {
+            (Some(kind), false) => vec![format!("{kind} dated {}", doc.doc_date)],
+            (Some(kind), true) => vec![kind.to_string()],
+            (None, false) => vec![format!("dated {}", doc.doc_date)],
+            (None, true) => Vec::new(),
+        };
+        let predicted = !closed && doc.kind != "credit_note";
+        match predicted.then(|| prediction::expected_line(app, doc, forecast, width, &about)) {
+            Some(Some(line)) => out.push(line),
+            _ if !about.is_empty() => {
+                out.push(Line::styled(format!("  ↳ {}", about.join(" · ")), muted));
+            }
+            _ => {}
         }
     }
     let flagged = d

@@ -169,19 +169,19 @@ fn about(form: &ActionForm) -> String {
     match form.kind {
         FormKind::Promise | FormKind::Dispute => match data.defaults.as_ref() {
             Some(d) if d.overdue > crate::domain::Decimal::ZERO => {
-                let n = d.overdue_documents.len();
+                let n = d.overdue_documents().count();
                 let s = if n == 1 { "" } else { "s" };
                 format!(
                     "Overdue {} {cur} in {n} document{s}; {} open document{}",
                     money::grouped(d.overdue, cur),
-                    d.open_balances.len(),
-                    if d.open_balances.len() == 1 { "" } else { "s" }
+                    d.documents.len(),
+                    if d.documents.len() == 1 { "" } else { "s" }
                 )
             }
             Some(d) => format!(
                 "Nothing overdue; {} open document{}",
-                d.open_balances.len(),
-                if d.open_balances.len() == 1 { "" } else { "s" }
+                d.documents.len(),
+                if d.documents.len() == 1 { "" } else { "s" }
             ),
             None => String::new(),
         },
