@@ -59,14 +59,11 @@ impl Session {
             })
             .unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_owed"));
-        cmd.args([
-            "--db",
-            db.to_str().unwrap(),
-            "--as",
-            "alice",
-            "--as-of",
-            as_of,
-        ]);
+        cmd.args(["--db", db.to_str().unwrap(), "--as", "alice"]);
+        // No date: today's figures.
+        if !as_of.is_empty() {
+            cmd.args(["--as-of", as_of]);
+        }
         cmd.cwd(dir.path());
         cmd.env("TERM", "xterm-256color");
         // Keep the tester's own config, keymap and themes out of it.
@@ -801,4 +798,64 @@ fn documents_go_by_their_number_in_the_detail_the_forms_and_the_commands() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn the_timeline_closes_the_loop_follow_up_done_and_promise_voided() {
+    // Today: a follow-up done and a void count from the day they are written.
+    let mut s = Session::start_as_of((90, 40), &[], workstation::build, "");
+    s.wait_for(&["Kite Supplies", "Queue · mine (alice) · 1 of"]);
+    s.wait_for(&["Promises 2   Follow-ups 1"]);
+    // Acme Widgets' follow-up: its detail, the timeline, `d`, Enter.
+    s.type_keys("4");
+    s.wait_for(&["Acme Widgets", "1 of 1"]);
+    s.type_keys("\r");
+    s.wait_for(&[
+        "Customer K7",
+        "#1 for 2026-04-29 — Call back about the PO number",
+    ]);
+    s.type_keys("\t");
+    s.wait_for(&["d Follow-up done"]);
+    s.type_keys("d");
+    s.wait_for(&["Follow-up done · Acme Widgets (K7)", "follow-up 1 ·"]);
+    s.type_keys("\r");
+    s.wait_for(&["saved: Follow-up 1 done.", "Customer K7"]);
+    // The timeline shows it done: `d` again says so.
+    s.wait_for(&["done      alice    #1 Call back about the PO number"]);
+    s.type_keys("d");
+    s.wait_for(&["Follow-up 1 is done already."]);
+    // Back in the queue the Follow-ups tab is empty at once.
+    s.type_keys("\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["Follow-ups 0", "No customers in Follow-ups."]);
+    // Acme Corp's promise: voided from its timeline, with a reason.
+    s.type_keys("3/Acme Corp\r");
+    s.wait_for(&["filter: Acme Corp · 1 of 1", "Promises 1"]);
+    s.type_keys("\r");
+    s.wait_for(&["Customer K6", "#1 5,000.00 by 2026-04-25"]);
+    s.type_keys("\t");
+    s.wait_for(&["v Void the promise"]);
+    s.type_keys("G");
+    s.type_keys("v");
+    s.wait_for(&["Void a promise · Acme Corp (K6)", "promise 1 ·"]);
+    s.type_keys("Recorded on the wrong customer\r");
+    s.wait_for(&["saved: Promise 1 voided.", "Customer K6"]);
+    s.type_keys("\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["Promises 0", "No customers in Promises match `Acme Corp`."]);
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["Promises 1   Follow-ups 0"]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    let json = activity(&s, "K6");
+    let promise = json["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "promise" && e["id"] == 1)
+        .expect("the promise is in the log");
+    assert_eq!(promise["state"], "voided", "{promise}");
 }

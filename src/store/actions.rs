@@ -382,6 +382,25 @@ impl Store {
             .collect()
     }
 
+    /// The customer a note, promise, issue or follow-up is of, if it exists.
+    pub fn record_customer(
+        &self,
+        record: crate::domain::customer::EntryRecord,
+    ) -> Result<Option<i64>> {
+        use crate::domain::customer::EntryRecord;
+        let table = match record {
+            EntryRecord::Note(_) => "notes",
+            EntryRecord::Promise { .. } => "promises",
+            EntryRecord::Issue { .. } => "issues",
+            EntryRecord::FollowUp { .. } => "followups",
+        };
+        Ok(self
+            .conn()
+            .prepare_cached(&format!("SELECT cid FROM {table} WHERE id = ?1"))?
+            .query_row([record.id()], |r| r.get(0))
+            .optional()?)
+    }
+
     /// An issue's customer and current state (its latest resolve / reopen), if it exists.
     pub fn issue_state(&self, issue_id: i64) -> Result<Option<(i64, IssueState)>> {
         issue_state(self.conn(), issue_id)

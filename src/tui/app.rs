@@ -153,6 +153,8 @@ pub struct App {
     /// the queue's rows meanwhile (a save that takes it out of the tab must not put another
     /// customer in its place).
     pub pinned: Option<i64>,
+    /// The detail's timeline has the focus, with this entry selected (the detail screen).
+    pub timeline: Option<usize>,
     pub detail_seq: u64,
     pub detail_scroll: u16,
     pub summary: Option<Summary>,
@@ -211,6 +213,7 @@ impl App {
             detail: None,
             detail_cid: None,
             pinned: None,
+            timeline: None,
             detail_seq: 0,
             detail_scroll: 0,
             summary: None,
@@ -237,6 +240,7 @@ impl App {
             Mode::Form => KeyContext::Form,
             Mode::Normal => match (popup, self.screen, self.focus) {
                 (Some(context), _, _) => context,
+                (None, Screen::Detail, _) if self.timeline.is_some() => KeyContext::Timeline,
                 (None, Screen::Detail, _) => KeyContext::Detail,
                 (None, Screen::Engage, _) => KeyContext::Engage,
                 (None, Screen::Main, Focus::Chart) => KeyContext::Chart,

@@ -18,6 +18,7 @@ use super::keymap::{Key, KeyContext, Resolved};
 use super::update::{self, Effect};
 use crate::config::Config;
 use crate::domain::actions::{self as check, OwnerRole};
+use crate::domain::customer::{ActivityEntry, EntryRecord};
 use crate::domain::{Date, Decimal, date, money};
 use crate::workstation::save::{ActionValues, FormData, FormKind, SaveJob, SaveOutcome};
 use crate::workstation::{Draft, Request};
@@ -82,6 +83,9 @@ pub struct ActionForm {
     pub message: Option<Status>,
     /// Every field's error shows, empty ones too (after Enter).
     pub strict: bool,
+    /// The timeline's record the form acts on (done, void, reopen, resolve from the
+    /// timeline), with the entry's text.
+    pub record: Option<(EntryRecord, String)>,
 }
 
 /// What a field's text means, as the line under it says.
@@ -388,7 +392,24 @@ impl ActionForm {
                 owner: self.value(FieldId::Owner).trim().to_string(),
                 role: role(&self.value(FieldId::Role)).unwrap_or(OwnerRole::Finance),
             },
+            FormKind::FollowUpDone => ActionValues::FollowUpDone {
+                followup: self.record_id(),
+            },
+            FormKind::VoidPromise => ActionValues::VoidPromise {
+                promise: self.record_id(),
+                text,
+            },
+            FormKind::Reopen => ActionValues::Reopen {
+                issue: self.record_id(),
+                text,
+            },
         }
+    }
+
+    /// The number of the timeline's record the form acts on (0: none, which the worker
+    /// refuses).
+    fn record_id(&self) -> i64 {
+        self.record.as_ref().map_or(0, |(r, _)| r.id())
     }
 
     /// Puts a refusal from the worker under the field it is about (else on the form).
@@ -481,6 +502,8 @@ fn fields(kind: FormKind, settings: &ActionSettings) -> Vec<Field> {
             role.set_default("finance");
             vec![f(FieldId::Owner, "Owner"), role]
         }
+        FormKind::FollowUpDone => Vec::new(),
+        FormKind::VoidPromise | FormKind::Reopen => vec![f(FieldId::Text, "Why")],
     }
 }
 
@@ -545,6 +568,7 @@ pub fn open(app: &mut App, action: Action) -> Vec<Effect> {
         state: FormState::Editing,
         message: None,
         strict: false,
+        record: None,
     });
     app.mode = Mode::Form;
     app.status = None;
@@ -565,6 +589,83 @@ fn marked_label(n: usize, first: Option<String>) -> String {
         (n, Some(first)) => format!("{n} marked customers: {first} and {} more", n - 1),
         (n, None) => format!("{n} marked customers"),
     }
+}
+
+/// A key on an entry of the timeline (`d` done, `v` void, `I` resolve, `o` reopen): the form
+/// of that action on the entry's record, or why it does not apply to it.
+pub fn open_record(app: &mut App, action: Action, entry: &ActivityEntry) -> Vec<Effect> {
+    let record = entry.record;
+    let kind = match (action, record) {
+        (Action::Done, Some(EntryRecord::FollowUp { done: false, .. })) => FormKind::FollowUpDone,
+        (Action::Void, Some(EntryRecord::Promise { voided: false, .. })) => FormKind::VoidPromise,
+        (Action::Resolve, Some(EntryRecord::Issue { open: true, .. })) => FormKind::Resolve,
+        (Action::Reopen, Some(EntryRecord::Issue { open: false, .. })) => FormKind::Reopen,
+        _ => {
+            let (wants, state) = match (action, record) {
+                (Action::Done, Some(EntryRecord::FollowUp { id, .. })) => {
+                    ("", format!("Follow-up {id} is done already."))
+                }
+                (Action::Void, Some(EntryRecord::Promise { id, .. })) => {
+                    ("", format!("Promise {id} is voided already."))
+                }
+                (Action::Resolve, Some(EntryRecord::Issue { id, .. })) => (
+                    "",
+                    format!("Issue {id} is resolved already (o reopens it)."),
+                ),
+                (Action::Reopen, Some(EntryRecord::Issue { id, .. })) => {
+                    ("", format!("Issue {id} is open (I resolves it)."))
+                }
+                (Action::Done, _) => ("marks a follow-up done", String::new()),
+                (Action::Void, _) => ("voids a promise", String::new()),
+                (Action::Resolve, _) => ("resolves an issue", String::new()),
+                _ => ("reopens an issue", String::new()),
+            };
+            let text = if state.is_empty() {
+                let key = app
+                    .keymap
+                    .first(KeyContext::Timeline, action)
+                    .map_or(String::new(), |b| b.keys_text());
+                format!("{key} {wants}; this entry is a {}.", entry.kind.label())
+            } else {
+                state
+            };
+            set_status(app, text, true);
+            return Vec::new();
+        }
+    };
+    let Some(record) = record else {
+        return Vec::new();
+    };
+    let Some(&cid) = app.targets().first() else {
+        return Vec::new();
+    };
+    let mut fields = fields(kind, &app.action_settings);
+    if let Some(issue) = fields.iter_mut().find(|f| f.id == FieldId::Issue) {
+        issue.set(&record.id().to_string());
+    }
+    let data_seq = app.next_seq();
+    app.form = Some(ActionForm {
+        kind,
+        cids: vec![cid],
+        target: app.label(cid).unwrap_or_default(),
+        marked: false,
+        fields,
+        focus: 0,
+        data: None,
+        data_seq,
+        state: FormState::Editing,
+        message: None,
+        strict: false,
+        record: Some((record, format!("{} · {}", entry.date, entry.text))),
+    });
+    app.mode = Mode::Form;
+    app.status = None;
+    vec![Effect::Request(Request::FormData {
+        seq: data_seq,
+        as_of: app.as_of,
+        cid,
+        kind,
+    })]
 }
 
 /// The form half-typed, for the user's next session (when this one ends without saving it).
@@ -622,6 +723,7 @@ pub fn reopen(app: &mut App, draft: Draft) -> Vec<Effect> {
             error: false,
         }),
         strict: false,
+        record: None,
     });
     app.mode = Mode::Form;
     app.status = None;
@@ -682,7 +784,7 @@ pub fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
     let Some(form) = app.form.as_mut() else {
         return Vec::new();
     };
-    let n = form.fields.len();
+    let n = form.fields.len().max(1);
     match action {
         Action::Submit => return submit(app),
         Action::Cancel => {
@@ -693,6 +795,7 @@ pub fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::NextField => form.focus = (form.focus + 1) % n,
         Action::PrevField => form.focus = (form.focus + n - 1) % n,
+        Action::Complete | Action::CompleteBack if form.fields.is_empty() => {}
         Action::Complete => {
             let focus = form.focus;
             let field = &mut form.fields[focus];

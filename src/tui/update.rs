@@ -102,6 +102,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         KeyContext::Input => input_action(app, action),
         KeyContext::Help => help_action(app, action),
         KeyContext::Detail => detail_action(app, action),
+        KeyContext::Timeline => timeline_action(app, action),
         KeyContext::Chart => chart_action(app, action),
         KeyContext::Queue => queue_action(app, action),
         KeyContext::Engage => engage::screen::action(app, action),
@@ -141,6 +142,13 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
         Response::Detail { seq, cid, data } => {
             if seq == app.detail_seq && app.detail_cid == Some(cid) {
                 app.detail = data.map(|d| *d);
+                // The timeline's selection stays (a save adds an entry: it may now be on the
+                // one before), within the entries there are.
+                let entries = app.detail.as_ref().map_or(0, |d| d.detail.activity.len());
+                app.timeline = app
+                    .timeline
+                    .filter(|_| entries > 0)
+                    .map(|i| i.min(entries - 1));
                 let rows = view::detail_rows(app);
                 let max = detail_max_scroll(app, rows);
                 app.detail_scroll = app.detail_scroll.min(max);
@@ -409,6 +417,7 @@ fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Back => {
             app.screen = Screen::Main;
             app.pinned = None;
+            app.timeline = None;
             return sync(app);
         }
         Action::Help => return open_help(app),
@@ -426,9 +435,77 @@ fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Remind => return engage::send::start(app),
         Action::Engage => return engage::screen::open_pane(app, None),
         Action::Hold => return hold_prompt(app),
+        Action::FocusTimeline => {
+            let entries = app.detail.as_ref().map_or(0, |d| d.detail.activity.len());
+            if entries == 0 {
+                status(app, "The timeline has no entries to act on.");
+                return Vec::new();
+            }
+            app.timeline = Some(0);
+            show_entry(app);
+            return Vec::new();
+        }
         _ => s,
     };
     Vec::new()
+}
+
+/// A key with the focus on the detail's timeline: move between its entries, act on the one
+/// selected, or go back to the detail.
+fn timeline_action(app: &mut App, action: Action) -> Vec<Effect> {
+    let entries = app.detail.as_ref().map_or(0, |d| d.detail.activity.len());
+    let last = entries.saturating_sub(1);
+    let at = app.timeline.unwrap_or(0).min(last);
+    match action {
+        Action::Down => app.timeline = Some((at + 1).min(last)),
+        Action::Up => app.timeline = Some(at.saturating_sub(1)),
+        Action::Top => app.timeline = Some(0),
+        Action::Bottom => app.timeline = Some(last),
+        Action::FocusTimeline | Action::Back => {
+            app.timeline = None;
+            return Vec::new();
+        }
+        Action::Help => return open_help(app),
+        Action::Done | Action::Void | Action::Resolve | Action::Reopen => {
+            let entry = app
+                .detail
+                .as_ref()
+                .and_then(|d| d.detail.activity.get(at))
+                .cloned();
+            return match entry {
+                Some(entry) => forms::open_record(app, action, &entry),
+                None => Vec::new(),
+            };
+        }
+        _ => {}
+    }
+    show_entry(app);
+    Vec::new()
+}
+
+/// Scrolls the detail so that the selected timeline entry is on screen.
+fn show_entry(app: &mut App) {
+    let Some(i) = app.timeline else { return };
+    let rows = view::detail_rows(app).max(1);
+    let Some((first, last)) = view::detail::entry_lines(app, detail_width(app))
+        .get(i)
+        .copied()
+    else {
+        return;
+    };
+    if first < app.detail_scroll {
+        app.detail_scroll = first;
+    } else if last >= app.detail_scroll + rows {
+        app.detail_scroll = (last + 1).saturating_sub(rows).min(first);
+    }
+}
+
+/// The width the detail's lines are laid out at.
+fn detail_width(app: &App) -> u16 {
+    let inset = if app.screen == Screen::Detail { 2 } else { 3 };
+    view::areas(app)
+        .detail
+        .map_or(0, |r| r.width.saturating_sub(inset))
 }
 
 /// `h`: the command line with `hold +7d`, ready to edit or apply.
@@ -439,10 +516,7 @@ fn hold_prompt(app: &mut App) -> Vec<Effect> {
 }
 
 fn detail_max_scroll(app: &App, rows: u16) -> u16 {
-    let width = view::areas(app)
-        .detail
-        .map_or(0, |r| r.width.saturating_sub(3));
-    view::detail::line_count(app, width).saturating_sub(rows)
+    view::detail::line_count(app, detail_width(app)).saturating_sub(rows)
 }
 
 fn open_help(app: &mut App) -> Vec<Effect> {
@@ -784,6 +858,7 @@ fn want_detail(app: &mut App) -> Option<Request> {
     }
     app.detail_cid = Some(cid);
     app.detail_scroll = 0;
+    app.timeline = None;
     app.detail_seq = app.next_seq();
     Some(Request::Detail {
         seq: app.detail_seq,

@@ -11,7 +11,7 @@ use super::requests::Summary;
 use crate::actions::{self, DisputeForm, FormDefaults, PromiseForm, Recorded};
 use crate::config::Config;
 use crate::domain::actions::{self as check, IssueState, OwnerRole, Stamp};
-use crate::domain::customer::CustomerCard;
+use crate::domain::customer::{CustomerCard, EntryRecord};
 use crate::domain::queue::IssueReason;
 use crate::domain::queue::QueueQuery;
 use crate::domain::users::Actor;
@@ -27,6 +27,12 @@ pub enum FormKind {
     Resolve,
     FollowUp,
     Assign,
+    /// A follow-up of the timeline marked done.
+    FollowUpDone,
+    /// A promise of the timeline voided.
+    VoidPromise,
+    /// A resolved issue of the timeline reopened.
+    Reopen,
 }
 
 impl FormKind {
@@ -39,6 +45,9 @@ impl FormKind {
             FormKind::Resolve => "Resolve a dispute",
             FormKind::FollowUp => "Follow-up",
             FormKind::Assign => "Assign an owner",
+            FormKind::FollowUpDone => "Follow-up done",
+            FormKind::VoidPromise => "Void a promise",
+            FormKind::Reopen => "Reopen a dispute",
         }
     }
 
@@ -101,6 +110,20 @@ pub enum ActionValues {
     Assign {
         owner: String,
         role: OwnerRole,
+    },
+    /// Mark the follow-up of this number done.
+    FollowUpDone {
+        followup: i64,
+    },
+    /// Void the promise of this number.
+    VoidPromise {
+        promise: i64,
+        text: String,
+    },
+    /// Reopen the issue of this number.
+    Reopen {
+        issue: i64,
+        text: String,
     },
 }
 
@@ -208,6 +231,8 @@ impl PortfolioWorker {
             ActionValues::Promise { .. }
                 | ActionValues::Dispute { .. }
                 | ActionValues::Resolve { .. }
+                | ActionValues::VoidPromise { .. }
+                | ActionValues::Reopen { .. }
         );
         if moves_forecast && !outcome.recorded.is_empty() {
             self.forecasts.saved(std::time::Instant::now());
@@ -320,6 +345,39 @@ impl PortfolioWorker {
                 actions::followup(store, stamp, id, date, text)
             }
             ActionValues::Assign { owner, role } => actions::assign(store, stamp, id, *role, owner),
+            ActionValues::FollowUpDone { followup } => {
+                mine(
+                    store,
+                    EntryRecord::FollowUp {
+                        id: *followup,
+                        done: false,
+                    },
+                    card,
+                )?;
+                actions::done(store, stamp, &followup.to_string())
+            }
+            ActionValues::VoidPromise { promise, text } => {
+                mine(
+                    store,
+                    EntryRecord::Promise {
+                        id: *promise,
+                        voided: false,
+                    },
+                    card,
+                )?;
+                actions::void_promise(store, stamp, &promise.to_string(), Some(text))
+            }
+            ActionValues::Reopen { issue, text } => {
+                mine(
+                    store,
+                    EntryRecord::Issue {
+                        id: *issue,
+                        open: false,
+                    },
+                    card,
+                )?;
+                actions::reopen(store, stamp, &issue.to_string(), Some(text))
+            }
         }
     }
 
@@ -385,6 +443,25 @@ impl PortfolioWorker {
             patch(summary, &before, &after);
         }
         Ok(true)
+    }
+}
+
+/// Refuses a record of the timeline that is not the customer's (a form can only name the
+/// records of the customer it is for).
+fn mine(store: &crate::store::Store, record: EntryRecord, card: &CustomerCard) -> Result<()> {
+    match store.record_customer(record)? {
+        Some(cid) if cid == card.cid => Ok(()),
+        Some(_) => Err(Error::input(format!(
+            "{} {} is not one of {}'s",
+            record.noun(),
+            record.id(),
+            card.name
+        ))),
+        None => Err(Error::input(format!(
+            "{} {} does not exist",
+            record.noun(),
+            record.id()
+        ))),
     }
 }
 

@@ -37,7 +37,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, beside: bool) {
     };
     section_title(app, area, buf, &title);
     let body_height = area.height.saturating_sub(CHROME);
-    let lines = lines(app, width);
+    let (lines, entries) = layout(app, width);
     let max_scroll = (lines.len() as u16).saturating_sub(body_height);
     let scroll = app.detail_scroll.min(max_scroll);
     for (i, line) in lines
@@ -48,6 +48,24 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, beside: bool) {
     {
         text::put_line(buf, x, area.y + CHROME + i as u16, line, width);
     }
+    // The timeline's selected entry, when it has the focus.
+    if let Some(&(first, last)) = app
+        .timeline
+        .filter(|_| !beside)
+        .and_then(|i| entries.get(i))
+    {
+        for n in first..=last {
+            if n >= scroll && n < scroll + body_height {
+                let y = area.y + CHROME + (n - scroll);
+                buf.set_style(Rect::new(x, y, width, 1), app.theme.get(Role::Selected));
+            }
+        }
+    }
+}
+
+/// The first and last line of each timeline entry at this width.
+pub fn entry_lines(app: &App, width: u16) -> Vec<(u16, u16)> {
+    layout(app, width).1
 }
 
 /// Number of lines the detail has at this width (for scrolling).
@@ -57,6 +75,11 @@ pub fn line_count(app: &App, width: u16) -> u16 {
 
 /// The detail's lines at this width.
 pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
+    layout(app, width).0
+}
+
+/// The detail's lines at this width, and where each timeline entry is among them.
+fn layout(app: &App, width: u16) -> (Vec<Line<'static>>, Vec<(u16, u16)>) {
     let muted = app.theme.get(Role::Muted);
     let Some(data) = &app.detail else {
         let text = if app.selected().is_some() || app.detail_cid.is_some() {
@@ -64,7 +87,7 @@ pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
         } else {
             "No customer selected."
         };
-        return vec![Line::styled(text, muted)];
+        return (vec![Line::styled(text, muted)], Vec::new());
     };
     let mut out = Vec::new();
     header(app, &data.detail, usize::from(width), &mut out);
@@ -79,8 +102,8 @@ pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
     aging(app, data, usize::from(width), &mut out);
     documents(app, &data.detail, forecast, usize::from(width), &mut out);
     payments(app, &data.detail, usize::from(width), &mut out);
-    activity(app, &data.detail, usize::from(width), &mut out);
-    out
+    let entries = activity(app, &data.detail, usize::from(width), &mut out);
+    (out, entries)
 }
 
 fn heading(app: &App, text: String, out: &mut Vec<Line<'static>>) {
@@ -511,13 +534,21 @@ fn payments(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'sta
     }
 }
 
-fn activity(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'static>>) {
+/// The timeline; returns the first and last line of each entry.
+fn activity(
+    app: &App,
+    d: &CustomerDetail,
+    width: usize,
+    out: &mut Vec<Line<'static>>,
+) -> Vec<(u16, u16)> {
     heading(app, "Activity".to_string(), out);
     let muted = app.theme.get(Role::Muted);
     if d.activity.is_empty() {
         out.push(Line::styled("No activity yet.", muted));
-        return;
+        return Vec::new();
     }
+    let line_no = |out: &Vec<Line<'static>>| u16::try_from(out.len()).unwrap_or(u16::MAX);
+    let mut entries = Vec::with_capacity(d.activity.len());
     // Wide: the text beside date, kind and who; narrow: on the lines below, indented.
     let inline = width >= 70;
     let lead = if inline { 10 + 1 + 9 + 1 + 8 + 1 } else { 2 };
@@ -538,11 +569,19 @@ fn activity(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'sta
             Span::raw(" "),
             Span::styled(text::fit(&e.who, 8), muted),
         ];
-        let mut wrapped = text::wrap(&e.text, text_w).into_iter();
+        // The record's number, as the commands and the timeline's forms take it.
+        let shown = match e.record {
+            Some(r) if !matches!(r, crate::domain::customer::EntryRecord::Note(_)) => {
+                format!("#{} {}", r.id(), e.text)
+            }
+            _ => e.text.clone(),
+        };
+        let mut wrapped = text::wrap(&shown, text_w).into_iter();
         if inline {
             first.push(Span::raw(" "));
             first.push(Span::raw(wrapped.next().unwrap_or_default()));
         }
+        let start = line_no(out);
         out.push(Line::from(first));
         for piece in wrapped {
             out.push(Line::from(vec![
@@ -550,5 +589,7 @@ fn activity(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'sta
                 Span::raw(piece),
             ]));
         }
+        entries.push((start, line_no(out).saturating_sub(1)));
     }
+    entries
 }

@@ -166,6 +166,11 @@ fn about(form: &ActionForm) -> String {
             c.id
         );
     }
+    if let Some((record, text)) = &form.record {
+        // The entry of the timeline it acts on: `follow-up 3 · 2026-04-27 · for 2026-04-29 —
+        // Call back about the PO number`.
+        return format!("{} {} · {text}", record.noun(), record.id());
+    }
     match form.kind {
         FormKind::Promise | FormKind::Dispute => match data.defaults.as_ref() {
             Some(d) if d.overdue > crate::domain::Decimal::ZERO => {
@@ -194,7 +199,11 @@ fn about(form: &ActionForm) -> String {
             c.finance_owner.as_deref().unwrap_or("none"),
             c.sales_owner.as_deref().unwrap_or("none")
         ),
-        FormKind::Note | FormKind::FollowUp => {
+        FormKind::Note
+        | FormKind::FollowUp
+        | FormKind::FollowUpDone
+        | FormKind::VoidPromise
+        | FormKind::Reopen => {
             let mut parts = vec![c.id.clone()];
             parts.extend(c.email.clone());
             parts.extend(c.phone.clone());
