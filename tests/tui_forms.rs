@@ -208,8 +208,18 @@ fn escape_leaves_no_trace() {
     assert_eq!(value(&d, FieldId::Text), "Called twice");
     let fx = d.press("<Esc>");
     assert!(fx.is_empty());
+    // What was typed is not thrown away without asking.
+    assert_eq!(d.app.form.as_ref().unwrap().state, FormState::Closing);
+    assert!(
+        d.screen()
+            .contains("Close? y: keep a draft · x: throw it away")
+    );
+    let fx = d.press("x");
+    assert!(fx.is_empty());
     assert_eq!(d.app.mode, Mode::Normal);
-    assert!(d.app.form.is_none() && d.app.status.is_none());
+    assert!(d.app.form.is_none());
+    assert_eq!(status(&d), "Thrown away; nothing was saved.");
+    assert!(d.app.drafts.is_empty());
     assert_eq!(d.app.cursor, 0);
     assert_eq!(notes(&db, "K6"), before);
     assert!(!d.requests.iter().any(|r| matches!(r, Request::Save { .. })));
@@ -353,7 +363,7 @@ fn a_follow_up_due_today_joins_the_follow_ups_tab() {
         check(&d, FieldId::Date),
         Check::Ok("Fri 2026-05-01, tomorrow".into())
     );
-    d.press("<Esc>");
+    d.press("<Esc> x");
     // Actions are stamped with the clock: they count from today, so look from today.
     let today = owed::cli::today();
     let fx = owed::tui::update::set_as_of(&mut d.app, today);

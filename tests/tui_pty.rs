@@ -859,3 +859,78 @@ fn the_timeline_closes_the_loop_follow_up_done_and_promise_voided() {
         .expect("the promise is in the log");
     assert_eq!(promise["state"], "voided", "{promise}");
 }
+
+#[test]
+fn escape_on_a_typed_form_asks_and_keeps_a_draft_per_customer() {
+    // An "editor" that writes a line into the file it is given.
+    let bin = tempfile::tempdir().unwrap();
+    let editor = bin.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nprintf 'Spoke to Anna in AP about the credit note.\\n' > \"$1\"\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut s = Session::start(
+        (100, 30),
+        &[("EDITOR", editor.to_str().unwrap()), ("VISUAL", "")],
+    );
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    s.type_keys("n");
+    s.wait_for(&["Note · Acme Corp (K6)"]);
+    s.type_keys("Left a voicemail");
+    s.wait_for(&["Left a voicemail"]);
+    // Esc asks; Esc again (or n) goes back to the form with the text.
+    s.type_keys("\x1b");
+    s.wait_for(&["Close? y: keep a draft · x: throw it away · n: back to the form"]);
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["› Note      Left a voicemail"]);
+    assert!(!s.contents().contains("Close?"));
+    // The text written in $EDITOR is asked about the same way; y keeps it as a draft.
+    s.type_keys("\x05");
+    s.wait_for(&["Spoke to Anna in AP about the credit note."]);
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["Close? y: keep a draft"]);
+    s.type_keys("y");
+    s.wait_for(&["Draft kept: the same form on Acme Corp (K6) brings it back."]);
+    // Another customer's note starts empty; Acme's brings the draft back.
+    s.type_keys("jn");
+    s.wait_for(&["Note · 東京商事株式会社 Tokyo Trading (K4)"]);
+    assert!(!s.contents().contains("Spoke to Anna"));
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["? Help"]);
+    s.type_keys("kn");
+    s.wait_for(&[
+        "Note · Acme Corp (K6)",
+        "Spoke to Anna in AP about the credit note.",
+        "Your draft, as you left it",
+    ]);
+    // x throws it away: the next note on Acme starts empty.
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["Close? y: keep a draft"]);
+    s.type_keys("x");
+    s.wait_for(&["Thrown away; nothing was saved."]);
+    s.type_keys("n");
+    s.wait_for(&["Note · Acme Corp (K6)", "writes it in $EDITOR"]);
+    assert!(!s.contents().contains("Spoke to Anna"));
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["? Help"]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    assert!(
+        activity(&s, "K6")["activity"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["kind"] != "note")
+    );
+}

@@ -173,6 +173,8 @@ pub struct App {
     pub form: Option<ActionForm>,
     /// What the forms take from the config.
     pub action_settings: ActionSettings,
+    /// Forms closed with something typed, kept for when they are opened again.
+    pub drafts: super::forms::Drafts,
     /// The database can only be read (the title bar says so; saves fail naming the file).
     pub read_only: bool,
 }
@@ -226,6 +228,7 @@ impl App {
             engage: super::engage::EngageUi::default(),
             form: None,
             action_settings: ActionSettings::default(),
+            drafts: super::forms::Drafts::default(),
             read_only: false,
         }
     }

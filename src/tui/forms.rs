@@ -59,6 +59,29 @@ pub enum FormState {
     Confirm,
     /// Sent to the worker; waiting for its answer.
     Saving { seq: u64 },
+    /// Esc on a form with something typed: asking whether to close it (keeping a draft),
+    /// throw it away, or go back to it.
+    Closing,
+}
+
+/// What identifies a draft: the form, its customers, and the timeline's record it acts on.
+type DraftKey = (FormKind, Vec<i64>, Option<i64>);
+
+/// Forms closed with something typed, by form and customers, for this session: opening the
+/// same form on the same customers brings the text back.
+#[derive(Debug, Clone, Default)]
+pub struct Drafts(std::collections::HashMap<DraftKey, Vec<Option<String>>>);
+
+impl Drafts {
+    /// How many drafts are kept.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// An open form.
@@ -100,6 +123,36 @@ pub enum Check {
 }
 
 impl ActionForm {
+    /// Whether the collector typed anything that closing the form would lose.
+    pub fn typed(&self) -> bool {
+        self.fields
+            .iter()
+            .any(|f| f.typed && !f.value().trim().is_empty())
+    }
+
+    fn draft_key(&self) -> DraftKey {
+        let mut cids = self.cids.clone();
+        cids.sort_unstable();
+        (self.kind, cids, self.record.as_ref().map(|(r, _)| r.id()))
+    }
+
+    /// Puts a draft's text back into the fields.
+    fn restore(&mut self, drafts: &Drafts) -> bool {
+        let Some(texts) = drafts.0.get(&self.draft_key()) else {
+            return false;
+        };
+        for (field, text) in self.fields.iter_mut().zip(texts) {
+            if let Some(text) = text {
+                field.set(text);
+            }
+        }
+        self.message = Some(Status {
+            text: "Your draft, as you left it (Esc then x throws it away).".into(),
+            error: false,
+        });
+        true
+    }
+
     /// The field holding `id`, if the form has one.
     pub fn field(&self, id: FieldId) -> Option<&Field> {
         self.fields.iter().find(|f| f.id == id)
@@ -570,6 +623,9 @@ pub fn open(app: &mut App, action: Action) -> Vec<Effect> {
         strict: false,
         record: None,
     });
+    if let Some(form) = app.form.as_mut() {
+        form.restore(&app.drafts);
+    }
     app.mode = Mode::Form;
     app.status = None;
     vec![Effect::Request(Request::FormData {
@@ -641,7 +697,7 @@ pub fn open_record(app: &mut App, action: Action, entry: &ActivityEntry) -> Vec<
     };
     let mut fields = fields(kind, &app.action_settings);
     if let Some(issue) = fields.iter_mut().find(|f| f.id == FieldId::Issue) {
-        issue.set(&record.id().to_string());
+        issue.preset(&record.id().to_string());
     }
     let data_seq = app.next_seq();
     app.form = Some(ActionForm {
@@ -658,6 +714,9 @@ pub fn open_record(app: &mut App, action: Action, entry: &ActivityEntry) -> Vec<
         strict: false,
         record: Some((record, format!("{} · {}", entry.date, entry.text))),
     });
+    if let Some(form) = app.form.as_mut() {
+        form.restore(&app.drafts);
+    }
     app.mode = Mode::Form;
     app.status = None;
     vec![Effect::Request(Request::FormData {
@@ -763,6 +822,39 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
             }
             return Vec::new();
         }
+        FormState::Closing => {
+            let keep =
+                action == Some(Action::Submit) || matches!(event.code, KeyCode::Char('y' | 'Y'));
+            let discard = matches!(event.code, KeyCode::Char('x' | 'X'));
+            let back =
+                action == Some(Action::Cancel) || matches!(event.code, KeyCode::Char('n' | 'N'));
+            if keep || discard {
+                let key = form.draft_key();
+                if keep {
+                    let texts = form
+                        .fields
+                        .iter()
+                        .map(|f| f.typed.then(|| f.value().to_string()))
+                        .collect();
+                    app.drafts.0.insert(key, texts);
+                } else {
+                    app.drafts.0.remove(&key);
+                }
+                let target = form.target.clone();
+                app.form = None;
+                app.mode = Mode::Normal;
+                let text = if keep {
+                    format!("Draft kept: the same form on {target} brings it back.")
+                } else {
+                    "Thrown away; nothing was saved.".to_string()
+                };
+                set_status(app, text, false);
+            } else if back {
+                form.state = FormState::Editing;
+                form.message = None;
+            }
+            return Vec::new();
+        }
         FormState::Editing => {}
     }
     match action {
@@ -787,8 +879,16 @@ pub fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
     let n = form.fields.len().max(1);
     match action {
         Action::Submit => return submit(app),
+        Action::Cancel if form.typed() => {
+            // What was typed is not thrown away without asking.
+            form.state = FormState::Closing;
+            form.message = Some(Status {
+                text: "Close? y: keep a draft · x: throw it away · n: back to the form".into(),
+                error: false,
+            });
+        }
         Action::Cancel => {
-            // Nothing was written: the form goes without a trace.
+            // Nothing was typed or written: the form goes without a trace.
             app.form = None;
             app.mode = Mode::Normal;
             app.status = None;
@@ -996,7 +1096,11 @@ pub fn saved(app: &mut App, seq: u64, outcome: SaveOutcome) -> Vec<Effect> {
     }
     let marked = form.marked;
     let first_cid = form.cids.first().copied();
+    let key = form.draft_key();
     app.form = None;
+    if !outcome.recorded.is_empty() {
+        app.drafts.0.remove(&key);
+    }
     app.mode = Mode::Normal;
     let first = outcome
         .recorded
