@@ -374,6 +374,20 @@ impl FormDefaults {
         self.documents.iter().filter(|d| d.overdue)
     }
 
+    /// The documents a dispute of `amount` covers (the overdue ones oldest first, then the
+    /// others, until their balances reach it): what a partial dispute proposes.
+    pub fn covering(&self, amount: Decimal) -> Vec<&OpenDocument> {
+        let balances: Vec<(Decimal, bool)> = self
+            .documents
+            .iter()
+            .map(|d| (d.balance, d.overdue))
+            .collect();
+        check::covering(&balances, amount)
+            .into_iter()
+            .map(|i| &self.documents[i])
+            .collect()
+    }
+
     /// The open document a collector's word names (its id or its number).
     pub fn find(&self, name: &str) -> Option<&OpenDocument> {
         // An id wins over another document's number.

@@ -934,3 +934,69 @@ fn escape_on_a_typed_form_asks_and_keeps_a_draft_per_customer() {
             .all(|e| e["kind"] != "note")
     );
 }
+
+/// A customer with four overdue invoices (75,523.88 USD in all) and one not due yet.
+fn several_overdue(dir: &std::path::Path) -> std::path::PathBuf {
+    let csv = dir.join("csv");
+    std::fs::create_dir_all(&csv).unwrap();
+    std::fs::write(
+        csv.join("customers.csv"),
+        "id,name,email,currency,finance_owner\nC158,Nguyen Farms,ap@nguyen.example,USD,alice\n",
+    )
+    .unwrap();
+    std::fs::write(
+        csv.join("documents.csv"),
+        "id,customer_id,type,number,doc_date,due_date,amount,currency\n\
+         D1,C158,invoice,NF-0001,2026-01-05,2026-02-04,500.00,USD\n\
+         D2,C158,invoice,NF-0002,2026-01-20,2026-02-19,700.00,USD\n\
+         D3,C158,invoice,NF-0003,2026-02-10,2026-03-12,900.00,USD\n\
+         D4,C158,invoice,NF-0004,2026-03-01,2026-03-31,73423.88,USD\n\
+         D5,C158,invoice,NF-0005,2026-04-20,2026-05-20,2000.00,USD\n",
+    )
+    .unwrap();
+    let db = dir.join("owed.db");
+    let mut store = owed::store::Store::open_or_create(&db).unwrap();
+    owed::import::import_paths(
+        &mut store,
+        &[csv],
+        &owed::import::ImportOptions {
+            base_currency: "USD".into(),
+            progress: false,
+        },
+    )
+    .unwrap();
+    db
+}
+
+#[test]
+fn a_partial_dispute_takes_out_of_dunning_only_what_it_covers() {
+    let mut s = Session::start_on((120, 30), &[], several_overdue);
+    s.wait_for(&["Nguyen Farms", "Queue · mine (alice) · 1 of 1"]);
+    s.type_keys("i");
+    s.wait_for(&[
+        "Dispute · Nguyen Farms (C158)",
+        "Overdue 75,523.88 USD in 4 documents",
+    ]);
+    // No amount yet: every overdue document, and it says so.
+    s.wait_for(&["NF-0001, NF-0002, NF-0003, NF-0004"]);
+    s.type_keys("pri\t\x1b[B1200");
+    s.wait_for(&[
+        "1,200.00 USD",
+        "Documents NF-0001, NF-0002",
+        "2 leave dunning (1,200.00 USD), 2 overdue stay: NF-0001, NF-0…",
+    ]);
+    s.type_keys("\r");
+    s.wait_for(&[
+        "saved: Issue 1 opened for C158 (Nguyen Farms): pricing, 1,200.00 USD on NF-0001, NF-0002.",
+    ]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    let json = activity(&s, "C158");
+    let issue = json["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "issue")
+        .expect("the issue is in the log");
+    assert_eq!(issue["documents"], serde_json::json!(["D1", "D2"]));
+}

@@ -299,6 +299,28 @@ pub fn can_complete(followup: i64, done: Option<bool>) -> Result<(), String> {
     }
 }
 
+/// The documents a dispute of `amount` is about when the collector names none: the overdue
+/// ones oldest first, then the others, until their open balances reach the amount.
+/// `documents` are (open balance, overdue) oldest due date first; the answer is their
+/// positions. A partial dispute takes only what it covers out of dunning.
+pub fn covering(documents: &[(Decimal, bool)], amount: Decimal) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut covered = Decimal::ZERO;
+    let order = documents
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.1)
+        .chain(documents.iter().enumerate().filter(|(_, d)| !d.1));
+    for (i, (balance, _)) in order {
+        if covered >= amount {
+            break;
+        }
+        covered += *balance;
+        out.push(i);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,6 +381,24 @@ mod tests {
             reason("weather", &reasons),
             Err("`weather` is not a dispute reason (one of pricing, quality)".into())
         );
+    }
+
+    #[test]
+    fn a_partial_dispute_covers_the_oldest_overdue_documents_first() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        // Oldest due first: two overdue, then one not due yet, then one more overdue.
+        let docs = [
+            (d("500"), true),
+            (d("700"), true),
+            (d("2000"), false),
+            (d("73423.88"), true),
+        ];
+        assert_eq!(covering(&docs, d("1200")), vec![0, 1]);
+        assert_eq!(covering(&docs, d("1200.01")), vec![0, 1, 3]);
+        assert_eq!(covering(&docs, d("300")), vec![0]);
+        // More than everything overdue: the documents not due yet follow.
+        assert_eq!(covering(&docs, d("80000")), vec![0, 1, 3, 2]);
+        assert_eq!(covering(&[], d("10")), Vec::<usize>::new());
     }
 
     #[test]

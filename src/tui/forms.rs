@@ -338,7 +338,55 @@ impl ActionForm {
         }
         let n = docs.len();
         let s = if n == 1 { "" } else { "s" };
-        Check::Ok(format!("{n} document{s}, {} open", money(sum)))
+        if self.kind != FormKind::Dispute {
+            return Check::Ok(format!("{n} document{s}, {} open", money(sum)));
+        }
+        // What the dispute takes out of dunning, and what stays in it.
+        let named: Vec<&str> = docs
+            .iter()
+            .filter_map(|d| defaults.find(d))
+            .map(|d| d.label())
+            .collect();
+        let staying = defaults
+            .overdue_documents()
+            .filter(|d| !docs.iter().any(|n| d.is(n)))
+            .count();
+        let stay = match staying {
+            0 => "no overdue one stays".to_string(),
+            1 => "1 overdue stays".to_string(),
+            k => format!("{k} overdue stay"),
+        };
+        Check::Ok(format!(
+            "{n} leave{} dunning ({}), {stay}: {}",
+            if n == 1 { "s" } else { "" },
+            money(sum),
+            named.join(", ")
+        ))
+    }
+
+    /// A dispute's documents, while the collector has not named them: those its amount
+    /// covers (all overdue ones while it has none).
+    fn follow_amount(&mut self) {
+        if self.kind != FormKind::Dispute {
+            return;
+        }
+        let Some(defaults) = self.data.as_ref().and_then(|d| d.defaults.as_ref()) else {
+            return;
+        };
+        let labels: Vec<String> = match check::amount(self.value(FieldId::Amount).trim()) {
+            Ok(amount) => defaults
+                .covering(amount)
+                .into_iter()
+                .map(|d| d.label().to_string())
+                .collect(),
+            Err(_) => defaults
+                .overdue_documents()
+                .map(|d| d.label().to_string())
+                .collect(),
+        };
+        if let Some(field) = self.fields.iter_mut().find(|f| f.id == FieldId::Documents) {
+            field.set_default(&labels.join(", "));
+        }
     }
 
     fn check_issue(&self, field: &Field, money: &dyn Fn(Decimal) -> String) -> Check {
@@ -865,6 +913,7 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
                 && field.type_key(&event)
             {
                 form.message = None;
+                form.follow_amount();
             }
             Vec::new()
         }
@@ -1073,6 +1122,8 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
         return Vec::new();
     }
     form.data = Some(data);
+    // A dispute's amount typed before the defaults came: its documents follow it.
+    form.follow_amount();
     Vec::new()
 }
 
