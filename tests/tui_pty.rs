@@ -430,6 +430,9 @@ fn a_reminder_goes_out_from_the_workstation_and_the_engagement_screen_opens() {
         "Standard dunning",
         "Acme Corp",
     ]);
+    // q goes back to the queue, and there quits.
+    s.type_keys("q");
+    s.wait_for(&["Queue · mine (alice)"]);
     s.type_keys("q");
     assert_eq!(s.wait_exit(), 0);
 }
@@ -999,4 +1002,84 @@ fn a_partial_dispute_takes_out_of_dunning_only_what_it_covers() {
         .find(|e| e["kind"] == "issue")
         .expect("the issue is in the log");
     assert_eq!(issue["documents"], serde_json::json!(["D1", "D2"]));
+}
+
+#[test]
+fn the_default_theme_writes_16_colour_codes_and_q_goes_back_below_the_queue() {
+    let mut s = Session::start((100, 30), &[]);
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    // q in the chart, in the detail and on the engagement screen goes back; in the queue it
+    // quits.
+    s.type_keys("\t");
+    s.wait_for(&["Enter View these customers"]);
+    s.type_keys("q");
+    s.wait_for(&["/ Filter"]);
+    s.resize(90, 30);
+    s.wait_for(&["Seen"]);
+    s.type_keys("\r");
+    s.wait_for(&["Customer K6"]);
+    s.type_keys("q");
+    s.wait_for(&["Queue · mine (alice) · 1 of 5"]);
+    s.type_keys("E");
+    s.wait_for(&["Engagement · as of 2026-04-30"]);
+    s.type_keys("q");
+    s.wait_for(&["Queue · mine (alice) · 1 of 5"]);
+    // Help lists every command with every value the command line takes.
+    s.resize(120, 40);
+    s.type_keys("?G");
+    s.wait_for(&[
+        ":sort KEY [asc|desc] overdue, days, outstanding, contact, name, risk",
+        ":tab NAME",
+        "promises, followups, disputes, replies, risk",
+        ":chart [NAME]",
+        "cash",
+        ":asof DATE",
+        "-7d",
+    ]);
+    s.type_keys("q");
+    s.wait_for(&["/ Filter"]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    let raw = String::from_utf8_lossy(&s.raw()).into_owned();
+    assert!(
+        !raw.contains("38;5;"),
+        "a 256-colour code in the default theme"
+    );
+    assert!(
+        !raw.contains("48;5;"),
+        "a 256-colour code in the default theme"
+    );
+    // The theme's cyan and dark grey, as the 16-colour codes.
+    assert!(raw.contains("\x1b[36;49m") || raw.contains(";46m"), "cyan");
+    assert!(raw.contains("\x1b[90;49m"), "dark grey");
+}
+
+#[test]
+fn without_a_utf8_locale_the_frames_are_ascii() {
+    let mut s = Session::start(
+        (100, 30),
+        &[("LANG", "C"), ("LC_ALL", ""), ("LC_CTYPE", "")],
+    );
+    s.wait_for(&["Acme Corp", "Queue . mine (alice) . 1 of 5"]);
+    s.type_keys("\r");
+    s.wait_for(&["Documents . 1 open of 1"]);
+    // q goes back from the detail, then quits.
+    s.type_keys("q");
+    s.wait_for(&["Queue . mine (alice) . 1 of 5"]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    let raw = s.raw();
+    assert!(
+        raw.iter().all(|b| b.is_ascii()),
+        "{}",
+        String::from_utf8_lossy(&raw)
+    );
+}
+
+#[test]
+fn a_dumb_terminal_is_refused_in_one_sentence() {
+    let mut s = Session::start((100, 30), &[("TERM", "dumb")]);
+    s.wait_for(&["the workstation cannot draw on TERM=dumb"]);
+    assert_eq!(s.wait_exit(), 2);
+    assert!(!contains(&s.raw(), b"\x1b[?1049h"), "no alternate screen");
 }

@@ -60,6 +60,24 @@ pub enum ChartKind {
 }
 
 impl ChartKind {
+    /// Every chart, in the order `c` cycles through them.
+    pub const ALL: [ChartKind; 4] = [
+        ChartKind::Aging,
+        ChartKind::Collectable,
+        ChartKind::Issues,
+        ChartKind::Cash,
+    ];
+
+    /// The name `:chart` takes (and help shows).
+    pub fn name(self) -> &'static str {
+        match self {
+            ChartKind::Aging => "aging",
+            ChartKind::Collectable => "collectable",
+            ChartKind::Issues => "issues",
+            ChartKind::Cash => "cash",
+        }
+    }
+
     /// The next chart in the cycle.
     pub fn next(self) -> ChartKind {
         match self {

@@ -607,27 +607,35 @@ fn input_action(app: &mut App, action: Action) -> Vec<Effect> {
     }
 }
 
-/// Runs a `:` command.
+/// Runs a `:` command (the names and what each takes: [`super::commands::TABLE`]).
 pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
+    use super::commands::{Command, find};
     let mut words = line.split_whitespace();
     let Some(name) = words.next() else {
         return Vec::new();
     };
     let rest: Vec<&str> = words.collect();
-    if let Some(fx) = engage::command(app, name, &rest) {
-        return fx;
-    }
-    match name {
-        "q" | "q!" | "quit" | "exit" | "wq" => {
+    let Some(spec) = find(name) else {
+        error(app, format!("unknown command `{name}` (:help lists them)"));
+        return Vec::new();
+    };
+    match spec.command {
+        Command::Engage | Command::Hold | Command::Remind => {
+            match engage::command(app, name, &rest) {
+                Some(fx) => fx,
+                None => {
+                    error(app, format!("use :{name} {}", spec.usage));
+                    Vec::new()
+                }
+            }
+        }
+        Command::Quit => {
             app.quit = true;
             vec![Effect::Quit]
         }
-        "sort" => {
+        Command::Sort => {
             let Some(key) = rest.first().and_then(|k| SortKey::parse(k)) else {
-                error(
-                    app,
-                    "sort by overdue, days, outstanding, contact, name or risk",
-                );
+                error(app, format!("sort by {}", (spec.help)()));
                 return Vec::new();
             };
             match rest.get(1).map(|d| d.to_ascii_lowercase()) {
@@ -643,19 +651,16 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
                 }
             }
         }
-        "tab" => match rest.first().and_then(|t| Tab::parse(t)) {
+        Command::Tab => match rest.first().and_then(|t| Tab::parse(t)) {
             Some(tab) => set_tab(app, tab),
             None => {
-                error(
-                    app,
-                    "tabs: overdue, all, promises, followups, disputes, replies, risk",
-                );
+                error(app, format!("tabs: {}", (spec.help)()));
                 Vec::new()
             }
         },
-        "mine" => set_scope(app, Scope::Mine),
-        "all" | "everyone" => set_scope(app, Scope::Everyone),
-        "asof" | "as-of" | "as_of" | "date" => {
+        Command::Mine => set_scope(app, Scope::Mine),
+        Command::All => set_scope(app, Scope::Everyone),
+        Command::AsOf => {
             let text = rest.join(" ");
             match parse_relative(&text, app.session.today) {
                 Some(date) => set_as_of(app, date),
@@ -668,36 +673,27 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
                 }
             }
         }
-        "filter" | "f" => set_filter(app, &rest.join(" ")),
-        "nofilter" | "clear" => set_filter(app, ""),
-        "chart" => {
+        Command::Filter => set_filter(app, &rest.join(" ")),
+        Command::NoFilter => set_filter(app, ""),
+        Command::Chart => {
             match rest.first() {
                 None => app.chart = app.chart.next(),
                 Some(n) => match ChartKind::parse(n) {
                     Some(kind) => app.chart = kind,
-                    None => error(app, "charts: aging, collectable, issues, cash"),
+                    None => error(app, format!("charts: {}", (spec.help)())),
                 },
             }
             app.chart_sel = 0;
             Vec::new()
         }
-        "help" | "h" => open_help(app),
-        "reload" | "e" => reload(app),
-        "unmark" => {
+        Command::Help => open_help(app),
+        Command::Reload => reload(app),
+        Command::Unmark => {
             app.marks.clear();
             Vec::new()
         }
-        "redraw" => vec![Effect::Clear],
-        "suspend" | "stop" => vec![Effect::Suspend],
-        other => {
-            error(
-                app,
-                format!(
-                    "unknown command `{other}` (try :sort, :tab, :mine, :all, :asof, :filter, :q)"
-                ),
-            );
-            Vec::new()
-        }
+        Command::Redraw => vec![Effect::Clear],
+        Command::Suspend => vec![Effect::Suspend],
     }
 }
 

@@ -259,7 +259,9 @@ struct DocColumns {
     overdue: usize,
     open: usize,
     amount: usize,
-    /// The document date and kind as columns; else on the line under each document.
+    /// The due date, the document date and kind as columns; else on the line under each
+    /// document.
+    due: bool,
     dated: bool,
     kind: bool,
     currency: bool,
@@ -296,26 +298,28 @@ fn doc_columns(app: &App, d: &CustomerDetail, width: usize) -> DocColumns {
             .iter()
             .map(|x| format!("/{}", grouped(x.amount, &x.currency))),
     );
-    // Number, due date, days overdue, open balance, flags.
-    let base = 1 + 10 + 1 + overdue + 1 + open + 4;
+    // Number, days overdue, open balance, flags; the rest as the width allows.
+    let base = 1 + overdue + 1 + open + 4;
     let mut c = DocColumns {
         number: number.min(width.saturating_sub(base)).max(6),
         overdue,
         open,
         amount,
+        due: false,
         dated: false,
         kind: false,
         currency: false,
         with_amount: false,
     };
     let mut used = c.number + base;
-    for (extra, flag) in [(11, 0), (5, 1), (4, 2), (amount + 1, 3)] {
+    for (extra, flag) in [(11, 0), (11, 1), (5, 2), (4, 3), (amount + 1, 4)] {
         if used + extra <= width {
             used += extra;
             match flag {
-                0 => c.dated = true,
-                1 => c.kind = true,
-                2 => c.currency = true,
+                0 => c.due = true,
+                1 => c.dated = true,
+                2 => c.kind = true,
+                3 => c.currency = true,
                 _ => c.with_amount = true,
             }
         } else {
@@ -375,7 +379,9 @@ fn documents(
     if c.dated {
         head.push(Span::styled(" Dated     ", label_style));
     }
-    head.push(Span::styled(" Due       ", label_style));
+    if c.due {
+        head.push(Span::styled(" Due       ", label_style));
+    }
     head.push(Span::styled(
         format!(" {}", text::fit_right("Overdue", c.overdue)),
         label_style,
@@ -411,7 +417,9 @@ fn documents(
             Some(due) if doc.kind != "credit_note" => due.to_string(),
             _ => "—".to_string(),
         };
-        spans.push(Span::styled(format!(" {}", text::fit(&due, 10)), base));
+        if c.due {
+            spans.push(Span::styled(format!(" {}", text::fit(&due, 10)), base));
+        }
         spans.push(Span::styled(
             format!(
                 " {}",
@@ -465,13 +473,26 @@ fn documents(
         // What did not fit in the columns goes on the line under it, with the prediction.
         // (An invoice goes without saying.)
         let kind = (!c.kind && doc.kind != "invoice").then_some(long);
-        let about: Vec<String> = match (kind, c.dated) {
+        let mut about: Vec<String> = match (kind, c.dated) {
             (Some(kind), false) => vec![format!("{kind} dated {}", doc.doc_date)],
             (Some(kind), true) => vec![kind.to_string()],
             (None, false) => vec![format!("dated {}", doc.doc_date)],
             (None, true) => Vec::new(),
         };
+        if !c.due && doc.kind != "credit_note" {
+            about.insert(0, format!("due {due}"));
+        }
+        // A settled document's dates matter less than a line each: its kind, if anything.
+        if closed {
+            about = kind.map(|k| vec![k.to_string()]).unwrap_or_default();
+        }
         let predicted = !closed && doc.kind != "credit_note";
+        // With the expected date after it, too long for the width: a line of its own.
+        let lead = 4 + about.iter().map(|a| text::width(a) + 3).sum::<usize>();
+        if predicted && !about.is_empty() && lead + "expected 2026-01-01".len() > width {
+            out.push(Line::styled(format!("  ↳ {}", about.join(" · ")), muted));
+            about.clear();
+        }
         match predicted.then(|| prediction::expected_line(app, doc, forecast, width, &about)) {
             Some(Some(line)) => out.push(line),
             _ if !about.is_empty() => {
