@@ -448,6 +448,7 @@ fn until_the_forecast_arrives_the_screen_says_so() {
     let (_dir, db) = portfolio();
     let mut d = Driver::new(&db, "alice", (120, 40));
     d.app.forecast = None;
+    d.app.page.risk_counted = false;
     if let Some(data) = d.app.detail.as_mut() {
         data.forecast = None;
     }

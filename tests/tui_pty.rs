@@ -1083,3 +1083,77 @@ fn a_dumb_terminal_is_refused_in_one_sentence() {
     assert_eq!(s.wait_exit(), 2);
     assert!(!contains(&s.raw(), b"\x1b[?1049h"), "no alternate screen");
 }
+
+/// The 2,000-customer demo (as of 25 November 2026) in `dir`.
+fn demo(dir: &std::path::Path) -> std::path::PathBuf {
+    let db = dir.join("owed.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "--as-of",
+            "2026-11-25",
+            "demo",
+            "--no-tui",
+            "--customers",
+            "2000",
+        ])
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env_remove("OWED_CONFIG")
+        .env_remove("OWED_DB")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    db
+}
+
+/// The queue's tab bar on screen, if any.
+fn tab_bar(s: &Session) -> Option<String> {
+    rows(s)
+        .into_iter()
+        .find(|r| r.contains("Overdue ") && r.contains("All ") && r.contains("Risk"))
+}
+
+#[test]
+fn back_from_another_date_the_risk_tab_waits_for_its_forecast() {
+    let mut s = Session::start_as_of((120, 36), &[], demo, "");
+    s.wait_for(&["Queue · mine (alice) · 1 of"]);
+    // The forecast of today: the tab counts high-risk customers.
+    let start = Instant::now();
+    let count = loop {
+        if let Some(bar) = tab_bar(&s)
+            && let Some(n) = bar.split("Risk ").nth(1)
+            && let Ok(n) = n.split_whitespace().next().unwrap_or("").parse::<u64>()
+        {
+            break n;
+        }
+        assert!(start.elapsed() < PATIENCE, "{}", s.contents());
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(count > 0, "the demo has high-risk customers");
+    s.type_keys(":asof -7d\r");
+    s.wait_for(&["as of 2026-11-27"]);
+    s.type_keys(":asof today\r");
+    // Today's portfolio ended when the session left it: it is computed again, the forecast
+    // last. Until it is, the tab says so, whatever the detail shows.
+    let start = Instant::now();
+    loop {
+        let screen = s.contents();
+        let bar = tab_bar(&s).unwrap_or_default();
+        assert!(
+            !bar.contains("Risk 0 "),
+            "the risk tab counted without a forecast:\n{screen}"
+        );
+        if screen.contains(" as of 20") && bar.contains(&format!("Risk {count}")) {
+            break;
+        }
+        assert!(start.elapsed() < PATIENCE, "{screen}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+}

@@ -532,6 +532,9 @@ pub struct QueuePage {
     pub counts: [u64; Tab::COUNT],
     /// The collector owns no customer, so the page shows everyone's (the title says so).
     pub mine_fallback: bool,
+    /// The High risk tab was counted from the forecast of the page's date (else its count
+    /// is not known yet, and the rows carry no risk).
+    pub risk_counted: bool,
 }
 
 /// Figures of one customer in the summary: its aging and a few flags.

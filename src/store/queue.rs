@@ -606,6 +606,7 @@ impl Store {
             total,
             counts,
             mine_fallback,
+            risk_counted: false,
         })
     }
 
@@ -721,6 +722,7 @@ impl Store {
             total,
             counts,
             mine_fallback,
+            risk_counted: false,
         }))
     }
 

@@ -744,6 +744,9 @@ fn reload(app: &mut App) -> Vec<Effect> {
 fn refresh(app: &mut App, figures: Request) -> Vec<Effect> {
     app.summary_pending = true;
     app.detail_cid = None;
+    // The forecast comes again with the figures when the portfolio of the date has one; one
+    // kept from before may be of a portfolio that has ended since.
+    app.forecast = None;
     let mut fx = vec![Effect::Request(figures)];
     app.generation += 1;
     app.inflight = None;

@@ -653,13 +653,14 @@ impl PortfolioWorker {
                 } else {
                     None
                 };
-                let page = self.store.queue_page_counted(
+                let mut page = self.store.queue_page_counted(
                     query,
                     *offset,
                     *limit,
                     &counts,
                     keys.as_deref(),
                 )?;
+                page.risk_counted = self.forecasts.has(*as_of);
                 out.push(Response::Page { seq: *seq, page });
             }
             Request::Detail { seq, as_of, cid } => {
