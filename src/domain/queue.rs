@@ -191,6 +191,8 @@ pub enum AmountField {
     /// Unutilised credit plus unapplied cash.
     Credit,
     CollectableThisMonth,
+    /// Unutilised credit alone (credit notes not applied yet).
+    Unutilised,
 }
 
 /// A comparison operator.
@@ -254,6 +256,11 @@ pub enum Predicate {
     Days(Cmp, i64),
     /// Aging bucket.
     Bucket(BucketSel),
+    /// Some net overdue in this bucket (index into [`AgingBounds::labels`]): overdue there
+    /// once the customer's credit is set against its oldest overdue buckets.
+    NetBucket(usize),
+    /// An open issue of this reason (case-insensitive).
+    Issue(String),
 }
 
 /// A parsed filter: the text as typed and its predicates.
@@ -361,8 +368,16 @@ fn parse_term(term: &str, bounds: &AgingBounds) -> Result<Predicate, String> {
                 }
             }
             "bucket" | "aging" => parse_bucket(value, bounds).map(Predicate::Bucket),
+            "net" => match parse_bucket(value, bounds)? {
+                BucketSel::Index(i) if i > 0 => Ok(Predicate::NetBucket(i)),
+                _ => Err(format!(
+                    "`net:` takes an overdue bucket ({})",
+                    bounds.labels()[1..].join(", ")
+                )),
+            },
+            "issue" | "reason" => Ok(Predicate::Issue(value.to_ascii_lowercase())),
             _ => Err(format!(
-                "unknown filter `{key}:` (try owner:, currency:, bucket:)"
+                "unknown filter `{key}:` (try owner:, currency:, bucket:, net:, issue:)"
             )),
         };
     }
@@ -407,6 +422,7 @@ fn parse_comparison(field: &str, op: Cmp, value: &str) -> Result<Predicate, Stri
         "net" | "net_overdue" => AmountField::NetOverdue,
         "credit" => AmountField::Credit,
         "collectable" => AmountField::CollectableThisMonth,
+        "unutilised" | "unutilized" | "unutilised_credit" => AmountField::Unutilised,
         "" => {
             return Err(format!(
                 "`{op_text}{value}` needs a field before it, like overdue{op_text}{value}",
@@ -415,7 +431,7 @@ fn parse_comparison(field: &str, op: Cmp, value: &str) -> Result<Predicate, Stri
         }
         _ => {
             return Err(format!(
-                "unknown field `{field}` (try overdue, outstanding, net, credit, collectable, days)"
+                "unknown field `{field}` (try overdue, outstanding, net, credit, unutilised, collectable, days)"
             ));
         }
     };
@@ -551,6 +567,31 @@ pub struct SummaryFigures {
     pub aging: Vec<Decimal>,
 }
 
+/// The figures of a part of the portfolio (the customers a scope and filter of the queue
+/// select), in the base currency: what the metrics bar and the charts show of it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ScopeFigures {
+    /// Customers in it.
+    pub customers: u64,
+    pub customers_overdue: u64,
+    pub outstanding: Decimal,
+    pub overdue: Decimal,
+    pub net_overdue: Decimal,
+    pub unutilised_credit: Decimal,
+    pub unapplied_cash: Decimal,
+    pub collectable_this_month: Decimal,
+    pub open_issue_amount: Decimal,
+    pub open_p2p_amount: Decimal,
+    /// Open balances per bucket, in the order of [`AgingBounds::labels`].
+    pub aging: Vec<Decimal>,
+    /// Net overdue per bucket (credit set against the oldest overdue buckets first).
+    pub net_aging: Vec<Decimal>,
+    /// Follow-ups due by the date.
+    pub followups_due: u64,
+    /// Open issues by reason, largest amount first.
+    pub issues: Vec<IssueReason>,
+}
+
 /// Open issues at a date, grouped by reason.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IssueReason {
@@ -609,6 +650,19 @@ mod tests {
             vec![Predicate::Bucket(BucketSel::Index(5))],
             "a bucket's own label wins over the N+ reading"
         );
+    }
+
+    #[test]
+    fn net_buckets_issues_and_unutilised_credit() {
+        assert_eq!(
+            parse("net:31-60 issue:Pricing unutilised>0").unwrap(),
+            vec![
+                Predicate::NetBucket(2),
+                Predicate::Issue("pricing".into()),
+                Predicate::Amount(AmountField::Unutilised, Cmp::Gt, dec("0")),
+            ]
+        );
+        assert!(parse("net:current").unwrap_err().contains("overdue bucket"));
     }
 
     #[test]

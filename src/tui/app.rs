@@ -51,9 +51,12 @@ pub enum Mode {
 pub enum ChartKind {
     /// Open balances per aging bucket.
     Aging,
-    /// Outstanding, overdue and collectable this month.
+    /// Net overdue per overdue bucket (credit set against the oldest first), beside the
+    /// unutilised credit.
+    Overdue,
+    /// Outstanding and collectable this month, with the unutilised credit.
     Collectable,
-    /// Open issues by reason.
+    /// Open issues by reason and follow-ups due, each with its share.
     Issues,
     /// Expected receipts by week (the forecast).
     Cash,
@@ -61,8 +64,9 @@ pub enum ChartKind {
 
 impl ChartKind {
     /// Every chart, in the order `c` cycles through them.
-    pub const ALL: [ChartKind; 4] = [
+    pub const ALL: [ChartKind; 5] = [
         ChartKind::Aging,
+        ChartKind::Overdue,
         ChartKind::Collectable,
         ChartKind::Issues,
         ChartKind::Cash,
@@ -72,6 +76,7 @@ impl ChartKind {
     pub fn name(self) -> &'static str {
         match self {
             ChartKind::Aging => "aging",
+            ChartKind::Overdue => "overdue",
             ChartKind::Collectable => "collectable",
             ChartKind::Issues => "issues",
             ChartKind::Cash => "cash",
@@ -81,7 +86,8 @@ impl ChartKind {
     /// The next chart in the cycle.
     pub fn next(self) -> ChartKind {
         match self {
-            ChartKind::Aging => ChartKind::Collectable,
+            ChartKind::Aging => ChartKind::Overdue,
+            ChartKind::Overdue => ChartKind::Collectable,
             ChartKind::Collectable => ChartKind::Issues,
             ChartKind::Issues => ChartKind::Cash,
             ChartKind::Cash => ChartKind::Aging,
@@ -92,6 +98,7 @@ impl ChartKind {
     pub fn parse(text: &str) -> Option<ChartKind> {
         match text.trim().to_ascii_lowercase().as_str() {
             "aging" | "ageing" => Some(ChartKind::Aging),
+            "overdue" | "net" => Some(ChartKind::Overdue),
             "collectable" | "outstanding" => Some(ChartKind::Collectable),
             "issues" | "disputes" | "reasons" => Some(ChartKind::Issues),
             "cash" | "forecast" | "weeks" => Some(ChartKind::Cash),
@@ -180,6 +187,9 @@ pub struct App {
     pub summary_pending: bool,
     /// The forecast (risk, predicted dates, cash by week), once computed for a date.
     pub forecast: Option<ForecastView>,
+    /// The figures of the part of the portfolio the queue shows (its scope and filter), as
+    /// last answered: the metrics bar and the charts draw them.
+    pub scope: Option<crate::workstation::ScopeSummary>,
     pub status: Option<Status>,
     /// Keys typed so far of a multi-key binding (`g` of `g g`).
     pub pending_keys: Vec<Key>,
@@ -239,6 +249,7 @@ impl App {
             summary: None,
             summary_pending: false,
             forecast: None,
+            scope: None,
             status: None,
             pending_keys: Vec::new(),
             seq: 0,
@@ -322,12 +333,21 @@ impl App {
             .map(|r| format!("{} ({})", r.name, r.id))
     }
 
+    /// The figures of the queue's scope and filter as of the date on screen, once answered
+    /// (none while a new scope or filter is being counted).
+    pub fn scoped(&self) -> Option<&crate::workstation::ScopeSummary> {
+        self.scope
+            .as_ref()
+            .filter(|s| s.as_of == self.as_of && s.is_for(&self.query))
+    }
+
     /// The number of bars of the current chart.
     pub fn chart_bars(&self) -> usize {
         match self.chart {
-            ChartKind::Aging => self.session.bounds.len(),
+            // The overdue buckets, then the unutilised credit.
+            ChartKind::Aging | ChartKind::Overdue => self.session.bounds.len(),
             ChartKind::Collectable => 3,
-            ChartKind::Issues => self.summary.as_ref().map_or(0, |s| s.issues.len()),
+            ChartKind::Issues => super::view::chart::issue_rows(self).len(),
             ChartKind::Cash => crate::domain::forecast::cash::WEEKS,
         }
     }

@@ -190,6 +190,14 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
         Response::FormData { seq, data, .. } => forms::form_data(app, seq, data),
         Response::Saved { seq, outcome } => forms::saved(app, seq, outcome),
         Response::Forecast(view) => super::forecast::received(app, *view),
+        Response::Scope(scope) => {
+            if scope.as_of == app.as_of && scope.is_for(&app.query) {
+                app.scope = Some(*scope);
+                let bars = app.chart_bars();
+                app.chart_sel = app.chart_sel.min(bars.saturating_sub(1));
+            }
+            Vec::new()
+        }
         Response::Error(message) => {
             // Whatever was asked may be asked again by the next key.
             app.summary_pending = false;
@@ -355,50 +363,98 @@ fn chart_action(app: &mut App, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Enter on a bar: show the customers behind it.
+/// Enter on a bar: show exactly the customers behind it, within the queue's scope and
+/// filter (the filter gains the bar's term, in place of another bar's).
 fn view_bar(app: &mut App) -> Vec<Effect> {
     let i = app.chart_sel;
     app.focus = Focus::Queue;
-    match app.chart {
+    let labels = app.session.bounds.labels();
+    let (tab, term, what) = match app.chart {
         ChartKind::Aging => {
-            let labels = app.session.bounds.labels();
             let Some(label) = labels.get(i) else {
                 return Vec::new();
             };
             let tab = if i == 0 { Tab::All } else { Tab::Overdue };
-            let kept: Vec<&str> = app
-                .query
-                .filter
-                .text
-                .split_whitespace()
-                .filter(|t| !t.to_ascii_lowercase().starts_with("bucket:"))
-                .collect();
-            let text = format!("{} bucket:{label}", kept.join(" "));
-            app.query.tab = tab;
-            status(app, format!("Customers with an amount in {label}."));
-            set_filter(app, text.trim())
+            (
+                tab,
+                format!("bucket:{label}"),
+                format!("Customers with an amount in {label}."),
+            )
         }
-        ChartKind::Collectable => {
-            let (tab, term) = match i {
-                0 => (Tab::All, "outstanding>0"),
-                1 => (Tab::Overdue, ""),
-                _ => (Tab::All, "collectable>0"),
-            };
-            app.query.tab = tab;
-            set_filter(app, term)
-        }
-        ChartKind::Issues => {
-            status(app, "Customers with an open issue.");
-            set_tab(app, Tab::Disputes)
-        }
+        ChartKind::Overdue => match labels.get(i + 1) {
+            Some(label) => (
+                Tab::Overdue,
+                format!("net:{label}"),
+                format!("Customers with net overdue in {label}."),
+            ),
+            None => (
+                Tab::All,
+                "unutilised>0".to_string(),
+                "Customers with unutilised credit.".to_string(),
+            ),
+        },
+        ChartKind::Collectable => match i {
+            0 => (
+                Tab::All,
+                "outstanding>0".to_string(),
+                "Customers with something outstanding.".to_string(),
+            ),
+            1 => (
+                Tab::All,
+                "collectable>0".to_string(),
+                "Customers with something collectable this month.".to_string(),
+            ),
+            _ => (
+                Tab::All,
+                "unutilised>0".to_string(),
+                "Customers with unutilised credit.".to_string(),
+            ),
+        },
+        ChartKind::Issues => match view::chart::issue_rows(app).get(i) {
+            Some(view::chart::IssueRow::Reason(reason, ..)) => (
+                Tab::Disputes,
+                if reason.contains(char::is_whitespace) {
+                    format!("issue:\"{reason}\"")
+                } else {
+                    format!("issue:{reason}")
+                },
+                format!("Customers with an open {} issue.", reason.replace('_', " ")),
+            ),
+            Some(view::chart::IssueRow::FollowUps(_)) => (
+                Tab::FollowUps,
+                String::new(),
+                "Customers with a follow-up due.".to_string(),
+            ),
+            None => return Vec::new(),
+        },
         ChartKind::Cash => {
             app.focus = Focus::Chart;
             if let Some(text) = view::cash::describe_week(app, i) {
                 status(app, text);
             }
-            Vec::new()
+            return Vec::new();
         }
-    }
+    };
+    // The filter as typed, less any term a bar added before.
+    let charted = |t: &str| {
+        let t = t.to_ascii_lowercase();
+        ["bucket:", "net:", "issue:"]
+            .iter()
+            .any(|p| t.starts_with(p))
+            || ["outstanding>0", "collectable>0", "unutilised>0"].contains(&t.as_str())
+    };
+    let kept: Vec<&str> = app
+        .query
+        .filter
+        .text
+        .split_whitespace()
+        .filter(|t| !charted(t))
+        .collect();
+    let text = format!("{} {term}", kept.join(" "));
+    app.query.tab = tab;
+    let fx = set_filter(app, text.trim());
+    status(app, what);
+    fx
 }
 
 fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {

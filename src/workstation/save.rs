@@ -157,6 +157,22 @@ struct Share {
     open_promise_base: Decimal,
     open_issue_base: Decimal,
     issues: Vec<IssueReason>,
+    /// Its open issues one by one (base currency), for the queue table.
+    open_issues: Vec<crate::store::issues::OpenIssueBase>,
+    /// Its follow-ups due, as its queue row counts them.
+    followups_due: i64,
+}
+
+impl Share {
+    /// What a scope's figures hold of it.
+    fn scope(&self) -> super::scope::ScopeShare {
+        super::scope::ScopeShare {
+            open_promise_base: self.open_promise_base,
+            open_issue_base: self.open_issue_base,
+            issues: self.issues.clone(),
+            followups_due: self.followups_due,
+        }
+    }
 }
 
 impl PortfolioWorker {
@@ -405,10 +421,16 @@ impl PortfolioWorker {
         let flags = self
             .store
             .customer_flags(cid, as_of, s.grace_days, &s.base_currency)?;
+        // Issues converted one by one at their day's rate, as the figures add them up.
+        let open_issues = self
+            .store
+            .open_issues_base(as_of, &s.base_currency, Some(cid))?;
         Ok(Share {
             open_promise_base: flags.open_promise_base,
-            open_issue_base: flags.open_issue_base,
-            issues: self.store.open_issues_by_reason_of(cid, as_of)?,
+            open_issue_base: open_issues.iter().map(|i| i.amount).sum(),
+            issues: crate::store::issues::by_reason(&open_issues),
+            open_issues,
+            followups_due: self.store.queue_followups_due(cid)?,
         })
     }
 
@@ -439,9 +461,12 @@ impl PortfolioWorker {
             }
         }
         let after = self.share(cid, as_of)?;
+        self.store
+            .set_queue_extras(cid, &after.open_issues, after.open_promise_base)?;
         if let Some(summary) = self.summary.as_mut() {
             patch(summary, &before, &after);
         }
+        self.scopes_saved(cid, change.owner_changed(), &before.scope(), &after.scope())?;
         Ok(true)
     }
 }
@@ -471,34 +496,5 @@ fn patch(summary: &mut Summary, before: &Share, after: &Share) {
     let m = &mut summary.metrics;
     m.open_p2p_amount += after.open_promise_base - before.open_promise_base;
     m.open_issue_amount += after.open_issue_base - before.open_issue_base;
-    for (reasons, add) in [(&before.issues, false), (&after.issues, true)] {
-        for r in reasons {
-            let i = match summary.issues.iter().position(|i| i.reason == r.reason) {
-                Some(i) => i,
-                None => {
-                    summary.issues.push(IssueReason {
-                        reason: r.reason.clone(),
-                        count: 0,
-                        amount: Decimal::ZERO,
-                    });
-                    summary.issues.len() - 1
-                }
-            };
-            let slot = &mut summary.issues[i];
-            if add {
-                slot.count += r.count;
-                slot.amount += r.amount;
-            } else {
-                slot.count = slot.count.saturating_sub(r.count);
-                slot.amount -= r.amount;
-            }
-        }
-    }
-    summary.issues.retain(|i| i.count > 0);
-    // Largest amount first, as the store orders them.
-    summary.issues.sort_by(|a, b| {
-        b.amount
-            .cmp(&a.amount)
-            .then_with(|| a.reason.cmp(&b.reason))
-    });
+    super::scope::patch_reasons(&mut summary.issues, &before.issues, &after.issues, false);
 }
