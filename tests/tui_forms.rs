@@ -97,6 +97,7 @@ fn a_promise_with_the_defaults_is_saved_and_shown_at_once() {
     let mut d = Driver::new(&db, "alice", (120, 40));
     assert_eq!(d.selected().as_deref(), Some("Acme Corp"));
     let p2p_before = d.app.summary.as_ref().unwrap().metrics.open_p2p_amount;
+    let mine_before = d.app.scoped().unwrap().figures.open_p2p_amount;
     assert_eq!(d.app.page.counts[2], 1, "Acme's broken promise");
     d.press("p");
     assert_eq!(d.app.mode, Mode::Form);
@@ -133,6 +134,11 @@ fn a_promise_with_the_defaults_is_saved_and_shown_at_once() {
     // The metrics bar and the tabs show it: a newer promise replaces the broken one.
     let summary = d.app.summary.as_ref().unwrap();
     assert_eq!(summary.metrics.open_p2p_amount, p2p_before + dec("12000"));
+    // And the bar of alice's customers, moved by the same difference in the service.
+    assert_eq!(
+        d.app.scoped().unwrap().figures.open_p2p_amount,
+        mine_before + dec("12000")
+    );
     assert_eq!(d.app.page.counts[2], 0);
     // The cursor moved on to the next customer; back on Acme, the timeline starts with it.
     assert_eq!(

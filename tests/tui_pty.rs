@@ -1157,3 +1157,77 @@ fn back_from_another_date_the_risk_tab_waits_for_its_forecast() {
     s.type_keys("q");
     assert_eq!(s.wait_exit(), 0);
 }
+
+/// The fixture, with a 1,000.00 EUR pricing dispute on Lumen GmbH (bob's) beside Pizza
+/// Palace's 800.00 USD one.
+fn with_a_euro_dispute(dir: &std::path::Path) -> std::path::PathBuf {
+    let db = workstation::build(dir);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+        .arg("--db")
+        .arg(&db)
+        .args(["--as", "bob", "--as-of", workstation::AS_OF])
+        .args(["dispute", "K2", "--reason", "pricing", "--amount", "1000"])
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env_remove("OWED_CONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    db
+}
+
+#[test]
+fn the_dashboard_is_of_the_queues_scope_and_its_bars_list_what_they_counted() {
+    let mut s = Session::start_on((120, 40), &[], with_a_euro_dispute);
+    // Mine: alice's customers, named in the bar.
+    s.wait_for(&[
+        "alice's 8 customers  Outstanding 24.6k  Overdue 20.9k  Net overdue 20.8k",
+        "Queue · mine (alice) · 1 of 5",
+    ]);
+    // The issues chart: alice's one issue and follow-up.
+    s.type_keys(":chart issues\r");
+    s.wait_for(&["Issues and follow-ups · 1 issue 800.00 · 1 follow-up due"]);
+    // Everyone's: the euro dispute converted at its day's rate (1,000.00 EUR at 1.12).
+    s.type_keys("m");
+    s.wait_for(&[
+        "Everyone's 10 customers  Outstanding 26.3k",
+        "Issues and follow-ups · 2 issues 1,920.00 · 1 follow-up due",
+        "1,920.00 · 2 · 67%",
+    ]);
+    // Enter on the reason: exactly the two customers it counted.
+    s.type_keys("\t\r");
+    s.wait_for(&[
+        "Queue · everyone · filter: issue:pricing · 1 of 2",
+        "Customers with an open pricing issue.",
+        "Lumen GmbH",
+        "Pizza Palace",
+    ]);
+    // The bar follows the filter.
+    s.wait_for(&["Everyone's 2 customers matching issue:pricing"]);
+    // The net overdue chart: Enter on 31-60 lists the one customer with net overdue there
+    // (Kite Supplies' 60.00 in 1-30 is covered by its credit: not in 1-30's either).
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["Everyone's 10 customers"]);
+    s.type_keys(":chart overdue\r");
+    s.wait_for(&["Net overdue by age"]);
+    s.type_keys("\tj\r");
+    s.wait_for(&[
+        "Queue · everyone · filter: net:31-60 · 1 of 1",
+        "Customers with net overdue in 31-60.",
+        "Acme Corp",
+    ]);
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["Everyone's 10 customers"]);
+    s.type_keys("\tk\r");
+    s.wait_for(&["Queue · everyone · filter: net:1-30 · 1 of 3"]);
+    assert!(!s.contents().contains("Kite Supplies"), "{}", s.contents());
+    s.type_keys(":chart collectable\r");
+    s.wait_for(&["Outstanding and collectable in April, with unutilised credit"]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+}

@@ -213,9 +213,21 @@ impl Store {
     /// The outstanding at `as_of` (the open balances of invoices and debit notes) in the base
     /// currency: the portfolio total alone, without the per-customer figures.
     pub fn outstanding_at(&self, as_of: Date, base_currency: &str) -> Result<Decimal> {
+        self.outstanding_at_of(as_of, base_currency, None)
+    }
+
+    /// [`Store::outstanding_at`] of some customers (keys) only, or of all.
+    pub fn outstanding_at_of(
+        &self,
+        as_of: Date,
+        base_currency: &str,
+        cids: Option<&std::collections::HashSet<i64>>,
+    ) -> Result<Decimal> {
         let mut total = Decimal::ZERO;
         self.for_each_open_item_of(as_of, None, &[ItemKind::Debit], |item| {
-            total += item.base_balance(base_currency);
+            if cids.is_none_or(|c| c.contains(&item.cid)) {
+                total += item.base_balance(base_currency);
+            }
         })?;
         Ok(total)
     }

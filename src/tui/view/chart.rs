@@ -148,7 +148,7 @@ pub fn bars(app: &App) -> (String, Vec<Bar>) {
             let items = issues + f.followups_due;
             let more = f.issues.len().saturating_sub(rows.len().saturating_sub(1));
             let mut title = format!(
-                "Issues and follow-ups · {issues} open issue{}, {} · {} follow-up{} due",
+                "Issues and follow-ups · {issues} issue{} {} · {} follow-up{} due",
                 if issues == 1 { "" } else { "s" },
                 grouped(f.open_issue_amount, cur),
                 f.followups_due,
