@@ -11,7 +11,7 @@
 //! clock.
 
 use crate::config::Config;
-use crate::domain::actions::{self as check, OwnerRole, Stamp};
+use crate::domain::actions::{self as check, Outcome, OwnerRole, Stamp};
 use crate::domain::money::{grouped, round_to_currency};
 use crate::domain::text::one_line;
 use crate::domain::{Date, Decimal};
@@ -19,6 +19,7 @@ use crate::store::Store;
 use crate::store::actions::{NewIssue, NewPromise};
 use crate::store::actions::{OpenDebit, Touched};
 use crate::store::activity::CustomerCard;
+use crate::store::attachments::{NewAttachments, NewFile};
 use crate::{Error, Result};
 
 /// What kind of record an action wrote or changed.
@@ -29,6 +30,7 @@ pub enum RecordKind {
     Issue,
     Followup,
     Assign,
+    Attachment,
 }
 
 /// The outcome of an action.
@@ -36,7 +38,7 @@ pub enum RecordKind {
 pub struct Recorded {
     pub kind: RecordKind,
     /// The id of the record written or changed (a note, a promise, an issue, a follow-up, an
-    /// owner change).
+    /// owner change, the first attachment).
     pub id: i64,
     /// The customer concerned: what a view must re-read.
     pub cid: i64,
@@ -231,9 +233,29 @@ pub fn resolve(
     issue: &str,
     text: Option<&str>,
 ) -> Result<Recorded> {
+    resolve_with(store, stamp, issue, None, text)
+}
+
+/// Resolves an open issue or deduction with an outcome as typed (`valid`, `invalid` or
+/// `written_off`, the last a manager's) and an optional resolution text.
+pub fn resolve_with(
+    store: &mut Store,
+    stamp: &Stamp,
+    issue: &str,
+    outcome: Option<&str>,
+    text: Option<&str>,
+) -> Result<Recorded> {
+    let outcome = outcome
+        .map(Outcome::parse)
+        .transpose()
+        .map_err(Error::Input)?;
     let text = check::optional_text(text);
-    change(RecordKind::Issue, "issue", issue, "resolved", |id| {
-        store.resolve_issue(stamp, id, text.as_deref())
+    let done = match outcome {
+        Some(o) => format!("resolved ({})", o.as_str().replace('_', " ")),
+        None => "resolved".to_string(),
+    };
+    change(RecordKind::Issue, "issue", issue, &done, |id| {
+        store.resolve_issue_with_outcome(stamp, id, text.as_deref(), outcome)
     })
 }
 
@@ -480,4 +502,109 @@ fn open_debits(
             (d, balance)
         })
         .collect())
+}
+
+/// Reads the files to attach, refusing (one sentence, nothing written) a file that cannot be
+/// read, a folder, or one over `max_mb` megabytes. Each file is kept under its own name (the
+/// last part of its path).
+pub fn read_attachments(paths: &[std::path::PathBuf], max_mb: u64) -> Result<Vec<NewFile>> {
+    use crate::domain::attachment::{file_name, max_bytes, too_large};
+    use std::io::Read;
+    if paths.is_empty() {
+        return Err(Error::input("no file to attach was given"));
+    }
+    let limit = max_bytes(max_mb);
+    let shown = |p: &std::path::Path| crate::error::quoted(&p.display().to_string());
+    paths
+        .iter()
+        .map(|path| {
+            let cannot = |e: std::io::Error| {
+                Error::input(format!(
+                    "cannot read {}: {e}, so nothing was attached",
+                    shown(path)
+                ))
+            };
+            let file = std::fs::File::open(path).map_err(cannot)?;
+            let meta = file.metadata().map_err(cannot)?;
+            if meta.is_dir() {
+                return Err(Error::input(format!(
+                    "{} is a folder, not a file, so nothing was attached",
+                    shown(path)
+                )));
+            }
+            if meta.len() > limit {
+                return Err(Error::input(too_large(&shown(path), meta.len(), max_mb)));
+            }
+            let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+            // A file that grows while it is read is still held to the limit.
+            file.take(limit + 1)
+                .read_to_end(&mut bytes)
+                .map_err(cannot)?;
+            if bytes.len() as u64 > limit {
+                return Err(Error::input(too_large(
+                    &shown(path),
+                    bytes.len() as u64,
+                    max_mb,
+                )));
+            }
+            Ok(NewFile {
+                name: file_name(path),
+                bytes,
+            })
+        })
+        .collect()
+}
+
+/// Files to attach, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct AttachForm<'a> {
+    pub customer: &'a str,
+    /// Read by [`read_attachments`].
+    pub files: &'a [NewFile],
+    /// Document ids of the customer they are about.
+    pub documents: &'a [String],
+    pub text: Option<&'a str>,
+}
+
+/// Attaches files to a customer (and its documents), in one transaction.
+pub fn attach(store: &mut Store, stamp: &Stamp, form: &AttachForm) -> Result<Recorded> {
+    let c = named(store, form.customer)?;
+    let (dids, named_documents) = documents(store, &c, form.documents)?;
+    let text = check::optional_text(form.text);
+    let ids = store.add_attachments(
+        stamp,
+        &NewAttachments {
+            cid: c.cid,
+            files: form.files,
+            dids: &dids,
+            text: text.as_deref(),
+        },
+    )?;
+    let on = if named_documents.is_empty() {
+        String::new()
+    } else {
+        format!(" on {}", one_line(&named_documents))
+    };
+    let listed: Vec<String> = ids
+        .iter()
+        .zip(form.files)
+        .map(|(id, f)| {
+            format!(
+                "{id} {} ({})",
+                one_line(&f.name),
+                crate::domain::attachment::size_label(f.bytes.len() as u64)
+            )
+        })
+        .collect();
+    let noun = if ids.len() == 1 {
+        "Attachment"
+    } else {
+        "Attachments"
+    };
+    Ok(Recorded {
+        kind: RecordKind::Attachment,
+        id: ids.first().copied().unwrap_or(0),
+        cid: c.cid,
+        message: format!("{noun} {} kept for {}{on}.", listed.join(", "), label(&c)),
+    })
 }

@@ -13,6 +13,7 @@
 //!   requests in its own view types.
 //! - [`tui`]: the workstation's screens (state, keys, drawing) and the session loop, for the
 //!   local terminal or any other (an SSH channel); it imports neither `store` nor `cli`.
+//! - [`serve`]: `owed serve`, the workstation over SSH for the whole team.
 //! - [`cli`]: the command line.
 
 pub mod actions;
@@ -26,6 +27,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod report;
+pub mod serve;
 pub mod store;
 pub mod tui;
 pub mod workstation;

@@ -131,6 +131,7 @@ impl World {
                 as_of,
                 base_currency: "USD",
                 promise_grace_days: 3,
+                min_days_between: 0,
             },
         )
         .unwrap()
@@ -213,6 +214,7 @@ fn settings(as_of: Date) -> SendSettings {
             attempts: 3,
             first_delay: Duration::from_millis(1),
         },
+        statement: Default::default(),
     }
 }
 
@@ -451,8 +453,16 @@ fn payment_rules_read_the_latest_attempt() {
     let s = w.summary(day(2026, 4, 30));
     let cards: Vec<_> = s.iter().filter(|e| e.0 == "Cards").collect();
     assert_eq!(cards, vec![&entry("Cards", "Update card", "C5", &["I6"])]);
-    // Cycles are independent: C5 also gets the dunning reminder.
-    assert!(s.contains(&entry("Dunning", "Friendly", "C5", &["I6"])));
+    // One reminder a day: of equal priorities the first cycle by name, "Cards"; the dunning
+    // reminder waits, skipped for priority.
+    assert!(!s.contains(&entry("Dunning", "Friendly", "C5", &["I6"])));
+    let skipped = w.plan(day(2026, 4, 30)).skipped;
+    assert!(
+        skipped.iter().any(|k| k.cycle == "Dunning"
+            && k.customer_id == "C5"
+            && k.code == owed::engage::plan::SkipReason::Priority),
+        "{skipped:?}"
+    );
     // A successful attempt afterwards: the card cycle lets go.
     w.sql(&format!(
         "INSERT INTO payments (id, cid, date, amount, currency, rate, status, method)

@@ -255,8 +255,13 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("0 sent"), "{}", stdout(&o));
     assert_eq!(server.received().len(), 2);
+    // Nothing left to send; the customer with the forged address stays skipped.
     let o = setup.owed(&["engage", "plan", "--json"]);
-    assert_eq!(stdout(&o).trim(), "[]");
+    let plan: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let plan = plan.as_array().unwrap();
+    assert!(plan.iter().all(|e| e["skipped"] == true), "{plan:?}");
+    assert_eq!(plan[0]["customer_id"], "K3");
+    assert_eq!(plan[0]["reason"], "no_address");
 }
 
 #[test]

@@ -459,6 +459,14 @@ fn the_report_pane_shows_what_the_reminders_achieved() {
     let report = d.app.engage.screen.report.as_ref().unwrap();
     assert_eq!(report.total.sent, 3);
     assert_eq!(report.weeks.len(), 13);
+    // Per cycle and week sent: the chart's bars and the cycle's sparkline.
+    let sent: u64 = report.cycle_weeks.iter().map(|w| w.sent).sum();
+    assert_eq!(sent, 3);
+    assert!(
+        d.screen().contains("Cycle, last 13 weeks"),
+        "{}",
+        d.screen()
+    );
     snapshot("engage_report_120x40", &d.screen());
 }
 

@@ -1231,3 +1231,77 @@ fn the_dashboard_is_of_the_queues_scope_and_its_bars_list_what_they_counted() {
     s.type_keys("q");
     assert_eq!(s.wait_exit(), 0);
 }
+
+/// The workstation's portfolio, with a picture and a text file in the session's folder (the
+/// workstation's working directory) to attach.
+fn with_files_to_attach(dir: &std::path::Path) -> std::path::PathBuf {
+    let db = workstation::build(dir);
+    let img = image::RgbImage::from_fn(120, 60, |x, y| {
+        if (x / 20 + y / 20) % 2 == 0 {
+            image::Rgb([200, 30, 30])
+        } else {
+            image::Rgb([30, 30, 200])
+        }
+    });
+    img.save(dir.join("cheque-scan.png")).unwrap();
+    std::fs::write(
+        dir.join("remittance.txt"),
+        "REMITTANCE ADVICE\nINV-600 12,000.00\n",
+    )
+    .unwrap();
+    db
+}
+
+#[test]
+fn a_file_attached_in_the_workstation_opens_as_a_picture_in_half_blocks() {
+    let mut s = Session::start_on((100, 30), &[], with_files_to_attach);
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    // The attach form: a path typed with Tab completion, a second file after `;`.
+    s.type_keys("A");
+    s.wait_for(&["Attach files · Acme Corp (K6)"]);
+    s.type_keys("cheque\t");
+    s.wait_for(&["cheque-scan.png"]);
+    s.type_keys("; rem\t");
+    s.wait_for(&["2 files"]);
+    s.type_keys("\r");
+    s.wait_for(&["saved: Attachments 1 cheque-scan.png"]);
+    // Back on Acme Corp, its detail lists them; v opens the newest (the text), j the next.
+    s.type_keys("k\r");
+    s.wait_for(&["Customer K6", "Attachments · 2 · v opens them"]);
+    s.type_keys("v");
+    s.wait_for(&["remittance.txt · text", "REMITTANCE ADVICE", "1 of 2"]);
+    s.type_keys("j");
+    s.wait_for(&["Attachment 1: cheque-scan.png · PNG image", "2 of 2"]);
+    let start = Instant::now();
+    while !s.contents().contains('▀') {
+        assert!(
+            start.elapsed() < PATIENCE,
+            "no half blocks:\n{}",
+            s.contents()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Drawn in colour: the red and blue squares as 256-colour cells.
+    {
+        let screen = s.screen.lock().unwrap();
+        let (rows, cols) = screen.parser.screen().size();
+        let (rows, cols) = (rows.get(), cols.get());
+        let coloured = (0..rows)
+            .flat_map(|r| (0..cols).map(move |c| (r, c)))
+            .filter_map(|(r, c)| screen.parser.screen().cell(r, c))
+            .filter(|cell| {
+                cell.contents() == "▀"
+                    && matches!(cell.fgcolor(), vt100::Color::Idx(_))
+                    && matches!(cell.bgcolor(), vt100::Color::Idx(_))
+            })
+            .count();
+        assert!(coloured > 100, "{coloured} coloured half blocks");
+    }
+    s.type_keys("\x1b");
+    s.wait_for(&["Customer K6"]);
+    // q goes back from the detail, and quits from the queue.
+    s.type_keys("q");
+    s.wait_for(&["Queue · mine (alice)"]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+}

@@ -460,6 +460,7 @@ fn the_library_refuses_the_same_way() {
         base_currency: "USD".into(),
         as_of,
         retry: outbox::RetryPolicy::default(),
+        statement: Default::default(),
     };
     let theirs = manual::entry_for(&store, "K2", &template, as_of).unwrap();
     let e = manual::send(

@@ -58,6 +58,18 @@ pub struct DisputeArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct ResolveArgs {
+    /// The issue's number.
+    pub issue: String,
+    /// How it ended: valid (a credit is due from billing), invalid (the customer is chased
+    /// for the gap) or written_off (a manager's decision).
+    #[arg(long)]
+    pub outcome: Option<String>,
+    /// The resolution.
+    pub text: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct IssueArgs {
     /// The issue's number.
     pub issue: String,
@@ -192,10 +204,16 @@ pub fn dispute(ctx: &Context, args: &DisputeArgs) -> Result<()> {
     })
 }
 
-pub fn resolve(ctx: &Context, args: &IssueArgs) -> Result<()> {
+pub fn resolve(ctx: &Context, args: &ResolveArgs) -> Result<()> {
     let text = joined(&args.text);
     record(ctx, |store, stamp| {
-        actions::resolve(store, stamp, &args.issue, text.as_deref())
+        actions::resolve_with(
+            store,
+            stamp,
+            &args.issue,
+            args.outcome.as_deref(),
+            text.as_deref(),
+        )
     })
 }
 

@@ -56,6 +56,13 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
         DemoOutcome::Created { summary, .. } => {
             errln!("{summary}");
             errln!("created the demo database {}", db.display());
+            let lockbox = crate::demo::lockbox_dir(&db);
+            if lockbox.is_dir() {
+                errln!(
+                    "its lockbox folder (cheques already applied; try `owed lockbox import` on it): {}",
+                    lockbox.display()
+                );
+            }
         }
     }
     if args.no_tui {
@@ -74,4 +81,35 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
         theme: ctx.theme.clone(),
     };
     super::workstation::run_at(&demo_ctx, &db)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DemoLockboxArgs {
+    /// The folder to write lockbox.csv and its cheque images into.
+    pub dir: PathBuf,
+    /// Number of items.
+    #[arg(long, default_value_t = 300)]
+    pub items: usize,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+/// `owed demo-lockbox DIR --items N` (hidden): a lockbox folder paying the database's open
+/// invoices, for trying and measuring `owed lockbox import` on a large database.
+pub fn lockbox(ctx: &Context, args: &DemoLockboxArgs) -> Result<()> {
+    let store = ctx.open_store()?;
+    let counts =
+        crate::demo::lockbox::write_lockbox(&store, &args.dir, args.items, args.seed, ctx.as_of)?;
+    outln!(
+        "wrote {} lockbox items ({} naming their invoice, {} to match by amount, {} short, {} \
+         matching nothing) and {} bytes of cheque images to {}",
+        counts.items,
+        counts.named,
+        counts.by_amount,
+        counts.short,
+        counts.unmatched,
+        counts.image_bytes,
+        args.dir.display()
+    )
 }

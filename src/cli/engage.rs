@@ -3,7 +3,7 @@
 use super::Context;
 use crate::domain::money;
 use crate::domain::users::Work;
-use crate::engage::{self, outbox, smtp};
+use crate::engage::{self, cycle::Channel, outbox, sms, smtp};
 use crate::report::table::{Align, TextTable};
 use crate::{Error, Result};
 use std::path::PathBuf;
@@ -68,6 +68,39 @@ pub struct OutboxArgs {
 pub struct ReleaseArgs {
     /// The reminder's number (from `owed engage outbox`).
     pub id: i64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatementArgs {
+    /// The customer's id.
+    pub customer: String,
+    /// Where to write the PDF.
+    #[arg(short = 'o', long = "output", value_name = "FILE.pdf")]
+    pub output: PathBuf,
+}
+
+/// `owed statement CUSTOMER -o FILE.pdf`: the statement of account as of `--as-of`.
+pub fn statement(ctx: &Context, args: &StatementArgs) -> Result<()> {
+    let store = ctx.open_store()?;
+    let cid = store
+        .customer_key(&args.customer)?
+        .ok_or_else(|| Error::input(format!("no customer has the id `{}`", args.customer)))?;
+    let pdf = crate::export::statement::Statement::compute(
+        &store,
+        cid,
+        ctx.as_of,
+        &ctx.config.base_currency,
+    )?
+    .to_pdf(&ctx.config.statement);
+    std::fs::write(&args.output, pdf)
+        .map_err(|e| Error::runtime(format!("cannot write {}: {e}", args.output.display())))?;
+    outln!(
+        "statement of account of {} as of {} written to {}",
+        args.customer,
+        ctx.as_of,
+        args.output.display()
+    )?;
+    Ok(())
 }
 
 #[derive(Debug, clap::Args)]
@@ -139,8 +172,12 @@ fn plan_text(plan: &engage::Plan, base: &str) -> String {
     }
     for s in &plan.skipped {
         out.push_str(&format!(
-            "skipped: {} / {} for {}: {}\n",
-            s.cycle, s.reminder, s.customer_id, s.reason
+            "skipped ({}): {} / {} for {}: {}\n",
+            s.code.code(),
+            s.cycle,
+            s.reminder,
+            s.customer_id,
+            s.reason
         ));
     }
     if !plan.paused.is_empty() || !plan.held.is_empty() {
@@ -166,25 +203,30 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         // Refused before anything is read from the config's [smtp] table or planned.
         store.may(&sender, Work::EngagementRun, None)?;
     }
+    let plan = engage::plan::compute(
+        &store,
+        &cycles,
+        engage::plan_settings(&ctx.config, ctx.as_of),
+    )?;
+    let texts = plan.entries.iter().any(|e| e.channel == Channel::Sms);
+    let emails = plan.entries.iter().any(|e| e.channel == Channel::Email);
+    // The From address is the SMTP server's to know; a run without emails needs none.
     let settings = match engage::send_settings(&ctx.config, &sender, ctx.as_of) {
-        Err(_) if args.dry_run => engage::SendSettings {
+        Err(_) if args.dry_run || !emails => engage::SendSettings {
             from: "owed <owed@localhost>".parse().map_err(Error::runtime)?,
             collector: sender.name.clone(),
             role: sender.role,
             base_currency: ctx.config.base_currency.clone(),
             as_of: ctx.as_of,
             retry: engage::RetryPolicy::default(),
+            statement: ctx.config.statement.clone(),
         },
         other => other?,
     };
-    let plan = engage::plan::compute(
-        &store,
-        &cycles,
-        engage::plan_settings(&ctx.config, ctx.as_of),
-    )?;
     for s in &plan.skipped {
         errln!(
-            "skipped: {} / {} for {}: {}",
+            "skipped ({}): {} / {} for {}: {}",
+            s.code.code(),
             s.cycle,
             s.reminder,
             s.customer_id,
@@ -193,6 +235,18 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
     }
     if args.dry_run {
         for e in &plan.entries {
+            if e.channel == Channel::Sms {
+                let text = outbox::preview_text(&cycles, e, &settings)?;
+                outln!(
+                    "would text {} / {} to {} {}: {}",
+                    e.cycle,
+                    e.reminder,
+                    e.customer_id,
+                    e.to,
+                    text.replace('\n', " ")
+                )?;
+                continue;
+            }
             let mail = outbox::preview(&cycles, e, &settings)?;
             outln!(
                 "would send {} / {} to {} <{}>: {} ({} document(s))",
@@ -207,8 +261,20 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         outln!("{} reminder(s) would be sent", plan.entries.len())?;
         return Ok(());
     }
-    let smtp = smtp::SmtpSettings::from_config(&ctx.config.smtp, |v| std::env::var(v).ok())?;
-    let mut mailer = smtp::SmtpMailer::new(smtp).with_stop(stop);
+    let env = |v: &str| std::env::var(v).ok();
+    let smtp = if emails {
+        let smtp = smtp::SmtpSettings::from_config(&ctx.config.smtp, env)?;
+        Some(smtp::SmtpMailer::new(smtp).with_stop(stop.clone()))
+    } else {
+        None
+    };
+    let sms = if texts {
+        let settings = sms::SmsSettings::from_config(&ctx.config.sms, env)?;
+        Some(sms::SmsClient::new(settings).with_stop(stop.clone()))
+    } else {
+        None
+    };
+    let mut mailer = sms::Senders { smtp, sms, stop };
     let report = outbox::run(&mut store, &cycles, &plan.entries, &mut mailer, &settings)?;
     for s in &report.sent {
         outln!(

@@ -41,6 +41,7 @@ macro_rules! errln {
 
 mod actions;
 mod activity;
+mod attach;
 mod backtest;
 mod bench;
 mod bench_tui;
@@ -49,7 +50,9 @@ mod engage;
 mod export;
 mod import;
 mod inbox;
+mod lockbox;
 mod report;
+mod serve;
 mod user;
 pub mod workstation;
 
@@ -90,6 +93,9 @@ pub struct Cli {
 pub enum Command {
     /// Create (or reuse) a demo database with a realistic portfolio.
     Demo(demo::DemoArgs),
+    /// Write a lockbox folder paying the database's open invoices (for trying and measuring).
+    #[command(hide = true)]
+    DemoLockbox(demo::DemoLockboxArgs),
     /// Import the billing system's CSV exports (files or folders), atomically.
     Import(import::ImportArgs),
     /// Export a view to Excel or CSV.
@@ -100,6 +106,8 @@ pub enum Command {
     Engage(engage::EngageArgs),
     /// Customers' replies: import them from a Maildir.
     Inbox(inbox::InboxArgs),
+    /// A bank's lockbox file: cheque payments applied, deductions opened, images kept.
+    Lockbox(lockbox::LockboxArgs),
     /// Log a note on a customer.
     Note(actions::NoteArgs),
     /// Record a promise to pay.
@@ -108,8 +116,8 @@ pub enum Command {
     VoidPromise(actions::VoidArgs),
     /// Open an issue / dispute.
     Dispute(actions::DisputeArgs),
-    /// Resolve an issue, with a resolution text.
-    Resolve(actions::IssueArgs),
+    /// Resolve an issue or deduction, with an outcome and a resolution text.
+    Resolve(actions::ResolveArgs),
     /// Reopen a resolved issue.
     Reopen(actions::IssueArgs),
     /// Schedule a follow-up.
@@ -118,8 +126,13 @@ pub enum Command {
     Done(actions::DoneArgs),
     /// Change a customer's finance (or sales) owner.
     Assign(actions::AssignArgs),
-    /// A customer's activity: notes, promises, issues, follow-ups, reminders, replies.
+    /// A customer's activity: notes, promises, issues, follow-ups, reminders, replies,
+    /// attachments.
     Activity(activity::ActivityArgs),
+    /// Keep files (remittance advice, a signed PO, …) with a customer's activity.
+    Attach(attach::AttachArgs),
+    /// Attachments: write one back (`owed attachment get ID -o FILE`).
+    Attachment(attach::AttachmentArgs),
     /// Benchmark: saving actions on a copy of the database, two collectors at once.
     #[command(hide = true)]
     BenchActions(bench::BenchArgs),
@@ -130,6 +143,10 @@ pub enum Command {
     Backtest(backtest::BacktestArgs),
     /// Users of `owed serve`: add, list, remove, change their role; the log of changes.
     User(user::UserArgs),
+    /// Serve the workstation over SSH to the team: `ssh -p PORT NAME@HOST`.
+    Serve(serve::ServeArgs),
+    /// Write a customer's statement of account as a PDF.
+    Statement(engage::StatementArgs),
 }
 
 /// Parses a `YYYY-MM-DD` command-line date strictly, within the dates `owed` computes with
@@ -311,11 +328,13 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Demo(args)) => {
             demo::run(&ctx, &args, cli.db.is_some(), cli.as_collector.is_some())
         }
+        Some(Command::DemoLockbox(args)) => demo::lockbox(&ctx, &args),
         Some(Command::Import(args)) => import::run(&ctx, &args),
         Some(Command::Report(args)) => report::run(&ctx, &args),
         Some(Command::Export(args)) => export::run(&ctx, &args),
         Some(Command::Engage(args)) => engage::run(&ctx, &args),
         Some(Command::Inbox(args)) => inbox::run(&ctx, &args),
+        Some(Command::Lockbox(args)) => lockbox::run(&ctx, &args),
         Some(Command::Note(args)) => actions::note(&ctx, &args),
         Some(Command::Promise(args)) => actions::promise(&ctx, &args),
         Some(Command::VoidPromise(args)) => actions::void_promise(&ctx, &args),
@@ -326,10 +345,14 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Done(args)) => actions::done(&ctx, &args),
         Some(Command::Assign(args)) => actions::assign(&ctx, &args),
         Some(Command::Activity(args)) => activity::run(&ctx, &args),
+        Some(Command::Attach(args)) => attach::attach(&ctx, &args),
+        Some(Command::Attachment(args)) => attach::attachment(&ctx, &args),
         Some(Command::BenchActions(args)) => bench::run(&ctx, &args),
         Some(Command::BenchTui(args)) => bench_tui::run(&ctx, &args),
         Some(Command::Backtest(args)) => backtest::run(&ctx, &args),
         Some(Command::User(args)) => user::run(&ctx, &args),
+        Some(Command::Serve(args)) => serve::run(&ctx, &args),
+        Some(Command::Statement(args)) => engage::statement(&ctx, &args),
         None => workstation::run(&ctx),
     }
 }

@@ -2,6 +2,7 @@
 //! real import, so the demo exercises the same path as a real billing export.
 
 mod generate;
+pub mod lockbox;
 
 pub use generate::{
     DemoActivity, DemoActivityKind, DemoCounts, DemoOptions, DemoResolution, write_csvs,
@@ -30,9 +31,82 @@ pub enum DemoOutcome {
 
 fn fingerprint(options: &DemoOptions) -> String {
     format!(
-        "customers={} seed={} today={} base={}",
-        options.customers, options.seed, options.today, options.base_currency
+        "customers={} seed={} today={} base={} lockbox={}",
+        options.customers,
+        options.seed,
+        options.today,
+        options.base_currency,
+        lockbox::demo_items(options.customers)
     )
+}
+
+/// The demo's lockbox folder, beside its database (`demo.db` → `demo-lockbox/`).
+pub fn lockbox_dir(db: &Path) -> PathBuf {
+    let stem = db
+        .file_stem()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "owed".into());
+    db.with_file_name(format!("{stem}-lockbox"))
+}
+
+/// Generates the demo's lockbox folder and imports it (cheque payments, deductions, images),
+/// then attaches a remittance advice, a signed PO and a photo to a few customers, as the
+/// demo's manager `alice` on the demo's date.
+fn add_lockbox(store: &mut Store, db: &Path, options: &DemoOptions) -> Result<()> {
+    let dir = lockbox_dir(db);
+    if dir.join(crate::import::lockbox::FILE).is_file() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    let items = lockbox::demo_items(options.customers);
+    if items == 0 {
+        return Ok(());
+    }
+    lockbox::write_lockbox(store, &dir, items, options.seed, options.today)?;
+    let at = options
+        .today
+        .and_hms_opt(8, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or_default();
+    let stamp =
+        crate::domain::actions::Stamp::new("alice", at, options.today).map_err(Error::Input)?;
+    let lockbox_options = crate::import::lockbox::LockboxOptions {
+        base_currency: options.base_currency.clone(),
+        max_attachment_mb: crate::domain::attachment::DEFAULT_MAX_MB,
+    };
+    let summary = crate::import::lockbox::import_lockbox(store, &dir, &stamp, &lockbox_options)?;
+    // A few customers get the papers a collector keeps: the first ones the lockbox paid.
+    let mut done: Vec<String> = Vec::new();
+    for d in &summary.deductions {
+        if done.len() == 3 || done.contains(&d.customer_id) {
+            continue;
+        }
+        let Some(card) = store.customer_card_by_id(&d.customer_id, &options.base_currency)? else {
+            continue;
+        };
+        let invoice = d.documents.first().cloned().unwrap_or_default();
+        let files: Vec<crate::store::attachments::NewFile> =
+            lockbox::demo_files(&card.name, &invoice)
+                .into_iter()
+                .map(|(name, bytes)| crate::store::attachments::NewFile { name, bytes })
+                .collect();
+        let dids: Vec<i64> = store
+            .document_owners(card.cid, &d.documents)?
+            .into_iter()
+            .flatten()
+            .map(|o| o.did)
+            .collect();
+        store.add_attachments(
+            &stamp,
+            &crate::store::attachments::NewAttachments {
+                cid: card.cid,
+                files: &files,
+                dids: &dids,
+                text: Some("papers for the short payment"),
+            },
+        )?;
+        done.push(d.customer_id.clone());
+    }
+    Ok(())
 }
 
 /// Makes `db` hold the demo portfolio of `options`: reuses it when it already does,
@@ -66,6 +140,7 @@ pub fn ensure_database(db: &Path, options: &DemoOptions, progress: bool) -> Resu
             };
             let summary = import_paths(&mut store, std::slice::from_ref(&csv_dir), &import)?;
             store.record_demo_activity(&activities)?;
+            add_lockbox(&mut store, db, options)?;
             store.set_meta(META_KEY, &fingerprint(options))?;
             Ok(DemoOutcome::Created {
                 counts,

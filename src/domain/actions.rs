@@ -479,3 +479,42 @@ mod tests {
         assert_eq!(stamp.actor(), carol);
     }
 }
+
+/// How a dispute or deduction ended (`owed resolve ID --outcome …`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// The customer was right: a credit is due from billing.
+    Valid,
+    /// The customer was wrong: they are chased for the gap.
+    Invalid,
+    /// Neither: the amount is written off (a manager's decision).
+    WrittenOff,
+}
+
+impl Outcome {
+    /// Every outcome, in the order they are listed.
+    pub const ALL: [Outcome; 3] = [Outcome::Valid, Outcome::Invalid, Outcome::WrittenOff];
+
+    /// As stored and written on the command line: `valid`, `invalid`, `written_off`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Valid => "valid",
+            Outcome::Invalid => "invalid",
+            Outcome::WrittenOff => "written_off",
+        }
+    }
+
+    /// Reads an outcome as typed.
+    pub fn parse(text: &str) -> Result<Outcome, String> {
+        let t = text.trim();
+        Outcome::ALL
+            .into_iter()
+            .find(|o| o.as_str() == t)
+            .ok_or_else(|| {
+                format!(
+                    "unknown outcome {}: use valid, invalid or written_off",
+                    crate::error::quoted(t)
+                )
+            })
+    }
+}

@@ -88,6 +88,8 @@ pub enum ActivityKind {
     /// A reply whose sender is not among the customer's addresses or email domains.
     UnverifiedReply,
     OwnerChange,
+    /// A file kept with the customer (`owed attach`, a lockbox cheque image).
+    Attachment,
 }
 
 impl ActivityKind {
@@ -106,6 +108,7 @@ impl ActivityKind {
             ActivityKind::Reply => "reply",
             ActivityKind::UnverifiedReply => "reply (?)",
             ActivityKind::OwnerChange => "owner",
+            ActivityKind::Attachment => "attachment",
         }
     }
 }
@@ -181,4 +184,17 @@ pub struct CustomerDetail {
     pub last_paid: Option<Date>,
     /// Newest first.
     pub activity: Vec<ActivityEntry>,
+    /// The customer's attachments, newest first (the detail opens them).
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+/// An attachment of the customer, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentInfo {
+    pub id: i64,
+    /// From outside: shown through `domain::text`.
+    pub name: String,
+    pub bytes: u64,
+    /// The payment it came with (a lockbox cheque), if any.
+    pub payment: Option<String>,
 }

@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod aging;
+pub mod attachment;
 pub mod customer;
 pub mod date;
 pub mod engage;

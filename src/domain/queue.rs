@@ -581,6 +581,8 @@ pub struct ScopeFigures {
     pub unapplied_cash: Decimal,
     pub collectable_this_month: Decimal,
     pub open_issue_amount: Decimal,
+    /// The part of the open issues that are deductions (short payments).
+    pub open_deduction_amount: Decimal,
     pub open_p2p_amount: Decimal,
     /// Open balances per bucket, in the order of [`AgingBounds::labels`].
     pub aging: Vec<Decimal>,

@@ -92,6 +92,10 @@ pub enum Work {
     ManualReminder,
     /// A file attached to a customer.
     Attachment,
+    /// Resolving a dispute or deduction as written off.
+    WriteOff,
+    /// Applying a bank's lockbox file (cheque payments on many customers, their deductions).
+    Lockbox,
     /// Changing a customer's finance or sales owner.
     Assign,
     /// Holding a customer back from engagement, or releasing a hold.
@@ -130,6 +134,8 @@ impl Work {
             | Work::ManualReminder
             | Work::Attachment => "write",
             Work::Assign => "assign owners",
+            Work::WriteOff => "write amounts off",
+            Work::Lockbox => "import lockbox files",
             Work::Hold => "hold customers back from engagement",
             Work::ReleaseReminder => "release reminders",
             Work::EngagementRun => "run engagement cycles",

@@ -108,6 +108,9 @@ pub fn entry_for(
         customer_id: customer.id,
         customer_name: customer.name,
         to: email,
+        cc: Vec::new(),
+        channel: super::cycle::Channel::Email,
+        attach_statement: false,
         documents,
         days_overdue: oldest,
     })

@@ -27,7 +27,13 @@
 //!      the plan after a person checked the mail server's log.
 //!
 //! A crash between claim and record also leaves a `pending` row: again never resent without
-//! a person. A run first connects to the server: when it cannot be reached (after the
+//! a person.
+//!
+//! Text messages (`channel = "sms"`) follow the same protocol through
+//! [`Mailer::send_text`] (see [`super::sms`]): an answer from the provider is delivered or
+//! refused, and no answer once the request was written is unknown. A reminder with
+//! `attach = ["statement"]` carries the customer's statement of account as of the run's
+//! date as a PDF (built before the claim, so a failure to build it claims nothing). A run first connects to the server: when it cannot be reached (after the
 //! retries) the run claims nothing and fails. A server lost mid-run — unreachable after the
 //! retries, timed out, or silent after a message was handed over — stops the run (exit 1),
 //! and so does a stop signal (SIGTERM, SIGINT, SIGHUP: the current step is finished when the
@@ -35,7 +41,7 @@
 //! reminder is released unless its delivery is unknown, and the rest was never claimed, so
 //! it is planned again next time.
 
-use super::cycle::{Cycle, Cycles, MANUAL_CYCLE};
+use super::cycle::{Channel, Cycle, Cycles, MANUAL_CYCLE};
 use super::plan::PlanEntry;
 use super::template::{
     ContextInput, DocumentFacts, EmailContext, RenderedEmail, TemplateRef, TemplateSet, single_line,
@@ -45,7 +51,7 @@ use crate::store::Store;
 use crate::store::engage::NewReminder;
 use crate::{Error, Result};
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
 use std::hash::{BuildHasher, Hasher};
 use std::str::FromStr;
@@ -112,12 +118,28 @@ impl std::fmt::Display for SendError {
     }
 }
 
-/// Something that delivers messages: SMTP ([`super::smtp::SmtpMailer`]) or a test double.
+/// A text message to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextMessage {
+    /// The phone number (`+` and digits).
+    pub to: String,
+    pub body: String,
+}
+
+/// Something that delivers messages: SMTP ([`super::smtp::SmtpMailer`]), SMTP and a
+/// text-message provider ([`super::sms::Senders`]), or a test double.
 pub trait Mailer {
     /// Opens the connection (no-op when open).
     fn connect(&mut self) -> std::result::Result<(), SendError>;
     /// Delivers one message (connecting first when needed).
     fn send(&mut self, message: &Message) -> std::result::Result<(), SendError>;
+    /// Delivers one text message; without a provider, nothing is sent.
+    fn send_text(&mut self, text: &TextMessage) -> std::result::Result<(), SendError> {
+        let _ = text;
+        Err(SendError::Fatal(
+            "no text-message provider is set up ([sms] in the config)".into(),
+        ))
+    }
     /// Closes the connection politely.
     fn close(&mut self) {}
     /// Why the run should stop now (a signal was caught), if it should: looked at before
@@ -204,6 +226,8 @@ pub struct SendSettings {
     /// The run's date: the reminders' `sent_date`.
     pub as_of: crate::domain::Date,
     pub retry: RetryPolicy,
+    /// The statement of account's company name and remittance text (`[statement]`).
+    pub statement: crate::config::StatementConfig,
 }
 
 impl SendSettings {
@@ -391,8 +415,38 @@ pub fn deliver_entry(
     };
     store.may(&settings.actor(), work, Some(entry.cid))?;
     let dids: Vec<i64> = entry.documents.iter().map(|d| d.did).collect();
-    let to = recipients(&entry.to).map_err(Error::input)?;
-    let message_id = new_message_id(&settings.from);
+    let sms = entry.channel == Channel::Sms;
+    let to = if sms {
+        Vec::new()
+    } else {
+        recipients(&entry.to).map_err(Error::input)?
+    };
+    let cc: Vec<Address> = entry
+        .cc
+        .iter()
+        .filter_map(|a| recipients(a).ok())
+        .flatten()
+        .collect();
+    let attachment = if entry.attach_statement && !sms {
+        let pdf = crate::export::statement::Statement::compute(
+            store,
+            entry.cid,
+            settings.as_of,
+            &settings.base_currency,
+        )?
+        .to_pdf(&settings.statement);
+        Some((
+            format!("statement-{}.pdf", file_safe(&entry.customer_id)),
+            pdf,
+        ))
+    } else {
+        None
+    };
+    let message_id = if sms {
+        new_message_id(&settings.from).replacen("<owed.", "<owed.sms.", 1)
+    } else {
+        new_message_id(&settings.from)
+    };
     let claimed = store.claim_reminder(&entry.cycle, taken_by, &dids, |free| {
         let docs: Vec<DocumentFacts> = entry
             .documents
@@ -401,9 +455,36 @@ pub fn deliver_entry(
             .map(document_facts)
             .collect();
         let context = EmailContext::build(context_input(entry, settings), &docs);
-        let rendered = templates.render(template, &context)?;
-        let message = build_message(settings, &entry.customer_name, &to, &rendered, &message_id)
+        let (rendered, outgoing) = if sms {
+            let body = templates.render_sms(template, &context)?;
+            let rendered = RenderedEmail {
+                subject: single_line(body.lines().next().unwrap_or_default())
+                    .chars()
+                    .take(78)
+                    .collect(),
+                text: body.clone(),
+                html: None,
+            };
+            let text = TextMessage {
+                to: entry.to.clone(),
+                body,
+            };
+            (rendered, Outgoing::Text(text))
+        } else {
+            let rendered = templates.render(template, &context)?;
+            let message = build_message(
+                settings,
+                &entry.customer_name,
+                &to,
+                &cc,
+                &rendered,
+                attachment.as_ref(),
+                &message_id,
+            )
             .map_err(Error::input)?;
+            (rendered, Outgoing::Email(Box::new(message)))
+        };
+        let message = outgoing;
         let row = NewReminder {
             cid: entry.cid,
             at: now(),
@@ -415,6 +496,7 @@ pub fn deliver_entry(
             body: rendered.text.clone(),
             html: rendered.html.clone(),
             message_id: message_id.clone(),
+            channel: entry.channel.as_str(),
         };
         Ok(((rendered, message), row))
     })?;
@@ -431,7 +513,11 @@ pub fn deliver_entry(
     let mut attempt = 1;
     loop {
         let last = attempt >= settings.retry.attempts.max(1);
-        match mailer.send(&message) {
+        let result = match &message {
+            Outgoing::Email(m) => mailer.send(m),
+            Outgoing::Text(t) => mailer.send_text(t),
+        };
+        match result {
             Ok(()) => {
                 store.mark_reminder_sent(id, &now(), settings.as_of)?;
                 return Ok(EntryOutcome::Sent(SentReminder {
@@ -494,6 +580,22 @@ pub fn preview(
     render_entry(&cycles.templates, &reminder.template, entry, settings)
 }
 
+/// Renders the text message `entry` would send (a `channel = "sms"` reminder).
+pub fn preview_text(cycles: &Cycles, entry: &PlanEntry, settings: &SendSettings) -> Result<String> {
+    let cycle = cycles
+        .get(&entry.cycle)
+        .ok_or_else(|| Error::input(format!("no engagement cycle is named `{}`", entry.cycle)))?;
+    let reminder = cycle.reminders.get(entry.reminder_index).ok_or_else(|| {
+        Error::input(format!(
+            "cycle `{}` has no reminder `{}`",
+            entry.cycle, entry.reminder
+        ))
+    })?;
+    let docs: Vec<DocumentFacts> = entry.documents.iter().map(document_facts).collect();
+    let context = EmailContext::build(context_input(entry, settings), &docs);
+    cycles.templates.render_sms(&reminder.template, &context)
+}
+
 /// Renders `template` for `entry`'s customer and documents.
 pub fn render_entry(
     templates: &TemplateSet,
@@ -504,6 +606,25 @@ pub fn render_entry(
     let docs: Vec<DocumentFacts> = entry.documents.iter().map(document_facts).collect();
     let context = EmailContext::build(context_input(entry, settings), &docs);
     templates.render(template, &context)
+}
+
+/// What a claim hands to the sender.
+enum Outgoing {
+    Email(Box<Message>),
+    Text(TextMessage),
+}
+
+/// `text` with only letters, digits, `-` and `_` (others become `_`), for a file name.
+fn file_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 fn later_reminders(cycle: &Cycle, index: usize) -> Vec<&str> {
@@ -540,9 +661,10 @@ fn document_facts(d: &crate::store::engage::EngageDocument) -> DocumentFacts {
     }
 }
 
-/// The email: From the config, To the customer (its name made single-line), the rendered
-/// subject and text, an HTML alternative when the template has one, and `message_id`.
-/// Every header goes through lettre's typed builders, so no text can add a header.
+/// The email: From the config, To the customer (its name made single-line), Cc, the rendered
+/// subject and text, an HTML alternative when the template has one, `attachment` (a file
+/// name and PDF bytes) when given, and `message_id`. Every header goes through lettre's
+/// typed builders, so no text can add a header.
 ///
 /// # Errors
 ///
@@ -551,7 +673,9 @@ pub fn build_message(
     settings: &SendSettings,
     customer_name: &str,
     to: &[Address],
+    cc: &[Address],
     rendered: &RenderedEmail,
+    attachment: Option<&(String, Vec<u8>)>,
     message_id: &str,
 ) -> std::result::Result<Message, String> {
     let name = single_line(customer_name).trim().to_string();
@@ -565,16 +689,37 @@ pub fn build_message(
             address.clone(),
         ));
     }
-    let result = match &rendered.html {
-        Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+    for address in cc {
+        builder = builder.cc(Mailbox::new(None, address.clone()));
+    }
+    let plain = || {
+        SinglePart::builder()
+            .header(ContentType::TEXT_PLAIN)
+            .body(rendered.text.clone())
+    };
+    let result = match (&rendered.html, attachment) {
+        (Some(html), None) => builder.multipart(MultiPart::alternative_plain_html(
             rendered.text.clone(),
             html.clone(),
         )),
-        None => builder.singlepart(
-            SinglePart::builder()
-                .header(ContentType::TEXT_PLAIN)
-                .body(rendered.text.clone()),
-        ),
+        (None, None) => builder.singlepart(plain()),
+        (html, Some((name, bytes))) => {
+            let body = match html {
+                Some(html) => {
+                    MultiPart::alternative_plain_html(rendered.text.clone(), html.clone())
+                }
+                None => MultiPart::mixed().singlepart(plain()),
+            };
+            let pdf = ContentType::parse("application/pdf")
+                .map_err(|e| format!("cannot build the email: {e}"))?;
+            let file = Attachment::new(name.clone()).body(bytes.clone(), pdf);
+            let mixed = if html.is_some() {
+                MultiPart::mixed().multipart(body).singlepart(file)
+            } else {
+                body.singlepart(file)
+            };
+            builder.multipart(mixed)
+        }
     };
     result.map_err(|e| format!("cannot build the email: {e}"))
 }

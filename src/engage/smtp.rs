@@ -208,7 +208,7 @@ impl SmtpMailer {
 }
 
 /// A TLS client configuration trusting `roots` (TLS 1.2 and 1.3, ring).
-fn tls_config(roots: RootCertStore) -> std::result::Result<ClientConfig, SendError> {
+pub(super) fn tls_config(roots: RootCertStore) -> std::result::Result<ClientConfig, SendError> {
     Ok(
         ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_safe_default_protocol_versions()
@@ -301,7 +301,7 @@ impl std::fmt::Display for Step {
 
 /// What went wrong in a step.
 #[derive(Debug)]
-enum StepError {
+pub(super) enum StepError {
     /// No answer (or no progress writing) within the step's deadline.
     TimedOut,
     /// The stop signal was raised while the step waited.
@@ -771,7 +771,7 @@ impl Session {
 }
 
 /// Resolves `host` and connects to the first address that answers, within `timeout` in all.
-fn connect(
+pub(super) fn connect(
     host: &str,
     port: u16,
     timeout: Duration,
@@ -834,7 +834,7 @@ fn wait_for(deadline: Instant, stop: Option<&StopSignal>) -> Result<Duration, St
 
 /// Whether an I/O error only says the wait ran out (a socket timeout reads as `WouldBlock`
 /// on Unix, `TimedOut` on Windows) or a signal interrupted it.
-fn waiting(e: &io::Error) -> bool {
+pub(super) fn waiting(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted

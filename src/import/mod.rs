@@ -1,13 +1,14 @@
 //! `owed import`: the billing system's CSV exports into the store, atomically.
 //!
-//! Files are recognised by name (`customers.csv`, `documents.csv`, `payments.csv`,
-//! `applications.csv`, `exchange_rates.csv`) and read in dependency order, streaming row by
+//! Files are recognised by name (`customers.csv`, `contacts.csv`, `documents.csv`,
+//! `payments.csv`, `applications.csv`, `exchange_rates.csv`) and read in dependency order, streaming row by
 //! row. Every row is upserted by its `id` inside one transaction; the first bad row stops the
 //! run with a message naming its file, line and column, and nothing is written. A bad row is
 //! also one whose quoting is broken (an unterminated quote would otherwise swallow the rows
 //! after it: see [`quotes`]) and one whose id (for rates: currency and date; for
 //! applications: source, document and date) an earlier row of the same file has.
 
+pub mod lockbox;
 mod quotes;
 mod row;
 
@@ -15,8 +16,8 @@ use crate::domain::{Decimal, date::day_number, format, money};
 use crate::error::quoted;
 use crate::store::Store;
 use crate::store::import::{
-    CustomerRecord, CustomerRef, DocumentRecord, ImportWriter, PaymentRecord, StagedApplication,
-    Upsert, phase,
+    ContactRecord, CustomerRecord, CustomerRef, DocumentRecord, ImportWriter, PaymentRecord,
+    StagedApplication, Upsert, phase,
 };
 use crate::{Error, Result};
 use quotes::{QuoteCheck, QuoteError};
@@ -32,6 +33,8 @@ use std::time::Instant;
 pub enum FileKind {
     ExchangeRates,
     Customers,
+    /// Optional: the people of a customer, upserted by (customer, email).
+    Contacts,
     Documents,
     Payments,
     Applications,
@@ -39,9 +42,10 @@ pub enum FileKind {
 
 impl FileKind {
     /// Every kind, in import order.
-    pub const ALL: [FileKind; 5] = [
+    pub const ALL: [FileKind; 6] = [
         FileKind::ExchangeRates,
         FileKind::Customers,
+        FileKind::Contacts,
         FileKind::Documents,
         FileKind::Payments,
         FileKind::Applications,
@@ -52,6 +56,7 @@ impl FileKind {
         match self {
             FileKind::ExchangeRates => "exchange_rates.csv",
             FileKind::Customers => "customers.csv",
+            FileKind::Contacts => "contacts.csv",
             FileKind::Documents => "documents.csv",
             FileKind::Payments => "payments.csv",
             FileKind::Applications => "applications.csv",
@@ -233,7 +238,10 @@ fn import_in_one_transaction(
             FileKind::Applications => importer.writer.prepare_bulk_load("applications")?,
             _ => {}
         }
-        if matches!(kind, FileKind::Documents | FileKind::Payments) && importer.customers.is_empty()
+        if matches!(
+            kind,
+            FileKind::Documents | FileKind::Payments | FileKind::Contacts
+        ) && importer.customers.is_empty()
         {
             importer.customers = importer.writer.customer_refs()?;
         }
@@ -320,6 +328,7 @@ impl Importer<'_> {
         let columns = match kind {
             FileKind::ExchangeRates => &format::EXCHANGE_RATES,
             FileKind::Customers => &format::CUSTOMERS,
+            FileKind::Contacts => &format::CONTACTS,
             FileKind::Documents => &format::DOCUMENTS,
             FileKind::Payments => &format::PAYMENTS,
             FileKind::Applications => &format::APPLICATIONS,
@@ -411,6 +420,7 @@ enum Parsed {
         rate: String,
     },
     Customer(Box<CustomerRecord>),
+    Contact(Box<ContactRecord>),
     Document(Box<DocumentRecord>),
     Payment(Box<PaymentRecord>),
     Application {
@@ -549,6 +559,14 @@ fn duplicate_error(file: &str, line: u64, first: u64, parsed: &Parsed) -> Error 
             ),
         ),
         Parsed::Customer(c) => ("id", id_twice(&c.id, first)),
+        Parsed::Contact(c) => (
+            "email",
+            format!(
+                "the contact {} of this customer is also on line {first} (one row per \
+                 customer and email)",
+                crate::error::quoted(&c.email)
+            ),
+        ),
         Parsed::Document(d) => ("id", id_twice(&d.id, first)),
         Parsed::Payment(p) => ("id", id_twice(&p.id, first)),
         Parsed::Application {
@@ -585,6 +603,7 @@ impl Parsed {
         match self {
             Parsed::Rate { currency, day, .. } => (currency, day).hash(state),
             Parsed::Customer(c) => c.id.hash(state),
+            Parsed::Contact(c) => (c.cid, &c.email).hash(state),
             Parsed::Document(d) => d.id.hash(state),
             Parsed::Payment(p) => p.id.hash(state),
             Parsed::Application {
@@ -608,6 +627,7 @@ impl Parsed {
                 },
             ) => currency == c2 && day == d2,
             (Parsed::Customer(a), Parsed::Customer(b)) => a.id == b.id,
+            (Parsed::Contact(a), Parsed::Contact(b)) => a.cid == b.cid && a.email == b.email,
             (Parsed::Document(a), Parsed::Document(b)) => a.id == b.id,
             (Parsed::Payment(a), Parsed::Payment(b)) => a.id == b.id,
             (
@@ -638,6 +658,7 @@ fn write_row(writer: &ImportWriter, parsed: Parsed) -> Result<Upsert> {
             rate,
         } => writer.upsert_rate(&currency, day, &rate),
         Parsed::Customer(c) => writer.upsert_customer(&c),
+        Parsed::Contact(c) => writer.upsert_contact(&c),
         Parsed::Document(d) => writer.upsert_document(&d),
         Parsed::Payment(p) => writer.upsert_payment(&p),
         Parsed::Application {
@@ -666,6 +687,7 @@ impl<'a> Checker<'a> {
         match kind {
             FileKind::ExchangeRates => self.rate_row(row),
             FileKind::Customers => self.customer_row(row),
+            FileKind::Contacts => self.contact_row(row),
             FileKind::Documents => self.document_row(row),
             FileKind::Payments => self.payment_row(row),
             FileKind::Applications => self.application_row(row),
@@ -711,9 +733,50 @@ impl<'a> Checker<'a> {
             subscription_status: row
                 .opt_enum("subscription_status", format::SUBSCRIPTION_STATUSES)?
                 .map(str::to_string),
+            card_last4: match row.opt("card_last4") {
+                Some(v) if v.len() == 4 && v.bytes().all(|b| b.is_ascii_digit()) => {
+                    Some(v.to_string())
+                }
+                Some(v) => {
+                    return Err(row.error(
+                        "card_last4",
+                        format!(
+                            "{} is not the last 4 digits of a card",
+                            crate::error::quoted(v)
+                        ),
+                    ));
+                }
+                None => None,
+            },
             custom: row.custom_json(),
         };
         Ok(Parsed::Customer(Box::new(record)))
+    }
+
+    fn contact_row(&self, row: &Row) -> Result<Parsed> {
+        let customer = self.customer_of(row)?;
+        let email = row.req("email")?.trim().to_lowercase();
+        if crate::engage::outbox::recipients(&email)
+            .map(|a| a.len())
+            .ok()
+            != Some(1)
+        {
+            return Err(row.error(
+                "email",
+                format!("{} is not one email address", crate::error::quoted(&email)),
+            ));
+        }
+        let record = ContactRecord {
+            cid: customer.cid,
+            name: row.opt_string("name"),
+            email,
+            phone: row.opt_string("phone"),
+            role: row
+                .opt_enum("role", format::CONTACT_ROLES)?
+                .unwrap_or("other"),
+            primary: row.opt_enum("primary", format::YES_NO)? == Some("yes"),
+        };
+        Ok(Parsed::Contact(Box::new(record)))
     }
 
     /// The customer a row refers to, from the file or the database.
@@ -823,6 +886,8 @@ impl<'a> Checker<'a> {
             gateway: row.opt_string("gateway"),
             failure_reason: row.opt_string("failure_reason"),
             reference: row.opt_string("reference"),
+            dunning_status: row.opt_enum("dunning_status", format::DUNNING_STATUSES)?,
+            next_retry_date: row.opt_date("next_retry_date")?.map(day_number),
         };
         Ok(Parsed::Payment(Box::new(record)))
     }

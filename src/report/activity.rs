@@ -1,7 +1,8 @@
 //! `owed activity CUSTOMER`: a customer's timeline as JSON and as text.
 //!
 //! JSON: `{"as_of": "…", "customer": {…}, "activity": [{"kind": "note" | "promise" | "issue"
-//! | "followup" | "assign" | "reminder" | "reply", "id": …, "at": "…", "collector": "…", …}]}`,
+//! | "followup" | "assign" | "reminder" | "reply" | "attachment", "id": …, "at": "…",
+//! "collector": "…", …}]}`,
 //! newest first. Amounts are strings in the customer's currency (named beside them).
 
 use crate::domain::Date;
@@ -64,9 +65,10 @@ fn entry_json(e: &Entry) -> Value {
                 "resolution": resolution.map(|r| r.text.clone()),
                 "resolved_at": resolution.map(|r| r.at.clone()),
                 "resolved_by": resolution.map(|r| r.collector.clone()),
+                "outcome": resolution.and_then(|r| r.outcome.clone()),
                 "events": i.events.iter().map(|ev| json!({
                     "kind": ev.kind, "at": ev.at, "collector": ev.collector,
-                    "date": ev.date.to_string(), "text": ev.text,
+                    "date": ev.date.to_string(), "text": ev.text, "outcome": ev.outcome,
                 })).collect::<Vec<_>>(),
             })
         }
@@ -94,6 +96,15 @@ fn entry_json(e: &Entry) -> Value {
             "status": r.status,
             "sent_at": r.sent_at,
             "documents": r.documents,
+        }),
+        Entry::Attachment(a) => json!({
+            "collector": a.collector,
+            "name": a.name,
+            "sha256": a.sha256,
+            "bytes": a.bytes,
+            "text": a.text,
+            "documents": ids(&a.documents),
+            "payment": a.payment,
         }),
         Entry::Reply(r) => json!({
             "collector": Value::Null,
@@ -197,8 +208,13 @@ fn line(e: &Entry) -> (String, String, String) {
                 } else {
                     "reopened"
                 };
+                let outcome = ev
+                    .outcome
+                    .as_deref()
+                    .map(|o| format!(" ({})", o.replace('_', " ")))
+                    .unwrap_or_default();
                 detail.push_str(&format!(
-                    "\n{verb} by {} on {}{}",
+                    "\n{verb} by {} on {}{outcome}{}",
                     ev.collector,
                     ev.date,
                     ev.text
@@ -238,6 +254,30 @@ fn line(e: &Entry) -> (String, String, String) {
             ),
             format!("{}\n{}", r.subject, r.documents.join(", ")),
         ),
+        Entry::Attachment(a) => {
+            let mut on = Vec::new();
+            if !a.documents.is_empty() {
+                on.push(format!("on {}", ids(&a.documents).join(", ")));
+            }
+            if let Some(p) = &a.payment {
+                on.push(format!("with payment {p}"));
+            }
+            let on = if on.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", on.join(", "))
+            };
+            (
+                a.collector.clone(),
+                format!(
+                    "attachment {}: {} ({}){on}",
+                    a.id,
+                    a.name,
+                    crate::domain::attachment::size_label(a.bytes)
+                ),
+                a.text.clone().unwrap_or_default(),
+            )
+        }
         Entry::Reply(r) => (
             "reply".into(),
             if r.verified {

@@ -28,6 +28,8 @@ pub struct Metrics {
     pub unapplied_cash: Decimal,
     pub collectable_this_month: Decimal,
     pub open_issue_amount: Decimal,
+    /// The part of `open_issue_amount` that is deductions (short payments).
+    pub open_deduction_amount: Decimal,
     pub open_p2p_amount: Decimal,
     /// Days sales outstanding, count-back over up to twelve months (None: no sales).
     pub dso: Option<Decimal>,
@@ -84,13 +86,19 @@ impl Metrics {
                     Some(cids) => p.restricted(cids),
                     None => p,
                 });
-            let issues = store.open_issues_base(as_of, base, None).map(|issues| {
+            let open = store.open_issues_base(as_of, base, None).map(|issues| {
                 issues
-                    .iter()
+                    .into_iter()
                     .filter(|i| mine(&i.cid))
-                    .map(|i| i.amount)
-                    .sum::<Decimal>()
+                    .collect::<Vec<_>>()
             });
+            let (issues, deductions): (Result<Decimal>, Result<Decimal>) = match open {
+                Ok(open) => (
+                    Ok(open.iter().map(|i| i.amount).sum()),
+                    Ok(crate::store::issues::deductions(&open)),
+                ),
+                Err(e) => (Err(e), Ok(Decimal::ZERO)),
+            };
             let others = beside
                 .join()
                 .unwrap_or_else(|_| Err(crate::Error::runtime("reading the metrics failed")))
@@ -98,6 +106,7 @@ impl Metrics {
                     Ok(Others {
                         begin_outstanding,
                         open_issue_amount: issues?,
+                        open_deduction_amount: deductions?,
                         open_p2p_amount,
                     })
                 });
@@ -163,6 +172,7 @@ impl Metrics {
             unapplied_cash: t.unapplied_cash,
             collectable_this_month: t.collectable_this_month,
             open_issue_amount: others.open_issue_amount,
+            open_deduction_amount: others.open_deduction_amount,
             open_p2p_amount: others.open_p2p_amount,
             dso,
             add,
@@ -171,7 +181,7 @@ impl Metrics {
         })
     }
 
-    pub fn amounts(&self) -> [(&'static str, &'static str, Decimal); 8] {
+    pub fn amounts(&self) -> [(&'static str, &'static str, Decimal); 9] {
         [
             ("outstanding", "Outstanding", self.outstanding),
             ("overdue", "Overdue", self.overdue),
@@ -188,6 +198,11 @@ impl Metrics {
                 self.collectable_this_month,
             ),
             ("open_issue_amount", "Open issues", self.open_issue_amount),
+            (
+                "open_deduction_amount",
+                "Open deductions",
+                self.open_deduction_amount,
+            ),
             ("open_p2p_amount", "Open promises", self.open_p2p_amount),
         ]
     }
@@ -247,6 +262,7 @@ struct Others {
     /// The outstanding at the end of the month before the as-of date's (CEI's beginning AR).
     begin_outstanding: Option<Decimal>,
     open_issue_amount: Decimal,
+    open_deduction_amount: Decimal,
     open_p2p_amount: Decimal,
 }
 
@@ -259,6 +275,7 @@ impl Others {
                 .map(|prev_end| store.outstanding_at(prev_end, base))
                 .transpose()?,
             open_issue_amount: store.open_issue_amount(as_of, base)?,
+            open_deduction_amount: store.open_deduction_amount(as_of, base)?,
             open_p2p_amount: store.open_promise_amount(as_of, grace_days, base)?,
         })
     }

@@ -13,7 +13,8 @@
 
 use super::Store;
 use crate::domain::actions::{
-    DocumentOwner, IssueState, OwnerRole, Stamp, can_complete, can_reopen, can_resolve, can_void,
+    DocumentOwner, IssueState, Outcome, OwnerRole, Stamp, can_complete, can_reopen, can_resolve,
+    can_void,
 };
 use crate::domain::date::day_number;
 use crate::domain::users::{Actor, Target, Work, may};
@@ -209,7 +210,20 @@ impl Store {
         issue_id: i64,
         text: Option<&str>,
     ) -> Result<Touched> {
-        self.issue_event(stamp, issue_id, "resolve", text)
+        self.issue_event(stamp, issue_id, "resolve", text, None)
+    }
+
+    /// Resolves an open issue with an outcome and a resolution text, from `stamp.today`.
+    /// Writing it off is a manager's decision ([`Work::WriteOff`]), checked with the rest in
+    /// the transaction.
+    pub fn resolve_issue_with_outcome(
+        &mut self,
+        stamp: &Stamp,
+        issue_id: i64,
+        text: Option<&str>,
+        outcome: Option<Outcome>,
+    ) -> Result<Touched> {
+        self.issue_event(stamp, issue_id, "resolve", text, outcome)
     }
 
     /// Reopens a resolved issue, from `stamp.today`.
@@ -219,7 +233,7 @@ impl Store {
         issue_id: i64,
         text: Option<&str>,
     ) -> Result<Touched> {
-        self.issue_event(stamp, issue_id, "reopen", text)
+        self.issue_event(stamp, issue_id, "reopen", text, None)
     }
 
     fn issue_event(
@@ -228,11 +242,15 @@ impl Store {
         issue_id: i64,
         kind: &str,
         text: Option<&str>,
+        outcome: Option<Outcome>,
     ) -> Result<Touched> {
         let tx = self.write_tx()?;
         let found = issue_state(&tx, issue_id)?;
         if let Some((cid, _)) = found {
             may_on(&tx, &stamp.actor(), Work::Dispute, cid)?;
+            if outcome == Some(Outcome::WrittenOff) {
+                may_on(&tx, &stamp.actor(), Work::WriteOff, cid)?;
+            }
         }
         let state = found.map(|f| f.1);
         match kind {
@@ -241,15 +259,16 @@ impl Store {
         }
         .map_err(Error::Input)?;
         tx.execute(
-            "INSERT INTO issue_events (issue_id, at, collector, kind, event_date, text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO issue_events (issue_id, at, collector, kind, event_date, text, outcome)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 issue_id,
                 stamp.at,
                 stamp.collector,
                 kind,
                 day_number(stamp.today),
-                text
+                text,
+                outcome.map(Outcome::as_str)
             ],
         )?;
         tx.commit()?;

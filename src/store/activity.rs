@@ -6,6 +6,7 @@
 //! open disputes) are computed over every customer in a few indexed queries.
 
 use super::Store;
+use super::attachments::AttachmentView;
 use super::issues::IssueView;
 use super::promises::PromiseView;
 use super::queue::PromiseFlag;
@@ -94,11 +95,12 @@ pub enum Entry {
     Assign(OwnerChangeView),
     Reminder(ReminderView),
     Reply(ReplyView),
+    Attachment(AttachmentView),
 }
 
 impl Entry {
     /// The entry's kind as JSON names it: `note`, `promise`, `issue`, `followup`, `assign`,
-    /// `reminder`, `reply`.
+    /// `reminder`, `reply`, `attachment`.
     pub fn kind(&self) -> &'static str {
         match self {
             Entry::Note(_) => "note",
@@ -108,6 +110,7 @@ impl Entry {
             Entry::Assign(_) => "assign",
             Entry::Reminder(_) => "reminder",
             Entry::Reply(_) => "reply",
+            Entry::Attachment(_) => "attachment",
         }
     }
 
@@ -121,6 +124,7 @@ impl Entry {
             Entry::Assign(x) => &x.at,
             Entry::Reminder(x) => &x.at,
             Entry::Reply(x) => &x.at,
+            Entry::Attachment(x) => &x.at,
         }
     }
 
@@ -134,6 +138,7 @@ impl Entry {
             Entry::Assign(x) => x.id,
             Entry::Reminder(x) => x.id,
             Entry::Reply(x) => x.id,
+            Entry::Attachment(x) => x.id,
         }
     }
 }
@@ -242,6 +247,11 @@ impl Store {
         entries.extend(self.owner_changes(cid)?.into_iter().map(Entry::Assign));
         entries.extend(self.reminders(cid)?.into_iter().map(Entry::Reminder));
         entries.extend(self.replies(cid)?.into_iter().map(Entry::Reply));
+        entries.extend(
+            self.customer_attachments(cid)?
+                .into_iter()
+                .map(Entry::Attachment),
+        );
         entries.sort_by(|a, b| {
             b.at()
                 .cmp(a.at())

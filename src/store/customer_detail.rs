@@ -43,6 +43,16 @@ impl Store {
             payments: self.detail_payments(cid, as_of)?,
             last_paid: last_paid.map(from_day_number),
             activity: self.activity_timeline(cid, as_of, grace_days)?,
+            attachments: self
+                .customer_attachments(cid)?
+                .into_iter()
+                .map(|a| crate::domain::customer::AttachmentInfo {
+                    id: a.id,
+                    name: a.name,
+                    bytes: a.bytes,
+                    payment: a.payment,
+                })
+                .collect(),
         }))
     }
 
@@ -324,6 +334,29 @@ impl Store {
                     r.get::<_, String>(4)?,
                     r.get::<_, String>(5)?
                 ))
+            },
+            None,
+        )?;
+        let attachment_day = day_of("a.at");
+        read(
+            &format!(
+                "SELECT {attachment_day} AS d, a.at, a.collector, a.id, a.name, b.bytes,
+                        (SELECT p.id FROM payments p WHERE p.pid = a.pid), ifnull(a.text, '')
+                   FROM attachments a JOIN blobs b ON b.bid = a.bid WHERE a.cid = ?1 AND d <= ?2"
+            ),
+            ActivityKind::Attachment,
+            &|r| {
+                let payment: Option<String> = r.get(6)?;
+                let head = format!(
+                    "{} {} ({}){}",
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                    crate::domain::attachment::size_label(r.get::<_, i64>(5)?.unsigned_abs()),
+                    payment
+                        .map(|p| format!(", with payment {p}"))
+                        .unwrap_or_default()
+                );
+                Ok(join_text(head, &r.get::<_, String>(7)?))
             },
             None,
         )?;

@@ -22,6 +22,10 @@ pub struct EngageCustomer {
     pub id: String,
     pub name: String,
     pub email: Option<String>,
+    pub phone: Option<String>,
+    /// The customer's own currency, if the billing data gives one.
+    pub currency: Option<String>,
+    pub card_last4: Option<String>,
     /// As imported, or as a collector reassigned it (`owed assign` writes the column, and
     /// re-imports keep a reassigned owner).
     pub finance_owner: Option<String>,
@@ -72,6 +76,32 @@ pub struct LastAttempt {
     pub gateway: Option<String>,
     /// Attempts since the latest successful payment (all attempts when none succeeded).
     pub attempts_since_success: i64,
+    /// The billing system's retry state of this attempt (`dunning_status`).
+    pub dunning_status: Option<String>,
+    /// When the billing system will try again.
+    pub next_retry_date: Option<Date>,
+    /// Every attempt by the as-of date (voided ones left out).
+    pub attempts: i64,
+    /// Of them, the successful ones.
+    pub successes: i64,
+}
+
+impl LastAttempt {
+    /// Attempts per successful payment (all attempts when none succeeded), to two places.
+    pub fn average_attempts(&self) -> Decimal {
+        (Decimal::from(self.attempts) / Decimal::from(self.successes.max(1))).round_dp(2)
+    }
+}
+
+/// A person of a customer (`contacts.csv`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub name: Option<String>,
+    pub email: String,
+    pub phone: Option<String>,
+    /// `billing`, `escalation`, `ap`, `sales` or `other`.
+    pub role: String,
+    pub primary: bool,
 }
 
 /// What a run claims in the outbox: a reminder row (its documents are given beside it).
@@ -86,7 +116,11 @@ pub struct NewReminder {
     pub subject: String,
     pub body: String,
     pub html: Option<String>,
+    /// The Message-ID of an email; a text message gets a unique one too (`<sms.…@…>`), which
+    /// no reply can match.
     pub message_id: String,
+    /// `email` or `sms`.
+    pub channel: &'static str,
 }
 
 const OPEN_DEBITS_NOW: &str = "
@@ -120,7 +154,7 @@ macro_rules! engage_customers_select {
                 c.finance_owner, c.sales_owner,
                 c.payment_terms_days, c.auto_collection, c.primary_payment_method,
                 c.backup_payment_method, c.payment_source_status, c.subscription_status,
-                CASE WHEN ?1 THEN c.custom END
+                CASE WHEN ?1 THEN c.custom END, c.phone, c.currency, c.card_last4
            FROM customers c"
     };
 }
@@ -156,9 +190,42 @@ impl Store {
                 payment_source_status: r.get(10)?,
                 subscription_status: r.get(11)?,
                 custom: r.get(12)?,
+                phone: r.get(13)?,
+                currency: r.get(14)?,
+                card_last4: r.get(15)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every customer's contacts (`contacts.csv`), primary ones first.
+    pub fn contacts_by_customer(&self) -> Result<HashMap<i64, Vec<Contact>>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT cid, name, email, phone, role, is_primary FROM contacts
+              ORDER BY cid, is_primary DESC, id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut out: HashMap<i64, Vec<Contact>> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            out.entry(r.get(0)?).or_default().push(Contact {
+                name: r.get(1)?,
+                email: r.get(2)?,
+                phone: r.get(3)?,
+                role: r.get(4)?,
+                primary: r.get(5)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The latest day a reminder (email or text message, of a cycle or by hand) was sent to
+    /// each customer, by `as_of`.
+    pub fn last_reminder_dates(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
+        self.date_map(
+            "SELECT cid, max(sent_date) FROM reminders INDEXED BY reminders_sent
+              WHERE status = 'sent' AND sent_date <= ?1 GROUP BY cid",
+            as_of,
+        )
     }
 
     /// One customer by the billing system's id.
@@ -272,21 +339,22 @@ impl Store {
         Ok(())
     }
 
-    /// The latest sent date of a reminder per customer, by `as_of`.
+    /// The latest sent date of an emailed reminder per customer, by `as_of`.
     pub fn last_email_dates(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
         self.date_map(
             "SELECT cid, max(sent_date) FROM reminders
-              WHERE status = 'sent' AND sent_date <= ?1 GROUP BY cid",
+              WHERE status = 'sent' AND channel = 'email' AND sent_date <= ?1 GROUP BY cid",
             as_of,
         )
     }
 
-    /// The latest sent date of a reminder per document it named, by `as_of`.
+    /// The latest sent date of an emailed reminder per document it named, by `as_of`.
     pub fn last_email_dates_by_document(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
         self.date_map(
             "SELECT rd.did, max(r.sent_date) FROM reminder_documents rd
                JOIN reminders r ON r.id = rd.reminder_id
-              WHERE r.status = 'sent' AND r.sent_date <= ?1 GROUP BY rd.did",
+              WHERE r.status = 'sent' AND r.channel = 'email' AND r.sent_date <= ?1
+              GROUP BY rd.did",
             as_of,
         )
     }
@@ -345,9 +413,12 @@ impl Store {
             latest: Option<((i32, i64), LastAttempt)>,
             last_success: Option<(i32, i64)>,
             failures: Vec<(i32, i64)>,
+            attempts: i64,
+            successes: i64,
         }
         let mut stmt = self.conn().prepare_cached(
-            "SELECT cid, date, pid, status, amount, rate, method, failure_reason, gateway
+            "SELECT cid, date, pid, status, amount, rate, method, failure_reason, gateway,
+                    dunning_status, next_retry_date
                FROM payments WHERE date <= ?1",
         )?;
         let mut rows = stmt.query([day_number(as_of)])?;
@@ -357,6 +428,10 @@ impl Store {
             let key: (i32, i64) = (r.get(1)?, r.get(2)?);
             let status: String = r.get(3)?;
             let s = seen.entry(cid).or_default();
+            if status != "voided" {
+                s.attempts += 1;
+                s.successes += i64::from(status == "success");
+            }
             if status == "success" {
                 s.last_success = s.last_success.max(Some(key));
             } else {
@@ -379,6 +454,10 @@ impl Store {
                     failure_reason: r.get(7)?,
                     gateway: r.get(8)?,
                     attempts_since_success: 0,
+                    dunning_status: r.get(9)?,
+                    next_retry_date: date_of(r.get(10)?),
+                    attempts: 0,
+                    successes: 0,
                 },
             ));
         }
@@ -391,6 +470,8 @@ impl Store {
                     .iter()
                     .filter(|k| s.last_success.is_none_or(|ok| **k > ok))
                     .count() as i64;
+                last.attempts = s.attempts;
+                last.successes = s.successes;
                 Some((cid, last))
             })
             .collect())
@@ -485,8 +566,8 @@ impl Store {
         let (rendered, new) = render(&free)?;
         tx.execute(
             "INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body,
-                                    html, status, message_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10)",
+                                    html, status, message_id, channel)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?11)",
             params![
                 new.cid,
                 new.at,
@@ -497,7 +578,8 @@ impl Store {
                 new.subject,
                 new.body,
                 new.html,
-                new.message_id
+                new.message_id,
+                new.channel
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -759,6 +841,8 @@ pub struct ReminderOutcome {
     pub cycle: String,
     pub reminder: String,
     pub sent_date: Date,
+    /// `email` or `sms`.
+    pub channel: String,
     /// A verified reply from the customer within 7 days (by the as-of date).
     pub replied: bool,
     /// A promise recorded for the customer within 7 days.
@@ -782,8 +866,9 @@ impl Store {
                                  WHERE rd.reminder_id = r.id
                                    AND d.amount > (SELECT ifnull(sum(a.amount), 0) FROM applications a
                                                     WHERE a.did = d.did
-                                                      AND a.date <= min(r.sent_date + 14, ?1)))
-               FROM reminders r
+                                                      AND a.date <= min(r.sent_date + 14, ?1))),
+                    r.channel
+               FROM reminders r INDEXED BY reminders_sent
               WHERE r.status = 'sent' AND r.sent_date <= ?1
               ORDER BY r.id",
         )?;
@@ -796,6 +881,7 @@ impl Store {
                 replied: r.get(4)?,
                 promised: r.get(5)?,
                 paid: r.get(6)?,
+                channel: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -830,20 +916,22 @@ impl Store {
         Ok(out)
     }
 
-    /// Reminders sent and (verified) replies received per day in `[from, to]`, as (day, sent,
-    /// replies).
-    pub fn engagement_by_day(&self, from: Date, to: Date) -> Result<Vec<(Date, i64, i64)>> {
+    /// Emails sent, text messages sent and (verified) replies received per day in `[from,
+    /// to]`, as (day, emails, texts, replies).
+    pub fn engagement_by_day(&self, from: Date, to: Date) -> Result<Vec<(Date, i64, i64, i64)>> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT day, sum(sent), sum(replies) FROM (
-                 SELECT sent_date AS day, 1 AS sent, 0 AS replies FROM reminders
+            "SELECT day, sum(emails), sum(texts), sum(replies) FROM (
+                 SELECT sent_date AS day, channel = 'email' AS emails, channel = 'sms' AS texts,
+                        0 AS replies
+                   FROM reminders INDEXED BY reminders_sent
                   WHERE status = 'sent' AND sent_date BETWEEN ?1 AND ?2
                  UNION ALL
-                 SELECT received_date, 0, 1 FROM replies
+                 SELECT received_date, 0, 0, 1 FROM replies
                   WHERE verified = 1 AND received_date BETWEEN ?1 AND ?2)
              GROUP BY day ORDER BY day",
         )?;
         let rows = stmt.query_map(params![day_number(from), day_number(to)], |r| {
-            Ok((from_day_number(r.get(0)?), r.get(1)?, r.get(2)?))
+            Ok((from_day_number(r.get(0)?), r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

@@ -61,7 +61,12 @@ pub struct IssueEvent {
     pub collector: String,
     pub date: Date,
     pub text: Option<String>,
+    /// A resolve's outcome: `valid`, `invalid` or `written_off` (none: resolved without one).
+    pub outcome: Option<String>,
 }
+
+/// The reason of the issues a short payment opens: deductions.
+pub const DEDUCTION_REASON: &str = "short_payment";
 
 /// The SQL condition "issue `i` is open at day ?1": opened by then, and its latest resolve /
 /// reopen dated by then (by date, then as recorded; none: open) is a reopen.
@@ -76,6 +81,15 @@ pub struct OpenIssueBase {
     pub cid: i64,
     pub reason: String,
     pub amount: Decimal,
+}
+
+/// Σ the deductions among open issues (reason [`DEDUCTION_REASON`]).
+pub fn deductions(issues: &[OpenIssueBase]) -> Decimal {
+    issues
+        .iter()
+        .filter(|i| i.reason == DEDUCTION_REASON)
+        .map(|i| i.amount)
+        .sum()
 }
 
 /// Open issues grouped by reason (count, amount in the base currency), largest amount first.
@@ -125,6 +139,26 @@ impl Store {
             .iter()
             .map(|i| i.amount)
             .sum())
+    }
+
+    /// Σ amounts of the deductions (issues with reason `short_payment`) open at `as_of`, in
+    /// the base currency (`open_deduction_amount`): a part of [`Store::open_issue_amount`].
+    pub fn open_deduction_amount(&self, as_of: Date, base: &str) -> Result<Decimal> {
+        Ok(deductions(&self.open_issues_base(as_of, base, None)?))
+    }
+
+    /// One customer's share of [`Store::open_deduction_amount`] (what an action on it moves).
+    pub fn customer_open_deduction_amount(
+        &self,
+        cid: i64,
+        as_of: Date,
+        base: &str,
+    ) -> Result<Decimal> {
+        Ok(deductions(&self.open_issues_base(
+            as_of,
+            base,
+            Some(cid),
+        )?))
     }
 
     /// Every issue open at `as_of` (of every customer, or of `only`) with its amount in the
@@ -249,7 +283,7 @@ impl Store {
         }
 
         let sql = format!(
-            "SELECT e.issue_id, e.id, e.kind, e.at, e.collector, e.event_date, e.text
+            "SELECT e.issue_id, e.id, e.kind, e.at, e.collector, e.event_date, e.text, e.outcome
                FROM issues i CROSS JOIN issue_events e ON e.issue_id = i.id
               WHERE {cond} ORDER BY e.issue_id, e.event_date, e.id"
         );
@@ -264,6 +298,7 @@ impl Store {
                     collector: r.get(4)?,
                     date: from_day_number(r.get(5)?),
                     text: r.get(6)?,
+                    outcome: r.get(7)?,
                 });
             }
         }

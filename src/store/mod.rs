@@ -12,6 +12,7 @@
 
 pub mod actions;
 pub mod activity;
+pub mod attachments;
 pub mod customer_detail;
 pub mod customers;
 pub mod documents;
@@ -21,6 +22,7 @@ pub mod history;
 pub mod import;
 pub mod issues;
 pub mod ledger;
+pub mod lockbox;
 pub mod promises;
 pub mod queue;
 pub mod queue_counts;

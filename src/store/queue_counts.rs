@@ -97,7 +97,13 @@ impl ScopeSums {
                 .cmp(&a.amount)
                 .then_with(|| a.reason.cmp(&b.reason))
         });
+        let deduction = super::issues::DEDUCTION_REASON;
         ScopeFigures {
+            open_deduction_amount: issues
+                .iter()
+                .filter(|r| r.reason.eq_ignore_ascii_case(deduction))
+                .map(|r| r.amount)
+                .sum(),
             customers: self.customers,
             customers_overdue: self.customers_overdue,
             outstanding: at(0),

@@ -315,4 +315,60 @@ CREATE TABLE system_log (
 ALTER TABLE replies ADD COLUMN verified INTEGER NOT NULL DEFAULT 1 CHECK (verified IN (0, 1));
 CREATE INDEX replies_verified ON replies(cid, received_date) WHERE verified = 1;
 "#,
+    // 7: engagement (issue 15). The report finds a reminder's documents by `reminder_id`
+    // (without this index every reminder scanned the whole claim table); a reminder's channel
+    // (`email` or `sms`); the import columns the rules read (`customers.card_last4`,
+    // `payments.dunning_status`, `payments.next_retry_date`); and the optional contacts file,
+    // upserted by (customer, email), whose roles address reminders.
+    r#"
+CREATE INDEX reminder_documents_reminder ON reminder_documents(reminder_id);
+CREATE INDEX reminders_sent ON reminders(sent_date, cid) WHERE status = 'sent';
+ALTER TABLE reminders ADD COLUMN channel TEXT NOT NULL DEFAULT 'email' CHECK (channel IN ('email', 'sms'));
+ALTER TABLE customers ADD COLUMN card_last4 TEXT;
+ALTER TABLE payments ADD COLUMN dunning_status TEXT;
+ALTER TABLE payments ADD COLUMN next_retry_date INTEGER;
+CREATE TABLE contacts (
+    id INTEGER PRIMARY KEY,
+    cid INTEGER NOT NULL REFERENCES customers(cid),
+    name TEXT,
+    email TEXT NOT NULL,
+    phone TEXT,
+    role TEXT NOT NULL CHECK (role IN ('billing', 'escalation', 'ap', 'sales', 'other')),
+    is_primary INTEGER NOT NULL DEFAULT 0 CHECK (is_primary IN (0, 1)),
+    UNIQUE (cid, email)
+);
+"#,
+    // 8: attachments kept inside the database. A file's bytes are stored once, by their
+    // SHA-256 (`blobs`); each attachment is an entry of a customer's activity log (who, when,
+    // under which name), optionally linked to documents and to the payment it came with (a
+    // lockbox cheque image). Resolves of issues carry an outcome (valid: a credit is due from
+    // billing; invalid: the customer is chased for the gap; written_off: a manager's decision).
+    r#"
+CREATE TABLE blobs (
+    bid INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    bytes INTEGER NOT NULL CHECK (bytes >= 0),
+    data BLOB NOT NULL
+);
+CREATE TABLE attachments (
+    id INTEGER PRIMARY KEY,
+    cid INTEGER NOT NULL REFERENCES customers(cid),
+    at TEXT NOT NULL,
+    collector TEXT NOT NULL,
+    name TEXT NOT NULL,
+    bid INTEGER NOT NULL REFERENCES blobs(bid),
+    pid INTEGER REFERENCES payments(pid),
+    text TEXT
+);
+CREATE INDEX attachments_customer ON attachments(cid, at);
+CREATE INDEX attachments_payment ON attachments(pid) WHERE pid IS NOT NULL;
+CREATE TABLE attachment_documents (
+    attachment_id INTEGER NOT NULL REFERENCES attachments(id),
+    did INTEGER NOT NULL REFERENCES documents(did),
+    PRIMARY KEY (attachment_id, did)
+) WITHOUT ROWID;
+CREATE INDEX attachment_documents_document ON attachment_documents(did);
+ALTER TABLE issue_events ADD COLUMN outcome TEXT
+    CHECK (outcome IS NULL OR (kind = 'resolve' AND outcome IN ('valid', 'invalid', 'written_off')));
+"#,
 ];

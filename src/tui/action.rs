@@ -101,6 +101,10 @@ pub enum Action {
     Void,
     /// On a timeline entry: reopen the resolved issue.
     Reopen,
+    /// Attach files to the selected customer (a form with a path field).
+    Attach,
+    /// Open the selected customer's attachments (a picture drawn in the terminal).
+    ViewAttachment,
     /// Nothing: unbinds a default key in a user keymap.
     Noop,
 }
@@ -166,6 +170,8 @@ impl Action {
         (Action::Done, "done"),
         (Action::Void, "void"),
         (Action::Reopen, "reopen"),
+        (Action::Attach, "attach"),
+        (Action::ViewAttachment, "view_attachment"),
         (Action::Noop, "noop"),
     ];
 

@@ -44,6 +44,8 @@ pub enum Mode {
     Help,
     /// A collector-action form ([`App::form`]).
     Form,
+    /// The attachment viewer ([`App::viewer`]).
+    Attachment,
 }
 
 /// What the chart draws.
@@ -205,6 +207,8 @@ pub struct App {
     pub drafts: super::forms::Drafts,
     /// The database can only be read (the title bar says so; saves fail naming the file).
     pub read_only: bool,
+    /// The attachment viewer, when open ([`Mode::Attachment`]).
+    pub viewer: Option<super::viewer::Viewer>,
 }
 
 impl App {
@@ -259,6 +263,7 @@ impl App {
             action_settings: ActionSettings::default(),
             drafts: super::forms::Drafts::default(),
             read_only: false,
+            viewer: None,
         }
     }
 
@@ -268,7 +273,7 @@ impl App {
         let popup = self.engage.key_context();
         match self.mode {
             Mode::Filter | Mode::Command => KeyContext::Input,
-            Mode::Help => KeyContext::Help,
+            Mode::Help | Mode::Attachment => KeyContext::Help,
             Mode::Form => KeyContext::Form,
             Mode::Normal => match (popup, self.screen, self.focus) {
                 (Some(context), _, _) => context,

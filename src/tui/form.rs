@@ -25,6 +25,8 @@ pub enum FieldId {
     Owner,
     /// `finance` or `sales`.
     Role,
+    /// Paths of files to attach, separated by `;` (Tab completes the last one).
+    Files,
 }
 
 /// Where Tab has got to in a field's choices.

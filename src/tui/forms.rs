@@ -20,6 +20,7 @@ use crate::config::Config;
 use crate::domain::actions::{self as check, OwnerRole};
 use crate::domain::customer::{ActivityEntry, EntryRecord};
 use crate::domain::{Date, Decimal, date, money};
+use crate::workstation::attachment::path_choices;
 use crate::workstation::save::{ActionValues, FormData, FormKind, SaveJob, SaveOutcome};
 use crate::workstation::{Draft, Request};
 use chrono::Datelike;
@@ -278,6 +279,7 @@ impl ActionForm {
             }
             FieldId::Issue => self.check_issue(field, &money),
             FieldId::Owner => self.check_owner(field),
+            FieldId::Files => check_files(v, strict),
             FieldId::Role => match role(v) {
                 Some(_) => Check::Ok("Tab: finance or sales".into()),
                 None => Check::Err("the role is finance or sales".into()),
@@ -504,6 +506,10 @@ impl ActionForm {
                 issue: self.record_id(),
                 text,
             },
+            FormKind::Attach => ActionValues::Attach {
+                paths: paths(&self.value(FieldId::Files)),
+                text,
+            },
         }
     }
 
@@ -523,6 +529,8 @@ impl ActionForm {
             ("reason", FieldId::Reason),
             ("issue", FieldId::Issue),
             ("owner", FieldId::Owner),
+            ("attach", FieldId::Files),
+            ("read", FieldId::Files),
             ("note", FieldId::Text),
             ("text", FieldId::Text),
         ]
@@ -538,6 +546,54 @@ impl ActionForm {
             error: true,
         });
     }
+}
+
+/// The paths in the attach form's field: separated by `;`, without repeats.
+pub fn paths(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in text.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        let p = match p.strip_prefix("~/") {
+            Some(rest) => {
+                std::env::var("HOME").map_or_else(|_| p.to_string(), |h| format!("{h}/{rest}"))
+            }
+            None => p.to_string(),
+        };
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The attach form's files: each a readable file (the save checks their size and reads
+/// them again).
+fn check_files(v: &str, strict: bool) -> Check {
+    let list = paths(v);
+    if list.is_empty() {
+        return if strict {
+            Check::Err("no file to attach was given".into())
+        } else {
+            Check::Hint("a path; Tab completes it; several: separate with ;".into())
+        };
+    }
+    let mut total = 0;
+    for p in &list {
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_file() => total += m.len(),
+            Ok(_) if p.ends_with('/') && !strict => {
+                return Check::Hint("Tab: the files in it".into());
+            }
+            Ok(_) => return Check::Err(format!("{p} is a folder, not a file")),
+            Err(e) if strict => return Check::Err(format!("cannot read {p}: {e}")),
+            Err(_) => return Check::Hint("Tab completes the path".into()),
+        }
+    }
+    let n = list.len();
+    Check::Ok(format!(
+        "{n} file{}, {}",
+        if n == 1 { "" } else { "s" },
+        crate::domain::attachment::size_label(total)
+    ))
 }
 
 /// The document ids in a field: separated by commas or spaces, without repeats.
@@ -596,6 +652,11 @@ fn fields(kind: FormKind, settings: &ActionSettings) -> Vec<Field> {
             ]
         }
         FormKind::Resolve => vec![f(FieldId::Issue, "Issue"), f(FieldId::Text, "Resolution")],
+        FormKind::Attach => {
+            let mut files = f(FieldId::Files, "Files");
+            files.choices = path_choices("");
+            vec![files, f(FieldId::Text, "What they are")]
+        }
         FormKind::FollowUp => vec![f(FieldId::Date, "On"), f(FieldId::Text, "To do")],
         FormKind::Assign => {
             let mut role = f(FieldId::Role, "Role");
@@ -617,6 +678,7 @@ pub fn kind_of(action: Action) -> Option<FormKind> {
         Action::Resolve => FormKind::Resolve,
         Action::FollowUp => FormKind::FollowUp,
         Action::Assign => FormKind::Assign,
+        Action::Attach => FormKind::Attach,
         _ => return None,
     })
 }
@@ -913,6 +975,9 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
                 && field.type_key(&event)
             {
                 form.message = None;
+                if field.id == FieldId::Files {
+                    field.choices = path_choices(field.value());
+                }
                 form.follow_amount();
             }
             Vec::new()
@@ -952,6 +1017,12 @@ pub fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
                 form.focus = (focus + 1) % n;
             } else {
                 field.complete(true);
+                // A folder completed: the next Tab goes into it.
+                if field.id == FieldId::Files && field.value().ends_with('/') {
+                    let value = field.value().to_string();
+                    field.choices = path_choices(&value);
+                    field.set(&value);
+                }
             }
         }
         Action::CompleteBack => {

@@ -46,7 +46,9 @@ pub fn start(app: &mut App) -> Vec<Effect> {
 pub fn resize(app: &mut App, width: u16, height: u16) -> Vec<Effect> {
     app.size = (width, height);
     adjust_scroll(app);
-    sync(app)
+    let mut fx = sync(app);
+    fx.extend(super::viewer::resized(app));
+    fx
 }
 
 /// A key was pressed.
@@ -100,6 +102,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     }
     match app.key_context() {
         KeyContext::Input => input_action(app, action),
+        KeyContext::Help if app.mode == Mode::Attachment => super::viewer::action(app, action),
         KeyContext::Help => help_action(app, action),
         KeyContext::Detail => detail_action(app, action),
         KeyContext::Timeline => timeline_action(app, action),
@@ -189,6 +192,7 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
         }
         Response::FormData { seq, data, .. } => forms::form_data(app, seq, data),
         Response::Saved { seq, outcome } => forms::saved(app, seq, outcome),
+        Response::Attachment { seq, preview } => super::viewer::received(app, seq, preview),
         Response::Forecast(view) => super::forecast::received(app, *view),
         Response::Scope(scope) => {
             if scope.as_of == app.as_of && scope.is_for(&app.query) {
@@ -339,7 +343,9 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::Dispute
         | Action::Resolve
         | Action::FollowUp
+        | Action::Attach
         | Action::Assign => forms::open(app, action),
+        Action::ViewAttachment => super::viewer::open(app),
         _ => Vec::new(),
     }
 }
@@ -487,7 +493,9 @@ fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::Dispute
         | Action::Resolve
         | Action::FollowUp
+        | Action::Attach
         | Action::Assign => return forms::open(app, action),
+        Action::ViewAttachment => return super::viewer::open(app),
         Action::Remind => return engage::send::start(app),
         Action::Engage => return engage::screen::open_pane(app, None),
         Action::Hold => return hold_prompt(app),

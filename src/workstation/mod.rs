@@ -24,6 +24,7 @@
 //! SQL. Everything else a screen sees (the summary, the detail with its figures and forecast,
 //! form data, save outcomes, engagement plans and previews) is the service's own.
 
+pub mod attachment;
 pub mod engage;
 pub mod forecast;
 pub mod portfolio;

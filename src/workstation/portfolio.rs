@@ -93,6 +93,7 @@ struct Wanted {
     page: Option<Request>,
     detail: Option<Request>,
     form: Option<Request>,
+    attachment: Option<Request>,
     writes: Vec<Request>,
 }
 
@@ -127,6 +128,8 @@ pub struct PortfolioWorker {
     pub(super) summary: Option<Summary>,
     /// The reasons a dispute may give (from the config).
     pub(super) dispute_reasons: Vec<String>,
+    /// The largest file the attach form keeps, in megabytes (from the config).
+    pub(super) max_attachment_mb: u64,
     /// The forecast: wanted, running on its thread, installed.
     pub forecasts: Forecasts,
     /// A save was committed: fold the WAL into the database when idle (not during a save, nor
@@ -203,6 +206,7 @@ impl PortfolioWorker {
             pending_indexes: Vec::new(),
             summary: None,
             dispute_reasons: crate::config::Config::default().dispute_reasons,
+            max_attachment_mb: crate::domain::attachment::DEFAULT_MAX_MB,
             settings,
             checkpoint_due: false,
             mirror: None,
@@ -216,6 +220,12 @@ impl PortfolioWorker {
     /// Whether the database can only be read here (the title bar says so; saves fail).
     pub fn read_only(&self) -> bool {
         self.store.is_read_only()
+    }
+
+    /// The largest file the attach form keeps (`max_attachment_mb`, the config's).
+    pub fn with_max_attachment_mb(mut self, max_mb: u64) -> PortfolioWorker {
+        self.max_attachment_mb = max_mb;
+        self
     }
 
     /// The dispute reasons the collector-action forms are checked against (the config's).
@@ -439,6 +449,7 @@ impl PortfolioWorker {
                 Request::Detail { .. } => w.detail = Some(request),
                 Request::MarkRepliesRead { .. } => w.writes.push(request),
                 Request::FormData { .. } => w.form = Some(request),
+                Request::Attachment { .. } => w.attachment = Some(request),
                 Request::Save { seq, job } => saves.push((sid, seq, job)),
             }
         }
@@ -565,7 +576,13 @@ impl PortfolioWorker {
             if w.detail.is_none() && refresh_all {
                 w.detail = of_date(again.as_ref().and_then(|v| v.last_detail.clone()));
             }
-            for request in w.page.into_iter().chain(w.detail).chain(w.form) {
+            for request in w
+                .page
+                .into_iter()
+                .chain(w.detail)
+                .chain(w.form)
+                .chain(w.attachment)
+            {
                 self.answer_one(sid, &request, emit);
             }
         }
@@ -726,6 +743,19 @@ impl PortfolioWorker {
                 let outcome = self.save(sid, job);
                 out.push(Response::Saved { seq: *seq, outcome });
             }
+            Request::Attachment {
+                seq,
+                id,
+                cols,
+                rows,
+                ..
+            } => {
+                let preview = super::attachment::preview(&self.store, *id, *cols, *rows);
+                out.push(Response::Attachment {
+                    seq: *seq,
+                    preview: preview.map(Box::new).map_err(|e| e.to_string()),
+                });
+            }
         }
         Ok(())
     }
@@ -843,6 +873,7 @@ impl PortfolioWorker {
             unutilised_credit: t.unutilised_credit,
             unapplied_cash: t.unapplied_cash,
             open_issue_amount,
+            open_deduction_amount: store.open_deduction_amount(as_of, &s.base_currency)?,
             open_p2p_amount,
             dso: None,
             customers_overdue: portfolio.customers_overdue,

@@ -42,6 +42,14 @@ pub enum Request {
     },
     /// Record a collector action (never coalesced: every save is done, in order).
     Save { seq: u64, job: SaveJob },
+    /// An attachment drawn for `cols` × `rows` cells (a picture scaled, a first page).
+    Attachment {
+        seq: u64,
+        as_of: Date,
+        id: i64,
+        cols: u16,
+        rows: u16,
+    },
 }
 
 /// The metrics bar's figures.
@@ -54,6 +62,8 @@ pub struct BarMetrics {
     pub unutilised_credit: Decimal,
     pub unapplied_cash: Decimal,
     pub open_issue_amount: Decimal,
+    /// The part of `open_issue_amount` that is deductions (short payments).
+    pub open_deduction_amount: Decimal,
     pub open_p2p_amount: Decimal,
     pub dso: Option<Decimal>,
     pub customers_overdue: u64,
@@ -154,6 +164,11 @@ pub enum Response {
     Forecast(Box<ForecastView>),
     /// The figures of the part of the portfolio the session's queue shows.
     Scope(Box<ScopeSummary>),
+    /// An attachment's preview, or why it cannot be shown.
+    Attachment {
+        seq: u64,
+        preview: std::result::Result<Box<super::attachment::AttachmentPreview>, String>,
+    },
     /// A query failed; the message is for the status line.
     Error(String),
 }

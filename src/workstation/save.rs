@@ -33,6 +33,7 @@ pub enum FormKind {
     VoidPromise,
     /// A resolved issue of the timeline reopened.
     Reopen,
+    Attach,
 }
 
 impl FormKind {
@@ -48,6 +49,7 @@ impl FormKind {
             FormKind::FollowUpDone => "Follow-up done",
             FormKind::VoidPromise => "Void a promise",
             FormKind::Reopen => "Reopen a dispute",
+            FormKind::Attach => "Attach files",
         }
     }
 
@@ -125,6 +127,11 @@ pub enum ActionValues {
         issue: i64,
         text: String,
     },
+    /// Files on the machine the workstation runs on (the server, over SSH).
+    Attach {
+        paths: Vec<String>,
+        text: String,
+    },
 }
 
 /// An action to record for one or more customers. The collector recorded is the session's
@@ -156,6 +163,7 @@ pub struct SaveOutcome {
 struct Share {
     open_promise_base: Decimal,
     open_issue_base: Decimal,
+    open_deduction_base: Decimal,
     issues: Vec<IssueReason>,
     /// Its open issues one by one (base currency), for the queue table.
     open_issues: Vec<crate::store::issues::OpenIssueBase>,
@@ -394,6 +402,21 @@ impl PortfolioWorker {
                 )?;
                 actions::reopen(store, stamp, &issue.to_string(), Some(text))
             }
+            ActionValues::Attach { paths, text } => {
+                let paths: Vec<std::path::PathBuf> =
+                    paths.iter().map(std::path::PathBuf::from).collect();
+                let files = actions::read_attachments(&paths, self.max_attachment_mb)?;
+                actions::attach(
+                    store,
+                    stamp,
+                    &actions::AttachForm {
+                        customer: id,
+                        files: &files,
+                        documents: &[],
+                        text: Some(text),
+                    },
+                )
+            }
         }
     }
 
@@ -428,6 +451,7 @@ impl PortfolioWorker {
         Ok(Share {
             open_promise_base: flags.open_promise_base,
             open_issue_base: open_issues.iter().map(|i| i.amount).sum(),
+            open_deduction_base: crate::store::issues::deductions(&open_issues),
             issues: crate::store::issues::by_reason(&open_issues),
             open_issues,
             followups_due: self.store.queue_followups_due(cid)?,
@@ -496,5 +520,6 @@ fn patch(summary: &mut Summary, before: &Share, after: &Share) {
     let m = &mut summary.metrics;
     m.open_p2p_amount += after.open_promise_base - before.open_promise_base;
     m.open_issue_amount += after.open_issue_base - before.open_issue_base;
+    m.open_deduction_amount += after.open_deduction_base - before.open_deduction_base;
     super::scope::patch_reasons(&mut summary.issues, &before.issues, &after.issues, false);
 }

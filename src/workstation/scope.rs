@@ -366,6 +366,13 @@ fn patch(f: &mut ScopeFigures, before: &ScopeShare, after: &ScopeShare) {
         - before.followups_due;
     f.followups_due = followups.max(0).unsigned_abs();
     patch_reasons(&mut f.issues, &before.issues, &after.issues, true);
+    let deduction = crate::store::issues::DEDUCTION_REASON;
+    f.open_deduction_amount = f
+        .issues
+        .iter()
+        .filter(|r| r.reason.eq_ignore_ascii_case(deduction))
+        .map(|r| r.amount)
+        .sum();
 }
 
 /// Moves issues by reason by a customer's difference (reasons lowered when `lower`, as the

@@ -155,7 +155,8 @@ impl Shared {
             Some(store) => PortfolioWorker::with_store(store, settings)?,
             None => PortfolioWorker::open(&self.db, settings)?,
         }
-        .with_dispute_reasons(self.settings.dispute_reasons.clone());
+        .with_dispute_reasons(self.settings.dispute_reasons.clone())
+        .with_max_attachment_mb(self.settings.config.max_attachment_mb);
         let generation = self.next.fetch_add(1, Ordering::Relaxed);
         let (envelopes, rx) = mpsc::channel();
         let shared: Weak<Shared> = Arc::downgrade(self);
@@ -405,7 +406,8 @@ impl Session {
             | Request::Reload { as_of }
             | Request::Page { as_of, .. }
             | Request::Detail { as_of, .. }
-            | Request::FormData { as_of, .. } => *as_of,
+            | Request::FormData { as_of, .. }
+            | Request::Attachment { as_of, .. } => *as_of,
             Request::Save { job, .. } => job.as_of,
             Request::MarkRepliesRead { .. } => match *current {
                 Some((d, _)) => d,

@@ -102,8 +102,36 @@ fn layout(app: &App, width: u16) -> (Vec<Line<'static>>, Vec<(u16, u16)>) {
     aging(app, data, usize::from(width), &mut out);
     documents(app, &data.detail, forecast, usize::from(width), &mut out);
     payments(app, &data.detail, usize::from(width), &mut out);
+    attachments(app, &data.detail, usize::from(width), &mut out);
     let entries = activity(app, &data.detail, usize::from(width), &mut out);
     (out, entries)
+}
+
+/// The customer's attachments, newest first (`v` opens them).
+fn attachments(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'static>>) {
+    if d.attachments.is_empty() {
+        return;
+    }
+    heading(
+        app,
+        format!("Attachments · {} · v opens them", d.attachments.len()),
+        out,
+    );
+    let muted = app.theme.get(Role::Muted);
+    for a in &d.attachments {
+        let size = crate::domain::attachment::size_label(a.bytes);
+        let with = a
+            .payment
+            .as_ref()
+            .map(|p| format!(" · payment {p}"))
+            .unwrap_or_default();
+        let fixed = 6 + 2 + size.len() + with.len();
+        out.push(Line::from(vec![
+            Span::styled(format!("{:>5} ", a.id), muted),
+            Span::raw(text::truncate(&a.name, width.saturating_sub(fixed))),
+            Span::styled(format!("  {size}{with}"), muted),
+        ]));
+    }
 }
 
 fn heading(app: &App, text: String, out: &mut Vec<Line<'static>>) {

@@ -46,7 +46,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
     buf.set_style(area, footer);
     match app.mode {
         Mode::Filter | Mode::Command => return Some(render_input(app, area, buf)),
-        Mode::Normal | Mode::Help | Mode::Form => {}
+        Mode::Normal | Mode::Help | Mode::Form | Mode::Attachment => {}
     }
     if let Some(status) = &app.status {
         let style = if status.error {

@@ -194,6 +194,10 @@ fn about(form: &ActionForm) -> String {
             let n = data.open_issues.len();
             format!("{n} open dispute{}", if n == 1 { "" } else { "s" })
         }
+        FormKind::Attach => {
+            "Files on the machine owed runs on (the server, over SSH); Tab completes a path"
+                .to_string()
+        }
         FormKind::Assign => format!(
             "Finance owner {} · sales owner {}",
             c.finance_owner.as_deref().unwrap_or("none"),

@@ -71,7 +71,7 @@ fn items(app: &App, width: u16) -> Vec<Item> {
     } else {
         (scope.dso, scope.dso_pending)
     };
-    vec![
+    let mut items = vec![
         item(&who, whose, false),
         item("Outstanding", amount(m.outstanding), false),
         item("Overdue", amount(m.overdue), m.overdue > Decimal::ZERO),
@@ -93,7 +93,20 @@ fn items(app: &App, width: u16) -> Vec<Item> {
             },
             false,
         ),
-    ]
+    ];
+    // Open deductions (short payments) beside the open issues they are part of, when there
+    // are any.
+    if !m.open_deduction_amount.is_zero() {
+        let at = items
+            .iter()
+            .position(|i| i.label == "Open issues")
+            .map_or(0, |i| i + 1);
+        items.insert(
+            at,
+            item("Open deductions", amount(m.open_deduction_amount), false),
+        );
+    }
+    items
 }
 
 fn m_dso(summary: &crate::workstation::Summary) -> Option<Decimal> {

@@ -5,6 +5,7 @@
 //! the selected customer's detail on the right from [`WIDE`] columns up), the footer. Below
 //! [`MIN_WIDTH`]×[`MIN_HEIGHT`] a note asks for a bigger terminal instead.
 
+pub mod attachment;
 pub mod cash;
 pub mod chart;
 pub mod detail;
@@ -174,6 +175,9 @@ fn draw_screen(frame: &mut Frame, app: &App) {
     crate::tui::engage::send_view::render(app, area, frame.buffer_mut());
     if app.mode == Mode::Help {
         help::render(app, area, frame.buffer_mut());
+    }
+    if app.mode == Mode::Attachment {
+        attachment::render(app, area, frame.buffer_mut());
     }
     if app.mode == Mode::Form
         && let Some(cursor) = form::render(app, area, frame.buffer_mut())

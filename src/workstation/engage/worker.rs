@@ -167,7 +167,7 @@ impl EngageWorker {
                 dir.display()
             )));
         }
-        Ok(self.cycles.insert(engage::cycle::load_dir(&dir)?))
+        Ok(self.cycles.insert(engage::load_cycles_from(config, &dir)?))
     }
 
     /// The cycles last read, read now if never.
@@ -203,6 +203,7 @@ impl EngageWorker {
                     base_currency: self.settings.config.base_currency.clone(),
                     as_of,
                     retry: self.settings.retry,
+                    statement: self.settings.config.statement.clone(),
                 },
                 format!("— ({e})"),
             ),

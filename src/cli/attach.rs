@@ -1,0 +1,101 @@
+//! `owed attach CUSTOMER FILE... [--document ID] [-- TEXT]` keeps files inside the database
+//! with the customer's activity; `owed attachment get ID -o FILE` writes one back, byte for
+//! byte (SPEC "Attachments, lockbox and deductions").
+
+use super::Context;
+use crate::actions::{self, AttachForm};
+use crate::domain::actions::record_id;
+use crate::{Error, Result};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct AttachArgs {
+    /// The customer's id.
+    pub customer: String,
+    /// The files to keep (each at most `max_attachment_mb`).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// A document the files are about (repeat, or separate with commas).
+    #[arg(long = "document", value_name = "ID", value_delimiter = ',')]
+    pub documents: Vec<String>,
+    /// What the files are (after `--`, or with --text).
+    #[arg(last = true, value_name = "TEXT")]
+    pub text: Vec<String>,
+    /// What the files are.
+    #[arg(long = "text", value_name = "TEXT", conflicts_with = "text")]
+    pub text_option: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AttachmentArgs {
+    #[command(subcommand)]
+    pub command: AttachmentCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AttachmentCommand {
+    /// Write an attachment's exact bytes to a file (`-o -`: standard output).
+    Get {
+        /// The attachment's number.
+        id: String,
+        /// Where to write it.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+    },
+}
+
+pub fn attach(ctx: &Context, args: &AttachArgs) -> Result<()> {
+    // Every file is read (and checked) before the database is opened for writing.
+    let files = actions::read_attachments(&args.files, ctx.config.max_attachment_mb)?;
+    let words = args.text.join(" ");
+    let text = args
+        .text_option
+        .clone()
+        .or_else(|| (!words.trim().is_empty()).then_some(words));
+    let form = AttachForm {
+        customer: &args.customer,
+        files: &files,
+        documents: &args.documents,
+        text: text.as_deref(),
+    };
+    let mut store = ctx.open_store()?;
+    let stamp = ctx.stamp(&store)?;
+    let recorded = actions::attach(&mut store, &stamp, &form)?;
+    outln!("{}", recorded.message)
+}
+
+pub fn attachment(ctx: &Context, args: &AttachmentArgs) -> Result<()> {
+    match &args.command {
+        AttachmentCommand::Get { id, output } => get(ctx, id, output),
+    }
+}
+
+fn get(ctx: &Context, id: &str, output: &std::path::Path) -> Result<()> {
+    let number = record_id("attachment", id).map_err(Error::Input)?;
+    let store = ctx.open_store()?;
+    let bytes = store
+        .attachment_bytes(number)?
+        .ok_or_else(|| Error::input(format!("attachment {number} does not exist")))?;
+    if output.as_os_str() == "-" {
+        let mut out = std::io::stdout().lock();
+        out.write_all(&bytes)?;
+        out.flush()?;
+        return Ok(());
+    }
+    std::fs::write(output, &bytes).map_err(|e| {
+        Error::input(format!(
+            "cannot write {}: {e}",
+            crate::error::quoted(&output.display().to_string())
+        ))
+    })?;
+    let name = store
+        .attachment(number)?
+        .map(|a| a.name)
+        .unwrap_or_default();
+    outln!(
+        "Attachment {number} ({name}, {} bytes) written to {}.",
+        bytes.len(),
+        output.display()
+    )
+}

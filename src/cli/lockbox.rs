@@ -1,0 +1,121 @@
+//! `owed lockbox import DIR [--json]`: a bank's lockbox file as cheque payments applied to the
+//! invoices they pay, deductions for short payments, images attached; what no invoice took is
+//! listed (see `crate::import::lockbox`).
+
+use super::Context;
+use crate::Result;
+use crate::domain::money::{grouped, plain};
+use crate::import::lockbox::{LockboxOptions, LockboxSummary, import_lockbox};
+use serde_json::json;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct LockboxArgs {
+    #[command(subcommand)]
+    pub command: LockboxCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum LockboxCommand {
+    /// Import DIR/lockbox.csv and its cheque images, atomically.
+    Import {
+        /// The lockbox folder: lockbox.csv and the images it names.
+        dir: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(ctx: &Context, args: &LockboxArgs) -> Result<()> {
+    match &args.command {
+        LockboxCommand::Import { dir, json } => import(ctx, dir, *json),
+    }
+}
+
+fn import(ctx: &Context, dir: &std::path::Path, json: bool) -> Result<()> {
+    let mut store = ctx.open_store()?;
+    let stamp = ctx.stamp(&store)?;
+    let options = LockboxOptions {
+        base_currency: ctx.config.base_currency.clone(),
+        max_attachment_mb: ctx.config.max_attachment_mb,
+    };
+    let summary = import_lockbox(&mut store, dir, &stamp, &options)?;
+    if json {
+        jsonln!("{}", to_json(&summary))
+    } else {
+        out!("{}", to_text(&summary))
+    }
+}
+
+/// The summary as JSON: counts, the deductions opened and every item with money unapplied.
+pub fn to_json(s: &LockboxSummary) -> serde_json::Value {
+    json!({
+        "items": s.items,
+        "payments": s.payments,
+        "unchanged": s.unchanged,
+        "applications": s.applications,
+        "images": s.images,
+        "deductions": s.deductions.iter().map(|d| json!({
+            "issue": d.issue,
+            "payment": d.payment,
+            "customer_id": d.customer_id,
+            "amount": plain(d.amount, &d.currency),
+            "currency": d.currency,
+            "documents": d.documents,
+        })).collect::<Vec<_>>(),
+        "unmatched": s.unmatched.iter().map(|u| json!({
+            "item_id": u.item_id,
+            "payment": u.payment,
+            "customer_id": u.customer_id,
+            "amount": plain(u.amount, &u.currency),
+            "unapplied": plain(u.unapplied, &u.currency),
+            "currency": u.currency,
+            "reason": u.reason,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The summary for people.
+pub fn to_text(s: &LockboxSummary) -> String {
+    let mut out = format!(
+        "lockbox.csv: {} items: {} cheque payments written, {} unchanged; {} applications; \
+         {} images attached; {} deductions opened; {} items with money unapplied.\n",
+        s.items,
+        s.payments,
+        s.unchanged,
+        s.applications,
+        s.images,
+        s.deductions.len(),
+        s.unmatched.len()
+    );
+    if !s.deductions.is_empty() {
+        out.push_str("\nDeductions (short payments):\n");
+        for d in &s.deductions {
+            out.push_str(&format!(
+                "  issue {:<6} {:<12} {:<10} {:>12} {}  on {}\n",
+                d.issue,
+                d.payment,
+                d.customer_id,
+                grouped(d.amount, &d.currency),
+                d.currency,
+                d.documents.join(", ")
+            ));
+        }
+    }
+    if !s.unmatched.is_empty() {
+        out.push_str("\nUnapplied:\n");
+        for u in &s.unmatched {
+            out.push_str(&format!(
+                "  {:<12} {:<10} {:>12} {} of {}: {}\n",
+                u.payment,
+                u.customer_id,
+                grouped(u.unapplied, &u.currency),
+                u.currency,
+                grouped(u.amount, &u.currency),
+                u.reason
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,338 @@
+//! Writing a lockbox file: cheque payments, what they settle, their deductions and images,
+//! in one transaction.
+//!
+//! `crate::import::lockbox` reads and checks the bank's file and decides what each item
+//! pays; this module owns the SQL. A payment is written with its applications at once, and
+//! the totals the ledger keeps on documents and payments (`applied`, `last_applied`) are
+//! brought up to date with them, so that the next item of the same file sees the balances it
+//! left. Nothing is visible to other connections until [`LockboxWriter::commit`]; dropping
+//! the writer rolls everything back.
+
+use super::Store;
+use super::actions::may_on;
+use super::attachments::{AttachmentRow, insert_attachment, put_blob};
+use crate::domain::actions::Stamp;
+use crate::domain::users::Work;
+use crate::{Error, Result};
+use rusqlite::{OptionalExtension, Transaction, params};
+use std::collections::HashMap;
+
+/// A customer as a lockbox item's payer names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payer {
+    pub cid: i64,
+    pub id: String,
+    pub name: String,
+    /// The customer's currency, if the billing system gave one.
+    pub currency: Option<String>,
+}
+
+/// The customers by id and by name (several may share a name).
+#[derive(Debug, Default)]
+pub struct Payers {
+    pub by_id: HashMap<String, Payer>,
+    pub by_name: HashMap<String, Vec<Payer>>,
+}
+
+/// A payment already in the database under a lockbox item's id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownPayment {
+    pub cid: i64,
+    pub date: i32,
+    pub amount: i64,
+    pub currency: String,
+    /// What of it is still unapplied.
+    pub unapplied: i64,
+}
+
+/// An open invoice or debit note a cheque may pay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenItem {
+    pub did: i64,
+    pub id: String,
+    pub number: Option<String>,
+    pub doc_date: i32,
+    pub due_date: Option<i32>,
+    pub currency: String,
+    /// Open balance now (after every application so far, this file's included).
+    pub balance: i64,
+}
+
+/// A cheque payment to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChequePayment<'a> {
+    /// `LBX-<item_id>`.
+    pub id: &'a str,
+    pub cid: i64,
+    pub date: i32,
+    pub amount: i64,
+    pub currency: &'a str,
+    pub rate: &'a str,
+    /// The cheque's number.
+    pub reference: Option<&'a str>,
+}
+
+/// A lockbox import in progress: one write transaction.
+pub struct LockboxWriter<'a> {
+    tx: Transaction<'a>,
+}
+
+impl Store {
+    /// Starts writing a lockbox file as `stamp`'s actor: applying a bank's file touches the
+    /// customers of every collector, so it is a manager's work ([`Work::Lockbox`]).
+    pub fn lockbox_writer(&mut self, stamp: &Stamp) -> Result<LockboxWriter<'_>> {
+        crate::domain::users::may(&stamp.actor(), Work::Lockbox, None).map_err(Error::Input)?;
+        let tx = self.write_tx()?;
+        Ok(LockboxWriter { tx })
+    }
+}
+
+const OPEN_ITEM_COLUMNS: &str = "did, id, number, doc_date, due_date, currency, balance";
+
+fn open_item(r: &rusqlite::Row) -> rusqlite::Result<OpenItem> {
+    Ok(OpenItem {
+        did: r.get(0)?,
+        id: r.get(1)?,
+        number: r.get(2)?,
+        doc_date: r.get(3)?,
+        due_date: r.get(4)?,
+        currency: r.get(5)?,
+        balance: r.get(6)?,
+    })
+}
+
+impl LockboxWriter<'_> {
+    /// Every customer, by id and by name.
+    pub fn payers(&self) -> Result<Payers> {
+        let mut stmt = self
+            .tx
+            .prepare("SELECT cid, id, name, currency FROM customers")?;
+        let mut rows = stmt.query([])?;
+        let mut payers = Payers::default();
+        while let Some(r) = rows.next()? {
+            let payer = Payer {
+                cid: r.get(0)?,
+                id: r.get(1)?,
+                name: r.get(2)?,
+                currency: r.get(3)?,
+            };
+            payers
+                .by_name
+                .entry(payer.name.trim().to_lowercase())
+                .or_default()
+                .push(payer.clone());
+            payers.by_id.insert(payer.id.clone(), payer);
+        }
+        Ok(payers)
+    }
+
+    /// The exchange rate of `currency` to the base currency on or before `day`, as stored.
+    pub fn rate_on_or_before(&self, currency: &str, day: i32) -> Result<Option<String>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT rate FROM exchange_rates WHERE currency = ?1 AND date <= ?2
+                  ORDER BY date DESC LIMIT 1",
+            )?
+            .query_row(params![currency, day], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// The payment stored under `id`, if any.
+    pub fn payment(&self, id: &str) -> Result<Option<KnownPayment>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT cid, date, amount, currency, unapplied FROM payments WHERE id = ?1",
+            )?
+            .query_row([id], |r| {
+                Ok(KnownPayment {
+                    cid: r.get(0)?,
+                    date: r.get(1)?,
+                    amount: r.get(2)?,
+                    currency: r.get(3)?,
+                    unapplied: r.get(4)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// The customer's invoices and debit notes named by `reference` (a document id, else a
+    /// number), dated by `day`, whatever their balance.
+    pub fn named_documents(&self, cid: i64, reference: &str, day: i32) -> Result<Vec<OpenItem>> {
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {OPEN_ITEM_COLUMNS} FROM documents
+              WHERE id = ?1 AND cid = ?2 AND kind <> 'credit_note' AND doc_date <= ?3"
+        ))?;
+        let by_id: Vec<OpenItem> = stmt
+            .query_map(params![reference, cid, day], open_item)?
+            .collect::<rusqlite::Result<_>>()?;
+        if !by_id.is_empty() {
+            return Ok(by_id);
+        }
+        // Numbers are not indexed: the customer's own documents are few.
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {OPEN_ITEM_COLUMNS} FROM documents INDEXED BY documents_customer
+              WHERE cid = ?2 AND doc_date <= ?3 AND number = ?1 AND kind <> 'credit_note'
+              ORDER BY doc_date, did"
+        ))?;
+        Ok(stmt
+            .query_map(params![reference, cid, day], open_item)?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The customer's invoices and debit notes in `currency` dated by `day` with a balance
+    /// open now, oldest first (by document date, then due date).
+    pub fn open_items(&self, cid: i64, currency: &str, day: i32) -> Result<Vec<OpenItem>> {
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {OPEN_ITEM_COLUMNS} FROM documents INDEXED BY documents_customer
+              WHERE cid = ?1 AND doc_date <= ?3 AND currency = ?2 AND kind <> 'credit_note'
+                AND balance > 0
+              ORDER BY doc_date, due_date, did"
+        ))?;
+        Ok(stmt
+            .query_map(params![cid, currency, day], open_item)?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Writes a successful cheque payment. Returns its key.
+    pub fn insert_payment(&self, p: &ChequePayment) -> Result<i64> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO payments (id, cid, date, amount, currency, rate, status, method,
+                                       gateway, reference)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'success', 'cheque', 'lockbox', ?7)",
+            )?
+            .execute(params![
+                p.id,
+                p.cid,
+                p.date,
+                p.amount,
+                p.currency,
+                p.rate,
+                p.reference
+            ])?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Applies `amount` of payment `pid` to document `did` on `day`, keeping the applied
+    /// totals of both up to date.
+    pub fn apply(&self, pid: i64, did: i64, amount: i64, day: i32) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO applications (source_pid, did, amount, date) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (did, date, ifnull(source_pid, 0), ifnull(source_did, 0))
+                 DO UPDATE SET amount = amount + excluded.amount",
+            )?
+            .execute(params![pid, did, amount, day])?;
+        self.tx
+            .prepare_cached(
+                "UPDATE documents SET applied = applied + ?2,
+                        last_applied = max(ifnull(last_applied, ?3), ?3) WHERE did = ?1",
+            )?
+            .execute(params![did, amount, day])?;
+        self.tx
+            .prepare_cached(
+                "UPDATE payments SET applied = applied + ?2,
+                        last_applied = max(ifnull(last_applied, ?3), ?3) WHERE pid = ?1",
+            )?
+            .execute(params![pid, amount, day])?;
+        Ok(())
+    }
+
+    /// Opens a deduction: an issue with reason `short_payment` for `amount` (in the
+    /// customer's currency, ten-thousandths), open from `day`, on `dids`. Returns its id.
+    pub fn open_deduction(
+        &self,
+        stamp: &Stamp,
+        cid: i64,
+        amount: i64,
+        day: i32,
+        dids: &[i64],
+        text: &str,
+    ) -> Result<i64> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO issues (cid, at, collector, reason, amount, opened_date, text)
+                 VALUES (?1, ?2, ?3, 'short_payment', ?4, ?5, ?6)",
+            )?
+            .execute(params![cid, stamp.at, stamp.collector, amount, day, text])?;
+        let id = self.tx.last_insert_rowid();
+        let mut link = self.tx.prepare_cached(
+            "INSERT OR IGNORE INTO issue_documents (issue_id, did) VALUES (?1, ?2)",
+        )?;
+        for did in dids {
+            link.execute(params![id, did])?;
+        }
+        Ok(id)
+    }
+
+    /// Attaches a cheque image to payment `pid` of customer `cid` (the bytes stored once).
+    /// Returns the attachment's id.
+    pub fn attach_to_payment(
+        &self,
+        stamp: &Stamp,
+        cid: i64,
+        pid: i64,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<i64> {
+        // Inside the transaction, as every attachment: the same check as `owed attach`.
+        may_on(&self.tx, &stamp.actor(), Work::Attachment, cid)?;
+        let bid = put_blob(&self.tx, bytes)?;
+        insert_attachment(
+            &self.tx,
+            stamp,
+            &AttachmentRow {
+                cid,
+                name,
+                bid,
+                pid: Some(pid),
+                text: None,
+                dids: &[],
+            },
+        )
+    }
+
+    /// Makes the lockbox file visible to everyone.
+    pub fn commit(self) -> Result<()> {
+        self.tx.commit()?;
+        Ok(())
+    }
+}
+
+/// An open invoice the demo's lockbox file may pay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenInvoice {
+    pub customer_id: String,
+    pub customer_name: String,
+    pub id: String,
+    pub number: Option<String>,
+    /// Ten-thousandths of `currency`.
+    pub balance: i64,
+    pub currency: String,
+}
+
+impl Store {
+    /// The open invoices (dated by `day`) of every `stride`-th customer, by customer, oldest
+    /// first: what a generated lockbox file pays.
+    pub fn open_invoices_sample(&self, day: i32, stride: i64) -> Result<Vec<OpenInvoice>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT c.id, c.name, d.id, d.number, d.balance, d.currency
+               FROM customers c JOIN documents d INDEXED BY documents_customer ON d.cid = c.cid
+              WHERE c.cid % ?2 = 0 AND d.doc_date <= ?1 AND d.kind = 'invoice' AND d.balance > 0
+              ORDER BY c.cid, d.doc_date, d.due_date, d.did",
+        )?;
+        let rows = stmt.query_map(params![day, stride.max(1)], |r| {
+            Ok(OpenInvoice {
+                customer_id: r.get(0)?,
+                customer_name: r.get(1)?,
+                id: r.get(2)?,
+                number: r.get(3)?,
+                balance: r.get(4)?,
+                currency: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

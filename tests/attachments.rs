@@ -1,0 +1,257 @@
+//! `owed attach` and `owed attachment get` through the real binary: the exact bytes come
+//! back (their SHA-256 as `sha256sum` computes it), the same bytes are stored once, a file
+//! over `max_attachment_mb` or one that cannot be read is refused in one sentence and nothing
+//! is written, a collector attaches only on their own customers, and a hostile file name
+//! reaches no terminal raw.
+
+mod fixture;
+
+use fixture::{Fixture, stderr, stdout};
+use rusqlite::Connection;
+use serde_json::Value;
+
+const AS: [&str; 4] = ["--as-of", "2026-04-01", "--as", "alice"];
+
+fn run(fx: &Fixture, args: &[&str]) -> std::process::Output {
+    let all: Vec<&str> = AS.iter().chain(args).copied().collect();
+    fx.owed(&all)
+}
+
+fn count(fx: &Fixture, table: &str) -> i64 {
+    Connection::open(fx.db())
+        .unwrap()
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+/// Bytes no text file has: every byte value, then a pseudo-random tail.
+fn binary(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed;
+    (0..len)
+        .map(|i| {
+            if i < 256 {
+                i as u8
+            } else {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (state >> 33) as u8
+            }
+        })
+        .collect()
+}
+
+fn attachments(fx: &Fixture, customer: &str) -> Vec<Value> {
+    let out = run(fx, &["activity", customer, "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "attachment")
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn bytes_round_trip_and_the_same_bytes_are_stored_once() {
+    let fx = Fixture::new();
+    let dir = fx.dir.path();
+    let bytes = binary(300_000, 7);
+    std::fs::write(dir.join("remittance.bin"), &bytes).unwrap();
+    std::fs::write(dir.join("copy.bin"), &bytes).unwrap();
+    std::fs::write(dir.join("po.txt"), "Signed PO 4711\n").unwrap();
+
+    let out = run(
+        &fx,
+        &[
+            "attach",
+            "K1",
+            dir.join("remittance.bin").to_str().unwrap(),
+            dir.join("po.txt").to_str().unwrap(),
+            "--document",
+            "I1",
+            "--",
+            "remittance",
+            "and",
+            "PO",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(
+        said.starts_with("Attachments 1 remittance.bin (293.0 KB), 2 po.txt (15 B) kept for K1"),
+        "{said}"
+    );
+    assert!(said.contains("on I1"), "{said}");
+
+    // Listed in the activity with name, sha256 and size, as sha256sum sees the file.
+    let listed = attachments(&fx, "K1");
+    assert_eq!(listed.len(), 2);
+    let remittance = listed
+        .iter()
+        .find(|a| a["name"] == "remittance.bin")
+        .unwrap();
+    let sum = std::process::Command::new("sha256sum")
+        .arg(dir.join("remittance.bin"))
+        .output()
+        .unwrap();
+    let expected = String::from_utf8(sum.stdout).unwrap();
+    assert_eq!(
+        remittance["sha256"],
+        expected.split_whitespace().next().unwrap()
+    );
+    assert_eq!(remittance["bytes"], 300_000);
+    assert_eq!(remittance["collector"], "alice");
+    assert_eq!(remittance["documents"], serde_json::json!(["I1"]));
+    assert_eq!(remittance["text"], "remittance and PO");
+
+    // The exact bytes come back.
+    let id = remittance["id"].as_i64().unwrap().to_string();
+    let back = dir.join("back.bin");
+    let out = run(
+        &fx,
+        &["attachment", "get", &id, "-o", back.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&back).unwrap(), bytes);
+    let out = run(&fx, &["attachment", "get", &id, "-o", "-"]);
+    assert_eq!(out.stdout, bytes);
+
+    // The same bytes under another name: a second entry, no second copy.
+    assert_eq!(count(&fx, "blobs"), 2);
+    let out = run(
+        &fx,
+        &["attach", "K1", dir.join("copy.bin").to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(count(&fx, "attachments"), 3);
+    assert_eq!(count(&fx, "blobs"), 2);
+    let listed = attachments(&fx, "K1");
+    assert_eq!(listed[0]["name"], "copy.bin");
+    assert_eq!(listed[0]["sha256"], remittance["sha256"]);
+
+    // An attachment that does not exist.
+    let out = run(
+        &fx,
+        &["attachment", "get", "99", "-o", back.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("attachment 99 does not exist"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn oversized_or_unreadable_files_are_refused_and_nothing_is_written() {
+    let fx = Fixture::new();
+    let dir = fx.dir.path();
+    std::fs::write(dir.join("config.toml"), "max_attachment_mb = 1\n").unwrap();
+    std::fs::write(dir.join("small.txt"), "fine").unwrap();
+    std::fs::write(dir.join("big.tif"), binary(1024 * 1024 + 1, 3)).unwrap();
+    std::fs::write(dir.join("exact.bin"), binary(1024 * 1024, 4)).unwrap();
+    let before = fx.fingerprint();
+    let small = dir.join("small.txt");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![
+                small.display().to_string(),
+                dir.join("big.tif").display().to_string(),
+            ],
+            "big.tif` is 1.0 MB, more than max_attachment_mb = 1 allows, so nothing was attached",
+        ),
+        (
+            vec![
+                small.display().to_string(),
+                dir.join("gone.pdf").display().to_string(),
+            ],
+            "cannot read",
+        ),
+        (
+            vec![dir.display().to_string()],
+            "is a folder, not a file, so nothing was attached",
+        ),
+    ];
+    for (files, expected) in cases {
+        let mut args = vec!["attach", "K1"];
+        args.extend(files.iter().map(String::as_str));
+        let out = run(&fx, &args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(expected), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert_eq!(fx.fingerprint(), before);
+        assert_eq!(count(&fx, "attachments"), 0);
+        assert_eq!(count(&fx, "blobs"), 0);
+    }
+    // Unknown customer or document: nothing either.
+    let out = run(&fx, &["attach", "K9", small.to_str().unwrap()]);
+    assert!(
+        stderr(&out).contains("customer `K9` does not exist"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        &fx,
+        &["attach", "K1", small.to_str().unwrap(), "--document", "I3"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(count(&fx, "attachments"), 0);
+    // Exactly the limit is fine.
+    let out = run(
+        &fx,
+        &["attach", "K1", dir.join("exact.bin").to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(count(&fx, "blobs"), 1);
+}
+
+#[test]
+fn a_collector_attaches_only_on_their_own_customers() {
+    let fx = Fixture::new();
+    let mut store = fx.store();
+    let stamp = owed::domain::actions::Stamp {
+        role: owed::domain::users::Role::Collector,
+        ..fixture::stamp("2026-04-01")
+    };
+    let files = [owed::store::attachments::NewFile {
+        name: "po.pdf".into(),
+        bytes: b"%PDF-1.4".to_vec(),
+    }];
+    let form = |customer| owed::actions::AttachForm {
+        customer,
+        files: &files,
+        documents: &[],
+        text: None,
+    };
+    // K2's finance owner is bob.
+    let e = owed::actions::attach(&mut store, &stamp, &form("K2")).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(e.to_string().contains("its finance owner is bob"), "{e}");
+    assert_eq!(count(&fx, "blobs"), 0);
+    owed::actions::attach(&mut store, &stamp, &form("K1")).unwrap();
+    assert_eq!(count(&fx, "attachments"), 1);
+}
+
+#[test]
+fn a_hostile_file_name_is_shown_not_obeyed() {
+    let fx = Fixture::new();
+    let name = "inv\u{1b}[2J\u{1b}]0;pwned\u{7}.pdf";
+    let path = fx.dir.path().join(name);
+    std::fs::write(&path, "%PDF-1.4\n").unwrap();
+    let out = run(&fx, &["attach", "K1", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!out.stdout.contains(&0x1b), "{:?}", stdout(&out));
+    let out = run(&fx, &["activity", "K1"]);
+    let shown = stdout(&out);
+    assert!(
+        !out.stdout.contains(&0x1b) && !out.stdout.contains(&0x07),
+        "{shown:?}"
+    );
+    assert!(shown.contains("attachment 1: inv"), "{shown}");
+    // JSON keeps the name as it is, escaped as JSON escapes it.
+    assert_eq!(attachments(&fx, "K1")[0]["name"], name);
+}

@@ -1,0 +1,539 @@
+//! `owed lockbox import DIR` through the real binary on a portfolio worked out by hand: a
+//! cheque that pays the invoice it names, one matched by amount to a run of the oldest
+//! invoices, a short payment that opens a deduction, and one that matches nothing; the cheque
+//! images kept with their payment and visible from the document paid; importing again
+//! changes nothing; bad rows name the file, line and column and write nothing. Deductions
+//! resolve with an outcome (written off: a manager's) and show in the metrics.
+
+use owed::domain::actions::Stamp;
+use owed::domain::users::Role;
+use owed::store::Store;
+use rusqlite::Connection;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+const CUSTOMERS: &str = "\
+id,name,email,currency,finance_owner
+K1,Kite Supplies,ap@kite.example,USD,alice
+K2,Lumen GmbH,ap@lumen.example,USD,bob
+K3,Moss & Sons,ap@moss.example,USD,alice
+";
+
+const DOCUMENTS: &str = "\
+id,customer_id,type,number,doc_date,due_date,amount
+I1,K1,invoice,INV-1,2026-03-01,2026-03-31,1000.00
+I2,K1,invoice,INV-2,2026-03-05,2026-04-04,500.00
+I3,K1,invoice,INV-3,2026-03-20,2026-04-19,300.00
+J1,K2,invoice,RE-1,2026-03-10,2026-04-09,800.00
+J2,K2,invoice,RE-2,2026-03-12,2026-04-11,200.00
+M1,K3,invoice,INV-9,2026-02-01,2026-03-03,400.00
+";
+
+/// 1001 pays INV-1 exactly; 1002 (payer by name, no invoice named) matches J1 + J2, the run
+/// of K2's oldest invoices; 1003 names INV-3 and I2 (oldest first: I2 500 paid, I3 150 of
+/// 300) and is 150 short; 1004 matches nothing and stays unapplied.
+const LOCKBOX: &str = "\
+item_id,date,amount,currency,payer,check_number,invoices,image
+1001,2026-04-15,1000.00,USD,K1,5001,INV-1,cheque-1001.png
+1002,2026-04-15,1000.00,USD,Lumen GmbH,5002,,cheque-1002.tif
+1003,2026-04-15,650.00,USD,K1,5003,INV-3;I2,
+1004,2026-04-15,123.45,USD,K3,5004,,
+";
+
+struct Fx {
+    dir: tempfile::TempDir,
+}
+
+impl Fx {
+    fn new() -> Fx {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("csv");
+        std::fs::create_dir(&csv).unwrap();
+        std::fs::write(csv.join("customers.csv"), CUSTOMERS).unwrap();
+        std::fs::write(csv.join("documents.csv"), DOCUMENTS).unwrap();
+        std::fs::write(dir.path().join("config.toml"), "").unwrap();
+        let fx = Fx { dir };
+        let out = fx.owed(&["import", csv.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        fx
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("owed.db")
+    }
+
+    fn owed(&self, args: &[&str]) -> Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+            .arg("--db")
+            .arg(self.db())
+            .arg("--config")
+            .arg(self.dir.path().join("config.toml"))
+            .args(["--as-of", "2026-04-15", "--as", "alice"])
+            .args(args)
+            .env_remove("OWED_DB")
+            .env_remove("OWED_CONFIG")
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    /// A lockbox folder with `csv` as lockbox.csv and the two cheque images.
+    fn lockbox(&self, name: &str, csv: &str) -> PathBuf {
+        let dir = self.dir.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("lockbox.csv"), csv).unwrap();
+        std::fs::write(
+            dir.join("cheque-1001.png"),
+            picture(image::ImageFormat::Png),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("cheque-1002.tif"),
+            picture(image::ImageFormat::Tiff),
+        )
+        .unwrap();
+        dir
+    }
+
+    fn import(&self, dir: &Path) -> Value {
+        let out = self.owed(&["lockbox", "import", dir.to_str().unwrap(), "--json"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    fn query(&self, sql: &str) -> Vec<Vec<String>> {
+        let conn = Connection::open(self.db()).unwrap();
+        let mut stmt = conn.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        let mut rows = stmt.query([]).unwrap();
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().unwrap() {
+            out.push(
+                (0..n)
+                    .map(|i| match r.get::<_, rusqlite::types::Value>(i).unwrap() {
+                        rusqlite::types::Value::Null => "NULL".to_string(),
+                        rusqlite::types::Value::Integer(v) => v.to_string(),
+                        rusqlite::types::Value::Real(v) => v.to_string(),
+                        rusqlite::types::Value::Text(v) => v,
+                        rusqlite::types::Value::Blob(v) => format!("{} bytes", v.len()),
+                    })
+                    .collect(),
+            );
+        }
+        out
+    }
+
+    /// Every row of every table a lockbox import can write.
+    fn fingerprint(&self) -> String {
+        let mut out = String::new();
+        for table in [
+            "payments",
+            "applications",
+            "documents",
+            "issues",
+            "issue_documents",
+            "blobs",
+            "attachments",
+            "attachment_documents",
+        ] {
+            out.push_str(&format!(
+                "{table}: {:?}\n",
+                self.query(&format!("SELECT * FROM {table}"))
+            ));
+        }
+        out
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A small cheque-like picture in `format` (its bytes differ by format).
+fn picture(format: image::ImageFormat) -> Vec<u8> {
+    let img = image::GrayImage::from_fn(60, 24, |x, y| {
+        image::Luma([if (x + y) % 7 == 0 { 0 } else { 255 }])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, format).unwrap();
+    out.into_inner()
+}
+
+fn units(v: &str) -> String {
+    // Amounts are stored in ten-thousandths.
+    let d: rust_decimal::Decimal = v.parse().unwrap();
+    (d * rust_decimal::Decimal::from(10_000))
+        .normalize()
+        .to_string()
+}
+
+#[test]
+fn a_lockbox_file_gives_exactly_the_payments_applications_deduction_and_unapplied_by_hand() {
+    let fx = Fx::new();
+    let dir = fx.lockbox("lockbox", LOCKBOX);
+    let summary = fx.import(&dir);
+    assert_eq!(summary["items"], 4);
+    assert_eq!(summary["payments"], 4);
+    assert_eq!(summary["unchanged"], 0);
+    assert_eq!(summary["applications"], 5);
+    assert_eq!(summary["images"], 2);
+
+    // Four successful cheque payments, with their cheque numbers.
+    assert_eq!(
+        fx.query(
+            "SELECT p.id, c.id, p.amount, p.status, p.method, p.reference, p.applied, p.unapplied
+               FROM payments p JOIN customers c ON c.cid = p.cid ORDER BY p.id"
+        ),
+        [
+            [
+                "LBX-1001",
+                "K1",
+                &units("1000"),
+                "success",
+                "cheque",
+                "5001",
+                &units("1000"),
+                "0"
+            ],
+            [
+                "LBX-1002",
+                "K2",
+                &units("1000"),
+                "success",
+                "cheque",
+                "5002",
+                &units("1000"),
+                "0"
+            ],
+            [
+                "LBX-1003",
+                "K1",
+                &units("650"),
+                "success",
+                "cheque",
+                "5003",
+                &units("650"),
+                "0"
+            ],
+            [
+                "LBX-1004",
+                "K3",
+                &units("123.45"),
+                "success",
+                "cheque",
+                "5004",
+                "0",
+                &units("123.45")
+            ],
+        ]
+    );
+    // Named invoice; the run of K2's oldest; I2 before I3 (oldest first) with 150 of I3's 300;
+    // each on the cheque's date.
+    assert_eq!(
+        fx.query(
+            "SELECT p.id, d.id, a.amount, a.date = p.date FROM applications a
+               JOIN payments p ON p.pid = a.source_pid JOIN documents d ON d.did = a.did
+              ORDER BY p.id, d.id"
+        ),
+        [
+            ["LBX-1001", "I1", &units("1000"), "1"],
+            ["LBX-1002", "J1", &units("800"), "1"],
+            ["LBX-1002", "J2", &units("200"), "1"],
+            ["LBX-1003", "I2", &units("500"), "1"],
+            ["LBX-1003", "I3", &units("150"), "1"],
+        ]
+    );
+    assert_eq!(
+        fx.query("SELECT id, balance FROM documents ORDER BY id"),
+        [
+            ["I1", "0"],
+            ["I2", "0"],
+            ["I3", &units("150")],
+            ["J1", "0"],
+            ["J2", "0"],
+            ["M1", &units("400")],
+        ]
+    );
+    // The deduction: 800 owed on INV-3 and I2, 650 paid: 150 short, on I3 (left open).
+    assert_eq!(
+        fx.query(
+            "SELECT c.id, i.reason, i.amount, i.collector FROM issues i
+               JOIN customers c ON c.cid = i.cid"
+        ),
+        [["K1", "short_payment", &units("150"), "alice"]]
+    );
+    assert_eq!(
+        fx.query("SELECT d.id FROM issue_documents l JOIN documents d ON d.did = l.did"),
+        [["I3"]]
+    );
+    let deductions = summary["deductions"].as_array().unwrap();
+    assert_eq!(deductions.len(), 1);
+    assert_eq!(deductions[0]["payment"], "LBX-1003");
+    assert_eq!(deductions[0]["amount"], "150.00");
+    assert_eq!(deductions[0]["documents"], serde_json::json!(["I3"]));
+    // Unapplied: only 1004, all of it.
+    let unmatched = summary["unmatched"].as_array().unwrap();
+    assert_eq!(unmatched.len(), 1, "{unmatched:?}");
+    assert_eq!(unmatched[0]["payment"], "LBX-1004");
+    assert_eq!(unmatched[0]["customer_id"], "K3");
+    assert_eq!(unmatched[0]["unapplied"], "123.45");
+
+    // The metrics: unapplied cash and the deduction beside the open issues.
+    let out = fx.owed(&["report", "metrics", "--json"]);
+    let metrics: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(metrics["unapplied_cash"], "123.45");
+    assert_eq!(metrics["open_issue_amount"], "150.00");
+    assert_eq!(metrics["open_deduction_amount"], "150.00");
+
+    // The cheque image is the payment's, and the document it paid shows it.
+    let store = Store::open_existing(&fx.db()).unwrap();
+    let did = |id: &str| -> i64 {
+        fx.query(&format!("SELECT did FROM documents WHERE id = '{id}'"))[0][0]
+            .parse()
+            .unwrap()
+    };
+    let on_i1 = store.document_attachments(did("I1")).unwrap();
+    assert_eq!(on_i1.len(), 1);
+    assert_eq!(on_i1[0].name, "cheque-1001.png");
+    assert_eq!(on_i1[0].payment.as_deref(), Some("LBX-1001"));
+    let on_j2 = store.document_attachments(did("J2")).unwrap();
+    assert_eq!(on_j2[0].name, "cheque-1002.tif");
+    assert!(store.document_attachments(did("M1")).unwrap().is_empty());
+    let bytes = store.attachment_bytes(on_j2[0].id).unwrap().unwrap();
+    assert_eq!(bytes, picture(image::ImageFormat::Tiff));
+    // And the customer's activity lists it.
+    let out = fx.owed(&["activity", "K2", "--json"]);
+    let activity: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entry = activity["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "attachment")
+        .unwrap();
+    assert_eq!(entry["name"], "cheque-1002.tif");
+    assert_eq!(entry["payment"], "LBX-1002");
+    assert_eq!(entry["bytes"], bytes.len());
+}
+
+#[test]
+fn importing_the_same_lockbox_again_changes_nothing() {
+    let fx = Fx::new();
+    let dir = fx.lockbox("lockbox", LOCKBOX);
+    fx.import(&dir);
+    let before = fx.fingerprint();
+    let again = fx.import(&dir);
+    assert_eq!(fx.fingerprint(), before);
+    assert_eq!(again["payments"], 0);
+    assert_eq!(again["unchanged"], 4);
+    assert_eq!(again["applications"], 0);
+    assert_eq!(again["deductions"], serde_json::json!([]));
+    // What stays unapplied is still listed.
+    assert_eq!(again["unmatched"][0]["payment"], "LBX-1004");
+
+    // An item that comes back changed is refused, naming its line.
+    let changed = LOCKBOX.replace("123.45", "123.50");
+    let dir = fx.lockbox("changed", &changed);
+    let out = fx.owed(&["lockbox", "import", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("lockbox.csv line 5, column item_id: item `1004` was imported before"),
+        "{err}"
+    );
+    assert_eq!(fx.fingerprint(), before);
+}
+
+#[test]
+fn bad_rows_name_the_file_line_and_column_and_write_nothing() {
+    let fx = Fx::new();
+    let before = fx.fingerprint();
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "1004,2026-04-15,123.45,",
+            "1004,2026-04-15,12x,",
+            "line 5, column amount",
+        ),
+        (
+            "1003,2026-04-15,650.00,USD,K1",
+            "1003,2026-04-15,650.00,USD,K9",
+            "line 4, column payer: no customer has the id or name `K9`",
+        ),
+        ("1004,2026-04-15", "1004,2026-04-31", "line 5, column date"),
+        (
+            "cheque-1002.tif",
+            "../owed.db",
+            "line 3, column image: `../owed.db` is not a file name",
+        ),
+        (
+            "cheque-1002.tif",
+            "missing.png",
+            "line 3, column image: cannot read `missing.png`",
+        ),
+        (
+            "1003,2026-04-15,650.00,USD",
+            "1003,2026-04-15,650.00,XXX",
+            "line 4, column currency: no exchange rate for XXX",
+        ),
+        (
+            "1004,2026-04-15",
+            "1001,2026-04-15",
+            "line 5, column item_id: the item `1001` is also on line 2",
+        ),
+        (
+            "item_id,",
+            "item,",
+            "lockbox.csv line 1, column 1: unknown column `item`",
+        ),
+    ];
+    for (i, (from, to, expected)) in cases.iter().enumerate() {
+        let dir = fx.lockbox(&format!("bad{i}"), &LOCKBOX.replace(from, to));
+        let out = fx.owed(&["lockbox", "import", dir.to_str().unwrap()]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{to}: {err}");
+        assert!(err.contains(expected), "{to}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert_eq!(fx.fingerprint(), before, "{to}");
+    }
+    // No folder, or no lockbox.csv in it.
+    let out = fx.owed(&[
+        "lockbox",
+        "import",
+        fx.dir.path().join("nowhere").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("is not a folder"),
+        "{}",
+        text(&out.stderr)
+    );
+    let empty = fx.dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let out = fx.owed(&["lockbox", "import", empty.to_str().unwrap()]);
+    assert!(
+        text(&out.stderr).contains("holds no lockbox.csv"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(fx.fingerprint(), before);
+}
+
+fn stamp(name: &str, role: Role) -> Stamp {
+    Stamp {
+        collector: name.into(),
+        role,
+        at: "2026-04-16T09:00:00Z".into(),
+        today: owed::domain::date::parse_iso("2026-04-16").unwrap(),
+    }
+}
+
+#[test]
+fn deductions_resolve_with_an_outcome_and_writing_off_is_a_managers() {
+    let fx = Fx::new();
+    fx.import(&fx.lockbox("lockbox", LOCKBOX));
+    let issue = fx.query("SELECT id FROM issues")[0][0].clone();
+    let mut store = Store::open_existing(&fx.db()).unwrap();
+
+    // alice owns K1 as a collector: she may resolve it, but not write it off.
+    let alice = stamp("alice", Role::Collector);
+    let e = owed::actions::resolve_with(&mut store, &alice, &issue, Some("written_off"), None)
+        .unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(e.to_string().contains("only a manager may"), "{e}");
+    let e =
+        owed::actions::resolve_with(&mut store, &alice, &issue, Some("maybe"), None).unwrap_err();
+    assert!(e.to_string().contains("unknown outcome `maybe`"), "{e}");
+    assert_eq!(fx.query("SELECT count(*) FROM issue_events"), [["0"]]);
+    // A lockbox file is a manager's too: it writes on every collector's customers.
+    let e = owed::import::lockbox::import_lockbox(
+        &mut store,
+        &fx.dir.path().join("lockbox"),
+        &alice,
+        &owed::import::lockbox::LockboxOptions {
+            base_currency: "USD".into(),
+            max_attachment_mb: 25,
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("import lockbox files"), "{e}");
+    drop(store);
+
+    // The local user is a manager: written off, through the command line.
+    let out = fx.owed(&[
+        "resolve",
+        &issue,
+        "--outcome",
+        "written_off",
+        "small",
+        "gap",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("resolved (written off)"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = fx.owed(&["activity", "K1", "--json"]);
+    let activity: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let deduction = activity["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "issue")
+        .unwrap();
+    assert_eq!(deduction["reason"], "short_payment");
+    assert_eq!(deduction["state"], "resolved");
+    assert_eq!(deduction["outcome"], "written_off");
+    assert_eq!(deduction["events"][0]["outcome"], "written_off");
+    assert_eq!(deduction["resolution"], "small gap");
+    // Resolved: no open deduction in the metrics any more.
+    let out = fx.owed(&["report", "metrics", "--json"]);
+    let metrics: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(metrics["open_deduction_amount"], "0.00");
+}
+
+mod workstation;
+
+#[test]
+fn the_metrics_bar_shows_open_deductions_beside_open_issues() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    let lockbox = dir.path().join("lockbox");
+    std::fs::create_dir(&lockbox).unwrap();
+    // Tokyo Trading (K4) owes 5,000.00 on INV-400 and sends 4,600.00 for it: 400.00 short.
+    std::fs::write(
+        lockbox.join("lockbox.csv"),
+        "item_id,date,amount,currency,payer,check_number,invoices,image\n\
+         77,2026-04-20,4600.00,USD,K4,9001,INV-400,\n",
+    )
+    .unwrap();
+    let mut store = Store::open_existing(&db).unwrap();
+    let summary = owed::import::lockbox::import_lockbox(
+        &mut store,
+        &lockbox,
+        &stamp("dana", Role::Manager),
+        &owed::import::lockbox::LockboxOptions {
+            base_currency: "USD".into(),
+            max_attachment_mb: 25,
+        },
+    )
+    .unwrap();
+    assert_eq!(summary.deductions.len(), 1, "{summary:?}");
+    drop(store);
+    let mut d = workstation::Driver::new(&db, "alice", (120, 40));
+    let screen = d.screen();
+    // Right after the open issues (the bar flows onto a second row here).
+    let bar: String = screen.lines().take(4).collect::<Vec<_>>().join(" ");
+    let issues = bar.find("Open issues 1,200").expect(&screen);
+    let deductions = bar.find("Open deductions 400").expect(&screen);
+    let promises = bar.find("Open promises").expect(&screen);
+    assert!(issues < deductions && deductions < promises, "{bar}");
+    // Resolved from the workstation's form: the bar follows at once.
+    d.press("/ tokyo <Enter> I");
+    assert!(d.screen().contains("short_payment"), "{}", d.screen());
+    d.press("<Enter>");
+    let screen = d.screen();
+    assert!(screen.contains("Open issues 800"), "{screen}");
+    assert!(!screen.contains("Open deductions"), "{screen}");
+}
