@@ -22,7 +22,6 @@ use crate::store::actions::{OpenDebit, Touched};
 use crate::store::activity::CustomerCard;
 use crate::store::attachments::{NewAttachments, NewFile};
 use crate::{Error, Result};
-use std::collections::HashMap;
 
 /// What kind of record an action wrote or changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,19 +76,18 @@ fn label(c: &CustomerCard) -> String {
     format!("{} ({})", one_line(&c.id), one_line(&c.name))
 }
 
-fn documents(store: &Store, c: &CustomerCard, named: &[String]) -> Result<Vec<i64>> {
-    let found = store.document_owners(named)?;
-    input(check::documents(&c.id, named, &found))
-}
-
-fn document_list(named: &[String]) -> String {
-    let mut seen: Vec<&str> = Vec::new();
-    for id in named.iter().map(|s| s.trim()) {
-        if !seen.contains(&id) {
-            seen.push(id);
+/// The documents named for a customer, each by its id or its number: their keys, and how
+/// messages name them (their numbers, else their ids), in the order named without repeats.
+fn documents(store: &Store, c: &CustomerCard, named: &[String]) -> Result<(Vec<i64>, String)> {
+    let found = store.document_owners(c.cid, named)?;
+    let dids = input(check::documents(&c.id, named, &found))?;
+    let mut labels: Vec<&str> = Vec::new();
+    for did in &dids {
+        if let Some(doc) = found.iter().flatten().find(|d| d.did == *did) {
+            labels.push(&doc.label);
         }
     }
-    seen.join(", ")
+    Ok((dids, labels.join(", ")))
 }
 
 /// Logs a note on a customer.
@@ -128,7 +126,7 @@ pub fn promise(
     let c = customer(store, form.customer, &config.base_currency)?;
     let amount = input(check::amount(form.amount))?;
     let date = input(check::future_date("promise date", form.date, stamp.today))?;
-    let dids = documents(store, &c, form.documents)?;
+    let (dids, named) = documents(store, &c, form.documents)?;
     let id = store.add_promise(
         stamp,
         &NewPromise {
@@ -139,10 +137,10 @@ pub fn promise(
             text: check::optional_text(form.text),
         },
     )?;
-    let covers = if form.documents.is_empty() {
+    let covers = if named.is_empty() {
         String::new()
     } else {
-        format!(" for {}", document_list(form.documents))
+        format!(" for {}", one_line(&named))
     };
     Ok(Recorded {
         kind: RecordKind::Promise,
@@ -197,7 +195,7 @@ pub fn dispute(
         Some(text) => Some(input(check::amount(text))?),
         None => None,
     };
-    let dids = documents(store, &c, form.documents)?;
+    let (dids, named) = documents(store, &c, form.documents)?;
     let amount = match amount {
         Some(a) => a,
         None => dispute_default_amount(store, &c, &dids, stamp.today, base)?,
@@ -212,10 +210,10 @@ pub fn dispute(
             text: check::optional_text(form.text),
         },
     )?;
-    let on = if form.documents.is_empty() {
+    let on = if named.is_empty() {
         String::new()
     } else {
-        format!(" on {}", document_list(form.documents))
+        format!(" on {}", one_line(&named))
     };
     Ok(Recorded {
         kind: RecordKind::Issue,
@@ -416,17 +414,72 @@ fn capitalised(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// An open invoice or debit note, as the forms name and propose it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenDocument {
+    /// The billing system's id.
+    pub id: String,
+    /// Its number, when it has one.
+    pub number: Option<String>,
+    pub due_date: Option<Date>,
+    /// Open balance in the customer's currency.
+    pub balance: Decimal,
+    /// Its due date has passed.
+    pub overdue: bool,
+}
+
+impl OpenDocument {
+    /// How the workstation names it: its number, else its id.
+    pub fn label(&self) -> &str {
+        self.number.as_deref().unwrap_or(&self.id)
+    }
+
+    /// Whether a collector's word names it (its id or its number).
+    pub fn is(&self, name: &str) -> bool {
+        let name = name.trim();
+        self.id == name || self.number.as_deref() == Some(name)
+    }
+}
+
 /// What a form pre-fills for a customer as of a date, in the customer's currency.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FormDefaults {
     pub currency: String,
     /// The customer's overdue amount: the default amount of a promise.
     pub overdue: Decimal,
-    /// Ids of the overdue documents, oldest due date first: the default documents when none
-    /// are marked.
-    pub overdue_documents: Vec<String>,
-    /// Open balance of every open invoice / debit note, by id.
-    pub open_balances: HashMap<String, Decimal>,
+    /// Every open invoice and debit note, oldest due date first.
+    pub documents: Vec<OpenDocument>,
+}
+
+impl FormDefaults {
+    /// The overdue documents, oldest due date first: the default documents of a promise.
+    pub fn overdue_documents(&self) -> impl Iterator<Item = &OpenDocument> {
+        self.documents.iter().filter(|d| d.overdue)
+    }
+
+    /// The documents a dispute of `amount` covers (the overdue ones oldest first, then the
+    /// others, until their balances reach it): what a partial dispute proposes.
+    pub fn covering(&self, amount: Decimal) -> Vec<&OpenDocument> {
+        let balances: Vec<(Decimal, bool)> = self
+            .documents
+            .iter()
+            .map(|d| (d.balance, d.overdue))
+            .collect();
+        check::covering(&balances, amount)
+            .into_iter()
+            .map(|i| &self.documents[i])
+            .collect()
+    }
+
+    /// The open document a collector's word names (its id or its number).
+    pub fn find(&self, name: &str) -> Option<&OpenDocument> {
+        // An id wins over another document's number.
+        let name = name.trim();
+        self.documents
+            .iter()
+            .find(|d| d.id == name)
+            .or_else(|| self.documents.iter().find(|d| d.is(name)))
+    }
 }
 
 /// The defaults of the promise and dispute forms for a customer as of `as_of`.
@@ -438,15 +491,24 @@ pub fn form_defaults(
 ) -> Result<FormDefaults> {
     let c = customer(store, customer_id, base)?;
     let debits = open_debits(store, &c, as_of, base)?;
-    let overdue: Vec<&(OpenDebit, Decimal)> = debits
+    let documents: Vec<OpenDocument> = debits
         .iter()
-        .filter(|(d, _)| is_overdue(d, as_of))
+        .map(|(d, b)| OpenDocument {
+            id: d.id.clone(),
+            number: d.number.clone().filter(|n| !n.is_empty()),
+            due_date: d.due_date,
+            balance: *b,
+            overdue: is_overdue(d, as_of),
+        })
         .collect();
     Ok(FormDefaults {
         currency: c.currency.clone(),
-        overdue: overdue.iter().map(|(_, b)| *b).sum(),
-        overdue_documents: overdue.iter().map(|(d, _)| d.id.clone()).collect(),
-        open_balances: debits.iter().map(|(d, b)| (d.id.clone(), *b)).collect(),
+        overdue: documents
+            .iter()
+            .filter(|d| d.overdue)
+            .map(|d| d.balance)
+            .sum(),
+        documents,
     })
 }
 
@@ -568,7 +630,7 @@ pub struct AttachForm<'a> {
 /// Attaches files to a customer (and its documents), in one transaction.
 pub fn attach(store: &mut Store, stamp: &Stamp, form: &AttachForm) -> Result<Recorded> {
     let c = named(store, form.customer)?;
-    let dids = documents(store, &c, form.documents)?;
+    let (dids, named_documents) = documents(store, &c, form.documents)?;
     let text = check::optional_text(form.text);
     let ids = store.add_attachments(
         stamp,
@@ -579,10 +641,10 @@ pub fn attach(store: &mut Store, stamp: &Stamp, form: &AttachForm) -> Result<Rec
             text: text.as_deref(),
         },
     )?;
-    let on = if form.documents.is_empty() {
+    let on = if named_documents.is_empty() {
         String::new()
     } else {
-        format!(" on {}", document_list(form.documents))
+        format!(" on {}", one_line(&named_documents))
     };
     let listed: Vec<String> = ids
         .iter()

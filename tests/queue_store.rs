@@ -373,6 +373,10 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
         "call=0",
         "promise:none",
         "promise:broken",
+        "net:31-60",
+        "net:1-30 unutilised>0",
+        "unutilised=0",
+        "issue:pricing",
     ];
     let mut nonzero = 0;
     for text in filters {
@@ -390,6 +394,16 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
             let matches = store.filter_matches(&q.filter).unwrap();
             let memory = mirror.counts(&q, &matches);
             assert_eq!(memory, sql, "{text:?} {collector} {scope:?}");
+            // The scope's figures: summed in memory in the same pass, and in SQL.
+            let (counted, sums) = mirror.figures(&q);
+            assert_eq!(counted, sql, "{text:?} {collector} {scope:?}");
+            let summed = store.queue_scope_sums(&q, sql.mine_fallback).unwrap();
+            assert_eq!(
+                sums.figures(bounds.len()),
+                summed.figures(bounds.len()),
+                "{text:?} {collector} {scope:?}"
+            );
+            assert_eq!(sums.customers, sql.counts[Tab::All.index()]);
             nonzero += usize::from(sql.counts[Tab::All.index()] > 0);
             for tab in [Tab::Overdue, Tab::All] {
                 q.tab = tab;

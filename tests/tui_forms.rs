@@ -97,12 +97,13 @@ fn a_promise_with_the_defaults_is_saved_and_shown_at_once() {
     let mut d = Driver::new(&db, "alice", (120, 40));
     assert_eq!(d.selected().as_deref(), Some("Acme Corp"));
     let p2p_before = d.app.summary.as_ref().unwrap().metrics.open_p2p_amount;
+    let mine_before = d.app.scoped().unwrap().figures.open_p2p_amount;
     assert_eq!(d.app.page.counts[2], 1, "Acme's broken promise");
     d.press("p");
     assert_eq!(d.app.mode, Mode::Form);
     // The overdue amount and documents are proposed.
     assert_eq!(value(&d, FieldId::Amount), "12000.00");
-    assert_eq!(value(&d, FieldId::Documents), "F1");
+    assert_eq!(value(&d, FieldId::Documents), "INV-600");
     assert_eq!(
         check(&d, FieldId::Amount),
         Check::Ok("12,000.00 USD, the overdue amount".into())
@@ -118,7 +119,7 @@ fn a_promise_with_the_defaults_is_saved_and_shown_at_once() {
     assert!(d.app.form.is_none());
     assert_eq!(
         status(&d),
-        "saved: Promise 3 recorded: K6 (Acme Corp) to pay 12,000.00 USD by 2026-05-15 for F1."
+        "saved: Promise 3 recorded: K6 (Acme Corp) to pay 12,000.00 USD by 2026-05-15 for INV-600. · next: 東京商事株式会社 Tokyo Trading (K4)"
     );
     // The record is there.
     let p = &promises(&db, "K6")[0];
@@ -133,6 +134,11 @@ fn a_promise_with_the_defaults_is_saved_and_shown_at_once() {
     // The metrics bar and the tabs show it: a newer promise replaces the broken one.
     let summary = d.app.summary.as_ref().unwrap();
     assert_eq!(summary.metrics.open_p2p_amount, p2p_before + dec("12000"));
+    // And the bar of alice's customers, moved by the same difference in the service.
+    assert_eq!(
+        d.app.scoped().unwrap().figures.open_p2p_amount,
+        mine_before + dec("12000")
+    );
     assert_eq!(d.app.page.counts[2], 0);
     // The cursor moved on to the next customer; back on Acme, the timeline starts with it.
     assert_eq!(
@@ -208,8 +214,18 @@ fn escape_leaves_no_trace() {
     assert_eq!(value(&d, FieldId::Text), "Called twice");
     let fx = d.press("<Esc>");
     assert!(fx.is_empty());
+    // What was typed is not thrown away without asking.
+    assert_eq!(d.app.form.as_ref().unwrap().state, FormState::Closing);
+    assert!(
+        d.screen()
+            .contains("Close? y: keep a draft · x: throw it away")
+    );
+    let fx = d.press("x");
+    assert!(fx.is_empty());
     assert_eq!(d.app.mode, Mode::Normal);
-    assert!(d.app.form.is_none() && d.app.status.is_none());
+    assert!(d.app.form.is_none());
+    assert_eq!(status(&d), "Thrown away; nothing was saved.");
+    assert!(d.app.drafts.is_empty());
     assert_eq!(d.app.cursor, 0);
     assert_eq!(notes(&db, "K6"), before);
     assert!(!d.requests.iter().any(|r| matches!(r, Request::Save { .. })));
@@ -227,7 +243,10 @@ fn a_note_for_the_marked_customers_asks_first() {
     d.press("<Space> <Space>");
     assert_eq!(d.app.marks.len(), 2);
     d.press("n Sent <Space> statements");
-    assert_eq!(d.app.form.as_ref().unwrap().target, "2 marked customers");
+    assert_eq!(
+        d.app.form.as_ref().unwrap().target,
+        "2 marked customers: 東京商事株式会社 Tokyo Trading (K4) and 1 more"
+    );
     let fx = d.press("<Enter>");
     assert_eq!(saves(&fx), 0, "a confirmation first");
     assert_eq!(d.app.form.as_ref().unwrap().state, FormState::Confirm);
@@ -272,7 +291,7 @@ fn a_dispute_completes_its_reason_and_defaults_its_amount() {
     d.press("<Enter>");
     assert_eq!(
         status(&d),
-        "saved: Issue 2 opened for K4 (東京商事株式会社 Tokyo Trading): quality, 5,000.00 USD on D1."
+        "saved: Issue 2 opened for K4 (東京商事株式会社 Tokyo Trading): quality, 5,000.00 USD on INV-400. · next: Acme Widgets (K7)"
     );
     let summary = d.app.summary.as_ref().unwrap();
     assert_eq!(
@@ -350,7 +369,7 @@ fn a_follow_up_due_today_joins_the_follow_ups_tab() {
         check(&d, FieldId::Date),
         Check::Ok("Fri 2026-05-01, tomorrow".into())
     );
-    d.press("<Esc>");
+    d.press("<Esc> x");
     // Actions are stamped with the clock: they count from today, so look from today.
     let today = owed::cli::today();
     let fx = owed::tui::update::set_as_of(&mut d.app, today);
@@ -396,7 +415,7 @@ fn assigning_another_owner_takes_the_customer_out_of_my_queue() {
     d.press("<Tab> <Enter>");
     assert_eq!(
         status(&d),
-        "saved: Owner change 1: Finance owner of K1 (Kite Supplies) is now bob (was alice)."
+        "saved: Owner change 1: Finance owner of K1 (Kite Supplies) is now bob (was alice). · next: 🍕 Pizza Palace (K5)"
     );
     assert_eq!(d.app.page.counts[..2], [4, 7]);
     assert!(!d.names().contains(&"Kite Supplies".to_string()));

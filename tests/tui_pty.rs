@@ -40,19 +40,31 @@ impl Session {
         env: &[(&str, &str)],
         build: impl FnOnce(&std::path::Path) -> std::path::PathBuf,
     ) -> Session {
+        Session::start_as_of(size, env, build, workstation::AS_OF)
+    }
+
+    /// Starts `owed` as of `as_of` on the database `build` makes in the session's folder.
+    fn start_as_of(
+        size: (u16, u16),
+        env: &[(&str, &str)],
+        build: impl FnOnce(&std::path::Path) -> std::path::PathBuf,
+        as_of: &str,
+    ) -> Session {
         let dir = tempfile::tempdir().unwrap();
         let db = build(dir.path());
-        let mut s = Session::start_in(dir.path(), &db, size, env);
+        let mut s = Session::start_in(dir.path(), &db, size, env, as_of);
         s._temp = Some(dir);
         s
     }
 
-    /// Starts `owed` on `db`, in `dir` (its config dir `dir/config`).
+    /// Starts `owed` on `db` as of `as_of` (empty: today), in `dir` (its config dir
+    /// `dir/config`).
     fn start_in(
         dir: &std::path::Path,
         db: &std::path::Path,
         size: (u16, u16),
         env: &[(&str, &str)],
+        as_of: &str,
     ) -> Session {
         let pty = native_pty_system();
         let pair = pty
@@ -64,14 +76,11 @@ impl Session {
             })
             .unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_owed"));
-        cmd.args([
-            "--db",
-            db.to_str().unwrap(),
-            "--as",
-            "alice",
-            "--as-of",
-            workstation::AS_OF,
-        ]);
+        cmd.args(["--db", db.to_str().unwrap(), "--as", "alice"]);
+        // No date: today's figures.
+        if !as_of.is_empty() {
+            cmd.args(["--as-of", as_of]);
+        }
         cmd.cwd(dir);
         cmd.env("TERM", "xterm-256color");
         // Keep the tester's own config, keymap and themes out of it.
@@ -254,7 +263,7 @@ fn a_collector_moves_filters_and_quits() {
 fn a_saved_view_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let db = workstation::build(dir.path());
-    let mut s = Session::start_in(dir.path(), &db, (160, 30), &[]);
+    let mut s = Session::start_in(dir.path(), &db, (160, 30), &[], workstation::AS_OF);
     s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
     // The shipped views are tabs after the built-in ones, as many as fit.
     s.wait_for(&["│  largest value ", "+3 views"]);
@@ -271,7 +280,7 @@ fn a_saved_view_survives_a_restart() {
         "{text}"
     );
     // Started again: the view is there, and opens.
-    let mut s = Session::start_in(dir.path(), &db, (160, 30), &[]);
+    let mut s = Session::start_in(dir.path(), &db, (160, 30), &[], workstation::AS_OF);
     s.wait_for(&["+4 views"]);
     s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
     s.type_keys(":view acme by name\r");
@@ -352,7 +361,7 @@ fn a_promise_recorded_through_the_form_is_in_the_activity_log() {
     s.wait_for(&["Fri 2026-05-15, in 15 days"]);
     s.type_keys("\r");
     s.wait_for(&[
-        "saved: Promise 3 recorded: K6 (Acme Corp) to pay 4,500.00 USD by 2026-05-15 for F1.",
+        "saved: Promise 3 recorded: K6 (Acme Corp) to pay 4,500.00 USD by 2026-05-15 for INV-600.",
         "2 of 5",
     ]);
     s.type_keys("q");
@@ -469,6 +478,9 @@ fn a_reminder_goes_out_from_the_workstation_and_the_engagement_screen_opens() {
         "Standard dunning",
         "Acme Corp",
     ]);
+    // q goes back to the queue, and there quits.
+    s.type_keys("q");
+    s.wait_for(&["Queue · mine (alice)"]);
     s.type_keys("q");
     assert_eq!(s.wait_exit(), 0);
 }
@@ -706,6 +718,568 @@ fn ctrl_z_suspends_and_sigcont_redraws_the_whole_frame() {
     assert_eq!(s.cooked(), (true, true));
 }
 
+/// The screen's rows, for looking at one part of it.
+fn rows(s: &Session) -> Vec<String> {
+    s.contents().lines().map(str::to_string).collect()
+}
+
+#[test]
+fn a_save_in_the_detail_stays_on_its_customer_and_the_queue_names_the_next() {
+    let mut s = Session::start((120, 30), &[]);
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    // The full-screen detail of Acme Corp (a narrow screen has no detail beside the queue).
+    s.resize(90, 30);
+    s.wait_for(&["Seen"]);
+    s.type_keys("\r");
+    s.wait_for(&["Customer K6", "Payments"]);
+    s.type_keys("n");
+    s.wait_for(&["Note · Acme Corp (K6)"]);
+    s.type_keys("Asked for the remittance advice\r");
+    // Still Acme's detail (the note counts from today, after the session's date: it is not
+    // in this timeline), and the next form is for Acme again.
+    s.wait_for(&["saved: Note 3 recorded for K6 (Acme Corp).", "Customer K6"]);
+    s.type_keys("p");
+    s.wait_for(&["Promise to pay · Acme Corp (K6)"]);
+    s.type_keys("\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    // Back in the queue, a save moves on and the footer says to whom.
+    s.type_keys("\x1b");
+    s.wait_for(&["Queue · mine (alice) · 1 of 5"]);
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("n");
+    s.wait_for(&["Note · Acme Corp (K6)"]);
+    s.type_keys("Second call\r");
+    s.wait_for(&[
+        "saved: Note 4 recorded for K6 (Acme Corp). · next: 東京商事株式会社 Tokyo Trading (K4)",
+        "2 of 5",
+    ]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+/// Runs `owed ARGS` on the session's database (as alice, as of the fixture's date).
+fn owed_cli(s: &Session, args: &[&str]) -> std::process::Output {
+    let db = s._dir.path().join("owed.db");
+    std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+        .arg("--db")
+        .arg(&db)
+        .args(["--as", "alice", "--as-of", workstation::AS_OF])
+        .args(args)
+        .env("XDG_CONFIG_HOME", s._dir.path().join("config"))
+        .env_remove("OWED_CONFIG")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn documents_go_by_their_number_in_the_detail_the_forms_and_the_commands() {
+    let mut s = Session::start((120, 30), &[]);
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    // The detail names the dates: the due date and the days overdue under their headings,
+    // the document date on the line below.
+    s.wait_for(&[
+        "Number  Due        Overdue      Open",
+        "INV-600 2026-03-10     51d 12,000.00",
+        "↳ dated 2026-02-08",
+    ]);
+    // The promise form proposes the number, and takes a number typed.
+    s.type_keys("p");
+    s.wait_for(&["Promise to pay · Acme Corp (K6)", "Documents INV-600"]);
+    s.type_keys("\x1b[B2026-05-15\x1b[B\x15INV-600");
+    s.wait_for(&["1 document, 12,000.00 USD open"]);
+    // Another customer's number is refused, naming whose it is not.
+    s.type_keys("\x15INV-700");
+    s.wait_for(&["`INV-700` is not an open invoice or debit note of Acme Corp"]);
+    s.type_keys("\x15INV-600\r");
+    s.wait_for(&[
+        "saved: Promise 3 recorded: K6 (Acme Corp) to pay 12,000.00 USD by 2026-05-15 for INV-600.",
+    ]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    let json = activity(&s, "K6");
+    let promise = json["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "promise" && e["id"] == 3)
+        .expect("the promise is in the log");
+    assert_eq!(promise["documents"], serde_json::json!(["F1"]));
+    // The command line takes the number or the id, and says the number.
+    for document in ["INV-700", "G1"] {
+        let out = owed_cli(
+            &s,
+            &[
+                "promise",
+                "K7",
+                "--amount",
+                "100",
+                "--date",
+                "2026-05-20",
+                "--document",
+                document,
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout)
+                .contains("to pay 100.00 USD by 2026-05-20 for INV-700."),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let out = owed_cli(
+        &s,
+        &[
+            "dispute",
+            "K7",
+            "--reason",
+            "pricing",
+            "--document",
+            "INV-600",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("document `INV-600` belongs to customer `K6`, not `K7`"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_timeline_closes_the_loop_follow_up_done_and_promise_voided() {
+    // Today: a follow-up done and a void count from the day they are written.
+    let mut s = Session::start_as_of((90, 40), &[], workstation::build, "");
+    s.wait_for(&["Kite Supplies", "Queue · mine (alice) · 1 of"]);
+    s.wait_for(&["Promises 2   Follow-ups 1"]);
+    // Acme Widgets' follow-up: its detail, the timeline, `d`, Enter.
+    s.type_keys("4");
+    s.wait_for(&["Acme Widgets", "1 of 1"]);
+    s.type_keys("\r");
+    s.wait_for(&[
+        "Customer K7",
+        "#1 for 2026-04-29 — Call back about the PO number",
+    ]);
+    s.type_keys("\t");
+    s.wait_for(&["d Follow-up done"]);
+    s.type_keys("d");
+    s.wait_for(&["Follow-up done · Acme Widgets (K7)", "follow-up 1 ·"]);
+    s.type_keys("\r");
+    s.wait_for(&["saved: Follow-up 1 done.", "Customer K7"]);
+    // The timeline shows it done: `d` again says so.
+    s.wait_for(&["done      alice    #1 Call back about the PO number"]);
+    s.type_keys("d");
+    s.wait_for(&["Follow-up 1 is done already."]);
+    // Back in the queue the Follow-ups tab is empty at once.
+    s.type_keys("\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["Follow-ups 0", "No customers in Follow-ups."]);
+    // Acme Corp's promise: voided from its timeline, with a reason.
+    s.type_keys("3/Acme Corp\r");
+    s.wait_for(&["filter: Acme Corp · 1 of 1", "Promises 1"]);
+    s.type_keys("\r");
+    s.wait_for(&["Customer K6", "#1 5,000.00 by 2026-04-25"]);
+    s.type_keys("\t");
+    s.wait_for(&["v Void the promise"]);
+    s.type_keys("G");
+    s.type_keys("v");
+    s.wait_for(&["Void a promise · Acme Corp (K6)", "promise 1 ·"]);
+    s.type_keys("Recorded on the wrong customer\r");
+    s.wait_for(&["saved: Promise 1 voided.", "Customer K6"]);
+    s.type_keys("\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["Promises 0", "No customers in Promises match `Acme Corp`."]);
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["Promises 1   Follow-ups 0"]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    let json = activity(&s, "K6");
+    let promise = json["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "promise" && e["id"] == 1)
+        .expect("the promise is in the log");
+    assert_eq!(promise["state"], "voided", "{promise}");
+}
+
+#[test]
+fn escape_on_a_typed_form_asks_and_keeps_a_draft_per_customer() {
+    // An "editor" that writes a line into the file it is given.
+    let bin = tempfile::tempdir().unwrap();
+    let editor = bin.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nprintf 'Spoke to Anna in AP about the credit note.\\n' > \"$1\"\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut s = Session::start(
+        (100, 30),
+        &[("EDITOR", editor.to_str().unwrap()), ("VISUAL", "")],
+    );
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    s.type_keys("n");
+    s.wait_for(&["Note · Acme Corp (K6)"]);
+    s.type_keys("Left a voicemail");
+    s.wait_for(&["Left a voicemail"]);
+    // Esc asks; Esc again (or n) goes back to the form with the text.
+    s.type_keys("\x1b");
+    s.wait_for(&["Close? y: keep a draft · x: throw it away · n: back to the form"]);
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["› Note      Left a voicemail"]);
+    assert!(!s.contents().contains("Close?"));
+    // The text written in $EDITOR is asked about the same way; y keeps it as a draft.
+    s.type_keys("\x05");
+    s.wait_for(&["Spoke to Anna in AP about the credit note."]);
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["Close? y: keep a draft"]);
+    s.type_keys("y");
+    s.wait_for(&["Draft kept: the same form on Acme Corp (K6) brings it back."]);
+    // Another customer's note starts empty; Acme's brings the draft back.
+    s.type_keys("jn");
+    s.wait_for(&["Note · 東京商事株式会社 Tokyo Trading (K4)"]);
+    assert!(!s.contents().contains("Spoke to Anna"));
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["? Help"]);
+    s.type_keys("kn");
+    s.wait_for(&[
+        "Note · Acme Corp (K6)",
+        "Spoke to Anna in AP about the credit note.",
+        "Your draft, as you left it",
+    ]);
+    // x throws it away: the next note on Acme starts empty.
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["Close? y: keep a draft"]);
+    s.type_keys("x");
+    s.wait_for(&["Thrown away; nothing was saved."]);
+    s.type_keys("n");
+    s.wait_for(&["Note · Acme Corp (K6)", "writes it in $EDITOR"]);
+    assert!(!s.contents().contains("Spoke to Anna"));
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["? Help"]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    assert!(
+        activity(&s, "K6")["activity"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["kind"] != "note")
+    );
+}
+
+/// A customer with four overdue invoices (75,523.88 USD in all) and one not due yet.
+fn several_overdue(dir: &std::path::Path) -> std::path::PathBuf {
+    let csv = dir.join("csv");
+    std::fs::create_dir_all(&csv).unwrap();
+    std::fs::write(
+        csv.join("customers.csv"),
+        "id,name,email,currency,finance_owner\nC158,Nguyen Farms,ap@nguyen.example,USD,alice\n",
+    )
+    .unwrap();
+    std::fs::write(
+        csv.join("documents.csv"),
+        "id,customer_id,type,number,doc_date,due_date,amount,currency\n\
+         D1,C158,invoice,NF-0001,2026-01-05,2026-02-04,500.00,USD\n\
+         D2,C158,invoice,NF-0002,2026-01-20,2026-02-19,700.00,USD\n\
+         D3,C158,invoice,NF-0003,2026-02-10,2026-03-12,900.00,USD\n\
+         D4,C158,invoice,NF-0004,2026-03-01,2026-03-31,73423.88,USD\n\
+         D5,C158,invoice,NF-0005,2026-04-20,2026-05-20,2000.00,USD\n",
+    )
+    .unwrap();
+    let db = dir.join("owed.db");
+    let mut store = owed::store::Store::open_or_create(&db).unwrap();
+    owed::import::import_paths(
+        &mut store,
+        &[csv],
+        &owed::import::ImportOptions {
+            base_currency: "USD".into(),
+            progress: false,
+        },
+    )
+    .unwrap();
+    db
+}
+
+#[test]
+fn a_partial_dispute_takes_out_of_dunning_only_what_it_covers() {
+    let mut s = Session::start_on((120, 30), &[], several_overdue);
+    s.wait_for(&["Nguyen Farms", "Queue · mine (alice) · 1 of 1"]);
+    s.type_keys("i");
+    s.wait_for(&[
+        "Dispute · Nguyen Farms (C158)",
+        "Overdue 75,523.88 USD in 4 documents",
+    ]);
+    // No amount yet: every overdue document, and it says so.
+    s.wait_for(&["NF-0001, NF-0002, NF-0003, NF-0004"]);
+    s.type_keys("pri\t\x1b[B1200");
+    s.wait_for(&[
+        "1,200.00 USD",
+        "Documents NF-0001, NF-0002",
+        "2 leave dunning (1,200.00 USD), 2 overdue stay: NF-0001, NF-0…",
+    ]);
+    s.type_keys("\r");
+    s.wait_for(&[
+        "saved: Issue 1 opened for C158 (Nguyen Farms): pricing, 1,200.00 USD on NF-0001, NF-0002.",
+    ]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    let json = activity(&s, "C158");
+    let issue = json["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "issue")
+        .expect("the issue is in the log");
+    assert_eq!(issue["documents"], serde_json::json!(["D1", "D2"]));
+}
+
+#[test]
+fn the_default_theme_writes_16_colour_codes_and_q_goes_back_below_the_queue() {
+    let mut s = Session::start((100, 30), &[]);
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    // q in the chart, in the detail and on the engagement screen goes back; in the queue it
+    // quits.
+    s.type_keys("\t");
+    s.wait_for(&["Enter View these customers"]);
+    s.type_keys("q");
+    s.wait_for(&["/ Filter"]);
+    s.resize(90, 30);
+    s.wait_for(&["Seen"]);
+    s.type_keys("\r");
+    s.wait_for(&["Customer K6"]);
+    s.type_keys("q");
+    s.wait_for(&["Queue · mine (alice) · 1 of 5"]);
+    s.type_keys("E");
+    s.wait_for(&["Engagement · as of 2026-04-30"]);
+    s.type_keys("q");
+    s.wait_for(&["Queue · mine (alice) · 1 of 5"]);
+    // Help lists every command with every value the command line takes.
+    s.resize(120, 40);
+    s.type_keys("?G");
+    s.wait_for(&[
+        ":sort KEY [asc|desc] overdue, days, outstanding, contact, name, risk",
+        ":tab NAME",
+        "promises, followups, disputes, replies, risk",
+        ":chart [NAME]",
+        "cash",
+        ":asof DATE",
+        "-7d",
+    ]);
+    s.type_keys("q");
+    s.wait_for(&["/ Filter"]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    let raw = String::from_utf8_lossy(&s.raw()).into_owned();
+    assert!(
+        !raw.contains("38;5;"),
+        "a 256-colour code in the default theme"
+    );
+    assert!(
+        !raw.contains("48;5;"),
+        "a 256-colour code in the default theme"
+    );
+    // The theme's cyan and dark grey, as the 16-colour codes.
+    assert!(raw.contains("\x1b[36;49m") || raw.contains(";46m"), "cyan");
+    assert!(raw.contains("\x1b[90;49m"), "dark grey");
+}
+
+#[test]
+fn without_a_utf8_locale_the_frames_are_ascii() {
+    let mut s = Session::start(
+        (100, 30),
+        &[("LANG", "C"), ("LC_ALL", ""), ("LC_CTYPE", "")],
+    );
+    s.wait_for(&["Acme Corp", "Queue . mine (alice) . 1 of 5"]);
+    s.type_keys("\r");
+    s.wait_for(&["Documents . 1 open of 1"]);
+    // q goes back from the detail, then quits.
+    s.type_keys("q");
+    s.wait_for(&["Queue . mine (alice) . 1 of 5"]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    let raw = s.raw();
+    assert!(
+        raw.iter().all(|b| b.is_ascii()),
+        "{}",
+        String::from_utf8_lossy(&raw)
+    );
+}
+
+#[test]
+fn a_dumb_terminal_is_refused_in_one_sentence() {
+    let mut s = Session::start((100, 30), &[("TERM", "dumb")]);
+    s.wait_for(&["the workstation cannot draw on TERM=dumb"]);
+    assert_eq!(s.wait_exit(), 2);
+    assert!(!contains(&s.raw(), b"\x1b[?1049h"), "no alternate screen");
+}
+
+/// The 2,000-customer demo (as of 25 November 2026) in `dir`.
+fn demo(dir: &std::path::Path) -> std::path::PathBuf {
+    let db = dir.join("owed.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "--as-of",
+            "2026-11-25",
+            "demo",
+            "--no-tui",
+            "--customers",
+            "2000",
+        ])
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env_remove("OWED_CONFIG")
+        .env_remove("OWED_DB")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    db
+}
+
+/// The queue's tab bar on screen, if any.
+fn tab_bar(s: &Session) -> Option<String> {
+    rows(s)
+        .into_iter()
+        .find(|r| r.contains("Overdue ") && r.contains("All ") && r.contains("Risk"))
+}
+
+#[test]
+fn back_from_another_date_the_risk_tab_waits_for_its_forecast() {
+    let mut s = Session::start_as_of((120, 36), &[], demo, "");
+    s.wait_for(&["Queue · mine (alice) · 1 of"]);
+    // The forecast of today: the tab counts high-risk customers.
+    let start = Instant::now();
+    let count = loop {
+        if let Some(bar) = tab_bar(&s)
+            && let Some(n) = bar.split("Risk ").nth(1)
+            && let Ok(n) = n.split_whitespace().next().unwrap_or("").parse::<u64>()
+        {
+            break n;
+        }
+        assert!(start.elapsed() < PATIENCE, "{}", s.contents());
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(count > 0, "the demo has high-risk customers");
+    s.type_keys(":asof -7d\r");
+    s.wait_for(&["as of 2026-11-27"]);
+    s.type_keys(":asof today\r");
+    // Today's portfolio ended when the session left it: it is computed again, the forecast
+    // last. Until it is, the tab says so, whatever the detail shows.
+    let start = Instant::now();
+    loop {
+        let screen = s.contents();
+        let bar = tab_bar(&s).unwrap_or_default();
+        assert!(
+            !bar.contains("Risk 0 "),
+            "the risk tab counted without a forecast:\n{screen}"
+        );
+        if screen.contains(" as of 20") && bar.contains(&format!("Risk {count}")) {
+            break;
+        }
+        assert!(start.elapsed() < PATIENCE, "{screen}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+/// The fixture, with a 1,000.00 EUR pricing dispute on Lumen GmbH (bob's) beside Pizza
+/// Palace's 800.00 USD one.
+fn with_a_euro_dispute(dir: &std::path::Path) -> std::path::PathBuf {
+    let db = workstation::build(dir);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+        .arg("--db")
+        .arg(&db)
+        .args(["--as", "bob", "--as-of", workstation::AS_OF])
+        .args(["dispute", "K2", "--reason", "pricing", "--amount", "1000"])
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env_remove("OWED_CONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    db
+}
+
+#[test]
+fn the_dashboard_is_of_the_queues_scope_and_its_bars_list_what_they_counted() {
+    let mut s = Session::start_on((120, 40), &[], with_a_euro_dispute);
+    // Mine: alice's customers, named in the bar.
+    s.wait_for(&[
+        "alice's 8 customers  Outstanding 24.6k  Overdue 20.9k  Net overdue 20.8k",
+        "Queue · mine (alice) · 1 of 5",
+    ]);
+    // The issues chart: alice's one issue and follow-up.
+    s.type_keys(":chart issues\r");
+    s.wait_for(&["Issues and follow-ups · 1 issue 800.00 · 1 follow-up due"]);
+    // Everyone's: the euro dispute converted at its day's rate (1,000.00 EUR at 1.12).
+    s.type_keys("m");
+    s.wait_for(&[
+        "Everyone's 10 customers  Outstanding 26.3k",
+        "Issues and follow-ups · 2 issues 1,920.00 · 1 follow-up due",
+        "1,920.00 · 2 · 67%",
+    ]);
+    // Enter on the reason: exactly the two customers it counted.
+    s.type_keys("\t\r");
+    s.wait_for(&[
+        "Queue · everyone · filter: issue:pricing · 1 of 2",
+        "Customers with an open pricing issue.",
+        "Lumen GmbH",
+        "Pizza Palace",
+    ]);
+    // The bar follows the filter.
+    s.wait_for(&["Everyone's 2 customers matching issue:pricing"]);
+    // The net overdue chart: Enter on 31-60 lists the one customer with net overdue there
+    // (Kite Supplies' 60.00 in 1-30 is covered by its credit: not in 1-30's either).
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["Everyone's 10 customers"]);
+    s.type_keys(":chart overdue\r");
+    s.wait_for(&["Net overdue by age"]);
+    s.type_keys("\tj\r");
+    s.wait_for(&[
+        "Queue · everyone · filter: net:31-60 · 1 of 1",
+        "Customers with net overdue in 31-60.",
+        "Acme Corp",
+    ]);
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["Everyone's 10 customers"]);
+    s.type_keys("\tk\r");
+    s.wait_for(&["Queue · everyone · filter: net:1-30 · 1 of 3"]);
+    assert!(!s.contents().contains("Kite Supplies"), "{}", s.contents());
+    s.type_keys(":chart collectable\r");
+    s.wait_for(&["Outstanding and collectable in April, with unutilised credit"]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
 /// The workstation's portfolio, with a picture and a text file in the session's folder (the
 /// workstation's working directory) to attach.
 fn with_files_to_attach(dir: &std::path::Path) -> std::path::PathBuf {
@@ -773,6 +1347,9 @@ fn a_file_attached_in_the_workstation_opens_as_a_picture_in_half_blocks() {
     }
     s.type_keys("\x1b");
     s.wait_for(&["Customer K6"]);
+    // q goes back from the detail, and quits from the queue.
+    s.type_keys("q");
+    s.wait_for(&["Queue · mine (alice)"]);
     s.type_keys("q");
     assert_eq!(s.wait_exit(), 0);
 }

@@ -50,6 +50,9 @@ fn help_filter_command_line_and_small_terminal() {
     snapshot("too_small_50x12", &d.screen());
 }
 
+/// The aging with the focus on a bar, then the three charts of the seed's dashboard: net
+/// overdue by bucket beside the unutilised credit; outstanding and collectable this month
+/// with the unutilised credit; issues and follow-ups with each one's share.
 #[test]
 fn chart_focus_and_the_other_charts() {
     let dir = tempfile::tempdir().unwrap();
@@ -57,6 +60,8 @@ fn chart_focus_and_the_other_charts() {
     let mut d = Driver::new(&db, "alice", (120, 40));
     d.press("<Tab> j j");
     snapshot("chart_focus_120x40", &d.screen());
+    d.press("c");
+    snapshot("chart_overdue_120x40", &d.screen());
     d.press("c");
     snapshot("chart_collectable_120x40", &d.screen());
     d.press("c");

@@ -77,7 +77,11 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
         let stamp = Stamp::new("bench", chrono::Utc::now(), ctx.as_of).map_err(Error::Input)?;
         let defaults = actions::form_defaults(&store, &id, ctx.as_of, &base)?;
         let amount = defaults.overdue.to_string();
-        let docs: Vec<String> = defaults.overdue_documents.iter().take(2).cloned().collect();
+        let docs: Vec<String> = defaults
+            .overdue_documents()
+            .take(2)
+            .map(|d| d.label().to_string())
+            .collect();
 
         let t = Instant::now();
         actions::note(&mut store, &stamp, &id, "Called, left a voicemail")?;

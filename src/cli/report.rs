@@ -17,9 +17,9 @@ pub struct ReportArgs {
 #[derive(Debug, clap::Subcommand)]
 pub enum Report {
     /// Aging by bucket per customer and in total.
-    Aging(ReportOptions),
+    Aging(ScopedOptions),
     /// The metrics bar's figures: outstanding, overdue, net overdue, DSO, …
-    Metrics(ReportOptions),
+    Metrics(ScopedOptions),
     /// What the reminders achieved per cycle and reminder, and emails and replies by week.
     Engagement(ReportOptions),
     /// Predicted payment date of every open document, and expected cash by week (13 weeks).
@@ -37,6 +37,17 @@ pub struct ReportOptions {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct ScopedOptions {
+    /// Print JSON (SPEC "Report output") instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Only the customers whose finance owner is NAME (as the workstation's "mine" shows
+    /// them to NAME).
+    #[arg(long, value_name = "NAME")]
+    pub owner: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct ForecastOptions {
     /// Print JSON (SPEC "Report output") instead of tables.
     #[arg(long)]
@@ -50,7 +61,12 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
     let store = ctx.open_store()?;
     let out = match &args.report {
         Report::Aging(o) => {
+            let only = owner(&store, o)?;
             let portfolio = portfolio(ctx, &store)?;
+            let portfolio = match &only {
+                Some(cids) => portfolio.restricted(cids),
+                None => portfolio,
+            };
             let labels = store.customer_labels()?;
             if o.json {
                 use std::io::Write;
@@ -64,12 +80,14 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
         }
         Report::Metrics(o) => {
             let bounds = ctx.config.aging().map_err(Error::input)?;
+            let only = owner(&store, o)?;
             let (_, m) = Metrics::compute_beside(
                 &store,
                 ctx.as_of,
                 &bounds,
                 &ctx.config.base_currency,
                 ctx.config.promise_grace_days,
+                only.as_ref(),
             )?;
             if o.json {
                 jsonln!("{}", m.to_json())?;
@@ -118,6 +136,14 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
     };
     outln!("{out}")?;
     Ok(())
+}
+
+/// The customers of `--owner`, when given.
+fn owner(store: &Store, o: &ScopedOptions) -> Result<Option<std::collections::HashSet<i64>>> {
+    o.owner
+        .as_deref()
+        .map(|name| crate::report::owned_by(store, name))
+        .transpose()
 }
 
 fn portfolio(ctx: &Context, store: &Store) -> Result<Portfolio> {

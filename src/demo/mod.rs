@@ -90,7 +90,7 @@ fn add_lockbox(store: &mut Store, db: &Path, options: &DemoOptions) -> Result<()
                 .map(|(name, bytes)| crate::store::attachments::NewFile { name, bytes })
                 .collect();
         let dids: Vec<i64> = store
-            .document_owners(&d.documents)?
+            .document_owners(card.cid, &d.documents)?
             .into_iter()
             .flatten()
             .map(|o| o.did)

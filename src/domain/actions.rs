@@ -206,6 +206,8 @@ pub struct DocumentOwner {
     pub customer_id: String,
     /// `invoice`, `debit_note` or `credit_note`.
     pub kind: String,
+    /// How the workstation and messages name it: its number, else its id.
+    pub label: String,
 }
 
 /// Checks the documents named for `customer_id`: each must exist (`found[i]` is what the store
@@ -297,6 +299,28 @@ pub fn can_complete(followup: i64, done: Option<bool>) -> Result<(), String> {
     }
 }
 
+/// The documents a dispute of `amount` is about when the collector names none: the overdue
+/// ones oldest first, then the others, until their open balances reach the amount.
+/// `documents` are (open balance, overdue) oldest due date first; the answer is their
+/// positions. A partial dispute takes only what it covers out of dunning.
+pub fn covering(documents: &[(Decimal, bool)], amount: Decimal) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut covered = Decimal::ZERO;
+    let order = documents
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.1)
+        .chain(documents.iter().enumerate().filter(|(_, d)| !d.1));
+    for (i, (balance, _)) in order {
+        if covered >= amount {
+            break;
+        }
+        covered += *balance;
+        out.push(i);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,12 +384,31 @@ mod tests {
     }
 
     #[test]
+    fn a_partial_dispute_covers_the_oldest_overdue_documents_first() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        // Oldest due first: two overdue, then one not due yet, then one more overdue.
+        let docs = [
+            (d("500"), true),
+            (d("700"), true),
+            (d("2000"), false),
+            (d("73423.88"), true),
+        ];
+        assert_eq!(covering(&docs, d("1200")), vec![0, 1]);
+        assert_eq!(covering(&docs, d("1200.01")), vec![0, 1, 3]);
+        assert_eq!(covering(&docs, d("300")), vec![0]);
+        // More than everything overdue: the documents not due yet follow.
+        assert_eq!(covering(&docs, d("80000")), vec![0, 1, 3, 2]);
+        assert_eq!(covering(&[], d("10")), Vec::<usize>::new());
+    }
+
+    #[test]
     fn documents_must_exist_and_belong_to_the_customer() {
         let mine = |did| {
             Some(DocumentOwner {
                 did,
                 customer_id: "K1".into(),
                 kind: "invoice".into(),
+                label: "INV-1".into(),
             })
         };
         let named = vec!["A1".to_string(), "A3".to_string(), "A1".to_string()];
@@ -381,6 +424,7 @@ mod tests {
             did: 9,
             customer_id: "K2".into(),
             kind: "invoice".into(),
+            label: "INV-9".into(),
         });
         assert_eq!(
             documents("K1", &named[..1], &[theirs]),
@@ -390,6 +434,7 @@ mod tests {
             did: 2,
             customer_id: "K1".into(),
             kind: "credit_note".into(),
+            label: "CN-2".into(),
         });
         assert!(documents("K1", &named[..1], &[credit]).is_err());
     }

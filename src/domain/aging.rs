@@ -133,6 +133,19 @@ pub struct Figures {
     pub outstanding_mismatch: Decimal,
 }
 
+/// What is left of each overdue bucket (index 1 on; index 0, current, is 0) once `credit` is
+/// set against them oldest first.
+pub fn net_by_bucket(aging: &[Decimal], credit: Decimal) -> Vec<Decimal> {
+    let mut left = credit.max(Decimal::ZERO);
+    let mut out = vec![Decimal::ZERO; aging.len()];
+    for i in (1..aging.len()).rev() {
+        let take = aging[i].min(left).max(Decimal::ZERO);
+        out[i] = aging[i] - take;
+        left -= take;
+    }
+    out
+}
+
 impl Figures {
     /// Empty figures with one zero per bucket.
     pub fn new(bounds: &AgingBounds) -> Self {
@@ -193,6 +206,14 @@ impl Figures {
         (self.overdue - self.unutilised_credit - self.unapplied_cash).max(Decimal::ZERO)
     }
 
+    /// Net overdue per bucket: the customer's unutilised credit and unapplied cash set
+    /// against its overdue buckets oldest first (as a collector would apply them), what is
+    /// left of each. The current bucket is not overdue: 0. The buckets add up to
+    /// [`Figures::net_overdue`].
+    pub fn net_aging(&self) -> Vec<Decimal> {
+        net_by_bucket(&self.aging, self.unutilised_credit + self.unapplied_cash)
+    }
+
     /// True when the customer has nothing open and no credit (left out of reports).
     pub fn is_empty(&self) -> bool {
         self.outstanding.is_zero()
@@ -222,6 +243,26 @@ impl Figures {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn credit_goes_against_the_oldest_overdue_buckets_first() {
+        let d = |v: &str| v.parse::<Decimal>().unwrap();
+        let aging = [d("100"), d("50"), d("30"), d("20")];
+        assert_eq!(
+            net_by_bucket(&aging, d("35")),
+            vec![d("0"), d("50"), d("15"), d("0")]
+        );
+        assert_eq!(
+            net_by_bucket(&aging, d("0")),
+            vec![d("0"), d("50"), d("30"), d("20")]
+        );
+        assert_eq!(
+            net_by_bucket(&aging, d("500")),
+            vec![d("0"), d("0"), d("0"), d("0")]
+        );
+        let total: Decimal = net_by_bucket(&aging, d("35")).iter().sum();
+        assert_eq!(total, d("65"), "100 overdue less 35 of credit");
+    }
+
     use super::*;
     use proptest::prelude::*;
     use std::str::FromStr;

@@ -115,6 +115,49 @@ impl ActivityKind {
     }
 }
 
+/// The record a timeline entry is about, with what can still be done to it as of the date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryRecord {
+    Note(i64),
+    /// A promise to pay; `voided`: by the as-of date (else it can be voided).
+    Promise {
+        id: i64,
+        voided: bool,
+    },
+    /// An issue / dispute; `open` at the as-of date (else it can be reopened).
+    Issue {
+        id: i64,
+        open: bool,
+    },
+    /// A follow-up; `done` by the as-of date (else it can be marked done).
+    FollowUp {
+        id: i64,
+        done: bool,
+    },
+}
+
+impl EntryRecord {
+    /// What the record is, in a sentence: `follow-up`, `promise`, `issue`, `note`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            EntryRecord::Note(_) => "note",
+            EntryRecord::Promise { .. } => "promise",
+            EntryRecord::Issue { .. } => "issue",
+            EntryRecord::FollowUp { .. } => "follow-up",
+        }
+    }
+
+    /// The record's number (what `owed done 3` or `owed resolve 3` takes).
+    pub fn id(self) -> i64 {
+        match self {
+            EntryRecord::Note(id)
+            | EntryRecord::Promise { id, .. }
+            | EntryRecord::Issue { id, .. }
+            | EntryRecord::FollowUp { id, .. } => id,
+        }
+    }
+}
+
 /// One entry of the activity timeline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActivityEntry {
@@ -126,6 +169,9 @@ pub struct ActivityEntry {
     /// The collector, or the sender of a reply.
     pub who: String,
     pub text: String,
+    /// The note, promise, issue or follow-up it is about (none for reminders, replies and
+    /// owner changes, which nothing in the timeline acts on).
+    pub record: Option<EntryRecord>,
 }
 
 /// Everything the detail shows about one customer.

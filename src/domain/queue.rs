@@ -206,6 +206,8 @@ pub enum AmountField {
     /// Unutilised credit plus unapplied cash.
     Credit,
     CollectableThisMonth,
+    /// Unutilised credit alone (credit notes not applied yet).
+    Unutilised,
 }
 
 /// A comparison operator.
@@ -300,15 +302,24 @@ pub enum Predicate {
     CallDays(Cmp, i64),
     /// The state of the latest promise.
     Promise(PromiseSel),
+    /// Some net overdue in this bucket (index into [`AgingBounds::labels`]): overdue there
+    /// once the customer's credit is set against its oldest overdue buckets.
+    NetBucket(usize),
+    /// An open issue of this reason (case-insensitive).
+    Issue(String),
 }
 
 impl Predicate {
     /// Whether a collector's action can change what this predicate lets through: a text
-    /// search, the days since the last call, the state of the latest promise.
+    /// search, the days since the last call, the state of the latest promise, the open
+    /// issues.
     pub fn follows_actions(&self) -> bool {
         matches!(
             self,
-            Predicate::Search(..) | Predicate::CallDays(..) | Predicate::Promise(_)
+            Predicate::Search(..)
+                | Predicate::CallDays(..)
+                | Predicate::Promise(_)
+                | Predicate::Issue(_)
         )
     }
 }
@@ -548,8 +559,16 @@ fn parse_term(term: &str, bounds: &AgingBounds) -> Result<Predicate, String> {
             "note" | "notes" => parse_search(SearchScope::Notes, &key, value),
             "text" => parse_search(SearchScope::All, &key, value),
             "promise" | "p2p" => parse_promise(value).map(Predicate::Promise),
+            "net" => match parse_bucket(value, bounds)? {
+                BucketSel::Index(i) if i > 0 => Ok(Predicate::NetBucket(i)),
+                _ => Err(format!(
+                    "`net:` takes an overdue bucket ({})",
+                    bounds.labels()[1..].join(", ")
+                )),
+            },
+            "issue" | "reason" => Ok(Predicate::Issue(value.to_ascii_lowercase())),
             _ => Err(format!(
-                "unknown filter `{key}:` (try note:, text:, owner:, currency:, bucket:, promise:)"
+                "unknown filter `{key}:` (try note:, text:, owner:, currency:, bucket:, net:, issue:, promise:)"
             )),
         };
     }
@@ -601,6 +620,7 @@ fn parse_comparison(field: &str, op: Cmp, value: &str) -> Result<Predicate, Stri
         "net" | "net_overdue" => AmountField::NetOverdue,
         "credit" => AmountField::Credit,
         "collectable" => AmountField::CollectableThisMonth,
+        "unutilised" | "unutilized" | "unutilised_credit" => AmountField::Unutilised,
         "" => {
             return Err(format!(
                 "`{op_text}{value}` needs a field before it, like overdue{op_text}{value}",
@@ -609,7 +629,7 @@ fn parse_comparison(field: &str, op: Cmp, value: &str) -> Result<Predicate, Stri
         }
         _ => {
             return Err(format!(
-                "unknown field `{field}` (try overdue, outstanding, net, credit, collectable, days, call)"
+                "unknown field `{field}` (try overdue, outstanding, net, credit, unutilised, collectable, days, call)"
             ));
         }
     };
@@ -750,6 +770,9 @@ pub struct QueuePage {
     pub counts: [u64; Tab::COUNT],
     /// The collector owns no customer, so the page shows everyone's (the title says so).
     pub mine_fallback: bool,
+    /// The High risk tab was counted from the forecast of the page's date (else its count
+    /// is not known yet, and the rows carry no risk).
+    pub risk_counted: bool,
 }
 
 /// Figures of one customer in the summary: its aging and a few flags.
@@ -764,6 +787,33 @@ pub struct SummaryFigures {
     pub max_days: i64,
     /// Per bucket, in the order of [`AgingBounds::labels`].
     pub aging: Vec<Decimal>,
+}
+
+/// The figures of a part of the portfolio (the customers a scope and filter of the queue
+/// select), in the base currency: what the metrics bar and the charts show of it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ScopeFigures {
+    /// Customers in it.
+    pub customers: u64,
+    pub customers_overdue: u64,
+    pub outstanding: Decimal,
+    pub overdue: Decimal,
+    pub net_overdue: Decimal,
+    pub unutilised_credit: Decimal,
+    pub unapplied_cash: Decimal,
+    pub collectable_this_month: Decimal,
+    pub open_issue_amount: Decimal,
+    /// The part of the open issues that are deductions (short payments).
+    pub open_deduction_amount: Decimal,
+    pub open_p2p_amount: Decimal,
+    /// Open balances per bucket, in the order of [`AgingBounds::labels`].
+    pub aging: Vec<Decimal>,
+    /// Net overdue per bucket (credit set against the oldest overdue buckets first).
+    pub net_aging: Vec<Decimal>,
+    /// Follow-ups due by the date.
+    pub followups_due: u64,
+    /// Open issues by reason, largest amount first.
+    pub issues: Vec<IssueReason>,
 }
 
 /// Open issues at a date, grouped by reason.
@@ -824,6 +874,19 @@ mod tests {
             vec![Predicate::Bucket(BucketSel::Index(5))],
             "a bucket's own label wins over the N+ reading"
         );
+    }
+
+    #[test]
+    fn net_buckets_issues_and_unutilised_credit() {
+        assert_eq!(
+            parse("net:31-60 issue:Pricing unutilised>0").unwrap(),
+            vec![
+                Predicate::NetBucket(2),
+                Predicate::Issue("pricing".into()),
+                Predicate::Amount(AmountField::Unutilised, Cmp::Gt, dec("0")),
+            ]
+        );
+        assert!(parse("net:current").unwrap_err().contains("overdue bucket"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::domain::money::{grouped, plain};
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
 use serde_json::{Map, Value, json};
+use std::collections::HashSet;
 
 /// Months of sales the DSO count-back may walk through.
 pub const DSO_MONTHS: usize = 12;
@@ -43,7 +44,7 @@ impl Metrics {
     /// Computes the metrics from the portfolio's figures and the sales around `as_of`.
     pub fn compute(store: &Store, p: &Portfolio, grace_days: u32) -> Result<Metrics> {
         let others = Others::read(store, p.as_of, &p.currency, grace_days)?;
-        Metrics::assemble(store, p, others)
+        Metrics::assemble(store, p, others, None)
     }
 
     /// Computes the portfolio's figures and the metrics as of `as_of`, the figures on
@@ -56,23 +57,48 @@ impl Metrics {
         bounds: &AgingBounds,
         base: &str,
         grace_days: u32,
+        only: Option<&HashSet<i64>>,
     ) -> Result<(Portfolio, Metrics)> {
         let path = store.path();
         let prev_end = crate::domain::aging::month_of(as_of).0.pred_opt();
+        let mine = |cid: &i64| only.is_none_or(|o| o.contains(cid));
         // About even halves: the figures and the open issues here; the outstanding a month
         // back and the open promises on the other connection.
         let (portfolio, others) = std::thread::scope(|scope| {
             let beside = scope.spawn(move || -> Result<(Option<Decimal>, Decimal)> {
                 let other = Store::open_existing(path)?;
                 let begin = prev_end
-                    .map(|d| other.outstanding_at(d, base))
+                    .map(|d| other.outstanding_at_of(d, base, only))
                     .transpose()?;
-                let promises = other.open_promise_amount(as_of, grace_days, base)?;
+                let promises = match only {
+                    None => other.open_promise_amount(as_of, grace_days, base)?,
+                    Some(_) => other
+                        .open_promise_amounts(as_of, grace_days, base)?
+                        .iter()
+                        .filter(|(cid, _)| mine(cid))
+                        .map(|(_, a)| *a)
+                        .sum(),
+                };
                 Ok((begin, promises))
             });
-            let portfolio = Portfolio::compute(store, as_of, None, bounds, base);
-            let issues = store.open_issue_amount(as_of, base);
-            let deductions = store.open_deduction_amount(as_of, base);
+            let portfolio =
+                Portfolio::compute(store, as_of, None, bounds, base).map(|p| match only {
+                    Some(cids) => p.restricted(cids),
+                    None => p,
+                });
+            let open = store.open_issues_base(as_of, base, None).map(|issues| {
+                issues
+                    .into_iter()
+                    .filter(|i| mine(&i.cid))
+                    .collect::<Vec<_>>()
+            });
+            let (issues, deductions): (Result<Decimal>, Result<Decimal>) = match open {
+                Ok(open) => (
+                    Ok(open.iter().map(|i| i.amount).sum()),
+                    Ok(crate::store::issues::deductions(&open)),
+                ),
+                Err(e) => (Err(e), Ok(Decimal::ZERO)),
+            };
             let others = beside
                 .join()
                 .unwrap_or_else(|_| Err(crate::Error::runtime("reading the metrics failed")))
@@ -87,14 +113,27 @@ impl Metrics {
             (portfolio, others)
         });
         let portfolio = portfolio?;
-        let metrics = Metrics::assemble(store, &portfolio, others?)?;
+        let metrics = Metrics::assemble(store, &portfolio, others?, only)?;
         Ok((portfolio, metrics))
     }
 
-    fn assemble(store: &Store, p: &Portfolio, others: Others) -> Result<Metrics> {
+    /// The metrics from the figures, with the sales of the customers `only` (else of all).
+    fn assemble(
+        store: &Store,
+        p: &Portfolio,
+        others: Others,
+        only: Option<&HashSet<i64>>,
+    ) -> Result<Metrics> {
         let spans = months_back(p.as_of, DSO_MONTHS);
         let oldest = spans.last().map_or(p.as_of, |s| s.0);
-        let sales = store.sales_by_day(oldest, p.as_of, &p.currency)?;
+        let sales = match only {
+            None => store.sales_by_day(oldest, p.as_of, &p.currency)?,
+            Some(cids) => {
+                let mut cids: Vec<i64> = cids.iter().copied().collect();
+                cids.sort_unstable();
+                store.sales_by_day_of(oldest, p.as_of, &p.currency, &cids)?
+            }
+        };
         let month_sales: Vec<(Decimal, u32)> = spans
             .iter()
             .map(|(first, last)| {

@@ -14,7 +14,7 @@ use crate::domain::aging::{AgingBounds, Figures};
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
 use crate::store::ledger::ItemKind;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Every customer's figures and the portfolio's, from one pass over the open items.
 #[derive(Debug, Clone)]
@@ -61,24 +61,53 @@ impl Portfolio {
                 .or_insert_with(|| Figures::new(bounds))
                 .add_mismatch(to_base(billing), to_base(ours));
         })?;
-        let mut total = Figures::new(bounds);
+        let mut p = Portfolio {
+            as_of,
+            currency: base_currency.to_string(),
+            bounds: bounds.clone(),
+            total: Figures::new(bounds),
+            net_overdue: Decimal::ZERO,
+            customers_overdue: 0,
+            customers,
+        };
+        p.add_up();
+        Ok(p)
+    }
+
+    /// The portfolio of some customers only (keys): a collector's (`--owner`).
+    pub fn restricted(mut self, cids: &HashSet<i64>) -> Portfolio {
+        self.customers.retain(|cid, _| cids.contains(cid));
+        self.add_up();
+        self
+    }
+
+    /// The totals from the customers' figures.
+    fn add_up(&mut self) {
+        let mut total = Figures::new(&self.bounds);
         let mut net_overdue = Decimal::ZERO;
         let mut customers_overdue = 0;
-        for f in customers.values() {
+        for f in self.customers.values() {
             total.absorb(f);
             net_overdue += f.net_overdue();
             if f.overdue > Decimal::ZERO {
                 customers_overdue += 1;
             }
         }
-        Ok(Portfolio {
-            as_of,
-            currency: base_currency.to_string(),
-            bounds: bounds.clone(),
-            total,
-            net_overdue,
-            customers_overdue,
-            customers,
-        })
+        self.total = total;
+        self.net_overdue = net_overdue;
+        self.customers_overdue = customers_overdue;
     }
+}
+
+/// The customers (keys) whose finance owner is `owner` (without regard to case), for the
+/// reports of one collector's customers; refused when nobody has that owner.
+pub fn owned_by(store: &Store, owner: &str) -> Result<HashSet<i64>> {
+    let cids = store.customers_owned_by(owner)?;
+    if cids.is_empty() {
+        return Err(crate::Error::input(format!(
+            "no customer's finance owner is {}",
+            crate::error::quoted(owner)
+        )));
+    }
+    Ok(cids.into_iter().collect())
 }

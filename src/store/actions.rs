@@ -418,25 +418,69 @@ impl Store {
         Ok(OwnerChange { id, old_owner })
     }
 
-    /// What the store has for each named document id (`None`: no such document), in order.
-    pub fn document_owners(&self, ids: &[String]) -> Result<Vec<Option<DocumentOwner>>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT d.did, c.id, d.kind FROM documents d JOIN customers c ON c.cid = d.cid
-              WHERE d.id = ?1",
-        )?;
-        ids.iter()
-            .map(|id| {
-                Ok(stmt
-                    .query_row([id.trim()], |r| {
-                        Ok(DocumentOwner {
-                            did: r.get(0)?,
-                            customer_id: r.get(1)?,
-                            kind: r.get(2)?,
-                        })
-                    })
-                    .optional()?)
+    /// The documents a collector named for customer `cid`, each by its id or its number
+    /// (the customer's own documents first: an id or a number of theirs wins over another
+    /// customer's document of that id or number).
+    pub fn document_owners(
+        &self,
+        cid: i64,
+        names: &[String],
+    ) -> Result<Vec<Option<DocumentOwner>>> {
+        let read = |r: &rusqlite::Row| {
+            let id: String = r.get(3)?;
+            let number: Option<String> = r.get(4)?;
+            Ok(DocumentOwner {
+                did: r.get(0)?,
+                customer_id: r.get(1)?,
+                kind: r.get(2)?,
+                label: number.filter(|n| !n.is_empty()).unwrap_or(id),
+            })
+        };
+        let columns = "d.did, c.id, d.kind, d.id, d.number FROM documents d JOIN customers c ON c.cid = d.cid";
+        let mut own = self.conn().prepare_cached(&format!(
+            "SELECT {columns} WHERE d.cid = ?2 AND (d.id = ?1 OR d.number = ?1)
+              ORDER BY d.id = ?1 DESC, d.did LIMIT 1"
+        ))?;
+        let mut by_id = self
+            .conn()
+            .prepare_cached(&format!("SELECT {columns} WHERE d.id = ?1"))?;
+        // Only when the name is neither the customer's nor any document's id: a pass over the
+        // documents, to say whose number it is.
+        let mut by_number = self.conn().prepare_cached(&format!(
+            "SELECT {columns} WHERE d.number = ?1 ORDER BY d.did LIMIT 1"
+        ))?;
+        names
+            .iter()
+            .map(|name| {
+                let name = name.trim();
+                if let Some(found) = own.query_row(params![name, cid], read).optional()? {
+                    return Ok(Some(found));
+                }
+                if let Some(found) = by_id.query_row([name], read).optional()? {
+                    return Ok(Some(found));
+                }
+                Ok(by_number.query_row([name], read).optional()?)
             })
             .collect()
+    }
+
+    /// The customer a note, promise, issue or follow-up is of, if it exists.
+    pub fn record_customer(
+        &self,
+        record: crate::domain::customer::EntryRecord,
+    ) -> Result<Option<i64>> {
+        use crate::domain::customer::EntryRecord;
+        let table = match record {
+            EntryRecord::Note(_) => "notes",
+            EntryRecord::Promise { .. } => "promises",
+            EntryRecord::Issue { .. } => "issues",
+            EntryRecord::FollowUp { .. } => "followups",
+        };
+        Ok(self
+            .conn()
+            .prepare_cached(&format!("SELECT cid FROM {table} WHERE id = ?1"))?
+            .query_row([record.id()], |r| r.get(0))
+            .optional()?)
     }
 
     /// An issue's customer and current state (its latest resolve / reopen), if it exists.
@@ -638,6 +682,7 @@ impl Store {
 pub struct OpenDebit {
     pub did: i64,
     pub id: String,
+    pub number: Option<String>,
     pub due_date: Option<Date>,
     /// Open balance at the as-of date, in `currency`.
     pub balance: Decimal,
@@ -655,7 +700,7 @@ impl Store {
             "SELECT d.did, d.id, d.due_date,
                     d.amount - ifnull((SELECT sum(a.amount) FROM applications a
                                         WHERE a.did = d.did AND a.date <= ?2), 0),
-                    d.currency, d.rate
+                    d.currency, d.rate, d.number
                FROM documents d INDEXED BY documents_customer
               WHERE d.cid = ?1 AND d.doc_date <= ?2 AND d.kind <> 'credit_note'",
         )?;
@@ -664,6 +709,7 @@ impl Store {
             Ok(OpenDebit {
                 did: r.get(0)?,
                 id: r.get(1)?,
+                number: r.get(6)?,
                 due_date: r
                     .get::<_, Option<i32>>(2)?
                     .map(crate::domain::date::from_day_number),

@@ -11,6 +11,7 @@ use rusqlite::{OptionalExtension, params};
 
 pub use crate::domain::customer::{
     ActivityEntry, ActivityKind, CustomerDetail, CustomerHeader, DetailDocument, DetailPayment,
+    EntryRecord,
 };
 
 /// How many documents, payments and timeline entries the detail reads at most.
@@ -161,30 +162,50 @@ impl Store {
     ) -> Result<Vec<ActivityEntry>> {
         let day = day_number(as_of);
         let mut out: Vec<ActivityEntry> = Vec::new();
+        // Each query gives: the day, the timestamp, who, what the text is made of, and last
+        // the record's id and what the record reads its state from (when `record` says).
+        type Record = fn(i64, i64) -> EntryRecord;
         let mut read = |sql: &str,
                         kind: ActivityKind,
-                        text: &dyn Fn(&rusqlite::Row) -> rusqlite::Result<String>|
+                        text: &dyn Fn(&rusqlite::Row) -> rusqlite::Result<String>,
+                        record: Option<Record>|
          -> Result<()> {
             let mut stmt = self.conn().prepare_cached(sql)?;
+            let columns = stmt.column_count();
             let mut rows = stmt.query(params![cid, day])?;
             while let Some(r) = rows.next()? {
+                let record = match record {
+                    Some(make) => Some(make(r.get(columns - 2)?, r.get(columns - 1)?)),
+                    None => None,
+                };
                 out.push(ActivityEntry {
                     date: from_day_number(r.get(0)?),
                     at: r.get(1)?,
                     kind,
                     who: r.get(2)?,
                     text: text(r)?,
+                    record,
                 });
             }
             Ok(())
         };
+        // An issue's state at the as-of date: its latest resolve or reopen by then.
+        let issue_open = "ifnull((SELECT e2.kind <> 'resolve' FROM issue_events e2
+                                   WHERE e2.issue_id = i.id AND e2.event_date <= ?2
+                                   ORDER BY e2.event_date DESC, e2.id DESC LIMIT 1), 1)";
+        let done_by = format!(
+            "EXISTS (SELECT 1 FROM followup_done d2 WHERE d2.followup_id = f.id AND {} <= ?2)",
+            day_of("d2.at")
+        );
         let note_day = day_of("at");
         read(
             &format!(
-                "SELECT {note_day} AS d, at, collector, text FROM notes WHERE cid = ?1 AND d <= ?2"
+                "SELECT {note_day} AS d, at, collector, text, id, 0 FROM notes
+                  WHERE cid = ?1 AND d <= ?2"
             ),
             ActivityKind::Note,
             &|r| r.get(3),
+            Some(|id, _| EntryRecord::Note(id)),
         )?;
         // A call: its outcome and contact, then what was said.
         read(
@@ -202,10 +223,18 @@ impl Store {
                 };
                 Ok(join_text(head, &r.get::<_, String>(5)?))
             },
+            None,
         )?;
+        let issue = |id, open: i64| EntryRecord::Issue {
+            id,
+            open: open != 0,
+        };
         read(
-            "SELECT i.opened_date, i.at, i.collector, i.reason, i.amount, ifnull(i.text, '')
-               FROM issues i WHERE i.cid = ?1 AND i.opened_date <= ?2",
+            &format!(
+                "SELECT i.opened_date, i.at, i.collector, i.reason, i.amount, ifnull(i.text, ''),
+                        i.id, {issue_open}
+                   FROM issues i WHERE i.cid = ?1 AND i.opened_date <= ?2"
+            ),
             ActivityKind::Issue,
             &|r| {
                 let amount = money::from_units(r.get(4)?);
@@ -215,6 +244,7 @@ impl Store {
                     &text,
                 ))
             },
+            Some(issue),
         )?;
         for (kind, event) in [
             (ActivityKind::IssueResolved, "resolve"),
@@ -222,34 +252,42 @@ impl Store {
         ] {
             read(
                 &format!(
-                    "SELECT e.event_date, e.at, e.collector, i.reason, ifnull(e.text, '')
+                    "SELECT e.event_date, e.at, e.collector, i.reason, ifnull(e.text, ''),
+                            i.id, {issue_open}
                        FROM issue_events e JOIN issues i ON i.id = e.issue_id
                       WHERE i.cid = ?1 AND e.event_date <= ?2 AND e.kind = '{event}'"
                 ),
                 kind,
                 &|r| Ok(join_text(r.get(3)?, &r.get::<_, String>(4)?)),
+                Some(issue),
             )?;
         }
+        let followup = |id, done: i64| EntryRecord::FollowUp {
+            id,
+            done: done != 0,
+        };
         let followup_day = day_of("at");
         read(
             &format!(
-                "SELECT {followup_day} AS d, at, collector, due_date, text FROM followups
-                  WHERE cid = ?1 AND d <= ?2"
+                "SELECT {followup_day} AS d, f.at, f.collector, f.due_date, f.text, f.id, {done_by}
+                   FROM followups f WHERE f.cid = ?1 AND d <= ?2"
             ),
             ActivityKind::FollowUp,
             &|r| {
                 let due = from_day_number(r.get(3)?);
                 Ok(join_text(format!("for {due}"), &r.get::<_, String>(4)?))
             },
+            Some(followup),
         )?;
         let done_day = day_of("d.at");
         read(
             &format!(
-                "SELECT {done_day} AS dd, d.at, d.collector, f.text FROM followup_done d
+                "SELECT {done_day} AS dd, d.at, d.collector, f.text, f.id, 1 FROM followup_done d
                    JOIN followups f ON f.id = d.followup_id WHERE f.cid = ?1 AND dd <= ?2"
             ),
             ActivityKind::FollowUpDone,
             &|r| r.get(3),
+            Some(followup),
         )?;
         read(
             "SELECT ifnull(sent_date, 0), at, collector, cycle, reminder, subject, status
@@ -268,6 +306,7 @@ impl Store {
                 }
                 Ok(text)
             },
+            None,
         )?;
         // The subject, then the start of what they wrote, on one line.
         let reply_text = |r: &rusqlite::Row| -> rusqlite::Result<String> {
@@ -284,6 +323,7 @@ impl Store {
               WHERE cid = ?1 AND received_date <= ?2 AND verified = 1",
             ActivityKind::Reply,
             &reply_text,
+            None,
         )?;
         // A sender outside the customer's addresses and domains: said first, with the address.
         read(
@@ -297,6 +337,7 @@ impl Store {
                     reply_text(r)?
                 ))
             },
+            None,
         )?;
         let owner_day = day_of("at");
         read(
@@ -313,6 +354,7 @@ impl Store {
                     r.get::<_, String>(5)?
                 ))
             },
+            None,
         )?;
         let attachment_day = day_of("a.at");
         read(
@@ -335,6 +377,7 @@ impl Store {
                 );
                 Ok(join_text(head, &r.get::<_, String>(7)?))
             },
+            None,
         )?;
         out.extend(self.promise_entries(cid, as_of, grace_days)?);
         out.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| b.at.cmp(&a.at)));
@@ -398,7 +441,12 @@ impl Store {
                 }
                 s => s.as_str().to_string(),
             };
+            let record = Some(EntryRecord::Promise {
+                id,
+                voided: void.is_some(),
+            });
             out.push(ActivityEntry {
+                record,
                 date: promise.promised_on,
                 at,
                 kind: ActivityKind::Promise,
@@ -414,6 +462,7 @@ impl Store {
             });
             if let Some((at, who, text, d)) = void {
                 out.push(ActivityEntry {
+                    record,
                     date: from_day_number(d),
                     at,
                     kind: ActivityKind::PromiseVoided,

@@ -14,6 +14,16 @@ pub struct CustomerLabel {
 
 impl Store {
     /// The id and name of every customer, by key.
+    /// The keys of the customers whose finance owner is `owner` (without regard to case,
+    /// as the workstation's "mine" compares them).
+    pub fn customers_owned_by(&self, owner: &str) -> Result<Vec<i64>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT cid FROM customers WHERE finance_owner = ?1 COLLATE NOCASE ORDER BY cid",
+        )?;
+        let rows = stmt.query_map([owner.trim()], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub fn customer_labels(&self) -> Result<HashMap<i64, CustomerLabel>> {
         let mut stmt = self.conn().prepare("SELECT cid, id, name FROM customers")?;
         let rows = stmt.query_map([], |r| {

@@ -75,6 +75,47 @@ pub(crate) const OPEN_AT: &str = "i.opened_date <= ?1
                  WHERE e.issue_id = i.id AND e.event_date <= ?1
                  ORDER BY e.event_date DESC, e.id DESC LIMIT 1), 'reopen') = 'reopen'";
 
+/// An issue open at a date, with its amount in the base currency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenIssueBase {
+    pub cid: i64,
+    pub reason: String,
+    pub amount: Decimal,
+}
+
+/// Σ the deductions among open issues (reason [`DEDUCTION_REASON`]).
+pub fn deductions(issues: &[OpenIssueBase]) -> Decimal {
+    issues
+        .iter()
+        .filter(|i| i.reason == DEDUCTION_REASON)
+        .map(|i| i.amount)
+        .sum()
+}
+
+/// Open issues grouped by reason (count, amount in the base currency), largest amount first.
+pub fn by_reason(issues: &[OpenIssueBase]) -> Vec<crate::domain::queue::IssueReason> {
+    let mut out: Vec<crate::domain::queue::IssueReason> = Vec::new();
+    for i in issues {
+        match out.iter_mut().find(|r| r.reason == i.reason) {
+            Some(r) => {
+                r.count += 1;
+                r.amount += i.amount;
+            }
+            None => out.push(crate::domain::queue::IssueReason {
+                reason: i.reason.clone(),
+                count: 1,
+                amount: i.amount,
+            }),
+        }
+    }
+    out.sort_by(|a, b| {
+        b.amount
+            .cmp(&a.amount)
+            .then_with(|| a.reason.cmp(&b.reason))
+    });
+    out
+}
+
 impl Store {
     /// Every issue of a customer with its state as of `as_of`, newest first.
     pub fn customer_issues(&self, cid: i64, as_of: Date, base: &str) -> Result<Vec<IssueView>> {
@@ -113,13 +154,17 @@ impl Store {
     /// The issues of [`Store::open_issues`] without their documents and events: each
     /// amount converted at its opening date, as [`IssueView::base_amount`] does.
     pub fn open_issue_amount(&self, as_of: Date, base: &str) -> Result<Decimal> {
-        self.open_amount_where("true", as_of, base)
+        Ok(self
+            .open_issues_base(as_of, base, None)?
+            .iter()
+            .map(|i| i.amount)
+            .sum())
     }
 
     /// Σ amounts of the deductions (issues with reason `short_payment`) open at `as_of`, in
     /// the base currency (`open_deduction_amount`): a part of [`Store::open_issue_amount`].
     pub fn open_deduction_amount(&self, as_of: Date, base: &str) -> Result<Decimal> {
-        self.open_amount_where(&format!("i.reason = '{DEDUCTION_REASON}'"), as_of, base)
+        Ok(deductions(&self.open_issues_base(as_of, base, None)?))
     }
 
     /// One customer's share of [`Store::open_deduction_amount`] (what an action on it moves).
@@ -129,22 +174,36 @@ impl Store {
         as_of: Date,
         base: &str,
     ) -> Result<Decimal> {
-        self.open_amount_where(
-            &format!("i.cid = {cid} AND i.reason = '{DEDUCTION_REASON}'"),
+        Ok(deductions(&self.open_issues_base(
             as_of,
             base,
-        )
+            Some(cid),
+        )?))
     }
 
-    fn open_amount_where(&self, cond: &str, as_of: Date, base: &str) -> Result<Decimal> {
+    /// Every issue open at `as_of` (of every customer, or of `only`) with its amount in the
+    /// base currency, converted at the rate of the day it was opened, as
+    /// [`Store::open_issue_amount`] adds them up: what the issues by reason and the metrics
+    /// of a part of the portfolio add up too.
+    pub fn open_issues_base(
+        &self,
+        as_of: Date,
+        base: &str,
+        only: Option<i64>,
+    ) -> Result<Vec<OpenIssueBase>> {
         let mut rates = RateCache::new(self, base);
-        let mut total = Decimal::ZERO;
+        let mut out = Vec::new();
+        let one = if only.is_some() {
+            "i.cid = ?2"
+        } else {
+            "?2 IS NULL"
+        };
         let sql = format!(
-            "SELECT i.amount, c.currency, i.opened_date
-               FROM issues i CROSS JOIN customers c ON c.cid = i.cid WHERE {OPEN_AT} AND {cond}"
+            "SELECT i.amount, c.currency, i.opened_date, i.cid, i.reason
+               FROM issues i CROSS JOIN customers c ON c.cid = i.cid WHERE {OPEN_AT} AND {one}"
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
-        let mut rows = stmt.query([day_number(as_of)])?;
+        let mut rows = stmt.query(rusqlite::params![day_number(as_of), only])?;
         while let Some(r) = rows.next()? {
             let amount = money::from_units(r.get(0)?);
             let currency = r
@@ -153,9 +212,13 @@ impl Store {
                 .map_err(rusqlite::Error::from)?
                 .unwrap_or(base);
             let rate = rates.rate(currency, r.get(2)?)?;
-            total += money::round_to_currency(amount * rate, base);
+            out.push(OpenIssueBase {
+                cid: r.get(3)?,
+                reason: r.get(4)?,
+                amount: money::round_to_currency(amount * rate, base),
+            });
         }
-        Ok(total)
+        Ok(out)
     }
 
     /// The documents disputed at `as_of` (linked to an issue open then): of one customer, or

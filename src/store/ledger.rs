@@ -213,9 +213,21 @@ impl Store {
     /// The outstanding at `as_of` (the open balances of invoices and debit notes) in the base
     /// currency: the portfolio total alone, without the per-customer figures.
     pub fn outstanding_at(&self, as_of: Date, base_currency: &str) -> Result<Decimal> {
+        self.outstanding_at_of(as_of, base_currency, None)
+    }
+
+    /// [`Store::outstanding_at`] of some customers (keys) only, or of all.
+    pub fn outstanding_at_of(
+        &self,
+        as_of: Date,
+        base_currency: &str,
+        cids: Option<&std::collections::HashSet<i64>>,
+    ) -> Result<Decimal> {
         let mut total = Decimal::ZERO;
         self.for_each_open_item_of(as_of, None, &[ItemKind::Debit], |item| {
-            total += item.base_balance(base_currency);
+            if cids.is_none_or(|c| c.contains(&item.cid)) {
+                total += item.base_balance(base_currency);
+            }
         })?;
         Ok(total)
     }
@@ -271,6 +283,53 @@ impl Store {
         let mut stmt = self.conn().prepare_cached(
             "SELECT doc_date, rate, amount FROM sales_daily
               WHERE doc_date BETWEEN ?1 AND ?2 ORDER BY doc_date",
+        )?;
+        let mut rows = stmt.query(params![day_number(from), day_number(to)])?;
+        let mut out: Vec<(Date, Decimal)> = Vec::new();
+        while let Some(r) = rows.next()? {
+            let date = crate::domain::date::from_day_number(r.get(0)?);
+            let rate: Decimal = r.get::<_, String>(1)?.parse().unwrap_or(Decimal::ONE);
+            let amount =
+                money::round_to_currency(money::from_units(r.get(2)?) * rate, base_currency);
+            match out.last_mut() {
+                Some((d, sum)) if *d == date => *sum += amount,
+                _ => out.push((date, amount)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`Store::sales_by_day`] of some customers (keys) only: their invoices and debit notes
+    /// dated `from` to `to`, by day, in the base currency (summed per day and rate, then
+    /// converted, as the daily sales are).
+    pub fn sales_by_day_of(
+        &self,
+        from: Date,
+        to: Date,
+        base_currency: &str,
+        cids: &[i64],
+    ) -> Result<Vec<(Date, Decimal)>> {
+        // The customers in a TEMP table of this connection: one seek into their documents
+        // each, by date.
+        let tx = self.conn().unchecked_transaction()?;
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS sales_scope (cid INTEGER PRIMARY KEY);
+             DELETE FROM temp.sales_scope;",
+        )?;
+        {
+            let mut insert =
+                tx.prepare_cached("INSERT OR IGNORE INTO temp.sales_scope VALUES (?1)")?;
+            for cid in cids {
+                insert.execute([cid])?;
+            }
+        }
+        tx.commit()?;
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT d.doc_date, d.rate, sum(d.amount)
+               FROM temp.sales_scope s CROSS JOIN documents d INDEXED BY documents_customer
+                    ON d.cid = s.cid AND d.doc_date BETWEEN ?1 AND ?2
+              WHERE d.kind <> 'credit_note'
+              GROUP BY d.doc_date, d.rate ORDER BY d.doc_date",
         )?;
         let mut rows = stmt.query(params![day_number(from), day_number(to)])?;
         let mut out: Vec<(Date, Decimal)> = Vec::new();

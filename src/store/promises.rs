@@ -155,12 +155,26 @@ impl Store {
     /// The amount still expected from open promises at `as_of`, in the base currency:
     /// Σ remaining of the promises open then (`open_p2p_amount`).
     pub fn open_promise_amount(&self, as_of: Date, grace_days: u32, base: &str) -> Result<Decimal> {
+        Ok(self
+            .open_promise_amounts(as_of, grace_days, base)?
+            .values()
+            .sum())
+    }
+
+    /// [`Store::open_promise_amount`] per customer (key): what the metrics of a part of the
+    /// portfolio add up.
+    pub fn open_promise_amounts(
+        &self,
+        as_of: Date,
+        grace_days: u32,
+        base: &str,
+    ) -> Result<HashMap<i64, Decimal>> {
         let mut rates = RateCache::new(self, base);
-        let mut total = Decimal::ZERO;
+        let mut out: HashMap<i64, Decimal> = HashMap::new();
         for p in self.open_promises_with(as_of, grace_days, base, false)? {
-            total += p.base_remaining(&mut rates)?;
+            *out.entry(p.cid).or_default() += p.base_remaining(&mut rates)?;
         }
-        Ok(total)
+        Ok(out)
     }
 
     /// Loads the promises a filter selects and derives their state as of `as_of`.

@@ -56,6 +56,18 @@ impl Activity {
     }
 }
 
+/// What the queue table keeps of each customer beyond its figures and activity: its open
+/// issues and promises in the base currency, for the figures of a part of the portfolio.
+#[derive(Debug, Clone, Default)]
+pub struct QueueExtras {
+    /// Σ open issues per customer key.
+    pub issue_base: HashMap<i64, Decimal>,
+    /// Σ remaining of open promises per customer key.
+    pub promise_base: HashMap<i64, Decimal>,
+    /// Every open issue (its customer, reason and base amount).
+    pub issues: Vec<super::issues::OpenIssueBase>,
+}
+
 /// The tab counts without a filter, for everyone and per finance owner, counted while the
 /// queue table is built.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -136,7 +148,7 @@ impl Store {
         grace_days: u32,
     ) -> Result<UnfilteredCounts> {
         let activity = self.queue_activity(as_of, grace_days, None)?;
-        self.write_queue_summary(bounds, figures, &activity)
+        self.write_queue_summary(bounds, figures, &activity, &QueueExtras::default())
     }
 
     /// [`Store::rebuild_queue_summary`] with the activity read already (by
@@ -146,13 +158,14 @@ impl Store {
         bounds: &AgingBounds,
         figures: &HashMap<i64, Figures>,
         activity: &HashMap<i64, Activity>,
+        extras: &QueueExtras,
     ) -> Result<UnfilteredCounts> {
         let buckets = bounds.len();
         // A deferred transaction: it writes only the TEMP schema, so it must not take the
         // database's write lock away from collectors saving their work.
         let tx = self.conn().unchecked_transaction()?;
         let bucket_cols: String = (0..buckets)
-            .map(|i| format!(", b{i} INTEGER NOT NULL DEFAULT 0"))
+            .map(|i| format!(", b{i} INTEGER NOT NULL DEFAULT 0, n{i} INTEGER NOT NULL DEFAULT 0"))
             .collect();
         tx.execute_batch(&format!(
             "DROP TABLE IF EXISTS temp.queue;
@@ -178,19 +191,30 @@ impl Store {
                 last_call INTEGER,
                 call_days INTEGER,
                 risk INTEGER NOT NULL DEFAULT 0,
-                risk_score INTEGER NOT NULL DEFAULT 0
+                risk_score INTEGER NOT NULL DEFAULT 0,
+                issue_base INTEGER NOT NULL DEFAULT 0,
+                promise_base INTEGER NOT NULL DEFAULT 0
                 {bucket_cols}
-             );"
+             );
+             DROP TABLE IF EXISTS temp.queue_issues;
+             CREATE TEMP TABLE queue_issues (
+                cid INTEGER NOT NULL,
+                reason TEXT NOT NULL,
+                n INTEGER NOT NULL,
+                amount INTEGER NOT NULL,
+                PRIMARY KEY (cid, reason)
+             ) WITHOUT ROWID;"
         ))?;
-        let columns = 20 + buckets;
-        let bucket_names: String = (0..buckets).map(|i| format!(", b{i}")).collect();
+        let columns = 22 + 2 * buckets;
+        let bucket_names: String = (0..buckets).map(|i| format!(", b{i}, n{i}")).collect();
         let insert_sql = |rows: usize| {
             let one = format!("({})", vec!["?"; columns].join(","));
             format!(
                 "INSERT INTO temp.queue (cid, id, name, finance_owner, currency, outstanding,
                         overdue, net_overdue, credit, cash, collectable, max_days, last_contact,
                         promise, followups_due, open_issues, unread_replies, unverified_replies,
-                        last_call, call_days {bucket_names})
+                        last_call, call_days, issue_base, promise_base
+                        {bucket_names})
                  VALUES {}",
                 vec![one; rows].join(",")
             )
@@ -236,11 +260,22 @@ impl Store {
                     .map_or(Value::Null, |(d, _)| Value::Integer(d.into())),
                 a.last_call
                     .map_or(Value::Null, |(_, n)| Value::Integer(n.into())),
+                Value::Integer(units(
+                    extras.issue_base.get(&cid).copied().unwrap_or_default(),
+                )),
+                Value::Integer(units(
+                    extras.promise_base.get(&cid).copied().unwrap_or_default(),
+                )),
             ]);
-            values.extend(
-                (0..buckets)
-                    .map(|i| Value::Integer(units(f.aging.get(i).copied().unwrap_or_default()))),
-            );
+            let net = f.net_aging();
+            for i in 0..buckets {
+                values.push(Value::Integer(units(
+                    f.aging.get(i).copied().unwrap_or_default(),
+                )));
+                values.push(Value::Integer(units(
+                    net.get(i).copied().unwrap_or_default(),
+                )));
+            }
             pending += 1;
             if pending == BATCH {
                 insert_full.execute(params_from_iter(values.drain(..)))?;
@@ -253,6 +288,15 @@ impl Store {
         drop(rows);
         drop(customers);
         drop(insert_full);
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO temp.queue_issues (cid, reason, n, amount) VALUES (?1, ?2, 1, ?3)
+                 ON CONFLICT (cid, reason) DO UPDATE SET n = n + 1, amount = amount + excluded.amount",
+            )?;
+            for i in &extras.issues {
+                insert.execute(params![i.cid, i.reason, units(i.amount)])?;
+            }
+        }
         // The default order's index now; the others when first sorted by.
         tx.execute_batch("CREATE INDEX temp.queue_by_overdue ON queue(overdue);")?;
         tx.commit()?;
@@ -634,6 +678,7 @@ impl Store {
             total,
             counts,
             mine_fallback,
+            risk_counted: false,
         })
     }
 
@@ -751,6 +796,7 @@ impl Store {
             total,
             counts,
             mine_fallback,
+            risk_counted: false,
         }))
     }
 
@@ -916,6 +962,7 @@ pub(crate) fn where_clause(query: &QueueQuery, mine_fallback: bool) -> (String, 
                     AmountField::NetOverdue => "net_overdue",
                     AmountField::Credit => "(credit + cash)",
                     AmountField::CollectableThisMonth => "collectable",
+                    AmountField::Unutilised => "credit",
                 };
                 let p = bind(&mut values, Value::Integer(units(*amount)));
                 format!("{column} {} {p}", cmp.sql())
@@ -928,6 +975,13 @@ pub(crate) fn where_clause(query: &QueueQuery, mine_fallback: bool) -> (String, 
             Predicate::Bucket(BucketSel::Over(n)) => {
                 let p = bind(&mut values, Value::Integer(*n));
                 format!("max_days > {p}")
+            }
+            Predicate::NetBucket(i) => format!("n{i} > 0"),
+            Predicate::Issue(reason) => {
+                let p = bind(&mut values, Value::Text(reason.clone()));
+                format!(
+                    "cid IN (SELECT qi.cid FROM temp.queue_issues qi WHERE qi.reason = {p} COLLATE NOCASE)"
+                )
             }
         };
         parts.push(sql);

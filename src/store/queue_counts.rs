@@ -13,7 +13,10 @@ use super::Store;
 use super::queue::{QueueCounts, promise_code, tab_sql, units};
 use super::search::FilterMatches;
 use crate::Result;
-use crate::domain::queue::{AmountField, BucketSel, Cmp, Predicate, QueueQuery, Scope, Tab};
+use crate::domain::money;
+use crate::domain::queue::{
+    AmountField, BucketSel, Cmp, IssueReason, Predicate, QueueQuery, Scope, ScopeFigures, Tab,
+};
 use std::collections::HashSet;
 
 /// One row of `temp.queue`, as much as filters and tabs read.
@@ -24,11 +27,14 @@ struct Row {
     id: Box<str>,
     finance_owner: Option<Box<str>>,
     currency: Option<Box<str>>,
-    /// Units of: overdue, outstanding, net overdue, credit + cash, collectable this month.
-    amounts: [i64; 5],
+    /// Units of: overdue, outstanding, net overdue, credit + cash, collectable this month,
+    /// unutilised credit.
+    amounts: [i64; 6],
     max_days: i64,
     /// Bit i: bucket i holds something.
     buckets: u32,
+    /// Bit i: bucket i holds some net overdue.
+    net_buckets: u32,
     /// Bit i: in tab `Tab::ALL[i]`.
     tabs: u32,
     /// Days since the last call (`None`: never called).
@@ -37,10 +43,91 @@ struct Row {
     promise: i64,
 }
 
+/// What a scope's figures add up per row ([`QueueMirror::sums`] holds them, a stride per
+/// row): these, then each bucket, then each bucket's net overdue.
+const SUMMED: [&str; 9] = [
+    "outstanding",
+    "overdue",
+    "net_overdue",
+    "credit",
+    "cash",
+    "collectable",
+    "issue_base",
+    "promise_base",
+    "followups_due",
+];
+
 /// The queue table in memory, as of this connection's `total_changes`.
 pub struct QueueMirror {
     changes: u64,
     rows: Vec<Row>,
+    /// Buckets of the aging.
+    buckets: usize,
+    /// Per row, [`SUMMED`] then the buckets then their net overdue.
+    sums: Vec<i64>,
+    /// The open issues' reasons, lowered.
+    reasons: Vec<Box<str>>,
+    /// Per row, where its issues start in `issues` (one more: the end).
+    issue_spans: Vec<u32>,
+    /// (reason, issues, units) of each row's open issues, by row.
+    issues: Vec<(u16, i64, i64)>,
+}
+
+/// What a scope's rows add up to, in units (see [`QueueMirror::figures`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScopeSums {
+    pub customers: u64,
+    pub customers_overdue: u64,
+    /// [`SUMMED`], then each bucket, then each bucket's net overdue.
+    pub sums: Vec<i64>,
+    /// (reason, issues, units).
+    pub issues: Vec<(String, i64, i64)>,
+}
+
+impl ScopeSums {
+    /// The figures they make, `buckets` buckets.
+    pub fn figures(&self, buckets: usize) -> ScopeFigures {
+        let at = |i: usize| money::from_units(self.sums.get(i).copied().unwrap_or(0));
+        let mut issues: Vec<IssueReason> = self
+            .issues
+            .iter()
+            .filter(|(_, n, _)| *n > 0)
+            .map(|(reason, n, amount)| IssueReason {
+                reason: reason.clone(),
+                count: n.unsigned_abs(),
+                amount: money::from_units(*amount),
+            })
+            .collect();
+        issues.sort_by(|a, b| {
+            b.amount
+                .cmp(&a.amount)
+                .then_with(|| a.reason.cmp(&b.reason))
+        });
+        let deduction = super::issues::DEDUCTION_REASON;
+        ScopeFigures {
+            open_deduction_amount: issues
+                .iter()
+                .filter(|r| r.reason.eq_ignore_ascii_case(deduction))
+                .map(|r| r.amount)
+                .sum(),
+            customers: self.customers,
+            customers_overdue: self.customers_overdue,
+            outstanding: at(0),
+            overdue: at(1),
+            net_overdue: at(2),
+            unutilised_credit: at(3),
+            unapplied_cash: at(4),
+            collectable_this_month: at(5),
+            open_issue_amount: at(6),
+            open_p2p_amount: at(7),
+            followups_due: self.sums.get(8).copied().unwrap_or(0).unsigned_abs(),
+            aging: (0..buckets).map(|i| at(SUMMED.len() + i)).collect(),
+            net_aging: (0..buckets)
+                .map(|i| at(SUMMED.len() + buckets + i))
+                .collect(),
+            issues,
+        }
+    }
 }
 
 impl Store {
@@ -59,15 +146,27 @@ impl Store {
             .enumerate()
             .map(|(i, t)| format!(" + (({}) << {i})", tab_sql(*t)))
             .collect();
+        let net_bits: String = (0..buckets.clamp(0, 31))
+            .map(|i| format!(" + ((n{i} > 0) << {i})"))
+            .collect();
+        let summed: String = SUMMED
+            .iter()
+            .map(|c| format!(", {c}"))
+            .chain((0..buckets).map(|i| format!(", b{i}")))
+            .chain((0..buckets).map(|i| format!(", n{i}")))
+            .collect();
         let sql = format!(
             "SELECT name, id, finance_owner, currency, overdue, outstanding, net_overdue,
                     credit + cash, collectable, max_days, 0{bucket_bits}, 0{tab_bits}, cid,
-                    call_days, promise
-               FROM temp.queue"
+                    credit, 0{net_bits}, call_days, promise{summed}
+               FROM temp.queue ORDER BY cid"
         );
+        let buckets = usize::try_from(buckets).unwrap_or(0);
+        let stride = SUMMED.len() + 2 * buckets;
         let mut stmt = self.conn().prepare(&sql)?;
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
+        let mut sums = Vec::new();
         let text =
             |v: rusqlite::types::ValueRef| -> Option<Box<str>> { v.as_str().ok().map(Box::from) };
         while let Some(r) = rows.next()? {
@@ -83,18 +182,172 @@ impl Store {
                 id: lowered(1)?,
                 finance_owner: text(r.get_ref(2)?),
                 currency: text(r.get_ref(3)?),
-                amounts: [r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?],
+                amounts: [
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(13)?,
+                ],
                 max_days: r.get(9)?,
                 buckets: r.get(10)?,
+                net_buckets: r.get(14)?,
                 tabs: r.get(11)?,
-                call_days: r.get(13)?,
-                promise: r.get(14)?,
+                call_days: r.get(15)?,
+                promise: r.get(16)?,
             });
+            for i in 0..stride {
+                sums.push(r.get(17 + i)?);
+            }
         }
+        drop(rows);
+        drop(stmt);
+        // Each row's open issues, in the rows' order (by key).
+        let mut reasons: Vec<Box<str>> = Vec::new();
+        let mut issues = Vec::new();
+        let mut issue_spans = Vec::with_capacity(out.len() + 1);
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT cid, reason, n, amount FROM temp.queue_issues ORDER BY cid")?;
+        let found: Vec<(i64, String, i64, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut next = found.iter().peekable();
+        for row in &out {
+            issue_spans.push(u32::try_from(issues.len()).unwrap_or(u32::MAX));
+            while let Some((cid, reason, n, amount)) = next.next_if(|f| f.0 <= row.cid) {
+                if *cid != row.cid {
+                    continue;
+                }
+                let reason = reason.to_ascii_lowercase();
+                let index = match reasons.iter().position(|x| **x == *reason) {
+                    Some(i) => i,
+                    None => {
+                        reasons.push(reason.into_boxed_str());
+                        reasons.len() - 1
+                    }
+                };
+                issues.push((u16::try_from(index).unwrap_or(u16::MAX), *n, *amount));
+            }
+        }
+        issue_spans.push(u32::try_from(issues.len()).unwrap_or(u32::MAX));
         Ok(QueueMirror {
             changes: self.conn().total_changes(),
             rows: out,
+            buckets,
+            sums,
+            reasons,
+            issue_spans,
+            issues,
         })
+    }
+}
+
+impl Store {
+    /// What the rows a query's scope and filter select add up to, counted in SQL over the
+    /// queue table (as [`QueueMirror::figures`] does in memory); `mine_fallback` as the
+    /// query's counts say.
+    pub fn queue_scope_sums(&self, query: &QueueQuery, mine_fallback: bool) -> Result<ScopeSums> {
+        let buckets: usize = self.conn().query_row(
+            "SELECT count(*) FROM temp.pragma_table_info('queue') WHERE name GLOB 'b[0-9]*'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as usize;
+        let (filter, params) = super::queue::where_clause(query, mine_fallback);
+        let summed: String = SUMMED
+            .iter()
+            .map(|c| c.to_string())
+            .chain((0..buckets).map(|i| format!("b{i}")))
+            .chain((0..buckets).map(|i| format!("n{i}")))
+            .map(|c| format!(", ifnull(sum({c}), 0)"))
+            .collect();
+        let sql = format!(
+            "SELECT count(*), ifnull(sum(overdue > 0), 0){summed} FROM temp.queue WHERE {filter}"
+        );
+        let stride = SUMMED.len() + 2 * buckets;
+        let mut sums = self.conn().prepare_cached(&sql)?.query_row(
+            rusqlite::params_from_iter(params.iter()),
+            |r| {
+                let mut out = ScopeSums {
+                    customers: r.get::<_, i64>(0)?.unsigned_abs(),
+                    customers_overdue: r.get::<_, i64>(1)?.unsigned_abs(),
+                    sums: Vec::with_capacity(stride),
+                    issues: Vec::new(),
+                };
+                for i in 0..stride {
+                    out.sums.push(r.get(2 + i)?);
+                }
+                Ok(out)
+            },
+        )?;
+        let sql = format!(
+            "SELECT lower(qi.reason), sum(qi.n), sum(qi.amount) FROM temp.queue_issues qi
+              WHERE qi.cid IN (SELECT cid FROM temp.queue WHERE {filter})
+              GROUP BY lower(qi.reason)"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        sums.issues = stmt
+            .query_map(rusqlite::params_from_iter(params.iter()), |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(sums)
+    }
+
+    /// The keys of the customers a query's scope and filter select (any tab).
+    pub fn queue_scope_keys(&self, query: &QueueQuery, mine_fallback: bool) -> Result<Vec<i64>> {
+        let (filter, params) = super::queue::where_clause(query, mine_fallback);
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT cid FROM temp.queue WHERE {filter} ORDER BY cid"
+        ))?;
+        let keys = stmt
+            .query_map(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(keys)
+    }
+
+    /// After a save: a customer's open issues and promises in the base currency, in the queue
+    /// table (its row and its issues by reason).
+    pub(crate) fn set_queue_extras(
+        &self,
+        cid: i64,
+        issues: &[super::issues::OpenIssueBase],
+        promise_base: crate::domain::Decimal,
+    ) -> Result<()> {
+        use super::queue::units;
+        let issue_base: crate::domain::Decimal = issues.iter().map(|i| i.amount).sum();
+        self.conn()
+            .prepare_cached(
+                "UPDATE temp.queue SET issue_base = ?2, promise_base = ?3 WHERE cid = ?1",
+            )?
+            .execute(rusqlite::params![
+                cid,
+                units(issue_base),
+                units(promise_base)
+            ])?;
+        self.conn()
+            .prepare_cached("DELETE FROM temp.queue_issues WHERE cid = ?1")?
+            .execute([cid])?;
+        let mut insert = self.conn().prepare_cached(
+            "INSERT INTO temp.queue_issues (cid, reason, n, amount) VALUES (?1, ?2, 1, ?3)
+             ON CONFLICT (cid, reason) DO UPDATE SET n = n + 1, amount = amount + excluded.amount",
+        )?;
+        for i in issues {
+            insert.execute(rusqlite::params![cid, i.reason, units(i.amount)])?;
+        }
+        Ok(())
+    }
+
+    /// A customer's follow-ups due, as its queue row counts them.
+    pub(crate) fn queue_followups_due(&self, cid: i64) -> Result<i64> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT followups_due FROM temp.queue WHERE cid = ?1")?
+            .query_row([cid], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0))
     }
 }
 
@@ -120,6 +373,62 @@ impl QueueMirror {
         }
     }
 
+    /// The tab counts of a query's scope and filter, and what its rows add up to (the
+    /// figures of that part of the portfolio), in one pass.
+    pub fn figures(
+        &self,
+        query: &QueueQuery,
+        matches: &FilterMatches,
+    ) -> (QueueCounts, ScopeSums) {
+        let mut counts = [0u64; Tab::COUNT];
+        let stride = SUMMED.len() + 2 * self.buckets;
+        let mut sums = ScopeSums {
+            sums: vec![0; stride],
+            ..ScopeSums::default()
+        };
+        let mut by_reason = vec![(0i64, 0i64); self.reasons.len()];
+        let mine_fallback = self.each_selected_at(query, matches, |i, row| {
+            for (t, c) in counts.iter_mut().enumerate() {
+                *c += u64::from(row.tabs >> t & 1);
+            }
+            sums.customers += 1;
+            sums.customers_overdue += u64::from(row.amounts[0] > 0);
+            for (total, v) in sums
+                .sums
+                .iter_mut()
+                .zip(&self.sums[i * stride..(i + 1) * stride])
+            {
+                *total += v;
+            }
+            let span = self.issue_spans[i] as usize..self.issue_spans[i + 1] as usize;
+            for (reason, n, amount) in &self.issues[span] {
+                let slot = &mut by_reason[usize::from(*reason)];
+                slot.0 += n;
+                slot.1 += amount;
+            }
+        });
+        sums.issues = self
+            .reasons
+            .iter()
+            .zip(by_reason)
+            .map(|(r, (n, a))| (r.to_string(), n, a))
+            .collect();
+        (
+            QueueCounts {
+                counts,
+                mine_fallback,
+            },
+            sums,
+        )
+    }
+
+    /// The keys (`cid`) of every row the query's scope and filter select (any tab).
+    pub fn scope_keys(&self, query: &QueueQuery, matches: &FilterMatches) -> Vec<i64> {
+        let mut keys = Vec::new();
+        self.each_selected(query, matches, |row| keys.push(row.cid));
+        keys
+    }
+
     /// The keys (`cid`) of the rows in the query's tab under its scope and filter.
     pub fn keys(&self, query: &QueueQuery, matches: &FilterMatches) -> Vec<i64> {
         let tab = query.tab.index();
@@ -140,6 +449,16 @@ impl QueueMirror {
         matches: &FilterMatches,
         mut each: impl FnMut(&Row),
     ) -> bool {
+        self.each_selected_at(query, matches, |_, row| each(row))
+    }
+
+    /// [`QueueMirror::each_selected`] with each row's position.
+    fn each_selected_at(
+        &self,
+        query: &QueueQuery,
+        matches: &FilterMatches,
+        mut each: impl FnMut(usize, &Row),
+    ) -> bool {
         let owns = |r: &Row| {
             r.finance_owner
                 .as_deref()
@@ -156,7 +475,21 @@ impl QueueMirror {
                 _ => String::new(),
             })
             .collect();
-        for row in &self.rows {
+        // An issue reason's position among the mirror's (none: no row has one).
+        let reasons: Vec<Option<u16>> = query
+            .filter
+            .predicates
+            .iter()
+            .map(|p| match p {
+                Predicate::Issue(r) => self
+                    .reasons
+                    .iter()
+                    .position(|x| x.eq_ignore_ascii_case(r))
+                    .and_then(|i| u16::try_from(i).ok()),
+                _ => None,
+            })
+            .collect();
+        for (i, row) in self.rows.iter().enumerate() {
             if !scope_all && !owns(row) {
                 continue;
             }
@@ -165,10 +498,17 @@ impl QueueMirror {
                 .predicates
                 .iter()
                 .zip(&texts)
+                .zip(&reasons)
                 .enumerate()
-                .all(|(i, (p, lowered))| holds(p, lowered, matches.get(i), row));
+                .all(|(k, ((p, lowered), reason))| match p {
+                    Predicate::Issue(_) => reason.is_some_and(|r| {
+                        let span = self.issue_spans[i] as usize..self.issue_spans[i + 1] as usize;
+                        self.issues[span].iter().any(|(x, n, _)| *x == r && *n > 0)
+                    }),
+                    _ => holds(p, lowered, matches.get(k), row),
+                });
             if all {
-                each(row);
+                each(i, row);
             }
         }
         mine_fallback
@@ -202,11 +542,15 @@ fn holds(p: &Predicate, lowered: &str, found: Option<&HashSet<i64>>, row: &Row) 
                 AmountField::NetOverdue => row.amounts[2],
                 AmountField::Credit => row.amounts[3],
                 AmountField::CollectableThisMonth => row.amounts[4],
+                AmountField::Unutilised => row.amounts[5],
             };
             cmp.holds(column, units(*amount))
         }
         Predicate::Days(cmp, n) => cmp.holds(row.max_days, *n),
         Predicate::Bucket(BucketSel::Index(i)) => *i < 32 && row.buckets >> i & 1 == 1,
         Predicate::Bucket(BucketSel::Over(n)) => row.max_days > *n,
+        Predicate::NetBucket(i) => *i < 32 && row.net_buckets >> i & 1 == 1,
+        // Answered from the row's issues by the caller.
+        Predicate::Issue(_) => false,
     }
 }

@@ -99,6 +99,14 @@ pub enum Action {
     CompleteBack,
     /// In a form: write the text in `$EDITOR`.
     EditExternal,
+    /// In the detail: move the focus onto the timeline's entries (and back).
+    FocusTimeline,
+    /// On a timeline entry: mark the follow-up done.
+    Done,
+    /// On a timeline entry: void the promise.
+    Void,
+    /// On a timeline entry: reopen the resolved issue.
+    Reopen,
     /// Attach files to the selected customer (a form with a path field).
     Attach,
     /// Open the selected customer's attachments (a picture drawn in the terminal).
@@ -167,6 +175,10 @@ impl Action {
         (Action::Complete, "complete"),
         (Action::CompleteBack, "complete_back"),
         (Action::EditExternal, "edit_external"),
+        (Action::FocusTimeline, "focus_timeline"),
+        (Action::Done, "done"),
+        (Action::Void, "void"),
+        (Action::Reopen, "reopen"),
         (Action::Attach, "attach"),
         (Action::ViewAttachment, "view_attachment"),
         (Action::Noop, "noop"),

@@ -54,19 +54,43 @@ pub enum Mode {
 pub enum ChartKind {
     /// Open balances per aging bucket.
     Aging,
-    /// Outstanding, overdue and collectable this month.
+    /// Net overdue per overdue bucket (credit set against the oldest first), beside the
+    /// unutilised credit.
+    Overdue,
+    /// Outstanding and collectable this month, with the unutilised credit.
     Collectable,
-    /// Open issues by reason.
+    /// Open issues by reason and follow-ups due, each with its share.
     Issues,
     /// Expected receipts by week (the forecast).
     Cash,
 }
 
 impl ChartKind {
+    /// Every chart, in the order `c` cycles through them.
+    pub const ALL: [ChartKind; 5] = [
+        ChartKind::Aging,
+        ChartKind::Overdue,
+        ChartKind::Collectable,
+        ChartKind::Issues,
+        ChartKind::Cash,
+    ];
+
+    /// The name `:chart` takes (and help shows).
+    pub fn name(self) -> &'static str {
+        match self {
+            ChartKind::Aging => "aging",
+            ChartKind::Overdue => "overdue",
+            ChartKind::Collectable => "collectable",
+            ChartKind::Issues => "issues",
+            ChartKind::Cash => "cash",
+        }
+    }
+
     /// The next chart in the cycle.
     pub fn next(self) -> ChartKind {
         match self {
-            ChartKind::Aging => ChartKind::Collectable,
+            ChartKind::Aging => ChartKind::Overdue,
+            ChartKind::Overdue => ChartKind::Collectable,
             ChartKind::Collectable => ChartKind::Issues,
             ChartKind::Issues => ChartKind::Cash,
             ChartKind::Cash => ChartKind::Aging,
@@ -77,6 +101,7 @@ impl ChartKind {
     pub fn parse(text: &str) -> Option<ChartKind> {
         match text.trim().to_ascii_lowercase().as_str() {
             "aging" | "ageing" => Some(ChartKind::Aging),
+            "overdue" | "net" => Some(ChartKind::Overdue),
             "collectable" | "outstanding" => Some(ChartKind::Collectable),
             "issues" | "disputes" | "reasons" => Some(ChartKind::Issues),
             "cash" | "forecast" | "weeks" => Some(ChartKind::Cash),
@@ -152,6 +177,12 @@ pub struct App {
     pub marks: BTreeSet<i64>,
     pub detail: Option<DetailData>,
     pub detail_cid: Option<i64>,
+    /// The customer the detail screen shows: the one it was opened on, whatever happens to
+    /// the queue's rows meanwhile (a save that takes it out of the tab must not put another
+    /// customer in its place).
+    pub pinned: Option<i64>,
+    /// The detail's timeline has the focus, with this entry selected (the detail screen).
+    pub timeline: Option<usize>,
     pub detail_seq: u64,
     pub detail_scroll: u16,
     pub summary: Option<Summary>,
@@ -159,6 +190,9 @@ pub struct App {
     pub summary_pending: bool,
     /// The forecast (risk, predicted dates, cash by week), once computed for a date.
     pub forecast: Option<ForecastView>,
+    /// The figures of the part of the portfolio the queue shows (its scope and filter), as
+    /// last answered: the metrics bar and the charts draw them.
+    pub scope: Option<crate::workstation::ScopeSummary>,
     pub status: Option<Status>,
     /// Keys typed so far of a multi-key binding (`g` of `g g`).
     pub pending_keys: Vec<Key>,
@@ -170,6 +204,8 @@ pub struct App {
     pub form: Option<ActionForm>,
     /// What the forms take from the config.
     pub action_settings: ActionSettings,
+    /// Forms closed with something typed, kept for when they are opened again.
+    pub drafts: super::forms::Drafts,
     /// The database can only be read (the title bar says so; saves fail naming the file).
     pub read_only: bool,
     /// Saved views (`[[view]]` in the config), shown as tabs after the built-in ones.
@@ -219,11 +255,14 @@ impl App {
             marks: BTreeSet::new(),
             detail: None,
             detail_cid: None,
+            pinned: None,
+            timeline: None,
             detail_seq: 0,
             detail_scroll: 0,
             summary: None,
             summary_pending: false,
             forecast: None,
+            scope: None,
             status: None,
             pending_keys: Vec::new(),
             seq: 0,
@@ -231,6 +270,7 @@ impl App {
             engage: super::engage::EngageUi::default(),
             form: None,
             action_settings: ActionSettings::default(),
+            drafts: super::forms::Drafts::default(),
             read_only: false,
             views: Vec::new(),
             view: None,
@@ -250,6 +290,7 @@ impl App {
             Mode::Form => KeyContext::Form,
             Mode::Normal => match (popup, self.screen, self.focus) {
                 (Some(context), _, _) => context,
+                (None, Screen::Detail, _) if self.timeline.is_some() => KeyContext::Timeline,
                 (None, Screen::Detail, _) => KeyContext::Detail,
                 (None, Screen::Engage, _) => KeyContext::Engage,
                 (None, Screen::Main, Focus::Chart) => KeyContext::Chart,
@@ -283,8 +324,12 @@ impl App {
         }
     }
 
-    /// The customers an action applies to: the marked ones, else the selected one.
+    /// The customers an action applies to: in the detail screen the customer shown, else the
+    /// marked ones, else the selected one.
     pub fn targets(&self) -> Vec<i64> {
+        if self.screen == Screen::Detail {
+            return self.pinned.or(self.detail_cid).into_iter().collect();
+        }
         if self.marks.is_empty() {
             self.selected().map(|r| vec![r.cid]).unwrap_or_default()
         } else {
@@ -292,12 +337,35 @@ impl App {
         }
     }
 
+    /// The customer `cid` as titles name it, `Acme Corp (K6)`, when the screen knows it (the
+    /// detail shown, or a loaded row).
+    pub fn label(&self, cid: i64) -> Option<String> {
+        if let Some(d) = self.detail.as_ref().filter(|d| d.detail.header.cid == cid) {
+            let h = &d.detail.header;
+            return Some(format!("{} ({})", h.name, h.id));
+        }
+        self.page
+            .rows
+            .iter()
+            .find(|r| r.cid == cid)
+            .map(|r| format!("{} ({})", r.name, r.id))
+    }
+
+    /// The figures of the queue's scope and filter as of the date on screen, once answered
+    /// (none while a new scope or filter is being counted).
+    pub fn scoped(&self) -> Option<&crate::workstation::ScopeSummary> {
+        self.scope
+            .as_ref()
+            .filter(|s| s.as_of == self.as_of && s.is_for(&self.query))
+    }
+
     /// The number of bars of the current chart.
     pub fn chart_bars(&self) -> usize {
         match self.chart {
-            ChartKind::Aging => self.session.bounds.len(),
+            // The overdue buckets, then the unutilised credit.
+            ChartKind::Aging | ChartKind::Overdue => self.session.bounds.len(),
             ChartKind::Collectable => 3,
-            ChartKind::Issues => self.summary.as_ref().map_or(0, |s| s.issues.len()),
+            ChartKind::Issues => super::view::chart::issue_rows(self).len(),
             ChartKind::Cash => crate::domain::forecast::cash::WEEKS,
         }
     }

@@ -17,3 +17,12 @@ pub fn received(app: &mut App, view: ForecastView) -> Vec<Effect> {
 pub fn current(app: &App) -> Option<&ForecastView> {
     app.forecast.as_ref().filter(|f| f.as_of == app.as_of)
 }
+
+/// The cash forecast the chart draws: of the queue's scope and filter (of the portfolio when
+/// that is everyone's), once computed.
+pub fn cash(app: &App) -> Option<&crate::domain::forecast::cash::CashForecast> {
+    match app.scoped() {
+        Some(s) if !s.everyone => s.cash.as_ref(),
+        _ => current(app).map(|f| &f.cash),
+    }
+}

@@ -50,8 +50,12 @@ pub struct Field {
     pub input: Input,
     /// What Tab offers (reasons, issues, owners, roles); empty: free text.
     pub choices: Vec<String>,
-    /// The collector changed it: defaults that arrive later leave it alone.
+    /// The collector changed it (or the form set it for them): defaults that arrive later
+    /// leave it alone.
     pub edited: bool,
+    /// The collector typed into it (or the editor, or a draft, put text there): closing the
+    /// form asks before this is thrown away.
+    pub typed: bool,
     /// Why the last save refused this field (until it is edited).
     pub refused: Option<String>,
     cycle: Option<Cycle>,
@@ -66,6 +70,7 @@ impl Field {
             input: Input::default(),
             choices: Vec::new(),
             edited: false,
+            typed: false,
             refused: None,
             cycle: None,
         }
@@ -78,6 +83,13 @@ impl Field {
 
     /// Puts `text` in the field (cursor at the end), as if typed.
     pub fn set(&mut self, text: &str) {
+        self.preset(text);
+        self.typed = true;
+    }
+
+    /// Puts `text` in the field for the collector (the record a form acts on): defaults
+    /// leave it alone, but it is not theirs to lose.
+    pub fn preset(&mut self, text: &str) {
         self.input = Input::new(text.to_string());
         self.edited = true;
         self.refused = None;
@@ -104,6 +116,7 @@ impl Field {
             .is_some_and(|response| response.value);
         if changed {
             self.edited = true;
+            self.typed = true;
             self.refused = None;
             self.cycle = None;
         }
@@ -150,6 +163,7 @@ impl Field {
         };
         self.input = Input::new(matches[index].clone());
         self.edited = true;
+        self.typed = true;
         self.refused = None;
         self.cycle = Some(Cycle { prefix, index });
         true

@@ -14,13 +14,14 @@
 //! [`Response::Saved`]: crate::workstation::Response::Saved
 
 use super::action::Action;
-use super::app::{App, Mode, Status};
+use super::app::{App, Mode, Screen, Status};
 use super::form::{Field, FieldId};
 use super::keymap::{Key, KeyContext, Resolved};
 use super::update::{self, Effect};
 use crate::config::Config;
 use crate::domain::actions::{self as check, OwnerRole};
 use crate::domain::calls::CallOutcome;
+use crate::domain::customer::{ActivityEntry, EntryRecord};
 use crate::domain::{Date, Decimal, date, money};
 use crate::workstation::attachment::path_choices;
 use crate::workstation::save::{ActionValues, FormData, FormKind, SaveJob, SaveOutcome};
@@ -62,6 +63,29 @@ pub enum FormState {
     Confirm,
     /// Sent to the worker; waiting for its answer.
     Saving { seq: u64 },
+    /// Esc on a form with something typed: asking whether to close it (keeping a draft),
+    /// throw it away, or go back to it.
+    Closing,
+}
+
+/// What identifies a draft: the form, its customers, and the timeline's record it acts on.
+type DraftKey = (FormKind, Vec<i64>, Option<i64>);
+
+/// Forms closed with something typed, by form and customers, for this session: opening the
+/// same form on the same customers brings the text back.
+#[derive(Debug, Clone, Default)]
+pub struct Drafts(std::collections::HashMap<DraftKey, Vec<Option<String>>>);
+
+impl Drafts {
+    /// How many drafts are kept.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// An open form.
@@ -86,6 +110,9 @@ pub struct ActionForm {
     pub message: Option<Status>,
     /// Every field's error shows, empty ones too (after Enter).
     pub strict: bool,
+    /// The timeline's record the form acts on (done, void, reopen, resolve from the
+    /// timeline), with the entry's text.
+    pub record: Option<(EntryRecord, String)>,
 }
 
 /// What a field's text means, as the line under it says.
@@ -100,6 +127,36 @@ pub enum Check {
 }
 
 impl ActionForm {
+    /// Whether the collector typed anything that closing the form would lose.
+    pub fn typed(&self) -> bool {
+        self.fields
+            .iter()
+            .any(|f| f.typed && !f.value().trim().is_empty())
+    }
+
+    fn draft_key(&self) -> DraftKey {
+        let mut cids = self.cids.clone();
+        cids.sort_unstable();
+        (self.kind, cids, self.record.as_ref().map(|(r, _)| r.id()))
+    }
+
+    /// Puts a draft's text back into the fields.
+    fn restore(&mut self, drafts: &Drafts) -> bool {
+        let Some(texts) = drafts.0.get(&self.draft_key()) else {
+            return false;
+        };
+        for (field, text) in self.fields.iter_mut().zip(texts) {
+            if let Some(text) = text {
+                field.set(text);
+            }
+        }
+        self.message = Some(Status {
+            text: "Your draft, as you left it (Esc then x throws it away).".into(),
+            error: false,
+        });
+        true
+    }
+
     /// The field holding `id`, if the form has one.
     pub fn field(&self, id: FieldId) -> Option<&Field> {
         self.fields.iter().find(|f| f.id == id)
@@ -283,7 +340,8 @@ impl ActionForm {
         }
         let sum: Decimal = docs
             .iter()
-            .filter_map(|d| defaults.open_balances.get(d))
+            .filter_map(|d| defaults.find(d))
+            .map(|d| d.balance)
             .sum();
         format!(
             "empty: {} {cur}, the documents' open balance",
@@ -307,8 +365,8 @@ impl ActionForm {
         };
         let mut sum = Decimal::ZERO;
         for d in &docs {
-            match defaults.open_balances.get(d) {
-                Some(b) => sum += *b,
+            match defaults.find(d) {
+                Some(doc) => sum += doc.balance,
                 None => {
                     return Check::Err(format!(
                         "`{d}` is not an open invoice or debit note of {}",
@@ -319,7 +377,55 @@ impl ActionForm {
         }
         let n = docs.len();
         let s = if n == 1 { "" } else { "s" };
-        Check::Ok(format!("{n} document{s}, {} open", money(sum)))
+        if self.kind != FormKind::Dispute {
+            return Check::Ok(format!("{n} document{s}, {} open", money(sum)));
+        }
+        // What the dispute takes out of dunning, and what stays in it.
+        let named: Vec<&str> = docs
+            .iter()
+            .filter_map(|d| defaults.find(d))
+            .map(|d| d.label())
+            .collect();
+        let staying = defaults
+            .overdue_documents()
+            .filter(|d| !docs.iter().any(|n| d.is(n)))
+            .count();
+        let stay = match staying {
+            0 => "no overdue one stays".to_string(),
+            1 => "1 overdue stays".to_string(),
+            k => format!("{k} overdue stay"),
+        };
+        Check::Ok(format!(
+            "{n} leave{} dunning ({}), {stay}: {}",
+            if n == 1 { "s" } else { "" },
+            money(sum),
+            named.join(", ")
+        ))
+    }
+
+    /// A dispute's documents, while the collector has not named them: those its amount
+    /// covers (all overdue ones while it has none).
+    fn follow_amount(&mut self) {
+        if self.kind != FormKind::Dispute {
+            return;
+        }
+        let Some(defaults) = self.data.as_ref().and_then(|d| d.defaults.as_ref()) else {
+            return;
+        };
+        let labels: Vec<String> = match check::amount(self.value(FieldId::Amount).trim()) {
+            Ok(amount) => defaults
+                .covering(amount)
+                .into_iter()
+                .map(|d| d.label().to_string())
+                .collect(),
+            Err(_) => defaults
+                .overdue_documents()
+                .map(|d| d.label().to_string())
+                .collect(),
+        };
+        if let Some(field) = self.fields.iter_mut().find(|f| f.id == FieldId::Documents) {
+            field.set_default(&labels.join(", "));
+        }
     }
 
     fn check_issue(&self, field: &Field, money: &dyn Fn(Decimal) -> String) -> Check {
@@ -426,6 +532,17 @@ impl ActionForm {
                 owner: self.value(FieldId::Owner).trim().to_string(),
                 role: role(&self.value(FieldId::Role)).unwrap_or(OwnerRole::Finance),
             },
+            FormKind::FollowUpDone => ActionValues::FollowUpDone {
+                followup: self.record_id(),
+            },
+            FormKind::VoidPromise => ActionValues::VoidPromise {
+                promise: self.record_id(),
+                text,
+            },
+            FormKind::Reopen => ActionValues::Reopen {
+                issue: self.record_id(),
+                text,
+            },
             FormKind::Attach => ActionValues::Attach {
                 paths: paths(&self.value(FieldId::Files)),
                 text,
@@ -451,6 +568,12 @@ impl ActionForm {
         if let Some(field) = self.fields.iter_mut().find(|f| f.id == FieldId::Date) {
             field.set_default(&days.map_or(String::new(), |n| format!("+{n}d")));
         }
+    }
+
+    /// The number of the timeline's record the form acts on (0: none, which the worker
+    /// refuses).
+    fn record_id(&self) -> i64 {
+        self.record.as_ref().map_or(0, |(r, _)| r.id())
     }
 
     /// Puts a refusal from the worker under the field it is about (else on the form).
@@ -613,6 +736,8 @@ fn fields(kind: FormKind, settings: &ActionSettings) -> Vec<Field> {
                 f(FieldId::Text, "What was said"),
             ]
         }
+        FormKind::FollowUpDone => Vec::new(),
+        FormKind::VoidPromise | FormKind::Reopen => vec![f(FieldId::Text, "Why")],
     }
 }
 
@@ -662,14 +787,9 @@ pub fn open(app: &mut App, action: Action) -> Vec<Effect> {
         return Vec::new();
     };
     let target = if marked {
-        match cids.len() {
-            1 => "1 marked customer".to_string(),
-            n => format!("{n} marked customers"),
-        }
+        marked_label(cids.len(), app.label(first))
     } else {
-        app.selected()
-            .map(|r| format!("{} ({})", r.name, r.id))
-            .unwrap_or_default()
+        app.label(first).unwrap_or_default()
     };
     let data_seq = app.next_seq();
     app.form = Some(ActionForm {
@@ -684,13 +804,108 @@ pub fn open(app: &mut App, action: Action) -> Vec<Effect> {
         state: FormState::Editing,
         message: None,
         strict: false,
+        record: None,
     });
+    if let Some(form) = app.form.as_mut() {
+        form.restore(&app.drafts);
+    }
     app.mode = Mode::Form;
     app.status = None;
     vec![Effect::Request(Request::FormData {
         seq: data_seq,
         as_of: app.as_of,
         cid: first,
+        kind,
+    })]
+}
+
+/// The title's target for marked customers: their count, and the first one's name once
+/// known (`3 marked customers: Acme Corp (K6) and 2 more`).
+fn marked_label(n: usize, first: Option<String>) -> String {
+    match (n, first) {
+        (1, Some(first)) => format!("1 marked customer: {first}"),
+        (1, None) => "1 marked customer".to_string(),
+        (n, Some(first)) => format!("{n} marked customers: {first} and {} more", n - 1),
+        (n, None) => format!("{n} marked customers"),
+    }
+}
+
+/// A key on an entry of the timeline (`d` done, `v` void, `I` resolve, `o` reopen): the form
+/// of that action on the entry's record, or why it does not apply to it.
+pub fn open_record(app: &mut App, action: Action, entry: &ActivityEntry) -> Vec<Effect> {
+    let record = entry.record;
+    let kind = match (action, record) {
+        (Action::Done, Some(EntryRecord::FollowUp { done: false, .. })) => FormKind::FollowUpDone,
+        (Action::Void, Some(EntryRecord::Promise { voided: false, .. })) => FormKind::VoidPromise,
+        (Action::Resolve, Some(EntryRecord::Issue { open: true, .. })) => FormKind::Resolve,
+        (Action::Reopen, Some(EntryRecord::Issue { open: false, .. })) => FormKind::Reopen,
+        _ => {
+            let (wants, state) = match (action, record) {
+                (Action::Done, Some(EntryRecord::FollowUp { id, .. })) => {
+                    ("", format!("Follow-up {id} is done already."))
+                }
+                (Action::Void, Some(EntryRecord::Promise { id, .. })) => {
+                    ("", format!("Promise {id} is voided already."))
+                }
+                (Action::Resolve, Some(EntryRecord::Issue { id, .. })) => (
+                    "",
+                    format!("Issue {id} is resolved already (o reopens it)."),
+                ),
+                (Action::Reopen, Some(EntryRecord::Issue { id, .. })) => {
+                    ("", format!("Issue {id} is open (I resolves it)."))
+                }
+                (Action::Done, _) => ("marks a follow-up done", String::new()),
+                (Action::Void, _) => ("voids a promise", String::new()),
+                (Action::Resolve, _) => ("resolves an issue", String::new()),
+                _ => ("reopens an issue", String::new()),
+            };
+            let text = if state.is_empty() {
+                let key = app
+                    .keymap
+                    .first(KeyContext::Timeline, action)
+                    .map_or(String::new(), |b| b.keys_text());
+                format!("{key} {wants}; this entry is a {}.", entry.kind.label())
+            } else {
+                state
+            };
+            set_status(app, text, true);
+            return Vec::new();
+        }
+    };
+    let Some(record) = record else {
+        return Vec::new();
+    };
+    let Some(&cid) = app.targets().first() else {
+        return Vec::new();
+    };
+    let mut fields = fields(kind, &app.action_settings);
+    if let Some(issue) = fields.iter_mut().find(|f| f.id == FieldId::Issue) {
+        issue.preset(&record.id().to_string());
+    }
+    let data_seq = app.next_seq();
+    app.form = Some(ActionForm {
+        kind,
+        cids: vec![cid],
+        target: app.label(cid).unwrap_or_default(),
+        marked: false,
+        fields,
+        focus: 0,
+        data: None,
+        data_seq,
+        state: FormState::Editing,
+        message: None,
+        strict: false,
+        record: Some((record, format!("{} · {}", entry.date, entry.text))),
+    });
+    if let Some(form) = app.form.as_mut() {
+        form.restore(&app.drafts);
+    }
+    app.mode = Mode::Form;
+    app.status = None;
+    vec![Effect::Request(Request::FormData {
+        seq: data_seq,
+        as_of: app.as_of,
+        cid,
         kind,
     })]
 }
@@ -750,6 +965,7 @@ pub fn reopen(app: &mut App, draft: Draft) -> Vec<Effect> {
             error: false,
         }),
         strict: false,
+        record: None,
     });
     app.mode = Mode::Form;
     app.status = None;
@@ -789,6 +1005,39 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
             }
             return Vec::new();
         }
+        FormState::Closing => {
+            let keep =
+                action == Some(Action::Submit) || matches!(event.code, KeyCode::Char('y' | 'Y'));
+            let discard = matches!(event.code, KeyCode::Char('x' | 'X'));
+            let back =
+                action == Some(Action::Cancel) || matches!(event.code, KeyCode::Char('n' | 'N'));
+            if keep || discard {
+                let key = form.draft_key();
+                if keep {
+                    let texts = form
+                        .fields
+                        .iter()
+                        .map(|f| f.typed.then(|| f.value().to_string()))
+                        .collect();
+                    app.drafts.0.insert(key, texts);
+                } else {
+                    app.drafts.0.remove(&key);
+                }
+                let target = form.target.clone();
+                app.form = None;
+                app.mode = Mode::Normal;
+                let text = if keep {
+                    format!("Draft kept: the same form on {target} brings it back.")
+                } else {
+                    "Thrown away; nothing was saved.".to_string()
+                };
+                set_status(app, text, false);
+            } else if back {
+                form.state = FormState::Editing;
+                form.message = None;
+            }
+            return Vec::new();
+        }
         FormState::Editing => {}
     }
     match action {
@@ -803,6 +1052,7 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
                     field.choices = path_choices(field.value());
                 }
                 form.propose_followup();
+                form.follow_amount();
             }
             Vec::new()
         }
@@ -814,17 +1064,26 @@ pub fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
     let Some(form) = app.form.as_mut() else {
         return Vec::new();
     };
-    let n = form.fields.len();
+    let n = form.fields.len().max(1);
     match action {
         Action::Submit => return submit(app),
+        Action::Cancel if form.typed() => {
+            // What was typed is not thrown away without asking.
+            form.state = FormState::Closing;
+            form.message = Some(Status {
+                text: "Close? y: keep a draft · x: throw it away · n: back to the form".into(),
+                error: false,
+            });
+        }
         Action::Cancel => {
-            // Nothing was written: the form goes without a trace.
+            // Nothing was typed or written: the form goes without a trace.
             app.form = None;
             app.mode = Mode::Normal;
             app.status = None;
         }
         Action::NextField => form.focus = (form.focus + 1) % n,
         Action::PrevField => form.focus = (form.focus + n - 1) % n,
+        Action::Complete | Action::CompleteBack if form.fields.is_empty() => {}
         Action::Complete => {
             let focus = form.focus;
             let field = &mut form.fields[focus];
@@ -973,6 +1232,13 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
             return Vec::new();
         }
     };
+    // The title names the customer, also when the form opened before its row was known.
+    let name = format!("{} ({})", data.customer.name, data.customer.id);
+    form.target = if form.marked {
+        marked_label(form.cids.len(), Some(name))
+    } else {
+        name
+    };
     let cur = data.customer.currency.clone();
     for field in &mut form.fields {
         match (field.id, data.defaults.as_ref()) {
@@ -981,7 +1247,10 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
             {
                 field.set_default(&money::plain(d.overdue, &cur));
             }
-            (FieldId::Documents, Some(d)) => field.set_default(&d.overdue_documents.join(", ")),
+            (FieldId::Documents, Some(d)) => {
+                let labels: Vec<&str> = d.overdue_documents().map(|d| d.label()).collect();
+                field.set_default(&labels.join(", "));
+            }
             (FieldId::Issue, _) => {
                 field.choices = data.open_issues.iter().map(|i| i.id.to_string()).collect();
                 if let Some(newest) = data.open_issues.first() {
@@ -1001,6 +1270,8 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
         return Vec::new();
     }
     form.data = Some(data);
+    // A dispute's amount typed before the defaults came: its documents follow it.
+    form.follow_amount();
     Vec::new()
 }
 
@@ -1024,7 +1295,11 @@ pub fn saved(app: &mut App, seq: u64, outcome: SaveOutcome) -> Vec<Effect> {
     }
     let marked = form.marked;
     let first_cid = form.cids.first().copied();
+    let key = form.draft_key();
     app.form = None;
+    if !outcome.recorded.is_empty() {
+        app.drafts.0.remove(&key);
+    }
     app.mode = Mode::Normal;
     let first = outcome
         .recorded
@@ -1058,13 +1333,25 @@ pub fn saved(app: &mut App, seq: u64, outcome: SaveOutcome) -> Vec<Effect> {
         app.marks.clear();
         return Vec::new();
     }
+    // The detail screen stays on the customer it shows: the next key acts on it again.
+    if app.screen == Screen::Detail {
+        return Vec::new();
+    }
     // The refreshed page came first: when the customer is still under the cursor (it did not
-    // leave the tab), move on to the next one.
+    // leave the tab), move on to the next one. Either way the footer names who is under the
+    // cursor now when it is someone else.
+    let mut fx = Vec::new();
     if app.action_settings.advance_after_action
         && first_cid.is_some()
         && app.selected().map(|r| r.cid) == first_cid
     {
-        return update::move_cursor(app, 1);
+        fx = update::move_cursor(app, 1);
     }
-    Vec::new()
+    if let Some(row) = app.selected().filter(|r| Some(r.cid) != first_cid) {
+        let next = format!(" · next: {} ({})", row.name, row.id);
+        if let Some(status) = app.status.as_mut() {
+            status.text.push_str(&next);
+        }
+    }
+    fx
 }

@@ -32,6 +32,8 @@ pub enum KeyContext {
     Chart,
     /// The customer detail screen.
     Detail,
+    /// The detail's timeline, when it has the focus (an entry is selected).
+    Timeline,
     /// The engagement screen (plan, skipped, held, outbox, report).
     Engage,
     /// The send popup (template picker, preview, progress).
@@ -48,10 +50,11 @@ pub enum KeyContext {
 
 impl KeyContext {
     /// Every context, in the order help lists them.
-    pub const ALL: [KeyContext; 9] = [
+    pub const ALL: [KeyContext; 10] = [
         KeyContext::Queue,
         KeyContext::Chart,
         KeyContext::Detail,
+        KeyContext::Timeline,
         KeyContext::Engage,
         KeyContext::Send,
         KeyContext::Confirm,
@@ -66,6 +69,7 @@ impl KeyContext {
             KeyContext::Queue => "queue",
             KeyContext::Chart => "chart",
             KeyContext::Detail => "detail",
+            KeyContext::Timeline => "timeline",
             KeyContext::Engage => "engage",
             KeyContext::Send => "send",
             KeyContext::Confirm => "confirm",
@@ -81,6 +85,7 @@ impl KeyContext {
             KeyContext::Queue => "Queue",
             KeyContext::Chart => "Chart (focused)",
             KeyContext::Detail => "Customer detail",
+            KeyContext::Timeline => "Timeline (focused: act on an entry)",
             KeyContext::Engage => "Engagement screen",
             KeyContext::Send => "Reminder: template, preview, sending",
             KeyContext::Confirm => "Confirm before sending",

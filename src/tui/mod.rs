@@ -19,6 +19,7 @@
 
 pub mod action;
 pub mod app;
+pub mod commands;
 pub mod engage;
 mod event_loop;
 pub mod forecast;
@@ -26,6 +27,7 @@ pub mod form;
 pub mod forms;
 pub mod keymap;
 pub mod remote;
+mod sgr;
 pub mod terminal;
 pub mod theme;
 pub mod update;
@@ -82,14 +84,37 @@ impl Setup {
     }
 }
 
-/// Refuses to start without a terminal on both sides.
+/// Refuses to start without a terminal on both sides, or on one that cannot move its
+/// cursor (`TERM=dumb`: an editor's shell buffer, a pipe-like console).
 pub fn ensure_terminal() -> Result<()> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(Error::input(
             "the workstation needs a terminal; for scripts use the subcommands (see `owed --help`)",
         ));
     }
+    if std::env::var("TERM").is_ok_and(|t| t.trim().eq_ignore_ascii_case("dumb")) {
+        return Err(Error::input(
+            "the workstation cannot draw on TERM=dumb; run it in a terminal that moves its cursor (TERM=xterm or the like), or use the subcommands (see `owed --help`)",
+        ));
+    }
     Ok(())
+}
+
+/// What this process's terminal shows, from its environment: colour depth from `TERM` (and
+/// `COLORTERM=truecolor`), Unicode unless the locale (`LC_ALL`, else `LC_CTYPE`, else `LANG`)
+/// names another charset than UTF-8 (`LANG=C`: the workstation draws in ASCII).
+pub fn local_capabilities() -> remote::Capabilities {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let locale = var("LC_ALL")
+        .or_else(|| var("LC_CTYPE"))
+        .or_else(|| var("LANG"));
+    let mut caps = remote::Capabilities::guess(var("TERM").as_deref(), locale.as_deref(), false);
+    let truecolor = var("COLORTERM")
+        .is_some_and(|c| c.eq_ignore_ascii_case("truecolor") || c.eq_ignore_ascii_case("24bit"));
+    if truecolor && caps.colors != remote::ColorDepth::Mono {
+        caps.colors = remote::ColorDepth::TrueColor;
+    }
+    caps
 }
 
 /// Runs the workstation in this terminal until the collector quits: one session of
@@ -107,10 +132,10 @@ pub fn run_local(setup: Setup, workstation: &Workstation, actor: Actor) -> Resul
     let _guard = terminal::Guard::enter()?;
     let signal_tx = tx.clone();
     let _signals = terminal::watch_signals(move |s| signal_tx.send(UiEvent::Signal(s)).is_ok())?;
-    let terminal = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
-        1 << 16,
-        std::io::stdout(),
-    )))?;
+    let terminal = Terminal::new(LocalBackend {
+        inner: CrosstermBackend::new(BufWriter::with_capacity(1 << 16, std::io::stdout())),
+        caps: local_capabilities(),
+    })?;
     let input = spawn_input(tx)?;
     let mut front = LocalFront { terminal, input };
     let size = front.terminal.size()?;
@@ -131,12 +156,87 @@ pub fn run_local(setup: Setup, workstation: &Workstation, actor: Actor) -> Resul
 
 /// This process's terminal: stdout, measured by crossterm, `$EDITOR` run in it.
 struct LocalFront {
-    terminal: Terminal<CrosstermBackend<BufWriter<Stdout>>>,
+    terminal: Terminal<LocalBackend>,
     input: std::sync::Arc<InputControl>,
 }
 
+/// Crossterm's backend on stdout, drawing each cell as this terminal shows it (colours within
+/// its depth, the 16 ANSI ones as 16-colour codes; ASCII when its locale has no Unicode).
+struct LocalBackend {
+    inner: CrosstermBackend<BufWriter<Stdout>>,
+    caps: remote::Capabilities,
+}
+
+impl std::io::Write for LocalBackend {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::Write::flush(&mut self.inner)
+    }
+}
+
+impl ratatui::backend::Backend for LocalBackend {
+    type Error = std::io::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> std::io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a ratatui::buffer::Cell)>,
+    {
+        let caps = self.caps;
+        let out = &mut self.inner;
+        if caps.unicode && caps.colors == remote::ColorDepth::TrueColor {
+            return sgr::draw(out, content);
+        }
+        let cells: Vec<(u16, u16, ratatui::buffer::Cell)> = content
+            .map(|(x, y, cell)| (x, y, remote::adapt(cell, caps)))
+            .collect();
+        sgr::draw(out, cells.iter().map(|(x, y, c)| (*x, *y, c)))
+    }
+
+    fn hide_cursor(&mut self) -> std::io::Result<()> {
+        self.inner.hide_cursor()
+    }
+
+    fn show_cursor(&mut self) -> std::io::Result<()> {
+        self.inner.show_cursor()
+    }
+
+    fn get_cursor_position(&mut self) -> std::io::Result<ratatui::layout::Position> {
+        self.inner.get_cursor_position()
+    }
+
+    fn set_cursor_position<P: Into<ratatui::layout::Position>>(
+        &mut self,
+        position: P,
+    ) -> std::io::Result<()> {
+        self.inner.set_cursor_position(position)
+    }
+
+    fn clear(&mut self) -> std::io::Result<()> {
+        self.inner.clear()
+    }
+
+    fn clear_region(&mut self, clear_type: ratatui::backend::ClearType) -> std::io::Result<()> {
+        self.inner.clear_region(clear_type)
+    }
+
+    fn size(&self) -> std::io::Result<ratatui::layout::Size> {
+        self.inner.size()
+    }
+
+    fn window_size(&mut self) -> std::io::Result<ratatui::backend::WindowSize> {
+        self.inner.window_size()
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        ratatui::backend::Backend::flush(&mut self.inner)
+    }
+}
+
 impl Front for LocalFront {
-    type Backend = CrosstermBackend<BufWriter<Stdout>>;
+    type Backend = LocalBackend;
 
     fn terminal(&mut self) -> &mut Terminal<Self::Backend> {
         &mut self.terminal

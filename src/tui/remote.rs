@@ -248,13 +248,14 @@ impl<W: Write> Backend for SessionBackend<W> {
         I: Iterator<Item = (u16, u16, &'a Cell)>,
     {
         let caps = self.caps;
+        let out = &mut self.inner;
         if caps.unicode && caps.colors == ColorDepth::TrueColor {
-            return self.inner.draw(content);
+            return super::sgr::draw(out, content);
         }
         let cells: Vec<(u16, u16, Cell)> = content
             .map(|(x, y, cell)| (x, y, adapt(cell, caps)))
             .collect();
-        self.inner.draw(cells.iter().map(|(x, y, c)| (*x, *y, c)))
+        super::sgr::draw(out, cells.iter().map(|(x, y, c)| (*x, *y, c)))
     }
 
     fn hide_cursor(&mut self) -> std::io::Result<()> {
@@ -299,7 +300,7 @@ impl<W: Write> Backend for SessionBackend<W> {
 }
 
 /// A cell as a terminal with `caps` shows it.
-fn adapt(cell: &Cell, caps: Capabilities) -> Cell {
+pub(crate) fn adapt(cell: &Cell, caps: Capabilities) -> Cell {
     let mut cell = cell.clone();
     cell.fg = color(cell.fg, caps.colors);
     cell.bg = color(cell.bg, caps.colors);

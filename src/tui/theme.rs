@@ -6,12 +6,15 @@
 //! title = { fg = "black", bg = "cyan", bold = true }
 //! "bucket.current" = { fg = "green" }
 //! ```
-//! Colours are the 16 ANSI names (`black`, `red`, … `lightcyan`, `white`), `reset`, or
-//! `#rrggbb` (truecolor: opt-in, since COLORTERM is often lost over SSH). Attributes: `bold`,
+//! Colours are the 16 ANSI names (`black`, `red`, … `lightcyan`, `white`), `reset`, a palette
+//! number `"0"` to `"255"` (256 colours), or `#rrggbb` (truecolor: opt-in, since COLORTERM is
+//! often lost over SSH). The 16 names are written as 16-colour codes (`ESC[31m`), which every
+//! terminal shows; a terminal with fewer colours than a theme uses gets the nearest ones.
+//! Attributes: `bold`,
 //! `dim`, `italic`, `underline`, `reverse`. A user theme (`themes/NAME.toml` in the config
 //! dir, or a path) starts from `extends` (default `"default"`) and changes what it names.
-//! `default` uses the 16 ANSI colours only; `mono` uses only bold, reverse and underline and
-//! is chosen when `NO_COLOR` is set.
+//! `default` uses the 16 ANSI colours only; `256` and `truecolor` the richer shades of those
+//! depths; `mono` uses only bold, reverse and underline and is chosen when `NO_COLOR` is set.
 
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
@@ -23,6 +26,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("default", include_str!("../../themes/default.toml")),
     ("mono", include_str!("../../themes/mono.toml")),
     ("light", include_str!("../../themes/light.toml")),
+    ("256", include_str!("../../themes/256.toml")),
+    ("truecolor", include_str!("../../themes/truecolor.toml")),
 ];
 
 /// What a style is for. Widgets ask for roles, never for colours.
@@ -307,6 +312,13 @@ fn color(name: &str) -> Result<Color, String> {
         "lightmagenta" => Color::LightMagenta,
         "lightcyan" => Color::LightCyan,
         "white" => Color::White,
+        n if !n.is_empty() && n.len() <= 3 && n.bytes().all(|b| b.is_ascii_digit()) => {
+            let i: u16 = n.parse().unwrap_or(u16::MAX);
+            Color::Indexed(
+                u8::try_from(i)
+                    .map_err(|_| format!("`{name}` is not a palette colour (0 to 255)"))?,
+            )
+        }
         hex if hex.starts_with('#') && hex.len() == 7 => {
             let v = u32::from_str_radix(&hex[1..], 16)
                 .map_err(|_| format!("`{name}` is not a #rrggbb colour"))?;
@@ -314,7 +326,7 @@ fn color(name: &str) -> Result<Color, String> {
         }
         _ => {
             return Err(format!(
-                "`{name}` is not a colour (the 16 ANSI names, reset, or #rrggbb)"
+                "`{name}` is not a colour (the 16 ANSI names, reset, a palette number 0 to 255, or #rrggbb)"
             ));
         }
     })
@@ -363,6 +375,19 @@ mod tests {
     }
 
     #[test]
+    fn the_256_and_truecolor_themes_use_their_depth() {
+        let t = Theme::builtin("256").unwrap();
+        assert!(
+            colours(&t)
+                .iter()
+                .any(|c| matches!(c, Color::Indexed(i) if *i >= 16))
+        );
+        assert!(!colours(&t).iter().any(|c| matches!(c, Color::Rgb(..))));
+        let t = Theme::builtin("truecolor").unwrap();
+        assert!(colours(&t).iter().all(|c| matches!(c, Color::Rgb(..))));
+    }
+
+    #[test]
     fn choosing_a_theme() {
         assert_eq!(Theme::choose(None, None, true, None).unwrap().name, "mono");
         assert_eq!(
@@ -398,5 +423,9 @@ mod tests {
         assert!(e.contains("unknown style `fancy`"), "{e}");
         let e = Theme::parse("[styles]\ntitle = { fg = \"puce\" }", Some("x")).unwrap_err();
         assert!(e.contains("`title`: `puce` is not a colour"), "{e}");
+        let t = Theme::parse("[styles]\ntitle = { fg = \"208\" }", Some("x")).unwrap();
+        assert_eq!(t.get(Role::Title).fg, Some(Color::Indexed(208)));
+        let e = Theme::parse("[styles]\ntitle = { fg = \"256\" }", Some("x")).unwrap_err();
+        assert!(e.contains("not a palette colour"), "{e}");
     }
 }

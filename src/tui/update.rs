@@ -111,6 +111,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         KeyContext::Help if app.mode == Mode::Attachment => super::viewer::action(app, action),
         KeyContext::Help => help_action(app, action),
         KeyContext::Detail => detail_action(app, action),
+        KeyContext::Timeline => timeline_action(app, action),
         KeyContext::Chart => chart_action(app, action),
         KeyContext::Queue => queue_action(app, action),
         KeyContext::Engage => engage::screen::action(app, action),
@@ -154,6 +155,13 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
                     .as_ref()
                     .is_none_or(|d| d.detail.header.cid != cid);
                 app.detail = data.map(|d| *d);
+                // The timeline's selection stays (a save adds an entry: it may now be on the
+                // one before), within the entries there are.
+                let entries = app.detail.as_ref().map_or(0, |d| d.detail.activity.len());
+                app.timeline = app
+                    .timeline
+                    .filter(|_| entries > 0)
+                    .map(|i| i.min(entries - 1));
                 let rows = view::detail_rows(app);
                 let max = detail_max_scroll(app, rows);
                 // A search for a document's number lands on it: scrolled into view.
@@ -235,6 +243,14 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Response::Scope(scope) => {
+            if scope.as_of == app.as_of && scope.is_for(&app.query) {
+                app.scope = Some(*scope);
+                let bars = app.chart_bars();
+                app.chart_sel = app.chart_sel.min(bars.saturating_sub(1));
+            }
+            Vec::new()
+        }
         Response::Error(message) => {
             // Whatever was asked may be asked again by the next key.
             app.summary_pending = false;
@@ -281,6 +297,7 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
                 if app.query.tab == Tab::Replies && row.unread_replies > 0 {
                     fx.push(Effect::Request(Request::MarkRepliesRead { cid: row.cid }));
                 }
+                app.pinned = Some(row.cid);
                 app.screen = Screen::Detail;
                 app.detail_scroll = 0;
             }
@@ -450,50 +467,98 @@ fn chart_action(app: &mut App, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Enter on a bar: show the customers behind it.
+/// Enter on a bar: show exactly the customers behind it, within the queue's scope and
+/// filter (the filter gains the bar's term, in place of another bar's).
 fn view_bar(app: &mut App) -> Vec<Effect> {
     let i = app.chart_sel;
     app.focus = Focus::Queue;
-    match app.chart {
+    let labels = app.session.bounds.labels();
+    let (tab, term, what) = match app.chart {
         ChartKind::Aging => {
-            let labels = app.session.bounds.labels();
             let Some(label) = labels.get(i) else {
                 return Vec::new();
             };
             let tab = if i == 0 { Tab::All } else { Tab::Overdue };
-            let kept: Vec<&str> = app
-                .query
-                .filter
-                .text
-                .split_whitespace()
-                .filter(|t| !t.to_ascii_lowercase().starts_with("bucket:"))
-                .collect();
-            let text = format!("{} bucket:{label}", kept.join(" "));
-            app.query.tab = tab;
-            status(app, format!("Customers with an amount in {label}."));
-            set_filter(app, text.trim())
+            (
+                tab,
+                format!("bucket:{label}"),
+                format!("Customers with an amount in {label}."),
+            )
         }
-        ChartKind::Collectable => {
-            let (tab, term) = match i {
-                0 => (Tab::All, "outstanding>0"),
-                1 => (Tab::Overdue, ""),
-                _ => (Tab::All, "collectable>0"),
-            };
-            app.query.tab = tab;
-            set_filter(app, term)
-        }
-        ChartKind::Issues => {
-            status(app, "Customers with an open issue.");
-            set_tab(app, Tab::Disputes)
-        }
+        ChartKind::Overdue => match labels.get(i + 1) {
+            Some(label) => (
+                Tab::Overdue,
+                format!("net:{label}"),
+                format!("Customers with net overdue in {label}."),
+            ),
+            None => (
+                Tab::All,
+                "unutilised>0".to_string(),
+                "Customers with unutilised credit.".to_string(),
+            ),
+        },
+        ChartKind::Collectable => match i {
+            0 => (
+                Tab::All,
+                "outstanding>0".to_string(),
+                "Customers with something outstanding.".to_string(),
+            ),
+            1 => (
+                Tab::All,
+                "collectable>0".to_string(),
+                "Customers with something collectable this month.".to_string(),
+            ),
+            _ => (
+                Tab::All,
+                "unutilised>0".to_string(),
+                "Customers with unutilised credit.".to_string(),
+            ),
+        },
+        ChartKind::Issues => match view::chart::issue_rows(app).get(i) {
+            Some(view::chart::IssueRow::Reason(reason, ..)) => (
+                Tab::Disputes,
+                if reason.contains(char::is_whitespace) {
+                    format!("issue:\"{reason}\"")
+                } else {
+                    format!("issue:{reason}")
+                },
+                format!("Customers with an open {} issue.", reason.replace('_', " ")),
+            ),
+            Some(view::chart::IssueRow::FollowUps(_)) => (
+                Tab::FollowUps,
+                String::new(),
+                "Customers with a follow-up due.".to_string(),
+            ),
+            None => return Vec::new(),
+        },
         ChartKind::Cash => {
             app.focus = Focus::Chart;
             if let Some(text) = view::cash::describe_week(app, i) {
                 status(app, text);
             }
-            Vec::new()
+            return Vec::new();
         }
-    }
+    };
+    // The filter as typed, less any term a bar added before.
+    let charted = |t: &str| {
+        let t = t.to_ascii_lowercase();
+        ["bucket:", "net:", "issue:"]
+            .iter()
+            .any(|p| t.starts_with(p))
+            || ["outstanding>0", "collectable>0", "unutilised>0"].contains(&t.as_str())
+    };
+    let kept: Vec<&str> = app
+        .query
+        .filter
+        .text
+        .split_whitespace()
+        .filter(|t| !charted(t))
+        .collect();
+    let text = format!("{} {term}", kept.join(" "));
+    app.query.tab = tab;
+    let fx = set_filter(app, text.trim());
+    status(app, what);
+    fx
 }
 
 fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {
@@ -511,6 +576,8 @@ fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Bottom => max,
         Action::Back => {
             app.screen = Screen::Main;
+            app.pinned = None;
+            app.timeline = None;
             return sync(app);
         }
         Action::Help => return open_help(app),
@@ -531,9 +598,77 @@ fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Remind => return engage::send::start(app),
         Action::Engage => return engage::screen::open_pane(app, None),
         Action::Hold => return hold_prompt(app),
+        Action::FocusTimeline => {
+            let entries = app.detail.as_ref().map_or(0, |d| d.detail.activity.len());
+            if entries == 0 {
+                status(app, "The timeline has no entries to act on.");
+                return Vec::new();
+            }
+            app.timeline = Some(0);
+            show_entry(app);
+            return Vec::new();
+        }
         _ => s,
     };
     Vec::new()
+}
+
+/// A key with the focus on the detail's timeline: move between its entries, act on the one
+/// selected, or go back to the detail.
+fn timeline_action(app: &mut App, action: Action) -> Vec<Effect> {
+    let entries = app.detail.as_ref().map_or(0, |d| d.detail.activity.len());
+    let last = entries.saturating_sub(1);
+    let at = app.timeline.unwrap_or(0).min(last);
+    match action {
+        Action::Down => app.timeline = Some((at + 1).min(last)),
+        Action::Up => app.timeline = Some(at.saturating_sub(1)),
+        Action::Top => app.timeline = Some(0),
+        Action::Bottom => app.timeline = Some(last),
+        Action::FocusTimeline | Action::Back => {
+            app.timeline = None;
+            return Vec::new();
+        }
+        Action::Help => return open_help(app),
+        Action::Done | Action::Void | Action::Resolve | Action::Reopen => {
+            let entry = app
+                .detail
+                .as_ref()
+                .and_then(|d| d.detail.activity.get(at))
+                .cloned();
+            return match entry {
+                Some(entry) => forms::open_record(app, action, &entry),
+                None => Vec::new(),
+            };
+        }
+        _ => {}
+    }
+    show_entry(app);
+    Vec::new()
+}
+
+/// Scrolls the detail so that the selected timeline entry is on screen.
+fn show_entry(app: &mut App) {
+    let Some(i) = app.timeline else { return };
+    let rows = view::detail_rows(app).max(1);
+    let Some((first, last)) = view::detail::entry_lines(app, detail_width(app))
+        .get(i)
+        .copied()
+    else {
+        return;
+    };
+    if first < app.detail_scroll {
+        app.detail_scroll = first;
+    } else if last >= app.detail_scroll + rows {
+        app.detail_scroll = (last + 1).saturating_sub(rows).min(first);
+    }
+}
+
+/// The width the detail's lines are laid out at.
+fn detail_width(app: &App) -> u16 {
+    let inset = if app.screen == Screen::Detail { 2 } else { 3 };
+    view::areas(app)
+        .detail
+        .map_or(0, |r| r.width.saturating_sub(inset))
 }
 
 /// `h`: the command line with `hold +7d`, ready to edit or apply.
@@ -544,10 +679,7 @@ fn hold_prompt(app: &mut App) -> Vec<Effect> {
 }
 
 fn detail_max_scroll(app: &App, rows: u16) -> u16 {
-    let width = view::areas(app)
-        .detail
-        .map_or(0, |r| r.width.saturating_sub(3));
-    view::detail::line_count(app, width).saturating_sub(rows)
+    view::detail::line_count(app, detail_width(app)).saturating_sub(rows)
 }
 
 fn open_help(app: &mut App) -> Vec<Effect> {
@@ -638,27 +770,35 @@ fn input_action(app: &mut App, action: Action) -> Vec<Effect> {
     }
 }
 
-/// Runs a `:` command.
+/// Runs a `:` command (the names and what each takes: [`super::commands::TABLE`]).
 pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
+    use super::commands::{Command, find};
     let mut words = line.split_whitespace();
     let Some(name) = words.next() else {
         return Vec::new();
     };
     let rest: Vec<&str> = words.collect();
-    if let Some(fx) = engage::command(app, name, &rest) {
-        return fx;
-    }
-    match name {
-        "q" | "q!" | "quit" | "exit" | "wq" => {
+    let Some(spec) = find(name) else {
+        error(app, format!("unknown command `{name}` (:help lists them)"));
+        return Vec::new();
+    };
+    match spec.command {
+        Command::Engage | Command::Hold | Command::Remind => {
+            match engage::command(app, name, &rest) {
+                Some(fx) => fx,
+                None => {
+                    error(app, format!("use :{name} {}", spec.usage));
+                    Vec::new()
+                }
+            }
+        }
+        Command::Quit => {
             app.quit = true;
             vec![Effect::Quit]
         }
-        "sort" => {
+        Command::Sort => {
             let Some(key) = rest.first().and_then(|k| SortKey::parse(k)) else {
-                error(
-                    app,
-                    "sort by overdue, days, outstanding, contact, name, risk or call",
-                );
+                error(app, format!("sort by {}", (spec.help)()));
                 return Vec::new();
             };
             match rest.get(1).map(|d| d.to_ascii_lowercase()) {
@@ -674,19 +814,16 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
                 }
             }
         }
-        "tab" => match rest.first().and_then(|t| Tab::parse(t)) {
+        Command::Tab => match rest.first().and_then(|t| Tab::parse(t)) {
             Some(tab) => set_tab(app, tab),
             None => {
-                error(
-                    app,
-                    "tabs: overdue, all, promises, followups, disputes, replies, risk",
-                );
+                error(app, format!("tabs: {}", (spec.help)()));
                 Vec::new()
             }
         },
-        "mine" => set_scope(app, Scope::Mine),
-        "all" | "everyone" => set_scope(app, Scope::Everyone),
-        "asof" | "as-of" | "as_of" | "date" => {
+        Command::Mine => set_scope(app, Scope::Mine),
+        Command::All => set_scope(app, Scope::Everyone),
+        Command::AsOf => {
             let text = rest.join(" ");
             match parse_relative(&text, app.session.today) {
                 Some(date) => set_as_of(app, date),
@@ -699,9 +836,9 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
                 }
             }
         }
-        "filter" | "f" => set_filter(app, &rest.join(" ")),
-        "save" => save_view(app, &rest.join(" ")),
-        "view" | "views" => {
+        Command::Filter => set_filter(app, &rest.join(" ")),
+        Command::SaveView => save_view(app, &rest.join(" ")),
+        Command::View => {
             let name = rest.join(" ");
             if name.trim().is_empty() {
                 let names: Vec<&str> = app.views.iter().map(|v| v.name.as_str()).collect();
@@ -734,36 +871,27 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
                 }
             }
         }
-        "nofilter" | "clear" => set_filter(app, ""),
-        "chart" => {
+        Command::NoFilter => set_filter(app, ""),
+        Command::Chart => {
             match rest.first() {
                 None => app.chart = app.chart.next(),
                 Some(n) => match ChartKind::parse(n) {
                     Some(kind) => app.chart = kind,
-                    None => error(app, "charts: aging, collectable, issues, cash"),
+                    None => error(app, format!("charts: {}", (spec.help)())),
                 },
             }
             app.chart_sel = 0;
             Vec::new()
         }
-        "help" | "h" => open_help(app),
-        "reload" | "e" => reload(app),
-        "unmark" => {
+        Command::Help => open_help(app),
+        Command::Reload => reload(app),
+        Command::Unmark => {
             app.marks.clear();
             Vec::new()
         }
-        "redraw" => vec![Effect::Clear],
-        "export" => export(app, &rest),
-        "suspend" | "stop" => vec![Effect::Suspend],
-        other => {
-            error(
-                app,
-                format!(
-                    "unknown command `{other}` (try :sort, :tab, :view, :save, :mine, :all, :asof, :filter, :export, :q)"
-                ),
-            );
-            Vec::new()
-        }
+        Command::Redraw => vec![Effect::Clear],
+        Command::Export => export(app, &rest),
+        Command::Suspend => vec![Effect::Suspend],
     }
 }
 
@@ -857,6 +985,9 @@ fn reload(app: &mut App) -> Vec<Effect> {
 fn refresh(app: &mut App, figures: Request) -> Vec<Effect> {
     app.summary_pending = true;
     app.detail_cid = None;
+    // The forecast comes again with the figures when the portfolio of the date has one; one
+    // kept from before may be of a portfolio that has ended since.
+    app.forecast = None;
     let mut fx = vec![Effect::Request(figures)];
     app.generation += 1;
     app.inflight = None;
@@ -978,12 +1109,17 @@ fn want_detail(app: &mut App) -> Option<Request> {
     if !visible {
         return None;
     }
-    let cid = app.selected()?.cid;
+    // The detail screen stays on its customer; beside the queue it follows the cursor.
+    let cid = match app.pinned.filter(|_| app.screen == Screen::Detail) {
+        Some(cid) => cid,
+        None => app.selected()?.cid,
+    };
     if app.detail_cid == Some(cid) {
         return None;
     }
     app.detail_cid = Some(cid);
     app.detail_scroll = 0;
+    app.timeline = None;
     app.detail_seq = app.next_seq();
     Some(Request::Detail {
         seq: app.detail_seq,

@@ -62,6 +62,8 @@ pub struct DocumentPrediction {
     pub predicted: Date,
     /// "usually pays 12 days late; disputed".
     pub reason: String,
+    /// Its open balance in the base currency (what the cash forecast expects then).
+    pub balance: crate::domain::Decimal,
 }
 
 /// One customer's part of the forecast, for the detail.
@@ -321,6 +323,7 @@ impl Forecasts {
                     id: d.id,
                     predicted: d.predicted,
                     reason: d.reason,
+                    balance: d.balance,
                 });
         }
         let mut risks = Vec::with_capacity(forecast.risks.len());
@@ -379,6 +382,25 @@ impl Forecasts {
             .as_ref()
             .filter(|l| l.as_of == as_of)
             .map(|l| l.view.clone())
+    }
+
+    /// The cash forecast of some customers (keys) as of `as_of`, once the forecast of that
+    /// date is installed: their documents' balances by predicted week.
+    pub fn cash_of(
+        &self,
+        as_of: Date,
+        cids: &[i64],
+    ) -> Option<crate::domain::forecast::cash::CashForecast> {
+        let loaded = self.loaded.as_ref().filter(|l| l.as_of == as_of)?;
+        let predictions = cids
+            .iter()
+            .filter_map(|cid| loaded.customers.get(cid))
+            .flat_map(|c| c.documents.iter().map(|d| (d.predicted, d.balance)));
+        Some(crate::domain::forecast::cash::weekly(
+            as_of,
+            loaded.view.cash.weeks.len(),
+            predictions,
+        ))
     }
 
     /// Whether a forecast of `as_of` is installed (its risks go into a rebuilt queue table).

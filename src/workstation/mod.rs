@@ -30,9 +30,12 @@ pub mod forecast;
 pub mod portfolio;
 pub mod requests;
 pub mod save;
+pub mod scope;
 pub mod service;
 
 pub use engage::{EngageRequest, EngageResponse};
 pub use portfolio::{LOCAL, PortfolioWorker, RebuildTimings, SessionId, Settings};
-pub use requests::{BarMetrics, DetailData, ExportJob, ExportWhat, Request, Response, Summary};
+pub use requests::{
+    BarMetrics, DetailData, ExportJob, ExportWhat, Request, Response, ScopeSummary, Summary,
+};
 pub use service::{Answer, Draft, ServiceSettings, Session, Workstation};

@@ -25,12 +25,12 @@ use super::requests::{BarMetrics, DetailData, ExportJob, Request, Response, Summ
 use crate::Result;
 use crate::domain::aging::AgingBounds;
 use crate::domain::metrics::{days_inclusive, dso_count_back, months_back};
-use crate::domain::queue::{IssueReason, QueueCounts, QueueFilter, Scope, SortKey};
+use crate::domain::queue::{QueueCounts, QueueFilter, Scope, SortKey};
 use crate::domain::users::{Actor, Role};
 use crate::domain::{Date, Decimal};
 use crate::report::Portfolio;
 use crate::store::Store;
-use crate::store::queue::UnfilteredCounts;
+use crate::store::queue::{QueueExtras, UnfilteredCounts};
 use crate::store::queue_counts::QueueMirror;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -82,6 +82,8 @@ pub(super) struct Viewer {
     /// Answered again when the figures or the data change.
     pub(super) last_page: Option<Request>,
     pub(super) last_detail: Option<Request>,
+    /// The scope and filter whose figures it was last told, and their version then.
+    pub(super) scope_sent: Option<(super::scope::ScopeKey, u64)>,
 }
 
 /// What one session asked for in a batch (the latest of each kind).
@@ -136,6 +138,14 @@ pub struct PortfolioWorker {
     pub(super) checkpoint_due: bool,
     /// The queue table in memory, for the tab counts under a filter.
     pub(super) mirror: Option<QueueMirror>,
+    /// The figures of each scope and filter sessions look at (shared by every session).
+    pub(super) scopes: HashMap<super::scope::ScopeKey, super::scope::ScopeEntry>,
+    /// Bumped whenever those figures change: sessions are told again with their next page.
+    pub(super) scope_version: u64,
+    /// Scopes whose DSO or cash forecast is still to compute, the latest last.
+    pub(super) scope_wanted: Vec<super::scope::ScopeKey>,
+    /// A scope's DSO computing on its thread.
+    pub(super) scope_dso: Option<super::scope::ScopeDso>,
 }
 
 /// Where the time of a recomputation of the figures went (for the benchmark).
@@ -201,6 +211,10 @@ impl PortfolioWorker {
             settings,
             checkpoint_due: false,
             mirror: None,
+            scopes: HashMap::new(),
+            scope_version: 0,
+            scope_wanted: Vec::new(),
+            scope_dso: None,
         })
     }
 
@@ -239,6 +253,7 @@ impl PortfolioWorker {
                 actor,
                 last_page: None,
                 last_detail: None,
+                scope_sent: None,
             },
         );
     }
@@ -260,6 +275,7 @@ impl PortfolioWorker {
             actor: local.clone(),
             last_page: None,
             last_detail: None,
+            scope_sent: None,
         })
     }
 
@@ -274,6 +290,7 @@ impl PortfolioWorker {
             self.answer_batch(batch, &mut emit);
             self.deferred(&mut emit);
             self.forecast_step(false, &mut emit);
+            self.scope_step(false, &mut emit);
         }
         out
     }
@@ -286,6 +303,7 @@ impl PortfolioWorker {
         self.answer_batch(batch, &mut emit);
         self.deferred(&mut emit);
         self.forecast_step(false, &mut emit);
+        self.scope_step(false, &mut emit);
         out
     }
 
@@ -335,6 +353,7 @@ impl PortfolioWorker {
         match installed {
             Ok(Some(view)) => {
                 self.counts.clear();
+                self.scopes_new_forecast();
                 self.broadcast(Response::Forecast(Box::new(view)), emit);
                 self.answer_again(true, None, emit);
             }
@@ -661,10 +680,12 @@ impl PortfolioWorker {
                 {
                     Some(c) => c,
                     None => {
+                        // The tab counts and the figures of the filter in one pass.
                         let m = self.store.filter_matches(&query.filter)?;
-                        let c = self.mirror()?.counts(query, &m);
+                        let (c, sums) = self.mirror()?.figures(query, &m);
                         matches = Some(m);
                         self.counts.insert(key, c);
+                        self.keep_scope(query, c.mine_fallback, &sums);
                         c
                     }
                 };
@@ -681,14 +702,16 @@ impl PortfolioWorker {
                 } else {
                     None
                 };
-                let page = self.store.queue_page_counted(
+                let mut page = self.store.queue_page_counted(
                     query,
                     *offset,
                     *limit,
                     &counts,
                     keys.as_deref(),
                 )?;
+                page.risk_counted = self.forecasts.has(*as_of);
                 out.push(Response::Page { seq: *seq, page });
+                self.scope_for_page(sid, query, counts.mine_fallback, out)?;
             }
             Request::Detail { seq, as_of, cid } => {
                 self.ensure(*as_of, out)?;
@@ -854,20 +877,34 @@ impl PortfolioWorker {
                     .and_then(|store| store.queue_activity(as_of, s.grace_days, None));
                 activity.map(|a| (a, t.elapsed()))
             });
-            let computed = (|| -> Result<(Portfolio, Decimal, Decimal, Vec<IssueReason>)> {
+            let computed = (|| -> Result<(Portfolio, QueueExtras)> {
                 let portfolio =
                     Portfolio::compute(store, as_of, None, &s.bounds, &s.base_currency)?;
-                let issues = store.open_issue_amount(as_of, &s.base_currency)?;
-                let promises = store.open_promise_amount(as_of, s.grace_days, &s.base_currency)?;
-                let reasons = store.open_issues_by_reason(as_of)?;
-                Ok((portfolio, issues, promises, reasons))
+                let issues = store.open_issues_base(as_of, &s.base_currency, None)?;
+                let promise_base =
+                    store.open_promise_amounts(as_of, s.grace_days, &s.base_currency)?;
+                let mut issue_base: HashMap<i64, Decimal> = HashMap::new();
+                for i in &issues {
+                    *issue_base.entry(i.cid).or_default() += i.amount;
+                }
+                Ok((
+                    portfolio,
+                    QueueExtras {
+                        issue_base,
+                        promise_base,
+                        issues,
+                    },
+                ))
             })();
             let activity = beside
                 .join()
                 .unwrap_or_else(|_| Err(crate::Error::runtime("reading the activity failed")));
             (computed, activity)
         });
-        let (portfolio, open_issue_amount, open_p2p_amount, issues) = computed?;
+        let (portfolio, extras) = computed?;
+        let open_issue_amount: Decimal = extras.issues.iter().map(|i| i.amount).sum();
+        let open_p2p_amount: Decimal = extras.promise_base.values().sum();
+        let issues = crate::store::issues::by_reason(&extras.issues);
         let (activity, activity_time) = activity?;
         let t1 = Instant::now();
         let t = &portfolio.total;
@@ -930,12 +967,13 @@ impl PortfolioWorker {
         let t3 = Instant::now();
         self.unfiltered =
             self.store
-                .write_queue_summary(&s.bounds, &portfolio.customers, &activity)?;
+                .write_queue_summary(&s.bounds, &portfolio.customers, &activity, &extras)?;
         // The forecast of the date, if one is installed, stands until the new one arrives.
         self.forecasts
             .restore(as_of, &self.store, &mut self.unfiltered)?;
         self.as_of = Some(as_of);
         self.counts.clear();
+        self.forget_scopes();
         self.dso_pending = Some((as_of, portfolio.total.outstanding));
         self.dso_running = None;
         self.pending_indexes = SortKey::ALL.into_iter().rev().collect();
@@ -963,7 +1001,7 @@ impl PortfolioWorker {
 
     /// The queue table in memory for counting under a filter, read again when this
     /// connection has written anything since.
-    fn mirror(&mut self) -> Result<&QueueMirror> {
+    pub(super) fn mirror(&mut self) -> Result<&QueueMirror> {
         if !self.mirror_current() {
             self.mirror = Some(self.store.queue_mirror()?);
         }
@@ -1003,7 +1041,11 @@ impl PortfolioWorker {
                 || !self.pending_indexes.is_empty()
             {
                 Duration::ZERO
-            } else if self.forecasts.busy() || self.dso_running.is_some() {
+            } else if self.forecasts.busy()
+                || self.dso_running.is_some()
+                || self.scope_dso.is_some()
+                || !self.scope_wanted.is_empty()
+            {
                 FORECAST_POLL.min(until_poll)
             } else {
                 until_poll
@@ -1068,6 +1110,13 @@ impl PortfolioWorker {
                             self.broadcast(Response::Error(e.to_string()), emit);
                         }
                         continue;
+                    }
+                    // The DSO and cash forecast of the scopes sessions look at, once the
+                    // keys have paused.
+                    if (self.scope_dso.is_some() || !self.scope_wanted.is_empty())
+                        && self.last_request.elapsed() >= super::scope::SCOPE_AFTER_PAUSE
+                    {
+                        self.scope_step(true, emit);
                     }
                     // Nothing asked for a while: the WAL of the last saves goes into the
                     // database now, when no one waits for it.

@@ -5,7 +5,10 @@
 use super::forecast::{CustomerForecast, ForecastView};
 use super::save::{FormData, FormKind, SaveJob, SaveOutcome};
 use crate::domain::customer::CustomerDetail;
-use crate::domain::queue::{IssueReason, QueuePage, QueueQuery, SummaryFigures};
+use crate::domain::forecast::cash::CashForecast;
+use crate::domain::queue::{
+    IssueReason, QueueFilter, QueuePage, QueueQuery, Scope, ScopeFigures, SummaryFigures,
+};
 use crate::domain::{Date, Decimal};
 
 /// A question for the database, from one session.
@@ -107,6 +110,39 @@ pub struct Summary {
     pub dso_pending: bool,
 }
 
+/// The metrics and charts of the part of the portfolio a session's queue shows: its scope
+/// (mine or everyone's) and filter. Answered with the pages of a new scope or filter, and
+/// again when the figures change; computed in the service (over the queue table or its copy
+/// in memory) and kept per portfolio for every session with that scope and filter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScopeSummary {
+    pub as_of: Date,
+    /// The scope, collector and filter these are of (a session's query, less tab and order).
+    pub scope: Scope,
+    pub collector: String,
+    pub filter: QueueFilter,
+    /// "Mine" shows everyone's: the collector owns no customer.
+    pub mine_fallback: bool,
+    /// Everyone's customers without a filter: the portfolio's own figures (the DSO and the
+    /// cash forecast are the [`Summary`]'s and the [`super::forecast::ForecastView`]'s).
+    pub everyone: bool,
+    pub figures: ScopeFigures,
+    /// DSO of these customers' sales (count-back); `None` with `dso_pending` while computing.
+    pub dso: Option<Decimal>,
+    pub dso_pending: bool,
+    /// Expected receipts by week of these customers (`None` until the forecast is computed).
+    pub cash: Option<CashForecast>,
+}
+
+impl ScopeSummary {
+    /// Whether these are the figures of `query`'s scope and filter.
+    pub fn is_for(&self, query: &QueueQuery) -> bool {
+        self.scope == query.scope
+            && self.filter == query.filter
+            && (self.scope == Scope::Everyone || self.collector == query.collector)
+    }
+}
+
 /// A customer's detail with its figures.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DetailData {
@@ -165,6 +201,8 @@ pub enum Response {
         seq: u64,
         result: std::result::Result<(std::path::PathBuf, u64), String>,
     },
+    /// The figures of the part of the portfolio the session's queue shows.
+    Scope(Box<ScopeSummary>),
     /// An attachment's preview, or why it cannot be shown.
     Attachment {
         seq: u64,

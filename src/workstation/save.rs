@@ -11,7 +11,7 @@ use super::requests::Summary;
 use crate::actions::{self, DisputeForm, FormDefaults, PromiseForm, Recorded};
 use crate::config::Config;
 use crate::domain::actions::{self as check, IssueState, OwnerRole, Stamp};
-use crate::domain::customer::CustomerCard;
+use crate::domain::customer::{CustomerCard, EntryRecord};
 use crate::domain::queue::IssueReason;
 use crate::domain::queue::{Predicate, QueueQuery};
 use crate::domain::users::Actor;
@@ -28,6 +28,12 @@ pub enum FormKind {
     FollowUp,
     Assign,
     Call,
+    /// A follow-up of the timeline marked done.
+    FollowUpDone,
+    /// A promise of the timeline voided.
+    VoidPromise,
+    /// A resolved issue of the timeline reopened.
+    Reopen,
     Attach,
 }
 
@@ -42,6 +48,9 @@ impl FormKind {
             FormKind::FollowUp => "Follow-up",
             FormKind::Assign => "Assign an owner",
             FormKind::Call => "Call",
+            FormKind::FollowUpDone => "Follow-up done",
+            FormKind::VoidPromise => "Void a promise",
+            FormKind::Reopen => "Reopen a dispute",
             FormKind::Attach => "Attach files",
         }
     }
@@ -118,6 +127,20 @@ pub enum ActionValues {
         followup: String,
         text: String,
     },
+    /// Mark the follow-up of this number done.
+    FollowUpDone {
+        followup: i64,
+    },
+    /// Void the promise of this number.
+    VoidPromise {
+        promise: i64,
+        text: String,
+    },
+    /// Reopen the issue of this number.
+    Reopen {
+        issue: i64,
+        text: String,
+    },
     /// Files on the machine the workstation runs on (the server, over SSH).
     Attach {
         paths: Vec<String>,
@@ -156,6 +179,22 @@ struct Share {
     open_issue_base: Decimal,
     open_deduction_base: Decimal,
     issues: Vec<IssueReason>,
+    /// Its open issues one by one (base currency), for the queue table.
+    open_issues: Vec<crate::store::issues::OpenIssueBase>,
+    /// Its follow-ups due, as its queue row counts them.
+    followups_due: i64,
+}
+
+impl Share {
+    /// What a scope's figures hold of it.
+    fn scope(&self) -> super::scope::ScopeShare {
+        super::scope::ScopeShare {
+            open_promise_base: self.open_promise_base,
+            open_issue_base: self.open_issue_base,
+            issues: self.issues.clone(),
+            followups_due: self.followups_due,
+        }
+    }
 }
 
 impl PortfolioWorker {
@@ -242,6 +281,8 @@ impl PortfolioWorker {
             ActionValues::Promise { .. }
                 | ActionValues::Dispute { .. }
                 | ActionValues::Resolve { .. }
+                | ActionValues::VoidPromise { .. }
+                | ActionValues::Reopen { .. }
         );
         if moves_forecast && !outcome.recorded.is_empty() {
             self.forecasts.saved(std::time::Instant::now());
@@ -370,6 +411,39 @@ impl PortfolioWorker {
                     text: Some(text.as_str()),
                 },
             ),
+            ActionValues::FollowUpDone { followup } => {
+                mine(
+                    store,
+                    EntryRecord::FollowUp {
+                        id: *followup,
+                        done: false,
+                    },
+                    card,
+                )?;
+                actions::done(store, stamp, &followup.to_string())
+            }
+            ActionValues::VoidPromise { promise, text } => {
+                mine(
+                    store,
+                    EntryRecord::Promise {
+                        id: *promise,
+                        voided: false,
+                    },
+                    card,
+                )?;
+                actions::void_promise(store, stamp, &promise.to_string(), Some(text))
+            }
+            ActionValues::Reopen { issue, text } => {
+                mine(
+                    store,
+                    EntryRecord::Issue {
+                        id: *issue,
+                        open: false,
+                    },
+                    card,
+                )?;
+                actions::reopen(store, stamp, &issue.to_string(), Some(text))
+            }
             ActionValues::Attach { paths, text } => {
                 let paths: Vec<std::path::PathBuf> =
                     paths.iter().map(std::path::PathBuf::from).collect();
@@ -412,15 +486,17 @@ impl PortfolioWorker {
         let flags = self
             .store
             .customer_flags(cid, as_of, s.grace_days, &s.base_currency)?;
+        // Issues converted one by one at their day's rate, as the figures add them up.
+        let open_issues = self
+            .store
+            .open_issues_base(as_of, &s.base_currency, Some(cid))?;
         Ok(Share {
             open_promise_base: flags.open_promise_base,
-            open_issue_base: flags.open_issue_base,
-            open_deduction_base: self.store.customer_open_deduction_amount(
-                cid,
-                as_of,
-                &s.base_currency,
-            )?,
-            issues: self.store.open_issues_by_reason_of(cid, as_of)?,
+            open_issue_base: open_issues.iter().map(|i| i.amount).sum(),
+            open_deduction_base: crate::store::issues::deductions(&open_issues),
+            issues: crate::store::issues::by_reason(&open_issues),
+            open_issues,
+            followups_due: self.store.queue_followups_due(cid)?,
         })
     }
 
@@ -455,10 +531,32 @@ impl PortfolioWorker {
             }
         }
         let after = self.share(cid, as_of)?;
+        self.store
+            .set_queue_extras(cid, &after.open_issues, after.open_promise_base)?;
         if let Some(summary) = self.summary.as_mut() {
             patch(summary, &before, &after);
         }
+        self.scopes_saved(cid, change.owner_changed(), &before.scope(), &after.scope())?;
         Ok(true)
+    }
+}
+
+/// Refuses a record of the timeline that is not the customer's (a form can only name the
+/// records of the customer it is for).
+fn mine(store: &crate::store::Store, record: EntryRecord, card: &CustomerCard) -> Result<()> {
+    match store.record_customer(record)? {
+        Some(cid) if cid == card.cid => Ok(()),
+        Some(_) => Err(Error::input(format!(
+            "{} {} is not one of {}'s",
+            record.noun(),
+            record.id(),
+            card.name
+        ))),
+        None => Err(Error::input(format!(
+            "{} {} does not exist",
+            record.noun(),
+            record.id()
+        ))),
     }
 }
 
@@ -469,34 +567,5 @@ fn patch(summary: &mut Summary, before: &Share, after: &Share) {
     m.open_p2p_amount += after.open_promise_base - before.open_promise_base;
     m.open_issue_amount += after.open_issue_base - before.open_issue_base;
     m.open_deduction_amount += after.open_deduction_base - before.open_deduction_base;
-    for (reasons, add) in [(&before.issues, false), (&after.issues, true)] {
-        for r in reasons {
-            let i = match summary.issues.iter().position(|i| i.reason == r.reason) {
-                Some(i) => i,
-                None => {
-                    summary.issues.push(IssueReason {
-                        reason: r.reason.clone(),
-                        count: 0,
-                        amount: Decimal::ZERO,
-                    });
-                    summary.issues.len() - 1
-                }
-            };
-            let slot = &mut summary.issues[i];
-            if add {
-                slot.count += r.count;
-                slot.amount += r.amount;
-            } else {
-                slot.count = slot.count.saturating_sub(r.count);
-                slot.amount -= r.amount;
-            }
-        }
-    }
-    summary.issues.retain(|i| i.count > 0);
-    // Largest amount first, as the store orders them.
-    summary.issues.sort_by(|a, b| {
-        b.amount
-            .cmp(&a.amount)
-            .then_with(|| a.reason.cmp(&b.reason))
-    });
+    super::scope::patch_reasons(&mut summary.issues, &before.issues, &after.issues, false);
 }

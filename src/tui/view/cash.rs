@@ -18,17 +18,17 @@ const LOWER: [&str; 8] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇"];
 
 /// The chart's title for the current data.
 pub fn title(app: &App) -> String {
-    let Some(f) = forecast::current(app) else {
+    let Some(cash) = forecast::cash(app) else {
         return "Cash forecast · computing…".into();
     };
     let cur = &app.session.base_currency;
-    let weeks = f.cash.weeks.len();
+    let weeks = cash.weeks.len();
     let total = format!(
         "{} in {weeks} weeks · later {}",
-        grouped(f.cash.within(), cur),
-        grouped(f.cash.beyond, cur)
+        grouped(cash.within(), cur),
+        grouped(cash.beyond, cur)
     );
-    match f.cash.weeks.get(app.chart_sel) {
+    match cash.weeks.get(app.chart_sel) {
         Some(w) if app.focus == Focus::Chart => format!(
             "Cash forecast · week of {}: {} · {total}",
             w.start,
@@ -40,10 +40,10 @@ pub fn title(app: &App) -> String {
 
 /// What Enter on a week says (the queue cannot list customers by predicted date).
 pub fn describe_week(app: &App, i: usize) -> Option<String> {
-    let f = forecast::current(app)?;
-    let w = f.cash.weeks.get(i)?;
+    let cash = forecast::cash(app)?;
+    let w = cash.weeks.get(i)?;
     let cur = &app.session.base_currency;
-    let upto: Decimal = f.cash.weeks.iter().take(i + 1).map(|w| w.amount).sum();
+    let upto: Decimal = cash.weeks.iter().take(i + 1).map(|w| w.amount).sum();
     Some(format!(
         "Week of {}: {} expected; {} by its end.",
         w.start,
@@ -55,12 +55,12 @@ pub fn describe_week(app: &App, i: usize) -> Option<String> {
 /// Draws the chart.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     section_title(app, area, buf, &title(app));
-    let Some(f) = forecast::current(app) else {
+    let Some(cash) = forecast::cash(app) else {
         return;
     };
     draw_columns(
         app,
-        &f.cash,
+        cash,
         Rect::new(
             area.x,
             area.y + 1,

@@ -1,6 +1,8 @@
-//! The receivables chart: aging by bucket, outstanding vs collectable this month, or open
-//! issues by reason, as horizontal bars. With the focus on it, Enter shows the customers
-//! behind the selected bar.
+//! The receivables chart of the queue's scope and filter: aging by bucket, net overdue by
+//! bucket beside the unutilised credit, outstanding and collectable this month with the
+//! unutilised credit, or open issues by reason and follow-ups due with each one's share, as
+//! horizontal bars. With the focus on it, Enter shows exactly the customers behind the
+//! selected bar.
 
 use super::{section_title, text};
 use crate::domain::Decimal;
@@ -27,11 +29,37 @@ pub fn height(app: &App) -> u16 {
     app.session.bounds.len() as u16 + 1
 }
 
-/// The chart's title and bars for the current data.
+/// A row of the issues chart: an open issue reason, or the follow-ups due.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IssueRow {
+    /// (reason, open issues, their amount in the base currency).
+    Reason(String, u64, Decimal),
+    FollowUps(u64),
+}
+
+/// The rows of the issues chart for the queue's scope and filter: the reasons (as many as
+/// fit, largest amount first), then the follow-ups due.
+pub fn issue_rows(app: &App) -> Vec<IssueRow> {
+    let Some(f) = app.scoped().map(|s| &s.figures) else {
+        return Vec::new();
+    };
+    let room = usize::from(height(app).saturating_sub(2));
+    let mut rows: Vec<IssueRow> = f
+        .issues
+        .iter()
+        .take(room)
+        .map(|r| IssueRow::Reason(r.reason.clone(), r.count, r.amount))
+        .collect();
+    rows.push(IssueRow::FollowUps(f.followups_due));
+    rows
+}
+
+/// The chart's title and bars for the queue's scope and filter.
 pub fn bars(app: &App) -> (String, Vec<Bar>) {
-    let Some(summary) = &app.summary else {
+    let Some(scope) = app.scoped() else {
         return ("Chart · loading…".into(), Vec::new());
     };
+    let f = &scope.figures;
     let cur = &app.session.base_currency;
     let share = |v: Decimal, total: Decimal| {
         if total.is_zero() {
@@ -40,21 +68,26 @@ pub fn bars(app: &App) -> (String, Vec<Bar>) {
             format!("{}%", (v * Decimal::from(100) / total).round())
         }
     };
+    let credit = |label: &str| Bar {
+        label: label.to_string(),
+        value: f.unutilised_credit,
+        note: String::new(),
+        style: app.theme.get(Role::BucketCurrent),
+    };
     match app.chart {
         ChartKind::Aging => {
-            let total: Decimal = summary.aging.iter().sum();
-            let m = &summary.metrics;
+            let total: Decimal = f.aging.iter().sum();
             let title = format!(
                 "Aging · unutilised credit {} · unapplied cash {}",
-                grouped(m.unutilised_credit, cur),
-                grouped(m.unapplied_cash, cur)
+                grouped(f.unutilised_credit, cur),
+                grouped(f.unapplied_cash, cur)
             );
             let bars = app
                 .session
                 .bounds
                 .labels()
                 .into_iter()
-                .zip(&summary.aging)
+                .zip(&f.aging)
                 .enumerate()
                 .map(|(i, (label, v))| Bar {
                     label,
@@ -65,42 +98,81 @@ pub fn bars(app: &App) -> (String, Vec<Bar>) {
                 .collect();
             (title, bars)
         }
+        ChartKind::Overdue => {
+            let title = format!(
+                "Net overdue by age {} · unutilised credit {}",
+                grouped(f.net_overdue, cur),
+                grouped(f.unutilised_credit, cur)
+            );
+            let mut bars: Vec<Bar> = app
+                .session
+                .bounds
+                .labels()
+                .into_iter()
+                .zip(&f.net_aging)
+                .enumerate()
+                .skip(1)
+                .map(|(i, (label, v))| Bar {
+                    label,
+                    value: *v,
+                    note: share(*v, f.net_overdue),
+                    style: app.theme.bucket(i),
+                })
+                .collect();
+            bars.push(credit("credit"));
+            (title, bars)
+        }
         ChartKind::Collectable => {
-            let m = &summary.metrics;
-            let month = summary.as_of.format("%B").to_string();
+            let month = scope.as_of.format("%B").to_string();
             let bar = |label: &str, v: Decimal, role: Role| Bar {
                 label: label.to_string(),
                 value: v,
-                note: share(v, m.outstanding),
+                note: share(v, f.outstanding),
                 style: app.theme.get(role),
             };
             (
-                format!("Outstanding vs collectable in {month}"),
+                format!("Outstanding and collectable in {month}, with unutilised credit"),
                 vec![
-                    bar("Outstanding", m.outstanding, Role::MetricValue),
-                    bar("Overdue", m.overdue, Role::Overdue),
-                    bar("Collectable", m.collectable_this_month, Role::BucketCurrent),
+                    bar("Outstanding", f.outstanding, Role::MetricValue),
+                    bar("Collectable", f.collectable_this_month, Role::BucketCurrent),
+                    Bar {
+                        note: share(f.unutilised_credit, f.outstanding),
+                        ..credit("Credit")
+                    },
                 ],
             )
         }
         ChartKind::Issues => {
-            let room = usize::from(height(app) - 1);
-            let more = summary.issues.len().saturating_sub(room);
-            let mut title = "Open issues by reason".to_string();
-            if summary.issues.is_empty() {
-                title.push_str(" · none");
-            } else if more > 0 {
-                title.push_str(&format!(" · {more} more"));
+            let rows = issue_rows(app);
+            let issues: u64 = f.issues.iter().map(|r| r.count).sum();
+            let items = issues + f.followups_due;
+            let more = f.issues.len().saturating_sub(rows.len().saturating_sub(1));
+            let mut title = format!(
+                "Issues and follow-ups · {issues} issue{} {} · {} follow-up{} due",
+                if issues == 1 { "" } else { "s" },
+                grouped(f.open_issue_amount, cur),
+                f.followups_due,
+                if f.followups_due == 1 { "" } else { "s" },
+            );
+            if more > 0 {
+                title.push_str(&format!(" · {more} more reasons"));
             }
-            let bars = summary
-                .issues
-                .iter()
-                .take(room)
-                .map(|r| Bar {
-                    label: r.reason.replace('_', " "),
-                    value: r.amount,
-                    note: format!("{} issue{}", r.count, if r.count == 1 { "" } else { "s" }),
-                    style: app.theme.get(Role::FlagDisputed),
+            let count_share = |n: u64| share(Decimal::from(n), Decimal::from(items));
+            let bars = rows
+                .into_iter()
+                .map(|row| match row {
+                    IssueRow::Reason(reason, n, amount) => Bar {
+                        label: reason.replace('_', " "),
+                        value: Decimal::from(n),
+                        note: format!("{} · {n} · {}", grouped(amount, cur), count_share(n)),
+                        style: app.theme.get(Role::FlagDisputed),
+                    },
+                    IssueRow::FollowUps(n) => Bar {
+                        label: "follow-ups".into(),
+                        value: Decimal::from(n),
+                        note: format!("{n} · {}", count_share(n)),
+                        style: app.theme.get(Role::FlagFollowUp),
+                    },
                 })
                 .collect();
             (title, bars)
@@ -121,10 +193,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let cur = &app.session.base_currency;
     let wide = area.width >= 90;
+    // The issues chart counts: its amounts are in the notes.
+    let counts = app.chart == ChartKind::Issues;
     let values: Vec<String> = bars
         .iter()
         .map(|b| {
-            if wide {
+            if counts {
+                String::new()
+            } else if wide {
                 grouped(b.value, cur)
             } else {
                 compact(b.value)

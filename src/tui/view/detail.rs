@@ -43,7 +43,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, beside: bool) {
     };
     section_title(app, area, buf, &title);
     let body_height = area.height.saturating_sub(CHROME);
-    let lines = lines(app, width);
+    let (lines, entries, _) = layout(app, width);
     let max_scroll = (lines.len() as u16).saturating_sub(body_height);
     let scroll = app.detail_scroll.min(max_scroll);
     for (i, line) in lines
@@ -54,6 +54,24 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, beside: bool) {
     {
         text::put_line(buf, x, area.y + CHROME + i as u16, line, width);
     }
+    // The timeline's selected entry, when it has the focus.
+    if let Some(&(first, last)) = app
+        .timeline
+        .filter(|_| !beside)
+        .and_then(|i| entries.get(i))
+    {
+        for n in first..=last {
+            if n >= scroll && n < scroll + body_height {
+                let y = area.y + CHROME + (n - scroll);
+                buf.set_style(Rect::new(x, y, width, 1), app.theme.get(Role::Selected));
+            }
+        }
+    }
+}
+
+/// The first and last line of each timeline entry at this width.
+pub fn entry_lines(app: &App, width: u16) -> Vec<(u16, u16)> {
+    layout(app, width).1
 }
 
 /// Number of lines the detail has at this width (for scrolling).
@@ -63,12 +81,12 @@ pub fn line_count(app: &App, width: u16) -> u16 {
 
 /// The detail's lines at this width.
 pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
-    lines_and_match(app, width).0
+    layout(app, width).0
 }
 
 /// The line of the first document the filter names, at this width (to scroll to it).
 pub fn matched_document_line(app: &App, width: u16) -> Option<usize> {
-    lines_and_match(app, width).1
+    layout(app, width).2
 }
 
 /// The document numbers and ids the filter may name: its bare words.
@@ -140,8 +158,9 @@ fn marked_spans(app: &App, text: String, words: &[String], base: Style) -> Vec<S
     out
 }
 
-/// The detail's lines, and the line of the first document the filter names.
-fn lines_and_match(app: &App, width: u16) -> (Vec<Line<'static>>, Option<usize>) {
+/// The detail's lines at this width, where each timeline entry is among them, and the line
+/// of the first document the filter names.
+fn layout(app: &App, width: u16) -> (Vec<Line<'static>>, Vec<(u16, u16)>, Option<usize>) {
     let muted = app.theme.get(Role::Muted);
     let Some(data) = &app.detail else {
         let text = if app.selected().is_some() || app.detail_cid.is_some() {
@@ -149,7 +168,7 @@ fn lines_and_match(app: &App, width: u16) -> (Vec<Line<'static>>, Option<usize>)
         } else {
             "No customer selected."
         };
-        return (vec![Line::styled(text, muted)], None);
+        return (vec![Line::styled(text, muted)], Vec::new(), None);
     };
     let mut out = Vec::new();
     header(app, &data.detail, usize::from(width), &mut out);
@@ -165,8 +184,8 @@ fn lines_and_match(app: &App, width: u16) -> (Vec<Line<'static>>, Option<usize>)
     let matched = documents(app, &data.detail, forecast, usize::from(width), &mut out);
     payments(app, &data.detail, usize::from(width), &mut out);
     attachments(app, &data.detail, usize::from(width), &mut out);
-    activity(app, &data.detail, usize::from(width), &mut out);
-    (out, matched)
+    let entries = activity(app, &data.detail, usize::from(width), &mut out);
+    (out, entries, matched)
 }
 
 /// The customer's attachments, newest first (`v` opens them).
@@ -343,6 +362,104 @@ fn aging(app: &App, data: &DetailData, width: usize, out: &mut Vec<Line<'static>
     );
 }
 
+/// Which columns of the documents' table fit, and how wide each is.
+struct DocColumns {
+    number: usize,
+    overdue: usize,
+    open: usize,
+    amount: usize,
+    /// The due date, the document date and kind as columns; else on the line under each
+    /// document.
+    due: bool,
+    dated: bool,
+    kind: bool,
+    currency: bool,
+    with_amount: bool,
+}
+
+/// Sizes the columns to what is shown: numbers are never cut while the other columns can
+/// go instead (the document date and kind then go on the line below).
+fn doc_columns(app: &App, d: &CustomerDetail, width: usize) -> DocColumns {
+    let widest = |header: &str, values: &mut dyn Iterator<Item = String>| {
+        values
+            .map(|v| text::width(&v))
+            .fold(text::width(header), usize::max)
+    };
+    let number = widest(
+        "Number",
+        &mut d.documents.iter().map(|x| label(x).to_string()),
+    );
+    let overdue = widest(
+        "Overdue",
+        &mut d
+            .documents
+            .iter()
+            .filter_map(|x| days_overdue(app, x).map(|n| format!("{n}d"))),
+    );
+    let open = widest(
+        "Open",
+        &mut d.documents.iter().map(|x| grouped(x.balance, &x.currency)),
+    );
+    let amount = widest(
+        "Amount",
+        &mut d
+            .documents
+            .iter()
+            .map(|x| format!("/{}", grouped(x.amount, &x.currency))),
+    );
+    // Number, days overdue, open balance, flags; the rest as the width allows.
+    let base = 1 + overdue + 1 + open + 4;
+    let mut c = DocColumns {
+        number: number.min(width.saturating_sub(base)).max(6),
+        overdue,
+        open,
+        amount,
+        due: false,
+        dated: false,
+        kind: false,
+        currency: false,
+        with_amount: false,
+    };
+    let mut used = c.number + base;
+    for (extra, flag) in [(11, 0), (11, 1), (5, 2), (4, 3), (amount + 1, 4)] {
+        if used + extra <= width {
+            used += extra;
+            match flag {
+                0 => c.due = true,
+                1 => c.dated = true,
+                2 => c.kind = true,
+                3 => c.currency = true,
+                _ => c.with_amount = true,
+            }
+        } else {
+            break;
+        }
+    }
+    c
+}
+
+/// A document as the workstation names it: its number, else its id.
+fn label(doc: &crate::domain::customer::DetailDocument) -> &str {
+    doc.number.as_deref().unwrap_or(&doc.id)
+}
+
+/// Days past its due date of an open invoice or debit note (none when not overdue).
+fn days_overdue(app: &App, doc: &crate::domain::customer::DetailDocument) -> Option<i64> {
+    doc.due_date
+        .filter(|_| !doc.balance.is_zero() && doc.kind != "credit_note")
+        .map(|due| (app.as_of - due).num_days())
+        .filter(|&n| n > 0)
+}
+
+fn kind_word(kind: &str) -> (&str, &str) {
+    match kind {
+        "invoice" => ("inv", "invoice"),
+        "debit_note" => ("dn", "debit note"),
+        "credit_note" => ("cn", "credit note"),
+        other => (other, other),
+    }
+}
+
 fn documents(
     app: &App,
     d: &CustomerDetail,
@@ -363,81 +480,99 @@ fn documents(
     let names = named_documents(app);
     let mut matched = None;
     let muted = app.theme.get(Role::Muted);
-    let with_amount = width >= 76;
-    let with_currency = width >= 60;
-    // number, kind, date, days, balance, [/amount], [currency], flags
-    let fixed = 1
-        + 3
-        + 1
-        + 10
-        + 1
-        + 5
-        + 1
-        + 12
-        + if with_amount { 13 } else { 0 }
-        + if with_currency { 4 } else { 0 }
-        + 4;
-    let number_w = width.saturating_sub(fixed).clamp(6, 16);
+    let c = doc_columns(app, d, width);
+    // The columns' names: which date is which, and what the days count.
+    let label_style = app.theme.get(Role::MetricLabel);
+    let mut head = vec![Span::styled(text::fit("Number", c.number), label_style)];
+    if c.kind {
+        head.push(Span::styled(" Type", label_style));
+    }
+    if c.dated {
+        head.push(Span::styled(" Dated     ", label_style));
+    }
+    if c.due {
+        head.push(Span::styled(" Due       ", label_style));
+    }
+    head.push(Span::styled(
+        format!(" {}", text::fit_right("Overdue", c.overdue)),
+        label_style,
+    ));
+    head.push(Span::styled(
+        format!(" {}", text::fit_right("Open", c.open)),
+        label_style,
+    ));
+    if c.with_amount {
+        head.push(Span::styled(
+            format!(" {}", text::fit_right("Amount", c.amount)),
+            label_style,
+        ));
+    }
+    if c.currency {
+        head.push(Span::styled(" Cur", label_style));
+    }
+    out.push(Line::from(head));
     for doc in &d.documents {
         let closed = doc.balance.is_zero();
         let base = if closed { muted } else { Style::default() };
-        let kind = match doc.kind.as_str() {
-            "invoice" => "inv",
-            "debit_note" => "dn",
-            "credit_note" => "cn",
-            other => other,
-        };
-        let days = doc
-            .due_date
-            .filter(|_| !closed && doc.kind != "credit_note")
-            .map(|due| (app.as_of - due).num_days())
-            .filter(|&n| n > 0);
+        let (short, long) = kind_word(&doc.kind);
+        let days = days_overdue(app, doc);
         let days_style = days.map_or(muted, |n| app.theme.bucket(app.session.bounds.bucket(n)));
-        let date = match (doc.kind.as_str(), doc.due_date) {
-            ("credit_note", _) | (_, None) => doc.doc_date,
-            (_, Some(due)) => due,
-        };
         let is_named = named(doc, &names);
         if is_named && matched.is_none() {
             matched = Some(out.len());
         }
-        let mut spans = vec![
-            Span::styled(
-                text::fit(doc.number.as_deref().unwrap_or(&doc.id), number_w),
-                if is_named {
-                    app.theme.get(Role::Match)
-                } else {
-                    base
-                },
+        let number_style = if is_named {
+            app.theme.get(Role::Match)
+        } else {
+            base
+        };
+        let mut spans = vec![Span::styled(text::fit(label(doc), c.number), number_style)];
+        if c.kind {
+            spans.push(Span::styled(format!(" {}", text::fit(short, 4)), muted));
+        }
+        if c.dated {
+            spans.push(Span::styled(format!(" {}", doc.doc_date), base));
+        }
+        let due = match doc.due_date {
+            Some(due) if doc.kind != "credit_note" => due.to_string(),
+            _ => "—".to_string(),
+        };
+        if c.due {
+            spans.push(Span::styled(format!(" {}", text::fit(&due, 10)), base));
+        }
+        spans.push(Span::styled(
+            format!(
+                " {}",
+                text::fit_right(&days.map_or("—".into(), |n| format!("{n}d")), c.overdue)
             ),
-            Span::raw(" "),
-            Span::styled(text::fit(kind, 3), muted),
-            Span::raw(" "),
-            Span::styled(date.to_string(), base),
-            Span::raw(" "),
-            Span::styled(
-                text::fit_right(&days.map_or("—".into(), |n| format!("{n}d")), 5),
-                days_style,
+            days_style,
+        ));
+        spans.push(Span::styled(
+            format!(
+                " {}",
+                text::fit_right(&grouped(doc.balance, &doc.currency), c.open)
             ),
-            Span::raw(" "),
-            Span::styled(
-                text::fit_right(&grouped(doc.balance, &doc.currency), 12),
-                if closed {
-                    muted
-                } else if days.is_some() {
-                    app.theme.get(Role::Overdue)
-                } else {
-                    base
-                },
-            ),
-        ];
-        if with_amount {
+            if closed {
+                muted
+            } else if days.is_some() {
+                app.theme.get(Role::Overdue)
+            } else {
+                base
+            },
+        ));
+        if c.with_amount {
             spans.push(Span::styled(
-                text::fit_right(&format!("/{}", grouped(doc.amount, &doc.currency)), 13),
+                format!(
+                    " {}",
+                    text::fit_right(
+                        &format!("/{}", grouped(doc.amount, &doc.currency)),
+                        c.amount
+                    )
+                ),
                 muted,
             ));
         }
-        if with_currency {
+        if c.currency {
             spans.push(Span::styled(
                 format!(" {}", text::fit(&doc.currency, 3)),
                 muted,
@@ -455,8 +590,35 @@ fn documents(
             }
         }
         out.push(Line::from(spans));
-        if !closed && doc.kind != "credit_note" {
-            out.extend(prediction::expected_line(app, doc, forecast, width));
+        // What did not fit in the columns goes on the line under it, with the prediction.
+        // (An invoice goes without saying.)
+        let kind = (!c.kind && doc.kind != "invoice").then_some(long);
+        let mut about: Vec<String> = match (kind, c.dated) {
+            (Some(kind), false) => vec![format!("{kind} dated {}", doc.doc_date)],
+            (Some(kind), true) => vec![kind.to_string()],
+            (None, false) => vec![format!("dated {}", doc.doc_date)],
+            (None, true) => Vec::new(),
+        };
+        if !c.due && doc.kind != "credit_note" {
+            about.insert(0, format!("due {due}"));
+        }
+        // A settled document's dates matter less than a line each: its kind, if anything.
+        if closed {
+            about = kind.map(|k| vec![k.to_string()]).unwrap_or_default();
+        }
+        let predicted = !closed && doc.kind != "credit_note";
+        // With the expected date after it, too long for the width: a line of its own.
+        let lead = 4 + about.iter().map(|a| text::width(a) + 3).sum::<usize>();
+        if predicted && !about.is_empty() && lead + "expected 2026-01-01".len() > width {
+            out.push(Line::styled(format!("  ↳ {}", about.join(" · ")), muted));
+            about.clear();
+        }
+        match predicted.then(|| prediction::expected_line(app, doc, forecast, width, &about)) {
+            Some(Some(line)) => out.push(line),
+            _ if !about.is_empty() => {
+                out.push(Line::styled(format!("  ↳ {}", about.join(" · ")), muted));
+            }
+            _ => {}
         }
     }
     let flagged = d
@@ -514,13 +676,21 @@ fn payments(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'sta
     }
 }
 
-fn activity(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'static>>) {
+/// The timeline; returns the first and last line of each entry.
+fn activity(
+    app: &App,
+    d: &CustomerDetail,
+    width: usize,
+    out: &mut Vec<Line<'static>>,
+) -> Vec<(u16, u16)> {
     heading(app, "Activity".to_string(), out);
     let muted = app.theme.get(Role::Muted);
     if d.activity.is_empty() {
         out.push(Line::styled("No activity yet.", muted));
-        return;
+        return Vec::new();
     }
+    let line_no = |out: &Vec<Line<'static>>| u16::try_from(out.len()).unwrap_or(u16::MAX);
+    let mut entries = Vec::with_capacity(d.activity.len());
     // Wide: the text beside date, kind and who; narrow: on the lines below, indented.
     let inline = width >= 70;
     let lead = if inline { 10 + 1 + 9 + 1 + 8 + 1 } else { 2 };
@@ -542,17 +712,27 @@ fn activity(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'sta
             Span::styled(text::fit(&e.who, 8), muted),
         ];
         let words = searched_words(app, e.kind, &e.text);
-        let mut wrapped = text::wrap(&e.text, text_w).into_iter();
+        // The record's number, as the commands and the timeline's forms take it.
+        let shown = match e.record {
+            Some(r) if !matches!(r, crate::domain::customer::EntryRecord::Note(_)) => {
+                format!("#{} {}", r.id(), e.text)
+            }
+            _ => e.text.clone(),
+        };
+        let mut wrapped = text::wrap(&shown, text_w).into_iter();
         if inline {
             first.push(Span::raw(" "));
             let piece = wrapped.next().unwrap_or_default();
             first.extend(marked_spans(app, piece, &words, Style::default()));
         }
+        let start = line_no(out);
         out.push(Line::from(first));
         for piece in wrapped {
             let mut line = vec![Span::raw(" ".repeat(lead))];
             line.extend(marked_spans(app, piece, &words, Style::default()));
             out.push(Line::from(line));
         }
+        entries.push((start, line_no(out).saturating_sub(1)));
     }
+    entries
 }

@@ -166,22 +166,27 @@ fn about(form: &ActionForm) -> String {
             c.id
         );
     }
+    if let Some((record, text)) = &form.record {
+        // The entry of the timeline it acts on: `follow-up 3 · 2026-04-27 · for 2026-04-29 —
+        // Call back about the PO number`.
+        return format!("{} {} · {text}", record.noun(), record.id());
+    }
     match form.kind {
         FormKind::Promise | FormKind::Dispute => match data.defaults.as_ref() {
             Some(d) if d.overdue > crate::domain::Decimal::ZERO => {
-                let n = d.overdue_documents.len();
+                let n = d.overdue_documents().count();
                 let s = if n == 1 { "" } else { "s" };
                 format!(
                     "Overdue {} {cur} in {n} document{s}; {} open document{}",
                     money::grouped(d.overdue, cur),
-                    d.open_balances.len(),
-                    if d.open_balances.len() == 1 { "" } else { "s" }
+                    d.documents.len(),
+                    if d.documents.len() == 1 { "" } else { "s" }
                 )
             }
             Some(d) => format!(
                 "Nothing overdue; {} open document{}",
-                d.open_balances.len(),
-                if d.open_balances.len() == 1 { "" } else { "s" }
+                d.documents.len(),
+                if d.documents.len() == 1 { "" } else { "s" }
             ),
             None => String::new(),
         },
@@ -198,7 +203,12 @@ fn about(form: &ActionForm) -> String {
             c.finance_owner.as_deref().unwrap_or("none"),
             c.sales_owner.as_deref().unwrap_or("none")
         ),
-        FormKind::Note | FormKind::FollowUp | FormKind::Call => {
+        FormKind::Note
+        | FormKind::FollowUp
+        | FormKind::FollowUpDone
+        | FormKind::VoidPromise
+        | FormKind::Reopen
+        | FormKind::Call => {
             let mut parts = vec![c.id.clone()];
             parts.extend(c.email.clone());
             parts.extend(c.phone.clone());

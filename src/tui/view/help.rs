@@ -1,5 +1,5 @@
 //! The `?` help popup, generated from the keymap (so it never disagrees with the keys), with
-//! the filter language and the commands.
+//! the filter language and the commands (from the table the command line reads).
 
 use super::text;
 use crate::tui::app::App;
@@ -18,22 +18,6 @@ const FILTER_HELP: &[&str] = &[
     "overdue>5000         also outstanding, net, credit, collectable; 1.5k, 2m",
     "days>=60             days past due of the oldest item",
     "Terms combine: acme overdue>5000 owner:alice",
-];
-
-const COMMAND_HELP: &[&str] = &[
-    ":q                   quit",
-    ":sort KEY [asc|desc] overdue, days, outstanding, contact, name",
-    ":tab NAME            overdue, all, promises, followups, disputes, replies",
-    ":mine  :all          my customers or everyone's",
-    ":asof DATE           every figure as of DATE (YYYY-MM-DD or today)",
-    ":filter EXPR         set the filter (:filter alone clears it)",
-    ":chart NAME          aging, collectable, issues",
-    ":reload              read everything again",
-    ":export FILE         the queue as shown (on a detail: its documents, timeline); xlsx,",
-    "                     or csv for FILE.csv or :export csv FILE (not over SSH)",
-    ":engage [PANE]       engagement: plan, skipped, held, outbox, report",
-    ":hold [DATE] [WHY]   hold back from the cycles until DATE (+7d; release)",
-    ":remind              send a reminder by hand (as r)",
 ];
 
 /// The help text.
@@ -62,12 +46,16 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             ]));
         }
     }
-    for (title, body) in [("Filter (/)", FILTER_HELP), ("Commands (:)", COMMAND_HELP)] {
-        out.push(Line::default());
-        out.push(Line::styled(title, heading));
-        for l in body {
-            out.push(Line::raw(format!("  {l}")));
-        }
+    out.push(Line::default());
+    out.push(Line::styled("Filter (/)", heading));
+    for l in FILTER_HELP {
+        out.push(Line::raw(format!("  {l}")));
+    }
+    // From the table the command line reads: every command, every value.
+    out.push(Line::default());
+    out.push(Line::styled("Commands (:)", heading));
+    for l in crate::tui::commands::help_lines() {
+        out.push(Line::raw(format!("  {l}")));
     }
     out
 }

@@ -1,4 +1,5 @@
-//! The metrics bar: the portfolio's headline figures, flowed over one or more rows.
+//! The metrics bar: the headline figures of the customers the queue shows (its scope, mine
+//! or everyone's, and its filter, which the bar names first), flowed over one or more rows.
 
 use super::text;
 use crate::domain::Decimal;
@@ -25,14 +26,14 @@ impl Item {
 }
 
 fn items(app: &App, width: u16) -> Vec<Item> {
-    let Some(summary) = &app.summary else {
+    let (Some(summary), Some(scope)) = (&app.summary, app.scoped()) else {
         return vec![Item {
             label: "Figures".into(),
             value: "loading…".into(),
             alert: false,
         }];
     };
-    let m = &summary.metrics;
+    let m = &scope.figures;
     let cur = &app.session.base_currency;
     let amount = |v: Decimal| {
         if width >= 170 {
@@ -49,7 +50,29 @@ fn items(app: &App, width: u16) -> Vec<Item> {
         value,
         alert,
     };
+    // Whose figures these are: the queue's scope and filter.
+    let who = match (scope.scope, scope.mine_fallback) {
+        (crate::domain::queue::Scope::Mine, false) => format!("{}'s", app.session.collector),
+        _ => "Everyone's".to_string(),
+    };
+    let s = if m.customers == 1 { "" } else { "s" };
+    let whose = if scope.filter.is_empty() {
+        format!("{} customer{s}", m.customers)
+    } else {
+        format!(
+            "{} customer{s} matching {}",
+            m.customers,
+            text::truncate(&scope.filter.text, 24)
+        )
+    };
+    // The portfolio's DSO is the summary's; a part's, its own (computed when keys pause).
+    let (dso, pending) = if scope.everyone {
+        (m_dso(summary), summary.dso_pending)
+    } else {
+        (scope.dso, scope.dso_pending)
+    };
     let mut items = vec![
+        item(&who, whose, false),
         item("Outstanding", amount(m.outstanding), false),
         item("Overdue", amount(m.overdue), m.overdue > Decimal::ZERO),
         item("Net overdue", amount(m.net_overdue), false),
@@ -63,7 +86,11 @@ fn items(app: &App, width: u16) -> Vec<Item> {
         item("Open promises", amount(m.open_p2p_amount), false),
         item(
             "DSO",
-            m.dso.map_or("—".into(), |d| format!("{} d", d.round_dp(1))),
+            match dso {
+                Some(d) => format!("{} d", d.round_dp(1)),
+                None if pending => "…".into(),
+                None => "—".into(),
+            },
             false,
         ),
     ];
@@ -80,6 +107,10 @@ fn items(app: &App, width: u16) -> Vec<Item> {
         );
     }
     items
+}
+
+fn m_dso(summary: &crate::workstation::Summary) -> Option<Decimal> {
+    summary.metrics.dso
 }
 
 /// The items on each row for this width.

@@ -42,17 +42,24 @@ pub fn risk_pieces(app: &App, forecast: Option<&CustomerForecast>) -> Vec<Vec<Sp
     pieces
 }
 
-/// The line under an open document: when it is expected to be paid and why, cut to `width`.
+/// The line under an open document: `before` (what the table had no room for: its kind and
+/// date), when it is expected to be paid and why, cut to `width`.
 pub fn expected_line(
     app: &App,
     doc: &DetailDocument,
     forecast: Option<&CustomerForecast>,
     width: usize,
+    before: &[String],
 ) -> Option<Line<'static>> {
     let prediction = forecast?.document(&doc.id)?;
-    let lead = "  ↳ expected ";
+    let mut lead = "  ↳ ".to_string();
+    for piece in before {
+        lead.push_str(piece);
+        lead.push_str(" · ");
+    }
+    lead.push_str("expected ");
     let date = prediction.predicted.to_string();
-    let room = width.saturating_sub(text::width(lead) + text::width(&date) + 3);
+    let room = width.saturating_sub(text::width(&lead) + text::width(&date) + 3);
     let mut spans = vec![
         Span::styled(lead, app.theme.get(Role::Muted)),
         Span::styled(date, app.theme.get(Role::MetricValue)),

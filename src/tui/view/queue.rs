@@ -156,9 +156,11 @@ fn count_text(n: u64, compact: bool) -> String {
 }
 
 /// The tab labels: full titles when they fit, else short ones, else short counts too, else
-/// without the padding. The High risk count is `…` until the forecast has been computed.
+/// without the padding. The High risk count is `…` until the page was counted with the
+/// forecast of its date (the page says so: a forecast the screen kept from before, of a
+/// portfolio since ended, does not count).
 fn tab_labels(app: &App, width: u16) -> Vec<String> {
-    let pending = crate::tui::forecast::current(app).is_none();
+    let pending = !app.page.risk_counted;
     let mut labels = Vec::new();
     for (short, compact, pad) in [
         (false, false, " "),

@@ -1,0 +1,448 @@
+//! The figures of the part of the portfolio a session's queue shows (its scope, mine or
+//! everyone's, and its filter): the metrics bar and the charts of that part, computed in the
+//! service for every session with that scope and filter.
+//!
+//! The sums come from the queue table: in SQL for a scope without a filter, from the table's
+//! copy in memory for a filter (in the same pass that counts the tabs as it is typed). They
+//! are kept per portfolio by scope and filter, moved by a save's difference like the
+//! portfolio's own figures, and answered ([`Response::Scope`]) with a session's page when
+//! its scope or filter is new to it or the figures changed since it was last told. What
+//! needs the customers one by one (the DSO over their sales, the cash forecast of their
+//! documents) is computed when the keys pause, the DSO on a thread of its own, and answered
+//! again once there.
+
+use super::portfolio::{PortfolioWorker, SessionId};
+use super::requests::{Response, ScopeSummary};
+use crate::Result;
+use crate::domain::forecast::cash::CashForecast;
+use crate::domain::metrics::{days_inclusive, dso_count_back, months_back};
+use crate::domain::queue::{IssueReason, Predicate, QueueFilter, QueueQuery, Scope, ScopeFigures};
+use crate::domain::{Date, Decimal};
+use crate::store::Store;
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
+
+/// What a session's queue shows of the portfolio: its scope, collector and filter.
+pub type ScopeKey = (Scope, String, QueueFilter);
+
+/// How long the keys must have paused before the DSO and cash forecast of a scope are
+/// computed.
+pub const SCOPE_AFTER_PAUSE: Duration = Duration::from_millis(150);
+
+/// The key of a query's scope and filter.
+pub fn key_of(query: &QueueQuery) -> ScopeKey {
+    (query.scope, query.collector.clone(), query.filter.clone())
+}
+
+/// The query of a key (its tab and order do not matter).
+fn query_of(key: &ScopeKey) -> QueueQuery {
+    let mut query = QueueQuery::new(&key.1);
+    query.scope = key.0;
+    query.filter = key.2.clone();
+    query
+}
+
+/// The figures of one scope and filter, as the portfolio keeps them.
+#[derive(Debug, Clone)]
+pub struct ScopeEntry {
+    pub mine_fallback: bool,
+    pub figures: ScopeFigures,
+    /// The customers in it (computed when first needed).
+    pub cids: Option<Vec<i64>>,
+    /// The DSO of their sales (`None`: not computed yet).
+    pub dso: Option<Option<Decimal>>,
+    /// Their cash forecast (`None`: not computed, or no forecast yet).
+    pub cash: Option<CashForecast>,
+}
+
+impl ScopeEntry {
+    /// Everyone's customers without a filter: the portfolio's own figures.
+    fn everyone(&self, key: &ScopeKey) -> bool {
+        key.2.is_empty() && (key.0 == Scope::Everyone || self.mine_fallback)
+    }
+}
+
+/// A DSO computing on its thread for a scope.
+pub struct ScopeDso {
+    key: ScopeKey,
+    answer: Receiver<Result<Option<Decimal>>>,
+}
+
+impl PortfolioWorker {
+    /// Keeps the sums counted for a query's filter in memory (with its tab counts) as the
+    /// figures of its scope and filter.
+    pub(super) fn keep_scope(
+        &mut self,
+        query: &QueueQuery,
+        mine_fallback: bool,
+        sums: &crate::store::queue_counts::ScopeSums,
+    ) {
+        let buckets = self.settings.bounds.len();
+        self.scopes
+            .entry(key_of(query))
+            .or_insert_with(|| ScopeEntry {
+                mine_fallback,
+                figures: sums.figures(buckets),
+                cids: None,
+                dso: None,
+                cash: None,
+            });
+    }
+
+    /// After a page of `query`: the figures of its scope and filter for the session, when it
+    /// has not been told them since they last changed.
+    pub(super) fn scope_for_page(
+        &mut self,
+        sid: SessionId,
+        query: &QueueQuery,
+        mine_fallback: bool,
+        out: &mut Vec<Response>,
+    ) -> Result<()> {
+        let key = key_of(query);
+        let version = self.scope_version;
+        if self.viewer(sid).scope_sent.as_ref() == Some(&(key.clone(), version)) {
+            return Ok(());
+        }
+        if !self.scopes.contains_key(&key) {
+            let sums = if query.filter.is_empty() {
+                self.store.queue_scope_sums(query, mine_fallback)?
+            } else {
+                let matches = self.store.filter_matches(&query.filter)?;
+                self.mirror()?.figures(query, &matches).1
+            };
+            self.keep_scope(query, mine_fallback, &sums);
+        }
+        if let Some(summary) = self.scope_summary(&key) {
+            out.push(Response::Scope(Box::new(summary)));
+        }
+        self.viewer(sid).scope_sent = Some((key.clone(), version));
+        self.want_scope(&key);
+        Ok(())
+    }
+
+    /// What a session is told of a scope and filter.
+    fn scope_summary(&self, key: &ScopeKey) -> Option<ScopeSummary> {
+        let entry = self.scopes.get(key)?;
+        let everyone = entry.everyone(key);
+        Some(ScopeSummary {
+            as_of: self.as_of?,
+            scope: key.0,
+            collector: key.1.clone(),
+            filter: key.2.clone(),
+            mine_fallback: entry.mine_fallback,
+            everyone,
+            figures: entry.figures.clone(),
+            dso: entry.dso.flatten(),
+            dso_pending: !everyone && entry.dso.is_none(),
+            cash: entry.cash.clone(),
+        })
+    }
+
+    /// The DSO and cash forecast of a scope are wanted, unless they are there (or are the
+    /// portfolio's own).
+    fn want_scope(&mut self, key: &ScopeKey) {
+        let Some(entry) = self.scopes.get(key) else {
+            return;
+        };
+        let cash_due = entry.cash.is_none() && self.as_of.is_some_and(|d| self.forecasts.has(d));
+        if !entry.everyone(key) && (entry.dso.is_none() || cash_due) {
+            self.scope_wanted.retain(|k| k != key);
+            self.scope_wanted.push(key.clone());
+        }
+    }
+
+    /// The figures changed (new figures, a forecast, a save): every session is told again
+    /// with its next page.
+    pub(super) fn scopes_changed(&mut self) {
+        self.scope_version += 1;
+    }
+
+    /// New figures: every scope is counted again when asked.
+    pub(super) fn forget_scopes(&mut self) {
+        self.scopes.clear();
+        self.scope_wanted.clear();
+        self.scope_dso = None;
+        self.scopes_changed();
+    }
+
+    /// A forecast was installed: the scopes' cash forecasts are computed again.
+    pub(super) fn scopes_new_forecast(&mut self) {
+        for entry in self.scopes.values_mut() {
+            entry.cash = None;
+        }
+        let keys: Vec<ScopeKey> = self.scopes.keys().cloned().collect();
+        for key in keys {
+            self.want_scope(&key);
+        }
+        self.scopes_changed();
+    }
+
+    /// After a save on customer `cid`: the figures of every scope it is in move by its
+    /// difference (`before`, `after`: its open promises, open issues by reason, follow-ups
+    /// due); all are counted again when its owner changed, and those that filter by issue
+    /// reason when what it is in may have changed.
+    pub(super) fn scopes_saved(
+        &mut self,
+        cid: i64,
+        owner_changed: bool,
+        before: &ScopeShare,
+        after: &ScopeShare,
+    ) -> Result<()> {
+        let by_issue = |f: &QueueFilter| {
+            f.predicates
+                .iter()
+                .any(|p| matches!(p, Predicate::Issue(_)))
+        };
+        if owner_changed {
+            self.scopes.clear();
+        } else {
+            self.scopes.retain(|k, _| !by_issue(&k.2));
+            self.counts.retain(|k, _| !by_issue(&k.2));
+            let keys: Vec<(ScopeKey, bool)> = self
+                .scopes
+                .iter()
+                .map(|(k, e)| (k.clone(), e.mine_fallback))
+                .collect();
+            for (key, fallback) in keys {
+                if self
+                    .store
+                    .queue_row_matches(cid, &query_of(&key), fallback)?
+                    && let Some(entry) = self.scopes.get_mut(&key)
+                {
+                    patch(&mut entry.figures, before, after);
+                }
+            }
+        }
+        self.scopes_changed();
+        Ok(())
+    }
+
+    /// When the keys have paused: the DSO and cash forecast of the scopes sessions look at,
+    /// the DSO on its thread (`background`) or here. Tells the sessions of a scope once its
+    /// part is there.
+    pub(super) fn scope_step(
+        &mut self,
+        background: bool,
+        emit: &mut dyn FnMut(SessionId, Response),
+    ) {
+        if let Some(running) = self.scope_dso.as_ref() {
+            match running.answer.try_recv() {
+                Ok(result) => {
+                    let key = running.key.clone();
+                    self.scope_dso = None;
+                    if let Some(entry) = self.scopes.get_mut(&key) {
+                        // A DSO that failed shows as none; the figures stand.
+                        entry.dso = Some(result.ok().flatten());
+                    }
+                    self.tell_scope(&key, emit);
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => return,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => self.scope_dso = None,
+            }
+        }
+        let Some(as_of) = self.as_of else {
+            return;
+        };
+        while let Some(key) = self.scope_wanted.pop() {
+            if let Err(e) = self.scope_work(&key, as_of, background, emit) {
+                self.broadcast_error(e.to_string(), emit);
+            }
+            if self.scope_dso.is_some() {
+                return;
+            }
+        }
+    }
+
+    fn scope_work(
+        &mut self,
+        key: &ScopeKey,
+        as_of: Date,
+        background: bool,
+        emit: &mut dyn FnMut(SessionId, Response),
+    ) -> Result<()> {
+        let Some(entry) = self.scopes.get(key) else {
+            return Ok(());
+        };
+        if entry.everyone(key) {
+            return Ok(());
+        }
+        let fallback = entry.mine_fallback;
+        let cids = match entry.cids.clone() {
+            Some(cids) => cids,
+            None => {
+                let query = query_of(key);
+                let cids = if query.filter.is_empty() {
+                    self.store.queue_scope_keys(&query, fallback)?
+                } else {
+                    let matches = self.store.filter_matches(&query.filter)?;
+                    self.mirror()?.scope_keys(&query, &matches)
+                };
+                if let Some(entry) = self.scopes.get_mut(key) {
+                    entry.cids = Some(cids.clone());
+                }
+                cids
+            }
+        };
+        let mut told = false;
+        if let Some(entry) = self.scopes.get_mut(key)
+            && entry.cash.is_none()
+            && let Some(cash) = self.forecasts.cash_of(as_of, &cids)
+        {
+            entry.cash = Some(cash);
+            told = true;
+        }
+        let Some(entry) = self.scopes.get(key) else {
+            return Ok(());
+        };
+        if entry.dso.is_none() {
+            let outstanding = entry.figures.outstanding;
+            let base = self.settings.base_currency.clone();
+            if background {
+                let (tx, answer) = std::sync::mpsc::channel();
+                let path = self.path.clone();
+                let started = std::thread::Builder::new()
+                    .name("owed-scope-dso".into())
+                    .spawn(move || {
+                        let result = Store::open_existing(&path)
+                            .and_then(|store| dso_of(&store, &base, as_of, outstanding, &cids));
+                        let _ = tx.send(result);
+                    });
+                if started.is_ok() {
+                    self.scope_dso = Some(ScopeDso {
+                        key: key.clone(),
+                        answer,
+                    });
+                }
+            } else {
+                let dso = dso_of(&self.store, &base, as_of, outstanding, &cids)?;
+                if let Some(entry) = self.scopes.get_mut(key) {
+                    entry.dso = Some(dso);
+                }
+                told = true;
+            }
+        }
+        if told {
+            self.tell_scope(key, emit);
+        }
+        Ok(())
+    }
+
+    /// Tells every session looking at a scope and filter its figures again.
+    fn tell_scope(&mut self, key: &ScopeKey, emit: &mut dyn FnMut(SessionId, Response)) {
+        let Some(summary) = self.scope_summary(key) else {
+            return;
+        };
+        let sessions: Vec<SessionId> = self
+            .sessions
+            .iter()
+            .filter(|(_, v)| v.scope_sent.as_ref().is_some_and(|(k, _)| k == key))
+            .map(|(sid, _)| *sid)
+            .collect();
+        for sid in sessions {
+            emit(sid, Response::Scope(Box::new(summary.clone())));
+        }
+    }
+
+    fn broadcast_error(&self, message: String, emit: &mut dyn FnMut(SessionId, Response)) {
+        for sid in self.sessions.keys() {
+            emit(*sid, Response::Error(message.clone()));
+        }
+    }
+}
+
+/// A customer's share of a scope's figures that a save can move.
+#[derive(Debug, Clone, Default)]
+pub struct ScopeShare {
+    pub open_promise_base: Decimal,
+    pub open_issue_base: Decimal,
+    /// Its open issues by reason (base currency).
+    pub issues: Vec<IssueReason>,
+    pub followups_due: i64,
+}
+
+/// Moves a scope's figures by a customer's difference.
+fn patch(f: &mut ScopeFigures, before: &ScopeShare, after: &ScopeShare) {
+    f.open_p2p_amount += after.open_promise_base - before.open_promise_base;
+    f.open_issue_amount += after.open_issue_base - before.open_issue_base;
+    let followups = i64::try_from(f.followups_due).unwrap_or(i64::MAX) + after.followups_due
+        - before.followups_due;
+    f.followups_due = followups.max(0).unsigned_abs();
+    patch_reasons(&mut f.issues, &before.issues, &after.issues, true);
+    let deduction = crate::store::issues::DEDUCTION_REASON;
+    f.open_deduction_amount = f
+        .issues
+        .iter()
+        .filter(|r| r.reason.eq_ignore_ascii_case(deduction))
+        .map(|r| r.amount)
+        .sum();
+}
+
+/// Moves issues by reason by a customer's difference (reasons lowered when `lower`, as the
+/// scopes count them), largest amount first.
+pub fn patch_reasons(
+    reasons: &mut Vec<IssueReason>,
+    before: &[IssueReason],
+    after: &[IssueReason],
+    lower: bool,
+) {
+    for (list, add) in [(before, false), (after, true)] {
+        for r in list {
+            let name = if lower {
+                r.reason.to_ascii_lowercase()
+            } else {
+                r.reason.clone()
+            };
+            let i = match reasons.iter().position(|i| i.reason == name) {
+                Some(i) => i,
+                None => {
+                    reasons.push(IssueReason {
+                        reason: name,
+                        count: 0,
+                        amount: Decimal::ZERO,
+                    });
+                    reasons.len() - 1
+                }
+            };
+            let slot = &mut reasons[i];
+            if add {
+                slot.count += r.count;
+                slot.amount += r.amount;
+            } else {
+                slot.count = slot.count.saturating_sub(r.count);
+                slot.amount -= r.amount;
+            }
+        }
+    }
+    reasons.retain(|i| i.count > 0);
+    reasons.sort_by(|a, b| {
+        b.amount
+            .cmp(&a.amount)
+            .then_with(|| a.reason.cmp(&b.reason))
+    });
+}
+
+/// DSO by the count-back method of some customers (keys): their outstanding against their
+/// own monthly sales up to `as_of` (as `owed report metrics --owner` computes it).
+pub fn dso_of(
+    store: &Store,
+    base: &str,
+    as_of: Date,
+    outstanding: Decimal,
+    cids: &[i64],
+) -> Result<Option<Decimal>> {
+    let spans = months_back(as_of, crate::report::metrics::DSO_MONTHS);
+    let oldest = spans.last().map_or(as_of, |s| s.0);
+    let sales = store.sales_by_day_of(oldest, as_of, base, cids)?;
+    let month_sales: Vec<(Decimal, u32)> = spans
+        .iter()
+        .map(|(first, last)| {
+            let total = sales
+                .iter()
+                .filter(|(d, _)| d >= first && d <= last)
+                .map(|(_, a)| *a)
+                .sum();
+            (total, days_inclusive(*first, *last))
+        })
+        .collect();
+    Ok(dso_count_back(outstanding, &month_sales))
+}

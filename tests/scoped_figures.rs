@@ -1,0 +1,153 @@
+//! The workstation's figures of a part of the portfolio (the queue's scope) are the reports'
+//! figures of the same customers: `owed report metrics --owner NAME` and `owed report aging
+//! --owner NAME` on the demo.
+
+mod common;
+
+use common::{owed_in, stderr, stdout};
+use owed::config::Config;
+use owed::domain::Decimal;
+use owed::domain::aging::AgingBounds;
+use owed::domain::money::plain;
+use owed::domain::queue::{QueueQuery, Scope};
+use owed::workstation::{PortfolioWorker, Request, Response, ScopeSummary, Settings, Summary};
+
+const AS_OF: &str = "2026-11-25";
+
+fn report(dir: &std::path::Path, db: &str, what: &str, owner: Option<&str>) -> serde_json::Value {
+    let mut args = vec!["--db", db, "--as-of", AS_OF, "report", what, "--json"];
+    if let Some(o) = owner {
+        args.extend(["--owner", o]);
+    }
+    let out = owed_in(dir, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+#[test]
+fn the_scoped_figures_equal_the_reports_of_the_same_customers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let db = db.to_str().unwrap();
+    let made = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            db,
+            "--as-of",
+            AS_OF,
+            "demo",
+            "--no-tui",
+            "--customers",
+            "2000",
+        ],
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let as_of = owed::domain::date::parse_iso(AS_OF).unwrap();
+    let bounds = AgingBounds::default();
+    let mut worker = PortfolioWorker::open(
+        std::path::Path::new(db),
+        Settings {
+            bounds: bounds.clone(),
+            base_currency: "USD".into(),
+            grace_days: Config::default().promise_grace_days,
+        },
+    )
+    .unwrap();
+    for (scope, owner) in [
+        (Scope::Mine, Some("alice")),
+        (Scope::Mine, Some("BOB")),
+        (Scope::Everyone, None),
+    ] {
+        let mut query = QueueQuery::new(owner.unwrap_or("alice"));
+        query.scope = scope;
+        let answers = worker.handle_batch(vec![
+            Request::Summary { as_of },
+            Request::Page {
+                seq: 1,
+                as_of,
+                query,
+                offset: 0,
+                limit: 20,
+            },
+        ]);
+        let scoped: ScopeSummary = answers
+            .iter()
+            .filter_map(|a| match a {
+                Response::Scope(s) => Some((**s).clone()),
+                _ => None,
+            })
+            .last()
+            .expect("the scope's figures came with the page");
+        let summary: Option<Summary> = answers.iter().find_map(|a| match a {
+            Response::Summary(s) => Some((**s).clone()),
+            _ => None,
+        });
+        let f = &scoped.figures;
+        assert!(f.customers > 0 && !f.outstanding.is_zero(), "{owner:?}");
+        let metrics = report(dir.path(), db, "metrics", owner);
+        let amounts = [
+            ("outstanding", f.outstanding),
+            ("overdue", f.overdue),
+            ("net_overdue", f.net_overdue),
+            ("unutilised_credit", f.unutilised_credit),
+            ("unapplied_cash", f.unapplied_cash),
+            ("collectable_this_month", f.collectable_this_month),
+            ("open_issue_amount", f.open_issue_amount),
+            ("open_p2p_amount", f.open_p2p_amount),
+        ];
+        for (name, ours) in amounts {
+            assert_eq!(
+                metrics[name].as_str().unwrap(),
+                plain(ours, "USD"),
+                "{name} of {owner:?}"
+            );
+        }
+        assert_eq!(
+            metrics["customers_overdue"].as_u64().unwrap(),
+            f.customers_overdue,
+            "{owner:?}"
+        );
+        // A part's DSO is its own (computed once the keys pause); everyone's the summary's.
+        let dso = if scoped.everyone {
+            assert!(!scoped.dso_pending);
+            summary.expect("everyone's figures").metrics.dso
+        } else {
+            assert!(!scoped.dso_pending, "computed by now");
+            scoped.dso
+        };
+        assert_eq!(
+            metrics["dso"].as_str().map(str::to_string),
+            dso.map(|d: Decimal| d.round_dp(1).to_string()),
+            "DSO of {owner:?}"
+        );
+        // The aging chart's buckets are the aging report's.
+        let aging = report(dir.path(), db, "aging", owner);
+        for (label, ours) in bounds.labels().iter().zip(&f.aging) {
+            assert_eq!(
+                aging["total"]["aging"][label].as_str().unwrap(),
+                plain(*ours, "USD"),
+                "{label} of {owner:?}"
+            );
+        }
+        assert_eq!(
+            aging["total"]["net_overdue"].as_str().unwrap(),
+            plain(f.net_overdue, "USD")
+        );
+        // Net overdue by bucket adds up to the net overdue.
+        assert_eq!(f.net_aging.iter().sum::<Decimal>(), f.net_overdue);
+    }
+    // Nobody of that name: refused in one sentence.
+    let out = owed_in(
+        dir.path(),
+        &[
+            "--db", db, "--as-of", AS_OF, "report", "metrics", "--owner", "zed",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no customer's finance owner is `zed`"),
+        "{}",
+        stderr(&out)
+    );
+}
