@@ -395,7 +395,7 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
             let memory = mirror.counts(&q, &matches);
             assert_eq!(memory, sql, "{text:?} {collector} {scope:?}");
             // The scope's figures: summed in memory in the same pass, and in SQL.
-            let (counted, sums) = mirror.figures(&q);
+            let (counted, sums) = mirror.figures(&q, &matches);
             assert_eq!(counted, sql, "{text:?} {collector} {scope:?}");
             let summed = store.queue_scope_sums(&q, sql.mine_fallback).unwrap();
             assert_eq!(

@@ -759,13 +759,13 @@ fn a_save_in_the_detail_stays_on_its_customer_and_the_queue_names_the_next() {
 
 /// Runs `owed ARGS` on the session's database (as alice, as of the fixture's date).
 fn owed_cli(s: &Session, args: &[&str]) -> std::process::Output {
-    let db = s._dir.path().join("owed.db");
+    let db = s.dir.join("owed.db");
     std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
         .arg("--db")
         .arg(&db)
         .args(["--as", "alice", "--as-of", workstation::AS_OF])
         .args(args)
-        .env("XDG_CONFIG_HOME", s._dir.path().join("config"))
+        .env("XDG_CONFIG_HOME", s.dir.join("config"))
         .env_remove("OWED_CONFIG")
         .output()
         .unwrap()
