@@ -229,9 +229,13 @@ fn the_workstation_opens_a_read_only_database_and_says_so() {
     writer.flush().unwrap();
     let s = wait_for(&["cannot write", "owed.db"]);
     eprintln!("{s}");
+    // Esc asks before throwing away what was typed; `x` throws it away.
     writer.write_all(b"\x1b").unwrap();
     writer.flush().unwrap();
-    wait_for(&["? Help"]);
+    wait_for(&["throw it away"]);
+    writer.write_all(b"x").unwrap();
+    writer.flush().unwrap();
+    wait_for(&["Thrown away; nothing was saved."]);
     writer.write_all(b"q").unwrap();
     writer.flush().unwrap();
     let start = Instant::now();

@@ -386,11 +386,13 @@ fn a_session_joining_a_computed_portfolio_is_answered_from_it() {
                 Response::Summary(_) => "summary",
                 Response::Forecast(_) => "forecast",
                 Response::Page { .. } => "page",
+                Response::Scope(_) => "scope",
                 other => panic!("not asked for: {other:?}"),
             }
         })
         .collect();
-    assert_eq!(kinds, ["summary", "forecast", "page"]);
+    // The page's scope figures (everyone's, as the portfolio has them) follow the page.
+    assert_eq!(kinds, ["summary", "forecast", "page", "scope"]);
 }
 
 #[test]
@@ -407,10 +409,12 @@ fn only_each_sessions_latest_page_is_answered() {
     ]);
     let pages: Vec<(u64, u64, Vec<String>)> = answers
         .into_iter()
-        .map(|(s, r)| match r {
+        .filter_map(|(s, r)| match r {
             Response::Page { seq, page } => {
-                (s, seq, page.rows.into_iter().map(|r| r.name).collect())
+                Some((s, seq, page.rows.into_iter().map(|r| r.name).collect()))
             }
+            // Each page's figures come with it.
+            Response::Scope(_) => None,
             other => panic!("not asked for: {other:?}"),
         })
         .collect();

@@ -137,7 +137,10 @@ mod tests {
         assert_eq!(text, "Call Maria again (no answer)");
         assert_eq!(CallOutcome::Reached.proposed_followup(today, None), None);
         assert_eq!(
-            CallOutcome::Refused.proposed_followup(today, None).unwrap().0,
+            CallOutcome::Refused
+                .proposed_followup(today, None)
+                .unwrap()
+                .0,
             crate::domain::date::parse_iso("2026-05-07").unwrap()
         );
     }

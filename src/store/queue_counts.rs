@@ -375,11 +375,7 @@ impl QueueMirror {
 
     /// The tab counts of a query's scope and filter, and what its rows add up to (the
     /// figures of that part of the portfolio), in one pass.
-    pub fn figures(
-        &self,
-        query: &QueueQuery,
-        matches: &FilterMatches,
-    ) -> (QueueCounts, ScopeSums) {
+    pub fn figures(&self, query: &QueueQuery, matches: &FilterMatches) -> (QueueCounts, ScopeSums) {
         let mut counts = [0u64; Tab::COUNT];
         let stride = SUMMED.len() + 2 * self.buckets;
         let mut sums = ScopeSums {
