@@ -73,11 +73,11 @@ fn the_scoped_figures_equal_the_reports_of_the_same_customers() {
         ]);
         let scoped: ScopeSummary = answers
             .iter()
-            .filter_map(|a| match a {
+            .rev()
+            .find_map(|a| match a {
                 Response::Scope(s) => Some((**s).clone()),
                 _ => None,
             })
-            .last()
             .expect("the scope's figures came with the page");
         let summary: Option<Summary> = answers.iter().find_map(|a| match a {
             Response::Summary(s) => Some((**s).clone()),

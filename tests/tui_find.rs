@@ -42,8 +42,11 @@ fn check(d: &Driver, id: FieldId) -> Check {
     form.check(field, d.app.as_of, form.strict)
 }
 
-/// A customer's calls as `owed activity` reads them: (outcome, contact, text, follow-up).
-fn calls(db: &Path, id: &str) -> Vec<(String, Option<String>, Option<String>, Option<i64>)> {
+/// A call as `owed activity` reads it: (outcome, contact, text, follow-up).
+type CallRow = (String, Option<String>, Option<String>, Option<i64>);
+
+/// A customer's calls.
+fn calls(db: &Path, id: &str) -> Vec<CallRow> {
     let store = Store::open_existing(db).unwrap();
     let cid = store.customer_key(id).unwrap().unwrap();
     store
