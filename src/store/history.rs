@@ -215,6 +215,7 @@ impl Store {
                     amount: base(amount_units),
                     settled: from_day_number(settled),
                     disputed: side.first_issue.is_some_and(|d| d <= settled),
+                    dispute_opened: side.first_issue.map(from_day_number),
                 });
             } else {
                 h.open.push(OpenDoc {
@@ -224,6 +225,7 @@ impl Store {
                     amount: base(amount_units),
                     balance: base(amount_units - applied),
                     disputed: side.issue_open,
+                    dispute_opened: side.first_issue.map(from_day_number),
                     promised: side.promised,
                 });
                 if q.with_ids {

@@ -30,6 +30,7 @@ fn paid(key: i64, due_before: i64, late: i64) -> SettledDoc {
         amount: Decimal::ONE_HUNDRED,
         settled: plus(due, late),
         disputed: false,
+        dispute_opened: None,
     }
 }
 
@@ -43,6 +44,7 @@ fn open(key: i64, due_in: i64) -> OpenDoc {
         amount: Decimal::ONE_HUNDRED,
         balance: Decimal::ONE_HUNDRED,
         disputed: false,
+        dispute_opened: None,
         promised: None,
     }
 }
@@ -387,3 +389,4 @@ proptest! {
         }
     }
 }
+

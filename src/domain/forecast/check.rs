@@ -1,0 +1,457 @@
+//! The forecast checks itself on the ledger's own recent history before it is published.
+//!
+//! At several cutoffs in the last six months (60, 90, 120, 150 and 180 days before the as-of
+//! date) the ledger is replayed from what was known then — documents dated by the cutoff,
+//! their settlements by then, and disputes opened by then (a dispute opened after a cutoff
+//! is not known at it) — the model is fitted on that, and every document open at the cutoff
+//! is predicted, by the model and by the per-customer median of days to pay (the document
+//! date plus the customer's median days from document to payment, never before the day
+//! after the cutoff). Documents settled by the as-of date are scored against their
+//! settlement; those still unpaid then, against the day after the as-of date (the earliest
+//! they can be paid: leaving them out would keep only the quick payments of each cutoff),
+//! unless they were already more than the censoring cap overdue at the cutoff.
+//!
+//! Documents fall into [`Segment`]s: disputed ones, others already overdue, others not yet
+//! due. For each segment with enough scored documents ([`MIN_SCORED`]):
+//! - **bias**: each method's median signed error (predicted − paid) is taken off its dates
+//!   (rounded to whole days), so that it is neither early nor late on this ledger;
+//! - **method**: the model is published only where it then beats the median (lower mean
+//!   absolute error); elsewhere the median is;
+//! - its **error**: the mean absolute error of the method chosen, in days — what each
+//!   document's forecast says of itself ("model, 4.4 d on this ledger").
+//!
+//! A segment with too few scored documents follows the whole check's choice (the model if
+//! there are too few altogether) without a bias correction, and states no error.
+//!
+//! The model's probability that a not-yet-due document is paid late is **calibrated** on
+//! the same replay: `logit p' = a + b · logit p`, fitted by maximum likelihood on the
+//! not-yet-due documents whose outcome is known (paid, or still unpaid past their due date),
+//! with a weak pull toward `a = 0, b = 1` (no change) so that a handful of documents changes
+//! little.
+//!
+//! At most [`MAX_CUSTOMERS`] customers are replayed (every k-th): the choices concern the
+//! portfolio's segments, which a sample speaks for as well as the whole.
+
+use super::backtest::{median_baseline, median_days_to_pay};
+use super::model::{Model, ModelConfig};
+use super::{CustomerHistory, OpenDoc, SettledDoc, days, par_map};
+use crate::domain::Date;
+
+/// Days before the as-of date of the replayed cutoffs.
+pub const CHECK_CUTOFFS: [i64; 5] = [180, 150, 120, 90, 60];
+/// Scored documents a segment needs before it is judged on its own.
+pub const MIN_SCORED: usize = 20;
+/// Customers replayed at most.
+pub const MAX_CUSTOMERS: usize = 5000;
+/// Largest bias correction (days either way).
+const MAX_SHIFT: i64 = 30;
+/// Pull of the calibration toward no change (a ridge penalty, in documents' worth).
+const CALIBRATION_PRIOR: f64 = 2.0;
+/// Probabilities are kept this far from 0 and 1 before calibrating.
+const P_CLIP: f64 = 0.005;
+
+/// Which kind of open document: the forecast chooses its method per segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Segment {
+    /// Not disputed, not yet due.
+    NotDue,
+    /// Not disputed, past its due date.
+    Overdue,
+    /// An issue naming it is open.
+    Disputed,
+}
+
+impl Segment {
+    pub const ALL: [Segment; 3] = [Segment::NotDue, Segment::Overdue, Segment::Disputed];
+
+    /// The segment of `doc` at `as_of`.
+    pub fn of(doc: &OpenDoc, as_of: Date) -> Segment {
+        if doc.disputed {
+            Segment::Disputed
+        } else if doc.due_date < as_of {
+            Segment::Overdue
+        } else {
+            Segment::NotDue
+        }
+    }
+
+    /// `not due`, `overdue`, `disputed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Segment::NotDue => "not due",
+            Segment::Overdue => "overdue",
+            Segment::Disputed => "disputed",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// How a published date was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// The payment-date model.
+    Model,
+    /// The per-customer median of days to pay.
+    Median,
+    /// An open promise to pay.
+    Promise,
+}
+
+impl Method {
+    /// `model`, `median`, `promise`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Model => "model",
+            Method::Median => "median",
+            Method::Promise => "promise",
+        }
+    }
+}
+
+/// Signed errors in days (predicted − actual) of one method.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Errors(Vec<i64>);
+
+impl Errors {
+    pub fn push(&mut self, error: i64) {
+        self.0.push(error);
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The median signed error (the bias), if any.
+    pub fn bias(&self) -> Option<f64> {
+        let mut v: Vec<f64> = self.0.iter().map(|&e| e as f64).collect();
+        super::stats::median(&mut v)
+    }
+
+    /// The correction that takes the bias off: minus the bias, rounded, within bounds.
+    pub fn correction(&self) -> i64 {
+        self.bias()
+            .map_or(0, |b| (-b).round() as i64)
+            .clamp(-MAX_SHIFT, MAX_SHIFT)
+    }
+
+    /// The mean absolute error after adding `shift` days to every prediction.
+    pub fn mae(&self, shift: i64) -> Option<f64> {
+        (!self.0.is_empty())
+            .then(|| self.0.iter().map(|e| (e + shift).abs() as f64).sum::<f64>() / self.0.len() as f64)
+    }
+
+    fn extend(&mut self, other: &Errors) {
+        self.0.extend_from_slice(&other.0);
+    }
+}
+
+/// Both methods' errors on the same documents.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scores {
+    pub model: Errors,
+    pub median: Errors,
+}
+
+/// What the check decided for one segment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Decision {
+    pub method: Method,
+    /// Days added to the method's dates (the bias correction).
+    pub shift: i64,
+    /// The method's mean absolute error on the check, after the correction (days); `None`
+    /// when too few documents were scored.
+    pub mae: Option<f64>,
+    /// Documents scored.
+    pub scored: usize,
+    /// Both methods' errors after their own corrections, for the record.
+    pub model_mae: Option<f64>,
+    pub median_mae: Option<f64>,
+}
+
+impl Decision {
+    /// The model, unchecked.
+    fn unchecked(method: Method, scored: usize) -> Decision {
+        Decision {
+            method,
+            shift: 0,
+            mae: None,
+            scored,
+            model_mae: None,
+            median_mae: None,
+        }
+    }
+
+    /// Judges a segment's scores: the corrected model against the corrected median.
+    fn judge(scores: &Scores) -> Decision {
+        let (m_shift, d_shift) = (scores.model.correction(), scores.median.correction());
+        let model_mae = scores.model.mae(m_shift);
+        let median_mae = scores.median.mae(d_shift);
+        let model_wins = match (model_mae, median_mae) {
+            (Some(m), Some(d)) => m < d,
+            _ => true,
+        };
+        let (method, shift, mae) = if model_wins {
+            (Method::Model, m_shift, model_mae)
+        } else {
+            (Method::Median, d_shift, median_mae)
+        };
+        Decision {
+            method,
+            shift,
+            mae,
+            scored: scores.model.len(),
+            model_mae,
+            median_mae,
+        }
+    }
+}
+
+/// `logit p' = a + b · logit p`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Calibration {
+    pub a: f64,
+    pub b: f64,
+    /// Documents it was fitted on.
+    pub fitted_on: usize,
+}
+
+impl Default for Calibration {
+    fn default() -> Self {
+        Calibration {
+            a: 0.0,
+            b: 1.0,
+            fitted_on: 0,
+        }
+    }
+}
+
+fn logit(p: f64) -> f64 {
+    let p = p.clamp(P_CLIP, 1.0 - P_CLIP);
+    (p / (1.0 - p)).ln()
+}
+
+fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+impl Calibration {
+    /// The calibrated probability (1 stays 1: a document already due is late for sure).
+    pub fn apply(&self, p: f64) -> f64 {
+        if p >= 1.0 {
+            return 1.0;
+        }
+        sigmoid(self.a + self.b * logit(p))
+    }
+
+    /// Fits `a` and `b` on (probability, was late) pairs by penalised maximum likelihood
+    /// (Newton's method).
+    pub fn fit(points: &[(f64, bool)]) -> Calibration {
+        if points.len() < MIN_SCORED {
+            return Calibration::default();
+        }
+        let (mut a, mut b) = (0.0f64, 1.0f64);
+        for _ in 0..25 {
+            // Gradient and Hessian of the penalised negative log-likelihood.
+            let (mut ga, mut gb) = (CALIBRATION_PRIOR * a, CALIBRATION_PRIOR * (b - 1.0));
+            let (mut haa, mut hab, mut hbb) = (CALIBRATION_PRIOR, 0.0, CALIBRATION_PRIOR);
+            for &(p, late) in points {
+                let x = logit(p);
+                let q = sigmoid(a + b * x);
+                let r = q - f64::from(u8::from(late));
+                ga += r;
+                gb += r * x;
+                let w = q * (1.0 - q);
+                haa += w;
+                hab += w * x;
+                hbb += w * x * x;
+            }
+            let det = haa * hbb - hab * hab;
+            if det.abs() < 1e-12 {
+                break;
+            }
+            let da = (hbb * ga - hab * gb) / det;
+            let db = (haa * gb - hab * ga) / det;
+            a -= da;
+            b -= db;
+            if da.abs() + db.abs() < 1e-9 {
+                break;
+            }
+        }
+        Calibration {
+            a,
+            b,
+            fitted_on: points.len(),
+        }
+    }
+}
+
+/// The check's findings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelfCheck {
+    /// The cutoffs replayed (those with anything to score).
+    pub cutoffs: Vec<Date>,
+    /// The whole check's decision, and each segment's.
+    pub overall: Decision,
+    pub segments: [Decision; 3],
+    pub calibration: Calibration,
+}
+
+impl SelfCheck {
+    /// The decision for documents of `segment`.
+    pub fn decision(&self, segment: Segment) -> &Decision {
+        &self.segments[segment.index()]
+    }
+
+    /// Replays the ledger's recent history (see the module docs). `model` is the model
+    /// fitted at the as-of date (its settings are reused, without a check of their own).
+    pub fn run(histories: &[CustomerHistory], model: &Model) -> SelfCheck {
+        let as_of = model.as_of;
+        let step = histories.len().div_ceil(MAX_CUSTOMERS).max(1);
+        let sample: Vec<&CustomerHistory> = histories.iter().step_by(step).collect();
+        let config = ModelConfig {
+            self_check: false,
+            ..model.config.clone()
+        };
+        let mut scores: [Scores; 3] = Default::default();
+        let mut points = Vec::new();
+        let mut cutoffs = Vec::new();
+        for back in CHECK_CUTOFFS {
+            let cutoff = as_of - chrono::Duration::days(back);
+            let (replayed, actual): (Vec<CustomerHistory>, Vec<Vec<Option<Date>>>) =
+                sample.iter().map(|h| replay_at(h, cutoff)).unzip();
+            if replayed.iter().all(|h| h.settled.is_empty()) {
+                continue;
+            }
+            let fitted = Model::fit(&replayed, cutoff, config.clone());
+            let fallback = fitted.prior.median_days_to_pay;
+            let results = par_map(&replayed, |h| {
+                let predictions = fitted.predict(h);
+                let customer_median = median_days_to_pay(h);
+                h.open
+                    .iter()
+                    .zip(predictions)
+                    .map(|(doc, p)| {
+                        let median = median_baseline(doc, customer_median, fallback, cutoff);
+                        (Segment::of(doc, cutoff), doc.due_date, p.date, p.p_late, median)
+                    })
+                    .collect::<Vec<_>>()
+            });
+            let mut any = false;
+            for (docs, actual) in results.iter().zip(&actual) {
+                for (&(segment, due, model_date, p_late, median_date), &paid) in
+                    docs.iter().zip(actual)
+                {
+                    if due > cutoff {
+                        // Its outcome is known once it is paid, or unpaid past its due date.
+                        match paid {
+                            Some(paid) => points.push((p_late, paid > due)),
+                            None if due < as_of => points.push((p_late, true)),
+                            None => {}
+                        }
+                    }
+                    // Still unpaid at the as-of date: paid the day after at the earliest. Its
+                    // errors are bounds, but leaving it out would keep only the quick
+                    // payments of the cutoff (unless it was long overdue already then, and
+                    // says nothing of anyone's rhythm).
+                    let paid = match paid {
+                        Some(paid) => paid,
+                        None if days(due, cutoff) <= config.censor_cap_days => {
+                            as_of + chrono::Days::new(1)
+                        }
+                        None => continue,
+                    };
+                    any = true;
+                    let s = &mut scores[segment.index()];
+                    s.model.push((model_date - paid).num_days());
+                    s.median.push((median_date - paid).num_days());
+                }
+            }
+            if any {
+                cutoffs.push(cutoff);
+            }
+        }
+        let mut all = Scores::default();
+        for s in &scores {
+            all.model.extend(&s.model);
+            all.median.extend(&s.median);
+        }
+        let overall = if all.model.len() >= MIN_SCORED {
+            Decision::judge(&all)
+        } else {
+            Decision::unchecked(Method::Model, all.model.len())
+        };
+        let segments = Segment::ALL.map(|segment| {
+            let s = &scores[segment.index()];
+            if s.model.len() >= MIN_SCORED {
+                Decision::judge(s)
+            } else {
+                Decision::unchecked(overall.method, s.model.len())
+            }
+        });
+        SelfCheck {
+            cutoffs,
+            overall,
+            segments,
+            calibration: Calibration::fit(&points),
+        }
+    }
+}
+
+/// A customer's history as it stood at `cutoff` (before the as-of date of `h`), from what
+/// `h` knows: documents dated by then; settled by then if their settlement is; disputed at
+/// the cutoff if an issue on them was opened by then. Promises and issues of the time are
+/// not kept in a history, so the replay has none. Also returns each open document's
+/// settlement date, if it settled by the as-of date.
+pub fn replay_at(h: &CustomerHistory, cutoff: Date) -> (CustomerHistory, Vec<Option<Date>>) {
+    let mut out = CustomerHistory {
+        cid: h.cid,
+        group: h.group.clone(),
+        failed_attempts: h
+            .failed_attempts
+            .iter()
+            .copied()
+            .filter(|&d| d <= cutoff)
+            .collect(),
+        ..Default::default()
+    };
+    let mut actual = Vec::new();
+    let known = |opened: Option<Date>| opened.is_some_and(|d| d <= cutoff);
+    for s in h.settled.iter().filter(|s| s.doc_date <= cutoff) {
+        if s.settled <= cutoff {
+            out.settled.push(SettledDoc {
+                dispute_opened: s.dispute_opened.filter(|&d| d <= cutoff),
+                ..s.clone()
+            });
+        } else {
+            out.open.push(OpenDoc {
+                key: s.key,
+                doc_date: s.doc_date,
+                due_date: s.due_date,
+                amount: s.amount,
+                balance: s.amount,
+                disputed: known(s.dispute_opened),
+                dispute_opened: s.dispute_opened.filter(|&d| d <= cutoff),
+                promised: None,
+            });
+            actual.push(Some(s.settled));
+        }
+    }
+    for o in h.open.iter().filter(|o| o.doc_date <= cutoff) {
+        out.open.push(OpenDoc {
+            balance: o.amount,
+            disputed: known(o.dispute_opened),
+            dispute_opened: o.dispute_opened.filter(|&d| d <= cutoff),
+            promised: None,
+            ..o.clone()
+        });
+        actual.push(None);
+    }
+    (out, actual)
+}
