@@ -363,6 +363,11 @@ fn replay(s: &Settings, disputes: Disputes, cutoffs: usize) -> Replay {
         let cutoff = plus(last, -14 * (cutoffs - 1 - k) as i64);
         let dir = tempfile::tempdir().unwrap();
         import_at(dir.path(), s, &invoices, cutoff, disputes);
+        if let Ok(keep) = std::env::var("OWED_REPLAY_KEEP") {
+            if k == 6 {
+                std::fs::copy(dir.path().join("owed.db"), format!("{keep}/{disputes:?}.db")).unwrap();
+            }
+        }
         let db = dir.path().join("owed.db");
         let run = owed_in(
             dir.path(),
@@ -378,6 +383,18 @@ fn replay(s: &Settings, disputes: Disputes, cutoffs: usize) -> Replay {
         );
         assert!(run.status.success(), "{}", stderr(&run));
         let json: Value = serde_json::from_str(&stdout(&run)).unwrap();
+        if std::env::var("OWED_REPLAY_VERBOSE").is_ok() {
+            println!("{cutoff} {disputes:?} effects {}", json["effects"]);
+            for s in json["self_check"]["segments"].as_array().unwrap() {
+                println!("   {s}");
+            }
+        }
+        let reasons: HashMap<&str, &str> = json["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|doc| (doc["id"].as_str().unwrap(), doc["reason"].as_str().unwrap()))
+            .collect();
         let predicted: HashMap<&str, Date> = json["documents"]
             .as_array()
             .unwrap()
@@ -421,6 +438,20 @@ fn replay(s: &Settings, disputes: Disputes, cutoffs: usize) -> Replay {
             let model_err = (model - inv.paid).num_days();
             let median_err = (baseline - inv.paid).num_days();
             let oracle_err = (oracle(inv, cutoff) - inv.paid).num_days();
+            if std::env::var("OWED_REPLAY_DOCS").is_ok() && k == 6 && disputes == Disputes::OpenOnly {
+                println!(
+                    "doc {} c{} disputed {} overdue {} true {:.1} model {} median {} actual {} {}",
+                    inv.id,
+                    inv.customer,
+                    inv.disputed,
+                    (cutoff - inv.due).num_days(),
+                    inv.mean_late,
+                    (model - inv.due).num_days(),
+                    (baseline - inv.due).num_days(),
+                    (inv.paid - inv.due).num_days(),
+                    reasons[inv.id.as_str()]
+                );
+            }
             out.all.add(model_err, median_err, oracle_err);
             if inv.disputed {
                 out.disputed.add(model_err, median_err, oracle_err);

@@ -57,6 +57,47 @@ pub struct Forecast {
     /// cutoffs it replayed.
     pub check: Vec<(Segment, Decision)>,
     pub check_cutoffs: Vec<Date>,
+    /// The effects the model measured on the ledger.
+    pub effects: Effects,
+}
+
+/// What the model measured on the ledger (see `domain::forecast::prior`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Effects {
+    /// Days a dispute adds.
+    pub dispute_days: f64,
+    /// `measured` (on disputed settled documents), `estimated` (the ledger keeps no dispute
+    /// history: from the shape of its payments) or `prior` (nothing to measure: none).
+    pub dispute_source: &'static str,
+    /// Disputed settled documents measured.
+    pub disputed_documents: usize,
+    /// Days added by amount class, smallest to largest (the usual class is 0).
+    pub amount_days: Vec<f64>,
+    /// Documents' worth of its peers in a customer's typical days late.
+    pub prior_weight_documents: f64,
+    /// The typical spread of a customer's days late (days).
+    pub customer_spread_days: f64,
+}
+
+impl Effects {
+    fn of(f: &Forecaster) -> Effects {
+        let prior = &f.model.prior;
+        let a = &prior.adjustments;
+        Effects {
+            dispute_days: round2(a.dispute_days),
+            dispute_source: if a.latent.is_some() {
+                "estimated"
+            } else if a.dispute_evidence > 0 {
+                "measured"
+            } else {
+                "prior"
+            },
+            disputed_documents: a.dispute_evidence,
+            amount_days: a.size_days.iter().map(|&d| round2(d)).collect(),
+            prior_weight_documents: round2(prior.prior_weight),
+            customer_spread_days: round2(prior.spread),
+        }
+    }
 }
 
 impl Forecast {
@@ -129,6 +170,7 @@ impl Forecast {
                 .as_ref()
                 .map(|c| c.cutoffs.clone())
                 .unwrap_or_default(),
+            effects: Effects::of(&forecaster),
         })
     }
 
@@ -161,6 +203,7 @@ impl Forecast {
                 })
                 .collect(),
             beyond: plain(self.cash.beyond, &self.currency),
+            effects: &self.effects,
             self_check: JsonCheck {
                 cutoffs: &self.check_cutoffs,
                 segments: self
@@ -300,6 +343,7 @@ struct JsonForecast<'a> {
     documents: JsonDocuments<'a>,
     weeks: Vec<JsonWeek>,
     beyond: String,
+    effects: &'a Effects,
     self_check: JsonCheck<'a>,
 }
 

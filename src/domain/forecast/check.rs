@@ -36,6 +36,7 @@ use super::backtest::{median_baseline, median_days_to_pay};
 use super::model::{Model, ModelConfig};
 use super::{CustomerHistory, OpenDoc, SettledDoc, days, par_map};
 use crate::domain::Date;
+use std::collections::HashMap;
 
 /// Days before the as-of date of the replayed cutoffs.
 pub const CHECK_CUTOFFS: [i64; 5] = [180, 150, 120, 90, 60];
@@ -111,27 +112,31 @@ impl Method {
     }
 }
 
-/// Signed errors in days (predicted − actual) of one method.
+/// Signed errors in days (predicted − actual) of one method, each with a weight (1, or a
+/// document's chance of belonging to the segment on a ledger without dispute history).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Errors(Vec<i64>);
+pub struct Errors(Vec<(i64, f64)>);
 
 impl Errors {
-    pub fn push(&mut self, error: i64) {
-        self.0.push(error);
+    pub fn push(&mut self, error: i64, weight: f64) {
+        if weight > 0.0 {
+            self.0.push((error, weight));
+        }
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
+    /// The documents' total weight.
+    pub fn weight(&self) -> f64 {
+        self.0.iter().map(|e| e.1).sum()
     }
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
-    /// The median signed error (the bias), if any.
+    /// The (weighted) median signed error: the bias.
     pub fn bias(&self) -> Option<f64> {
-        let mut v: Vec<f64> = self.0.iter().map(|&e| e as f64).collect();
-        super::stats::median(&mut v)
+        let mut v: Vec<(f64, f64)> = self.0.iter().map(|&(e, w)| (e as f64, w)).collect();
+        super::stats::weighted_median(&mut v)
     }
 
     /// The correction that takes the bias off: minus the bias, rounded, within bounds.
@@ -141,10 +146,16 @@ impl Errors {
             .clamp(-MAX_SHIFT, MAX_SHIFT)
     }
 
-    /// The mean absolute error after adding `shift` days to every prediction.
+    /// The (weighted) mean absolute error after adding `shift` days to every prediction.
     pub fn mae(&self, shift: i64) -> Option<f64> {
-        (!self.0.is_empty())
-            .then(|| self.0.iter().map(|e| (e + shift).abs() as f64).sum::<f64>() / self.0.len() as f64)
+        let total = self.weight();
+        (total > 0.0).then(|| {
+            self.0
+                .iter()
+                .map(|&(e, w)| w * (e + shift).abs() as f64)
+                .sum::<f64>()
+                / total
+        })
     }
 
     fn extend(&mut self, other: &Errors) {
@@ -206,7 +217,7 @@ impl Decision {
             method,
             shift,
             mae,
-            scored: scores.model.len(),
+            scored: scores.model.weight().round() as usize,
             model_mae,
             median_mae,
         }
@@ -250,10 +261,11 @@ impl Calibration {
         sigmoid(self.a + self.b * logit(p))
     }
 
-    /// Fits `a` and `b` on (probability, was late) pairs by penalised maximum likelihood
+    /// Fits `a` and `b` on (probability, was late, weight) by penalised maximum likelihood
     /// (Newton's method).
-    pub fn fit(points: &[(f64, bool)]) -> Calibration {
-        if points.len() < MIN_SCORED {
+    pub fn fit(points: &[(f64, bool, f64)]) -> Calibration {
+        let total: f64 = points.iter().map(|p| p.2).sum();
+        if total < MIN_SCORED as f64 {
             return Calibration::default();
         }
         let (mut a, mut b) = (0.0f64, 1.0f64);
@@ -261,13 +273,13 @@ impl Calibration {
             // Gradient and Hessian of the penalised negative log-likelihood.
             let (mut ga, mut gb) = (CALIBRATION_PRIOR * a, CALIBRATION_PRIOR * (b - 1.0));
             let (mut haa, mut hab, mut hbb) = (CALIBRATION_PRIOR, 0.0, CALIBRATION_PRIOR);
-            for &(p, late) in points {
+            for &(p, late, weight) in points {
                 let x = logit(p);
                 let q = sigmoid(a + b * x);
-                let r = q - f64::from(u8::from(late));
+                let r = weight * (q - f64::from(u8::from(late)));
                 ga += r;
                 gb += r * x;
-                let w = q * (1.0 - q);
+                let w = weight * q * (1.0 - q);
                 haa += w;
                 hab += w * x;
                 hbb += w * x * x;
@@ -287,7 +299,7 @@ impl Calibration {
         Calibration {
             a,
             b,
-            fitted_on: points.len(),
+            fitted_on: total.round() as usize,
         }
     }
 }
@@ -317,7 +329,19 @@ impl SelfCheck {
         let sample: Vec<&CustomerHistory> = histories.iter().step_by(step).collect();
         let config = ModelConfig {
             self_check: false,
+            latent: model.prior.adjustments.latent,
             ..model.config.clone()
+        };
+        // On a ledger without dispute history, a document settled since a cutoff may have
+        // been disputed then without saying so: it is scored both ways, as disputed and as
+        // not, by its chance of having been disputed (see `prior::Latent`). Elsewhere each
+        // document counts once, as what the ledger says it was.
+        let chances: HashMap<i64, f64> = match model.prior.adjustments.latent {
+            Some(_) => sample
+                .iter()
+                .flat_map(|h| model.dispute_chances(h))
+                .collect(),
+            None => HashMap::new(),
         };
         let mut scores: [Scores; 3] = Default::default();
         let mut points = Vec::new();
@@ -331,47 +355,98 @@ impl SelfCheck {
             }
             let fitted = Model::fit(&replayed, cutoff, config.clone());
             let fallback = fitted.prior.median_days_to_pay;
-            let results = par_map(&replayed, |h| {
-                let predictions = fitted.predict(h);
+            let indices: Vec<usize> = (0..replayed.len()).collect();
+            let results = par_map(&indices, |&i| {
+                let h = &replayed[i];
                 let customer_median = median_days_to_pay(h);
-                h.open
-                    .iter()
-                    .zip(predictions)
-                    .map(|(doc, p)| {
-                        let median = median_baseline(doc, customer_median, fallback, cutoff);
-                        (Segment::of(doc, cutoff), doc.due_date, p.date, p.p_late, median)
+                let scored = |h: &CustomerHistory| {
+                    h.open
+                        .iter()
+                        .zip(fitted.predict(h))
+                        .zip(&actual[i])
+                        .map(|((doc, p), &paid)| {
+                            let median = median_baseline(doc, customer_median, fallback, cutoff);
+                            let chance = if doc.disputed {
+                                1.0
+                            } else {
+                                chances.get(&doc.key).copied().unwrap_or(0.0)
+                            };
+                            Scored {
+                                segment: Segment::of(doc, cutoff),
+                                due: doc.due_date,
+                                model: p.date,
+                                p_late: p.p_late,
+                                median,
+                                chance,
+                                paid,
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                };
+                let plain = scored(h);
+                if !plain.iter().any(|s| s.chance > 0.0 && s.segment != Segment::Disputed) {
+                    return plain;
+                }
+                // The same documents, as disputed.
+                let flagged = CustomerHistory {
+                    open: h
+                        .open
+                        .iter()
+                        .map(|o| OpenDoc {
+                            disputed: o.disputed || chances.contains_key(&o.key),
+                            ..o.clone()
+                        })
+                        .collect(),
+                    ..h.clone()
+                };
+                let disputed = scored(&flagged);
+                plain
+                    .into_iter()
+                    .zip(disputed)
+                    .flat_map(|(p, d)| {
+                        if p.segment == Segment::Disputed || p.chance <= 0.0 {
+                            vec![Scored { chance: 1.0, ..p }]
+                        } else {
+                            vec![
+                                Scored {
+                                    chance: 1.0 - p.chance,
+                                    ..p
+                                },
+                                Scored {
+                                    chance: p.chance,
+                                    ..d
+                                },
+                            ]
+                        }
                     })
-                    .collect::<Vec<_>>()
+                    .collect()
             });
             let mut any = false;
-            for (docs, actual) in results.iter().zip(&actual) {
-                for (&(segment, due, model_date, p_late, median_date), &paid) in
-                    docs.iter().zip(actual)
-                {
-                    if due > cutoff {
-                        // Its outcome is known once it is paid, or unpaid past its due date.
-                        match paid {
-                            Some(paid) => points.push((p_late, paid > due)),
-                            None if due < as_of => points.push((p_late, true)),
-                            None => {}
-                        }
+            for s in results.iter().flatten() {
+                let (paid, weight) = (s.paid, s.chance.min(1.0));
+                if s.due > cutoff {
+                    // Its outcome is known once it is paid, or unpaid past its due date.
+                    match paid {
+                        Some(paid) => points.push((s.p_late, paid > s.due, weight)),
+                        None if s.due < as_of => points.push((s.p_late, true, weight)),
+                        None => {}
                     }
-                    // Still unpaid at the as-of date: paid the day after at the earliest. Its
-                    // errors are bounds, but leaving it out would keep only the quick
-                    // payments of the cutoff (unless it was long overdue already then, and
-                    // says nothing of anyone's rhythm).
-                    let paid = match paid {
-                        Some(paid) => paid,
-                        None if days(due, cutoff) <= config.censor_cap_days => {
-                            as_of + chrono::Days::new(1)
-                        }
-                        None => continue,
-                    };
-                    any = true;
-                    let s = &mut scores[segment.index()];
-                    s.model.push((model_date - paid).num_days());
-                    s.median.push((median_date - paid).num_days());
                 }
+                // Still unpaid at the as-of date: paid the day after at the earliest. Its
+                // errors are bounds, but leaving it out would keep only the quick
+                // payments of the cutoff (unless it was long overdue already then, and
+                // says nothing of anyone's rhythm).
+                let paid = match paid {
+                    Some(paid) => paid,
+                    None if days(s.due, cutoff) <= config.censor_cap_days => {
+                        as_of + chrono::Days::new(1)
+                    }
+                    None => continue,
+                };
+                any = true;
+                let scores = &mut scores[s.segment.index()];
+                scores.model.push((s.model - paid).num_days(), weight);
+                scores.median.push((s.median - paid).num_days(), weight);
             }
             if any {
                 cutoffs.push(cutoff);
@@ -382,17 +457,17 @@ impl SelfCheck {
             all.model.extend(&s.model);
             all.median.extend(&s.median);
         }
-        let overall = if all.model.len() >= MIN_SCORED {
+        let overall = if all.model.weight() >= MIN_SCORED as f64 {
             Decision::judge(&all)
         } else {
-            Decision::unchecked(Method::Model, all.model.len())
+            Decision::unchecked(Method::Model, all.model.weight().round() as usize)
         };
         let segments = Segment::ALL.map(|segment| {
             let s = &scores[segment.index()];
-            if s.model.len() >= MIN_SCORED {
+            if s.model.weight() >= MIN_SCORED as f64 {
                 Decision::judge(s)
             } else {
-                Decision::unchecked(overall.method, s.model.len())
+                Decision::unchecked(overall.method, s.model.weight().round() as usize)
             }
         });
         SelfCheck {
@@ -402,6 +477,20 @@ impl SelfCheck {
             calibration: Calibration::fit(&points),
         }
     }
+}
+
+/// One way of scoring a document of the check.
+#[derive(Debug, Clone, Copy)]
+struct Scored {
+    segment: Segment,
+    due: Date,
+    model: Date,
+    p_late: f64,
+    median: Date,
+    /// Its weight: 1, or its chance of being of this segment.
+    chance: f64,
+    /// When it was paid, if by the as-of date.
+    paid: Option<Date>,
 }
 
 /// A customer's history as it stood at `cutoff` (before the as-of date of `h`), from what

@@ -66,6 +66,9 @@ pub struct ModelConfig {
     /// Check the model on the ledger's own recent history before publishing (see
     /// [`super::check`]); off for the fits the check itself makes.
     pub self_check: bool,
+    /// The unrecorded disputes found at the as-of date, for the check's replays of earlier
+    /// dates (a ledger that keeps no dispute history kept none then either); `None`: look.
+    pub latent: Option<super::prior::Latent>,
 }
 
 impl Default for ModelConfig {
@@ -80,7 +83,8 @@ impl Default for ModelConfig {
             censor_cap_days: 60.0,
             weekday_min_count: 5,
             weekday_min_share: 0.7,
-            self_check: true,
+            self_check: std::env::var("OWED_XX_NO_CHECK").is_err(), // XX experiment
+            latent: None,
         }
     }
 }
@@ -291,6 +295,27 @@ impl Model {
         self.conditional_beyond(h, p, -1e6, -p.shift)
     }
 
+    /// On a ledger without dispute history (see [`super::prior::Latent`]): each of the
+    /// customer's settled documents not known to be disputed, with its chance of having
+    /// been disputed; empty elsewhere.
+    pub fn dispute_chances(&self, h: &CustomerHistory) -> Vec<(i64, f64)> {
+        let Some(latent) = self.prior.adjustments.latent else {
+            return Vec::new();
+        };
+        let scale = AmountScale::of(h);
+        let docs: Vec<&super::SettledDoc> = h.settled.iter().filter(|s| !s.disputed).collect();
+        let values: Vec<(f64, f64)> = docs
+            .iter()
+            .map(|s| {
+                let late = days(s.due_date, s.settled)
+                    - self.prior.adjustments.days(false, scale.class(s.amount));
+                (late, self.config.weight(s.settled, self.as_of))
+            })
+            .collect();
+        let (chances, _) = latent.labels(&values);
+        docs.iter().map(|s| s.key).zip(chances).collect()
+    }
+
     /// The customer's move toward its recent level: (recent − older median days late of its
     /// undisputed settled documents, the days its predictions move). The move is the recent
     /// median less its typical days late, kept in the measure its evidence allows: a
@@ -298,11 +323,32 @@ impl Model {
     /// which shrinks as documents accumulate on both sides.
     fn recent_move(&self, h: &CustomerHistory, scale: AmountScale, typical: f64) -> (f64, f64) {
         let split = self.as_of - chrono::Duration::days(self.config.recent_days);
+        let adjustments = &self.prior.adjustments;
+        let plain: Vec<(f64, f64, Date)> = h
+            .settled
+            .iter()
+            .filter(|s| !s.disputed)
+            .map(|s| {
+                let late = days(s.due_date, s.settled) - adjustments.days(false, scale.class(s.amount));
+                (late, self.config.weight(s.settled, self.as_of), s.settled)
+            })
+            .collect();
+        // On a ledger without dispute history, each payment less its expected dispute delay.
+        let values: Vec<(f64, Date)> = match adjustments.latent {
+            Some(latent) => {
+                let pairs: Vec<(f64, f64)> = plain.iter().map(|&(t, w, _)| (t, w)).collect();
+                let (chances, _) = latent.labels(&pairs);
+                plain
+                    .iter()
+                    .zip(chances)
+                    .map(|(&(t, _, date), p)| (t - p * latent.delay, date))
+                    .collect()
+            }
+            None => plain.iter().map(|&(t, _, date)| (t, date)).collect(),
+        };
         let (mut recent, mut older) = (Vec::new(), Vec::new());
-        for s in h.settled.iter().filter(|s| !s.disputed) {
-            let late = days(s.due_date, s.settled)
-                - self.prior.adjustments.days(false, scale.class(s.amount));
-            if s.settled > split {
+        for (late, date) in values {
+            if date > split {
                 recent.push(late);
             } else {
                 older.push(late);

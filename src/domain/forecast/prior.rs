@@ -27,7 +27,9 @@
 //! bump gets none.
 
 use super::model::ModelConfig;
-use super::stats::{AtRisk, Obs, Survival, median, robust_sd, weighted_median};
+use super::stats::{
+    AtRisk, Obs, Survival, median, robust_sd, weighted_median, weighted_quantile,
+};
 use super::{CustomerHistory, days, par_map};
 use crate::domain::{Date, Decimal};
 use rust_decimal::prelude::ToPrimitive;
@@ -317,7 +319,9 @@ impl Prior {
     pub fn fit(histories: &[CustomerHistory], as_of: Date, config: &ModelConfig) -> Prior {
         let scales = par_map(histories, AmountScale::of);
         let mut adjustments = measure_adjustments(histories, &scales);
-        adjustments.latent = fit_latent(histories, &scales, as_of, config, &adjustments);
+        adjustments.latent = config
+            .latent
+            .or_else(|| fit_latent(histories, &scales, as_of, config, &adjustments));
         if let Some(latent) = adjustments.latent {
             adjustments.dispute_days = latent.delay;
             adjustments.dispute_evidence = 0;
@@ -496,6 +500,8 @@ const LATENT_DELAYS: [f64; 16] = [
 /// Documents' worth of the portfolio's share and spread in each customer's own.
 const LATENT_SHARE_PRIOR: f64 = 4.0;
 const LATENT_SCALE_PRIOR: f64 = 4.0;
+/// Where in a customer's payments (quantiles) the estimate starts from.
+const LATENT_STARTS: [f64; 3] = [0.15, 0.35, 0.5];
 /// Rounds of the estimate per customer.
 const LATENT_ROUNDS: usize = 8;
 
@@ -521,13 +527,34 @@ impl Latent {
     /// disputes are estimated together with the chances (expectation–maximisation, a few
     /// rounds, each shrunk toward the portfolio's).
     pub fn labels(&self, values: &[(f64, f64)]) -> (Vec<f64>, f64) {
-        let mut chances = vec![self.share; values.len()];
         let total: f64 = values.iter().map(|v| v.1).sum();
         if values.is_empty() || total <= 0.0 {
-            return (chances, 0.0);
+            return (vec![self.share; values.len()], 0.0);
         }
+        // Started from a few places in its payments (a frequent disputer's median is a
+        // disputed payment, its plain ones lower down): the best explanation wins.
         let mut pairs = values.to_vec();
-        let mut typical = weighted_median(&mut pairs).unwrap_or(0.0);
+        let mut best: Option<(Vec<f64>, f64)> = None;
+        let mut tried: Vec<f64> = Vec::with_capacity(LATENT_STARTS.len());
+        for q in LATENT_STARTS {
+            let Some(start) = weighted_quantile(&mut pairs, q) else {
+                continue;
+            };
+            if tried.iter().any(|t| (t - start).abs() < 0.5) {
+                continue;
+            }
+            tried.push(start);
+            let fit = self.labels_from(values, total, start);
+            if best.as_ref().is_none_or(|b| fit.1 > b.1) {
+                best = Some(fit);
+            }
+        }
+        best.unwrap_or_else(|| (vec![self.share; values.len()], 0.0))
+    }
+
+    fn labels_from(&self, values: &[(f64, f64)], total: f64, start: f64) -> (Vec<f64>, f64) {
+        let mut chances = vec![self.share; values.len()];
+        let mut typical = start;
         let (mut share, mut scale) = (self.share, self.scale);
         let mut both: Vec<(f64, f64)> = Vec::with_capacity(2 * values.len());
         for _ in 0..LATENT_ROUNDS {
@@ -667,12 +694,23 @@ fn fit_latent(
     };
     let plain: f64 = sample.iter().map(|v| latent.plain_likelihood(v)).sum();
     let total_weight: f64 = sample.iter().flat_map(|v| v.iter().map(|p| p.1)).sum();
-    let fits = par_map(&LATENT_DELAYS, |&delay| {
-        let candidate = Latent { delay, ..latent };
-        let likelihood: f64 = sample.iter().map(|v| candidate.labels(v).1).sum();
-        (delay, likelihood)
-    });
-    let (delay, best) = fits.into_iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let fit = |delays: &[f64]| {
+        par_map(delays, |&delay| {
+            let candidate = Latent { delay, ..latent };
+            let likelihood: f64 = sample.iter().map(|v| candidate.labels(v).1).sum();
+            (delay, likelihood)
+        })
+        .into_iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+    };
+    // A coarse search, then to the day around the best.
+    let (coarse, _) = fit(&LATENT_DELAYS)?;
+    let step = (coarse * 0.15).ceil().max(1.0);
+    let fine: Vec<f64> = (-2..=2)
+        .map(|k| (coarse + f64::from(k) * step / 2.0).round())
+        .filter(|d| *d >= 1.0)
+        .collect();
+    let (delay, best) = fit(&fine)?;
     // Two more parameters than no delay at all (the delay and the share) must earn their
     // keep (the Bayesian information criterion).
     if best - plain < total_weight.max(2.0).ln() {

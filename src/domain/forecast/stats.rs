@@ -55,6 +55,12 @@ pub fn median(values: &mut [f64]) -> Option<f64> {
 /// The weighted median of `(value, weight)` pairs (the first value at which half the
 /// weight is reached); `None` when there is no positive weight. Reorders `pairs`.
 pub fn weighted_median(pairs: &mut [(f64, f64)]) -> Option<f64> {
+    weighted_quantile(pairs, 0.5)
+}
+
+/// The weighted `q`-quantile of `(value, weight)` pairs (the first value at which a share
+/// `q` of the weight is reached). Reorders `pairs`.
+pub fn weighted_quantile(pairs: &mut [(f64, f64)], q: f64) -> Option<f64> {
     let total: f64 = pairs.iter().map(|p| p.1.max(0.0)).sum();
     if total <= 0.0 {
         return None;
@@ -63,7 +69,7 @@ pub fn weighted_median(pairs: &mut [(f64, f64)]) -> Option<f64> {
     let mut acc = 0.0;
     for &(v, w) in pairs.iter() {
         acc += w.max(0.0);
-        if acc >= total / 2.0 - 1e-12 {
+        if acc >= total * q - 1e-12 {
             return Some(v);
         }
     }
