@@ -150,11 +150,13 @@ impl Backtest {
                             None => {}
                         }
                     }
+                    let median = median_baseline(doc, customer_median, fallback, cutoff);
                     let Some(actual) = actual else {
                         r.still_open += 1;
+                        r.tally.add_unpaid(o.horizon, p.date, median);
+                        r.segments[segment_index(p.segment)].add_unpaid(o.horizon, p.date, median);
                         continue;
                     };
-                    let median = median_baseline(doc, customer_median, fallback, cutoff);
                     let due = due_baseline(doc, cutoff);
                     r.tally.add(actual, p.date, median, due);
                     r.segments[segment_index(p.segment)].add(actual, p.date, median, due);
@@ -192,7 +194,7 @@ impl Backtest {
     /// when nothing scored); the documents scored per method; and the calibration of the
     /// probability of paying late (Brier score, reliability table).
     pub fn to_json(&self) -> Value {
-        let round = |v: Option<f64>| v.map(|x| (x * 100.0).round() / 100.0);
+        let round = |v: Option<f64>| v.map(|x| (x * 100.0).round() / 100.0 + 0.0);
         let tally = |t: &Tally| {
             json!({
                 "scored": t.count,
@@ -264,7 +266,8 @@ impl Backtest {
     /// The results as tables.
     pub fn to_text(&self) -> String {
         let days = |v: Option<f64>| v.map_or("—".into(), |x| format!("{x:.2}"));
-        let signed = |v: Option<f64>| v.map_or("—".into(), |x| format!("{x:+.1}"));
+        // (+ 0.0 turns a negative zero into a positive one.)
+        let signed = |v: Option<f64>| v.map_or("—".into(), |x| format!("{:+.1}", x + 0.0));
         let headers = |first: &'static str| {
             TextTable::new(&[
                 (first, Align::Left),

@@ -12,7 +12,7 @@
 //!   date to settlement) over its settled documents; the portfolio's median when it has none;
 //! - **due date**: the due date.
 
-use super::stats::median;
+use super::stats::{Obs, Survival, median};
 use super::{CustomerHistory, OpenDoc, days};
 use crate::domain::Date;
 use chrono::Days;
@@ -49,22 +49,55 @@ pub fn due_baseline(doc: &OpenDoc, as_of: Date) -> Date {
     doc.due_date.max(as_of + Days::new(1))
 }
 
-/// Signed errors in whole days, counted by value (for their median).
+/// Signed errors in whole days, counted by value (for their median), and bounds of the
+/// errors of documents still unpaid at the horizon (their error is below the bound).
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct SignedErrors(BTreeMap<i64, u64>);
+pub struct SignedErrors(BTreeMap<i64, u64>, BTreeMap<i64, u64>);
 
 impl SignedErrors {
     pub fn add(&mut self, error: i64) {
         *self.0.entry(error).or_default() += 1;
     }
 
+    /// A document still unpaid at the horizon: its error is below `bound`.
+    pub fn add_bound(&mut self, bound: i64) {
+        *self.1.entry(bound).or_default() += 1;
+    }
+
     pub fn absorb(&mut self, other: &SignedErrors) {
         for (&e, &n) in &other.0 {
             *self.0.entry(e).or_default() += n;
         }
+        for (&e, &n) in &other.1 {
+            *self.1.entry(e).or_default() += n;
+        }
     }
 
-    /// The median (mean of the two middle values for an even count); `None` when empty.
+    /// The bias: the median error, documents still unpaid counted as paid after the
+    /// horizon (the Kaplan–Meier median of paid − predicted, with those censored); the
+    /// median of the errors alone when there are none, or too many to reach the middle.
+    pub fn bias(&self) -> Option<f64> {
+        if self.1.is_empty() {
+            return self.median();
+        }
+        let mut obs: Vec<Obs> = self
+            .0
+            .iter()
+            .map(|(&e, &n)| Obs::settled(-e as f64, n as f64))
+            .chain(
+                self.1
+                    .iter()
+                    .map(|(&b, &n)| Obs::open(-b as f64 - 1.0, n as f64)),
+            )
+            .collect();
+        Survival::kaplan_meier(&mut obs)
+            .median()
+            .map(|m| -m)
+            .or_else(|| self.median())
+    }
+
+    /// The median of the errors (mean of the two middle values for an even count); `None`
+    /// when empty.
     pub fn median(&self) -> Option<f64> {
         let n: u64 = self.0.values().sum();
         if n == 0 {
@@ -113,6 +146,13 @@ impl Tally {
         self.median_signed.add(err(median));
     }
 
+    /// Counts a document still unpaid at `horizon` in the biases (paid after it).
+    pub fn add_unpaid(&mut self, horizon: Date, model: Date, median: Date) {
+        let bound = |d: Date| (d - horizon).num_days() - 1;
+        self.model_signed.add_bound(bound(model));
+        self.median_signed.add_bound(bound(median));
+    }
+
     /// Adds another tally.
     pub fn absorb(&mut self, other: &Tally) {
         self.count += other.count;
@@ -123,14 +163,15 @@ impl Tally {
         self.median_signed.absorb(&other.median_signed);
     }
 
-    /// The model's bias: its median signed error in days (positive: late).
+    /// The model's bias: its median signed error in days (positive: late), documents still
+    /// unpaid at the horizon counted as paid after it.
     pub fn model_bias(&self) -> Option<f64> {
-        self.model_signed.median()
+        self.model_signed.bias()
     }
 
     /// The per-customer median baseline's bias.
     pub fn median_bias(&self) -> Option<f64> {
-        self.median_signed.median()
+        self.median_signed.bias()
     }
 
     fn mean(&self, sum: f64) -> Option<f64> {

@@ -13,8 +13,9 @@
 //!
 //! Documents fall into [`Segment`]s: disputed ones, others already overdue, others not yet
 //! due. For each segment with enough scored documents ([`MIN_SCORED`]):
-//! - **bias**: each method's median signed error (predicted − paid) is taken off its dates
-//!   (rounded to whole days), so that it is neither early nor late on this ledger;
+//! - **bias**: each method's median signed error (predicted − paid; documents still unpaid
+//!   count as paid later than the as-of date, through a Kaplan–Meier median) is taken off
+//!   its dates (rounded to whole days), so that it is neither early nor late on this ledger;
 //! - **method**: the model is published only where it then beats the median (lower mean
 //!   absolute error); elsewhere the median is;
 //! - its **error**: the mean absolute error of the method chosen, in days — what each
@@ -34,6 +35,7 @@
 
 use super::backtest::{median_baseline, median_days_to_pay};
 use super::model::{Model, ModelConfig};
+use super::stats::{Obs, Survival};
 use super::{CustomerHistory, OpenDoc, SettledDoc, days, par_map};
 use crate::domain::Date;
 use std::collections::HashMap;
@@ -113,14 +115,15 @@ impl Method {
 }
 
 /// Signed errors in days (predicted − actual) of one method, each with a weight (1, or a
-/// document's chance of belonging to the segment on a ledger without dispute history).
+/// document's chance of belonging to the segment on a ledger without dispute history) and
+/// whether it is only a bound (the document is still unpaid: its error is at most this).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Errors(Vec<(i64, f64)>);
+pub struct Errors(Vec<(i64, f64, bool)>);
 
 impl Errors {
-    pub fn push(&mut self, error: i64, weight: f64) {
+    pub fn push(&mut self, error: i64, weight: f64, bound: bool) {
         if weight > 0.0 {
-            self.0.push((error, weight));
+            self.0.push((error, weight, bound));
         }
     }
 
@@ -133,9 +136,26 @@ impl Errors {
         self.0.is_empty()
     }
 
-    /// The (weighted) median signed error: the bias.
+    /// The median signed error, the bias: how much later than paid the dates are. A
+    /// document still unpaid was paid later than its bound says, so the median is read
+    /// from the Kaplan–Meier curve of paid − predicted (the bounds as censored); when that
+    /// curve does not reach its middle, from the bounds as they are.
     pub fn bias(&self) -> Option<f64> {
-        let mut v: Vec<(f64, f64)> = self.0.iter().map(|&(e, w)| (e as f64, w)).collect();
+        let mut obs: Vec<Obs> = self
+            .0
+            .iter()
+            .map(|&(e, w, bound)| {
+                if bound {
+                    Obs::open(-e as f64 - 1.0, w)
+                } else {
+                    Obs::settled(-e as f64, w)
+                }
+            })
+            .collect();
+        if let Some(m) = Survival::kaplan_meier(&mut obs).median() {
+            return Some(-m);
+        }
+        let mut v: Vec<(f64, f64)> = self.0.iter().map(|&(e, w, _)| (e as f64, w)).collect();
         super::stats::weighted_median(&mut v)
     }
 
@@ -146,13 +166,14 @@ impl Errors {
             .clamp(-MAX_SHIFT, MAX_SHIFT)
     }
 
-    /// The (weighted) mean absolute error after adding `shift` days to every prediction.
+    /// The (weighted) mean absolute error after adding `shift` days to every prediction
+    /// (bounds as they are).
     pub fn mae(&self, shift: i64) -> Option<f64> {
         let total = self.weight();
         (total > 0.0).then(|| {
             self.0
                 .iter()
-                .map(|&(e, w)| w * (e + shift).abs() as f64)
+                .map(|&(e, w, _)| w * (e + shift).abs() as f64)
                 .sum::<f64>()
                 / total
         })
@@ -356,7 +377,7 @@ impl SelfCheck {
             let fitted = Model::fit(&replayed, cutoff, config.clone());
             let fallback = fitted.prior.median_days_to_pay;
             let indices: Vec<usize> = (0..replayed.len()).collect();
-            let results = par_map(&indices, |&i| {
+            let results: Vec<Vec<Scored>> = par_map(&indices, |&i| {
                 let h = &replayed[i];
                 let customer_median = median_days_to_pay(h);
                 let scored = |h: &CustomerHistory| {
@@ -385,7 +406,11 @@ impl SelfCheck {
                 };
                 let plain = scored(h);
                 if !plain.iter().any(|s| s.chance > 0.0 && s.segment != Segment::Disputed) {
-                    return plain;
+                    // Each document once, as what the ledger says it was.
+                    return plain
+                        .into_iter()
+                        .map(|p| Scored { chance: 1.0, ..p })
+                        .collect();
                 }
                 // The same documents, as disputed.
                 let flagged = CustomerHistory {
@@ -436,17 +461,17 @@ impl SelfCheck {
                 // errors are bounds, but leaving it out would keep only the quick
                 // payments of the cutoff (unless it was long overdue already then, and
                 // says nothing of anyone's rhythm).
-                let paid = match paid {
-                    Some(paid) => paid,
+                let (paid, bound) = match paid {
+                    Some(paid) => (paid, false),
                     None if days(s.due, cutoff) <= config.censor_cap_days => {
-                        as_of + chrono::Days::new(1)
+                        (as_of + chrono::Days::new(1), true)
                     }
                     None => continue,
                 };
                 any = true;
                 let scores = &mut scores[s.segment.index()];
-                scores.model.push((s.model - paid).num_days(), weight);
-                scores.median.push((s.median - paid).num_days(), weight);
+                scores.model.push((s.model - paid).num_days(), weight, bound);
+                scores.median.push((s.median - paid).num_days(), weight, bound);
             }
             if any {
                 cutoffs.push(cutoff);
@@ -487,7 +512,8 @@ struct Scored {
     model: Date,
     p_late: f64,
     median: Date,
-    /// Its weight: 1, or its chance of being of this segment.
+    /// Its chance of having been disputed, then its weight once scored one way: 1, or its
+    /// chance of being of this segment.
     chance: f64,
     /// When it was paid, if by the as-of date.
     paid: Option<Date>,

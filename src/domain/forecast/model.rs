@@ -282,6 +282,30 @@ impl Model {
         })
     }
 
+    /// A disputed document's days late and probability of being paid late, from the
+    /// ledger's curve of dispute delays placed at `otherwise` (the days late it would have
+    /// been paid without the dispute), given it is unpaid `overdue` days after its due date;
+    /// `None` without such a curve.
+    fn dispute_late(&self, otherwise: f64, overdue: f64) -> Option<(f64, f64)> {
+        let curve = self.prior.dispute.as_ref()?;
+        let part = [Part {
+            curve: &curve.residuals,
+            offset: otherwise,
+            weight: 1.0,
+            tail: curve.residuals.last_event().map(|t| Tail::Exp {
+                from: t + otherwise,
+                rate: curve.tail_rate,
+            }),
+        }];
+        let late = blended_conditional_median(&part, overdue, HORIZON_DAYS)?;
+        let p_late = if overdue >= 0.0 {
+            1.0
+        } else {
+            blended_conditional_survival(&part, overdue, 0.0).unwrap_or(1.0)
+        };
+        Some((late, p_late))
+    }
+
     /// The probability that a document is paid later than `x` normalised days late, given
     /// it is later than `after`.
     fn conditional_beyond(&self, h: &CustomerHistory, p: &Profile, after: f64, x: f64) -> f64 {
@@ -452,11 +476,21 @@ impl Model {
         let shift = p.shift;
         let overdue = days(doc.due_date, self.as_of);
         let after = overdue - adj - shift;
-        let late = self.conditional_late(h, p, after) + adj + shift;
-        let p_late = if overdue >= 0.0 {
-            1.0
-        } else {
-            self.conditional_beyond(h, p, after, -adj - shift)
+        let disputed = doc
+            .disputed
+            .then(|| self.dispute_late(p.typical_late + size_adj + shift, overdue))
+            .flatten();
+        let (late, p_late) = match disputed {
+            Some(found) => found,
+            None => {
+                let late = self.conditional_late(h, p, after) + adj + shift;
+                let p_late = if overdue >= 0.0 {
+                    1.0
+                } else {
+                    self.conditional_beyond(h, p, after, -adj - shift)
+                };
+                (late, p_late)
+            }
         };
         let earliest = self.as_of + Days::new(1);
         let mut date = add_days(doc.due_date, late.round() as i64);

@@ -299,6 +299,8 @@ fn tail_rate(residuals: &Survival, support: &AtRisk) -> f64 {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prior {
     pub adjustments: Adjustments,
+    /// How long disputes hold payments up, when the ledger has enough of them.
+    pub dispute: Option<DisputeCurve>,
     /// The whole portfolio's curves.
     pub portfolio: Curves,
     /// The curves of each customer group (see [`CustomerHistory::group`]) with enough history
@@ -318,13 +320,15 @@ impl Prior {
     /// Measures the prior on every customer's history as of `as_of`.
     pub fn fit(histories: &[CustomerHistory], as_of: Date, config: &ModelConfig) -> Prior {
         let scales = par_map(histories, AmountScale::of);
-        let mut adjustments = measure_adjustments(histories, &scales);
+        let (mut adjustments, mut dispute) =
+            measure_adjustments(histories, &scales, as_of, config);
         adjustments.latent = config
             .latent
             .or_else(|| fit_latent(histories, &scales, as_of, config, &adjustments));
         if let Some(latent) = adjustments.latent {
             adjustments.dispute_days = latent.delay;
             adjustments.dispute_evidence = 0;
+            dispute = None;
         }
         let indices: Vec<usize> = (0..histories.len()).collect();
         let observations: Vec<Vec<Obs>> = par_map(&indices, |&i| {
@@ -362,6 +366,7 @@ impl Prior {
             .collect();
         Prior {
             adjustments,
+            dispute,
             portfolio,
             groups,
             prior_weight,
@@ -426,8 +431,14 @@ pub fn prior_strength(observations: &[Vec<Obs>]) -> (f64, f64) {
 }
 
 /// Measures the dispute and amount effects (see the module docs).
-fn measure_adjustments(histories: &[CustomerHistory], scales: &[AmountScale]) -> Adjustments {
+fn measure_adjustments(
+    histories: &[CustomerHistory],
+    scales: &[AmountScale],
+    as_of: Date,
+    config: &ModelConfig,
+) -> (Adjustments, Option<DisputeCurve>) {
     let mut dispute = Vec::new();
+    let mut dispute_obs = Vec::new();
     let mut by_size: [Vec<f64>; SIZE_CLASSES] = Default::default();
     let mut within = Vec::new();
     for (h, scale) in histories.iter().zip(scales) {
@@ -452,9 +463,14 @@ fn measure_adjustments(histories: &[CustomerHistory], scales: &[AmountScale]) ->
             let residual = days(s.due_date, s.settled) - own;
             if s.disputed {
                 dispute.push(residual);
+                dispute_obs.push(Obs::settled(residual, config.weight(s.settled, as_of)));
             } else {
                 by_size[scale.class(s.amount)].push(residual);
             }
+        }
+        // Disputes still open: later than they are overdue (long ones are open longest).
+        for o in h.open.iter().filter(|o| o.disputed) {
+            dispute_obs.push(Obs::open(days(o.due_date, as_of) - own, 1.0));
         }
     }
     let pooled = median(&mut within)
@@ -474,11 +490,57 @@ fn measure_adjustments(histories: &[CustomerHistory], scales: &[AmountScale]) ->
             size_days[class] = measured(residuals, AMOUNT_PRIOR_SD);
         }
     }
-    Adjustments {
-        dispute_evidence: dispute.len(),
-        dispute_days: measured(dispute, DISPUTE_PRIOR_SD).max(0.0),
-        size_days,
-        latent: None,
+    let evidence = dispute.len();
+    let curve = (evidence >= MIN_DISPUTE_CURVE).then(|| DisputeCurve::fit(&mut dispute_obs));
+    // The delay: the median of the disputes' curve, open ones included (settled ones alone
+    // would leave out the longest), else of the settled ones; shrunk by the prior.
+    let dispute_days = match curve.as_ref().and_then(|c| c.residuals.median()) {
+        Some(m) => {
+            let mut r = dispute.clone();
+            let spread = robust_sd(&mut r).unwrap_or(pooled).max(pooled);
+            shrink(m, evidence, spread, DISPUTE_PRIOR_SD)
+        }
+        None => measured(dispute, DISPUTE_PRIOR_SD),
+    };
+    (
+        Adjustments {
+            dispute_evidence: evidence,
+            dispute_days: dispute_days.max(0.0),
+            size_days,
+            latent: None,
+        },
+        curve,
+    )
+}
+
+/// Disputed settled documents needed before disputes get a curve of their own.
+const MIN_DISPUTE_CURVE: usize = 30;
+
+/// How long disputes hold payments up on this ledger: the curve of a disputed document's
+/// days late less its customer's median over its plain ones (settled disputes, and open ones
+/// as censored), so that a dispute open for long is predicted from what long disputes did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DisputeCurve {
+    pub residuals: Survival,
+    /// Observations (unweighted) beyond a point.
+    pub support: AtRisk,
+    /// The rate at which disputes still open past the curve's support get paid.
+    pub tail_rate: f64,
+}
+
+impl DisputeCurve {
+    fn fit(obs: &mut [Obs]) -> DisputeCurve {
+        let support = AtRisk::new(
+            &obs.iter()
+                .map(|o| Obs { weight: 1.0, ..*o })
+                .collect::<Vec<_>>(),
+        );
+        let residuals = Survival::kaplan_meier(obs);
+        DisputeCurve {
+            tail_rate: tail_rate(&residuals, &support),
+            residuals,
+            support,
+        }
     }
 }
 
