@@ -83,7 +83,7 @@ impl Default for ModelConfig {
             censor_cap_days: 60.0,
             weekday_min_count: 5,
             weekday_min_share: 0.7,
-            self_check: std::env::var("OWED_XX_NO_CHECK").is_err(), // XX experiment
+            self_check: true,
             latent: None,
         }
     }
@@ -111,7 +111,7 @@ const HABIT_PRIOR: f64 = 2.0;
 const MOVE_THRESHOLD: f64 = 2.0;
 /// Settled documents needed on each side (recent, older) before a move is measured.
 const MIN_MOVE_DOCUMENTS: usize = 3;
-/// Documents' worth of the portfolio's spread in a customer's own.
+/// Documents' worth of the portfolio's spread in a customer's own (the recent move).
 const SPREAD_PRIOR: f64 = 4.0;
 /// How far a month habit may move a date (days).
 const MONTH_HABIT_REACH: i64 = 10;
@@ -161,6 +161,8 @@ pub struct Profile {
     pub at_risk: AtRisk,
     /// Median normalised days late, shrunk toward its peers'.
     pub typical_late: f64,
+    /// Documents' worth of its peers in its curve (see [`super::prior::Strength`]).
+    pub prior_weight: f64,
     /// Recent minus older median days late (0 when either side has too few documents).
     pub trend: f64,
     /// Days the customer's predictions move toward its recent level.
@@ -190,12 +192,8 @@ impl Model {
         let mut obs =
             customer_observations(h, self.as_of, &self.config, &self.prior.adjustments, scale);
         let curves = self.prior.curves_for(h);
-        let typical_late = location(
-            &obs,
-            &curves.pseudo,
-            self.prior.prior_weight,
-            curves.median_late,
-        );
+        let prior_weight = self.prior.strength.weight_for(&obs, curves.median_late);
+        let typical_late = location(&obs, &curves.pseudo, prior_weight, curves.median_late);
         let at_risk = AtRisk::new(&obs);
         let survival = Survival::kaplan_meier(&mut obs);
         let (trend, shift) = self.recent_move(h, scale, typical_late);
@@ -206,6 +204,7 @@ impl Model {
             survival,
             at_risk,
             typical_late,
+            prior_weight,
             trend,
             shift,
             scale,
@@ -251,7 +250,7 @@ impl Model {
             Part {
                 curve: &curves.residuals,
                 offset: p.typical_late,
-                weight: self.prior.prior_weight,
+                weight: p.prior_weight,
                 tail: tail_from(&curves.residuals, p.typical_late),
             }
         } else {
@@ -259,7 +258,7 @@ impl Model {
             Part {
                 curve: &curves.survival,
                 offset,
-                weight: self.prior.prior_weight,
+                weight: p.prior_weight,
                 tail: tail_from(&curves.survival, offset),
             }
         };

@@ -227,7 +227,7 @@ impl Curves {
         histories: &[CustomerHistory],
         observations: &[Vec<Obs>],
         members: &[usize],
-        prior_weight: f64,
+        strength: &Strength,
     ) -> Curves {
         let mut pooled: Vec<Obs> = HYPERPRIOR.iter().map(|&d| Obs::settled(d, 1.0)).collect();
         pooled.extend(
@@ -243,7 +243,8 @@ impl Curves {
                 return Vec::new();
             }
             let obs = &observations[i];
-            let typical = location(obs, &pseudo, prior_weight, median_late);
+            let weight = strength.weight_for(obs, median_late);
+            let typical = location(obs, &pseudo, weight, median_late);
             obs.iter()
                 .map(|o| Obs {
                     days: o.days - typical,
@@ -306,11 +307,13 @@ pub struct Prior {
     /// The curves of each customer group (see [`CustomerHistory::group`]) with enough history
     /// of its own; the others use the portfolio's.
     pub groups: HashMap<String, Curves>,
-    /// How many documents' worth the prior weighs in a customer's typical days late:
-    /// measured (see [`prior_strength`]) unless the settings fix it.
+    /// How many documents' worth the prior weighs in a typical customer's typical days
+    /// late: measured (see [`prior_strength`]) unless the settings fix it.
     pub prior_weight: f64,
     /// The typical spread of a customer's days late around its own typical (days).
     pub spread: f64,
+    /// What sets each customer's weight (see [`Strength::weight_for`]).
+    pub strength: Strength,
     /// The portfolio's median days from document date to settlement (the median method's
     /// fallback for customers with no history).
     pub median_days_to_pay: f64,
@@ -334,9 +337,11 @@ impl Prior {
         let observations: Vec<Vec<Obs>> = par_map(&indices, |&i| {
             customer_observations(&histories[i], as_of, config, &adjustments, scales[i])
         });
-        let (measured_weight, spread) = prior_strength(&observations);
-        let prior_weight = config.prior_weight.unwrap_or(measured_weight);
-        let portfolio = Curves::fit(histories, &observations, &indices, prior_weight);
+        let strength = Strength {
+            fixed: config.prior_weight,
+            ..prior_strength(&observations)
+        };
+        let portfolio = Curves::fit(histories, &observations, &indices, &strength);
 
         let mut members: HashMap<&str, (Vec<usize>, usize)> = HashMap::new();
         for (i, h) in histories.iter().enumerate() {
@@ -352,7 +357,7 @@ impl Prior {
                 if settled < MIN_GROUP_SETTLED {
                     continue;
                 }
-                let mut curves = Curves::fit(histories, &observations, &list, prior_weight);
+                let mut curves = Curves::fit(histories, &observations, &list, &strength);
                 if curves.residual_count < MIN_GROUP_RESIDUALS {
                     curves.residuals = portfolio.residuals.clone();
                     curves.residual_support = portfolio.residual_support.clone();
@@ -369,8 +374,9 @@ impl Prior {
             dispute,
             portfolio,
             groups,
-            prior_weight,
-            spread,
+            prior_weight: strength.weight(),
+            spread: strength.spread,
+            strength,
             median_days_to_pay: median(&mut days_to_pay).unwrap_or(30.0),
         }
     }
@@ -384,12 +390,73 @@ impl Prior {
     }
 }
 
-/// How strongly the portfolio pulls a customer's typical days late, in documents, and the
-/// typical spread within a customer — empirical Bayes: the within-customer variance of days
-/// late over the variance of customers' own medians (less what their sampling noise
-/// explains). Where customers differ a lot and each is regular, a couple of documents say
-/// who a customer is; where they are alike and each is erratic, many are needed.
-pub fn prior_strength(observations: &[Vec<Obs>]) -> (f64, f64) {
+/// How strongly its peers pull a customer's typical days late (empirical Bayes).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Strength {
+    /// The typical spread of days late within a customer (days).
+    pub spread: f64,
+    /// The variance of customers' own typical days late (days²), less sampling noise.
+    pub between: f64,
+    /// A fixed weight from the settings instead, in documents.
+    pub fixed: Option<f64>,
+}
+
+impl Strength {
+    /// The portfolio's weight in documents: within-customer variance over between-customer
+    /// variance.
+    pub fn weight(&self) -> f64 {
+        self.fixed.unwrap_or_else(|| {
+            (self.spread * self.spread / self.between)
+                .clamp(PRIOR_WEIGHT_RANGE.0, PRIOR_WEIGHT_RANGE.1)
+        })
+    }
+
+    /// The weight for one customer whose peers' median is `center`: its own spread (shrunk
+    /// toward the typical one) over the between-customer variance — a customer that always
+    /// pays alike is pulled less than an erratic one with as many documents — and less
+    /// again the further its own median lies from its peers' given its evidence: customers
+    /// vary around their peers with heavy tails (a Student t prior of [`PRIOR_TAIL`]
+    /// degrees of freedom), so one far away with plenty of evidence is taken at its word.
+    pub fn weight_for(&self, obs: &[Obs], center: f64) -> f64 {
+        if let Some(w) = self.fixed {
+            return w;
+        }
+        let mut pairs: Vec<(f64, f64)> = obs
+            .iter()
+            .filter(|o| o.event && o.weight > 0.0)
+            .map(|o| (o.days, o.weight))
+            .collect();
+        let n: f64 = pairs.iter().map(|p| p.1).sum();
+        let Some(own_median) = weighted_median(&mut pairs) else {
+            return self.weight();
+        };
+        let mut dev: Vec<(f64, f64)> = pairs
+            .iter()
+            .map(|&(d, w)| ((d - own_median).abs(), w))
+            .collect();
+        let own = 1.4826 * weighted_median(&mut dev).unwrap_or(self.spread);
+        let spread2 =
+            (n * own * own + SPREAD_PRIOR * self.spread * self.spread) / (n + SPREAD_PRIOR);
+        let weight = spread2 / self.between;
+        let sampling = FRAC_PI_2 * spread2 / n.max(1e-9);
+        let z2 = (own_median - center).powi(2) / (self.between + sampling);
+        (weight * (PRIOR_TAIL + 1.0) / (PRIOR_TAIL + z2))
+            .clamp(PRIOR_WEIGHT_RANGE.0, PRIOR_WEIGHT_RANGE.1)
+    }
+}
+
+/// Degrees of freedom of the heavy-tailed prior on customers' typical days late.
+pub const PRIOR_TAIL: f64 = 4.0;
+
+/// Documents' worth of the typical spread in a customer's own.
+const SPREAD_PRIOR: f64 = 4.0;
+
+/// How strongly the portfolio pulls a customer's typical days late — empirical Bayes: the
+/// within-customer variance of days late over the variance of customers' own medians (less
+/// what their sampling noise explains). Where customers differ a lot and each is regular, a
+/// couple of documents say who a customer is; where they are alike and each is erratic,
+/// many are needed.
+pub fn prior_strength(observations: &[Vec<Obs>]) -> Strength {
     let mut spreads = Vec::new();
     let mut medians = Vec::new();
     let mut weights = Vec::new();
@@ -416,7 +483,12 @@ pub fn prior_strength(observations: &[Vec<Obs>]) -> (f64, f64) {
         .unwrap_or(DEFAULT_SPREAD)
         .max(1.0);
     let Some(between) = robust_sd(&mut medians) else {
-        return (2.0, spread);
+        // Nothing to compare customers with: two documents' worth.
+        return Strength {
+            spread,
+            between: spread * spread / 2.0,
+            fixed: None,
+        };
     };
     // The sampling variance of a median of n values of spread σ is about (π/2)·σ²/n.
     let sampling = weights
@@ -424,10 +496,16 @@ pub fn prior_strength(observations: &[Vec<Obs>]) -> (f64, f64) {
         .map(|w| FRAC_PI_2 * spread * spread / w)
         .sum::<f64>()
         / weights.len().max(1) as f64;
-    let true_between = (between * between - sampling).max(1e-6);
-    let weight =
-        (spread * spread / true_between).clamp(PRIOR_WEIGHT_RANGE.0, PRIOR_WEIGHT_RANGE.1);
-    (weight, spread)
+    // What is left once sampling noise is taken off — but never below the uncertainty of
+    // that estimate itself (a variance measured on m customers is known to about
+    // √(2/m) of itself): customers that look alike may still differ that much.
+    let observed = between * between;
+    let uncertainty = observed * (2.0 / weights.len().max(1) as f64).sqrt();
+    Strength {
+        spread,
+        between: (observed - sampling).max(uncertainty).max(1e-6),
+        fixed: None,
+    }
 }
 
 /// Measures the dispute and amount effects (see the module docs).
@@ -819,8 +897,9 @@ mod tests {
         };
         let apart: Vec<Vec<Obs>> = (0..40).map(|c| customer(3.0 * c as f64, 1.0)).collect();
         let alike: Vec<Vec<Obs>> = (0..40).map(|c| customer((c % 3) as f64, 6.0)).collect();
-        let (apart_weight, _) = prior_strength(&apart);
-        let (alike_weight, alike_spread) = prior_strength(&alike);
+        let apart_weight = prior_strength(&apart).weight();
+        let alike = prior_strength(&alike);
+        let (alike_weight, alike_spread) = (alike.weight(), alike.spread);
         assert!(apart_weight < 1.0, "{apart_weight}");
         assert!(alike_weight > 5.0, "{alike_weight}");
         assert!(alike_spread > 5.0, "{alike_spread}");

@@ -1,4 +1,8 @@
-//! The model, the risk and the promise cover on hand-made histories.
+//! The model, the self-check, the risk and the promise cover on hand-made histories with
+//! known answers.
+//!
+//! Histories are monthly-ish (a document every 33 days, so that settlements fall on every
+//! weekday and all over the month: no habit unless a test makes one).
 
 use super::*;
 use crate::domain::date::parse_iso;
@@ -49,7 +53,8 @@ fn open(key: i64, due_in: i64) -> OpenDoc {
     }
 }
 
-/// A customer with a monthly history of `count` documents paid `late(i)` days late.
+/// A customer with a history of `count` documents (one every 33 days, the latest due 60
+/// days before the as-of date) paid `late(i)` days late.
 fn customer(
     cid: i64,
     count: i64,
@@ -59,7 +64,7 @@ fn customer(
     CustomerHistory {
         cid,
         settled: (0..count)
-            .map(|i| paid(cid * 1000 + i, 60 + 30 * i, late(i)))
+            .map(|i| paid(cid * 1000 + i, 60 + 33 * i, late(i)))
             .collect(),
         open: open_docs,
         ..Default::default()
@@ -183,13 +188,32 @@ fn the_prior_speaks_for_a_customer_without_history() {
 
 #[test]
 fn little_history_is_shrunk_toward_the_portfolio() {
-    // One payment 60 days late says less than twelve.
+    // Among customers who are alike and erratic, one payment 60 days late says little; twelve
+    // say a lot.
+    let mut alike = Vec::new();
+    for c in 0..30 {
+        let noise = move |i: i64| ((c * 13 + i * 7) % 33) - 16;
+        alike.push(customer(100 + c, 12, move |i| (c % 3) + noise(i), vec![]));
+    }
     let one = customer(1, 1, |_| 60, vec![open(1, 10)]);
     let many = customer(2, 12, |_| 60, vec![open(2, 10)]);
-    let one_late = days_after_due(&predict(one)[0], &open(1, 10));
-    let many_late = days_after_due(&predict(many)[0], &open(2, 10));
-    assert!(one_late < many_late, "{one_late} vs {many_late}");
-    assert!((58..=62).contains(&many_late));
+    let mut all = alike.clone();
+    all.push(one.clone());
+    all.push(many.clone());
+    let model = fit(&all);
+    assert!(model.prior.prior_weight >= 5.0, "{}", model.prior.prior_weight);
+    let one_late = days_after_due(&model.predict(&one)[0], &open(1, 10));
+    let many_late = days_after_due(&model.predict(&many)[0], &open(2, 10));
+    assert!(one_late < 40, "{one_late}");
+    assert!((58..=62).contains(&many_late), "{many_late}");
+    // Among customers who differ a lot and are each regular, one payment says who a
+    // customer is (empirical Bayes: the ledger sets how strong the pull is).
+    let mut distinct = portfolio();
+    distinct.push(one.clone());
+    let model = fit(&distinct);
+    assert!(model.prior.prior_weight <= 1.0, "{}", model.prior.prior_weight);
+    let one_late = days_after_due(&model.predict(&one)[0], &open(1, 10));
+    assert!(one_late >= 50, "{one_late}");
 }
 
 #[test]
@@ -334,7 +358,13 @@ fn risk_is_high_for_a_late_payer_breaking_promises() {
 fn risk_is_medium_for_a_slow_but_regular_payer() {
     let r = risk_of(customer(1, 12, |_| 32, vec![open(1, 10)]));
     assert_eq!(r.level, RiskLevel::Medium);
-    assert_eq!(r.reasons, vec!["pays 32 days late".to_string()]);
+    assert_eq!(
+        r.reasons,
+        vec![
+            "pays 32 days late".to_string(),
+            "100% likely to pay late".to_string()
+        ]
+    );
 }
 
 #[test]
@@ -389,4 +419,7 @@ proptest! {
         }
     }
 }
+
+
+
 
