@@ -6,7 +6,7 @@
 //! | sign | points |
 //! | --- | --- |
 //! | typically pays ≥ 45 / ≥ 30 / ≥ 15 / ≥ 7 days late | 35 / 25 / 15 / 5 |
-//! | its next document is paid after the due date with probability ≥ 90 % / ≥ 75 % | 15 / 8 |
+//! | its next document is paid after the due date with probability ≥ 90 % / ≥ 75 % | 8 / 4 |
 //! | paying ≥ 15 / ≥ 7 days later recently than before | 25 / 10 |
 //! | broken promises: 1 / 2 or more | 15 / 25 |
 //! | open issues: 1–2 / 3 or more | 10 / 15 |
@@ -103,8 +103,8 @@ impl Model {
         };
         signs.push((late_points, format!("pays {}", describe_late(typical))));
         let likely_points = match p_late {
-            x if x >= 0.9 => 15,
-            x if x >= 0.75 => 8,
+            x if x >= 0.9 => 8,
+            x if x >= 0.75 => 4,
             _ => 0,
         };
         signs.push((
