@@ -2,7 +2,7 @@
 
 use super::Context;
 use crate::Result;
-use crate::demo::{DemoOptions, DemoOutcome, ensure_database, write_csvs};
+use crate::demo::{DemoBehaviour, DemoOptions, DemoOutcome, ensure_database, write_csvs};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -19,6 +19,12 @@ pub struct DemoArgs {
     /// Write the portfolio as import CSVs into this folder instead of a database.
     #[arg(long, value_name = "DIR")]
     pub csv: Option<PathBuf>,
+    /// How customers pay, other than the demo's: `key=value,…` (archetypes=a/b/c/d/e/f/g,
+    /// lateness, spread, drift, size_effect, hiccup, disputer_share, dispute_days=LOW..HIGH,
+    /// dispute_credit, payment_run). For trying the forecast on a portfolio it was not
+    /// tuned on.
+    #[arg(long, hide = true, value_name = "SETTINGS", value_parser = DemoBehaviour::parse)]
+    pub behaviour: Option<DemoBehaviour>,
 }
 
 /// The collector the demo is opened as when none is named: one of the demo's finance owners,
@@ -31,6 +37,7 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
         seed: args.seed,
         today: ctx.as_of,
         base_currency: ctx.config.base_currency.clone(),
+        behaviour: args.behaviour.clone().unwrap_or_default(),
     };
     if let Some(dir) = &args.csv {
         let (counts, _) = write_csvs(&options, dir)?;

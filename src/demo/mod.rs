@@ -4,7 +4,8 @@
 mod generate;
 
 pub use generate::{
-    DemoActivity, DemoActivityKind, DemoCounts, DemoOptions, DemoResolution, write_csvs,
+    DemoActivity, DemoActivityKind, DemoBehaviour, DemoCounts, DemoOptions, DemoResolution,
+    write_csvs,
 };
 
 use crate::import::{ImportOptions, ImportSummary, import_paths};
@@ -29,10 +30,15 @@ pub enum DemoOutcome {
 }
 
 fn fingerprint(options: &DemoOptions) -> String {
-    format!(
+    let mut text = format!(
         "customers={} seed={} today={} base={}",
         options.customers, options.seed, options.today, options.base_currency
-    )
+    );
+    let behaviour = options.behaviour.describe();
+    if !behaviour.is_empty() {
+        text.push_str(&format!(" behaviour={behaviour}"));
+    }
+    text
 }
 
 /// Makes `db` hold the demo portfolio of `options`: reuses it when it already does,
