@@ -189,14 +189,21 @@ impl Model {
     /// The customer's profile: its curve, typical days late, recent level and habits.
     pub fn profile(&self, h: &CustomerHistory) -> Profile {
         let scale = AmountScale::of(h);
-        let mut obs =
-            customer_observations(h, self.as_of, &self.config, &self.prior.adjustments, scale);
+        let chances = self.prior.chances_for(h, self.as_of, &self.config, scale);
+        let mut obs = customer_observations(
+            h,
+            self.as_of,
+            &self.config,
+            &self.prior.adjustments,
+            scale,
+            &chances,
+        );
         let curves = self.prior.curves_for(h);
         let prior_weight = self.prior.strength.weight_for(&obs, curves.median_late);
         let typical_late = location(&obs, &curves.pseudo, prior_weight, curves.median_late);
         let at_risk = AtRisk::new(&obs);
         let survival = Survival::kaplan_meier(&mut obs);
-        let (trend, shift) = self.recent_move(h, scale, typical_late);
+        let (trend, shift) = self.recent_move(h, scale, typical_late, &chances);
         let weekday = self.weekday_habit(h);
         Profile {
             settled_count: h.settled.len(),
@@ -322,21 +329,18 @@ impl Model {
     /// customer's settled documents not known to be disputed, with its chance of having
     /// been disputed; empty elsewhere.
     pub fn dispute_chances(&self, h: &CustomerHistory) -> Vec<(i64, f64)> {
-        let Some(latent) = self.prior.adjustments.latent else {
+        if self.prior.adjustments.latent.is_none() {
             return Vec::new();
-        };
-        let scale = AmountScale::of(h);
-        let docs: Vec<&super::SettledDoc> = h.settled.iter().filter(|s| !s.disputed).collect();
-        let values: Vec<(f64, f64)> = docs
+        }
+        let chances = self
+            .prior
+            .chances_for(h, self.as_of, &self.config, AmountScale::of(h));
+        h.settled
             .iter()
-            .map(|s| {
-                let late = days(s.due_date, s.settled)
-                    - self.prior.adjustments.days(false, scale.class(s.amount));
-                (late, self.config.weight(s.settled, self.as_of))
-            })
-            .collect();
-        let (chances, _) = latent.labels(&values);
-        docs.iter().map(|s| s.key).zip(chances).collect()
+            .filter(|s| !s.disputed)
+            .map(|s| s.key)
+            .zip(chances.iter().copied())
+            .collect()
     }
 
     /// The customer's move toward its recent level: (recent − older median days late of its
@@ -344,7 +348,13 @@ impl Model {
     /// median less its typical days late, kept in the measure its evidence allows: a
     /// non-negative garrote on the recent-vs-older change against its sampling variance,
     /// which shrinks as documents accumulate on both sides.
-    fn recent_move(&self, h: &CustomerHistory, scale: AmountScale, typical: f64) -> (f64, f64) {
+    fn recent_move(
+        &self,
+        h: &CustomerHistory,
+        scale: AmountScale,
+        typical: f64,
+        chances: &[f64],
+    ) -> (f64, f64) {
         let split = self.as_of - chrono::Duration::days(self.config.recent_days);
         let adjustments = &self.prior.adjustments;
         let plain: Vec<(f64, f64, Date)> = h
@@ -358,15 +368,11 @@ impl Model {
             .collect();
         // On a ledger without dispute history, each payment less its expected dispute delay.
         let values: Vec<(f64, Date)> = match adjustments.latent {
-            Some(latent) => {
-                let pairs: Vec<(f64, f64)> = plain.iter().map(|&(t, w, _)| (t, w)).collect();
-                let (chances, _) = latent.labels(&pairs);
-                plain
-                    .iter()
-                    .zip(chances)
-                    .map(|(&(t, _, date), p)| (t - p * latent.delay, date))
-                    .collect()
-            }
+            Some(latent) => plain
+                .iter()
+                .zip(chances)
+                .map(|(&(t, _, date), p)| (t - p * latent.delay, date))
+                .collect(),
             None => plain.iter().map(|&(t, _, date)| (t, date)).collect(),
         };
         let (mut recent, mut older) = (Vec::new(), Vec::new());

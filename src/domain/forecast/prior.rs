@@ -147,26 +147,21 @@ pub fn customer_observations(
     config: &ModelConfig,
     adjustments: &Adjustments,
     scale: AmountScale,
+    chances: &[f64],
 ) -> Vec<Obs> {
     let mut obs = Vec::with_capacity(h.settled.len() + h.open.len());
-    let mut unlabelled: Vec<(f64, f64)> = Vec::new();
+    let mut unlabelled = chances.iter();
     for s in &h.settled {
         let size = adjustments.days(false, scale.class(s.amount));
         let late = days(s.due_date, s.settled) - size;
         let weight = config.weight(s.settled, as_of);
         if s.disputed {
             obs.push(Obs::settled(late - adjustments.dispute_days, weight));
-        } else if adjustments.latent.is_some() {
-            unlabelled.push((late, weight));
-        } else {
-            obs.push(Obs::settled(late, weight));
-        }
-    }
-    if let Some(latent) = adjustments.latent {
-        let (chances, _) = latent.labels(&unlabelled);
-        for (&(late, weight), p) in unlabelled.iter().zip(chances) {
+        } else if let (Some(latent), Some(&p)) = (adjustments.latent, unlabelled.next()) {
             obs.push(Obs::settled(late, weight * (1.0 - p)));
             obs.push(Obs::settled(late - latent.delay, weight * p));
+        } else {
+            obs.push(Obs::settled(late, weight));
         }
     }
     for o in &h.open {
@@ -177,6 +172,31 @@ pub fn customer_observations(
         }
     }
     obs
+}
+
+/// On a ledger without dispute history: the chance that each of the customer's settled
+/// documents not known to be disputed (in order) was disputed (see [`Latent::labels`]);
+/// empty elsewhere.
+pub fn latent_chances(
+    h: &CustomerHistory,
+    as_of: Date,
+    config: &ModelConfig,
+    adjustments: &Adjustments,
+    scale: AmountScale,
+) -> Vec<f64> {
+    let Some(latent) = adjustments.latent else {
+        return Vec::new();
+    };
+    let values: Vec<(f64, f64)> = h
+        .settled
+        .iter()
+        .filter(|s| !s.disputed)
+        .map(|s| {
+            let late = days(s.due_date, s.settled) - adjustments.days(false, scale.class(s.amount));
+            (late, config.weight(s.settled, as_of))
+        })
+        .collect();
+    latent.labels(&values).0
 }
 
 /// A customer's typical (median) normalised days late: the median of its observations
@@ -300,6 +320,9 @@ fn tail_rate(residuals: &Survival, support: &AtRisk) -> f64 {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prior {
     pub adjustments: Adjustments,
+    /// On a ledger without dispute history, each customer's chances (by `cid`) that its
+    /// settled documents not known to be disputed were (see [`latent_chances`]).
+    pub chances: HashMap<i64, Vec<f64>>,
     /// How long disputes hold payments up, when the ledger has enough of them.
     pub dispute: Option<DisputeCurve>,
     /// The whole portfolio's curves.
@@ -334,8 +357,20 @@ impl Prior {
             dispute = None;
         }
         let indices: Vec<usize> = (0..histories.len()).collect();
+        let chances: HashMap<i64, Vec<f64>> = match adjustments.latent {
+            Some(_) => histories
+                .iter()
+                .map(|h| h.cid)
+                .zip(par_map(&indices, |&i| {
+                    latent_chances(&histories[i], as_of, config, &adjustments, scales[i])
+                }))
+                .collect(),
+            None => HashMap::new(),
+        };
         let observations: Vec<Vec<Obs>> = par_map(&indices, |&i| {
-            customer_observations(&histories[i], as_of, config, &adjustments, scales[i])
+            let h = &histories[i];
+            let chances = chances.get(&h.cid).map_or(&[][..], Vec::as_slice);
+            customer_observations(h, as_of, config, &adjustments, scales[i], chances)
         });
         let strength = Strength {
             fixed: config.prior_weight,
@@ -371,6 +406,7 @@ impl Prior {
             .collect();
         Prior {
             adjustments,
+            chances,
             dispute,
             portfolio,
             groups,
@@ -378,6 +414,27 @@ impl Prior {
             spread: strength.spread,
             strength,
             median_days_to_pay: median(&mut days_to_pay).unwrap_or(30.0),
+        }
+    }
+
+    /// A customer's chances that its settled documents not known to be disputed were (see
+    /// [`latent_chances`]): as measured when fitting, or measured now for a customer the
+    /// prior was not fitted on.
+    pub fn chances_for(
+        &self,
+        h: &CustomerHistory,
+        as_of: Date,
+        config: &ModelConfig,
+        scale: AmountScale,
+    ) -> std::borrow::Cow<'_, [f64]> {
+        if self.adjustments.latent.is_none() {
+            return std::borrow::Cow::Borrowed(&[]);
+        }
+        match self.chances.get(&h.cid) {
+            Some(c) if c.len() == h.settled.iter().filter(|s| !s.disputed).count() => {
+                std::borrow::Cow::Borrowed(c)
+            }
+            _ => std::borrow::Cow::Owned(latent_chances(h, as_of, config, &self.adjustments, scale)),
         }
     }
 
