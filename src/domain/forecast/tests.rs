@@ -362,7 +362,7 @@ fn risk_is_medium_for_a_slow_but_regular_payer() {
         r.reasons,
         vec![
             "pays 32 days late".to_string(),
-            "100% likely to pay late".to_string()
+            "99% likely to pay late".to_string()
         ]
     );
 }
