@@ -142,7 +142,9 @@ fn forecast_json_has_the_spec_shape() {
         // How the date was made, and how well that did on this ledger's own history.
         let method = doc["method"].as_str().unwrap();
         assert!(["model", "median", "promise"].contains(&method), "{doc}");
-        assert!(doc["backtest_mae_days"].is_null() || doc["backtest_mae_days"].as_f64().unwrap() >= 0.0);
+        assert!(
+            doc["backtest_mae_days"].is_null() || doc["backtest_mae_days"].as_f64().unwrap() >= 0.0
+        );
         let p_late = doc["p_late"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&p_late), "{doc}");
 
@@ -164,10 +166,8 @@ fn forecast_json_has_the_spec_shape() {
     for doc in docs {
         if doc["method"] != "promise" && !doc["backtest_mae_days"].is_null() {
             assert!(
-                segments
-                    .iter()
-                    .any(|s| s["method"] == doc["method"]
-                        && s["backtest_mae_days"] == doc["backtest_mae_days"]),
+                segments.iter().any(|s| s["method"] == doc["method"]
+                    && s["backtest_mae_days"] == doc["backtest_mae_days"]),
                 "{doc}"
             );
         }
@@ -319,7 +319,10 @@ fn backtest_scores_cutoffs_against_what_happened() {
     assert!(model < due, "model {model} vs due date {due}");
     assert!(model <= median, "model {model} vs median {median}");
     // Bias beside the MAE, overall and per segment.
-    assert!(overall["model_bias"].as_f64().unwrap().abs() <= 1.0, "{overall}");
+    assert!(
+        overall["model_bias"].as_f64().unwrap().abs() <= 1.0,
+        "{overall}"
+    );
     let segments = json["segments"].as_array().unwrap();
     let names: Vec<&str> = segments
         .iter()
@@ -368,7 +371,11 @@ fn backtest_scores_cutoffs_against_what_happened() {
     assert!(out.status.success(), "{}", stderr(&out));
     let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let overall = &json["overall"];
-    assert!(json["methods"]["median"].as_u64().unwrap() > json["methods"]["model"].as_u64().unwrap(), "{}", json["methods"]);
+    assert!(
+        json["methods"]["median"].as_u64().unwrap() > json["methods"]["model"].as_u64().unwrap(),
+        "{}",
+        json["methods"]
+    );
     assert!(overall["ratio"].as_f64().unwrap() <= 1.05, "{overall}");
 
     // The last cutoff must leave time to see what happened.

@@ -463,9 +463,14 @@ fn phi(z: f64) -> f64 {
     let t = 1.0 / (1.0 + 0.327_591_1 * x);
     let poly = t
         * (0.254_829_592
-            + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
     let erf = 1.0 - poly * (-x * x).exp();
-    if z >= 0.0 { 0.5 * (1.0 + erf) } else { 0.5 * (1.0 - erf) }
+    if z >= 0.0 {
+        0.5 * (1.0 + erf)
+    } else {
+        0.5 * (1.0 - erf)
+    }
 }
 
 /// Its inverse, by bisection.
@@ -489,7 +494,10 @@ fn phi_inverse(p: f64) -> f64 {
 #[ignore]
 fn replay_experiment() {
     let mut s = Settings::default();
-    if let Some(seed) = std::env::var("OWED_REPLAY_SEED").ok().and_then(|v| v.parse().ok()) {
+    if let Some(seed) = std::env::var("OWED_REPLAY_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
         s.seed = seed;
     }
     if let Some(n) = std::env::var("OWED_REPLAY_CUSTOMERS")
@@ -522,7 +530,11 @@ fn judged(disputes: Disputes, at_most: f64) {
     let r = replay(&s, disputes, 14);
     println!("{disputes:?} (seed {})\n{r}", s.seed);
     assert!(r.all.count > 1000, "{r}");
-    assert!(r.all.ratio() <= at_most, "{disputes:?}: ratio {:.3}\n{r}", r.all.ratio());
+    assert!(
+        r.all.ratio() <= at_most,
+        "{disputes:?}: ratio {:.3}\n{r}",
+        r.all.ratio()
+    );
     // Disputed documents are the ones the median gets wrong most: the model must not lose
     // its edge there, and must not lose to the median elsewhere.
     assert!(r.disputed.ratio() < 0.8, "{r}");

@@ -344,7 +344,11 @@ fn the_detail_shows_each_open_documents_predicted_date_and_reason() {
         );
         // How the date was made (cut to the pane here).
         assert!(
-            screen.contains(&format!("↳ expected {} · {}", doc.predicted, doc.method.as_str())),
+            screen.contains(&format!(
+                "↳ expected {} · {}",
+                doc.predicted,
+                doc.method.as_str()
+            )),
             "{screen}"
         );
     }

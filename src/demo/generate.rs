@@ -123,7 +123,9 @@ impl DemoBehaviour {
                         .split('/')
                         .map(|w| w.trim().parse::<u32>())
                         .collect::<Result<_, _>>()
-                        .map_err(|_| format!("`{value}` is not seven whole weights a/b/c/d/e/f/g"))?;
+                        .map_err(|_| {
+                            format!("`{value}` is not seven whole weights a/b/c/d/e/f/g")
+                        })?;
                     b.archetypes = weights
                         .try_into()
                         .ok()
@@ -173,7 +175,11 @@ impl DemoBehaviour {
         num("size_effect", self.size_effect_days, d.size_effect_days);
         num("hiccup", self.hiccup_chance, d.hiccup_chance);
         num("disputer_share", self.disputer_share, d.disputer_share);
-        num("dispute_credit", self.dispute_credit_chance, d.dispute_credit_chance);
+        num(
+            "dispute_credit",
+            self.dispute_credit_chance,
+            d.dispute_credit_chance,
+        );
         num("payment_run", self.payment_run_share, d.payment_run_share);
         if self.dispute_days != d.dispute_days {
             out.push(format!(

@@ -280,8 +280,7 @@ impl Forecast {
     /// One line per segment: the method the self-check chose and why.
     fn check_text(&self) -> String {
         if self.check_cutoffs.is_empty() {
-            return "Not checked: too little history on this ledger (the model is used).\n"
-                .into();
+            return "Not checked: too little history on this ledger (the model is used).\n".into();
         }
         let mut out = format!(
             "Checked on this ledger's own history ({} cutoffs from {} to {}):\n",

@@ -405,7 +405,10 @@ impl SelfCheck {
                         .collect::<Vec<_>>()
                 };
                 let plain = scored(h);
-                if !plain.iter().any(|s| s.chance > 0.0 && s.segment != Segment::Disputed) {
+                if !plain
+                    .iter()
+                    .any(|s| s.chance > 0.0 && s.segment != Segment::Disputed)
+                {
                     // Each document once, as what the ledger says it was.
                     return plain
                         .into_iter()
@@ -470,8 +473,12 @@ impl SelfCheck {
                 };
                 any = true;
                 let scores = &mut scores[s.segment.index()];
-                scores.model.push((s.model - paid).num_days(), weight, bound);
-                scores.median.push((s.median - paid).num_days(), weight, bound);
+                scores
+                    .model
+                    .push((s.model - paid).num_days(), weight, bound);
+                scores
+                    .median
+                    .push((s.median - paid).num_days(), weight, bound);
             }
             if any {
                 cutoffs.push(cutoff);

@@ -34,8 +34,8 @@ mod tests;
 
 pub use check::{Method, Segment, SelfCheck};
 pub use model::{Model, ModelConfig, Prediction};
-pub use publish::{Forecaster, Published};
 pub use prior::Prior;
+pub use publish::{Forecaster, Published};
 pub use risk::{Risk, RiskLevel};
 
 use super::{Date, Decimal};

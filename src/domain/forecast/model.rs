@@ -31,8 +31,7 @@ use super::prior::{
     AmountScale, MIN_TAIL_SUPPORT, Prior, customer_observations, is_above_usual, location,
 };
 use super::stats::{
-    AtRisk, Part, Survival, Tail, blended_conditional_median, blended_conditional_survival,
-    median,
+    AtRisk, Part, Survival, Tail, blended_conditional_median, blended_conditional_survival, median,
 };
 use super::{CustomerHistory, OpenDoc, days};
 use crate::domain::{Date, Decimal};
@@ -283,9 +282,8 @@ impl Model {
     /// The median normalised days late of a document given it is later than `after`.
     fn conditional_late(&self, h: &CustomerHistory, p: &Profile, after: f64) -> f64 {
         let parts = self.parts(h, p, after);
-        blended_conditional_median(&parts, after, HORIZON_DAYS).unwrap_or_else(|| {
-            after + std::f64::consts::LN_2 / self.prior.curves_for(h).tail_rate
-        })
+        blended_conditional_median(&parts, after, HORIZON_DAYS)
+            .unwrap_or_else(|| after + std::f64::consts::LN_2 / self.prior.curves_for(h).tail_rate)
     }
 
     /// A disputed document's days late and probability of being paid late, from the
@@ -362,7 +360,8 @@ impl Model {
             .iter()
             .filter(|s| !s.disputed)
             .map(|s| {
-                let late = days(s.due_date, s.settled) - adjustments.days(false, scale.class(s.amount));
+                let late =
+                    days(s.due_date, s.settled) - adjustments.days(false, scale.class(s.amount));
                 (late, self.config.weight(s.settled, self.as_of), s.settled)
             })
             .collect();
@@ -732,6 +731,9 @@ mod tests {
             d("2026-04-08")
         );
         assert_eq!(month_reason(habit), "pays around the turn of the month");
-        assert_eq!(month_reason(MonthHabit { first: 8 }), "pays around the 11th");
+        assert_eq!(
+            month_reason(MonthHabit { first: 8 }),
+            "pays around the 11th"
+        );
     }
 }

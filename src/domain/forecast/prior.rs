@@ -27,9 +27,7 @@
 //! bump gets none.
 
 use super::model::ModelConfig;
-use super::stats::{
-    AtRisk, Obs, Survival, median, robust_sd, weighted_median, weighted_quantile,
-};
+use super::stats::{AtRisk, Obs, Survival, median, robust_sd, weighted_median, weighted_quantile};
 use super::{CustomerHistory, days, par_map};
 use crate::domain::{Date, Decimal};
 use rust_decimal::prelude::ToPrimitive;
@@ -346,8 +344,7 @@ impl Prior {
     /// Measures the prior on every customer's history as of `as_of`.
     pub fn fit(histories: &[CustomerHistory], as_of: Date, config: &ModelConfig) -> Prior {
         let scales = par_map(histories, AmountScale::of);
-        let (mut adjustments, mut dispute) =
-            measure_adjustments(histories, &scales, as_of, config);
+        let (mut adjustments, mut dispute) = measure_adjustments(histories, &scales, as_of, config);
         adjustments.latent = config
             .latent
             .or_else(|| fit_latent(histories, &scales, as_of, config, &adjustments));
@@ -434,7 +431,9 @@ impl Prior {
             Some(c) if c.len() == h.settled.iter().filter(|s| !s.disputed).count() => {
                 std::borrow::Cow::Borrowed(c)
             }
-            _ => std::borrow::Cow::Owned(latent_chances(h, as_of, config, &self.adjustments, scale)),
+            _ => {
+                std::borrow::Cow::Owned(latent_chances(h, as_of, config, &self.adjustments, scale))
+            }
         }
     }
 
@@ -801,8 +800,8 @@ impl Latent {
             return 0.0;
         };
         let deviation: f64 = values.iter().map(|&(t, w)| w * (t - typical).abs()).sum();
-        let scale = ((deviation + LATENT_SCALE_PRIOR * self.scale) / (total + LATENT_SCALE_PRIOR))
-            .max(0.5);
+        let scale =
+            ((deviation + LATENT_SCALE_PRIOR * self.scale) / (total + LATENT_SCALE_PRIOR)).max(0.5);
         values
             .iter()
             .map(|&(t, w)| w * laplace(t - typical, scale).max(1e-300).ln())

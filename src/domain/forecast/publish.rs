@@ -3,11 +3,11 @@
 //! measured; an open promise's date where it applies; the method and its error on this
 //! ledger; and the calibrated probability of being paid after the due date.
 
+use super::CustomerHistory;
 use super::backtest::{median_baseline, median_days_to_pay};
 use super::check::{Decision, Method, Segment, SelfCheck};
 use super::model::{Model, ModelConfig, Prediction, Profile, apply_promise, promise_dates};
 use super::risk::Risk;
-use super::CustomerHistory;
 use crate::domain::Date;
 use chrono::Days;
 
@@ -70,9 +70,7 @@ impl Forecaster {
 
     /// The calibrated form of a model probability of lateness.
     pub fn calibrate(&self, p: f64) -> f64 {
-        self.check
-            .as_ref()
-            .map_or(p, |c| c.calibration.apply(p))
+        self.check.as_ref().map_or(p, |c| c.calibration.apply(p))
     }
 
     /// The customer's profile (see [`Model::profile`]).

@@ -110,7 +110,10 @@ impl Model {
         signs.push((
             likely_points,
             // A model is never certain: at most 99 %.
-            format!("{:.0}% likely to pay late", (p_late * 100.0).floor().min(99.0)),
+            format!(
+                "{:.0}% likely to pay late",
+                (p_late * 100.0).floor().min(99.0)
+            ),
         ));
         let trend_points = match p.trend {
             t if t >= 15.0 => 25,

@@ -201,7 +201,11 @@ fn little_history_is_shrunk_toward_the_portfolio() {
     all.push(one.clone());
     all.push(many.clone());
     let model = fit(&all);
-    assert!(model.prior.prior_weight >= 5.0, "{}", model.prior.prior_weight);
+    assert!(
+        model.prior.prior_weight >= 5.0,
+        "{}",
+        model.prior.prior_weight
+    );
     let one_late = days_after_due(&model.predict(&one)[0], &open(1, 10));
     let many_late = days_after_due(&model.predict(&many)[0], &open(2, 10));
     assert!(one_late < 40, "{one_late}");
@@ -211,7 +215,11 @@ fn little_history_is_shrunk_toward_the_portfolio() {
     let mut distinct = portfolio();
     distinct.push(one.clone());
     let model = fit(&distinct);
-    assert!(model.prior.prior_weight <= 1.0, "{}", model.prior.prior_weight);
+    assert!(
+        model.prior.prior_weight <= 1.0,
+        "{}",
+        model.prior.prior_weight
+    );
     let one_late = days_after_due(&model.predict(&one)[0], &open(1, 10));
     assert!(one_late >= 50, "{one_late}");
 }
@@ -420,10 +428,6 @@ proptest! {
     }
 }
 
-
-
-
-
 // ---------------------------------------------------------------------------------------------
 // Effects learned from hand-made ledgers with a known answer
 // ---------------------------------------------------------------------------------------------
@@ -511,7 +515,12 @@ fn disputes_that_always_add_fourteen_days() {
     let mut disputed = open(2, 10);
     disputed.disputed = true;
     disputed.dispute_opened = Some(disputed.doc_date);
-    let mut h = customer(1, 12, |i| 5 + jitter(1, i, 1), vec![plain.clone(), disputed.clone()]);
+    let mut h = customer(
+        1,
+        12,
+        |i| 5 + jitter(1, i, 1),
+        vec![plain.clone(), disputed.clone()],
+    );
     h.settled[3].disputed = true;
     h.settled[3].settled = plus(h.settled[3].settled, 14);
     let mut with = all.clone();
@@ -649,7 +658,11 @@ fn a_ledger_without_dispute_history_still_learns_the_dispute_delay() {
             .collect();
     }
     let model = fit(&all);
-    let latent = model.prior.adjustments.latent.expect("no dispute history found");
+    let latent = model
+        .prior
+        .adjustments
+        .latent
+        .expect("no dispute history found");
     assert!((12.0..=16.0).contains(&latent.delay), "{latent:?}");
     // Its plain payments are found under the disputed ones: a customer paying 5 days late
     // (a fifth of its settled documents 19) is expected 5 days late, and 19 when disputed.
@@ -702,7 +715,11 @@ fn a_customer_who_pays_at_the_turn_of_the_month() {
     let mut h = customer(1, 12, |_| 0, vec![open(1, 12)]);
     for s in &mut h.settled {
         let next = s.due_date.with_day(1).unwrap() + chrono::Months::new(1);
-        s.settled = if s.key % 3 == 0 { next - Days::new(1) } else { next };
+        s.settled = if s.key % 3 == 0 {
+            next - Days::new(1)
+        } else {
+            next
+        };
     }
     let mut all = ledger(|c| (c % 7) * 5, |_, _| false, 0);
     all.push(h.clone());
@@ -751,7 +768,10 @@ fn the_lateness_probability_is_calibrated_on_the_ledgers_history() {
     assert!((c.apply(0.9) - 0.7).abs() < 0.08, "{}", c.apply(0.9));
     assert_eq!(c.apply(1.0), 1.0);
     // A handful of documents changes nothing.
-    assert_eq!(check::Calibration::fit(&points[..5]), check::Calibration::default());
+    assert_eq!(
+        check::Calibration::fit(&points[..5]),
+        check::Calibration::default()
+    );
 }
 
 #[test]
@@ -781,27 +801,45 @@ fn the_replay_of_an_earlier_date_knows_only_what_was_known_then() {
     // Disputes opened after the cutoff are not known at it.
     let disputed: Vec<bool> = then.open.iter().map(|o| o.disputed).collect();
     assert_eq!(disputed, [false, true, false]);
-    assert_eq!(actual, vec![Some(plus(as_of(), -50)), Some(plus(as_of(), -80)), None]);
+    assert_eq!(
+        actual,
+        vec![Some(plus(as_of(), -50)), Some(plus(as_of(), -80)), None]
+    );
     assert_eq!(then.kept_promises, 0);
 }
 
 #[test]
 fn a_risky_customer_is_likely_to_pay_late() {
     // Nine in ten of its documents paid late: the risk names it.
-    let h = customer(1, 20, |i| if i % 10 == 0 { -3 } else { 12 }, vec![open(1, 10)]);
+    let h = customer(
+        1,
+        20,
+        |i| if i % 10 == 0 { -3 } else { 12 },
+        vec![open(1, 10)],
+    );
     let mut all = portfolio();
     all.push(h.clone());
     let f = forecaster(&all);
     let profile = f.profile(&h);
     let risk = f.risk(&h, &profile);
     assert!(
-        risk.reasons.iter().any(|r| r.ends_with("likely to pay late")),
+        risk.reasons
+            .iter()
+            .any(|r| r.ends_with("likely to pay late")),
         "{risk:?}"
     );
-    let prompt = customer(2, 20, |i| if i % 3 == 0 { 1 } else { -2 }, vec![open(2, 10)]);
+    let prompt = customer(
+        2,
+        20,
+        |i| if i % 3 == 0 { 1 } else { -2 },
+        vec![open(2, 10)],
+    );
     let risk = f.risk(&prompt, &f.profile(&prompt));
     assert!(
-        !risk.reasons.iter().any(|r| r.ends_with("likely to pay late")),
+        !risk
+            .reasons
+            .iter()
+            .any(|r| r.ends_with("likely to pay late")),
         "{risk:?}"
     );
 }
