@@ -588,10 +588,10 @@ fn measure_adjustments(
         let Some(own) = median(&mut plain) else {
             continue;
         };
-        if plain.len() >= MIN_SETTLED_FOR_SPREAD {
-            if let Some(sd) = robust_sd(&mut plain) {
-                within.push(sd);
-            }
+        if plain.len() >= MIN_SETTLED_FOR_SPREAD
+            && let Some(sd) = robust_sd(&mut plain)
+        {
+            within.push(sd);
         }
         for s in &h.settled {
             let residual = days(s.due_date, s.settled) - own;
