@@ -2,6 +2,12 @@
 //! (mailin-embedded on loopback), each reminder claimed, rendered, sent and recorded.
 //!
 //! `cargo bench --bench engage_smtp [-- N]` (N reminders, default 2000).
+//!
+//! `cargo bench --bench engage_smtp -- scale [CUSTOMERS] [REMINDERS]` instead measures, on the
+//! demo portfolio (default 100,000 customers), `engage plan` with the shipped cycles, then
+//! `report engagement` after REMINDERS (default 30,000) reminders were sent (written straight
+//! into the outbox, each naming the customer's open documents, spread over 13 weeks, with
+//! replies and promises after a tenth of them).
 
 use mailin_embedded::{Handler, Response, Server, SslConfig, response};
 use owed::domain::Date;
@@ -25,7 +31,107 @@ impl Handler for Count {
     }
 }
 
+/// The plan at scale and the engagement report over many reminders.
+fn scale(customers: usize, reminders: usize) {
+    use owed::demo::{DemoOptions, write_csvs};
+    use owed::engage::report::EngagementReport;
+    let dir = tempfile::tempdir().unwrap();
+    let today = Date::from_ymd_opt(2026, 11, 25).unwrap();
+    let options = DemoOptions {
+        customers,
+        seed: 7,
+        today,
+        base_currency: "USD".into(),
+    };
+    let data = dir.path().join("data");
+    write_csvs(&options, &data).unwrap();
+    let db = dir.path().join("owed.db");
+    let mut store = Store::open_or_create(&db).unwrap();
+    let t = Instant::now();
+    import_paths(
+        &mut store,
+        &[data],
+        &ImportOptions {
+            base_currency: "USD".into(),
+            progress: false,
+        },
+    )
+    .unwrap();
+    println!(
+        "scale: {customers} customers imported in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let cycles_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/cycles");
+    let cycles = cycle::load_dir(&cycles_dir).unwrap();
+    let settings = PlanSettings {
+        as_of: today,
+        base_currency: "USD",
+        promise_grace_days: 3,
+        min_days_between: 7,
+    };
+    let t = Instant::now();
+    let plan = plan::compute(&store, &cycles, settings).unwrap();
+    println!(
+        "scale: engage plan with the shipped cycles: {} to send, {} skipped, in {:.2} s",
+        plan.entries.len(),
+        plan.skipped.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let day0 = owed::domain::date::day_number(today);
+    conn.execute_batch(&format!(
+        "BEGIN;
+         INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body, status,
+                                message_id, sent_at, sent_date, channel)
+           SELECT cid, 'x', 'bench', CASE cid % 3 WHEN 0 THEN 'Standard dunning'
+                                                  WHEN 1 THEN 'Key accounts' ELSE 'Card failures' END,
+                  'R' || (cid % 2), 'ap@x.example', 's', 'b', 'sent', '<b' || cid || '@x>', 'x',
+                  {day0} - (cid % 90), CASE WHEN cid % 10 = 0 THEN 'sms' ELSE 'email' END
+             FROM (SELECT DISTINCT cid FROM documents WHERE balance <> 0 AND kind <> 'credit_note')
+            LIMIT {reminders};
+         INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
+           SELECT r.cycle, r.reminder, d.did, r.id FROM reminders r
+             JOIN documents d ON d.cid = r.cid AND d.balance <> 0 AND d.kind <> 'credit_note';
+         INSERT INTO replies (cid, at, received_date, message_id, in_reply_to, from_addr, subject, body)
+           SELECT cid, 'x', sent_date + 2, '<re' || id || '@x>', message_id, 'ap@x.example', 're', 'b'
+             FROM reminders WHERE id % 10 = 0;
+         INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date)
+           SELECT cid, 'x', 'bench', 1000000, sent_date + 10, sent_date + 1
+             FROM reminders WHERE id % 10 = 5;
+         COMMIT;"
+    ))
+    .unwrap();
+    let count: i64 = conn
+        .query_row("SELECT count(*) FROM reminders", [], |r| r.get(0))
+        .unwrap();
+    let docs: i64 = conn
+        .query_row("SELECT count(*) FROM reminder_documents", [], |r| r.get(0))
+        .unwrap();
+    drop(conn);
+    let store = Store::open_existing(&db).unwrap();
+    let t = Instant::now();
+    let report = EngagementReport::compute(&store, today, "USD").unwrap();
+    println!(
+        "scale: report engagement over {count} reminders ({docs} documents named, {} sent, {} texts) in {:.2} s",
+        report.total.sent,
+        report.total.texts,
+        t.elapsed().as_secs_f64()
+    );
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(at) = args.iter().position(|a| a == "scale") {
+        let numbers: Vec<usize> = args[at + 1..]
+            .iter()
+            .filter_map(|a| a.parse().ok())
+            .collect();
+        scale(
+            numbers.first().copied().unwrap_or(100_000),
+            numbers.get(1).copied().unwrap_or(30_000),
+        );
+        return;
+    }
     let n: usize = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())
@@ -48,7 +154,7 @@ fn main() {
     }
     std::fs::write(data.join("customers.csv"), customers).unwrap();
     std::fs::write(data.join("documents.csv"), documents).unwrap();
-    let mut store = Store::open(&dir.path().join("owed.db")).unwrap();
+    let mut store = Store::open_or_create(&dir.path().join("owed.db")).unwrap();
     import_paths(
         &mut store,
         &[data],
@@ -68,6 +174,7 @@ fn main() {
             as_of,
             base_currency: "USD",
             promise_grace_days: 3,
+            min_days_between: 0,
         },
     )
     .unwrap();
@@ -99,6 +206,7 @@ fn main() {
         base_currency: "USD".into(),
         as_of,
         retry: RetryPolicy::default(),
+        statement: Default::default(),
     };
     let start = Instant::now();
     let report = outbox::run(&mut store, &cycles, &plan.entries, &mut mailer, &settings).unwrap();

@@ -12,12 +12,12 @@ use owed::domain::Date;
 use owed::domain::aging::AgingBounds;
 use owed::domain::queue::{QueueQuery, Scope, Tab};
 use owed::tui::app::{App, Session};
-use owed::tui::data::{DataSource, Request, Response, Settings};
-use owed::tui::engage::worker::{EngageSettings, EngageSource, MailerFactory};
 use owed::tui::engage::{self, EngageRequest, EngageResponse};
 use owed::tui::keymap::Keymap;
 use owed::tui::theme::Theme;
 use owed::tui::{update, view};
+use owed::workstation::engage::worker::{EngageSettings, EngageWorker, MailerFactory};
+use owed::workstation::{PortfolioWorker, Request, Response, Settings};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::path::{Path, PathBuf};
@@ -36,7 +36,7 @@ fn line(name: &str, d: Duration, note: &str) {
 }
 
 /// Answers one request of the engagement worker, returning its answers and the time taken.
-fn ask(source: &mut EngageSource, request: EngageRequest) -> (Vec<EngageResponse>, Duration) {
+fn ask(source: &mut EngageWorker, request: EngageRequest) -> (Vec<EngageResponse>, Duration) {
     let start = Instant::now();
     let mut out = Vec::new();
     source.handle(request, &mut |r| out.push(r));
@@ -44,7 +44,7 @@ fn ask(source: &mut EngageSource, request: EngageRequest) -> (Vec<EngageResponse
 }
 
 fn no_mail() -> MailerFactory {
-    Box::new(|_| Err(owed::Error::runtime("the benchmark sends nothing")))
+    std::sync::Arc::new(|_| Err(owed::Error::runtime("the benchmark sends nothing")))
 }
 
 fn database(dir: &Path, customers: usize) -> PathBuf {
@@ -103,11 +103,11 @@ fn main() {
         ..owed::config::Config::default()
     };
     config.smtp.from = Some("Collections <ar@example.com>".into());
-    let mut source = EngageSource::open(
+    let mut source = EngageWorker::open(
         &db,
         EngageSettings {
             config,
-            collector: "alice".into(),
+            actor: owed::domain::users::Actor::new("alice", owed::domain::users::Role::Manager),
             retry: owed::engage::RetryPolicy::default(),
         },
         no_mail(),
@@ -205,7 +205,7 @@ fn main() {
         base_currency: "USD".into(),
         grace_days: 3,
     };
-    let mut data = DataSource::open(&db, settings).expect("data worker");
+    let mut data = PortfolioWorker::open(&db, settings).expect("data worker");
     let start = Instant::now();
     data.handle(Request::Summary { as_of });
     line(

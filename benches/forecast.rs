@@ -84,7 +84,7 @@ fn main() {
             ],
         ),
     );
-    let store = Store::open(Path::new(&large)).expect("open");
+    let store = Store::open_existing(Path::new(&large)).expect("open");
     let t = Instant::now();
     let histories = store
         .histories(&HistoryQuery {
@@ -132,7 +132,7 @@ fn main() {
     drop(store);
 
     let small = demo(&config, &dir, 2000);
-    let store = Store::open(Path::new(&small)).expect("open");
+    let store = Store::open_existing(Path::new(&small)).expect("open");
     let t = Instant::now();
     let b = Backtest::run(
         &store,

@@ -101,7 +101,7 @@ fn main() {
         metrics.0.as_secs_f64() / bare.as_secs_f64()
     );
 
-    let store = Store::open(&db).expect("open");
+    let store = Store::open_existing(&db).expect("open");
     let bounds = AgingBounds::default();
     let today = chrono::Local::now().date_naive();
     let mut times: Vec<Duration> = Vec::new();

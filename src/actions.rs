@@ -13,6 +13,7 @@
 use crate::config::Config;
 use crate::domain::actions::{self as check, OwnerRole, Stamp};
 use crate::domain::money::{grouped, round_to_currency};
+use crate::domain::text::one_line;
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
 use crate::store::actions::{NewIssue, NewPromise};
@@ -54,9 +55,12 @@ pub fn customer(store: &Store, id: &str, base: &str) -> Result<CustomerCard> {
     if id.is_empty() {
         return Err(Error::input("the customer is missing"));
     }
-    store
-        .customer_card_by_id(id, base)?
-        .ok_or_else(|| Error::input(format!("customer `{id}` does not exist")))
+    store.customer_card_by_id(id, base)?.ok_or_else(|| {
+        Error::input(format!(
+            "customer {} does not exist",
+            crate::error::quoted(id)
+        ))
+    })
 }
 
 /// A customer for an action that shows no amount: its currency is not needed (left empty
@@ -66,7 +70,7 @@ fn named(store: &Store, id: &str) -> Result<CustomerCard> {
 }
 
 fn label(c: &CustomerCard) -> String {
-    format!("{} ({})", c.id, c.name)
+    format!("{} ({})", one_line(&c.id), one_line(&c.name))
 }
 
 fn documents(store: &Store, c: &CustomerCard, named: &[String]) -> Result<Vec<i64>> {

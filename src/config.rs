@@ -21,6 +21,74 @@ pub struct SmtpConfig {
     /// The environment variable holding the password (never stored in the file).
     pub password_env: Option<String>,
     pub from: Option<String>,
+    /// How long each SMTP step (connecting, each command, the end of the message) may wait
+    /// for the server, in seconds (default 30).
+    pub timeout_seconds: Option<u64>,
+}
+
+/// `owed serve` settings (SPEC "Serving the workstation over SSH").
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServeConfig {
+    /// `ADDR:PORT` to listen on (default `127.0.0.1:2222`).
+    pub listen: Option<String>,
+    /// The server's host key file (default: `host_key.ed25519` beside the database); a
+    /// relative path is relative to the config file.
+    pub host_key: Option<PathBuf>,
+    /// Minutes without input after which a session is ended; 0 never ends one.
+    pub idle_timeout_minutes: u32,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            listen: None,
+            host_key: None,
+            idle_timeout_minutes: 60,
+        }
+    }
+}
+
+/// Reads a listening address, `ADDR:PORT` (`127.0.0.1:2222`, `[::]:2222`).
+pub fn parse_listen(text: &str) -> std::result::Result<std::net::SocketAddr, String> {
+    text.trim().parse().map_err(|_| {
+        format!("`{text}` is not an address to listen on: use ADDR:PORT, e.g. 127.0.0.1:2222")
+    })
+}
+
+/// `[engage]`: how the cycles work together.
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EngageConfig {
+    /// Across all cycles, a customer receives at most one reminder per this many days (the
+    /// first day's highest-priority one). Default 0: one a day.
+    pub min_days_between: Option<u32>,
+}
+
+/// `[sms]`: the text-message provider for `channel = "sms"` (Twilio's form-encoded shape).
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SmsConfig {
+    /// The provider's messages endpoint (`https://…/Messages.json`).
+    pub url: Option<String>,
+    /// The account (the user of HTTP basic authentication).
+    pub account: Option<String>,
+    /// The environment variable holding the token (the password; never stored in the file).
+    pub token_env: Option<String>,
+    /// The sender number or name.
+    pub from: Option<String>,
+    /// How long each step (connecting, sending, the answer) may wait, in seconds (default 30).
+    pub timeout_seconds: Option<u64>,
+}
+
+/// `[statement]`: the statement of account.
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StatementConfig {
+    /// The company sending it, printed at the top.
+    pub company: Option<String>,
+    /// How to pay: bank details, the reference to quote (printed at the bottom).
+    pub remittance: Option<String>,
 }
 
 /// The contents of `config.toml`.
@@ -40,6 +108,13 @@ pub struct Config {
     /// Engagement cycles folder (default: `cycles/` beside the config file).
     pub cycles: Option<PathBuf>,
     pub smtp: SmtpConfig,
+    pub serve: ServeConfig,
+    pub engage: EngageConfig,
+    pub sms: SmsConfig,
+    pub statement: StatementConfig,
+    /// Types of custom fields for the rules: `cf_seats = "number"` (`number`, `date` or
+    /// `text`; default text).
+    pub custom_fields: std::collections::BTreeMap<String, String>,
     /// Where this config was read from (not a key).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -67,6 +142,11 @@ impl Default for Config {
             advance_after_action: true,
             cycles: None,
             smtp: SmtpConfig::default(),
+            serve: ServeConfig::default(),
+            engage: EngageConfig::default(),
+            sms: SmsConfig::default(),
+            statement: StatementConfig::default(),
+            custom_fields: std::collections::BTreeMap::new(),
             path: None,
         }
     }
@@ -100,6 +180,10 @@ impl Config {
     pub fn parse(text: &str) -> std::result::Result<Config, String> {
         let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
         config.aging()?;
+        if let Some(listen) = &config.serve.listen {
+            parse_listen(listen).map_err(|e| format!("serve.listen: {e}"))?;
+        }
+        config.custom_field_types()?;
         let cur = &config.base_currency;
         if cur.len() != 3 || !cur.chars().all(|c| c.is_ascii_uppercase()) {
             return Err(format!(
@@ -107,6 +191,23 @@ impl Config {
             ));
         }
         Ok(config)
+    }
+
+    /// The custom field types of `[custom_fields]`.
+    ///
+    /// # Errors
+    ///
+    /// A sentence naming a bad name or type.
+    pub fn custom_field_types(
+        &self,
+    ) -> std::result::Result<crate::domain::rules::CustomFields, String> {
+        let mut types = crate::domain::rules::CustomFields::default();
+        for (name, ty) in &self.custom_fields {
+            types
+                .insert(name, ty)
+                .map_err(|e| format!("[custom_fields]: {e}"))?;
+        }
+        Ok(types)
     }
 
     /// The aging bounds.
@@ -122,6 +223,16 @@ impl Config {
             .or_else(|| std::env::var("USER").ok())
             .or_else(|| std::env::var("USERNAME").ok())
             .unwrap_or_else(|| "collector".into())
+    }
+
+    /// A path from this config: relative ones are relative to the config file's folder.
+    pub fn beside(&self, path: &Path) -> PathBuf {
+        match (&self.path, path.is_relative()) {
+            (Some(cfg), true) => cfg
+                .parent()
+                .map_or_else(|| path.to_path_buf(), |dir| dir.join(path)),
+            _ => path.to_path_buf(),
+        }
     }
 
     /// The engagement cycles folder: explicit, else `cycles` in the config, else `cycles/`
@@ -179,6 +290,31 @@ mod tests {
         let c = Config::parse(text).unwrap();
         assert_eq!(c.base_currency, "USD");
         assert_eq!(c.aging_bounds, vec![30, 60, 90, 120]);
+        assert_eq!(c.serve, ServeConfig::default());
+    }
+
+    #[test]
+    fn serve_settings_read() {
+        let c = Config::parse(
+            "[serve]\nlisten = \"[::]:2200\"\nhost_key = \"keys/host\"\nidle_timeout_minutes = 0",
+        )
+        .unwrap();
+        assert_eq!(
+            parse_listen(c.serve.listen.as_deref().unwrap())
+                .unwrap()
+                .port(),
+            2200
+        );
+        assert_eq!(c.serve.idle_timeout_minutes, 0);
+        let c = Config {
+            path: Some(PathBuf::from("/etc/owed/config.toml")),
+            ..c
+        };
+        assert_eq!(
+            c.beside(c.serve.host_key.as_deref().unwrap()),
+            PathBuf::from("/etc/owed/keys/host")
+        );
+        assert_eq!(c.beside(Path::new("/abs")), PathBuf::from("/abs"));
     }
 
     #[test]
@@ -189,5 +325,16 @@ mod tests {
         assert!(e.contains("3-letter"), "{e}");
         let e = Config::parse("colector = \"x\"").unwrap_err();
         assert!(e.contains("unknown field"), "{e}");
+        let e = Config::parse("[serve]\nlisten = \"localhost\"").unwrap_err();
+        assert!(e.contains("serve.listen") && e.contains("ADDR:PORT"), "{e}");
+        let e = Config::parse("[serve]\nidle_timeout_minutes = -1").unwrap_err();
+        assert!(e.contains("idle_timeout_minutes"), "{e}");
+        let e = Config::parse("[custom_fields]\ncf_seats = \"integer\"").unwrap_err();
+        assert!(
+            e.contains("cf_seats") && e.contains("number, date or text"),
+            "{e}"
+        );
+        let e = Config::parse("[custom_fields]\nseats = \"number\"").unwrap_err();
+        assert!(e.contains("start with `cf_`"), "{e}");
     }
 }

@@ -19,6 +19,10 @@ pub enum Error {
     /// A runtime failure that is not the user's input (SMTP down, terminal lost, ...).
     #[error("{0}")]
     Runtime(String),
+    /// Ended by a signal (SIGTERM, SIGHUP, SIGINT): exit code 128 + its number, as a shell
+    /// reports a process the signal killed.
+    #[error("ended by {}", signal_name(*.0))]
+    Signal(i32),
 }
 
 impl Error {
@@ -36,10 +40,56 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) => 2,
+            Error::Signal(n) => 128 + n,
             _ => 1,
         }
     }
 }
 
+/// How many characters of a value from outside an error message quotes.
+pub const QUOTED_CHARS: usize = 80;
+
+/// A value from outside (a CSV field, an id typed on the command line) as an error message
+/// quotes it: in backticks, on one line with its control characters shown
+/// ([`crate::domain::text::one_line`]), cut to [`QUOTED_CHARS`] characters with the length it
+/// had, so that a 10 MB field is not echoed whole (SPEC "Output that reaches a terminal").
+pub fn quoted(value: &str) -> String {
+    use crate::domain::text::one_line;
+    match value.char_indices().nth(QUOTED_CHARS) {
+        None => format!("`{}`", one_line(value)),
+        Some((cut, _)) => format!(
+            "`{}…` ({} characters)",
+            one_line(&value[..cut]),
+            value.chars().count()
+        ),
+    }
+}
+
+/// The name of a signal, `SIGTERM`.
+fn signal_name(signal: i32) -> String {
+    #[cfg(unix)]
+    if let Some(name) = signal_hook::low_level::signal_name(signal) {
+        return name.to_string();
+    }
+    format!("signal {signal}")
+}
+
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_values_are_cut_to_about_80_characters() {
+        assert_eq!(quoted("K1"), "`K1`");
+        let exact = "é".repeat(QUOTED_CHARS);
+        assert_eq!(quoted(&exact), format!("`{exact}`"));
+        let long = "é".repeat(10_000_000);
+        let q = quoted(&long);
+        assert!(q.chars().count() < QUOTED_CHARS + 30, "{}", q.len());
+        assert!(q.ends_with("…` (10000000 characters)"), "{q}");
+        assert_eq!(quoted("a\x1b[2J\nb"), "`a␛[2J↵b`");
+    }
+}

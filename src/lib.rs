@@ -8,6 +8,12 @@
 //! - [`import`]: the billing system's CSV exports into the store.
 //! - [`demo`]: a deterministic demo portfolio, imported through [`import`].
 //! - [`engage`]: engagement cycles, reminders over SMTP, replies, the engagement report.
+//! - [`workstation`]: the workstation's back end, one service for every session: the store,
+//!   the queue table, the figures, the DSO, the forecast and engagement workers, answering
+//!   requests in its own view types.
+//! - [`tui`]: the workstation's screens (state, keys, drawing) and the session loop, for the
+//!   local terminal or any other (an SSH channel); it imports neither `store` nor `cli`.
+//! - [`serve`]: `owed serve`, the workstation over SSH for the whole team.
 //! - [`cli`]: the command line.
 
 pub mod actions;
@@ -21,7 +27,9 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod report;
+pub mod serve;
 pub mod store;
 pub mod tui;
+pub mod workstation;
 
 pub use error::{Error, Result};

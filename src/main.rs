@@ -3,6 +3,9 @@
 use clap::Parser;
 
 fn main() {
-    let args = owed::cli::Cli::parse();
+    let args = match owed::cli::Cli::try_parse() {
+        Ok(args) => args,
+        Err(e) => std::process::exit(owed::cli::usage_error(e)),
+    };
     std::process::exit(owed::cli::run(args));
 }

@@ -143,6 +143,26 @@ fn bad_input_exits_2_with_one_sentence_and_writes_nothing() {
 }
 
 #[test]
+fn a_long_value_is_quoted_cut_to_80_characters() {
+    let fx = Fixture::new();
+    let long = "K".repeat(100_000);
+    for args in [
+        &["note", long.as_str(), "hello"][..],
+        &["promise", "K1", "--amount", long.as_str(), "--date", "+7d"],
+        &["followup", "K1", "--date", long.as_str(), "call"],
+    ] {
+        let out = run(&fx, args);
+        let msg = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{msg}");
+        assert!(
+            msg.contains(&format!("`{}…` (100000 characters)", &long[..80])),
+            "{msg}"
+        );
+        assert!(msg.len() < 300, "{} bytes", msg.len());
+    }
+}
+
+#[test]
 fn an_empty_collector_name_is_refused() {
     let fx = Fixture::new();
     let before = fx.fingerprint();

@@ -21,7 +21,7 @@ fn book(files: &[(&str, &str)]) -> Book {
     for (name, text) in files {
         std::fs::write(dir.path().join(name), text).unwrap();
     }
-    let mut store = Store::open(&dir.path().join("owed.db")).unwrap();
+    let mut store = Store::open_or_create(&dir.path().join("owed.db")).unwrap();
     let options = ImportOptions {
         base_currency: "USD".into(),
         progress: false,

@@ -140,7 +140,7 @@ fn the_recorded_history_is_consistent_and_read_as_of_past_dates() {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
-    let store = owed::store::Store::open(&db).unwrap();
+    let store = owed::store::Store::open_existing(&db).unwrap();
     let day = owed::domain::date::from_day_number(resolved_day);
     let before = day.pred_opt().unwrap();
     assert!(store.is_document_disputed(did, before).unwrap());

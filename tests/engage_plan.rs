@@ -94,7 +94,7 @@ impl World {
         std::fs::create_dir_all(&data).unwrap();
         write_data(&data);
         let db = dir.path().join("owed.db");
-        let mut store = Store::open(&db).unwrap();
+        let mut store = Store::open_or_create(&db).unwrap();
         import_paths(
             &mut store,
             &[data],
@@ -131,6 +131,7 @@ impl World {
                 as_of,
                 base_currency: "USD",
                 promise_grace_days: 3,
+                min_days_between: 0,
             },
         )
         .unwrap()
@@ -213,6 +214,7 @@ fn settings(as_of: Date) -> SendSettings {
             attempts: 3,
             first_delay: Duration::from_millis(1),
         },
+        statement: Default::default(),
     }
 }
 
@@ -244,6 +246,8 @@ struct FakeMailer {
     delivered: Vec<Message>,
     attempts: usize,
     connect_fails: bool,
+    /// A stop signal raised once this many messages were delivered.
+    stop_after: Option<usize>,
 }
 
 impl Mailer for FakeMailer {
@@ -264,6 +268,12 @@ impl Mailer for FakeMailer {
             self.delivered.push(message.clone());
         }
         answer
+    }
+
+    fn stop_requested(&self) -> Option<String> {
+        self.stop_after
+            .filter(|&n| self.delivered.len() >= n)
+            .map(|_| "interrupted by SIGTERM".to_string())
     }
 }
 
@@ -443,8 +453,16 @@ fn payment_rules_read_the_latest_attempt() {
     let s = w.summary(day(2026, 4, 30));
     let cards: Vec<_> = s.iter().filter(|e| e.0 == "Cards").collect();
     assert_eq!(cards, vec![&entry("Cards", "Update card", "C5", &["I6"])]);
-    // Cycles are independent: C5 also gets the dunning reminder.
-    assert!(s.contains(&entry("Dunning", "Friendly", "C5", &["I6"])));
+    // One reminder a day: of equal priorities the first cycle by name, "Cards"; the dunning
+    // reminder waits, skipped for priority.
+    assert!(!s.contains(&entry("Dunning", "Friendly", "C5", &["I6"])));
+    let skipped = w.plan(day(2026, 4, 30)).skipped;
+    assert!(
+        skipped.iter().any(|k| k.cycle == "Dunning"
+            && k.customer_id == "C5"
+            && k.code == owed::engage::plan::SkipReason::Priority),
+        "{skipped:?}"
+    );
     // A successful attempt afterwards: the card cycle lets go.
     w.sql(&format!(
         "INSERT INTO payments (id, cid, date, amount, currency, rate, status, method)
@@ -474,24 +492,37 @@ fn transient_failures_are_retried_and_refusals_release_the_documents() {
                 transient: false,
                 message: "550 no such mailbox".into(),
             }),
-            // C3: the connection broke after the message was handed over.
+            // C3: the connection broke after the message was handed over: the server is
+            // lost, the run stops there (C5 is not claimed).
             Err(SendError::Unknown("connection reset".into())),
         ]),
         ..FakeMailer::default()
     };
     let report = w.send_all(day(2026, 4, 30), &mut mailer);
     let sent: Vec<&str> = report.sent.iter().map(|s| s.customer_id.as_str()).collect();
-    assert_eq!(sent, vec!["C1", "C5"]);
+    assert_eq!(sent, vec!["C1"]);
     assert_eq!(report.failed.len(), 1);
     assert_eq!(report.failed[0].customer_id, "C2");
     assert!(report.failed[0].error.contains("550"));
     assert_eq!(report.unknown.len(), 1);
     assert_eq!(report.unknown[0].customer_id, "C3");
-    assert_eq!(mailer.delivered.len(), 2);
-    // sent C1, C5; pending C3; failed C2 (its claims released).
-    assert_eq!(status_counts(&w.db), (2, 1, 1, 3));
-    // The next run plans C2 again, but never C3, whose delivery is unknown.
-    assert_eq!(w.customers(day(2026, 4, 30)), vec!["C2".to_string()]);
+    assert!(
+        report
+            .aborted
+            .as_deref()
+            .unwrap()
+            .contains("connection reset"),
+        "{:?}",
+        report.aborted
+    );
+    assert_eq!(mailer.delivered.len(), 1);
+    // sent C1; pending C3; failed C2 (its claims released); C5 never claimed.
+    assert_eq!(status_counts(&w.db), (1, 1, 1, 2));
+    // The next run plans C2 and C5 again, but never C3, whose delivery is unknown.
+    assert_eq!(
+        w.customers(day(2026, 4, 30)),
+        vec!["C2".to_string(), "C5".to_string()]
+    );
     // After a person released C3, it is planned again.
     let id = report.unknown[0].reminder_id;
     assert!(
@@ -506,8 +537,44 @@ fn transient_failures_are_retried_and_refusals_release_the_documents() {
     );
     assert_eq!(
         w.customers(day(2026, 4, 30)),
-        vec!["C2".to_string(), "C3".to_string()]
+        vec!["C2".to_string(), "C3".to_string(), "C5".to_string()]
     );
+}
+
+#[test]
+fn a_fatal_failure_is_never_retried_and_stops_the_run() {
+    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut mailer = FakeMailer {
+        script: VecDeque::from([
+            Ok(()),
+            Err(SendError::Fatal(
+                "the SMTP server timed out: no answer to MAIL FROM within 1 s".into(),
+            )),
+        ]),
+        ..FakeMailer::default()
+    };
+    let report = w.send_all(day(2026, 4, 30), &mut mailer);
+    assert_eq!(mailer.attempts, 2, "the timeout was not retried");
+    assert_eq!(report.sent.len(), 1);
+    assert!(report.aborted.as_deref().unwrap().contains("timed out"));
+    // One sent, the second released; the others were never claimed.
+    assert_eq!(status_counts(&w.db), (1, 0, 1, 1));
+    assert_eq!(w.plan(day(2026, 4, 30)).entries.len(), 3);
+}
+
+#[test]
+fn a_stop_signal_ends_the_run_before_the_next_claim() {
+    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut mailer = FakeMailer {
+        stop_after: Some(2),
+        ..FakeMailer::default()
+    };
+    let report = w.send_all(day(2026, 4, 30), &mut mailer);
+    assert_eq!(report.sent.len(), 2);
+    assert_eq!(report.aborted.as_deref(), Some("interrupted by SIGTERM"));
+    // Nothing claimed after the signal: no pending row strands a reminder.
+    assert_eq!(status_counts(&w.db).1, 0);
+    assert_eq!(w.plan(day(2026, 4, 30)).entries.len(), 2);
 }
 
 #[test]
@@ -770,4 +837,24 @@ fn a_kept_promise_in_the_customers_currency_no_longer_pauses() {
         "{:?}",
         w.summary(as_of)
     );
+}
+
+#[test]
+fn an_unverified_reply_is_not_the_customers_last_reply() {
+    let w = World::new(&[("dunning.toml", DUNNING)]);
+    let d = |y, m, dd| day_number(day(y, m, dd));
+    w.sql(&format!(
+        "INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body, verified)
+           SELECT cid, 'x', {early}, '<a@x>', 'ap@alpha.example', 'Re', 'ok', 1 FROM customers WHERE id = 'C1';
+         INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body, verified)
+           SELECT cid, 'x', {late}, '<b@x>', 'x@evil.example', 'Re', 'pay elsewhere', 0 FROM customers WHERE id = 'C1';
+         INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body, verified)
+           SELECT cid, 'x', {late}, '<c@x>', 'x@evil.example', 'Re', 'pay elsewhere', 0 FROM customers WHERE id = 'C2';",
+        early = d(2026, 4, 10),
+        late = d(2026, 4, 20),
+    ));
+    let last = w.store.last_reply_dates(day(2026, 4, 30)).unwrap();
+    let cid = |id: &str| w.store.customer_key(id).unwrap().unwrap();
+    assert_eq!(last.get(&cid("C1")), Some(&day(2026, 4, 10)));
+    assert_eq!(last.get(&cid("C2")), None);
 }

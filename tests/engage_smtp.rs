@@ -1,13 +1,15 @@
 //! `owed engage run` against a real SMTP server on loopback, started by the test: delivered
 //! messages and their headers, header injection, reruns, a server that is down, two
-//! concurrent runs.
+//! concurrent runs; and against a scripted server that hangs on purpose at a chosen step:
+//! deadlines, no retry after a timeout, no password in clear, signals mid-run.
 
 mod smtp_server;
 
-use smtp_server::{SmtpServer, closed_port};
+use smtp_server::{HangAt, Script, ScriptedServer, SmtpServer, closed_port};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 const AS_OF: &str = "2026-04-30";
 
@@ -54,11 +56,16 @@ impl Setup {
     }
 
     fn set_port(&self, port: u16) {
+        self.set_smtp(port, "security = \"none\"\n");
+    }
+
+    /// The config with the server at `port` and `more` lines in its [smtp] table.
+    fn set_smtp(&self, port: u16, more: &str) {
         std::fs::write(
             self.dir.path().join("config.toml"),
             format!(
                 "collector = \"alice\"\n[smtp]\nhost = \"127.0.0.1\"\nport = {port}\n\
-                 security = \"none\"\nfrom = \"Collections <ar@example.com>\"\n"
+                 from = \"Collections <ar@example.com>\"\n{more}"
             ),
         )
         .unwrap();
@@ -248,8 +255,13 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("0 sent"), "{}", stdout(&o));
     assert_eq!(server.received().len(), 2);
+    // Nothing left to send; the customer with the forged address stays skipped.
     let o = setup.owed(&["engage", "plan", "--json"]);
-    assert_eq!(stdout(&o).trim(), "[]");
+    let plan: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let plan = plan.as_array().unwrap();
+    assert!(plan.iter().all(|e| e["skipped"] == true), "{plan:?}");
+    assert_eq!(plan[0]["customer_id"], "K3");
+    assert_eq!(plan[0]["reason"], "no_address");
 }
 
 #[test]
@@ -411,8 +423,11 @@ fn replies_are_matched_by_thread_then_by_sender_and_filed_once() {
     let o = setup.owed(&["inbox", "import", md]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
+    // The CFO writes from another domain: filed, but unverified.
     assert!(
-        out.contains("filed K000 (reply to a reminder): Re: Reminder"),
+        out.contains(
+            "filed K000 (reply to a reminder) UNVERIFIED: the sender cfo@elsewhere.example"
+        ),
         "{out}"
     );
     assert!(
@@ -421,7 +436,7 @@ fn replies_are_matched_by_thread_then_by_sender_and_filed_once() {
     );
     assert!(out.contains("filed K002 (by sender): Paid"), "{out}");
     assert!(
-        out.contains("3 filed, 0 already filed, 1 unmatched"),
+        out.contains("3 filed, 0 already filed, 1 unmatched; 1 filed from an unverified sender"),
         "{out}"
     );
     assert!(
@@ -490,4 +505,370 @@ fn a_folder_that_is_not_a_maildir_is_refused() {
     let o = setup.owed(&["inbox", "import", setup.dir.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not a Maildir"), "{}", stderr(&o));
+}
+
+/// Runs `owed engage run` and how long it took.
+fn timed_run(setup: &Setup) -> (Output, Duration) {
+    let start = Instant::now();
+    let o = setup.owed(&["engage", "run"]);
+    (o, start.elapsed())
+}
+
+fn plan_customers(setup: &Setup) -> Vec<String> {
+    let o = setup.owed(&["engage", "plan", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let plan: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    plan.iter()
+        .map(|e| e["customer_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn statuses(setup: &Setup) -> Vec<String> {
+    setup
+        .outbox()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_server_that_hangs_after_data_stops_the_run_within_twice_the_timeout() {
+    let server = ScriptedServer::hanging_at(HangAt::Dot);
+    let customers = plain_customers(7);
+    let setup = Setup::new(&as_refs(&customers), server.port);
+    setup.set_smtp(server.port, "timeout_seconds = 2\n");
+    let (o, took) = timed_run(&setup);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+    let err = stderr(&o);
+    assert!(
+        err.contains("timed out after the message was handed over"),
+        "{err}"
+    );
+    assert!(err.contains("unknown Dunning / Friendly to K000"), "{err}");
+    assert!(err.contains("stopped:"), "{err}");
+    assert_eq!(server.connections(), 1);
+    assert_eq!(server.messages(), 1);
+    // The one handed over stays pending ("unknown"); the six others were never claimed.
+    assert_eq!(statuses(&setup), ["pending"]);
+    let due = plan_customers(&setup);
+    assert_eq!(due.len(), 6, "{due:?}");
+    assert!(!due.contains(&"K000".to_string()));
+}
+
+#[test]
+fn every_step_has_a_deadline_and_a_timeout_is_never_retried() {
+    for (hang_at, step, claimed) in [
+        (HangAt::Greeting, "no greeting within 1 s", false),
+        (HangAt::Ehlo, "no answer to EHLO", false),
+        (HangAt::StartTls, "no answer to STARTTLS", false),
+        (HangAt::Mail, "no answer to MAIL FROM", true),
+        (HangAt::Rcpt, "no answer to RCPT TO", true),
+        (HangAt::Data, "no answer to DATA", true),
+    ] {
+        let server = ScriptedServer::start(Script {
+            hang_at: Some(hang_at),
+            starttls: true,
+            ..Script::default()
+        });
+        let customers = plain_customers(3);
+        let setup = Setup::new(&as_refs(&customers), server.port);
+        let security = if hang_at == HangAt::StartTls {
+            "starttls"
+        } else {
+            "none"
+        };
+        setup.set_smtp(
+            server.port,
+            &format!("security = \"{security}\"\ntimeout_seconds = 1\n"),
+        );
+        let (o, took) = timed_run(&setup);
+        assert_eq!(o.status.code(), Some(1), "{hang_at:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains("timed out") && err.contains(step),
+            "{hang_at:?}: {err}"
+        );
+        assert!(!err.contains("refused"), "{hang_at:?}: {err}");
+        // One connection: a timeout is not retried (the old fixed 30 s deadline, retried
+        // four times, took minutes).
+        assert_eq!(server.connections(), 1, "{hang_at:?}");
+        assert!(took < Duration::from_secs(10), "{hang_at:?} took {took:?}");
+        assert_eq!(server.messages(), 0);
+        // Nothing handed over: nothing pending, the claim (if any) released.
+        let expected: &[&str] = if claimed { &["failed"] } else { &[] };
+        assert_eq!(statuses(&setup), expected, "{hang_at:?}");
+        assert_eq!(plan_customers(&setup).len(), 3, "{hang_at:?}");
+    }
+}
+
+#[test]
+fn a_password_is_never_sent_without_tls() {
+    let server = ScriptedServer::start(Script {
+        auth: true,
+        ..Script::default()
+    });
+    let customers = plain_customers(1);
+    let setup = Setup::new(&as_refs(&customers), server.port);
+    setup.set_smtp(
+        server.port,
+        "security = \"none\"\nusername = \"ar@example.com\"\npassword_env = \"OWED_TEST_PW\"\n",
+    );
+    let o = setup
+        .command(&["engage", "run"])
+        .env("OWED_TEST_PW", "hunter2")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("in clear") && err.contains("starttls"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "one sentence: {err}");
+    assert_eq!(server.connections(), 0, "refused before connecting");
+    assert!(setup.outbox().is_empty());
+
+    // With STARTTLS asked for and a server that does not offer it, nothing goes in clear
+    // either, and the run is not retried.
+    setup.set_smtp(
+        server.port,
+        "security = \"starttls\"\nusername = \"ar@example.com\"\npassword_env = \"OWED_TEST_PW\"\n",
+    );
+    let o = setup
+        .command(&["engage", "run"])
+        .env("OWED_TEST_PW", "hunter2")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("does not offer STARTTLS"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(server.connections(), 1);
+    assert!(
+        !server.lines().iter().any(|l| l.starts_with("AUTH")),
+        "{:?}",
+        server.lines()
+    );
+    assert!(setup.outbox().is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_signal_mid_run_releases_the_reminder_it_had_not_handed_over() {
+    for signal in ["TERM", "INT", "HUP"] {
+        let server = ScriptedServer::hanging_at(HangAt::Mail);
+        let customers = plain_customers(3);
+        let setup = Setup::new(&as_refs(&customers), server.port);
+        // The default deadline (30 s): the signal, not the timeout, ends the run.
+        let child = setup
+            .command(&["engage", "run"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The first reminder is claimed and its MAIL FROM waits for an answer.
+        server.wait_for_line("MAIL FROM");
+        let killed = Instant::now();
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let o = child.wait_with_output().unwrap();
+        assert!(
+            killed.elapsed() < Duration::from_secs(20),
+            "SIG{signal}: {:?}",
+            killed.elapsed()
+        );
+        assert_eq!(o.status.code(), Some(1), "SIG{signal}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("interrupted by SIG{signal}")),
+            "{err}"
+        );
+        // Released, not stranded: no pending row, all three planned again.
+        assert_eq!(statuses(&setup), ["failed"], "SIG{signal}: {err}");
+        assert_eq!(plan_customers(&setup).len(), 3, "SIG{signal}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn links_and_special_files_in_a_maildir_are_skipped_not_followed() {
+    let customers = plain_customers(1);
+    let setup = Setup::new(&as_refs(&customers), closed_port());
+    let maildir = setup.dir.path().join("Maildir");
+    deliver_to_maildir(
+        &maildir,
+        "1.a.host",
+        "From: ap0@c0.example\nSubject: Paid\nMessage-ID: <ok@c0.example>\n\nDone.\n",
+    );
+    // Outside the Maildir: a file that would be filed for K000 if the link were followed.
+    let secret = setup.dir.path().join("secret.eml");
+    std::fs::write(
+        &secret,
+        "From: ap0@c0.example\nSubject: SECRET-SUBJECT\nMessage-ID: <secret@x>\n\nSECRET-TOKEN\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&secret, maildir.join("new/2.link.host")).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", maildir.join("new/3.etc.host")).unwrap();
+    // A pipe nobody writes to: reading it would block for ever.
+    let fifo = maildir.join("new/4.fifo.host");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let md = maildir.to_str().unwrap();
+    let o = setup.owed(&["inbox", "import", md]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert!(out.contains("filed K000 (by sender): Paid"), "{out}");
+    assert!(
+        out.contains("1 filed, 0 already filed, 0 unmatched, 3 skipped"),
+        "{out}"
+    );
+    assert!(
+        err.contains("skipped 2.link.host: a symbolic link (links are not followed)"),
+        "{err}"
+    );
+    assert!(err.contains("skipped 3.etc.host: a symbolic link"), "{err}");
+    assert!(
+        err.contains("skipped 4.fifo.host: not a regular file"),
+        "{err}"
+    );
+    assert!(!out.contains("SECRET") && !err.contains("SECRET"));
+    // The links and the pipe stay where they were; nothing of theirs was filed.
+    assert_eq!(
+        names_in(&maildir.join("new")),
+        vec!["2.link.host", "3.etc.host", "4.fifo.host"]
+    );
+    let conn = rusqlite::Connection::open(setup.db()).unwrap();
+    let subjects: Vec<String> = conn
+        .prepare("SELECT subject || body FROM replies")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(subjects, vec!["PaidDone.\n".to_string()]);
+
+    // A cur/ that is a link is refused before anything is read or moved.
+    std::fs::remove_dir_all(maildir.join("cur")).unwrap();
+    std::os::unix::fs::symlink(setup.dir.path(), maildir.join("cur")).unwrap();
+    let o = setup.owed(&["inbox", "import", md]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("is a symbolic link: owed does not follow links in a Maildir"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_reply_from_outside_the_customer_is_filed_unverified_and_shown_so() {
+    let server = SmtpServer::start();
+    let customers = plain_customers(2);
+    let setup = Setup::new(&as_refs(&customers), server.port);
+    let o = setup.owed(&["engage", "run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let outbox = setup.outbox();
+    let id_of = |to: &str| -> String {
+        outbox.iter().find(|r| r["to"] == to).unwrap()["message_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (k0, k1) = (id_of("ap0@c0.example"), id_of("ap1@c1.example"));
+    let maildir = setup.dir.path().join("Maildir");
+    // Someone who learnt K000's reminder's Message-ID.
+    deliver_to_maildir(
+        &maildir,
+        "1.a.host",
+        &format!(
+            "From: Accounts <billing@evil.example>\nSubject: Re: Reminder\n\
+             Message-ID: <x1@evil.example>\nIn-Reply-To: {k0}\n\
+             Date: Thu, 30 Apr 2026 09:00:00 +0000\n\nOur bank details changed: pay to IBAN XX.\n"
+        ),
+    );
+    // Another address in K001's own domain.
+    deliver_to_maildir(
+        &maildir,
+        "2.b.host",
+        &format!(
+            "From: cfo@c1.example\nSubject: Re: Reminder\nMessage-ID: <x2@c1.example>\n\
+             In-Reply-To: {k1}\nDate: Thu, 30 Apr 2026 10:00:00 +0000\n\nPaying Friday.\n"
+        ),
+    );
+    let o = setup.owed(&["inbox", "import", maildir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "filed K000 (reply to a reminder) UNVERIFIED: the sender billing@evil.example is not \
+             among the customer's addresses or domains: Re: Reminder"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("filed K001 (reply to a reminder): Re: Reminder"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2 filed, 0 already filed, 0 unmatched; 1 filed from an unverified sender"),
+        "{out}"
+    );
+    let conn = rusqlite::Connection::open(setup.db()).unwrap();
+    let verified: Vec<(String, bool)> = conn
+        .prepare("SELECT from_addr, verified FROM replies ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        verified,
+        vec![
+            ("billing@evil.example".to_string(), false),
+            ("cfo@c1.example".to_string(), true)
+        ]
+    );
+
+    // `activity`: marked in the text, `"verified": false` in the JSON.
+    let o = setup.owed(&["activity", "K000", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let entries = json["activity"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{json}"));
+    let reply = entries.iter().find(|e| e["kind"] == "reply").unwrap();
+    assert_eq!(reply["verified"], false, "{reply}");
+    assert_eq!(reply["from"], "billing@evil.example");
+    let o = setup.owed(&["activity", "K000"]);
+    assert!(
+        stdout(&o).contains("from billing@evil.example on 2026-04-30 — UNVERIFIED SENDER"),
+        "{}",
+        stdout(&o)
+    );
+    let o = setup.owed(&["activity", "K001", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let reply = json["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "reply")
+        .unwrap()
+        .clone();
+    assert_eq!(reply["verified"], true, "{reply}");
+
+    // The engagement report counts only the verified reply as the customer's answer.
+    let o = setup.owed(&["report", "engagement", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["reminders"][0]["sent"], 2, "{report}");
+    assert_eq!(report["reminders"][0]["replied"], 1, "{report}");
 }

@@ -73,7 +73,7 @@ fn import(dir: &Path, files: &[(&str, String)]) -> Store {
     for (name, text) in files {
         std::fs::write(csv.join(name), text).unwrap();
     }
-    let mut store = Store::open(&dir.join("owed.db")).unwrap();
+    let mut store = Store::open_or_create(&dir.join("owed.db")).unwrap();
     let options = ImportOptions {
         base_currency: "USD".into(),
         progress: false,

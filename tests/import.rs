@@ -361,7 +361,7 @@ fn custom_fields_are_kept() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("owed.db");
     write_fixture(dir.path(), |_, t| t.to_string());
-    let mut store = owed::store::Store::open(&db).unwrap();
+    let mut store = owed::store::Store::open_or_create(&db).unwrap();
     let options = owed::import::ImportOptions {
         base_currency: "USD".into(),
         progress: false,
@@ -443,4 +443,155 @@ fn reimport_keeps_the_owners_collectors_reassigned() {
     let o = owed_in(dir.path(), &["--db", &db, "activity", "K1", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["customer"]["name"], "Kite Supplies Ltd");
+}
+
+#[test]
+fn an_unterminated_quote_in_the_last_field_is_a_bad_row() {
+    // Unchecked, K1's region swallowed every row after it and the import said "3 inserted"
+    // with exit 0.
+    assert_rejected(
+        edit_file("customers.csv", "alice,30,west\n", "alice,30,\"west\n"),
+        "customers.csv",
+        2,
+        "cf_region",
+        "never closed",
+    );
+}
+
+#[test]
+fn an_unterminated_quote_in_a_middle_field_is_a_bad_row() {
+    assert_rejected(
+        edit_file("documents.csv", ",RE-2001,", ",\"RE-2001,"),
+        "documents.csv",
+        4,
+        "number",
+        "never closed",
+    );
+}
+
+#[test]
+fn a_stray_quote_closed_by_a_later_value_is_a_bad_row() {
+    // The quote opened before Moss pairs with the one that opens "ap@moss…" on the same row:
+    // the row still has seven fields, but not the ones written.
+    assert_rejected(
+        edit_file(
+            "customers.csv",
+            "K3,Moss & Sons,ap@moss.example,",
+            "K3,\"Moss & Sons,\"ap@moss.example\",",
+        ),
+        "customers.csv",
+        4,
+        "name",
+        "followed by more text on line 4",
+    );
+}
+
+#[test]
+fn an_id_twice_in_one_file_is_refused_naming_both_lines() {
+    assert_rejected(
+        |name, text| match name {
+            "customers.csv" => format!("{text}K1,Kite Again,,USD,bob,30,\n"),
+            _ => text.to_string(),
+        },
+        "customers.csv",
+        5,
+        "id",
+        "`K1` is also on line 2",
+    );
+    assert_rejected(
+        |name, text| match name {
+            "payments.csv" => text.replace("P3,K3", "P1,K3"),
+            _ => text.to_string(),
+        },
+        "payments.csv",
+        4,
+        "id",
+        "`P1` is also on line 2",
+    );
+    assert_rejected(
+        |name, text| match name {
+            "applications.csv" => format!("{text}P1,A1,10.00,2026-04-05\n"),
+            _ => text.to_string(),
+        },
+        "applications.csv",
+        4,
+        "source_id",
+        "also on line 2",
+    );
+    assert_rejected(
+        |name, text| match name {
+            "exchange_rates.csv" => format!("{text}2026-03-01,eur,1.09\n"),
+            _ => text.to_string(),
+        },
+        "exchange_rates.csv",
+        4,
+        "date",
+        "the rate of EUR on 2026-03-01 is also on line 2",
+    );
+}
+
+#[test]
+fn a_credit_note_with_a_due_date_is_refused() {
+    assert_rejected(
+        edit_file(
+            "documents.csv",
+            "CN-7,2026-04-02,,",
+            "CN-7,2026-04-02,2026-05-02,",
+        ),
+        "documents.csv",
+        3,
+        "due_date",
+        "a credit note has no due date",
+    );
+}
+
+#[test]
+fn a_huge_bad_value_is_quoted_cut_short() {
+    let huge = "9x".repeat(5 * 1024 * 1024);
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(dir.path());
+    write_fixture(dir.path(), |name, text| {
+        if name == "payments.csv" {
+            text.replace("300.00", &huge)
+        } else {
+            text.to_string()
+        }
+    });
+    let o = owed_in(
+        dir.path(),
+        &["--db", &db, "import", dir.path().to_str().unwrap()],
+    );
+    let msg = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{msg}");
+    assert!(
+        msg.starts_with("owed: payments.csv line 3, column amount: `9x9x"),
+        "{msg}"
+    );
+    assert!(msg.contains("(10485760 characters)"), "{msg}");
+    assert!(msg.len() < 300, "{} bytes on stderr", msg.len());
+}
+
+#[test]
+fn a_failed_first_import_leaves_no_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("new/owed.db");
+    write_fixture(
+        dir.path(),
+        edit_file("customers.csv", "K2,Lumen GmbH", "K2,"),
+    );
+    let o = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "import",
+            dir.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!db.exists(), "a database was left behind");
+    assert!(
+        !dir.path().join("new").exists(),
+        "its folder was left behind"
+    );
 }

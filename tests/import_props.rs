@@ -82,7 +82,7 @@ proptest! {
         for (name, text) in [("customers.csv", &c), ("documents.csv", &d), ("payments.csv", &p), ("applications.csv", &a)] {
             std::fs::write(dir.path().join(name), text).unwrap();
         }
-        let mut store = Store::open(&dir.path().join("owed.db")).unwrap();
+        let mut store = Store::open_or_create(&dir.path().join("owed.db")).unwrap();
         let options = ImportOptions { base_currency: "USD".into(), progress: false };
         import_paths(&mut store, &[dir.path().to_path_buf()], &options).unwrap();
         let counts = store.counts().unwrap();

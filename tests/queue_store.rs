@@ -35,7 +35,7 @@ fn portfolio(dir: &std::path::Path) -> Store {
     }
     std::fs::write(csv.join("customers.csv"), customers).unwrap();
     std::fs::write(csv.join("documents.csv"), documents).unwrap();
-    let mut store = Store::open(&dir.join("q.db")).unwrap();
+    let mut store = Store::open_or_create(&dir.join("q.db")).unwrap();
     import_paths(
         &mut store,
         &[csv],
@@ -247,7 +247,7 @@ fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
 
 #[test]
 fn first_pages_from_the_figures_match_sql_on_300_customers() {
-    use owed::tui::data::{DataSource, Request, Response, Settings};
+    use owed::workstation::{PortfolioWorker, Request, Response, Settings};
     let dir = tempfile::tempdir().unwrap();
     let store = portfolio(dir.path());
     drop(store);
@@ -282,7 +282,7 @@ fn first_pages_from_the_figures_match_sql_on_300_customers() {
                             offset: 0,
                             limit,
                         };
-                        let mut source = DataSource::open(&db, settings.clone()).unwrap();
+                        let mut source = PortfolioWorker::open(&db, settings.clone()).unwrap();
                         let first = source
                             .handle_batch_now(vec![Request::Summary { as_of }, page(1)])
                             .into_iter()

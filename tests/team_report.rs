@@ -138,7 +138,7 @@ fn portfolio() -> tempfile::TempDir {
         ],
     );
 
-    let mut store = Store::open(&dir.path().join("owed.db")).unwrap();
+    let mut store = Store::open_or_create(&dir.path().join("owed.db")).unwrap();
     let s = &mut store;
     actions::note(s, &stamp("alice", "03-30"), "A2", "Before the window.").unwrap();
     actions::note(s, &stamp("alice", "04-10"), "A1", "Called.").unwrap();
@@ -162,6 +162,7 @@ fn portfolio() -> tempfile::TempDir {
             from_addr: "ap@birch.example",
             subject: "Re: overdue",
             body: "Paying the rest next week.",
+            verified: true,
         })
         .unwrap();
     dir

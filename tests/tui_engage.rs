@@ -6,12 +6,12 @@
 mod workstation;
 
 use owed::tui::app::{Mode, Screen};
-use owed::tui::data::Request;
 use owed::tui::engage::screen::Pane;
 use owed::tui::engage::send::Stage;
 use owed::tui::engage::{EngageRequest, SendResult};
 use owed::tui::keymap::KeyContext;
 use owed::tui::update::Effect;
+use owed::workstation::Request;
 use workstation::{Driver, Recorder};
 
 struct Fixture {
@@ -459,6 +459,14 @@ fn the_report_pane_shows_what_the_reminders_achieved() {
     let report = d.app.engage.screen.report.as_ref().unwrap();
     assert_eq!(report.total.sent, 3);
     assert_eq!(report.weeks.len(), 13);
+    // Per cycle and week sent: the chart's bars and the cycle's sparkline.
+    let sent: u64 = report.cycle_weeks.iter().map(|w| w.sent).sum();
+    assert_eq!(sent, 3);
+    assert!(
+        d.screen().contains("Cycle, last 13 weeks"),
+        "{}",
+        d.screen()
+    );
     snapshot("engage_report_120x40", &d.screen());
 }
 
@@ -562,6 +570,57 @@ fn opening_a_customer_from_the_replies_tab_marks_its_replies_read() {
 }
 
 #[test]
+fn a_reply_from_an_unverified_sender_is_marked_in_the_replies_tab_and_the_timeline() {
+    let f = fixture();
+    f.execute(&workstation::with_day_numbers(
+        "INSERT INTO replies (cid, at, received_date, message_id, in_reply_to, from_addr, subject,
+                              body, verified)
+         SELECT cid, '2026-04-24T12:00:00Z', {2026-04-24}, '<x@evil.example>', NULL,
+                'billing@evil.example', 'Re: Invoice INV-100', 'Our bank details changed.', 0
+           FROM customers WHERE id = 'K1';",
+    ));
+    let mail = Recorder::default();
+    let mut d = f.driver("alice", (120, 40), &mail);
+    d.press("6");
+    assert_eq!(d.names(), ["Kite Supplies"]);
+    let row = &d.app.page.rows[0];
+    assert_eq!((row.unread_replies, row.unverified_replies), (1, 1));
+    // The row's flag is `?` (an unread reply from an unverified sender), not `R`.
+    let screen = d.screen();
+    let row = screen
+        .lines()
+        .find(|l| l.starts_with("\"  Kite Supplies"))
+        .and_then(|l| l.split('│').next())
+        .unwrap();
+    assert!(
+        row.trim_end().ends_with('?') && !row.contains(" R"),
+        "{row}"
+    );
+    d.press("<Enter>");
+    let timeline = &d.app.detail.as_ref().unwrap().detail.activity;
+    let reply = timeline
+        .iter()
+        .find(|e| e.kind.label() == "reply (?)")
+        .unwrap();
+    assert_eq!(
+        reply.text,
+        "UNVERIFIED SENDER billing@evil.example: Re: Invoice INV-100 — Our bank details changed."
+    );
+    let screen = d.screen();
+    assert!(screen.contains("reply (?)"), "{screen}");
+    assert!(
+        screen.contains("UNVERIFIED SENDER billing@evil.example"),
+        "{screen}"
+    );
+    // It is not contact from the customer: the last contact stays the note of 2026-04-20.
+    d.press("<Esc>");
+    assert_eq!(
+        d.app.page.rows[0].last_contact,
+        Some(owed::domain::date::parse_iso("2026-04-20").unwrap())
+    );
+}
+
+#[test]
 fn a_reminder_that_named_no_documents_is_not_counted_as_paid() {
     let f = fixture();
     f.execute(&workstation::with_day_numbers(
@@ -569,7 +628,7 @@ fn a_reminder_that_named_no_documents_is_not_counted_as_paid() {
          SELECT 60, cid, '2026-04-01T07:00:00Z', 'alice', 'Standard dunning', 'Friendly', 'ap@kite.example',
                 'Friendly reminder', 'text', 'sent', '2026-04-01T07:00:01Z', {2026-04-01}, '<n@x>' FROM customers WHERE id = 'K1';",
     ));
-    let store = owed::store::Store::open(&f.db).unwrap();
+    let store = owed::store::Store::open_existing(&f.db).unwrap();
     let outcomes = store.reminder_outcomes(workstation::as_of()).unwrap();
     let none = outcomes.iter().find(|o| o.id == 60).unwrap();
     assert!(!none.paid);

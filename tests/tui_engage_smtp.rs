@@ -5,8 +5,8 @@ mod smtp_server;
 mod workstation;
 
 use owed::tui::engage::send::Stage;
-use owed::tui::engage::worker::{self, EngageSource};
 use owed::tui::engage::{EngageRequest, EngageResponse, SendResult};
+use owed::workstation::engage::worker::{self, EngageWorker};
 use smtp_server::{SmtpServer, closed_port};
 use std::time::Duration;
 use workstation::Driver;
@@ -19,7 +19,7 @@ fn setup(port: u16) -> (tempfile::TempDir, std::path::PathBuf, owed::config::Con
     (dir, db, config)
 }
 
-fn source(db: &std::path::Path, config: owed::config::Config) -> EngageSource {
+fn source(db: &std::path::Path, config: owed::config::Config) -> EngageWorker {
     workstation::engage_source(db, "alice", config, worker::smtp_mailer())
 }
 

@@ -13,7 +13,7 @@ use owed::import::{ImportOptions, import_paths};
 use owed::report::forecast::Forecast;
 use owed::store::Store;
 use owed::tui::app::{ChartKind, Focus};
-use owed::tui::data::{DataSource, Request, Response};
+use owed::workstation::{PortfolioWorker, Request, Response};
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -137,7 +137,7 @@ fn build(dir: &Path) -> PathBuf {
         std::fs::write(csv.join(file), text).unwrap();
     }
     let db = dir.join("owed.db");
-    let mut store = Store::open(&db).unwrap();
+    let mut store = Store::open_or_create(&db).unwrap();
     import_paths(
         &mut store,
         &[csv],
@@ -176,13 +176,13 @@ fn portfolio() -> (tempfile::TempDir, PathBuf) {
 
 /// The forecast as the report computes it, for the expectations.
 fn forecast(db: &Path) -> Forecast {
-    let store = Store::open(db).unwrap();
+    let store = Store::open_existing(db).unwrap();
     Forecast::compute(&store, workstation::as_of(), "USD", 3).unwrap()
 }
 
 /// Customer key by billing id.
 fn cids(db: &Path) -> HashMap<String, i64> {
-    let store = Store::open(db).unwrap();
+    let store = Store::open_existing(db).unwrap();
     store
         .customer_labels()
         .unwrap()
@@ -388,7 +388,7 @@ fn the_cash_chart_on_the_main_screen() {
 #[test]
 fn the_forecast_comes_after_the_first_page_and_detail() {
     let (_dir, db) = portfolio();
-    let mut source = DataSource::open(&db, workstation::settings()).unwrap();
+    let mut source = PortfolioWorker::open(&db, workstation::settings()).unwrap();
     let as_of = workstation::as_of();
     let mut query = owed::domain::queue::QueueQuery::new("alice");
     query.tab = Tab::All;
@@ -452,7 +452,7 @@ fn a_dispute_recorded_elsewhere_shows_in_the_next_forecast() {
     };
     assert!(reasons(&d).iter().all(|r| !r.contains("disputed")));
     // Another collector disputes Slow Steel's March invoice.
-    let mut other = Store::open(&db).unwrap();
+    let mut other = Store::open_existing(&db).unwrap();
     fixture::dispute(&mut other, AS_OF, "K2", "2500.00", &["K2-11"]);
     let mut answers = d.source.poll_changes();
     answers.extend(d.source.handle_batch(Vec::new()));

@@ -4,13 +4,14 @@
 mod workstation;
 
 use owed::domain::Decimal;
+use owed::domain::users::{Actor, Role};
 use owed::store::Store;
 use owed::tui::app::Mode;
-use owed::tui::data::save::{ActionValues, SaveJob};
-use owed::tui::data::{DataSource, Request, Response};
 use owed::tui::form::FieldId;
 use owed::tui::forms::{self, Check, FormState};
 use owed::tui::update::Effect;
+use owed::workstation::save::{ActionValues, SaveJob};
+use owed::workstation::{PortfolioWorker, Request, Response};
 use std::path::Path;
 use workstation::Driver;
 
@@ -25,18 +26,22 @@ fn dec(s: &str) -> Decimal {
 }
 
 fn cid(db: &Path, id: &str) -> i64 {
-    Store::open(db).unwrap().customer_key(id).unwrap().unwrap()
+    Store::open_existing(db)
+        .unwrap()
+        .customer_key(id)
+        .unwrap()
+        .unwrap()
 }
 
 fn promises(db: &Path, id: &str) -> Vec<owed::store::promises::PromiseView> {
-    let store = Store::open(db).unwrap();
+    let store = Store::open_existing(db).unwrap();
     store
         .customer_promises(cid(db, id), workstation::as_of(), 3, "USD")
         .unwrap()
 }
 
 fn notes(db: &Path, id: &str) -> Vec<String> {
-    let store = Store::open(db).unwrap();
+    let store = Store::open_existing(db).unwrap();
     store
         .notes(cid(db, id))
         .unwrap()
@@ -312,7 +317,7 @@ fn a_refusal_by_the_worker_shows_under_its_field() {
     let mut d = Driver::new(&db, "alice", (120, 40));
     d.press("/ pizza <Enter> I");
     // Meanwhile another collector resolves it.
-    let mut other = Store::open(&db).unwrap();
+    let mut other = Store::open_existing(&db).unwrap();
     let stamp =
         owed::domain::actions::Stamp::new("bob", chrono::Utc::now(), workstation::as_of()).unwrap();
     owed::actions::resolve(&mut other, &stamp, "1", None).unwrap();
@@ -445,11 +450,12 @@ fn without_advance_after_action_the_cursor_stays() {
 #[test]
 fn saves_are_never_coalesced() {
     let (_dir, db) = fixture();
-    let mut source = DataSource::open(&db, workstation::settings()).unwrap();
+    let mut source = PortfolioWorker::open(&db, workstation::settings())
+        .unwrap()
+        .acting_as(Actor::new("alice", Role::Collector));
     let job = |text: &str| Request::Save {
         seq: 1,
         job: SaveJob {
-            collector: "alice".into(),
             as_of: workstation::as_of(),
             cids: vec![cid(&db, "K3")],
             values: ActionValues::Note { text: text.into() },

@@ -28,8 +28,17 @@ struct Session {
 
 impl Session {
     fn start(size: (u16, u16), env: &[(&str, &str)]) -> Session {
+        Session::start_on(size, env, workstation::build)
+    }
+
+    /// Starts `owed` on the database `build` makes in the session's folder.
+    fn start_on(
+        size: (u16, u16),
+        env: &[(&str, &str)],
+        build: impl FnOnce(&std::path::Path) -> std::path::PathBuf,
+    ) -> Session {
         let dir = tempfile::tempdir().unwrap();
-        let db = workstation::build(dir.path());
+        let db = build(dir.path());
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -144,6 +153,31 @@ impl Session {
 
     fn raw(&self) -> Vec<u8> {
         self.screen.lock().unwrap().raw.clone()
+    }
+
+    /// Sends `signal` to the workstation's process.
+    #[cfg(unix)]
+    fn signal(&self, signal: i32) {
+        let pid = self.child.process_id().expect("a pid") as libc::pid_t;
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0, "kill {signal}");
+    }
+
+    /// The pty's line discipline: (canonical, echo) — what `stty -a` shows as `icanon echo`.
+    #[cfg(unix)]
+    fn cooked(&self) -> (bool, bool) {
+        let fd = self.master.as_raw_fd().expect("the pty's fd");
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { libc::tcgetattr(fd, &mut t) }, 0, "tcgetattr");
+        (t.c_lflag & libc::ICANON != 0, t.c_lflag & libc::ECHO != 0)
+    }
+
+    /// Waits until the reader has seen `needle` in the output.
+    fn wait_for_bytes(&self, needle: &[u8]) {
+        let start = Instant::now();
+        while !contains(&self.raw(), needle) {
+            assert!(start.elapsed() < PATIENCE, "waited for {needle:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
@@ -391,4 +425,237 @@ fn a_reminder_goes_out_from_the_workstation_and_the_engagement_screen_opens() {
     ]);
     s.type_keys("q");
     assert_eq!(s.wait_exit(), 0);
+}
+
+/// A portfolio whose names carry escape sequences, C1 controls, separators, bidirectional
+/// overrides, ZWJ sequences, emoji presentation selectors, skin tones and combining marks;
+/// every customer owes an amount of the same width.
+fn hostile_portfolio(dir: &std::path::Path) -> std::path::PathBuf {
+    let csv = dir.join("csv");
+    std::fs::create_dir_all(&csv).unwrap();
+    std::fs::write(
+        csv.join("customers.csv"),
+        "id,name,email,currency,finance_owner\n\
+         H1,\x1b]52;c;SGVsbG8=\x07\x1b]0;TITLE\x07\x1b[2J Evil Co,a@h1.example,USD,alice\n\
+         H2,Nel\u{85}Line\u{2028}Sep \u{202e}oc.live\u{202c} Ltd,a@h2.example,USD,alice\n\
+         H3,👩\u{200d}💻 Dev ❤\u{fe0f} 👍🏻 GmbH,a@h3.example,USD,alice\n\
+         H4,Ze\u{301}\u{301}\u{301}lda\u{200b}\u{ad} 東京商事,a@h4.example,USD,alice\n\
+         H5,Plain Co,a@h5.example,USD,alice\n",
+    )
+    .unwrap();
+    std::fs::write(
+        csv.join("documents.csv"),
+        "id,customer_id,type,doc_date,due_date,amount,currency\n\
+         I1,H1,invoice,2026-01-01,2026-01-31,5555.00,USD\n\
+         I2,H2,invoice,2026-01-02,2026-02-01,4444.00,USD\n\
+         I3,H3,invoice,2026-01-03,2026-02-02,3333.00,USD\n\
+         I4,H4,invoice,2026-01-04,2026-02-03,2222.00,USD\n\
+         I5,H5,invoice,2026-01-05,2026-02-04,1111.00,USD\n",
+    )
+    .unwrap();
+    let db = dir.join("owed.db");
+    let mut store = owed::store::Store::open_or_create(&db).unwrap();
+    owed::import::import_paths(
+        &mut store,
+        &[csv],
+        &owed::import::ImportOptions {
+            base_currency: "USD".into(),
+            progress: false,
+        },
+    )
+    .unwrap();
+    db
+}
+
+/// The column at which `needle` starts on screen row `row`, counted in cells.
+fn column_of(screen: &vt100::Screen, row: u16, needle: &str) -> Option<u16> {
+    let cols = screen.size().1.get();
+    let cells: Vec<String> = (0..cols)
+        .map(|c| {
+            screen
+                .cell(row, c)
+                .map_or(String::new(), |x| x.contents().to_string())
+        })
+        .collect();
+    (0..cols).find(|&start| {
+        let mut text = String::new();
+        for c in &cells[usize::from(start)..] {
+            text.push_str(c);
+            if text.len() >= needle.len() {
+                break;
+            }
+        }
+        text.starts_with(needle)
+    })
+}
+
+#[test]
+fn hostile_names_are_shown_and_keep_the_queue_columns() {
+    let mut s = Session::start_on((120, 30), &[], hostile_portfolio);
+    s.wait_for(&["Queue · mine (alice) · 1 of 5", "Plain Co"]);
+    // Shown, not obeyed.
+    s.wait_for(&[
+        "␛]52;c;SGVsbG8=␇␛]0…",
+        "Nel<U+0085>Line<U+2…",
+        "👩💻 Dev ❤ 👍 GmbH",
+    ]);
+    {
+        let screen = s.screen.lock().unwrap();
+        let screen = screen.parser.screen();
+        // Every row's amounts start in the same columns. The queue's rows come after its
+        // column headings (the detail beside it may show the same amounts higher up).
+        let header = (0..30)
+            .find(|&r| column_of(screen, r, "Overdue▼").is_some())
+            .unwrap_or_else(|| panic!("no queue headings:\n{}", screen.contents()));
+        let mut overdue = Vec::new();
+        let mut days = Vec::new();
+        for (amount, age) in [
+            ("5,555.00", "89"),
+            ("4,444.00", "88"),
+            ("3,333.00", "87"),
+            ("2,222.00", "86"),
+            ("1,111.00", "85"),
+        ] {
+            let row = (header + 1..30)
+                .find(|&r| column_of(screen, r, amount).is_some())
+                .unwrap_or_else(|| panic!("{amount} is not on screen:\n{}", screen.contents()));
+            overdue.push(column_of(screen, row, amount).unwrap());
+            let after = overdue.last().unwrap() + 8;
+            let rest = screen.contents_between(row, after, row, after + 8);
+            assert!(rest.contains(age), "{amount}: {rest:?}");
+            days.push(rest.find(age).unwrap());
+        }
+        assert!(
+            overdue.windows(2).all(|w| w[0] == w[1]),
+            "overdue columns {overdue:?}:\n{}",
+            screen.contents()
+        );
+        assert!(days.windows(2).all(|w| w[0] == w[1]), "days {days:?}");
+    }
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    let raw = s.raw();
+    for bad in [
+        &b"\x1b]52"[..],
+        b"\x1b]0;TITLE",
+        "\u{85}".as_bytes(),
+        "\u{2028}".as_bytes(),
+        "\u{202e}".as_bytes(),
+        "\u{200d}".as_bytes(),
+        "\u{fe0f}".as_bytes(),
+    ] {
+        assert!(!contains(&raw, bad), "{bad:?} reached the terminal raw");
+    }
+}
+
+/// crossterm's leave-alternate-screen and show-cursor, as the workstation writes them when it
+/// restores the terminal.
+const RESTORED: &[u8] = b"\x1b[?1049l\x1b[?25h";
+
+/// After `signal` the workstation ends with 128 + its number, and leaves the terminal as it
+/// found it: normal screen, cursor shown, canonical mode with echo.
+#[cfg(unix)]
+fn restores_the_terminal_on(signal: i32) {
+    let mut s = Session::start((100, 30), &[]);
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    assert_eq!(s.cooked(), (false, false), "raw while it runs");
+    s.signal(signal);
+    assert_eq!(s.wait_exit(), 128 + signal as u32);
+    s.wait_for_bytes(RESTORED);
+    assert_eq!(s.cooked(), (true, true), "canonical mode and echo are back");
+    let raw = s.raw();
+    let at = raw
+        .windows(RESTORED.len())
+        .rposition(|w| w == RESTORED)
+        .unwrap();
+    // Nothing but the sentence saying why follows the restore.
+    let after = String::from_utf8_lossy(&raw[at + RESTORED.len()..]).into_owned();
+    assert!(!after.contains('\x1b'), "{after:?}");
+    assert!(!s.screen.lock().unwrap().parser.screen().alternate_screen());
+    assert!(!s.screen.lock().unwrap().parser.screen().hide_cursor());
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_restores_the_terminal() {
+    restores_the_terminal_on(libc::SIGTERM);
+}
+
+#[cfg(unix)]
+#[test]
+fn sighup_restores_the_terminal() {
+    restores_the_terminal_on(libc::SIGHUP);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_restores_the_terminal() {
+    restores_the_terminal_on(libc::SIGINT);
+}
+
+/// The state letter of a process in /proc (`T` when stopped).
+#[cfg(target_os = "linux")]
+fn process_state(s: &Session) -> char {
+    let pid = s.child.process_id().unwrap();
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after = &stat[stat.rfind(')').unwrap() + 1..];
+    after.trim_start().chars().next().unwrap()
+}
+
+#[cfg(target_os = "linux")]
+fn wait_for_state(s: &Session, want: impl Fn(char) -> bool) {
+    let start = Instant::now();
+    while !want(process_state(s)) {
+        assert!(start.elapsed() < PATIENCE, "state {}", process_state(s));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Wipes what the emulator shows on the alternate screen, as a terminal that lost it would:
+/// only a whole new frame brings the workstation back.
+fn forget_screen(s: &Session) {
+    s.screen
+        .lock()
+        .unwrap()
+        .parser
+        .process(b"\x1b[?1049h\x1b[2J\x1b[?1049l");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_z_suspends_and_sigcont_redraws_the_whole_frame() {
+    let mut s = Session::start((100, 30), &[]);
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    s.type_keys("j");
+    s.wait_for(&["2 of 5"]);
+    let before = s.raw().len();
+    s.type_keys("\x1a");
+    wait_for_state(&s, |c| c == 'T');
+    // Stopped with the terminal given back.
+    assert!(contains(&s.raw()[before..], RESTORED));
+    assert_eq!(s.cooked(), (true, true));
+    assert!(!s.screen.lock().unwrap().parser.screen().alternate_screen());
+    forget_screen(&s);
+    // `fg`: the shell continues it.
+    s.signal(libc::SIGCONT);
+    wait_for_state(&s, |c| c != 'T');
+    s.wait_for(&[
+        "as of 2026-04-30",
+        "Acme Corp",
+        "Queue · mine (alice) · 2 of 5",
+    ]);
+    assert!(s.screen.lock().unwrap().parser.screen().alternate_screen());
+    assert_eq!(s.cooked(), (false, false), "raw again");
+    // Keys work again, and a SIGTSTP from outside suspends the same way.
+    s.type_keys("j");
+    s.wait_for(&["3 of 5"]);
+    s.signal(libc::SIGTSTP);
+    wait_for_state(&s, |c| c == 'T');
+    assert_eq!(s.cooked(), (true, true));
+    forget_screen(&s);
+    s.signal(libc::SIGCONT);
+    s.wait_for(&["as of 2026-04-30", "3 of 5"]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(s.cooked(), (true, true));
 }

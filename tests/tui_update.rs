@@ -4,9 +4,9 @@ mod workstation;
 
 use owed::domain::queue::{Predicate, Scope, SortKey, Tab};
 use owed::tui::app::{Focus, Mode, Screen};
-use owed::tui::data::{DataSource, Request, Response};
 use owed::tui::theme::Role;
 use owed::tui::update::Effect;
+use owed::workstation::{PortfolioWorker, Request, Response};
 use ratatui::style::Modifier;
 use workstation::Driver;
 
@@ -404,7 +404,7 @@ fn help_lists_every_bound_key_and_closes() {
 #[test]
 fn another_collectors_commit_is_picked_up() {
     let (_dir, db) = fixture();
-    let mut source = DataSource::open(&db, workstation::settings()).unwrap();
+    let mut source = PortfolioWorker::open(&db, workstation::settings()).unwrap();
     let as_of = workstation::as_of();
     let query = owed::domain::queue::QueueQuery::new("alice");
     let page = Request::Page {
@@ -489,7 +489,7 @@ fn a_frame_smaller_than_the_last_resize_event_draws_without_panicking() {
 fn an_empty_database_opens_and_every_key_works() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("empty.db");
-    owed::store::Store::open(&db).unwrap();
+    owed::store::Store::open_or_create(&db).unwrap();
     let mut d = Driver::new(&db, "alice", (120, 40));
     assert_eq!(d.app.total(), 0);
     d.press("j k G g g <C-d> <Space> <Enter> O D N / x <Enter> <Esc> m 2 3 4 5 <Tab> j <Enter> c ? <Esc>");
@@ -551,7 +551,8 @@ fn the_first_page_from_the_figures_is_the_page_sql_gives() {
                             offset: 0,
                             limit: 3,
                         };
-                        let mut source = DataSource::open(&db, workstation::settings()).unwrap();
+                        let mut source =
+                            PortfolioWorker::open(&db, workstation::settings()).unwrap();
                         let answers =
                             source.handle_batch_now(vec![Request::Summary { as_of }, page(1)]);
                         let first = answers.iter().find_map(|a| match a {

@@ -126,7 +126,7 @@ fn users_are_added_listed_changed_removed_and_logged() {
     // What `owed serve` asks at authentication: the key, whatever its comment.
     let key = PublicKey::parse(&ALICE.replace("alice@laptop", "renamed")).unwrap();
     let who = |fx: &Fixture| {
-        Store::open(&fx.db())
+        Store::open_existing(&fx.db())
             .unwrap()
             .users()
             .user_for_key(&key.algorithm, &key.blob)
@@ -460,6 +460,7 @@ fn the_library_refuses_the_same_way() {
         base_currency: "USD".into(),
         as_of,
         retry: outbox::RetryPolicy::default(),
+        statement: Default::default(),
     };
     let theirs = manual::entry_for(&store, "K2", &template, as_of).unwrap();
     let e = manual::send(

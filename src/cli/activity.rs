@@ -19,7 +19,7 @@ pub fn run(ctx: &Context, args: &ActivityArgs) -> Result<()> {
     let card = crate::actions::customer(&store, &args.customer, base)?;
     let timeline = store.timeline(card.cid, ctx.as_of, ctx.config.promise_grace_days, base)?;
     if args.json {
-        outln!("{}", activity::to_json(&timeline, ctx.as_of))?;
+        jsonln!("{}", activity::to_json(&timeline, ctx.as_of))?;
     } else {
         out!("{}", activity::to_text(&timeline, ctx.as_of))?;
     }

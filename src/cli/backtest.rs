@@ -74,7 +74,7 @@ pub fn run(ctx: &Context, args: &BacktestArgs) -> Result<()> {
         },
     )?;
     if args.json {
-        outln!("{}", result.to_json())?;
+        jsonln!("{}", result.to_json())?;
     } else {
         out!("{}", result.to_text())?;
     }

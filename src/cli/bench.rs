@@ -42,7 +42,7 @@ pub fn run(ctx: &Context, args: &BenchArgs) -> Result<()> {
 }
 
 fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
-    let store = Store::open(db)?;
+    let store = Store::open_existing(db)?;
     let sample = overdue_sample(&store, ctx, args.samples)?;
     let Some(&(_, first)) = sample.first() else {
         return Err(Error::input(
@@ -60,7 +60,7 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
 
     concurrent_notes(db, &customer_id(first), args.notes)?;
 
-    let mut store = Store::open(db)?;
+    let mut store = Store::open_existing(db)?;
     let base = ctx.config.base_currency.clone();
     let grace = ctx.config.promise_grace_days;
     let mut timings: [(&str, Vec<Duration>); 7] = [
@@ -157,7 +157,7 @@ fn overdue_sample(store: &Store, ctx: &Context, n: usize) -> Result<Vec<(usize, 
 
 /// Two processes writing `n` notes each on one customer at once.
 fn concurrent_notes(db: &Path, customer: &str, n: u32) -> Result<()> {
-    let before = Store::open(db)?.note_count(None)?;
+    let before = Store::open_existing(db)?.note_count(None)?;
     let exe = std::env::current_exe()?;
     let spawn = |collector: &str| {
         Command::new(&exe)
@@ -180,7 +180,7 @@ fn concurrent_notes(db: &Path, customer: &str, n: u32) -> Result<()> {
         }
     }
     let elapsed = t.elapsed();
-    let written = Store::open(db)?.note_count(None)? - before;
+    let written = Store::open_existing(db)?.note_count(None)? - before;
     outln!(
         "\n2 processes x {n} notes: {written} of {} written in {:.2} s ({:.2} ms per note per process); stderr: {}",
         2 * n,
@@ -210,7 +210,7 @@ fn scratch_copy(db: &Path) -> Result<PathBuf> {
         return Err(Error::input(format!("{}: no such database", db.display())));
     }
     {
-        let store = Store::open(db)?;
+        let store = Store::open_existing(db)?;
         store.checkpoint()?;
     }
     let copy = with_suffix(db, &format!(".bench-{}", std::process::id()));

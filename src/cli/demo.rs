@@ -59,10 +59,10 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
         ctx.db_path.with_file_name("demo.db")
     };
     match ensure_database(&db, &options, true)? {
-        DemoOutcome::Reused => eprintln!("using the demo database {}", db.display()),
+        DemoOutcome::Reused => errln!("using the demo database {}", db.display()),
         DemoOutcome::Created { summary, .. } => {
-            eprintln!("{summary}");
-            eprintln!("created the demo database {}", db.display());
+            errln!("{summary}");
+            errln!("created the demo database {}", db.display());
         }
     }
     if args.no_tui {
@@ -70,7 +70,7 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
         return Ok(());
     }
     if collector_given || ctx.config.collector.is_some() {
-        return crate::tui::run_at(ctx, &db);
+        return super::workstation::run_at(ctx, &db);
     }
     let demo_ctx = Context {
         config: ctx.config.clone(),
@@ -80,5 +80,5 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
         as_of_given: ctx.as_of_given,
         theme: ctx.theme.clone(),
     };
-    crate::tui::run_at(&demo_ctx, &db)
+    super::workstation::run_at(&demo_ctx, &db)
 }

@@ -3,7 +3,7 @@
 use super::Context;
 use crate::domain::money;
 use crate::domain::users::Work;
-use crate::engage::{self, outbox, smtp};
+use crate::engage::{self, cycle::Channel, outbox, sms, smtp};
 use crate::report::table::{Align, TextTable};
 use crate::{Error, Result};
 use std::path::PathBuf;
@@ -71,6 +71,39 @@ pub struct ReleaseArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct StatementArgs {
+    /// The customer's id.
+    pub customer: String,
+    /// Where to write the PDF.
+    #[arg(short = 'o', long = "output", value_name = "FILE.pdf")]
+    pub output: PathBuf,
+}
+
+/// `owed statement CUSTOMER -o FILE.pdf`: the statement of account as of `--as-of`.
+pub fn statement(ctx: &Context, args: &StatementArgs) -> Result<()> {
+    let store = ctx.open_store()?;
+    let cid = store
+        .customer_key(&args.customer)?
+        .ok_or_else(|| Error::input(format!("no customer has the id `{}`", args.customer)))?;
+    let pdf = crate::export::statement::Statement::compute(
+        &store,
+        cid,
+        ctx.as_of,
+        &ctx.config.base_currency,
+    )?
+    .to_pdf(&ctx.config.statement);
+    std::fs::write(&args.output, pdf)
+        .map_err(|e| Error::runtime(format!("cannot write {}: {e}", args.output.display())))?;
+    outln!(
+        "statement of account of {} as of {} written to {}",
+        args.customer,
+        ctx.as_of,
+        args.output.display()
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
 pub struct HoldArgs {
     /// The customer's id.
     pub customer: String,
@@ -100,7 +133,7 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<()> {
         engage::plan_settings(&ctx.config, ctx.as_of),
     )?;
     if args.json {
-        outln!("{}", plan.to_json())?;
+        jsonln!("{}", plan.to_json())?;
         return Ok(());
     }
     out!("{}", plan_text(&plan, &ctx.config.base_currency))?;
@@ -139,8 +172,12 @@ fn plan_text(plan: &engage::Plan, base: &str) -> String {
     }
     for s in &plan.skipped {
         out.push_str(&format!(
-            "skipped: {} / {} for {}: {}\n",
-            s.cycle, s.reminder, s.customer_id, s.reason
+            "skipped ({}): {} / {} for {}: {}\n",
+            s.code.code(),
+            s.cycle,
+            s.reminder,
+            s.customer_id,
+            s.reason
         ));
     }
     if !plan.paused.is_empty() || !plan.held.is_empty() {
@@ -154,6 +191,11 @@ fn plan_text(plan: &engage::Plan, base: &str) -> String {
 }
 
 fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
+    let stop = if args.dry_run {
+        outbox::StopSignal::default()
+    } else {
+        catch_stop_signals()?
+    };
     let cycles = engage::load_cycles(&ctx.config, args.cycles.cycles.as_deref())?;
     let mut store = ctx.open_store()?;
     let sender = ctx.actor(&store)?;
@@ -161,30 +203,50 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         // Refused before anything is read from the config's [smtp] table or planned.
         store.may(&sender, Work::EngagementRun, None)?;
     }
+    let plan = engage::plan::compute(
+        &store,
+        &cycles,
+        engage::plan_settings(&ctx.config, ctx.as_of),
+    )?;
+    let texts = plan.entries.iter().any(|e| e.channel == Channel::Sms);
+    let emails = plan.entries.iter().any(|e| e.channel == Channel::Email);
+    // The From address is the SMTP server's to know; a run without emails needs none.
     let settings = match engage::send_settings(&ctx.config, &sender, ctx.as_of) {
-        Err(_) if args.dry_run => engage::SendSettings {
+        Err(_) if args.dry_run || !emails => engage::SendSettings {
             from: "owed <owed@localhost>".parse().map_err(Error::runtime)?,
             collector: sender.name.clone(),
             role: sender.role,
             base_currency: ctx.config.base_currency.clone(),
             as_of: ctx.as_of,
             retry: engage::RetryPolicy::default(),
+            statement: ctx.config.statement.clone(),
         },
         other => other?,
     };
-    let plan = engage::plan::compute(
-        &store,
-        &cycles,
-        engage::plan_settings(&ctx.config, ctx.as_of),
-    )?;
     for s in &plan.skipped {
-        eprintln!(
-            "skipped: {} / {} for {}: {}",
-            s.cycle, s.reminder, s.customer_id, s.reason
+        errln!(
+            "skipped ({}): {} / {} for {}: {}",
+            s.code.code(),
+            s.cycle,
+            s.reminder,
+            s.customer_id,
+            s.reason
         );
     }
     if args.dry_run {
         for e in &plan.entries {
+            if e.channel == Channel::Sms {
+                let text = outbox::preview_text(&cycles, e, &settings)?;
+                outln!(
+                    "would text {} / {} to {} {}: {}",
+                    e.cycle,
+                    e.reminder,
+                    e.customer_id,
+                    e.to,
+                    text.replace('\n', " ")
+                )?;
+                continue;
+            }
             let mail = outbox::preview(&cycles, e, &settings)?;
             outln!(
                 "would send {} / {} to {} <{}>: {} ({} document(s))",
@@ -199,8 +261,20 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         outln!("{} reminder(s) would be sent", plan.entries.len())?;
         return Ok(());
     }
-    let smtp = smtp::SmtpSettings::from_config(&ctx.config.smtp, |v| std::env::var(v).ok())?;
-    let mut mailer = smtp::SmtpMailer::new(smtp);
+    let env = |v: &str| std::env::var(v).ok();
+    let smtp = if emails {
+        let smtp = smtp::SmtpSettings::from_config(&ctx.config.smtp, env)?;
+        Some(smtp::SmtpMailer::new(smtp).with_stop(stop.clone()))
+    } else {
+        None
+    };
+    let sms = if texts {
+        let settings = sms::SmsSettings::from_config(&ctx.config.sms, env)?;
+        Some(sms::SmsClient::new(settings).with_stop(stop.clone()))
+    } else {
+        None
+    };
+    let mut mailer = sms::Senders { smtp, sms, stop };
     let report = outbox::run(&mut store, &cycles, &plan.entries, &mut mailer, &settings)?;
     for s in &report.sent {
         outln!(
@@ -215,16 +289,24 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         )?;
     }
     for f in &report.failed {
-        eprintln!(
+        errln!(
             "not sent {} / {} to {}: {} (planned again next run)",
-            f.cycle, f.reminder, f.customer_id, f.error
+            f.cycle,
+            f.reminder,
+            f.customer_id,
+            f.error
         );
     }
     for u in &report.unknown {
-        eprintln!(
+        errln!(
             "unknown {} / {} to {} (reminder {}): {}; it stays pending and is not resent: \
              check the mail server, then `owed engage release {}` if it was not delivered",
-            u.cycle, u.reminder, u.customer_id, u.reminder_id, u.error, u.reminder_id
+            u.cycle,
+            u.reminder,
+            u.customer_id,
+            u.reminder_id,
+            u.error,
+            u.reminder_id
         );
     }
     outln!(
@@ -249,6 +331,38 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
     Ok(())
 }
 
+/// Catches SIGTERM, SIGINT and SIGHUP for a run: the first one raises the returned signal
+/// (the run finishes the current step if the message was handed over, abandons it before,
+/// releases what it claimed and did not hand over, and exits 1); a second one ends the
+/// process at once.
+fn catch_stop_signals() -> Result<outbox::StopSignal> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+    let stop = outbox::StopSignal::default();
+    let caught = Arc::new(AtomicBool::new(false));
+    #[cfg(unix)]
+    let signals = [SIGTERM, SIGINT, signal_hook::consts::SIGHUP];
+    #[cfg(not(unix))]
+    let signals = [SIGTERM, SIGINT];
+    let register = |signal: i32| -> std::io::Result<()> {
+        // Registered first, so it sees the flag as the previous signal left it.
+        signal_hook::flag::register_conditional_shutdown(signal, 1, caught.clone())?;
+        signal_hook::flag::register(signal, caught.clone())?;
+        signal_hook::flag::register_usize(
+            signal,
+            stop.flag(),
+            usize::try_from(signal).unwrap_or(1),
+        )?;
+        Ok(())
+    };
+    for signal in signals {
+        register(signal)
+            .map_err(|e| Error::runtime(format!("cannot catch signal {signal}: {e}")))?;
+    }
+    Ok(stop)
+}
+
 fn show_outbox(ctx: &Context, args: &OutboxArgs) -> Result<()> {
     let store = ctx.open_store()?;
     let rows = store.outbox(args.sent)?;
@@ -264,7 +378,7 @@ fn show_outbox(ctx: &Context, args: &OutboxArgs) -> Result<()> {
                 })
             })
             .collect();
-        outln!("{}", serde_json::Value::Array(list))?;
+        jsonln!("{}", serde_json::Value::Array(list))?;
         return Ok(());
     }
     let mut t = TextTable::new(&[
@@ -311,12 +425,19 @@ fn release(ctx: &Context, args: &ReleaseArgs) -> Result<()> {
 }
 
 fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
-    let until = crate::domain::date::parse_relative(&args.until, ctx.as_of)
-        .ok_or_else(|| Error::input(format!("--until `{}` is not a date", args.until)))?;
+    let until = crate::domain::date::parse_relative(&args.until, ctx.as_of).ok_or_else(|| {
+        Error::input(format!(
+            "--until {} is not a date",
+            crate::error::quoted(&args.until)
+        ))
+    })?;
     let mut store = ctx.open_store()?;
-    let cid = store
-        .customer_key(&args.customer)?
-        .ok_or_else(|| Error::input(format!("no customer has the id `{}`", args.customer)))?;
+    let cid = store.customer_key(&args.customer)?.ok_or_else(|| {
+        Error::input(format!(
+            "no customer has the id {}",
+            crate::error::quoted(&args.customer)
+        ))
+    })?;
     let stamp = ctx.stamp(&store)?;
     store.hold_customer(&stamp, cid, until, args.text.as_deref())?;
     outln!("{} held back from engagement until {until}", args.customer)?;

@@ -65,6 +65,6 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             sheet,
         ),
     })?;
-    eprintln!("wrote {}", args.output.display());
+    errln!("wrote {}", args.output.display());
     Ok(())
 }

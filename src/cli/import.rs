@@ -1,9 +1,11 @@
-//! `owed import DIR_OR_FILES...`
+//! `owed import DIR_OR_FILES...`: one of the commands that create a database (SPEC "The
+//! database file"), and only once its input is found: an import of nothing, or one that
+//! fails into a database it created, leaves no database behind.
 
 use super::Context;
 use crate::Result;
-use crate::import::{ImportOptions, import_paths};
-use std::path::PathBuf;
+use crate::import::{ImportOptions, import_files, resolve_files};
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
@@ -13,12 +15,40 @@ pub struct ImportArgs {
 }
 
 pub fn run(ctx: &Context, args: &ImportArgs) -> Result<()> {
-    let mut store = ctx.open_store()?;
+    let files = resolve_files(&args.paths)?;
+    let created = !ctx.db_path.exists();
+    let new_folders = missing_folders(&ctx.db_path);
     let options = ImportOptions {
         base_currency: ctx.config.base_currency.clone(),
         progress: true,
     };
-    let summary = import_paths(&mut store, &args.paths, &options)?;
+    let mut store = ctx.create_store()?;
+    let summary = match import_files(&mut store, &files, &options) {
+        Ok(summary) => summary,
+        Err(e) => {
+            // Nothing was written; a database made for this import goes too, unless another
+            // process has filled it meanwhile.
+            let empty = store.counts().is_ok_and(|c| c.customers == 0);
+            drop(store);
+            if created && empty {
+                let _ = crate::store::remove_database(&ctx.db_path);
+                for folder in &new_folders {
+                    // Only while empty: nothing else is ever removed.
+                    let _ = std::fs::remove_dir(folder);
+                }
+            }
+            return Err(e);
+        }
+    };
     outln!("{summary}")?;
     Ok(())
+}
+
+/// The folders on the way to `path` that do not exist yet, deepest first.
+fn missing_folders(path: &Path) -> Vec<PathBuf> {
+    path.ancestors()
+        .skip(1)
+        .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+        .map(Path::to_path_buf)
+        .collect()
 }

@@ -32,12 +32,14 @@ pub fn run(ctx: &Context, args: &InboxArgs) -> Result<()> {
 fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
     let mut store = ctx.open_store()?;
     let items = inbox::import_maildir(&mut store, &args.maildir, ctx.as_of)?;
-    let (mut filed, mut duplicates, mut unmatched) = (0, 0, 0);
+    let (mut filed, mut duplicates, mut unmatched, mut skipped, mut unverified) = (0, 0, 0, 0, 0);
     for item in &items {
         match &item.outcome {
             Filed::Reply {
                 customer_id,
                 by_thread,
+                verified,
+                from,
             } => {
                 filed += 1;
                 let how = if *by_thread {
@@ -45,7 +47,17 @@ fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
                 } else {
                     "by sender"
                 };
-                outln!("filed {customer_id} ({how}): {}", item.subject)?;
+                if *verified {
+                    outln!("filed {customer_id} ({how}): {}", item.subject)?;
+                } else {
+                    unverified += 1;
+                    outln!(
+                        "filed {customer_id} ({how}) UNVERIFIED: the sender {} is not among the \
+                         customer's addresses or domains: {}",
+                        from.as_deref().unwrap_or("(none)"),
+                        item.subject
+                    )?;
+                }
             }
             Filed::Duplicate { customer_id } => {
                 duplicates += 1;
@@ -53,15 +65,26 @@ fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
             }
             Filed::Unmatched { from } => {
                 unmatched += 1;
-                eprintln!(
+                errln!(
                     "no customer for {} from {}: {} (left in new/)",
                     item.file,
                     from.as_deref().unwrap_or("an unknown sender"),
                     item.subject
                 );
             }
+            Filed::Skipped { why } => {
+                skipped += 1;
+                errln!("skipped {}: {why} (left in new/)", item.file);
+            }
         }
     }
-    outln!("{filed} filed, {duplicates} already filed, {unmatched} unmatched")?;
+    let mut summary = format!("{filed} filed, {duplicates} already filed, {unmatched} unmatched");
+    if skipped > 0 {
+        summary.push_str(&format!(", {skipped} skipped"));
+    }
+    if unverified > 0 {
+        summary.push_str(&format!("; {unverified} filed from an unverified sender"));
+    }
+    outln!("{summary}")?;
     Ok(())
 }

@@ -4,18 +4,38 @@
 //! subcommand. Errors print one sentence on stderr; the exit code is 2 for bad usage or input,
 //! 1 for a runtime failure. Output goes through [`out!`] / [`outln!`]: a reader that stops
 //! early (`owed report aging --json | head`) ends the command quietly instead of a panic.
+//!
+//! Every human writer shows control characters instead of writing them (SPEC "Output that
+//! reaches a terminal", [`crate::domain::text::visible`]): [`out!`], [`outln!`] and
+//! [`errln!`] pass what they write through it, and so does the error printed on exit. JSON
+//! goes through [`jsonln!`] as serde_json wrote it. Names given on the command line are
+//! checked by [`parse_name`].
 
-/// `print!` to standard output that returns a `Result` (see [`write_stdout`]).
+/// `print!` to standard output for people, returning a `Result` (see [`write_stdout`]).
 macro_rules! out {
     ($($arg:tt)*) => {
         $crate::cli::write_stdout(format_args!($($arg)*))
     };
 }
 
-/// `println!` to standard output that returns a `Result` (see [`write_stdout`]).
+/// `println!` to standard output for people, returning a `Result` (see [`write_stdout`]).
 macro_rules! outln {
     ($($arg:tt)*) => {
         $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `println!` of a JSON document to standard output, as it is (see [`write_json`]).
+macro_rules! jsonln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_json(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `errln!` for people: control characters shown (see [`write_stderr`]).
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stderr(format_args!("{}\n", format_args!($($arg)*)))
     };
 }
 
@@ -30,7 +50,9 @@ mod export;
 mod import;
 mod inbox;
 mod report;
+mod serve;
 mod user;
+pub mod workstation;
 
 use crate::Result;
 use crate::config::{self, Config};
@@ -52,7 +74,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "OWED_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Act as this collector (default: `collector` in the config, else the OS user).
-    #[arg(long = "as", global = true, value_name = "NAME")]
+    #[arg(long = "as", global = true, value_name = "NAME", value_parser = parse_name)]
     pub as_collector: Option<String>,
     /// Compute everything as of this date, YYYY-MM-DD (default: today).
     #[arg(long, global = true, value_name = "DATE", value_parser = parse_date)]
@@ -109,12 +131,32 @@ pub enum Command {
     Backtest(backtest::BacktestArgs),
     /// Users of `owed serve`: add, list, remove, change their role; the log of changes.
     User(user::UserArgs),
+    /// Serve the workstation over SSH to the team: `ssh -p PORT NAME@HOST`.
+    Serve(serve::ServeArgs),
+    /// Write a customer's statement of account as a PDF.
+    Statement(engage::StatementArgs),
 }
 
-/// Parses a `YYYY-MM-DD` command-line date strictly.
+/// Parses a `YYYY-MM-DD` command-line date strictly, within the dates `owed` computes with
+/// (an as-of date of 9999-12-31 would put forecast dates past year 9999).
 pub fn parse_date(text: &str) -> std::result::Result<Date, String> {
-    crate::domain::date::parse_iso(text)
-        .ok_or_else(|| format!("`{text}` is not a valid date (YYYY-MM-DD)"))
+    use crate::domain::date;
+    let d = date::parse_iso(text).ok_or_else(|| {
+        format!(
+            "{} is not a valid date (YYYY-MM-DD)",
+            crate::error::quoted(text)
+        )
+    })?;
+    if !date::in_calendar(d) {
+        return Err(date::outside_calendar(d));
+    }
+    Ok(d)
+}
+
+/// Reads a name given on the command line (a collector, an owner): one with a control
+/// character in it is refused.
+pub fn parse_name(text: &str) -> std::result::Result<String, String> {
+    crate::domain::text::check_name(text).map(|()| text.to_string())
 }
 
 /// What every command needs: the config, where the database is, who is acting and when.
@@ -144,21 +186,21 @@ impl Context {
         })
     }
 
-    /// Opens the database.
+    /// Opens the existing database (read-only when this user may only read it) and checks
+    /// that the config's base currency is the database's. Nothing is created: no database
+    /// at the path is bad input naming it.
     pub fn open_store(&self) -> Result<Store> {
-        Store::open(&self.db_path)
+        let store = Store::open_existing(&self.db_path)?;
+        store.check_base_currency(&self.config.base_currency)?;
+        Ok(store)
     }
 
-    /// Opens the database, which must exist (for commands that may not create one).
-    pub fn open_existing_store(&self) -> Result<Store> {
-        if !self.db_path.exists() {
-            return Err(crate::Error::input(format!(
-                "there is no database at {}: create one with `owed import`, `owed demo` or \
-                 `owed user add`",
-                self.db_path.display()
-            )));
-        }
-        self.open_store()
+    /// Opens the database, creating it when there is none: only for the commands that
+    /// create a database (SPEC "The database file").
+    pub fn create_store(&self) -> Result<Store> {
+        let store = Store::open_or_create(&self.db_path)?;
+        store.check_base_currency(&self.config.base_currency)?;
+        Ok(store)
     }
 
     /// Who acts in this shell: the collector named by `--as`, the config or the OS user, with
@@ -180,21 +222,89 @@ pub fn today() -> Date {
     chrono::Local::now().date_naive()
 }
 
-/// Writes to standard output.
+/// The formatted text, without a copy when it is a literal.
+fn formatted(args: std::fmt::Arguments) -> std::borrow::Cow<'static, str> {
+    match args.as_str() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(args.to_string()),
+    }
+}
+
+/// Writes text for people to standard output, its control characters shown.
 pub(crate) fn write_stdout(args: std::fmt::Arguments) -> Result<()> {
+    use std::io::Write;
+    let text = formatted(args);
+    std::io::stdout()
+        .lock()
+        .write_all(crate::domain::text::visible(&text).as_bytes())?;
+    Ok(())
+}
+
+/// Writes JSON to standard output as it is: serde_json escapes what JSON escapes, and the
+/// reader gets the values that are stored.
+pub(crate) fn write_json(args: std::fmt::Arguments) -> Result<()> {
     use std::io::Write;
     std::io::stdout().lock().write_fmt(args)?;
     Ok(())
 }
 
+/// Writes text for people to standard error, its control characters shown. Like
+/// `errln!`, a failure to write is not an error of the command (but it does not panic).
+pub(crate) fn write_stderr(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let text = formatted(args);
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(crate::domain::text::visible(&text).as_bytes());
+}
+
+/// Prints what clap has to say about the command line (an error, `--help`, `--version`) and
+/// returns the exit code. clap quotes the values it refuses: when an argument holds a
+/// control character, the message is made again without clap's colours and printed with
+/// its control characters shown.
+pub fn usage_error(e: clap::Error) -> i32 {
+    use clap::CommandFactory;
+    let hostile = std::env::args_os().any(|a| {
+        a.to_string_lossy()
+            .chars()
+            .any(crate::domain::text::is_unsafe)
+    });
+    if !hostile {
+        e.exit();
+    }
+    let plain = Cli::command()
+        .styles(clap::builder::Styles::plain())
+        .try_get_matches_from(std::env::args_os())
+        .err()
+        .unwrap_or(e);
+    let text = plain.render().ansi().to_string();
+    if plain.use_stderr() {
+        write_stderr(format_args!("{text}"));
+    } else if write_stdout(format_args!("{text}")).is_err() {
+        return 1;
+    }
+    plain.exit_code()
+}
+
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
-    match dispatch(cli) {
+    let db = config::database_path(cli.db.as_deref()).ok();
+    let result = dispatch(cli).map_err(|e| {
+        // SQLite's "attempt to write a readonly database", as a sentence naming the file.
+        match db
+            .as_deref()
+            .and_then(|db| crate::store::read_only_message(db, &e))
+        {
+            Some(sentence) => crate::Error::input(sentence),
+            None => e,
+        }
+    });
+    match result {
         Ok(()) => 0,
         // Whoever read the output has gone (`| head`): nothing is wrong with the command.
         Err(crate::Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
-            eprintln!("owed: {e}");
+            errln!("owed: {e}");
             e.exit_code()
         }
     }
@@ -225,6 +335,8 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::BenchTui(args)) => bench_tui::run(&ctx, &args),
         Some(Command::Backtest(args)) => backtest::run(&ctx, &args),
         Some(Command::User(args)) => user::run(&ctx, &args),
-        None => crate::tui::run(&ctx),
+        Some(Command::Serve(args)) => serve::run(&ctx, &args),
+        Some(Command::Statement(args)) => engage::statement(&ctx, &args),
+        None => workstation::run(&ctx),
     }
 }

@@ -72,15 +72,15 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
                 ctx.config.promise_grace_days,
             )?;
             if o.json {
-                m.to_json().to_string()
-            } else {
-                m.to_text()
+                jsonln!("{}", m.to_json())?;
+                return Ok(());
             }
+            m.to_text()
         }
         Report::Engagement(o) => {
             let r = EngagementReport::compute(&store, ctx.as_of, &ctx.config.base_currency)?;
             if o.json {
-                outln!("{}", r.to_json())?;
+                jsonln!("{}", r.to_json())?;
             } else {
                 out!("{}", r.to_text())?;
             }
@@ -111,10 +111,9 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
                 ctx.config.promise_grace_days,
             )?;
             if o.json {
-                r.to_json().to_string()
-            } else {
-                return out!("{}", r.to_text());
+                return jsonln!("{}", r.to_json());
             }
+            return out!("{}", r.to_text());
         }
     };
     outln!("{out}")?;

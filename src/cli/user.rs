@@ -99,14 +99,15 @@ fn add(ctx: &Context, args: &AddArgs) -> Result<()> {
         // Refused before the file is made: a new database has no users yet.
         first_user(&name, role).map_err(Error::Input)?;
     }
-    let mut store = ctx.open_store()?;
+    // One of the commands that create a database (SPEC "The database file").
+    let mut store = ctx.create_store()?;
     let stamp = ctx.stamp(&store)?;
     store.users_mut().add(&stamp, &name, role, &keys)?;
     outln!("User {name} added: {role}, {}.", plural(keys.len(), "key"))
 }
 
 fn list(ctx: &Context, args: &JsonArg) -> Result<()> {
-    let store = ctx.open_existing_store()?;
+    let store = ctx.open_store()?;
     let users = store.users().list()?;
     if args.json {
         let list: Vec<serde_json::Value> = users
@@ -124,7 +125,7 @@ fn list(ctx: &Context, args: &JsonArg) -> Result<()> {
                 })
             })
             .collect();
-        return outln!("{}", serde_json::Value::Array(list));
+        return jsonln!("{}", serde_json::Value::Array(list));
     }
     if users.is_empty() {
         return outln!(
@@ -158,7 +159,7 @@ fn list(ctx: &Context, args: &JsonArg) -> Result<()> {
 
 fn remove(ctx: &Context, args: &NameArg) -> Result<()> {
     let name = name(&args.name)?;
-    let mut store = ctx.open_existing_store()?;
+    let mut store = ctx.open_store()?;
     let stamp = ctx.stamp(&store)?;
     let role = store.users_mut().remove(&stamp, &name)?;
     outln!("User {name} ({role}) removed with their keys.")
@@ -167,14 +168,14 @@ fn remove(ctx: &Context, args: &NameArg) -> Result<()> {
 fn role(ctx: &Context, args: &RoleArgs) -> Result<()> {
     let name = name(&args.name)?;
     let role = role_named(&args.role)?;
-    let mut store = ctx.open_existing_store()?;
+    let mut store = ctx.open_store()?;
     let stamp = ctx.stamp(&store)?;
     let old = store.users_mut().set_role(&stamp, &name, role)?;
     outln!("{name}'s role is now {role} (was {old}); it applies from their next session.")
 }
 
 fn log(ctx: &Context, args: &JsonArg) -> Result<()> {
-    let store = ctx.open_existing_store()?;
+    let store = ctx.open_store()?;
     let entries = store.users().log()?;
     if args.json {
         let list: Vec<serde_json::Value> = entries
@@ -186,7 +187,7 @@ fn log(ctx: &Context, args: &JsonArg) -> Result<()> {
                 })
             })
             .collect();
-        return outln!("{}", serde_json::Value::Array(list));
+        return jsonln!("{}", serde_json::Value::Array(list));
     }
     let mut t = TextTable::new(&[
         ("at", Align::Left),

@@ -2164,6 +2164,19 @@ impl Sinks {
     fn write_customer_row(&mut self, customer: &Customer) -> io::Result<()> {
         let terms = customer.terms_days.to_string();
         let backup = customer.backup_method.map_or("", Method::as_str);
+        // Card customers: four digits derived from the id (no draw, so the rest of the
+        // portfolio stays as it was).
+        let card_last4 = if customer.primary_method == Method::Card
+            || customer.backup_method == Some(Method::Card)
+        {
+            let hash = customer
+                .id
+                .bytes()
+                .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+            format!("{:04}", hash % 10_000)
+        } else {
+            String::new()
+        };
         self.customers.write_record([
             customer.id.as_bytes(),
             customer.name.as_bytes(),
@@ -2183,6 +2196,7 @@ impl Sinks {
             backup.as_bytes(),
             customer.source_status.as_bytes(),
             customer.subscription_status.as_bytes(),
+            card_last4.as_bytes(),
             customer.segment.as_str().as_bytes(),
             customer.region.as_str().as_bytes(),
         ])?;
@@ -2217,6 +2231,11 @@ impl Sinks {
             Method::DirectDebit => "gocardless",
             Method::BankTransfer | Method::Cheque => "",
         };
+        // A failed card or debit attempt is in the billing system's retry cycle, with the next
+        // retry three days later.
+        let failed = matches!(payment.status.as_str(), "failure" | "timeout");
+        let dunning: &[u8] = if failed { b"in_progress" } else { b"" };
+        let retry = failed.then(|| DateText::new(shift(payment.date, 3)));
         self.payments.write_record([
             payment.id.as_bytes(),
             customer.id.as_bytes(),
@@ -2228,6 +2247,8 @@ impl Sinks {
             gateway.as_bytes(),
             payment.failure_reason.as_bytes(),
             payment.reference.as_bytes(),
+            dunning,
+            optional_bytes(&retry),
         ])?;
         Ok(())
     }

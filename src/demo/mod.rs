@@ -45,7 +45,7 @@ fn fingerprint(options: &DemoOptions) -> String {
 /// otherwise replaces the file with a freshly generated one.
 pub fn ensure_database(db: &Path, options: &DemoOptions, progress: bool) -> Result<DemoOutcome> {
     if db.exists() {
-        let store = Store::open(db)?;
+        let store = Store::open_or_create(db)?;
         if store.meta(META_KEY)?.as_deref() == Some(fingerprint(options).as_str()) {
             return Ok(DemoOutcome::Reused);
         }
@@ -58,14 +58,14 @@ pub fn ensure_database(db: &Path, options: &DemoOptions, progress: bool) -> Resu
                 db.display()
             )));
         }
-        remove_database(db)?;
+        crate::store::remove_database(db)?;
     }
     let csv_dir = scratch_dir(db);
     let generated = write_csvs(options, &csv_dir);
     let result = generated
         .map_err(Error::from)
         .and_then(|(counts, activities)| {
-            let mut store = Store::open(db)?;
+            let mut store = Store::open_or_create(db)?;
             let import = ImportOptions {
                 base_currency: options.base_currency.clone(),
                 progress,
@@ -90,17 +90,4 @@ fn scratch_dir(db: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "owed.db".into());
     db.with_file_name(format!(".{name}.demo-csv-{}", std::process::id()))
-}
-
-fn remove_database(db: &Path) -> Result<()> {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut p = db.as_os_str().to_owned();
-        p.push(suffix);
-        match std::fs::remove_file(PathBuf::from(p)) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(())
 }

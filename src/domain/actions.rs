@@ -37,6 +37,8 @@ impl Stamp {
         if collector.is_empty() {
             return Err("the collector's name is empty; give one with --as NAME".into());
         }
+        super::text::check_name(collector)
+            .map_err(|e| format!("the collector's name {e}; give another with --as NAME"))?;
         Ok(Stamp {
             collector: collector.to_string(),
             role: actor.role,
@@ -96,9 +98,13 @@ pub fn amount(text: &str) -> Result<Decimal, String> {
     if t.is_empty() {
         return Err("the amount is missing".into());
     }
-    let value = money::parse_amount(t).map_err(|e| format!("the amount `{t}` {e}"))?;
+    let value = money::parse_amount(t)
+        .map_err(|e| format!("the amount {} {e}", crate::error::quoted(t)))?;
     if value <= Decimal::ZERO {
-        return Err(format!("the amount must be more than zero, got `{t}`"));
+        return Err(format!(
+            "the amount must be more than zero, got {}",
+            crate::error::quoted(t)
+        ));
     }
     Ok(value)
 }
@@ -110,9 +116,16 @@ pub fn date_field(what: &str, text: &str, today: Date) -> Result<Date, String> {
     if t.is_empty() {
         return Err(format!("the {what} is missing"));
     }
-    date::parse_relative(t, today).ok_or_else(|| {
-        format!("the {what} `{t}` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)")
-    })
+    let d = date::parse_relative(t, today).ok_or_else(|| {
+        format!(
+            "the {what} {} is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)",
+            crate::error::quoted(t)
+        )
+    })?;
+    if !date::in_calendar(d) {
+        return Err(format!("the {what}: {}", date::outside_calendar(d)));
+    }
+    Ok(d)
 }
 
 /// A date that must not be before `today` (a promise or a follow-up is about the future).
@@ -155,19 +168,21 @@ pub fn reason(text: &str, reasons: &[String]) -> Result<String, String> {
                 )
             } else {
                 format!(
-                    "`{t}` is not a dispute reason (one of {})",
+                    "{} is not a dispute reason (one of {})",
+                    crate::error::quoted(t),
                     reasons.join(", ")
                 )
             }
         })
 }
 
-/// An owner's name for an assignment: trimmed, not empty.
+/// An owner's name for an assignment: trimmed, not empty, no control characters.
 pub fn owner(text: &str) -> Result<String, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("the new owner's name is empty".into());
     }
+    crate::domain::text::check_name(t).map_err(|e| format!("the new owner's name {e}"))?;
     Ok(t.to_string())
 }
 
@@ -179,7 +194,7 @@ pub fn record_id(what: &str, text: &str) -> Result<i64, String> {
         .parse::<i64>()
         .ok()
         .filter(|n| *n > 0)
-        .ok_or_else(|| format!("`{t}` is not a valid {what} number"))
+        .ok_or_else(|| format!("{} is not a valid {what} number", crate::error::quoted(t)))
 }
 
 /// What the store knows about a document a collector named.
@@ -206,16 +221,19 @@ pub fn documents(
         let id = id.trim();
         let doc = doc
             .as_ref()
-            .ok_or_else(|| format!("document `{id}` does not exist"))?;
+            .ok_or_else(|| format!("document {} does not exist", crate::error::quoted(id)))?;
         if doc.customer_id != customer_id {
             return Err(format!(
-                "document `{id}` belongs to customer `{}`, not `{customer_id}`",
-                doc.customer_id
+                "document {} belongs to customer {}, not {}",
+                crate::error::quoted(id),
+                crate::error::quoted(&doc.customer_id),
+                crate::error::quoted(customer_id)
             ));
         }
         if doc.kind == "credit_note" {
             return Err(format!(
-                "document `{id}` is a credit note; name invoices or debit notes"
+                "document {} is a credit note; name invoices or debit notes",
+                crate::error::quoted(id)
             ));
         }
         if !dids.contains(&doc.did) {

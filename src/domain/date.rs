@@ -17,6 +17,24 @@ pub fn parse_iso(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, num(5..7)?, num(8..10)?)
 }
 
+/// The first date `owed` computes with.
+pub const FIRST_DAY: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).expect("a date");
+
+/// The last date `owed` computes with: every horizon after it (the forecast looks up to three
+/// years past a due date, the cash forecast thirteen weeks past the as-of date) stays within
+/// the four-digit years of `YYYY-MM-DD` (9999-12-31 would print `+10000-01-30`).
+pub const LAST_DAY: NaiveDate = NaiveDate::from_ymd_opt(9000, 12, 31).expect("a date");
+
+/// Whether a date is within [`FIRST_DAY`] and [`LAST_DAY`].
+pub fn in_calendar(date: NaiveDate) -> bool {
+    (FIRST_DAY..=LAST_DAY).contains(&date)
+}
+
+/// Why a date outside [`in_calendar`] is refused.
+pub fn outside_calendar(date: NaiveDate) -> String {
+    format!("{date} is outside the dates owed computes with ({FIRST_DAY} to {LAST_DAY})")
+}
+
 /// The store's integer day number of a date (days from 0001-01-01, day 1).
 pub fn day_number(date: NaiveDate) -> i32 {
     date.num_days_from_ce()

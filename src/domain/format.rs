@@ -39,6 +39,7 @@ pub const CUSTOMERS: Columns = Columns {
         "backup_payment_method",
         "payment_source_status",
         "subscription_status",
+        "card_last4",
     ],
     custom: true,
 };
@@ -68,6 +69,8 @@ pub const PAYMENTS: Columns = Columns {
         "gateway",
         "failure_reason",
         "reference",
+        "dunning_status",
+        "next_retry_date",
     ],
     custom: false,
 };
@@ -115,6 +118,22 @@ pub const SUBSCRIPTION_STATUSES: &[&str] = &[
     "paused",
     "non_renewing",
 ];
+
+/// Payment `dunning_status`: the billing system's retry state of a payment.
+pub const DUNNING_STATUSES: &[&str] = &["in_progress", "exhausted", "stopped", "success"];
+
+/// `contacts.csv` (optional): the people of a customer, upserted by (customer, email).
+pub const CONTACTS: Columns = Columns {
+    required: &["customer_id", "email"],
+    optional: &["name", "phone", "role", "primary"],
+    custom: false,
+};
+
+/// Contact `role`.
+pub const CONTACT_ROLES: &[&str] = &["billing", "escalation", "ap", "sales", "other"];
+
+/// Contact `primary`.
+pub const YES_NO: &[&str] = &["yes", "no"];
 
 /// Customer `auto_collection`.
 pub const ON_OFF: &[&str] = &["on", "off"];

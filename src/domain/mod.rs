@@ -2,7 +2,9 @@
 
 pub mod actions;
 pub mod aging;
+pub mod customer;
 pub mod date;
+pub mod engage;
 pub mod forecast;
 pub mod format;
 pub mod metrics;
@@ -11,6 +13,7 @@ pub mod promise;
 pub mod queue;
 pub mod rules;
 pub mod team;
+pub mod text;
 pub mod users;
 
 pub use chrono::NaiveDate as Date;

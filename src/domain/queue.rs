@@ -13,8 +13,9 @@
 //!   (amounts in the base currency), `days>=60` (days past due of the oldest item), with
 //!   `< <= > >= = !=`.
 
-use super::Decimal;
 use super::aging::AgingBounds;
+use super::forecast::RiskLevel;
+use super::{Date, Decimal};
 
 /// The queue's tabs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -443,6 +444,116 @@ fn parse_bucket(value: &str, bounds: &AgingBounds) -> Result<BucketSel, String> 
         "`{value}` is not a bucket (try {} or N+)",
         labels.join(", ")
     ))
+}
+
+// The queue as the store reads it and the workstation shows it: plain rows, no connection.
+
+/// Where a customer's latest promise to pay stands, as the queue flags it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PromiseFlag {
+    /// No promise, or the latest was kept or voided.
+    #[default]
+    None,
+    /// Promised for a date still ahead.
+    Open,
+    /// The promised date has come (grace running) and it is not kept yet.
+    Due,
+    /// The date and grace passed without (all) the money.
+    Broken,
+}
+
+impl PromiseFlag {
+    pub(crate) fn code(self) -> i64 {
+        match self {
+            PromiseFlag::None => 0,
+            PromiseFlag::Open => 1,
+            PromiseFlag::Due => 2,
+            PromiseFlag::Broken => 3,
+        }
+    }
+
+    pub(crate) fn from_code(code: i64) -> PromiseFlag {
+        match code {
+            1 => PromiseFlag::Open,
+            2 => PromiseFlag::Due,
+            3 => PromiseFlag::Broken,
+            _ => PromiseFlag::None,
+        }
+    }
+}
+
+/// One customer's line in the queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueRow {
+    pub cid: i64,
+    pub id: String,
+    pub name: String,
+    pub finance_owner: Option<String>,
+    pub currency: Option<String>,
+    pub outstanding: Decimal,
+    pub overdue: Decimal,
+    pub net_overdue: Decimal,
+    /// Unutilised credit plus unapplied cash.
+    pub credit: Decimal,
+    /// Days past due of the oldest open item (0 when nothing is overdue).
+    pub max_days: i64,
+    /// The last note, promise, issue, reminder sent or reply, on or before the as-of date.
+    pub last_contact: Option<Date>,
+    pub promise: PromiseFlag,
+    pub followups_due: u32,
+    pub open_issues: u32,
+    /// Replies received by the as-of date that nobody has read yet.
+    pub unread_replies: u32,
+    /// Of those, the ones from a sender outside the customer's addresses and domains.
+    pub unverified_replies: u32,
+    /// The forecast's risk level (`None` until the workstation has computed the forecast, and
+    /// for customers without documents).
+    pub risk: Option<RiskLevel>,
+}
+
+/// How many customers each tab holds for a scope and filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QueueCounts {
+    /// Rows per tab, in the order of [`Tab::ALL`].
+    pub counts: [u64; Tab::COUNT],
+    /// The collector owns no customer, so "mine" shows everyone's.
+    pub mine_fallback: bool,
+}
+
+/// One page of the queue and the counts around it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueuePage {
+    /// Position of `rows[0]` in the whole (filtered, sorted) list.
+    pub offset: u64,
+    pub rows: Vec<QueueRow>,
+    /// Rows in the current tab.
+    pub total: u64,
+    /// Rows per tab, in the order of [`Tab::ALL`].
+    pub counts: [u64; Tab::COUNT],
+    /// The collector owns no customer, so the page shows everyone's (the title says so).
+    pub mine_fallback: bool,
+}
+
+/// Figures of one customer in the summary: its aging and a few flags.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SummaryFigures {
+    pub outstanding: Decimal,
+    pub overdue: Decimal,
+    pub net_overdue: Decimal,
+    pub unutilised_credit: Decimal,
+    pub unapplied_cash: Decimal,
+    pub collectable_this_month: Decimal,
+    pub max_days: i64,
+    /// Per bucket, in the order of [`AgingBounds::labels`].
+    pub aging: Vec<Decimal>,
+}
+
+/// Open issues at a date, grouped by reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueReason {
+    pub reason: String,
+    pub count: u64,
+    pub amount: Decimal,
 }
 
 #[cfg(test)]

@@ -6,21 +6,31 @@
 //! document = "type includes [invoice, debit_note] and due_date < 3 days ago"
 //! payment  = "last_attempted_payment_status includes [failure]"   # optional
 //!
+//! priority = 10            # optional: the higher wins when cycles meet one customer
+//! pause_on_promise = true   # default; false lets the cycle work on open promises
+//!
 //! [[reminder]]
-//! name = "Friendly"
-//! after_due_days = 3
-//! template = "templates/friendly.md"
+//! name = "Due soon"
+//! before_due_days = 3       # or after_due_days = N; neither: due whenever its rules hold
+//! document = "due_date between today and in 3 days"   # narrows the cycle's rule
+//! template = "templates/due-soon.md"
+//! channel = "email"         # or "sms"
+//! to = ["billing"]          # contact roles (contacts.csv); cc likewise
+//! attach = ["statement"]    # the customer's statement of account as a PDF
 //! ```
 //!
-//! Every rule is optional (a missing rule always holds). Loading checks everything a run
-//! would trip over later: the TOML itself (unknown keys are errors), each rule (an error
-//! shows the file, the line, the rule and a caret under the problem), unique cycle names
-//! across files and unique reminder names within a cycle, at least one reminder,
-//! `after_due_days` strictly increasing, and each template (relative to the cycle file),
-//! which must exist, compile and render a sample.
+//! Every rule is optional (a missing rule always holds); a reminder's own `customer`,
+//! `document` and `payment` rules narrow the cycle's. Loading checks everything a run would
+//! trip over later: the TOML itself (unknown keys are errors), each rule (an error shows the
+//! file, the line, the rule and a caret under the problem; custom fields typed in the config's
+//! `[custom_fields]` compare by their type), unique cycle names across files and unique
+//! reminder names within a cycle, at least one reminder, the reminders' days strictly
+//! increasing (a reminder without days must come first), known channels, contact roles and
+//! attachments, and each template (relative to the cycle file), which must exist, compile
+//! and render a sample (and its `.sms.txt` beside it for a text message, when there is one).
 
 use super::template::{TemplateRef, TemplateSet};
-use crate::domain::rules::{self, Expr, Level};
+use crate::domain::rules::{self, CustomFields, Expr, Level};
 use crate::{Error, Result};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -36,13 +46,66 @@ pub struct Rule {
     pub expr: Expr,
 }
 
+/// How a reminder reaches the customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Channel {
+    #[default]
+    Email,
+    /// A text message through the `[sms]` provider.
+    Sms,
+}
+
+impl Channel {
+    /// `email` or `sms`, as cycle files and the outbox name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+}
+
+/// Contact roles (`contacts.csv`) a reminder can be addressed to.
+pub use crate::domain::format::CONTACT_ROLES;
+
+/// What a reminder can attach.
+pub const ATTACHMENTS: &[&str] = &["statement"];
+
 /// A reminder of a cycle.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reminder {
     pub name: String,
-    /// Sent when the oldest matching document is at least this many days overdue.
-    pub after_due_days: i64,
+    /// Due when the earliest due date of its matching documents is at least this many days
+    /// past (`after_due_days = N`: N; `before_due_days = N`: -N). `None`: due whenever its
+    /// rules hold.
+    pub after_due: Option<i64>,
     pub template: TemplateRef,
+    /// Rules narrowing the cycle's for this reminder.
+    pub customer: Option<Rule>,
+    pub document: Option<Rule>,
+    pub payment: Option<Rule>,
+    pub channel: Channel,
+    /// Contact roles to address (empty: the primary billing contact, else the customer).
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    /// Whether the customer's statement of account goes with it as a PDF.
+    pub attach_statement: bool,
+}
+
+impl Reminder {
+    /// The reminder's own rule of `level`, if it has one.
+    pub fn rule(&self, level: Level) -> Option<&Rule> {
+        match level {
+            Level::Customer => self.customer.as_ref(),
+            Level::Document => self.document.as_ref(),
+            Level::Payment => self.payment.as_ref(),
+        }
+    }
+
+    /// Whether the reminder is due when the earliest matching due date is `days` past.
+    pub fn is_due(&self, days: i64) -> bool {
+        self.after_due.is_none_or(|after| days >= after)
+    }
 }
 
 /// One cycle file.
@@ -50,10 +113,16 @@ pub struct Reminder {
 pub struct Cycle {
     pub name: String,
     pub file: PathBuf,
+    /// When cycles would remind one customer the same day, the highest priority wins (ties:
+    /// the cycle name first in order). Default 0.
+    pub priority: i64,
+    /// Whether an open promise to pay whose date has not passed keeps the customer out of
+    /// this cycle (default yes).
+    pub pause_on_promise: bool,
     pub customer: Option<Rule>,
     pub document: Option<Rule>,
     pub payment: Option<Rule>,
-    /// In increasing `after_due_days`.
+    /// In increasing days (a reminder without days first).
     pub reminders: Vec<Reminder>,
 }
 
@@ -82,12 +151,16 @@ pub struct Cycles {
 }
 
 impl Cycles {
-    /// Every field name the cycles' rules refer to, per level.
+    /// Every field name the cycles' rules (and their reminders' rules) refer to, per level.
     pub fn field_names(&self, level: Level) -> Vec<&str> {
         let mut names: Vec<&str> = self
             .cycles
             .iter()
-            .filter_map(|c| c.rule(level))
+            .flat_map(|c| {
+                c.rule(level)
+                    .into_iter()
+                    .chain(c.reminders.iter().filter_map(move |r| r.rule(level)))
+            })
             .flat_map(|r| r.expr.field_names())
             .collect();
         names.sort_unstable();
@@ -105,6 +178,8 @@ impl Cycles {
 #[serde(deny_unknown_fields)]
 struct RawCycle {
     name: Spanned<String>,
+    priority: Option<i64>,
+    pause_on_promise: Option<bool>,
     customer: Option<Spanned<String>>,
     document: Option<Spanned<String>>,
     payment: Option<Spanned<String>>,
@@ -116,16 +191,37 @@ struct RawCycle {
 #[serde(deny_unknown_fields)]
 struct RawReminder {
     name: Spanned<String>,
-    after_due_days: Spanned<i64>,
+    after_due_days: Option<Spanned<i64>>,
+    before_due_days: Option<Spanned<i64>>,
     template: Spanned<String>,
+    customer: Option<Spanned<String>>,
+    document: Option<Spanned<String>>,
+    payment: Option<Spanned<String>>,
+    channel: Option<Spanned<String>>,
+    #[serde(default)]
+    to: Vec<Spanned<String>>,
+    #[serde(default)]
+    cc: Vec<Spanned<String>>,
+    #[serde(default)]
+    attach: Vec<Spanned<String>>,
 }
 
-/// Loads every `*.toml` file of `dir` (in file-name order).
+/// Loads every `*.toml` file of `dir` (in file-name order), with custom fields as text.
 ///
 /// # Errors
 ///
 /// [`Error::Input`] naming the file (and line, rule, field) of the first problem.
 pub fn load_dir(dir: &Path) -> Result<Cycles> {
+    load_dir_with(dir, &CustomFields::default())
+}
+
+/// Loads every `*.toml` file of `dir` (in file-name order); custom fields compare as `custom`
+/// types them (the config's `[custom_fields]`).
+///
+/// # Errors
+///
+/// [`Error::Input`] naming the file (and line, rule, field) of the first problem.
+pub fn load_dir_with(dir: &Path, custom: &CustomFields) -> Result<Cycles> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
         Error::input(format!(
             "cannot read the engagement cycles folder {}: {e} (give one with --cycles DIR)",
@@ -144,7 +240,7 @@ pub fn load_dir(dir: &Path) -> Result<Cycles> {
     for file in files {
         let text = std::fs::read_to_string(&file)
             .map_err(|e| Error::input(format!("cannot read {}: {e}", file.display())))?;
-        let cycle = parse_cycle(&file, &text, &mut cycles.templates)?;
+        let cycle = parse_cycle_with(&file, &text, &mut cycles.templates, custom)?;
         if let Some(other) = cycles.get(&cycle.name) {
             return Err(Error::input(format!(
                 "{}: the cycle name `{}` is already used by {}",
@@ -162,6 +258,16 @@ pub fn load_dir(dir: &Path) -> Result<Cycles> {
 /// Parses and checks one cycle file's `text`; templates are loaded into `templates`,
 /// relative to the file's folder.
 pub fn parse_cycle(file: &Path, text: &str, templates: &mut TemplateSet) -> Result<Cycle> {
+    parse_cycle_with(file, text, templates, &CustomFields::default())
+}
+
+/// [`parse_cycle`] with custom fields typed by `custom`.
+pub fn parse_cycle_with(
+    file: &Path,
+    text: &str,
+    templates: &mut TemplateSet,
+    custom: &CustomFields,
+) -> Result<Cycle> {
     let shown = file.display().to_string();
     let raw: RawCycle = toml::from_str(text)
         .map_err(|e| Error::input(format!("{shown}: {}", e.to_string().trim_end())))?;
@@ -182,7 +288,7 @@ pub fn parse_cycle(file: &Path, text: &str, templates: &mut TemplateSet) -> Resu
     let rule = |level: Level, src: &Option<Spanned<String>>| -> Result<Option<Rule>> {
         let Some(src) = src else { return Ok(None) };
         let label = format!("{shown}, line {}, {level} rule", at(src.span()));
-        let expr = rules::parse(level, src.get_ref())
+        let expr = rules::parse_with(level, src.get_ref(), custom)
             .map_err(|e| Error::input(e.render(&label, src.get_ref())))?;
         Ok(Some(Rule {
             source: src.get_ref().clone(),
@@ -212,17 +318,52 @@ pub fn parse_cycle(file: &Path, text: &str, templates: &mut TemplateSet) -> Resu
                 "{shown}, line {line}: the reminder name `{rname}` is used twice"
             )));
         }
-        let days = *r.after_due_days.get_ref();
-        if let Some(prev) = reminders.last()
-            && days <= prev.after_due_days
-        {
-            return Err(Error::input(format!(
-                "{shown}, line {}: `after_due_days` of reminder `{rname}` is {days}, not more than \
-                 the {} of `{}` before it; reminders must be in increasing after_due_days",
-                at(r.after_due_days.span()),
-                prev.after_due_days,
-                prev.name
-            )));
+        let after_due = match (&r.after_due_days, &r.before_due_days) {
+            (Some(after), None) => Some(*after.get_ref()),
+            (None, Some(before)) if *before.get_ref() < 0 => {
+                return Err(Error::input(format!(
+                    "{shown}, line {}: `before_due_days` of reminder `{rname}` is negative; \
+                     write after_due_days instead",
+                    at(before.span())
+                )));
+            }
+            (None, Some(before)) => Some(-*before.get_ref()),
+            (Some(_), Some(before)) => {
+                return Err(Error::input(format!(
+                    "{shown}, line {}: reminder `{rname}` has both after_due_days and \
+                     before_due_days; give one",
+                    at(before.span())
+                )));
+            }
+            (None, None) => None,
+        };
+        let days_line = r
+            .after_due_days
+            .as_ref()
+            .map(Spanned::span)
+            .or_else(|| r.before_due_days.as_ref().map(Spanned::span))
+            .map_or(line, at);
+        if let Some(prev) = reminders.last() {
+            let increasing = match (prev.after_due, after_due) {
+                (Some(p), Some(d)) => d > p,
+                (None, Some(_)) => true,
+                (_, None) => false,
+            };
+            if !increasing {
+                let shown_days = |d: Option<i64>| match d {
+                    Some(d) if d < 0 => format!("before_due_days = {}", -d),
+                    Some(d) => format!("after_due_days = {d}"),
+                    None => "no days".to_string(),
+                };
+                return Err(Error::input(format!(
+                    "{shown}, line {days_line}: reminder `{rname}` ({}) does not come after `{}` ({}); \
+                     reminders must be in increasing days after the due date, and a reminder \
+                     without days must come first",
+                    shown_days(after_due),
+                    prev.name,
+                    shown_days(prev.after_due)
+                )));
+            }
         }
         let path = base.join(r.template.get_ref());
         if !path.is_file() {
@@ -233,15 +374,73 @@ pub fn parse_cycle(file: &Path, text: &str, templates: &mut TemplateSet) -> Resu
             )));
         }
         let template = templates.load(&path)?;
+        let channel = match r.channel.as_ref().map(|c| (c.get_ref().as_str(), c)) {
+            None | Some(("email", _)) => Channel::Email,
+            Some(("sms", _)) => Channel::Sms,
+            Some((other, c)) => {
+                return Err(Error::input(format!(
+                    "{shown}, line {}: reminder `{rname}` has channel `{other}`; use \"email\" or \"sms\"",
+                    at(c.span())
+                )));
+            }
+        };
+        let roles = |list: &[Spanned<String>], key: &str| -> Result<Vec<String>> {
+            list.iter()
+                .map(|role| {
+                    let name = role.get_ref().trim().to_lowercase();
+                    if CONTACT_ROLES.contains(&name.as_str()) {
+                        Ok(name)
+                    } else {
+                        Err(Error::input(format!(
+                            "{shown}, line {}: `{key}` of reminder `{rname}` names the role `{}`; \
+                             contact roles are {}",
+                            at(role.span()),
+                            role.get_ref(),
+                            CONTACT_ROLES.join(", ")
+                        )))
+                    }
+                })
+                .collect()
+        };
+        let to = roles(&r.to, "to")?;
+        let cc = roles(&r.cc, "cc")?;
+        let mut attach_statement = false;
+        for a in &r.attach {
+            if a.get_ref() == "statement" {
+                attach_statement = true;
+            } else {
+                return Err(Error::input(format!(
+                    "{shown}, line {}: reminder `{rname}` attaches `{}`; it can attach {}",
+                    at(a.span()),
+                    a.get_ref(),
+                    ATTACHMENTS.join(", ")
+                )));
+            }
+        }
+        if channel == Channel::Sms && (attach_statement || !cc.is_empty()) {
+            return Err(Error::input(format!(
+                "{shown}, line {line}: reminder `{rname}` is a text message; it cannot attach a \
+                 statement or have cc"
+            )));
+        }
         reminders.push(Reminder {
             name: rname,
-            after_due_days: days,
+            after_due,
             template,
+            customer: rule(Level::Customer, &r.customer)?,
+            document: rule(Level::Document, &r.document)?,
+            payment: rule(Level::Payment, &r.payment)?,
+            channel,
+            to,
+            cc,
+            attach_statement,
         });
     }
     Ok(Cycle {
         name,
         file: file.to_path_buf(),
+        priority: raw.priority.unwrap_or(0),
+        pause_on_promise: raw.pause_on_promise.unwrap_or(true),
         customer,
         document,
         payment,
@@ -309,7 +508,7 @@ template = \"templates/t.md\"
         assert_eq!(cycles.cycles.len(), 1);
         let c = &cycles.cycles[0];
         assert_eq!(c.name, "Std");
-        assert_eq!(c.reminders[1].after_due_days, 30);
+        assert_eq!(c.reminders[1].after_due, Some(30));
         assert!(c.payment.is_none());
         assert_eq!(cycles.field_names(Level::Customer), vec!["overdue"]);
         assert_eq!(c.reminder_index("Firm"), Some(1));
@@ -368,10 +567,7 @@ template = \"templates/t.md\"
             "name = \"x\"\n[[reminder]]\nname = \"A\"\nafter_due_days = 10\ntemplate = \"templates/t.md\"\n\
              [[reminder]]\nname = \"B\"\nafter_due_days = 10\ntemplate = \"templates/t.md\"\n",
         );
-        assert!(
-            e.contains("line 8") && e.contains("increasing after_due_days"),
-            "{e}"
-        );
+        assert!(e.contains("line 8") && e.contains("increasing days"), "{e}");
         let e = load_err(
             "name = \"x\"\n[[reminder]]\nname = \"A\"\nafter_due_days = 1\ntemplate = \"templates/nope.md\"\n",
         );

@@ -26,6 +26,12 @@
 //! - `last_attempted_payment_amount`: in the base currency.
 //! - `monthly_dso`: the customer's count-back DSO over the last 12 months of its own sales.
 //! - `net_term_days`: the customer's `payment_terms_days`.
+//! - `average_payment_attempts`: attempts (voided ones left out) per successful payment, by
+//!   the as-of date (all attempts when none succeeded; 0 without any).
+//! - `transaction_type`: `debit` for invoices and debit notes, `credit` for credit notes.
+//! - `dunning_status`, `next_retry_date`: of the latest payment attempt, as imported.
+//! - `last_email_date`: emails only; a text message sets the last reminder date that
+//!   `[engage] min_days_between` reads, not this.
 
 use super::cycle::Cycles;
 use crate::Result;
@@ -143,6 +149,10 @@ pub struct Facts {
     dso: HashMap<i64, Decimal>,
     /// `payment_risk` per customer (customers without documents are low risk).
     risk: HashMap<i64, RiskLevel>,
+    /// The latest day any reminder was sent to a customer (for `min_days_between`).
+    pub last_reminder: HashMap<i64, Date>,
+    /// Contacts per customer (`contacts.csv`), primary ones first.
+    pub contacts: HashMap<i64, Vec<crate::store::engage::Contact>>,
 }
 
 /// A customer's `cf_*` values.
@@ -230,7 +240,11 @@ impl Facts {
             "last_payment_gateway",
             "payment_attempts",
         ];
-        if attempt_fields.iter().any(|n| needs.payment(n)) {
+        if attempt_fields.iter().any(|n| needs.payment(n))
+            || needs.payment("dunning_status")
+            || needs.payment("next_retry_date")
+            || needs.customer("average_payment_attempts")
+        {
             facts.attempts = store.last_payment_attempts(as_of, base_currency)?;
         }
         if needs.payment("monthly_dso") {
@@ -239,6 +253,7 @@ impl Facts {
         if needs.payment("payment_risk") {
             facts.risk = payment_risks(store, as_of, base_currency, grace_days)?;
         }
+        facts.contacts = store.contacts_by_customer()?;
         Ok(facts)
     }
 
@@ -339,6 +354,12 @@ impl Facts {
             "finance_owner" => c.finance_owner.clone().into(),
             "sales_owner" => c.sales_owner.clone().into(),
             "outstanding_mismatch" => Value::Bool(self.mismatch.contains(&c.cid)),
+            "average_payment_attempts" => Value::Amount(
+                self.attempts
+                    .get(&c.cid)
+                    .map_or(Decimal::ZERO, LastAttempt::average_attempts),
+            ),
+            "card_last4" => c.card_last4.clone().into(),
             other => custom.get(other).cloned().into(),
         }
     }
@@ -368,6 +389,14 @@ impl Facts {
             "last_email_date" => self.last_email_document.get(&d.did).copied().into(),
             "last_reply_date" => self.last_reply_document.get(&d.did).copied().into(),
             "type" => Value::Text(d.kind.clone()),
+            "transaction_type" => Value::Text(
+                if d.kind == "credit_note" {
+                    "credit"
+                } else {
+                    "debit"
+                }
+                .to_string(),
+            ),
             "currency" => Value::Text(d.currency.clone()),
             "location" => d.location.clone().into(),
             "business_unit" => d.business_unit.clone().into(),
@@ -394,6 +423,8 @@ impl Facts {
             "net_term_days" => c.payment_terms_days.into(),
             "payment_source_status" => c.payment_source_status.clone().into(),
             "subscription_status" => c.subscription_status.clone().into(),
+            "dunning_status" => last.and_then(|a| a.dunning_status.clone()).into(),
+            "next_retry_date" => last.and_then(|a| a.next_retry_date).into(),
             "monthly_dso" => self.dso.get(&c.cid).copied().into(),
             "payment_risk" => Value::Text(
                 self.risk

@@ -4,10 +4,21 @@
 //! In-Reply-To and References headers against the Message-IDs of the reminders sent, else by
 //! its sender's address against the customers' email addresses (when exactly one customer
 //! has it). A matched message is filed in `replies` (date, sender, subject, text; unread),
-//! which also sets the customer's last reply date, and then moved to `cur/` with the Maildir
-//! info suffix `:2,S` (seen), as a mail reader does. Importing is idempotent: a message
-//! whose Message-ID is already filed is not filed twice (and is moved too). A message that
-//! matches no customer stays in `new/` and is reported.
+//! and then moved to `cur/` with the Maildir info suffix `:2,S` (seen), as a mail reader
+//! does. Importing is idempotent: a message whose Message-ID is already filed is not filed
+//! twice (and is moved too). A message that matches no customer stays in `new/` and is
+//! reported.
+//!
+//! Everything in the Maildir is hostile. Links are never followed: `new/` and `cur/` must be
+//! folders, not links (else the import is refused), and an entry of `new/` that is not a
+//! regular file — a symbolic link, a folder, a pipe — or is larger than
+//! [`MAX_MESSAGE_BYTES`] is skipped, reported and left where it is (on Unix it is opened with
+//! `O_NOFOLLOW | O_NONBLOCK`, so a file swapped for a link or a pipe meanwhile is not read
+//! either). A Message-ID is no proof of who wrote: a reply matched by thread whose sender is
+//! outside the customer's addresses and their email domains (see [`sender_is_known`]) is
+//! filed **unverified** — shown, marked, and left out of the last reply date (rules), the
+//! last contact (queue) and the engagement report. A reply matched by its sender's address
+//! is verified by that match.
 
 use super::mail::{self, ParsedMail};
 use super::outbox::now;
@@ -15,20 +26,30 @@ use crate::domain::Date;
 use crate::store::Store;
 use crate::store::engage::NewReply;
 use crate::{Error, Result};
+use std::collections::HashMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+
+/// Messages larger than this are skipped (32 MiB; a reply with attachments is far less).
+pub const MAX_MESSAGE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// What an import did with one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Filed {
-    /// Filed for the customer; `by_thread` when matched by its threading headers.
+    /// Filed for the customer; `by_thread` when matched by its threading headers;
+    /// `verified` when its sender is among the customer's addresses or domains.
     Reply {
         customer_id: String,
         by_thread: bool,
+        verified: bool,
+        from: Option<String>,
     },
     /// Already filed by an earlier import.
     Duplicate { customer_id: String },
     /// No customer matched: left in `new/`.
     Unmatched { from: Option<String> },
+    /// Not read (not a regular file, or too large): left in `new/`.
+    Skipped { why: String },
 }
 
 /// One message of the import.
@@ -44,10 +65,19 @@ pub struct InboxItem {
 ///
 /// # Errors
 ///
-/// [`Error::Input`] when `dir` is not a Maildir (no `new/` folder); I/O and database errors.
+/// [`Error::Input`] when `dir` is not a Maildir (no `new/` folder) or its `new/` or `cur/`
+/// is a symbolic link; I/O and database errors.
 pub fn import_maildir(store: &mut Store, dir: &Path, as_of: Date) -> Result<Vec<InboxItem>> {
     let new = dir.join("new");
     let cur = dir.join("cur");
+    for sub in [&new, &cur] {
+        if std::fs::symlink_metadata(sub).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(Error::input(format!(
+                "{} is a symbolic link: owed does not follow links in a Maildir",
+                sub.display()
+            )));
+        }
+    }
     if !new.is_dir() {
         return Err(Error::input(format!(
             "{} is not a Maildir: it has no new/ folder",
@@ -56,28 +86,46 @@ pub fn import_maildir(store: &mut Store, dir: &Path, as_of: Date) -> Result<Vec<
     }
     std::fs::create_dir_all(&cur)
         .map_err(|e| Error::runtime(format!("cannot create {}: {e}", cur.display())))?;
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&new)
+    let mut entries: Vec<(PathBuf, std::fs::FileType)> = std::fs::read_dir(&new)
         .map_err(|e| Error::runtime(format!("cannot read {}: {e}", new.display())))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .filter(|p| {
+        .filter_map(|e| {
+            let e = e.ok()?;
+            // The entry's own type: a link is not followed.
+            Some((e.path(), e.file_type().ok()?))
+        })
+        .filter(|(p, _)| {
             // Maildir readers skip dot files.
             p.file_name()
                 .is_some_and(|n| !n.to_string_lossy().starts_with('.'))
         })
         .collect();
-    files.sort();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
     let addresses = store.customers_by_address()?;
+    let mut by_customer: HashMap<i64, Vec<String>> = HashMap::new();
+    for (address, cids) in &addresses {
+        for &cid in cids {
+            by_customer.entry(cid).or_default().push(address.clone());
+        }
+    }
     let labels = store.customer_labels()?;
-    let mut out = Vec::with_capacity(files.len());
-    for path in files {
-        let raw = std::fs::read(&path)
-            .map_err(|e| Error::runtime(format!("cannot read {}: {e}", path.display())))?;
-        let parsed = mail::parse(&raw);
+    let mut out = Vec::with_capacity(entries.len());
+    for (path, kind) in entries {
         let file = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let raw = match read_message(&path, kind)? {
+            Ok(raw) => raw,
+            Err(why) => {
+                out.push(InboxItem {
+                    file,
+                    subject: String::new(),
+                    outcome: Filed::Skipped { why },
+                });
+                continue;
+            }
+        };
+        let parsed = mail::parse(&raw);
         let matched = match_customer(store, &parsed, &addresses)?;
         let Some((cid, reminder_message_id)) = matched else {
             out.push(InboxItem {
@@ -87,6 +135,9 @@ pub fn import_maildir(store: &mut Store, dir: &Path, as_of: Date) -> Result<Vec<
             });
             continue;
         };
+        let verified = parsed.from.as_deref().is_some_and(|from| {
+            sender_is_known(from, by_customer.get(&cid).map_or(&[][..], Vec::as_slice))
+        });
         let message_id = parsed
             .message_id
             .clone()
@@ -103,6 +154,7 @@ pub fn import_maildir(store: &mut Store, dir: &Path, as_of: Date) -> Result<Vec<
             from_addr: parsed.from.as_deref().unwrap_or(""),
             subject: &parsed.subject,
             body: &parsed.body,
+            verified,
         })?;
         move_to_cur(&path, &cur, &file)?;
         let customer_id = labels.get(&cid).map(|l| l.id.clone()).unwrap_or_default();
@@ -113,6 +165,8 @@ pub fn import_maildir(store: &mut Store, dir: &Path, as_of: Date) -> Result<Vec<
                 Filed::Reply {
                     customer_id,
                     by_thread: reminder_message_id.is_some(),
+                    verified,
+                    from: parsed.from,
                 }
             } else {
                 Filed::Duplicate { customer_id }
@@ -122,12 +176,165 @@ pub fn import_maildir(store: &mut Store, dir: &Path, as_of: Date) -> Result<Vec<
     Ok(out)
 }
 
+/// The bytes of the message at `path` (an entry of `new/` of type `kind`), or why it is
+/// skipped: not a regular file (a link is never followed), or too large.
+fn read_message(
+    path: &Path,
+    kind: std::fs::FileType,
+) -> Result<std::result::Result<Vec<u8>, String>> {
+    if kind.is_symlink() {
+        return Ok(Err("a symbolic link (links are not followed)".into()));
+    }
+    if !kind.is_file() {
+        return Ok(Err("not a regular file".into()));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Swapped for a link since it was listed: the open fails rather than follow it; a
+        // pipe does not block the open.
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let mut file = match options.open(path) {
+        Ok(f) => f,
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Ok(Err("a symbolic link (links are not followed)".into()));
+        }
+        Err(e) => {
+            return Err(Error::runtime(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| Error::runtime(format!("cannot read {}: {e}", path.display())))?;
+    if !meta.is_file() {
+        return Ok(Err("not a regular file".into()));
+    }
+    if meta.len() > MAX_MESSAGE_BYTES {
+        return Ok(Err(format!(
+            "larger than {} MiB",
+            MAX_MESSAGE_BYTES / 1024 / 1024
+        )));
+    }
+    let mut raw = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    (&mut file)
+        .take(MAX_MESSAGE_BYTES + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| Error::runtime(format!("cannot read {}: {e}", path.display())))?;
+    if raw.len() as u64 > MAX_MESSAGE_BYTES {
+        return Ok(Err(format!(
+            "larger than {} MiB",
+            MAX_MESSAGE_BYTES / 1024 / 1024
+        )));
+    }
+    Ok(Ok(raw))
+}
+
+/// Whether `from` (an address, lowercase) is one of the customer's `addresses`, or in the
+/// email domain of one of them or a subdomain of it. The domains of public mailbox providers
+/// (gmail.com, outlook.com, …) are shared by strangers: there only the exact address counts.
+pub fn sender_is_known(from: &str, addresses: &[String]) -> bool {
+    let from = from.trim().to_lowercase();
+    let Some(from_domain) = domain_of(&from) else {
+        return false;
+    };
+    addresses.iter().any(|a| {
+        let a = address_in(a).to_lowercase();
+        if a == from {
+            return true;
+        }
+        match domain_of(&a) {
+            Some(d) if !is_public_mailbox_domain(d) => {
+                from_domain == d
+                    || from_domain
+                        .strip_suffix(d)
+                        .is_some_and(|rest| rest.ends_with('.'))
+            }
+            _ => false,
+        }
+    })
+}
+
+/// The address in `Name <a@b>`, else the text.
+fn address_in(text: &str) -> &str {
+    match (text.rfind('<'), text.rfind('>')) {
+        (Some(start), Some(end)) if start < end => text[start + 1..end].trim(),
+        _ => text.trim(),
+    }
+}
+
+/// The domain of an address (after its last `@`), when it has a dot.
+fn domain_of(address: &str) -> Option<&str> {
+    let (_, domain) = address.rsplit_once('@')?;
+    let domain = domain.trim().trim_end_matches('.');
+    (domain.contains('.') && !domain.starts_with('.')).then_some(domain)
+}
+
+/// Mailbox providers whose domain anyone can have an address in.
+fn is_public_mailbox_domain(domain: &str) -> bool {
+    const DOMAINS: &[&str] = &[
+        "126.com",
+        "163.com",
+        "aol.com",
+        "att.net",
+        "btinternet.com",
+        "comcast.net",
+        "fastmail.com",
+        "free.fr",
+        "gmx.com",
+        "gmx.de",
+        "gmx.net",
+        "hey.com",
+        "laposte.net",
+        "libero.it",
+        "mac.com",
+        "mail.com",
+        "mail.ru",
+        "me.com",
+        "msn.com",
+        "orange.fr",
+        "pm.me",
+        "proton.me",
+        "qq.com",
+        "t-online.de",
+        "tutanota.com",
+        "verizon.net",
+        "web.de",
+        "ymail.com",
+        "zoho.com",
+    ];
+    // Brands with a domain per country (yahoo.co.uk, hotmail.fr, …).
+    const BRANDS: &[&str] = &[
+        "aol",
+        "gmail",
+        "googlemail",
+        "hotmail",
+        "icloud",
+        "live",
+        "outlook",
+        "protonmail",
+        "yahoo",
+        "yandex",
+    ];
+    DOMAINS.contains(&domain)
+        || domain
+            .split('.')
+            .next()
+            .is_some_and(|brand| BRANDS.contains(&brand))
+}
+
 /// The customer a message is from, and the reminder Message-ID it answers if matched by
 /// thread.
 fn match_customer(
     store: &Store,
     parsed: &ParsedMail,
-    addresses: &std::collections::HashMap<String, Vec<i64>>,
+    addresses: &HashMap<String, Vec<i64>>,
 ) -> Result<Option<(i64, Option<String>)>> {
     for id in parsed.thread_ids() {
         if let Some((_, cid)) = store.reminder_by_message_id(id)? {
@@ -192,6 +399,38 @@ mod tests {
             move_to_cur(&p, cur, file).unwrap();
             assert!(cur.join(want).exists(), "{want}");
         }
+    }
+
+    #[test]
+    fn senders_are_known_by_address_or_the_customers_own_domain() {
+        let kite = vec![
+            "ap@kite.example".to_string(),
+            "Bob <bob@gmail.com>".to_string(),
+        ];
+        for known in [
+            "ap@kite.example",
+            "cfo@kite.example",
+            "x@billing.kite.example",
+            "CFO@Kite.Example",
+            "bob@gmail.com",
+        ] {
+            assert!(sender_is_known(known, &kite), "{known}");
+        }
+        for stranger in [
+            "attacker@evil.example",
+            "ap@kite.example.evil.example",
+            "ap@notkite.example",
+            "alice@gmail.com",
+            "ap@kite",
+            "",
+        ] {
+            assert!(!sender_is_known(stranger, &kite), "{stranger}");
+        }
+        // A customer at a public provider: only the exact address.
+        let yahoo = vec!["ap@yahoo.co.uk".to_string()];
+        assert!(sender_is_known("ap@yahoo.co.uk", &yahoo));
+        assert!(!sender_is_known("someone@yahoo.co.uk", &yahoo));
+        assert!(!sender_is_known("ap@kite.example", &[]));
     }
 
     #[test]

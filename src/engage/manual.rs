@@ -68,9 +68,12 @@ pub fn entry_for(
     template: &TemplateRef,
     as_of: Date,
 ) -> Result<PlanEntry> {
-    let customer = store
-        .engage_customer(customer_id)?
-        .ok_or_else(|| Error::input(format!("no customer has the id `{customer_id}`")))?;
+    let customer = store.engage_customer(customer_id)?.ok_or_else(|| {
+        Error::input(format!(
+            "no customer has the id {}",
+            crate::error::quoted(customer_id)
+        ))
+    })?;
     let email = customer.email.clone().unwrap_or_default();
     outbox::recipients(&email).map_err(|e| Error::input(format!("{customer_id}: {e}")))?;
     let disputed = store.disputed_documents(Some(customer.cid), as_of)?;
@@ -105,6 +108,9 @@ pub fn entry_for(
         customer_id: customer.id,
         customer_name: customer.name,
         to: email,
+        cc: Vec::new(),
+        channel: super::cycle::Channel::Email,
+        attach_statement: false,
         documents,
         days_overdue: oldest,
     })

@@ -4,7 +4,8 @@
 //! - [`plan`]: who gets which reminder today, in one pass over the data.
 //! - [`template`]: rendering a reminder (minijinja; first line = subject; optional HTML).
 //! - [`outbox`]: claiming, sending and recording, at most once (its docs give the protocol).
-//! - [`smtp`]: lettre over SMTP (none / STARTTLS / TLS, login from the environment).
+//! - [`smtp`]: the SMTP dialogue step by step, each step with a deadline (none / STARTTLS /
+//!   TLS; the login from the environment, never sent in clear).
 //! - [`inbox`]: replies from a Maildir, matched to customers.
 //! - [`report`]: what the reminders achieved.
 //!
@@ -20,6 +21,7 @@ pub mod manual;
 pub mod outbox;
 pub mod plan;
 pub mod report;
+pub mod sms;
 pub mod smtp;
 pub mod template;
 
@@ -44,7 +46,17 @@ pub fn load_cycles(config: &Config, explicit: Option<&Path>) -> Result<Cycles> {
     let dir = config
         .cycles_dir(explicit)
         .ok_or_else(|| Error::input("no engagement cycles folder: give one with --cycles DIR"))?;
-    cycle::load_dir(&dir)
+    load_cycles_from(config, &dir)
+}
+
+/// Loads the cycles of `dir`, with the config's custom field types.
+///
+/// # Errors
+///
+/// [`Error::Input`] naming the file, line and rule of the first problem.
+pub fn load_cycles_from(config: &Config, dir: &Path) -> Result<Cycles> {
+    let custom = config.custom_field_types().map_err(Error::input)?;
+    cycle::load_dir_with(dir, &custom)
 }
 
 /// The plan settings of `config` as of `as_of`.
@@ -53,6 +65,7 @@ pub fn plan_settings(config: &Config, as_of: Date) -> PlanSettings<'_> {
         as_of,
         base_currency: &config.base_currency,
         promise_grace_days: config.promise_grace_days,
+        min_days_between: config.engage.min_days_between.unwrap_or(0),
     }
 }
 
@@ -76,5 +89,6 @@ pub fn send_settings(config: &Config, sender: &Actor, as_of: Date) -> Result<Sen
         base_currency: config.base_currency.clone(),
         as_of,
         retry: RetryPolicy::default(),
+        statement: config.statement.clone(),
     })
 }

@@ -10,26 +10,38 @@
 //!    `reminder_documents` row per document. The primary key (cycle, reminder, document) is
 //!    the guarantee: a second run (a rerun, a concurrent run, a run after a crash) cannot
 //!    claim a claimed document, so it skips the reminder.
-//! 2. **Send** over SMTP, retrying transient failures (4xx replies, a dropped connection
-//!    before the message was handed over, an unreachable server) with exponential backoff.
+//! 2. **Send** over SMTP, retrying transient failures (4xx replies, a connection refused or
+//!    dropped before the message was handed over) with exponential backoff. A step that
+//!    timed out, a login refused or timed out, and a stop signal are never retried.
 //! 3. **Record** the outcome:
 //!    - delivered (the server accepted the message): `sent`, with `sent_at` (the clock) and
 //!      `sent_date` (the run's as-of date);
-//!    - certainly not delivered (the server refused it, or could not be reached before the
-//!      message was handed over): `failed` with the error, and its documents are released so
-//!      that the next run plans them again (with fresh balances and addresses);
-//!    - unknown (the connection broke after the message was handed over and before the
-//!      server's answer): stays `pending` with the error, documents still claimed. It is never
-//!      resent automatically: at most once wins over at least once. `owed engage outbox`
-//!      lists such reminders; `owed engage release ID` puts one back in the plan after a
-//!      person checked the mail server's log.
+//!    - certainly not delivered (the server refused it, or failed or timed out before the
+//!      message was handed over, or a signal stopped the run before): `failed` with the
+//!      error, and its documents are released so that the next run plans them again (with
+//!      fresh balances and addresses);
+//!    - unknown (the message and its terminating dot were written, and no answer came: a
+//!      timeout or a broken connection): stays `pending` with the error, documents still
+//!      claimed. It is never resent automatically: at most once wins over at least once.
+//!      `owed engage outbox` lists such reminders; `owed engage release ID` puts one back in
+//!      the plan after a person checked the mail server's log.
 //!
 //! A crash between claim and record also leaves a `pending` row: again never resent without
-//! a person. A run first connects to the server: when it cannot be reached (after the
-//! retries) the run claims nothing and fails; when it becomes unreachable mid-run, the run
-//! stops (exit 1), and what it had not sent is planned again next time.
+//! a person.
+//!
+//! Text messages (`channel = "sms"`) follow the same protocol through
+//! [`Mailer::send_text`] (see [`super::sms`]): an answer from the provider is delivered or
+//! refused, and no answer once the request was written is unknown. A reminder with
+//! `attach = ["statement"]` carries the customer's statement of account as of the run's
+//! date as a PDF (built before the claim, so a failure to build it claims nothing). A run first connects to the server: when it cannot be reached (after the
+//! retries) the run claims nothing and fails. A server lost mid-run — unreachable after the
+//! retries, timed out, or silent after a message was handed over — stops the run (exit 1),
+//! and so does a stop signal (SIGTERM, SIGINT, SIGHUP: the current step is finished when the
+//! message was handed over, abandoned before): what was sent stays sent, the current
+//! reminder is released unless its delivery is unknown, and the rest was never claimed, so
+//! it is planned again next time.
 
-use super::cycle::{Cycle, Cycles, MANUAL_CYCLE};
+use super::cycle::{Channel, Cycle, Cycles, MANUAL_CYCLE};
 use super::plan::PlanEntry;
 use super::template::{
     ContextInput, DocumentFacts, EmailContext, RenderedEmail, TemplateRef, TemplateSet, single_line,
@@ -39,10 +51,12 @@ use crate::store::Store;
 use crate::store::engage::NewReminder;
 use crate::{Error, Result};
 use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
 use std::hash::{BuildHasher, Hasher};
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// The addresses in a customer's email field (separated by `,` or `;`).
@@ -78,33 +92,102 @@ pub fn recipients(email: &str) -> std::result::Result<Vec<Address>, String> {
 /// Why a message was not (or maybe not) delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendError {
-    /// The server could not be reached or refused the session (connection, TLS, login).
-    /// Nothing was handed over.
+    /// The server could not be reached, or the connection broke, before the message was
+    /// handed over (connection refused, a 4xx greeting): another attempt may work.
     Unreachable(String),
-    /// The server refused the message: not delivered. Transient refusals (4xx, a connection
-    /// dropped before the message was handed over) may be retried.
+    /// The server cannot be used this run, and another attempt would not help: a step timed
+    /// out, the login was refused or timed out, TLS failed, or a stop signal was raised.
+    /// Nothing was handed over.
+    Fatal(String),
+    /// The server refused the message: not delivered. Transient refusals (4xx) may be
+    /// retried.
     Refused { transient: bool, message: String },
-    /// The connection broke after the message was handed over: it may have been delivered.
+    /// The message and its terminating dot were handed over and no answer came (a timeout
+    /// or a broken connection): it may have been delivered.
     Unknown(String),
 }
 
 impl std::fmt::Display for SendError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SendError::Unreachable(m) | SendError::Unknown(m) => f.write_str(m),
+            SendError::Unreachable(m) | SendError::Fatal(m) | SendError::Unknown(m) => {
+                f.write_str(m)
+            }
             SendError::Refused { message, .. } => f.write_str(message),
         }
     }
 }
 
-/// Something that delivers messages: SMTP ([`super::smtp::SmtpMailer`]) or a test double.
+/// A text message to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextMessage {
+    /// The phone number (`+` and digits).
+    pub to: String,
+    pub body: String,
+}
+
+/// Something that delivers messages: SMTP ([`super::smtp::SmtpMailer`]), SMTP and a
+/// text-message provider ([`super::sms::Senders`]), or a test double.
 pub trait Mailer {
     /// Opens the connection (no-op when open).
     fn connect(&mut self) -> std::result::Result<(), SendError>;
     /// Delivers one message (connecting first when needed).
     fn send(&mut self, message: &Message) -> std::result::Result<(), SendError>;
+    /// Delivers one text message; without a provider, nothing is sent.
+    fn send_text(&mut self, text: &TextMessage) -> std::result::Result<(), SendError> {
+        let _ = text;
+        Err(SendError::Fatal(
+            "no text-message provider is set up ([sms] in the config)".into(),
+        ))
+    }
     /// Closes the connection politely.
     fn close(&mut self) {}
+    /// Why the run should stop now (a signal was caught), if it should: looked at before
+    /// each reminder is claimed.
+    fn stop_requested(&self) -> Option<String> {
+        None
+    }
+}
+
+/// A request to stop a run, raised by a signal handler with the signal's number
+/// ([`StopSignal::flag`] is what `signal_hook::flag::register_usize` sets).
+#[derive(Debug, Clone, Default)]
+pub struct StopSignal(Arc<AtomicUsize>);
+
+impl StopSignal {
+    /// The flag a signal handler sets to the signal's number.
+    pub fn flag(&self) -> Arc<AtomicUsize> {
+        self.0.clone()
+    }
+
+    /// Raises it, as the handler of `signal` does.
+    pub fn raise(&self, signal: i32) {
+        self.0.store(
+            usize::try_from(signal).unwrap_or(1).max(1),
+            Ordering::SeqCst,
+        );
+    }
+
+    /// The signal that raised it.
+    pub fn raised(&self) -> Option<i32> {
+        match self.0.load(Ordering::SeqCst) {
+            0 => None,
+            n => Some(i32::try_from(n).unwrap_or(i32::MAX)),
+        }
+    }
+
+    /// Why to stop, for messages: `interrupted by SIGTERM`.
+    pub fn why(&self) -> Option<String> {
+        self.raised().map(|n| {
+            let name = match n {
+                1 => "SIGHUP".to_string(),
+                2 => "SIGINT".to_string(),
+                15 => "SIGTERM".to_string(),
+                n => format!("signal {n}"),
+            };
+            format!("interrupted by {name}")
+        })
+    }
 }
 
 /// How often and how patiently to retry.
@@ -143,6 +226,8 @@ pub struct SendSettings {
     /// The run's date: the reminders' `sent_date`.
     pub as_of: crate::domain::Date,
     pub retry: RetryPolicy,
+    /// The statement of account's company name and remittance text (`[statement]`).
+    pub statement: crate::config::StatementConfig,
 }
 
 impl SendSettings {
@@ -185,7 +270,7 @@ pub struct RunReport {
     pub failed: Vec<Undelivered>,
     /// Outcome unknown: left pending, never resent automatically.
     pub unknown: Vec<Undelivered>,
-    /// Why the run stopped early (the server became unreachable), if it did.
+    /// Why the run stopped early (the server was lost, or a signal), if it did.
     pub aborted: Option<String>,
 }
 
@@ -195,9 +280,12 @@ pub enum EntryOutcome {
     Sent(SentReminder),
     AlreadyClaimed,
     Failed(Undelivered),
+    /// Handed over without an answer: left pending. The server is lost: stop the run.
     Unknown(Undelivered),
-    /// The server could not be reached: the claim was released; stop the run.
-    Unreachable(Undelivered),
+    /// The server could not be used (unreachable after the retries, timed out, login
+    /// refused) or a stop signal came before the message was handed over: the claim was
+    /// released; stop the run.
+    ServerLost(Undelivered),
 }
 
 /// Connects, then sends every entry of `entries` (see the module's protocol).
@@ -221,12 +309,20 @@ pub fn run(
     connect_with_retries(mailer, settings.retry)
         .map_err(|e| Error::runtime(format!("{e}; nothing was sent")))?;
     for entry in entries {
+        if let Some(why) = mailer.stop_requested() {
+            report.aborted = Some(why);
+            break;
+        }
         match send_entry(store, cycles, entry, mailer, settings)? {
             EntryOutcome::Sent(s) => report.sent.push(s),
             EntryOutcome::AlreadyClaimed => report.already_claimed += 1,
             EntryOutcome::Failed(u) => report.failed.push(u),
-            EntryOutcome::Unknown(u) => report.unknown.push(u),
-            EntryOutcome::Unreachable(u) => {
+            EntryOutcome::Unknown(u) => {
+                report.aborted = Some(u.error.clone());
+                report.unknown.push(u);
+                break;
+            }
+            EntryOutcome::ServerLost(u) => {
                 report.aborted = Some(u.error.clone());
                 report.failed.push(u);
                 break;
@@ -237,8 +333,9 @@ pub fn run(
     Ok(report)
 }
 
-/// Connects `mailer`, retrying with `retry`'s backoff (the workstation connects first too, so
-/// that a server that is down claims nothing).
+/// Connects `mailer`, retrying with `retry`'s backoff when the server could not be reached
+/// (never after a timeout or a refused login); the workstation connects first too, so that a
+/// server that is down claims nothing.
 ///
 /// # Errors
 ///
@@ -249,13 +346,16 @@ pub fn connect_with_retries(
 ) -> std::result::Result<(), SendError> {
     let mut attempt = 1;
     loop {
+        if let Some(why) = mailer.stop_requested() {
+            return Err(SendError::Fatal(why));
+        }
         match mailer.connect() {
             Ok(()) => return Ok(()),
-            Err(e) if attempt >= retry.attempts.max(1) => return Err(e),
-            Err(_) => {
+            Err(SendError::Unreachable(_)) if attempt < retry.attempts.max(1) => {
                 std::thread::sleep(retry.delay(attempt));
                 attempt += 1;
             }
+            Err(e) => return Err(e),
         }
     }
 }
@@ -315,8 +415,38 @@ pub fn deliver_entry(
     };
     store.may(&settings.actor(), work, Some(entry.cid))?;
     let dids: Vec<i64> = entry.documents.iter().map(|d| d.did).collect();
-    let to = recipients(&entry.to).map_err(Error::input)?;
-    let message_id = new_message_id(&settings.from);
+    let sms = entry.channel == Channel::Sms;
+    let to = if sms {
+        Vec::new()
+    } else {
+        recipients(&entry.to).map_err(Error::input)?
+    };
+    let cc: Vec<Address> = entry
+        .cc
+        .iter()
+        .filter_map(|a| recipients(a).ok())
+        .flatten()
+        .collect();
+    let attachment = if entry.attach_statement && !sms {
+        let pdf = crate::export::statement::Statement::compute(
+            store,
+            entry.cid,
+            settings.as_of,
+            &settings.base_currency,
+        )?
+        .to_pdf(&settings.statement);
+        Some((
+            format!("statement-{}.pdf", file_safe(&entry.customer_id)),
+            pdf,
+        ))
+    } else {
+        None
+    };
+    let message_id = if sms {
+        new_message_id(&settings.from).replacen("<owed.", "<owed.sms.", 1)
+    } else {
+        new_message_id(&settings.from)
+    };
     let claimed = store.claim_reminder(&entry.cycle, taken_by, &dids, |free| {
         let docs: Vec<DocumentFacts> = entry
             .documents
@@ -325,9 +455,36 @@ pub fn deliver_entry(
             .map(document_facts)
             .collect();
         let context = EmailContext::build(context_input(entry, settings), &docs);
-        let rendered = templates.render(template, &context)?;
-        let message = build_message(settings, &entry.customer_name, &to, &rendered, &message_id)
+        let (rendered, outgoing) = if sms {
+            let body = templates.render_sms(template, &context)?;
+            let rendered = RenderedEmail {
+                subject: single_line(body.lines().next().unwrap_or_default())
+                    .chars()
+                    .take(78)
+                    .collect(),
+                text: body.clone(),
+                html: None,
+            };
+            let text = TextMessage {
+                to: entry.to.clone(),
+                body,
+            };
+            (rendered, Outgoing::Text(text))
+        } else {
+            let rendered = templates.render(template, &context)?;
+            let message = build_message(
+                settings,
+                &entry.customer_name,
+                &to,
+                &cc,
+                &rendered,
+                attachment.as_ref(),
+                &message_id,
+            )
             .map_err(Error::input)?;
+            (rendered, Outgoing::Email(Box::new(message)))
+        };
+        let message = outgoing;
         let row = NewReminder {
             cid: entry.cid,
             at: now(),
@@ -339,6 +496,7 @@ pub fn deliver_entry(
             body: rendered.text.clone(),
             html: rendered.html.clone(),
             message_id: message_id.clone(),
+            channel: entry.channel.as_str(),
         };
         Ok(((rendered, message), row))
     })?;
@@ -355,7 +513,11 @@ pub fn deliver_entry(
     let mut attempt = 1;
     loop {
         let last = attempt >= settings.retry.attempts.max(1);
-        match mailer.send(&message) {
+        let result = match &message {
+            Outgoing::Email(m) => mailer.send(m),
+            Outgoing::Text(t) => mailer.send_text(t),
+        };
+        match result {
             Ok(()) => {
                 store.mark_reminder_sent(id, &now(), settings.as_of)?;
                 return Ok(EntryOutcome::Sent(SentReminder {
@@ -379,13 +541,13 @@ pub fn deliver_entry(
                     transient: true, ..
                 }
                 | SendError::Unreachable(_),
-            ) if !last => {
+            ) if !last && mailer.stop_requested().is_none() => {
                 std::thread::sleep(settings.retry.delay(attempt));
                 attempt += 1;
             }
-            Err(SendError::Unreachable(e)) => {
+            Err(SendError::Unreachable(e) | SendError::Fatal(e)) => {
                 store.release_reminder(id, &e)?;
-                return Ok(EntryOutcome::Unreachable(undelivered(e)));
+                return Ok(EntryOutcome::ServerLost(undelivered(e)));
             }
             Err(SendError::Refused { message, .. }) => {
                 store.release_reminder(id, &message)?;
@@ -418,6 +580,22 @@ pub fn preview(
     render_entry(&cycles.templates, &reminder.template, entry, settings)
 }
 
+/// Renders the text message `entry` would send (a `channel = "sms"` reminder).
+pub fn preview_text(cycles: &Cycles, entry: &PlanEntry, settings: &SendSettings) -> Result<String> {
+    let cycle = cycles
+        .get(&entry.cycle)
+        .ok_or_else(|| Error::input(format!("no engagement cycle is named `{}`", entry.cycle)))?;
+    let reminder = cycle.reminders.get(entry.reminder_index).ok_or_else(|| {
+        Error::input(format!(
+            "cycle `{}` has no reminder `{}`",
+            entry.cycle, entry.reminder
+        ))
+    })?;
+    let docs: Vec<DocumentFacts> = entry.documents.iter().map(document_facts).collect();
+    let context = EmailContext::build(context_input(entry, settings), &docs);
+    cycles.templates.render_sms(&reminder.template, &context)
+}
+
 /// Renders `template` for `entry`'s customer and documents.
 pub fn render_entry(
     templates: &TemplateSet,
@@ -428,6 +606,25 @@ pub fn render_entry(
     let docs: Vec<DocumentFacts> = entry.documents.iter().map(document_facts).collect();
     let context = EmailContext::build(context_input(entry, settings), &docs);
     templates.render(template, &context)
+}
+
+/// What a claim hands to the sender.
+enum Outgoing {
+    Email(Box<Message>),
+    Text(TextMessage),
+}
+
+/// `text` with only letters, digits, `-` and `_` (others become `_`), for a file name.
+fn file_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 fn later_reminders(cycle: &Cycle, index: usize) -> Vec<&str> {
@@ -464,9 +661,10 @@ fn document_facts(d: &crate::store::engage::EngageDocument) -> DocumentFacts {
     }
 }
 
-/// The email: From the config, To the customer (its name made single-line), the rendered
-/// subject and text, an HTML alternative when the template has one, and `message_id`.
-/// Every header goes through lettre's typed builders, so no text can add a header.
+/// The email: From the config, To the customer (its name made single-line), Cc, the rendered
+/// subject and text, an HTML alternative when the template has one, `attachment` (a file
+/// name and PDF bytes) when given, and `message_id`. Every header goes through lettre's
+/// typed builders, so no text can add a header.
 ///
 /// # Errors
 ///
@@ -475,7 +673,9 @@ pub fn build_message(
     settings: &SendSettings,
     customer_name: &str,
     to: &[Address],
+    cc: &[Address],
     rendered: &RenderedEmail,
+    attachment: Option<&(String, Vec<u8>)>,
     message_id: &str,
 ) -> std::result::Result<Message, String> {
     let name = single_line(customer_name).trim().to_string();
@@ -489,16 +689,37 @@ pub fn build_message(
             address.clone(),
         ));
     }
-    let result = match &rendered.html {
-        Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+    for address in cc {
+        builder = builder.cc(Mailbox::new(None, address.clone()));
+    }
+    let plain = || {
+        SinglePart::builder()
+            .header(ContentType::TEXT_PLAIN)
+            .body(rendered.text.clone())
+    };
+    let result = match (&rendered.html, attachment) {
+        (Some(html), None) => builder.multipart(MultiPart::alternative_plain_html(
             rendered.text.clone(),
             html.clone(),
         )),
-        None => builder.singlepart(
-            SinglePart::builder()
-                .header(ContentType::TEXT_PLAIN)
-                .body(rendered.text.clone()),
-        ),
+        (None, None) => builder.singlepart(plain()),
+        (html, Some((name, bytes))) => {
+            let body = match html {
+                Some(html) => {
+                    MultiPart::alternative_plain_html(rendered.text.clone(), html.clone())
+                }
+                None => MultiPart::mixed().singlepart(plain()),
+            };
+            let pdf = ContentType::parse("application/pdf")
+                .map_err(|e| format!("cannot build the email: {e}"))?;
+            let file = Attachment::new(name.clone()).body(bytes.clone(), pdf);
+            let mixed = if html.is_some() {
+                MultiPart::mixed().multipart(body).singlepart(file)
+            } else {
+                body.singlepart(file)
+            };
+            builder.multipart(mixed)
+        }
     };
     result.map_err(|e| format!("cannot build the email: {e}"))
 }

@@ -2,20 +2,29 @@
 //!
 //! One pass: the facts every rule needs are read in bulk ([`Facts::gather`]), the open
 //! invoices and debit notes are streamed once and grouped by customer, then every customer
-//! is run through every cycle in memory. For a customer and a cycle:
+//! is run through every cycle in memory. For a customer:
 //!
-//! 1. a customer held back by a collector, or with an open promise whose date has not
-//!    passed, gets nothing from any cycle;
+//! 1. a customer held back by a collector gets nothing from any cycle; one with an open
+//!    promise whose date has not passed gets nothing from the cycles that pause on promises
+//!    (`pause_on_promise`, the default);
 //! 2. disputed documents (named by an open issue) are left out before anything else;
-//! 3. the customer rule and the payment rule must hold, and at least one document must pass
-//!    the document rule: those are the matching documents;
-//! 4. the due reminders are those whose `after_due_days` the oldest matching document has
-//!    reached; only the furthest is sent, the earlier ones count as passed;
-//! 5. it is sent for the matching documents that have not yet had it, nor a later reminder
-//!    of the cycle (at most once per cycle, reminder and document);
-//! 6. a customer without a valid email address is listed as skipped.
+//! 3. for each cycle, the customer rule and the payment rule must hold, and at least one
+//!    document must pass the document rule: those are the cycle's matching documents;
+//! 4. a reminder's own rules narrow them (its customer and payment rules must hold too, its
+//!    document rule picks among the cycle's documents); it is due when the earliest due date
+//!    of its documents is `after_due_days` past (`before_due_days`: that many days ahead; a
+//!    reminder without days: as soon as its rules hold). Of the due reminders the furthest
+//!    with a document still to remind is the cycle's candidate, for its documents that have
+//!    not had it nor a later reminder of the cycle (at most once per cycle, reminder and
+//!    document; the earlier reminders count as passed);
+//! 5. a candidate without a valid address (email, or phone for a text message) is skipped;
+//! 6. of the cycles' candidates, one is sent: the highest `priority` (ties: the cycle name
+//!    first in order); the others are skipped (`priority`). With `[engage]
+//!    min_days_between = N`, a customer sent any reminder (of a cycle or by hand, email or
+//!    text) fewer than N days ago gets none: every candidate is skipped (`min_days_between`)
+//!    and, never claimed, is planned again once the N days have passed.
 
-use super::cycle::{Cycle, Cycles};
+use super::cycle::{Channel, Cycle, Cycles, Reminder};
 use super::facts::{Custom, Facts, Needs, parse_custom};
 use super::outbox::recipients;
 use crate::Result;
@@ -23,7 +32,7 @@ use crate::domain::aging::days_overdue;
 use crate::domain::rules::Level;
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
-use crate::store::engage::{EngageCustomer, EngageDocument};
+use crate::store::engage::{Contact, EngageCustomer, EngageDocument};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -37,8 +46,15 @@ pub struct PlanEntry {
     pub cid: i64,
     pub customer_id: String,
     pub customer_name: String,
-    /// The customer's email as stored (one or more addresses).
+    /// Where it goes: email addresses separated by `, ` (the contacts of the reminder's
+    /// roles, else the primary billing contact, else the customer's email as stored), or
+    /// for a text message one phone number.
     pub to: String,
+    /// Copies (the contacts of the reminder's `cc` roles).
+    pub cc: Vec<String>,
+    pub channel: Channel,
+    /// Whether the customer's statement of account goes with it as a PDF.
+    pub attach_statement: bool,
     /// Oldest due date first.
     pub documents: Vec<EngageDocument>,
     /// Days overdue of the oldest matching document.
@@ -60,13 +76,39 @@ impl PlanEntry {
     }
 }
 
-/// A reminder that is due but cannot be sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a due reminder is not sent today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// No valid email address (or phone number, for a text message).
+    NoAddress,
+    /// A higher-priority reminder goes to the customer today.
+    Priority,
+    /// The customer was sent a reminder fewer than `[engage] min_days_between` days ago.
+    MinDaysBetween,
+}
+
+impl SkipReason {
+    /// The reason as `engage plan --json` gives it.
+    pub fn code(self) -> &'static str {
+        match self {
+            SkipReason::NoAddress => "no_address",
+            SkipReason::Priority => "priority",
+            SkipReason::MinDaysBetween => "min_days_between",
+        }
+    }
+}
+
+/// A reminder that is due but is not sent today.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Skipped {
     pub cycle: String,
     pub reminder: String,
     pub customer_id: String,
+    pub code: SkipReason,
+    /// One sentence for people.
     pub reason: String,
+    /// The entry it would have been.
+    pub entry: Box<PlanEntry>,
 }
 
 /// The plan as of a date.
@@ -75,15 +117,18 @@ pub struct Plan {
     pub as_of: Date,
     /// Sorted by cycle, reminder and customer id.
     pub entries: Vec<PlanEntry>,
-    /// Due reminders that cannot be sent (no or an invalid email address).
+    /// Due reminders not sent today (no valid address, another cycle's priority,
+    /// `min_days_between`), sorted like the entries.
     pub skipped: Vec<Skipped>,
-    /// Customers with open documents left out because of an open promise, until its date.
+    /// Customers with open documents left out of the cycles that pause on promises, because
+    /// of an open promise, until its date.
     pub paused: HashMap<i64, Date>,
     /// Customers with open documents held back by a collector, until the date.
     pub held: HashMap<i64, Date>,
 }
 
-/// The JSON form of an entry (SPEC's shape).
+/// The JSON form of an entry (SPEC's shape; a skipped one adds `"skipped": true` and its
+/// `"reason"` code).
 #[derive(Debug, Serialize)]
 struct EntryJson<'a> {
     cycle: &'a str,
@@ -91,22 +136,56 @@ struct EntryJson<'a> {
     customer_id: &'a str,
     document_ids: Vec<&'a str>,
     to: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    channel: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    cc: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skipped: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
+}
+
+impl<'a> EntryJson<'a> {
+    fn of(e: &'a PlanEntry) -> Self {
+        EntryJson {
+            cycle: &e.cycle,
+            reminder: &e.reminder,
+            customer_id: &e.customer_id,
+            document_ids: e.document_ids(),
+            to: &e.to,
+            channel: (e.channel != Channel::Email).then_some(e.channel.as_str()),
+            cc: e.cc.iter().map(String::as_str).collect(),
+            skipped: None,
+            reason: None,
+            detail: None,
+        }
+    }
 }
 
 impl Plan {
-    /// `[{"cycle", "reminder", "customer_id", "document_ids", "to"}]`.
+    /// `[{"cycle", "reminder", "customer_id", "document_ids", "to"}]`, with `"cc"` and
+    /// `"channel": "sms"` where they apply, and the skipped reminders among them with
+    /// `"skipped": true`, `"reason"` (`no_address`, `priority`, `min_days_between`) and
+    /// `"detail"`; sorted by cycle, reminder and customer.
     pub fn to_json(&self) -> String {
-        let list: Vec<EntryJson<'_>> = self
-            .entries
-            .iter()
-            .map(|e| EntryJson {
-                cycle: &e.cycle,
-                reminder: &e.reminder,
-                customer_id: &e.customer_id,
-                document_ids: e.document_ids(),
-                to: &e.to,
-            })
-            .collect();
+        let mut list: Vec<EntryJson<'_>> = self.entries.iter().map(EntryJson::of).collect();
+        list.extend(self.skipped.iter().map(|s| EntryJson {
+            skipped: Some(true),
+            reason: Some(s.code.code()),
+            detail: Some(&s.reason),
+            ..EntryJson::of(&s.entry)
+        }));
+        list.sort_by(|a, b| {
+            (a.cycle, a.reminder, a.customer_id, a.skipped).cmp(&(
+                b.cycle,
+                b.reminder,
+                b.customer_id,
+                b.skipped,
+            ))
+        });
         serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
     }
 
@@ -124,19 +203,25 @@ pub struct PlanSettings<'a> {
     pub as_of: Date,
     pub base_currency: &'a str,
     pub promise_grace_days: u32,
+    /// `[engage] min_days_between`: at most one reminder per customer per this many days
+    /// (0: one a day).
+    pub min_days_between: u32,
 }
 
 /// Computes the plan of `cycles` as of `settings.as_of`.
 pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Result<Plan> {
     let as_of = settings.as_of;
     let needs = Needs::of(cycles);
-    let facts = Facts::gather(
+    let mut facts = Facts::gather(
         store,
         as_of,
         &needs,
         settings.base_currency,
         settings.promise_grace_days,
     )?;
+    if settings.min_days_between > 0 {
+        facts.last_reminder = store.last_reminder_dates(as_of)?;
+    }
     let customer_custom = Facts::needs_custom(&needs, Level::Customer);
     let document_custom = Facts::needs_custom(&needs, Level::Document);
 
@@ -154,6 +239,7 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
         as_of,
         ..Plan::default()
     };
+    let no_contacts = Vec::new();
     for customer in store.engage_customers(customer_custom)? {
         let Some(docs) = by_customer.get_mut(&customer.cid) else {
             continue;
@@ -162,26 +248,51 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
             plan.held.insert(customer.cid, *until);
             continue;
         }
-        if let Some(until) = facts.paused.get(&customer.cid) {
-            plan.paused.insert(customer.cid, *until);
-            continue;
+        let promised_until = facts.paused.get(&customer.cid).copied();
+        if let Some(until) = promised_until {
+            plan.paused.insert(customer.cid, until);
+            if cycles.cycles.iter().all(|c| c.pause_on_promise) {
+                continue;
+            }
         }
         docs.sort_by(|a, b| (a.0.due_date, &a.0.id).cmp(&(b.0.due_date, &b.0.id)));
         let custom = parse_custom(customer.custom.as_deref());
+        let contacts = facts.contacts.get(&customer.cid).unwrap_or(&no_contacts);
+        let mut candidates: Vec<(i64, PlanEntry)> = Vec::new();
         for (position, cycle) in cycles.cycles.iter().enumerate() {
+            if promised_until.is_some() && cycle.pause_on_promise {
+                continue;
+            }
             let claimed = |did| claims.furthest(position, did);
-            if let Some(entry) = plan_one(cycle, &customer, &custom, docs, &facts, &claimed) {
-                match recipients(&entry.to) {
-                    Ok(_) => plan.entries.push(entry),
-                    Err(reason) => plan.skipped.push(Skipped {
-                        cycle: entry.cycle,
-                        reminder: entry.reminder,
-                        customer_id: entry.customer_id,
-                        reason,
-                    }),
+            let Some((mut entry, reminder)) =
+                plan_one(cycle, &customer, &custom, docs, &facts, &claimed)
+            else {
+                continue;
+            };
+            match address(reminder, &customer, contacts) {
+                Ok((to, cc)) => {
+                    entry.to = to;
+                    entry.cc = cc;
+                    candidates.push((cycle.priority, entry));
+                }
+                Err(reason) => {
+                    entry.to = match reminder.channel {
+                        Channel::Email => customer.email.clone(),
+                        Channel::Sms => customer.phone.clone(),
+                    }
+                    .unwrap_or_default();
+                    plan.skipped
+                        .push(skip(entry, SkipReason::NoAddress, reason));
                 }
             }
         }
+        choose(
+            &mut plan,
+            candidates,
+            &facts,
+            &customer,
+            settings.min_days_between,
+        );
     }
     plan.entries.sort_by(|a, b| {
         (&a.cycle, &a.reminder, &a.customer_id).cmp(&(&b.cycle, &b.reminder, &b.customer_id))
@@ -192,66 +303,243 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
     Ok(plan)
 }
 
-/// The reminder `cycle` sends `customer` today, if any.
-fn plan_one(
-    cycle: &Cycle,
+fn skip(entry: PlanEntry, code: SkipReason, reason: String) -> Skipped {
+    Skipped {
+        cycle: entry.cycle.clone(),
+        reminder: entry.reminder.clone(),
+        customer_id: entry.customer_id.clone(),
+        code,
+        reason,
+        entry: Box::new(entry),
+    }
+}
+
+/// Of one customer's `candidates` (priority, entry), in cycle order, puts the one to send
+/// in the plan and the others among the skipped.
+fn choose(
+    plan: &mut Plan,
+    mut candidates: Vec<(i64, PlanEntry)>,
+    facts: &Facts,
+    customer: &EngageCustomer,
+    min_days_between: u32,
+) {
+    if candidates.is_empty() {
+        return;
+    }
+    if min_days_between > 0
+        && let Some(last) = facts.last_reminder.get(&customer.cid)
+        && (facts.as_of - *last).num_days() < i64::from(min_days_between)
+    {
+        for (_, entry) in candidates {
+            let reason = format!(
+                "a reminder was sent to {} on {last}, fewer than min_days_between = \
+                 {min_days_between} days ago",
+                customer.id
+            );
+            plan.skipped
+                .push(skip(entry, SkipReason::MinDaysBetween, reason));
+        }
+        return;
+    }
+    // The highest priority; among equals the first cycle (cycles are sorted by name).
+    let best = candidates
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, (priority, _))| (*priority, std::cmp::Reverse(*i)))
+        .map_or(0, |(i, _)| i);
+    let (priority, winner) = candidates.swap_remove(best);
+    for (other_priority, entry) in candidates {
+        let reason = format!(
+            "{} / {} (priority {priority}) goes to {} today; this one has priority \
+             {other_priority}",
+            winner.cycle, winner.reminder, customer.id
+        );
+        plan.skipped.push(skip(entry, SkipReason::Priority, reason));
+    }
+    plan.entries.push(winner);
+}
+
+/// Where `reminder` goes for `customer`: (to, cc).
+///
+/// Email: the contacts of the reminder's `to` roles, else the primary billing contact, else
+/// the customer's email; cc: the contacts of its `cc` roles (addresses that are not valid
+/// are left out of the copies). A text message: the phone of the first contact of its roles,
+/// else of the primary billing contact, else the customer's phone.
+///
+/// # Errors
+///
+/// A sentence when there is no valid address or phone number.
+pub fn address(
+    reminder: &Reminder,
+    customer: &EngageCustomer,
+    contacts: &[Contact],
+) -> std::result::Result<(String, Vec<String>), String> {
+    let of_roles = |roles: &[String]| -> Vec<&Contact> {
+        contacts
+            .iter()
+            .filter(|c| roles.contains(&c.role))
+            .collect()
+    };
+    let primary_billing: Vec<&Contact> = contacts
+        .iter()
+        .filter(|c| c.primary && c.role == "billing")
+        .collect();
+    let mut chosen = of_roles(&reminder.to);
+    if chosen.is_empty() {
+        chosen = primary_billing;
+    }
+    match reminder.channel {
+        Channel::Email => {
+            let to = if chosen.is_empty() {
+                customer.email.clone().unwrap_or_default()
+            } else {
+                chosen
+                    .iter()
+                    .map(|c| c.email.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            recipients(&to)?;
+            let mut cc: Vec<String> = Vec::new();
+            for c in of_roles(&reminder.cc) {
+                if recipients(&c.email).is_ok() && !cc.contains(&c.email) {
+                    cc.push(c.email.clone());
+                }
+            }
+            Ok((to, cc))
+        }
+        Channel::Sms => {
+            let phone = chosen
+                .iter()
+                .find_map(|c| c.phone.clone().filter(|p| !p.trim().is_empty()))
+                .or_else(|| customer.phone.clone())
+                .unwrap_or_default();
+            Ok((phone_number(&phone)?, Vec::new()))
+        }
+    }
+}
+
+/// A phone number as a text message provider takes it: `+` and 7 to 15 digits, spaces,
+/// dashes, dots and parentheses dropped (`+44 20 7946 0958` → `+442079460958`).
+///
+/// # Errors
+///
+/// A sentence when it is not one.
+pub fn phone_number(text: &str) -> std::result::Result<String, String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err("no phone number".into());
+    }
+    let mut out = String::new();
+    for (i, c) in trimmed.chars().enumerate() {
+        match c {
+            '+' if i == 0 => out.push('+'),
+            '0'..='9' => out.push(c),
+            ' ' | '-' | '.' | '(' | ')' => {}
+            _ => {
+                return Err(format!(
+                    "invalid phone number `{}`: only digits, spaces, dashes, dots, \
+                     parentheses and a leading + are allowed",
+                    super::template::single_line(trimmed)
+                ));
+            }
+        }
+    }
+    let digits = out.trim_start_matches('+').len();
+    if !(7..=15).contains(&digits) {
+        return Err(format!(
+            "invalid phone number `{trimmed}`: it has {digits} digits (7 to 15 expected)"
+        ));
+    }
+    Ok(out)
+}
+
+/// The reminder `cycle` would send `customer` today (with the reminder), if any; its `to`
+/// is left for [`address`].
+fn plan_one<'c>(
+    cycle: &'c Cycle,
     customer: &EngageCustomer,
     custom: &Custom,
     docs: &[(EngageDocument, Custom)],
     facts: &Facts,
     claimed: &dyn Fn(i64) -> Option<usize>,
-) -> Option<PlanEntry> {
+) -> Option<(PlanEntry, &'c Reminder)> {
     let today = facts.as_of;
-    if let Some(rule) = &cycle.customer {
-        let fields = |name: &str| facts.customer_value(customer, custom, name);
-        if !rule.expr.eval(&fields, today) {
-            return None;
-        }
-    }
-    if let Some(rule) = &cycle.payment {
-        let fields = |name: &str| facts.payment_value(customer, name);
-        if !rule.expr.eval(&fields, today) {
-            return None;
-        }
-    }
-    let matching: Vec<&EngageDocument> = docs
-        .iter()
-        .filter(|(d, c)| {
-            cycle.document.as_ref().is_none_or(|rule| {
-                let fields = |name: &str| facts.document_value(d, c, name);
-                rule.expr.eval(&fields, today)
-            })
+    let customer_holds = |rule: Option<&super::cycle::Rule>| {
+        rule.is_none_or(|rule| {
+            let fields = |name: &str| facts.customer_value(customer, custom, name);
+            rule.expr.eval(&fields, today)
         })
-        .map(|(d, _)| d)
-        .collect();
-    let oldest = matching
-        .iter()
-        .filter_map(|d| d.due_date)
-        .min()
-        .map(|due| days_overdue(today, due))?;
-    let index = cycle
-        .reminders
-        .iter()
-        .rposition(|r| r.after_due_days <= oldest)?;
-    let documents: Vec<EngageDocument> = matching
-        .into_iter()
-        .filter(|d| claimed(d.did).is_none_or(|had| had < index))
-        .cloned()
-        .collect();
-    if documents.is_empty() {
+    };
+    let payment_holds = |rule: Option<&super::cycle::Rule>| {
+        rule.is_none_or(|rule| {
+            let fields = |name: &str| facts.payment_value(customer, name);
+            rule.expr.eval(&fields, today)
+        })
+    };
+    let document_holds = |rule: Option<&super::cycle::Rule>, d: &EngageDocument, c: &Custom| {
+        rule.is_none_or(|rule| {
+            let fields = |name: &str| facts.document_value(d, c, name);
+            rule.expr.eval(&fields, today)
+        })
+    };
+    if !customer_holds(cycle.customer.as_ref()) || !payment_holds(cycle.payment.as_ref()) {
         return None;
     }
-    Some(PlanEntry {
-        cycle: cycle.name.clone(),
-        reminder: cycle.reminders[index].name.clone(),
-        reminder_index: index,
-        cid: customer.cid,
-        customer_id: customer.id.clone(),
-        customer_name: customer.name.clone(),
-        to: customer.email.clone().unwrap_or_default(),
-        documents,
-        days_overdue: oldest,
-    })
+    let matching: Vec<&(EngageDocument, Custom)> = docs
+        .iter()
+        .filter(|(d, c)| document_holds(cycle.document.as_ref(), d, c))
+        .collect();
+    if matching.is_empty() {
+        return None;
+    }
+    for (index, reminder) in cycle.reminders.iter().enumerate().rev() {
+        if !customer_holds(reminder.customer.as_ref()) || !payment_holds(reminder.payment.as_ref())
+        {
+            continue;
+        }
+        let own: Vec<&EngageDocument> = matching
+            .iter()
+            .filter(|(d, c)| document_holds(reminder.document.as_ref(), d, c))
+            .map(|(d, _)| d)
+            .collect();
+        let oldest = own
+            .iter()
+            .filter_map(|d| d.due_date)
+            .min()
+            .map(|due| days_overdue(today, due));
+        let due = match reminder.after_due {
+            None => !own.is_empty(),
+            Some(_) => oldest.is_some_and(|days| reminder.is_due(days)),
+        };
+        if !due {
+            continue;
+        }
+        let documents: Vec<EngageDocument> = own
+            .into_iter()
+            .filter(|d| claimed(d.did).is_none_or(|had| had < index))
+            .cloned()
+            .collect();
+        if documents.is_empty() {
+            continue;
+        }
+        let entry = PlanEntry {
+            cycle: cycle.name.clone(),
+            reminder: reminder.name.clone(),
+            reminder_index: index,
+            cid: customer.cid,
+            customer_id: customer.id.clone(),
+            customer_name: customer.name.clone(),
+            to: String::new(),
+            cc: Vec::new(),
+            channel: reminder.channel,
+            attach_statement: reminder.attach_statement,
+            documents,
+            days_overdue: oldest.unwrap_or(0),
+        };
+        return Some((entry, reminder));
+    }
+    None
 }
 
 /// For each cycle (by position) and document, the furthest reminder (by position) the

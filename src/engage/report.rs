@@ -9,7 +9,15 @@
 //!   as-of date, in the base currency (a document chased by two reminders counts under both).
 //!
 //! Everything is as of the date: replies, promises and payments after it do not count yet.
-//! The weekly series covers the 13 weeks (Monday to Sunday) up to the as-of date's week.
+//! The weekly series covers the 13 weeks (Monday to Sunday) up to the as-of date's week:
+//! emails and text messages sent and replies received, and per cycle the reminders sent
+//! that week with how many of them were replied to, promised and paid (each counted in the
+//! week it was sent, as of the as-of date).
+//!
+//! The figures come from two queries over the reminders sent (each of their outcomes an
+//! indexed look-up: replies and promises by customer and date, a reminder's documents by
+//! `reminder_id`, applications by document and date), so the report grows with the number of
+//! reminders, not with its square.
 
 use crate::Result;
 use crate::domain::{Date, Decimal, money};
@@ -27,6 +35,8 @@ pub struct ReminderStats {
     pub cycle: String,
     pub reminder: String,
     pub sent: u64,
+    /// Of `sent`, text messages.
+    pub texts: u64,
     pub replied: u64,
     pub promised: u64,
     pub paid: u64,
@@ -36,6 +46,7 @@ pub struct ReminderStats {
 impl ReminderStats {
     fn absorb(&mut self, other: &ReminderStats) {
         self.sent += other.sent;
+        self.texts += other.texts;
         self.replied += other.replied;
         self.promised += other.promised;
         self.paid += other.paid;
@@ -49,7 +60,20 @@ pub struct WeekStats {
     /// The Monday that starts the week.
     pub week_start: Date,
     pub emails_sent: i64,
+    pub texts_sent: i64,
     pub replies: i64,
+}
+
+/// One cycle's reminders sent in one week, and what followed them (as of the report's date).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CycleWeek {
+    pub cycle: String,
+    /// The Monday that starts the week.
+    pub week_start: Date,
+    pub sent: u64,
+    pub replied: u64,
+    pub promised: u64,
+    pub paid: u64,
 }
 
 /// The engagement report as of a date.
@@ -61,6 +85,8 @@ pub struct EngagementReport {
     pub reminders: Vec<ReminderStats>,
     pub total: ReminderStats,
     pub weeks: Vec<WeekStats>,
+    /// Per cycle (sorted by name) and week (oldest first), only weeks with a reminder sent.
+    pub cycle_weeks: Vec<CycleWeek>,
 }
 
 impl EngagementReport {
@@ -68,7 +94,27 @@ impl EngagementReport {
     pub fn compute(store: &Store, as_of: Date, base_currency: &str) -> Result<EngagementReport> {
         let collected = store.collected_after_reminders(as_of, base_currency)?;
         let mut by_reminder: BTreeMap<(String, String), ReminderStats> = BTreeMap::new();
+        let weeks = weeks(store, as_of)?;
+        let first_week = weeks.first().map_or(as_of, |w| w.week_start);
+        let mut by_cycle_week: BTreeMap<(String, Date), CycleWeek> = BTreeMap::new();
         for o in store.reminder_outcomes(as_of)? {
+            if o.sent_date >= first_week {
+                let start = week_start(o.sent_date);
+                let w = by_cycle_week
+                    .entry((o.cycle.clone(), start))
+                    .or_insert_with(|| CycleWeek {
+                        cycle: o.cycle.clone(),
+                        week_start: start,
+                        sent: 0,
+                        replied: 0,
+                        promised: 0,
+                        paid: 0,
+                    });
+                w.sent += 1;
+                w.replied += u64::from(o.replied);
+                w.promised += u64::from(o.promised);
+                w.paid += u64::from(o.paid);
+            }
             let stats = by_reminder
                 .entry((o.cycle.clone(), o.reminder.clone()))
                 .or_insert_with(|| ReminderStats {
@@ -77,6 +123,7 @@ impl EngagementReport {
                     ..ReminderStats::default()
                 });
             stats.sent += 1;
+            stats.texts += u64::from(o.channel == "sms");
             stats.replied += u64::from(o.replied);
             stats.promised += u64::from(o.promised);
             stats.paid += u64::from(o.paid);
@@ -95,17 +142,20 @@ impl EngagementReport {
             currency: base_currency.to_string(),
             reminders,
             total,
-            weeks: weeks(store, as_of)?,
+            weeks,
+            cycle_weeks: by_cycle_week.into_values().collect(),
         })
     }
 
-    /// `{"as_of", "currency", "reminders": [{"cycle", "reminder", "sent", "replied",
-    /// "promised_within_7_days", "paid_within_14_days", "collected"}], "total": {..},
-    /// "weeks": [{"week_start", "emails_sent", "replies"}]}`; amounts are strings.
+    /// `{"as_of", "currency", "reminders": [{"cycle", "reminder", "sent", "texts_sent",
+    /// "replied", "promised_within_7_days", "paid_within_14_days", "collected"}], "total":
+    /// {..}, "weeks": [{"week_start", "emails_sent", "texts_sent", "replies"}], "cycle_weeks":
+    /// [{"cycle", "week_start", "sent", "replied", "promised", "paid"}]}`; amounts are strings.
     pub fn to_json(&self) -> serde_json::Value {
         let stats = |r: &ReminderStats, with_names: bool| {
             let mut v = serde_json::json!({
                 "sent": r.sent,
+                "texts_sent": r.texts,
                 "replied": r.replied,
                 "promised_within_7_days": r.promised,
                 "paid_within_14_days": r.paid,
@@ -125,7 +175,16 @@ impl EngagementReport {
             "weeks": self.weeks.iter().map(|w| serde_json::json!({
                 "week_start": w.week_start.to_string(),
                 "emails_sent": w.emails_sent,
+                "texts_sent": w.texts_sent,
                 "replies": w.replies,
+            })).collect::<Vec<_>>(),
+            "cycle_weeks": self.cycle_weeks.iter().map(|w| serde_json::json!({
+                "cycle": w.cycle,
+                "week_start": w.week_start.to_string(),
+                "sent": w.sent,
+                "replied": w.replied,
+                "promised": w.promised,
+                "paid": w.paid,
             })).collect::<Vec<_>>(),
         })
     }
@@ -136,6 +195,7 @@ impl EngagementReport {
             ("cycle", Align::Left),
             ("reminder", Align::Left),
             ("sent", Align::Right),
+            ("sms", Align::Right),
             ("replied", Align::Right),
             ("promised 7d", Align::Right),
             ("paid 14d", Align::Right),
@@ -146,6 +206,7 @@ impl EngagementReport {
                 r.cycle.clone(),
                 r.reminder.clone(),
                 r.sent.to_string(),
+                r.texts.to_string(),
                 percent(r.replied, r.sent),
                 percent(r.promised, r.sent),
                 percent(r.paid, r.sent),
@@ -155,21 +216,42 @@ impl EngagementReport {
         let mut w = TextTable::new(&[
             ("week", Align::Left),
             ("emails sent", Align::Right),
+            ("texts sent", Align::Right),
             ("replies", Align::Right),
         ]);
         for week in &self.weeks {
             w.row(vec![
                 week.week_start.to_string(),
                 week.emails_sent.to_string(),
+                week.texts_sent.to_string(),
                 week.replies.to_string(),
             ]);
         }
+        let mut c = TextTable::new(&[
+            ("cycle", Align::Left),
+            ("week", Align::Left),
+            ("sent", Align::Right),
+            ("replied", Align::Right),
+            ("promised", Align::Right),
+            ("paid", Align::Right),
+        ]);
+        for cw in &self.cycle_weeks {
+            c.row(vec![
+                cw.cycle.clone(),
+                cw.week_start.to_string(),
+                cw.sent.to_string(),
+                cw.replied.to_string(),
+                cw.promised.to_string(),
+                cw.paid.to_string(),
+            ]);
+        }
         format!(
-            "Engagement as of {} ({})\n{}\n{}",
+            "Engagement as of {} ({})\n{}\n{}\nPer cycle and week sent\n{}",
             self.as_of,
             self.currency,
             t.render(),
-            w.render()
+            w.render(),
+            c.render()
         )
     }
 }
@@ -198,13 +280,15 @@ fn weeks(store: &Store, as_of: Date) -> Result<Vec<WeekStats>> {
         .map(|week_start| WeekStats {
             week_start,
             emails_sent: 0,
+            texts_sent: 0,
             replies: 0,
         })
         .collect();
-    for (day, sent, replies) in store.engagement_by_day(first, as_of)? {
+    for (day, emails, texts, replies) in store.engagement_by_day(first, as_of)? {
         let start = week_start(day);
         if let Some(w) = weeks.iter_mut().find(|w| w.week_start == start) {
-            w.emails_sent += sent;
+            w.emails_sent += emails;
+            w.texts_sent += texts;
             w.replies += replies;
         }
     }

@@ -3,13 +3,17 @@
 //! A template `templates/friendly.md` renders the plain-text email: its first line (without
 //! an optional `Subject:` prefix) is the subject, the rest (leading blank lines dropped) the
 //! body. When `templates/friendly.html` exists beside it, it renders the HTML alternative
-//! (its whole output is the HTML body; values are HTML-escaped there).
+//! (its whole output is the HTML body; values are HTML-escaped there). A text message
+//! (`channel = "sms"`) carries `templates/friendly.sms.txt` when it exists beside it (its
+//! whole output, trimmed, at most [`SMS_MAX_CHARS`] characters), else the email's subject.
 //!
 //! The context (see [`EmailContext`]): `customer` (`id`, `name`, `email`), `documents` (a list
 //! of `id`, `number`, `type`, `doc_date`, `due_date`, `days_overdue`, `amount`, `balance`,
-//! `currency`), `table` (the documents as an aligned plain-text table), `totals` (`count`,
-//! `balance` and `currency` in the base currency, `by_currency`: a list of `currency`,
-//! `balance`, and `max_days_overdue`), `collector`, `cycle`, `reminder`, `today`. Amounts
+//! `currency`), `table` (the documents as an aligned plain-text table), `totals` (`count`;
+//! `balance` and `currency`: in the documents' own currency when they share one, as a
+//! customer's documents usually do, else in the base currency; `base_balance` and
+//! `base_currency`: always in the base currency; `by_currency`: a list of `currency`,
+//! `balance`; and `max_days_overdue`), `collector`, `cycle`, `reminder`, `today`. Amounts
 //! are formatted with thousands separators and the currency's minor units. Undefined
 //! variables are errors, caught when the cycles are loaded by rendering a sample.
 //!
@@ -51,9 +55,27 @@ pub struct TemplateRef {
     pub path: PathBuf,
     /// Whether an HTML alternative exists beside it.
     pub has_html: bool,
+    /// Whether a text-message version (`NAME.sms.txt`) exists beside it.
+    pub has_sms: bool,
+}
+
+/// The longest text message sent, in characters (three concatenated SMS segments).
+pub const SMS_MAX_CHARS: usize = 459;
+
+/// The text-message version's path: `friendly.md` → `friendly.sms.txt`.
+pub fn sms_path(text: &Path) -> PathBuf {
+    let stem = text
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    text.with_file_name(format!("{stem}.sms.txt"))
 }
 
 impl TemplateRef {
+    fn sms_key(&self) -> String {
+        sms_path(&self.path).display().to_string()
+    }
+
     fn text_key(&self) -> String {
         self.path.display().to_string()
     }
@@ -89,9 +111,11 @@ impl TemplateSet {
     /// compiles them, and renders a sample so that an unknown variable is an error now.
     pub fn load(&mut self, path: &Path) -> Result<TemplateRef> {
         let html = html_path(path);
+        let sms = sms_path(path);
         let template = TemplateRef {
             path: path.to_path_buf(),
             has_html: html.is_file() && html != path,
+            has_sms: sms.is_file() && sms != path,
         };
         let key = template.text_key();
         if self.env.get_template(&key).is_ok() {
@@ -110,8 +134,53 @@ impl TemplateSet {
                 .add_template_owned(template.html_key(), source)
                 .map_err(|e| template_error(&html, &e))?;
         }
+        if template.has_sms {
+            let source = std::fs::read_to_string(&sms).map_err(|e| {
+                Error::input(format!("cannot read template {}: {e}", sms.display()))
+            })?;
+            self.env
+                .add_template_owned(template.sms_key(), source)
+                .map_err(|e| template_error(&sms, &e))?;
+        }
         self.render(&template, &EmailContext::sample())?;
+        if template.has_sms {
+            self.render_sms(&template, &EmailContext::sample())?;
+        }
         Ok(template)
+    }
+
+    /// The text message of `template` with `context`: its `.sms.txt` version rendered and
+    /// trimmed, else the email's subject; control characters other than line breaks become
+    /// spaces, and the text is cut to [`SMS_MAX_CHARS`] characters.
+    pub fn render_sms(&self, template: &TemplateRef, context: &EmailContext) -> Result<String> {
+        let text = if template.has_sms {
+            self.env
+                .get_template(&template.sms_key())
+                .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(context))))
+                .map_err(|e| template_error(&sms_path(&template.path), &e))?
+        } else {
+            self.render(template, context)?.subject
+        };
+        let clean: String = text
+            .trim()
+            .replace("\r\n", "\n")
+            .chars()
+            .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+            .collect();
+        if clean.is_empty() {
+            return Err(Error::input(format!(
+                "{}: the text message renders empty",
+                sms_path(&template.path).display()
+            )));
+        }
+        Ok(match clean.char_indices().nth(SMS_MAX_CHARS) {
+            Some((cut, _)) => {
+                let mut short: String = clean[..cut].chars().take(SMS_MAX_CHARS - 1).collect();
+                short.push('…');
+                short
+            }
+            None => clean,
+        })
     }
 
     /// Renders `template` with `context`.
@@ -226,10 +295,15 @@ pub struct DocumentContext {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Totals {
     pub count: usize,
-    /// The sum of balances in the base currency.
+    /// The sum of balances in the documents' currency when they share one, else in the base
+    /// currency.
     pub balance: String,
-    /// The base currency.
+    /// The documents' currency when they share one, else the base currency.
     pub currency: String,
+    /// The sum of balances in the base currency.
+    pub base_balance: String,
+    /// The base currency.
+    pub base_currency: String,
     /// Sums per document currency, sorted by currency.
     pub by_currency: Vec<CurrencyTotal>,
     pub max_days_overdue: i64,
@@ -313,6 +387,13 @@ impl EmailContext {
                 doc
             })
             .collect();
+        let (balance, currency) = match by_currency.iter().collect::<Vec<_>>().as_slice() {
+            [(only, sum)] => (money::grouped(**sum, only), single_line(only)),
+            _ => (
+                money::grouped(base_total, input.base_currency),
+                input.base_currency.to_string(),
+            ),
+        };
         EmailContext {
             customer: CustomerContext {
                 id: single_line(input.customer_id),
@@ -322,8 +403,10 @@ impl EmailContext {
             table: table.render().trim_end().to_string(),
             totals: Totals {
                 count: docs.len(),
-                balance: money::grouped(base_total, input.base_currency),
-                currency: input.base_currency.to_string(),
+                balance,
+                currency,
+                base_balance: money::grouped(base_total, input.base_currency),
+                base_currency: input.base_currency.to_string(),
                 by_currency: by_currency
                     .into_iter()
                     .map(|(currency, balance)| CurrencyTotal {
@@ -430,7 +513,10 @@ mod tests {
         assert_eq!(ctx.documents[0].balance, "1,234.56");
         assert_eq!(ctx.documents[0].days_overdue, 30);
         assert_eq!(ctx.documents[1].days_overdue, 11);
+        // Two currencies: the total is in the base currency.
         assert_eq!(ctx.totals.balance, "2,314.56");
+        assert_eq!(ctx.totals.currency, "USD");
+        assert_eq!(ctx.totals.base_balance, "2,314.56");
         assert_eq!(ctx.totals.max_days_overdue, 30);
         assert_eq!(ctx.totals.by_currency.len(), 2);
         assert!(ctx.table.contains("A1"), "{}", ctx.table);

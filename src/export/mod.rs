@@ -6,6 +6,8 @@
 //! beside the target under a temporary name and renamed at the end.
 
 mod csv_sheet;
+pub mod pdf;
+pub mod statement;
 pub mod views;
 mod xlsx_sheet;
 

@@ -1,21 +1,28 @@
 //! `owed import`: the billing system's CSV exports into the store, atomically.
 //!
-//! Files are recognised by name (`customers.csv`, `documents.csv`, `payments.csv`,
-//! `applications.csv`, `exchange_rates.csv`) and read in dependency order, streaming row by
+//! Files are recognised by name (`customers.csv`, `contacts.csv`, `documents.csv`,
+//! `payments.csv`, `applications.csv`, `exchange_rates.csv`) and read in dependency order, streaming row by
 //! row. Every row is upserted by its `id` inside one transaction; the first bad row stops the
-//! run with a message naming its file, line and column, and nothing is written.
+//! run with a message naming its file, line and column, and nothing is written. A bad row is
+//! also one whose quoting is broken (an unterminated quote would otherwise swallow the rows
+//! after it: see [`quotes`]) and one whose id (for rates: currency and date; for
+//! applications: source, document and date) an earlier row of the same file has.
 
+mod quotes;
 mod row;
 
 use crate::domain::{Decimal, date::day_number, format, money};
+use crate::error::quoted;
 use crate::store::Store;
 use crate::store::import::{
-    CustomerRecord, CustomerRef, DocumentRecord, ImportWriter, PaymentRecord, StagedApplication,
-    Upsert, phase,
+    ContactRecord, CustomerRecord, CustomerRef, DocumentRecord, ImportWriter, PaymentRecord,
+    StagedApplication, Upsert, phase,
 };
 use crate::{Error, Result};
+use quotes::{QuoteCheck, QuoteError};
 use row::{Header, Row};
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -25,6 +32,8 @@ use std::time::Instant;
 pub enum FileKind {
     ExchangeRates,
     Customers,
+    /// Optional: the people of a customer, upserted by (customer, email).
+    Contacts,
     Documents,
     Payments,
     Applications,
@@ -32,9 +41,10 @@ pub enum FileKind {
 
 impl FileKind {
     /// Every kind, in import order.
-    pub const ALL: [FileKind; 5] = [
+    pub const ALL: [FileKind; 6] = [
         FileKind::ExchangeRates,
         FileKind::Customers,
+        FileKind::Contacts,
         FileKind::Documents,
         FileKind::Payments,
         FileKind::Applications,
@@ -45,6 +55,7 @@ impl FileKind {
         match self {
             FileKind::ExchangeRates => "exchange_rates.csv",
             FileKind::Customers => "customers.csv",
+            FileKind::Contacts => "contacts.csv",
             FileKind::Documents => "documents.csv",
             FileKind::Payments => "payments.csv",
             FileKind::Applications => "applications.csv",
@@ -170,14 +181,25 @@ pub fn import_paths(
     paths: &[PathBuf],
     options: &ImportOptions,
 ) -> Result<ImportSummary> {
-    let files = resolve_files(paths)?;
+    import_files(store, &resolve_files(paths)?, options)
+}
+
+/// Imports files found by [`resolve_files`] in one transaction. The first import fixes the
+/// database's base currency; an import in another one is refused before anything is read.
+pub fn import_files(
+    store: &mut Store,
+    files: &[(FileKind, PathBuf)],
+    options: &ImportOptions,
+) -> Result<ImportSummary> {
+    store.ensure_writable()?;
+    store.check_base_currency(&options.base_currency)?;
     // The import checks every reference itself (naming the file, line and column of a bad
     // one) before it commits, so SQLite's own foreign-key check is not run a million times
     // over; it is on again for everything else this connection does. A first import into
     // an empty database writes through a rollback journal (see the store).
     store.set_foreign_keys(false)?;
     let rollback_journal = store.rollback_journal_if_empty()?;
-    let result = import_files(store, &files, options);
+    let result = import_in_one_transaction(store, files, options);
     let restored = if rollback_journal {
         store.wal_again()
     } else {
@@ -192,7 +214,7 @@ pub fn import_paths(
     Ok(summary)
 }
 
-fn import_files(
+fn import_in_one_transaction(
     store: &mut Store,
     files: &[(FileKind, PathBuf)],
     options: &ImportOptions,
@@ -204,6 +226,7 @@ fn import_files(
         rates: Rates::default(),
         customers: HashMap::new(),
     };
+    importer.writer.fix_base_currency(&options.base_currency)?;
     let mut summary = ImportSummary::default();
     importer.load_rates()?;
     for (kind, path) in files {
@@ -214,7 +237,10 @@ fn import_files(
             FileKind::Applications => importer.writer.prepare_bulk_load("applications")?,
             _ => {}
         }
-        if matches!(kind, FileKind::Documents | FileKind::Payments) && importer.customers.is_empty()
+        if matches!(
+            kind,
+            FileKind::Documents | FileKind::Payments | FileKind::Contacts
+        ) && importer.customers.is_empty()
         {
             importer.customers = importer.writer.customer_refs()?;
         }
@@ -290,11 +316,18 @@ impl Importer<'_> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)
-            .from_reader(std::io::BufReader::with_capacity(1 << 16, file));
-        let names = reader.headers().map_err(|e| csv_error(name, &e))?.clone();
+            .from_reader(std::io::BufReader::with_capacity(
+                1 << 16,
+                QuoteCheck::new(file),
+            ));
+        let names = reader
+            .headers()
+            .map_err(|e| csv_error(name, None, &e))?
+            .clone();
         let columns = match kind {
             FileKind::ExchangeRates => &format::EXCHANGE_RATES,
             FileKind::Customers => &format::CUSTOMERS,
+            FileKind::Contacts => &format::CONTACTS,
             FileKind::Documents => &format::DOCUMENTS,
             FileKind::Payments => &format::PAYMENTS,
             FileKind::Applications => &format::APPLICATIONS,
@@ -311,7 +344,8 @@ impl Importer<'_> {
         std::thread::scope(|scope| -> Result<()> {
             let (send, batches) = std::sync::mpsc::sync_channel::<Result<Batch>>(PIPELINE_DEPTH);
             let checker = &checker;
-            scope.spawn(move || read_rows(kind, reader, &header, checker, &send));
+            let header = &header;
+            scope.spawn(move || read_rows(kind, path, reader, header, checker, &send));
             let mut rows: u64 = 0;
             let mut shown: u64 = 0;
             for batch in batches {
@@ -385,6 +419,7 @@ enum Parsed {
         rate: String,
     },
     Customer(Box<CustomerRecord>),
+    Contact(Box<ContactRecord>),
     Document(Box<DocumentRecord>),
     Payment(Box<PaymentRecord>),
     Application {
@@ -396,11 +431,15 @@ enum Parsed {
     },
 }
 
+/// The CSV reader of an import file.
+type CsvReader = csv::Reader<std::io::BufReader<QuoteCheck<std::fs::File>>>;
+
 /// Parses every row of a file into batches for the writer, stopping at the first bad row
 /// (sent as the last message) or when the writer has stopped listening.
 fn read_rows(
     kind: FileKind,
-    mut reader: csv::Reader<std::io::BufReader<std::fs::File>>,
+    path: &Path,
+    mut reader: CsvReader,
     header: &Header,
     checker: &Checker,
     send: &std::sync::mpsc::SyncSender<Result<Batch>>,
@@ -408,18 +447,29 @@ fn read_rows(
     let name = kind.file_name();
     let mut record = csv::StringRecord::new();
     let mut rows = Vec::with_capacity(BATCH_ROWS);
+    let mut seen = SeenKeys::default();
     loop {
         let more = match reader.read_record(&mut record) {
             Ok(more) => more,
             Err(e) => {
                 let _ = send.send(Ok(Batch { rows, byte: 0 }));
-                let _ = send.send(Err(csv_error(name, &e)));
+                let _ = send.send(Err(csv_error(name, Some(header), &e)));
                 return;
             }
         };
         if more {
             let line = record.position().map_or(0, |p| p.line());
-            match checker.parse(kind, &header.row(&record, line)) {
+            let parsed = checker
+                .parse(kind, &header.row(&record, line))
+                .and_then(|parsed| {
+                    match seen.first_line(&parsed, line, || {
+                        earlier_line_with_key(kind, path, header, checker, &parsed, line)
+                    }) {
+                        Some(first) => Err(duplicate_error(name, line, first, &parsed)),
+                        None => Ok(parsed),
+                    }
+                });
+            match parsed {
                 Ok(parsed) => rows.push(parsed),
                 Err(e) => {
                     let _ = send.send(Ok(Batch { rows, byte: 0 }));
@@ -441,6 +491,163 @@ fn read_rows(
     }
 }
 
+/// The keys of the rows of one file read so far, by hash (a million ids in a few tens of
+/// megabytes, without keeping their text), with the line of the first row of each hash.
+#[derive(Default)]
+struct SeenKeys {
+    lines: HashMap<u64, u64>,
+    hasher: std::hash::RandomState,
+}
+
+impl SeenKeys {
+    /// Notes the row at `line`; the line of an earlier row with the same key, if any. Two keys
+    /// of the same hash are told apart by `confirm`, which finds the earlier row with this
+    /// very key (it reads the file again: only for a duplicate, or a rare collision).
+    fn first_line(
+        &mut self,
+        parsed: &Parsed,
+        line: u64,
+        confirm: impl FnOnce() -> Option<u64>,
+    ) -> Option<u64> {
+        let mut h = self.hasher.build_hasher();
+        parsed.hash_key(&mut h);
+        match self.lines.entry(h.finish()) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(line);
+                None
+            }
+            std::collections::hash_map::Entry::Occupied(_) => confirm(),
+        }
+    }
+}
+
+/// The first row before `line` of the file at `path` whose key is `parsed`'s.
+fn earlier_line_with_key(
+    kind: FileKind,
+    path: &Path,
+    header: &Header,
+    checker: &Checker,
+    parsed: &Parsed,
+    line: u64,
+) -> Option<u64> {
+    let mut reader = csv::Reader::from_path(path).ok()?;
+    let mut record = csv::StringRecord::new();
+    while reader.read_record(&mut record).ok()? {
+        let at = record.position().map_or(0, |p| p.line());
+        if at >= line {
+            return None;
+        }
+        if let Ok(earlier) = checker.parse(kind, &header.row(&record, at))
+            && earlier.same_key(parsed)
+        {
+            return Some(at);
+        }
+    }
+    None
+}
+
+/// The message for a row whose key an earlier row of the file has.
+fn duplicate_error(file: &str, line: u64, first: u64, parsed: &Parsed) -> Error {
+    let (column, what) = match parsed {
+        Parsed::Rate { currency, day, .. } => (
+            "date",
+            format!(
+                "the rate of {currency} on {} is also on line {first} (one rate per currency \
+                 and date)",
+                crate::domain::date::from_day_number(*day)
+            ),
+        ),
+        Parsed::Customer(c) => ("id", id_twice(&c.id, first)),
+        Parsed::Contact(c) => (
+            "email",
+            format!(
+                "the contact {} of this customer is also on line {first} (one row per \
+                 customer and email)",
+                crate::error::quoted(&c.email)
+            ),
+        ),
+        Parsed::Document(d) => ("id", id_twice(&d.id, first)),
+        Parsed::Payment(p) => ("id", id_twice(&p.id, first)),
+        Parsed::Application {
+            source_id,
+            document_id,
+            date,
+            ..
+        } => (
+            "source_id",
+            format!(
+                "an application of {} to {} on {} is also on line {first} (one row per \
+                 source, document and date)",
+                crate::error::quoted(source_id),
+                crate::error::quoted(document_id),
+                crate::domain::date::from_day_number(*date)
+            ),
+        ),
+    };
+    Error::input(format!("{file} line {line}, column {column}: {what}"))
+}
+
+fn id_twice(id: &str, first: u64) -> String {
+    format!(
+        "the id {} is also on line {first} (each id once per file: the second row would \
+         replace the first)",
+        crate::error::quoted(id)
+    )
+}
+
+impl Parsed {
+    /// Feeds what identifies the row within its file to `state`: its id; for a rate, its
+    /// currency and date; for an application, its source, document and date.
+    fn hash_key(&self, state: &mut impl Hasher) {
+        match self {
+            Parsed::Rate { currency, day, .. } => (currency, day).hash(state),
+            Parsed::Customer(c) => c.id.hash(state),
+            Parsed::Contact(c) => (c.cid, &c.email).hash(state),
+            Parsed::Document(d) => d.id.hash(state),
+            Parsed::Payment(p) => p.id.hash(state),
+            Parsed::Application {
+                source_id,
+                document_id,
+                date,
+                ..
+            } => (source_id, document_id, date).hash(state),
+        }
+    }
+
+    /// Whether two rows of one file have the same key.
+    fn same_key(&self, other: &Parsed) -> bool {
+        match (self, other) {
+            (
+                Parsed::Rate { currency, day, .. },
+                Parsed::Rate {
+                    currency: c2,
+                    day: d2,
+                    ..
+                },
+            ) => currency == c2 && day == d2,
+            (Parsed::Customer(a), Parsed::Customer(b)) => a.id == b.id,
+            (Parsed::Contact(a), Parsed::Contact(b)) => a.cid == b.cid && a.email == b.email,
+            (Parsed::Document(a), Parsed::Document(b)) => a.id == b.id,
+            (Parsed::Payment(a), Parsed::Payment(b)) => a.id == b.id,
+            (
+                Parsed::Application {
+                    source_id,
+                    document_id,
+                    date,
+                    ..
+                },
+                Parsed::Application {
+                    source_id: s2,
+                    document_id: d2,
+                    date: t2,
+                    ..
+                },
+            ) => source_id == s2 && document_id == d2 && date == t2,
+            _ => false,
+        }
+    }
+}
+
 /// Writes one parsed row.
 fn write_row(writer: &ImportWriter, parsed: Parsed) -> Result<Upsert> {
     match parsed {
@@ -450,6 +657,7 @@ fn write_row(writer: &ImportWriter, parsed: Parsed) -> Result<Upsert> {
             rate,
         } => writer.upsert_rate(&currency, day, &rate),
         Parsed::Customer(c) => writer.upsert_customer(&c),
+        Parsed::Contact(c) => writer.upsert_contact(&c),
         Parsed::Document(d) => writer.upsert_document(&d),
         Parsed::Payment(p) => writer.upsert_payment(&p),
         Parsed::Application {
@@ -478,6 +686,7 @@ impl<'a> Checker<'a> {
         match kind {
             FileKind::ExchangeRates => self.rate_row(row),
             FileKind::Customers => self.customer_row(row),
+            FileKind::Contacts => self.contact_row(row),
             FileKind::Documents => self.document_row(row),
             FileKind::Payments => self.payment_row(row),
             FileKind::Applications => self.application_row(row),
@@ -523,9 +732,50 @@ impl<'a> Checker<'a> {
             subscription_status: row
                 .opt_enum("subscription_status", format::SUBSCRIPTION_STATUSES)?
                 .map(str::to_string),
+            card_last4: match row.opt("card_last4") {
+                Some(v) if v.len() == 4 && v.bytes().all(|b| b.is_ascii_digit()) => {
+                    Some(v.to_string())
+                }
+                Some(v) => {
+                    return Err(row.error(
+                        "card_last4",
+                        format!(
+                            "{} is not the last 4 digits of a card",
+                            crate::error::quoted(v)
+                        ),
+                    ));
+                }
+                None => None,
+            },
             custom: row.custom_json(),
         };
         Ok(Parsed::Customer(Box::new(record)))
+    }
+
+    fn contact_row(&self, row: &Row) -> Result<Parsed> {
+        let customer = self.customer_of(row)?;
+        let email = row.req("email")?.trim().to_lowercase();
+        if crate::engage::outbox::recipients(&email)
+            .map(|a| a.len())
+            .ok()
+            != Some(1)
+        {
+            return Err(row.error(
+                "email",
+                format!("{} is not one email address", crate::error::quoted(&email)),
+            ));
+        }
+        let record = ContactRecord {
+            cid: customer.cid,
+            name: row.opt_string("name"),
+            email,
+            phone: row.opt_string("phone"),
+            role: row
+                .opt_enum("role", format::CONTACT_ROLES)?
+                .unwrap_or("other"),
+            primary: row.opt_enum("primary", format::YES_NO)? == Some("yes"),
+        };
+        Ok(Parsed::Contact(Box::new(record)))
     }
 
     /// The customer a row refers to, from the file or the database.
@@ -534,7 +784,10 @@ impl<'a> Checker<'a> {
         self.customers.get(id).ok_or_else(|| {
             row.error(
                 "customer_id",
-                format!("no customer `{id}` (in customers.csv or the database)"),
+                format!(
+                    "no customer {} (in customers.csv or the database)",
+                    quoted(id)
+                ),
             )
         })
     }
@@ -571,7 +824,13 @@ impl<'a> Checker<'a> {
         let kind = row.enumerated("type", format::DOCUMENT_TYPES)?;
         let doc_date = row.date("doc_date")?;
         let due_date = if kind == "credit_note" {
-            row.opt_date("due_date")?
+            if row.opt("due_date").is_some() {
+                return Err(row.error(
+                    "due_date",
+                    "a credit note has no due date (leave due_date empty)",
+                ));
+            }
+            None
         } else {
             Some(row.date("due_date")?)
         };
@@ -626,6 +885,8 @@ impl<'a> Checker<'a> {
             gateway: row.opt_string("gateway"),
             failure_reason: row.opt_string("failure_reason"),
             reference: row.opt_string("reference"),
+            dunning_status: row.opt_enum("dunning_status", format::DUNNING_STATUSES)?,
+            next_retry_date: row.opt_date("next_retry_date")?.map(day_number),
         };
         Ok(Parsed::Payment(Box::new(record)))
     }
@@ -650,19 +911,18 @@ impl<'a> Checker<'a> {
 
 /// What is wrong with a staged application, as (column, message); `None` when nothing is.
 fn application_problem(a: &StagedApplication) -> Option<(&'static str, String)> {
-    let (source_id, document_id) = (&a.source_id, &a.document_id);
+    // As messages quote them (cut when long).
+    let (source_id, document_id) = (&quoted(&a.source_id), &quoted(&a.document_id));
     let Some(target) = &a.target else {
         return Some((
             "document_id",
-            format!("no document `{document_id}` (in documents.csv or the database)"),
+            format!("no document {document_id} (in documents.csv or the database)"),
         ));
     };
     if target.kind == "credit_note" {
         return Some((
             "document_id",
-            format!(
-                "`{document_id}` is a credit note; only invoices and debit notes can be settled"
-            ),
+            format!("{document_id} is a credit note; only invoices and debit notes can be settled"),
         ));
     }
     let (cid, currency, source_date) = match (&a.payment, &a.credit) {
@@ -670,7 +930,7 @@ fn application_problem(a: &StagedApplication) -> Option<(&'static str, String)> 
             return Some((
                 "source_id",
                 format!(
-                    "payment `{source_id}` has status {}; only successful payments can be applied",
+                    "payment {source_id} has status {}; only successful payments can be applied",
                     p.status
                 ),
             ));
@@ -681,7 +941,7 @@ fn application_problem(a: &StagedApplication) -> Option<(&'static str, String)> 
             return Some((
                 "source_id",
                 format!(
-                    "`{source_id}` is a {}, not a payment or credit note",
+                    "{source_id} is a {}, not a payment or credit note",
                     d.kind.replace('_', " ")
                 ),
             ));
@@ -689,21 +949,21 @@ fn application_problem(a: &StagedApplication) -> Option<(&'static str, String)> 
         (None, None) => {
             return Some((
                 "source_id",
-                format!("no payment or credit note `{source_id}` (in the files or the database)"),
+                format!("no payment or credit note {source_id} (in the files or the database)"),
             ));
         }
     };
     if cid != target.cid {
         return Some((
             "document_id",
-            format!("`{document_id}` belongs to another customer than `{source_id}`"),
+            format!("{document_id} belongs to another customer than {source_id}"),
         ));
     }
     if *currency != target.currency {
         return Some((
             "document_id",
             format!(
-                "`{source_id}` is in {currency} but `{document_id}` is in {}",
+                "{source_id} is in {currency} but {document_id} is in {}",
                 target.currency
             ),
         ));
@@ -716,7 +976,7 @@ fn application_problem(a: &StagedApplication) -> Option<(&'static str, String)> 
         };
         return Some((
             "date",
-            format!("the application is dated before `{before}` exists"),
+            format!("the application is dated before {before} exists"),
         ));
     }
     None
@@ -730,7 +990,7 @@ impl Row<'_> {
             Ok(v) if v > Decimal::ZERO && text.chars().all(|c| c.is_ascii_digit() || c == '.') => {
                 Ok(v.normalize().to_string())
             }
-            _ => Err(self.error(column, format!("`{text}` is not a positive number"))),
+            _ => Err(self.error(column, format!("{} is not a positive number", quoted(text)))),
         }
     }
 }
@@ -739,7 +999,9 @@ fn units(amount: Decimal) -> std::result::Result<i64, String> {
     money::to_units(amount).map_err(|e| format!("`{amount}` {e}"))
 }
 
-fn csv_error(file: &str, e: &csv::Error) -> Error {
+/// The message for an error of the CSV reader; `header` names the columns (none while the
+/// header row itself is read).
+fn csv_error(file: &str, header: Option<&Header>, e: &csv::Error) -> Error {
     let at = e
         .position()
         .map(|p| format!(" line {}", p.line()))
@@ -754,7 +1016,14 @@ fn csv_error(file: &str, e: &csv::Error) -> Error {
             "{file}{at}, column {}: not valid UTF-8",
             err.field() + 1
         )),
-        csv::ErrorKind::Io(io) => Error::input(format!("{file}: {io}")),
+        csv::ErrorKind::Io(io) => match QuoteError::of(io) {
+            Some(q) => {
+                let column =
+                    header.map_or_else(|| (q.field + 1).to_string(), |h| h.column_name(q.field));
+                Error::input(format!("{file} line {}, column {column}: {q}", q.line))
+            }
+            None => Error::input(format!("{file}: {io}")),
+        },
         _ => Error::input(format!("{file}{at}: {e}")),
     }
 }
@@ -771,9 +1040,9 @@ fn over_applied_error(
         "source_id"
     };
     let what = match over.role {
-        "document" => format!("applications to `{}` total", over.id),
-        "credit_note" => format!("applications from credit note `{}` total", over.id),
-        _ => format!("applications from payment `{}` total", over.id),
+        "document" => format!("applications to {} total", quoted(&over.id)),
+        "credit_note" => format!("applications from credit note {} total", quoted(&over.id)),
+        _ => format!("applications from payment {} total", quoted(&over.id)),
     };
     let detail = format!(
         "{what} {}, more than its amount {}",

@@ -3,6 +3,7 @@
 use crate::Error;
 use crate::domain::format::Columns;
 use crate::domain::{Date, Decimal, date, money};
+use crate::error::quoted;
 
 /// The header of a file: column name → index, and the `cf_*` columns in order.
 pub struct Header {
@@ -29,8 +30,9 @@ impl Header {
             let is_custom = allow_custom && name.starts_with("cf_") && name.len() > 3;
             if !known && !is_custom {
                 return Err(Error::input(format!(
-                    "{file} line 1, column {}: unknown column `{name}` (expected {}{})",
+                    "{file} line 1, column {}: unknown column {} (expected {}{})",
                     i + 1,
+                    quoted(name),
                     required
                         .iter()
                         .chain(optional)
@@ -46,8 +48,9 @@ impl Header {
             }
             if index.iter().any(|(n, _)| n == name) {
                 return Err(Error::input(format!(
-                    "{file} line 1, column {}: column `{name}` appears twice",
-                    i + 1
+                    "{file} line 1, column {}: column {} appears twice",
+                    i + 1,
+                    quoted(name)
                 )));
             }
             index.push((name.to_string(), i));
@@ -68,6 +71,14 @@ impl Header {
             index,
             custom,
         })
+    }
+
+    /// The name of the column at `position` (from 0), else its number (from 1).
+    pub fn column_name(&self, position: usize) -> String {
+        self.index
+            .iter()
+            .find(|(_, i)| *i == position)
+            .map_or_else(|| (position + 1).to_string(), |(n, _)| n.clone())
     }
 
     /// Wraps a record for typed access.
@@ -113,11 +124,19 @@ impl Row<'_> {
             .ok_or_else(|| self.error(column, "required value is missing"))
     }
 
-    /// A required `YYYY-MM-DD` date.
+    /// A required `YYYY-MM-DD` date, within the dates `owed` computes with.
     pub fn date(&self, column: &str) -> Result<Date, Error> {
         let text = self.req(column)?;
-        date::parse_iso(text)
-            .ok_or_else(|| self.error(column, format!("`{text}` is not a date (YYYY-MM-DD)")))
+        let d = date::parse_iso(text).ok_or_else(|| {
+            self.error(
+                column,
+                format!("{} is not a date (YYYY-MM-DD)", quoted(text)),
+            )
+        })?;
+        if !date::in_calendar(d) {
+            return Err(self.error(column, date::outside_calendar(d)));
+        }
+        Ok(d)
     }
 
     /// An optional `YYYY-MM-DD` date.
@@ -140,7 +159,8 @@ impl Row<'_> {
     /// A required amount of zero or more.
     pub fn non_negative_amount(&self, column: &str) -> Result<Decimal, Error> {
         let text = self.req(column)?;
-        money::parse_non_negative(text).map_err(|e| self.error(column, format!("`{text}` {e}")))
+        money::parse_non_negative(text)
+            .map_err(|e| self.error(column, format!("{} {e}", quoted(text))))
     }
 
     /// An optional amount of zero or more.
@@ -158,7 +178,12 @@ impl Row<'_> {
             Some(text) => text
                 .parse::<u32>()
                 .map(|n| Some(i64::from(n)))
-                .map_err(|_| self.error(column, format!("`{text}` is not a whole number of days"))),
+                .map_err(|_| {
+                    self.error(
+                        column,
+                        format!("{} is not a whole number of days", quoted(text)),
+                    )
+                }),
         }
     }
 
@@ -179,7 +204,8 @@ impl Row<'_> {
                     self.error(
                         column,
                         format!(
-                            "unknown value `{text}` (expected one of {})",
+                            "unknown value {} (expected one of {})",
+                            quoted(text),
                             allowed.join(", ")
                         ),
                     )
@@ -206,7 +232,7 @@ impl Row<'_> {
             }
             Some(text) => Err(self.error(
                 column,
-                format!("`{text}` is not a three-letter currency code"),
+                format!("{} is not a three-letter currency code", quoted(text)),
             )),
         }
     }

@@ -6,6 +6,7 @@
 
 use crate::domain::Date;
 use crate::domain::money::{grouped, plain};
+use crate::domain::text::one_line;
 use crate::store::activity::{Entry, Timeline};
 use serde_json::{Value, json};
 
@@ -101,6 +102,7 @@ fn entry_json(e: &Entry) -> Value {
             "subject": r.subject,
             "body": r.body,
             "read": r.read,
+            "verified": r.verified,
         }),
     };
     if let Value::Object(map) = &mut v {
@@ -111,14 +113,15 @@ fn entry_json(e: &Entry) -> Value {
     v
 }
 
-/// The timeline for people: one block per entry, newest first.
+/// The timeline for people: one block per entry, newest first. Names and headings stay on
+/// their line ([`one_line`]); texts keep their lines, indented.
 pub fn to_text(t: &Timeline, as_of: Date) -> String {
     let c = &t.customer;
     let mut out = format!(
         "{} — {}  (finance owner: {}; as of {as_of})\n",
-        c.id,
-        c.name,
-        c.finance_owner.as_deref().unwrap_or("none")
+        one_line(&c.id),
+        one_line(&c.name),
+        one_line(c.finance_owner.as_deref().unwrap_or("none"))
     );
     if t.entries.is_empty() {
         out.push_str("\nNo activity yet.\n");
@@ -127,6 +130,7 @@ pub fn to_text(t: &Timeline, as_of: Date) -> String {
     for e in &t.entries {
         let when = e.at().replace('T', " ").trim_end_matches('Z').to_string();
         let (who, what, detail) = line(e);
+        let (who, what) = (one_line(&who), one_line(&what));
         out.push_str(&format!("\n{when}  {who:<10}  {what}\n"));
         for d in detail.lines().filter(|l| !l.trim().is_empty()) {
             out.push_str(&format!("    {d}\n"));
@@ -236,7 +240,15 @@ fn line(e: &Entry) -> (String, String, String) {
         ),
         Entry::Reply(r) => (
             "reply".into(),
-            format!("reply {} from {} on {}", r.id, r.from, r.received),
+            if r.verified {
+                format!("reply {} from {} on {}", r.id, r.from, r.received)
+            } else {
+                format!(
+                    "reply {} from {} on {} — UNVERIFIED SENDER: not among the customer's \
+                     addresses or domains",
+                    r.id, r.from, r.received
+                )
+            },
             r.subject.clone(),
         ),
     }

@@ -61,7 +61,7 @@ impl Metrics {
         // back and the open promises on the other connection.
         let (portfolio, others) = std::thread::scope(|scope| {
             let beside = scope.spawn(move || -> Result<(Option<Decimal>, Decimal)> {
-                let other = Store::open(path)?;
+                let other = Store::open_existing(path)?;
                 let begin = prev_end
                     .map(|d| other.outstanding_at(d, base))
                     .transpose()?;

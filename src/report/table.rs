@@ -1,6 +1,14 @@
 //! Aligned plain-text tables for people: text left, amounts right, widths by display width.
+//! Every cell is shown on its line with its control characters visible
+//! ([`crate::domain::text::one_line`]), so that a name from outside can neither move the
+//! columns nor start a row of its own.
 
+use crate::domain::text::one_line;
 use unicode_width::UnicodeWidthStr;
+
+fn cell(text: &str) -> String {
+    one_line(text).into_owned()
+}
 
 /// Column alignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,7 +28,7 @@ impl TextTable {
     /// A table with these column names and alignments.
     pub fn new(columns: &[(&str, Align)]) -> Self {
         TextTable {
-            header: columns.iter().map(|(n, _)| n.to_string()).collect(),
+            header: columns.iter().map(|(n, _)| cell(n)).collect(),
             align: columns.iter().map(|(_, a)| *a).collect(),
             rows: Vec::new(),
         }
@@ -28,7 +36,12 @@ impl TextTable {
 
     /// Appends a row (missing cells are empty).
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        self.rows.push(
+            cells
+                .into_iter()
+                .map(|c| one_line(&c).into_owned())
+                .collect(),
+        );
     }
 
     /// Renders the table.
@@ -76,6 +89,18 @@ mod tests {
         assert_eq!(
             t.render(),
             "name        amount\n--------  --------\n株式会社  1,000.00\nKite          5.00\n"
+        );
+    }
+
+    #[test]
+    fn a_cell_from_outside_stays_on_its_row() {
+        let mut t = TextTable::new(&[("name", Align::Left), ("amount", Align::Right)]);
+        t.row(vec!["Evil\nK9  Trusted\x1b[2J".into(), "1.00".into()]);
+        assert_eq!(
+            t.render(),
+            "name                  amount\n\
+             --------------------  ------\n\
+             Evil↵K9  Trusted␛[2J    1.00\n"
         );
     }
 }

@@ -317,8 +317,9 @@ impl Store {
         )?;
         if old_owner.as_deref() == Some(new_owner) {
             return Err(Error::input(format!(
-                "{new_owner} is already the {} of customer `{customer_id}`",
-                role.label()
+                "{new_owner} is already the {} of customer {}",
+                role.label(),
+                crate::error::quoted(&customer_id)
             )));
         }
         tx.execute(

@@ -16,20 +16,7 @@ use crate::domain::{Date, Decimal};
 use crate::{Error, Result};
 use rusqlite::{OptionalExtension, params};
 
-/// A customer as the activity view shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CustomerCard {
-    pub cid: i64,
-    pub id: String,
-    pub name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    /// The customer's currency (the base currency when the billing system gave none): the
-    /// currency of its promises and issues.
-    pub currency: String,
-    pub finance_owner: Option<String>,
-    pub sales_owner: Option<String>,
-}
+pub use crate::domain::customer::CustomerCard;
 
 /// A note.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +79,9 @@ pub struct ReplyView {
     pub subject: String,
     pub body: String,
     pub read: bool,
+    /// Whether the sender is among the customer's addresses or email domains (an unverified
+    /// reply matched only by the Message-ID of a reminder, which anyone could have learnt).
+    pub verified: bool,
 }
 
 /// One entry of a customer's timeline.
@@ -365,7 +355,7 @@ impl Store {
     /// A customer's replies, newest first.
     pub fn replies(&self, cid: i64) -> Result<Vec<ReplyView>> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT id, at, received_date, from_addr, subject, body, read_at IS NOT NULL
+            "SELECT id, at, received_date, from_addr, subject, body, read_at IS NOT NULL, verified
                FROM replies WHERE cid = ?1 ORDER BY received_date DESC, id DESC",
         )?;
         let rows = stmt.query_map([cid], |r| {
@@ -377,6 +367,7 @@ impl Store {
                 subject: r.get(4)?,
                 body: r.get(5)?,
                 read: r.get(6)?,
+                verified: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -6,128 +6,18 @@ use super::queue::{OPEN_ISSUE, day_of};
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::promise::{Promise, PromiseState, promise_progress};
-use crate::domain::{Date, Decimal, money};
+use crate::domain::{Date, money};
 use rusqlite::{OptionalExtension, params};
+
+pub use crate::domain::customer::{
+    ActivityEntry, ActivityKind, CustomerDetail, CustomerHeader, DetailDocument, DetailPayment,
+};
 
 /// How many documents, payments and timeline entries the detail reads at most.
 pub const DETAIL_LIMIT: u32 = 200;
 
 /// Characters of a reply's text the timeline shows after its subject.
 const REPLY_EXCERPT: usize = 240;
-
-/// Who the customer is.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CustomerHeader {
-    pub cid: i64,
-    pub id: String,
-    pub name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub currency: Option<String>,
-    pub finance_owner: Option<String>,
-    pub sales_owner: Option<String>,
-    pub payment_terms_days: Option<i64>,
-    /// In the customer's currency.
-    pub credit_limit: Option<Decimal>,
-    pub auto_collection: Option<bool>,
-    pub payment_source_status: Option<String>,
-    pub subscription_status: Option<String>,
-}
-
-/// A document of the customer as of the date.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DetailDocument {
-    pub id: String,
-    pub number: Option<String>,
-    /// `invoice`, `debit_note` or `credit_note`.
-    pub kind: String,
-    pub doc_date: Date,
-    pub due_date: Option<Date>,
-    pub amount: Decimal,
-    /// Open balance (credit left, for a credit note) at the as-of date.
-    pub balance: Decimal,
-    pub currency: String,
-    /// In an issue open at the as-of date.
-    pub disputed: bool,
-    /// In a promise to pay not voided whose date (plus grace) has not passed.
-    pub promised: bool,
-    /// The billing system's balance differs from ours.
-    pub mismatch: bool,
-}
-
-/// A payment or payment attempt.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DetailPayment {
-    pub id: String,
-    pub date: Date,
-    pub amount: Decimal,
-    pub currency: String,
-    pub status: String,
-    pub method: Option<String>,
-    pub failure_reason: Option<String>,
-}
-
-/// What kind of activity an entry of the timeline is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActivityKind {
-    Note,
-    Promise,
-    PromiseVoided,
-    Issue,
-    IssueResolved,
-    IssueReopened,
-    FollowUp,
-    FollowUpDone,
-    Reminder,
-    Reply,
-    OwnerChange,
-}
-
-impl ActivityKind {
-    /// A short label for the timeline.
-    pub fn label(self) -> &'static str {
-        match self {
-            ActivityKind::Note => "note",
-            ActivityKind::Promise => "promise",
-            ActivityKind::PromiseVoided => "void",
-            ActivityKind::Issue => "issue",
-            ActivityKind::IssueResolved => "resolved",
-            ActivityKind::IssueReopened => "reopened",
-            ActivityKind::FollowUp => "follow-up",
-            ActivityKind::FollowUpDone => "done",
-            ActivityKind::Reminder => "reminder",
-            ActivityKind::Reply => "reply",
-            ActivityKind::OwnerChange => "owner",
-        }
-    }
-}
-
-/// One entry of the activity timeline.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ActivityEntry {
-    /// The day it counts for (recorded, opened, sent, received).
-    pub date: Date,
-    /// The timestamp it was written at (orders entries of the same day).
-    pub at: String,
-    pub kind: ActivityKind,
-    /// The collector, or the sender of a reply.
-    pub who: String,
-    pub text: String,
-}
-
-/// Everything the detail shows about one customer.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct CustomerDetail {
-    pub header: CustomerHeader,
-    /// Open documents first (oldest due first), then settled ones (newest first).
-    pub documents: Vec<DetailDocument>,
-    /// Newest first.
-    pub payments: Vec<DetailPayment>,
-    /// Date of the last successful payment on or before the as-of date.
-    pub last_paid: Option<Date>,
-    /// Newest first.
-    pub activity: Vec<ActivityEntry>,
-}
 
 impl Store {
     /// Reads one customer's detail as of `as_of`; `None` when there is no such customer.
@@ -351,19 +241,33 @@ impl Store {
                 Ok(text)
             },
         )?;
+        // The subject, then the start of what they wrote, on one line.
+        let reply_text = |r: &rusqlite::Row| -> rusqlite::Result<String> {
+            let body: String = r.get(4)?;
+            let body: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+            let mut excerpt: String = body.chars().take(REPLY_EXCERPT).collect();
+            if excerpt.len() < body.len() {
+                excerpt.push('…');
+            }
+            Ok(join_text(r.get(3)?, &excerpt))
+        };
         read(
             "SELECT received_date, at, from_addr, subject, body FROM replies
-              WHERE cid = ?1 AND received_date <= ?2",
+              WHERE cid = ?1 AND received_date <= ?2 AND verified = 1",
             ActivityKind::Reply,
+            &reply_text,
+        )?;
+        // A sender outside the customer's addresses and domains: said first, with the address.
+        read(
+            "SELECT received_date, at, from_addr, subject, body FROM replies
+              WHERE cid = ?1 AND received_date <= ?2 AND verified = 0",
+            ActivityKind::UnverifiedReply,
             &|r| {
-                // The subject, then the start of what they wrote, on one line.
-                let body: String = r.get(4)?;
-                let body: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
-                let mut excerpt: String = body.chars().take(REPLY_EXCERPT).collect();
-                if excerpt.len() < body.len() {
-                    excerpt.push('…');
-                }
-                Ok(join_text(r.get(3)?, &excerpt))
+                Ok(format!(
+                    "UNVERIFIED SENDER {}: {}",
+                    r.get::<_, String>(2)?,
+                    reply_text(r)?
+                ))
             },
         )?;
         let owner_day = day_of("at");

@@ -13,6 +13,8 @@ use crate::domain::{Date, Decimal, money};
 use rusqlite::{OptionalExtension, params};
 use std::collections::{HashMap, HashSet};
 
+pub use crate::domain::engage::{HoldRow, OutboxRow};
+
 /// A customer's columns that rules and templates read.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EngageCustomer {
@@ -20,6 +22,10 @@ pub struct EngageCustomer {
     pub id: String,
     pub name: String,
     pub email: Option<String>,
+    pub phone: Option<String>,
+    /// The customer's own currency, if the billing data gives one.
+    pub currency: Option<String>,
+    pub card_last4: Option<String>,
     /// As imported, or as a collector reassigned it (`owed assign` writes the column, and
     /// re-imports keep a reassigned owner).
     pub finance_owner: Option<String>,
@@ -70,6 +76,32 @@ pub struct LastAttempt {
     pub gateway: Option<String>,
     /// Attempts since the latest successful payment (all attempts when none succeeded).
     pub attempts_since_success: i64,
+    /// The billing system's retry state of this attempt (`dunning_status`).
+    pub dunning_status: Option<String>,
+    /// When the billing system will try again.
+    pub next_retry_date: Option<Date>,
+    /// Every attempt by the as-of date (voided ones left out).
+    pub attempts: i64,
+    /// Of them, the successful ones.
+    pub successes: i64,
+}
+
+impl LastAttempt {
+    /// Attempts per successful payment (all attempts when none succeeded), to two places.
+    pub fn average_attempts(&self) -> Decimal {
+        (Decimal::from(self.attempts) / Decimal::from(self.successes.max(1))).round_dp(2)
+    }
+}
+
+/// A person of a customer (`contacts.csv`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub name: Option<String>,
+    pub email: String,
+    pub phone: Option<String>,
+    /// `billing`, `escalation`, `ap`, `sales` or `other`.
+    pub role: String,
+    pub primary: bool,
 }
 
 /// What a run claims in the outbox: a reminder row (its documents are given beside it).
@@ -84,36 +116,11 @@ pub struct NewReminder {
     pub subject: String,
     pub body: String,
     pub html: Option<String>,
+    /// The Message-ID of an email; a text message gets a unique one too (`<sms.…@…>`), which
+    /// no reply can match.
     pub message_id: String,
-}
-
-/// A hold in force: a customer held back from every cycle until a date.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HoldRow {
-    pub cid: i64,
-    pub customer_id: String,
-    pub name: String,
-    /// Last day of the hold.
-    pub until: Date,
-    pub collector: String,
-    pub text: Option<String>,
-    pub at: String,
-}
-
-/// A reminder row of the outbox.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutboxRow {
-    pub id: i64,
-    pub customer_id: String,
-    pub at: String,
-    pub cycle: String,
-    pub reminder: String,
-    pub to_addr: String,
-    pub subject: String,
-    pub status: String,
-    pub error: Option<String>,
-    pub message_id: Option<String>,
-    pub sent_date: Option<Date>,
+    /// `email` or `sms`.
+    pub channel: &'static str,
 }
 
 const OPEN_DEBITS_NOW: &str = "
@@ -147,7 +154,7 @@ macro_rules! engage_customers_select {
                 c.finance_owner, c.sales_owner,
                 c.payment_terms_days, c.auto_collection, c.primary_payment_method,
                 c.backup_payment_method, c.payment_source_status, c.subscription_status,
-                CASE WHEN ?1 THEN c.custom END
+                CASE WHEN ?1 THEN c.custom END, c.phone, c.currency, c.card_last4
            FROM customers c"
     };
 }
@@ -183,9 +190,42 @@ impl Store {
                 payment_source_status: r.get(10)?,
                 subscription_status: r.get(11)?,
                 custom: r.get(12)?,
+                phone: r.get(13)?,
+                currency: r.get(14)?,
+                card_last4: r.get(15)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every customer's contacts (`contacts.csv`), primary ones first.
+    pub fn contacts_by_customer(&self) -> Result<HashMap<i64, Vec<Contact>>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT cid, name, email, phone, role, is_primary FROM contacts
+              ORDER BY cid, is_primary DESC, id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut out: HashMap<i64, Vec<Contact>> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            out.entry(r.get(0)?).or_default().push(Contact {
+                name: r.get(1)?,
+                email: r.get(2)?,
+                phone: r.get(3)?,
+                role: r.get(4)?,
+                primary: r.get(5)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The latest day a reminder (email or text message, of a cycle or by hand) was sent to
+    /// each customer, by `as_of`.
+    pub fn last_reminder_dates(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
+        self.date_map(
+            "SELECT cid, max(sent_date) FROM reminders INDEXED BY reminders_sent
+              WHERE status = 'sent' AND sent_date <= ?1 GROUP BY cid",
+            as_of,
+        )
     }
 
     /// One customer by the billing system's id.
@@ -299,40 +339,43 @@ impl Store {
         Ok(())
     }
 
-    /// The latest sent date of a reminder per customer, by `as_of`.
+    /// The latest sent date of an emailed reminder per customer, by `as_of`.
     pub fn last_email_dates(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
         self.date_map(
             "SELECT cid, max(sent_date) FROM reminders
-              WHERE status = 'sent' AND sent_date <= ?1 GROUP BY cid",
+              WHERE status = 'sent' AND channel = 'email' AND sent_date <= ?1 GROUP BY cid",
             as_of,
         )
     }
 
-    /// The latest sent date of a reminder per document it named, by `as_of`.
+    /// The latest sent date of an emailed reminder per document it named, by `as_of`.
     pub fn last_email_dates_by_document(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
         self.date_map(
             "SELECT rd.did, max(r.sent_date) FROM reminder_documents rd
                JOIN reminders r ON r.id = rd.reminder_id
-              WHERE r.status = 'sent' AND r.sent_date <= ?1 GROUP BY rd.did",
+              WHERE r.status = 'sent' AND r.channel = 'email' AND r.sent_date <= ?1
+              GROUP BY rd.did",
             as_of,
         )
     }
 
-    /// The latest reply date per customer, by `as_of`.
+    /// The latest reply date per customer, by `as_of` (verified replies only: one from an
+    /// unknown sender is not the customer's word).
     pub fn last_reply_dates(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
         self.date_map(
-            "SELECT cid, max(received_date) FROM replies WHERE received_date <= ?1 GROUP BY cid",
+            "SELECT cid, max(received_date) FROM replies
+              WHERE verified = 1 AND received_date <= ?1 GROUP BY cid",
             as_of,
         )
     }
 
-    /// The latest reply date per document, for replies to a reminder that named it.
+    /// The latest reply date per document, for verified replies to a reminder that named it.
     pub fn last_reply_dates_by_document(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
         self.date_map(
             "SELECT rd.did, max(p.received_date) FROM replies p
                JOIN reminders r ON r.message_id = p.in_reply_to
                JOIN reminder_documents rd ON rd.reminder_id = r.id
-              WHERE p.received_date <= ?1 GROUP BY rd.did",
+              WHERE p.verified = 1 AND p.received_date <= ?1 GROUP BY rd.did",
             as_of,
         )
     }
@@ -370,9 +413,12 @@ impl Store {
             latest: Option<((i32, i64), LastAttempt)>,
             last_success: Option<(i32, i64)>,
             failures: Vec<(i32, i64)>,
+            attempts: i64,
+            successes: i64,
         }
         let mut stmt = self.conn().prepare_cached(
-            "SELECT cid, date, pid, status, amount, rate, method, failure_reason, gateway
+            "SELECT cid, date, pid, status, amount, rate, method, failure_reason, gateway,
+                    dunning_status, next_retry_date
                FROM payments WHERE date <= ?1",
         )?;
         let mut rows = stmt.query([day_number(as_of)])?;
@@ -382,6 +428,10 @@ impl Store {
             let key: (i32, i64) = (r.get(1)?, r.get(2)?);
             let status: String = r.get(3)?;
             let s = seen.entry(cid).or_default();
+            if status != "voided" {
+                s.attempts += 1;
+                s.successes += i64::from(status == "success");
+            }
             if status == "success" {
                 s.last_success = s.last_success.max(Some(key));
             } else {
@@ -404,6 +454,10 @@ impl Store {
                     failure_reason: r.get(7)?,
                     gateway: r.get(8)?,
                     attempts_since_success: 0,
+                    dunning_status: r.get(9)?,
+                    next_retry_date: date_of(r.get(10)?),
+                    attempts: 0,
+                    successes: 0,
                 },
             ));
         }
@@ -416,6 +470,8 @@ impl Store {
                     .iter()
                     .filter(|k| s.last_success.is_none_or(|ok| **k > ok))
                     .count() as i64;
+                last.attempts = s.attempts;
+                last.successes = s.successes;
                 Some((cid, last))
             })
             .collect())
@@ -510,8 +566,8 @@ impl Store {
         let (rendered, new) = render(&free)?;
         tx.execute(
             "INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body,
-                                    html, status, message_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10)",
+                                    html, status, message_id, channel)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?11)",
             params![
                 new.cid,
                 new.at,
@@ -522,7 +578,8 @@ impl Store {
                 new.subject,
                 new.body,
                 new.html,
-                new.message_id
+                new.message_id,
+                new.channel
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -658,6 +715,8 @@ pub struct NewReply<'a> {
     pub from_addr: &'a str,
     pub subject: &'a str,
     pub body: &'a str,
+    /// Whether the sender is among the customer's addresses or email domains.
+    pub verified: bool,
 }
 
 /// A reply as filed.
@@ -670,6 +729,8 @@ pub struct ReplyRow {
     pub subject: String,
     pub body: String,
     pub read: bool,
+    /// Whether the sender is among the customer's addresses or email domains.
+    pub verified: bool,
 }
 
 impl Store {
@@ -708,8 +769,8 @@ impl Store {
         let tx = self.write_tx()?;
         let n = tx.execute(
             "INSERT INTO replies (cid, at, received_date, message_id, in_reply_to, from_addr,
-                                  subject, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                                  subject, body, verified)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT(message_id) DO NOTHING",
             params![
                 reply.cid,
@@ -719,7 +780,8 @@ impl Store {
                 reply.in_reply_to,
                 reply.from_addr,
                 reply.subject,
-                reply.body
+                reply.body,
+                reply.verified
             ],
         )?;
         tx.commit()?;
@@ -740,7 +802,8 @@ impl Store {
     /// A customer's replies, newest first.
     pub fn replies_of(&self, cid: i64) -> Result<Vec<ReplyRow>> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT r.id, c.id, r.received_date, r.from_addr, r.subject, r.body, r.read_at
+            "SELECT r.id, c.id, r.received_date, r.from_addr, r.subject, r.body, r.read_at,
+                    r.verified
                FROM replies r JOIN customers c ON c.cid = r.cid
               WHERE r.cid = ?1 ORDER BY r.received_date DESC, r.id DESC",
         )?;
@@ -753,6 +816,7 @@ impl Store {
                 subject: r.get(4)?,
                 body: r.get(5)?,
                 read: r.get::<_, Option<String>>(6)?.is_some(),
+                verified: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -777,7 +841,9 @@ pub struct ReminderOutcome {
     pub cycle: String,
     pub reminder: String,
     pub sent_date: Date,
-    /// A reply from the customer within 7 days (by the as-of date).
+    /// `email` or `sms`.
+    pub channel: String,
+    /// A verified reply from the customer within 7 days (by the as-of date).
     pub replied: bool,
     /// A promise recorded for the customer within 7 days.
     pub promised: bool,
@@ -791,7 +857,7 @@ impl Store {
     pub fn reminder_outcomes(&self, as_of: Date) -> Result<Vec<ReminderOutcome>> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT r.id, r.cycle, r.reminder, r.sent_date,
-                    EXISTS (SELECT 1 FROM replies p WHERE p.cid = r.cid
+                    EXISTS (SELECT 1 FROM replies p WHERE p.cid = r.cid AND p.verified = 1
                              AND p.received_date BETWEEN r.sent_date AND min(r.sent_date + 7, ?1)),
                     EXISTS (SELECT 1 FROM promises p WHERE p.cid = r.cid
                              AND p.recorded_date BETWEEN r.sent_date AND min(r.sent_date + 7, ?1)),
@@ -800,8 +866,9 @@ impl Store {
                                  WHERE rd.reminder_id = r.id
                                    AND d.amount > (SELECT ifnull(sum(a.amount), 0) FROM applications a
                                                     WHERE a.did = d.did
-                                                      AND a.date <= min(r.sent_date + 14, ?1)))
-               FROM reminders r
+                                                      AND a.date <= min(r.sent_date + 14, ?1))),
+                    r.channel
+               FROM reminders r INDEXED BY reminders_sent
               WHERE r.status = 'sent' AND r.sent_date <= ?1
               ORDER BY r.id",
         )?;
@@ -814,6 +881,7 @@ impl Store {
                 replied: r.get(4)?,
                 promised: r.get(5)?,
                 paid: r.get(6)?,
+                channel: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -848,18 +916,22 @@ impl Store {
         Ok(out)
     }
 
-    /// Reminders sent and replies received per day in `[from, to]`, as (day, sent, replies).
-    pub fn engagement_by_day(&self, from: Date, to: Date) -> Result<Vec<(Date, i64, i64)>> {
+    /// Emails sent, text messages sent and (verified) replies received per day in `[from,
+    /// to]`, as (day, emails, texts, replies).
+    pub fn engagement_by_day(&self, from: Date, to: Date) -> Result<Vec<(Date, i64, i64, i64)>> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT day, sum(sent), sum(replies) FROM (
-                 SELECT sent_date AS day, 1 AS sent, 0 AS replies FROM reminders
+            "SELECT day, sum(emails), sum(texts), sum(replies) FROM (
+                 SELECT sent_date AS day, channel = 'email' AS emails, channel = 'sms' AS texts,
+                        0 AS replies
+                   FROM reminders INDEXED BY reminders_sent
                   WHERE status = 'sent' AND sent_date BETWEEN ?1 AND ?2
                  UNION ALL
-                 SELECT received_date, 0, 1 FROM replies WHERE received_date BETWEEN ?1 AND ?2)
+                 SELECT received_date, 0, 0, 1 FROM replies
+                  WHERE verified = 1 AND received_date BETWEEN ?1 AND ?2)
              GROUP BY day ORDER BY day",
         )?;
         let rows = stmt.query_map(params![day_number(from), day_number(to)], |r| {
-            Ok((from_day_number(r.get(0)?), r.get(1)?, r.get(2)?))
+            Ok((from_day_number(r.get(0)?), r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

@@ -103,6 +103,7 @@ impl Store {
                     followups_due: count(r.get(3)?),
                     open_issues: count(r.get(4)?),
                     unread_replies: count(r.get(5)?),
+                    unverified_replies: 0,
                 };
                 let high_risk = r.get::<_, i64>(6)?
                     == super::queue_risk::risk_code(Some(crate::domain::forecast::RiskLevel::High));
@@ -125,7 +126,8 @@ impl Store {
         self.conn()
             .prepare_cached(
                 "UPDATE temp.queue SET finance_owner = ?2, last_contact = ?3, promise = ?4,
-                        followups_due = ?5, open_issues = ?6, unread_replies = ?7
+                        followups_due = ?5, open_issues = ?6, unread_replies = ?7,
+                        unverified_replies = ?8
                   WHERE cid = ?1",
             )?
             .execute(params![
@@ -135,7 +137,8 @@ impl Store {
                 new.promise.code(),
                 new.followups_due,
                 new.open_issues,
-                new.unread_replies
+                new.unread_replies,
+                new.unverified_replies
             ])?;
         // The risk stays (the forecast rewrites it), but moves with the owner.
         let tabs = |a: &super::queue::Activity| {

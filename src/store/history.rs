@@ -381,7 +381,7 @@ P4,D4,100.00,2026-03-05
         ] {
             std::fs::write(dir.path().join(name), text).unwrap();
         }
-        let mut store = Store::open(&dir.path().join("owed.db")).unwrap();
+        let mut store = Store::open_or_create(&dir.path().join("owed.db")).unwrap();
         let options = ImportOptions {
             base_currency: "USD".into(),
             progress: false,

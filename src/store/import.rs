@@ -35,6 +35,7 @@ pub struct CustomerRecord {
     pub backup_payment_method: Option<String>,
     pub payment_source_status: Option<String>,
     pub subscription_status: Option<String>,
+    pub card_last4: Option<String>,
     /// `cf_*` columns as a JSON object.
     pub custom: String,
 }
@@ -72,6 +73,21 @@ pub struct PaymentRecord {
     pub gateway: Option<String>,
     pub failure_reason: Option<String>,
     pub reference: Option<String>,
+    pub dunning_status: Option<&'static str>,
+    /// Day number.
+    pub next_retry_date: Option<i32>,
+}
+
+/// A row of `contacts.csv`, with its customer resolved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactRecord {
+    pub cid: i64,
+    pub name: Option<String>,
+    /// Lowercase: the key with the customer.
+    pub email: String,
+    pub phone: Option<String>,
+    pub role: &'static str,
+    pub primary: bool,
 }
 
 /// A customer as documents and payments refer to it.
@@ -202,6 +218,8 @@ const PAYMENT_COLUMNS: &[&str] = &[
     "gateway",
     "failure_reason",
     "reference",
+    "dunning_status",
+    "next_retry_date",
 ];
 
 /// A column that collectors change in `owed`: while `kept_if` (an SQL condition on the stored
@@ -294,6 +312,8 @@ impl Writes {
 /// An import in progress: one write transaction.
 pub struct ImportWriter<'a> {
     tx: Transaction<'a>,
+    /// The database file (for messages).
+    path: std::path::PathBuf,
     /// Tables that were empty when their file started: rows are plainly inserted, and only a
     /// duplicate id within the file falls back to the upsert.
     bulk: Vec<&'static str>,
@@ -313,6 +333,7 @@ impl Store {
         // builds sort on a second thread too.
         self.conn
             .execute_batch("PRAGMA mmap_size = 0; PRAGMA threads = 2;")?;
+        let path = self.path.clone();
         let tx = self.write_tx()?;
         tx.set_prepared_statement_cache_capacity(32);
         tx.execute_batch(
@@ -323,6 +344,7 @@ impl Store {
         )?;
         Ok(ImportWriter {
             tx,
+            path,
             dropped: Vec::new(),
             bulk: Vec::new(),
             customers: Writes::new("customers", &customer_columns(), &owner_columns()),
@@ -333,6 +355,32 @@ impl Store {
 }
 
 impl ImportWriter<'_> {
+    /// Fixes the database's base currency at its first import (inside the import's
+    /// transaction: an import that fails fixes nothing); refuses an import in another one.
+    pub fn fix_base_currency(&self, base: &str) -> Result<()> {
+        let fixed: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [super::BASE_CURRENCY],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match fixed {
+            Some(fixed) if fixed != base => {
+                Err(super::base_currency_error(&self.path, &fixed, base))
+            }
+            Some(_) => Ok(()),
+            None => {
+                self.tx.execute(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                    [super::BASE_CURRENCY, base],
+                )?;
+                Ok(())
+            }
+        }
+    }
+
     /// Runs an upsert and tells whether it inserted, updated or left the row alone.
     fn upsert(&self, writes: &Writes, values: &[&dyn rusqlite::ToSql]) -> Result<Upsert> {
         if self.bulk.contains(&writes.table) {
@@ -403,6 +451,7 @@ impl ImportWriter<'_> {
                 &c.backup_payment_method,
                 &c.payment_source_status,
                 &c.subscription_status,
+                &c.card_last4,
                 &c.custom,
             ],
         )
@@ -462,8 +511,50 @@ impl ImportWriter<'_> {
                 &p.gateway,
                 &p.failure_reason,
                 &p.reference,
+                &p.dunning_status,
+                &p.next_retry_date,
             ],
         )
+    }
+
+    /// Inserts or updates a contact, by (customer, email).
+    pub fn upsert_contact(&self, c: &ContactRecord) -> Result<Upsert> {
+        let stored: Option<ContactRecord> = self
+            .tx
+            .prepare_cached(
+                "SELECT name, phone, role, is_primary FROM contacts WHERE cid = ?1 AND email = ?2",
+            )?
+            .query_row(params![c.cid, c.email], |r| {
+                Ok(ContactRecord {
+                    cid: c.cid,
+                    name: r.get(0)?,
+                    email: c.email.clone(),
+                    phone: r.get(1)?,
+                    role: format::CONTACT_ROLES
+                        .iter()
+                        .find(|x| **x == r.get::<_, String>(2).unwrap_or_default())
+                        .copied()
+                        .unwrap_or("other"),
+                    primary: r.get(3)?,
+                })
+            })
+            .optional()?;
+        if stored.as_ref() == Some(c) {
+            return Ok(Upsert::Unchanged);
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO contacts (cid, name, email, phone, role, is_primary)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(cid, email) DO UPDATE SET name = excluded.name,
+                    phone = excluded.phone, role = excluded.role, is_primary = excluded.is_primary",
+            )?
+            .execute(params![c.cid, c.name, c.email, c.phone, c.role, c.primary])?;
+        Ok(if stored.is_some() {
+            Upsert::Updated
+        } else {
+            Upsert::Inserted
+        })
     }
 
     /// Keeps an application row of the file for [`ImportWriter::apply_staged_applications`].

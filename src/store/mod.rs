@@ -2,7 +2,13 @@
 //!
 //! One file, WAL journal, foreign keys on, a busy timeout long enough that two collectors
 //! writing at once wait for each other instead of failing, and one transaction per user
-//! action. The file is created with mode 0600 (its directory when missing).
+//! action.
+//!
+//! Opening (SPEC "The database file"): [`Store::open_existing`] for every command but those
+//! that create a database, which use [`Store::open_or_create`] (the file 0600, a folder made
+//! for it 0700). An existing file this process may only read is opened read-only: reads work,
+//! every write fails with a sentence naming the file. A file that is not an `owed` database,
+//! or of an unknown schema version, is refused in one sentence.
 
 pub mod actions;
 pub mod activity;
@@ -39,23 +45,119 @@ const MMAP_SIZE: i64 = 2 * 1024 * 1024 * 1024 - 65536;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// This process may only read the file (see [`Store::open_existing`]).
+    read_only: bool,
+}
+
+/// How a connection is tried, in order, until one can read the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Attempt {
+    /// Read and write (SQLite itself falls back to reading when the file is write-protected).
+    ReadWrite,
+    /// Read only, sharing the write-ahead log with writers.
+    ReadOnly,
+    /// Read only, for a folder this process cannot write (no `-shm` file can be made there):
+    /// the file is read as it is, without its log.
+    Immutable,
 }
 
 impl Store {
-    /// Opens (creating when missing) the database at `path` and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Store> {
+    /// Opens the database at `path`, which must already exist (SPEC "The database file"):
+    /// read-write when this process may write the file and its folder, else read-only, where
+    /// every read works and every write fails with a sentence naming the file
+    /// ([`Store::is_read_only`]). Brings an older schema up to date when it may write.
+    /// Nothing is created: no database at `path` is bad input (exit 2) naming the path and
+    /// how to create one.
+    pub fn open_existing(path: &Path) -> Result<Store> {
+        match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => {
+                return Err(Error::input(format!(
+                    "{} is a folder, not a database; give --db the database file",
+                    path.display()
+                )));
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(no_database(path, "there is no database"));
+            }
+            Err(e) => {
+                return Err(Error::input(format!(
+                    "cannot read the database {}: {e}",
+                    path.display()
+                )));
+            }
+        }
+        Store::connect(path, false)
+    }
+
+    /// Opens the database at `path`, creating it when there is none: the file readable by
+    /// its owner only (0600), in a folder created for it readable by its owner only (0700).
+    /// Only the commands that create a database use it (`import`, `demo`); every other one
+    /// opens with [`Store::open_existing`].
+    pub fn open_or_create(path: &Path) -> Result<Store> {
         create_private_file(path)?;
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)
-            .map_err(|e| Error::runtime(format!("cannot open database {}: {e}", path.display())))?;
-        let mut store = Store {
+        Store::connect(path, true)
+    }
+
+    /// Whether this process may only read the database (the file or its folder is not
+    /// writable): reports, exports and the workstation work, writes fail.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Refuses to write a read-only database, with a sentence naming the file.
+    pub(crate) fn ensure_writable(&self) -> Result<()> {
+        if self.read_only {
+            return Err(read_only_error(&self.path));
+        }
+        Ok(())
+    }
+
+    /// Connects the first way that can read the file, then checks and updates its schema.
+    fn connect(path: &Path, create: bool) -> Result<Store> {
+        // The next, more modest way, when the last one failed for want of write access.
+        let or_else = |attempt| {
+            move |e: rusqlite::Error| {
+                if cannot_write(&e) {
+                    Store::try_connect(path, attempt)
+                } else {
+                    Err(e)
+                }
+            }
+        };
+        let mut store = Store::try_connect(path, Attempt::ReadWrite)
+            .or_else(or_else(Attempt::ReadOnly))
+            .or_else(or_else(Attempt::Immutable))
+            .map_err(|e| open_error(path, e))?;
+        store.migrate(create)?;
+        Ok(store)
+    }
+
+    /// One way of connecting; fails when the file cannot be read this way.
+    fn try_connect(path: &Path, attempt: Attempt) -> rusqlite::Result<Store> {
+        let conn = match attempt {
+            Attempt::ReadWrite => Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?,
+            Attempt::ReadOnly => Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?,
+            Attempt::Immutable => Connection::open_with_flags(
+                format!("{}?immutable=1", file_uri(path)),
+                OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                    | OpenFlags::SQLITE_OPEN_URI,
+            )?,
+        };
+        let read_only = attempt != Attempt::ReadWrite || conn.is_readonly(rusqlite::MAIN_DB)?;
+        let store = Store {
             conn,
             path: path.to_path_buf(),
+            read_only,
         };
         store.configure()?;
-        store.migrate()?;
         Ok(store)
     }
 
@@ -64,53 +166,130 @@ impl Store {
         &self.path
     }
 
-    fn configure(&self) -> Result<()> {
+    /// The connection's settings; reads the file once (so that a file this way cannot read
+    /// fails here).
+    fn configure(&self) -> rusqlite::Result<()> {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
-        // 8 KiB pages for a new file (an existing one keeps its size): fewer, fuller pages to
-        // write in a bulk import and to walk in a full pass.
-        self.conn.execute_batch("PRAGMA page_size = 8192;")?;
         // Page cache for reads is a plain memory map of the file: no copy of every page read
         // from the kernel into SQLite's cache (a third of a full pass over a million documents).
         // Writes still go through the journal; reads past the map fall back to read().
         self.conn
             .execute_batch(&format!("PRAGMA mmap_size = {MMAP_SIZE};"))?;
-        let mode: String = self
-            .conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(Error::runtime(format!(
-                "{}: cannot use the WAL journal (got {mode})",
-                self.path.display()
-            )));
-        }
         // FULL: a committed action survives a power cut, not only a crash.
         self.conn.execute_batch(
             "PRAGMA foreign_keys = ON;
              PRAGMA synchronous = FULL;
              PRAGMA cache_size = -32000;",
         )?;
+        self.conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
+        if self.read_only {
+            return Ok(());
+        }
+        // 8 KiB pages for a new file (an existing one keeps its size): fewer, fuller pages to
+        // write in a bulk import and to walk in a full pass.
+        self.conn.execute_batch("PRAGMA page_size = 8192;")?;
         Ok(())
     }
 
-    fn migrate(&mut self) -> Result<()> {
-        let tx = self
+    /// The write-ahead log, so that readers never wait for a writer (only when writing).
+    fn use_wal(&self) -> Result<()> {
+        if self.read_only {
+            return Ok(());
+        }
+        let mode: String = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        let version = usize::try_from(version).unwrap_or(0);
-        if version > schema::MIGRATIONS.len() {
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| open_error(&self.path, e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::runtime(format!(
-                "{} was written by a newer owed (schema {version}, this one knows {})",
-                self.path.display(),
-                schema::MIGRATIONS.len()
+                "{}: cannot use the WAL journal (got {mode})",
+                self.path.display()
             )));
         }
+        Ok(())
+    }
+
+    /// Checks the schema version and, when this process may write, turns the write-ahead
+    /// log on and applies the migrations
+    /// the file has not had. Refuses (one sentence, exit 2) a file that is no `owed`
+    /// database, one written by a newer `owed`, and, unless `create`, a file without the
+    /// schema (an empty one).
+    fn migrate(&mut self, create: bool) -> Result<()> {
+        let path = self.path.display().to_string();
+        let known = schema::MIGRATIONS.len();
+        let (version, tables) = self.schema_state().map_err(|e| open_error(&self.path, e))?;
+        let version = match usize::try_from(version) {
+            Ok(v) if v <= known => v,
+            Ok(v) => {
+                return Err(Error::input(format!(
+                    "{path} was written by a newer owed (schema {v}; this one knows up to {known}): \
+                     use that owed, or a copy of the database from before"
+                )));
+            }
+            Err(_) => {
+                return Err(Error::input(format!(
+                    "{path} has schema version {version}, which no owed writes: it is not an owed \
+                     database, or it is damaged"
+                )));
+            }
+        };
+        if version == 0 && tables > 0 {
+            return Err(Error::input(format!(
+                "{path} is an SQLite database of another program, not an owed database"
+            )));
+        }
+        if version == 0 && !create {
+            return Err(no_database(
+                &self.path,
+                "the file is empty: there is no database",
+            ));
+        }
+        // Only now that the file is known to be ours (setting it writes its header).
+        self.use_wal()?;
+        if version == known {
+            return Ok(());
+        }
+        if self.read_only {
+            return Err(Error::input(format!(
+                "{path} was written by an older owed and needs its schema brought up to date \
+                 (version {version} to {known}), which needs write access: run owed once as a \
+                 user who may write it"
+            )));
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| open_error(&self.path, e))?;
+        // Another process may have migrated it meanwhile.
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let version = usize::try_from(version).unwrap_or(known).min(known);
         for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(version) {
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            tx.execute_batch(sql)
+                .and_then(|()| tx.pragma_update(None, "user_version", i as i64 + 1))
+                .map_err(|e| {
+                    Error::runtime(format!(
+                        "cannot bring {path} up to schema {}: {}",
+                        i + 1,
+                        sqlite_message(&e)
+                    ))
+                })?;
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// `user_version` and the number of tables in the file.
+    fn schema_state(&self) -> rusqlite::Result<(i64, i64)> {
+        let version = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let tables = self.conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok((version, tables))
     }
 
     /// The raw connection, for the store's submodules.
@@ -121,6 +300,7 @@ impl Store {
     /// A write transaction taken at once (BEGIN IMMEDIATE), so that two writers queue on the
     /// busy timeout instead of failing half-way.
     pub(crate) fn write_tx(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        self.ensure_writable()?;
         Ok(self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?)
@@ -133,6 +313,9 @@ impl Store {
     /// cut off). Only when no one else has the database open (the switch needs it alone; it
     /// is tried without waiting); true when switched: call [`Store::wal_again`] after.
     pub(crate) fn rollback_journal_if_empty(&self) -> Result<bool> {
+        if self.read_only {
+            return Ok(false);
+        }
         let empty: bool = self.conn.query_row(
             "SELECT NOT EXISTS (SELECT 1 FROM customers) AND NOT EXISTS (SELECT 1 FROM documents)
                 AND NOT EXISTS (SELECT 1 FROM payments) AND NOT EXISTS (SELECT 1 FROM applications)",
@@ -219,24 +402,135 @@ pub struct Counts {
     pub exchange_rates: u64,
 }
 
-/// Creates the database file (and its directory) readable by its owner only, before SQLite
-/// opens it. An existing file keeps its mode.
+/// Creates the database file readable by its owner only (0600), and the folders missing on
+/// its way readable by their owner only (0700), before SQLite opens it. An existing file keeps
+/// its mode.
 fn create_private_file(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder
+            .create(dir)
             .map_err(|e| Error::runtime(format!("cannot create {}: {e}", dir.display())))?;
     }
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(false);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options
-        .open(path)
-        .map_err(|e| Error::runtime(format!("cannot create database {}: {e}", path.display())))?;
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::runtime(format!(
+            "cannot create database {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// Removes a database file with its log and journal (a demo replaced, an import into a new
+/// file that failed). Missing files are fine.
+pub fn remove_database(path: &Path) -> Result<()> {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        match std::fs::remove_file(PathBuf::from(p)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
     Ok(())
+}
+
+/// The `file:` URI of a path, for SQLite's URI parameters (`%`, `?` and `#` escaped).
+fn file_uri(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let mut uri = String::from("file:");
+    for c in text.chars() {
+        match c {
+            '%' => uri.push_str("%25"),
+            '?' => uri.push_str("%3f"),
+            '#' => uri.push_str("%23"),
+            c => uri.push(c),
+        }
+    }
+    uri
+}
+
+/// Whether SQLite failed because this process may not write the file or its folder (then
+/// the next, more modest way of opening is tried).
+fn cannot_write(e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode::{CannotOpen, PermissionDenied, ReadOnly};
+    matches!(
+        e.sqlite_error_code(),
+        Some(ReadOnly | CannotOpen | PermissionDenied)
+    )
+}
+
+/// An error of opening the file, as one sentence naming it.
+fn open_error(path: &Path, e: rusqlite::Error) -> Error {
+    let path = path.display();
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => Error::input(format!(
+            "{path} is not an owed database (SQLite says: file is not a database)"
+        )),
+        Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::PermissionDenied) => {
+            Error::input(format!(
+                "cannot read the database {path}: permission denied"
+            ))
+        }
+        _ => Error::runtime(format!(
+            "cannot open the database {path}: {}",
+            sqlite_message(&e)
+        )),
+    }
+}
+
+/// "There is no database at PATH", with how to create one.
+fn no_database(path: &Path, what: &str) -> Error {
+    Error::input(format!(
+        "{what} at {}: create one with `owed import FILES...` (or try `owed demo`; \
+         `owed user add` makes one for `owed serve`), or give the right --db",
+        path.display()
+    ))
+}
+
+/// The sentence for a write refused because the database is read-only for this process.
+fn read_only_error(path: &Path) -> Error {
+    Error::input(format!(
+        "cannot write {}: this user may only read it (the file or its folder is not \
+         writable), so nothing was saved",
+        path.display()
+    ))
+}
+
+/// SQLite's own message for an error, without the statement it came from (a migration's
+/// SQL is not for the collector's screen).
+fn sqlite_message(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The sentence for an SQLite error that says the database is read-only, else `None`: the
+/// command line names the file instead of SQLite's words.
+pub fn read_only_message(path: &Path, e: &Error) -> Option<String> {
+    match e {
+        Error::Db(db) if db.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => {
+            Some(read_only_error(path).to_string())
+        }
+        _ => None,
+    }
 }
 
 impl Store {
@@ -262,6 +556,37 @@ impl Store {
     }
 }
 
+/// The `meta` key of the base currency, fixed at the first import.
+pub(crate) const BASE_CURRENCY: &str = "base_currency";
+
+impl Store {
+    /// The base currency the database's amounts were imported in (fixed at its first
+    /// import), `None` before any import.
+    pub fn base_currency(&self) -> Result<Option<String>> {
+        self.meta(BASE_CURRENCY)
+    }
+
+    /// Refuses (exit 2, naming both) a configured base currency other than the one fixed
+    /// in the database: every base-currency figure would be relabelled, not converted.
+    pub fn check_base_currency(&self, configured: &str) -> Result<()> {
+        match self.base_currency()? {
+            Some(fixed) if fixed != configured => {
+                Err(base_currency_error(&self.path, &fixed, configured))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The sentence for a config whose base currency is not the database's.
+pub(crate) fn base_currency_error(path: &Path, fixed: &str, configured: &str) -> Error {
+    Error::input(format!(
+        "the config's base_currency is {configured} but the database {} holds its amounts in \
+         {fixed} since its first import: set base_currency = \"{fixed}\" in the config",
+        path.display()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,7 +595,8 @@ mod tests {
     fn opens_with_wal_foreign_keys_and_private_mode() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/dir/owed.db");
-        let store = Store::open(&path).unwrap();
+        let store = Store::open_or_create(&path).unwrap();
+        assert!(!store.is_read_only());
         let fk: i64 = store
             .conn()
             .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
@@ -284,11 +610,125 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            // Both folders created for it are its owner's alone.
+            assert_eq!(mode(&dir.path().join("sub/dir")), 0o700);
+            assert_eq!(mode(&dir.path().join("sub")), 0o700);
         }
         drop(store);
         // Reopening runs no migration twice.
-        Store::open(&path).unwrap();
+        Store::open_existing(&path).unwrap();
+    }
+
+    #[test]
+    fn opening_an_existing_database_creates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("typo/owed.db");
+        let e = Store::open_existing(&path).err().unwrap();
+        assert_eq!(e.exit_code(), 2);
+        let msg = e.to_string();
+        assert!(msg.contains(&path.display().to_string()), "{msg}");
+        assert!(msg.contains("owed import"), "{msg}");
+        assert!(!dir.path().join("typo").exists());
+
+        // An empty file is no database either, and stays empty.
+        let empty = dir.path().join("empty.db");
+        std::fs::write(&empty, "").unwrap();
+        let e = Store::open_existing(&empty).err().unwrap();
+        assert_eq!(e.exit_code(), 2, "{e}");
+        assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn files_that_are_no_owed_database_are_named_in_one_sentence() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("notes.txt");
+        std::fs::write(&text, "x".repeat(5000)).unwrap();
+        let e = Store::open_existing(&text).err().unwrap();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string().contains("notes.txt is not an owed database"),
+            "{e}"
+        );
+
+        let other = dir.path().join("other.db");
+        Connection::open(&other)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x)")
+            .unwrap();
+        for open in [Store::open_existing, Store::open_or_create] {
+            let e = open(&other).err().unwrap();
+            assert!(e.to_string().contains("another program"), "{e}");
+        }
+
+        // Versions below zero or above the known ones: one sentence, no SQL.
+        let path = dir.path().join("owed.db");
+        drop(Store::open_or_create(&path).unwrap());
+        for version in [-1, schema::MIGRATIONS.len() as i64 + 1] {
+            Connection::open(&path)
+                .unwrap()
+                .pragma_update(None, "user_version", version)
+                .unwrap();
+            let e = Store::open_existing(&path).err().unwrap();
+            let msg = e.to_string();
+            assert_eq!(e.exit_code(), 2, "{msg}");
+            assert!(msg.contains("owed.db"), "{msg}");
+            assert!(!msg.contains("CREATE") && !msg.contains('\n'), "{msg}");
+        }
+    }
+
+    #[test]
+    fn an_older_schema_is_brought_up_to_date_or_named_in_one_sentence() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("owed.db");
+        drop(Store::open_or_create(&path).unwrap());
+        let set_version = |v: i64| {
+            Connection::open(&path)
+                .unwrap()
+                .pragma_update(None, "user_version", v)
+                .unwrap();
+        };
+        // Read-only, it cannot be migrated: one sentence saying so.
+        set_version(3);
+        let mut store = Store::try_connect(&path, Attempt::Immutable).unwrap();
+        let msg = store.migrate(false).err().unwrap().to_string();
+        assert!(msg.contains("needs write access"), "{msg}");
+        // A migration that fails (here: its table is already there) says so without its SQL.
+        let msg = Store::open_existing(&path).err().unwrap().to_string();
+        assert!(
+            msg.contains("cannot bring") && msg.contains("schema 4"),
+            "{msg}"
+        );
+        assert!(!msg.contains("CREATE") && !msg.contains('\n'), "{msg}");
+    }
+
+    #[test]
+    fn a_write_protected_file_is_opened_read_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("owed.db");
+        drop(Store::open_or_create(&path).unwrap());
+        // Read-only as SQLite sees it (the permission bits do not stop root).
+        let mut store = Store::open_existing(&path).unwrap();
+        store.read_only = true;
+        let e = store.set_meta("k", "v").err().unwrap();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("cannot write"), "{e}");
+        assert!(e.to_string().contains("owed.db"), "{e}");
+        let immutable = Store::try_connect(&path, Attempt::Immutable).unwrap();
+        assert!(immutable.is_read_only());
+        assert_eq!(immutable.counts().unwrap(), Counts::default());
+    }
+
+    #[test]
+    fn the_base_currency_is_the_first_imports() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_or_create(&dir.path().join("owed.db")).unwrap();
+        assert_eq!(store.base_currency().unwrap(), None);
+        store.check_base_currency("EUR").unwrap();
+        store.set_meta(BASE_CURRENCY, "USD").unwrap();
+        store.check_base_currency("USD").unwrap();
+        let msg = store.check_base_currency("EUR").err().unwrap().to_string();
+        assert!(msg.contains("EUR") && msg.contains("USD"), "{msg}");
     }
 }

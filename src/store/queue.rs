@@ -12,74 +12,15 @@ use super::queue_risk::risk_from_code;
 use crate::Result;
 use crate::domain::aging::{AgingBounds, Figures};
 use crate::domain::date::{day_number, from_day_number};
-use crate::domain::forecast::RiskLevel;
 use crate::domain::promise::{Promise, PromiseState, promise_progress};
 use crate::domain::queue::{AmountField, BucketSel, Predicate, QueueQuery, Scope, SortKey, Tab};
+pub use crate::domain::queue::{
+    IssueReason, PromiseFlag, QueueCounts, QueuePage, QueueRow, SummaryFigures,
+};
 use crate::domain::{Date, Decimal, money};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter};
 use std::collections::HashMap;
-
-/// Where a customer's latest promise to pay stands, as the queue flags it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PromiseFlag {
-    /// No promise, or the latest was kept or voided.
-    #[default]
-    None,
-    /// Promised for a date still ahead.
-    Open,
-    /// The promised date has come (grace running) and it is not kept yet.
-    Due,
-    /// The date and grace passed without (all) the money.
-    Broken,
-}
-
-impl PromiseFlag {
-    pub(crate) fn code(self) -> i64 {
-        match self {
-            PromiseFlag::None => 0,
-            PromiseFlag::Open => 1,
-            PromiseFlag::Due => 2,
-            PromiseFlag::Broken => 3,
-        }
-    }
-
-    pub(crate) fn from_code(code: i64) -> PromiseFlag {
-        match code {
-            1 => PromiseFlag::Open,
-            2 => PromiseFlag::Due,
-            3 => PromiseFlag::Broken,
-            _ => PromiseFlag::None,
-        }
-    }
-}
-
-/// One customer's line in the queue.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QueueRow {
-    pub cid: i64,
-    pub id: String,
-    pub name: String,
-    pub finance_owner: Option<String>,
-    pub currency: Option<String>,
-    pub outstanding: Decimal,
-    pub overdue: Decimal,
-    pub net_overdue: Decimal,
-    /// Unutilised credit plus unapplied cash.
-    pub credit: Decimal,
-    /// Days past due of the oldest open item (0 when nothing is overdue).
-    pub max_days: i64,
-    /// The last note, promise, issue, reminder sent or reply, on or before the as-of date.
-    pub last_contact: Option<Date>,
-    pub promise: PromiseFlag,
-    pub followups_due: u32,
-    pub open_issues: u32,
-    /// Replies received by the as-of date that nobody has read yet.
-    pub unread_replies: u32,
-    /// The forecast's risk level (`None` until the workstation has computed the forecast, and
-    /// for customers without documents).
-    pub risk: Option<RiskLevel>,
-}
 
 /// A customer's activity as the queue needs it.
 #[derive(Debug, Clone, Copy, Default)]
@@ -90,6 +31,7 @@ pub(crate) struct Activity {
     pub(crate) followups_due: u32,
     pub(crate) open_issues: u32,
     pub(crate) unread_replies: u32,
+    pub(crate) unverified_replies: u32,
 }
 
 impl Activity {
@@ -167,51 +109,6 @@ impl UnfilteredCounts {
     }
 }
 
-/// How many customers each tab holds for a scope and filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct QueueCounts {
-    /// Rows per tab, in the order of [`Tab::ALL`].
-    pub counts: [u64; Tab::COUNT],
-    /// The collector owns no customer, so "mine" shows everyone's.
-    pub mine_fallback: bool,
-}
-
-/// One page of the queue and the counts around it.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct QueuePage {
-    /// Position of `rows[0]` in the whole (filtered, sorted) list.
-    pub offset: u64,
-    pub rows: Vec<QueueRow>,
-    /// Rows in the current tab.
-    pub total: u64,
-    /// Rows per tab, in the order of [`Tab::ALL`].
-    pub counts: [u64; Tab::COUNT],
-    /// The collector owns no customer, so the page shows everyone's (the title says so).
-    pub mine_fallback: bool,
-}
-
-/// Figures of one customer in the summary: its aging and a few flags.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SummaryFigures {
-    pub outstanding: Decimal,
-    pub overdue: Decimal,
-    pub net_overdue: Decimal,
-    pub unutilised_credit: Decimal,
-    pub unapplied_cash: Decimal,
-    pub collectable_this_month: Decimal,
-    pub max_days: i64,
-    /// Per bucket, in the order of [`AgingBounds::labels`].
-    pub aging: Vec<Decimal>,
-}
-
-/// Open issues at a date, grouped by reason.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IssueReason {
-    pub reason: String,
-    pub count: u64,
-    pub amount: Decimal,
-}
-
 /// SQL day number of an RFC 3339 timestamp column's date (same numbering as `day_number`).
 pub(crate) fn day_of(column: &str) -> String {
     format!("CAST(julianday(substr({column}, 1, 10)) - 1721424.5 AS INTEGER)")
@@ -273,19 +170,21 @@ impl Store {
                 followups_due INTEGER NOT NULL DEFAULT 0,
                 open_issues INTEGER NOT NULL DEFAULT 0,
                 unread_replies INTEGER NOT NULL DEFAULT 0,
+                unverified_replies INTEGER NOT NULL DEFAULT 0,
                 risk INTEGER NOT NULL DEFAULT 0,
                 risk_score INTEGER NOT NULL DEFAULT 0
                 {bucket_cols}
              );"
         ))?;
-        let columns = 17 + buckets;
+        let columns = 18 + buckets;
         let bucket_names: String = (0..buckets).map(|i| format!(", b{i}")).collect();
         let insert_sql = |rows: usize| {
             let one = format!("({})", vec!["?"; columns].join(","));
             format!(
                 "INSERT INTO temp.queue (cid, id, name, finance_owner, currency, outstanding,
                         overdue, net_overdue, credit, cash, collectable, max_days, last_contact,
-                        promise, followups_due, open_issues, unread_replies {bucket_names})
+                        promise, followups_due, open_issues, unread_replies, unverified_replies
+                        {bucket_names})
                  VALUES {}",
                 vec![one; rows].join(",")
             )
@@ -326,6 +225,7 @@ impl Store {
                 Value::Integer(a.followups_due.into()),
                 Value::Integer(a.open_issues.into()),
                 Value::Integer(a.unread_replies.into()),
+                Value::Integer(a.unverified_replies.into()),
             ]);
             values.extend(
                 (0..buckets)
@@ -357,7 +257,8 @@ impl Store {
         Ok(self
             .conn()
             .prepare_cached(
-                "UPDATE temp.queue SET unread_replies = 0 WHERE cid = ?1 AND unread_replies > 0
+                "UPDATE temp.queue SET unread_replies = 0, unverified_replies = 0
+                  WHERE cid = ?1 AND unread_replies > 0
                  RETURNING finance_owner",
             )?
             .query_row([cid], |r| r.get(0))
@@ -366,7 +267,8 @@ impl Store {
 
     /// Per customer with any: last contact, latest promise's state, follow-ups due, open
     /// issues and unread replies at `as_of`; of every customer, or only of `only` (a row to
-    /// refresh).
+    /// refresh). A reply from an unverified sender is not contact, but it is unread: the
+    /// Replies tab shows it for a person to judge.
     pub(crate) fn queue_activity(
         &self,
         as_of: Date,
@@ -411,7 +313,8 @@ impl Store {
                 c = one("cid")
             ),
             format!(
-                "SELECT cid, max(received_date) FROM replies WHERE received_date <= ?1{c} GROUP BY cid",
+                "SELECT cid, max(received_date) FROM replies
+                  WHERE verified = 1 AND received_date <= ?1{c} GROUP BY cid",
                 c = one("cid")
             ),
         ];
@@ -438,7 +341,7 @@ impl Store {
                 i = one("i.cid"),
             ),
             format!(
-                "SELECT r.cid, count(*) FROM replies r INDEXED BY replies_unread
+                "SELECT r.cid, count(*), sum(r.verified = 0) FROM replies r INDEXED BY replies_unread
                   WHERE r.read_at IS NULL AND r.received_date <= ?1{r} GROUP BY r.cid",
                 r = one("r.cid"),
             ),
@@ -454,7 +357,11 @@ impl Store {
                 match i {
                     0 => a.followups_due = n,
                     1 => a.open_issues = n,
-                    _ => a.unread_replies = n,
+                    _ => {
+                        a.unread_replies = n;
+                        let unverified: i64 = r.get(2)?;
+                        a.unverified_replies = u32::try_from(unverified).unwrap_or(u32::MAX);
+                    }
                 }
             }
         }
@@ -659,7 +566,8 @@ impl Store {
         let few = among.is_some() || total < 4 * (skip + n).max(1);
         let sql = format!(
             "SELECT cid, id, name, finance_owner, currency, outstanding, overdue, net_overdue, credit + cash,
-                    max_days, last_contact, promise, followups_due, open_issues, unread_replies, risk
+                    max_days, last_contact, promise, followups_due, open_issues, unread_replies, risk,
+                    unverified_replies
                FROM temp.queue WHERE {filter_sql} AND {tab}
               ORDER BY {order} LIMIT {n} OFFSET {skip}",
             tab = tab_sql(query.tab),
@@ -684,6 +592,7 @@ impl Store {
                     followups_due: r.get::<_, i64>(12)?.try_into().unwrap_or(u32::MAX),
                     open_issues: r.get::<_, i64>(13)?.try_into().unwrap_or(u32::MAX),
                     unread_replies: r.get::<_, i64>(14)?.try_into().unwrap_or(u32::MAX),
+                    unverified_replies: r.get::<_, i64>(16)?.try_into().unwrap_or(u32::MAX),
                     risk: risk_from_code(r.get(15)?),
                 })
             })?
@@ -802,6 +711,7 @@ impl Store {
                 followups_due: a.followups_due,
                 open_issues: a.open_issues,
                 unread_replies: a.unread_replies,
+                unverified_replies: a.unverified_replies,
                 risk: None,
             });
         }

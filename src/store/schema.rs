@@ -307,4 +307,35 @@ CREATE TABLE system_log (
     detail TEXT NOT NULL
 );
 "#,
+    // 6: replies from a sender outside the customer's addresses and email domains are filed
+    // unverified (matched only by a Message-ID anyone could learn): shown, marked, and left
+    // out of the last reply date, last contact and the engagement report. Replies filed
+    // before are taken as verified.
+    r#"
+ALTER TABLE replies ADD COLUMN verified INTEGER NOT NULL DEFAULT 1 CHECK (verified IN (0, 1));
+CREATE INDEX replies_verified ON replies(cid, received_date) WHERE verified = 1;
+"#,
+    // 7: engagement (issue 15). The report finds a reminder's documents by `reminder_id`
+    // (without this index every reminder scanned the whole claim table); a reminder's channel
+    // (`email` or `sms`); the import columns the rules read (`customers.card_last4`,
+    // `payments.dunning_status`, `payments.next_retry_date`); and the optional contacts file,
+    // upserted by (customer, email), whose roles address reminders.
+    r#"
+CREATE INDEX reminder_documents_reminder ON reminder_documents(reminder_id);
+CREATE INDEX reminders_sent ON reminders(sent_date, cid) WHERE status = 'sent';
+ALTER TABLE reminders ADD COLUMN channel TEXT NOT NULL DEFAULT 'email' CHECK (channel IN ('email', 'sms'));
+ALTER TABLE customers ADD COLUMN card_last4 TEXT;
+ALTER TABLE payments ADD COLUMN dunning_status TEXT;
+ALTER TABLE payments ADD COLUMN next_retry_date INTEGER;
+CREATE TABLE contacts (
+    id INTEGER PRIMARY KEY,
+    cid INTEGER NOT NULL REFERENCES customers(cid),
+    name TEXT,
+    email TEXT NOT NULL,
+    phone TEXT,
+    role TEXT NOT NULL CHECK (role IN ('billing', 'escalation', 'ap', 'sales', 'other')),
+    is_primary INTEGER NOT NULL DEFAULT 0 CHECK (is_primary IN (0, 1)),
+    UNIQUE (cid, email)
+);
+"#,
 ];

@@ -336,7 +336,7 @@ mod tests {
     #[test]
     fn keys_find_their_user_whatever_the_comment() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("owed.db")).unwrap();
+        let mut store = Store::open_or_create(&dir.path().join("owed.db")).unwrap();
         let key = PublicKey::parse(KEY).unwrap();
         let root = stamp("root", Role::Manager);
         store

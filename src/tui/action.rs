@@ -13,6 +13,8 @@ pub enum Action {
     Help,
     /// Repaint the whole screen.
     Redraw,
+    /// Give the terminal back to the shell until `fg` (Ctrl-Z, as in any terminal program).
+    Suspend,
     Down,
     Up,
     Top,
@@ -102,6 +104,7 @@ impl Action {
         (Action::Back, "back"),
         (Action::Help, "help"),
         (Action::Redraw, "redraw"),
+        (Action::Suspend, "suspend"),
         (Action::Down, "down"),
         (Action::Up, "up"),
         (Action::Top, "top"),

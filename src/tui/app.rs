@@ -3,15 +3,15 @@
 //! The state is plain data; [`super::update`] changes it in response to keys and answers, and
 //! the view draws it. Nothing here touches the terminal or the database.
 
-use super::data::{DetailData, Summary};
-use super::forecast::ForecastView;
 use super::forms::{ActionForm, ActionSettings};
 use super::keymap::{Key, KeyContext, Keymap};
 use super::theme::Theme;
 use crate::domain::Date;
 use crate::domain::aging::AgingBounds;
 use crate::domain::queue::QueueQuery;
-use crate::store::queue::{QueuePage, QueueRow};
+use crate::domain::queue::{QueuePage, QueueRow};
+use crate::workstation::forecast::ForecastView;
+use crate::workstation::{DetailData, Summary};
 use std::collections::BTreeSet;
 
 /// Which screen is showing.
@@ -167,6 +167,8 @@ pub struct App {
     pub form: Option<ActionForm>,
     /// What the forms take from the config.
     pub action_settings: ActionSettings,
+    /// The database can only be read (the title bar says so; saves fail naming the file).
+    pub read_only: bool,
 }
 
 impl App {
@@ -216,6 +218,7 @@ impl App {
             engage: super::engage::EngageUi::default(),
             form: None,
             action_settings: ActionSettings::default(),
+            read_only: false,
         }
     }
 

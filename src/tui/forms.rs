@@ -9,18 +9,18 @@
 //! which the form closes with "saved: …" (or shows why the action was refused). Esc closes it
 //! and writes nothing.
 //!
-//! [`Response::Saved`]: super::data::Response::Saved
+//! [`Response::Saved`]: crate::workstation::Response::Saved
 
 use super::action::Action;
 use super::app::{App, Mode, Status};
-use super::data::Request;
-use super::data::save::{ActionValues, FormData, FormKind, SaveJob, SaveOutcome};
 use super::form::{Field, FieldId};
 use super::keymap::{Key, KeyContext, Resolved};
 use super::update::{self, Effect};
 use crate::config::Config;
 use crate::domain::actions::{self as check, OwnerRole};
 use crate::domain::{Date, Decimal, date, money};
+use crate::workstation::save::{ActionValues, FormData, FormKind, SaveJob, SaveOutcome};
+use crate::workstation::{Draft, Request};
 use chrono::Datelike;
 use crossterm::event::{KeyCode, KeyEvent};
 
@@ -560,6 +560,72 @@ pub fn open(app: &mut App, action: Action) -> Vec<Effect> {
     })]
 }
 
+/// The form half-typed, for the user's next session (when this one ends without saving it).
+/// `None` when no form is open, or it was already sent to be saved.
+pub fn draft(app: &App) -> Option<Draft> {
+    let form = app.form.as_ref()?;
+    if matches!(form.state, FormState::Saving { .. }) {
+        return None;
+    }
+    Some(Draft {
+        kind: form.kind,
+        cids: form.cids.clone(),
+        target: form.target.clone(),
+        marked: form.marked,
+        fields: form
+            .fields
+            .iter()
+            .map(|f| f.edited.then(|| f.value().to_string()))
+            .collect(),
+        focus: form.focus,
+        as_of: app.as_of,
+    })
+}
+
+/// Opens a draft kept from the user's last session: the form of its kind on its customers,
+/// with what was typed, and asks the worker for its defaults again.
+pub fn reopen(app: &mut App, draft: Draft) -> Vec<Effect> {
+    let Some(&first) = draft.cids.first() else {
+        return Vec::new();
+    };
+    let mut fields = fields(draft.kind, &app.action_settings);
+    for (field, text) in fields.iter_mut().zip(&draft.fields) {
+        if let Some(text) = text {
+            field.set(text);
+        }
+    }
+    let data_seq = app.next_seq();
+    let focus = draft.focus.min(fields.len().saturating_sub(1));
+    if draft.marked {
+        // The customers were the marked ones: marked again, as they were.
+        app.marks.extend(draft.cids.iter().copied());
+    }
+    app.form = Some(ActionForm {
+        kind: draft.kind,
+        cids: draft.cids,
+        target: draft.target,
+        marked: draft.marked,
+        fields,
+        focus,
+        data: None,
+        data_seq,
+        state: FormState::Editing,
+        message: Some(Status {
+            text: "Not saved when your last session ended: here it is again.".into(),
+            error: false,
+        }),
+        strict: false,
+    });
+    app.mode = Mode::Form;
+    app.status = None;
+    vec![Effect::Request(Request::FormData {
+        seq: data_seq,
+        as_of: app.as_of,
+        cid: first,
+        kind: draft.kind,
+    })]
+}
+
 /// A key while a form is open: the form's keys (Enter, Esc, Tab …) from the keymap, else
 /// typing into the field with the cursor.
 pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
@@ -677,7 +743,6 @@ fn submit(app: &mut App) -> Vec<Effect> {
 /// Sends the form to the worker.
 fn save(app: &mut App) -> Vec<Effect> {
     let seq = app.next_seq();
-    let collector = app.session.collector.clone();
     let as_of = app.as_of;
     let Some(form) = app.form.as_mut() else {
         return Vec::new();
@@ -690,7 +755,6 @@ fn save(app: &mut App) -> Vec<Effect> {
     vec![Effect::Request(Request::Save {
         seq,
         job: SaveJob {
-            collector,
             as_of,
             cids: form.cids.clone(),
             values: form.values(),

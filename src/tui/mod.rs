@@ -1,251 +1,163 @@
-//! The workstation: metrics bar, receivables chart, collector queue and customer detail in
-//! the terminal.
+//! The workstation's screens: metrics bar, receivables chart, collector queue and customer
+//! detail in the terminal.
 //!
 //! - [`app`]: the state; [`update`]: keys, actions and answers change it (pure, tested
 //!   without a terminal); [`view`]: draws it.
-//! - [`data`]: the worker thread that owns its own database connection and answers requests
-//!   (figures, queue pages, customer detail) off the input path.
 //! - [`keymap`] and [`theme`]: TOML files with names for actions and styles.
+//! - `event_loop`: the session loop, the same for every terminal; [`run_local`] runs it in
+//!   this process's terminal, [`remote::run_remote`] in one it does not own (an SSH session of
+//!   `owed serve`).
 //!
-//! The loop blocks until something happens (a key, a resize, an answer), handles everything
-//! queued, then draws once: no timer, no CPU while idle. The terminal (alternate screen, raw
-//! mode, no mouse capture) is restored on every exit path, panics included.
+//! The data comes from the workstation's service ([`crate::workstation`]): each screen is one
+//! session of it, and asks and is answered in the service's own types. Nothing here opens the
+//! database or reads the command line (the caller builds the [`Setup`]).
+//!
+//! The loop blocks until something happens (a key, a resize, an answer, a signal), handles
+//! everything queued, then draws once: no timer, no CPU while idle. The local terminal
+//! (alternate screen, raw mode, no mouse capture) is restored on every exit path, panics and
+//! SIGTERM, SIGHUP and SIGINT included, and around a suspend ([`terminal`]).
 
 pub mod action;
 pub mod app;
-pub mod bench;
-pub mod data;
 pub mod engage;
+mod event_loop;
 pub mod forecast;
 pub mod form;
 pub mod forms;
 pub mod keymap;
+pub mod remote;
+pub mod terminal;
 pub mod theme;
 pub mod update;
 pub mod view;
 
-use crate::cli::Context;
+use crate::domain::Date;
+use crate::domain::users::Actor;
+use crate::workstation::Workstation;
 use crate::{Error, Result};
 use app::{App, Session};
-use crossterm::event::Event;
-use crossterm::terminal::{
-    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
-};
-use crossterm::{cursor, execute, queue};
-use data::{DataSource, Response, Settings};
+use event_loop::{Ended, Front, UiEvent};
 use keymap::Keymap;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use std::io::{BufWriter, IsTerminal, Stdout, Write};
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::io::{BufWriter, IsTerminal, Stdout};
 use std::sync::mpsc::{self, Sender};
 use theme::Theme;
-use update::Effect;
 
-/// What wakes the loop.
-enum UiEvent {
-    Terminal(Event),
-    Data(Response),
-    Engage(engage::EngageResponse),
-    /// The terminal cannot be read any more.
-    InputFailed(String),
-    /// The data worker stopped.
-    WorkerGone,
-}
-
-/// Everything the workstation needs from the command line and config.
+/// Everything the screens need, built by the caller (the command line, or `owed serve` for a
+/// session).
+#[derive(Debug, Clone)]
 pub struct Setup {
-    pub settings: Settings,
+    /// Who works and in what currency and buckets.
     pub session: Session,
     pub keymap: Keymap,
     pub theme: Theme,
     /// What the collector-action forms take from the config.
     pub actions: forms::ActionSettings,
+    /// The date the figures are as of at the start.
+    pub as_of: Date,
+    /// The date was chosen (`--as-of`) rather than today: the title says so.
+    pub as_of_given: bool,
 }
 
 impl Setup {
-    /// Reads the keymap and theme beside the config, and the arithmetic settings.
-    pub fn from_context(ctx: &Context) -> Result<Setup> {
-        let bounds = ctx.config.aging().map_err(Error::input)?;
-        let config_dir: Option<PathBuf> = ctx
-            .config
-            .path
-            .clone()
-            .or_else(crate::config::default_config_path)
-            .and_then(|p| p.parent().map(|d| d.to_path_buf()));
-        let keymap = Keymap::load(
-            config_dir
-                .as_ref()
-                .map(|d| d.join("keymap.toml"))
-                .as_deref(),
-        )?;
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let theme = Theme::choose(
-            ctx.theme.as_deref(),
-            ctx.config.theme.as_deref(),
-            no_color,
-            config_dir.as_deref(),
-        )?;
-        Ok(Setup {
-            settings: Settings {
-                bounds: bounds.clone(),
-                base_currency: ctx.config.base_currency.clone(),
-                grace_days: ctx.config.promise_grace_days,
-            },
-            session: Session {
-                collector: ctx.collector.clone(),
-                base_currency: ctx.config.base_currency.clone(),
-                bounds,
-                today: crate::cli::today(),
-            },
-            keymap,
-            theme,
-            actions: forms::ActionSettings::from_config(&ctx.config),
-        })
-    }
-
     /// The initial state.
-    pub fn app(&self, ctx: &Context) -> App {
+    pub fn app(&self) -> App {
         let mut app = App::new(
             self.session.clone(),
             self.keymap.clone(),
             self.theme.clone(),
-            ctx.as_of,
-            ctx.as_of_given,
+            self.as_of,
+            self.as_of_given,
         );
         app.action_settings = self.actions.clone();
         app
     }
 }
 
-/// Opens the workstation on the context's database and runs it until the collector quits.
-pub fn run(ctx: &Context) -> Result<()> {
-    run_at(ctx, &ctx.db_path)
-}
-
-/// Opens the workstation on the database at `db` (e.g. the demo's) with the context's
-/// config, collector and date.
-pub fn run_at(ctx: &Context, db: &std::path::Path) -> Result<()> {
+/// Refuses to start without a terminal on both sides.
+pub fn ensure_terminal() -> Result<()> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(Error::input(
             "the workstation needs a terminal; for scripts use the subcommands (see `owed --help`)",
         ));
     }
-    let setup = Setup::from_context(ctx)?;
-    let source = DataSource::open(db, setup.settings.clone())?
-        .with_dispute_reasons(setup.actions.dispute_reasons.clone());
-    let mut app = setup.app(ctx);
+    Ok(())
+}
+
+/// Runs the workstation in this terminal until the collector quits: one session of
+/// `workstation` acting as `actor`.
+pub fn run_local(setup: Setup, workstation: &Workstation, actor: Actor) -> Result<()> {
+    let session = workstation.connect(actor);
+    let mut app = setup.app();
+    app.read_only = session.read_only();
     let (tx, rx) = mpsc::channel::<UiEvent>();
-    let link = WorkerLink(tx.clone());
-    let worker = data::spawn(source, move |r| link.0.send(UiEvent::Data(r)).is_ok())?;
-    let engage_source = engage::worker::EngageSource::open(
-        db,
-        engage::worker::EngageSettings {
-            config: ctx.config.clone(),
-            collector: ctx.collector.clone(),
-            retry: crate::engage::RetryPolicy::default(),
-        },
-        engage::worker::smtp_mailer(),
-    )?;
-    let engage_tx = tx.clone();
-    let engage_worker = engage::worker::spawn(engage_source, move |r| {
-        engage_tx.send(UiEvent::Engage(r)).is_ok()
-    })?;
+    event_loop::deliver_to_loop(&session, tx.clone());
 
     // Our themes already honour NO_COLOR; crossterm's own NO_COLOR handling would turn colour
     // changes into bare resets that wipe reverse video.
     crossterm::style::force_color_output(true);
-    let _guard = TerminalGuard::enter()?;
-    let mut terminal = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
+    let _guard = terminal::Guard::enter()?;
+    let signal_tx = tx.clone();
+    let _signals = terminal::watch_signals(move |s| signal_tx.send(UiEvent::Signal(s)).is_ok())?;
+    let terminal = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
         1 << 16,
         std::io::stdout(),
     )))?;
     let input = spawn_input(tx)?;
-    let size = terminal.size()?;
+    let mut front = LocalFront { terminal, input };
+    let size = front.terminal.size()?;
     // The size first, then one batch: the figures and the first page together.
     app.size = (size.width, size.height);
     let mut effects = update::start(&mut app);
-    let mut dirty = true;
-    // Effects of effects (the editor's text), run before waiting again.
-    let mut pending: Vec<Effect> = Vec::new();
-    loop {
-        // A resize whose event is still queued: lay out for the size the terminal has now.
-        let size = terminal.size()?;
-        if (size.width, size.height) != app.size {
-            effects.extend(update::resize(&mut app, size.width, size.height));
-            dirty = true;
-        }
-        for effect in effects.drain(..) {
-            match effect {
-                Effect::Request(request) => worker
-                    .send(request)
-                    .map_err(|_| Error::runtime("the data worker stopped"))?,
-                Effect::Engage(request) => engage_worker
-                    .send(request)
-                    .map_err(|_| Error::runtime("the engagement worker stopped"))?,
-                Effect::Clear => {
-                    wipe(&mut terminal)?;
-                    dirty = true;
-                }
-                Effect::Quit => return Ok(()),
-                Effect::Edit { text, instructions } => {
-                    let result = outside(&input, || crate::editor::edit(&text, &instructions))?;
-                    wipe(&mut terminal)?;
-                    dirty = true;
-                    pending.extend(forms::edited(&mut app, result.map_err(|e| e.to_string())));
-                }
-            }
-        }
-        effects.append(&mut pending);
-        if !effects.is_empty() {
-            continue;
-        }
-        if dirty {
-            draw(&mut terminal, &app)?;
-            dirty = false;
-        }
-        // Block until something happens, then take everything that is queued.
-        let first = rx
-            .recv()
-            .map_err(|_| Error::runtime("the terminal and the data worker are gone"))?;
-        for event in std::iter::once(first).chain(rx.try_iter()) {
-            match event {
-                UiEvent::Terminal(Event::Key(k)) => {
-                    effects.extend(update::key(&mut app, k));
-                    dirty = true;
-                }
-                UiEvent::Terminal(Event::Resize(w, h)) => {
-                    effects.extend(update::resize(&mut app, w, h));
-                    dirty = true;
-                }
-                UiEvent::Terminal(_) => {}
-                UiEvent::Data(response) => {
-                    effects.extend(update::response(&mut app, response));
-                    dirty = true;
-                }
-                UiEvent::Engage(response) => {
-                    effects.extend(engage::response(&mut app, response));
-                    dirty = true;
-                }
-                UiEvent::InputFailed(e) => {
-                    return Err(Error::runtime(format!("cannot read the terminal: {e}")));
-                }
-                UiEvent::WorkerGone => return Err(Error::runtime("the data worker stopped")),
-            }
-            if effects.contains(&Effect::Quit) {
-                break;
-            }
-        }
+    if let Some(draft) = session.take_draft() {
+        effects.extend(forms::reopen(&mut app, draft));
     }
+    let ended = event_loop::run(&mut app, &session, &rx, &mut front, effects)?;
+    if ended == Ended::InputClosed
+        && let Some(draft) = forms::draft(&app)
+    {
+        session.keep_draft(draft);
+    }
+    Ok(())
 }
 
-/// Draws one frame inside synchronized-update markers (the terminal shows it all at once).
-fn draw(terminal: &mut Terminal<CrosstermBackend<BufWriter<Stdout>>>, app: &App) -> Result<()> {
-    queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
-    terminal.draw(|frame| view::draw(frame, app))?;
-    execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
-    Ok(())
+/// This process's terminal: stdout, measured by crossterm, `$EDITOR` run in it.
+struct LocalFront {
+    terminal: Terminal<CrosstermBackend<BufWriter<Stdout>>>,
+    input: std::sync::Arc<InputControl>,
+}
+
+impl Front for LocalFront {
+    type Backend = CrosstermBackend<BufWriter<Stdout>>;
+
+    fn terminal(&mut self) -> &mut Terminal<Self::Backend> {
+        &mut self.terminal
+    }
+
+    fn measured(&mut self) -> Option<(u16, u16)> {
+        self.terminal.size().ok().map(|s| (s.width, s.height))
+    }
+
+    fn edit(
+        &mut self,
+        text: &str,
+        instructions: &str,
+    ) -> Result<std::result::Result<String, String>> {
+        let result = outside(&self.input, || crate::editor::edit(text, instructions))?;
+        event_loop::wipe(&mut self.terminal)?;
+        Ok(result.map_err(|e| e.to_string()))
+    }
+
+    fn suspend(&mut self) -> Result<Option<String>> {
+        outside(&self.input, terminal::stop)?;
+        event_loop::wipe(&mut self.terminal)?;
+        Ok(None)
+    }
+
+    fn reclaim(&mut self) -> Result<()> {
+        terminal::reclaim()
+    }
 }
 
 /// How long the input reader waits for a key before it looks whether it must pause.
@@ -298,19 +210,6 @@ impl InputControl {
     }
 }
 
-/// Clears the screen and forgets what was drawn, so that the next frame is drawn whole.
-/// (Not `Terminal::clear`, which asks the terminal where its cursor is: over a slow link that
-/// query can time out, and a terminal that does not answer stops the workstation.)
-fn wipe(terminal: &mut Terminal<CrosstermBackend<BufWriter<Stdout>>>) -> Result<()> {
-    // An empty frame: ratatui's idea of the screen becomes blank, then the screen too.
-    terminal.draw(|_| {})?;
-    execute!(
-        terminal.backend_mut(),
-        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
-    )?;
-    Ok(())
-}
-
 /// Reads terminal events on their own thread and forwards them to the loop. It waits for a
 /// key a little at a time, so that it can be paused while the editor runs.
 fn spawn_input(tx: Sender<UiEvent>) -> Result<std::sync::Arc<InputControl>> {
@@ -346,70 +245,13 @@ fn spawn_input(tx: Sender<UiEvent>) -> Result<std::sync::Arc<InputControl>> {
     Ok(control)
 }
 
-/// Runs `f` (the editor) on the normal screen in cooked mode, with the input reader paused,
-/// and puts the workstation's terminal back afterwards.
+/// Runs `f` (the editor, a stop) on the normal screen in cooked mode, with the input reader
+/// paused, and puts the workstation's terminal back afterwards.
 fn outside<T>(input: &InputControl, f: impl FnOnce() -> T) -> Result<T> {
     input.pause();
-    restore_terminal();
+    terminal::restore();
     let result = f();
-    crossterm::terminal::enable_raw_mode()?;
-    ACTIVE.store(true, Ordering::SeqCst);
-    execute!(std::io::stdout(), EnterAlternateScreen, cursor::Hide)?;
+    terminal::reclaim()?;
     input.resume();
     Ok(result)
-}
-
-/// Tells the loop when the worker's side of the channel goes away (it ended or panicked).
-struct WorkerLink(Sender<UiEvent>);
-
-impl Drop for WorkerLink {
-    fn drop(&mut self) {
-        let _ = self.0.send(UiEvent::WorkerGone);
-    }
-}
-
-/// Whether the terminal is in the workstation's modes (raw, alternate screen).
-static ACTIVE: AtomicBool = AtomicBool::new(false);
-
-/// Puts the terminal in raw mode on the alternate screen, and puts it back when dropped, or
-/// when anything panics.
-struct TerminalGuard;
-
-impl TerminalGuard {
-    fn enter() -> Result<TerminalGuard> {
-        install_panic_hook();
-        crossterm::terminal::enable_raw_mode()?;
-        ACTIVE.store(true, Ordering::SeqCst);
-        let guard = TerminalGuard;
-        execute!(std::io::stdout(), EnterAlternateScreen, cursor::Hide)?;
-        Ok(guard)
-    }
-}
-
-impl Drop for TerminalGuard {
-    fn drop(&mut self) {
-        restore_terminal();
-    }
-}
-
-/// Leaves the alternate screen, shows the cursor and leaves raw mode, once.
-fn restore_terminal() {
-    if ACTIVE.swap(false, Ordering::SeqCst) {
-        let mut out = std::io::stdout();
-        let _ = execute!(out, LeaveAlternateScreen, cursor::Show);
-        let _ = crossterm::terminal::disable_raw_mode();
-        let _ = out.flush();
-    }
-}
-
-fn install_panic_hook() {
-    static INSTALLED: AtomicBool = AtomicBool::new(false);
-    if INSTALLED.swap(true, Ordering::SeqCst) {
-        return;
-    }
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        restore_terminal();
-        previous(info);
-    }));
 }

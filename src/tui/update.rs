@@ -5,14 +5,13 @@
 
 use super::action::Action;
 use super::app::{App, ChartKind, Focus, Mode, PageTicket, Screen, Status};
-use super::data::Request;
-use super::data::Response;
 use super::engage;
 use super::forms;
 use super::keymap::{Key, KeyContext, Resolved};
 use super::view;
 use crate::domain::date::parse_relative;
 use crate::domain::queue::{QueueFilter, Scope, SortKey, Tab};
+use crate::workstation::{Request, Response};
 use crossterm::event::{KeyEvent, KeyEventKind};
 use tui_input::backend::crossterm::to_input_request;
 
@@ -27,6 +26,9 @@ pub enum Effect {
     Clear,
     /// Leave the workstation.
     Quit,
+    /// Give the terminal back to the shell and stop until continued (`fg`), then draw the
+    /// whole screen again.
+    Suspend,
     /// Leave the screen, let the collector write `text` in `$EDITOR` (with `instructions` as
     /// comments), come back and hand the result to [`super::forms::edited`].
     Edit { text: String, instructions: String },
@@ -92,6 +94,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             return vec![Effect::Quit];
         }
         Action::Redraw => return vec![Effect::Clear],
+        Action::Suspend => return vec![Effect::Suspend],
         Action::Noop => return Vec::new(),
         _ => {}
     }
@@ -152,6 +155,7 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             // The row stays until the page is read again; its flag and the count change now.
             if let Some(row) = app.page.rows.iter_mut().find(|r| r.cid == cid) {
                 row.unread_replies = 0;
+                row.unverified_replies = 0;
             }
             if left_tab {
                 let i = Tab::Replies.index();
@@ -608,6 +612,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
             Vec::new()
         }
         "redraw" => vec![Effect::Clear],
+        "suspend" | "stop" => vec![Effect::Suspend],
         other => {
             error(
                 app,
@@ -649,18 +654,25 @@ fn set_filter(app: &mut App, text: &str) -> Vec<Effect> {
     }
 }
 
-/// Recomputes everything as of another date.
+/// Shows everything as of another date (the figures of that date, computed unless another
+/// session has them already).
 pub fn set_as_of(app: &mut App, date: crate::domain::Date) -> Vec<Effect> {
     app.as_of = date;
     app.as_of_given = true;
-    reload(app)
+    refresh(app, Request::Summary { as_of: date })
 }
 
-/// Reads the figures, the page and the detail again.
+/// Reads the figures, the page and the detail again (`R`).
 fn reload(app: &mut App) -> Vec<Effect> {
+    let as_of = app.as_of;
+    refresh(app, Request::Reload { as_of })
+}
+
+/// Asks for the figures (`figures`), the page and the detail again.
+fn refresh(app: &mut App, figures: Request) -> Vec<Effect> {
     app.summary_pending = true;
     app.detail_cid = None;
-    let mut fx = vec![Effect::Request(Request::Summary { as_of: app.as_of })];
+    let mut fx = vec![Effect::Request(figures)];
     app.generation += 1;
     app.inflight = None;
     fx.extend(sync(app));

@@ -127,3 +127,200 @@ pub fn closed_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
+
+/// Where a [`ScriptedServer`] stops answering (it keeps the connection open and reads on,
+/// as a server that hangs does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HangAt {
+    /// Accepts the connection and sends no greeting.
+    Greeting,
+    Ehlo,
+    StartTls,
+    Auth,
+    Mail,
+    Rcpt,
+    /// No answer to the DATA command (the message is never handed over).
+    Data,
+    /// Reads the message and its terminating dot, then never answers (handed over).
+    Dot,
+}
+
+/// What a [`ScriptedServer`] does.
+#[derive(Debug, Clone, Default)]
+pub struct Script {
+    /// Where it hangs; `None` answers everything.
+    pub hang_at: Option<HangAt>,
+    /// Offer STARTTLS in the EHLO answer.
+    pub starttls: bool,
+    /// Offer AUTH PLAIN LOGIN in the EHLO answer.
+    pub auth: bool,
+    /// The answer to AUTH (default `235 2.7.0 ok`).
+    pub auth_answer: Option<&'static str>,
+}
+
+/// A tiny SMTP server on loopback, written for the tests: it answers the dialogue as
+/// scripted and stops answering at the chosen step. It records every line it was sent and
+/// how many connections and messages it had.
+pub struct ScriptedServer {
+    pub port: u16,
+    lines: Arc<Mutex<Vec<String>>>,
+    connections: Arc<std::sync::atomic::AtomicUsize>,
+    messages: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl ScriptedServer {
+    /// Starts a server that hangs at `hang_at`.
+    pub fn hanging_at(hang_at: HangAt) -> ScriptedServer {
+        ScriptedServer::start(Script {
+            hang_at: Some(hang_at),
+            ..Script::default()
+        })
+    }
+
+    /// Starts a server following `script` on a free loopback port.
+    pub fn start(script: Script) -> ScriptedServer {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let messages = Arc::new(AtomicUsize::new(0));
+        let (l, c, m) = (lines.clone(), connections.clone(), messages.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                c.fetch_add(1, Ordering::SeqCst);
+                let (script, l, m) = (script.clone(), l.clone(), m.clone());
+                std::thread::spawn(move || {
+                    let _ = converse(stream, &script, &l, &m);
+                });
+            }
+        });
+        ScriptedServer {
+            port,
+            lines,
+            connections,
+            messages,
+        }
+    }
+
+    /// Every line received, in order (message bodies excluded).
+    pub fn lines(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+
+    /// How many connections it accepted.
+    pub fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// How many messages (with their terminating dot) it read.
+    pub fn messages(&self) -> usize {
+        self.messages.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Waits (up to 30 s) until a received line starts with `prefix`.
+    pub fn wait_for_line(&self, prefix: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !self.lines().iter().any(|l| l.starts_with(prefix)) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no `{prefix}` line: {:?}",
+                self.lines()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
+/// One connection of a [`ScriptedServer`].
+fn converse(
+    stream: std::net::TcpStream,
+    script: &Script,
+    lines: &Mutex<Vec<String>>,
+    messages: &std::sync::atomic::AtomicUsize,
+) -> std::io::Result<()> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut out = stream.try_clone()?;
+    let mut input = BufReader::new(stream);
+    // Hanging: read (and drop) whatever comes until the client goes away.
+    let hang = |input: &mut BufReader<std::net::TcpStream>| {
+        let mut sink = [0u8; 1024];
+        while matches!(input.read(&mut sink), Ok(n) if n > 0) {}
+    };
+    if script.hang_at == Some(HangAt::Greeting) {
+        hang(&mut input);
+        return Ok(());
+    }
+    out.write_all(b"220 scripted.localhost ESMTP\r\n")?;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if input.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let command = line.trim_end().to_string();
+        lines.lock().unwrap().push(command.clone());
+        let verb = command
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        let step = match verb.as_str() {
+            "EHLO" | "HELO" => Some(HangAt::Ehlo),
+            "STARTTLS" => Some(HangAt::StartTls),
+            "AUTH" => Some(HangAt::Auth),
+            "MAIL" => Some(HangAt::Mail),
+            "RCPT" => Some(HangAt::Rcpt),
+            "DATA" => Some(HangAt::Data),
+            _ => None,
+        };
+        if step.is_some() && step == script.hang_at {
+            hang(&mut input);
+            return Ok(());
+        }
+        match verb.as_str() {
+            "EHLO" | "HELO" => {
+                let mut answer = String::from("250-scripted.localhost\r\n250-8BITMIME\r\n");
+                if script.starttls {
+                    answer.push_str("250-STARTTLS\r\n");
+                }
+                if script.auth {
+                    answer.push_str("250-AUTH PLAIN LOGIN\r\n");
+                }
+                answer.push_str("250 SMTPUTF8\r\n");
+                out.write_all(answer.as_bytes())?;
+            }
+            "STARTTLS" => out.write_all(b"454 4.7.0 TLS not available\r\n")?,
+            "AUTH" => {
+                let answer = script.auth_answer.unwrap_or("235 2.7.0 ok");
+                out.write_all(format!("{answer}\r\n").as_bytes())?;
+            }
+            "MAIL" | "RCPT" | "RSET" | "NOOP" => out.write_all(b"250 2.0.0 ok\r\n")?,
+            "DATA" => {
+                out.write_all(b"354 go ahead\r\n")?;
+                let mut data = String::new();
+                loop {
+                    data.clear();
+                    if input.read_line(&mut data)? == 0 {
+                        return Ok(());
+                    }
+                    if data == ".\r\n" || data == ".\n" {
+                        break;
+                    }
+                }
+                messages.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if script.hang_at == Some(HangAt::Dot) {
+                    hang(&mut input);
+                    return Ok(());
+                }
+                out.write_all(b"250 2.0.0 queued\r\n")?;
+            }
+            "QUIT" => {
+                out.write_all(b"221 bye\r\n")?;
+                return Ok(());
+            }
+            _ => out.write_all(b"502 5.5.1 unknown command\r\n")?,
+        }
+    }
+}

@@ -5,16 +5,17 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use owed::domain::Date;
 use owed::domain::aging::AgingBounds;
+use owed::domain::users::{Actor, Role};
 use owed::import::{ImportOptions, import_paths};
 use owed::store::Store;
 use owed::tui::app::{App, Session};
-use owed::tui::data::{DataSource, Request, Settings};
-use owed::tui::engage::worker::EngageSource;
 use owed::tui::engage::{self as tui_engage, EngageRequest};
 use owed::tui::keymap::{Key, Keymap};
 use owed::tui::theme::Theme;
 use owed::tui::update::{self, Effect};
 use owed::tui::view;
+use owed::workstation::engage::worker::EngageWorker;
+use owed::workstation::{PortfolioWorker, Request, Settings};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::path::{Path, PathBuf};
@@ -120,7 +121,7 @@ pub fn build(dir: &Path) -> PathBuf {
         std::fs::write(csv.join(name), text).unwrap();
     }
     let db = dir.join("owed.db");
-    let mut store = Store::open(&db).unwrap();
+    let mut store = Store::open_or_create(&db).unwrap();
     import_paths(
         &mut store,
         &[csv],
@@ -162,12 +163,12 @@ pub fn settings() -> Settings {
 /// The app and its database, driven without a terminal.
 pub struct Driver {
     pub app: App,
-    pub source: DataSource,
+    pub source: PortfolioWorker,
     /// Every request the app made, in order.
     pub requests: Vec<Request>,
     /// The engagement worker, run in step with the keys (none: its requests are only
     /// recorded).
-    pub engage: Option<EngageSource>,
+    pub engage: Option<EngageWorker>,
     /// Every request made of the engagement worker, in order.
     pub engage_requests: Vec<EngageRequest>,
 }
@@ -192,7 +193,9 @@ impl Driver {
             as_of(),
             true,
         );
-        let source = DataSource::open(db, settings()).unwrap();
+        let source = PortfolioWorker::open(db, settings())
+            .unwrap()
+            .acting_as(Actor::new(collector, Role::Manager));
         let mut d = Driver {
             app,
             source,
@@ -211,7 +214,7 @@ impl Driver {
         db: &Path,
         collector: &str,
         size: (u16, u16),
-        engage: EngageSource,
+        engage: EngageWorker,
     ) -> Driver {
         let mut d = Driver::new(db, collector, size);
         d.engage = Some(engage);
@@ -445,13 +448,13 @@ pub fn engage_source(
     db: &Path,
     collector: &str,
     config: owed::config::Config,
-    mailer: owed::tui::engage::worker::MailerFactory,
-) -> EngageSource {
-    EngageSource::open(
+    mailer: owed::workstation::engage::worker::MailerFactory,
+) -> EngageWorker {
+    EngageWorker::open(
         db,
-        owed::tui::engage::worker::EngageSettings {
+        owed::workstation::engage::worker::EngageSettings {
             config,
-            collector: collector.into(),
+            actor: Actor::new(collector, Role::Manager),
             retry: owed::engage::RetryPolicy {
                 attempts: 2,
                 first_delay: std::time::Duration::from_millis(10),
@@ -468,11 +471,11 @@ pub struct Recorder(pub std::sync::Arc<std::sync::Mutex<Vec<String>>>);
 
 impl Recorder {
     /// The mailer factory for the engagement worker.
-    pub fn factory(&self) -> owed::tui::engage::worker::MailerFactory {
+    pub fn factory(&self) -> owed::workstation::engage::worker::MailerFactory {
         let inbox = self.clone();
-        Box::new(
-            move |_config| Ok(Box::new(inbox.clone()) as Box<dyn owed::engage::outbox::Mailer>),
-        )
+        std::sync::Arc::new(move |_config| {
+            Ok(Box::new(inbox.clone()) as Box<dyn owed::engage::outbox::Mailer>)
+        })
     }
 
     /// The messages sent so far.

@@ -121,6 +121,8 @@ pub(super) enum Test {
     Includes(Vec<String>),
     /// Text values, already folded to lowercase.
     Excludes(Vec<String>),
+    /// `is empty` (true) or `is not empty` (false).
+    Empty(bool),
 }
 
 /// A comparison operator.
@@ -171,6 +173,8 @@ pub(super) enum DateLit {
     On(NaiveDate),
     /// `today` is 0, `N days ago` is -N, `in N days` is N.
     DaysFromToday(i64),
+    /// A whole month relative to the evaluation day's: `this month` is 0, `last month` -1.
+    Month(i32),
 }
 
 impl fmt::Display for Expr {
@@ -224,6 +228,8 @@ impl fmt::Display for Comparison {
             Test::Between(low, high) => write!(f, "{field} between {low} and {high}"),
             Test::Includes(values) => write!(f, "{field} includes {}", List(values)),
             Test::Excludes(values) => write!(f, "{field} excludes {}", List(values)),
+            Test::Empty(true) => write!(f, "{field} is empty"),
+            Test::Empty(false) => write!(f, "{field} is not empty"),
         }
     }
 }
@@ -262,6 +268,8 @@ impl fmt::Display for DateLit {
             DateLit::DaysFromToday(0) => f.write_str("today"),
             DateLit::DaysFromToday(days) if days < 0 => write!(f, "{} days ago", -days),
             DateLit::DaysFromToday(days) => write!(f, "in {days} days"),
+            DateLit::Month(0) => f.write_str("this month"),
+            DateLit::Month(_) => f.write_str("last month"),
         }
     }
 }

@@ -19,7 +19,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, Months, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::ast::{CmpOp, Comparison, DateLit, Expr, Literal, Node, Test};
@@ -141,6 +141,7 @@ impl Test {
             }
             Test::Includes(values) => text_of(value).is_some_and(|text| values.contains(&text)),
             Test::Excludes(values) => text_of(value).is_none_or(|text| !values.contains(&text)),
+            Test::Empty(empty) => is_empty(value) == *empty,
         }
     }
 }
@@ -165,6 +166,17 @@ impl Literal {
     fn compare(&self, value: &Value, today: NaiveDate) -> Option<Ordering> {
         match self {
             Literal::Number(number) => Some(number_of(value)?.cmp(number)),
+            Literal::Date(DateLit::Month(months)) => {
+                let (first, last) = month_of(today, *months)?;
+                let day = date_of(value)?;
+                Some(if day < first {
+                    Ordering::Less
+                } else if day > last {
+                    Ordering::Greater
+                } else {
+                    Ordering::Equal
+                })
+            }
             Literal::Date(date) => Some(date_of(value)?.cmp(&date.resolve(today)?)),
             Literal::Text(text) => Some(text_of(value)?.as_str().cmp(text.as_str())),
             Literal::Bool(flag) => Some(bool_of(value)?.cmp(flag)),
@@ -172,11 +184,34 @@ impl Literal {
     }
 }
 
+/// The first and last day of the month `months` from `today`'s (0: its own, -1: the one
+/// before).
+fn month_of(today: NaiveDate, months: i32) -> Option<(NaiveDate, NaiveDate)> {
+    let first_this = today.with_day(1)?;
+    let first = if months < 0 {
+        first_this.checked_sub_months(Months::new(months.unsigned_abs()))?
+    } else {
+        first_this.checked_add_months(Months::new(months.unsigned_abs()))?
+    };
+    let last = first.checked_add_months(Months::new(1))?.pred_opt()?;
+    Some((first, last))
+}
+
+/// Whether a value is missing (or blank text).
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Text(text) => text.trim().is_empty(),
+        _ => false,
+    }
+}
+
 impl DateLit {
-    /// The calendar date meant on the day `today`.
+    /// The calendar date meant on the day `today` (a month's first day for a month).
     fn resolve(self, today: NaiveDate) -> Option<NaiveDate> {
         match self {
             DateLit::On(date) => Some(date),
+            DateLit::Month(months) => month_of(today, months).map(|(first, _)| first),
             DateLit::DaysFromToday(days) => {
                 let span = Days::new(days.unsigned_abs());
                 if days < 0 {
@@ -189,17 +224,21 @@ impl DateLit {
     }
 }
 
+/// A number; text (a custom field typed as a number) read as one.
 fn number_of(value: &Value) -> Option<Decimal> {
     match value {
         Value::Amount(amount) => Some(*amount),
         Value::Integer(integer) => Some(Decimal::from(*integer)),
+        Value::Text(text) => text.trim().parse().ok(),
         _ => None,
     }
 }
 
+/// A date; text (a custom field typed as a date) read as `YYYY-MM-DD`.
 fn date_of(value: &Value) -> Option<NaiveDate> {
     match value {
         Value::Date(date) => Some(*date),
+        Value::Text(text) => NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok(),
         _ => None,
     }
 }

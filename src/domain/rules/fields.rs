@@ -53,6 +53,9 @@ pub enum FieldType {
     Text,
     /// A flag. Takes `yes` or `no`.
     YesNo,
+    /// A switch (`auto_collection`): a flag that also takes `on` and `off`, as the import
+    /// and the workstation write it.
+    OnOff,
     /// A whole number, such as a count of attempts or days.
     Integer,
     /// Text restricted to the listed (lowercase) values.
@@ -67,6 +70,7 @@ impl FieldType {
             FieldType::Date => "a date field",
             FieldType::Text => "a text field",
             FieldType::YesNo => "a yes/no field",
+            FieldType::OnOff => "an on/off field",
             FieldType::Integer => "a whole-number field",
             FieldType::Enum(_) => "a choice field",
         }
@@ -80,6 +84,7 @@ impl fmt::Display for FieldType {
             FieldType::Date => f.write_str("date"),
             FieldType::Text => f.write_str("text"),
             FieldType::YesNo => f.write_str("yes/no"),
+            FieldType::OnOff => f.write_str("on/off"),
             FieldType::Integer => f.write_str("whole number"),
             FieldType::Enum(values) => write!(f, "one of {}", values.join(", ")),
         }
@@ -95,8 +100,12 @@ pub use crate::domain::format::{
 };
 /// Values of `payment_risk`.
 pub const PAYMENT_RISKS: &[&str] = &["high", "medium", "low"];
+/// Values of `transaction_type`: invoices and debit notes are debits, credit notes credits.
+pub const TRANSACTION_TYPES: &[&str] = &["debit", "credit"];
+/// Values of `dunning_status` (the billing system's retry state of the last payment).
+pub use crate::domain::format::DUNNING_STATUSES;
 
-use FieldType::{Amount, Date, Enum, Integer, Text, YesNo};
+use FieldType::{Amount, Date, Enum, Integer, OnOff, Text, YesNo};
 
 const CUSTOMER_FIELDS: &[(&str, FieldType)] = &[
     ("outstanding", Amount),
@@ -119,6 +128,8 @@ const CUSTOMER_FIELDS: &[(&str, FieldType)] = &[
     ("finance_owner", Text),
     ("sales_owner", Text),
     ("outstanding_mismatch", YesNo),
+    ("average_payment_attempts", Amount),
+    ("card_last4", Text),
 ];
 
 const DOCUMENT_FIELDS: &[(&str, FieldType)] = &[
@@ -135,6 +146,7 @@ const DOCUMENT_FIELDS: &[(&str, FieldType)] = &[
     ("last_email_date", Date),
     ("last_reply_date", Date),
     ("type", Enum(DOCUMENT_TYPES)),
+    ("transaction_type", Enum(TRANSACTION_TYPES)),
     ("currency", Text),
     ("location", Text),
     ("business_unit", Text),
@@ -153,13 +165,56 @@ const PAYMENT_FIELDS: &[(&str, FieldType)] = &[
     ("payment_attempts", Integer),
     ("primary_payment_method", Text),
     ("backup_payment_method", Text),
-    ("auto_collection", YesNo),
+    ("auto_collection", OnOff),
     ("net_term_days", Integer),
     ("payment_risk", Enum(PAYMENT_RISKS)),
     ("payment_source_status", Enum(PAYMENT_SOURCE_STATUSES)),
     ("monthly_dso", Amount),
     ("subscription_status", Enum(SUBSCRIPTION_STATUSES)),
+    ("dunning_status", Enum(DUNNING_STATUSES)),
+    ("next_retry_date", Date),
 ];
+
+/// The types of custom fields (`cf_*`), from the config's `[custom_fields]`; a custom field
+/// not listed is text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomFields(std::collections::BTreeMap<String, FieldType>);
+
+impl CustomFields {
+    /// The type names a config may give: `number`, `date`, `text`.
+    pub const TYPE_NAMES: &'static [&'static str] = &["number", "date", "text"];
+
+    /// Types `name` (a `cf_*` name) by `type_name` (`number`, `date` or `text`).
+    ///
+    /// # Errors
+    ///
+    /// A sentence when the name is not a custom field name or the type is unknown.
+    pub fn insert(&mut self, name: &str, type_name: &str) -> Result<(), String> {
+        if !is_custom(name) {
+            return Err(format!(
+                "`{name}` is not a custom field name (they start with `cf_`)"
+            ));
+        }
+        let ty = match type_name {
+            "number" => Amount,
+            "date" => Date,
+            "text" => Text,
+            other => {
+                return Err(format!(
+                    "custom field `{name}` has the type `{other}`; use number, date or text"
+                ));
+            }
+        };
+        self.0.insert(name.to_string(), ty);
+        Ok(())
+    }
+
+    /// The type of custom field `name`: as configured, else text.
+    #[must_use]
+    pub fn type_of(&self, name: &str) -> FieldType {
+        self.0.get(name).copied().unwrap_or(Text)
+    }
+}
 
 /// The prefix of custom fields.
 pub const CUSTOM_PREFIX: &str = "cf_";
@@ -221,11 +276,15 @@ pub(super) fn looks_like_field(word: &str) -> bool {
 /// [`super::Fields::get`] and its type, or explains why it cannot be used.
 ///
 /// Built-in names are returned in their canonical lowercase spelling; custom
-/// field names verbatim.
-pub(super) fn resolve(level: Level, word: &str) -> Result<(String, FieldType), String> {
+/// field names verbatim, typed by `custom`.
+pub(super) fn resolve(
+    level: Level,
+    word: &str,
+    custom: &CustomFields,
+) -> Result<(String, FieldType), String> {
     if is_custom(word) {
         return if level.has_custom_fields() {
-            Ok((word.to_string(), Text))
+            Ok((word.to_string(), custom.type_of(word)))
         } else {
             Err(format!(
                 "custom fields such as `{word}` belong to customers and documents; \

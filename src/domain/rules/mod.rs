@@ -28,13 +28,14 @@
 //! primary     = "(" , or_expr , ")" | comparison ;
 //! comparison  = field , ( cmp_op , value
 //!                       | "between" , value , "and" , value
-//!                       | ( "includes" | "excludes" ) , list ) ;
+//!                       | ( "includes" | "excludes" ) , list
+//!                       | "is" , [ "not" ] , "empty" ) ;
 //! cmp_op      = "<" | ">" | "<=" | ">=" | "=" | "==" | "!=" ;
 //! list        = "[" , value , { "," , value } , [ "," ] , "]" ;
 //! value       = number | date | text | "yes" | "no" ;   (* as the field's type requires *)
 //! number      = [ "-" ] , digits , [ "." , digits ] ;
 //! date        = digit4 , "-" , digit2 , "-" , digit2      (* a real calendar day *)
-//!             | "today"
+//!             | "today" | "this" , "month" | "last" , "month"
 //!             | digits , ( "day" | "days" ) , "ago"
 //!             | "in" , digits , ( "day" | "days" ) ;
 //! text        = word | quoted ;
@@ -52,10 +53,17 @@
 //! # Types
 //!
 //! Every field has a [`FieldType`] ([`fields()`] lists them per level; custom
-//! fields `cf_*` are text at customer and document level). Ordering operators
-//! and `between` take amount, whole-number and date fields; `=` and `!=` take
-//! every type, with `yes`/`no` for yes/no fields; `includes` and `excludes`
-//! take text and choice fields. A choice value must be one of the field's
+//! fields `cf_*` are text at customer and document level unless [`CustomFields`]
+//! types them as numbers or dates). Ordering operators and `between` take
+//! amount, whole-number and date fields; `=` and `!=` take every type, with
+//! `yes`/`no` for yes/no fields (and `on`/`off` too for `auto_collection`);
+//! `includes` and `excludes` take text and choice fields; `is empty` and
+//! `is not empty` take every field and test whether it has a value.
+//!
+//! `this month` and `last month` are months, not days: `due_date = this month`
+//! holds for any day of the as-of date's month, `<` means before its first day,
+//! `>` after its last, `<=` and `>=` include it; `between last month and this
+//! month` runs from the first day of the one to the last day of the other. A choice value must be one of the field's
 //! values. Amount fields take any plain number (negative ones too, e.g.
 //! `balance < 0`); whole-number fields (`payment_attempts`, `net_term_days`)
 //! take whole numbers only; `monthly_dso` is a decimal number of days and
@@ -81,7 +89,10 @@
 //!   fit the field's type, makes every comparison false except `!=` and
 //!   `excludes`, which are true: a customer without a finance owner does not
 //!   have `finance_owner = alice` but does have `finance_owner != alice`.
-//!   `not` inverts the result as usual.
+//!   `not` inverts the result as usual. `is empty` holds for a missing value
+//!   (and for blank text): `last_email_date is empty` is "never emailed".
+//! - A custom field typed as a number or a date compares its text read as one
+//!   (`12`, `2026-05-01`); text that does not read so is a missing value.
 
 mod ast;
 mod error;
@@ -98,8 +109,9 @@ pub use ast::Expr;
 pub use error::RuleError;
 pub use eval::{Fields, Value};
 pub use fields::{
-    CUSTOM_PREFIX, DOCUMENT_TYPES, FieldType, Level, PAYMENT_METHODS, PAYMENT_RISKS,
-    PAYMENT_SOURCE_STATUSES, PAYMENT_STATUSES, SUBSCRIPTION_STATUSES, field_type, fields,
+    CUSTOM_PREFIX, CustomFields, DOCUMENT_TYPES, DUNNING_STATUSES, FieldType, Level,
+    PAYMENT_METHODS, PAYMENT_RISKS, PAYMENT_SOURCE_STATUSES, PAYMENT_STATUSES,
+    SUBSCRIPTION_STATUSES, TRANSACTION_TYPES, field_type, fields,
 };
 
 /// Parses the rule `src` and checks it against the fields of `level`.
@@ -113,5 +125,14 @@ pub use fields::{
 /// A [`RuleError`] with the char offset of the first problem and a one-line
 /// message; [`RuleError::render`] formats it for a person.
 pub fn parse(level: Level, src: &str) -> Result<Expr, RuleError> {
-    parser::parse(level, src)
+    parser::parse(level, src, &CustomFields::default())
+}
+
+/// [`parse`], with custom fields typed by `custom` (untyped ones are text).
+///
+/// # Errors
+///
+/// As [`parse`].
+pub fn parse_with(level: Level, src: &str, custom: &CustomFields) -> Result<Expr, RuleError> {
+    parser::parse(level, src, custom)
 }

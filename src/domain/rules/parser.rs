@@ -6,7 +6,7 @@
 
 use super::ast::{Comparison, Expr, Literal, Node, Test};
 use super::error::RuleError;
-use super::fields::{FieldType, Level, looks_like_field, resolve};
+use super::fields::{CustomFields, FieldType, Level, looks_like_field, resolve};
 use super::lexer::{Token, TokenKind, lex};
 use super::typing::Operator;
 
@@ -25,12 +25,13 @@ pub(super) fn is_reserved(word: &str) -> bool {
 }
 
 /// Parses and type-checks `src` as a rule at `level`.
-pub(super) fn parse(level: Level, src: &str) -> Result<Expr, RuleError> {
+pub(super) fn parse(level: Level, src: &str, custom: &CustomFields) -> Result<Expr, RuleError> {
     let mut parser = Parser {
         tokens: lex(src)?,
         pos: 0,
         level,
         depth: 0,
+        custom: custom.clone(),
     };
     if parser.peek().kind == TokenKind::End {
         return Err(RuleError::new(0, "the rule is empty"));
@@ -54,6 +55,7 @@ pub(super) struct Parser {
     pos: usize,
     level: Level,
     depth: usize,
+    custom: CustomFields,
 }
 
 impl Parser {
@@ -175,6 +177,25 @@ impl Parser {
     ///                      | ("includes" | "excludes") list )`
     fn comparison(&mut self) -> Result<Node, RuleError> {
         let field = self.field()?;
+        if self.peek().is_keyword("is") {
+            let is = self.next();
+            let negated = self.eat_keyword("not");
+            let empty = self.next();
+            if !empty.is_keyword("empty") {
+                return Err(RuleError::new(
+                    empty.offset,
+                    format!(
+                        "expected `empty` after `{}`, found {}",
+                        if negated { "is not" } else { is.text.as_str() },
+                        empty.quoted()
+                    ),
+                ));
+            }
+            return Ok(Node::Test(Comparison {
+                field: field.name,
+                test: Test::Empty(!negated),
+            }));
+        }
         let token = self.next();
         let operator = Operator::for_field(&field, &token)?;
         let test = match operator {
@@ -202,8 +223,8 @@ impl Parser {
                 format!("expected a field name{after}, found {}", token.quoted()),
             ));
         };
-        let (name, ty) =
-            resolve(self.level, word).map_err(|message| RuleError::new(token.offset, message))?;
+        let (name, ty) = resolve(self.level, word, &self.custom)
+            .map_err(|message| RuleError::new(token.offset, message))?;
         Ok(Field { name, ty })
     }
 
@@ -235,11 +256,12 @@ impl Parser {
 
 /// Whether `low` is known, whatever the day, to be greater than `high`.
 fn is_reversed(low: &Literal, high: &Literal) -> bool {
-    use super::ast::DateLit::{DaysFromToday, On};
+    use super::ast::DateLit::{DaysFromToday, Month, On};
     match (low, high) {
         (Literal::Number(low), Literal::Number(high)) => low > high,
         (Literal::Date(On(low)), Literal::Date(On(high))) => low > high,
         (Literal::Date(DaysFromToday(low)), Literal::Date(DaysFromToday(high))) => low > high,
+        (Literal::Date(Month(low)), Literal::Date(Month(high))) => low > high,
         _ => false,
     }
 }

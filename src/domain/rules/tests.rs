@@ -96,9 +96,9 @@ fn field_types_cover_every_level() {
     );
     assert_eq!(field_type(Level::Payment, "cf_region"), None);
     assert_eq!(field_type(Level::Payment, "cf_"), None);
-    assert_eq!(fields(Level::Customer).len(), 20);
-    assert_eq!(fields(Level::Document).len(), 19);
-    assert_eq!(fields(Level::Payment).len(), 15);
+    assert_eq!(fields(Level::Customer).len(), 22);
+    assert_eq!(fields(Level::Document).len(), 20);
+    assert_eq!(fields(Level::Payment).len(), 17);
 }
 
 #[test]
@@ -110,6 +110,7 @@ fn every_listed_field_parses_with_an_operator_of_its_type() {
                 FieldType::Date => format!("{name} >= 3 days ago"),
                 FieldType::Text => format!("{name} excludes [a, \"b c\"]"),
                 FieldType::YesNo => format!("{name} != yes"),
+                FieldType::OnOff => format!("{name} != off"),
                 FieldType::Enum(values) => format!("{name} includes [{}]", values.join(", ")),
             };
             let expr = parse(level, &src).unwrap_or_else(|e| panic!("{src}: {}", e.message));
@@ -285,7 +286,7 @@ fn bad_dates() {
         Level::Document,
         "due_date < soon",
         11,
-        "expected a date (YYYY-MM-DD, today, N days ago, in N days) after `<`",
+        "expected a date (YYYY-MM-DD, today, N days ago, in N days, this month, last month) after `<`",
     );
     error_at(
         Level::Document,
@@ -591,7 +592,7 @@ fn render_shows_the_rule_with_a_caret() {
         "cycles/standard.toml: error in rule `type includes [invoice] and due_date < soon`\n  \
          type includes [invoice] and due_date < soon\n  \
          \x20                                      ^\n  \
-         expected a date (YYYY-MM-DD, today, N days ago, in N days) after `<`"
+         expected a date (YYYY-MM-DD, today, N days ago, in N days, this month, last month) after `<`"
     );
 }
 

@@ -9,6 +9,10 @@
 //! | text          | `= !=`, `includes`, `excludes`         | `alice`, `"O'Brien Ltd"`, `'x'`          |
 //! | choice        | `= !=`, `includes`, `excludes`         | one of the field's values                |
 //! | yes/no        | `= !=`                                 | `yes`, `no`                              |
+//! | on/off        | `= !=`                                 | `on`, `off`, `yes`, `no`                 |
+//!
+//! Every type also takes `is empty` and `is not empty`; dates also take `this month` and
+//! `last month`.
 
 use std::str::FromStr;
 
@@ -98,6 +102,8 @@ impl Operator {
             "one of <, >, <=, >=, =, !=, between"
         } else if is_textual(ty) {
             "one of =, !=, includes, excludes"
+        } else if ty == FieldType::OnOff {
+            "`= on`, `= off`, `= yes` or `= no`"
         } else {
             "`= yes` or `= no`"
         }
@@ -117,10 +123,13 @@ fn expectation(ty: FieldType) -> String {
     match ty {
         FieldType::Amount => "an amount (a plain number such as 1000 or 99.50)".to_string(),
         FieldType::Integer => "a whole number".to_string(),
-        FieldType::Date => "a date (YYYY-MM-DD, today, N days ago, in N days)".to_string(),
+        FieldType::Date => {
+            "a date (YYYY-MM-DD, today, N days ago, in N days, this month, last month)".to_string()
+        }
         FieldType::Text => "a text value (a word or a quoted string)".to_string(),
         FieldType::Enum(values) => format!("one of {}", values.join(", ")),
         FieldType::YesNo => "`yes` or `no`".to_string(),
+        FieldType::OnOff => "`on`, `off`, `yes` or `no`".to_string(),
     }
 }
 
@@ -139,7 +148,8 @@ impl Parser {
             FieldType::Amount | FieldType::Integer => self.number(field.ty, after),
             FieldType::Date => self.date(after).map(Literal::Date),
             FieldType::Text | FieldType::Enum(_) => self.text_like(field, after).map(Literal::Text),
-            FieldType::YesNo => self.yes_no(after),
+            FieldType::YesNo => self.yes_no(after, false),
+            FieldType::OnOff => self.yes_no(after, true),
         }
     }
 
@@ -205,6 +215,19 @@ impl Parser {
         let token = self.next();
         if token.is_keyword("today") {
             Ok(DateLit::DaysFromToday(0))
+        } else if token.is_keyword("this") || token.is_keyword("last") {
+            let month = self.next();
+            if !month.is_keyword("month") {
+                return Err(RuleError::new(
+                    month.offset,
+                    format!("expected `month` after `{}`", token.text),
+                ));
+            }
+            Ok(DateLit::Month(if token.is_keyword("this") {
+                0
+            } else {
+                -1
+            }))
         } else if token.is_keyword("in") {
             self.days_ahead(&token).map(DateLit::DaysFromToday)
         } else if let Some(text) = token.atom().filter(|text| looks_like_date(text)) {
@@ -310,15 +333,20 @@ impl Parser {
         ))
     }
 
-    /// `yes` or `no`.
-    fn yes_no(&mut self, after: &Token) -> Result<Literal, RuleError> {
+    /// `yes` or `no` (and `on` or `off` when `switch`).
+    fn yes_no(&mut self, after: &Token, switch: bool) -> Result<Literal, RuleError> {
         let token = self.next();
-        if token.is_keyword("yes") {
+        if token.is_keyword("yes") || (switch && token.is_keyword("on")) {
             Ok(Literal::Bool(true))
-        } else if token.is_keyword("no") {
+        } else if token.is_keyword("no") || (switch && token.is_keyword("off")) {
             Ok(Literal::Bool(false))
         } else {
-            Err(expected(FieldType::YesNo, after, &token))
+            let ty = if switch {
+                FieldType::OnOff
+            } else {
+                FieldType::YesNo
+            };
+            Err(expected(ty, after, &token))
         }
     }
 }

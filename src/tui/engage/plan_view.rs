@@ -56,7 +56,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             .enumerate()
         {
             if i as u16 + 1 < rest.height {
-                buf.set_string(rest.x + 2, rest.y + 1 + i as u16, l, app.theme.get(role));
+                text::put(
+                    buf,
+                    rest.x + 2,
+                    rest.y + 1 + i as u16,
+                    l,
+                    app.theme.get(role),
+                );
             }
         }
         return;
@@ -163,9 +169,7 @@ fn put_row(
             text::fit(cell, col.0)
         };
         let room = usize::from(line.right() - x);
-        x = buf
-            .set_stringn(x, line.y, text::truncate(&shown, room), room, *style)
-            .0;
+        x = text::put_n(buf, x, line.y, text::truncate(&shown, room), room, *style);
         x = text::put(buf, x, line.y, " ", Style::default()).min(line.right());
     }
 }
@@ -191,7 +195,8 @@ where
 
 fn empty(app: &App, area: Rect, buf: &mut Buffer, note: &str) {
     if area.height > 0 {
-        buf.set_stringn(
+        text::put_n(
+            buf,
             area.x + 2,
             area.y,
             note,

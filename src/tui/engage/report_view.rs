@@ -1,7 +1,8 @@
 //! Draws the engagement report pane: per cycle and reminder, the reminders sent, replied to
 //! within 7 days, followed by a promise within 7 days, paid within 14 days, and the amount
-//! collected on their documents since; then the last 13 weeks of emails sent and replies
-//! received as a bar chart.
+//! collected on their documents since; per cycle, the last 13 weeks of reminders sent as a
+//! sparkline with their replied, promised and paid; then those 13 weeks as a bar chart of
+//! reminders sent (emails and texts) and how many were replied to, promised and paid.
 
 use crate::domain::Decimal;
 use crate::domain::money::grouped;
@@ -29,7 +30,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             (None, false) => ("No report yet: R computes it.".to_string(), Role::Muted),
         };
         if area.height > 1 {
-            buf.set_stringn(
+            text::put_n(
+                buf,
                 area.x + 2,
                 area.y + 1,
                 note,
@@ -51,7 +53,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .take(usize::from(table_room))
         .enumerate()
     {
-        buf.set_line(
+        text::put_line(
+            buf,
             area.x + 1,
             area.y + i as u16,
             line,
@@ -154,6 +157,50 @@ fn table_lines(app: &App, report: &EngagementReport, width: usize) -> Vec<Line<'
             heading,
         ));
     }
+    let mut cycles: Vec<&str> = report
+        .cycle_weeks
+        .iter()
+        .map(|w| w.cycle.as_str())
+        .collect();
+    cycles.dedup();
+    if !cycles.is_empty() {
+        out.push(Line::default());
+        out.push(Line::styled(
+            format!(
+                "{}{:>15} {:>6}{:>9}{:>9}{:>6}",
+                text::fit("Cycle, last 13 weeks", name_w),
+                "sent per week",
+                "Sent",
+                "Replied",
+                "Promised",
+                "Paid"
+            ),
+            header,
+        ));
+    }
+    for cycle in cycles {
+        let of = || report.cycle_weeks.iter().filter(move |w| w.cycle == cycle);
+        let sum = |f: fn(&crate::engage::report::CycleWeek) -> u64| of().map(f).sum::<u64>();
+        let counts: Vec<u64> = report
+            .weeks
+            .iter()
+            .map(|wk| {
+                of().find(|w| w.week_start == wk.week_start)
+                    .map_or(0, |w| w.sent)
+            })
+            .collect();
+        out.push(Line::from(vec![
+            Span::styled(text::fit(cycle, name_w), Style::default()),
+            Span::styled(format!("{:>15}", sparkline(&counts)), heading),
+            Span::raw(format!(
+                " {:>6}{:>9}{:>9}{:>6}",
+                sum(|w| w.sent),
+                sum(|w| w.replied),
+                sum(|w| w.promised),
+                sum(|w| w.paid)
+            )),
+        ]));
+    }
     out.push(Line::default());
     let note = "Replied, promised: within 7 days of the send date; paid: every document \
                 settled within 14 days; collected: applied to the reminder's documents since \
@@ -164,32 +211,74 @@ fn table_lines(app: &App, report: &EngagementReport, width: usize) -> Vec<Line<'
     out
 }
 
-/// The weekly series as grouped bars: emails sent and replies, Monday to Sunday.
+/// Weekly counts as a line of block characters, the highest week a full block.
+fn sparkline(counts: &[u64]) -> String {
+    const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let top = counts.iter().copied().max().unwrap_or(0).max(1);
+    counts
+        .iter()
+        .map(|&n| {
+            if n == 0 {
+                ' '
+            } else {
+                BLOCKS[usize::try_from((n * 7).div_ceil(top)).unwrap_or(7).min(7)]
+            }
+        })
+        .collect()
+}
+
+/// The weekly series as grouped bars, Monday to Sunday: reminders sent (emails and texts),
+/// and of them replied to, promised and paid (all cycles).
 fn weeks(app: &App, report: &EngagementReport, area: Rect, buf: &mut Buffer) {
     if area.height < 4 || report.weeks.is_empty() {
         return;
     }
     let sent_style = app.theme.get(Role::Heading);
     let reply_style = app.theme.get(Role::FlagPromised);
-    let sent: i64 = report.weeks.iter().map(|w| w.emails_sent).sum();
-    let replies: i64 = report.weeks.iter().map(|w| w.replies).sum();
+    let promise_style = app.theme.get(Role::MetricLabel);
+    let paid_style = app.theme.get(Role::Muted);
+    // Per week: sent, replied, promised, paid.
+    let series: Vec<[u64; 4]> = report
+        .weeks
+        .iter()
+        .map(|wk| {
+            let mut v = [0u64; 4];
+            for w in report
+                .cycle_weeks
+                .iter()
+                .filter(|w| w.week_start == wk.week_start)
+            {
+                v[0] += w.sent;
+                v[1] += w.replied;
+                v[2] += w.promised;
+                v[3] += w.paid;
+            }
+            v
+        })
+        .collect();
+    let total = |i: usize| series.iter().map(|v| v[i]).sum::<u64>();
     let title = Line::from(vec![
         Span::styled(
             format!("{} weeks to {} · ", report.weeks.len(), report.as_of),
             app.theme.get(Role::MetricLabel),
         ),
-        Span::styled(format!("■ {sent} emails sent"), sent_style),
+        Span::styled(format!("■ {} sent", total(0)), sent_style),
         Span::raw("  "),
-        Span::styled(format!("■ {replies} replies"), reply_style),
+        Span::styled(format!("■ {} replied", total(1)), reply_style),
+        Span::raw("  "),
+        Span::styled(format!("■ {} promised", total(2)), promise_style),
+        Span::raw("  "),
+        Span::styled(format!("■ {} paid", total(3)), paid_style),
     ]);
-    buf.set_line(area.x, area.y, &title, area.width);
+    text::put_line(buf, area.x, area.y, &title, area.width);
     let groups = report.weeks.len() as u16;
-    let wide = area.width >= groups * 7 + 2;
-    let bar_width = if wide { 3 } else { 2 };
+    let wide = area.width >= groups * 9 + 2;
+    let bar_width = if wide { 2 } else { 1 };
     let data: Vec<BarGroup<'static>> = report
         .weeks
         .iter()
-        .map(|w| {
+        .enumerate()
+        .map(|(i, w)| {
             let label = if wide {
                 format!("{:02}-{:02}", w.week_start.month(), w.week_start.day())
             } else {
@@ -197,14 +286,11 @@ fn weeks(app: &App, report: &EngagementReport, area: Rect, buf: &mut Buffer) {
             };
             BarGroup::with_label(
                 label,
-                vec![
-                    Bar::new(w.emails_sent.max(0).unsigned_abs())
-                        .style(sent_style)
-                        .value_style(sent_style.reversed()),
-                    Bar::new(w.replies.max(0).unsigned_abs())
-                        .style(reply_style)
-                        .value_style(reply_style.reversed()),
-                ],
+                [sent_style, reply_style, promise_style, paid_style]
+                    .iter()
+                    .zip(series[i])
+                    .map(|(style, n)| Bar::new(n).style(*style).value_style(style.reversed()))
+                    .collect::<Vec<_>>(),
             )
         })
         .collect();
@@ -214,13 +300,8 @@ fn weeks(app: &App, report: &EngagementReport, area: Rect, buf: &mut Buffer) {
         .bar_gap(0)
         .group_gap(1)
         .label_style(app.theme.get(Role::Muted));
-    let top = report
-        .weeks
-        .iter()
-        .map(|w| w.emails_sent.max(w.replies))
-        .max()
-        .unwrap_or(0);
-    if top <= 0 {
+    let top = series.iter().map(|v| v[0]).max().unwrap_or(0);
+    if top == 0 {
         chart = chart.max(1);
     }
     chart.render(chart_area, buf);

@@ -127,7 +127,8 @@ fn line(buf: &mut Buffer, inner: Rect, y: u16, content: &str, style: Style) {
         return;
     }
     let room = usize::from(inner.width.saturating_sub(2));
-    buf.set_stringn(
+    text::put_n(
+        buf,
         inner.x + 1,
         inner.y + y,
         text::truncate(content, room),
@@ -237,7 +238,7 @@ fn preview(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
             Span::raw(value),
         ]);
         if y < inner.height {
-            buf.set_line(inner.x + 1, inner.y + y, &spans, width);
+            text::put_line(buf, inner.x + 1, inner.y + y, &spans, width);
         }
     };
     field(buf, 0, "From", mail.from.clone());
@@ -262,10 +263,11 @@ fn preview(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
     );
     let rule = "─".repeat(usize::from(inner.width));
     if PREVIEW_HEADER - 1 < inner.height {
-        buf.set_string(
+        text::put(
+            buf,
             inner.x,
             inner.y + PREVIEW_HEADER - 1,
-            rule,
+            &rule,
             app.theme.get(Role::Border),
         );
     }
@@ -288,7 +290,7 @@ fn preview(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
             body.len()
         );
         let x = area.right().saturating_sub(text::width(&more) as u16 + 2);
-        buf.set_string(x, area.bottom().saturating_sub(1), more, muted);
+        text::put(buf, x, area.bottom().saturating_sub(1), &more, muted);
     }
 }
 

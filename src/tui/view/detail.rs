@@ -3,12 +3,12 @@
 
 use super::{prediction, section_title, text};
 use crate::domain::Decimal;
+use crate::domain::customer::{ActivityKind, CustomerDetail};
 use crate::domain::money::grouped;
-use crate::store::customer_detail::{ActivityKind, CustomerDetail};
 use crate::tui::app::App;
-use crate::tui::data::DetailData;
-use crate::tui::forecast::CustomerForecast;
 use crate::tui::theme::Role;
+use crate::workstation::DetailData;
+use crate::workstation::forecast::CustomerForecast;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -25,7 +25,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, beside: bool) {
     let (x, width) = if beside {
         let border = app.theme.get(Role::Border);
         for y in area.y + 1..area.bottom() {
-            buf.set_string(area.x, y, "│", border);
+            text::put(buf, area.x, y, "│", border);
         }
         (area.x + 2, area.width.saturating_sub(3))
     } else {
@@ -46,7 +46,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, beside: bool) {
         .take(usize::from(body_height))
         .enumerate()
     {
-        buf.set_line(x, area.y + CHROME + i as u16, line, width);
+        text::put_line(buf, x, area.y + CHROME + i as u16, line, width);
     }
 }
 
@@ -407,6 +407,7 @@ fn activity(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'sta
             ActivityKind::Issue | ActivityKind::IssueReopened => Role::FlagDisputed,
             ActivityKind::FollowUp => Role::FlagFollowUp,
             ActivityKind::Reminder | ActivityKind::Reply => Role::Heading,
+            ActivityKind::UnverifiedReply => Role::MetricAlert,
             _ => Role::MetricLabel,
         };
         let mut first = vec![

@@ -10,7 +10,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 
 /// The hints of a context: the first binding of each action, in keymap order, skipping plain
-/// movement (every screen moves the same way).
+/// movement, redraw and suspend (every screen does them the same way; `?` lists them).
 pub fn hints(app: &App, context: KeyContext) -> Vec<(String, String)> {
     let mut seen: Vec<Action> = Vec::new();
     let mut out = Vec::new();
@@ -24,6 +24,7 @@ pub fn hints(app: &App, context: KeyContext) -> Vec<(String, String)> {
         Action::PageDown,
         Action::PageUp,
         Action::Redraw,
+        Action::Suspend,
     ];
     for b in app.keymap.bindings(context) {
         if seen.contains(&b.action) || movement.contains(&b.action) {
@@ -53,7 +54,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
         } else {
             footer
         };
-        buf.set_stringn(
+        text::put_n(
+            buf,
             area.x + 1,
             area.y,
             &status.text,
@@ -69,7 +71,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
         let typed: Vec<String> = app.pending_keys.iter().map(|k| k.to_string()).collect();
         let pending = format!("{}…", typed.join(" "));
         right_edge = right_edge.saturating_sub(text::width(&pending) as u16 + 1);
-        buf.set_string(right_edge + 1, area.y, pending, key_style);
+        text::put(buf, right_edge + 1, area.y, &pending, key_style);
     }
     for (i, (keys, desc)) in hints(app, app.key_context()).into_iter().enumerate() {
         let w = (text::width(&keys) + 1 + text::width(&desc)) as u16 + if i > 0 { 2 } else { 0 };
@@ -104,7 +106,7 @@ fn render_input(app: &App, area: Rect, buf: &mut Buffer) -> Position {
         if w + 20 < field_w {
             field_w -= w + 2;
             let x = area.right().saturating_sub(1 + w as u16);
-            buf.set_string(x, area.y, text_right, *style);
+            text::put(buf, x, area.y, text_right, *style);
         }
     }
     let scroll = app.input.visual_scroll(field_w);

@@ -5,10 +5,10 @@
 use super::text;
 use crate::domain::money;
 use crate::tui::app::App;
-use crate::tui::data::save::FormKind;
 use crate::tui::form::{Field, FieldId};
 use crate::tui::forms::{ActionForm, Check, FormState};
 use crate::tui::theme::Role;
+use crate::workstation::save::FormKind;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::widgets::{Block, Clear, Widget};
@@ -56,7 +56,7 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) -> Option<Position> {
     let mut y = inner.y;
     let mut line = |y: &mut u16, s: &str, style| {
         if *y < bottom {
-            buf.set_stringn(inner.x, *y, text::truncate(s, width), width, style);
+            text::put_n(buf, inner.x, *y, text::truncate(s, width), width, style);
         }
         *y += 1;
     };
@@ -75,7 +75,8 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) -> Option<Position> {
         } else {
             (" ", app.theme.get(Role::MetricLabel))
         };
-        buf.set_stringn(
+        text::put_n(
+            buf,
             inner.x,
             y,
             format!("{marker} {}", field.label),
@@ -92,7 +93,7 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) -> Option<Position> {
             buf.set_style(Rect::new(value_x, y, value_w as u16, 1), style);
             cursor = Some(Position::new(value_x + col as u16, y));
         }
-        buf.set_stringn(value_x, y, &shown, value_w, style);
+        text::put_n(buf, value_x, y, &shown, value_w, style);
         y += 1;
         if y >= bottom {
             break;
@@ -104,7 +105,14 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) -> Option<Position> {
                 Check::Ok(s) | Check::Hint(s) => (hint(app, field, s), muted),
             },
         };
-        buf.set_stringn(value_x, y, text::truncate(&note, value_w), value_w, style);
+        text::put_n(
+            buf,
+            value_x,
+            y,
+            text::truncate(&note, value_w),
+            value_w,
+            style,
+        );
         y += 1;
     }
     y += 1;
@@ -116,7 +124,8 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) -> Option<Position> {
         };
         // The last line of the popup, whatever the room.
         let y = y.min(bottom.saturating_sub(1));
-        buf.set_stringn(
+        text::put_n(
+            buf,
             inner.x,
             y,
             text::truncate(&message.text, width),

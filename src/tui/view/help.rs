@@ -106,7 +106,8 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) {
         .take(usize::from(inner.height))
         .enumerate()
     {
-        buf.set_line(
+        text::put_line(
+            buf,
             inner.x + 1,
             inner.y + i as u16,
             line,

@@ -133,8 +133,14 @@ pub fn detail_rows(app: &App) -> u16 {
         .map_or(0, |r| r.height.saturating_sub(detail::CHROME))
 }
 
-/// Draws the whole screen.
+/// Draws the whole screen, then [`text::settle`]s it: nothing from outside reaches the
+/// terminal raw, whichever widget drew it.
 pub fn draw(frame: &mut Frame, app: &App) {
+    draw_screen(frame, app);
+    text::settle(frame.buffer_mut());
+}
+
+fn draw_screen(frame: &mut Frame, app: &App) {
     let area = frame.area();
     if !fits((area.width, area.height)) {
         too_small(frame, area);
@@ -204,8 +210,8 @@ pub fn section_title(app: &App, area: Rect, buf: &mut ratatui::buffer::Buffer, t
     let border = app.theme.get(Role::Border);
     let heading = app.theme.get(Role::Heading);
     let rule: String = "─".repeat(usize::from(area.width));
-    buf.set_string(area.x, area.y, rule, border);
+    text::put(buf, area.x, area.y, &rule, border);
     let room = usize::from(area.width).saturating_sub(4);
     let shown = format!(" {} ", text::truncate(title, room.saturating_sub(2)));
-    buf.set_stringn(area.x + 1, area.y, shown, room, heading);
+    text::put_n(buf, area.x + 1, area.y, shown, room, heading);
 }

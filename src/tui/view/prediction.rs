@@ -3,11 +3,11 @@
 //! that method's error on this ledger) and the one-line reason.
 
 use super::text;
+use crate::domain::customer::DetailDocument;
 use crate::domain::forecast::RiskLevel;
-use crate::store::customer_detail::DetailDocument;
 use crate::tui::app::App;
-use crate::tui::forecast::CustomerForecast;
 use crate::tui::theme::Role;
+use crate::workstation::forecast::CustomerForecast;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 

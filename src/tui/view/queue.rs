@@ -4,8 +4,8 @@ use super::{section_title, text};
 use crate::domain::Decimal;
 use crate::domain::forecast::RiskLevel;
 use crate::domain::money::{compact, grouped};
+use crate::domain::queue::{PromiseFlag, QueueRow};
 use crate::domain::queue::{Scope, SortKey, Tab};
-use crate::store::queue::{PromiseFlag, QueueRow};
 use crate::tui::app::{App, Focus};
 use crate::tui::theme::Role;
 use ratatui::buffer::Buffer;
@@ -97,7 +97,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     );
     let body = Rect::new(area.x, area.y + 3, area.width, area.height - 3);
     if app.loaded.is_none() {
-        buf.set_string(body.x + 2, body.y, "Loading…", app.theme.get(Role::Muted));
+        text::put(
+            buf,
+            body.x + 2,
+            body.y,
+            "Loading…",
+            app.theme.get(Role::Muted),
+        );
         return;
     }
     if app.total() == 0 {
@@ -110,7 +116,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 app.query.filter.text
             )
         };
-        buf.set_stringn(
+        text::put_n(
+            buf,
             body.x + 2,
             body.y,
             note,
@@ -130,7 +137,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         match app.row(abs) {
             Some(row) => render_row(app, &cols, row, line, buf, stale),
             None => {
-                buf.set_string(line.x + 2, y, "…", app.theme.get(Role::Muted));
+                text::put(buf, line.x + 2, y, "…", app.theme.get(Role::Muted));
             }
         }
         if abs == app.cursor && app.focus == Focus::Queue {
@@ -247,7 +254,7 @@ fn render_header(app: &App, cols: &Columns, area: Rect, buf: &mut Buffer) {
     ));
     let style = app.theme.get(Role::Header);
     buf.set_style(area, style);
-    buf.set_stringn(area.x, area.y, h, usize::from(area.width), style);
+    text::put_n(buf, area.x, area.y, h, usize::from(area.width), style);
 }
 
 fn amount(v: Decimal, currency: &str) -> String {
@@ -339,7 +346,7 @@ fn render_row(
 }
 
 /// The flags of a row: ! high risk, P promise due, B promise broken, F follow-up due,
-/// D dispute, R unread replies.
+/// D dispute, R unread replies (? when one is from an unverified sender).
 fn flags(row: &QueueRow) -> Vec<(&'static str, Role)> {
     let mut out = Vec::new();
     if row.risk == Some(RiskLevel::High) {
@@ -357,7 +364,9 @@ fn flags(row: &QueueRow) -> Vec<(&'static str, Role)> {
     if row.open_issues > 0 {
         out.push(("D", Role::FlagDisputed));
     }
-    if row.unread_replies > 0 {
+    if row.unverified_replies > 0 {
+        out.push(("?", Role::MetricAlert));
+    } else if row.unread_replies > 0 {
         out.push(("R", Role::FlagFollowUp));
     }
     out

@@ -1,22 +1,92 @@
 //! Text measured by display width: CJK and emoji take two columns, so names are cut and
 //! padded by what the terminal shows, not by bytes or chars.
+//!
+//! Every text passes through [`shown`] first (SPEC "Output that reaches a terminal"): its
+//! control characters are made visible ([`crate::domain::text::visible`]), and every grapheme
+//! left is one that takes as many columns whether the terminal counts code points (most do)
+//! or whole graphemes (a few do). Joiners and variation selectors are dropped, so that a ZWJ
+//! emoji sequence shows as its emoji side by side, and a grapheme that still measures
+//! differently keeps its first character only. What is drawn is then what was measured, and
+//! the columns stay where they are. [`settle`] checks the whole frame once more before it
+//! goes out, for text drawn without these helpers.
 
+use crate::domain::text::visible;
+use std::borrow::Cow;
 use unicode_segmentation::UnicodeSegmentation;
-use unicode_width::UnicodeWidthStr;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// The graphemes the terminal buffer draws (control characters are dropped) with their widths.
-fn cells(text: &str) -> impl Iterator<Item = (&str, usize)> {
+/// Zero-width characters that only join or select (ZWJ, variation selectors): a terminal that
+/// counts code points and one that counts graphemes disagree on what they produce.
+fn is_joiner(c: char) -> bool {
+    matches!(c, '\u{200d}' | '\u{fe00}'..='\u{fe0f}' | '\u{e0100}'..='\u{e01ef}')
+}
+
+/// Whether a grapheme takes as many columns counted whole as counted by code points (a
+/// lone character does: a control one is left out of a line, not measured).
+fn agrees(g: &str) -> bool {
+    let mut chars = g.chars();
+    if chars.next().is_none() || chars.next().is_none() {
+        return true;
+    }
+    let by_char: usize = g.chars().map(|c| c.width().unwrap_or(0)).sum();
+    UnicodeWidthStr::width(g) == by_char
+}
+
+/// Whether `text` is drawn as it is: nothing to show, join or cut.
+fn is_settled(text: &str) -> bool {
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return true;
+    }
+    !text
+        .chars()
+        .any(|c| crate::domain::text::is_unsafe(c) || is_joiner(c))
+        && text.graphemes(true).all(agrees)
+}
+
+/// The text as the workstation draws it: control characters made visible, joiners and
+/// variation selectors dropped, and each grapheme that measures differently by code point
+/// cut to its first character (see the module's documentation). Newline and tab stay; the
+/// helpers below leave them out of a line.
+pub fn shown(text: &str) -> Cow<'_, str> {
+    if is_settled(text) {
+        return Cow::Borrowed(text);
+    }
+    let mut out: String = visible(text).chars().filter(|c| !is_joiner(*c)).collect();
+    // Cutting one grapheme can let its neighbours form another: again until nothing changes
+    // (each round removes characters, so it ends).
+    loop {
+        let mut next = String::with_capacity(out.len());
+        let mut changed = false;
+        for g in out.graphemes(true) {
+            if agrees(g) {
+                next.push_str(g);
+            } else {
+                changed = true;
+                next.extend(g.chars().next());
+            }
+        }
+        out = next;
+        if !changed {
+            return Cow::Owned(out);
+        }
+    }
+}
+
+/// The graphemes the terminal buffer draws (control characters and what has no width are
+/// left out) with their widths, from text already [`shown`].
+fn graphemes(text: &str) -> impl Iterator<Item = (&str, usize)> {
     text.graphemes(true)
         .filter(|g| !g.contains(char::is_control))
         .map(|g| (g, UnicodeWidthStr::width(g)))
+        .filter(|(_, w)| *w > 0)
 }
 
 /// Display width of a text, grapheme by grapheme (as the terminal buffer counts it).
 pub fn width(text: &str) -> usize {
-    cells(text).map(|(_, w)| w).sum()
+    graphemes(&shown(text)).map(|(_, w)| w).sum()
 }
 
-/// Writes `text` at (x, y) and returns the column after it.
+/// Writes `text` ([`shown`]) at (x, y) and returns the column after it.
 pub fn put(
     buf: &mut ratatui::buffer::Buffer,
     x: u16,
@@ -24,20 +94,81 @@ pub fn put(
     text: &str,
     style: ratatui::style::Style,
 ) -> u16 {
-    buf.set_stringn(x, y, text, usize::MAX, style).0
+    put_n(buf, x, y, text, usize::MAX, style)
+}
+
+/// Writes at most `max` columns of `text` ([`shown`]) at (x, y) and returns the column
+/// after it.
+pub fn put_n(
+    buf: &mut ratatui::buffer::Buffer,
+    x: u16,
+    y: u16,
+    text: impl AsRef<str>,
+    max: usize,
+    style: ratatui::style::Style,
+) -> u16 {
+    buf.set_stringn(x, y, shown(text.as_ref()), max, style).0
+}
+
+/// Writes a line of spans, each [`shown`], at (x, y) in at most `max` columns; returns the
+/// column after it.
+pub fn put_line(
+    buf: &mut ratatui::buffer::Buffer,
+    x: u16,
+    y: u16,
+    line: &ratatui::text::Line<'_>,
+    max: u16,
+) -> u16 {
+    let spans: Vec<ratatui::text::Span<'_>> = line
+        .spans
+        .iter()
+        .map(|s| ratatui::text::Span::styled(shown(&s.content), s.style))
+        .collect();
+    let line = ratatui::text::Line::from(spans).style(line.style);
+    buf.set_line(x, y, &line, max).0
+}
+
+/// Looks over a drawn frame before it goes out: a cell that still holds a character that
+/// must not reach the terminal, or a grapheme that terminals measure differently (drawn
+/// without the helpers above), is replaced by what [`shown`] makes of it, or by `?` when that
+/// is wider, and padded to the columns the cell took.
+pub fn settle(buf: &mut ratatui::buffer::Buffer) {
+    let area = buf.area;
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right() {
+            let symbol = buf[(x, y)].symbol();
+            if symbol.len() == 1 || is_settled(symbol) {
+                continue;
+            }
+            let symbol = symbol.to_string();
+            let took = UnicodeWidthStr::width(symbol.as_str()).max(1);
+            let fixed = shown(&symbol);
+            let fits = graphemes(&fixed).count() == 1 && width(&fixed) <= took;
+            let (used, replacement) = if fits {
+                (width(&fixed), fixed.into_owned())
+            } else {
+                (1, "?".to_string())
+            };
+            buf[(x, y)].set_symbol(&replacement);
+            for pad in x + used as u16..(x + took as u16).min(area.right()) {
+                buf[(pad, y)].set_symbol(" ");
+            }
+        }
+    }
 }
 
 /// The text cut to at most `max` columns, ending in `…` when cut.
 pub fn truncate(text: &str, max: usize) -> String {
-    if width(text) <= max {
-        return cells(text).map(|(g, _)| g).collect();
+    let text = shown(text);
+    if width(&text) <= max {
+        return graphemes(&text).map(|(g, _)| g).collect();
     }
     if max == 0 {
         return String::new();
     }
     let mut out = String::new();
     let mut used = 0;
-    for (g, w) in cells(text) {
+    for (g, w) in graphemes(&text) {
         if used + w > max - 1 {
             break;
         }
@@ -93,6 +224,7 @@ mod tests {
 
 /// Splits `text` into lines of at most `cols` columns, at spaces where it can.
 pub fn wrap(text: &str, cols: usize) -> Vec<String> {
+    let text = shown(text);
     let cols = cols.max(1);
     let mut lines = Vec::new();
     let mut line = String::new();
@@ -105,7 +237,7 @@ pub fn wrap(text: &str, cols: usize) -> Vec<String> {
         }
         if w > cols {
             // A word longer than a line is cut into pieces.
-            for (g, gw) in cells(word) {
+            for (g, gw) in graphemes(word) {
                 if used + gw > cols {
                     lines.push(std::mem::take(&mut line));
                     used = 0;
@@ -126,6 +258,112 @@ pub fn wrap(text: &str, cols: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+#[cfg(test)]
+mod shown_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn outside_text_is_shown_and_measured_as_drawn() {
+        assert_eq!(shown("\x1b]0;T\x07\x1b[2J Evil"), "␛]0;T␇␛[2J Evil");
+        assert_eq!(shown("a\u{85}b\u{2028}c"), "a<U+0085>b<U+2028>c");
+        assert_eq!(shown("\u{202e}gpj.exe"), "<U+202E>gpj.exe");
+        // A ZWJ sequence shows its emoji side by side (4 columns, counted either way).
+        assert_eq!(shown("👩\u{200d}💻 Dev"), "👩💻 Dev");
+        assert_eq!(width("👩\u{200d}💻 Dev"), 8);
+        // Emoji presentation and skin tones: one column or two, whoever counts.
+        assert_eq!(shown("❤\u{fe0f}"), "❤");
+        assert_eq!(shown("👍🏻ok"), "👍ok");
+        for plain in [
+            "Kite Supplies",
+            "東京商事",
+            "Café Ünïcode",
+            "e\u{301}",
+            "🇺🇸 Flag",
+        ] {
+            assert!(matches!(shown(plain), Cow::Borrowed(_)), "{plain}");
+        }
+        assert_eq!(fit("\x1b[2J👩\u{200d}💻\u{2028}", 9), "␛[2J👩💻…");
+    }
+
+    #[test]
+    fn a_frame_drawn_past_the_helpers_is_settled() {
+        use ratatui::buffer::Buffer;
+        use ratatui::layout::Rect;
+        let mut buf = Buffer::empty(Rect::new(0, 0, 12, 1));
+        buf.set_string(
+            0,
+            0,
+            "a\u{2028}b❤\u{fe0f}c👍🏻d",
+            ratatui::style::Style::default(),
+        );
+        settle(&mut buf);
+        let cells: Vec<&str> = (0..12).map(|x| buf[(x, 0)].symbol()).collect();
+        assert_eq!(
+            cells,
+            ["a", "?", "b", "❤", " ", "c", "👍", " ", "d", " ", " ", " "]
+        );
+    }
+
+    /// Characters that terminals and ratatui disagree on, mixed with ordinary ones.
+    fn tricky() -> impl Strategy<Value = String> {
+        let chars = prop::sample::select(vec![
+            'a',
+            ' ',
+            '東',
+            '\u{1b}',
+            '\u{7}',
+            '\n',
+            '\t',
+            '\r',
+            '\u{7f}',
+            '\u{85}',
+            '\u{9b}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{202e}',
+            '\u{2066}',
+            '\u{200d}',
+            '\u{200b}',
+            '\u{fe0f}',
+            '\u{301}',
+            '❤',
+            '👩',
+            '💻',
+            '👍',
+            '🏻',
+            '🇺',
+            '🇸',
+            '\u{ad}',
+            '\u{3164}',
+            '\u{1160}',
+            '\u{1100}',
+            'ｶ',
+            '\u{ff9e}',
+            '#',
+            '\u{20e3}',
+            '\u{e0067}',
+            '🏴',
+        ]);
+        prop::collection::vec(chars, 0..24).prop_map(|v| v.into_iter().collect())
+    }
+
+    proptest! {
+        #[test]
+        fn shown_text_is_settled_and_measures_the_same_both_ways(text in tricky()) {
+            let once = shown(&text).into_owned();
+            prop_assert_eq!(shown(&once).into_owned(), once.clone());
+            prop_assert!(!once.chars().any(crate::domain::text::is_unsafe));
+            for g in once.graphemes(true) {
+                prop_assert!(agrees(g), "{:?} in {:?}", g, once);
+            }
+            for cols in 1..12 {
+                prop_assert_eq!(width(&fit(&text, cols)), cols);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

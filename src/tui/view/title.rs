@@ -1,4 +1,5 @@
-//! The title bar: who is working, on what date, and whether figures are still loading.
+//! The title bar: who is working, on what date, whether figures are still loading, and
+//! whether the database can only be read.
 
 use super::text;
 use crate::tui::app::App;
@@ -15,6 +16,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         app.session.collector, app.session.base_currency
     );
     let mut right = String::new();
+    // On the right, which is never cut.
+    if app.read_only {
+        right.push_str("read-only ");
+    }
     if app.summary_pending {
         right.push_str("loading… ");
     }
@@ -27,13 +32,25 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let date_w = text::width(&date);
     let right_w = text::width(&right) + date_w;
     let left_room = width.saturating_sub(right_w + 1);
-    buf.set_string(area.x, area.y, text::truncate(&left, left_room), style);
+    text::put(
+        buf,
+        area.x,
+        area.y,
+        &text::truncate(&left, left_room),
+        style,
+    );
     let x = area.x + (width.saturating_sub(right_w)) as u16;
-    buf.set_string(x, area.y, &right, style);
+    text::put(buf, x, area.y, &right, style);
     let date_style = if app.as_of_given {
         app.theme.get(Role::TitleAsOf)
     } else {
         style
     };
-    buf.set_string(x + text::width(&right) as u16, area.y, &date, date_style);
+    text::put(
+        buf,
+        x + text::width(&right) as u16,
+        area.y,
+        &date,
+        date_style,
+    );
 }

@@ -1,4 +1,4 @@
-//! `owed bench-tui`: measures the workstation on a database (not a test: timings vary).
+//! `owed bench-tui`'s measurements: the workstation on a database (not a test: timings vary).
 //!
 //! - first frame: from start (config, keymap, theme, database open) to the first frame drawn,
 //!   and to the first frame with the figures and the queue;
@@ -16,17 +16,19 @@
 //! - forecast: when it arrives after the first frame with data (it runs on its own thread),
 //!   moves made while it computes, and its compute and apply time in the worker.
 
-use super::app::App;
-use super::data::{self, DataSource, Response};
-use super::update::{self, Effect};
-use super::{Setup, forecast, view};
 use crate::cli::Context;
+use crate::cli::workstation::{self as cli_workstation};
+use crate::tui::app::App;
+use crate::tui::update::{self, Effect};
+use crate::tui::{forecast, view};
+use crate::workstation::{
+    self as data, Answer, PortfolioWorker, Response, ServiceSettings, Session, Workstation,
+};
 use crate::{Error, Result};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::{CrosstermBackend, TestBackend};
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
-use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
 /// What to measure.
@@ -163,11 +165,11 @@ impl std::fmt::Display for BenchReport {
     }
 }
 
-/// The app, the real worker thread and a test terminal, driven key by key.
+/// The app, a session of the real service (its worker threads) and a test terminal, driven
+/// key by key.
 struct Harness {
     app: App,
-    worker: Sender<data::Request>,
-    answers: Receiver<Response>,
+    session: Session,
     terminal: Terminal<TestBackend>,
 }
 
@@ -176,25 +178,32 @@ impl Harness {
         let mut sent = 0;
         for e in effects {
             if let Effect::Request(r) = e {
-                self.worker
-                    .send(r)
-                    .map_err(|_| Error::runtime("the data worker stopped"))?;
+                self.session.send(r)?;
                 sent += 1;
             }
         }
         Ok(sent)
     }
 
+    /// The next answer of the data worker (the engagement's are not measured here).
+    fn answer(&self, timeout: Duration, late: &str) -> Result<Response> {
+        loop {
+            match self.session.recv_timeout(timeout) {
+                Some(Answer::Data(Response::Error(e))) => {
+                    return Err(Error::runtime(format!("database: {e}")));
+                }
+                Some(Answer::Data(r)) => return Ok(r),
+                Some(Answer::Engage(_)) => {}
+                Some(Answer::Stopped(why)) => return Err(Error::runtime(why)),
+                None => return Err(Error::runtime(late.to_string())),
+            }
+        }
+    }
+
     /// Takes the worker's answers until `done` holds.
     fn wait_until(&mut self, done: impl Fn(&App) -> bool) -> Result<()> {
         while !done(&self.app) {
-            let answer = self
-                .answers
-                .recv_timeout(Duration::from_secs(120))
-                .map_err(|_| Error::runtime("the data worker did not answer"))?;
-            if let Response::Error(e) = &answer {
-                return Err(Error::runtime(format!("database: {e}")));
-            }
+            let answer = self.answer(Duration::from_secs(120), "the data worker did not answer")?;
             let more = update::response(&mut self.app, answer);
             self.apply(more)?;
         }
@@ -205,13 +214,7 @@ impl Harness {
     fn settle(&mut self, sent: usize) -> Result<()> {
         let mut waiting = sent > 0;
         while waiting {
-            let answer = self
-                .answers
-                .recv_timeout(Duration::from_secs(120))
-                .map_err(|_| Error::runtime("the data worker did not answer"))?;
-            if let Response::Error(e) = &answer {
-                return Err(Error::runtime(format!("database: {e}")));
-            }
+            let answer = self.answer(Duration::from_secs(120), "the data worker did not answer")?;
             let more = update::response(&mut self.app, answer);
             self.apply(more)?;
             waiting = !settled(&self.app);
@@ -242,13 +245,7 @@ impl Harness {
     /// Waits for the forecast and the answers it brings, then draws.
     fn await_forecast(&mut self) -> Result<()> {
         while forecast::current(&self.app).is_none() || !settled(&self.app) {
-            let answer = self
-                .answers
-                .recv_timeout(Duration::from_secs(300))
-                .map_err(|_| Error::runtime("the forecast did not arrive"))?;
-            if let Response::Error(e) = &answer {
-                return Err(Error::runtime(format!("database: {e}")));
-            }
+            let answer = self.answer(Duration::from_secs(300), "the forecast did not arrive")?;
             let more = update::response(&mut self.app, answer);
             self.apply(more)?;
         }
@@ -306,19 +303,20 @@ fn latency(samples: &[(f64, f64)]) -> Latency {
 /// Runs the measurements on the context's database.
 pub fn run(ctx: &Context, options: &BenchOptions) -> Result<BenchReport> {
     let start = Instant::now();
-    let setup = Setup::from_context(ctx)?;
-    let source = DataSource::open(&ctx.db_path, setup.settings.clone())?;
-    let (tx, answers) = mpsc::channel();
-    let worker = data::spawn(source, move |r| tx.send(r).is_ok())?;
-    let mut app = setup.app(ctx);
+    let setup = cli_workstation::setup(ctx)?;
+    let service = ServiceSettings::from_config(&ctx.config)?;
+    let settings = service.settings.clone();
+    let workstation = Workstation::open(&ctx.db_path, service)?;
+    let actor = workstation.local_actor(&ctx.collector)?;
+    let session = workstation.connect(actor);
+    let mut app = setup.app();
     // Everyone's customers: the largest queue the database has.
     app.query.scope = crate::domain::queue::Scope::Everyone;
     let terminal = Terminal::new(TestBackend::new(options.width, options.height))
         .map_err(|e| Error::runtime(e.to_string()))?;
     let mut h = Harness {
         app,
-        worker,
-        answers,
+        session,
         terminal,
     };
     // The size first, then one batch: the figures and the first page together.
@@ -331,13 +329,7 @@ pub fn run(ctx: &Context, options: &BenchOptions) -> Result<BenchReport> {
     // for (the detail too).
     let mut first_queue_frame_ms = None;
     while first_queue_frame_ms.is_none() || !settled(&h.app) {
-        let answer = h
-            .answers
-            .recv_timeout(Duration::from_secs(120))
-            .map_err(|_| Error::runtime("the data worker did not answer"))?;
-        if let Response::Error(e) = &answer {
-            return Err(Error::runtime(format!("database: {e}")));
-        }
+        let answer = h.answer(Duration::from_secs(120), "the data worker did not answer")?;
         let more = update::response(&mut h.app, answer);
         h.apply(more)?;
         if first_queue_frame_ms.is_none() && h.app.loaded.is_some() {
@@ -395,8 +387,8 @@ pub fn run(ctx: &Context, options: &BenchOptions) -> Result<BenchReport> {
     } else {
         Vec::new()
     };
-    let counts = crate::store::Store::open(&ctx.db_path)?.counts()?;
-    let phases = phases(ctx, &setup, &h.app)?;
+    let counts = crate::store::Store::open_existing(&ctx.db_path)?.counts()?;
+    let phases = phases(ctx, &settings, &h.app)?;
     Ok(BenchReport {
         customers: counts.customers,
         documents: counts.documents,
@@ -527,8 +519,8 @@ fn bytes(h: &mut Harness, options: &BenchOptions) -> Result<(usize, usize, usize
 
 /// Times the worker's answers to a start on their own connection: the figures (by phase), the
 /// first page and a detail.
-fn phases(ctx: &Context, setup: &Setup, app: &App) -> Result<Vec<(&'static str, f64)>> {
-    let mut source = DataSource::open(&ctx.db_path, setup.settings.clone())?;
+fn phases(ctx: &Context, settings: &data::Settings, app: &App) -> Result<Vec<(&'static str, f64)>> {
+    let mut source = PortfolioWorker::open(&ctx.db_path, settings.clone())?;
     let as_of = app.as_of;
     let mut first = app.query.clone();
     first.filter = Default::default();
@@ -587,7 +579,7 @@ fn phases(ctx: &Context, setup: &Setup, app: &App) -> Result<Vec<(&'static str, 
     let detail = ms(t.elapsed());
     // The data changed: the figures again, the forecast of the date written back at once.
     let t = Instant::now();
-    source.handle(data::Request::Summary { as_of });
+    source.handle(data::Request::Reload { as_of });
     let again = ms(t.elapsed());
     Ok(vec![
         ("figures, in all", figures),

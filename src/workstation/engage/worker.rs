@@ -1,7 +1,8 @@
-//! The engagement worker: a thread with its own database connection that reads the cycles,
-//! computes plans, renders previews, holds customers and sends reminders over SMTP, off the
-//! input path. [`EngageSource`] answers one request at a time (tests call it directly);
-//! [`spawn`] runs it on its thread.
+//! The engagement worker: a thread per session (started when the session first asks) with its
+//! own database connection that reads the cycles, computes plans, renders previews, holds
+//! customers and sends reminders over SMTP as the session's actor, off the input path.
+//! [`EngageWorker`] answers one request at a time (tests call it directly); [`spawn`] runs it
+//! on its thread.
 //!
 //! Sending follows the engine's at-most-once protocol (`crate::engage::outbox`): the worker
 //! connects first (a server that is down claims nothing), then claims, sends and records each
@@ -14,7 +15,7 @@ use super::{
 use crate::config::Config;
 use crate::domain::Date;
 use crate::domain::actions::Stamp;
-use crate::domain::users::{Actor, Role};
+use crate::domain::users::Actor;
 use crate::engage::outbox::{self, EntryOutcome, Mailer};
 use crate::engage::plan::{self, Plan, PlanEntry};
 use crate::engage::report::EngagementReport;
@@ -24,31 +25,33 @@ use crate::engage::{self, Cycles, RetryPolicy, SendSettings, manual};
 use crate::store::Store;
 use crate::{Error, Result};
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::mpsc::{self, Sender};
 
 /// What the worker needs from the command line and config.
 #[derive(Debug, Clone)]
 pub struct EngageSettings {
     pub config: Config,
-    /// Recorded on what is sent and held.
-    pub collector: String,
+    /// Who sends and holds: recorded on what is sent and held (the session's actor).
+    pub actor: Actor,
     /// How patiently to retry the mail server.
     pub retry: RetryPolicy,
 }
 
-/// Makes the mailer of a send (SMTP from the config; tests give their own).
-pub type MailerFactory = Box<dyn FnMut(&Config) -> Result<Box<dyn Mailer>> + Send>;
+/// Makes the mailer of a send (SMTP from the config; tests give their own). Shared by every
+/// session's engagement worker.
+pub type MailerFactory = Arc<dyn Fn(&Config) -> Result<Box<dyn Mailer>> + Send + Sync>;
 
 /// Mailers over SMTP, as the config's `[smtp]` table says (the password from the environment).
 pub fn smtp_mailer() -> MailerFactory {
-    Box::new(|config: &Config| {
+    Arc::new(|config: &Config| {
         let settings = SmtpSettings::from_config(&config.smtp, |v| std::env::var(v).ok())?;
         Ok(Box::new(SmtpMailer::new(settings)) as Box<dyn Mailer>)
     })
 }
 
 /// The database and mail side of the workstation's engagement.
-pub struct EngageSource {
+pub struct EngageWorker {
     store: Store,
     settings: EngageSettings,
     mailer: MailerFactory,
@@ -61,15 +64,15 @@ pub struct EngageSource {
 /// How many sent reminders the outbox pane shows besides the pending and failed ones.
 const OUTBOX_SENT: usize = 20;
 
-impl EngageSource {
+impl EngageWorker {
     /// Opens the database for the worker.
     pub fn open(
         db: &Path,
         settings: EngageSettings,
         mailer: MailerFactory,
-    ) -> Result<EngageSource> {
-        Ok(EngageSource {
-            store: Store::open(db)?,
+    ) -> Result<EngageWorker> {
+        Ok(EngageWorker {
+            store: Store::open_existing(db)?,
             settings,
             mailer,
             cycles: None,
@@ -164,7 +167,7 @@ impl EngageSource {
                 dir.display()
             )));
         }
-        Ok(self.cycles.insert(engage::cycle::load_dir(&dir)?))
+        Ok(self.cycles.insert(engage::load_cycles_from(config, &dir)?))
     }
 
     /// The cycles last read, read now if never.
@@ -179,10 +182,7 @@ impl EngageSource {
 
     /// The sending settings as of a date.
     fn send_settings(&self, as_of: Date) -> Result<SendSettings> {
-        // The workstation's user is the file's owner, a manager, until its sessions carry
-        // an `Actor` (owed serve); the role is checked where the reminder is claimed.
-        let sender = Actor::new(self.settings.collector.clone(), Role::Manager);
-        let mut s = engage::send_settings(&self.settings.config, &sender, as_of)?;
+        let mut s = engage::send_settings(&self.settings.config, &self.settings.actor, as_of)?;
         s.retry = self.settings.retry;
         Ok(s)
     }
@@ -198,11 +198,12 @@ impl EngageSource {
             Err(e) => (
                 SendSettings {
                     from: "owed <owed@localhost>".parse().map_err(Error::runtime)?,
-                    collector: self.settings.collector.clone(),
-                    role: Role::Manager,
+                    collector: self.settings.actor.name.clone(),
+                    role: self.settings.actor.role,
                     base_currency: self.settings.config.base_currency.clone(),
                     as_of,
                     retry: self.settings.retry,
+                    statement: self.settings.config.statement.clone(),
                 },
                 format!("— ({e})"),
             ),
@@ -487,9 +488,9 @@ impl EngageSource {
 
     fn hold(&mut self, cids: &[i64], until: Date, text: Option<&str>) -> Result<usize> {
         let now = chrono::Utc::now();
-        // As for sends: the file's owner until sessions carry an `Actor`.
+        // The session's actor: the role is checked in the hold's transaction.
         let stamp =
-            Stamp::new(&self.settings.collector, now, now.date_naive()).map_err(Error::Input)?;
+            Stamp::for_actor(&self.settings.actor, now, now.date_naive()).map_err(Error::Input)?;
         for &cid in cids {
             self.store.hold_customer(&stamp, cid, until, text)?;
         }
@@ -548,10 +549,16 @@ fn send_result(outcome: EntryOutcome) -> (SendResult, Option<String>) {
         ),
         EntryOutcome::AlreadyClaimed => (SendResult::AlreadySent, None),
         EntryOutcome::Failed(u) => (SendResult::Failed(u.error), None),
-        EntryOutcome::Unknown(u) => (SendResult::Unknown(u.error), None),
-        EntryOutcome::Unreachable(u) => {
+        EntryOutcome::Unknown(u) => {
             let why = format!(
-                "the mail server became unreachable ({}); the rest was not sent",
+                "the mail server was lost ({}); the rest was not sent",
+                u.error
+            );
+            (SendResult::Unknown(u.error), Some(why))
+        }
+        EntryOutcome::ServerLost(u) => {
+            let why = format!(
+                "the mail server became unusable ({}); the rest was not sent",
                 u.error
             );
             (SendResult::Failed(u.error), Some(why))
@@ -577,7 +584,7 @@ fn superseded(request: &EngageRequest, later: &[EngageRequest]) -> bool {
 /// Starts the worker thread; answers go through `send` (which returns false when the
 /// receiver is gone).
 pub fn spawn(
-    mut source: EngageSource,
+    mut source: EngageWorker,
     send: impl Fn(EngageResponse) -> bool + Send + 'static,
 ) -> Result<Sender<EngageRequest>> {
     let (tx, rx) = mpsc::channel::<EngageRequest>();

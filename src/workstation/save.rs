@@ -6,14 +6,16 @@
 //! metrics bar's open promise and issue amounts and the issues chart (each by the customer's
 //! difference, not by recomputing the portfolio), then the page and the detail on screen.
 
-use super::{DataSource, Summary};
+use super::portfolio::{PortfolioWorker, SessionId};
+use super::requests::Summary;
 use crate::actions::{self, DisputeForm, FormDefaults, PromiseForm, Recorded};
 use crate::config::Config;
 use crate::domain::actions::{self as check, IssueState, OwnerRole, Stamp};
+use crate::domain::customer::CustomerCard;
+use crate::domain::queue::IssueReason;
 use crate::domain::queue::QueueQuery;
+use crate::domain::users::Actor;
 use crate::domain::{Date, Decimal};
-use crate::store::activity::CustomerCard;
-use crate::store::queue::IssueReason;
 use crate::{Error, Result};
 
 /// The forms of the workstation.
@@ -102,10 +104,10 @@ pub enum ActionValues {
     },
 }
 
-/// An action to record for one or more customers.
+/// An action to record for one or more customers. The collector recorded is the session's
+/// actor (the job cannot name another).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SaveJob {
-    pub collector: String,
     /// The session's as-of date: the day the action counts from.
     pub as_of: Date,
     /// The customers, in order (the marked ones, or the selected one).
@@ -134,7 +136,7 @@ struct Share {
     issues: Vec<IssueReason>,
 }
 
-impl DataSource {
+impl PortfolioWorker {
     /// What the form of `kind` needs for customer `cid` as of `as_of`.
     pub(super) fn form_data(&self, as_of: Date, cid: i64, kind: FormKind) -> Result<FormData> {
         let base = &self.settings.base_currency;
@@ -179,9 +181,10 @@ impl DataSource {
         })
     }
 
-    /// Records the job for each of its customers in turn, stopping at the first refusal, and
-    /// refreshes what each changed.
-    pub(super) fn save(&mut self, job: &SaveJob) -> SaveOutcome {
+    /// Records the job for each of its customers in turn as the session's actor, stopping at
+    /// the first refusal, and refreshes what each changed.
+    pub(super) fn save(&mut self, session: SessionId, job: &SaveJob) -> SaveOutcome {
+        let actor = self.viewer(session).actor.clone();
         let mut outcome = SaveOutcome {
             recorded: Vec::new(),
             error: None,
@@ -189,7 +192,7 @@ impl DataSource {
             skipped: 0,
         };
         for &cid in &job.cids {
-            match self.save_one(job, cid) {
+            match self.save_one(&actor, job, cid) {
                 Ok(Some(recorded)) => outcome.recorded.push(recorded),
                 Ok(None) => outcome.skipped += 1,
                 Err(e) => {
@@ -217,7 +220,7 @@ impl DataSource {
 
     /// Records the job for one customer; `None` when it was done already (one of several
     /// marked customers assigned to the owner it has).
-    fn save_one(&mut self, job: &SaveJob, cid: i64) -> Result<Option<Recorded>> {
+    fn save_one(&mut self, actor: &Actor, job: &SaveJob, cid: i64) -> Result<Option<Recorded>> {
         let base = self.settings.base_currency.clone();
         let card = self
             .store
@@ -237,8 +240,9 @@ impl DataSource {
                 return Ok(None);
             }
         }
-        let stamp =
-            Stamp::new(&job.collector, chrono::Utc::now(), job.as_of).map_err(Error::Input)?;
+        // Every write goes through `crate::actions` as the actor, with their role: what it may
+        // not do is refused there, the same way as from the command line.
+        let stamp = Stamp::for_actor(actor, chrono::Utc::now(), job.as_of).map_err(Error::Input)?;
         // The figures on screen are of this date: they can follow the change by difference.
         let incremental = self.as_of == Some(job.as_of) && self.summary.is_some();
         let before = if incremental {

@@ -3,8 +3,10 @@
 
 use super::Context;
 use crate::import::{ImportOptions, import_paths};
-use crate::tui::bench::{self, BenchOptions};
+mod measure;
+
 use crate::{Error, Result};
+use measure::BenchOptions;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -35,7 +37,7 @@ pub fn run(ctx: &Context, args: &BenchArgs) -> Result<()> {
     if let Some(n) = args.generate {
         generate(ctx, n)?;
     }
-    let report = bench::run(
+    let report = measure::run(
         ctx,
         &BenchOptions {
             width: args.width,
@@ -67,7 +69,7 @@ impl Lcg {
 fn generate(ctx: &Context, customers: usize) -> Result<()> {
     let mut store = ctx.open_store()?;
     if store.counts()?.customers > 0 {
-        eprintln!("owed: the database has customers already; not generating");
+        errln!("owed: the database has customers already; not generating");
         return Ok(());
     }
     let dir = std::env::temp_dir().join(format!("owed-bench-{}", std::process::id()));
@@ -153,6 +155,6 @@ fn generate(ctx: &Context, customers: usize) -> Result<()> {
     );
     let _ = std::fs::remove_dir_all(&dir);
     let summary = summary.map_err(|e| Error::runtime(format!("generating: {e}")))?;
-    eprintln!("owed: {summary}");
+    errln!("owed: {summary}");
     Ok(())
 }

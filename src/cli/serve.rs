@@ -1,0 +1,283 @@
+//! `owed serve [--listen ADDR:PORT] [--host-key PATH]`: the workstation over SSH for the
+//! whole team (SPEC "Serving the workstation over SSH"; the server is [`crate::serve`]).
+//!
+//! The address is `--listen`, else `listen` in `[serve]`, else `127.0.0.1:2222`; the host key
+//! is `--host-key`, else `host_key` in `[serve]` (relative to the config file), else
+//! `host_key.ed25519` beside the database, created 0600 on first start. The users are the
+//! database's (`owed user`), read at each authentication; each session is the workstation
+//! (the tui's remote loop) over one shared [`Workstation`] service, as of `--as-of` when
+//! given, else of the day the session starts. The server runs until SIGINT or SIGTERM, then
+//! ends every session and waits for them.
+
+use super::Context;
+use crate::config;
+use crate::domain::Date;
+use crate::domain::users::{self, Actor};
+use crate::serve::{self, App, Directory, Input, Server, SessionContext, Settings, host_key};
+use crate::store::Store;
+use crate::tui::remote;
+use crate::workstation::{ServiceSettings, Workstation};
+use crate::{Error, Result};
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where to listen, ADDR:PORT (default: `listen` in [serve], else 127.0.0.1:2222).
+    #[arg(long, value_name = "ADDR:PORT", value_parser = config::parse_listen)]
+    pub listen: Option<SocketAddr>,
+    /// The server's host key (default: `host_key` in [serve], else host_key.ed25519 beside the
+    /// database); created, readable by its owner only, when missing.
+    #[arg(long, value_name = "PATH")]
+    pub host_key: Option<PathBuf>,
+}
+
+/// Where and how to serve: the options, else the config, else the defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub listen: SocketAddr,
+    pub host_key: PathBuf,
+    pub idle_timeout: Option<Duration>,
+}
+
+impl Plan {
+    pub fn resolve(ctx: &Context, args: &ServeArgs) -> Result<Plan> {
+        let cfg = &ctx.config.serve;
+        let listen = match (args.listen, &cfg.listen) {
+            (Some(addr), _) => addr,
+            (None, Some(text)) => config::parse_listen(text).map_err(Error::input)?,
+            (None, None) => config::parse_listen(serve::DEFAULT_LISTEN).map_err(Error::input)?,
+        };
+        let host_key = match (&args.host_key, &cfg.host_key) {
+            (Some(path), _) => path.clone(),
+            (None, Some(path)) => ctx.config.beside(path),
+            (None, None) => ctx
+                .db_path
+                .parent()
+                .map_or_else(PathBuf::new, PathBuf::from)
+                .join(serve::DEFAULT_HOST_KEY),
+        };
+        Ok(Plan {
+            listen,
+            host_key,
+            idle_timeout: serve::idle_timeout(cfg.idle_timeout_minutes),
+        })
+    }
+}
+
+pub fn run(ctx: &Context, args: &ServeArgs) -> Result<()> {
+    let plan = Plan::resolve(ctx, args)?;
+    let (directory, app) = workstation(ctx)?;
+    serve(&plan, directory, app)
+}
+
+/// The users' keys and the app each session runs.
+///
+/// The directory is the users of the database (`owed user`), read at each authentication.
+/// The app is the workstation: one service for every session (the portfolio held once, kept
+/// current from every session's saves and other processes' commits), each session the tui's
+/// remote loop over a session of it, acting as the user whose key was accepted.
+fn workstation(ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>)> {
+    let store = ctx.open_store()?;
+    if store.users().list()?.is_empty() {
+        eprintln!("owed serve: no users yet, so no one can log in: add them with `owed user add`");
+    }
+    let directory: Arc<dyn Directory> = Arc::new(UserDirectory {
+        store: Mutex::new(store),
+    });
+    let service = Workstation::open(&ctx.db_path, ServiceSettings::from_config(&ctx.config)?)?;
+    keep_todays_portfolio(&service, ctx.as_of_given.then_some(ctx.as_of));
+    let base = super::workstation::setup(ctx)?;
+    let as_of_given = ctx.as_of_given;
+    let app = move |s: SessionContext| -> Result<()> {
+        let mut setup = base.clone();
+        setup.session.collector = s.actor.name.clone();
+        if !as_of_given {
+            // A server runs for days: each session works as of the day it starts.
+            let today = super::today();
+            setup.session.today = today;
+            setup.as_of = today;
+        }
+        let session = service.connect(s.actor.clone());
+        let (sender, events) = remote::events();
+        let mut input = s.events;
+        // The session's input to the loop's; it ends with the input (the loop then ends).
+        std::thread::Builder::new()
+            .name(format!("owed-ssh-input-{}", session.id()))
+            .spawn(move || {
+                while let Input::Event(event) = input.recv() {
+                    if !sender.send(event) {
+                        break;
+                    }
+                }
+            })?;
+        remote::run_remote(
+            setup,
+            session,
+            events,
+            s.output,
+            s.size,
+            capabilities(&s.caps),
+        )
+    };
+    Ok((directory, Arc::new(app)))
+}
+
+/// The screens' terms for what the client's terminal shows.
+fn capabilities(caps: &serve::Capabilities) -> remote::Capabilities {
+    remote::Capabilities {
+        colors: match caps.colors {
+            serve::ColorDepth::Mono => remote::ColorDepth::Mono,
+            serve::ColorDepth::Ansi16 => remote::ColorDepth::Ansi16,
+            serve::ColorDepth::Ansi256 => remote::ColorDepth::Ansi256,
+            serve::ColorDepth::TrueColor => remote::ColorDepth::TrueColor,
+        },
+        unicode: caps.unicode,
+    }
+}
+
+/// Keeps the portfolio of `as_of`, else of today and then of each new day, computed ahead of
+/// the sessions (on a thread of its own: the server listens at once).
+fn keep_todays_portfolio(service: &Workstation, as_of: Option<Date>) {
+    let service = service.clone();
+    let kept = std::thread::Builder::new()
+        .name("owed-serve-today".into())
+        .spawn(move || {
+            let mut kept = None;
+            loop {
+                let day = as_of.unwrap_or_else(super::today);
+                if kept != Some(day) {
+                    if let Err(e) = service.keep(day) {
+                        eprintln!("owed serve: cannot compute the portfolio of {day}: {e}");
+                    }
+                    kept = Some(day);
+                }
+                if as_of.is_some() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_secs(60));
+            }
+        });
+    if let Err(e) = kept {
+        eprintln!("owed serve: the portfolio will be computed at the first session: {e}");
+    }
+}
+
+/// The database's users as the server's directory (SPEC: a key belongs to one user).
+struct UserDirectory {
+    store: Mutex<Store>,
+}
+
+impl Directory for UserDirectory {
+    fn owner(&self, key: &serve::PublicKey) -> Option<Actor> {
+        let key = users::PublicKey::from_blob(&key.to_bytes().ok()?).ok()?;
+        let store = self.store.lock().ok()?;
+        match store.users().user_for_key(&key.algorithm, &key.blob) {
+            Ok(found) => found.map(|(name, role)| Actor::new(name, role)),
+            Err(e) => {
+                eprintln!("owed serve: cannot read the users: {e}");
+                None
+            }
+        }
+    }
+}
+
+/// Serves `app` to the users `directory` knows, as `plan` says, until SIGINT or SIGTERM.
+pub fn serve(plan: &Plan, directory: Arc<dyn Directory>, app: Arc<App>) -> Result<()> {
+    let key = host_key::load_or_create(&plan.host_key)?;
+    let fingerprint = host_key::fingerprint(&key);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("owed-serve")
+        .build()?;
+    let served = runtime.block_on(async {
+        let mut settings = Settings::new(plan.listen, key);
+        settings.idle_timeout = plan.idle_timeout;
+        let server = Server::bind(settings, directory, app).await?;
+        eprintln!(
+            "owed serve: listening on {}, host key {} ({fingerprint}); Ctrl-C stops",
+            server.local_addr(),
+            plan.host_key.display()
+        );
+        server.run(stop_signal()).await
+    });
+    // Directory lookups still running on the blocking pool do not hold the exit up.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    served
+}
+
+/// Resolves at SIGINT (Ctrl-C) or SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    eprintln!("owed serve: stopping");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn context(config: Config) -> Context {
+        Context {
+            config,
+            db_path: PathBuf::from("/srv/owed/owed.db"),
+            collector: "alice".into(),
+            as_of: crate::cli::today(),
+            as_of_given: false,
+            theme: None,
+        }
+    }
+
+    fn args(listen: Option<&str>, host_key: Option<&str>) -> ServeArgs {
+        ServeArgs {
+            listen: listen.map(|l| config::parse_listen(l).unwrap()),
+            host_key: host_key.map(PathBuf::from),
+        }
+    }
+
+    #[test]
+    fn defaults_beside_the_database() {
+        let plan = Plan::resolve(&context(Config::default()), &args(None, None)).unwrap();
+        assert_eq!(plan.listen, "127.0.0.1:2222".parse().unwrap());
+        assert_eq!(plan.host_key, PathBuf::from("/srv/owed/host_key.ed25519"));
+        assert_eq!(plan.idle_timeout, Some(Duration::from_secs(3600)));
+    }
+
+    #[test]
+    fn options_over_the_config_over_the_defaults() {
+        let mut config = Config::parse(
+            "[serve]\nlisten = \"0.0.0.0:2200\"\nhost_key = \"keys/host\"\nidle_timeout_minutes = 0",
+        )
+        .unwrap();
+        config.path = Some(PathBuf::from("/etc/owed/config.toml"));
+        let ctx = context(config);
+        let plan = Plan::resolve(&ctx, &args(None, None)).unwrap();
+        assert_eq!(plan.listen, "0.0.0.0:2200".parse().unwrap());
+        assert_eq!(plan.host_key, PathBuf::from("/etc/owed/keys/host"));
+        assert_eq!(plan.idle_timeout, None);
+        let plan = Plan::resolve(&ctx, &args(Some("[::1]:2022"), Some("k"))).unwrap();
+        assert_eq!(plan.listen, "[::1]:2022".parse().unwrap());
+        assert_eq!(plan.host_key, PathBuf::from("k"));
+    }
+}

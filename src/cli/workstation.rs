@@ -1,0 +1,64 @@
+//! `owed` with no subcommand: the workstation on the context's database. The command line
+//! builds what the screens need ([`tui::Setup`]: the collector, the dates, keymap, theme) and
+//! what the service needs ([`ServiceSettings`]), so that neither `tui` nor `workstation`
+//! reads the context; the local terminal is one session of the service.
+
+use super::Context;
+use crate::tui::keymap::Keymap;
+use crate::tui::theme::Theme;
+use crate::tui::{self, Setup};
+use crate::workstation::{ServiceSettings, Workstation};
+use crate::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// Opens the workstation on the context's database and runs it until the collector quits.
+pub fn run(ctx: &Context) -> Result<()> {
+    run_at(ctx, &ctx.db_path)
+}
+
+/// Opens the workstation on the database at `db` (e.g. the demo's) with the context's
+/// config, collector and date.
+pub fn run_at(ctx: &Context, db: &Path) -> Result<()> {
+    tui::ensure_terminal()?;
+    let setup = setup(ctx)?;
+    let workstation = Workstation::open(db, ServiceSettings::from_config(&ctx.config)?)?;
+    let actor = workstation.local_actor(&ctx.collector)?;
+    tui::run_local(setup, &workstation, actor)
+}
+
+/// The screens' setup: the keymap and theme beside the config, the collector and the dates.
+pub fn setup(ctx: &Context) -> Result<Setup> {
+    let bounds = ctx.config.aging().map_err(Error::input)?;
+    let config_dir: Option<PathBuf> = ctx
+        .config
+        .path
+        .clone()
+        .or_else(crate::config::default_config_path)
+        .and_then(|p| p.parent().map(|d| d.to_path_buf()));
+    let keymap = Keymap::load(
+        config_dir
+            .as_ref()
+            .map(|d| d.join("keymap.toml"))
+            .as_deref(),
+    )?;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = Theme::choose(
+        ctx.theme.as_deref(),
+        ctx.config.theme.as_deref(),
+        no_color,
+        config_dir.as_deref(),
+    )?;
+    Ok(Setup {
+        session: tui::app::Session {
+            collector: ctx.collector.clone(),
+            base_currency: ctx.config.base_currency.clone(),
+            bounds,
+            today: super::today(),
+        },
+        keymap,
+        theme,
+        actions: tui::forms::ActionSettings::from_config(&ctx.config),
+        as_of: ctx.as_of,
+        as_of_given: ctx.as_of_given,
+    })
+}

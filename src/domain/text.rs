@@ -1,0 +1,166 @@
+//! Text from outside the program made safe to write on a terminal (SPEC "Output that reaches
+//! a terminal").
+//!
+//! A customer's name, a note, an owner, a reply's subject or a value quoted in an error can
+//! hold characters a terminal obeys instead of showing: an escape sequence that clears the
+//! screen, sets the window title or writes the clipboard (OSC 52), a carriage return that
+//! overwrites the line, a line separator, a bidirectional override that reorders what follows.
+//! [`visible`] is the one function every human writer passes such text through. It shows each
+//! of these characters as something a person can read, and leaves every other character as
+//! it is:
+//!
+//! | characters | shown as |
+//! |---|---|
+//! | C0 controls U+0000–U+001F, except newline and tab | their Control Picture: `␀` … `␟` (ESC `␛`, BEL `␇`, CR `␍`) |
+//! | DEL U+007F | `␡` |
+//! | C1 controls U+0080–U+009F (NEL U+0085 among them) | `<U+0085>` |
+//! | line and paragraph separators U+2028, U+2029 | `<U+2028>`, `<U+2029>` |
+//! | bidirectional controls U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069 | `<U+202E>` |
+//!
+//! What it returns holds none of them, so showing it again changes nothing. [`one_line`] also
+//! shows newlines (`↵`) and tabs (a space), for a value that must stay on its line (a table
+//! cell, a name in a sentence, a value an error quotes: [`crate::error::quoted`]). Names given
+//! on the command line go through [`check_name`], which refuses them.
+//!
+//! JSON output does not use any of this: serde_json escapes what JSON escapes, and a value
+//! read back is the value that was written.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// Whether `c` must not reach a terminal raw (newline and tab may).
+pub fn is_unsafe(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0}'..='\u{8}'
+            | '\u{b}'..='\u{1f}'
+            | '\u{7f}'..='\u{9f}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{61c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// Writes how an unsafe character is shown.
+fn show(c: char, out: &mut String) {
+    match c {
+        // The Control Pictures block has one picture per C0 control, in order.
+        '\u{0}'..='\u{1f}' => out.push(char::from_u32(0x2400 + u32::from(c)).unwrap_or('?')),
+        '\u{7f}' => out.push('␡'),
+        _ => {
+            let _ = write!(out, "<U+{:04X}>", u32::from(c));
+        }
+    }
+}
+
+/// The text with every character that must not reach a terminal raw made visible (see the
+/// table in the module's documentation). Text that has none is returned as it is.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    shown(text, false)
+}
+
+/// Like [`visible`], and newlines shown as `↵` and tabs as a space: for a value that must stay
+/// on one line (a table cell, a name inside a sentence), so that it cannot start a line of its
+/// own.
+pub fn one_line(text: &str) -> Cow<'_, str> {
+    shown(text, true)
+}
+
+fn shown(text: &str, one_line: bool) -> Cow<'_, str> {
+    let changes = |c: char| is_unsafe(c) || (one_line && (c == '\n' || c == '\t'));
+    let Some(first) = text.find(changes) else {
+        return Cow::Borrowed(text);
+    };
+    let mut out = String::with_capacity(text.len() + 16);
+    out.push_str(&text[..first]);
+    for c in text[first..].chars() {
+        match c {
+            '\n' if one_line => out.push('↵'),
+            '\t' if one_line => out.push(' '),
+            c if is_unsafe(c) => show(c, &mut out),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Checks a name given on the command line or in the config (a collector, an owner, a user):
+/// it may not hold a control character of any kind, newline and tab included, nor a
+/// bidirectional control.
+pub fn check_name(text: &str) -> Result<(), String> {
+    if text.chars().any(|c| c.is_control() || is_unsafe(c)) {
+        return Err(format!(
+            "{} holds a control character (shown as a symbol such as ␛ or <U+0085>); \
+             a name cannot",
+            crate::error::quoted(text)
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_are_shown_not_obeyed() {
+        let evil = "\x1b]52;c;aGVsbG8=\x07\x1b]0;TITLE\x07\x1b[2J Evil Co";
+        assert_eq!(visible(evil), "␛]52;c;aGVsbG8=␇␛]0;TITLE␇␛[2J Evil Co");
+        assert_eq!(visible("a\rb\x00c\x7fd"), "a␍b␀c␡d");
+        assert_eq!(visible("x\u{85}y\u{9b}z"), "x<U+0085>y<U+009B>z");
+        assert_eq!(visible("a\u{2028}b\u{2029}"), "a<U+2028>b<U+2029>");
+        assert_eq!(
+            visible("\u{202e}cod.exe\u{2066}\u{200f}"),
+            "<U+202E>cod.exe<U+2066><U+200F>"
+        );
+    }
+
+    #[test]
+    fn ordinary_text_is_left_alone() {
+        for text in [
+            "Kite Supplies",
+            "東京商事 株式会社",
+            "Café Ünïcode — 🍕",
+            "👩\u{200d}💻 Dev GmbH",
+            "two\nlines\twith a tab",
+            "",
+        ] {
+            assert!(
+                matches!(visible(text), Cow::Borrowed(t) if t == text),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn shown_text_has_nothing_left_to_show() {
+        let all: String = (0u32..0x3000).filter_map(char::from_u32).collect();
+        let once = visible(&all).into_owned();
+        assert!(!once.chars().any(is_unsafe));
+        assert_eq!(visible(&once), once);
+        let line = one_line(&all).into_owned();
+        assert!(!line.contains(['\n', '\t']));
+        assert_eq!(one_line(&line), line);
+    }
+
+    #[test]
+    fn one_line_keeps_a_value_on_its_line() {
+        assert_eq!(one_line("Evil\nK9  Trusted\tCo"), "Evil↵K9  Trusted Co");
+        assert_eq!(visible("Evil\nK9"), "Evil\nK9");
+    }
+
+    #[test]
+    fn names_with_control_characters_are_refused() {
+        assert!(check_name("alice").is_ok());
+        assert!(check_name("Zoë Ångström").is_ok());
+        for bad in ["al\x1bice", "a\nb", "a\tb", "\u{85}", "x\u{202e}", "\u{7f}"] {
+            let e = check_name(bad).unwrap_err();
+            assert!(!e.chars().any(is_unsafe), "{e}");
+        }
+        assert!(check_name("\x1b[2J").unwrap_err().contains("`␛[2J`"));
+    }
+}

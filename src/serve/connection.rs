@@ -1,0 +1,432 @@
+//! One SSH connection: who it is, and what its channels may do.
+//!
+//! Authentication is by public key only: the key must be one of the directory's, and it must
+//! belong to the user named in the login (`ssh alice@host` with a key of bob's is refused).
+//! Passwords, keyboard-interactive, host-based and certificates are refused.
+//!
+//! A session channel gets the workstation when it asks for a pty and then a shell; its
+//! `TERM`, size and the accepted environment variables choose the capabilities. A shell
+//! without a pty, a command (`ssh host cmd`, with or without `-t`) and subsystems (`sftp`) are
+//! refused with one line on the channel, which is then closed. Forwarding of ports, agents and
+//! X11 is refused. Input before the shell starts is dropped.
+
+use super::Shared;
+use super::login_grace::LoggedIn;
+use super::session::{self, InputLink, Start};
+use super::terminal::{self, Capabilities};
+use crate::domain::users::Actor;
+use russh::keys::{Certificate, PublicKey};
+use russh::server::{
+    Auth, ChannelOpenHandle, Handler, Msg, PublicKeyOffer, Session, VerifiedPublicKey,
+};
+use russh::{Channel, ChannelId, ChannelOpenFailure, ChannelWriteHalf, Pty};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// Session channels one connection may have open at once (OpenSSH's connection sharing opens
+/// one per `ssh` sharing it).
+const MAX_CHANNELS: usize = 8;
+
+/// The longest login name looked at; longer ones are refused unread.
+const MAX_USER: usize = 64;
+
+/// Refusal for everything but an interactive terminal.
+const NEEDS_PTY: &str = "owed: this server serves the workstation to a terminal only: connect with \
+                         plain `ssh`, from a terminal and without a command";
+
+/// A connection's state, for russh's callbacks.
+pub(crate) struct Connection {
+    shared: Arc<Shared>,
+    peer: Option<SocketAddr>,
+    /// Who was authenticated, once they have been.
+    actor: Option<Actor>,
+    /// Told when someone has: the login grace no longer applies.
+    logged_in: LoggedIn,
+    channels: HashMap<ChannelId, ChannelState>,
+}
+
+/// A session channel.
+struct ChannelState {
+    /// Its output side, until a session takes it.
+    write: Option<ChannelWriteHalf<Msg>>,
+    pty: Option<PtyRequest>,
+    /// The accepted environment variables, in the order sent.
+    env: Vec<(String, String)>,
+    /// Whether the session has started on it.
+    started: bool,
+    /// Where input goes while the session runs and the client sends input.
+    input: Option<InputLink>,
+    /// Dropped when the channel closes: the session's writer stops waiting on it.
+    _alive: watch::Sender<()>,
+    alive_rx: watch::Receiver<()>,
+}
+
+/// What a pty request asked for.
+struct PtyRequest {
+    term: String,
+    columns: u16,
+    rows: u16,
+}
+
+/// A terminal dimension as sent (u32, possibly 0 or huge) kept within what a terminal has.
+fn dimension(value: u32, default: u16) -> u16 {
+    match value {
+        0 => default,
+        v => v.min(u16::MAX as u32) as u16,
+    }
+}
+
+impl Connection {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        peer: Option<SocketAddr>,
+        logged_in: LoggedIn,
+    ) -> Connection {
+        Connection {
+            shared,
+            peer,
+            actor: None,
+            logged_in,
+            channels: HashMap::new(),
+        }
+    }
+
+    /// The user the key belongs to, when it is `user`'s.
+    async fn owner(&self, user: &str, key: &PublicKey) -> Option<Actor> {
+        if user.is_empty() || user.len() > MAX_USER {
+            return None;
+        }
+        let directory = self.shared.directory.clone();
+        let key = key.clone();
+        // The directory may read the database: off the connection's task.
+        let actor = tokio::task::spawn_blocking(move || directory.owner(&key))
+            .await
+            .ok()
+            .flatten()?;
+        (actor.name == user).then_some(actor)
+    }
+
+    /// Refuses a channel request with one line, and closes the channel.
+    fn refuse(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), russh::Error> {
+        // The request is answered (OpenSSH exits at a failed request without showing what
+        // came with it), then the line on stderr, exit status 1, and the channel closes.
+        session.channel_success(channel)?;
+        session.extended_data(channel, 1, format!("{NEEDS_PTY}\r\n").into_bytes())?;
+        session.exit_status_request(channel, 1)?;
+        session.eof(channel)?;
+        session.close(channel)?;
+        self.channels.remove(&channel);
+        Ok(())
+    }
+
+    /// Starts the session on a channel that has its pty.
+    fn start(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), russh::Error> {
+        let Some(actor) = self.actor.clone() else {
+            return self.refuse(channel, session);
+        };
+        let Some(state) = self.channels.get_mut(&channel) else {
+            return Ok(());
+        };
+        let (Some(pty), Some(write)) = (&state.pty, state.write.take()) else {
+            return self.refuse(channel, session);
+        };
+        let caps = Capabilities::detect(&pty.term, &state.env);
+        let start = Start {
+            actor: actor.clone(),
+            peer: self.peer,
+            size: (pty.columns, pty.rows),
+            caps,
+            write,
+            handle: session.handle(),
+            alive: state.alive_rx.clone(),
+            app: self.shared.app.clone(),
+            sessions: self.shared.sessions.clone(),
+            escape_timeout: self.shared.escape_timeout,
+            idle_timeout: self.shared.idle_timeout,
+        };
+        match session::start(start) {
+            Ok(link) => {
+                state.input = Some(link);
+                state.started = true;
+                session.channel_success(channel)?;
+                eprintln!(
+                    "owed serve: {} ({}) started a session from {}",
+                    actor.name,
+                    actor.role,
+                    self.peer.map_or("?".into(), |p| p.to_string())
+                );
+                Ok(())
+            }
+            Err(e) => {
+                eprintln!("owed serve: cannot start a session for {}: {e}", actor.name);
+                self.refuse(channel, session)
+            }
+        }
+    }
+}
+
+impl Handler for Connection {
+    type Error = russh::Error;
+
+    async fn auth_none(&mut self, _user: &str) -> Result<Auth, Self::Error> {
+        Ok(Auth::reject())
+    }
+
+    async fn auth_password(&mut self, _user: &str, _password: &str) -> Result<Auth, Self::Error> {
+        Ok(Auth::reject())
+    }
+
+    async fn auth_keyboard_interactive<'a>(
+        &'a mut self,
+        _user: &str,
+        _submethods: &str,
+        _response: Option<russh::server::Response<'a>>,
+    ) -> Result<Auth, Self::Error> {
+        Ok(Auth::reject())
+    }
+
+    async fn auth_openssh_certificate(
+        &mut self,
+        _user: &str,
+        _certificate: &Certificate,
+    ) -> Result<Auth, Self::Error> {
+        Ok(Auth::reject())
+    }
+
+    /// A key offered before it is proven: refused at once when it is not the user's, which
+    /// spares the client a signature and lets it try its next key.
+    async fn auth_publickey_offered(
+        &mut self,
+        user: &str,
+        offer: PublicKeyOffer<'_>,
+    ) -> Result<Auth, Self::Error> {
+        Ok(match self.owner(user, offer.public_key).await {
+            Some(_) => Auth::Accept,
+            None => Auth::reject(),
+        })
+    }
+
+    /// A key whose possession the client has proven: the user is in.
+    async fn auth_publickey(
+        &mut self,
+        user: &str,
+        key: VerifiedPublicKey<'_>,
+    ) -> Result<Auth, Self::Error> {
+        match self.owner(user, key.public_key).await {
+            Some(actor) => {
+                self.actor = Some(actor);
+                self.logged_in
+                    .store(true, std::sync::atomic::Ordering::Release);
+                Ok(Auth::Accept)
+            }
+            None => {
+                eprintln!(
+                    "owed serve: refused a key for {} from {} ({})",
+                    crate::error::quoted(user),
+                    self.peer.map_or("?".into(), |p| p.to_string()),
+                    key.public_key.fingerprint(russh::keys::HashAlg::Sha256)
+                );
+                Ok(Auth::reject())
+            }
+        }
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<Msg>,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if self.actor.is_none() || self.channels.len() >= MAX_CHANNELS {
+            reply
+                .reject(ChannelOpenFailure::AdministrativelyProhibited)
+                .await;
+            return Ok(());
+        }
+        // Requests and data reach this handler; the channel's own copy of them is not read.
+        let id = channel.id();
+        let (read, write) = channel.split();
+        drop(read);
+        let (alive, alive_rx) = watch::channel(());
+        self.channels.insert(
+            id,
+            ChannelState {
+                write: Some(write),
+                pty: None,
+                env: Vec::new(),
+                started: false,
+                input: None,
+                _alive: alive,
+                alive_rx,
+            },
+        );
+        reply.accept().await;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        term: &str,
+        col_width: u32,
+        row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _modes: &[(Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        match self.channels.get_mut(&channel) {
+            Some(state) if !state.started => {
+                state.pty = Some(PtyRequest {
+                    term: terminal::clean_term(term),
+                    columns: dimension(col_width, 80),
+                    rows: dimension(row_height, 24),
+                });
+                session.channel_success(channel)?;
+            }
+            _ => session.channel_failure(channel)?,
+        }
+        Ok(())
+    }
+
+    async fn env_request(
+        &mut self,
+        channel: ChannelId,
+        variable_name: &str,
+        variable_value: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        match self.channels.get_mut(&channel) {
+            Some(state)
+                if !state.started
+                    && terminal::accepts_env(variable_name)
+                    && state.env.len() < terminal::ACCEPTED_ENV.len() * 2 =>
+            {
+                state.env.push((
+                    variable_name.to_string(),
+                    terminal::clean_env_value(variable_value),
+                ));
+                session.channel_success(channel)?;
+            }
+            _ => session.channel_failure(channel)?,
+        }
+        Ok(())
+    }
+
+    async fn shell_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        match self.channels.get(&channel) {
+            Some(state) if !state.started && state.pty.is_some() => self.start(channel, session),
+            Some(state) if state.started => session.channel_failure(channel),
+            _ => self.refuse(channel, session),
+        }
+    }
+
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        _data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        match self.channels.get(&channel) {
+            Some(state) if state.started => session.channel_failure(channel),
+            _ => self.refuse(channel, session),
+        }
+    }
+
+    async fn subsystem_request(
+        &mut self,
+        channel: ChannelId,
+        _name: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        match self.channels.get(&channel) {
+            Some(state) if state.started => session.channel_failure(channel),
+            _ => self.refuse(channel, session),
+        }
+    }
+
+    async fn x11_request(
+        &mut self,
+        channel: ChannelId,
+        _single_connection: bool,
+        _x11_auth_protocol: &str,
+        _x11_auth_cookie: &str,
+        _x11_screen_number: u32,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_failure(channel)
+    }
+
+    async fn window_change_request(
+        &mut self,
+        channel: ChannelId,
+        col_width: u32,
+        row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(state) = self.channels.get_mut(&channel) {
+            let (columns, rows) = (dimension(col_width, 80), dimension(row_height, 24));
+            match (&state.input, &mut state.pty) {
+                (Some(input), _) => input.resize(columns, rows),
+                (None, Some(pty)) => {
+                    pty.columns = columns;
+                    pty.rows = rows;
+                }
+                (None, None) => {}
+            }
+        }
+        Ok(())
+    }
+
+    async fn data(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let overflow = match self.channels.get(&channel).and_then(|s| s.input.as_ref()) {
+            Some(input) => input.bytes(data).is_err(),
+            None => false,
+        };
+        if overflow {
+            let name = self.actor.as_ref().map_or("?", |a| a.name.as_str());
+            eprintln!("owed serve: {name} sent input faster than it was read; disconnected");
+            session.disconnect(
+                russh::Disconnect::ByApplication,
+                "too much input at once",
+                "en",
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The client will send no more input: the session's app is told its input has closed.
+    async fn channel_eof(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(state) = self.channels.get_mut(&channel) {
+            state.input = None;
+        }
+        Ok(())
+    }
+
+    async fn channel_close(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.channels.remove(&channel);
+        Ok(())
+    }
+}

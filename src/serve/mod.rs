@@ -1,0 +1,261 @@
+//! `owed serve`: the workstation over SSH, one server process for the whole team.
+//!
+//! A collector runs `ssh -p PORT NAME@HOST` and gets a session of the app the server was
+//! given (the workstation in `owed serve`), sized to their terminal, as the user whose key
+//! was accepted (SPEC "Serving the workstation over SSH"). The SSH protocol is russh's, on
+//! tokio; this module decides who gets in and what a session is:
+//!
+//! - [`connection`]: authentication (public keys only, looked up in a [`Directory`]; the key
+//!   must be the login name's) and the channel requests (a pty and a shell, nothing else).
+//! - [`session`]: per session, the app on its own thread with a [`SessionContext`] (the
+//!   [`Actor`], an [`Events`] input, an [`Output`] that is a `std::io::Write`, the size and
+//!   the [`Capabilities`]), the input pump and the output writer, with bounded memory.
+//! - [`keys`]: the client's raw bytes to crossterm events, escape sequences split across
+//!   packets included (a lone ESC is Esc after [`ESCAPE_TIMEOUT`]).
+//! - [`terminal`]: colour depth and Unicode from the pty's `TERM` and the client's locale.
+//! - [`host_key`]: the server's ed25519 key, created 0600 on first start.
+//!
+//! [`Server::bind`] listens; [`Server::run`] accepts connections (each must log in within
+//! [`LOGIN_GRACE`], see [`login_grace`]) until the future it is given resolves, then ends
+//! every session (the apps see [`Input::Closed`]) and joins their threads. A
+//! connection that drops, for whatever reason, ends its app the same way; what the app had
+//! saved is in the database (every save is a transaction), what it had not is not.
+//!
+//! An app must draw to its [`Output`] only: never call crossterm's functions that act on the
+//! server process's own terminal (`terminal::size`, raw mode, `event::read`). With ratatui,
+//! [`ratatui_terminal`] makes a `Terminal` of the session's size; resize it on
+//! `Event::Resize`.
+
+mod connection;
+pub mod host_key;
+pub mod keys;
+mod login_grace;
+pub mod session;
+pub mod terminal;
+
+pub use russh::keys::{PrivateKey, PublicKey};
+pub use session::{App, Events, Input, Output, SessionContext, Sessions};
+pub use terminal::{Capabilities, ColorDepth};
+
+use crate::domain::users::Actor;
+use crate::{Error, Result};
+use connection::Connection;
+use russh::MethodKind;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where `owed serve` listens unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:2222";
+/// The host key's file name beside the database, unless told otherwise.
+pub const DEFAULT_HOST_KEY: &str = "host_key.ed25519";
+/// Minutes without input after which a session is ended, unless configured.
+pub const DEFAULT_IDLE_MINUTES: u32 = 60;
+/// How long a lone ESC waits for the rest of a sequence before it is the Esc key.
+pub const ESCAPE_TIMEOUT: Duration = Duration::from_millis(50);
+/// How long a client has from connecting to logging in (OpenSSH's `LoginGraceTime`).
+pub const LOGIN_GRACE: Duration = Duration::from_secs(120);
+
+/// How long [`Server::run`] waits for the sessions' apps to end once it stops.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// Who a public key belongs to.
+pub trait Directory: Send + Sync {
+    /// The user the key was added for, with their role; `None` for a key nobody has.
+    fn owner(&self, key: &PublicKey) -> Option<Actor>;
+}
+
+impl<F> Directory for F
+where
+    F: Fn(&PublicKey) -> Option<Actor> + Send + Sync,
+{
+    fn owner(&self, key: &PublicKey) -> Option<Actor> {
+        self(key)
+    }
+}
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub host_key: PrivateKey,
+    /// A session without input for this long is ended; `None`: never.
+    pub idle_timeout: Option<Duration>,
+    /// See [`ESCAPE_TIMEOUT`].
+    pub escape_timeout: Duration,
+    /// See [`LOGIN_GRACE`].
+    pub login_grace: Duration,
+}
+
+impl Settings {
+    /// The settings for a host key and an address, with the default timeouts.
+    pub fn new(listen: SocketAddr, host_key: PrivateKey) -> Settings {
+        Settings {
+            listen,
+            host_key,
+            idle_timeout: idle_timeout(DEFAULT_IDLE_MINUTES),
+            escape_timeout: ESCAPE_TIMEOUT,
+            login_grace: LOGIN_GRACE,
+        }
+    }
+}
+
+/// The idle timeout for a number of minutes (0: none).
+pub fn idle_timeout(minutes: u32) -> Option<Duration> {
+    (minutes > 0).then(|| Duration::from_secs(u64::from(minutes) * 60))
+}
+
+/// What every connection shares.
+pub(crate) struct Shared {
+    directory: Arc<dyn Directory>,
+    app: Arc<App>,
+    sessions: Sessions,
+    escape_timeout: Duration,
+    idle_timeout: Option<Duration>,
+    login_grace: Duration,
+}
+
+/// A bound, not yet serving, SSH server.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    config: Arc<russh::server::Config>,
+    shared: Arc<Shared>,
+}
+
+impl Server {
+    /// Listens on the settings' address; sessions will run `app` for the users `directory`
+    /// knows. Must be called within a tokio runtime.
+    pub async fn bind(
+        settings: Settings,
+        directory: Arc<dyn Directory>,
+        app: Arc<App>,
+    ) -> Result<Server> {
+        let listener = tokio::net::TcpListener::bind(settings.listen)
+            .await
+            .map_err(|e| Error::runtime(format!("cannot listen on {}: {e}", settings.listen)))?;
+        let config = russh::server::Config {
+            methods: russh::MethodSet::from(&[MethodKind::PublicKey][..]),
+            // OpenSSH clients first try "none" to learn the methods: answer that at once.
+            auth_rejection_time_initial: Some(Duration::ZERO),
+            auth_rejection_time: Duration::from_secs(1),
+            max_auth_attempts: 6,
+            keys: vec![settings.host_key],
+            // A backstop for connections that never open a session, a minute later than the
+            // sessions' own idle timeout (counted from the last input only), so that an idle
+            // session can still say why it ends.
+            inactivity_timeout: settings.idle_timeout.map(|t| t + Duration::from_secs(60)),
+            // A client that vanished (no FIN, no RST) is noticed within a few minutes.
+            keepalive_interval: Some(Duration::from_secs(60)),
+            keepalive_max: 3,
+            nodelay: true,
+            ..Default::default()
+        };
+        Ok(Server {
+            listener,
+            config: Arc::new(config),
+            shared: Arc::new(Shared {
+                directory,
+                app,
+                sessions: Sessions::default(),
+                escape_timeout: settings.escape_timeout,
+                idle_timeout: settings.idle_timeout,
+                login_grace: settings.login_grace,
+            }),
+        })
+    }
+
+    /// The address it listens on (the port chosen when bound to port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// The running sessions.
+    pub fn sessions(&self) -> Sessions {
+        self.shared.sessions.clone()
+    }
+
+    /// Serves until `stop` resolves, then disconnects every client and waits (a few seconds
+    /// at most) for every session's app to end.
+    pub async fn run(self, stop: impl Future<Output = ()> + Send) -> Result<()> {
+        let Server {
+            listener,
+            config,
+            shared,
+        } = self;
+        let (stopping, _) = tokio::sync::broadcast::channel::<()>(1);
+        tokio::pin!(stop);
+        loop {
+            let (socket, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    // Out of file descriptors and the like: the clients already in go on.
+                    Err(e) => {
+                        eprintln!("owed serve: cannot accept a connection: {e}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+                () = &mut stop => break,
+            };
+            let _ = socket.set_nodelay(true);
+            let logged_in = login_grace::LoggedIn::default();
+            let handler = Connection::new(shared.clone(), Some(peer), logged_in.clone());
+            let stream = login_grace::Guarded::new(socket, shared.login_grace, logged_in);
+            let config = config.clone();
+            let mut stop_rx = stopping.subscribe();
+            tokio::spawn(async move {
+                // Fails when the client is gone or too slow before the protocol even starts.
+                let Ok(session) = russh::server::run_stream(config, stream, handler).await else {
+                    return;
+                };
+                let handle = session.handle();
+                tokio::select! {
+                    _ = session => {}
+                    _ = stop_rx.recv() => {
+                        let _ = handle
+                            .disconnect(
+                                russh::Disconnect::ByApplication,
+                                "the server is stopping".into(),
+                                "en".into(),
+                            )
+                            .await;
+                    }
+                }
+            });
+        }
+        drop(listener);
+        let _ = stopping.send(());
+        let sessions = shared.sessions.clone();
+        if tokio::time::timeout(STOP_GRACE, sessions.wait_for(0))
+            .await
+            .is_err()
+        {
+            eprintln!(
+                "owed serve: {} sessions had not ended {} s after the stop",
+                sessions.active(),
+                STOP_GRACE.as_secs()
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A ratatui terminal drawing to a session's output at a fixed size (the session's; call
+/// `resize` on `Event::Resize`). A full-screen viewport would ask the server's own terminal
+/// for its size.
+pub fn ratatui_terminal(
+    output: Output,
+    size: (u16, u16),
+) -> Result<ratatui::Terminal<ratatui::backend::CrosstermBackend<Output>>> {
+    let area = ratatui::layout::Rect::new(0, 0, size.0, size.1);
+    ratatui::Terminal::with_options(
+        ratatui::backend::CrosstermBackend::new(output),
+        ratatui::TerminalOptions {
+            viewport: ratatui::Viewport::Fixed(area),
+        },
+    )
+    .map_err(Error::from)
+}

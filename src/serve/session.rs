@@ -1,0 +1,593 @@
+//! One pty session: the app on its own thread, its input and its output.
+//!
+//! Three parts run per session. The **pump** (a tokio task) takes the client's raw bytes and
+//! window changes in arrival order, turns them into events with [`keys::Parser`] (waiting
+//! [`Settings::escape_timeout`](super::Settings) before taking a held ESC as Esc), and hands
+//! them to the app; it ends the app's input when the client's input ends or after the idle
+//! timeout. The **app** runs on a plain thread with a [`SessionContext`]: it reads
+//! [`Events`] and draws to [`Output`]. The **writer** (a tokio task) sends what the app wrote
+//! to the channel as the client's window allows, and when the app has returned, the exit
+//! status, EOF and close; then it joins the app's thread.
+//!
+//! Memory stays bounded whatever the client does. Input: raw bytes waiting for the pump are
+//! counted and a client more than [`MAX_QUEUED_INPUT`] bytes ahead of its app is
+//! disconnected; the pump hands events through a queue of [`EVENT_QUEUE`] and waits when it
+//! is full. Output: [`Output`] sends a chunk at each flush (and every [`CHUNK`] bytes) into a
+//! queue of [`OUTPUT_CHUNKS`] chunks and blocks the app's thread when it is full; the writer
+//! takes the next chunk only once the client's SSH window has room for the last one. A slow
+//! client therefore slows its own app's drawing and nothing else; one that stops reading
+//! altogether is cut by the idle timeout.
+
+use super::keys::Parser;
+use super::terminal::Capabilities;
+use crate::domain::users::Actor;
+use crossterm::event::Event;
+use russh::ChannelWriteHalf;
+use russh::server::{Handle, Msg};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// Raw input bytes a client may have waiting for its app before it is disconnected.
+pub const MAX_QUEUED_INPUT: usize = 1 << 20;
+/// Events waiting for the app before the pump waits.
+pub const EVENT_QUEUE: usize = 1024;
+/// Output chunks waiting for the client's window before the app's writes block.
+pub const OUTPUT_CHUNKS: usize = 8;
+/// Output is sent at least every this many bytes, flushed or not.
+pub const CHUNK: usize = 32 * 1024;
+
+/// What undoes whatever the app set on the client's terminal: bracketed paste off, the main
+/// screen back, the cursor shown, attributes reset. Written after every app, however it
+/// ended (harmless when the app restored the terminal itself).
+const RESTORE: &[u8] = b"\x1b[?2004l\x1b[?1049l\x1b[?25h\x1b[0m";
+
+/// What the app gets from the session's input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// A key, a paste, a resize (`Event::Resize(columns, rows)`), a focus change.
+    Event(Event),
+    /// No more input will come: the client left, the connection dropped, the session was idle
+    /// too long or the server is stopping. The app should return.
+    Closed,
+}
+
+/// The session's input, in the order the client sent it.
+#[derive(Debug)]
+pub struct Events {
+    rx: mpsc::Receiver<Event>,
+}
+
+impl Events {
+    /// Waits for the next input. Call it from the app's thread, not from async code.
+    pub fn recv(&mut self) -> Input {
+        match self.rx.blocking_recv() {
+            Some(event) => Input::Event(event),
+            None => Input::Closed,
+        }
+    }
+
+    /// The next input if one is waiting.
+    pub fn try_recv(&mut self) -> Option<Input> {
+        match self.rx.try_recv() {
+            Ok(event) => Some(Input::Event(event)),
+            Err(mpsc::error::TryRecvError::Empty) => None,
+            Err(mpsc::error::TryRecvError::Disconnected) => Some(Input::Closed),
+        }
+    }
+}
+
+/// Events until the input closes.
+impl Iterator for Events {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        self.rx.blocking_recv()
+    }
+}
+
+/// The session's terminal output: what is written goes to the client's screen at each flush.
+///
+/// Writes block the app's thread while the client is behind (see the module doc); once the
+/// connection is gone they fail with `BrokenPipe`. Use it from the app's thread, not from
+/// async code. Dropping it flushes.
+#[derive(Debug)]
+pub struct Output {
+    buf: Vec<u8>,
+    tx: mpsc::Sender<Vec<u8>>,
+}
+
+impl Output {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::take(&mut self.buf);
+        self.tx
+            .blocking_send(chunk)
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+    }
+}
+
+impl std::io::Write for Output {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.tx.is_closed() {
+            return Err(std::io::ErrorKind::BrokenPipe.into());
+        }
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        let _ = self.send();
+    }
+}
+
+/// Everything a session's app gets.
+#[derive(Debug)]
+pub struct SessionContext {
+    /// The user whose key was accepted, with their role.
+    pub actor: Actor,
+    pub events: Events,
+    pub output: Output,
+    /// The client's terminal size when the session started: (columns, rows). Later sizes
+    /// come as `Event::Resize`.
+    pub size: (u16, u16),
+    pub caps: Capabilities,
+    /// Where the client connected from.
+    pub peer: Option<SocketAddr>,
+}
+
+/// What a session runs: the workstation in `owed serve`, a small app in tests. It returns
+/// when the user quits or when [`Input::Closed`] arrives; an error is shown to the user as
+/// one line after the terminal is restored.
+pub type App = dyn Fn(SessionContext) -> crate::Result<()> + Send + Sync;
+
+/// The connection's side of a session's input.
+#[derive(Debug)]
+pub(crate) struct InputLink {
+    tx: mpsc::UnboundedSender<Incoming>,
+    queued: Arc<AtomicUsize>,
+}
+
+/// The client's input, for the pump.
+#[derive(Debug)]
+enum Incoming {
+    Bytes(Vec<u8>),
+    Resize(u16, u16),
+}
+
+/// The client sent more input than its app has read, by more than [`MAX_QUEUED_INPUT`].
+#[derive(Debug)]
+pub(crate) struct Overflow;
+
+impl InputLink {
+    /// Passes on a packet of the client's input.
+    pub fn bytes(&self, data: &[u8]) -> Result<(), Overflow> {
+        let queued = self.queued.fetch_add(data.len(), Ordering::AcqRel) + data.len();
+        if queued > MAX_QUEUED_INPUT {
+            return Err(Overflow);
+        }
+        // The pump has gone only when the session is ending anyway.
+        let _ = self.tx.send(Incoming::Bytes(data.to_vec()));
+        Ok(())
+    }
+
+    /// Passes on a window change.
+    pub fn resize(&self, columns: u16, rows: u16) {
+        let _ = self.tx.send(Incoming::Resize(columns, rows));
+    }
+}
+
+/// The count of sessions whose app is running, and a way to wait for it to change.
+#[derive(Debug, Clone)]
+pub struct Sessions {
+    count: Arc<watch::Sender<usize>>,
+}
+
+impl Default for Sessions {
+    fn default() -> Self {
+        Sessions {
+            count: Arc::new(watch::channel(0).0),
+        }
+    }
+}
+
+impl Sessions {
+    /// How many apps are running (started and not yet joined).
+    pub fn active(&self) -> usize {
+        *self.count.borrow()
+    }
+
+    /// Waits until exactly `n` apps are running.
+    pub async fn wait_for(&self, n: usize) {
+        let mut rx = self.count.subscribe();
+        let _ = rx.wait_for(|&count| count == n).await;
+    }
+
+    fn started(&self) {
+        self.count.send_modify(|n| *n += 1);
+    }
+
+    fn ended(&self) {
+        self.count.send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
+/// What starting a session needs from the connection.
+pub(crate) struct Start {
+    pub actor: Actor,
+    pub peer: Option<SocketAddr>,
+    pub size: (u16, u16),
+    pub caps: Capabilities,
+    /// The channel's output side.
+    pub write: ChannelWriteHalf<Msg>,
+    /// The connection, to cut it when an idle session does not end by itself.
+    pub handle: Handle,
+    /// Closes (its sender is dropped) when the channel or the connection is gone.
+    pub alive: watch::Receiver<()>,
+    pub app: Arc<App>,
+    pub sessions: Sessions,
+    pub escape_timeout: Duration,
+    pub idle_timeout: Option<Duration>,
+}
+
+/// Starts a session's pump, app thread and writer; returns where its input goes.
+pub(crate) fn start(s: Start) -> std::io::Result<InputLink> {
+    let (in_tx, in_rx) = mpsc::unbounded_channel();
+    let queued = Arc::new(AtomicUsize::new(0));
+    let (ev_tx, ev_rx) = mpsc::channel(EVENT_QUEUE);
+    let (out_tx, out_rx) = mpsc::channel(OUTPUT_CHUNKS);
+    let (done_tx, done_rx) = oneshot::channel();
+    let farewell: Arc<OnceLock<String>> = Arc::default();
+
+    let ctx = SessionContext {
+        actor: s.actor.clone(),
+        events: Events { rx: ev_rx },
+        output: Output {
+            buf: Vec::new(),
+            tx: out_tx.clone(),
+        },
+        size: s.size,
+        caps: s.caps,
+        peer: s.peer,
+    };
+    let app = s.app.clone();
+    let last_words = farewell.clone();
+    let thread = std::thread::Builder::new()
+        .name(thread_name(&s.actor.name))
+        .spawn(move || {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| app(ctx)));
+            let (code, notice) = match outcome {
+                Ok(Ok(())) => (0, None),
+                Ok(Err(e)) => (1, Some(format!("owed: {e}"))),
+                Err(_) => (
+                    1,
+                    Some("owed: the session stopped on an internal error".into()),
+                ),
+            };
+            let mut tail = RESTORE.to_vec();
+            if let Some(line) = notice.or_else(|| last_words.get().cloned()) {
+                tail.extend_from_slice(format!("{line}\r\n").as_bytes());
+            }
+            let _ = out_tx.blocking_send(tail);
+            drop(out_tx);
+            let _ = done_tx.send(code);
+        })?;
+    s.sessions.started();
+
+    tokio::spawn(pump(Pump {
+        rx: in_rx,
+        queued: queued.clone(),
+        events: ev_tx,
+        escape_timeout: s.escape_timeout,
+        idle_timeout: s.idle_timeout,
+        handle: Some(s.handle),
+        farewell,
+    }));
+    tokio::spawn(writer(Writer {
+        rx: out_rx,
+        write: s.write,
+        alive: s.alive,
+        done: done_rx,
+        thread,
+        sessions: s.sessions,
+        name: s.actor.name,
+    }));
+    Ok(InputLink { tx: in_tx, queued })
+}
+
+/// The app thread's name: `owed-ssh-` and the user's name's safe characters.
+fn thread_name(user: &str) -> String {
+    let safe: String = user
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(32)
+        .collect();
+    format!("owed-ssh-{safe}")
+}
+
+/// The pump's inputs and outputs.
+struct Pump {
+    rx: mpsc::UnboundedReceiver<Incoming>,
+    queued: Arc<AtomicUsize>,
+    events: mpsc::Sender<Event>,
+    escape_timeout: Duration,
+    idle_timeout: Option<Duration>,
+    /// The connection, cut a while after an idle timeout (none in unit tests).
+    handle: Option<Handle>,
+    /// The line shown when the session ends on its own (idle).
+    farewell: Arc<OnceLock<String>>,
+}
+
+/// How long an idle session's app has to end by itself before the connection is cut.
+const IDLE_GRACE: Duration = Duration::from_secs(5);
+
+/// Client input to app events, in order; ends the app's input when the client's ends or the
+/// session has been idle too long.
+async fn pump(mut p: Pump) {
+    let mut parser = Parser::new();
+    let mut out = Vec::new();
+    let idle = |timeout: Option<Duration>| async move {
+        match timeout {
+            Some(t) => tokio::time::sleep(t).await,
+            None => std::future::pending().await,
+        }
+    };
+    let mut idle_timer = Box::pin(idle(p.idle_timeout));
+    loop {
+        let pending = parser.pending();
+        tokio::select! {
+            incoming = p.rx.recv() => match incoming {
+                Some(Incoming::Bytes(bytes)) => {
+                    p.queued.fetch_sub(bytes.len(), Ordering::AcqRel);
+                    parser.feed(&bytes, &mut out);
+                    idle_timer = Box::pin(idle(p.idle_timeout));
+                }
+                Some(Incoming::Resize(columns, rows)) => {
+                    out.push(Event::Resize(columns, rows));
+                    idle_timer = Box::pin(idle(p.idle_timeout));
+                }
+                None => break,
+            },
+            () = tokio::time::sleep(p.escape_timeout), if pending => parser.flush(&mut out),
+            () = &mut idle_timer => {
+                let minutes = p.idle_timeout.map_or(0, |t| t.as_secs().div_ceil(60));
+                let unit = if minutes == 1 { "minute" } else { "minutes" };
+                let _ = p.farewell.set(format!(
+                    "owed: disconnected after {minutes} {unit} without input"
+                ));
+                if let Some(handle) = p.handle.take() {
+                    tokio::spawn(async move {
+                        tokio::time::sleep(IDLE_GRACE).await;
+                        let _ = handle
+                            .disconnect(russh::Disconnect::ByApplication, "idle".into(), "en".into())
+                            .await;
+                    });
+                }
+                return;
+            }
+        }
+        for event in out.drain(..) {
+            if p.events.send(event).await.is_err() {
+                return;
+            }
+        }
+    }
+    parser.flush(&mut out);
+    for event in out.drain(..) {
+        if p.events.send(event).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The writer's inputs.
+struct Writer {
+    rx: mpsc::Receiver<Vec<u8>>,
+    write: ChannelWriteHalf<Msg>,
+    alive: watch::Receiver<()>,
+    done: oneshot::Receiver<u32>,
+    thread: std::thread::JoinHandle<()>,
+    sessions: Sessions,
+    name: String,
+}
+
+/// The app's output to the channel, then its exit status; joins the app's thread.
+async fn writer(mut w: Writer) {
+    let mut open = true;
+    while let Some(chunk) = w.rx.recv().await {
+        tokio::select! {
+            sent = w.write.data_bytes(chunk) => if sent.is_err() {
+                open = false;
+                break;
+            },
+            _ = w.alive.changed() => {
+                open = false;
+                break;
+            }
+        }
+    }
+    // From here the app's writes fail at once.
+    drop(w.rx);
+    let code = w.done.await.unwrap_or(1);
+    if open {
+        let _ = w.write.exit_status(code).await;
+        let _ = w.write.eof().await;
+        let _ = w.write.close().await;
+    }
+    let thread = w.thread;
+    let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+    w.sessions.ended();
+    eprintln!("owed serve: {}'s session ended", w.name);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    struct Harness {
+        link: InputLink,
+        events: mpsc::Receiver<Event>,
+        farewell: Arc<OnceLock<String>>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    fn harness(idle: Option<Duration>) -> Harness {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let queued = Arc::new(AtomicUsize::new(0));
+        let (ev_tx, ev_rx) = mpsc::channel(EVENT_QUEUE);
+        let farewell: Arc<OnceLock<String>> = Arc::default();
+        let task = tokio::spawn(pump(Pump {
+            rx,
+            queued: queued.clone(),
+            events: ev_tx,
+            escape_timeout: Duration::from_millis(50),
+            idle_timeout: idle,
+            handle: None,
+            farewell: farewell.clone(),
+        }));
+        Harness {
+            link: InputLink { tx, queued },
+            events: ev_rx,
+            farewell,
+            task,
+        }
+    }
+
+    fn key(code: KeyCode) -> Event {
+        Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    /// Lets the pump run until it waits again, at the same (paused) time.
+    async fn settle() {
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_arrow_in_two_packets_20ms_apart_is_an_arrow() {
+        let mut h = harness(None);
+        h.link.bytes(b"\x1b").unwrap();
+        settle().await;
+        tokio::time::advance(Duration::from_millis(20)).await;
+        h.link.bytes(b"[A").unwrap();
+        settle().await;
+        assert_eq!(h.events.try_recv().unwrap(), key(KeyCode::Up));
+        assert!(h.events.try_recv().is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lone_esc_is_esc_after_the_timeout_and_not_before() {
+        let mut h = harness(None);
+        h.link.bytes(b"\x1b").unwrap();
+        settle().await;
+        tokio::time::advance(Duration::from_millis(40)).await;
+        settle().await;
+        assert!(h.events.try_recv().is_err(), "still waiting at 40 ms");
+        tokio::time::advance(Duration::from_millis(20)).await;
+        settle().await;
+        assert_eq!(h.events.try_recv().unwrap(), key(KeyCode::Esc));
+        // A key typed later is its own key, not Alt with it.
+        h.link.bytes(b"x").unwrap();
+        settle().await;
+        assert_eq!(h.events.try_recv().unwrap(), key(KeyCode::Char('x')));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn resizes_keep_their_place_among_keys() {
+        let mut h = harness(None);
+        h.link.bytes(b"a").unwrap();
+        h.link.resize(100, 30);
+        h.link.bytes(b"b").unwrap();
+        settle().await;
+        assert_eq!(h.events.try_recv().unwrap(), key(KeyCode::Char('a')));
+        assert_eq!(h.events.try_recv().unwrap(), Event::Resize(100, 30));
+        assert_eq!(h.events.try_recv().unwrap(), key(KeyCode::Char('b')));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn input_ends_when_the_client_goes_and_held_esc_is_delivered() {
+        let mut h = harness(None);
+        h.link.bytes(b"\x1b").unwrap();
+        drop(h.link);
+        settle().await;
+        assert_eq!(h.events.recv().await, Some(key(KeyCode::Esc)));
+        assert_eq!(h.events.recv().await, None, "input closed");
+        h.task.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_idle_session_is_ended_with_a_notice() {
+        let mut h = harness(Some(Duration::from_secs(60 * 60)));
+        tokio::time::advance(Duration::from_secs(59 * 60)).await;
+        h.link.bytes(b"k").unwrap();
+        settle().await;
+        assert_eq!(h.events.recv().await, Some(key(KeyCode::Char('k'))));
+        // A key restarts the hour.
+        tokio::time::advance(Duration::from_secs(59 * 60)).await;
+        settle().await;
+        assert!(h.events.try_recv().is_err());
+        tokio::time::advance(Duration::from_secs(2 * 60)).await;
+        settle().await;
+        assert_eq!(h.events.recv().await, None, "input closed");
+        assert_eq!(
+            h.farewell.get().unwrap(),
+            "owed: disconnected after 60 minutes without input"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_unread_input_is_refused() {
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let link = InputLink {
+            tx,
+            queued: Arc::new(AtomicUsize::new(0)),
+        };
+        let packet = vec![b'a'; 32 * 1024];
+        let sent = (0..).take_while(|_| link.bytes(&packet).is_ok()).count();
+        assert_eq!(sent, MAX_QUEUED_INPUT / packet.len());
+    }
+
+    #[test]
+    fn thread_names_are_safe() {
+        assert_eq!(thread_name("alice"), "owed-ssh-alice");
+        assert_eq!(thread_name("a\0b c\n"), "owed-ssh-abc");
+    }
+
+    #[test]
+    fn output_is_sent_at_flush_and_fails_once_the_client_is_gone() {
+        use std::io::Write;
+        let (tx, mut rx) = mpsc::channel(OUTPUT_CHUNKS);
+        let mut out = Output {
+            buf: Vec::new(),
+            tx,
+        };
+        out.write_all(b"frame").unwrap();
+        assert!(rx.try_recv().is_err(), "nothing before the flush");
+        out.flush().unwrap();
+        assert_eq!(rx.try_recv().unwrap(), b"frame");
+        out.write_all(&vec![b'x'; CHUNK]).unwrap();
+        assert_eq!(
+            rx.try_recv().unwrap().len(),
+            CHUNK,
+            "a big write goes unflushed"
+        );
+        drop(rx);
+        let e = out.write_all(b"more").unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe);
+    }
+}

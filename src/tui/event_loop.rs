@@ -1,0 +1,212 @@
+//! The session loop, whatever the terminal: the local one ([`super::run_local`]) or an SSH
+//! channel's ([`super::remote::run_remote`]).
+//!
+//! It blocks until something happens (a key, a resize, an answer of the service), handles
+//! everything queued, then draws once, inside synchronized-update markers: no timer, no CPU
+//! while idle. What differs between terminals is behind [`Front`]: where frames go, whether
+//! the terminal can be measured, whether an editor can be run.
+
+use super::app::{App, Status};
+use super::terminal::Signal;
+use super::update::{self, Effect};
+use super::{engage, forms, view};
+use crate::workstation::{Answer, EngageResponse, Response, Session};
+use crate::{Error, Result};
+use crossterm::event::Event;
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use crossterm::{execute, queue};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use std::io::Write;
+use std::sync::mpsc::{Receiver, Sender};
+
+/// What wakes the loop.
+pub(crate) enum UiEvent {
+    Terminal(Event),
+    Data(Response),
+    Engage(EngageResponse),
+    /// The terminal cannot be read any more.
+    InputFailed(String),
+    /// The terminal's input ended (the connection dropped).
+    InputClosed,
+    /// The service's worker stopped; why.
+    WorkerGone(String),
+    /// A signal to this process: end, suspend or continue (the local terminal only).
+    Signal(super::terminal::Signal),
+}
+
+/// How the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ended {
+    /// The collector quit.
+    Quit,
+    /// The terminal's input ended.
+    InputClosed,
+}
+
+/// A terminal as the loop sees it.
+pub(crate) trait Front {
+    type Backend: Backend<Error = std::io::Error> + Write;
+
+    fn terminal(&mut self) -> &mut Terminal<Self::Backend>;
+
+    /// The size the terminal has now, when it can be measured (a resize whose event is
+    /// still queued); `None` when only resize events say so.
+    fn measured(&mut self) -> Option<(u16, u16)> {
+        None
+    }
+
+    /// The terminal was resized to `width` × `height` (an event said so).
+    fn resized(&mut self, _width: u16, _height: u16) {}
+
+    /// Lets the collector write `text` in an editor (with `instructions` as comments):
+    /// the text written, or why there is none.
+    fn edit(
+        &mut self,
+        text: &str,
+        instructions: &str,
+    ) -> Result<std::result::Result<String, String>>;
+
+    /// Gives the terminal back to the shell and stops until continued (Ctrl-Z); `Some`: why
+    /// this terminal cannot (for the status line).
+    fn suspend(&mut self) -> Result<Option<String>>;
+
+    /// Takes the terminal back after the process was continued (a shell may have reset it).
+    fn reclaim(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Where a session's answers go: into the loop's events.
+pub(crate) fn deliver_to_loop(session: &Session, tx: Sender<UiEvent>) {
+    session.deliver_to(move |answer| {
+        let event = match answer {
+            Answer::Data(r) => UiEvent::Data(r),
+            Answer::Engage(r) => UiEvent::Engage(r),
+            Answer::Stopped(why) => UiEvent::WorkerGone(why),
+        };
+        tx.send(event).is_ok()
+    });
+}
+
+/// Runs the loop from `effects` (the start's requests) until the collector quits or the
+/// input ends.
+pub(crate) fn run<F: Front>(
+    app: &mut App,
+    session: &Session,
+    events: &Receiver<UiEvent>,
+    front: &mut F,
+    mut effects: Vec<Effect>,
+) -> Result<Ended> {
+    let mut dirty = true;
+    // Effects of effects (the editor's text), run before waiting again.
+    let mut pending: Vec<Effect> = Vec::new();
+    loop {
+        // A resize whose event is still queued: lay out for the size the terminal has now.
+        if let Some((w, h)) = front.measured()
+            && (w, h) != app.size
+        {
+            effects.extend(update::resize(app, w, h));
+            dirty = true;
+        }
+        for effect in effects.drain(..) {
+            match effect {
+                Effect::Request(request) => session.send(request)?,
+                Effect::Engage(request) => session.engage(request)?,
+                Effect::Clear => {
+                    wipe(front.terminal())?;
+                    dirty = true;
+                }
+                Effect::Quit => return Ok(Ended::Quit),
+                Effect::Suspend => {
+                    if let Some(why) = front.suspend()? {
+                        app.status = Some(Status {
+                            text: why,
+                            error: true,
+                        });
+                    }
+                    dirty = true;
+                }
+                Effect::Edit { text, instructions } => {
+                    let result = front.edit(&text, &instructions)?;
+                    dirty = true;
+                    pending.extend(forms::edited(app, result));
+                }
+            }
+        }
+        effects.append(&mut pending);
+        if !effects.is_empty() {
+            continue;
+        }
+        if dirty {
+            draw(front.terminal(), app)?;
+            dirty = false;
+        }
+        // Block until something happens, then take everything that is queued.
+        let first = events
+            .recv()
+            .map_err(|_| Error::runtime("the terminal and the data worker are gone"))?;
+        for event in std::iter::once(first).chain(events.try_iter()) {
+            match event {
+                UiEvent::Terminal(Event::Key(k)) => {
+                    effects.extend(update::key(app, k));
+                    dirty = true;
+                }
+                UiEvent::Terminal(Event::Resize(w, h)) => {
+                    front.resized(w, h);
+                    effects.extend(update::resize(app, w, h));
+                    dirty = true;
+                }
+                UiEvent::Terminal(_) => {}
+                UiEvent::Data(response) => {
+                    effects.extend(update::response(app, response));
+                    dirty = true;
+                }
+                UiEvent::Engage(response) => {
+                    effects.extend(engage::response(app, response));
+                    dirty = true;
+                }
+                UiEvent::InputFailed(e) => {
+                    return Err(Error::runtime(format!("cannot read the terminal: {e}")));
+                }
+                UiEvent::InputClosed => return Ok(Ended::InputClosed),
+                UiEvent::WorkerGone(why) => return Err(Error::runtime(why)),
+                UiEvent::Signal(Signal::Terminate(n)) => return Err(Error::Signal(n)),
+                UiEvent::Signal(Signal::Suspend) => effects.push(Effect::Suspend),
+                UiEvent::Signal(Signal::Continue) => {
+                    front.reclaim()?;
+                    effects.push(Effect::Clear);
+                }
+            }
+            if effects.contains(&Effect::Quit) {
+                break;
+            }
+        }
+    }
+}
+
+/// Draws one frame inside synchronized-update markers (the terminal shows it all at once).
+pub(crate) fn draw<B: Backend<Error = std::io::Error> + Write>(
+    terminal: &mut Terminal<B>,
+    app: &App,
+) -> Result<()> {
+    queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    terminal.draw(|frame| view::draw(frame, app))?;
+    execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+    Ok(())
+}
+
+/// Clears the screen and forgets what was drawn, so that the next frame is drawn whole.
+/// (Not `Terminal::clear`, which asks the terminal where its cursor is: over a slow link that
+/// query can time out, and a terminal that does not answer stops the workstation.)
+pub(crate) fn wipe<B: Backend<Error = std::io::Error> + Write>(
+    terminal: &mut Terminal<B>,
+) -> Result<()> {
+    // An empty frame: ratatui's idea of the screen becomes blank, then the screen too.
+    terminal.draw(|_| {})?;
+    execute!(
+        terminal.backend_mut(),
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
+    Ok(())
+}

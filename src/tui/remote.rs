@@ -1,0 +1,468 @@
+//! The workstation in a terminal this process does not own: an SSH session of `owed serve`.
+//!
+//! The caller (one thread per SSH session) parses the channel's bytes into terminal events
+//! and pushes them through an [`EventSender`]; [`run_remote`] runs the same session loop as
+//! the local terminal, drawing to any [`Write`] (ratatui's crossterm backend over it, each
+//! frame inside synchronized-update markers), at the size the client gave and with what its
+//! terminal can show ([`Capabilities`]: colour depth, Unicode or ASCII). Nothing here reads
+//! the process's own terminal or asks the client anything (no cursor-position queries): the
+//! size comes from the caller, and changes as [`Event::Resize`] events.
+//!
+//! When the input ends ([`EventSender::close`], or the sender dropped: the connection went
+//! away) the loop stops; a form half-typed is handed to the service as the user's draft, and
+//! their next session reopens it. There is no `$EDITOR` in a remote session: `Ctrl-E` in a
+//! form says so.
+
+use super::event_loop::{self, Ended, Front, UiEvent};
+use super::theme::Theme;
+use super::{Setup, forms, update};
+use crate::Result;
+use crate::workstation::Session;
+use crossterm::event::Event;
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
+use crossterm::{cursor, execute};
+use ratatui::Terminal;
+use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
+use ratatui::buffer::Cell;
+use ratatui::layout::{Position, Size};
+use ratatui::style::Color;
+use std::io::Write;
+use std::sync::mpsc::{self, Receiver, Sender};
+use unicode_width::UnicodeWidthStr;
+
+/// How many colours the client's terminal shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorDepth {
+    /// None: bold, reverse and underline only (the `mono` theme).
+    Mono,
+    /// The 16 ANSI colours (the default themes use only these).
+    Ansi16,
+    /// The xterm 256-colour palette.
+    Ansi256,
+    /// 24-bit colour.
+    TrueColor,
+}
+
+/// What the client's terminal can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    pub colors: ColorDepth,
+    /// Unicode (box drawing, bars, `…`); else every cell is drawn in ASCII.
+    pub unicode: bool,
+}
+
+impl Default for Capabilities {
+    /// 16 colours and Unicode: what nearly every terminal of today shows.
+    fn default() -> Self {
+        Capabilities {
+            colors: ColorDepth::Ansi16,
+            unicode: true,
+        }
+    }
+}
+
+impl Capabilities {
+    /// A guess from the client's `TERM` and locale (`LC_ALL`, else `LC_CTYPE`, else `LANG`;
+    /// `None` when it sent none) and whether it asked for `NO_COLOR`: `dumb` is mono and
+    /// ASCII, `*-256color` 256 colours, `*-direct` / `*truecolor*` 24-bit, the rest 16; a
+    /// locale that names a charset other than UTF-8 (`C`, `POSIX`, `…ISO-8859-1`) means ASCII,
+    /// as do `vt100`, `vt220`, `linux` without one.
+    pub fn guess(term: Option<&str>, locale: Option<&str>, no_color: bool) -> Capabilities {
+        let term = term.unwrap_or("").to_ascii_lowercase();
+        let colors = if no_color || term == "dumb" {
+            ColorDepth::Mono
+        } else if term.ends_with("-direct") || term.contains("truecolor") {
+            ColorDepth::TrueColor
+        } else if term.contains("256color") {
+            ColorDepth::Ansi256
+        } else {
+            ColorDepth::Ansi16
+        };
+        let utf8 = |l: &str| {
+            let l = l.to_ascii_lowercase();
+            l.contains("utf-8") || l.contains("utf8")
+        };
+        let unicode = match locale.filter(|l| !l.is_empty()) {
+            Some(l) => utf8(l),
+            None => !matches!(
+                term.as_str(),
+                "dumb" | "vt100" | "vt102" | "vt220" | "linux"
+            ),
+        };
+        Capabilities { colors, unicode }
+    }
+}
+
+/// Where the caller's terminal events go: keys, resizes, and the end of the input.
+pub struct EventSender {
+    tx: Sender<UiEvent>,
+}
+
+impl EventSender {
+    /// Passes an event on; false when the session has ended (nobody reads any more).
+    pub fn send(&self, event: Event) -> bool {
+        self.tx.send(UiEvent::Terminal(event)).is_ok()
+    }
+
+    /// The input has ended (the connection dropped): the session stops, keeping any draft.
+    /// Dropping the sender says the same.
+    pub fn close(self) {}
+}
+
+impl Drop for EventSender {
+    fn drop(&mut self) {
+        let _ = self.tx.send(UiEvent::InputClosed);
+    }
+}
+
+/// The session loop's side of the events (give it to [`run_remote`]).
+pub struct Events {
+    rx: Receiver<UiEvent>,
+    /// For the service's answers, which wake the same loop.
+    tx: Sender<UiEvent>,
+}
+
+/// A pair: the caller pushes events into the [`EventSender`], [`run_remote`] takes the
+/// [`Events`].
+pub fn events() -> (EventSender, Events) {
+    let (tx, rx) = mpsc::channel();
+    (EventSender { tx: tx.clone() }, Events { rx, tx })
+}
+
+/// Runs the workstation for one session until the collector quits or the input ends,
+/// drawing to `out` at `size` (columns, rows) with what `caps` says the terminal shows.
+/// The session is the service's ([`crate::workstation::Workstation::connect`]); it ends
+/// when this returns.
+pub fn run_remote<W: Write>(
+    setup: Setup,
+    session: Session,
+    events: Events,
+    out: W,
+    size: (u16, u16),
+    caps: Capabilities,
+) -> Result<()> {
+    // The themes honour the depth; crossterm's own NO_COLOR handling (this process's
+    // environment, not the client's) must not turn colours into bare resets.
+    crossterm::style::force_color_output(true);
+    let mut setup = setup;
+    if caps.colors == ColorDepth::Mono
+        && let Some(mono) = Theme::builtin("mono")
+    {
+        setup.theme = mono;
+    }
+    let Events { rx, tx } = events;
+    event_loop::deliver_to_loop(&session, tx);
+    let mut backend = SessionBackend {
+        inner: CrosstermBackend::new(out),
+        size: Size::new(size.0, size.1),
+        caps,
+    };
+    execute!(backend, EnterAlternateScreen, cursor::Hide)?;
+    let mut front = RemoteFront {
+        terminal: Terminal::new(backend)?,
+    };
+    let mut app = setup.app();
+    app.read_only = session.read_only();
+    app.size = size;
+    let mut effects = update::start(&mut app);
+    if let Some(draft) = session.take_draft() {
+        effects.extend(forms::reopen(&mut app, draft));
+    }
+    let ended = event_loop::run(&mut app, &session, &rx, &mut front, effects);
+    // A form half-typed goes to the user's next session, however the loop ended.
+    if !matches!(ended, Ok(Ended::Quit))
+        && let Some(draft) = forms::draft(&app)
+    {
+        session.keep_draft(draft);
+    }
+    if matches!(ended, Ok(Ended::Quit)) {
+        // The client's terminal as it was (when the connection is still there).
+        let backend = front.terminal.backend_mut();
+        let _ = execute!(backend, LeaveAlternateScreen, cursor::Show);
+    }
+    ended.map(|_| ())
+}
+
+/// An SSH session's terminal: frames to the channel, the size from the client's events, no
+/// editor.
+struct RemoteFront<W: Write> {
+    terminal: Terminal<SessionBackend<W>>,
+}
+
+impl<W: Write> Front for RemoteFront<W> {
+    type Backend = SessionBackend<W>;
+
+    fn terminal(&mut self) -> &mut Terminal<Self::Backend> {
+        &mut self.terminal
+    }
+
+    fn resized(&mut self, width: u16, height: u16) {
+        self.terminal.backend_mut().size = Size::new(width, height);
+    }
+
+    fn suspend(&mut self) -> Result<Option<String>> {
+        Ok(Some(
+            "Ctrl-Z stops only a workstation in your own shell; over SSH, :q ends the session."
+                .to_string(),
+        ))
+    }
+
+    fn edit(
+        &mut self,
+        _text: &str,
+        _instructions: &str,
+    ) -> Result<std::result::Result<String, String>> {
+        Ok(Err(
+            "No $EDITOR over SSH: type the text here (the form keeps it).".to_string(),
+        ))
+    }
+}
+
+/// Crossterm's backend over the session's writer, at the size the client said, drawing each
+/// cell as its terminal can show it. It never asks the terminal anything.
+pub struct SessionBackend<W: Write> {
+    inner: CrosstermBackend<W>,
+    size: Size,
+    caps: Capabilities,
+}
+
+impl<W: Write> Write for SessionBackend<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Write::flush(&mut self.inner)
+    }
+}
+
+impl<W: Write> Backend for SessionBackend<W> {
+    type Error = std::io::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> std::io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        let caps = self.caps;
+        if caps.unicode && caps.colors == ColorDepth::TrueColor {
+            return self.inner.draw(content);
+        }
+        let cells: Vec<(u16, u16, Cell)> = content
+            .map(|(x, y, cell)| (x, y, adapt(cell, caps)))
+            .collect();
+        self.inner.draw(cells.iter().map(|(x, y, c)| (*x, *y, c)))
+    }
+
+    fn hide_cursor(&mut self) -> std::io::Result<()> {
+        self.inner.hide_cursor()
+    }
+
+    fn show_cursor(&mut self) -> std::io::Result<()> {
+        self.inner.show_cursor()
+    }
+
+    /// Never asked of the client (over a slow link the answer times out): the origin.
+    fn get_cursor_position(&mut self) -> std::io::Result<Position> {
+        Ok(Position::ORIGIN)
+    }
+
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> std::io::Result<()> {
+        self.inner.set_cursor_position(position)
+    }
+
+    fn clear(&mut self) -> std::io::Result<()> {
+        self.inner.clear()
+    }
+
+    fn clear_region(&mut self, clear_type: ClearType) -> std::io::Result<()> {
+        self.inner.clear_region(clear_type)
+    }
+
+    fn size(&self) -> std::io::Result<Size> {
+        Ok(self.size)
+    }
+
+    fn window_size(&mut self) -> std::io::Result<WindowSize> {
+        Ok(WindowSize {
+            columns_rows: self.size,
+            pixels: Size::new(0, 0),
+        })
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Backend::flush(&mut self.inner)
+    }
+}
+
+/// A cell as a terminal with `caps` shows it.
+fn adapt(cell: &Cell, caps: Capabilities) -> Cell {
+    let mut cell = cell.clone();
+    cell.fg = color(cell.fg, caps.colors);
+    cell.bg = color(cell.bg, caps.colors);
+    if !caps.unicode && !cell.symbol().is_ascii() {
+        let ascii = ascii(cell.symbol());
+        cell.set_symbol(&ascii);
+    }
+    cell
+}
+
+/// A colour within a depth: the nearest one the terminal has.
+fn color(c: Color, depth: ColorDepth) -> Color {
+    match (depth, c) {
+        (ColorDepth::TrueColor, c) => c,
+        (ColorDepth::Mono, _) => Color::Reset,
+        (ColorDepth::Ansi256, Color::Rgb(r, g, b)) => Color::Indexed(nearest_256(r, g, b)),
+        (ColorDepth::Ansi256, c) => c,
+        (ColorDepth::Ansi16, Color::Rgb(r, g, b)) => nearest_16(r, g, b),
+        (ColorDepth::Ansi16, Color::Indexed(i)) if i >= 16 => {
+            let (r, g, b) = rgb_of_index(i);
+            nearest_16(r, g, b)
+        }
+        (ColorDepth::Ansi16, c) => c,
+    }
+}
+
+/// The 16 ANSI colours as xterm draws them.
+const ANSI16: [(Color, (u8, u8, u8)); 16] = [
+    (Color::Black, (0, 0, 0)),
+    (Color::Red, (205, 0, 0)),
+    (Color::Green, (0, 205, 0)),
+    (Color::Yellow, (205, 205, 0)),
+    (Color::Blue, (0, 0, 238)),
+    (Color::Magenta, (205, 0, 205)),
+    (Color::Cyan, (0, 205, 205)),
+    (Color::Gray, (229, 229, 229)),
+    (Color::DarkGray, (127, 127, 127)),
+    (Color::LightRed, (255, 0, 0)),
+    (Color::LightGreen, (0, 255, 0)),
+    (Color::LightYellow, (255, 255, 0)),
+    (Color::LightBlue, (92, 92, 255)),
+    (Color::LightMagenta, (255, 0, 255)),
+    (Color::LightCyan, (0, 255, 255)),
+    (Color::White, (255, 255, 255)),
+];
+
+fn distance(a: (u8, u8, u8), b: (u8, u8, u8)) -> u32 {
+    let d = |x: u8, y: u8| (i32::from(x) - i32::from(y)).unsigned_abs();
+    d(a.0, b.0).pow(2) + d(a.1, b.1).pow(2) + d(a.2, b.2).pow(2)
+}
+
+fn nearest_16(r: u8, g: u8, b: u8) -> Color {
+    ANSI16
+        .iter()
+        .min_by_key(|(_, rgb)| distance(*rgb, (r, g, b)))
+        .map_or(Color::Reset, |(c, _)| *c)
+}
+
+/// The levels of the xterm colour cube.
+const CUBE: [u8; 6] = [0, 95, 135, 175, 215, 255];
+
+fn rgb_of_index(i: u8) -> (u8, u8, u8) {
+    match i {
+        0..=15 => ANSI16[usize::from(i)].1,
+        16..=231 => {
+            let i = i - 16;
+            (
+                CUBE[usize::from(i / 36)],
+                CUBE[usize::from(i / 6 % 6)],
+                CUBE[usize::from(i % 6)],
+            )
+        }
+        _ => {
+            let v = 8 + 10 * (i - 232);
+            (v, v, v)
+        }
+    }
+}
+
+fn nearest_256(r: u8, g: u8, b: u8) -> u8 {
+    (16..=255u8)
+        .min_by_key(|i| distance(rgb_of_index(*i), (r, g, b)))
+        .unwrap_or(16)
+}
+
+/// A symbol in ASCII, as wide as it was: lines and corners become `-`, `|` and `+`, bars
+/// `#`, arrows and dots their nearest letters, anything else `?` (`??` when it was wide).
+fn ascii(symbol: &str) -> String {
+    let width = symbol.width();
+    let c = symbol.chars().next().unwrap_or(' ');
+    let one = match c {
+        '─' | '━' | '═' | '╌' | '┄' | '—' | '–' | '‐' | '−' => '-',
+        '│' | '┃' | '║' | '╎' | '┆' | '▏' | '▕' => '|',
+        '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' | '╭' | '╮' | '╰' | '╯' | '╔' | '╗'
+        | '╚' | '╝' | '╠' | '╣' | '╦' | '╩' | '╬' | '┏' | '┓' | '┗' | '┛' => {
+            '+'
+        }
+        '█' | '▉' | '▊' | '▋' | '▌' | '▍' | '▎' | '▀' | '▄' | '▐' | '░' | '▒' | '▓' | '■' => {
+            '#'
+        }
+        '…' | '·' | '•' | '∙' => '.',
+        '▼' | '↓' | '▾' => 'v',
+        '▲' | '↑' | '▴' => '^',
+        '→' | '↳' | '▶' | '›' | '»' | '≥' => '>',
+        '←' | '◀' | '‹' | '«' | '≤' => '<',
+        '×' => 'x',
+        '✓' | '✔' => '*',
+        _ => '?',
+    };
+    match width {
+        0 => String::new(),
+        1 => one.to_string(),
+        n => "?".repeat(n),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_terminal_type_and_locale_choose_colours_and_unicode() {
+        let utf8 = Some("en_US.UTF-8");
+        let c = Capabilities::guess(Some("xterm-256color"), utf8, false);
+        assert_eq!((c.colors, c.unicode), (ColorDepth::Ansi256, true));
+        let c = Capabilities::guess(Some("xterm"), utf8, false);
+        assert_eq!(c.colors, ColorDepth::Ansi16);
+        let c = Capabilities::guess(Some("xterm-direct"), None, false);
+        assert_eq!((c.colors, c.unicode), (ColorDepth::TrueColor, true));
+        let c = Capabilities::guess(Some("dumb"), None, false);
+        assert_eq!((c.colors, c.unicode), (ColorDepth::Mono, false));
+        let c = Capabilities::guess(Some("vt100"), None, false);
+        assert!(!c.unicode);
+        let c = Capabilities::guess(Some("xterm-256color"), Some("C"), true);
+        assert_eq!((c.colors, c.unicode), (ColorDepth::Mono, false));
+    }
+
+    #[test]
+    fn colours_come_down_to_what_the_terminal_has() {
+        assert_eq!(
+            color(Color::Rgb(250, 10, 10), ColorDepth::Ansi16),
+            Color::LightRed
+        );
+        assert_eq!(
+            color(Color::Indexed(196), ColorDepth::Ansi16),
+            Color::LightRed
+        );
+        assert_eq!(
+            color(Color::Rgb(255, 0, 0), ColorDepth::Ansi256),
+            Color::Indexed(196)
+        );
+        assert_eq!(color(Color::Blue, ColorDepth::Ansi16), Color::Blue);
+        assert_eq!(color(Color::Blue, ColorDepth::Mono), Color::Reset);
+        assert_eq!(
+            color(Color::Rgb(1, 2, 3), ColorDepth::TrueColor),
+            Color::Rgb(1, 2, 3)
+        );
+    }
+
+    #[test]
+    fn symbols_in_ascii_keep_their_width() {
+        assert_eq!(ascii("─"), "-");
+        assert_eq!(ascii("┌"), "+");
+        assert_eq!(ascii("█"), "#");
+        assert_eq!(ascii("…"), ".");
+        assert_eq!(ascii("▼"), "v");
+        assert_eq!(ascii("東"), "??");
+        assert_eq!(ascii("é"), "?");
+    }
+}

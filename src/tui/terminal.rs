@@ -1,0 +1,170 @@
+//! The terminal the workstation draws on: raw mode on the alternate screen, cursor hidden, no
+//! mouse capture; put back on every way out, and handed back and forth around a suspend.
+//!
+//! - [`Guard`] enters the workstation's modes and [`restore`]s the terminal when dropped, or
+//!   when anything panics.
+//! - [`watch_signals`]: SIGTERM, SIGHUP (an SSH connection that drops) and SIGINT end the
+//!   workstation the ordinary way (the loop returns, the guard restores the terminal, the exit
+//!   code is 128 + the signal's number); SIGTSTP suspends it; SIGCONT takes the terminal back
+//!   and draws the whole frame again. The signals arrive on a thread of their own and reach
+//!   the loop as [`Signal`]s. A loop that does not end within [`GRACE`] of a terminating
+//!   signal, or a second such signal, restores the terminal from that thread and exits.
+//! - Ctrl-Z: raw mode turns the terminal's own suspend key off, so the keymap binds it to
+//!   `suspend`, and the loop runs [`stop`] with the terminal restored around it: the process
+//!   stops as a shell expects, and when it is continued (`fg`) raw mode and the alternate
+//!   screen come back ([`reclaim`]) and the whole frame is drawn again, as vim and mutt do.
+//! - `kill -9` cannot be caught: nothing restores the terminal then (`reset` does).
+
+use crate::Result;
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
+use crossterm::{cursor, execute};
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// What a signal asks of the workstation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGTERM, SIGHUP or SIGINT (its number): restore the terminal and end.
+    Terminate(i32),
+    /// SIGTSTP: restore the terminal and stop until continued.
+    Suspend,
+    /// SIGCONT: take the terminal back (a shell may have reset its modes) and redraw.
+    Continue,
+}
+
+/// How long the loop has to end after a terminating signal before the signal thread
+/// restores the terminal and exits by itself.
+pub const GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Whether the terminal is in the workstation's modes (raw, alternate screen).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Puts the terminal in raw mode on the alternate screen, and puts it back when dropped, or
+/// when anything panics.
+pub struct Guard;
+
+impl Guard {
+    pub fn enter() -> Result<Guard> {
+        install_panic_hook();
+        crossterm::terminal::enable_raw_mode()?;
+        ACTIVE.store(true, Ordering::SeqCst);
+        let guard = Guard;
+        execute!(std::io::stdout(), EnterAlternateScreen, cursor::Hide)?;
+        Ok(guard)
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Leaves the alternate screen, shows the cursor and leaves raw mode, once.
+pub fn restore() {
+    if ACTIVE.swap(false, Ordering::SeqCst) {
+        let mut out = std::io::stdout();
+        let _ = execute!(out, LeaveAlternateScreen, cursor::Show);
+        let _ = crossterm::terminal::disable_raw_mode();
+        let _ = out.flush();
+    }
+}
+
+/// Puts the terminal back in the workstation's modes after [`restore`] or a stop: raw mode
+/// set again even if crossterm believes it still is (a shell resets the modes of a job it
+/// stops), the alternate screen, the cursor hidden. The caller draws the whole frame.
+pub fn reclaim() -> Result<()> {
+    let _ = crossterm::terminal::disable_raw_mode();
+    crossterm::terminal::enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    execute!(std::io::stdout(), EnterAlternateScreen, cursor::Hide)?;
+    Ok(())
+}
+
+/// Stops the process until it is continued (SIGSTOP, which cannot be caught: the shell sees
+/// a stopped job). The terminal must have been [`restore`]d.
+pub fn stop() {
+    #[cfg(unix)]
+    let _ = signal_hook::low_level::raise(signal_hook::consts::SIGSTOP);
+}
+
+fn install_panic_hook() {
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+    if INSTALLED.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}
+
+/// The signal watcher; dropping it stops the watch.
+pub struct SignalWatch {
+    #[cfg(unix)]
+    handle: signal_hook::iterator::Handle,
+}
+
+impl Drop for SignalWatch {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        self.handle.close();
+    }
+}
+
+/// Watches SIGTERM, SIGHUP, SIGINT, SIGTSTP and SIGCONT on a thread of its own and hands
+/// each to `send` (which returns false once the loop is gone).
+///
+/// While another program has the terminal (the editor), SIGTSTP stops the process at once,
+/// as it would without the watch (the editor's job stops whole). A terminating signal the
+/// loop has not acted on within [`GRACE`] while the workstation holds the terminal, or a
+/// second one, restores the terminal here and exits with 128 + its number.
+#[cfg(unix)]
+pub fn watch_signals(send: impl Fn(Signal) -> bool + Send + 'static) -> Result<SignalWatch> {
+    use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGTERM, SIGTSTP};
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGTSTP, SIGCONT])?;
+    let handle = signals.handle();
+    std::thread::Builder::new()
+        .name("owed-signals".into())
+        .spawn(move || {
+            let mut terminating = false;
+            for signal in signals.forever() {
+                let event = match signal {
+                    SIGTSTP if !ACTIVE.load(Ordering::SeqCst) => {
+                        stop();
+                        continue;
+                    }
+                    SIGTSTP => Signal::Suspend,
+                    SIGCONT => Signal::Continue,
+                    n if terminating => {
+                        restore();
+                        std::process::exit(128 + n);
+                    }
+                    n => {
+                        terminating = true;
+                        std::thread::spawn(move || {
+                            std::thread::sleep(GRACE);
+                            if ACTIVE.load(Ordering::SeqCst) {
+                                restore();
+                                std::process::exit(128 + n);
+                            }
+                        });
+                        Signal::Terminate(n)
+                    }
+                };
+                if !send(event) {
+                    return;
+                }
+            }
+        })
+        .map_err(|e| crate::Error::runtime(format!("cannot watch signals: {e}")))?;
+    Ok(SignalWatch { handle })
+}
+
+/// No signals to watch here.
+#[cfg(not(unix))]
+pub fn watch_signals(_send: impl Fn(Signal) -> bool + Send + 'static) -> Result<SignalWatch> {
+    Ok(SignalWatch {})
+}

@@ -1,0 +1,210 @@
+//! Engagement in the workstation's service: what a session asks of the engagement worker
+//! ([`EngageRequest`]) and what it answers ([`EngageResponse`]), in plain view types.
+//!
+//! - [`worker`]: the engagement worker, a thread with its own database connection per
+//!   session that computes plans, renders previews, holds customers and sends over SMTP, so
+//!   that nothing slow runs on the input path. Every request carries a number; the session
+//!   drops answers to an abandoned request, except the outcomes of a send.
+
+pub mod worker;
+
+use crate::domain::engage::{HoldRow, OutboxRow};
+use crate::domain::{Date, Decimal};
+use crate::engage::report::EngagementReport;
+use std::path::PathBuf;
+
+/// A plan entry's identity: its cycle, reminder and customer.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PlanKey {
+    pub cycle: String,
+    pub reminder: String,
+    pub customer_id: String,
+}
+
+/// A template a collector can pick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateInfo {
+    /// The plain-text template's file (it identifies the template to the worker).
+    pub path: PathBuf,
+    /// The file name without extension (`friendly`).
+    pub name: String,
+    /// The cycles' reminders that use it (`Standard dunning / Friendly`).
+    pub used_by: Vec<String>,
+    /// An HTML alternative sits beside it.
+    pub has_html: bool,
+}
+
+/// An email as it would be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewMail {
+    pub from: String,
+    /// The customer's addresses as stored.
+    pub to: String,
+    pub subject: String,
+    /// The plain-text body.
+    pub text: String,
+    pub has_html: bool,
+    pub cycle: String,
+    pub reminder: String,
+    /// The documents it chases (numbers, else ids), oldest due first.
+    pub documents: Vec<String>,
+}
+
+/// One customer's email for the preview, or why it cannot be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewItem {
+    pub cid: i64,
+    pub customer_id: String,
+    pub name: String,
+    /// The plan entry it renders, for a planned reminder.
+    pub key: Option<PlanKey>,
+    pub mail: Result<PreviewMail, String>,
+}
+
+/// What became of one reminder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendResult {
+    /// Delivered: the server accepted it.
+    Sent { message_id: String, to: String },
+    /// Its documents were already claimed (sent earlier today, or by another run): nothing
+    /// was sent.
+    AlreadySent,
+    /// Certainly not delivered.
+    Failed(String),
+    /// Maybe delivered: left pending in the outbox, never resent automatically.
+    Unknown(String),
+}
+
+impl SendResult {
+    /// Whether the message went out.
+    pub fn is_sent(&self) -> bool {
+        matches!(self, SendResult::Sent { .. })
+    }
+}
+
+/// What became of one customer's reminder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendOutcome {
+    pub cid: Option<i64>,
+    pub customer_id: String,
+    pub name: String,
+    pub result: SendResult,
+}
+
+/// A line of today's plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanRow {
+    pub key: PlanKey,
+    pub cid: i64,
+    pub name: String,
+    /// The customer's addresses as stored.
+    pub to: String,
+    /// The documents (numbers, else ids), oldest due first.
+    pub documents: Vec<String>,
+    /// Their balance in the base currency.
+    pub balance: Decimal,
+    /// Days overdue of the oldest.
+    pub days_overdue: i64,
+}
+
+/// A due reminder that cannot be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedRow {
+    pub cid: Option<i64>,
+    pub cycle: String,
+    pub reminder: String,
+    pub customer_id: String,
+    pub name: String,
+    pub reason: String,
+}
+
+/// Today's plan with what stands beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanData {
+    pub as_of: Date,
+    /// Cycles read.
+    pub cycles: usize,
+    /// Sorted by cycle, reminder and customer id.
+    pub entries: Vec<PlanRow>,
+    pub skipped: Vec<SkippedRow>,
+    /// Holds in force.
+    pub held: Vec<HoldRow>,
+    /// Customers paused by an open promise.
+    pub paused: usize,
+    /// Reminders not sent (pending, failed), newest first, then the latest sent.
+    pub outbox: Vec<OutboxRow>,
+}
+
+/// A question for the engagement worker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EngageRequest {
+    /// The templates a collector can pick (the cycles are read again).
+    Templates { seq: u64 },
+    /// Renders `template` for each customer, as a reminder sent by hand.
+    Preview {
+        seq: u64,
+        as_of: Date,
+        template: PathBuf,
+        cids: Vec<i64>,
+    },
+    /// Renders planned reminders (from the last plan of that date).
+    PreviewPlanned {
+        seq: u64,
+        as_of: Date,
+        keys: Vec<PlanKey>,
+    },
+    /// Sends `template` to each customer by hand (after the collector confirmed).
+    Send {
+        seq: u64,
+        as_of: Date,
+        template: PathBuf,
+        cids: Vec<i64>,
+    },
+    /// Sends planned reminders now (the plan is computed again first).
+    SendPlanned {
+        seq: u64,
+        as_of: Date,
+        keys: Vec<PlanKey>,
+    },
+    /// Today's plan, the holds and the outbox.
+    Plan { seq: u64, as_of: Date },
+    /// Holds customers back from every cycle until a date (inclusive).
+    Hold {
+        seq: u64,
+        cids: Vec<i64>,
+        until: Date,
+        text: Option<String>,
+    },
+    /// The engagement report.
+    Report { seq: u64, as_of: Date },
+}
+
+/// An answer from the engagement worker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EngageResponse {
+    Templates {
+        seq: u64,
+        result: Result<Vec<TemplateInfo>, String>,
+    },
+    Previews {
+        seq: u64,
+        result: Result<Vec<PreviewItem>, String>,
+    },
+    /// One reminder of a send went out, or did not.
+    Sent { seq: u64, outcome: SendOutcome },
+    /// A send finished; `error` says why it stopped early or could not start.
+    SendDone { seq: u64, error: Option<String> },
+    Plan {
+        seq: u64,
+        result: Result<Box<PlanData>, String>,
+    },
+    Held {
+        seq: u64,
+        until: Date,
+        result: Result<usize, String>,
+    },
+    Report {
+        seq: u64,
+        result: Result<Box<EngagementReport>, String>,
+    },
+}

@@ -1,0 +1,459 @@
+//! The forecast in the workstation's service: each open document's predicted payment date with its
+//! reason, the 13-week cash forecast and every customer's risk ([`Forecast::compute`]).
+//!
+//! The forecast reads the whole portfolio's history (seconds at 100k customers), so the
+//! worker never computes it on the input path: once the figures, the first page and the DSO
+//! are answered, it runs on a thread of its own with its own connection, and the worker
+//! picks the result up between requests. The worker then writes each customer's risk into
+//! the queue's TEMP table (the High risk tab and the risk order are paged in SQL), answers
+//! [`ForecastView`] and the last page and detail again. It is computed once per as-of date
+//! and again when the data changes: at once for a new date, when the figures are asked for
+//! again (`R`); after a promise, dispute or resolution saved in the workstation (its own
+//! commits do not change the connection's `data_version`) once the saves have paused for
+//! [`SAVE_SETTLE`]; at most every [`RECOMPUTE_SPACING`] for changes of the data. Until the new one arrives, the
+//! previous forecast of the same date stays on screen.
+
+use crate::domain::Date;
+use crate::domain::forecast::Risk;
+use crate::domain::forecast::cash::CashForecast;
+use crate::report::forecast::Forecast;
+use crate::store::Store;
+use crate::store::queue::UnfilteredCounts;
+use crate::store::queue_risk::QueueRisk;
+use crate::{Error, Result};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::time::{Duration, Instant};
+
+/// Least time between two forecasts started because the data changed (another collector's
+/// commits come often; the forecast costs seconds of CPU at 100k customers).
+pub const RECOMPUTE_SPACING: Duration = Duration::from_secs(10);
+
+/// How often the worker looks whether the forecast thread is done while it runs.
+pub const FORECAST_POLL: Duration = Duration::from_millis(50);
+
+/// How long the collector's saves must have stopped before the forecast they moved is
+/// started again: a run of saves (a promise on each of ten customers) costs one forecast,
+/// started when the collector pauses, not one per save competing with the next save.
+pub const SAVE_SETTLE: Duration = Duration::from_secs(2);
+
+/// The version of a forecast that no data version matches.
+const STALE: i64 = i64::MIN;
+
+/// What the screen shows of the portfolio's forecast (the per-customer parts come with the
+/// detail, the risk with the queue's rows).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastView {
+    pub as_of: Date,
+    /// Expected receipts by week, in the base currency.
+    pub cash: CashForecast,
+    /// Open documents predicted.
+    pub documents: usize,
+    /// Customers rated high risk (everyone's).
+    pub high_risk: u64,
+}
+
+/// One open document's predicted payment date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentPrediction {
+    /// The billing id (as the detail's documents carry it).
+    pub id: String,
+    pub predicted: Date,
+    /// "usually pays 12 days late; disputed".
+    pub reason: String,
+}
+
+/// One customer's part of the forecast, for the detail.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CustomerForecast {
+    /// `None`: the customer has no documents (nothing to judge by).
+    pub risk: Option<Risk>,
+    pub documents: Vec<DocumentPrediction>,
+}
+
+impl CustomerForecast {
+    /// The prediction of a document by its billing id.
+    pub fn document(&self, id: &str) -> Option<&DocumentPrediction> {
+        self.documents.iter().find(|d| d.id == id)
+    }
+}
+
+/// Where the forecast's time went in the worker (for the benchmark).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ForecastTimings {
+    /// [`Forecast::compute`] (on its own thread in the workstation).
+    pub compute: Duration,
+    /// Writing the risks into the queue table, counting the High risk tab, indexing the
+    /// results by customer.
+    pub apply: Duration,
+}
+
+/// A forecast computed (or failed) for a date and data version.
+pub struct Finished {
+    as_of: Date,
+    version: i64,
+    result: Result<Forecast>,
+    compute: Duration,
+}
+
+struct Running {
+    as_of: Date,
+    version: i64,
+    answer: Receiver<Finished>,
+}
+
+/// The forecast installed: by customer, and the risks for the queue table.
+struct Loaded {
+    as_of: Date,
+    version: i64,
+    customers: HashMap<i64, CustomerForecast>,
+    risks: Vec<QueueRisk>,
+    /// What was answered (a session that joins later is given it too).
+    view: ForecastView,
+}
+
+/// The worker's side: which forecast is wanted, running and installed.
+pub struct Forecasts {
+    path: PathBuf,
+    base_currency: String,
+    grace_days: u32,
+    /// The forecast to compute next: as of a date, for a data version.
+    wanted: Option<(Date, i64)>,
+    running: Option<Running>,
+    loaded: Option<Loaded>,
+    last_start: Option<Instant>,
+    /// The collector asked for fresh figures: the next start does not wait for the spacing.
+    asked: bool,
+    /// The collector saved what moves the forecast: none starts before this instant.
+    settle_until: Option<Instant>,
+    pub timings: ForecastTimings,
+}
+
+impl Forecasts {
+    /// Nothing wanted yet; threads open the database at `path`.
+    pub fn new(path: &Path, base_currency: &str, grace_days: u32) -> Forecasts {
+        Forecasts {
+            path: path.to_path_buf(),
+            base_currency: base_currency.to_string(),
+            grace_days,
+            wanted: None,
+            running: None,
+            loaded: None,
+            last_start: None,
+            asked: false,
+            settle_until: None,
+            timings: ForecastTimings::default(),
+        }
+    }
+
+    /// The figures as of `as_of` were (re)computed on data `version`: a forecast of them is
+    /// wanted unless it is installed or running already.
+    pub fn want(&mut self, as_of: Date, version: i64) {
+        let have = |d: Date, v: i64| d == as_of && v == version;
+        if self
+            .loaded
+            .as_ref()
+            .is_some_and(|l| have(l.as_of, l.version))
+            || self
+                .running
+                .as_ref()
+                .is_some_and(|r| have(r.as_of, r.version))
+        {
+            self.wanted = None;
+            return;
+        }
+        self.wanted = Some((as_of, version));
+    }
+
+    /// The figures are being read again on request (`R`), or the collector saved what moves
+    /// the forecast (its own commits do not change this connection's `data_version`): the
+    /// installed or running forecast no longer counts as current, so the next
+    /// [`Forecasts::want`] asks for a new one (the installed one stays on screen until it
+    /// arrives), without waiting for the spacing.
+    pub fn invalidate(&mut self) {
+        if let Some(l) = self.loaded.as_mut() {
+            l.version = STALE;
+        }
+        if let Some(r) = self.running.as_mut() {
+            r.version = STALE;
+        }
+        self.asked = true;
+    }
+
+    /// The collector saved a promise, dispute or resolution (its own commit does not change
+    /// this connection's `data_version`): the installed or running forecast is no longer
+    /// current, and a new one starts once the saves have stopped for [`SAVE_SETTLE`] and
+    /// [`RECOMPUTE_SPACING`] has passed since the previous start.
+    pub fn saved(&mut self, now: Instant) {
+        if let Some(l) = self.loaded.as_mut() {
+            l.version = STALE;
+        }
+        if let Some(r) = self.running.as_mut() {
+            r.version = STALE;
+        }
+        self.settle_until = Some(now + SAVE_SETTLE);
+    }
+
+    /// A forecast is computing on its thread.
+    pub fn busy(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// A wanted forecast may start now: none runs, and a recomputation after a change of
+    /// the data waits [`RECOMPUTE_SPACING`] after the previous start.
+    pub fn ready_to_start(&self) -> bool {
+        self.ready_at(Instant::now())
+    }
+
+    fn ready_at(&self, now: Instant) -> bool {
+        let Some((as_of, _)) = self.wanted else {
+            return false;
+        };
+        if self.running.is_some() {
+            return false;
+        }
+        let new_date = self.loaded.as_ref().is_none_or(|l| l.as_of != as_of);
+        if new_date || self.asked {
+            return true;
+        }
+        if self.settle_until.is_some_and(|t| now < t) {
+            return false;
+        }
+        self.last_start
+            .is_none_or(|t| now.saturating_duration_since(t) >= RECOMPUTE_SPACING)
+    }
+
+    /// Starts the wanted forecast on its own thread and connection.
+    pub fn start(&mut self) -> Result<()> {
+        let Some((as_of, version)) = self.wanted.take() else {
+            return Ok(());
+        };
+        self.asked = false;
+        let (tx, answer) = mpsc::channel();
+        let path = self.path.clone();
+        let base = self.base_currency.clone();
+        let grace = self.grace_days;
+        std::thread::Builder::new()
+            .name("owed-forecast".into())
+            .spawn(move || {
+                let t = Instant::now();
+                let result = Store::open_existing(&path)
+                    .and_then(|store| Forecast::compute(&store, as_of, &base, grace));
+                let _ = tx.send(Finished {
+                    as_of,
+                    version,
+                    result,
+                    compute: t.elapsed(),
+                });
+            })
+            .map_err(|e| Error::runtime(format!("cannot start the forecast: {e}")))?;
+        self.last_start = Some(Instant::now());
+        self.running = Some(Running {
+            as_of,
+            version,
+            answer,
+        });
+        Ok(())
+    }
+
+    /// The forecast the thread finished, if it has.
+    pub fn take_finished(&mut self) -> Option<Finished> {
+        let running = self.running.as_ref()?;
+        let finished = match running.answer.try_recv() {
+            Ok(f) => f,
+            Err(TryRecvError::Empty) => return None,
+            Err(TryRecvError::Disconnected) => Finished {
+                as_of: running.as_of,
+                version: running.version,
+                result: Err(Error::runtime("the forecast stopped")),
+                compute: Duration::ZERO,
+            },
+        };
+        self.running = None;
+        Some(finished)
+    }
+
+    /// Computes the wanted forecast here, on `store` (tests and benchmarks: no thread).
+    pub fn compute_now(&mut self, store: &Store) -> Option<Finished> {
+        let (as_of, version) = self.wanted.take()?;
+        let t = Instant::now();
+        let result = Forecast::compute(store, as_of, &self.base_currency, self.grace_days);
+        self.last_start = Some(t);
+        Some(Finished {
+            as_of,
+            version,
+            result,
+            compute: t.elapsed(),
+        })
+    }
+
+    /// Installs a finished forecast when it is of the figures' date `current` (a forecast of
+    /// another date is dropped: the one of the new date is wanted already), writes its risks
+    /// into the queue table and recounts the High risk tab. Returns what the screen shows.
+    pub fn install(
+        &mut self,
+        finished: Finished,
+        current: Option<Date>,
+        store: &Store,
+        unfiltered: &mut UnfilteredCounts,
+    ) -> Result<Option<ForecastView>> {
+        let Finished {
+            as_of,
+            version,
+            result,
+            compute,
+        } = finished;
+        let forecast = result?;
+        if current != Some(as_of) {
+            return Ok(None);
+        }
+        let t = Instant::now();
+        let documents = forecast.documents.len();
+        let mut customers: HashMap<i64, CustomerForecast> =
+            HashMap::with_capacity(forecast.risks.len());
+        for d in forecast.documents {
+            customers
+                .entry(d.cid)
+                .or_default()
+                .documents
+                .push(DocumentPrediction {
+                    id: d.id,
+                    predicted: d.predicted,
+                    reason: d.reason,
+                });
+        }
+        let mut risks = Vec::with_capacity(forecast.risks.len());
+        for (cid, risk) in forecast.risks {
+            risks.push(QueueRisk {
+                cid,
+                level: risk.level,
+                score: risk.score,
+            });
+            customers.entry(cid).or_default().risk = Some(risk);
+        }
+        risks.sort_by_key(|r| r.cid);
+        self.loaded = Some(Loaded {
+            as_of,
+            version,
+            customers,
+            risks,
+            view: ForecastView {
+                as_of,
+                cash: forecast.cash,
+                documents,
+                high_risk: 0,
+            },
+        });
+        self.restore(as_of, store, unfiltered)?;
+        self.timings = ForecastTimings {
+            compute,
+            apply: t.elapsed(),
+        };
+        Ok(self.view(as_of))
+    }
+
+    /// Writes the installed forecast's risks into a queue table just rebuilt as of `as_of`
+    /// (the data changed: the previous forecast of the date stands until the new one) and
+    /// recounts the High risk tab. Returns the high-risk customers (0 when no forecast of
+    /// that date is installed).
+    pub fn restore(
+        &mut self,
+        as_of: Date,
+        store: &Store,
+        unfiltered: &mut UnfilteredCounts,
+    ) -> Result<u64> {
+        let Some(loaded) = self.loaded.as_mut().filter(|l| l.as_of == as_of) else {
+            return Ok(0);
+        };
+        store.set_queue_risks(&loaded.risks)?;
+        let (everyone, by_owner) = store.queue_tab_counts(crate::domain::queue::Tab::HighRisk)?;
+        unfiltered.set_tab(crate::domain::queue::Tab::HighRisk, everyone, &by_owner);
+        loaded.view.high_risk = everyone;
+        Ok(everyone)
+    }
+
+    /// What the screen shows of the forecast of `as_of`, once one is installed.
+    pub fn view(&self, as_of: Date) -> Option<ForecastView> {
+        self.loaded
+            .as_ref()
+            .filter(|l| l.as_of == as_of)
+            .map(|l| l.view.clone())
+    }
+
+    /// Whether a forecast of `as_of` is installed (its risks go into a rebuilt queue table).
+    pub fn has(&self, as_of: Date) -> bool {
+        self.loaded.as_ref().is_some_and(|l| l.as_of == as_of)
+    }
+
+    /// A customer's part of the forecast as of `as_of`, once computed (`Some` with no risk
+    /// and no documents for a customer without documents).
+    pub fn customer(&self, as_of: Date, cid: i64) -> Option<CustomerForecast> {
+        let loaded = self.loaded.as_ref().filter(|l| l.as_of == as_of)?;
+        Some(loaded.customers.get(&cid).cloned().unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn installed(as_of: Date, version: i64) -> Forecasts {
+        let mut f = Forecasts::new(Path::new("unused.db"), "EUR", 0);
+        f.loaded = Some(Loaded {
+            as_of,
+            version,
+            customers: HashMap::new(),
+            risks: Vec::new(),
+            view: ForecastView {
+                as_of,
+                cash: CashForecast {
+                    weeks: Vec::new(),
+                    beyond: crate::domain::Decimal::ZERO,
+                },
+                documents: 0,
+                high_risk: 0,
+            },
+        });
+        f
+    }
+
+    #[test]
+    fn saves_wait_until_they_pause_and_the_spacing_has_passed() {
+        let as_of = Date::from_ymd_opt(2026, 11, 25).unwrap();
+        let mut f = installed(as_of, 7);
+        let t0 = Instant::now();
+        f.last_start = Some(t0);
+        f.want(as_of, 7);
+        assert!(!f.ready_at(t0), "the installed forecast is current");
+
+        f.saved(t0);
+        f.want(as_of, 7);
+        assert!(f.wanted.is_some(), "a save makes the installed one stale");
+        assert!(
+            !f.ready_at(t0 + Duration::from_secs(1)),
+            "saves still coming"
+        );
+        // A second save a second later pushes the start out again.
+        f.saved(t0 + Duration::from_secs(1));
+        assert!(!f.ready_at(t0 + Duration::from_secs(2)));
+        // Settled, but the previous forecast started less than the spacing ago.
+        assert!(!f.ready_at(t0 + Duration::from_secs(5)));
+        assert!(f.ready_at(t0 + RECOMPUTE_SPACING));
+    }
+
+    #[test]
+    fn asking_again_or_a_new_date_does_not_wait() {
+        let as_of = Date::from_ymd_opt(2026, 11, 25).unwrap();
+        let mut f = installed(as_of, 7);
+        let t0 = Instant::now();
+        f.last_start = Some(t0);
+        f.saved(t0);
+        f.want(as_of.pred_opt().unwrap(), 7);
+        assert!(f.ready_at(t0), "a new as-of date starts at once");
+        f.want(as_of, 7);
+        f.invalidate();
+        f.want(as_of, 7);
+        assert!(f.ready_at(t0), "R starts at once");
+    }
+}

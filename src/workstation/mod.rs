@@ -1,0 +1,37 @@
+//! The workstation's back end: one service, started once, that every screen talks to — the
+//! local terminal and every SSH session of `owed serve` alike. It owns the database
+//! connections, the queue's TEMP table and its copy in memory, the figures, the DSO, the
+//! forecast and the engagement workers, and answers requests off the screens' input path.
+//!
+//! - [`service`]: [`Workstation`] and its [`Session`]s: portfolios shared by date, requests
+//!   routed to the portfolio of the session's date, answers delivered to the session, drafts
+//!   kept per user.
+//! - [`requests`]: what a session asks ([`Request`]) and is answered ([`Response`]), in the
+//!   service's own view types.
+//! - [`portfolio`]: the worker of one portfolio as of a date ([`PortfolioWorker`]) and the
+//!   sessions looking at it: its own connection, the queue table, the figures and the DSO;
+//!   per session only the last page and detail asked for.
+//! - [`save`]: collector actions from the forms, recorded through [`crate::actions`] for the
+//!   session's actor.
+//! - [`forecast`]: the forecast's thread and what it answers.
+//! - [`engage`]: the engagement worker of a session (plans, previews, holds, sending).
+//!
+//! The rows and the customer's detail a screen draws are the plain types of
+//! [`crate::domain::queue`], [`crate::domain::customer`] and [`crate::domain::engage`]: the
+//! store reads them, the service passes them on, the screens draw them. They moved below both
+//! rather than being copied into look-alike view types, because a copy of every row of every
+//! page would cost time on the input path and say nothing new; they carry no connection and no
+//! SQL. Everything else a screen sees (the summary, the detail with its figures and forecast,
+//! form data, save outcomes, engagement plans and previews) is the service's own.
+
+pub mod engage;
+pub mod forecast;
+pub mod portfolio;
+pub mod requests;
+pub mod save;
+pub mod service;
+
+pub use engage::{EngageRequest, EngageResponse};
+pub use portfolio::{LOCAL, PortfolioWorker, RebuildTimings, SessionId, Settings};
+pub use requests::{BarMetrics, DetailData, Request, Response, Summary};
+pub use service::{Answer, Draft, ServiceSettings, Session, Workstation};

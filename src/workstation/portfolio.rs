@@ -1,0 +1,1039 @@
+//! One portfolio as of a date and the sessions looking at it: the worker that owns its own
+//! database connection, the queue's TEMP table and its copy in memory, the figures, the DSO
+//! and the forecast, so that no query runs on a session's input path.
+//!
+//! Every request comes from a session ([`SessionId`]); the worker keeps, per session, only
+//! what it must answer again (its last page and detail requests) and who it is (the
+//! [`Actor`] its saves are recorded for). Everything else is shared: one queue table, one set
+//! of tab counts, one summary, one DSO, one forecast, whatever the number of sessions.
+//!
+//! The worker coalesces per session: of the requests a session queued while the worker was
+//! busy it answers only the latest page, detail and form (every save and write is done, in
+//! order). After a save — by any session — every session's last page and detail are answered
+//! again with the summary, so that the change reaches every screen. It watches `PRAGMA
+//! data_version` about once a second; when another process (an import, the command line,
+//! cron, another portfolio's saves) commits, it recomputes the figures and answers every
+//! session's last page and detail again. A session that joins a portfolio already computed
+//! is answered from it (its figures, forecast and pages) without computing anything.
+//!
+//! [`PortfolioWorker::handle_batch`] and friends answer synchronously for one local session
+//! (tests and benchmarks: no thread); [`PortfolioWorker::run`] is the thread's loop, fed by
+//! [`Envelope`]s from the service ([`super::Workstation`]).
+
+use super::forecast::{FORECAST_POLL, Forecasts};
+use super::requests::{BarMetrics, DetailData, Request, Response, Summary};
+use crate::Result;
+use crate::domain::aging::AgingBounds;
+use crate::domain::metrics::{days_inclusive, dso_count_back, months_back};
+use crate::domain::queue::{IssueReason, QueueCounts, QueueFilter, Scope, SortKey};
+use crate::domain::users::{Actor, Role};
+use crate::domain::{Date, Decimal};
+use crate::report::Portfolio;
+use crate::store::Store;
+use crate::store::queue::UnfilteredCounts;
+use crate::store::queue_counts::QueueMirror;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// How often the worker looks for other processes' commits.
+pub const POLL: Duration = Duration::from_millis(750);
+
+/// Months of sales the DSO count-back walks through (as the metrics report).
+const DSO_MONTHS: usize = 12;
+
+/// A session of the workstation, as the service numbers them.
+pub type SessionId = u64;
+
+/// The session the synchronous calls ([`PortfolioWorker::handle_batch`] …) answer.
+pub const LOCAL: SessionId = 0;
+
+/// What the arithmetic needs from the config.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bounds: AgingBounds,
+    pub base_currency: String,
+    pub grace_days: u32,
+}
+
+/// What the service sends a portfolio's worker.
+#[derive(Debug, Clone)]
+pub enum Envelope {
+    /// A session looks at this portfolio from now on.
+    Join { session: SessionId, actor: Actor },
+    /// A session went to another date, or ended: its last requests are forgotten.
+    Leave { session: SessionId },
+    /// A session's request.
+    Request {
+        session: SessionId,
+        request: Request,
+    },
+    /// Compute the figures of this date now, before anyone asks (the shared portfolio of a
+    /// server, so that a new session's first page does not wait for them).
+    Warm { as_of: Date },
+}
+
+/// What the worker keeps of one session.
+#[derive(Debug, Clone)]
+pub(super) struct Viewer {
+    /// Whose saves these are.
+    pub(super) actor: Actor,
+    /// Answered again when the figures or the data change.
+    pub(super) last_page: Option<Request>,
+    pub(super) last_detail: Option<Request>,
+}
+
+/// What one session asked for in a batch (the latest of each kind).
+#[derive(Default)]
+struct Wanted {
+    summary: Option<Date>,
+    page: Option<Request>,
+    detail: Option<Request>,
+    form: Option<Request>,
+    writes: Vec<Request>,
+}
+
+/// One portfolio's worker: answers its sessions' requests on its own connection.
+pub struct PortfolioWorker {
+    pub(super) store: Store,
+    /// The database file (a second connection reads the activity beside the figures).
+    pub(super) path: std::path::PathBuf,
+    pub(super) settings: Settings,
+    pub(super) as_of: Option<Date>,
+    /// The sessions looking at this portfolio.
+    pub(super) sessions: BTreeMap<SessionId, Viewer>,
+    /// The actor of [`LOCAL`] (the synchronous calls' session).
+    pub(super) local_actor: Actor,
+    pub(super) version: i64,
+    pub(super) checked: Instant,
+    /// When the last request arrived (background work waits for a pause in the keys).
+    pub(super) last_request: Instant,
+    /// How long the last recomputation took, by phase.
+    pub timings: RebuildTimings,
+    /// Tab counts by scope and filter, for the current figures (shared by every session).
+    pub(super) counts: HashMap<(Scope, String, QueueFilter), QueueCounts>,
+    /// Tab counts without a filter, counted while the figures were written.
+    pub(super) unfiltered: UnfilteredCounts,
+    /// The DSO still to compute: (as of, outstanding).
+    pub(super) dso_pending: Option<(Date, Decimal)>,
+    /// The DSO computing on its own thread.
+    pub(super) dso_running: Option<Receiver<(Date, Result<Option<Decimal>>)>>,
+    /// Sort indexes of the queue table still to make when idle.
+    pub(super) pending_indexes: Vec<SortKey>,
+    /// The figures last answered (a saved action moves them by its difference).
+    pub(super) summary: Option<Summary>,
+    /// The reasons a dispute may give (from the config).
+    pub(super) dispute_reasons: Vec<String>,
+    /// The forecast: wanted, running on its thread, installed.
+    pub forecasts: Forecasts,
+    /// A save was committed: fold the WAL into the database when idle (not during a save, nor
+    /// right after it, when the screen asks for what moved).
+    pub(super) checkpoint_due: bool,
+    /// The queue table in memory, for the tab counts under a filter.
+    pub(super) mirror: Option<QueueMirror>,
+}
+
+/// Where the time of a recomputation of the figures went (for the benchmark).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RebuildTimings {
+    /// One pass over the open items with the totals of open issues and promises, and beside
+    /// it each customer's activity.
+    pub portfolio: Duration,
+    /// Each customer's activity alone (on the second connection).
+    pub activity: Duration,
+    /// The first page from the figures alone, when it was answered so.
+    pub first_page: Option<Duration>,
+    /// Writing the queue's TEMP table.
+    pub queue_table: Duration,
+}
+
+/// Answers kept for one session (the synchronous calls).
+fn only(session: SessionId, out: &mut Vec<Response>) -> impl FnMut(SessionId, Response) + '_ {
+    move |sid, r| {
+        if sid == session {
+            out.push(r);
+        }
+    }
+}
+
+impl PortfolioWorker {
+    /// Opens the database for the worker (read-only when this user may only read it; a
+    /// config of another base currency than the database's is refused).
+    pub fn open(path: &Path, settings: Settings) -> Result<PortfolioWorker> {
+        let store = Store::open_existing(path)?;
+        store.check_base_currency(&settings.base_currency)?;
+        PortfolioWorker::with_store(store, settings)
+    }
+
+    /// The worker on a connection already open (and checked as [`PortfolioWorker::open`]
+    /// does) on the database.
+    pub fn with_store(store: Store, settings: Settings) -> Result<PortfolioWorker> {
+        let path = store.path().to_path_buf();
+        // Saves commit on this connection: their checkpoints wait for idle time.
+        store.defer_checkpoints()?;
+        store.temp_in_memory()?;
+        let version = store.data_version()?;
+        Ok(PortfolioWorker {
+            forecasts: Forecasts::new(&path, &settings.base_currency, settings.grace_days),
+            store,
+            path,
+            as_of: None,
+            sessions: BTreeMap::new(),
+            // No name: a save by the local session says to give one.
+            local_actor: Actor::new("", Role::Manager),
+            version,
+            checked: Instant::now(),
+            last_request: Instant::now(),
+            timings: RebuildTimings::default(),
+            counts: HashMap::new(),
+            unfiltered: UnfilteredCounts::default(),
+            dso_pending: None,
+            dso_running: None,
+            pending_indexes: Vec::new(),
+            summary: None,
+            dispute_reasons: crate::config::Config::default().dispute_reasons,
+            settings,
+            checkpoint_due: false,
+            mirror: None,
+        })
+    }
+
+    /// Whether the database can only be read here (the title bar says so; saves fail).
+    pub fn read_only(&self) -> bool {
+        self.store.is_read_only()
+    }
+
+    /// The dispute reasons the collector-action forms are checked against (the config's).
+    pub fn with_dispute_reasons(mut self, reasons: Vec<String>) -> PortfolioWorker {
+        self.dispute_reasons = reasons;
+        self
+    }
+
+    /// Who the local session (the synchronous calls') acts as: its saves are recorded for
+    /// them.
+    pub fn acting_as(mut self, actor: Actor) -> PortfolioWorker {
+        if let Some(v) = self.sessions.get_mut(&LOCAL) {
+            v.actor = actor.clone();
+        }
+        self.local_actor = actor;
+        self
+    }
+
+    /// A session looks at this portfolio from now on, acting as `actor`.
+    pub fn join(&mut self, session: SessionId, actor: Actor) {
+        self.sessions.insert(
+            session,
+            Viewer {
+                actor,
+                last_page: None,
+                last_detail: None,
+            },
+        );
+    }
+
+    /// A session left: its last requests are not answered again.
+    pub fn leave(&mut self, session: SessionId) {
+        self.sessions.remove(&session);
+    }
+
+    /// The sessions looking at this portfolio.
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// What the worker keeps of a session (a session it did not know, the local one, joins).
+    pub(super) fn viewer(&mut self, session: SessionId) -> &mut Viewer {
+        let local = &self.local_actor;
+        self.sessions.entry(session).or_insert_with(|| Viewer {
+            actor: local.clone(),
+            last_page: None,
+            last_detail: None,
+        })
+    }
+
+    /// Answers a batch of the local session's requests, keeping only the latest of each kind,
+    /// in the order summary, writes (all of them, in order), page, detail; then the deferred
+    /// work (the DSO, then the forecast, computed here rather than on its thread).
+    pub fn handle_batch(&mut self, batch: Vec<Request>) -> Vec<Response> {
+        let mut out = Vec::new();
+        let batch = batch.into_iter().map(|r| (LOCAL, r)).collect();
+        {
+            let mut emit = only(LOCAL, &mut out);
+            self.answer_batch(batch, &mut emit);
+            self.deferred(&mut emit);
+            self.forecast_step(false, &mut emit);
+        }
+        out
+    }
+
+    /// Answers a batch of several sessions' requests as [`PortfolioWorker::handle_batch`]
+    /// does, with the deferred work; each answer names its session.
+    pub fn handle_all(&mut self, batch: Vec<(SessionId, Request)>) -> Vec<(SessionId, Response)> {
+        let mut out = Vec::new();
+        let mut emit = |sid, r| out.push((sid, r));
+        self.answer_batch(batch, &mut emit);
+        self.deferred(&mut emit);
+        self.forecast_step(false, &mut emit);
+        out
+    }
+
+    /// Answers one request of the local session (a page or detail of another date also brings
+    /// that date's figures; a save brings what it changed).
+    pub fn handle(&mut self, request: Request) -> Vec<Response> {
+        self.handle_batch_now(vec![request])
+    }
+
+    /// Answers a batch as [`PortfolioWorker::handle_batch`] does, without the deferred work.
+    pub fn handle_batch_now(&mut self, batch: Vec<Request>) -> Vec<Response> {
+        let mut out = Vec::new();
+        let batch = batch.into_iter().map(|r| (LOCAL, r)).collect();
+        self.answer_batch(batch, &mut only(LOCAL, &mut out));
+        out
+    }
+
+    /// When another process committed since the last look, recomputes everything and answers
+    /// the local session's last page and detail requests again (the DSO follows as deferred
+    /// work).
+    pub fn poll_changes(&mut self) -> Vec<Response> {
+        let mut out = Vec::new();
+        self.poll(&mut only(LOCAL, &mut out));
+        out
+    }
+
+    /// The forecast's turn: installs a finished one (then answers every session's last page
+    /// and detail again), and starts the wanted one once the DSO is done — on its thread when
+    /// `background`, else computed here.
+    fn forecast_step(&mut self, background: bool, emit: &mut dyn FnMut(SessionId, Response)) {
+        let mut finished = self.forecasts.take_finished();
+        if self.dso_pending.is_none() && finished.is_none() {
+            if !background {
+                finished = self.forecasts.compute_now(&self.store);
+            } else if self.forecasts.ready_to_start()
+                && let Err(e) = self.forecasts.start()
+            {
+                self.broadcast(Response::Error(e.to_string()), emit);
+            }
+        }
+        let Some(finished) = finished else {
+            return;
+        };
+        let installed =
+            self.forecasts
+                .install(finished, self.as_of, &self.store, &mut self.unfiltered);
+        match installed {
+            Ok(Some(view)) => {
+                self.counts.clear();
+                self.broadcast(Response::Forecast(Box::new(view)), emit);
+                self.answer_again(true, None, emit);
+            }
+            Ok(None) => {}
+            Err(e) => self.broadcast(Response::Error(format!("forecast: {e}")), emit),
+        }
+    }
+
+    /// Sends an answer to every session.
+    fn broadcast(&self, response: Response, emit: &mut dyn FnMut(SessionId, Response)) {
+        let n = self.sessions.len();
+        for (i, sid) in self.sessions.keys().enumerate() {
+            if i + 1 == n {
+                emit(*sid, response);
+                return;
+            }
+            emit(*sid, response.clone());
+        }
+    }
+
+    /// Answers every session's last page (and detail, with `details`) again, except those of
+    /// `except` (they asked for their own in the same batch), and those of another date than
+    /// the figures' (a session on its way elsewhere).
+    fn answer_again(
+        &mut self,
+        details: bool,
+        except: Option<&BTreeSet<SessionId>>,
+        emit: &mut dyn FnMut(SessionId, Response),
+    ) {
+        let as_of = self.as_of;
+        let of_date = |r: &Option<Request>| {
+            r.clone().filter(|r| match r {
+                Request::Page { as_of: d, .. } | Request::Detail { as_of: d, .. } => {
+                    Some(*d) == as_of
+                }
+                _ => false,
+            })
+        };
+        let again: Vec<(SessionId, Request)> = self
+            .sessions
+            .iter()
+            .filter(|(sid, _)| except.is_none_or(|e| !e.contains(sid)))
+            .flat_map(|(sid, v)| {
+                let page = of_date(&v.last_page);
+                let detail = if details {
+                    of_date(&v.last_detail)
+                } else {
+                    None
+                };
+                page.into_iter().chain(detail).map(move |r| (*sid, r))
+            })
+            .collect();
+        for (sid, request) in again {
+            self.answer_one(sid, &request, emit);
+        }
+    }
+
+    /// Answers one request of a session, or the error it met.
+    fn answer_one(
+        &mut self,
+        sid: SessionId,
+        request: &Request,
+        emit: &mut dyn FnMut(SessionId, Response),
+    ) {
+        let mut out = Vec::new();
+        if let Err(e) = self.answer(sid, request, &mut out) {
+            out.push(Response::Error(e.to_string()));
+        }
+        for answer in out {
+            emit(sid, answer);
+        }
+    }
+
+    /// Answers a batch: per session the latest request of each kind, every save and write in
+    /// order; each answer as soon as it is ready.
+    fn answer_batch(
+        &mut self,
+        batch: Vec<(SessionId, Request)>,
+        emit: &mut dyn FnMut(SessionId, Response),
+    ) {
+        let mut wanted: BTreeMap<SessionId, Wanted> = BTreeMap::new();
+        let mut reload: Option<(SessionId, Date)> = None;
+        let mut saves = Vec::new();
+        for (sid, request) in batch {
+            self.viewer(sid);
+            let w = wanted.entry(sid).or_default();
+            match request {
+                Request::Summary { as_of } => w.summary = Some(as_of),
+                Request::Reload { as_of } => {
+                    w.summary = Some(as_of);
+                    reload = Some((sid, as_of));
+                }
+                Request::Page { .. } => w.page = Some(request),
+                Request::Detail { .. } => w.detail = Some(request),
+                Request::MarkRepliesRead { .. } => w.writes.push(request),
+                Request::FormData { .. } => w.form = Some(request),
+                Request::Save { seq, job } => saves.push((sid, seq, job)),
+            }
+        }
+        let mut saved = Vec::new();
+        for (sid, seq, job) in saves {
+            let outcome = self.save(sid, &job);
+            saved.push((sid, Response::Saved { seq, outcome }));
+        }
+        let wrote: BTreeSet<SessionId> = wanted
+            .iter()
+            .filter(|(_, w)| !w.writes.is_empty())
+            .map(|(sid, _)| *sid)
+            .collect();
+        // The figures: read again (`R`), of another date than the computed one, or of data
+        // another process changed since.
+        let mut rebuild = reload.map(|(sid, d)| (sid, d, true)).or_else(|| {
+            wanted.iter().find_map(|(sid, w)| {
+                w.summary
+                    .filter(|d| self.as_of != Some(*d) || self.summary.is_none())
+                    .map(|d| (*sid, d, false))
+            })
+        });
+        if rebuild.is_none()
+            && let Some(as_of) = self.as_of
+            && let Some((sid, _)) = wanted.iter().find(|(_, w)| w.summary.is_some())
+            && self.store.data_version().is_ok_and(|v| v != self.version)
+        {
+            rebuild = Some((*sid, as_of, false));
+        }
+        if !saved.is_empty() && rebuild.is_none() {
+            // What every screen shows of the customers, again: the figures moved by the
+            // difference (or rebuilt when they could not be), the pages and the details.
+            if let Some(s) = self.summary.as_ref().filter(|_| self.as_of.is_some()) {
+                let s = s.clone();
+                self.broadcast(Response::Summary(Box::new(s)), emit);
+            }
+        }
+        let mut answered_figures = BTreeSet::new();
+        let mut rebuilt = false;
+        if let Some((sid, as_of, again)) = rebuild {
+            if again {
+                self.forecasts.invalidate();
+            }
+            // New figures with a first page: the page goes out before the queue table is
+            // written (computed from the figures alone when it can be).
+            let page = if wrote.is_empty() {
+                wanted.get(&sid).and_then(|w| w.page.clone())
+            } else {
+                None
+            };
+            match self.rebuild_with(as_of, page.as_ref().map(|p| (sid, p)), emit) {
+                Ok((s, quick)) => {
+                    rebuilt = true;
+                    if quick {
+                        answered_figures.insert(sid);
+                        if let Some(w) = wanted.get_mut(&sid) {
+                            w.page = None;
+                        }
+                    }
+                    for other in self.sessions.keys().copied().collect::<Vec<_>>() {
+                        if !answered_figures.contains(&other) {
+                            emit(other, Response::Summary(Box::new(s.clone())));
+                            answered_figures.insert(other);
+                        }
+                    }
+                }
+                Err(e) => {
+                    emit(sid, Response::Error(e.to_string()));
+                    answered_figures.insert(sid);
+                }
+            }
+        }
+        // Sessions joining computed figures: answered from them.
+        for (sid, w) in &wanted {
+            if w.summary.is_some() && !answered_figures.contains(sid) {
+                let as_of = w.summary.unwrap_or_default();
+                let mut out = Vec::new();
+                if let Err(e) = self.ensure(as_of, &mut out) {
+                    out.push(Response::Error(e.to_string()));
+                }
+                if out.is_empty()
+                    && let Some(s) = self.summary.clone()
+                {
+                    out.push(Response::Summary(Box::new(s)));
+                }
+                for r in out {
+                    emit(*sid, r);
+                }
+            }
+        }
+        // A session that asks for the figures gets the forecast with them, when one is
+        // installed (the others got it when it was).
+        for (sid, w) in &wanted {
+            if let Some(as_of) = w.summary
+                && let Some(view) = self.forecasts.view(as_of)
+                && self.as_of == Some(as_of)
+            {
+                emit(*sid, Response::Forecast(Box::new(view)));
+            }
+        }
+        let sessions: Vec<SessionId> = self.sessions.keys().copied().collect();
+        for sid in sessions {
+            let mut w = wanted.remove(&sid).unwrap_or_default();
+            // After a save everyone's screen is answered again; after new figures, those of
+            // the sessions that did not ask for them (who asked, asks for its pages itself).
+            let refresh_all = !saved.is_empty() || (rebuilt && w.summary.is_none());
+            for request in std::mem::take(&mut w.writes) {
+                self.answer_one(sid, &request, emit);
+            }
+            // Another session's write (replies read) moves this one's page too.
+            let others_wrote = wrote.iter().any(|s| *s != sid);
+            let again = self.sessions.get(&sid).cloned();
+            let of_date = |r: Option<Request>| {
+                r.filter(|r| match r {
+                    Request::Page { as_of, .. } | Request::Detail { as_of, .. } => {
+                        Some(*as_of) == self.as_of
+                    }
+                    _ => false,
+                })
+            };
+            if w.page.is_none() && (refresh_all || others_wrote) {
+                w.page = of_date(again.as_ref().and_then(|v| v.last_page.clone()));
+            }
+            if w.detail.is_none() && refresh_all {
+                w.detail = of_date(again.as_ref().and_then(|v| v.last_detail.clone()));
+            }
+            for request in w.page.into_iter().chain(w.detail).chain(w.form) {
+                self.answer_one(sid, &request, emit);
+            }
+        }
+        for (sid, answer) in saved {
+            emit(sid, answer);
+        }
+    }
+
+    /// Work left for when nothing else waits: the DSO of new figures.
+    fn deferred(&mut self, emit: &mut dyn FnMut(SessionId, Response)) {
+        let Some((as_of, outstanding)) = self.dso_pending.take() else {
+            return;
+        };
+        let result = self.dso(as_of, outstanding);
+        let answer = self.dso_done(as_of, result);
+        self.broadcast(answer, emit);
+    }
+
+    /// Takes a DSO in (the summary keeps it) and answers it.
+    fn dso_done(&mut self, as_of: Date, result: Result<Option<Decimal>>) -> Response {
+        match result {
+            Ok(dso) => {
+                if let Some(s) = self.summary.as_mut().filter(|s| s.as_of == as_of) {
+                    s.metrics.dso = dso;
+                    s.dso_pending = false;
+                }
+                Response::Dso { as_of, dso }
+            }
+            Err(e) => Response::Error(e.to_string()),
+        }
+    }
+
+    /// Starts the DSO (a year of sales: 200 ms at 100k customers) on its own thread and
+    /// connection, so that keys are answered meanwhile; false when no thread could start.
+    fn spawn_dso(&mut self, as_of: Date, outstanding: Decimal) -> bool {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = self.path.clone();
+        let base = self.settings.base_currency.clone();
+        let started = std::thread::Builder::new()
+            .name("owed-dso".into())
+            .spawn(move || {
+                let result = Store::open_existing(&path)
+                    .and_then(|store| dso_at(&store, &base, as_of, outstanding));
+                let _ = tx.send((as_of, result));
+            });
+        if started.is_ok() {
+            self.dso_running = Some(rx);
+        }
+        started.is_ok()
+    }
+
+    /// Computes the figures as of `as_of` unless they are computed already.
+    fn ensure(&mut self, as_of: Date, out: &mut Vec<Response>) -> Result<()> {
+        if self.as_of != Some(as_of) {
+            let summary = self.rebuild(as_of)?;
+            out.push(Response::Summary(Box::new(summary)));
+        }
+        Ok(())
+    }
+
+    fn answer(&mut self, sid: SessionId, request: &Request, out: &mut Vec<Response>) -> Result<()> {
+        match request {
+            Request::Summary { as_of } => {
+                self.ensure(*as_of, out)?;
+                if out.is_empty()
+                    && let Some(s) = self.summary.clone()
+                {
+                    out.push(Response::Summary(Box::new(s)));
+                }
+            }
+            Request::Reload { as_of } => {
+                self.forecasts.invalidate();
+                let summary = self.rebuild(*as_of)?;
+                out.push(Response::Summary(Box::new(summary)));
+            }
+            Request::Page {
+                seq,
+                as_of,
+                query,
+                offset,
+                limit,
+            } => {
+                self.ensure(*as_of, out)?;
+                self.viewer(sid).last_page = Some(request.clone());
+                let key = (query.scope, query.collector.clone(), query.filter.clone());
+                let counts = match self
+                    .unfiltered
+                    .for_query(query)
+                    .or(self.counts.get(&key).copied())
+                {
+                    Some(c) => c,
+                    None => {
+                        let c = self.mirror()?.counts(query);
+                        self.counts.insert(key, c);
+                        c
+                    }
+                };
+                // Few rows under a filter: their keys from memory, so that SQL reads just
+                // those instead of the table for them.
+                let total = counts.counts[query.tab.index()];
+                let few = !query.filter.is_empty() && total <= FEW_ROWS;
+                let keys = if few {
+                    Some(self.mirror()?.keys(query))
+                } else {
+                    None
+                };
+                let page = self.store.queue_page_counted(
+                    query,
+                    *offset,
+                    *limit,
+                    &counts,
+                    keys.as_deref(),
+                )?;
+                out.push(Response::Page { seq: *seq, page });
+            }
+            Request::Detail { seq, as_of, cid } => {
+                self.ensure(*as_of, out)?;
+                self.viewer(sid).last_detail = Some(request.clone());
+                let as_of = *as_of;
+                let detail = self
+                    .store
+                    .customer_detail(*cid, as_of, self.settings.grace_days)?;
+                let data = match detail {
+                    Some(detail) => Some(Box::new(DetailData {
+                        figures: self.store.queue_figures(*cid, self.settings.bounds.len())?,
+                        forecast: self.forecasts.customer(as_of, *cid),
+                        detail,
+                    })),
+                    None => None,
+                };
+                out.push(Response::Detail {
+                    seq: *seq,
+                    cid: *cid,
+                    data,
+                });
+            }
+            Request::MarkRepliesRead { cid } => {
+                out.push(self.mark_replies_read(*cid)?);
+            }
+            Request::FormData {
+                seq,
+                as_of,
+                cid,
+                kind,
+            } => {
+                let data = self.form_data(*as_of, *cid, *kind);
+                out.push(Response::FormData {
+                    seq: *seq,
+                    cid: *cid,
+                    data: data.map(Box::new).map_err(|e| e.to_string()),
+                });
+            }
+            Request::Save { seq, job } => {
+                let outcome = self.save(sid, job);
+                out.push(Response::Saved { seq: *seq, outcome });
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks a customer's replies read, and takes it out of the Replies tab of the queue
+    /// summary and of the counts (this connection's own commit does not change its
+    /// `data_version`, so nothing would recompute them).
+    fn mark_replies_read(&mut self, cid: i64) -> Result<Response> {
+        let marked = self
+            .store
+            .mark_replies_read(cid, &crate::engage::outbox::now())?;
+        let mut left_tab = false;
+        if self.as_of.is_some()
+            && let Some(owner) = self.store.queue_replies_read(cid)?
+        {
+            left_tab = true;
+            self.unfiltered.replies_read(owner.as_deref());
+            self.counts.clear();
+        }
+        Ok(Response::RepliesRead {
+            cid,
+            marked,
+            left_tab,
+        })
+    }
+
+    /// When another process committed since the last look, recomputes everything and answers
+    /// every session's last page and detail again (the DSO follows as deferred work).
+    fn poll(&mut self, emit: &mut dyn FnMut(SessionId, Response)) {
+        self.checked = Instant::now();
+        let Some(as_of) = self.as_of else {
+            return;
+        };
+        match self.store.data_version() {
+            Ok(v) if v != self.version => {
+                self.version = v;
+                match self.rebuild(as_of) {
+                    Ok(summary) => {
+                        self.broadcast(Response::Summary(Box::new(summary)), emit);
+                        self.answer_again(true, None, emit);
+                    }
+                    Err(e) => self.broadcast(Response::Error(e.to_string()), emit),
+                }
+            }
+            Ok(_) => {}
+            Err(e) => self.broadcast(Response::Error(e.to_string()), emit),
+        }
+    }
+
+    /// Computes the figures as of `as_of` and rebuilds the queue summary.
+    fn rebuild(&mut self, as_of: Date) -> Result<Summary> {
+        self.rebuild_with(as_of, None, &mut |_, _| {})
+            .map(|(summary, _)| summary)
+    }
+
+    /// Computes the figures as of `as_of` and rebuilds the queue summary. When `page` (a
+    /// session's) asks for a first page the figures answer alone, the summary and that page
+    /// are sent to that session through `emit` before the queue table is written, and the
+    /// result says so (`true`: both went out; else the caller sends the summary).
+    fn rebuild_with(
+        &mut self,
+        as_of: Date,
+        page: Option<(SessionId, &Request)>,
+        emit: &mut dyn FnMut(SessionId, Response),
+    ) -> Result<(Summary, bool)> {
+        let s = &self.settings;
+        let t0 = Instant::now();
+        // Each customer's activity on a second connection while this one reads the open
+        // items and the totals of promises and issues: about as long as each other.
+        let store = &self.store;
+        let (computed, activity) = std::thread::scope(|scope| {
+            let path = &self.path;
+            let beside = scope.spawn(move || {
+                let t = Instant::now();
+                let activity = Store::open_existing(path)
+                    .and_then(|store| store.queue_activity(as_of, s.grace_days, None));
+                activity.map(|a| (a, t.elapsed()))
+            });
+            let computed = (|| -> Result<(Portfolio, Decimal, Decimal, Vec<IssueReason>)> {
+                let portfolio =
+                    Portfolio::compute(store, as_of, None, &s.bounds, &s.base_currency)?;
+                let issues = store.open_issue_amount(as_of, &s.base_currency)?;
+                let promises = store.open_promise_amount(as_of, s.grace_days, &s.base_currency)?;
+                let reasons = store.open_issues_by_reason(as_of)?;
+                Ok((portfolio, issues, promises, reasons))
+            })();
+            let activity = beside
+                .join()
+                .unwrap_or_else(|_| Err(crate::Error::runtime("reading the activity failed")));
+            (computed, activity)
+        });
+        let (portfolio, open_issue_amount, open_p2p_amount, issues) = computed?;
+        let (activity, activity_time) = activity?;
+        let t1 = Instant::now();
+        let t = &portfolio.total;
+        let metrics = BarMetrics {
+            outstanding: t.outstanding,
+            overdue: t.overdue,
+            net_overdue: portfolio.net_overdue,
+            collectable_this_month: t.collectable_this_month,
+            unutilised_credit: t.unutilised_credit,
+            unapplied_cash: t.unapplied_cash,
+            open_issue_amount,
+            open_p2p_amount,
+            dso: None,
+            customers_overdue: portfolio.customers_overdue,
+        };
+        let summary = Summary {
+            as_of,
+            metrics,
+            aging: t.aging.clone(),
+            issues,
+            dso_pending: true,
+        };
+        // The first page from the figures alone (not when an installed forecast's risks
+        // would be missing from it).
+        let mut answered = false;
+        let mut quick_for = None;
+        if let Some((
+            sid,
+            request @ Request::Page {
+                seq,
+                as_of: page_as_of,
+                query,
+                offset,
+                limit,
+            },
+        )) = page
+            && *page_as_of == as_of
+            && !self.forecasts.has(as_of)
+            && let Some(quick) = self.store.quick_queue_page(
+                query,
+                *offset,
+                *limit,
+                &s.bounds,
+                &portfolio.customers,
+                &activity,
+            )?
+        {
+            answered = true;
+            quick_for = Some((sid, request.clone()));
+            emit(sid, Response::Summary(Box::new(summary.clone())));
+            emit(
+                sid,
+                Response::Page {
+                    seq: *seq,
+                    page: quick,
+                },
+            );
+        }
+        let t3 = Instant::now();
+        self.unfiltered =
+            self.store
+                .write_queue_summary(&s.bounds, &portfolio.customers, &activity)?;
+        // The forecast of the date, if one is installed, stands until the new one arrives.
+        self.forecasts
+            .restore(as_of, &self.store, &mut self.unfiltered)?;
+        self.as_of = Some(as_of);
+        self.counts.clear();
+        self.dso_pending = Some((as_of, portfolio.total.outstanding));
+        self.dso_running = None;
+        self.pending_indexes = SortKey::ALL.into_iter().rev().collect();
+        self.version = self.store.data_version()?;
+        self.forecasts.want(as_of, self.version);
+        self.timings = RebuildTimings {
+            portfolio: t1 - t0,
+            activity: activity_time,
+            first_page: answered.then(|| t3 - t1),
+            queue_table: t3.elapsed(),
+        };
+        self.summary = Some(summary.clone());
+        if let Some((sid, request)) = quick_for {
+            self.viewer(sid).last_page = Some(request);
+        }
+        Ok((summary, answered))
+    }
+
+    /// Whether the queue table in memory is read and still what the table holds.
+    fn mirror_current(&self) -> bool {
+        self.mirror
+            .as_ref()
+            .is_some_and(|m| m.is_current(&self.store))
+    }
+
+    /// The queue table in memory for counting under a filter, read again when this
+    /// connection has written anything since.
+    fn mirror(&mut self) -> Result<&QueueMirror> {
+        if !self.mirror_current() {
+            self.mirror = Some(self.store.queue_mirror()?);
+        }
+        Ok(self.mirror.as_ref().expect("read just now"))
+    }
+
+    /// DSO by the count-back method over the monthly sales up to `as_of` (as the metrics
+    /// report computes it).
+    fn dso(&self, as_of: Date, outstanding: Decimal) -> Result<Option<Decimal>> {
+        dso_at(
+            &self.store,
+            &self.settings.base_currency,
+            as_of,
+            outstanding,
+        )
+    }
+
+    /// Runs the worker loop: takes the service's envelopes, answers each session as each
+    /// answer is ready, does deferred work when nothing waits, and watches for other
+    /// processes' commits. Returns when the service hangs up.
+    pub fn run(mut self, envelopes: Receiver<Envelope>, mut emit: impl FnMut(SessionId, Response)) {
+        let emit: &mut dyn FnMut(SessionId, Response) = &mut emit;
+        loop {
+            let finished = self.dso_running.as_ref().map(|rx| rx.try_recv());
+            match finished {
+                Some(Ok((as_of, result))) => {
+                    self.dso_running = None;
+                    let answer = self.dso_done(as_of, result);
+                    self.broadcast(answer, emit);
+                }
+                Some(Err(std::sync::mpsc::TryRecvError::Disconnected)) => self.dso_running = None,
+                Some(Err(std::sync::mpsc::TryRecvError::Empty)) | None => {}
+            }
+            let until_poll = POLL.saturating_sub(self.checked.elapsed());
+            let wait = if self.dso_pending.is_some()
+                || self.forecasts.ready_to_start()
+                || !self.pending_indexes.is_empty()
+            {
+                Duration::ZERO
+            } else if self.forecasts.busy() || self.dso_running.is_some() {
+                FORECAST_POLL.min(until_poll)
+            } else {
+                until_poll
+            };
+            match envelopes.recv_timeout(wait) {
+                Ok(first) => {
+                    let mut batch = Vec::new();
+                    for envelope in std::iter::once(first).chain(envelopes.try_iter()) {
+                        match envelope {
+                            Envelope::Join { session, actor } => self.join(session, actor),
+                            Envelope::Leave { session } => {
+                                self.leave(session);
+                                batch.retain(|(s, _)| *s != session);
+                            }
+                            Envelope::Request { session, request } => {
+                                batch.push((session, request));
+                            }
+                            Envelope::Warm { as_of } => {
+                                if self.as_of != Some(as_of) {
+                                    match self.rebuild(as_of) {
+                                        Ok(s) => {
+                                            self.broadcast(Response::Summary(Box::new(s)), emit)
+                                        }
+                                        Err(e) => {
+                                            self.broadcast(Response::Error(e.to_string()), emit)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    if !batch.is_empty() {
+                        self.last_request = Instant::now();
+                        self.answer_batch(batch, emit);
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some((as_of, outstanding)) = self.dso_pending {
+                        if self.spawn_dso(as_of, outstanding) {
+                            self.dso_pending = None;
+                        } else {
+                            self.deferred(emit);
+                        }
+                        continue;
+                    }
+                    // The sort indexes, one at a time between requests, so that the first
+                    // sort by a key does not wait for its index.
+                    if let Some(key) = self.pending_indexes.pop() {
+                        if let Err(e) = self.store.ensure_sort_index(key) {
+                            self.broadcast(Response::Error(e.to_string()), emit);
+                        }
+                        continue;
+                    }
+                    // The queue table in memory for filters (read again after a change),
+                    // once the keys have paused: reading it takes a tenth of a second at
+                    // 100k customers, which a key pressed meanwhile would wait for.
+                    if self.as_of.is_some()
+                        && self.last_request.elapsed() >= MIRROR_AFTER_PAUSE
+                        && !self.mirror_current()
+                    {
+                        if let Err(e) = self.mirror() {
+                            self.broadcast(Response::Error(e.to_string()), emit);
+                        }
+                        continue;
+                    }
+                    // Nothing asked for a while: the WAL of the last saves goes into the
+                    // database now, when no one waits for it.
+                    if self.checkpoint_due {
+                        self.checkpoint();
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+            self.forecast_step(true, emit);
+            if self.checked.elapsed() >= POLL {
+                self.poll(emit);
+            }
+        }
+    }
+}
+
+/// How long the keys must have paused before the queue table is read into memory.
+const MIRROR_AFTER_PAUSE: Duration = Duration::from_millis(400);
+
+/// Rows of a filtered tab read by key (from the queue table in memory) rather than by a pass
+/// over the table or a walk of its sort index.
+const FEW_ROWS: u64 = 2_000;
+
+/// DSO by the count-back method over the monthly sales up to `as_of` (as the metrics report
+/// computes it).
+fn dso_at(store: &Store, base: &str, as_of: Date, outstanding: Decimal) -> Result<Option<Decimal>> {
+    let spans = months_back(as_of, DSO_MONTHS);
+    let oldest = spans.last().map_or(as_of, |s| s.0);
+    let sales = store.sales_by_day(oldest, as_of, base)?;
+    let month_sales: Vec<(Decimal, u32)> = spans
+        .iter()
+        .map(|(first, last)| {
+            let total = sales
+                .iter()
+                .filter(|(d, _)| d >= first && d <= last)
+                .map(|(_, a)| *a)
+                .sum();
+            (total, days_inclusive(*first, *last))
+        })
+        .collect();
+    Ok(dso_count_back(outstanding, &month_sales))
+}

@@ -1,0 +1,409 @@
+//! SPEC "The database file", through the real binary: only `import` and `demo` create a
+//! database; every other command on a path without one exits 2 naming it and creates nothing;
+//! a database this user may only read serves reports, exports and the workstation (saying so
+//! in its title bar) and refuses writes naming the file; the base currency is fixed at the
+//! first import; files that are no `owed` database, and dates past the calendar, are refused
+//! in one sentence.
+
+mod common;
+
+use common::{command_in, owed_in, stderr, stdout, write_fixture};
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use std::io::{Read, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const AS_OF: &str = "2026-04-30";
+
+/// The uid `owed` runs as when the test runs as root, whom permission bits do not stop.
+const NOBODY: u32 = 65534;
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn chmod(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Imports the fixture into `dir/data/owed.db` (the folder `data` made by the import).
+fn imported(dir: &Path) -> PathBuf {
+    let csv = dir.join("csv");
+    write_fixture(&csv, |_, t| t.to_string());
+    let db = dir.join("data/owed.db");
+    let o = owed_in(
+        dir,
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "import",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    db
+}
+
+/// A database this test's `owed` runs may read but not write: the file write-protected and,
+/// with `folder_too`, its folder as well. When the test runs as root, `owed` runs as
+/// `nobody`. Permissions are given back on drop, so that the folder can be removed.
+struct ReadOnly {
+    dir: tempfile::TempDir,
+    db: PathBuf,
+    root: bool,
+}
+
+impl ReadOnly {
+    fn new(folder_too: bool) -> ReadOnly {
+        let dir = tempfile::tempdir().unwrap();
+        chmod(dir.path(), 0o755);
+        let db = imported(dir.path());
+        let root = std::fs::metadata(&db).unwrap().uid() == 0;
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        chmod(&out, 0o777);
+        chmod(&db, 0o444);
+        // The folder: writable by the reader or not (when root, the reader is nobody).
+        let writable = if root { 0o777 } else { 0o755 };
+        chmod(
+            db.parent().unwrap(),
+            if folder_too { 0o555 } else { writable },
+        );
+        ReadOnly { dir, db, root }
+    }
+
+    /// Runs `owed --db DB ARGS` as the reader.
+    fn owed(&self, args: &[&str]) -> Output {
+        let mut all = vec!["--db", self.db.to_str().unwrap()];
+        all.extend_from_slice(args);
+        let mut command = command_in(self.dir.path(), &all);
+        if self.root {
+            command.uid(NOBODY).gid(NOBODY);
+        }
+        command.output().unwrap()
+    }
+}
+
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        chmod(self.db.parent().unwrap(), 0o755);
+        chmod(&self.db, 0o644);
+    }
+}
+
+#[test]
+fn a_read_only_database_serves_reports_and_exports_and_refuses_writes() {
+    for folder_too in [false, true] {
+        let ro = ReadOnly::new(folder_too);
+        let aging = ["report", "aging", "--as-of", AS_OF, "--json"];
+        let db = ro.db.to_str().unwrap().to_string();
+        let as_writer = owed_in(
+            ro.dir.path(),
+            &[&["--db", db.as_str()][..], &aging].concat(),
+        );
+        assert_eq!(as_writer.status.code(), Some(0), "{}", stderr(&as_writer));
+        let bytes = std::fs::read(&ro.db).unwrap();
+
+        let o = ro.owed(&aging);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(stdout(&o), stdout(&as_writer), "the same report read-only");
+        for args in [
+            &["report", "metrics", "--as-of", AS_OF][..],
+            &["report", "forecast", "--as-of", AS_OF],
+            &["activity", "K1", "--json"],
+            &["engage", "outbox"],
+        ] {
+            let o = ro.owed(args);
+            assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        }
+        let sheet = ro.dir.path().join("out/aging.csv");
+        let o = ro.owed(&[
+            "export",
+            "aging",
+            "--format",
+            "csv",
+            "-o",
+            sheet.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(
+            std::fs::read_to_string(&sheet)
+                .unwrap()
+                .contains("Kite Supplies")
+        );
+
+        // Writes fail with a sentence naming the file, and write nothing.
+        let csv = ro.dir.path().join("csv");
+        for args in [
+            &["--as", "alice", "note", "K1", "Called"][..],
+            &["import", csv.to_str().unwrap()],
+        ] {
+            let o = ro.owed(args);
+            let msg = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {msg}");
+            assert!(msg.contains(&format!("cannot write {db}")), "{msg}");
+            assert_eq!(msg.trim().lines().count(), 1, "{msg}");
+        }
+        assert_eq!(std::fs::read(&ro.db).unwrap(), bytes, "the file changed");
+    }
+}
+
+#[test]
+fn the_workstation_opens_a_read_only_database_and_says_so() {
+    let ro = ReadOnly::new(true);
+    let owed = env!("CARGO_BIN_EXE_owed");
+    let args = [
+        "--db",
+        ro.db.to_str().unwrap(),
+        "--as",
+        "alice",
+        "--as-of",
+        AS_OF,
+    ];
+    // portable-pty cannot change users: as root, through setpriv.
+    let mut cmd = if ro.root {
+        let mut cmd = CommandBuilder::new("setpriv");
+        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups", owed]);
+        cmd
+    } else {
+        CommandBuilder::new(owed)
+    };
+    cmd.args(args);
+    cmd.cwd(ro.dir.path());
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("HOME", ro.dir.path());
+    cmd.env("XDG_CONFIG_HOME", ro.dir.path().join("config"));
+    cmd.env("OWED_CONFIG", ro.dir.path().join("config.toml"));
+    cmd.env_remove("OWED_DB");
+    cmd.env_remove("OWED_THEME");
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 30,
+            cols: 200,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(
+        std::num::NonZeroU16::new(30).unwrap(),
+        std::num::NonZeroU16::new(200).unwrap(),
+        0,
+    )));
+    let sink = Arc::clone(&parser);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().process(&buf[..n]);
+        }
+    });
+    let wait_for = |texts: &[&str]| {
+        let start = Instant::now();
+        loop {
+            let screen = parser.lock().unwrap().screen().contents();
+            if texts.iter().all(|t| screen.contains(t)) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "waited for {texts:?}; the screen shows:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let screen = wait_for(&["Kite Supplies", "as of 2026-04-30"]);
+    let title = screen.lines().next().unwrap_or_default();
+    assert!(title.contains("read-only"), "the title bar: {title}");
+    // A note cannot be saved: the status line says why, naming the file.
+    writer.write_all(b"nCalled\r").unwrap();
+    writer.flush().unwrap();
+    let s = wait_for(&["cannot write", "owed.db"]);
+    eprintln!("{s}");
+    writer.write_all(b"\x1b").unwrap();
+    writer.flush().unwrap();
+    wait_for(&["? Help"]);
+    writer.write_all(b"q").unwrap();
+    writer.flush().unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "owed did not exit; the screen shows:\n{}",
+            parser.lock().unwrap().screen().contents()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.exit_code(), 0);
+}
+
+#[test]
+fn every_command_but_import_and_demo_refuses_a_missing_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("typo/typo.db");
+    let db_s = db.to_str().unwrap();
+    let out = dir.path().join("aging.xlsx");
+    for args in [
+        &["report", "aging"][..],
+        &["report", "metrics", "--json"],
+        &["report", "forecast"],
+        &["export", "aging", "-o", out.to_str().unwrap()],
+        &["--as", "alice", "note", "K1", "Called"],
+        &["activity", "K1"],
+        &["engage", "outbox"],
+        &["inbox", "import", dir.path().to_str().unwrap()],
+        &["backtest", "--from", "2026-01-01", "--to", "2026-02-01"],
+    ] {
+        let o = owed_in(dir.path(), &[&["--db", db_s][..], args].concat());
+        let msg = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {msg}");
+        assert!(
+            msg.contains(&format!("there is no database at {db_s}")),
+            "{msg}"
+        );
+        assert!(msg.contains("owed import"), "{msg}");
+        assert_eq!(msg.trim().lines().count(), 1, "{msg}");
+        assert!(stdout(&o).is_empty(), "{args:?} printed figures");
+    }
+    assert!(!dir.path().join("typo").exists(), "something was created");
+    assert!(!out.exists());
+
+    // An import whose input does not exist creates nothing either.
+    let o = owed_in(
+        dir.path(),
+        &["--db", db_s, "import", "/nonexistent/billing"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/nonexistent/billing"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.path().join("typo").exists(), "something was created");
+}
+
+#[test]
+fn a_new_database_is_its_owners_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = imported(dir.path());
+    assert_eq!(mode(&db), 0o600);
+    assert_eq!(mode(db.parent().unwrap()), 0o700);
+}
+
+#[test]
+fn files_that_are_no_owed_database_are_named_in_one_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("README.md");
+    std::fs::write(&text, "# Not a database\n".repeat(200)).unwrap();
+    let o = owed_in(
+        dir.path(),
+        &["--db", text.to_str().unwrap(), "report", "aging"],
+    );
+    let msg = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{msg}");
+    assert!(msg.contains("README.md is not an owed database"), "{msg}");
+
+    let db = imported(dir.path());
+    for version in [-1, 999] {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .pragma_update(None, "user_version", version)
+            .unwrap();
+        let o = owed_in(
+            dir.path(),
+            &["--db", db.to_str().unwrap(), "report", "aging"],
+        );
+        let msg = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{msg}");
+        assert!(msg.contains("owed.db"), "{msg}");
+        assert_eq!(msg.trim().lines().count(), 1, "one sentence: {msg}");
+        assert!(!msg.contains("CREATE"), "{msg}");
+    }
+}
+
+#[test]
+fn the_base_currency_is_fixed_at_the_first_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = imported(dir.path());
+    let db = db.to_str().unwrap();
+    let euro = dir.path().join("euro");
+    std::fs::create_dir(&euro).unwrap();
+    std::fs::write(euro.join("config.toml"), "base_currency = \"EUR\"\n").unwrap();
+    let csv = dir.path().join("csv");
+    for args in [
+        &["report", "aging"][..],
+        &[
+            "export",
+            "aging",
+            "-o",
+            dir.path().join("a.xlsx").to_str().unwrap(),
+        ],
+        &["import", csv.to_str().unwrap()],
+    ] {
+        let o = owed_in(&euro, &[&["--db", db][..], args].concat());
+        let msg = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {msg}");
+        assert!(msg.contains("base_currency is EUR"), "{msg}");
+        assert!(msg.contains("in USD since its first import"), "{msg}");
+    }
+    // The same config as at the import still works.
+    let o = owed_in(dir.path(), &["--db", db, "report", "aging"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    // The demo keeps working in either currency (it makes a new portfolio for another).
+    let demo = dir.path().join("demo.db");
+    let demo = demo.to_str().unwrap();
+    for folder in [dir.path(), euro.as_path()] {
+        let o = owed_in(
+            folder,
+            &["--db", demo, "demo", "--no-tui", "--customers", "20"],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let o = owed_in(folder, &["--db", demo, "report", "aging"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn as_of_dates_stay_within_the_calendar() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = imported(dir.path());
+    let db = db.to_str().unwrap();
+    let o = owed_in(
+        dir.path(),
+        &["--db", db, "--as-of", "9999-12-31", "report", "forecast"],
+    );
+    let msg = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{msg}");
+    assert!(msg.contains("1900-01-01 to 9000-12-31"), "{msg}");
+    assert!(!stdout(&o).contains("+10000"), "{}", stdout(&o));
+    // The last date of the calendar still has room for the forecast's horizon.
+    let o = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            db,
+            "--as-of",
+            "9000-12-31",
+            "report",
+            "forecast",
+            "--json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("\"9001-"), "{out}");
+    assert!(!out.contains("\"+"), "{out}");
+}

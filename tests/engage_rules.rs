@@ -1,0 +1,747 @@
+//! Engagement a customer would not call spam (issue 15), on small hand-made portfolios whose
+//! expected plans are worked out in each test: one reminder a day by cycle priority,
+//! `min_days_between`, reminder-level rules, `before_due_days`, promise reminders, the added
+//! fields and values of the rule language, and template totals in the customer's currency.
+
+use lettre::Message;
+use owed::domain::Date;
+use owed::domain::date::day_number;
+use owed::domain::rules::{self, CustomFields, Level};
+use owed::engage::outbox::{self, Mailer, RetryPolicy, SendError, SendSettings};
+use owed::engage::plan::SkipReason;
+use owed::engage::{Cycles, Plan, PlanSettings, cycle, plan};
+use owed::import::{ImportOptions, import_paths};
+use owed::store::Store;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+fn day(text: &str) -> Date {
+    owed::domain::date::parse_iso(text).unwrap()
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+    store: Store,
+    cycles: Cycles,
+    min_days_between: u32,
+}
+
+/// A one-reminder cycle `name` with `extra` top-level keys and reminder keys `reminder`.
+fn cycle_file(name: &str, extra: &str, reminder: &str) -> String {
+    format!(
+        "name = \"{name}\"\n{extra}\n[[reminder]]\nname = \"Now\"\ntemplate = \"templates/t.md\"\n{reminder}\n"
+    )
+}
+
+impl World {
+    /// `files` (name, csv) imported; `cycle_files` (name, toml) loaded with `custom` types.
+    fn new(files: &[(&str, &str)], cycle_files: &[(&str, &str)], custom: &CustomFields) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        for (name, text) in files {
+            std::fs::write(data.join(name), text).unwrap();
+        }
+        let db = dir.path().join("owed.db");
+        let mut store = Store::open_or_create(&db).unwrap();
+        import_paths(
+            &mut store,
+            &[data],
+            &ImportOptions {
+                base_currency: "USD".into(),
+                progress: false,
+            },
+        )
+        .unwrap();
+        let cycles_dir = dir.path().join("cycles");
+        std::fs::create_dir_all(cycles_dir.join("templates")).unwrap();
+        std::fs::write(
+            cycles_dir.join("templates/t.md"),
+            "{{ reminder }} for {{ customer.name }}\n\n{{ table }}\n\
+             Total {{ totals.balance }} {{ totals.currency }} \
+             ({{ totals.base_balance }} {{ totals.base_currency }})\n",
+        )
+        .unwrap();
+        for (name, text) in cycle_files {
+            std::fs::write(cycles_dir.join(name), text).unwrap();
+        }
+        let cycles = cycle::load_dir_with(&cycles_dir, custom).unwrap();
+        World {
+            _dir: dir,
+            db,
+            store,
+            cycles,
+            min_days_between: 0,
+        }
+    }
+
+    fn plan(&self, as_of: &str) -> Plan {
+        plan::compute(
+            &self.store,
+            &self.cycles,
+            PlanSettings {
+                as_of: day(as_of),
+                base_currency: "USD",
+                promise_grace_days: 3,
+                min_days_between: self.min_days_between,
+            },
+        )
+        .unwrap()
+    }
+
+    /// (cycle, reminder, customer, documents) of each entry to send.
+    fn sends(&self, as_of: &str) -> Vec<(String, String, String, Vec<String>)> {
+        self.plan(as_of)
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    e.cycle.clone(),
+                    e.reminder.clone(),
+                    e.customer_id.clone(),
+                    e.document_ids().iter().map(|s| s.to_string()).collect(),
+                )
+            })
+            .collect()
+    }
+
+    /// (cycle, reminder, customer, reason) of each skipped reminder.
+    fn skips(&self, as_of: &str) -> Vec<(String, String, String, SkipReason)> {
+        self.plan(as_of)
+            .skipped
+            .iter()
+            .map(|s| {
+                (
+                    s.cycle.clone(),
+                    s.reminder.clone(),
+                    s.customer_id.clone(),
+                    s.code,
+                )
+            })
+            .collect()
+    }
+
+    fn send_all(&mut self, as_of: &str) -> usize {
+        let plan = self.plan(as_of);
+        let mut mailer = Delivered::default();
+        let report = outbox::run(
+            &mut self.store,
+            &self.cycles,
+            &plan.entries,
+            &mut mailer,
+            &settings(day(as_of)),
+        )
+        .unwrap();
+        report.sent.len()
+    }
+
+    fn sql(&self, sql: &str) {
+        let conn = rusqlite::Connection::open(&self.db).unwrap();
+        conn.execute_batch(sql).unwrap();
+    }
+}
+
+fn settings(as_of: Date) -> SendSettings {
+    SendSettings {
+        from: "Collections <ar@example.com>".parse().unwrap(),
+        collector: "alice".into(),
+        role: owed::domain::users::Role::Manager,
+        base_currency: "USD".into(),
+        as_of,
+        retry: RetryPolicy {
+            attempts: 2,
+            first_delay: Duration::from_millis(1),
+        },
+        statement: Default::default(),
+    }
+}
+
+/// A mailer that delivers everything.
+#[derive(Default)]
+struct Delivered(Vec<Message>);
+
+impl Mailer for Delivered {
+    fn connect(&mut self) -> Result<(), SendError> {
+        Ok(())
+    }
+
+    fn send(&mut self, message: &Message) -> Result<(), SendError> {
+        self.0.push(message.clone());
+        Ok(())
+    }
+}
+
+fn send(c: &str, r: &str, cust: &str, docs: &[&str]) -> (String, String, String, Vec<String>) {
+    (
+        c.into(),
+        r.into(),
+        cust.into(),
+        docs.iter().map(|s| s.to_string()).collect(),
+    )
+}
+
+fn skip(c: &str, r: &str, cust: &str, why: SkipReason) -> (String, String, String, SkipReason) {
+    (c.into(), r.into(), cust.into(), why)
+}
+
+const ONE_CUSTOMER: &str = "id,name,email\nK,Kite Ltd,ap@kite.example\n";
+
+#[test]
+fn two_cycles_would_email_one_customer_the_higher_priority_wins() {
+    // K's invoice fell due on 1 May: 9 days overdue on the 10th, due in both cycles.
+    let docs =
+        "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-04-01,2026-05-01,300.00\n";
+    let gentle = cycle_file("Key accounts", "priority = 10", "after_due_days = 7");
+    let hard = cycle_file("Standard", "priority = 1", "after_due_days = 3");
+    let w = World::new(
+        &[("customers.csv", ONE_CUSTOMER), ("documents.csv", docs)],
+        &[("a.toml", &hard), ("b.toml", &gentle)],
+        &CustomFields::default(),
+    );
+    assert_eq!(
+        w.sends("2026-05-10"),
+        vec![send("Key accounts", "Now", "K", &["I1"])]
+    );
+    assert_eq!(
+        w.skips("2026-05-10"),
+        vec![skip("Standard", "Now", "K", SkipReason::Priority)]
+    );
+    // On the 5th only the standard cycle's reminder is due (4 days overdue): it goes.
+    assert_eq!(
+        w.sends("2026-05-05"),
+        vec![send("Standard", "Now", "K", &["I1"])]
+    );
+    // The JSON lists the held-back reminder as skipped, with its reason.
+    let json: serde_json::Value = serde_json::from_str(&w.plan("2026-05-10").to_json()).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 2);
+    assert_eq!(json[1]["cycle"], "Standard");
+    assert_eq!(json[1]["skipped"], true);
+    assert_eq!(json[1]["reason"], "priority");
+    assert!(json[0].get("skipped").is_none(), "{json}");
+}
+
+#[test]
+fn equal_priorities_go_by_cycle_name() {
+    let docs =
+        "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-04-01,2026-05-01,300.00\n";
+    let a = cycle_file("Alpha", "", "after_due_days = 3");
+    let b = cycle_file("Beta", "", "after_due_days = 3");
+    let w = World::new(
+        &[("customers.csv", ONE_CUSTOMER), ("documents.csv", docs)],
+        &[("b.toml", &b), ("a.toml", &a)],
+        &CustomFields::default(),
+    );
+    assert_eq!(
+        w.sends("2026-05-10"),
+        vec![send("Alpha", "Now", "K", &["I1"])]
+    );
+}
+
+const DUNNING: &str = r#"name = "Dunning"
+document = "due_date < today"
+[[reminder]]
+name = "Friendly"
+after_due_days = 3
+template = "templates/t.md"
+[[reminder]]
+name = "Firm"
+after_due_days = 30
+template = "templates/t.md"
+"#;
+
+#[test]
+fn min_days_between_holds_the_next_days_reminder_and_says_why() {
+    // I1 fell due on 1 April: 30 days overdue on 1 May, "Firm". I2 falls due on 1 May and
+    // is one day overdue on the 2nd: it would join the furthest reminder, "Firm", at once.
+    let docs = "id,customer_id,type,doc_date,due_date,amount
+I1,K,invoice,2026-03-02,2026-04-01,300.00
+I2,K,invoice,2026-04-01,2026-05-01,200.00
+";
+    let mut w = World::new(
+        &[("customers.csv", ONE_CUSTOMER), ("documents.csv", docs)],
+        &[("dunning.toml", DUNNING)],
+        &CustomFields::default(),
+    );
+    w.min_days_between = 7;
+    assert_eq!(
+        w.sends("2026-05-01"),
+        vec![send("Dunning", "Firm", "K", &["I1"])]
+    );
+    assert_eq!(w.send_all("2026-05-01"), 1);
+    // The next day: held back, and the plan says why.
+    assert!(w.sends("2026-05-02").is_empty());
+    let plan = w.plan("2026-05-02");
+    assert_eq!(
+        w.skips("2026-05-02"),
+        vec![skip("Dunning", "Firm", "K", SkipReason::MinDaysBetween)]
+    );
+    assert_eq!(plan.skipped[0].entry.document_ids(), vec!["I2"]);
+    assert!(
+        plan.skipped[0].reason.contains("2026-05-01")
+            && plan.skipped[0].reason.contains("min_days_between = 7"),
+        "{}",
+        plan.skipped[0].reason
+    );
+    let json: serde_json::Value = serde_json::from_str(&plan.to_json()).unwrap();
+    assert_eq!(json[0]["reason"], "min_days_between");
+    assert_eq!(json[0]["document_ids"], serde_json::json!(["I2"]));
+    // Six days after the last reminder still held; seven days after, sent (once).
+    assert!(w.sends("2026-05-07").is_empty());
+    assert_eq!(
+        w.sends("2026-05-08"),
+        vec![send("Dunning", "Firm", "K", &["I2"])]
+    );
+    assert_eq!(w.send_all("2026-05-08"), 1);
+    assert!(w.sends("2026-05-09").is_empty());
+    assert!(w.skips("2026-05-09").is_empty());
+
+    // Without min_days_between, the next day's reminder would have gone out at once.
+    w.min_days_between = 0;
+    w.sql(
+        "DELETE FROM reminder_documents WHERE did = (SELECT did FROM documents WHERE id = 'I2');
+           DELETE FROM reminders WHERE sent_date = (SELECT max(sent_date) FROM reminders);",
+    );
+    assert_eq!(
+        w.sends("2026-05-02"),
+        vec![send("Dunning", "Firm", "K", &["I2"])]
+    );
+}
+
+#[test]
+fn a_reminder_level_rule_narrows_the_cycles() {
+    // K: I1 500 (15 days overdue on 16 May) and I2 1500 (12 days), outstanding 2000.
+    // L: I3 500 (20 days). M: I4 1500 (20 days), outstanding 1500.
+    let customers = "id,name,email
+K,Kite,k@kite.example
+L,Lark,l@lark.example
+M,Moss,m@moss.example
+";
+    let docs = "id,customer_id,type,doc_date,due_date,amount
+I1,K,invoice,2026-04-01,2026-05-01,500.00
+I2,K,invoice,2026-04-04,2026-05-04,1500.00
+I3,L,invoice,2026-03-27,2026-04-26,500.00
+I4,M,invoice,2026-03-27,2026-04-26,1500.00
+";
+    let cycle = r#"name = "Dunning"
+document = "type = invoice"
+[[reminder]]
+name = "Friendly"
+after_due_days = 3
+template = "templates/t.md"
+[[reminder]]
+name = "Big ones"
+after_due_days = 10
+customer = "outstanding > 1800"
+document = "balance >= 1000"
+template = "templates/t.md"
+"#;
+    let mut w = World::new(
+        &[("customers.csv", customers), ("documents.csv", docs)],
+        &[("dunning.toml", cycle)],
+        &CustomFields::default(),
+    );
+    // K: "Big ones" is due (its only document, I2, is 12 days overdue) and names I2 only.
+    // L: no document of 1000 or more: "Friendly". M: outstanding 1500, not over 1800.
+    assert_eq!(
+        w.sends("2026-05-16"),
+        vec![
+            send("Dunning", "Big ones", "K", &["I2"]),
+            send("Dunning", "Friendly", "L", &["I3"]),
+            send("Dunning", "Friendly", "M", &["I4"]),
+        ]
+    );
+    assert_eq!(w.send_all("2026-05-16"), 3);
+    // The next day "Big ones" has nothing left for K; I1 still has "Friendly" to come (I2,
+    // which had the later reminder, never goes back to it).
+    assert_eq!(
+        w.sends("2026-05-17"),
+        vec![send("Dunning", "Friendly", "K", &["I1"])]
+    );
+}
+
+#[test]
+fn a_before_due_days_reminder_goes_out_three_days_before_the_due_date() {
+    // I1 falls due on 10 May, I2 on 20 May.
+    let docs = "id,customer_id,type,doc_date,due_date,amount
+I1,K,invoice,2026-04-10,2026-05-10,120.00
+I2,K,invoice,2026-04-20,2026-05-20,80.00
+";
+    let soon = cycle_file(
+        "Due soon",
+        "",
+        "before_due_days = 3\ndocument = \"due_date between today and in 3 days\"",
+    );
+    let mut w = World::new(
+        &[("customers.csv", ONE_CUSTOMER), ("documents.csv", docs)],
+        &[("soon.toml", &soon)],
+        &CustomFields::default(),
+    );
+    assert!(w.sends("2026-05-06").is_empty(), "four days before");
+    assert_eq!(
+        w.sends("2026-05-07"),
+        vec![send("Due soon", "Now", "K", &["I1"])]
+    );
+    assert_eq!(w.send_all("2026-05-07"), 1);
+    assert!(w.sends("2026-05-08").is_empty(), "once");
+    assert_eq!(
+        w.sends("2026-05-17"),
+        vec![send("Due soon", "Now", "K", &["I2"])]
+    );
+    // Both days are refused together.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    std::fs::write(dir.path().join("templates/t.md"), "x\n").unwrap();
+    std::fs::write(
+        dir.path().join("c.toml"),
+        cycle_file("X", "", "after_due_days = 1\nbefore_due_days = 3"),
+    )
+    .unwrap();
+    let e = cycle::load_dir(dir.path()).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(e.to_string().contains("give one"), "{e}");
+}
+
+fn promise(w: &World, customer: &str, recorded: &str, promised: &str, amount_units: i64) {
+    w.sql(&format!(
+        "INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date)
+           SELECT cid, 'x', 'alice', {amount_units}, {}, {} FROM customers WHERE id = '{customer}'",
+        day_number(day(promised)),
+        day_number(day(recorded))
+    ));
+}
+
+#[test]
+fn a_promise_reminder_goes_out_the_day_before_the_promise_and_a_broken_promise_the_day_after() {
+    let docs =
+        "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-03-01,2026-03-31,400.00\n";
+    let reminder = cycle_file(
+        "Promise reminder",
+        "priority = 20\npause_on_promise = false\ncustomer = \"next_p2p_date = in 1 days\"",
+        "",
+    );
+    let broken = cycle_file(
+        "Promise broken",
+        "priority = 20\npause_on_promise = false\ncustomer = \"next_p2p_date = 1 days ago\"",
+        "",
+    );
+    let w = World::new(
+        &[("customers.csv", ONE_CUSTOMER), ("documents.csv", docs)],
+        &[
+            ("dunning.toml", DUNNING),
+            ("promise.toml", &reminder),
+            ("broken.toml", &broken),
+        ],
+        &CustomFields::default(),
+    );
+    // K promised on 1 May to pay 400 by 10 May.
+    promise(&w, "K", "2026-05-01", "2026-05-10", 4_000_000);
+    // Dunning pauses on the open promise; the promise rules do not hold yet.
+    assert!(w.sends("2026-05-08").is_empty());
+    let cid = w.store.customer_key("K").unwrap().unwrap();
+    assert_eq!(
+        w.plan("2026-05-08").paused.get(&cid),
+        Some(&day("2026-05-10"))
+    );
+    assert_eq!(
+        w.sends("2026-05-09"),
+        vec![send("Promise reminder", "Now", "K", &["I1"])]
+    );
+    assert!(w.sends("2026-05-10").is_empty());
+    // The day after: unpaid. Dunning is back, but the broken-promise cycle has priority.
+    assert_eq!(
+        w.sends("2026-05-11"),
+        vec![send("Promise broken", "Now", "K", &["I1"])]
+    );
+    assert_eq!(
+        w.skips("2026-05-11"),
+        vec![skip("Dunning", "Firm", "K", SkipReason::Priority)]
+    );
+}
+
+#[test]
+fn the_added_fields_and_values_select_whom_they_say() {
+    let customers = "id,name,email,currency,auto_collection,card_last4,cf_seats,cf_renewal
+A,Auto,a@a.example,USD,on,4242,12,2026-05-20
+B,Manual,b@b.example,USD,off,,3,2026-07-01
+";
+    let docs = "id,customer_id,type,doc_date,due_date,amount
+IA,A,invoice,2026-04-01,2026-05-01,100.00
+IB,B,invoice,2026-03-01,2026-04-20,100.00
+";
+    // A: three failed attempts then a success and a failure being retried on 12 May;
+    // B: one success. Average attempts: A 5 / 1 = 5, B 1.
+    let payments = "id,customer_id,date,amount,status,method,dunning_status,next_retry_date
+PA1,A,2026-05-01,100.00,failure,card,,
+PA2,A,2026-05-02,100.00,failure,card,,
+PA3,A,2026-05-03,100.00,failure,card,,
+PA4,A,2026-05-04,10.00,success,card,,
+PA5,A,2026-05-09,100.00,failure,card,in_progress,2026-05-12
+PB1,B,2026-04-25,10.00,success,bank_transfer,,
+";
+    let mut custom = CustomFields::default();
+    custom.insert("cf_seats", "number").unwrap();
+    custom.insert("cf_renewal", "date").unwrap();
+    let rule = |name: &str, level: &str, expr: &str| {
+        cycle_file(name, &format!("{level} = \"{expr}\""), "")
+    };
+    let files = [
+        rule("OnOff", "payment", "auto_collection = on"),
+        rule("Never emailed", "customer", "last_email_date is empty"),
+        rule("This month", "document", "due_date = this month"),
+        rule("Last month", "document", "due_date = last month"),
+        rule("Seats", "customer", "cf_seats > 5"),
+        rule("Renewal", "customer", "cf_renewal < 2026-06-01"),
+        rule(
+            "Debits",
+            "document",
+            "transaction_type = debit and type = invoice",
+        ),
+        rule("Card", "customer", "card_last4 = 4242"),
+        rule(
+            "Retrying",
+            "payment",
+            "dunning_status = in_progress and next_retry_date = in 2 days",
+        ),
+        rule("Attempts", "customer", "average_payment_attempts > 1.5"),
+        rule("No card", "customer", "card_last4 is empty"),
+    ];
+    let named: Vec<(String, &str)> = files
+        .iter()
+        .enumerate()
+        .map(|(i, text)| (format!("c{i}.toml"), text.as_str()))
+        .collect();
+    let cycle_files: Vec<(&str, &str)> = named.iter().map(|(n, t)| (n.as_str(), *t)).collect();
+    let w = World::new(
+        &[
+            ("customers.csv", customers),
+            ("documents.csv", docs),
+            ("payments.csv", payments),
+        ],
+        &cycle_files,
+        &custom,
+    );
+    // Every cycle alone, as of 10 May: who enters it.
+    let who = |cycle: &str| -> Vec<String> {
+        let mut plan = w.plan("2026-05-10");
+        let mut all: Vec<String> = plan
+            .entries
+            .drain(..)
+            .filter(|e| e.cycle == cycle)
+            .map(|e| e.customer_id)
+            .chain(
+                plan.skipped
+                    .drain(..)
+                    .filter(|s| s.cycle == cycle)
+                    .map(|s| s.customer_id),
+            )
+            .collect();
+        all.sort();
+        all
+    };
+    assert_eq!(who("OnOff"), vec!["A"]);
+    assert_eq!(who("Never emailed"), vec!["A", "B"]);
+    assert_eq!(who("This month"), vec!["A"]);
+    assert_eq!(who("Last month"), vec!["B"]);
+    assert_eq!(who("Seats"), vec!["A"]);
+    assert_eq!(who("Renewal"), vec!["A"]);
+    assert_eq!(who("Debits"), vec!["A", "B"]);
+    assert_eq!(who("Card"), vec!["A"]);
+    assert_eq!(who("Retrying"), vec!["A"]);
+    assert_eq!(who("Attempts"), vec!["A"]);
+    assert_eq!(who("No card"), vec!["B"]);
+}
+
+#[test]
+fn the_rule_language_additions_parse_print_and_refuse_as_documented() {
+    let round = |level: Level, src: &str| rules::parse(level, src).unwrap().to_string();
+    assert_eq!(
+        round(Level::Customer, "last_email_date IS NOT EMPTY"),
+        "last_email_date is not empty"
+    );
+    assert_eq!(
+        round(
+            Level::Document,
+            "due_date between last month and this month"
+        ),
+        "due_date between last month and this month"
+    );
+    assert_eq!(
+        round(Level::Payment, "auto_collection = off"),
+        "auto_collection = no"
+    );
+    // `on` is for auto_collection only; a custom field is text unless typed.
+    let e = rules::parse(Level::Document, "disputed = on").unwrap_err();
+    assert!(e.message.contains("`yes` or `no`"), "{}", e.message);
+    let e = rules::parse(Level::Customer, "cf_seats > 5").unwrap_err();
+    assert!(
+        e.message.contains("cannot be used with `cf_seats`"),
+        "{}",
+        e.message
+    );
+    let mut custom = CustomFields::default();
+    custom.insert("cf_seats", "number").unwrap();
+    assert!(rules::parse_with(Level::Customer, "cf_seats > 5", &custom).is_ok());
+    let e = rules::parse(Level::Customer, "last_email_date is blank").unwrap_err();
+    assert!(e.message.contains("expected `empty`"), "{}", e.message);
+    let e = rules::parse(Level::Document, "due_date > this week").unwrap_err();
+    assert!(e.message.contains("expected `month`"), "{}", e.message);
+    let e = rules::parse(
+        Level::Document,
+        "due_date between this month and last month",
+    )
+    .unwrap_err();
+    assert!(e.message.contains("empty range"), "{}", e.message);
+}
+
+#[test]
+fn a_gbp_customers_template_total_is_in_gbp() {
+    let customers = "id,name,email,currency\nG,Gannet plc,ap@gannet.example,GBP\n";
+    let docs = "id,customer_id,type,doc_date,due_date,amount
+G1,G,invoice,2026-04-01,2026-04-15,100.00
+G2,G,invoice,2026-04-02,2026-04-16,50.40
+";
+    let rates = "date,currency,rate\n2026-03-01,GBP,1.25\n";
+    let w = World::new(
+        &[
+            ("exchange_rates.csv", rates),
+            ("customers.csv", customers),
+            ("documents.csv", docs),
+        ],
+        &[("dunning.toml", DUNNING)],
+        &CustomFields::default(),
+    );
+    let plan = w.plan("2026-05-01");
+    assert_eq!(plan.entries.len(), 1);
+    let mail = outbox::preview(&w.cycles, &plan.entries[0], &settings(day("2026-05-01"))).unwrap();
+    // 100.00 + 50.40 = 150.40 GBP; at 1.25, 125.00 + 63.00 = 188.00 USD.
+    assert!(
+        mail.text.contains("Total 150.40 GBP (188.00 USD)"),
+        "{}",
+        mail.text
+    );
+}
+
+#[test]
+fn reminders_go_to_contact_roles_else_the_primary_billing_contact_else_the_customer() {
+    let customers =
+        "id,name,email\nK,Kite,k@kite.example\nL,Lark,l@lark.example\nM,Moss,m@moss.example\n";
+    let contacts = "customer_id,name,email,phone,role,primary
+K,Kim,KIM@kite.example,,billing,yes
+K,Kai,kai@kite.example,,escalation,no
+L,Lou,lou@lark.example,,ap,no
+";
+    let docs = "id,customer_id,type,doc_date,due_date,amount
+I1,K,invoice,2026-03-01,2026-03-31,100.00
+I2,L,invoice,2026-03-01,2026-03-31,100.00
+I3,M,invoice,2026-03-01,2026-03-31,100.00
+";
+    let escalate = cycle_file(
+        "Escalate",
+        "",
+        "after_due_days = 3\nto = [\"escalation\"]\ncc = [\"billing\", \"ap\"]",
+    );
+    let w = World::new(
+        &[
+            ("customers.csv", customers),
+            ("contacts.csv", contacts),
+            ("documents.csv", docs),
+        ],
+        &[("e.toml", &escalate)],
+        &CustomFields::default(),
+    );
+    let plan = w.plan("2026-05-01");
+    let to: Vec<(&str, &str, Vec<&str>)> = plan
+        .entries
+        .iter()
+        .map(|e| {
+            (
+                e.customer_id.as_str(),
+                e.to.as_str(),
+                e.cc.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        to,
+        vec![
+            // K: its escalation contact, copied to billing.
+            ("K", "kai@kite.example", vec!["kim@kite.example"]),
+            // L: no escalation contact, no primary billing contact: the customer; cc ap.
+            ("L", "l@lark.example", vec!["lou@lark.example"]),
+            ("M", "m@moss.example", vec![]),
+        ]
+    );
+}
+
+#[test]
+fn shipped_cycles_and_config_use_priority_and_min_days_between() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cycles = cycle::load_dir(&dir.join("config/cycles")).unwrap();
+    let key = cycles.get("Key accounts").unwrap();
+    let standard = cycles.get("Standard dunning").unwrap();
+    assert!(
+        key.priority > standard.priority,
+        "the gentler key-accounts cycle wins"
+    );
+    let config = owed::config::Config::from_file(&dir.join("config/config.toml")).unwrap();
+    assert_eq!(config.engage.min_days_between, Some(7));
+}
+
+#[test]
+fn the_report_over_time_counts_each_cycles_weekly_sent_replied_promised_paid() {
+    use owed::engage::report::{CycleWeek, EngagementReport};
+    let customers =
+        "id,name,email\nK,Kite,k@kite.example\nL,Lark,l@lark.example\nM,Moss,m@moss.example\n";
+    let docs = "id,customer_id,type,doc_date,due_date,amount
+I1,K,invoice,2026-03-02,2026-04-01,300.00
+I3,L,invoice,2026-03-21,2026-04-20,100.00
+I4,M,invoice,2026-04-01,2026-05-01,50.00
+";
+    let mut w = World::new(
+        &[("customers.csv", customers), ("documents.csv", docs)],
+        &[("dunning.toml", DUNNING)],
+        &CustomFields::default(),
+    );
+    // Friday 1 May (week of 27 April): K gets "Firm", L "Friendly"; M is not yet due.
+    assert_eq!(w.send_all("2026-05-01"), 2);
+    // Friday 8 May (week of 4 May): M, 7 days overdue, gets "Friendly".
+    assert_eq!(w.send_all("2026-05-08"), 1);
+    let d = |s: &str| day_number(day(s));
+    // L replies on the 3rd and pays I3 in full on the 5th; K promises on the 2nd.
+    w.sql(&format!(
+        "INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body)
+           SELECT cid, 'x', {}, '<r@x>', 'l@lark.example', 'Re', 'paying' FROM customers WHERE id = 'L';
+         INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date)
+           SELECT cid, 'x', 'alice', 3000000, {}, {} FROM customers WHERE id = 'K';
+         INSERT INTO payments (pid, id, cid, date, amount, currency, rate, status)
+           SELECT 90, 'P90', cid, {pay}, 1000000, 'USD', '1', 'success' FROM customers WHERE id = 'L';
+         INSERT INTO applications (source_pid, did, amount, date)
+           SELECT 90, did, 1000000, {pay} FROM documents WHERE id = 'I3';
+         UPDATE documents SET applied = 1000000, last_applied = {pay} WHERE id = 'I3';",
+        d("2026-05-03"),
+        d("2026-05-20"),
+        d("2026-05-02"),
+        pay = d("2026-05-05"),
+    ));
+    let report = EngagementReport::compute(&w.store, day("2026-05-15"), "USD").unwrap();
+    let week = |start: &str, sent, replied, promised, paid| CycleWeek {
+        cycle: "Dunning".into(),
+        week_start: day(start),
+        sent,
+        replied,
+        promised,
+        paid,
+    };
+    assert_eq!(
+        report.cycle_weeks,
+        vec![
+            week("2026-04-27", 2, 1, 1, 1),
+            week("2026-05-04", 1, 0, 0, 0)
+        ]
+    );
+    let json = report.to_json();
+    assert_eq!(json["cycle_weeks"][0]["paid"], 1);
+    assert_eq!(json["total"]["texts_sent"], 0);
+    assert!(report.to_text().contains("Per cycle and week sent"));
+}

@@ -1,0 +1,396 @@
+//! Text-message reminders (`channel = "sms"`) through the real binary against an in-process
+//! HTTP server that speaks the provider's form-encoded shape: sent at most once across a
+//! crash and a rerun, retried when the provider asks to come back later, released when it
+//! refuses, and counted by the engagement report.
+
+mod common;
+
+use base64::Engine as _;
+use common::{command_in, owed_in, stderr, stdout};
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What the provider does with the next request.
+#[derive(Debug, Clone, Copy)]
+enum Act {
+    Answer(u16),
+    /// Reads the request and never answers.
+    Hang,
+}
+
+/// A request as the provider received it.
+#[derive(Debug, Clone)]
+struct Request {
+    line: String,
+    authorization: String,
+    form: Vec<(String, String)>,
+}
+
+impl Request {
+    fn field(&self, name: &str) -> &str {
+        self.form
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+#[derive(Clone)]
+struct Provider {
+    port: u16,
+    script: Arc<Mutex<VecDeque<Act>>>,
+    requests: Arc<Mutex<Vec<Request>>>,
+}
+
+fn form_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap());
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+impl Provider {
+    fn start() -> Provider {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let provider = Provider {
+            port: listener.local_addr().unwrap().port(),
+            script: Arc::default(),
+            requests: Arc::default(),
+        };
+        let p = provider.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let p = p.clone();
+                std::thread::spawn(move || p.serve(stream));
+            }
+        });
+        provider
+    }
+
+    fn serve(&self, mut stream: TcpStream) {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut buffer = Vec::new();
+        let mut chunk = [0u8; 4096];
+        let (head_end, length) = loop {
+            let n = stream.read(&mut chunk).unwrap_or(0);
+            if n == 0 {
+                return;
+            }
+            buffer.extend_from_slice(&chunk[..n]);
+            if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&buffer[..end]).to_string();
+                let length = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Content-Length: "))
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                break (end + 4, length);
+            }
+        };
+        while buffer.len() < head_end + length {
+            let n = stream.read(&mut chunk).unwrap_or(0);
+            if n == 0 {
+                return;
+            }
+            buffer.extend_from_slice(&chunk[..n]);
+        }
+        let head = String::from_utf8_lossy(&buffer[..head_end]).to_string();
+        let body = String::from_utf8_lossy(&buffer[head_end..head_end + length]).to_string();
+        let request = Request {
+            line: head.lines().next().unwrap_or("").to_string(),
+            authorization: head
+                .lines()
+                .find_map(|l| l.strip_prefix("Authorization: "))
+                .unwrap_or("")
+                .to_string(),
+            form: body
+                .split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (form_decode(k), form_decode(v)))
+                .collect(),
+        };
+        let act = self
+            .script
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or(Act::Answer(201));
+        self.requests.lock().unwrap().push(request);
+        match act {
+            Act::Answer(status) => {
+                let body = format!("{{\"sid\": \"SM{status}\", \"status\": \"queued\"}}");
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+            Act::Hang => std::thread::sleep(Duration::from_secs(60)),
+        }
+    }
+
+    fn requests(&self) -> Vec<Request> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    fn wait_for(&self, n: usize) {
+        let start = Instant::now();
+        while self.requests().len() < n {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the provider got {} requests, not {n}",
+                self.requests().len()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+const CUSTOMERS: &str = "id,name,email,phone
+C1,Alder Ltd,ap@alder.example,+44 20 7946 0001
+C2,Birch & Co,ap@birch.example,(020) 7946-0002
+C3,Cedar,ap@cedar.example,
+";
+const DOCUMENTS: &str = "id,customer_id,type,doc_date,due_date,amount
+I1,C1,invoice,2026-03-01,2026-04-01,120.00
+I2,C2,invoice,2026-03-01,2026-04-01,80.00
+I3,C3,invoice,2026-03-01,2026-04-01,50.00
+";
+const CYCLE: &str = r#"name = "Texts"
+[[reminder]]
+name = "Nudge"
+after_due_days = 3
+channel = "sms"
+template = "templates/nudge.md"
+"#;
+
+/// A database with the portfolio, the SMS cycle and a config pointing at `provider`.
+fn setup(dir: &Path, provider: &Provider) -> String {
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("customers.csv"), CUSTOMERS).unwrap();
+    std::fs::write(data.join("documents.csv"), DOCUMENTS).unwrap();
+    let cycles = dir.join("cycles");
+    std::fs::create_dir_all(cycles.join("templates")).unwrap();
+    std::fs::write(cycles.join("texts.toml"), CYCLE).unwrap();
+    std::fs::write(
+        cycles.join("templates/nudge.md"),
+        "Overdue: {{ customer.name }}\n\n{{ table }}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        cycles.join("templates/nudge.sms.txt"),
+        "{{ customer.name }}: {{ totals.balance }} {{ totals.currency }} is overdue.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        format!(
+            "[sms]\nurl = \"http://127.0.0.1:{}/2010-04-01/Accounts/AC1/Messages.json\"\n\
+             account = \"AC1\"\ntoken_env = \"OWED_TEST_SMS_TOKEN\"\nfrom = \"+15550100000\"\n\
+             timeout_seconds = 2\n",
+            provider.port
+        ),
+    )
+    .unwrap();
+    let db = dir.join("owed.db").to_str().unwrap().to_string();
+    let o = owed_in(dir, &["--db", &db, "import", data.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    db
+}
+
+fn run(dir: &Path, db: &str) -> std::process::Command {
+    let mut c = command_in(
+        dir,
+        &[
+            "--db",
+            db,
+            "--as-of",
+            "2026-05-01",
+            "engage",
+            "run",
+            "--cycles",
+            dir.join("cycles").to_str().unwrap(),
+        ],
+    );
+    c.env("OWED_TEST_SMS_TOKEN", "s3cret");
+    c
+}
+
+fn outbox(dir: &Path, db: &str) -> Vec<serde_json::Value> {
+    let o = owed_in(dir, &["--db", db, "engage", "outbox", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    v.as_array().unwrap().clone()
+}
+
+#[test]
+#[cfg(unix)]
+fn a_text_is_sent_once_across_a_crash_and_a_rerun() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = Provider::start();
+    let db = setup(dir.path(), &provider);
+    // The plan: C1 and C2 by phone; C3 has no phone and is skipped.
+    let o = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            &db,
+            "--as-of",
+            "2026-05-01",
+            "engage",
+            "plan",
+            "--json",
+            "--cycles",
+            dir.path().join("cycles").to_str().unwrap(),
+        ],
+    );
+    let plan: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(plan[0]["to"], "+442079460001");
+    assert_eq!(plan[0]["channel"], "sms");
+    assert_eq!(plan[1]["to"], "02079460002");
+    assert_eq!(plan[2]["customer_id"], "C3");
+    assert_eq!(plan[2]["reason"], "no_address");
+
+    // C1 is answered; C2's request is read and never answered: the run is killed then.
+    provider
+        .script
+        .lock()
+        .unwrap()
+        .extend([Act::Answer(201), Act::Hang]);
+    let mut child = run(dir.path(), &db)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    provider.wait_for(2);
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let requests = provider.requests();
+    assert!(
+        requests[0]
+            .line
+            .starts_with("POST /2010-04-01/Accounts/AC1/Messages.json ")
+    );
+    let expected = base64::engine::general_purpose::STANDARD.encode("AC1:s3cret");
+    assert_eq!(requests[0].authorization, format!("Basic {expected}"));
+    assert_eq!(requests[0].field("To"), "+442079460001");
+    assert_eq!(requests[0].field("From"), "+15550100000");
+    assert_eq!(
+        requests[0].field("Body"),
+        "Alder Ltd: 120.00 USD is overdue."
+    );
+    assert_eq!(
+        requests[1].field("Body"),
+        "Birch & Co: 80.00 USD is overdue."
+    );
+
+    let rows = outbox(dir.path(), &db);
+    let status = |c: &str| {
+        rows.iter()
+            .find(|r| r["customer_id"] == c)
+            .map(|r| r["status"].as_str().unwrap().to_string())
+    };
+    assert_eq!(status("C1").as_deref(), Some("sent"));
+    assert_eq!(status("C2").as_deref(), Some("pending"));
+
+    // The rerun sends nothing: C1 was sent, C2's delivery is unknown.
+    let o = run(dir.path(), &db).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("0 sent"), "{}", stdout(&o));
+    assert_eq!(provider.requests().len(), 2, "nothing was sent twice");
+
+    // The report counts the text message sent.
+    let o = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            &db,
+            "--as-of",
+            "2026-05-01",
+            "report",
+            "engagement",
+            "--json",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(report["total"]["sent"], 1);
+    assert_eq!(report["total"]["texts_sent"], 1);
+    let week = report["weeks"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (week["emails_sent"].clone(), week["texts_sent"].clone()),
+        (0.into(), 1.into())
+    );
+
+    // After a person checked the provider's log, C2 is released and sent once more.
+    let id = rows.iter().find(|r| r["customer_id"] == "C2").unwrap()["id"].to_string();
+    let o = owed_in(dir.path(), &["--db", &db, "engage", "release", &id]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(dir.path(), &db).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(provider.requests().len(), 3);
+    assert_eq!(provider.requests()[2].field("To"), "02079460002");
+}
+
+#[test]
+fn a_provider_that_asks_to_wait_is_retried_and_one_that_refuses_releases() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = Provider::start();
+    let db = setup(dir.path(), &provider);
+    // C1: 503, then accepted. C2: 400, refused for good.
+    provider
+        .script
+        .lock()
+        .unwrap()
+        .extend([Act::Answer(503), Act::Answer(201), Act::Answer(400)]);
+    let o = run(dir.path(), &db).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("1 sent"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("answered 400"), "{}", stderr(&o));
+    assert_eq!(provider.requests().len(), 3);
+    let rows = outbox(dir.path(), &db);
+    let c2 = rows.iter().find(|r| r["customer_id"] == "C2").unwrap();
+    assert_eq!(c2["status"], "failed");
+    // Released: the next run sends it.
+    let o = run(dir.path(), &db).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(provider.requests().len(), 4);
+}
+
+#[test]
+fn a_text_needs_the_sms_settings_and_an_https_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = Provider::start();
+    let db = setup(dir.path(), &provider);
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[sms]\nurl = \"http://sms.example.com/m\"\naccount = \"AC1\"\n\
+         token_env = \"OWED_TEST_SMS_TOKEN\"\nfrom = \"+15550100000\"\n",
+    )
+    .unwrap();
+    let o = run(dir.path(), &db).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("never sent in clear"), "{}", stderr(&o));
+    assert!(provider.requests().is_empty());
+    let rows = outbox(dir.path(), &db);
+    assert!(rows.is_empty(), "nothing claimed: {rows:?}");
+}

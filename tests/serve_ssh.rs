@@ -1,0 +1,539 @@
+//! `owed serve`'s SSH layer through the real SSH protocol, in-process: a russh client talks to
+//! the server on 127.0.0.1 (a port the system picks), the frames are read back with vt100.
+//!
+//! The sessions run a small ratatui app that draws who it is, its size, the terminal's
+//! capabilities and the last input it got, and logs when it starts, when its input closes
+//! and when it returns, so the SSH layer is tested on its own.
+
+mod ssh_client;
+
+use crossterm::event::{Event, KeyCode, KeyModifiers};
+use owed::domain::users::{Actor, Role};
+use owed::serve::{self, App, Directory, Input, PublicKey, Server, SessionContext, Sessions};
+use ratatui::layout::Rect;
+use ratatui::widgets::Paragraph;
+use ssh_client::{Client, PATIENCE, new_key};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the test app's sessions did, in order: `start alice`, `closed alice`, `end alice`.
+#[derive(Clone, Default)]
+struct Log(Arc<Mutex<Vec<String>>>);
+
+impl Log {
+    fn push(&self, line: String) {
+        self.0.lock().unwrap().push(line);
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+fn describe(event: &Event) -> String {
+    match event {
+        Event::Key(k) => {
+            let mut name = String::new();
+            for (m, prefix) in [
+                (KeyModifiers::CONTROL, "C-"),
+                (KeyModifiers::ALT, "M-"),
+                (KeyModifiers::SHIFT, "S-"),
+            ] {
+                if k.modifiers.contains(m) {
+                    name.push_str(prefix);
+                }
+            }
+            match k.code {
+                KeyCode::Char(c) => name.push(c),
+                other => name.push_str(&format!("{other:?}")),
+            }
+            name
+        }
+        Event::Resize(c, r) => format!("resize {c}x{r}"),
+        Event::Paste(text) => format!("paste {text:?}"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The test app: draws its state after every input; `q` quits, `!` fails.
+fn test_app(log: Log) -> Arc<App> {
+    Arc::new(move |ctx: SessionContext| {
+        let SessionContext {
+            actor,
+            mut events,
+            output,
+            size,
+            caps,
+            ..
+        } = ctx;
+        log.push(format!("start {}", actor.name));
+        let mut terminal = serve::ratatui_terminal(output, size)?;
+        crossterm::execute!(
+            terminal.backend_mut(),
+            crossterm::terminal::EnterAlternateScreen
+        )?;
+        let mut size = size;
+        let mut last = "nothing".to_string();
+        let mut count = 0;
+        loop {
+            let text = format!(
+                "user {} {}\nsize {}x{}\ncolors {:?} unicode {}\nkeys {count} last {last}",
+                actor.name, actor.role, size.0, size.1, caps.colors, caps.unicode
+            );
+            terminal.draw(|f| f.render_widget(Paragraph::new(text), f.area()))?;
+            match events.recv() {
+                Input::Event(Event::Resize(c, r)) => {
+                    size = (c, r);
+                    terminal.resize(Rect::new(0, 0, c, r))?;
+                    last = format!("resize {c}x{r}");
+                }
+                Input::Event(Event::Key(k)) if k.code == KeyCode::Char('q') => break,
+                Input::Event(Event::Key(k)) if k.code == KeyCode::Char('!') => {
+                    log.push(format!("end {}", actor.name));
+                    return Err(owed::Error::runtime("the test app failed on purpose"));
+                }
+                Input::Event(event) => {
+                    count += 1;
+                    last = describe(&event);
+                }
+                Input::Closed => {
+                    log.push(format!("closed {}", actor.name));
+                    break;
+                }
+            }
+        }
+        crossterm::execute!(
+            terminal.backend_mut(),
+            crossterm::terminal::LeaveAlternateScreen
+        )?;
+        log.push(format!("end {}", actor.name));
+        Ok(())
+    })
+}
+
+/// A running server with alice (collector) and bob (manager), and its keys.
+struct Fixture {
+    addr: std::net::SocketAddr,
+    sessions: Sessions,
+    log: Log,
+    alice: russh::keys::PrivateKey,
+    bob: russh::keys::PrivateKey,
+    /// An ECDSA key (the others are ed25519).
+    carol: russh::keys::PrivateKey,
+    host_key: PublicKey,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<owed::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    async fn start() -> Fixture {
+        Fixture::with(|_| {}).await
+    }
+
+    async fn with(adjust: impl FnOnce(&mut serve::Settings)) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let host_key = serve::host_key::load_or_create(&dir.path().join("host_key")).unwrap();
+        let (alice, bob) = (new_key(), new_key());
+        let carol = russh::keys::PrivateKey::random(
+            &mut rand::rng(),
+            russh::keys::Algorithm::Ecdsa {
+                curve: russh::keys::EcdsaCurve::NistP256,
+            },
+        )
+        .unwrap();
+        let users = [
+            (
+                alice.public_key().clone(),
+                Actor::new("alice", Role::Collector),
+            ),
+            (bob.public_key().clone(), Actor::new("bob", Role::Manager)),
+            (
+                carol.public_key().clone(),
+                Actor::new("carol", Role::Auditor),
+            ),
+        ];
+        let directory = move |key: &PublicKey| {
+            users
+                .iter()
+                .find(|(k, _)| k.key_data() == key.key_data())
+                .map(|(_, actor)| actor.clone())
+        };
+        let mut settings = serve::Settings::new("127.0.0.1:0".parse().unwrap(), host_key.clone());
+        // Generous, so a loaded machine never splits a sequence by accident; the default's
+        // timing is tested with tokio's paused clock in `serve::session`.
+        settings.escape_timeout = Duration::from_millis(300);
+        adjust(&mut settings);
+        let log = Log::default();
+        let directory: Arc<dyn Directory> = Arc::new(directory);
+        let server = Server::bind(settings, directory, test_app(log.clone()))
+            .await
+            .unwrap();
+        let addr = server.local_addr();
+        let sessions = server.sessions();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = tokio::spawn(server.run(async {
+            let _ = stopped.await;
+        }));
+        Fixture {
+            addr,
+            sessions,
+            log,
+            alice,
+            bob,
+            carol,
+            host_key: host_key.public_key().clone(),
+            stop: Some(stop),
+            served: Some(served),
+            _dir: dir,
+        }
+    }
+
+    /// A client logged in as `user` with `key`.
+    async fn login(&self, user: &str, key: &russh::keys::PrivateKey) -> Client {
+        let mut client = Client::connect(self.addr).await;
+        assert!(client.login(user, key).await, "{user} should get in");
+        client
+    }
+
+    /// Waits until `n` sessions run.
+    async fn wait_sessions(&self, n: usize) {
+        tokio::time::timeout(PATIENCE, self.sessions.wait_for(n))
+            .await
+            .unwrap_or_else(|_| panic!("{} sessions, not {n}", self.sessions.active()));
+    }
+
+    /// Stops the server and waits for it.
+    async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        self.served.take().unwrap().await.unwrap().unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_known_key_gets_a_pty_session_with_the_apps_frame() {
+    let f = Fixture::start().await;
+    let client = f.login("alice", &f.alice).await;
+    assert_eq!(client.host_key().key_data(), f.host_key.key_data());
+    let term = client
+        .terminal((100, 30), "xterm-256color", &[("LANG", "en_US.UTF-8")])
+        .await;
+    term.wait_for("user alice collector").await;
+    let screen = term.screen();
+    assert!(screen.contains("size 100x30"), "{screen}");
+    assert!(screen.contains("colors Ansi256 unicode true"), "{screen}");
+    assert_eq!(f.sessions.active(), 1);
+
+    term.send(b"x").await;
+    term.wait_for("keys 1 last x").await;
+    term.send("é".as_bytes()).await;
+    term.wait_for("keys 2 last é").await;
+    term.send(b"\x1b[1;5A").await;
+    term.wait_for("last C-Up").await;
+    term.send(b"\x1b[200~pasted\r\ntext\x1b[201~").await;
+    term.wait_for(r#"last paste "pasted\ntext""#).await;
+
+    // Quitting ends the session: exit status 0, the channel closed, the thread joined.
+    term.send(b"q").await;
+    term.wait_closed().await;
+    assert_eq!(term.seen.lock().unwrap().exit_status, Some(0));
+    f.wait_sessions(0).await;
+    assert_eq!(f.log.lines(), ["start alice", "end alice"]);
+    f.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn colours_and_unicode_follow_the_terminal() {
+    let f = Fixture::start().await;
+    let client = f.login("bob", &f.bob).await;
+    let term = client
+        .terminal(
+            (80, 24),
+            "vt100",
+            &[("NO_COLOR", "1"), ("LD_PRELOAD", "/x.so")],
+        )
+        .await;
+    term.wait_for("user bob manager").await;
+    assert!(
+        term.screen().contains("colors Mono unicode false"),
+        "{}",
+        term.screen()
+    );
+    // The pty and NO_COLOR were accepted, LD_PRELOAD refused, the shell started.
+    assert_eq!(term.seen.lock().unwrap().replies, [true, true, false, true]);
+    f.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_keys_passwords_and_someone_elses_key_are_refused() {
+    let f = Fixture::start().await;
+
+    let mut client = Client::connect(f.addr).await;
+    assert!(!client.login("alice", &new_key()).await, "an unknown key");
+    assert!(!client.login("alice", &f.bob).await, "bob's key for alice");
+    assert!(
+        !client.login("mallory", &f.alice).await,
+        "alice's key for another name"
+    );
+    assert!(
+        !client.login_password("alice", "secret").await,
+        "a password"
+    );
+    assert!(
+        !client.login_interactive("alice").await,
+        "keyboard-interactive"
+    );
+    // The connection is still usable: the right key for the right name gets in.
+    assert!(client.login("alice", &f.alice).await);
+    // Keys other than ed25519 work the same.
+    let mut client = Client::connect(f.addr).await;
+    assert!(client.login("carol", &f.carol).await);
+
+    // A client that never authenticated cannot open a session.
+    let stranger = Client::connect(f.addr).await;
+    let mut refused = Client::connect(f.addr).await;
+    assert!(!refused.login("bob", &new_key()).await);
+    drop(stranger);
+    assert_eq!(f.sessions.active(), 0);
+    assert!(f.log.lines().is_empty());
+    f.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_without_a_pty_is_refused_with_one_line() {
+    let f = Fixture::start().await;
+    let client = f.login("alice", &f.alice).await;
+
+    // A shell without a pty (`ssh -T`). The request is answered, so that OpenSSH shows the
+    // line (it exits at a failed request without showing what came with it).
+    let term = client.channel((80, 24)).await;
+    term.write.request_shell(true).await.unwrap();
+    term.wait_closed().await;
+    {
+        let seen = term.seen.lock().unwrap();
+        let stderr = String::from_utf8_lossy(&seen.stderr);
+        assert!(stderr.contains("to a terminal only"), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert_eq!(seen.exit_status, Some(1));
+    }
+
+    // A command (`ssh host cmd`), even with a pty (`ssh -t host cmd`).
+    let term = client.channel((80, 24)).await;
+    term.write
+        .request_pty(true, "xterm", 80, 24, 0, 0, &[])
+        .await
+        .unwrap();
+    term.write.exec(true, "cat /etc/passwd").await.unwrap();
+    term.wait_closed().await;
+    assert_eq!(term.seen.lock().unwrap().exit_status, Some(1));
+
+    // A subsystem (`sftp`).
+    let term = client.channel((80, 24)).await;
+    term.write.request_subsystem(true, "sftp").await.unwrap();
+    term.wait_closed().await;
+    assert_eq!(term.seen.lock().unwrap().exit_status, Some(1));
+
+    assert!(f.log.lines().is_empty(), "no app ran: {:?}", f.log.lines());
+    f.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sessions_at_once_each_their_own() {
+    let f = Fixture::start().await;
+    let a = f.login("alice", &f.alice).await;
+    let b = f.login("bob", &f.bob).await;
+    let ta = a.terminal((80, 24), "xterm", &[]).await;
+    let tb = b.terminal((90, 20), "xterm", &[]).await;
+    ta.wait_for("user alice").await;
+    tb.wait_for("user bob").await;
+    f.wait_sessions(2).await;
+
+    ta.send(b"a").await;
+    tb.send(b"b").await;
+    ta.wait_for("keys 1 last a").await;
+    tb.wait_for("keys 1 last b").await;
+    tb.send(b"q").await;
+    tb.wait_closed().await;
+    f.wait_sessions(1).await;
+    // Alice's session goes on.
+    ta.send(b"c").await;
+    ta.wait_for("keys 2 last c").await;
+    ta.send(b"q").await;
+    f.wait_sessions(0).await;
+    f.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_arrow_sent_as_two_packets_20ms_apart_is_still_an_arrow() {
+    let f = Fixture::start().await;
+    let client = f.login("alice", &f.alice).await;
+    let term = client.terminal((80, 24), "xterm", &[]).await;
+    term.wait_for("user alice").await;
+
+    term.send(b"\x1b").await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    term.send(b"[A").await;
+    term.wait_for("keys 1 last Up").await;
+    // Split elsewhere, and with a modifier.
+    term.send(b"\x1b[1;").await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    term.send(b"5B").await;
+    term.wait_for("keys 2 last C-Down").await;
+    // A lone ESC becomes Esc once nothing follows.
+    term.send(b"\x1b").await;
+    term.wait_for("keys 3 last Esc").await;
+    f.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_window_change_reaches_the_app_as_a_resize() {
+    let f = Fixture::start().await;
+    let client = f.login("alice", &f.alice).await;
+    let term = client.terminal((80, 24), "xterm", &[]).await;
+    term.wait_for("size 80x24").await;
+    term.resize(132, 43).await;
+    term.wait_for("last resize 132x43").await;
+    assert!(term.screen().contains("size 132x43"), "{}", term.screen());
+    f.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_connection_ends_the_app_and_it_is_joined() {
+    let f = Fixture::start().await;
+    // Cut at the TCP level, as a network failure would.
+    let stream = std::net::TcpStream::connect(f.addr).unwrap();
+    let cut = stream.try_clone().unwrap();
+    stream.set_nonblocking(true).unwrap();
+    let mut client = Client::over(tokio::net::TcpStream::from_std(stream).unwrap()).await;
+    assert!(client.login("alice", &f.alice).await);
+    let term = client.terminal((80, 24), "xterm", &[]).await;
+    term.wait_for("user alice").await;
+    f.wait_sessions(1).await;
+    cut.shutdown(std::net::Shutdown::Both).unwrap();
+    f.wait_sessions(0).await;
+    assert_eq!(f.log.lines(), ["start alice", "closed alice", "end alice"]);
+
+    // The client leaving properly, and the client ending its input, end it the same way.
+    let client = f.login("bob", &f.bob).await;
+    let term = client.terminal((80, 24), "xterm", &[]).await;
+    term.wait_for("user bob").await;
+    client.disconnect().await;
+    f.wait_sessions(0).await;
+    let client = f.login("bob", &f.bob).await;
+    let term = client.terminal((80, 24), "xterm", &[]).await;
+    term.wait_for("user bob").await;
+    term.write.eof().await.unwrap();
+    term.wait_closed().await;
+    f.wait_sessions(0).await;
+    assert_eq!(
+        f.log.lines()[3..],
+        [
+            "start bob",
+            "closed bob",
+            "end bob",
+            "start bob",
+            "closed bob",
+            "end bob"
+        ]
+    );
+    f.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_error_is_shown_in_one_line_and_the_terminal_restored() {
+    let f = Fixture::start().await;
+    let client = f.login("alice", &f.alice).await;
+    let term = client.terminal((80, 24), "xterm", &[]).await;
+    term.wait_for("user alice").await;
+    term.send(b"!").await;
+    term.wait_closed().await;
+    {
+        let seen = term.seen.lock().unwrap();
+        assert_eq!(seen.exit_status, Some(1));
+        assert!(
+            !seen.parser.screen().alternate_screen(),
+            "back on the main screen"
+        );
+        let screen = seen.parser.screen().contents();
+        assert!(
+            screen.contains("owed: the test app failed on purpose"),
+            "{screen}"
+        );
+    }
+    f.wait_sessions(0).await;
+    f.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_session_is_ended_with_a_notice() {
+    let f = Fixture::with(|s| s.idle_timeout = Some(Duration::from_secs(1))).await;
+    let client = f.login("alice", &f.alice).await;
+    let term = client.terminal((80, 24), "xterm", &[]).await;
+    term.wait_for("user alice").await;
+    term.wait_closed().await;
+    assert!(
+        term.screen()
+            .contains("disconnected after 1 minute without input"),
+        "{}",
+        term.screen()
+    );
+    f.wait_sessions(0).await;
+    assert_eq!(f.log.lines(), ["start alice", "closed alice", "end alice"]);
+    f.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_the_server_ends_every_session() {
+    let f = Fixture::start().await;
+    let a = f.login("alice", &f.alice).await;
+    let b = f.login("bob", &f.bob).await;
+    let ta = a.terminal((80, 24), "xterm", &[]).await;
+    let tb = b.terminal((80, 24), "xterm", &[]).await;
+    ta.wait_for("user alice").await;
+    tb.wait_for("user bob").await;
+    let (log, sessions) = (f.log.clone(), f.sessions.clone());
+    f.stop().await;
+    assert_eq!(sessions.active(), 0);
+    let mut lines = log.lines();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "closed alice",
+            "closed bob",
+            "end alice",
+            "end bob",
+            "start alice",
+            "start bob"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_does_not_log_in_in_time_is_cut_and_one_that_did_stays() {
+    use tokio::io::AsyncReadExt;
+    let f = Fixture::with(|s| s.login_grace = Duration::from_secs(1)).await;
+    let client = f.login("alice", &f.alice).await;
+    let term = client.terminal((80, 24), "xterm", &[]).await;
+    term.wait_for("user alice").await;
+
+    // A connection that sends nothing after the server's greeting.
+    let mut idle = tokio::net::TcpStream::connect(f.addr).await.unwrap();
+    let mut buf = vec![0u8; 1024];
+    let cut = tokio::time::timeout(PATIENCE, async {
+        loop {
+            match idle.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(cut.is_ok(), "the silent connection was not cut");
+
+    // Alice logged in before the grace ended: her session goes on after it.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    term.send(b"k").await;
+    term.wait_for("keys 1 last k").await;
+    f.stop().await;
+}

@@ -1,0 +1,709 @@
+//! The workstation's service with several sessions at once, in-process on a real SQLite file:
+//! one portfolio shared by the sessions of a date, a save by one reaching the others, views
+//! kept apart, drafts kept for the user's next session, and the session loop driven as
+//! `owed serve` drives it (events from a channel, frames to a pipe read back with vt100).
+
+mod workstation;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use owed::domain::Date;
+use owed::domain::queue::{QueueFilter, QueueQuery, Scope, Tab};
+use owed::domain::users::{Actor, Role};
+use owed::tui::app::Session as AppSession;
+use owed::tui::forms::ActionSettings;
+use owed::tui::keymap::Keymap;
+use owed::tui::remote::{self, Capabilities, ColorDepth};
+use owed::tui::theme::Theme;
+use owed::tui::{Setup, remote::EventSender};
+use owed::workstation::save::{ActionValues, SaveJob};
+use owed::workstation::{
+    Answer, EngageRequest, EngageResponse, PortfolioWorker, Request, Response, ServiceSettings,
+    Session, Workstation,
+};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long to wait for an answer or a frame (generous: CI machines can be slow). Only a
+/// limit on waiting; nothing is timed.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// The sessions' date: tomorrow, so that what is written today (a note counts from the day it
+/// was written) is in every answer.
+fn as_of() -> Date {
+    chrono::Utc::now().date_naive().succ_opt().unwrap()
+}
+
+fn fixture() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    (dir, db)
+}
+
+fn service(db: &Path) -> Workstation {
+    let mut settings = ServiceSettings::from_config(&owed::config::Config::default()).unwrap();
+    settings.settings = workstation::settings();
+    settings.mailer = workstation::Recorder::default().factory();
+    Workstation::open(db, settings).unwrap()
+}
+
+fn cid(db: &Path, id: &str) -> i64 {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row("SELECT cid FROM customers WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap()
+}
+
+/// Everyone's customers, all tabs, optionally filtered.
+fn everyone(name: &str, filter: &str) -> QueueQuery {
+    let mut q = QueueQuery::new(name);
+    q.scope = Scope::Everyone;
+    q.tab = Tab::All;
+    q.filter = QueueFilter::parse(filter, &workstation::settings().bounds).unwrap();
+    q
+}
+
+fn page(seq: u64, query: QueueQuery) -> Request {
+    Request::Page {
+        seq,
+        as_of: as_of(),
+        query,
+        offset: 0,
+        limit: 50,
+    }
+}
+
+/// Waits for an answer of the data worker that `pick` takes.
+fn wait_for<T>(session: &Session, mut pick: impl FnMut(&Response) -> Option<T>) -> T {
+    let deadline = Instant::now() + PATIENCE;
+    while Instant::now() < deadline {
+        match session.recv_timeout(Duration::from_millis(200)) {
+            Some(Answer::Data(Response::Error(e))) => panic!("database: {e}"),
+            Some(Answer::Data(r)) => {
+                if let Some(t) = pick(&r) {
+                    return t;
+                }
+            }
+            Some(Answer::Stopped(why)) => panic!("{why}"),
+            Some(Answer::Engage(_)) | None => {}
+        }
+    }
+    panic!("no such answer came");
+}
+
+/// Opens a session on the fixture's date: its figures, everyone's queue and one detail.
+fn open(ws: &Workstation, name: &str, filter: &str, detail: i64) -> Session {
+    let s = ws.connect(Actor::new(name, Role::Collector));
+    let as_of = as_of();
+    s.send(Request::Summary { as_of }).unwrap();
+    s.send(page(1, everyone(name, filter))).unwrap();
+    s.send(Request::Detail {
+        seq: 2,
+        as_of,
+        cid: detail,
+    })
+    .unwrap();
+    wait_for(&s, |r| {
+        matches!(r, Response::Page { seq: 1, .. }).then_some(())
+    });
+    wait_for(&s, |r| {
+        matches!(r, Response::Detail { seq: 2, .. }).then_some(())
+    });
+    s
+}
+
+fn note(seq: u64, cid: i64, text: &str) -> Request {
+    Request::Save {
+        seq,
+        job: SaveJob {
+            as_of: as_of(),
+            cids: vec![cid],
+            values: ActionValues::Note { text: text.into() },
+        },
+    }
+}
+
+#[test]
+fn a_note_saved_in_one_session_reaches_the_other_without_asking() {
+    let (_dir, db) = fixture();
+    let ws = service(&db);
+    let acme = cid(&db, "K6");
+    let start = chrono::Utc::now().date_naive();
+    let a = open(&ws, "alice", "", acme);
+    let b = open(&ws, "bob", "", acme);
+    // One portfolio for both: the date is the same.
+    assert_eq!(ws.portfolios(), [(as_of(), 2)]);
+
+    a.send(note(3, acme, "Called AP: paying Friday")).unwrap();
+    let outcome = wait_for(&a, |r| match r {
+        Response::Saved { seq: 3, outcome } => Some(outcome.clone()),
+        _ => None,
+    });
+    assert_eq!(outcome.error, None);
+
+    // Bob asked for nothing: his page and detail (the same request numbers) come again, the
+    // page first, with Acme's last contact and the note (a page answered before the save, when
+    // the forecast arrived, may come first: it has no such contact).
+    let row = wait_for(&b, |r| match r {
+        Response::Page { seq: 1, page } => page
+            .rows
+            .iter()
+            .find(|r| r.cid == acme && r.last_contact.is_some_and(|d| d >= start))
+            .cloned(),
+        _ => None,
+    });
+    assert_eq!(row.name, "Acme Corp");
+    let timeline = wait_for(&b, |r| match r {
+        Response::Detail {
+            seq: 2,
+            data: Some(d),
+            ..
+        } if d
+            .detail
+            .activity
+            .iter()
+            .any(|e| e.text.contains("paying Friday")) =>
+        {
+            Some(d.detail.activity.clone())
+        }
+        _ => None,
+    });
+    let entry = timeline
+        .iter()
+        .find(|e| e.text.contains("paying Friday"))
+        .unwrap();
+    assert_eq!(entry.who, "alice", "recorded for the session's actor");
+    let collector: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT collector FROM notes WHERE text = 'Called AP: paying Friday'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(collector, "alice");
+}
+
+#[test]
+fn one_sessions_filter_does_not_change_anothers_page() {
+    let (_dir, db) = fixture();
+    let ws = service(&db);
+    let zephyr = cid(&db, "K8");
+    let a = open(&ws, "alice", "zephyr", zephyr);
+    let b = open(&ws, "bob", "", zephyr);
+    a.send(note(3, zephyr, "Left a voicemail")).unwrap();
+    // Both pages are answered again after the save, each under its own query.
+    let a_rows = wait_for(&a, |r| match r {
+        Response::Page { seq: 1, page } => Some(page.rows.len()),
+        _ => None,
+    });
+    let b_page = wait_for(&b, |r| match r {
+        Response::Page { seq: 1, page } => Some(page.clone()),
+        _ => None,
+    });
+    assert_eq!(a_rows, 1, "alice's filter: Zephyr Labs only");
+    assert_eq!(b_page.total, 10, "bob's page: every customer");
+    assert!(b_page.rows.iter().any(|r| r.name == "Kite Supplies"));
+}
+
+#[test]
+fn another_processs_commit_reaches_every_session() {
+    let (_dir, db) = fixture();
+    let ws = service(&db);
+    let kite = cid(&db, "K1");
+    let a = open(&ws, "alice", "", kite);
+    let b = open(&ws, "bob", "", kite);
+    // The command line, cron or an import commit on their own connection.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "INSERT INTO notes (cid, at, collector, text) VALUES (?1, '2026-04-30T10:00:00Z', 'carol', 'Noted from a shell')",
+            [kite],
+        )
+        .unwrap();
+    for s in [&a, &b] {
+        wait_for(s, |r| match r {
+            Response::Detail {
+                seq: 2,
+                data: Some(d),
+                ..
+            } => d
+                .detail
+                .activity
+                .iter()
+                .any(|e| e.text == "Noted from a shell")
+                .then_some(()),
+            _ => None,
+        });
+    }
+}
+
+#[test]
+fn another_date_gets_a_portfolio_of_its_own_for_as_long_as_it_is_looked_at() {
+    let (_dir, db) = fixture();
+    let ws = service(&db);
+    let kite = cid(&db, "K1");
+    let as_of = as_of();
+    let a = open(&ws, "alice", "", kite);
+    let c = ws.connect(Actor::new("carol", Role::Manager));
+    let month_end = Date::from_ymd_opt(2026, 3, 31).unwrap();
+    c.send(Request::Summary { as_of: month_end }).unwrap();
+    let summary = wait_for(&c, |r| match r {
+        Response::Summary(s) => Some(s.clone()),
+        _ => None,
+    });
+    assert_eq!(summary.as_of, month_end);
+    assert_eq!(ws.portfolios(), [(month_end, 1), (as_of, 1)]);
+    // Back to the others' date: the month-end portfolio ends.
+    c.send(Request::Summary { as_of }).unwrap();
+    wait_for(&c, |r| match r {
+        Response::Summary(s) if s.as_of == as_of => Some(()),
+        _ => None,
+    });
+    assert_eq!(ws.portfolios(), [(as_of, 2)]);
+    drop(c);
+    drop(a);
+    assert!(ws.portfolios().is_empty(), "nothing kept without keep()");
+
+    // A server keeps its today's portfolio, computed before anyone asks.
+    ws.keep(as_of).unwrap();
+    assert_eq!(ws.portfolios(), [(as_of, 0)]);
+    let late = open(&ws, "bob", "", kite);
+    drop(late);
+    assert_eq!(ws.portfolios(), [(as_of, 0)]);
+}
+
+#[test]
+fn a_refused_write_comes_back_as_a_sentence() {
+    let (_dir, db) = fixture();
+    let ws = service(&db);
+    let kite = cid(&db, "K1");
+    let nobody = ws.connect(Actor::new("  ", Role::Collector));
+    nobody.send(note(1, kite, "Who wrote this?")).unwrap();
+    let outcome = wait_for(&nobody, |r| match r {
+        Response::Saved { seq: 1, outcome } => Some(outcome.clone()),
+        _ => None,
+    });
+    assert!(outcome.recorded.is_empty());
+    assert!(
+        outcome.error.as_deref().unwrap().contains("name is empty"),
+        "{outcome:?}"
+    );
+}
+
+#[test]
+fn a_collectors_note_on_anothers_customer_is_refused_for_the_session_as_from_the_shell() {
+    let (_dir, db) = fixture();
+    let ws = service(&db);
+    let acme = cid(&db, "K6");
+    let bob = ws.connect(Actor::new("bob", Role::Collector));
+    bob.send(note(1, acme, "Not mine to write")).unwrap();
+    let outcome = wait_for(&bob, |r| match r {
+        Response::Saved { seq: 1, outcome } => Some(outcome.clone()),
+        _ => None,
+    });
+    assert!(outcome.recorded.is_empty());
+    assert_eq!(
+        outcome.error.as_deref(),
+        Some("bob (collector) may not write on K6: its finance owner is alice")
+    );
+    let written: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM notes WHERE text = 'Not mine to write'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(written, 0);
+}
+
+#[test]
+fn holds_are_recorded_for_the_sessions_actor() {
+    let (_dir, db) = fixture();
+    let ws = service(&db);
+    let lumen = cid(&db, "K2");
+    let b = ws.connect(Actor::new("bob", Role::Manager));
+    let until = Date::from_ymd_opt(2026, 5, 15).unwrap();
+    b.engage(EngageRequest::Hold {
+        seq: 1,
+        cids: vec![lumen],
+        until,
+        text: Some("waiting for the PO".into()),
+    })
+    .unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    let held = loop {
+        assert!(Instant::now() < deadline, "no answer");
+        if let Some(Answer::Engage(EngageResponse::Held { result, .. })) =
+            b.recv_timeout(Duration::from_millis(200))
+        {
+            break result;
+        }
+    };
+    assert_eq!(held, Ok(1));
+    let who: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT collector FROM engagement_holds WHERE cid = ?1",
+            [lumen],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(who, "bob");
+}
+
+#[test]
+fn a_session_joining_a_computed_portfolio_is_answered_from_it() {
+    let (_dir, db) = fixture();
+    let mut worker = PortfolioWorker::open(&db, workstation::settings()).unwrap();
+    let as_of = as_of();
+    worker.join(1, Actor::new("alice", Role::Collector));
+    worker.join(2, Actor::new("bob", Role::Collector));
+    let first = worker.handle_all(vec![
+        (1, Request::Summary { as_of }),
+        (1, page(1, everyone("alice", ""))),
+    ]);
+    assert!(
+        first
+            .iter()
+            .any(|(s, r)| *s == 1 && matches!(r, Response::Forecast(_)))
+    );
+    let computed = worker.timings;
+    let joined = worker.handle_all(vec![
+        (2, Request::Summary { as_of }),
+        (2, page(1, everyone("bob", ""))),
+    ]);
+    assert_eq!(worker.timings, computed, "nothing computed again");
+    let kinds: Vec<&str> = joined
+        .iter()
+        .map(|(s, r)| {
+            assert_eq!(*s, 2, "only bob asked");
+            match r {
+                Response::Summary(_) => "summary",
+                Response::Forecast(_) => "forecast",
+                Response::Page { .. } => "page",
+                other => panic!("not asked for: {other:?}"),
+            }
+        })
+        .collect();
+    assert_eq!(kinds, ["summary", "forecast", "page"]);
+}
+
+#[test]
+fn only_each_sessions_latest_page_is_answered() {
+    let (_dir, db) = fixture();
+    let mut worker = PortfolioWorker::open(&db, workstation::settings()).unwrap();
+    let as_of = as_of();
+    worker.handle_all(vec![(1, Request::Summary { as_of })]);
+    let answers = worker.handle_all(vec![
+        (1, page(1, everyone("alice", ""))),
+        (2, page(1, everyone("bob", "kite"))),
+        (1, page(2, everyone("alice", "acme"))),
+        (2, page(2, everyone("bob", "lumen"))),
+    ]);
+    let pages: Vec<(u64, u64, Vec<String>)> = answers
+        .into_iter()
+        .map(|(s, r)| match r {
+            Response::Page { seq, page } => {
+                (s, seq, page.rows.into_iter().map(|r| r.name).collect())
+            }
+            other => panic!("not asked for: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            (
+                1,
+                2,
+                vec!["Acme Widgets".to_string(), "Acme Corp".to_string()]
+            ),
+            (2, 2, vec!["Lumen GmbH".to_string()]),
+        ]
+    );
+}
+
+// ---- The session loop as `owed serve` runs it. ----
+
+/// What a session drew, as the client's terminal received it.
+#[derive(Clone, Default)]
+struct Pipe(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Pipe {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Pipe {
+    fn bytes(&self) -> Vec<u8> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// The screen as a terminal of `size` shows it.
+    fn screen(&self, size: (u16, u16)) -> String {
+        let nz = |n: u16| std::num::NonZeroU16::new(n).unwrap();
+        let mut parser = vt100::Parser::new(nz(size.1), nz(size.0), 0);
+        parser.process(&self.bytes());
+        parser.screen().contents()
+    }
+
+    /// Waits until the screen shows `text`; returns it.
+    fn wait_for(&self, size: (u16, u16), text: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let screen = self.screen(size);
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{text}` never showed:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn setup(name: &str) -> Setup {
+    Setup {
+        session: AppSession {
+            collector: name.into(),
+            base_currency: "USD".into(),
+            bounds: workstation::settings().bounds,
+            today: as_of(),
+        },
+        keymap: Keymap::builtin(),
+        theme: Theme::builtin("default").unwrap(),
+        actions: ActionSettings::default(),
+        as_of: as_of(),
+        as_of_given: true,
+    }
+}
+
+/// A session loop on its own thread, as one SSH session of `owed serve`.
+struct Remote {
+    events: Option<EventSender>,
+    pipe: Pipe,
+    size: (u16, u16),
+    thread: Option<std::thread::JoinHandle<owed::Result<()>>>,
+}
+
+impl Remote {
+    fn start(ws: &Workstation, name: &str, size: (u16, u16), caps: Capabilities) -> Remote {
+        let (events, loop_events) = remote::events();
+        let pipe = Pipe::default();
+        let out = pipe.clone();
+        let session = ws.connect(Actor::new(name, Role::Collector));
+        let setup = setup(name);
+        let thread = std::thread::spawn(move || {
+            remote::run_remote(setup, session, loop_events, out, size, caps)
+        });
+        Remote {
+            events: Some(events),
+            pipe,
+            size,
+            thread: Some(thread),
+        }
+    }
+
+    fn key(&self, code: KeyCode, modifiers: KeyModifiers) {
+        assert!(
+            self.events
+                .as_ref()
+                .unwrap()
+                .send(Event::Key(KeyEvent::new(code, modifiers)))
+        );
+    }
+
+    fn type_text(&self, text: &str) {
+        for c in text.chars() {
+            self.key(KeyCode::Char(c), KeyModifiers::NONE);
+        }
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        self.pipe.wait_for(self.size, text)
+    }
+
+    /// The connection drops: the input ends, the loop returns.
+    fn hang_up(mut self) -> owed::Result<()> {
+        self.events.take().unwrap().close();
+        self.thread.take().unwrap().join().unwrap()
+    }
+}
+
+#[test]
+fn the_remote_loop_draws_the_queue_to_a_pipe_and_follows_resizes() {
+    let (_dir, db) = fixture();
+    let ws = service(&db);
+    let r = Remote::start(&ws, "alice", (120, 40), Capabilities::default());
+    let screen = r.wait_for("Acme Widgets");
+    assert!(screen.contains("owed · alice · USD"), "{screen}");
+    assert!(screen.contains("Outstanding"), "the metrics bar:\n{screen}");
+    assert!(screen.contains("Kite Supplies"));
+    // Frames come whole, inside synchronized-update markers.
+    let bytes = r.pipe.bytes();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("\x1b[?2026h") && text.contains("\x1b[?2026l"));
+    assert!(
+        text.starts_with("\x1b[?1049h"),
+        "the alternate screen first"
+    );
+    // The client's window shrinks: the next frames are laid out for it.
+    r.events.as_ref().unwrap().send(Event::Resize(70, 20));
+    let small = r.pipe.wait_for((70, 20), "Queue");
+    assert!(
+        !small.contains("Customer K"),
+        "no detail beside at 70 columns"
+    );
+    assert!(r.hang_up().is_ok());
+}
+
+#[test]
+fn a_form_half_typed_when_the_connection_drops_is_offered_to_the_users_next_session() {
+    let (_dir, db) = fixture();
+    let ws = service(&db);
+    let r = Remote::start(&ws, "alice", (120, 40), Capabilities::default());
+    // The first of alice's overdue customers is Tokyo Trading.
+    r.wait_for("Customer K4");
+    r.key(KeyCode::Char('n'), KeyModifiers::NONE);
+    r.type_text("Spoke to their AP lead");
+    r.wait_for("Spoke to their AP lead");
+    // No editor over SSH: the form says so.
+    r.key(KeyCode::Char('e'), KeyModifiers::CONTROL);
+    r.wait_for("No $EDITOR over SSH");
+    assert!(r.hang_up().is_ok());
+    let written: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM notes WHERE text LIKE 'Spoke%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(written, 0, "nothing half-typed is written");
+
+    // Someone else's session does not get it.
+    assert!(
+        ws.connect(Actor::new("bob", Role::Collector))
+            .take_draft()
+            .is_none()
+    );
+    // Alice's next session opens with it, on the same customer.
+    let again = Remote::start(&ws, "alice", (120, 40), Capabilities::default());
+    let screen = again.wait_for("Spoke to their AP lead");
+    assert!(screen.contains("Tokyo Trading (K4)"), "{screen}");
+    assert!(screen.contains("your last session ended"), "{screen}");
+    // It saves as any note would.
+    again.key(KeyCode::Enter, KeyModifiers::NONE);
+    again.wait_for("saved: Note");
+    assert!(again.hang_up().is_ok());
+    let collector: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT collector FROM notes WHERE text = 'Spoke to their AP lead'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(collector, "alice");
+}
+
+#[test]
+fn a_note_by_alice_shows_in_bobs_frame() {
+    let (_dir, db) = fixture();
+    let ws = service(&db);
+    let alice = Remote::start(&ws, "alice", (120, 40), Capabilities::default());
+    let bob = Remote::start(&ws, "bob", (120, 40), Capabilities::default());
+    // Both on Acme Widgets (alice's): bob looks at everyone's queue (he owns Lumen only).
+    alice.wait_for("Acme Widgets");
+    alice.type_text("/widgets");
+    alice.key(KeyCode::Enter, KeyModifiers::NONE);
+    alice.wait_for("Customer K7");
+    bob.wait_for("Lumen GmbH");
+    bob.key(KeyCode::Char('m'), KeyModifiers::NONE);
+    bob.wait_for("Acme Widgets");
+    bob.type_text("/widgets");
+    bob.key(KeyCode::Enter, KeyModifiers::NONE);
+    bob.wait_for("Customer K7");
+    alice.key(KeyCode::Char('n'), KeyModifiers::NONE);
+    alice.type_text("Promised the remittance advice");
+    alice.key(KeyCode::Enter, KeyModifiers::NONE);
+    alice.wait_for("saved: Note");
+    let screen = bob.wait_for("Promised the remittance advice");
+    assert!(screen.contains("alice"), "{screen}");
+    assert!(alice.hang_up().is_ok());
+    assert!(bob.hang_up().is_ok());
+}
+
+#[test]
+fn a_refusal_shows_in_the_remote_form_as_a_sentence() {
+    let (_dir, db) = fixture();
+    let ws = service(&db);
+    let bob = Remote::start(&ws, "bob", (120, 40), Capabilities::default());
+    bob.wait_for("Lumen GmbH");
+    // Everyone's queue: Tokyo Trading, alice's, comes first.
+    bob.key(KeyCode::Char('m'), KeyModifiers::NONE);
+    bob.wait_for("Customer K4");
+    bob.key(KeyCode::Char('n'), KeyModifiers::NONE);
+    bob.type_text("Not mine");
+    bob.key(KeyCode::Enter, KeyModifiers::NONE);
+    let screen = bob.wait_for("may not write on K4");
+    assert!(screen.contains("its finance owner is alice"), "{screen}");
+    assert!(bob.hang_up().is_ok());
+}
+
+#[test]
+fn an_ascii_terminal_gets_only_ascii_and_a_mono_one_no_colours() {
+    let (_dir, db) = fixture();
+    let ws = service(&db);
+    let ascii = Remote::start(
+        &ws,
+        "alice",
+        (120, 40),
+        Capabilities {
+            colors: ColorDepth::Ansi16,
+            unicode: false,
+        },
+    );
+    let screen = ascii.wait_for("Acme Widgets");
+    assert!(
+        screen.contains("- Queue . mine"),
+        "lines and dots in ASCII:\n{screen}"
+    );
+    assert!(ascii.pipe.bytes().iter().all(u8::is_ascii));
+    assert!(ascii.hang_up().is_ok());
+
+    let mono = Remote::start(
+        &ws,
+        "alice",
+        (120, 40),
+        Capabilities {
+            colors: ColorDepth::Mono,
+            unicode: true,
+        },
+    );
+    mono.wait_for("Acme Widgets");
+    let text = String::from_utf8_lossy(&mono.pipe.bytes()).into_owned();
+    for colour in ["[38;5;", "[48;5;", "[38;2;", "[48;2;"] {
+        assert!(
+            !text.contains(colour),
+            "a colour ({colour}) in a mono session"
+        );
+    }
+    assert!(
+        text.contains("\x1b[7m"),
+        "reverse video marks the selection"
+    );
+    assert!(mono.hang_up().is_ok());
+}
