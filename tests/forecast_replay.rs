@@ -296,7 +296,7 @@ fn import_at(dir: &Path, s: &Settings, invoices: &[Invoice], cutoff: Date, dispu
     ] {
         std::fs::write(csv.join(name), text).unwrap();
     }
-    let mut store = Store::open(&dir.join("owed.db")).unwrap();
+    let mut store = Store::open_or_create(&dir.join("owed.db")).unwrap();
     let options = ImportOptions {
         base_currency: "USD".into(),
         progress: false,

@@ -2,7 +2,9 @@
 
 use super::Context;
 use crate::Result;
-use crate::demo::{DemoBehaviour, DemoOptions, DemoOutcome, ensure_database, write_csvs};
+use crate::demo::{
+    DemoBehaviour, DemoOptions, DemoOutcome, ensure_database_behaving, write_csvs_behaving,
+};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -37,10 +39,10 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
         seed: args.seed,
         today: ctx.as_of,
         base_currency: ctx.config.base_currency.clone(),
-        behaviour: args.behaviour.clone().unwrap_or_default(),
     };
+    let behaviour = args.behaviour.clone().unwrap_or_default();
     if let Some(dir) = &args.csv {
-        let (counts, _) = write_csvs(&options, dir)?;
+        let (counts, _) = write_csvs_behaving(&options, &behaviour, dir)?;
         outln!(
             "wrote {} customers, {} documents, {} payments, {} applications, {} exchange rates to {}",
             counts.customers,
@@ -58,7 +60,7 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
     } else {
         ctx.db_path.with_file_name("demo.db")
     };
-    match ensure_database(&db, &options, true)? {
+    match ensure_database_behaving(&db, &options, &behaviour, true)? {
         DemoOutcome::Reused => errln!("using the demo database {}", db.display()),
         DemoOutcome::Created { summary, .. } => {
             errln!("{summary}");

@@ -42,8 +42,6 @@ pub struct DemoOptions {
     pub today: NaiveDate,
     /// The base currency (`"USD"`): most customers bill in it and it gets no rate rows.
     pub base_currency: String,
-    /// How customers pay (the defaults make `owed demo`'s portfolio).
-    pub behaviour: DemoBehaviour,
 }
 
 /// How the demo's customers pay: the generator's behaviour tunables. The defaults make the
@@ -254,6 +252,15 @@ pub struct DemoActivity {
 ///
 /// `dir` is created if missing; existing files of those names are overwritten.
 pub fn write_csvs(opts: &DemoOptions, dir: &Path) -> io::Result<(DemoCounts, Vec<DemoActivity>)> {
+    write_csvs_behaving(opts, &DemoBehaviour::default(), dir)
+}
+
+/// [`write_csvs`] with customers who pay as `behaviour` says.
+pub fn write_csvs_behaving(
+    opts: &DemoOptions,
+    behaviour: &DemoBehaviour,
+    dir: &Path,
+) -> io::Result<(DemoCounts, Vec<DemoActivity>)> {
     fs::create_dir_all(dir)?;
     let mut sinks = Sinks::create(dir)?;
     let market = Market::new(&opts.base_currency);
@@ -277,7 +284,7 @@ pub fn write_csvs(opts: &DemoOptions, dir: &Path) -> io::Result<(DemoCounts, Vec
         let customer = draw_customer(
             index,
             &market,
-            &opts.behaviour,
+            behaviour,
             history_start,
             opts.today,
             &mut rng,
@@ -2292,7 +2299,6 @@ mod tests {
             seed,
             today: today(),
             base_currency: base_currency.to_string(),
-            behaviour: DemoBehaviour::default(),
         }
     }
 
@@ -2426,10 +2432,10 @@ mod tests {
     fn other_behaviour_makes_another_portfolio() {
         let plain = scratch_dir("behaviour-default");
         let other = scratch_dir("behaviour-other");
-        let mut opts = options(60, 5, "USD");
+        let opts = options(60, 5, "USD");
         write_csvs(&opts, &plain).unwrap();
-        opts.behaviour = DemoBehaviour::parse("lateness=0.5,hiccup=0.2").unwrap();
-        write_csvs(&opts, &other).unwrap();
+        let behaviour = DemoBehaviour::parse("lateness=0.5,hiccup=0.2").unwrap();
+        write_csvs_behaving(&opts, &behaviour, &other).unwrap();
         let read = |dir: &Path| fs::read_to_string(dir.join("payments.csv")).unwrap();
         assert_ne!(read(&plain), read(&other));
         // The customers are the same people; only how they pay differs.

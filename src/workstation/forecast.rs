@@ -62,6 +62,10 @@ pub struct DocumentPrediction {
     pub predicted: Date,
     /// "usually pays 12 days late; disputed".
     pub reason: String,
+    /// How the date was made (model, median, promise) and that method's mean absolute
+    /// error in days on this ledger's recent history, when checked.
+    pub method: crate::domain::forecast::Method,
+    pub backtest_mae: Option<f64>,
 }
 
 /// One customer's part of the forecast, for the detail.
@@ -321,6 +325,8 @@ impl Forecasts {
                     id: d.id,
                     predicted: d.predicted,
                     reason: d.reason,
+                    method: d.method,
+                    backtest_mae: d.backtest_mae,
                 });
         }
         let mut risks = Vec::with_capacity(forecast.risks.len());
