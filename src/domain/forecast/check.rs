@@ -24,6 +24,12 @@
 //! A segment with too few scored documents follows the whole check's choice (the model if
 //! there are too few altogether) without a bias correction, and states no error.
 //!
+//! On a ledger without dispute history (see [`super::prior::Latent`]) a document settled
+//! since a cutoff may have been disputed then without saying so: it is scored both as
+//! disputed and as not, weighted by its chance of having been disputed — otherwise the
+//! check would judge the model on disputed payments it was never asked about, and the
+//! disputed segment would have nothing to score.
+//!
 //! The model's probability that a not-yet-due document is paid late is **calibrated** on
 //! the same replay: `logit p' = a + b · logit p`, fitted by maximum likelihood on the
 //! not-yet-due documents whose outcome is known (paid, or still unpaid past their due date),
