@@ -8,9 +8,9 @@
 //!
 //! | effect | measured as | prior |
 //! | --- | --- | --- |
-//! | dispute delay | median over disputed settled documents of their days late minus their customer's median over its undisputed ones | 0 days, sd 20 |
+//! | dispute delay | median of disputed documents' days late minus their customer's median over its undisputed ones (from their Kaplan–Meier curve, open disputes as still running, once 30 are settled: [`DisputeCurve`]) | 0 days, sd 20 |
 //! | amount class | the same for documents of each amount class (against the customer's median amount) | 0 days, sd 3 |
-//! | prior strength | within-customer spread² ÷ between-customer spread² of days late (empirical Bayes), in documents | — |
+//! | prior strength | a customer's own spread² ÷ the between-customer variance of days late (empirical Bayes), less for a customer far from its peers (Student t, [`PRIOR_TAIL`] degrees of freedom), in documents | — |
 //!
 //! No prior comes from a generator's settings: zero is "no effect", and the standard
 //! deviations only say how far a handful of documents may move it (a few days for amounts,
