@@ -6,7 +6,7 @@
 //! are reused when present). Timing lives here, never in tests.
 
 use owed::domain::date::parse_iso;
-use owed::domain::forecast::{Model, ModelConfig};
+use owed::domain::forecast::{Forecaster, Model, ModelConfig, SelfCheck};
 use owed::report::backtest::{Backtest, BacktestOptions};
 use owed::report::forecast::Forecast;
 use owed::store::Store;
@@ -100,11 +100,21 @@ fn main() {
     let model = Model::fit(&histories.customers, today, ModelConfig::default());
     line("  fit the portfolio prior", t.elapsed());
     let t = Instant::now();
+    let check = SelfCheck::run(&histories.customers, &model);
+    line(
+        &format!("  self-check ({} cutoffs replayed)", check.cutoffs.len()),
+        t.elapsed(),
+    );
+    let forecaster = Forecaster {
+        model,
+        check: Some(check),
+    };
+    let t = Instant::now();
     let mut predicted = 0;
     for h in &histories.customers {
-        let profile = model.profile(h);
-        predicted += model.predict_with(h, &profile).len();
-        std::hint::black_box(model.risk_with(h, &profile));
+        let profile = forecaster.profile(h);
+        predicted += forecaster.publish(h, &profile).len();
+        std::hint::black_box(forecaster.risk(h, &profile));
     }
     line(
         &format!(
@@ -140,8 +150,9 @@ fn main() {
     line("backtest 2,000 customers, 14 cutoffs", t.elapsed());
     let mae = |v: Option<f64>| v.map_or("-".into(), |x| format!("{x:.2}"));
     println!(
-        "  MAE days: model {} / per-customer median {} / due date {}; ratio {} ({} scored, {} still open)",
+        "  MAE days: model {} (bias {}) / per-customer median {} / due date {}; ratio {} ({} scored, {} still open)",
         mae(b.total.model_mae()),
+        mae(b.total.model_bias()),
         mae(b.total.median_mae()),
         mae(b.total.due_mae()),
         mae(b.total.ratio()),

@@ -129,13 +129,25 @@ fn forecast_json_has_the_spec_shape() {
         assert_eq!(
             keys,
             [
+                "backtest_mae_days",
                 "balance",
                 "customer_id",
                 "id",
+                "method",
+                "p_late",
                 "predicted_payment_date",
                 "reason"
             ]
         );
+        // How the date was made, and how well that did on this ledger's own history.
+        let method = doc["method"].as_str().unwrap();
+        assert!(["model", "median", "promise"].contains(&method), "{doc}");
+        assert!(
+            doc["backtest_mae_days"].is_null() || doc["backtest_mae_days"].as_f64().unwrap() >= 0.0
+        );
+        let p_late = doc["p_late"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&p_late), "{doc}");
+
         assert!(doc["id"].as_str().unwrap().starts_with('D'));
         assert!(doc["customer_id"].as_str().unwrap().starts_with('K'));
         assert!(money(&doc["balance"]) > Decimal::ZERO);
@@ -143,6 +155,24 @@ fn forecast_json_has_the_spec_shape() {
         assert!(date >= tomorrow);
         assert!(!doc["reason"].as_str().unwrap().is_empty());
     }
+    // What the self-check decided per segment, and what the model measured.
+    let segments = json["self_check"]["segments"].as_array().unwrap();
+    let names: Vec<&str> = segments
+        .iter()
+        .map(|s| s["segment"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["not due", "overdue", "disputed"]);
+    assert!(!json["self_check"]["cutoffs"].as_array().unwrap().is_empty());
+    for doc in docs {
+        if doc["method"] != "promise" && !doc["backtest_mae_days"].is_null() {
+            assert!(
+                segments.iter().any(|s| s["method"] == doc["method"]
+                    && s["backtest_mae_days"] == doc["backtest_mae_days"]),
+                "{doc}"
+            );
+        }
+    }
+    assert!(json["effects"]["prior_weight_documents"].as_f64().unwrap() > 0.0);
     let weeks = json["weeks"].as_array().unwrap();
     assert_eq!(weeks.len(), 13);
     // 2026-02-15 is a Sunday: the first week is the one of Monday 16 February.
@@ -288,11 +318,65 @@ fn backtest_scores_cutoffs_against_what_happened() {
     // Customers this regular are predicted far better than by their due dates.
     assert!(model < due, "model {model} vs due date {due}");
     assert!(model <= median, "model {model} vs median {median}");
+    // Bias beside the MAE, overall and per segment.
+    assert!(
+        overall["model_bias"].as_f64().unwrap().abs() <= 1.0,
+        "{overall}"
+    );
+    let segments = json["segments"].as_array().unwrap();
+    let names: Vec<&str> = segments
+        .iter()
+        .map(|s| s["segment"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["not due", "overdue", "disputed"]);
+    let in_segments: u64 = segments.iter().map(|s| s["scored"].as_u64().unwrap()).sum();
+    assert_eq!(in_segments, scored);
+    let methods = &json["methods"];
+    let by_method: u64 = ["model", "median", "promise"]
+        .iter()
+        .map(|m| methods[m].as_u64().unwrap())
+        .sum();
+    assert_eq!(by_method, scored);
+    // The probability of paying late: a Brier score and a reliability table of tenths.
+    let calibration = &json["calibration"];
+    let brier = calibration["brier"].as_f64().unwrap();
+    let reference = calibration["brier_reference"].as_f64().unwrap();
+    assert!(brier < reference, "{calibration}");
+    let bins = calibration["reliability"].as_array().unwrap();
+    assert_eq!(bins.len(), 10);
+    let in_bins: u64 = bins.iter().map(|b| b["count"].as_u64().unwrap()).sum();
+    assert_eq!(in_bins, calibration["scored"].as_u64().unwrap());
+    for b in bins.iter().filter(|b| b["count"].as_u64().unwrap() > 0) {
+        let predicted = b["predicted"].as_f64().unwrap();
+        assert!(
+            (b["from"].as_f64().unwrap()..=b["to"].as_f64().unwrap()).contains(&predicted),
+            "{b}"
+        );
+        assert!((0.0..=1.0).contains(&b["observed"].as_f64().unwrap()));
+    }
 
     let table = owed_in(dir.path(), &args[..args.len() - 1]);
     let text = stdout(&table);
     assert!(text.contains("overall"), "{text}");
     assert!(text.contains("still open"), "{text}");
+    assert!(text.contains("bias"), "{text}");
+    assert!(text.contains("By segment"), "{text}");
+    assert!(text.contains("Brier score"), "{text}");
+
+    // A model made to ignore each customer's history is caught by its self-check at every
+    // cutoff: the median is published instead, so the forecast is no worse than the median.
+    let mut handicapped = args.to_vec();
+    handicapped.extend(["--prior-weight", "1000000"]);
+    let out = owed_in(dir.path(), &handicapped);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let overall = &json["overall"];
+    assert!(
+        json["methods"]["median"].as_u64().unwrap() > json["methods"]["model"].as_u64().unwrap(),
+        "{}",
+        json["methods"]
+    );
+    assert!(overall["ratio"].as_f64().unwrap() <= 1.05, "{overall}");
 
     // The last cutoff must leave time to see what happened.
     let late = owed_in(

@@ -342,12 +342,37 @@ fn the_detail_shows_each_open_documents_predicted_date_and_reason() {
             doc.id,
             doc.predicted
         );
+        // How the date was made (cut to the pane here).
+        assert!(
+            screen.contains(&format!(
+                "↳ expected {} · {}",
+                doc.predicted,
+                doc.method.as_str()
+            )),
+            "{screen}"
+        );
     }
     let disputed = f.documents.iter().find(|x| x.id == "K4-11").unwrap();
     assert!(disputed.reason.contains("disputed"), "{}", disputed.reason);
     assert!(disputed.predicted > workstation::as_of());
     d.press("<Enter>");
-    snapshot("forecast_detail_120x40", &d.screen());
+    // Full width: how, with the method's error on this ledger when it was checked.
+    let screen = d.screen();
+    for doc in f.documents.iter().filter(|x| x.customer_id == "K4") {
+        let how = match doc.backtest_mae {
+            Some(mae) => format!("{}, {mae:.1} d on this ledger", doc.method.as_str()),
+            None => doc.method.as_str().to_string(),
+        };
+        assert!(
+            screen.contains(&format!("↳ expected {} · {how} · ", doc.predicted)),
+            "{how}\n{screen}"
+        );
+    }
+    assert!(
+        f.documents.iter().any(|x| x.backtest_mae.is_some()),
+        "the check scored this ledger"
+    );
+    snapshot("forecast_detail_120x40", &screen);
 }
 
 #[test]

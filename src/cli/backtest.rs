@@ -27,7 +27,7 @@ pub struct BacktestArgs {
     /// Model tuning: weight of the portfolio prior in each customer's curve.
     #[arg(long, hide = true)]
     pub prior_weight: Option<f64>,
-    /// Model tuning: share of the recent trend carried into predictions.
+    /// Model tuning: share of the (evidence-weighted) move to the recent level carried.
     #[arg(long, hide = true)]
     pub trend_weight: Option<f64>,
     /// Model tuning: open documents overdue by more than this are left out of the curves.
@@ -36,6 +36,10 @@ pub struct BacktestArgs {
     /// Model tuning: share of settlements on one weekday that makes it a payment run.
     #[arg(long, hide = true)]
     pub weekday_share: Option<f64>,
+    /// Model tuning: publish the model everywhere, without checking it on the history
+    /// before each cutoff.
+    #[arg(long, hide = true)]
+    pub no_self_check: bool,
 }
 
 pub fn run(ctx: &Context, args: &BacktestArgs) -> Result<()> {
@@ -45,7 +49,7 @@ pub fn run(ctx: &Context, args: &BacktestArgs) -> Result<()> {
         model.half_life_days = v;
     }
     if let Some(v) = args.prior_weight {
-        model.prior_weight = v;
+        model.prior_weight = Some(v);
     }
     if let Some(v) = args.weekday_share {
         model.weekday_min_share = v;
@@ -56,6 +60,7 @@ pub fn run(ctx: &Context, args: &BacktestArgs) -> Result<()> {
     if let Some(v) = args.trend_weight {
         model.trend_weight = v;
     }
+    model.self_check = !args.no_self_check;
     let result = Backtest::run(
         &store,
         &BacktestOptions {

@@ -2,7 +2,9 @@
 
 use super::Context;
 use crate::Result;
-use crate::demo::{DemoOptions, DemoOutcome, ensure_database, write_csvs};
+use crate::demo::{
+    DemoBehaviour, DemoOptions, DemoOutcome, ensure_database_behaving, write_csvs_behaving,
+};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -19,6 +21,12 @@ pub struct DemoArgs {
     /// Write the portfolio as import CSVs into this folder instead of a database.
     #[arg(long, value_name = "DIR")]
     pub csv: Option<PathBuf>,
+    /// How customers pay, other than the demo's: `key=value,…` (archetypes=a/b/c/d/e/f/g,
+    /// lateness, spread, drift, size_effect, hiccup, disputer_share, dispute_days=LOW..HIGH,
+    /// dispute_credit, payment_run). For trying the forecast on a portfolio it was not
+    /// tuned on.
+    #[arg(long, hide = true, value_name = "SETTINGS", value_parser = DemoBehaviour::parse)]
+    pub behaviour: Option<DemoBehaviour>,
 }
 
 /// The collector the demo is opened as when none is named: one of the demo's finance owners,
@@ -32,8 +40,9 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
         today: ctx.as_of,
         base_currency: ctx.config.base_currency.clone(),
     };
+    let behaviour = args.behaviour.clone().unwrap_or_default();
     if let Some(dir) = &args.csv {
-        let (counts, _) = write_csvs(&options, dir)?;
+        let (counts, _) = write_csvs_behaving(&options, &behaviour, dir)?;
         outln!(
             "wrote {} customers, {} documents, {} payments, {} applications, {} exchange rates to {}",
             counts.customers,
@@ -51,7 +60,7 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
     } else {
         ctx.db_path.with_file_name("demo.db")
     };
-    match ensure_database(&db, &options, true)? {
+    match ensure_database_behaving(&db, &options, &behaviour, true)? {
         DemoOutcome::Reused => errln!("using the demo database {}", db.display()),
         DemoOutcome::Created { summary, .. } => {
             errln!("{summary}");

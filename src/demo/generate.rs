@@ -44,6 +44,159 @@ pub struct DemoOptions {
     pub base_currency: String,
 }
 
+/// How the demo's customers pay: the generator's behaviour tunables. The defaults make the
+/// `owed demo` portfolio; other settings make a portfolio that behaves differently (to check
+/// that the forecast learns what a ledger does rather than what the demo does).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoBehaviour {
+    /// Weights of the archetypes: prompt, steady, chronic late, partial, disputer, card
+    /// failing, stopped.
+    pub archetypes: [u32; 7],
+    /// Every archetype's mean days late and spread are multiplied by these.
+    pub lateness_scale: f64,
+    pub spread_scale: f64,
+    /// Share of the customers whose lateness drifts over time.
+    pub drift_share: f64,
+    /// Extra days late per unit of log-size above the customer's usual invoice.
+    pub size_effect_days: f64,
+    /// Chance that any invoice is paid with an unrelated hiccup of 10–60 extra days.
+    pub hiccup_chance: f64,
+    /// Share of a disputer's invoices it disputes (others dispute 1 %).
+    pub disputer_share: f64,
+    /// Days a dispute adds (uniform between the two).
+    pub dispute_days: (f64, f64),
+    /// Chance that a disputed document is settled by a credit note rather than paid late.
+    pub dispute_credit_chance: f64,
+    /// Share of the larger customers paying by transfer or cheque who batch payments into a
+    /// weekly run.
+    pub payment_run_share: f64,
+}
+
+impl Default for DemoBehaviour {
+    fn default() -> Self {
+        DemoBehaviour {
+            archetypes: [35, 20, 15, 10, 8, 8, 4],
+            lateness_scale: 1.0,
+            spread_scale: 1.0,
+            drift_share: 0.25,
+            size_effect_days: SIZE_EFFECT_DAYS,
+            hiccup_chance: HICCUP_CHANCE,
+            disputer_share: 0.3,
+            dispute_days: (40.0, 150.0),
+            dispute_credit_chance: DISPUTE_CREDIT_CHANCE,
+            payment_run_share: 0.6,
+        }
+    }
+}
+
+impl DemoBehaviour {
+    /// Parses `key=value` pairs separated by commas over the defaults: `archetypes=a/b/c/d/e/f/g`,
+    /// `lateness=`, `spread=`, `drift=`, `size_effect=`, `hiccup=`, `disputer_share=`,
+    /// `dispute_days=LOW..HIGH`, `dispute_credit=`, `payment_run=`.
+    pub fn parse(text: &str) -> Result<DemoBehaviour, String> {
+        let mut b = DemoBehaviour::default();
+        for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, value) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("`{pair}` is not key=value"))?;
+            let number = |v: &str| -> Result<f64, String> {
+                v.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite() && *x >= 0.0)
+                    .ok_or_else(|| format!("`{v}` is not a number of at least 0 (for {key})"))
+            };
+            let share = |v: &str| -> Result<f64, String> {
+                number(v).and_then(|x| {
+                    if x <= 1.0 {
+                        Ok(x)
+                    } else {
+                        Err(format!("{key} is a share between 0 and 1, not {v}"))
+                    }
+                })
+            };
+            match key.trim() {
+                "archetypes" => {
+                    let weights: Vec<u32> = value
+                        .split('/')
+                        .map(|w| w.trim().parse::<u32>())
+                        .collect::<Result<_, _>>()
+                        .map_err(|_| {
+                            format!("`{value}` is not seven whole weights a/b/c/d/e/f/g")
+                        })?;
+                    b.archetypes = weights
+                        .try_into()
+                        .ok()
+                        .filter(|w: &[u32; 7]| w.iter().any(|&x| x > 0))
+                        .ok_or_else(|| format!("`{value}` is not seven weights, not all 0"))?;
+                }
+                "lateness" => b.lateness_scale = number(value)?,
+                "spread" => b.spread_scale = number(value)?,
+                "drift" => b.drift_share = share(value)?,
+                "size_effect" => b.size_effect_days = number(value)?,
+                "hiccup" => b.hiccup_chance = share(value)?,
+                "disputer_share" => b.disputer_share = share(value)?,
+                "dispute_credit" => b.dispute_credit_chance = share(value)?,
+                "payment_run" => b.payment_run_share = share(value)?,
+                "dispute_days" => {
+                    let (low, high) = value
+                        .split_once("..")
+                        .ok_or_else(|| format!("dispute_days is LOW..HIGH, not `{value}`"))?;
+                    let (low, high) = (number(low)?, number(high)?);
+                    if low > high {
+                        return Err(format!("dispute_days {low}..{high} runs backwards"));
+                    }
+                    b.dispute_days = (low, high);
+                }
+                other => return Err(format!("`{other}` is not a demo behaviour setting")),
+            }
+        }
+        Ok(b)
+    }
+
+    /// The settings that differ from the defaults, as `parse` reads them ("" for none).
+    pub fn describe(&self) -> String {
+        let d = DemoBehaviour::default();
+        let mut out = Vec::new();
+        if self.archetypes != d.archetypes {
+            let w: Vec<String> = self.archetypes.iter().map(u32::to_string).collect();
+            out.push(format!("archetypes={}", w.join("/")));
+        }
+        let mut num = |key: &str, a: f64, b: f64| {
+            if a != b {
+                out.push(format!("{key}={a}"));
+            }
+        };
+        num("lateness", self.lateness_scale, d.lateness_scale);
+        num("spread", self.spread_scale, d.spread_scale);
+        num("drift", self.drift_share, d.drift_share);
+        num("size_effect", self.size_effect_days, d.size_effect_days);
+        num("hiccup", self.hiccup_chance, d.hiccup_chance);
+        num("disputer_share", self.disputer_share, d.disputer_share);
+        num(
+            "dispute_credit",
+            self.dispute_credit_chance,
+            d.dispute_credit_chance,
+        );
+        num("payment_run", self.payment_run_share, d.payment_run_share);
+        if self.dispute_days != d.dispute_days {
+            out.push(format!(
+                "dispute_days={}..{}",
+                self.dispute_days.0, self.dispute_days.1
+            ));
+        }
+        out.join(",")
+    }
+
+    fn archetypes(&self) -> [(Archetype, u32); 7] {
+        let mut out = ARCHETYPES;
+        for (slot, &w) in out.iter_mut().zip(&self.archetypes) {
+            slot.1 = w;
+        }
+        out
+    }
+}
+
 /// Rows written to each CSV file (header rows not counted).
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct DemoCounts {
@@ -99,6 +252,15 @@ pub struct DemoActivity {
 ///
 /// `dir` is created if missing; existing files of those names are overwritten.
 pub fn write_csvs(opts: &DemoOptions, dir: &Path) -> io::Result<(DemoCounts, Vec<DemoActivity>)> {
+    write_csvs_behaving(opts, &DemoBehaviour::default(), dir)
+}
+
+/// [`write_csvs`] with customers who pay as `behaviour` says.
+pub fn write_csvs_behaving(
+    opts: &DemoOptions,
+    behaviour: &DemoBehaviour,
+    dir: &Path,
+) -> io::Result<(DemoCounts, Vec<DemoActivity>)> {
     fs::create_dir_all(dir)?;
     let mut sinks = Sinks::create(dir)?;
     let market = Market::new(&opts.base_currency);
@@ -119,7 +281,14 @@ pub fn write_csvs(opts: &DemoOptions, dir: &Path) -> io::Result<(DemoCounts, Vec
     let mut activities = Vec::new();
     for index in 0..opts.customers {
         let mut rng = Rng::new(opts.seed, STREAM_CUSTOMER, index as u64);
-        let customer = draw_customer(index, &market, history_start, opts.today, &mut rng);
+        let customer = draw_customer(
+            index,
+            &market,
+            behaviour,
+            history_start,
+            opts.today,
+            &mut rng,
+        );
         draw_ledger(
             &customer,
             opts.today,
@@ -623,16 +792,18 @@ struct Customer<'m> {
     gateway: &'static str,
     /// The decline the customer's card usually gets.
     usual_failure: &'static str,
+    behaviour: &'m DemoBehaviour,
 }
 
 fn draw_customer<'m>(
     index: usize,
     market: &'m Market,
+    behaviour: &'m DemoBehaviour,
     history_start: NaiveDate,
     today: NaiveDate,
     rng: &mut Rng,
 ) -> Customer<'m> {
-    let archetype = rng.weighted(&ARCHETYPES);
+    let archetype = rng.weighted(&behaviour.archetypes());
     let segment = rng.weighted(&[
         (Segment::Smb, 60),
         (Segment::Mid, 30),
@@ -649,7 +820,7 @@ fn draw_customer<'m>(
     };
     let timeline = draw_timeline(archetype, history_start, today, rng);
     let subscription_status = draw_subscription_status(archetype, &timeline, today, rng);
-    let lateness = draw_lateness(archetype, auto_collection, rng);
+    let lateness = draw_lateness(archetype, auto_collection, behaviour, rng);
     let source_status = draw_source_status(archetype, primary_method, rng);
     Customer {
         id: format!("C{:06}", index + 1),
@@ -675,14 +846,20 @@ fn draw_customer<'m>(
         timeline,
         typical_amount: draw_typical_amount(segment, rng),
         document_count: draw_document_count(archetype, rng),
-        payment_run: draw_payment_run(segment, primary_method, rng),
+        payment_run: draw_payment_run(segment, primary_method, behaviour, rng),
         gateway: rng.pick(&["stripe", "adyen", "braintree"]),
         usual_failure: usual_failure(source_status, rng),
+        behaviour,
     }
 }
 
 /// The latent lateness of each archetype; a quarter of the steady ones drift over time.
-fn draw_lateness(archetype: Archetype, auto_collection: bool, rng: &mut Rng) -> Lateness {
+fn draw_lateness(
+    archetype: Archetype,
+    auto_collection: bool,
+    behaviour: &DemoBehaviour,
+    rng: &mut Rng,
+) -> Lateness {
     let (mean, spread) = match archetype {
         Archetype::Prompt if auto_collection => (0.0, 0.4),
         Archetype::Prompt => (rng.uniform(-3.0, 2.0), rng.uniform(1.0, 3.0)),
@@ -694,14 +871,14 @@ fn draw_lateness(archetype: Archetype, auto_collection: bool, rng: &mut Rng) -> 
         Archetype::Stopped => (rng.uniform(5.0, 30.0), rng.uniform(4.0, 10.0)),
     };
     let drifts = !matches!(archetype, Archetype::Stopped | Archetype::CardFailing);
-    let drift_per_year = if drifts && rng.chance(0.25) {
+    let drift_per_year = if drifts && rng.chance(behaviour.drift_share) {
         rng.uniform(-10.0, 20.0)
     } else {
         0.0
     };
     Lateness {
-        mean,
-        spread,
+        mean: mean * behaviour.lateness_scale,
+        spread: spread * behaviour.spread_scale,
         drift_per_year,
     }
 }
@@ -861,8 +1038,15 @@ fn draw_document_count(archetype: Archetype, rng: &mut Rng) -> usize {
 }
 
 /// Larger customers paying by transfer or cheque batch payments into a weekly run.
-fn draw_payment_run(segment: Segment, primary: Method, rng: &mut Rng) -> Option<Weekday> {
-    let batches = segment != Segment::Smb && !primary.is_automatic() && rng.chance(0.6);
+fn draw_payment_run(
+    segment: Segment,
+    primary: Method,
+    behaviour: &DemoBehaviour,
+    rng: &mut Rng,
+) -> Option<Weekday> {
+    let batches = segment != Segment::Smb
+        && !primary.is_automatic()
+        && rng.chance(behaviour.payment_run_share);
     batches.then(|| {
         rng.pick(&[
             Weekday::Tue,
@@ -1424,7 +1608,7 @@ fn draw_debit_document(
 ) -> Doc {
     let (amount, size_log) = draw_debit_amount(customer, kind, rng);
     let disputed_share = match customer.archetype {
-        Archetype::Disputer => 0.3,
+        Archetype::Disputer => customer.behaviour.disputer_share,
         _ => 0.01,
     };
     Doc {
@@ -1538,13 +1722,14 @@ impl Settler<'_, '_> {
         let years = (doc.doc_date - customer.timeline.start).num_days() as f64 / 365.0;
         let mut days = lateness.mean
             + lateness.drift_per_year * years
-            + SIZE_EFFECT_DAYS * doc.size_log
+            + customer.behaviour.size_effect_days * doc.size_log
             + lateness.spread * self.rng.normal();
-        if self.rng.chance(HICCUP_CHANCE) {
+        if self.rng.chance(customer.behaviour.hiccup_chance) {
             days += self.rng.uniform(10.0, 60.0);
         }
         if doc.disputed {
-            days += self.rng.uniform(40.0, 150.0);
+            let (low, high) = customer.behaviour.dispute_days;
+            days += self.rng.uniform(low, high);
         }
         let due = doc.due_date.unwrap_or(doc.doc_date);
         shift(due, days.round() as i64).max(doc.doc_date)
@@ -1571,7 +1756,7 @@ impl Settler<'_, '_> {
         // Disputes end in a credit for part or all of the document, applied at once; routine
         // credits are smaller, and some sit unused for a while (unutilised credit).
         let (credit, delay, applied) = if disputed {
-            if !rng.chance(DISPUTE_CREDIT_CHANCE) {
+            if !rng.chance(self.customer.behaviour.dispute_credit_chance) {
                 return None;
             }
             let fraction = if rng.chance(0.3) {
@@ -2217,6 +2402,47 @@ mod tests {
     fn standard() -> &'static Portfolio {
         static PORTFOLIO: OnceLock<Portfolio> = OnceLock::new();
         PORTFOLIO.get_or_init(|| Portfolio::generate("standard", &options(2_000, 42, "USD")))
+    }
+
+    #[test]
+    fn behaviour_settings_parse_and_describe_themselves() {
+        assert_eq!(DemoBehaviour::parse("").unwrap(), DemoBehaviour::default());
+        assert_eq!(DemoBehaviour::default().describe(), "");
+        let text = "archetypes=20/30/25/5/10/5/5,lateness=0.7,spread=1.5,drift=0.5,\
+                    size_effect=2,hiccup=0.08,disputer_share=0.5,dispute_days=10..45,\
+                    dispute_credit=0.2,payment_run=0.3";
+        let b = DemoBehaviour::parse(text).unwrap();
+        assert_eq!(b.archetypes, [20, 30, 25, 5, 10, 5, 5]);
+        assert_eq!(b.dispute_days, (10.0, 45.0));
+        assert_eq!(DemoBehaviour::parse(&b.describe()).unwrap(), b);
+        for bad in [
+            "lateness",
+            "lateness=-1",
+            "hiccup=2",
+            "archetypes=1/2",
+            "archetypes=0/0/0/0/0/0/0",
+            "dispute_days=50..10",
+            "speed=3",
+        ] {
+            assert!(DemoBehaviour::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn other_behaviour_makes_another_portfolio() {
+        let plain = scratch_dir("behaviour-default");
+        let other = scratch_dir("behaviour-other");
+        let opts = options(60, 5, "USD");
+        write_csvs(&opts, &plain).unwrap();
+        let behaviour = DemoBehaviour::parse("lateness=0.5,hiccup=0.2").unwrap();
+        write_csvs_behaving(&opts, &behaviour, &other).unwrap();
+        let read = |dir: &Path| fs::read_to_string(dir.join("payments.csv")).unwrap();
+        assert_ne!(read(&plain), read(&other));
+        // The customers are the same people; only how they pay differs.
+        let customers = |dir: &Path| fs::read_to_string(dir.join("customers.csv")).unwrap();
+        assert_eq!(customers(&plain), customers(&other));
+        let _ = fs::remove_dir_all(&plain);
+        let _ = fs::remove_dir_all(&other);
     }
 
     #[test]

@@ -5,7 +5,8 @@ mod generate;
 pub mod lockbox;
 
 pub use generate::{
-    DemoActivity, DemoActivityKind, DemoCounts, DemoOptions, DemoResolution, write_csvs,
+    DemoActivity, DemoActivityKind, DemoBehaviour, DemoCounts, DemoOptions, DemoResolution,
+    write_csvs, write_csvs_behaving,
 };
 
 use crate::import::{ImportOptions, ImportSummary, import_paths};
@@ -29,15 +30,20 @@ pub enum DemoOutcome {
     },
 }
 
-fn fingerprint(options: &DemoOptions) -> String {
-    format!(
+fn fingerprint(options: &DemoOptions, behaviour: &DemoBehaviour) -> String {
+    let mut text = format!(
         "customers={} seed={} today={} base={} lockbox={}",
         options.customers,
         options.seed,
         options.today,
         options.base_currency,
         lockbox::demo_items(options.customers)
-    )
+    );
+    let behaviour = behaviour.describe();
+    if !behaviour.is_empty() {
+        text.push_str(&format!(" behaviour={behaviour}"));
+    }
+    text
 }
 
 /// The demo's lockbox folder, beside its database (`demo.db` → `demo-lockbox/`).
@@ -112,9 +118,19 @@ fn add_lockbox(store: &mut Store, db: &Path, options: &DemoOptions) -> Result<()
 /// Makes `db` hold the demo portfolio of `options`: reuses it when it already does,
 /// otherwise replaces the file with a freshly generated one.
 pub fn ensure_database(db: &Path, options: &DemoOptions, progress: bool) -> Result<DemoOutcome> {
+    ensure_database_behaving(db, options, &DemoBehaviour::default(), progress)
+}
+
+/// [`ensure_database`] with customers who pay as `behaviour` says.
+pub fn ensure_database_behaving(
+    db: &Path,
+    options: &DemoOptions,
+    behaviour: &DemoBehaviour,
+    progress: bool,
+) -> Result<DemoOutcome> {
     if db.exists() {
         let store = Store::open_or_create(db)?;
-        if store.meta(META_KEY)?.as_deref() == Some(fingerprint(options).as_str()) {
+        if store.meta(META_KEY)?.as_deref() == Some(fingerprint(options, behaviour).as_str()) {
             return Ok(DemoOutcome::Reused);
         }
         let is_demo = store.meta(META_KEY)?.is_some();
@@ -129,7 +145,7 @@ pub fn ensure_database(db: &Path, options: &DemoOptions, progress: bool) -> Resu
         crate::store::remove_database(db)?;
     }
     let csv_dir = scratch_dir(db);
-    let generated = write_csvs(options, &csv_dir);
+    let generated = write_csvs_behaving(options, behaviour, &csv_dir);
     let result = generated
         .map_err(Error::from)
         .and_then(|(counts, activities)| {
@@ -141,7 +157,7 @@ pub fn ensure_database(db: &Path, options: &DemoOptions, progress: bool) -> Resu
             let summary = import_paths(&mut store, std::slice::from_ref(&csv_dir), &import)?;
             store.record_demo_activity(&activities)?;
             add_lockbox(&mut store, db, options)?;
-            store.set_meta(META_KEY, &fingerprint(options))?;
+            store.set_meta(META_KEY, &fingerprint(options, behaviour))?;
             Ok(DemoOutcome::Created {
                 counts,
                 summary,

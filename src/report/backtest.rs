@@ -1,16 +1,23 @@
 //! `owed backtest`: replays the database's history at cutoffs and scores the forecast.
 //!
 //! At each cutoff the histories are read strictly as of the cutoff (`store::history`), the
-//! model is fitted on them and every document open then is predicted. A document is scored
+//! forecast is made on them exactly as `report forecast` would have made it then — the model
+//! fitted, checked on the history before the cutoff, the median used where the check chose
+//! it, biases corrected — and every document open then is predicted. A document is scored
 //! against the date it was actually settled, as known at the horizon (the as-of date of the
 //! command, today by default); documents still open at the horizon cannot be scored and are
-//! counted apart. The model's mean absolute error in days is printed beside the
-//! per-customer-median and due-date baselines (`domain::forecast::backtest`).
+//! counted apart. The forecast's mean absolute error and bias (median signed error) in days
+//! are printed beside the per-customer-median and due-date baselines
+//! (`domain::forecast::backtest`), overall, per cutoff and per segment (not yet due,
+//! overdue, disputed); and the probability of being paid late is scored on the documents
+//! not yet due at the cutoff (Brier score, reliability table).
 
 use super::table::{Align, TextTable};
 use crate::domain::Date;
-use crate::domain::forecast::backtest::{Tally, due_baseline, median_baseline, median_days_to_pay};
-use crate::domain::forecast::{Model, ModelConfig, par_map};
+use crate::domain::forecast::backtest::{
+    RELIABILITY_BINS, Reliability, Tally, due_baseline, median_baseline, median_days_to_pay,
+};
+use crate::domain::forecast::{Forecaster, Method, ModelConfig, Segment, par_map};
 use crate::store::Store;
 use crate::store::history::HistoryQuery;
 use crate::{Error, Result};
@@ -40,6 +47,11 @@ pub struct CutoffResult {
     /// Of those, still open at the horizon (not scored).
     pub still_open: u64,
     pub tally: Tally,
+    /// By segment, in [`Segment::ALL`]'s order.
+    pub segments: [Tally; 3],
+    pub reliability: Reliability,
+    /// Documents scored by the method that made their date: model, median, promise.
+    pub methods: [u64; 3],
 }
 
 /// The whole backtest.
@@ -48,6 +60,9 @@ pub struct Backtest {
     pub horizon: Date,
     pub cutoffs: Vec<CutoffResult>,
     pub total: Tally,
+    pub segments: [Tally; 3],
+    pub reliability: Reliability,
+    pub methods: [u64; 3],
     pub still_open: u64,
 }
 
@@ -64,6 +79,18 @@ pub fn cutoffs(from: Date, to: Date, every_days: u32) -> Vec<Date> {
         }
     }
     out
+}
+
+fn method_index(m: Method) -> usize {
+    match m {
+        Method::Model => 0,
+        Method::Median => 1,
+        Method::Promise => 2,
+    }
+}
+
+fn segment_index(s: Segment) -> usize {
+    Segment::ALL.iter().position(|&x| x == s).unwrap_or(0)
 }
 
 impl Backtest {
@@ -95,55 +122,86 @@ impl Backtest {
             .flat_map(|h| h.settled.iter().map(|s| (s.key, s.settled)))
             .collect();
         let mut results = Vec::new();
-        let mut total = Tally::default();
-        let mut still_open = 0;
         for cutoff in cutoffs(o.from, o.to, o.every_days) {
             let histories = store.histories(&query(cutoff))?;
-            let model = Model::fit(&histories.customers, cutoff, o.model.clone());
-            let fallback = model.prior.median_days_to_pay;
+            let forecaster = Forecaster::fit(&histories.customers, cutoff, o.model.clone());
+            let fallback = forecaster.model.prior.median_days_to_pay;
             let mut r = CutoffResult {
                 cutoff,
                 open: 0,
                 still_open: 0,
                 tally: Tally::default(),
+                segments: Default::default(),
+                reliability: Reliability::default(),
+                methods: [0; 3],
             };
-            let predictions = par_map(&histories.customers, |h| model.predict(h));
-            for (h, predictions) in histories.customers.iter().zip(predictions) {
+            let published = par_map(&histories.customers, |h| {
+                forecaster.publish(h, &forecaster.profile(h))
+            });
+            for (h, published) in histories.customers.iter().zip(published) {
                 let customer_median = median_days_to_pay(h);
-                for (doc, p) in h.open.iter().zip(predictions) {
+                for (doc, p) in h.open.iter().zip(published) {
                     r.open += 1;
-                    let Some(&actual) = settled.get(&doc.key) else {
+                    let actual = settled.get(&doc.key).copied();
+                    if doc.due_date > cutoff {
+                        match actual {
+                            Some(paid) => r.reliability.add(p.p_late, paid > doc.due_date),
+                            None if doc.due_date < o.horizon => r.reliability.add(p.p_late, true),
+                            None => {}
+                        }
+                    }
+                    let median = median_baseline(doc, customer_median, fallback, cutoff);
+                    let Some(actual) = actual else {
                         r.still_open += 1;
+                        r.tally.add_unpaid(o.horizon, p.date, median);
+                        r.segments[segment_index(p.segment)].add_unpaid(o.horizon, p.date, median);
                         continue;
                     };
-                    r.tally.add(
-                        actual,
-                        p.date,
-                        median_baseline(doc, customer_median, fallback, cutoff),
-                        due_baseline(doc, cutoff),
-                    );
+                    let due = due_baseline(doc, cutoff);
+                    r.tally.add(actual, p.date, median, due);
+                    r.segments[segment_index(p.segment)].add(actual, p.date, median, due);
+                    r.methods[method_index(p.method)] += 1;
                 }
             }
-            total.absorb(&r.tally);
-            still_open += r.still_open;
             results.push(r);
+        }
+        let mut total = Tally::default();
+        let mut segments: [Tally; 3] = Default::default();
+        let mut reliability = Reliability::default();
+        let mut methods = [0; 3];
+        for r in &results {
+            total.absorb(&r.tally);
+            for (a, b) in segments.iter_mut().zip(&r.segments) {
+                a.absorb(b);
+            }
+            reliability.absorb(&r.reliability);
+            for (a, b) in methods.iter_mut().zip(r.methods) {
+                *a += b;
+            }
         }
         Ok(Backtest {
             horizon: o.horizon,
+            still_open: results.iter().map(|r| r.still_open).sum(),
             cutoffs: results,
             total,
-            still_open,
+            segments,
+            reliability,
+            methods,
         })
     }
 
-    /// The results as JSON: per cutoff and overall, MAE in days (null when nothing scored).
+    /// The results as JSON: per cutoff, overall and per segment, MAE and bias in days (null
+    /// when nothing scored); the documents scored per method; and the calibration of the
+    /// probability of paying late (Brier score, reliability table).
     pub fn to_json(&self) -> Value {
-        let round = |v: Option<f64>| v.map(|x| (x * 100.0).round() / 100.0);
+        let round = |v: Option<f64>| v.map(|x| (x * 100.0).round() / 100.0 + 0.0);
         let tally = |t: &Tally| {
             json!({
                 "scored": t.count,
                 "model_mae": round(t.model_mae()),
+                "model_bias": round(t.model_bias()),
                 "median_mae": round(t.median_mae()),
+                "median_bias": round(t.median_bias()),
                 "due_date_mae": round(t.due_mae()),
                 "ratio": round(t.ratio()),
             })
@@ -161,49 +219,131 @@ impl Backtest {
             .collect();
         let mut overall = tally(&self.total);
         overall["still_open"] = json!(self.still_open);
+        let segments: Vec<Value> = Segment::ALL
+            .iter()
+            .zip(&self.segments)
+            .map(|(s, t)| {
+                let mut v = tally(t);
+                v["segment"] = json!(s.as_str());
+                v
+            })
+            .collect();
+        let rel = &self.reliability;
+        let bins: Vec<Value> = rel
+            .bins
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let from = i as f64 / RELIABILITY_BINS as f64;
+                json!({
+                    "from": round(Some(from)),
+                    "to": round(Some(from + 1.0 / RELIABILITY_BINS as f64)),
+                    "count": b.count,
+                    "predicted": round((b.count > 0).then(|| b.predicted / b.count as f64)),
+                    "observed": round((b.count > 0).then(|| b.late as f64 / b.count as f64)),
+                })
+            })
+            .collect();
         json!({
             "horizon": self.horizon.to_string(),
             "cutoffs": cutoffs,
             "overall": overall,
+            "segments": segments,
+            "methods": {
+                "model": self.methods[0],
+                "median": self.methods[1],
+                "promise": self.methods[2],
+            },
+            "calibration": {
+                "scored": rel.count(),
+                "brier": rel.brier().map(|b| (b * 10000.0).round() / 10000.0),
+                "brier_reference": rel.reference().map(|b| (b * 10000.0).round() / 10000.0),
+                "reliability": bins,
+            },
         })
     }
 
-    /// The results as a table.
+    /// The results as tables.
     pub fn to_text(&self) -> String {
         let days = |v: Option<f64>| v.map_or("—".into(), |x| format!("{x:.2}"));
-        let mut t = TextTable::new(&[
-            ("cutoff", Align::Left),
-            ("open", Align::Right),
-            ("scored", Align::Right),
-            ("model", Align::Right),
-            ("median", Align::Right),
-            ("due date", Align::Right),
-            ("ratio", Align::Right),
-        ]);
+        // (+ 0.0 turns a negative zero into a positive one.)
+        let signed = |v: Option<f64>| v.map_or("—".into(), |x| format!("{:+.1}", x + 0.0));
+        let headers = |first: &'static str| {
+            TextTable::new(&[
+                (first, Align::Left),
+                ("open", Align::Right),
+                ("scored", Align::Right),
+                ("model", Align::Right),
+                ("bias", Align::Right),
+                ("median", Align::Right),
+                ("bias", Align::Right),
+                ("due date", Align::Right),
+                ("ratio", Align::Right),
+            ])
+        };
         let row = |label: String, open: String, t: &Tally| {
             vec![
                 label,
                 open,
                 t.count.to_string(),
                 days(t.model_mae()),
+                signed(t.model_bias()),
                 days(t.median_mae()),
+                signed(t.median_bias()),
                 days(t.due_mae()),
                 days(t.ratio()),
             ]
         };
+        let mut t = headers("cutoff");
         for c in &self.cutoffs {
             t.row(row(c.cutoff.to_string(), c.open.to_string(), &c.tally));
         }
         let open: u64 = self.cutoffs.iter().map(|c| c.open).sum();
         t.row(row("overall".into(), open.to_string(), &self.total));
+        let mut s = headers("segment");
+        for (segment, tally) in Segment::ALL.iter().zip(&self.segments) {
+            s.row(row(segment.as_str().into(), "".into(), tally));
+        }
+        let rel = &self.reliability;
+        let mut r = TextTable::new(&[
+            ("predicted", Align::Left),
+            ("documents", Align::Right),
+            ("mean predicted", Align::Right),
+            ("paid late", Align::Right),
+        ]);
+        for (i, b) in rel.bins.iter().enumerate().filter(|(_, b)| b.count > 0) {
+            r.row(vec![
+                format!("{}–{}%", i * 10, i * 10 + 10),
+                b.count.to_string(),
+                format!("{:.0}%", 100.0 * b.predicted / b.count as f64),
+                format!("{:.0}%", 100.0 * b.late as f64 / b.count as f64),
+            ]);
+        }
+        let calibration = match (rel.brier(), rel.reference()) {
+            (Some(b), Some(reference)) => format!(
+                "Probability of being paid late, on {} documents not yet due at their cutoff: \
+                 Brier score {b:.3} (always guessing the share paid late: {reference:.3})\n\n{}",
+                rel.count(),
+                r.render()
+            ),
+            _ => "No document not yet due at a cutoff could be scored for lateness.\n".into(),
+        };
         format!(
-            "Backtest: mean absolute error in days of the predicted payment date, against what \
-             happened up to {}\n(median: the per-customer median days to pay; ratio: model ÷ \
-             median)\n\n{}\n{} document-cutoffs still open at {} were not scored.\n",
+            "Backtest: mean absolute error and bias (median of predicted − paid; + is late) in \
+             days of the predicted payment date, against what happened up to {}\n(model: the \
+             forecast as published — the model, or the median where its self-check chose it; \
+             median: the per-customer median days to pay; ratio: model ÷ median)\n\n{}\n{} \
+             document-cutoffs still open at {} were not scored. Dates by method: model {}, \
+             median {}, promise {}.\n\nBy segment\n\n{}\n{}",
             self.horizon,
             t.render(),
             self.still_open,
-            self.horizon
+            self.horizon,
+            self.methods[0],
+            self.methods[1],
+            self.methods[2],
+            s.render(),
+            calibration
         )
     }
 }

@@ -9,7 +9,8 @@
 use super::table::{Align, TextTable};
 use crate::Result;
 use crate::domain::forecast::cash::{self, CashForecast};
-use crate::domain::forecast::{Model, ModelConfig, Risk, RiskLevel, par_map};
+use crate::domain::forecast::check::{Decision, Segment};
+use crate::domain::forecast::{Forecaster, Method, ModelConfig, Risk, RiskLevel, par_map};
 use crate::domain::money::{grouped, plain};
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
@@ -32,6 +33,14 @@ pub struct DocumentForecast {
     pub due_date: Date,
     pub predicted: Date,
     pub reason: String,
+    /// How the date was made: the model, the per-customer median (where the self-check
+    /// found the model no better on this ledger), or an open promise.
+    pub method: Method,
+    /// The method's mean absolute error in days on the ledger's own recent history, for
+    /// documents of this kind; `None` when too few were scored (or for a promise).
+    pub backtest_mae: Option<f64>,
+    /// The calibrated probability of being paid after the due date.
+    pub p_late: f64,
 }
 
 /// The forecast of the portfolio as of a date.
@@ -44,6 +53,51 @@ pub struct Forecast {
     pub cash: CashForecast,
     /// Risk per customer key, for every customer with documents.
     pub risks: HashMap<i64, Risk>,
+    /// What the self-check decided per segment (not yet due, overdue, disputed), and the
+    /// cutoffs it replayed.
+    pub check: Vec<(Segment, Decision)>,
+    pub check_cutoffs: Vec<Date>,
+    /// The effects the model measured on the ledger.
+    pub effects: Effects,
+}
+
+/// What the model measured on the ledger (see `domain::forecast::prior`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Effects {
+    /// Days a dispute adds.
+    pub dispute_days: f64,
+    /// `measured` (on disputed settled documents), `estimated` (the ledger keeps no dispute
+    /// history: from the shape of its payments) or `prior` (nothing to measure: none).
+    pub dispute_source: &'static str,
+    /// Disputed settled documents measured.
+    pub disputed_documents: usize,
+    /// Days added by amount class, smallest to largest (the usual class is 0).
+    pub amount_days: Vec<f64>,
+    /// Documents' worth of its peers in a customer's typical days late.
+    pub prior_weight_documents: f64,
+    /// The typical spread of a customer's days late (days).
+    pub customer_spread_days: f64,
+}
+
+impl Effects {
+    fn of(f: &Forecaster) -> Effects {
+        let prior = &f.model.prior;
+        let a = &prior.adjustments;
+        Effects {
+            dispute_days: round2(a.dispute_days),
+            dispute_source: if a.latent.is_some() {
+                "estimated"
+            } else if a.dispute_evidence > 0 {
+                "measured"
+            } else {
+                "prior"
+            },
+            disputed_documents: a.dispute_evidence,
+            amount_days: a.size_days.iter().map(|&d| round2(d)).collect(),
+            prior_weight_documents: round2(prior.prior_weight),
+            customer_spread_days: round2(prior.spread),
+        }
+    }
 }
 
 impl Forecast {
@@ -62,12 +116,12 @@ impl Forecast {
             with_ids: true,
         })?;
         let labels = store.customer_labels()?;
-        let model = Model::fit(&histories.customers, as_of, ModelConfig::default());
+        let forecaster = Forecaster::fit(&histories.customers, as_of, ModelConfig::default());
         let per_customer = par_map(&histories.customers, |h| {
-            let profile = model.profile(h);
+            let profile = forecaster.profile(h);
             (
-                model.risk_with(h, &profile),
-                model.predict_with(h, &profile),
+                forecaster.risk(h, &profile),
+                forecaster.publish(h, &profile),
             )
         });
         let mut documents = Vec::new();
@@ -89,6 +143,9 @@ impl Forecast {
                     due_date: doc.due_date,
                     predicted: p.date,
                     reason: p.reason,
+                    method: p.method,
+                    backtest_mae: p.backtest_mae,
+                    p_late: p.p_late,
                 });
             }
         }
@@ -104,11 +161,23 @@ impl Forecast {
             documents,
             cash,
             risks,
+            check: Segment::ALL
+                .iter()
+                .map(|&s| (s, forecaster.decision(s)))
+                .collect(),
+            check_cutoffs: forecaster
+                .check
+                .as_ref()
+                .map(|c| c.cutoffs.clone())
+                .unwrap_or_default(),
+            effects: Effects::of(&forecaster),
         })
     }
 
-    /// SPEC's JSON, plus `currency`, a `reason` per document and `beyond` (expected after
-    /// the last week).
+    /// SPEC's JSON, plus `currency`; per document a `reason`, the `method` that made the
+    /// date, its `backtest_mae_days` on this ledger and `p_late` (the probability of being
+    /// paid after the due date); `beyond` (expected after the last week); and `self_check`
+    /// (what the check decided per segment).
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self.json_view()).unwrap_or(Value::Null)
     }
@@ -134,6 +203,23 @@ impl Forecast {
                 })
                 .collect(),
             beyond: plain(self.cash.beyond, &self.currency),
+            effects: &self.effects,
+            self_check: JsonCheck {
+                cutoffs: &self.check_cutoffs,
+                segments: self
+                    .check
+                    .iter()
+                    .map(|(segment, d)| JsonSegment {
+                        segment: segment.as_str(),
+                        method: d.method.as_str(),
+                        scored: d.scored,
+                        shift_days: d.shift,
+                        backtest_mae_days: d.mae.map(round2),
+                        model_mae_days: d.model_mae.map(round2),
+                        median_mae_days: d.median_mae.map(round2),
+                    })
+                    .collect(),
+            },
         }
     }
 
@@ -167,6 +253,7 @@ impl Forecast {
             ("balance", Align::Right),
             ("due", Align::Left),
             ("expected", Align::Left),
+            ("how", Align::Left),
             ("why", Align::Left),
         ]);
         for d in largest.iter().take(top) {
@@ -176,16 +263,54 @@ impl Forecast {
                 grouped(d.balance, cur),
                 d.due_date.to_string(),
                 d.predicted.to_string(),
+                method_label(d.method, d.backtest_mae),
                 d.reason.clone(),
             ]);
         }
         format!(
-            "Cash forecast as of {} in {cur}: {} open documents\n\n{}\nLargest open documents\n\n{}",
+            "Cash forecast as of {} in {cur}: {} open documents\n\n{}\n{}\nLargest open documents\n\n{}",
             self.as_of,
             self.documents.len(),
             weeks.render(),
+            self.check_text(),
             docs.render()
         )
+    }
+
+    /// One line per segment: the method the self-check chose and why.
+    fn check_text(&self) -> String {
+        if self.check_cutoffs.is_empty() {
+            return "Not checked: too little history on this ledger (the model is used).\n".into();
+        }
+        let mut out = format!(
+            "Checked on this ledger's own history ({} cutoffs from {} to {}):\n",
+            self.check_cutoffs.len(),
+            self.check_cutoffs[0],
+            self.check_cutoffs[self.check_cutoffs.len() - 1]
+        );
+        for (segment, d) in &self.check {
+            let line = match (d.model_mae, d.median_mae) {
+                (Some(m), Some(n)) => format!(
+                    "  {:<9} {} (model {m:.1} d, median {n:.1} d, {} scored{})\n",
+                    segment.as_str(),
+                    d.method.as_str(),
+                    d.scored,
+                    if d.shift != 0 {
+                        format!(", moved {:+} d", d.shift)
+                    } else {
+                        String::new()
+                    }
+                ),
+                _ => format!(
+                    "  {:<9} {} (too few scored: {})\n",
+                    segment.as_str(),
+                    d.method.as_str(),
+                    d.scored
+                ),
+            };
+            out.push_str(&line);
+        }
+        out
     }
 
     /// Each open document's forecast by its key (`did`), for showing it beside the document.
@@ -201,6 +326,14 @@ impl Forecast {
     }
 }
 
+/// "model, 4.4 d", "median, 6.1 d", "model", "promise": a method and its error on the ledger.
+pub fn method_label(method: Method, mae: Option<f64>) -> String {
+    match mae {
+        Some(e) => format!("{}, {e:.1} d", method.as_str()),
+        None => method.as_str().to_string(),
+    }
+}
+
 /// The JSON document, field by field in SPEC's order.
 #[derive(Serialize)]
 struct JsonForecast<'a> {
@@ -209,6 +342,31 @@ struct JsonForecast<'a> {
     documents: JsonDocuments<'a>,
     weeks: Vec<JsonWeek>,
     beyond: String,
+    effects: &'a Effects,
+    self_check: JsonCheck<'a>,
+}
+
+/// The self-check's decisions.
+#[derive(Serialize)]
+struct JsonCheck<'a> {
+    cutoffs: &'a [Date],
+    segments: Vec<JsonSegment>,
+}
+
+#[derive(Serialize)]
+struct JsonSegment {
+    segment: &'static str,
+    method: &'static str,
+    scored: usize,
+    shift_days: i64,
+    backtest_mae_days: Option<f64>,
+    model_mae_days: Option<f64>,
+    median_mae_days: Option<f64>,
+}
+
+/// Rounds to two decimals (days and probabilities in JSON).
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
 }
 
 #[derive(Serialize)]
@@ -227,6 +385,9 @@ struct JsonDocument<'a> {
     balance: String,
     predicted_payment_date: Date,
     reason: &'a str,
+    method: &'static str,
+    backtest_mae_days: Option<f64>,
+    p_late: f64,
 }
 
 impl Serialize for JsonDocuments<'_> {
@@ -238,6 +399,9 @@ impl Serialize for JsonDocuments<'_> {
             balance: plain(d.balance, &f.currency),
             predicted_payment_date: d.predicted,
             reason: &d.reason,
+            method: d.method.as_str(),
+            backtest_mae_days: d.backtest_mae.map(round2),
+            p_late: round2(d.p_late),
         }))
     }
 }
@@ -257,8 +421,10 @@ pub fn payment_risks(
         customer: None,
         with_ids: false,
     })?;
-    let model = Model::fit(&histories.customers, as_of, ModelConfig::default());
-    let levels = par_map(&histories.customers, |h| model.risk(h).level);
+    let forecaster = Forecaster::fit(&histories.customers, as_of, ModelConfig::default());
+    let levels = par_map(&histories.customers, |h| {
+        forecaster.risk(h, &forecaster.profile(h)).level
+    });
     Ok(histories
         .customers
         .iter()

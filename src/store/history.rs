@@ -215,6 +215,7 @@ impl Store {
                     amount: base(amount_units),
                     settled: from_day_number(settled),
                     disputed: side.first_issue.is_some_and(|d| d <= settled),
+                    dispute_opened: side.first_issue.map(from_day_number),
                 });
             } else {
                 h.open.push(OpenDoc {
@@ -224,6 +225,7 @@ impl Store {
                     amount: base(amount_units),
                     balance: base(amount_units - applied),
                     disputed: side.issue_open,
+                    dispute_opened: side.first_issue.map(from_day_number),
                     promised: side.promised,
                 });
                 if q.with_ids {
@@ -477,10 +479,12 @@ P4,D4,100.00,2026-03-05
         // Paid 40 before the cutoff, 60 after: 60 open, disputed, promised.
         assert_eq!(d2.balance, Decimal::from(60));
         assert!(d2.disputed);
+        assert_eq!(d2.dispute_opened, Some(d("2026-02-25")));
         assert_eq!(d2.promised, Some(d("2026-03-06")));
         // Paid in full after the cutoff; its issue and promise came after it too.
         assert_eq!(d4.balance, Decimal::from(100));
         assert!(!d4.disputed);
+        assert_eq!(d4.dispute_opened, None);
         assert_eq!(d4.promised, None);
         assert_eq!(k1.failed_attempts, vec![d("2026-02-15")]);
         assert_eq!(
@@ -504,6 +508,7 @@ P4,D4,100.00,2026-03-05
             .find(|s| s.settled == d("2026-03-05"))
             .unwrap();
         assert!(d4.disputed, "its issue was opened on the day it was paid");
+        assert_eq!(d4.dispute_opened, Some(d("2026-03-05")));
         assert_eq!(ids(&all, k1.open.iter().map(|o| o.key)), ["D2", "D3"]);
         assert!(k1.open.iter().all(|o| !o.disputed));
         // Nothing arrived on D2 between 02-26 and 03-09: broken. The D4 promise (made on

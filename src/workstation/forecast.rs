@@ -64,6 +64,10 @@ pub struct DocumentPrediction {
     pub reason: String,
     /// Its open balance in the base currency (what the cash forecast expects then).
     pub balance: crate::domain::Decimal,
+    /// How the date was made (model, median, promise) and that method's mean absolute
+    /// error in days on this ledger's recent history, when checked.
+    pub method: crate::domain::forecast::Method,
+    pub backtest_mae: Option<f64>,
 }
 
 /// One customer's part of the forecast, for the detail.
@@ -324,6 +328,8 @@ impl Forecasts {
                     predicted: d.predicted,
                     reason: d.reason,
                     balance: d.balance,
+                    method: d.method,
+                    backtest_mae: d.backtest_mae,
                 });
         }
         let mut risks = Vec::with_capacity(forecast.risks.len());

@@ -5,9 +5,13 @@
 //! cutoff), the as-of date is passed in, nothing reads the clock or the database.
 //!
 //! - [`model`]: the payment-date model ([`Model::fit`] on the whole portfolio, then
-//!   [`Model::predict`] per customer), with a one-line reason per prediction.
-//! - [`prior`]: what the portfolio says: measured dispute and amount adjustments, and the
-//!   curve customers with little history are shrunk toward.
+//!   [`Model::predict`] per customer), with a one-line reason and a probability of paying
+//!   late per prediction.
+//! - [`prior`]: what the portfolio says: measured effects shrunk toward neutral priors, how
+//!   strongly a customer is pulled toward its peers, and the curves it is pulled toward.
+//! - [`check`]: the model checked on the ledger's own recent history before publishing:
+//!   model or median per segment, bias corrections, calibration.
+//! - [`publish`]: what is published per document ([`Forecaster`]: fit, check, publish).
 //! - [`risk`]: high / medium / low per customer, with its reasons.
 //! - [`cash`]: the 13-week cash forecast.
 //! - [`backtest`]: the baselines and the error tallies of `owed backtest`.
@@ -19,15 +23,19 @@
 
 pub mod backtest;
 pub mod cash;
+pub mod check;
 pub mod model;
 pub mod prior;
+pub mod publish;
 pub mod risk;
 pub mod stats;
 #[cfg(test)]
 mod tests;
 
+pub use check::{Method, Segment, SelfCheck};
 pub use model::{Model, ModelConfig, Prediction};
 pub use prior::Prior;
+pub use publish::{Forecaster, Published};
 pub use risk::{Risk, RiskLevel};
 
 use super::{Date, Decimal};
@@ -45,6 +53,9 @@ pub struct SettledDoc {
     pub settled: Date,
     /// An issue was opened on it (on or before it settled, and on or before the cutoff).
     pub disputed: bool,
+    /// When the first issue naming it was opened (on or before the cutoff), if any: what a
+    /// replay of an earlier date may know of it.
+    pub dispute_opened: Option<Date>,
 }
 
 /// A debit document with a balance at the cutoff.
@@ -60,6 +71,8 @@ pub struct OpenDoc {
     pub balance: Decimal,
     /// An issue naming it is open at the cutoff.
     pub disputed: bool,
+    /// When the first issue naming it was opened (on or before the cutoff), if any.
+    pub dispute_opened: Option<Date>,
     /// The date of an open promise to pay naming this document, if any.
     pub promised: Option<Date>,
 }

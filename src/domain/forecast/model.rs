@@ -4,71 +4,86 @@
 //! by weighted Kaplan–Meier from:
 //! - its settled documents, weighted by recency (a half-life in days since they settled);
 //! - its open documents, as censored observations (paid later than they are overdue now);
-//! - a few pseudo-observations from the portfolio's own curve (the [`Prior`]), so that a
-//!   customer with little history looks like a typical customer, and one with a long history
-//!   looks like itself (shrinkage by the amount of evidence).
+//! - pseudo-observations from its peers' curve (the [`Prior`]), of a weight the ledger itself
+//!   sets (empirical Bayes: see [`super::prior::prior_strength`]), so that a customer with
+//!   little history looks like its peers and one with a long history looks like itself.
 //!
-//! Observations are first *normalised*: a disputed document's days late lose the portfolio's
-//! measured dispute delay, and a document of unusual amount the measured delay of its amount
-//! class (see [`super::prior`]).
+//! Observations are first *normalised*: a disputed document's days late lose the measured
+//! dispute delay, and a document of unusual amount the measured delay of its amount class
+//! (see [`super::prior`]). A customer whose recent payments moved away from its usual is
+//! moved toward its recent level, by as much as the evidence for the move allows.
 //!
 //! The prediction for an open document is the median of its customer's curve *given that it
-//! is not paid yet* (days late > days overdue today), plus the document's own adjustments
-//! and part of the customer's recent trend; a customer who always pays on the same weekday (a
-//! payment run) is predicted on that weekday; and never earlier than the day after the as-of
-//! date. The median minimises the mean absolute error in days, the figure the backtest
-//! reports. An open promise to pay on the document overrides, unless the customer breaks more
-//! promises than it keeps.
+//! is not paid yet*: the document's effects (dispute, amount, recent level) are taken off
+//! its days overdue, the plain curve is conditioned on being later than that, and the effects
+//! are added back — so a dispute delays the date the document would otherwise have been
+//! paid, and a document already late is predicted from the remaining time of documents
+//! that were that late (past what the ledger can speak for, from the rate at which such
+//! documents get paid). A customer who pays on one weekday, or at one time of the month,
+//! is predicted then; never earlier than the day after the as-of date. The median minimises
+//! the mean absolute error in days, the figure the backtest reports. An open promise to pay
+//! on the document overrides, unless the customer breaks more promises than it keeps.
+//!
+//! Each prediction also carries the model's probability that the document is paid after
+//! its due date (1 once it is overdue), which [`super::check`] calibrates.
 
-use super::prior::{AmountScale, Prior, customer_observations, is_above_usual, location};
-use super::stats::{AtRisk, Part, Survival, Tail, blended_conditional_median, median};
+use super::prior::{
+    AmountScale, MIN_TAIL_SUPPORT, Prior, customer_observations, is_above_usual, location,
+};
+use super::stats::{
+    AtRisk, Part, Survival, Tail, blended_conditional_median, blended_conditional_survival, median,
+};
 use super::{CustomerHistory, OpenDoc, days};
 use crate::domain::{Date, Decimal};
 use chrono::{Datelike, Days, Weekday};
+use std::f64::consts::FRAC_PI_2;
 
-/// The model's settings. The defaults were chosen on backtests of varied synthetic
-/// portfolios; they are round numbers on purpose.
+/// The model's settings. The defaults are round numbers on purpose; none is an effect (the
+/// effects are measured on the ledger, see [`super::prior`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelConfig {
     /// A settled document's weight halves every this many days since it settled.
     pub half_life_days: f64,
-    /// Total weight of the portfolio prior's pseudo-observations in each customer's curve.
-    pub prior_weight: f64,
+    /// Documents' worth of the prior in each customer's curve; `None`: measured on the ledger.
+    pub prior_weight: Option<f64>,
     /// Settled documents needed before the reason says "usually pays …".
     pub min_history: usize,
     /// Days (back from the as-of date) that count as the customer's recent behaviour.
     pub recent_days: i64,
-    /// Share of the recent-vs-older change in days late carried into the prediction.
+    /// Share of the (evidence-weighted) move to the recent level carried into predictions.
     pub trend_weight: f64,
-    /// Largest trend shift applied, in days (either way).
+    /// Largest move to the recent level, in days (either way).
     pub max_trend_days: f64,
-    /// Dispute delay used when the portfolio has too few disputed documents to measure it.
-    pub default_dispute_days: f64,
-    /// Days added after the as-of date for a document later than almost anything on record.
-    pub stale_days: f64,
     /// Open documents overdue by more than this many days are left out of the curves (they
     /// are in collection, not in the customer's payment rhythm).
     pub censor_cap_days: f64,
-    /// Settlements needed, and the (recency-weighted) share of them on one weekday, before a
-    /// customer counts as paying on that weekday.
+    /// Settlements needed, and the share of them (recency-weighted, shrunk toward an even
+    /// spread) on one weekday or in one five-day stretch of the month, before a customer
+    /// counts as paying then.
     pub weekday_min_count: usize,
     pub weekday_min_share: f64,
+    /// Check the model on the ledger's own recent history before publishing (see
+    /// [`super::check`]); off for the fits the check itself makes.
+    pub self_check: bool,
+    /// The unrecorded disputes found at the as-of date, for the check's replays of earlier
+    /// dates (a ledger that keeps no dispute history kept none then either); `None`: look.
+    pub latent: Option<super::prior::Latent>,
 }
 
 impl Default for ModelConfig {
     fn default() -> Self {
         ModelConfig {
             half_life_days: 270.0,
-            prior_weight: 2.0,
+            prior_weight: None,
             min_history: 3,
             recent_days: 120,
-            trend_weight: 0.3,
-            max_trend_days: 30.0,
-            default_dispute_days: 15.0,
-            stale_days: 30.0,
+            trend_weight: 1.0,
+            max_trend_days: 45.0,
             censor_cap_days: 60.0,
             weekday_min_count: 5,
             weekday_min_share: 0.7,
+            self_check: true,
+            latent: None,
         }
     }
 }
@@ -85,13 +100,20 @@ impl ModelConfig {
     }
 }
 
-/// Portfolio documents that must have been at least this late (beyond their customer's
-/// typical) before the portfolio's residual curve is trusted there; past that, a document is
-/// later than almost anything on record and is predicted `stale_days` out.
-const MIN_TAIL_SUPPORT: f64 = 30.0;
-
 /// The furthest a prediction looks past the days already overdue.
 const HORIZON_DAYS: u32 = 3 * 365;
+/// Pseudo-settlements spread evenly over the week (or the month) that a habit must outweigh.
+const HABIT_PRIOR: f64 = 2.0;
+/// A move to the recent level counts once its square exceeds this many times its sampling
+/// variance (a non-negative garrote: small moves are noise and shrink to nothing, large
+/// ones are kept nearly whole).
+const MOVE_THRESHOLD: f64 = 2.0;
+/// Settled documents needed on each side (recent, older) before a move is measured.
+const MIN_MOVE_DOCUMENTS: usize = 3;
+/// Documents' worth of the portfolio's spread in a customer's own (the recent move).
+const SPREAD_PRIOR: f64 = 4.0;
+/// How far a month habit may move a date (days).
+const MONTH_HABIT_REACH: i64 = 10;
 
 /// One open document's predicted payment date.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,8 +121,15 @@ pub struct Prediction {
     /// The document's key (`did`).
     pub key: i64,
     pub date: Date,
+    /// The model's own date, before any promise had its say.
+    pub model_date: Date,
     /// One line for people: "usually pays 12 days late; disputed".
     pub reason: String,
+    /// The model's probability that the document is paid after its due date (uncalibrated;
+    /// 1 once it is due and unpaid).
+    pub p_late: f64,
+    /// An open promise decided the date (or held it back).
+    pub promised: bool,
 }
 
 /// A fitted model: settings, the portfolio prior and the as-of date.
@@ -109,6 +138,13 @@ pub struct Model {
     pub config: ModelConfig,
     pub prior: Prior,
     pub as_of: Date,
+}
+
+/// When in the month a customer pays: five consecutive days counted from the turn of the
+/// month (`first` = 0 is the 1st, −1 the last day of the previous month).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MonthHabit {
+    pub first: i64,
 }
 
 /// A customer's payment behaviour as of the model's date.
@@ -122,14 +158,20 @@ pub struct Profile {
     pub survival: Survival,
     /// How much of the customer's own evidence lies beyond a number of days.
     pub at_risk: AtRisk,
-    /// Median normalised days late, shrunk toward the portfolio's.
+    /// Median normalised days late, shrunk toward its peers'.
     pub typical_late: f64,
+    /// Documents' worth of its peers in its curve (see [`super::prior::Strength`]).
+    pub prior_weight: f64,
     /// Recent minus older median days late (0 when either side has too few documents).
     pub trend: f64,
+    /// Days the customer's predictions move toward its recent level.
+    pub shift: f64,
     /// The customer's median amount, to class its documents.
     pub scale: AmountScale,
     /// The weekday the customer (nearly) always pays on, if any.
     pub weekday: Option<Weekday>,
+    /// The time of the month the customer (nearly) always pays at, if any.
+    pub month: Option<MonthHabit>,
 }
 
 impl Model {
@@ -143,43 +185,50 @@ impl Model {
         }
     }
 
-    /// The customer's profile: its curve, typical days late, trend and habits.
+    /// The customer's profile: its curve, typical days late, recent level and habits.
     pub fn profile(&self, h: &CustomerHistory) -> Profile {
         let scale = AmountScale::of(h);
-        let mut obs =
-            customer_observations(h, self.as_of, &self.config, &self.prior.adjustments, scale);
-        let curves = self.prior.curves_for(h);
-        let typical_late = location(
-            &obs,
-            &curves.pseudo,
-            self.config.prior_weight,
-            curves.median_late,
+        let chances = self.prior.chances_for(h, self.as_of, &self.config, scale);
+        let mut obs = customer_observations(
+            h,
+            self.as_of,
+            &self.config,
+            &self.prior.adjustments,
+            scale,
+            &chances,
         );
+        let curves = self.prior.curves_for(h);
+        let prior_weight = self.prior.strength.weight_for(&obs, curves.median_late);
+        let typical_late = location(&obs, &curves.pseudo, prior_weight, curves.median_late);
         let at_risk = AtRisk::new(&obs);
         let survival = Survival::kaplan_meier(&mut obs);
+        let (trend, shift) = self.recent_move(h, scale, typical_late, &chances);
+        let weekday = self.weekday_habit(h);
         Profile {
             settled_count: h.settled.len(),
             prior_late: curves.median_late,
             survival,
             at_risk,
             typical_late,
-            trend: self.trend(h),
+            prior_weight,
+            trend,
+            shift,
             scale,
-            weekday: self.weekday_habit(h),
+            month: weekday.is_none().then(|| self.month_habit(h)).flatten(),
+            weekday,
         }
     }
 
-    /// The median days late of a document given it is later than `after` (normalised days):
-    /// the customer's own curve, weighted by its evidence beyond `after`, blended with the
-    /// portfolio's residual curve placed at the customer's typical days late, weighted like
-    /// the prior. What the customer's own curve leaves open (documents still unpaid past its
-    /// last observation) is paid as the residual curve says beyond that point.
-    fn conditional_late(&self, h: &CustomerHistory, p: &Profile, after: f64) -> f64 {
+    /// The blend a document's days late are read from: the customer's own curve, weighted
+    /// by its evidence beyond `after`, and the portfolio's residual curve placed at the
+    /// customer's typical days late, weighted like the prior. What the customer's own curve
+    /// leaves open (documents still unpaid past its last observation) is paid as the
+    /// residual curve says beyond that point, or, past what the portfolio can speak for, at
+    /// the rate its latest documents get paid.
+    fn parts<'a>(&'a self, h: &CustomerHistory, p: &'a Profile, after: f64) -> [Part<'a>; 2] {
         let curves = self.prior.curves_for(h);
         let supported =
             |t: f64| curves.residual_support.weight_beyond(t - p.typical_late) >= MIN_TAIL_SUPPORT;
-        // Beyond the customer's last observation: the residual curve where it has support,
-        // else a stale document's date.
         let tail = |last: f64| {
             if supported(last) {
                 Tail::Curve {
@@ -188,28 +237,38 @@ impl Model {
                     after: last,
                 }
             } else {
-                Tail::At(last.max(after) + self.config.stale_days)
+                Tail::Exp {
+                    from: last.max(after),
+                    rate: curves.tail_rate,
+                }
             }
         };
         // The portfolio's side: its residual curve placed at the customer's typical days late
         // where it has support; else (a small or young portfolio) the shape of its whole
-        // curve, moved from its median to the customer's typical.
+        // curve, moved from its median to the customer's typical; past its end, its rate.
+        let tail_from = |c: &Survival, offset: f64| {
+            c.last_event().map(|t| Tail::Exp {
+                from: t + offset,
+                rate: curves.tail_rate,
+            })
+        };
         let prior = if supported(after) {
             Part {
                 curve: &curves.residuals,
                 offset: p.typical_late,
-                weight: self.config.prior_weight,
-                tail: None,
+                weight: p.prior_weight,
+                tail: tail_from(&curves.residuals, p.typical_late),
             }
         } else {
+            let offset = p.typical_late - curves.median_late;
             Part {
                 curve: &curves.survival,
-                offset: p.typical_late - curves.median_late,
-                weight: self.config.prior_weight,
-                tail: None,
+                offset,
+                weight: p.prior_weight,
+                tail: tail_from(&curves.survival, offset),
             }
         };
-        let parts = [
+        [
             Part {
                 curve: &p.survival,
                 offset: 0.0,
@@ -217,57 +276,180 @@ impl Model {
                 tail: p.at_risk.last().map(tail),
             },
             prior,
-        ];
-        blended_conditional_median(&parts, after, HORIZON_DAYS)
-            .unwrap_or(after + self.config.stale_days)
+        ]
     }
 
-    /// Recent minus older median days late of undisputed settled documents.
-    fn trend(&self, h: &CustomerHistory) -> f64 {
+    /// The median normalised days late of a document given it is later than `after`.
+    fn conditional_late(&self, h: &CustomerHistory, p: &Profile, after: f64) -> f64 {
+        let parts = self.parts(h, p, after);
+        blended_conditional_median(&parts, after, HORIZON_DAYS)
+            .unwrap_or_else(|| after + std::f64::consts::LN_2 / self.prior.curves_for(h).tail_rate)
+    }
+
+    /// A disputed document's days late and probability of being paid late, from the
+    /// ledger's curve of dispute delays placed at `otherwise` (the days late it would have
+    /// been paid without the dispute), given it is unpaid `overdue` days after its due date;
+    /// `None` without such a curve.
+    fn dispute_late(&self, otherwise: f64, overdue: f64) -> Option<(f64, f64)> {
+        let curve = self.prior.dispute.as_ref()?;
+        let part = [Part {
+            curve: &curve.residuals,
+            offset: otherwise,
+            weight: 1.0,
+            tail: curve.residuals.last_event().map(|t| Tail::Exp {
+                from: t + otherwise,
+                rate: curve.tail_rate,
+            }),
+        }];
+        let late = blended_conditional_median(&part, overdue, HORIZON_DAYS)?;
+        let p_late = if overdue >= 0.0 {
+            1.0
+        } else {
+            blended_conditional_survival(&part, overdue, 0.0).unwrap_or(1.0)
+        };
+        Some((late, p_late))
+    }
+
+    /// The probability that a document is paid later than `x` normalised days late, given
+    /// it is later than `after`.
+    fn conditional_beyond(&self, h: &CustomerHistory, p: &Profile, after: f64, x: f64) -> f64 {
+        let parts = self.parts(h, p, after);
+        blended_conditional_survival(&parts, after, x).unwrap_or(1.0)
+    }
+
+    /// The probability that a new document of the customer's usual kind is paid after its
+    /// due date.
+    pub fn p_late_new(&self, h: &CustomerHistory, p: &Profile) -> f64 {
+        self.conditional_beyond(h, p, -1e6, -p.shift)
+    }
+
+    /// On a ledger without dispute history (see [`super::prior::Latent`]): each of the
+    /// customer's settled documents not known to be disputed, with its chance of having
+    /// been disputed; empty elsewhere.
+    pub fn dispute_chances(&self, h: &CustomerHistory) -> Vec<(i64, f64)> {
+        if self.prior.adjustments.latent.is_none() {
+            return Vec::new();
+        }
+        let chances = self
+            .prior
+            .chances_for(h, self.as_of, &self.config, AmountScale::of(h));
+        h.settled
+            .iter()
+            .filter(|s| !s.disputed)
+            .map(|s| s.key)
+            .zip(chances.iter().copied())
+            .collect()
+    }
+
+    /// The customer's move toward its recent level: (recent − older median days late of its
+    /// undisputed settled documents, the days its predictions move). The move is the recent
+    /// median less its typical days late, kept in the measure its evidence allows: a
+    /// non-negative garrote on the recent-vs-older change against its sampling variance,
+    /// which shrinks as documents accumulate on both sides.
+    fn recent_move(
+        &self,
+        h: &CustomerHistory,
+        scale: AmountScale,
+        typical: f64,
+        chances: &[f64],
+    ) -> (f64, f64) {
         let split = self.as_of - chrono::Duration::days(self.config.recent_days);
+        let adjustments = &self.prior.adjustments;
+        let plain: Vec<(f64, f64, Date)> = h
+            .settled
+            .iter()
+            .filter(|s| !s.disputed)
+            .map(|s| {
+                let late =
+                    days(s.due_date, s.settled) - adjustments.days(false, scale.class(s.amount));
+                (late, self.config.weight(s.settled, self.as_of), s.settled)
+            })
+            .collect();
+        // On a ledger without dispute history, each payment less its expected dispute delay.
+        let values: Vec<(f64, Date)> = match adjustments.latent {
+            Some(latent) => plain
+                .iter()
+                .zip(chances)
+                .map(|(&(t, _, date), p)| (t - p * latent.delay, date))
+                .collect(),
+            None => plain.iter().map(|&(t, _, date)| (t, date)).collect(),
+        };
         let (mut recent, mut older) = (Vec::new(), Vec::new());
-        for s in h.settled.iter().filter(|s| !s.disputed) {
-            let late = days(s.due_date, s.settled);
-            if s.settled > split {
+        for (late, date) in values {
+            if date > split {
                 recent.push(late);
             } else {
                 older.push(late);
             }
         }
-        if recent.len() < 3 || older.len() < 3 {
-            return 0.0;
+        if recent.len() < MIN_MOVE_DOCUMENTS || older.len() < MIN_MOVE_DOCUMENTS {
+            return (0.0, 0.0);
         }
-        match (median(&mut recent), median(&mut older)) {
-            (Some(r), Some(o)) => r - o,
-            _ => 0.0,
-        }
+        let (n_recent, n_older) = (recent.len() as f64, older.len() as f64);
+        let mut all: Vec<f64> = recent.iter().chain(&older).copied().collect();
+        let own = super::stats::robust_sd(&mut all).unwrap_or(self.prior.spread);
+        let n = all.len() as f64;
+        let spread2 = (n * own * own + SPREAD_PRIOR * self.prior.spread * self.prior.spread)
+            / (n + SPREAD_PRIOR);
+        let (Some(r), Some(o)) = (median(&mut recent), median(&mut older)) else {
+            return (0.0, 0.0);
+        };
+        let change = r - o;
+        let variance = FRAC_PI_2 * spread2 * (1.0 / n_recent + 1.0 / n_older);
+        let kept = if change.abs() > 1e-9 {
+            (1.0 - MOVE_THRESHOLD * variance / (change * change)).max(0.0)
+        } else {
+            0.0
+        };
+        let max = self.config.max_trend_days;
+        let shift = (self.config.trend_weight * kept * (r - typical)).clamp(-max, max);
+        (change, shift)
     }
 
-    /// The weekday most of the customer's settlements fall on, when they nearly all do.
+    /// Recency weights of the customer's settlements (with their dates), when it has enough.
+    fn settlement_weights(&self, h: &CustomerHistory) -> Option<Vec<(Date, f64)>> {
+        (h.settled.len() >= self.config.weekday_min_count).then(|| {
+            h.settled
+                .iter()
+                .map(|s| (s.settled, self.config.weight(s.settled, self.as_of)))
+                .collect()
+        })
+    }
+
+    /// The weekday most of the customer's settlements fall on, when they nearly all do (the
+    /// share shrunk toward an even week).
     fn weekday_habit(&self, h: &CustomerHistory) -> Option<Weekday> {
-        if h.settled.len() < self.config.weekday_min_count {
-            return None;
-        }
+        let settlements = self.settlement_weights(h)?;
         let mut weights = [0.0f64; 7];
-        for s in &h.settled {
-            weights[s.settled.weekday().num_days_from_monday() as usize] +=
-                self.config.weight(s.settled, self.as_of);
+        for (date, w) in settlements {
+            weights[date.weekday().num_days_from_monday() as usize] += w;
         }
         let total: f64 = weights.iter().sum();
         let (best, weight) = weights
             .iter()
             .enumerate()
             .max_by(|a, b| a.1.total_cmp(b.1))?;
-        let share = weight / total;
+        let share = (weight + HABIT_PRIOR / 7.0) / (total + HABIT_PRIOR);
         (total > 0.0 && share >= self.config.weekday_min_share)
             .then(|| Weekday::try_from(best as u8).ok())
             .flatten()
     }
 
-    /// The days the trend moves this customer's predictions.
-    fn trend_shift(&self, p: &Profile) -> f64 {
-        let max = self.config.max_trend_days;
-        (self.config.trend_weight * p.trend).clamp(-max, max)
+    /// The five-day stretch of the month most of the customer's settlements fall in, when
+    /// they nearly all do (the share shrunk toward an even month).
+    fn month_habit(&self, h: &CustomerHistory) -> Option<MonthHabit> {
+        let settlements = self.settlement_weights(h)?;
+        // Days from the turn of the month: −16 … 14.
+        let mut weights = [0.0f64; 31];
+        for (date, w) in settlements {
+            weights[(month_position(date) + 16) as usize] += w;
+        }
+        let total: f64 = weights.iter().sum();
+        let (first, weight) = (0..27)
+            .map(|i| (i as i64 - 16, weights[i..i + 5].iter().sum::<f64>()))
+            .max_by(|a, b| a.1.total_cmp(&b.1))?;
+        let share = (weight + HABIT_PRIOR * 5.0 / 31.0) / (total + HABIT_PRIOR);
+        (total > 0.0 && share >= self.config.weekday_min_share).then_some(MonthHabit { first })
     }
 
     /// Predicts the payment date of each of the customer's open documents, in order.
@@ -295,20 +477,39 @@ impl Model {
         let class = p.scale.class(doc.amount);
         let size_adj = self.prior.adjustments.days(false, class);
         let adj = self.prior.adjustments.days(doc.disputed, class);
-        let shift = self.trend_shift(p);
+        let shift = p.shift;
         let overdue = days(doc.due_date, self.as_of);
         let after = overdue - adj - shift;
-        let late = self.conditional_late(h, p, after) + adj + shift;
+        let disputed = doc
+            .disputed
+            .then(|| self.dispute_late(p.typical_late + size_adj + shift, overdue))
+            .flatten();
+        let (late, p_late) = match disputed {
+            Some(found) => found,
+            None => {
+                let late = self.conditional_late(h, p, after) + adj + shift;
+                let p_late = if overdue >= 0.0 {
+                    1.0
+                } else {
+                    self.conditional_beyond(h, p, after, -adj - shift)
+                };
+                (late, p_late)
+            }
+        };
         let earliest = self.as_of + Days::new(1);
         let mut date = add_days(doc.due_date, late.round() as i64);
         if let Some(weekday) = p.weekday {
             date = nearest_weekday(date, weekday, earliest);
+        } else if let Some(month) = p.month {
+            date = nearest_in_month(date, month, earliest);
         }
         date = date.max(earliest);
 
         let mut reasons = vec![self.history_reason(p, late)];
         if let Some(weekday) = p.weekday {
             reasons.push(format!("pays on {}s", weekday_name(weekday)));
+        } else if let Some(month) = p.month {
+            reasons.push(month_reason(month));
         }
         if shift.abs() >= 2.0 {
             let word = if shift > 0.0 { "later" } else { "sooner" };
@@ -328,23 +529,16 @@ impl Model {
                 "small amount".into()
             });
         }
-        if let Some(pd) = promise {
-            if h.broken_promises > h.kept_promises {
-                date = date.max(pd).max(earliest);
-                reasons.push(format!(
-                    "promised for {pd}, but {} of {} promises broken",
-                    h.broken_promises,
-                    h.broken_promises + h.kept_promises
-                ));
-            } else {
-                date = pd.max(earliest);
-                reasons.push(format!("promised for {pd}"));
-            }
-        }
+        let model_date = date;
+        let (date, promise_reason) = apply_promise(date, promise, h, earliest);
+        reasons.extend(promise_reason.clone());
         Prediction {
             key: doc.key,
             date,
+            model_date,
             reason: reasons.join("; "),
+            p_late,
+            promised: promise_reason.is_some(),
         }
     }
 
@@ -365,6 +559,32 @@ impl Model {
                 describe_late(late)
             )
         }
+    }
+}
+
+/// An open promise's say on a predicted date: its date (never before `earliest`), unless
+/// the customer broke more promises than it kept — then the later of the two. Returns the
+/// date and the reason to add, if a promise applies.
+pub fn apply_promise(
+    date: Date,
+    promise: Option<Date>,
+    h: &CustomerHistory,
+    earliest: Date,
+) -> (Date, Option<String>) {
+    let Some(pd) = promise else {
+        return (date, None);
+    };
+    if h.broken_promises > h.kept_promises {
+        (
+            date.max(pd).max(earliest),
+            Some(format!(
+                "promised for {pd}, but {} of {} promises broken",
+                h.broken_promises,
+                h.broken_promises + h.kept_promises
+            )),
+        )
+    } else {
+        (pd.max(earliest), Some(format!("promised for {pd}")))
     }
 }
 
@@ -397,6 +617,55 @@ fn nearest_weekday(date: Date, weekday: Weekday, earliest: Date) -> Date {
     } else {
         forward
     }
+}
+
+/// Days from the turn of the month: 0 on the 1st, −1 on the last day of a month; −16 … 14.
+fn month_position(date: Date) -> i64 {
+    let day = i64::from(date.day());
+    if day <= 15 {
+        day - 1
+    } else {
+        day - days_in_month(date) - 1
+    }
+}
+
+fn days_in_month(date: Date) -> i64 {
+    let first = date.with_day(1).unwrap_or(date);
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(first);
+    (next - first).num_days()
+}
+
+/// The date nearest to `date` (within [`MONTH_HABIT_REACH`] days) whose place in the month
+/// is within the habit's five days, not before `earliest`; `date` when there is none.
+fn nearest_in_month(date: Date, habit: MonthHabit, earliest: Date) -> Date {
+    let within = |d: Date| (habit.first..habit.first + 5).contains(&month_position(d));
+    (0..=MONTH_HABIT_REACH)
+        .flat_map(|k| [add_days(date, -k), add_days(date, k)])
+        .find(|&d| d >= earliest && within(d))
+        .unwrap_or(date)
+}
+
+/// "pays around the turn of the month", "pays around the 10th", "pays near the month's end".
+fn month_reason(habit: MonthHabit) -> String {
+    let middle = habit.first + 2;
+    match middle {
+        -2..=1 => "pays around the turn of the month".into(),
+        m if m < -2 => "pays near the end of the month".into(),
+        m => format!("pays around the {}", ordinal(m + 1)),
+    }
+}
+
+fn ordinal(n: i64) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (1, 11) | (2, 12) | (3, 13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 fn weekday_name(w: Weekday) -> &'static str {
@@ -435,4 +704,36 @@ pub fn promise_dates(h: &CustomerHistory) -> Vec<Option<Date>> {
         }
     }
     dates
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::date::parse_iso;
+
+    #[test]
+    fn places_in_the_month_count_from_its_turn() {
+        let d = |s| parse_iso(s).unwrap();
+        assert_eq!(month_position(d("2026-03-01")), 0);
+        assert_eq!(month_position(d("2026-03-15")), 14);
+        assert_eq!(month_position(d("2026-03-31")), -1);
+        assert_eq!(month_position(d("2026-02-28")), -1);
+        assert_eq!(month_position(d("2026-02-16")), -13);
+        // Paying from the 29th to the 2nd: a date of the 8th moves back to the 2nd.
+        let habit = MonthHabit { first: -3 };
+        assert_eq!(
+            nearest_in_month(d("2026-04-08"), habit, d("2026-03-01")),
+            d("2026-04-02")
+        );
+        // … unless that is before the earliest date, and the next turn is out of reach.
+        assert_eq!(
+            nearest_in_month(d("2026-04-08"), habit, d("2026-04-05")),
+            d("2026-04-08")
+        );
+        assert_eq!(month_reason(habit), "pays around the turn of the month");
+        assert_eq!(
+            month_reason(MonthHabit { first: 8 }),
+            "pays around the 11th"
+        );
+    }
 }

@@ -6,6 +6,7 @@
 //! | sign | points |
 //! | --- | --- |
 //! | typically pays ≥ 45 / ≥ 30 / ≥ 15 / ≥ 7 days late | 35 / 25 / 15 / 5 |
+//! | its next document is paid after the due date with probability ≥ 90 % / ≥ 75 % | 8 / 4 |
 //! | paying ≥ 15 / ≥ 7 days later recently than before | 25 / 10 |
 //! | broken promises: 1 / 2 or more | 15 / 25 |
 //! | open issues: 1–2 / 3 or more | 10 / 15 |
@@ -15,7 +16,8 @@
 //!
 //! High from 50 points, medium from 25, low below. Typical lateness is the customer's
 //! model profile (its own history shrunk toward the portfolio), so a single late invoice
-//! does not make a new customer high risk.
+//! does not make a new customer high risk; the probability of paying late is the model's,
+//! calibrated on the ledger's own history by the self-check (see [`super::check`]).
 
 use super::model::{Model, Profile, describe_late};
 use super::{CustomerHistory, days};
@@ -75,14 +77,17 @@ pub const MEDIUM_FROM: u32 = 25;
 const FAILED_WINDOW_DAYS: f64 = 90.0;
 
 impl Model {
-    /// The customer's risk as of the model's date.
+    /// The customer's risk as of the model's date (with the model's own, uncalibrated
+    /// probability of paying late).
     pub fn risk(&self, h: &CustomerHistory) -> Risk {
         let profile = self.profile(h);
-        self.risk_with(h, &profile)
+        let p_late = self.p_late_new(h, &profile);
+        self.risk_with(h, &profile, p_late)
     }
 
-    /// The risk from an already computed profile.
-    pub fn risk_with(&self, h: &CustomerHistory, p: &Profile) -> Risk {
+    /// The risk from an already computed profile and the probability `p_late` that the
+    /// customer's next document is paid after its due date.
+    pub fn risk_with(&self, h: &CustomerHistory, p: &Profile, p_late: f64) -> Risk {
         let mut signs: Vec<(u32, String)> = Vec::new();
         let typical = if p.settled_count > 0 {
             p.typical_late
@@ -97,6 +102,19 @@ impl Model {
             _ => 0,
         };
         signs.push((late_points, format!("pays {}", describe_late(typical))));
+        let likely_points = match p_late {
+            x if x >= 0.9 => 8,
+            x if x >= 0.75 => 4,
+            _ => 0,
+        };
+        signs.push((
+            likely_points,
+            // A model is never certain: at most 99 %.
+            format!(
+                "{:.0}% likely to pay late",
+                (p_late * 100.0).floor().min(99.0)
+            ),
+        ));
         let trend_points = match p.trend {
             t if t >= 15.0 => 25,
             t if t >= 7.0 => 10,

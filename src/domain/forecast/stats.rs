@@ -52,6 +52,41 @@ pub fn median(values: &mut [f64]) -> Option<f64> {
     })
 }
 
+/// The weighted median of `(value, weight)` pairs (the first value at which half the
+/// weight is reached); `None` when there is no positive weight. Reorders `pairs`.
+pub fn weighted_median(pairs: &mut [(f64, f64)]) -> Option<f64> {
+    weighted_quantile(pairs, 0.5)
+}
+
+/// The weighted `q`-quantile of `(value, weight)` pairs (the first value at which a share
+/// `q` of the weight is reached). Reorders `pairs`.
+pub fn weighted_quantile(pairs: &mut [(f64, f64)], q: f64) -> Option<f64> {
+    let total: f64 = pairs.iter().map(|p| p.1.max(0.0)).sum();
+    if total <= 0.0 {
+        return None;
+    }
+    pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let mut acc = 0.0;
+    for &(v, w) in pairs.iter() {
+        acc += w.max(0.0);
+        if acc >= total * q - 1e-12 {
+            return Some(v);
+        }
+    }
+    pairs.last().map(|p| p.0)
+}
+
+/// A robust spread: 1.4826 × the median absolute deviation from the median (the standard
+/// deviation, for normal data); `None` for fewer than two values. Reorders `values`.
+pub fn robust_sd(values: &mut [f64]) -> Option<f64> {
+    if values.len() < 2 {
+        return None;
+    }
+    let m = median(values)?;
+    let mut dev: Vec<f64> = values.iter().map(|v| (v - m).abs()).collect();
+    median(&mut dev).map(|d| 1.4826 * d)
+}
+
 /// A right-continuous survival step function: `S(t) = P(T > t)`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Survival {
@@ -115,6 +150,18 @@ impl Survival {
             .map(|&(t, _)| t)
     }
 
+    /// The average daily rate at which what is left gets paid between `from` and `to`
+    /// (`−ln(S(to) / S(from)) / (to − from)`); `None` when the curve is spent or the span empty.
+    pub fn hazard(&self, from: f64, to: f64) -> Option<f64> {
+        let (a, b) = (self.at(from), self.at(to));
+        (to > from && a > 1e-12 && b > 1e-12).then(|| (a / b).ln() / (to - from))
+    }
+
+    /// The time of the curve's last event, if any.
+    pub fn last_event(&self) -> Option<f64> {
+        self.steps.last().map(|s| s.0)
+    }
+
     /// The curve's last value: the share never seen paid (still open past the last event).
     pub fn end(&self) -> f64 {
         self.steps.last().map_or(1.0, |s| s.1)
@@ -165,6 +212,13 @@ impl AtRisk {
         self.days.last().copied()
     }
 
+    /// The latest observation time with at least `weight` of the observations at or after
+    /// it; `None` when there is not that much in all.
+    pub fn time_with_beyond(&self, weight: f64) -> Option<f64> {
+        let i = self.beyond.partition_point(|&b| b >= weight);
+        (i > 0).then(|| self.days[i - 1])
+    }
+
     /// Total weight of the observations later than `t`.
     pub fn weight_beyond(&self, t: f64) -> f64 {
         let i = self.days.partition_point(|&d| d <= t);
@@ -193,6 +247,9 @@ pub enum Tail<'a> {
     },
     /// All at one time.
     At(f64),
+    /// At a constant daily rate (a hazard) from a time on: what is left halves every
+    /// `ln 2 / rate` days.
+    Exp { from: f64, rate: f64 },
 }
 
 /// A part ready to evaluate: `paid_by(t)` is its conditional distribution function (it may
@@ -234,6 +291,14 @@ impl LivePart<'_> {
                 ))
             }
             Tail::At(at) => Some((unresolved, Tail::At(at.max(after)), 1.0)),
+            Tail::Exp { from, rate } => (rate > 0.0).then_some((
+                unresolved,
+                Tail::Exp {
+                    from: from.max(after),
+                    rate,
+                },
+                1.0,
+            )),
         });
         // Without a tail, a part speaks only for the share it resolves.
         let weight = match tail {
@@ -263,10 +328,32 @@ impl LivePart<'_> {
                 tail_base,
             )) if t > after => paid += unresolved * (1.0 - curve.at(t - offset) / tail_base),
             Some((unresolved, Tail::At(at), _)) if t >= at => paid += unresolved,
+            Some((unresolved, Tail::Exp { from, rate }, _)) if t > from => {
+                paid += unresolved * (1.0 - (-rate * (t - from)).exp());
+            }
             _ => {}
         }
         p.weight * paid
     }
+}
+
+/// `P(T > x | T > after)` under a blend of curves (see [`blended_conditional_median`]);
+/// `None` when no part has anything left after `after`. What no part resolves counts as
+/// later than `x`.
+pub fn blended_conditional_survival(parts: &[Part], after: f64, x: f64) -> Option<f64> {
+    if x <= after {
+        return Some(1.0);
+    }
+    let live: Vec<LivePart> = parts
+        .iter()
+        .filter_map(|p| LivePart::new(p, after))
+        .collect();
+    let total: f64 = live.iter().map(|p| p.weight).sum();
+    if total <= 0.0 {
+        return None;
+    }
+    let paid: f64 = live.iter().map(|p| p.paid_by(x)).sum::<f64>() / total;
+    Some((1.0 - paid).clamp(0.0, 1.0))
 }
 
 /// The median of `T` given `T > after` under a blend of curves, each conditioned on its own

@@ -1,4 +1,8 @@
-//! The model, the risk and the promise cover on hand-made histories.
+//! The model, the self-check, the risk and the promise cover on hand-made histories with
+//! known answers.
+//!
+//! Histories are monthly-ish (a document every 33 days, so that settlements fall on every
+//! weekday and all over the month: no habit unless a test makes one).
 
 use super::*;
 use crate::domain::date::parse_iso;
@@ -30,6 +34,7 @@ fn paid(key: i64, due_before: i64, late: i64) -> SettledDoc {
         amount: Decimal::ONE_HUNDRED,
         settled: plus(due, late),
         disputed: false,
+        dispute_opened: None,
     }
 }
 
@@ -43,11 +48,13 @@ fn open(key: i64, due_in: i64) -> OpenDoc {
         amount: Decimal::ONE_HUNDRED,
         balance: Decimal::ONE_HUNDRED,
         disputed: false,
+        dispute_opened: None,
         promised: None,
     }
 }
 
-/// A customer with a monthly history of `count` documents paid `late(i)` days late.
+/// A customer with a history of `count` documents (one every 33 days, the latest due 60
+/// days before the as-of date) paid `late(i)` days late.
 fn customer(
     cid: i64,
     count: i64,
@@ -57,7 +64,7 @@ fn customer(
     CustomerHistory {
         cid,
         settled: (0..count)
-            .map(|i| paid(cid * 1000 + i, 60 + 30 * i, late(i)))
+            .map(|i| paid(cid * 1000 + i, 60 + 33 * i, late(i)))
             .collect(),
         open: open_docs,
         ..Default::default()
@@ -181,13 +188,40 @@ fn the_prior_speaks_for_a_customer_without_history() {
 
 #[test]
 fn little_history_is_shrunk_toward_the_portfolio() {
-    // One payment 60 days late says less than twelve.
+    // Among customers who are alike and erratic, one payment 60 days late says little; twelve
+    // say a lot.
+    let mut alike = Vec::new();
+    for c in 0..30 {
+        let noise = move |i: i64| ((c * 13 + i * 7) % 33) - 16;
+        alike.push(customer(100 + c, 12, move |i| (c % 3) + noise(i), vec![]));
+    }
     let one = customer(1, 1, |_| 60, vec![open(1, 10)]);
     let many = customer(2, 12, |_| 60, vec![open(2, 10)]);
-    let one_late = days_after_due(&predict(one)[0], &open(1, 10));
-    let many_late = days_after_due(&predict(many)[0], &open(2, 10));
-    assert!(one_late < many_late, "{one_late} vs {many_late}");
-    assert!((58..=62).contains(&many_late));
+    let mut all = alike.clone();
+    all.push(one.clone());
+    all.push(many.clone());
+    let model = fit(&all);
+    assert!(
+        model.prior.prior_weight >= 5.0,
+        "{}",
+        model.prior.prior_weight
+    );
+    let one_late = days_after_due(&model.predict(&one)[0], &open(1, 10));
+    let many_late = days_after_due(&model.predict(&many)[0], &open(2, 10));
+    assert!(one_late < 40, "{one_late}");
+    assert!((58..=62).contains(&many_late), "{many_late}");
+    // Among customers who differ a lot and are each regular, one payment says who a
+    // customer is (empirical Bayes: the ledger sets how strong the pull is).
+    let mut distinct = portfolio();
+    distinct.push(one.clone());
+    let model = fit(&distinct);
+    assert!(
+        model.prior.prior_weight <= 1.0,
+        "{}",
+        model.prior.prior_weight
+    );
+    let one_late = days_after_due(&model.predict(&one)[0], &open(1, 10));
+    assert!(one_late >= 50, "{one_late}");
 }
 
 #[test]
@@ -332,7 +366,13 @@ fn risk_is_high_for_a_late_payer_breaking_promises() {
 fn risk_is_medium_for_a_slow_but_regular_payer() {
     let r = risk_of(customer(1, 12, |_| 32, vec![open(1, 10)]));
     assert_eq!(r.level, RiskLevel::Medium);
-    assert_eq!(r.reasons, vec!["pays 32 days late".to_string()]);
+    assert_eq!(
+        r.reasons,
+        vec![
+            "pays 32 days late".to_string(),
+            "99% likely to pay late".to_string()
+        ]
+    );
 }
 
 #[test]
@@ -386,4 +426,420 @@ proptest! {
             prop_assert!(!p.reason.is_empty() && !p.reason.contains('\n'));
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Effects learned from hand-made ledgers with a known answer
+// ---------------------------------------------------------------------------------------------
+
+/// A small deterministic noise in −`amp` … `amp` for document `i` of customer `c`.
+fn jitter(c: i64, i: i64, amp: i64) -> i64 {
+    ((c * 31 + i * 17) % (2 * amp + 1)) - amp
+}
+
+/// Forty customers who each pay `typical(c)` days late give or take two days, 14 documents
+/// each; `disputed(c, i)` marks a document disputed (then paid `dispute_days` later, with its
+/// issue opened on the document date).
+fn ledger(
+    typical: impl Fn(i64) -> i64,
+    disputed: impl Fn(i64, i64) -> bool,
+    dispute_days: i64,
+) -> Vec<CustomerHistory> {
+    (0..40)
+        .map(|c| {
+            let mut h = customer(500 + c, 14, |i| typical(c) + jitter(c, i, 2), vec![]);
+            for (i, s) in h.settled.iter_mut().enumerate() {
+                if disputed(c, i as i64) {
+                    s.settled = plus(s.settled, dispute_days);
+                    s.disputed = true;
+                    s.dispute_opened = Some(s.doc_date);
+                }
+            }
+            h
+        })
+        .collect()
+}
+
+fn forecaster(histories: &[CustomerHistory]) -> Forecaster {
+    Forecaster::fit(histories, as_of(), ModelConfig::default())
+}
+
+#[test]
+fn a_customer_who_always_pays_ten_days_late() {
+    // Everyone pays 10 days late, to the day.
+    let mut all = ledger(|_| 10, |_, _| false, 0);
+    for h in &mut all {
+        for s in &mut h.settled {
+            s.settled = plus(s.due_date, 10);
+        }
+    }
+    let h = customer(1, 12, |_| 10, vec![open(1, 20), open(2, 0), open(3, -4)]);
+    all.push(h.clone());
+    let f = forecaster(&all);
+    let profile = f.profile(&h);
+    assert_eq!(profile.typical_late, 10.0);
+    for (p, doc) in f.publish(&h, &profile).iter().zip(&h.open) {
+        assert_eq!(days_between(doc.due_date, p.date), 10, "{p:?}");
+        if doc.due_date > as_of() {
+            assert!(p.p_late > 0.9, "{p:?}");
+        } else {
+            assert_eq!(p.p_late, 1.0);
+        }
+    }
+    // The check found no bias to correct.
+    let check = f.check.as_ref().unwrap();
+    assert!(check.overall.scored >= MIN_CHECKED, "{check:?}");
+    for segment in Segment::ALL {
+        assert_eq!(check.decision(segment).shift, 0, "{segment:?}");
+    }
+}
+
+fn days_between(a: Date, b: Date) -> i64 {
+    (b - a).num_days()
+}
+
+const MIN_CHECKED: usize = check::MIN_SCORED;
+
+#[test]
+fn disputes_that_always_add_fourteen_days() {
+    // Customers pay 0 to 30 days late; every fifth document is disputed and paid exactly
+    // 14 days later than the customer's others.
+    let all = ledger(|c| (c % 7) * 5, |c, i| (c + i) % 5 == 0, 14);
+    let model = fit(&all);
+    let measured = model.prior.adjustments.dispute_days;
+    assert!((12.5..=15.0).contains(&measured), "{measured}");
+    assert!(model.prior.adjustments.latent.is_none());
+    // A customer paying 5 days late: a disputed document due in 10 days is expected 19 days
+    // after its due date, 14 after its plain twin.
+    let plain = open(1, 10);
+    let mut disputed = open(2, 10);
+    disputed.disputed = true;
+    disputed.dispute_opened = Some(disputed.doc_date);
+    let mut h = customer(
+        1,
+        12,
+        |i| 5 + jitter(1, i, 1),
+        vec![plain.clone(), disputed.clone()],
+    );
+    h.settled[3].disputed = true;
+    h.settled[3].settled = plus(h.settled[3].settled, 14);
+    let mut with = all.clone();
+    with.push(h.clone());
+    let model = fit(&with);
+    let p = model.predict(&h);
+    assert_eq!(days_after_due(&p[0], &plain), 5, "{:?}", p[0]);
+    let delay = days_after_due(&p[1], &disputed) - 5;
+    assert!((13..=15).contains(&delay), "{delay}: {:?}", p[1]);
+    assert!(p[1].reason.ends_with("disputed"), "{}", p[1].reason);
+}
+
+#[test]
+fn a_dispute_delays_the_date_the_document_would_otherwise_have_been_paid() {
+    // The customer pays on the due date; its disputed document is 5 days overdue. Without the
+    // dispute it would have been paid 5 days ago: it is expected 14 days after that (9 days
+    // from now), not 14 days after today, nor 14 days after a date already late.
+    let all = ledger(|c| (c % 7) * 5, |c, i| (c + i) % 5 == 0, 14);
+    let mut doc = open(1, -5);
+    doc.disputed = true;
+    doc.dispute_opened = Some(doc.doc_date);
+    let h = customer(1, 12, |i| jitter(1, i, 1), vec![doc.clone()]);
+    let mut with = all.clone();
+    with.push(h.clone());
+    let p = &fit(&with).predict(&h)[0];
+    let late = days_after_due(p, &doc);
+    assert!((13..=15).contains(&late), "{late}: {p:?}");
+}
+
+#[test]
+fn a_customer_who_moved_from_early_to_late() {
+    // Paid 5 days early for a year; its last five documents (the last four months) 20 days
+    // late. The forecast follows the move.
+    let moved = |i: i64| if i < 5 { 20 } else { -5 };
+    let doc = open(1, 15);
+    let h = CustomerHistory {
+        cid: 1,
+        settled: (0..17)
+            .map(|i| paid(1000 + i, 20 + 24 * i, moved(i) + jitter(1, i, 1)))
+            .collect(),
+        open: vec![doc.clone()],
+        ..Default::default()
+    };
+    let mut all = ledger(|c| (c % 7) * 5, |_, _| false, 0);
+    all.push(h.clone());
+    let model = fit(&all);
+    let profile = model.profile(&h);
+    assert!(profile.trend >= 20.0, "{}", profile.trend);
+    let p = &model.predict(&h)[0];
+    let late = days_after_due(p, &doc);
+    assert!((17..=22).contains(&late), "{late}: {p:?}");
+    assert!(p.reason.contains("days later lately"), "{}", p.reason);
+    // A customer whose recent documents only wobble is not moved.
+    let steady = customer(2, 17, |i| jitter(2, i, 2), vec![open(2, 15)]);
+    let mut all = ledger(|c| (c % 7) * 5, |_, _| false, 0);
+    all.push(steady.clone());
+    assert_eq!(fit(&all).profile(&steady).shift, 0.0);
+}
+
+#[test]
+fn the_self_check_falls_back_to_the_median_when_the_model_is_handicapped() {
+    // Customers who differ a lot. A model made to ignore each customer's own history (its
+    // peers weigh a million documents) is worse than the per-customer median: the check
+    // publishes the median instead. The same ledger with the model as it is keeps the model.
+    let all = ledger(|c| (c % 8) * 7 - 5, |c, i| (c + i) % 5 == 0, 14);
+    let mut histories = all.clone();
+    for h in &mut histories {
+        let mut disputed = open(h.cid * 10 + 2, 20);
+        disputed.disputed = true;
+        disputed.dispute_opened = Some(disputed.doc_date);
+        h.open = vec![open(h.cid * 10, 12), open(h.cid * 10 + 1, -3), disputed];
+    }
+    let handicapped = Forecaster::fit(
+        &histories,
+        as_of(),
+        ModelConfig {
+            prior_weight: Some(1e6),
+            ..ModelConfig::default()
+        },
+    );
+    let check = handicapped.check.as_ref().unwrap();
+    assert_eq!(check.overall.method, Method::Median, "{check:?}");
+    for segment in [Segment::NotDue, Segment::Overdue] {
+        let d = check.decision(segment);
+        assert_eq!(d.method, Method::Median, "{segment:?}: {d:?}");
+        assert!(d.model_mae.unwrap() > d.median_mae.unwrap(), "{d:?}");
+    }
+    let h = &histories[3];
+    let customer_median = backtest::median_days_to_pay(h);
+    for (p, doc) in handicapped
+        .publish(h, &handicapped.profile(h))
+        .iter()
+        .zip(&h.open)
+        .take(2)
+    {
+        assert_eq!(p.method, Method::Median);
+        let median = backtest::median_baseline(
+            doc,
+            customer_median,
+            handicapped.model.prior.median_days_to_pay,
+            as_of(),
+        );
+        let shift = check.decision(p.segment).shift;
+        assert_eq!(p.date, plus(median, shift).max(plus(as_of(), 1)));
+        assert!(p.reason.starts_with("usually paid"), "{}", p.reason);
+        assert!(p.backtest_mae.is_some());
+    }
+    // The model as it is knows what disputes do; the median does not.
+    let fair = forecaster(&histories);
+    let check = fair.check.as_ref().unwrap();
+    assert_eq!(check.overall.method, Method::Model, "{check:?}");
+    assert_eq!(check.decision(Segment::Disputed).method, Method::Model);
+    let p = &fair.publish(h, &fair.profile(h))[2];
+    assert_eq!((p.method, p.segment), (Method::Model, Segment::Disputed));
+}
+
+#[test]
+fn a_ledger_without_dispute_history_still_learns_the_dispute_delay() {
+    // A fifth of every customer's documents were disputed and paid 14 days later, but the
+    // ledger only records the disputes open today: its settled documents never say so.
+    let mut all = ledger(|c| (c % 7) * 5 - 10, |c, i| (c + i) % 5 == 0, 14);
+    for (c, h) in all.iter_mut().enumerate() {
+        for s in &mut h.settled {
+            s.disputed = false;
+            s.dispute_opened = None;
+        }
+        // Recent documents, a fifth of them disputed (open, so recorded).
+        h.open = (0..2)
+            .map(|k| {
+                let mut o = open(h.cid * 10 + k, 25 - 10 * k);
+                o.disputed = (c as i64 + k) % 5 == 0;
+                o.dispute_opened = o.disputed.then_some(o.doc_date);
+                o
+            })
+            .collect();
+    }
+    let model = fit(&all);
+    let latent = model
+        .prior
+        .adjustments
+        .latent
+        .expect("no dispute history found");
+    assert!((12.0..=16.0).contains(&latent.delay), "{latent:?}");
+    // Its plain payments are found under the disputed ones: a customer paying 5 days late
+    // (a fifth of its settled documents 19) is expected 5 days late, and 19 when disputed.
+    let h = &all[3];
+    let typical = model.profile(h).typical_late;
+    assert!((4.0..=6.0).contains(&typical), "{typical}");
+    // With its dispute history recorded, nothing is estimated.
+    let recorded = ledger(|c| (c % 7) * 5 - 10, |c, i| (c + i) % 5 == 0, 14);
+    assert!(fit(&recorded).prior.adjustments.latent.is_none());
+}
+
+#[test]
+fn a_document_late_beyond_anything_on_record_is_paid_at_the_ledgers_rate() {
+    // Nobody was ever more than a few days late; one document is 200 days overdue. It is
+    // expected after the as-of date, by the rate at which the ledger's late documents get
+    // paid — not on a fixed date — and later on a ledger whose late payers are slower.
+    // Every fourth document is paid later than the customer's usual: 10 to 20 days on one
+    // ledger, 40 to 120 on the other.
+    let surprises = |low: i64, high: i64| {
+        let mut all = ledger(|c| (c % 7) * 2, |_, _| false, 0);
+        for h in &mut all {
+            for (i, s) in h.settled.iter_mut().enumerate() {
+                if (h.cid + i as i64) % 4 == 0 {
+                    let extra = low + (h.cid * 7 + i as i64 * 13) % (high - low + 1);
+                    s.settled = plus(s.settled, extra);
+                }
+            }
+        }
+        all
+    };
+    let quick = surprises(10, 20);
+    let slow = surprises(40, 120);
+    let doc = open(1, -200);
+    let h = customer(1, 12, |i| jitter(1, i, 2), vec![doc.clone()]);
+    let remaining = |ledger: &[CustomerHistory]| {
+        let mut all = ledger.to_vec();
+        all.push(h.clone());
+        let model = fit(&all);
+        let p = &model.predict(&h)[0];
+        assert!(p.date > as_of());
+        (p.date - as_of()).num_days()
+    };
+    let (fast, slower) = (remaining(&quick), remaining(&slow));
+    assert!(fast >= 1 && slower > fast, "{fast} vs {slower}");
+}
+
+#[test]
+fn a_customer_who_pays_at_the_turn_of_the_month() {
+    // Pays its documents on the 1st of the month after they fall due (or the 30th/31st).
+    let mut h = customer(1, 12, |_| 0, vec![open(1, 12)]);
+    for s in &mut h.settled {
+        let next = s.due_date.with_day(1).unwrap() + chrono::Months::new(1);
+        s.settled = if s.key % 3 == 0 {
+            next - Days::new(1)
+        } else {
+            next
+        };
+    }
+    let mut all = ledger(|c| (c % 7) * 5, |_, _| false, 0);
+    all.push(h.clone());
+    let model = fit(&all);
+    let profile = model.profile(&h);
+    assert!(profile.month.is_some(), "{profile:?}");
+    let p = &model.predict(&h)[0];
+    let day = p.date.day();
+    assert!(day <= 3 || day >= 28, "{}", p.date);
+    assert!(p.reason.contains("turn of the month"), "{}", p.reason);
+}
+
+#[test]
+fn amount_effects_shrink_toward_none_when_few_documents_show_them() {
+    // Three large documents paid 15 days late say less than a hundred and twenty.
+    let with_large = |customers: i64| {
+        let mut all = ledger(|_| 5, |_, _| false, 0);
+        for h in all.iter_mut().take(customers as usize) {
+            for s in h.settled.iter_mut().take(3) {
+                s.amount = Decimal::from(300);
+                s.settled = plus(s.due_date, 20);
+            }
+        }
+        fit(&all).prior.adjustments.size_days[4]
+    };
+    let few = with_large(1);
+    let many = with_large(40);
+    assert!((14.0..=15.5).contains(&many), "{many}");
+    assert!(few > 0.0 && few < many - 1.0, "{few} vs {many}");
+}
+
+#[test]
+fn the_lateness_probability_is_calibrated_on_the_ledgers_history() {
+    // Probabilities twice as confident as outcomes warrant are pulled back.
+    let points: Vec<(f64, bool, f64)> = (0..400)
+        .map(|i| {
+            let p = (i % 20) as f64 / 20.0 + 0.025;
+            // The truth: halfway between p and one half.
+            let truth = 0.5 + (p - 0.5) / 2.0;
+            let late = ((i / 20) as f64 + 0.5) / 20.0 < truth;
+            (p, late, 1.0)
+        })
+        .collect();
+    let c = check::Calibration::fit(&points);
+    assert!(c.b < 0.8, "{c:?}");
+    assert!((c.apply(0.9) - 0.7).abs() < 0.08, "{}", c.apply(0.9));
+    assert_eq!(c.apply(1.0), 1.0);
+    // A handful of documents changes nothing.
+    assert_eq!(
+        check::Calibration::fit(&points[..5]),
+        check::Calibration::default()
+    );
+}
+
+#[test]
+fn the_replay_of_an_earlier_date_knows_only_what_was_known_then() {
+    let cutoff = plus(as_of(), -100);
+    let mut disputed_later = paid(1, 90, 40); // due 90 days ago, paid 50 days ago
+    disputed_later.disputed = true;
+    disputed_later.dispute_opened = Some(plus(as_of(), -95)); // after the cutoff
+    let mut disputed_before = paid(2, 110, 30); // due before the cutoff, paid after
+    disputed_before.disputed = true;
+    disputed_before.dispute_opened = Some(plus(as_of(), -120));
+    let early = paid(3, 150, 0); // paid before the cutoff
+    let mut still_open = open(4, -105);
+    still_open.disputed = true;
+    still_open.dispute_opened = Some(plus(as_of(), -10));
+    let h = CustomerHistory {
+        cid: 7,
+        settled: vec![disputed_later, disputed_before, early.clone()],
+        open: vec![still_open],
+        kept_promises: 3,
+        ..Default::default()
+    };
+    let (then, actual) = check::replay_at(&h, cutoff);
+    assert_eq!(then.settled, vec![early]);
+    let keys: Vec<i64> = then.open.iter().map(|o| o.key).collect();
+    assert_eq!(keys, [1, 2, 4]);
+    // Disputes opened after the cutoff are not known at it.
+    let disputed: Vec<bool> = then.open.iter().map(|o| o.disputed).collect();
+    assert_eq!(disputed, [false, true, false]);
+    assert_eq!(
+        actual,
+        vec![Some(plus(as_of(), -50)), Some(plus(as_of(), -80)), None]
+    );
+    assert_eq!(then.kept_promises, 0);
+}
+
+#[test]
+fn a_risky_customer_is_likely_to_pay_late() {
+    // Nine in ten of its documents paid late: the risk names it.
+    let h = customer(
+        1,
+        20,
+        |i| if i % 10 == 0 { -3 } else { 12 },
+        vec![open(1, 10)],
+    );
+    let mut all = portfolio();
+    all.push(h.clone());
+    let f = forecaster(&all);
+    let profile = f.profile(&h);
+    let risk = f.risk(&h, &profile);
+    assert!(
+        risk.reasons
+            .iter()
+            .any(|r| r.ends_with("likely to pay late")),
+        "{risk:?}"
+    );
+    let prompt = customer(
+        2,
+        20,
+        |i| if i % 3 == 0 { 1 } else { -2 },
+        vec![open(2, 10)],
+    );
+    let risk = f.risk(&prompt, &f.profile(&prompt));
+    assert!(
+        !risk
+            .reasons
+            .iter()
+            .any(|r| r.ends_with("likely to pay late")),
+        "{risk:?}"
+    );
 }

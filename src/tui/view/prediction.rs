@@ -1,5 +1,6 @@
 //! The forecast in the customer detail: the risk with its reasons under the header, and under
-//! each open document the date it is expected to be paid with the one-line reason.
+//! each open document the date it is expected to be paid, how (model, median or promise, and
+//! that method's error on this ledger) and the one-line reason.
 
 use super::text;
 use crate::domain::customer::DetailDocument;
@@ -43,7 +44,8 @@ pub fn risk_pieces(app: &App, forecast: Option<&CustomerForecast>) -> Vec<Vec<Sp
 }
 
 /// The line under an open document: `before` (what the table had no room for: its kind and
-/// date), when it is expected to be paid and why, cut to `width`.
+/// date), when it is expected to be paid, how, and why, cut to `width`:
+/// `↳ expected 2026-04-14 · model, 4.4 d on this ledger · usually pays 12 days late`.
 pub fn expected_line(
     app: &App,
     doc: &DetailDocument,
@@ -59,11 +61,23 @@ pub fn expected_line(
     }
     lead.push_str("expected ");
     let date = prediction.predicted.to_string();
-    let room = width.saturating_sub(text::width(&lead) + text::width(&date) + 3);
+    let how = match prediction.backtest_mae {
+        Some(mae) => format!("{}, {mae:.1} d on this ledger", prediction.method.as_str()),
+        None => prediction.method.as_str().to_string(),
+    };
+    let mut room = width.saturating_sub(text::width(&lead) + text::width(&date) + 3);
     let mut spans = vec![
         Span::styled(lead, app.theme.get(Role::Muted)),
         Span::styled(date, app.theme.get(Role::MetricValue)),
     ];
+    if room > 1 {
+        spans.push(Span::styled(" · ", app.theme.get(Role::Muted)));
+        spans.push(Span::styled(
+            text::truncate(&how, room),
+            app.theme.get(Role::Muted),
+        ));
+        room = room.saturating_sub(text::width(&how) + 3);
+    }
     if room > 1 && !prediction.reason.is_empty() {
         spans.push(Span::styled(" · ", app.theme.get(Role::Muted)));
         spans.push(Span::styled(

@@ -1,0 +1,178 @@
+//! What is published for each open document: the model's date or the per-customer median's,
+//! as the self-check chose for the document's segment, corrected for the bias the check
+//! measured; an open promise's date where it applies; the method and its error on this
+//! ledger; and the calibrated probability of being paid after the due date.
+
+use super::CustomerHistory;
+use super::backtest::{median_baseline, median_days_to_pay};
+use super::check::{Decision, Method, Segment, SelfCheck};
+use super::model::{Model, ModelConfig, Prediction, Profile, apply_promise, promise_dates};
+use super::risk::Risk;
+use crate::domain::Date;
+use chrono::Days;
+
+/// One open document's published forecast.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Published {
+    /// The document's key (`did`).
+    pub key: i64,
+    pub date: Date,
+    /// One line for people.
+    pub reason: String,
+    pub method: Method,
+    pub segment: Segment,
+    /// The method's mean absolute error on the ledger's own recent history (days), when the
+    /// check scored enough documents of the segment.
+    pub backtest_mae: Option<f64>,
+    /// The calibrated probability of being paid after the due date (1 once due and unpaid).
+    pub p_late: f64,
+}
+
+/// The fitted model and what its check on the ledger decided.
+#[derive(Debug, Clone)]
+pub struct Forecaster {
+    pub model: Model,
+    /// `None` when the settings turn the check off.
+    pub check: Option<SelfCheck>,
+}
+
+impl Forecaster {
+    /// Fits the model on every customer's history as of `as_of`, then checks it on the
+    /// ledger's recent history (unless the settings say not to).
+    pub fn fit(histories: &[CustomerHistory], as_of: Date, config: ModelConfig) -> Forecaster {
+        let model = Model::fit(histories, as_of, config);
+        let check = model
+            .config
+            .self_check
+            .then(|| SelfCheck::run(histories, &model));
+        Forecaster { model, check }
+    }
+
+    /// The as-of date.
+    pub fn as_of(&self) -> Date {
+        self.model.as_of
+    }
+
+    /// What the check decided for a segment (the model, unchecked, without a check).
+    pub fn decision(&self, segment: Segment) -> Decision {
+        self.check.as_ref().map_or(
+            Decision {
+                method: Method::Model,
+                shift: 0,
+                mae: None,
+                scored: 0,
+                model_mae: None,
+                median_mae: None,
+            },
+            |c| *c.decision(segment),
+        )
+    }
+
+    /// The calibrated form of a model probability of lateness.
+    pub fn calibrate(&self, p: f64) -> f64 {
+        self.check.as_ref().map_or(p, |c| c.calibration.apply(p))
+    }
+
+    /// The customer's profile (see [`Model::profile`]).
+    pub fn profile(&self, h: &CustomerHistory) -> Profile {
+        self.model.profile(h)
+    }
+
+    /// Publishes each of the customer's open documents, in order.
+    pub fn publish(&self, h: &CustomerHistory, profile: &Profile) -> Vec<Published> {
+        let as_of = self.as_of();
+        let earliest = as_of + Days::new(1);
+        let predictions = self.model.predict_with(h, profile);
+        let promises = promise_dates(h);
+        let customer_median = median_days_to_pay(h);
+        let fallback = self.model.prior.median_days_to_pay;
+        h.open
+            .iter()
+            .zip(predictions)
+            .zip(promises)
+            .map(|((doc, prediction), promise)| {
+                let segment = Segment::of(doc, as_of);
+                let decision = self.decision(segment);
+                let p_late = self.calibrate(prediction.p_late);
+                let (date, reason, method) = match decision.method {
+                    Method::Median => {
+                        let base = median_baseline(doc, customer_median, fallback, as_of);
+                        let date = shifted(base, decision.shift, earliest);
+                        let mut reasons = vec![median_reason(customer_median, fallback)];
+                        if doc.disputed {
+                            reasons.push("disputed".into());
+                        }
+                        let (date, promised) = apply_promise(date, promise, h, earliest);
+                        reasons.extend(promised.clone());
+                        let method = promise_method(Method::Median, &promised, h);
+                        (date, reasons.join("; "), method)
+                    }
+                    Method::Model | Method::Promise => {
+                        self.model_date(h, prediction, promise, decision.shift, earliest)
+                    }
+                };
+                Published {
+                    key: doc.key,
+                    date,
+                    reason,
+                    backtest_mae: match method {
+                        Method::Promise => None,
+                        _ => decision.mae,
+                    },
+                    method,
+                    segment,
+                    p_late,
+                }
+            })
+            .collect()
+    }
+
+    /// The model's date, corrected by `shift`, with the promise applied after the correction.
+    fn model_date(
+        &self,
+        h: &CustomerHistory,
+        prediction: Prediction,
+        promise: Option<Date>,
+        shift: i64,
+        earliest: Date,
+    ) -> (Date, String, Method) {
+        let base = shifted(prediction.model_date, shift, earliest);
+        let (date, promised) = apply_promise(base, promise, h, earliest);
+        let method = promise_method(Method::Model, &promised, h);
+        (date, prediction.reason, method)
+    }
+
+    /// The customer's risk, with the calibrated probability that its next document is paid
+    /// late.
+    pub fn risk(&self, h: &CustomerHistory, profile: &Profile) -> Risk {
+        let p_late = self.calibrate(self.model.p_late_new(h, profile));
+        self.model.risk_with(h, profile, p_late)
+    }
+}
+
+/// The method a promise leaves: the promise when it decides the date, else `method`.
+fn promise_method(method: Method, promised: &Option<String>, h: &CustomerHistory) -> Method {
+    if promised.is_some() && h.broken_promises <= h.kept_promises {
+        Method::Promise
+    } else {
+        method
+    }
+}
+
+/// `date` moved by `shift` days, never before `earliest`.
+fn shifted(date: Date, shift: i64, earliest: Date) -> Date {
+    date.checked_add_signed(chrono::Duration::days(shift))
+        .unwrap_or(date)
+        .max(earliest)
+}
+
+/// "usually paid 34 days after the invoice date", for the median method.
+fn median_reason(customer: Option<f64>, portfolio: f64) -> String {
+    match customer {
+        Some(d) => format!("usually paid {:.0} days after the document date", d),
+        None => format!(
+            "no payment history; customers typically pay {:.0} days after the document date",
+            portfolio
+        ),
+    }
+}
