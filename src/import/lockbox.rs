@@ -124,6 +124,28 @@ pub fn import_lockbox(
     store.ensure_writable()?;
     store.check_base_currency(&options.base_currency)?;
     let items = read_items(&file)?;
+    // The images are most of what is written: once into the file, not through the log,
+    // when no one else has the database open.
+    let rollback_journal = store.rollback_journal_if_alone()?;
+    let result = write_items(store, dir, stamp, options, &items);
+    let restored = if rollback_journal {
+        store.wal_again()
+    } else {
+        Ok(())
+    };
+    let summary = result?;
+    restored?;
+    Ok(summary)
+}
+
+/// Writes the checked items in one transaction.
+fn write_items(
+    store: &mut Store,
+    dir: &Path,
+    stamp: &Stamp,
+    options: &LockboxOptions,
+    items: &[Item],
+) -> Result<LockboxSummary> {
     let writer = store.lockbox_writer(stamp)?;
     let payers = writer.payers()?;
     let mut run = Run {
@@ -133,7 +155,7 @@ pub fn import_lockbox(
         payers: &payers,
         summary: LockboxSummary::default(),
     };
-    for item in &items {
+    for item in items {
         run.item(&writer, item)?;
     }
     let summary = run.summary;

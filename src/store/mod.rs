@@ -341,6 +341,25 @@ impl Store {
         Ok(mode.is_ok_and(|m| m.eq_ignore_ascii_case("delete")))
     }
 
+    /// Before a write that mostly appends (a lockbox file's images): a rollback journal
+    /// instead of the write-ahead log for this one transaction, when no one else has the
+    /// database open (tried without waiting), so that the new pages are written once into the
+    /// file rather than into the log and then again into the file; a crash rolls it back all
+    /// the same. True when switched: call [`Store::wal_again`] after.
+    pub(crate) fn rollback_journal_if_alone(&self) -> Result<bool> {
+        if self.read_only {
+            return Ok(false);
+        }
+        self.conn.busy_timeout(Duration::ZERO)?;
+        let mode = self
+            .conn
+            .query_row("PRAGMA journal_mode = DELETE", [], |r| {
+                r.get::<_, String>(0)
+            });
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        Ok(mode.is_ok_and(|m| m.eq_ignore_ascii_case("delete")))
+    }
+
     /// Back to the write-ahead log after [`Store::rollback_journal_if_empty`].
     pub(crate) fn wal_again(&self) -> Result<()> {
         let mode: String = self
