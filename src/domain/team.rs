@@ -213,12 +213,46 @@ pub fn team(period: &Period, input: &TeamInput) -> (Vec<CollectorFigures>, Unass
     }
     let mut out: Vec<CollectorFigures> = rows.into_values().collect();
     for r in &mut out {
-        let due = r.promises_kept + r.promises_partially_kept + r.promises_broken;
-        r.kept_share = (due > 0).then(|| {
-            (Decimal::from(r.promises_kept) * Decimal::ONE_HUNDRED / Decimal::from(due)).round_dp(1)
-        });
+        r.kept_share = kept_share(r);
     }
     (out, unassigned)
+}
+
+/// `kept ÷ (kept + partially kept + broken) × 100` of a row, to one decimal; `None` when none
+/// of its promises has come due.
+fn kept_share(r: &CollectorFigures) -> Option<Decimal> {
+    let due = r.promises_kept + r.promises_partially_kept + r.promises_broken;
+    (due > 0).then(|| {
+        (Decimal::from(r.promises_kept) * Decimal::ONE_HUNDRED / Decimal::from(due)).round_dp(1)
+    })
+}
+
+/// The team's totals row: each count and amount summed over the rows (a customer touched by
+/// two collectors counts for both, as a payment after their touches does), named `total`;
+/// the share kept is of the summed promises.
+pub fn totals(rows: &[CollectorFigures]) -> CollectorFigures {
+    let mut t = CollectorFigures {
+        collector: "total".to_string(),
+        ..CollectorFigures::default()
+    };
+    for r in rows {
+        t.customers_assigned += r.customers_assigned;
+        t.customers_overdue += r.customers_overdue;
+        t.overdue += r.overdue;
+        t.touched_today += r.touched_today;
+        t.touched_this_week += r.touched_this_week;
+        t.calls += r.calls;
+        t.promises_taken += r.promises_taken;
+        t.promises_kept += r.promises_kept;
+        t.promises_partially_kept += r.promises_partially_kept;
+        t.promises_broken += r.promises_broken;
+        t.promises_open += r.promises_open;
+        t.paid_after_touch += r.paid_after_touch;
+        t.broken_without_followup += r.broken_without_followup;
+        t.replies_waiting += r.replies_waiting;
+    }
+    t.kept_share = kept_share(&t);
+    t
 }
 
 #[cfg(test)]
@@ -381,5 +415,49 @@ mod tests {
         assert_eq!(count(vec![touch("bob", 7, "2026-04-21")]), 0);
         // A touch on another customer does not count.
         assert_eq!(count(vec![touch("alice", 8, "2026-04-25")]), 1);
+    }
+
+    #[test]
+    fn totals_sum_the_rows_and_take_the_share_of_the_sums() {
+        let a = CollectorFigures {
+            collector: "alice".into(),
+            customers_assigned: 3,
+            customers_overdue: 2,
+            overdue: dec("550.25"),
+            touched_today: 1,
+            touched_this_week: 2,
+            calls: 4,
+            promises_taken: 3,
+            promises_kept: 1,
+            promises_broken: 1,
+            promises_open: 1,
+            kept_share: Some(dec("50.0")),
+            paid_after_touch: dec("40"),
+            broken_without_followup: 1,
+            replies_waiting: 2,
+            ..CollectorFigures::default()
+        };
+        let b = CollectorFigures {
+            collector: "bob".into(),
+            customers_assigned: 1,
+            overdue: dec("0.75"),
+            promises_taken: 2,
+            promises_kept: 1,
+            promises_partially_kept: 1,
+            kept_share: Some(dec("50.0")),
+            paid_after_touch: dec("10"),
+            ..CollectorFigures::default()
+        };
+        let t = totals(&[a, b]);
+        assert_eq!(t.collector, "total");
+        assert_eq!((t.customers_assigned, t.customers_overdue), (4, 2));
+        assert_eq!(t.overdue, dec("551.00"));
+        assert_eq!((t.touched_today, t.touched_this_week, t.calls), (1, 2, 4));
+        assert_eq!(t.promises_taken, 5);
+        // 2 kept of 4 come due.
+        assert_eq!(t.kept_share, Some(dec("50.0")));
+        assert_eq!(t.paid_after_touch, dec("50"));
+        assert_eq!((t.broken_without_followup, t.replies_waiting), (1, 2));
+        assert_eq!(totals(&[]).kept_share, None);
     }
 }

@@ -193,6 +193,24 @@ pub fn may(actor: &Actor, work: Work, customer: Option<Target<'_>>) -> Result<()
     }
 }
 
+/// Whether `actor` may see the team's figures (the workstation's team screen): managers,
+/// and auditors, who read everything; a collector sees their own work in the queue.
+///
+/// # Errors
+///
+/// One sentence naming the user and role: "alice (collector) may not see the team's
+/// figures: the team screen is for managers".
+pub fn may_see_team(actor: &Actor) -> Result<(), String> {
+    match actor.role {
+        Role::Manager | Role::Auditor => Ok(()),
+        Role::Collector => Err(format!(
+            "{} ({}) may not see the team's figures: the team screen is for managers",
+            quoted(&actor.name),
+            actor.role
+        )),
+    }
+}
+
 /// The first user of a database must be a manager, so that someone may change users.
 pub fn first_user(name: &str, role: Role) -> Result<(), String> {
     if role == Role::Manager {
@@ -357,6 +375,16 @@ pub fn quoted(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_team_figures_are_for_managers_and_auditors() {
+        assert_eq!(may_see_team(&Actor::new("dana", Role::Manager)), Ok(()));
+        assert_eq!(may_see_team(&Actor::new("carol", Role::Auditor)), Ok(()));
+        let e = may_see_team(&Actor::new("alice\u{1b}[2J", Role::Collector)).unwrap_err();
+        assert!(e.contains("(collector) may not see the team's figures"), "{e}");
+        assert!(e.ends_with("the team screen is for managers"), "{e}");
+        assert!(!e.contains('\u{1b}'), "{e}");
+    }
 
     #[test]
     fn roles_read_back_their_names() {

@@ -111,6 +111,8 @@ pub enum Action {
     Attach,
     /// Open the selected customer's attachments (a picture drawn in the terminal).
     ViewAttachment,
+    /// Open the team screen: every collector's figures (for managers).
+    Team,
     /// Nothing: unbinds a default key in a user keymap.
     Noop,
 }
@@ -181,6 +183,7 @@ impl Action {
         (Action::Reopen, "reopen"),
         (Action::Attach, "attach"),
         (Action::ViewAttachment, "view_attachment"),
+        (Action::Team, "team"),
         (Action::Noop, "noop"),
     ];
 

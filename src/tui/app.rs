@@ -24,6 +24,8 @@ pub enum Screen {
     Detail,
     /// The engagement screen: today's plan, skipped, held, outbox, report.
     Engage,
+    /// The team screen: every collector's figures (managers and auditors).
+    Team,
 }
 
 /// What has the keyboard on the main screen.
@@ -218,6 +220,8 @@ pub struct App {
     pub keys_seq: Option<u64>,
     /// The attachment viewer, when open ([`Mode::Attachment`]).
     pub viewer: Option<super::viewer::Viewer>,
+    /// The team screen's figures and selection.
+    pub team: super::team::TeamScreen,
 }
 
 impl App {
@@ -277,6 +281,7 @@ impl App {
             views_file: None,
             keys_seq: None,
             viewer: None,
+            team: super::team::TeamScreen::default(),
         }
     }
 
@@ -293,6 +298,7 @@ impl App {
                 (None, Screen::Detail, _) if self.timeline.is_some() => KeyContext::Timeline,
                 (None, Screen::Detail, _) => KeyContext::Detail,
                 (None, Screen::Engage, _) => KeyContext::Engage,
+                (None, Screen::Team, _) => KeyContext::Team,
                 (None, Screen::Main, Focus::Chart) => KeyContext::Chart,
                 (None, Screen::Main, Focus::Queue) => KeyContext::Queue,
             },

@@ -32,6 +32,8 @@ pub enum Command {
     SaveView,
     /// Write what the screen shows to a file (`:export [csv] FILE`).
     Export,
+    /// The team screen (`:team`; managers and auditors).
+    Team,
 }
 
 /// One command: its names (the first is the one help shows), what it takes, what it does.
@@ -148,6 +150,12 @@ pub const TABLE: &[Spec] = &[
         names: &["report"],
         usage: "engagement",
         help: || "the engagement screen's report".into(),
+    },
+    Spec {
+        command: Command::Team,
+        names: &["team"],
+        usage: "",
+        help: || "every collector's figures, as owed report team (managers)".into(),
     },
     Spec {
         command: Command::Hold,

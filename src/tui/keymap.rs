@@ -36,6 +36,8 @@ pub enum KeyContext {
     Timeline,
     /// The engagement screen (plan, skipped, held, outbox, report).
     Engage,
+    /// The team screen (every collector's figures).
+    Team,
     /// The send popup (template picker, preview, progress).
     Send,
     /// A question before an outward action (sending email).
@@ -50,12 +52,13 @@ pub enum KeyContext {
 
 impl KeyContext {
     /// Every context, in the order help lists them.
-    pub const ALL: [KeyContext; 10] = [
+    pub const ALL: [KeyContext; 11] = [
         KeyContext::Queue,
         KeyContext::Chart,
         KeyContext::Detail,
         KeyContext::Timeline,
         KeyContext::Engage,
+        KeyContext::Team,
         KeyContext::Send,
         KeyContext::Confirm,
         KeyContext::Help,
@@ -71,6 +74,7 @@ impl KeyContext {
             KeyContext::Detail => "detail",
             KeyContext::Timeline => "timeline",
             KeyContext::Engage => "engage",
+            KeyContext::Team => "team",
             KeyContext::Send => "send",
             KeyContext::Confirm => "confirm",
             KeyContext::Help => "help",
@@ -87,6 +91,7 @@ impl KeyContext {
             KeyContext::Detail => "Customer detail",
             KeyContext::Timeline => "Timeline (focused: act on an entry)",
             KeyContext::Engage => "Engagement screen",
+            KeyContext::Team => "Team screen (managers)",
             KeyContext::Send => "Reminder: template, preview, sending",
             KeyContext::Confirm => "Confirm before sending",
             KeyContext::Help => "Help",
@@ -313,8 +318,8 @@ impl Keymap {
         for (name, section) in file {
             let context = KeyContext::from_name(&name).ok_or_else(|| {
                 format!(
-                    "unknown keymap section [{name}] (queue, chart, detail, engage, send, \
-                     confirm, help, input, form)"
+                    "unknown keymap section [{name}] (queue, chart, detail, timeline, engage, \
+                     team, send, confirm, help, input, form)"
                 )
             })?;
             let mut bindings = Vec::new();

@@ -28,6 +28,7 @@ pub mod forms;
 pub mod keymap;
 pub mod remote;
 mod sgr;
+pub mod team;
 pub mod terminal;
 pub mod theme;
 pub mod update;

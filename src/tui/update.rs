@@ -115,6 +115,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         KeyContext::Chart => chart_action(app, action),
         KeyContext::Queue => queue_action(app, action),
         KeyContext::Engage => engage::screen::action(app, action),
+        KeyContext::Team => super::team::action(app, action),
         KeyContext::Send | KeyContext::Confirm => engage::send::action(app, action),
         KeyContext::Form => forms::form_action(app, action),
     }
@@ -210,6 +211,7 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
         Response::FormData { seq, data, .. } => forms::form_data(app, seq, data),
         Response::Saved { seq, outcome } => forms::saved(app, seq, outcome),
         Response::Attachment { seq, preview } => super::viewer::received(app, seq, preview),
+        Response::Team { seq, report } => super::team::received(app, seq, report),
         Response::Forecast(view) => super::forecast::received(app, *view),
         Response::Keys { seq, cids } => {
             if app.keys_seq == Some(seq) {
@@ -342,6 +344,7 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::TabReplies => set_tab(app, Tab::Replies),
         Action::Remind => engage::send::start(app),
         Action::Engage => engage::screen::open_pane(app, None),
+        Action::Team => super::team::open(app),
         Action::Hold => hold_prompt(app),
         Action::TabHighRisk => set_tab(app, Tab::HighRisk),
         Action::ToggleMine => {
@@ -892,6 +895,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
         Command::Redraw => vec![Effect::Clear],
         Command::Export => export(app, &rest),
         Command::Suspend => vec![Effect::Suspend],
+        Command::Team => super::team::open(app),
     }
 }
 
@@ -993,6 +997,7 @@ fn refresh(app: &mut App, figures: Request) -> Vec<Effect> {
     app.inflight = None;
     fx.extend(sync(app));
     fx.extend(engage::screen::refresh(app));
+    fx.extend(super::team::refresh(app));
     fx
 }
 
@@ -1018,7 +1023,7 @@ fn save_view(app: &mut App, name: &str) -> Vec<Effect> {
 }
 
 /// The query changed: back to the top, new pages.
-fn requery(app: &mut App) -> Vec<Effect> {
+pub(crate) fn requery(app: &mut App) -> Vec<Effect> {
     app.generation += 1;
     app.cursor = 0;
     app.scroll = 0;

@@ -37,5 +37,6 @@ pub use engage::{EngageRequest, EngageResponse};
 pub use portfolio::{LOCAL, PortfolioWorker, RebuildTimings, SessionId, Settings};
 pub use requests::{
     BarMetrics, DetailData, ExportJob, ExportWhat, Request, Response, ScopeSummary, Summary,
+    TeamView,
 };
 pub use service::{Answer, Draft, ServiceSettings, Session, Workstation};

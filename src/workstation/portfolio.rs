@@ -21,7 +21,9 @@
 //! [`Envelope`]s from the service ([`super::Workstation`]).
 
 use super::forecast::{FORECAST_POLL, Forecasts};
-use super::requests::{BarMetrics, DetailData, ExportJob, Request, Response, Summary};
+use super::requests::{
+    BarMetrics, DetailData, ExportJob, Request, Response, Summary, TeamView,
+};
 use crate::Result;
 use crate::domain::aging::AgingBounds;
 use crate::domain::metrics::{days_inclusive, dso_count_back, months_back};
@@ -95,6 +97,7 @@ struct Wanted {
     form: Option<Request>,
     keys: Option<Request>,
     attachment: Option<Request>,
+    team: Option<Request>,
     writes: Vec<Request>,
 }
 
@@ -452,6 +455,7 @@ impl PortfolioWorker {
                 Request::FormData { .. } => w.form = Some(request),
                 Request::Keys { .. } => w.keys = Some(request),
                 Request::Attachment { .. } => w.attachment = Some(request),
+                Request::Team { .. } => w.team = Some(request),
                 Request::Save { seq, job } => saves.push((sid, seq, job)),
             }
         }
@@ -585,6 +589,7 @@ impl PortfolioWorker {
                 .chain(w.form)
                 .chain(w.keys)
                 .chain(w.attachment)
+                .chain(w.team)
             {
                 self.answer_one(sid, &request, emit);
             }
@@ -778,8 +783,37 @@ impl PortfolioWorker {
                     preview: preview.map(Box::new).map_err(|e| e.to_string()),
                 });
             }
+            Request::Team { seq, as_of } => {
+                let report = self.team(sid, *as_of)?.map(Box::new);
+                out.push(Response::Team { seq: *seq, report });
+            }
         }
         Ok(())
+    }
+
+    /// The team's figures as of `as_of` for a session's actor, or the sentence refusing them
+    /// (a collector's). Computed as `owed report team` computes them, on this connection:
+    /// a fresh portfolio of the date (the screen is opened now and then, and the queue keeps
+    /// no per-customer overdue amounts in memory), the touches, promises, calls and replies.
+    fn team(&mut self, sid: SessionId, as_of: Date) -> Result<std::result::Result<TeamView, String>> {
+        if let Err(refused) = crate::domain::users::may_see_team(&self.viewer(sid).actor) {
+            return Ok(Err(refused));
+        }
+        let s = &self.settings;
+        let report = crate::report::team::TeamReport::compute_at(
+            &self.store,
+            as_of,
+            &s.bounds,
+            &s.base_currency,
+            s.grace_days,
+        )?;
+        Ok(Ok(TeamView {
+            totals: crate::domain::team::totals(&report.collectors),
+            period: report.period,
+            currency: report.currency,
+            collectors: report.collectors,
+            unassigned: report.unassigned,
+        }))
     }
 
     /// Writes what a screen shows as of `as_of` (the figures are of that date): the queue

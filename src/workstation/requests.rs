@@ -9,6 +9,7 @@ use crate::domain::forecast::cash::CashForecast;
 use crate::domain::queue::{
     IssueReason, QueueFilter, QueuePage, QueueQuery, Scope, ScopeFigures, SummaryFigures,
 };
+use crate::domain::team::{CollectorFigures, Period, Unassigned};
 use crate::domain::{Date, Decimal};
 
 /// A question for the database, from one session.
@@ -62,6 +63,22 @@ pub enum Request {
         cols: u16,
         rows: u16,
     },
+    /// The team's figures as of a date (the team screen): answered only to a manager or an
+    /// auditor ([`crate::domain::users::may_see_team`]).
+    Team { seq: u64, as_of: Date },
+}
+
+/// The team's figures as `owed report team` computes them (one row per collector, by name),
+/// with their totals row ([`crate::domain::team::totals`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamView {
+    pub period: Period,
+    /// The base currency of the amounts.
+    pub currency: String,
+    pub collectors: Vec<CollectorFigures>,
+    pub totals: CollectorFigures,
+    /// The customers nobody owns.
+    pub unassigned: Unassigned,
 }
 
 /// What `:export` writes, where and how.
@@ -207,6 +224,11 @@ pub enum Response {
     Attachment {
         seq: u64,
         preview: std::result::Result<Box<super::attachment::AttachmentPreview>, String>,
+    },
+    /// The team's figures, or why this session may not see them.
+    Team {
+        seq: u64,
+        report: std::result::Result<Box<TeamView>, String>,
     },
     /// A query failed; the message is for the status line.
     Error(String),

@@ -409,7 +409,8 @@ impl Session {
             | Request::FormData { as_of, .. }
             | Request::Keys { as_of, .. }
             | Request::Export { as_of, .. }
-            | Request::Attachment { as_of, .. } => *as_of,
+            | Request::Attachment { as_of, .. }
+            | Request::Team { as_of, .. } => *as_of,
             Request::Save { job, .. } => job.as_of,
             Request::MarkRepliesRead { .. } => match *current {
                 Some((d, _)) => d,

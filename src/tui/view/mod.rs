@@ -15,6 +15,7 @@ pub mod help;
 pub mod metrics;
 pub mod prediction;
 pub mod queue;
+pub mod team;
 pub mod text;
 pub mod title;
 
@@ -62,6 +63,17 @@ pub fn areas_in(app: &App, area: Rect) -> Areas {
         Constraint::Fill(1),
         Constraint::Length(1),
     ]));
+    if app.screen == Screen::Team {
+        // The team screen draws its own body in the queue's place (`team`).
+        return Areas {
+            title,
+            metrics: Rect::new(body.x, body.y, body.width, 0),
+            chart: None,
+            queue: body,
+            detail: None,
+            footer,
+        };
+    }
     if app.screen == Screen::Engage {
         // The engagement screen draws its own body (`engage::plan_view`).
         return Areas {
@@ -165,6 +177,9 @@ fn draw_screen(frame: &mut Frame, app: &App) {
             a.footer.y - a.title.bottom(),
         );
         crate::tui::engage::plan_view::render(app, body, buf);
+    }
+    if app.screen == Screen::Team {
+        team::render(app, a.queue, buf);
     }
     if let Some(detail_area) = a.detail {
         detail::render(app, detail_area, buf, app.screen == Screen::Main);
