@@ -180,6 +180,18 @@ impl Driver {
     }
 
     pub fn with_theme(db: &Path, collector: &str, size: (u16, u16), theme: &str) -> Driver {
+        Driver::with_role(db, collector, Role::Manager, size, theme)
+    }
+
+    /// Opens the workstation on `db` as `collector` with `role` (what the service lets the
+    /// session see and write).
+    pub fn with_role(
+        db: &Path,
+        collector: &str,
+        role: Role,
+        size: (u16, u16),
+        theme: &str,
+    ) -> Driver {
         let session = Session {
             collector: collector.into(),
             base_currency: "USD".into(),
@@ -195,7 +207,7 @@ impl Driver {
         );
         let source = PortfolioWorker::open(db, settings())
             .unwrap()
-            .acting_as(Actor::new(collector, Role::Manager));
+            .acting_as(Actor::new(collector, role));
         let mut d = Driver {
             app,
             source,

@@ -1,0 +1,238 @@
+//! The team screen (issue 17, point 4): a manager's `:team` shows `owed report team`'s
+//! figures per collector, computed by the service; a collector's is refused by the service
+//! (one sentence on the footer), whatever sends the request.
+
+mod common;
+mod workstation;
+
+use owed::domain::money::{grouped, plain};
+use owed::domain::team::CollectorFigures;
+use owed::domain::users::{Actor, Role};
+use owed::tui::app::Screen;
+use owed::workstation::{Answer, Request, Response, ServiceSettings, Workstation};
+use std::path::Path;
+use std::time::{Duration, Instant};
+use workstation::{AS_OF, Driver};
+
+fn snapshot(name: &str, screen: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!(name, screen));
+}
+
+/// `owed report team --json` on the database, as of the fixture's date.
+fn report_json(dir: &Path, db: &Path) -> serde_json::Value {
+    let out = common::command_in(
+        dir,
+        &[
+            "--db",
+            db.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+            "report",
+            "team",
+            "--json",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    serde_json::from_str(&common::stdout(&out)).unwrap()
+}
+
+/// The collectors' rows of the JSON, with the screen's row of the same collector next to
+/// each: every figure the JSON gives equals the screen's.
+fn assert_same_rows(json: &serde_json::Value, rows: &[CollectorFigures]) {
+    let listed = json["collectors"].as_array().unwrap();
+    assert_eq!(listed.len(), rows.len(), "{json}");
+    for (j, r) in listed.iter().zip(rows) {
+        let who = &r.collector;
+        assert_eq!(j["collector"], *who);
+        let n = |key: &str| j[key].as_u64().unwrap_or_else(|| panic!("{key}: {j}"));
+        assert_eq!(n("customers_assigned"), r.customers_assigned, "{who}");
+        assert_eq!(n("customers_overdue"), r.customers_overdue, "{who}");
+        assert_eq!(j["overdue"], plain(r.overdue, "USD"), "{who}");
+        assert_eq!(n("touched_today"), r.touched_today, "{who}");
+        assert_eq!(n("touched_this_week"), r.touched_this_week, "{who}");
+        assert_eq!(n("calls"), r.calls, "{who}");
+        assert_eq!(n("promises_taken"), r.promises_taken, "{who}");
+        assert_eq!(n("promises_kept"), r.promises_kept, "{who}");
+        assert_eq!(n("promises_broken"), r.promises_broken, "{who}");
+        assert_eq!(
+            j["kept_share"].as_str().map(str::to_string),
+            r.kept_share.map(|s| format!("{s:.1}")),
+            "{who}"
+        );
+        assert_eq!(
+            j["paid_within_14_days_of_touch"],
+            plain(r.paid_after_touch, "USD"),
+            "{who}"
+        );
+        assert_eq!(
+            n("broken_promises_without_followup"),
+            r.broken_without_followup,
+            "{who}"
+        );
+        assert_eq!(n("replies_waiting"), r.replies_waiting, "{who}");
+    }
+}
+
+/// The screen's line that starts with the collector's name.
+fn line_of<'a>(screen: &'a str, name: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.trim_start_matches('"').starts_with(&format!(" {name} ")))
+        .unwrap_or_else(|| panic!("no row of {name}:\n{screen}"))
+}
+
+#[test]
+fn a_managers_team_screen_shows_the_figures_of_report_team() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    let json = report_json(dir.path(), &db);
+    let mut d = Driver::new(&db, "dana", (120, 40));
+    d.press(":team <Enter>");
+    assert_eq!(d.app.screen, Screen::Team);
+    assert!(
+        d.requests
+            .iter()
+            .any(|r| matches!(r, Request::Team { as_of, .. } if as_of.to_string() == AS_OF))
+    );
+    let report = d.app.team.report.clone().expect("the team's figures");
+    assert_same_rows(&json, &report.collectors);
+    // The fixture: alice owns eight customers, bob one (with the unread reply), carol one.
+    let names: Vec<&str> = report
+        .collectors
+        .iter()
+        .map(|c| c.collector.as_str())
+        .collect();
+    assert_eq!(names, ["alice", "bob", "carol"]);
+    assert_eq!(report.collectors[0].customers_assigned, 8);
+    assert_eq!(report.collectors[1].replies_waiting, 1);
+    assert_eq!(report.collectors[0].promises_taken, 2);
+
+    // What is drawn: each row's figures, right-aligned in their columns, and the totals.
+    let screen = d.screen();
+    snapshot("team_120x40", &screen);
+    for c in &report.collectors {
+        let line = line_of(&screen, &c.collector);
+        assert!(
+            line.contains(&grouped(c.overdue, "USD")),
+            "{line}\n{screen}"
+        );
+        let share = c.kept_share.map_or("–".to_string(), |s| format!("{s:.1}%"));
+        assert!(line.contains(&share), "{line}");
+    }
+    let total = line_of(&screen, "total");
+    assert!(total.contains(&grouped(report.totals.overdue, "USD")), "{total}");
+    assert_eq!(report.totals.customers_assigned, 10);
+
+    // j moves to bob; Enter shows the queue of bob's customers.
+    d.press("j <Enter>");
+    assert_eq!(d.app.screen, Screen::Main);
+    assert_eq!(d.app.query.filter.text, "owner:bob");
+    assert_eq!(d.names(), ["Lumen GmbH"]);
+    // M opens it again, on the same figures; Esc goes back to the queue.
+    d.press("M");
+    assert_eq!(d.app.screen, Screen::Team);
+    d.press("<Esc>");
+    assert_eq!(d.app.screen, Screen::Main);
+    d.press("M q");
+    assert_eq!(d.app.screen, Screen::Main);
+    assert!(!d.app.quit, "q goes back from the team screen, it does not quit");
+}
+
+#[test]
+fn a_collectors_team_request_is_refused_by_the_service_with_a_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    let mut d = Driver::with_role(&db, "alice", Role::Collector, (120, 40), "default");
+    for keys in [":team <Enter>", "M"] {
+        let before = d.requests.len();
+        d.press(keys);
+        // The screen asked: the refusal is the service's.
+        assert!(
+            d.requests[before..]
+                .iter()
+                .any(|r| matches!(r, Request::Team { .. })),
+            "{keys}"
+        );
+        assert_eq!(d.app.screen, Screen::Main, "{keys}");
+        assert!(d.app.team.report.is_none());
+        let footer = d.screen().lines().last().unwrap().to_string();
+        assert!(
+            footer.contains(
+                "alice (collector) may not see the team's figures: the team screen is for managers"
+            ),
+            "{footer}"
+        );
+    }
+}
+
+#[test]
+fn the_service_answers_the_team_request_only_to_managers_and_auditors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    let mut settings = ServiceSettings::from_config(&owed::config::Config::default()).unwrap();
+    settings.settings = workstation::settings();
+    let ws = Workstation::open(&db, settings).unwrap();
+    let ask = |actor: Actor| {
+        let session = ws.connect(actor);
+        session
+            .send(Request::Team {
+                seq: 7,
+                as_of: workstation::as_of(),
+            })
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            match session.recv_timeout(Duration::from_millis(200)) {
+                Some(Answer::Data(Response::Team { seq: 7, report })) => return report,
+                Some(Answer::Data(Response::Error(e))) => panic!("database: {e}"),
+                _ => {}
+            }
+        }
+        panic!("no answer to the team request");
+    };
+    let refused = ask(Actor::new("alice", Role::Collector)).unwrap_err();
+    assert_eq!(
+        refused,
+        "alice (collector) may not see the team's figures: the team screen is for managers"
+    );
+    let json = report_json(dir.path(), &db);
+    for actor in [
+        Actor::new("dana", Role::Manager),
+        Actor::new("carol", Role::Auditor),
+    ] {
+        let report = ask(actor).expect("a manager's and an auditor's answer");
+        assert_same_rows(&json, &report.collectors);
+    }
+}
+
+/// Names come from the database: a finance owner's control characters are drawn visible,
+/// never sent to the terminal, and the row keeps its columns.
+#[test]
+fn a_hostile_owner_name_is_drawn_visible() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE customers SET finance_owner = 'ev\u{1b}[2Jil\u{202e}' WHERE id = 'K10'",
+            [],
+        )
+        .unwrap();
+    let mut d = Driver::new(&db, "dana", (120, 40));
+    d.press("M");
+    assert_eq!(d.app.screen, Screen::Team);
+    let buffer = d.buffer();
+    let cells: String = buffer.content().iter().map(|c| c.symbol()).collect();
+    assert!(!cells.contains('\u{1b}') && !cells.contains('\u{202e}'));
+    let screen = d.screen();
+    let row = screen
+        .lines()
+        .find(|l| l.contains("ev") && l.contains("il"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(row.contains("700.00"), "{row}");
+}
