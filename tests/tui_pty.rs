@@ -1355,3 +1355,67 @@ fn a_file_attached_in_the_workstation_opens_as_a_picture_in_half_blocks() {
     s.type_keys("q");
     assert_eq!(s.wait_exit(), 0);
 }
+
+/// `owed user add` on the session's database, as the file's owner.
+fn add_user(db: &std::path::Path, name: &str, key: &str, role: &str) {
+    let config = db.with_file_name("empty-config.toml");
+    std::fs::write(&config, "").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+        .args(["--db", db.to_str().unwrap(), "--as", "root", "user", "add"])
+        .args([name, "--key", key, "--role", role])
+        .env_remove("OWED_DB")
+        .env("OWED_CONFIG", &config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The team screen through the real binary: the file's owner (a manager) opens it with
+/// `:team`, moves to a collector and goes back; a registered collector's `M` is refused with
+/// the service's sentence on the footer.
+#[test]
+fn a_manager_opens_the_team_screen_and_a_collector_is_told_it_is_for_managers() {
+    let mut s = Session::start((120, 30), &[]);
+    s.wait_for(&["Queue · mine (alice)", "Acme Corp"]);
+    s.type_keys(":team\r");
+    s.wait_for(&[
+        "Team as of 2026-04-30 (USD)",
+        "Collector",
+        "Broken, no f/u",
+        " alice ",
+        " carol ",
+        " total ",
+    ]);
+    s.type_keys("j\r");
+    s.wait_for(&["Queue · everyone · filter: owner:bob", "Lumen GmbH"]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    add_user(
+        &db,
+        "dana",
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF+jMxy1UPKN0+nNElB1xHLM8zFpOthxWeZrE809X5E7 dana",
+        "manager",
+    );
+    add_user(
+        &db,
+        "alice",
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMo/kSXwAAUcvvpsIZ+5IYX/PDHZGGcxW4/4StaQ+pbR alice",
+        "collector",
+    );
+    let mut c = Session::start_in(dir.path(), &db, (120, 30), &[], workstation::AS_OF);
+    c.wait_for(&["Queue · mine (alice)", "Acme Corp"]);
+    c.type_keys("M");
+    c.wait_for(&[
+        "alice (collector) may not see the team's figures: the team screen is for managers",
+    ]);
+    assert!(!c.contents().contains("Team as of"));
+    c.type_keys("q");
+    assert_eq!(c.wait_exit(), 0);
+}

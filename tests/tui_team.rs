@@ -125,7 +125,10 @@ fn a_managers_team_screen_shows_the_figures_of_report_team() {
         assert!(line.contains(&share), "{line}");
     }
     let total = line_of(&screen, "total");
-    assert!(total.contains(&grouped(report.totals.overdue, "USD")), "{total}");
+    assert!(
+        total.contains(&grouped(report.totals.overdue, "USD")),
+        "{total}"
+    );
     assert_eq!(report.totals.customers_assigned, 10);
 
     // j moves to bob; Enter shows the queue of bob's customers.
@@ -140,7 +143,10 @@ fn a_managers_team_screen_shows_the_figures_of_report_team() {
     assert_eq!(d.app.screen, Screen::Main);
     d.press("M q");
     assert_eq!(d.app.screen, Screen::Main);
-    assert!(!d.app.quit, "q goes back from the team screen, it does not quit");
+    assert!(
+        !d.app.quit,
+        "q goes back from the team screen, it does not quit"
+    );
 }
 
 #[test]

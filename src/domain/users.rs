@@ -381,7 +381,10 @@ mod tests {
         assert_eq!(may_see_team(&Actor::new("dana", Role::Manager)), Ok(()));
         assert_eq!(may_see_team(&Actor::new("carol", Role::Auditor)), Ok(()));
         let e = may_see_team(&Actor::new("alice\u{1b}[2J", Role::Collector)).unwrap_err();
-        assert!(e.contains("(collector) may not see the team's figures"), "{e}");
+        assert!(
+            e.contains("(collector) may not see the team's figures"),
+            "{e}"
+        );
         assert!(e.ends_with("the team screen is for managers"), "{e}");
         assert!(!e.contains('\u{1b}'), "{e}");
     }

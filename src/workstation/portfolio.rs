@@ -21,9 +21,7 @@
 //! [`Envelope`]s from the service ([`super::Workstation`]).
 
 use super::forecast::{FORECAST_POLL, Forecasts};
-use super::requests::{
-    BarMetrics, DetailData, ExportJob, Request, Response, Summary, TeamView,
-};
+use super::requests::{BarMetrics, DetailData, ExportJob, Request, Response, Summary, TeamView};
 use crate::Result;
 use crate::domain::aging::AgingBounds;
 use crate::domain::metrics::{days_inclusive, dso_count_back, months_back};
@@ -795,7 +793,11 @@ impl PortfolioWorker {
     /// (a collector's). Computed as `owed report team` computes them, on this connection:
     /// a fresh portfolio of the date (the screen is opened now and then, and the queue keeps
     /// no per-customer overdue amounts in memory), the touches, promises, calls and replies.
-    fn team(&mut self, sid: SessionId, as_of: Date) -> Result<std::result::Result<TeamView, String>> {
+    fn team(
+        &mut self,
+        sid: SessionId,
+        as_of: Date,
+    ) -> Result<std::result::Result<TeamView, String>> {
         if let Err(refused) = crate::domain::users::may_see_team(&self.viewer(sid).actor) {
             return Ok(Err(refused));
         }

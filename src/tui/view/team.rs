@@ -118,7 +118,9 @@ fn layout(width: u16) -> (Vec<&'static Column>, usize) {
         }
         shown.retain(|c| c.rank < rank);
     }
-    let name = width.saturating_sub(needed(&shown)).max(NAME_MIN.min(width));
+    let name = width
+        .saturating_sub(needed(&shown))
+        .max(NAME_MIN.min(width));
     (shown, name)
 }
 
@@ -200,10 +202,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let y = area.y + CHROME + (i - app.team.scroll) as u16;
         text::put_n(buf, area.x, y, row_text(c, cur, &cols, name), max, normal);
         if i == app.team.cursor {
-            buf.set_style(Rect::new(area.x, y, area.width, 1), app.theme.get(Role::Selected));
+            buf.set_style(
+                Rect::new(area.x, y, area.width, 1),
+                app.theme.get(Role::Selected),
+            );
         }
     }
-    let shown = report.collectors.len().saturating_sub(app.team.scroll).min(rows);
+    let shown = report
+        .collectors
+        .len()
+        .saturating_sub(app.team.scroll)
+        .min(rows);
     let y = area.y + CHROME + shown as u16;
     let rule: String = "─".repeat(max);
     text::put(buf, area.x, y, &rule, app.theme.get(Role::Border));
@@ -227,7 +236,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             grouped(u.overdue, cur)
         )
     };
-    text::put_n(buf, area.x, y + 2, unassigned, max, app.theme.get(Role::Muted));
+    text::put_n(
+        buf,
+        area.x,
+        y + 2,
+        unassigned,
+        max,
+        app.theme.get(Role::Muted),
+    );
 }
 
 #[cfg(test)]
