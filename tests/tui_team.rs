@@ -242,3 +242,51 @@ fn a_hostile_owner_name_is_drawn_visible() {
         .unwrap_or_else(|| panic!("{screen}"));
     assert!(row.contains("700.00"), "{row}");
 }
+
+/// Only the rows that fit are drawn, the totals stay below them, the selection scrolls into
+/// view; a narrow terminal leaves the least needed columns out, a too small one shows the
+/// usual note.
+#[test]
+fn the_rows_that_fit_and_the_columns_that_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    // Ten collectors: each of K1…K9 to one of its own, K10 stays carol's.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "UPDATE customers SET finance_owner = 'c' || substr('0' || substr(id, 2), -2)
+             WHERE id != 'K10'",
+        )
+        .unwrap();
+    let mut d = Driver::new(&db, "dana", (80, 16));
+    d.press("M");
+    // And alice, who touched customers this week.
+    assert_eq!(d.app.team.rows(), 11);
+    let screen = d.screen();
+    // 16 rows: title bar, section title, header, 9 rows, rule, totals, unassigned, footer.
+    let names = [
+        "alice", "c01", "c02", "c03", "c04", "c05", "c06", "c07", "c08", "c09",
+    ];
+    let shown: Vec<&str> = names
+        .into_iter()
+        .filter(|n| screen.contains(&format!(" {n} ")))
+        .collect();
+    assert_eq!(shown, names[..9], "{screen}");
+    assert!(screen.contains(" total "), "{screen}");
+    assert!(
+        screen.contains("Overdue") && !screen.contains("Today"),
+        "{screen}"
+    );
+    d.press("G");
+    let screen = d.screen();
+    assert_eq!(d.app.team.cursor, 10);
+    assert!(
+        screen.contains(" carol ") && !screen.contains(" c01 "),
+        "{screen}"
+    );
+    assert!(screen.contains(" total "), "{screen}");
+    d.press("g g");
+    assert!(d.screen().contains(" alice "));
+    d.resize(50, 12);
+    assert!(d.screen().contains("Terminal too small"));
+}

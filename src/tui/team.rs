@@ -181,8 +181,8 @@ fn owners_queue(app: &mut App) -> Vec<Effect> {
     super::update::requery(app)
 }
 
-/// Scrolls so that the selected collector is on screen.
-fn keep_cursor_shown(app: &mut App) {
+/// Scrolls so that the selected collector is on screen (after a key, an answer or a resize).
+pub(crate) fn keep_cursor_shown(app: &mut App) {
     let page = super::view::team::body_rows(app).max(1);
     let t = &mut app.team;
     if t.cursor < t.scroll {

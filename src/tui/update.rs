@@ -52,6 +52,7 @@ pub fn start(app: &mut App) -> Vec<Effect> {
 pub fn resize(app: &mut App, width: u16, height: u16) -> Vec<Effect> {
     app.size = (width, height);
     adjust_scroll(app);
+    super::team::keep_cursor_shown(app);
     let mut fx = sync(app);
     fx.extend(super::viewer::resized(app));
     fx
