@@ -16,6 +16,10 @@
 //! session's last page and detail again. A session that joins a portfolio already computed
 //! is answered from it (its figures, forecast and pages) without computing anything.
 //!
+//! The team's figures (the team screen, [`Request::Team`]) are answered only to a manager's
+//! or an auditor's session, and computed on a thread and connection of their own, as `owed
+//! report team` computes them, so that no other session's key waits for them.
+//!
 //! [`PortfolioWorker::handle_batch`] and friends answer synchronously for one local session
 //! (tests and benchmarks: no thread); [`PortfolioWorker::run`] is the thread's loop, fed by
 //! [`Envelope`]s from the service ([`super::Workstation`]).
@@ -147,7 +151,15 @@ pub struct PortfolioWorker {
     pub(super) scope_wanted: Vec<super::scope::ScopeKey>,
     /// A scope's DSO computing on its thread.
     pub(super) scope_dso: Option<super::scope::ScopeDso>,
+    /// The team's figures asked for by permitted sessions and not computed yet.
+    pub(super) team_wanted: Vec<(SessionId, u64, Date)>,
+    /// The team's figures computing on their threads: how many, and where they arrive.
+    pub(super) team_running: usize,
+    team_done: (std::sync::mpsc::Sender<TeamDone>, Receiver<TeamDone>),
 }
+
+/// The team's figures computed for a session's request (seq).
+type TeamDone = (SessionId, u64, std::result::Result<TeamView, String>);
 
 /// Where the time of a recomputation of the figures went (for the benchmark).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -216,6 +228,9 @@ impl PortfolioWorker {
             scope_version: 0,
             scope_wanted: Vec::new(),
             scope_dso: None,
+            team_wanted: Vec::new(),
+            team_running: 0,
+            team_done: std::sync::mpsc::channel(),
         })
     }
 
@@ -292,6 +307,7 @@ impl PortfolioWorker {
             self.deferred(&mut emit);
             self.forecast_step(false, &mut emit);
             self.scope_step(false, &mut emit);
+            self.team_step(false, &mut emit);
         }
         out
     }
@@ -305,6 +321,7 @@ impl PortfolioWorker {
         self.deferred(&mut emit);
         self.forecast_step(false, &mut emit);
         self.scope_step(false, &mut emit);
+        self.team_step(false, &mut emit);
         out
     }
 
@@ -782,40 +799,69 @@ impl PortfolioWorker {
                 });
             }
             Request::Team { seq, as_of } => {
-                let report = self.team(sid, *as_of)?.map(Box::new);
-                out.push(Response::Team { seq: *seq, report });
+                // The role is checked here, at once; the figures are computed beside.
+                match crate::domain::users::may_see_team(&self.viewer(sid).actor) {
+                    Ok(()) => self.team_wanted.push((sid, *seq, *as_of)),
+                    Err(refused) => out.push(Response::Team {
+                        seq: *seq,
+                        report: Err(refused),
+                    }),
+                }
             }
         }
         Ok(())
     }
 
-    /// The team's figures as of `as_of` for a session's actor, or the sentence refusing them
-    /// (a collector's). Computed as `owed report team` computes them, on this connection:
-    /// a fresh portfolio of the date (the screen is opened now and then, and the queue keeps
-    /// no per-customer overdue amounts in memory), the touches, promises, calls and replies.
-    fn team(
-        &mut self,
-        sid: SessionId,
-        as_of: Date,
-    ) -> Result<std::result::Result<TeamView, String>> {
-        if let Err(refused) = crate::domain::users::may_see_team(&self.viewer(sid).actor) {
-            return Ok(Err(refused));
+    /// The team's turn: answers the figures computed on their threads, and computes those
+    /// asked for — each on its own thread and connection when `background` (a fresh
+    /// portfolio of the date takes about as long as `owed report team`, which the other
+    /// sessions' keys must not wait for), else here.
+    fn team_step(&mut self, background: bool, emit: &mut dyn FnMut(SessionId, Response)) {
+        for (sid, seq, as_of) in std::mem::take(&mut self.team_wanted) {
+            let path = self.path.clone();
+            let settings = self.settings.clone();
+            let compute = move || -> std::result::Result<TeamView, String> {
+                Store::open_existing(&path)
+                    .and_then(|store| team_at(&store, &settings, as_of))
+                    .map_err(|e| format!("the team's figures: {e}"))
+            };
+            if !background {
+                emit(
+                    sid,
+                    Response::Team {
+                        seq,
+                        report: compute().map(Box::new),
+                    },
+                );
+                continue;
+            }
+            let tx = self.team_done.0.clone();
+            let started = std::thread::Builder::new()
+                .name("owed-team".into())
+                .spawn(move || {
+                    let _ = tx.send((sid, seq, compute()));
+                });
+            match started {
+                Ok(_) => self.team_running += 1,
+                Err(e) => emit(
+                    sid,
+                    Response::Team {
+                        seq,
+                        report: Err(format!("cannot start the team's figures: {e}")),
+                    },
+                ),
+            }
         }
-        let s = &self.settings;
-        let report = crate::report::team::TeamReport::compute_at(
-            &self.store,
-            as_of,
-            &s.bounds,
-            &s.base_currency,
-            s.grace_days,
-        )?;
-        Ok(Ok(TeamView {
-            totals: crate::domain::team::totals(&report.collectors),
-            period: report.period,
-            currency: report.currency,
-            collectors: report.collectors,
-            unassigned: report.unassigned,
-        }))
+        while let Ok((sid, seq, report)) = self.team_done.1.try_recv() {
+            self.team_running = self.team_running.saturating_sub(1);
+            emit(
+                sid,
+                Response::Team {
+                    seq,
+                    report: report.map(Box::new),
+                },
+            );
+        }
     }
 
     /// Writes what a screen shows as of `as_of` (the figures are of that date): the queue
@@ -1078,6 +1124,7 @@ impl PortfolioWorker {
             {
                 Duration::ZERO
             } else if self.forecasts.busy()
+                || self.team_running > 0
                 || self.dso_running.is_some()
                 || self.scope_dso.is_some()
                 || !self.scope_wanted.is_empty()
@@ -1162,12 +1209,32 @@ impl PortfolioWorker {
                 }
                 Err(RecvTimeoutError::Disconnected) => return,
             }
+            self.team_step(true, emit);
             self.forecast_step(true, emit);
             if self.checked.elapsed() >= POLL {
                 self.poll(emit);
             }
         }
     }
+}
+
+/// The team's figures as of `as_of`, computed as `owed report team` computes them: a fresh
+/// portfolio of the date, the touches, promises, calls and replies; with their totals row.
+fn team_at(store: &Store, s: &Settings, as_of: Date) -> Result<TeamView> {
+    let report = crate::report::team::TeamReport::compute_at(
+        store,
+        as_of,
+        &s.bounds,
+        &s.base_currency,
+        s.grace_days,
+    )?;
+    Ok(TeamView {
+        totals: crate::domain::team::totals(&report.collectors),
+        period: report.period,
+        currency: report.currency,
+        collectors: report.collectors,
+        unassigned: report.unassigned,
+    })
 }
 
 /// How long the keys must have paused before the queue table is read into memory.
