@@ -145,6 +145,20 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
     ta.wait_for("saved: Note").await;
     tb.wait_for("Promised the remittance advice").await;
 
+    // The team screen over SSH: the service refuses alice's (a collector's) and answers
+    // dana's (a manager's) with every collector's row.
+    ta.send(b"M").await;
+    ta.wait_for("the team screen is for managers").await;
+    let mut d = Client::connect(addr).await;
+    assert!(d.login("dana", &dana).await);
+    let td = d.terminal((120, 50), "xterm-256color", &[]).await;
+    td.wait_for("Queue").await;
+    td.send(b":team\r").await;
+    td.wait_for("Broken, no f/u").await;
+    for row in [" alice ", " bob ", " carol ", " total "] {
+        td.wait_for(row).await;
+    }
+
     // Bob, a collector, may not write on alice's customer, whatever his screen offers.
     tb.send(b"n").await;
     tb.send(b"Not mine").await;
@@ -158,6 +172,7 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
     assert!(status.success());
     ta.wait_closed().await;
     tb.wait_closed().await;
+    td.wait_closed().await;
     let deadline = std::time::Instant::now() + PATIENCE;
     let code = loop {
         if let Some(status) = server.try_wait().unwrap() {
