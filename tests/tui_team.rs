@@ -141,7 +141,15 @@ fn a_managers_team_screen_shows_the_figures_of_report_team() {
     assert_eq!(d.app.screen, Screen::Team);
     d.press("<Esc>");
     assert_eq!(d.app.screen, Screen::Main);
-    d.press("M q");
+    // Another date on the team screen: its figures are counted again, as of that date.
+    d.press("M :asof <Space> 2026-04-27 <Enter>");
+    assert_eq!(d.app.screen, Screen::Team);
+    let earlier = d.app.team.report.clone().unwrap();
+    assert_eq!(earlier.period.as_of.to_string(), "2026-04-27");
+    assert!(d.screen().contains("Team as of 2026-04-27"));
+    // alice's promise of 28 April is not taken yet then.
+    assert_eq!(earlier.collectors[0].promises_taken, 1);
+    d.press("q");
     assert_eq!(d.app.screen, Screen::Main);
     assert!(
         !d.app.quit,
