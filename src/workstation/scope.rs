@@ -244,6 +244,15 @@ impl PortfolioWorker {
             return;
         };
         while let Some(key) = self.scope_wanted.pop() {
+            // Only a scope some session still shows: the filters typed past on the way to
+            // the last one are not worth their DSO.
+            let shown = self
+                .sessions
+                .values()
+                .any(|v| v.scope_sent.as_ref().is_some_and(|(k, _)| *k == key));
+            if !shown {
+                continue;
+            }
             if let Err(e) = self.scope_work(&key, as_of, background, emit) {
                 self.broadcast_error(e.to_string(), emit);
             }
