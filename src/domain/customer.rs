@@ -188,6 +188,39 @@ pub struct CustomerDetail {
     pub activity: Vec<ActivityEntry>,
     /// The customer's attachments, newest first (the detail opens them).
     pub attachments: Vec<AttachmentInfo>,
+    /// The customer's contacts (`contacts.csv`), the primary billing contact first.
+    pub contacts: Vec<Contact>,
+}
+
+/// A person of a customer (`contacts.csv`). Every text is from outside: shown through
+/// `domain::text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub name: Option<String>,
+    pub email: String,
+    pub phone: Option<String>,
+    /// `billing`, `escalation`, `ap`, `sales` or `other`.
+    pub role: String,
+    pub primary: bool,
+}
+
+impl Contact {
+    /// Whom a call reached, as the call form offers it and the call log keeps it: the name
+    /// and the number dialled (`Maria Lind, +46 8 123 45`), else the name and the address
+    /// (`Maria Lind <maria@kite.example>`), the number or address alone without a name. On
+    /// one line, every control character made visible (the contact's name refuses them).
+    pub fn call_label(&self) -> String {
+        let name = self.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        let phone = self.phone.as_deref().map(str::trim).filter(|p| !p.is_empty());
+        let email = self.email.trim();
+        let label = match (name, phone) {
+            (Some(n), Some(p)) => format!("{n}, {p}"),
+            (Some(n), None) => format!("{n} <{email}>"),
+            (None, Some(p)) => p.to_string(),
+            (None, None) => email.to_string(),
+        };
+        super::text::one_line(&label).into_owned()
+    }
 }
 
 /// An attachment of the customer, without its bytes.
