@@ -370,7 +370,9 @@ fn a_reminder_to_the_billing_contact_copies_the_escalation_contact() {
     let to = kite.header("To").unwrap();
     assert!(to.contains("kim@kite.example"), "{to}");
     assert!(!to.contains("kai@") && !to.contains("ap@kite"), "{to}");
-    let cc = kite.header("Cc").unwrap_or_else(|| panic!("no Cc: {}", kite.text()));
+    let cc = kite
+        .header("Cc")
+        .unwrap_or_else(|| panic!("no Cc: {}", kite.text()));
     assert_eq!(cc, "kai@kite.example");
     assert!(kite.header("Bcc").is_none(), "{}", kite.text());
     // A customer without contacts: its own address, no copy.

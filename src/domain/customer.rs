@@ -210,8 +210,16 @@ impl Contact {
     /// (`Maria Lind <maria@kite.example>`), the number or address alone without a name. On
     /// one line, every control character made visible (the contact's name refuses them).
     pub fn call_label(&self) -> String {
-        let name = self.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
-        let phone = self.phone.as_deref().map(str::trim).filter(|p| !p.is_empty());
+        let name = self
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty());
+        let phone = self
+            .phone
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty());
         let email = self.email.trim();
         let label = match (name, phone) {
             (Some(n), Some(p)) => format!("{n}, {p}"),
