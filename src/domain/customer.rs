@@ -241,3 +241,38 @@ pub struct AttachmentInfo {
     /// The payment it came with (a lockbox cheque), if any.
     pub payment: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contact(name: Option<&str>, email: &str, phone: Option<&str>) -> Contact {
+        Contact {
+            name: name.map(str::to_string),
+            email: email.into(),
+            phone: phone.map(str::to_string),
+            role: "billing".into(),
+            primary: false,
+        }
+    }
+
+    #[test]
+    fn a_call_label_is_the_name_and_the_number_else_the_address() {
+        let c = |n, e, p| contact(n, e, p).call_label();
+        assert_eq!(
+            c(Some("Maria Lind"), "m@kite.example", Some(" +46 8 123 ")),
+            "Maria Lind, +46 8 123"
+        );
+        assert_eq!(
+            c(Some("Maria Lind"), "m@kite.example", Some("  ")),
+            "Maria Lind <m@kite.example>"
+        );
+        assert_eq!(c(Some(" "), "m@kite.example", Some("+1 5")), "+1 5");
+        assert_eq!(c(None, "m@kite.example", None), "m@kite.example");
+        // From outside: on one line, every control character shown, so the call's contact
+        // name (which refuses them) takes it.
+        let hostile = c(Some("Eve\n\u{1b}[2J\u{202e}"), "e@x.example", None);
+        assert_eq!(hostile, "Eve↵␛[2J<U+202E> <e@x.example>");
+        assert!(crate::domain::text::check_name(&hostile).is_ok());
+    }
+}
