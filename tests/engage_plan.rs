@@ -753,6 +753,41 @@ fn a_manual_reminder_previews_and_sends_once_a_day() {
     assert!(e.to_string().contains("no email address"), "{e}");
 }
 
+#[test]
+fn a_manual_reminder_goes_to_the_primary_billing_contact_else_the_customer() {
+    use owed::engage::manual;
+    let mut w = World::with_data(
+        |data| {
+            std::fs::write(data.join("customers.csv"), CUSTOMERS).unwrap();
+            std::fs::write(data.join("documents.csv"), DOCUMENTS).unwrap();
+            std::fs::write(data.join("payments.csv"), PAYMENTS).unwrap();
+            std::fs::write(
+                data.join("contacts.csv"),
+                "customer_id,name,email,phone,role,primary\n\
+                 C2,Esme,esme@beta.example,,escalation,yes\n\
+                 C2,Bo,bo@beta.example,,billing,no\n\
+                 C2,Bill,bill@beta.example,,billing,yes\n\
+                 C4,Dee,dee@delta.example,,billing,yes\n",
+            )
+            .unwrap();
+        },
+        &[("dunning.toml", DUNNING)],
+    );
+    let t = manual::templates(&mut w.cycles).unwrap()[0].clone();
+    let as_of = day(2026, 4, 30);
+    let beta = manual::entry_for(&w.store, "C2", &t, as_of).unwrap();
+    assert_eq!((beta.to.as_str(), beta.cc.len()), ("bill@beta.example", 0));
+    // Delta has no email of its own: its primary billing contact is enough.
+    let delta = manual::entry_for(&w.store, "C4", &t, as_of);
+    assert_eq!(
+        delta.map(|e| e.to).ok().as_deref(),
+        Some("dee@delta.example")
+    );
+    // Without contacts, the customer's own address.
+    let acme = manual::entry_for(&w.store, "C1", &t, as_of).unwrap();
+    assert_eq!(acme.to, "a@acme.example");
+}
+
 /// The actions' fixture: K1 and K3 in USD, K2 in EUR at 1.10 USD from April.
 fn fixture_world(cycle_files: &[(&str, &str)]) -> World {
     World::with_data(fixture::write_fixture, cycle_files)

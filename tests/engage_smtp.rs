@@ -321,6 +321,67 @@ fn two_concurrent_runs_send_each_reminder_exactly_once() {
 }
 
 #[test]
+fn a_reminder_to_the_billing_contact_copies_the_escalation_contact() {
+    let server = SmtpServer::start();
+    let setup = Setup::new(
+        &[
+            ("K1", "Kite Supplies", "ap@kite.example"),
+            ("K2", "Lark", "ap@lark.example"),
+        ],
+        server.port,
+    );
+    // The reminder goes to the billing contacts, copied to the escalation contacts.
+    std::fs::write(
+        setup.dir.path().join("cycles/dunning.toml"),
+        "name = \"Dunning\"\ncustomer = \"overdue > 0\"\n\
+         [[reminder]]\nname = \"Friendly\"\nafter_due_days = 3\n\
+         template = \"templates/friendly.md\"\nto = [\"billing\"]\ncc = [\"escalation\"]\n",
+    )
+    .unwrap();
+    let contacts = setup.dir.path().join("contacts");
+    std::fs::create_dir_all(&contacts).unwrap();
+    std::fs::write(
+        contacts.join("contacts.csv"),
+        "customer_id,name,email,phone,role,primary\n\
+         K1,Kim Berg,kim@kite.example,+1 555 0102,billing,yes\n\
+         K1,Kai Lund,KAI@kite.example,+1 555 0103,escalation,no\n\
+         K1,Sam Sales,sam@kite.example,,sales,no\n",
+    )
+    .unwrap();
+    let o = setup.owed(&["import", contacts.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    let o = setup.owed(&["engage", "run"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let received = server.received();
+    assert_eq!(received.len(), 2, "{received:?}");
+    let kite = received
+        .iter()
+        .find(|m| m.to.contains(&"kim@kite.example".to_string()))
+        .unwrap_or_else(|| panic!("no message to the billing contact: {received:?}"));
+    // The envelope holds the billing contact and the escalation contact's copy, nobody else.
+    let envelope: BTreeSet<&str> = kite.to.iter().map(String::as_str).collect();
+    assert_eq!(
+        envelope,
+        BTreeSet::from(["kim@kite.example", "kai@kite.example"]),
+        "{}",
+        kite.text()
+    );
+    let to = kite.header("To").unwrap();
+    assert!(to.contains("kim@kite.example"), "{to}");
+    assert!(!to.contains("kai@") && !to.contains("ap@kite"), "{to}");
+    let cc = kite
+        .header("Cc")
+        .unwrap_or_else(|| panic!("no Cc: {}", kite.text()));
+    assert_eq!(cc, "kai@kite.example");
+    assert!(kite.header("Bcc").is_none(), "{}", kite.text());
+    // A customer without contacts: its own address, no copy.
+    let lark = received.iter().find(|m| m.to != kite.to).unwrap();
+    assert_eq!(lark.to, ["ap@lark.example"]);
+    assert!(lark.header("Cc").is_none(), "{}", lark.text());
+}
+
+#[test]
 fn dry_run_sends_and_records_nothing() {
     let server = SmtpServer::start();
     let customers = plain_customers(2);

@@ -595,3 +595,75 @@ fn a_failed_first_import_leaves_no_database() {
         "its folder was left behind"
     );
 }
+
+/// `contacts.csv` with a good row and then `bad` (line 3) is refused naming the file, line
+/// and column, and writes none of its contacts.
+#[test]
+fn bad_contacts_are_refused_with_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(dir.path());
+    let good = dir.path().join("good");
+    write_fixture(&good, |_, t| t.to_string());
+    let o = owed_in(dir.path(), &["--db", &db, "import", good.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let cases = [
+        (
+            "K1,Kai,kai@kite.example,,boss,no",
+            "role",
+            "unknown value `boss`",
+        ),
+        (
+            "K1,Kai,not an address,,billing,no",
+            "email",
+            "is not one email address",
+        ),
+        (
+            "K1,Kai,\"kai@kite.example\r\nBcc: x@evil.example\",,billing,no",
+            "email",
+            "is not one email address",
+        ),
+        (
+            "K1,Kai,a@kite.example;b@kite.example,,billing,no",
+            "email",
+            "is not one email address",
+        ),
+        (
+            "K9,Kai,kai@kite.example,,billing,no",
+            "customer_id",
+            "no customer `K9`",
+        ),
+        (
+            "K1,Kai,kai@kite.example,,billing,maybe",
+            "primary",
+            "unknown value `maybe`",
+        ),
+        ("K1,Kai,,,billing,no", "email", "missing"),
+    ];
+    for (i, (bad, column, words)) in cases.into_iter().enumerate() {
+        let files = dir.path().join(format!("contacts{i}"));
+        std::fs::create_dir_all(&files).unwrap();
+        std::fs::write(
+            files.join("contacts.csv"),
+            format!(
+                "customer_id,name,email,phone,role,primary\n\
+                 K1,Kim,kim@kite.example,,billing,yes\n{bad}\n"
+            ),
+        )
+        .unwrap();
+        let o = owed_in(
+            dir.path(),
+            &["--db", &db, "import", files.to_str().unwrap()],
+        );
+        let msg = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {msg}");
+        let place = format!("contacts.csv line 3, column {column}");
+        assert!(msg.contains(&place), "{bad}: expected `{place}` in: {msg}");
+        assert!(msg.contains(words), "{bad}: expected `{words}` in: {msg}");
+        assert_eq!(msg.trim().lines().count(), 1, "one message: {msg}");
+        let conn = rusqlite::Connection::open(dir.path().join("owed.db")).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM contacts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0, "{bad}: the good row before it was written");
+    }
+}

@@ -398,3 +398,110 @@ fn the_queue_sorts_by_the_last_call_and_shows_it() {
     d.press("/ call<1 <Enter>");
     assert_eq!(d.names(), ["Acme Corp"]);
 }
+
+/// Imports `contacts.csv` with `rows` into the fixture database.
+fn import_contacts(dir: &Path, db: &Path, rows: &str) {
+    let csv = dir.join("contacts");
+    std::fs::create_dir_all(&csv).unwrap();
+    std::fs::write(
+        csv.join("contacts.csv"),
+        format!("customer_id,name,email,phone,role,primary\n{rows}"),
+    )
+    .unwrap();
+    let mut store = Store::open_existing(db).unwrap();
+    owed::import::import_paths(
+        &mut store,
+        &[csv],
+        &owed::import::ImportOptions {
+            base_currency: "USD".into(),
+            progress: false,
+        },
+    )
+    .unwrap();
+}
+
+#[test]
+fn the_detail_lists_the_contacts_and_the_call_form_cycles_them() {
+    let (dir, db) = fixture();
+    // The escalation contact comes first in the file, the primary billing one first in the
+    // detail; a hostile name shows its escape sequence instead of obeying it.
+    import_contacts(
+        dir.path(),
+        &db,
+        "K6,Eve Escalation,eve@acme.example,+1 555 0190,escalation,no\n\
+         K6,Bill Payer,BILL@acme.example,,billing,yes\n\
+         K6,\u{1b}]0;pwned\u{7}Mallory,m@acme.example,,other,no\n",
+    );
+    let mut d = Driver::new(&db, "alice", (180, 40));
+    assert_eq!(d.selected().as_deref(), Some("Acme Corp"));
+    let lines: Vec<String> = owed::tui::view::detail::lines(&d.app, 120)
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    let at = |text: &str| {
+        lines
+            .iter()
+            .position(|l| l == text)
+            .unwrap_or_else(|| panic!("no line `{text}` in {lines:#?}"))
+    };
+    let bill = at("Contact Bill Payer · billing, primary · bill@acme.example");
+    let eve = at("Contact Eve Escalation · escalation · eve@acme.example · +1 555 0190");
+    let mallory = at("Contact ␛]0;pwned␇Mallory · other · m@acme.example");
+    assert_eq!((eve, mallory), (bill + 1, bill + 2), "{lines:#?}");
+    // In the header: before the aging.
+    assert!(bill < at("Aging in USD as of 2026-04-30"));
+    let screen = d.screen();
+    assert!(screen.contains("Contact Bill Payer"), "{screen}");
+    assert!(!screen.contains('\u{1b}'), "{screen}");
+
+    // The call form: Tab on the contact cycles the contacts, then the customer's own phone
+    // and email, then starts over.
+    d.press("C <Tab> <Down>");
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        d.press("<Tab>");
+        seen.push(value(&d, FieldId::Contact));
+    }
+    assert_eq!(
+        seen,
+        [
+            "Bill Payer <bill@acme.example>",
+            "Eve Escalation, +1 555 0190",
+            "␛]0;pwned␇Mallory <m@acme.example>",
+            "+1 555 0199",
+            "ap@acme.example",
+            "Bill Payer <bill@acme.example>",
+        ]
+    );
+    d.press("<Tab>");
+    assert_eq!(check(&d, FieldId::Contact), Check::Ok(String::new()));
+    d.press("<Down> <Down> Agreed <Enter>");
+    assert_eq!(
+        d.app.mode,
+        Mode::Normal,
+        "{:?}",
+        d.app.form.as_ref().map(|f| &f.message)
+    );
+    assert_eq!(
+        calls(&db, "K6"),
+        [(
+            "reached".to_string(),
+            Some("Eve Escalation, +1 555 0190".to_string()),
+            Some("Agreed".to_string()),
+            None
+        )]
+    );
+}
+
+#[test]
+fn without_contacts_the_detail_shows_none() {
+    let (_dir, db) = fixture();
+    let d = Driver::new(&db, "alice", (180, 40));
+    let lines = owed::tui::view::detail::lines(&d.app, 120);
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.spans.first().is_some_and(|s| s.content == "Contact ")),
+        "{lines:#?}"
+    );
+}

@@ -188,6 +188,47 @@ pub struct CustomerDetail {
     pub activity: Vec<ActivityEntry>,
     /// The customer's attachments, newest first (the detail opens them).
     pub attachments: Vec<AttachmentInfo>,
+    /// The customer's contacts (`contacts.csv`), the primary billing contact first.
+    pub contacts: Vec<Contact>,
+}
+
+/// A person of a customer (`contacts.csv`). Every text is from outside: shown through
+/// `domain::text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub name: Option<String>,
+    pub email: String,
+    pub phone: Option<String>,
+    /// `billing`, `escalation`, `ap`, `sales` or `other`.
+    pub role: String,
+    pub primary: bool,
+}
+
+impl Contact {
+    /// Whom a call reached, as the call form offers it and the call log keeps it: the name
+    /// and the number dialled (`Maria Lind, +46 8 123 45`), else the name and the address
+    /// (`Maria Lind <maria@kite.example>`), the number or address alone without a name. On
+    /// one line, every control character made visible (the contact's name refuses them).
+    pub fn call_label(&self) -> String {
+        let name = self
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty());
+        let phone = self
+            .phone
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty());
+        let email = self.email.trim();
+        let label = match (name, phone) {
+            (Some(n), Some(p)) => format!("{n}, {p}"),
+            (Some(n), None) => format!("{n} <{email}>"),
+            (None, Some(p)) => p.to_string(),
+            (None, None) => email.to_string(),
+        };
+        super::text::one_line(&label).into_owned()
+    }
 }
 
 /// An attachment of the customer, without its bytes.
@@ -199,4 +240,39 @@ pub struct AttachmentInfo {
     pub bytes: u64,
     /// The payment it came with (a lockbox cheque), if any.
     pub payment: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contact(name: Option<&str>, email: &str, phone: Option<&str>) -> Contact {
+        Contact {
+            name: name.map(str::to_string),
+            email: email.into(),
+            phone: phone.map(str::to_string),
+            role: "billing".into(),
+            primary: false,
+        }
+    }
+
+    #[test]
+    fn a_call_label_is_the_name_and_the_number_else_the_address() {
+        let c = |n, e, p| contact(n, e, p).call_label();
+        assert_eq!(
+            c(Some("Maria Lind"), "m@kite.example", Some(" +46 8 123 ")),
+            "Maria Lind, +46 8 123"
+        );
+        assert_eq!(
+            c(Some("Maria Lind"), "m@kite.example", Some("  ")),
+            "Maria Lind <m@kite.example>"
+        );
+        assert_eq!(c(Some(" "), "m@kite.example", Some("+1 5")), "+1 5");
+        assert_eq!(c(None, "m@kite.example", None), "m@kite.example");
+        // From outside: on one line, every control character shown, so the call's contact
+        // name (which refuses them) takes it.
+        let hostile = c(Some("Eve\n\u{1b}[2J\u{202e}"), "e@x.example", None);
+        assert_eq!(hostile, "Eve↵␛[2J<U+202E> <e@x.example>");
+        assert!(crate::domain::text::check_name(&hostile).is_ok());
+    }
 }

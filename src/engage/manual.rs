@@ -5,9 +5,10 @@
 //! reminder name `TEMPLATE DATE` (`friendly 2026-04-30`): its documents are claimed for that
 //! name, so pressing send twice the same day sends once, while the same template can be sent
 //! again another day. Its documents are the customer's open invoices and debit notes that are
-//! not disputed and are overdue (all open ones when none is overdue).
+//! not disputed and are overdue (all open ones when none is overdue). It goes to the
+//! customer's primary billing contact (`contacts.csv`), else to the customer's email.
 
-use super::cycle::{Cycles, MANUAL_CYCLE};
+use super::cycle::{Channel, Cycles, MANUAL_CYCLE, Reminder};
 use super::outbox::{self, EntryOutcome, Mailer, SendSettings};
 use super::plan::PlanEntry;
 use super::template::{RenderedEmail, TemplateRef};
@@ -74,8 +75,22 @@ pub fn entry_for(
             crate::error::quoted(customer_id)
         ))
     })?;
-    let email = customer.email.clone().unwrap_or_default();
-    outbox::recipients(&email).map_err(|e| Error::input(format!("{customer_id}: {e}")))?;
+    // No roles of its own: to the primary billing contact, else the customer's email.
+    let contacts = store.customer_contacts(customer.cid)?;
+    let by_hand = Reminder {
+        name: String::new(),
+        after_due: None,
+        template: template.clone(),
+        customer: None,
+        document: None,
+        payment: None,
+        channel: Channel::Email,
+        to: Vec::new(),
+        cc: Vec::new(),
+        attach_statement: false,
+    };
+    let (email, _) = super::plan::address(&by_hand, &customer, &contacts)
+        .map_err(|e| Error::input(format!("{customer_id}: {e}")))?;
     let disputed = store.disputed_documents(Some(customer.cid), as_of)?;
     let mut docs = Vec::new();
     store.for_each_open_debit(as_of, false, Some(customer.cid), |d| {
@@ -109,7 +124,7 @@ pub fn entry_for(
         customer_name: customer.name,
         to: email,
         cc: Vec::new(),
-        channel: super::cycle::Channel::Email,
+        channel: Channel::Email,
         attach_statement: false,
         documents,
         days_overdue: oldest,

@@ -53,6 +53,7 @@ impl Store {
                     payment: a.payment,
                 })
                 .collect(),
+            contacts: self.customer_contacts(cid)?,
         }))
     }
 

@@ -93,16 +93,7 @@ impl LastAttempt {
     }
 }
 
-/// A person of a customer (`contacts.csv`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Contact {
-    pub name: Option<String>,
-    pub email: String,
-    pub phone: Option<String>,
-    /// `billing`, `escalation`, `ap`, `sales` or `other`.
-    pub role: String,
-    pub primary: bool,
-}
+pub use crate::domain::customer::Contact;
 
 /// What a run claims in the outbox: a reminder row (its documents are given beside it).
 #[derive(Debug, Clone, Default)]
@@ -216,6 +207,26 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// One customer's contacts (`contacts.csv`) as the detail and the call form list them:
+    /// the primary billing contact first, then the other primary ones, then the rest in the
+    /// order they were imported.
+    pub fn customer_contacts(&self, cid: i64) -> Result<Vec<Contact>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT name, email, phone, role, is_primary FROM contacts WHERE cid = ?1
+              ORDER BY is_primary AND role = 'billing' DESC, is_primary DESC, id",
+        )?;
+        let rows = stmt.query_map([cid], |r| {
+            Ok(Contact {
+                name: r.get(0)?,
+                email: r.get(1)?,
+                phone: r.get(2)?,
+                role: r.get(3)?,
+                primary: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The latest day a reminder (email or text message, of a cycle or by hand) was sent to

@@ -14,6 +14,7 @@ use crate::domain::actions::{self as check, IssueState, OwnerRole, Stamp};
 use crate::domain::customer::{CustomerCard, EntryRecord};
 use crate::domain::queue::IssueReason;
 use crate::domain::queue::{Predicate, QueueQuery};
+use crate::domain::text::one_line;
 use crate::domain::users::Actor;
 use crate::domain::{Date, Decimal};
 use crate::{Error, Result};
@@ -85,7 +86,8 @@ pub struct FormData {
     pub open_issues: Vec<IssueChoice>,
     /// Every finance and sales owner's name (assign form).
     pub owners: Vec<String>,
-    /// Whom the call form offers to call: the customer's phone and email (call form).
+    /// Whom the call form offers to call: the customer's contacts, then its own phone and
+    /// email (call form).
     pub contacts: Vec<String>,
 }
 
@@ -234,15 +236,24 @@ impl PortfolioWorker {
             FormKind::Assign => self.store.owner_names()?,
             _ => Vec::new(),
         };
-        // Until contacts are imported, whom to call is the customer's own phone and email.
+        // Whom to call: the customer's contacts (`contacts.csv`, the primary billing contact
+        // first, each as "Name, phone" or "Name <email>"), then its own phone and email.
         let contacts = match kind {
-            FormKind::Call => customer
-                .phone
-                .iter()
-                .chain(customer.email.iter())
-                .map(|c| c.trim().to_string())
-                .filter(|c| !c.is_empty())
-                .collect(),
+            FormKind::Call => {
+                let mut out: Vec<String> = Vec::new();
+                let people = self.store.customer_contacts(cid)?;
+                let own = customer.phone.iter().chain(customer.email.iter());
+                let labels = people
+                    .iter()
+                    .map(|c| c.call_label())
+                    .chain(own.map(|c| one_line(c.trim()).into_owned()));
+                for label in labels {
+                    if !label.is_empty() && !out.contains(&label) {
+                        out.push(label);
+                    }
+                }
+                out
+            }
             _ => Vec::new(),
         };
         Ok(FormData {

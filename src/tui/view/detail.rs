@@ -11,6 +11,7 @@ use crate::domain::customer::{ActivityKind, CustomerDetail, DetailDocument};
 use crate::domain::money::grouped;
 use crate::domain::queue::{Predicate, SearchScope};
 use crate::domain::search;
+use crate::domain::text::one_line;
 use crate::tui::app::App;
 use crate::tui::theme::Role;
 use crate::workstation::DetailData;
@@ -274,6 +275,7 @@ fn header(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'stati
         muted,
         out,
     );
+    contacts(app, d, width, out);
     flowed(
         vec![
             field("Finance", h.finance_owner.clone()),
@@ -305,6 +307,36 @@ fn header(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'stati
     }
     if !extra.is_empty() {
         flowed(extra, width, muted, out);
+    }
+}
+
+/// The customer's contacts (`contacts.csv`), one a line (flowed on when narrow), the primary
+/// billing contact first: name, role (and "primary"), email, phone. Every text is from
+/// outside: kept on one line (`one_line`) and drawn through `text::put_line`, which shows
+/// control characters.
+fn contacts(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'static>>) {
+    let muted = app.theme.get(Role::Muted);
+    let label = app.theme.get(Role::MetricLabel);
+    for c in &d.contacts {
+        let name = c.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        let role = if c.primary {
+            format!("{}, primary", c.role)
+        } else {
+            c.role.clone()
+        };
+        let mut pieces = vec![vec![
+            Span::styled("Contact ", label),
+            match name {
+                Some(n) => Span::raw(text::truncate(&one_line(n), width.saturating_sub(8))),
+                None => Span::styled("—", muted),
+            },
+        ]];
+        pieces.push(vec![Span::styled(role, muted)]);
+        pieces.push(vec![Span::raw(text::truncate(&one_line(&c.email), width))]);
+        if let Some(p) = c.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            pieces.push(vec![Span::raw(text::truncate(&one_line(p), width))]);
+        }
+        flowed(pieces, width, muted, out);
     }
 }
 
