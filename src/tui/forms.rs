@@ -733,7 +733,10 @@ fn fields(kind: FormKind, settings: &ActionSettings) -> Vec<Field> {
         }
         FormKind::Resolve => {
             let mut outcome = f(FieldId::Outcome, "Outcome");
-            outcome.choices = Outcome::ALL.iter().map(|o| o.as_str().to_string()).collect();
+            outcome.choices = Outcome::ALL
+                .iter()
+                .map(|o| o.as_str().to_string())
+                .collect();
             vec![
                 f(FieldId::Issue, "Issue"),
                 outcome,
