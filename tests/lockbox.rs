@@ -3,7 +3,8 @@
 //! invoices, a short payment that opens a deduction, and one that matches nothing; the cheque
 //! images kept with their payment and visible from the document paid; importing again
 //! changes nothing; bad rows name the file, line and column and write nothing. Deductions
-//! resolve with an outcome (written off: a manager's) and show in the metrics.
+//! resolve with an outcome (written off: a manager's), from the command line and the
+//! workstation's resolve form, and show in the metrics.
 
 use owed::domain::actions::Stamp;
 use owed::domain::users::Role;

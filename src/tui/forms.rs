@@ -3,7 +3,9 @@
 //!
 //! A key on the queue or the detail opens a form for the selected customer (notes, calls,
 //! follow-ups and owners also for every marked customer, after a confirmation naming how
-//! many). The call form proposes a follow-up from the outcome (no answer: in 2 days). The form asks the worker
+//! many). The call form proposes a follow-up from the outcome (no answer: in 2 days); the
+//! resolve form takes an optional outcome (writing off is a manager's: the write refuses a
+//! collector's, as on the command line). The form asks the worker
 //! for what it pre-fills ([`Request::FormData`]: the overdue amount and documents, the open
 //! issues, the owners' names) and checks each field as it is typed with the same checks as
 //! the command line ([`crate::domain::actions`]). Enter sends a [`Request::Save`]: the worker
