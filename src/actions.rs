@@ -253,7 +253,7 @@ pub fn resolve_with(
         .map_err(Error::Input)?;
     let text = check::optional_text(text);
     let done = match outcome {
-        Some(o) => format!("resolved ({})", o.as_str().replace('_', " ")),
+        Some(o) => format!("resolved ({})", o.label()),
         None => "resolved".to_string(),
     };
     change(RecordKind::Issue, "issue", issue, &done, |id| {

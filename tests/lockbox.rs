@@ -3,11 +3,13 @@
 //! invoices, a short payment that opens a deduction, and one that matches nothing; the cheque
 //! images kept with their payment and visible from the document paid; importing again
 //! changes nothing; bad rows name the file, line and column and write nothing. Deductions
-//! resolve with an outcome (written off: a manager's) and show in the metrics.
+//! resolve with an outcome (written off: a manager's), from the command line and the
+//! workstation's resolve form, and show in the metrics.
 
 use owed::domain::actions::Stamp;
 use owed::domain::users::Role;
 use owed::store::Store;
+use owed::tui::form::FieldId;
 use rusqlite::Connection;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -64,12 +66,17 @@ impl Fx {
     }
 
     fn owed(&self, args: &[&str]) -> Output {
+        self.owed_on("2026-04-15", args)
+    }
+
+    /// `owed` as alice, as of `day`.
+    fn owed_on(&self, day: &str, args: &[&str]) -> Output {
         std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
             .arg("--db")
             .arg(self.db())
             .arg("--config")
             .arg(self.dir.path().join("config.toml"))
-            .args(["--as-of", "2026-04-15", "--as", "alice"])
+            .args(["--as-of", day, "--as", "alice"])
             .args(args)
             .env_remove("OWED_DB")
             .env_remove("OWED_CONFIG")
@@ -542,4 +549,146 @@ fn the_metrics_bar_shows_open_deductions_beside_open_issues() {
     let screen = d.screen();
     assert!(screen.contains("Open issues 800"), "{screen}");
     assert!(!screen.contains("Open deductions"), "{screen}");
+}
+
+const DANA_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF+jMxy1UPKN0+nNElB1xHLM8zFpOthxWeZrE809X5E7 dana@desk";
+const ALICE_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMo/kSXwAAUcvvpsIZ+5IYX/PDHZGGcxW4/4StaQ+pbR alice@laptop";
+
+/// The workstation's resolve form takes the outcome through the same write as `owed resolve
+/// --outcome`: a collector's `written_off` is refused with the command line's sentence and
+/// writes nothing, `invalid` is hers to choose, and a manager writes the deduction off.
+#[test]
+fn the_resolve_form_saves_an_outcome_and_writing_off_stays_a_managers() {
+    let fx = Fx::new();
+    fx.import(&fx.lockbox("lockbox", LOCKBOX));
+    let issue = fx.query("SELECT id FROM issues")[0][0].clone();
+    // dana manages, alice (K1's finance owner) collects.
+    for (name, key, role) in [
+        ("dana", DANA_KEY, "manager"),
+        ("alice", ALICE_KEY, "collector"),
+    ] {
+        let out = fx.owed(&["user", "add", name, "--key", key, "--role", role]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    // What the command line says to alice's write-off.
+    let out = fx.owed(&["resolve", &issue, "--outcome", "written_off"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    let sentence = stderr.trim().strip_prefix("owed: ").expect(&stderr);
+    assert!(sentence.contains("only a manager may"), "{sentence}");
+
+    // The same from alice's workstation: Tab cycles the outcomes.
+    let mut d =
+        workstation::Driver::with_role(&fx.db(), "alice", Role::Collector, (120, 40), "default");
+    d.press("/ kite <Enter> I");
+    let field = |d: &workstation::Driver| {
+        let form = d.app.form.as_ref().expect("the resolve form is open");
+        let f = form.field(FieldId::Outcome).expect("an outcome field");
+        (f.value().to_string(), f.refused.clone())
+    };
+    assert_eq!(field(&d).0, "", "no outcome unless one is chosen");
+    let screen = d.screen();
+    assert!(screen.contains("short_payment"), "{screen}");
+    assert!(
+        screen.contains("optional; Tab: valid, invalid, written_off (a manager's)"),
+        "{screen}"
+    );
+    d.press("<Down> <Tab>");
+    assert_eq!(field(&d).0, "valid");
+    d.press("<Tab>");
+    assert_eq!(field(&d).0, "invalid");
+    d.press("<Tab>");
+    assert_eq!(field(&d).0, "written_off");
+    assert!(
+        d.screen()
+            .contains("the amount is written off (a manager's decision)"),
+        "{}",
+        d.screen()
+    );
+    d.press("<Enter>");
+    let form = d.app.form.as_ref().expect("a refused form stays open");
+    assert_eq!(
+        form.message.as_ref().map(|m| m.text.as_str()),
+        Some(format!("Not saved: {sentence}").as_str())
+    );
+    assert_eq!(field(&d).1.as_deref(), Some(sentence), "under the outcome");
+    // The popup cuts the sentence to its width.
+    assert!(d.screen().contains(&sentence[..60]), "{}", d.screen());
+    assert_eq!(fx.query("SELECT count(*) FROM issue_events"), [["0"]]);
+
+    // An unknown outcome is refused as it is typed, before any save.
+    d.press("<C-u> maybe <Enter>");
+    let form = d.app.form.as_ref().expect("still open");
+    assert!(
+        form.message
+            .as_ref()
+            .is_some_and(|m| m.text
+                == "Not saved: unknown outcome `maybe`: use valid, invalid or written_off"),
+        "{:?}",
+        form.message
+    );
+    // invalid: the customer is chased for the gap; hers to decide.
+    d.press("<C-u> <S-Tab> <S-Tab> <Down> Customer <Space> took <Space> the <Space> early <Space> discount <Space> late <Enter>");
+    assert!(d.app.form.is_none(), "{}", d.screen());
+    let status = d.app.status.as_ref().map(|s| s.text.clone()).unwrap();
+    assert_eq!(status, format!("saved: Issue {issue} resolved (invalid)."));
+    assert_eq!(
+        fx.query("SELECT collector, kind, outcome, text FROM issue_events"),
+        [[
+            "alice",
+            "resolve",
+            "invalid",
+            "Customer took the early discount late"
+        ]]
+    );
+    // The detail's timeline names the outcome.
+    d.press("<Enter>");
+    assert!(
+        d.screen()
+            .contains("#1 short_payment, invalid — Customer took"),
+        "{}",
+        d.screen()
+    );
+
+    // alice reopens it from the timeline (its newest entry, the resolution); dana, a
+    // manager, writes it off from her workstation.
+    d.press("<Tab> o Disputed <Space> again <Enter>");
+    let status = d.app.status.as_ref().map(|s| s.text.clone()).unwrap();
+    assert_eq!(status, format!("saved: Issue {issue} reopened."));
+    let mut d =
+        workstation::Driver::with_role(&fx.db(), "dana", Role::Manager, (120, 40), "default");
+    // Kite is alice's: dana finds it among everyone's.
+    d.press("m / kite <Enter>");
+    d.press("I <Down> w <Tab> <Enter>");
+    assert!(d.app.form.is_none(), "{}", d.screen());
+    let status = d.app.status.as_ref().map(|s| s.text.clone()).unwrap();
+    assert_eq!(
+        status,
+        format!("saved: Issue {issue} resolved (written off).")
+    );
+    // As of the workstation's day, where the three events are.
+    let out = fx.owed_on(workstation::AS_OF, &["activity", "K1", "--json"]);
+    let activity: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let deduction = activity["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "issue")
+        .unwrap()
+        .clone();
+    assert_eq!(deduction["state"], "resolved", "{deduction}");
+    assert_eq!(deduction["outcome"], "written_off", "{deduction}");
+    let outcomes: Vec<&Value> = deduction["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["outcome"])
+        .collect();
+    assert!(outcomes.contains(&&Value::from("invalid")), "{deduction}");
+    assert!(
+        outcomes.contains(&&Value::from("written_off")),
+        "{deduction}"
+    );
 }

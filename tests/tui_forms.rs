@@ -321,7 +321,8 @@ fn resolving_a_dispute_empties_the_disputes_tab() {
         check(&d, FieldId::Issue),
         Check::Ok("pricing · 800.00 USD · opened 2026-04-02".into())
     );
-    d.press("<Down> Credit <Space> note <Space> agreed <Enter>");
+    // No outcome chosen: resolved without one.
+    d.press("<Down> <Down> Credit <Space> note <Space> agreed <Enter>");
     assert_eq!(status(&d), "saved: Issue 1 resolved.");
     let summary = d.app.summary.as_ref().unwrap();
     assert!(summary.metrics.open_issue_amount.is_zero());

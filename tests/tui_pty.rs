@@ -914,6 +914,101 @@ fn the_timeline_closes_the_loop_follow_up_done_and_promise_voided() {
 }
 
 #[test]
+fn the_timeline_resolves_an_issue_with_an_outcome_and_reopens_it() {
+    let mut s = Session::start((120, 40), &[]);
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5", "Disp 1"]);
+    // Pizza Palace's dispute: the Disputes tab, its detail, the timeline, `I`.
+    s.type_keys("5");
+    s.wait_for(&["Pizza Palace", "1 of 1"]);
+    s.type_keys("\r");
+    s.wait_for(&[
+        "Customer K5",
+        "#1 pricing 800.00 — Charged the old menu price",
+    ]);
+    s.type_keys("\t");
+    s.wait_for(&["I Resolve the issue"]);
+    s.type_keys("I");
+    // The form is on the entry's issue; the cursor starts in the outcome, Tab cycles it.
+    s.wait_for(&[
+        "Resolve a dispute · 🍕 Pizza Palace (K5)",
+        "issue 1 · 2026-04-02",
+        "› Outcome",
+        "optional; Tab: valid, invalid, written_off (a manager's)",
+    ]);
+    s.type_keys("\t\t");
+    s.wait_for(&[
+        "› Outcome   invalid",
+        "the customer was wrong: they are chased for the gap",
+    ]);
+    s.type_keys("\x1b[BThe old price was in the contract\r");
+    s.wait_for(&["saved: Issue 1 resolved (invalid).", "Customer K5"]);
+    // The timeline names the outcome; the log has it.
+    s.wait_for(&["#1 pricing, invalid — The old price was in the contract"]);
+    let issue = |s: &Session| {
+        activity(s, "K5")["activity"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == "issue" && e["id"] == 1)
+            .expect("the issue is in the log")
+            .clone()
+    };
+    let json = issue(&s);
+    assert_eq!(json["state"], "resolved", "{json}");
+    assert_eq!(json["outcome"], "invalid", "{json}");
+    assert_eq!(
+        json["resolution"], "The old price was in the contract",
+        "{json}"
+    );
+    // `I` again says it is resolved; back in the queue the Disputes tab is empty.
+    s.type_keys("I");
+    s.wait_for(&["Issue 1 is resolved already (o reopens it)."]);
+    s.type_keys("\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["Disp 0", "No customers in Disputes."]);
+    // Reopened from the timeline: its newest entry is the resolution.
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("2/pizza\r");
+    s.wait_for(&["filter: pizza · 1 of 1"]);
+    s.type_keys("\r");
+    s.wait_for(&["Customer K5", "#1 pricing, invalid"]);
+    s.type_keys("\to");
+    s.wait_for(&["Reopen a dispute · 🍕 Pizza Palace (K5)", "issue 1 ·"]);
+    s.type_keys("They found the newer price list\r");
+    s.wait_for(&["saved: Issue 1 reopened.", "Customer K5"]);
+    s.type_keys("o");
+    s.wait_for(&["Issue 1 is open (I resolves it)."]);
+    s.type_keys("\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    s.type_keys("\x1b");
+    s.wait_for(&["filter: pizza · 1 of 1", "Disp 1"]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+    let json = issue(&s);
+    assert_eq!(json["state"], "open", "{json}");
+    let events: Vec<(String, serde_json::Value)> = json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_string(),
+                e["outcome"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("resolve".to_string(), serde_json::json!("invalid")),
+            ("reopen".to_string(), serde_json::Value::Null),
+        ],
+        "{json}"
+    );
+}
+
+#[test]
 fn escape_on_a_typed_form_asks_and_keeps_a_draft_per_customer() {
     // An "editor" that writes a line into the file it is given.
     let bin = tempfile::tempdir().unwrap();

@@ -504,6 +504,24 @@ impl Outcome {
         }
     }
 
+    /// What it means, for a form's hint and the timeline: `written off`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Valid => "valid",
+            Outcome::Invalid => "invalid",
+            Outcome::WrittenOff => "written off",
+        }
+    }
+
+    /// What it leads to, in a few words (`a credit is due from billing`).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Outcome::Valid => "the customer was right: a credit is due from billing",
+            Outcome::Invalid => "the customer was wrong: they are chased for the gap",
+            Outcome::WrittenOff => "the amount is written off (a manager's decision)",
+        }
+    }
+
     /// Reads an outcome as typed.
     pub fn parse(text: &str) -> Result<Outcome, String> {
         let t = text.trim();

@@ -4,6 +4,7 @@
 use super::Store;
 use super::queue::{OPEN_ISSUE, day_of};
 use crate::Result;
+use crate::domain::actions::Outcome;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::promise::{Promise, PromiseState, promise_progress};
 use crate::domain::{Date, money};
@@ -254,12 +255,23 @@ impl Store {
             read(
                 &format!(
                     "SELECT e.event_date, e.at, e.collector, i.reason, ifnull(e.text, ''),
-                            i.id, {issue_open}
+                            e.outcome, i.id, {issue_open}
                        FROM issue_events e JOIN issues i ON i.id = e.issue_id
                       WHERE i.cid = ?1 AND e.event_date <= ?2 AND e.kind = '{event}'"
                 ),
                 kind,
-                &|r| Ok(join_text(r.get(3)?, &r.get::<_, String>(4)?)),
+                // A resolve's outcome after the reason: `short_payment, written off`.
+                &|r| {
+                    let reason: String = r.get(3)?;
+                    let head = match r.get::<_, Option<String>>(5)? {
+                        Some(o) => match Outcome::parse(&o) {
+                            Ok(o) => format!("{reason}, {}", o.label()),
+                            Err(_) => format!("{reason}, {o}"),
+                        },
+                        None => reason,
+                    };
+                    Ok(join_text(head, &r.get::<_, String>(4)?))
+                },
                 Some(issue),
             )?;
         }

@@ -25,7 +25,7 @@ pub enum FieldId {
     Owner,
     /// `finance` or `sales`.
     Role,
-    /// How a call ended.
+    /// How a call ended, or how an issue was resolved (`valid`, `invalid`, `written_off`).
     Outcome,
     /// Whom a call was to.
     Contact,

@@ -3,7 +3,9 @@
 //!
 //! A key on the queue or the detail opens a form for the selected customer (notes, calls,
 //! follow-ups and owners also for every marked customer, after a confirmation naming how
-//! many). The call form proposes a follow-up from the outcome (no answer: in 2 days). The form asks the worker
+//! many). The call form proposes a follow-up from the outcome (no answer: in 2 days); the
+//! resolve form takes an optional outcome (writing off is a manager's: the write refuses a
+//! collector's, as on the command line). The form asks the worker
 //! for what it pre-fills ([`Request::FormData`]: the overdue amount and documents, the open
 //! issues, the owners' names) and checks each field as it is typed with the same checks as
 //! the command line ([`crate::domain::actions`]). Enter sends a [`Request::Save`]: the worker
@@ -19,7 +21,7 @@ use super::form::{Field, FieldId};
 use super::keymap::{Key, KeyContext, Resolved};
 use super::update::{self, Effect};
 use crate::config::Config;
-use crate::domain::actions::{self as check, OwnerRole};
+use crate::domain::actions::{self as check, Outcome, OwnerRole};
 use crate::domain::calls::CallOutcome;
 use crate::domain::customer::{ActivityEntry, EntryRecord};
 use crate::domain::{Date, Decimal, date, money};
@@ -290,6 +292,7 @@ impl ActionForm {
                 Some(_) => Check::Ok("Tab: finance or sales".into()),
                 None => Check::Err("the role is finance or sales".into()),
             },
+            FieldId::Outcome if self.kind == FormKind::Resolve => check_resolution(field, strict),
             FieldId::Outcome => {
                 let all = format!("Tab: {}", field.choices.join(", "));
                 if v.is_empty() {
@@ -522,6 +525,7 @@ impl ActionForm {
             },
             FormKind::Resolve => ActionValues::Resolve {
                 issue: self.value(FieldId::Issue),
+                outcome: self.value(FieldId::Outcome).trim().to_string(),
                 text,
             },
             FormKind::FollowUp => ActionValues::FollowUp {
@@ -580,6 +584,8 @@ impl ActionForm {
     fn refuse(&mut self, error: &str) {
         let e = error.to_lowercase();
         let id = [
+            // Writing off refused by the user's role: the outcome asked for it.
+            ("write amounts off", FieldId::Outcome),
             ("document", FieldId::Documents),
             ("amount", FieldId::Amount),
             ("date", FieldId::Date),
@@ -604,6 +610,23 @@ impl ActionForm {
             text: format!("Not saved: {error}"),
             error: true,
         });
+    }
+}
+
+/// The resolve form's outcome: empty (resolved without one) or one of [`Outcome::ALL`];
+/// whether the user may write it off is the write layer's to say.
+fn check_resolution(field: &Field, strict: bool) -> Check {
+    let v = field.value().trim();
+    if v.is_empty() {
+        return Check::Hint("optional; Tab: valid, invalid, written_off (a manager's)".into());
+    }
+    let matches = field.matches();
+    if !strict && !field.is_choice() && !matches.is_empty() {
+        return Check::Hint(format!("Tab: {}", matches.join(", ")));
+    }
+    match Outcome::parse(v) {
+        Ok(o) => Check::Ok(o.meaning().to_string()),
+        Err(e) => Check::Err(e),
     }
 }
 
@@ -710,7 +733,18 @@ fn fields(kind: FormKind, settings: &ActionSettings) -> Vec<Field> {
                 f(FieldId::Text, "Comment"),
             ]
         }
-        FormKind::Resolve => vec![f(FieldId::Issue, "Issue"), f(FieldId::Text, "Resolution")],
+        FormKind::Resolve => {
+            let mut outcome = f(FieldId::Outcome, "Outcome");
+            outcome.choices = Outcome::ALL
+                .iter()
+                .map(|o| o.as_str().to_string())
+                .collect();
+            vec![
+                f(FieldId::Issue, "Issue"),
+                outcome,
+                f(FieldId::Text, "Resolution"),
+            ]
+        }
         FormKind::Attach => {
             let mut files = f(FieldId::Files, "Files");
             files.choices = path_choices("");
@@ -882,6 +916,11 @@ pub fn open_record(app: &mut App, action: Action, entry: &ActivityEntry) -> Vec<
     if let Some(issue) = fields.iter_mut().find(|f| f.id == FieldId::Issue) {
         issue.preset(&record.id().to_string());
     }
+    // The entry names the record: the cursor starts in the first field left to fill in.
+    let focus = fields
+        .iter()
+        .position(|f| !f.edited && f.id != FieldId::Issue)
+        .unwrap_or(0);
     let data_seq = app.next_seq();
     app.form = Some(ActionForm {
         kind,
@@ -889,7 +928,7 @@ pub fn open_record(app: &mut App, action: Action, entry: &ActivityEntry) -> Vec<
         target: app.label(cid).unwrap_or_default(),
         marked: false,
         fields,
-        focus: 0,
+        focus,
         data: None,
         data_seq,
         state: FormState::Editing,

@@ -112,6 +112,8 @@ pub enum ActionValues {
     },
     Resolve {
         issue: String,
+        /// `valid`, `invalid`, `written_off` (a manager's); empty: none.
+        outcome: String,
         text: String,
     },
     FollowUp {
@@ -390,7 +392,11 @@ impl PortfolioWorker {
                     text: Some(text),
                 },
             ),
-            ActionValues::Resolve { issue, text } => {
+            ActionValues::Resolve {
+                issue,
+                outcome,
+                text,
+            } => {
                 let number = check::record_id("issue", issue).map_err(Error::Input)?;
                 if let Some((owner, _)) = store.issue_state(number)?
                     && owner != card.cid
@@ -400,7 +406,8 @@ impl PortfolioWorker {
                         card.name
                     )));
                 }
-                actions::resolve(store, stamp, issue, Some(text))
+                let outcome = Some(outcome.as_str()).filter(|o| !o.trim().is_empty());
+                actions::resolve_with(store, stamp, issue, outcome, Some(text))
             }
             ActionValues::FollowUp { date, text } => {
                 actions::followup(store, stamp, id, date, text)
