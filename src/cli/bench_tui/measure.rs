@@ -2,9 +2,10 @@
 //!
 //! - first frame: from start (config, keymap, theme, database open) to the first frame drawn,
 //!   and to the first frame with the figures and the queue;
-//! - key to frame: for moves, sorts and filters, the time from the key to the frame drawn
-//!   right after it, and to the frame drawn once the worker has answered (the worker is the
-//!   real thread, the frame is rendered into a `TestBackend`);
+//! - key to frame: for moves, sorts, filters and searches (`note:`, `text:`, a document
+//!   number), the time from the key to the frame drawn right after it, and to the frame
+//!   drawn once the worker has answered (the worker is the real thread, the frame is
+//!   rendered into a `TestBackend`);
 //! - bytes: what crossterm writes for the first frame and for a one-row move (a
 //!   `CrosstermBackend` over a `Vec<u8>`);
 //! - idle: CPU time used by the process while nothing happens, from 1.5 s after the last key
@@ -72,6 +73,8 @@ pub struct BenchReport {
     pub moves: Latency,
     pub sorts: Latency,
     pub filters: Latency,
+    /// Searches of the timeline's text and document numbers typed into `/`.
+    pub searches: Latency,
     pub first_frame_bytes: usize,
     pub move_bytes: usize,
     pub move_detail_bytes: usize,
@@ -123,6 +126,7 @@ impl std::fmt::Display for BenchReport {
             ("moves", &self.moves),
             ("sorts", &self.sorts),
             ("filters", &self.filters),
+            ("searches", &self.searches),
         ] {
             writeln!(
                 f,
@@ -377,6 +381,20 @@ pub fn run(ctx: &Context, options: &BenchOptions) -> Result<BenchReport> {
         filters.push(h.press(key(KeyCode::Enter))?);
         filters.push(h.press(key(KeyCode::Esc))?);
     }
+    // Searches typed the same way: the notes' words (FTS5), all activity, a document number.
+    let searches_typed = ["note:approval", "text:\"payment run\"", "A2024-0000001"];
+    let mut searches = Vec::with_capacity(n * 4);
+    let mut i = 0;
+    while searches.len() < n * 2 {
+        let q = searches_typed[i % searches_typed.len()];
+        i += 1;
+        searches.push(h.press(ch('/'))?);
+        for c in q.chars() {
+            searches.push(h.press(ch(c))?);
+        }
+        searches.push(h.press(key(KeyCode::Enter))?);
+        searches.push(h.press(key(KeyCode::Esc))?);
+    }
     // Bytes: the same state drawn through crossterm into memory.
     let (first_frame_bytes, move_bytes, move_detail_bytes) = bytes(&mut h, options)?;
     // Idle before the saves: a promise or dispute saved restarts the forecast a moment later,
@@ -401,6 +419,7 @@ pub fn run(ctx: &Context, options: &BenchOptions) -> Result<BenchReport> {
         moves: latency(&moves),
         sorts: latency(&sorts),
         filters: latency(&filters),
+        searches: latency(&searches),
         first_frame_bytes,
         move_bytes,
         move_detail_bytes,
