@@ -2,7 +2,8 @@
 //! database: the call form (outcome, contact, the follow-up it proposes), calls and notes
 //! for the marked customers with one confirmation naming the count, `*` marking every row of
 //! the view, `/` landing on a document by its number and `note:` marking its words, saved
-//! views as tabs (`:save`, `:view`, `]`), the queue sorted by the last call.
+//! views as tabs (`:save`, `:view`, `]`), a `[[view]]` written in the config opening with its
+//! tab, scope, filter and sort, the queue sorted by the last call.
 
 mod workstation;
 
@@ -375,6 +376,70 @@ fn saved_views_are_tabs_opened_by_name_or_by_bracket() {
     assert!(status(&d).contains("exists already"), "{}", status(&d));
     d.press(": view <Space> nope <Enter>");
     assert!(status(&d).contains("no view named `nope`"));
+}
+
+#[test]
+fn a_view_written_in_the_config_opens_with_its_tab_scope_filter_and_sort() {
+    let (dir, db) = fixture();
+    // Disputes beside K5's (alice's): on bob's K2, carol's K10, and alice's K1 (60.00
+    // overdue) and K9 (nothing overdue).
+    {
+        let mut store = Store::open_existing(&db).unwrap();
+        for (customer, who) in [("K2", "bob"), ("K10", "carol"), ("K1", "alice"), ("K9", "alice")]
+        {
+            let stamp = owed::domain::actions::Stamp {
+                collector: who.into(),
+                role: owed::domain::users::Role::Manager,
+                at: "2026-04-29T09:00:00Z".into(),
+                today: workstation::as_of(),
+            };
+            let form = owed::actions::DisputeForm {
+                customer,
+                reason: "pricing",
+                amount: Some("10"),
+                documents: &[],
+                text: Some("Price list"),
+            };
+            owed::actions::dispute(&mut store, &stamp, &owed::config::Config::default(), &form)
+                .unwrap();
+        }
+    }
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "collector = \"alice\"\n\n\
+         [[view]]\n\
+         name = \"team disputes\"\n\
+         filter = \"overdue>100\"\n\
+         sort = \"overdue asc\"\n\
+         tab = \"disputes\"\n\
+         scope = \"everyone\"\n",
+    )
+    .unwrap();
+    let views = owed::config::Config::from_file(&config).unwrap().views();
+    assert_eq!(views.len(), 1, "the config's views replace the shipped ones");
+    let mut d = Driver::new(&db, "alice", (160, 40));
+    d.app.views = views;
+    // alice's own disputes before: K1, K5, K9, largest overdue first.
+    d.press("5");
+    assert_eq!(d.app.query.tab, Tab::Disputes);
+    assert_eq!(d.names(), ["🍕 Pizza Palace", "Kite Supplies", "Orbit Ltd"]);
+    d.press("1 : view <Space> team <Space> disputes <Enter>");
+    assert_eq!(d.app.current_view().unwrap().name, "team disputes");
+    assert!(d.screen().contains(" team disputes "), "{}", d.screen());
+    assert_eq!(d.app.query.tab, Tab::Disputes);
+    assert_eq!(d.app.query.scope, owed::domain::queue::Scope::Everyone);
+    assert_eq!(d.app.query.filter.text, "overdue>100");
+    assert_eq!(
+        (d.app.query.sort, d.app.query.descending),
+        (SortKey::Overdue, false)
+    );
+    // Disputed (not K4, K6 …), everyone's (bob's K2, carol's K10), over 100 overdue (not
+    // K1, K9), the smallest first: 700.00, 800.00, 1,120.00.
+    assert_eq!(
+        d.names(),
+        ["Carol's Customer", "🍕 Pizza Palace", "Lumen GmbH"]
+    );
 }
 
 #[test]
