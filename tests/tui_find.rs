@@ -1,6 +1,6 @@
 //! Issue 13 in the workstation, driven by keys through the update function on the fixture
-//! database: the call form (outcome, contact, the follow-up it proposes), calls and notes
-//! for the marked customers with one confirmation naming the count, `*` marking every row of
+//! database: the call form (outcome, contact, the follow-up it proposes), calls, notes and
+//! follow-ups for the marked customers with one confirmation naming the count, `*` marking every row of
 //! the view, `/` landing on a document by its number and `note:` marking its words, saved
 //! views as tabs (`:save`, `:view`, `]`), a `[[view]]` written in the config opening with its
 //! tab, scope, filter and sort, the queue sorted by the last call.
@@ -239,6 +239,46 @@ fn voicemail_for_the_marked_customers_after_one_question_naming_the_count() {
             "{id}: proposed, kept"
         );
     }
+    assert!(d.app.marks.is_empty());
+}
+
+#[test]
+fn a_follow_up_for_the_marked_customers_after_one_question_naming_the_count() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    let before: Vec<usize> = ["K4", "K6", "K1"]
+        .iter()
+        .map(|id| followups(&db, id).len())
+        .collect();
+    d.press("<Space> <Space>");
+    assert_eq!(d.app.marks.len(), 2);
+    d.press("f fri");
+    assert_eq!(
+        d.app.form.as_ref().unwrap().target,
+        "2 marked customers: 東京商事株式会社 Tokyo Trading (K4) and 1 more"
+    );
+    let fx = d.press("<Enter> Ask <Space> for <Space> the <Space> remittance <Enter>");
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Request(Request::Save { .. }))),
+        "a question first: {fx:?}"
+    );
+    assert_eq!(d.app.form.as_ref().unwrap().state, FormState::Confirm);
+    assert!(d.screen().contains("Save this for 2 customers?"), "{}", d.screen());
+    d.press("y");
+    assert!(
+        status(&d).starts_with("saved for 2 customers: Follow-up "),
+        "{}",
+        status(&d)
+    );
+    for (i, id) in ["K4", "K6"].iter().enumerate() {
+        let f = followups(&db, id);
+        assert_eq!(f.len(), before[i] + 1, "{id}");
+        assert!(
+            f.contains(&("2026-05-01".into(), "Ask for the remittance".into())),
+            "{id}: {f:?}"
+        );
+    }
+    assert_eq!(followups(&db, "K1").len(), before[2], "not marked: untouched");
     assert!(d.app.marks.is_empty());
 }
 
