@@ -209,7 +209,10 @@ fn a_calls_note_is_found_by_note_and_text() {
     assert_eq!(filtered(&store, "text:treasury"), ["K3"]);
     assert_eq!(filtered(&store, "note:\"remittance treasury\""), ["K3"]);
     assert!(filtered(&store, "note:treasury owner:bob").is_empty());
-    assert_eq!(found_activity(&fx, "treasury"), [("call".into(), "K3".into())]);
+    assert_eq!(
+        found_activity(&fx, "treasury"),
+        [("call".into(), "K3".into())]
+    );
     // A call logged after the search was first made is found too: the index is kept by
     // the write itself.
     ok(&run(
@@ -247,7 +250,10 @@ fn an_imported_reply_is_found_by_text_not_by_note() {
     assert_eq!(filtered(&store, "text:quokka"), ["K2"]);
     assert_eq!(filtered(&store, "text:\"invoice query\""), ["K2"]);
     assert!(filtered(&store, "note:quokka").is_empty());
-    assert_eq!(found_activity(&fx, "quokka"), [("reply".into(), "K2".into())]);
+    assert_eq!(
+        found_activity(&fx, "quokka"),
+        [("reply".into(), "K2".into())]
+    );
 }
 
 #[test]

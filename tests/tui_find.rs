@@ -259,11 +259,16 @@ fn a_follow_up_for_the_marked_customers_after_one_question_naming_the_count() {
     );
     let fx = d.press("<Enter> Ask <Space> for <Space> the <Space> remittance <Enter>");
     assert!(
-        !fx.iter().any(|e| matches!(e, Effect::Request(Request::Save { .. }))),
+        !fx.iter()
+            .any(|e| matches!(e, Effect::Request(Request::Save { .. }))),
         "a question first: {fx:?}"
     );
     assert_eq!(d.app.form.as_ref().unwrap().state, FormState::Confirm);
-    assert!(d.screen().contains("Save this for 2 customers?"), "{}", d.screen());
+    assert!(
+        d.screen().contains("Save this for 2 customers?"),
+        "{}",
+        d.screen()
+    );
     d.press("y");
     assert!(
         status(&d).starts_with("saved for 2 customers: Follow-up "),
@@ -278,7 +283,11 @@ fn a_follow_up_for_the_marked_customers_after_one_question_naming_the_count() {
             "{id}: {f:?}"
         );
     }
-    assert_eq!(followups(&db, "K1").len(), before[2], "not marked: untouched");
+    assert_eq!(
+        followups(&db, "K1").len(),
+        before[2],
+        "not marked: untouched"
+    );
     assert!(d.app.marks.is_empty());
 }
 
@@ -425,8 +434,12 @@ fn a_view_written_in_the_config_opens_with_its_tab_scope_filter_and_sort() {
     // overdue) and K9 (nothing overdue).
     {
         let mut store = Store::open_existing(&db).unwrap();
-        for (customer, who) in [("K2", "bob"), ("K10", "carol"), ("K1", "alice"), ("K9", "alice")]
-        {
+        for (customer, who) in [
+            ("K2", "bob"),
+            ("K10", "carol"),
+            ("K1", "alice"),
+            ("K9", "alice"),
+        ] {
             let stamp = owed::domain::actions::Stamp {
                 collector: who.into(),
                 role: owed::domain::users::Role::Manager,
@@ -457,7 +470,11 @@ fn a_view_written_in_the_config_opens_with_its_tab_scope_filter_and_sort() {
     )
     .unwrap();
     let views = owed::config::Config::from_file(&config).unwrap().views();
-    assert_eq!(views.len(), 1, "the config's views replace the shipped ones");
+    assert_eq!(
+        views.len(),
+        1,
+        "the config's views replace the shipped ones"
+    );
     let mut d = Driver::new(&db, "alice", (160, 40));
     d.app.views = views;
     // alice's own disputes before: K1, K5, K9, largest overdue first.

@@ -305,7 +305,11 @@ pub fn check_table(sheet: &Sheet, view: &str, as_of: &str) -> Vec<u32> {
     );
     assert_eq!(attribute(pane, "ySplit").as_deref(), Some("2"), "{pane}");
     assert_eq!(attribute(pane, "xSplit"), None, "{pane}");
-    assert_eq!(attribute(pane, "topLeftCell").as_deref(), Some("A3"), "{pane}");
+    assert_eq!(
+        attribute(pane, "topLeftCell").as_deref(),
+        Some("A3"),
+        "{pane}"
+    );
 
     // Columns fitted to what they hold (the title row spans them all and does not count).
     for c in 0..headers.len() as u32 {
