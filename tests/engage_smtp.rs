@@ -4,6 +4,7 @@
 //! deadlines, no retry after a timeout, no password in clear, signals mid-run.
 
 mod smtp_server;
+mod workbook;
 
 use smtp_server::{HangAt, Script, ScriptedServer, SmtpServer, closed_port};
 use std::collections::BTreeSet;
@@ -249,6 +250,35 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = std::fs::read_to_string(&csv).unwrap();
     assert!(text.contains("Dunning,Friendly,2,0,0,0,0.00"), "{text}");
+    // The workbook: a table like every export's, the same row, counts and amounts typed.
+    let xlsx = setup.dir.path().join("engagement.xlsx");
+    let o = setup.owed(&["export", "engagement", "-o", xlsx.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let sheets = workbook::read(&xlsx);
+    let s = &sheets[0];
+    assert_eq!(s.name, "Engagement");
+    let summed = workbook::check_table(s, "Engagement", AS_OF);
+    workbook::check_about(&sheets, "Engagement", "Base currency", AS_OF);
+    assert_eq!(
+        s.headers(),
+        [
+            "Cycle",
+            "Reminder",
+            "Sent",
+            "Replied",
+            "Promised within 7 days",
+            "Paid within 14 days",
+            "Collected (USD)"
+        ]
+    );
+    assert_eq!(summed, [2, 3, 4, 5, 6]);
+    assert_eq!(s.data_rows().len(), 1);
+    assert_eq!(s.text(2, 0), "Dunning");
+    assert_eq!(s.text(2, 1), "Friendly");
+    assert_eq!(s.number(2, 2), 2.0);
+    assert_eq!(s.num_format(2, 2), workbook::COUNT);
+    assert_eq!(s.number(2, 6), 0.0);
+    assert_eq!(s.num_format(2, 6), workbook::AMOUNT);
 
     // A rerun sends nothing.
     let o = setup.owed(&["engage", "run"]);

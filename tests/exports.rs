@@ -6,11 +6,12 @@
 //! sort and owner; the new views' rows.
 
 mod common;
+mod workbook;
 
-use calamine::{Data, Reader, Xlsx, open_workbook};
+use calamine::Data;
 use common::{command_in, stderr, stdout, write_fixture};
-use std::io::Read;
 use std::path::{Path, PathBuf};
+use workbook::{AMOUNT, COUNT, Sheet, read};
 
 const AS_OF: &str = "2026-04-30";
 
@@ -113,197 +114,15 @@ fn export(dir: &Path, view: &str, extra: &[&str]) -> PathBuf {
     path
 }
 
-/// One worksheet as read back: values, formulas and the autofilter's range.
-struct Sheet {
-    name: String,
-    values: calamine::Range<Data>,
-    formulas: calamine::Range<String>,
-    autofilter: Option<String>,
-}
-
-impl Sheet {
-    fn cell(&self, row: u32, col: u32) -> Data {
-        self.values
-            .get_value((row, col))
-            .cloned()
-            .unwrap_or(Data::Empty)
-    }
-
-    fn text(&self, row: u32, col: u32) -> String {
-        match self.cell(row, col) {
-            Data::String(s) => s,
-            Data::Empty => String::new(),
-            other => panic!("{}: cell ({row}, {col}) is {other:?}, not text", self.name),
-        }
-    }
-
-    fn number(&self, row: u32, col: u32) -> f64 {
-        match self.cell(row, col) {
-            Data::Float(v) => v,
-            Data::Int(v) => v as f64,
-            other => panic!(
-                "{}: cell ({row}, {col}) is {other:?}, not a number",
-                self.name
-            ),
-        }
-    }
-
-    fn title(&self) -> String {
-        self.text(0, 0)
-    }
-
-    fn headers(&self) -> Vec<String> {
-        let width = self.values.end().map_or(0, |(_, c)| c + 1);
-        (0..width).map(|c| self.text(1, c)).collect()
-    }
-
-    /// The column of a header.
-    fn col(&self, header: &str) -> u32 {
-        self.headers()
-            .iter()
-            .position(|h| h == header)
-            .unwrap_or_else(|| {
-                panic!(
-                    "{}: no column {header:?} in {:?}",
-                    self.name,
-                    self.headers()
-                )
-            }) as u32
-    }
-
-    /// The data rows (0-based row numbers): from the third row to the row before "Total".
-    fn data_rows(&self) -> std::ops::Range<u32> {
-        let last = self.values.end().map_or(0, |(r, _)| r);
-        let has_total = (0..=self.values.end().map_or(0, |(_, c)| c))
-            .any(|c| self.cell(last, c) == Data::String("Total".into()));
-        2..if has_total { last } else { last + 1 }
-    }
-
-    fn formula(&self, row: u32, col: u32) -> String {
-        self.formulas
-            .get_value((row, col))
-            .cloned()
-            .unwrap_or_default()
-            .trim_start_matches('=')
-            .to_string()
-    }
-}
-
-/// Excel's name of a 0-based column.
-fn letter(col: u32) -> String {
-    let mut n = col + 1;
-    let mut s = String::new();
-    while n > 0 {
-        let r = (n - 1) % 26;
-        s.insert(0, (b'A' + r as u8) as char);
-        n = (n - 1) / 26;
-    }
-    s
-}
-
-/// Every worksheet of a workbook, in order.
-fn read(path: &Path) -> Vec<Sheet> {
-    let mut book: Xlsx<_> = open_workbook(path).expect("a workbook calamine reads");
-    let names = book.sheet_names();
-    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
-    names
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let mut xml = String::new();
-            zip.by_name(&format!("xl/worksheets/sheet{}.xml", i + 1))
-                .unwrap()
-                .read_to_string(&mut xml)
-                .unwrap();
-            let autofilter = xml
-                .split("<autoFilter ref=\"")
-                .nth(1)
-                .map(|rest| rest.split('"').next().unwrap().to_string());
-            Sheet {
-                name: name.clone(),
-                values: book.worksheet_range(name).unwrap(),
-                formulas: book.worksheet_formula(name).unwrap(),
-                autofilter,
-            }
-        })
-        .collect()
-}
-
-/// What every table worksheet must be: a title naming the view, the date and the currency;
-/// its totals SUBTOTAL(109) over exactly the data rows, equal to their sum; the autofilter
-/// over the header and data rows only. Returns the summed columns.
+/// Every table worksheet as SPEC "Exports (additions)" has it (see `workbook::check_table`),
+/// as of 30 April 2026. Returns the summed columns.
 fn check_table(sheet: &Sheet, view: &str) -> Vec<u32> {
-    let title = sheet.title();
-    assert!(title.starts_with(view), "{}: {title}", sheet.name);
-    assert!(title.contains(&format!("as of {AS_OF}")), "{title}");
-    assert!(title.contains("USD"), "{title}");
-    let headers = sheet.headers();
-    assert!(headers.iter().all(|h| !h.is_empty()), "{headers:?}");
-    let rows = sheet.data_rows();
-    let last_col = letter(headers.len() as u32 - 1);
-    assert_eq!(
-        sheet.autofilter.as_deref(),
-        Some(format!("A2:{last_col}{}", rows.end.max(2)).as_str()),
-        "{}: the filter covers the header and data rows, not the total",
-        sheet.name
-    );
-    let mut summed = Vec::new();
-    if rows.is_empty() {
-        return summed;
-    }
-    let total_row = rows.end;
-    for c in 0..headers.len() as u32 {
-        let formula = sheet.formula(total_row, c);
-        if formula.is_empty() {
-            continue;
-        }
-        let l = letter(c);
-        assert_eq!(
-            formula,
-            format!("SUBTOTAL(109,{l}3:{l}{})", rows.end),
-            "{}: column {}",
-            sheet.name,
-            headers[c as usize]
-        );
-        let sum: f64 = rows
-            .clone()
-            .map(|r| match sheet.cell(r, c) {
-                Data::Empty => 0.0,
-                _ => sheet.number(r, c),
-            })
-            .sum();
-        assert!(
-            (sheet.number(total_row, c) - sum).abs() < 0.005,
-            "{}: total of {} is {} not {sum}",
-            sheet.name,
-            headers[c as usize],
-            sheet.number(total_row, c)
-        );
-        summed.push(c);
-    }
-    summed
+    workbook::check_table(sheet, view, AS_OF)
 }
 
-/// The About sheet: last, with the view, the date and the owed version, and formulas.
+/// The About sheet as of 30 April 2026.
 fn check_about(sheets: &[Sheet], view: &str, figure: &str) {
-    let about = sheets.last().unwrap();
-    assert_eq!(about.name, "About");
-    let text: Vec<String> = (0..about.values.height() as u32)
-        .map(|r| format!("{} | {}", about.text(r, 0), about.text(r, 1)))
-        .collect();
-    let all = text.join("\n");
-    assert!(all.contains(&format!("View | {view}")), "{all}");
-    assert!(all.contains(&format!("As of | {AS_OF}")), "{all}");
-    assert!(all.contains("Base currency | USD"), "{all}");
-    assert!(
-        all.contains(&format!("owed {}", env!("CARGO_PKG_VERSION"))),
-        "{all}"
-    );
-    assert!(
-        all.contains(figure),
-        "{figure:?} missing from About:\n{all}"
-    );
-    assert!(all.contains("SUBTOTAL(109"), "{all}");
+    workbook::check_about(sheets, view, figure, AS_OF)
 }
 
 /// The row whose first cell is `key`.
@@ -346,6 +165,15 @@ fn aging_reads_back_with_the_figures_worked_out_by_hand() {
         "every amount is totalled"
     );
     assert_eq!(s.data_rows(), 2..5, "K1, K2, K3; the total below them");
+    // Amounts and their totals shown with cents and thousands separators.
+    for c in summed {
+        assert_eq!(s.column_formats(c), [AMOUNT], "{}", s.headers()[c as usize]);
+        assert_eq!(s.num_format(s.data_rows().end, c), AMOUNT);
+    }
+    // Columns fitted: the names are wider than Excel's default, "Moss & Sons" fits.
+    assert!(s.width(s.col("Customer")) > workbook::DEFAULT_WIDTH);
+    assert!(s.width(s.col("Customer")) >= "Moss & Sons".len() as f64);
+    assert!(s.width(s.col("Outstanding mismatch")) >= "Outstanding mismatch".len() as f64);
     // docs/arithmetic.md: K1 60.00 in 1-30 with 100.00 credit (net 0); K2 1,080.00 in 1-30
     // (EUR 1,000 × 1.08); K3 40.00 current and 50.00 cash.
     let k1 = row_of(s, "K1");
@@ -421,6 +249,11 @@ fn metrics_show_cei_as_a_percentage_and_amounts_as_numbers() {
     let dso = row_of(s, "dso");
     let days: f64 = json["dso"].as_str().unwrap().parse().unwrap();
     assert!((s.number(dso, 2) - days).abs() < 1e-9);
+    // Each figure formatted as what it is: money, days with one decimal, CEI in percent.
+    assert_eq!(s.num_format(row_of(s, "outstanding"), 2), AMOUNT);
+    assert_eq!(s.num_format(dso, 2), "0.0");
+    assert!(json["cei"].is_string(), "the fixture has a CEI: {json}");
+    assert_eq!(s.num_format(cei, 2), "0.0%");
     check_about(&sheets, "Metrics", "CEI");
 }
 
@@ -442,6 +275,19 @@ fn documents_total_the_base_currency_and_split_at_the_row_limit() {
         matches!(s.cell(2, s.col("Date")), Data::DateTime(_)),
         "dates typed"
     );
+    for header in ["Date", "Due"] {
+        let formats = s.column_formats(s.col(header));
+        assert_eq!(formats.len(), 1, "{header}: {formats:?}");
+        assert!(workbook::is_date_format(&formats[0]), "{formats:?}");
+    }
+    for header in [
+        "Amount (document currency)",
+        "Open (document currency)",
+        "Open (USD)",
+    ] {
+        assert_eq!(s.column_formats(s.col(header)), [AMOUNT], "{header}");
+    }
+    assert_eq!(s.column_formats(s.col("Days overdue")), ["0"]);
 
     // Two rows a sheet: two sheets, each with its own title, headers and totals, the rows
     // in order across them.
@@ -516,6 +362,9 @@ fn the_queue_follows_tab_filter_sort_and_owner() {
     let ids: Vec<String> = s.data_rows().map(|r| s.text(r, 0)).collect();
     assert_eq!(ids, ["K1", "K2", "K3"]);
     assert_eq!(s.number(row_of(s, "K2"), s.col("Overdue (USD)")), 1080.0);
+    assert_eq!(s.column_formats(s.col("Overdue (USD)")), [AMOUNT]);
+    assert_eq!(s.column_formats(s.col("Follow-ups due")), [COUNT]);
+    assert_eq!(s.column_formats(s.col("Days late (oldest)")), ["0"]);
     // Overdue customers of alice (K1 and K3; K3 has nothing overdue).
     let o = ok(
         dir.path(),

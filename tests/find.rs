@@ -1,6 +1,7 @@
 //! Issue 13 through the real binary and the store: `owed find` finds an invoice by its number
 //! or id and a customer by a word of its notes (on the fixture and on the demo); the filter's
-//! `note:`/`text:` terms and bare words agree with `owed find`; `owed call` logs a call, and
+//! `note:`/`text:` terms and bare words agree with `owed find`; a call's note is found by
+//! `note:` and `text:`, an imported reply by `text:` only; `owed call` logs a call, and
 //! with `--followup` its follow-up, in one transaction or not at all; calls count as contact;
 //! the full-text index is kept by every write and filled for a database written before it.
 
@@ -171,6 +172,88 @@ fn a_notes_word_finds_its_customer_and_the_filter_keeps_it() {
     assert_eq!(filtered(&store, "note:\"waiting approval\""), ["K2"]);
     assert!(filtered(&store, "note:approval owner:alice").is_empty());
     assert_eq!(filtered(&store, "note:voicemail"), ["K1"]);
+}
+
+/// The kinds and customers of what `owed find --json TEXT` finds in the activity.
+fn found_activity(fx: &Fixture, text: &str) -> Vec<(String, String)> {
+    find_json(fx, &[text])["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["kind"].as_str().unwrap().to_string(),
+                a["customer_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_calls_note_is_found_by_note_and_text() {
+    let fx = Fixture::new();
+    ok(&run(
+        &fx,
+        &[
+            "call",
+            "K3",
+            "--outcome",
+            "reached",
+            "Controller says the remittance is with treasury",
+        ],
+    ));
+    // A note on another customer that does not say it.
+    ok(&run(&fx, &["note", "K1", "Sent the statement again"]));
+    let store = fx.store();
+    assert_eq!(filtered(&store, "note:treasury"), ["K3"]);
+    assert_eq!(filtered(&store, "text:treasury"), ["K3"]);
+    assert_eq!(filtered(&store, "note:\"remittance treasury\""), ["K3"]);
+    assert!(filtered(&store, "note:treasury owner:bob").is_empty());
+    assert_eq!(
+        found_activity(&fx, "treasury"),
+        [("call".into(), "K3".into())]
+    );
+    // A call logged after the search was first made is found too: the index is kept by
+    // the write itself.
+    ok(&run(
+        &fx,
+        &[
+            "call",
+            "K2",
+            "--outcome",
+            "left_voicemail",
+            "Asked treasury to call back",
+        ],
+    ));
+    assert_eq!(filtered(&store, "note:treasury"), ["K2", "K3"]);
+}
+
+#[test]
+fn an_imported_reply_is_found_by_text_not_by_note() {
+    let fx = Fixture::new();
+    let maildir = fx.dir.path().join("Maildir");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    // From K2's address: filed by its sender.
+    std::fs::write(
+        maildir.join("new").join("1.a.host"),
+        "From: ap@lumen.example\r\nSubject: Invoice I3 query\r\n\
+         Message-ID: <r1@lumen.example>\r\nDate: Thu, 02 Apr 2026 09:00:00 +0000\r\n\r\n\
+         The quokka department approves payment next week.\r\n",
+    )
+    .unwrap();
+    let out = ok(&run(&fx, &["inbox", "import", maildir.to_str().unwrap()]));
+    assert!(out.contains("filed K2 (by sender)"), "{out}");
+    let store = fx.store();
+    // The body and the subject are searched; a reply is no note.
+    assert_eq!(filtered(&store, "text:quokka"), ["K2"]);
+    assert_eq!(filtered(&store, "text:\"invoice query\""), ["K2"]);
+    assert!(filtered(&store, "note:quokka").is_empty());
+    assert_eq!(
+        found_activity(&fx, "quokka"),
+        [("reply".into(), "K2".into())]
+    );
 }
 
 #[test]

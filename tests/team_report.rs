@@ -35,7 +35,9 @@
 //! - unassigned: 1 customer, 1 overdue, 70.00.
 
 mod common;
+mod workbook;
 
+use calamine::Data;
 use common::{command_in, stderr, stdout};
 use owed::actions::{self, PromiseForm};
 use owed::config::Config;
@@ -404,6 +406,42 @@ fn export_team_writes_the_same_figures() {
             xlsx.to_str().unwrap(),
         ],
     );
-    let bytes = std::fs::read(&xlsx).unwrap();
-    assert!(bytes.starts_with(b"PK"), "an xlsx is a zip file");
+    // The workbook read back: a table like every export's, the same figures as the CSV,
+    // typed and formatted (counts, amounts, the kept share in percent).
+    let sheets = workbook::read(&xlsx);
+    let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Team", "About"]);
+    let s = &sheets[0];
+    let summed = workbook::check_table(s, "Team", "2026-04-30");
+    workbook::check_about(&sheets, "Team", "Promise state", "2026-04-30");
+    assert_eq!(s.headers()[0], "Collector");
+    assert_eq!(s.headers()[12], "Kept share");
+    assert_eq!(summed.len(), 14, "every count and amount is totalled");
+    assert_eq!(s.data_rows().len(), body.len());
+    for (r, line) in s.data_rows().zip(&body) {
+        for (c, field) in line.split(',').enumerate() {
+            let c = c as u32;
+            let got = s.cell(r, c);
+            match field.parse::<f64>() {
+                _ if field.is_empty() => assert_eq!(got, Data::Empty, "{line}: column {c}"),
+                Err(_) => assert_eq!(s.text(r, c), field, "{line}"),
+                Ok(v) if c == 12 => {
+                    assert!((s.number(r, c) - v / 100.0).abs() < 1e-9, "{line}");
+                    assert_eq!(s.num_format(r, c), "0.0%", "{line}");
+                }
+                Ok(v) => {
+                    assert_eq!(s.number(r, c), v, "{line}: column {c}");
+                    let format = if field.contains('.') {
+                        workbook::AMOUNT
+                    } else {
+                        workbook::COUNT
+                    };
+                    assert_eq!(s.num_format(r, c), format, "{line}: column {c}");
+                }
+            }
+        }
+    }
+    let total = s.data_rows().end;
+    assert_eq!(s.text(total, 0), "Total");
+    assert_eq!(s.number(total, 3), 870.0, "550 + 250 + 70 overdue");
 }

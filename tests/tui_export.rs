@@ -1,6 +1,7 @@
 //! `:export` in the workstation: the queue as on screen (tab, filter, sort, scope), or the
 //! open customer's documents and timeline, written by the service and read back.
 
+mod workbook;
 mod workstation;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
@@ -77,6 +78,18 @@ fn the_queue_is_exported_as_it_is_on_screen() {
     assert!(title.contains("tab All"), "{title}");
     assert!(title.contains("customers of alice"), "{title}");
     assert!(title.contains("sorted by name (ascending)"), "{title}");
+    // A finished table like `owed export`'s: title, frozen headers, typed and formatted
+    // cells, fitted widths, the autofilter over the data rows and SUBTOTAL totals below.
+    let sheets = workbook::read(&path);
+    let queue = &sheets[0];
+    let summed = workbook::check_table(queue, "Queue — Queue All", workstation::AS_OF);
+    assert!(
+        summed.contains(&queue.col("Overdue (USD)")),
+        "{:?}",
+        queue.headers()
+    );
+    assert_eq!(queue.data_rows().len(), on_screen.len());
+    workbook::check_about(&sheets, "Queue", "Net overdue", workstation::AS_OF);
 
     // A filter, everyone's customers, as CSV by the file's name.
     command(&mut d, "all");
@@ -131,6 +144,45 @@ fn the_open_customer_is_exported_with_its_documents_and_timeline() {
     );
     let timeline = column(&mut book, "Timeline", "Customer ID");
     assert_eq!(timeline.len(), detail.activity.len(), "the whole timeline");
+    // Both tables finished like `owed export`'s.
+    let sheets = workbook::read(&path);
+    let documents = &sheets[0];
+    let summed = workbook::check_table(documents, "Customer — Documents", workstation::AS_OF);
+    assert_eq!(summed, [documents.col("Open (USD)")]);
+    assert_eq!(documents.data_rows().len(), open);
+    workbook::check_table(&sheets[1], "Customer — Timeline", workstation::AS_OF);
+}
+
+#[test]
+fn export_csv_names_the_format_whatever_the_file_is_called() {
+    let (dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    command(&mut d, "tab all");
+    command(&mut d, "sort name asc");
+    let on_screen = d.names();
+    // `.xlsx` would make a workbook; `csv` before the name makes it CSV.
+    let path = dir.path().join("queue.xlsx");
+    command(&mut d, &format!("export csv {}", path.display()));
+    assert_eq!(
+        status(&d),
+        format!("wrote {} ({} rows)", path.display(), on_screen.len())
+    );
+    let text = std::fs::read_to_string(&path).expect("CSV is text");
+    assert!(text.starts_with("customer_id,name,"), "{text}");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let names: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[1].to_string())
+        .collect();
+    assert_eq!(names, on_screen);
+
+    // And `xlsx` before a `.csv` name makes a workbook.
+    let path = dir.path().join("queue.csv");
+    command(&mut d, &format!("export xlsx {}", path.display()));
+    assert!(status(&d).starts_with("wrote "), "{}", status(&d));
+    assert!(std::fs::read(&path).unwrap().starts_with(b"PK"));
+    let sheets = workbook::read(&path);
+    workbook::check_table(&sheets[0], "Queue — Queue All", workstation::AS_OF);
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! Issue 13 in the workstation, driven by keys through the update function on the fixture
-//! database: the call form (outcome, contact, the follow-up it proposes), calls and notes
-//! for the marked customers with one confirmation naming the count, `*` marking every row of
+//! database: the call form (outcome, contact, the follow-up it proposes), calls, notes and
+//! follow-ups for the marked customers with one confirmation naming the count, `*` marking every row of
 //! the view, `/` landing on a document by its number and `note:` marking its words, saved
-//! views as tabs (`:save`, `:view`, `]`), the queue sorted by the last call.
+//! views as tabs (`:save`, `:view`, `]`), a `[[view]]` written in the config opening with its
+//! tab, scope, filter and sort, the queue sorted by the last call.
 
 mod workstation;
 
@@ -242,6 +243,55 @@ fn voicemail_for_the_marked_customers_after_one_question_naming_the_count() {
 }
 
 #[test]
+fn a_follow_up_for_the_marked_customers_after_one_question_naming_the_count() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    let before: Vec<usize> = ["K4", "K6", "K1"]
+        .iter()
+        .map(|id| followups(&db, id).len())
+        .collect();
+    d.press("<Space> <Space>");
+    assert_eq!(d.app.marks.len(), 2);
+    d.press("f fri");
+    assert_eq!(
+        d.app.form.as_ref().unwrap().target,
+        "2 marked customers: 東京商事株式会社 Tokyo Trading (K4) and 1 more"
+    );
+    let fx = d.press("<Enter> Ask <Space> for <Space> the <Space> remittance <Enter>");
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::Request(Request::Save { .. }))),
+        "a question first: {fx:?}"
+    );
+    assert_eq!(d.app.form.as_ref().unwrap().state, FormState::Confirm);
+    assert!(
+        d.screen().contains("Save this for 2 customers?"),
+        "{}",
+        d.screen()
+    );
+    d.press("y");
+    assert!(
+        status(&d).starts_with("saved for 2 customers: Follow-up "),
+        "{}",
+        status(&d)
+    );
+    for (i, id) in ["K4", "K6"].iter().enumerate() {
+        let f = followups(&db, id);
+        assert_eq!(f.len(), before[i] + 1, "{id}");
+        assert!(
+            f.contains(&("2026-05-01".into(), "Ask for the remittance".into())),
+            "{id}: {f:?}"
+        );
+    }
+    assert_eq!(
+        followups(&db, "K1").len(),
+        before[2],
+        "not marked: untouched"
+    );
+    assert!(d.app.marks.is_empty());
+}
+
+#[test]
 fn star_marks_every_row_of_the_view_and_a_note_goes_to_them_all() {
     let (_dir, db) = fixture();
     let mut d = Driver::new(&db, "alice", (120, 40));
@@ -375,6 +425,78 @@ fn saved_views_are_tabs_opened_by_name_or_by_bracket() {
     assert!(status(&d).contains("exists already"), "{}", status(&d));
     d.press(": view <Space> nope <Enter>");
     assert!(status(&d).contains("no view named `nope`"));
+}
+
+#[test]
+fn a_view_written_in_the_config_opens_with_its_tab_scope_filter_and_sort() {
+    let (dir, db) = fixture();
+    // Disputes beside K5's (alice's): on bob's K2, carol's K10, and alice's K1 (60.00
+    // overdue) and K9 (nothing overdue).
+    {
+        let mut store = Store::open_existing(&db).unwrap();
+        for (customer, who) in [
+            ("K2", "bob"),
+            ("K10", "carol"),
+            ("K1", "alice"),
+            ("K9", "alice"),
+        ] {
+            let stamp = owed::domain::actions::Stamp {
+                collector: who.into(),
+                role: owed::domain::users::Role::Manager,
+                at: "2026-04-29T09:00:00Z".into(),
+                today: workstation::as_of(),
+            };
+            let form = owed::actions::DisputeForm {
+                customer,
+                reason: "pricing",
+                amount: Some("10"),
+                documents: &[],
+                text: Some("Price list"),
+            };
+            owed::actions::dispute(&mut store, &stamp, &owed::config::Config::default(), &form)
+                .unwrap();
+        }
+    }
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "collector = \"alice\"\n\n\
+         [[view]]\n\
+         name = \"team disputes\"\n\
+         filter = \"overdue>100\"\n\
+         sort = \"overdue asc\"\n\
+         tab = \"disputes\"\n\
+         scope = \"everyone\"\n",
+    )
+    .unwrap();
+    let views = owed::config::Config::from_file(&config).unwrap().views();
+    assert_eq!(
+        views.len(),
+        1,
+        "the config's views replace the shipped ones"
+    );
+    let mut d = Driver::new(&db, "alice", (160, 40));
+    d.app.views = views;
+    // alice's own disputes before: K1, K5, K9, largest overdue first.
+    d.press("5");
+    assert_eq!(d.app.query.tab, Tab::Disputes);
+    assert_eq!(d.names(), ["🍕 Pizza Palace", "Kite Supplies", "Orbit Ltd"]);
+    d.press("1 : view <Space> team <Space> disputes <Enter>");
+    assert_eq!(d.app.current_view().unwrap().name, "team disputes");
+    assert!(d.screen().contains(" team disputes "), "{}", d.screen());
+    assert_eq!(d.app.query.tab, Tab::Disputes);
+    assert_eq!(d.app.query.scope, owed::domain::queue::Scope::Everyone);
+    assert_eq!(d.app.query.filter.text, "overdue>100");
+    assert_eq!(
+        (d.app.query.sort, d.app.query.descending),
+        (SortKey::Overdue, false)
+    );
+    // Disputed (not K4, K6 …), everyone's (bob's K2, carol's K10), over 100 overdue (not
+    // K1, K9), the smallest first: 700.00, 800.00, 1,120.00.
+    assert_eq!(
+        d.names(),
+        ["Carol's Customer", "🍕 Pizza Palace", "Lumen GmbH"]
+    );
 }
 
 #[test]

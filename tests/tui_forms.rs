@@ -555,7 +555,21 @@ fn assigning_marked_customers_skips_those_the_owner_has_already() {
     let mut d = Driver::new(&db, "alice", (120, 40));
     d.press("m / kite <Enter> <Space> <Esc> / lumen <Enter> <Space>");
     assert_eq!(d.app.marks.len(), 2);
-    d.press("a bob <Enter> y");
+    d.press("a bob");
+    assert_eq!(
+        d.app.form.as_ref().unwrap().target,
+        "2 marked customers: Kite Supplies (K1) and 1 more"
+    );
+    let fx = d.press("<Enter>");
+    assert_eq!(saves(&fx), 0, "a confirmation first");
+    assert_eq!(d.app.form.as_ref().unwrap().state, FormState::Confirm);
+    assert!(
+        d.screen().contains("Save this for 2 customers?"),
+        "{}",
+        d.screen()
+    );
+    let fx = d.press("y");
+    assert_eq!(saves(&fx), 1, "one save for both");
     assert_eq!(
         status(&d),
         "saved: Owner change 1: Finance owner of K1 (Kite Supplies) is now bob (was alice). \
