@@ -1451,8 +1451,14 @@ fn a_file_attached_in_the_workstation_opens_as_a_picture_in_half_blocks() {
             "{cells:?}"
         );
     }
-    assert!(!contains(&s.raw(), b"38;5;"), "a 256-colour code was written");
-    assert!(!contains(&s.raw(), b"48;5;"), "a 256-colour code was written");
+    assert!(
+        !contains(&s.raw(), b"38;5;"),
+        "a 256-colour code was written"
+    );
+    assert!(
+        !contains(&s.raw(), b"48;5;"),
+        "a 256-colour code was written"
+    );
     s.type_keys("\x1b");
     s.wait_for(&["Customer K6"]);
     // q goes back from the detail, and quits from the queue.

@@ -83,13 +83,7 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) {
                 width,
                 height,
                 pixels,
-            } => picture(
-                buf,
-                body,
-                (*width, *height),
-                pixels,
-                app.theme.depth(),
-            ),
+            } => picture(buf, body, (*width, *height), pixels, app.theme.depth()),
             PreviewBody::Text(lines) => {
                 for (i, line) in lines.iter().take(usize::from(body.height)).enumerate() {
                     text::put_n(
@@ -175,7 +169,10 @@ mod tests {
         for v in (0..=255u8).step_by(15) {
             for rgb in [[v, 0, 0], [0, v, v], [v, v, v], [255 - v, v, 0]] {
                 assert!(
-                    !matches!(pixel_colour(rgb, Ansi16), Color::Indexed(_) | Color::Rgb(..)),
+                    !matches!(
+                        pixel_colour(rgb, Ansi16),
+                        Color::Indexed(_) | Color::Rgb(..)
+                    ),
                     "{rgb:?}"
                 );
             }
