@@ -27,8 +27,12 @@ pub const MAX_TOKENS: usize = 2_000_000;
 pub const MAX_DEPTH: usize = 32;
 /// The most objects taken from a file (object streams included).
 const MAX_OBJECTS: usize = 500_000;
-/// The most codes a font's `ToUnicode` map keeps.
+/// The most codes a font's `ToUnicode` map is given (its ranges counted code by code).
 const MAX_CODES: usize = 70_000;
+/// The most tokens read of the file's object dictionaries (object streams included).
+const MAX_OBJECT_TOKENS: usize = 5_000_000;
+/// The most bytes of an object read before its stream (its dictionary).
+const MAX_HEAD: usize = 64 * 1024;
 
 /// The lines of text drawn on the first page, at most `lines`; `None` when the file has no
 /// page with content this can read (no page tree, or its content is in a filter other than
@@ -411,7 +415,21 @@ impl<'a> Objects<'a> {
     fn scan(bytes: &'a [u8], budget: &mut usize) -> Objects<'a> {
         let mut by_id = BTreeMap::new();
         let mut at = 0;
-        while by_id.len() < MAX_OBJECTS {
+        let mut work = 0usize;
+        // The next `endobj` and `stream` from `at`, found once each as `at` moves on (so a
+        // file of many `obj` without an end is read once, not once an object).
+        let mut next_end: Option<Option<usize>> = None;
+        let mut next_stream: Option<Option<usize>> = None;
+        let ahead = |cache: &mut Option<Option<usize>>, needle: &[u8], at: usize| match *cache {
+            Some(None) => None,
+            Some(Some(p)) if p >= at => Some(p),
+            _ => {
+                let p = find(bytes, needle, at);
+                *cache = Some(p);
+                p
+            }
+        };
+        while by_id.len() < MAX_OBJECTS && work < MAX_OBJECT_TOKENS {
             let Some(p) = find(bytes, b"obj", at) else {
                 break;
             };
@@ -429,9 +447,12 @@ impl<'a> Objects<'a> {
             let Some((id, _)) = number_before(bytes, g_start) else {
                 continue;
             };
-            let end = find(bytes, b"endobj", at).unwrap_or(bytes.len());
+            let end = ahead(&mut next_end, b"endobj", at).unwrap_or(bytes.len());
             let body = &bytes[at..end];
-            let (head, stream) = match find(body, b"stream", 0) {
+            let in_body = ahead(&mut next_stream, b"stream", at)
+                .filter(|s| *s < end)
+                .map(|s| s - at);
+            let (head, stream) = match in_body {
                 Some(s) if !body[..s].ends_with(b"end") => {
                     let mut start = s + 6;
                     if body.get(start) == Some(&b'\r') {
@@ -444,7 +465,8 @@ impl<'a> Objects<'a> {
                 }
                 _ => (body, None),
             };
-            let toks = tokens(head, 100_000);
+            let toks = tokens(&head[..head.len().min(MAX_HEAD)], 100_000);
+            work += toks.len() + 1;
             let mut i = 0;
             let parsed = parse_value(&toks, &mut i, 0);
             let stream = stream.map(|start| {
@@ -481,12 +503,12 @@ impl<'a> Objects<'a> {
             by_id,
             packed: BTreeMap::new(),
         };
-        objects.unpack(budget);
+        objects.unpack(budget, work);
         objects
     }
 
     /// Reads the objects kept in `/Type /ObjStm` streams.
-    fn unpack(&mut self, budget: &mut usize) {
+    fn unpack(&mut self, budget: &mut usize, mut work: usize) {
         let streams: Vec<u32> = self
             .by_id
             .iter()
@@ -504,17 +526,23 @@ impl<'a> Objects<'a> {
             };
             let first = first.max(0.0) as usize;
             let header = tokens(data.get(..first).unwrap_or(&data), 200_000);
+            work += header.len();
             for pair in header.chunks(2) {
-                if self.packed.len() + self.by_id.len() >= MAX_OBJECTS {
+                if self.packed.len() + self.by_id.len() >= MAX_OBJECTS || work >= MAX_OBJECT_TOKENS
+                {
                     return;
                 }
                 let [Token::Num(n), Token::Num(offset)] = pair else {
                     continue;
                 };
-                let Some(body) = data.get(first + offset.max(0.0) as usize..) else {
+                let Some(body) = first
+                    .checked_add(offset.max(0.0) as usize)
+                    .and_then(|start| data.get(start..))
+                else {
                     continue;
                 };
-                let toks = tokens(body, 10_000);
+                let toks = tokens(&body[..body.len().min(MAX_HEAD)], 2_000);
+                work += toks.len() + 1;
                 let mut i = 0;
                 let v = parse_value(&toks, &mut i, 0);
                 self.packed.entry(*n as u32).or_insert(v);
@@ -729,7 +757,9 @@ fn to_unicode(cmap: &[u8]) -> BTreeMap<(u32, usize), String> {
         String::from_utf16_lossy(&units)
     };
     let mut i = 0;
-    while i < toks.len() && out.len() < MAX_CODES {
+    // Codes given, counted as they come (a hostile map may give the same ones again).
+    let mut given = 0usize;
+    while i < toks.len() && given < MAX_CODES {
         match &toks[i] {
             Token::Word(w) if w == b"beginbfchar" => {
                 i += 1;
@@ -737,6 +767,7 @@ fn to_unicode(cmap: &[u8]) -> BTreeMap<(u32, usize), String> {
                     if let Token::Str(dst) = dst {
                         out.insert(code(src), utf16(dst));
                     }
+                    given += 1;
                     i += 2;
                 }
             }
@@ -752,7 +783,8 @@ fn to_unicode(cmap: &[u8]) -> BTreeMap<(u32, usize), String> {
                                 .chunks(2)
                                 .map(|c| u16::from(c[0]) << 8 | u16::from(*c.get(1).unwrap_or(&0)))
                                 .collect();
-                            for (k, c) in (lo..=hi).take(MAX_CODES).enumerate() {
+                            for (k, c) in (lo..=hi).take(MAX_CODES - given).enumerate() {
+                                given += 1;
                                 let mut units = base.clone();
                                 if let Some(last) = units.last_mut() {
                                     *last = last.wrapping_add(k as u16);
@@ -765,9 +797,10 @@ fn to_unicode(cmap: &[u8]) -> BTreeMap<(u32, usize), String> {
                             let mut j = i + 3;
                             let mut c = lo;
                             while let Some(Token::Str(dst)) = toks.get(j) {
-                                if c <= hi {
+                                if c <= hi && given < MAX_CODES {
                                     out.insert((c, width), utf16(dst));
                                 }
+                                given += 1;
                                 c = c.saturating_add(1);
                                 j += 1;
                             }
@@ -775,7 +808,7 @@ fn to_unicode(cmap: &[u8]) -> BTreeMap<(u32, usize), String> {
                         }
                         _ => i += 3,
                     }
-                    if out.len() >= MAX_CODES {
+                    if given >= MAX_CODES {
                         break;
                     }
                 }
@@ -1058,6 +1091,17 @@ mod tests {
     }
 
     #[test]
+    fn many_objects_without_an_end_are_read_once() {
+        // 3 MB of `1 0 obj` with no `endobj`, `stream` or page: read in one pass.
+        let mut junk = b"%PDF-1.7\n".to_vec();
+        junk.extend(b" 1 0 obj << /A 1 >>".repeat(150_000));
+        assert_eq!(first_page_text(&junk, 5), None);
+        // A map giving the same range again and again is cut at its cap.
+        let cmap = b"1 beginbfrange <0000> <FFFF> <0041> endbfrange ".repeat(1000);
+        assert!(to_unicode(&cmap).len() <= MAX_CODES);
+    }
+
+    #[test]
     fn broken_and_hostile_files_never_panic() {
         let good = pdf(b"BT (Remittance) Tj ET", true);
         for n in 0..good.len() {
@@ -1070,6 +1114,7 @@ mod tests {
             b"%PDF 0 obj stream\n(((((( endstream",
             b"%PDF-1.7\n1 0 obj <<<<<<<<[[[[[[[(\\",
             b"9999999999999999 0 obj << /Length -5 >> stream\nendstream",
+            b"1 0 obj << /Type /ObjStm /First 1e300 /N 1 >> stream\n1 1e300\nendstream endobj",
         ] {
             let _ = first_page_text(junk, 5);
         }
