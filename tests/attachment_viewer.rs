@@ -166,3 +166,62 @@ fn tiff_and_jpeg_attachments_are_drawn_in_half_blocks_of_their_colours() {
         &d.screen(),
     );
 }
+
+/// A statement as our own writer makes it (compressed streams, fonts that draw glyph ids)
+/// shows its first page of text in the viewer; an escape sequence in a PDF's text is shown,
+/// not obeyed.
+#[test]
+fn a_compressed_pdf_shows_its_first_page_of_text() {
+    use owed::export::pdf::{Pdf, Style};
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    let mut doc = Pdf::new("Remittance").unwrap();
+    doc.text(40.0, 60.0, Style::bold(16.0), "Remittance advice");
+    doc.text(40.0, 90.0, Style::regular(10.0), "INV-600");
+    doc.text_right(550.0, 90.0, Style::regular(10.0), "12,000.00");
+    doc.add_page();
+    doc.text(40.0, 60.0, Style::regular(10.0), "Page two is not shown");
+    let bytes = doc.finish().unwrap();
+    assert!(!bytes.windows(7).any(|w| w == b"INV-600"), "compressed");
+    attach(&db, &[("remittance.pdf", bytes)]);
+    let mut d = workstation::Driver::new(&db, "alice", (100, 30));
+    d.press("/ acme <Space> corp <Enter> <Enter> v");
+    let screen = d.screen();
+    assert!(screen.contains("remittance.pdf · PDF"), "{screen}");
+    assert!(screen.contains("Remittance advice"), "{screen}");
+    assert!(screen.contains("INV-600  12,000.00"), "{screen}");
+    assert!(!screen.contains("Page two"), "{screen}");
+    assert!(!screen.contains("cannot be read"), "{screen}");
+
+    // A hand-made one with an escape sequence in its compressed text.
+    let content = b"BT /F1 12 Tf 72 720 Td (Evil \033[2J\033]0;pwned\007 Corp) Tj ET";
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut z, content).unwrap();
+    let packed = z.finish().unwrap();
+    let mut hostile = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n\
+        2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n\
+        3 0 obj\n<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>\nendobj\n"
+        .to_vec();
+    hostile.extend_from_slice(
+        format!(
+            "4 0 obj\n<< /Length {} /Filter /FlateDecode >>\nstream\n",
+            packed.len()
+        )
+        .as_bytes(),
+    );
+    hostile.extend_from_slice(&packed);
+    hostile.extend_from_slice(b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n");
+    attach(&db, &[("evil.pdf", hostile)]);
+    let mut d = workstation::Driver::new(&db, "alice", (100, 30));
+    d.press("/ acme <Space> corp <Enter> <Enter> v");
+    let screen = d.screen();
+    assert!(screen.contains("evil.pdf · PDF"), "{screen}");
+    assert!(
+        screen.contains("Evil ") && screen.contains(" Corp"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains('\u{1b}') && !screen.contains('\u{7}'),
+        "{screen:?}"
+    );
+}
