@@ -193,8 +193,9 @@ fn a_compressed_pdf_shows_its_first_page_of_text() {
     assert!(!screen.contains("Page two"), "{screen}");
     assert!(!screen.contains("cannot be read"), "{screen}");
 
-    // A hand-made one with an escape sequence in its compressed text.
-    let content = b"BT /F1 12 Tf 72 720 Td (Evil \033[2J\033]0;pwned\007 Corp) Tj ET";
+    // A hand-made one with escape sequences in its compressed text: one written as the PDF
+    // escape `\033`, one as the raw byte.
+    let content = b"BT /F1 12 Tf 72 720 Td (Evil \\033[2J\x1b]0;pwned\x07 Corp) Tj ET";
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(&mut z, content).unwrap();
     let packed = z.finish().unwrap();
