@@ -211,6 +211,124 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
     assert_eq!(mine, 0);
 }
 
+/// Starts `owed serve` on `db` in `dir`: the child and the address it listens on.
+fn serve(dir: &std::path::Path, db: &str) -> (Reaped, std::net::SocketAddr) {
+    use std::io::BufRead;
+    let mut server = Reaped(
+        common::command_in(dir, &["--db", db, "serve", "--listen", "127.0.0.1:0"])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let err = server.0.stderr.take().unwrap();
+    let mut lines = std::io::BufReader::new(err).lines();
+    let listening = lines
+        .next()
+        .and_then(|l| l.ok())
+        .expect("the server says where it listens");
+    // Keep reading, so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    let addr = listening
+        .split("listening on ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {listening:?}"));
+    (server, addr)
+}
+
+/// Over SSH, `v` on a customer shows its TIFF cheque as half blocks drawn by the server, in
+/// the 16 colours of a client whose TERM is not 256-colour: the session receives frames of
+/// `▀` cells, never the file (its bytes, nor a kitty or sixel picture made of it); the file
+/// is gone from the server's disk, the database holds it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_ssh_an_attachment_is_shown_in_half_blocks_and_never_sent() {
+    use ssh_client::{Client, new_key};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    let db = db.to_str().unwrap();
+    let img = image::RgbImage::from_fn(64, 32, |_, y| {
+        if y < 16 {
+            image::Rgb([220, 0, 0])
+        } else {
+            image::Rgb([0, 0, 230])
+        }
+    });
+    let scan = dir.path().join("cheque-1001.tif");
+    img.save(&scan).unwrap();
+    let tiff = std::fs::read(&scan).unwrap();
+    assert!(tiff.starts_with(b"II*\0") || tiff.starts_with(b"MM\0*"));
+    let o = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            db,
+            "--as",
+            "alice",
+            "attach",
+            "K7",
+            scan.to_str().unwrap(),
+            "--text",
+            "lockbox cheque",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::remove_file(&scan).unwrap();
+    let (dana, alice) = (new_key(), new_key());
+    for (name, role, key) in [("dana", "manager", &dana), ("alice", "collector", &alice)] {
+        let line = key.public_key().to_openssh().unwrap();
+        let o = owed_in(
+            dir.path(),
+            &[
+                "--db", db, "--as", "root", "user", "add", name, "--role", role, "--key", &line,
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+
+    let (_server, addr) = serve(dir.path(), db);
+    let mut a = Client::connect(addr).await;
+    assert!(a.login("alice", &alice).await);
+    let t = a.terminal((100, 40), "xterm", &[]).await;
+    t.wait_for("Acme Widgets").await;
+    t.send(b"/widgets\r").await;
+    t.wait_for("Customer K7").await;
+    t.send(b"v").await;
+    t.wait_for("cheque-1001.tif · TIFF image").await;
+    // Red over blue: the upper cells ANSI red on red, the lower blue on blue.
+    let cells = |s: &ssh_client::Seen, fg: vt100::Color, bg: vt100::Color| {
+        let screen = s.parser.screen();
+        let (rows, cols) = screen.size();
+        (0..rows.get())
+            .flat_map(|r| (0..cols.get()).map(move |c| (r, c)))
+            .filter_map(|(r, c)| screen.cell(r, c))
+            .filter(|c| c.contents() == "▀" && c.fgcolor() == fg && c.bgcolor() == bg)
+            .count()
+    };
+    let (red, blue) = (vt100::Color::Idx(1), vt100::Color::Idx(4));
+    t.wait("red and blue half blocks", |s| {
+        cells(s, red, red) > 200 && cells(s, blue, blue) > 200
+    })
+    .await;
+    {
+        let seen = t.seen.lock().unwrap();
+        let raw = &seen.raw;
+        let has = |needle: &[u8]| raw.windows(needle.len()).any(|w| w == needle);
+        // The file's bytes are not in the stream, nor a picture protocol's escape.
+        assert!(!has(&tiff[..16]), "the TIFF's first bytes were sent");
+        assert!(!has(b"\x1b_G"), "a kitty graphics escape was sent");
+        assert!(!has(b"\x1bP"), "a sixel (DCS) escape was sent");
+        // Within the client's 16 colours.
+        assert!(!has(b"38;5;") && !has(b"48;5;") && !has(b"38;2;"));
+    }
+    t.send(b"\x1b").await;
+    t.wait("the viewer closed", |s| {
+        !s.parser.screen().contents().contains("TIFF image")
+    })
+    .await;
+}
+
 /// A child process killed if the test ends before it does.
 struct Reaped(std::process::Child);
 

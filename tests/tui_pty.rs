@@ -1426,22 +1426,39 @@ fn a_file_attached_in_the_workstation_opens_as_a_picture_in_half_blocks() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    // Drawn in colour: the red and blue squares as 256-colour cells.
+    // Drawn in colour within the default theme's 16 colours (on this 256-colour terminal
+    // too): the red and blue squares as ANSI red (1) and blue (4) cells.
     {
         let screen = s.screen.lock().unwrap();
         let (rows, cols) = screen.parser.screen().size();
         let (rows, cols) = (rows.get(), cols.get());
-        let coloured = (0..rows)
+        let cells: Vec<_> = (0..rows)
             .flat_map(|r| (0..cols).map(move |c| (r, c)))
             .filter_map(|(r, c)| screen.parser.screen().cell(r, c))
-            .filter(|cell| {
-                cell.contents() == "▀"
-                    && matches!(cell.fgcolor(), vt100::Color::Idx(_))
-                    && matches!(cell.bgcolor(), vt100::Color::Idx(_))
-            })
+            .filter(|cell| cell.contents() == "▀")
+            .map(|cell| (cell.fgcolor(), cell.bgcolor()))
+            .collect();
+        let ansi = [vt100::Color::Idx(1), vt100::Color::Idx(4)];
+        let coloured = cells
+            .iter()
+            .filter(|(fg, bg)| ansi.contains(fg) && ansi.contains(bg))
             .count();
-        assert!(coloured > 100, "{coloured} coloured half blocks");
+        assert!(coloured > 100, "{coloured} red and blue half blocks");
+        assert!(
+            cells
+                .iter()
+                .all(|(fg, bg)| matches!((fg, bg), (vt100::Color::Idx(f), vt100::Color::Idx(b)) if *f < 16 && *b < 16)),
+            "{cells:?}"
+        );
     }
+    assert!(
+        !contains(&s.raw(), b"38;5;"),
+        "a 256-colour code was written"
+    );
+    assert!(
+        !contains(&s.raw(), b"48;5;"),
+        "a 256-colour code was written"
+    );
     s.type_keys("\x1b");
     s.wait_for(&["Customer K6"]);
     // q goes back from the detail, and quits from the queue.

@@ -123,9 +123,10 @@ pub fn file_name(path: &std::path::Path) -> String {
 }
 
 /// The first page of text of a text or PDF attachment, at most `lines` lines: a text file's
-/// first lines; a PDF's first page, from the literal strings of its content where they are
-/// not compressed (else a sentence saying the text cannot be shown). Control characters are
-/// left for the caller to show ([`crate::domain::text`]).
+/// first lines; a PDF's first page, its content streams inflated and its strings decoded
+/// through their fonts ([`crate::domain::pdf_text`]), else (no page tree to follow) from the
+/// literal strings of the file as they stand; a sentence when there is no text to show.
+/// Control characters are left for the caller to show ([`crate::domain::text`]).
 pub fn first_page(bytes: &[u8], kind: Kind, lines: usize) -> Vec<String> {
     match kind {
         Kind::Text => String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)])
@@ -133,14 +134,20 @@ pub fn first_page(bytes: &[u8], kind: Kind, lines: usize) -> Vec<String> {
             .take(lines)
             .map(str::to_string)
             .collect(),
-        Kind::Pdf => pdf_first_page(bytes, lines),
+        Kind::Pdf => match crate::domain::pdf_text::first_page_text(bytes, lines) {
+            Some(text) if !text.is_empty() => text,
+            Some(_) => vec![
+                "(this PDF's first page has no text, only pictures: get the file to see it)".into(),
+            ],
+            None => pdf_first_page(bytes, lines),
+        },
         _ => Vec::new(),
     }
 }
 
-/// The text shown by the first page of a PDF whose content streams are not compressed: the
-/// strings of `Tj` / `TJ` operators, a line per `Td`/`T*`/`ET`. A compressed PDF gives one
-/// sentence saying so.
+/// The text shown by the first page of a PDF without a page tree to follow, read from the
+/// file as it stands: the strings of `Tj` / `TJ` operators, a line per `Td`/`T*`/`ET`. When
+/// there are none, one sentence saying the text cannot be shown.
 fn pdf_first_page(bytes: &[u8], lines: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut current = String::new();
@@ -188,9 +195,7 @@ fn pdf_first_page(bytes: &[u8], lines: usize) -> Vec<String> {
         out.push(current);
     }
     if out.is_empty() {
-        out.push(
-            "(this PDF's text is compressed or drawn as pictures: get the file to read it)".into(),
-        );
+        out.push("(this PDF's text cannot be read here: get the file to read it)".into());
     }
     out
 }
@@ -292,7 +297,7 @@ mod tests {
             first_page(pdf, Kind::Pdf, 10),
             ["Remittance advice", "Invoice (INV-1) 120.00"]
         );
-        let compressed = b"%PDF-1.7\nstream\nx\x9c\x01\x02endstream";
-        assert!(first_page(compressed, Kind::Pdf, 10)[0].contains("compressed"));
+        let unreadable = b"%PDF-1.7\nstream\nx\x9c\x01\x02endstream";
+        assert!(first_page(unreadable, Kind::Pdf, 10)[0].contains("cannot be read"));
     }
 }

@@ -11,6 +11,7 @@ pub mod forecast;
 pub mod format;
 pub mod metrics;
 pub mod money;
+pub mod pdf_text;
 pub mod promise;
 pub mod queue;
 pub mod rules;

@@ -312,7 +312,7 @@ pub(crate) fn adapt(cell: &Cell, caps: Capabilities) -> Cell {
 }
 
 /// A colour within a depth: the nearest one the terminal has.
-fn color(c: Color, depth: ColorDepth) -> Color {
+pub(crate) fn color(c: Color, depth: ColorDepth) -> Color {
     match (depth, c) {
         (ColorDepth::TrueColor, c) => c,
         (ColorDepth::Mono, _) => Color::Reset,

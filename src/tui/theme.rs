@@ -16,6 +16,7 @@
 //! `default` uses the 16 ANSI colours only; `256` and `truecolor` the richer shades of those
 //! depths; `mono` uses only bold, reverse and underline and is chosen when `NO_COLOR` is set.
 
+use super::remote::ColorDepth;
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -166,6 +167,23 @@ impl Theme {
             Role::Bucket5,
         ];
         self.get(BUCKETS[i.min(BUCKETS.len() - 1)])
+    }
+
+    /// The richest colour depth the theme uses: 24-bit when it names a `#rrggbb`, 256 colours
+    /// when a palette number above 15, else the 16 ANSI colours (`mono` too). The attachment
+    /// viewer draws pictures within it, so a 16-colour theme's screen stays in 16 colours;
+    /// a terminal with fewer colours gets the nearest of its own when the cells are written.
+    pub fn depth(&self) -> ColorDepth {
+        let colours = self.styles.iter().flat_map(|s| [s.fg, s.bg]).flatten();
+        let mut depth = ColorDepth::Ansi16;
+        for c in colours {
+            match c {
+                Color::Rgb(..) => return ColorDepth::TrueColor,
+                Color::Indexed(i) if i >= 16 => depth = ColorDepth::Ansi256,
+                _ => {}
+            }
+        }
+        depth
     }
 
     /// A built-in theme by name.
@@ -385,6 +403,12 @@ mod tests {
         assert!(!colours(&t).iter().any(|c| matches!(c, Color::Rgb(..))));
         let t = Theme::builtin("truecolor").unwrap();
         assert!(colours(&t).iter().all(|c| matches!(c, Color::Rgb(..))));
+        // And say so, for the pictures drawn under them.
+        assert_eq!(t.depth(), ColorDepth::TrueColor);
+        assert_eq!(Theme::builtin("256").unwrap().depth(), ColorDepth::Ansi256);
+        for name in ["default", "light", "mono"] {
+            assert_eq!(Theme::builtin(name).unwrap().depth(), ColorDepth::Ansi16);
+        }
     }
 
     #[test]

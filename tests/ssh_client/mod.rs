@@ -139,6 +139,8 @@ impl Client {
 /// What a channel has received.
 pub struct Seen {
     pub parser: vt100::Parser,
+    /// Every byte of the session's output, as received.
+    pub raw: Vec<u8>,
     pub stderr: Vec<u8>,
     /// Replies to requests, in order: true for success.
     pub replies: Vec<bool>,
@@ -174,6 +176,7 @@ impl Term {
         let (mut read, write) = channel.split();
         let seen = Arc::new(Mutex::new(Seen {
             parser: vt100::Parser::new(nz(size.1), nz(size.0), 0),
+            raw: Vec::new(),
             stderr: Vec::new(),
             replies: Vec::new(),
             exit_status: None,
@@ -187,7 +190,10 @@ impl Term {
                 let _bump = Bump(&count);
                 let mut s = sink.lock().unwrap();
                 match msg {
-                    ChannelMsg::Data { data } => s.parser.process(&data),
+                    ChannelMsg::Data { data } => {
+                        s.parser.process(&data);
+                        s.raw.extend_from_slice(&data);
+                    }
                     ChannelMsg::ExtendedData { data, .. } => s.stderr.extend_from_slice(&data),
                     ChannelMsg::Success => s.replies.push(true),
                     ChannelMsg::Failure => s.replies.push(false),

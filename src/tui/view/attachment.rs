@@ -1,10 +1,19 @@
 //! Draws the attachment viewer over the screen: a title line, then the picture in Unicode
-//! upper half blocks (`▀`: the top pixel as foreground, the bottom one as background, in the
-//! 256-colour palette every terminal has), or the first page of text, or why it cannot be
-//! shown. Names and text from outside go through [`text`] like every outside text.
+//! upper half blocks (`▀`: the top pixel as foreground, the bottom one as background), or the
+//! first page of text, or why it cannot be shown. Names and text from outside go through
+//! [`text`] like every outside text.
+//!
+//! A picture's colours stay within the theme's depth ([`Theme::depth`]): the nearest of the 16
+//! ANSI colours under `default` and `light` (so a 16-colour terminal or an SSH client whose
+//! TERM is not 256-colour shows it as it shows the rest of the screen), the xterm palette's
+//! nearest under `256`, the pixels' own under `truecolor`. A terminal with fewer colours than
+//! the theme gets the nearest of its own when the cells are written, as for every cell.
+//!
+//! [`Theme::depth`]: crate::tui::theme::Theme::depth
 
 use super::text;
 use crate::tui::app::App;
+use crate::tui::remote::{self, ColorDepth};
 use crate::tui::theme::Role;
 use crate::tui::viewer::room;
 use crate::workstation::attachment::PreviewBody;
@@ -74,7 +83,7 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) {
                 width,
                 height,
                 pixels,
-            } => picture(buf, body, *width, *height, pixels),
+            } => picture(buf, body, (*width, *height), pixels, app.theme.depth()),
             PreviewBody::Text(lines) => {
                 for (i, line) in lines.iter().take(usize::from(body.height)).enumerate() {
                     text::put_n(
@@ -94,8 +103,14 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) {
     }
 }
 
-/// The pixels in half blocks, two rows of pixels per row of cells.
-fn picture(buf: &mut Buffer, area: Rect, width: u16, height: u16, pixels: &[[u8; 3]]) {
+/// The pixels in half blocks, two rows of pixels per row of cells, in colours of `depth`.
+fn picture(
+    buf: &mut Buffer,
+    area: Rect,
+    (width, height): (u16, u16),
+    pixels: &[[u8; 3]],
+    depth: ColorDepth,
+) {
     let w = usize::from(width);
     for row in 0..(height / 2).min(area.height) {
         for col in 0..width.min(area.width) {
@@ -106,24 +121,61 @@ fn picture(buf: &mut Buffer, area: Rect, width: u16, height: u16, pixels: &[[u8;
             };
             if let Some(cell) = buf.cell_mut((area.x + col, area.y + row)) {
                 cell.set_symbol("▀");
-                cell.set_style(Style::default().fg(indexed(*top)).bg(indexed(*bottom)));
+                cell.set_style(
+                    Style::default()
+                        .fg(pixel_colour(*top, depth))
+                        .bg(pixel_colour(*bottom, depth)),
+                );
             }
         }
     }
 }
 
-/// The nearest colour of the xterm 256-colour palette: its grey ramp for greys, else its
-/// 6×6×6 cube.
-pub fn indexed([r, g, b]: [u8; 3]) -> Color {
-    let (r, g, b) = (i32::from(r), i32::from(g), i32::from(b));
-    if (r - g).abs() < 10 && (g - b).abs() < 10 && (r - b).abs() < 10 {
-        let grey = (r + g + b) / 3;
-        return match grey {
-            0..=7 => Color::Indexed(16),
-            248..=255 => Color::Indexed(231),
-            _ => Color::Indexed((232 + (grey - 8) / 10).clamp(232, 255) as u8),
-        };
+/// A pixel's colour within `depth`: the nearest of the 16 ANSI colours (as xterm draws them),
+/// of the xterm 256-colour palette, or the pixel's own. A picture needs colours, so a mono
+/// theme draws it as 16 (a mono terminal drops them when the cells are written).
+pub fn pixel_colour([r, g, b]: [u8; 3], depth: ColorDepth) -> Color {
+    let depth = match depth {
+        ColorDepth::Mono => ColorDepth::Ansi16,
+        d => d,
+    };
+    remote::color(Color::Rgb(r, g, b), depth)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pixels_take_the_nearest_colour_of_the_depth() {
+        use ColorDepth::*;
+        // Sixteen: the nearest of the ANSI colours as xterm draws them.
+        assert_eq!(pixel_colour([250, 10, 10], Ansi16), Color::LightRed);
+        assert_eq!(pixel_colour([180, 20, 20], Ansi16), Color::Red);
+        assert_eq!(pixel_colour([10, 10, 240], Ansi16), Color::Blue);
+        assert_eq!(pixel_colour([0, 0, 0], Ansi16), Color::Black);
+        assert_eq!(pixel_colour([255, 255, 255], Ansi16), Color::White);
+        assert_eq!(pixel_colour([128, 128, 128], Ansi16), Color::DarkGray);
+        assert_eq!(pixel_colour([230, 230, 230], Ansi16), Color::Gray);
+        assert_eq!(pixel_colour([20, 200, 200], Ansi16), Color::Cyan);
+        assert_eq!(pixel_colour([128, 128, 128], Mono), Color::DarkGray);
+        // 256: the cube and the grey ramp.
+        assert_eq!(pixel_colour([255, 0, 0], Ansi256), Color::Indexed(196));
+        assert_eq!(pixel_colour([0, 0, 255], Ansi256), Color::Indexed(21));
+        assert_eq!(pixel_colour([128, 128, 128], Ansi256), Color::Indexed(244));
+        // True colour: the pixel itself.
+        assert_eq!(pixel_colour([1, 2, 3], TrueColor), Color::Rgb(1, 2, 3));
+        // Every pixel of a 16-colour picture is one of the 16.
+        for v in (0..=255u8).step_by(15) {
+            for rgb in [[v, 0, 0], [0, v, v], [v, v, v], [255 - v, v, 0]] {
+                assert!(
+                    !matches!(
+                        pixel_colour(rgb, Ansi16),
+                        Color::Indexed(_) | Color::Rgb(..)
+                    ),
+                    "{rgb:?}"
+                );
+            }
+        }
     }
-    let step = |v: i32| if v < 48 { 0 } else { ((v - 35) / 40).min(5) };
-    Color::Indexed((16 + 36 * step(r) + 6 * step(g) + step(b)) as u8)
 }
