@@ -525,6 +525,8 @@ impl PortfolioWorker {
         let Some(change) = self.store.refresh_queue_row(cid, as_of, grace)? else {
             return Ok(false);
         };
+        // What each cached filter holds is brought up to date below: only those shown now.
+        self.forget_unshown();
         // The tab counts move by the difference. An action changes nothing a filter looks at
         // but the owner: a filtered count the row is in moves too, unless the owner changed
         // (then they are counted again when asked for).

@@ -12,7 +12,7 @@
 //! again once there.
 
 use super::portfolio::{PortfolioWorker, SessionId};
-use super::requests::{Response, ScopeSummary};
+use super::requests::{Request, Response, ScopeSummary};
 use crate::Result;
 use crate::domain::forecast::cash::CashForecast;
 use crate::domain::metrics::{days_inclusive, dso_count_back, months_back};
@@ -149,6 +149,27 @@ impl PortfolioWorker {
             self.scope_wanted.retain(|k| k != key);
             self.scope_wanted.push(key.clone());
         }
+    }
+
+    /// Keeps the tab counts and scope figures of what some session shows now, and forgets
+    /// those of the filters typed past on the way (each keystroke of `/` is one): they are
+    /// counted again if anyone asks, and a save does not pay for each of them.
+    pub(super) fn forget_unshown(&mut self) {
+        let shown: std::collections::HashSet<ScopeKey> = self
+            .sessions
+            .values()
+            .filter_map(|v| match &v.last_page {
+                Some(Request::Page { query, .. }) => Some(key_of(query)),
+                _ => None,
+            })
+            .chain(
+                self.sessions
+                    .values()
+                    .filter_map(|v| v.scope_sent.as_ref().map(|(k, _)| k.clone())),
+            )
+            .collect();
+        self.counts.retain(|k, _| shown.contains(k));
+        self.scopes.retain(|k, _| shown.contains(k));
     }
 
     /// The figures changed (new figures, a forecast, a save): every session is told again
