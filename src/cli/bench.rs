@@ -33,7 +33,7 @@ pub struct BenchArgs {
 }
 
 pub fn run(ctx: &Context, args: &BenchArgs) -> Result<()> {
-    let copy = scratch_copy(&ctx.db_path)?;
+    let copy = scratch_copy(&ctx.db_path, "bench")?;
     let result = bench(ctx, args, &copy);
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(with_suffix(&copy, suffix));
@@ -202,14 +202,14 @@ fn concurrent_notes(db: &Path, customer: &str, n: u32) -> Result<()> {
     Ok(())
 }
 
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+pub(super) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut p = path.as_os_str().to_owned();
     p.push(suffix);
     PathBuf::from(p)
 }
 
-/// Copies the database (after folding its WAL in) beside itself.
-fn scratch_copy(db: &Path) -> Result<PathBuf> {
+/// Copies the database (after folding its WAL in) beside itself, as `DB.TAG-PID`.
+pub(super) fn scratch_copy(db: &Path, tag: &str) -> Result<PathBuf> {
     if !db.exists() {
         return Err(Error::input(format!("{}: no such database", db.display())));
     }
@@ -217,7 +217,7 @@ fn scratch_copy(db: &Path) -> Result<PathBuf> {
         let store = Store::open_existing(db)?;
         store.checkpoint()?;
     }
-    let copy = with_suffix(db, &format!(".bench-{}", std::process::id()));
+    let copy = with_suffix(db, &format!(".{tag}-{}", std::process::id()));
     std::fs::copy(db, &copy)?;
     Ok(copy)
 }

@@ -15,13 +15,14 @@
 //! Run it on a release build: `cargo bench --bench find`.
 
 use super::Context;
+use super::bench::{scratch_copy, with_suffix};
 use crate::demo::{DemoActivity, DemoActivityKind};
 use crate::domain::actions::Stamp;
 use crate::domain::queue::{QueueFilter, QueueQuery, Scope, SearchScope, Tab};
 use crate::report::Portfolio;
 use crate::store::Store;
 use crate::{Error, Result};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, clap::Args)]
@@ -54,7 +55,7 @@ const PHRASES: [&str; 12] = [
 ];
 
 pub fn run(ctx: &Context, args: &BenchArgs) -> Result<()> {
-    let copy = scratch_copy(&ctx.db_path)?;
+    let copy = scratch_copy(&ctx.db_path, "bench-find")?;
     let result = bench(ctx, args, &copy);
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(with_suffix(&copy, suffix));
@@ -235,24 +236,4 @@ fn quantiles(mut t: Vec<Duration>) -> (f64, f64, f64) {
     t.sort();
     let at = |q: f64| t[((t.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1000.0;
     (at(0.5), at(0.95), at(1.0))
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut p = path.as_os_str().to_owned();
-    p.push(suffix);
-    PathBuf::from(p)
-}
-
-/// Copies the database (after folding its WAL in) beside itself.
-fn scratch_copy(db: &Path) -> Result<PathBuf> {
-    if !db.exists() {
-        return Err(Error::input(format!("{}: no such database", db.display())));
-    }
-    {
-        let store = Store::open_existing(db)?;
-        store.checkpoint()?;
-    }
-    let copy = with_suffix(db, &format!(".bench-find-{}", std::process::id()));
-    std::fs::copy(db, &copy)?;
-    Ok(copy)
 }

@@ -18,7 +18,7 @@
 //!   retried; a timeout or a stop signal is not).
 
 use super::outbox::{Mailer, SendError, StopSignal, TextMessage};
-use super::smtp::{SmtpMailer, StepError, connect, tls_config, waiting};
+use super::smtp::{SmtpMailer, StepError, Stream, connect, cut_to, tls_config, waiting};
 use crate::config::SmsConfig;
 use crate::{Error, Result};
 use base64::Engine as _;
@@ -26,7 +26,6 @@ use lettre::Message;
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use std::io::{self, Read, Write};
-use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -313,56 +312,9 @@ pub fn form_encode(text: &str) -> String {
     out
 }
 
+/// The provider's text for a message: on one line, cut to about 200 characters.
 fn cut(text: &str) -> String {
-    let one: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let one = one.trim();
-    match one.char_indices().nth(200) {
-        Some((i, _)) => format!("{}…", &one[..i]),
-        None => one.to_string(),
-    }
-}
-
-/// The socket, plain or under TLS.
-enum Stream {
-    Plain(TcpStream),
-    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
-}
-
-impl Stream {
-    fn tcp(&self) -> &TcpStream {
-        match self {
-            Stream::Plain(s) => s,
-            Stream::Tls(s) => s.get_ref(),
-        }
-    }
-}
-
-impl Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Plain(s) => s.read(buf),
-            Stream::Tls(s) => s.read(buf),
-        }
-    }
-}
-
-impl Write for Stream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Stream::Plain(s) => s.write(buf),
-            Stream::Tls(s) => s.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Stream::Plain(s) => s.flush(),
-            Stream::Tls(s) => s.flush(),
-        }
-    }
+    cut_to(text, 200)
 }
 
 /// Writes all of `bytes` and flushes; each write may wait up to `timeout` for the server.

@@ -314,14 +314,14 @@ pub(super) enum StepError {
     Garbled(String),
 }
 
-/// The socket, plain or under TLS.
-enum Stream {
+/// The socket, plain or under TLS (the SMS client's too).
+pub(super) enum Stream {
     Plain(TcpStream),
     Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
 }
 
 impl Stream {
-    fn tcp(&self) -> &TcpStream {
+    pub(super) fn tcp(&self) -> &TcpStream {
         match self {
             Stream::Plain(s) => s,
             Stream::Tls(s) => s.get_ref(),
@@ -898,12 +898,18 @@ fn answer_text(r: &Response) -> String {
 
 /// Server text for a message: on one line, cut to about 120 characters.
 fn cut(text: &str) -> String {
+    cut_to(text, 120)
+}
+
+/// A server's text for a message: control characters as spaces, trimmed, cut after `chars`
+/// characters with `…`.
+pub(super) fn cut_to(text: &str, chars: usize) -> String {
     let one: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let one = one.trim();
-    match one.char_indices().nth(120) {
+    match one.char_indices().nth(chars) {
         Some((i, _)) => format!("{}…", &one[..i]),
         None => one.to_string(),
     }

@@ -284,19 +284,8 @@ impl Store {
             "SELECT doc_date, rate, amount FROM sales_daily
               WHERE doc_date BETWEEN ?1 AND ?2 ORDER BY doc_date",
         )?;
-        let mut rows = stmt.query(params![day_number(from), day_number(to)])?;
-        let mut out: Vec<(Date, Decimal)> = Vec::new();
-        while let Some(r) = rows.next()? {
-            let date = crate::domain::date::from_day_number(r.get(0)?);
-            let rate: Decimal = r.get::<_, String>(1)?.parse().unwrap_or(Decimal::ONE);
-            let amount =
-                money::round_to_currency(money::from_units(r.get(2)?) * rate, base_currency);
-            match out.last_mut() {
-                Some((d, sum)) if *d == date => *sum += amount,
-                _ => out.push((date, amount)),
-            }
-        }
-        Ok(out)
+        let rows = stmt.query(params![day_number(from), day_number(to)])?;
+        sum_by_day(rows, base_currency)
     }
 
     /// [`Store::sales_by_day`] of some customers (keys) only: their invoices and debit notes
@@ -331,18 +320,23 @@ impl Store {
               WHERE d.kind <> 'credit_note'
               GROUP BY d.doc_date, d.rate ORDER BY d.doc_date",
         )?;
-        let mut rows = stmt.query(params![day_number(from), day_number(to)])?;
-        let mut out: Vec<(Date, Decimal)> = Vec::new();
-        while let Some(r) = rows.next()? {
-            let date = crate::domain::date::from_day_number(r.get(0)?);
-            let rate: Decimal = r.get::<_, String>(1)?.parse().unwrap_or(Decimal::ONE);
-            let amount =
-                money::round_to_currency(money::from_units(r.get(2)?) * rate, base_currency);
-            match out.last_mut() {
-                Some((d, sum)) if *d == date => *sum += amount,
-                _ => out.push((date, amount)),
-            }
-        }
-        Ok(out)
+        let rows = stmt.query(params![day_number(from), day_number(to)])?;
+        sum_by_day(rows, base_currency)
     }
+}
+
+/// Rows of (day, rate, units) in day order as (date, amount in the base currency): each row
+/// converted at its rate and rounded, then the rows of one day added up.
+fn sum_by_day(mut rows: rusqlite::Rows<'_>, base_currency: &str) -> Result<Vec<(Date, Decimal)>> {
+    let mut out: Vec<(Date, Decimal)> = Vec::new();
+    while let Some(r) = rows.next()? {
+        let date = crate::domain::date::from_day_number(r.get(0)?);
+        let rate: Decimal = r.get::<_, String>(1)?.parse().unwrap_or(Decimal::ONE);
+        let amount = money::round_to_currency(money::from_units(r.get(2)?) * rate, base_currency);
+        match out.last_mut() {
+            Some((d, sum)) if *d == date => *sum += amount,
+            _ => out.push((date, amount)),
+        }
+    }
+    Ok(out)
 }
