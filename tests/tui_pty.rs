@@ -161,6 +161,22 @@ impl Session {
         }
     }
 
+    /// Waits until the screen no longer shows `text`.
+    fn wait_without(&self, text: &str) {
+        let start = Instant::now();
+        loop {
+            let contents = self.contents();
+            if !contents.contains(text) {
+                return;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "waited for {text:?} to go; the screen shows:\n{contents}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn type_keys(&mut self, bytes: &str) {
         self.writer.write_all(bytes.as_bytes()).unwrap();
         self.writer.flush().unwrap();
@@ -1200,6 +1216,26 @@ fn the_default_theme_writes_16_colour_codes_and_q_goes_back_below_the_queue() {
     // The theme's cyan and dark grey, as the 16-colour codes.
     assert!(raw.contains("\x1b[36;49m") || raw.contains(";46m"), "cyan");
     assert!(raw.contains("\x1b[90;49m"), "dark grey");
+}
+
+/// A key typed while the window is being resized is answered at once, not held back until
+/// the next key. (crossterm's default event source could drop the terminal's readiness when
+/// the resize signal came in the same wake-up, and the key then waited: a collector pressed
+/// `?` while dragging the window and nothing happened.)
+#[test]
+fn a_key_typed_during_a_resize_is_answered_at_once() {
+    let mut s = Session::start((100, 30), &[]);
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    for i in 0..16u16 {
+        let (cols, rows) = if i % 2 == 0 { (120, 40) } else { (100, 30) };
+        s.resize(cols, rows);
+        s.type_keys("?");
+        s.wait_for(&["Keys · Esc closes"]);
+        s.type_keys("q");
+        s.wait_without("Keys · Esc closes");
+    }
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
 }
 
 #[test]
