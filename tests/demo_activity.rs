@@ -2,10 +2,9 @@
 
 mod fixture;
 
-use owed::demo::{
-    DemoActivity, DemoActivityKind, DemoOptions, DemoOutcome, DemoResolution, ensure_database,
-};
-use owed::store::actions::DemoActivityCounts;
+use owed::demo::{DemoOptions, DemoOutcome, ensure_database};
+use owed::domain::backfill::{PastActivity, PastActivityKind, PastResolution};
+use owed::store::actions::BackfillCounts;
 
 fn d(s: &str) -> owed::domain::Date {
     owed::domain::date::parse_iso(s).unwrap()
@@ -25,12 +24,12 @@ fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
     else {
         panic!("a new demo database was expected");
     };
-    let mut expected = DemoActivityCounts::default();
+    let mut expected = BackfillCounts::default();
     for a in &activities {
         match &a.kind {
-            DemoActivityKind::Note { .. } => expected.notes += 1,
-            DemoActivityKind::Promise { .. } => expected.promises += 1,
-            DemoActivityKind::Dispute { resolved, .. } => {
+            PastActivityKind::Note { .. } => expected.notes += 1,
+            PastActivityKind::Promise { .. } => expected.promises += 1,
+            PastActivityKind::Dispute { resolved, .. } => {
                 expected.issues += 1;
                 expected.resolved += u64::from(resolved.is_some());
             }
@@ -45,7 +44,7 @@ fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
         .unwrap()
         .unsigned_abs()
     };
-    let stored = || DemoActivityCounts {
+    let stored = || BackfillCounts {
         notes: count("notes"),
         promises: count("promises"),
         issues: count("issues WHERE reason <> 'short_payment'"),
@@ -56,7 +55,7 @@ fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
     let mut resolutions: Vec<i32> = activities
         .iter()
         .filter_map(|a| match &a.kind {
-            DemoActivityKind::Dispute {
+            PastActivityKind::Dispute {
                 resolved: Some(r), ..
             } => Some(owed::domain::date::day_number(r.date)),
             _ => None,
@@ -184,21 +183,21 @@ fn a_resolution_before_its_dispute_writes_nothing() {
     let fx = fixture::Fixture::new();
     let mut store = fx.store();
     let before = fx.fingerprint();
-    let dispute = DemoActivity {
+    let dispute = PastActivity {
         customer_id: "K1".into(),
         collector: "alice".into(),
         at: d("2026-03-30"),
-        kind: DemoActivityKind::Dispute {
+        kind: PastActivityKind::Dispute {
             reason: "pricing".into(),
             amount: "10".parse().unwrap(),
             document_ids: vec![],
-            resolved: Some(DemoResolution {
+            resolved: Some(PastResolution {
                 date: d("2026-03-29"),
                 text: "credited".into(),
             }),
         },
     };
-    let err = store.record_demo_activity(&[dispute]).unwrap_err();
+    let err = store.backfill_activity(&[dispute]).unwrap_err();
     assert!(err.to_string().contains("resolved on 2026-03-29"), "{err}");
     assert_eq!(fx.fingerprint(), before);
 }
@@ -208,28 +207,28 @@ fn an_unknown_customer_or_document_writes_nothing() {
     let fx = fixture::Fixture::new();
     let mut store = fx.store();
     let before = fx.fingerprint();
-    let note = |customer: &str| DemoActivity {
+    let note = |customer: &str| PastActivity {
         customer_id: customer.into(),
         collector: "alice".into(),
         at: d("2026-03-30"),
-        kind: DemoActivityKind::Note {
+        kind: PastActivityKind::Note {
             text: "called".into(),
         },
     };
     let err = store
-        .record_demo_activity(&[note("K1"), note("K9")])
+        .backfill_activity(&[note("K1"), note("K9")])
         .unwrap_err();
-    assert_eq!(err.to_string(), "demo activity names unknown customer `K9`");
-    let foreign = DemoActivity {
-        kind: DemoActivityKind::Promise {
+    assert_eq!(err.to_string(), "past activity names unknown customer `K9`");
+    let foreign = PastActivity {
+        kind: PastActivityKind::Promise {
             amount: "10".parse().unwrap(),
             date: d("2026-04-10"),
             document_ids: vec!["I3".into()],
         },
         ..note("K1")
     };
-    assert!(store.record_demo_activity(&[note("K1"), foreign]).is_err());
+    assert!(store.backfill_activity(&[note("K1"), foreign]).is_err());
     assert_eq!(fx.fingerprint(), before);
-    let counts = store.record_demo_activity(&[note("K1")]).unwrap();
+    let counts = store.backfill_activity(&[note("K1")]).unwrap();
     assert_eq!(counts.notes, 1);
 }

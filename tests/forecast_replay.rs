@@ -23,7 +23,7 @@
 mod common;
 
 use common::{owed_in, stderr, stdout};
-use owed::demo::{DemoActivity, DemoActivityKind, DemoResolution};
+use owed::domain::backfill::{PastActivity, PastActivityKind, PastResolution};
 use owed::domain::date::parse_iso;
 use owed::domain::{Date, Decimal};
 use owed::import::{ImportOptions, import_paths};
@@ -272,15 +272,15 @@ fn import_at(dir: &Path, s: &Settings, invoices: &[Invoice], cutoff: Date, dispu
             Disputes::OpenOnly => inv.disputed && !paid,
         };
         if recorded {
-            activities.push(DemoActivity {
+            activities.push(PastActivity {
                 customer_id: customer,
                 collector: "alice".into(),
                 at: inv.doc_date,
-                kind: DemoActivityKind::Dispute {
+                kind: PastActivityKind::Dispute {
                     reason: "pricing".into(),
                     amount: Decimal::new(inv.cents, 2),
                     document_ids: vec![inv.id.clone()],
-                    resolved: paid.then(|| DemoResolution {
+                    resolved: paid.then(|| PastResolution {
                         date: inv.paid,
                         text: "settled".into(),
                     }),
@@ -303,7 +303,7 @@ fn import_at(dir: &Path, s: &Settings, invoices: &[Invoice], cutoff: Date, dispu
     };
     import_paths(&mut store, &[csv], &options).unwrap();
     activities.sort_by(|a, b| a.customer_id.cmp(&b.customer_id).then(a.at.cmp(&b.at)));
-    store.record_demo_activity(&activities).unwrap();
+    store.backfill_activity(&activities).unwrap();
 }
 
 /// Absolute errors in days of one kind of document.

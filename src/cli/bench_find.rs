@@ -16,8 +16,8 @@
 
 use super::Context;
 use super::bench::{scratch_copy, with_suffix};
-use crate::demo::{DemoActivity, DemoActivityKind};
 use crate::domain::actions::Stamp;
+use crate::domain::backfill::{PastActivity, PastActivityKind};
 use crate::domain::queue::{QueueFilter, QueueQuery, Scope, SearchScope, Tab};
 use crate::report::Portfolio;
 use crate::store::Store;
@@ -85,15 +85,15 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
             if i % 10_000 == 0 {
                 text.push_str(" — kumquat crates");
             }
-            notes.push(DemoActivity {
+            notes.push(PastActivity {
                 customer_id: id.clone(),
                 collector: "bench".into(),
                 at: ctx.as_of,
-                kind: DemoActivityKind::Note { text },
+                kind: PastActivityKind::Note { text },
             });
         }
         notes.sort_by(|a, b| a.customer_id.cmp(&b.customer_id));
-        store.record_demo_activity(&notes)?;
+        store.backfill_activity(&notes)?;
     }
     outln!(
         "database: {} ({} customers, {} notes, {} entries in the full-text index; {} notes added in {:.1} s)",

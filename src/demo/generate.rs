@@ -21,6 +21,7 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate, TimeDelta, Weekday};
 use rust_decimal::Decimal;
 
+use crate::domain::backfill::PastActivity;
 use crate::domain::format;
 
 mod activities;
@@ -207,51 +208,13 @@ pub struct DemoCounts {
     pub exchange_rates: usize,
 }
 
-/// What a collector logged.
-#[derive(Debug, Clone, PartialEq)]
-pub enum DemoActivityKind {
-    /// A free-text note.
-    Note { text: String },
-    /// A promise to pay `amount` by `date` (which may lie in the next few weeks).
-    Promise {
-        amount: Decimal,
-        date: NaiveDate,
-        document_ids: Vec<String>,
-    },
-    /// A dispute on documents, opened on the activity's day; `resolved` tells when and how it
-    /// was closed, if it was.
-    Dispute {
-        reason: String,
-        amount: Decimal,
-        document_ids: Vec<String>,
-        resolved: Option<DemoResolution>,
-    },
-}
-
-/// How and when a demo dispute was resolved (after the day it was opened, on or before `today`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct DemoResolution {
-    pub date: NaiveDate,
-    pub text: String,
-}
-
-/// One collector activity on a customer, dated on or before `today`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DemoActivity {
-    pub customer_id: String,
-    /// The customer's finance owner.
-    pub collector: String,
-    pub at: NaiveDate,
-    pub kind: DemoActivityKind,
-}
-
 /// Writes customers.csv, documents.csv, payments.csv, applications.csv, exchange_rates.csv into `dir`
 /// (SPEC import format, header row first), streaming customer by customer (never holds all documents in memory),
 /// and returns the counts plus the collector activity (notes, promises, disputes) of the whole history, customer
 /// by customer in the customers' order, each customer's in date order (see the `activities` module).
 ///
 /// `dir` is created if missing; existing files of those names are overwritten.
-pub fn write_csvs(opts: &DemoOptions, dir: &Path) -> io::Result<(DemoCounts, Vec<DemoActivity>)> {
+pub fn write_csvs(opts: &DemoOptions, dir: &Path) -> io::Result<(DemoCounts, Vec<PastActivity>)> {
     write_csvs_behaving(opts, &DemoBehaviour::default(), dir)
 }
 
@@ -260,7 +223,7 @@ pub fn write_csvs_behaving(
     opts: &DemoOptions,
     behaviour: &DemoBehaviour,
     dir: &Path,
-) -> io::Result<(DemoCounts, Vec<DemoActivity>)> {
+) -> io::Result<(DemoCounts, Vec<PastActivity>)> {
     fs::create_dir_all(dir)?;
     let mut sinks = Sinks::create(dir)?;
     let market = Market::new(&opts.base_currency);
@@ -2264,6 +2227,7 @@ impl Sinks {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::backfill::PastActivityKind;
     use std::collections::{HashMap, HashSet};
     use std::path::PathBuf;
     use std::str::FromStr;
@@ -2337,7 +2301,7 @@ mod tests {
     /// A generated portfolio read back from its files.
     struct Portfolio {
         counts: DemoCounts,
-        activities: Vec<DemoActivity>,
+        activities: Vec<PastActivity>,
         customers: Vec<HashMap<String, String>>,
         documents: Vec<HashMap<String, String>>,
         payments: Vec<HashMap<String, String>>,
@@ -2977,11 +2941,11 @@ mod tests {
                 _ => assert!(seen.insert(&activity.customer_id), "{customer:?} split"),
             }
             match &activity.kind {
-                DemoActivityKind::Note { text } => {
+                PastActivityKind::Note { text } => {
                     notes += 1;
                     assert!(!text.is_empty());
                 }
-                DemoActivityKind::Promise {
+                PastActivityKind::Promise {
                     amount,
                     date,
                     document_ids,
@@ -2995,7 +2959,7 @@ mod tests {
                     assert!(*date <= shift(today(), 21));
                     check_documents(document_ids, &activity.customer_id, activity.at);
                 }
-                DemoActivityKind::Dispute {
+                PastActivityKind::Dispute {
                     reason,
                     amount,
                     document_ids,
@@ -3033,7 +2997,7 @@ mod tests {
         let mut dispute_years = HashSet::new();
         for activity in &p.activities {
             match &activity.kind {
-                DemoActivityKind::Promise {
+                PastActivityKind::Promise {
                     amount,
                     date,
                     document_ids,
@@ -3054,11 +3018,11 @@ mod tests {
                         open += 1;
                     }
                 }
-                DemoActivityKind::Dispute { document_ids, .. } => {
+                PastActivityKind::Dispute { document_ids, .. } => {
                     let doc = documents[document_ids[0].as_str()];
                     dispute_years.insert(date(&doc["doc_date"]).year());
                 }
-                DemoActivityKind::Note { .. } => {}
+                PastActivityKind::Note { .. } => {}
             }
         }
         // Most promises are kept, a real share broken, and some are still running today.

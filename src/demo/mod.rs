@@ -4,11 +4,9 @@
 mod generate;
 pub mod lockbox;
 
-pub use generate::{
-    DemoActivity, DemoActivityKind, DemoBehaviour, DemoCounts, DemoOptions, DemoResolution,
-    write_csvs, write_csvs_behaving,
-};
+pub use generate::{DemoBehaviour, DemoCounts, DemoOptions, write_csvs, write_csvs_behaving};
 
+use crate::domain::backfill::PastActivity;
 use crate::import::{ImportOptions, ImportSummary, import_paths};
 use crate::store::Store;
 use crate::{Error, Result};
@@ -26,7 +24,7 @@ pub enum DemoOutcome {
     Created {
         counts: DemoCounts,
         summary: ImportSummary,
-        activities: Vec<DemoActivity>,
+        activities: Vec<PastActivity>,
     },
 }
 
@@ -155,7 +153,7 @@ pub fn ensure_database_behaving(
                 progress,
             };
             let summary = import_paths(&mut store, std::slice::from_ref(&csv_dir), &import)?;
-            store.record_demo_activity(&activities)?;
+            store.backfill_activity(&activities)?;
             add_lockbox(&mut store, db, options)?;
             store.set_meta(META_KEY, &fingerprint(options, behaviour))?;
             Ok(DemoOutcome::Created {

@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod aging;
 pub mod attachment;
+pub mod backfill;
 pub mod calls;
 pub mod customer;
 pub mod date;

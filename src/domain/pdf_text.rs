@@ -1009,42 +1009,6 @@ mod tests {
     }
 
     #[test]
-    fn our_own_statements_read_through_their_fonts_unicode_maps() {
-        use crate::export::pdf::{Pdf, Style};
-        let mut doc = Pdf::new("Statement").unwrap();
-        doc.text(40.0, 60.0, Style::bold(16.0), "Statement of account");
-        doc.text(
-            40.0,
-            90.0,
-            Style::regular(10.0),
-            "東京商事株式会社 Tokyo Trading",
-        );
-        doc.text(40.0, 120.0, Style::regular(10.0), "INV-400");
-        doc.text_right(550.0, 120.0, Style::regular(10.0), "5,000.00 €");
-        // A hostile name: its controls are dropped by the writer, nothing is left to obey.
-        doc.text(40.0, 140.0, Style::regular(10.0), "Evil\u{1b}[2J Corp");
-        doc.add_page();
-        doc.text(40.0, 60.0, Style::regular(10.0), "Second page");
-        let bytes = doc.finish().unwrap();
-        // Compressed, as every stream the writer makes.
-        assert!(find(&bytes, b"/FlateDecode", 0).is_some());
-        assert!(find(&bytes, b"Statement of account", 0).is_none());
-        assert_eq!(
-            first_page_text(&bytes, 20).unwrap(),
-            [
-                "Statement of account",
-                "東京商事株式会社 Tokyo Trading",
-                "INV-400  5,000.00 €",
-                "Evil[2J Corp"
-            ]
-        );
-        assert_eq!(
-            crate::domain::attachment::first_page(&bytes, crate::domain::attachment::Kind::Pdf, 1),
-            ["Statement of account"]
-        );
-    }
-
-    #[test]
     fn a_page_of_pictures_only_says_so() {
         let bytes = pdf(b"q 100 0 0 100 0 0 cm /Im1 Do Q", true);
         assert_eq!(first_page_text(&bytes, 5), Some(Vec::new()));

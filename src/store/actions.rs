@@ -16,6 +16,7 @@ use crate::domain::actions::{
     DocumentOwner, IssueState, Outcome, OwnerRole, Stamp, can_complete, can_reopen, can_resolve,
     can_void,
 };
+use crate::domain::backfill::{PastActivity, PastActivityKind};
 use crate::domain::calls::CallOutcome;
 use crate::domain::date::day_number;
 use crate::domain::users::{Actor, Target, Work, may};
@@ -523,9 +524,9 @@ impl Store {
     }
 }
 
-/// What [`Store::record_demo_activity`] wrote.
+/// What [`Store::backfill_activity`] wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct DemoActivityCounts {
+pub struct BackfillCounts {
     pub notes: u64,
     pub promises: u64,
     pub issues: u64,
@@ -533,19 +534,16 @@ pub struct DemoActivityCounts {
 }
 
 impl Store {
-    /// Records the demo generator's collector activity in one transaction: notes, promises
+    /// Writes activity logged before `owed` (the demo generator's history) in one transaction: notes, promises
     /// (recorded on their day) and disputes (opened on their day; a resolved one gets a
     /// resolve event dated on its resolution day). Timestamps are the activity's day at a
     /// working hour derived from its position, so the same list always gives the same rows. A
     /// customer or document the store does not know, or a resolution dated before its
     /// dispute was opened, is a runtime error and nothing is written.
-    pub fn record_demo_activity(
-        &mut self,
-        activities: &[crate::demo::DemoActivity],
-    ) -> Result<DemoActivityCounts> {
-        use crate::demo::DemoActivityKind as Kind;
+    pub fn backfill_activity(&mut self, activities: &[PastActivity]) -> Result<BackfillCounts> {
+        use PastActivityKind as Kind;
         let tx = self.write_tx()?;
-        let mut counts = DemoActivityCounts::default();
+        let mut counts = BackfillCounts::default();
         {
             let mut customer = tx.prepare_cached("SELECT cid FROM customers WHERE id = ?1")?;
             let mut document =
@@ -582,7 +580,7 @@ impl Store {
                             .optional()?
                             .ok_or_else(|| {
                                 Error::runtime(format!(
-                                    "demo activity names unknown customer `{}`",
+                                    "past activity names unknown customer `{}`",
                                     a.customer_id
                                 ))
                             })?;
@@ -599,7 +597,7 @@ impl Store {
                                 .optional()?
                                 .ok_or_else(|| {
                                     Error::runtime(format!(
-                                        "demo activity names unknown document `{id}` of `{}`",
+                                        "past activity names unknown document `{id}` of `{}`",
                                         a.customer_id
                                     ))
                                 })

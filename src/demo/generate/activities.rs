@@ -11,9 +11,10 @@
 //! collector could have known then.
 
 use super::{
-    Customer, DemoActivity, DemoActivityKind, DemoResolution, Doc, ENGAGED_IF_OVERDUE,
-    ENGAGED_OTHERWISE, Ledger, Rng, Source, cents_to_decimal, shift, to_cents,
+    Customer, Doc, ENGAGED_IF_OVERDUE, ENGAGED_OTHERWISE, Ledger, Rng, Source, cents_to_decimal,
+    shift, to_cents,
 };
+use crate::domain::backfill::{PastActivity, PastActivityKind, PastResolution};
 use chrono::NaiveDate;
 
 /// Days from an invoice's date to the customer raising a dispute (AP reviewing it), and from
@@ -146,7 +147,7 @@ pub(super) fn draw_activities(
     ledger: &Ledger,
     today: NaiveDate,
     rng: &mut Rng,
-    out: &mut Vec<DemoActivity>,
+    out: &mut Vec<PastActivity>,
 ) {
     let first = out.len();
     let mut log = Log {
@@ -163,12 +164,12 @@ pub(super) fn draw_activities(
 struct Log<'a, 'c, 'm> {
     customer: &'c Customer<'m>,
     today: NaiveDate,
-    out: &'a mut Vec<DemoActivity>,
+    out: &'a mut Vec<PastActivity>,
 }
 
 impl Log<'_, '_, '_> {
-    fn push(&mut self, at: NaiveDate, kind: DemoActivityKind) {
-        self.out.push(DemoActivity {
+    fn push(&mut self, at: NaiveDate, kind: PastActivityKind) {
+        self.out.push(PastActivity {
             customer_id: self.customer.id.clone(),
             collector: self.customer.finance_owner.to_string(),
             at: at.max(self.customer.timeline.start).min(self.today),
@@ -178,11 +179,11 @@ impl Log<'_, '_, '_> {
 
     fn note(&mut self, at: NaiveDate, text: &str) {
         let text = text.to_string();
-        self.push(at, DemoActivityKind::Note { text });
+        self.push(at, PastActivityKind::Note { text });
     }
 
     fn promise(&mut self, at: NaiveDate, cents: i64, date: NaiveDate, docs: &[&Doc]) {
-        let kind = DemoActivityKind::Promise {
+        let kind = PastActivityKind::Promise {
             amount: cents_to_decimal(cents),
             date,
             document_ids: docs.iter().map(|doc| doc.id.clone()).collect(),
@@ -266,12 +267,12 @@ fn draw_dispute(lives: &Lives, i: usize, today: NaiveDate, rng: &mut Rng, log: &
             (_, 0) => rng.pick(&PAID_IN_FULL),
             _ => rng.pick(&CREDITED_IN_PART),
         };
-        DemoResolution {
+        PastResolution {
             date: shift(settled, rng.int(RESOLVE_LAG_DAYS.0, RESOLVE_LAG_DAYS.1)).min(today),
             text: text.to_string(),
         }
     });
-    let kind = DemoActivityKind::Dispute {
+    let kind = PastActivityKind::Dispute {
         reason: reason.to_string(),
         amount: cents_to_decimal(amount),
         document_ids: vec![doc.id.clone()],

@@ -542,6 +542,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn our_statements_read_back_through_their_fonts_unicode_maps() {
+        use crate::domain::pdf_text::first_page_text;
+        let mut doc = Pdf::new("Statement").unwrap();
+        doc.text(40.0, 60.0, Style::bold(16.0), "Statement of account");
+        doc.text(
+            40.0,
+            90.0,
+            Style::regular(10.0),
+            "東京商事株式会社 Tokyo Trading",
+        );
+        doc.text(40.0, 120.0, Style::regular(10.0), "INV-400");
+        doc.text_right(550.0, 120.0, Style::regular(10.0), "5,000.00 €");
+        // A hostile name: its controls are dropped by the writer, nothing is left to obey.
+        doc.text(40.0, 140.0, Style::regular(10.0), "Evil\u{1b}[2J Corp");
+        doc.add_page();
+        doc.text(40.0, 60.0, Style::regular(10.0), "Second page");
+        let bytes = doc.finish().unwrap();
+        // Compressed, as every stream the writer makes.
+        let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+        assert!(has(b"/FlateDecode"));
+        assert!(!has(b"Statement of account"));
+        assert_eq!(
+            first_page_text(&bytes, 20).unwrap(),
+            [
+                "Statement of account",
+                "東京商事株式会社 Tokyo Trading",
+                "INV-400  5,000.00 €",
+                "Evil[2J Corp"
+            ]
+        );
+        assert_eq!(
+            crate::domain::attachment::first_page(&bytes, crate::domain::attachment::Kind::Pdf, 1),
+            ["Statement of account"]
+        );
+    }
+
+    #[test]
     fn clean_drops_controls_and_invisible_marks() {
         assert_eq!(clean("A\u{202E}B\u{0}C\u{200B}D"), "ABCD");
         assert_eq!(clean("  two\t\nlines  "), "two lines");
