@@ -1,13 +1,13 @@
 //! Reading an email (RFC 5322 / MIME) far enough to file a reply: the threading headers,
 //! the sender, the subject, the date and the plain-text body.
 //!
-//! Headers are unfolded; encoded words (RFC 2047, `=?utf-8?B?...?=` and `?Q?`) are decoded in
-//! the subject and the sender's name; the body is the first `text/plain` part (else the first
-//! `text/html` part with its tags stripped), decoded from base64 or quoted-printable and from
-//! UTF-8, US-ASCII or ISO-8859-1 / Windows-1252. Attachments are ignored.
+//! The message is parsed by `mail-parser` (headers unfolded, RFC 2047 encoded words, MIME
+//! parts, base64 and quoted-printable, every charset `encoding_rs` knows: a Windows-1252 or
+//! ISO-8859-15 `€` is a `€`). The body is the first `text/plain` part of the text body
+//! (else the first `text/html` part with its tags stripped); attachments are ignored.
 
 use crate::domain::Date;
-use base64::Engine as _;
+use mail_parser::{HeaderValue, Message, MessageParser, PartType};
 
 /// At most this many characters of body are kept.
 pub const MAX_BODY_CHARS: usize = 64 * 1024;
@@ -39,305 +39,65 @@ impl ParsedMail {
     }
 }
 
-/// Parses a whole message.
+/// Parses a whole message. Whatever cannot be read is left empty: a reply is filed with what
+/// its sender's mailer got right.
 pub fn parse(raw: &[u8]) -> ParsedMail {
-    let (headers, body) = split_head(raw);
-    let header = |name: &str| -> Option<String> {
-        headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone())
+    let Some(message) = MessageParser::default().parse(raw) else {
+        return ParsedMail::default();
     };
-    let ids = |name: &str| header(name).map(|v| message_ids(&v)).unwrap_or_default();
     ParsedMail {
-        message_id: ids("Message-ID").into_iter().next().or_else(|| {
-            header("Message-ID")
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-                .map(|v| format!("<{v}>"))
-        }),
-        in_reply_to: ids("In-Reply-To"),
-        references: ids("References"),
-        from: header("From").and_then(|v| address_of(&v)),
-        subject: header("Subject")
-            .map(|v| single_line(&decode_words(&v)))
-            .unwrap_or_default(),
-        date: header("Date").and_then(|v| date_of(&v)),
-        body: truncate(&body_text(&headers, body), MAX_BODY_CHARS),
+        message_id: message.message_id().and_then(bracketed),
+        in_reply_to: ids(message.in_reply_to()),
+        references: ids(message.references()),
+        from: message
+            .from()
+            .and_then(|from| from.first())
+            .and_then(|addr| addr.address())
+            .map(|a| a.trim().to_lowercase())
+            .filter(|a| a.contains('@')),
+        subject: message.subject().map(single_line).unwrap_or_default(),
+        // The calendar day as the sender wrote it (in their time zone).
+        date: message
+            .date()
+            .and_then(|d| Date::from_ymd_opt(i32::from(d.year), d.month.into(), d.day.into())),
+        body: truncate(&body_text(&message), MAX_BODY_CHARS),
     }
 }
 
-type Headers = Vec<(String, String)>;
+/// A Message-ID as `<id>`; none when it is empty or holds white space.
+fn bracketed(id: &str) -> Option<String> {
+    let id = id.trim().trim_start_matches('<').trim_end_matches('>');
+    (!id.is_empty() && !id.contains(|c: char| c.is_whitespace() || c.is_control()))
+        .then(|| format!("<{id}>"))
+}
 
-/// The unfolded headers and the body bytes.
-fn split_head(raw: &[u8]) -> (Headers, &[u8]) {
-    let (head, body) = match find(raw, b"\r\n\r\n") {
-        Some(i) => (&raw[..i], &raw[i + 4..]),
-        None => match find(raw, b"\n\n") {
-            Some(i) => (&raw[..i], &raw[i + 2..]),
-            None => (raw, &raw[raw.len()..]),
-        },
+/// The Message-IDs of a threading header (In-Reply-To, References), in their order.
+fn ids(value: &HeaderValue) -> Vec<String> {
+    match value {
+        HeaderValue::Text(id) => bracketed(id).into_iter().collect(),
+        HeaderValue::TextList(list) => list.iter().filter_map(|id| bracketed(id)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The first plain-text part of the text body, else the first HTML part without its tags.
+fn body_text(message: &Message) -> String {
+    let plain = message.text_bodies().find_map(|part| match &part.body {
+        PartType::Text(text) => Some(text.to_string()),
+        _ => None,
+    });
+    let html = || {
+        message.html_bodies().find_map(|part| match &part.body {
+            PartType::Html(html) => Some(strip_tags(html)),
+            _ => None,
+        })
     };
-    let text = String::from_utf8_lossy(head);
-    let mut headers: Headers = Vec::new();
-    for line in text.lines() {
-        let line = line.trim_end_matches('\r');
-        if line.starts_with([' ', '\t']) {
-            if let Some((_, value)) = headers.last_mut() {
-                value.push(' ');
-                value.push_str(line.trim());
-            }
-        } else if let Some((name, value)) = line.split_once(':') {
-            headers.push((name.trim().to_string(), value.trim().to_string()));
-        }
-    }
-    (headers, body)
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// The `<...>` tokens of a header value.
-pub fn message_ids(value: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = value;
-    while let Some(start) = rest.find('<') {
-        let Some(len) = rest[start..].find('>') else {
-            break;
-        };
-        let id = &rest[start..start + len + 1];
-        if id.len() > 2 && !id.contains(char::is_whitespace) {
-            out.push(id.to_string());
-        }
-        rest = &rest[start + len + 1..];
-    }
-    out
-}
-
-/// The address in a `From` value (`Name <a@b>` or `a@b`), lowercase.
-fn address_of(value: &str) -> Option<String> {
-    let candidate = match (value.rfind('<'), value.rfind('>')) {
-        (Some(start), Some(end)) if start < end => value[start + 1..end].to_string(),
-        _ => value
-            .split_whitespace()
-            .find(|w| w.contains('@'))?
-            .trim_matches(|c| c == '"' || c == '(' || c == ')')
-            .to_string(),
-    };
-    let candidate = candidate.trim().to_lowercase();
-    candidate.contains('@').then_some(candidate)
-}
-
-/// The calendar day of an RFC 2822 date (comments such as `(UTC)` ignored).
-fn date_of(value: &str) -> Option<Date> {
-    let mut clean = String::with_capacity(value.len());
-    let mut depth = 0u32;
-    for c in value.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => clean.push(c),
-            _ => {}
-        }
-    }
-    chrono::DateTime::parse_from_rfc2822(clean.trim())
-        .ok()
-        .map(|d| d.date_naive())
-}
-
-/// Decodes RFC 2047 encoded words; white space between two encoded words is dropped.
-pub fn decode_words(value: &str) -> String {
-    let mut out = String::new();
-    let mut rest = value;
-    let mut pending_space = String::new();
-    let mut last_was_word = false;
-    while !rest.is_empty() {
-        if let Some((decoded, used)) = encoded_word(rest) {
-            if !last_was_word {
-                out.push_str(&pending_space);
-            }
-            pending_space.clear();
-            out.push_str(&decoded);
-            rest = &rest[used..];
-            last_was_word = true;
-            continue;
-        }
-        let c = rest.chars().next().unwrap_or(' ');
-        if c.is_whitespace() {
-            pending_space.push(c);
-        } else {
-            out.push_str(&pending_space);
-            pending_space.clear();
-            out.push(c);
-            last_was_word = false;
-        }
-        rest = &rest[c.len_utf8()..];
-    }
-    if !last_was_word {
-        out.push_str(&pending_space);
-    }
-    out
-}
-
-/// An encoded word at the start of `text`: its decoded text and its length in bytes.
-fn encoded_word(text: &str) -> Option<(String, usize)> {
-    let inner = text.strip_prefix("=?")?;
-    let (charset, rest) = inner.split_once('?')?;
-    let (encoding, rest) = rest.split_once('?')?;
-    let end = rest.find("?=")?;
-    let payload = &rest[..end];
-    if payload.contains(char::is_whitespace) || charset.is_empty() {
-        return None;
-    }
-    let bytes = match encoding {
-        "B" | "b" => base64::engine::general_purpose::STANDARD
-            .decode(payload.trim_end_matches('='))
-            .or_else(|_| base64::engine::general_purpose::STANDARD.decode(payload))
-            .or_else(|_| {
-                base64::engine::general_purpose::STANDARD_NO_PAD
-                    .decode(payload.trim_end_matches('='))
-            })
-            .ok()?,
-        "Q" | "q" => quoted_printable::decode(
-            payload.replace('_', " "),
-            quoted_printable::ParseMode::Robust,
-        )
-        .ok()?,
-        _ => return None,
-    };
-    // The charset may carry a language: `utf-8*en`.
-    let charset = charset.split('*').next().unwrap_or(charset);
-    let used = 2 + inner.len() - (rest.len() - end - 2);
-    Some((decode_charset(&bytes, charset), used))
-}
-
-/// Bytes in `charset` as text.
-fn decode_charset(bytes: &[u8], charset: &str) -> String {
-    match charset.to_ascii_lowercase().as_str() {
-        "iso-8859-1" | "latin1" | "iso8859-1" | "windows-1252" | "cp1252" | "iso-8859-15" => {
-            bytes.iter().map(|&b| char::from(b)).collect()
-        }
-        _ => String::from_utf8_lossy(bytes).into_owned(),
-    }
-}
-
-/// A header parameter such as `boundary` or `charset` (`text/plain; charset="utf-8"`).
-fn parameter(value: &str, name: &str) -> Option<String> {
-    value.split(';').skip(1).find_map(|p| {
-        let (k, v) = p.split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case(name)
-            .then(|| v.trim().trim_matches('"').to_string())
-    })
-}
-
-/// The readable text of a part with `headers` and `body`.
-fn body_text(headers: &Headers, body: &[u8]) -> String {
-    find_text(headers, body, 0, "text/plain")
-        .or_else(|| find_text(headers, body, 0, "text/html").map(|h| strip_tags(&h)))
+    plain
+        .or_else(html)
         .unwrap_or_default()
         .replace("\r\n", "\n")
 }
 
-fn find_text(headers: &Headers, body: &[u8], depth: u32, want: &str) -> Option<String> {
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    };
-    let content_type = header("Content-Type").unwrap_or("text/plain");
-    let mime = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if mime.starts_with("multipart/") {
-        if depth > 8 {
-            return None;
-        }
-        let boundary = parameter(content_type, "boundary")?;
-        return parts(body, &boundary).into_iter().find_map(|part| {
-            let (h, b) = split_head(part);
-            find_text(&h, b, depth + 1, want)
-        });
-    }
-    if mime != want {
-        return None;
-    }
-    let disposition = header("Content-Disposition").unwrap_or("");
-    if disposition
-        .trim()
-        .to_ascii_lowercase()
-        .starts_with("attachment")
-    {
-        return None;
-    }
-    let decoded = match header("Content-Transfer-Encoding")
-        .unwrap_or("7bit")
-        .trim()
-        .to_ascii_lowercase()
-        .as_str()
-    {
-        "base64" => {
-            let compact: Vec<u8> = body
-                .iter()
-                .copied()
-                .filter(|b| !b.is_ascii_whitespace())
-                .collect();
-            base64::engine::general_purpose::STANDARD
-                .decode(&compact)
-                .unwrap_or_default()
-        }
-        "quoted-printable" => quoted_printable::decode(body, quoted_printable::ParseMode::Robust)
-            .unwrap_or_else(|_| body.to_vec()),
-        _ => body.to_vec(),
-    };
-    let charset = parameter(content_type, "charset").unwrap_or_else(|| "utf-8".into());
-    Some(decode_charset(&decoded, &charset))
-}
-
-/// The parts of a multipart body.
-fn parts<'a>(body: &'a [u8], boundary: &str) -> Vec<&'a [u8]> {
-    let delimiter = format!("--{boundary}");
-    let mut out = Vec::new();
-    let mut starts = Vec::new();
-    let mut i = 0;
-    while let Some(pos) = find(&body[i..], delimiter.as_bytes()) {
-        let at = i + pos;
-        // A delimiter starts a line.
-        if at == 0 || body[at - 1] == b'\n' {
-            starts.push(at);
-        }
-        i = at + delimiter.len();
-    }
-    for pair in starts.windows(2) {
-        let mut start = pair[0] + delimiter.len();
-        if body[start..].starts_with(b"--") {
-            break;
-        }
-        while start < body.len() && matches!(body[start], b'\r' | b'\n' | b' ' | b'\t') {
-            if body[start] == b'\n' {
-                start += 1;
-                break;
-            }
-            start += 1;
-        }
-        let mut end = pair[1];
-        if end > start && body[end - 1] == b'\n' {
-            end -= 1;
-        }
-        if end > start && body[end - 1] == b'\r' {
-            end -= 1;
-        }
-        out.push(&body[start..end.max(start)]);
-    }
-    out
-}
-
-/// HTML as plain text: tags dropped, common entities decoded, line breaks for blocks.
 fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut tag = String::new();
@@ -412,16 +172,33 @@ Subject: Re: Reminder\r\nDate: Thu, 30 Apr 2026 23:30:00 -0700 (PDT)\r\n\r\nWe p
 
     #[test]
     fn encoded_words_are_decoded() {
+        let subject = |value: &str| parse(format!("Subject: {value}\r\n\r\nx").as_bytes()).subject;
         assert_eq!(
-            decode_words("=?UTF-8?B?UmU6IFLDpGNobnVuZw==?= =?utf-8?Q?_Nr=2E_5?="),
+            subject("=?UTF-8?B?UmU6IFLDpGNobnVuZw==?= =?utf-8?Q?_Nr=2E_5?="),
             "Re: Rächnung Nr. 5"
         );
-        assert_eq!(
-            decode_words("=?iso-8859-1?Q?M=FCller?= GmbH"),
-            "Müller GmbH"
-        );
-        assert_eq!(decode_words("plain  text"), "plain  text");
-        assert_eq!(decode_words("=?bogus"), "=?bogus");
+        assert_eq!(subject("=?iso-8859-1?Q?M=FCller?= GmbH"), "Müller GmbH");
+        assert_eq!(subject("=?windows-1252?Q?=80_50?="), "€ 50");
+        assert_eq!(subject("plain  text"), "plain  text");
+        assert_eq!(subject("=?bogus"), "=?bogus");
+    }
+
+    #[test]
+    fn a_euro_sign_in_a_western_charset_is_a_euro_sign() {
+        // 0x80 in Windows-1252 and 0xA4 in ISO-8859-15 are `€`; read as Latin-1 they were a
+        // control character and `¤`.
+        let body = |charset: &str, byte: u8| {
+            let mut raw = format!(
+                "From: ap@kite.example\r\nContent-Type: text/plain; charset={charset}\r\n\r\n"
+            )
+            .into_bytes();
+            raw.extend_from_slice(b"We paid 50 ");
+            raw.push(byte);
+            parse(&raw).body
+        };
+        assert_eq!(body("windows-1252", 0x80), "We paid 50 €");
+        assert_eq!(body("iso-8859-15", 0xA4), "We paid 50 €");
+        assert_eq!(body("iso-8859-1", 0xA4), "We paid 50 ¤");
     }
 
     #[test]
