@@ -667,3 +667,42 @@ fn bad_contacts_are_refused_with_file_line_and_column() {
         assert_eq!(n, 0, "{bad}: the good row before it was written");
     }
 }
+
+/// `OWED_LOG=debug` logs where an import's time goes, on stderr; without it the import says
+/// nothing there; a value that is no level is refused in one sentence before anything is read.
+#[test]
+fn the_import_logs_its_phases_at_debug_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(dir.path());
+    let good = dir.path().join("good");
+    write_fixture(&good, |_, t| t.to_string());
+    let import = |log: Option<&str>| {
+        let mut command =
+            common::command_in(dir.path(), &["--db", &db, "import", good.to_str().unwrap()]);
+        if let Some(level) = log {
+            command.env("OWED_LOG", level);
+        }
+        command.output().unwrap()
+    };
+    let refused = import(Some("loud\u{1b}[2J"));
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(
+        stderr(&refused).trim(),
+        "owed: OWED_LOG must be error, warn, info, debug, trace or off, not `loud␛[2J`"
+    );
+    assert!(!dir.path().join("owed.db").exists(), "nothing is written");
+    let quiet = import(None);
+    assert_eq!(quiet.status.code(), Some(0), "{}", stderr(&quiet));
+    assert!(!stderr(&quiet).contains("phase"), "{}", stderr(&quiet));
+    let logged = import(Some("debug"));
+    assert_eq!(logged.status.code(), Some(0), "{}", stderr(&logged));
+    let log = stderr(&logged);
+    for phase in [
+        "phase documents.csv:",
+        "phase indexes of documents:",
+        "phase commit:",
+    ] {
+        assert!(log.contains(phase), "`{phase}` in:\n{log}");
+    }
+    assert!(log.contains("DEBUG owed::import"), "{log}");
+}

@@ -53,6 +53,7 @@ mod find;
 mod import;
 mod inbox;
 mod lockbox;
+mod log;
 mod report;
 mod serve;
 mod statement;
@@ -333,6 +334,8 @@ pub fn run(cli: Cli) -> i32 {
 }
 
 fn dispatch(cli: Cli) -> Result<()> {
+    use std::io::IsTerminal as _;
+    log::init(cli.command.is_none() && std::io::stderr().is_terminal())?;
     let ctx = Context::new(&cli)?;
     match cli.command {
         Some(Command::Demo(args)) => {

@@ -785,12 +785,14 @@ impl ImportWriter<'_> {
     }
 }
 
-/// With `OWED_IMPORT_PHASES` set, prints how long a phase of the import took to stderr
-/// (where the time of a large import goes; `owed import` itself says nothing of it).
+/// Logs how long a phase of the import took, at debug level (`OWED_LOG=debug owed import …`
+/// shows where the time of a large import goes; `owed import` itself says nothing of it).
 pub fn phase(label: &str, since: std::time::Instant) {
-    if std::env::var_os("OWED_IMPORT_PHASES").is_some() {
-        eprintln!("phase {label}: {:.4} s", since.elapsed().as_secs_f64());
-    }
+    tracing::debug!(
+        target: "owed::import",
+        "phase {label}: {:.4} s",
+        since.elapsed().as_secs_f64()
+    );
 }
 
 /// True for a UNIQUE or PRIMARY KEY constraint failure.

@@ -57,6 +57,7 @@ pub fn owed(args: &[&str]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
         .args(args)
         .env_remove("OWED_DB")
+        .env_remove("OWED_LOG")
         .env("OWED_CONFIG", "/nonexistent-owed-config-for-tests.toml")
         .env("NO_COLOR", "1")
         .output()
@@ -74,6 +75,7 @@ pub fn command_in(dir: &Path, args: &[&str]) -> std::process::Command {
     command
         .args(args)
         .env_remove("OWED_DB")
+        .env_remove("OWED_LOG")
         .env("OWED_CONFIG", &config)
         .env("NO_COLOR", "1");
     command
