@@ -230,12 +230,12 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Reads the config from `explicit`, else `OWED_CONFIG`, else the platform config dir.
-    /// A missing default file gives the defaults; a missing explicit file is an error.
+    /// Reads the config from `explicit` (`--config` or `OWED_CONFIG`, resolved by the CLI),
+    /// else from the platform config dir. A missing default file gives the defaults; a missing
+    /// explicit file is an error.
     pub fn load(explicit: Option<&Path>) -> Result<Config> {
-        let env = std::env::var_os("OWED_CONFIG").map(PathBuf::from);
-        match explicit.map(Path::to_path_buf).or(env) {
-            Some(path) => Config::from_file(&path),
+        match explicit {
+            Some(path) => Config::from_file(path),
             None => match default_config_path() {
                 Some(path) if path.exists() => Config::from_file(&path),
                 _ => Ok(Config::default()),

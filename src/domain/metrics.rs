@@ -193,6 +193,31 @@ pub fn months_back(as_of: Date, n: usize) -> Vec<(Date, Date)> {
         .collect()
 }
 
+/// Months of sales the DSO count-back may walk through.
+pub const DSO_MONTHS: usize = 12;
+
+/// The first day of the sales the DSO as of `as_of` reads (the first of [`DSO_MONTHS`] months).
+pub fn dso_sales_from(as_of: Date) -> Date {
+    months_back(as_of, DSO_MONTHS).last().map_or(as_of, |s| s.0)
+}
+
+/// The sales of each of the DSO's months as of `as_of`, latest first, with the month's days
+/// (the current one up to `as_of`): what [`dso_count_back`] walks. `sales_by_day` holds
+/// (day, sales) pairs from [`dso_sales_from`] to `as_of`, in any order.
+pub fn monthly_sales(as_of: Date, sales_by_day: &[(Date, Decimal)]) -> Vec<(Decimal, u32)> {
+    months_back(as_of, DSO_MONTHS)
+        .iter()
+        .map(|&(first, last)| {
+            let total = sales_by_day
+                .iter()
+                .filter(|(d, _)| *d >= first && *d <= last)
+                .map(|(_, a)| *a)
+                .sum();
+            (total, days_inclusive(first, last))
+        })
+        .collect()
+}
+
 /// Days from `first` through `last`, both included; 0 when `last < first`.
 pub fn days_inclusive(first: Date, last: Date) -> u32 {
     let days = days_between(first, last) + 1;
@@ -215,6 +240,28 @@ mod tests {
 
     fn one_dp(d: Decimal) -> Decimal {
         d.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
+    }
+
+    #[test]
+    fn the_dsos_months_sum_each_months_sales_from_twelve_months_back() {
+        // As of 15 March 2026: March counts 15 days, February 28, … April 2025 is the twelfth.
+        let as_of = date("2026-03-15");
+        assert_eq!(dso_sales_from(as_of), date("2025-04-01"));
+        let sales = [
+            (date("2026-03-01"), dec("100")),
+            (date("2026-03-15"), dec("50")),
+            (date("2026-02-28"), dec("30")),
+            (date("2025-04-01"), dec("7")),
+            (date("2025-03-31"), dec("1000")),
+        ];
+        let months = monthly_sales(as_of, &sales);
+        assert_eq!(months.len(), DSO_MONTHS);
+        assert_eq!(months[0], (dec("150"), 15));
+        assert_eq!(months[1], (dec("30"), 28));
+        assert_eq!(months[11], (dec("7"), 30));
+        assert_eq!(months.iter().map(|m| m.0).sum::<Decimal>(), dec("187"));
+        // AR 165 = March's 150 (15 days) + half of February's 30 (14 days).
+        assert_eq!(dso_count_back(dec("165"), &months), Some(dec("29")));
     }
 
     fn months(sales: &[&str]) -> Vec<(Decimal, u32)> {

@@ -5,16 +5,13 @@ use super::table::{Align, TextTable};
 use crate::Result;
 use crate::domain::aging::AgingBounds;
 use crate::domain::metrics::{
-    average_days_delinquent, cei, days_inclusive, dso_count_back, months_back,
+    average_days_delinquent, cei, dso_count_back, dso_sales_from, monthly_sales,
 };
 use crate::domain::money::{grouped, plain};
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
 use serde_json::{Map, Value, json};
 use std::collections::HashSet;
-
-/// Months of sales the DSO count-back may walk through.
-pub const DSO_MONTHS: usize = 12;
 
 /// The portfolio's headline figures as of a date, in the base currency.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,8 +121,7 @@ impl Metrics {
         others: Others,
         only: Option<&HashSet<i64>>,
     ) -> Result<Metrics> {
-        let spans = months_back(p.as_of, DSO_MONTHS);
-        let oldest = spans.last().map_or(p.as_of, |s| s.0);
+        let oldest = dso_sales_from(p.as_of);
         let sales = match only {
             None => store.sales_by_day(oldest, p.as_of, &p.currency)?,
             Some(cids) => {
@@ -134,17 +130,7 @@ impl Metrics {
                 store.sales_by_day_of(oldest, p.as_of, &p.currency, &cids)?
             }
         };
-        let month_sales: Vec<(Decimal, u32)> = spans
-            .iter()
-            .map(|(first, last)| {
-                let total = sales
-                    .iter()
-                    .filter(|(d, _)| d >= first && d <= last)
-                    .map(|(_, a)| *a)
-                    .sum();
-                (total, days_inclusive(*first, *last))
-            })
-            .collect();
+        let month_sales = monthly_sales(p.as_of, &sales);
         let t = &p.total;
         let dso = dso_count_back(t.outstanding, &month_sales);
         let (sales3, days3) = month_sales

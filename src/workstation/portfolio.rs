@@ -28,7 +28,7 @@ use super::forecast::{FORECAST_POLL, Forecasts};
 use super::requests::{BarMetrics, DetailData, ExportJob, Request, Response, Summary, TeamView};
 use crate::Result;
 use crate::domain::aging::AgingBounds;
-use crate::domain::metrics::{days_inclusive, dso_count_back, months_back};
+use crate::domain::metrics::{dso_count_back, dso_sales_from, monthly_sales};
 use crate::domain::queue::{QueueCounts, QueueFilter, Scope, SortKey};
 use crate::domain::users::{Actor, Role};
 use crate::domain::{Date, Decimal};
@@ -43,9 +43,6 @@ use std::time::{Duration, Instant};
 
 /// How often the worker looks for other processes' commits.
 pub const POLL: Duration = Duration::from_millis(750);
-
-/// Months of sales the DSO count-back walks through (as the metrics report).
-const DSO_MONTHS: usize = 12;
 
 /// A session of the workstation, as the service numbers them.
 pub type SessionId = u64;
@@ -1247,19 +1244,6 @@ const FEW_ROWS: u64 = 2_000;
 /// DSO by the count-back method over the monthly sales up to `as_of` (as the metrics report
 /// computes it).
 fn dso_at(store: &Store, base: &str, as_of: Date, outstanding: Decimal) -> Result<Option<Decimal>> {
-    let spans = months_back(as_of, DSO_MONTHS);
-    let oldest = spans.last().map_or(as_of, |s| s.0);
-    let sales = store.sales_by_day(oldest, as_of, base)?;
-    let month_sales: Vec<(Decimal, u32)> = spans
-        .iter()
-        .map(|(first, last)| {
-            let total = sales
-                .iter()
-                .filter(|(d, _)| d >= first && d <= last)
-                .map(|(_, a)| *a)
-                .sum();
-            (total, days_inclusive(*first, *last))
-        })
-        .collect();
-    Ok(dso_count_back(outstanding, &month_sales))
+    let sales = store.sales_by_day(dso_sales_from(as_of), as_of, base)?;
+    Ok(dso_count_back(outstanding, &monthly_sales(as_of, &sales)))
 }

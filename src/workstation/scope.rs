@@ -15,7 +15,7 @@ use super::portfolio::{PortfolioWorker, SessionId};
 use super::requests::{Request, Response, ScopeSummary};
 use crate::Result;
 use crate::domain::forecast::cash::CashForecast;
-use crate::domain::metrics::{days_inclusive, dso_count_back, months_back};
+use crate::domain::metrics::{dso_count_back, dso_sales_from, monthly_sales};
 use crate::domain::queue::{IssueReason, Predicate, QueueFilter, QueueQuery, Scope, ScopeFigures};
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
@@ -460,19 +460,6 @@ pub fn dso_of(
     outstanding: Decimal,
     cids: &[i64],
 ) -> Result<Option<Decimal>> {
-    let spans = months_back(as_of, crate::report::metrics::DSO_MONTHS);
-    let oldest = spans.last().map_or(as_of, |s| s.0);
-    let sales = store.sales_by_day_of(oldest, as_of, base, cids)?;
-    let month_sales: Vec<(Decimal, u32)> = spans
-        .iter()
-        .map(|(first, last)| {
-            let total = sales
-                .iter()
-                .filter(|(d, _)| d >= first && d <= last)
-                .map(|(_, a)| *a)
-                .sum();
-            (total, days_inclusive(*first, *last))
-        })
-        .collect();
-    Ok(dso_count_back(outstanding, &month_sales))
+    let sales = store.sales_by_day_of(dso_sales_from(as_of), as_of, base, cids)?;
+    Ok(dso_count_back(outstanding, &monthly_sales(as_of, &sales)))
 }
