@@ -3,7 +3,7 @@
 //! notes each at once, and the latency of saving a note, a promise and a dispute and of
 //! re-reading what the screen shows — through `owed bench-actions` on the real binary.
 //!
-//! `cargo bench --bench actions`. Timing lives here, never in tests.
+//! `cargo bench --features bench --bench actions`. Timing lives here, never in tests.
 
 use std::path::Path;
 use std::process::Command;

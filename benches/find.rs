@@ -4,7 +4,7 @@
 //! invoice looked up by number, and the cost of keeping the full-text index current on a
 //! save — through `owed bench-find` on the real binary.
 //!
-//! `cargo bench --bench find`. Timing lives here, never in tests.
+//! `cargo bench --features bench --bench find`. Timing lives here, never in tests.
 
 use std::path::Path;
 use std::process::Command;

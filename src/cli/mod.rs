@@ -43,8 +43,11 @@ mod actions;
 mod activity;
 mod attach;
 mod backtest;
+#[cfg(feature = "bench")]
 mod bench;
+#[cfg(feature = "bench")]
 mod bench_find;
+#[cfg(feature = "bench")]
 mod bench_tui;
 mod demo;
 mod engage;
@@ -144,12 +147,15 @@ pub enum Command {
     /// Attachments: write one back (`owed attachment get ID -o FILE`).
     Attachment(attach::AttachmentArgs),
     /// Benchmark: saving actions on a copy of the database, two collectors at once.
+    #[cfg(feature = "bench")]
     #[command(hide = true)]
     BenchActions(bench::BenchArgs),
     /// Benchmark: search latency and the cost of the full-text index per save, on a copy.
+    #[cfg(feature = "bench")]
     #[command(hide = true)]
     BenchFind(bench_find::BenchArgs),
     /// Measure the workstation on a database (first frame, key latency, bytes per move).
+    #[cfg(feature = "bench")]
     #[command(hide = true)]
     BenchTui(bench_tui::BenchArgs),
     /// Replay the history at cutoffs and score the payment-date forecast against baselines.
@@ -363,8 +369,11 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Activity(args)) => activity::run(&ctx, &args),
         Some(Command::Attach(args)) => attach::attach(&ctx, &args),
         Some(Command::Attachment(args)) => attach::attachment(&ctx, &args),
+        #[cfg(feature = "bench")]
         Some(Command::BenchActions(args)) => bench::run(&ctx, &args),
+        #[cfg(feature = "bench")]
         Some(Command::BenchFind(args)) => bench_find::run(&ctx, &args),
+        #[cfg(feature = "bench")]
         Some(Command::BenchTui(args)) => bench_tui::run(&ctx, &args),
         Some(Command::Backtest(args)) => backtest::run(&ctx, &args),
         Some(Command::User(args)) => user::run(&ctx, &args),
