@@ -293,7 +293,7 @@ fn first_pages_from_the_figures_match_sql_on_300_customers() {
                                 _ => None,
                             })
                             .unwrap();
-                        assert!(source.timings.first_page.is_some());
+                        assert!(source.rebuilds.first_page_from_figures);
                         let sql = source
                             .handle(page(2))
                             .into_iter()

@@ -569,7 +569,7 @@ fn the_first_page_from_the_figures_is_the_page_sql_gives() {
                         });
                         let what = format!("{collector} {scope:?} {tab:?} {sort:?} {descending}");
                         assert_eq!(first, sql, "{what}");
-                        quick_ones += usize::from(source.timings.first_page.is_some());
+                        quick_ones += usize::from(source.rebuilds.first_page_from_figures);
                     }
                 }
             }

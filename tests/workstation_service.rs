@@ -372,12 +372,13 @@ fn a_session_joining_a_computed_portfolio_is_answered_from_it() {
             .iter()
             .any(|(s, r)| *s == 1 && matches!(r, Response::Forecast(_)))
     );
-    let computed = worker.timings;
+    let computed = worker.rebuilds;
+    assert_eq!(computed.count, 1);
     let joined = worker.handle_all(vec![
         (2, Request::Summary { as_of }),
         (2, page(1, everyone("bob", ""))),
     ]);
-    assert_eq!(worker.timings, computed, "nothing computed again");
+    assert_eq!(worker.rebuilds, computed, "nothing computed again");
     let kinds: Vec<&str> = joined
         .iter()
         .map(|(s, r)| {

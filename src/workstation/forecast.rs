@@ -85,16 +85,6 @@ impl CustomerForecast {
     }
 }
 
-/// Where the forecast's time went in the worker (for the benchmark).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct ForecastTimings {
-    /// [`Forecast::compute`] (on its own thread in the workstation).
-    pub compute: Duration,
-    /// Writing the risks into the queue table, counting the High risk tab, indexing the
-    /// results by customer.
-    pub apply: Duration,
-}
-
 /// A forecast computed (or failed) for a date and data version.
 pub struct Finished {
     as_of: Date,
@@ -133,7 +123,6 @@ pub struct Forecasts {
     asked: bool,
     /// The collector saved what moves the forecast: none starts before this instant.
     settle_until: Option<Instant>,
-    pub timings: ForecastTimings,
 }
 
 impl Forecasts {
@@ -149,7 +138,6 @@ impl Forecasts {
             last_start: None,
             asked: false,
             settle_until: None,
-            timings: ForecastTimings::default(),
         }
     }
 
@@ -355,10 +343,15 @@ impl Forecasts {
             },
         });
         self.restore(as_of, store, unfiltered)?;
-        self.timings = ForecastTimings {
-            compute,
-            apply: t.elapsed(),
-        };
+        // Where the time went (`OWED_LOG=debug`; the workstation's benchmark reads it):
+        // computing on its own thread, then writing the risks into the queue table, counting
+        // the High risk tab and indexing the results by customer.
+        tracing::debug!(
+            target: "owed::timing",
+            what = "forecast",
+            compute_ms = compute.as_secs_f64() * 1e3,
+            apply_ms = t.elapsed().as_secs_f64() * 1e3,
+        );
         Ok(self.view(as_of))
     }
 

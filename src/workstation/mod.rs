@@ -34,7 +34,7 @@ pub mod scope;
 pub mod service;
 
 pub use engage::{EngageRequest, EngageResponse};
-pub use portfolio::{LOCAL, PortfolioWorker, RebuildTimings, SessionId, Settings};
+pub use portfolio::{LOCAL, PortfolioWorker, Rebuilds, SessionId, Settings};
 pub use requests::{
     BarMetrics, DetailData, ExportJob, ExportWhat, Request, Response, ScopeSummary, Summary,
     TeamView,

@@ -115,8 +115,8 @@ pub struct PortfolioWorker {
     pub(super) checked: Instant,
     /// When the last request arrived (background work waits for a pause in the keys).
     pub(super) last_request: Instant,
-    /// How long the last recomputation took, by phase.
-    pub timings: RebuildTimings,
+    /// What the recomputations of the figures did (how long they took is logged).
+    pub rebuilds: Rebuilds,
     /// Tab counts by scope and filter, for the current figures (shared by every session).
     pub(super) counts: HashMap<(Scope, String, QueueFilter), QueueCounts>,
     /// Tab counts without a filter, counted while the figures were written.
@@ -158,18 +158,15 @@ pub struct PortfolioWorker {
 /// The team's figures computed for a session's request (seq).
 type TeamDone = (SessionId, u64, std::result::Result<TeamView, String>);
 
-/// Where the time of a recomputation of the figures went (for the benchmark).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct RebuildTimings {
-    /// One pass over the open items with the totals of open issues and promises, and beside
-    /// it each customer's activity.
-    pub portfolio: Duration,
-    /// Each customer's activity alone (on the second connection).
-    pub activity: Duration,
-    /// The first page from the figures alone, when it was answered so.
-    pub first_page: Option<Duration>,
-    /// Writing the queue's TEMP table.
-    pub queue_table: Duration,
+/// What the recomputations of the figures did. (Where their time went is logged at debug
+/// level, target `owed::timing`: `OWED_LOG=debug`, and the workstation's benchmark.)
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rebuilds {
+    /// How many times the figures were computed.
+    pub count: u64,
+    /// Whether the last one answered the first page from the figures alone (before the
+    /// queue's table was written).
+    pub first_page_from_figures: bool,
 }
 
 /// Answers kept for one session (the synchronous calls).
@@ -209,7 +206,7 @@ impl PortfolioWorker {
             version,
             checked: Instant::now(),
             last_request: Instant::now(),
-            timings: RebuildTimings::default(),
+            rebuilds: Rebuilds::default(),
             counts: HashMap::new(),
             unfiltered: UnfilteredCounts::default(),
             dso_pending: None,
@@ -1058,12 +1055,22 @@ impl PortfolioWorker {
         self.pending_indexes = SortKey::ALL.into_iter().rev().collect();
         self.version = self.store.data_version()?;
         self.forecasts.want(as_of, self.version);
-        self.timings = RebuildTimings {
-            portfolio: t1 - t0,
-            activity: activity_time,
-            first_page: answered.then(|| t3 - t1),
-            queue_table: t3.elapsed(),
+        self.rebuilds = Rebuilds {
+            count: self.rebuilds.count + 1,
+            first_page_from_figures: answered,
         };
+        // Where the time went: one pass over the open items with the totals of open issues
+        // and promises (each customer's activity read beside it, on a second connection), the
+        // first page from the figures alone (NaN: not answered so), the queue's TEMP table.
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        tracing::debug!(
+            target: "owed::timing",
+            what = "figures",
+            portfolio_ms = ms(t1 - t0),
+            activity_ms = ms(activity_time),
+            first_page_ms = if answered { ms(t3 - t1) } else { f64::NAN },
+            queue_table_ms = ms(t3.elapsed()),
+        );
         self.summary = Some(summary.clone());
         if let Some((sid, request)) = quick_for {
             self.viewer(sid).last_page = Some(request);

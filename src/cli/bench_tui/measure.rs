@@ -539,6 +539,7 @@ fn bytes(h: &mut Harness, options: &BenchOptions) -> Result<(usize, usize, usize
 /// Times the worker's answers to a start on their own connection: the figures (by phase), the
 /// first page and a detail.
 fn phases(ctx: &Context, settings: &data::Settings, app: &App) -> Result<Vec<(&'static str, f64)>> {
+    let log = super::timing_log::TimingLog::install().unwrap_or_default();
     let mut source = PortfolioWorker::open(&ctx.db_path, settings.clone())?;
     let as_of = app.as_of;
     let mut first = app.query.clone();
@@ -555,12 +556,12 @@ fn phases(ctx: &Context, settings: &data::Settings, app: &App) -> Result<Vec<(&'
         },
     ]);
     let figures = ms(t.elapsed());
-    let timings = source.timings;
+    let timings = log.last("figures");
     let t = Instant::now();
     source.handle_batch(Vec::new());
     let deferred = ms(t.elapsed());
-    let forecast = source.forecasts.timings;
-    let dso = deferred - ms(forecast.compute) - ms(forecast.apply);
+    let forecast = log.last("forecast");
+    let dso = deferred - forecast.ms("compute_ms") - forecast.ms("apply_ms");
     let mut query = app.query.clone();
     query.sort = crate::domain::queue::SortKey::Overdue;
     query.descending = true;
@@ -602,16 +603,13 @@ fn phases(ctx: &Context, settings: &data::Settings, app: &App) -> Result<Vec<(&'
     let again = ms(t.elapsed());
     Ok(vec![
         ("figures, in all", figures),
-        ("… open items ∥ activity", ms(timings.portfolio)),
-        ("…   the activity alone", ms(timings.activity)),
-        (
-            "… first page (figures)",
-            timings.first_page.map_or(f64::NAN, ms),
-        ),
-        ("… queue table", ms(timings.queue_table)),
+        ("… open items ∥ activity", timings.ms("portfolio_ms")),
+        ("…   the activity alone", timings.ms("activity_ms")),
+        ("… first page (figures)", timings.ms("first_page_ms")),
+        ("… queue table", timings.ms("queue_table_ms")),
         ("DSO (after the page)", dso),
-        ("forecast (after it)", ms(forecast.compute)),
-        ("… risk into the queue", ms(forecast.apply)),
+        ("forecast (after it)", forecast.ms("compute_ms")),
+        ("… risk into the queue", forecast.ms("apply_ms")),
         ("first page (SQL)", page),
         ("last page", last_page),
         ("customer detail", detail),

@@ -4,6 +4,7 @@
 use super::Context;
 use crate::import::{ImportOptions, import_paths};
 mod measure;
+mod timing_log;
 
 use crate::{Error, Result};
 use measure::BenchOptions;
