@@ -278,9 +278,9 @@ fn main() {
         let _ = update::update(
             &mut app,
             if i % 2 == 0 {
-                owed::tui::action::Action::Bottom
+                owed::tui::key_action::Action::Bottom
             } else {
-                owed::tui::action::Action::Top
+                owed::tui::key_action::Action::Top
             },
         );
         terminal.draw(|f| view::draw(f, &app)).expect("draw");

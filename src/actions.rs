@@ -2,7 +2,7 @@
 //! workstation's forms.
 //!
 //! Each function takes the fields as the collector typed them, checks them with the pure
-//! checks of [`crate::domain::actions`] against what the store holds (the customer, the
+//! checks of [`crate::domain::action_checks`] against what the store holds (the customer, the
 //! documents), and records the action in one transaction. Bad input is an
 //! [`Error::Input`] with one sentence, and nothing is written. On success it returns a
 //! [`Recorded`] whose `message` is the line to show.
@@ -11,14 +11,14 @@
 //! clock.
 
 use crate::config::Config;
-use crate::domain::actions::{self as check, Outcome, OwnerRole, Stamp};
+use crate::domain::action_checks::{self as check, Outcome, OwnerRole, Stamp};
 use crate::domain::calls::{CallOutcome, followup_text};
 use crate::domain::money::{grouped, round_to_currency};
 use crate::domain::text::one_line;
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
-use crate::store::actions::{NewCall, NewIssue, NewPromise};
-use crate::store::actions::{OpenDebit, Touched};
+use crate::store::action_writes::{NewCall, NewIssue, NewPromise};
+use crate::store::action_writes::{OpenDebit, Touched};
 use crate::store::activity::CustomerCard;
 use crate::store::attachments::{NewAttachments, NewFile};
 use crate::{Error, Result};

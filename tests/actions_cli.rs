@@ -6,7 +6,7 @@ mod fixture;
 use fixture::{Fixture, stderr, stdout};
 use owed::actions::{self, DisputeForm, PromiseForm};
 use owed::config::Config;
-use owed::domain::actions::{OwnerRole, Stamp};
+use owed::domain::action_checks::{OwnerRole, Stamp};
 
 const AS_OF: [&str; 4] = ["--as-of", "2026-04-01", "--as", "alice"];
 

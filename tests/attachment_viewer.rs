@@ -4,7 +4,7 @@
 
 mod workstation;
 
-use owed::domain::actions::Stamp;
+use owed::domain::action_checks::Stamp;
 use owed::domain::users::Role;
 use owed::store::Store;
 use ratatui::buffer::Buffer;

@@ -213,7 +213,7 @@ fn oversized_or_unreadable_files_are_refused_and_nothing_is_written() {
 fn a_collector_attaches_only_on_their_own_customers() {
     let fx = Fixture::new();
     let mut store = fx.store();
-    let stamp = owed::domain::actions::Stamp {
+    let stamp = owed::domain::action_checks::Stamp {
         role: owed::domain::users::Role::Collector,
         ..fixture::stamp("2026-04-01")
     };

@@ -284,7 +284,7 @@ fn assigning_an_owner_changes_the_customer_and_logs_it() {
         &mut store,
         &stamp("2026-04-01"),
         "K1",
-        owed::domain::actions::OwnerRole::Finance,
+        owed::domain::action_checks::OwnerRole::Finance,
         "carol",
     )
     .unwrap();
@@ -465,5 +465,8 @@ fn an_issues_state_follows_its_events_dates_not_the_order_they_were_recorded_in(
         .into_iter()
         .find(|i| i.id == id)
         .unwrap();
-    assert_eq!(issue.state, owed::domain::actions::IssueState::Resolved);
+    assert_eq!(
+        issue.state,
+        owed::domain::action_checks::IssueState::Resolved
+    );
 }

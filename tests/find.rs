@@ -374,7 +374,7 @@ fn a_call_with_a_followup_writes_both_or_nothing() {
     }
     // A collector on another's customer: refused inside the transaction, neither written.
     let mut store = fx.store();
-    let stamp = owed::domain::actions::Stamp::for_actor(
+    let stamp = owed::domain::action_checks::Stamp::for_actor(
         &owed::domain::users::Actor::new("bob", Role::Collector),
         chrono::Utc::now(),
         owed::domain::date::parse_iso("2026-04-01").unwrap(),

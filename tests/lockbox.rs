@@ -6,10 +6,10 @@
 //! resolve with an outcome (written off: a manager's), from the command line and the
 //! workstation's resolve form, and show in the metrics.
 
-use owed::domain::actions::Stamp;
+use owed::domain::action_checks::Stamp;
 use owed::domain::users::Role;
 use owed::store::Store;
-use owed::tui::form::FieldId;
+use owed::tui::field::FieldId;
 use rusqlite::Connection;
 use serde_json::Value;
 use std::path::{Path, PathBuf};

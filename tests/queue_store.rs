@@ -320,7 +320,7 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
     // Notes on every 7th customer, calls on every 5th, days apart.
     for c in 0..300u32 {
         let day = workstation::as_of() - chrono::Duration::days(i64::from(c % 9));
-        let stamp = owed::domain::actions::Stamp::new(
+        let stamp = owed::domain::action_checks::Stamp::new(
             "alice",
             day.and_hms_opt(9, 0, 0).unwrap().and_utc(),
             day,

@@ -41,7 +41,7 @@ use calamine::Data;
 use common::{command_in, stderr, stdout};
 use owed::actions::{self, PromiseForm};
 use owed::config::Config;
-use owed::domain::actions::Stamp;
+use owed::domain::action_checks::Stamp;
 use owed::domain::users::Role;
 use owed::store::Store;
 use std::path::Path;

@@ -9,9 +9,9 @@ mod workstation;
 
 use owed::domain::queue::{SortKey, Tab};
 use owed::store::Store;
+use owed::tui::action_forms::{Check, FormState};
 use owed::tui::app::Mode;
-use owed::tui::form::FieldId;
-use owed::tui::forms::{Check, FormState};
+use owed::tui::field::FieldId;
 use owed::tui::theme::Role;
 use owed::tui::update::{self, Effect};
 use owed::workstation::Request;
@@ -440,7 +440,7 @@ fn a_view_written_in_the_config_opens_with_its_tab_scope_filter_and_sort() {
             ("K1", "alice"),
             ("K9", "alice"),
         ] {
-            let stamp = owed::domain::actions::Stamp {
+            let stamp = owed::domain::action_checks::Stamp {
                 collector: who.into(),
                 role: owed::domain::users::Role::Manager,
                 at: "2026-04-29T09:00:00Z".into(),

@@ -6,9 +6,9 @@ mod workstation;
 use owed::domain::Decimal;
 use owed::domain::users::{Actor, Role};
 use owed::store::Store;
+use owed::tui::action_forms::{self, Check, FormState};
 use owed::tui::app::Mode;
-use owed::tui::form::FieldId;
-use owed::tui::forms::{self, Check, FormState};
+use owed::tui::field::FieldId;
 use owed::tui::update::Effect;
 use owed::workstation::save::{ActionValues, SaveJob};
 use owed::workstation::{PortfolioWorker, Request, Response};
@@ -339,7 +339,8 @@ fn a_refusal_by_the_worker_shows_under_its_field() {
     // Meanwhile another collector resolves it.
     let mut other = Store::open_existing(&db).unwrap();
     let stamp =
-        owed::domain::actions::Stamp::new("bob", chrono::Utc::now(), workstation::as_of()).unwrap();
+        owed::domain::action_checks::Stamp::new("bob", chrono::Utc::now(), workstation::as_of())
+            .unwrap();
     owed::actions::resolve(&mut other, &stamp, "1", None).unwrap();
     let fx = d.press("<Enter>");
     assert_eq!(saves(&fx), 1);
@@ -441,7 +442,7 @@ fn a_long_note_from_the_editor() {
     assert_eq!(text, "Called");
     assert!(instructions.contains("Acme Corp (K6)"));
     let note = "Called Anna in AP.\n\nShe will pay Friday.";
-    forms::edited(&mut d.app, Ok(note.into()));
+    action_forms::edited(&mut d.app, Ok(note.into()));
     assert_eq!(value(&d, FieldId::Text), note);
     assert_eq!(check(&d, FieldId::Text), Check::Ok("3 lines".into()));
     assert!(
@@ -449,7 +450,7 @@ fn a_long_note_from_the_editor() {
             .contains("Called Anna in AP.↵↵She will pay Friday.")
     );
     // A failing editor says so on the form and keeps the text.
-    forms::edited(&mut d.app, Err("the editor `nope` failed".into()));
+    action_forms::edited(&mut d.app, Err("the editor `nope` failed".into()));
     assert_eq!(value(&d, FieldId::Text), note);
     assert!(d.screen().contains("the editor `nope` failed"));
     d.press("<Enter>");

@@ -426,7 +426,7 @@ impl owed::engage::outbox::Mailer for NoMail {
 #[test]
 fn the_library_refuses_the_same_way() {
     use owed::actions;
-    use owed::domain::actions::Stamp;
+    use owed::domain::action_checks::Stamp;
     use owed::domain::users::Actor;
     use owed::engage::{cycle, manual, outbox};
 

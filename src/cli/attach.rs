@@ -4,7 +4,7 @@
 
 use super::Context;
 use crate::actions::{self, AttachForm};
-use crate::domain::actions::record_id;
+use crate::domain::action_checks::record_id;
 use crate::{Error, Result};
 use std::io::Write;
 use std::path::PathBuf;

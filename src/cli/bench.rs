@@ -13,7 +13,7 @@
 
 use super::Context;
 use crate::actions::{self, DisputeForm, PromiseForm};
-use crate::domain::actions::Stamp;
+use crate::domain::action_checks::Stamp;
 use crate::store::Store;
 use crate::store::ledger::ItemKind;
 use crate::{Error, Result};

@@ -16,7 +16,7 @@
 
 use super::Context;
 use super::bench::{scratch_copy, with_suffix};
-use crate::domain::actions::Stamp;
+use crate::domain::action_checks::Stamp;
 use crate::domain::backfill::{PastActivity, PastActivityKind};
 use crate::domain::queue::{QueueFilter, QueueQuery, Scope, SearchScope, Tab};
 use crate::report::Portfolio;

@@ -39,7 +39,7 @@ macro_rules! errln {
     };
 }
 
-mod actions;
+mod action_commands;
 mod activity;
 mod attach;
 mod backtest;
@@ -66,7 +66,7 @@ pub mod workstation;
 use crate::Result;
 use crate::config::{self, Config};
 use crate::domain::Date;
-use crate::domain::actions::Stamp;
+use crate::domain::action_checks::Stamp;
 use crate::domain::users::Actor;
 use crate::store::Store;
 use clap::{Parser, Subcommand};
@@ -118,27 +118,27 @@ pub enum Command {
     /// A bank's lockbox file: cheque payments applied, deductions opened, images kept.
     Lockbox(lockbox::LockboxArgs),
     /// Log a note on a customer.
-    Note(actions::NoteArgs),
+    Note(action_commands::NoteArgs),
     /// Log a call: its outcome, the contact, what was said, and a follow-up.
-    Call(actions::CallArgs),
+    Call(action_commands::CallArgs),
     /// Find customers, documents (by number or id) and activity matching a text.
     Find(find::FindArgs),
     /// Record a promise to pay.
-    Promise(actions::PromiseArgs),
+    Promise(action_commands::PromiseArgs),
     /// Void a promise to pay (it stays in the log).
-    VoidPromise(actions::VoidArgs),
+    VoidPromise(action_commands::VoidArgs),
     /// Open an issue / dispute.
-    Dispute(actions::DisputeArgs),
+    Dispute(action_commands::DisputeArgs),
     /// Resolve an issue or deduction, with an outcome and a resolution text.
-    Resolve(actions::ResolveArgs),
+    Resolve(action_commands::ResolveArgs),
     /// Reopen a resolved issue.
-    Reopen(actions::IssueArgs),
+    Reopen(action_commands::IssueArgs),
     /// Schedule a follow-up.
-    Followup(actions::FollowupArgs),
+    Followup(action_commands::FollowupArgs),
     /// Mark a follow-up done.
-    Done(actions::DoneArgs),
+    Done(action_commands::DoneArgs),
     /// Change a customer's finance (or sales) owner.
-    Assign(actions::AssignArgs),
+    Assign(action_commands::AssignArgs),
     /// A customer's activity: notes, promises, issues, follow-ups, reminders, replies,
     /// attachments.
     Activity(activity::ActivityArgs),
@@ -355,17 +355,17 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Engage(args)) => engage::run(&ctx, &args),
         Some(Command::Inbox(args)) => inbox::run(&ctx, &args),
         Some(Command::Lockbox(args)) => lockbox::run(&ctx, &args),
-        Some(Command::Note(args)) => actions::note(&ctx, &args),
-        Some(Command::Call(args)) => actions::call(&ctx, &args),
+        Some(Command::Note(args)) => action_commands::note(&ctx, &args),
+        Some(Command::Call(args)) => action_commands::call(&ctx, &args),
         Some(Command::Find(args)) => find::run(&ctx, &args),
-        Some(Command::Promise(args)) => actions::promise(&ctx, &args),
-        Some(Command::VoidPromise(args)) => actions::void_promise(&ctx, &args),
-        Some(Command::Dispute(args)) => actions::dispute(&ctx, &args),
-        Some(Command::Resolve(args)) => actions::resolve(&ctx, &args),
-        Some(Command::Reopen(args)) => actions::reopen(&ctx, &args),
-        Some(Command::Followup(args)) => actions::followup(&ctx, &args),
-        Some(Command::Done(args)) => actions::done(&ctx, &args),
-        Some(Command::Assign(args)) => actions::assign(&ctx, &args),
+        Some(Command::Promise(args)) => action_commands::promise(&ctx, &args),
+        Some(Command::VoidPromise(args)) => action_commands::void_promise(&ctx, &args),
+        Some(Command::Dispute(args)) => action_commands::dispute(&ctx, &args),
+        Some(Command::Resolve(args)) => action_commands::resolve(&ctx, &args),
+        Some(Command::Reopen(args)) => action_commands::reopen(&ctx, &args),
+        Some(Command::Followup(args)) => action_commands::followup(&ctx, &args),
+        Some(Command::Done(args)) => action_commands::done(&ctx, &args),
+        Some(Command::Assign(args)) => action_commands::assign(&ctx, &args),
         Some(Command::Activity(args)) => activity::run(&ctx, &args),
         Some(Command::Attach(args)) => attach::attach(&ctx, &args),
         Some(Command::Attachment(args)) => attach::attachment(&ctx, &args),

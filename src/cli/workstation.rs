@@ -57,7 +57,7 @@ pub fn setup(ctx: &Context) -> Result<Setup> {
         },
         keymap,
         theme,
-        actions: tui::forms::ActionSettings::from_config(&ctx.config),
+        actions: tui::action_forms::ActionSettings::from_config(&ctx.config),
         as_of: ctx.as_of,
         as_of_given: ctx.as_of_given,
         views: ctx.config.views(),

@@ -71,8 +71,8 @@ fn add_lockbox(store: &mut Store, db: &Path, options: &DemoOptions) -> Result<()
         .and_hms_opt(8, 0, 0)
         .map(|t| t.and_utc())
         .unwrap_or_default();
-    let stamp =
-        crate::domain::actions::Stamp::new("alice", at, options.today).map_err(Error::Input)?;
+    let stamp = crate::domain::action_checks::Stamp::new("alice", at, options.today)
+        .map_err(Error::Input)?;
     let lockbox_options = crate::import::lockbox::LockboxOptions {
         base_currency: options.base_currency.clone(),
         max_attachment_mb: crate::domain::attachment::DEFAULT_MAX_MB,

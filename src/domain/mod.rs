@@ -1,6 +1,6 @@
 //! Pure receivables logic: no I/O, no clock. Every function takes the as-of date it needs.
 
-pub mod actions;
+pub mod action_checks;
 pub mod aging;
 pub mod attachment;
 pub mod backfill;

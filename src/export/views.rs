@@ -696,16 +696,16 @@ pub fn deductions(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet)
     for i in store.issues_with_reasons(&[DEDUCTION_REASON], as_of, base)? {
         let customer = labels.get(&i.cid);
         let resolution = match i.state {
-            crate::domain::actions::IssueState::Resolved => i
+            crate::domain::action_checks::IssueState::Resolved => i
                 .events
                 .iter()
                 .rev()
                 .find(|e| e.kind == "resolve" && e.date <= as_of),
-            crate::domain::actions::IssueState::Open => None,
+            crate::domain::action_checks::IssueState::Open => None,
         };
         let state = match i.state {
-            crate::domain::actions::IssueState::Resolved => "resolved",
-            crate::domain::actions::IssueState::Open => "open",
+            crate::domain::action_checks::IssueState::Resolved => "resolved",
+            crate::domain::action_checks::IssueState::Open => "open",
         };
         sheet.row(&[
             Cell::Integer(i.id),

@@ -22,7 +22,7 @@
 use super::csv_error;
 use super::quotes::QuoteCheck;
 use super::row::Header;
-use crate::domain::actions::Stamp;
+use crate::domain::action_checks::Stamp;
 use crate::domain::attachment::{max_bytes, size_label};
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::money::{self, plain};

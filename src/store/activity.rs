@@ -10,7 +10,7 @@ use super::attachments::AttachmentView;
 use super::issues::IssueView;
 use super::promises::PromiseView;
 use super::queue::PromiseFlag;
-use crate::domain::actions::OwnerRole;
+use crate::domain::action_checks::OwnerRole;
 use crate::domain::calls::CallOutcome;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::promise::PromiseState;
@@ -476,7 +476,9 @@ impl Store {
         let issues: Vec<IssueView> = self
             .customer_issues(cid, as_of, base)?
             .into_iter()
-            .filter(|i| i.opened <= as_of && i.state == crate::domain::actions::IssueState::Open)
+            .filter(|i| {
+                i.opened <= as_of && i.state == crate::domain::action_checks::IssueState::Open
+            })
             .collect();
         let mut rates = super::rates::RateCache::new(self, base);
         let mut open_promise_base = Decimal::ZERO;

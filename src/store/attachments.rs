@@ -10,9 +10,9 @@
 //! (the cheque that paid it).
 
 use super::Store;
-use super::actions::may_on;
+use super::action_writes::may_on;
 use crate::Result;
-use crate::domain::actions::Stamp;
+use crate::domain::action_checks::Stamp;
 use crate::domain::attachment::sha256_hex;
 use crate::domain::users::Work;
 use rusqlite::{Connection, OptionalExtension, params};

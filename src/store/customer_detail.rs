@@ -4,7 +4,7 @@
 use super::Store;
 use super::queue::{OPEN_ISSUE, day_of};
 use crate::Result;
-use crate::domain::actions::Outcome;
+use crate::domain::action_checks::Outcome;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::promise::{Promise, PromiseState, promise_progress};
 use crate::domain::{Date, money};

@@ -13,6 +13,21 @@ pub struct CustomerLabel {
 }
 
 impl Store {
+    /// The names of every finance and sales owner, sorted without regard to case: what the
+    /// assign form completes.
+    pub fn owner_names(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT finance_owner FROM customers WHERE finance_owner IS NOT NULL
+             UNION SELECT sales_owner FROM customers WHERE sales_owner IS NOT NULL",
+        )?;
+        let mut names: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        names.sort_by_key(|n| n.to_lowercase());
+        names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        Ok(names)
+    }
+
     /// The id and name of every customer, by key.
     /// The keys of the customers whose finance owner is `owner` (without regard to case,
     /// as the workstation's "mine" compares them).

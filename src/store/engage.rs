@@ -6,7 +6,7 @@
 
 use super::Store;
 use crate::Result;
-use crate::domain::actions::Stamp;
+use crate::domain::action_checks::Stamp;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::users::{Work, may};
 use crate::domain::{Date, Decimal, money};
@@ -340,7 +340,7 @@ impl Store {
         text: Option<&str>,
     ) -> Result<()> {
         let tx = self.write_tx()?;
-        super::actions::may_on(&tx, &stamp.actor(), Work::Hold, cid)?;
+        super::action_writes::may_on(&tx, &stamp.actor(), Work::Hold, cid)?;
         tx.execute(
             "INSERT INTO engagement_holds (cid, at, collector, until_date, text)
              VALUES (?1, ?2, ?3, ?4, ?5)",

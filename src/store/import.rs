@@ -5,7 +5,7 @@
 
 use super::Store;
 use crate::Result;
-use crate::domain::actions::OwnerRole;
+use crate::domain::action_checks::OwnerRole;
 use crate::domain::format;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::HashMap;

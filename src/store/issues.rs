@@ -6,11 +6,13 @@
 //! customer's currency, converted to the base currency at the rate of the day it was opened.
 
 use super::Store;
+use super::queue::{IssueReason, OPEN_ISSUE};
 use super::rates::RateCache;
 use crate::Result;
-use crate::domain::actions::IssueState;
+use crate::domain::action_checks::IssueState;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::{Date, Decimal, money};
+use rusqlite::params;
 use rusqlite::types::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -117,6 +119,23 @@ pub fn by_reason(issues: &[OpenIssueBase]) -> Vec<crate::domain::queue::IssueRea
 }
 
 impl Store {
+    /// One customer's issues open at `as_of`, by reason (as the issues chart counts them).
+    pub fn open_issues_by_reason_of(&self, cid: i64, as_of: Date) -> Result<Vec<IssueReason>> {
+        let sql = format!(
+            "SELECT i.reason, count(*), sum(i.amount) FROM issues i
+              WHERE i.cid = ?2 AND {OPEN_ISSUE} GROUP BY i.reason"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![day_number(as_of), cid], |r| {
+            Ok(IssueReason {
+                reason: r.get(0)?,
+                count: r.get::<_, i64>(1)?.unsigned_abs(),
+                amount: money::from_units(r.get(2)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Every issue of a customer with its state as of `as_of`, newest first.
     pub fn customer_issues(&self, cid: i64, as_of: Date, base: &str) -> Result<Vec<IssueView>> {
         let mut out = self.issues_where("i.cid = ?1", &[Value::Integer(cid)], as_of, base)?;

@@ -9,9 +9,9 @@
 //! the writer rolls everything back.
 
 use super::Store;
-use super::actions::may_on;
+use super::action_writes::may_on;
 use super::attachments::{AttachmentRow, insert_attachment, put_blob};
-use crate::domain::actions::Stamp;
+use crate::domain::action_checks::Stamp;
 use crate::domain::users::Work;
 use crate::{Error, Result};
 use rusqlite::{OptionalExtension, Transaction, params};

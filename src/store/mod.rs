@@ -10,7 +10,7 @@
 //! every write fails with a sentence naming the file. A file that is not an `owed` database,
 //! or of an unknown schema version, is refused in one sentence.
 
-pub mod actions;
+pub mod action_writes;
 pub mod activity;
 pub mod activity_log;
 pub mod attachments;
@@ -18,7 +18,6 @@ pub mod customer_detail;
 pub mod customers;
 pub mod documents;
 pub mod engage;
-pub mod forms;
 pub mod history;
 pub mod import;
 pub mod issues;
@@ -29,6 +28,7 @@ pub mod promises;
 pub mod queue;
 pub mod queue_counts;
 pub mod queue_risk;
+pub mod queue_row;
 pub mod rates;
 mod schema;
 pub mod search;
@@ -301,6 +301,29 @@ impl Store {
     /// The raw connection, for the store's submodules.
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Leaves the WAL checkpoints of this connection's commits to
+    /// [`Store::checkpoint_passive`] (the workstation runs it when idle, so that a save never
+    /// waits for one).
+    pub fn defer_checkpoints(&self) -> Result<()> {
+        self.conn().pragma_update(None, "wal_autocheckpoint", 0)?;
+        Ok(())
+    }
+
+    /// Keeps this connection's TEMP tables (the workstation's queue table and its sort
+    /// indexes) in memory: every filter counts over the whole table, which SQLite's small
+    /// default temp cache would read back from a temporary file each time.
+    pub fn temp_in_memory(&self) -> Result<()> {
+        self.conn().execute_batch("PRAGMA temp_store = MEMORY;")?;
+        Ok(())
+    }
+
+    /// Copies what it can of the WAL into the database without waiting for readers.
+    pub fn checkpoint_passive(&self) -> Result<()> {
+        self.conn()
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
     }
 
     /// A write transaction taken at once (BEGIN IMMEDIATE), so that two writers queue on the

@@ -8,7 +8,7 @@
 //! that the first user of a database must be a manager).
 
 use super::Store;
-use crate::domain::actions::Stamp;
+use crate::domain::action_checks::Stamp;
 use crate::domain::users::{Actor, PublicKey, Role, Work, first_user, may, quoted};
 use crate::{Error, Result};
 use rusqlite::{Connection, OptionalExtension, params};

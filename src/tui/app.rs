@@ -3,7 +3,7 @@
 //! The state is plain data; [`super::update`] changes it in response to keys and answers, and
 //! the view draws it. Nothing here touches the terminal or the database.
 
-use super::forms::{ActionForm, ActionSettings};
+use super::action_forms::{ActionForm, ActionSettings};
 use super::keymap::{Key, KeyContext, Keymap};
 use super::theme::Theme;
 use crate::domain::Date;
@@ -207,7 +207,7 @@ pub struct App {
     /// What the forms take from the config.
     pub action_settings: ActionSettings,
     /// Forms closed with something typed, kept for when they are opened again.
-    pub drafts: super::forms::Drafts,
+    pub drafts: super::action_forms::Drafts,
     /// The database can only be read (the title bar says so; saves fail naming the file).
     pub read_only: bool,
     /// Saved views (`[[view]]` in the config), shown as tabs after the built-in ones.
@@ -274,7 +274,7 @@ impl App {
             engage: super::engage::EngageUi::default(),
             form: None,
             action_settings: ActionSettings::default(),
-            drafts: super::forms::Drafts::default(),
+            drafts: super::action_forms::Drafts::default(),
             read_only: false,
             views: Vec::new(),
             view: None,

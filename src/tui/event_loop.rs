@@ -9,7 +9,7 @@
 use super::app::{App, Status};
 use super::terminal::Signal;
 use super::update::{self, Effect};
-use super::{engage, forms, view};
+use super::{action_forms, engage, view};
 use crate::workstation::{Answer, EngageResponse, Response, Session};
 use crate::{Error, Result};
 use crossterm::event::Event;
@@ -147,7 +147,7 @@ pub(crate) fn run<F: Front>(
                 Effect::Edit { text, instructions } => {
                     let result = front.edit(&text, &instructions)?;
                     dirty = true;
-                    pending.extend(forms::edited(app, result));
+                    pending.extend(action_forms::edited(app, result));
                 }
                 Effect::SaveView(view) => {
                     let result = match &app.views_file {

@@ -13,7 +13,7 @@
 //! replaces the default entry bound to the same keys; `run = "noop"` unbinds one. The `?` help
 //! and the footer hints are generated from the merged keymap, so they never disagree with it.
 
-use super::action::Action;
+use super::key_action::Action;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 use std::collections::BTreeMap;

@@ -17,14 +17,14 @@
 //! (alternate screen, raw mode, no mouse capture) is restored on every exit path, panics and
 //! SIGTERM, SIGHUP and SIGINT included, and around a suspend ([`terminal`]).
 
-pub mod action;
+pub mod action_forms;
 pub mod app;
 pub mod commands;
 pub mod engage;
 mod event_loop;
+pub mod field;
 pub mod forecast;
-pub mod form;
-pub mod forms;
+pub mod key_action;
 pub mod keymap;
 pub mod remote;
 mod sgr;
@@ -57,7 +57,7 @@ pub struct Setup {
     pub keymap: Keymap,
     pub theme: Theme,
     /// What the collector-action forms take from the config.
-    pub actions: forms::ActionSettings,
+    pub actions: action_forms::ActionSettings,
     /// The date the figures are as of at the start.
     pub as_of: Date,
     /// The date was chosen (`--as-of`) rather than today: the title says so.
@@ -144,11 +144,11 @@ pub fn run_local(setup: Setup, workstation: &Workstation, actor: Actor) -> Resul
     app.size = (size.width, size.height);
     let mut effects = update::start(&mut app);
     if let Some(draft) = session.take_draft() {
-        effects.extend(forms::reopen(&mut app, draft));
+        effects.extend(action_forms::reopen(&mut app, draft));
     }
     let ended = event_loop::run(&mut app, &session, &rx, &mut front, effects)?;
     if ended == Ended::InputClosed
-        && let Some(draft) = forms::draft(&app)
+        && let Some(draft) = action_forms::draft(&app)
     {
         session.keep_draft(draft);
     }

@@ -15,7 +15,7 @@
 
 use super::event_loop::{self, Ended, Front, UiEvent};
 use super::theme::Theme;
-use super::{Setup, forms, update};
+use super::{Setup, action_forms, update};
 use crate::Result;
 use crate::workstation::Session;
 use crossterm::event::Event;
@@ -166,12 +166,12 @@ pub fn run_remote<W: Write>(
     app.size = size;
     let mut effects = update::start(&mut app);
     if let Some(draft) = session.take_draft() {
-        effects.extend(forms::reopen(&mut app, draft));
+        effects.extend(action_forms::reopen(&mut app, draft));
     }
     let ended = event_loop::run(&mut app, &session, &rx, &mut front, effects);
     // A form half-typed goes to the user's next session, however the loop ended.
     if !matches!(ended, Ok(Ended::Quit))
-        && let Some(draft) = forms::draft(&app)
+        && let Some(draft) = action_forms::draft(&app)
     {
         session.keep_draft(draft);
     }

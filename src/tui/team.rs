@@ -8,8 +8,8 @@
 //! collector's `:team` ends in the service's sentence on the footer and the queue stays.
 //! `Enter` on a collector shows the queue of their customers (everyone's, `owner:NAME`).
 
-use super::action::Action;
 use super::app::{App, Screen, Status};
+use super::key_action::Action;
 use super::update::Effect;
 use crate::domain::queue::{QueueFilter, Scope, Tab};
 use crate::workstation::{Request, TeamView};

@@ -3,10 +3,10 @@
 //! screen, quit) comes back as [`Effect`]s. No terminal and no database here, so every key
 //! sequence can be tested.
 
-use super::action::Action;
+use super::action_forms;
 use super::app::{App, ChartKind, Focus, Mode, PageTicket, Screen, Status};
 use super::engage;
-use super::forms;
+use super::key_action::Action;
 use super::keymap::{Key, KeyContext, Resolved};
 use super::view;
 use crate::domain::date::parse_relative;
@@ -31,7 +31,7 @@ pub enum Effect {
     /// whole screen again.
     Suspend,
     /// Leave the screen, let the collector write `text` in `$EDITOR` (with `instructions` as
-    /// comments), come back and hand the result to [`super::forms::edited`].
+    /// comments), come back and hand the result to [`super::action_forms::edited`].
     Edit { text: String, instructions: String },
     /// Add this view to the config file (`:save NAME`), then tell [`view_saved`].
     SaveView(View),
@@ -64,7 +64,7 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     if app.mode == Mode::Form {
-        return forms::key(app, event);
+        return action_forms::key(app, event);
     }
     let key = Key::from_event(&event);
     if matches!(app.mode, Mode::Filter | Mode::Command) {
@@ -118,7 +118,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         KeyContext::Engage => engage::screen::action(app, action),
         KeyContext::Team => super::team::action(app, action),
         KeyContext::Send | KeyContext::Confirm => engage::send::action(app, action),
-        KeyContext::Form => forms::form_action(app, action),
+        KeyContext::Form => action_forms::form_action(app, action),
     }
 }
 
@@ -209,8 +209,8 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Response::FormData { seq, data, .. } => forms::form_data(app, seq, data),
-        Response::Saved { seq, outcome } => forms::saved(app, seq, outcome),
+        Response::FormData { seq, data, .. } => action_forms::form_data(app, seq, data),
+        Response::Saved { seq, outcome } => action_forms::saved(app, seq, outcome),
         Response::Attachment { seq, preview } => super::viewer::received(app, seq, preview),
         Response::Team { seq, report } => super::team::received(app, seq, report),
         Response::Forecast(view) => super::forecast::received(app, *view),
@@ -394,7 +394,7 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::FollowUp
         | Action::Attach
         | Action::Assign
-        | Action::Call => forms::open(app, action),
+        | Action::Call => action_forms::open(app, action),
         Action::ViewAttachment => super::viewer::open(app),
         _ => Vec::new(),
     }
@@ -597,7 +597,7 @@ fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::FollowUp
         | Action::Attach
         | Action::Assign
-        | Action::Call => return forms::open(app, action),
+        | Action::Call => return action_forms::open(app, action),
         Action::ViewAttachment => return super::viewer::open(app),
         Action::Remind => return engage::send::start(app),
         Action::Engage => return engage::screen::open_pane(app, None),
@@ -640,7 +640,7 @@ fn timeline_action(app: &mut App, action: Action) -> Vec<Effect> {
                 .and_then(|d| d.detail.activity.get(at))
                 .cloned();
             return match entry {
-                Some(entry) => forms::open_record(app, action, &entry),
+                Some(entry) => action_forms::open_record(app, action, &entry),
                 None => Vec::new(),
             };
         }

@@ -4,8 +4,8 @@
 //! or a first page of text), so that over SSH nothing but the preview leaves the server.
 //! The viewer takes the help popup's keys.
 
-use super::action::Action;
 use super::app::{App, Mode, Status};
+use super::key_action::Action;
 use super::update::Effect;
 use crate::domain::customer::AttachmentInfo;
 use crate::workstation::Request;

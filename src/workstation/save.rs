@@ -10,7 +10,7 @@ use super::portfolio::{PortfolioWorker, SessionId};
 use super::requests::Summary;
 use crate::actions::{self, DisputeForm, FormDefaults, PromiseForm, Recorded};
 use crate::config::Config;
-use crate::domain::actions::{self as check, IssueState, OwnerRole, Stamp};
+use crate::domain::action_checks::{self as check, IssueState, OwnerRole, Stamp};
 use crate::domain::customer::{CustomerCard, EntryRecord};
 use crate::domain::queue::IssueReason;
 use crate::domain::queue::{Predicate, QueueQuery};

@@ -8,8 +8,8 @@ use super::{EngageRequest, EngageResponse, PlanData, PlanKey, plan_view, send, s
 use crate::domain::Date;
 use crate::domain::date::parse_relative;
 use crate::engage::report::EngagementReport;
-use crate::tui::action::Action;
 use crate::tui::app::{App, Mode, Screen};
+use crate::tui::key_action::Action;
 use crate::tui::update::Effect;
 use std::collections::BTreeSet;
 

@@ -9,8 +9,8 @@
 
 use super::{EngageRequest, EngageResponse, PlanKey, PreviewItem, SendOutcome, SendResult};
 use super::{TemplateInfo, refresh_detail, screen, send_view, status};
-use crate::tui::action::Action;
 use crate::tui::app::{App, Mode, Screen};
+use crate::tui::key_action::Action;
 use crate::tui::keymap::KeyContext;
 use crate::tui::update::Effect;
 

@@ -2,8 +2,8 @@
 //! field of the filter and command line.
 
 use super::text;
-use crate::tui::action::Action;
 use crate::tui::app::{App, Mode};
+use crate::tui::key_action::Action;
 use crate::tui::keymap::{Binding, KeyContext};
 use crate::tui::theme::Role;
 use ratatui::buffer::Buffer;

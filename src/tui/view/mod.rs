@@ -5,12 +5,12 @@
 //! the selected customer's detail on the right from [`WIDE`] columns up), the footer. Below
 //! [`MIN_WIDTH`]×[`MIN_HEIGHT`] a note asks for a bigger terminal instead.
 
+pub mod action_form;
 pub mod attachment;
 pub mod cash;
 pub mod chart;
 pub mod detail;
 pub mod footer;
-pub mod form;
 pub mod help;
 pub mod metrics;
 pub mod prediction;
@@ -195,7 +195,7 @@ fn draw_screen(frame: &mut Frame, app: &App) {
         attachment::render(app, area, frame.buffer_mut());
     }
     if app.mode == Mode::Form
-        && let Some(cursor) = form::render(app, area, frame.buffer_mut())
+        && let Some(cursor) = action_form::render(app, area, frame.buffer_mut())
     {
         frame.set_cursor_position(cursor);
     }

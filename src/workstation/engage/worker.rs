@@ -14,7 +14,7 @@ use super::{
 };
 use crate::config::Config;
 use crate::domain::Date;
-use crate::domain::actions::Stamp;
+use crate::domain::action_checks::Stamp;
 use crate::domain::users::Actor;
 use crate::engage::outbox::{self, EntryOutcome, Mailer};
 use crate::engage::plan::{self, Plan, PlanEntry};

@@ -1,7 +1,7 @@
 //! A one-line form field on tui-input, with choices that Tab completes and cycles through.
 //!
 //! The field only holds text: what the text means (an amount, a date, a reason) and whether
-//! it is valid is for the form that owns it ([`super::forms`]).
+//! it is valid is for the form that owns it ([`super::action_forms`]).
 
 use crossterm::event::{Event, KeyEvent};
 use tui_input::Input;

@@ -8,20 +8,20 @@
 //! collector's, as on the command line). The form asks the worker
 //! for what it pre-fills ([`Request::FormData`]: the overdue amount and documents, the open
 //! issues, the owners' names) and checks each field as it is typed with the same checks as
-//! the command line ([`crate::domain::actions`]). Enter sends a [`Request::Save`]: the worker
+//! the command line ([`crate::domain::action_checks`]). Enter sends a [`Request::Save`]: the worker
 //! writes (never the input path), refreshes what changed and answers [`Response::Saved`], on
 //! which the form closes with "saved: …" (or shows why the action was refused). Esc closes it
 //! and writes nothing.
 //!
 //! [`Response::Saved`]: crate::workstation::Response::Saved
 
-use super::action::Action;
 use super::app::{App, Mode, Screen, Status};
-use super::form::{Field, FieldId};
+use super::field::{Field, FieldId};
+use super::key_action::Action;
 use super::keymap::{Key, KeyContext, Resolved};
 use super::update::{self, Effect};
 use crate::config::Config;
-use crate::domain::actions::{self as check, Outcome, OwnerRole};
+use crate::domain::action_checks::{self as check, Outcome, OwnerRole};
 use crate::domain::calls::CallOutcome;
 use crate::domain::customer::{ActivityEntry, EntryRecord};
 use crate::domain::{Date, Decimal, date, money};

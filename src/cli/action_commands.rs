@@ -4,7 +4,7 @@
 
 use super::Context;
 use crate::actions::{self, CallForm, DisputeForm, PromiseForm, Recorded};
-use crate::domain::actions::{OwnerRole, Stamp};
+use crate::domain::action_checks::{OwnerRole, Stamp};
 use crate::store::Store;
 use crate::{Error, Result};
 use std::io::Read;

@@ -6,13 +6,13 @@
 //! changed together with an `owner_changes` row in the same transaction.
 //!
 //! Checks that depend on the state of a record (resolving an open issue, voiding a promise
-//! once) run inside the transaction with the pure checks of [`crate::domain::actions`], so
+//! once) run inside the transaction with the pure checks of [`crate::domain::action_checks`], so
 //! two collectors acting on the same record at once cannot both succeed. So does the check of
 //! the stamp's role against the customer's finance owner ([`crate::domain::users::may`]): a
 //! collector writes only on their own customers, an auditor nothing, whatever called.
 
 use super::Store;
-use crate::domain::actions::{
+use crate::domain::action_checks::{
     DocumentOwner, IssueState, Outcome, OwnerRole, Stamp, can_complete, can_reopen, can_resolve,
     can_void,
 };

@@ -1,4 +1,4 @@
-//! What the workstation's action forms read, and what saving one refreshes.
+//! The queue's row of one customer, refreshed after a save.
 //!
 //! After a collector saves an action, the workstation does not recompute the whole queue: it
 //! recomputes the one customer's row of the TEMP `queue` table (last contact and last call,
@@ -6,11 +6,10 @@
 //! and after, so the tab counts can be corrected by the difference.
 
 use super::Store;
-use super::queue::{IssueReason, OPEN_ISSUE, UnfilteredCounts, where_clause};
+use super::queue::{UnfilteredCounts, where_clause};
 use crate::Result;
-use crate::domain::date::day_number;
+use crate::domain::Date;
 use crate::domain::queue::{QueueQuery, Tab};
-use crate::domain::{Date, money};
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params, params_from_iter};
 
@@ -175,60 +174,5 @@ impl Store {
             .conn()
             .prepare_cached(&sql)?
             .query_row(params_from_iter(values.iter()), |r| r.get(0))?)
-    }
-
-    /// One customer's issues open at `as_of`, by reason (as the issues chart counts them).
-    pub fn open_issues_by_reason_of(&self, cid: i64, as_of: Date) -> Result<Vec<IssueReason>> {
-        let sql = format!(
-            "SELECT i.reason, count(*), sum(i.amount) FROM issues i
-              WHERE i.cid = ?2 AND {OPEN_ISSUE} GROUP BY i.reason"
-        );
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![day_number(as_of), cid], |r| {
-            Ok(IssueReason {
-                reason: r.get(0)?,
-                count: r.get::<_, i64>(1)?.unsigned_abs(),
-                amount: money::from_units(r.get(2)?),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Leaves the WAL checkpoints of this connection's commits to
-    /// [`Store::checkpoint_passive`] (the workstation runs it when idle, so that a save never
-    /// waits for one).
-    pub fn defer_checkpoints(&self) -> Result<()> {
-        self.conn().pragma_update(None, "wal_autocheckpoint", 0)?;
-        Ok(())
-    }
-
-    /// Keeps this connection's TEMP tables (the workstation's queue table and its sort
-    /// indexes) in memory: every filter counts over the whole table, which SQLite's small
-    /// default temp cache would read back from a temporary file each time.
-    pub fn temp_in_memory(&self) -> Result<()> {
-        self.conn().execute_batch("PRAGMA temp_store = MEMORY;")?;
-        Ok(())
-    }
-
-    /// Copies what it can of the WAL into the database without waiting for readers.
-    pub fn checkpoint_passive(&self) -> Result<()> {
-        self.conn()
-            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
-        Ok(())
-    }
-
-    /// The names of every finance and sales owner, sorted without regard to case: what the
-    /// assign form completes.
-    pub fn owner_names(&self) -> Result<Vec<String>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT finance_owner FROM customers WHERE finance_owner IS NOT NULL
-             UNION SELECT sales_owner FROM customers WHERE sales_owner IS NOT NULL",
-        )?;
-        let mut names: Vec<String> = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        names.sort_by_key(|n| n.to_lowercase());
-        names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-        Ok(names)
     }
 }

@@ -4,9 +4,9 @@
 
 use super::text;
 use crate::domain::money;
+use crate::tui::action_forms::{ActionForm, Check, FormState};
 use crate::tui::app::App;
-use crate::tui::form::{Field, FieldId};
-use crate::tui::forms::{ActionForm, Check, FormState};
+use crate::tui::field::{Field, FieldId};
 use crate::tui::theme::Role;
 use crate::workstation::save::FormKind;
 use ratatui::buffer::Buffer;
@@ -219,7 +219,7 @@ fn about(form: &ActionForm) -> String {
 
 /// What the line under a field says, with the editor's key for text that may run long.
 fn hint(app: &App, field: &Field, hint: String) -> String {
-    use crate::tui::action::Action;
+    use crate::tui::key_action::Action;
     use crate::tui::keymap::KeyContext;
     if field.id != FieldId::Text {
         return hint;
