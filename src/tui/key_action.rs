@@ -2,7 +2,8 @@
 
 /// An action of the workstation. What it does can depend on where the focus is (`down`
 /// moves the queue's cursor, the chart's bar or scrolls the detail).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Leave the workstation.
     Quit,
@@ -43,6 +44,7 @@ pub enum Action {
     TabOverdue,
     TabAll,
     TabPromises,
+    #[serde(rename = "tab_followups")]
     TabFollowUps,
     TabDisputes,
     /// Customers the forecast rates high risk.
@@ -66,6 +68,7 @@ pub enum Action {
     /// Open an issue / dispute (collector actions).
     Dispute,
     /// Schedule a follow-up (collector actions).
+    #[serde(rename = "followup")]
     FollowUp,
     /// Send a reminder by hand: pick a template, preview, confirm.
     Remind,
@@ -118,89 +121,14 @@ pub enum Action {
 }
 
 impl Action {
-    /// Every action with its keymap name.
-    pub const NAMES: &[(Action, &str)] = &[
-        (Action::Quit, "quit"),
-        (Action::Back, "back"),
-        (Action::Help, "help"),
-        (Action::Redraw, "redraw"),
-        (Action::Suspend, "suspend"),
-        (Action::Down, "down"),
-        (Action::Up, "up"),
-        (Action::Top, "top"),
-        (Action::Bottom, "bottom"),
-        (Action::HalfPageDown, "half_page_down"),
-        (Action::HalfPageUp, "half_page_up"),
-        (Action::PageDown, "page_down"),
-        (Action::PageUp, "page_up"),
-        (Action::Open, "open"),
-        (Action::Mark, "mark"),
-        (Action::Filter, "filter"),
-        (Action::Command, "command"),
-        (Action::SortOverdue, "sort_overdue"),
-        (Action::SortDays, "sort_days"),
-        (Action::SortOutstanding, "sort_outstanding"),
-        (Action::SortContact, "sort_contact"),
-        (Action::SortName, "sort_name"),
-        (Action::SortRisk, "sort_risk"),
-        (Action::NextTab, "next_tab"),
-        (Action::PrevTab, "prev_tab"),
-        (Action::TabOverdue, "tab_overdue"),
-        (Action::TabAll, "tab_all"),
-        (Action::TabPromises, "tab_promises"),
-        (Action::TabFollowUps, "tab_followups"),
-        (Action::TabDisputes, "tab_disputes"),
-        (Action::TabHighRisk, "tab_high_risk"),
-        (Action::ToggleMine, "toggle_mine"),
-        (Action::ChartCycle, "chart_cycle"),
-        (Action::FocusChart, "focus_chart"),
-        (Action::Reload, "reload"),
-        (Action::Submit, "submit"),
-        (Action::Cancel, "cancel"),
-        (Action::Note, "note"),
-        (Action::Promise, "promise"),
-        (Action::Dispute, "dispute"),
-        (Action::FollowUp, "followup"),
-        (Action::Remind, "remind"),
-        (Action::Engage, "engage"),
-        (Action::Send, "send"),
-        (Action::Confirm, "confirm"),
-        (Action::Hold, "hold"),
-        (Action::TabReplies, "tab_replies"),
-        (Action::Resolve, "resolve"),
-        (Action::Call, "call"),
-        (Action::MarkAll, "mark_all"),
-        (Action::SortCall, "sort_call"),
-        (Action::Assign, "assign"),
-        (Action::NextField, "next_field"),
-        (Action::PrevField, "prev_field"),
-        (Action::Complete, "complete"),
-        (Action::CompleteBack, "complete_back"),
-        (Action::EditExternal, "edit_external"),
-        (Action::FocusTimeline, "focus_timeline"),
-        (Action::Done, "done"),
-        (Action::Void, "void"),
-        (Action::Reopen, "reopen"),
-        (Action::Attach, "attach"),
-        (Action::ViewAttachment, "view_attachment"),
-        (Action::Team, "team"),
-        (Action::Noop, "noop"),
-    ];
-
-    /// The action's keymap name.
-    pub fn name(self) -> &'static str {
-        Action::NAMES
-            .iter()
-            .find(|(a, _)| *a == self)
-            .map_or("noop", |(_, n)| n)
-    }
-
-    /// The action a keymap name stands for.
+    /// The action a keymap name stands for (`half_page_down`): the variant's name in
+    /// snake case, as serde reads it.
     pub fn from_name(name: &str) -> Option<Action> {
-        Action::NAMES
-            .iter()
-            .find(|(_, n)| *n == name)
-            .map(|(a, _)| *a)
+        use serde::Deserialize as _;
+        use serde::de::IntoDeserializer as _;
+        let name: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+            name.into_deserializer();
+        Action::deserialize(name).ok()
     }
 }
 
@@ -209,15 +137,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_are_unique_and_round_trip() {
-        for (action, name) in Action::NAMES {
-            assert_eq!(Action::from_name(name), Some(*action));
-            assert_eq!(action.name(), *name);
-        }
-        let mut names: Vec<&str> = Action::NAMES.iter().map(|(_, n)| *n).collect();
-        names.sort();
-        names.dedup();
-        assert_eq!(names.len(), Action::NAMES.len());
+    fn keymap_names_are_the_variants_in_snake_case() {
+        assert_eq!(Action::from_name("quit"), Some(Action::Quit));
+        assert_eq!(
+            Action::from_name("half_page_down"),
+            Some(Action::HalfPageDown)
+        );
+        assert_eq!(
+            Action::from_name("tab_high_risk"),
+            Some(Action::TabHighRisk)
+        );
+        assert_eq!(
+            Action::from_name("view_attachment"),
+            Some(Action::ViewAttachment)
+        );
+        // The two names the keymap spelled before it was derived.
+        assert_eq!(Action::from_name("followup"), Some(Action::FollowUp));
+        assert_eq!(
+            Action::from_name("tab_followups"),
+            Some(Action::TabFollowUps)
+        );
         assert_eq!(Action::from_name("fly"), None);
+        assert_eq!(Action::from_name("Quit"), None);
+        assert_eq!(Action::from_name(""), None);
     }
 }
