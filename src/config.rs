@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 pub struct SmtpConfig {
     pub host: Option<String>,
     pub port: Option<u16>,
-    /// `none`, `starttls` or `tls`.
-    pub security: Option<String>,
+    /// `none` (the default), `starttls` or `tls`: read once, when the config is.
+    pub security: Option<SmtpSecurity>,
     pub username: Option<String>,
     /// The environment variable holding the password (never stored in the file).
     pub password_env: Option<String>,
@@ -25,6 +25,18 @@ pub struct SmtpConfig {
     /// How long each SMTP step (connecting, each command, the end of the message) may wait
     /// for the server, in seconds (default 30).
     pub timeout_seconds: Option<u64>,
+}
+
+/// How the SMTP connection is secured (`[smtp] security`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain SMTP (default port 25).
+    None,
+    /// Plain, upgraded with STARTTLS, which the server must offer (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
 }
 
 /// `owed serve` settings (SPEC "Serving the workstation over SSH").
@@ -478,6 +490,26 @@ mod tests {
             "the shipped views, written out"
         );
         assert_eq!(c.serve, ServeConfig::default());
+    }
+
+    #[test]
+    fn smtp_security_is_read_once_with_the_config() {
+        let read = |v: &str| Config::parse(&format!("[smtp]\nsecurity = \"{v}\"\n"));
+        assert_eq!(
+            read("none").unwrap().smtp.security,
+            Some(SmtpSecurity::None)
+        );
+        assert_eq!(
+            read("starttls").unwrap().smtp.security,
+            Some(SmtpSecurity::StartTls)
+        );
+        assert_eq!(read("tls").unwrap().smtp.security, Some(SmtpSecurity::Tls));
+        let e = read("ssl").unwrap_err();
+        assert!(e.contains("line 2, column 12"), "{e}");
+        assert!(
+            e.contains("unknown variant `ssl`, expected one of `none`, `starttls`, `tls`"),
+            "{e}"
+        );
     }
 
     #[test]
