@@ -450,7 +450,7 @@ pub fn engage_config(cycles: &Path, port: u16) -> owed::config::Config {
     };
     config.smtp.host = Some("127.0.0.1".into());
     config.smtp.port = Some(port);
-    config.smtp.security = Some("none".into());
+    config.smtp.security = Some(owed::config::SmtpSecurity::None);
     config.smtp.from = Some("Collections <ar@example.com>".into());
     config
 }
