@@ -118,13 +118,16 @@ pub fn ask(out: &mut impl Write, timeout: Duration) -> Protocol {
     if out.write_all(QUERY).and_then(|()| out.flush()).is_err() {
         return Protocol::HalfBlocks;
     }
-    let deadline = std::time::Instant::now() + timeout;
+    let start = std::time::Instant::now();
     let mut got = Vec::new();
     loop {
         if let Some(p) = answered(&got) {
             return p;
         }
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        // An answer that has begun is waited for three times as long: what came after the
+        // wait would reach the input reader as keys.
+        let wait = if got.contains(&0x1b) { timeout * 3 } else { timeout };
+        let left = (start + wait).saturating_duration_since(std::time::Instant::now());
         if left.is_zero() || got.len() > 64 * 1024 {
             break;
         }
