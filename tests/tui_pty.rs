@@ -1746,7 +1746,35 @@ fn a_kitty_terminal_shows_an_attached_picture_in_kitty_graphics() {
     }
     // The cells under the picture are left blank: no half blocks.
     assert!(!s.contents().contains('▀'), "{}", s.contents());
+    let placed = |raw: &[u8]| {
+        kitty_escapes(raw)
+            .iter()
+            .filter(|(_, k, _)| k.contains("a=T"))
+            .count()
+    };
+    // A frame that changes nothing (j on the only attachment) does not place it again; a
+    // redraw (Ctrl-L wipes the screen) does, after deleting the one shown.
+    s.type_keys("j");
+    std::thread::sleep(Duration::from_millis(300));
+    let from = s.raw().len();
+    s.type_keys("\x0c");
+    let (again, ..) = wait_for_raw(&s, from, kitty_transmission);
+    let raw = s.raw();
+    assert_eq!(placed(&raw), 2);
+    assert!(contains(&raw[from..from + again], b"\x1b_Ga=d,d=I,i="));
+    // A resize makes it again for the new room, 86 × 23 cells: 860 × 430 pixels over
+    // 86 × 22 cells.
+    let from = raw.len();
+    s.resize(90, 28);
+    let (_, keys, png) = wait_for_raw(&s, from, kitty_transmission);
+    assert!(keys.contains("c=86,r=22"), "{keys}");
+    let img = image::load_from_memory(&png).unwrap().to_rgb8();
+    assert_eq!(img.dimensions(), (860, 430));
+    assert_eq!(img.get_pixel(70, 70).0, checkerboard(0, 0, 1));
+    assert_eq!(img.get_pixel(210, 70).0, checkerboard(20, 0, 1));
+    assert!(contains(&s.raw()[from..], b"\x1b_Ga=d,d=I,i="));
     // Closing the viewer deletes the picture.
+    let raw = s.raw();
     let from = raw.len();
     s.type_keys("q");
     s.wait_for(&["Customer K6"]);
