@@ -1614,7 +1614,8 @@ fn a_manager_opens_the_team_screen_and_a_collector_is_told_it_is_for_managers() 
 
 /// The session's database with the 120 × 60 checkerboard of [`with_files_to_attach`]
 /// (20-pixel squares, red (200, 30, 30) at the top left, blue (30, 30, 200) beside) attached
-/// to Acme Corp (K6, alice's) as `cheque-scan.png`, and `config` as the config file.
+/// to Acme Corp (K6, alice's) as `cheque-scan.png`, and `config` as the config file. The
+/// file ends with [`HOSTILE`] after the picture (a decoder stops before it).
 fn with_a_picture_attached(dir: &std::path::Path, config: &str) -> std::path::PathBuf {
     let db = with_files_to_attach(dir);
     let config_dir = dir.join("config/owed");
@@ -1629,7 +1630,7 @@ fn with_a_picture_attached(dir: &std::path::Path, config: &str) -> std::path::Pa
     };
     let files = [owed::store::attachments::NewFile {
         name: "cheque-scan.png".into(),
-        bytes: std::fs::read(dir.join("cheque-scan.png")).unwrap(),
+        bytes: [std::fs::read(dir.join("cheque-scan.png")).unwrap(), HOSTILE.to_vec()].concat(),
     }];
     owed::actions::attach(
         &mut store,
@@ -1644,6 +1645,9 @@ fn with_a_picture_attached(dir: &std::path::Path, config: &str) -> std::path::Pa
     .unwrap();
     db
 }
+
+/// Bytes of the attached file after its picture: a terminal title change, were they sent.
+const HOSTILE: &[u8] = b"\x1b]2;HOSTILE TITLE\x07";
 
 /// The checkerboard's colour at (x, y) of its picture scaled `scale` times.
 fn checkerboard(x: u32, y: u32, scale: u32) -> [u8; 3] {
@@ -1737,6 +1741,8 @@ fn a_kitty_terminal_shows_an_attached_picture_in_kitty_graphics() {
     }
     let raw = s.raw();
     assert!(raw[..at].ends_with(b"\x1b[3;3H"), "not placed at the body's top-left");
+    // Our own encoding of the decoded pixels, never the file's bytes.
+    assert!(!contains(&png, HOSTILE) && !contains(&raw, b"HOSTILE"));
     let img = image::load_from_memory_with_format(&png, image::ImageFormat::Png)
         .unwrap()
         .to_rgb8();
@@ -1912,6 +1918,7 @@ fn a_sixel_terminal_shows_an_attached_picture_in_sixels() {
     let raw = s.raw();
     let dcs = find(&raw, b"\x1bP").unwrap();
     assert!(raw[..dcs].ends_with(b"\x1b[3;3H"), "not placed at the body's top-left");
+    assert!(!contains(&raw, b"HOSTILE"));
     assert!(!s.contents().contains('▀'), "{}", s.contents());
     // Closing the viewer draws the whole screen again, over the sixels.
     let from = raw.len();
