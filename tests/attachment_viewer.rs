@@ -175,8 +175,14 @@ fn a_terminal_with_graphics_gets_the_pictures_pixels_over_blank_cells() {
     use owed::workstation::attachment::Graphics;
     let dir = tempfile::tempdir().unwrap();
     let db = workstation::build(dir.path());
-    attach(&db, &[("cheque-1001.tif", red_over_blue(image::ImageFormat::Tiff))]);
-    attach(&db, &[("photo.png", red_over_blue(image::ImageFormat::Png))]);
+    attach(
+        &db,
+        &[("cheque-1001.tif", red_over_blue(image::ImageFormat::Tiff))],
+    );
+    attach(
+        &db,
+        &[("photo.png", red_over_blue(image::ImageFormat::Png))],
+    );
     let mut d = workstation::Driver::with_theme(&db, "alice", (100, 30), "default");
     // `auto`, not asked yet; the terminal's cells are 8 × 16 pixels.
     d.app.graphics = None;

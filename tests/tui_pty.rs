@@ -1630,7 +1630,11 @@ fn with_a_picture_attached(dir: &std::path::Path, config: &str) -> std::path::Pa
     };
     let files = [owed::store::attachments::NewFile {
         name: "cheque-scan.png".into(),
-        bytes: [std::fs::read(dir.join("cheque-scan.png")).unwrap(), HOSTILE.to_vec()].concat(),
+        bytes: [
+            std::fs::read(dir.join("cheque-scan.png")).unwrap(),
+            HOSTILE.to_vec(),
+        ]
+        .concat(),
     }];
     owed::actions::attach(
         &mut store,
@@ -1651,7 +1655,7 @@ const HOSTILE: &[u8] = b"\x1b]2;HOSTILE TITLE\x07";
 
 /// The checkerboard's colour at (x, y) of its picture scaled `scale` times.
 fn checkerboard(x: u32, y: u32, scale: u32) -> [u8; 3] {
-    if (x / (20 * scale) + y / (20 * scale)) % 2 == 0 {
+    if (x / (20 * scale) + y / (20 * scale)).is_multiple_of(2) {
         [200, 30, 30]
     } else {
         [30, 30, 200]
@@ -1740,14 +1744,24 @@ fn a_kitty_terminal_shows_an_attached_picture_in_kitty_graphics() {
         assert!(keys.split(',').any(|k| k == key), "{key} in {keys}");
     }
     let raw = s.raw();
-    assert!(raw[..at].ends_with(b"\x1b[3;3H"), "not placed at the body's top-left");
+    assert!(
+        raw[..at].ends_with(b"\x1b[3;3H"),
+        "not placed at the body's top-left"
+    );
     // Our own encoding of the decoded pixels, never the file's bytes.
     assert!(!contains(&png, HOSTILE) && !contains(&raw, b"HOSTILE"));
     let img = image::load_from_memory_with_format(&png, image::ImageFormat::Png)
         .unwrap()
         .to_rgb8();
     assert_eq!(img.dimensions(), (960, 480));
-    for (x, y) in [(0, 0), (80, 80), (240, 80), (80, 240), (959, 479), (500, 170)] {
+    for (x, y) in [
+        (0, 0),
+        (80, 80),
+        (240, 80),
+        (80, 240),
+        (959, 479),
+        (500, 170),
+    ] {
         assert_eq!(img.get_pixel(x, y).0, checkerboard(x, y, 8), "({x}, {y})");
     }
     // The cells under the picture are left blank: no half blocks.
@@ -1906,7 +1920,14 @@ fn a_sixel_terminal_shows_an_attached_picture_in_sixels() {
     // The two colours of the picture, each the palette's nearest (within 10 % a component).
     assert_eq!(pic.palette.len(), 2, "{:?}", pic.palette);
     let percent = |rgb: [u8; 3]| rgb.map(|v| u32::from(v) * 100 / 255);
-    for (x, y) in [(0, 0), (80, 80), (240, 80), (80, 240), (959, 479), (500, 170)] {
+    for (x, y) in [
+        (0, 0),
+        (80, 80),
+        (240, 80),
+        (80, 240),
+        (959, 479),
+        (500, 170),
+    ] {
         let colour = pic.pixels[y * pic.width + x].unwrap();
         let got = pic.palette[&colour];
         let want = percent(checkerboard(x as u32, y as u32, 8));
@@ -1917,7 +1938,10 @@ fn a_sixel_terminal_shows_an_attached_picture_in_sixels() {
     }
     let raw = s.raw();
     let dcs = find(&raw, b"\x1bP").unwrap();
-    assert!(raw[..dcs].ends_with(b"\x1b[3;3H"), "not placed at the body's top-left");
+    assert!(
+        raw[..dcs].ends_with(b"\x1b[3;3H"),
+        "not placed at the body's top-left"
+    );
     assert!(!contains(&raw, b"HOSTILE"));
     assert!(!s.contents().contains('▀'), "{}", s.contents());
     // Closing the viewer draws the whole screen again, over the sixels.
@@ -1935,7 +1959,10 @@ fn a_sixel_terminal_shows_an_attached_picture_in_sixels() {
 fn half_blocks_when_chosen_or_under_tmux_whatever_the_terminal_answers() {
     let kitty = b"\x1b_Gi=31;OK\x1b\\\x1b[?62;4;22c";
     let config = "graphics = \"halfblocks\"\n";
-    for (config, env) in [(config, &[][..]), ("", &[("TMUX", "/tmp/tmux-1/default,1,0")][..])] {
+    for (config, env) in [
+        (config, &[][..]),
+        ("", &[("TMUX", "/tmp/tmux-1/default,1,0")][..]),
+    ] {
         let mut s = Session::start_on((100, 30), env, |dir| with_a_picture_attached(dir, config));
         s.answer_graphics_query(kitty);
         open_the_picture(&mut s);

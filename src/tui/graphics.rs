@@ -126,7 +126,11 @@ pub fn ask(out: &mut impl Write, timeout: Duration) -> Protocol {
         }
         // An answer that has begun is waited for three times as long: what came after the
         // wait would reach the input reader as keys.
-        let wait = if got.contains(&0x1b) { timeout * 3 } else { timeout };
+        let wait = if got.contains(&0x1b) {
+            timeout * 3
+        } else {
+            timeout
+        };
         let left = (start + wait).saturating_duration_since(std::time::Instant::now());
         if left.is_zero() || got.len() > 64 * 1024 {
             break;
@@ -344,7 +348,10 @@ mod tests {
     fn the_answer_says_kitty_then_sixel_then_half_blocks() {
         use Protocol::*;
         let kitty = b"\x1b_Gi=31;OK\x1b\\";
-        assert_eq!(answered(&[kitty.as_slice(), b"\x1b[?62;22c"].concat()), Some(Kitty));
+        assert_eq!(
+            answered(&[kitty.as_slice(), b"\x1b[?62;22c"].concat()),
+            Some(Kitty)
+        );
         assert_eq!(answered(b"\x1b[?62;4;22c"), Some(Sixel));
         assert_eq!(answered(b"\x1b[?62;22c"), Some(HalfBlocks));
         // Attribute 14 is not 4; a refusal of the kitty query is not kitty.

@@ -9,10 +9,10 @@
 
 use super::action::Action;
 use super::app::{App, Mode, Status};
+use super::graphics::Protocol;
 use super::update::Effect;
 use crate::domain::customer::AttachmentInfo;
 use crate::workstation::Request;
-use super::graphics::Protocol;
 use crate::workstation::attachment::{AttachmentPreview, Graphics};
 
 /// The open viewer.

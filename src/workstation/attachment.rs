@@ -182,7 +182,13 @@ fn bitmap(
     band: u32,
 ) -> std::result::Result<PreviewBody, String> {
     let img = decode(bytes)?;
-    let side = |v: u16, default: u16| u32::from(if v == 0 { default } else { v.min(MAX_CELL_SIDE) });
+    let side = |v: u16, default: u16| {
+        u32::from(if v == 0 {
+            default
+        } else {
+            v.min(MAX_CELL_SIDE)
+        })
+    };
     let (cw, ch) = (side(cell.0, 10), side(cell.1, 20));
     let room_w = (u32::from(cols) * cw).min(MAX_BITMAP_SIDE);
     let room_h = (u32::from(rows) * ch).min(MAX_BITMAP_SIDE);
@@ -283,7 +289,13 @@ mod tests {
         assert_eq!(pixels[39], [0, 0, 255]);
         // Not a picture after all: said, not drawn.
         assert!(matches!(
-            render(b"\x89PNG\r\n\x1a\nbroken", Kind::Png, 10, 5, Graphics::HalfBlocks),
+            render(
+                b"\x89PNG\r\n\x1a\nbroken",
+                Kind::Png,
+                10,
+                5,
+                Graphics::HalfBlocks
+            ),
             PreviewBody::Unshown(_)
         ));
     }

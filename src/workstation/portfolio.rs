@@ -787,8 +787,7 @@ impl PortfolioWorker {
                 graphics,
                 ..
             } => {
-                let preview =
-                    super::attachment::preview(&self.store, *id, *cols, *rows, *graphics);
+                let preview = super::attachment::preview(&self.store, *id, *cols, *rows, *graphics);
                 out.push(Response::Attachment {
                     seq: *seq,
                     preview: preview.map(Box::new).map_err(|e| e.to_string()),

@@ -64,7 +64,10 @@ fn body_area(inner: Rect) -> Rect {
 /// The picture to place over the viewer's blank cells on `screen`, when the viewer shows one
 /// as pixels (kitty, sixel) rather than half blocks.
 pub fn placement<'a>(app: &'a App, screen: Rect) -> Option<Placement<'a>> {
-    let v = app.viewer.as_ref().filter(|_| app.mode == Mode::Attachment)?;
+    let v = app
+        .viewer
+        .as_ref()
+        .filter(|_| app.mode == Mode::Attachment)?;
     if !super::fits((screen.width, screen.height)) {
         return None;
     }
@@ -86,7 +89,12 @@ pub fn placement<'a>(app: &'a App, screen: Rect) -> Option<Placement<'a>> {
     else {
         return None;
     };
-    let area = Rect::new(body.x, body.y, (*cols).min(body.width), (*rows).min(body.height));
+    let area = Rect::new(
+        body.x,
+        body.y,
+        (*cols).min(body.width),
+        (*rows).min(body.height),
+    );
     if area.is_empty() || *cols > body.width || *rows > body.height {
         // The screen shrank since it was made: the resize asks for another.
         return None;
