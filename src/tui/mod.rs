@@ -268,7 +268,7 @@ impl LocalFront {
             crossterm::cursor::MoveTo(p.area.x, p.area.y)
         )?;
         if let Some((.., bytes)) = &self.encoded {
-            std::io::Write::write_all(&mut out.inner, bytes)?;
+            std::io::Write::write_all(out, bytes)?;
         }
         crossterm::queue!(out, crossterm::cursor::RestorePosition)?;
         Ok(())
@@ -407,6 +407,9 @@ impl Front for LocalFront {
                 self.input.pause();
                 let p = graphics::ask(self.terminal.backend_mut(), graphics::QUERY_TIMEOUT);
                 self.input.resume();
+                // A terminal that knows neither query may have printed it: draw afresh.
+                event_loop::wipe(&mut self.terminal)?;
+                self.wiped();
                 p
             }
         };
@@ -426,6 +429,9 @@ impl Front for LocalFront {
         let protocol = app.graphics.unwrap_or_default();
         let wanted = view::attachment::placement(app, screen)
             .filter(|_| protocol != graphics::Protocol::HalfBlocks);
+        if wanted.is_none() {
+            self.encoded = None;
+        }
         if let Some(p) = &self.placed
             && wanted.is_none_or(|w| (w.seq, w.area, screen) != (p.seq, p.area, p.screen))
         {
@@ -535,6 +541,19 @@ impl InputControl {
     }
 }
 
+/// Marks the input reader stopped for good when its thread ends, so that pausing it (for the
+/// editor, or to read the terminal's answer about graphics) does not wait for it.
+struct ReaderStopped(std::sync::Arc<InputControl>);
+
+impl Drop for ReaderStopped {
+    fn drop(&mut self) {
+        if let Ok(mut s) = self.0.state.lock() {
+            s.1 = true;
+            self.0.changed.notify_all();
+        }
+    }
+}
+
 /// Reads terminal events on their own thread and forwards them to the loop. It waits for a
 /// key a little at a time, so that it can be paused while the editor runs.
 fn spawn_input(tx: Sender<UiEvent>) -> Result<std::sync::Arc<InputControl>> {
@@ -543,6 +562,7 @@ fn spawn_input(tx: Sender<UiEvent>) -> Result<std::sync::Arc<InputControl>> {
     std::thread::Builder::new()
         .name("owed-input".into())
         .spawn(move || {
+            let _stopped = ReaderStopped(std::sync::Arc::clone(&reader));
             loop {
                 reader.wait_while_paused();
                 match crossterm::event::poll(INPUT_POLL) {
