@@ -1959,8 +1959,11 @@ fn a_sixel_terminal_shows_an_attached_picture_in_sixels() {
 fn half_blocks_when_chosen_or_under_tmux_whatever_the_terminal_answers() {
     let kitty = b"\x1b_Gi=31;OK\x1b\\\x1b[?62;4;22c";
     let config = "graphics = \"halfblocks\"\n";
+    // OWED_GRAPHICS over the config's choice.
+    let env_over_config = &[("OWED_GRAPHICS", "halfblocks")][..];
     for (config, env) in [
         (config, &[][..]),
+        ("graphics = \"kitty\"\n", env_over_config),
         ("", &[("TMUX", "/tmp/tmux-1/default,1,0")][..]),
     ] {
         let mut s = Session::start_on((100, 30), env, |dir| with_a_picture_attached(dir, config));
@@ -1976,4 +1979,11 @@ fn half_blocks_when_chosen_or_under_tmux_whatever_the_terminal_answers() {
         s.type_keys("qq");
         assert_eq!(s.wait_exit(), 0);
     }
+}
+
+#[test]
+fn graphics_that_are_no_choice_are_refused_in_one_sentence() {
+    let mut s = Session::start((100, 30), &[("OWED_GRAPHICS", "sideways")]);
+    assert_eq!(s.wait_exit(), 2);
+    s.wait_for(&["OWED_GRAPHICS must be auto, kitty, sixel or halfblocks, not `sideways`"]);
 }
