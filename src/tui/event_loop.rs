@@ -4,7 +4,8 @@
 //! It blocks until something happens (a key, a resize, an answer of the service), handles
 //! everything queued, then draws once, inside synchronized-update markers: no timer, no CPU
 //! while idle. What differs between terminals is behind [`Front`]: where frames go, whether
-//! the terminal can be measured, whether an editor can be run.
+//! the terminal can be measured, whether an editor can be run, whether pictures are placed
+//! in the terminal's own graphics (the local one's kitty or sixel: [`super::graphics`]).
 
 use super::app::{App, Status};
 use super::terminal::Signal;
