@@ -171,6 +171,47 @@ pub struct StatementConfig {
     pub remittance: Option<String>,
 }
 
+/// How the workstation shows pictures in its own terminal (`graphics`, `OWED_GRAPHICS`):
+/// over `owed serve` always in half blocks.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum GraphicsChoice {
+    /// Ask the terminal when a picture is first opened: kitty graphics, else sixel, else
+    /// half blocks (half blocks under tmux and screen).
+    #[default]
+    Auto,
+    Kitty,
+    Sixel,
+    /// Unicode half blocks, which every terminal shows.
+    Halfblocks,
+}
+
+impl GraphicsChoice {
+    /// The choice named `text` (as in the config); `None` for another word.
+    pub fn parse(text: &str) -> Option<GraphicsChoice> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "auto" => Some(GraphicsChoice::Auto),
+            "kitty" => Some(GraphicsChoice::Kitty),
+            "sixel" => Some(GraphicsChoice::Sixel),
+            "halfblocks" => Some(GraphicsChoice::Halfblocks),
+            _ => None,
+        }
+    }
+
+    /// `OWED_GRAPHICS` (given: `env`) over the config's `graphics`.
+    pub fn choose(config: GraphicsChoice, env: Option<&str>) -> Result<GraphicsChoice> {
+        match env.filter(|v| !v.trim().is_empty()) {
+            None => Ok(config),
+            Some(v) => GraphicsChoice::parse(v).ok_or_else(|| {
+                Error::input(format!(
+                    "OWED_GRAPHICS must be auto, kitty, sixel or halfblocks, not {}",
+                    crate::error::quoted(v)
+                ))
+            }),
+        }
+    }
+}
+
 /// The contents of `config.toml`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -188,6 +229,8 @@ pub struct Config {
     /// The largest file `owed attach` (and a lockbox image) keeps, in megabytes of 1,048,576
     /// bytes.
     pub max_attachment_mb: u64,
+    /// How pictures are shown in the workstation's own terminal.
+    pub graphics: GraphicsChoice,
     /// Engagement cycles folder (default: `cycles/` beside the config file).
     pub cycles: Option<PathBuf>,
     pub smtp: SmtpConfig,
@@ -228,6 +271,7 @@ impl Default for Config {
             .to_vec(),
             advance_after_action: true,
             max_attachment_mb: crate::domain::attachment::DEFAULT_MAX_MB,
+            graphics: GraphicsChoice::Auto,
             cycles: None,
             smtp: SmtpConfig::default(),
             serve: ServeConfig::default(),
@@ -625,5 +669,25 @@ mod tests {
         );
         let e = Config::parse("[custom_fields]\nseats = \"number\"").unwrap_err();
         assert!(e.contains("start with `cf_`"), "{e}");
+        let e = Config::parse("graphics = \"iterm\"").unwrap_err();
+        assert!(e.contains("graphics") && e.contains("halfblocks"), "{e}");
+    }
+
+    #[test]
+    fn graphics_are_chosen_by_the_config_then_the_environment() {
+        use GraphicsChoice::*;
+        assert_eq!(Config::default().graphics, Auto);
+        let c = Config::parse("graphics = \"sixel\"").unwrap();
+        assert_eq!(c.graphics, Sixel);
+        assert_eq!(GraphicsChoice::choose(Sixel, None).unwrap(), Sixel);
+        assert_eq!(GraphicsChoice::choose(Sixel, Some("")).unwrap(), Sixel);
+        assert_eq!(
+            GraphicsChoice::choose(Sixel, Some("HalfBlocks")).unwrap(),
+            Halfblocks
+        );
+        assert_eq!(GraphicsChoice::choose(Auto, Some("kitty")).unwrap(), Kitty);
+        let e = GraphicsChoice::choose(Auto, Some("iterm2")).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("OWED_GRAPHICS"), "{e}");
     }
 }

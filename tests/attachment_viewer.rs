@@ -167,6 +167,73 @@ fn tiff_and_jpeg_attachments_are_drawn_in_half_blocks_of_their_colours() {
     );
 }
 
+#[test]
+fn a_terminal_with_graphics_gets_the_pictures_pixels_over_blank_cells() {
+    use owed::tui::graphics::Protocol;
+    use owed::tui::update::Effect;
+    use owed::workstation::Request;
+    use owed::workstation::attachment::Graphics;
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    attach(
+        &db,
+        &[("cheque-1001.tif", red_over_blue(image::ImageFormat::Tiff))],
+    );
+    attach(
+        &db,
+        &[("photo.png", red_over_blue(image::ImageFormat::Png))],
+    );
+    let mut d = workstation::Driver::with_theme(&db, "alice", (100, 30), "default");
+    // `auto`, not asked yet; the terminal's cells are 8 × 16 pixels.
+    d.app.graphics = None;
+    d.app.cell_pixels = (8, 16);
+    d.press("/ acme <Space> corp <Enter> <Enter>");
+    // Opening a picture asks the terminal first; nothing is asked of the service yet.
+    assert_eq!(d.press("v"), vec![Effect::AskGraphics]);
+    let fx = owed::tui::viewer::graphics_known(&mut d.app, Protocol::Sixel);
+    assert!(
+        matches!(
+            fx.as_slice(),
+            [Effect::Request(Request::Attachment {
+                cols: 96,
+                rows: 25,
+                graphics: Graphics::Sixel { cell: (8, 16) },
+                ..
+            })]
+        ),
+        "{fx:?}"
+    );
+    d.run(fx);
+    let screen = ratatui::layout::Rect::new(0, 0, 100, 30);
+    let p = owed::tui::view::attachment::placement(&d.app, screen).expect("a picture to place");
+    // 48 × 32 scaled into 768 × 396 pixels (whole sixel bands): 594 × 396, over 75 × 25
+    // cells from the top-left of the viewer's body.
+    assert_eq!((p.width, p.height), (594, 396));
+    assert_eq!(p.area, ratatui::layout::Rect::new(2, 2, 75, 25));
+    assert_eq!(&p.rgb[..3], &[220, 0, 0]);
+    assert_eq!(&p.rgb[p.rgb.len() - 3..], &[0, 0, 230]);
+    let first = p.seq;
+    // The cells under it are blank: no half blocks.
+    assert!(!d.screen().contains('▀'), "{}", d.screen());
+    // The next attachment is asked for drawn the same way, without asking the terminal.
+    let fx = d.press("j");
+    assert!(
+        matches!(
+            fx.as_slice(),
+            [Effect::Request(Request::Attachment {
+                graphics: Graphics::Sixel { .. },
+                ..
+            })]
+        ),
+        "{fx:?}"
+    );
+    let next = owed::tui::view::attachment::placement(&d.app, screen).unwrap();
+    assert_ne!(next.seq, first);
+    // Closed: nothing to place.
+    d.press("<Esc>");
+    assert!(owed::tui::view::attachment::placement(&d.app, screen).is_none());
+}
+
 /// A statement as our own writer makes it (compressed streams, fonts that draw glyph ids)
 /// shows its first page of text in the viewer; an escape sequence in a PDF's text is shown,
 /// not obeyed.

@@ -239,8 +239,8 @@ fn serve(dir: &std::path::Path, db: &str) -> (Reaped, std::net::SocketAddr) {
 
 /// Over SSH, `v` on a customer shows its TIFF cheque as half blocks drawn by the server, in
 /// the 16 colours of a client whose TERM is not 256-colour: the session receives frames of
-/// `▀` cells, never the file (its bytes, nor a kitty or sixel picture made of it); the file
-/// is gone from the server's disk, the database holds it.
+/// `▀` cells, never the file (its bytes, nor a kitty or sixel picture made of it, whatever
+/// the server's `graphics`); the file is gone from the server's disk, the database holds it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_ssh_an_attachment_is_shown_in_half_blocks_and_never_sent() {
     use ssh_client::{Client, new_key};
@@ -287,6 +287,8 @@ async fn over_ssh_an_attachment_is_shown_in_half_blocks_and_never_sent() {
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     }
 
+    // Even when the server's own terminal is set to kitty graphics: a session gets cells.
+    std::fs::write(dir.path().join("config.toml"), "graphics = \"kitty\"\n").unwrap();
     let (_server, addr) = serve(dir.path(), db);
     let mut a = Client::connect(addr).await;
     assert!(a.login("alice", &alice).await);

@@ -16,11 +16,19 @@ const PATIENCE: Duration = Duration::from_secs(60);
 struct Screen {
     parser: vt100::Parser,
     raw: Vec<u8>,
+    /// What the terminal answers to the workstation's graphics query (none: it does not).
+    answer: Option<Vec<u8>>,
+    /// How many graphics queries were seen, and where the search for the next one starts.
+    queries: usize,
+    scanned: usize,
 }
+
+/// The workstation's question about graphics: kitty's query, then the device attributes'.
+const GRAPHICS_QUERY: &[u8] = b"\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\\x1b[c";
 
 struct Session {
     master: Box<dyn MasterPty + Send>,
-    writer: Box<dyn Write + Send>,
+    writer: Arc<Mutex<Box<dyn Write + Send>>>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     screen: Arc<Mutex<Screen>>,
     /// The session's folder: the database, and the config dir (`config/owed`).
@@ -95,12 +103,16 @@ impl Session {
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
+        let writer = Arc::new(Mutex::new(pair.master.take_writer().unwrap()));
         let screen = Arc::new(Mutex::new(Screen {
             parser: vt100::Parser::new(nz(size.1), nz(size.0), 0),
             raw: Vec::new(),
+            answer: None,
+            queries: 0,
+            scanned: 0,
         }));
         let sink = Arc::clone(&screen);
+        let answerer = Arc::clone(&writer);
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
@@ -110,6 +122,16 @@ impl Session {
                 let mut s = sink.lock().unwrap();
                 s.parser.process(&buf[..n]);
                 s.raw.extend_from_slice(&buf[..n]);
+                // A graphics query is answered as the terminal played would answer it.
+                while let Some(at) = find(&s.raw[s.scanned..], GRAPHICS_QUERY) {
+                    s.scanned += at + GRAPHICS_QUERY.len();
+                    s.queries += 1;
+                    if let Some(answer) = &s.answer {
+                        let mut w = answerer.lock().unwrap();
+                        w.write_all(answer).unwrap();
+                        w.flush().unwrap();
+                    }
+                }
             }
         });
         Session {
@@ -178,8 +200,19 @@ impl Session {
     }
 
     fn type_keys(&mut self, bytes: &str) {
-        self.writer.write_all(bytes.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
+        let mut w = self.writer.lock().unwrap();
+        w.write_all(bytes.as_bytes()).unwrap();
+        w.flush().unwrap();
+    }
+
+    /// From now on the terminal answers the workstation's graphics query with `answer`.
+    fn answer_graphics_query(&self, answer: &[u8]) {
+        self.screen.lock().unwrap().answer = Some(answer.to_vec());
+    }
+
+    /// How many times the workstation asked which graphics the terminal shows.
+    fn graphics_queries(&self) -> usize {
+        self.screen.lock().unwrap().queries
     }
 
     /// Waits for the process to end and returns its exit code.
@@ -230,6 +263,10 @@ fn nz(n: u16) -> NonZeroU16 {
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[test]
@@ -1498,6 +1535,10 @@ fn a_file_attached_in_the_workstation_opens_as_a_picture_in_half_blocks() {
         !contains(&s.raw(), b"48;5;"),
         "a 256-colour code was written"
     );
+    // The terminal was asked once which graphics it shows, answered nothing, and got half
+    // blocks: no kitty or sixel picture was written.
+    assert_eq!(s.graphics_queries(), 1);
+    assert!(!contains(&s.raw(), b"\x1b_Ga=T") && !contains(&s.raw(), b"\x1bP"));
     s.type_keys("\x1b");
     s.wait_for(&["Customer K6"]);
     // q goes back from the detail, and quits from the queue.
@@ -1569,4 +1610,380 @@ fn a_manager_opens_the_team_screen_and_a_collector_is_told_it_is_for_managers() 
     assert!(!c.contents().contains("Team as of"));
     c.type_keys("q");
     assert_eq!(c.wait_exit(), 0);
+}
+
+/// The session's database with the 120 × 60 checkerboard of [`with_files_to_attach`]
+/// (20-pixel squares, red (200, 30, 30) at the top left, blue (30, 30, 200) beside) attached
+/// to Acme Corp (K6, alice's) as `cheque-scan.png`, and `config` as the config file. The
+/// file ends with [`HOSTILE`] after the picture (a decoder stops before it).
+fn with_a_picture_attached(dir: &std::path::Path, config: &str) -> std::path::PathBuf {
+    let db = with_files_to_attach(dir);
+    let config_dir = dir.join("config/owed");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    std::fs::write(config_dir.join("config.toml"), config).unwrap();
+    let mut store = owed::store::Store::open_existing(&db).unwrap();
+    let stamp = owed::domain::action_checks::Stamp {
+        collector: "dana".into(),
+        role: owed::domain::users::Role::Manager,
+        at: "2026-04-16T09:00:00Z".into(),
+        today: workstation::as_of(),
+    };
+    let files = [owed::store::attachments::NewFile {
+        name: "cheque-scan.png".into(),
+        bytes: [
+            std::fs::read(dir.join("cheque-scan.png")).unwrap(),
+            HOSTILE.to_vec(),
+        ]
+        .concat(),
+    }];
+    owed::actions::attach(
+        &mut store,
+        &stamp,
+        &owed::actions::AttachForm {
+            customer: "K6",
+            files: &files,
+            documents: &[],
+            text: Some("a cheque"),
+        },
+    )
+    .unwrap();
+    db
+}
+
+/// Bytes of the attached file after its picture: a terminal title change, were they sent.
+const HOSTILE: &[u8] = b"\x1b]2;HOSTILE TITLE\x07";
+
+/// The checkerboard's colour at (x, y) of its picture scaled `scale` times.
+fn checkerboard(x: u32, y: u32, scale: u32) -> [u8; 3] {
+    if (x / (20 * scale) + y / (20 * scale)).is_multiple_of(2) {
+        [200, 30, 30]
+    } else {
+        [30, 30, 200]
+    }
+}
+
+/// Opens Acme Corp's detail and its picture in the viewer; the terminal was not asked
+/// anything before (the first frame never waits for it).
+fn open_the_picture(s: &mut Session) {
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    s.type_keys("\r");
+    s.wait_for(&["Customer K6", "Attachments · 1 · v opens them"]);
+    assert_eq!(s.graphics_queries(), 0, "asked before a picture was opened");
+    s.type_keys("v");
+    s.wait_for(&["Attachment 1: cheque-scan.png · PNG image", "1 of 1"]);
+}
+
+/// Waits until `raw` from `from` on holds what `done` finds, and returns it.
+fn wait_for_raw<T>(s: &Session, from: usize, done: impl Fn(&[u8]) -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        let raw = s.raw();
+        if let Some(t) = done(&raw[from.min(raw.len())..]) {
+            return t;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "waited for a picture; the screen shows:\n{}",
+            s.contents()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The kitty graphics escapes in `raw` (`ESC _ G keys ; payload ESC \`): keys and payload,
+/// each with where it starts.
+fn kitty_escapes(raw: &[u8]) -> Vec<(usize, String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(start) = find(&raw[at..], b"\x1b_G") {
+        let body_start = at + start + 3;
+        let Some(end) = find(&raw[body_start..], b"\x1b\\") else {
+            break;
+        };
+        let body = &raw[body_start..body_start + end];
+        let semi = body.iter().position(|&b| b == b';').unwrap_or(body.len());
+        let keys = String::from_utf8_lossy(&body[..semi]).into_owned();
+        let payload = body.get(semi + 1..).unwrap_or_default().to_vec();
+        out.push((at + start, keys, payload));
+        at = body_start + end + 2;
+    }
+    out
+}
+
+/// The first whole kitty transmission (`a=T` up to the chunk with `m=0`) in `raw`: where it
+/// starts, its first keys and the bytes its base64 payload decodes to.
+fn kitty_transmission(raw: &[u8]) -> Option<(usize, String, Vec<u8>)> {
+    use base64::Engine;
+    let escapes = kitty_escapes(raw);
+    let first = escapes.iter().position(|(_, k, _)| k.contains("a=T"))?;
+    let mut data = Vec::new();
+    for (_, keys, payload) in &escapes[first..] {
+        data.extend_from_slice(payload);
+        if keys.split(',').any(|k| k == "m=0") {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(&data)
+                .expect("base64");
+            let (at, keys, _) = &escapes[first];
+            return Some((*at, keys.clone(), bytes));
+        }
+    }
+    None
+}
+
+#[test]
+fn a_kitty_terminal_shows_an_attached_picture_in_kitty_graphics() {
+    let mut s = Session::start_on((100, 30), &[], |dir| with_a_picture_attached(dir, ""));
+    s.answer_graphics_query(b"\x1b_Gi=31;OK\x1b\\\x1b[?62;22c");
+    open_the_picture(&mut s);
+    let (at, keys, png) = wait_for_raw(&s, 0, kitty_transmission);
+    assert_eq!(s.graphics_queries(), 1);
+    // Our own PNG of the picture, scaled to the viewer's 96 × 25 cells of 10 × 20 pixels
+    // (this terminal does not give its pixels), shown over 96 × 24 cells from the top-left
+    // of the viewer's body (column 3, line 3), with the cursor left where it is.
+    for key in ["a=T", "f=100", "t=d", "c=96", "r=24", "C=1", "q=2"] {
+        assert!(keys.split(',').any(|k| k == key), "{key} in {keys}");
+    }
+    let raw = s.raw();
+    assert!(
+        raw[..at].ends_with(b"\x1b[3;3H"),
+        "not placed at the body's top-left"
+    );
+    // Our own encoding of the decoded pixels, never the file's bytes.
+    assert!(!contains(&png, HOSTILE) && !contains(&raw, b"HOSTILE"));
+    let img = image::load_from_memory_with_format(&png, image::ImageFormat::Png)
+        .unwrap()
+        .to_rgb8();
+    assert_eq!(img.dimensions(), (960, 480));
+    for (x, y) in [
+        (0, 0),
+        (80, 80),
+        (240, 80),
+        (80, 240),
+        (959, 479),
+        (500, 170),
+    ] {
+        assert_eq!(img.get_pixel(x, y).0, checkerboard(x, y, 8), "({x}, {y})");
+    }
+    // The cells under the picture are left blank: no half blocks.
+    assert!(!s.contents().contains('▀'), "{}", s.contents());
+    let placed = |raw: &[u8]| {
+        kitty_escapes(raw)
+            .iter()
+            .filter(|(_, k, _)| k.contains("a=T"))
+            .count()
+    };
+    // A frame that changes nothing (j on the only attachment) does not place it again; a
+    // redraw (Ctrl-L wipes the screen) does, after deleting the one shown.
+    s.type_keys("j");
+    std::thread::sleep(Duration::from_millis(300));
+    let from = s.raw().len();
+    s.type_keys("\x0c");
+    let (again, ..) = wait_for_raw(&s, from, kitty_transmission);
+    let raw = s.raw();
+    assert_eq!(placed(&raw), 2);
+    assert!(contains(&raw[from..from + again], b"\x1b_Ga=d,d=I,i="));
+    // A resize makes it again for the new room, 86 × 23 cells: 860 × 430 pixels over
+    // 86 × 22 cells.
+    let from = raw.len();
+    s.resize(90, 28);
+    let (_, keys, png) = wait_for_raw(&s, from, kitty_transmission);
+    assert!(keys.contains("c=86,r=22"), "{keys}");
+    let img = image::load_from_memory(&png).unwrap().to_rgb8();
+    assert_eq!(img.dimensions(), (860, 430));
+    assert_eq!(img.get_pixel(70, 70).0, checkerboard(0, 0, 1));
+    assert_eq!(img.get_pixel(210, 70).0, checkerboard(20, 0, 1));
+    assert!(contains(&s.raw()[from..], b"\x1b_Ga=d,d=I,i="));
+    // Closing the viewer deletes the picture.
+    let raw = s.raw();
+    let from = raw.len();
+    s.type_keys("q");
+    s.wait_for(&["Customer K6"]);
+    wait_for_raw(&s, from, |r| find(r, b"\x1b_Ga=d,d=I,i=").map(|_| ()));
+    // Opened again: placed again, without asking the terminal again.
+    let from = s.raw().len();
+    s.type_keys("v");
+    wait_for_raw(&s, from, kitty_transmission);
+    assert_eq!(s.graphics_queries(), 1);
+    s.type_keys("\x1b");
+    s.wait_for(&["Customer K6"]);
+    s.type_keys("q");
+    s.wait_for(&["Queue · mine (alice)"]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+/// A sixel picture as the test reads it back: its size, palette (percent) and pixels (the
+/// colour of each, row by row).
+struct Sixel {
+    width: usize,
+    height: usize,
+    palette: std::collections::BTreeMap<u32, [u32; 3]>,
+    pixels: Vec<Option<u32>>,
+}
+
+/// The first whole sixel DCS in `raw` (`ESC P … q … ESC \`), decoded.
+fn sixel_picture(raw: &[u8]) -> Option<Sixel> {
+    let start = find(raw, b"\x1bP")?;
+    let q = start + raw[start..].iter().position(|&b| b == b'q')?;
+    let end = q + find(&raw[q..], b"\x1b\\")?;
+    let body = &raw[q + 1..end];
+    let mut pic = Sixel {
+        width: 0,
+        height: 0,
+        palette: Default::default(),
+        pixels: Vec::new(),
+    };
+    let mut i = 0;
+    let number = |i: &mut usize| {
+        let from = *i;
+        while *i < body.len() && body[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        std::str::from_utf8(&body[from..*i])
+            .unwrap()
+            .parse::<u32>()
+            .unwrap()
+    };
+    let (mut x, mut y, mut colour) = (0usize, 0usize, 0u32);
+    while i < body.len() {
+        let b = body[i];
+        i += 1;
+        match b {
+            b'"' => {
+                let mut n = [0u32; 4];
+                for (k, v) in n.iter_mut().enumerate() {
+                    if k > 0 {
+                        assert_eq!(body[i], b';');
+                        i += 1;
+                    }
+                    *v = number(&mut i);
+                }
+                assert_eq!(&n[..2], &[1, 1], "square pixels");
+                pic.width = n[2] as usize;
+                pic.height = n[3] as usize;
+                pic.pixels = vec![None; pic.width * pic.height];
+            }
+            b'#' => {
+                colour = number(&mut i);
+                if body.get(i) == Some(&b';') {
+                    i += 1;
+                    assert_eq!(number(&mut i), 2, "RGB colours");
+                    let mut rgb = [0u32; 3];
+                    for v in &mut rgb {
+                        assert_eq!(body[i], b';');
+                        i += 1;
+                        *v = number(&mut i);
+                    }
+                    pic.palette.insert(colour, rgb);
+                }
+            }
+            b'$' => x = 0,
+            b'-' => {
+                x = 0;
+                y += 6;
+            }
+            b'!' | 63..=126 => {
+                let (count, sixel) = if b == b'!' {
+                    let n = number(&mut i) as usize;
+                    i += 1;
+                    (n, body[i - 1])
+                } else {
+                    (1, b)
+                };
+                let bits = sixel - 63;
+                for _ in 0..count {
+                    for dy in 0..6 {
+                        if bits & (1 << dy) != 0 && x < pic.width && y + dy < pic.height {
+                            pic.pixels[(y + dy) * pic.width + x] = Some(colour);
+                        }
+                    }
+                    x += 1;
+                }
+            }
+            other => panic!("unexpected {:?} in the sixels", other as char),
+        }
+    }
+    Some(pic)
+}
+
+#[test]
+fn a_sixel_terminal_shows_an_attached_picture_in_sixels() {
+    let mut s = Session::start_on((100, 30), &[], |dir| with_a_picture_attached(dir, ""));
+    // A VT340-like answer: no kitty, attribute 4 (sixel graphics).
+    s.answer_graphics_query(b"\x1b[?62;4;22c");
+    open_the_picture(&mut s);
+    let pic = wait_for_raw(&s, 0, sixel_picture);
+    assert_eq!(s.graphics_queries(), 1);
+    // 96 × 25 cells of 10 × 20 pixels, in whole bands of six: 960 × 480, every pixel drawn.
+    assert_eq!((pic.width, pic.height), (960, 480));
+    assert!(pic.pixels.iter().all(Option::is_some));
+    // The two colours of the picture, each the palette's nearest (within 10 % a component).
+    assert_eq!(pic.palette.len(), 2, "{:?}", pic.palette);
+    let percent = |rgb: [u8; 3]| rgb.map(|v| u32::from(v) * 100 / 255);
+    for (x, y) in [
+        (0, 0),
+        (80, 80),
+        (240, 80),
+        (80, 240),
+        (959, 479),
+        (500, 170),
+    ] {
+        let colour = pic.pixels[y * pic.width + x].unwrap();
+        let got = pic.palette[&colour];
+        let want = percent(checkerboard(x as u32, y as u32, 8));
+        assert!(
+            got.iter().zip(want).all(|(g, w)| g.abs_diff(w) <= 10),
+            "({x}, {y}): {got:?} for {want:?}"
+        );
+    }
+    let raw = s.raw();
+    let dcs = find(&raw, b"\x1bP").unwrap();
+    assert!(
+        raw[..dcs].ends_with(b"\x1b[3;3H"),
+        "not placed at the body's top-left"
+    );
+    assert!(!contains(&raw, b"HOSTILE"));
+    assert!(!s.contents().contains('▀'), "{}", s.contents());
+    // Closing the viewer draws the whole screen again, over the sixels.
+    let from = raw.len();
+    s.type_keys("q");
+    s.wait_for(&["Customer K6"]);
+    wait_for_raw(&s, from, |r| find(r, b"\x1b[2J").map(|_| ()));
+    s.type_keys("q");
+    s.wait_for(&["Queue · mine (alice)"]);
+    s.type_keys("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+#[test]
+fn half_blocks_when_chosen_or_under_tmux_whatever_the_terminal_answers() {
+    let kitty = b"\x1b_Gi=31;OK\x1b\\\x1b[?62;4;22c";
+    let config = "graphics = \"halfblocks\"\n";
+    // OWED_GRAPHICS over the config's choice.
+    let env_over_config = &[("OWED_GRAPHICS", "halfblocks")][..];
+    for (config, env) in [
+        (config, &[][..]),
+        ("graphics = \"kitty\"\n", env_over_config),
+        ("", &[("TMUX", "/tmp/tmux-1/default,1,0")][..]),
+    ] {
+        let mut s = Session::start_on((100, 30), env, |dir| with_a_picture_attached(dir, config));
+        s.answer_graphics_query(kitty);
+        open_the_picture(&mut s);
+        s.wait_for(&["▀"]);
+        // Not asked: half blocks were chosen, or the terminal is tmux's.
+        assert_eq!(s.graphics_queries(), 0, "{config:?} {env:?}");
+        let raw = s.raw();
+        assert!(!contains(&raw, b"\x1b_G") && !contains(&raw, b"\x1bP"));
+        s.type_keys("\x1b");
+        s.wait_for(&["Customer K6"]);
+        s.type_keys("qq");
+        assert_eq!(s.wait_exit(), 0);
+    }
+}
+
+#[test]
+fn graphics_that_are_no_choice_are_refused_in_one_sentence() {
+    let mut s = Session::start((100, 30), &[("OWED_GRAPHICS", "sideways")]);
+    assert_eq!(s.wait_exit(), 2);
+    s.wait_for(&["OWED_GRAPHICS must be auto, kitty, sixel or halfblocks, not `sideways`"]);
 }

@@ -494,6 +494,7 @@ fn setup(name: &str) -> Setup {
         as_of_given: true,
         views: Vec::new(),
         views_file: None,
+        graphics: owed::config::GraphicsChoice::Halfblocks,
     }
 }
 

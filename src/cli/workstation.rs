@@ -62,5 +62,9 @@ pub fn setup(ctx: &Context) -> Result<Setup> {
         as_of_given: ctx.as_of_given,
         views: ctx.config.views(),
         views_file: ctx.config.writable_path(),
+        graphics: crate::config::GraphicsChoice::choose(
+            ctx.config.graphics,
+            std::env::var("OWED_GRAPHICS").ok().as_deref(),
+        )?,
     })
 }

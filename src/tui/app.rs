@@ -220,6 +220,12 @@ pub struct App {
     pub keys_seq: Option<u64>,
     /// The attachment viewer, when open ([`Mode::Attachment`]).
     pub viewer: Option<super::viewer::Viewer>,
+    /// How pictures are drawn in this terminal; `None`: the terminal is asked when a picture
+    /// is first opened ([`super::update::Effect::AskGraphics`]).
+    pub graphics: Option<super::graphics::Protocol>,
+    /// The size of a cell in the terminal's pixels (width, height), when it says; (0, 0): it
+    /// does not (the service then takes 10 × 20).
+    pub cell_pixels: (u16, u16),
     /// The team screen's figures and selection.
     pub team: super::team::TeamScreen,
 }
@@ -281,6 +287,8 @@ impl App {
             views_file: None,
             keys_seq: None,
             viewer: None,
+            graphics: Some(super::graphics::Protocol::HalfBlocks),
+            cell_pixels: (0, 0),
             team: super::team::TeamScreen::default(),
         }
     }

@@ -4,7 +4,8 @@
 //! It blocks until something happens (a key, a resize, an answer of the service), handles
 //! everything queued, then draws once, inside synchronized-update markers: no timer, no CPU
 //! while idle. What differs between terminals is behind [`Front`]: where frames go, whether
-//! the terminal can be measured, whether an editor can be run.
+//! the terminal can be measured, whether an editor can be run, whether pictures are placed
+//! in the terminal's own graphics (the local one's kitty or sixel: [`super::graphics`]).
 
 use super::app::{App, Status};
 use super::terminal::Signal;
@@ -58,6 +59,25 @@ pub(crate) trait Front {
 
     /// The terminal was resized to `width` × `height` (an event said so).
     fn resized(&mut self, _width: u16, _height: u16) {}
+
+    /// The size of a cell in pixels (width, height), when the terminal says.
+    fn cell_pixels(&mut self) -> Option<(u16, u16)> {
+        None
+    }
+
+    /// Which graphics the terminal shows pictures in (asked when a picture is first opened
+    /// and the config says `auto`): half blocks unless the front knows better.
+    fn graphics(&mut self) -> Result<super::graphics::Protocol> {
+        Ok(super::graphics::Protocol::HalfBlocks)
+    }
+
+    /// Draws one frame of `app` (with whatever the front places over the cells).
+    fn draw(&mut self, app: &App) -> Result<()> {
+        draw(self.terminal(), app)
+    }
+
+    /// The screen was wiped ([`wipe`]): whatever was placed over the cells is gone.
+    fn wiped(&mut self) {}
 
     /// Lets the collector write `text` in an editor (with `instructions` as comments):
     /// the text written, or why there is none.
@@ -113,6 +133,9 @@ pub(crate) fn run<F: Front>(
         if let Some((w, h)) = front.measured()
             && (w, h) != app.size
         {
+            if let Some(cell) = front.cell_pixels() {
+                app.cell_pixels = cell;
+            }
             effects.extend(update::resize(app, w, h));
             dirty = true;
         }
@@ -122,6 +145,15 @@ pub(crate) fn run<F: Front>(
                 Effect::Engage(request) => session.engage(request)?,
                 Effect::Clear => {
                     wipe(front.terminal())?;
+                    front.wiped();
+                    dirty = true;
+                }
+                Effect::AskGraphics => {
+                    if let Some(cell) = front.cell_pixels() {
+                        app.cell_pixels = cell;
+                    }
+                    let protocol = front.graphics()?;
+                    pending.extend(super::viewer::graphics_known(app, protocol));
                     dirty = true;
                 }
                 Effect::Quit => return Ok(Ended::Quit),
@@ -166,7 +198,7 @@ pub(crate) fn run<F: Front>(
             continue;
         }
         if dirty {
-            draw(front.terminal(), app)?;
+            front.draw(app)?;
             dirty = false;
         }
         // Block until something happens, then take everything that is queued.
@@ -181,6 +213,9 @@ pub(crate) fn run<F: Front>(
                 }
                 UiEvent::Terminal(Event::Resize(w, h)) => {
                     front.resized(w, h);
+                    if let Some(cell) = front.cell_pixels() {
+                        app.cell_pixels = cell;
+                    }
                     effects.extend(update::resize(app, w, h));
                     dirty = true;
                 }

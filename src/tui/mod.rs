@@ -24,6 +24,7 @@ pub mod engage;
 mod event_loop;
 pub mod field;
 pub mod forecast;
+pub mod graphics;
 pub mod key_action;
 pub mod keymap;
 pub mod remote;
@@ -66,6 +67,8 @@ pub struct Setup {
     pub views: Vec<crate::domain::queue::View>,
     /// The config file `:save NAME` adds a view to (`None`: views cannot be saved here).
     pub views_file: Option<std::path::PathBuf>,
+    /// How pictures are shown in this process's terminal (over `owed serve`: half blocks).
+    pub graphics: crate::config::GraphicsChoice,
 }
 
 impl Setup {
@@ -81,6 +84,12 @@ impl Setup {
         app.action_settings = self.actions.clone();
         app.views = self.views.clone();
         app.views_file = self.views_file.clone();
+        app.graphics = match self.graphics {
+            crate::config::GraphicsChoice::Auto => None,
+            crate::config::GraphicsChoice::Kitty => Some(graphics::Protocol::Kitty),
+            crate::config::GraphicsChoice::Sixel => Some(graphics::Protocol::Sixel),
+            crate::config::GraphicsChoice::Halfblocks => Some(graphics::Protocol::HalfBlocks),
+        };
         app
     }
 }
@@ -138,10 +147,21 @@ pub fn run_local(setup: Setup, workstation: &Workstation, actor: Actor) -> Resul
         caps: local_capabilities(),
     })?;
     let input = spawn_input(tx)?;
-    let mut front = LocalFront { terminal, input };
+    let mut front = LocalFront {
+        terminal,
+        input,
+        choice: setup.graphics,
+        protocol: None,
+        placed: None,
+        stale: false,
+        encoded: None,
+    };
     let size = front.terminal.size()?;
     // The size first, then one batch: the figures and the first page together.
     app.size = (size.width, size.height);
+    if let Some(cell) = front.cell_pixels() {
+        app.cell_pixels = cell;
+    }
     let mut effects = update::start(&mut app);
     if let Some(draft) = session.take_draft() {
         effects.extend(action_forms::reopen(&mut app, draft));
@@ -155,10 +175,119 @@ pub fn run_local(setup: Setup, workstation: &Workstation, actor: Actor) -> Resul
     Ok(())
 }
 
-/// This process's terminal: stdout, measured by crossterm, `$EDITOR` run in it.
+/// This process's terminal: stdout, measured by crossterm, `$EDITOR` run in it, pictures in
+/// its own graphics when it has them ([`graphics`]).
 struct LocalFront {
     terminal: Terminal<LocalBackend>,
     input: std::sync::Arc<InputControl>,
+    /// The config's (or `OWED_GRAPHICS`') choice of graphics.
+    choice: crate::config::GraphicsChoice,
+    /// The graphics this terminal shows, once decided (asked at most once a run).
+    protocol: Option<graphics::Protocol>,
+    /// The picture placed over the cells, if any.
+    placed: Option<Placed>,
+    /// The screen was wiped since it was placed: place it again (or delete it).
+    stale: bool,
+    /// The escapes of the last picture placed (its request, protocol and area), kept for
+    /// placing it again.
+    encoded: Option<(u64, graphics::Protocol, ratatui::layout::Rect, Vec<u8>)>,
+}
+
+/// A picture placed in the terminal's graphics, and what the screen was when it was.
+#[derive(Debug, Clone, PartialEq)]
+struct Placed {
+    protocol: graphics::Protocol,
+    /// The request that made it.
+    seq: u64,
+    /// The cells it covers.
+    area: ratatui::layout::Rect,
+    screen: ratatui::layout::Rect,
+    /// A digest of the frame's cells under it: when they change, it is placed again.
+    cells: u64,
+}
+
+/// A digest of `buf`'s cells in `area`.
+fn digest(buf: &ratatui::buffer::Buffer, area: ratatui::layout::Rect) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right() {
+            buf.cell((x, y)).hash(&mut h);
+        }
+    }
+    h.finish()
+}
+
+impl LocalFront {
+    /// Takes the placed picture off the screen: kitty's deleted, a sixel's cells drawn again
+    /// whole.
+    fn remove(&mut self) -> Result<()> {
+        if let Some(p) = self.placed.take() {
+            match p.protocol {
+                graphics::Protocol::Kitty => {
+                    std::io::Write::write_all(
+                        self.terminal.backend_mut(),
+                        &graphics::kitty_delete(graphics::IMAGE_ID),
+                    )?;
+                }
+                graphics::Protocol::Sixel if !self.stale => {
+                    event_loop::wipe(&mut self.terminal)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Places `p` (the view's blank cells are drawn) in `protocol`, from its top-left cell,
+    /// the cursor where it was.
+    fn place(
+        &mut self,
+        protocol: graphics::Protocol,
+        p: &view::attachment::Placement,
+    ) -> Result<()> {
+        let key = (p.seq, protocol, p.area);
+        let cached = matches!(&self.encoded, Some((s, pr, a, _)) if (*s, *pr, *a) == key);
+        if !cached {
+            let bytes = match protocol {
+                graphics::Protocol::Kitty => graphics::kitty(
+                    graphics::IMAGE_ID,
+                    &graphics::png(p.width, p.height, p.rgb),
+                    p.area.width,
+                    p.area.height,
+                ),
+                graphics::Protocol::Sixel => graphics::sixel(p.width, p.height, p.rgb),
+                graphics::Protocol::HalfBlocks => Vec::new(),
+            };
+            self.encoded = Some((p.seq, protocol, p.area, bytes));
+        }
+        let out = self.terminal.backend_mut();
+        crossterm::queue!(
+            out,
+            crossterm::cursor::SavePosition,
+            crossterm::cursor::MoveTo(p.area.x, p.area.y)
+        )?;
+        if let Some((.., bytes)) = &self.encoded {
+            std::io::Write::write_all(out, bytes)?;
+        }
+        crossterm::queue!(out, crossterm::cursor::RestorePosition)?;
+        Ok(())
+    }
+}
+
+impl Drop for LocalFront {
+    /// A kitty picture still shown goes with the workstation.
+    fn drop(&mut self) {
+        if self
+            .placed
+            .as_ref()
+            .is_some_and(|p| p.protocol == graphics::Protocol::Kitty)
+        {
+            let out = self.terminal.backend_mut();
+            let _ = std::io::Write::write_all(out, &graphics::kitty_delete(graphics::IMAGE_ID));
+            let _ = std::io::Write::flush(out);
+        }
+    }
 }
 
 /// Crossterm's backend on stdout, drawing each cell as this terminal shows it (colours within
@@ -247,6 +376,98 @@ impl Front for LocalFront {
         self.terminal.size().ok().map(|s| (s.width, s.height))
     }
 
+    fn cell_pixels(&mut self) -> Option<(u16, u16)> {
+        let w = crossterm::terminal::window_size().ok()?;
+        (w.width > 0 && w.height > 0 && w.columns > 0 && w.rows > 0)
+            .then(|| (w.width / w.columns, w.height / w.rows))
+            .filter(|(cw, ch)| *cw > 0 && *ch > 0)
+    }
+
+    fn graphics(&mut self) -> Result<graphics::Protocol> {
+        use crate::config::GraphicsChoice;
+        if let Some(p) = self.protocol {
+            return Ok(p);
+        }
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let p = match self.choice {
+            GraphicsChoice::Kitty => graphics::Protocol::Kitty,
+            GraphicsChoice::Sixel => graphics::Protocol::Sixel,
+            GraphicsChoice::Halfblocks => graphics::Protocol::HalfBlocks,
+            GraphicsChoice::Auto
+                if graphics::multiplexed(
+                    var("TERM").as_deref(),
+                    var("TMUX").is_some(),
+                    var("STY").is_some(),
+                ) =>
+            {
+                graphics::Protocol::HalfBlocks
+            }
+            GraphicsChoice::Auto => {
+                // The answer is read here, raw: crossterm must not see it as keys.
+                self.input.pause();
+                let p = graphics::ask(self.terminal.backend_mut(), graphics::QUERY_TIMEOUT);
+                self.input.resume();
+                // A terminal that knows neither query may have printed it: draw afresh.
+                event_loop::wipe(&mut self.terminal)?;
+                self.wiped();
+                p
+            }
+        };
+        self.protocol = Some(p);
+        Ok(p)
+    }
+
+    /// The frame, then the picture the viewer shows in the terminal's graphics, all inside
+    /// synchronized-update markers. The picture is placed again only when something changed
+    /// (another picture, area or screen size, the cells under it, a wipe) and taken off when
+    /// the viewer closes or moves on.
+    fn draw(&mut self, app: &app::App) -> Result<()> {
+        use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+        crossterm::queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate)?;
+        let size = self.terminal.size()?;
+        let screen = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+        let protocol = app.graphics.unwrap_or_default();
+        let wanted = view::attachment::placement(app, screen)
+            .filter(|_| protocol != graphics::Protocol::HalfBlocks);
+        if wanted.is_none() {
+            self.encoded = None;
+        }
+        if let Some(p) = &self.placed
+            && wanted.is_none_or(|w| (w.seq, w.area, screen) != (p.seq, p.area, p.screen))
+        {
+            self.remove()?;
+        }
+        let frame = self.terminal.draw(|frame| view::draw(frame, app))?;
+        let cells = wanted.map(|w| digest(frame.buffer, w.area));
+        if let (Some(w), Some(cells)) = (wanted, cells) {
+            let now = Placed {
+                protocol,
+                seq: w.seq,
+                area: w.area,
+                screen,
+                cells,
+            };
+            if self.stale || self.placed.as_ref() != Some(&now) {
+                // Kitty keeps one picture; a sixel is drawn over what the frame left.
+                if self.placed.take().is_some() && protocol == graphics::Protocol::Kitty {
+                    std::io::Write::write_all(
+                        self.terminal.backend_mut(),
+                        &graphics::kitty_delete(graphics::IMAGE_ID),
+                    )?;
+                }
+                self.place(protocol, &w)?;
+                self.placed = Some(now);
+            }
+        }
+        self.stale = false;
+        crossterm::execute!(self.terminal.backend_mut(), EndSynchronizedUpdate)?;
+        Ok(())
+    }
+
+    fn wiped(&mut self) {
+        self.stale = true;
+    }
+
     fn edit(
         &mut self,
         text: &str,
@@ -254,12 +475,14 @@ impl Front for LocalFront {
     ) -> Result<std::result::Result<String, String>> {
         let result = outside(&self.input, || crate::editor::edit(text, instructions))?;
         event_loop::wipe(&mut self.terminal)?;
+        self.wiped();
         Ok(result.map_err(|e| e.to_string()))
     }
 
     fn suspend(&mut self) -> Result<Option<String>> {
         outside(&self.input, terminal::stop)?;
         event_loop::wipe(&mut self.terminal)?;
+        self.wiped();
         Ok(None)
     }
 
@@ -318,6 +541,19 @@ impl InputControl {
     }
 }
 
+/// Marks the input reader stopped for good when its thread ends, so that pausing it (for the
+/// editor, or to read the terminal's answer about graphics) does not wait for it.
+struct ReaderStopped(std::sync::Arc<InputControl>);
+
+impl Drop for ReaderStopped {
+    fn drop(&mut self) {
+        if let Ok(mut s) = self.0.state.lock() {
+            s.1 = true;
+            self.0.changed.notify_all();
+        }
+    }
+}
+
 /// Reads terminal events on their own thread and forwards them to the loop. It waits for a
 /// key a little at a time, so that it can be paused while the editor runs.
 fn spawn_input(tx: Sender<UiEvent>) -> Result<std::sync::Arc<InputControl>> {
@@ -326,6 +562,7 @@ fn spawn_input(tx: Sender<UiEvent>) -> Result<std::sync::Arc<InputControl>> {
     std::thread::Builder::new()
         .name("owed-input".into())
         .spawn(move || {
+            let _stopped = ReaderStopped(std::sync::Arc::clone(&reader));
             loop {
                 reader.wait_while_paused();
                 match crossterm::event::poll(INPUT_POLL) {

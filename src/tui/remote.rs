@@ -164,6 +164,9 @@ pub fn run_remote<W: Write>(
     let mut app = setup.app();
     app.read_only = session.read_only();
     app.size = size;
+    // Pictures in half blocks, whatever the server's config says: nothing is asked of the
+    // client's terminal, and only cells leave the server.
+    app.graphics = Some(super::graphics::Protocol::HalfBlocks);
     let mut effects = update::start(&mut app);
     if let Some(draft) = session.take_draft() {
         effects.extend(action_forms::reopen(&mut app, draft));

@@ -38,6 +38,9 @@ pub enum Effect {
     /// Write a file on this machine (`:export`): a request for the database, sent only where
     /// the terminal is this machine's own (not over SSH).
     Export(Request),
+    /// Find out which graphics the terminal shows (a picture is opened for the first time
+    /// and the config says `auto`), then tell [`super::viewer::graphics_known`].
+    AskGraphics,
 }
 
 /// The first requests: the figures as of the app's date and the first page.

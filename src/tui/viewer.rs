@@ -3,13 +3,17 @@
 //! one for the room the screen has ([`Request::Attachment`]: a picture scaled to the cells,
 //! or a first page of text), so that over SSH nothing but the preview leaves the server.
 //! The viewer takes the help popup's keys.
+//!
+//! A picture is drawn as the terminal draws pictures ([`super::graphics`]): in half blocks,
+//! or as pixels the front places over the blank cells the view leaves for them.
 
 use super::app::{App, Mode, Status};
+use super::graphics::Protocol;
 use super::key_action::Action;
 use super::update::Effect;
 use crate::domain::customer::AttachmentInfo;
 use crate::workstation::Request;
-use crate::workstation::attachment::AttachmentPreview;
+use crate::workstation::attachment::{AttachmentPreview, Graphics};
 
 /// The open viewer.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,11 +67,25 @@ pub fn open(app: &mut App) -> Vec<Effect> {
     request(app)
 }
 
-/// Asks the service for the attachment shown.
+/// Asks the service for the attachment shown, drawn as this terminal draws pictures (when
+/// that is not known yet, the terminal is asked first).
 fn request(app: &mut App) -> Vec<Effect> {
     let seq = app.next_seq();
     let (cols, rows) = room(app.size);
     let as_of = app.as_of;
+    let cell = app.cell_pixels;
+    let graphics = match app.graphics {
+        None => {
+            if let Some(v) = app.viewer.as_mut() {
+                v.seq = seq;
+                v.preview = None;
+            }
+            return vec![Effect::AskGraphics];
+        }
+        Some(Protocol::HalfBlocks) => Graphics::HalfBlocks,
+        Some(Protocol::Kitty) => Graphics::Kitty { cell },
+        Some(Protocol::Sixel) => Graphics::Sixel { cell },
+    };
     let Some(v) = app.viewer.as_mut() else {
         return Vec::new();
     };
@@ -79,7 +97,17 @@ fn request(app: &mut App) -> Vec<Effect> {
         id: v.list[v.index].id,
         cols,
         rows,
+        graphics,
     })]
+}
+
+/// The terminal said which graphics it shows: ask for the attachment shown, drawn so.
+pub fn graphics_known(app: &mut App, protocol: Protocol) -> Vec<Effect> {
+    app.graphics = Some(protocol);
+    if app.mode == Mode::Attachment {
+        return request(app);
+    }
+    Vec::new()
 }
 
 /// A key of the viewer (the help popup's keymap section).

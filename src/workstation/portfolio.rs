@@ -784,9 +784,10 @@ impl PortfolioWorker {
                 id,
                 cols,
                 rows,
+                graphics,
                 ..
             } => {
-                let preview = super::attachment::preview(&self.store, *id, *cols, *rows);
+                let preview = super::attachment::preview(&self.store, *id, *cols, *rows, *graphics);
                 out.push(Response::Attachment {
                     seq: *seq,
                     preview: preview.map(Box::new).map_err(|e| e.to_string()),

@@ -55,13 +55,15 @@ pub enum Request {
         as_of: Date,
         job: ExportJob,
     },
-    /// An attachment drawn for `cols` × `rows` cells (a picture scaled, a first page).
+    /// An attachment drawn for `cols` × `rows` cells (a picture scaled, a first page), a
+    /// picture as `graphics` draws it (half blocks, or pixels for kitty or sixel graphics).
     Attachment {
         seq: u64,
         as_of: Date,
         id: i64,
         cols: u16,
         rows: u16,
+        graphics: super::attachment::Graphics,
     },
     /// The team's figures as of a date (the team screen): answered only to a manager or an
     /// auditor ([`crate::domain::users::may_see_team`]).

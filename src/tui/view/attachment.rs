@@ -1,6 +1,7 @@
 //! Draws the attachment viewer over the screen: a title line, then the picture in Unicode
-//! upper half blocks (`▀`: the top pixel as foreground, the bottom one as background), or the
-//! first page of text, or why it cannot be shown. Names and text from outside go through
+//! upper half blocks (`▀`: the top pixel as foreground, the bottom one as background), or
+//! blank cells where the front places it in the terminal's own graphics ([`placement`]), or
+//! the first page of text, or why it cannot be shown. Names and text from outside go through
 //! [`text`] like every outside text.
 //!
 //! A picture's colours stay within the theme's depth ([`Theme::depth`]): the nearest of the 16
@@ -12,7 +13,7 @@
 //! [`Theme::depth`]: crate::tui::theme::Theme::depth
 
 use super::text;
-use crate::tui::app::App;
+use crate::tui::app::{App, Mode};
 use crate::tui::remote::{self, ColorDepth};
 use crate::tui::theme::Role;
 use crate::tui::viewer::room;
@@ -22,26 +23,100 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::widgets::{Block, Clear, Widget};
 
-/// Draws the viewer, when open.
-pub fn render(app: &App, screen: Rect, buf: &mut Buffer) {
-    let Some(v) = &app.viewer else {
-        return;
-    };
+/// A picture the front places in the terminal's graphics: its pixels, over `area` (cells,
+/// from its top-left), for the request `seq`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Placement<'a> {
+    pub seq: u64,
+    pub area: Rect,
+    pub width: u16,
+    pub height: u16,
+    pub rgb: &'a [u8],
+}
+
+/// The popup's area and the area inside its border, on `screen`.
+fn frame_areas(app: &App, screen: Rect) -> (Rect, Rect) {
     let area = Rect::new(
         screen.x,
         screen.y,
         screen.width.min(room(app.size).0 + 4),
         screen.height,
     );
-    Clear.render(area, buf);
-    let border = app.theme.get(Role::Border);
-    Block::bordered().border_style(border).render(area, buf);
     let inner = Rect::new(
         area.x + 2,
         area.y + 1,
         area.width.saturating_sub(4),
         area.height.saturating_sub(2),
     );
+    (area, inner)
+}
+
+/// The area below the title and above the hint.
+fn body_area(inner: Rect) -> Rect {
+    Rect::new(
+        inner.x,
+        inner.y + 1,
+        inner.width,
+        inner.height.saturating_sub(2),
+    )
+}
+
+/// The picture to place over the viewer's blank cells on `screen`, when the viewer shows one
+/// as pixels (kitty, sixel) rather than half blocks.
+pub fn placement<'a>(app: &'a App, screen: Rect) -> Option<Placement<'a>> {
+    let v = app
+        .viewer
+        .as_ref()
+        .filter(|_| app.mode == Mode::Attachment)?;
+    if !super::fits((screen.width, screen.height)) {
+        return None;
+    }
+    let (_, inner) = frame_areas(app, screen);
+    if inner.height < 2 {
+        return None;
+    }
+    let body = body_area(inner);
+    let Some(Ok(p)) = &v.preview else {
+        return None;
+    };
+    let PreviewBody::Bitmap {
+        width,
+        height,
+        cols,
+        rows,
+        rgb,
+    } = &p.body
+    else {
+        return None;
+    };
+    let area = Rect::new(
+        body.x,
+        body.y,
+        (*cols).min(body.width),
+        (*rows).min(body.height),
+    );
+    if area.is_empty() || *cols > body.width || *rows > body.height {
+        // The screen shrank since it was made: the resize asks for another.
+        return None;
+    }
+    Some(Placement {
+        seq: v.seq,
+        area,
+        width: *width,
+        height: *height,
+        rgb,
+    })
+}
+
+/// Draws the viewer, when open.
+pub fn render(app: &App, screen: Rect, buf: &mut Buffer) {
+    let Some(v) = &app.viewer else {
+        return;
+    };
+    let (area, inner) = frame_areas(app, screen);
+    Clear.render(area, buf);
+    let border = app.theme.get(Role::Border);
+    Block::bordered().border_style(border).render(area, buf);
     if inner.height < 2 {
         return;
     }
@@ -64,12 +139,7 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) {
     let hint = "j/k: next/previous · Esc: close";
     let hint_y = inner.bottom().saturating_sub(1);
     text::put_n(buf, inner.x, hint_y, hint, usize::from(inner.width), muted);
-    let body = Rect::new(
-        inner.x,
-        inner.y + 1,
-        inner.width,
-        inner.height.saturating_sub(2),
-    );
+    let body = body_area(inner);
     match &v.preview {
         None => {
             text::put(buf, body.x, body.y, "Loading…", muted);
@@ -84,6 +154,8 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) {
                 height,
                 pixels,
             } => picture(buf, body, (*width, *height), pixels, app.theme.depth()),
+            // Placed by the front over these blank cells.
+            PreviewBody::Bitmap { .. } => {}
             PreviewBody::Text(lines) => {
                 for (i, line) in lines.iter().take(usize::from(body.height)).enumerate() {
                     text::put_n(
