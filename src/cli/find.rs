@@ -106,7 +106,7 @@ pub fn to_text(found: &Found, text: &str, limit: usize) -> String {
                 "  {}  {}  {}  {} ({})\n",
                 one_line(d.number.as_deref().unwrap_or("—")),
                 one_line(&d.id),
-                d.kind.replace('_', " "),
+                d.kind.words(),
                 one_line(&d.customer_id),
                 one_line(&d.customer_name)
             ));

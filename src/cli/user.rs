@@ -200,7 +200,7 @@ fn log(ctx: &Context, args: &JsonArg) -> Result<()> {
         t.row(vec![
             e.at.clone(),
             e.actor.clone(),
-            e.kind.clone(),
+            e.kind.as_str().to_string(),
             e.subject.clone(),
             e.detail.clone(),
         ]);

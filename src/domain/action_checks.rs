@@ -5,6 +5,7 @@
 //! value or one sentence saying what is wrong. A form shows the sentence inline; the command
 //! line prints it and exits with code 2.
 
+use super::document::DocumentKind;
 use super::users::{Actor, Role};
 use super::{Date, Decimal, date, money};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -205,7 +206,7 @@ pub struct DocumentOwner {
     /// The billing system's id of the customer it belongs to.
     pub customer_id: String,
     /// `invoice`, `debit_note` or `credit_note`.
-    pub kind: String,
+    pub kind: DocumentKind,
     /// How the workstation and messages name it: its number, else its id.
     pub label: String,
 }
@@ -232,7 +233,7 @@ pub fn documents(
                 crate::error::quoted(customer_id)
             ));
         }
-        if doc.kind == "credit_note" {
+        if doc.kind.is_credit() {
             return Err(format!(
                 "document {} is a credit note; name invoices or debit notes",
                 crate::error::quoted(id)
@@ -243,6 +244,31 @@ pub fn documents(
         }
     }
     Ok(dids)
+}
+
+/// What an event of an issue did: resolve it or reopen it (the latest decides its state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IssueEventKind {
+    Resolve,
+    Reopen,
+}
+
+impl IssueEventKind {
+    /// `resolve` / `reopen`, as the database and JSON spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IssueEventKind::Resolve => "resolve",
+            IssueEventKind::Reopen => "reopen",
+        }
+    }
+
+    /// The kind spelled `text`.
+    pub fn parse(text: &str) -> Option<IssueEventKind> {
+        [IssueEventKind::Resolve, IssueEventKind::Reopen]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
 }
 
 /// Whether an issue is open or resolved (its latest resolve / reopen decides).
@@ -407,7 +433,7 @@ mod tests {
             Some(DocumentOwner {
                 did,
                 customer_id: "K1".into(),
-                kind: "invoice".into(),
+                kind: DocumentKind::Invoice,
                 label: "INV-1".into(),
             })
         };
@@ -423,7 +449,7 @@ mod tests {
         let theirs = Some(DocumentOwner {
             did: 9,
             customer_id: "K2".into(),
-            kind: "invoice".into(),
+            kind: DocumentKind::Invoice,
             label: "INV-9".into(),
         });
         assert_eq!(
@@ -433,7 +459,7 @@ mod tests {
         let credit = Some(DocumentOwner {
             did: 2,
             customer_id: "K1".into(),
-            kind: "credit_note".into(),
+            kind: DocumentKind::CreditNote,
             label: "CN-2".into(),
         });
         assert!(documents("K1", &named[..1], &[credit]).is_err());

@@ -3,6 +3,7 @@
 //! a date. Plain data, no connection: the store fills it in, the workstation's service passes
 //! it to every session, the screens draw it.
 
+use super::document::DocumentKind;
 use super::{Date, Decimal};
 
 /// A customer as the activity view shows it.
@@ -45,7 +46,7 @@ pub struct DetailDocument {
     pub id: String,
     pub number: Option<String>,
     /// `invoice`, `debit_note` or `credit_note`.
-    pub kind: String,
+    pub kind: DocumentKind,
     pub doc_date: Date,
     pub due_date: Option<Date>,
     pub amount: Decimal,

@@ -7,6 +7,7 @@ pub mod backfill;
 pub mod calls;
 pub mod customer;
 pub mod date;
+pub mod document;
 pub mod engage;
 pub mod forecast;
 pub mod format;

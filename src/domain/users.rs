@@ -52,6 +52,37 @@ impl Role {
     }
 }
 
+/// A change to the users of `owed serve`, as the system's log records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserChange {
+    UserAdd,
+    UserRemove,
+    UserRole,
+}
+
+impl UserChange {
+    /// `user_add`, `user_remove`, `user_role`: as the log and JSON spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserChange::UserAdd => "user_add",
+            UserChange::UserRemove => "user_remove",
+            UserChange::UserRole => "user_role",
+        }
+    }
+
+    /// The change spelled `text`.
+    pub fn parse(text: &str) -> Option<UserChange> {
+        [
+            UserChange::UserAdd,
+            UserChange::UserRemove,
+            UserChange::UserRole,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
+    }
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

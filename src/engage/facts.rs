@@ -388,9 +388,9 @@ impl Facts {
             "has_p2p_date" => Value::Bool(promise.is_some_and(|p| p.next_date.is_some())),
             "last_email_date" => self.last_email_document.get(&d.did).copied().into(),
             "last_reply_date" => self.last_reply_document.get(&d.did).copied().into(),
-            "type" => Value::Text(d.kind.clone()),
+            "type" => Value::Text(d.kind.as_str().to_string()),
             "transaction_type" => Value::Text(
-                if d.kind == "credit_note" {
+                if d.kind.is_credit() {
                     "credit"
                 } else {
                     "debit"

@@ -651,7 +651,7 @@ fn document_facts(d: &crate::store::engage::EngageDocument) -> DocumentFacts {
     DocumentFacts {
         id: d.id.clone(),
         number: d.number.clone(),
-        kind: d.kind.clone(),
+        kind: d.kind,
         doc_date: d.doc_date,
         due_date: d.due_date,
         amount: d.amount,

@@ -22,6 +22,7 @@
 //! subject or of a header.
 
 use crate::domain::aging::days_overdue;
+use crate::domain::document::DocumentKind;
 use crate::domain::{Date, Decimal, money};
 use crate::report::table::{Align, TextTable};
 use crate::{Error, Result};
@@ -282,7 +283,7 @@ pub struct DocumentContext {
     pub id: String,
     pub number: String,
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: DocumentKind,
     pub doc_date: String,
     pub due_date: String,
     pub days_overdue: i64,
@@ -321,7 +322,7 @@ pub struct CurrencyTotal {
 pub struct DocumentFacts {
     pub id: String,
     pub number: Option<String>,
-    pub kind: String,
+    pub kind: DocumentKind,
     pub doc_date: Date,
     pub due_date: Option<Date>,
     pub amount: Decimal,
@@ -368,7 +369,7 @@ impl EmailContext {
                 let doc = DocumentContext {
                     id: single_line(&d.id),
                     number: number.clone(),
-                    kind: d.kind.clone(),
+                    kind: d.kind,
                     doc_date: d.doc_date.to_string(),
                     due_date: d.due_date.map(|x| x.to_string()).unwrap_or_default(),
                     days_overdue: days,
@@ -430,7 +431,7 @@ impl EmailContext {
         let doc = DocumentFacts {
             id: "INV-1".into(),
             number: Some("1001".into()),
-            kind: "invoice".into(),
+            kind: DocumentKind::Invoice,
             doc_date: Date::from_ymd_opt(2025, 12, 1).unwrap_or_default(),
             due_date: Date::from_ymd_opt(2025, 12, 31),
             amount: Decimal::new(120_000, 2),
@@ -485,7 +486,7 @@ mod tests {
         let doc = |id: &str, due: (i32, u32, u32), bal: i64, cur: &str, rate: i64| DocumentFacts {
             id: id.into(),
             number: None,
-            kind: "invoice".into(),
+            kind: DocumentKind::Invoice,
             doc_date: Date::from_ymd_opt(2026, 1, 1).unwrap(),
             due_date: Date::from_ymd_opt(due.0, due.1, due.2),
             amount: Decimal::new(bal, 2),

@@ -8,6 +8,7 @@ use super::statement::Statement;
 use super::{Cell, Column, Kind, Sheet};
 use crate::Result;
 use crate::domain::aging::days_overdue;
+use crate::domain::document::DocumentKind;
 use crate::domain::money::round_to_currency;
 use crate::domain::queue::QueueQuery;
 use crate::domain::statement::LineKind;
@@ -208,13 +209,13 @@ pub fn documents(
         true,
     )?;
     store.for_each_open_document(as_of, cid, |d| {
-        let overdue = match (d.kind.as_str(), d.due_date) {
-            ("credit_note", _) | (_, None) => Cell::Empty,
+        let overdue = match (d.kind, d.due_date) {
+            (DocumentKind::CreditNote, _) | (_, None) => Cell::Empty,
             (_, Some(due)) => Cell::Integer(days_overdue(as_of, due).max(0)),
         };
         // A credit note's open balance is credit: negative in the base-currency column, so
         // that the total is what the customers owe net of their credit.
-        let sign = if d.kind == "credit_note" {
+        let sign = if d.kind.is_credit() {
             -Decimal::ONE
         } else {
             Decimal::ONE
@@ -222,7 +223,7 @@ pub fn documents(
         sheet.row(&[
             Cell::Text(d.id),
             Cell::from(d.number),
-            Cell::Text(d.kind),
+            Cell::Text(d.kind.as_str().to_string()),
             Cell::Text(d.customer_id),
             Cell::Text(d.customer_name),
             Cell::Date(d.doc_date),
@@ -696,11 +697,9 @@ pub fn deductions(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet)
     for i in store.issues_with_reasons(&[DEDUCTION_REASON], as_of, base)? {
         let customer = labels.get(&i.cid);
         let resolution = match i.state {
-            crate::domain::action_checks::IssueState::Resolved => i
-                .events
-                .iter()
-                .rev()
-                .find(|e| e.kind == "resolve" && e.date <= as_of),
+            crate::domain::action_checks::IssueState::Resolved => i.events.iter().rev().find(|e| {
+                e.kind == crate::domain::action_checks::IssueEventKind::Resolve && e.date <= as_of
+            }),
             crate::domain::action_checks::IssueState::Open => None,
         };
         let state = match i.state {

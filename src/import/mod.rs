@@ -920,7 +920,7 @@ fn application_problem(a: &StagedApplication) -> Option<(&'static str, String)> 
             format!("no document {document_id} (in documents.csv or the database)"),
         ));
     };
-    if target.kind == "credit_note" {
+    if target.kind.is_credit() {
         return Some((
             "document_id",
             format!("{document_id} is a credit note; only invoices and debit notes can be settled"),
@@ -937,13 +937,13 @@ fn application_problem(a: &StagedApplication) -> Option<(&'static str, String)> 
             ));
         }
         (Some(p), _) => (p.cid, &p.currency, p.date),
-        (None, Some(d)) if d.kind == "credit_note" => (d.cid, &d.currency, d.doc_date),
+        (None, Some(d)) if d.kind.is_credit() => (d.cid, &d.currency, d.doc_date),
         (None, Some(d)) => {
             return Some((
                 "source_id",
                 format!(
                     "{source_id} is a {}, not a payment or credit note",
-                    d.kind.replace('_', " ")
+                    d.kind.words()
                 ),
             ));
         }

@@ -224,7 +224,7 @@ fn line(e: &Entry) -> (String, String, String) {
             );
             let mut detail = i.text.clone().unwrap_or_default();
             for ev in &i.events {
-                let verb = if ev.kind == "resolve" {
+                let verb = if ev.kind == crate::domain::action_checks::IssueEventKind::Resolve {
                     "resolved"
                 } else {
                     "reopened"

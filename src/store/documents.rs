@@ -3,6 +3,7 @@
 use super::Store;
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
+use crate::domain::document::DocumentKind;
 use crate::domain::{Date, Decimal, money};
 use rusqlite::params;
 
@@ -12,7 +13,7 @@ pub struct DocumentLine {
     pub id: String,
     pub customer_id: String,
     pub customer_name: String,
-    pub kind: String,
+    pub kind: DocumentKind,
     pub number: Option<String>,
     pub doc_date: Date,
     pub due_date: Option<Date>,
@@ -35,6 +36,17 @@ const OPEN_DOCUMENTS: &str = "
      WHERE d.doc_date <= ?1 AND (d.balance <> 0 OR d.last_applied > ?1)
        AND (?2 IS NULL OR d.cid = ?2)
      ORDER BY c.id, d.due_date, d.id";
+
+/// A document's kind read from the `kind` column; another spelling there is an error (the
+/// import writes only these).
+impl rusqlite::types::FromSql for DocumentKind {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let text = value.as_str()?;
+        DocumentKind::parse(text).ok_or_else(|| {
+            rusqlite::types::FromSqlError::Other(format!("unknown document kind `{text}`").into())
+        })
+    }
+}
 
 impl Store {
     /// Calls `each` for every document open at `as_of` (of one customer with `cid`), ordered

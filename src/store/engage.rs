@@ -8,6 +8,7 @@ use super::Store;
 use crate::Result;
 use crate::domain::action_checks::Stamp;
 use crate::domain::date::{day_number, from_day_number};
+use crate::domain::document::DocumentKind;
 use crate::domain::users::{Work, may};
 use crate::domain::{Date, Decimal, money};
 use rusqlite::{OptionalExtension, params};
@@ -46,7 +47,7 @@ pub struct EngageDocument {
     pub did: i64,
     pub cid: i64,
     pub id: String,
-    pub kind: String,
+    pub kind: DocumentKind,
     pub number: Option<String>,
     pub doc_date: Date,
     pub due_date: Option<Date>,

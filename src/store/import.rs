@@ -6,6 +6,7 @@
 use super::Store;
 use crate::Result;
 use crate::domain::action_checks::OwnerRole;
+use crate::domain::document::DocumentKind;
 use crate::domain::format;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::HashMap;
@@ -101,7 +102,7 @@ pub struct CustomerRef {
 #[derive(Debug, Clone)]
 pub struct DocumentRef {
     pub cid: i64,
-    pub kind: String,
+    pub kind: DocumentKind,
     pub currency: String,
     pub doc_date: i32,
 }

@@ -9,7 +9,7 @@ use super::Store;
 use super::queue::{IssueReason, OPEN_ISSUE};
 use super::rates::RateCache;
 use crate::Result;
-use crate::domain::action_checks::IssueState;
+use crate::domain::action_checks::{IssueEventKind, IssueState};
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::{Date, Decimal, money};
 use rusqlite::params;
@@ -41,7 +41,11 @@ impl IssueView {
     /// The latest resolve event that still stands (the issue is resolved), if any.
     pub fn resolution(&self) -> Option<&IssueEvent> {
         match self.state {
-            IssueState::Resolved => self.events.iter().rev().find(|e| e.kind == "resolve"),
+            IssueState::Resolved => self
+                .events
+                .iter()
+                .rev()
+                .find(|e| e.kind == IssueEventKind::Resolve),
             IssueState::Open => None,
         }
     }
@@ -53,12 +57,21 @@ impl IssueView {
     }
 }
 
+/// An issue event's kind read from the `kind` column; another spelling there is an error.
+impl rusqlite::types::FromSql for IssueEventKind {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let text = value.as_str()?;
+        IssueEventKind::parse(text).ok_or_else(|| {
+            rusqlite::types::FromSqlError::Other(format!("unknown issue event `{text}`").into())
+        })
+    }
+}
+
 /// A resolve or a reopen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssueEvent {
     pub id: i64,
-    /// `resolve` or `reopen`.
-    pub kind: String,
+    pub kind: IssueEventKind,
     pub at: String,
     pub collector: String,
     pub date: Date,
@@ -352,7 +365,7 @@ impl Store {
 /// `events` come in that order) decides; none: open.
 fn state_at(events: &[IssueEvent], as_of: Date) -> IssueState {
     match events.iter().rev().find(|e| e.date <= as_of) {
-        Some(e) if e.kind == "resolve" => IssueState::Resolved,
+        Some(e) if e.kind == IssueEventKind::Resolve => IssueState::Resolved,
         _ => IssueState::Open,
     }
 }

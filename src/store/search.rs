@@ -18,6 +18,7 @@
 
 use super::Store;
 use crate::Result;
+use crate::domain::document::DocumentKind;
 use crate::domain::queue::{Predicate, QueueFilter, SearchScope};
 use crate::domain::search;
 use rusqlite::params;
@@ -111,7 +112,7 @@ pub struct FoundDocument {
     pub id: String,
     pub number: Option<String>,
     /// `invoice`, `debit_note` or `credit_note`.
-    pub kind: String,
+    pub kind: DocumentKind,
     pub cid: i64,
     pub customer_id: String,
     pub customer_name: String,

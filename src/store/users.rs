@@ -9,7 +9,7 @@
 
 use super::Store;
 use crate::domain::action_checks::Stamp;
-use crate::domain::users::{Actor, PublicKey, Role, Work, first_user, may, quoted};
+use crate::domain::users::{Actor, PublicKey, Role, UserChange, Work, first_user, may, quoted};
 use crate::{Error, Result};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -32,8 +32,7 @@ pub struct SystemLogEntry {
     pub at: String,
     /// Who made the change.
     pub actor: String,
-    /// `user_add`, `user_remove` or `user_role`.
-    pub kind: String,
+    pub kind: UserChange,
     /// The user changed.
     pub subject: String,
     /// What changed, in words.
@@ -150,7 +149,16 @@ impl<S: std::ops::Deref<Target = Store>> Users<S> {
                 id: r.get(0)?,
                 at: r.get(1)?,
                 actor: r.get(2)?,
-                kind: r.get(3)?,
+                kind: {
+                    let text: String = r.get(3)?;
+                    UserChange::parse(&text).ok_or_else(|| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            3,
+                            rusqlite::types::Type::Text,
+                            format!("unknown change `{text}` in the system log").into(),
+                        )
+                    })?
+                },
                 subject: r.get(4)?,
                 detail: r.get(5)?,
             })
@@ -226,7 +234,7 @@ impl Users<&mut Store> {
         log(
             &tx,
             by,
-            "user_add",
+            UserChange::UserAdd,
             name,
             &format!(
                 "{role}, {} key{}: {}",
@@ -253,7 +261,13 @@ impl Users<&mut Store> {
             )));
         }
         tx.execute("DELETE FROM users WHERE name = ?1", [name])?;
-        log(&tx, by, "user_remove", name, &format!("was {role}"))?;
+        log(
+            &tx,
+            by,
+            UserChange::UserRemove,
+            name,
+            &format!("was {role}"),
+        )?;
         tx.commit()?;
         Ok(role)
     }
@@ -281,7 +295,13 @@ impl Users<&mut Store> {
             "UPDATE users SET role = ?2 WHERE name = ?1",
             params![name, role.as_str()],
         )?;
-        log(&tx, by, "user_role", name, &format!("{old} -> {role}"))?;
+        log(
+            &tx,
+            by,
+            UserChange::UserRole,
+            name,
+            &format!("{old} -> {role}"),
+        )?;
         tx.commit()?;
         Ok(old)
     }
@@ -311,10 +331,10 @@ fn managers(conn: &Connection) -> Result<i64> {
     )?)
 }
 
-fn log(conn: &Connection, by: &Stamp, kind: &str, subject: &str, detail: &str) -> Result<()> {
+fn log(conn: &Connection, by: &Stamp, kind: UserChange, subject: &str, detail: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO system_log (at, actor, kind, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![by.at, by.collector, kind, subject, detail],
+        params![by.at, by.collector, kind.as_str(), subject, detail],
     )?;
     Ok(())
 }

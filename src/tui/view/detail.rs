@@ -8,6 +8,7 @@
 use super::{prediction, section_title, text};
 use crate::domain::Decimal;
 use crate::domain::customer::{ActivityKind, CustomerDetail, DetailDocument};
+use crate::domain::document::DocumentKind;
 use crate::domain::money::grouped;
 use crate::domain::queue::{Predicate, SearchScope};
 use crate::domain::search;
@@ -478,18 +479,19 @@ fn label(doc: &crate::domain::customer::DetailDocument) -> &str {
 /// Days past its due date of an open invoice or debit note (none when not overdue).
 fn days_overdue(app: &App, doc: &crate::domain::customer::DetailDocument) -> Option<i64> {
     doc.due_date
-        .filter(|_| !doc.balance.is_zero() && doc.kind != "credit_note")
+        .filter(|_| !doc.balance.is_zero() && !doc.kind.is_credit())
         .map(|due| (app.as_of - due).num_days())
         .filter(|&n| n > 0)
 }
 
-fn kind_word(kind: &str) -> (&str, &str) {
-    match kind {
-        "invoice" => ("inv", "invoice"),
-        "debit_note" => ("dn", "debit note"),
-        "credit_note" => ("cn", "credit note"),
-        other => (other, other),
-    }
+/// A document's kind, short (`dn`) and in words (`debit note`).
+fn kind_word(kind: DocumentKind) -> (&'static str, &'static str) {
+    let short = match kind {
+        DocumentKind::Invoice => "inv",
+        DocumentKind::DebitNote => "dn",
+        DocumentKind::CreditNote => "cn",
+    };
+    (short, kind.words())
 }
 
 fn documents(
@@ -546,7 +548,7 @@ fn documents(
     for doc in &d.documents {
         let closed = doc.balance.is_zero();
         let base = if closed { muted } else { Style::default() };
-        let (short, long) = kind_word(&doc.kind);
+        let (short, long) = kind_word(doc.kind);
         let days = days_overdue(app, doc);
         let days_style = days.map_or(muted, |n| app.theme.bucket(app.session.bounds.bucket(n)));
         let is_named = named(doc, &names);
@@ -566,7 +568,7 @@ fn documents(
             spans.push(Span::styled(format!(" {}", doc.doc_date), base));
         }
         let due = match doc.due_date {
-            Some(due) if doc.kind != "credit_note" => due.to_string(),
+            Some(due) if !doc.kind.is_credit() => due.to_string(),
             _ => "—".to_string(),
         };
         if c.due {
@@ -624,21 +626,21 @@ fn documents(
         out.push(Line::from(spans));
         // What did not fit in the columns goes on the line under it, with the prediction.
         // (An invoice goes without saying.)
-        let kind = (!c.kind && doc.kind != "invoice").then_some(long);
+        let kind = (!c.kind && doc.kind != DocumentKind::Invoice).then_some(long);
         let mut about: Vec<String> = match (kind, c.dated) {
             (Some(kind), false) => vec![format!("{kind} dated {}", doc.doc_date)],
             (Some(kind), true) => vec![kind.to_string()],
             (None, false) => vec![format!("dated {}", doc.doc_date)],
             (None, true) => Vec::new(),
         };
-        if !c.due && doc.kind != "credit_note" {
+        if !c.due && !doc.kind.is_credit() {
             about.insert(0, format!("due {due}"));
         }
         // A settled document's dates matter less than a line each: its kind, if anything.
         if closed {
             about = kind.map(|k| vec![k.to_string()]).unwrap_or_default();
         }
-        let predicted = !closed && doc.kind != "credit_note";
+        let predicted = !closed && !doc.kind.is_credit();
         // With the expected date after it, too long for the width: a line of its own.
         let lead = 4 + about.iter().map(|a| text::width(a) + 3).sum::<usize>();
         if predicted && !about.is_empty() && lead + "expected 2026-01-01".len() > width {
