@@ -790,13 +790,6 @@ pub fn kind_of(action: Action) -> Option<FormKind> {
     })
 }
 
-fn set_status(app: &mut App, text: impl Into<String>, error: bool) {
-    app.status = Some(Status {
-        text: text.into(),
-        error,
-    });
-}
-
 /// Opens the form of `action` for the marked customers or the selected one, and asks the
 /// worker for its defaults.
 pub fn open(app: &mut App, action: Action) -> Vec<Effect> {
@@ -805,19 +798,15 @@ pub fn open(app: &mut App, action: Action) -> Vec<Effect> {
     };
     let marked = !app.marks.is_empty();
     if marked && !kind.applies_to_marks() {
-        set_status(
-            app,
-            format!(
-                "{} is for one customer at a time: Esc clears the marks.",
-                kind.title()
-            ),
-            true,
-        );
+        app.say_error(format!(
+            "{} is for one customer at a time: Esc clears the marks.",
+            kind.title()
+        ));
         return Vec::new();
     }
     let cids = app.targets();
     let Some(&first) = cids.first() else {
-        set_status(app, "No customer selected.", true);
+        app.say_error("No customer selected.");
         return Vec::new();
     };
     let target = if marked {
@@ -902,7 +891,7 @@ pub fn open_record(app: &mut App, action: Action, entry: &ActivityEntry) -> Vec<
             } else {
                 state
             };
-            set_status(app, text, true);
+            app.say_error(text);
             return Vec::new();
         }
     };
@@ -1070,7 +1059,7 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
                 } else {
                     "Thrown away; nothing was saved.".to_string()
                 };
-                set_status(app, text, false);
+                app.say(text);
             } else if back {
                 form.state = FormState::Editing;
                 form.message = None;
@@ -1267,7 +1256,7 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
         Err(e) => {
             app.form = None;
             app.mode = Mode::Normal;
-            set_status(app, e, true);
+            app.say_error(e);
             return Vec::new();
         }
     };
@@ -1305,7 +1294,7 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
         let name = data.customer.name.clone();
         app.form = None;
         app.mode = Mode::Normal;
-        set_status(app, format!("{name} has no open dispute to resolve."), true);
+        app.say_error(format!("{name} has no open dispute to resolve."));
         return Vec::new();
     }
     form.data = Some(data);
@@ -1349,14 +1338,10 @@ pub fn saved(app: &mut App, seq: u64, outcome: SaveOutcome) -> Vec<Effect> {
         for r in &outcome.recorded {
             app.marks.remove(&r.cid);
         }
-        set_status(
-            app,
-            format!(
-                "saved for {n} of {} customers, then refused: {e}",
-                outcome.targets
-            ),
-            true,
-        );
+        app.say_error(format!(
+            "saved for {n} of {} customers, then refused: {e}",
+            outcome.targets
+        ));
         return Vec::new();
     }
     let mut text = match n {
@@ -1367,7 +1352,7 @@ pub fn saved(app: &mut App, seq: u64, outcome: SaveOutcome) -> Vec<Effect> {
     if outcome.skipped > 0 {
         text.push_str(&format!(" ({} had it already)", outcome.skipped));
     }
-    set_status(app, text, false);
+    app.say(text);
     if marked {
         app.marks.clear();
         return Vec::new();

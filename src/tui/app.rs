@@ -119,6 +119,26 @@ pub struct Status {
     pub error: bool,
 }
 
+impl App {
+    /// Says `text` on the status line.
+    pub fn say(&mut self, text: impl Into<String>) {
+        self.say_status(text, false);
+    }
+
+    /// Says `text` on the status line as an error.
+    pub fn say_error(&mut self, text: impl Into<String>) {
+        self.say_status(text, true);
+    }
+
+    /// Says `text` on the status line, as an error when `error`.
+    pub fn say_status(&mut self, text: impl Into<String>, error: bool) {
+        self.status = Some(Status {
+            text: text.into(),
+            error,
+        });
+    }
+}
+
 /// A page request in flight or answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageTicket {

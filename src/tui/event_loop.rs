@@ -7,7 +7,7 @@
 //! the terminal can be measured, whether an editor can be run, whether pictures are placed
 //! in the terminal's own graphics (the local one's kitty or sixel: [`super::graphics`]).
 
-use super::app::{App, Status};
+use super::app::App;
 use super::terminal::Signal;
 use super::update::{self, Effect};
 use super::{action_forms, engage, view};
@@ -159,19 +159,13 @@ pub(crate) fn run<F: Front>(
                 Effect::Quit => return Ok(Ended::Quit),
                 Effect::Suspend => {
                     if let Some(why) = front.suspend()? {
-                        app.status = Some(Status {
-                            text: why,
-                            error: true,
-                        });
+                        app.say_error(why);
                     }
                     dirty = true;
                 }
                 Effect::Export(request) => match front.no_files() {
                     Some(why) => {
-                        app.status = Some(Status {
-                            text: why,
-                            error: true,
-                        });
+                        app.say_error(why);
                         dirty = true;
                     }
                     None => session.send(request)?,

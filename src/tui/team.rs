@@ -8,7 +8,7 @@
 //! collector's `:team` ends in the service's sentence on the footer and the queue stays.
 //! `Enter` on a collector shows the queue of their customers (everyone's, `owner:NAME`).
 
-use super::app::{App, Screen, Status};
+use super::app::{App, Screen};
 use super::key_action::Action;
 use super::update::Effect;
 use crate::domain::queue::{QueueFilter, Scope, Tab};
@@ -42,10 +42,7 @@ pub fn open(app: &mut App) -> Vec<Effect> {
     let seq = app.next_seq();
     app.team.seq = seq;
     if app.screen != Screen::Team {
-        app.status = Some(Status {
-            text: "Counting the team's figures…".into(),
-            error: false,
-        });
+        app.say("Counting the team's figures…");
     }
     vec![Effect::Request(Request::Team {
         seq,
@@ -88,10 +85,7 @@ pub fn received(
             keep_cursor_shown(app);
         }
         Err(refused) => {
-            app.status = Some(Status {
-                text: refused,
-                error: true,
-            });
+            app.say_error(refused);
         }
     }
     Vec::new()
@@ -158,10 +152,7 @@ fn owners_queue(app: &mut App) -> Vec<Effect> {
     let filter = match QueueFilter::parse(&term, &app.session.bounds) {
         Ok(f) => f,
         Err(e) => {
-            app.status = Some(Status {
-                text: format!("cannot show their customers: {e}"),
-                error: true,
-            });
+            app.say_error(format!("cannot show their customers: {e}"));
             return Vec::new();
         }
     };
@@ -171,13 +162,10 @@ fn owners_queue(app: &mut App) -> Vec<Effect> {
     app.query.scope = Scope::Everyone;
     app.query.tab = Tab::All;
     app.query.filter = filter;
-    app.status = Some(Status {
-        text: format!(
-            "{}'s customers · Esc clears the filter",
-            crate::domain::text::one_line(&name)
-        ),
-        error: false,
-    });
+    app.say(format!(
+        "{}'s customers · Esc clears the filter",
+        crate::domain::text::one_line(&name)
+    ));
     super::update::requery(app)
 }
 

@@ -4,7 +4,7 @@
 //! sequence can be tested.
 
 use super::action_forms;
-use super::app::{App, ChartKind, Focus, Mode, PageTicket, Screen, Status};
+use super::app::{App, ChartKind, Focus, Mode, PageTicket, Screen};
 use super::engage;
 use super::key_action::Action;
 use super::keymap::{Key, KeyContext, Resolved};
@@ -195,13 +195,10 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
                 app.page.counts[i] = app.page.counts[i].saturating_sub(1);
             }
             if marked > 0 {
-                status(
-                    app,
-                    format!(
-                        "{marked} repl{} marked read.",
-                        if marked == 1 { "y" } else { "ies" }
-                    ),
-                );
+                app.say(format!(
+                    "{marked} repl{} marked read.",
+                    if marked == 1 { "y" } else { "ies" }
+                ));
             }
             Vec::new()
         }
@@ -223,29 +220,23 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
                 let before = app.marks.len();
                 app.marks.extend(cids.iter().copied());
                 let added = app.marks.len() - before;
-                status(
-                    app,
-                    format!(
+                app.say(format!(
                         "{} customer{} of this view marked ({added} more); actions apply to the {} marked · Esc clears",
                         cids.len(),
                         if cids.len() == 1 { "" } else { "s" },
                         app.marks.len()
-                    ),
-                );
+                    ));
             }
             Vec::new()
         }
         Response::Exported { result, .. } => {
             match result {
-                Ok((path, rows)) => status(
-                    app,
-                    format!(
-                        "wrote {} ({rows} row{})",
-                        path.display(),
-                        if rows == 1 { "" } else { "s" }
-                    ),
-                ),
-                Err(e) => error(app, format!("export: {e}")),
+                Ok((path, rows)) => app.say(format!(
+                    "wrote {} ({rows} row{})",
+                    path.display(),
+                    if rows == 1 { "" } else { "s" }
+                )),
+                Err(e) => app.say_error(format!("export: {e}")),
             }
             Vec::new()
         }
@@ -262,27 +253,10 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             app.summary_pending = false;
             app.inflight = None;
             app.detail_cid = None;
-            app.status = Some(Status {
-                text: format!("database: {message}"),
-                error: true,
-            });
+            app.say_error(format!("database: {message}"));
             Vec::new()
         }
     }
-}
-
-fn status(app: &mut App, text: impl Into<String>) {
-    app.status = Some(Status {
-        text: text.into(),
-        error: false,
-    });
-}
-
-fn error(app: &mut App, text: impl Into<String>) {
-    app.status = Some(Status {
-        text: text.into(),
-        error: true,
-    });
 }
 
 fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
@@ -360,7 +334,7 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::ChartCycle => {
             if view::areas(app).chart.is_none() {
-                status(app, "The chart needs a taller terminal.");
+                app.say("The chart needs a taller terminal.");
                 return Vec::new();
             }
             app.chart = app.chart.next();
@@ -369,7 +343,7 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::FocusChart => {
             if view::areas(app).chart.is_none() {
-                status(app, "The chart needs a taller terminal.");
+                app.say("The chart needs a taller terminal.");
                 return Vec::new();
             }
             app.focus = Focus::Chart;
@@ -379,12 +353,12 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Back => {
             if !app.query.filter.is_empty() {
                 app.query.filter = QueueFilter::default();
-                status(app, "Filter cleared.");
+                app.say("Filter cleared.");
                 return requery(app);
             }
             if !app.marks.is_empty() {
                 app.marks.clear();
-                status(app, "Marks cleared.");
+                app.say("Marks cleared.");
             }
             Vec::new()
         }
@@ -427,7 +401,7 @@ fn open_view(app: &mut App, i: usize) -> Vec<Effect> {
     };
     view.apply(&mut app.query);
     app.view = Some(i);
-    status(app, format!("View: {}", view.name));
+    app.say(format!("View: {}", view.name));
     requery(app)
 }
 
@@ -446,11 +420,11 @@ fn mark_all(app: &mut App) -> Vec<Effect> {
 pub fn view_saved(app: &mut App, view: View, result: Result<String, String>) -> Vec<Effect> {
     match result {
         Ok(file) => {
-            status(app, format!("View `{}` saved in {file}.", view.name));
+            app.say(format!("View `{}` saved in {file}.", view.name));
             app.views.push(view);
             app.view = Some(app.views.len() - 1);
         }
-        Err(e) => error(app, format!("View not saved: {e}")),
+        Err(e) => app.say_error(format!("View not saved: {e}")),
     }
     Vec::new()
 }
@@ -541,7 +515,7 @@ fn view_bar(app: &mut App) -> Vec<Effect> {
         ChartKind::Cash => {
             app.focus = Focus::Chart;
             if let Some(text) = view::cash::describe_week(app, i) {
-                status(app, text);
+                app.say(text);
             }
             return Vec::new();
         }
@@ -564,7 +538,7 @@ fn view_bar(app: &mut App) -> Vec<Effect> {
     let text = format!("{} {term}", kept.join(" "));
     app.query.tab = tab;
     let fx = set_filter(app, text.trim());
-    status(app, what);
+    app.say(what);
     fx
 }
 
@@ -608,7 +582,7 @@ fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::FocusTimeline => {
             let entries = app.detail.as_ref().map_or(0, |d| d.detail.activity.len());
             if entries == 0 {
-                status(app, "The timeline has no entries to act on.");
+                app.say("The timeline has no entries to act on.");
                 return Vec::new();
             }
             app.timeline = Some(0);
@@ -733,7 +707,7 @@ fn edit(app: &mut App, event: &KeyEvent) -> Vec<Effect> {
                     return requery(app);
                 }
             }
-            Err(e) => error(app, e),
+            Err(e) => app.say_error(e),
         }
     }
     Vec::new()
@@ -753,7 +727,7 @@ fn input_action(app: &mut App, action: Action) -> Vec<Effect> {
                 sync(app)
             }
             Err(e) => {
-                error(app, e);
+                app.say_error(e);
                 Vec::new()
             }
         },
@@ -786,7 +760,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
     };
     let rest: Vec<&str> = words.collect();
     let Some(spec) = find(name) else {
-        error(app, format!("unknown command `{name}` (:help lists them)"));
+        app.say_error(format!("unknown command `{name}` (:help lists them)"));
         return Vec::new();
     };
     match spec.command {
@@ -794,7 +768,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
             match engage::command(app, name, &rest) {
                 Some(fx) => fx,
                 None => {
-                    error(app, format!("use :{name} {}", spec.usage));
+                    app.say_error(format!("use :{name} {}", spec.usage));
                     Vec::new()
                 }
             }
@@ -805,7 +779,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
         }
         Command::Sort => {
             let Some(key) = rest.first().and_then(|k| SortKey::parse(k)) else {
-                error(app, format!("sort by {}", (spec.help)()));
+                app.say_error(format!("sort by {}", (spec.help)()));
                 return Vec::new();
             };
             match rest.get(1).map(|d| d.to_ascii_lowercase()) {
@@ -816,7 +790,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
                     requery(app)
                 }
                 Some(d) => {
-                    error(app, format!("`{d}` is not asc or desc"));
+                    app.say_error(format!("`{d}` is not asc or desc"));
                     Vec::new()
                 }
             }
@@ -824,7 +798,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
         Command::Tab => match rest.first().and_then(|t| Tab::parse(t)) {
             Some(tab) => set_tab(app, tab),
             None => {
-                error(app, format!("tabs: {}", (spec.help)()));
+                app.say_error(format!("tabs: {}", (spec.help)()));
                 Vec::new()
             }
         },
@@ -835,10 +809,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
             match parse_relative(&text, app.session.today) {
                 Some(date) => set_as_of(app, date),
                 None => {
-                    error(
-                        app,
-                        format!("`{text}` is not a date (YYYY-MM-DD, today, -7d)"),
-                    );
+                    app.say_error(format!("`{text}` is not a date (YYYY-MM-DD, today, -7d)"));
                     Vec::new()
                 }
             }
@@ -850,9 +821,9 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
             if name.trim().is_empty() {
                 let names: Vec<&str> = app.views.iter().map(|v| v.name.as_str()).collect();
                 if names.is_empty() {
-                    status(app, "No saved views: `:save NAME` saves this one.");
+                    app.say("No saved views: `:save NAME` saves this one.");
                 } else {
-                    status(app, format!("Views: {}", names.join(", ")));
+                    app.say(format!("Views: {}", names.join(", ")));
                 }
                 return Vec::new();
             }
@@ -870,10 +841,10 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
             match found {
                 Some(i) => open_view(app, i),
                 None => {
-                    error(
-                        app,
-                        format!("no view named `{}` (:view lists them)", name.trim()),
-                    );
+                    app.say_error(format!(
+                        "no view named `{}` (:view lists them)",
+                        name.trim()
+                    ));
                     Vec::new()
                 }
             }
@@ -884,7 +855,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
                 None => app.chart = app.chart.next(),
                 Some(n) => match ChartKind::parse(n) {
                     Some(kind) => app.chart = kind,
-                    None => error(app, format!("charts: {}", (spec.help)())),
+                    None => app.say_error(format!("charts: {}", (spec.help)())),
                 },
             }
             app.chart_sel = 0;
@@ -914,7 +885,7 @@ fn export(app: &mut App, args: &[&str]) -> Vec<Effect> {
     };
     let name = words.join(" ");
     if name.trim().is_empty() {
-        error(app, "export to which file? :export [xlsx|csv] FILE");
+        app.say_error("export to which file? :export [xlsx|csv] FILE");
         return Vec::new();
     }
     let path = export_path(name.trim());
@@ -923,7 +894,7 @@ fn export(app: &mut App, args: &[&str]) -> Vec<Effect> {
         (Screen::Detail, Some(d)) => ExportWhat::Customer(d.detail.header.cid),
         _ => ExportWhat::Queue(app.query.clone()),
     };
-    status(app, format!("exporting to {}…", path.display()));
+    app.say(format!("exporting to {}…", path.display()));
     vec![Effect::Export(Request::Export {
         seq: app.next_seq(),
         as_of: app.as_of,
@@ -969,7 +940,7 @@ fn set_filter(app: &mut App, text: &str) -> Vec<Effect> {
             requery(app)
         }
         Err(e) => {
-            error(app, e);
+            app.say_error(e);
             Vec::new()
         }
     }
@@ -1009,18 +980,17 @@ fn refresh(app: &mut App, figures: Request) -> Vec<Effect> {
 fn save_view(app: &mut App, name: &str) -> Vec<Effect> {
     let name = name.trim();
     if name.is_empty() {
-        error(app, "`:save NAME` names the view");
+        app.say_error("`:save NAME` names the view");
         return Vec::new();
     }
     if let Err(e) = crate::domain::text::check_name(name) {
-        error(app, format!("the view name {e}"));
+        app.say_error(format!("the view name {e}"));
         return Vec::new();
     }
     if app.views.iter().any(|v| v.name.eq_ignore_ascii_case(name)) {
-        error(
-            app,
-            format!("a view named `{name}` exists already: choose another name"),
-        );
+        app.say_error(format!(
+            "a view named `{name}` exists already: choose another name"
+        ));
         return Vec::new();
     }
     vec![Effect::SaveView(View::of_query(name, &app.query))]

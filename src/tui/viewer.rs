@@ -7,7 +7,7 @@
 //! A picture is drawn as the terminal draws pictures ([`super::graphics`]): in half blocks,
 //! or as pixels the front places over the blank cells the view leaves for them.
 
-use super::app::{App, Mode, Status};
+use super::app::{App, Mode};
 use super::graphics::Protocol;
 use super::key_action::Action;
 use super::update::Effect;
@@ -43,18 +43,12 @@ pub fn open(app: &mut App) -> Vec<Effect> {
     let list = match (&app.detail, selected) {
         (Some(d), Some(cid)) if app.detail_cid == Some(cid) => d.detail.attachments.clone(),
         _ => {
-            app.status = Some(Status {
-                text: "The customer's detail is still loading.".into(),
-                error: false,
-            });
+            app.say("The customer's detail is still loading.");
             return Vec::new();
         }
     };
     if list.is_empty() {
-        app.status = Some(Status {
-            text: "No attachments: A attaches files.".into(),
-            error: false,
-        });
+        app.say("No attachments: A attaches files.");
         return Vec::new();
     }
     app.viewer = Some(Viewer {

@@ -86,11 +86,3 @@ pub fn refresh_detail(app: &mut App) -> Vec<Effect> {
         cid,
     })]
 }
-
-/// A message on the status line.
-pub(crate) fn status(app: &mut App, text: impl Into<String>, error: bool) {
-    app.status = Some(super::app::Status {
-        text: text.into(),
-        error,
-    });
-}

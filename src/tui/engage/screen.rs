@@ -4,7 +4,7 @@
 //! report. From the plan a collector previews a reminder (`Enter`), sends it now (`s`, after
 //! confirming) or holds the customer back (`h`: `:hold +7d` on the command line, editable).
 
-use super::{EngageRequest, EngageResponse, PlanData, PlanKey, plan_view, send, status};
+use super::{EngageRequest, EngageResponse, PlanData, PlanKey, plan_view, send};
 use crate::domain::Date;
 use crate::domain::date::parse_relative;
 use crate::engage::report::EngagementReport;
@@ -147,11 +147,9 @@ pub fn open_pane(app: &mut App, name: Option<&str>) -> Vec<Effect> {
         Some(n) => match Pane::parse(n) {
             Some(p) => p,
             None => {
-                status(
-                    app,
-                    format!("`{n}`: engage panes are plan, skipped, held, outbox, report"),
-                    true,
-                );
+                app.say_error(format!(
+                    "`{n}`: engage panes are plan, skipped, held, outbox, report"
+                ));
                 return Vec::new();
             }
         },
@@ -254,7 +252,7 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Hold => {
             if app.engage.screen.hold_targets().is_empty() {
-                status(app, "No customer to hold here.", false);
+                app.say("No customer to hold here.");
                 return Vec::new();
             }
             let default = if pane == Pane::Held {
@@ -269,7 +267,7 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Back => {
             if !app.engage.screen.marks.is_empty() {
                 app.engage.screen.marks.clear();
-                status(app, "Marks cleared.", false);
+                app.say("Marks cleared.");
             } else {
                 app.screen = app.engage.screen.back_to.take().unwrap_or(Screen::Main);
             }
@@ -331,11 +329,9 @@ pub fn hold_command(app: &mut App, rest: &[&str]) -> Vec<Effect> {
         Some(word) => match parse_relative(word, app.as_of) {
             Some(date) => (date, &rest[1..]),
             None => {
-                status(
-                    app,
-                    format!("`{word}` is not a date (YYYY-MM-DD, +7d, fri, release)"),
-                    true,
-                );
+                app.say_error(format!(
+                    "`{word}` is not a date (YYYY-MM-DD, +7d, fri, release)"
+                ));
                 return Vec::new();
             }
         },
@@ -346,7 +342,7 @@ pub fn hold_command(app: &mut App, rest: &[&str]) -> Vec<Effect> {
         _ => app.targets(),
     };
     if cids.is_empty() {
-        status(app, "No customer to hold.", false);
+        app.say("No customer to hold.");
         return Vec::new();
     }
     let text = why.join(" ");
@@ -406,17 +402,13 @@ pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
         }
         EngageResponse::Held { until, result, .. } => {
             match result {
-                Ok(n) if until < app.as_of => status(
-                    app,
-                    format!("Released {n} customer(s): back in the cycles."),
-                    false,
-                ),
-                Ok(n) => status(
-                    app,
-                    format!("Held {n} customer(s) back from every cycle until {until}."),
-                    false,
-                ),
-                Err(e) => status(app, format!("Not held: {e}"), true),
+                Ok(n) if until < app.as_of => {
+                    app.say(format!("Released {n} customer(s): back in the cycles."))
+                }
+                Ok(n) => app.say(format!(
+                    "Held {n} customer(s) back from every cycle until {until}."
+                )),
+                Err(e) => app.say_error(format!("Not held: {e}")),
             }
             app.engage.screen.marks.clear();
             refresh(app)

@@ -8,7 +8,7 @@
 //! hides the popup; the outcome then comes to the status line.
 
 use super::{EngageRequest, EngageResponse, PlanKey, PreviewItem, SendOutcome, SendResult};
-use super::{TemplateInfo, refresh_detail, screen, send_view, status};
+use super::{TemplateInfo, refresh_detail, screen, send_view};
 use crate::tui::app::{App, Mode, Screen};
 use crate::tui::key_action::Action;
 use crate::tui::keymap::KeyContext;
@@ -124,7 +124,7 @@ pub fn start(app: &mut App) -> Vec<Effect> {
         && flow.stage == Stage::Sending
     {
         flow.visible = true;
-        status(app, "A send is still running.", false);
+        app.say("A send is still running.");
         return Vec::new();
     }
     let cids = if app.screen == Screen::Detail {
@@ -136,7 +136,7 @@ pub fn start(app: &mut App) -> Vec<Effect> {
         app.targets()
     };
     if cids.is_empty() {
-        status(app, "No customer selected.", false);
+        app.say("No customer selected.");
         return Vec::new();
     }
     let label = target_label(app, &cids);
@@ -194,7 +194,7 @@ fn busy(app: &mut App) -> bool {
     match app.engage.flow.as_mut() {
         Some(flow) if flow.stage == Stage::Sending => {
             flow.visible = true;
-            status(app, "A send is still running.", false);
+            app.say("A send is still running.");
             true
         }
         _ => false,
@@ -269,11 +269,7 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
                 if let Some(flow) = app.engage.flow.as_mut() {
                     flow.visible = false;
                 }
-                status(
-                    app,
-                    "Sending in the background; the outcome will show here.",
-                    false,
-                );
+                app.say("Sending in the background; the outcome will show here.");
             }
             Vec::new()
         }
@@ -377,7 +373,7 @@ fn to_confirm(app: &mut App) -> Vec<Effect> {
             .and_then(|p| p.mail.as_ref().err())
             .cloned()
             .unwrap_or_default();
-        status(app, format!("Nothing to send: {why}"), true);
+        app.say_error(format!("Nothing to send: {why}"));
         return Vec::new();
     }
     let mut lines = Vec::new();
@@ -513,7 +509,7 @@ pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
             match app.engage.flow.as_mut() {
                 Some(flow) if flow.seq == seq => flow.outcomes.push(outcome),
                 // The popup is gone: the outcome still reaches the collector.
-                _ => status(app, outcome_line(&outcome), !sent),
+                _ => app.say_status(outcome_line(&outcome), !sent),
             }
             if shows && sent {
                 // The customer's timeline shows the reminder at once.
@@ -532,7 +528,7 @@ pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
             if !flow.visible {
                 app.engage.flow = None;
             }
-            status(app, summary, failed);
+            app.say_status(summary, failed);
             let mut fx = refresh_detail(app);
             fx.extend(screen::refresh(app));
             fx
