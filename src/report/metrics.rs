@@ -56,14 +56,33 @@ impl Metrics {
         grace_days: u32,
         only: Option<&HashSet<i64>>,
     ) -> Result<(Portfolio, Metrics)> {
-        let path = store.path();
         let prev_end = crate::domain::aging::month_of(as_of).0.pred_opt();
         let mine = |cid: &i64| only.is_none_or(|o| o.contains(cid));
         // About even halves: the figures and the open issues here; the outstanding a month
         // back and the open promises on the other connection.
-        let (portfolio, others) = std::thread::scope(|scope| {
-            let beside = scope.spawn(move || -> Result<(Option<Decimal>, Decimal)> {
-                let other = Store::open_existing(path)?;
+        let ((portfolio, issues, deductions), beside) = store.beside(
+            || {
+                let portfolio =
+                    Portfolio::compute(store, as_of, None, bounds, base).map(|p| match only {
+                        Some(cids) => p.restricted(cids),
+                        None => p,
+                    });
+                let open = store.open_issues_base(as_of, base, None).map(|issues| {
+                    issues
+                        .into_iter()
+                        .filter(|i| mine(&i.cid))
+                        .collect::<Vec<_>>()
+                });
+                let (issues, deductions): (Result<Decimal>, Result<Decimal>) = match open {
+                    Ok(open) => (
+                        Ok(open.iter().map(|i| i.amount).sum()),
+                        Ok(crate::store::issues::deductions(&open)),
+                    ),
+                    Err(e) => (Err(e), Ok(Decimal::ZERO)),
+                };
+                (portfolio, issues, deductions)
+            },
+            |other| -> Result<(Option<Decimal>, Decimal)> {
                 let begin = prev_end
                     .map(|d| other.outstanding_at_of(d, base, only))
                     .transpose()?;
@@ -77,37 +96,15 @@ impl Metrics {
                         .sum(),
                 };
                 Ok((begin, promises))
-            });
-            let portfolio =
-                Portfolio::compute(store, as_of, None, bounds, base).map(|p| match only {
-                    Some(cids) => p.restricted(cids),
-                    None => p,
-                });
-            let open = store.open_issues_base(as_of, base, None).map(|issues| {
-                issues
-                    .into_iter()
-                    .filter(|i| mine(&i.cid))
-                    .collect::<Vec<_>>()
-            });
-            let (issues, deductions): (Result<Decimal>, Result<Decimal>) = match open {
-                Ok(open) => (
-                    Ok(open.iter().map(|i| i.amount).sum()),
-                    Ok(crate::store::issues::deductions(&open)),
-                ),
-                Err(e) => (Err(e), Ok(Decimal::ZERO)),
-            };
-            let others = beside
-                .join()
-                .unwrap_or_else(|_| Err(crate::Error::runtime("reading the metrics failed")))
-                .and_then(|(begin_outstanding, open_p2p_amount)| {
-                    Ok(Others {
-                        begin_outstanding,
-                        open_issue_amount: issues?,
-                        open_deduction_amount: deductions?,
-                        open_p2p_amount,
-                    })
-                });
-            (portfolio, others)
+            },
+        );
+        let others = beside.and_then(|(begin_outstanding, open_p2p_amount)| {
+            Ok(Others {
+                begin_outstanding,
+                open_issue_amount: issues?,
+                open_deduction_amount: deductions?,
+                open_p2p_amount,
+            })
         });
         let portfolio = portfolio?;
         let metrics = Metrics::assemble(store, &portfolio, others?, only)?;

@@ -298,6 +298,28 @@ impl Store {
         Ok((version, tables))
     }
 
+    /// Runs `here` (on this connection) while `there` runs on a second connection to the same
+    /// file, on a thread of its own: two reads that take about as long as each other finish in
+    /// about half the time on two cores. Both results; a second connection that cannot be
+    /// opened, or work that panicked, is `there`'s error.
+    pub fn beside<A, B: Send>(
+        &self,
+        here: impl FnOnce() -> A,
+        there: impl FnOnce(&Store) -> Result<B> + Send,
+    ) -> (A, Result<B>) {
+        let path = self.path.as_path();
+        std::thread::scope(|scope| {
+            let second = scope.spawn(move || there(&Store::open_existing(path)?));
+            let a = here();
+            let b = second.join().unwrap_or_else(|_| {
+                Err(Error::runtime(
+                    "the work on the second connection to the database failed",
+                ))
+            });
+            (a, b)
+        })
+    }
+
     /// The raw connection, for the store's submodules.
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn

@@ -946,15 +946,9 @@ impl PortfolioWorker {
         // Each customer's activity on a second connection while this one reads the open
         // items and the totals of promises and issues: about as long as each other.
         let store = &self.store;
-        let (computed, activity) = std::thread::scope(|scope| {
-            let path = &self.path;
-            let beside = scope.spawn(move || {
-                let t = Instant::now();
-                let activity = Store::open_existing(path)
-                    .and_then(|store| store.queue_activity(as_of, s.grace_days, None));
-                activity.map(|a| (a, t.elapsed()))
-            });
-            let computed = (|| -> Result<(Portfolio, QueueExtras)> {
+        let t_beside = Instant::now();
+        let (computed, activity) = store.beside(
+            || -> Result<(Portfolio, QueueExtras)> {
                 let portfolio =
                     Portfolio::compute(store, as_of, None, &s.bounds, &s.base_currency)?;
                 let issues = store.open_issues_base(as_of, &s.base_currency, None)?;
@@ -972,12 +966,12 @@ impl PortfolioWorker {
                         issues,
                     },
                 ))
-            })();
-            let activity = beside
-                .join()
-                .unwrap_or_else(|_| Err(crate::Error::runtime("reading the activity failed")));
-            (computed, activity)
-        });
+            },
+            |second| {
+                let activity = second.queue_activity(as_of, s.grace_days, None)?;
+                Ok((activity, t_beside.elapsed()))
+            },
+        );
         let (portfolio, extras) = computed?;
         let open_issue_amount: Decimal = extras.issues.iter().map(|i| i.amount).sum();
         let open_p2p_amount: Decimal = extras.promise_base.values().sum();
