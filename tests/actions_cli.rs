@@ -2,6 +2,7 @@
 //! wrong in one sentence, and writes nothing; good input prints one line; `activity --json`.
 
 mod fixture;
+mod snapshot;
 
 use fixture::{Fixture, stderr, stdout};
 use owed::actions::{self, DisputeForm, PromiseForm};
@@ -400,14 +401,10 @@ fn activity_json_lists_every_kind_newest_first() {
             "note"
         ]
     );
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
-    settings.bind(|| {
-        insta::assert_snapshot!(
-            "activity_json",
-            serde_json::to_string_pretty(&json).unwrap()
-        );
-    });
+    snapshot::assert(
+        "activity_json",
+        &serde_json::to_string_pretty(&json).unwrap(),
+    );
 }
 
 fn promise_form<'a>(amount: &'a str, documents: &'a [String]) -> PromiseForm<'a> {

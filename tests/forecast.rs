@@ -2,6 +2,7 @@
 //! human report, and backtests that only ever see what was known at each cutoff.
 
 mod common;
+mod snapshot;
 
 use common::{owed_in, stderr, stdout};
 use owed::domain::date::parse_iso;
@@ -236,9 +237,7 @@ fn forecast_table_for_people() {
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
-    settings.bind(|| insta::assert_snapshot!("forecast_table", stdout(&out)));
+    snapshot::assert("forecast_table", &stdout(&out));
 }
 
 /// Histories and predictions at `cutoff` from a store.

@@ -3,6 +3,7 @@
 //! skipped, outbox, report) and the Replies tab. The engagement worker runs in step with the
 //! keys; mail goes to a recorder (the real SMTP server is in `tui_engage_smtp.rs`).
 
+mod snapshot;
 mod workstation;
 
 use owed::tui::app::{Mode, Screen};
@@ -48,13 +49,6 @@ impl Fixture {
         let conn = rusqlite::Connection::open(&self.db).unwrap();
         conn.execute_batch(sql).unwrap();
     }
-}
-
-fn snapshot(name: &str, screen: &str) {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| insta::assert_snapshot!(name, screen));
 }
 
 fn sends(effects: &[Effect]) -> Vec<&EngageRequest> {
@@ -300,7 +294,7 @@ fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
     assert_eq!(plan.skipped.len(), 1);
     assert_eq!(plan.skipped[0].customer_id, "K10");
     assert_eq!(plan.paused, 1, "Orbit's open promise");
-    snapshot("engage_plan_120x40", &d.screen());
+    snapshot::assert("engage_plan_120x40", &d.screen());
     // h: the command line offers a week, Enter holds the selected customer (Kite).
     d.press("j h");
     assert_eq!(d.app.mode, Mode::Command);
@@ -429,7 +423,7 @@ fn failed_and_pending_reminders_show_in_the_outbox_with_their_errors() {
     assert!(screen.contains(" Outbox 2 "), "{screen}");
     assert!(screen.contains("550 mailbox unavailable"));
     assert!(screen.contains("delivery unknown: connection reset"));
-    snapshot("engage_outbox_120x40", &screen);
+    snapshot::assert("engage_outbox_120x40", &screen);
 }
 
 #[test]
@@ -467,7 +461,7 @@ fn the_report_pane_shows_what_the_reminders_achieved() {
         "{}",
         d.screen()
     );
-    snapshot("engage_report_120x40", &d.screen());
+    snapshot::assert("engage_report_120x40", &d.screen());
 }
 
 #[test]
@@ -476,11 +470,11 @@ fn picker_and_preview_snapshots() {
     let mail = Recorder::default();
     let mut d = f.driver("alice", (120, 40), &mail);
     d.press("G r");
-    snapshot("engage_picker_120x40", &d.screen());
+    snapshot::assert("engage_picker_120x40", &d.screen());
     d.press("<Enter>");
-    snapshot("engage_preview_120x40", &d.screen());
+    snapshot::assert("engage_preview_120x40", &d.screen());
     d.press("s");
-    snapshot("engage_confirm_120x40", &d.screen());
+    snapshot::assert("engage_confirm_120x40", &d.screen());
 }
 
 #[test]

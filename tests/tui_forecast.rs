@@ -3,6 +3,7 @@
 //! as of a fixed date.
 
 mod fixture;
+mod snapshot;
 mod workstation;
 
 use owed::domain::Decimal;
@@ -191,13 +192,6 @@ fn cids(db: &Path) -> HashMap<String, i64> {
         .collect()
 }
 
-fn snapshot(name: &str, screen: &str) {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| insta::assert_snapshot!(name, screen));
-}
-
 #[test]
 fn the_high_risk_tab_counts_and_lists_the_forecasts_high_risk_customers() {
     let (_dir, db) = portfolio();
@@ -378,7 +372,7 @@ fn the_detail_shows_each_open_documents_predicted_date_and_reason() {
         f.documents.iter().any(|x| x.backtest_mae.is_some()),
         "the check scored this ledger"
     );
-    snapshot("forecast_detail_120x40", &screen);
+    snapshot::assert("forecast_detail_120x40", &screen);
 }
 
 #[test]
@@ -386,9 +380,9 @@ fn the_cash_chart_on_the_main_screen() {
     let (_dir, db) = portfolio();
     let mut d = Driver::new(&db, "alice", (120, 40));
     d.press("c c c c");
-    snapshot("forecast_cash_120x40", &d.screen());
+    snapshot::assert("forecast_cash_120x40", &d.screen());
     d.press("<Tab> j j j");
-    snapshot("forecast_cash_focus_120x40", &d.screen());
+    snapshot::assert("forecast_cash_focus_120x40", &d.screen());
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The collector-action forms driven by keys through the update function, on the fixture
 //! database (the worker's answers are computed synchronously by the test driver).
 
+mod snapshot;
 mod workstation;
 
 use owed::domain::Decimal;
@@ -491,13 +492,6 @@ fn saves_are_never_coalesced() {
     assert_eq!(notes(&db, "K3"), ["three", "two", "one"]);
 }
 
-fn snapshot(name: &str, screen: &str) {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| insta::assert_snapshot!(name, screen));
-}
-
 #[test]
 fn each_form_at_two_sizes() {
     let (_dir, db) = fixture();
@@ -521,7 +515,7 @@ fn each_form_at_two_sizes() {
             let mut d = Driver::new(&db, "alice", (w, h));
             d.press(keys);
             assert_eq!(d.app.mode, Mode::Form, "{name}");
-            snapshot(&format!("form_{name}_{w}x{h}"), &d.screen());
+            snapshot::assert(&format!("form_{name}_{w}x{h}"), &d.screen());
         }
     }
 }

@@ -1,15 +1,9 @@
 //! Snapshots of the whole workstation screen on the fixture, at three terminal sizes.
 
+mod snapshot;
 mod workstation;
 
 use workstation::Driver;
-
-fn snapshot(name: &str, screen: &str) {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| insta::assert_snapshot!(name, screen));
-}
 
 #[test]
 fn main_screen_at_three_sizes() {
@@ -17,7 +11,7 @@ fn main_screen_at_three_sizes() {
     let db = workstation::build(dir.path());
     for (w, h) in [(80, 24), (120, 40), (200, 60)] {
         let d = Driver::new(&db, "alice", (w, h));
-        snapshot(&format!("main_{w}x{h}"), &d.screen());
+        snapshot::assert(&format!("main_{w}x{h}"), &d.screen());
     }
 }
 
@@ -28,7 +22,7 @@ fn detail_screen_on_a_narrow_terminal() {
     let mut d = Driver::new(&db, "alice", (80, 24));
     // Kite Supplies: a partly paid invoice, a credit note, a note.
     d.press("/ kite <Enter> <Enter>");
-    snapshot("detail_80x24", &d.screen());
+    snapshot::assert("detail_80x24", &d.screen());
     d.press("<Esc>");
     assert!(d.screen().contains("Queue · mine (alice) · filter: kite"));
 }
@@ -39,15 +33,15 @@ fn help_filter_command_line_and_small_terminal() {
     let db = workstation::build(dir.path());
     let mut d = Driver::new(&db, "alice", (80, 24));
     d.press("?");
-    snapshot("help_80x24", &d.screen());
+    snapshot::assert("help_80x24", &d.screen());
     d.press("<Esc> / acme <Space> overdue>");
-    snapshot("filter_typing_80x24", &d.screen());
+    snapshot::assert("filter_typing_80x24", &d.screen());
     d.press("<Esc> :");
     d.press("sort");
-    snapshot("command_line_80x24", &d.screen());
+    snapshot::assert("command_line_80x24", &d.screen());
     d.press("<Esc>");
     d.resize(50, 12);
-    snapshot("too_small_50x12", &d.screen());
+    snapshot::assert("too_small_50x12", &d.screen());
 }
 
 /// The aging with the focus on a bar, then the three charts of the seed's dashboard: net
@@ -59,13 +53,13 @@ fn chart_focus_and_the_other_charts() {
     let db = workstation::build(dir.path());
     let mut d = Driver::new(&db, "alice", (120, 40));
     d.press("<Tab> j j");
-    snapshot("chart_focus_120x40", &d.screen());
+    snapshot::assert("chart_focus_120x40", &d.screen());
     d.press("c");
-    snapshot("chart_overdue_120x40", &d.screen());
+    snapshot::assert("chart_overdue_120x40", &d.screen());
     d.press("c");
-    snapshot("chart_collectable_120x40", &d.screen());
+    snapshot::assert("chart_collectable_120x40", &d.screen());
     d.press("c");
-    snapshot("chart_issues_120x40", &d.screen());
+    snapshot::assert("chart_issues_120x40", &d.screen());
 }
 
 #[test]
@@ -74,5 +68,5 @@ fn everyone_in_the_all_tab_with_marks() {
     let db = workstation::build(dir.path());
     let mut d = Driver::new(&db, "alice", (120, 40));
     d.press("m 2 N <Space> j <Space>");
-    snapshot("everyone_all_by_name_120x40", &d.screen());
+    snapshot::assert("everyone_all_by_name_120x40", &d.screen());
 }

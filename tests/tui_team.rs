@@ -3,6 +3,7 @@
 //! (one sentence on the footer), whatever sends the request.
 
 mod common;
+mod snapshot;
 mod workstation;
 
 use owed::domain::money::{grouped, plain};
@@ -13,13 +14,6 @@ use owed::workstation::{Answer, Request, Response, ServiceSettings, Workstation}
 use std::path::Path;
 use std::time::{Duration, Instant};
 use workstation::{AS_OF, Driver};
-
-fn snapshot(name: &str, screen: &str) {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots");
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| insta::assert_snapshot!(name, screen));
-}
 
 /// `owed report team --json` on the database, as of the fixture's date.
 fn report_json(dir: &Path, db: &Path) -> serde_json::Value {
@@ -114,7 +108,7 @@ fn a_managers_team_screen_shows_the_figures_of_report_team() {
 
     // What is drawn: each row's figures, right-aligned in their columns, and the totals.
     let screen = d.screen();
-    snapshot("team_120x40", &screen);
+    snapshot::assert("team_120x40", &screen);
     for c in &report.collectors {
         let line = line_of(&screen, &c.collector);
         assert!(
