@@ -79,25 +79,9 @@ date,currency,rate
 2026-04-01,EUR,1.12
 ";
 
-/// Collectors' activity, written as the collector-actions commands would.
-const ACTIVITY: &str = "
-INSERT INTO notes (cid, at, collector, text) SELECT cid, '2026-04-20T10:00:00Z', 'alice',
-    'Called AP, they will check the credit note and call back' FROM customers WHERE id = 'K1';
-INSERT INTO notes (cid, at, collector, text) SELECT cid, '2026-05-02T09:00:00Z', 'alice',
-    'A note after the as-of date' FROM customers WHERE id = 'K1';
-INSERT INTO promises (id, cid, at, collector, amount, promised_date, recorded_date, text)
-    SELECT 1, cid, '2026-04-15T14:00:00Z', 'alice', 50000000, {2026-04-25}, {2026-04-15}, 'CFO promised half'
-      FROM customers WHERE id = 'K6';
-INSERT INTO promise_documents (promise_id, did) SELECT 1, did FROM documents WHERE id = 'F1';
-INSERT INTO promises (id, cid, at, collector, amount, promised_date, recorded_date, text)
-    SELECT 2, cid, '2026-04-28T11:00:00Z', 'alice', 25000000, {2026-05-10}, {2026-04-28}, NULL
-      FROM customers WHERE id = 'K9';
-INSERT INTO issues (id, cid, at, collector, reason, amount, opened_date, text)
-    SELECT 1, cid, '2026-04-02T08:30:00Z', 'alice', 'pricing', 8000000, {2026-04-02}, 'Charged the old menu price'
-      FROM customers WHERE id = 'K5';
-INSERT INTO issue_documents (issue_id, did) SELECT 1, did FROM documents WHERE id = 'E1';
-INSERT INTO followups (cid, at, collector, due_date, text) SELECT cid, '2026-04-27T16:00:00Z',
-    'alice', {2026-04-29}, 'Call back about the PO number' FROM customers WHERE id = 'K7';
+/// What the engagement cycles sent and the inbox filed (written as they write them; they are
+/// no collector action).
+const ENGAGEMENT: &str = "
 INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body, status, sent_at, sent_date)
     SELECT cid, '2026-04-22T07:00:00Z', 'bob', 'Standard dunning', 'Friendly', 'buchhaltung@lumen.example',
            'Invoice RE-2001 is overdue', 'Dear customer…', 'sent', '2026-04-22T07:00:05Z', {2026-04-22}
@@ -131,10 +115,63 @@ pub fn build(dir: &Path) -> PathBuf {
         },
     )
     .unwrap();
+    collectors_activity(&mut store);
     drop(store);
     let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute_batch(&with_day_numbers(ACTIVITY)).unwrap();
+    conn.execute_batch(&with_day_numbers(ENGAGEMENT)).unwrap();
     db
+}
+
+/// The collectors' notes, promises, dispute and follow-up, recorded through the collector
+/// actions (as `owed note`, `owed promise`, … would), each at its own moment.
+fn collectors_activity(store: &mut Store) {
+    use owed::actions::{self, DisputeForm, PromiseForm};
+    let config = owed::config::Config::default();
+    let at = |when: &str| {
+        let now = chrono::DateTime::parse_from_rfc3339(when)
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        owed::domain::action_checks::Stamp::new("alice", now, now.date_naive()).unwrap()
+    };
+    let note = "Called AP, they will check the credit note and call back";
+    actions::note(store, &at("2026-04-20T10:00:00Z"), "K1", note).unwrap();
+    let later = "A note after the as-of date";
+    actions::note(store, &at("2026-05-02T09:00:00Z"), "K1", later).unwrap();
+    let f1 = ["F1".to_string()];
+    let half = PromiseForm {
+        customer: "K6",
+        amount: "5000",
+        date: "2026-04-25",
+        documents: &f1,
+        text: Some("CFO promised half"),
+    };
+    actions::promise(store, &at("2026-04-15T14:00:00Z"), &config, &half).unwrap();
+    let rest = PromiseForm {
+        customer: "K9",
+        amount: "2500",
+        date: "2026-05-10",
+        documents: &[],
+        text: None,
+    };
+    actions::promise(store, &at("2026-04-28T11:00:00Z"), &config, &rest).unwrap();
+    let e1 = ["E1".to_string()];
+    let dispute = DisputeForm {
+        customer: "K5",
+        reason: "pricing",
+        amount: Some("800"),
+        documents: &e1,
+        text: Some("Charged the old menu price"),
+    };
+    actions::dispute(store, &at("2026-04-02T08:30:00Z"), &config, &dispute).unwrap();
+    let call_back = "Call back about the PO number";
+    actions::followup(
+        store,
+        &at("2026-04-27T16:00:00Z"),
+        "K7",
+        "2026-04-29",
+        call_back,
+    )
+    .unwrap();
 }
 
 /// `ACTIVITY` with each `{YYYY-MM-DD}` replaced by the store's day number of that date.
