@@ -445,3 +445,38 @@ fn export_team_writes_the_same_figures() {
     assert_eq!(s.text(total, 0), "Total");
     assert_eq!(s.number(total, 3), 870.0, "550 + 250 + 70 overdue");
 }
+
+/// The team's figures are a manager's or an auditor's, from the shell as on the team screen:
+/// a registered collector is refused in one sentence (exit 2) and no file is written.
+#[test]
+fn a_collector_may_not_see_the_teams_figures_from_the_shell() {
+    let dir = portfolio();
+    let db = dir.path().join("owed.db");
+    let run = |who: &str, args: &[&str]| {
+        let mut all = vec![
+            "--db",
+            db.to_str().unwrap(),
+            "--as",
+            who,
+            "--as-of",
+            "2026-04-30",
+        ];
+        all.extend_from_slice(args);
+        command_in(dir.path(), &all).output().unwrap()
+    };
+    let refused = run("carl", &["report", "team"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert_eq!(
+        stderr(&refused).trim(),
+        "owed: carl (collector) may not see the team's figures: the team screen is for managers"
+    );
+    let file = dir.path().join("team.xlsx");
+    let refused = run("carl", &["export", "team", "-o", file.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(!file.exists(), "nothing is written");
+    let shown = run("dana", &["report", "team", "--json"]);
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    let exported = run("dana", &["export", "team", "-o", file.to_str().unwrap()]);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    assert!(file.exists());
+}

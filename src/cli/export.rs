@@ -160,6 +160,7 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             })?;
         }
         View::Team => {
+            crate::domain::users::may_see_team(&ctx.actor(&store)?).map_err(Error::Input)?;
             let p = portfolio()?;
             let report = TeamReport::compute(&store, &p, grace)?;
             meta.about = figures(views::TEAM_FIGURES);

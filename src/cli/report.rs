@@ -120,6 +120,8 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
             f.to_text(o.top)
         }
         Report::Team(o) => {
+            // As the team screen: a manager's or an auditor's.
+            crate::domain::users::may_see_team(&ctx.actor(&store)?).map_err(Error::Input)?;
             let bounds = ctx.config.aging().map_err(Error::input)?;
             let r = TeamReport::compute_at(
                 &store,
