@@ -428,6 +428,7 @@ fn a_hold_keeps_a_customer_out_until_its_last_day() {
     let mut w = World::new(&[("dunning.toml", DUNNING)]);
     let cid = w.store.customer_key("C5").unwrap().unwrap();
     w.store
+        .engagement_mut()
         .hold_customer(
             &fixture::stamp("2026-04-30"),
             cid,
@@ -442,6 +443,7 @@ fn a_hold_keeps_a_customer_out_until_its_last_day() {
     assert!(w.customers(day(2026, 5, 3)).contains(&"C5".to_string()));
     // A later hold until a past date releases it.
     w.store
+        .engagement_mut()
         .hold_customer(&fixture::stamp("2026-04-30"), cid, day(2026, 4, 1), None)
         .unwrap();
     assert!(w.customers(day(2026, 4, 30)).contains(&"C5".to_string()));
@@ -527,11 +529,13 @@ fn transient_failures_are_retried_and_refusals_release_the_documents() {
     let id = report.unknown[0].reminder_id;
     assert!(
         w.store
+            .engagement_mut()
             .release_pending_reminder(&fixture::stamp("2026-04-30"), id)
             .unwrap()
     );
     assert!(
         !w.store
+            .engagement_mut()
             .release_pending_reminder(&fixture::stamp("2026-04-30"), id)
             .unwrap()
     );
@@ -888,7 +892,11 @@ fn an_unverified_reply_is_not_the_customers_last_reply() {
         early = d(2026, 4, 10),
         late = d(2026, 4, 20),
     ));
-    let last = w.store.last_reply_dates(day(2026, 4, 30)).unwrap();
+    let last = w
+        .store
+        .engagement()
+        .last_reply_dates(day(2026, 4, 30))
+        .unwrap();
     let cid = |id: &str| w.store.customer_key(id).unwrap().unwrap();
     assert_eq!(last.get(&cid("C1")), Some(&day(2026, 4, 10)));
     assert_eq!(last.get(&cid("C2")), None);

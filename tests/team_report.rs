@@ -167,6 +167,7 @@ fn portfolio() -> tempfile::TempDir {
     call(s, "dana", "04-29", "U1", "wrong_number", "");
     let b1 = store.customer_key("B1").unwrap().unwrap();
     store
+        .engagement_mut()
         .insert_reply(&owed::store::engage::NewReply {
             cid: b1,
             at: "2026-04-29T10:00:00Z",

@@ -623,7 +623,10 @@ fn a_reminder_that_named_no_documents_is_not_counted_as_paid() {
                 'Friendly reminder', 'text', 'sent', '2026-04-01T07:00:01Z', {2026-04-01}, '<n@x>' FROM customers WHERE id = 'K1';",
     ));
     let store = owed::store::Store::open_existing(&f.db).unwrap();
-    let outcomes = store.reminder_outcomes(workstation::as_of()).unwrap();
+    let outcomes = store
+        .engagement()
+        .reminder_outcomes(workstation::as_of())
+        .unwrap();
     let none = outcomes.iter().find(|o| o.id == 60).unwrap();
     assert!(!none.paid);
 }

@@ -332,7 +332,7 @@ fn catch_stop_signals() -> Result<outbox::StopSignal> {
 
 fn show_outbox(ctx: &Context, args: &OutboxArgs) -> Result<()> {
     let store = ctx.open_store()?;
-    let rows = store.outbox(args.sent)?;
+    let rows = store.engagement().outbox(args.sent)?;
     if args.json {
         let list: Vec<serde_json::Value> = rows
             .iter()
@@ -377,7 +377,10 @@ fn show_outbox(ctx: &Context, args: &OutboxArgs) -> Result<()> {
 fn release(ctx: &Context, args: &ReleaseArgs) -> Result<()> {
     let mut store = ctx.open_store()?;
     let stamp = ctx.stamp(&store)?;
-    if store.release_pending_reminder(&stamp, args.id)? {
+    if store
+        .engagement_mut()
+        .release_pending_reminder(&stamp, args.id)?
+    {
         outln!(
             "reminder {} released: its documents are planned again next run",
             args.id
@@ -406,7 +409,9 @@ fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
         ))
     })?;
     let stamp = ctx.stamp(&store)?;
-    store.hold_customer(&stamp, cid, until, args.text.as_deref())?;
+    store
+        .engagement_mut()
+        .hold_customer(&stamp, cid, until, args.text.as_deref())?;
     outln!("{} held back from engagement until {until}", args.customer)?;
     Ok(())
 }

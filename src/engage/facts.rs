@@ -215,18 +215,18 @@ impl Facts {
             &store.open_promises(as_of, grace_days, base_currency)?,
             &mut rates,
         )?;
-        facts.held = store.held_customers(as_of)?;
+        facts.held = store.engagement().held_customers(as_of)?;
         if needs.customer("last_email_date") {
-            facts.last_email = store.last_email_dates(as_of)?;
+            facts.last_email = store.engagement().last_email_dates(as_of)?;
         }
         if needs.document("last_email_date") {
-            facts.last_email_document = store.last_email_dates_by_document(as_of)?;
+            facts.last_email_document = store.engagement().last_email_dates_by_document(as_of)?;
         }
         if needs.customer("last_reply_date") {
-            facts.last_reply = store.last_reply_dates(as_of)?;
+            facts.last_reply = store.engagement().last_reply_dates(as_of)?;
         }
         if needs.document("last_reply_date") {
-            facts.last_reply_document = store.last_reply_dates_by_document(as_of)?;
+            facts.last_reply_document = store.engagement().last_reply_dates_by_document(as_of)?;
         }
         if needs.customer("outstanding_mismatch") {
             facts.mismatch = store.customers_with_mismatch()?;

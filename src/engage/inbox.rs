@@ -100,7 +100,7 @@ pub fn import_maildir(store: &mut Store, dir: &Path, as_of: Date) -> Result<Vec<
         })
         .collect();
     entries.sort_by(|a, b| a.0.cmp(&b.0));
-    let addresses = store.customers_by_address()?;
+    let addresses = store.engagement().customers_by_address()?;
     let mut by_customer: HashMap<i64, Vec<String>> = HashMap::new();
     for (address, cids) in &addresses {
         for &cid in cids {
@@ -145,7 +145,7 @@ pub fn import_maildir(store: &mut Store, dir: &Path, as_of: Date) -> Result<Vec<
         let in_reply_to = reminder_message_id
             .as_deref()
             .or(parsed.in_reply_to.first().map(String::as_str));
-        let inserted = store.insert_reply(&NewReply {
+        let inserted = store.engagement_mut().insert_reply(&NewReply {
             cid,
             at: &now(),
             received_date: parsed.date.unwrap_or(as_of),
@@ -337,7 +337,7 @@ fn match_customer(
     addresses: &HashMap<String, Vec<i64>>,
 ) -> Result<Option<(i64, Option<String>)>> {
     for id in parsed.thread_ids() {
-        if let Some((_, cid)) = store.reminder_by_message_id(id)? {
+        if let Some((_, cid)) = store.engagement().reminder_by_message_id(id)? {
             return Ok(Some((cid, Some(id.to_string()))));
         }
     }

@@ -447,59 +447,61 @@ pub fn deliver_entry(
     } else {
         new_message_id(&settings.from)
     };
-    let claimed = store.claim_reminder(&entry.cycle, taken_by, &dids, |free| {
-        let docs: Vec<DocumentFacts> = entry
-            .documents
-            .iter()
-            .filter(|d| free.contains(&d.did))
-            .map(document_facts)
-            .collect();
-        let context = EmailContext::build(context_input(entry, settings), &docs);
-        let (rendered, outgoing) = if sms {
-            let body = templates.render_sms(template, &context)?;
-            let rendered = RenderedEmail {
-                subject: single_line(body.lines().next().unwrap_or_default())
-                    .chars()
-                    .take(78)
-                    .collect(),
-                text: body.clone(),
-                html: None,
+    let claimed = store
+        .engagement_mut()
+        .claim_reminder(&entry.cycle, taken_by, &dids, |free| {
+            let docs: Vec<DocumentFacts> = entry
+                .documents
+                .iter()
+                .filter(|d| free.contains(&d.did))
+                .map(document_facts)
+                .collect();
+            let context = EmailContext::build(context_input(entry, settings), &docs);
+            let (rendered, outgoing) = if sms {
+                let body = templates.render_sms(template, &context)?;
+                let rendered = RenderedEmail {
+                    subject: single_line(body.lines().next().unwrap_or_default())
+                        .chars()
+                        .take(78)
+                        .collect(),
+                    text: body.clone(),
+                    html: None,
+                };
+                let text = TextMessage {
+                    to: entry.to.clone(),
+                    body,
+                };
+                (rendered, Outgoing::Text(text))
+            } else {
+                let rendered = templates.render(template, &context)?;
+                let message = build_message(
+                    settings,
+                    &entry.customer_name,
+                    &to,
+                    &cc,
+                    &rendered,
+                    attachment.as_ref(),
+                    &message_id,
+                )
+                .map_err(Error::input)?;
+                (rendered, Outgoing::Email(Box::new(message)))
             };
-            let text = TextMessage {
-                to: entry.to.clone(),
-                body,
+            let message = outgoing;
+            let row = NewReminder {
+                cid: entry.cid,
+                at: now(),
+                collector: settings.collector.clone(),
+                cycle: entry.cycle.clone(),
+                reminder: entry.reminder.clone(),
+                to_addr: entry.to.clone(),
+                subject: rendered.subject.clone(),
+                body: rendered.text.clone(),
+                html: rendered.html.clone(),
+                message_id: message_id.clone(),
+                channel: entry.channel.as_str(),
             };
-            (rendered, Outgoing::Text(text))
-        } else {
-            let rendered = templates.render(template, &context)?;
-            let message = build_message(
-                settings,
-                &entry.customer_name,
-                &to,
-                &cc,
-                &rendered,
-                attachment.as_ref(),
-                &message_id,
-            )
-            .map_err(Error::input)?;
-            (rendered, Outgoing::Email(Box::new(message)))
-        };
-        let message = outgoing;
-        let row = NewReminder {
-            cid: entry.cid,
-            at: now(),
-            collector: settings.collector.clone(),
-            cycle: entry.cycle.clone(),
-            reminder: entry.reminder.clone(),
-            to_addr: entry.to.clone(),
-            subject: rendered.subject.clone(),
-            body: rendered.text.clone(),
-            html: rendered.html.clone(),
-            message_id: message_id.clone(),
-            channel: entry.channel.as_str(),
-        };
-        Ok(((rendered, message), row))
-    })?;
+            Ok(((rendered, message), row))
+        })?;
     let Some((id, free, (rendered, message))) = claimed else {
         return Ok(EntryOutcome::AlreadyClaimed);
     };
@@ -519,7 +521,9 @@ pub fn deliver_entry(
         };
         match result {
             Ok(()) => {
-                store.mark_reminder_sent(id, &now(), settings.as_of)?;
+                store
+                    .engagement_mut()
+                    .mark_reminder_sent(id, &now(), settings.as_of)?;
                 return Ok(EntryOutcome::Sent(SentReminder {
                     reminder_id: id,
                     cycle: entry.cycle.clone(),
@@ -546,16 +550,16 @@ pub fn deliver_entry(
                 attempt += 1;
             }
             Err(SendError::Unreachable(e) | SendError::Fatal(e)) => {
-                store.release_reminder(id, &e)?;
+                store.engagement_mut().release_reminder(id, &e)?;
                 return Ok(EntryOutcome::ServerLost(undelivered(e)));
             }
             Err(SendError::Refused { message, .. }) => {
-                store.release_reminder(id, &message)?;
+                store.engagement_mut().release_reminder(id, &message)?;
                 return Ok(EntryOutcome::Failed(undelivered(message)));
             }
             Err(SendError::Unknown(e)) => {
                 let e = format!("delivery unknown: {e}");
-                store.note_reminder_unknown(id, &e)?;
+                store.engagement_mut().note_reminder_unknown(id, &e)?;
                 return Ok(EntryOutcome::Unknown(undelivered(e)));
             }
         }

@@ -220,7 +220,7 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
         settings.promise_grace_days,
     )?;
     if settings.min_days_between > 0 {
-        facts.last_reminder = store.last_reminder_dates(as_of)?;
+        facts.last_reminder = store.engagement().last_reminder_dates(as_of)?;
     }
     let customer_custom = Facts::needs_custom(&needs, Level::Customer);
     let document_custom = Facts::needs_custom(&needs, Level::Document);
@@ -553,7 +553,7 @@ impl Claims {
     fn read(store: &Store, cycles: &Cycles) -> Result<Claims> {
         let names: Vec<&str> = cycles.cycles.iter().map(|c| c.name.as_str()).collect();
         let mut claims = Claims::default();
-        for (cycle, reminder, did) in store.claimed_documents(&names)? {
+        for (cycle, reminder, did) in store.engagement().claimed_documents(&names)? {
             let Some(position) = names.iter().position(|n| *n == cycle) else {
                 continue;
             };

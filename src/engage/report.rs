@@ -92,12 +92,14 @@ pub struct EngagementReport {
 impl EngagementReport {
     /// Computes the report from the outbox, replies, promises and applications.
     pub fn compute(store: &Store, as_of: Date, base_currency: &str) -> Result<EngagementReport> {
-        let collected = store.collected_after_reminders(as_of, base_currency)?;
+        let collected = store
+            .engagement()
+            .collected_after_reminders(as_of, base_currency)?;
         let mut by_reminder: BTreeMap<(String, String), ReminderStats> = BTreeMap::new();
         let weeks = weeks(store, as_of)?;
         let first_week = weeks.first().map_or(as_of, |w| w.week_start);
         let mut by_cycle_week: BTreeMap<(String, Date), CycleWeek> = BTreeMap::new();
-        for o in store.reminder_outcomes(as_of)? {
+        for o in store.engagement().reminder_outcomes(as_of)? {
             if o.sent_date >= first_week {
                 let start = week_start(o.sent_date);
                 let w = by_cycle_week
@@ -284,7 +286,7 @@ fn weeks(store: &Store, as_of: Date) -> Result<Vec<WeekStats>> {
             replies: 0,
         })
         .collect();
-    for (day, emails, texts, replies) in store.engagement_by_day(first, as_of)? {
+    for (day, emails, texts, replies) in store.engagement().engagement_by_day(first, as_of)? {
         let start = week_start(day);
         if let Some(w) = weeks.iter_mut().find(|w| w.week_start == start) {
             w.emails_sent += emails;

@@ -886,6 +886,7 @@ impl PortfolioWorker {
     fn mark_replies_read(&mut self, cid: i64) -> Result<Response> {
         let marked = self
             .store
+            .engagement_mut()
             .mark_replies_read(cid, &crate::engage::outbox::now())?;
         let mut left_tab = false;
         if self.as_of.is_some()

@@ -482,9 +482,9 @@ impl EngageWorker {
             cycles,
             entries,
             skipped,
-            held: self.store.holds_at(as_of)?,
+            held: self.store.engagement().holds_at(as_of)?,
             paused: plan.paused.len(),
-            outbox: self.store.outbox(OUTBOX_SENT)?,
+            outbox: self.store.engagement().outbox(OUTBOX_SENT)?,
         })
     }
 
@@ -494,7 +494,9 @@ impl EngageWorker {
         let stamp =
             Stamp::for_actor(&self.settings.actor, now, now.date_naive()).map_err(Error::Input)?;
         for &cid in cids {
-            self.store.hold_customer(&stamp, cid, until, text)?;
+            self.store
+                .engagement_mut()
+                .hold_customer(&stamp, cid, until, text)?;
         }
         Ok(cids.len())
     }
