@@ -62,6 +62,11 @@ pub struct ModelConfig {
     /// counts as paying then.
     pub weekday_min_count: usize,
     pub weekday_min_share: f64,
+    /// Documents' worth, at least, of the portfolio's residual curve in the blend each
+    /// document's date is read from (see [`Model::predict`]); `None`: as much as the peers
+    /// weigh in the customer's typical days late. Unless the settings fix it, the self-check
+    /// chooses it on the ledger's own history (see [`super::check`]).
+    pub residual_weight: Option<f64>,
     /// Check the model on the ledger's own recent history before publishing (see
     /// [`super::check`]); off for the fits the check itself makes.
     pub self_check: bool,
@@ -82,6 +87,7 @@ impl Default for ModelConfig {
             censor_cap_days: 60.0,
             weekday_min_count: 5,
             weekday_min_share: 0.7,
+            residual_weight: None,
             self_check: true,
             latent: None,
         }
@@ -221,7 +227,8 @@ impl Model {
 
     /// The blend a document's days late are read from: the customer's own curve, weighted
     /// by its evidence beyond `after`, and the portfolio's residual curve placed at the
-    /// customer's typical days late, weighted like the prior. What the customer's own curve
+    /// customer's typical days late, weighted like the prior (or the residual weight the
+    /// self-check chose, when more: see [`ModelConfig::residual_weight`]). What the customer's own curve
     /// leaves open (documents still unpaid past its last observation) is paid as the
     /// residual curve says beyond that point, or, past what the portfolio can speak for, at
     /// the rate its latest documents get paid.
@@ -256,7 +263,7 @@ impl Model {
             Part {
                 curve: &curves.residuals,
                 offset: p.typical_late,
-                weight: p.prior_weight,
+                weight: self.residual_weight(p),
                 tail: tail_from(&curves.residuals, p.typical_late),
             }
         } else {
@@ -264,7 +271,7 @@ impl Model {
             Part {
                 curve: &curves.survival,
                 offset,
-                weight: p.prior_weight,
+                weight: self.residual_weight(p),
                 tail: tail_from(&curves.survival, offset),
             }
         };
@@ -277,6 +284,14 @@ impl Model {
             },
             prior,
         ]
+    }
+
+    /// Documents' worth of the portfolio's side in the customer's blend: its prior weight,
+    /// or the settings' residual weight when that is more.
+    fn residual_weight(&self, p: &Profile) -> f64 {
+        self.config
+            .residual_weight
+            .map_or(p.prior_weight, |w| w.max(p.prior_weight))
     }
 
     /// The median normalised days late of a document given it is later than `after`.

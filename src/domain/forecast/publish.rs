@@ -40,11 +40,14 @@ impl Forecaster {
     /// Fits the model on every customer's history as of `as_of`, then checks it on the
     /// ledger's recent history (unless the settings say not to).
     pub fn fit(histories: &[CustomerHistory], as_of: Date, config: ModelConfig) -> Forecaster {
-        let model = Model::fit(histories, as_of, config);
+        let mut model = Model::fit(histories, as_of, config);
         let check = model
             .config
             .self_check
             .then(|| SelfCheck::run(histories, &model));
+        if let Some(check) = &check {
+            model.config.residual_weight = check.residual_weight;
+        }
         Forecaster { model, check }
     }
 
