@@ -180,6 +180,21 @@ pub struct Profile {
     pub month: Option<MonthHabit>,
 }
 
+impl Profile {
+    /// `date` moved to the customer's payment habit (the nearest day of its payment run, or
+    /// of its time of the month), never before `earliest`.
+    pub fn on_habit(&self, date: Date, earliest: Date) -> Date {
+        let date = if let Some(weekday) = self.weekday {
+            nearest_weekday(date, weekday, earliest)
+        } else if let Some(month) = self.month {
+            nearest_in_month(date, month, earliest)
+        } else {
+            date
+        };
+        date.max(earliest)
+    }
+}
+
 impl Model {
     /// Fits the portfolio prior on every customer's history as of `as_of`.
     pub fn fit(histories: &[CustomerHistory], as_of: Date, config: ModelConfig) -> Model {
@@ -512,13 +527,7 @@ impl Model {
             }
         };
         let earliest = self.as_of + Days::new(1);
-        let mut date = add_days(doc.due_date, late.round() as i64);
-        if let Some(weekday) = p.weekday {
-            date = nearest_weekday(date, weekday, earliest);
-        } else if let Some(month) = p.month {
-            date = nearest_in_month(date, month, earliest);
-        }
-        date = date.max(earliest);
+        let date = p.on_habit(add_days(doc.due_date, late.round() as i64), earliest);
 
         let mut reasons = vec![self.history_reason(p, late)];
         if let Some(weekday) = p.weekday {

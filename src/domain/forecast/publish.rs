@@ -111,7 +111,7 @@ impl Forecaster {
                         (date, reasons.join("; "), method)
                     }
                     Method::Model | Method::Promise => {
-                        self.model_date(h, prediction, promise, decision.shift, earliest)
+                        self.model_date(h, profile, prediction, promise, decision.shift)
                     }
                 };
                 Published {
@@ -130,16 +130,19 @@ impl Forecaster {
             .collect()
     }
 
-    /// The model's date, corrected by `shift`, with the promise applied after the correction.
+    /// The model's date, corrected by `shift` (and back on the customer's payment habit, if
+    /// it has one: a correction must not move a payment run's date off its weekday), with
+    /// the promise applied after the correction.
     fn model_date(
         &self,
         h: &CustomerHistory,
+        profile: &Profile,
         prediction: Prediction,
         promise: Option<Date>,
         shift: i64,
-        earliest: Date,
     ) -> (Date, String, Method) {
-        let base = shifted(prediction.model_date, shift, earliest);
+        let earliest = self.as_of() + Days::new(1);
+        let base = profile.on_habit(shifted(prediction.model_date, shift, earliest), earliest);
         let (date, promised) = apply_promise(base, promise, h, earliest);
         let method = promise_method(Method::Model, &promised, h);
         (date, prediction.reason, method)
