@@ -428,7 +428,10 @@ impl SelfCheck {
                             Scored {
                                 segment: Segment::of(doc, cutoff),
                                 due: doc.due_date,
-                                model: predictions.iter().map(|p| (p[k].date, p[k].p_late)).collect(),
+                                model: predictions
+                                    .iter()
+                                    .map(|p| (p[k].date, p[k].p_late))
+                                    .collect(),
                                 median,
                                 chance,
                                 paid,

@@ -881,7 +881,12 @@ fn a_late_document_follows_how_the_ledgers_late_documents_are_paid() {
         }
     }
     let typical = 9;
-    let mut h = customer(1, 12, |i| typical + jitter(1, i, 1), vec![open(1, -(typical + 8))]);
+    let mut h = customer(
+        1,
+        12,
+        |i| typical + jitter(1, i, 1),
+        vec![open(1, -(typical + 8))],
+    );
     h.settled[5].settled = plus(h.settled[5].settled, 21);
     all.push(h.clone());
     let checked = forecaster(&all);
