@@ -24,6 +24,14 @@
 //! A segment with too few scored documents follows the whole check's choice (the model if
 //! there are too few altogether) without a bias correction, and states no error.
 //!
+//! The replay also chooses the **residual weight** (see [`ModelConfig::residual_weight`]):
+//! the model is scored with each of [`RESIDUAL_WEIGHTS`], and the one whose dates, corrected
+//! for each segment's bias, err least over all scored documents is published (the decisions
+//! and the calibration are those of that weight). Customers differ far more in where they
+//! pay than in what a payment later than usual does next, so the portfolio's residual curve
+//! may deserve more weight in a late document's blend than its peers have in a customer's
+//! typical days late; the ledger says how much.
+//!
 //! On a ledger without dispute history (see [`super::prior::Latent`]) a document settled
 //! since a cutoff may have been disputed then without saying so: it is scored both as
 //! disputed and as not, weighted by its chance of having been disputed — otherwise the
