@@ -531,7 +531,8 @@ impl SelfCheck {
             }
         }
         // The residual weight whose forecast, corrected for each segment's bias, erred least
-        // (the first of equals: the customer's own prior weight before any more).
+        // (the first of equals: the customer's own prior weight before any more; the
+        // settings' weight when they fix it).
         let cost = |errors: &[Errors; 3]| -> f64 {
             errors
                 .iter()
@@ -546,7 +547,12 @@ impl SelfCheck {
                 .sum()
         };
         let costs: Vec<f64> = model_errors.iter().map(cost).collect();
+        // With too few documents scored, the first (no choice on noise).
+        let scored: f64 = model_errors
+            .first()
+            .map_or(0.0, |e| e.iter().map(Errors::weight).sum());
         let best = (0..weights.len())
+            .filter(|_| scored >= MIN_SCORED as f64)
             .min_by(|&a, &b| costs[a].total_cmp(&costs[b]).then(a.cmp(&b)))
             .unwrap_or(0);
         let scores: [Scores; 3] = Segment::ALL.map(|segment| Scores {
