@@ -174,6 +174,18 @@ fn forecast_json_has_the_spec_shape() {
         }
     }
     assert!(json["effects"]["prior_weight_documents"].as_f64().unwrap() > 0.0);
+    // The residual weight the check chose: the customer's prior weight (null) or one tried.
+    let residual = &json["effects"]["residual_weight_documents"];
+    assert!(
+        json["effects"]
+            .as_object()
+            .unwrap()
+            .contains_key("residual_weight_documents")
+    );
+    assert!(
+        residual.is_null() || [2.0, 4.0, 8.0].contains(&residual.as_f64().unwrap()),
+        "{residual}"
+    );
     let weeks = json["weeks"].as_array().unwrap();
     assert_eq!(weeks.len(), 13);
     // 2026-02-15 is a Sunday: the first week is the one of Monday 16 February.

@@ -33,6 +33,10 @@ pub struct BacktestArgs {
     /// Model tuning: open documents overdue by more than this are left out of the curves.
     #[arg(long, hide = true)]
     pub censor_cap: Option<f64>,
+    /// Model tuning: documents' worth, at least, of the portfolio's residual curve in each
+    /// document's blend, instead of the one the self-check chooses.
+    #[arg(long, hide = true, value_name = "W", value_parser = documents)]
+    pub residual_weight: Option<f64>,
     /// Model tuning: share of settlements on one weekday that makes it a payment run.
     #[arg(long, hide = true)]
     pub weekday_share: Option<f64>,
@@ -60,6 +64,9 @@ pub fn run(ctx: &Context, args: &BacktestArgs) -> Result<()> {
     if let Some(v) = args.trend_weight {
         model.trend_weight = v;
     }
+    if let Some(v) = args.residual_weight {
+        model.residual_weight = Some(v);
+    }
     model.self_check = !args.no_self_check;
     let result = Backtest::run(
         &store,
@@ -79,4 +86,13 @@ pub fn run(ctx: &Context, args: &BacktestArgs) -> Result<()> {
         out!("{}", result.to_text())?;
     }
     Ok(())
+}
+
+/// A number of documents' worth: finite and not negative.
+fn documents(text: &str) -> std::result::Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|w| w.is_finite() && *w >= 0.0)
+        .ok_or_else(|| format!("`{text}` is not a number of documents (0 or more)"))
 }

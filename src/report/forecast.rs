@@ -75,6 +75,9 @@ pub struct Effects {
     pub amount_days: Vec<f64>,
     /// Documents' worth of its peers in a customer's typical days late.
     pub prior_weight_documents: f64,
+    /// Documents' worth, at least, of the portfolio's residual curve in each document's
+    /// blend, as the self-check chose it; `None` (null): the customer's prior weight.
+    pub residual_weight_documents: Option<f64>,
     /// The typical spread of a customer's days late (days).
     pub customer_spread_days: f64,
 }
@@ -95,6 +98,7 @@ impl Effects {
             disputed_documents: a.dispute_evidence,
             amount_days: a.size_days.iter().map(|&d| round2(d)).collect(),
             prior_weight_documents: round2(prior.prior_weight),
+            residual_weight_documents: f.model.config.residual_weight.map(round2),
             customer_spread_days: round2(prior.spread),
         }
     }

@@ -24,6 +24,14 @@
 //! A segment with too few scored documents follows the whole check's choice (the model if
 //! there are too few altogether) without a bias correction, and states no error.
 //!
+//! The replay also chooses the **residual weight** (see [`ModelConfig::residual_weight`]):
+//! the model is scored with each of [`RESIDUAL_WEIGHTS`], and the one whose dates, corrected
+//! for each segment's bias, err least over all scored documents is published (the decisions
+//! and the calibration are those of that weight). Customers differ far more in where they
+//! pay than in what a payment later than usual does next, so the portfolio's residual curve
+//! may deserve more weight in a late document's blend than its peers have in a customer's
+//! typical days late; the ledger says how much.
+//!
 //! On a ledger without dispute history (see [`super::prior::Latent`]) a document settled
 //! since a cutoff may have been disputed then without saying so: it is scored both as
 //! disputed and as not, weighted by its chance of having been disputed — otherwise the
@@ -40,7 +48,7 @@
 //! portfolio's segments, which a sample speaks for as well as the whole.
 
 use super::backtest::{median_baseline, median_days_to_pay};
-use super::model::{Model, ModelConfig};
+use super::model::{Model, ModelConfig, Prediction};
 use super::stats::{Obs, Survival};
 use super::{CustomerHistory, OpenDoc, SettledDoc, days, par_map};
 use crate::domain::Date;
@@ -58,6 +66,9 @@ const MAX_SHIFT: i64 = 30;
 const CALIBRATION_PRIOR: f64 = 2.0;
 /// Probabilities are kept this far from 0 and 1 before calibrating.
 const P_CLIP: f64 = 0.005;
+/// The residual weights tried (see [`ModelConfig::residual_weight`]): the customer's prior
+/// weight, or at least 2, 4 or 8 documents' worth.
+pub const RESIDUAL_WEIGHTS: [Option<f64>; 4] = [None, Some(2.0), Some(4.0), Some(8.0)];
 
 /// Which kind of open document: the forecast chooses its method per segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -340,6 +351,9 @@ pub struct SelfCheck {
     pub overall: Decision,
     pub segments: [Decision; 3],
     pub calibration: Calibration,
+    /// The residual weight that scored best (see [`ModelConfig::residual_weight`]): what
+    /// the published forecast uses.
+    pub residual_weight: Option<f64>,
 }
 
 impl SelfCheck {
@@ -370,8 +384,14 @@ impl SelfCheck {
                 .collect(),
             None => HashMap::new(),
         };
-        let mut scores: [Scores; 3] = Default::default();
-        let mut points = Vec::new();
+        // Unless the settings fix it, every residual weight is tried on the same replay.
+        let weights: Vec<Option<f64>> = match model.config.residual_weight {
+            Some(w) => vec![Some(w)],
+            None => RESIDUAL_WEIGHTS.to_vec(),
+        };
+        let mut model_errors: Vec<[Errors; 3]> = vec![Default::default(); weights.len()];
+        let mut median_errors: [Errors; 3] = Default::default();
+        let mut points: Vec<Vec<(f64, bool, f64)>> = vec![Vec::new(); weights.len()];
         let mut cutoffs = Vec::new();
         for back in CHECK_CUTOFFS {
             let cutoff = as_of - chrono::Duration::days(back);
@@ -381,17 +401,32 @@ impl SelfCheck {
                 continue;
             }
             let fitted = Model::fit(&replayed, cutoff, config.clone());
+            let variants: Vec<Model> = weights
+                .iter()
+                .map(|&residual_weight| Model {
+                    config: ModelConfig {
+                        residual_weight,
+                        ..fitted.config.clone()
+                    },
+                    ..fitted.clone()
+                })
+                .collect();
             let fallback = fitted.prior.median_days_to_pay;
             let indices: Vec<usize> = (0..replayed.len()).collect();
             let results: Vec<Vec<Scored>> = par_map(&indices, |&i| {
                 let h = &replayed[i];
                 let customer_median = median_days_to_pay(h);
                 let scored = |h: &CustomerHistory| {
+                    let profile = fitted.profile(h);
+                    let predictions: Vec<Vec<Prediction>> = variants
+                        .iter()
+                        .map(|m| m.predict_with(h, &profile))
+                        .collect();
                     h.open
                         .iter()
-                        .zip(fitted.predict(h))
+                        .enumerate()
                         .zip(&actual[i])
-                        .map(|((doc, p), &paid)| {
+                        .map(|((k, doc), &paid)| {
                             let median = median_baseline(doc, customer_median, fallback, cutoff);
                             let chance = if doc.disputed {
                                 1.0
@@ -401,8 +436,10 @@ impl SelfCheck {
                             Scored {
                                 segment: Segment::of(doc, cutoff),
                                 due: doc.due_date,
-                                model: p.date,
-                                p_late: p.p_late,
+                                model: predictions
+                                    .iter()
+                                    .map(|p| (p[k].date, p[k].p_late))
+                                    .collect(),
                                 median,
                                 chance,
                                 paid,
@@ -460,10 +497,15 @@ impl SelfCheck {
                 let (paid, weight) = (s.paid, s.chance.min(1.0));
                 if s.due > cutoff {
                     // Its outcome is known once it is paid, or unpaid past its due date.
-                    match paid {
-                        Some(paid) => points.push((s.p_late, paid > s.due, weight)),
-                        None if s.due < as_of => points.push((s.p_late, true, weight)),
-                        None => {}
+                    let late = match paid {
+                        Some(paid) => Some(paid > s.due),
+                        None if s.due < as_of => Some(true),
+                        None => None,
+                    };
+                    if let Some(late) = late {
+                        for (points, &(_, p_late)) in points.iter_mut().zip(&s.model) {
+                            points.push((p_late, late, weight));
+                        }
                     }
                 }
                 // Still unpaid at the as-of date: paid the day after at the earliest. Its
@@ -478,18 +520,45 @@ impl SelfCheck {
                     None => continue,
                 };
                 any = true;
-                let scores = &mut scores[s.segment.index()];
-                scores
-                    .model
-                    .push((s.model - paid).num_days(), weight, bound);
-                scores
-                    .median
-                    .push((s.median - paid).num_days(), weight, bound);
+                let segment = s.segment.index();
+                for (errors, &(date, _)) in model_errors.iter_mut().zip(&s.model) {
+                    errors[segment].push((date - paid).num_days(), weight, bound);
+                }
+                median_errors[segment].push((s.median - paid).num_days(), weight, bound);
             }
             if any {
                 cutoffs.push(cutoff);
             }
         }
+        // The residual weight whose forecast, corrected for each segment's bias, erred least
+        // (the first of equals: the customer's own prior weight before any more; the
+        // settings' weight when they fix it).
+        let cost = |errors: &[Errors; 3]| -> f64 {
+            errors
+                .iter()
+                .map(|e| {
+                    let shift = if e.weight() >= MIN_SCORED as f64 {
+                        e.correction()
+                    } else {
+                        0
+                    };
+                    e.mae(shift).map_or(0.0, |m| m * e.weight())
+                })
+                .sum()
+        };
+        let costs: Vec<f64> = model_errors.iter().map(cost).collect();
+        // With too few documents scored, the first (no choice on noise).
+        let scored: f64 = model_errors
+            .first()
+            .map_or(0.0, |e| e.iter().map(Errors::weight).sum());
+        let best = (0..weights.len())
+            .filter(|_| scored >= MIN_SCORED as f64)
+            .min_by(|&a, &b| costs[a].total_cmp(&costs[b]).then(a.cmp(&b)))
+            .unwrap_or(0);
+        let scores: [Scores; 3] = Segment::ALL.map(|segment| Scores {
+            model: model_errors[best][segment.index()].clone(),
+            median: median_errors[segment.index()].clone(),
+        });
         let mut all = Scores::default();
         for s in &scores {
             all.model.extend(&s.model);
@@ -512,18 +581,19 @@ impl SelfCheck {
             cutoffs,
             overall,
             segments,
-            calibration: Calibration::fit(&points),
+            calibration: Calibration::fit(&points[best]),
+            residual_weight: weights[best],
         }
     }
 }
 
 /// One way of scoring a document of the check.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Scored {
     segment: Segment,
     due: Date,
-    model: Date,
-    p_late: f64,
+    /// The model's date and probability of paying late, by residual weight tried.
+    model: Vec<(Date, f64)>,
     median: Date,
     /// Its chance of having been disputed, then its weight once scored one way: 1, or its
     /// chance of being of this segment.

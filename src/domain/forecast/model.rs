@@ -62,6 +62,11 @@ pub struct ModelConfig {
     /// counts as paying then.
     pub weekday_min_count: usize,
     pub weekday_min_share: f64,
+    /// Documents' worth, at least, of the portfolio's residual curve in the blend each
+    /// document's date is read from (see [`Model::predict`]); `None`: as much as the peers
+    /// weigh in the customer's typical days late. Unless the settings fix it, the self-check
+    /// chooses it on the ledger's own history (see [`super::check`]).
+    pub residual_weight: Option<f64>,
     /// Check the model on the ledger's own recent history before publishing (see
     /// [`super::check`]); off for the fits the check itself makes.
     pub self_check: bool,
@@ -82,6 +87,7 @@ impl Default for ModelConfig {
             censor_cap_days: 60.0,
             weekday_min_count: 5,
             weekday_min_share: 0.7,
+            residual_weight: None,
             self_check: true,
             latent: None,
         }
@@ -174,6 +180,21 @@ pub struct Profile {
     pub month: Option<MonthHabit>,
 }
 
+impl Profile {
+    /// `date` moved to the customer's payment habit (the nearest day of its payment run, or
+    /// of its time of the month), never before `earliest`.
+    pub fn on_habit(&self, date: Date, earliest: Date) -> Date {
+        let date = if let Some(weekday) = self.weekday {
+            nearest_weekday(date, weekday, earliest)
+        } else if let Some(month) = self.month {
+            nearest_in_month(date, month, earliest)
+        } else {
+            date
+        };
+        date.max(earliest)
+    }
+}
+
 impl Model {
     /// Fits the portfolio prior on every customer's history as of `as_of`.
     pub fn fit(histories: &[CustomerHistory], as_of: Date, config: ModelConfig) -> Model {
@@ -221,7 +242,8 @@ impl Model {
 
     /// The blend a document's days late are read from: the customer's own curve, weighted
     /// by its evidence beyond `after`, and the portfolio's residual curve placed at the
-    /// customer's typical days late, weighted like the prior. What the customer's own curve
+    /// customer's typical days late, weighted like the prior (or the residual weight the
+    /// self-check chose, when more: see [`ModelConfig::residual_weight`]). What the customer's own curve
     /// leaves open (documents still unpaid past its last observation) is paid as the
     /// residual curve says beyond that point, or, past what the portfolio can speak for, at
     /// the rate its latest documents get paid.
@@ -256,7 +278,7 @@ impl Model {
             Part {
                 curve: &curves.residuals,
                 offset: p.typical_late,
-                weight: p.prior_weight,
+                weight: self.residual_weight(p),
                 tail: tail_from(&curves.residuals, p.typical_late),
             }
         } else {
@@ -264,7 +286,7 @@ impl Model {
             Part {
                 curve: &curves.survival,
                 offset,
-                weight: p.prior_weight,
+                weight: self.residual_weight(p),
                 tail: tail_from(&curves.survival, offset),
             }
         };
@@ -277,6 +299,14 @@ impl Model {
             },
             prior,
         ]
+    }
+
+    /// Documents' worth of the portfolio's side in the customer's blend: its prior weight,
+    /// or the settings' residual weight when that is more.
+    fn residual_weight(&self, p: &Profile) -> f64 {
+        self.config
+            .residual_weight
+            .map_or(p.prior_weight, |w| w.max(p.prior_weight))
     }
 
     /// The median normalised days late of a document given it is later than `after`.
@@ -497,13 +527,7 @@ impl Model {
             }
         };
         let earliest = self.as_of + Days::new(1);
-        let mut date = add_days(doc.due_date, late.round() as i64);
-        if let Some(weekday) = p.weekday {
-            date = nearest_weekday(date, weekday, earliest);
-        } else if let Some(month) = p.month {
-            date = nearest_in_month(date, month, earliest);
-        }
-        date = date.max(earliest);
+        let date = p.on_habit(add_days(doc.due_date, late.round() as i64), earliest);
 
         let mut reasons = vec![self.history_reason(p, late)];
         if let Some(weekday) = p.weekday {

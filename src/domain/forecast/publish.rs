@@ -40,11 +40,14 @@ impl Forecaster {
     /// Fits the model on every customer's history as of `as_of`, then checks it on the
     /// ledger's recent history (unless the settings say not to).
     pub fn fit(histories: &[CustomerHistory], as_of: Date, config: ModelConfig) -> Forecaster {
-        let model = Model::fit(histories, as_of, config);
+        let mut model = Model::fit(histories, as_of, config);
         let check = model
             .config
             .self_check
             .then(|| SelfCheck::run(histories, &model));
+        if let Some(check) = &check {
+            model.config.residual_weight = check.residual_weight;
+        }
         Forecaster { model, check }
     }
 
@@ -108,7 +111,7 @@ impl Forecaster {
                         (date, reasons.join("; "), method)
                     }
                     Method::Model | Method::Promise => {
-                        self.model_date(h, prediction, promise, decision.shift, earliest)
+                        self.model_date(h, profile, prediction, promise, decision.shift)
                     }
                 };
                 Published {
@@ -127,16 +130,19 @@ impl Forecaster {
             .collect()
     }
 
-    /// The model's date, corrected by `shift`, with the promise applied after the correction.
+    /// The model's date, corrected by `shift` (and back on the customer's payment habit, if
+    /// it has one: a correction must not move a payment run's date off its weekday), with
+    /// the promise applied after the correction.
     fn model_date(
         &self,
         h: &CustomerHistory,
+        profile: &Profile,
         prediction: Prediction,
         promise: Option<Date>,
         shift: i64,
-        earliest: Date,
     ) -> (Date, String, Method) {
-        let base = shifted(prediction.model_date, shift, earliest);
+        let earliest = self.as_of() + Days::new(1);
+        let base = profile.on_habit(shifted(prediction.model_date, shift, earliest), earliest);
         let (date, promised) = apply_promise(base, promise, h, earliest);
         let method = promise_method(Method::Model, &promised, h);
         (date, prediction.reason, method)
