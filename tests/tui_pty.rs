@@ -21,6 +21,30 @@ struct Screen {
     /// How many graphics queries were seen, and where the search for the next one starts.
     queries: usize,
     scanned: usize,
+    /// Between a frame's synchronized-update markers: the emulator shows half of it.
+    in_frame: bool,
+    /// Where the search for the next marker starts.
+    marked: usize,
+}
+
+/// The markers the workstation wraps each frame in (a terminal shows the frame at the second).
+const FRAME_BEGIN: &[u8] = b"\x1b[?2026h";
+const FRAME_END: &[u8] = b"\x1b[?2026l";
+
+impl Screen {
+    /// Notes whether the bytes read so far end inside a frame.
+    fn mark_frames(&mut self) {
+        let from = self.marked.saturating_sub(FRAME_END.len() - 1);
+        let window = &self.raw[from..];
+        let last = |marker: &[u8]| window.windows(marker.len()).rposition(|w| w == marker);
+        match (last(FRAME_BEGIN), last(FRAME_END)) {
+            (Some(begin), Some(end)) => self.in_frame = begin > end,
+            (Some(_), None) => self.in_frame = true,
+            (None, Some(_)) => self.in_frame = false,
+            (None, None) => {}
+        }
+        self.marked = self.raw.len();
+    }
 }
 
 /// The workstation's question about graphics: kitty's query, then the device attributes'.
@@ -110,6 +134,8 @@ impl Session {
             answer: None,
             queries: 0,
             scanned: 0,
+            in_frame: false,
+            marked: 0,
         }));
         let sink = Arc::clone(&screen);
         let answerer = Arc::clone(&writer);
@@ -122,6 +148,7 @@ impl Session {
                 let mut s = sink.lock().unwrap();
                 s.parser.process(&buf[..n]);
                 s.raw.extend_from_slice(&buf[..n]);
+                s.mark_frames();
                 // A graphics query is answered as the terminal played would answer it.
                 while let Some(at) = find(&s.raw[s.scanned..], GRAPHICS_QUERY) {
                     s.scanned += at + GRAPHICS_QUERY.len();
@@ -163,8 +190,19 @@ impl Session {
             .unwrap();
     }
 
+    /// What the screen shows between frames: a test never reads a frame half drawn (its
+    /// title new, its rows still the last frame's). After 2 s inside one (a process stopped
+    /// mid-frame), what it shows then.
     fn contents(&self) -> String {
-        self.screen.lock().unwrap().parser.screen().contents()
+        let start = Instant::now();
+        loop {
+            let screen = self.screen.lock().unwrap();
+            if !screen.in_frame || start.elapsed() > Duration::from_secs(2) {
+                return screen.parser.screen().contents();
+            }
+            drop(screen);
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     /// Waits until the screen shows all of `texts`.
@@ -744,8 +782,16 @@ fn ctrl_z_suspends_and_sigcont_redraws_the_whole_frame() {
     let before = s.raw().len();
     s.type_keys("\x1a");
     wait_for_state(&s, |c| c == 'T');
-    // Stopped with the terminal given back.
-    assert!(contains(&s.raw()[before..], RESTORED));
+    // Stopped with the terminal given back (the bytes written before it stopped may still be
+    // on their way to the emulator).
+    let start = Instant::now();
+    while !contains(&s.raw()[before..], RESTORED) {
+        assert!(
+            start.elapsed() < PATIENCE,
+            "the terminal was not given back"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert_eq!(s.cooked(), (true, true));
     assert!(!s.screen.lock().unwrap().parser.screen().alternate_screen());
     forget_screen(&s);
