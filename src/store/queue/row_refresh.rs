@@ -182,7 +182,6 @@ impl Store {
     /// [`Store::mark_replies_read`]), so that it leaves the Replies tab. Returns `Some(owner)`
     /// when it had unread replies (the caller adjusts its tab counts), `None` otherwise.
     pub fn queue_replies_read(&self, cid: i64) -> Result<Option<Option<String>>> {
-        use rusqlite::OptionalExtension;
         Ok(self
             .conn()
             .prepare_cached(
