@@ -8,8 +8,8 @@
 //! changes.
 //!
 //! By concern: the [`table`] (its DDL and rows), each customer's [`activity`], the
-//! [`tab_counts`] and their in-memory [`mirror`] under a typed filter, [`paging`], the
-//! [`filter_sql`] both of those mean, the forecast's [`risk`], and the [`row_refresh`] of one
+//! [`tab_counts`] and their in-memory [`mirror`] under a typed filter, `paging`, the
+//! `filter_sql` both of those mean, the forecast's [`risk`], and the [`row_refresh`] of one
 //! customer after a save.
 
 pub mod activity;
