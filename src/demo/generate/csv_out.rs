@@ -49,11 +49,11 @@ fn optional_bytes<T: AsRef<[u8]>>(value: &Option<T>) -> &[u8] {
 
 /// The five output files, each with its header row written.
 pub(super) struct Sinks {
-    pub(super) customers: CsvSink,
-    pub(super) documents: CsvSink,
-    pub(super) payments: CsvSink,
-    pub(super) applications: CsvSink,
-    pub(super) exchange_rates: CsvSink,
+    customers: CsvSink,
+    documents: CsvSink,
+    payments: CsvSink,
+    applications: CsvSink,
+    exchange_rates: CsvSink,
 }
 
 /// Creates `dir/name` and writes the header row.

@@ -59,7 +59,7 @@ impl AsRef<[u8]> for DateText {
 /// An amount of cents rendered as `1234.50` without allocating.
 pub(super) struct MoneyText {
     buf: [u8; 24],
-    pub(super) start: usize,
+    start: usize,
 }
 
 impl MoneyText {

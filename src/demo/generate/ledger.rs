@@ -117,7 +117,7 @@ pub(super) struct IdCounters {
     invoices: u64,
     debit_notes: u64,
     credit_notes: u64,
-    pub(super) payments: u64,
+    payments: u64,
 }
 
 impl IdCounters {

@@ -37,8 +37,8 @@ struct NameFamily {
     second: &'static [&'static str],
     suffix: &'static [&'static str],
     separator: &'static str,
-    pub(super) currency: Option<&'static str>,
-    pub(super) region: Option<Region>,
+    currency: Option<&'static str>,
+    region: Option<Region>,
 }
 
 impl NameFamily {
