@@ -49,7 +49,7 @@ fn portfolio(dir: &std::path::Path) -> Store {
     store
 }
 
-fn build(store: &Store) -> owed::store::queue::UnfilteredCounts {
+fn build(store: &Store) -> owed::store::queue::tab_counts::UnfilteredCounts {
     let bounds = AgingBounds::default();
     let p = Portfolio::compute(store, workstation::as_of(), None, &bounds, "USD").unwrap();
     store
@@ -145,7 +145,7 @@ fn counts_made_while_building_match_sql() {
 #[test]
 fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
     use owed::domain::forecast::RiskLevel;
-    use owed::store::queue_risk::QueueRisk;
+    use owed::store::queue::risk::QueueRisk;
     use std::collections::HashMap;
 
     let dir = tempfile::tempdir().unwrap();
@@ -179,12 +179,13 @@ fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
         })
         .collect();
     let by_cid: HashMap<i64, QueueRisk> = risks.iter().map(|r| (r.cid, *r)).collect();
-    let write = |risks: &[QueueRisk], unfiltered: &mut owed::store::queue::UnfilteredCounts| {
-        store.set_queue_risks(risks).unwrap();
-        let (n, by_owner) = store.queue_tab_counts(Tab::HighRisk).unwrap();
-        unfiltered.set_tab(Tab::HighRisk, n, &by_owner);
-        n
-    };
+    let write =
+        |risks: &[QueueRisk], unfiltered: &mut owed::store::queue::tab_counts::UnfilteredCounts| {
+            store.set_queue_risks(risks).unwrap();
+            let (n, by_owner) = store.queue_tab_counts(Tab::HighRisk).unwrap();
+            unfiltered.set_tab(Tab::HighRisk, n, &by_owner);
+            n
+        };
     let high = write(&risks, &mut unfiltered);
     let expected_high = risks.iter().filter(|r| r.level == RiskLevel::High).count();
     assert_eq!(high as usize, expected_high);

@@ -176,7 +176,7 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
                 let mut risks: Vec<_> = f
                     .risks
                     .iter()
-                    .map(|(&cid, r)| crate::store::queue_risk::QueueRisk {
+                    .map(|(&cid, r)| crate::store::queue::risk::QueueRisk {
                         cid,
                         level: r.level,
                         score: r.score,

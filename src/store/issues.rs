@@ -132,6 +132,23 @@ pub fn by_reason(issues: &[OpenIssueBase]) -> Vec<crate::domain::queue::IssueRea
 }
 
 impl Store {
+    /// The issues open at `as_of`, grouped by reason, largest amount first.
+    pub fn open_issues_by_reason(&self, as_of: Date) -> Result<Vec<IssueReason>> {
+        let sql = format!(
+            "SELECT i.reason, count(*), sum(i.amount) FROM issues i WHERE {OPEN_ISSUE}
+              GROUP BY i.reason ORDER BY sum(i.amount) DESC, i.reason"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![day_number(as_of)], |r| {
+            Ok(IssueReason {
+                reason: r.get(0)?,
+                count: r.get::<_, i64>(1)?.unsigned_abs(),
+                amount: money::from_units(r.get(2)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// One customer's issues open at `as_of`, by reason (as the issues chart counts them).
     pub fn open_issues_by_reason_of(&self, cid: i64, as_of: Date) -> Result<Vec<IssueReason>> {
         let sql = format!(

@@ -75,7 +75,7 @@ impl PortfolioWorker {
         &mut self,
         query: &QueueQuery,
         mine_fallback: bool,
-        sums: &crate::store::queue_counts::ScopeSums,
+        sums: &crate::store::queue::mirror::ScopeSums,
     ) {
         let buckets = self.settings.bounds.len();
         self.scopes

@@ -10,12 +10,14 @@
 //! days later at most), so the activity log read as of any past date holds only what a
 //! collector could have known then.
 
-use super::{
-    Customer, Doc, ENGAGED_IF_OVERDUE, ENGAGED_OTHERWISE, Ledger, Rng, Source, cents_to_decimal,
-    shift, to_cents,
-};
-use crate::domain::backfill::{PastActivity, PastActivityKind, PastResolution};
 use chrono::NaiveDate;
+
+use super::customers::Customer;
+use super::dates_money::{cents_to_decimal, shift, to_cents};
+use super::ledger::{Doc, Ledger, Source};
+use super::rng::Rng;
+use super::tunables::{ENGAGED_IF_OVERDUE, ENGAGED_OTHERWISE};
+use crate::domain::backfill::{PastActivity, PastActivityKind, PastResolution};
 
 /// Days from an invoice's date to the customer raising a dispute (AP reviewing it), and from
 /// there to the collector opening it.

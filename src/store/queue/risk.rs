@@ -3,11 +3,11 @@
 //! into `temp.queue` in one statement, so the High risk tab and the risk order are paged in
 //! SQL like the others.
 
-use super::Store;
-use super::queue::UnfilteredCounts;
+use super::tab_counts::UnfilteredCounts;
 use crate::Result;
 use crate::domain::forecast::RiskLevel;
 use crate::domain::queue::Tab;
+use crate::store::Store;
 use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 use std::collections::HashMap;

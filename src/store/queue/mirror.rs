@@ -6,17 +6,18 @@
 //! itself and stands only while this connection has changed nothing since
 //! (`sqlite3_total_changes`), so it never disagrees with the table: any write (a save, new
 //! figures, a forecast's risk) makes the next count read it again. Filters mean here exactly
-//! what [`super::queue::where_clause`] makes them mean in SQL (`LIKE` and `NOCASE` fold ASCII
-//! letters only); a test holds the two to the same counts.
+//! what [`super::filter_sql::where_clause`] makes them mean in SQL (`LIKE` and `NOCASE` fold
+//! ASCII letters only); a test holds the two to the same counts.
 
-use super::Store;
-use super::queue::{QueueCounts, promise_code, tab_sql, units};
-use super::search::FilterMatches;
+use super::filter_sql::{promise_code, tab_sql};
+use super::{QueueCounts, units};
 use crate::Result;
 use crate::domain::money;
 use crate::domain::queue::{
     AmountField, BucketSel, Cmp, IssueReason, Predicate, QueueQuery, Scope, ScopeFigures, Tab,
 };
+use crate::store::Store;
+use crate::store::search::FilterMatches;
 use std::collections::HashSet;
 
 /// One row of `temp.queue`, as much as filters and tabs read.
@@ -103,7 +104,7 @@ impl ScopeSums {
                 .cmp(&a.amount)
                 .then_with(|| a.reason.cmp(&b.reason))
         });
-        let deduction = super::issues::DEDUCTION_REASON;
+        let deduction = crate::store::issues::DEDUCTION_REASON;
         ScopeFigures {
             open_deduction_amount: issues
                 .iter()
@@ -254,7 +255,7 @@ impl Store {
             [],
             |r| r.get::<_, i64>(0),
         )? as usize;
-        let (filter, params) = super::queue::where_clause(query, mine_fallback);
+        let (filter, params) = super::filter_sql::where_clause(query, mine_fallback);
         let summed: String = SUMMED
             .iter()
             .map(|c| c.to_string())
@@ -297,7 +298,7 @@ impl Store {
 
     /// The keys of the customers a query's scope and filter select (any tab).
     pub fn queue_scope_keys(&self, query: &QueueQuery, mine_fallback: bool) -> Result<Vec<i64>> {
-        let (filter, params) = super::queue::where_clause(query, mine_fallback);
+        let (filter, params) = super::filter_sql::where_clause(query, mine_fallback);
         let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT cid FROM temp.queue WHERE {filter} ORDER BY cid"
         ))?;
@@ -312,10 +313,9 @@ impl Store {
     pub(crate) fn set_queue_extras(
         &self,
         cid: i64,
-        issues: &[super::issues::OpenIssueBase],
+        issues: &[crate::store::issues::OpenIssueBase],
         promise_base: crate::domain::Decimal,
     ) -> Result<()> {
-        use super::queue::units;
         let issue_base: crate::domain::Decimal = issues.iter().map(|i| i.amount).sum();
         self.conn()
             .prepare_cached(

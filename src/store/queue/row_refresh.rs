@@ -2,14 +2,16 @@
 //!
 //! After a collector saves an action, the workstation does not recompute the whole queue: it
 //! recomputes the one customer's row of the TEMP `queue` table (last contact and last call,
-//! promise flag, follow-ups due, open issues, unread replies, finance owner) and hands back the tabs the row was in before
-//! and after, so the tab counts can be corrected by the difference.
+//! promise flag, follow-ups due, open issues, unread replies, finance owner) and hands back
+//! the tabs the row was in before and after, so the tab counts can be corrected by the
+//! difference. Reading a customer's replies clears its row's unread count the same way.
 
-use super::Store;
-use super::queue::{UnfilteredCounts, where_clause};
+use super::filter_sql::where_clause;
+use super::tab_counts::UnfilteredCounts;
 use crate::Result;
 use crate::domain::Date;
 use crate::domain::queue::{QueueQuery, Tab};
+use crate::store::Store;
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params, params_from_iter};
 
@@ -96,17 +98,17 @@ impl Store {
             .query_row([cid], |r| {
                 let owner: Option<String> = r.get(0)?;
                 let overdue: i64 = r.get(1)?;
-                let activity = super::queue::Activity {
+                let activity = super::activity::Activity {
                     last_contact: None,
                     last_call: None,
-                    promise: super::queue::PromiseFlag::from_code(r.get(2)?),
+                    promise: super::PromiseFlag::from_code(r.get(2)?),
                     followups_due: count(r.get(3)?),
                     open_issues: count(r.get(4)?),
                     unread_replies: count(r.get(5)?),
                     unverified_replies: 0,
                 };
                 let high_risk = r.get::<_, i64>(6)?
-                    == super::queue_risk::risk_code(Some(crate::domain::forecast::RiskLevel::High));
+                    == super::risk::risk_code(Some(crate::domain::forecast::RiskLevel::High));
                 Ok((owner, overdue, activity, high_risk))
             })
             .optional()?;
@@ -143,7 +145,7 @@ impl Store {
                 new.last_call.map(|(_, n)| n)
             ])?;
         // The risk stays (the forecast rewrites it), but moves with the owner.
-        let tabs = |a: &super::queue::Activity| {
+        let tabs = |a: &super::activity::Activity| {
             let mut tabs = a.tabs(overdue > 0);
             tabs[Tab::HighRisk.index()] = u64::from(high_risk);
             tabs
@@ -174,5 +176,20 @@ impl Store {
             .conn()
             .prepare_cached(&sql)?
             .query_row(params_from_iter(values.iter()), |r| r.get(0))?)
+    }
+
+    /// Clears a customer's unread replies in the queue summary (after
+    /// [`Store::mark_replies_read`]), so that it leaves the Replies tab. Returns `Some(owner)`
+    /// when it had unread replies (the caller adjusts its tab counts), `None` otherwise.
+    pub fn queue_replies_read(&self, cid: i64) -> Result<Option<Option<String>>> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "UPDATE temp.queue SET unread_replies = 0, unverified_replies = 0
+                  WHERE cid = ?1 AND unread_replies > 0
+                 RETURNING finance_owner",
+            )?
+            .query_row([cid], |r| r.get(0))
+            .optional()?)
     }
 }

@@ -1,0 +1,183 @@
+//! The collector's activity against the ledger it was drawn from: nothing known before it
+//! happened, promises kept or broken by the receipts, disputes spread over the history.
+
+use super::*;
+
+/// Each document's applications as (date, cents), in date order.
+fn applications_by_document(p: &Portfolio) -> HashMap<&str, Vec<(NaiveDate, i64)>> {
+    let mut out: HashMap<&str, Vec<(NaiveDate, i64)>> = HashMap::new();
+    for row in &p.applications {
+        out.entry(row["document_id"].as_str())
+            .or_default()
+            .push((date(&row["date"]), cents(&row["amount"])));
+    }
+    for applications in out.values_mut() {
+        applications.sort_unstable();
+    }
+    out
+}
+
+#[test]
+fn activities_are_consistent_with_the_ledger() {
+    let p = standard();
+    let customers = Portfolio::by_id(&p.customers);
+    let documents = Portfolio::by_id(&p.documents);
+    let applications = applications_by_document(p);
+    let none = Vec::new();
+    // A document's open balance at the end of a day, and the day it was settled.
+    let balance_at = |id: &str, day: NaiveDate| {
+        let applied: i64 = (applications.get(id).unwrap_or(&none).iter())
+            .filter(|(on, _)| *on <= day)
+            .map(|(_, amount)| amount)
+            .sum();
+        cents(&documents[id]["amount"]) - applied
+    };
+    let settled_on = |id: &str| {
+        let amount = cents(&documents[id]["amount"]);
+        let mut applied = 0;
+        applications
+            .get(id)
+            .unwrap_or(&none)
+            .iter()
+            .find_map(|&(on, cents)| {
+                applied += cents;
+                (applied == amount).then_some(on)
+            })
+    };
+    let share = |since: NaiveDate| {
+        let engaged: HashSet<&str> = (p.activities.iter())
+            .filter(|a| a.at >= since)
+            .map(|a| a.customer_id.as_str())
+            .collect();
+        engaged.len() as f64 / p.customers.len() as f64
+    };
+    let (ever, lately) = (share(NaiveDate::MIN), share(shift(today(), -90)));
+    assert!(
+        (0.5..=0.9).contains(&ever),
+        "{ever} of customers have activity"
+    );
+    assert!(
+        (0.25..=0.6).contains(&lately),
+        "{lately} had activity lately"
+    );
+
+    let (mut notes, mut promises, mut disputes, mut resolved) = (0, 0, 0, 0);
+    // Named documents are the customer's debit documents, open on the day.
+    let check_documents = |ids: &[String], customer: &str, day: NaiveDate| {
+        assert!(!ids.is_empty());
+        for id in ids {
+            let doc = documents[id.as_str()];
+            assert_eq!(doc["customer_id"], customer);
+            assert_ne!(doc["type"], "credit_note");
+            assert!(date(&doc["doc_date"]) <= day, "{id} named before it exists");
+            assert!(balance_at(id, day) > 0, "{id} named on {day} once paid");
+        }
+    };
+    let mut seen: HashSet<&str> = HashSet::new();
+    for (i, activity) in p.activities.iter().enumerate() {
+        let customer = customers[activity.customer_id.as_str()];
+        assert_eq!(activity.collector, customer["finance_owner"]);
+        assert!(activity.at <= today());
+        // Customer by customer, each in date order.
+        match p.activities.get(i.wrapping_sub(1)) {
+            Some(previous) if previous.customer_id == activity.customer_id => {
+                assert!(previous.at <= activity.at)
+            }
+            _ => assert!(seen.insert(&activity.customer_id), "{customer:?} split"),
+        }
+        match &activity.kind {
+            PastActivityKind::Note { text } => {
+                notes += 1;
+                assert!(!text.is_empty());
+            }
+            PastActivityKind::Promise {
+                amount,
+                date,
+                document_ids,
+            } => {
+                promises += 1;
+                assert!(*amount > Decimal::ZERO);
+                assert!(
+                    activity.at < *date,
+                    "a promise recorded on or after its date"
+                );
+                assert!(*date <= shift(today(), 21));
+                check_documents(document_ids, &activity.customer_id, activity.at);
+            }
+            PastActivityKind::Dispute {
+                reason,
+                amount,
+                document_ids,
+                resolved: resolution,
+            } => {
+                disputes += 1;
+                assert!(
+                    activities::DISPUTE_REASONS
+                        .iter()
+                        .any(|(known, _)| known == reason)
+                );
+                assert!(*amount > Decimal::ZERO);
+                check_documents(document_ids, &activity.customer_id, activity.at);
+                // Resolved exactly when the document was settled, a few days later at most.
+                let settled = settled_on(&document_ids[0]);
+                assert_eq!(resolution.is_some(), settled.is_some(), "{activity:?}");
+                if let (Some(resolution), Some(settled)) = (resolution, settled) {
+                    resolved += 1;
+                    assert!(resolution.date > activity.at, "{activity:?}");
+                    assert!(resolution.date <= today() && !resolution.text.is_empty());
+                    assert!((0..=3).contains(&(resolution.date - settled).num_days()));
+                }
+            }
+        }
+    }
+    assert!(notes > promises && promises > disputes && disputes > resolved && resolved > 0);
+}
+
+#[test]
+fn past_promises_are_kept_or_broken_and_disputes_span_the_history() {
+    let p = standard();
+    let applications = applications_by_document(p);
+    let documents = Portfolio::by_id(&p.documents);
+    let (mut kept, mut broken, mut open) = (0, 0, 0);
+    let mut dispute_years = HashSet::new();
+    for activity in &p.activities {
+        match &activity.kind {
+            PastActivityKind::Promise {
+                amount,
+                date,
+                document_ids,
+            } => {
+                let deadline = shift(*date, 3);
+                let paid: i64 = document_ids
+                    .iter()
+                    .flat_map(|id| applications.get(id.as_str()).into_iter().flatten())
+                    .filter(|(on, _)| (activity.at..=deadline).contains(on))
+                    .map(|(_, cents)| cents)
+                    .sum();
+                let owed = i64::try_from(*amount * Decimal::ONE_HUNDRED).expect("cents");
+                if paid >= owed {
+                    kept += 1;
+                } else if deadline < today() {
+                    broken += 1;
+                } else {
+                    open += 1;
+                }
+            }
+            PastActivityKind::Dispute { document_ids, .. } => {
+                let doc = documents[document_ids[0].as_str()];
+                dispute_years.insert(date(&doc["doc_date"]).year());
+            }
+            PastActivityKind::Note { .. } => {}
+        }
+    }
+    // Most promises are kept, a real share broken, and some are still running today.
+    let total = f64::from(kept + broken + open);
+    assert!(f64::from(kept) / total > 0.5, "{kept} kept of {total}");
+    assert!(
+        f64::from(broken) / total > 0.1,
+        "{broken} broken of {total}"
+    );
+    assert!(open > 0);
+    // Disputes are on documents of every year of the history, not only today's.
+    assert!(dispute_years.len() >= 3, "{dispute_years:?}");
+}

@@ -1,0 +1,263 @@
+//! Each customer's activity as the queue needs it: last contact and last call, the latest
+//! promise's state, follow-ups due, open issues and unread replies, read in a few grouped
+//! queries for every customer (or one, for a row to refresh).
+
+use super::{OPEN_ISSUE, PromiseFlag, day_of};
+use crate::Result;
+use crate::domain::date::{day_number, from_day_number};
+use crate::domain::promise::{Promise, PromiseState, promise_progress};
+use crate::domain::queue::Tab;
+use crate::domain::{Date, Decimal, money};
+use crate::store::Store;
+use rusqlite::params;
+use std::collections::HashMap;
+
+/// A customer's activity as the queue needs it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Activity {
+    /// Day number.
+    pub(crate) last_contact: Option<i32>,
+    /// Day number of the last call, and the days from it to the as-of date.
+    pub(crate) last_call: Option<(i32, i32)>,
+    pub(crate) promise: PromiseFlag,
+    pub(crate) followups_due: u32,
+    pub(crate) open_issues: u32,
+    pub(crate) unread_replies: u32,
+    pub(crate) unverified_replies: u32,
+}
+
+impl Activity {
+    /// The tabs a customer with this activity is in (1 or 0 per tab, in the order of
+    /// [`Tab::ALL`]); `overdue`: it has something overdue.
+    pub(crate) fn tabs(&self, overdue: bool) -> [u64; Tab::COUNT] {
+        let mut tabs = [0u64; Tab::COUNT];
+        tabs[Tab::Overdue.index()] = u64::from(overdue);
+        tabs[Tab::All.index()] = 1;
+        tabs[Tab::Promises.index()] = u64::from(matches!(
+            self.promise,
+            PromiseFlag::Due | PromiseFlag::Broken
+        ));
+        tabs[Tab::FollowUps.index()] = u64::from(self.followups_due > 0);
+        tabs[Tab::Disputes.index()] = u64::from(self.open_issues > 0);
+        tabs[Tab::Replies.index()] = u64::from(self.unread_replies > 0);
+        tabs
+    }
+}
+
+impl Store {
+    /// Per customer with any: last contact, latest promise's state, follow-ups due, open
+    /// issues and unread replies at `as_of`; of every customer, or only of `only` (a row to
+    /// refresh). A reply from an unverified sender is not contact, but it is unread: the
+    /// Replies tab shows it for a person to judge.
+    pub(crate) fn queue_activity(
+        &self,
+        as_of: Date,
+        grace_days: u32,
+        only: Option<i64>,
+    ) -> Result<HashMap<i64, Activity>> {
+        let day = day_number(as_of);
+        let one = |column: &str| only.map_or(String::new(), |cid| format!(" AND {column} = {cid}"));
+        let mut out: HashMap<i64, Activity> = HashMap::new();
+        for (cid, recorded, flag) in self.latest_promise_flags(as_of, grace_days, only)? {
+            let a = out.entry(cid).or_default();
+            a.promise = flag;
+            a.last_contact = Some(recorded);
+        }
+        // Notes and calls carry a timestamp: the latest per customer from the (cid, at) index,
+        // compared as text against the day after `as_of` (no date arithmetic per row).
+        let next_day = (as_of + chrono::Days::new(1))
+            .format("%Y-%m-%d")
+            .to_string();
+        // The last call is contact, and kept apart too.
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT c.cid, max(c.at) FROM calls c WHERE c.at < ?1{} GROUP BY c.cid",
+            one("c.cid")
+        ))?;
+        let mut rows = stmt.query(params![next_day])?;
+        while let Some(r) = rows.next()? {
+            let at: String = r.get(1)?;
+            if let Some(d) = at.get(..10).and_then(crate::domain::date::parse_iso) {
+                let d = day_number(d);
+                let a = out.entry(r.get(0)?).or_default();
+                a.last_contact = a.last_contact.max(Some(d));
+                a.last_call = Some((d, day - d));
+            }
+        }
+        drop(rows);
+        drop(stmt);
+        let mut contact = |cid: i64, d: i32| {
+            let last = &mut out.entry(cid).or_default().last_contact;
+            *last = (*last).max(Some(d));
+        };
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT n.cid, max(n.at) FROM notes n WHERE n.at < ?1{} GROUP BY n.cid",
+            one("n.cid")
+        ))?;
+        let mut rows = stmt.query(params![next_day])?;
+        while let Some(r) = rows.next()? {
+            let at: String = r.get(1)?;
+            if let Some(d) = at.get(..10).and_then(crate::domain::date::parse_iso) {
+                contact(r.get(0)?, day_number(d));
+            }
+        }
+        let dated = [
+            format!(
+                "SELECT cid, max(opened_date) FROM issues WHERE opened_date <= ?1{c} GROUP BY cid",
+                c = one("cid")
+            ),
+            format!(
+                "SELECT cid, max(sent_date) FROM reminders WHERE status = 'sent' AND sent_date <= ?1{c} GROUP BY cid",
+                c = one("cid")
+            ),
+            format!(
+                "SELECT cid, max(received_date) FROM replies
+                  WHERE verified = 1 AND received_date <= ?1{c} GROUP BY cid",
+                c = one("cid")
+            ),
+        ];
+        for sql in &dated {
+            let mut stmt = self.conn().prepare(sql)?;
+            let mut rows = stmt.query(params![day])?;
+            while let Some(r) = rows.next()? {
+                contact(r.get(0)?, r.get(1)?);
+            }
+        }
+        let followup_day = day_of("f.at");
+        let done_day = day_of("d.at");
+        let queries = [
+            format!(
+                "SELECT f.cid, count(*) FROM followups f
+                  WHERE f.due_date <= ?1 AND {followup_day} <= ?1{f}
+                    AND NOT EXISTS (SELECT 1 FROM followup_done d
+                                     WHERE d.followup_id = f.id AND {done_day} <= ?1)
+                  GROUP BY f.cid",
+                f = one("f.cid"),
+            ),
+            format!(
+                "SELECT i.cid, count(*) FROM issues i WHERE {OPEN_ISSUE}{i} GROUP BY i.cid",
+                i = one("i.cid"),
+            ),
+            format!(
+                "SELECT r.cid, count(*), sum(r.verified = 0) FROM replies r INDEXED BY replies_unread
+                  WHERE r.read_at IS NULL AND r.received_date <= ?1{r} GROUP BY r.cid",
+                r = one("r.cid"),
+            ),
+        ];
+        for (i, sql) in queries.iter().enumerate() {
+            let mut stmt = self.conn().prepare(sql)?;
+            let mut rows = stmt.query(params![day])?;
+            while let Some(r) = rows.next()? {
+                let cid: i64 = r.get(0)?;
+                let n: i64 = r.get(1)?;
+                let a = out.entry(cid).or_default();
+                let n = u32::try_from(n).unwrap_or(u32::MAX);
+                match i {
+                    0 => a.followups_due = n,
+                    1 => a.open_issues = n,
+                    _ => {
+                        a.unread_replies = n;
+                        let unverified: i64 = r.get(2)?;
+                        a.unverified_replies = u32::try_from(unverified).unwrap_or(u32::MAX);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The state of each customer's latest promise (by recorded date, then id; one voided by
+    /// `as_of` does not count) at `as_of`, for the customers who have one. Receipts count in
+    /// the document's currency: a promise on a document in another currency than the
+    /// customer's is converted only in the activity view.
+    fn latest_promise_flags(
+        &self,
+        as_of: Date,
+        grace_days: u32,
+        only: Option<i64>,
+    ) -> Result<Vec<(i64, i32, PromiseFlag)>> {
+        let day = day_number(as_of);
+        let one = only.map_or(String::new(), |cid| format!(" AND p.cid = {cid}"));
+        let void_day = day_of("v.at");
+        // Each customer's latest promise in one pass: SQLite takes the bare columns from the
+        // row holding the max (recorded date, then id).
+        // A promise voided by `as_of` does not count (the customer's previous one does), as in
+        // the activity view; voids are few: their list once, not a lookup per promise.
+        let not_voided = format!(
+            "p.id NOT IN (SELECT v.promise_id FROM promise_voids v WHERE {void_day} <= ?1)"
+        );
+        let latest = format!(
+            "SELECT p.id, p.cid, p.amount, p.recorded_date, p.promised_date,
+                    max(p.recorded_date * 4294967296 + p.id)
+               FROM promises p WHERE p.recorded_date <= ?1 AND {not_voided}{one} GROUP BY p.cid"
+        );
+        let mut stmt = self.conn().prepare(&latest)?;
+        let rows: Vec<(i64, i64, Promise)> = stmt
+            .query_map(params![day], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    Promise {
+                        amount: money::from_units(r.get(2)?),
+                        promised_on: from_day_number(r.get(3)?),
+                        due: from_day_number(r.get(4)?),
+                        voided: false,
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        // Every latest promise's receipts in one query: what was applied from its recording
+        // to `as_of` to the documents it names (a seek each), or to any of the customer's
+        // documents when it names none. Earlier receipts never count, so they are not read.
+        // CROSS JOIN keeps SQLite from scanning every application.
+        let mut receipts: HashMap<i64, Vec<(Date, Decimal)>> = HashMap::new();
+        let mut stmt = self.conn().prepare(&format!(
+            "WITH latest AS MATERIALIZED (
+                SELECT p.id, p.cid, p.recorded_date AS since, max(p.recorded_date * 4294967296 + p.id)
+                  FROM promises p WHERE p.recorded_date <= ?1 AND {not_voided}{one} GROUP BY p.cid)
+             SELECT l.id, a.date, a.amount
+               FROM latest l CROSS JOIN promise_documents pd ON pd.promise_id = l.id
+                    CROSS JOIN applications a ON a.did = pd.did AND a.date >= l.since AND a.date <= ?1
+             UNION ALL
+             SELECT l.id, a.date, a.amount
+               FROM latest l CROSS JOIN documents d ON d.cid = l.cid
+                    CROSS JOIN applications a ON a.did = d.did AND a.date >= l.since AND a.date <= ?1
+              WHERE NOT EXISTS (SELECT 1 FROM promise_documents pd WHERE pd.promise_id = l.id)"
+        ))?;
+        let mut found = stmt.query(params![day])?;
+        while let Some(r) = found.next()? {
+            receipts
+                .entry(r.get(0)?)
+                .or_default()
+                .push((from_day_number(r.get(1)?), money::from_units(r.get(2)?)));
+        }
+        let none = Vec::new();
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, cid, promise) in rows {
+            let receipts = receipts.get(&id).unwrap_or(&none);
+            let progress = promise_progress(&promise, receipts, as_of, grace_days);
+            let flag = match progress.state {
+                PromiseState::Open if promise.due > as_of => PromiseFlag::Open,
+                PromiseState::Open => PromiseFlag::Due,
+                PromiseState::Broken | PromiseState::PartiallyKept => PromiseFlag::Broken,
+                PromiseState::Kept | PromiseState::Voided => PromiseFlag::None,
+            };
+            out.push((cid, day_number(promise.promised_on), flag));
+        }
+        Ok(out)
+    }
+
+    /// The receipts (date, amount) applied to a promise's documents, or to any of the
+    /// customer's documents when the promise names none.
+    pub fn promise_receipts(&self, promise_id: i64, cid: i64) -> Result<Vec<(Date, Decimal)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT a.date, a.amount FROM applications a JOIN documents d ON d.did = a.did
+              WHERE d.cid = ?2
+                AND (NOT EXISTS (SELECT 1 FROM promise_documents pd WHERE pd.promise_id = ?1)
+                     OR a.did IN (SELECT pd.did FROM promise_documents pd WHERE pd.promise_id = ?1))",
+        )?;
+        let rows = stmt.query_map(params![promise_id, cid], |r| {
+            Ok((from_day_number(r.get(0)?), money::from_units(r.get(1)?)))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

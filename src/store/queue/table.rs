@@ -1,0 +1,224 @@
+//! The TEMP `queue` table itself: its DDL and the batched writing of one row per customer
+//! (figures, activity, open issues and promises in the base currency), and a row's figures
+//! read back.
+
+use super::activity::Activity;
+use super::tab_counts::UnfilteredCounts;
+use super::{SummaryFigures, units};
+use crate::Result;
+use crate::domain::aging::{AgingBounds, Figures};
+use crate::domain::{Date, Decimal, money};
+use crate::store::Store;
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter};
+use std::collections::HashMap;
+
+/// What the queue table keeps of each customer beyond its figures and activity: its open
+/// issues and promises in the base currency, for the figures of a part of the portfolio.
+#[derive(Debug, Clone, Default)]
+pub struct QueueExtras {
+    /// Σ open issues per customer key.
+    pub issue_base: HashMap<i64, Decimal>,
+    /// Σ remaining of open promises per customer key.
+    pub promise_base: HashMap<i64, Decimal>,
+    /// Every open issue (its customer, reason and base amount).
+    pub issues: Vec<crate::store::issues::OpenIssueBase>,
+}
+
+impl Store {
+    /// Rebuilds the TEMP `queue` table: one row per customer with its figures as of `as_of`
+    /// (`figures` by customer key, as `Portfolio::compute` gives them; customers missing have
+    /// nothing open), its latest promise's state, follow-ups due, open issues and last contact.
+    /// Returns the tab counts without a filter, counted on the way.
+    pub fn rebuild_queue_summary(
+        &self,
+        as_of: Date,
+        bounds: &AgingBounds,
+        figures: &HashMap<i64, Figures>,
+        grace_days: u32,
+    ) -> Result<UnfilteredCounts> {
+        let activity = self.queue_activity(as_of, grace_days, None)?;
+        self.write_queue_summary(bounds, figures, &activity, &QueueExtras::default())
+    }
+
+    /// [`Store::rebuild_queue_summary`] with the activity read already (by
+    /// [`Store::queue_activity`]).
+    pub(crate) fn write_queue_summary(
+        &self,
+        bounds: &AgingBounds,
+        figures: &HashMap<i64, Figures>,
+        activity: &HashMap<i64, Activity>,
+        extras: &QueueExtras,
+    ) -> Result<UnfilteredCounts> {
+        let buckets = bounds.len();
+        // A deferred transaction: it writes only the TEMP schema, so it must not take the
+        // database's write lock away from collectors saving their work.
+        let tx = self.conn().unchecked_transaction()?;
+        let bucket_cols: String = (0..buckets)
+            .map(|i| format!(", b{i} INTEGER NOT NULL DEFAULT 0, n{i} INTEGER NOT NULL DEFAULT 0"))
+            .collect();
+        tx.execute_batch(&format!(
+            "DROP TABLE IF EXISTS temp.queue;
+             CREATE TEMP TABLE queue (
+                cid INTEGER PRIMARY KEY,
+                id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                finance_owner TEXT,
+                currency TEXT,
+                outstanding INTEGER NOT NULL DEFAULT 0,
+                overdue INTEGER NOT NULL DEFAULT 0,
+                net_overdue INTEGER NOT NULL DEFAULT 0,
+                credit INTEGER NOT NULL DEFAULT 0,
+                cash INTEGER NOT NULL DEFAULT 0,
+                collectable INTEGER NOT NULL DEFAULT 0,
+                max_days INTEGER NOT NULL DEFAULT 0,
+                last_contact INTEGER,
+                promise INTEGER NOT NULL DEFAULT 0,
+                followups_due INTEGER NOT NULL DEFAULT 0,
+                open_issues INTEGER NOT NULL DEFAULT 0,
+                unread_replies INTEGER NOT NULL DEFAULT 0,
+                unverified_replies INTEGER NOT NULL DEFAULT 0,
+                last_call INTEGER,
+                call_days INTEGER,
+                risk INTEGER NOT NULL DEFAULT 0,
+                risk_score INTEGER NOT NULL DEFAULT 0,
+                issue_base INTEGER NOT NULL DEFAULT 0,
+                promise_base INTEGER NOT NULL DEFAULT 0
+                {bucket_cols}
+             );
+             DROP TABLE IF EXISTS temp.queue_issues;
+             CREATE TEMP TABLE queue_issues (
+                cid INTEGER NOT NULL,
+                reason TEXT NOT NULL,
+                n INTEGER NOT NULL,
+                amount INTEGER NOT NULL,
+                PRIMARY KEY (cid, reason)
+             ) WITHOUT ROWID;"
+        ))?;
+        let columns = 22 + 2 * buckets;
+        let bucket_names: String = (0..buckets).map(|i| format!(", b{i}, n{i}")).collect();
+        let insert_sql = |rows: usize| {
+            let one = format!("({})", vec!["?"; columns].join(","));
+            format!(
+                "INSERT INTO temp.queue (cid, id, name, finance_owner, currency, outstanding,
+                        overdue, net_overdue, credit, cash, collectable, max_days, last_contact,
+                        promise, followups_due, open_issues, unread_replies, unverified_replies,
+                        last_call, call_days, issue_base, promise_base
+                        {bucket_names})
+                 VALUES {}",
+                vec![one; rows].join(",")
+            )
+        };
+        // Many rows per statement: the per-statement cost dominates at 100k customers.
+        const BATCH: usize = 200;
+        let mut insert_full = tx.prepare(&insert_sql(BATCH))?;
+        let mut counts = UnfilteredCounts::default();
+        let empty = Figures::new(bounds);
+        let mut customers = tx.prepare(
+            "SELECT cid, id, name, finance_owner, currency FROM main.customers ORDER BY cid",
+        )?;
+        let mut rows = customers.query([])?;
+        let mut values: Vec<Value> = Vec::with_capacity(columns * BATCH);
+        let mut pending = 0;
+        while let Some(r) = rows.next()? {
+            let cid: i64 = r.get(0)?;
+            let f = figures.get(&cid).unwrap_or(&empty);
+            let a = activity.get(&cid).copied().unwrap_or_default();
+            let owner: Option<String> = r.get(3)?;
+            counts.add(owner.as_deref(), a.tabs(f.overdue > Decimal::ZERO));
+            values.extend([
+                Value::Integer(cid),
+                r.get::<_, Value>(1)?,
+                r.get::<_, Value>(2)?,
+                owner.map_or(Value::Null, Value::Text),
+                r.get::<_, Value>(4)?,
+                Value::Integer(units(f.outstanding)),
+                Value::Integer(units(f.overdue)),
+                Value::Integer(units(f.net_overdue())),
+                Value::Integer(units(f.unutilised_credit)),
+                Value::Integer(units(f.unapplied_cash)),
+                Value::Integer(units(f.collectable_this_month)),
+                Value::Integer(f.max_days_overdue),
+                a.last_contact
+                    .map_or(Value::Null, |d| Value::Integer(d.into())),
+                Value::Integer(a.promise.code()),
+                Value::Integer(a.followups_due.into()),
+                Value::Integer(a.open_issues.into()),
+                Value::Integer(a.unread_replies.into()),
+                Value::Integer(a.unverified_replies.into()),
+                a.last_call
+                    .map_or(Value::Null, |(d, _)| Value::Integer(d.into())),
+                a.last_call
+                    .map_or(Value::Null, |(_, n)| Value::Integer(n.into())),
+                Value::Integer(units(
+                    extras.issue_base.get(&cid).copied().unwrap_or_default(),
+                )),
+                Value::Integer(units(
+                    extras.promise_base.get(&cid).copied().unwrap_or_default(),
+                )),
+            ]);
+            let net = f.net_aging();
+            for i in 0..buckets {
+                values.push(Value::Integer(units(
+                    f.aging.get(i).copied().unwrap_or_default(),
+                )));
+                values.push(Value::Integer(units(
+                    net.get(i).copied().unwrap_or_default(),
+                )));
+            }
+            pending += 1;
+            if pending == BATCH {
+                insert_full.execute(params_from_iter(values.drain(..)))?;
+                pending = 0;
+            }
+        }
+        if pending > 0 {
+            tx.execute(&insert_sql(pending), params_from_iter(values.drain(..)))?;
+        }
+        drop(rows);
+        drop(customers);
+        drop(insert_full);
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO temp.queue_issues (cid, reason, n, amount) VALUES (?1, ?2, 1, ?3)
+                 ON CONFLICT (cid, reason) DO UPDATE SET n = n + 1, amount = amount + excluded.amount",
+            )?;
+            for i in &extras.issues {
+                insert.execute(params![i.cid, i.reason, units(i.amount)])?;
+            }
+        }
+        // The default order's index now; the others when first sorted by.
+        tx.execute_batch("CREATE INDEX temp.queue_by_overdue ON queue(overdue);")?;
+        tx.commit()?;
+        Ok(counts)
+    }
+
+    /// A customer's figures from the summary (its aging as of the summary's date).
+    pub fn queue_figures(&self, cid: i64, buckets: usize) -> Result<Option<SummaryFigures>> {
+        use rusqlite::OptionalExtension;
+        let cols: String = (0..buckets).map(|i| format!(", b{i}")).collect();
+        let sql = format!(
+            "SELECT outstanding, overdue, net_overdue, credit, cash, collectable, max_days {cols}
+               FROM temp.queue WHERE cid = ?1"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        Ok(stmt
+            .query_row([cid], |r| {
+                let mut aging = Vec::with_capacity(buckets);
+                for i in 0..buckets {
+                    aging.push(money::from_units(r.get(7 + i)?));
+                }
+                Ok(SummaryFigures {
+                    outstanding: money::from_units(r.get(0)?),
+                    overdue: money::from_units(r.get(1)?),
+                    net_overdue: money::from_units(r.get(2)?),
+                    unutilised_credit: money::from_units(r.get(3)?),
+                    unapplied_cash: money::from_units(r.get(4)?),
+                    collectable_this_month: money::from_units(r.get(5)?),
+                    max_days: r.get(6)?,
+                    aging,
+                })
+            })
+            .optional()?)
+    }
+}

@@ -1,0 +1,376 @@
+//! Each field checked as it is typed, with the command line's checks: what its text means,
+//! or how to fill it in, or why the save would be refused.
+
+use super::fields::{documents, paths, role};
+use super::{ActionForm, Check};
+use crate::domain::action_checks::{self as check, Outcome, OwnerRole};
+use crate::domain::calls::CallOutcome;
+use crate::domain::{Date, Decimal, date, money};
+use crate::tui::field::{Field, FieldId};
+use crate::workstation::save::FormKind;
+use chrono::Datelike;
+
+impl ActionForm {
+    /// Whether every field is valid.
+    pub fn first_error(&self, as_of: Date) -> Option<(usize, String)> {
+        self.fields.iter().enumerate().find_map(|(i, f)| {
+            if let Some(e) = &f.refused {
+                return Some((i, e.clone()));
+            }
+            match self.check(f, as_of, true) {
+                Check::Err(e) => Some((i, e)),
+                _ => None,
+            }
+        })
+    }
+
+    /// What a field's text means as of `as_of`; `strict`: an empty required field or a
+    /// half-typed choice is an error (else a hint).
+    pub fn check(&self, field: &Field, as_of: Date, strict: bool) -> Check {
+        let v = field.value().trim();
+        let missing = |error: String, hint: String| {
+            if strict {
+                Check::Err(error)
+            } else {
+                Check::Hint(hint)
+            }
+        };
+        let cur = self.currency();
+        let money = |a: Decimal| {
+            format!("{} {cur}", money::grouped(a, cur))
+                .trim()
+                .to_string()
+        };
+        match field.id {
+            FieldId::Text => {
+                let required = matches!(self.kind, FormKind::Note | FormKind::FollowUp);
+                if v.is_empty() {
+                    let what = if self.kind == FormKind::Note {
+                        "note"
+                    } else {
+                        "follow-up text"
+                    };
+                    return if required {
+                        missing(format!("the {what} is empty"), "required".into())
+                    } else {
+                        Check::Hint("optional".into())
+                    };
+                }
+                match field.value().lines().count() {
+                    n if n > 1 => Check::Ok(format!("{n} lines")),
+                    _ => Check::Ok(String::new()),
+                }
+            }
+            FieldId::Amount => {
+                if v.is_empty() {
+                    return match self.kind {
+                        FormKind::Dispute => Check::Hint(self.dispute_default()),
+                        _ => missing("the amount is missing".into(), "required".into()),
+                    };
+                }
+                match check::amount(v) {
+                    Ok(a) => {
+                        let overdue = self.data.as_ref().and_then(|d| d.defaults.as_ref());
+                        let note = match overdue {
+                            Some(d) if d.overdue == a => ", the overdue amount",
+                            _ => "",
+                        };
+                        Check::Ok(format!("{}{note}", money(a)))
+                    }
+                    Err(e) => Check::Err(e),
+                }
+            }
+            FieldId::Date => {
+                let what = if self.kind == FormKind::Promise {
+                    "promise date"
+                } else {
+                    "follow-up date"
+                };
+                if v.is_empty() && self.kind == FormKind::Call {
+                    return Check::Hint("empty: no follow-up".into());
+                }
+                if v.is_empty() {
+                    return missing(
+                        format!("the {what} is missing"),
+                        "YYYY-MM-DD, +7d, +2w or a weekday (friday)".into(),
+                    );
+                }
+                match check::future_date(what, v, as_of) {
+                    Ok(d) => Check::Ok(describe_date(d, as_of)),
+                    Err(e) => Check::Err(e),
+                }
+            }
+            FieldId::Documents => self.check_documents(&money),
+            FieldId::Reason => {
+                if field.is_choice() {
+                    return Check::Ok(String::new());
+                }
+                let all = format!("Tab: {}", field.choices.join(", "));
+                if v.is_empty() {
+                    let e = check::reason("", &field.choices).err().unwrap_or_default();
+                    return missing(e, all);
+                }
+                let matches = field.matches();
+                if !strict && !matches.is_empty() {
+                    return Check::Hint(format!("Tab: {}", matches.join(", ")));
+                }
+                match check::reason(v, &field.choices) {
+                    Ok(_) => Check::Ok(String::new()),
+                    Err(e) => Check::Err(e),
+                }
+            }
+            FieldId::Issue => self.check_issue(field, &money),
+            FieldId::Owner => self.check_owner(field),
+            FieldId::Files => check_files(v, strict),
+            FieldId::Role => match role(v) {
+                Some(_) => Check::Ok("Tab: finance or sales".into()),
+                None => Check::Err("the role is finance or sales".into()),
+            },
+            FieldId::Outcome if self.kind == FormKind::Resolve => check_resolution(field, strict),
+            FieldId::Outcome => {
+                let all = format!("Tab: {}", field.choices.join(", "));
+                if v.is_empty() {
+                    let e = CallOutcome::parse("").err().unwrap_or_default();
+                    return missing(e, all);
+                }
+                let matches = field.matches();
+                if !strict && !field.is_choice() && !matches.is_empty() {
+                    return Check::Hint(format!("Tab: {}", matches.join(", ")));
+                }
+                match CallOutcome::parse(v) {
+                    Ok(o) => Check::Ok(match o.followup_days() {
+                        Some(n) => format!("{}; proposes a follow-up in {n} days", o.label()),
+                        None => o.label().to_string(),
+                    }),
+                    Err(e) => Check::Err(e),
+                }
+            }
+            FieldId::Contact => {
+                if v.is_empty() {
+                    return Check::Hint(if field.choices.is_empty() {
+                        "optional: whom you called".into()
+                    } else {
+                        format!("optional; Tab: {}", field.choices.join(", "))
+                    });
+                }
+                match crate::domain::text::check_name(v) {
+                    Ok(()) => Check::Ok(String::new()),
+                    Err(e) => Check::Err(format!("the contact's name {e}")),
+                }
+            }
+        }
+    }
+
+    /// The dispute's amount when none is typed: the documents' open balances, else the
+    /// overdue amount.
+    fn dispute_default(&self) -> String {
+        let Some(defaults) = self.data.as_ref().and_then(|d| d.defaults.as_ref()) else {
+            return "empty: the documents' open balance, else the overdue amount".into();
+        };
+        let cur = self.currency();
+        let docs = documents(&self.value(FieldId::Documents));
+        if docs.is_empty() {
+            return format!(
+                "empty: {} {cur}, the overdue amount",
+                money::grouped(defaults.overdue, cur)
+            );
+        }
+        let sum: Decimal = docs
+            .iter()
+            .filter_map(|d| defaults.find(d))
+            .map(|d| d.balance)
+            .sum();
+        format!(
+            "empty: {} {cur}, the documents' open balance",
+            money::grouped(sum, cur)
+        )
+    }
+
+    fn check_documents(&self, money: &dyn Fn(Decimal) -> String) -> Check {
+        let docs = documents(&self.value(FieldId::Documents));
+        if docs.is_empty() {
+            return Check::Hint(match self.kind {
+                FormKind::Promise => "none: any payment of the customer counts".into(),
+                _ => "none: the customer as a whole".into(),
+            });
+        }
+        let Some(data) = self.data.as_ref() else {
+            return Check::Ok(String::new());
+        };
+        let Some(defaults) = data.defaults.as_ref() else {
+            return Check::Ok(String::new());
+        };
+        let mut sum = Decimal::ZERO;
+        for d in &docs {
+            match defaults.find(d) {
+                Some(doc) => sum += doc.balance,
+                None => {
+                    return Check::Err(format!(
+                        "`{d}` is not an open invoice or debit note of {}",
+                        data.customer.name
+                    ));
+                }
+            }
+        }
+        let n = docs.len();
+        let s = if n == 1 { "" } else { "s" };
+        if self.kind != FormKind::Dispute {
+            return Check::Ok(format!("{n} document{s}, {} open", money(sum)));
+        }
+        // What the dispute takes out of dunning, and what stays in it.
+        let named: Vec<&str> = docs
+            .iter()
+            .filter_map(|d| defaults.find(d))
+            .map(|d| d.label())
+            .collect();
+        let staying = defaults
+            .overdue_documents()
+            .filter(|d| !docs.iter().any(|n| d.is(n)))
+            .count();
+        let stay = match staying {
+            0 => "no overdue one stays".to_string(),
+            1 => "1 overdue stays".to_string(),
+            k => format!("{k} overdue stay"),
+        };
+        Check::Ok(format!(
+            "{n} leave{} dunning ({}), {stay}: {}",
+            if n == 1 { "s" } else { "" },
+            money(sum),
+            named.join(", ")
+        ))
+    }
+
+    fn check_issue(&self, field: &Field, money: &dyn Fn(Decimal) -> String) -> Check {
+        let v = field.value().trim();
+        if v.is_empty() {
+            return Check::Err("choose an issue (Tab)".into());
+        }
+        let number = match check::record_id("issue", v) {
+            Ok(n) => n,
+            Err(e) => return Check::Err(e),
+        };
+        let Some(data) = self.data.as_ref() else {
+            return Check::Ok(String::new());
+        };
+        match data.open_issues.iter().find(|i| i.id == number) {
+            Some(i) => Check::Ok(format!(
+                "{} · {} · opened {}",
+                i.reason,
+                money(i.amount),
+                i.opened
+            )),
+            None => {
+                let open: Vec<String> = data.open_issues.iter().map(|i| i.id.to_string()).collect();
+                Check::Err(format!(
+                    "{} has no open issue {number} (open: {})",
+                    data.customer.name,
+                    if open.is_empty() {
+                        "none".into()
+                    } else {
+                        open.join(", ")
+                    }
+                ))
+            }
+        }
+    }
+
+    fn check_owner(&self, field: &Field) -> Check {
+        let v = field.value().trim();
+        if v.is_empty() {
+            let hint = if field.choices.is_empty() {
+                "a collector's name".to_string()
+            } else {
+                format!("Tab: {}", field.choices.join(", "))
+            };
+            return if self.strict {
+                Check::Err("the new owner's name is empty".into())
+            } else {
+                Check::Hint(hint)
+            };
+        }
+        if let Err(e) = check::owner(v) {
+            return Check::Err(e);
+        }
+        let role = role(&self.value(FieldId::Role)).unwrap_or(OwnerRole::Finance);
+        if let (Some(data), [_]) = (self.data.as_ref(), self.cids.as_slice()) {
+            let current = match role {
+                OwnerRole::Finance => &data.customer.finance_owner,
+                OwnerRole::Sales => &data.customer.sales_owner,
+            };
+            if current
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case(v))
+            {
+                return Check::Err(format!("{v} is already the {}", role.label()));
+            }
+        }
+        if field.is_choice() {
+            return Check::Ok(String::new());
+        }
+        // A name that starts like known ones is probably one of them, half typed.
+        let matches = field.matches();
+        if !matches.is_empty() {
+            return Check::Hint(format!("Tab: {}", matches.join(", ")));
+        }
+        Check::Ok("a new owner: no customer has this name yet".into())
+    }
+}
+
+/// The resolve form's outcome: empty (resolved without one) or one of [`Outcome::ALL`];
+/// whether the user may write it off is the write layer's to say.
+fn check_resolution(field: &Field, strict: bool) -> Check {
+    let v = field.value().trim();
+    if v.is_empty() {
+        return Check::Hint("optional; Tab: valid, invalid, written_off (a manager's)".into());
+    }
+    let matches = field.matches();
+    if !strict && !field.is_choice() && !matches.is_empty() {
+        return Check::Hint(format!("Tab: {}", matches.join(", ")));
+    }
+    match Outcome::parse(v) {
+        Ok(o) => Check::Ok(o.meaning().to_string()),
+        Err(e) => Check::Err(e),
+    }
+}
+
+/// The attach form's files: each a readable file (the save checks their size and reads
+/// them again).
+fn check_files(v: &str, strict: bool) -> Check {
+    let list = paths(v);
+    if list.is_empty() {
+        return if strict {
+            Check::Err("no file to attach was given".into())
+        } else {
+            Check::Hint("a path; Tab completes it; several: separate with ;".into())
+        };
+    }
+    let mut total = 0;
+    for p in &list {
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_file() => total += m.len(),
+            Ok(_) if p.ends_with('/') && !strict => {
+                return Check::Hint("Tab: the files in it".into());
+            }
+            Ok(_) => return Check::Err(format!("{p} is a folder, not a file")),
+            Err(e) if strict => return Check::Err(format!("cannot read {p}: {e}")),
+            Err(_) => return Check::Hint("Tab completes the path".into()),
+        }
+    }
+    let n = list.len();
+    Check::Ok(format!(
+        "{n} file{}, {}",
+        if n == 1 { "" } else { "s" },
+        crate::domain::attachment::size_label(total)
+    ))
+}
+
+/// `Fri 2026-05-08, in 8 days`.
+fn describe_date(d: Date, today: Date) -> String {
+    let days = date::days_between(today, d);
+    let when = match days {
+        0 => "today".to_string(),
+        1 => "tomorrow".to_string(),
+        n => format!("in {n} days"),
+    };
+    format!("{} {d}, {when}", d.weekday())
+}

@@ -1,0 +1,201 @@
+//! The keys of an open form: confirming, closing with or without a draft, moving between
+//! fields, completing, typing, and writing the text in `$EDITOR`.
+
+use super::FormState;
+use super::saving::{save, submit};
+use crate::tui::app::{App, Mode, Status};
+use crate::tui::field::FieldId;
+use crate::tui::key_action::Action;
+use crate::tui::keymap::{Key, KeyContext, Resolved};
+use crate::tui::update::Effect;
+use crate::workstation::attachment::path_choices;
+use crossterm::event::{KeyCode, KeyEvent};
+
+/// A key while a form is open: the form's keys (Enter, Esc, Tab …) from the keymap, else
+/// typing into the field with the cursor.
+pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
+    let key = Key::from_event(&event);
+    let action = match app.keymap.resolve(KeyContext::Form, &[key]) {
+        Resolved::Run(a) => Some(a),
+        _ => None,
+    };
+    let Some(form) = app.form.as_mut() else {
+        app.mode = Mode::Normal;
+        return Vec::new();
+    };
+    match form.state {
+        FormState::Saving { .. } => return Vec::new(),
+        FormState::Confirm => {
+            let yes =
+                action == Some(Action::Submit) || matches!(event.code, KeyCode::Char('y' | 'Y'));
+            let no =
+                action == Some(Action::Cancel) || matches!(event.code, KeyCode::Char('n' | 'N'));
+            if yes {
+                return save(app);
+            }
+            if no {
+                form.state = FormState::Editing;
+                form.message = None;
+            }
+            return Vec::new();
+        }
+        FormState::Closing => {
+            let keep =
+                action == Some(Action::Submit) || matches!(event.code, KeyCode::Char('y' | 'Y'));
+            let discard = matches!(event.code, KeyCode::Char('x' | 'X'));
+            let back =
+                action == Some(Action::Cancel) || matches!(event.code, KeyCode::Char('n' | 'N'));
+            if keep || discard {
+                let key = form.draft_key();
+                if keep {
+                    let texts = form
+                        .fields
+                        .iter()
+                        .map(|f| f.typed.then(|| f.value().to_string()))
+                        .collect();
+                    app.drafts.0.insert(key, texts);
+                } else {
+                    app.drafts.0.remove(&key);
+                }
+                let target = form.target.clone();
+                app.form = None;
+                app.mode = Mode::Normal;
+                let text = if keep {
+                    format!("Draft kept: the same form on {target} brings it back.")
+                } else {
+                    "Thrown away; nothing was saved.".to_string()
+                };
+                app.say(text);
+            } else if back {
+                form.state = FormState::Editing;
+                form.message = None;
+            }
+            return Vec::new();
+        }
+        FormState::Editing => {}
+    }
+    match action {
+        Some(action) => form_action(app, action),
+        None => {
+            let focus = form.focus;
+            if let Some(field) = form.fields.get_mut(focus)
+                && field.type_key(&event)
+            {
+                form.message = None;
+                if field.id == FieldId::Files {
+                    field.choices = path_choices(field.value());
+                }
+                form.propose_followup();
+                form.follow_amount();
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// An action of the form's keymap section.
+pub fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
+    let Some(form) = app.form.as_mut() else {
+        return Vec::new();
+    };
+    let n = form.fields.len().max(1);
+    match action {
+        Action::Submit => return submit(app),
+        Action::Cancel if form.typed() => {
+            // What was typed is not thrown away without asking.
+            form.state = FormState::Closing;
+            form.message = Some(Status {
+                text: "Close? y: keep a draft · x: throw it away · n: back to the form".into(),
+                error: false,
+            });
+        }
+        Action::Cancel => {
+            // Nothing was typed or written: the form goes without a trace.
+            app.form = None;
+            app.mode = Mode::Normal;
+            app.status = None;
+        }
+        Action::NextField => form.focus = (form.focus + 1) % n,
+        Action::PrevField => form.focus = (form.focus + n - 1) % n,
+        Action::Complete | Action::CompleteBack if form.fields.is_empty() => {}
+        Action::Complete => {
+            let focus = form.focus;
+            let field = &mut form.fields[focus];
+            if field.choices.is_empty() {
+                form.focus = (focus + 1) % n;
+            } else {
+                field.complete(true);
+                // A folder completed: the next Tab goes into it.
+                if field.id == FieldId::Files && field.value().ends_with('/') {
+                    let value = field.value().to_string();
+                    field.choices = path_choices(&value);
+                    field.set(&value);
+                }
+                form.propose_followup();
+            }
+        }
+        Action::CompleteBack => {
+            let focus = form.focus;
+            let field = &mut form.fields[focus];
+            if field.choices.is_empty() {
+                form.focus = (focus + n - 1) % n;
+            } else {
+                field.complete(false);
+                form.propose_followup();
+            }
+        }
+        Action::EditExternal => return edit_external(app),
+        Action::Redraw => return vec![Effect::Clear],
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// The note (or any text field) in `$EDITOR`: the loop leaves the screen, runs the editor and
+/// hands the text back through [`edited`].
+fn edit_external(app: &mut App) -> Vec<Effect> {
+    let Some(form) = app.form.as_mut() else {
+        return Vec::new();
+    };
+    let Some(i) = form.fields.iter().position(|f| f.id == FieldId::Text) else {
+        form.message = Some(Status {
+            text: "This form has no text to write in an editor.".into(),
+            error: true,
+        });
+        return Vec::new();
+    };
+    form.focus = i;
+    let label = form.fields[i].label.to_lowercase();
+    let instructions = format!(
+        "The {label} for {} ({}).\nLines starting with # are left out. Save and quit the editor to go back to owed;\nnothing is saved until you press Enter there.",
+        form.target,
+        form.kind.title()
+    );
+    vec![Effect::Edit {
+        text: form.fields[i].value().to_string(),
+        instructions,
+    }]
+}
+
+/// The editor is done: its text goes into the form's text field (or its failure on the form).
+pub fn edited(app: &mut App, result: Result<String, String>) -> Vec<Effect> {
+    let Some(form) = app.form.as_mut() else {
+        return Vec::new();
+    };
+    match result {
+        Ok(text) => {
+            if let Some(i) = form.fields.iter().position(|f| f.id == FieldId::Text) {
+                form.fields[i].set(&text);
+                form.focus = i;
+                form.message = None;
+            }
+        }
+        Err(e) => {
+            form.message = Some(Status {
+                text: e,
+                error: true,
+            });
+        }
+    }
+    Vec::new()
+}

@@ -1,0 +1,312 @@
+//! Opening a form: from a key on the queue or the detail, on a timeline's record, or from a
+//! draft (this session's or the last one's), and the worker's defaults that fill it in.
+
+use super::fields::{fields, kind_of};
+use super::{ActionForm, DraftKey, Drafts, FormState};
+use crate::domain::customer::{ActivityEntry, EntryRecord};
+use crate::domain::{Decimal, money};
+use crate::tui::app::{App, Mode, Status};
+use crate::tui::field::FieldId;
+use crate::tui::key_action::Action;
+use crate::tui::keymap::KeyContext;
+use crate::tui::update::Effect;
+use crate::workstation::save::{FormData, FormKind};
+use crate::workstation::{Draft, Request};
+
+impl ActionForm {
+    pub(super) fn draft_key(&self) -> DraftKey {
+        let mut cids = self.cids.clone();
+        cids.sort_unstable();
+        (self.kind, cids, self.record.as_ref().map(|(r, _)| r.id()))
+    }
+
+    /// Puts a draft's text back into the fields.
+    fn restore(&mut self, drafts: &Drafts) -> bool {
+        let Some(texts) = drafts.0.get(&self.draft_key()) else {
+            return false;
+        };
+        for (field, text) in self.fields.iter_mut().zip(texts) {
+            if let Some(text) = text {
+                field.set(text);
+            }
+        }
+        self.message = Some(Status {
+            text: "Your draft, as you left it (Esc then x throws it away).".into(),
+            error: false,
+        });
+        true
+    }
+}
+
+/// Opens the form of `action` for the marked customers or the selected one, and asks the
+/// worker for its defaults.
+pub fn open(app: &mut App, action: Action) -> Vec<Effect> {
+    let Some(kind) = kind_of(action) else {
+        return Vec::new();
+    };
+    let marked = !app.marks.is_empty();
+    if marked && !kind.applies_to_marks() {
+        app.say_error(format!(
+            "{} is for one customer at a time: Esc clears the marks.",
+            kind.title()
+        ));
+        return Vec::new();
+    }
+    let cids = app.targets();
+    let Some(&first) = cids.first() else {
+        app.say_error("No customer selected.");
+        return Vec::new();
+    };
+    let target = if marked {
+        marked_label(cids.len(), app.label(first))
+    } else {
+        app.label(first).unwrap_or_default()
+    };
+    let data_seq = app.next_seq();
+    app.form = Some(ActionForm {
+        kind,
+        cids,
+        target,
+        marked,
+        fields: fields(kind, &app.action_settings),
+        focus: 0,
+        data: None,
+        data_seq,
+        state: FormState::Editing,
+        message: None,
+        strict: false,
+        record: None,
+    });
+    if let Some(form) = app.form.as_mut() {
+        form.restore(&app.drafts);
+    }
+    app.mode = Mode::Form;
+    app.status = None;
+    vec![Effect::Request(Request::FormData {
+        seq: data_seq,
+        as_of: app.as_of,
+        cid: first,
+        kind,
+    })]
+}
+
+/// The title's target for marked customers: their count, and the first one's name once
+/// known (`3 marked customers: Acme Corp (K6) and 2 more`).
+fn marked_label(n: usize, first: Option<String>) -> String {
+    match (n, first) {
+        (1, Some(first)) => format!("1 marked customer: {first}"),
+        (1, None) => "1 marked customer".to_string(),
+        (n, Some(first)) => format!("{n} marked customers: {first} and {} more", n - 1),
+        (n, None) => format!("{n} marked customers"),
+    }
+}
+
+/// A key on an entry of the timeline (`d` done, `v` void, `I` resolve, `o` reopen): the form
+/// of that action on the entry's record, or why it does not apply to it.
+pub fn open_record(app: &mut App, action: Action, entry: &ActivityEntry) -> Vec<Effect> {
+    let record = entry.record;
+    let kind = match (action, record) {
+        (Action::Done, Some(EntryRecord::FollowUp { done: false, .. })) => FormKind::FollowUpDone,
+        (Action::Void, Some(EntryRecord::Promise { voided: false, .. })) => FormKind::VoidPromise,
+        (Action::Resolve, Some(EntryRecord::Issue { open: true, .. })) => FormKind::Resolve,
+        (Action::Reopen, Some(EntryRecord::Issue { open: false, .. })) => FormKind::Reopen,
+        _ => {
+            let (wants, state) = match (action, record) {
+                (Action::Done, Some(EntryRecord::FollowUp { id, .. })) => {
+                    ("", format!("Follow-up {id} is done already."))
+                }
+                (Action::Void, Some(EntryRecord::Promise { id, .. })) => {
+                    ("", format!("Promise {id} is voided already."))
+                }
+                (Action::Resolve, Some(EntryRecord::Issue { id, .. })) => (
+                    "",
+                    format!("Issue {id} is resolved already (o reopens it)."),
+                ),
+                (Action::Reopen, Some(EntryRecord::Issue { id, .. })) => {
+                    ("", format!("Issue {id} is open (I resolves it)."))
+                }
+                (Action::Done, _) => ("marks a follow-up done", String::new()),
+                (Action::Void, _) => ("voids a promise", String::new()),
+                (Action::Resolve, _) => ("resolves an issue", String::new()),
+                _ => ("reopens an issue", String::new()),
+            };
+            let text = if state.is_empty() {
+                let key = app
+                    .keymap
+                    .first(KeyContext::Timeline, action)
+                    .map_or(String::new(), |b| b.keys_text());
+                format!("{key} {wants}; this entry is a {}.", entry.kind.label())
+            } else {
+                state
+            };
+            app.say_error(text);
+            return Vec::new();
+        }
+    };
+    let Some(record) = record else {
+        return Vec::new();
+    };
+    let Some(&cid) = app.targets().first() else {
+        return Vec::new();
+    };
+    let mut fields = fields(kind, &app.action_settings);
+    if let Some(issue) = fields.iter_mut().find(|f| f.id == FieldId::Issue) {
+        issue.preset(&record.id().to_string());
+    }
+    // The entry names the record: the cursor starts in the first field left to fill in.
+    let focus = fields
+        .iter()
+        .position(|f| !f.edited && f.id != FieldId::Issue)
+        .unwrap_or(0);
+    let data_seq = app.next_seq();
+    app.form = Some(ActionForm {
+        kind,
+        cids: vec![cid],
+        target: app.label(cid).unwrap_or_default(),
+        marked: false,
+        fields,
+        focus,
+        data: None,
+        data_seq,
+        state: FormState::Editing,
+        message: None,
+        strict: false,
+        record: Some((record, format!("{} · {}", entry.date, entry.text))),
+    });
+    if let Some(form) = app.form.as_mut() {
+        form.restore(&app.drafts);
+    }
+    app.mode = Mode::Form;
+    app.status = None;
+    vec![Effect::Request(Request::FormData {
+        seq: data_seq,
+        as_of: app.as_of,
+        cid,
+        kind,
+    })]
+}
+
+/// The form half-typed, for the user's next session (when this one ends without saving it).
+/// `None` when no form is open, or it was already sent to be saved.
+pub fn draft(app: &App) -> Option<Draft> {
+    let form = app.form.as_ref()?;
+    if matches!(form.state, FormState::Saving { .. }) {
+        return None;
+    }
+    Some(Draft {
+        kind: form.kind,
+        cids: form.cids.clone(),
+        target: form.target.clone(),
+        marked: form.marked,
+        fields: form
+            .fields
+            .iter()
+            .map(|f| f.edited.then(|| f.value().to_string()))
+            .collect(),
+        focus: form.focus,
+        as_of: app.as_of,
+    })
+}
+
+/// Opens a draft kept from the user's last session: the form of its kind on its customers,
+/// with what was typed, and asks the worker for its defaults again.
+pub fn reopen(app: &mut App, draft: Draft) -> Vec<Effect> {
+    let Some(&first) = draft.cids.first() else {
+        return Vec::new();
+    };
+    let mut fields = fields(draft.kind, &app.action_settings);
+    for (field, text) in fields.iter_mut().zip(&draft.fields) {
+        if let Some(text) = text {
+            field.set(text);
+        }
+    }
+    let data_seq = app.next_seq();
+    let focus = draft.focus.min(fields.len().saturating_sub(1));
+    if draft.marked {
+        // The customers were the marked ones: marked again, as they were.
+        app.marks.extend(draft.cids.iter().copied());
+    }
+    app.form = Some(ActionForm {
+        kind: draft.kind,
+        cids: draft.cids,
+        target: draft.target,
+        marked: draft.marked,
+        fields,
+        focus,
+        data: None,
+        data_seq,
+        state: FormState::Editing,
+        message: Some(Status {
+            text: "Not saved when your last session ended: here it is again.".into(),
+            error: false,
+        }),
+        strict: false,
+        record: None,
+    });
+    app.mode = Mode::Form;
+    app.status = None;
+    vec![Effect::Request(Request::FormData {
+        seq: data_seq,
+        as_of: app.as_of,
+        cid: first,
+        kind: draft.kind,
+    })]
+}
+
+/// The worker's answer to the form's [`Request::FormData`]: the defaults go into the fields
+/// not typed into yet.
+pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -> Vec<Effect> {
+    let Some(form) = app.form.as_mut().filter(|f| f.data_seq == seq) else {
+        return Vec::new();
+    };
+    let data = match data {
+        Ok(data) => *data,
+        Err(e) => {
+            app.form = None;
+            app.mode = Mode::Normal;
+            app.say_error(e);
+            return Vec::new();
+        }
+    };
+    // The title names the customer, also when the form opened before its row was known.
+    let name = format!("{} ({})", data.customer.name, data.customer.id);
+    form.target = if form.marked {
+        marked_label(form.cids.len(), Some(name))
+    } else {
+        name
+    };
+    let cur = data.customer.currency.clone();
+    for field in &mut form.fields {
+        match (field.id, data.defaults.as_ref()) {
+            (FieldId::Amount, Some(d))
+                if form.kind == FormKind::Promise && d.overdue > Decimal::ZERO =>
+            {
+                field.set_default(&money::plain(d.overdue, &cur));
+            }
+            (FieldId::Documents, Some(d)) => {
+                let labels: Vec<&str> = d.overdue_documents().map(|d| d.label()).collect();
+                field.set_default(&labels.join(", "));
+            }
+            (FieldId::Issue, _) => {
+                field.choices = data.open_issues.iter().map(|i| i.id.to_string()).collect();
+                if let Some(newest) = data.open_issues.first() {
+                    field.set_default(&newest.id.to_string());
+                }
+            }
+            (FieldId::Owner, _) => field.choices = data.owners.clone(),
+            (FieldId::Contact, _) => field.choices = data.contacts.clone(),
+            _ => {}
+        }
+    }
+    if form.kind == FormKind::Resolve && data.open_issues.is_empty() {
+        let name = data.customer.name.clone();
+        app.form = None;
+        app.mode = Mode::Normal;
+        app.say_error(format!("{name} has no open dispute to resolve."));
+        return Vec::new();
+    }
+    form.data = Some(data);
+    // A dispute's amount typed before the defaults came: its documents follow it.
+    form.follow_amount();
+    Vec::new()
+}

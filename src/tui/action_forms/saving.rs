@@ -1,0 +1,172 @@
+//! Saving a form: Enter checks every field and asks to confirm for several customers, the
+//! job goes to the worker, and its answer closes the form or puts a refusal under its field.
+
+use super::{ActionForm, FormState};
+use crate::tui::app::{App, Mode, Screen, Status};
+use crate::tui::field::FieldId;
+use crate::tui::update;
+use crate::tui::update::Effect;
+use crate::workstation::Request;
+use crate::workstation::save::{SaveJob, SaveOutcome};
+
+impl ActionForm {
+    /// Puts a refusal from the worker under the field it is about (else on the form).
+    fn refuse(&mut self, error: &str) {
+        let e = error.to_lowercase();
+        let id = [
+            // Writing off refused by the user's role: the outcome asked for it.
+            ("write amounts off", FieldId::Outcome),
+            ("document", FieldId::Documents),
+            ("amount", FieldId::Amount),
+            ("date", FieldId::Date),
+            ("reason", FieldId::Reason),
+            ("issue", FieldId::Issue),
+            ("owner", FieldId::Owner),
+            ("outcome", FieldId::Outcome),
+            ("contact", FieldId::Contact),
+            ("attach", FieldId::Files),
+            ("read", FieldId::Files),
+            ("note", FieldId::Text),
+            ("text", FieldId::Text),
+        ]
+        .into_iter()
+        .find(|(word, id)| e.contains(word) && self.field(*id).is_some())
+        .map(|(_, id)| id);
+        if let Some(i) = id.and_then(|id| self.fields.iter().position(|f| f.id == id)) {
+            self.fields[i].refused = Some(error.to_string());
+            self.focus = i;
+        }
+        self.message = Some(Status {
+            text: format!("Not saved: {error}"),
+            error: true,
+        });
+    }
+}
+
+/// Enter: checks every field, asks to confirm for several customers, then saves.
+pub(super) fn submit(app: &mut App) -> Vec<Effect> {
+    let as_of = app.as_of;
+    let Some(form) = app.form.as_mut() else {
+        return Vec::new();
+    };
+    form.strict = true;
+    if let Some((i, e)) = form.first_error(as_of) {
+        form.focus = i;
+        form.message = Some(Status {
+            text: format!("Not saved: {e}"),
+            error: true,
+        });
+        return Vec::new();
+    }
+    if form.cids.len() > 1 {
+        form.state = FormState::Confirm;
+        form.message = Some(Status {
+            text: format!(
+                "Save this for {} customers? Enter or y: save · Esc or n: back",
+                form.cids.len()
+            ),
+            error: false,
+        });
+        return Vec::new();
+    }
+    save(app)
+}
+
+/// Sends the form to the worker.
+pub(super) fn save(app: &mut App) -> Vec<Effect> {
+    let seq = app.next_seq();
+    let as_of = app.as_of;
+    let Some(form) = app.form.as_mut() else {
+        return Vec::new();
+    };
+    form.state = FormState::Saving { seq };
+    form.message = Some(Status {
+        text: "Saving…".into(),
+        error: false,
+    });
+    vec![Effect::Request(Request::Save {
+        seq,
+        job: SaveJob {
+            as_of,
+            cids: form.cids.clone(),
+            values: form.values(),
+        },
+    })]
+}
+
+/// The worker saved (or refused) the form's job.
+pub fn saved(app: &mut App, seq: u64, outcome: SaveOutcome) -> Vec<Effect> {
+    let Some(form) = app
+        .form
+        .as_mut()
+        .filter(|f| f.state == FormState::Saving { seq })
+    else {
+        return Vec::new();
+    };
+    let n = outcome.recorded.len();
+    if let Some(e) = &outcome.error
+        && n == 0
+        && outcome.skipped == 0
+    {
+        form.state = FormState::Editing;
+        form.refuse(e);
+        return Vec::new();
+    }
+    let marked = form.marked;
+    let first_cid = form.cids.first().copied();
+    let key = form.draft_key();
+    app.form = None;
+    if !outcome.recorded.is_empty() {
+        app.drafts.0.remove(&key);
+    }
+    app.mode = Mode::Normal;
+    let first = outcome
+        .recorded
+        .first()
+        .map_or(String::new(), |r| r.message.clone());
+    if let Some(e) = outcome.error {
+        // Some were saved, then one was refused: those saved are unmarked, the rest stay.
+        for r in &outcome.recorded {
+            app.marks.remove(&r.cid);
+        }
+        app.say_error(format!(
+            "saved for {n} of {} customers, then refused: {e}",
+            outcome.targets
+        ));
+        return Vec::new();
+    }
+    let mut text = match n {
+        0 => "nothing to save".to_string(),
+        1 => format!("saved: {first}"),
+        n => format!("saved for {n} customers: {first} …"),
+    };
+    if outcome.skipped > 0 {
+        text.push_str(&format!(" ({} had it already)", outcome.skipped));
+    }
+    app.say(text);
+    if marked {
+        app.marks.clear();
+        return Vec::new();
+    }
+    // The detail screen stays on the customer it shows: the next key acts on it again.
+    if app.screen == Screen::Detail {
+        return Vec::new();
+    }
+    // The refreshed page came first: when the customer is still under the cursor (it did not
+    // leave the tab), move on to the next one. Either way the footer names who is under the
+    // cursor now when it is someone else.
+    let mut fx = Vec::new();
+    if app.action_settings.advance_after_action
+        && first_cid.is_some()
+        && app.selected().map(|r| r.cid) == first_cid
+    {
+        fx = update::move_cursor(app, 1);
+    }
+    if let Some(row) = app.selected().filter(|r| Some(r.cid) != first_cid) {
+        let next = format!(" · next: {} ({})", row.name, row.id);
+        if let Some(status) = app.status.as_mut() {
+            status.text.push_str(&next);
+        }
+    }
+    fx
+}
