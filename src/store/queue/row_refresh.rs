@@ -179,7 +179,7 @@ impl Store {
     }
 
     /// Clears a customer's unread replies in the queue summary (after
-    /// [`Store::mark_replies_read`]), so that it leaves the Replies tab. Returns `Some(owner)`
+    /// [`Engagement::mark_replies_read`](crate::store::engage::Engagement::mark_replies_read)), so that it leaves the Replies tab. Returns `Some(owner)`
     /// when it had unread replies (the caller adjusts its tab counts), `None` otherwise.
     pub fn queue_replies_read(&self, cid: i64) -> Result<Option<Option<String>>> {
         Ok(self
