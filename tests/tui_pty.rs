@@ -419,22 +419,36 @@ fn no_color_draws_without_colours() {
     );
 }
 
-/// `owed activity CUSTOMER --json` on the session's database.
-fn activity(s: &Session, customer: &str) -> serde_json::Value {
-    let db = s.dir.join("owed.db");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+/// Runs `owed --db DB ARGS` with the config of `dir` (`dir/config`), as a session's would be.
+fn run_owed(dir: &std::path::Path, db: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
         .arg("--db")
-        .arg(&db)
-        .args(["activity", customer, "--json"])
-        .env("XDG_CONFIG_HOME", s.dir.join("config"))
+        .arg(db)
+        .args(args)
+        .env("XDG_CONFIG_HOME", dir.join("config"))
         .env_remove("OWED_CONFIG")
+        .env_remove("OWED_DB")
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// Asserts that a run of `owed` succeeded, with its stderr when it did not.
+fn succeeded(out: &std::process::Output) {
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// `owed activity CUSTOMER --json` on the session's database.
+fn activity(s: &Session, customer: &str) -> serde_json::Value {
+    let out = run_owed(
+        &s.dir,
+        &s.dir.join("owed.db"),
+        &["activity", customer, "--json"],
+    );
+    succeeded(&out);
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -861,16 +875,9 @@ fn a_save_in_the_detail_stays_on_its_customer_and_the_queue_names_the_next() {
 
 /// Runs `owed ARGS` on the session's database (as alice, as of the fixture's date).
 fn owed_cli(s: &Session, args: &[&str]) -> std::process::Output {
-    let db = s.dir.join("owed.db");
-    std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
-        .arg("--db")
-        .arg(&db)
-        .args(["--as", "alice", "--as-of", workstation::AS_OF])
-        .args(args)
-        .env("XDG_CONFIG_HOME", s.dir.join("config"))
-        .env_remove("OWED_CONFIG")
-        .output()
-        .unwrap()
+    let mut all = vec!["--as", "alice", "--as-of", workstation::AS_OF];
+    all.extend_from_slice(args);
+    run_owed(&s.dir, &s.dir.join("owed.db"), &all)
 }
 
 #[test]
@@ -921,11 +928,7 @@ fn documents_go_by_their_number_in_the_detail_the_forms_and_the_commands() {
                 document,
             ],
         );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        succeeded(&out);
         assert!(
             String::from_utf8_lossy(&out.stdout)
                 .contains("to pay 100.00 USD by 2026-05-20 for INV-700."),
@@ -1354,27 +1357,15 @@ fn a_dumb_terminal_is_refused_in_one_sentence() {
 /// The 2,000-customer demo (as of 25 November 2026) in `dir`.
 fn demo(dir: &std::path::Path) -> std::path::PathBuf {
     let db = dir.join("owed.db");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
-        .arg("--db")
-        .arg(&db)
-        .args([
-            "--as-of",
-            "2026-11-25",
-            "demo",
-            "--no-tui",
-            "--customers",
-            "2000",
-        ])
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .env_remove("OWED_CONFIG")
-        .env_remove("OWED_DB")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let args = [
+        "--as-of",
+        "2026-11-25",
+        "demo",
+        "--no-tui",
+        "--customers",
+        "2000",
+    ];
+    succeeded(&run_owed(dir, &db, &args));
     db
 }
 
@@ -1429,20 +1420,9 @@ fn back_from_another_date_the_risk_tab_waits_for_its_forecast() {
 /// Palace's 800.00 USD one.
 fn with_a_euro_dispute(dir: &std::path::Path) -> std::path::PathBuf {
     let db = workstation::build(dir);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
-        .arg("--db")
-        .arg(&db)
-        .args(["--as", "bob", "--as-of", workstation::AS_OF])
-        .args(["dispute", "K2", "--reason", "pricing", "--amount", "1000"])
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .env_remove("OWED_CONFIG")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let args = ["--as", "bob", "--as-of", workstation::AS_OF];
+    let dispute = ["dispute", "K2", "--reason", "pricing", "--amount", "1000"];
+    succeeded(&run_owed(dir, &db, &[&args[..], &dispute[..]].concat()));
     db
 }
 
@@ -1605,11 +1585,7 @@ fn add_user(db: &std::path::Path, name: &str, key: &str, role: &str) {
         .env("OWED_CONFIG", &config)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
 }
 
 /// The team screen through the real binary: the file's owner (a manager) opens it with

@@ -131,6 +131,15 @@ pub fn by_reason(issues: &[OpenIssueBase]) -> Vec<crate::domain::queue::IssueRea
     out
 }
 
+/// A row `reason, count(*), sum(amount)` of the open issues grouped by reason.
+fn issue_reason(r: &rusqlite::Row) -> rusqlite::Result<IssueReason> {
+    Ok(IssueReason {
+        reason: r.get(0)?,
+        count: r.get::<_, i64>(1)?.unsigned_abs(),
+        amount: money::from_units(r.get(2)?),
+    })
+}
+
 impl Store {
     /// The issues open at `as_of`, grouped by reason, largest amount first.
     pub fn open_issues_by_reason(&self, as_of: Date) -> Result<Vec<IssueReason>> {
@@ -139,13 +148,7 @@ impl Store {
               GROUP BY i.reason ORDER BY sum(i.amount) DESC, i.reason"
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![day_number(as_of)], |r| {
-            Ok(IssueReason {
-                reason: r.get(0)?,
-                count: r.get::<_, i64>(1)?.unsigned_abs(),
-                amount: money::from_units(r.get(2)?),
-            })
-        })?;
+        let rows = stmt.query_map(params![day_number(as_of)], issue_reason)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -156,13 +159,7 @@ impl Store {
               WHERE i.cid = ?2 AND {OPEN_ISSUE} GROUP BY i.reason"
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![day_number(as_of), cid], |r| {
-            Ok(IssueReason {
-                reason: r.get(0)?,
-                count: r.get::<_, i64>(1)?.unsigned_abs(),
-                amount: money::from_units(r.get(2)?),
-            })
-        })?;
+        let rows = stmt.query_map(params![day_number(as_of), cid], issue_reason)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
