@@ -77,17 +77,7 @@ pub fn open(app: &mut App, action: Action) -> Vec<Effect> {
         strict: false,
         record: None,
     });
-    if let Some(form) = app.form.as_mut() {
-        form.restore(&app.drafts);
-    }
-    app.mode = Mode::Form;
-    app.status = None;
-    vec![Effect::Request(Request::FormData {
-        seq: data_seq,
-        as_of: app.as_of,
-        cid: first,
-        kind,
-    })]
+    shown(app, first, kind, data_seq)
 }
 
 /// The title's target for marked customers: their count, and the first one's name once
@@ -173,17 +163,7 @@ pub fn open_record(app: &mut App, action: Action, entry: &ActivityEntry) -> Vec<
         strict: false,
         record: Some((record, format!("{} · {}", entry.date, entry.text))),
     });
-    if let Some(form) = app.form.as_mut() {
-        form.restore(&app.drafts);
-    }
-    app.mode = Mode::Form;
-    app.status = None;
-    vec![Effect::Request(Request::FormData {
-        seq: data_seq,
-        as_of: app.as_of,
-        cid,
-        kind,
-    })]
+    shown(app, cid, kind, data_seq)
 }
 
 /// The form half-typed, for the user's next session (when this one ends without saving it).
@@ -309,4 +289,20 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
     // A dispute's amount typed before the defaults came: its documents follow it.
     form.follow_amount();
     Vec::new()
+}
+
+/// Shows the form just put in `app.form` (with the draft kept of it, if any) and asks the
+/// worker for its data about customer `cid` (request `data_seq`).
+fn shown(app: &mut App, cid: i64, kind: FormKind, data_seq: u64) -> Vec<Effect> {
+    if let Some(form) = app.form.as_mut() {
+        form.restore(&app.drafts);
+    }
+    app.mode = Mode::Form;
+    app.status = None;
+    vec![Effect::Request(Request::FormData {
+        seq: data_seq,
+        as_of: app.as_of,
+        cid,
+        kind,
+    })]
 }
