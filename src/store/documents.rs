@@ -41,10 +41,7 @@ const OPEN_DOCUMENTS: &str = "
 /// import writes only these).
 impl rusqlite::types::FromSql for DocumentKind {
     fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        let text = value.as_str()?;
-        DocumentKind::parse(text).ok_or_else(|| {
-            rusqlite::types::FromSqlError::Other(format!("unknown document kind `{text}`").into())
-        })
+        super::kind_column(value, DocumentKind::parse, "document kind")
     }
 }
 

@@ -60,10 +60,7 @@ impl IssueView {
 /// An issue event's kind read from the `kind` column; another spelling there is an error.
 impl rusqlite::types::FromSql for IssueEventKind {
     fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        let text = value.as_str()?;
-        IssueEventKind::parse(text).ok_or_else(|| {
-            rusqlite::types::FromSqlError::Other(format!("unknown issue event `{text}`").into())
-        })
+        super::kind_column(value, IssueEventKind::parse, "issue event")
     }
 }
 

@@ -64,6 +64,19 @@ enum Attempt {
     Immutable,
 }
 
+/// A kind kept as text in a column (a document's, an issue event's, a user change's), read
+/// back through `parse`; another spelling there is an error naming `what` it should be.
+pub(crate) fn kind_column<T>(
+    value: rusqlite::types::ValueRef<'_>,
+    parse: fn(&str) -> Option<T>,
+    what: &str,
+) -> rusqlite::types::FromSqlResult<T> {
+    let text = value.as_str()?;
+    parse(text).ok_or_else(|| {
+        rusqlite::types::FromSqlError::Other(format!("unknown {what} `{text}`").into())
+    })
+}
+
 impl Store {
     /// Opens the database at `path`, which must already exist (SPEC "The database file"):
     /// read-write when this process may write the file and its folder, else read-only, where

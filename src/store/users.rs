@@ -39,6 +39,13 @@ pub struct SystemLogEntry {
     pub detail: String,
 }
 
+/// A change of the system log read from its `kind` column.
+impl rusqlite::types::FromSql for UserChange {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        super::kind_column(value, UserChange::parse, "change in the system log")
+    }
+}
+
 /// The users tables of a store: reads over `&Store` ([`Store::users`]), changes over
 /// `&mut Store` ([`Store::users_mut`]).
 pub struct Users<S> {
@@ -149,16 +156,7 @@ impl<S: std::ops::Deref<Target = Store>> Users<S> {
                 id: r.get(0)?,
                 at: r.get(1)?,
                 actor: r.get(2)?,
-                kind: {
-                    let text: String = r.get(3)?;
-                    UserChange::parse(&text).ok_or_else(|| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            3,
-                            rusqlite::types::Type::Text,
-                            format!("unknown change `{text}` in the system log").into(),
-                        )
-                    })?
-                },
+                kind: r.get(3)?,
                 subject: r.get(4)?,
                 detail: r.get(5)?,
             })
