@@ -18,14 +18,16 @@
 //!   retried; a timeout or a stop signal is not).
 
 use super::outbox::{Mailer, SendError, StopSignal, TextMessage};
-use super::smtp::{SmtpMailer, StepError, Stream, connect, cut_to, tls_config, waiting};
+use super::smtp::{
+    SmtpMailer, StepError, Stream, cached_tls_config, connect, cut_to, wait_for, waiting, write_all,
+};
 use crate::config::SmsConfig;
 use crate::{Error, Result};
 use base64::Engine as _;
 use lettre::Message;
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -175,20 +177,6 @@ impl SmsClient {
         self
     }
 
-    fn tls_config(&mut self) -> std::result::Result<Arc<ClientConfig>, SendError> {
-        if let Some(config) = &self.tls {
-            return Ok(config.clone());
-        }
-        let roots = self.roots.clone().unwrap_or_else(|| {
-            let mut roots = RootCertStore::empty();
-            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-            roots
-        });
-        let config = Arc::new(tls_config(roots)?);
-        self.tls = Some(config.clone());
-        Ok(config)
-    }
-
     /// Sends `text` (see the module's outcomes).
     ///
     /// # Errors
@@ -214,7 +202,7 @@ impl SmsClient {
         let tcp = connect(&self.settings.host, self.settings.port, timeout, &self.stop)
             .map_err(|e| before("connecting", e))?;
         let mut stream = if self.settings.tls {
-            let config = self.tls_config()?;
+            let config = cached_tls_config(&mut self.tls, self.roots.as_ref())?;
             let name = ServerName::try_from(self.settings.host.clone()).map_err(|e| {
                 SendError::Fatal(format!("[sms] host `{}`: {e}", self.settings.host))
             })?;
@@ -228,7 +216,7 @@ impl SmsClient {
             return Err(SendError::Fatal(why));
         }
         let request = self.request(text);
-        write_all(&mut stream, &request, timeout).map_err(|e| match e {
+        write_all(&mut stream, &request, timeout, None).map_err(|e| match e {
             // A TLS failure (an untrusted certificate) shows as an I/O error of kind
             // InvalidData: nothing was handed over, and trying again would not help.
             StepError::Io(io) if io.kind() == io::ErrorKind::InvalidData => SendError::Fatal(
@@ -317,45 +305,6 @@ fn cut(text: &str) -> String {
     cut_to(text, 200)
 }
 
-/// Writes all of `bytes` and flushes; each write may wait up to `timeout` for the server.
-fn write_all(stream: &mut Stream, bytes: &[u8], timeout: Duration) -> Result<(), StepError> {
-    let mut deadline = Instant::now() + timeout;
-    let mut written = 0;
-    let left = |deadline: Instant| {
-        deadline
-            .checked_duration_since(Instant::now())
-            .filter(|d| !d.is_zero())
-            .ok_or(StepError::TimedOut)
-    };
-    while written < bytes.len() {
-        stream
-            .tcp()
-            .set_write_timeout(Some(left(deadline)?))
-            .map_err(StepError::Io)?;
-        let _ = stream.tcp().set_read_timeout(Some(left(deadline)?));
-        match stream.write(&bytes[written..]) {
-            Ok(0) => return Err(StepError::Io(io::ErrorKind::WriteZero.into())),
-            Ok(n) => {
-                written += n;
-                deadline = Instant::now() + timeout;
-            }
-            Err(e) if waiting(&e) => {}
-            Err(e) => return Err(StepError::Io(e)),
-        }
-    }
-    loop {
-        stream
-            .tcp()
-            .set_write_timeout(Some(left(deadline)?))
-            .map_err(StepError::Io)?;
-        match stream.flush() {
-            Ok(()) => return Ok(()),
-            Err(e) if waiting(&e) => {}
-            Err(e) => return Err(StepError::Io(e)),
-        }
-    }
-}
-
 /// Reads the answer's status and body (by `Content-Length`, else to the end) within
 /// `timeout` in all.
 fn read_answer(stream: &mut Stream, timeout: Duration) -> Result<(u16, String), StepError> {
@@ -392,10 +341,7 @@ fn read_answer(stream: &mut Stream, timeout: Duration) -> Result<(u16, String), 
         if buffer.len() > MAX_ANSWER_BYTES {
             return Err(StepError::Garbled("an answer too long".into()));
         }
-        let wait = deadline
-            .checked_duration_since(Instant::now())
-            .filter(|d| !d.is_zero())
-            .ok_or(StepError::TimedOut)?;
+        let wait = wait_for(deadline, None)?;
         stream
             .tcp()
             .set_read_timeout(Some(wait))

@@ -172,24 +172,32 @@ impl SmtpMailer {
         self
     }
 
-    fn tls_config(&mut self) -> std::result::Result<Arc<ClientConfig>, SendError> {
-        if let Some(config) = &self.tls {
-            return Ok(config.clone());
-        }
-        let mut roots = RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let config = Arc::new(tls_config(roots)?);
-        self.tls = Some(config.clone());
-        Ok(config)
-    }
-
     fn open(&mut self) -> std::result::Result<Session, SendError> {
         let tls = match self.settings.security {
             Security::None => None,
-            Security::StartTls | Security::Tls => Some(self.tls_config()?),
+            Security::StartTls | Security::Tls => Some(cached_tls_config(&mut self.tls, None)?),
         };
         Session::open(&self.settings, &self.hello, tls, &self.stop)
     }
+}
+
+/// The TLS client configuration kept in `cache`, made on first use trusting `roots` (the
+/// public web roots when `None`).
+pub(super) fn cached_tls_config(
+    cache: &mut Option<Arc<ClientConfig>>,
+    roots: Option<&RootCertStore>,
+) -> std::result::Result<Arc<ClientConfig>, SendError> {
+    if let Some(config) = cache {
+        return Ok(config.clone());
+    }
+    let roots = roots.cloned().unwrap_or_else(|| {
+        let mut roots = RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        roots
+    });
+    let config = Arc::new(tls_config(roots)?);
+    *cache = Some(config.clone());
+    Ok(config)
 }
 
 /// A TLS client configuration trusting `roots` (TLS 1.2 and 1.3, ring).
@@ -628,41 +636,12 @@ impl Session {
         self.answer(step, stoppable)
     }
 
-    /// Writes all of `bytes`; each write may wait up to the deadline for the server to read.
+    /// Writes all of `bytes` (see [`write_all`]).
     fn write(&mut self, bytes: &[u8], stoppable: bool) -> Result<(), StepError> {
         let timeout = self.timeout;
         let stop = self.stop.clone();
         let stream = self.stream().map_err(StepError::Io)?;
-        let mut deadline = Instant::now() + timeout;
-        let mut written = 0;
-        while written < bytes.len() {
-            let wait = wait_for(deadline, stoppable.then_some(&stop))?;
-            stream
-                .tcp()
-                .set_write_timeout(Some(wait))
-                .map_err(StepError::Io)?;
-            match stream.write(&bytes[written..]) {
-                Ok(0) => return Err(StepError::Io(io::ErrorKind::WriteZero.into())),
-                Ok(n) => {
-                    written += n;
-                    deadline = Instant::now() + timeout;
-                }
-                Err(e) if waiting(&e) => {}
-                Err(e) => return Err(StepError::Io(e)),
-            }
-        }
-        loop {
-            let wait = wait_for(deadline, stoppable.then_some(&stop))?;
-            stream
-                .tcp()
-                .set_write_timeout(Some(wait))
-                .map_err(StepError::Io)?;
-            match stream.flush() {
-                Ok(()) => return Ok(()),
-                Err(e) if waiting(&e) => {}
-                Err(e) => return Err(StepError::Io(e)),
-            }
-        }
+        write_all(stream, bytes, timeout, stoppable.then_some(&stop))
     }
 
     /// Reads one answer within the deadline; a 4xx or 5xx answer is [`StepError::Refused`].
@@ -809,12 +788,58 @@ fn remaining(deadline: Instant) -> Option<Duration> {
 
 /// How long the next wait may be: up to the deadline, in slices of [`POLL`] when a stop
 /// signal is watched.
-fn wait_for(deadline: Instant, stop: Option<&StopSignal>) -> Result<Duration, StepError> {
+pub(super) fn wait_for(
+    deadline: Instant,
+    stop: Option<&StopSignal>,
+) -> Result<Duration, StepError> {
     if let Some(why) = stop.and_then(StopSignal::why) {
         return Err(StepError::Stopped(why));
     }
     let left = remaining(deadline).ok_or(StepError::TimedOut)?;
     Ok(if stop.is_some() { left.min(POLL) } else { left })
+}
+
+/// Writes all of `bytes` and flushes; each write may wait up to `timeout` for the server to
+/// read (the deadline starts again after each write that made progress), and gives up when
+/// `stop` is raised. The read timeout is set too: a TLS stream may read while it writes (its
+/// handshake).
+pub(super) fn write_all(
+    stream: &mut Stream,
+    bytes: &[u8],
+    timeout: Duration,
+    stop: Option<&StopSignal>,
+) -> Result<(), StepError> {
+    let mut deadline = Instant::now() + timeout;
+    let mut written = 0;
+    while written < bytes.len() {
+        let wait = wait_for(deadline, stop)?;
+        stream
+            .tcp()
+            .set_write_timeout(Some(wait))
+            .map_err(StepError::Io)?;
+        let _ = stream.tcp().set_read_timeout(Some(wait));
+        match stream.write(&bytes[written..]) {
+            Ok(0) => return Err(StepError::Io(io::ErrorKind::WriteZero.into())),
+            Ok(n) => {
+                written += n;
+                deadline = Instant::now() + timeout;
+            }
+            Err(e) if waiting(&e) => {}
+            Err(e) => return Err(StepError::Io(e)),
+        }
+    }
+    loop {
+        let wait = wait_for(deadline, stop)?;
+        stream
+            .tcp()
+            .set_write_timeout(Some(wait))
+            .map_err(StepError::Io)?;
+        match stream.flush() {
+            Ok(()) => return Ok(()),
+            Err(e) if waiting(&e) => {}
+            Err(e) => return Err(StepError::Io(e)),
+        }
+    }
 }
 
 /// Whether an I/O error only says the wait ran out (a socket timeout reads as `WouldBlock`
@@ -1191,6 +1216,37 @@ mod tests {
         }
     }
 
+    /// Connects once to a [`tls_server`] (TLS from the first byte with `Security::Tls`,
+    /// STARTTLS otherwise) with the quick retries, the platform's roots when `untrusted` (they
+    /// do not include the test CA), and checks that the fatal error that must come of it came
+    /// on the first connection. Returns its message and how many `AUTH` commands the server
+    /// saw.
+    fn failed_connection(
+        security: Security,
+        login: Login,
+        timeout: Duration,
+        untrusted: bool,
+    ) -> (String, usize) {
+        let (port, connections, lines) = tls_server(security == Security::Tls, login);
+        let mut mailer = test_mailer(port, security, timeout);
+        if untrusted {
+            mailer.tls = None;
+        }
+        let e =
+            super::super::outbox::connect_with_retries(&mut mailer, quick_retries()).unwrap_err();
+        let SendError::Fatal(m) = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let logins = lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.ends_with("AUTH"))
+            .count();
+        (m, logins)
+    }
+
     #[test]
     fn starttls_and_tls_log_in_and_deliver_under_tls() {
         for (implicit, security) in [(false, Security::StartTls), (true, Security::Tls)] {
@@ -1222,68 +1278,44 @@ mod tests {
 
     #[test]
     fn an_untrusted_certificate_stops_before_the_login() {
-        let (port, connections, lines) = tls_server(false, Login::Accept);
-        // The platform-independent roots do not include the test CA.
-        let mut mailer = test_mailer(port, Security::StartTls, Duration::from_secs(10));
-        mailer.tls = None;
-        let e =
-            super::super::outbox::connect_with_retries(&mut mailer, quick_retries()).unwrap_err();
-        let SendError::Fatal(m) = e else {
-            panic!("{e:?}")
-        };
+        let (m, logins) = failed_connection(
+            Security::StartTls,
+            Login::Accept,
+            Duration::from_secs(10),
+            true,
+        );
         assert!(
             m.contains("TLS with the SMTP server localhost:") && m.contains("failed"),
             "{m}"
         );
-        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
-        assert!(!lines.lock().unwrap().iter().any(|l| l.ends_with("AUTH")));
+        assert_eq!(logins, 0);
     }
 
     #[test]
     fn a_refused_login_is_never_retried() {
-        let (port, connections, lines) = tls_server(true, Login::Refuse);
-        let mut mailer = test_mailer(port, Security::Tls, Duration::from_secs(10));
-        let e =
-            super::super::outbox::connect_with_retries(&mut mailer, quick_retries()).unwrap_err();
-        let SendError::Fatal(m) = e else {
-            panic!("{e:?}")
-        };
+        let (m, logins) =
+            failed_connection(Security::Tls, Login::Refuse, Duration::from_secs(10), false);
         assert!(
             m.contains("refused the login of ar@example.com: 535"),
             "{m}"
         );
-        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
-        let auths = lines
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|l| l.ends_with("AUTH"))
-            .count();
-        assert_eq!(auths, 1);
+        assert_eq!(logins, 1);
     }
 
     #[test]
     fn a_login_that_gets_no_answer_timed_out_and_is_not_retried() {
-        let (port, connections, lines) = tls_server(false, Login::Hang);
-        let mut mailer = test_mailer(port, Security::StartTls, Duration::from_millis(300));
-        let e =
-            super::super::outbox::connect_with_retries(&mut mailer, quick_retries()).unwrap_err();
-        let SendError::Fatal(m) = e else {
-            panic!("{e:?}")
-        };
+        let (m, logins) = failed_connection(
+            Security::StartTls,
+            Login::Hang,
+            Duration::from_millis(300),
+            false,
+        );
         assert!(
             m.contains("timed out during the login of ar@example.com"),
             "{m}"
         );
         assert!(!m.contains("refused"), "{m}");
-        assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
-        let auths = lines
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|l| l.ends_with("AUTH"))
-            .count();
-        assert_eq!(auths, 1);
+        assert_eq!(logins, 1);
     }
 
     #[test]
