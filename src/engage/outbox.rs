@@ -41,7 +41,7 @@
 //! reminder is released unless its delivery is unknown, and the rest was never claimed, so
 //! it is planned again next time.
 
-use super::cycle::{Channel, Cycle, Cycles, MANUAL_CYCLE};
+use super::cycle::{Channel, Cycle, Cycles, MANUAL_CYCLE, Reminder};
 use super::plan::PlanEntry;
 use super::template::{
     ContextInput, DocumentFacts, EmailContext, RenderedEmail, TemplateRef, TemplateSet, single_line,
@@ -361,18 +361,19 @@ pub fn connect_with_retries(
     }
 }
 
-/// Claims, sends and records one plan entry (the TUI's "send now" calls this too).
-pub fn send_entry(
-    store: &mut Store,
-    cycles: &Cycles,
+/// The cycle and reminder `entry` was planned from.
+///
+/// # Errors
+///
+/// [`Error::Input`] when the cycles no longer have that cycle, or that reminder at its place.
+fn planned_reminder<'a>(
+    cycles: &'a Cycles,
     entry: &PlanEntry,
-    mailer: &mut dyn Mailer,
-    settings: &SendSettings,
-) -> Result<EntryOutcome> {
+) -> Result<(&'a Cycle, &'a Reminder)> {
     let cycle = cycles
         .get(&entry.cycle)
         .ok_or_else(|| Error::input(format!("no engagement cycle is named `{}`", entry.cycle)))?;
-    let template = &cycle
+    let reminder = cycle
         .reminders
         .get(entry.reminder_index)
         .filter(|r| r.name == entry.reminder)
@@ -381,8 +382,20 @@ pub fn send_entry(
                 "cycle `{}` has no reminder `{}`",
                 entry.cycle, entry.reminder
             ))
-        })?
-        .template;
+        })?;
+    Ok((cycle, reminder))
+}
+
+/// Claims, sends and records one plan entry (the TUI's "send now" calls this too).
+pub fn send_entry(
+    store: &mut Store,
+    cycles: &Cycles,
+    entry: &PlanEntry,
+    mailer: &mut dyn Mailer,
+    settings: &SendSettings,
+) -> Result<EntryOutcome> {
+    let (cycle, reminder) = planned_reminder(cycles, entry)?;
+    let template = &reminder.template;
     let taken_by = later_reminders(cycle, entry.reminder_index);
     deliver_entry(
         store,
@@ -572,29 +585,13 @@ pub fn preview(
     entry: &PlanEntry,
     settings: &SendSettings,
 ) -> Result<RenderedEmail> {
-    let cycle = cycles
-        .get(&entry.cycle)
-        .ok_or_else(|| Error::input(format!("no engagement cycle is named `{}`", entry.cycle)))?;
-    let reminder = cycle.reminders.get(entry.reminder_index).ok_or_else(|| {
-        Error::input(format!(
-            "cycle `{}` has no reminder `{}`",
-            entry.cycle, entry.reminder
-        ))
-    })?;
+    let (_, reminder) = planned_reminder(cycles, entry)?;
     render_entry(&cycles.templates, &reminder.template, entry, settings)
 }
 
 /// Renders the text message `entry` would send (a `channel = "sms"` reminder).
 pub fn preview_text(cycles: &Cycles, entry: &PlanEntry, settings: &SendSettings) -> Result<String> {
-    let cycle = cycles
-        .get(&entry.cycle)
-        .ok_or_else(|| Error::input(format!("no engagement cycle is named `{}`", entry.cycle)))?;
-    let reminder = cycle.reminders.get(entry.reminder_index).ok_or_else(|| {
-        Error::input(format!(
-            "cycle `{}` has no reminder `{}`",
-            entry.cycle, entry.reminder
-        ))
-    })?;
+    let (_, reminder) = planned_reminder(cycles, entry)?;
     let docs: Vec<DocumentFacts> = entry.documents.iter().map(document_facts).collect();
     let context = EmailContext::build(context_input(entry, settings), &docs);
     cycles.templates.render_sms(&reminder.template, &context)

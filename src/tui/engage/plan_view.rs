@@ -6,7 +6,7 @@ use super::{PlanData, report_view};
 use crate::domain::money::{compact, grouped};
 use crate::tui::app::App;
 use crate::tui::theme::Role;
-use crate::tui::view::{section_title, text};
+use crate::tui::view::{empty_note, section_title, tab, text};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -109,16 +109,10 @@ fn tabs(app: &App, s: &EngageScreen, area: Rect, buf: &mut Buffer) {
             }
             (_, Some(_)) => format!(" {} {} ", pane.title(), s.rows(pane)),
         };
-        let style = if pane == s.pane {
-            app.theme.get(Role::TabActive)
-        } else {
-            app.theme.get(Role::Tab)
-        };
-        if x + text::width(&label) as u16 > area.right() {
+        let Some(next) = tab(app, area, buf, x, &label, pane == s.pane) else {
             break;
-        }
-        x = text::put(buf, x, area.y, &label, style);
-        x = text::put(buf, x, area.y, " ", Style::default());
+        };
+        x = next;
     }
 }
 
@@ -193,19 +187,6 @@ where
     }
 }
 
-fn empty(app: &App, area: Rect, buf: &mut Buffer, note: &str) {
-    if area.height > 0 {
-        text::put_n(
-            buf,
-            area.x + 2,
-            area.y,
-            note,
-            usize::from(area.width.saturating_sub(2)),
-            app.theme.get(Role::Muted),
-        );
-    }
-}
-
 fn amount(v: crate::domain::Decimal, currency: &str) -> String {
     let g = grouped(v, currency);
     if g.len() <= 12 { g } else { compact(v) }
@@ -244,7 +225,7 @@ fn plan_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut
     }
     let body = header(app, area, buf, &cols, &names);
     if plan.entries.is_empty() {
-        empty(
+        empty_note(
             app,
             body,
             buf,
@@ -318,7 +299,7 @@ fn skipped_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &
         &["Cycle", "Reminder", "Customer", "Why it cannot be sent"],
     );
     if plan.skipped.is_empty() {
-        empty(
+        empty_note(
             app,
             body,
             buf,
@@ -357,7 +338,7 @@ fn held_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut
     ];
     let body = header(app, area, buf, &cols, &["Customer", "Until", "By", "Why"]);
     if plan.held.is_empty() {
-        empty(
+        empty_note(
             app,
             body,
             buf,
@@ -406,7 +387,7 @@ fn outbox_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &m
         ],
     );
     if plan.outbox.is_empty() {
-        empty(app, body, buf, "The outbox is empty: nothing sent yet.");
+        empty_note(app, body, buf, "The outbox is empty: nothing sent yet.");
         return;
     }
     let muted = app.theme.get(Role::Muted);

@@ -122,6 +122,17 @@ fn popup(app: &App, area: Rect, buf: &mut Buffer, title: &str) -> Rect {
 }
 
 /// Writes one line at row `y` of `inner`, one column in, cut to fit.
+/// Writes `content` on the popup's last line (its keys, or a note) in `role`'s style.
+fn last_line(app: &App, buf: &mut Buffer, inner: Rect, content: &str, role: Role) {
+    line(
+        buf,
+        inner,
+        inner.height.saturating_sub(1),
+        content,
+        app.theme.get(role),
+    );
+}
+
 fn line(buf: &mut Buffer, inner: Rect, y: u16, content: &str, style: Style) {
     if y >= inner.height {
         return;
@@ -173,12 +184,12 @@ fn picker(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
             buf.set_style(r, app.theme.get(Role::Selected));
         }
     }
-    line(
+    last_line(
+        app,
         buf,
         inner,
-        inner.height.saturating_sub(1),
         "Enter previews the email; nothing is sent before you confirm.",
-        app.theme.get(Role::Muted),
+        Role::Muted,
     );
 }
 
@@ -320,12 +331,12 @@ fn confirm(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
         };
         line(buf, inner, i as u16, l, style);
     }
-    line(
+    last_line(
+        app,
         buf,
         inner,
-        inner.height.saturating_sub(1),
         "y sends · n or Esc goes back",
-        app.theme.get(Role::FooterKey),
+        Role::FooterKey,
     );
 }
 
@@ -379,12 +390,6 @@ fn outcomes(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
         line(buf, inner, i as u16, l, app.theme.get(*role));
     }
     if flow.stage == Stage::Done {
-        line(
-            buf,
-            inner,
-            inner.height.saturating_sub(1),
-            "Esc or Enter closes",
-            app.theme.get(Role::FooterKey),
-        );
+        last_line(app, buf, inner, "Esc or Enter closes", Role::FooterKey);
     }
 }

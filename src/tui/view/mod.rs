@@ -234,3 +234,45 @@ pub fn section_title(app: &App, area: Rect, buf: &mut ratatui::buffer::Buffer, t
     let shown = format!(" {} ", text::truncate(title, room.saturating_sub(2)));
     text::put_n(buf, area.x + 1, area.y, shown, room, heading);
 }
+
+/// Draws a muted `note` on `area`'s first line, two columns in (what an empty list says).
+pub fn empty_note(app: &App, area: Rect, buf: &mut ratatui::buffer::Buffer, note: &str) {
+    if area.height > 0 {
+        text::put_n(
+            buf,
+            area.x + 2,
+            area.y,
+            note,
+            usize::from(area.width.saturating_sub(2)),
+            app.theme.get(super::theme::Role::Muted),
+        );
+    }
+}
+
+/// Draws one tab's `label` at `x` on `area`'s first line (highlighted when `current`) and a
+/// space after it, and returns where the next tab starts; `None`, drawing nothing, when the
+/// label does not fit.
+pub fn tab(
+    app: &App,
+    area: Rect,
+    buf: &mut ratatui::buffer::Buffer,
+    x: u16,
+    label: &str,
+    current: bool,
+) -> Option<u16> {
+    use super::theme::Role;
+    if x + text::width(label) as u16 > area.right() {
+        return None;
+    }
+    let style = app
+        .theme
+        .get(if current { Role::TabActive } else { Role::Tab });
+    let x = text::put(buf, x, area.y, label, style);
+    Some(text::put(
+        buf,
+        x,
+        area.y,
+        " ",
+        ratatui::style::Style::default(),
+    ))
+}

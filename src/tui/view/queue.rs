@@ -116,14 +116,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 app.query.filter.text
             )
         };
-        text::put_n(
-            buf,
-            body.x + 2,
-            body.y,
-            note,
-            usize::from(body.width.saturating_sub(2)),
-            app.theme.get(Role::Muted),
-        );
+        super::empty_note(app, body, buf, &note);
         return;
     }
     let stale = !app.page_is_current();
@@ -201,16 +194,10 @@ fn render_tabs(app: &App, area: Rect, buf: &mut Buffer) {
     let reserve = views_w.min(usize::from(area.width) / 3) as u16;
     let labels = tab_labels(app, area.width.saturating_sub(reserve));
     for (tab, label) in Tab::ALL.into_iter().zip(labels) {
-        let style = if tab == app.query.tab {
-            app.theme.get(Role::TabActive)
-        } else {
-            app.theme.get(Role::Tab)
-        };
-        if x + text::width(&label) as u16 > area.right() {
+        let Some(next) = super::tab(app, area, buf, x, &label, tab == app.query.tab) else {
             break;
-        }
-        x = text::put(buf, x, area.y, &label, style);
-        x = text::put(buf, x, area.y, " ", Style::default());
+        };
+        x = next;
     }
     if views.is_empty() || x + 2 > area.right() {
         return;
