@@ -227,16 +227,9 @@ pub fn days_inclusive(first: Date, last: Date) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::testing::{date, dec};
     use proptest::prelude::*;
     use rust_decimal::RoundingStrategy;
-
-    fn dec(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
-
-    fn date(s: &str) -> Date {
-        s.parse().unwrap()
-    }
 
     fn one_dp(d: Decimal) -> Decimal {
         d.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)

@@ -25,3 +25,19 @@ pub mod users;
 
 pub use chrono::NaiveDate as Date;
 pub use rust_decimal::Decimal;
+
+/// What the domain's unit tests write dates and amounts with.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Date, Decimal};
+
+    /// The date `s` (`YYYY-MM-DD`).
+    pub fn date(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    /// The amount `s`.
+    pub fn dec(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+}

@@ -126,15 +126,8 @@ fn state(voided: bool, paid: Decimal, amount: Decimal, past_deadline: bool) -> P
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::testing::{date, dec};
     use proptest::prelude::*;
-
-    fn dec(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
-
-    fn date(s: &str) -> Date {
-        s.parse().unwrap()
-    }
 
     /// 500 promised on 1 April for 10 April.
     fn promise() -> Promise {
@@ -154,33 +147,32 @@ mod tests {
         promise_progress(&promise(), &receipts(rows), date(as_of), grace)
     }
 
+    /// The progress expected: `state`, `paid` and `remaining` of the 500 promised.
+    fn progressed(state: PromiseState, paid: &str, remaining: &str) -> PromiseProgress {
+        PromiseProgress {
+            state,
+            paid: dec(paid),
+            remaining: dec(remaining),
+        }
+    }
+
     fn state_at(rows: &[(&str, &str)], as_of: &str, grace: u32) -> PromiseState {
         progress(rows, as_of, grace).state
     }
 
     #[test]
     fn open_until_paid_or_due() {
-        let got = progress(&[], "2026-04-05", 0);
         assert_eq!(
-            got,
-            PromiseProgress {
-                state: PromiseState::Open,
-                paid: dec("0"),
-                remaining: dec("500")
-            }
+            progress(&[], "2026-04-05", 0),
+            progressed(PromiseState::Open, "0", "500")
         );
     }
 
     #[test]
     fn kept_before_the_due_date() {
-        let got = progress(&[("2026-04-03", "500")], "2026-04-04", 0);
         assert_eq!(
-            got,
-            PromiseProgress {
-                state: PromiseState::Kept,
-                paid: dec("500"),
-                remaining: dec("0")
-            }
+            progress(&[("2026-04-03", "500")], "2026-04-04", 0),
+            progressed(PromiseState::Kept, "500", "0")
         );
     }
 
@@ -199,44 +191,29 @@ mod tests {
 
     #[test]
     fn overpayment_is_capped_at_the_promise() {
-        let got = progress(
-            &[("2026-04-02", "450"), ("2026-04-03", "100")],
-            "2026-04-20",
-            0,
-        );
         assert_eq!(
-            got,
-            PromiseProgress {
-                state: PromiseState::Kept,
-                paid: dec("500"),
-                remaining: dec("0")
-            }
+            progress(
+                &[("2026-04-02", "450"), ("2026-04-03", "100")],
+                "2026-04-20",
+                0,
+            ),
+            progressed(PromiseState::Kept, "500", "0")
         );
     }
 
     #[test]
     fn partially_kept_after_the_deadline() {
-        let got = progress(&[("2026-04-08", "499.99")], "2026-04-11", 0);
         assert_eq!(
-            got,
-            PromiseProgress {
-                state: PromiseState::PartiallyKept,
-                paid: dec("499.99"),
-                remaining: dec("0.01")
-            }
+            progress(&[("2026-04-08", "499.99")], "2026-04-11", 0),
+            progressed(PromiseState::PartiallyKept, "499.99", "0.01")
         );
     }
 
     #[test]
     fn broken_when_nothing_came() {
-        let got = progress(&[], "2026-04-11", 0);
         assert_eq!(
-            got,
-            PromiseProgress {
-                state: PromiseState::Broken,
-                paid: dec("0"),
-                remaining: dec("500")
-            }
+            progress(&[], "2026-04-11", 0),
+            progressed(PromiseState::Broken, "0", "500")
         );
     }
 
@@ -299,14 +276,7 @@ mod tests {
             date("2026-04-05"),
             0,
         );
-        assert_eq!(
-            paid,
-            PromiseProgress {
-                state: PromiseState::Voided,
-                paid: dec("500"),
-                remaining: dec("0")
-            }
-        );
+        assert_eq!(paid, progressed(PromiseState::Voided, "500", "0"));
         let late = promise_progress(&voided, &[], date("2026-05-01"), 0);
         assert_eq!(late.state, PromiseState::Voided);
     }

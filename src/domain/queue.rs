@@ -827,13 +827,10 @@ pub struct IssueReason {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::testing::dec;
 
     fn parse(text: &str) -> Result<Vec<Predicate>, String> {
         QueueFilter::parse(text, &AgingBounds::default()).map(|f| f.predicates)
-    }
-
-    fn dec(s: &str) -> Decimal {
-        s.parse().unwrap()
     }
 
     #[test]

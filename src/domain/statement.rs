@@ -120,10 +120,7 @@ pub fn totals(lines: &[StatementLine], as_of: Date, bounds: &AgingBounds) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> Date {
-        s.parse().unwrap()
-    }
+    use crate::domain::testing::date as d;
 
     fn line(kind: LineKind, due: Option<&str>, open: i64, currency: &str) -> StatementLine {
         StatementLine {

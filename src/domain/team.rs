@@ -258,14 +258,7 @@ pub fn totals(rows: &[CollectorFigures]) -> CollectorFigures {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> Date {
-        s.parse().unwrap()
-    }
-
-    fn dec(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
+    use crate::domain::testing::{date as d, dec};
 
     fn period() -> Period {
         // A Thursday; its week starts on Monday 27 April.
