@@ -66,6 +66,14 @@ impl AgingBounds {
         labels
     }
 
+    /// Each bucket's label beside its amount in `amounts` (one per bucket, in order).
+    pub fn labelled<'a>(
+        &self,
+        amounts: &'a [Decimal],
+    ) -> impl Iterator<Item = (String, &'a Decimal)> + use<'a> {
+        self.labels().into_iter().zip(amounts)
+    }
+
     /// The bucket index of a number of days overdue (0 = current, for ≤ 0 days).
     pub fn bucket(&self, days_overdue: i64) -> usize {
         if days_overdue <= 0 {

@@ -84,7 +84,7 @@ pub fn rows<'a>(
 fn figures_json(p: &Portfolio, f: &Figures, net_overdue: Decimal) -> Map<String, Value> {
     let cur = &p.currency;
     let mut aging = Map::new();
-    for (label, amount) in p.bounds.labels().into_iter().zip(&f.aging) {
+    for (label, amount) in p.bounds.labelled(&f.aging) {
         aging.insert(label, json!(plain(*amount, cur)));
     }
     let mut m = Map::new();

@@ -364,14 +364,7 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Help => open_help(app),
         Action::Reload => reload(app),
-        Action::Note
-        | Action::Promise
-        | Action::Dispute
-        | Action::Resolve
-        | Action::FollowUp
-        | Action::Attach
-        | Action::Assign
-        | Action::Call => action_forms::open(app, action),
+        action if action_forms::kind_of(action).is_some() => action_forms::open(app, action),
         Action::ViewAttachment => super::viewer::open(app),
         _ => Vec::new(),
     }
@@ -567,14 +560,9 @@ fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.input = tui_input::Input::default();
             return Vec::new();
         }
-        Action::Note
-        | Action::Promise
-        | Action::Dispute
-        | Action::Resolve
-        | Action::FollowUp
-        | Action::Attach
-        | Action::Assign
-        | Action::Call => return action_forms::open(app, action),
+        action if action_forms::kind_of(action).is_some() => {
+            return action_forms::open(app, action);
+        }
         Action::ViewAttachment => return super::viewer::open(app),
         Action::Remind => return engage::send::start(app),
         Action::Engage => return engage::screen::open_pane(app, None),

@@ -296,14 +296,7 @@ impl PortfolioWorker {
     pub fn handle_batch(&mut self, batch: Vec<Request>) -> Vec<Response> {
         let mut out = Vec::new();
         let batch = batch.into_iter().map(|r| (LOCAL, r)).collect();
-        {
-            let mut emit = only(LOCAL, &mut out);
-            self.answer_batch(batch, &mut emit);
-            self.deferred(&mut emit);
-            self.forecast_step(false, &mut emit);
-            self.scope_step(false, &mut emit);
-            self.team_step(false, &mut emit);
-        }
+        self.answer_with_deferred(batch, &mut only(LOCAL, &mut out));
         out
     }
 
@@ -311,13 +304,22 @@ impl PortfolioWorker {
     /// does, with the deferred work; each answer names its session.
     pub fn handle_all(&mut self, batch: Vec<(SessionId, Request)>) -> Vec<(SessionId, Response)> {
         let mut out = Vec::new();
-        let mut emit = |sid, r| out.push((sid, r));
-        self.answer_batch(batch, &mut emit);
-        self.deferred(&mut emit);
-        self.forecast_step(false, &mut emit);
-        self.scope_step(false, &mut emit);
-        self.team_step(false, &mut emit);
+        self.answer_with_deferred(batch, &mut |sid, r| out.push((sid, r)));
         out
+    }
+
+    /// Answers `batch`, then does the deferred work here (the DSO, the forecast, the scopes'
+    /// and the team's figures) rather than on its thread.
+    fn answer_with_deferred(
+        &mut self,
+        batch: Vec<(SessionId, Request)>,
+        emit: &mut dyn FnMut(SessionId, Response),
+    ) {
+        self.answer_batch(batch, emit);
+        self.deferred(emit);
+        self.forecast_step(false, emit);
+        self.scope_step(false, emit);
+        self.team_step(false, emit);
     }
 
     /// Answers one request of the local session (a page or detail of another date also brings

@@ -85,9 +85,7 @@ pub fn bars(app: &App) -> (String, Vec<Bar>) {
             let bars = app
                 .session
                 .bounds
-                .labels()
-                .into_iter()
-                .zip(&f.aging)
+                .labelled(&f.aging)
                 .enumerate()
                 .map(|(i, (label, v))| Bar {
                     label,
@@ -107,9 +105,7 @@ pub fn bars(app: &App) -> (String, Vec<Bar>) {
             let mut bars: Vec<Bar> = app
                 .session
                 .bounds
-                .labels()
-                .into_iter()
-                .zip(&f.net_aging)
+                .labelled(&f.net_aging)
                 .enumerate()
                 .skip(1)
                 .map(|(i, (label, v))| Bar {

@@ -353,9 +353,7 @@ fn aging(app: &App, data: &DetailData, width: usize, out: &mut Vec<Line<'static>
     let buckets: Vec<Vec<Span<'static>>> = app
         .session
         .bounds
-        .labels()
-        .into_iter()
-        .zip(&f.aging)
+        .labelled(&f.aging)
         .enumerate()
         .map(|(i, (l, v))| {
             let style = if v.is_zero() {
