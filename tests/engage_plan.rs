@@ -815,7 +815,7 @@ fn a_eur_customers_open_issue_amount_is_compared_in_the_base_currency() {
         dec("100")
     );
     // The same figures as the metrics bar and the queue's flags.
-    assert_eq!(w.metrics(as_of).open_issue_amount, dec("210"));
+    assert_eq!(w.metrics(as_of).headline.open_issue_amount, dec("210"));
     assert_eq!(w.flags(as_of, "K2").open_issue_base, dec("110"));
     // K2 is reminded of its undisputed invoice only.
     assert_eq!(
@@ -840,7 +840,7 @@ fn a_eur_customers_open_promise_amount_is_what_remains_in_the_base_currency() {
         w.customer_amount(as_of, "K2", "open_p2p_amount"),
         dec("110")
     );
-    assert_eq!(w.metrics(as_of).open_p2p_amount, dec("110"));
+    assert_eq!(w.metrics(as_of).headline.open_p2p_amount, dec("110"));
     assert_eq!(w.flags(as_of, "K2").open_promise_base, dec("110"));
     assert_eq!(
         w.summary(as_of),

@@ -21,6 +21,26 @@ use chrono::Months;
 /// module's `month_of`, under the name the metrics use.
 pub use super::aging::month_of as month_bounds;
 
+/// A portfolio's headline figures at a date, in the base currency: what the workstation's
+/// metrics bar shows and `owed report metrics` starts with.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Headline {
+    pub outstanding: Decimal,
+    pub overdue: Decimal,
+    pub net_overdue: Decimal,
+    pub unutilised_credit: Decimal,
+    pub unapplied_cash: Decimal,
+    pub collectable_this_month: Decimal,
+    pub open_issue_amount: Decimal,
+    /// The part of `open_issue_amount` that is deductions (short payments).
+    pub open_deduction_amount: Decimal,
+    pub open_p2p_amount: Decimal,
+    /// Days sales outstanding, count-back over up to twelve months (None: no sales, or not
+    /// computed yet).
+    pub dso: Option<Decimal>,
+    pub customers_overdue: u64,
+}
+
 /// The figures of one calendar month, all in the base currency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MonthFigures {

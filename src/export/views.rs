@@ -172,7 +172,7 @@ pub fn metrics(m: &Metrics, sheet: &mut dyn Sheet) -> Result<()> {
     sheet.row(&[
         Cell::from("customers_overdue"),
         Cell::from("Customers overdue"),
-        Cell::count(m.customers_overdue),
+        Cell::count(m.headline.customers_overdue),
         Cell::from("customers"),
     ])
 }

@@ -5,7 +5,7 @@ use super::table::{Align, TextTable};
 use crate::Result;
 use crate::domain::aging::AgingBounds;
 use crate::domain::metrics::{
-    average_days_delinquent, cei, dso_count_back, dso_sales_from, monthly_sales,
+    Headline, average_days_delinquent, cei, dso_count_back, dso_sales_from, monthly_sales,
 };
 use crate::domain::money::{grouped, plain};
 use crate::domain::{Date, Decimal};
@@ -18,23 +18,11 @@ use std::collections::HashSet;
 pub struct Metrics {
     pub as_of: Date,
     pub currency: String,
-    pub outstanding: Decimal,
-    pub overdue: Decimal,
-    pub net_overdue: Decimal,
-    pub unutilised_credit: Decimal,
-    pub unapplied_cash: Decimal,
-    pub collectable_this_month: Decimal,
-    pub open_issue_amount: Decimal,
-    /// The part of `open_issue_amount` that is deductions (short payments).
-    pub open_deduction_amount: Decimal,
-    pub open_p2p_amount: Decimal,
-    /// Days sales outstanding, count-back over up to twelve months (None: no sales).
-    pub dso: Option<Decimal>,
+    pub headline: Headline,
     /// Average days delinquent over the last three months' sales.
     pub add: Option<Decimal>,
     /// Collection effectiveness of the as-of month to date (percent).
     pub cei: Option<Decimal>,
-    pub customers_overdue: u64,
 }
 
 impl Metrics {
@@ -148,52 +136,59 @@ impl Metrics {
         Ok(Metrics {
             as_of: p.as_of,
             currency: p.currency.clone(),
-            outstanding: t.outstanding,
-            overdue: t.overdue,
-            net_overdue: p.net_overdue,
-            unutilised_credit: t.unutilised_credit,
-            unapplied_cash: t.unapplied_cash,
-            collectable_this_month: t.collectable_this_month,
-            open_issue_amount: others.open_issue_amount,
-            open_deduction_amount: others.open_deduction_amount,
-            open_p2p_amount: others.open_p2p_amount,
-            dso,
+            headline: p.headline(
+                others.open_issue_amount,
+                others.open_deduction_amount,
+                others.open_p2p_amount,
+                dso,
+            ),
             add,
             cei,
-            customers_overdue: p.customers_overdue,
         })
     }
 
     pub fn amounts(&self) -> [(&'static str, &'static str, Decimal); 9] {
         [
-            ("outstanding", "Outstanding", self.outstanding),
-            ("overdue", "Overdue", self.overdue),
-            ("net_overdue", "Net overdue", self.net_overdue),
+            ("outstanding", "Outstanding", self.headline.outstanding),
+            ("overdue", "Overdue", self.headline.overdue),
+            ("net_overdue", "Net overdue", self.headline.net_overdue),
             (
                 "unutilised_credit",
                 "Unutilised credit",
-                self.unutilised_credit,
+                self.headline.unutilised_credit,
             ),
-            ("unapplied_cash", "Unapplied cash", self.unapplied_cash),
+            (
+                "unapplied_cash",
+                "Unapplied cash",
+                self.headline.unapplied_cash,
+            ),
             (
                 "collectable_this_month",
                 "Collectable this month",
-                self.collectable_this_month,
+                self.headline.collectable_this_month,
             ),
-            ("open_issue_amount", "Open issues", self.open_issue_amount),
+            (
+                "open_issue_amount",
+                "Open issues",
+                self.headline.open_issue_amount,
+            ),
             (
                 "open_deduction_amount",
                 "Open deductions",
-                self.open_deduction_amount,
+                self.headline.open_deduction_amount,
             ),
-            ("open_p2p_amount", "Open promises", self.open_p2p_amount),
+            (
+                "open_p2p_amount",
+                "Open promises",
+                self.headline.open_p2p_amount,
+            ),
         ]
     }
 
     /// The ratios in report order: (JSON and export name, text label, value, unit).
     pub fn ratios(&self) -> [(&'static str, &'static str, Option<Decimal>, &'static str); 3] {
         [
-            ("dso", "DSO (count-back)", self.dso, "days"),
+            ("dso", "DSO (count-back)", self.headline.dso, "days"),
             (
                 "average_days_delinquent",
                 "Average days delinquent",
@@ -217,7 +212,10 @@ impl Metrics {
         for (name, _, v, _) in self.ratios() {
             m.insert(name.into(), json!(v.map(|d| d.round_dp(1).to_string())));
         }
-        m.insert("customers_overdue".into(), json!(self.customers_overdue));
+        m.insert(
+            "customers_overdue".into(),
+            json!(self.headline.customers_overdue),
+        );
         Value::Object(m)
     }
 
@@ -234,7 +232,7 @@ impl Metrics {
         }
         t.row(vec![
             "Customers overdue".into(),
-            self.customers_overdue.to_string(),
+            self.headline.customers_overdue.to_string(),
         ]);
         format!("Metrics as of {} in {cur}\n\n{}", self.as_of, t.render())
     }

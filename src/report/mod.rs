@@ -11,6 +11,7 @@ pub mod team;
 
 use crate::Result;
 use crate::domain::aging::{AgingBounds, Figures};
+use crate::domain::metrics::Headline;
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
 use crate::store::ledger::ItemKind;
@@ -33,6 +34,31 @@ pub struct Portfolio {
 }
 
 impl Portfolio {
+    /// The headline figures: these figures' with what they do not hold, the open issues (the
+    /// deductions among them) and promises, and the DSO.
+    pub fn headline(
+        &self,
+        open_issue_amount: Decimal,
+        open_deduction_amount: Decimal,
+        open_p2p_amount: Decimal,
+        dso: Option<Decimal>,
+    ) -> Headline {
+        let t = &self.total;
+        Headline {
+            outstanding: t.outstanding,
+            overdue: t.overdue,
+            net_overdue: self.net_overdue,
+            unutilised_credit: t.unutilised_credit,
+            unapplied_cash: t.unapplied_cash,
+            collectable_this_month: t.collectable_this_month,
+            open_issue_amount,
+            open_deduction_amount,
+            open_p2p_amount,
+            dso,
+            customers_overdue: self.customers_overdue,
+        }
+    }
+
     /// Computes the figures of every customer (or of one, with `cid`) as of `as_of`.
     pub fn compute(
         store: &Store,

@@ -36,7 +36,6 @@ pub mod service;
 pub use engage::{EngageRequest, EngageResponse};
 pub use portfolio::{LOCAL, PortfolioWorker, Rebuilds, SessionId, Settings};
 pub use requests::{
-    BarMetrics, DetailData, ExportJob, ExportWhat, Request, Response, ScopeSummary, Summary,
-    TeamView,
+    DetailData, ExportJob, ExportWhat, Request, Response, ScopeSummary, Summary, TeamView,
 };
 pub use service::{Answer, Draft, ServiceSettings, Session, Workstation};

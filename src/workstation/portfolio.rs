@@ -25,7 +25,7 @@
 //! [`Envelope`]s from the service ([`super::Workstation`]).
 
 use super::forecast::{FORECAST_POLL, Forecasts};
-use super::requests::{BarMetrics, DetailData, ExportJob, Request, Response, Summary, TeamView};
+use super::requests::{DetailData, ExportJob, Request, Response, Summary, TeamView};
 use crate::Result;
 use crate::domain::aging::AgingBounds;
 use crate::domain::metrics::{dso_count_back, dso_sales_from, monthly_sales};
@@ -983,19 +983,12 @@ impl PortfolioWorker {
         let (activity, activity_time) = activity?;
         let t1 = Instant::now();
         let t = &portfolio.total;
-        let metrics = BarMetrics {
-            outstanding: t.outstanding,
-            overdue: t.overdue,
-            net_overdue: portfolio.net_overdue,
-            collectable_this_month: t.collectable_this_month,
-            unutilised_credit: t.unutilised_credit,
-            unapplied_cash: t.unapplied_cash,
+        let metrics = portfolio.headline(
             open_issue_amount,
-            open_deduction_amount: store.open_deduction_amount(as_of, &s.base_currency)?,
+            store.open_deduction_amount(as_of, &s.base_currency)?,
             open_p2p_amount,
-            dso: None,
-            customers_overdue: portfolio.customers_overdue,
-        };
+            None,
+        );
         let summary = Summary {
             as_of,
             metrics,

@@ -6,6 +6,7 @@ use super::forecast::{CustomerForecast, ForecastView};
 use super::save::{FormData, FormKind, SaveJob, SaveOutcome};
 use crate::domain::customer::CustomerDetail;
 use crate::domain::forecast::cash::CashForecast;
+use crate::domain::metrics::Headline;
 use crate::domain::queue::{
     IssueReason, QueueFilter, QueuePage, QueueQuery, Scope, ScopeFigures, SummaryFigures,
 };
@@ -100,28 +101,12 @@ pub enum ExportWhat {
     Customer(i64),
 }
 
-/// The metrics bar's figures.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct BarMetrics {
-    pub outstanding: Decimal,
-    pub overdue: Decimal,
-    pub net_overdue: Decimal,
-    pub collectable_this_month: Decimal,
-    pub unutilised_credit: Decimal,
-    pub unapplied_cash: Decimal,
-    pub open_issue_amount: Decimal,
-    /// The part of `open_issue_amount` that is deductions (short payments).
-    pub open_deduction_amount: Decimal,
-    pub open_p2p_amount: Decimal,
-    pub dso: Option<Decimal>,
-    pub customers_overdue: u64,
-}
-
 /// The portfolio at a date: the metrics and what the charts draw.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     pub as_of: Date,
-    pub metrics: BarMetrics,
+    /// The metrics bar's figures.
+    pub metrics: Headline,
     /// Open balances per aging bucket.
     pub aging: Vec<Decimal>,
     pub issues: Vec<IssueReason>,
