@@ -65,76 +65,66 @@ pub fn to_json(found: &Found) -> serde_json::Value {
 /// What was found, for people: a heading per kind with its count, one line per item.
 pub fn to_text(found: &Found, text: &str, limit: usize) -> String {
     let mut out = String::new();
-    let heading = |out: &mut String, title: &str, section_len: usize, total: u64| {
-        if section_len as u64 == total {
-            out.push_str(&format!("{title} ({total})\n"));
-        } else {
-            out.push_str(&format!("{title} ({section_len} of {total})\n"));
+    section(&mut out, "Customers", &found.customers, limit, |c| {
+        format!("{}  {}", one_line(&c.id), one_line(&c.name))
+    });
+    section(&mut out, "Documents", &found.documents, limit, |d| {
+        format!(
+            "{}  {}  {}  {} ({})",
+            one_line(d.number.as_deref().unwrap_or("—")),
+            one_line(&d.id),
+            d.kind.words(),
+            one_line(&d.customer_id),
+            one_line(&d.customer_name)
+        )
+    });
+    section(&mut out, "Activity", &found.activity, limit, |e| {
+        let when = e.at.replace('T', " ");
+        let when = when.trim_end_matches('Z');
+        let when = when.get(..16).unwrap_or(when);
+        let mut line = one_line(&e.text).into_owned();
+        if line.chars().count() > TEXT_WIDTH {
+            line = line.chars().take(TEXT_WIDTH - 1).collect::<String>() + "…";
         }
-    };
-    let more = |out: &mut String, shown: usize, total: u64| {
-        if (shown as u64) < total && limit > 0 {
-            out.push_str(&format!(
-                "  … and {} more (--limit 0 shows them all)\n",
-                total - shown as u64
-            ));
-        }
-    };
-    let customers = &found.customers;
-    if customers.total > 0 {
-        heading(
-            &mut out,
-            "Customers",
-            customers.items.len(),
-            customers.total,
-        );
-        for c in &customers.items {
-            out.push_str(&format!("  {}  {}\n", one_line(&c.id), one_line(&c.name)));
-        }
-        more(&mut out, customers.items.len(), customers.total);
-    }
-    let documents = &found.documents;
-    if documents.total > 0 {
-        heading(
-            &mut out,
-            "Documents",
-            documents.items.len(),
-            documents.total,
-        );
-        for d in &documents.items {
-            out.push_str(&format!(
-                "  {}  {}  {}  {} ({})\n",
-                one_line(d.number.as_deref().unwrap_or("—")),
-                one_line(&d.id),
-                d.kind.words(),
-                one_line(&d.customer_id),
-                one_line(&d.customer_name)
-            ));
-        }
-        more(&mut out, documents.items.len(), documents.total);
-    }
-    let activity: &Section<_> = &found.activity;
-    if activity.total > 0 {
-        heading(&mut out, "Activity", activity.items.len(), activity.total);
-        for e in &activity.items {
-            let when = e.at.replace('T', " ");
-            let when = when.trim_end_matches('Z');
-            let when = when.get(..16).unwrap_or(when);
-            let mut line = one_line(&e.text).into_owned();
-            if line.chars().count() > TEXT_WIDTH {
-                line = line.chars().take(TEXT_WIDTH - 1).collect::<String>() + "…";
-            }
-            out.push_str(&format!(
-                "  {when}  {}  {} {}: {line}\n",
-                one_line(&e.customer_id),
-                e.kind.name(),
-                e.id
-            ));
-        }
-        more(&mut out, activity.items.len(), activity.total);
-    }
+        format!(
+            "{when}  {}  {} {}: {line}",
+            one_line(&e.customer_id),
+            e.kind.name(),
+            e.id
+        )
+    });
     if out.is_empty() {
         out = format!("Nothing found for {}.\n", crate::error::quoted(text));
     }
     out
+}
+
+/// Writes one kind's heading with its count (`Customers (3 of 40)` when the limit cut it), a
+/// line per item, and how many more there are (with a `limit`; 0 shows them all). Nothing when
+/// nothing of the kind was found.
+fn section<T>(
+    out: &mut String,
+    title: &str,
+    found: &Section<T>,
+    limit: usize,
+    line: impl Fn(&T) -> String,
+) {
+    let (shown, total) = (found.items.len(), found.total);
+    if total == 0 {
+        return;
+    }
+    if shown as u64 == total {
+        out.push_str(&format!("{title} ({total})\n"));
+    } else {
+        out.push_str(&format!("{title} ({shown} of {total})\n"));
+    }
+    for item in &found.items {
+        out.push_str(&format!("  {}\n", line(item)));
+    }
+    if (shown as u64) < total && limit > 0 {
+        out.push_str(&format!(
+            "  … and {} more (--limit 0 shows them all)\n",
+            total - shown as u64
+        ));
+    }
 }

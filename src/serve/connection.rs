@@ -108,6 +108,19 @@ impl Connection {
         (actor.name == user).then_some(actor)
     }
 
+    /// Answers a request the server does not serve (a command, a subsystem): a failure on a
+    /// session that has started, else refused (see [`Self::refuse`]).
+    fn refuse_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), russh::Error> {
+        match self.channels.get(&channel) {
+            Some(state) if state.started => session.channel_failure(channel),
+            _ => self.refuse(channel, session),
+        }
+    }
+
     /// Refuses a channel request with one line, and closes the channel.
     fn refuse(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), russh::Error> {
         // The request is answered (OpenSSH exits at a failed request without showing what
@@ -334,10 +347,7 @@ impl Handler for Connection {
         _data: &[u8],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        match self.channels.get(&channel) {
-            Some(state) if state.started => session.channel_failure(channel),
-            _ => self.refuse(channel, session),
-        }
+        self.refuse_request(channel, session)
     }
 
     async fn subsystem_request(
@@ -346,10 +356,7 @@ impl Handler for Connection {
         _name: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        match self.channels.get(&channel) {
-            Some(state) if state.started => session.channel_failure(channel),
-            _ => self.refuse(channel, session),
-        }
+        self.refuse_request(channel, session)
     }
 
     async fn x11_request(
