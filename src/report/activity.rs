@@ -200,10 +200,7 @@ fn line(e: &Entry) -> (String, String, String) {
                     "\nvoided by {} at {}{}",
                     v.collector,
                     v.at,
-                    v.text
-                        .as_deref()
-                        .map(|t| format!(": {t}"))
-                        .unwrap_or_default()
+                    said(v.text.as_deref())
                 ));
             }
             (p.collector.clone(), what, detail)
@@ -238,10 +235,7 @@ fn line(e: &Entry) -> (String, String, String) {
                     "\n{verb} by {} on {}{outcome}{}",
                     ev.collector,
                     ev.date,
-                    ev.text
-                        .as_deref()
-                        .map(|t| format!(": {t}"))
-                        .unwrap_or_default()
+                    said(ev.text.as_deref())
                 ));
             }
             (i.collector.clone(), what, detail)
@@ -313,4 +307,10 @@ fn line(e: &Entry) -> (String, String, String) {
             r.subject.clone(),
         ),
     }
+}
+
+/// What was said with a voiding, resolving or reopening, after a colon (nothing when nothing
+/// was).
+fn said(text: Option<&str>) -> String {
+    text.map(|t| format!(": {t}")).unwrap_or_default()
 }

@@ -63,35 +63,23 @@ pub fn areas_in(app: &App, area: Rect) -> Areas {
         Constraint::Fill(1),
         Constraint::Length(1),
     ]));
-    if app.screen == Screen::Team {
-        // The team screen draws its own body in the queue's place (`team`).
+    // The screens that draw their own body have no metrics or chart; the team screen draws
+    // its body in the queue's place (`team`), the engagement screen its own
+    // (`engage::plan_view`), the detail screen in the detail's.
+    let none = Rect::new(body.x, body.y, body.width, 0);
+    let own_body = match app.screen {
+        Screen::Team => Some((body, None)),
+        Screen::Engage => Some((none, None)),
+        Screen::Detail => Some((none, Some(body))),
+        Screen::Main => None,
+    };
+    if let Some((queue, detail)) = own_body {
         return Areas {
             title,
-            metrics: Rect::new(body.x, body.y, body.width, 0),
+            metrics: none,
             chart: None,
-            queue: body,
-            detail: None,
-            footer,
-        };
-    }
-    if app.screen == Screen::Engage {
-        // The engagement screen draws its own body (`engage::plan_view`).
-        return Areas {
-            title,
-            metrics: Rect::new(body.x, body.y, body.width, 0),
-            chart: None,
-            queue: Rect::new(body.x, body.y, body.width, 0),
-            detail: None,
-            footer,
-        };
-    }
-    if app.screen == Screen::Detail {
-        return Areas {
-            title,
-            metrics: Rect::new(body.x, body.y, body.width, 0),
-            chart: None,
-            queue: Rect::new(body.x, body.y, body.width, 0),
-            detail: Some(body),
+            queue,
+            detail,
             footer,
         };
     }
