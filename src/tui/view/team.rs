@@ -31,78 +31,43 @@ struct Column {
     value: fn(&CollectorFigures, &str) -> String,
 }
 
+impl Column {
+    const fn new(
+        header: &'static str,
+        width: usize,
+        rank: u8,
+        value: fn(&CollectorFigures, &str) -> String,
+    ) -> Column {
+        Column {
+            header,
+            width,
+            rank,
+            value,
+        }
+    }
+}
+
 fn percent(share: Option<Decimal>) -> String {
     share.map_or("–".to_string(), |s| format!("{s:.1}%"))
 }
 
-/// Every column after the collector's, in the order shown.
+/// Every column after the collector's, in the order shown: header, width, rank, value.
 const COLUMNS: &[Column] = &[
-    Column {
-        header: "Customers",
-        width: 9,
-        rank: 0,
-        value: |c, _| c.customers_assigned.to_string(),
-    },
-    Column {
-        header: "Overdue #",
-        width: 9,
-        rank: 1,
-        value: |c, _| c.customers_overdue.to_string(),
-    },
-    Column {
-        header: "Overdue",
-        width: 13,
-        rank: 0,
-        value: |c, cur| grouped(c.overdue, cur),
-    },
-    Column {
-        header: "Today",
-        width: 5,
-        rank: 3,
-        value: |c, _| c.touched_today.to_string(),
-    },
-    Column {
-        header: "Week",
-        width: 5,
-        rank: 2,
-        value: |c, _| c.touched_this_week.to_string(),
-    },
-    Column {
-        header: "Calls",
-        width: 5,
-        rank: 3,
-        value: |c, _| c.calls.to_string(),
-    },
-    Column {
-        header: "Promises",
-        width: 8,
-        rank: 1,
-        value: |c, _| c.promises_taken.to_string(),
-    },
-    Column {
-        header: "Kept",
-        width: 6,
-        rank: 1,
-        value: |c, _| percent(c.kept_share),
-    },
-    Column {
-        header: "Paid ≤14d",
-        width: 13,
-        rank: 2,
-        value: |c, cur| grouped(c.paid_after_touch, cur),
-    },
-    Column {
-        header: "Broken, no f/u",
-        width: 14,
-        rank: 2,
-        value: |c, _| c.broken_without_followup.to_string(),
-    },
-    Column {
-        header: "Replies",
-        width: 7,
-        rank: 1,
-        value: |c, _| c.replies_waiting.to_string(),
-    },
+    Column::new("Customers", 9, 0, |c, _| c.customers_assigned.to_string()),
+    Column::new("Overdue #", 9, 1, |c, _| c.customers_overdue.to_string()),
+    Column::new("Overdue", 13, 0, |c, cur| grouped(c.overdue, cur)),
+    Column::new("Today", 5, 3, |c, _| c.touched_today.to_string()),
+    Column::new("Week", 5, 2, |c, _| c.touched_this_week.to_string()),
+    Column::new("Calls", 5, 3, |c, _| c.calls.to_string()),
+    Column::new("Promises", 8, 1, |c, _| c.promises_taken.to_string()),
+    Column::new("Kept", 6, 1, |c, _| percent(c.kept_share)),
+    Column::new("Paid ≤14d", 13, 2, |c, cur| {
+        grouped(c.paid_after_touch, cur)
+    }),
+    Column::new("Broken, no f/u", 14, 2, |c, _| {
+        c.broken_without_followup.to_string()
+    }),
+    Column::new("Replies", 7, 1, |c, _| c.replies_waiting.to_string()),
 ];
 
 /// The columns that fit in `width` (with the collector's at least [`NAME_MIN`]), and the
