@@ -41,8 +41,52 @@ pub struct Spec {
     pub command: Command,
     pub names: &'static [&'static str],
     pub usage: &'static str,
+    does: Does,
+}
+
+/// What a command does, for help: words, or the values it takes from their own list.
+enum Does {
+    Text(&'static str),
+    Values(fn() -> String),
+}
+
+impl Spec {
+    const fn new(
+        command: Command,
+        names: &'static [&'static str],
+        usage: &'static str,
+        does: &'static str,
+    ) -> Spec {
+        Spec {
+            command,
+            names,
+            usage,
+            does: Does::Text(does),
+        }
+    }
+
+    /// A command whose help lists the values it takes.
+    const fn values(
+        command: Command,
+        names: &'static [&'static str],
+        usage: &'static str,
+        values: fn() -> String,
+    ) -> Spec {
+        Spec {
+            command,
+            names,
+            usage,
+            does: Does::Values(values),
+        }
+    }
+
     /// What it does, with the values it takes.
-    pub help: fn() -> String,
+    pub fn help(&self) -> String {
+        match self.does {
+            Does::Text(text) => text.to_string(),
+            Does::Values(values) => values(),
+        }
+    }
 }
 
 fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> String {
@@ -51,142 +95,115 @@ fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> String {
 
 /// Every command, in the order help lists them.
 pub const TABLE: &[Spec] = &[
-    Spec {
-        command: Command::Quit,
-        names: &["q", "q!", "quit", "exit", "wq"],
-        usage: "",
-        help: || "quit".into(),
-    },
-    Spec {
-        command: Command::Sort,
-        names: &["sort"],
-        usage: "KEY [asc|desc]",
-        help: || names(&SortKey::ALL, SortKey::name),
-    },
-    Spec {
-        command: Command::Tab,
-        names: &["tab"],
-        usage: "NAME",
-        help: || names(&Tab::ALL, Tab::name),
-    },
-    Spec {
-        command: Command::Mine,
-        names: &["mine"],
-        usage: "",
-        help: || "my customers".into(),
-    },
-    Spec {
-        command: Command::All,
-        names: &["all", "everyone"],
-        usage: "",
-        help: || "everyone's customers".into(),
-    },
-    Spec {
-        command: Command::AsOf,
-        names: &["asof", "as-of", "as_of", "date"],
-        usage: "DATE",
-        help: || "every figure as of DATE: YYYY-MM-DD, today, -7d, +2w, fri".into(),
-    },
-    Spec {
-        command: Command::Filter,
-        names: &["filter", "f"],
-        usage: "EXPR",
-        help: || "set the filter (alone: clears it)".into(),
-    },
-    Spec {
-        command: Command::NoFilter,
-        names: &["nofilter", "clear"],
-        usage: "",
-        help: || "clear the filter".into(),
-    },
-    Spec {
-        command: Command::View,
-        names: &["view", "views"],
-        usage: "[NAME]",
-        help: || "open a saved view (alone: lists them)".into(),
-    },
-    Spec {
-        command: Command::SaveView,
-        names: &["save"],
-        usage: "NAME",
-        help: || "save the queue's filter, sort, tab and scope as a view".into(),
-    },
-    Spec {
-        command: Command::Export,
-        names: &["export"],
-        usage: "[csv] FILE",
-        help: || {
-            "the queue as shown (on a detail: its documents, timeline) to FILE: xlsx, or csv \
-             (not over SSH)"
-                .into()
-        },
-    },
-    Spec {
-        command: Command::Chart,
-        names: &["chart"],
-        usage: "[NAME]",
-        help: || names(&ChartKind::ALL, ChartKind::name),
-    },
-    Spec {
-        command: Command::Reload,
-        names: &["reload", "e"],
-        usage: "",
-        help: || "read everything again".into(),
-    },
-    Spec {
-        command: Command::Unmark,
-        names: &["unmark"],
-        usage: "",
-        help: || "clear the marks".into(),
-    },
-    Spec {
-        command: Command::Engage,
-        names: &["engage", "engagement"],
-        usage: "[PANE]",
-        help: || "engagement: plan, skipped, held, outbox, report".into(),
-    },
-    Spec {
-        command: Command::Engage,
-        names: &["report"],
-        usage: "engagement",
-        help: || "the engagement screen's report".into(),
-    },
-    Spec {
-        command: Command::Team,
-        names: &["team"],
-        usage: "",
-        help: || "every collector's figures, as owed report team (managers)".into(),
-    },
-    Spec {
-        command: Command::Hold,
-        names: &["hold"],
-        usage: "[DATE] [WHY]",
-        help: || "hold back from the cycles until DATE (+7d; release)".into(),
-    },
-    Spec {
-        command: Command::Remind,
-        names: &["remind", "send"],
-        usage: "",
-        help: || "send a reminder by hand (as r)".into(),
-    },
-    Spec {
-        command: Command::Help,
-        names: &["help", "h"],
-        usage: "",
-        help: || "these keys and commands".into(),
-    },
-    Spec {
-        command: Command::Redraw,
-        names: &["redraw"],
-        usage: "",
-        help: || "draw the whole screen again".into(),
-    },
-    Spec {
-        command: Command::Suspend,
-        names: &["suspend", "stop"],
-        usage: "",
-        help: || "give the terminal back to the shell (fg resumes)".into(),
-    },
+    Spec::new(
+        Command::Quit,
+        &["q", "q!", "quit", "exit", "wq"],
+        "",
+        "quit",
+    ),
+    Spec::values(Command::Sort, &["sort"], "KEY [asc|desc]", || {
+        names(&SortKey::ALL, SortKey::name)
+    }),
+    Spec::values(Command::Tab, &["tab"], "NAME", || {
+        names(&Tab::ALL, Tab::name)
+    }),
+    Spec::new(Command::Mine, &["mine"], "", "my customers"),
+    Spec::new(
+        Command::All,
+        &["all", "everyone"],
+        "",
+        "everyone's customers",
+    ),
+    Spec::new(
+        Command::AsOf,
+        &["asof", "as-of", "as_of", "date"],
+        "DATE",
+        "every figure as of DATE: YYYY-MM-DD, today, -7d, +2w, fri",
+    ),
+    Spec::new(
+        Command::Filter,
+        &["filter", "f"],
+        "EXPR",
+        "set the filter (alone: clears it)",
+    ),
+    Spec::new(
+        Command::NoFilter,
+        &["nofilter", "clear"],
+        "",
+        "clear the filter",
+    ),
+    Spec::new(
+        Command::View,
+        &["view", "views"],
+        "[NAME]",
+        "open a saved view (alone: lists them)",
+    ),
+    Spec::new(
+        Command::SaveView,
+        &["save"],
+        "NAME",
+        "save the queue's filter, sort, tab and scope as a view",
+    ),
+    Spec::new(
+        Command::Export,
+        &["export"],
+        "[csv] FILE",
+        "the queue as shown (on a detail: its documents, timeline) to FILE: xlsx, or csv \
+         (not over SSH)",
+    ),
+    Spec::values(Command::Chart, &["chart"], "[NAME]", || {
+        names(&ChartKind::ALL, ChartKind::name)
+    }),
+    Spec::new(
+        Command::Reload,
+        &["reload", "e"],
+        "",
+        "read everything again",
+    ),
+    Spec::new(Command::Unmark, &["unmark"], "", "clear the marks"),
+    Spec::new(
+        Command::Engage,
+        &["engage", "engagement"],
+        "[PANE]",
+        "engagement: plan, skipped, held, outbox, report",
+    ),
+    Spec::new(
+        Command::Engage,
+        &["report"],
+        "engagement",
+        "the engagement screen's report",
+    ),
+    Spec::new(
+        Command::Team,
+        &["team"],
+        "",
+        "every collector's figures, as owed report team (managers)",
+    ),
+    Spec::new(
+        Command::Hold,
+        &["hold"],
+        "[DATE] [WHY]",
+        "hold back from the cycles until DATE (+7d; release)",
+    ),
+    Spec::new(
+        Command::Remind,
+        &["remind", "send"],
+        "",
+        "send a reminder by hand (as r)",
+    ),
+    Spec::new(Command::Help, &["help", "h"], "", "these keys and commands"),
+    Spec::new(
+        Command::Redraw,
+        &["redraw"],
+        "",
+        "draw the whole screen again",
+    ),
+    Spec::new(
+        Command::Suspend,
+        &["suspend", "stop"],
+        "",
+        "give the terminal back to the shell (fg resumes)",
+    ),
 ];
 
 /// The command a name stands for.
@@ -200,7 +217,7 @@ pub fn help_lines() -> Vec<String> {
         .iter()
         .map(|s| {
             let call = format!(":{} {}", s.names[0], s.usage);
-            format!("{:<21}{}", call.trim_end(), (s.help)())
+            format!("{:<21}{}", call.trim_end(), s.help())
         })
         .collect()
 }

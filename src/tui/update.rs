@@ -767,7 +767,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
         }
         Command::Sort => {
             let Some(key) = rest.first().and_then(|k| SortKey::parse(k)) else {
-                app.say_error(format!("sort by {}", (spec.help)()));
+                app.say_error(format!("sort by {}", spec.help()));
                 return Vec::new();
             };
             match rest.get(1).map(|d| d.to_ascii_lowercase()) {
@@ -786,7 +786,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
         Command::Tab => match rest.first().and_then(|t| Tab::parse(t)) {
             Some(tab) => set_tab(app, tab),
             None => {
-                app.say_error(format!("tabs: {}", (spec.help)()));
+                app.say_error(format!("tabs: {}", spec.help()));
                 Vec::new()
             }
         },
@@ -843,7 +843,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
                 None => app.chart = app.chart.next(),
                 Some(n) => match ChartKind::parse(n) {
                     Some(kind) => app.chart = kind,
-                    None => app.say_error(format!("charts: {}", (spec.help)())),
+                    None => app.say_error(format!("charts: {}", spec.help())),
                 },
             }
             app.chart_sel = 0;
