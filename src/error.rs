@@ -31,6 +31,11 @@ impl Error {
         Error::Input(msg.to_string())
     }
 
+    /// The bad-input error of a customer id no customer has.
+    pub fn no_customer(id: &str) -> Self {
+        Error::input(format!("no customer has the id {}", quoted(id)))
+    }
+
     /// A runtime error from anything printable.
     pub fn runtime(msg: impl fmt::Display) -> Self {
         Error::Runtime(msg.to_string())

@@ -402,12 +402,9 @@ fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
         ))
     })?;
     let mut store = ctx.open_store()?;
-    let cid = store.customer_key(&args.customer)?.ok_or_else(|| {
-        Error::input(format!(
-            "no customer has the id {}",
-            crate::error::quoted(&args.customer)
-        ))
-    })?;
+    let cid = store
+        .customer_key(&args.customer)?
+        .ok_or_else(|| Error::no_customer(&args.customer))?;
     let stamp = ctx.stamp(&store)?;
     store
         .engagement_mut()

@@ -270,12 +270,9 @@ fn check_options(args: &ExportArgs) -> Result<()> {
 }
 
 fn customer_key(store: &Store, id: &str) -> Result<i64> {
-    store.customer_key(id)?.ok_or_else(|| {
-        Error::input(format!(
-            "no customer has the id {}",
-            crate::error::quoted(id)
-        ))
-    })
+    store
+        .customer_key(id)?
+        .ok_or_else(|| Error::no_customer(id))
 }
 
 /// The queue query of `--tab`, `--filter`, `--sort` and `--owner`: every customer unless an

@@ -69,12 +69,9 @@ pub fn entry_for(
     template: &TemplateRef,
     as_of: Date,
 ) -> Result<PlanEntry> {
-    let customer = store.engage_customer(customer_id)?.ok_or_else(|| {
-        Error::input(format!(
-            "no customer has the id {}",
-            crate::error::quoted(customer_id)
-        ))
-    })?;
+    let customer = store
+        .engage_customer(customer_id)?
+        .ok_or_else(|| Error::no_customer(customer_id))?;
     // No roles of its own: to the primary billing contact, else the customer's email.
     let contacts = store.customer_contacts(customer.cid)?;
     let by_hand = Reminder {

@@ -65,12 +65,9 @@ impl Statement {
         as_of: Date,
         bounds: &AgingBounds,
     ) -> Result<Statement> {
-        let cid = store.customer_key(customer)?.ok_or_else(|| {
-            Error::input(format!(
-                "no customer has the id {}",
-                crate::error::quoted(customer)
-            ))
-        })?;
+        let cid = store
+            .customer_key(customer)?
+            .ok_or_else(|| Error::no_customer(customer))?;
         Statement::of(store, cid, as_of, bounds)
     }
 
