@@ -47,20 +47,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let table_room = area.height.saturating_sub(chart_h);
     let scroll = s.cursor[super::screen::Pane::Report.index()]
         .min(table.len().saturating_sub(usize::from(table_room)));
-    for (i, line) in table
-        .iter()
-        .skip(scroll)
-        .take(usize::from(table_room))
-        .enumerate()
-    {
-        text::put_line(
-            buf,
-            area.x + 1,
-            area.y + i as u16,
-            line,
-            area.width.saturating_sub(2),
-        );
-    }
+    let rows = Rect::new(area.x + 1, area.y, area.width.saturating_sub(2), table_room);
+    text::put_lines(buf, rows, &table, scroll);
     if chart_h > 0 {
         let chart = Rect::new(
             area.x + 1,

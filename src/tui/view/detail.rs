@@ -48,14 +48,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, beside: bool) {
     let (lines, entries, _) = layout(app, width);
     let max_scroll = (lines.len() as u16).saturating_sub(body_height);
     let scroll = app.detail_scroll.min(max_scroll);
-    for (i, line) in lines
-        .iter()
-        .skip(usize::from(scroll))
-        .take(usize::from(body_height))
-        .enumerate()
-    {
-        text::put_line(buf, x, area.y + CHROME + i as u16, line, width);
-    }
+    let rows = Rect::new(x, area.y + CHROME, width, body_height);
+    text::put_lines(buf, rows, &lines, usize::from(scroll));
     // The timeline's selected entry, when it has the focus.
     if let Some(&(first, last)) = app
         .timeline

@@ -90,18 +90,11 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) {
         .border_style(app.theme.get(Role::Popup));
     let inner = block.inner(area);
     block.render(area, buf);
-    for (i, line) in lines
-        .iter()
-        .skip(usize::from(scroll))
-        .take(usize::from(inner.height))
-        .enumerate()
-    {
-        text::put_line(
-            buf,
-            inner.x + 1,
-            inner.y + i as u16,
-            line,
-            inner.width.saturating_sub(1),
-        );
-    }
+    let rows = Rect::new(
+        inner.x + 1,
+        inner.y,
+        inner.width.saturating_sub(1),
+        inner.height,
+    );
+    text::put_lines(buf, rows, &lines, usize::from(scroll));
 }

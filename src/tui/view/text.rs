@@ -128,6 +128,20 @@ pub fn put_line(
     buf.set_line(x, y, &line, max).0
 }
 
+/// Writes `lines` from the `scroll`-th on, one a row of `area` as long as there are rows,
+/// each through [`put_line`] in the area's width.
+pub fn put_lines(
+    buf: &mut ratatui::buffer::Buffer,
+    area: ratatui::layout::Rect,
+    lines: &[ratatui::text::Line<'_>],
+    scroll: usize,
+) {
+    let rows = lines.iter().skip(scroll).take(usize::from(area.height));
+    for (y, line) in (area.y..).zip(rows) {
+        put_line(buf, area.x, y, line, area.width);
+    }
+}
+
 /// Looks over a drawn frame before it goes out: a cell that still holds a character that
 /// must not reach the terminal, or a grapheme that terminals measure differently (drawn
 /// without the helpers above), is replaced by what [`shown`] makes of it, or by `?` when that
