@@ -620,6 +620,13 @@ G2,G,invoice,2026-04-02,2026-04-16,50.40
         "{}",
         mail.text
     );
+    // An entry whose reminder is no longer at its place in the cycle is refused, as sending
+    // refuses it, rather than previewing the reminder that is there now.
+    let mut moved = plan.entries[0].clone();
+    moved.reminder = "gone".into();
+    let e = outbox::preview(&w.cycles, &moved, &settings(day("2026-05-01"))).unwrap_err();
+    assert!(e.to_string().contains("has no reminder `gone`"), "{e}");
+    assert_eq!(e.exit_code(), 2);
 }
 
 #[test]
