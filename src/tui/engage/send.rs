@@ -72,6 +72,12 @@ pub struct SendFlow {
 }
 
 impl SendFlow {
+    /// Ends the flow: the outcomes stay shown, with `note` (what went wrong, if anything).
+    fn done(&mut self, note: Option<String>) {
+        self.stage = Stage::Done;
+        self.note = note;
+    }
+
     fn new(kind: FlowKind, label: String, seq: u64, note: &str) -> SendFlow {
         SendFlow {
             kind,
@@ -468,8 +474,7 @@ pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
             };
             match result {
                 Ok(templates) if templates.is_empty() => {
-                    flow.stage = Stage::Done;
-                    flow.note = Some("No templates: the cycles folder has none.".into());
+                    flow.done(Some("No templates: the cycles folder has none.".into()));
                 }
                 Ok(templates) => {
                     flow.templates = templates;
@@ -478,8 +483,7 @@ pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
                     flow.note = None;
                 }
                 Err(e) => {
-                    flow.stage = Stage::Done;
-                    flow.note = Some(e);
+                    flow.done(Some(e));
                 }
             }
             Vec::new()
@@ -497,8 +501,7 @@ pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
                     flow.note = None;
                 }
                 Err(e) => {
-                    flow.stage = Stage::Done;
-                    flow.note = Some(e);
+                    flow.done(Some(e));
                 }
             }
             Vec::new()
@@ -521,8 +524,7 @@ pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
             let Some(flow) = app.engage.flow.as_mut() else {
                 return Vec::new();
             };
-            flow.stage = Stage::Done;
-            flow.note = error;
+            flow.done(error);
             let summary = summary(flow);
             let failed = flow.note.is_some() || flow.tally().1 > 0;
             if !flow.visible {

@@ -344,35 +344,23 @@ fn aging(app: &App, data: &DetailData, width: usize, out: &mut Vec<Line<'static>
     };
     let muted = app.theme.get(Role::Muted);
     let label = app.theme.get(Role::MetricLabel);
-    let buckets: Vec<Vec<Span<'static>>> = app
-        .session
-        .bounds
-        .labelled(&f.aging)
-        .enumerate()
-        .map(|(i, (l, v))| {
-            let style = if v.is_zero() {
-                muted
-            } else {
-                app.theme.bucket(i)
-            };
-            vec![
-                Span::styled(format!("{l} "), label),
-                Span::styled(grouped(*v, &cur), style),
-            ]
-        })
-        .collect();
-    flowed(buckets, width, muted, out);
-    let amount = |name: &str, v: Decimal, role: Role| {
-        let style = if v.is_zero() {
-            muted
-        } else {
-            app.theme.get(role)
-        };
+    // A label and an amount, muted when it is zero.
+    let amount = |name: &str, v: Decimal, style: Style| {
+        let style = if v.is_zero() { muted } else { style };
         vec![
             Span::styled(format!("{name} "), label),
             Span::styled(grouped(v, &cur), style),
         ]
     };
+    let buckets: Vec<Vec<Span<'static>>> = app
+        .session
+        .bounds
+        .labelled(&f.aging)
+        .enumerate()
+        .map(|(i, (l, v))| amount(&l, *v, app.theme.bucket(i)))
+        .collect();
+    flowed(buckets, width, muted, out);
+    let amount = |name: &str, v: Decimal, role: Role| amount(name, v, app.theme.get(role));
     flowed(
         vec![
             amount("Outstanding", f.outstanding, Role::MetricValue),
