@@ -61,6 +61,24 @@ impl View {
             View::Statement => "Statement of account",
         }
     }
+
+    /// The figures the workbook's About sheet explains.
+    fn figures(self) -> &'static [about::Figure] {
+        match self {
+            View::Aging => views::AGING_FIGURES,
+            View::Metrics => views::METRICS_FIGURES,
+            View::Documents => views::DOCUMENTS_FIGURES,
+            View::Engagement => views::ENGAGEMENT_FIGURES,
+            View::Forecast => views::FORECAST_FIGURES,
+            View::Team => views::TEAM_FIGURES,
+            View::Queue => views::QUEUE_FIGURES,
+            View::Activity => views::ACTIVITY_FIGURES,
+            View::Payments => views::PAYMENTS_FIGURES,
+            View::Promises => views::PROMISES_FIGURES,
+            View::Deductions => views::DEDUCTIONS_FIGURES,
+            View::Statement => views::STATEMENT_FIGURES,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -121,14 +139,12 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             Some((id, _)) => format!("customer {id}"),
             None => "every customer".into(),
         },
-        about: Vec::new(),
+        about: about::lines(args.view.figures()),
     };
     let portfolio = || Portfolio::compute(&store, as_of, None, &bounds, base);
-    let figures = |f: &[about::Figure]| about::lines(f);
     match args.view {
         View::Aging => {
             let p = portfolio()?;
-            meta.about = figures(views::AGING_FIGURES);
             write_view(&args.output, &options, &meta, |s| {
                 views::aging(&store, &p, s)
             })?;
@@ -136,25 +152,21 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
         View::Metrics => {
             let p = portfolio()?;
             let m = Metrics::compute(&store, &p, grace)?;
-            meta.about = figures(views::METRICS_FIGURES);
             write_view(&args.output, &options, &meta, |s| views::metrics(&m, s))?;
         }
         View::Documents => {
-            meta.about = figures(views::DOCUMENTS_FIGURES);
             write_view(&args.output, &options, &meta, |s| {
                 views::documents(&store, as_of, base, customer.map(|c| c.1), s)
             })?;
         }
         View::Engagement => {
             let report = EngagementReport::compute(&store, as_of, base)?;
-            meta.about = figures(views::ENGAGEMENT_FIGURES);
             write_view(&args.output, &options, &meta, |s| {
                 views::engagement(&report, s)
             })?;
         }
         View::Forecast => {
             let f = Forecast::compute(&store, as_of, base, grace)?;
-            meta.about = figures(views::FORECAST_FIGURES);
             write_view(&args.output, &options, &meta, |s| {
                 views::forecast(&store, &f, s)
             })?;
@@ -163,7 +175,6 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             crate::domain::users::may_see_team(&ctx.actor(&store)?).map_err(Error::Input)?;
             let p = portfolio()?;
             let report = TeamReport::compute(&store, &p, grace)?;
-            meta.about = figures(views::TEAM_FIGURES);
             write_view(&args.output, &options, &meta, |s| views::team(&report, s))?;
         }
         View::Queue => {
@@ -200,7 +211,6 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             )?;
         }
         View::Activity => {
-            meta.about = figures(views::ACTIVITY_FIGURES);
             write_view(&args.output, &options, &meta, |s| {
                 views::activity(
                     &store,
@@ -213,19 +223,16 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             })?;
         }
         View::Payments => {
-            meta.about = figures(views::PAYMENTS_FIGURES);
             write_view(&args.output, &options, &meta, |s| {
                 views::payments(&store, as_of, base, s)
             })?;
         }
         View::Promises => {
-            meta.about = figures(views::PROMISES_FIGURES);
             write_view(&args.output, &options, &meta, |s| {
                 views::promises(&store, as_of, grace, base, s)
             })?;
         }
         View::Deductions => {
-            meta.about = figures(views::DEDUCTIONS_FIGURES);
             write_view(&args.output, &options, &meta, |s| {
                 views::deductions(&store, as_of, base, s)
             })?;
@@ -236,7 +243,6 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             })?;
             let statement = Statement::read(&store, id, as_of, &bounds)?;
             meta.scope = format!("customer {} {}", statement.customer_id, statement.name);
-            meta.about = figures(views::STATEMENT_FIGURES);
             write_view(&args.output, &options, &meta, |s| {
                 views::statement(&statement, s)
             })?;
