@@ -30,18 +30,15 @@ pub(super) fn fields(kind: FormKind, settings: &ActionSettings) -> Vec<Field> {
                 f(FieldId::Text, "Comment"),
             ]
         }
-        FormKind::Resolve => {
-            let mut outcome = f(FieldId::Outcome, "Outcome");
-            outcome.choices = Outcome::ALL
-                .iter()
-                .map(|o| o.as_str().to_string())
-                .collect();
-            vec![
-                f(FieldId::Issue, "Issue"),
-                outcome,
-                f(FieldId::Text, "Resolution"),
-            ]
-        }
+        FormKind::Resolve => vec![
+            f(FieldId::Issue, "Issue"),
+            choice(
+                FieldId::Outcome,
+                "Outcome",
+                Outcome::ALL.map(Outcome::as_str),
+            ),
+            f(FieldId::Text, "Resolution"),
+        ],
         FormKind::Attach => {
             let mut files = f(FieldId::Files, "Files");
             files.choices = path_choices("");
@@ -49,27 +46,30 @@ pub(super) fn fields(kind: FormKind, settings: &ActionSettings) -> Vec<Field> {
         }
         FormKind::FollowUp => vec![f(FieldId::Date, "On"), f(FieldId::Text, "To do")],
         FormKind::Assign => {
-            let mut role = f(FieldId::Role, "Role");
-            role.choices = vec!["finance".into(), "sales".into()];
+            let mut role = choice(FieldId::Role, "Role", ["finance", "sales"]);
             role.set_default("finance");
             vec![f(FieldId::Owner, "Owner"), role]
         }
-        FormKind::Call => {
-            let mut outcome = f(FieldId::Outcome, "Outcome");
-            outcome.choices = CallOutcome::ALL
-                .iter()
-                .map(|o| o.as_str().to_string())
-                .collect();
-            vec![
-                outcome,
-                f(FieldId::Contact, "Contact"),
-                f(FieldId::Date, "Follow-up"),
-                f(FieldId::Text, "What was said"),
-            ]
-        }
+        FormKind::Call => vec![
+            choice(
+                FieldId::Outcome,
+                "Outcome",
+                CallOutcome::ALL.map(CallOutcome::as_str),
+            ),
+            f(FieldId::Contact, "Contact"),
+            f(FieldId::Date, "Follow-up"),
+            f(FieldId::Text, "What was said"),
+        ],
         FormKind::FollowUpDone => Vec::new(),
         FormKind::VoidPromise | FormKind::Reopen => vec![f(FieldId::Text, "Why")],
     }
+}
+
+/// A field that offers `choices`.
+fn choice<const N: usize>(id: FieldId, label: &'static str, choices: [&str; N]) -> Field {
+    let mut field = Field::new(id, label);
+    field.choices = choices.iter().map(|c| c.to_string()).collect();
+    field
 }
 
 /// The form an action opens, if it is one.
