@@ -1,9 +1,11 @@
 //! The collector actions on the command line: bad input exits with code 2, says what is
 //! wrong in one sentence, and writes nothing; good input prints one line; `activity --json`.
 
+mod common;
 mod fixture;
 mod snapshot;
 
+use common::refused;
 use fixture::{Fixture, stderr, stdout};
 use owed::actions::{self, DisputeForm, PromiseForm};
 use owed::config::Config;
@@ -288,12 +290,7 @@ fn a_failing_editor_records_nothing() {
         .env("VISUAL", "false")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("the editor `false` failed"),
-        "{}",
-        stderr(&out)
-    );
+    refused(&out, 1, "the editor `false` failed");
     assert_eq!(fx.fingerprint(), before);
 }
 

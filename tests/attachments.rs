@@ -4,8 +4,10 @@
 //! is written, a collector attaches only on their own customers, and a hostile file name
 //! reaches no terminal raw.
 
+mod common;
 mod fixture;
 
+use common::refused;
 use fixture::{Fixture, stderr, stdout};
 use rusqlite::Connection;
 use serde_json::Value;
@@ -137,12 +139,7 @@ fn bytes_round_trip_and_the_same_bytes_are_stored_once() {
         &fx,
         &["attachment", "get", "99", "-o", back.to_str().unwrap()],
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("attachment 99 does not exist"),
-        "{}",
-        stderr(&out)
-    );
+    refused(&out, 2, "attachment 99 does not exist");
 }
 
 #[test]

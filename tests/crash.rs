@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{command_in, demo_csv, owed_in, stderr, stdout};
+use common::{command_in, demo_csv, owed_in, stdout, succeeded};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -19,7 +19,7 @@ fn an_import_killed_midway_changes_nothing() {
         demo_csv(dir.path(), out, n, 3);
     }
     let o = owed_in(dir.path(), &["--db", db, "import", small.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     let report = || {
         stdout(&owed_in(
             dir.path(),
@@ -66,7 +66,7 @@ fn an_import_killed_midway_changes_nothing() {
 
     // The database is healthy: the same import now completes.
     let o = owed_in(dir.path(), &["--db", db, "import", big.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     assert!(stdout(&o).contains("customers.csv"), "{}", stdout(&o));
     assert_ne!(report(), before);
 }
@@ -84,7 +84,7 @@ fn a_first_import_killed_midway_leaves_the_database_empty() {
     // Through owed (which opens, recovers and migrates it), then counted in SQL.
     let customers = || {
         let o = owed_in(dir.path(), &["--db", db_s, "report", "aging", "--json"]);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        succeeded(&o);
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.query_row("SELECT count(*) FROM customers", [], |r| r.get::<_, i64>(0))
             .unwrap()
@@ -124,7 +124,7 @@ fn a_first_import_killed_midway_leaves_the_database_empty() {
     drop(conn);
 
     let o = owed_in(dir.path(), &["--db", db_s, "import", big.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     assert_eq!(customers(), 3000);
 }
 
@@ -139,7 +139,7 @@ fn a_first_import_beside_an_open_connection_keeps_the_wal() {
         dir.path(),
         &["demo", "--csv", csv.to_str().unwrap(), "--customers", "50"],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     let other = owed::store::Store::open_or_create(&db).unwrap();
     let o = owed_in(
         dir.path(),
@@ -150,7 +150,7 @@ fn a_first_import_beside_an_open_connection_keeps_the_wal() {
             csv.to_str().unwrap(),
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     assert_eq!(other.counts().unwrap().customers, 50);
     assert!(!dir.path().join("owed.db-journal").exists());
 }

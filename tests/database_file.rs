@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{command_in, owed_in, stderr, stdout, write_fixture};
+use common::{command_in, owed_in, refused, stderr, stdout, succeeded, write_fixture};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use std::io::{Read, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -44,7 +44,7 @@ fn imported(dir: &Path) -> PathBuf {
             csv.to_str().unwrap(),
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     db
 }
 
@@ -105,11 +105,11 @@ fn a_read_only_database_serves_reports_and_exports_and_refuses_writes() {
             ro.dir.path(),
             &[&["--db", db.as_str()][..], &aging].concat(),
         );
-        assert_eq!(as_writer.status.code(), Some(0), "{}", stderr(&as_writer));
+        succeeded(&as_writer);
         let bytes = std::fs::read(&ro.db).unwrap();
 
         let o = ro.owed(&aging);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        succeeded(&o);
         assert_eq!(stdout(&o), stdout(&as_writer), "the same report read-only");
         for args in [
             &["report", "metrics", "--as-of", AS_OF][..],
@@ -129,7 +129,7 @@ fn a_read_only_database_serves_reports_and_exports_and_refuses_writes() {
             "-o",
             sheet.to_str().unwrap(),
         ]);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        succeeded(&o);
         assert!(
             std::fs::read_to_string(&sheet)
                 .unwrap()
@@ -289,12 +289,7 @@ fn every_command_but_import_and_demo_refuses_a_missing_database() {
         dir.path(),
         &["--db", db_s, "import", "/nonexistent/billing"],
     );
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("/nonexistent/billing"),
-        "{}",
-        stderr(&o)
-    );
+    refused(&o, 2, "/nonexistent/billing");
     assert!(!dir.path().join("typo").exists(), "something was created");
 }
 
@@ -364,7 +359,7 @@ fn the_base_currency_is_fixed_at_the_first_import() {
     }
     // The same config as at the import still works.
     let o = owed_in(dir.path(), &["--db", db, "report", "aging"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
 
     // The demo keeps working in either currency (it makes a new portfolio for another).
     let demo = dir.path().join("demo.db");
@@ -374,9 +369,9 @@ fn the_base_currency_is_fixed_at_the_first_import() {
             folder,
             &["--db", demo, "demo", "--no-tui", "--customers", "20"],
         );
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        succeeded(&o);
         let o = owed_in(folder, &["--db", demo, "report", "aging"]);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        succeeded(&o);
     }
 }
 
@@ -406,7 +401,7 @@ fn as_of_dates_stay_within_the_calendar() {
             "--json",
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     let out = stdout(&o);
     assert!(out.contains("\"9001-"), "{out}");
     assert!(!out.contains("\"+"), "{out}");

@@ -6,7 +6,7 @@
 mod common;
 
 use base64::Engine as _;
-use common::{command_in, owed_in, stderr, stdout};
+use common::{command_in, owed_in, refused, stderr, stdout, succeeded};
 use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -213,7 +213,7 @@ fn setup(dir: &Path, provider: &Provider) -> String {
     .unwrap();
     let db = dir.join("owed.db").to_str().unwrap().to_string();
     let o = owed_in(dir, &["--db", &db, "import", data.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     db
 }
 
@@ -237,7 +237,7 @@ fn run(dir: &Path, db: &str) -> std::process::Command {
 
 fn outbox(dir: &Path, db: &str) -> Vec<serde_json::Value> {
     let o = owed_in(dir, &["--db", db, "engage", "outbox", "--json"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     v.as_array().unwrap().clone()
 }
@@ -315,7 +315,7 @@ fn a_text_is_sent_once_across_a_crash_and_a_rerun() {
 
     // The rerun sends nothing: C1 was sent, C2's delivery is unknown.
     let o = run(dir.path(), &db).output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     assert!(stdout(&o).contains("0 sent"), "{}", stdout(&o));
     assert_eq!(provider.requests().len(), 2, "nothing was sent twice");
 
@@ -344,9 +344,9 @@ fn a_text_is_sent_once_across_a_crash_and_a_rerun() {
     // After a person checked the provider's log, C2 is released and sent once more.
     let id = rows.iter().find(|r| r["customer_id"] == "C2").unwrap()["id"].to_string();
     let o = owed_in(dir.path(), &["--db", &db, "engage", "release", &id]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     let o = run(dir.path(), &db).output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     assert_eq!(provider.requests().len(), 3);
     assert_eq!(provider.requests()[2].field("To"), "02079460002");
 }
@@ -372,7 +372,7 @@ fn a_provider_that_asks_to_wait_is_retried_and_one_that_refuses_releases() {
     assert_eq!(c2["status"], "failed");
     // Released: the next run sends it.
     let o = run(dir.path(), &db).output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     assert_eq!(provider.requests().len(), 4);
 }
 
@@ -388,8 +388,7 @@ fn a_text_needs_the_sms_settings_and_an_https_url() {
     )
     .unwrap();
     let o = run(dir.path(), &db).output().unwrap();
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("never sent in clear"), "{}", stderr(&o));
+    refused(&o, 2, "never sent in clear");
     assert!(provider.requests().is_empty());
     let rows = outbox(dir.path(), &db);
     assert!(rows.is_empty(), "nothing claimed: {rows:?}");

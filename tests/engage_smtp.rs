@@ -3,9 +3,11 @@
 //! concurrent runs; and against a scripted server that hangs on purpose at a chosen step:
 //! deadlines, no retry after a timeout, no password in clear, signals mid-run.
 
+mod common;
 mod smtp_server;
 mod workbook;
 
+use common::{refused, stderr, stdout, succeeded};
 use smtp_server::{HangAt, Script, ScriptedServer, SmtpServer, closed_port};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -52,7 +54,7 @@ impl Setup {
         let setup = Setup { dir };
         setup.set_port(port);
         let o = setup.owed(&["import", data.to_str().unwrap()]);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        succeeded(&o);
         setup
     }
 
@@ -91,17 +93,9 @@ impl Setup {
 
     fn outbox(&self) -> Vec<serde_json::Value> {
         let o = self.owed(&["engage", "outbox", "--json"]);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        succeeded(&o);
         serde_json::from_slice::<Vec<serde_json::Value>>(&o.stdout).unwrap()
     }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn plain_customers(n: usize) -> Vec<(String, String, String)> {
@@ -234,7 +228,7 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
 
     // The engagement report and its export count them.
     let o = setup.owed(&["report", "engagement", "--json"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(report["reminders"][0]["cycle"], "Dunning");
     assert_eq!(report["reminders"][0]["sent"], 2);
@@ -247,13 +241,13 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
         "-o",
         csv.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     let text = std::fs::read_to_string(&csv).unwrap();
     assert!(text.contains("Dunning,Friendly,2,0,0,0,0.00"), "{text}");
     // The workbook: a table like every export's, the same row, counts and amounts typed.
     let xlsx = setup.dir.path().join("engagement.xlsx");
     let o = setup.owed(&["export", "engagement", "-o", xlsx.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     let sheets = workbook::read(&xlsx);
     let s = &sheets[0];
     assert_eq!(s.name, "Engagement");
@@ -282,7 +276,7 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
 
     // A rerun sends nothing.
     let o = setup.owed(&["engage", "run"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     assert!(stdout(&o).contains("0 sent"), "{}", stdout(&o));
     assert_eq!(server.received().len(), 2);
     // Nothing left to send; the customer with the forged address stays skipped.
@@ -311,7 +305,7 @@ fn a_server_that_is_down_fails_the_run_and_records_nothing() {
     let server = SmtpServer::start();
     setup.set_port(server.port);
     let o = setup.owed(&["engage", "run"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     assert_eq!(server.received().len(), 3);
 }
 
@@ -330,8 +324,8 @@ fn two_concurrent_runs_send_each_reminder_exactly_once() {
     };
     let (a, b) = (spawn(), spawn());
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
-    assert_eq!(a.status.code(), Some(0), "{}", stderr(&a));
-    assert_eq!(b.status.code(), Some(0), "{}", stderr(&b));
+    succeeded(&a);
+    succeeded(&b);
     let received = server.received();
     let recipients: BTreeSet<String> = received.iter().map(|m| m.to[0].clone()).collect();
     assert_eq!(received.len(), 40, "each reminder delivered once");
@@ -379,7 +373,7 @@ fn a_reminder_to_the_billing_contact_copies_the_escalation_contact() {
     )
     .unwrap();
     let o = setup.owed(&["import", contacts.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
 
     let o = setup.owed(&["engage", "run"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
@@ -417,7 +411,7 @@ fn dry_run_sends_and_records_nothing() {
     let customers = plain_customers(2);
     let setup = Setup::new(&as_refs(&customers), server.port);
     let o = setup.owed(&["engage", "run", "--dry-run"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     assert!(
         stdout(&o).contains("2 reminder(s) would be sent"),
         "{}",
@@ -468,7 +462,7 @@ fn replies_are_matched_by_thread_then_by_sender_and_filed_once() {
     let customers = plain_customers(3);
     let setup = Setup::new(&as_refs(&customers), server.port);
     let o = setup.owed(&["engage", "run"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     let outbox = setup.outbox();
     let id_of = |to: &str| -> String {
         outbox.iter().find(|r| r["to"] == to).unwrap()["message_id"]
@@ -512,7 +506,7 @@ fn replies_are_matched_by_thread_then_by_sender_and_filed_once() {
     );
     let md = maildir.to_str().unwrap();
     let o = setup.owed(&["inbox", "import", md]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     let out = stdout(&o);
     // The CFO writes from another domain: filed, but unverified.
     assert!(
@@ -594,8 +588,7 @@ fn replies_are_matched_by_thread_then_by_sender_and_filed_once() {
 fn a_folder_that_is_not_a_maildir_is_refused() {
     let setup = Setup::new(&[], closed_port());
     let o = setup.owed(&["inbox", "import", setup.dir.path().to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("not a Maildir"), "{}", stderr(&o));
+    refused(&o, 2, "not a Maildir");
 }
 
 /// Runs `owed engage run` and how long it took.
@@ -607,7 +600,7 @@ fn timed_run(setup: &Setup) -> (Output, Duration) {
 
 fn plan_customers(setup: &Setup) -> Vec<String> {
     let o = setup.owed(&["engage", "plan", "--json"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     let plan: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
     plan.iter()
         .map(|e| e["customer_id"].as_str().unwrap().to_string())
@@ -731,12 +724,7 @@ fn a_password_is_never_sent_without_tls() {
         .env("OWED_TEST_PW", "hunter2")
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("does not offer STARTTLS"),
-        "{}",
-        stderr(&o)
-    );
+    refused(&o, 1, "does not offer STARTTLS");
     assert_eq!(server.connections(), 1);
     assert!(
         !server.lines().iter().any(|l| l.starts_with("AUTH")),
@@ -817,7 +805,7 @@ fn links_and_special_files_in_a_maildir_are_skipped_not_followed() {
     );
     let md = maildir.to_str().unwrap();
     let o = setup.owed(&["inbox", "import", md]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     let (out, err) = (stdout(&o), stderr(&o));
     assert!(out.contains("filed K000 (by sender): Paid"), "{out}");
     assert!(
@@ -853,11 +841,10 @@ fn links_and_special_files_in_a_maildir_are_skipped_not_followed() {
     std::fs::remove_dir_all(maildir.join("cur")).unwrap();
     std::os::unix::fs::symlink(setup.dir.path(), maildir.join("cur")).unwrap();
     let o = setup.owed(&["inbox", "import", md]);
-    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
-    assert!(
-        stderr(&o).contains("is a symbolic link: owed does not follow links in a Maildir"),
-        "{}",
-        stderr(&o)
+    refused(
+        &o,
+        2,
+        "is a symbolic link: owed does not follow links in a Maildir",
     );
 }
 
@@ -867,7 +854,7 @@ fn a_reply_from_outside_the_customer_is_filed_unverified_and_shown_so() {
     let customers = plain_customers(2);
     let setup = Setup::new(&as_refs(&customers), server.port);
     let o = setup.owed(&["engage", "run"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     let outbox = setup.outbox();
     let id_of = |to: &str| -> String {
         outbox.iter().find(|r| r["to"] == to).unwrap()["message_id"]
@@ -897,7 +884,7 @@ fn a_reply_from_outside_the_customer_is_filed_unverified_and_shown_so() {
         ),
     );
     let o = setup.owed(&["inbox", "import", maildir.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     let out = stdout(&o);
     assert!(
         out.contains(
@@ -932,7 +919,7 @@ fn a_reply_from_outside_the_customer_is_filed_unverified_and_shown_so() {
 
     // `activity`: marked in the text, `"verified": false` in the JSON.
     let o = setup.owed(&["activity", "K000", "--json"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let entries = json["activity"]
         .as_array()

@@ -9,7 +9,7 @@ mod common;
 mod workbook;
 
 use calamine::Data;
-use common::{command_in, stderr, stdout, write_fixture};
+use common::{command_in, refused, stderr, stdout, write_fixture};
 use std::path::{Path, PathBuf};
 use workbook::{AMOUNT, COUNT, Sheet, read};
 
@@ -537,8 +537,7 @@ fn dash_writes_csv_to_standard_output() {
         dir.path(),
         &["export", "aging", "--format", "xlsx", "-o", "-"],
     );
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("standard output"), "{}", stderr(&o));
+    refused(&o, 2, "standard output");
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{command_in, stderr, stdout};
+use common::{command_in, stderr, stdout, succeeded};
 use owed::domain::text::is_unsafe;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -332,7 +332,7 @@ fn the_demo_names_its_database_without_obeying_it() {
     )
     .output()
     .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     assert_shown("demo", &o);
     assert!(
         (stdout(&o) + &stderr(&o)).contains("demo␛]0;TITLE␇.db"),

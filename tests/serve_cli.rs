@@ -6,7 +6,7 @@ mod common;
 mod ssh_client;
 mod workstation;
 
-use common::{owed_in, stderr};
+use common::{owed_in, refused, stderr, succeeded};
 
 #[test]
 fn bad_input_starts_nothing_and_creates_nothing() {
@@ -22,8 +22,7 @@ fn bad_input_starts_nothing_and_creates_nothing() {
             "localhost",
         ],
     );
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("ADDR:PORT"), "{}", stderr(&o));
+    refused(&o, 2, "ADDR:PORT");
     assert!(!dir.path().join("host_key.ed25519").exists());
 
     // No database there: nothing to serve, and nothing created.
@@ -38,8 +37,7 @@ fn bad_input_starts_nothing_and_creates_nothing() {
     )
     .unwrap();
     let o = owed_in(dir.path(), &["--db", db.to_str().unwrap(), "serve"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("serve.listen"), "{}", stderr(&o));
+    refused(&o, 2, "serve.listen");
     assert!(!dir.path().join("host_key.ed25519").exists());
 }
 
@@ -68,7 +66,7 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
                 "--db", db, "--as", "root", "user", "add", name, "--role", role, "--key", &line,
             ],
         );
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        succeeded(&o);
     }
 
     let mut server = Reaped(
@@ -273,7 +271,7 @@ async fn over_ssh_an_attachment_is_shown_in_half_blocks_and_never_sent() {
             "lockbox cheque",
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    succeeded(&o);
     std::fs::remove_file(&scan).unwrap();
     let (dana, alice) = (new_key(), new_key());
     for (name, role, key) in [("dana", "manager", &dana), ("alice", "collector", &alice)] {
@@ -284,7 +282,7 @@ async fn over_ssh_an_attachment_is_shown_in_half_blocks_and_never_sent() {
                 "--db", db, "--as", "root", "user", "add", name, "--role", role, "--key", &line,
             ],
         );
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        succeeded(&o);
     }
 
     // Even when the server's own terminal is set to kitty graphics: a session gets cells.

@@ -116,3 +116,36 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Asserts that `o` succeeded (exit 0), showing its stderr when it did not; returns stdout.
+#[track_caller]
+pub fn succeeded(o: &Output) -> String {
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(o));
+    stdout(o)
+}
+
+/// Asserts that `o` ended with exit code `code` and that its stderr says `message`, showing
+/// both streams when it did not; returns stderr.
+#[track_caller]
+pub fn refused(o: &Output, code: i32, message: &str) -> String {
+    let err = stderr(o);
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {err}",
+        stdout(o)
+    );
+    assert!(
+        err.contains(message),
+        "expected {message:?} in stderr: {err}"
+    );
+    err
+}
+
+/// Asserts that `text` contains each of `parts`, showing it whole when it does not.
+#[track_caller]
+pub fn assert_contains_all(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "expected {part:?} in:\n{text}");
+    }
+}
