@@ -7,7 +7,9 @@ mod common;
 mod smtp_server;
 mod workbook;
 
-use common::{refused, stderr, stdout, succeeded};
+use common::{
+    assert_contains_all, first_entry, json_of, refused, rows, stderr, stdout, succeeded, value,
+};
 use smtp_server::{HangAt, Script, ScriptedServer, SmtpServer, closed_port};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -58,6 +60,20 @@ impl Setup {
         setup
     }
 
+    /// A database with `n` plain customers (`plain_customers`) and a config pointing at
+    /// `port`.
+    fn plain(n: usize, port: u16) -> Setup {
+        Setup::new(&as_refs(&plain_customers(n)), port)
+    }
+
+    /// The Message-ID of the reminder sent to `to`, from the outbox.
+    fn message_id_to(&self, to: &str) -> String {
+        let outbox = self.outbox();
+        let row = outbox.iter().find(|r| r["to"] == to);
+        let row = row.unwrap_or_else(|| panic!("nothing to {to} in {outbox:?}"));
+        row["message_id"].as_str().unwrap().to_string()
+    }
+
     fn set_port(&self, port: u16) {
         self.set_smtp(port, "security = \"none\"\n");
     }
@@ -74,6 +90,31 @@ impl Setup {
         .unwrap();
     }
 
+    /// Runs `owed engage run` with a user name and a password (from the environment) for the
+    /// server at `port`, over `security`.
+    fn run_with_password(&self, port: u16, security: &str) -> Output {
+        self.set_smtp(
+            port,
+            &format!(
+                "security = \"{security}\"\nusername = \"ar@example.com\"\n\
+                 password_env = \"OWED_TEST_PW\"\n"
+            ),
+        );
+        self.command(&["engage", "run"])
+            .env("OWED_TEST_PW", "hunter2")
+            .output()
+            .unwrap()
+    }
+
+    /// Starts `owed ARGS` with its output piped, to wait for later.
+    fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
     fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_owed"));
         c.args(["--db", self.db().to_str().unwrap(), "--as-of", AS_OF])
@@ -85,6 +126,16 @@ impl Setup {
 
     fn owed(&self, args: &[&str]) -> Output {
         self.command(args).output().unwrap()
+    }
+
+    /// Runs `owed ARGS`, asserts that it succeeded and returns its stdout.
+    fn run_ok(&self, args: &[&str]) -> String {
+        succeeded(&self.owed(args))
+    }
+
+    /// Runs `owed ARGS` (a `--json` command), asserts that it succeeded and returns its JSON.
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        json_of(&self.owed(args))
     }
 
     fn db(&self) -> PathBuf {
@@ -227,21 +278,12 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
     );
 
     // The engagement report and its export count them.
-    let o = setup.owed(&["report", "engagement", "--json"]);
-    succeeded(&o);
-    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let report = setup.json(&["report", "engagement", "--json"]);
     assert_eq!(report["reminders"][0]["cycle"], "Dunning");
     assert_eq!(report["reminders"][0]["sent"], 2);
     let csv = setup.dir.path().join("engagement.csv");
-    let o = setup.owed(&[
-        "export",
-        "engagement",
-        "--format",
-        "csv",
-        "-o",
-        csv.to_str().unwrap(),
-    ]);
-    succeeded(&o);
+    let csv_path = csv.to_str().unwrap();
+    setup.run_ok(&["export", "engagement", "--format", "csv", "-o", csv_path]);
     let text = std::fs::read_to_string(&csv).unwrap();
     assert!(text.contains("Dunning,Friendly,2,0,0,0,0.00"), "{text}");
     // The workbook: a table like every export's, the same row, counts and amounts typed.
@@ -275,9 +317,8 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
     assert_eq!(s.num_format(2, 6), workbook::AMOUNT);
 
     // A rerun sends nothing.
-    let o = setup.owed(&["engage", "run"]);
-    succeeded(&o);
-    assert!(stdout(&o).contains("0 sent"), "{}", stdout(&o));
+    let out = setup.run_ok(&["engage", "run"]);
+    assert!(out.contains("0 sent"), "{out}");
     assert_eq!(server.received().len(), 2);
     // Nothing left to send; the customer with the forged address stays skipped.
     let o = setup.owed(&["engage", "plan", "--json"]);
@@ -290,8 +331,7 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
 
 #[test]
 fn a_server_that_is_down_fails_the_run_and_records_nothing() {
-    let customers = plain_customers(3);
-    let setup = Setup::new(&as_refs(&customers), closed_port());
+    let setup = Setup::plain(3, closed_port());
     let o = setup.owed(&["engage", "run"]);
     assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
     let err = stderr(&o);
@@ -304,24 +344,15 @@ fn a_server_that_is_down_fails_the_run_and_records_nothing() {
     // Once the server is up, the next run sends everything.
     let server = SmtpServer::start();
     setup.set_port(server.port);
-    let o = setup.owed(&["engage", "run"]);
-    succeeded(&o);
+    setup.run_ok(&["engage", "run"]);
     assert_eq!(server.received().len(), 3);
 }
 
 #[test]
 fn two_concurrent_runs_send_each_reminder_exactly_once() {
     let server = SmtpServer::start();
-    let customers = plain_customers(40);
-    let setup = Setup::new(&as_refs(&customers), server.port);
-    let spawn = || {
-        setup
-            .command(&["engage", "run"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
+    let setup = Setup::plain(40, server.port);
+    let spawn = || setup.spawn(&["engage", "run"]);
     let (a, b) = (spawn(), spawn());
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
     succeeded(&a);
@@ -333,14 +364,11 @@ fn two_concurrent_runs_send_each_reminder_exactly_once() {
     let sent =
         |o: &Output| -> usize { stdout(o).lines().filter(|l| l.starts_with("sent ")).count() };
     assert_eq!(sent(&a) + sent(&b), 40);
-    let conn = rusqlite::Connection::open(setup.db()).unwrap();
-    let statuses: Vec<(String, i64)> = conn
-        .prepare("SELECT status, count(*) FROM reminders GROUP BY status")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let statuses: Vec<(String, i64)> = rows(
+        &setup.db(),
+        "SELECT status, count(*) FROM reminders GROUP BY status",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
     assert_eq!(statuses, vec![("sent".to_string(), 40)]);
 }
 
@@ -408,8 +436,7 @@ fn a_reminder_to_the_billing_contact_copies_the_escalation_contact() {
 #[test]
 fn dry_run_sends_and_records_nothing() {
     let server = SmtpServer::start();
-    let customers = plain_customers(2);
-    let setup = Setup::new(&as_refs(&customers), server.port);
+    let setup = Setup::plain(2, server.port);
     let o = setup.owed(&["engage", "run", "--dry-run"]);
     succeeded(&o);
     assert!(
@@ -423,8 +450,7 @@ fn dry_run_sends_and_records_nothing() {
 
 #[test]
 fn a_bad_cycle_file_is_a_usage_error_naming_it() {
-    let customers = plain_customers(1);
-    let setup = Setup::new(&as_refs(&customers), closed_port());
+    let setup = Setup::plain(1, closed_port());
     let cycles: &Path = &setup.dir.path().join("cycles");
     std::fs::write(
         cycles.join("dunning.toml"),
@@ -437,6 +463,15 @@ fn a_bad_cycle_file_is_a_usage_error_naming_it() {
     let err = stderr(&o);
     assert!(err.contains("dunning.toml, line 2, customer rule"), "{err}");
     assert!(err.contains("overdue >> 0"), "{err}");
+}
+
+/// A server on loopback and a database of `n` plain customers whose reminders it has
+/// received (the server is kept for as long as the test runs).
+fn reminders_sent(n: usize) -> (SmtpServer, Setup) {
+    let server = SmtpServer::start();
+    let setup = Setup::plain(n, server.port);
+    setup.run_ok(&["engage", "run"]);
+    (server, setup)
 }
 
 /// Writes a message into the Maildir's new/ folder.
@@ -458,19 +493,8 @@ fn names_in(dir: &Path) -> Vec<String> {
 
 #[test]
 fn replies_are_matched_by_thread_then_by_sender_and_filed_once() {
-    let server = SmtpServer::start();
-    let customers = plain_customers(3);
-    let setup = Setup::new(&as_refs(&customers), server.port);
-    let o = setup.owed(&["engage", "run"]);
-    succeeded(&o);
-    let outbox = setup.outbox();
-    let id_of = |to: &str| -> String {
-        outbox.iter().find(|r| r["to"] == to).unwrap()["message_id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
-    let (k0, k1) = (id_of("ap0@c0.example"), id_of("ap1@c1.example"));
+    let (_server, setup) = reminders_sent(3);
+    let [k0, k1] = ["ap0@c0.example", "ap1@c1.example"].map(|to| setup.message_id_to(to));
     let maildir = setup.dir.path().join("Maildir");
     // From another address at K000, answering its reminder.
     deliver_to_maildir(
@@ -507,22 +531,15 @@ fn replies_are_matched_by_thread_then_by_sender_and_filed_once() {
     let md = maildir.to_str().unwrap();
     let o = setup.owed(&["inbox", "import", md]);
     succeeded(&o);
-    let out = stdout(&o);
-    // The CFO writes from another domain: filed, but unverified.
-    assert!(
-        out.contains(
-            "filed K000 (reply to a reminder) UNVERIFIED: the sender cfo@elsewhere.example"
-        ),
-        "{out}"
-    );
-    assert!(
-        out.contains("filed K001 (reply to a reminder): Re: Rückfrage"),
-        "{out}"
-    );
-    assert!(out.contains("filed K002 (by sender): Paid"), "{out}");
-    assert!(
-        out.contains("3 filed, 0 already filed, 1 unmatched; 1 filed from an unverified sender"),
-        "{out}"
+    assert_contains_all(
+        &stdout(&o),
+        &[
+            // The CFO writes from another domain: filed, but unverified.
+            "filed K000 (reply to a reminder) UNVERIFIED: the sender cfo@elsewhere.example",
+            "filed K001 (reply to a reminder): Re: Rückfrage",
+            "filed K002 (by sender): Paid",
+            "3 filed, 0 already filed, 1 unmatched; 1 filed from an unverified sender",
+        ],
     );
     assert!(
         stderr(&o).contains("spam@nowhere.example"),
@@ -535,30 +552,22 @@ fn replies_are_matched_by_thread_then_by_sender_and_filed_once() {
         vec!["1.a.host:2,S", "2.b.host:2,S", "3.c.host:2,S"]
     );
 
-    let conn = rusqlite::Connection::open(setup.db()).unwrap();
-    let rows: Vec<(String, Option<String>, String, String)> = conn
-        .prepare(
-            "SELECT c.id, r.in_reply_to, r.from_addr, r.body FROM replies r
+    let rows: Vec<(String, Option<String>, String, String)> = rows(
+        &setup.db(),
+        "SELECT c.id, r.in_reply_to, r.from_addr, r.body FROM replies r
                JOIN customers c ON c.cid = r.cid ORDER BY c.id",
-        )
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    );
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[0].1.as_deref(), Some(k0.as_str()));
     assert_eq!(rows[0].2, "cfo@elsewhere.example");
     assert_eq!(rows[0].3, "We will pay on Friday.\n");
     assert_eq!(rows[1].1.as_deref(), Some(k1.as_str()));
     assert_eq!(rows[2].1, None);
-    let received: i64 = conn
-        .query_row(
-            "SELECT received_date FROM replies WHERE from_addr = 'ap1@c1.example'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let received: i64 = value(
+        &setup.db(),
+        "SELECT received_date FROM replies WHERE from_addr = 'ap1@c1.example'",
+    );
     assert_eq!(
         received,
         i64::from(owed::domain::date::day_number(
@@ -578,9 +587,7 @@ fn replies_are_matched_by_thread_then_by_sender_and_filed_once() {
         "{}",
         stdout(&o)
     );
-    let count: i64 = conn
-        .query_row("SELECT count(*) FROM replies", [], |r| r.get(0))
-        .unwrap();
+    let count: i64 = value(&setup.db(), "SELECT count(*) FROM replies");
     assert_eq!(count, 3);
 }
 
@@ -599,10 +606,10 @@ fn timed_run(setup: &Setup) -> (Output, Duration) {
 }
 
 fn plan_customers(setup: &Setup) -> Vec<String> {
-    let o = setup.owed(&["engage", "plan", "--json"]);
-    succeeded(&o);
-    let plan: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
-    plan.iter()
+    let plan = setup.json(&["engage", "plan", "--json"]);
+    plan.as_array()
+        .unwrap()
+        .iter()
         .map(|e| e["customer_id"].as_str().unwrap().to_string())
         .collect()
 }
@@ -618,8 +625,7 @@ fn statuses(setup: &Setup) -> Vec<String> {
 #[test]
 fn a_server_that_hangs_after_data_stops_the_run_within_twice_the_timeout() {
     let server = ScriptedServer::hanging_at(HangAt::Dot);
-    let customers = plain_customers(7);
-    let setup = Setup::new(&as_refs(&customers), server.port);
+    let setup = Setup::plain(7, server.port);
     setup.set_smtp(server.port, "timeout_seconds = 2\n");
     let (o, took) = timed_run(&setup);
     assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
@@ -655,8 +661,7 @@ fn every_step_has_a_deadline_and_a_timeout_is_never_retried() {
             starttls: true,
             ..Script::default()
         });
-        let customers = plain_customers(3);
-        let setup = Setup::new(&as_refs(&customers), server.port);
+        let setup = Setup::plain(3, server.port);
         let security = if hang_at == HangAt::StartTls {
             "starttls"
         } else {
@@ -692,17 +697,8 @@ fn a_password_is_never_sent_without_tls() {
         auth: true,
         ..Script::default()
     });
-    let customers = plain_customers(1);
-    let setup = Setup::new(&as_refs(&customers), server.port);
-    setup.set_smtp(
-        server.port,
-        "security = \"none\"\nusername = \"ar@example.com\"\npassword_env = \"OWED_TEST_PW\"\n",
-    );
-    let o = setup
-        .command(&["engage", "run"])
-        .env("OWED_TEST_PW", "hunter2")
-        .output()
-        .unwrap();
+    let setup = Setup::plain(1, server.port);
+    let o = setup.run_with_password(server.port, "none");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
@@ -715,15 +711,7 @@ fn a_password_is_never_sent_without_tls() {
 
     // With STARTTLS asked for and a server that does not offer it, nothing goes in clear
     // either, and the run is not retried.
-    setup.set_smtp(
-        server.port,
-        "security = \"starttls\"\nusername = \"ar@example.com\"\npassword_env = \"OWED_TEST_PW\"\n",
-    );
-    let o = setup
-        .command(&["engage", "run"])
-        .env("OWED_TEST_PW", "hunter2")
-        .output()
-        .unwrap();
+    let o = setup.run_with_password(server.port, "starttls");
     refused(&o, 1, "does not offer STARTTLS");
     assert_eq!(server.connections(), 1);
     assert!(
@@ -739,15 +727,9 @@ fn a_password_is_never_sent_without_tls() {
 fn a_signal_mid_run_releases_the_reminder_it_had_not_handed_over() {
     for signal in ["TERM", "INT", "HUP"] {
         let server = ScriptedServer::hanging_at(HangAt::Mail);
-        let customers = plain_customers(3);
-        let setup = Setup::new(&as_refs(&customers), server.port);
+        let setup = Setup::plain(3, server.port);
         // The default deadline (30 s): the signal, not the timeout, ends the run.
-        let child = setup
-            .command(&["engage", "run"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let child = setup.spawn(&["engage", "run"]);
         // The first reminder is claimed and its MAIL FROM waits for an answer.
         server.wait_for_line("MAIL FROM");
         let killed = Instant::now();
@@ -777,8 +759,7 @@ fn a_signal_mid_run_releases_the_reminder_it_had_not_handed_over() {
 #[cfg(unix)]
 #[test]
 fn links_and_special_files_in_a_maildir_are_skipped_not_followed() {
-    let customers = plain_customers(1);
-    let setup = Setup::new(&as_refs(&customers), closed_port());
+    let setup = Setup::plain(1, closed_port());
     let maildir = setup.dir.path().join("Maildir");
     deliver_to_maildir(
         &maildir,
@@ -807,19 +788,20 @@ fn links_and_special_files_in_a_maildir_are_skipped_not_followed() {
     let o = setup.owed(&["inbox", "import", md]);
     succeeded(&o);
     let (out, err) = (stdout(&o), stderr(&o));
-    assert!(out.contains("filed K000 (by sender): Paid"), "{out}");
-    assert!(
-        out.contains("1 filed, 0 already filed, 0 unmatched, 3 skipped"),
-        "{out}"
+    assert_contains_all(
+        &out,
+        &[
+            "filed K000 (by sender): Paid",
+            "1 filed, 0 already filed, 0 unmatched, 3 skipped",
+        ],
     );
-    assert!(
-        err.contains("skipped 2.link.host: a symbolic link (links are not followed)"),
-        "{err}"
-    );
-    assert!(err.contains("skipped 3.etc.host: a symbolic link"), "{err}");
-    assert!(
-        err.contains("skipped 4.fifo.host: not a regular file"),
-        "{err}"
+    assert_contains_all(
+        &err,
+        &[
+            "skipped 2.link.host: a symbolic link (links are not followed)",
+            "skipped 3.etc.host: a symbolic link",
+            "skipped 4.fifo.host: not a regular file",
+        ],
     );
     assert!(!out.contains("SECRET") && !err.contains("SECRET"));
     // The links and the pipe stay where they were; nothing of theirs was filed.
@@ -827,14 +809,9 @@ fn links_and_special_files_in_a_maildir_are_skipped_not_followed() {
         names_in(&maildir.join("new")),
         vec!["2.link.host", "3.etc.host", "4.fifo.host"]
     );
-    let conn = rusqlite::Connection::open(setup.db()).unwrap();
-    let subjects: Vec<String> = conn
-        .prepare("SELECT subject || body FROM replies")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let subjects: Vec<String> = rows(&setup.db(), "SELECT subject || body FROM replies", |r| {
+        r.get(0)
+    });
     assert_eq!(subjects, vec!["PaidDone.\n".to_string()]);
 
     // A cur/ that is a link is refused before anything is read or moved.
@@ -850,65 +827,41 @@ fn links_and_special_files_in_a_maildir_are_skipped_not_followed() {
 
 #[test]
 fn a_reply_from_outside_the_customer_is_filed_unverified_and_shown_so() {
-    let server = SmtpServer::start();
-    let customers = plain_customers(2);
-    let setup = Setup::new(&as_refs(&customers), server.port);
-    let o = setup.owed(&["engage", "run"]);
-    succeeded(&o);
-    let outbox = setup.outbox();
-    let id_of = |to: &str| -> String {
-        outbox.iter().find(|r| r["to"] == to).unwrap()["message_id"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    };
-    let (k0, k1) = (id_of("ap0@c0.example"), id_of("ap1@c1.example"));
+    let (_server, setup) = reminders_sent(2);
+    let [k0, k1] = ["ap0@c0.example", "ap1@c1.example"].map(|to| setup.message_id_to(to));
     let maildir = setup.dir.path().join("Maildir");
-    // Someone who learnt K000's reminder's Message-ID.
-    deliver_to_maildir(
-        &maildir,
-        "1.a.host",
-        &format!(
+    let replies = [
+        // Someone who learnt K000's reminder's Message-ID.
+        format!(
             "From: Accounts <billing@evil.example>\nSubject: Re: Reminder\n\
              Message-ID: <x1@evil.example>\nIn-Reply-To: {k0}\n\
              Date: Thu, 30 Apr 2026 09:00:00 +0000\n\nOur bank details changed: pay to IBAN XX.\n"
         ),
-    );
-    // Another address in K001's own domain.
-    deliver_to_maildir(
-        &maildir,
-        "2.b.host",
-        &format!(
+        // Another address in K001's own domain.
+        format!(
             "From: cfo@c1.example\nSubject: Re: Reminder\nMessage-ID: <x2@c1.example>\n\
              In-Reply-To: {k1}\nDate: Thu, 30 Apr 2026 10:00:00 +0000\n\nPaying Friday.\n"
         ),
-    );
+    ];
+    for (name, text) in ["1.a.host", "2.b.host"].iter().zip(&replies) {
+        deliver_to_maildir(&maildir, name, text);
+    }
     let o = setup.owed(&["inbox", "import", maildir.to_str().unwrap()]);
     succeeded(&o);
-    let out = stdout(&o);
-    assert!(
-        out.contains(
+    assert_contains_all(
+        &stdout(&o),
+        &[
             "filed K000 (reply to a reminder) UNVERIFIED: the sender billing@evil.example is not \
-             among the customer's addresses or domains: Re: Reminder"
-        ),
-        "{out}"
+             among the customer's addresses or domains: Re: Reminder",
+            "filed K001 (reply to a reminder): Re: Reminder",
+            "2 filed, 0 already filed, 0 unmatched; 1 filed from an unverified sender",
+        ],
     );
-    assert!(
-        out.contains("filed K001 (reply to a reminder): Re: Reminder"),
-        "{out}"
+    let verified: Vec<(String, bool)> = rows(
+        &setup.db(),
+        "SELECT from_addr, verified FROM replies ORDER BY id",
+        |r| Ok((r.get(0)?, r.get(1)?)),
     );
-    assert!(
-        out.contains("2 filed, 0 already filed, 0 unmatched; 1 filed from an unverified sender"),
-        "{out}"
-    );
-    let conn = rusqlite::Connection::open(setup.db()).unwrap();
-    let verified: Vec<(String, bool)> = conn
-        .prepare("SELECT from_addr, verified FROM replies ORDER BY id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
     assert_eq!(
         verified,
         vec![
@@ -918,35 +871,19 @@ fn a_reply_from_outside_the_customer_is_filed_unverified_and_shown_so() {
     );
 
     // `activity`: marked in the text, `"verified": false` in the JSON.
-    let o = setup.owed(&["activity", "K000", "--json"]);
-    succeeded(&o);
-    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let entries = json["activity"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{json}"));
-    let reply = entries.iter().find(|e| e["kind"] == "reply").unwrap();
+    let reply = first_entry(&setup.json(&["activity", "K000", "--json"]), "reply");
     assert_eq!(reply["verified"], false, "{reply}");
     assert_eq!(reply["from"], "billing@evil.example");
-    let o = setup.owed(&["activity", "K000"]);
-    assert!(
-        stdout(&o).contains("from billing@evil.example on 2026-04-30 — UNVERIFIED SENDER"),
-        "{}",
-        stdout(&o)
+    let text = setup.run_ok(&["activity", "K000"]);
+    assert_contains_all(
+        &text,
+        &["from billing@evil.example on 2026-04-30 — UNVERIFIED SENDER"],
     );
-    let o = setup.owed(&["activity", "K001", "--json"]);
-    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let reply = json["activity"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "reply")
-        .unwrap()
-        .clone();
+    let reply = first_entry(&setup.json(&["activity", "K001", "--json"]), "reply");
     assert_eq!(reply["verified"], true, "{reply}");
 
     // The engagement report counts only the verified reply as the customer's answer.
-    let o = setup.owed(&["report", "engagement", "--json"]);
-    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let report = setup.json(&["report", "engagement", "--json"]);
     assert_eq!(report["reminders"][0]["sent"], 2, "{report}");
     assert_eq!(report["reminders"][0]["replied"], 1, "{report}");
 }

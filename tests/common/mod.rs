@@ -149,3 +149,44 @@ pub fn assert_contains_all(text: &str, parts: &[&str]) {
         assert!(text.contains(part), "expected {part:?} in:\n{text}");
     }
 }
+
+/// The JSON a successful run of `owed` printed on stdout.
+#[track_caller]
+pub fn json_of(o: &Output) -> serde_json::Value {
+    let out = succeeded(o);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+/// The first entry of `kind` in the `activity` list of `owed activity --json`'s output.
+#[track_caller]
+pub fn first_entry(activity: &serde_json::Value, kind: &str) -> serde_json::Value {
+    activity["activity"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no activity list: {activity}"))
+        .iter()
+        .find(|e| e["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} entry: {activity}"))
+        .clone()
+}
+
+/// The rows `sql` selects from the database at `db`, each read by `row`.
+pub fn rows<T>(
+    db: &Path,
+    sql: &str,
+    row: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>,
+) -> Vec<T> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn.prepare(sql).unwrap();
+    stmt.query_map([], row)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// The one value `sql` selects from the database at `db`.
+pub fn value<T: rusqlite::types::FromSql>(db: &Path, sql: &str) -> T {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
