@@ -18,6 +18,59 @@ fn run(fx: &Fixture, args: &[&str]) -> std::process::Output {
     fx.owed(&all)
 }
 
+/// Splits a case of a table into its arguments (split at spaces) and what is expected.
+fn case(line: &str) -> (Vec<&str>, &str) {
+    let (args, expected) = line.split_once(" => ").expect("ARGS => EXPECTED");
+    (args.split(' ').collect(), expected)
+}
+
+/// Bad input, a case a line: the arguments (split at spaces) `=>` the whole message on stderr
+/// (after `owed: `).
+const BAD_INPUT: &[&str] = &[
+    "note K9 hello => customer `K9` does not exist",
+    "note K1 => the note is empty",
+    "promise K9 --amount 10 --date +7d => customer `K9` does not exist",
+    "promise K1 --amount -5 --date +7d => the amount must be more than zero, got `-5`",
+    "promise K1 --amount 0 --date +7d => the amount must be more than zero, got `0`",
+    "promise K1 --amount ten --date +7d => the amount `ten` is not a number",
+    "promise K1 --amount 10 --date 2026-02-30 => the promise date `2026-02-30` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)",
+    "promise K1 --amount 10 --date 2026-03-31 => the promise date 2026-03-31 is before today (2026-04-01)",
+    "promise K1 --amount 10 --date +7d --document X9 => document `X9` does not exist",
+    "promise K1 --amount 10 --date +7d --document I1,I3 => document `I3` belongs to customer `K2`, not `K1`",
+    "dispute K1 --reason weather => `weather` is not a dispute reason (one of pricing, quantity, quality, missing_po, duplicate, service, other)",
+    "dispute K1 --reason pricing --amount -1 => the amount must be more than zero, got `-1`",
+    "dispute K1 --reason pricing --document I3 => document `I3` belongs to customer `K2`, not `K1`",
+    "dispute K1 --reason pricing --document N1 => document `N1` is a credit note; name invoices or debit notes",
+    "dispute K9 --reason pricing => customer `K9` does not exist",
+    "resolve 99 => issue 99 does not exist",
+    "resolve one => `one` is not a valid issue number",
+    "resolve 1 => issue 1 is already resolved",
+    "reopen 2 => issue 2 is already open",
+    "followup K1 --date someday call => the follow-up date `someday` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)",
+    "followup K1 --date +1d => the follow-up text is empty",
+    "followup K9 --date +1d call => customer `K9` does not exist",
+    "done 42 => follow-up 42 does not exist",
+    "void-promise 42 => promise 42 does not exist",
+    "assign K9 bob => customer `K9` does not exist",
+    "assign K1 alice => alice is already the finance owner of customer `K1`",
+    "activity K9 => customer `K9` does not exist",
+];
+
+/// Each action and the one line it prints, a case a line: the arguments (split at spaces) `=>`
+/// the line. The cases run in order on one database.
+const ONE_LINE: &[&str] = &[
+    "note K1 Called Anna, pays Friday => Note 1 recorded for K1 (Kite Supplies).",
+    "promise K1 --amount 1250.5 --date fri --document I1 --document I2 => Promise 1 recorded: K1 (Kite Supplies) to pay 1,250.50 USD by 2026-04-03 for I1, I2.",
+    "void-promise 1 typo => Promise 1 voided.",
+    "dispute K2 --reason Pricing --document I3 --document I4 wrong price => Issue 1 opened for K2 (Lumen GmbH): pricing, 1,000.00 EUR on I3, I4.",
+    "dispute K1 --reason quantity --amount 75 => Issue 2 opened for K1 (Kite Supplies): quantity, 75.00 USD.",
+    "resolve 1 credit note => Issue 1 resolved.",
+    "reopen 1 => Issue 1 reopened.",
+    "followup K3 --date +2w call again => Follow-up 1 scheduled for K3 (Moss & Sons) on 2026-04-15.",
+    "done 1 => Follow-up 1 done.",
+    "assign K3 dan --sales => Owner change 1: Sales owner of K3 (Moss & Sons) is now dan (was unassigned).",
+];
+
 /// A fixture with issue 1 (K2, resolved) and issue 2 (K3, open).
 fn with_issues() -> Fixture {
     let fx = Fixture::new();
@@ -35,109 +88,14 @@ fn with_issues() -> Fixture {
 #[test]
 fn bad_input_exits_2_with_one_sentence_and_writes_nothing() {
     let fx = with_issues();
-    let cases: &[(&[&str], &str)] = &[
-        (&["note", "K9", "hello"], "customer `K9` does not exist"),
-        (&["note", "K1"], "the note is empty"),
-        (&["note", "K1", "  "], "the note is empty"),
-        (
-            &["promise", "K9", "--amount", "10", "--date", "+7d"],
-            "customer `K9` does not exist",
-        ),
-        (
-            &["promise", "K1", "--amount", "-5", "--date", "+7d"],
-            "the amount must be more than zero, got `-5`",
-        ),
-        (
-            &["promise", "K1", "--amount", "0", "--date", "+7d"],
-            "the amount must be more than zero, got `0`",
-        ),
-        (
-            &["promise", "K1", "--amount", "ten", "--date", "+7d"],
-            "the amount `ten` is not a number",
-        ),
-        (
-            &["promise", "K1", "--amount", "10", "--date", "2026-02-30"],
-            "the promise date `2026-02-30` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)",
-        ),
-        (
-            &["promise", "K1", "--amount", "10", "--date", "2026-03-31"],
-            "the promise date 2026-03-31 is before today (2026-04-01)",
-        ),
-        (
-            &[
-                "promise",
-                "K1",
-                "--amount",
-                "10",
-                "--date",
-                "+7d",
-                "--document",
-                "X9",
-            ],
-            "document `X9` does not exist",
-        ),
-        (
-            &[
-                "promise",
-                "K1",
-                "--amount",
-                "10",
-                "--date",
-                "+7d",
-                "--document",
-                "I1,I3",
-            ],
-            "document `I3` belongs to customer `K2`, not `K1`",
-        ),
-        (
-            &["dispute", "K1", "--reason", "weather"],
-            "`weather` is not a dispute reason (one of pricing, quantity, quality, missing_po, duplicate, service, other)",
-        ),
-        (
-            &["dispute", "K1", "--reason", "pricing", "--amount", "-1"],
-            "the amount must be more than zero, got `-1`",
-        ),
-        (
-            &["dispute", "K1", "--reason", "pricing", "--document", "I3"],
-            "document `I3` belongs to customer `K2`, not `K1`",
-        ),
-        (
-            &["dispute", "K1", "--reason", "pricing", "--document", "N1"],
-            "document `N1` is a credit note; name invoices or debit notes",
-        ),
-        (
-            &["dispute", "K9", "--reason", "pricing"],
-            "customer `K9` does not exist",
-        ),
-        (&["resolve", "99"], "issue 99 does not exist"),
-        (&["resolve", "one"], "`one` is not a valid issue number"),
-        (&["resolve", "1"], "issue 1 is already resolved"),
-        (&["reopen", "2"], "issue 2 is already open"),
-        (
-            &["followup", "K1", "--date", "someday", "call"],
-            "the follow-up date `someday` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)",
-        ),
-        (
-            &["followup", "K1", "--date", "+1d"],
-            "the follow-up text is empty",
-        ),
-        (
-            &["followup", "K9", "--date", "+1d", "call"],
-            "customer `K9` does not exist",
-        ),
-        (&["done", "42"], "follow-up 42 does not exist"),
-        (&["void-promise", "42"], "promise 42 does not exist"),
-        (&["assign", "K9", "bob"], "customer `K9` does not exist"),
-        (
-            &["assign", "K1", "alice"],
-            "alice is already the finance owner of customer `K1`",
-        ),
-        (&["assign", "K1", " "], "the new owner's name is empty"),
-        (&["activity", "K9"], "customer `K9` does not exist"),
+    // Arguments that are blank (not expressible in the table's words).
+    let blank: [(Vec<&str>, &str); 2] = [
+        (vec!["note", "K1", "  "], "the note is empty"),
+        (vec!["assign", "K1", " "], "the new owner's name is empty"),
     ];
     let before = fx.fingerprint();
-    for (args, message) in cases {
-        let out = run(&fx, args);
+    for (args, message) in BAD_INPUT.iter().map(|line| case(line)).chain(blank) {
+        let out = run(&fx, &args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert_eq!(stderr(&out), format!("owed: {message}\n"), "{args:?}");
         assert_eq!(stdout(&out), "", "{args:?}");
@@ -181,62 +139,10 @@ fn an_empty_collector_name_is_refused() {
 #[test]
 fn each_action_prints_one_line_naming_the_record() {
     let fx = Fixture::new();
-    let cases: &[(&[&str], &str)] = &[
-        (
-            &["note", "K1", "Called", "Anna,", "pays", "Friday"],
-            "Note 1 recorded for K1 (Kite Supplies).\n",
-        ),
-        (
-            &[
-                "promise",
-                "K1",
-                "--amount",
-                "1250.5",
-                "--date",
-                "fri",
-                "--document",
-                "I1",
-                "--document",
-                "I2",
-            ],
-            "Promise 1 recorded: K1 (Kite Supplies) to pay 1,250.50 USD by 2026-04-03 for I1, I2.\n",
-        ),
-        (&["void-promise", "1", "typo"], "Promise 1 voided.\n"),
-        (
-            &[
-                "dispute",
-                "K2",
-                "--reason",
-                "Pricing",
-                "--document",
-                "I3",
-                "--document",
-                "I4",
-                "wrong",
-                "price",
-            ],
-            "Issue 1 opened for K2 (Lumen GmbH): pricing, 1,000.00 EUR on I3, I4.\n",
-        ),
-        (
-            &["dispute", "K1", "--reason", "quantity", "--amount", "75"],
-            "Issue 2 opened for K1 (Kite Supplies): quantity, 75.00 USD.\n",
-        ),
-        (&["resolve", "1", "credit", "note"], "Issue 1 resolved.\n"),
-        (&["reopen", "1"], "Issue 1 reopened.\n"),
-        (
-            &["followup", "K3", "--date", "+2w", "call", "again"],
-            "Follow-up 1 scheduled for K3 (Moss & Sons) on 2026-04-15.\n",
-        ),
-        (&["done", "1"], "Follow-up 1 done.\n"),
-        (
-            &["assign", "K3", "dan", "--sales"],
-            "Owner change 1: Sales owner of K3 (Moss & Sons) is now dan (was unassigned).\n",
-        ),
-    ];
-    for (args, line) in cases {
-        let out = run(&fx, args);
+    for (args, line) in ONE_LINE.iter().map(|line| case(line)) {
+        let out = run(&fx, &args);
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-        assert_eq!(stdout(&out), *line, "{args:?}");
+        assert_eq!(stdout(&out), format!("{line}\n"), "{args:?}");
     }
 }
 
@@ -307,29 +213,15 @@ fn activity_json_lists_every_kind_newest_first() {
         today: owed::domain::date::parse_iso(&format!("2026-04-{today}")).unwrap(),
     };
     actions::note(&mut store, &at("01T09:00:00", "01"), "K1", "Called Anna.").unwrap();
-    let i1 = ["I1".to_string()];
-    let i2 = ["I2".to_string()];
-    actions::promise(
-        &mut store,
-        &at("01T09:05:00", "01"),
-        &config,
-        &promise_form("300", &i1),
-    )
-    .unwrap();
-    actions::promise(
-        &mut store,
-        &at("01T09:06:00", "01"),
-        &config,
-        &promise_form("500", &i2),
-    )
-    .unwrap();
-    actions::promise(
-        &mut store,
-        &at("01T09:07:00", "01"),
-        &config,
-        &promise_form("50", &[]),
-    )
-    .unwrap();
+    let (i1, i2) = (["I1".to_string()], ["I2".to_string()]);
+    for (time, amount, documents) in [
+        ("01T09:05:00", "300", &i1[..]),
+        ("01T09:06:00", "500", &i2),
+        ("01T09:07:00", "50", &[]),
+    ] {
+        let form = promise_form(amount, documents);
+        actions::promise(&mut store, &at(time, "01"), &config, &form).unwrap();
+    }
     actions::void_promise(&mut store, &at("02T10:00:00", "02"), "3", Some("duplicate")).unwrap();
     let dispute = DisputeForm {
         customer: "K1",
