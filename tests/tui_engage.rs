@@ -3,12 +3,14 @@
 //! skipped, outbox, report) and the Replies tab. The engagement worker runs in step with the
 //! keys; mail goes to a recorder (the real SMTP server is in `tui_engage_smtp.rs`).
 
+mod common;
 mod snapshot;
 mod workstation;
 
+use common::{assert_contains_all, status_text};
 use owed::tui::app::{Mode, Screen};
 use owed::tui::engage::screen::Pane;
-use owed::tui::engage::send::Stage;
+use owed::tui::engage::send::{SendFlow, Stage};
 use owed::tui::engage::{EngageRequest, SendResult};
 use owed::tui::keymap::KeyContext;
 use owed::tui::update::Effect;
@@ -32,12 +34,41 @@ fn fixture() -> Fixture {
     }
 }
 
+/// SQL that records reminder `id` of the standard cycle as sent to `customer` at 07:00 UTC
+/// on `date` (to run through `workstation::with_day_numbers`).
+fn sent_reminder(
+    id: i64,
+    customer: &str,
+    date: &str,
+    reminder: &str,
+    to: &str,
+    subject: &str,
+) -> String {
+    format!(
+        "INSERT INTO reminders (id, cid, at, collector, cycle, reminder, to_addr, subject, body,
+                                status, sent_at, sent_date, message_id)
+         SELECT {id}, cid, '{date}T07:00:00Z', 'alice', 'Standard dunning', '{reminder}', '{to}',
+                '{subject}', 'text', 'sent', '{date}T07:00:01Z', {{{date}}}, '<{id}@x>'
+           FROM customers WHERE id = '{customer}';\n"
+    )
+}
+
+/// The fixture with no email address for `customer`.
+fn fixture_without_email(customer: &str) -> Fixture {
+    let f = fixture();
+    f.execute(&format!(
+        "UPDATE customers SET email = NULL WHERE id = '{customer}'"
+    ));
+    f
+}
+
 impl Fixture {
-    /// The workstation as `collector`, its mail going to `mailer`.
-    fn driver(&self, collector: &str, size: (u16, u16), mailer: &Recorder) -> Driver {
+    /// The workstation as `collector`, and the recorder its mail goes to.
+    fn driver(&self, collector: &str, size: (u16, u16)) -> (Driver, Recorder) {
+        let mail = Recorder::default();
         let config = workstation::engage_config(&self.cycles, 2525);
-        let source = workstation::engage_source(&self.db, collector, config, mailer.factory());
-        Driver::with_engage(&self.db, collector, size, source)
+        let source = workstation::engage_source(&self.db, collector, config, mail.factory());
+        (Driver::with_engage(&self.db, collector, size, source), mail)
     }
 
     fn sql<T: rusqlite::types::FromSql>(&self, sql: &str) -> T {
@@ -63,6 +94,11 @@ fn sends(effects: &[Effect]) -> Vec<&EngageRequest> {
         .collect()
 }
 
+/// The send flow (picker, preview, confirm, done) open on the workstation.
+fn send_flow(d: &Driver) -> &SendFlow {
+    d.app.engage.flow.as_ref().expect("a send flow is open")
+}
+
 fn stage(d: &Driver) -> Option<Stage> {
     d.app.engage.flow.as_ref().map(|f| f.stage)
 }
@@ -70,14 +106,13 @@ fn stage(d: &Driver) -> Option<Stage> {
 #[test]
 fn the_picker_moves_the_preview_scrolls_and_cancelling_sends_nothing() {
     let f = fixture();
-    let mail = Recorder::default();
-    let mut d = f.driver("alice", (80, 24), &mail);
+    let (mut d, mail) = f.driver("alice", (80, 24));
     d.press("G");
     assert_eq!(d.selected().as_deref(), Some("Kite Supplies"));
     let mut effects = d.press("r");
     assert_eq!(stage(&d), Some(Stage::Picker));
     assert_eq!(d.app.key_context(), KeyContext::Send);
-    let flow = d.app.engage.flow.as_ref().unwrap();
+    let flow = send_flow(&d);
     let names: Vec<&str> = flow.templates.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(
         names,
@@ -87,12 +122,12 @@ fn the_picker_moves_the_preview_scrolls_and_cancelling_sends_nothing() {
     assert_eq!(flow.templates[1].used_by, ["Standard dunning / Firm"]);
     assert!(flow.templates[3].used_by.is_empty());
     effects.extend(d.press("j j G"));
-    assert_eq!(d.app.engage.flow.as_ref().unwrap().template_sel, 3);
+    assert_eq!(send_flow(&d).template_sel, 3);
     effects.extend(d.press("k k g g j"));
-    assert_eq!(d.app.engage.flow.as_ref().unwrap().template_sel, 1);
+    assert_eq!(send_flow(&d).template_sel, 1);
     effects.extend(d.press("<Enter>"));
     assert_eq!(stage(&d), Some(Stage::Preview));
-    let flow = d.app.engage.flow.as_ref().unwrap();
+    let flow = send_flow(&d);
     let preview = flow.current().unwrap();
     let mail_preview = preview.mail.as_ref().unwrap();
     assert_eq!(preview.customer_id, "K1");
@@ -109,12 +144,12 @@ fn the_picker_moves_the_preview_scrolls_and_cancelling_sends_nothing() {
     );
     // The body is longer than the popup at 80×24: it scrolls, and stops at its end.
     effects.extend(d.press("j j"));
-    assert_eq!(d.app.engage.flow.as_ref().unwrap().scroll, 2);
+    assert_eq!(send_flow(&d).scroll, 2);
     effects.extend(d.press("G"));
-    let bottom = d.app.engage.flow.as_ref().unwrap().scroll;
+    let bottom = send_flow(&d).scroll;
     assert!(bottom > 2, "scrolled to the end: {bottom}");
     effects.extend(d.press("j"));
-    assert_eq!(d.app.engage.flow.as_ref().unwrap().scroll, bottom);
+    assert_eq!(send_flow(&d).scroll, bottom);
     assert!(
         d.screen().contains("Accounts receivable"),
         "the body's last line"
@@ -143,7 +178,7 @@ fn the_picker_moves_the_preview_scrolls_and_cancelling_sends_nothing() {
     d.press("<Enter>");
     assert_eq!(d.app.screen, Screen::Detail);
     d.press("r");
-    let flow = d.app.engage.flow.as_ref().unwrap();
+    let flow = send_flow(&d);
     assert_eq!(flow.label, "Kite Supplies");
     let kite: i64 = f.sql("SELECT cid FROM customers WHERE id = 'K1'");
     assert_eq!(
@@ -157,8 +192,7 @@ fn the_picker_moves_the_preview_scrolls_and_cancelling_sends_nothing() {
 #[test]
 fn confirming_sends_once_and_the_timeline_shows_the_reminder() {
     let f = fixture();
-    let mail = Recorder::default();
-    let mut d = f.driver("alice", (120, 40), &mail);
+    let (mut d, mail) = f.driver("alice", (120, 40));
     d.press("G");
     let effects = d.press("r <Enter> s");
     assert!(sends(&effects).is_empty());
@@ -181,21 +215,14 @@ fn confirming_sends_once_and_the_timeline_shows_the_reminder() {
         sent[0]
     );
     assert_eq!(stage(&d), Some(Stage::Done));
-    let flow = d.app.engage.flow.as_ref().unwrap();
+    let flow = send_flow(&d);
     let SendResult::Sent { message_id, to } = &flow.outcomes[0].result else {
         panic!("{:?}", flow.outcomes)
     };
     assert_eq!(to, "ap@kite.example");
     assert!(sent[0].contains(message_id.as_str()));
     assert!(d.screen().contains("Done · 1 sent, 0 not sent"));
-    assert!(
-        d.app
-            .status
-            .as_ref()
-            .unwrap()
-            .text
-            .starts_with("Sent to Kite Supplies")
-    );
+    assert!(status_text(&d.app).starts_with("Sent to Kite Supplies"));
     // The detail beside the queue shows the reminder at once.
     let timeline = &d.app.detail.as_ref().unwrap().detail.activity;
     assert_eq!(timeline[0].kind.label(), "reminder");
@@ -210,7 +237,7 @@ fn confirming_sends_once_and_the_timeline_shows_the_reminder() {
     assert_eq!(stage(&d), None);
     // Pressing it all again the same day sends nothing more.
     d.press("r <Enter> s y");
-    let flow = d.app.engage.flow.as_ref().unwrap();
+    let flow = send_flow(&d);
     assert_eq!(flow.outcomes[0].result, SendResult::AlreadySent);
     assert_eq!(mail.sent().len(), 1);
     assert_eq!(
@@ -221,23 +248,17 @@ fn confirming_sends_once_and_the_timeline_shows_the_reminder() {
 
 #[test]
 fn marked_customers_get_one_email_each_and_those_without_an_address_are_left_out() {
-    let f = fixture();
-    f.execute("UPDATE customers SET email = NULL WHERE id = 'K4'");
-    let mail = Recorder::default();
-    let mut d = f.driver("alice", (120, 40), &mail);
+    let f = fixture_without_email("K4");
+    let (mut d, mail) = f.driver("alice", (120, 40));
     // Acme Corp, then Tokyo Trading (no email), then Acme Widgets (not overdue: all open).
     d.press("<Space> <Space> <Space>");
     assert_eq!(d.app.marks.len(), 3);
     d.press("r j j j <Enter>");
-    let flow = d.app.engage.flow.as_ref().unwrap();
+    let flow = send_flow(&d);
     assert_eq!(flow.label, "3 customers");
     assert_eq!(flow.chosen.as_ref().unwrap().name, "courtesy");
-    let ids: Vec<&str> = flow
-        .previews
-        .iter()
-        .map(|p| p.customer_id.as_str())
-        .collect();
-    assert_eq!(ids, ["K4", "K6", "K7"]);
+    let ids = flow.previews.iter().map(|p| p.customer_id.as_str());
+    assert_eq!(ids.collect::<Vec<_>>(), ["K4", "K6", "K7"]);
     assert!(
         flow.previews[0]
             .mail
@@ -250,12 +271,12 @@ fn marked_customers_get_one_email_each_and_those_without_an_address_are_left_out
             .contains("Cannot send to 東京商事株式会社 Tokyo Trading")
     );
     d.press("n");
-    assert_eq!(d.app.engage.flow.as_ref().unwrap().index, 1);
+    assert_eq!(send_flow(&d).index, 1);
     assert!(d.screen().contains("To       Acme Corp <ap@acme.example>"));
     d.press("p p");
-    assert_eq!(d.app.engage.flow.as_ref().unwrap().index, 2, "wraps around");
+    assert_eq!(send_flow(&d).index, 2, "wraps around");
     d.press("s");
-    let flow = d.app.engage.flow.as_ref().unwrap();
+    let flow = send_flow(&d);
     assert_eq!(flow.confirm[0], "Send “courtesy” to 2 customers?");
     assert!(flow.confirm.iter().any(|l| l.starts_with("K4: ")));
     let effects = d.press("y");
@@ -264,15 +285,13 @@ fn marked_customers_get_one_email_each_and_those_without_an_address_are_left_out
     };
     assert_eq!(cids.len(), 2);
     assert_eq!(mail.sent().len(), 2);
-    assert_eq!(d.app.engage.flow.as_ref().unwrap().tally(), (2, 0));
+    assert_eq!(send_flow(&d).tally(), (2, 0));
 }
 
 #[test]
 fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
-    let f = fixture();
-    f.execute("UPDATE customers SET email = NULL WHERE id = 'K10'");
-    let mail = Recorder::default();
-    let mut d = f.driver("alice", (120, 40), &mail);
+    let f = fixture_without_email("K10");
+    let (mut d, mail) = f.driver("alice", (120, 40));
     d.press("E");
     assert_eq!(d.app.screen, Screen::Engage);
     assert_eq!(d.app.key_context(), KeyContext::Engage);
@@ -311,14 +330,7 @@ fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
     assert_eq!(plan.held.len(), 1);
     assert_eq!(plan.held[0].customer_id, "K1");
     assert_eq!(plan.held[0].until.to_string(), "2026-05-07");
-    assert!(
-        d.app
-            .status
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("until 2026-05-07")
-    );
+    assert!(status_text(&d.app).contains("until 2026-05-07"));
     // The Held pane lists it; h there offers to release it.
     d.press("] ]");
     assert_eq!(d.app.engage.screen.pane, Pane::Held);
@@ -348,8 +360,7 @@ fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
 #[test]
 fn send_now_from_the_plan_confirms_then_sends_and_the_outbox_shows_it() {
     let f = fixture();
-    let mail = Recorder::default();
-    let mut d = f.driver("alice", (120, 40), &mail);
+    let (mut d, mail) = f.driver("alice", (120, 40));
     d.press("E j");
     // Enter previews the planned email.
     d.press("<Enter>");
@@ -374,7 +385,7 @@ fn send_now_from_the_plan_confirms_then_sends_and_the_outbox_shows_it() {
     let effects = d.press("s");
     assert_eq!(stage(&d), Some(Stage::Confirm));
     assert!(
-        d.app.engage.flow.as_ref().unwrap().confirm[0]
+        send_flow(&d).confirm[0]
             .contains("Standard dunning / Firm → Kite Supplies <ap@kite.example>")
     );
     assert!(sends(&effects).is_empty());
@@ -396,7 +407,7 @@ fn send_now_from_the_plan_confirms_then_sends_and_the_outbox_shows_it() {
     assert!(d.screen().contains("Standard dunning / Firm"));
     // Marks: two at once.
     d.press("[ [ [ g g <Space> <Space> s");
-    let flow = d.app.engage.flow.as_ref().unwrap();
+    let flow = send_flow(&d);
     assert_eq!(flow.send_keys.len(), 2);
     d.press("y <Esc>");
     assert_eq!(mail.sent().len(), 3);
@@ -414,15 +425,19 @@ fn failed_and_pending_reminders_show_in_the_outbox_with_their_errors() {
          SELECT cid, '2026-04-29T08:00:01Z', 'alice', 'Standard dunning', 'Final', 'keiri@tokyo.example',
                 'Final notice', 'text', 'pending', 'delivery unknown: connection reset' FROM customers WHERE id = 'K4';",
     );
-    let mail = Recorder::default();
-    let mut d = f.driver("alice", (120, 40), &mail);
+    let (mut d, _mail) = f.driver("alice", (120, 40));
     d.press(": engage <Space> outbox <Enter>");
     assert_eq!(d.app.screen, Screen::Engage);
     assert_eq!(d.app.engage.screen.pane, Pane::Outbox);
     let screen = d.screen();
-    assert!(screen.contains(" Outbox 2 "), "{screen}");
-    assert!(screen.contains("550 mailbox unavailable"));
-    assert!(screen.contains("delivery unknown: connection reset"));
+    assert_contains_all(
+        &screen,
+        &[
+            " Outbox 2 ",
+            "550 mailbox unavailable",
+            "delivery unknown: connection reset",
+        ],
+    );
     snapshot::assert("engage_outbox_120x40", &screen);
 }
 
@@ -430,24 +445,25 @@ fn failed_and_pending_reminders_show_in_the_outbox_with_their_errors() {
 fn the_report_pane_shows_what_the_reminders_achieved() {
     let f = fixture();
     // Two more reminders sent earlier: Kite's partly paid since, Acme promised within 7 days.
-    f.execute(&workstation::with_day_numbers(
-        "INSERT INTO reminders (id, cid, at, collector, cycle, reminder, to_addr, subject, body, status, sent_at, sent_date, message_id)
-         SELECT 50, cid, '2026-04-01T07:00:00Z', 'alice', 'Standard dunning', 'Friendly', 'ap@kite.example',
-                'Friendly reminder', 'text', 'sent', '2026-04-01T07:00:01Z', {2026-04-01}, '<k@x>' FROM customers WHERE id = 'K1';
-         INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
+    let kite = sent_reminder(
+        50,
+        "K1",
+        "2026-04-01",
+        "Friendly",
+        "ap@kite.example",
+        "Friendly reminder",
+    );
+    let acme = sent_reminder(51, "K6", "2026-04-10", "Firm", "ap@acme.example", "Overdue");
+    let documents = "INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
          SELECT 'Standard dunning', 'Friendly', did, 50 FROM documents WHERE id = 'A1';
-         INSERT INTO reminders (id, cid, at, collector, cycle, reminder, to_addr, subject, body, status, sent_at, sent_date, message_id)
-         SELECT 51, cid, '2026-04-10T07:00:00Z', 'alice', 'Standard dunning', 'Firm', 'ap@acme.example',
-                'Overdue', 'text', 'sent', '2026-04-10T07:00:01Z', {2026-04-10}, '<a@x>' FROM customers WHERE id = 'K6';
          INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
          SELECT 'Standard dunning', 'Firm', did, 51 FROM documents WHERE id = 'F1';
          INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
          SELECT 'Standard dunning', 'Friendly', d.did, r.id FROM documents d, reminders r
           WHERE d.id = 'B1' AND r.cycle = 'Standard dunning' AND r.reminder = 'Friendly'
-            AND r.to_addr = 'buchhaltung@lumen.example';",
-    ));
-    let mail = Recorder::default();
-    let mut d = f.driver("alice", (120, 40), &mail);
+            AND r.to_addr = 'buchhaltung@lumen.example';";
+    f.execute(&workstation::with_day_numbers(&(kite + &acme + documents)));
+    let (mut d, _mail) = f.driver("alice", (120, 40));
     d.press("E [");
     assert_eq!(d.app.engage.screen.pane, Pane::Report);
     let report = d.app.engage.screen.report.as_ref().unwrap();
@@ -467,25 +483,26 @@ fn the_report_pane_shows_what_the_reminders_achieved() {
 #[test]
 fn picker_and_preview_snapshots() {
     let f = fixture();
-    let mail = Recorder::default();
-    let mut d = f.driver("alice", (120, 40), &mail);
-    d.press("G r");
-    snapshot::assert("engage_picker_120x40", &d.screen());
-    d.press("<Enter>");
-    snapshot::assert("engage_preview_120x40", &d.screen());
-    d.press("s");
-    snapshot::assert("engage_confirm_120x40", &d.screen());
+    let (mut d, _mail) = f.driver("alice", (120, 40));
+    let steps = [
+        ("G r", "engage_picker_120x40"),
+        ("<Enter>", "engage_preview_120x40"),
+        ("s", "engage_confirm_120x40"),
+    ];
+    snapshot::assert_steps(&steps, |keys| {
+        d.press(keys);
+        d.screen()
+    });
 }
 
 #[test]
 fn without_cycles_the_popup_says_where_they_should_be() {
     let f = fixture();
     std::fs::remove_dir_all(&f.cycles).unwrap();
-    let mail = Recorder::default();
-    let mut d = f.driver("alice", (120, 40), &mail);
+    let (mut d, _mail) = f.driver("alice", (120, 40));
     d.press("r");
     assert_eq!(stage(&d), Some(Stage::Done));
-    let note = d.app.engage.flow.as_ref().unwrap().note.clone().unwrap();
+    let note = send_flow(&d).note.clone().unwrap();
     assert!(note.contains("no engagement cycles in"), "{note}");
     d.press("<Esc> E");
     let error = d.app.engage.screen.plan_error.clone().unwrap();
@@ -495,8 +512,7 @@ fn without_cycles_the_popup_says_where_they_should_be() {
 #[test]
 fn opening_a_customer_from_the_replies_tab_marks_its_replies_read() {
     let f = fixture();
-    let mail = Recorder::default();
-    let mut d = f.driver("bob", (120, 40), &mail);
+    let (mut d, _mail) = f.driver("bob", (120, 40));
     assert_eq!(d.app.page.counts[5], 1, "Lumen's unread reply");
     d.press("6");
     assert_eq!(d.names(), ["Lumen GmbH"]);
@@ -573,8 +589,7 @@ fn a_reply_from_an_unverified_sender_is_marked_in_the_replies_tab_and_the_timeli
                 'billing@evil.example', 'Re: Invoice INV-100', 'Our bank details changed.', 0
            FROM customers WHERE id = 'K1';",
     ));
-    let mail = Recorder::default();
-    let mut d = f.driver("alice", (120, 40), &mail);
+    let (mut d, _mail) = f.driver("alice", (120, 40));
     d.press("6");
     assert_eq!(d.names(), ["Kite Supplies"]);
     let row = &d.app.page.rows[0];
@@ -600,11 +615,9 @@ fn a_reply_from_an_unverified_sender_is_marked_in_the_replies_tab_and_the_timeli
         reply.text,
         "UNVERIFIED SENDER billing@evil.example: Re: Invoice INV-100 — Our bank details changed."
     );
-    let screen = d.screen();
-    assert!(screen.contains("reply (?)"), "{screen}");
-    assert!(
-        screen.contains("UNVERIFIED SENDER billing@evil.example"),
-        "{screen}"
+    assert_contains_all(
+        &d.screen(),
+        &["reply (?)", "UNVERIFIED SENDER billing@evil.example"],
     );
     // It is not contact from the customer: the last contact stays the note of 2026-04-20.
     d.press("<Esc>");
@@ -617,11 +630,14 @@ fn a_reply_from_an_unverified_sender_is_marked_in_the_replies_tab_and_the_timeli
 #[test]
 fn a_reminder_that_named_no_documents_is_not_counted_as_paid() {
     let f = fixture();
-    f.execute(&workstation::with_day_numbers(
-        "INSERT INTO reminders (id, cid, at, collector, cycle, reminder, to_addr, subject, body, status, sent_at, sent_date, message_id)
-         SELECT 60, cid, '2026-04-01T07:00:00Z', 'alice', 'Standard dunning', 'Friendly', 'ap@kite.example',
-                'Friendly reminder', 'text', 'sent', '2026-04-01T07:00:01Z', {2026-04-01}, '<n@x>' FROM customers WHERE id = 'K1';",
-    ));
+    f.execute(&workstation::with_day_numbers(&sent_reminder(
+        60,
+        "K1",
+        "2026-04-01",
+        "Friendly",
+        "ap@kite.example",
+        "Friendly reminder",
+    )));
     let store = owed::store::Store::open_existing(&f.db).unwrap();
     let outcomes = store
         .engagement()

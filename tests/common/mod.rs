@@ -190,3 +190,8 @@ pub fn value<T: rusqlite::types::FromSql>(db: &Path, sql: &str) -> T {
         .query_row(sql, [], |r| r.get(0))
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
+
+/// The text of the workstation's status line (empty when it shows none).
+pub fn status_text(app: &owed::tui::app::App) -> &str {
+    app.status.as_ref().map_or("", |s| s.text.as_str())
+}
