@@ -195,3 +195,21 @@ pub fn value<T: rusqlite::types::FromSql>(db: &Path, sql: &str) -> T {
 pub fn status_text(app: &owed::tui::app::App) -> &str {
     app.status.as_ref().map_or("", |s| s.text.as_str())
 }
+
+/// Writes each `(name, text)` of `files` under `dir`; a `name` may hold folders, which are
+/// made.
+pub fn write_files(dir: &Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+    }
+}
+
+/// Runs `owed --db DB ARGS` with a config file in `dir` that has only defaults (unless `dir`
+/// has one already).
+pub fn owed_db(dir: &Path, db: &Path, args: &[&str]) -> Output {
+    let mut all = vec!["--db", db.to_str().unwrap()];
+    all.extend(args);
+    owed_in(dir, &all)
+}
