@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{command_in, owed_in, refused, stderr, stdout, succeeded, write_fixture};
+use common::{command_in, owed_db, owed_in, refused, stderr, stdout, succeeded, write_fixture};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use std::io::{Read, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -35,15 +35,7 @@ fn imported(dir: &Path) -> PathBuf {
     let csv = dir.join("csv");
     write_fixture(&csv, |_, t| t.to_string());
     let db = dir.join("data/owed.db");
-    let o = owed_in(
-        dir,
-        &[
-            "--db",
-            db.to_str().unwrap(),
-            "import",
-            csv.to_str().unwrap(),
-        ],
-    );
+    let o = owed_db(dir, &db, &["import", csv.to_str().unwrap()]);
     succeeded(&o);
     db
 }
@@ -270,7 +262,7 @@ fn every_command_but_import_and_demo_refuses_a_missing_database() {
         &["inbox", "import", dir.path().to_str().unwrap()],
         &["backtest", "--from", "2026-01-01", "--to", "2026-02-01"],
     ] {
-        let o = owed_in(dir.path(), &[&["--db", db_s][..], args].concat());
+        let o = owed_db(dir.path(), db_s, args);
         let msg = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {msg}");
         assert!(
@@ -285,10 +277,7 @@ fn every_command_but_import_and_demo_refuses_a_missing_database() {
     assert!(!out.exists());
 
     // An import whose input does not exist creates nothing either.
-    let o = owed_in(
-        dir.path(),
-        &["--db", db_s, "import", "/nonexistent/billing"],
-    );
+    let o = owed_db(dir.path(), db_s, &["import", "/nonexistent/billing"]);
     refused(&o, 2, "/nonexistent/billing");
     assert!(!dir.path().join("typo").exists(), "something was created");
 }
@@ -306,10 +295,7 @@ fn files_that_are_no_owed_database_are_named_in_one_sentence() {
     let dir = tempfile::tempdir().unwrap();
     let text = dir.path().join("README.md");
     std::fs::write(&text, "# Not a database\n".repeat(200)).unwrap();
-    let o = owed_in(
-        dir.path(),
-        &["--db", text.to_str().unwrap(), "report", "aging"],
-    );
+    let o = owed_db(dir.path(), &text, &["report", "aging"]);
     let msg = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{msg}");
     assert!(msg.contains("README.md is not an owed database"), "{msg}");
@@ -320,10 +306,7 @@ fn files_that_are_no_owed_database_are_named_in_one_sentence() {
             .unwrap()
             .pragma_update(None, "user_version", version)
             .unwrap();
-        let o = owed_in(
-            dir.path(),
-            &["--db", db.to_str().unwrap(), "report", "aging"],
-        );
+        let o = owed_db(dir.path(), &db, &["report", "aging"]);
         let msg = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{msg}");
         assert!(msg.contains("owed.db"), "{msg}");
@@ -351,26 +334,23 @@ fn the_base_currency_is_fixed_at_the_first_import() {
         ],
         &["import", csv.to_str().unwrap()],
     ] {
-        let o = owed_in(&euro, &[&["--db", db][..], args].concat());
+        let o = owed_db(&euro, db, args);
         let msg = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {msg}");
         assert!(msg.contains("base_currency is EUR"), "{msg}");
         assert!(msg.contains("in USD since its first import"), "{msg}");
     }
     // The same config as at the import still works.
-    let o = owed_in(dir.path(), &["--db", db, "report", "aging"]);
+    let o = owed_db(dir.path(), db, &["report", "aging"]);
     succeeded(&o);
 
     // The demo keeps working in either currency (it makes a new portfolio for another).
     let demo = dir.path().join("demo.db");
     let demo = demo.to_str().unwrap();
     for folder in [dir.path(), euro.as_path()] {
-        let o = owed_in(
-            folder,
-            &["--db", demo, "demo", "--no-tui", "--customers", "20"],
-        );
+        let o = owed_db(folder, demo, &["demo", "--no-tui", "--customers", "20"]);
         succeeded(&o);
-        let o = owed_in(folder, &["--db", demo, "report", "aging"]);
+        let o = owed_db(folder, demo, &["report", "aging"]);
         succeeded(&o);
     }
 }
@@ -380,26 +360,20 @@ fn as_of_dates_stay_within_the_calendar() {
     let dir = tempfile::tempdir().unwrap();
     let db = imported(dir.path());
     let db = db.to_str().unwrap();
-    let o = owed_in(
+    let o = owed_db(
         dir.path(),
-        &["--db", db, "--as-of", "9999-12-31", "report", "forecast"],
+        db,
+        &["--as-of", "9999-12-31", "report", "forecast"],
     );
     let msg = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{msg}");
     assert!(msg.contains("1900-01-01 to 9000-12-31"), "{msg}");
     assert!(!stdout(&o).contains("+10000"), "{}", stdout(&o));
     // The last date of the calendar still has room for the forecast's horizon.
-    let o = owed_in(
+    let o = owed_db(
         dir.path(),
-        &[
-            "--db",
-            db,
-            "--as-of",
-            "9000-12-31",
-            "report",
-            "forecast",
-            "--json",
-        ],
+        db,
+        &["--as-of", "9000-12-31", "report", "forecast", "--json"],
     );
     succeeded(&o);
     let out = stdout(&o);

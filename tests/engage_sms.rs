@@ -6,7 +6,7 @@
 mod common;
 
 use base64::Engine as _;
-use common::{command_in, owed_in, refused, stderr, stdout, succeeded};
+use common::{command_in, owed_db, owed_in, refused, stderr, stdout, succeeded};
 use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -236,7 +236,7 @@ fn run(dir: &Path, db: &str) -> std::process::Command {
 }
 
 fn outbox(dir: &Path, db: &str) -> Vec<serde_json::Value> {
-    let o = owed_in(dir, &["--db", db, "engage", "outbox", "--json"]);
+    let o = owed_db(dir, db, &["engage", "outbox", "--json"]);
     succeeded(&o);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     v.as_array().unwrap().clone()

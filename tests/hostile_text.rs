@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{command_in, stderr, stdout, succeeded};
+use common::{command_in, owed_db, stderr, stdout, succeeded};
 use owed::domain::text::is_unsafe;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -319,19 +319,7 @@ fn names_with_control_characters_are_refused_on_the_command_line() {
 fn the_demo_names_its_database_without_obeying_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo\x1b]0;TITLE\x07.db");
-    let o = command_in(
-        dir.path(),
-        &[
-            "--db",
-            db.to_str().unwrap(),
-            "demo",
-            "--customers",
-            "20",
-            "--no-tui",
-        ],
-    )
-    .output()
-    .unwrap();
+    let o = owed_db(dir.path(), &db, &["demo", "--customers", "20", "--no-tui"]);
     succeeded(&o);
     assert_shown("demo", &o);
     assert!(

@@ -6,27 +6,33 @@ mod common;
 mod ssh_client;
 mod workstation;
 
-use common::{owed_in, refused, stderr, succeeded};
+use common::{owed_db, refused, stderr, succeeded};
+
+/// Adds the user `name` with `role`, who logs in with `key`, to the database at `db`.
+fn add_user(
+    dir: &std::path::Path,
+    db: &str,
+    name: &str,
+    role: &str,
+    key: &russh::keys::PrivateKey,
+) {
+    let line = key.public_key().to_openssh().unwrap();
+    let args = [
+        "--as", "root", "user", "add", name, "--role", role, "--key", &line,
+    ];
+    succeeded(&owed_db(dir, db, &args));
+}
 
 #[test]
 fn bad_input_starts_nothing_and_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("owed.db");
-    let o = owed_in(
-        dir.path(),
-        &[
-            "--db",
-            db.to_str().unwrap(),
-            "serve",
-            "--listen",
-            "localhost",
-        ],
-    );
+    let o = owed_db(dir.path(), &db, &["serve", "--listen", "localhost"]);
     refused(&o, 2, "ADDR:PORT");
     assert!(!dir.path().join("host_key.ed25519").exists());
 
     // No database there: nothing to serve, and nothing created.
-    let o = owed_in(dir.path(), &["--db", db.to_str().unwrap(), "serve"]);
+    let o = owed_db(dir.path(), &db, &["serve"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(!db.exists());
     assert!(!dir.path().join("host_key.ed25519").exists());
@@ -36,7 +42,7 @@ fn bad_input_starts_nothing_and_creates_nothing() {
         "[serve]\nlisten = \"2222\"\n",
     )
     .unwrap();
-    let o = owed_in(dir.path(), &["--db", db.to_str().unwrap(), "serve"]);
+    let o = owed_db(dir.path(), &db, &["serve"]);
     refused(&o, 2, "serve.listen");
     assert!(!dir.path().join("host_key.ed25519").exists());
 }
@@ -59,14 +65,7 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
         ("alice", "collector", &alice),
         ("bob", "collector", &bob),
     ] {
-        let line = key.public_key().to_openssh().unwrap();
-        let o = owed_in(
-            dir.path(),
-            &[
-                "--db", db, "--as", "root", "user", "add", name, "--role", role, "--key", &line,
-            ],
-        );
-        succeeded(&o);
+        add_user(dir.path(), db, name, role, key);
     }
 
     let mut server = Reaped(
@@ -257,11 +256,10 @@ async fn over_ssh_an_attachment_is_shown_in_half_blocks_and_never_sent() {
     img.save(&scan).unwrap();
     let tiff = std::fs::read(&scan).unwrap();
     assert!(tiff.starts_with(b"II*\0") || tiff.starts_with(b"MM\0*"));
-    let o = owed_in(
+    let o = owed_db(
         dir.path(),
+        db,
         &[
-            "--db",
-            db,
             "--as",
             "alice",
             "attach",
@@ -275,14 +273,7 @@ async fn over_ssh_an_attachment_is_shown_in_half_blocks_and_never_sent() {
     std::fs::remove_file(&scan).unwrap();
     let (dana, alice) = (new_key(), new_key());
     for (name, role, key) in [("dana", "manager", &dana), ("alice", "collector", &alice)] {
-        let line = key.public_key().to_openssh().unwrap();
-        let o = owed_in(
-            dir.path(),
-            &[
-                "--db", db, "--as", "root", "user", "add", name, "--role", role, "--key", &line,
-            ],
-        );
-        succeeded(&o);
+        add_user(dir.path(), db, name, role, key);
     }
 
     // Even when the server's own terminal is set to kitty graphics: a session gets cells.

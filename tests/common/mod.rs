@@ -208,8 +208,8 @@ pub fn write_files(dir: &Path, files: &[(&str, &str)]) {
 
 /// Runs `owed --db DB ARGS` with a config file in `dir` that has only defaults (unless `dir`
 /// has one already).
-pub fn owed_db(dir: &Path, db: &Path, args: &[&str]) -> Output {
-    let mut all = vec!["--db", db.to_str().unwrap()];
+pub fn owed_db(dir: &Path, db: impl AsRef<Path>, args: &[&str]) -> Output {
+    let mut all = vec!["--db", db.as_ref().to_str().unwrap()];
     all.extend(args);
     owed_in(dir, &all)
 }
