@@ -6,7 +6,7 @@
 mod common;
 
 use base64::Engine as _;
-use common::{command_in, owed_db, owed_in, refused, stderr, stdout, succeeded};
+use common::{command_db, owed_db, refused, stderr, stdout, succeeded, write_files};
 use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -185,22 +185,22 @@ template = "templates/nudge.md"
 /// A database with the portfolio, the SMS cycle and a config pointing at `provider`.
 fn setup(dir: &Path, provider: &Provider) -> String {
     let data = dir.join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    std::fs::write(data.join("customers.csv"), CUSTOMERS).unwrap();
-    std::fs::write(data.join("documents.csv"), DOCUMENTS).unwrap();
-    let cycles = dir.join("cycles");
-    std::fs::create_dir_all(cycles.join("templates")).unwrap();
-    std::fs::write(cycles.join("texts.toml"), CYCLE).unwrap();
-    std::fs::write(
-        cycles.join("templates/nudge.md"),
-        "Overdue: {{ customer.name }}\n\n{{ table }}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        cycles.join("templates/nudge.sms.txt"),
-        "{{ customer.name }}: {{ totals.balance }} {{ totals.currency }} is overdue.\n",
-    )
-    .unwrap();
+    write_files(
+        dir,
+        &[
+            ("data/customers.csv", CUSTOMERS),
+            ("data/documents.csv", DOCUMENTS),
+            ("cycles/texts.toml", CYCLE),
+            (
+                "cycles/templates/nudge.md",
+                "Overdue: {{ customer.name }}\n\n{{ table }}\n",
+            ),
+            (
+                "cycles/templates/nudge.sms.txt",
+                "{{ customer.name }}: {{ totals.balance }} {{ totals.currency }} is overdue.\n",
+            ),
+        ],
+    );
     std::fs::write(
         dir.join("config.toml"),
         format!(
@@ -212,17 +212,16 @@ fn setup(dir: &Path, provider: &Provider) -> String {
     )
     .unwrap();
     let db = dir.join("owed.db").to_str().unwrap().to_string();
-    let o = owed_in(dir, &["--db", &db, "import", data.to_str().unwrap()]);
+    let o = owed_db(dir, &db, &["import", data.to_str().unwrap()]);
     succeeded(&o);
     db
 }
 
 fn run(dir: &Path, db: &str) -> std::process::Command {
-    let mut c = command_in(
+    let mut c = command_db(
         dir,
+        db,
         &[
-            "--db",
-            db,
             "--as-of",
             "2026-05-01",
             "engage",
@@ -249,11 +248,10 @@ fn a_text_is_sent_once_across_a_crash_and_a_rerun() {
     let provider = Provider::start();
     let db = setup(dir.path(), &provider);
     // The plan: C1 and C2 by phone; C3 has no phone and is skipped.
-    let o = owed_in(
+    let o = owed_db(
         dir.path(),
+        &db,
         &[
-            "--db",
-            &db,
             "--as-of",
             "2026-05-01",
             "engage",
@@ -320,17 +318,10 @@ fn a_text_is_sent_once_across_a_crash_and_a_rerun() {
     assert_eq!(provider.requests().len(), 2, "nothing was sent twice");
 
     // The report counts the text message sent.
-    let o = owed_in(
+    let o = owed_db(
         dir.path(),
-        &[
-            "--db",
-            &db,
-            "--as-of",
-            "2026-05-01",
-            "report",
-            "engagement",
-            "--json",
-        ],
+        &db,
+        &["--as-of", "2026-05-01", "report", "engagement", "--json"],
     );
     let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(report["total"]["sent"], 1);
@@ -343,7 +334,7 @@ fn a_text_is_sent_once_across_a_crash_and_a_rerun() {
 
     // After a person checked the provider's log, C2 is released and sent once more.
     let id = rows.iter().find(|r| r["customer_id"] == "C2").unwrap()["id"].to_string();
-    let o = owed_in(dir.path(), &["--db", &db, "engage", "release", &id]);
+    let o = owed_db(dir.path(), &db, &["engage", "release", &id]);
     succeeded(&o);
     let o = run(dir.path(), &db).output().unwrap();
     succeeded(&o);

@@ -9,6 +9,7 @@ mod workbook;
 
 use common::{
     assert_contains_all, first_entry, json_of, refused, rows, stderr, stdout, succeeded, value,
+    write_dunning_cycle, write_files,
 };
 use smtp_server::{HangAt, Script, ScriptedServer, SmtpServer, closed_port};
 use std::collections::BTreeSet;
@@ -28,7 +29,6 @@ impl Setup {
     fn new(customers: &[(&str, &str, &str)], port: u16) -> Setup {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        std::fs::create_dir_all(&data).unwrap();
         let mut c = String::from("id,name,email\n");
         let mut d = String::from("id,customer_id,type,doc_date,due_date,amount,currency\n");
         for (i, (id, name, email)) in customers.iter().enumerate() {
@@ -38,21 +38,12 @@ impl Setup {
                 100 + i
             ));
         }
-        std::fs::write(data.join("customers.csv"), c).unwrap();
-        std::fs::write(data.join("documents.csv"), d).unwrap();
-        let cycles = dir.path().join("cycles");
-        std::fs::create_dir_all(cycles.join("templates")).unwrap();
-        std::fs::write(
-            cycles.join("dunning.toml"),
-            "name = \"Dunning\"\ncustomer = \"overdue > 0\"\n\
-             [[reminder]]\nname = \"Friendly\"\nafter_due_days = 3\ntemplate = \"templates/friendly.md\"\n",
-        )
-        .unwrap();
-        std::fs::write(
-            cycles.join("templates/friendly.md"),
-            "Reminder for {{ customer.name }}\n\nHello {{ customer.name }},\n\n{{ table }}\n\n{{ collector }}\n",
-        )
-        .unwrap();
+        write_files(&data, &[("customers.csv", &c), ("documents.csv", &d)]);
+        write_dunning_cycle(
+            dir.path(),
+            "Reminder for {{ customer.name }}\n\nHello {{ customer.name }},\n\n{{ table }}\n\n\
+             {{ collector }}\n",
+        );
         let setup = Setup { dir };
         setup.set_port(port);
         let o = setup.owed(&["import", data.to_str().unwrap()]);

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{command_in, owed_db, stderr, stdout, succeeded};
+use common::{command_in, owed_db, stderr, stdout, succeeded, write_dunning_cycle, write_files};
 use owed::domain::text::is_unsafe;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -51,15 +51,6 @@ fn payments() -> String {
 
 const APPLICATIONS: &str = "source_id,document_id,amount,date\nP2,D5,200.00,2026-01-20\n";
 
-const CYCLE: &str = r#"name = "Dunning"
-customer = "overdue > 0"
-
-[[reminder]]
-name = "Friendly"
-after_due_days = 3
-template = "templates/friendly.md"
-"#;
-
 const TEMPLATE: &str =
     "Reminder for {{ customer.name }}\n\nHello {{ customer.name }},\n\n{{ table }}\n";
 
@@ -70,20 +61,16 @@ struct World {
 impl World {
     fn new() -> World {
         let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        std::fs::create_dir_all(&data).unwrap();
-        for (name, text) in [
-            ("customers.csv", customers()),
-            ("documents.csv", documents()),
-            ("payments.csv", payments()),
-            ("applications.csv", APPLICATIONS.to_string()),
-        ] {
-            std::fs::write(data.join(name), text).unwrap();
-        }
-        let cycles = dir.path().join("cycles");
-        std::fs::create_dir_all(cycles.join("templates")).unwrap();
-        std::fs::write(cycles.join("dunning.toml"), CYCLE).unwrap();
-        std::fs::write(cycles.join("templates/friendly.md"), TEMPLATE).unwrap();
+        write_files(
+            &dir.path().join("data"),
+            &[
+                ("customers.csv", &customers()),
+                ("documents.csv", &documents()),
+                ("payments.csv", &payments()),
+                ("applications.csv", APPLICATIONS),
+            ],
+        );
+        write_dunning_cycle(dir.path(), TEMPLATE);
         std::fs::write(
             dir.path().join("config.toml"),
             "[smtp]\nhost = \"127.0.0.1\"\nport = 9\nsecurity = \"none\"\n\

@@ -212,7 +212,7 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
 fn serve(dir: &std::path::Path, db: &str) -> (Reaped, std::net::SocketAddr) {
     use std::io::BufRead;
     let mut server = Reaped(
-        common::command_in(dir, &["--db", db, "serve", "--listen", "127.0.0.1:0"])
+        common::command_db(dir, db, &["serve", "--listen", "127.0.0.1:0"])
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap(),

@@ -17,20 +17,9 @@ use workstation::{AS_OF, Driver};
 
 /// `owed report team --json` on the database, as of the fixture's date.
 fn report_json(dir: &Path, db: &Path) -> serde_json::Value {
-    let out = common::command_in(
-        dir,
-        &[
-            "--db",
-            db.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
-            "report",
-            "team",
-            "--json",
-        ],
-    )
-    .output()
-    .unwrap();
+    let out = common::command_db(dir, &db, &["--as-of", AS_OF, "report", "team", "--json"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", common::stderr(&out));
     serde_json::from_str(&common::stdout(&out)).unwrap()
 }

@@ -209,7 +209,31 @@ pub fn write_files(dir: &Path, files: &[(&str, &str)]) {
 /// Runs `owed --db DB ARGS` with a config file in `dir` that has only defaults (unless `dir`
 /// has one already).
 pub fn owed_db(dir: &Path, db: impl AsRef<Path>, args: &[&str]) -> Output {
+    command_db(dir, db, args).output().expect("run owed")
+}
+
+/// The command `owed --db DB ARGS` with a config file in `dir` (as `command_in`).
+pub fn command_db(dir: &Path, db: impl AsRef<Path>, args: &[&str]) -> std::process::Command {
     let mut all = vec!["--db", db.as_ref().to_str().unwrap()];
     all.extend(args);
-    owed_in(dir, &all)
+    command_in(dir, &all)
+}
+
+/// Writes the engagement cycle "Dunning" (customers with anything overdue; one reminder,
+/// "Friendly", three days after due, from `template`) into `dir/cycles`, and returns that
+/// folder.
+pub fn write_dunning_cycle(dir: &Path, template: &str) -> PathBuf {
+    let cycles = dir.join("cycles");
+    write_files(
+        &cycles,
+        &[
+            (
+                "dunning.toml",
+                "name = \"Dunning\"\ncustomer = \"overdue > 0\"\n\n[[reminder]]\n\
+                 name = \"Friendly\"\nafter_due_days = 3\ntemplate = \"templates/friendly.md\"\n",
+            ),
+            ("templates/friendly.md", template),
+        ],
+    );
+    cycles
 }
