@@ -112,15 +112,13 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
     assert!(!refused.login("alice", &stranger).await);
     assert!(!refused.login("alice", &bob).await);
 
-    let mut a = Client::connect(addr).await;
-    assert!(a.login("alice", &alice).await);
+    let a = Client::logged_in(addr, "alice", &alice).await;
     let fingerprint = a
         .host_key()
         .fingerprint(russh::keys::HashAlg::Sha256)
         .to_string();
     assert!(listening.contains(&fingerprint), "{listening}");
-    let mut b = Client::connect(addr).await;
-    assert!(b.login("bob", &bob).await);
+    let b = Client::logged_in(addr, "bob", &bob).await;
     let ta = a.terminal((120, 50), "xterm-256color", &[]).await;
     let tb = b.terminal((120, 50), "xterm-256color", &[]).await;
 
@@ -146,8 +144,7 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
     // dana's (a manager's) with every collector's row.
     ta.send(b"M").await;
     ta.wait_for("the team screen is for managers").await;
-    let mut d = Client::connect(addr).await;
-    assert!(d.login("dana", &dana).await);
+    let d = Client::logged_in(addr, "dana", &dana).await;
     let td = d.terminal((120, 50), "xterm-256color", &[]).await;
     td.wait_for("Queue").await;
     td.send(b":team\r").await;
@@ -279,8 +276,7 @@ async fn over_ssh_an_attachment_is_shown_in_half_blocks_and_never_sent() {
     // Even when the server's own terminal is set to kitty graphics: a session gets cells.
     std::fs::write(dir.path().join("config.toml"), "graphics = \"kitty\"\n").unwrap();
     let (_server, addr) = serve(dir.path(), db);
-    let mut a = Client::connect(addr).await;
-    assert!(a.login("alice", &alice).await);
+    let a = Client::logged_in(addr, "alice", &alice).await;
     let t = a.terminal((100, 40), "xterm", &[]).await;
     t.wait_for("Acme Widgets").await;
     t.send(b"/widgets\r").await;

@@ -12,7 +12,7 @@ use owed::domain::users::{Actor, Role};
 use owed::serve::{self, App, Directory, Input, PublicKey, Server, SessionContext, Sessions};
 use ratatui::layout::Rect;
 use ratatui::widgets::Paragraph;
-use ssh_client::{Client, PATIENCE, new_key};
+use ssh_client::{Client, PATIENCE, Term, new_key};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -189,11 +189,23 @@ impl Fixture {
         }
     }
 
+    /// A client logged in as `user` with `key`, and its session's terminal (`xterm` of
+    /// `size`) once it shows the user's name.
+    async fn session(
+        &self,
+        user: &str,
+        key: &russh::keys::PrivateKey,
+        size: (u16, u16),
+    ) -> (Client, Term) {
+        let client = self.login(user, key).await;
+        let term = client.terminal(size, "xterm", &[]).await;
+        term.wait_for(&format!("user {user}")).await;
+        (client, term)
+    }
+
     /// A client logged in as `user` with `key`.
     async fn login(&self, user: &str, key: &russh::keys::PrivateKey) -> Client {
-        let mut client = Client::connect(self.addr).await;
-        assert!(client.login(user, key).await, "{user} should get in");
-        client
+        Client::logged_in(self.addr, user, key).await
     }
 
     /// Waits until `n` sessions run.
@@ -286,8 +298,7 @@ async fn unknown_keys_passwords_and_someone_elses_key_are_refused() {
     // The connection is still usable: the right key for the right name gets in.
     assert!(client.login("alice", &f.alice).await);
     // Keys other than ed25519 work the same.
-    let mut client = Client::connect(f.addr).await;
-    assert!(client.login("carol", &f.carol).await);
+    let _carol = Client::logged_in(f.addr, "carol", &f.carol).await;
 
     // A client that never authenticated cannot open a session.
     let stranger = Client::connect(f.addr).await;
@@ -340,12 +351,8 @@ async fn a_session_without_a_pty_is_refused_with_one_line() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_sessions_at_once_each_their_own() {
     let f = Fixture::start().await;
-    let a = f.login("alice", &f.alice).await;
-    let b = f.login("bob", &f.bob).await;
-    let ta = a.terminal((80, 24), "xterm", &[]).await;
-    let tb = b.terminal((90, 20), "xterm", &[]).await;
-    ta.wait_for("user alice").await;
-    tb.wait_for("user bob").await;
+    let (_a, ta) = f.session("alice", &f.alice, (80, 24)).await;
+    let (_b, tb) = f.session("bob", &f.bob, (90, 20)).await;
     f.wait_sessions(2).await;
 
     ta.send(b"a").await;
@@ -366,9 +373,7 @@ async fn two_sessions_at_once_each_their_own() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_arrow_sent_as_two_packets_20ms_apart_is_still_an_arrow() {
     let f = Fixture::start().await;
-    let client = f.login("alice", &f.alice).await;
-    let term = client.terminal((80, 24), "xterm", &[]).await;
-    term.wait_for("user alice").await;
+    let (_client, term) = f.session("alice", &f.alice, (80, 24)).await;
 
     term.send(b"\x1b").await;
     tokio::time::sleep(Duration::from_millis(20)).await;
@@ -414,14 +419,10 @@ async fn a_dropped_connection_ends_the_app_and_it_is_joined() {
     assert_eq!(f.log.lines(), ["start alice", "closed alice", "end alice"]);
 
     // The client leaving properly, and the client ending its input, end it the same way.
-    let client = f.login("bob", &f.bob).await;
-    let term = client.terminal((80, 24), "xterm", &[]).await;
-    term.wait_for("user bob").await;
+    let (client, _term) = f.session("bob", &f.bob, (80, 24)).await;
     client.disconnect().await;
     f.wait_sessions(0).await;
-    let client = f.login("bob", &f.bob).await;
-    let term = client.terminal((80, 24), "xterm", &[]).await;
-    term.wait_for("user bob").await;
+    let (_client, term) = f.session("bob", &f.bob, (80, 24)).await;
     term.write.eof().await.unwrap();
     term.wait_closed().await;
     f.wait_sessions(0).await;
@@ -442,9 +443,7 @@ async fn a_dropped_connection_ends_the_app_and_it_is_joined() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_app_error_is_shown_in_one_line_and_the_terminal_restored() {
     let f = Fixture::start().await;
-    let client = f.login("alice", &f.alice).await;
-    let term = client.terminal((80, 24), "xterm", &[]).await;
-    term.wait_for("user alice").await;
+    let (_client, term) = f.session("alice", &f.alice, (80, 24)).await;
     term.send(b"!").await;
     term.wait_closed().await;
     {
@@ -467,9 +466,7 @@ async fn an_app_error_is_shown_in_one_line_and_the_terminal_restored() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_session_is_ended_with_a_notice() {
     let f = Fixture::with(|s| s.idle_timeout = Some(Duration::from_secs(1))).await;
-    let client = f.login("alice", &f.alice).await;
-    let term = client.terminal((80, 24), "xterm", &[]).await;
-    term.wait_for("user alice").await;
+    let (_client, term) = f.session("alice", &f.alice, (80, 24)).await;
     term.wait_closed().await;
     assert!(
         term.screen()
@@ -485,12 +482,8 @@ async fn an_idle_session_is_ended_with_a_notice() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_the_server_ends_every_session() {
     let f = Fixture::start().await;
-    let a = f.login("alice", &f.alice).await;
-    let b = f.login("bob", &f.bob).await;
-    let ta = a.terminal((80, 24), "xterm", &[]).await;
-    let tb = b.terminal((80, 24), "xterm", &[]).await;
-    ta.wait_for("user alice").await;
-    tb.wait_for("user bob").await;
+    let (_a, _ta) = f.session("alice", &f.alice, (80, 24)).await;
+    let (_b, _tb) = f.session("bob", &f.bob, (80, 24)).await;
     let (log, sessions) = (f.log.clone(), f.sessions.clone());
     f.stop().await;
     assert_eq!(sessions.active(), 0);
@@ -513,9 +506,7 @@ async fn stopping_the_server_ends_every_session() {
 async fn a_client_that_does_not_log_in_in_time_is_cut_and_one_that_did_stays() {
     use tokio::io::AsyncReadExt;
     let f = Fixture::with(|s| s.login_grace = Duration::from_secs(1)).await;
-    let client = f.login("alice", &f.alice).await;
-    let term = client.terminal((80, 24), "xterm", &[]).await;
-    term.wait_for("user alice").await;
+    let (_client, term) = f.session("alice", &f.alice, (80, 24)).await;
 
     // A connection that sends nothing after the server's greeting.
     let mut idle = tokio::net::TcpStream::connect(f.addr).await.unwrap();

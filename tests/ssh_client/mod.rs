@@ -55,6 +55,13 @@ impl Client {
     }
 
     /// Connects over a stream the test made (to cut it later).
+    /// Connects to `addr` and logs in as `user` with `key`, asserting that it gets in.
+    pub async fn logged_in(addr: std::net::SocketAddr, user: &str, key: &PrivateKey) -> Client {
+        let mut client = Client::connect(addr).await;
+        assert!(client.login(user, key).await, "{user} should get in");
+        client
+    }
+
     pub async fn over(stream: tokio::net::TcpStream) -> Client {
         let seen = Arc::new(Mutex::new(None));
         let config = Arc::new(client::Config {
