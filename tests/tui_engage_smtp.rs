@@ -1,9 +1,11 @@
 //! Reminders sent from the workstation through a real SMTP server on loopback, started by
 //! the test (mailin-embedded): the keys' send path, the worker thread, a server that is down.
 
+mod common;
 mod smtp_server;
 mod workstation;
 
+use common::value;
 use owed::tui::engage::send::Stage;
 use owed::tui::engage::{EngageRequest, EngageResponse, SendResult};
 use owed::workstation::engage::worker::{self, EngageWorker};
@@ -115,13 +117,6 @@ fn a_mail_server_that_is_down_claims_nothing_and_says_so() {
         "{status:?}"
     );
     assert!(d.screen().contains("cannot reach the mail server"));
-    let claimed: i64 = rusqlite::Connection::open(&db)
-        .unwrap()
-        .query_row(
-            "SELECT count(*) FROM reminders WHERE cycle = 'manual'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let claimed: i64 = value(&db, "SELECT count(*) FROM reminders WHERE cycle = 'manual'");
     assert_eq!(claimed, 0, "nothing claimed: a later send can go");
 }

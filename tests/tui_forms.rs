@@ -1,6 +1,7 @@
 //! The collector-action forms driven by keys through the update function, on the fixture
 //! database (the worker's answers are computed synchronously by the test driver).
 
+mod common;
 mod snapshot;
 mod workstation;
 
@@ -356,10 +357,7 @@ fn a_refusal_by_the_worker_shows_under_its_field() {
             .contains("Not saved: issue 1 is already resolved")
     );
     d.press("<Esc>");
-    let events: i64 = rusqlite::Connection::open(&db)
-        .unwrap()
-        .query_row("SELECT count(*) FROM issue_events", [], |r| r.get(0))
-        .unwrap();
+    let events: i64 = common::value(&db, "SELECT count(*) FROM issue_events");
     assert_eq!(events, 1, "only bob's");
 }
 

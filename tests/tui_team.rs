@@ -17,11 +17,21 @@ use workstation::{AS_OF, Driver};
 
 /// `owed report team --json` on the database, as of the fixture's date.
 fn report_json(dir: &Path, db: &Path) -> serde_json::Value {
-    let out = common::command_db(dir, &db, &["--as-of", AS_OF, "report", "team", "--json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", common::stderr(&out));
-    serde_json::from_str(&common::stdout(&out)).unwrap()
+    common::json_of(&common::owed_db(
+        dir,
+        db,
+        &["--as-of", AS_OF, "report", "team", "--json"],
+    ))
+}
+
+/// Dana's (a manager's) team screen of `size`, on the fixture database after `sql`.
+fn team_screen_after(sql: &str, size: (u16, u16)) -> (tempfile::TempDir, Driver) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    common::execute(&db, sql);
+    let mut d = Driver::new(&db, "dana", size);
+    d.press("M");
+    (dir, d)
 }
 
 /// The collectors' rows of the JSON, with the screen's row of the same collector next to
@@ -211,17 +221,8 @@ fn the_service_answers_the_team_request_only_to_managers_and_auditors() {
 /// never sent to the terminal, and the row keeps its columns.
 #[test]
 fn a_hostile_owner_name_is_drawn_visible() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = workstation::build(dir.path());
-    rusqlite::Connection::open(&db)
-        .unwrap()
-        .execute(
-            "UPDATE customers SET finance_owner = 'ev\u{1b}[2Jil\u{202e}' WHERE id = 'K10'",
-            [],
-        )
-        .unwrap();
-    let mut d = Driver::new(&db, "dana", (120, 40));
-    d.press("M");
+    let sql = "UPDATE customers SET finance_owner = 'ev\u{1b}[2Jil\u{202e}' WHERE id = 'K10'";
+    let (_dir, d) = team_screen_after(sql, (120, 40));
     assert_eq!(d.app.screen, Screen::Team);
     let buffer = d.buffer();
     let cells: String = buffer.content().iter().map(|c| c.symbol()).collect();
@@ -239,18 +240,10 @@ fn a_hostile_owner_name_is_drawn_visible() {
 /// usual note.
 #[test]
 fn the_rows_that_fit_and_the_columns_that_fit() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = workstation::build(dir.path());
     // Ten collectors: each of K1…K9 to one of its own, K10 stays carol's.
-    rusqlite::Connection::open(&db)
-        .unwrap()
-        .execute_batch(
-            "UPDATE customers SET finance_owner = 'c' || substr('0' || substr(id, 2), -2)
-             WHERE id != 'K10'",
-        )
-        .unwrap();
-    let mut d = Driver::new(&db, "dana", (80, 16));
-    d.press("M");
+    let sql = "UPDATE customers SET finance_owner = 'c' || substr('0' || substr(id, 2), -2)
+               WHERE id != 'K10'";
+    let (_dir, mut d) = team_screen_after(sql, (80, 16));
     // And alice, who touched customers this week.
     assert_eq!(d.app.team.rows(), 11);
     let screen = d.screen();

@@ -3,8 +3,10 @@
 //! kept apart, drafts kept for the user's next session, and the session loop driven as
 //! `owed serve` drives it (events from a channel, frames to a pipe read back with vt100).
 
+mod common;
 mod workstation;
 
+use common::{execute, value};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use owed::domain::Date;
 use owed::domain::queue::{QueueFilter, QueueQuery, Scope, Tab};
@@ -49,12 +51,7 @@ fn service(db: &Path) -> Workstation {
 }
 
 fn cid(db: &Path, id: &str) -> i64 {
-    rusqlite::Connection::open(db)
-        .unwrap()
-        .query_row("SELECT cid FROM customers WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .unwrap()
+    value(db, &format!("SELECT cid FROM customers WHERE id = '{id}'"))
 }
 
 /// Everyone's customers, all tabs, optionally filtered.
@@ -176,14 +173,10 @@ fn a_note_saved_in_one_session_reaches_the_other_without_asking() {
         .find(|e| e.text.contains("paying Friday"))
         .unwrap();
     assert_eq!(entry.who, "alice", "recorded for the session's actor");
-    let collector: String = rusqlite::Connection::open(&db)
-        .unwrap()
-        .query_row(
-            "SELECT collector FROM notes WHERE text = 'Called AP: paying Friday'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let collector: String = value(
+        &db,
+        "SELECT collector FROM notes WHERE text = 'Called AP: paying Friday'",
+    );
     assert_eq!(collector, "alice");
 }
 
@@ -217,13 +210,13 @@ fn another_processs_commit_reaches_every_session() {
     let a = open(&ws, "alice", "", kite);
     let b = open(&ws, "bob", "", kite);
     // The command line, cron or an import commit on their own connection.
-    rusqlite::Connection::open(&db)
-        .unwrap()
-        .execute(
-            "INSERT INTO notes (cid, at, collector, text) VALUES (?1, '2026-04-30T10:00:00Z', 'carol', 'Noted from a shell')",
-            [kite],
-        )
-        .unwrap();
+    execute(
+        &db,
+        &format!(
+            "INSERT INTO notes (cid, at, collector, text)
+             VALUES ({kite}, '2026-04-30T10:00:00Z', 'carol', 'Noted from a shell')"
+        ),
+    );
     for s in [&a, &b] {
         wait_for(s, |r| match r {
             Response::Detail {
@@ -310,14 +303,10 @@ fn a_collectors_note_on_anothers_customer_is_refused_for_the_session_as_from_the
         outcome.error.as_deref(),
         Some("bob (collector) may not write on K6: its finance owner is alice")
     );
-    let written: i64 = rusqlite::Connection::open(&db)
-        .unwrap()
-        .query_row(
-            "SELECT count(*) FROM notes WHERE text = 'Not mine to write'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let written: i64 = value(
+        &db,
+        "SELECT count(*) FROM notes WHERE text = 'Not mine to write'",
+    );
     assert_eq!(written, 0);
 }
 
@@ -345,14 +334,8 @@ fn holds_are_recorded_for_the_sessions_actor() {
         }
     };
     assert_eq!(held, Ok(1));
-    let who: String = rusqlite::Connection::open(&db)
-        .unwrap()
-        .query_row(
-            "SELECT collector FROM engagement_holds WHERE cid = ?1",
-            [lumen],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let sql = format!("SELECT collector FROM engagement_holds WHERE cid = {lumen}");
+    let who: String = value(&db, &sql);
     assert_eq!(who, "bob");
 }
 
@@ -591,14 +574,7 @@ fn a_form_half_typed_when_the_connection_drops_is_offered_to_the_users_next_sess
     r.key(KeyCode::Char('e'), KeyModifiers::CONTROL);
     r.wait_for("No $EDITOR over SSH");
     assert!(r.hang_up().is_ok());
-    let written: i64 = rusqlite::Connection::open(&db)
-        .unwrap()
-        .query_row(
-            "SELECT count(*) FROM notes WHERE text LIKE 'Spoke%'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let written: i64 = value(&db, "SELECT count(*) FROM notes WHERE text LIKE 'Spoke%'");
     assert_eq!(written, 0, "nothing half-typed is written");
 
     // Someone else's session does not get it.
@@ -616,14 +592,10 @@ fn a_form_half_typed_when_the_connection_drops_is_offered_to_the_users_next_sess
     again.key(KeyCode::Enter, KeyModifiers::NONE);
     again.wait_for("saved: Note");
     assert!(again.hang_up().is_ok());
-    let collector: String = rusqlite::Connection::open(&db)
-        .unwrap()
-        .query_row(
-            "SELECT collector FROM notes WHERE text = 'Spoke to their AP lead'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let collector: String = value(
+        &db,
+        "SELECT collector FROM notes WHERE text = 'Spoke to their AP lead'",
+    );
     assert_eq!(collector, "alice");
 }
 

@@ -237,3 +237,11 @@ pub fn write_dunning_cycle(dir: &Path, template: &str) -> PathBuf {
     );
     cycles
 }
+
+/// Runs `sql` (one statement or more) on the database at `db`.
+pub fn execute(db: &Path, sql: &str) {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .execute_batch(sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
