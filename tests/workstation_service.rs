@@ -17,7 +17,7 @@ use owed::tui::keymap::Keymap;
 use owed::tui::remote::{self, Capabilities, ColorDepth};
 use owed::tui::theme::Theme;
 use owed::tui::{Setup, remote::EventSender};
-use owed::workstation::save::{ActionValues, SaveJob};
+use owed::workstation::save::{ActionValues, SaveJob, SaveOutcome};
 use owed::workstation::{
     Answer, EngageRequest, EngageResponse, PortfolioWorker, Request, Response, ServiceSettings,
     Session, Workstation,
@@ -41,6 +41,13 @@ fn fixture() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let db = workstation::build(dir.path());
     (dir, db)
+}
+
+/// The fixture database and a workstation service on it.
+fn serviced() -> (tempfile::TempDir, PathBuf, Workstation) {
+    let (dir, db) = fixture();
+    let ws = service(&db);
+    (dir, db, ws)
 }
 
 fn service(db: &Path) -> Workstation {
@@ -71,6 +78,14 @@ fn page(seq: u64, query: QueueQuery) -> Request {
         offset: 0,
         limit: 50,
     }
+}
+
+/// Waits for the outcome of the save numbered `seq`.
+fn saved(session: &Session, seq: u64) -> SaveOutcome {
+    wait_for(session, |r| match r {
+        Response::Saved { seq: n, outcome } if *n == seq => Some(outcome.clone()),
+        _ => None,
+    })
 }
 
 /// Waits for an answer of the data worker that `pick` takes.
@@ -125,8 +140,7 @@ fn note(seq: u64, cid: i64, text: &str) -> Request {
 
 #[test]
 fn a_note_saved_in_one_session_reaches_the_other_without_asking() {
-    let (_dir, db) = fixture();
-    let ws = service(&db);
+    let (_dir, db, ws) = serviced();
     let acme = cid(&db, "K6");
     let start = chrono::Utc::now().date_naive();
     let a = open(&ws, "alice", "", acme);
@@ -135,10 +149,7 @@ fn a_note_saved_in_one_session_reaches_the_other_without_asking() {
     assert_eq!(ws.portfolios(), [(as_of(), 2)]);
 
     a.send(note(3, acme, "Called AP: paying Friday")).unwrap();
-    let outcome = wait_for(&a, |r| match r {
-        Response::Saved { seq: 3, outcome } => Some(outcome.clone()),
-        _ => None,
-    });
+    let outcome = saved(&a, 3);
     assert_eq!(outcome.error, None);
 
     // Bob asked for nothing: his page and detail (the same request numbers) come again, the
@@ -182,8 +193,7 @@ fn a_note_saved_in_one_session_reaches_the_other_without_asking() {
 
 #[test]
 fn one_sessions_filter_does_not_change_anothers_page() {
-    let (_dir, db) = fixture();
-    let ws = service(&db);
+    let (_dir, db, ws) = serviced();
     let zephyr = cid(&db, "K8");
     let a = open(&ws, "alice", "zephyr", zephyr);
     let b = open(&ws, "bob", "", zephyr);
@@ -204,8 +214,7 @@ fn one_sessions_filter_does_not_change_anothers_page() {
 
 #[test]
 fn another_processs_commit_reaches_every_session() {
-    let (_dir, db) = fixture();
-    let ws = service(&db);
+    let (_dir, db, ws) = serviced();
     let kite = cid(&db, "K1");
     let a = open(&ws, "alice", "", kite);
     let b = open(&ws, "bob", "", kite);
@@ -236,8 +245,7 @@ fn another_processs_commit_reaches_every_session() {
 
 #[test]
 fn another_date_gets_a_portfolio_of_its_own_for_as_long_as_it_is_looked_at() {
-    let (_dir, db) = fixture();
-    let ws = service(&db);
+    let (_dir, db, ws) = serviced();
     let kite = cid(&db, "K1");
     let as_of = as_of();
     let a = open(&ws, "alice", "", kite);
@@ -269,18 +277,24 @@ fn another_date_gets_a_portfolio_of_its_own_for_as_long_as_it_is_looked_at() {
     assert_eq!(ws.portfolios(), [(as_of, 0)]);
 }
 
+/// Sends the note `text` on `customer` as the collector `user` straight to the service and
+/// returns the save's outcome, asserting that nothing was recorded.
+fn refused_note(
+    user: &str,
+    customer: &str,
+    text: &str,
+) -> (tempfile::TempDir, PathBuf, SaveOutcome) {
+    let (dir, db, ws) = serviced();
+    let session = ws.connect(Actor::new(user, Role::Collector));
+    session.send(note(1, cid(&db, customer), text)).unwrap();
+    let outcome = saved(&session, 1);
+    assert!(outcome.recorded.is_empty(), "{outcome:?}");
+    (dir, db, outcome)
+}
+
 #[test]
 fn a_refused_write_comes_back_as_a_sentence() {
-    let (_dir, db) = fixture();
-    let ws = service(&db);
-    let kite = cid(&db, "K1");
-    let nobody = ws.connect(Actor::new("  ", Role::Collector));
-    nobody.send(note(1, kite, "Who wrote this?")).unwrap();
-    let outcome = wait_for(&nobody, |r| match r {
-        Response::Saved { seq: 1, outcome } => Some(outcome.clone()),
-        _ => None,
-    });
-    assert!(outcome.recorded.is_empty());
+    let (_dir, _db, outcome) = refused_note("  ", "K1", "Who wrote this?");
     assert!(
         outcome.error.as_deref().unwrap().contains("name is empty"),
         "{outcome:?}"
@@ -289,16 +303,7 @@ fn a_refused_write_comes_back_as_a_sentence() {
 
 #[test]
 fn a_collectors_note_on_anothers_customer_is_refused_for_the_session_as_from_the_shell() {
-    let (_dir, db) = fixture();
-    let ws = service(&db);
-    let acme = cid(&db, "K6");
-    let bob = ws.connect(Actor::new("bob", Role::Collector));
-    bob.send(note(1, acme, "Not mine to write")).unwrap();
-    let outcome = wait_for(&bob, |r| match r {
-        Response::Saved { seq: 1, outcome } => Some(outcome.clone()),
-        _ => None,
-    });
-    assert!(outcome.recorded.is_empty());
+    let (_dir, db, outcome) = refused_note("bob", "K6", "Not mine to write");
     assert_eq!(
         outcome.error.as_deref(),
         Some("bob (collector) may not write on K6: its finance owner is alice")
@@ -312,8 +317,7 @@ fn a_collectors_note_on_anothers_customer_is_refused_for_the_session_as_from_the
 
 #[test]
 fn holds_are_recorded_for_the_sessions_actor() {
-    let (_dir, db) = fixture();
-    let ws = service(&db);
+    let (_dir, db, ws) = serviced();
     let lumen = cid(&db, "K2");
     let b = ws.connect(Actor::new("bob", Role::Manager));
     let until = Date::from_ymd_opt(2026, 5, 15).unwrap();
@@ -507,6 +511,16 @@ impl Remote {
         }
     }
 
+    /// The collector `name`'s session in a 120×40 terminal of the default capabilities.
+    fn collector(ws: &Workstation, name: &str) -> Remote {
+        Remote::start(ws, name, (120, 40), Capabilities::default())
+    }
+
+    /// Presses `key` (no modifiers).
+    fn press(&self, key: KeyCode) {
+        self.key(key, KeyModifiers::NONE);
+    }
+
     fn key(&self, code: KeyCode, modifiers: KeyModifiers) {
         assert!(
             self.events
@@ -514,6 +528,12 @@ impl Remote {
                 .unwrap()
                 .send(Event::Key(KeyEvent::new(code, modifiers)))
         );
+    }
+
+    /// Opens the note form (`n`) and types `text` into it.
+    fn note(&self, text: &str) {
+        self.press(KeyCode::Char('n'));
+        self.type_text(text);
     }
 
     fn type_text(&self, text: &str) {
@@ -535,9 +555,8 @@ impl Remote {
 
 #[test]
 fn the_remote_loop_draws_the_queue_to_a_pipe_and_follows_resizes() {
-    let (_dir, db) = fixture();
-    let ws = service(&db);
-    let r = Remote::start(&ws, "alice", (120, 40), Capabilities::default());
+    let (_dir, _db, ws) = serviced();
+    let r = Remote::collector(&ws, "alice");
     let screen = r.wait_for("Acme Widgets");
     assert!(screen.contains("owed · alice · USD"), "{screen}");
     assert!(screen.contains("Outstanding"), "the metrics bar:\n{screen}");
@@ -562,13 +581,11 @@ fn the_remote_loop_draws_the_queue_to_a_pipe_and_follows_resizes() {
 
 #[test]
 fn a_form_half_typed_when_the_connection_drops_is_offered_to_the_users_next_session() {
-    let (_dir, db) = fixture();
-    let ws = service(&db);
-    let r = Remote::start(&ws, "alice", (120, 40), Capabilities::default());
+    let (_dir, db, ws) = serviced();
+    let r = Remote::collector(&ws, "alice");
     // The first of alice's overdue customers is Tokyo Trading.
     r.wait_for("Customer K4");
-    r.key(KeyCode::Char('n'), KeyModifiers::NONE);
-    r.type_text("Spoke to their AP lead");
+    r.note("Spoke to their AP lead");
     r.wait_for("Spoke to their AP lead");
     // No editor over SSH: the form says so.
     r.key(KeyCode::Char('e'), KeyModifiers::CONTROL);
@@ -584,12 +601,12 @@ fn a_form_half_typed_when_the_connection_drops_is_offered_to_the_users_next_sess
             .is_none()
     );
     // Alice's next session opens with it, on the same customer.
-    let again = Remote::start(&ws, "alice", (120, 40), Capabilities::default());
+    let again = Remote::collector(&ws, "alice");
     let screen = again.wait_for("Spoke to their AP lead");
     assert!(screen.contains("Tokyo Trading (K4)"), "{screen}");
     assert!(screen.contains("your last session ended"), "{screen}");
     // It saves as any note would.
-    again.key(KeyCode::Enter, KeyModifiers::NONE);
+    again.press(KeyCode::Enter);
     again.wait_for("saved: Note");
     assert!(again.hang_up().is_ok());
     let collector: String = value(
@@ -601,24 +618,22 @@ fn a_form_half_typed_when_the_connection_drops_is_offered_to_the_users_next_sess
 
 #[test]
 fn a_note_by_alice_shows_in_bobs_frame() {
-    let (_dir, db) = fixture();
-    let ws = service(&db);
-    let alice = Remote::start(&ws, "alice", (120, 40), Capabilities::default());
-    let bob = Remote::start(&ws, "bob", (120, 40), Capabilities::default());
+    let (_dir, _db, ws) = serviced();
+    let alice = Remote::collector(&ws, "alice");
+    let bob = Remote::collector(&ws, "bob");
     // Both on Acme Widgets (alice's): bob looks at everyone's queue (he owns Lumen only).
     alice.wait_for("Acme Widgets");
     alice.type_text("/widgets");
-    alice.key(KeyCode::Enter, KeyModifiers::NONE);
+    alice.press(KeyCode::Enter);
     alice.wait_for("Customer K7");
     bob.wait_for("Lumen GmbH");
-    bob.key(KeyCode::Char('m'), KeyModifiers::NONE);
+    bob.press(KeyCode::Char('m'));
     bob.wait_for("Acme Widgets");
     bob.type_text("/widgets");
-    bob.key(KeyCode::Enter, KeyModifiers::NONE);
+    bob.press(KeyCode::Enter);
     bob.wait_for("Customer K7");
-    alice.key(KeyCode::Char('n'), KeyModifiers::NONE);
-    alice.type_text("Promised the remittance advice");
-    alice.key(KeyCode::Enter, KeyModifiers::NONE);
+    alice.note("Promised the remittance advice");
+    alice.press(KeyCode::Enter);
     alice.wait_for("saved: Note");
     let screen = bob.wait_for("Promised the remittance advice");
     assert!(screen.contains("alice"), "{screen}");
@@ -628,16 +643,14 @@ fn a_note_by_alice_shows_in_bobs_frame() {
 
 #[test]
 fn a_refusal_shows_in_the_remote_form_as_a_sentence() {
-    let (_dir, db) = fixture();
-    let ws = service(&db);
-    let bob = Remote::start(&ws, "bob", (120, 40), Capabilities::default());
+    let (_dir, _db, ws) = serviced();
+    let bob = Remote::collector(&ws, "bob");
     bob.wait_for("Lumen GmbH");
     // Everyone's queue: Tokyo Trading, alice's, comes first.
-    bob.key(KeyCode::Char('m'), KeyModifiers::NONE);
+    bob.press(KeyCode::Char('m'));
     bob.wait_for("Customer K4");
-    bob.key(KeyCode::Char('n'), KeyModifiers::NONE);
-    bob.type_text("Not mine");
-    bob.key(KeyCode::Enter, KeyModifiers::NONE);
+    bob.note("Not mine");
+    bob.press(KeyCode::Enter);
     let screen = bob.wait_for("may not write on K4");
     assert!(screen.contains("its finance owner is alice"), "{screen}");
     assert!(bob.hang_up().is_ok());
@@ -645,8 +658,7 @@ fn a_refusal_shows_in_the_remote_form_as_a_sentence() {
 
 #[test]
 fn an_ascii_terminal_gets_only_ascii_and_a_mono_one_no_colours() {
-    let (_dir, db) = fixture();
-    let ws = service(&db);
+    let (_dir, _db, ws) = serviced();
     let ascii = Remote::start(
         &ws,
         "alice",
@@ -690,14 +702,13 @@ fn an_ascii_terminal_gets_only_ascii_and_a_mono_one_no_colours() {
 
 #[test]
 fn export_over_ssh_is_refused_and_writes_nothing() {
-    let (dir, db) = fixture();
-    let ws = service(&db);
-    let r = Remote::start(&ws, "alice", (120, 40), Capabilities::default());
+    let (dir, _db, ws) = serviced();
+    let r = Remote::collector(&ws, "alice");
     r.wait_for("Acme Widgets");
     // The file would be written on the server, where the remote user may not write files.
     let path = dir.path().join("queue.xlsx");
     r.type_text(&format!(":export {}", path.display()));
-    r.key(KeyCode::Enter, KeyModifiers::NONE);
+    r.press(KeyCode::Enter);
     r.wait_for(":export writes files on the server");
     assert!(!path.exists());
     assert!(r.hang_up().is_ok());
