@@ -1,7 +1,9 @@
 //! The workstation's state after key sequences, on the fixture database (no terminal).
 
+mod common;
 mod workstation;
 
+use common::status_text;
 use owed::domain::queue::{Predicate, Scope, SortKey, Tab};
 use owed::tui::app::{Focus, Mode, Screen};
 use owed::tui::theme::Role;
@@ -16,10 +18,25 @@ fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, db)
 }
 
+/// The workstation of `collector` in a terminal of `size`, on the fixture database.
+fn driver(collector: &str, size: (u16, u16)) -> (tempfile::TempDir, Driver) {
+    let (dir, db) = fixture();
+    (dir, Driver::new(&db, collector, size))
+}
+
+/// The queue's sort: its key, and whether it runs from the largest.
+fn sort_of(d: &Driver) -> (SortKey, bool) {
+    (d.app.query.sort, d.app.query.descending)
+}
+
+/// The name of the queue's first row.
+fn first_name(d: &Driver) -> Option<String> {
+    d.names().into_iter().next()
+}
+
 #[test]
 fn opens_on_my_overdue_customers_largest_first() {
-    let (_dir, db) = fixture();
-    let d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, d) = driver("alice", (120, 40));
     assert_eq!(d.app.query.tab, Tab::Overdue);
     assert_eq!(d.app.query.scope, Scope::Mine);
     assert_eq!(
@@ -45,8 +62,7 @@ fn opens_on_my_overdue_customers_largest_first() {
 
 #[test]
 fn moving_marks_and_going_to_the_ends() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     d.press("j");
     assert_eq!(d.app.cursor, 1);
     d.press("G");
@@ -71,27 +87,17 @@ fn moving_marks_and_going_to_the_ends() {
 
 #[test]
 fn sorting_again_reverses() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     d.press("O");
-    assert_eq!(
-        (d.app.query.sort, d.app.query.descending),
-        (SortKey::Overdue, false)
-    );
-    assert_eq!(d.names().first().map(String::as_str), Some("Kite Supplies"));
+    assert_eq!(sort_of(&d), (SortKey::Overdue, false));
+    assert_eq!(first_name(&d).as_deref(), Some("Kite Supplies"));
     d.press("D");
-    assert_eq!(
-        (d.app.query.sort, d.app.query.descending),
-        (SortKey::Days, true)
-    );
-    assert_eq!(
-        d.names().first().map(String::as_str),
-        Some("🍕 Pizza Palace")
-    );
+    assert_eq!(sort_of(&d), (SortKey::Days, true));
+    assert_eq!(first_name(&d).as_deref(), Some("🍕 Pizza Palace"));
     d.press("D");
-    assert_eq!(d.names().first().map(String::as_str), Some("Acme Widgets"));
+    assert_eq!(first_name(&d).as_deref(), Some("Acme Widgets"));
     d.press("N");
-    assert_eq!(d.names().first().map(String::as_str), Some("Acme Corp"));
+    assert_eq!(first_name(&d).as_deref(), Some("Acme Corp"));
     d.press("L");
     // Never contacted first (ascending last contact), then the longest ago.
     let firsts: Vec<_> = d.app.page.rows.iter().map(|r| r.last_contact).collect();
@@ -101,22 +107,23 @@ fn sorting_again_reverses() {
 
 #[test]
 fn mine_and_everyone_and_the_tabs() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     d.press("m");
     assert_eq!(d.app.query.scope, Scope::Everyone);
     // Overdue, All, Promises, Follow-ups, Disputes, Replies (Lumen's unread reply).
     assert_eq!(d.app.page.counts[..6], [7, 10, 1, 1, 1, 1]);
     d.press("2");
     assert_eq!(d.app.total(), 10);
-    d.press("3");
-    assert_eq!(d.names(), ["Acme Corp"], "a broken promise");
-    d.press("4");
-    assert_eq!(d.names(), ["Acme Widgets"], "a follow-up due yesterday");
-    d.press("5");
-    assert_eq!(d.names(), ["🍕 Pizza Palace"]);
-    d.press("6");
-    assert_eq!(d.names(), ["Lumen GmbH"], "an unread reply");
+    // A broken promise, a follow-up due yesterday, a dispute, an unread reply.
+    for (tab, name) in [
+        ("3", "Acme Corp"),
+        ("4", "Acme Widgets"),
+        ("5", "🍕 Pizza Palace"),
+        ("6", "Lumen GmbH"),
+    ] {
+        d.press(tab);
+        assert_eq!(d.names(), [name], "tab {tab}");
+    }
     d.press("] ] ]");
     assert_eq!(d.app.query.tab, Tab::All);
     d.press("[ [ [ <Left>");
@@ -128,8 +135,7 @@ fn mine_and_everyone_and_the_tabs() {
 
 #[test]
 fn a_collector_who_owns_nobody_sees_everyone_and_is_told() {
-    let (_dir, db) = fixture();
-    let d = Driver::new(&db, "zoe", (120, 40));
+    let (_dir, d) = driver("zoe", (120, 40));
     assert!(d.app.page.mine_fallback);
     assert_eq!(d.app.page.counts[1], 10);
     assert!(d.screen().contains("everyone — zoe owns no customers"));
@@ -137,8 +143,7 @@ fn a_collector_who_owns_nobody_sees_everyone_and_is_told() {
 
 #[test]
 fn filtering_as_you_type_and_escape_restores() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     d.press("/ acme");
     assert_eq!(d.app.mode, Mode::Filter);
     assert_eq!(
@@ -174,8 +179,7 @@ fn filtering_as_you_type_and_escape_restores() {
 
 #[test]
 fn a_bad_filter_says_why_and_keeps_the_field_open() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     d.press("/ colour:red <Enter>");
     assert_eq!(d.app.mode, Mode::Filter);
     let status = d.app.status.clone().unwrap();
@@ -191,8 +195,7 @@ fn a_bad_filter_says_why_and_keeps_the_field_open() {
 
 #[test]
 fn enter_on_a_chart_bar_shows_that_buckets_customers() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     d.press("<Tab>");
     assert_eq!(d.app.focus, Focus::Chart);
     d.press("j j <Enter>");
@@ -258,18 +261,11 @@ fn the_selected_bar_and_row_are_drawn_reversed_in_mono() {
 
 #[test]
 fn commands() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     d.press(": sort <Space> name <Enter>");
-    assert_eq!(
-        (d.app.query.sort, d.app.query.descending),
-        (SortKey::Name, false)
-    );
+    assert_eq!(sort_of(&d), (SortKey::Name, false));
     d.press(": sort <Space> overdue <Space> asc <Enter>");
-    assert_eq!(
-        (d.app.query.sort, d.app.query.descending),
-        (SortKey::Overdue, false)
-    );
+    assert_eq!(sort_of(&d), (SortKey::Overdue, false));
     d.press(": tab <Space> disputes <Enter>");
     assert_eq!(d.app.query.tab, Tab::Disputes);
     d.press(": all <Enter>");
@@ -279,14 +275,7 @@ fn commands() {
     d.press(": filter <Space> kite <Enter>");
     assert_eq!(d.app.query.filter.text, "kite");
     d.press(": bogus <Enter>");
-    assert!(
-        d.app
-            .status
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("unknown command")
-    );
+    assert!(status_text(&d.app).contains("unknown command"));
     d.press(": sort <Space> size <Enter>");
     assert!(d.app.status.as_ref().unwrap().error);
     let fx = d.press(": q <Enter>");
@@ -296,8 +285,7 @@ fn commands() {
 
 #[test]
 fn as_of_an_earlier_date_recomputes_every_figure() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     d.press(": asof <Space> 2026-03-31 <Enter>");
     assert_eq!(d.app.as_of.to_string(), "2026-03-31");
     assert_eq!(
@@ -319,13 +307,12 @@ fn as_of_an_earlier_date_recomputes_every_figure() {
     assert_eq!(d.app.screen, Screen::Detail);
     assert!(d.app.detail.as_ref().unwrap().detail.activity.is_empty());
     d.press(": asof <Space> 2026-02-30 <Enter>");
-    assert!(d.app.status.as_ref().unwrap().text.contains("not a date"));
+    assert!(status_text(&d.app).contains("not a date"));
 }
 
 #[test]
 fn detail_screen_below_100_columns() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (80, 16));
+    let (_dir, mut d) = driver("alice", (80, 16));
     assert!(
         d.app.detail.is_none(),
         "no detail is loaded while none is shown"
@@ -355,8 +342,7 @@ fn detail_screen_below_100_columns() {
 
 #[test]
 fn the_detail_flags_disputed_and_promised_documents() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     d.press("/ pizza <Enter>");
     let detail = &d.app.detail.as_ref().unwrap().detail;
     assert!(detail.documents[0].disputed);
@@ -384,8 +370,7 @@ fn the_detail_flags_disputed_and_promised_documents() {
 
 #[test]
 fn help_lists_every_bound_key_and_closes() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     d.press("?");
     assert_eq!(d.app.mode, Mode::Help);
     let text: String = owed::tui::view::help::lines(&d.app)
@@ -456,8 +441,7 @@ fn another_collectors_commit_is_picked_up() {
 
 #[test]
 fn keys_are_ignored_while_typing_except_enter_and_escape() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     d.press("/ q G");
     assert_eq!(d.app.mode, Mode::Filter);
     assert_eq!(d.app.input.value(), "qG");
@@ -466,8 +450,7 @@ fn keys_are_ignored_while_typing_except_enter_and_escape() {
 
 #[test]
 fn narrowing_the_terminal_then_opening_the_detail() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (100, 30));
+    let (_dir, mut d) = driver("alice", (100, 30));
     d.press("j / kite <Enter>");
     d.resize(80, 24);
     d.press("<Enter>");
@@ -507,8 +490,7 @@ fn an_empty_database_opens_and_every_key_works() {
 #[test]
 fn a_short_page_is_not_asked_for_again() {
     // The data changed between the count and the page: fewer rows came back than counted.
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     let key = crossterm::event::KeyEvent::new(
         crossterm::event::KeyCode::Char('O'),
         crossterm::event::KeyModifiers::SHIFT,
