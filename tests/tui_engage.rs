@@ -4,10 +4,12 @@
 //! keys; mail goes to a recorder (the real SMTP server is in `tui_engage_smtp.rs`).
 
 mod common;
+mod keys;
 mod snapshot;
 mod workstation;
 
 use common::{assert_contains_all, status_text};
+use keys::command;
 use owed::tui::app::{Mode, Screen};
 use owed::tui::engage::screen::Pane;
 use owed::tui::engage::send::{SendFlow, Stage};
@@ -342,12 +344,12 @@ fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
     assert!(plan.held.is_empty());
     assert!(plan.entries.iter().any(|r| r.key.customer_id == "K1"));
     // A date typed on the command line, with a reason.
-    d.press(": hold <Space> 2026-05-15 <Space> waiting <Space> for <Space> the <Space> PO <Enter>");
+    command(&mut d, "hold 2026-05-15 waiting for the PO");
     let plan = d.app.engage.screen.plan.as_ref().unwrap();
     assert_eq!(plan.held.len(), 0, "nothing selected in the Held pane");
     d.press("[ [");
     assert_eq!(d.app.engage.screen.pane, Pane::Plan);
-    d.press(": hold <Space> 2026-05-15 <Space> waiting <Space> for <Space> PO <Enter>");
+    command(&mut d, "hold 2026-05-15 waiting for PO");
     let held = &d.app.engage.screen.plan.as_ref().unwrap().held;
     assert_eq!(held.len(), 1);
     assert_eq!(held[0].text.as_deref(), Some("waiting for PO"));
@@ -426,7 +428,7 @@ fn failed_and_pending_reminders_show_in_the_outbox_with_their_errors() {
                 'Final notice', 'text', 'pending', 'delivery unknown: connection reset' FROM customers WHERE id = 'K4';",
     );
     let (mut d, _mail) = f.driver("alice", (120, 40));
-    d.press(": engage <Space> outbox <Enter>");
+    command(&mut d, "engage outbox");
     assert_eq!(d.app.screen, Screen::Engage);
     assert_eq!(d.app.engage.screen.pane, Pane::Outbox);
     let screen = d.screen();

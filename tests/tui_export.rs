@@ -1,32 +1,14 @@
 //! `:export` in the workstation: the queue as on screen (tab, filter, sort, scope), or the
 //! open customer's documents and timeline, written by the service and read back.
 
+mod keys;
 mod workbook;
 mod workstation;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
+use keys::{command, fixture, status};
 use owed::tui::app::Screen;
 use workstation::Driver;
-
-fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = workstation::build(dir.path());
-    (dir, db)
-}
-
-/// Runs a `:` command as typed.
-fn command(d: &mut Driver, line: &str) {
-    let keys: Vec<String> = line.split(' ').map(|w| w.to_string()).collect::<Vec<_>>();
-    d.press(&format!(": {} <Enter>", keys.join(" <Space> ")));
-}
-
-fn status(d: &Driver) -> String {
-    d.app
-        .status
-        .as_ref()
-        .map(|s| s.text.clone())
-        .unwrap_or_default()
-}
 
 /// A worksheet's column of values under a header (row 2), data rows only.
 fn column(

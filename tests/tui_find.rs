@@ -5,8 +5,10 @@
 //! views as tabs (`:save`, `:view`, `]`), a `[[view]]` written in the config opening with its
 //! tab, scope, filter and sort, the queue sorted by the last call.
 
+mod keys;
 mod workstation;
 
+use keys::{check, command, driver, fixture, status, value};
 use owed::domain::queue::{SortKey, Tab};
 use owed::store::Store;
 use owed::tui::action_forms::{Check, FormState};
@@ -17,31 +19,6 @@ use owed::tui::update::{self, Effect};
 use owed::workstation::Request;
 use std::path::Path;
 use workstation::Driver;
-
-fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = workstation::build(dir.path());
-    (dir, db)
-}
-
-fn status(d: &Driver) -> String {
-    d.app
-        .status
-        .as_ref()
-        .map(|s| s.text.clone())
-        .unwrap_or_default()
-}
-
-fn value(d: &Driver, id: FieldId) -> String {
-    let form = d.app.form.as_ref().expect("a form is open");
-    form.field(id).unwrap().value().to_string()
-}
-
-fn check(d: &Driver, id: FieldId) -> Check {
-    let form = d.app.form.as_ref().expect("a form is open");
-    let field = form.field(id).expect("the form has the field");
-    form.check(field, d.app.as_of, form.strict)
-}
 
 /// A call as `owed activity` reads it: (outcome, contact, text, follow-up).
 type CallRow = (String, Option<String>, Option<String>, Option<i64>);
@@ -293,8 +270,7 @@ fn a_follow_up_for_the_marked_customers_after_one_question_naming_the_count() {
 
 #[test]
 fn star_marks_every_row_of_the_view_and_a_note_goes_to_them_all() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     let total = d.app.page.counts[Tab::Overdue.index()];
     assert!(total > 2);
     let fx = d.press("*");
@@ -325,8 +301,7 @@ fn star_marks_every_row_of_the_view_and_a_note_goes_to_them_all() {
 
 #[test]
 fn a_document_number_lands_on_its_customer_and_is_marked_in_the_detail() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     d.press("/ inv-401 <Enter>");
     assert_eq!(d.names(), ["東京商事株式会社 Tokyo Trading"]);
     assert_eq!(d.app.detail.as_ref().unwrap().detail.header.id, "K4");
@@ -339,8 +314,7 @@ fn a_document_number_lands_on_its_customer_and_is_marked_in_the_detail() {
 
 #[test]
 fn a_note_search_keeps_its_customer_and_marks_the_words() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     d.press("/ note:credit <Enter>");
     assert_eq!(d.names(), ["Kite Supplies"]);
     assert_eq!(d.app.page.counts[Tab::Overdue.index()], 1);
@@ -386,7 +360,7 @@ fn saved_views_are_tabs_opened_by_name_or_by_bracket() {
     assert!(d.app.current_view().is_none());
     // :save writes the queue as it is to the config; the view is a tab from then on.
     d.press("/ acme <Enter>");
-    let fx = d.press(": save <Space> my <Space> acme <Enter>");
+    let fx = command(&mut d, "save my acme");
     let Some(Effect::SaveView(view)) = fx.iter().find(|e| matches!(e, Effect::SaveView(_))) else {
         panic!("{fx:?}");
     };
@@ -415,15 +389,15 @@ fn saved_views_are_tabs_opened_by_name_or_by_bracket() {
     // Elsewhere, then back by name.
     d.press("<Esc> 1");
     assert!(d.app.query.filter.is_empty());
-    d.press(": view <Space> my <Space> acme <Enter>");
+    command(&mut d, "view my acme");
     assert_eq!(d.app.query.filter.text, "acme");
     assert_eq!(d.app.query.sort, SortKey::Name);
     assert_eq!(d.names(), ["Acme Corp", "Acme Widgets"]);
     // The same name again: refused before anything is written.
-    let fx = d.press(": save <Space> MY <Space> ACME <Enter>");
+    let fx = command(&mut d, "save MY ACME");
     assert!(!fx.iter().any(|e| matches!(e, Effect::SaveView(_))));
     assert!(status(&d).contains("exists already"), "{}", status(&d));
-    d.press(": view <Space> nope <Enter>");
+    command(&mut d, "view nope");
     assert!(status(&d).contains("no view named `nope`"));
 }
 
@@ -617,8 +591,7 @@ fn the_detail_lists_the_contacts_and_the_call_form_cycles_them() {
 
 #[test]
 fn without_contacts_the_detail_shows_none() {
-    let (_dir, db) = fixture();
-    let d = Driver::new(&db, "alice", (180, 40));
+    let (_dir, d) = driver("alice", (180, 40));
     let lines = owed::tui::view::detail::lines(&d.app, 120);
     assert!(
         !lines

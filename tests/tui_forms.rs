@@ -2,9 +2,11 @@
 //! database (the worker's answers are computed synchronously by the test driver).
 
 mod common;
+mod keys;
 mod snapshot;
 mod workstation;
 
+use keys::{check, driver, fixture, status, value};
 use owed::domain::Decimal;
 use owed::domain::users::{Actor, Role};
 use owed::store::Store;
@@ -16,12 +18,6 @@ use owed::workstation::save::{ActionValues, SaveJob};
 use owed::workstation::{PortfolioWorker, Request, Response};
 use std::path::Path;
 use workstation::Driver;
-
-fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = workstation::build(dir.path());
-    (dir, db)
-}
 
 fn dec(s: &str) -> Decimal {
     s.parse().unwrap()
@@ -57,26 +53,6 @@ fn saves(effects: &[Effect]) -> usize {
         .iter()
         .filter(|e| matches!(e, Effect::Request(Request::Save { .. })))
         .count()
-}
-
-fn status(d: &Driver) -> String {
-    d.app
-        .status
-        .as_ref()
-        .map(|s| s.text.clone())
-        .unwrap_or_default()
-}
-
-/// What the field of `id` of the open form says about its text (as drawn under it).
-fn check(d: &Driver, id: FieldId) -> Check {
-    let form = d.app.form.as_ref().expect("a form is open");
-    let field = form.field(id).expect("the form has the field");
-    form.check(field, d.app.as_of, form.strict)
-}
-
-fn value(d: &Driver, id: FieldId) -> String {
-    let form = d.app.form.as_ref().expect("a form is open");
-    form.field(id).unwrap().value().to_string()
 }
 
 /// The figures and counts after `R` (everything recomputed from the database) equal those
@@ -273,8 +249,7 @@ fn a_note_for_the_marked_customers_asks_first() {
 
 #[test]
 fn a_dispute_completes_its_reason_and_defaults_its_amount() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     let issues_before = d.app.summary.as_ref().unwrap().metrics.open_issue_amount;
     d.press("j i qu");
     assert_eq!(
@@ -312,8 +287,7 @@ fn a_dispute_completes_its_reason_and_defaults_its_amount() {
 
 #[test]
 fn resolving_a_dispute_empties_the_disputes_tab() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     d.press("/ kite <Enter> I");
     assert_eq!(d.app.mode, Mode::Normal, "Kite has nothing to resolve");
     assert_eq!(status(&d), "Kite Supplies has no open dispute to resolve.");
@@ -363,8 +337,7 @@ fn a_refusal_by_the_worker_shows_under_its_field() {
 
 #[test]
 fn a_follow_up_due_today_joins_the_follow_ups_tab() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     d.press("/ kite <Enter> f fri");
     assert_eq!(
         check(&d, FieldId::Date),
@@ -402,8 +375,7 @@ fn a_follow_up_due_today_joins_the_follow_ups_tab() {
 
 #[test]
 fn assigning_another_owner_takes_the_customer_out_of_my_queue() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     d.press("G");
     assert_eq!(d.selected().as_deref(), Some("Kite Supplies"));
     d.press("a alice <Enter>");
@@ -458,8 +430,7 @@ fn a_long_note_from_the_editor() {
 
 #[test]
 fn without_advance_after_action_the_cursor_stays() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     d.app.action_settings.advance_after_action = false;
     d.press("n Left <Space> a <Space> voicemail <Enter>");
     assert!(status(&d).starts_with("saved: Note "));
@@ -520,8 +491,7 @@ fn each_form_at_two_sizes() {
 
 #[test]
 fn under_a_filter_the_tab_counts_follow_a_save() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     d.press("/ overdue>100 <Enter>");
     assert_eq!(d.app.page.counts[..2], [4, 4], "Kite's 60.00 is left out");
     assert_eq!(d.app.page.counts[4], 1);
@@ -544,8 +514,7 @@ fn under_a_filter_the_tab_counts_follow_a_save() {
 
 #[test]
 fn assigning_marked_customers_skips_those_the_owner_has_already() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = driver("alice", (120, 40));
     d.press("m / kite <Enter> <Space> <Esc> / lumen <Enter> <Space>");
     assert_eq!(d.app.marks.len(), 2);
     d.press("a bob");

@@ -1,9 +1,11 @@
 //! The workstation's state after key sequences, on the fixture database (no terminal).
 
 mod common;
+mod keys;
 mod workstation;
 
 use common::status_text;
+use keys::{command, driver, fixture};
 use owed::domain::queue::{Predicate, Scope, SortKey, Tab};
 use owed::tui::app::{Focus, Mode, Screen};
 use owed::tui::theme::Role;
@@ -11,18 +13,6 @@ use owed::tui::update::Effect;
 use owed::workstation::{PortfolioWorker, Request, Response};
 use ratatui::style::Modifier;
 use workstation::Driver;
-
-fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = workstation::build(dir.path());
-    (dir, db)
-}
-
-/// The workstation of `collector` in a terminal of `size`, on the fixture database.
-fn driver(collector: &str, size: (u16, u16)) -> (tempfile::TempDir, Driver) {
-    let (dir, db) = fixture();
-    (dir, Driver::new(&db, collector, size))
-}
 
 /// The queue's sort: its key, and whether it runs from the largest.
 fn sort_of(d: &Driver) -> (SortKey, bool) {
@@ -262,23 +252,23 @@ fn the_selected_bar_and_row_are_drawn_reversed_in_mono() {
 #[test]
 fn commands() {
     let (_dir, mut d) = driver("alice", (120, 40));
-    d.press(": sort <Space> name <Enter>");
+    command(&mut d, "sort name");
     assert_eq!(sort_of(&d), (SortKey::Name, false));
-    d.press(": sort <Space> overdue <Space> asc <Enter>");
+    command(&mut d, "sort overdue asc");
     assert_eq!(sort_of(&d), (SortKey::Overdue, false));
-    d.press(": tab <Space> disputes <Enter>");
+    command(&mut d, "tab disputes");
     assert_eq!(d.app.query.tab, Tab::Disputes);
-    d.press(": all <Enter>");
+    command(&mut d, "all");
     assert_eq!(d.app.query.scope, Scope::Everyone);
-    d.press(": mine <Enter>");
+    command(&mut d, "mine");
     assert_eq!(d.app.query.scope, Scope::Mine);
-    d.press(": filter <Space> kite <Enter>");
+    command(&mut d, "filter kite");
     assert_eq!(d.app.query.filter.text, "kite");
-    d.press(": bogus <Enter>");
+    command(&mut d, "bogus");
     assert!(status_text(&d.app).contains("unknown command"));
-    d.press(": sort <Space> size <Enter>");
+    command(&mut d, "sort size");
     assert!(d.app.status.as_ref().unwrap().error);
-    let fx = d.press(": q <Enter>");
+    let fx = command(&mut d, "q");
     assert!(fx.contains(&Effect::Quit));
     assert!(d.app.quit);
 }
@@ -286,7 +276,7 @@ fn commands() {
 #[test]
 fn as_of_an_earlier_date_recomputes_every_figure() {
     let (_dir, mut d) = driver("alice", (120, 40));
-    d.press(": asof <Space> 2026-03-31 <Enter>");
+    command(&mut d, "asof 2026-03-31");
     assert_eq!(d.app.as_of.to_string(), "2026-03-31");
     assert_eq!(
         d.app.summary.as_ref().unwrap().as_of.to_string(),
@@ -306,7 +296,7 @@ fn as_of_an_earlier_date_recomputes_every_figure() {
     d.press("<Esc> / kite <Enter> <Enter>");
     assert_eq!(d.app.screen, Screen::Detail);
     assert!(d.app.detail.as_ref().unwrap().detail.activity.is_empty());
-    d.press(": asof <Space> 2026-02-30 <Enter>");
+    command(&mut d, "asof 2026-02-30");
     assert!(status_text(&d.app).contains("not a date"));
 }
 

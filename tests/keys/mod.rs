@@ -1,0 +1,51 @@
+//! Helpers for the tests that drive the workstation by keys (`workstation::Driver`): the
+//! fixture database, `:` commands as typed, and what the status line and the open form say.
+//! A test that uses them also declares `mod workstation;`.
+#![allow(dead_code)]
+
+use crate::workstation::{self, Driver};
+use owed::tui::action_forms::Check;
+use owed::tui::field::FieldId;
+use owed::tui::update::Effect;
+
+/// The fixture database in a folder of its own (removed with the returned guard).
+pub fn fixture() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    (dir, db)
+}
+
+/// The workstation of `collector` in a terminal of `size`, on the fixture database.
+pub fn driver(collector: &str, size: (u16, u16)) -> (tempfile::TempDir, Driver) {
+    let (dir, db) = fixture();
+    (dir, Driver::new(&db, collector, size))
+}
+
+/// Runs a `:` command as typed (its words separated by spaces), and returns what the
+/// workstation asked to be done.
+pub fn command(d: &mut Driver, line: &str) -> Vec<Effect> {
+    let keys: Vec<&str> = line.split(' ').collect();
+    d.press(&format!(": {} <Enter>", keys.join(" <Space> ")))
+}
+
+/// The text of the status line (empty when it shows none).
+pub fn status(d: &Driver) -> String {
+    d.app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
+
+/// The text in the field of `id` of the open form.
+pub fn value(d: &Driver, id: FieldId) -> String {
+    let form = d.app.form.as_ref().expect("a form is open");
+    form.field(id).unwrap().value().to_string()
+}
+
+/// What the field of `id` of the open form says about its text (as drawn under it).
+pub fn check(d: &Driver, id: FieldId) -> Check {
+    let form = d.app.form.as_ref().expect("a form is open");
+    let field = form.field(id).expect("the form has the field");
+    form.check(field, d.app.as_of, form.strict)
+}
