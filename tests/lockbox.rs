@@ -6,6 +6,9 @@
 //! resolve with an outcome (written off: a manager's), from the command line and the
 //! workstation's resolve form, and show in the metrics.
 
+mod common;
+
+use common::{first_entry, json_of, succeeded};
 use owed::domain::action_checks::Stamp;
 use owed::domain::users::Role;
 use owed::store::Store;
@@ -57,7 +60,7 @@ impl Fx {
         std::fs::write(dir.path().join("config.toml"), "").unwrap();
         let fx = Fx { dir };
         let out = fx.owed(&["import", csv.to_str().unwrap()]);
-        assert!(out.status.success(), "{}", text(&out.stderr));
+        succeeded(&out);
         fx
     }
 
@@ -106,7 +109,7 @@ impl Fx {
 
     fn import(&self, dir: &Path) -> Value {
         let out = self.owed(&["lockbox", "import", dir.to_str().unwrap(), "--json"]);
-        assert!(out.status.success(), "{}", text(&out.stderr));
+        succeeded(&out);
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
@@ -288,8 +291,7 @@ fn a_lockbox_file_gives_exactly_the_payments_applications_deduction_and_unapplie
     assert_eq!(unmatched[0]["unapplied"], "123.45");
 
     // The metrics: unapplied cash and the deduction beside the open issues.
-    let out = fx.owed(&["report", "metrics", "--json"]);
-    let metrics: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let metrics = json_of(&fx.owed(&["report", "metrics", "--json"]));
     assert_eq!(metrics["unapplied_cash"], "123.45");
     assert_eq!(metrics["open_issue_amount"], "150.00");
     assert_eq!(metrics["open_deduction_amount"], "150.00");
@@ -311,14 +313,8 @@ fn a_lockbox_file_gives_exactly_the_payments_applications_deduction_and_unapplie
     let bytes = store.attachment_bytes(on_j2[0].id).unwrap().unwrap();
     assert_eq!(bytes, picture(image::ImageFormat::Tiff));
     // And the customer's activity lists it.
-    let out = fx.owed(&["activity", "K2", "--json"]);
-    let activity: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let entry = activity["activity"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "attachment")
-        .unwrap();
+    let activity = json_of(&fx.owed(&["activity", "K2", "--json"]));
+    let entry = first_entry(&activity, "attachment");
     assert_eq!(entry["name"], "cheque-1002.tif");
     assert_eq!(entry["payment"], "LBX-1002");
     assert_eq!(entry["bytes"], bytes.len());
@@ -475,28 +471,21 @@ fn deductions_resolve_with_an_outcome_and_writing_off_is_a_managers() {
         "small",
         "gap",
     ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    succeeded(&out);
     assert!(
         text(&out.stdout).contains("resolved (written off)"),
         "{}",
         text(&out.stdout)
     );
-    let out = fx.owed(&["activity", "K1", "--json"]);
-    let activity: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let deduction = activity["activity"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "issue")
-        .unwrap();
+    let activity = json_of(&fx.owed(&["activity", "K1", "--json"]));
+    let deduction = first_entry(&activity, "issue");
     assert_eq!(deduction["reason"], "short_payment");
     assert_eq!(deduction["state"], "resolved");
     assert_eq!(deduction["outcome"], "written_off");
     assert_eq!(deduction["events"][0]["outcome"], "written_off");
     assert_eq!(deduction["resolution"], "small gap");
     // Resolved: no open deduction in the metrics any more.
-    let out = fx.owed(&["report", "metrics", "--json"]);
-    let metrics: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let metrics = json_of(&fx.owed(&["report", "metrics", "--json"]));
     assert_eq!(metrics["open_deduction_amount"], "0.00");
 }
 
@@ -570,7 +559,7 @@ fn the_resolve_form_saves_an_outcome_and_writing_off_stays_a_managers() {
         ("alice", ALICE_KEY, "collector"),
     ] {
         let out = fx.owed(&["user", "add", name, "--key", key, "--role", role]);
-        assert!(out.status.success(), "{}", text(&out.stderr));
+        succeeded(&out);
     }
     // What the command line says to alice's write-off.
     let out = fx.owed(&["resolve", &issue, "--outcome", "written_off"]);
@@ -669,15 +658,8 @@ fn the_resolve_form_saves_an_outcome_and_writing_off_stays_a_managers() {
         format!("saved: Issue {issue} resolved (written off).")
     );
     // As of the workstation's day, where the three events are.
-    let out = fx.owed_on(workstation::AS_OF, &["activity", "K1", "--json"]);
-    let activity: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let deduction = activity["activity"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "issue")
-        .unwrap()
-        .clone();
+    let activity = json_of(&fx.owed_on(workstation::AS_OF, &["activity", "K1", "--json"]));
+    let deduction = first_entry(&activity, "issue");
     assert_eq!(deduction["state"], "resolved", "{deduction}");
     assert_eq!(deduction["outcome"], "written_off", "{deduction}");
     let outcomes: Vec<&Value> = deduction["events"]
