@@ -9,7 +9,7 @@ mod common;
 mod workbook;
 
 use calamine::Data;
-use common::{command_in, refused, stderr, stdout, write_fixture};
+use common::{owed_db, refused, stderr, stdout, write_fixture};
 use std::path::{Path, PathBuf};
 use workbook::{AMOUNT, COUNT, Sheet, read};
 
@@ -84,12 +84,7 @@ fn portfolio() -> tempfile::TempDir {
 }
 
 fn run(dir: &Path, args: &[&str]) -> std::process::Output {
-    command_in(
-        dir,
-        &[&["--db", dir.join("owed.db").to_str().unwrap()], args].concat(),
-    )
-    .output()
-    .unwrap()
+    owed_db(dir, dir.join("owed.db"), args)
 }
 
 fn ok(dir: &Path, args: &[&str]) -> std::process::Output {
@@ -100,10 +95,16 @@ fn ok(dir: &Path, args: &[&str]) -> std::process::Output {
 
 /// Exports `view` (with `extra` options) as xlsx as of 30 April 2026.
 fn export(dir: &Path, view: &str, extra: &[&str]) -> PathBuf {
-    let path = dir.join(format!("{view}.xlsx"));
+    export_to(dir, &format!("{view}.xlsx"), AS_OF, view, extra)
+}
+
+/// Exports `view` (with `extra` options) as of `as_of` into `dir/file`, in the format its
+/// extension names.
+fn export_to(dir: &Path, file: &str, as_of: &str, view: &str, extra: &[&str]) -> PathBuf {
+    let path = dir.join(file);
     let mut args = vec![
         "--as-of",
-        AS_OF,
+        as_of,
         "export",
         view,
         "-o",
@@ -112,6 +113,23 @@ fn export(dir: &Path, view: &str, extra: &[&str]) -> PathBuf {
     args.extend(extra);
     ok(dir, &args);
     path
+}
+
+/// Exports `view` (with `extra` options) as of `as_of` as CSV to standard output, and returns
+/// the run (to read its stdout and stderr).
+fn export_stdout(dir: &Path, as_of: &str, view: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["--as-of", as_of, "export", view];
+    args.extend(extra);
+    args.extend(["-o", "-"]);
+    ok(dir, &args)
+}
+
+/// The first worksheet of `view` exported as xlsx (with `extra` options), checked as a table
+/// (`check_table`) named `title`, and all the worksheets.
+fn checked_sheets(dir: &Path, view: &str, extra: &[&str], title: &str) -> Vec<Sheet> {
+    let sheets = read(&export(dir, view, extra));
+    check_table(&sheets[0], title);
+    sheets
 }
 
 /// Every table worksheet as SPEC "Exports (additions)" has it (see `workbook::check_table`),
@@ -193,18 +211,7 @@ fn aging_reads_back_with_the_figures_worked_out_by_hand() {
     check_about(&sheets, "Aging", "Net overdue");
 
     // The CSV is for programs: machine names, the mismatch too, no total row.
-    let csv = dir.path().join("aging.csv");
-    ok(
-        dir.path(),
-        &[
-            "--as-of",
-            AS_OF,
-            "export",
-            "aging",
-            "-o",
-            csv.to_str().unwrap(),
-        ],
-    );
+    let csv = export_to(dir.path(), "aging.csv", AS_OF, "aging", &[]);
     let text = std::fs::read_to_string(&csv).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
@@ -350,9 +357,8 @@ fn the_forecast_is_a_workbook_of_weekly_cash_and_documents() {
 fn the_queue_follows_tab_filter_sort_and_owner() {
     let dir = portfolio();
     // Every customer, by name.
-    let sheets = read(&export(dir.path(), "queue", &["--sort", "name:asc"]));
+    let sheets = checked_sheets(dir.path(), "queue", &["--sort", "name:asc"], "Queue");
     let s = &sheets[0];
-    check_table(s, "Queue");
     assert!(s.title().contains("tab All"), "{}", s.title());
     assert!(
         s.title().contains("sorted by name (ascending)"),
@@ -366,31 +372,22 @@ fn the_queue_follows_tab_filter_sort_and_owner() {
     assert_eq!(s.column_formats(s.col("Follow-ups due")), [COUNT]);
     assert_eq!(s.column_formats(s.col("Days late (oldest)")), ["0"]);
     // Overdue customers of alice (K1 and K3; K3 has nothing overdue).
-    let o = ok(
+    let o = export_stdout(
         dir.path(),
-        &[
-            "--as-of", AS_OF, "export", "queue", "--tab", "overdue", "--owner", "alice", "-o", "-",
-        ],
+        AS_OF,
+        "queue",
+        &["--tab", "overdue", "--owner", "alice"],
     );
     let text = stdout(&o);
     let rows: Vec<&str> = text.lines().skip(1).collect();
     assert_eq!(rows.len(), 1, "{text}");
     assert!(rows[0].starts_with("K1,Kite Supplies,alice,USD,60.00,60.00,0.00,100.00,30,"));
     // A filter as the workstation takes it, largest overdue first.
-    let o = ok(
+    let o = export_stdout(
         dir.path(),
-        &[
-            "--as-of",
-            AS_OF,
-            "export",
-            "queue",
-            "--filter",
-            "overdue>0",
-            "--sort",
-            "overdue",
-            "-o",
-            "-",
-        ],
+        AS_OF,
+        "queue",
+        &["--filter", "overdue>0", "--sort", "overdue"],
     );
     let ids: Vec<String> = stdout(&o)
         .lines()
@@ -399,12 +396,7 @@ fn the_queue_follows_tab_filter_sort_and_owner() {
         .collect();
     assert_eq!(ids, ["K2", "K1"]);
     // An owner with no customers gives no rows, not everyone.
-    let o = ok(
-        dir.path(),
-        &[
-            "--as-of", AS_OF, "export", "queue", "--owner", "nobody", "-o", "-",
-        ],
-    );
+    let o = export_stdout(dir.path(), AS_OF, "queue", &["--owner", "nobody"]);
     assert_eq!(stdout(&o).lines().count(), 1);
 }
 
@@ -412,18 +404,7 @@ fn the_queue_follows_tab_filter_sort_and_owner() {
 fn activity_payments_promises_and_deductions_are_exported() {
     let dir = portfolio();
     // A note is dated by when it was written (today); the rest by their own dates in April.
-    let path = dir.path().join("activity.xlsx");
-    ok(
-        dir.path(),
-        &[
-            "--as-of",
-            "2099-01-01",
-            "export",
-            "activity",
-            "-o",
-            path.to_str().unwrap(),
-        ],
-    );
+    let path = export_to(dir.path(), "activity.xlsx", "2099-01-01", "activity", &[]);
     let activity = read(&path);
     let s = &activity[0];
     assert!(
@@ -495,19 +476,20 @@ fn activity_payments_promises_and_deductions_are_exported() {
     assert_eq!(s.text(2, s.col("Documents")), "C1");
     assert_eq!(s.number(2, s.col("Amount")), 12.5);
     // As of the day before the resolve, it is open.
-    let o = ok(
-        dir.path(),
-        &["--as-of", "2026-04-19", "export", "deductions", "-o", "-"],
-    );
+    let o = export_stdout(dir.path(), "2026-04-19", "deductions", &[]);
     assert!(stdout(&o).contains(",open,,,,,"), "{}", stdout(&o));
 }
 
 #[test]
 fn the_statement_sheet_totals_to_the_balance_due() {
     let dir = portfolio();
-    let sheets = read(&export(dir.path(), "statement", &["--customer", "K1"]));
+    let sheets = checked_sheets(
+        dir.path(),
+        "statement",
+        &["--customer", "K1"],
+        "Statement of account",
+    );
     let s = &sheets[0];
-    check_table(s, "Statement of account");
     assert!(
         s.title().contains("customer K1 Kite Supplies"),
         "{}",
@@ -521,10 +503,7 @@ fn the_statement_sheet_totals_to_the_balance_due() {
 #[test]
 fn dash_writes_csv_to_standard_output() {
     let dir = portfolio();
-    let o = ok(
-        dir.path(),
-        &["--as-of", AS_OF, "export", "documents", "-o", "-"],
-    );
+    let o = export_stdout(dir.path(), AS_OF, "documents", &[]);
     let text = stdout(&o);
     assert!(
         text.starts_with("document_id,number,type,customer_id,customer,"),
@@ -543,10 +522,7 @@ fn dash_writes_csv_to_standard_output() {
 #[test]
 fn formula_like_text_is_guarded_in_csv() {
     let dir = portfolio();
-    let o = ok(
-        dir.path(),
-        &["--as-of", "2099-01-01", "export", "activity", "-o", "-"],
-    );
+    let o = export_stdout(dir.path(), "2099-01-01", "activity", &[]);
     let text = stdout(&o);
     let note = text.lines().find(|l| l.contains(",note,")).unwrap();
     assert!(
