@@ -6,7 +6,7 @@ mod workbook;
 mod workstation;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use keys::{command, fixture, status};
+use keys::{command, driver, status};
 use owed::tui::app::Screen;
 use workstation::Driver;
 
@@ -34,13 +34,33 @@ fn column(
         .collect()
 }
 
-#[test]
-fn the_queue_is_exported_as_it_is_on_screen() {
-    let (dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+/// A worksheet's title (its first cell).
+fn title(book: &mut Xlsx<std::io::BufReader<std::fs::File>>, sheet: &str) -> String {
+    let range = book.worksheet_range(sheet).unwrap();
+    range.get_value((0, 0)).unwrap().to_string()
+}
+
+/// The names (second column) of a CSV export's rows.
+fn csv_names(text: &str) -> Vec<String> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| r.unwrap()[1].to_string())
+        .collect()
+}
+
+/// Alice's workstation on the All tab sorted by name, with the names it shows.
+fn all_by_name() -> (tempfile::TempDir, Driver, Vec<String>) {
+    let (dir, mut d) = driver("alice", (120, 40));
     command(&mut d, "tab all");
     command(&mut d, "sort name asc");
     let on_screen = d.names();
+    (dir, d, on_screen)
+}
+
+#[test]
+fn the_queue_is_exported_as_it_is_on_screen() {
+    let (dir, mut d, on_screen) = all_by_name();
     assert!(on_screen.len() >= 3, "{on_screen:?}");
     let path = dir.path().join("queue.xlsx");
     command(&mut d, &format!("export {}", path.display()));
@@ -51,12 +71,7 @@ fn the_queue_is_exported_as_it_is_on_screen() {
     let mut book: Xlsx<_> = open_workbook(&path).unwrap();
     assert_eq!(book.sheet_names(), ["Queue All", "About"]);
     assert_eq!(column(&mut book, "Queue All", "Customer"), on_screen);
-    let title = book
-        .worksheet_range("Queue All")
-        .unwrap()
-        .get_value((0, 0))
-        .unwrap()
-        .to_string();
+    let title = title(&mut book, "Queue All");
     assert!(title.contains("tab All"), "{title}");
     assert!(title.contains("customers of alice"), "{title}");
     assert!(title.contains("sorted by name (ascending)"), "{title}");
@@ -81,18 +96,12 @@ fn the_queue_is_exported_as_it_is_on_screen() {
     command(&mut d, &format!("export {}", csv.display()));
     assert!(status(&d).starts_with("wrote "), "{}", status(&d));
     let text = std::fs::read_to_string(&csv).unwrap();
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let names: Vec<String> = reader
-        .records()
-        .map(|r| r.unwrap()[1].to_string())
-        .collect();
-    assert_eq!(names, on_screen);
+    assert_eq!(csv_names(&text), on_screen);
 }
 
 #[test]
 fn the_open_customer_is_exported_with_its_documents_and_timeline() {
-    let (dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (dir, mut d) = driver("alice", (120, 40));
     d.press("<Enter>");
     assert_eq!(d.app.screen, Screen::Detail);
     let detail = d.app.detail.clone().unwrap().detail;
@@ -114,12 +123,7 @@ fn the_open_customer_is_exported_with_its_documents_and_timeline() {
     let ids = column(&mut book, "Documents", "Customer ID");
     assert_eq!(ids.len(), open);
     assert!(ids.iter().all(|id| *id == detail.header.id), "{ids:?}");
-    let title = book
-        .worksheet_range("Documents")
-        .unwrap()
-        .get_value((0, 0))
-        .unwrap()
-        .to_string();
+    let title = title(&mut book, "Documents");
     assert!(
         title.contains(&format!("customer {}", detail.header.id)),
         "{title}"
@@ -137,11 +141,7 @@ fn the_open_customer_is_exported_with_its_documents_and_timeline() {
 
 #[test]
 fn export_csv_names_the_format_whatever_the_file_is_called() {
-    let (dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
-    command(&mut d, "tab all");
-    command(&mut d, "sort name asc");
-    let on_screen = d.names();
+    let (dir, mut d, on_screen) = all_by_name();
     // `.xlsx` would make a workbook; `csv` before the name makes it CSV.
     let path = dir.path().join("queue.xlsx");
     command(&mut d, &format!("export csv {}", path.display()));
@@ -151,12 +151,7 @@ fn export_csv_names_the_format_whatever_the_file_is_called() {
     );
     let text = std::fs::read_to_string(&path).expect("CSV is text");
     assert!(text.starts_with("customer_id,name,"), "{text}");
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let names: Vec<String> = reader
-        .records()
-        .map(|r| r.unwrap()[1].to_string())
-        .collect();
-    assert_eq!(names, on_screen);
+    assert_eq!(csv_names(&text), on_screen);
 
     // And `xlsx` before a `.csv` name makes a workbook.
     let path = dir.path().join("queue.csv");
@@ -169,8 +164,7 @@ fn export_csv_names_the_format_whatever_the_file_is_called() {
 
 #[test]
 fn a_bad_export_says_why_and_writes_nothing() {
-    let (dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (dir, mut d) = driver("alice", (120, 40));
     command(&mut d, "export");
     assert!(status(&d).contains("which file"), "{}", status(&d));
     let path = dir.path().join("no-such-folder").join("q.xlsx");
