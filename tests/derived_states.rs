@@ -9,9 +9,15 @@ use owed::config::Config;
 use owed::domain::promise::PromiseState;
 use owed::domain::{Date, Decimal};
 use owed::store::Store;
+use owed::store::activity::QueueTabs;
 
 fn d(s: &str) -> Date {
     owed::domain::date::parse_iso(s).unwrap()
+}
+
+/// The customers of each of the queue's activity tabs as of `as_of` (3 days' grace).
+fn tabs_on(store: &Store, as_of: &str) -> QueueTabs {
+    store.queue_tabs(d(as_of), 3).unwrap()
 }
 
 fn dec(s: &str) -> Decimal {
@@ -59,64 +65,70 @@ fn progress(store: &Store, id: i64, as_of: &str) -> (PromiseState, Decimal, Deci
     (p.progress.state, p.progress.paid, p.progress.remaining)
 }
 
+/// Asserts promise `id`'s (state, paid, remaining) as of `as_of`.
+#[track_caller]
+fn assert_progress(store: &Store, id: i64, as_of: &str, expected: (PromiseState, &str, &str)) {
+    let (state, paid, remaining) = expected;
+    let want = (state, dec(paid), dec(remaining));
+    assert_eq!(
+        progress(store, id, as_of),
+        want,
+        "promise {id} as of {as_of}"
+    );
+}
+
+/// Asserts promise `id`'s state as of `as_of`.
+#[track_caller]
+fn assert_state(store: &Store, id: i64, as_of: &str, state: PromiseState) {
+    assert_eq!(
+        progress(store, id, as_of).0,
+        state,
+        "promise {id} as of {as_of}"
+    );
+}
+
 #[test]
 fn kept_when_the_promised_amount_arrives_and_earlier_receipts_do_not_count() {
     let (_fx, store) = scenarios();
-    assert_eq!(
-        progress(&store, 1, "2026-04-07"),
-        (PromiseState::Open, dec("0"), dec("300"))
-    );
-    assert_eq!(
-        progress(&store, 1, "2026-04-08"),
-        (PromiseState::Kept, dec("300"), dec("0"))
-    );
-    assert_eq!(progress(&store, 1, "2026-06-30").0, PromiseState::Kept);
+    assert_progress(&store, 1, "2026-04-07", (PromiseState::Open, "0", "300"));
+    assert_progress(&store, 1, "2026-04-08", (PromiseState::Kept, "300", "0"));
+    assert_state(&store, 1, "2026-06-30", PromiseState::Kept);
 }
 
 #[test]
 fn partially_kept_after_the_grace_days() {
     let (_fx, store) = scenarios();
-    assert_eq!(
-        progress(&store, 2, "2026-04-09"),
-        (PromiseState::Open, dec("200"), dec("300"))
-    );
-    assert_eq!(progress(&store, 2, "2026-04-13").0, PromiseState::Open);
-    assert_eq!(
-        progress(&store, 2, "2026-04-14"),
-        (PromiseState::PartiallyKept, dec("200"), dec("300"))
+    assert_progress(&store, 2, "2026-04-09", (PromiseState::Open, "200", "300"));
+    assert_state(&store, 2, "2026-04-13", PromiseState::Open);
+    assert_progress(
+        &store,
+        2,
+        "2026-04-14",
+        (PromiseState::PartiallyKept, "200", "300"),
     );
 }
 
 #[test]
 fn broken_when_the_money_comes_after_the_grace_days() {
     let (_fx, store) = scenarios();
-    assert_eq!(progress(&store, 3, "2026-04-13").0, PromiseState::Open);
-    assert_eq!(
-        progress(&store, 3, "2026-04-14"),
-        (PromiseState::Broken, dec("0"), dec("400"))
-    );
+    assert_state(&store, 3, "2026-04-13", PromiseState::Open);
+    assert_progress(&store, 3, "2026-04-14", (PromiseState::Broken, "0", "400"));
     // The 400 applied on 20 April does not mend it.
-    assert_eq!(progress(&store, 3, "2026-04-25").0, PromiseState::Broken);
+    assert_state(&store, 3, "2026-04-25", PromiseState::Broken);
 }
 
 #[test]
 fn a_promise_naming_no_documents_counts_receipts_on_any_of_them() {
     let (_fx, store) = scenarios();
-    assert_eq!(
-        progress(&store, 4, "2026-04-13"),
-        (PromiseState::Open, dec("300"), dec("100"))
-    );
-    assert_eq!(
-        progress(&store, 4, "2026-04-14"),
-        (PromiseState::Kept, dec("400"), dec("0"))
-    );
+    assert_progress(&store, 4, "2026-04-13", (PromiseState::Open, "300", "100"));
+    assert_progress(&store, 4, "2026-04-14", (PromiseState::Kept, "400", "0"));
 }
 
 #[test]
 fn voided_is_voided_whatever_happens_and_cannot_be_voided_twice() {
     let (_fx, mut store) = scenarios();
-    assert_eq!(progress(&store, 5, "2026-04-05").0, PromiseState::Voided);
-    assert_eq!(progress(&store, 5, "2026-05-30").0, PromiseState::Voided);
+    assert_state(&store, 5, "2026-04-05", PromiseState::Voided);
+    assert_state(&store, 5, "2026-05-30", PromiseState::Voided);
     let err = actions::void_promise(&mut store, &stamp("2026-04-03"), "5", None).unwrap_err();
     assert_eq!(err.to_string(), "promise 5 is already voided");
     assert_eq!(err.exit_code(), 2);
@@ -155,10 +167,10 @@ fn queue_tabs_follow_each_customers_latest_promise() {
     let key = |id: &str| store.customer_key(id).unwrap().unwrap();
     let mut k1_k3 = vec![key("K1"), key("K3")];
     k1_k3.sort();
-    let tabs = store.queue_tabs(d("2026-04-12"), 3).unwrap();
+    let tabs = tabs_on(&store, "2026-04-12");
     assert_eq!(tabs.promises_due, k1_k3);
     assert!(tabs.promises_broken.is_empty());
-    let tabs = store.queue_tabs(d("2026-04-14"), 3).unwrap();
+    let tabs = tabs_on(&store, "2026-04-14");
     assert!(tabs.promises_due.is_empty());
     assert_eq!(tabs.promises_broken, k1_k3);
 
@@ -240,7 +252,7 @@ fn issues_are_open_until_resolved_and_their_documents_are_disputed_meanwhile() {
     actions::reopen(&mut store, &stamp("2026-04-12"), "#1", None).unwrap();
     assert!(store.is_document_disputed(i3_key, d("2026-04-12")).unwrap());
     assert!(!store.is_document_disputed(i3_key, d("2026-04-11")).unwrap());
-    let tabs = store.queue_tabs(d("2026-04-12"), 3).unwrap();
+    let tabs = tabs_on(&store, "2026-04-12");
     assert_eq!(tabs.disputes.len(), 2);
 }
 
@@ -250,25 +262,10 @@ fn followups_are_due_until_done() {
     let mut store = fx.store();
     let f = actions::followup(&mut store, &stamp("2026-04-01"), "K1", "+3d", "call Anna").unwrap();
     let k1 = store.customer_key("K1").unwrap().unwrap();
-    assert!(
-        store
-            .queue_tabs(d("2026-04-03"), 3)
-            .unwrap()
-            .followups_due
-            .is_empty()
-    );
-    assert_eq!(
-        store.queue_tabs(d("2026-04-04"), 3).unwrap().followups_due,
-        vec![k1]
-    );
+    assert!(tabs_on(&store, "2026-04-03").followups_due.is_empty());
+    assert_eq!(tabs_on(&store, "2026-04-04").followups_due, vec![k1]);
     actions::done(&mut store, &stamp("2026-04-04"), &f.id.to_string()).unwrap();
-    assert!(
-        store
-            .queue_tabs(d("2026-04-04"), 3)
-            .unwrap()
-            .followups_due
-            .is_empty()
-    );
+    assert!(tabs_on(&store, "2026-04-04").followups_due.is_empty());
     let err = actions::done(&mut store, &stamp("2026-04-04"), &f.id.to_string()).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -369,14 +366,14 @@ fn per_customer_flags_add_up_to_the_portfolio_totals() {
 fn a_void_counts_from_its_own_date() {
     let (_fx, store) = scenarios();
     // Promise 5 was recorded on 1 April and voided on 2 April.
-    assert_eq!(progress(&store, 5, "2026-04-01").0, PromiseState::Open);
-    assert_eq!(progress(&store, 5, "2026-04-03").0, PromiseState::Voided);
+    assert_state(&store, 5, "2026-04-01", PromiseState::Open);
+    assert_state(&store, 5, "2026-04-03", PromiseState::Voided);
     let k3 = store.customer_key("K3").unwrap().unwrap();
     // On 1 April K3's latest promise is 5 (open, due 30 April): not in a promise tab; once
     // it is voided, promise 3 (due 10 April) is K3's latest again.
-    let tabs = store.queue_tabs(d("2026-04-01"), 3).unwrap();
+    let tabs = tabs_on(&store, "2026-04-01");
     assert!(!tabs.promises_due.contains(&k3));
-    let tabs = store.queue_tabs(d("2026-04-12"), 3).unwrap();
+    let tabs = tabs_on(&store, "2026-04-12");
     assert!(tabs.promises_due.contains(&k3));
 }
 
@@ -452,13 +449,7 @@ fn an_issues_state_follows_its_events_dates_not_the_order_they_were_recorded_in(
         dec("0")
     );
     assert!(!store.is_document_disputed(i5, d("2026-04-12")).unwrap());
-    assert!(
-        store
-            .queue_tabs(d("2026-04-12"), 3)
-            .unwrap()
-            .disputes
-            .is_empty()
-    );
+    assert!(tabs_on(&store, "2026-04-12").disputes.is_empty());
     let issue = store
         .customer_issues(k3, d("2026-04-12"), "USD")
         .unwrap()
