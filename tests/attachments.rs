@@ -7,7 +7,7 @@
 mod common;
 mod fixture;
 
-use common::refused;
+use common::{json_of, refused, succeeded};
 use fixture::{Fixture, stderr, stdout};
 use rusqlite::Connection;
 use serde_json::Value;
@@ -43,10 +43,20 @@ fn binary(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
+/// `owed attach CUSTOMER FILE EXTRA`.
+fn attach(
+    fx: &Fixture,
+    customer: &str,
+    file: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec!["attach", customer, file.to_str().unwrap()];
+    args.extend(extra);
+    run(fx, &args)
+}
+
 fn attachments(fx: &Fixture, customer: &str) -> Vec<Value> {
-    let out = run(fx, &["activity", customer, "--json"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(&run(fx, &["activity", customer, "--json"]));
     v["activity"]
         .as_array()
         .unwrap()
@@ -80,7 +90,7 @@ fn bytes_round_trip_and_the_same_bytes_are_stored_once() {
             "PO",
         ],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    succeeded(&out);
     let said = stdout(&out);
     assert!(
         said.starts_with("Attachments 1 remittance.bin (293.0 KB), 2 po.txt (15 B) kept for K1"),
@@ -116,18 +126,15 @@ fn bytes_round_trip_and_the_same_bytes_are_stored_once() {
         &fx,
         &["attachment", "get", &id, "-o", back.to_str().unwrap()],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    succeeded(&out);
     assert_eq!(std::fs::read(&back).unwrap(), bytes);
     let out = run(&fx, &["attachment", "get", &id, "-o", "-"]);
     assert_eq!(out.stdout, bytes);
 
     // The same bytes under another name: a second entry, no second copy.
     assert_eq!(count(&fx, "blobs"), 2);
-    let out = run(
-        &fx,
-        &["attach", "K1", dir.join("copy.bin").to_str().unwrap()],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = attach(&fx, "K1", &dir.join("copy.bin"), &[]);
+    succeeded(&out);
     assert_eq!(count(&fx, "attachments"), 3);
     assert_eq!(count(&fx, "blobs"), 2);
     let listed = attachments(&fx, "K1");
@@ -185,24 +192,18 @@ fn oversized_or_unreadable_files_are_refused_and_nothing_is_written() {
         assert_eq!(count(&fx, "blobs"), 0);
     }
     // Unknown customer or document: nothing either.
-    let out = run(&fx, &["attach", "K9", small.to_str().unwrap()]);
+    let out = attach(&fx, "K9", &small, &[]);
     assert!(
         stderr(&out).contains("customer `K9` does not exist"),
         "{}",
         stderr(&out)
     );
-    let out = run(
-        &fx,
-        &["attach", "K1", small.to_str().unwrap(), "--document", "I3"],
-    );
+    let out = attach(&fx, "K1", &small, &["--document", "I3"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(count(&fx, "attachments"), 0);
     // Exactly the limit is fine.
-    let out = run(
-        &fx,
-        &["attach", "K1", dir.join("exact.bin").to_str().unwrap()],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = attach(&fx, "K1", &dir.join("exact.bin"), &[]);
+    succeeded(&out);
     assert_eq!(count(&fx, "blobs"), 1);
 }
 
@@ -239,8 +240,8 @@ fn a_hostile_file_name_is_shown_not_obeyed() {
     let name = "inv\u{1b}[2J\u{1b}]0;pwned\u{7}.pdf";
     let path = fx.dir.path().join(name);
     std::fs::write(&path, "%PDF-1.4\n").unwrap();
-    let out = run(&fx, &["attach", "K1", path.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = attach(&fx, "K1", &path, &[]);
+    succeeded(&out);
     assert!(!out.stdout.contains(&0x1b), "{:?}", stdout(&out));
     let out = run(&fx, &["activity", "K1"]);
     let shown = stdout(&out);

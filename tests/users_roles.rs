@@ -3,8 +3,10 @@
 //! the writes happen: a collector writes only on the customers they own, an auditor nothing,
 //! a manager everything; a refusal writes nothing.
 
+mod common;
 mod fixture;
 
+use common::succeeded;
 use fixture::{Fixture, stderr, stdout};
 use owed::domain::users::{PublicKey, Role};
 use owed::store::Store;
@@ -18,16 +20,6 @@ const BOB: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIqP1FgyjY0o0XkmKj9wfUgCNEYvAd8r71VC9UnzHhwP bob@work";
 const CAROL: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINR1CvWzPARBN02n/bPEa/JOsqkRoq63ThbjFGl5LhXO carol@audit";
-
-fn ok(out: &std::process::Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        stderr(out)
-    );
-    stdout(out)
-}
 
 fn refused(out: &std::process::Output) -> String {
     assert_eq!(out.status.code(), Some(2), "stdout: {}", stdout(out));
@@ -46,7 +38,7 @@ fn team() -> Fixture {
         ("bob", BOB, "collector"),
         ("carol", CAROL, "auditor"),
     ] {
-        ok(&fx.owed(&[
+        succeeded(&fx.owed(&[
             "--as", "root", "user", "add", name, "--key", key, "--role", role,
         ]));
     }
@@ -54,7 +46,7 @@ fn team() -> Fixture {
 }
 
 fn list_json(fx: &Fixture) -> serde_json::Value {
-    serde_json::from_str(&ok(&fx.owed(&["user", "list", "--json"]))).unwrap()
+    serde_json::from_str(&succeeded(&fx.owed(&["user", "list", "--json"]))).unwrap()
 }
 
 #[test]
@@ -83,11 +75,11 @@ fn users_are_added_listed_changed_removed_and_logged() {
     ]);
     assert!(refused(&out).contains("the first user must be a manager"));
     assert!(!fx.db().exists());
-    let out = ok(&fx.owed(&[
+    let out = succeeded(&fx.owed(&[
         "--as", "root", "user", "add", "dana", "--key", DANA, "--role", "manager",
     ]));
     assert_eq!(out, "User dana added: manager, 1 key.\n");
-    ok(&fx.owed(&[
+    succeeded(&fx.owed(&[
         "--as",
         "dana",
         "user",
@@ -120,7 +112,7 @@ fn users_are_added_listed_changed_removed_and_logged() {
     assert_eq!(alice["keys"][0]["comment"], "alice@laptop");
     assert_eq!(alice["keys"][1]["algorithm"], "ecdsa-sha2-nistp256");
     assert!(alice["created"].as_str().unwrap().ends_with('Z'));
-    let human = ok(&fx.owed(&["user", "list"]));
+    let human = succeeded(&fx.owed(&["user", "list"]));
     assert!(human.contains("alice  collector"), "{human}");
 
     // What `owed serve` asks at authentication: the key, whatever its comment.
@@ -140,7 +132,7 @@ fn users_are_added_listed_changed_removed_and_logged() {
         refused(&out),
         "owed: alice (collector) may not change users: only a manager may\n"
     );
-    let out = ok(&fx.owed(&["--as", "dana", "user", "role", "alice", "auditor"]));
+    let out = succeeded(&fx.owed(&["--as", "dana", "user", "role", "alice", "auditor"]));
     assert!(
         out.starts_with("alice's role is now auditor (was collector)"),
         "{out}"
@@ -149,14 +141,14 @@ fn users_are_added_listed_changed_removed_and_logged() {
     // The last manager keeps the role.
     let out = fx.owed(&["--as", "dana", "user", "role", "dana", "collector"]);
     assert!(refused(&out).contains("dana is the last manager"));
-    ok(&fx.owed(&["--as", "dana", "user", "remove", "alice"]));
+    succeeded(&fx.owed(&["--as", "dana", "user", "remove", "alice"]));
     assert_eq!(who(&fx), None);
     let out = fx.owed(&["--as", "dana", "user", "remove", "alice"]);
     assert_eq!(refused(&out), "owed: no user is named `alice`\n");
 
     // The system's log: every change, who made it, in order.
     let log: serde_json::Value =
-        serde_json::from_str(&ok(&fx.owed(&["user", "log", "--json"]))).unwrap();
+        serde_json::from_str(&succeeded(&fx.owed(&["user", "log", "--json"]))).unwrap();
     let rows: Vec<(String, String, String, String)> = log
         .as_array()
         .unwrap()
@@ -320,12 +312,12 @@ fn a_collector_writes_only_on_their_own_customers_and_an_auditor_nothing() {
         fx.owed(&all)
     };
     // Records bob and dana may make, for the refusals below to aim at.
-    ok(&run(
+    succeeded(&run(
         "bob",
         &["promise", "K2", "--amount", "100", "--date", "+7d"],
     ));
-    ok(&run("bob", &["dispute", "K2", "--reason", "pricing"]));
-    ok(&run(
+    succeeded(&run("bob", &["dispute", "K2", "--reason", "pricing"]));
+    succeeded(&run(
         "bob",
         &["followup", "K2", "--date", "+3d", "call", "back"],
     ));
@@ -379,17 +371,17 @@ fn a_collector_writes_only_on_their_own_customers_and_an_auditor_nothing() {
 
     // Alice works her own customers; a manager assigns; the file's owner (a local name
     // not registered) is a manager.
-    ok(&run("alice", &["note", "K1", "Called Anna."]));
-    ok(&run("alice", &["followup", "K3", "--date", "+2d", "call"]));
-    let out = ok(&run("dana", &["assign", "K2", "alice"]));
+    succeeded(&run("alice", &["note", "K1", "Called Anna."]));
+    succeeded(&run("alice", &["followup", "K3", "--date", "+2d", "call"]));
+    let out = succeeded(&run("dana", &["assign", "K2", "alice"]));
     assert!(out.contains("is now alice (was bob)"), "{out}");
-    ok(&run("alice", &["note", "K2", "Mine now."]));
+    succeeded(&run("alice", &["note", "K2", "Mine now."]));
     assert!(refused(&run("bob", &["note", "K2", "x"])).contains("its finance owner is alice"));
-    ok(&run("root", &["note", "K2", "From the file's owner."]));
-    ok(&run("dana", &["engage", "hold", "K1", "--until", "+7d"]));
+    succeeded(&run("root", &["note", "K2", "From the file's owner."]));
+    succeeded(&run("dana", &["engage", "hold", "K1", "--until", "+7d"]));
 
     let activity: serde_json::Value =
-        serde_json::from_str(&ok(&fx.owed(&["activity", "K2", "--json"]))).unwrap();
+        serde_json::from_str(&succeeded(&fx.owed(&["activity", "K2", "--json"]))).unwrap();
     let mut notes: Vec<(&str, &str)> = activity["activity"]
         .as_array()
         .unwrap()
