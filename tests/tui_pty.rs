@@ -1,9 +1,11 @@
 //! End to end: the real `owed` binary in a real pseudo-terminal, read back with a terminal
 //! emulator (vt100), typed at like a person would.
 
+mod common;
 mod smtp_server;
 mod workstation;
 
+use common::first_entry;
 use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
 use std::io::{Read, Write};
 use std::num::NonZeroU16;
@@ -64,6 +66,26 @@ struct Session {
 impl Session {
     fn start(size: (u16, u16), env: &[(&str, &str)]) -> Session {
         Session::start_on(size, env, workstation::build)
+    }
+
+    /// Starts `owed` with an `$EDITOR` that writes `printf_format` (printf's format: `\\n` a
+    /// line break) into the file it is given; the editor's folder comes with the session.
+    fn with_editor(size: (u16, u16), printf_format: &str) -> (tempfile::TempDir, Session) {
+        let bin = tempfile::tempdir().unwrap();
+        let editor = bin.path().join("editor.sh");
+        std::fs::write(
+            &editor,
+            format!("#!/bin/sh\nprintf '{printf_format}' > \"$1\"\n"),
+        )
+        .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let env = [("EDITOR", editor.to_str().unwrap()), ("VISUAL", "")];
+        let session = Session::start(size, &env);
+        (bin, session)
     }
 
     /// Starts `owed` on the database `build` makes in the session's folder.
@@ -237,6 +259,25 @@ impl Session {
         }
     }
 
+    /// Types `keys`, then waits until the screen shows all of `texts`.
+    fn press(&mut self, keys: &str, texts: &[&str]) {
+        self.type_keys(keys);
+        self.wait_for(texts);
+    }
+
+    /// A person's pause (a key arriving in the same read as an Esc would pair with it as
+    /// Alt), Esc alone, then waits until the screen shows all of `texts`.
+    fn escape_then(&mut self, texts: &[&str]) {
+        std::thread::sleep(Duration::from_millis(300));
+        self.press("\x1b", texts);
+    }
+
+    /// Quits with `q` and asserts that the workstation exited with 0.
+    fn quit(&mut self) {
+        self.type_keys("q");
+        assert_eq!(self.wait_exit(), 0);
+    }
+
     fn type_keys(&mut self, bytes: &str) {
         let mut w = self.writer.lock().unwrap();
         w.write_all(bytes.as_bytes()).unwrap();
@@ -316,10 +357,8 @@ fn a_collector_moves_filters_and_quits() {
         "Queue · mine (alice) · 1 of 5",
     ]);
     assert!(s.screen.lock().unwrap().parser.screen().alternate_screen());
-    s.type_keys("j");
-    s.wait_for(&["2 of 5", "Customer K4"]);
-    s.type_keys("/kite");
-    s.wait_for(&["/kite", "filter: kite"]);
+    s.press("j", &["2 of 5", "Customer K4"]);
+    s.press("/kite", &["/kite", "filter: kite"]);
     s.type_keys("\r");
     // The filter field has closed: the footer shows the keys again.
     s.wait_for(&["Kite Supplies", "1 of 1", "Customer K1", "? Help"]);
@@ -331,12 +370,9 @@ fn a_collector_moves_filters_and_quits() {
     s.resize(80, 24);
     s.wait_for(&["Seen", "Kite Supplies"]);
     assert!(!s.contents().contains("Customer K1"));
-    s.type_keys("\r");
-    s.wait_for(&["Customer K1", "Payments · last paid 2026-04-05"]);
-    s.type_keys("\x1b");
-    s.wait_for(&["Queue · mine (alice) · filter: kite"]);
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.press("\r", &["Customer K1", "Payments · last paid 2026-04-05"]);
+    s.press("\x1b", &["Queue · mine (alice) · filter: kite"]);
+    s.quit();
     // The reader thread may still be draining the last bytes the process wrote.
     let start = Instant::now();
     while !contains(&s.raw(), b"\x1b[?1049l") && start.elapsed() < PATIENCE {
@@ -360,12 +396,9 @@ fn a_saved_view_survives_a_restart() {
     s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
     // The shipped views are tabs after the built-in ones, as many as fit.
     s.wait_for(&["│  largest value ", "+3 views"]);
-    s.type_keys("/acme\r");
-    s.wait_for(&["filter: acme", "1 of 2"]);
-    s.type_keys("N:save acme by name\r");
-    s.wait_for(&["View `acme by name` saved in"]);
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.press("/acme\r", &["filter: acme", "1 of 2"]);
+    s.press("N:save acme by name\r", &["View `acme by name` saved in"]);
+    s.quit();
     let config = dir.path().join("config/owed/config.toml");
     let text = std::fs::read_to_string(&config).unwrap();
     assert!(
@@ -376,25 +409,23 @@ fn a_saved_view_survives_a_restart() {
     let mut s = Session::start_in(dir.path(), &db, (160, 30), &[], workstation::AS_OF);
     s.wait_for(&["+4 views"]);
     s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
-    s.type_keys(":view acme by name\r");
-    s.wait_for(&["View: acme by name", "filter: acme", "Customer▲"]);
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.press(
+        ":view acme by name\r",
+        &["View: acme by name", "filter: acme", "Customer▲"],
+    );
+    s.quit();
 }
 
 #[test]
 fn no_color_draws_without_colours() {
     let mut s = Session::start((100, 30), &[("NO_COLOR", "1")]);
     s.wait_for(&["Acme Corp", "Overdue 5"]);
-    s.type_keys("?");
-    s.wait_for(&["Keys · Esc closes"]);
+    s.press("?", &["Keys · Esc closes"]);
     // Esc alone: an Esc followed at once by `:` would read as Alt-: (as terminals send it).
-    s.type_keys("\x1b");
-    s.wait_for(&["? Help"]);
+    s.press("\x1b", &["? Help"]);
     // A person's pause after Esc: a key arriving in the same read would pair with it as Alt.
     std::thread::sleep(Duration::from_millis(300));
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.quit();
     let raw = s.raw();
     // Foreground and background colours: 30–37, 90–97, 40–47, 100–107, 38;… and 48;….
     let text = String::from_utf8_lossy(&raw);
@@ -441,6 +472,17 @@ fn succeeded(out: &std::process::Output) {
     );
 }
 
+/// Promise `id` in the activity log of `customer` on the session's database.
+fn promise_in_log(s: &Session, customer: &str, id: i64) -> serde_json::Value {
+    let json = activity(s, customer);
+    let promises = json["activity"].as_array().unwrap().iter();
+    let mut promises = promises.filter(|e| e["kind"] == "promise");
+    let promise = promises.find(|e| e["id"] == id);
+    promise
+        .unwrap_or_else(|| panic!("no promise {id}: {json}"))
+        .clone()
+}
+
 /// `owed activity CUSTOMER --json` on the session's database.
 fn activity(s: &Session, customer: &str) -> serde_json::Value {
     let out = run_owed(
@@ -456,30 +498,22 @@ fn activity(s: &Session, customer: &str) -> serde_json::Value {
 fn a_promise_recorded_through_the_form_is_in_the_activity_log() {
     let mut s = Session::start((100, 30), &[]);
     s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
-    s.type_keys("p");
-    s.wait_for(&[
-        "Promise to pay · Acme Corp (K6)",
-        "12,000.00 USD, the overdue amount",
-    ]);
+    s.press(
+        "p",
+        &[
+            "Promise to pay · Acme Corp (K6)",
+            "12,000.00 USD, the overdue amount",
+        ],
+    );
     // Not the whole overdue amount: Ctrl-U clears the field.
-    s.type_keys("\x154500");
-    s.wait_for(&["4,500.00 USD"]);
-    s.type_keys("\x1b[B2026-05-15");
-    s.wait_for(&["Fri 2026-05-15, in 15 days"]);
-    s.type_keys("\r");
-    s.wait_for(&[
+    s.press("\x154500", &["4,500.00 USD"]);
+    s.press("\x1b[B2026-05-15", &["Fri 2026-05-15, in 15 days"]);
+    s.press("\r", &[
         "saved: Promise 3 recorded: K6 (Acme Corp) to pay 4,500.00 USD by 2026-05-15 for INV-600.",
         "2 of 5",
     ]);
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
-    let json = activity(&s, "K6");
-    let promise = json["activity"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "promise" && e["id"] == 3)
-        .expect("the promise is in the log");
+    s.quit();
+    let promise = promise_in_log(&s, "K6", 3);
     assert_eq!(promise["amount"], "4500.00");
     assert_eq!(promise["date"], "2026-05-15");
     assert_eq!(promise["recorded_date"], workstation::AS_OF);
@@ -490,25 +524,12 @@ fn a_promise_recorded_through_the_form_is_in_the_activity_log() {
 #[test]
 fn a_long_note_is_written_in_the_editor() {
     // An "editor" that writes two lines into the file it is given.
-    let bin = tempfile::tempdir().unwrap();
-    let editor = bin.path().join("editor.sh");
-    std::fs::write(
-        &editor,
-        "#!/bin/sh\nprintf 'Called Anna in AP.\\nShe will pay on Friday.\\n# a comment\\n' > \"$1\"\n",
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let mut s = Session::start(
+    let (_bin, mut s) = Session::with_editor(
         (100, 30),
-        &[("EDITOR", editor.to_str().unwrap()), ("VISUAL", "")],
+        "Called Anna in AP.\\nShe will pay on Friday.\\n# a comment\\n",
     );
     s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
-    s.type_keys("n");
-    s.wait_for(&["Note · Acme Corp (K6)"]);
+    s.press("n", &["Note · Acme Corp (K6)"]);
     s.type_keys("\x05");
     // Back on the alternate screen, drawn whole again (without asking the terminal where
     // its cursor is: this one never answers).
@@ -522,19 +543,11 @@ fn a_long_note_is_written_in_the_editor() {
     assert!(s.contents().contains("東京商事 │"), "{}", s.contents());
     assert!(s.screen.lock().unwrap().parser.screen().alternate_screen());
     // Ctrl-L repaints the same way.
-    s.type_keys("\x0c");
-    s.wait_for(&["2 lines", "as of 2026-04-30"]);
-    s.type_keys("\r");
-    s.wait_for(&["saved: Note "]);
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.press("\x0c", &["2 lines", "as of 2026-04-30"]);
+    s.press("\r", &["saved: Note "]);
+    s.quit();
     let json = activity(&s, "K6");
-    let note = json["activity"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "note")
-        .expect("the note is in the log");
+    let note = first_entry(&json, "note");
     assert_eq!(note["text"], "Called Anna in AP.\nShe will pay on Friday.");
 }
 
@@ -555,20 +568,18 @@ fn a_reminder_goes_out_from_the_workstation_and_the_engagement_screen_opens() {
     .unwrap();
     let mut s = Session::start((120, 40), &[("OWED_CONFIG", config.to_str().unwrap())]);
     s.wait_for(&["Acme Corp", "1 of 5"]);
-    s.type_keys("G");
-    s.wait_for(&["5 of 5", "Customer K1"]);
-    s.type_keys("r");
-    s.wait_for(&["Send a reminder to Kite Supplies", "courtesy"]);
-    s.type_keys("\r");
-    s.wait_for(&[
-        "Preview · friendly · Kite Supplies",
-        "To       Kite Supplies",
-    ]);
-    s.type_keys("s");
-    s.wait_for(&["Send “friendly” to Kite Supplies?"]);
+    s.press("G", &["5 of 5", "Customer K1"]);
+    s.press("r", &["Send a reminder to Kite Supplies", "courtesy"]);
+    s.press(
+        "\r",
+        &[
+            "Preview · friendly · Kite Supplies",
+            "To       Kite Supplies",
+        ],
+    );
+    s.press("s", &["Send “friendly” to Kite Supplies?"]);
     assert!(server.received().is_empty(), "nothing before y");
-    s.type_keys("y");
-    s.wait_for(&["Done · 1 sent, 0 not sent", "Message-ID <owed."]);
+    s.press("y", &["Done · 1 sent, 0 not sent", "Message-ID <owed."]);
     assert_eq!(server.received().len(), 1);
     // Closed (Esc alone: Esc then a key at once would read as Alt and the key): the
     // timeline beside the queue shows the reminder.
@@ -579,37 +590,48 @@ fn a_reminder_goes_out_from_the_workstation_and_the_engagement_screen_opens() {
         std::thread::sleep(Duration::from_millis(20));
     }
     s.wait_for(&["manual / friendly 2026-04-30"]);
-    s.type_keys("E");
-    s.wait_for(&[
-        "Engagement · as of 2026-04-30",
-        "Standard dunning",
-        "Acme Corp",
-    ]);
+    s.press(
+        "E",
+        &[
+            "Engagement · as of 2026-04-30",
+            "Standard dunning",
+            "Acme Corp",
+        ],
+    );
     // q goes back to the queue, and there quits.
-    s.type_keys("q");
-    s.wait_for(&["Queue · mine (alice)"]);
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.press("q", &["Queue · mine (alice)"]);
+    s.quit();
+}
+
+/// Imports `customers` and `documents` (CSV text, USD the base currency) into
+/// `dir/owed.db`, through the library's import, and returns the database.
+fn imported(dir: &std::path::Path, customers: &str, documents: &str) -> std::path::PathBuf {
+    let csv = dir.join("csv");
+    std::fs::create_dir_all(&csv).unwrap();
+    std::fs::write(csv.join("customers.csv"), customers).unwrap();
+    std::fs::write(csv.join("documents.csv"), documents).unwrap();
+    let db = dir.join("owed.db");
+    let mut store = owed::store::Store::open_or_create(&db).unwrap();
+    let options = owed::import::ImportOptions {
+        base_currency: "USD".into(),
+        progress: false,
+    };
+    owed::import::import_paths(&mut store, &[csv], &options).unwrap();
+    db
 }
 
 /// A portfolio whose names carry escape sequences, C1 controls, separators, bidirectional
 /// overrides, ZWJ sequences, emoji presentation selectors, skin tones and combining marks;
 /// every customer owes an amount of the same width.
 fn hostile_portfolio(dir: &std::path::Path) -> std::path::PathBuf {
-    let csv = dir.join("csv");
-    std::fs::create_dir_all(&csv).unwrap();
-    std::fs::write(
-        csv.join("customers.csv"),
+    imported(
+        dir,
         "id,name,email,currency,finance_owner\n\
          H1,\x1b]52;c;SGVsbG8=\x07\x1b]0;TITLE\x07\x1b[2J Evil Co,a@h1.example,USD,alice\n\
          H2,Nel\u{85}Line\u{2028}Sep \u{202e}oc.live\u{202c} Ltd,a@h2.example,USD,alice\n\
          H3,👩\u{200d}💻 Dev ❤\u{fe0f} 👍🏻 GmbH,a@h3.example,USD,alice\n\
          H4,Ze\u{301}\u{301}\u{301}lda\u{200b}\u{ad} 東京商事,a@h4.example,USD,alice\n\
          H5,Plain Co,a@h5.example,USD,alice\n",
-    )
-    .unwrap();
-    std::fs::write(
-        csv.join("documents.csv"),
         "id,customer_id,type,doc_date,due_date,amount,currency\n\
          I1,H1,invoice,2026-01-01,2026-01-31,5555.00,USD\n\
          I2,H2,invoice,2026-01-02,2026-02-01,4444.00,USD\n\
@@ -617,19 +639,6 @@ fn hostile_portfolio(dir: &std::path::Path) -> std::path::PathBuf {
          I4,H4,invoice,2026-01-04,2026-02-03,2222.00,USD\n\
          I5,H5,invoice,2026-01-05,2026-02-04,1111.00,USD\n",
     )
-    .unwrap();
-    let db = dir.join("owed.db");
-    let mut store = owed::store::Store::open_or_create(&db).unwrap();
-    owed::import::import_paths(
-        &mut store,
-        &[csv],
-        &owed::import::ImportOptions {
-            base_currency: "USD".into(),
-            progress: false,
-        },
-    )
-    .unwrap();
-    db
 }
 
 /// The column at which `needle` starts on screen row `row`, counted in cells.
@@ -697,8 +706,7 @@ fn hostile_names_are_shown_and_keep_the_queue_columns() {
         );
         assert!(days.windows(2).all(|w| w[0] == w[1]), "days {days:?}");
     }
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.quit();
     let raw = s.raw();
     for bad in [
         &b"\x1b]52"[..],
@@ -791,8 +799,7 @@ fn forget_screen(s: &Session) {
 fn ctrl_z_suspends_and_sigcont_redraws_the_whole_frame() {
     let mut s = Session::start((100, 30), &[]);
     s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
-    s.type_keys("j");
-    s.wait_for(&["2 of 5"]);
+    s.press("j", &["2 of 5"]);
     let before = s.raw().len();
     s.type_keys("\x1a");
     wait_for_state(&s, |c| c == 'T');
@@ -820,16 +827,14 @@ fn ctrl_z_suspends_and_sigcont_redraws_the_whole_frame() {
     assert!(s.screen.lock().unwrap().parser.screen().alternate_screen());
     assert_eq!(s.cooked(), (false, false), "raw again");
     // Keys work again, and a SIGTSTP from outside suspends the same way.
-    s.type_keys("j");
-    s.wait_for(&["3 of 5"]);
+    s.press("j", &["3 of 5"]);
     s.signal(libc::SIGTSTP);
     wait_for_state(&s, |c| c == 'T');
     assert_eq!(s.cooked(), (true, true));
     forget_screen(&s);
     s.signal(libc::SIGCONT);
     s.wait_for(&["as of 2026-04-30", "3 of 5"]);
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.quit();
     assert_eq!(s.cooked(), (true, true));
 }
 
@@ -846,31 +851,24 @@ fn a_save_in_the_detail_stays_on_its_customer_and_the_queue_names_the_next() {
     s.resize(90, 30);
     // At 90 columns the queue's last-contact column is called by its full name.
     s.wait_for(&["Contact"]);
-    s.type_keys("\r");
-    s.wait_for(&["Customer K6", "Payments"]);
-    s.type_keys("n");
-    s.wait_for(&["Note · Acme Corp (K6)"]);
+    s.press("\r", &["Customer K6", "Payments"]);
+    s.press("n", &["Note · Acme Corp (K6)"]);
     s.type_keys("Asked for the remittance advice\r");
     // Still Acme's detail (the note counts from today, after the session's date: it is not
     // in this timeline), and the next form is for Acme again.
     s.wait_for(&["saved: Note 3 recorded for K6 (Acme Corp).", "Customer K6"]);
-    s.type_keys("p");
-    s.wait_for(&["Promise to pay · Acme Corp (K6)"]);
+    s.press("p", &["Promise to pay · Acme Corp (K6)"]);
     s.type_keys("\x1b");
     std::thread::sleep(Duration::from_millis(300));
     // Back in the queue, a save moves on and the footer says to whom.
-    s.type_keys("\x1b");
-    s.wait_for(&["Queue · mine (alice) · 1 of 5"]);
+    s.press("\x1b", &["Queue · mine (alice) · 1 of 5"]);
     std::thread::sleep(Duration::from_millis(300));
-    s.type_keys("n");
-    s.wait_for(&["Note · Acme Corp (K6)"]);
-    s.type_keys("Second call\r");
-    s.wait_for(&[
+    s.press("n", &["Note · Acme Corp (K6)"]);
+    s.press("Second call\r", &[
         "saved: Note 4 recorded for K6 (Acme Corp). · next: 東京商事株式会社 Tokyo Trading (K4)",
         "2 of 5",
     ]);
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.quit();
 }
 
 /// Runs `owed ARGS` on the session's database (as alice, as of the fixture's date).
@@ -892,26 +890,24 @@ fn documents_go_by_their_number_in_the_detail_the_forms_and_the_commands() {
         "↳ dated 2026-02-08",
     ]);
     // The promise form proposes the number, and takes a number typed.
-    s.type_keys("p");
-    s.wait_for(&["Promise to pay · Acme Corp (K6)", "Documents INV-600"]);
-    s.type_keys("\x1b[B2026-05-15\x1b[B\x15INV-600");
-    s.wait_for(&["1 document, 12,000.00 USD open"]);
+    s.press(
+        "p",
+        &["Promise to pay · Acme Corp (K6)", "Documents INV-600"],
+    );
+    s.press(
+        "\x1b[B2026-05-15\x1b[B\x15INV-600",
+        &["1 document, 12,000.00 USD open"],
+    );
     // Another customer's number is refused, naming whose it is not.
-    s.type_keys("\x15INV-700");
-    s.wait_for(&["`INV-700` is not an open invoice or debit note of Acme Corp"]);
-    s.type_keys("\x15INV-600\r");
-    s.wait_for(&[
+    s.press(
+        "\x15INV-700",
+        &["`INV-700` is not an open invoice or debit note of Acme Corp"],
+    );
+    s.press("\x15INV-600\r", &[
         "saved: Promise 3 recorded: K6 (Acme Corp) to pay 12,000.00 USD by 2026-05-15 for INV-600.",
     ]);
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
-    let json = activity(&s, "K6");
-    let promise = json["activity"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "promise" && e["id"] == 3)
-        .expect("the promise is in the log");
+    s.quit();
+    let promise = promise_in_log(&s, "K6", 3);
     assert_eq!(promise["documents"], serde_json::json!(["F1"]));
     // The command line takes the number or the id, and says the number.
     for document in ["INV-700", "G1"] {
@@ -964,56 +960,41 @@ fn the_timeline_closes_the_loop_follow_up_done_and_promise_voided() {
     // At 90 columns, beside the saved views, the tabs go by their short names.
     s.wait_for(&["P2P 2 F-up 1"]);
     // Acme Widgets' follow-up: its detail, the timeline, `d`, Enter.
-    s.type_keys("4");
-    s.wait_for(&["Acme Widgets", "1 of 1"]);
-    s.type_keys("\r");
-    s.wait_for(&[
-        "Customer K7",
-        "#1 for 2026-04-29 — Call back about the PO number",
-    ]);
-    s.type_keys("\t");
-    s.wait_for(&["d Follow-up done"]);
-    s.type_keys("d");
-    s.wait_for(&["Follow-up done · Acme Widgets (K7)", "follow-up 1 ·"]);
-    s.type_keys("\r");
-    s.wait_for(&["saved: Follow-up 1 done.", "Customer K7"]);
+    s.press("4", &["Acme Widgets", "1 of 1"]);
+    s.press(
+        "\r",
+        &[
+            "Customer K7",
+            "#1 for 2026-04-29 — Call back about the PO number",
+        ],
+    );
+    s.press("\t", &["d Follow-up done"]);
+    s.press(
+        "d",
+        &["Follow-up done · Acme Widgets (K7)", "follow-up 1 ·"],
+    );
+    s.press("\r", &["saved: Follow-up 1 done.", "Customer K7"]);
     // The timeline shows it done: `d` again says so.
     s.wait_for(&["done      alice    #1 Call back about the PO number"]);
-    s.type_keys("d");
-    s.wait_for(&["Follow-up 1 is done already."]);
+    s.press("d", &["Follow-up 1 is done already."]);
     // Back in the queue the Follow-ups tab is empty at once.
     s.type_keys("\x1b");
-    std::thread::sleep(Duration::from_millis(300));
-    s.type_keys("\x1b");
-    s.wait_for(&["F-up 0", "No customers in Follow-ups."]);
+    s.escape_then(&["F-up 0", "No customers in Follow-ups."]);
     // Acme Corp's promise: voided from its timeline, with a reason.
-    s.type_keys("3/Acme Corp\r");
-    s.wait_for(&["filter: Acme Corp · 1 of 1", "P2P 1"]);
-    s.type_keys("\r");
-    s.wait_for(&["Customer K6", "#1 5,000.00 by 2026-04-25"]);
-    s.type_keys("\t");
-    s.wait_for(&["v Void the promise"]);
+    s.press("3/Acme Corp\r", &["filter: Acme Corp · 1 of 1", "P2P 1"]);
+    s.press("\r", &["Customer K6", "#1 5,000.00 by 2026-04-25"]);
+    s.press("\t", &["v Void the promise"]);
     s.type_keys("G");
-    s.type_keys("v");
-    s.wait_for(&["Void a promise · Acme Corp (K6)", "promise 1 ·"]);
-    s.type_keys("Recorded on the wrong customer\r");
-    s.wait_for(&["saved: Promise 1 voided.", "Customer K6"]);
+    s.press("v", &["Void a promise · Acme Corp (K6)", "promise 1 ·"]);
+    s.press(
+        "Recorded on the wrong customer\r",
+        &["saved: Promise 1 voided.", "Customer K6"],
+    );
     s.type_keys("\x1b");
-    std::thread::sleep(Duration::from_millis(300));
-    s.type_keys("\x1b");
-    s.wait_for(&["P2P 0", "No customers in Promises match `Acme Corp`."]);
-    std::thread::sleep(Duration::from_millis(300));
-    s.type_keys("\x1b");
-    s.wait_for(&["P2P 1 F-up 0"]);
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
-    let json = activity(&s, "K6");
-    let promise = json["activity"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "promise" && e["id"] == 1)
-        .expect("the promise is in the log");
+    s.escape_then(&["P2P 0", "No customers in Promises match `Acme Corp`."]);
+    s.escape_then(&["P2P 1 F-up 0"]);
+    s.quit();
+    let promise = promise_in_log(&s, "K6", 1);
     assert_eq!(promise["state"], "voided", "{promise}");
 }
 
@@ -1022,15 +1003,15 @@ fn the_timeline_resolves_an_issue_with_an_outcome_and_reopens_it() {
     let mut s = Session::start((120, 40), &[]);
     s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5", "Disp 1"]);
     // Pizza Palace's dispute: the Disputes tab, its detail, the timeline, `I`.
-    s.type_keys("5");
-    s.wait_for(&["Pizza Palace", "1 of 1"]);
-    s.type_keys("\r");
-    s.wait_for(&[
-        "Customer K5",
-        "#1 pricing 800.00 — Charged the old menu price",
-    ]);
-    s.type_keys("\t");
-    s.wait_for(&["I Resolve the issue"]);
+    s.press("5", &["Pizza Palace", "1 of 1"]);
+    s.press(
+        "\r",
+        &[
+            "Customer K5",
+            "#1 pricing 800.00 — Charged the old menu price",
+        ],
+    );
+    s.press("\t", &["I Resolve the issue"]);
     s.type_keys("I");
     // The form is on the entry's issue; the cursor starts in the outcome, Tab cycles it.
     s.wait_for(&[
@@ -1039,13 +1020,17 @@ fn the_timeline_resolves_an_issue_with_an_outcome_and_reopens_it() {
         "› Outcome",
         "optional; Tab: valid, invalid, written_off (a manager's)",
     ]);
-    s.type_keys("\t\t");
-    s.wait_for(&[
-        "› Outcome   invalid",
-        "the customer was wrong: they are chased for the gap",
-    ]);
-    s.type_keys("\x1b[BThe old price was in the contract\r");
-    s.wait_for(&["saved: Issue 1 resolved (invalid).", "Customer K5"]);
+    s.press(
+        "\t\t",
+        &[
+            "› Outcome   invalid",
+            "the customer was wrong: they are chased for the gap",
+        ],
+    );
+    s.press(
+        "\x1b[BThe old price was in the contract\r",
+        &["saved: Issue 1 resolved (invalid).", "Customer K5"],
+    );
     // The timeline names the outcome; the log has it.
     s.wait_for(&["#1 pricing, invalid — The old price was in the contract"]);
     let issue = |s: &Session| {
@@ -1065,30 +1050,25 @@ fn the_timeline_resolves_an_issue_with_an_outcome_and_reopens_it() {
         "{json}"
     );
     // `I` again says it is resolved; back in the queue the Disputes tab is empty.
-    s.type_keys("I");
-    s.wait_for(&["Issue 1 is resolved already (o reopens it)."]);
+    s.press("I", &["Issue 1 is resolved already (o reopens it)."]);
     s.type_keys("\x1b");
-    std::thread::sleep(Duration::from_millis(300));
-    s.type_keys("\x1b");
-    s.wait_for(&["Disp 0", "No customers in Disputes."]);
+    s.escape_then(&["Disp 0", "No customers in Disputes."]);
     // Reopened from the timeline: its newest entry is the resolution.
     std::thread::sleep(Duration::from_millis(300));
-    s.type_keys("2/pizza\r");
-    s.wait_for(&["filter: pizza · 1 of 1"]);
-    s.type_keys("\r");
-    s.wait_for(&["Customer K5", "#1 pricing, invalid"]);
-    s.type_keys("\to");
-    s.wait_for(&["Reopen a dispute · 🍕 Pizza Palace (K5)", "issue 1 ·"]);
-    s.type_keys("They found the newer price list\r");
-    s.wait_for(&["saved: Issue 1 reopened.", "Customer K5"]);
-    s.type_keys("o");
-    s.wait_for(&["Issue 1 is open (I resolves it)."]);
+    s.press("2/pizza\r", &["filter: pizza · 1 of 1"]);
+    s.press("\r", &["Customer K5", "#1 pricing, invalid"]);
+    s.press(
+        "\to",
+        &["Reopen a dispute · 🍕 Pizza Palace (K5)", "issue 1 ·"],
+    );
+    s.press(
+        "They found the newer price list\r",
+        &["saved: Issue 1 reopened.", "Customer K5"],
+    );
+    s.press("o", &["Issue 1 is open (I resolves it)."]);
     s.type_keys("\x1b");
-    std::thread::sleep(Duration::from_millis(300));
-    s.type_keys("\x1b");
-    s.wait_for(&["filter: pizza · 1 of 1", "Disp 1"]);
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.escape_then(&["filter: pizza · 1 of 1", "Disp 1"]);
+    s.quit();
     let json = issue(&s);
     assert_eq!(json["state"], "open", "{json}");
     let events: Vec<(String, serde_json::Value)> = json["events"]
@@ -1115,69 +1095,44 @@ fn the_timeline_resolves_an_issue_with_an_outcome_and_reopens_it() {
 #[test]
 fn escape_on_a_typed_form_asks_and_keeps_a_draft_per_customer() {
     // An "editor" that writes a line into the file it is given.
-    let bin = tempfile::tempdir().unwrap();
-    let editor = bin.path().join("editor.sh");
-    std::fs::write(
-        &editor,
-        "#!/bin/sh\nprintf 'Spoke to Anna in AP about the credit note.\\n' > \"$1\"\n",
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let mut s = Session::start(
-        (100, 30),
-        &[("EDITOR", editor.to_str().unwrap()), ("VISUAL", "")],
-    );
+    let (_bin, mut s) =
+        Session::with_editor((100, 30), "Spoke to Anna in AP about the credit note.\\n");
     s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
-    s.type_keys("n");
-    s.wait_for(&["Note · Acme Corp (K6)"]);
-    s.type_keys("Left a voicemail");
-    s.wait_for(&["Left a voicemail"]);
+    s.press("n", &["Note · Acme Corp (K6)"]);
+    s.press("Left a voicemail", &["Left a voicemail"]);
     // Esc asks; Esc again (or n) goes back to the form with the text.
-    s.type_keys("\x1b");
-    s.wait_for(&["Close? y: keep a draft · x: throw it away · n: back to the form"]);
-    std::thread::sleep(Duration::from_millis(300));
-    s.type_keys("\x1b");
-    s.wait_for(&["› Note      Left a voicemail"]);
+    s.press(
+        "\x1b",
+        &["Close? y: keep a draft · x: throw it away · n: back to the form"],
+    );
+    s.escape_then(&["› Note      Left a voicemail"]);
     assert!(!s.contents().contains("Close?"));
     // The text written in $EDITOR is asked about the same way; y keeps it as a draft.
-    s.type_keys("\x05");
-    s.wait_for(&["Spoke to Anna in AP about the credit note."]);
-    std::thread::sleep(Duration::from_millis(300));
-    s.type_keys("\x1b");
-    s.wait_for(&["Close? y: keep a draft"]);
-    s.type_keys("y");
-    s.wait_for(&["Draft kept: the same form on Acme Corp (K6) brings it back."]);
+    s.press("\x05", &["Spoke to Anna in AP about the credit note."]);
+    s.escape_then(&["Close? y: keep a draft"]);
+    s.press(
+        "y",
+        &["Draft kept: the same form on Acme Corp (K6) brings it back."],
+    );
     // Another customer's note starts empty; Acme's brings the draft back.
-    s.type_keys("jn");
-    s.wait_for(&["Note · 東京商事株式会社 Tokyo Trading (K4)"]);
+    s.press("jn", &["Note · 東京商事株式会社 Tokyo Trading (K4)"]);
     assert!(!s.contents().contains("Spoke to Anna"));
-    std::thread::sleep(Duration::from_millis(300));
-    s.type_keys("\x1b");
-    s.wait_for(&["? Help"]);
-    s.type_keys("kn");
-    s.wait_for(&[
-        "Note · Acme Corp (K6)",
-        "Spoke to Anna in AP about the credit note.",
-        "Your draft, as you left it",
-    ]);
+    s.escape_then(&["? Help"]);
+    s.press(
+        "kn",
+        &[
+            "Note · Acme Corp (K6)",
+            "Spoke to Anna in AP about the credit note.",
+            "Your draft, as you left it",
+        ],
+    );
     // x throws it away: the next note on Acme starts empty.
-    std::thread::sleep(Duration::from_millis(300));
-    s.type_keys("\x1b");
-    s.wait_for(&["Close? y: keep a draft"]);
-    s.type_keys("x");
-    s.wait_for(&["Thrown away; nothing was saved."]);
-    s.type_keys("n");
-    s.wait_for(&["Note · Acme Corp (K6)", "writes it in $EDITOR"]);
+    s.escape_then(&["Close? y: keep a draft"]);
+    s.press("x", &["Thrown away; nothing was saved."]);
+    s.press("n", &["Note · Acme Corp (K6)", "writes it in $EDITOR"]);
     assert!(!s.contents().contains("Spoke to Anna"));
-    std::thread::sleep(Duration::from_millis(300));
-    s.type_keys("\x1b");
-    s.wait_for(&["? Help"]);
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.escape_then(&["? Help"]);
+    s.quit();
     assert!(
         activity(&s, "K6")["activity"]
             .as_array()
@@ -1189,15 +1144,9 @@ fn escape_on_a_typed_form_asks_and_keeps_a_draft_per_customer() {
 
 /// A customer with four overdue invoices (75,523.88 USD in all) and one not due yet.
 fn several_overdue(dir: &std::path::Path) -> std::path::PathBuf {
-    let csv = dir.join("csv");
-    std::fs::create_dir_all(&csv).unwrap();
-    std::fs::write(
-        csv.join("customers.csv"),
+    imported(
+        dir,
         "id,name,email,currency,finance_owner\nC158,Nguyen Farms,ap@nguyen.example,USD,alice\n",
-    )
-    .unwrap();
-    std::fs::write(
-        csv.join("documents.csv"),
         "id,customer_id,type,number,doc_date,due_date,amount,currency\n\
          D1,C158,invoice,NF-0001,2026-01-05,2026-02-04,500.00,USD\n\
          D2,C158,invoice,NF-0002,2026-01-20,2026-02-19,700.00,USD\n\
@@ -1205,51 +1154,35 @@ fn several_overdue(dir: &std::path::Path) -> std::path::PathBuf {
          D4,C158,invoice,NF-0004,2026-03-01,2026-03-31,73423.88,USD\n\
          D5,C158,invoice,NF-0005,2026-04-20,2026-05-20,2000.00,USD\n",
     )
-    .unwrap();
-    let db = dir.join("owed.db");
-    let mut store = owed::store::Store::open_or_create(&db).unwrap();
-    owed::import::import_paths(
-        &mut store,
-        &[csv],
-        &owed::import::ImportOptions {
-            base_currency: "USD".into(),
-            progress: false,
-        },
-    )
-    .unwrap();
-    db
 }
 
 #[test]
 fn a_partial_dispute_takes_out_of_dunning_only_what_it_covers() {
     let mut s = Session::start_on((120, 30), &[], several_overdue);
     s.wait_for(&["Nguyen Farms", "Queue · mine (alice) · 1 of 1"]);
-    s.type_keys("i");
-    s.wait_for(&[
-        "Dispute · Nguyen Farms (C158)",
-        "Overdue 75,523.88 USD in 4 documents",
-    ]);
+    s.press(
+        "i",
+        &[
+            "Dispute · Nguyen Farms (C158)",
+            "Overdue 75,523.88 USD in 4 documents",
+        ],
+    );
     // No amount yet: every overdue document, and it says so.
     s.wait_for(&["NF-0001, NF-0002, NF-0003, NF-0004"]);
-    s.type_keys("pri\t\x1b[B1200");
-    s.wait_for(&[
-        "1,200.00 USD",
-        "Documents NF-0001, NF-0002",
-        "2 leave dunning (1,200.00 USD), 2 overdue stay: NF-0001, NF-0…",
-    ]);
-    s.type_keys("\r");
-    s.wait_for(&[
+    s.press(
+        "pri\t\x1b[B1200",
+        &[
+            "1,200.00 USD",
+            "Documents NF-0001, NF-0002",
+            "2 leave dunning (1,200.00 USD), 2 overdue stay: NF-0001, NF-0…",
+        ],
+    );
+    s.press("\r", &[
         "saved: Issue 1 opened for C158 (Nguyen Farms): pricing, 1,200.00 USD on NF-0001, NF-0002.",
     ]);
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.quit();
     let json = activity(&s, "C158");
-    let issue = json["activity"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "issue")
-        .expect("the issue is in the log");
+    let issue = first_entry(&json, "issue");
     assert_eq!(issue["documents"], serde_json::json!(["D1", "D2"]));
 }
 
@@ -1259,37 +1192,31 @@ fn the_default_theme_writes_16_colour_codes_and_q_goes_back_below_the_queue() {
     s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
     // q in the chart, in the detail and on the engagement screen goes back; in the queue it
     // quits.
-    s.type_keys("\t");
-    s.wait_for(&["Enter View these customers"]);
-    s.type_keys("q");
-    s.wait_for(&["/ Filter"]);
+    s.press("\t", &["Enter View these customers"]);
+    s.press("q", &["/ Filter"]);
     s.resize(90, 30);
     // At 90 columns the queue's last-contact column is called by its full name.
     s.wait_for(&["Contact"]);
-    s.type_keys("\r");
-    s.wait_for(&["Customer K6"]);
-    s.type_keys("q");
-    s.wait_for(&["Queue · mine (alice) · 1 of 5"]);
-    s.type_keys("E");
-    s.wait_for(&["Engagement · as of 2026-04-30"]);
-    s.type_keys("q");
-    s.wait_for(&["Queue · mine (alice) · 1 of 5"]);
+    s.press("\r", &["Customer K6"]);
+    s.press("q", &["Queue · mine (alice) · 1 of 5"]);
+    s.press("E", &["Engagement · as of 2026-04-30"]);
+    s.press("q", &["Queue · mine (alice) · 1 of 5"]);
     // Help lists every command with every value the command line takes.
     s.resize(120, 40);
-    s.type_keys("?G");
-    s.wait_for(&[
-        ":sort KEY [asc|desc] overdue, days, outstanding, contact, name, risk",
-        ":tab NAME",
-        "promises, followups, disputes, replies, risk",
-        ":chart [NAME]",
-        "cash",
-        ":asof DATE",
-        "-7d",
-    ]);
-    s.type_keys("q");
-    s.wait_for(&["/ Filter"]);
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.press(
+        "?G",
+        &[
+            ":sort KEY [asc|desc] overdue, days, outstanding, contact, name, risk",
+            ":tab NAME",
+            "promises, followups, disputes, replies, risk",
+            ":chart [NAME]",
+            "cash",
+            ":asof DATE",
+            "-7d",
+        ],
+    );
+    s.press("q", &["/ Filter"]);
+    s.quit();
     let raw = String::from_utf8_lossy(&s.raw()).into_owned();
     assert!(
         !raw.contains("38;5;"),
@@ -1315,13 +1242,11 @@ fn a_key_typed_during_a_resize_is_answered_at_once() {
     for i in 0..16u16 {
         let (cols, rows) = if i % 2 == 0 { (120, 40) } else { (100, 30) };
         s.resize(cols, rows);
-        s.type_keys("?");
-        s.wait_for(&["Keys · Esc closes"]);
+        s.press("?", &["Keys · Esc closes"]);
         s.type_keys("q");
         s.wait_without("Keys · Esc closes");
     }
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.quit();
 }
 
 #[test]
@@ -1331,13 +1256,10 @@ fn without_a_utf8_locale_the_frames_are_ascii() {
         &[("LANG", "C"), ("LC_ALL", ""), ("LC_CTYPE", "")],
     );
     s.wait_for(&["Acme Corp", "Queue . mine (alice) . 1 of 5"]);
-    s.type_keys("\r");
-    s.wait_for(&["Documents . 1 open of 1"]);
+    s.press("\r", &["Documents . 1 open of 1"]);
     // q goes back from the detail, then quits.
-    s.type_keys("q");
-    s.wait_for(&["Queue . mine (alice) . 1 of 5"]);
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.press("q", &["Queue . mine (alice) . 1 of 5"]);
+    s.quit();
     let raw = s.raw();
     assert!(
         raw.iter().all(|b| b.is_ascii()),
@@ -1393,8 +1315,7 @@ fn back_from_another_date_the_risk_tab_waits_for_its_forecast() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(count > 0, "the demo has high-risk customers");
-    s.type_keys(":asof -7d\r");
-    s.wait_for(&["as of 2026-11-27"]);
+    s.press(":asof -7d\r", &["as of 2026-11-27"]);
     s.type_keys(":asof today\r");
     // Today's portfolio ended when the session left it: it is computed again, the forecast
     // last. Until it is, the tab says so, whatever the detail shows.
@@ -1412,8 +1333,7 @@ fn back_from_another_date_the_risk_tab_waits_for_its_forecast() {
         assert!(start.elapsed() < PATIENCE, "{screen}");
         std::thread::sleep(Duration::from_millis(5));
     }
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.quit();
 }
 
 /// The fixture, with a 1,000.00 EUR pricing dispute on Lumen GmbH (bob's) beside Pizza
@@ -1435,48 +1355,51 @@ fn the_dashboard_is_of_the_queues_scope_and_its_bars_list_what_they_counted() {
         "Queue · mine (alice) · 1 of 5",
     ]);
     // The issues chart: alice's one issue and follow-up.
-    s.type_keys(":chart issues\r");
-    s.wait_for(&["Issues and follow-ups · 1 issue 800.00 · 1 follow-up due"]);
+    s.press(
+        ":chart issues\r",
+        &["Issues and follow-ups · 1 issue 800.00 · 1 follow-up due"],
+    );
     // Everyone's: the euro dispute converted at its day's rate (1,000.00 EUR at 1.12).
-    s.type_keys("m");
-    s.wait_for(&[
-        "Everyone's 10 customers  Outstanding 26.3k",
-        "Issues and follow-ups · 2 issues 1,920.00 · 1 follow-up due",
-        "1,920.00 · 2 · 67%",
-    ]);
+    s.press(
+        "m",
+        &[
+            "Everyone's 10 customers  Outstanding 26.3k",
+            "Issues and follow-ups · 2 issues 1,920.00 · 1 follow-up due",
+            "1,920.00 · 2 · 67%",
+        ],
+    );
     // Enter on the reason: exactly the two customers it counted.
-    s.type_keys("\t\r");
-    s.wait_for(&[
-        "Queue · everyone · filter: issue:pricing · 1 of 2",
-        "Customers with an open pricing issue.",
-        "Lumen GmbH",
-        "Pizza Palace",
-    ]);
+    s.press(
+        "\t\r",
+        &[
+            "Queue · everyone · filter: issue:pricing · 1 of 2",
+            "Customers with an open pricing issue.",
+            "Lumen GmbH",
+            "Pizza Palace",
+        ],
+    );
     // The bar follows the filter.
     s.wait_for(&["Everyone's 2 customers matching issue:pricing"]);
     // The net overdue chart: Enter on 31-60 lists the one customer with net overdue there
     // (Kite Supplies' 60.00 in 1-30 is covered by its credit: not in 1-30's either).
-    std::thread::sleep(Duration::from_millis(300));
-    s.type_keys("\x1b");
-    s.wait_for(&["Everyone's 10 customers"]);
-    s.type_keys(":chart overdue\r");
-    s.wait_for(&["Net overdue by age"]);
-    s.type_keys("\tj\r");
-    s.wait_for(&[
-        "Queue · everyone · filter: net:31-60 · 1 of 1",
-        "Customers with net overdue in 31-60.",
-        "Acme Corp",
-    ]);
-    std::thread::sleep(Duration::from_millis(300));
-    s.type_keys("\x1b");
-    s.wait_for(&["Everyone's 10 customers"]);
-    s.type_keys("\tk\r");
-    s.wait_for(&["Queue · everyone · filter: net:1-30 · 1 of 3"]);
+    s.escape_then(&["Everyone's 10 customers"]);
+    s.press(":chart overdue\r", &["Net overdue by age"]);
+    s.press(
+        "\tj\r",
+        &[
+            "Queue · everyone · filter: net:31-60 · 1 of 1",
+            "Customers with net overdue in 31-60.",
+            "Acme Corp",
+        ],
+    );
+    s.escape_then(&["Everyone's 10 customers"]);
+    s.press("\tk\r", &["Queue · everyone · filter: net:1-30 · 1 of 3"]);
     assert!(!s.contents().contains("Kite Supplies"), "{}", s.contents());
-    s.type_keys(":chart collectable\r");
-    s.wait_for(&["Outstanding and collectable in April, with unutilised credit"]);
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.press(
+        ":chart collectable\r",
+        &["Outstanding and collectable in April, with unutilised credit"],
+    );
+    s.quit();
 }
 
 /// The workstation's portfolio, with a picture and a text file in the session's folder (the
@@ -1504,21 +1427,21 @@ fn a_file_attached_in_the_workstation_opens_as_a_picture_in_half_blocks() {
     let mut s = Session::start_on((100, 30), &[], with_files_to_attach);
     s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
     // The attach form: a path typed with Tab completion, a second file after `;`.
-    s.type_keys("A");
-    s.wait_for(&["Attach files · Acme Corp (K6)"]);
-    s.type_keys("cheque\t");
-    s.wait_for(&["cheque-scan.png"]);
+    s.press("A", &["Attach files · Acme Corp (K6)"]);
+    s.press("cheque\t", &["cheque-scan.png"]);
     s.type_keys("; rem\t");
     s.wait_for(&["2 files"]);
-    s.type_keys("\r");
-    s.wait_for(&["saved: Attachments 1 cheque-scan.png"]);
+    s.press("\r", &["saved: Attachments 1 cheque-scan.png"]);
     // Back on Acme Corp, its detail lists them; v opens the newest (the text), j the next.
-    s.type_keys("k\r");
-    s.wait_for(&["Customer K6", "Attachments · 2 · v opens them"]);
-    s.type_keys("v");
-    s.wait_for(&["remittance.txt · text", "REMITTANCE ADVICE", "1 of 2"]);
-    s.type_keys("j");
-    s.wait_for(&["Attachment 1: cheque-scan.png · PNG image", "2 of 2"]);
+    s.press("k\r", &["Customer K6", "Attachments · 2 · v opens them"]);
+    s.press(
+        "v",
+        &["remittance.txt · text", "REMITTANCE ADVICE", "1 of 2"],
+    );
+    s.press(
+        "j",
+        &["Attachment 1: cheque-scan.png · PNG image", "2 of 2"],
+    );
     let start = Instant::now();
     while !s.contents().contains('▀') {
         assert!(
@@ -1565,13 +1488,10 @@ fn a_file_attached_in_the_workstation_opens_as_a_picture_in_half_blocks() {
     // blocks: no kitty or sixel picture was written.
     assert_eq!(s.graphics_queries(), 1);
     assert!(!contains(&s.raw(), b"\x1b_Ga=T") && !contains(&s.raw(), b"\x1bP"));
-    s.type_keys("\x1b");
-    s.wait_for(&["Customer K6"]);
+    s.press("\x1b", &["Customer K6"]);
     // q goes back from the detail, and quits from the queue.
-    s.type_keys("q");
-    s.wait_for(&["Queue · mine (alice)"]);
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.press("q", &["Queue · mine (alice)"]);
+    s.quit();
 }
 
 /// `owed user add` on the session's database, as the file's owner.
@@ -1595,19 +1515,22 @@ fn add_user(db: &std::path::Path, name: &str, key: &str, role: &str) {
 fn a_manager_opens_the_team_screen_and_a_collector_is_told_it_is_for_managers() {
     let mut s = Session::start((120, 30), &[]);
     s.wait_for(&["Queue · mine (alice)", "Acme Corp"]);
-    s.type_keys(":team\r");
-    s.wait_for(&[
-        "Team as of 2026-04-30 (USD)",
-        "Collector",
-        "Broken, no f/u",
-        " alice ",
-        " carol ",
-        " total ",
-    ]);
-    s.type_keys("j\r");
-    s.wait_for(&["Queue · everyone · filter: owner:bob", "Lumen GmbH"]);
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.press(
+        ":team\r",
+        &[
+            "Team as of 2026-04-30 (USD)",
+            "Collector",
+            "Broken, no f/u",
+            " alice ",
+            " carol ",
+            " total ",
+        ],
+    );
+    s.press(
+        "j\r",
+        &["Queue · everyone · filter: owner:bob", "Lumen GmbH"],
+    );
+    s.quit();
 
     let dir = tempfile::tempdir().unwrap();
     let db = workstation::build(dir.path());
@@ -1625,13 +1548,12 @@ fn a_manager_opens_the_team_screen_and_a_collector_is_told_it_is_for_managers() 
     );
     let mut c = Session::start_in(dir.path(), &db, (120, 30), &[], workstation::AS_OF);
     c.wait_for(&["Queue · mine (alice)", "Acme Corp"]);
-    c.type_keys("M");
-    c.wait_for(&[
-        "alice (collector) may not see the team's figures: the team screen is for managers",
-    ]);
+    c.press(
+        "M",
+        &["alice (collector) may not see the team's figures: the team screen is for managers"],
+    );
     assert!(!c.contents().contains("Team as of"));
-    c.type_keys("q");
-    assert_eq!(c.wait_exit(), 0);
+    c.quit();
 }
 
 /// The session's database with the 120 × 60 checkerboard of [`with_files_to_attach`]
@@ -1688,11 +1610,12 @@ fn checkerboard(x: u32, y: u32, scale: u32) -> [u8; 3] {
 /// anything before (the first frame never waits for it).
 fn open_the_picture(s: &mut Session) {
     s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
-    s.type_keys("\r");
-    s.wait_for(&["Customer K6", "Attachments · 1 · v opens them"]);
+    s.press("\r", &["Customer K6", "Attachments · 1 · v opens them"]);
     assert_eq!(s.graphics_queries(), 0, "asked before a picture was opened");
-    s.type_keys("v");
-    s.wait_for(&["Attachment 1: cheque-scan.png · PNG image", "1 of 1"]);
+    s.press(
+        "v",
+        &["Attachment 1: cheque-scan.png · PNG image", "1 of 1"],
+    );
 }
 
 /// Waits until `raw` from `from` on holds what `done` finds, and returns it.
@@ -1818,20 +1741,16 @@ fn a_kitty_terminal_shows_an_attached_picture_in_kitty_graphics() {
     // Closing the viewer deletes the picture.
     let raw = s.raw();
     let from = raw.len();
-    s.type_keys("q");
-    s.wait_for(&["Customer K6"]);
+    s.press("q", &["Customer K6"]);
     wait_for_raw(&s, from, |r| find(r, b"\x1b_Ga=d,d=I,i=").map(|_| ()));
     // Opened again: placed again, without asking the terminal again.
     let from = s.raw().len();
     s.type_keys("v");
     wait_for_raw(&s, from, kitty_transmission);
     assert_eq!(s.graphics_queries(), 1);
-    s.type_keys("\x1b");
-    s.wait_for(&["Customer K6"]);
-    s.type_keys("q");
-    s.wait_for(&["Queue · mine (alice)"]);
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.press("\x1b", &["Customer K6"]);
+    s.press("q", &["Queue · mine (alice)"]);
+    s.quit();
 }
 
 /// A sixel picture as the test reads it back: its size, palette (percent) and pixels (the
@@ -1968,13 +1887,10 @@ fn a_sixel_terminal_shows_an_attached_picture_in_sixels() {
     assert!(!s.contents().contains('▀'), "{}", s.contents());
     // Closing the viewer draws the whole screen again, over the sixels.
     let from = raw.len();
-    s.type_keys("q");
-    s.wait_for(&["Customer K6"]);
+    s.press("q", &["Customer K6"]);
     wait_for_raw(&s, from, |r| find(r, b"\x1b[2J").map(|_| ()));
-    s.type_keys("q");
-    s.wait_for(&["Queue · mine (alice)"]);
-    s.type_keys("q");
-    assert_eq!(s.wait_exit(), 0);
+    s.press("q", &["Queue · mine (alice)"]);
+    s.quit();
 }
 
 #[test]
@@ -1996,8 +1912,7 @@ fn half_blocks_when_chosen_or_under_tmux_whatever_the_terminal_answers() {
         assert_eq!(s.graphics_queries(), 0, "{config:?} {env:?}");
         let raw = s.raw();
         assert!(!contains(&raw, b"\x1b_G") && !contains(&raw, b"\x1bP"));
-        s.type_keys("\x1b");
-        s.wait_for(&["Customer K6"]);
+        s.press("\x1b", &["Customer K6"]);
         s.type_keys("qq");
         assert_eq!(s.wait_exit(), 0);
     }
