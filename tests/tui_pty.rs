@@ -68,6 +68,13 @@ impl Session {
         Session::start_on(size, env, workstation::build)
     }
 
+    /// Starts `owed` and waits until the screen shows all of `texts`.
+    fn showing(size: (u16, u16), texts: &[&str]) -> Session {
+        let s = Session::start(size, &[]);
+        s.wait_for(texts);
+        s
+    }
+
     /// Starts `owed` with an `$EDITOR` that writes `printf_format` (printf's format: `\\n` a
     /// line break) into the file it is given; the editor's folder comes with the session.
     fn with_editor(size: (u16, u16), printf_format: &str) -> (tempfile::TempDir, Session) {
@@ -265,6 +272,15 @@ impl Session {
         self.wait_for(texts);
     }
 
+    /// From the queue: `keys` (a tab, a filter) until the screen shows `queue`; Enter opens
+    /// the first customer's detail, showing `detail`; Tab moves to its timeline, whose footer
+    /// offers `hint`.
+    fn open_timeline(&mut self, keys: &str, queue: &[&str], detail: &[&str], hint: &str) {
+        self.press(keys, queue);
+        self.press("\r", detail);
+        self.press("\t", &[hint]);
+    }
+
     /// A person's pause (a key arriving in the same read as an Esc would pair with it as
     /// Alt), Esc alone, then waits until the screen shows all of `texts`.
     fn escape_then(&mut self, texts: &[&str]) {
@@ -350,12 +366,14 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 #[test]
 fn a_collector_moves_filters_and_quits() {
-    let mut s = Session::start((100, 30), &[]);
-    s.wait_for(&[
-        "as of 2026-04-30",
-        "Acme Corp",
-        "Queue · mine (alice) · 1 of 5",
-    ]);
+    let mut s = Session::showing(
+        (100, 30),
+        &[
+            "as of 2026-04-30",
+            "Acme Corp",
+            "Queue · mine (alice) · 1 of 5",
+        ],
+    );
     assert!(s.screen.lock().unwrap().parser.screen().alternate_screen());
     s.press("j", &["2 of 5", "Customer K4"]);
     s.press("/kite", &["/kite", "filter: kite"]);
@@ -496,8 +514,7 @@ fn activity(s: &Session, customer: &str) -> serde_json::Value {
 
 #[test]
 fn a_promise_recorded_through_the_form_is_in_the_activity_log() {
-    let mut s = Session::start((100, 30), &[]);
-    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    let mut s = Session::showing((100, 30), &["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
     s.press(
         "p",
         &[
@@ -729,8 +746,7 @@ const RESTORED: &[u8] = b"\x1b[?1049l\x1b[?25h";
 /// found it: normal screen, cursor shown, canonical mode with echo.
 #[cfg(unix)]
 fn restores_the_terminal_on(signal: i32) {
-    let mut s = Session::start((100, 30), &[]);
-    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    let mut s = Session::showing((100, 30), &["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
     assert_eq!(s.cooked(), (false, false), "raw while it runs");
     s.signal(signal);
     assert_eq!(s.wait_exit(), 128 + signal as u32);
@@ -797,8 +813,7 @@ fn forget_screen(s: &Session) {
 #[cfg(target_os = "linux")]
 #[test]
 fn ctrl_z_suspends_and_sigcont_redraws_the_whole_frame() {
-    let mut s = Session::start((100, 30), &[]);
-    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    let mut s = Session::showing((100, 30), &["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
     s.press("j", &["2 of 5"]);
     let before = s.raw().len();
     s.type_keys("\x1a");
@@ -845,8 +860,7 @@ fn rows(s: &Session) -> Vec<String> {
 
 #[test]
 fn a_save_in_the_detail_stays_on_its_customer_and_the_queue_names_the_next() {
-    let mut s = Session::start((120, 30), &[]);
-    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    let mut s = Session::showing((120, 30), &["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
     // The full-screen detail of Acme Corp (a narrow screen has no detail beside the queue).
     s.resize(90, 30);
     // At 90 columns the queue's last-contact column is called by its full name.
@@ -880,8 +894,7 @@ fn owed_cli(s: &Session, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn documents_go_by_their_number_in_the_detail_the_forms_and_the_commands() {
-    let mut s = Session::start((120, 30), &[]);
-    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    let mut s = Session::showing((120, 30), &["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
     // The detail names the dates: the due date and the days overdue under their headings,
     // the document date on the line below.
     s.wait_for(&[
@@ -960,15 +973,15 @@ fn the_timeline_closes_the_loop_follow_up_done_and_promise_voided() {
     // At 90 columns, beside the saved views, the tabs go by their short names.
     s.wait_for(&["P2P 2 F-up 1"]);
     // Acme Widgets' follow-up: its detail, the timeline, `d`, Enter.
-    s.press("4", &["Acme Widgets", "1 of 1"]);
-    s.press(
-        "\r",
+    s.open_timeline(
+        "4",
+        &["Acme Widgets", "1 of 1"],
         &[
             "Customer K7",
             "#1 for 2026-04-29 — Call back about the PO number",
         ],
+        "d Follow-up done",
     );
-    s.press("\t", &["d Follow-up done"]);
     s.press(
         "d",
         &["Follow-up done · Acme Widgets (K7)", "follow-up 1 ·"],
@@ -981,9 +994,12 @@ fn the_timeline_closes_the_loop_follow_up_done_and_promise_voided() {
     s.type_keys("\x1b");
     s.escape_then(&["F-up 0", "No customers in Follow-ups."]);
     // Acme Corp's promise: voided from its timeline, with a reason.
-    s.press("3/Acme Corp\r", &["filter: Acme Corp · 1 of 1", "P2P 1"]);
-    s.press("\r", &["Customer K6", "#1 5,000.00 by 2026-04-25"]);
-    s.press("\t", &["v Void the promise"]);
+    s.open_timeline(
+        "3/Acme Corp\r",
+        &["filter: Acme Corp · 1 of 1", "P2P 1"],
+        &["Customer K6", "#1 5,000.00 by 2026-04-25"],
+        "v Void the promise",
+    );
     s.type_keys("G");
     s.press("v", &["Void a promise · Acme Corp (K6)", "promise 1 ·"]);
     s.press(
@@ -1000,18 +1016,20 @@ fn the_timeline_closes_the_loop_follow_up_done_and_promise_voided() {
 
 #[test]
 fn the_timeline_resolves_an_issue_with_an_outcome_and_reopens_it() {
-    let mut s = Session::start((120, 40), &[]);
-    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5", "Disp 1"]);
+    let mut s = Session::showing(
+        (120, 40),
+        &["Acme Corp", "Queue · mine (alice) · 1 of 5", "Disp 1"],
+    );
     // Pizza Palace's dispute: the Disputes tab, its detail, the timeline, `I`.
-    s.press("5", &["Pizza Palace", "1 of 1"]);
-    s.press(
-        "\r",
+    s.open_timeline(
+        "5",
+        &["Pizza Palace", "1 of 1"],
         &[
             "Customer K5",
             "#1 pricing 800.00 — Charged the old menu price",
         ],
+        "I Resolve the issue",
     );
-    s.press("\t", &["I Resolve the issue"]);
     s.type_keys("I");
     // The form is on the entry's issue; the cursor starts in the outcome, Tab cycles it.
     s.wait_for(&[
@@ -1188,8 +1206,7 @@ fn a_partial_dispute_takes_out_of_dunning_only_what_it_covers() {
 
 #[test]
 fn the_default_theme_writes_16_colour_codes_and_q_goes_back_below_the_queue() {
-    let mut s = Session::start((100, 30), &[]);
-    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    let mut s = Session::showing((100, 30), &["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
     // q in the chart, in the detail and on the engagement screen goes back; in the queue it
     // quits.
     s.press("\t", &["Enter View these customers"]);
@@ -1237,8 +1254,7 @@ fn the_default_theme_writes_16_colour_codes_and_q_goes_back_below_the_queue() {
 /// `?` while dragging the window and nothing happened.)
 #[test]
 fn a_key_typed_during_a_resize_is_answered_at_once() {
-    let mut s = Session::start((100, 30), &[]);
-    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    let mut s = Session::showing((100, 30), &["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
     for i in 0..16u16 {
         let (cols, rows) = if i % 2 == 0 { (120, 40) } else { (100, 30) };
         s.resize(cols, rows);
@@ -1513,8 +1529,7 @@ fn add_user(db: &std::path::Path, name: &str, key: &str, role: &str) {
 /// the service's sentence on the footer.
 #[test]
 fn a_manager_opens_the_team_screen_and_a_collector_is_told_it_is_for_managers() {
-    let mut s = Session::start((120, 30), &[]);
-    s.wait_for(&["Queue · mine (alice)", "Acme Corp"]);
+    let mut s = Session::showing((120, 30), &["Queue · mine (alice)", "Acme Corp"]);
     s.press(
         ":team\r",
         &[
@@ -1596,6 +1611,17 @@ fn with_a_picture_attached(dir: &std::path::Path, config: &str) -> std::path::Pa
 
 /// Bytes of the attached file after its picture: a terminal title change, were they sent.
 const HOSTILE: &[u8] = b"\x1b]2;HOSTILE TITLE\x07";
+
+/// The pixels of the 960 × 480 picture checked against the checkerboard: two corners, the
+/// middle of squares of both colours, and one near the middle.
+const PROBES: [(u32, u32); 6] = [
+    (0, 0),
+    (80, 80),
+    (240, 80),
+    (80, 240),
+    (959, 479),
+    (500, 170),
+];
 
 /// The checkerboard's colour at (x, y) of its picture scaled `scale` times.
 fn checkerboard(x: u32, y: u32, scale: u32) -> [u8; 3] {
@@ -1699,14 +1725,7 @@ fn a_kitty_terminal_shows_an_attached_picture_in_kitty_graphics() {
         .unwrap()
         .to_rgb8();
     assert_eq!(img.dimensions(), (960, 480));
-    for (x, y) in [
-        (0, 0),
-        (80, 80),
-        (240, 80),
-        (80, 240),
-        (959, 479),
-        (500, 170),
-    ] {
+    for (x, y) in PROBES {
         assert_eq!(img.get_pixel(x, y).0, checkerboard(x, y, 8), "({x}, {y})");
     }
     // The cells under the picture are left blank: no half blocks.
@@ -1861,17 +1880,10 @@ fn a_sixel_terminal_shows_an_attached_picture_in_sixels() {
     // The two colours of the picture, each the palette's nearest (within 10 % a component).
     assert_eq!(pic.palette.len(), 2, "{:?}", pic.palette);
     let percent = |rgb: [u8; 3]| rgb.map(|v| u32::from(v) * 100 / 255);
-    for (x, y) in [
-        (0, 0),
-        (80, 80),
-        (240, 80),
-        (80, 240),
-        (959, 479),
-        (500, 170),
-    ] {
-        let colour = pic.pixels[y * pic.width + x].unwrap();
+    for (x, y) in PROBES {
+        let colour = pic.pixels[y as usize * pic.width + x as usize].unwrap();
         let got = pic.palette[&colour];
-        let want = percent(checkerboard(x as u32, y as u32, 8));
+        let want = percent(checkerboard(x, y, 8));
         assert!(
             got.iter().zip(want).all(|(g, w)| g.abs_diff(w) <= 10),
             "({x}, {y}): {got:?} for {want:?}"
