@@ -2,14 +2,12 @@
 //! `Driver`): a lockbox's TIFF cheque and a JPEG photo are drawn, not only named, in half
 //! blocks of the picture's own colours within the theme's depth.
 
+mod keys;
 mod workstation;
 
-use owed::domain::action_checks::Stamp;
-use owed::domain::users::Role;
-use owed::store::Store;
+use keys::attach_to_acme;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
-use std::path::Path;
 
 /// A picture whose top half is red and bottom half blue, in `format`.
 fn red_over_blue(format: image::ImageFormat) -> Vec<u8> {
@@ -23,35 +21,6 @@ fn red_over_blue(format: image::ImageFormat) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, format).unwrap();
     out.into_inner()
-}
-
-/// Attaches `files` (name, bytes) to Acme Corp (K6, alice's) as dana the manager.
-fn attach(db: &Path, files: &[(&str, Vec<u8>)]) {
-    let mut store = Store::open_existing(db).unwrap();
-    let stamp = Stamp {
-        collector: "dana".into(),
-        role: Role::Manager,
-        at: "2026-04-16T09:00:00Z".into(),
-        today: workstation::as_of(),
-    };
-    let files: Vec<_> = files
-        .iter()
-        .map(|(name, bytes)| owed::store::attachments::NewFile {
-            name: (*name).into(),
-            bytes: bytes.clone(),
-        })
-        .collect();
-    owed::actions::attach(
-        &mut store,
-        &stamp,
-        &owed::actions::AttachForm {
-            customer: "K6",
-            files: &files,
-            documents: &[],
-            text: Some("lockbox cheque and a photo"),
-        },
-    )
-    .unwrap();
 }
 
 /// The half-block cells of the screen, row by row: (foreground, background) of each `▀`.
@@ -120,8 +89,12 @@ fn tiff_and_jpeg_attachments_are_drawn_in_half_blocks_of_their_colours() {
     let jpeg = red_over_blue(image::ImageFormat::Jpeg);
     assert!(jpeg.starts_with(&[0xFF, 0xD8, 0xFF]));
     // The TIFF first, so the JPEG is the newest: the viewer opens on it.
-    attach(&db, &[("cheque-1001.tif", tiff)]);
-    attach(&db, &[("photo.jpg", jpeg)]);
+    attach_to_acme(
+        &db,
+        &[("cheque-1001.tif", tiff)],
+        "lockbox cheque and a photo",
+    );
+    attach_to_acme(&db, &[("photo.jpg", jpeg)], "lockbox cheque and a photo");
 
     for (theme, red, blue) in [
         // The default theme: the nearest of the 16 ANSI colours.
@@ -175,13 +148,15 @@ fn a_terminal_with_graphics_gets_the_pictures_pixels_over_blank_cells() {
     use owed::workstation::attachment::Graphics;
     let dir = tempfile::tempdir().unwrap();
     let db = workstation::build(dir.path());
-    attach(
+    attach_to_acme(
         &db,
         &[("cheque-1001.tif", red_over_blue(image::ImageFormat::Tiff))],
+        "lockbox cheque and a photo",
     );
-    attach(
+    attach_to_acme(
         &db,
         &[("photo.png", red_over_blue(image::ImageFormat::Png))],
+        "lockbox cheque and a photo",
     );
     let mut d = workstation::Driver::with_theme(&db, "alice", (100, 30), "default");
     // `auto`, not asked yet; the terminal's cells are 8 × 16 pixels.
@@ -250,7 +225,11 @@ fn a_compressed_pdf_shows_its_first_page_of_text() {
     doc.text(40.0, 60.0, Style::regular(10.0), "Page two is not shown");
     let bytes = doc.finish().unwrap();
     assert!(!bytes.windows(7).any(|w| w == b"INV-600"), "compressed");
-    attach(&db, &[("remittance.pdf", bytes)]);
+    attach_to_acme(
+        &db,
+        &[("remittance.pdf", bytes)],
+        "lockbox cheque and a photo",
+    );
     let mut d = workstation::Driver::new(&db, "alice", (100, 30));
     d.press("/ acme <Space> corp <Enter> <Enter> v");
     let screen = d.screen();
@@ -279,7 +258,7 @@ fn a_compressed_pdf_shows_its_first_page_of_text() {
     );
     hostile.extend_from_slice(&packed);
     hostile.extend_from_slice(b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n");
-    attach(&db, &[("evil.pdf", hostile)]);
+    attach_to_acme(&db, &[("evil.pdf", hostile)], "lockbox cheque and a photo");
     let mut d = workstation::Driver::new(&db, "alice", (100, 30));
     d.press("/ acme <Space> corp <Enter> <Enter> v");
     let screen = d.screen();

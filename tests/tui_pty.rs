@@ -2,6 +2,7 @@
 //! emulator (vt100), typed at like a person would.
 
 mod common;
+mod keys;
 mod smtp_server;
 mod workstation;
 
@@ -1580,32 +1581,9 @@ fn with_a_picture_attached(dir: &std::path::Path, config: &str) -> std::path::Pa
     let config_dir = dir.join("config/owed");
     std::fs::create_dir_all(&config_dir).unwrap();
     std::fs::write(config_dir.join("config.toml"), config).unwrap();
-    let mut store = owed::store::Store::open_existing(&db).unwrap();
-    let stamp = owed::domain::action_checks::Stamp {
-        collector: "dana".into(),
-        role: owed::domain::users::Role::Manager,
-        at: "2026-04-16T09:00:00Z".into(),
-        today: workstation::as_of(),
-    };
-    let files = [owed::store::attachments::NewFile {
-        name: "cheque-scan.png".into(),
-        bytes: [
-            std::fs::read(dir.join("cheque-scan.png")).unwrap(),
-            HOSTILE.to_vec(),
-        ]
-        .concat(),
-    }];
-    owed::actions::attach(
-        &mut store,
-        &stamp,
-        &owed::actions::AttachForm {
-            customer: "K6",
-            files: &files,
-            documents: &[],
-            text: Some("a cheque"),
-        },
-    )
-    .unwrap();
+    let scan = std::fs::read(dir.join("cheque-scan.png")).unwrap();
+    let file = ("cheque-scan.png", [scan, HOSTILE.to_vec()].concat());
+    keys::attach_to_acme(&db, &[file], "a cheque");
     db
 }
 

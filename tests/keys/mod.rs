@@ -49,3 +49,29 @@ pub fn check(d: &Driver, id: FieldId) -> Check {
     let field = form.field(id).expect("the form has the field");
     form.check(field, d.app.as_of, form.strict)
 }
+
+/// Attaches `files` (name, bytes) with `text` to Acme Corp (K6, alice's) on the fixture
+/// database at `db`, as dana the manager on 16 April.
+pub fn attach_to_acme(db: &std::path::Path, files: &[(&str, Vec<u8>)], text: &str) {
+    let mut store = owed::store::Store::open_existing(db).unwrap();
+    let stamp = owed::domain::action_checks::Stamp {
+        collector: "dana".into(),
+        role: owed::domain::users::Role::Manager,
+        at: "2026-04-16T09:00:00Z".into(),
+        today: workstation::as_of(),
+    };
+    let files: Vec<_> = files
+        .iter()
+        .map(|(name, bytes)| owed::store::attachments::NewFile {
+            name: (*name).into(),
+            bytes: bytes.clone(),
+        })
+        .collect();
+    let form = owed::actions::AttachForm {
+        customer: "K6",
+        files: &files,
+        documents: &[],
+        text: Some(text),
+    };
+    owed::actions::attach(&mut store, &stamp, &form).unwrap();
+}
