@@ -8,7 +8,7 @@
 mod keys;
 mod workstation;
 
-use keys::{check, command, driver, fixture, status, value};
+use keys::{assert_hint, assert_valid, check, command, driver, fixture, status, value};
 use owed::domain::queue::{SortKey, Tab};
 use owed::store::Store;
 use owed::tui::action_forms::{Check, FormState};
@@ -87,22 +87,17 @@ fn a_call_proposes_its_follow_up_and_saves_both() {
     d.press("<Tab>");
     assert_eq!(value(&d, FieldId::Outcome), "reached");
     assert_eq!(value(&d, FieldId::Date), "");
-    assert_eq!(
-        check(&d, FieldId::Date),
-        Check::Hint("empty: no follow-up".into())
-    );
+    assert_hint(&d, FieldId::Date, "empty: no follow-up");
     // The outcome retyped and completed: no answer proposes a call in two days.
     d.press("<Backspace> <Backspace> <Backspace> <Backspace> <Backspace> <Backspace> <Backspace>");
     d.press("no <Tab>");
     assert_eq!(value(&d, FieldId::Outcome), "no_answer");
     assert_eq!(value(&d, FieldId::Date), "+2d");
-    assert_eq!(
-        check(&d, FieldId::Date),
-        Check::Ok("Sat 2026-05-02, in 2 days".into())
-    );
-    assert_eq!(
-        check(&d, FieldId::Outcome),
-        Check::Ok("no answer; proposes a follow-up in 2 days".into())
+    assert_valid(&d, FieldId::Date, "Sat 2026-05-02, in 2 days");
+    assert_valid(
+        &d,
+        FieldId::Outcome,
+        "no answer; proposes a follow-up in 2 days",
     );
     // The contact: the customer's phone, then email.
     d.press("<Down> <Tab>");

@@ -75,3 +75,25 @@ pub fn attach_to_acme(db: &std::path::Path, files: &[(&str, Vec<u8>)], text: &st
     };
     owed::actions::attach(&mut store, &stamp, &form).unwrap();
 }
+
+/// Asserts that the field of `id` of the open form shows the hint `text` under it.
+#[track_caller]
+pub fn assert_hint(d: &Driver, id: FieldId, text: &str) {
+    assert_eq!(
+        check(d, id),
+        Check::Hint(text.into()),
+        "the check of {id:?}"
+    );
+}
+
+/// Asserts that the field of `id` of the open form is valid and says `text` under it.
+#[track_caller]
+pub fn assert_valid(d: &Driver, id: FieldId, text: &str) {
+    assert_eq!(check(d, id), Check::Ok(text.into()), "the check of {id:?}");
+}
+
+/// Asserts that the field of `id` of the open form is not valid, for the reason `text`.
+#[track_caller]
+pub fn assert_invalid(d: &Driver, id: FieldId, text: &str) {
+    assert_eq!(check(d, id), Check::Err(text.into()), "the check of {id:?}");
+}
