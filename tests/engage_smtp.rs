@@ -532,11 +532,7 @@ fn replies_are_matched_by_thread_then_by_sender_and_filed_once() {
             "3 filed, 0 already filed, 1 unmatched; 1 filed from an unverified sender",
         ],
     );
-    assert!(
-        stderr(&o).contains("spam@nowhere.example"),
-        "{}",
-        stderr(&o)
-    );
+    assert_contains_all(&stderr(&o), &["spam@nowhere.example"]);
     assert_eq!(names_in(&maildir.join("new")), vec!["4.d.host"]);
     assert_eq!(
         names_in(&maildir.join("cur")),

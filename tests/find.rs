@@ -8,7 +8,7 @@
 mod common;
 mod fixture;
 
-use common::{refused, succeeded};
+use common::{refused, succeeded, texts_of};
 use fixture::{Fixture, stderr};
 use owed::actions::{self, CallForm};
 use owed::domain::aging::AgingBounds;
@@ -83,12 +83,7 @@ fn an_invoice_number_or_id_finds_its_customer() {
     // By id, any case; a start of a number finds the rest after the whole ones.
     assert_eq!(find_json(&fx, &["i3"])["documents"][0]["customer_id"], "K2");
     let docs = find_json(&fx, &["INV-441"])["documents"].clone();
-    let ids: Vec<&str> = docs
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_str().unwrap())
-        .collect();
+    let ids = texts_of(&docs, "id");
     assert_eq!(ids, ["I1", "I2"]);
     // For people: the number, the id, the customer.
     let text = succeeded(&run(&fx, &["find", "A2026-0016412"]));

@@ -23,10 +23,16 @@ use workstation::Driver;
 /// A call as `owed activity` reads it: (outcome, contact, text, follow-up).
 type CallRow = (String, Option<String>, Option<String>, Option<i64>);
 
-/// A customer's calls.
-fn calls(db: &Path, id: &str) -> Vec<CallRow> {
+/// The store on `db`, and the key of customer `id`.
+fn store_and_key(db: &Path, id: &str) -> (Store, i64) {
     let store = Store::open_existing(db).unwrap();
     let cid = store.customer_key(id).unwrap().unwrap();
+    (store, cid)
+}
+
+/// A customer's calls.
+fn calls(db: &Path, id: &str) -> Vec<CallRow> {
+    let (store, cid) = store_and_key(db, id);
     store
         .calls(cid)
         .unwrap()
@@ -43,8 +49,7 @@ fn calls(db: &Path, id: &str) -> Vec<CallRow> {
 }
 
 fn followups(db: &Path, id: &str) -> Vec<(String, String)> {
-    let store = Store::open_existing(db).unwrap();
-    let cid = store.customer_key(id).unwrap().unwrap();
+    let (store, cid) = store_and_key(db, id);
     store
         .followups(cid)
         .unwrap()

@@ -6,7 +6,7 @@
 mod common;
 mod fixture;
 
-use common::succeeded;
+use common::{succeeded, texts_of};
 use fixture::{Fixture, stderr, stdout};
 use owed::domain::users::{PublicKey, Role};
 use owed::store::Store;
@@ -94,12 +94,7 @@ fn users_are_added_listed_changed_removed_and_logged() {
     ]));
 
     let list = list_json(&fx);
-    let names: Vec<&str> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["name"].as_str().unwrap())
-        .collect();
+    let names = texts_of(&list, "name");
     assert_eq!(names, ["alice", "dana"]);
     let alice = &list[0];
     assert_eq!(alice["role"], "collector");

@@ -245,3 +245,20 @@ pub fn execute(db: &Path, sql: &str) {
         .execute_batch(sql)
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
+
+/// The text under `key` of each entry of the JSON list `list`.
+#[track_caller]
+pub fn texts_of(list: &serde_json::Value, key: &str) -> Vec<String> {
+    let entries = list
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"));
+    entries
+        .iter()
+        .map(|e| {
+            e[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("no {key}: {e}"))
+                .to_string()
+        })
+        .collect()
+}
