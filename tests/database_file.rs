@@ -176,8 +176,7 @@ fn the_workstation_opens_a_read_only_database_and_says_so() {
         .openpty(PtySize {
             rows: 30,
             cols: 200,
-            pixel_width: 0,
-            pixel_height: 0,
+            ..PtySize::default()
         })
         .unwrap();
     let mut child = pair.slave.spawn_command(cmd).unwrap();

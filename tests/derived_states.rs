@@ -323,15 +323,7 @@ fn form_defaults_propose_the_overdue_amount_and_documents() {
 #[test]
 fn per_customer_flags_add_up_to_the_portfolio_totals() {
     let (_fx, mut store) = scenarios();
-    let i3 = ["I3".to_string()];
-    let form = DisputeForm {
-        customer: "K2",
-        reason: "pricing",
-        amount: Some("250"),
-        documents: &i3,
-        text: None,
-    };
-    actions::dispute(&mut store, &stamp("2026-04-03"), &Config::default(), &form).unwrap();
+    fixture::dispute(&mut store, "2026-04-03", "K2", "250", &["I3"]);
     let keys: Vec<i64> = ["K1", "K2", "K3"]
         .iter()
         .map(|id| store.customer_key(id).unwrap().unwrap())

@@ -133,8 +133,7 @@ impl Session {
             .openpty(PtySize {
                 rows: size.1,
                 cols: size.0,
-                pixel_width: 0,
-                pixel_height: 0,
+                ..PtySize::default()
             })
             .unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_owed"));
@@ -214,8 +213,7 @@ impl Session {
             .resize(PtySize {
                 rows,
                 cols,
-                pixel_width: 0,
-                pixel_height: 0,
+                ..PtySize::default()
             })
             .unwrap();
     }

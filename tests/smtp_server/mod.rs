@@ -233,6 +233,17 @@ impl ScriptedServer {
     }
 }
 
+/// Reads a message's lines up to the lone `.` that ends it; false when the client went away
+/// first.
+fn read_to_dot(input: &mut impl std::io::BufRead) -> std::io::Result<bool> {
+    for line in std::io::BufRead::lines(&mut *input) {
+        if line? == "." {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// One connection of a [`ScriptedServer`].
 fn converse(
     stream: std::net::TcpStream,
@@ -299,15 +310,8 @@ fn converse(
             "MAIL" | "RCPT" | "RSET" | "NOOP" => out.write_all(b"250 2.0.0 ok\r\n")?,
             "DATA" => {
                 out.write_all(b"354 go ahead\r\n")?;
-                let mut data = String::new();
-                loop {
-                    data.clear();
-                    if input.read_line(&mut data)? == 0 {
-                        return Ok(());
-                    }
-                    if data == ".\r\n" || data == ".\n" {
-                        break;
-                    }
+                if !read_to_dot(&mut input)? {
+                    return Ok(());
                 }
                 messages.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 if script.hang_at == Some(HangAt::Dot) {
