@@ -7,9 +7,11 @@
 
 mod common;
 
-use common::{command_in, owed_db, owed_in, refused, stderr, stdout, succeeded, write_fixture};
+use common::{
+    command_in, owed_db, owed_in, read_chunks, refused, stderr, stdout, succeeded, write_fixture,
+};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -190,13 +192,7 @@ fn the_workstation_opens_a_read_only_database_and_says_so() {
     )));
     let sink = Arc::clone(&parser);
     std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().process(&buf[..n]);
-        }
+        read_chunks(&mut reader, |bytes| sink.lock().unwrap().process(bytes));
     });
     let wait_for = |texts: &[&str]| {
         let start = Instant::now();

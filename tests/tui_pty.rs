@@ -8,7 +8,7 @@ mod workstation;
 
 use common::first_entry;
 use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::num::NonZeroU16;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -169,14 +169,10 @@ impl Session {
         let sink = Arc::clone(&screen);
         let answerer = Arc::clone(&writer);
         std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
+            common::read_chunks(&mut reader, |bytes| {
                 let mut s = sink.lock().unwrap();
-                s.parser.process(&buf[..n]);
-                s.raw.extend_from_slice(&buf[..n]);
+                s.parser.process(bytes);
+                s.raw.extend_from_slice(bytes);
                 s.mark_frames();
                 // A graphics query is answered as the terminal played would answer it.
                 while let Some(at) = find(&s.raw[s.scanned..], GRAPHICS_QUERY) {
@@ -188,7 +184,7 @@ impl Session {
                         w.flush().unwrap();
                     }
                 }
-            }
+            });
         });
         Session {
             master: pair.master,

@@ -262,3 +262,15 @@ pub fn texts_of(list: &serde_json::Value, key: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// Reads `reader` until it ends (or fails), handing each chunk read to `chunk`: the loop of a
+/// thread that follows a pty's output.
+pub fn read_chunks(mut reader: impl std::io::Read, mut chunk: impl FnMut(&[u8])) {
+    let mut buf = [0u8; 8192];
+    while let Ok(n) = reader.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        chunk(&buf[..n]);
+    }
+}
