@@ -6,7 +6,7 @@ mod fixture;
 use fixture::{Fixture, stamp};
 use owed::actions::{self, DisputeForm};
 use owed::config::Config;
-use owed::domain::promise::PromiseState;
+use owed::domain::promise::PromiseState::{self, Broken, Kept, Open, PartiallyKept, Voided};
 use owed::domain::{Date, Decimal};
 use owed::store::Store;
 use owed::store::activity::QueueTabs;
@@ -90,45 +90,40 @@ fn assert_state(store: &Store, id: i64, as_of: &str, state: PromiseState) {
 #[test]
 fn kept_when_the_promised_amount_arrives_and_earlier_receipts_do_not_count() {
     let (_fx, store) = scenarios();
-    assert_progress(&store, 1, "2026-04-07", (PromiseState::Open, "0", "300"));
-    assert_progress(&store, 1, "2026-04-08", (PromiseState::Kept, "300", "0"));
-    assert_state(&store, 1, "2026-06-30", PromiseState::Kept);
+    assert_progress(&store, 1, "2026-04-07", (Open, "0", "300"));
+    assert_progress(&store, 1, "2026-04-08", (Kept, "300", "0"));
+    assert_state(&store, 1, "2026-06-30", Kept);
 }
 
 #[test]
 fn partially_kept_after_the_grace_days() {
     let (_fx, store) = scenarios();
-    assert_progress(&store, 2, "2026-04-09", (PromiseState::Open, "200", "300"));
-    assert_state(&store, 2, "2026-04-13", PromiseState::Open);
-    assert_progress(
-        &store,
-        2,
-        "2026-04-14",
-        (PromiseState::PartiallyKept, "200", "300"),
-    );
+    assert_progress(&store, 2, "2026-04-09", (Open, "200", "300"));
+    assert_state(&store, 2, "2026-04-13", Open);
+    assert_progress(&store, 2, "2026-04-14", (PartiallyKept, "200", "300"));
 }
 
 #[test]
 fn broken_when_the_money_comes_after_the_grace_days() {
     let (_fx, store) = scenarios();
-    assert_state(&store, 3, "2026-04-13", PromiseState::Open);
-    assert_progress(&store, 3, "2026-04-14", (PromiseState::Broken, "0", "400"));
+    assert_state(&store, 3, "2026-04-13", Open);
+    assert_progress(&store, 3, "2026-04-14", (Broken, "0", "400"));
     // The 400 applied on 20 April does not mend it.
-    assert_state(&store, 3, "2026-04-25", PromiseState::Broken);
+    assert_state(&store, 3, "2026-04-25", Broken);
 }
 
 #[test]
 fn a_promise_naming_no_documents_counts_receipts_on_any_of_them() {
     let (_fx, store) = scenarios();
-    assert_progress(&store, 4, "2026-04-13", (PromiseState::Open, "300", "100"));
-    assert_progress(&store, 4, "2026-04-14", (PromiseState::Kept, "400", "0"));
+    assert_progress(&store, 4, "2026-04-13", (Open, "300", "100"));
+    assert_progress(&store, 4, "2026-04-14", (Kept, "400", "0"));
 }
 
 #[test]
 fn voided_is_voided_whatever_happens_and_cannot_be_voided_twice() {
     let (_fx, mut store) = scenarios();
-    assert_state(&store, 5, "2026-04-05", PromiseState::Voided);
-    assert_state(&store, 5, "2026-05-30", PromiseState::Voided);
+    assert_state(&store, 5, "2026-04-05", Voided);
+    assert_state(&store, 5, "2026-05-30", Voided);
     let err = actions::void_promise(&mut store, &stamp("2026-04-03"), "5", None).unwrap_err();
     assert_eq!(err.to_string(), "promise 5 is already voided");
     assert_eq!(err.exit_code(), 2);
@@ -358,8 +353,8 @@ fn per_customer_flags_add_up_to_the_portfolio_totals() {
 fn a_void_counts_from_its_own_date() {
     let (_fx, store) = scenarios();
     // Promise 5 was recorded on 1 April and voided on 2 April.
-    assert_state(&store, 5, "2026-04-01", PromiseState::Open);
-    assert_state(&store, 5, "2026-04-03", PromiseState::Voided);
+    assert_state(&store, 5, "2026-04-01", Open);
+    assert_state(&store, 5, "2026-04-03", Voided);
     let k3 = store.customer_key("K3").unwrap().unwrap();
     // On 1 April K3's latest promise is 5 (open, due 30 April): not in a promise tab; once
     // it is voided, promise 3 (due 10 April) is K3's latest again.
@@ -392,12 +387,9 @@ fn the_queue_tabs_agree_with_each_customers_promises() {
             let due = latest
                 .as_ref()
                 .is_some_and(|p| p.progress.state == PromiseState::Open && p.date <= d(as_of));
-            let broken = latest.as_ref().is_some_and(|p| {
-                matches!(
-                    p.progress.state,
-                    PromiseState::Broken | PromiseState::PartiallyKept
-                )
-            });
+            let broken = latest
+                .as_ref()
+                .is_some_and(|p| matches!(p.progress.state, Broken | PartiallyKept));
             assert_eq!(tabs.promises_due.contains(&cid), due, "{id} due at {as_of}");
             assert_eq!(
                 tabs.promises_broken.contains(&cid),
