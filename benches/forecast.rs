@@ -87,6 +87,7 @@ fn main() {
     let store = Store::open_existing(Path::new(&large)).expect("open");
     let t = Instant::now();
     let histories = store
+        .ledger()
         .histories(&HistoryQuery {
             cutoff: today,
             base_currency: "USD".into(),

@@ -552,6 +552,7 @@ fn open_debits(
     let mut rates = crate::store::rates::RateCache::new(store, base);
     let own_rate = rates.rate(&c.currency, crate::domain::date::day_number(as_of))?;
     Ok(store
+        .ledger()
         .customer_open_debits(c.cid, as_of)?
         .into_iter()
         .map(|d| {

@@ -169,7 +169,7 @@ fn a_note_can_come_from_stdin_or_the_editor() {
     assert!(out.status.success(), "{}", stderr(&out));
 
     let store = fx.store();
-    let k1 = store.customer_key("K1").unwrap().unwrap();
+    let k1 = store.ledger().customer_key("K1").unwrap().unwrap();
     let texts: Vec<String> = store
         .notes(k1)
         .unwrap()

@@ -44,7 +44,7 @@ impl Book {
     }
 
     fn customer(&self, id: &str, as_of: &str) -> Figures {
-        let cid = self.store.customer_key(id).unwrap().unwrap();
+        let cid = self.store.ledger().customer_key(id).unwrap().unwrap();
         let p = Portfolio::compute(
             &self.store,
             d(as_of),
@@ -317,7 +317,7 @@ fn the_streamed_aging_json_is_the_json_tree_written_out() {
         ),
     ]);
     let p = b.portfolio("2026-04-30");
-    let labels = b.store.customer_labels().unwrap();
+    let labels = b.store.ledger().customer_labels().unwrap();
     let mut streamed = Vec::new();
     owed::report::aging::write_json(&p, &labels, &mut streamed).unwrap();
     let tree = owed::report::aging::to_json(&p, &labels).to_string();

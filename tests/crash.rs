@@ -133,6 +133,6 @@ fn a_first_import_beside_an_open_connection_keeps_the_wal() {
     let other = owed::store::Store::open_or_create(&db).unwrap();
     let o = owed_db(dir.path(), &db, &["import", csv.to_str().unwrap()]);
     succeeded(&o);
-    assert_eq!(other.counts().unwrap().customers, 50);
+    assert_eq!(other.ledger().counts().unwrap().customers, 50);
     assert!(!dir.path().join("owed.db-journal").exists());
 }

@@ -49,6 +49,7 @@ fn scenarios() -> (Fixture, Store) {
 /// (state, paid, remaining) of promise `id` as of `as_of`.
 fn progress(store: &Store, id: i64, as_of: &str) -> (PromiseState, Decimal, Decimal) {
     let cid = store
+        .ledger()
         .customer_key(match id {
             1 | 2 => "K1",
             4 => "K2",
@@ -159,7 +160,7 @@ fn open_promise_amount_sums_what_open_promises_still_expect_in_base_currency() {
 #[test]
 fn queue_tabs_follow_each_customers_latest_promise() {
     let (_fx, store) = scenarios();
-    let key = |id: &str| store.customer_key(id).unwrap().unwrap();
+    let key = |id: &str| store.ledger().customer_key(id).unwrap().unwrap();
     let mut k1_k3 = vec![key("K1"), key("K3")];
     k1_k3.sort();
     let tabs = tabs_on(&store, "2026-04-12");
@@ -256,7 +257,7 @@ fn followups_are_due_until_done() {
     let fx = Fixture::new();
     let mut store = fx.store();
     let f = actions::followup(&mut store, &stamp("2026-04-01"), "K1", "+3d", "call Anna").unwrap();
-    let k1 = store.customer_key("K1").unwrap().unwrap();
+    let k1 = store.ledger().customer_key("K1").unwrap().unwrap();
     assert!(tabs_on(&store, "2026-04-03").followups_due.is_empty());
     assert_eq!(tabs_on(&store, "2026-04-04").followups_due, vec![k1]);
     actions::done(&mut store, &stamp("2026-04-04"), &f.id.to_string()).unwrap();
@@ -321,7 +322,7 @@ fn per_customer_flags_add_up_to_the_portfolio_totals() {
     fixture::dispute(&mut store, "2026-04-03", "K2", "250", &["I3"]);
     let keys: Vec<i64> = ["K1", "K2", "K3"]
         .iter()
-        .map(|id| store.customer_key(id).unwrap().unwrap())
+        .map(|id| store.ledger().customer_key(id).unwrap().unwrap())
         .collect();
     for day in [
         "2026-04-01",
@@ -355,7 +356,7 @@ fn a_void_counts_from_its_own_date() {
     // Promise 5 was recorded on 1 April and voided on 2 April.
     assert_state(&store, 5, "2026-04-01", Open);
     assert_state(&store, 5, "2026-04-03", Voided);
-    let k3 = store.customer_key("K3").unwrap().unwrap();
+    let k3 = store.ledger().customer_key("K3").unwrap().unwrap();
     // On 1 April K3's latest promise is 5 (open, due 30 April): not in a promise tab; once
     // it is voided, promise 3 (due 10 April) is K3's latest again.
     let tabs = tabs_on(&store, "2026-04-01");
@@ -376,7 +377,7 @@ fn the_queue_tabs_agree_with_each_customers_promises() {
     ] {
         let tabs = store.queue_tabs(d(as_of), 3).unwrap();
         for id in ["K1", "K2", "K3"] {
-            let cid = store.customer_key(id).unwrap().unwrap();
+            let cid = store.ledger().customer_key(id).unwrap().unwrap();
             // The latest promise not voided by then, as the customer's promise list has it.
             let latest = store
                 .customer_promises(cid, d(as_of), 3, "USD")
@@ -416,7 +417,7 @@ fn an_issues_state_follows_its_events_dates_not_the_order_they_were_recorded_in(
         rusqlite::params![id, day("2026-04-05")],
     )
     .unwrap();
-    let k3 = store.customer_key("K3").unwrap().unwrap();
+    let k3 = store.ledger().customer_key("K3").unwrap().unwrap();
     let i5 = store.document_owners(k3, &["I5".to_string()]).unwrap()[0]
         .as_ref()
         .unwrap()

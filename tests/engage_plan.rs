@@ -158,7 +158,7 @@ impl World {
     }
 
     fn is_paused(&self, as_of: Date, customer: &str) -> bool {
-        let cid = self.store.customer_key(customer).unwrap().unwrap();
+        let cid = self.store.ledger().customer_key(customer).unwrap().unwrap();
         self.plan(as_of).paused.contains_key(&cid)
     }
 
@@ -174,7 +174,7 @@ impl World {
 
     /// A customer's queue flags.
     fn flags(&self, as_of: Date, customer: &str) -> CustomerFlags {
-        let cid = self.store.customer_key(customer).unwrap().unwrap();
+        let cid = self.store.ledger().customer_key(customer).unwrap().unwrap();
         self.store.customer_flags(cid, as_of, 3, "USD").unwrap()
     }
 
@@ -426,7 +426,7 @@ fn a_kept_promise_no_longer_pauses() {
 #[test]
 fn a_hold_keeps_a_customer_out_until_its_last_day() {
     let mut w = World::new(&[("dunning.toml", DUNNING)]);
-    let cid = w.store.customer_key("C5").unwrap().unwrap();
+    let cid = w.store.ledger().customer_key("C5").unwrap().unwrap();
     w.store
         .engagement_mut()
         .hold_customer(
@@ -897,7 +897,7 @@ fn an_unverified_reply_is_not_the_customers_last_reply() {
         .engagement()
         .last_reply_dates(day(2026, 4, 30))
         .unwrap();
-    let cid = |id: &str| w.store.customer_key(id).unwrap().unwrap();
+    let cid = |id: &str| w.store.ledger().customer_key(id).unwrap().unwrap();
     assert_eq!(last.get(&cid("C1")), Some(&day(2026, 4, 10)));
     assert_eq!(last.get(&cid("C2")), None);
 }

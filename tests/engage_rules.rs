@@ -438,7 +438,7 @@ fn a_promise_reminder_goes_out_the_day_before_the_promise_and_a_broken_promise_t
     promise(&w, "K", "2026-05-01", "2026-05-10", 4_000_000);
     // Dunning pauses on the open promise; the promise rules do not hold yet.
     assert!(w.sends("2026-05-08").is_empty());
-    let cid = w.store.customer_key("K").unwrap().unwrap();
+    let cid = w.store.ledger().customer_key("K").unwrap().unwrap();
     assert_eq!(
         w.plan("2026-05-08").paused.get(&cid),
         Some(&day("2026-05-10"))

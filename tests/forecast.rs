@@ -255,6 +255,7 @@ fn forecast_table_for_people() {
 /// Histories and predictions at `cutoff` from a store.
 fn predictions_at(store: &Store, cutoff: Date) -> Vec<(i64, Date, String)> {
     let histories = store
+        .ledger()
         .histories(&HistoryQuery {
             cutoff,
             base_currency: "USD".into(),
@@ -493,7 +494,7 @@ fn engagement_rules_read_payment_risk() {
             .collect()
     };
     let risks = owed::report::forecast::payment_risks(&store, d(AS_OF), "USD", 3).unwrap();
-    let level_of = |id: &str| risks[&store.customer_key(id).unwrap().unwrap()];
+    let level_of = |id: &str| risks[&store.ledger().customer_key(id).unwrap().unwrap()];
     let risky = planned("Risky");
     let low = planned("Low");
     assert!(!risky.is_empty() && !low.is_empty(), "{plan}");

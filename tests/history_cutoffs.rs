@@ -66,7 +66,7 @@ fn store() -> (tempfile::TempDir, Store) {
         })
         .unwrap()
     };
-    let cid = store.customer_key("K1").unwrap().unwrap();
+    let cid = store.ledger().customer_key("K1").unwrap().unwrap();
     let issue = |id: i64, opened: &str, doc: i64| {
         conn.execute(
             "INSERT INTO issues (id, cid, at, collector, reason, amount, opened_date)
@@ -109,6 +109,7 @@ fn store() -> (tempfile::TempDir, Store) {
 
 fn histories(store: &Store, cutoff: &str) -> Histories {
     store
+        .ledger()
         .histories(&HistoryQuery {
             cutoff: d(cutoff),
             base_currency: "USD".into(),
@@ -199,8 +200,9 @@ fn later_cutoffs_see_settlements_resolutions_and_broken_promises() {
 #[test]
 fn one_customer_only() {
     let (_dir, store) = store();
-    let cid = store.customer_key("K2").unwrap().unwrap();
+    let cid = store.ledger().customer_key("K2").unwrap().unwrap();
     let one = store
+        .ledger()
         .histories(&HistoryQuery {
             cutoff: d("2026-03-01"),
             base_currency: "USD".into(),

@@ -367,9 +367,15 @@ fn custom_fields_are_kept() {
         progress: false,
     };
     owed::import::import_paths(&mut store, &[dir.path().to_path_buf()], &options).unwrap();
-    let custom = store.customer_custom_fields("K1").unwrap();
+    let custom = store.ledger().customer_custom_fields("K1").unwrap();
     assert_eq!(custom.get("cf_region").map(String::as_str), Some("west"));
-    assert!(store.customer_custom_fields("K3").unwrap().is_empty());
+    assert!(
+        store
+            .ledger()
+            .customer_custom_fields("K3")
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// The owners of a customer as `owed activity --json` shows them.

@@ -85,7 +85,7 @@ proptest! {
         let mut store = Store::open_or_create(&dir.path().join("owed.db")).unwrap();
         let options = ImportOptions { base_currency: "USD".into(), progress: false };
         import_paths(&mut store, &[dir.path().to_path_buf()], &options).unwrap();
-        let counts = store.counts().unwrap();
+        let counts = store.ledger().counts().unwrap();
         prop_assert_eq!(counts.customers, customers as u64);
         prop_assert_eq!(counts.documents, docs.len() as u64);
         prop_assert_eq!(counts.payments, payments);

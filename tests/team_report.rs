@@ -165,7 +165,7 @@ fn portfolio() -> tempfile::TempDir {
     call(s, "bob", "04-28", "B1", "reached", "Chased.");
     actions::note(s, &stamp("dana", "04-29"), "U1", "Who owns this?").unwrap();
     call(s, "dana", "04-29", "U1", "wrong_number", "");
-    let b1 = store.customer_key("B1").unwrap().unwrap();
+    let b1 = store.ledger().customer_key("B1").unwrap().unwrap();
     store
         .engagement_mut()
         .insert_reply(&owed::store::engage::NewReply {

@@ -26,7 +26,7 @@ type CallRow = (String, Option<String>, Option<String>, Option<i64>);
 /// The store on `db`, and the key of customer `id`.
 fn store_and_key(db: &Path, id: &str) -> (Store, i64) {
     let store = Store::open_existing(db).unwrap();
-    let cid = store.customer_key(id).unwrap().unwrap();
+    let cid = store.ledger().customer_key(id).unwrap().unwrap();
     (store, cid)
 }
 

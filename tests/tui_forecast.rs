@@ -185,6 +185,7 @@ fn forecast(db: &Path) -> Forecast {
 fn cids(db: &Path) -> HashMap<String, i64> {
     let store = Store::open_existing(db).unwrap();
     store
+        .ledger()
         .customer_labels()
         .unwrap()
         .into_iter()

@@ -26,6 +26,7 @@ fn dec(s: &str) -> Decimal {
 fn cid(db: &Path, id: &str) -> i64 {
     Store::open_existing(db)
         .unwrap()
+        .ledger()
         .customer_key(id)
         .unwrap()
         .unwrap()

@@ -49,7 +49,7 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
             "the database has no overdue customer to act on; create a demo first",
         ));
     };
-    let labels = store.customer_labels()?;
+    let labels = store.ledger().customer_labels()?;
     let customer_id = |cid: i64| labels.get(&cid).map(|l| l.id.clone()).unwrap_or_default();
     outln!(
         "database: {} ({} customers)",
@@ -149,7 +149,7 @@ fn ms(d: Duration) -> f64 {
 /// (rank, cid), at most `n`.
 fn overdue_sample(store: &Store, ctx: &Context, n: usize) -> Result<Vec<(usize, i64)>> {
     let mut overdue = BTreeSet::new();
-    store.for_each_open_item(ctx.as_of, None, |item| {
+    store.ledger().for_each_open_item(ctx.as_of, None, |item| {
         if item.kind == ItemKind::Debit && item.due_date.is_some_and(|d| d < ctx.as_of) {
             overdue.insert(item.cid);
         }

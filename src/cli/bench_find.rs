@@ -65,7 +65,7 @@ pub fn run(ctx: &Context, args: &BenchArgs) -> Result<()> {
 
 fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
     let mut store = Store::open_existing(db)?;
-    let labels = store.customer_labels()?;
+    let labels = store.ledger().customer_labels()?;
     if labels.is_empty() {
         return Err(Error::input(
             "the database has no customers; create a demo first",

@@ -403,6 +403,7 @@ fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
     })?;
     let mut store = ctx.open_store()?;
     let cid = store
+        .ledger()
         .customer_key(&args.customer)?
         .ok_or_else(|| Error::no_customer(&args.customer))?;
     let stamp = ctx.stamp(&store)?;

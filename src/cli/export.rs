@@ -277,6 +277,7 @@ fn check_options(args: &ExportArgs) -> Result<()> {
 
 fn customer_key(store: &Store, id: &str) -> Result<i64> {
     store
+        .ledger()
         .customer_key(id)?
         .ok_or_else(|| Error::no_customer(id))
 }

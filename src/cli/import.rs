@@ -28,7 +28,7 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<()> {
         Err(e) => {
             // Nothing was written; a database made for this import goes too, unless another
             // process has filled it meanwhile.
-            let empty = store.counts().is_ok_and(|c| c.customers == 0);
+            let empty = store.ledger().counts().is_ok_and(|c| c.customers == 0);
             drop(store);
             if created && empty {
                 let _ = crate::store::remove_database(&ctx.db_path);

@@ -67,7 +67,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
                 Some(cids) => portfolio.restricted(cids),
                 None => portfolio,
             };
-            let labels = store.customer_labels()?;
+            let labels = store.ledger().customer_labels()?;
             if o.json {
                 use std::io::Write;
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());

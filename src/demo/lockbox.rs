@@ -69,10 +69,12 @@ pub fn write_lockbox(
     today: Date,
 ) -> Result<LockboxCounts> {
     std::fs::create_dir_all(dir)?;
-    let customers = usize::try_from(store.counts()?.customers).unwrap_or(usize::MAX);
+    let customers = usize::try_from(store.ledger().counts()?.customers).unwrap_or(usize::MAX);
     // Every stride-th customer: about twice as many as items, so most items are a first round.
     let stride = (customers / (items * 2).max(1)).max(1) as i64;
-    let invoices = store.open_invoices_sample(day_number(today), stride)?;
+    let invoices = store
+        .ledger()
+        .open_invoices_sample(day_number(today), stride)?;
     let mut by_customer: Vec<Vec<&OpenInvoice>> = Vec::new();
     for inv in &invoices {
         match by_customer.last_mut() {

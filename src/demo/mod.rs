@@ -132,7 +132,7 @@ pub fn ensure_database_behaving(
             return Ok(DemoOutcome::Reused);
         }
         let is_demo = store.meta(META_KEY)?.is_some();
-        let empty = store.counts()?.customers == 0;
+        let empty = store.ledger().counts()?.customers == 0;
         drop(store);
         if !is_demo && !empty {
             return Err(Error::input(format!(

@@ -107,7 +107,7 @@ pub fn import_maildir(store: &mut Store, dir: &Path, as_of: Date) -> Result<Vec<
             by_customer.entry(cid).or_default().push(address.clone());
         }
     }
-    let labels = store.customer_labels()?;
+    let labels = store.ledger().customer_labels()?;
     let mut out = Vec::with_capacity(entries.len());
     for (path, kind) in entries {
         let file = path

@@ -69,6 +69,7 @@ pub fn write_customer(
     options: &Options,
 ) -> Result<u64> {
     let label = store
+        .ledger()
         .customer_label(cid)?
         .ok_or_else(|| crate::Error::input("that customer is no longer in the database"))?;
     let mut figures: Vec<about::Figure> = views::DOCUMENTS_FIGURES.to_vec();

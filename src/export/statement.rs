@@ -66,6 +66,7 @@ impl Statement {
         bounds: &AgingBounds,
     ) -> Result<Statement> {
         let cid = store
+            .ledger()
             .customer_key(customer)?
             .ok_or_else(|| Error::no_customer(customer))?;
         Statement::of(store, cid, as_of, bounds)
@@ -74,9 +75,10 @@ impl Statement {
     /// Reads the statement of the customer whose key is `cid` as of `as_of`.
     pub fn of(store: &Store, cid: i64, as_of: Date, bounds: &AgingBounds) -> Result<Statement> {
         let header = store
+            .ledger()
             .customer_header(cid)?
             .ok_or_else(|| Error::input(format!("no customer has the key {cid}")))?;
-        let lines = store.statement_lines(cid, as_of)?;
+        let lines = store.ledger().statement_lines(cid, as_of)?;
         Ok(Statement {
             customer_id: header.id,
             name: header.name,

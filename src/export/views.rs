@@ -104,7 +104,7 @@ fn bucket_title(label: &str) -> String {
 
 /// The aging report: one row per customer with something open or some credit.
 pub fn aging(store: &Store, p: &Portfolio, sheet: &mut dyn Sheet) -> Result<()> {
-    let labels = store.customer_labels()?;
+    let labels = store.ledger().customer_labels()?;
     let mut columns = vec![
         Column::new("customer_id", "Customer ID", Kind::Text),
         Column::new("name", "Customer", Kind::Text),
@@ -208,7 +208,7 @@ pub fn documents(
         ],
         true,
     )?;
-    store.for_each_open_document(as_of, cid, |d| {
+    store.ledger().for_each_open_document(as_of, cid, |d| {
         let overdue = match (d.kind, d.due_date) {
             (DocumentKind::CreditNote, _) | (_, None) => Cell::Empty,
             (_, Some(due)) => Cell::Integer(days_overdue(as_of, due).max(0)),
@@ -298,9 +298,9 @@ pub fn forecast(store: &Store, f: &Forecast, sheet: &mut dyn Sheet) -> Result<()
         ],
         true,
     )?;
-    let names = store.customer_labels()?;
+    let names = store.ledger().customer_labels()?;
     let keys: Vec<i64> = f.documents.iter().map(|d| d.key).collect();
-    let numbers = store.document_numbers(&keys)?;
+    let numbers = store.ledger().document_numbers(&keys)?;
     for d in &f.documents {
         sheet.row(&[
             Cell::from(d.id.as_str()),
@@ -579,7 +579,7 @@ pub fn payments(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet) -
         ],
         true,
     )?;
-    store.for_each_payment(as_of, |p| {
+    store.ledger().for_each_payment(as_of, |p| {
         let received = if p.status == "success" {
             round_to_currency(p.amount * p.rate, base)
         } else {
@@ -634,7 +634,7 @@ pub fn promises(
         ],
         true,
     )?;
-    let labels = store.customer_labels()?;
+    let labels = store.ledger().customer_labels()?;
     for p in store.promises_recorded_by(as_of, grace_days, base)? {
         let customer = labels.get(&p.cid);
         let voided = p
@@ -693,7 +693,7 @@ pub fn deductions(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet)
         ],
         true,
     )?;
-    let labels = store.customer_labels()?;
+    let labels = store.ledger().customer_labels()?;
     for i in store.issues_with_reasons(&[DEDUCTION_REASON], as_of, base)? {
         let customer = labels.get(&i.cid);
         let resolution = match i.state {

@@ -146,7 +146,7 @@ fn write_items(
     options: &LockboxOptions,
     items: &[Item],
 ) -> Result<LockboxSummary> {
-    let writer = store.lockbox_writer(stamp)?;
+    let writer = store.ledger_mut().lockbox_writer(stamp)?;
     let payers = writer.payers()?;
     let mut run = Run {
         dir,

@@ -221,7 +221,7 @@ fn import_in_one_transaction(
     options: &ImportOptions,
 ) -> Result<ImportSummary> {
     let mut importer = Importer {
-        writer: store.import_writer()?,
+        writer: store.ledger_mut().import_writer()?,
         base: options.base_currency.clone(),
         progress: options.progress && std::io::stderr().is_terminal(),
         rates: Rates::default(),

@@ -116,6 +116,7 @@ impl Backtest {
             with_ids: false,
         };
         let settled: HashMap<i64, Date> = store
+            .ledger()
             .histories(&query(o.horizon))?
             .customers
             .iter()
@@ -123,7 +124,7 @@ impl Backtest {
             .collect();
         let mut results = Vec::new();
         for cutoff in cutoffs(o.from, o.to, o.every_days) {
-            let histories = store.histories(&query(cutoff))?;
+            let histories = store.ledger().histories(&query(cutoff))?;
             let forecaster = Forecaster::fit(&histories.customers, cutoff, o.model.clone());
             let fallback = forecaster.model.prior.median_days_to_pay;
             let mut r = CutoffResult {

@@ -112,14 +112,14 @@ impl Forecast {
         base_currency: &str,
         promise_grace_days: u32,
     ) -> Result<Forecast> {
-        let histories = store.histories(&HistoryQuery {
+        let histories = store.ledger().histories(&HistoryQuery {
             cutoff: as_of,
             base_currency: base_currency.to_string(),
             promise_grace_days,
             customer: None,
             with_ids: true,
         })?;
-        let labels = store.customer_labels()?;
+        let labels = store.ledger().customer_labels()?;
         let forecaster = Forecaster::fit(&histories.customers, as_of, ModelConfig::default());
         let per_customer = par_map(&histories.customers, |h| {
             let profile = forecaster.profile(h);
@@ -418,7 +418,7 @@ pub fn payment_risks(
     base_currency: &str,
     promise_grace_days: u32,
 ) -> Result<HashMap<i64, RiskLevel>> {
-    let histories = store.histories(&HistoryQuery {
+    let histories = store.ledger().histories(&HistoryQuery {
         cutoff: as_of,
         base_currency: base_currency.to_string(),
         promise_grace_days,

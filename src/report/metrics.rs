@@ -72,7 +72,7 @@ impl Metrics {
             },
             |other| -> Result<(Option<Decimal>, Decimal)> {
                 let begin = prev_end
-                    .map(|d| other.outstanding_at_of(d, base, only))
+                    .map(|d| other.ledger().outstanding_at_of(d, base, only))
                     .transpose()?;
                 let promises = match only {
                     None => other.open_promise_amount(as_of, grace_days, base)?,
@@ -108,11 +108,13 @@ impl Metrics {
     ) -> Result<Metrics> {
         let oldest = dso_sales_from(p.as_of);
         let sales = match only {
-            None => store.sales_by_day(oldest, p.as_of, &p.currency)?,
+            None => store.ledger().sales_by_day(oldest, p.as_of, &p.currency)?,
             Some(cids) => {
                 let mut cids: Vec<i64> = cids.iter().copied().collect();
                 cids.sort_unstable();
-                store.sales_by_day_of(oldest, p.as_of, &p.currency, &cids)?
+                store
+                    .ledger()
+                    .sales_by_day_of(oldest, p.as_of, &p.currency, &cids)?
             }
         };
         let month_sales = monthly_sales(p.as_of, &sales);
@@ -253,7 +255,7 @@ impl Others {
         Ok(Others {
             begin_outstanding: first
                 .pred_opt()
-                .map(|prev_end| store.outstanding_at(prev_end, base))
+                .map(|prev_end| store.ledger().outstanding_at(prev_end, base))
                 .transpose()?,
             open_issue_amount: store.open_issue_amount(as_of, base)?,
             open_deduction_amount: store.open_deduction_amount(as_of, base)?,

@@ -68,7 +68,7 @@ impl Portfolio {
         base_currency: &str,
     ) -> Result<Portfolio> {
         let mut customers: HashMap<i64, Figures> = HashMap::new();
-        store.for_each_open_item(as_of, cid, |item| {
+        store.ledger().for_each_open_item(as_of, cid, |item| {
             let base = item.base_balance(base_currency);
             let f = customers
                 .entry(item.cid)
@@ -79,14 +79,16 @@ impl Portfolio {
                 ItemKind::Cash => f.add_unapplied_cash(base),
             }
         })?;
-        store.for_each_mismatch(cid, |cid, billing, ours, rate| {
-            let to_base =
-                |v: Decimal| crate::domain::money::round_to_currency(v * rate, base_currency);
-            customers
-                .entry(cid)
-                .or_insert_with(|| Figures::new(bounds))
-                .add_mismatch(to_base(billing), to_base(ours));
-        })?;
+        store
+            .ledger()
+            .for_each_mismatch(cid, |cid, billing, ours, rate| {
+                let to_base =
+                    |v: Decimal| crate::domain::money::round_to_currency(v * rate, base_currency);
+                customers
+                    .entry(cid)
+                    .or_insert_with(|| Figures::new(bounds))
+                    .add_mismatch(to_base(billing), to_base(ours));
+            })?;
         let mut p = Portfolio {
             as_of,
             currency: base_currency.to_string(),
@@ -128,7 +130,7 @@ impl Portfolio {
 /// The customers (keys) whose finance owner is `owner` (without regard to case), for the
 /// reports of one collector's customers; refused when nobody has that owner.
 pub fn owned_by(store: &Store, owner: &str) -> Result<HashSet<i64>> {
-    let cids = store.customers_owned_by(owner)?;
+    let cids = store.ledger().customers_owned_by(owner)?;
     if cids.is_empty() {
         return Err(crate::Error::input(format!(
             "no customer's finance owner is {}",

@@ -11,6 +11,7 @@
 //! the stamp's role against the customer's finance owner ([`crate::domain::users::may`]): a
 //! collector writes only on their own customers, an auditor nothing, whatever called.
 
+use super::Ledger;
 use super::Store;
 use crate::domain::action_checks::{
     DocumentOwner, IssueState, Outcome, OwnerRole, Stamp, can_complete, can_reopen, can_resolve,
@@ -508,7 +509,7 @@ fn issue_state(conn: &Connection, issue_id: i64) -> Result<Option<(i64, IssueSta
     }))
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     /// The billing system's ids of documents by key.
     pub fn document_ids(&self, dids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
         let mut stmt = self
@@ -689,7 +690,7 @@ pub struct OpenDebit {
     pub rate: Decimal,
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     /// A customer's invoices and debit notes open at `as_of` (dated by then, with a balance
     /// left after the applications dated by then), oldest due date first. Reads only this
     /// customer's documents.

@@ -1,6 +1,7 @@
 //! One customer as the workstation's detail shows it, as of a date: who they are, their
 //! documents (open first), their payments and failed attempts, and the activity timeline.
 
+use super::Ledger;
 use super::Store;
 use super::queue::{OPEN_ISSUE, day_of};
 use crate::Result;
@@ -21,7 +22,7 @@ pub const DETAIL_LIMIT: u32 = 200;
 /// Characters of a reply's text the timeline shows after its subject.
 const REPLY_EXCERPT: usize = 240;
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     /// Reads one customer's detail as of `as_of`; `None` when there is no such customer.
     pub fn customer_detail(
         &self,
@@ -45,6 +46,7 @@ impl Store {
             last_paid: last_paid.map(from_day_number),
             activity: self.activity_timeline(cid, as_of, grace_days)?,
             attachments: self
+                .store
                 .customer_attachments(cid)?
                 .into_iter()
                 .map(|a| crate::domain::customer::AttachmentInfo {
@@ -54,7 +56,7 @@ impl Store {
                     payment: a.payment,
                 })
                 .collect(),
-            contacts: self.customer_contacts(cid)?,
+            contacts: self.store.customer_contacts(cid)?,
         }))
     }
 
@@ -446,7 +448,7 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?;
         let mut out = Vec::new();
         for (id, promise, at, collector, text, void) in rows {
-            let receipts = self.promise_receipts(id, cid)?;
+            let receipts = self.store.promise_receipts(id, cid)?;
             let progress = promise_progress(&promise, &receipts, as_of, grace_days);
             let state = match progress.state {
                 PromiseState::PartiallyKept => {

@@ -1,5 +1,6 @@
 //! Customers: lookups by the billing system's id and labels for reports.
 
+use super::Ledger;
 use super::Store;
 use crate::Result;
 use rusqlite::OptionalExtension;
@@ -12,7 +13,7 @@ pub struct CustomerLabel {
     pub name: String,
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     /// The names of every finance and sales owner, sorted without regard to case: what the
     /// assign form completes.
     pub fn owner_names(&self) -> Result<Vec<String>> {
@@ -77,7 +78,7 @@ impl Store {
     }
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     /// A customer's `cf_*` custom fields (empty when none or unknown customer).
     pub fn customer_custom_fields(
         &self,

@@ -1,5 +1,6 @@
 //! Documents as of a date, with their customer: the documents view and export.
 
+use super::Ledger;
 use super::Store;
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
@@ -45,7 +46,7 @@ impl rusqlite::types::FromSql for DocumentKind {
     }
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     /// Calls `each` for every document open at `as_of` (of one customer with `cid`), ordered
     /// by customer id, due date and id.
     pub fn for_each_open_document(
@@ -81,24 +82,20 @@ impl Store {
     }
 }
 
-impl Store {
-    /// A bare full scan of the documents table (count and sum of amounts) on a connection
-    /// with SQLite's defaults, as the `sqlite3` shell would run it (no memory map, the
-    /// default page cache): the yardstick the scale benchmark compares the reports with.
-    pub fn bare_scan_for_benchmarks(path: &std::path::Path) -> Result<(i64, i64)> {
-        let conn = rusqlite::Connection::open_with_flags(
-            path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-        )?;
-        Ok(conn.query_row(
-            "SELECT count(*), sum(amount) FROM documents NOT INDEXED",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?)
-    }
+/// A bare full scan of the documents table (count and sum of amounts) on a connection
+/// with SQLite's defaults, as the `sqlite3` shell would run it (no memory map, the
+/// default page cache): the yardstick the scale benchmark compares the reports with.
+pub fn bare_scan_for_benchmarks(path: &std::path::Path) -> Result<(i64, i64)> {
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    Ok(conn.query_row(
+        "SELECT count(*), sum(amount) FROM documents NOT INDEXED",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     /// Calls `each(cid, billing_balance, our_balance, rate)` for every document whose
     /// billing-system balance differs from ours now (of one customer with `cid`).
     pub fn for_each_mismatch(
@@ -127,7 +124,7 @@ impl Store {
     }
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     /// The numbers of documents by key (documents without a number are left out).
     pub fn document_numbers(&self, dids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
         let mut stmt = self

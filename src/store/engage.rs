@@ -232,7 +232,7 @@ impl Store {
 
     /// One customer by the billing system's id.
     pub fn engage_customer(&self, id: &str) -> Result<Option<EngageCustomer>> {
-        let Some(cid) = self.customer_key(id)? else {
+        let Some(cid) = self.ledger().customer_key(id)? else {
             return Ok(None);
         };
         Ok(self.engage_customers_where(false, Some(cid))?.pop())

@@ -10,6 +10,7 @@
 //! side tables (customers' payment groups, issues, promises, failed attempts) loaded into
 //! maps first — never one query per customer.
 
+use super::Ledger;
 use super::Store;
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
@@ -146,7 +147,7 @@ struct DocumentSide {
     promised: Option<Date>,
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     /// Reads every customer's payment history as of `q.cutoff` (see the module docs).
     pub fn histories(&self, q: &HistoryQuery) -> Result<Histories> {
         let cutoff = day_number(q.cutoff);

@@ -3,6 +3,7 @@
 //! The import module parses and validates rows; this module owns the SQL. Nothing is visible
 //! to other connections until [`ImportWriter::commit`]; dropping the writer rolls back.
 
+use super::Ledger;
 use super::Store;
 use crate::Result;
 use crate::domain::action_checks::OwnerRole;
@@ -326,16 +327,16 @@ pub struct ImportWriter<'a> {
     payments: Writes,
 }
 
-impl Store {
+impl<'a> Ledger<&'a mut Store> {
     /// Starts an import: takes the write lock for the whole run.
-    pub fn import_writer(&mut self) -> Result<ImportWriter<'_>> {
+    pub fn import_writer(self) -> Result<ImportWriter<'a>> {
         // No memory map for an import: it walks the whole file, and every page it touched
         // would count in its resident memory (bounded by the page cache instead). Index
         // builds sort on a second thread too.
-        self.conn
+        self.conn()
             .execute_batch("PRAGMA mmap_size = 0; PRAGMA threads = 2;")?;
-        let path = self.path.clone();
-        let tx = self.write_tx()?;
+        let path = self.store.path().to_path_buf();
+        let tx = self.store.write_tx()?;
         tx.set_prepared_statement_cache_capacity(32);
         tx.execute_batch(
             "CREATE TEMP TABLE IF NOT EXISTS staged_applications (
@@ -734,7 +735,7 @@ impl ImportWriter<'_> {
 
     /// Rebuilds the daily sales from the documents (after a file that changed documents).
     pub fn rebuild_sales(&self) -> Result<()> {
-        Store::rebuild_sales(&self.tx)
+        super::ledger::rebuild_sales(&self.tx)
     }
 
     /// The first document, credit note or payment applied beyond its amount, if any.

@@ -17,6 +17,47 @@ use crate::domain::date::day_number;
 use crate::domain::{Date, Decimal, money};
 use rusqlite::params;
 
+super::aggregate!(
+    /// The ledger of a store — customers, their documents and payments and what applies
+    /// payments to documents, exchange rates, daily sales — read over `&Store`
+    /// ([`Store::ledger`]) and written over `&mut Store` ([`Store::ledger_mut`]: an import, a
+    /// lockbox file). The other aggregates are [`super::Queue`], [`super::Activity`],
+    /// [`super::engage::Engagement`] and [`super::users::Users`].
+    Ledger,
+    ledger,
+    ledger_mut,
+    "ledger (customers, documents, payments, rates)"
+);
+
+impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
+    /// Row counts of the billing tables, for summaries and tests.
+    pub fn counts(&self) -> Result<Counts> {
+        let count = |table: &str| -> Result<u64> {
+            let n: i64 =
+                self.conn()
+                    .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+            Ok(n.unsigned_abs())
+        };
+        Ok(Counts {
+            customers: count("customers")?,
+            documents: count("documents")?,
+            payments: count("payments")?,
+            applications: count("applications")?,
+            exchange_rates: count("exchange_rates")?,
+        })
+    }
+}
+
+/// Row counts of the billing tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    pub customers: u64,
+    pub documents: u64,
+    pub payments: u64,
+    pub applications: u64,
+    pub exchange_rates: u64,
+}
+
 /// What an open item is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemKind {
@@ -119,7 +160,7 @@ const CASH_CLOSED_SINCE: &str = "
      WHERE CLOSED_SINCE(p) AND p.unapplied = 0 AND p.status = 'success' AND p.date <= ?1
        AND (?2 IS NULL OR p.cid = ?2)";
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     /// Calls `each` for every open item at `as_of` — of one customer (`cid`), or of all.
     /// One streaming pass; nothing is collected.
     pub fn for_each_open_item(
@@ -216,7 +257,7 @@ impl Store {
         self.outstanding_at_of(as_of, base_currency, None)
     }
 
-    /// [`Store::outstanding_at`] of some customers (keys) only, or of all.
+    /// [`Ledger::outstanding_at`] of some customers (keys) only, or of all.
     pub fn outstanding_at_of(
         &self,
         as_of: Date,
@@ -230,46 +271,6 @@ impl Store {
             }
         })?;
         Ok(total)
-    }
-
-    /// Rebuilds the daily sales (`sales_daily`) from the documents, streaming the date
-    /// index in order (no sort): after an import that changed documents.
-    pub(crate) fn rebuild_sales(conn: &rusqlite::Connection) -> Result<()> {
-        conn.execute("DELETE FROM sales_daily", [])?;
-        let mut insert =
-            conn.prepare("INSERT INTO sales_daily (doc_date, rate, amount) VALUES (?1, ?2, ?3)")?;
-        let mut scan = conn.prepare(
-            "SELECT doc_date, rate, amount FROM documents INDEXED BY documents_date
-              WHERE kind <> 'credit_note' ORDER BY doc_date",
-        )?;
-        let mut rows = scan.query([])?;
-        let mut day: Option<i32> = None;
-        let mut sums: Vec<(String, i64)> = Vec::new();
-        let mut flush = |day: i32, sums: &mut Vec<(String, i64)>| -> Result<()> {
-            for (rate, amount) in sums.drain(..) {
-                insert.execute(params![day, rate, amount])?;
-            }
-            Ok(())
-        };
-        while let Some(r) = rows.next()? {
-            let d: i32 = r.get(0)?;
-            if day != Some(d) {
-                if let Some(prev) = day {
-                    flush(prev, &mut sums)?;
-                }
-                day = Some(d);
-            }
-            let rate = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-            let amount: i64 = r.get(2)?;
-            match sums.iter_mut().find(|(r, _)| r == rate) {
-                Some((_, sum)) => *sum += amount,
-                None => sums.push((rate.to_string(), amount)),
-            }
-        }
-        if let Some(prev) = day {
-            flush(prev, &mut sums)?;
-        }
-        Ok(())
     }
 
     /// Sales (invoices and debit notes) per document date in `[from, to]`, in the base
@@ -288,7 +289,7 @@ impl Store {
         sum_by_day(rows, base_currency)
     }
 
-    /// [`Store::sales_by_day`] of some customers (keys) only: their invoices and debit notes
+    /// [`Ledger::sales_by_day`] of some customers (keys) only: their invoices and debit notes
     /// dated `from` to `to`, by day, in the base currency (summed per day and rate, then
     /// converted, as the daily sales are).
     pub fn sales_by_day_of(
@@ -323,6 +324,46 @@ impl Store {
         let rows = stmt.query(params![day_number(from), day_number(to)])?;
         sum_by_day(rows, base_currency)
     }
+}
+
+/// Rebuilds the daily sales (`sales_daily`) from the documents, streaming the date
+/// index in order (no sort): after an import that changed documents.
+pub(crate) fn rebuild_sales(conn: &rusqlite::Connection) -> Result<()> {
+    conn.execute("DELETE FROM sales_daily", [])?;
+    let mut insert =
+        conn.prepare("INSERT INTO sales_daily (doc_date, rate, amount) VALUES (?1, ?2, ?3)")?;
+    let mut scan = conn.prepare(
+        "SELECT doc_date, rate, amount FROM documents INDEXED BY documents_date
+          WHERE kind <> 'credit_note' ORDER BY doc_date",
+    )?;
+    let mut rows = scan.query([])?;
+    let mut day: Option<i32> = None;
+    let mut sums: Vec<(String, i64)> = Vec::new();
+    let mut flush = |day: i32, sums: &mut Vec<(String, i64)>| -> Result<()> {
+        for (rate, amount) in sums.drain(..) {
+            insert.execute(params![day, rate, amount])?;
+        }
+        Ok(())
+    };
+    while let Some(r) = rows.next()? {
+        let d: i32 = r.get(0)?;
+        if day != Some(d) {
+            if let Some(prev) = day {
+                flush(prev, &mut sums)?;
+            }
+            day = Some(d);
+        }
+        let rate = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+        let amount: i64 = r.get(2)?;
+        match sums.iter_mut().find(|(r, _)| r == rate) {
+            Some((_, sum)) => *sum += amount,
+            None => sums.push((rate.to_string(), amount)),
+        }
+    }
+    if let Some(prev) = day {
+        flush(prev, &mut sums)?;
+    }
+    Ok(())
 }
 
 /// Rows of (day, rate, units) in day order as (date, amount in the base currency): each row

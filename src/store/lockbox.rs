@@ -8,6 +8,7 @@
 //! left. Nothing is visible to other connections until [`LockboxWriter::commit`]; dropping
 //! the writer rolls everything back.
 
+use super::Ledger;
 use super::Store;
 use super::action_writes::may_on;
 use super::attachments::{AttachmentRow, insert_attachment, put_blob};
@@ -77,12 +78,12 @@ pub struct LockboxWriter<'a> {
     tx: Transaction<'a>,
 }
 
-impl Store {
+impl<'a> Ledger<&'a mut Store> {
     /// Starts writing a lockbox file as `stamp`'s actor: applying a bank's file touches the
     /// customers of every collector, so it is a manager's work ([`Work::Lockbox`]).
-    pub fn lockbox_writer(&mut self, stamp: &Stamp) -> Result<LockboxWriter<'_>> {
+    pub fn lockbox_writer(self, stamp: &Stamp) -> Result<LockboxWriter<'a>> {
         crate::domain::users::may(&stamp.actor(), Work::Lockbox, None).map_err(Error::Input)?;
-        let tx = self.write_tx()?;
+        let tx = self.store.write_tx()?;
         Ok(LockboxWriter { tx })
     }
 }
@@ -313,7 +314,7 @@ pub struct OpenInvoice {
     pub currency: String,
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     /// The open invoices (dated by `day`) of every `stride`-th customer, by customer, oldest
     /// first: what a generated lockbox file pays.
     pub fn open_invoices_sample(&self, day: i32, stride: i64) -> Result<Vec<OpenInvoice>> {

@@ -10,6 +10,39 @@
 //! every write fails with a sentence naming the file. A file that is not an `owed` database,
 //! or of an unknown schema version, is refused in one sentence.
 
+/// One aggregate's type over the store (`Store::users`, `Store::ledger`, …): its reads over
+/// `&Store` (`$read`), its changes over `&mut Store` (`$change`), the way atuin keeps one store
+/// per record kind. `$what` completes "The … , to read." in the two accessors' docs.
+macro_rules! aggregate {
+    ($(#[$doc:meta])* $name:ident, $read:ident, $change:ident, $what:literal) => {
+        $(#[$doc])*
+        pub struct $name<S> {
+            pub(in crate::store) store: S,
+        }
+
+        impl crate::store::Store {
+            #[doc = concat!("The ", $what, ", to read.")]
+            pub fn $read(&self) -> $name<&crate::store::Store> {
+                $name { store: self }
+            }
+
+            #[doc = concat!("The ", $what, ", to change.")]
+            pub fn $change(&mut self) -> $name<&mut crate::store::Store> {
+                $name { store: self }
+            }
+        }
+
+        impl<S: std::ops::Deref<Target = crate::store::Store>> $name<S> {
+            /// The store's connection.
+            #[allow(dead_code)]
+            pub(in crate::store) fn conn(&self) -> &rusqlite::Connection {
+                self.store.conn()
+            }
+        }
+    };
+}
+pub(crate) use aggregate;
+
 pub mod action_writes;
 pub mod activity;
 pub mod activity_log;
@@ -32,6 +65,8 @@ pub mod search;
 pub mod statement;
 pub mod team;
 pub mod users;
+
+pub use ledger::{Counts, Ledger};
 
 use crate::{Error, Result};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
@@ -453,33 +488,6 @@ impl Store {
             .conn
             .query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
-
-    /// Row counts of the billing tables, for summaries and tests.
-    pub fn counts(&self) -> Result<Counts> {
-        let count = |table: &str| -> Result<u64> {
-            let n: i64 =
-                self.conn
-                    .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
-            Ok(n.unsigned_abs())
-        };
-        Ok(Counts {
-            customers: count("customers")?,
-            documents: count("documents")?,
-            payments: count("payments")?,
-            applications: count("applications")?,
-            exchange_rates: count("exchange_rates")?,
-        })
-    }
-}
-
-/// Row counts of the billing tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Counts {
-    pub customers: u64,
-    pub documents: u64,
-    pub payments: u64,
-    pub applications: u64,
-    pub exchange_rates: u64,
 }
 
 /// Creates the database file readable by its owner only (0600), and the folders missing on
@@ -797,7 +805,7 @@ mod tests {
         assert!(e.to_string().contains("owed.db"), "{e}");
         let immutable = Store::try_connect(&path, Attempt::Immutable).unwrap();
         assert!(immutable.is_read_only());
-        assert_eq!(immutable.counts().unwrap(), Counts::default());
+        assert_eq!(immutable.ledger().counts().unwrap(), Counts::default());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Payments as of a date, with their customer: the payments export.
 
+use super::Ledger;
 use super::Store;
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
@@ -38,7 +39,7 @@ const PAYMENTS: &str = "
      WHERE p.date <= ?1
      ORDER BY p.date, p.id";
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     /// Calls `each` for every payment dated on or before `as_of`, oldest first, with what
     /// was applied of it by then.
     pub fn for_each_payment(

@@ -5,6 +5,7 @@
 //! of the document date"): the latest rate dated on or before that day, else the earliest
 //! one after it, else 1 (a currency the exchange rates do not know).
 
+use super::Ledger;
 use super::Store;
 use crate::Result;
 use crate::domain::Decimal;
@@ -41,13 +42,13 @@ impl<'a> RateCache<'a> {
         if let Some(r) = self.seen.get(&(currency.to_string(), day)) {
             return Ok(*r);
         }
-        let r = self.store.rate_on(currency, day)?;
+        let r = self.store.ledger().rate_on(currency, day)?;
         self.seen.insert((currency.to_string(), day), r);
         Ok(r)
     }
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     /// The rate of `currency` on store day `day`: the latest on or before it, else the
     /// earliest after it, else 1.
     pub fn rate_on(&self, currency: &str, day: i32) -> Result<Decimal> {

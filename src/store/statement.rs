@@ -1,6 +1,7 @@
 //! One customer's statement lines as of a date: open debits, credit notes with credit left
 //! and successful payments not fully applied, read through the customer's own indexes.
 
+use super::Ledger;
 use super::Store;
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
@@ -30,7 +31,7 @@ const PAYMENTS: &str = "
      WHERE p.cid = ?2 AND p.date <= ?1 AND p.status = 'success'
      ORDER BY p.date, p.id";
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     /// The lines of customer `cid`'s statement at `as_of`: debits (oldest due first), then
     /// credit notes, then unapplied payments; only what is open.
     pub fn statement_lines(&self, cid: i64, as_of: Date) -> Result<Vec<StatementLine>> {

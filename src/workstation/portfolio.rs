@@ -734,9 +734,10 @@ impl PortfolioWorker {
                 self.ensure(*as_of, out)?;
                 self.viewer(sid).last_detail = Some(request.clone());
                 let as_of = *as_of;
-                let detail = self
-                    .store
-                    .customer_detail(*cid, as_of, self.settings.grace_days)?;
+                let detail =
+                    self.store
+                        .ledger()
+                        .customer_detail(*cid, as_of, self.settings.grace_days)?;
                 let data = match detail {
                     Some(detail) => Some(Box::new(DetailData {
                         figures: self.store.queue_figures(*cid, self.settings.bounds.len())?,
@@ -1243,6 +1244,8 @@ const FEW_ROWS: u64 = 2_000;
 /// DSO by the count-back method over the monthly sales up to `as_of` (as the metrics report
 /// computes it).
 fn dso_at(store: &Store, base: &str, as_of: Date, outstanding: Decimal) -> Result<Option<Decimal>> {
-    let sales = store.sales_by_day(dso_sales_from(as_of), as_of, base)?;
+    let sales = store
+        .ledger()
+        .sales_by_day(dso_sales_from(as_of), as_of, base)?;
     Ok(dso_count_back(outstanding, &monthly_sales(as_of, &sales)))
 }

@@ -235,7 +235,7 @@ impl PortfolioWorker {
             _ => Vec::new(),
         };
         let owners = match kind {
-            FormKind::Assign => self.store.owner_names()?,
+            FormKind::Assign => self.store.ledger().owner_names()?,
             _ => Vec::new(),
         };
         // Whom to call: the customer's contacts (`contacts.csv`, the primary billing contact

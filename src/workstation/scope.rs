@@ -460,6 +460,8 @@ pub fn dso_of(
     outstanding: Decimal,
     cids: &[i64],
 ) -> Result<Option<Decimal>> {
-    let sales = store.sales_by_day_of(dso_sales_from(as_of), as_of, base, cids)?;
+    let sales = store
+        .ledger()
+        .sales_by_day_of(dso_sales_from(as_of), as_of, base, cids)?;
     Ok(dso_count_back(outstanding, &monthly_sales(as_of, &sales)))
 }

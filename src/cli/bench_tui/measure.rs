@@ -405,7 +405,9 @@ pub fn run(ctx: &Context, options: &BenchOptions) -> Result<BenchReport> {
     } else {
         Vec::new()
     };
-    let counts = crate::store::Store::open_existing(&ctx.db_path)?.counts()?;
+    let counts = crate::store::Store::open_existing(&ctx.db_path)?
+        .ledger()
+        .counts()?;
     let phases = phases(ctx, &settings, &h.app)?;
     Ok(BenchReport {
         customers: counts.customers,

@@ -69,7 +69,7 @@ impl Lcg {
 /// customers already.
 fn generate(ctx: &Context, customers: usize) -> Result<()> {
     let mut store = ctx.open_store()?;
-    if store.counts()?.customers > 0 {
+    if store.ledger().counts()?.customers > 0 {
         errln!("owed: the database has customers already; not generating");
         return Ok(());
     }

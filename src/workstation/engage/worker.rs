@@ -254,7 +254,7 @@ impl EngageWorker {
         let (settings, from) = self.preview_settings(as_of)?;
         let mut out = Vec::with_capacity(cids.len());
         for &cid in cids {
-            let label = self.store.customer_label(cid)?;
+            let label = self.store.ledger().customer_label(cid)?;
             let (customer_id, name) =
                 label.map_or((format!("#{cid}"), String::new()), |l| (l.id, l.name));
             let mail = match manual::entry_for(&self.store, &customer_id, &template, as_of) {
@@ -332,7 +332,7 @@ impl EngageWorker {
         let settings = self.send_settings(as_of)?;
         let mut mailer = self.connect()?;
         for &cid in cids {
-            let label = self.store.customer_label(cid)?;
+            let label = self.store.ledger().customer_label(cid)?;
             let (customer_id, name) =
                 label.map_or((format!("#{cid}"), String::new()), |l| (l.id, l.name));
             let outcome = |result| SendOutcome {
@@ -459,10 +459,11 @@ impl EngageWorker {
             .collect();
         let mut skipped = Vec::with_capacity(plan.skipped.len());
         for s in &plan.skipped {
-            let cid = self.store.customer_key(&s.customer_id)?;
+            let cid = self.store.ledger().customer_key(&s.customer_id)?;
             let name = match cid {
                 Some(cid) => self
                     .store
+                    .ledger()
                     .customer_label(cid)?
                     .map(|l| l.name)
                     .unwrap_or_default(),
