@@ -37,7 +37,8 @@ fn filtered(store: &Store, text: &str) -> Vec<String> {
     let as_of = owed::domain::date::parse_iso("2026-04-01").unwrap();
     let p = Portfolio::compute(store, as_of, None, &bounds, "USD").unwrap();
     store
-        .rebuild_queue_summary(as_of, &bounds, &p.customers, 3)
+        .queue()
+        .rebuild(as_of, &bounds, &p.customers, 3)
         .unwrap();
     let mut q = QueueQuery::new("alice");
     q.scope = Scope::Everyone;
@@ -45,11 +46,14 @@ fn filtered(store: &Store, text: &str) -> Vec<String> {
     q.sort = SortKey::Name;
     q.descending = false;
     q.filter = QueueFilter::parse(text, &bounds).unwrap();
-    let page = store.queue_page(&q, 0, 1000).unwrap();
+    let page = store.queue().page(&q, 0, 1000).unwrap();
     // The mirror in memory counts what SQL selects.
-    let mirror = store.queue_mirror().unwrap();
+    let mirror = store.queue().mirror().unwrap();
     let matches = store.filter_matches(&q.filter).unwrap();
-    assert_eq!(mirror.counts(&q, &matches), store.queue_counts(&q).unwrap());
+    assert_eq!(
+        mirror.counts(&q, &matches),
+        store.queue().counts(&q).unwrap()
+    );
     page.rows.into_iter().map(|r| r.id).collect()
 }
 
@@ -387,7 +391,7 @@ fn calls_are_contact_and_the_queue_filters_and_sorts_by_the_last_call() {
     let mut q = QueueQuery::new("alice");
     (q.scope, q.tab) = (Scope::Everyone, Tab::All);
     q.sort_by(SortKey::LastCall);
-    let rows = store.queue_page(&q, 0, 10).unwrap().rows;
+    let rows = store.queue().page(&q, 0, 10).unwrap().rows;
     let order: Vec<(&str, Option<String>, Option<String>)> = rows
         .iter()
         .map(|r| {
@@ -415,9 +419,9 @@ fn calls_are_contact_and_the_queue_filters_and_sorts_by_the_last_call() {
     };
     actions::call(&mut store, &fixture::stamp("2026-04-01"), &form).unwrap();
     let as_of = owed::domain::date::parse_iso("2026-04-01").unwrap();
-    store.refresh_queue_row(3, as_of, 3).unwrap().unwrap();
+    store.queue().refresh_row(3, as_of, 3).unwrap().unwrap();
     q.filter = QueueFilter::parse("call<1", &bounds).unwrap();
-    let rows = store.queue_page(&q, 0, 10).unwrap().rows;
+    let rows = store.queue().page(&q, 0, 10).unwrap().rows;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].id, "K3");
 }
@@ -538,12 +542,13 @@ fn on_the_demo_an_invoice_number_and_a_notes_word_find_their_customers() {
     let as_of = owed::domain::date::parse_iso("2026-11-25").unwrap();
     let p = Portfolio::compute(&store, as_of, None, &bounds, "USD").unwrap();
     store
-        .rebuild_queue_summary(as_of, &bounds, &p.customers, 3)
+        .queue()
+        .rebuild(as_of, &bounds, &p.customers, 3)
         .unwrap();
     let mut q = QueueQuery::new("nobody");
     (q.scope, q.tab) = (Scope::Everyone, Tab::All);
     q.filter = QueueFilter::parse("note:approval", &bounds).unwrap();
-    let rows = store.queue_page(&q, 0, 10_000).unwrap().rows;
+    let rows = store.queue().page(&q, 0, 10_000).unwrap().rows;
     assert!(rows.iter().any(|r| r.id == first));
     let customers: std::collections::HashSet<&str> = activity
         .iter()

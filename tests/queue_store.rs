@@ -53,7 +53,8 @@ fn build(store: &Store) -> owed::store::queue::tab_counts::UnfilteredCounts {
     let bounds = AgingBounds::default();
     let p = Portfolio::compute(store, workstation::as_of(), None, &bounds, "USD").unwrap();
     store
-        .rebuild_queue_summary(workstation::as_of(), &bounds, &p.customers, 3)
+        .queue()
+        .rebuild(workstation::as_of(), &bounds, &p.customers, 3)
         .unwrap()
 }
 
@@ -70,13 +71,13 @@ fn pages_agree_whichever_end_they_are_read_from() {
                 q.tab = tab;
                 q.sort = sort;
                 q.descending = descending;
-                let all = store.queue_page(&q, 0, 10_000).unwrap();
+                let all = store.queue().page(&q, 0, 10_000).unwrap();
                 assert_eq!(all.rows.len() as u64, all.total);
                 let ids: Vec<i64> = all.rows.iter().map(|r| r.cid).collect();
                 let mut paged = Vec::new();
                 let mut offset = 0;
                 while offset < all.total {
-                    let page = store.queue_page(&q, offset, 37).unwrap();
+                    let page = store.queue().page(&q, offset, 37).unwrap();
                     assert_eq!(page.offset, offset);
                     paged.extend(page.rows.iter().map(|r| r.cid));
                     offset += 37;
@@ -127,7 +128,7 @@ fn counts_made_while_building_match_sql() {
     ] {
         let mut q = QueueQuery::new(collector);
         q.scope = scope;
-        let sql = store.queue_counts(&q).unwrap();
+        let sql = store.queue().counts(&q).unwrap();
         assert_eq!(unfiltered.for_query(&q), Some(sql), "{collector} {scope:?}");
     }
     assert_eq!(unfiltered.everyone[Tab::All.index()], 300);
@@ -138,7 +139,7 @@ fn counts_made_while_building_match_sql() {
         None,
         "a filter is counted in SQL"
     );
-    let nobody = store.queue_counts(&QueueQuery::new("nobody")).unwrap();
+    let nobody = store.queue().counts(&QueueQuery::new("nobody")).unwrap();
     assert!(nobody.mine_fallback);
 }
 
@@ -154,7 +155,7 @@ fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
     let mut everyone = QueueQuery::new("alice");
     everyone.scope = Scope::Everyone;
     everyone.tab = Tab::All;
-    let all = store.queue_page(&everyone, 0, 10_000).unwrap();
+    let all = store.queue().page(&everyone, 0, 10_000).unwrap();
     assert!(
         all.rows.iter().all(|r| r.risk.is_none()),
         "none until written"
@@ -181,8 +182,8 @@ fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
     let by_cid: HashMap<i64, QueueRisk> = risks.iter().map(|r| (r.cid, *r)).collect();
     let write =
         |risks: &[QueueRisk], unfiltered: &mut owed::store::queue::tab_counts::UnfilteredCounts| {
-            store.set_queue_risks(risks).unwrap();
-            let (n, by_owner) = store.queue_tab_counts(Tab::HighRisk).unwrap();
+            store.queue().set_risks(risks).unwrap();
+            let (n, by_owner) = store.queue().tab_counts(Tab::HighRisk).unwrap();
             unfiltered.set_tab(Tab::HighRisk, n, &by_owner);
             n
         };
@@ -199,13 +200,13 @@ fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
     ] {
         let mut q = QueueQuery::new(collector);
         q.scope = scope;
-        let sql = store.queue_counts(&q).unwrap();
+        let sql = store.queue().counts(&q).unwrap();
         assert_eq!(unfiltered.for_query(&q), Some(sql), "{collector} {scope:?}");
     }
     // The tab holds exactly the high-risk customers, each row with its level.
     let mut q = everyone.clone();
     q.tab = Tab::HighRisk;
-    let page = store.queue_page(&q, 0, 10_000).unwrap();
+    let page = store.queue().page(&q, 0, 10_000).unwrap();
     assert_eq!(page.total as usize, expected_high);
     for row in &page.rows {
         assert_eq!(row.risk, Some(RiskLevel::High));
@@ -216,7 +217,7 @@ fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
     q.tab = Tab::All;
     q.sort = SortKey::Risk;
     q.descending = true;
-    let ordered = store.queue_page(&q, 0, 10_000).unwrap();
+    let ordered = store.queue().page(&q, 0, 10_000).unwrap();
     let score = |cid: i64| by_cid.get(&cid).map_or(0, |r| r.score);
     let keys: Vec<(u32, rust_decimal::Decimal)> = ordered
         .rows
@@ -227,7 +228,7 @@ fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
     let mut paged = Vec::new();
     let mut offset = 0;
     while offset < ordered.total {
-        let page = store.queue_page(&q, offset, 37).unwrap();
+        let page = store.queue().page(&q, offset, 37).unwrap();
         paged.extend(page.rows.iter().map(|r| r.cid));
         offset += 37;
     }
@@ -236,7 +237,7 @@ fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
     // A new forecast replaces the old one: customers it leaves out have no risk any more.
     let fewer: Vec<QueueRisk> = risks.iter().filter(|r| r.cid % 2 == 0).copied().collect();
     let high = write(&fewer, &mut unfiltered);
-    let q_all = store.queue_page(&everyone, 0, 10_000).unwrap();
+    let q_all = store.queue().page(&everyone, 0, 10_000).unwrap();
     for row in &q_all.rows {
         let want = fewer.iter().find(|r| r.cid == row.cid).map(|r| r.level);
         assert_eq!(row.risk, want, "customer {}", row.cid);
@@ -342,7 +343,7 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
         }
     }
     build(&store);
-    let mirror = store.queue_mirror().unwrap();
+    let mirror = store.queue().mirror().unwrap();
     assert!(mirror.is_current(&store));
     let bounds = AgingBounds::default();
     let filters = [
@@ -391,14 +392,14 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
             let mut q = QueueQuery::new(collector);
             q.scope = scope;
             q.filter = filter.clone();
-            let sql = store.queue_counts(&q).unwrap();
+            let sql = store.queue().counts(&q).unwrap();
             let matches = store.filter_matches(&q.filter).unwrap();
             let memory = mirror.counts(&q, &matches);
             assert_eq!(memory, sql, "{text:?} {collector} {scope:?}");
             // The scope's figures: summed in memory in the same pass, and in SQL.
             let (counted, sums) = mirror.figures(&q, &matches);
             assert_eq!(counted, sql, "{text:?} {collector} {scope:?}");
-            let summed = store.queue_scope_sums(&q, sql.mine_fallback).unwrap();
+            let summed = store.queue().scope_sums(&q, sql.mine_fallback).unwrap();
             assert_eq!(
                 sums.figures(bounds.len()),
                 summed.figures(bounds.len()),
@@ -408,7 +409,10 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
             nonzero += usize::from(sql.counts[Tab::All.index()] > 0);
             for tab in [Tab::Overdue, Tab::All] {
                 q.tab = tab;
-                let all = store.queue_page_counted(&q, 0, 10_000, &sql, None).unwrap();
+                let all = store
+                    .queue()
+                    .page_counted(&q, 0, 10_000, &sql, None)
+                    .unwrap();
                 let keys = mirror.keys(&q, &matches);
                 let mut expected: Vec<i64> = all.rows.iter().map(|r| r.cid).collect();
                 let mut got = keys.clone();
@@ -417,9 +421,10 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
                 assert_eq!(got, expected, "{text:?} {collector} {scope:?} {tab:?}");
                 // The same page, in the same order, read among the keys.
                 let among = store
-                    .queue_page_counted(&q, 3, 17, &sql, Some(&keys))
+                    .queue()
+                    .page_counted(&q, 3, 17, &sql, Some(&keys))
                     .unwrap();
-                let plain = store.queue_page_counted(&q, 3, 17, &sql, None).unwrap();
+                let plain = store.queue().page_counted(&q, 3, 17, &sql, None).unwrap();
                 assert_eq!(among, plain, "{text:?} {collector} {scope:?} {tab:?}");
             }
         }
@@ -432,8 +437,8 @@ fn the_memory_copy_is_stale_once_the_connection_writes() {
     let dir = tempfile::tempdir().unwrap();
     let store = portfolio(dir.path());
     build(&store);
-    let mirror = store.queue_mirror().unwrap();
+    let mirror = store.queue().mirror().unwrap();
     build(&store);
     assert!(!mirror.is_current(&store), "the table was written again");
-    assert!(store.queue_mirror().unwrap().is_current(&store));
+    assert!(store.queue().mirror().unwrap().is_current(&store));
 }

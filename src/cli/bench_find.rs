@@ -111,13 +111,13 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
     let portfolio =
         Portfolio::compute(&store, ctx.as_of, None, &bounds, &ctx.config.base_currency)?;
     store.temp_in_memory()?;
-    store.rebuild_queue_summary(
+    store.queue().rebuild(
         ctx.as_of,
         &bounds,
         &portfolio.customers,
         ctx.config.promise_grace_days,
     )?;
-    let mirror = store.queue_mirror()?;
+    let mirror = store.queue().mirror()?;
     outln!("queue table built in {:.1} s", t.elapsed().as_secs_f64())?;
     let number = store
         .find_documents("A", 1)?
@@ -174,7 +174,7 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
         })?;
         let q = query.clone();
         time(format!("/{filter}: counts + page in SQL"), &mut || {
-            let page = store.queue_page(&q, 0, 40)?;
+            let page = store.queue().page(&q, 0, 40)?;
             Ok(page.total)
         })?;
     }

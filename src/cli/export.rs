@@ -180,7 +180,7 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
         View::Queue => {
             let query = queue_query(ctx, args, &bounds)?;
             let p = portfolio()?;
-            store.rebuild_queue_summary(as_of, &bounds, &p.customers, grace)?;
+            store.queue().rebuild(as_of, &bounds, &p.customers, grace)?;
             let with_risk = query.tab == Tab::HighRisk || query.sort == SortKey::Risk;
             if with_risk {
                 let f = Forecast::compute(&store, as_of, base, grace)?;
@@ -194,7 +194,7 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
                     })
                     .collect();
                 risks.sort_by_key(|r| r.cid);
-                store.set_queue_risks(&risks)?;
+                store.queue().set_risks(&risks)?;
             }
             let meta = crate::export::screen::queue_meta(
                 queue_scope(&query, args.owner.as_deref()),

@@ -428,7 +428,7 @@ pub fn team(report: &crate::report::team::TeamReport, sheet: &mut dyn Sheet) -> 
 const QUEUE_PAGE: u64 = 10_000;
 
 /// The queue as `query` selects and orders it (tab, filter, sort, scope), one row per
-/// customer, from the queue table built on `store` ([`Store::rebuild_queue_summary`]).
+/// customer, from the queue table built on `store` ([`Queue::rebuild`](crate::store::Queue::rebuild)).
 /// `with_risk`: the forecast's risks are in the table (a Risk column is written).
 pub fn queue(
     store: &Store,
@@ -457,10 +457,12 @@ pub fn queue(
         columns.push(Column::new("risk", "Risk", Kind::Text));
     }
     sheet.table(&format!("Queue {}", query.tab.title()), &columns, true)?;
-    let counts = store.queue_counts(query)?;
+    let counts = store.queue().counts(query)?;
     let mut offset = 0;
     loop {
-        let page = store.queue_page_counted(query, offset, QUEUE_PAGE, &counts, None)?;
+        let page = store
+            .queue()
+            .page_counted(query, offset, QUEUE_PAGE, &counts, None)?;
         for r in &page.rows {
             let promise = match r.promise {
                 PromiseFlag::None => "",

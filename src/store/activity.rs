@@ -427,7 +427,7 @@ impl Store {
     /// The queue's tabs as of `as_of`.
     pub fn queue_tabs(&self, as_of: Date, grace_days: u32) -> Result<QueueTabs> {
         // The activity the workstation's queue is built from: these lists are its tabs.
-        let activity = self.queue_activity(as_of, grace_days, None)?;
+        let activity = self.queue().customer_activity(as_of, grace_days, None)?;
         let mut tabs = QueueTabs {
             promises_due: Vec::new(),
             promises_broken: Vec::new(),

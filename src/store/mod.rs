@@ -67,6 +67,7 @@ pub mod team;
 pub mod users;
 
 pub use ledger::{Counts, Ledger};
+pub use queue::Queue;
 
 use crate::{Error, Result};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};

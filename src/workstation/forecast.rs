@@ -368,8 +368,10 @@ impl Forecasts {
         let Some(loaded) = self.loaded.as_mut().filter(|l| l.as_of == as_of) else {
             return Ok(0);
         };
-        store.set_queue_risks(&loaded.risks)?;
-        let (everyone, by_owner) = store.queue_tab_counts(crate::domain::queue::Tab::HighRisk)?;
+        store.queue().set_risks(&loaded.risks)?;
+        let (everyone, by_owner) = store
+            .queue()
+            .tab_counts(crate::domain::queue::Tab::HighRisk)?;
         unfiltered.set_tab(crate::domain::queue::Tab::HighRisk, everyone, &by_owner);
         loaded.view.high_risk = everyone;
         Ok(everyone)

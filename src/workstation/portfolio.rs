@@ -719,7 +719,7 @@ impl PortfolioWorker {
                 } else {
                     None
                 };
-                let mut page = self.store.queue_page_counted(
+                let mut page = self.store.queue().page_counted(
                     query,
                     *offset,
                     *limit,
@@ -740,7 +740,10 @@ impl PortfolioWorker {
                         .customer_detail(*cid, as_of, self.settings.grace_days)?;
                 let data = match detail {
                     Some(detail) => Some(Box::new(DetailData {
-                        figures: self.store.queue_figures(*cid, self.settings.bounds.len())?,
+                        figures: self
+                            .store
+                            .queue()
+                            .figures(*cid, self.settings.bounds.len())?,
                         forecast: self.forecasts.customer(as_of, *cid),
                         detail,
                     })),
@@ -894,7 +897,7 @@ impl PortfolioWorker {
             .mark_replies_read(cid, &crate::engage::outbox::now())?;
         let mut left_tab = false;
         if self.as_of.is_some()
-            && let Some(owner) = self.store.queue_replies_read(cid)?
+            && let Some(owner) = self.store.queue().replies_read(cid)?
         {
             left_tab = true;
             self.unfiltered.replies_read(owner.as_deref());
@@ -973,7 +976,9 @@ impl PortfolioWorker {
                 ))
             },
             |second| {
-                let activity = second.queue_activity(as_of, s.grace_days, None)?;
+                let activity = second
+                    .queue()
+                    .customer_activity(as_of, s.grace_days, None)?;
                 Ok((activity, t_beside.elapsed()))
             },
         );
@@ -1013,7 +1018,7 @@ impl PortfolioWorker {
         )) = page
             && *page_as_of == as_of
             && !self.forecasts.has(as_of)
-            && let Some(quick) = self.store.quick_queue_page(
+            && let Some(quick) = self.store.queue().quick_page(
                 query,
                 *offset,
                 *limit,
@@ -1036,7 +1041,8 @@ impl PortfolioWorker {
         let t3 = Instant::now();
         self.unfiltered =
             self.store
-                .write_queue_summary(&s.bounds, &portfolio.customers, &activity, &extras)?;
+                .queue()
+                .write_rows(&s.bounds, &portfolio.customers, &activity, &extras)?;
         // The forecast of the date, if one is installed, stands until the new one arrives.
         self.forecasts
             .restore(as_of, &self.store, &mut self.unfiltered)?;
@@ -1082,7 +1088,7 @@ impl PortfolioWorker {
     /// connection has written anything since.
     pub(super) fn mirror(&mut self) -> Result<&QueueMirror> {
         if !self.mirror_current() {
-            self.mirror = Some(self.store.queue_mirror()?);
+            self.mirror = Some(self.store.queue().mirror()?);
         }
         Ok(self.mirror.as_ref().expect("read just now"))
     }
@@ -1174,7 +1180,7 @@ impl PortfolioWorker {
                     // The sort indexes, one at a time between requests, so that the first
                     // sort by a key does not wait for its index.
                     if let Some(key) = self.pending_indexes.pop() {
-                        if let Err(e) = self.store.ensure_sort_index(key) {
+                        if let Err(e) = self.store.queue().ensure_sort_index(key) {
                             self.broadcast(Response::Error(e.to_string()), emit);
                         }
                         continue;

@@ -514,7 +514,7 @@ impl PortfolioWorker {
             open_deduction_base: crate::store::issues::deductions(&open_issues),
             issues: crate::store::issues::by_reason(&open_issues),
             open_issues,
-            followups_due: self.store.queue_followups_due(cid)?,
+            followups_due: self.store.queue().followups_due(cid)?,
         })
     }
 
@@ -522,7 +522,7 @@ impl PortfolioWorker {
     /// `cid`. Returns false when the row was not in the table (the figures must be rebuilt).
     fn refresh(&mut self, cid: i64, as_of: Date, before: Share) -> Result<bool> {
         let grace = self.settings.grace_days;
-        let Some(change) = self.store.refresh_queue_row(cid, as_of, grace)? else {
+        let Some(change) = self.store.queue().refresh_row(cid, as_of, grace)? else {
             return Ok(false);
         };
         // What each cached filter holds is brought up to date below: only those shown now.
@@ -544,7 +544,8 @@ impl PortfolioWorker {
                 query.filter = filter.clone();
                 if self
                     .store
-                    .queue_row_matches(cid, &query, counts.mine_fallback)?
+                    .queue()
+                    .row_matches(cid, &query, counts.mine_fallback)?
                 {
                     change.shift(&mut counts.counts);
                 }
@@ -552,7 +553,8 @@ impl PortfolioWorker {
         }
         let after = self.share(cid, as_of)?;
         self.store
-            .set_queue_extras(cid, &after.open_issues, after.open_promise_base)?;
+            .queue()
+            .set_extras(cid, &after.open_issues, after.open_promise_base)?;
         if let Some(summary) = self.summary.as_mut() {
             patch(summary, &before, &after);
         }

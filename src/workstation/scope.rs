@@ -105,7 +105,7 @@ impl PortfolioWorker {
         }
         if !self.scopes.contains_key(&key) {
             let sums = if query.filter.is_empty() {
-                self.store.queue_scope_sums(query, mine_fallback)?
+                self.store.queue().scope_sums(query, mine_fallback)?
             } else {
                 let matches = self.store.filter_matches(&query.filter)?;
                 self.mirror()?.figures(query, &matches).1
@@ -227,7 +227,8 @@ impl PortfolioWorker {
             for (key, fallback) in keys {
                 if self
                     .store
-                    .queue_row_matches(cid, &query_of(&key), fallback)?
+                    .queue()
+                    .row_matches(cid, &query_of(&key), fallback)?
                     && let Some(entry) = self.scopes.get_mut(&key)
                 {
                     patch(&mut entry.figures, before, after);
@@ -302,7 +303,7 @@ impl PortfolioWorker {
             None => {
                 let query = query_of(key);
                 let cids = if query.filter.is_empty() {
-                    self.store.queue_scope_keys(&query, fallback)?
+                    self.store.queue().scope_keys(&query, fallback)?
                 } else {
                     let matches = self.store.filter_matches(&query.filter)?;
                     self.mirror()?.scope_keys(&query, &matches)

@@ -2,6 +2,7 @@
 //! promise's state, follow-ups due, open issues and unread replies, read in a few grouped
 //! queries for every customer (or one, for a row to refresh).
 
+use super::Queue;
 use super::{OPEN_ISSUE, PromiseFlag, day_of};
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
@@ -14,7 +15,7 @@ use std::collections::HashMap;
 
 /// A customer's activity as the queue needs it.
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Activity {
+pub(crate) struct RowActivity {
     /// Day number.
     pub(crate) last_contact: Option<i32>,
     /// Day number of the last call, and the days from it to the as-of date.
@@ -26,7 +27,7 @@ pub(crate) struct Activity {
     pub(crate) unverified_replies: u32,
 }
 
-impl Activity {
+impl RowActivity {
     /// The tabs a customer with this activity is in (1 or 0 per tab, in the order of
     /// [`Tab::ALL`]); `overdue`: it has something overdue.
     pub(crate) fn tabs(&self, overdue: bool) -> [u64; Tab::COUNT] {
@@ -44,20 +45,20 @@ impl Activity {
     }
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     /// Per customer with any: last contact, latest promise's state, follow-ups due, open
     /// issues and unread replies at `as_of`; of every customer, or only of `only` (a row to
     /// refresh). A reply from an unverified sender is not contact, but it is unread: the
     /// Replies tab shows it for a person to judge.
-    pub(crate) fn queue_activity(
+    pub(crate) fn customer_activity(
         &self,
         as_of: Date,
         grace_days: u32,
         only: Option<i64>,
-    ) -> Result<HashMap<i64, Activity>> {
+    ) -> Result<HashMap<i64, RowActivity>> {
         let day = day_number(as_of);
         let one = |column: &str| only.map_or(String::new(), |cid| format!(" AND {column} = {cid}"));
-        let mut out: HashMap<i64, Activity> = HashMap::new();
+        let mut out: HashMap<i64, RowActivity> = HashMap::new();
         for (cid, recorded, flag) in self.latest_promise_flags(as_of, grace_days, only)? {
             let a = out.entry(cid).or_default();
             a.promise = flag;
@@ -245,7 +246,9 @@ impl Store {
         }
         Ok(out)
     }
+}
 
+impl Store {
     /// The receipts (date, amount) applied to a promise's documents, or to any of the
     /// customer's documents when the promise names none.
     pub fn promise_receipts(&self, promise_id: i64, cid: i64) -> Result<Vec<(Date, Decimal)>> {

@@ -9,6 +9,7 @@
 //! what [`super::filter_sql::where_clause`] makes them mean in SQL (`LIKE` and `NOCASE` fold
 //! ASCII letters only); a test holds the two to the same counts.
 
+use super::Queue;
 use super::filter_sql::{promise_code, tab_sql};
 use super::{QueueCounts, units};
 use crate::Result;
@@ -131,9 +132,9 @@ impl ScopeSums {
     }
 }
 
-impl Store {
-    /// Reads `temp.queue` into memory. Needs [`Store::rebuild_queue_summary`] first.
-    pub fn queue_mirror(&self) -> Result<QueueMirror> {
+impl<S: std::ops::Deref<Target = Store>> Queue<S> {
+    /// Reads `temp.queue` into memory. Needs [`Queue::rebuild`] first.
+    pub fn mirror(&self) -> Result<QueueMirror> {
         let buckets: i64 = self.conn().query_row(
             "SELECT count(*) FROM temp.pragma_table_info('queue') WHERE name GLOB 'b[0-9]*'",
             [],
@@ -245,11 +246,11 @@ impl Store {
     }
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     /// What the rows a query's scope and filter select add up to, counted in SQL over the
     /// queue table (as [`QueueMirror::figures`] does in memory); `mine_fallback` as the
     /// query's counts say.
-    pub fn queue_scope_sums(&self, query: &QueueQuery, mine_fallback: bool) -> Result<ScopeSums> {
+    pub fn scope_sums(&self, query: &QueueQuery, mine_fallback: bool) -> Result<ScopeSums> {
         let buckets: usize = self.conn().query_row(
             "SELECT count(*) FROM temp.pragma_table_info('queue') WHERE name GLOB 'b[0-9]*'",
             [],
@@ -297,7 +298,7 @@ impl Store {
     }
 
     /// The keys of the customers a query's scope and filter select (any tab).
-    pub fn queue_scope_keys(&self, query: &QueueQuery, mine_fallback: bool) -> Result<Vec<i64>> {
+    pub fn scope_keys(&self, query: &QueueQuery, mine_fallback: bool) -> Result<Vec<i64>> {
         let (filter, params) = super::filter_sql::where_clause(query, mine_fallback);
         let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT cid FROM temp.queue WHERE {filter} ORDER BY cid"
@@ -310,7 +311,7 @@ impl Store {
 
     /// After a save: a customer's open issues and promises in the base currency, in the queue
     /// table (its row and its issues by reason).
-    pub(crate) fn set_queue_extras(
+    pub(crate) fn set_extras(
         &self,
         cid: i64,
         issues: &[crate::store::issues::OpenIssueBase],
@@ -340,7 +341,7 @@ impl Store {
     }
 
     /// A customer's follow-ups due, as its queue row counts them.
-    pub(crate) fn queue_followups_due(&self, cid: i64) -> Result<i64> {
+    pub(crate) fn followups_due(&self, cid: i64) -> Result<i64> {
         use rusqlite::OptionalExtension;
         Ok(self
             .conn()
@@ -357,7 +358,7 @@ impl QueueMirror {
         store.conn().total_changes() == self.changes
     }
 
-    /// The rows of every tab for a query's scope and filter, as [`Store::queue_counts`]
+    /// The rows of every tab for a query's scope and filter, as [`Queue::counts`]
     /// counts them in SQL; `matches`: what the filter's predicates that look beyond the
     /// table let through ([`Store::filter_matches`]).
     pub fn counts(&self, query: &QueueQuery, matches: &FilterMatches) -> QueueCounts {

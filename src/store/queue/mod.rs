@@ -21,6 +21,17 @@ pub mod row_refresh;
 pub mod tab_counts;
 pub mod table;
 
+super::aggregate!(
+    /// The collector's queue of a store — the connection's TEMP `queue` table, its pages, tab
+    /// counts, filter, in-memory mirror, risks and row refreshes — over `&Store`
+    /// ([`Store::queue`](super::Store::queue)): the table is this connection's own, so even
+    /// its writes need no `&mut`.
+    Queue,
+    queue,
+    queue_mut,
+    "collector's queue (the connection's TEMP table)"
+);
+
 pub use crate::domain::queue::{
     IssueReason, PromiseFlag, QueueCounts, QueuePage, QueueRow, SummaryFigures,
 };

@@ -1,7 +1,8 @@
 //! One page of the queue: the sort keys' indexes and `ORDER BY` terms, deep pages read from
 //! the other end, and the first page computed from the figures before the table exists.
 
-use super::activity::Activity;
+use super::Queue;
+use super::activity::RowActivity;
 use super::filter_sql::{tab_sql, where_clause};
 use super::risk::risk_from_code;
 use super::{PromiseFlag, QueueCounts, QueuePage, QueueRow, units};
@@ -14,7 +15,7 @@ use crate::store::Store;
 use rusqlite::params_from_iter;
 use std::collections::HashMap;
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     /// Creates the index for a sort key on first use (the workstation also makes them when
     /// idle, so that the first sort by a key does not wait for its index).
     pub(crate) fn ensure_sort_index(&self, key: SortKey) -> Result<()> {
@@ -28,17 +29,17 @@ impl Store {
     }
 
     /// One page of the queue: `limit` rows from `offset` of the rows `query` selects, with the
-    /// counts of every tab. Needs [`Store::rebuild_queue_summary`] first.
-    pub fn queue_page(&self, query: &QueueQuery, offset: u64, limit: u64) -> Result<QueuePage> {
-        let counts = self.queue_counts(query)?;
-        self.queue_page_counted(query, offset, limit, &counts, None)
+    /// counts of every tab. Needs [`Queue::rebuild`] first.
+    pub fn page(&self, query: &QueueQuery, offset: u64, limit: u64) -> Result<QueuePage> {
+        let counts = self.counts(query)?;
+        self.page_counted(query, offset, limit, &counts, None)
     }
 
-    /// [`Store::queue_page`] with the counts known already (they depend only on the scope and
+    /// [`Queue::page`] with the counts known already (they depend only on the scope and
     /// filter, so a new order or tab can reuse them). `among`: the keys of every row the
     /// query selects, when the caller knows them (few rows: they are read by key and sorted,
     /// instead of the table being read for them).
-    pub fn queue_page_counted(
+    pub fn page_counted(
         &self,
         query: &QueueQuery,
         offset: u64,
@@ -122,17 +123,17 @@ impl Store {
 
     /// The first page of an unfiltered query computed from the figures and activity directly,
     /// before the queue table is written: the same rows, in the same order, with the same
-    /// counts as [`Store::queue_page`] gives once it is (without a forecast: no risk). `None`
+    /// counts as [`Queue::page`] gives once it is (without a forecast: no risk). `None`
     /// for what needs the table: a filter, the order by name or by risk, the High risk tab, a
     /// later page.
-    pub(crate) fn quick_queue_page(
+    pub(crate) fn quick_page(
         &self,
         query: &QueueQuery,
         offset: u64,
         limit: u64,
         bounds: &AgingBounds,
         figures: &HashMap<i64, Figures>,
-        activity: &HashMap<i64, Activity>,
+        activity: &HashMap<i64, RowActivity>,
     ) -> Result<Option<QueuePage>> {
         if !query.filter.is_empty()
             || matches!(query.sort, SortKey::Name | SortKey::Risk)

@@ -3,6 +3,7 @@
 //! into `temp.queue` in one statement, so the High risk tab and the risk order are paged in
 //! SQL like the others.
 
+use super::Queue;
 use super::tab_counts::UnfilteredCounts;
 use crate::Result;
 use crate::domain::forecast::RiskLevel;
@@ -41,12 +42,12 @@ pub fn risk_from_code(code: i64) -> Option<RiskLevel> {
     }
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     /// Writes the risks into the queue's TEMP table (built by
-    /// [`Store::rebuild_queue_summary`]): customers listed get their level and score, the others
+    /// [`Queue::rebuild`]): customers listed get their level and score, the others
     /// none. Rows go into a TEMP staging table many at a time, then one `UPDATE … FROM` of the
     /// rows whose risk changed (a forecast computed again after a save moves few).
-    pub fn set_queue_risks(&self, risks: &[QueueRisk]) -> Result<()> {
+    pub fn set_risks(&self, risks: &[QueueRisk]) -> Result<()> {
         // Writes only the TEMP schema: no write lock on the database.
         let tx = self.conn().unchecked_transaction()?;
         tx.execute_batch(
@@ -95,7 +96,7 @@ impl Store {
 
     /// The customers a tab holds without a filter: for everyone and by finance owner
     /// (lowercased), for [`UnfilteredCounts::set_tab`].
-    pub fn queue_tab_counts(&self, tab: Tab) -> Result<(u64, HashMap<String, u64>)> {
+    pub fn tab_counts(&self, tab: Tab) -> Result<(u64, HashMap<String, u64>)> {
         let sql = match tab {
             Tab::HighRisk => {
                 "SELECT lower(finance_owner), count(*) FROM temp.queue WHERE risk = 3 GROUP BY 1"

@@ -6,6 +6,7 @@
 //! the tabs the row was in before and after, so the tab counts can be corrected by the
 //! difference. Reading a customer's replies clears its row's unread count the same way.
 
+use super::Queue;
 use super::filter_sql::where_clause;
 use super::tab_counts::UnfilteredCounts;
 use crate::Result;
@@ -78,15 +79,10 @@ impl UnfilteredCounts {
     }
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     /// Recomputes one customer's row of the queue table as of `as_of` (the date the table was
     /// built for) after an action; `None` when the table has no such row.
-    pub fn refresh_queue_row(
-        &self,
-        cid: i64,
-        as_of: Date,
-        grace_days: u32,
-    ) -> Result<Option<RowChange>> {
+    pub fn refresh_row(&self, cid: i64, as_of: Date, grace_days: u32) -> Result<Option<RowChange>> {
         let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
         let old = self
             .conn()
@@ -98,7 +94,7 @@ impl Store {
             .query_row([cid], |r| {
                 let owner: Option<String> = r.get(0)?;
                 let overdue: i64 = r.get(1)?;
-                let activity = super::activity::Activity {
+                let activity = super::activity::RowActivity {
                     last_contact: None,
                     last_call: None,
                     promise: super::PromiseFlag::from_code(r.get(2)?),
@@ -116,7 +112,7 @@ impl Store {
             return Ok(None);
         };
         let new = self
-            .queue_activity(as_of, grace_days, Some(cid))?
+            .customer_activity(as_of, grace_days, Some(cid))?
             .remove(&cid)
             .unwrap_or_default();
         let owner: Option<String> = self
@@ -145,7 +141,7 @@ impl Store {
                 new.last_call.map(|(_, n)| n)
             ])?;
         // The risk stays (the forecast rewrites it), but moves with the owner.
-        let tabs = |a: &super::activity::Activity| {
+        let tabs = |a: &super::activity::RowActivity| {
             let mut tabs = a.tabs(overdue > 0);
             tabs[Tab::HighRisk.index()] = u64::from(high_risk);
             tabs
@@ -160,12 +156,7 @@ impl Store {
 
     /// Whether customer `cid`'s row is among those `query`'s scope and filter select (its tab
     /// and order do not matter); `mine_fallback` as the query's counts say.
-    pub fn queue_row_matches(
-        &self,
-        cid: i64,
-        query: &QueueQuery,
-        mine_fallback: bool,
-    ) -> Result<bool> {
+    pub fn row_matches(&self, cid: i64, query: &QueueQuery, mine_fallback: bool) -> Result<bool> {
         let (filter_sql, mut values) = where_clause(query, mine_fallback);
         values.push(Value::Integer(cid));
         let sql = format!(
@@ -181,7 +172,7 @@ impl Store {
     /// Clears a customer's unread replies in the queue summary (after
     /// [`Engagement::mark_replies_read`](crate::store::engage::Engagement::mark_replies_read)), so that it leaves the Replies tab. Returns `Some(owner)`
     /// when it had unread replies (the caller adjusts its tab counts), `None` otherwise.
-    pub fn queue_replies_read(&self, cid: i64) -> Result<Option<Option<String>>> {
+    pub fn replies_read(&self, cid: i64) -> Result<Option<Option<String>>> {
         Ok(self
             .conn()
             .prepare_cached(

@@ -1,6 +1,7 @@
 //! The tab counts: without a filter, counted while the table is written and kept by the
 //! caller (for everyone and per finance owner); with one, summed in SQL over the table.
 
+use super::Queue;
 use super::QueueCounts;
 use super::filter_sql::{tab_sql, where_clause};
 use crate::Result;
@@ -66,10 +67,10 @@ impl UnfilteredCounts {
     }
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     /// The rows of every tab for a query's scope and filter (the tab and order do not matter),
-    /// and whether "mine" fell back to everyone. Needs [`Store::rebuild_queue_summary`] first.
-    pub fn queue_counts(&self, query: &QueueQuery) -> Result<QueueCounts> {
+    /// and whether "mine" fell back to everyone. Needs [`Queue::rebuild`] first.
+    pub fn counts(&self, query: &QueueQuery) -> Result<QueueCounts> {
         let mine_fallback = self.mine_falls_back(query)?;
         let (filter_sql, filter_params) = where_clause(query, mine_fallback);
         let sums: Vec<String> = Tab::ALL

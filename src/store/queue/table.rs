@@ -2,7 +2,8 @@
 //! (figures, activity, open issues and promises in the base currency), and a row's figures
 //! read back.
 
-use super::activity::Activity;
+use super::Queue;
+use super::activity::RowActivity;
 use super::tab_counts::UnfilteredCounts;
 use super::{SummaryFigures, units};
 use crate::Result;
@@ -25,29 +26,29 @@ pub struct QueueExtras {
     pub issues: Vec<crate::store::issues::OpenIssueBase>,
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     /// Rebuilds the TEMP `queue` table: one row per customer with its figures as of `as_of`
     /// (`figures` by customer key, as `Portfolio::compute` gives them; customers missing have
     /// nothing open), its latest promise's state, follow-ups due, open issues and last contact.
     /// Returns the tab counts without a filter, counted on the way.
-    pub fn rebuild_queue_summary(
+    pub fn rebuild(
         &self,
         as_of: Date,
         bounds: &AgingBounds,
         figures: &HashMap<i64, Figures>,
         grace_days: u32,
     ) -> Result<UnfilteredCounts> {
-        let activity = self.queue_activity(as_of, grace_days, None)?;
-        self.write_queue_summary(bounds, figures, &activity, &QueueExtras::default())
+        let activity = self.customer_activity(as_of, grace_days, None)?;
+        self.write_rows(bounds, figures, &activity, &QueueExtras::default())
     }
 
-    /// [`Store::rebuild_queue_summary`] with the activity read already (by
-    /// [`Store::queue_activity`]).
-    pub(crate) fn write_queue_summary(
+    /// [`Queue::rebuild`] with the activity read already (by
+    /// [`Queue::customer_activity`]).
+    pub(crate) fn write_rows(
         &self,
         bounds: &AgingBounds,
         figures: &HashMap<i64, Figures>,
-        activity: &HashMap<i64, Activity>,
+        activity: &HashMap<i64, RowActivity>,
         extras: &QueueExtras,
     ) -> Result<UnfilteredCounts> {
         let buckets = bounds.len();
@@ -194,7 +195,7 @@ impl Store {
     }
 
     /// A customer's figures from the summary (its aging as of the summary's date).
-    pub fn queue_figures(&self, cid: i64, buckets: usize) -> Result<Option<SummaryFigures>> {
+    pub fn figures(&self, cid: i64, buckets: usize) -> Result<Option<SummaryFigures>> {
         use rusqlite::OptionalExtension;
         let cols: String = (0..buckets).map(|i| format!(", b{i}")).collect();
         let sql = format!(
