@@ -58,12 +58,15 @@ pub fn customer(store: &Store, id: &str, base: &str) -> Result<CustomerCard> {
     if id.is_empty() {
         return Err(Error::input("the customer is missing"));
     }
-    store.customer_card_by_id(id, base)?.ok_or_else(|| {
-        Error::input(format!(
-            "customer {} does not exist",
-            crate::error::quoted(id)
-        ))
-    })
+    store
+        .activity()
+        .customer_card_by_id(id, base)?
+        .ok_or_else(|| {
+            Error::input(format!(
+                "customer {} does not exist",
+                crate::error::quoted(id)
+            ))
+        })
 }
 
 /// A customer for an action that shows no amount: its currency is not needed (left empty
@@ -79,7 +82,7 @@ fn label(c: &CustomerCard) -> String {
 /// The documents named for a customer, each by its id or its number: their keys, and how
 /// messages name them (their numbers, else their ids), in the order named without repeats.
 fn documents(store: &Store, c: &CustomerCard, named: &[String]) -> Result<(Vec<i64>, String)> {
-    let found = store.document_owners(c.cid, named)?;
+    let found = store.activity().document_owners(c.cid, named)?;
     let dids = input(check::documents(&c.id, named, &found))?;
     let mut labels: Vec<&str> = Vec::new();
     for did in &dids {
@@ -94,7 +97,7 @@ fn documents(store: &Store, c: &CustomerCard, named: &[String]) -> Result<(Vec<i
 pub fn note(store: &mut Store, stamp: &Stamp, customer_id: &str, text: &str) -> Result<Recorded> {
     let c = named(store, customer_id)?;
     let text = input(check::required_text("note", text))?;
-    let id = store.add_note(stamp, c.cid, &text)?;
+    let id = store.activity_mut().add_note(stamp, c.cid, &text)?;
     Ok(Recorded {
         kind: RecordKind::Note,
         id,
@@ -127,7 +130,7 @@ pub fn promise(
     let amount = input(check::amount(form.amount))?;
     let date = input(check::future_date("promise date", form.date, stamp.today))?;
     let (dids, named) = documents(store, &c, form.documents)?;
-    let id = store.add_promise(
+    let id = store.activity_mut().add_promise(
         stamp,
         &NewPromise {
             cid: c.cid,
@@ -164,7 +167,9 @@ pub fn void_promise(
 ) -> Result<Recorded> {
     let text = check::optional_text(text);
     change(RecordKind::Promise, "promise", promise, "voided", |id| {
-        store.void_promise(stamp, id, text.as_deref())
+        store
+            .activity_mut()
+            .void_promise(stamp, id, text.as_deref())
     })
 }
 
@@ -200,7 +205,7 @@ pub fn dispute(
         Some(a) => a,
         None => dispute_default_amount(store, &c, &dids, stamp.today, base)?,
     };
-    let id = store.open_issue(
+    let id = store.activity_mut().open_issue(
         stamp,
         &NewIssue {
             cid: c.cid,
@@ -257,7 +262,9 @@ pub fn resolve_with(
         None => "resolved".to_string(),
     };
     change(RecordKind::Issue, "issue", issue, &done, |id| {
-        store.resolve_issue_with_outcome(stamp, id, text.as_deref(), outcome)
+        store
+            .activity_mut()
+            .resolve_issue_with_outcome(stamp, id, text.as_deref(), outcome)
     })
 }
 
@@ -270,7 +277,9 @@ pub fn reopen(
 ) -> Result<Recorded> {
     let text = check::optional_text(text);
     change(RecordKind::Issue, "issue", issue, "reopened", |id| {
-        store.reopen_issue(stamp, id, text.as_deref())
+        store
+            .activity_mut()
+            .reopen_issue(stamp, id, text.as_deref())
     })
 }
 
@@ -285,7 +294,9 @@ pub fn followup(
     let c = named(store, customer_id)?;
     let date = input(check::future_date("follow-up date", date, stamp.today))?;
     let text = input(check::required_text("follow-up text", text))?;
-    let id = store.add_followup(stamp, c.cid, date, &text)?;
+    let id = store
+        .activity_mut()
+        .add_followup(stamp, c.cid, date, &text)?;
     Ok(Recorded {
         kind: RecordKind::Followup,
         id,
@@ -325,7 +336,7 @@ pub fn call(store: &mut Store, stamp: &Stamp, form: &CallForm) -> Result<Recorde
         }
         None => None,
     };
-    let recorded = store.add_call(
+    let recorded = store.activity_mut().add_call(
         stamp,
         &NewCall {
             cid: c.cid,
@@ -356,7 +367,7 @@ pub fn call(store: &mut Store, stamp: &Stamp, form: &CallForm) -> Result<Recorde
 /// Marks a follow-up done.
 pub fn done(store: &mut Store, stamp: &Stamp, followup: &str) -> Result<Recorded> {
     change(RecordKind::Followup, "follow-up", followup, "done", |id| {
-        store.complete_followup(stamp, id)
+        store.activity_mut().complete_followup(stamp, id)
     })
 }
 
@@ -389,7 +400,9 @@ pub fn assign(
 ) -> Result<Recorded> {
     let c = named(store, customer_id)?;
     let owner = input(check::owner(owner))?;
-    let change = store.assign_owner(stamp, c.cid, role, &owner)?;
+    let change = store
+        .activity_mut()
+        .assign_owner(stamp, c.cid, role, &owner)?;
     let was = change
         .old_owner
         .map_or_else(|| "was unassigned".to_string(), |o| format!("was {o}"));
@@ -633,7 +646,7 @@ pub fn attach(store: &mut Store, stamp: &Stamp, form: &AttachForm) -> Result<Rec
     let c = named(store, form.customer)?;
     let (dids, named_documents) = documents(store, &c, form.documents)?;
     let text = check::optional_text(form.text);
-    let ids = store.add_attachments(
+    let ids = store.activity_mut().add_attachments(
         stamp,
         &NewAttachments {
             cid: c.cid,

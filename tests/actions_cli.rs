@@ -171,6 +171,7 @@ fn a_note_can_come_from_stdin_or_the_editor() {
     let store = fx.store();
     let k1 = store.ledger().customer_key("K1").unwrap().unwrap();
     let texts: Vec<String> = store
+        .activity()
         .notes(k1)
         .unwrap()
         .into_iter()

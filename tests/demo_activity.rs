@@ -140,8 +140,8 @@ fn the_recorded_history_is_consistent_and_read_as_of_past_dates() {
     let store = owed::store::Store::open_existing(&db).unwrap();
     let day = owed::domain::date::from_day_number(resolved_day);
     let before = day.pred_opt().unwrap();
-    assert!(store.is_document_disputed(did, before).unwrap());
-    assert!(!store.is_document_disputed(did, day).unwrap());
+    assert!(store.activity().is_document_disputed(did, before).unwrap());
+    assert!(!store.activity().is_document_disputed(did, day).unwrap());
 
     // The forecast's history at a past cutoff knows disputes and promises kept and broken.
     let cutoff = d("2025-10-01");
@@ -198,7 +198,10 @@ fn a_resolution_before_its_dispute_writes_nothing() {
             }),
         },
     };
-    let err = store.backfill_activity(&[dispute]).unwrap_err();
+    let err = store
+        .activity_mut()
+        .backfill_activity(&[dispute])
+        .unwrap_err();
     assert!(err.to_string().contains("resolved on 2026-03-29"), "{err}");
     assert_eq!(fx.fingerprint(), before);
 }
@@ -217,6 +220,7 @@ fn an_unknown_customer_or_document_writes_nothing() {
         },
     };
     let err = store
+        .activity_mut()
         .backfill_activity(&[note("K1"), note("K9")])
         .unwrap_err();
     assert_eq!(err.to_string(), "past activity names unknown customer `K9`");
@@ -228,8 +232,16 @@ fn an_unknown_customer_or_document_writes_nothing() {
         },
         ..note("K1")
     };
-    assert!(store.backfill_activity(&[note("K1"), foreign]).is_err());
+    assert!(
+        store
+            .activity_mut()
+            .backfill_activity(&[note("K1"), foreign])
+            .is_err()
+    );
     assert_eq!(fx.fingerprint(), before);
-    let counts = store.backfill_activity(&[note("K1")]).unwrap();
+    let counts = store
+        .activity_mut()
+        .backfill_activity(&[note("K1")])
+        .unwrap();
     assert_eq!(counts.notes, 1);
 }

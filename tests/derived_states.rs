@@ -17,7 +17,7 @@ fn d(s: &str) -> Date {
 
 /// The customers of each of the queue's activity tabs as of `as_of` (3 days' grace).
 fn tabs_on(store: &Store, as_of: &str) -> QueueTabs {
-    store.queue_tabs(d(as_of), 3).unwrap()
+    store.activity().queue_tabs(d(as_of), 3).unwrap()
 }
 
 fn dec(s: &str) -> Decimal {
@@ -58,6 +58,7 @@ fn progress(store: &Store, id: i64, as_of: &str) -> (PromiseState, Decimal, Deci
         .unwrap()
         .unwrap();
     let p = store
+        .activity()
         .customer_promises(cid, d(as_of), 3, "USD")
         .unwrap()
         .into_iter()
@@ -137,6 +138,7 @@ fn open_promise_amount_sums_what_open_promises_still_expect_in_base_currency() {
     // 1 April rate 1.10 = 110 USD), 5 voided.
     assert_eq!(
         store
+            .activity()
             .open_promise_amount(d("2026-04-13"), 3, "USD")
             .unwrap(),
         dec("810.00")
@@ -144,6 +146,7 @@ fn open_promise_amount_sums_what_open_promises_still_expect_in_base_currency() {
     // 14 April: 2 and 3 are past their grace, 4 is kept.
     assert_eq!(
         store
+            .activity()
             .open_promise_amount(d("2026-04-14"), 3, "USD")
             .unwrap(),
         dec("0")
@@ -151,6 +154,7 @@ fn open_promise_amount_sums_what_open_promises_still_expect_in_base_currency() {
     // Before anything was recorded nothing is open.
     assert_eq!(
         store
+            .activity()
             .open_promise_amount(d("2026-03-31"), 3, "USD")
             .unwrap(),
         dec("0")
@@ -171,6 +175,7 @@ fn queue_tabs_follow_each_customers_latest_promise() {
     assert_eq!(tabs.promises_broken, k1_k3);
 
     let flags = store
+        .activity()
         .customer_flags(key("K2"), d("2026-04-13"), 3, "USD")
         .unwrap();
     assert_eq!(flags.next_promise_date, Some(d("2026-04-15")));
@@ -204,12 +209,17 @@ fn issues_are_open_until_resolved_and_their_documents_are_disputed_meanwhile() {
     // No documents: K3's overdue on 1 April, I5's 400.
     assert!(k3.message.contains("400.00 USD"), "{}", k3.message);
 
-    let k2 = store.customer_card_by_id("K2", "USD").unwrap().unwrap().cid;
-    let i3_key = store.document_owners(k2, &i3).unwrap()[0]
+    let k2 = store
+        .activity()
+        .customer_card_by_id("K2", "USD")
+        .unwrap()
+        .unwrap()
+        .cid;
+    let i3_key = store.activity().document_owners(k2, &i3).unwrap()[0]
         .as_ref()
         .unwrap()
         .did;
-    let as_of = |s: &str| store.open_issue_amount(d(s), "USD").unwrap();
+    let as_of = |s: &str| store.activity().open_issue_amount(d(s), "USD").unwrap();
     // 800 EUR at 1.10 + 400 USD.
     assert_eq!(as_of("2026-04-05"), dec("1280.00"));
     assert_eq!(as_of("2026-03-31"), dec("0"));
@@ -224,30 +234,53 @@ fn issues_are_open_until_resolved_and_their_documents_are_disputed_meanwhile() {
     let err = actions::resolve(&mut store, &stamp("2026-04-10"), "1", None).unwrap_err();
     assert_eq!(err.to_string(), "issue 1 is already resolved");
     assert_eq!(
-        store.open_issue_amount(d("2026-04-09"), "USD").unwrap(),
+        store
+            .activity()
+            .open_issue_amount(d("2026-04-09"), "USD")
+            .unwrap(),
         dec("1280.00")
     );
     assert_eq!(
-        store.open_issue_amount(d("2026-04-10"), "USD").unwrap(),
+        store
+            .activity()
+            .open_issue_amount(d("2026-04-10"), "USD")
+            .unwrap(),
         dec("400.00")
     );
     assert!(
         store
+            .activity()
             .disputed_documents(None, d("2026-04-09"))
             .unwrap()
             .contains(&i3_key)
     );
     assert!(
         store
+            .activity()
             .disputed_documents(None, d("2026-04-10"))
             .unwrap()
             .is_empty()
     );
-    assert!(!store.is_document_disputed(i3_key, d("2026-04-10")).unwrap());
+    assert!(
+        !store
+            .activity()
+            .is_document_disputed(i3_key, d("2026-04-10"))
+            .unwrap()
+    );
 
     actions::reopen(&mut store, &stamp("2026-04-12"), "#1", None).unwrap();
-    assert!(store.is_document_disputed(i3_key, d("2026-04-12")).unwrap());
-    assert!(!store.is_document_disputed(i3_key, d("2026-04-11")).unwrap());
+    assert!(
+        store
+            .activity()
+            .is_document_disputed(i3_key, d("2026-04-12"))
+            .unwrap()
+    );
+    assert!(
+        !store
+            .activity()
+            .is_document_disputed(i3_key, d("2026-04-11"))
+            .unwrap()
+    );
     let tabs = tabs_on(&store, "2026-04-12");
     assert_eq!(tabs.disputes.len(), 2);
 }
@@ -285,9 +318,13 @@ fn assigning_an_owner_changes_the_customer_and_logs_it() {
         r.message,
         "Owner change 1: Finance owner of K1 (Kite Supplies) is now carol (was alice)."
     );
-    let card = store.customer_card_by_id("K1", "USD").unwrap().unwrap();
+    let card = store
+        .activity()
+        .customer_card_by_id("K1", "USD")
+        .unwrap()
+        .unwrap();
     assert_eq!(card.finance_owner.as_deref(), Some("carol"));
-    let changes = store.owner_changes(card.cid).unwrap();
+    let changes = store.activity().owner_changes(card.cid).unwrap();
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0].old_owner.as_deref(), Some("alice"));
 }
@@ -333,18 +370,24 @@ fn per_customer_flags_add_up_to_the_portfolio_totals() {
     ] {
         let (mut promised, mut disputed) = (Decimal::ZERO, Decimal::ZERO);
         for &cid in &keys {
-            let f = store.customer_flags(cid, d(day), 3, "USD").unwrap();
+            let f = store
+                .activity()
+                .customer_flags(cid, d(day), 3, "USD")
+                .unwrap();
             promised += f.open_promise_base;
             disputed += f.open_issue_base;
         }
         assert_eq!(
             promised,
-            store.open_promise_amount(d(day), 3, "USD").unwrap(),
+            store
+                .activity()
+                .open_promise_amount(d(day), 3, "USD")
+                .unwrap(),
             "{day}"
         );
         assert_eq!(
             disputed,
-            store.open_issue_amount(d(day), "USD").unwrap(),
+            store.activity().open_issue_amount(d(day), "USD").unwrap(),
             "{day}"
         );
     }
@@ -375,11 +418,12 @@ fn the_queue_tabs_agree_with_each_customers_promises() {
         "2026-04-14",
         "2026-05-05",
     ] {
-        let tabs = store.queue_tabs(d(as_of), 3).unwrap();
+        let tabs = store.activity().queue_tabs(d(as_of), 3).unwrap();
         for id in ["K1", "K2", "K3"] {
             let cid = store.ledger().customer_key(id).unwrap().unwrap();
             // The latest promise not voided by then, as the customer's promise list has it.
             let latest = store
+                .activity()
                 .customer_promises(cid, d(as_of), 3, "USD")
                 .unwrap()
                 .into_iter()
@@ -418,24 +462,44 @@ fn an_issues_state_follows_its_events_dates_not_the_order_they_were_recorded_in(
     )
     .unwrap();
     let k3 = store.ledger().customer_key("K3").unwrap().unwrap();
-    let i5 = store.document_owners(k3, &["I5".to_string()]).unwrap()[0]
+    let i5 = store
+        .activity()
+        .document_owners(k3, &["I5".to_string()])
+        .unwrap()[0]
         .as_ref()
         .unwrap()
         .did;
     // 7 April: reopened on the 5th, not yet resolved again.
     assert_eq!(
-        store.open_issue_amount(d("2026-04-07"), "USD").unwrap(),
+        store
+            .activity()
+            .open_issue_amount(d("2026-04-07"), "USD")
+            .unwrap(),
         dec("400")
     );
-    assert!(store.is_document_disputed(i5, d("2026-04-07")).unwrap());
+    assert!(
+        store
+            .activity()
+            .is_document_disputed(i5, d("2026-04-07"))
+            .unwrap()
+    );
     // 12 April: the resolve of the 10th is the latest by date.
     assert_eq!(
-        store.open_issue_amount(d("2026-04-12"), "USD").unwrap(),
+        store
+            .activity()
+            .open_issue_amount(d("2026-04-12"), "USD")
+            .unwrap(),
         dec("0")
     );
-    assert!(!store.is_document_disputed(i5, d("2026-04-12")).unwrap());
+    assert!(
+        !store
+            .activity()
+            .is_document_disputed(i5, d("2026-04-12"))
+            .unwrap()
+    );
     assert!(tabs_on(&store, "2026-04-12").disputes.is_empty());
     let issue = store
+        .activity()
         .customer_issues(k3, d("2026-04-12"), "USD")
         .unwrap()
         .into_iter()

@@ -165,7 +165,7 @@ impl World {
     /// A customer-level amount field as the rules read it.
     fn customer_amount(&self, as_of: Date, customer: &str, field: &str) -> Decimal {
         let facts = Facts::gather(&self.store, as_of, &Needs::all(), "USD", 3).unwrap();
-        let c = self.store.engage_customer(customer).unwrap().unwrap();
+        let c = self.store.engagement().customer(customer).unwrap().unwrap();
         match facts.customer_value(&c, &parse_custom(None), field) {
             Value::Amount(a) => a,
             other => panic!("{field} of {customer}: {other:?}"),
@@ -175,7 +175,10 @@ impl World {
     /// A customer's queue flags.
     fn flags(&self, as_of: Date, customer: &str) -> CustomerFlags {
         let cid = self.store.ledger().customer_key(customer).unwrap().unwrap();
-        self.store.customer_flags(cid, as_of, 3, "USD").unwrap()
+        self.store
+            .activity()
+            .customer_flags(cid, as_of, 3, "USD")
+            .unwrap()
     }
 
     /// The metrics bar as of `as_of`.

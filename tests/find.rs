@@ -49,7 +49,7 @@ fn filtered(store: &Store, text: &str) -> Vec<String> {
     let page = store.queue().page(&q, 0, 1000).unwrap();
     // The mirror in memory counts what SQL selects.
     let mirror = store.queue().mirror().unwrap();
-    let matches = store.filter_matches(&q.filter).unwrap();
+    let matches = store.activity().filter_matches(&q.filter).unwrap();
     assert_eq!(
         mirror.counts(&q, &matches),
         store.queue().counts(&q).unwrap()
@@ -107,7 +107,10 @@ fn an_invoice_number_or_id_finds_its_customer() {
     assert_eq!(filtered(&store, "i1"), ["K1"]);
     assert!(filtered(&store, "INV-44").is_empty(), "whole numbers only");
     assert_eq!(
-        store.customer_documents_named(3, "a2026-0016412").unwrap(),
+        store
+            .activity()
+            .customer_documents_named(3, "a2026-0016412")
+            .unwrap(),
         ["I5"]
     );
 }
@@ -464,7 +467,7 @@ fn the_index_is_filled_for_a_database_written_before_it() {
         find_json(&fx, &["pallet"])["activity"][0]["customer_id"],
         "K2"
     );
-    assert_eq!(fx.store().activity_text_entries().unwrap(), 3);
+    assert_eq!(fx.store().activity().activity_text_entries().unwrap(), 3);
 }
 
 #[test]
@@ -495,7 +498,7 @@ fn on_the_demo_an_invoice_number_and_a_notes_word_find_their_customers() {
     ]));
     let store = Store::open_existing(&db).unwrap();
     // Some open invoice's number, as the customer would read it out.
-    let page = store.find_documents("A2026-", 500).unwrap();
+    let page = store.activity().find_documents("A2026-", 500).unwrap();
     let doc = page.items.last().unwrap().clone();
     let number = doc.number.clone().unwrap();
     let found: Value = serde_json::from_str(&succeeded(&owed(&[

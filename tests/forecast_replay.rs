@@ -303,7 +303,7 @@ fn import_at(dir: &Path, s: &Settings, invoices: &[Invoice], cutoff: Date, dispu
     };
     import_paths(&mut store, &[csv], &options).unwrap();
     activities.sort_by(|a, b| a.customer_id.cmp(&b.customer_id).then(a.at.cmp(&b.at)));
-    store.backfill_activity(&activities).unwrap();
+    store.activity_mut().backfill_activity(&activities).unwrap();
 }
 
 /// Absolute errors in days of one kind of document.

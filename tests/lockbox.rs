@@ -303,14 +303,24 @@ fn a_lockbox_file_gives_exactly_the_payments_applications_deduction_and_unapplie
             .parse()
             .unwrap()
     };
-    let on_i1 = store.document_attachments(did("I1")).unwrap();
+    let on_i1 = store.activity().document_attachments(did("I1")).unwrap();
     assert_eq!(on_i1.len(), 1);
     assert_eq!(on_i1[0].name, "cheque-1001.png");
     assert_eq!(on_i1[0].payment.as_deref(), Some("LBX-1001"));
-    let on_j2 = store.document_attachments(did("J2")).unwrap();
+    let on_j2 = store.activity().document_attachments(did("J2")).unwrap();
     assert_eq!(on_j2[0].name, "cheque-1002.tif");
-    assert!(store.document_attachments(did("M1")).unwrap().is_empty());
-    let bytes = store.attachment_bytes(on_j2[0].id).unwrap().unwrap();
+    assert!(
+        store
+            .activity()
+            .document_attachments(did("M1"))
+            .unwrap()
+            .is_empty()
+    );
+    let bytes = store
+        .activity()
+        .attachment_bytes(on_j2[0].id)
+        .unwrap()
+        .unwrap();
     assert_eq!(bytes, picture(image::ImageFormat::Tiff));
     // And the customer's activity lists it.
     let activity = json_of(&fx.owed(&["activity", "K2", "--json"]));

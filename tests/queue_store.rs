@@ -393,7 +393,7 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
             q.scope = scope;
             q.filter = filter.clone();
             let sql = store.queue().counts(&q).unwrap();
-            let matches = store.filter_matches(&q.filter).unwrap();
+            let matches = store.activity().filter_matches(&q.filter).unwrap();
             let memory = mirror.counts(&q, &matches);
             assert_eq!(memory, sql, "{text:?} {collector} {scope:?}");
             // The scope's figures: summed in memory in the same pass, and in SQL.

@@ -34,6 +34,7 @@ fn store_and_key(db: &Path, id: &str) -> (Store, i64) {
 fn calls(db: &Path, id: &str) -> Vec<CallRow> {
     let (store, cid) = store_and_key(db, id);
     store
+        .activity()
         .calls(cid)
         .unwrap()
         .into_iter()
@@ -51,6 +52,7 @@ fn calls(db: &Path, id: &str) -> Vec<CallRow> {
 fn followups(db: &Path, id: &str) -> Vec<(String, String)> {
     let (store, cid) = store_and_key(db, id);
     store
+        .activity()
         .followups(cid)
         .unwrap()
         .into_iter()

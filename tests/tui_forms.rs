@@ -35,6 +35,7 @@ fn cid(db: &Path, id: &str) -> i64 {
 fn promises(db: &Path, id: &str) -> Vec<owed::store::promises::PromiseView> {
     let store = Store::open_existing(db).unwrap();
     store
+        .activity()
         .customer_promises(cid(db, id), workstation::as_of(), 3, "USD")
         .unwrap()
 }
@@ -42,6 +43,7 @@ fn promises(db: &Path, id: &str) -> Vec<owed::store::promises::PromiseView> {
 fn notes(db: &Path, id: &str) -> Vec<String> {
     let store = Store::open_existing(db).unwrap();
     store
+        .activity()
         .notes(cid(db, id))
         .unwrap()
         .into_iter()

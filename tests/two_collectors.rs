@@ -32,7 +32,7 @@ fn two_processes_writing_notes_lose_none() {
     }
     let store = fx.store();
     let k1 = store.ledger().customer_key("K1").unwrap().unwrap();
-    let notes = store.notes(k1).unwrap();
+    let notes = store.activity().notes(k1).unwrap();
     assert_eq!(notes.len(), 2 * NOTES_EACH as usize);
     for who in ["alice", "bob"] {
         let mut numbers: Vec<u32> = notes

@@ -17,7 +17,10 @@ pub fn run(ctx: &Context, args: &ActivityArgs) -> Result<()> {
     let store = ctx.open_store()?;
     let base = &ctx.config.base_currency;
     let card = crate::actions::customer(&store, &args.customer, base)?;
-    let timeline = store.timeline(card.cid, ctx.as_of, ctx.config.promise_grace_days, base)?;
+    let timeline =
+        store
+            .activity()
+            .timeline(card.cid, ctx.as_of, ctx.config.promise_grace_days, base)?;
     if args.json {
         jsonln!("{}", activity::to_json(&timeline, ctx.as_of))?;
     } else {

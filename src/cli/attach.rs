@@ -75,6 +75,7 @@ fn get(ctx: &Context, id: &str, output: &std::path::Path) -> Result<()> {
     let number = record_id("attachment", id).map_err(Error::Input)?;
     let store = ctx.open_store()?;
     let bytes = store
+        .activity()
         .attachment_bytes(number)?
         .ok_or_else(|| Error::input(format!("attachment {number} does not exist")))?;
     if output.as_os_str() == "-" {
@@ -90,6 +91,7 @@ fn get(ctx: &Context, id: &str, output: &std::path::Path) -> Result<()> {
         ))
     })?;
     let name = store
+        .activity()
         .attachment(number)?
         .map(|a| a.name)
         .unwrap_or_default();

@@ -110,18 +110,22 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
         timings[2].1.push(t.elapsed());
 
         let t = Instant::now();
-        store.timeline(cid, ctx.as_of, grace, &base)?;
-        store.customer_flags(cid, ctx.as_of, grace, &base)?;
+        store.activity().timeline(cid, ctx.as_of, grace, &base)?;
+        store
+            .activity()
+            .customer_flags(cid, ctx.as_of, grace, &base)?;
         timings[3].1.push(t.elapsed());
 
         let t = Instant::now();
-        store.open_promise_amount(ctx.as_of, grace, &base)?;
+        store
+            .activity()
+            .open_promise_amount(ctx.as_of, grace, &base)?;
         timings[4].1.push(t.elapsed());
         let t = Instant::now();
-        store.open_issue_amount(ctx.as_of, &base)?;
+        store.activity().open_issue_amount(ctx.as_of, &base)?;
         timings[5].1.push(t.elapsed());
         let t = Instant::now();
-        store.queue_tabs(ctx.as_of, grace)?;
+        store.activity().queue_tabs(ctx.as_of, grace)?;
         timings[6].1.push(t.elapsed());
     }
     outln!(
@@ -161,7 +165,7 @@ fn overdue_sample(store: &Store, ctx: &Context, n: usize) -> Result<Vec<(usize, 
 
 /// Two processes writing `n` notes each on one customer at once.
 fn concurrent_notes(db: &Path, customer: &str, n: u32) -> Result<()> {
-    let before = Store::open_existing(db)?.note_count(None)?;
+    let before = Store::open_existing(db)?.activity().note_count(None)?;
     let exe = std::env::current_exe()?;
     let spawn = |collector: &str| {
         Command::new(&exe)
@@ -184,7 +188,7 @@ fn concurrent_notes(db: &Path, customer: &str, n: u32) -> Result<()> {
         }
     }
     let elapsed = t.elapsed();
-    let written = Store::open_existing(db)?.note_count(None)? - before;
+    let written = Store::open_existing(db)?.activity().note_count(None)? - before;
     outln!(
         "\n2 processes x {n} notes: {written} of {} written in {:.2} s ({:.2} ms per note per process); stderr: {}",
         2 * n,

@@ -75,7 +75,7 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
     ids.sort();
 
     // 1. Notes up to the count asked for.
-    let had = store.note_count(None)?;
+    let had = store.activity().note_count(None)?;
     let t = Instant::now();
     if had < args.notes {
         let mut notes = Vec::new();
@@ -93,14 +93,14 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
             });
         }
         notes.sort_by(|a, b| a.customer_id.cmp(&b.customer_id));
-        store.backfill_activity(&notes)?;
+        store.activity_mut().backfill_activity(&notes)?;
     }
     outln!(
         "database: {} ({} customers, {} notes, {} entries in the full-text index; {} notes added in {:.1} s)",
         ctx.db_path.display(),
         ids.len(),
-        store.note_count(None)?,
-        store.activity_text_entries()?,
+        store.activity().note_count(None)?,
+        store.activity().activity_text_entries()?,
         args.notes.saturating_sub(had),
         t.elapsed().as_secs_f64()
     )?;
@@ -120,6 +120,7 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
     let mirror = store.queue().mirror()?;
     outln!("queue table built in {:.1} s", t.elapsed().as_secs_f64())?;
     let number = store
+        .activity()
         .find_documents("A", 1)?
         .items
         .first()
@@ -145,15 +146,18 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
         "nothinglikeit",
     ] {
         time(format!("owed find {word:?}"), &mut || {
-            let f = store.find(word, 50)?;
+            let f = store.activity().find(word, 50)?;
             Ok(f.customers.total + f.documents.total + f.activity.total)
         })?;
     }
     time("activity \"approval\" (50 newest)".into(), &mut || {
-        Ok(store.find_activity(SearchScope::All, "approval", 50)?.total)
+        Ok(store
+            .activity()
+            .find_activity(SearchScope::All, "approval", 50)?
+            .total)
     })?;
     time(format!("owed find {number} (invoice)"), &mut || {
-        Ok(store.find(&number, 50)?.documents.total)
+        Ok(store.activity().find(&number, 50)?.documents.total)
     })?;
     let mut query = QueueQuery::new("nobody");
     (query.scope, query.tab) = (Scope::Everyone, Tab::All);
@@ -169,7 +173,7 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
         query.filter = QueueFilter::parse(filter, &bounds).map_err(Error::Input)?;
         let q = query.clone();
         time(format!("/{filter}: counts in memory"), &mut || {
-            let matches = store.filter_matches(&q.filter)?;
+            let matches = store.activity().filter_matches(&q.filter)?;
             Ok(mirror.counts(&q, &matches).counts[Tab::All.index()])
         })?;
         let q = query.clone();
@@ -206,9 +210,9 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
         Ok(t)
     };
     let with = save_round(&mut store)?;
-    let trigger = store.bench_drop_note_index()?;
+    let trigger = store.activity_mut().bench_drop_note_index()?;
     let without = save_round(&mut store)?;
-    store.bench_restore_note_index(&trigger)?;
+    store.activity_mut().bench_restore_note_index(&trigger)?;
     let again = save_round(&mut store)?;
     outln!(
         "\na note saved (its own transaction), {} saves each (ms)   p50      p95      max",

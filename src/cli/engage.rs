@@ -168,7 +168,7 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
     let sender = ctx.actor(&store)?;
     if !args.dry_run {
         // Refused before anything is read from the config's [smtp] table or planned.
-        store.may(&sender, Work::EngagementRun, None)?;
+        store.activity().may(&sender, Work::EngagementRun, None)?;
     }
     let plan = engage::plan::compute(
         &store,

@@ -37,7 +37,7 @@ pub fn run(ctx: &Context, args: &FindArgs) -> Result<()> {
         ));
     }
     let store = ctx.open_store()?;
-    let found = store.find(&text, args.limit)?;
+    let found = store.activity().find(&text, args.limit)?;
     if args.json {
         jsonln!("{}", to_json(&found))?;
     } else {

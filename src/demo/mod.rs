@@ -84,7 +84,10 @@ fn add_lockbox(store: &mut Store, db: &Path, options: &DemoOptions) -> Result<()
         if done.len() == 3 || done.contains(&d.customer_id) {
             continue;
         }
-        let Some(card) = store.customer_card_by_id(&d.customer_id, &options.base_currency)? else {
+        let Some(card) = store
+            .activity()
+            .customer_card_by_id(&d.customer_id, &options.base_currency)?
+        else {
             continue;
         };
         let invoice = d.documents.first().cloned().unwrap_or_default();
@@ -94,12 +97,13 @@ fn add_lockbox(store: &mut Store, db: &Path, options: &DemoOptions) -> Result<()
                 .map(|(name, bytes)| crate::store::attachments::NewFile { name, bytes })
                 .collect();
         let dids: Vec<i64> = store
+            .activity()
             .document_owners(card.cid, &d.documents)?
             .into_iter()
             .flatten()
             .map(|o| o.did)
             .collect();
-        store.add_attachments(
+        store.activity_mut().add_attachments(
             &stamp,
             &crate::store::attachments::NewAttachments {
                 cid: card.cid,
@@ -153,7 +157,7 @@ pub fn ensure_database_behaving(
                 progress,
             };
             let summary = import_paths(&mut store, std::slice::from_ref(&csv_dir), &import)?;
-            store.backfill_activity(&activities)?;
+            store.activity_mut().backfill_activity(&activities)?;
             add_lockbox(&mut store, db, options)?;
             store.set_meta(META_KEY, &fingerprint(options, behaviour))?;
             Ok(DemoOutcome::Created {

@@ -1,6 +1,6 @@
 //! Collector activity logged before `owed` kept it: notes, promises and disputes with their
 //! own past dates, written in one go (the demo's history, a ledger moved in from another
-//! tool). Plain data; the store writes it (`Store::backfill_activity`), every
+//! tool). Plain data; the store writes it (`Activity::backfill_activity`), every
 //! customer and document checked, all or nothing.
 
 use super::{Date, Decimal};

@@ -10,13 +10,14 @@
 //! - `aging_*`: by the field's own day ranges (1-30, 31-60, ...), whatever the configured
 //!   aging bounds.
 //! - `open_p2p_amount`, `next_p2p_date`, `p2p_date`, `has_p2p_date`: the promises open at
-//!   the as-of date as [`Store::open_promises`] derives them (not voided, not yet kept, date
-//!   plus the grace days not passed — the metrics bar's and the queue's definition);
+//!   the as-of date as [`Activity::open_promises`](crate::store::Activity::open_promises)
+//!   derives them (not voided, not yet kept, date plus the grace days not passed — the
+//!   metrics bar's and the queue's definition);
 //!   `open_p2p_amount` is what is still expected from them (Σ remaining), in the base
 //!   currency; document level counts the promises naming the document.
 //! - `open_issue_amount`: the amounts of the issues open at the as-of date
-//!   ([`Store::open_issues`]), in the base currency (of the customer; at document level, of
-//!   the issues naming the document).
+//!   ([`Activity::open_issues`](crate::store::Activity::open_issues)), in the base currency
+//!   (of the customer; at document level, of the issues naming the document).
 //! - `last_email_date`: the latest reminder sent (to the customer; naming the document).
 //!   `last_reply_date`: the latest reply (from the customer; at document level, replies to a
 //!   reminder naming the document).
@@ -206,13 +207,18 @@ impl Facts {
             facts.figures =
                 Portfolio::compute(store, as_of, None, &bounds, base_currency)?.customers;
         }
-        facts.disputed = store.disputed_documents(None, as_of)?;
+        facts.disputed = store.activity().disputed_documents(None, as_of)?;
         let mut rates = RateCache::new(store, base_currency);
         if needs.customer("open_issue_amount") || needs.document("open_issue_amount") {
-            facts.add_issues(&store.open_issues(as_of, base_currency)?, &mut rates)?;
+            facts.add_issues(
+                &store.activity().open_issues(as_of, base_currency)?,
+                &mut rates,
+            )?;
         }
         facts.add_promises(
-            &store.open_promises(as_of, grace_days, base_currency)?,
+            &store
+                .activity()
+                .open_promises(as_of, grace_days, base_currency)?,
             &mut rates,
         )?;
         facts.held = store.engagement().held_customers(as_of)?;
@@ -229,7 +235,7 @@ impl Facts {
             facts.last_reply_document = store.engagement().last_reply_dates_by_document(as_of)?;
         }
         if needs.customer("outstanding_mismatch") {
-            facts.mismatch = store.customers_with_mismatch()?;
+            facts.mismatch = store.engagement().customers_with_mismatch()?;
         }
         let attempt_fields = [
             "last_attempted_payment_date",
@@ -245,7 +251,9 @@ impl Facts {
             || needs.payment("next_retry_date")
             || needs.customer("average_payment_attempts")
         {
-            facts.attempts = store.last_payment_attempts(as_of, base_currency)?;
+            facts.attempts = store
+                .engagement()
+                .last_payment_attempts(as_of, base_currency)?;
         }
         if needs.payment("monthly_dso") {
             facts.dso = facts.monthly_dso(store)?;
@@ -253,7 +261,7 @@ impl Facts {
         if needs.payment("payment_risk") {
             facts.risk = payment_risks(store, as_of, base_currency, grace_days)?;
         }
-        facts.contacts = store.contacts_by_customer()?;
+        facts.contacts = store.engagement().contacts_by_customer()?;
         Ok(facts)
     }
 
@@ -296,7 +304,10 @@ impl Facts {
         let (Some(first), Some(last)) = (months.last(), months.first()) else {
             return Ok(HashMap::new());
         };
-        let sales = store.monthly_sales_by_customer(first.0, last.1, &self.base_currency)?;
+        let sales =
+            store
+                .engagement()
+                .monthly_sales_by_customer(first.0, last.1, &self.base_currency)?;
         let mut out = HashMap::new();
         for (cid, f) in &self.figures {
             let Some(by_month) = sales.get(cid) else {

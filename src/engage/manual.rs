@@ -70,10 +70,11 @@ pub fn entry_for(
     as_of: Date,
 ) -> Result<PlanEntry> {
     let customer = store
-        .engage_customer(customer_id)?
+        .engagement()
+        .customer(customer_id)?
         .ok_or_else(|| Error::no_customer(customer_id))?;
     // No roles of its own: to the primary billing contact, else the customer's email.
-    let contacts = store.customer_contacts(customer.cid)?;
+    let contacts = store.engagement().customer_contacts(customer.cid)?;
     let by_hand = Reminder {
         name: String::new(),
         after_due: None,
@@ -88,13 +89,17 @@ pub fn entry_for(
     };
     let (email, _) = super::plan::address(&by_hand, &customer, &contacts)
         .map_err(|e| Error::input(format!("{customer_id}: {e}")))?;
-    let disputed = store.disputed_documents(Some(customer.cid), as_of)?;
+    let disputed = store
+        .activity()
+        .disputed_documents(Some(customer.cid), as_of)?;
     let mut docs = Vec::new();
-    store.for_each_open_debit(as_of, false, Some(customer.cid), |d| {
-        if !disputed.contains(&d.did) {
-            docs.push(d);
-        }
-    })?;
+    store
+        .engagement()
+        .for_each_open_debit(as_of, false, Some(customer.cid), |d| {
+            if !disputed.contains(&d.did) {
+                docs.push(d);
+            }
+        })?;
     docs.sort_by(|a, b| (a.due_date, &a.id).cmp(&(b.due_date, &b.id)));
     let overdue: Vec<_> = docs
         .iter()

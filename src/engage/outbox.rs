@@ -303,7 +303,9 @@ pub fn run(
     settings: &SendSettings,
 ) -> Result<RunReport> {
     let mut report = RunReport::default();
-    store.may(&settings.actor(), Work::EngagementRun, None)?;
+    store
+        .activity()
+        .may(&settings.actor(), Work::EngagementRun, None)?;
     if entries.is_empty() {
         return Ok(report);
     }
@@ -427,7 +429,9 @@ pub fn deliver_entry(
     } else {
         Work::EngagementRun
     };
-    store.may(&settings.actor(), work, Some(entry.cid))?;
+    store
+        .activity()
+        .may(&settings.actor(), work, Some(entry.cid))?;
     let dids: Vec<i64> = entry.documents.iter().map(|d| d.did).collect();
     let sms = entry.channel == Channel::Sms;
     let to = if sms {

@@ -226,13 +226,15 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
     let document_custom = Facts::needs_custom(&needs, Level::Document);
 
     let mut by_customer: HashMap<i64, Vec<(EngageDocument, Custom)>> = HashMap::new();
-    store.for_each_open_debit(as_of, document_custom, None, |d| {
-        if facts.disputed.contains(&d.did) {
-            return;
-        }
-        let custom = parse_custom(d.custom.as_deref());
-        by_customer.entry(d.cid).or_default().push((d, custom));
-    })?;
+    store
+        .engagement()
+        .for_each_open_debit(as_of, document_custom, None, |d| {
+            if facts.disputed.contains(&d.did) {
+                return;
+            }
+            let custom = parse_custom(d.custom.as_deref());
+            by_customer.entry(d.cid).or_default().push((d, custom));
+        })?;
     let claims = Claims::read(store, cycles)?;
 
     let mut plan = Plan {
@@ -240,7 +242,7 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
         ..Plan::default()
     };
     let no_contacts = Vec::new();
-    for customer in store.engage_customers(customer_custom)? {
+    for customer in store.engagement().customers(customer_custom)? {
         let Some(docs) = by_customer.get_mut(&customer.cid) else {
             continue;
         };

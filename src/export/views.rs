@@ -528,7 +528,7 @@ pub fn activity(
         ],
         csv,
     )?;
-    store.for_each_log_entry(as_of, cid, |e| {
+    store.activity().for_each_log_entry(as_of, cid, |e| {
         let currency = e
             .amount
             .map(|_| e.currency.clone().unwrap_or_else(|| base.to_string()));
@@ -637,7 +637,10 @@ pub fn promises(
         true,
     )?;
     let labels = store.ledger().customer_labels()?;
-    for p in store.promises_recorded_by(as_of, grace_days, base)? {
+    for p in store
+        .activity()
+        .promises_recorded_by(as_of, grace_days, base)?
+    {
         let customer = labels.get(&p.cid);
         let voided = p
             .void
@@ -696,7 +699,10 @@ pub fn deductions(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet)
         true,
     )?;
     let labels = store.ledger().customer_labels()?;
-    for i in store.issues_with_reasons(&[DEDUCTION_REASON], as_of, base)? {
+    for i in store
+        .activity()
+        .issues_with_reasons(&[DEDUCTION_REASON], as_of, base)?
+    {
         let customer = labels.get(&i.cid);
         let resolution = match i.state {
             crate::domain::action_checks::IssueState::Resolved => i.events.iter().rev().find(|e| {

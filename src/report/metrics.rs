@@ -55,12 +55,15 @@ impl Metrics {
                         Some(cids) => p.restricted(cids),
                         None => p,
                     });
-                let open = store.open_issues_base(as_of, base, None).map(|issues| {
-                    issues
-                        .into_iter()
-                        .filter(|i| mine(&i.cid))
-                        .collect::<Vec<_>>()
-                });
+                let open = store
+                    .activity()
+                    .open_issues_base(as_of, base, None)
+                    .map(|issues| {
+                        issues
+                            .into_iter()
+                            .filter(|i| mine(&i.cid))
+                            .collect::<Vec<_>>()
+                    });
                 let (issues, deductions): (Result<Decimal>, Result<Decimal>) = match open {
                     Ok(open) => (
                         Ok(open.iter().map(|i| i.amount).sum()),
@@ -75,8 +78,11 @@ impl Metrics {
                     .map(|d| other.ledger().outstanding_at_of(d, base, only))
                     .transpose()?;
                 let promises = match only {
-                    None => other.open_promise_amount(as_of, grace_days, base)?,
+                    None => other
+                        .activity()
+                        .open_promise_amount(as_of, grace_days, base)?,
                     Some(_) => other
+                        .activity()
                         .open_promise_amounts(as_of, grace_days, base)?
                         .iter()
                         .filter(|(cid, _)| mine(cid))
@@ -257,9 +263,11 @@ impl Others {
                 .pred_opt()
                 .map(|prev_end| store.ledger().outstanding_at(prev_end, base))
                 .transpose()?,
-            open_issue_amount: store.open_issue_amount(as_of, base)?,
-            open_deduction_amount: store.open_deduction_amount(as_of, base)?,
-            open_p2p_amount: store.open_promise_amount(as_of, grace_days, base)?,
+            open_issue_amount: store.activity().open_issue_amount(as_of, base)?,
+            open_deduction_amount: store.activity().open_deduction_amount(as_of, base)?,
+            open_p2p_amount: store
+                .activity()
+                .open_promise_amount(as_of, grace_days, base)?,
         })
     }
 }

@@ -51,8 +51,9 @@ impl TeamReport {
                 .unwrap_or(Date::MIN),
         };
         let from = period.window_start;
-        let replies = store.replies_waiting(as_of)?;
+        let replies = store.activity().replies_waiting(as_of)?;
         let customers = store
+            .activity()
             .finance_owners()?
             .into_iter()
             .map(|(cid, owner)| OwnedCustomer {
@@ -71,10 +72,14 @@ impl TeamReport {
             .collect();
         let input = TeamInput {
             customers,
-            touches: store.touches(from, as_of)?,
-            promises: store.promises_for_team(from, as_of, grace_days, &p.currency)?,
-            calls: store.calls_by_collector(from, as_of)?,
-            paid_after_touch: store.paid_after_touches(from, as_of, &p.currency)?,
+            touches: store.activity().touches(from, as_of)?,
+            promises: store
+                .activity()
+                .promises_for_team(from, as_of, grace_days, &p.currency)?,
+            calls: store.activity().calls_by_collector(from, as_of)?,
+            paid_after_touch: store
+                .activity()
+                .paid_after_touches(from, as_of, &p.currency)?,
             names,
         };
         let (collectors, unassigned) = team(&period, &input);

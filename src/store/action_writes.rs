@@ -11,6 +11,7 @@
 //! the stamp's role against the customer's finance owner ([`crate::domain::users::may`]): a
 //! collector writes only on their own customers, an auditor nothing, whatever called.
 
+use super::Activity;
 use super::Ledger;
 use super::Store;
 use crate::domain::action_checks::{
@@ -109,7 +110,7 @@ pub(crate) fn may_on(conn: &Connection, actor: &Actor, work: Work, cid: i64) -> 
     .map_err(Error::Input)
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     /// Whether `actor` may do `work` on customer `cid` (or, without one, at all): the same
     /// decision the writes make, for callers that want to refuse before they start (a send,
     /// a form).
@@ -122,302 +123,6 @@ impl Store {
             Some(cid) => may_on(self.conn(), actor, work, cid),
             None => may(actor, work, None).map_err(Error::Input),
         }
-    }
-
-    /// Logs a note. Returns its id.
-    pub fn add_note(&mut self, stamp: &Stamp, cid: i64, text: &str) -> Result<i64> {
-        let tx = self.write_tx()?;
-        may_on(&tx, &stamp.actor(), Work::Note, cid)?;
-        tx.prepare_cached("INSERT INTO notes (cid, at, collector, text) VALUES (?1, ?2, ?3, ?4)")?
-            .execute(params![cid, stamp.at, stamp.collector, text])?;
-        let id = tx.last_insert_rowid();
-        tx.commit()?;
-        Ok(id)
-    }
-
-    /// Records a promise to pay, counted from `stamp.today`. Returns its id.
-    pub fn add_promise(&mut self, stamp: &Stamp, p: &NewPromise) -> Result<i64> {
-        let amount = units(p.amount)?;
-        let tx = self.write_tx()?;
-        may_on(&tx, &stamp.actor(), Work::Promise, p.cid)?;
-        tx.prepare_cached(
-            "INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date, text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?
-        .execute(params![
-            p.cid,
-            stamp.at,
-            stamp.collector,
-            amount,
-            day_number(p.date),
-            day_number(stamp.today),
-            p.text
-        ])?;
-        let id = tx.last_insert_rowid();
-        {
-            let mut link = tx.prepare_cached(
-                "INSERT OR IGNORE INTO promise_documents (promise_id, did) VALUES (?1, ?2)",
-            )?;
-            for did in &p.dids {
-                link.execute(params![id, did])?;
-            }
-        }
-        tx.commit()?;
-        Ok(id)
-    }
-
-    /// Voids a promise (it stays in the log, marked voided).
-    pub fn void_promise(
-        &mut self,
-        stamp: &Stamp,
-        promise_id: i64,
-        text: Option<&str>,
-    ) -> Result<Touched> {
-        let tx = self.write_tx()?;
-        let found: Option<(i64, bool)> = tx
-            .query_row(
-                "SELECT cid, EXISTS (SELECT 1 FROM promise_voids v WHERE v.promise_id = p.id)
-                   FROM promises p WHERE p.id = ?1",
-                [promise_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        if let Some((cid, _)) = found {
-            may_on(&tx, &stamp.actor(), Work::Promise, cid)?;
-        }
-        can_void(promise_id, found.map(|f| f.1)).map_err(Error::Input)?;
-        tx.execute(
-            "INSERT INTO promise_voids (promise_id, at, collector, text) VALUES (?1, ?2, ?3, ?4)",
-            params![promise_id, stamp.at, stamp.collector, text],
-        )?;
-        tx.commit()?;
-        Ok(Touched {
-            id: promise_id,
-            cid: found.map_or(0, |f| f.0),
-        })
-    }
-
-    /// Opens an issue / dispute, open from `stamp.today`. Returns its id.
-    pub fn open_issue(&mut self, stamp: &Stamp, i: &NewIssue) -> Result<i64> {
-        let amount = units(i.amount)?;
-        let tx = self.write_tx()?;
-        may_on(&tx, &stamp.actor(), Work::Dispute, i.cid)?;
-        tx.prepare_cached(
-            "INSERT INTO issues (cid, at, collector, reason, amount, opened_date, text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?
-        .execute(params![
-            i.cid,
-            stamp.at,
-            stamp.collector,
-            i.reason,
-            amount,
-            day_number(stamp.today),
-            i.text
-        ])?;
-        let id = tx.last_insert_rowid();
-        {
-            let mut link = tx.prepare_cached(
-                "INSERT OR IGNORE INTO issue_documents (issue_id, did) VALUES (?1, ?2)",
-            )?;
-            for did in &i.dids {
-                link.execute(params![id, did])?;
-            }
-        }
-        tx.commit()?;
-        Ok(id)
-    }
-
-    /// Resolves an open issue with a resolution text, from `stamp.today`.
-    pub fn resolve_issue(
-        &mut self,
-        stamp: &Stamp,
-        issue_id: i64,
-        text: Option<&str>,
-    ) -> Result<Touched> {
-        self.issue_event(stamp, issue_id, "resolve", text, None)
-    }
-
-    /// Resolves an open issue with an outcome and a resolution text, from `stamp.today`.
-    /// Writing it off is a manager's decision ([`Work::WriteOff`]), checked with the rest in
-    /// the transaction.
-    pub fn resolve_issue_with_outcome(
-        &mut self,
-        stamp: &Stamp,
-        issue_id: i64,
-        text: Option<&str>,
-        outcome: Option<Outcome>,
-    ) -> Result<Touched> {
-        self.issue_event(stamp, issue_id, "resolve", text, outcome)
-    }
-
-    /// Reopens a resolved issue, from `stamp.today`.
-    pub fn reopen_issue(
-        &mut self,
-        stamp: &Stamp,
-        issue_id: i64,
-        text: Option<&str>,
-    ) -> Result<Touched> {
-        self.issue_event(stamp, issue_id, "reopen", text, None)
-    }
-
-    fn issue_event(
-        &mut self,
-        stamp: &Stamp,
-        issue_id: i64,
-        kind: &str,
-        text: Option<&str>,
-        outcome: Option<Outcome>,
-    ) -> Result<Touched> {
-        let tx = self.write_tx()?;
-        let found = issue_state(&tx, issue_id)?;
-        if let Some((cid, _)) = found {
-            may_on(&tx, &stamp.actor(), Work::Dispute, cid)?;
-            if outcome == Some(Outcome::WrittenOff) {
-                may_on(&tx, &stamp.actor(), Work::WriteOff, cid)?;
-            }
-        }
-        let state = found.map(|f| f.1);
-        match kind {
-            "resolve" => can_resolve(issue_id, state),
-            _ => can_reopen(issue_id, state),
-        }
-        .map_err(Error::Input)?;
-        tx.execute(
-            "INSERT INTO issue_events (issue_id, at, collector, kind, event_date, text, outcome)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                issue_id,
-                stamp.at,
-                stamp.collector,
-                kind,
-                day_number(stamp.today),
-                text,
-                outcome.map(Outcome::as_str)
-            ],
-        )?;
-        tx.commit()?;
-        Ok(Touched {
-            id: issue_id,
-            cid: found.map_or(0, |f| f.0),
-        })
-    }
-
-    /// Logs a call and, when it carries one, the follow-up it schedules, in one transaction.
-    pub fn add_call(&mut self, stamp: &Stamp, call: &NewCall) -> Result<CallRecorded> {
-        let tx = self.write_tx()?;
-        may_on(&tx, &stamp.actor(), Work::Call, call.cid)?;
-        let followup_id = match &call.followup {
-            Some((due, text)) => {
-                may_on(&tx, &stamp.actor(), Work::Followup, call.cid)?;
-                tx.prepare_cached(
-                    "INSERT INTO followups (cid, at, collector, due_date, text)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![
-                    call.cid,
-                    stamp.at,
-                    stamp.collector,
-                    day_number(*due),
-                    text
-                ])?;
-                Some(tx.last_insert_rowid())
-            }
-            None => None,
-        };
-        tx.prepare_cached(
-            "INSERT INTO calls (cid, at, collector, outcome, contact, text, followup_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?
-        .execute(params![
-            call.cid,
-            stamp.at,
-            stamp.collector,
-            call.outcome.as_str(),
-            call.contact,
-            call.text,
-            followup_id
-        ])?;
-        let id = tx.last_insert_rowid();
-        tx.commit()?;
-        Ok(CallRecorded { id, followup_id })
-    }
-
-    /// Schedules a follow-up. Returns its id.
-    pub fn add_followup(&mut self, stamp: &Stamp, cid: i64, due: Date, text: &str) -> Result<i64> {
-        let tx = self.write_tx()?;
-        may_on(&tx, &stamp.actor(), Work::Followup, cid)?;
-        tx.prepare_cached(
-            "INSERT INTO followups (cid, at, collector, due_date, text) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![cid, stamp.at, stamp.collector, day_number(due), text])?;
-        let id = tx.last_insert_rowid();
-        tx.commit()?;
-        Ok(id)
-    }
-
-    /// Marks a follow-up done.
-    pub fn complete_followup(&mut self, stamp: &Stamp, followup_id: i64) -> Result<Touched> {
-        let tx = self.write_tx()?;
-        let found: Option<(i64, bool)> = tx
-            .query_row(
-                "SELECT cid, EXISTS (SELECT 1 FROM followup_done d WHERE d.followup_id = f.id)
-                   FROM followups f WHERE f.id = ?1",
-                [followup_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        if let Some((cid, _)) = found {
-            may_on(&tx, &stamp.actor(), Work::Followup, cid)?;
-        }
-        can_complete(followup_id, found.map(|f| f.1)).map_err(Error::Input)?;
-        tx.execute(
-            "INSERT INTO followup_done (followup_id, at, collector) VALUES (?1, ?2, ?3)",
-            params![followup_id, stamp.at, stamp.collector],
-        )?;
-        tx.commit()?;
-        Ok(Touched {
-            id: followup_id,
-            cid: found.map_or(0, |f| f.0),
-        })
-    }
-
-    /// Makes `new_owner` the customer's finance (or sales) owner and logs the change, in one
-    /// transaction. Assigning the current owner again is refused.
-    pub fn assign_owner(
-        &mut self,
-        stamp: &Stamp,
-        cid: i64,
-        role: OwnerRole,
-        new_owner: &str,
-    ) -> Result<OwnerChange> {
-        let tx = self.write_tx()?;
-        may_on(&tx, &stamp.actor(), Work::Assign, cid)?;
-        let column = role.as_str();
-        let (customer_id, old_owner): (String, Option<String>) = tx.query_row(
-            &format!("SELECT id, {column} FROM customers WHERE cid = ?1"),
-            [cid],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        if old_owner.as_deref() == Some(new_owner) {
-            return Err(Error::input(format!(
-                "{new_owner} is already the {} of customer {}",
-                role.label(),
-                crate::error::quoted(&customer_id)
-            )));
-        }
-        tx.execute(
-            &format!("UPDATE customers SET {column} = ?1 WHERE cid = ?2"),
-            params![new_owner, cid],
-        )?;
-        tx.execute(
-            "INSERT INTO owner_changes (cid, at, collector, role, old_owner, new_owner)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![cid, stamp.at, stamp.collector, column, old_owner, new_owner],
-        )?;
-        let id = tx.last_insert_rowid();
-        tx.commit()?;
-        Ok(OwnerChange { id, old_owner })
     }
 
     /// The documents a collector named for customer `cid`, each by its id or its number
@@ -491,6 +196,304 @@ impl Store {
     }
 }
 
+impl Activity<&mut Store> {
+    /// Logs a note. Returns its id.
+    pub fn add_note(&mut self, stamp: &Stamp, cid: i64, text: &str) -> Result<i64> {
+        let tx = self.store.write_tx()?;
+        may_on(&tx, &stamp.actor(), Work::Note, cid)?;
+        tx.prepare_cached("INSERT INTO notes (cid, at, collector, text) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![cid, stamp.at, stamp.collector, text])?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Records a promise to pay, counted from `stamp.today`. Returns its id.
+    pub fn add_promise(&mut self, stamp: &Stamp, p: &NewPromise) -> Result<i64> {
+        let amount = units(p.amount)?;
+        let tx = self.store.write_tx()?;
+        may_on(&tx, &stamp.actor(), Work::Promise, p.cid)?;
+        tx.prepare_cached(
+            "INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date, text)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            p.cid,
+            stamp.at,
+            stamp.collector,
+            amount,
+            day_number(p.date),
+            day_number(stamp.today),
+            p.text
+        ])?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut link = tx.prepare_cached(
+                "INSERT OR IGNORE INTO promise_documents (promise_id, did) VALUES (?1, ?2)",
+            )?;
+            for did in &p.dids {
+                link.execute(params![id, did])?;
+            }
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Voids a promise (it stays in the log, marked voided).
+    pub fn void_promise(
+        &mut self,
+        stamp: &Stamp,
+        promise_id: i64,
+        text: Option<&str>,
+    ) -> Result<Touched> {
+        let tx = self.store.write_tx()?;
+        let found: Option<(i64, bool)> = tx
+            .query_row(
+                "SELECT cid, EXISTS (SELECT 1 FROM promise_voids v WHERE v.promise_id = p.id)
+                   FROM promises p WHERE p.id = ?1",
+                [promise_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((cid, _)) = found {
+            may_on(&tx, &stamp.actor(), Work::Promise, cid)?;
+        }
+        can_void(promise_id, found.map(|f| f.1)).map_err(Error::Input)?;
+        tx.execute(
+            "INSERT INTO promise_voids (promise_id, at, collector, text) VALUES (?1, ?2, ?3, ?4)",
+            params![promise_id, stamp.at, stamp.collector, text],
+        )?;
+        tx.commit()?;
+        Ok(Touched {
+            id: promise_id,
+            cid: found.map_or(0, |f| f.0),
+        })
+    }
+
+    /// Opens an issue / dispute, open from `stamp.today`. Returns its id.
+    pub fn open_issue(&mut self, stamp: &Stamp, i: &NewIssue) -> Result<i64> {
+        let amount = units(i.amount)?;
+        let tx = self.store.write_tx()?;
+        may_on(&tx, &stamp.actor(), Work::Dispute, i.cid)?;
+        tx.prepare_cached(
+            "INSERT INTO issues (cid, at, collector, reason, amount, opened_date, text)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            i.cid,
+            stamp.at,
+            stamp.collector,
+            i.reason,
+            amount,
+            day_number(stamp.today),
+            i.text
+        ])?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut link = tx.prepare_cached(
+                "INSERT OR IGNORE INTO issue_documents (issue_id, did) VALUES (?1, ?2)",
+            )?;
+            for did in &i.dids {
+                link.execute(params![id, did])?;
+            }
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Resolves an open issue with a resolution text, from `stamp.today`.
+    pub fn resolve_issue(
+        &mut self,
+        stamp: &Stamp,
+        issue_id: i64,
+        text: Option<&str>,
+    ) -> Result<Touched> {
+        self.issue_event(stamp, issue_id, "resolve", text, None)
+    }
+
+    /// Resolves an open issue with an outcome and a resolution text, from `stamp.today`.
+    /// Writing it off is a manager's decision ([`Work::WriteOff`]), checked with the rest in
+    /// the transaction.
+    pub fn resolve_issue_with_outcome(
+        &mut self,
+        stamp: &Stamp,
+        issue_id: i64,
+        text: Option<&str>,
+        outcome: Option<Outcome>,
+    ) -> Result<Touched> {
+        self.issue_event(stamp, issue_id, "resolve", text, outcome)
+    }
+
+    /// Reopens a resolved issue, from `stamp.today`.
+    pub fn reopen_issue(
+        &mut self,
+        stamp: &Stamp,
+        issue_id: i64,
+        text: Option<&str>,
+    ) -> Result<Touched> {
+        self.issue_event(stamp, issue_id, "reopen", text, None)
+    }
+
+    fn issue_event(
+        &mut self,
+        stamp: &Stamp,
+        issue_id: i64,
+        kind: &str,
+        text: Option<&str>,
+        outcome: Option<Outcome>,
+    ) -> Result<Touched> {
+        let tx = self.store.write_tx()?;
+        let found = issue_state(&tx, issue_id)?;
+        if let Some((cid, _)) = found {
+            may_on(&tx, &stamp.actor(), Work::Dispute, cid)?;
+            if outcome == Some(Outcome::WrittenOff) {
+                may_on(&tx, &stamp.actor(), Work::WriteOff, cid)?;
+            }
+        }
+        let state = found.map(|f| f.1);
+        match kind {
+            "resolve" => can_resolve(issue_id, state),
+            _ => can_reopen(issue_id, state),
+        }
+        .map_err(Error::Input)?;
+        tx.execute(
+            "INSERT INTO issue_events (issue_id, at, collector, kind, event_date, text, outcome)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                issue_id,
+                stamp.at,
+                stamp.collector,
+                kind,
+                day_number(stamp.today),
+                text,
+                outcome.map(Outcome::as_str)
+            ],
+        )?;
+        tx.commit()?;
+        Ok(Touched {
+            id: issue_id,
+            cid: found.map_or(0, |f| f.0),
+        })
+    }
+
+    /// Logs a call and, when it carries one, the follow-up it schedules, in one transaction.
+    pub fn add_call(&mut self, stamp: &Stamp, call: &NewCall) -> Result<CallRecorded> {
+        let tx = self.store.write_tx()?;
+        may_on(&tx, &stamp.actor(), Work::Call, call.cid)?;
+        let followup_id = match &call.followup {
+            Some((due, text)) => {
+                may_on(&tx, &stamp.actor(), Work::Followup, call.cid)?;
+                tx.prepare_cached(
+                    "INSERT INTO followups (cid, at, collector, due_date, text)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    call.cid,
+                    stamp.at,
+                    stamp.collector,
+                    day_number(*due),
+                    text
+                ])?;
+                Some(tx.last_insert_rowid())
+            }
+            None => None,
+        };
+        tx.prepare_cached(
+            "INSERT INTO calls (cid, at, collector, outcome, contact, text, followup_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            call.cid,
+            stamp.at,
+            stamp.collector,
+            call.outcome.as_str(),
+            call.contact,
+            call.text,
+            followup_id
+        ])?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(CallRecorded { id, followup_id })
+    }
+
+    /// Schedules a follow-up. Returns its id.
+    pub fn add_followup(&mut self, stamp: &Stamp, cid: i64, due: Date, text: &str) -> Result<i64> {
+        let tx = self.store.write_tx()?;
+        may_on(&tx, &stamp.actor(), Work::Followup, cid)?;
+        tx.prepare_cached(
+            "INSERT INTO followups (cid, at, collector, due_date, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![cid, stamp.at, stamp.collector, day_number(due), text])?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Marks a follow-up done.
+    pub fn complete_followup(&mut self, stamp: &Stamp, followup_id: i64) -> Result<Touched> {
+        let tx = self.store.write_tx()?;
+        let found: Option<(i64, bool)> = tx
+            .query_row(
+                "SELECT cid, EXISTS (SELECT 1 FROM followup_done d WHERE d.followup_id = f.id)
+                   FROM followups f WHERE f.id = ?1",
+                [followup_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((cid, _)) = found {
+            may_on(&tx, &stamp.actor(), Work::Followup, cid)?;
+        }
+        can_complete(followup_id, found.map(|f| f.1)).map_err(Error::Input)?;
+        tx.execute(
+            "INSERT INTO followup_done (followup_id, at, collector) VALUES (?1, ?2, ?3)",
+            params![followup_id, stamp.at, stamp.collector],
+        )?;
+        tx.commit()?;
+        Ok(Touched {
+            id: followup_id,
+            cid: found.map_or(0, |f| f.0),
+        })
+    }
+
+    /// Makes `new_owner` the customer's finance (or sales) owner and logs the change, in one
+    /// transaction. Assigning the current owner again is refused.
+    pub fn assign_owner(
+        &mut self,
+        stamp: &Stamp,
+        cid: i64,
+        role: OwnerRole,
+        new_owner: &str,
+    ) -> Result<OwnerChange> {
+        let tx = self.store.write_tx()?;
+        may_on(&tx, &stamp.actor(), Work::Assign, cid)?;
+        let column = role.as_str();
+        let (customer_id, old_owner): (String, Option<String>) = tx.query_row(
+            &format!("SELECT id, {column} FROM customers WHERE cid = ?1"),
+            [cid],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if old_owner.as_deref() == Some(new_owner) {
+            return Err(Error::input(format!(
+                "{new_owner} is already the {} of customer {}",
+                role.label(),
+                crate::error::quoted(&customer_id)
+            )));
+        }
+        tx.execute(
+            &format!("UPDATE customers SET {column} = ?1 WHERE cid = ?2"),
+            params![new_owner, cid],
+        )?;
+        tx.execute(
+            "INSERT INTO owner_changes (cid, at, collector, role, old_owner, new_owner)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![cid, stamp.at, stamp.collector, column, old_owner, new_owner],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(OwnerChange { id, old_owner })
+    }
+}
+
 fn issue_state(conn: &Connection, issue_id: i64) -> Result<Option<(i64, IssueState)>> {
     let found: Option<(i64, Option<String>)> = conn
         .prepare_cached(
@@ -525,7 +528,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     }
 }
 
-/// What [`Store::backfill_activity`] wrote.
+/// What [`Activity::backfill_activity`] wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct BackfillCounts {
     pub notes: u64,
@@ -534,7 +537,7 @@ pub struct BackfillCounts {
     pub resolved: u64,
 }
 
-impl Store {
+impl Activity<&mut Store> {
     /// Writes activity logged before `owed` (the demo generator's history) in one transaction: notes, promises
     /// (recorded on their day) and disputes (opened on their day; a resolved one gets a
     /// resolve event dated on its resolution day). Timestamps are the activity's day at a
@@ -543,7 +546,7 @@ impl Store {
     /// dispute was opened, is a runtime error and nothing is written.
     pub fn backfill_activity(&mut self, activities: &[PastActivity]) -> Result<BackfillCounts> {
         use PastActivityKind as Kind;
-        let tx = self.write_tx()?;
+        let tx = self.store.write_tx()?;
         let mut counts = BackfillCounts::default();
         {
             let mut customer = tx.prepare_cached("SELECT cid FROM customers WHERE id = ?1")?;

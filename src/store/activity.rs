@@ -20,6 +20,17 @@ use rusqlite::{OptionalExtension, params};
 
 pub use crate::domain::customer::CustomerCard;
 
+super::aggregate!(
+    /// The collectors' activity of a store — notes, calls, promises, issues, follow-ups, owner
+    /// changes, attachments, the activity log and its search index, and the team's figures
+    /// read from them — read over `&Store` ([`Store::activity`]) and written over `&mut Store`
+    /// ([`Store::activity_mut`]: the collector actions, one transaction each).
+    Activity,
+    activity,
+    activity_mut,
+    "collectors' activity"
+);
+
 /// A note.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoteView {
@@ -204,7 +215,7 @@ pub struct CustomerFlags {
     pub followups_due: u64,
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     /// A customer's card by key.
     pub fn customer_card(&self, cid: i64, base: &str) -> Result<Option<CustomerCard>> {
         self.card_where("cid = ?1", &cid, base)
@@ -427,7 +438,10 @@ impl Store {
     /// The queue's tabs as of `as_of`.
     pub fn queue_tabs(&self, as_of: Date, grace_days: u32) -> Result<QueueTabs> {
         // The activity the workstation's queue is built from: these lists are its tabs.
-        let activity = self.queue().customer_activity(as_of, grace_days, None)?;
+        let activity = self
+            .store
+            .queue()
+            .customer_activity(as_of, grace_days, None)?;
         let mut tabs = QueueTabs {
             promises_due: Vec::new(),
             promises_broken: Vec::new(),
@@ -457,6 +471,7 @@ impl Store {
         }
         Ok(tabs)
     }
+
     /// One customer's queue flags as of `as_of` (what an action on it may have changed).
     pub fn customer_flags(
         &self,
@@ -480,7 +495,7 @@ impl Store {
                 i.opened <= as_of && i.state == crate::domain::action_checks::IssueState::Open
             })
             .collect();
-        let mut rates = super::rates::RateCache::new(self, base);
+        let mut rates = super::rates::RateCache::new(&self.store, base);
         let mut open_promise_base = Decimal::ZERO;
         for p in &open {
             open_promise_base += p.base_remaining(&mut rates)?;

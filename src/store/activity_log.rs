@@ -5,6 +5,7 @@
 //! Streamed from one `UNION ALL` ordered by day and timestamp: nothing is collected, so the
 //! log of 100k customers costs its sort, not its size in memory.
 
+use super::Activity;
 use super::Store;
 use super::queue::day_of;
 use crate::Result;
@@ -129,7 +130,7 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     /// Calls `each` for every record of the activity log on or before `as_of` (of one
     /// customer with `cid`), oldest first.
     pub fn for_each_log_entry(

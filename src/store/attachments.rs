@@ -9,6 +9,7 @@
 //! A document shows the attachments linked to it and those of the payments applied to it
 //! (the cheque that paid it).
 
+use super::Activity;
 use super::Store;
 use super::action_writes::may_on;
 use crate::Result;
@@ -138,12 +139,12 @@ fn view_row(r: &rusqlite::Row) -> rusqlite::Result<AttachmentView> {
     })
 }
 
-impl Store {
+impl Activity<&mut Store> {
     /// Attaches files to a customer in one transaction: each file's bytes stored once (by
     /// SHA-256), one activity entry per file. Refused, with nothing written, when the stamp's
     /// role may not write on the customer. Returns the attachments' ids, in order.
     pub fn add_attachments(&mut self, stamp: &Stamp, new: &NewAttachments) -> Result<Vec<i64>> {
-        let tx = self.write_tx()?;
+        let tx = self.store.write_tx()?;
         may_on(&tx, &stamp.actor(), Work::Attachment, new.cid)?;
         let mut ids = Vec::with_capacity(new.files.len());
         for file in new.files {
@@ -164,7 +165,9 @@ impl Store {
         tx.commit()?;
         Ok(ids)
     }
+}
 
+impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     /// One attachment by id, without its bytes.
     pub fn attachment(&self, id: i64) -> Result<Option<AttachmentView>> {
         let sql = format!(

@@ -47,6 +47,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             activity: self.activity_timeline(cid, as_of, grace_days)?,
             attachments: self
                 .store
+                .activity()
                 .customer_attachments(cid)?
                 .into_iter()
                 .map(|a| crate::domain::customer::AttachmentInfo {
@@ -56,7 +57,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                     payment: a.payment,
                 })
                 .collect(),
-            contacts: self.store.customer_contacts(cid)?,
+            contacts: self.store.engagement().customer_contacts(cid)?,
         }))
     }
 
@@ -448,7 +449,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             .collect::<rusqlite::Result<_>>()?;
         let mut out = Vec::new();
         for (id, promise, at, collector, text, void) in rows {
-            let receipts = self.store.promise_receipts(id, cid)?;
+            let receipts = self.store.activity().promise_receipts(id, cid)?;
             let progress = promise_progress(&promise, &receipts, as_of, grace_days);
             let state = match progress.state {
                 PromiseState::PartiallyKept => {

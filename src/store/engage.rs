@@ -151,18 +151,14 @@ macro_rules! engage_customers_select {
     };
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
     /// Every customer, with the columns rules read; `custom` only when `with_custom`.
-    pub fn engage_customers(&self, with_custom: bool) -> Result<Vec<EngageCustomer>> {
-        self.engage_customers_where(with_custom, None)
+    pub fn customers(&self, with_custom: bool) -> Result<Vec<EngageCustomer>> {
+        self.customers_where(with_custom, None)
     }
 
     /// Every customer, or the one with key `cid`.
-    fn engage_customers_where(
-        &self,
-        with_custom: bool,
-        cid: Option<i64>,
-    ) -> Result<Vec<EngageCustomer>> {
+    fn customers_where(&self, with_custom: bool, cid: Option<i64>) -> Result<Vec<EngageCustomer>> {
         let mut stmt = self.conn().prepare_cached(match cid {
             None => concat!(engage_customers_select!(), " WHERE ?2 IS NULL"),
             Some(_) => concat!(engage_customers_select!(), " WHERE c.cid = ?2"),
@@ -231,11 +227,11 @@ impl Store {
     }
 
     /// One customer by the billing system's id.
-    pub fn engage_customer(&self, id: &str) -> Result<Option<EngageCustomer>> {
-        let Some(cid) = self.ledger().customer_key(id)? else {
+    pub fn customer(&self, id: &str) -> Result<Option<EngageCustomer>> {
+        let Some(cid) = self.store.ledger().customer_key(id)? else {
             return Ok(None);
         };
-        Ok(self.engage_customers_where(false, Some(cid))?.pop())
+        Ok(self.customers_where(false, Some(cid))?.pop())
     }
 
     /// Calls `each` for every invoice and debit note open at `as_of` (of one customer with
@@ -462,34 +458,23 @@ pub struct ReminderOutcome {
     pub paid: bool,
 }
 
-/// The engagement's own tables of a store — the reminders and the documents they claim, the
-/// holds, the replies — read over `&Store` ([`Store::engagement`]) and changed over
-/// `&mut Store` ([`Store::engagement_mut`]), as the users are ([`super::users::Users`]).
-pub struct Engagement<S> {
-    store: S,
-}
-
-impl Store {
-    /// The engagement's tables, to read.
-    pub fn engagement(&self) -> Engagement<&Store> {
-        Engagement { store: self }
-    }
-
-    /// The engagement's tables, to change.
-    pub fn engagement_mut(&mut self) -> Engagement<&mut Store> {
-        Engagement { store: self }
-    }
-}
+super::aggregate!(
+    /// The engagement of a store — its own tables (the reminders and the documents they claim,
+    /// the holds, the replies) and the bulk facts of the ledger the cycles' rules are evaluated
+    /// on (customers with their contacts, open debits, payment attempts, monthly sales) — read
+    /// over `&Store` ([`Store::engagement`]) and changed over `&mut Store`
+    /// ([`Store::engagement_mut`]), as the users are ([`super::users::Users`]).
+    Engagement,
+    engagement,
+    engagement_mut,
+    "engagement's tables"
+);
 
 impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
-    fn conn(&self) -> &rusqlite::Connection {
-        self.store.conn()
-    }
-
     /// The latest day a reminder (email or text message, of a cycle or by hand) was sent to
     /// each customer, by `as_of`.
     pub fn last_reminder_dates(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
-        self.store.date_map(
+        self.date_map(
             "SELECT cid, max(sent_date) FROM reminders INDEXED BY reminders_sent
               WHERE status = 'sent' AND sent_date <= ?1 GROUP BY cid",
             as_of,
@@ -536,7 +521,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
 
     /// The latest sent date of an emailed reminder per customer, by `as_of`.
     pub fn last_email_dates(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
-        self.store.date_map(
+        self.date_map(
             "SELECT cid, max(sent_date) FROM reminders
               WHERE status = 'sent' AND channel = 'email' AND sent_date <= ?1 GROUP BY cid",
             as_of,
@@ -545,7 +530,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
 
     /// The latest sent date of an emailed reminder per document it named, by `as_of`.
     pub fn last_email_dates_by_document(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
-        self.store.date_map(
+        self.date_map(
             "SELECT rd.did, max(r.sent_date) FROM reminder_documents rd
                JOIN reminders r ON r.id = rd.reminder_id
               WHERE r.status = 'sent' AND r.channel = 'email' AND r.sent_date <= ?1
@@ -557,7 +542,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
     /// The latest reply date per customer, by `as_of` (verified replies only: one from an
     /// unknown sender is not the customer's word).
     pub fn last_reply_dates(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
-        self.store.date_map(
+        self.date_map(
             "SELECT cid, max(received_date) FROM replies
               WHERE verified = 1 AND received_date <= ?1 GROUP BY cid",
             as_of,
@@ -566,7 +551,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
 
     /// The latest reply date per document, for verified replies to a reminder that named it.
     pub fn last_reply_dates_by_document(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
-        self.store.date_map(
+        self.date_map(
             "SELECT rd.did, max(p.received_date) FROM replies p
                JOIN reminders r ON r.message_id = p.in_reply_to
                JOIN reminder_documents rd ON rd.reminder_id = r.id

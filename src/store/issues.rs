@@ -5,6 +5,7 @@
 //! document linked to an issue open at D is *disputed* at D. An issue's amount is in its
 //! customer's currency, converted to the base currency at the rate of the day it was opened.
 
+use super::Activity;
 use super::Store;
 use super::queue::{IssueReason, OPEN_ISSUE};
 use super::rates::RateCache;
@@ -137,7 +138,7 @@ fn issue_reason(r: &rusqlite::Row) -> rusqlite::Result<IssueReason> {
     })
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     /// The issues open at `as_of`, grouped by reason, largest amount first.
     pub fn open_issues_by_reason(&self, as_of: Date) -> Result<Vec<IssueReason>> {
         let sql = format!(
@@ -194,7 +195,7 @@ impl Store {
     }
 
     /// Σ amounts of the issues open at `as_of`, in the base currency (`open_issue_amount`).
-    /// The issues of [`Store::open_issues`] without their documents and events: each
+    /// The issues of [`Activity::open_issues`] without their documents and events: each
     /// amount converted at its opening date, as [`IssueView::base_amount`] does.
     pub fn open_issue_amount(&self, as_of: Date, base: &str) -> Result<Decimal> {
         Ok(self
@@ -205,12 +206,12 @@ impl Store {
     }
 
     /// Σ amounts of the deductions (issues with reason `short_payment`) open at `as_of`, in
-    /// the base currency (`open_deduction_amount`): a part of [`Store::open_issue_amount`].
+    /// the base currency (`open_deduction_amount`): a part of [`Activity::open_issue_amount`].
     pub fn open_deduction_amount(&self, as_of: Date, base: &str) -> Result<Decimal> {
         Ok(deductions(&self.open_issues_base(as_of, base, None)?))
     }
 
-    /// One customer's share of [`Store::open_deduction_amount`] (what an action on it moves).
+    /// One customer's share of [`Activity::open_deduction_amount`] (what an action on it moves).
     pub fn customer_open_deduction_amount(
         &self,
         cid: i64,
@@ -226,7 +227,7 @@ impl Store {
 
     /// Every issue open at `as_of` (of every customer, or of `only`) with its amount in the
     /// base currency, converted at the rate of the day it was opened, as
-    /// [`Store::open_issue_amount`] adds them up: what the issues by reason and the metrics
+    /// [`Activity::open_issue_amount`] adds them up: what the issues by reason and the metrics
     /// of a part of the portfolio add up too.
     pub fn open_issues_base(
         &self,
@@ -234,7 +235,7 @@ impl Store {
         base: &str,
         only: Option<i64>,
     ) -> Result<Vec<OpenIssueBase>> {
-        let mut rates = RateCache::new(self, base);
+        let mut rates = RateCache::new(&self.store, base);
         let mut out = Vec::new();
         let one = if only.is_some() {
             "i.cid = ?2"

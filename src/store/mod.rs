@@ -9,6 +9,17 @@
 //! for it 0700). An existing file this process may only read is opened read-only: reads work,
 //! every write fails with a sentence naming the file. A file that is not an `owed` database,
 //! or of an unknown schema version, is refused in one sentence.
+//!
+//! By aggregate: each kind of record has its own type over the connection, its reads on
+//! `&Store` and its writes on `&mut Store` — [`Store::ledger`] ([`Ledger`]: customers,
+//! documents, payments, rates, the import and lockbox writers, statements, histories, a
+//! customer's detail), [`Store::queue`] ([`Queue`]: the connection's TEMP queue table),
+//! [`Store::activity`] ([`Activity`]: the collector actions and what they wrote, attachments,
+//! search, the team's figures), [`Store::engagement`] ([`engage::Engagement`]: reminders,
+//! holds, replies and the facts the cycles read) and [`Store::users`] ([`users::Users`]).
+//! [`Store`] itself keeps what belongs to the file: opening, pragmas, checkpoints,
+//! transactions, the second connection [`Store::beside`], the migrations and the `meta` table
+//! with the base currency every aggregate converts to.
 
 /// One aggregate's type over the store (`Store::users`, `Store::ledger`, …): its reads over
 /// `&Store` (`$read`), its changes over `&mut Store` (`$change`), the way atuin keeps one store
@@ -66,6 +77,7 @@ pub mod statement;
 pub mod team;
 pub mod users;
 
+pub use activity::Activity;
 pub use ledger::{Counts, Ledger};
 pub use queue::Queue;
 

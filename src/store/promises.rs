@@ -7,6 +7,7 @@
 //! are converted through the base currency (the document's rate, and the promise's rate of the
 //! day it was recorded).
 
+use super::Activity;
 use super::Store;
 use super::rates::RateCache;
 use crate::Result;
@@ -96,7 +97,7 @@ impl PromiseFilter {
     }
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     /// Every promise of a customer with its state as of `as_of`, newest first.
     pub fn customer_promises(
         &self,
@@ -161,7 +162,7 @@ impl Store {
             .sum())
     }
 
-    /// [`Store::open_promise_amount`] per customer (key): what the metrics of a part of the
+    /// [`Activity::open_promise_amount`] per customer (key): what the metrics of a part of the
     /// portfolio add up.
     pub fn open_promise_amounts(
         &self,
@@ -169,7 +170,7 @@ impl Store {
         grace_days: u32,
         base: &str,
     ) -> Result<HashMap<i64, Decimal>> {
-        let mut rates = RateCache::new(self, base);
+        let mut rates = RateCache::new(&self.store, base);
         let mut out: HashMap<i64, Decimal> = HashMap::new();
         for p in self.open_promises_with(as_of, grace_days, base, false)? {
             *out.entry(p.cid).or_default() += p.base_remaining(&mut rates)?;
@@ -318,7 +319,7 @@ impl Store {
         all.push(day_number(as_of).into());
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(all))?;
-        let mut rates = RateCache::new(self, base);
+        let mut rates = RateCache::new(&self.store, base);
         let mut out: HashMap<usize, Vec<(Date, Decimal)>> = HashMap::new();
         while let Some(r) = rows.next()? {
             let Some(&i) = index.get(&r.get::<_, i64>(0)?) else {

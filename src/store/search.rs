@@ -16,6 +16,7 @@
 //! Document numbers are found through the index `documents_number` (`COLLATE NOCASE`), ids
 //! through the unique index on `documents.id` (as typed, upper- and lower-cased).
 
+use super::Activity;
 use super::Store;
 use crate::Result;
 use crate::domain::document::DocumentKind;
@@ -202,7 +203,7 @@ impl FilterMatches {
     }
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     /// Customers whose name or id contains `text`, documents whose number or id is `text`
     /// (or starts with it), and activity holding every word of it; at most `limit` of each
     /// (every one with `0`).
@@ -388,8 +389,18 @@ impl Store {
         Ok(FilterMatches { sets })
     }
 
+    /// The number of entries in the full-text index (for tests and benchmarks).
+    pub fn activity_text_entries(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn()
+            .query_row("SELECT count(*) FROM activity_text", [], |r| r.get(0))?;
+        Ok(n.unsigned_abs())
+    }
+}
+
+impl Activity<&mut Store> {
     /// For a benchmark on a copy: drops the trigger that indexes notes (notes written after it
-    /// cannot be found) and returns its SQL, for [`Store::bench_restore_note_index`].
+    /// cannot be found) and returns its SQL, for [`Activity::bench_restore_note_index`].
     pub fn bench_drop_note_index(&mut self) -> Result<String> {
         let sql: String = self.conn().query_row(
             "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'activity_text_note'",
@@ -401,18 +412,10 @@ impl Store {
         Ok(sql)
     }
 
-    /// Puts back the trigger [`Store::bench_drop_note_index`] dropped.
+    /// Puts back the trigger [`Activity::bench_drop_note_index`] dropped.
     pub fn bench_restore_note_index(&mut self, sql: &str) -> Result<()> {
         self.conn().execute_batch(sql)?;
         Ok(())
-    }
-
-    /// The number of entries in the full-text index (for tests and benchmarks).
-    pub fn activity_text_entries(&self) -> Result<u64> {
-        let n: i64 = self
-            .conn()
-            .query_row("SELECT count(*) FROM activity_text", [], |r| r.get(0))?;
-        Ok(n.unsigned_abs())
     }
 }
 

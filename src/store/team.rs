@@ -4,6 +4,7 @@
 //! the action's own date where the table has one, else the day of its timestamp. [`TOUCHES`]
 //! is the one definition, shared by the touches listed and the money paid after them.
 
+use super::Activity;
 use super::Store;
 use super::promises::PromiseFilter;
 use super::queue::day_of;
@@ -47,7 +48,7 @@ fn touches_sql() -> String {
     )
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     /// Every customer's key and finance owner.
     pub fn finance_owners(&self) -> Result<Vec<(i64, Option<String>)>> {
         let mut stmt = self

@@ -46,29 +46,16 @@ impl rusqlite::types::FromSql for UserChange {
     }
 }
 
-/// The users tables of a store: reads over `&Store` ([`Store::users`]), changes over
-/// `&mut Store` ([`Store::users_mut`]).
-pub struct Users<S> {
-    store: S,
-}
-
-impl Store {
-    /// The users of `owed serve`, to read.
-    pub fn users(&self) -> Users<&Store> {
-        Users { store: self }
-    }
-
-    /// The users of `owed serve`, to change.
-    pub fn users_mut(&mut self) -> Users<&mut Store> {
-        Users { store: self }
-    }
-}
+super::aggregate!(
+    /// The users tables of a store: reads over `&Store` ([`Store::users`]), changes over
+    /// `&mut Store` ([`Store::users_mut`]).
+    Users,
+    users,
+    users_mut,
+    "users of `owed serve`"
+);
 
 impl<S: std::ops::Deref<Target = Store>> Users<S> {
-    fn conn(&self) -> &Connection {
-        self.store.conn()
-    }
-
     /// The user a key belongs to, with their role: what `owed serve` asks at authentication.
     /// `algorithm` and `blob` as in [`PublicKey`] (the comment plays no part).
     pub fn user_for_key(&self, algorithm: &str, blob: &str) -> Result<Option<(String, Role)>> {

@@ -98,9 +98,10 @@ pub fn preview(
     graphics: Graphics,
 ) -> Result<AttachmentPreview> {
     let info = store
+        .activity()
         .attachment(id)?
         .ok_or_else(|| Error::input(format!("attachment {id} does not exist")))?;
-    let bytes = store.attachment_bytes(id)?.unwrap_or_default();
+    let bytes = store.activity().attachment_bytes(id)?.unwrap_or_default();
     let kind = Kind::of(&bytes);
     let body = render(&bytes, kind, cols, rows, graphics);
     Ok(AttachmentPreview {

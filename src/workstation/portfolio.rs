@@ -698,7 +698,7 @@ impl PortfolioWorker {
                     Some(c) => c,
                     None => {
                         // The tab counts and the figures of the filter in one pass.
-                        let m = self.store.filter_matches(&query.filter)?;
+                        let m = self.store.activity().filter_matches(&query.filter)?;
                         let (c, sums) = self.mirror()?.figures(query, &m);
                         matches = Some(m);
                         self.counts.insert(key, c);
@@ -713,7 +713,7 @@ impl PortfolioWorker {
                 let keys = if few {
                     let m = match matches.take() {
                         Some(m) => m,
-                        None => self.store.filter_matches(&query.filter)?,
+                        None => self.store.activity().filter_matches(&query.filter)?,
                     };
                     Some(self.mirror()?.keys(query, &m))
                 } else {
@@ -777,7 +777,7 @@ impl PortfolioWorker {
             }
             Request::Keys { seq, as_of, query } => {
                 self.ensure(*as_of, out)?;
-                let matches = self.store.filter_matches(&query.filter)?;
+                let matches = self.store.activity().filter_matches(&query.filter)?;
                 let cids = self.mirror()?.keys(query, &matches);
                 out.push(Response::Keys { seq: *seq, cids });
             }
@@ -959,9 +959,13 @@ impl PortfolioWorker {
             || -> Result<(Portfolio, QueueExtras)> {
                 let portfolio =
                     Portfolio::compute(store, as_of, None, &s.bounds, &s.base_currency)?;
-                let issues = store.open_issues_base(as_of, &s.base_currency, None)?;
+                let issues = store
+                    .activity()
+                    .open_issues_base(as_of, &s.base_currency, None)?;
                 let promise_base =
-                    store.open_promise_amounts(as_of, s.grace_days, &s.base_currency)?;
+                    store
+                        .activity()
+                        .open_promise_amounts(as_of, s.grace_days, &s.base_currency)?;
                 let mut issue_base: HashMap<i64, Decimal> = HashMap::new();
                 for i in &issues {
                     *issue_base.entry(i.cid).or_default() += i.amount;
@@ -991,7 +995,9 @@ impl PortfolioWorker {
         let t = &portfolio.total;
         let metrics = portfolio.headline(
             open_issue_amount,
-            store.open_deduction_amount(as_of, &s.base_currency)?,
+            store
+                .activity()
+                .open_deduction_amount(as_of, &s.base_currency)?,
             open_p2p_amount,
             None,
         );

@@ -207,6 +207,7 @@ impl PortfolioWorker {
         let base = &self.settings.base_currency;
         let customer = self
             .store
+            .activity()
             .customer_card(cid, base)?
             .ok_or_else(|| Error::input("the customer no longer exists"))?;
         let defaults = match kind {
@@ -221,6 +222,7 @@ impl PortfolioWorker {
         let open_issues = match kind {
             FormKind::Resolve => self
                 .store
+                .activity()
                 .customer_issues(cid, as_of, base)?
                 .into_iter()
                 .filter(|i| i.state == IssueState::Open && i.opened <= as_of)
@@ -243,7 +245,7 @@ impl PortfolioWorker {
         let contacts = match kind {
             FormKind::Call => {
                 let mut out: Vec<String> = Vec::new();
-                let people = self.store.customer_contacts(cid)?;
+                let people = self.store.engagement().customer_contacts(cid)?;
                 let own = customer.phone.iter().chain(customer.email.iter());
                 let labels = people
                     .iter()
@@ -312,6 +314,7 @@ impl PortfolioWorker {
         let base = self.settings.base_currency.clone();
         let card = self
             .store
+            .activity()
             .customer_card(cid, &base)?
             .ok_or_else(|| Error::input("the customer no longer exists"))?;
         if let ActionValues::Assign { owner, role } = &job.values
@@ -398,7 +401,7 @@ impl PortfolioWorker {
                 text,
             } => {
                 let number = check::record_id("issue", issue).map_err(Error::Input)?;
-                if let Some((owner, _)) = store.issue_state(number)?
+                if let Some((owner, _)) = store.activity().issue_state(number)?
                     && owner != card.cid
                 {
                     return Err(Error::input(format!(
@@ -501,13 +504,15 @@ impl PortfolioWorker {
     /// A customer's share of the open promise and issue totals and of the issues chart.
     fn share(&self, cid: i64, as_of: Date) -> Result<Share> {
         let s = &self.settings;
-        let flags = self
-            .store
-            .customer_flags(cid, as_of, s.grace_days, &s.base_currency)?;
+        let flags =
+            self.store
+                .activity()
+                .customer_flags(cid, as_of, s.grace_days, &s.base_currency)?;
         // Issues converted one by one at their day's rate, as the figures add them up.
-        let open_issues = self
-            .store
-            .open_issues_base(as_of, &s.base_currency, Some(cid))?;
+        let open_issues =
+            self.store
+                .activity()
+                .open_issues_base(as_of, &s.base_currency, Some(cid))?;
         Ok(Share {
             open_promise_base: flags.open_promise_base,
             open_issue_base: open_issues.iter().map(|i| i.amount).sum(),
@@ -566,7 +571,7 @@ impl PortfolioWorker {
 /// Refuses a record of the timeline that is not the customer's (a form can only name the
 /// records of the customer it is for).
 fn mine(store: &crate::store::Store, record: EntryRecord, card: &CustomerCard) -> Result<()> {
-    match store.record_customer(record)? {
+    match store.activity().record_customer(record)? {
         Some(cid) if cid == card.cid => Ok(()),
         Some(_) => Err(Error::input(format!(
             "{} {} is not one of {}'s",

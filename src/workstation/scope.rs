@@ -107,7 +107,7 @@ impl PortfolioWorker {
             let sums = if query.filter.is_empty() {
                 self.store.queue().scope_sums(query, mine_fallback)?
             } else {
-                let matches = self.store.filter_matches(&query.filter)?;
+                let matches = self.store.activity().filter_matches(&query.filter)?;
                 self.mirror()?.figures(query, &matches).1
             };
             self.keep_scope(query, mine_fallback, &sums);
@@ -305,7 +305,7 @@ impl PortfolioWorker {
                 let cids = if query.filter.is_empty() {
                     self.store.queue().scope_keys(&query, fallback)?
                 } else {
-                    let matches = self.store.filter_matches(&query.filter)?;
+                    let matches = self.store.activity().filter_matches(&query.filter)?;
                     self.mirror()?.scope_keys(&query, &matches)
                 };
                 if let Some(entry) = self.scopes.get_mut(key) {

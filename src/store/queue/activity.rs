@@ -9,6 +9,7 @@ use crate::domain::date::{day_number, from_day_number};
 use crate::domain::promise::{Promise, PromiseState, promise_progress};
 use crate::domain::queue::Tab;
 use crate::domain::{Date, Decimal, money};
+use crate::store::Activity;
 use crate::store::Store;
 use rusqlite::params;
 use std::collections::HashMap;
@@ -248,7 +249,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     }
 }
 
-impl Store {
+impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     /// The receipts (date, amount) applied to a promise's documents, or to any of the
     /// customer's documents when the promise names none.
     pub fn promise_receipts(&self, promise_id: i64, cid: i64) -> Result<Vec<(Date, Decimal)>> {
