@@ -213,28 +213,22 @@ impl Activity<&mut Store> {
         let amount = units(p.amount)?;
         let tx = self.store.write_tx()?;
         may_on(&tx, &stamp.actor(), Work::Promise, p.cid)?;
-        tx.prepare_cached(
+        let id = super::insert_naming_documents(
+            &tx,
             "INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date, text)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?
-        .execute(params![
-            p.cid,
-            stamp.at,
-            stamp.collector,
-            amount,
-            day_number(p.date),
-            day_number(stamp.today),
-            p.text
-        ])?;
-        let id = tx.last_insert_rowid();
-        {
-            let mut link = tx.prepare_cached(
-                "INSERT OR IGNORE INTO promise_documents (promise_id, did) VALUES (?1, ?2)",
-            )?;
-            for did in &p.dids {
-                link.execute(params![id, did])?;
-            }
-        }
+            params![
+                p.cid,
+                stamp.at,
+                stamp.collector,
+                amount,
+                day_number(p.date),
+                day_number(stamp.today),
+                p.text
+            ],
+            "INSERT OR IGNORE INTO promise_documents (promise_id, did) VALUES (?1, ?2)",
+            &p.dids,
+        )?;
         tx.commit()?;
         Ok(id)
     }
@@ -275,28 +269,22 @@ impl Activity<&mut Store> {
         let amount = units(i.amount)?;
         let tx = self.store.write_tx()?;
         may_on(&tx, &stamp.actor(), Work::Dispute, i.cid)?;
-        tx.prepare_cached(
+        let id = super::insert_naming_documents(
+            &tx,
             "INSERT INTO issues (cid, at, collector, reason, amount, opened_date, text)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?
-        .execute(params![
-            i.cid,
-            stamp.at,
-            stamp.collector,
-            i.reason,
-            amount,
-            day_number(stamp.today),
-            i.text
-        ])?;
-        let id = tx.last_insert_rowid();
-        {
-            let mut link = tx.prepare_cached(
-                "INSERT OR IGNORE INTO issue_documents (issue_id, did) VALUES (?1, ?2)",
-            )?;
-            for did in &i.dids {
-                link.execute(params![id, did])?;
-            }
-        }
+            params![
+                i.cid,
+                stamp.at,
+                stamp.collector,
+                i.reason,
+                amount,
+                day_number(stamp.today),
+                i.text
+            ],
+            "INSERT OR IGNORE INTO issue_documents (issue_id, did) VALUES (?1, ?2)",
+            &i.dids,
+        )?;
         tx.commit()?;
         Ok(id)
     }
@@ -510,22 +498,6 @@ fn issue_state(conn: &Connection, issue_id: i64) -> Result<Option<(i64, IssueSta
         };
         (cid, state)
     }))
-}
-
-impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
-    /// The billing system's ids of documents by key.
-    pub fn document_ids(&self, dids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
-        let mut stmt = self
-            .conn()
-            .prepare_cached("SELECT id FROM documents WHERE did = ?1")?;
-        let mut out = std::collections::HashMap::with_capacity(dids.len());
-        for &did in dids {
-            if let Some(id) = stmt.query_row([did], |r| r.get(0)).optional()? {
-                out.insert(did, id);
-            }
-        }
-        Ok(out)
-    }
 }
 
 /// What [`Activity::backfill_activity`] wrote.

@@ -294,39 +294,41 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
 
     /// A customer's notes, newest first.
     pub fn notes(&self, cid: i64) -> Result<Vec<NoteView>> {
-        let mut stmt = self.conn().prepare_cached(
+        super::rows(
+            self.conn(),
             "SELECT id, at, collector, text FROM notes WHERE cid = ?1 ORDER BY at DESC, id DESC",
-        )?;
-        let rows = stmt.query_map([cid], |r| {
-            Ok(NoteView {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                collector: r.get(2)?,
-                text: r.get(3)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            [cid],
+            |r| {
+                Ok(NoteView {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    collector: r.get(2)?,
+                    text: r.get(3)?,
+                })
+            },
+        )
     }
 
     /// A customer's calls, newest first.
     pub fn calls(&self, cid: i64) -> Result<Vec<CallView>> {
-        let mut stmt = self.conn().prepare_cached(
+        super::rows(
+            self.conn(),
             "SELECT id, at, collector, outcome, contact, text, followup_id FROM calls
               WHERE cid = ?1 ORDER BY at DESC, id DESC",
-        )?;
-        let rows = stmt.query_map([cid], |r| {
-            let outcome: String = r.get(3)?;
-            Ok(CallView {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                collector: r.get(2)?,
-                outcome: CallOutcome::parse(&outcome).unwrap_or(CallOutcome::Reached),
-                contact: r.get(4)?,
-                text: r.get(5)?,
-                followup_id: r.get(6)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            [cid],
+            |r| {
+                let outcome: String = r.get(3)?;
+                Ok(CallView {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    collector: r.get(2)?,
+                    outcome: CallOutcome::parse(&outcome).unwrap_or(CallOutcome::Reached),
+                    contact: r.get(4)?,
+                    text: r.get(5)?,
+                    followup_id: r.get(6)?,
+                })
+            },
+        )
     }
 
     /// The number of notes of a customer (of all with `None`).
@@ -341,98 +343,103 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
 
     /// A customer's follow-ups, latest date first.
     pub fn followups(&self, cid: i64) -> Result<Vec<FollowupView>> {
-        let mut stmt = self.conn().prepare_cached(
+        super::rows(
+            self.conn(),
             "SELECT f.id, f.cid, f.at, f.collector, f.due_date, f.text, d.at, d.collector
                FROM followups f LEFT JOIN followup_done d ON d.followup_id = f.id
               WHERE f.cid = ?1 ORDER BY f.due_date DESC, f.id DESC",
-        )?;
-        let rows = stmt.query_map([cid], followup_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            [cid],
+            followup_row,
+        )
     }
 
     /// Follow-ups not done whose date is on or before `as_of`, of every customer, by date.
     pub fn followups_due(&self, as_of: Date) -> Result<Vec<FollowupView>> {
-        let mut stmt = self.conn().prepare_cached(
+        super::rows(
+            self.conn(),
             "SELECT f.id, f.cid, f.at, f.collector, f.due_date, f.text, NULL, NULL
                FROM followups f
               WHERE f.due_date <= ?1
                 AND NOT EXISTS (SELECT 1 FROM followup_done d WHERE d.followup_id = f.id)
               ORDER BY f.due_date, f.id",
-        )?;
-        let rows = stmt.query_map([day_number(as_of)], followup_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            [day_number(as_of)],
+            followup_row,
+        )
     }
 
     /// A customer's owner changes, newest first.
     pub fn owner_changes(&self, cid: i64) -> Result<Vec<OwnerChangeView>> {
-        let mut stmt = self.conn().prepare_cached(
+        super::rows(
+            self.conn(),
             "SELECT id, at, collector, role, old_owner, new_owner FROM owner_changes
               WHERE cid = ?1 ORDER BY id DESC",
-        )?;
-        let rows = stmt.query_map([cid], |r| {
-            let role: String = r.get(3)?;
-            Ok(OwnerChangeView {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                collector: r.get(2)?,
-                role: OwnerRole::parse(&role).unwrap_or(OwnerRole::Finance),
-                old_owner: r.get(4)?,
-                new_owner: r.get(5)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            [cid],
+            |r| {
+                let role: String = r.get(3)?;
+                Ok(OwnerChangeView {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    collector: r.get(2)?,
+                    role: OwnerRole::parse(&role).unwrap_or(OwnerRole::Finance),
+                    old_owner: r.get(4)?,
+                    new_owner: r.get(5)?,
+                })
+            },
+        )
     }
 
     /// A customer's reminders with the documents each was about, newest first.
     pub fn reminders(&self, cid: i64) -> Result<Vec<ReminderView>> {
-        let mut stmt = self.conn().prepare_cached(
+        super::rows(
+            self.conn(),
             "SELECT r.id, r.at, r.collector, r.cycle, r.reminder, r.to_addr, r.subject, r.body,
                     r.status, r.sent_at,
                     (SELECT group_concat(id, char(31)) FROM
                        (SELECT d.id FROM reminder_documents rd JOIN documents d ON d.did = rd.did
                          WHERE rd.reminder_id = r.id ORDER BY d.id))
                FROM reminders r WHERE r.cid = ?1 ORDER BY r.id DESC",
-        )?;
-        let rows = stmt.query_map([cid], |r| {
-            let docs: Option<String> = r.get(10)?;
-            Ok(ReminderView {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                collector: r.get(2)?,
-                cycle: r.get(3)?,
-                reminder: r.get(4)?,
-                to: r.get(5)?,
-                subject: r.get(6)?,
-                body: r.get(7)?,
-                status: r.get(8)?,
-                sent_at: r.get(9)?,
-                documents: docs
-                    .map(|d| d.split('\u{1f}').map(str::to_string).collect())
-                    .unwrap_or_default(),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            [cid],
+            |r| {
+                let docs: Option<String> = r.get(10)?;
+                Ok(ReminderView {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    collector: r.get(2)?,
+                    cycle: r.get(3)?,
+                    reminder: r.get(4)?,
+                    to: r.get(5)?,
+                    subject: r.get(6)?,
+                    body: r.get(7)?,
+                    status: r.get(8)?,
+                    sent_at: r.get(9)?,
+                    documents: docs
+                        .map(|d| d.split('\u{1f}').map(str::to_string).collect())
+                        .unwrap_or_default(),
+                })
+            },
+        )
     }
 
     /// A customer's replies, newest first.
     pub fn replies(&self, cid: i64) -> Result<Vec<ReplyView>> {
-        let mut stmt = self.conn().prepare_cached(
+        super::rows(
+            self.conn(),
             "SELECT id, at, received_date, from_addr, subject, body, read_at IS NOT NULL, verified
                FROM replies WHERE cid = ?1 ORDER BY received_date DESC, id DESC",
-        )?;
-        let rows = stmt.query_map([cid], |r| {
-            Ok(ReplyView {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                received: from_day_number(r.get(2)?),
-                from: r.get(3)?,
-                subject: r.get(4)?,
-                body: r.get(5)?,
-                read: r.get(6)?,
-                verified: r.get(7)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            [cid],
+            |r| {
+                Ok(ReplyView {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    received: from_day_number(r.get(2)?),
+                    from: r.get(3)?,
+                    subject: r.get(4)?,
+                    body: r.get(5)?,
+                    read: r.get(6)?,
+                    verified: r.get(7)?,
+                })
+            },
+        )
     }
 
     /// The queue's tabs as of `as_of`.

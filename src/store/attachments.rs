@@ -85,27 +85,22 @@ pub(crate) fn insert_attachment(
     stamp: &Stamp,
     row: &AttachmentRow,
 ) -> Result<i64> {
-    conn.prepare_cached(
+    super::insert_naming_documents(
+        conn,
         "INSERT INTO attachments (cid, at, collector, name, bid, pid, text)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        row.cid,
-        stamp.at,
-        stamp.collector,
-        row.name,
-        row.bid,
-        row.pid,
-        row.text
-    ])?;
-    let id = conn.last_insert_rowid();
-    let mut link = conn.prepare_cached(
+        params![
+            row.cid,
+            stamp.at,
+            stamp.collector,
+            row.name,
+            row.bid,
+            row.pid,
+            row.text
+        ],
         "INSERT OR IGNORE INTO attachment_documents (attachment_id, did) VALUES (?1, ?2)",
-    )?;
-    for did in row.dids {
-        link.execute(params![id, did])?;
-    }
-    Ok(id)
+        row.dids,
+    )
 }
 
 const VIEW_COLUMNS: &str = "a.id, a.cid, a.at, a.collector, a.name, b.sha256, b.bytes, a.text,
@@ -197,9 +192,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             "SELECT {VIEW_COLUMNS} FROM attachments a JOIN blobs b ON b.bid = a.bid
               WHERE a.cid = ?1 ORDER BY a.at DESC, a.id DESC"
         );
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map([cid], view_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        super::rows(self.conn(), &sql, [cid], view_row)
     }
 
     /// The attachments a document shows: those linked to it and those of the payments applied
@@ -212,9 +205,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                                WHERE ap.did = ?1 AND ap.source_pid IS NOT NULL)
               ORDER BY a.at DESC, a.id DESC"
         );
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map([did], view_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        super::rows(self.conn(), &sql, [did], view_row)
     }
 
     /// The number of attachments and of distinct bytes kept (blobs, and their total size).

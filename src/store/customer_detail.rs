@@ -118,8 +118,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
               LIMIT {DETAIL_LIMIT}"
         );
         let day = day_number(as_of);
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![day, day, grace_days, cid], |r| {
+        super::rows(self.conn(), &sql, params![day, day, grace_days, cid], |r| {
             Ok(DetailDocument {
                 id: r.get(0)?,
                 number: r.get(1)?,
@@ -133,27 +132,29 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 disputed: r.get(9)?,
                 promised: r.get(10)?,
             })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
     }
 
     fn detail_payments(&self, cid: i64, as_of: Date) -> Result<Vec<DetailPayment>> {
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT id, date, amount, currency, status, method, failure_reason FROM payments
+        super::rows(
+            self.conn(),
+            &format!(
+                "SELECT id, date, amount, currency, status, method, failure_reason FROM payments
               WHERE cid = ?1 AND date <= ?2 ORDER BY date DESC, pid DESC LIMIT {DETAIL_LIMIT}"
-        ))?;
-        let rows = stmt.query_map(params![cid, day_number(as_of)], |r| {
-            Ok(DetailPayment {
-                id: r.get(0)?,
-                date: from_day_number(r.get(1)?),
-                amount: money::from_units(r.get(2)?),
-                currency: r.get(3)?,
-                status: r.get(4)?,
-                method: r.get(5)?,
-                failure_reason: r.get(6)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            ),
+            params![cid, day_number(as_of)],
+            |r| {
+                Ok(DetailPayment {
+                    id: r.get(0)?,
+                    date: from_day_number(r.get(1)?),
+                    amount: money::from_units(r.get(2)?),
+                    currency: r.get(3)?,
+                    status: r.get(4)?,
+                    method: r.get(5)?,
+                    failure_reason: r.get(6)?,
+                })
+            },
+        )
     }
 
     /// The customer's activity on or before `as_of`, newest first: notes, calls, promises (with

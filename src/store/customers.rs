@@ -33,11 +33,12 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     /// The keys of the customers whose finance owner is `owner` (without regard to case,
     /// as the workstation's "mine" compares them).
     pub fn customers_owned_by(&self, owner: &str) -> Result<Vec<i64>> {
-        let mut stmt = self.conn().prepare_cached(
+        super::rows(
+            self.conn(),
             "SELECT cid FROM customers WHERE finance_owner = ?1 COLLATE NOCASE ORDER BY cid",
-        )?;
-        let rows = stmt.query_map([owner.trim()], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            [owner.trim()],
+            |r| r.get(0),
+        )
     }
 
     pub fn customer_labels(&self) -> Result<HashMap<i64, CustomerLabel>> {

@@ -6,7 +6,8 @@ use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::document::DocumentKind;
 use crate::domain::{Date, Decimal, money};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
+use std::collections::HashMap;
 
 /// A document open at the as-of date.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,16 +126,26 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
 }
 
 impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
+    /// The billing system's ids of documents by key.
+    pub fn document_ids(&self, dids: &[i64]) -> Result<HashMap<i64, String>> {
+        self.document_texts("SELECT id FROM documents WHERE did = ?1", dids)
+    }
+
     /// The numbers of documents by key (documents without a number are left out).
-    pub fn document_numbers(&self, dids: &[i64]) -> Result<std::collections::HashMap<i64, String>> {
-        let mut stmt = self
-            .conn()
-            .prepare_cached("SELECT number FROM documents WHERE did = ?1 AND number IS NOT NULL")?;
-        let mut out = std::collections::HashMap::with_capacity(dids.len());
+    pub fn document_numbers(&self, dids: &[i64]) -> Result<HashMap<i64, String>> {
+        self.document_texts(
+            "SELECT number FROM documents WHERE did = ?1 AND number IS NOT NULL",
+            dids,
+        )
+    }
+
+    /// A text of documents by key (`sql`: of one `did`, no row when it has none).
+    fn document_texts(&self, sql: &str, dids: &[i64]) -> Result<HashMap<i64, String>> {
+        let mut stmt = self.conn().prepare_cached(sql)?;
+        let mut out = HashMap::with_capacity(dids.len());
         for &did in dids {
-            let mut rows = stmt.query([did])?;
-            if let Some(r) = rows.next()? {
-                out.insert(did, r.get(0)?);
+            if let Some(text) = stmt.query_row([did], |r| r.get(0)).optional()? {
+                out.insert(did, text);
             }
         }
         Ok(out)

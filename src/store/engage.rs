@@ -159,31 +159,34 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
 
     /// Every customer, or the one with key `cid`.
     fn customers_where(&self, with_custom: bool, cid: Option<i64>) -> Result<Vec<EngageCustomer>> {
-        let mut stmt = self.conn().prepare_cached(match cid {
-            None => concat!(engage_customers_select!(), " WHERE ?2 IS NULL"),
-            Some(_) => concat!(engage_customers_select!(), " WHERE c.cid = ?2"),
-        })?;
-        let rows = stmt.query_map(params![with_custom, cid], |r| {
-            Ok(EngageCustomer {
-                cid: r.get(0)?,
-                id: r.get(1)?,
-                name: r.get(2)?,
-                email: r.get(3)?,
-                finance_owner: r.get(4)?,
-                sales_owner: r.get(5)?,
-                payment_terms_days: r.get(6)?,
-                auto_collection: r.get(7)?,
-                primary_payment_method: r.get(8)?,
-                backup_payment_method: r.get(9)?,
-                payment_source_status: r.get(10)?,
-                subscription_status: r.get(11)?,
-                custom: r.get(12)?,
-                phone: r.get(13)?,
-                currency: r.get(14)?,
-                card_last4: r.get(15)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        super::rows(
+            self.conn(),
+            match cid {
+                None => concat!(engage_customers_select!(), " WHERE ?2 IS NULL"),
+                Some(_) => concat!(engage_customers_select!(), " WHERE c.cid = ?2"),
+            },
+            params![with_custom, cid],
+            |r| {
+                Ok(EngageCustomer {
+                    cid: r.get(0)?,
+                    id: r.get(1)?,
+                    name: r.get(2)?,
+                    email: r.get(3)?,
+                    finance_owner: r.get(4)?,
+                    sales_owner: r.get(5)?,
+                    payment_terms_days: r.get(6)?,
+                    auto_collection: r.get(7)?,
+                    primary_payment_method: r.get(8)?,
+                    backup_payment_method: r.get(9)?,
+                    payment_source_status: r.get(10)?,
+                    subscription_status: r.get(11)?,
+                    custom: r.get(12)?,
+                    phone: r.get(13)?,
+                    currency: r.get(14)?,
+                    card_last4: r.get(15)?,
+                })
+            },
+        )
     }
 
     /// Every customer's contacts (`contacts.csv`), primary ones first.
@@ -210,20 +213,21 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
     /// the primary billing contact first, then the other primary ones, then the rest in the
     /// order they were imported.
     pub fn customer_contacts(&self, cid: i64) -> Result<Vec<Contact>> {
-        let mut stmt = self.conn().prepare_cached(
+        super::rows(
+            self.conn(),
             "SELECT name, email, phone, role, is_primary FROM contacts WHERE cid = ?1
               ORDER BY is_primary AND role = 'billing' DESC, is_primary DESC, id",
-        )?;
-        let rows = stmt.query_map([cid], |r| {
-            Ok(Contact {
-                name: r.get(0)?,
-                email: r.get(1)?,
-                phone: r.get(2)?,
-                role: r.get(3)?,
-                primary: r.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            [cid],
+            |r| {
+                Ok(Contact {
+                    name: r.get(0)?,
+                    email: r.get(1)?,
+                    phone: r.get(2)?,
+                    role: r.get(3)?,
+                    primary: r.get(4)?,
+                })
+            },
+        )
     }
 
     /// One customer by the billing system's id.
@@ -279,21 +283,20 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
     }
 
     fn date_map(&self, sql: &str, as_of: Date) -> Result<HashMap<i64, Date>> {
-        let mut stmt = self.conn().prepare_cached(sql)?;
-        let rows = stmt.query_map([day_number(as_of)], |r| {
+        super::rows(self.conn(), sql, [day_number(as_of)], |r| {
             Ok((r.get(0)?, from_day_number(r.get(1)?)))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
     }
 
     /// Customers with a document whose billing-system balance differs from ours.
     pub fn customers_with_mismatch(&self) -> Result<HashSet<i64>> {
-        let mut stmt = self.conn().prepare_cached(
+        super::rows(
+            self.conn(),
             "SELECT DISTINCT cid FROM documents
               WHERE billing_balance IS NOT NULL AND billing_balance <> balance",
-        )?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            [],
+            |r| r.get(0),
+        )
     }
 
     /// The latest payment attempt of every customer that has one by `as_of`.
@@ -484,39 +487,39 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
     /// Customers held back from engagement at `as_of`: those whose latest hold runs until
     /// `as_of` or later.
     pub fn held_customers(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
-        let mut stmt = self.conn().prepare_cached(
+        super::rows(
+            self.conn(),
             "SELECT h.cid, h.until_date FROM engagement_holds h
               WHERE h.id = (SELECT max(x.id) FROM engagement_holds x WHERE x.cid = h.cid)
                 AND h.until_date >= ?1",
-        )?;
-        let rows = stmt.query_map([day_number(as_of)], |r| {
-            Ok((r.get(0)?, from_day_number(r.get(1)?)))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            [day_number(as_of)],
+            |r| Ok((r.get(0)?, from_day_number(r.get(1)?))),
+        )
     }
 
     /// The holds in force at `as_of` (each customer's latest, running until `as_of` or later),
     /// by customer id.
     pub fn holds_at(&self, as_of: Date) -> Result<Vec<HoldRow>> {
-        let mut stmt = self.conn().prepare_cached(
+        super::rows(
+            self.conn(),
             "SELECT h.cid, c.id, c.name, h.until_date, h.collector, h.text, h.at
                FROM engagement_holds h JOIN customers c ON c.cid = h.cid
               WHERE h.id = (SELECT max(x.id) FROM engagement_holds x WHERE x.cid = h.cid)
                 AND h.until_date >= ?1
               ORDER BY c.id",
-        )?;
-        let rows = stmt.query_map([day_number(as_of)], |r| {
-            Ok(HoldRow {
-                cid: r.get(0)?,
-                customer_id: r.get(1)?,
-                name: r.get(2)?,
-                until: from_day_number(r.get(3)?),
-                collector: r.get(4)?,
-                text: r.get(5)?,
-                at: r.get(6)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            [day_number(as_of)],
+            |r| {
+                Ok(HoldRow {
+                    cid: r.get(0)?,
+                    customer_id: r.get(1)?,
+                    name: r.get(2)?,
+                    until: from_day_number(r.get(3)?),
+                    collector: r.get(4)?,
+                    text: r.get(5)?,
+                    at: r.get(6)?,
+                })
+            },
+        )
     }
 
     /// The latest sent date of an emailed reminder per customer, by `as_of`.
@@ -578,7 +581,8 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
 
     /// Reminders not sent (pending or failed), newest first, and the latest `limit` sent.
     pub fn outbox(&self, limit: usize) -> Result<Vec<OutboxRow>> {
-        let mut stmt = self.conn().prepare_cached(
+        super::rows(
+            self.conn(),
             "SELECT * FROM (
                 SELECT r.id, c.id, r.at, r.cycle, r.reminder, r.to_addr, r.subject, r.status,
                        r.error, r.message_id, r.sent_date
@@ -591,23 +595,23 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
                       FROM reminders r JOIN customers c ON c.cid = r.cid
                      WHERE r.status = 'sent' ORDER BY r.id DESC LIMIT ?1))
              ORDER BY 1 DESC",
-        )?;
-        let rows = stmt.query_map([limit as i64], |r| {
-            Ok(OutboxRow {
-                id: r.get(0)?,
-                customer_id: r.get(1)?,
-                at: r.get(2)?,
-                cycle: r.get(3)?,
-                reminder: r.get(4)?,
-                to_addr: r.get(5)?,
-                subject: r.get(6)?,
-                status: r.get(7)?,
-                error: r.get(8)?,
-                message_id: r.get(9)?,
-                sent_date: date_of(r.get(10)?),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            [limit as i64],
+            |r| {
+                Ok(OutboxRow {
+                    id: r.get(0)?,
+                    customer_id: r.get(1)?,
+                    at: r.get(2)?,
+                    cycle: r.get(3)?,
+                    reminder: r.get(4)?,
+                    to_addr: r.get(5)?,
+                    subject: r.get(6)?,
+                    status: r.get(7)?,
+                    error: r.get(8)?,
+                    message_id: r.get(9)?,
+                    sent_date: date_of(r.get(10)?),
+                })
+            },
+        )
     }
 
     /// The reminder (id, customer) whose Message-ID is `message_id`.
@@ -642,42 +646,43 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
 
     /// Customers with unread replies and how many, for the queue's Replies tab.
     pub fn unread_replies(&self) -> Result<Vec<(String, i64)>> {
-        let mut stmt = self.conn().prepare_cached(
+        super::rows(
+            self.conn(),
             "SELECT c.id, count(*) FROM replies r INDEXED BY replies_unread
                JOIN customers c ON c.cid = r.cid
               WHERE r.read_at IS NULL GROUP BY r.cid ORDER BY c.id",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     }
 
     /// A customer's replies, newest first.
     pub fn replies_of(&self, cid: i64) -> Result<Vec<ReplyRow>> {
-        let mut stmt = self.conn().prepare_cached(
+        super::rows(
+            self.conn(),
             "SELECT r.id, c.id, r.received_date, r.from_addr, r.subject, r.body, r.read_at,
                     r.verified
                FROM replies r JOIN customers c ON c.cid = r.cid
               WHERE r.cid = ?1 ORDER BY r.received_date DESC, r.id DESC",
-        )?;
-        let rows = stmt.query_map([cid], |r| {
-            Ok(ReplyRow {
-                id: r.get(0)?,
-                customer_id: r.get(1)?,
-                received_date: from_day_number(r.get(2)?),
-                from_addr: r.get(3)?,
-                subject: r.get(4)?,
-                body: r.get(5)?,
-                read: r.get::<_, Option<String>>(6)?.is_some(),
-                verified: r.get(7)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            [cid],
+            |r| {
+                Ok(ReplyRow {
+                    id: r.get(0)?,
+                    customer_id: r.get(1)?,
+                    received_date: from_day_number(r.get(2)?),
+                    from_addr: r.get(3)?,
+                    subject: r.get(4)?,
+                    body: r.get(5)?,
+                    read: r.get::<_, Option<String>>(6)?.is_some(),
+                    verified: r.get(7)?,
+                })
+            },
+        )
     }
 
     /// Every reminder sent by `as_of`, with its outcomes as of `as_of`.
     pub fn reminder_outcomes(&self, as_of: Date) -> Result<Vec<ReminderOutcome>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT r.id, r.cycle, r.reminder, r.sent_date,
+        super::rows(self.conn(), "SELECT r.id, r.cycle, r.reminder, r.sent_date,
                     EXISTS (SELECT 1 FROM replies p WHERE p.cid = r.cid AND p.verified = 1
                              AND p.received_date BETWEEN r.sent_date AND min(r.sent_date + 7, ?1)),
                     EXISTS (SELECT 1 FROM promises p WHERE p.cid = r.cid
@@ -691,9 +696,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
                     r.channel
                FROM reminders r INDEXED BY reminders_sent
               WHERE r.status = 'sent' AND r.sent_date <= ?1
-              ORDER BY r.id",
-        )?;
-        let rows = stmt.query_map([day_number(as_of)], |r| {
+              ORDER BY r.id", [day_number(as_of)], |r| {
             Ok(ReminderOutcome {
                 id: r.get(0)?,
                 cycle: r.get(1)?,
@@ -704,8 +707,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
                 paid: r.get(6)?,
                 channel: r.get(7)?,
             })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
     }
 
     /// Per sent reminder, what was applied to its documents after its sent date through
@@ -740,7 +742,8 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
     /// Emails sent, text messages sent and (verified) replies received per day in `[from,
     /// to]`, as (day, emails, texts, replies).
     pub fn engagement_by_day(&self, from: Date, to: Date) -> Result<Vec<(Date, i64, i64, i64)>> {
-        let mut stmt = self.conn().prepare_cached(
+        super::rows(
+            self.conn(),
             "SELECT day, sum(emails), sum(texts), sum(replies) FROM (
                  SELECT sent_date AS day, channel = 'email' AS emails, channel = 'sms' AS texts,
                         0 AS replies
@@ -750,11 +753,9 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
                  SELECT received_date, 0, 0, 1 FROM replies
                   WHERE verified = 1 AND received_date BETWEEN ?1 AND ?2)
              GROUP BY day ORDER BY day",
-        )?;
-        let rows = stmt.query_map(params![day_number(from), day_number(to)], |r| {
-            Ok((from_day_number(r.get(0)?), r.get(1)?, r.get(2)?, r.get(3)?))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            params![day_number(from), day_number(to)],
+            |r| Ok((from_day_number(r.get(0)?), r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
     }
 }
 

@@ -145,9 +145,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             "SELECT i.reason, count(*), sum(i.amount) FROM issues i WHERE {OPEN_ISSUE}
               GROUP BY i.reason ORDER BY sum(i.amount) DESC, i.reason"
         );
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![day_number(as_of)], issue_reason)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        super::rows(self.conn(), &sql, params![day_number(as_of)], issue_reason)
     }
 
     /// One customer's issues open at `as_of`, by reason (as the issues chart counts them).
@@ -156,9 +154,12 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             "SELECT i.reason, count(*), sum(i.amount) FROM issues i
               WHERE i.cid = ?2 AND {OPEN_ISSUE} GROUP BY i.reason"
         );
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![day_number(as_of), cid], issue_reason)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        super::rows(
+            self.conn(),
+            &sql,
+            params![day_number(as_of), cid],
+            issue_reason,
+        )
     }
 
     /// Every issue of a customer with its state as of `as_of`, newest first.
@@ -278,9 +279,12 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             "SELECT DISTINCT l.did FROM issues i CROSS JOIN issue_documents l ON l.issue_id = i.id
               WHERE {OPEN_AT} AND {which}"
         );
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params![day_number(as_of), cid], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        super::rows(
+            self.conn(),
+            &sql,
+            rusqlite::params![day_number(as_of), cid],
+            |r| r.get(0),
+        )
     }
 
     /// Whether one document is disputed at `as_of`.

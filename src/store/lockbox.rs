@@ -252,20 +252,14 @@ impl LockboxWriter<'_> {
         dids: &[i64],
         text: &str,
     ) -> Result<i64> {
-        self.tx
-            .prepare_cached(
-                "INSERT INTO issues (cid, at, collector, reason, amount, opened_date, text)
-                 VALUES (?1, ?2, ?3, 'short_payment', ?4, ?5, ?6)",
-            )?
-            .execute(params![cid, stamp.at, stamp.collector, amount, day, text])?;
-        let id = self.tx.last_insert_rowid();
-        let mut link = self.tx.prepare_cached(
+        super::insert_naming_documents(
+            &self.tx,
+            "INSERT INTO issues (cid, at, collector, reason, amount, opened_date, text)
+             VALUES (?1, ?2, ?3, 'short_payment', ?4, ?5, ?6)",
+            params![cid, stamp.at, stamp.collector, amount, day, text],
             "INSERT OR IGNORE INTO issue_documents (issue_id, did) VALUES (?1, ?2)",
-        )?;
-        for did in dids {
-            link.execute(params![id, did])?;
-        }
-        Ok(id)
+            dids,
+        )
     }
 
     /// Attaches a cheque image to payment `pid` of customer `cid` (the bytes stored once).

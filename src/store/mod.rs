@@ -434,14 +434,7 @@ impl Store {
         if !empty {
             return Ok(false);
         }
-        self.conn.busy_timeout(Duration::ZERO)?;
-        let mode = self
-            .conn
-            .query_row("PRAGMA journal_mode = DELETE", [], |r| {
-                r.get::<_, String>(0)
-            });
-        self.conn.busy_timeout(BUSY_TIMEOUT)?;
-        Ok(mode.is_ok_and(|m| m.eq_ignore_ascii_case("delete")))
+        self.rollback_journal_if_alone()
     }
 
     /// Before a write that mostly appends (a lockbox file's images): a rollback journal
@@ -501,6 +494,38 @@ impl Store {
             .conn
             .query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
+}
+
+/// Every row of `sql` (a cached statement) with `params`, each read by `row`, collected: the
+/// one shape of the store's readers of many rows.
+pub(crate) fn rows<T, C: FromIterator<T>>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<C> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Inserts a record that may name documents (`sql` with `values`) and links it to `dids`
+/// (`link`: the insert of one (record id, did) pair, a pair already there ignored); its id.
+/// A promise, an issue, an attachment, a deduction.
+pub(crate) fn insert_naming_documents(
+    conn: &Connection,
+    sql: &str,
+    values: impl rusqlite::Params,
+    link: &str,
+    dids: &[i64],
+) -> Result<i64> {
+    conn.prepare_cached(sql)?.execute(values)?;
+    let id = conn.last_insert_rowid();
+    let mut link = conn.prepare_cached(link)?;
+    for did in dids {
+        link.execute(rusqlite::params![id, did])?;
+    }
+    Ok(id)
 }
 
 /// Creates the database file readable by its owner only (0600), and the folders missing on

@@ -230,8 +230,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                LEFT JOIN promise_voids v ON v.promise_id = p.id
               WHERE {cond}"
         );
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+        super::rows(self.conn(), &sql, rusqlite::params_from_iter(args), |r| {
             let amount = money::from_units(r.get(4)?);
             let void_at: Option<String> = r.get(9)?;
             Ok(PromiseView {
@@ -261,8 +260,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                     remaining: amount,
                 },
             })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
     }
 
     fn attach_documents(

@@ -348,31 +348,28 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     /// The keys of the customers with activity in `scope` holding every word of `text`.
     pub fn activity_customers(&self, scope: SearchScope, text: &str) -> Result<HashSet<i64>> {
         let sql = activity_customers_sql(scope, "?1");
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map([fts_or_nothing(text)], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        super::rows(self.conn(), &sql, [fts_or_nothing(text)], |r| r.get(0))
     }
 
     /// The keys of the customers with a document whose number or id is `text` (see
     /// [`document_customers_sql`]).
     pub fn document_customers(&self, text: &str) -> Result<HashSet<i64>> {
         let sql = document_customers_sql("?1");
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map([text.trim()], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        super::rows(self.conn(), &sql, [text.trim()], |r| r.get(0))
     }
 
     /// The documents of customer `cid` whose number or id is `text` (see
     /// [`document_customers_sql`]): the document a search for it should land on.
     pub fn customer_documents_named(&self, cid: i64, text: &str) -> Result<Vec<String>> {
-        let mut stmt = self.conn().prepare_cached(
+        super::rows(
+            self.conn(),
             "SELECT d.id FROM documents d INDEXED BY documents_customer
               WHERE d.cid = ?2
                 AND (d.number = ?1 COLLATE NOCASE OR d.id IN (?1, upper(?1), lower(?1)))
               ORDER BY d.did",
-        )?;
-        let rows = stmt.query_map(params![text.trim(), cid], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            params![text.trim(), cid],
+            |r| r.get(0),
+        )
     }
 
     /// What the predicates of `filter` that look beyond the queue table let through (see

@@ -51,11 +51,12 @@ fn touches_sql() -> String {
 impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     /// Every customer's key and finance owner.
     pub fn finance_owners(&self) -> Result<Vec<(i64, Option<String>)>> {
-        let mut stmt = self
-            .conn()
-            .prepare_cached("SELECT cid, finance_owner FROM customers")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        super::rows(
+            self.conn(),
+            "SELECT cid, finance_owner FROM customers",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     }
 
     /// Touches from `from` through `to`, one per (collector, customer, day).
@@ -64,15 +65,18 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             "SELECT DISTINCT collector, cid, day FROM ({}) ORDER BY day",
             touches_sql()
         );
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![day_number(from), day_number(to)], |r| {
-            Ok(Touch {
-                collector: r.get(0)?,
-                cid: r.get(1)?,
-                day: from_day_number(r.get(2)?),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        super::rows(
+            self.conn(),
+            &sql,
+            params![day_number(from), day_number(to)],
+            |r| {
+                Ok(Touch {
+                    collector: r.get(0)?,
+                    cid: r.get(1)?,
+                    day: from_day_number(r.get(2)?),
+                })
+            },
+        )
     }
 
     /// Calls logged per collector from `from` through `to` (by the day of their timestamp).
@@ -81,11 +85,12 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             "SELECT collector, count(*) FROM calls WHERE {} BETWEEN ?1 AND ?2 GROUP BY collector",
             day_of("at")
         );
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![day_number(from), day_number(to)], |r| {
-            Ok((r.get(0)?, r.get::<_, i64>(1)?.unsigned_abs()))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        super::rows(
+            self.conn(),
+            &sql,
+            params![day_number(from), day_number(to)],
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.unsigned_abs())),
+        )
     }
 
     /// Per collector: money from payments applied to the documents of a customer they touched
@@ -123,14 +128,13 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
 
     /// Unread replies received by `as_of`, per customer.
     pub fn replies_waiting(&self, as_of: Date) -> Result<HashMap<i64, u64>> {
-        let mut stmt = self.conn().prepare_cached(
+        super::rows(
+            self.conn(),
             "SELECT cid, count(*) FROM replies INDEXED BY replies_unread
               WHERE read_at IS NULL AND received_date <= ?1 GROUP BY cid",
-        )?;
-        let rows = stmt.query_map([day_number(as_of)], |r| {
-            Ok((r.get(0)?, r.get::<_, i64>(1)?.unsigned_abs()))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            [day_number(as_of)],
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.unsigned_abs())),
+        )
     }
 
     /// The promises recorded from `from` through `as_of`, and those recorded earlier whose

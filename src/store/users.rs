@@ -135,20 +135,21 @@ impl<S: std::ops::Deref<Target = Store>> Users<S> {
 
     /// The system's activity log, oldest first.
     pub fn log(&self) -> Result<Vec<SystemLogEntry>> {
-        let mut stmt = self.conn().prepare_cached(
+        super::rows(
+            self.conn(),
             "SELECT id, at, actor, kind, subject, detail FROM system_log ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(SystemLogEntry {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                actor: r.get(2)?,
-                kind: r.get(3)?,
-                subject: r.get(4)?,
-                detail: r.get(5)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            [],
+            |r| {
+                Ok(SystemLogEntry {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    actor: r.get(2)?,
+                    kind: r.get(3)?,
+                    subject: r.get(4)?,
+                    detail: r.get(5)?,
+                })
+            },
+        )
     }
 }
 

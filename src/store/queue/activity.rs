@@ -70,38 +70,32 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         let next_day = (as_of + chrono::Days::new(1))
             .format("%Y-%m-%d")
             .to_string();
-        // The last call is contact, and kept apart too.
-        let mut stmt = self.conn().prepare(&format!(
-            "SELECT c.cid, max(c.at) FROM calls c WHERE c.at < ?1{} GROUP BY c.cid",
-            one("c.cid")
-        ))?;
-        let mut rows = stmt.query(params![next_day])?;
-        while let Some(r) = rows.next()? {
-            let at: String = r.get(1)?;
-            if let Some(d) = at.get(..10).and_then(crate::domain::date::parse_iso) {
-                let d = day_number(d);
-                let a = out.entry(r.get(0)?).or_default();
-                a.last_contact = a.last_contact.max(Some(d));
-                a.last_call = Some((d, day - d));
+        // The day of the latest timestamp per customer in `table`, to `each` (cid, day).
+        let latest_days = |table: &str, each: &mut dyn FnMut(i64, i32)| -> Result<()> {
+            let mut stmt = self.conn().prepare(&format!(
+                "SELECT t.cid, max(t.at) FROM {table} t WHERE t.at < ?1{} GROUP BY t.cid",
+                one("t.cid")
+            ))?;
+            let mut rows = stmt.query(params![next_day])?;
+            while let Some(r) = rows.next()? {
+                let at: String = r.get(1)?;
+                if let Some(d) = at.get(..10).and_then(crate::domain::date::parse_iso) {
+                    each(r.get(0)?, day_number(d));
+                }
             }
-        }
-        drop(rows);
-        drop(stmt);
+            Ok(())
+        };
+        // The last call is contact, and kept apart too.
+        latest_days("calls", &mut |cid, d| {
+            let a = out.entry(cid).or_default();
+            a.last_contact = a.last_contact.max(Some(d));
+            a.last_call = Some((d, day - d));
+        })?;
         let mut contact = |cid: i64, d: i32| {
             let last = &mut out.entry(cid).or_default().last_contact;
             *last = (*last).max(Some(d));
         };
-        let mut stmt = self.conn().prepare(&format!(
-            "SELECT n.cid, max(n.at) FROM notes n WHERE n.at < ?1{} GROUP BY n.cid",
-            one("n.cid")
-        ))?;
-        let mut rows = stmt.query(params![next_day])?;
-        while let Some(r) = rows.next()? {
-            let at: String = r.get(1)?;
-            if let Some(d) = at.get(..10).and_then(crate::domain::date::parse_iso) {
-                contact(r.get(0)?, day_number(d));
-            }
-        }
+        latest_days("notes", &mut contact)?;
         let dated = [
             format!(
                 "SELECT cid, max(opened_date) FROM issues WHERE opened_date <= ?1{c} GROUP BY cid",
@@ -253,15 +247,11 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     /// The receipts (date, amount) applied to a promise's documents, or to any of the
     /// customer's documents when the promise names none.
     pub fn promise_receipts(&self, promise_id: i64, cid: i64) -> Result<Vec<(Date, Decimal)>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT a.date, a.amount FROM applications a JOIN documents d ON d.did = a.did
+        crate::store::rows(self.conn(), "SELECT a.date, a.amount FROM applications a JOIN documents d ON d.did = a.did
               WHERE d.cid = ?2
                 AND (NOT EXISTS (SELECT 1 FROM promise_documents pd WHERE pd.promise_id = ?1)
-                     OR a.did IN (SELECT pd.did FROM promise_documents pd WHERE pd.promise_id = ?1))",
-        )?;
-        let rows = stmt.query_map(params![promise_id, cid], |r| {
+                     OR a.did IN (SELECT pd.did FROM promise_documents pd WHERE pd.promise_id = ?1))", params![promise_id, cid], |r| {
             Ok((from_day_number(r.get(0)?), money::from_units(r.get(1)?)))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
     }
 }
