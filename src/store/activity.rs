@@ -2,8 +2,12 @@
 //!
 //! The timeline gathers every record of a customer — notes, calls, promises (with their
 //! derived state), issues (with their resolves and reopens), follow-ups, owner changes,
-//! reminders sent and replies — newest first. The queue's tabs (promises due or broken, follow-ups due,
-//! open disputes) are computed over every customer in a few indexed queries.
+//! reminders sent and replies — newest first. The queue's tabs (promises due or broken,
+//! follow-ups due, open disputes) are computed over every customer in a few indexed queries.
+//!
+//! This module also declares [`Activity`], the activity's type over the store; its other
+//! methods live beside their SQL in `action_writes` (the collector actions),
+//! `activity_log`, `attachments`, `issues`, `promises`, `search` and `team`.
 
 use super::Store;
 use super::attachments::AttachmentView;

@@ -10,6 +10,10 @@
 //! (their balance now is their balance then), and those with applications after D, found
 //! from the applications dated after D (the index `applications_date`, a range) and read in
 //! key order. For one customer, its own rows through its indexes.
+//!
+//! This module also declares [`Ledger`], the ledger's type over the store; its other methods
+//! live beside their SQL in `customers`, `documents`, `payments`, `rates`, `import`,
+//! `lockbox`, `statement`, `history` and `customer_detail`.
 
 use super::Store;
 use crate::Result;

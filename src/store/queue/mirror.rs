@@ -360,7 +360,7 @@ impl QueueMirror {
 
     /// The rows of every tab for a query's scope and filter, as [`Queue::counts`]
     /// counts them in SQL; `matches`: what the filter's predicates that look beyond the
-    /// table let through ([`Activity::filter_matches`]).
+    /// table let through ([`Activity::filter_matches`](crate::store::Activity::filter_matches)).
     pub fn counts(&self, query: &QueueQuery, matches: &FilterMatches) -> QueueCounts {
         let mut counts = [0u64; Tab::COUNT];
         let mine_fallback = self.each_selected(query, matches, |row| {
