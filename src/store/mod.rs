@@ -22,10 +22,10 @@
 //! with the base currency every aggregate converts to.
 
 /// One aggregate's type over the store (`Store::users`, `Store::ledger`, …): its reads over
-/// `&Store` (`$read`), its changes over `&mut Store` (`$change`), the way atuin keeps one store
-/// per record kind. `$what` completes "The … , to read." in the two accessors' docs.
+/// `&Store` (`$read`), its changes, if it has any, over `&mut Store` (`$change`), the way atuin
+/// keeps one store per record kind. `$what` completes "The …, to read." in the accessors' docs.
 macro_rules! aggregate {
-    ($(#[$doc:meta])* $name:ident, $read:ident, $change:ident, $what:literal) => {
+    ($(#[$doc:meta])* $name:ident, $read:ident, $($change:ident,)? $what:literal) => {
         $(#[$doc])*
         pub struct $name<S> {
             pub(in crate::store) store: S,
@@ -37,15 +37,16 @@ macro_rules! aggregate {
                 $name { store: self }
             }
 
-            #[doc = concat!("The ", $what, ", to change.")]
-            pub fn $change(&mut self) -> $name<&mut crate::store::Store> {
-                $name { store: self }
-            }
+            $(
+                #[doc = concat!("The ", $what, ", to change.")]
+                pub fn $change(&mut self) -> $name<&mut crate::store::Store> {
+                    $name { store: self }
+                }
+            )?
         }
 
         impl<S: std::ops::Deref<Target = crate::store::Store>> $name<S> {
             /// The store's connection.
-            #[allow(dead_code)]
             pub(in crate::store) fn conn(&self) -> &rusqlite::Connection {
                 self.store.conn()
             }

@@ -11,6 +11,9 @@
 //! [`tab_counts`] and their in-memory [`mirror`] under a typed filter, `paging`, the
 //! `filter_sql` both of those mean, the forecast's [`risk`], and the [`row_refresh`] of one
 //! customer after a save.
+//!
+//! [`Queue`] is the queue's type over the store (`store.queue()`); each of those files adds its
+//! methods to it.
 
 pub mod activity;
 mod filter_sql;
@@ -28,7 +31,6 @@ super::aggregate!(
     /// its writes need no `&mut`.
     Queue,
     queue,
-    queue_mut,
     "collector's queue (the connection's TEMP table)"
 );
 
