@@ -396,19 +396,20 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             },
             None,
         )?;
-        out.extend(self.promise_entries(cid, as_of, grace_days)?);
+        self.promise_entries(cid, as_of, grace_days, &mut out)?;
         out.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| b.at.cmp(&a.at)));
         out.truncate(DETAIL_LIMIT as usize);
         Ok(out)
     }
 
-    /// Promises and their voids, with each promise's state at `as_of`.
+    /// Promises and their voids, with each promise's state at `as_of`, added to `out`.
     fn promise_entries(
         &self,
         cid: i64,
         as_of: Date,
         grace_days: u32,
-    ) -> Result<Vec<ActivityEntry>> {
+        out: &mut Vec<ActivityEntry>,
+    ) -> Result<()> {
         let day = day_number(as_of);
         let void_day = day_of("v.at");
         let mut stmt = self.conn().prepare_cached(&format!(
@@ -448,7 +449,6 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 ))
             })?
             .collect::<rusqlite::Result<_>>()?;
-        let mut out = Vec::new();
         for (id, promise, at, collector, text, void) in rows {
             let receipts = self.store.activity().promise_receipts(id, cid)?;
             let progress = promise_progress(&promise, &receipts, as_of, grace_days);
@@ -491,7 +491,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 });
             }
         }
-        Ok(out)
+        Ok(())
     }
 }
 
