@@ -4,6 +4,7 @@
 
 mod fixture;
 
+use fixture::Portfolio;
 use lettre::Message;
 use owed::domain::aging::AgingBounds;
 use owed::domain::date::day_number;
@@ -12,35 +13,13 @@ use owed::domain::{Date, Decimal};
 use owed::engage::facts::{Facts, Needs, parse_custom};
 use owed::engage::outbox::{self, Mailer, RetryPolicy, SendError, SendSettings};
 use owed::engage::{Cycles, Plan, PlanSettings, cycle, plan};
-use owed::import::{ImportOptions, import_paths};
-use owed::report::Portfolio;
+use owed::report::Portfolio as Figures;
 use owed::report::metrics::Metrics;
 use owed::store::Store;
 use owed::store::activity::CustomerFlags;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-const CUSTOMERS: &str = "id,name,email,finance_owner,auto_collection
-C1,Acme,a@acme.example,alice,off
-C2,Beta,b@beta.example,bob,off
-C3,Gamma,g@gamma.example,alice,off
-C4,Delta,,alice,off
-C5,Eps,e@eps.example,alice,on
-C6,Zeta,z@zeta.example,alice,off
-";
-const DOCUMENTS: &str = "id,customer_id,type,doc_date,due_date,amount,currency
-I1,C1,invoice,2026-02-19,2026-03-21,500.00,USD
-I2,C2,invoice,2026-03-26,2026-04-25,300.00,USD
-I3,C2,invoice,2026-03-28,2026-04-27,200.00,USD
-I4,C3,invoice,2026-03-11,2026-04-10,1000.00,USD
-I5,C4,invoice,2026-03-21,2026-04-20,100.00,USD
-I6,C5,invoice,2026-03-16,2026-04-15,250.00,USD
-I7,C6,invoice,2026-04-15,2026-05-15,90.00,USD
-";
-const PAYMENTS: &str = "id,customer_id,date,amount,currency,status,method
-P1,C5,2026-04-16,250.00,USD,failure,card
-";
 
 const DUNNING: &str = r#"name = "Dunning"
 customer = "overdue > 0"
@@ -75,35 +54,16 @@ struct World {
 }
 
 impl World {
-    /// This file's portfolio with `cycle_files`.
+    /// The fixture's engagement portfolio with `cycle_files`.
     fn new(cycle_files: &[(&str, &str)]) -> World {
-        World::with_data(
-            |data| {
-                std::fs::write(data.join("customers.csv"), CUSTOMERS).unwrap();
-                std::fs::write(data.join("documents.csv"), DOCUMENTS).unwrap();
-                std::fs::write(data.join("payments.csv"), PAYMENTS).unwrap();
-            },
-            cycle_files,
-        )
+        World::with(Portfolio::engagement(), cycle_files)
     }
 
-    /// The portfolio `write_data` writes into the import folder, with `cycle_files`.
-    fn with_data(write_data: impl FnOnce(&Path), cycle_files: &[(&str, &str)]) -> World {
+    /// `portfolio` imported, with `cycle_files`.
+    fn with(portfolio: Portfolio, cycle_files: &[(&str, &str)]) -> World {
         let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        std::fs::create_dir_all(&data).unwrap();
-        write_data(&data);
+        let store = portfolio.import(dir.path());
         let db = dir.path().join("owed.db");
-        let mut store = Store::open_or_create(&db).unwrap();
-        import_paths(
-            &mut store,
-            &[data],
-            &ImportOptions {
-                base_currency: "USD".into(),
-                progress: false,
-            },
-        )
-        .unwrap();
         let cycles_dir = dir.path().join("cycles");
         std::fs::create_dir_all(cycles_dir.join("templates")).unwrap();
         std::fs::write(
@@ -180,9 +140,14 @@ impl World {
 
     /// The metrics bar as of `as_of`.
     fn metrics(&self, as_of: Date) -> Metrics {
-        let p =
-            Portfolio::compute(&self.store, as_of, None, &AgingBounds::default(), "USD").unwrap();
+        let p = Figures::compute(&self.store, as_of, None, &AgingBounds::default(), "USD").unwrap();
         Metrics::compute(&self.store, &p, 3).unwrap()
+    }
+
+    /// Imports `portfolio` into the world's store (again: the import upserts by id).
+    fn import(&mut self, portfolio: Portfolio) {
+        let csv = self.db.with_file_name("again");
+        portfolio.import_into(&mut self.store, &csv);
     }
 
     fn sql(&self, sql: &str) {
@@ -329,12 +294,9 @@ fn sent_documents_are_not_planned_again_and_earlier_reminders_count_as_passed() 
     assert!(w.summary(day(2026, 5, 1)).is_empty());
     // A month later C2's documents are 35 and 33 days overdue: "Firm" for both.
     // A new invoice of C2 joins the reminder it has not had.
-    w.sql(&format!(
-        "INSERT INTO documents (id, cid, kind, doc_date, due_date, amount, currency, rate)
-           SELECT 'I8', cid, 'invoice', {}, {}, 100000, 'USD', '1' FROM customers WHERE id = 'C2'",
-        day_number(day(2026, 3, 29)),
-        day_number(day(2026, 4, 28))
-    ));
+    w.import(
+        Portfolio::engagement().with_document("I8,C2,invoice,2026-03-29,2026-04-28,10.00,USD"),
+    );
     let later = w.summary(day(2026, 5, 30));
     assert!(
         later.contains(&entry("Dunning", "Firm", "C2", &["I2", "I3", "I8"])),
@@ -345,16 +307,9 @@ fn sent_documents_are_not_planned_again_and_earlier_reminders_count_as_passed() 
 
 #[test]
 fn disputed_documents_leave_dunning_until_resolved() {
-    let w = World::new(&[("dunning.toml", DUNNING)]);
-    let d = day_number(day(2026, 4, 20));
-    w.sql(&format!(
-        "INSERT INTO issues (id, cid, at, collector, reason, amount, opened_date)
-           SELECT 1, cid, 'x', 'alice', 'pricing', 1000000, {d} FROM customers WHERE id = 'C3';
-         INSERT INTO issue_documents (issue_id, did) SELECT 1, did FROM documents WHERE id = 'I4';
-         INSERT INTO issues (id, cid, at, collector, reason, amount, opened_date)
-           SELECT 2, cid, 'x', 'alice', 'service', 10000, {d} FROM customers WHERE id = 'C2';
-         INSERT INTO issue_documents (issue_id, did) SELECT 2, did FROM documents WHERE id = 'I2';"
-    ));
+    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    fixture::dispute(&mut w.store, "2026-04-20", "C3", "100", &["I4"]);
+    fixture::dispute(&mut w.store, "2026-04-20", "C2", "1", &["I2"]);
     let s = w.summary(day(2026, 4, 30));
     assert!(!s.iter().any(|e| e.2 == "C3"), "{s:?}");
     // C2 keeps its undisputed invoice only.
@@ -365,30 +320,18 @@ fn disputed_documents_leave_dunning_until_resolved() {
     // Before the issue was opened, I4 was still dunned.
     assert!(w.customers(day(2026, 4, 19)).contains(&"C3".to_string()));
     // Resolved on 2026-04-28: back in the plan from then on.
-    w.sql(&format!(
-        "INSERT INTO issue_events (issue_id, at, collector, kind, event_date)
-         VALUES (1, 'x', 'alice', 'resolve', {})",
-        day_number(day(2026, 4, 28))
-    ));
+    let stamp = fixture::stamp;
+    owed::actions::resolve(&mut w.store, &stamp("2026-04-28"), "1", None).unwrap();
     assert!(w.customers(day(2026, 4, 30)).contains(&"C3".to_string()));
     // Reopened: out again.
-    w.sql(&format!(
-        "INSERT INTO issue_events (issue_id, at, collector, kind, event_date)
-         VALUES (1, 'x', 'alice', 'reopen', {})",
-        day_number(day(2026, 4, 29))
-    ));
+    owed::actions::reopen(&mut w.store, &stamp("2026-04-29"), "1", None).unwrap();
     assert!(!w.customers(day(2026, 4, 30)).contains(&"C3".to_string()));
 }
 
 #[test]
 fn an_open_promise_pauses_the_customer_until_its_date() {
-    let w = World::new(&[("dunning.toml", DUNNING)]);
-    w.sql(&format!(
-        "INSERT INTO promises (id, cid, at, collector, amount, promised_date, recorded_date)
-           SELECT 1, cid, 'x', 'alice', 5000000, {}, {} FROM customers WHERE id = 'C2'",
-        day_number(day(2026, 5, 5)),
-        day_number(day(2026, 4, 28))
-    ));
+    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    fixture::promise(&mut w.store, "2026-04-28", "C2", "500", "2026-05-05", &[]);
     let plan = w.plan(day(2026, 4, 30));
     assert!(!plan.entries.iter().any(|e| e.customer_id == "C2"));
     assert_eq!(plan.paused.len(), 1);
@@ -396,26 +339,22 @@ fn an_open_promise_pauses_the_customer_until_its_date() {
     assert!(!w.customers(day(2026, 5, 5)).contains(&"C2".to_string()));
     assert!(w.customers(day(2026, 5, 6)).contains(&"C2".to_string()));
     // A voided promise pauses nothing.
-    w.sql("INSERT INTO promise_voids (promise_id, at, collector) VALUES (1, 'x', 'alice')");
+    let stamp = fixture::stamp("2026-04-29");
+    owed::actions::void_promise(&mut w.store, &stamp, "1", None).unwrap();
     assert!(w.customers(day(2026, 4, 30)).contains(&"C2".to_string()));
 }
 
 #[test]
 fn a_kept_promise_no_longer_pauses() {
-    let w = World::new(&[("dunning.toml", DUNNING)]);
     // C2 promised 300 by 2026-05-05, and 300 were applied to its documents on 2026-04-29.
-    w.sql(&format!(
-        "INSERT INTO promises (id, cid, at, collector, amount, promised_date, recorded_date)
-           SELECT 1, cid, 'x', 'alice', 3000000, {p}, {r} FROM customers WHERE id = 'C2';
-         INSERT INTO payments (pid, id, cid, date, amount, currency, rate, status)
-           SELECT 99, 'P99', cid, {a}, 3000000, 'USD', '1', 'success' FROM customers WHERE id = 'C2';
-         INSERT INTO applications (source_pid, did, amount, date)
-           SELECT 99, did, 3000000, {a} FROM documents WHERE id = 'I2';
-         UPDATE documents SET applied = 3000000, last_applied = {a} WHERE id = 'I2';",
-        p = day_number(day(2026, 5, 5)),
-        r = day_number(day(2026, 4, 28)),
-        a = day_number(day(2026, 4, 29)),
-    ));
+    let paid = Portfolio::engagement()
+        .with_payment("P99,C2,2026-04-29,300.00,USD,success,bank_transfer")
+        .file(
+            "applications.csv",
+            "source_id,document_id,amount,date\nP99,I2,300.00,2026-04-29\n",
+        );
+    let mut w = World::with(paid, &[("dunning.toml", DUNNING)]);
+    fixture::promise(&mut w.store, "2026-04-28", "C2", "300", "2026-05-05", &[]);
     let s = w.summary(day(2026, 4, 30));
     assert!(
         s.contains(&entry("Dunning", "Friendly", "C2", &["I3"])),
@@ -451,7 +390,7 @@ fn a_hold_keeps_a_customer_out_until_its_last_day() {
 
 #[test]
 fn payment_rules_read_the_latest_attempt() {
-    let w = World::new(&[("cards.toml", CARDS), ("dunning.toml", DUNNING)]);
+    let mut w = World::new(&[("cards.toml", CARDS), ("dunning.toml", DUNNING)]);
     let s = w.summary(day(2026, 4, 30));
     let cards: Vec<_> = s.iter().filter(|e| e.0 == "Cards").collect();
     assert_eq!(cards, vec![&entry("Cards", "Update card", "C5", &["I6"])]);
@@ -466,11 +405,7 @@ fn payment_rules_read_the_latest_attempt() {
         "{skipped:?}"
     );
     // A successful attempt afterwards: the card cycle lets go.
-    w.sql(&format!(
-        "INSERT INTO payments (id, cid, date, amount, currency, rate, status, method)
-           SELECT 'P2', cid, {}, 1000, 'USD', '1', 'success', 'card' FROM customers WHERE id = 'C5'",
-        day_number(day(2026, 4, 20))
-    ));
+    w.import(Portfolio::engagement().with_payment("P2,C5,2026-04-20,0.10,USD,success,card"));
     assert!(!w.summary(day(2026, 4, 30)).iter().any(|e| e.0 == "Cards"));
 }
 
@@ -760,21 +695,13 @@ fn a_manual_reminder_previews_and_sends_once_a_day() {
 #[test]
 fn a_manual_reminder_goes_to_the_primary_billing_contact_else_the_customer() {
     use owed::engage::manual;
-    let mut w = World::with_data(
-        |data| {
-            std::fs::write(data.join("customers.csv"), CUSTOMERS).unwrap();
-            std::fs::write(data.join("documents.csv"), DOCUMENTS).unwrap();
-            std::fs::write(data.join("payments.csv"), PAYMENTS).unwrap();
-            std::fs::write(
-                data.join("contacts.csv"),
-                "customer_id,name,email,phone,role,primary\n\
-                 C2,Esme,esme@beta.example,,escalation,yes\n\
-                 C2,Bo,bo@beta.example,,billing,no\n\
-                 C2,Bill,bill@beta.example,,billing,yes\n\
-                 C4,Dee,dee@delta.example,,billing,yes\n",
-            )
-            .unwrap();
-        },
+    let contacts = "customer_id,name,email,phone,role,primary\n\
+                    C2,Esme,esme@beta.example,,escalation,yes\n\
+                    C2,Bo,bo@beta.example,,billing,no\n\
+                    C2,Bill,bill@beta.example,,billing,yes\n\
+                    C4,Dee,dee@delta.example,,billing,yes\n";
+    let mut w = World::with(
+        Portfolio::engagement().file("contacts.csv", contacts),
         &[("dunning.toml", DUNNING)],
     );
     let t = manual::templates(&mut w.cycles).unwrap()[0].clone();
@@ -794,7 +721,7 @@ fn a_manual_reminder_goes_to_the_primary_billing_contact_else_the_customer() {
 
 /// The actions' fixture: K1 and K3 in USD, K2 in EUR at 1.10 USD from April.
 fn fixture_world(cycle_files: &[(&str, &str)]) -> World {
-    World::with_data(fixture::write_fixture, cycle_files)
+    World::with(Portfolio::actions(), cycle_files)
 }
 
 #[test]
