@@ -3,6 +3,9 @@
 //! `min_days_between`, reminder-level rules, `before_due_days`, promise reminders, the added
 //! fields and values of the rule language, and template totals in the customer's currency.
 
+mod fixture;
+
+use fixture::Portfolio;
 use lettre::Message;
 use owed::domain::Date;
 use owed::domain::date::day_number;
@@ -10,7 +13,6 @@ use owed::domain::rules::{self, CustomFields, Level};
 use owed::engage::outbox::{self, Mailer, RetryPolicy, SendError, SendSettings};
 use owed::engage::plan::SkipReason;
 use owed::engage::{Cycles, Plan, PlanSettings, cycle, plan};
-use owed::import::{ImportOptions, import_paths};
 use owed::store::Store;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -35,25 +37,11 @@ fn cycle_file(name: &str, extra: &str, reminder: &str) -> String {
 }
 
 impl World {
-    /// `files` (name, csv) imported; `cycle_files` (name, toml) loaded with `custom` types.
-    fn new(files: &[(&str, &str)], cycle_files: &[(&str, &str)], custom: &CustomFields) -> World {
+    /// `portfolio` imported; `cycle_files` (name, toml) loaded with `custom` types.
+    fn new(portfolio: Portfolio, cycle_files: &[(&str, &str)], custom: &CustomFields) -> World {
         let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        std::fs::create_dir_all(&data).unwrap();
-        for (name, text) in files {
-            std::fs::write(data.join(name), text).unwrap();
-        }
+        let store = portfolio.import(dir.path());
         let db = dir.path().join("owed.db");
-        let mut store = Store::open_or_create(&db).unwrap();
-        import_paths(
-            &mut store,
-            &[data],
-            &ImportOptions {
-                base_currency: "USD".into(),
-                progress: false,
-            },
-        )
-        .unwrap();
         let cycles_dir = dir.path().join("cycles");
         std::fs::create_dir_all(cycles_dir.join("templates")).unwrap();
         std::fs::write(
@@ -185,7 +173,13 @@ fn skip(c: &str, r: &str, cust: &str, why: SkipReason) -> (String, String, Strin
     (c.into(), r.into(), cust.into(), why)
 }
 
-const ONE_CUSTOMER: &str = "id,name,email\nK,Kite Ltd,ap@kite.example\n";
+/// Kite Ltd (`K`, with an email) and `docs`.
+fn kite(docs: &str) -> Portfolio {
+    let customers = "id,name,email\nK,Kite Ltd,ap@kite.example\n";
+    Portfolio::new()
+        .file("customers.csv", customers)
+        .file("documents.csv", docs)
+}
 
 #[test]
 fn two_cycles_would_email_one_customer_the_higher_priority_wins() {
@@ -195,7 +189,7 @@ fn two_cycles_would_email_one_customer_the_higher_priority_wins() {
     let gentle = cycle_file("Key accounts", "priority = 10", "after_due_days = 7");
     let hard = cycle_file("Standard", "priority = 1", "after_due_days = 3");
     let w = World::new(
-        &[("customers.csv", ONE_CUSTOMER), ("documents.csv", docs)],
+        kite(docs),
         &[("a.toml", &hard), ("b.toml", &gentle)],
         &CustomFields::default(),
     );
@@ -228,7 +222,7 @@ fn equal_priorities_go_by_cycle_name() {
     let a = cycle_file("Alpha", "", "after_due_days = 3");
     let b = cycle_file("Beta", "", "after_due_days = 3");
     let w = World::new(
-        &[("customers.csv", ONE_CUSTOMER), ("documents.csv", docs)],
+        kite(docs),
         &[("b.toml", &b), ("a.toml", &a)],
         &CustomFields::default(),
     );
@@ -259,7 +253,7 @@ I1,K,invoice,2026-03-02,2026-04-01,300.00
 I2,K,invoice,2026-04-01,2026-05-01,200.00
 ";
     let mut w = World::new(
-        &[("customers.csv", ONE_CUSTOMER), ("documents.csv", docs)],
+        kite(docs),
         &[("dunning.toml", DUNNING)],
         &CustomFields::default(),
     );
@@ -337,7 +331,9 @@ document = "balance >= 1000"
 template = "templates/t.md"
 "#;
     let mut w = World::new(
-        &[("customers.csv", customers), ("documents.csv", docs)],
+        Portfolio::new()
+            .file("customers.csv", customers)
+            .file("documents.csv", docs),
         &[("dunning.toml", cycle)],
         &CustomFields::default(),
     );
@@ -373,7 +369,7 @@ I2,K,invoice,2026-04-20,2026-05-20,80.00
         "before_due_days = 3\ndocument = \"due_date between today and in 3 days\"",
     );
     let mut w = World::new(
-        &[("customers.csv", ONE_CUSTOMER), ("documents.csv", docs)],
+        kite(docs),
         &[("soon.toml", &soon)],
         &CustomFields::default(),
     );
@@ -402,15 +398,6 @@ I2,K,invoice,2026-04-20,2026-05-20,80.00
     assert!(e.to_string().contains("give one"), "{e}");
 }
 
-fn promise(w: &World, customer: &str, recorded: &str, promised: &str, amount_units: i64) {
-    w.sql(&format!(
-        "INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date)
-           SELECT cid, 'x', 'alice', {amount_units}, {}, {} FROM customers WHERE id = '{customer}'",
-        day_number(day(promised)),
-        day_number(day(recorded))
-    ));
-}
-
 #[test]
 fn a_promise_reminder_goes_out_the_day_before_the_promise_and_a_broken_promise_the_day_after() {
     let docs =
@@ -425,8 +412,8 @@ fn a_promise_reminder_goes_out_the_day_before_the_promise_and_a_broken_promise_t
         "priority = 20\npause_on_promise = false\ncustomer = \"next_p2p_date = 1 days ago\"",
         "",
     );
-    let w = World::new(
-        &[("customers.csv", ONE_CUSTOMER), ("documents.csv", docs)],
+    let mut w = World::new(
+        kite(docs),
         &[
             ("dunning.toml", DUNNING),
             ("promise.toml", &reminder),
@@ -435,7 +422,7 @@ fn a_promise_reminder_goes_out_the_day_before_the_promise_and_a_broken_promise_t
         &CustomFields::default(),
     );
     // K promised on 1 May to pay 400 by 10 May.
-    promise(&w, "K", "2026-05-01", "2026-05-10", 4_000_000);
+    fixture::promise(&mut w.store, "2026-05-01", "K", "400", "2026-05-10", &[]);
     // Dunning pauses on the open promise; the promise rules do not hold yet.
     assert!(w.sends("2026-05-08").is_empty());
     let cid = w.store.customer_key("K").unwrap().unwrap();
@@ -513,11 +500,10 @@ PB1,B,2026-04-25,10.00,success,bank_transfer,,
         .collect();
     let cycle_files: Vec<(&str, &str)> = named.iter().map(|(n, t)| (n.as_str(), *t)).collect();
     let w = World::new(
-        &[
-            ("customers.csv", customers),
-            ("documents.csv", docs),
-            ("payments.csv", payments),
-        ],
+        Portfolio::new()
+            .file("customers.csv", customers)
+            .file("documents.csv", docs)
+            .file("payments.csv", payments),
         &cycle_files,
         &custom,
     );
@@ -603,11 +589,10 @@ G2,G,invoice,2026-04-02,2026-04-16,50.40
 ";
     let rates = "date,currency,rate\n2026-03-01,GBP,1.25\n";
     let w = World::new(
-        &[
-            ("exchange_rates.csv", rates),
-            ("customers.csv", customers),
-            ("documents.csv", docs),
-        ],
+        Portfolio::new()
+            .file("exchange_rates.csv", rates)
+            .file("customers.csv", customers)
+            .file("documents.csv", docs),
         &[("dunning.toml", DUNNING)],
         &CustomFields::default(),
     );
@@ -649,11 +634,10 @@ I3,M,invoice,2026-03-01,2026-03-31,100.00
         "after_due_days = 3\nto = [\"escalation\"]\ncc = [\"billing\", \"ap\"]",
     );
     let w = World::new(
-        &[
-            ("customers.csv", customers),
-            ("contacts.csv", contacts),
-            ("documents.csv", docs),
-        ],
+        Portfolio::new()
+            .file("customers.csv", customers)
+            .file("contacts.csv", contacts)
+            .file("documents.csv", docs),
         &[("e.toml", &escalate)],
         &CustomFields::default(),
     );
@@ -706,7 +690,9 @@ I3,L,invoice,2026-03-21,2026-04-20,100.00
 I4,M,invoice,2026-04-01,2026-05-01,50.00
 ";
     let mut w = World::new(
-        &[("customers.csv", customers), ("documents.csv", docs)],
+        Portfolio::new()
+            .file("customers.csv", customers)
+            .file("documents.csv", docs),
         &[("dunning.toml", DUNNING)],
         &CustomFields::default(),
     );
