@@ -2,13 +2,14 @@
 //! human report, and backtests that only ever see what was known at each cutoff.
 
 mod common;
+mod fixture;
 mod snapshot;
 
 use common::{owed_in, stderr, stdout};
+use fixture::Portfolio;
 use owed::domain::date::parse_iso;
 use owed::domain::forecast::{Model, ModelConfig, RiskLevel};
 use owed::domain::{Date, Decimal};
-use owed::import::{ImportOptions, import_paths};
 use owed::store::Store;
 use owed::store::history::HistoryQuery;
 use serde_json::Value;
@@ -27,7 +28,7 @@ fn plus(date: Date, n: i64) -> Date {
 /// noise, one invoice in ten disputed-slow), paid by `paid_through`; documents dated after
 /// `dated_through` are left out. Rows are written in date order, so a shorter export has the
 /// same keys for the same documents.
-fn portfolio(dated_through: Date, paid_through: Date) -> Vec<(&'static str, String)> {
+fn portfolio(dated_through: Date, paid_through: Date) -> Portfolio {
     let mut customers = String::from("id,name,currency\n");
     let mut documents = String::from("id,customer_id,type,doc_date,due_date,amount,currency\n");
     let mut payments = String::from("id,customer_id,date,amount,currency\n");
@@ -60,27 +61,11 @@ fn portfolio(dated_through: Date, paid_through: Date) -> Vec<(&'static str, Stri
             applications.push_str(&format!("P{id},{id},{amount}.00,{settle}\n"));
         }
     }
-    vec![
-        ("customers.csv", customers),
-        ("documents.csv", documents),
-        ("payments.csv", payments),
-        ("applications.csv", applications),
-    ]
-}
-
-fn import(dir: &Path, files: &[(&str, String)]) -> Store {
-    let csv = dir.join("csv");
-    std::fs::create_dir_all(&csv).unwrap();
-    for (name, text) in files {
-        std::fs::write(csv.join(name), text).unwrap();
-    }
-    let mut store = Store::open_or_create(&dir.join("owed.db")).unwrap();
-    let options = ImportOptions {
-        base_currency: "USD".into(),
-        progress: false,
-    };
-    import_paths(&mut store, &[csv], &options).unwrap();
-    store
+    Portfolio::new()
+        .file("customers.csv", customers)
+        .file("documents.csv", documents)
+        .file("payments.csv", payments)
+        .file("applications.csv", applications)
 }
 
 const AS_OF: &str = "2026-02-15";
@@ -113,7 +98,7 @@ fn money(v: &Value) -> Decimal {
 #[test]
 fn forecast_json_has_the_spec_shape() {
     let dir = tempfile::tempdir().unwrap();
-    import(dir.path(), &portfolio(d(AS_OF), d(AS_OF)));
+    portfolio(d(AS_OF), d(AS_OF)).import(dir.path());
     let json = forecast_json(dir.path());
     assert_eq!(json["as_of"], AS_OF);
     assert_eq!(json["currency"], "USD");
@@ -233,7 +218,7 @@ fn forecast_json_has_the_spec_shape() {
 #[test]
 fn forecast_table_for_people() {
     let dir = tempfile::tempdir().unwrap();
-    import(dir.path(), &portfolio(d(AS_OF), d(AS_OF)));
+    portfolio(d(AS_OF), d(AS_OF)).import(dir.path());
     let db = dir.path().join("owed.db");
     let out = owed_in(
         dir.path(),
@@ -277,9 +262,9 @@ fn payments_after_the_cutoff_do_not_influence_predictions_at_it() {
     let cutoff = d("2025-11-20");
     // The full history, and an export made on the cutoff day.
     let full_dir = tempfile::tempdir().unwrap();
-    let full = import(full_dir.path(), &portfolio(d(AS_OF), d(AS_OF)));
+    let full = portfolio(d(AS_OF), d(AS_OF)).import(full_dir.path());
     let then_dir = tempfile::tempdir().unwrap();
-    let then = import(then_dir.path(), &portfolio(cutoff, cutoff));
+    let then = portfolio(cutoff, cutoff).import(then_dir.path());
     let from_full = predictions_at(&full, cutoff);
     let from_then = predictions_at(&then, cutoff);
     assert!(from_full.len() >= 12);
@@ -291,7 +276,7 @@ fn payments_after_the_cutoff_do_not_influence_predictions_at_it() {
 #[test]
 fn backtest_scores_cutoffs_against_what_happened() {
     let dir = tempfile::tempdir().unwrap();
-    import(dir.path(), &portfolio(d(AS_OF), d(AS_OF)));
+    portfolio(d(AS_OF), d(AS_OF)).import(dir.path());
     let db = dir.path().join("owed.db");
     let db = db.to_str().unwrap();
     let args = [
@@ -425,10 +410,10 @@ fn backtest_scores_cutoffs_against_what_happened() {
 #[test]
 fn engagement_rules_read_payment_risk() {
     let dir = tempfile::tempdir().unwrap();
-    let mut files = portfolio(d(AS_OF), d(AS_OF));
+    let files = portfolio(d(AS_OF), d(AS_OF));
     // Emails, so that the plan has somewhere to send.
-    files[0].1 = files[0]
-        .1
+    let customers: String = files
+        .text("customers.csv")
         .replace("id,name,currency", "id,name,email,currency")
         .lines()
         .map(|line| match line.split_once(',') {
@@ -440,18 +425,20 @@ fn engagement_rules_read_payment_risk() {
         })
         .collect();
     // K11, the slowest payer, also had two card declines lately.
-    let mut payments: String = files[2]
-        .1
+    let payments: String = files
+        .text("payments.csv")
         .lines()
         .map(|line| match line {
             "id,customer_id,date,amount,currency" => format!("{line},status\n"),
             _ => format!("{line},success\n"),
         })
         .collect();
-    payments
-        .push_str("F1,K11,2026-01-20,405.00,USD,failure\nF2,K11,2026-02-10,405.00,USD,failure\n");
-    files[2].1 = payments;
-    let store = import(dir.path(), &files);
+    let store = files
+        .file("customers.csv", customers)
+        .file("payments.csv", payments)
+        .with_payment("F1,K11,2026-01-20,405.00,USD,failure")
+        .with_payment("F2,K11,2026-02-10,405.00,USD,failure")
+        .import(dir.path());
     let cycles = dir.path().join("cycles");
     std::fs::create_dir_all(cycles.join("templates")).unwrap();
     std::fs::write(cycles.join("templates/t.md"), "Hello {{ customer.name }}\n").unwrap();
@@ -507,7 +494,7 @@ fn engagement_rules_read_payment_risk() {
 #[test]
 fn forecast_exports_one_row_per_open_document() {
     let dir = tempfile::tempdir().unwrap();
-    import(dir.path(), &portfolio(d(AS_OF), d(AS_OF)));
+    portfolio(d(AS_OF), d(AS_OF)).import(dir.path());
     let json = forecast_json(dir.path());
     let db = dir.path().join("owed.db");
     let file = dir.path().join("forecast.csv");
@@ -554,7 +541,7 @@ fn forecast_exports_one_row_per_open_document() {
 #[test]
 fn the_workstation_reads_predictions_by_document_and_customers_by_risk() {
     let dir = tempfile::tempdir().unwrap();
-    let store = import(dir.path(), &portfolio(d(AS_OF), d(AS_OF)));
+    let store = portfolio(d(AS_OF), d(AS_OF)).import(dir.path());
     let f = owed::report::forecast::Forecast::compute(&store, d(AS_OF), "USD", 3).unwrap();
     let by_document = f.by_document();
     assert_eq!(by_document.len(), f.documents.len());
