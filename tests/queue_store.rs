@@ -1,19 +1,17 @@
 //! The queue's SQL: pages in any order read from either end agree, and the counts made while
 //! building the table agree with the counts SQL makes.
 
-mod workstation;
+mod fixture;
 
+use fixture::Portfolio as Files;
 use owed::domain::aging::AgingBounds;
 use owed::domain::queue::{QueueFilter, QueueQuery, Scope, SortKey, Tab};
-use owed::import::{ImportOptions, import_paths};
 use owed::report::Portfolio;
 use owed::store::Store;
 use std::fmt::Write as _;
 
 /// 300 customers with assorted balances, ages and owners.
 fn portfolio(dir: &std::path::Path) -> Store {
-    let csv = dir.join("csv");
-    std::fs::create_dir_all(&csv).unwrap();
     let mut customers = String::from("id,name,currency,finance_owner\n");
     let mut documents =
         String::from("id,customer_id,type,number,doc_date,due_date,amount,currency\n");
@@ -23,7 +21,7 @@ fn portfolio(dir: &std::path::Path) -> Store {
         writeln!(customers, "C{c},Customer {:03},USD,{owner}", (c * 7) % 300).unwrap();
         for d in 0..(c % 4) {
             let age = (c * 13 + d * 29) % 200;
-            let date = workstation::as_of() - chrono::Duration::days(i64::from(age) + 30);
+            let date = fixture::as_of() - chrono::Duration::days(i64::from(age) + 30);
             let due = date + chrono::Duration::days(30);
             // Ties on purpose: many customers share amounts.
             let amount = 100 * (1 + (c % 5));
@@ -34,26 +32,17 @@ fn portfolio(dir: &std::path::Path) -> Store {
             .unwrap();
         }
     }
-    std::fs::write(csv.join("customers.csv"), customers).unwrap();
-    std::fs::write(csv.join("documents.csv"), documents).unwrap();
-    let mut store = Store::open_or_create(&dir.join("q.db")).unwrap();
-    import_paths(
-        &mut store,
-        &[csv],
-        &ImportOptions {
-            base_currency: "USD".into(),
-            progress: false,
-        },
-    )
-    .unwrap();
-    store
+    Files::new()
+        .file("customers.csv", customers)
+        .file("documents.csv", documents)
+        .import_as(dir, "q.db")
 }
 
 fn build(store: &Store) -> owed::store::queue::tab_counts::UnfilteredCounts {
     let bounds = AgingBounds::default();
-    let p = Portfolio::compute(store, workstation::as_of(), None, &bounds, "USD").unwrap();
+    let p = Portfolio::compute(store, fixture::as_of(), None, &bounds, "USD").unwrap();
     store
-        .rebuild_queue_summary(workstation::as_of(), &bounds, &p.customers, 3)
+        .rebuild_queue_summary(fixture::as_of(), &bounds, &p.customers, 3)
         .unwrap()
 }
 
@@ -254,7 +243,7 @@ fn first_pages_from_the_figures_match_sql_on_300_customers() {
     let store = portfolio(dir.path());
     drop(store);
     let db = dir.path().join("q.db");
-    let as_of = workstation::as_of();
+    let as_of = fixture::as_of();
     let settings = Settings {
         bounds: AgingBounds::default(),
         base_currency: "USD".into(),
@@ -320,7 +309,7 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
     let mut store = portfolio(dir.path());
     // Notes on every 7th customer, calls on every 5th, days apart.
     for c in 0..300u32 {
-        let day = workstation::as_of() - chrono::Duration::days(i64::from(c % 9));
+        let day = fixture::as_of() - chrono::Duration::days(i64::from(c % 9));
         let stamp = owed::domain::action_checks::Stamp::new(
             "alice",
             day.and_hms_opt(9, 0, 0).unwrap().and_utc(),
