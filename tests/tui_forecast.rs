@@ -4,13 +4,12 @@
 
 mod fixture;
 mod snapshot;
-mod workstation;
 
+use fixture::{AS_OF, Driver, Portfolio as Files};
 use owed::domain::Decimal;
 use owed::domain::date::parse_iso;
 use owed::domain::forecast::RiskLevel;
 use owed::domain::queue::{SortKey, Tab};
-use owed::import::{ImportOptions, import_paths};
 use owed::report::forecast::Forecast;
 use owed::store::Store;
 use owed::tui::app::{ChartKind, Focus};
@@ -18,7 +17,6 @@ use owed::workstation::{PortfolioWorker, Request, Response};
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-use workstation::{AS_OF, Driver};
 
 /// Who pays how. Invoices are issued on the 15th of each month from May 2025 to April 2026,
 /// net 30; `late` gives the days late of each settled invoice by month (None: still open).
@@ -127,27 +125,12 @@ fn build(dir: &Path) -> PathBuf {
     for (i, day) in ["2026-03-02", "2026-04-01"].iter().enumerate() {
         writeln!(payments, "F{i},K5,{day},9000.00,USD,failure,card").unwrap();
     }
-    let csv = dir.join("csv");
-    std::fs::create_dir_all(&csv).unwrap();
-    for (file, text) in [
-        ("customers.csv", customers),
-        ("documents.csv", documents),
-        ("payments.csv", payments),
-        ("applications.csv", applications),
-    ] {
-        std::fs::write(csv.join(file), text).unwrap();
-    }
-    let db = dir.join("owed.db");
-    let mut store = Store::open_or_create(&db).unwrap();
-    import_paths(
-        &mut store,
-        &[csv],
-        &ImportOptions {
-            base_currency: "USD".into(),
-            progress: false,
-        },
-    )
-    .unwrap();
+    let mut store = Files::new()
+        .file("customers.csv", customers)
+        .file("documents.csv", documents)
+        .file("payments.csv", payments)
+        .file("applications.csv", applications)
+        .import(dir);
     // Promised twice for the December and January invoices; nothing came.
     fixture::promise(
         &mut store,
@@ -166,7 +149,7 @@ fn build(dir: &Path) -> PathBuf {
         &["K3-09"],
     );
     fixture::dispute(&mut store, "2026-04-20", "K4", "1500.00", &["K4-11"]);
-    db
+    dir.join("owed.db")
 }
 
 fn portfolio() -> (tempfile::TempDir, PathBuf) {
@@ -178,7 +161,7 @@ fn portfolio() -> (tempfile::TempDir, PathBuf) {
 /// The forecast as the report computes it, for the expectations.
 fn forecast(db: &Path) -> Forecast {
     let store = Store::open_existing(db).unwrap();
-    Forecast::compute(&store, workstation::as_of(), "USD", 3).unwrap()
+    Forecast::compute(&store, fixture::as_of(), "USD", 3).unwrap()
 }
 
 /// Customer key by billing id.
@@ -354,7 +337,7 @@ fn the_detail_shows_each_open_documents_predicted_date_and_reason() {
     }
     let disputed = f.documents.iter().find(|x| x.id == "K4-11").unwrap();
     assert!(disputed.reason.contains("disputed"), "{}", disputed.reason);
-    assert!(disputed.predicted > workstation::as_of());
+    assert!(disputed.predicted > fixture::as_of());
     d.press("<Enter>");
     // Full width: how, with the method's error on this ledger when it was checked.
     let screen = d.screen();
@@ -388,8 +371,8 @@ fn the_cash_chart_on_the_main_screen() {
 #[test]
 fn the_forecast_comes_after_the_first_page_and_detail() {
     let (_dir, db) = portfolio();
-    let mut source = PortfolioWorker::open(&db, workstation::settings()).unwrap();
-    let as_of = workstation::as_of();
+    let mut source = PortfolioWorker::open(&db, fixture::settings()).unwrap();
+    let as_of = fixture::as_of();
     let mut query = owed::domain::queue::QueueQuery::new("alice");
     query.tab = Tab::All;
     let answers = source.handle_batch(vec![
