@@ -1,4 +1,4 @@
-//! `owed report team` and `owed export team` on a small portfolio whose figures are worked
+//! `owed report team` and `owed export team` on the fixture's team portfolio, whose figures are worked
 //! out by hand below (issue 17, point 4).
 //!
 //! As of Thursday 30 April 2026: the week runs from Monday 27 April, the window from 1 April.
@@ -35,41 +35,18 @@
 //! - unassigned: 1 customer, 1 overdue, 70.00.
 
 mod common;
+mod fixture;
 mod workbook;
 
 use calamine::Data;
 use common::{command_in, stderr, stdout};
+use fixture::Portfolio;
 use owed::actions::{self, PromiseForm};
 use owed::config::Config;
 use owed::domain::action_checks::Stamp;
 use owed::domain::users::Role;
 use owed::store::Store;
 use std::path::Path;
-
-const CUSTOMERS: &str = "id,name,email,currency,finance_owner
-A1,Acme,ap@acme.example,USD,alice
-A2,Apex,ap@apex.example,USD,alice
-B1,Birch,ap@birch.example,USD,bob
-U1,Umber,ap@umber.example,USD,
-";
-const DOCUMENTS: &str = "id,customer_id,type,doc_date,due_date,amount,currency
-IA1,A1,invoice,2026-02-01,2026-03-01,1000.00,USD
-IA2,A2,invoice,2026-04-01,2026-05-01,300.00,USD
-IB1,B1,invoice,2026-02-15,2026-03-15,500.00,USD
-IU1,U1,invoice,2026-03-01,2026-03-31,70.00,USD
-";
-const PAYMENTS: &str = "id,customer_id,date,amount,currency
-P3,A1,2026-03-20,50.00,USD
-P1,A1,2026-04-12,400.00,USD
-P2,B1,2026-04-20,100.00,USD
-P4,B1,2026-04-29,150.00,USD
-";
-const APPLICATIONS: &str = "source_id,document_id,amount,date
-P3,IA1,50.00,2026-03-20
-P1,IA1,400.00,2026-04-12
-P2,IB1,100.00,2026-04-20
-P4,IB1,150.00,2026-04-29
-";
 
 const DANA: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF+jMxy1UPKN0+nNElB1xHLM8zFpOthxWeZrE809X5E7 dana";
@@ -118,17 +95,7 @@ fn call(store: &mut Store, who: &str, day: &str, customer: &str, outcome: &str, 
 
 fn portfolio() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("csv");
-    std::fs::create_dir(&csv).unwrap();
-    for (name, text) in [
-        ("customers.csv", CUSTOMERS),
-        ("documents.csv", DOCUMENTS),
-        ("payments.csv", PAYMENTS),
-        ("applications.csv", APPLICATIONS),
-    ] {
-        std::fs::write(csv.join(name), text).unwrap();
-    }
-    owed(dir.path(), &["import", csv.to_str().unwrap()]);
+    Portfolio::team().import_with_owed(dir.path());
     owed(
         dir.path(),
         &[
