@@ -1,5 +1,5 @@
-//! `owed report team` and `owed export team` on the fixture's team portfolio, whose figures are worked
-//! out by hand below (issue 17, point 4).
+//! `owed report team` and `owed export team` on the fixture's team portfolio, whose figures
+//! are worked out by hand below (issue 17, point 4).
 //!
 //! As of Thursday 30 April 2026: the week runs from Monday 27 April, the window from 1 April.
 //! USD only, promise grace 3 days (the default).
