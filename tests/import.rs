@@ -2,8 +2,10 @@
 //! re-imports are idempotent; random valid portfolios count back exactly.
 
 mod common;
+mod fixture;
 
-use common::{owed_in, stderr, stdout, write_fixture};
+use common::{owed_in, stderr, stdout};
+use fixture::Portfolio;
 use std::path::Path;
 
 fn db_arg(dir: &Path) -> String {
@@ -22,7 +24,7 @@ fn assert_rejected(
     let dir = tempfile::tempdir().unwrap();
     let db = db_arg(dir.path());
     let good = dir.path().join("good");
-    write_fixture(&good, |_, t| t.to_string());
+    Portfolio::contract().write(&good);
     let o = owed_in(dir.path(), &["--db", &db, "import", good.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let report = |d: &str| {
@@ -42,7 +44,7 @@ fn assert_rejected(
     let before = report(&db);
 
     let bad = dir.path().join("bad");
-    write_fixture(&bad, &edit);
+    Portfolio::contract().edit(edit).write(&bad);
     let o = owed_in(dir.path(), &["--db", &db, "import", bad.to_str().unwrap()]);
     let msg = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "exit code for: {msg}");
@@ -254,14 +256,13 @@ fn currency_without_exchange_rate() {
 #[test]
 fn wrong_number_of_fields() {
     let dir = tempfile::tempdir().unwrap();
-    let files = write_fixture(
-        dir.path(),
-        edit_file(
+    let files = Portfolio::contract()
+        .edit(edit_file(
             "payments.csv",
             "P3,K3,2026-04-21,50.00,USD,failure,card",
             "P3,K3,2026-04-21",
-        ),
-    );
+        ))
+        .write(dir.path());
     let db = db_arg(dir.path());
     let o = owed_in(
         dir.path(),
@@ -282,7 +283,7 @@ fn reimport_changes_nothing_and_updates_what_changed() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_arg(dir.path());
     let first = dir.path().join("first");
-    write_fixture(&first, |_, t| t.to_string());
+    Portfolio::contract().write(&first);
     let o = owed_in(
         dir.path(),
         &["--db", &db, "import", first.to_str().unwrap()],
@@ -309,12 +310,11 @@ fn reimport_changes_nothing_and_updates_what_changed() {
 
     // A newer export: C2 paid by a new payment, K3 renamed.
     let newer = dir.path().join("newer");
-    write_fixture(&newer, |name, text| match name {
-        "customers.csv" => text.replace("Moss & Sons", "Moss & Daughters"),
-        "payments.csv" => format!("{text}P4,K3,2026-04-28,40.00,USD,success,card\n"),
-        "applications.csv" => format!("{text}P4,C2,40.00,2026-04-28\n"),
-        _ => text.to_string(),
-    });
+    Portfolio::contract()
+        .edit(|_, text| text.replace("Moss & Sons", "Moss & Daughters"))
+        .with_payment("P4,K3,2026-04-28,40.00,USD,success,card")
+        .with_application("P4,C2,40.00,2026-04-28")
+        .write(&newer);
     let o = owed_in(
         dir.path(),
         &["--db", &db, "import", newer.to_str().unwrap()],
@@ -359,14 +359,7 @@ fn reimport_changes_nothing_and_updates_what_changed() {
 #[test]
 fn custom_fields_are_kept() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("owed.db");
-    write_fixture(dir.path(), |_, t| t.to_string());
-    let mut store = owed::store::Store::open_or_create(&db).unwrap();
-    let options = owed::import::ImportOptions {
-        base_currency: "USD".into(),
-        progress: false,
-    };
-    owed::import::import_paths(&mut store, &[dir.path().to_path_buf()], &options).unwrap();
+    let store = Portfolio::contract().import(dir.path());
     let custom = store.customer_custom_fields("K1").unwrap();
     assert_eq!(custom.get("cf_region").map(String::as_str), Some("west"));
     assert!(store.customer_custom_fields("K3").unwrap().is_empty());
@@ -388,7 +381,7 @@ fn reimport_keeps_the_owners_collectors_reassigned() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_arg(dir.path());
     let first = dir.path().join("first");
-    write_fixture(&first, |_, t| t.to_string());
+    Portfolio::contract().write(&first);
     let import = |folder: &Path| {
         let o = owed_in(
             dir.path(),
@@ -420,13 +413,15 @@ fn reimport_keeps_the_owners_collectors_reassigned() {
     // but its finance owner stays carol's; K2's finance owner (never reassigned) follows the
     // export, and its sales owner (absent from the export) stays sam.
     let newer = dir.path().join("newer");
-    write_fixture(&newer, |name, text| match name {
-        "customers.csv" => text
-            .replace("K1,Kite Supplies", "K1,Kite Supplies Ltd")
-            .replace("USD,alice,30,west", "USD,dave,30,west")
-            .replace("EUR,bob,30", "EUR,erin,30"),
-        _ => text.to_string(),
-    });
+    Portfolio::contract()
+        .edit(|name, text| match name {
+            "customers.csv" => text
+                .replace("K1,Kite Supplies", "K1,Kite Supplies Ltd")
+                .replace("USD,alice,30,west", "USD,dave,30,west")
+                .replace("EUR,bob,30", "EUR,erin,30"),
+            _ => text.to_string(),
+        })
+        .write(&newer);
     let out = import(&newer);
     assert!(
         out.contains("customers.csv 0 inserted, 2 updated, 1 unchanged"),
@@ -550,13 +545,15 @@ fn a_huge_bad_value_is_quoted_cut_short() {
     let huge = "9x".repeat(5 * 1024 * 1024);
     let dir = tempfile::tempdir().unwrap();
     let db = db_arg(dir.path());
-    write_fixture(dir.path(), |name, text| {
-        if name == "payments.csv" {
-            text.replace("300.00", &huge)
-        } else {
-            text.to_string()
-        }
-    });
+    Portfolio::contract()
+        .edit(|name, text| {
+            if name == "payments.csv" {
+                text.replace("300.00", &huge)
+            } else {
+                text.to_string()
+            }
+        })
+        .write(dir.path());
     let o = owed_in(
         dir.path(),
         &["--db", &db, "import", dir.path().to_str().unwrap()],
@@ -575,10 +572,9 @@ fn a_huge_bad_value_is_quoted_cut_short() {
 fn a_failed_first_import_leaves_no_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("new/owed.db");
-    write_fixture(
-        dir.path(),
-        edit_file("customers.csv", "K2,Lumen GmbH", "K2,"),
-    );
+    Portfolio::contract()
+        .edit(edit_file("customers.csv", "K2,Lumen GmbH", "K2,"))
+        .write(dir.path());
     let o = owed_in(
         dir.path(),
         &[
@@ -603,7 +599,7 @@ fn bad_contacts_are_refused_with_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_arg(dir.path());
     let good = dir.path().join("good");
-    write_fixture(&good, |_, t| t.to_string());
+    Portfolio::contract().write(&good);
     let o = owed_in(dir.path(), &["--db", &db, "import", good.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let cases = [
@@ -675,7 +671,7 @@ fn the_import_logs_its_phases_at_debug_level() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_arg(dir.path());
     let good = dir.path().join("good");
-    write_fixture(&good, |_, t| t.to_string());
+    Portfolio::contract().write(&good);
     let import = |log: Option<&str>| {
         let mut command =
             common::command_in(dir.path(), &["--db", &db, "import", good.to_str().unwrap()]);
