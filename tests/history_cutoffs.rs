@@ -22,10 +22,10 @@ fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Portfolio::cutoffs().import(dir.path());
     let s = &mut store;
-    fixture::dispute(s, "2026-02-25", "K1", "60", &["D2"]);
-    fixture::promise(s, "2026-02-26", "K1", "60", "2026-03-06", &["D2"]);
-    fixture::promise(s, "2026-03-02", "K1", "60", "2026-03-04", &["D4"]);
-    fixture::dispute(s, "2026-03-05", "K1", "100", &["D4"]);
+    fixture::dispute(s, "2026-02-25", "H1", "60", &["D2"]);
+    fixture::promise(s, "2026-02-26", "H1", "60", "2026-03-06", &["D2"]);
+    fixture::promise(s, "2026-03-02", "H1", "60", "2026-03-04", &["D4"]);
+    fixture::dispute(s, "2026-03-05", "H1", "100", &["D4"]);
     owed::actions::resolve(s, &fixture::stamp("2026-03-10"), "1", None).unwrap();
     (dir, store)
 }
@@ -122,7 +122,7 @@ fn later_cutoffs_see_settlements_resolutions_and_broken_promises() {
 #[test]
 fn one_customer_only() {
     let (_dir, store) = store();
-    let cid = store.customer_key("K2").unwrap().unwrap();
+    let cid = store.customer_key("H2").unwrap().unwrap();
     let one = store
         .histories(&HistoryQuery {
             cutoff: d("2026-03-01"),

@@ -230,7 +230,7 @@ fn euro_portfolio(dir: &Path) -> String {
 fn a_statement_in_euros_with_credit_and_cash_and_a_two_line_remittance() {
     let dir = tempfile::tempdir().unwrap();
     let db = euro_portfolio(dir.path());
-    let out = dir.path().join("k2.pdf");
+    let out = dir.path().join("s2.pdf");
     let o = owed_in(
         dir.path(),
         &[
@@ -239,13 +239,13 @@ fn a_statement_in_euros_with_credit_and_cash_and_a_two_line_remittance() {
             "--as-of",
             "2026-05-01",
             "statement",
-            "K2",
+            "S2",
             "-o",
             out.to_str().unwrap(),
         ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stderr(&o).contains("k2.pdf"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("s2.pdf"), "{}", stderr(&o));
     let pdf = std::fs::read(&out).unwrap();
     assert!(
         pdf.len() < 120_000,
@@ -258,7 +258,7 @@ fn a_statement_in_euros_with_credit_and_cash_and_a_two_line_remittance() {
     for want in [
         "Owed Test GmbH",
         "Ærøskøbing Δέλτα Жук ООО",
-        "Customer K2",
+        "Customer S2",
         "as of 2026-05-01",
         // RE-2001: 1,000.00 less 300.00 paid, 31 days late; RE-2002 not yet due.
         "RE-2001 Invoice 2026-03-01 2026-03-31 31 EUR 1,000.00 700.00",
@@ -324,7 +324,7 @@ fn a_reminder_with_attach_statement_carries_the_pdf() {
     assert_eq!(received.len(), 1);
     let text = received[0].text().replace("\r\n", "\n");
     assert!(text.contains("Content-Type: application/pdf"), "{text}");
-    assert!(text.contains("statement-K2.pdf"), "{text}");
+    assert!(text.contains("statement-S2.pdf"), "{text}");
     assert!(text.contains("See the attachment."), "{text}");
     // The attachment's base64 body is the statement owed statement writes.
     let part = text.split("Content-Type: application/pdf").nth(1).unwrap();
