@@ -1,11 +1,9 @@
 //! The forecast through the real import and the real binary: the JSON shape, the weeks, the
 //! human report, and backtests that only ever see what was known at each cutoff.
 
-mod common;
 mod fixture;
 mod snapshot;
 
-use common::{owed_in, stderr, stdout};
 use fixture::Portfolio;
 use owed::domain::date::parse_iso;
 use owed::domain::forecast::{Model, ModelConfig, RiskLevel};
@@ -70,22 +68,18 @@ fn portfolio(dated_through: Date, paid_through: Date) -> Portfolio {
 
 const AS_OF: &str = "2026-02-15";
 
+/// `owed ARGS` on the portfolio in `dir` as of [`AS_OF`], which must succeed: its stdout.
+fn owed(dir: &Path, args: &[&str]) -> String {
+    fixture::owed_ok(dir, &dir.join("owed.db"), Some(AS_OF), args)
+}
+
+/// The same, parsed as JSON.
+fn owed_json(dir: &Path, args: &[&str]) -> Value {
+    serde_json::from_str(&owed(dir, args)).unwrap()
+}
+
 fn forecast_json(dir: &Path) -> Value {
-    let db = dir.join("owed.db");
-    let out = owed_in(
-        dir,
-        &[
-            "--db",
-            db.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
-            "report",
-            "forecast",
-            "--json",
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    serde_json::from_str(&stdout(&out)).unwrap()
+    owed_json(dir, &["report", "forecast", "--json"])
 }
 
 fn money(v: &Value) -> Decimal {
@@ -185,20 +179,7 @@ fn forecast_json_has_the_spec_shape() {
     let in_weeks: Decimal = weeks.iter().map(|w| money(&w["amount"])).sum();
     let balances: Decimal = docs.iter().map(|doc| money(&doc["balance"])).sum();
     assert_eq!(in_weeks + money(&json["beyond"]), balances);
-    let db = dir.path().join("owed.db");
-    let aging = owed_in(
-        dir.path(),
-        &[
-            "--db",
-            db.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
-            "report",
-            "aging",
-            "--json",
-        ],
-    );
-    let aging: Value = serde_json::from_str(&stdout(&aging)).unwrap();
+    let aging = owed_json(dir.path(), &["report", "aging", "--json"]);
     assert_eq!(money(&aging["total"]["outstanding"]), balances);
     // Weeks hold what is predicted in them.
     let last_day = plus(
@@ -219,22 +200,8 @@ fn forecast_json_has_the_spec_shape() {
 fn forecast_table_for_people() {
     let dir = tempfile::tempdir().unwrap();
     portfolio(d(AS_OF), d(AS_OF)).import(dir.path());
-    let db = dir.path().join("owed.db");
-    let out = owed_in(
-        dir.path(),
-        &[
-            "--db",
-            db.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
-            "report",
-            "forecast",
-            "--top",
-            "5",
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    snapshot::assert("forecast_table", &stdout(&out));
+    let out = owed(dir.path(), &["report", "forecast", "--top", "5"]);
+    snapshot::assert("forecast_table", &out);
 }
 
 /// Histories and predictions at `cutoff` from a store.
@@ -277,13 +244,7 @@ fn payments_after_the_cutoff_do_not_influence_predictions_at_it() {
 fn backtest_scores_cutoffs_against_what_happened() {
     let dir = tempfile::tempdir().unwrap();
     portfolio(d(AS_OF), d(AS_OF)).import(dir.path());
-    let db = dir.path().join("owed.db");
-    let db = db.to_str().unwrap();
     let args = [
-        "--db",
-        db,
-        "--as-of",
-        AS_OF,
         "backtest",
         "--from",
         "2025-09-01",
@@ -293,9 +254,7 @@ fn backtest_scores_cutoffs_against_what_happened() {
         "2w",
         "--json",
     ];
-    let out = owed_in(dir.path(), &args);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let json = owed_json(dir.path(), &args);
     let cutoffs = json["cutoffs"].as_array().unwrap();
     assert_eq!(cutoffs.len(), 7);
     assert_eq!(cutoffs[1]["cutoff"], "2025-09-15");
@@ -351,8 +310,7 @@ fn backtest_scores_cutoffs_against_what_happened() {
         assert!((0.0..=1.0).contains(&b["observed"].as_f64().unwrap()));
     }
 
-    let table = owed_in(dir.path(), &args[..args.len() - 1]);
-    let text = stdout(&table);
+    let text = owed(dir.path(), &args[..args.len() - 1]);
     assert!(text.contains("overall"), "{text}");
     assert!(text.contains("still open"), "{text}");
     assert!(text.contains("bias"), "{text}");
@@ -363,9 +321,7 @@ fn backtest_scores_cutoffs_against_what_happened() {
     // cutoff: the median is published instead, so the forecast is no worse than the median.
     let mut handicapped = args.to_vec();
     handicapped.extend(["--prior-weight", "1000000"]);
-    let out = owed_in(dir.path(), &handicapped);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let json = owed_json(dir.path(), &handicapped);
     let overall = &json["overall"];
     assert!(
         json["methods"]["median"].as_u64().unwrap() > json["methods"]["model"].as_u64().unwrap(),
@@ -375,35 +331,20 @@ fn backtest_scores_cutoffs_against_what_happened() {
     assert!(overall["ratio"].as_f64().unwrap() <= 1.05, "{overall}");
 
     // The last cutoff must leave time to see what happened.
-    let late = owed_in(
-        dir.path(),
-        &[
-            "--db",
-            db,
-            "--as-of",
-            AS_OF,
-            "backtest",
-            "--from",
-            "2025-09-01",
-            "--to",
-            AS_OF,
-        ],
-    );
-    assert_eq!(late.status.code(), Some(2), "{}", stderr(&late));
-    let bad = owed_in(
-        dir.path(),
-        &[
-            "--db",
-            db,
-            "backtest",
-            "--from",
-            "2025-09-01",
-            "--to",
-            "2025-10-01",
-            "--every",
-            "soon",
-        ],
-    );
+    let db = dir.path().join("owed.db");
+    let late = ["backtest", "--from", "2025-09-01", "--to", AS_OF];
+    let late = fixture::owed_on(dir.path(), &db, Some(AS_OF), &late);
+    assert_eq!(late.status.code(), Some(2), "{}", fixture::stderr(&late));
+    let bad = [
+        "backtest",
+        "--from",
+        "2025-09-01",
+        "--to",
+        "2025-10-01",
+        "--every",
+        "soon",
+    ];
+    let bad = fixture::owed_on(dir.path(), &db, None, &bad);
     assert_eq!(bad.status.code(), Some(2));
 }
 
@@ -454,23 +395,11 @@ fn engagement_rules_read_payment_risk() {
     )
     .unwrap();
     std::fs::write(cycles.join("low.toml"), cycle("Low", "payment_risk = low")).unwrap();
-    let db = dir.path().join("owed.db");
-    let out = owed_in(
+    let cycles = cycles.to_str().unwrap();
+    let plan = owed_json(
         dir.path(),
-        &[
-            "--db",
-            db.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
-            "engage",
-            "plan",
-            "--json",
-            "--cycles",
-            cycles.to_str().unwrap(),
-        ],
+        &["engage", "plan", "--json", "--cycles", cycles],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let plan: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let planned = |cycle: &str| -> Vec<String> {
         plan.as_array()
             .unwrap()
@@ -496,24 +425,12 @@ fn forecast_exports_one_row_per_open_document() {
     let dir = tempfile::tempdir().unwrap();
     portfolio(d(AS_OF), d(AS_OF)).import(dir.path());
     let json = forecast_json(dir.path());
-    let db = dir.path().join("owed.db");
     let file = dir.path().join("forecast.csv");
-    let out = owed_in(
+    let to = file.to_str().unwrap();
+    owed(
         dir.path(),
-        &[
-            "--db",
-            db.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
-            "export",
-            "forecast",
-            "--format",
-            "csv",
-            "-o",
-            file.to_str().unwrap(),
-        ],
+        &["export", "forecast", "--format", "csv", "-o", to],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
     let text = std::fs::read_to_string(&file).unwrap();
     let mut lines = text.lines();
     assert_eq!(

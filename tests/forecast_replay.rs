@@ -20,10 +20,8 @@
 //! cutoff (a ledger without dispute history, where a settled invoice never says it was
 //! disputed).
 
-mod common;
 mod fixture;
 
-use common::{owed_in, stderr, stdout};
 use fixture::Portfolio;
 use owed::domain::backfill::{PastActivity, PastActivityKind, PastResolution};
 use owed::domain::date::parse_iso;
@@ -362,20 +360,10 @@ fn replay(s: &Settings, disputes: Disputes, cutoffs: usize) -> Replay {
         let dir = tempfile::tempdir().unwrap();
         import_at(dir.path(), s, &invoices, cutoff, disputes);
         let db = dir.path().join("owed.db");
-        let run = owed_in(
-            dir.path(),
-            &[
-                "--db",
-                db.to_str().unwrap(),
-                "--as-of",
-                &cutoff.to_string(),
-                "report",
-                "forecast",
-                "--json",
-            ],
-        );
-        assert!(run.status.success(), "{}", stderr(&run));
-        let json: Value = serde_json::from_str(&stdout(&run)).unwrap();
+        let as_of = cutoff.to_string();
+        let args = ["report", "forecast", "--json"];
+        let run = fixture::owed_ok(dir.path(), &db, Some(&as_of), &args);
+        let json: Value = serde_json::from_str(&run).unwrap();
         if std::env::var("OWED_REPLAY_VERBOSE").is_ok() {
             println!("{cutoff} {disputes:?} effects {}", json["effects"]);
             for s in json["self_check"]["segments"].as_array().unwrap() {
