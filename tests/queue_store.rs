@@ -5,9 +5,11 @@ mod fixture;
 
 use fixture::Portfolio as Files;
 use owed::domain::aging::AgingBounds;
-use owed::domain::queue::{QueueFilter, QueueQuery, Scope, SortKey, Tab};
+use owed::domain::queue::{QueueFilter, QueuePage, QueueQuery, Scope, SortKey, Tab};
 use owed::report::Portfolio;
 use owed::store::Store;
+use owed::store::queue::tab_counts::UnfilteredCounts;
+use owed::workstation::Response;
 use std::fmt::Write as _;
 
 /// 300 customers with assorted balances, ages and owners.
@@ -38,7 +40,7 @@ fn portfolio(dir: &std::path::Path) -> Store {
         .import_as(dir, "q.db")
 }
 
-fn build(store: &Store) -> owed::store::queue::tab_counts::UnfilteredCounts {
+fn build(store: &Store) -> UnfilteredCounts {
     let bounds = AgingBounds::default();
     let p = Portfolio::compute(store, fixture::as_of(), None, &bounds, "USD").unwrap();
     store
@@ -102,23 +104,34 @@ fn pages_agree_whichever_end_they_are_read_from() {
     }
 }
 
-#[test]
-fn counts_made_while_building_match_sql() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = portfolio(dir.path());
-    let unfiltered = build(&store);
-    for (collector, scope) in [
-        ("alice", Scope::Mine),
-        ("bob", Scope::Mine),
-        ("ALICE", Scope::Mine),
-        ("nobody", Scope::Mine),
-        ("alice", Scope::Everyone),
-    ] {
+/// The counts kept beside the table are SQL's for each of `collectors`' own customers and
+/// for everyone's (as the first collector).
+fn counts_match_sql(store: &Store, unfiltered: &UnfilteredCounts, collectors: &[&str]) {
+    let mine = collectors.iter().map(|c| (*c, Scope::Mine));
+    for (collector, scope) in mine.chain([(collectors[0], Scope::Everyone)]) {
         let mut q = QueueQuery::new(collector);
         q.scope = scope;
         let sql = store.queue_counts(&q).unwrap();
         assert_eq!(unfiltered.for_query(&q), Some(sql), "{collector} {scope:?}");
     }
+}
+
+/// The page among a batch's answers.
+fn page_of(answers: Vec<Response>) -> QueuePage {
+    let page = answers.into_iter().find_map(|a| match a {
+        Response::Page { page, .. } => Some(page),
+        _ => None,
+    });
+    page.expect("a page")
+}
+
+#[test]
+fn counts_made_while_building_match_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = portfolio(dir.path());
+    let unfiltered = build(&store);
+    let collectors = ["alice", "bob", "ALICE", "nobody"];
+    counts_match_sql(&store, &unfiltered, &collectors);
     assert_eq!(unfiltered.everyone[Tab::All.index()], 300);
     let mut filtered = QueueQuery::new("alice");
     filtered.filter = QueueFilter::parse("overdue>0", &AgingBounds::default()).unwrap();
@@ -180,17 +193,7 @@ fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
     assert_eq!(high as usize, expected_high);
     assert!(expected_high > 20);
     // The counts kept beside the table agree with SQL's, owners compared without case.
-    for (collector, scope) in [
-        ("alice", Scope::Mine),
-        ("bob", Scope::Mine),
-        ("nobody", Scope::Mine),
-        ("alice", Scope::Everyone),
-    ] {
-        let mut q = QueueQuery::new(collector);
-        q.scope = scope;
-        let sql = store.queue_counts(&q).unwrap();
-        assert_eq!(unfiltered.for_query(&q), Some(sql), "{collector} {scope:?}");
-    }
+    counts_match_sql(&store, &unfiltered, &["alice", "bob", "nobody"]);
     // The tab holds exactly the high-risk customers, each row with its level.
     let mut q = everyone.clone();
     q.tab = Tab::HighRisk;
@@ -238,17 +241,12 @@ fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
 
 #[test]
 fn first_pages_from_the_figures_match_sql_on_300_customers() {
-    use owed::workstation::{PortfolioWorker, Request, Response, Settings};
+    use owed::workstation::{PortfolioWorker, Request};
     let dir = tempfile::tempdir().unwrap();
     let store = portfolio(dir.path());
     drop(store);
     let db = dir.path().join("q.db");
     let as_of = fixture::as_of();
-    let settings = Settings {
-        bounds: AgingBounds::default(),
-        base_currency: "USD".into(),
-        grace_days: 3,
-    };
     for (collector, scope) in [
         ("alice", Scope::Mine),
         ("BOB", Scope::Mine),
@@ -274,24 +272,11 @@ fn first_pages_from_the_figures_match_sql_on_300_customers() {
                             offset: 0,
                             limit,
                         };
-                        let mut source = PortfolioWorker::open(&db, settings.clone()).unwrap();
-                        let first = source
-                            .handle_batch_now(vec![Request::Summary { as_of }, page(1)])
-                            .into_iter()
-                            .find_map(|a| match a {
-                                Response::Page { page, .. } => Some(page),
-                                _ => None,
-                            })
-                            .unwrap();
+                        let mut source = PortfolioWorker::open(&db, fixture::settings()).unwrap();
+                        let summary = Request::Summary { as_of };
+                        let first = page_of(source.handle_batch_now(vec![summary, page(1)]));
                         assert!(source.rebuilds.first_page_from_figures);
-                        let sql = source
-                            .handle(page(2))
-                            .into_iter()
-                            .find_map(|a| match a {
-                                Response::Page { page, .. } => Some(page),
-                                _ => None,
-                            })
-                            .unwrap();
+                        let sql = page_of(source.handle(page(2)));
                         assert_eq!(
                             first, sql,
                             "{collector} {tab:?} {sort:?} {descending} {limit}"
