@@ -375,21 +375,10 @@ fn the_forecast_comes_after_the_first_page_and_detail() {
     let as_of = fixture::as_of();
     let mut query = owed::domain::queue::QueueQuery::new("alice");
     query.tab = Tab::All;
-    let answers = source.handle_batch(vec![
-        Request::Summary { as_of },
-        Request::Page {
-            seq: 1,
-            as_of,
-            query,
-            offset: 0,
-            limit: 20,
-        },
-        Request::Detail {
-            seq: 2,
-            as_of,
-            cid: cids(&db)["K3"],
-        },
-    ]);
+    let mut batch = fixture::first_requests(as_of, query);
+    let cid = cids(&db)["K3"];
+    batch.push(Request::Detail { seq: 2, as_of, cid });
+    let answers = source.handle_batch(batch);
     let kinds: Vec<&str> = answers
         .iter()
         // The figures of the session's scope come with its pages (tested elsewhere).
