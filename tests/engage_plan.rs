@@ -4,22 +4,19 @@
 
 mod fixture;
 
-use fixture::Portfolio;
+use fixture::{Portfolio, entry};
 use lettre::Message;
 use owed::domain::aging::AgingBounds;
 use owed::domain::date::day_number;
 use owed::domain::rules::Value;
 use owed::domain::{Date, Decimal};
 use owed::engage::facts::{Facts, Needs, parse_custom};
-use owed::engage::outbox::{self, Mailer, RetryPolicy, SendError, SendSettings};
-use owed::engage::{Cycles, Plan, PlanSettings, cycle, plan};
+use owed::engage::outbox::{self, Mailer, SendError, SendSettings};
 use owed::report::Portfolio as Figures;
 use owed::report::metrics::Metrics;
-use owed::store::Store;
 use owed::store::activity::CustomerFlags;
 use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
 const DUNNING: &str = r#"name = "Dunning"
 customer = "overdue > 0"
@@ -46,75 +43,25 @@ fn day(y: i32, m: u32, d: u32) -> Date {
     Date::from_ymd_opt(y, m, d).unwrap()
 }
 
-struct World {
-    _dir: tempfile::TempDir,
-    db: PathBuf,
-    store: Store,
-    cycles: Cycles,
-}
+/// The engagement plan tests' one template.
+const TEMPLATE: &str =
+    "{{ reminder }} for {{ customer.name }}\n\n{{ table }}\nTotal {{ totals.balance }}\n";
+
+type World = fixture::Engagement;
 
 impl World {
     /// The fixture's engagement portfolio with `cycle_files`.
-    fn new(cycle_files: &[(&str, &str)]) -> World {
+    fn of(cycle_files: &[(&str, &str)]) -> World {
         World::with(Portfolio::engagement(), cycle_files)
     }
 
     /// `portfolio` imported, with `cycle_files`.
     fn with(portfolio: Portfolio, cycle_files: &[(&str, &str)]) -> World {
-        let dir = tempfile::tempdir().unwrap();
-        let store = portfolio.import(dir.path());
-        let db = dir.path().join("owed.db");
-        let cycles_dir = dir.path().join("cycles");
-        std::fs::create_dir_all(cycles_dir.join("templates")).unwrap();
-        std::fs::write(
-            cycles_dir.join("templates/t.md"),
-            "{{ reminder }} for {{ customer.name }}\n\n{{ table }}\nTotal {{ totals.balance }}\n",
-        )
-        .unwrap();
-        for (name, text) in cycle_files {
-            std::fs::write(cycles_dir.join(name), text).unwrap();
-        }
-        let cycles = cycle::load_dir(&cycles_dir).unwrap();
-        World {
-            _dir: dir,
-            db,
-            store,
-            cycles,
-        }
-    }
-
-    fn plan(&self, as_of: Date) -> Plan {
-        plan::compute(
-            &self.store,
-            &self.cycles,
-            PlanSettings {
-                as_of,
-                base_currency: "USD",
-                promise_grace_days: 3,
-                min_days_between: 0,
-            },
-        )
-        .unwrap()
-    }
-
-    /// (cycle, reminder, customer, documents) of each entry.
-    fn summary(&self, as_of: Date) -> Vec<(String, String, String, Vec<String>)> {
-        self.plan(as_of)
-            .entries
-            .iter()
-            .map(|e| {
-                (
-                    e.cycle.clone(),
-                    e.reminder.clone(),
-                    e.customer_id.clone(),
-                    e.document_ids().iter().map(|s| s.to_string()).collect(),
-                )
-            })
-            .collect()
+        World::new(portfolio, TEMPLATE, cycle_files, &Default::default())
     }
 
     fn customers(&self, as_of: Date) -> Vec<String> {
-        self.summary(as_of).into_iter().map(|e| e.2).collect()
+        self.entries(as_of).into_iter().map(|e| e.2).collect()
     }
 
     fn is_paused(&self, as_of: Date, customer: &str) -> bool {
@@ -144,52 +91,13 @@ impl World {
         Metrics::compute(&self.store, &p, 3).unwrap()
     }
 
-    /// Imports `portfolio` into the world's store (again: the import upserts by id).
-    fn import(&mut self, portfolio: Portfolio) {
-        let csv = self.db.with_file_name("again");
-        portfolio.import_into(&mut self.store, &csv);
-    }
-
-    fn sql(&self, sql: &str) {
-        let conn = rusqlite::Connection::open(&self.db).unwrap();
-        conn.execute_batch(sql).unwrap();
-    }
-
     fn send_all(&mut self, as_of: Date, mailer: &mut FakeMailer) -> outbox::RunReport {
-        let plan = self.plan(as_of);
-        outbox::run(
-            &mut self.store,
-            &self.cycles,
-            &plan.entries,
-            mailer,
-            &settings(as_of),
-        )
-        .unwrap()
+        self.send(as_of, mailer, 3)
     }
 }
 
 fn settings(as_of: Date) -> SendSettings {
-    SendSettings {
-        from: "Collections <ar@example.com>".parse().unwrap(),
-        collector: "alice".into(),
-        role: owed::domain::users::Role::Manager,
-        base_currency: "USD".into(),
-        as_of,
-        retry: RetryPolicy {
-            attempts: 3,
-            first_delay: Duration::from_millis(1),
-        },
-        statement: Default::default(),
-    }
-}
-
-fn entry(c: &str, r: &str, cust: &str, docs: &[&str]) -> (String, String, String, Vec<String>) {
-    (
-        c.into(),
-        r.into(),
-        cust.into(),
-        docs.iter().map(|s| s.to_string()).collect(),
-    )
+    fixture::send_settings(as_of, 3)
 }
 
 /// A cycle of one reminder, due at once, for the customers `rule` selects.
@@ -255,10 +163,10 @@ fn status_counts(db: &Path) -> (i64, i64, i64, i64) {
 
 #[test]
 fn only_the_furthest_due_reminder_is_sent_and_customers_without_email_are_skipped() {
-    let w = World::new(&[("dunning.toml", DUNNING)]);
+    let w = World::of(&[("dunning.toml", DUNNING)]);
     let plan = w.plan(day(2026, 4, 30));
     assert_eq!(
-        w.summary(day(2026, 4, 30)),
+        w.entries(day(2026, 4, 30)),
         vec![
             // Sorted by cycle, reminder, customer: "Firm" < "Friendly".
             entry("Dunning", "Firm", "C1", &["I1"]),
@@ -283,21 +191,21 @@ fn only_the_furthest_due_reminder_is_sent_and_customers_without_email_are_skippe
 
 #[test]
 fn sent_documents_are_not_planned_again_and_earlier_reminders_count_as_passed() {
-    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let mut mailer = FakeMailer::default();
     let report = w.send_all(day(2026, 4, 30), &mut mailer);
     assert_eq!(report.sent.len(), 4);
     assert_eq!(mailer.delivered.len(), 4);
     // A rerun the same day plans nothing.
-    assert!(w.summary(day(2026, 4, 30)).is_empty());
+    assert!(w.entries(day(2026, 4, 30)).is_empty());
     // The next day: C1 had "Firm"; "Friendly" does not come back.
-    assert!(w.summary(day(2026, 5, 1)).is_empty());
+    assert!(w.entries(day(2026, 5, 1)).is_empty());
     // A month later C2's documents are 35 and 33 days overdue: "Firm" for both.
     // A new invoice of C2 joins the reminder it has not had.
     w.import(
         Portfolio::engagement().with_document("I8,C2,invoice,2026-03-29,2026-04-28,10.00,USD"),
     );
-    let later = w.summary(day(2026, 5, 30));
+    let later = w.entries(day(2026, 5, 30));
     assert!(
         later.contains(&entry("Dunning", "Firm", "C2", &["I2", "I3", "I8"])),
         "{later:?}"
@@ -307,10 +215,10 @@ fn sent_documents_are_not_planned_again_and_earlier_reminders_count_as_passed() 
 
 #[test]
 fn disputed_documents_leave_dunning_until_resolved() {
-    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
     fixture::dispute(&mut w.store, "2026-04-20", "C3", "100", &["I4"]);
     fixture::dispute(&mut w.store, "2026-04-20", "C2", "1", &["I2"]);
-    let s = w.summary(day(2026, 4, 30));
+    let s = w.entries(day(2026, 4, 30));
     assert!(!s.iter().any(|e| e.2 == "C3"), "{s:?}");
     // C2 keeps its undisputed invoice only.
     assert!(
@@ -330,7 +238,7 @@ fn disputed_documents_leave_dunning_until_resolved() {
 
 #[test]
 fn an_open_promise_pauses_the_customer_until_its_date() {
-    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
     fixture::promise(&mut w.store, "2026-04-28", "C2", "500", "2026-05-05", &[]);
     let plan = w.plan(day(2026, 4, 30));
     assert!(!plan.entries.iter().any(|e| e.customer_id == "C2"));
@@ -355,7 +263,7 @@ fn a_kept_promise_no_longer_pauses() {
         );
     let mut w = World::with(paid, &[("dunning.toml", DUNNING)]);
     fixture::promise(&mut w.store, "2026-04-28", "C2", "300", "2026-05-05", &[]);
-    let s = w.summary(day(2026, 4, 30));
+    let s = w.entries(day(2026, 4, 30));
     assert!(
         s.contains(&entry("Dunning", "Friendly", "C2", &["I3"])),
         "{s:?}"
@@ -364,7 +272,7 @@ fn a_kept_promise_no_longer_pauses() {
 
 #[test]
 fn a_hold_keeps_a_customer_out_until_its_last_day() {
-    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let cid = w.store.customer_key("C5").unwrap().unwrap();
     w.store
         .engagement_mut()
@@ -390,8 +298,8 @@ fn a_hold_keeps_a_customer_out_until_its_last_day() {
 
 #[test]
 fn payment_rules_read_the_latest_attempt() {
-    let mut w = World::new(&[("cards.toml", CARDS), ("dunning.toml", DUNNING)]);
-    let s = w.summary(day(2026, 4, 30));
+    let mut w = World::of(&[("cards.toml", CARDS), ("dunning.toml", DUNNING)]);
+    let s = w.entries(day(2026, 4, 30));
     let cards: Vec<_> = s.iter().filter(|e| e.0 == "Cards").collect();
     assert_eq!(cards, vec![&entry("Cards", "Update card", "C5", &["I6"])]);
     // One reminder a day: of equal priorities the first cycle by name, "Cards"; the dunning
@@ -406,12 +314,12 @@ fn payment_rules_read_the_latest_attempt() {
     );
     // A successful attempt afterwards: the card cycle lets go.
     w.import(Portfolio::engagement().with_payment("P2,C5,2026-04-20,0.10,USD,success,card"));
-    assert!(!w.summary(day(2026, 4, 30)).iter().any(|e| e.0 == "Cards"));
+    assert!(!w.entries(day(2026, 4, 30)).iter().any(|e| e.0 == "Cards"));
 }
 
 #[test]
 fn transient_failures_are_retried_and_refusals_release_the_documents() {
-    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let mut mailer = FakeMailer {
         script: VecDeque::from([
             // C1: two transient refusals, then delivered.
@@ -482,7 +390,7 @@ fn transient_failures_are_retried_and_refusals_release_the_documents() {
 
 #[test]
 fn a_fatal_failure_is_never_retried_and_stops_the_run() {
-    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let mut mailer = FakeMailer {
         script: VecDeque::from([
             Ok(()),
@@ -503,7 +411,7 @@ fn a_fatal_failure_is_never_retried_and_stops_the_run() {
 
 #[test]
 fn a_stop_signal_ends_the_run_before_the_next_claim() {
-    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let mut mailer = FakeMailer {
         stop_after: Some(2),
         ..FakeMailer::default()
@@ -518,7 +426,7 @@ fn a_stop_signal_ends_the_run_before_the_next_claim() {
 
 #[test]
 fn an_unreachable_server_claims_nothing() {
-    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let mut mailer = FakeMailer {
         connect_fails: true,
         ..FakeMailer::default()
@@ -540,7 +448,7 @@ fn an_unreachable_server_claims_nothing() {
 
 #[test]
 fn a_server_lost_mid_run_stops_the_run_and_releases_the_current_reminder() {
-    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let down = || {
         Err(SendError::Unreachable(
             "cannot reach the SMTP server: connection refused".into(),
@@ -561,7 +469,7 @@ fn a_server_lost_mid_run_stops_the_run_and_releases_the_current_reminder() {
 #[test]
 fn the_engagement_report_counts_what_followed_each_reminder_as_of_a_date() {
     use owed::engage::report::EngagementReport;
-    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let mut mailer = FakeMailer::default();
     assert_eq!(w.send_all(day(2026, 4, 30), &mut mailer).sent.len(), 4);
     let d = |y, m, dd| day_number(day(y, m, dd));
@@ -641,7 +549,7 @@ fn the_engagement_report_counts_what_followed_each_reminder_as_of_a_date() {
 fn a_manual_reminder_previews_and_sends_once_a_day() {
     use owed::engage::manual;
     use owed::engage::outbox::EntryOutcome;
-    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let templates = manual::templates(&mut w.cycles).unwrap();
     assert_eq!(templates.len(), 1);
     let t = templates[0].clone();
@@ -746,11 +654,11 @@ fn a_eur_customers_open_issue_amount_is_compared_in_the_base_currency() {
     assert_eq!(w.flags(as_of, "K2").open_issue_base, dec("110"));
     // K2 is reminded of its undisputed invoice only.
     assert_eq!(
-        w.summary(as_of),
+        w.entries(as_of),
         vec![entry("Issues", "Now", "K2", &["I4"])]
     );
     // Before the disputes were opened nobody had an open issue.
-    assert_eq!(w.summary(day(2026, 4, 14)), vec![]);
+    assert_eq!(w.entries(day(2026, 4, 14)), vec![]);
 }
 
 #[test]
@@ -770,13 +678,13 @@ fn a_eur_customers_open_promise_amount_is_what_remains_in_the_base_currency() {
     assert_eq!(w.metrics(as_of).headline.open_p2p_amount, dec("110"));
     assert_eq!(w.flags(as_of, "K2").open_promise_base, dec("110"));
     assert_eq!(
-        w.summary(as_of),
+        w.entries(as_of),
         vec![entry("Promises", "Now", "K2", &["I3", "I4"])]
     );
     // After the grace it is partially kept, no longer open.
     let later = day(2026, 4, 20);
     assert_eq!(w.customer_amount(later, "K2", "open_p2p_amount"), dec("0"));
-    assert_eq!(w.summary(later), vec![]);
+    assert_eq!(w.entries(later), vec![]);
 }
 
 #[test]
@@ -798,16 +706,16 @@ fn a_kept_promise_in_the_customers_currency_no_longer_pauses() {
     assert!(!w.is_paused(as_of, "K2"));
     assert_eq!(w.customer_amount(as_of, "K2", "open_p2p_amount"), dec("0"));
     assert!(
-        w.summary(as_of)
+        w.entries(as_of)
             .contains(&entry("Dunning", "Friendly", "K2", &["I3", "I4"])),
         "{:?}",
-        w.summary(as_of)
+        w.entries(as_of)
     );
 }
 
 #[test]
 fn an_unverified_reply_is_not_the_customers_last_reply() {
-    let w = World::new(&[("dunning.toml", DUNNING)]);
+    let w = World::of(&[("dunning.toml", DUNNING)]);
     let d = |y, m, dd| day_number(day(y, m, dd));
     w.sql(&format!(
         "INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body, verified)

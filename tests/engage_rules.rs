@@ -5,28 +5,31 @@
 
 mod fixture;
 
-use fixture::Portfolio;
+use fixture::{Entry, Portfolio, entry};
 use lettre::Message;
 use owed::domain::Date;
 use owed::domain::date::day_number;
 use owed::domain::rules::{self, CustomFields, Level};
-use owed::engage::outbox::{self, Mailer, RetryPolicy, SendError, SendSettings};
+use owed::engage::cycle;
+use owed::engage::outbox::{self, Mailer, SendError};
 use owed::engage::plan::SkipReason;
-use owed::engage::{Cycles, Plan, PlanSettings, cycle, plan};
-use owed::store::Store;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
 fn day(text: &str) -> Date {
     owed::domain::date::parse_iso(text).unwrap()
 }
 
-struct World {
-    _dir: tempfile::TempDir,
-    db: PathBuf,
-    store: Store,
-    cycles: Cycles,
-    min_days_between: u32,
+/// The engagement rules tests' one template: the totals in the customer's currency and the
+/// base currency.
+const TEMPLATE: &str = "{{ reminder }} for {{ customer.name }}\n\n{{ table }}\n\
+     Total {{ totals.balance }} {{ totals.currency }} \
+     ({{ totals.base_balance }} {{ totals.base_currency }})\n";
+
+type World = fixture::Engagement;
+
+/// `portfolio` imported; `cycle_files` (name, toml) loaded with `custom` types.
+fn world(portfolio: Portfolio, cycle_files: &[(&str, &str)], custom: &CustomFields) -> World {
+    World::new(portfolio, TEMPLATE, cycle_files, custom)
 }
 
 /// A one-reminder cycle `name` with `extra` top-level keys and reminder keys `reminder`.
@@ -37,66 +40,14 @@ fn cycle_file(name: &str, extra: &str, reminder: &str) -> String {
 }
 
 impl World {
-    /// `portfolio` imported; `cycle_files` (name, toml) loaded with `custom` types.
-    fn new(portfolio: Portfolio, cycle_files: &[(&str, &str)], custom: &CustomFields) -> World {
-        let dir = tempfile::tempdir().unwrap();
-        let store = portfolio.import(dir.path());
-        let db = dir.path().join("owed.db");
-        let cycles_dir = dir.path().join("cycles");
-        std::fs::create_dir_all(cycles_dir.join("templates")).unwrap();
-        std::fs::write(
-            cycles_dir.join("templates/t.md"),
-            "{{ reminder }} for {{ customer.name }}\n\n{{ table }}\n\
-             Total {{ totals.balance }} {{ totals.currency }} \
-             ({{ totals.base_balance }} {{ totals.base_currency }})\n",
-        )
-        .unwrap();
-        for (name, text) in cycle_files {
-            std::fs::write(cycles_dir.join(name), text).unwrap();
-        }
-        let cycles = cycle::load_dir_with(&cycles_dir, custom).unwrap();
-        World {
-            _dir: dir,
-            db,
-            store,
-            cycles,
-            min_days_between: 0,
-        }
-    }
-
-    fn plan(&self, as_of: &str) -> Plan {
-        plan::compute(
-            &self.store,
-            &self.cycles,
-            PlanSettings {
-                as_of: day(as_of),
-                base_currency: "USD",
-                promise_grace_days: 3,
-                min_days_between: self.min_days_between,
-            },
-        )
-        .unwrap()
-    }
-
-    /// (cycle, reminder, customer, documents) of each entry to send.
-    fn sends(&self, as_of: &str) -> Vec<(String, String, String, Vec<String>)> {
-        self.plan(as_of)
-            .entries
-            .iter()
-            .map(|e| {
-                (
-                    e.cycle.clone(),
-                    e.reminder.clone(),
-                    e.customer_id.clone(),
-                    e.document_ids().iter().map(|s| s.to_string()).collect(),
-                )
-            })
-            .collect()
+    /// The entries to send as of `as_of`.
+    fn sends(&self, as_of: &str) -> Vec<Entry> {
+        self.entries(day(as_of))
     }
 
     /// (cycle, reminder, customer, reason) of each skipped reminder.
     fn skips(&self, as_of: &str) -> Vec<(String, String, String, SkipReason)> {
-        self.plan(as_of)
+        self.plan(day(as_of))
             .skipped
             .iter()
             .map(|s| {
@@ -111,37 +62,9 @@ impl World {
     }
 
     fn send_all(&mut self, as_of: &str) -> usize {
-        let plan = self.plan(as_of);
-        let mut mailer = Delivered::default();
-        let report = outbox::run(
-            &mut self.store,
-            &self.cycles,
-            &plan.entries,
-            &mut mailer,
-            &settings(day(as_of)),
-        )
-        .unwrap();
-        report.sent.len()
-    }
-
-    fn sql(&self, sql: &str) {
-        let conn = rusqlite::Connection::open(&self.db).unwrap();
-        conn.execute_batch(sql).unwrap();
-    }
-}
-
-fn settings(as_of: Date) -> SendSettings {
-    SendSettings {
-        from: "Collections <ar@example.com>".parse().unwrap(),
-        collector: "alice".into(),
-        role: owed::domain::users::Role::Manager,
-        base_currency: "USD".into(),
-        as_of,
-        retry: RetryPolicy {
-            attempts: 2,
-            first_delay: Duration::from_millis(1),
-        },
-        statement: Default::default(),
+        self.send(day(as_of), &mut Delivered::default(), 2)
+            .sent
+            .len()
     }
 }
 
@@ -158,15 +81,6 @@ impl Mailer for Delivered {
         self.0.push(message.clone());
         Ok(())
     }
-}
-
-fn send(c: &str, r: &str, cust: &str, docs: &[&str]) -> (String, String, String, Vec<String>) {
-    (
-        c.into(),
-        r.into(),
-        cust.into(),
-        docs.iter().map(|s| s.to_string()).collect(),
-    )
 }
 
 fn skip(c: &str, r: &str, cust: &str, why: SkipReason) -> (String, String, String, SkipReason) {
@@ -188,14 +102,14 @@ fn two_cycles_would_email_one_customer_the_higher_priority_wins() {
         "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-04-01,2026-05-01,300.00\n";
     let gentle = cycle_file("Key accounts", "priority = 10", "after_due_days = 7");
     let hard = cycle_file("Standard", "priority = 1", "after_due_days = 3");
-    let w = World::new(
+    let w = world(
         kite(docs),
         &[("a.toml", &hard), ("b.toml", &gentle)],
         &CustomFields::default(),
     );
     assert_eq!(
         w.sends("2026-05-10"),
-        vec![send("Key accounts", "Now", "K", &["I1"])]
+        vec![entry("Key accounts", "Now", "K", &["I1"])]
     );
     assert_eq!(
         w.skips("2026-05-10"),
@@ -204,10 +118,11 @@ fn two_cycles_would_email_one_customer_the_higher_priority_wins() {
     // On the 5th only the standard cycle's reminder is due (4 days overdue): it goes.
     assert_eq!(
         w.sends("2026-05-05"),
-        vec![send("Standard", "Now", "K", &["I1"])]
+        vec![entry("Standard", "Now", "K", &["I1"])]
     );
     // The JSON lists the held-back reminder as skipped, with its reason.
-    let json: serde_json::Value = serde_json::from_str(&w.plan("2026-05-10").to_json()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&w.plan(day("2026-05-10")).to_json()).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 2);
     assert_eq!(json[1]["cycle"], "Standard");
     assert_eq!(json[1]["skipped"], true);
@@ -221,14 +136,14 @@ fn equal_priorities_go_by_cycle_name() {
         "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-04-01,2026-05-01,300.00\n";
     let a = cycle_file("Alpha", "", "after_due_days = 3");
     let b = cycle_file("Beta", "", "after_due_days = 3");
-    let w = World::new(
+    let w = world(
         kite(docs),
         &[("b.toml", &b), ("a.toml", &a)],
         &CustomFields::default(),
     );
     assert_eq!(
         w.sends("2026-05-10"),
-        vec![send("Alpha", "Now", "K", &["I1"])]
+        vec![entry("Alpha", "Now", "K", &["I1"])]
     );
 }
 
@@ -252,7 +167,7 @@ fn min_days_between_holds_the_next_days_reminder_and_says_why() {
 I1,K,invoice,2026-03-02,2026-04-01,300.00
 I2,K,invoice,2026-04-01,2026-05-01,200.00
 ";
-    let mut w = World::new(
+    let mut w = world(
         kite(docs),
         &[("dunning.toml", DUNNING)],
         &CustomFields::default(),
@@ -260,12 +175,12 @@ I2,K,invoice,2026-04-01,2026-05-01,200.00
     w.min_days_between = 7;
     assert_eq!(
         w.sends("2026-05-01"),
-        vec![send("Dunning", "Firm", "K", &["I1"])]
+        vec![entry("Dunning", "Firm", "K", &["I1"])]
     );
     assert_eq!(w.send_all("2026-05-01"), 1);
     // The next day: held back, and the plan says why.
     assert!(w.sends("2026-05-02").is_empty());
-    let plan = w.plan("2026-05-02");
+    let plan = w.plan(day("2026-05-02"));
     assert_eq!(
         w.skips("2026-05-02"),
         vec![skip("Dunning", "Firm", "K", SkipReason::MinDaysBetween)]
@@ -284,7 +199,7 @@ I2,K,invoice,2026-04-01,2026-05-01,200.00
     assert!(w.sends("2026-05-07").is_empty());
     assert_eq!(
         w.sends("2026-05-08"),
-        vec![send("Dunning", "Firm", "K", &["I2"])]
+        vec![entry("Dunning", "Firm", "K", &["I2"])]
     );
     assert_eq!(w.send_all("2026-05-08"), 1);
     assert!(w.sends("2026-05-09").is_empty());
@@ -298,7 +213,7 @@ I2,K,invoice,2026-04-01,2026-05-01,200.00
     );
     assert_eq!(
         w.sends("2026-05-02"),
-        vec![send("Dunning", "Firm", "K", &["I2"])]
+        vec![entry("Dunning", "Firm", "K", &["I2"])]
     );
 }
 
@@ -330,7 +245,7 @@ customer = "outstanding > 1800"
 document = "balance >= 1000"
 template = "templates/t.md"
 "#;
-    let mut w = World::new(
+    let mut w = world(
         Portfolio::new()
             .file("customers.csv", customers)
             .file("documents.csv", docs),
@@ -342,9 +257,9 @@ template = "templates/t.md"
     assert_eq!(
         w.sends("2026-05-16"),
         vec![
-            send("Dunning", "Big ones", "K", &["I2"]),
-            send("Dunning", "Friendly", "L", &["I3"]),
-            send("Dunning", "Friendly", "M", &["I4"]),
+            entry("Dunning", "Big ones", "K", &["I2"]),
+            entry("Dunning", "Friendly", "L", &["I3"]),
+            entry("Dunning", "Friendly", "M", &["I4"]),
         ]
     );
     assert_eq!(w.send_all("2026-05-16"), 3);
@@ -352,7 +267,7 @@ template = "templates/t.md"
     // which had the later reminder, never goes back to it).
     assert_eq!(
         w.sends("2026-05-17"),
-        vec![send("Dunning", "Friendly", "K", &["I1"])]
+        vec![entry("Dunning", "Friendly", "K", &["I1"])]
     );
 }
 
@@ -368,7 +283,7 @@ I2,K,invoice,2026-04-20,2026-05-20,80.00
         "",
         "before_due_days = 3\ndocument = \"due_date between today and in 3 days\"",
     );
-    let mut w = World::new(
+    let mut w = world(
         kite(docs),
         &[("soon.toml", &soon)],
         &CustomFields::default(),
@@ -376,13 +291,13 @@ I2,K,invoice,2026-04-20,2026-05-20,80.00
     assert!(w.sends("2026-05-06").is_empty(), "four days before");
     assert_eq!(
         w.sends("2026-05-07"),
-        vec![send("Due soon", "Now", "K", &["I1"])]
+        vec![entry("Due soon", "Now", "K", &["I1"])]
     );
     assert_eq!(w.send_all("2026-05-07"), 1);
     assert!(w.sends("2026-05-08").is_empty(), "once");
     assert_eq!(
         w.sends("2026-05-17"),
-        vec![send("Due soon", "Now", "K", &["I2"])]
+        vec![entry("Due soon", "Now", "K", &["I2"])]
     );
     // Both days are refused together.
     let dir = tempfile::tempdir().unwrap();
@@ -412,7 +327,7 @@ fn a_promise_reminder_goes_out_the_day_before_the_promise_and_a_broken_promise_t
         "priority = 20\npause_on_promise = false\ncustomer = \"next_p2p_date = 1 days ago\"",
         "",
     );
-    let mut w = World::new(
+    let mut w = world(
         kite(docs),
         &[
             ("dunning.toml", DUNNING),
@@ -427,18 +342,18 @@ fn a_promise_reminder_goes_out_the_day_before_the_promise_and_a_broken_promise_t
     assert!(w.sends("2026-05-08").is_empty());
     let cid = w.store.customer_key("K").unwrap().unwrap();
     assert_eq!(
-        w.plan("2026-05-08").paused.get(&cid),
+        w.plan(day("2026-05-08")).paused.get(&cid),
         Some(&day("2026-05-10"))
     );
     assert_eq!(
         w.sends("2026-05-09"),
-        vec![send("Promise reminder", "Now", "K", &["I1"])]
+        vec![entry("Promise reminder", "Now", "K", &["I1"])]
     );
     assert!(w.sends("2026-05-10").is_empty());
     // The day after: unpaid. Dunning is back, but the broken-promise cycle has priority.
     assert_eq!(
         w.sends("2026-05-11"),
-        vec![send("Promise broken", "Now", "K", &["I1"])]
+        vec![entry("Promise broken", "Now", "K", &["I1"])]
     );
     assert_eq!(
         w.skips("2026-05-11"),
@@ -499,7 +414,7 @@ PB1,B,2026-04-25,10.00,success,bank_transfer,,
         .map(|(i, text)| (format!("c{i}.toml"), text.as_str()))
         .collect();
     let cycle_files: Vec<(&str, &str)> = named.iter().map(|(n, t)| (n.as_str(), *t)).collect();
-    let w = World::new(
+    let w = world(
         Portfolio::new()
             .file("customers.csv", customers)
             .file("documents.csv", docs)
@@ -509,7 +424,7 @@ PB1,B,2026-04-25,10.00,success,bank_transfer,,
     );
     // Every cycle alone, as of 10 May: who enters it.
     let who = |cycle: &str| -> Vec<String> {
-        let mut plan = w.plan("2026-05-10");
+        let mut plan = w.plan(day("2026-05-10"));
         let mut all: Vec<String> = plan
             .entries
             .drain(..)
@@ -588,7 +503,7 @@ G1,G,invoice,2026-04-01,2026-04-15,100.00
 G2,G,invoice,2026-04-02,2026-04-16,50.40
 ";
     let rates = "date,currency,rate\n2026-03-01,GBP,1.25\n";
-    let w = World::new(
+    let w = world(
         Portfolio::new()
             .file("exchange_rates.csv", rates)
             .file("customers.csv", customers)
@@ -596,9 +511,14 @@ G2,G,invoice,2026-04-02,2026-04-16,50.40
         &[("dunning.toml", DUNNING)],
         &CustomFields::default(),
     );
-    let plan = w.plan("2026-05-01");
+    let plan = w.plan(day("2026-05-01"));
     assert_eq!(plan.entries.len(), 1);
-    let mail = outbox::preview(&w.cycles, &plan.entries[0], &settings(day("2026-05-01"))).unwrap();
+    let mail = outbox::preview(
+        &w.cycles,
+        &plan.entries[0],
+        &fixture::send_settings(day("2026-05-01"), 2),
+    )
+    .unwrap();
     // 100.00 + 50.40 = 150.40 GBP; at 1.25, 125.00 + 63.00 = 188.00 USD.
     assert!(
         mail.text.contains("Total 150.40 GBP (188.00 USD)"),
@@ -609,7 +529,12 @@ G2,G,invoice,2026-04-02,2026-04-16,50.40
     // refuses it, rather than previewing the reminder that is there now.
     let mut moved = plan.entries[0].clone();
     moved.reminder = "gone".into();
-    let e = outbox::preview(&w.cycles, &moved, &settings(day("2026-05-01"))).unwrap_err();
+    let e = outbox::preview(
+        &w.cycles,
+        &moved,
+        &fixture::send_settings(day("2026-05-01"), 2),
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("has no reminder `gone`"), "{e}");
     assert_eq!(e.exit_code(), 2);
 }
@@ -633,7 +558,7 @@ I3,M,invoice,2026-03-01,2026-03-31,100.00
         "",
         "after_due_days = 3\nto = [\"escalation\"]\ncc = [\"billing\", \"ap\"]",
     );
-    let w = World::new(
+    let w = world(
         Portfolio::new()
             .file("customers.csv", customers)
             .file("contacts.csv", contacts)
@@ -641,7 +566,7 @@ I3,M,invoice,2026-03-01,2026-03-31,100.00
         &[("e.toml", &escalate)],
         &CustomFields::default(),
     );
-    let plan = w.plan("2026-05-01");
+    let plan = w.plan(day("2026-05-01"));
     let to: Vec<(&str, &str, Vec<&str>)> = plan
         .entries
         .iter()
@@ -689,7 +614,7 @@ I1,K,invoice,2026-03-02,2026-04-01,300.00
 I3,L,invoice,2026-03-21,2026-04-20,100.00
 I4,M,invoice,2026-04-01,2026-05-01,50.00
 ";
-    let mut w = World::new(
+    let mut w = world(
         Portfolio::new()
             .file("customers.csv", customers)
             .file("documents.csv", docs),
