@@ -4,14 +4,13 @@
 //! hostile names and bad input are handled; a reminder with `attach = ["statement"]` carries
 //! the same document.
 
-mod common;
 mod fixture;
 mod smtp_server;
 
 use base64::Engine as _;
-use common::{command_in, owed_in, stderr};
-use fixture::Portfolio;
-use std::path::Path;
+
+use fixture::{Portfolio, owed_on, stderr};
+use std::path::{Path, PathBuf};
 
 /// The contract fixture with K1 renamed, a remittance text in the config, and `edit` applied.
 fn portfolio(name: &str, edit: impl Fn(&str, &str) -> String) -> tempfile::TempDir {
@@ -31,12 +30,7 @@ fn portfolio(name: &str, edit: impl Fn(&str, &str) -> String) -> tempfile::TempD
 }
 
 fn run(dir: &Path, args: &[&str]) -> std::process::Output {
-    command_in(
-        dir,
-        &[&["--db", dir.join("owed.db").to_str().unwrap()], args].concat(),
-    )
-    .output()
-    .unwrap()
+    owed_on(dir, &dir.join("owed.db"), None, args)
 }
 
 /// The statement of `customer` as of `as_of`, written to a file and parsed: its pages' text.
@@ -215,15 +209,14 @@ fn dash_writes_the_pdf_to_standard_output() {
 /// The fixture's euro statement portfolio (a customer in euros with an accented, Greek and
 /// Cyrillic name, a partly paid invoice, one not yet due, a credit note and a payment not
 /// applied); `[statement]` with a company and a two-line remittance text.
-fn euro_portfolio(dir: &Path) -> String {
+fn euro_portfolio(dir: &Path) -> PathBuf {
     std::fs::write(
         dir.join("config.toml"),
         "[statement]\ncompany = \"Owed Test GmbH\"\n\
          remittance = \"IBAN DE00 1234\\nQuote your customer number\"\n",
     )
     .unwrap();
-    let db = Portfolio::euro_statement().import_with_owed(dir);
-    db.to_str().unwrap().to_string()
+    Portfolio::euro_statement().import_with_owed(dir)
 }
 
 #[test]
@@ -231,19 +224,8 @@ fn a_statement_in_euros_with_credit_and_cash_and_a_two_line_remittance() {
     let dir = tempfile::tempdir().unwrap();
     let db = euro_portfolio(dir.path());
     let out = dir.path().join("s2.pdf");
-    let o = owed_in(
-        dir.path(),
-        &[
-            "--db",
-            &db,
-            "--as-of",
-            "2026-05-01",
-            "statement",
-            "S2",
-            "-o",
-            out.to_str().unwrap(),
-        ],
-    );
+    let args = ["statement", "S2", "-o", out.to_str().unwrap()];
+    let o = owed_on(dir.path(), &db, Some("2026-05-01"), &args);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("s2.pdf"), "{}", stderr(&o));
     let pdf = std::fs::read(&out).unwrap();
@@ -306,19 +288,8 @@ fn a_reminder_with_attach_statement_carries_the_pdf() {
         ),
     )
     .unwrap();
-    let o = owed_in(
-        dir.path(),
-        &[
-            "--db",
-            &db,
-            "--as-of",
-            "2026-05-01",
-            "engage",
-            "run",
-            "--cycles",
-            cycles.to_str().unwrap(),
-        ],
-    );
+    let args = ["engage", "run", "--cycles", cycles.to_str().unwrap()];
+    let o = owed_on(dir.path(), &db, Some("2026-05-01"), &args);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let received = server.received();
     assert_eq!(received.len(), 1);
