@@ -8,7 +8,6 @@ mod fixture;
 mod smtp_server;
 
 use base64::Engine as _;
-
 use fixture::{Portfolio, owed_on, stderr};
 use std::path::{Path, PathBuf};
 
