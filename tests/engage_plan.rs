@@ -640,15 +640,9 @@ fn a_eur_customers_open_issue_amount_is_compared_in_the_base_currency() {
     fixture::dispute(&mut w.store, "2026-04-15", "K2", "100", &["I3"]);
     fixture::dispute(&mut w.store, "2026-04-15", "K1", "100", &["I1"]);
     let as_of = day(2026, 4, 20);
-
-    assert_eq!(
-        w.customer_amount(as_of, "K2", "open_issue_amount"),
-        dec("110")
-    );
-    assert_eq!(
-        w.customer_amount(as_of, "K1", "open_issue_amount"),
-        dec("100")
-    );
+    let issues = |customer| w.customer_amount(as_of, customer, "open_issue_amount");
+    assert_eq!(issues("K2"), dec("110"));
+    assert_eq!(issues("K1"), dec("100"));
     // The same figures as the metrics bar and the queue's flags.
     assert_eq!(w.metrics(as_of).headline.open_issue_amount, dec("210"));
     assert_eq!(w.flags(as_of, "K2").open_issue_base, dec("110"));
@@ -671,10 +665,8 @@ fn a_eur_customers_open_promise_amount_is_what_remains_in_the_base_currency() {
     // On the 18th its date has passed (no pause), but it is open for three days of grace.
     let as_of = day(2026, 4, 18);
     assert!(!w.is_paused(as_of, "K2"));
-    assert_eq!(
-        w.customer_amount(as_of, "K2", "open_p2p_amount"),
-        dec("110")
-    );
+    let promised = |as_of| w.customer_amount(as_of, "K2", "open_p2p_amount");
+    assert_eq!(promised(as_of), dec("110"));
     assert_eq!(w.metrics(as_of).headline.open_p2p_amount, dec("110"));
     assert_eq!(w.flags(as_of, "K2").open_promise_base, dec("110"));
     assert_eq!(
@@ -683,7 +675,7 @@ fn a_eur_customers_open_promise_amount_is_what_remains_in_the_base_currency() {
     );
     // After the grace it is partially kept, no longer open.
     let later = day(2026, 4, 20);
-    assert_eq!(w.customer_amount(later, "K2", "open_p2p_amount"), dec("0"));
+    assert_eq!(promised(later), dec("0"));
     assert_eq!(w.entries(later), vec![]);
 }
 

@@ -415,16 +415,25 @@ fn the_forecast_comes_after_the_first_page_and_detail() {
     assert!(source.handle_batch(Vec::new()).is_empty());
 }
 
-#[test]
-fn a_dispute_recorded_elsewhere_shows_in_the_next_forecast() {
-    let (_dir, db) = portfolio();
+/// The workstation on the portfolio with Slow Steel found and in the detail, none of its
+/// documents' predictions saying they are disputed.
+fn slow_steel() -> (tempfile::TempDir, PathBuf, Driver) {
+    let (dir, db) = portfolio();
     let mut d = Driver::new(&db, "alice", (120, 40));
     d.press("/ slow <Enter>");
-    let reasons = |d: &Driver| -> Vec<String> {
-        let f = d.app.detail.as_ref().unwrap().forecast.as_ref().unwrap();
-        f.documents.iter().map(|p| p.reason.clone()).collect()
-    };
     assert!(reasons(&d).iter().all(|r| !r.contains("disputed")));
+    (dir, db, d)
+}
+
+/// The reasons of the predictions in the detail's forecast.
+fn reasons(d: &Driver) -> Vec<String> {
+    let f = d.app.detail.as_ref().unwrap().forecast.as_ref().unwrap();
+    f.documents.iter().map(|p| p.reason.clone()).collect()
+}
+
+#[test]
+fn a_dispute_recorded_elsewhere_shows_in_the_next_forecast() {
+    let (_dir, db, mut d) = slow_steel();
     // Another collector disputes Slow Steel's March invoice.
     let mut other = Store::open_existing(&db).unwrap();
     fixture::dispute(&mut other, AS_OF, "K2", "2500.00", &["K2-11"]);
@@ -463,14 +472,7 @@ fn until_the_forecast_arrives_the_screen_says_so() {
 
 #[test]
 fn a_dispute_saved_in_the_workstation_moves_the_forecast() {
-    let (_dir, db) = portfolio();
-    let mut d = Driver::new(&db, "alice", (120, 40));
-    d.press("/ slow <Enter>");
-    let reasons = |d: &Driver| -> Vec<String> {
-        let f = d.app.detail.as_ref().unwrap().forecast.as_ref().unwrap();
-        f.documents.iter().map(|p| p.reason.clone()).collect()
-    };
-    assert!(reasons(&d).iter().all(|r| !r.contains("disputed")));
+    let (_dir, _db, mut d) = slow_steel();
     d.press("i pricing <Enter>");
     let status = d.app.status.as_ref().unwrap().text.clone();
     assert!(status.starts_with("saved: Issue"), "{status}");
