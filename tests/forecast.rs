@@ -9,7 +9,6 @@ use owed::domain::date::parse_iso;
 use owed::domain::forecast::{Model, ModelConfig, RiskLevel};
 use owed::domain::{Date, Decimal};
 use owed::store::Store;
-use owed::store::history::HistoryQuery;
 use serde_json::Value;
 use std::path::Path;
 use std::str::FromStr;
@@ -206,15 +205,7 @@ fn forecast_table_for_people() {
 
 /// Histories and predictions at `cutoff` from a store.
 fn predictions_at(store: &Store, cutoff: Date) -> Vec<(i64, Date, String)> {
-    let histories = store
-        .histories(&HistoryQuery {
-            cutoff,
-            base_currency: "USD".into(),
-            promise_grace_days: 3,
-            customer: None,
-            with_ids: false,
-        })
-        .unwrap();
+    let histories = store.histories(&fixture::history_query(cutoff)).unwrap();
     let model = Model::fit(&histories.customers, cutoff, ModelConfig::default());
     histories
         .customers

@@ -31,15 +31,11 @@ fn store() -> (tempfile::TempDir, Store) {
 }
 
 fn histories(store: &Store, cutoff: &str) -> Histories {
-    store
-        .histories(&HistoryQuery {
-            cutoff: d(cutoff),
-            base_currency: "USD".into(),
-            promise_grace_days: 3,
-            customer: None,
-            with_ids: true,
-        })
-        .unwrap()
+    let query = HistoryQuery {
+        with_ids: true,
+        ..fixture::history_query(d(cutoff))
+    };
+    store.histories(&query).unwrap()
 }
 
 fn ids(h: &Histories, keys: impl Iterator<Item = i64>) -> Vec<String> {
@@ -123,15 +119,11 @@ fn later_cutoffs_see_settlements_resolutions_and_broken_promises() {
 fn one_customer_only() {
     let (_dir, store) = store();
     let cid = store.customer_key("H2").unwrap().unwrap();
-    let one = store
-        .histories(&HistoryQuery {
-            cutoff: d("2026-03-01"),
-            base_currency: "USD".into(),
-            promise_grace_days: 3,
-            customer: Some(cid),
-            with_ids: false,
-        })
-        .unwrap();
+    let query = HistoryQuery {
+        customer: Some(cid),
+        ..fixture::history_query(d("2026-03-01"))
+    };
+    let one = store.histories(&query).unwrap();
     assert_eq!(one.customers.len(), 1);
     assert_eq!(one.customers[0].cid, cid);
     assert!(one.document_ids.is_empty());

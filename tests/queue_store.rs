@@ -265,13 +265,7 @@ fn first_pages_from_the_figures_match_sql_on_300_customers() {
                         let mut query = QueueQuery::new(collector);
                         (query.scope, query.tab, query.sort, query.descending) =
                             (scope, tab, sort, descending);
-                        let page = |seq| Request::Page {
-                            seq,
-                            as_of,
-                            query: query.clone(),
-                            offset: 0,
-                            limit,
-                        };
+                        let page = |seq| fixture::page_request(seq, as_of, query.clone(), limit);
                         let mut source = PortfolioWorker::open(&db, fixture::settings()).unwrap();
                         let summary = Request::Summary { as_of };
                         let first = page_of(source.handle_batch_now(vec![summary, page(1)]));
