@@ -10,6 +10,7 @@ use owed::domain::aging::AgingBounds;
 use owed::domain::date::day_number;
 use owed::domain::rules::Value;
 use owed::domain::{Date, Decimal};
+use owed::engage::PlanEntry;
 use owed::engage::facts::{Facts, Needs, parse_custom};
 use owed::engage::outbox::{self, Mailer, SendError, SendSettings};
 use owed::report::Portfolio as Figures;
@@ -18,26 +19,12 @@ use owed::store::activity::CustomerFlags;
 use std::collections::VecDeque;
 use std::path::Path;
 
-const DUNNING: &str = r#"name = "Dunning"
-customer = "overdue > 0"
-document = "type includes [invoice, debit_note] and due_date < today"
-[[reminder]]
-name = "Friendly"
-after_due_days = 3
-template = "templates/t.md"
-[[reminder]]
-name = "Firm"
-after_due_days = 30
-template = "templates/t.md"
-"#;
+/// Dunning of overdue customers' invoices and debit notes: Friendly at 3 days, Firm at 30.
+const DUNNING: &str = include_str!("fixture/cycles/dunning.toml");
 
-const CARDS: &str = r#"name = "Cards"
-payment = "auto_collection = yes and last_attempted_payment_status includes [failure] and payment_attempts >= 1"
-[[reminder]]
-name = "Update card"
-after_due_days = 0
-template = "templates/t.md"
-"#;
+/// A reminder to update the card of a customer on automatic collection whose last attempt
+/// failed.
+const CARDS: &str = include_str!("fixture/cycles/cards.toml");
 
 fn day(y: i32, m: u32, d: u32) -> Date {
     Date::from_ymd_opt(y, m, d).unwrap()
@@ -565,34 +552,17 @@ fn a_manual_reminder_previews_and_sends_once_a_day() {
         mail.text
     );
     let mut mailer = FakeMailer::default();
-    let first = manual::send(
-        &mut w.store,
-        &w.cycles,
-        &t,
-        &entry,
-        &mut mailer,
-        &settings(as_of),
-    );
+    let send = |w: &mut World, entry: &PlanEntry, as_of: Date, mailer: &mut FakeMailer| {
+        let settings = settings(as_of);
+        manual::send(&mut w.store, &w.cycles, &t, entry, mailer, &settings)
+    };
+    let first = send(&mut w, &entry, as_of, &mut mailer);
     assert!(matches!(first.unwrap(), EntryOutcome::Sent(_)));
-    let again = manual::send(
-        &mut w.store,
-        &w.cycles,
-        &t,
-        &entry,
-        &mut mailer,
-        &settings(as_of),
-    );
+    let again = send(&mut w, &entry, as_of, &mut mailer);
     assert_eq!(again.unwrap(), EntryOutcome::AlreadyClaimed);
     assert_eq!(mailer.delivered.len(), 1);
     let tomorrow = manual::entry_for(&w.store, "C2", &t, day(2026, 5, 1)).unwrap();
-    let next = manual::send(
-        &mut w.store,
-        &w.cycles,
-        &t,
-        &tomorrow,
-        &mut mailer,
-        &settings(day(2026, 5, 1)),
-    );
+    let next = send(&mut w, &tomorrow, day(2026, 5, 1), &mut mailer);
     assert!(matches!(next.unwrap(), EntryOutcome::Sent(_)));
     // A manual reminder does not use up the cycle's reminders.
     assert!(w.customers(as_of).contains(&"C2".to_string()));

@@ -147,17 +147,8 @@ fn equal_priorities_go_by_cycle_name() {
     );
 }
 
-const DUNNING: &str = r#"name = "Dunning"
-document = "due_date < today"
-[[reminder]]
-name = "Friendly"
-after_due_days = 3
-template = "templates/t.md"
-[[reminder]]
-name = "Firm"
-after_due_days = 30
-template = "templates/t.md"
-"#;
+/// Dunning of every document past due: Friendly at 3 days, Firm at 30.
+const DUNNING: &str = include_str!("fixture/cycles/dunning_any.toml");
 
 #[test]
 fn min_days_between_holds_the_next_days_reminder_and_says_why() {
