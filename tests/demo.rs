@@ -26,25 +26,14 @@ fn the_demo_database_is_created_once_then_reused() {
     let db = dir.path().join("demo.db");
     let first = demo(dir.path(), &db, "60");
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
-    assert!(
-        stderr(&first).contains("customers.csv 60 inserted"),
-        "{}",
-        stderr(&first)
-    );
-    let again = demo(dir.path(), &db, "60");
-    assert!(
-        stderr(&again).contains("using the demo database"),
-        "{}",
-        stderr(&again)
-    );
-
+    let said = |o: &std::process::Output, words: &str| {
+        let err = stderr(o);
+        assert!(err.contains(words), "`{words}` in: {err}");
+    };
+    said(&first, "customers.csv 60 inserted");
+    said(&demo(dir.path(), &db, "60"), "using the demo database");
     // Another size regenerates it.
-    let other = demo(dir.path(), &db, "30");
-    assert!(
-        stderr(&other).contains("customers.csv 30 inserted"),
-        "{}",
-        stderr(&other)
-    );
+    said(&demo(dir.path(), &db, "30"), "customers.csv 30 inserted");
 }
 
 #[test]

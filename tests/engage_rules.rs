@@ -28,8 +28,13 @@ const TEMPLATE: &str = "{{ reminder }} for {{ customer.name }}\n\n{{ table }}\n\
 type World = fixture::Engagement;
 
 /// `portfolio` imported; `cycle_files` (name, toml) loaded with `custom` types.
-fn world(portfolio: Portfolio, cycle_files: &[(&str, &str)], custom: &CustomFields) -> World {
+fn world_with(portfolio: Portfolio, cycle_files: &[(&str, &str)], custom: &CustomFields) -> World {
     World::new(portfolio, TEMPLATE, cycle_files, custom)
+}
+
+/// `portfolio` imported; `cycle_files` (name, toml) loaded without custom field types.
+fn world(portfolio: Portfolio, cycle_files: &[(&str, &str)]) -> World {
+    world_with(portfolio, cycle_files, &CustomFields::default())
 }
 
 /// A one-reminder cycle `name` with `extra` top-level keys and reminder keys `reminder`.
@@ -102,11 +107,7 @@ fn two_cycles_would_email_one_customer_the_higher_priority_wins() {
         "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-04-01,2026-05-01,300.00\n";
     let gentle = cycle_file("Key accounts", "priority = 10", "after_due_days = 7");
     let hard = cycle_file("Standard", "priority = 1", "after_due_days = 3");
-    let w = world(
-        kite(docs),
-        &[("a.toml", &hard), ("b.toml", &gentle)],
-        &CustomFields::default(),
-    );
+    let w = world(kite(docs), &[("a.toml", &hard), ("b.toml", &gentle)]);
     assert_eq!(
         w.sends("2026-05-10"),
         vec![entry("Key accounts", "Now", "K", &["I1"])]
@@ -136,11 +137,7 @@ fn equal_priorities_go_by_cycle_name() {
         "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-04-01,2026-05-01,300.00\n";
     let a = cycle_file("Alpha", "", "after_due_days = 3");
     let b = cycle_file("Beta", "", "after_due_days = 3");
-    let w = world(
-        kite(docs),
-        &[("b.toml", &b), ("a.toml", &a)],
-        &CustomFields::default(),
-    );
+    let w = world(kite(docs), &[("b.toml", &b), ("a.toml", &a)]);
     assert_eq!(
         w.sends("2026-05-10"),
         vec![entry("Alpha", "Now", "K", &["I1"])]
@@ -158,11 +155,7 @@ fn min_days_between_holds_the_next_days_reminder_and_says_why() {
 I1,K,invoice,2026-03-02,2026-04-01,300.00
 I2,K,invoice,2026-04-01,2026-05-01,200.00
 ";
-    let mut w = world(
-        kite(docs),
-        &[("dunning.toml", DUNNING)],
-        &CustomFields::default(),
-    );
+    let mut w = world(kite(docs), &[("dunning.toml", DUNNING)]);
     w.min_days_between = 7;
     assert_eq!(
         w.sends("2026-05-01"),
@@ -241,7 +234,6 @@ template = "templates/t.md"
             .file("customers.csv", customers)
             .file("documents.csv", docs),
         &[("dunning.toml", cycle)],
-        &CustomFields::default(),
     );
     // K: "Big ones" is due (its only document, I2, is 12 days overdue) and names I2 only.
     // L: no document of 1000 or more: "Friendly". M: outstanding 1500, not over 1800.
@@ -274,11 +266,7 @@ I2,K,invoice,2026-04-20,2026-05-20,80.00
         "",
         "before_due_days = 3\ndocument = \"due_date between today and in 3 days\"",
     );
-    let mut w = world(
-        kite(docs),
-        &[("soon.toml", &soon)],
-        &CustomFields::default(),
-    );
+    let mut w = world(kite(docs), &[("soon.toml", &soon)]);
     assert!(w.sends("2026-05-06").is_empty(), "four days before");
     assert_eq!(
         w.sends("2026-05-07"),
@@ -325,7 +313,6 @@ fn a_promise_reminder_goes_out_the_day_before_the_promise_and_a_broken_promise_t
             ("promise.toml", &reminder),
             ("broken.toml", &broken),
         ],
-        &CustomFields::default(),
     );
     // K promised on 1 May to pay 400 by 10 May.
     fixture::promise(&mut w.store, "2026-05-01", "K", "400", "2026-05-10", &[]);
@@ -405,7 +392,7 @@ PB1,B,2026-04-25,10.00,success,bank_transfer,,
         .map(|(i, text)| (format!("c{i}.toml"), text.as_str()))
         .collect();
     let cycle_files: Vec<(&str, &str)> = named.iter().map(|(n, t)| (n.as_str(), *t)).collect();
-    let w = world(
+    let w = world_with(
         Portfolio::new()
             .file("customers.csv", customers)
             .file("documents.csv", docs)
@@ -500,7 +487,6 @@ G2,G,invoice,2026-04-02,2026-04-16,50.40
             .file("customers.csv", customers)
             .file("documents.csv", docs),
         &[("dunning.toml", DUNNING)],
-        &CustomFields::default(),
     );
     let plan = w.plan(day("2026-05-01"));
     assert_eq!(plan.entries.len(), 1);
@@ -555,7 +541,6 @@ I3,M,invoice,2026-03-01,2026-03-31,100.00
             .file("contacts.csv", contacts)
             .file("documents.csv", docs),
         &[("e.toml", &escalate)],
-        &CustomFields::default(),
     );
     let plan = w.plan(day("2026-05-01"));
     let to: Vec<(&str, &str, Vec<&str>)> = plan
@@ -610,7 +595,6 @@ I4,M,invoice,2026-04-01,2026-05-01,50.00
             .file("customers.csv", customers)
             .file("documents.csv", docs),
         &[("dunning.toml", DUNNING)],
-        &CustomFields::default(),
     );
     // Friday 1 May (week of 27 April): K gets "Firm", L "Friendly"; M is not yet due.
     assert_eq!(w.send_all("2026-05-01"), 2);

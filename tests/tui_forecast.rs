@@ -233,9 +233,8 @@ fn the_high_risk_tab_counts_and_lists_the_forecasts_high_risk_customers() {
 
 #[test]
 fn the_risk_order_is_riskiest_first_then_the_larger_overdue() {
-    let (_dir, db) = portfolio();
+    let (_dir, db, mut d) = opened();
     let f = forecast(&db);
-    let mut d = Driver::new(&db, "alice", (120, 40));
     d.press("m 2 !");
     assert_eq!(
         (d.app.query.sort, d.app.query.descending),
@@ -271,9 +270,8 @@ fn the_risk_order_is_riskiest_first_then_the_larger_overdue() {
 
 #[test]
 fn the_chart_cycle_reaches_the_cash_forecast() {
-    let (_dir, db) = portfolio();
+    let (_dir, db, mut d) = opened();
     let f = forecast(&db);
-    let mut d = Driver::new(&db, "alice", (120, 40));
     d.press("c c c c");
     assert_eq!(d.app.chart, ChartKind::Cash);
     assert!(d.screen().contains(" in 13 weeks · later "));
@@ -298,10 +296,9 @@ fn the_chart_cycle_reaches_the_cash_forecast() {
 
 #[test]
 fn the_detail_shows_each_open_documents_predicted_date_and_reason() {
-    let (_dir, db) = portfolio();
+    let (_dir, db, mut d) = opened();
     let f = forecast(&db);
     let ids = cids(&db);
-    let mut d = Driver::new(&db, "alice", (120, 40));
     d.press("/ dyes <Enter>");
     let data = d.app.detail.as_ref().unwrap();
     assert_eq!(data.detail.header.id, "K4");
@@ -360,8 +357,7 @@ fn the_detail_shows_each_open_documents_predicted_date_and_reason() {
 
 #[test]
 fn the_cash_chart_on_the_main_screen() {
-    let (_dir, db) = portfolio();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, _db, mut d) = opened();
     d.press("c c c c");
     snapshot::assert("forecast_cash_120x40", &d.screen());
     d.press("<Tab> j j j");
@@ -415,11 +411,17 @@ fn the_forecast_comes_after_the_first_page_and_detail() {
     assert!(source.handle_batch(Vec::new()).is_empty());
 }
 
+/// The workstation on the portfolio as alice, at 120×40.
+fn opened() -> (tempfile::TempDir, PathBuf, Driver) {
+    let (dir, db) = portfolio();
+    let d = Driver::new(&db, "alice", (120, 40));
+    (dir, db, d)
+}
+
 /// The workstation on the portfolio with Slow Steel found and in the detail, none of its
 /// documents' predictions saying they are disputed.
 fn slow_steel() -> (tempfile::TempDir, PathBuf, Driver) {
-    let (dir, db) = portfolio();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (dir, db, mut d) = opened();
     d.press("/ slow <Enter>");
     assert!(reasons(&d).iter().all(|r| !r.contains("disputed")));
     (dir, db, d)
@@ -453,8 +455,7 @@ fn a_dispute_recorded_elsewhere_shows_in_the_next_forecast() {
 
 #[test]
 fn until_the_forecast_arrives_the_screen_says_so() {
-    let (_dir, db) = portfolio();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, _db, mut d) = opened();
     d.app.forecast = None;
     d.app.page.risk_counted = false;
     if let Some(scope) = d.app.scope.as_mut() {
@@ -488,8 +489,7 @@ fn a_dispute_saved_in_the_workstation_moves_the_forecast() {
 
 #[test]
 fn a_high_risk_customer_given_to_another_owner_takes_its_risk_along() {
-    let (_dir, db) = portfolio();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, _db, mut d) = opened();
     let tab = Tab::HighRisk.index();
     let mine = d.app.page.counts[tab];
     d.press("/ works <Enter> a bob <Enter>");
