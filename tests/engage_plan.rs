@@ -464,24 +464,19 @@ fn the_engagement_report_counts_what_followed_each_reminder_as_of_a_date() {
         "INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body)
            SELECT cid, 'x', {reply}, '<r@x>', 'b@beta.example', 'Re', 'ok' FROM customers WHERE id = 'C2';
          INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body)
-           SELECT cid, 'x', {late}, '<late@x>', 'g@gamma.example', 'Re', 'late' FROM customers WHERE id = 'C3';
-         INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date)
-           SELECT cid, 'x', 'alice', 10000000, {pdate}, {precorded} FROM customers WHERE id = 'C3';
-         INSERT INTO payments (pid, id, cid, date, amount, currency, rate, status)
-           SELECT 90, 'P90', cid, {pay1}, 5000000, 'USD', '1', 'success' FROM customers WHERE id = 'C1';
-         INSERT INTO applications (source_pid, did, amount, date)
-           SELECT 90, did, 5000000, {pay1} FROM documents WHERE id = 'I1';
-         INSERT INTO payments (pid, id, cid, date, amount, currency, rate, status)
-           SELECT 91, 'P91', cid, {pay2}, 1000000, 'USD', '1', 'success' FROM customers WHERE id = 'C5';
-         INSERT INTO applications (source_pid, did, amount, date)
-           SELECT 91, did, 1000000, {pay2} FROM documents WHERE id = 'I6';",
+           SELECT cid, 'x', {late}, '<late@x>', 'g@gamma.example', 'Re', 'late' FROM customers WHERE id = 'C3';",
         reply = d(2026, 5, 2),
         late = d(2026, 5, 12),
-        pdate = d(2026, 5, 15),
-        precorded = d(2026, 5, 1),
-        pay1 = d(2026, 5, 5),
-        pay2 = d(2026, 5, 10),
     ));
+    fixture::promise(&mut w.store, "2026-05-01", "C3", "1000", "2026-05-15", &[]);
+    let paid = Portfolio::engagement()
+        .with_payment("P90,C1,2026-05-05,500.00,USD,success,bank_transfer")
+        .with_payment("P91,C5,2026-05-10,100.00,USD,success,bank_transfer")
+        .file(
+            "applications.csv",
+            "source_id,document_id,amount,date\nP90,I1,500.00,2026-05-05\nP91,I6,100.00,2026-05-10\n",
+        );
+    w.import(paid);
     let r = EngagementReport::compute(&w.store, day(2026, 5, 20), "USD").unwrap();
     let stats = |name: &str| {
         r.reminders

@@ -590,33 +590,32 @@ I1,K,invoice,2026-03-02,2026-04-01,300.00
 I3,L,invoice,2026-03-21,2026-04-20,100.00
 I4,M,invoice,2026-04-01,2026-05-01,50.00
 ";
-    let mut w = world(
-        Portfolio::new()
-            .file("customers.csv", customers)
-            .file("documents.csv", docs),
-        &[("dunning.toml", DUNNING)],
-    );
+    let files = Portfolio::new()
+        .file("customers.csv", customers)
+        .file("documents.csv", docs);
+    let mut w = world(files.clone(), &[("dunning.toml", DUNNING)]);
     // Friday 1 May (week of 27 April): K gets "Firm", L "Friendly"; M is not yet due.
     assert_eq!(w.send_all("2026-05-01"), 2);
     // Friday 8 May (week of 4 May): M, 7 days overdue, gets "Friendly".
     assert_eq!(w.send_all("2026-05-08"), 1);
-    let d = |s: &str| day_number(day(s));
     // L replies on the 3rd and pays I3 in full on the 5th; K promises on the 2nd.
     w.sql(&format!(
         "INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body)
-           SELECT cid, 'x', {}, '<r@x>', 'l@lark.example', 'Re', 'paying' FROM customers WHERE id = 'L';
-         INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date)
-           SELECT cid, 'x', 'alice', 3000000, {}, {} FROM customers WHERE id = 'K';
-         INSERT INTO payments (pid, id, cid, date, amount, currency, rate, status)
-           SELECT 90, 'P90', cid, {pay}, 1000000, 'USD', '1', 'success' FROM customers WHERE id = 'L';
-         INSERT INTO applications (source_pid, did, amount, date)
-           SELECT 90, did, 1000000, {pay} FROM documents WHERE id = 'I3';
-         UPDATE documents SET applied = 1000000, last_applied = {pay} WHERE id = 'I3';",
-        d("2026-05-03"),
-        d("2026-05-20"),
-        d("2026-05-02"),
-        pay = d("2026-05-05"),
+           SELECT cid, 'x', {}, '<r@x>', 'l@lark.example', 'Re', 'paying' FROM customers WHERE id = 'L'",
+        day_number(day("2026-05-03")),
     ));
+    fixture::promise(&mut w.store, "2026-05-02", "K", "300", "2026-05-20", &[]);
+    w.import(
+        files
+            .file(
+                "payments.csv",
+                "id,customer_id,date,amount\nP90,L,2026-05-05,100.00\n",
+            )
+            .file(
+                "applications.csv",
+                "source_id,document_id,amount,date\nP90,I3,100.00,2026-05-05\n",
+            ),
+    );
     let report = EngagementReport::compute(&w.store, day("2026-05-15"), "USD").unwrap();
     let week = |start: &str, sent, replied, promised, paid| CycleWeek {
         cycle: "Dunning".into(),
