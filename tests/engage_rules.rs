@@ -490,12 +490,8 @@ G2,G,invoice,2026-04-02,2026-04-16,50.40
     );
     let plan = w.plan(day("2026-05-01"));
     assert_eq!(plan.entries.len(), 1);
-    let mail = outbox::preview(
-        &w.cycles,
-        &plan.entries[0],
-        &fixture::send_settings(day("2026-05-01"), 2),
-    )
-    .unwrap();
+    let settings = fixture::send_settings(day("2026-05-01"), 2);
+    let mail = outbox::preview(&w.cycles, &plan.entries[0], &settings).unwrap();
     // 100.00 + 50.40 = 150.40 GBP; at 1.25, 125.00 + 63.00 = 188.00 USD.
     assert!(
         mail.text.contains("Total 150.40 GBP (188.00 USD)"),
@@ -506,12 +502,7 @@ G2,G,invoice,2026-04-02,2026-04-16,50.40
     // refuses it, rather than previewing the reminder that is there now.
     let mut moved = plan.entries[0].clone();
     moved.reminder = "gone".into();
-    let e = outbox::preview(
-        &w.cycles,
-        &moved,
-        &fixture::send_settings(day("2026-05-01"), 2),
-    )
-    .unwrap_err();
+    let e = outbox::preview(&w.cycles, &moved, &settings).unwrap_err();
     assert!(e.to_string().contains("has no reminder `gone`"), "{e}");
     assert_eq!(e.exit_code(), 2);
 }
