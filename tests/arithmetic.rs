@@ -3,8 +3,10 @@
 
 use owed::domain::aging::{AgingBounds, Figures};
 use owed::domain::date::parse_iso;
+mod fixture;
+
+use fixture::Portfolio as Files;
 use owed::domain::{Date, Decimal};
-use owed::import::{ImportOptions, import_paths};
 use owed::report::Portfolio;
 use owed::store::Store;
 use proptest::prelude::*;
@@ -15,19 +17,18 @@ struct Book {
     store: Store,
 }
 
-/// Imports a portfolio given as (file name, CSV text).
-fn book(files: &[(&str, &str)]) -> Book {
+/// Imports `files` into a new database.
+fn book(files: Files) -> Book {
     let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).unwrap();
-    }
-    let mut store = Store::open_or_create(&dir.path().join("owed.db")).unwrap();
-    let options = ImportOptions {
-        base_currency: "USD".into(),
-        progress: false,
-    };
-    import_paths(&mut store, &[dir.path().to_path_buf()], &options).unwrap();
+    let store = files.import(dir.path());
     Book { _dir: dir, store }
+}
+
+/// The one customer `C` with an invoice `I1` of `amount`, dated 1 January 2026 and due on
+/// the 31st.
+fn invoice(amount: &str) -> Files {
+    let i1 = format!("I1,C,invoice,2026-01-01,2026-01-31,{amount}");
+    Files::arithmetic().with_document(&i1)
 }
 
 fn d(s: &str) -> Date {
@@ -60,25 +61,15 @@ impl Book {
     }
 }
 
-const ONE_CUSTOMER: &str = "id,name\nC,Customer\n";
-
 #[test]
 fn partial_payments_and_a_payment_after_the_as_of_date() {
-    let b = book(&[
-        ("customers.csv", ONE_CUSTOMER),
-        (
-            "documents.csv",
-            "id,customer_id,type,doc_date,due_date,amount\nI1,C,invoice,2026-01-01,2026-01-31,1000.00\n",
-        ),
-        (
-            "payments.csv",
-            "id,customer_id,date,amount\nP1,C,2026-02-10,300.00\nP2,C,2026-03-10,200.00\n",
-        ),
-        (
-            "applications.csv",
-            "source_id,document_id,amount,date\nP1,I1,300.00,2026-02-10\nP2,I1,200.00,2026-03-10\n",
-        ),
-    ]);
+    let b = book(
+        invoice("1000.00")
+            .with_payment("P1,C,2026-02-10,300.00")
+            .with_payment("P2,C,2026-03-10,200.00")
+            .with_application("P1,I1,300.00,2026-02-10")
+            .with_application("P2,I1,200.00,2026-03-10"),
+    );
     // Before any payment: all open, 9 days overdue.
     let f = b.customer("C", "2026-02-09");
     assert_eq!(f.outstanding, m("1000"));
@@ -96,13 +87,7 @@ fn partial_payments_and_a_payment_after_the_as_of_date() {
 
 #[test]
 fn a_document_dated_after_the_as_of_date_does_not_exist_yet() {
-    let b = book(&[
-        ("customers.csv", ONE_CUSTOMER),
-        (
-            "documents.csv",
-            "id,customer_id,type,doc_date,due_date,amount\nI1,C,invoice,2026-01-01,2026-01-31,100.00\nI2,C,invoice,2026-02-15,2026-03-15,50.00\n",
-        ),
-    ]);
+    let b = book(invoice("100.00").with_document("I2,C,invoice,2026-02-15,2026-03-15,50.00"));
     assert_eq!(b.customer("C", "2026-02-14").outstanding, m("100"));
     assert_eq!(b.customer("C", "2026-02-15").outstanding, m("150"));
 }
@@ -112,12 +97,12 @@ fn every_bucket_boundary() {
     // One invoice per boundary, all due so that as of 2026-06-30 they are N days overdue.
     let as_of = d("2026-06-30");
     let days = [0i64, 1, 30, 31, 60, 61, 90, 91, 120, 121];
-    let mut docs = String::from("id,customer_id,type,doc_date,due_date,amount\n");
+    let mut files = Files::arithmetic();
     for n in days {
         let due = as_of - chrono::Duration::days(n);
-        docs.push_str(&format!("I{n},C,invoice,2025-01-01,{due},{n}.01\n"));
+        files = files.with_document(&format!("I{n},C,invoice,2025-01-01,{due},{n}.01"));
     }
-    let b = book(&[("customers.csv", ONE_CUSTOMER), ("documents.csv", &docs)]);
+    let b = book(files);
     let f = b.customer("C", "2026-06-30");
     let want = |items: &[i64]| {
         items
@@ -136,21 +121,11 @@ fn every_bucket_boundary() {
 
 #[test]
 fn a_residue_of_one_cent_stays_open() {
-    let b = book(&[
-        ("customers.csv", ONE_CUSTOMER),
-        (
-            "documents.csv",
-            "id,customer_id,type,doc_date,due_date,amount\nI1,C,invoice,2026-01-01,2026-01-31,100.00\n",
-        ),
-        (
-            "payments.csv",
-            "id,customer_id,date,amount\nP1,C,2026-02-01,99.99\n",
-        ),
-        (
-            "applications.csv",
-            "source_id,document_id,amount,date\nP1,I1,99.99,2026-02-01\n",
-        ),
-    ]);
+    let b = book(
+        invoice("100.00")
+            .with_payment("P1,C,2026-02-01,99.99")
+            .with_application("P1,I1,99.99,2026-02-01"),
+    );
     let f = b.customer("C", "2026-02-05");
     assert_eq!(f.outstanding, m("0.01"));
     assert_eq!(f.open_debits, 1);
@@ -158,17 +133,12 @@ fn a_residue_of_one_cent_stays_open() {
 
 #[test]
 fn credit_notes_applied_and_unapplied() {
-    let b = book(&[
-        ("customers.csv", ONE_CUSTOMER),
-        (
-            "documents.csv",
-            "id,customer_id,type,doc_date,due_date,amount\nI1,C,invoice,2026-01-01,2026-01-31,500.00\nN1,C,credit_note,2026-02-01,,200.00\nN2,C,credit_note,2026-02-02,,80.00\n",
-        ),
-        (
-            "applications.csv",
-            "source_id,document_id,amount,date\nN1,I1,150.00,2026-02-03\n",
-        ),
-    ]);
+    let b = book(
+        invoice("500.00")
+            .with_document("N1,C,credit_note,2026-02-01,,200.00")
+            .with_document("N2,C,credit_note,2026-02-02,,80.00")
+            .with_application("N1,I1,150.00,2026-02-03"),
+    );
     let before = b.customer("C", "2026-02-02");
     assert_eq!(before.outstanding, m("500"));
     assert_eq!(before.unutilised_credit, m("280"));
@@ -180,17 +150,10 @@ fn credit_notes_applied_and_unapplied() {
 
 #[test]
 fn failed_and_voided_payments_are_not_money() {
-    let b = book(&[
-        ("customers.csv", ONE_CUSTOMER),
-        (
-            "documents.csv",
-            "id,customer_id,type,doc_date,due_date,amount\nI1,C,invoice,2026-01-01,2026-01-31,100.00\n",
-        ),
-        (
-            "payments.csv",
-            "id,customer_id,date,amount,status\nP1,C,2026-02-01,100.00,failure\nP2,C,2026-02-02,100.00,voided\nP3,C,2026-02-03,30.00,success\nP4,C,2026-02-04,30.00,timeout\n",
-        ),
-    ]);
+    let b = book(invoice("100.00").file(
+        "payments.csv",
+        "id,customer_id,date,amount,status\nP1,C,2026-02-01,100.00,failure\nP2,C,2026-02-02,100.00,voided\nP3,C,2026-02-03,30.00,success\nP4,C,2026-02-04,30.00,timeout\n",
+    ));
     let f = b.customer("C", "2026-02-10");
     assert_eq!(
         f.unapplied_cash,
@@ -203,17 +166,16 @@ fn failed_and_voided_payments_are_not_money() {
 
 #[test]
 fn a_foreign_document_converts_at_its_own_date() {
-    let b = book(&[
-        ("customers.csv", "id,name,currency\nE,Euro Kunde,EUR\n"),
-        (
-            "exchange_rates.csv",
-            "date,currency,rate\n2026-01-01,EUR,1.10\n2026-02-01,EUR,1.20\n",
-        ),
-        (
-            "documents.csv",
-            "id,customer_id,type,doc_date,due_date,amount\nI1,E,invoice,2026-01-15,2026-02-14,1000.00\nI2,E,invoice,2026-02-01,2026-03-03,333.33\n",
-        ),
-    ]);
+    let b = book(
+        Files::arithmetic()
+            .file("customers.csv", "id,name,currency\nE,Euro Kunde,EUR\n")
+            .file(
+                "exchange_rates.csv",
+                "date,currency,rate\n2026-01-01,EUR,1.10\n2026-02-01,EUR,1.20\n",
+            )
+            .with_document("I1,E,invoice,2026-01-15,2026-02-14,1000.00")
+            .with_document("I2,E,invoice,2026-02-01,2026-03-03,333.33"),
+    );
     let f = b.customer("E", "2026-03-31");
     // 1000 × 1.10 + 333.33 × 1.20 = 1100 + 399.996 → 400.00
     assert_eq!(f.outstanding, m("1500.00"));
@@ -221,13 +183,13 @@ fn a_foreign_document_converts_at_its_own_date() {
 
 #[test]
 fn net_overdue_is_floored_per_customer() {
-    let b = book(&[
-        ("customers.csv", "id,name\nA,Alpha\nB,Beta\n"),
-        (
-            "documents.csv",
-            "id,customer_id,type,doc_date,due_date,amount\nIA,A,invoice,2026-01-01,2026-01-31,100.00\nNA,A,credit_note,2026-02-01,,300.00\nIB,B,invoice,2026-01-01,2026-01-31,100.00\n",
-        ),
-    ]);
+    let b = book(
+        Files::arithmetic()
+            .file("customers.csv", "id,name\nA,Alpha\nB,Beta\n")
+            .with_document("IA,A,invoice,2026-01-01,2026-01-31,100.00")
+            .with_document("NA,A,credit_note,2026-02-01,,300.00")
+            .with_document("IB,B,invoice,2026-01-01,2026-01-31,100.00"),
+    );
     let p = b.portfolio("2026-03-01");
     assert_eq!(p.total.overdue, m("200"));
     // A: max(0, 100 − 300) = 0; B: 100. Not 200 − 300 = −100 → 0.
@@ -235,43 +197,31 @@ fn net_overdue_is_floored_per_customer() {
 }
 
 fn random_book(docs: &[(i64, i64)], payments: &[(usize, i64)]) -> Book {
-    let mut d = String::from("id,customer_id,type,doc_date,due_date,amount\n");
+    let mut files = Files::arithmetic();
     for (i, (cents, due_offset)) in docs.iter().enumerate() {
         let due = d_from(*due_offset);
-        d.push_str(&format!(
-            "I{i},C,invoice,2025-01-01,{due},{}.{:02}\n",
-            cents / 100,
-            cents % 100
+        let (units, cents) = (cents / 100, cents % 100);
+        files = files.with_document(&format!(
+            "I{i},C,invoice,2025-01-01,{due},{units}.{cents:02}"
         ));
     }
-    let mut p = String::from("id,customer_id,date,amount\n");
-    let mut a = String::from("source_id,document_id,amount,date\n");
     let mut left: Vec<i64> = docs.iter().map(|(c, _)| *c).collect();
     for (j, (doc, cents)) in payments.iter().enumerate() {
         let i = doc % docs.len();
         let applied = (*cents).min(left[i]);
-        p.push_str(&format!(
-            "P{j},C,2026-01-0{},{}.{:02}\n",
-            1 + j % 9,
+        let day = 1 + j % 9;
+        files = files.with_payment(&format!(
+            "P{j},C,2026-01-0{day},{}.{:02}",
             cents / 100,
             cents % 100
         ));
         if applied > 0 {
             left[i] -= applied;
-            a.push_str(&format!(
-                "P{j},I{i},{}.{:02},2026-01-0{}\n",
-                applied / 100,
-                applied % 100,
-                1 + j % 9
-            ));
+            let (units, cents) = (applied / 100, applied % 100);
+            files = files.with_application(&format!("P{j},I{i},{units}.{cents:02},2026-01-0{day}"));
         }
     }
-    book(&[
-        ("customers.csv", ONE_CUSTOMER),
-        ("documents.csv", &d),
-        ("payments.csv", &p),
-        ("applications.csv", &a),
-    ])
+    book(files)
 }
 
 fn d_from(offset: i64) -> Date {
@@ -299,23 +249,24 @@ proptest! {
 
 #[test]
 fn the_streamed_aging_json_is_the_json_tree_written_out() {
-    let b = book(&[
-        (
-            "customers.csv",
-            "id,name,currency\nA,Ärger & \"Söhne\",USD\nB,Beta,EUR\nC,Nothing open,USD\n",
-        ),
-        (
-            "documents.csv",
-            "id,customer_id,type,doc_date,due_date,amount,currency\n\
-             I1,A,invoice,2026-01-01,2026-01-31,100.00,USD\n\
-             I2,B,invoice,2026-02-01,2026-03-03,250.50,EUR\n\
-             K1,A,credit_note,2026-02-10,,30.00,USD\n",
-        ),
-        (
-            "exchange_rates.csv",
-            "date,currency,rate\n2026-01-01,EUR,1.1\n",
-        ),
-    ]);
+    let b = book(
+        Files::new()
+            .file(
+                "customers.csv",
+                "id,name,currency\nA,Ärger & \"Söhne\",USD\nB,Beta,EUR\nC,Nothing open,USD\n",
+            )
+            .file(
+                "documents.csv",
+                "id,customer_id,type,doc_date,due_date,amount,currency\n\
+                 I1,A,invoice,2026-01-01,2026-01-31,100.00,USD\n\
+                 I2,B,invoice,2026-02-01,2026-03-03,250.50,EUR\n\
+                 K1,A,credit_note,2026-02-10,,30.00,USD\n",
+            )
+            .file(
+                "exchange_rates.csv",
+                "date,currency,rate\n2026-01-01,EUR,1.1\n",
+            ),
+    );
     let p = b.portfolio("2026-04-30");
     let labels = b.store.ledger().customer_labels().unwrap();
     let mut streamed = Vec::new();

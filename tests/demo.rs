@@ -2,57 +2,38 @@
 //! is reused rather than regenerated.
 
 mod common;
+mod fixture;
 
-use common::{command_in, demo_csv, owed_in, stderr, stdout};
+use common::demo_csv;
+use fixture::{owed_command, owed_ok, owed_on, stderr};
+use std::path::Path;
+
+const AS_OF: Option<&str> = Some("2026-11-25");
+
+/// `owed demo --no-tui --customers N` on `db` as of the demo's date.
+fn demo(dir: &Path, db: &Path, customers: &str) -> std::process::Output {
+    owed_on(
+        dir,
+        db,
+        AS_OF,
+        &["demo", "--no-tui", "--customers", customers],
+    )
+}
 
 #[test]
 fn the_demo_database_is_created_once_then_reused() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    let db = db.to_str().unwrap();
-    let args = [
-        "--db",
-        db,
-        "--as-of",
-        "2026-11-25",
-        "demo",
-        "--no-tui",
-        "--customers",
-        "60",
-    ];
-    let first = owed_in(dir.path(), &args);
+    let first = demo(dir.path(), &db, "60");
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
-    assert!(
-        stderr(&first).contains("customers.csv 60 inserted"),
-        "{}",
-        stderr(&first)
-    );
-    let again = owed_in(dir.path(), &args);
-    assert!(
-        stderr(&again).contains("using the demo database"),
-        "{}",
-        stderr(&again)
-    );
-
+    let said = |o: &std::process::Output, words: &str| {
+        let err = stderr(o);
+        assert!(err.contains(words), "`{words}` in: {err}");
+    };
+    said(&first, "customers.csv 60 inserted");
+    said(&demo(dir.path(), &db, "60"), "using the demo database");
     // Another size regenerates it.
-    let other = owed_in(
-        dir.path(),
-        &[
-            "--db",
-            db,
-            "--as-of",
-            "2026-11-25",
-            "demo",
-            "--no-tui",
-            "--customers",
-            "30",
-        ],
-    );
-    assert!(
-        stderr(&other).contains("customers.csv 30 inserted"),
-        "{}",
-        stderr(&other)
-    );
+    said(&demo(dir.path(), &db, "30"), "customers.csv 30 inserted");
 }
 
 #[test]
@@ -77,30 +58,11 @@ fn the_demo_csvs_import_to_the_same_portfolio_and_are_deterministic() {
         assert_eq!(x, y, "{file} differs between two runs with the same seed");
     }
     let db = dir.path().join("x.db");
-    let o = owed_in(
-        dir.path(),
-        &["--db", db.to_str().unwrap(), "import", a.to_str().unwrap()],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(
-        stdout(&o).contains("customers.csv 40 inserted"),
-        "{}",
-        stdout(&o)
-    );
+    let o = owed_ok(dir.path(), &db, None, &["import", a.to_str().unwrap()]);
+    assert!(o.contains("customers.csv 40 inserted"), "{o}");
     // The demo is aged: something is overdue as of its date.
-    let m = owed_in(
-        dir.path(),
-        &[
-            "--db",
-            db.to_str().unwrap(),
-            "--as-of",
-            "2026-11-25",
-            "report",
-            "metrics",
-            "--json",
-        ],
-    );
-    let v: serde_json::Value = serde_json::from_str(&stdout(&m)).unwrap();
+    let m = owed_ok(dir.path(), &db, AS_OF, &["report", "metrics", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&m).unwrap();
     let overdue: f64 = v["overdue"].as_str().unwrap().parse().unwrap();
     assert!(overdue > 0.0, "nothing overdue in the demo: {v}");
 }
@@ -113,42 +75,22 @@ fn a_reader_that_stops_early_ends_the_report_quietly() {
     use std::process::Stdio;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    let db = db.to_str().unwrap();
-    let made = owed_in(
+    owed_ok(
         dir.path(),
-        &["--db", db, "demo", "--no-tui", "--customers", "400"],
+        &db,
+        None,
+        &["demo", "--no-tui", "--customers", "400"],
     );
-    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
-    let mut child = command_in(
-        dir.path(),
-        &[
-            "--db",
-            db,
-            "--as-of",
-            "2026-11-25",
-            "report",
-            "aging",
-            "--json",
-        ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    let mut child = owed_command(dir.path(), &db, AS_OF, &["report", "aging", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut head = [0u8; 64];
     child.stdout.take().unwrap().read_exact(&mut head).unwrap();
     // The read end is closed here; the report (over 100 KB) cannot all fit in the pipe.
     let out = child.wait_with_output().unwrap();
     assert!(head.starts_with(b"{\"as_of\":\"2026-11-25\""));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
 }

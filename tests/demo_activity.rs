@@ -147,13 +147,7 @@ fn the_recorded_history_is_consistent_and_read_as_of_past_dates() {
     let cutoff = d("2025-10-01");
     let histories = store
         .ledger()
-        .histories(&owed::store::history::HistoryQuery {
-            cutoff,
-            base_currency: "USD".into(),
-            promise_grace_days: 3,
-            customer: None,
-            with_ids: false,
-        })
+        .histories(&fixture::history_query(cutoff))
         .unwrap();
     let customers = &histories.customers;
     let settled_disputed = customers

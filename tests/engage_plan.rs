@@ -4,157 +4,51 @@
 
 mod fixture;
 
+use fixture::{Portfolio, entry};
 use lettre::Message;
 use owed::domain::aging::AgingBounds;
 use owed::domain::date::day_number;
 use owed::domain::rules::Value;
 use owed::domain::{Date, Decimal};
+use owed::engage::PlanEntry;
 use owed::engage::facts::{Facts, Needs, parse_custom};
-use owed::engage::outbox::{self, Mailer, RetryPolicy, SendError, SendSettings};
-use owed::engage::{Cycles, Plan, PlanSettings, cycle, plan};
-use owed::import::{ImportOptions, import_paths};
-use owed::report::Portfolio;
+use owed::engage::outbox::{self, Mailer, SendError, SendSettings};
+use owed::report::Portfolio as Figures;
 use owed::report::metrics::Metrics;
-use owed::store::Store;
 use owed::store::activity::CustomerFlags;
 use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
-const CUSTOMERS: &str = "id,name,email,finance_owner,auto_collection
-C1,Acme,a@acme.example,alice,off
-C2,Beta,b@beta.example,bob,off
-C3,Gamma,g@gamma.example,alice,off
-C4,Delta,,alice,off
-C5,Eps,e@eps.example,alice,on
-C6,Zeta,z@zeta.example,alice,off
-";
-const DOCUMENTS: &str = "id,customer_id,type,doc_date,due_date,amount,currency
-I1,C1,invoice,2026-02-19,2026-03-21,500.00,USD
-I2,C2,invoice,2026-03-26,2026-04-25,300.00,USD
-I3,C2,invoice,2026-03-28,2026-04-27,200.00,USD
-I4,C3,invoice,2026-03-11,2026-04-10,1000.00,USD
-I5,C4,invoice,2026-03-21,2026-04-20,100.00,USD
-I6,C5,invoice,2026-03-16,2026-04-15,250.00,USD
-I7,C6,invoice,2026-04-15,2026-05-15,90.00,USD
-";
-const PAYMENTS: &str = "id,customer_id,date,amount,currency,status,method
-P1,C5,2026-04-16,250.00,USD,failure,card
-";
+/// Dunning of overdue customers' invoices and debit notes: Friendly at 3 days, Firm at 30.
+const DUNNING: &str = include_str!("fixture/cycles/dunning.toml");
 
-const DUNNING: &str = r#"name = "Dunning"
-customer = "overdue > 0"
-document = "type includes [invoice, debit_note] and due_date < today"
-[[reminder]]
-name = "Friendly"
-after_due_days = 3
-template = "templates/t.md"
-[[reminder]]
-name = "Firm"
-after_due_days = 30
-template = "templates/t.md"
-"#;
-
-const CARDS: &str = r#"name = "Cards"
-payment = "auto_collection = yes and last_attempted_payment_status includes [failure] and payment_attempts >= 1"
-[[reminder]]
-name = "Update card"
-after_due_days = 0
-template = "templates/t.md"
-"#;
+/// A reminder to update the card of a customer on automatic collection whose last attempt
+/// failed.
+const CARDS: &str = include_str!("fixture/cycles/cards.toml");
 
 fn day(y: i32, m: u32, d: u32) -> Date {
     Date::from_ymd_opt(y, m, d).unwrap()
 }
 
-struct World {
-    _dir: tempfile::TempDir,
-    db: PathBuf,
-    store: Store,
-    cycles: Cycles,
-}
+/// The engagement plan tests' one template.
+const TEMPLATE: &str =
+    "{{ reminder }} for {{ customer.name }}\n\n{{ table }}\nTotal {{ totals.balance }}\n";
+
+type World = fixture::Engagement;
 
 impl World {
-    /// This file's portfolio with `cycle_files`.
-    fn new(cycle_files: &[(&str, &str)]) -> World {
-        World::with_data(
-            |data| {
-                std::fs::write(data.join("customers.csv"), CUSTOMERS).unwrap();
-                std::fs::write(data.join("documents.csv"), DOCUMENTS).unwrap();
-                std::fs::write(data.join("payments.csv"), PAYMENTS).unwrap();
-            },
-            cycle_files,
-        )
+    /// The fixture's engagement portfolio with `cycle_files`.
+    fn of(cycle_files: &[(&str, &str)]) -> World {
+        World::with(Portfolio::engagement(), cycle_files)
     }
 
-    /// The portfolio `write_data` writes into the import folder, with `cycle_files`.
-    fn with_data(write_data: impl FnOnce(&Path), cycle_files: &[(&str, &str)]) -> World {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        std::fs::create_dir_all(&data).unwrap();
-        write_data(&data);
-        let db = dir.path().join("owed.db");
-        let mut store = Store::open_or_create(&db).unwrap();
-        import_paths(
-            &mut store,
-            &[data],
-            &ImportOptions {
-                base_currency: "USD".into(),
-                progress: false,
-            },
-        )
-        .unwrap();
-        let cycles_dir = dir.path().join("cycles");
-        std::fs::create_dir_all(cycles_dir.join("templates")).unwrap();
-        std::fs::write(
-            cycles_dir.join("templates/t.md"),
-            "{{ reminder }} for {{ customer.name }}\n\n{{ table }}\nTotal {{ totals.balance }}\n",
-        )
-        .unwrap();
-        for (name, text) in cycle_files {
-            std::fs::write(cycles_dir.join(name), text).unwrap();
-        }
-        let cycles = cycle::load_dir(&cycles_dir).unwrap();
-        World {
-            _dir: dir,
-            db,
-            store,
-            cycles,
-        }
-    }
-
-    fn plan(&self, as_of: Date) -> Plan {
-        plan::compute(
-            &self.store,
-            &self.cycles,
-            PlanSettings {
-                as_of,
-                base_currency: "USD",
-                promise_grace_days: 3,
-                min_days_between: 0,
-            },
-        )
-        .unwrap()
-    }
-
-    /// (cycle, reminder, customer, documents) of each entry.
-    fn summary(&self, as_of: Date) -> Vec<(String, String, String, Vec<String>)> {
-        self.plan(as_of)
-            .entries
-            .iter()
-            .map(|e| {
-                (
-                    e.cycle.clone(),
-                    e.reminder.clone(),
-                    e.customer_id.clone(),
-                    e.document_ids().iter().map(|s| s.to_string()).collect(),
-                )
-            })
-            .collect()
+    /// `portfolio` imported, with `cycle_files`.
+    fn with(portfolio: Portfolio, cycle_files: &[(&str, &str)]) -> World {
+        World::new(portfolio, TEMPLATE, cycle_files, &Default::default())
     }
 
     fn customers(&self, as_of: Date) -> Vec<String> {
-        self.summary(as_of).into_iter().map(|e| e.2).collect()
+        self.entries(as_of).into_iter().map(|e| e.2).collect()
     }
 
     fn is_paused(&self, as_of: Date, customer: &str) -> bool {
@@ -183,51 +77,17 @@ impl World {
 
     /// The metrics bar as of `as_of`.
     fn metrics(&self, as_of: Date) -> Metrics {
-        let p =
-            Portfolio::compute(&self.store, as_of, None, &AgingBounds::default(), "USD").unwrap();
+        let p = Figures::compute(&self.store, as_of, None, &AgingBounds::default(), "USD").unwrap();
         Metrics::compute(&self.store, &p, 3).unwrap()
     }
 
-    fn sql(&self, sql: &str) {
-        let conn = rusqlite::Connection::open(&self.db).unwrap();
-        conn.execute_batch(sql).unwrap();
-    }
-
     fn send_all(&mut self, as_of: Date, mailer: &mut FakeMailer) -> outbox::RunReport {
-        let plan = self.plan(as_of);
-        outbox::run(
-            &mut self.store,
-            &self.cycles,
-            &plan.entries,
-            mailer,
-            &settings(as_of),
-        )
-        .unwrap()
+        self.send(as_of, mailer, 3)
     }
 }
 
 fn settings(as_of: Date) -> SendSettings {
-    SendSettings {
-        from: "Collections <ar@example.com>".parse().unwrap(),
-        collector: "alice".into(),
-        role: owed::domain::users::Role::Manager,
-        base_currency: "USD".into(),
-        as_of,
-        retry: RetryPolicy {
-            attempts: 3,
-            first_delay: Duration::from_millis(1),
-        },
-        statement: Default::default(),
-    }
-}
-
-fn entry(c: &str, r: &str, cust: &str, docs: &[&str]) -> (String, String, String, Vec<String>) {
-    (
-        c.into(),
-        r.into(),
-        cust.into(),
-        docs.iter().map(|s| s.to_string()).collect(),
-    )
+    fixture::send_settings(as_of, 3)
 }
 
 /// A cycle of one reminder, due at once, for the customers `rule` selects.
@@ -293,10 +153,10 @@ fn status_counts(db: &Path) -> (i64, i64, i64, i64) {
 
 #[test]
 fn only_the_furthest_due_reminder_is_sent_and_customers_without_email_are_skipped() {
-    let w = World::new(&[("dunning.toml", DUNNING)]);
+    let w = World::of(&[("dunning.toml", DUNNING)]);
     let plan = w.plan(day(2026, 4, 30));
     assert_eq!(
-        w.summary(day(2026, 4, 30)),
+        w.entries(day(2026, 4, 30)),
         vec![
             // Sorted by cycle, reminder, customer: "Firm" < "Friendly".
             entry("Dunning", "Firm", "C1", &["I1"]),
@@ -321,24 +181,21 @@ fn only_the_furthest_due_reminder_is_sent_and_customers_without_email_are_skippe
 
 #[test]
 fn sent_documents_are_not_planned_again_and_earlier_reminders_count_as_passed() {
-    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let mut mailer = FakeMailer::default();
     let report = w.send_all(day(2026, 4, 30), &mut mailer);
     assert_eq!(report.sent.len(), 4);
     assert_eq!(mailer.delivered.len(), 4);
     // A rerun the same day plans nothing.
-    assert!(w.summary(day(2026, 4, 30)).is_empty());
+    assert!(w.entries(day(2026, 4, 30)).is_empty());
     // The next day: C1 had "Firm"; "Friendly" does not come back.
-    assert!(w.summary(day(2026, 5, 1)).is_empty());
+    assert!(w.entries(day(2026, 5, 1)).is_empty());
     // A month later C2's documents are 35 and 33 days overdue: "Firm" for both.
     // A new invoice of C2 joins the reminder it has not had.
-    w.sql(&format!(
-        "INSERT INTO documents (id, cid, kind, doc_date, due_date, amount, currency, rate)
-           SELECT 'I8', cid, 'invoice', {}, {}, 100000, 'USD', '1' FROM customers WHERE id = 'C2'",
-        day_number(day(2026, 3, 29)),
-        day_number(day(2026, 4, 28))
-    ));
-    let later = w.summary(day(2026, 5, 30));
+    w.import(
+        Portfolio::engagement().with_document("I8,C2,invoice,2026-03-29,2026-04-28,10.00,USD"),
+    );
+    let later = w.entries(day(2026, 5, 30));
     assert!(
         later.contains(&entry("Dunning", "Firm", "C2", &["I2", "I3", "I8"])),
         "{later:?}"
@@ -348,17 +205,10 @@ fn sent_documents_are_not_planned_again_and_earlier_reminders_count_as_passed() 
 
 #[test]
 fn disputed_documents_leave_dunning_until_resolved() {
-    let w = World::new(&[("dunning.toml", DUNNING)]);
-    let d = day_number(day(2026, 4, 20));
-    w.sql(&format!(
-        "INSERT INTO issues (id, cid, at, collector, reason, amount, opened_date)
-           SELECT 1, cid, 'x', 'alice', 'pricing', 1000000, {d} FROM customers WHERE id = 'C3';
-         INSERT INTO issue_documents (issue_id, did) SELECT 1, did FROM documents WHERE id = 'I4';
-         INSERT INTO issues (id, cid, at, collector, reason, amount, opened_date)
-           SELECT 2, cid, 'x', 'alice', 'service', 10000, {d} FROM customers WHERE id = 'C2';
-         INSERT INTO issue_documents (issue_id, did) SELECT 2, did FROM documents WHERE id = 'I2';"
-    ));
-    let s = w.summary(day(2026, 4, 30));
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
+    fixture::dispute(&mut w.store, "2026-04-20", "C3", "100", &["I4"]);
+    fixture::dispute(&mut w.store, "2026-04-20", "C2", "1", &["I2"]);
+    let s = w.entries(day(2026, 4, 30));
     assert!(!s.iter().any(|e| e.2 == "C3"), "{s:?}");
     // C2 keeps its undisputed invoice only.
     assert!(
@@ -368,30 +218,18 @@ fn disputed_documents_leave_dunning_until_resolved() {
     // Before the issue was opened, I4 was still dunned.
     assert!(w.customers(day(2026, 4, 19)).contains(&"C3".to_string()));
     // Resolved on 2026-04-28: back in the plan from then on.
-    w.sql(&format!(
-        "INSERT INTO issue_events (issue_id, at, collector, kind, event_date)
-         VALUES (1, 'x', 'alice', 'resolve', {})",
-        day_number(day(2026, 4, 28))
-    ));
+    let stamp = fixture::stamp;
+    owed::actions::resolve(&mut w.store, &stamp("2026-04-28"), "1", None).unwrap();
     assert!(w.customers(day(2026, 4, 30)).contains(&"C3".to_string()));
     // Reopened: out again.
-    w.sql(&format!(
-        "INSERT INTO issue_events (issue_id, at, collector, kind, event_date)
-         VALUES (1, 'x', 'alice', 'reopen', {})",
-        day_number(day(2026, 4, 29))
-    ));
+    owed::actions::reopen(&mut w.store, &stamp("2026-04-29"), "1", None).unwrap();
     assert!(!w.customers(day(2026, 4, 30)).contains(&"C3".to_string()));
 }
 
 #[test]
 fn an_open_promise_pauses_the_customer_until_its_date() {
-    let w = World::new(&[("dunning.toml", DUNNING)]);
-    w.sql(&format!(
-        "INSERT INTO promises (id, cid, at, collector, amount, promised_date, recorded_date)
-           SELECT 1, cid, 'x', 'alice', 5000000, {}, {} FROM customers WHERE id = 'C2'",
-        day_number(day(2026, 5, 5)),
-        day_number(day(2026, 4, 28))
-    ));
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
+    fixture::promise(&mut w.store, "2026-04-28", "C2", "500", "2026-05-05", &[]);
     let plan = w.plan(day(2026, 4, 30));
     assert!(!plan.entries.iter().any(|e| e.customer_id == "C2"));
     assert_eq!(plan.paused.len(), 1);
@@ -399,27 +237,23 @@ fn an_open_promise_pauses_the_customer_until_its_date() {
     assert!(!w.customers(day(2026, 5, 5)).contains(&"C2".to_string()));
     assert!(w.customers(day(2026, 5, 6)).contains(&"C2".to_string()));
     // A voided promise pauses nothing.
-    w.sql("INSERT INTO promise_voids (promise_id, at, collector) VALUES (1, 'x', 'alice')");
+    let stamp = fixture::stamp("2026-04-29");
+    owed::actions::void_promise(&mut w.store, &stamp, "1", None).unwrap();
     assert!(w.customers(day(2026, 4, 30)).contains(&"C2".to_string()));
 }
 
 #[test]
 fn a_kept_promise_no_longer_pauses() {
-    let w = World::new(&[("dunning.toml", DUNNING)]);
     // C2 promised 300 by 2026-05-05, and 300 were applied to its documents on 2026-04-29.
-    w.sql(&format!(
-        "INSERT INTO promises (id, cid, at, collector, amount, promised_date, recorded_date)
-           SELECT 1, cid, 'x', 'alice', 3000000, {p}, {r} FROM customers WHERE id = 'C2';
-         INSERT INTO payments (pid, id, cid, date, amount, currency, rate, status)
-           SELECT 99, 'P99', cid, {a}, 3000000, 'USD', '1', 'success' FROM customers WHERE id = 'C2';
-         INSERT INTO applications (source_pid, did, amount, date)
-           SELECT 99, did, 3000000, {a} FROM documents WHERE id = 'I2';
-         UPDATE documents SET applied = 3000000, last_applied = {a} WHERE id = 'I2';",
-        p = day_number(day(2026, 5, 5)),
-        r = day_number(day(2026, 4, 28)),
-        a = day_number(day(2026, 4, 29)),
-    ));
-    let s = w.summary(day(2026, 4, 30));
+    let paid = Portfolio::engagement()
+        .with_payment("P99,C2,2026-04-29,300.00,USD,success,bank_transfer")
+        .file(
+            "applications.csv",
+            "source_id,document_id,amount,date\nP99,I2,300.00,2026-04-29\n",
+        );
+    let mut w = World::with(paid, &[("dunning.toml", DUNNING)]);
+    fixture::promise(&mut w.store, "2026-04-28", "C2", "300", "2026-05-05", &[]);
+    let s = w.entries(day(2026, 4, 30));
     assert!(
         s.contains(&entry("Dunning", "Friendly", "C2", &["I3"])),
         "{s:?}"
@@ -428,7 +262,7 @@ fn a_kept_promise_no_longer_pauses() {
 
 #[test]
 fn a_hold_keeps_a_customer_out_until_its_last_day() {
-    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let cid = w.store.ledger().customer_key("C5").unwrap().unwrap();
     w.store
         .engagement_mut()
@@ -454,8 +288,8 @@ fn a_hold_keeps_a_customer_out_until_its_last_day() {
 
 #[test]
 fn payment_rules_read_the_latest_attempt() {
-    let w = World::new(&[("cards.toml", CARDS), ("dunning.toml", DUNNING)]);
-    let s = w.summary(day(2026, 4, 30));
+    let mut w = World::of(&[("cards.toml", CARDS), ("dunning.toml", DUNNING)]);
+    let s = w.entries(day(2026, 4, 30));
     let cards: Vec<_> = s.iter().filter(|e| e.0 == "Cards").collect();
     assert_eq!(cards, vec![&entry("Cards", "Update card", "C5", &["I6"])]);
     // One reminder a day: of equal priorities the first cycle by name, "Cards"; the dunning
@@ -469,17 +303,13 @@ fn payment_rules_read_the_latest_attempt() {
         "{skipped:?}"
     );
     // A successful attempt afterwards: the card cycle lets go.
-    w.sql(&format!(
-        "INSERT INTO payments (id, cid, date, amount, currency, rate, status, method)
-           SELECT 'P2', cid, {}, 1000, 'USD', '1', 'success', 'card' FROM customers WHERE id = 'C5'",
-        day_number(day(2026, 4, 20))
-    ));
-    assert!(!w.summary(day(2026, 4, 30)).iter().any(|e| e.0 == "Cards"));
+    w.import(Portfolio::engagement().with_payment("P2,C5,2026-04-20,0.10,USD,success,card"));
+    assert!(!w.entries(day(2026, 4, 30)).iter().any(|e| e.0 == "Cards"));
 }
 
 #[test]
 fn transient_failures_are_retried_and_refusals_release_the_documents() {
-    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let mut mailer = FakeMailer {
         script: VecDeque::from([
             // C1: two transient refusals, then delivered.
@@ -550,7 +380,7 @@ fn transient_failures_are_retried_and_refusals_release_the_documents() {
 
 #[test]
 fn a_fatal_failure_is_never_retried_and_stops_the_run() {
-    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let mut mailer = FakeMailer {
         script: VecDeque::from([
             Ok(()),
@@ -571,7 +401,7 @@ fn a_fatal_failure_is_never_retried_and_stops_the_run() {
 
 #[test]
 fn a_stop_signal_ends_the_run_before_the_next_claim() {
-    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let mut mailer = FakeMailer {
         stop_after: Some(2),
         ..FakeMailer::default()
@@ -586,7 +416,7 @@ fn a_stop_signal_ends_the_run_before_the_next_claim() {
 
 #[test]
 fn an_unreachable_server_claims_nothing() {
-    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let mut mailer = FakeMailer {
         connect_fails: true,
         ..FakeMailer::default()
@@ -608,7 +438,7 @@ fn an_unreachable_server_claims_nothing() {
 
 #[test]
 fn a_server_lost_mid_run_stops_the_run_and_releases_the_current_reminder() {
-    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let down = || {
         Err(SendError::Unreachable(
             "cannot reach the SMTP server: connection refused".into(),
@@ -629,7 +459,7 @@ fn a_server_lost_mid_run_stops_the_run_and_releases_the_current_reminder() {
 #[test]
 fn the_engagement_report_counts_what_followed_each_reminder_as_of_a_date() {
     use owed::engage::report::EngagementReport;
-    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let mut mailer = FakeMailer::default();
     assert_eq!(w.send_all(day(2026, 4, 30), &mut mailer).sent.len(), 4);
     let d = |y, m, dd| day_number(day(y, m, dd));
@@ -637,24 +467,19 @@ fn the_engagement_report_counts_what_followed_each_reminder_as_of_a_date() {
         "INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body)
            SELECT cid, 'x', {reply}, '<r@x>', 'b@beta.example', 'Re', 'ok' FROM customers WHERE id = 'C2';
          INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body)
-           SELECT cid, 'x', {late}, '<late@x>', 'g@gamma.example', 'Re', 'late' FROM customers WHERE id = 'C3';
-         INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date)
-           SELECT cid, 'x', 'alice', 10000000, {pdate}, {precorded} FROM customers WHERE id = 'C3';
-         INSERT INTO payments (pid, id, cid, date, amount, currency, rate, status)
-           SELECT 90, 'P90', cid, {pay1}, 5000000, 'USD', '1', 'success' FROM customers WHERE id = 'C1';
-         INSERT INTO applications (source_pid, did, amount, date)
-           SELECT 90, did, 5000000, {pay1} FROM documents WHERE id = 'I1';
-         INSERT INTO payments (pid, id, cid, date, amount, currency, rate, status)
-           SELECT 91, 'P91', cid, {pay2}, 1000000, 'USD', '1', 'success' FROM customers WHERE id = 'C5';
-         INSERT INTO applications (source_pid, did, amount, date)
-           SELECT 91, did, 1000000, {pay2} FROM documents WHERE id = 'I6';",
+           SELECT cid, 'x', {late}, '<late@x>', 'g@gamma.example', 'Re', 'late' FROM customers WHERE id = 'C3';",
         reply = d(2026, 5, 2),
         late = d(2026, 5, 12),
-        pdate = d(2026, 5, 15),
-        precorded = d(2026, 5, 1),
-        pay1 = d(2026, 5, 5),
-        pay2 = d(2026, 5, 10),
     ));
+    fixture::promise(&mut w.store, "2026-05-01", "C3", "1000", "2026-05-15", &[]);
+    let paid = Portfolio::engagement()
+        .with_payment("P90,C1,2026-05-05,500.00,USD,success,bank_transfer")
+        .with_payment("P91,C5,2026-05-10,100.00,USD,success,bank_transfer")
+        .file(
+            "applications.csv",
+            "source_id,document_id,amount,date\nP90,I1,500.00,2026-05-05\nP91,I6,100.00,2026-05-10\n",
+        );
+    w.import(paid);
     let r = EngagementReport::compute(&w.store, day(2026, 5, 20), "USD").unwrap();
     let stats = |name: &str| {
         r.reminders
@@ -709,7 +534,7 @@ fn the_engagement_report_counts_what_followed_each_reminder_as_of_a_date() {
 fn a_manual_reminder_previews_and_sends_once_a_day() {
     use owed::engage::manual;
     use owed::engage::outbox::EntryOutcome;
-    let mut w = World::new(&[("dunning.toml", DUNNING)]);
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let templates = manual::templates(&mut w.cycles).unwrap();
     assert_eq!(templates.len(), 1);
     let t = templates[0].clone();
@@ -725,34 +550,17 @@ fn a_manual_reminder_previews_and_sends_once_a_day() {
         mail.text
     );
     let mut mailer = FakeMailer::default();
-    let first = manual::send(
-        &mut w.store,
-        &w.cycles,
-        &t,
-        &entry,
-        &mut mailer,
-        &settings(as_of),
-    );
+    let send = |w: &mut World, entry: &PlanEntry, as_of: Date, mailer: &mut FakeMailer| {
+        let settings = settings(as_of);
+        manual::send(&mut w.store, &w.cycles, &t, entry, mailer, &settings)
+    };
+    let first = send(&mut w, &entry, as_of, &mut mailer);
     assert!(matches!(first.unwrap(), EntryOutcome::Sent(_)));
-    let again = manual::send(
-        &mut w.store,
-        &w.cycles,
-        &t,
-        &entry,
-        &mut mailer,
-        &settings(as_of),
-    );
+    let again = send(&mut w, &entry, as_of, &mut mailer);
     assert_eq!(again.unwrap(), EntryOutcome::AlreadyClaimed);
     assert_eq!(mailer.delivered.len(), 1);
     let tomorrow = manual::entry_for(&w.store, "C2", &t, day(2026, 5, 1)).unwrap();
-    let next = manual::send(
-        &mut w.store,
-        &w.cycles,
-        &t,
-        &tomorrow,
-        &mut mailer,
-        &settings(day(2026, 5, 1)),
-    );
+    let next = send(&mut w, &tomorrow, day(2026, 5, 1), &mut mailer);
     assert!(matches!(next.unwrap(), EntryOutcome::Sent(_)));
     // A manual reminder does not use up the cycle's reminders.
     assert!(w.customers(as_of).contains(&"C2".to_string()));
@@ -763,21 +571,13 @@ fn a_manual_reminder_previews_and_sends_once_a_day() {
 #[test]
 fn a_manual_reminder_goes_to_the_primary_billing_contact_else_the_customer() {
     use owed::engage::manual;
-    let mut w = World::with_data(
-        |data| {
-            std::fs::write(data.join("customers.csv"), CUSTOMERS).unwrap();
-            std::fs::write(data.join("documents.csv"), DOCUMENTS).unwrap();
-            std::fs::write(data.join("payments.csv"), PAYMENTS).unwrap();
-            std::fs::write(
-                data.join("contacts.csv"),
-                "customer_id,name,email,phone,role,primary\n\
-                 C2,Esme,esme@beta.example,,escalation,yes\n\
-                 C2,Bo,bo@beta.example,,billing,no\n\
-                 C2,Bill,bill@beta.example,,billing,yes\n\
-                 C4,Dee,dee@delta.example,,billing,yes\n",
-            )
-            .unwrap();
-        },
+    let contacts = "customer_id,name,email,phone,role,primary\n\
+                    C2,Esme,esme@beta.example,,escalation,yes\n\
+                    C2,Bo,bo@beta.example,,billing,no\n\
+                    C2,Bill,bill@beta.example,,billing,yes\n\
+                    C4,Dee,dee@delta.example,,billing,yes\n";
+    let mut w = World::with(
+        Portfolio::engagement().file("contacts.csv", contacts),
         &[("dunning.toml", DUNNING)],
     );
     let t = manual::templates(&mut w.cycles).unwrap()[0].clone();
@@ -797,7 +597,7 @@ fn a_manual_reminder_goes_to_the_primary_billing_contact_else_the_customer() {
 
 /// The actions' fixture: K1 and K3 in USD, K2 in EUR at 1.10 USD from April.
 fn fixture_world(cycle_files: &[(&str, &str)]) -> World {
-    World::with_data(fixture::write_fixture, cycle_files)
+    World::with(Portfolio::actions(), cycle_files)
 }
 
 #[test]
@@ -808,25 +608,19 @@ fn a_eur_customers_open_issue_amount_is_compared_in_the_base_currency() {
     fixture::dispute(&mut w.store, "2026-04-15", "K2", "100", &["I3"]);
     fixture::dispute(&mut w.store, "2026-04-15", "K1", "100", &["I1"]);
     let as_of = day(2026, 4, 20);
-
-    assert_eq!(
-        w.customer_amount(as_of, "K2", "open_issue_amount"),
-        dec("110")
-    );
-    assert_eq!(
-        w.customer_amount(as_of, "K1", "open_issue_amount"),
-        dec("100")
-    );
+    let issues = |customer| w.customer_amount(as_of, customer, "open_issue_amount");
+    assert_eq!(issues("K2"), dec("110"));
+    assert_eq!(issues("K1"), dec("100"));
     // The same figures as the metrics bar and the queue's flags.
     assert_eq!(w.metrics(as_of).headline.open_issue_amount, dec("210"));
     assert_eq!(w.flags(as_of, "K2").open_issue_base, dec("110"));
     // K2 is reminded of its undisputed invoice only.
     assert_eq!(
-        w.summary(as_of),
+        w.entries(as_of),
         vec![entry("Issues", "Now", "K2", &["I4"])]
     );
     // Before the disputes were opened nobody had an open issue.
-    assert_eq!(w.summary(day(2026, 4, 14)), vec![]);
+    assert_eq!(w.entries(day(2026, 4, 14)), vec![]);
 }
 
 #[test]
@@ -839,20 +633,18 @@ fn a_eur_customers_open_promise_amount_is_what_remains_in_the_base_currency() {
     // On the 18th its date has passed (no pause), but it is open for three days of grace.
     let as_of = day(2026, 4, 18);
     assert!(!w.is_paused(as_of, "K2"));
-    assert_eq!(
-        w.customer_amount(as_of, "K2", "open_p2p_amount"),
-        dec("110")
-    );
+    let promised = |as_of| w.customer_amount(as_of, "K2", "open_p2p_amount");
+    assert_eq!(promised(as_of), dec("110"));
     assert_eq!(w.metrics(as_of).headline.open_p2p_amount, dec("110"));
     assert_eq!(w.flags(as_of, "K2").open_promise_base, dec("110"));
     assert_eq!(
-        w.summary(as_of),
+        w.entries(as_of),
         vec![entry("Promises", "Now", "K2", &["I3", "I4"])]
     );
     // After the grace it is partially kept, no longer open.
     let later = day(2026, 4, 20);
-    assert_eq!(w.customer_amount(later, "K2", "open_p2p_amount"), dec("0"));
-    assert_eq!(w.summary(later), vec![]);
+    assert_eq!(promised(later), dec("0"));
+    assert_eq!(w.entries(later), vec![]);
 }
 
 #[test]
@@ -874,16 +666,16 @@ fn a_kept_promise_in_the_customers_currency_no_longer_pauses() {
     assert!(!w.is_paused(as_of, "K2"));
     assert_eq!(w.customer_amount(as_of, "K2", "open_p2p_amount"), dec("0"));
     assert!(
-        w.summary(as_of)
+        w.entries(as_of)
             .contains(&entry("Dunning", "Friendly", "K2", &["I3", "I4"])),
         "{:?}",
-        w.summary(as_of)
+        w.entries(as_of)
     );
 }
 
 #[test]
 fn an_unverified_reply_is_not_the_customers_last_reply() {
-    let w = World::new(&[("dunning.toml", DUNNING)]);
+    let w = World::of(&[("dunning.toml", DUNNING)]);
     let d = |y, m, dd| day_number(day(y, m, dd));
     w.sql(&format!(
         "INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body, verified)

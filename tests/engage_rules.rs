@@ -3,28 +3,38 @@
 //! `min_days_between`, reminder-level rules, `before_due_days`, promise reminders, the added
 //! fields and values of the rule language, and template totals in the customer's currency.
 
+mod fixture;
+
+use fixture::{Entry, Portfolio, entry};
 use lettre::Message;
 use owed::domain::Date;
 use owed::domain::date::day_number;
 use owed::domain::rules::{self, CustomFields, Level};
-use owed::engage::outbox::{self, Mailer, RetryPolicy, SendError, SendSettings};
+use owed::engage::cycle;
+use owed::engage::outbox::{self, Mailer, SendError};
 use owed::engage::plan::SkipReason;
-use owed::engage::{Cycles, Plan, PlanSettings, cycle, plan};
-use owed::import::{ImportOptions, import_paths};
-use owed::store::Store;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
 fn day(text: &str) -> Date {
     owed::domain::date::parse_iso(text).unwrap()
 }
 
-struct World {
-    _dir: tempfile::TempDir,
-    db: PathBuf,
-    store: Store,
-    cycles: Cycles,
-    min_days_between: u32,
+/// The engagement rules tests' one template: the totals in the customer's currency and the
+/// base currency.
+const TEMPLATE: &str = "{{ reminder }} for {{ customer.name }}\n\n{{ table }}\n\
+     Total {{ totals.balance }} {{ totals.currency }} \
+     ({{ totals.base_balance }} {{ totals.base_currency }})\n";
+
+type World = fixture::Engagement;
+
+/// `portfolio` imported; `cycle_files` (name, toml) loaded with `custom` types.
+fn world_with(portfolio: Portfolio, cycle_files: &[(&str, &str)], custom: &CustomFields) -> World {
+    World::new(portfolio, TEMPLATE, cycle_files, custom)
+}
+
+/// `portfolio` imported; `cycle_files` (name, toml) loaded without custom field types.
+fn world(portfolio: Portfolio, cycle_files: &[(&str, &str)]) -> World {
+    world_with(portfolio, cycle_files, &CustomFields::default())
 }
 
 /// A one-reminder cycle `name` with `extra` top-level keys and reminder keys `reminder`.
@@ -35,80 +45,14 @@ fn cycle_file(name: &str, extra: &str, reminder: &str) -> String {
 }
 
 impl World {
-    /// `files` (name, csv) imported; `cycle_files` (name, toml) loaded with `custom` types.
-    fn new(files: &[(&str, &str)], cycle_files: &[(&str, &str)], custom: &CustomFields) -> World {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        std::fs::create_dir_all(&data).unwrap();
-        for (name, text) in files {
-            std::fs::write(data.join(name), text).unwrap();
-        }
-        let db = dir.path().join("owed.db");
-        let mut store = Store::open_or_create(&db).unwrap();
-        import_paths(
-            &mut store,
-            &[data],
-            &ImportOptions {
-                base_currency: "USD".into(),
-                progress: false,
-            },
-        )
-        .unwrap();
-        let cycles_dir = dir.path().join("cycles");
-        std::fs::create_dir_all(cycles_dir.join("templates")).unwrap();
-        std::fs::write(
-            cycles_dir.join("templates/t.md"),
-            "{{ reminder }} for {{ customer.name }}\n\n{{ table }}\n\
-             Total {{ totals.balance }} {{ totals.currency }} \
-             ({{ totals.base_balance }} {{ totals.base_currency }})\n",
-        )
-        .unwrap();
-        for (name, text) in cycle_files {
-            std::fs::write(cycles_dir.join(name), text).unwrap();
-        }
-        let cycles = cycle::load_dir_with(&cycles_dir, custom).unwrap();
-        World {
-            _dir: dir,
-            db,
-            store,
-            cycles,
-            min_days_between: 0,
-        }
-    }
-
-    fn plan(&self, as_of: &str) -> Plan {
-        plan::compute(
-            &self.store,
-            &self.cycles,
-            PlanSettings {
-                as_of: day(as_of),
-                base_currency: "USD",
-                promise_grace_days: 3,
-                min_days_between: self.min_days_between,
-            },
-        )
-        .unwrap()
-    }
-
-    /// (cycle, reminder, customer, documents) of each entry to send.
-    fn sends(&self, as_of: &str) -> Vec<(String, String, String, Vec<String>)> {
-        self.plan(as_of)
-            .entries
-            .iter()
-            .map(|e| {
-                (
-                    e.cycle.clone(),
-                    e.reminder.clone(),
-                    e.customer_id.clone(),
-                    e.document_ids().iter().map(|s| s.to_string()).collect(),
-                )
-            })
-            .collect()
+    /// The entries to send as of `as_of`.
+    fn sends(&self, as_of: &str) -> Vec<Entry> {
+        self.entries(day(as_of))
     }
 
     /// (cycle, reminder, customer, reason) of each skipped reminder.
     fn skips(&self, as_of: &str) -> Vec<(String, String, String, SkipReason)> {
-        self.plan(as_of)
+        self.plan(day(as_of))
             .skipped
             .iter()
             .map(|s| {
@@ -123,37 +67,9 @@ impl World {
     }
 
     fn send_all(&mut self, as_of: &str) -> usize {
-        let plan = self.plan(as_of);
-        let mut mailer = Delivered::default();
-        let report = outbox::run(
-            &mut self.store,
-            &self.cycles,
-            &plan.entries,
-            &mut mailer,
-            &settings(day(as_of)),
-        )
-        .unwrap();
-        report.sent.len()
-    }
-
-    fn sql(&self, sql: &str) {
-        let conn = rusqlite::Connection::open(&self.db).unwrap();
-        conn.execute_batch(sql).unwrap();
-    }
-}
-
-fn settings(as_of: Date) -> SendSettings {
-    SendSettings {
-        from: "Collections <ar@example.com>".parse().unwrap(),
-        collector: "alice".into(),
-        role: owed::domain::users::Role::Manager,
-        base_currency: "USD".into(),
-        as_of,
-        retry: RetryPolicy {
-            attempts: 2,
-            first_delay: Duration::from_millis(1),
-        },
-        statement: Default::default(),
+        self.send(day(as_of), &mut Delivered::default(), 2)
+            .sent
+            .len()
     }
 }
 
@@ -172,20 +88,17 @@ impl Mailer for Delivered {
     }
 }
 
-fn send(c: &str, r: &str, cust: &str, docs: &[&str]) -> (String, String, String, Vec<String>) {
-    (
-        c.into(),
-        r.into(),
-        cust.into(),
-        docs.iter().map(|s| s.to_string()).collect(),
-    )
-}
-
 fn skip(c: &str, r: &str, cust: &str, why: SkipReason) -> (String, String, String, SkipReason) {
     (c.into(), r.into(), cust.into(), why)
 }
 
-const ONE_CUSTOMER: &str = "id,name,email\nK,Kite Ltd,ap@kite.example\n";
+/// Kite Ltd (`K`, with an email) and `docs`.
+fn kite(docs: &str) -> Portfolio {
+    let customers = "id,name,email\nK,Kite Ltd,ap@kite.example\n";
+    Portfolio::new()
+        .file("customers.csv", customers)
+        .file("documents.csv", docs)
+}
 
 #[test]
 fn two_cycles_would_email_one_customer_the_higher_priority_wins() {
@@ -194,14 +107,10 @@ fn two_cycles_would_email_one_customer_the_higher_priority_wins() {
         "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-04-01,2026-05-01,300.00\n";
     let gentle = cycle_file("Key accounts", "priority = 10", "after_due_days = 7");
     let hard = cycle_file("Standard", "priority = 1", "after_due_days = 3");
-    let w = World::new(
-        &[("customers.csv", ONE_CUSTOMER), ("documents.csv", docs)],
-        &[("a.toml", &hard), ("b.toml", &gentle)],
-        &CustomFields::default(),
-    );
+    let w = world(kite(docs), &[("a.toml", &hard), ("b.toml", &gentle)]);
     assert_eq!(
         w.sends("2026-05-10"),
-        vec![send("Key accounts", "Now", "K", &["I1"])]
+        vec![entry("Key accounts", "Now", "K", &["I1"])]
     );
     assert_eq!(
         w.skips("2026-05-10"),
@@ -210,10 +119,11 @@ fn two_cycles_would_email_one_customer_the_higher_priority_wins() {
     // On the 5th only the standard cycle's reminder is due (4 days overdue): it goes.
     assert_eq!(
         w.sends("2026-05-05"),
-        vec![send("Standard", "Now", "K", &["I1"])]
+        vec![entry("Standard", "Now", "K", &["I1"])]
     );
     // The JSON lists the held-back reminder as skipped, with its reason.
-    let json: serde_json::Value = serde_json::from_str(&w.plan("2026-05-10").to_json()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&w.plan(day("2026-05-10")).to_json()).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 2);
     assert_eq!(json[1]["cycle"], "Standard");
     assert_eq!(json[1]["skipped"], true);
@@ -227,28 +137,15 @@ fn equal_priorities_go_by_cycle_name() {
         "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-04-01,2026-05-01,300.00\n";
     let a = cycle_file("Alpha", "", "after_due_days = 3");
     let b = cycle_file("Beta", "", "after_due_days = 3");
-    let w = World::new(
-        &[("customers.csv", ONE_CUSTOMER), ("documents.csv", docs)],
-        &[("b.toml", &b), ("a.toml", &a)],
-        &CustomFields::default(),
-    );
+    let w = world(kite(docs), &[("b.toml", &b), ("a.toml", &a)]);
     assert_eq!(
         w.sends("2026-05-10"),
-        vec![send("Alpha", "Now", "K", &["I1"])]
+        vec![entry("Alpha", "Now", "K", &["I1"])]
     );
 }
 
-const DUNNING: &str = r#"name = "Dunning"
-document = "due_date < today"
-[[reminder]]
-name = "Friendly"
-after_due_days = 3
-template = "templates/t.md"
-[[reminder]]
-name = "Firm"
-after_due_days = 30
-template = "templates/t.md"
-"#;
+/// Dunning of every document past due: Friendly at 3 days, Firm at 30.
+const DUNNING: &str = include_str!("fixture/cycles/dunning_any.toml");
 
 #[test]
 fn min_days_between_holds_the_next_days_reminder_and_says_why() {
@@ -258,20 +155,16 @@ fn min_days_between_holds_the_next_days_reminder_and_says_why() {
 I1,K,invoice,2026-03-02,2026-04-01,300.00
 I2,K,invoice,2026-04-01,2026-05-01,200.00
 ";
-    let mut w = World::new(
-        &[("customers.csv", ONE_CUSTOMER), ("documents.csv", docs)],
-        &[("dunning.toml", DUNNING)],
-        &CustomFields::default(),
-    );
+    let mut w = world(kite(docs), &[("dunning.toml", DUNNING)]);
     w.min_days_between = 7;
     assert_eq!(
         w.sends("2026-05-01"),
-        vec![send("Dunning", "Firm", "K", &["I1"])]
+        vec![entry("Dunning", "Firm", "K", &["I1"])]
     );
     assert_eq!(w.send_all("2026-05-01"), 1);
     // The next day: held back, and the plan says why.
     assert!(w.sends("2026-05-02").is_empty());
-    let plan = w.plan("2026-05-02");
+    let plan = w.plan(day("2026-05-02"));
     assert_eq!(
         w.skips("2026-05-02"),
         vec![skip("Dunning", "Firm", "K", SkipReason::MinDaysBetween)]
@@ -290,7 +183,7 @@ I2,K,invoice,2026-04-01,2026-05-01,200.00
     assert!(w.sends("2026-05-07").is_empty());
     assert_eq!(
         w.sends("2026-05-08"),
-        vec![send("Dunning", "Firm", "K", &["I2"])]
+        vec![entry("Dunning", "Firm", "K", &["I2"])]
     );
     assert_eq!(w.send_all("2026-05-08"), 1);
     assert!(w.sends("2026-05-09").is_empty());
@@ -304,7 +197,7 @@ I2,K,invoice,2026-04-01,2026-05-01,200.00
     );
     assert_eq!(
         w.sends("2026-05-02"),
-        vec![send("Dunning", "Firm", "K", &["I2"])]
+        vec![entry("Dunning", "Firm", "K", &["I2"])]
     );
 }
 
@@ -336,19 +229,20 @@ customer = "outstanding > 1800"
 document = "balance >= 1000"
 template = "templates/t.md"
 "#;
-    let mut w = World::new(
-        &[("customers.csv", customers), ("documents.csv", docs)],
+    let mut w = world(
+        Portfolio::new()
+            .file("customers.csv", customers)
+            .file("documents.csv", docs),
         &[("dunning.toml", cycle)],
-        &CustomFields::default(),
     );
     // K: "Big ones" is due (its only document, I2, is 12 days overdue) and names I2 only.
     // L: no document of 1000 or more: "Friendly". M: outstanding 1500, not over 1800.
     assert_eq!(
         w.sends("2026-05-16"),
         vec![
-            send("Dunning", "Big ones", "K", &["I2"]),
-            send("Dunning", "Friendly", "L", &["I3"]),
-            send("Dunning", "Friendly", "M", &["I4"]),
+            entry("Dunning", "Big ones", "K", &["I2"]),
+            entry("Dunning", "Friendly", "L", &["I3"]),
+            entry("Dunning", "Friendly", "M", &["I4"]),
         ]
     );
     assert_eq!(w.send_all("2026-05-16"), 3);
@@ -356,7 +250,7 @@ template = "templates/t.md"
     // which had the later reminder, never goes back to it).
     assert_eq!(
         w.sends("2026-05-17"),
-        vec![send("Dunning", "Friendly", "K", &["I1"])]
+        vec![entry("Dunning", "Friendly", "K", &["I1"])]
     );
 }
 
@@ -372,21 +266,17 @@ I2,K,invoice,2026-04-20,2026-05-20,80.00
         "",
         "before_due_days = 3\ndocument = \"due_date between today and in 3 days\"",
     );
-    let mut w = World::new(
-        &[("customers.csv", ONE_CUSTOMER), ("documents.csv", docs)],
-        &[("soon.toml", &soon)],
-        &CustomFields::default(),
-    );
+    let mut w = world(kite(docs), &[("soon.toml", &soon)]);
     assert!(w.sends("2026-05-06").is_empty(), "four days before");
     assert_eq!(
         w.sends("2026-05-07"),
-        vec![send("Due soon", "Now", "K", &["I1"])]
+        vec![entry("Due soon", "Now", "K", &["I1"])]
     );
     assert_eq!(w.send_all("2026-05-07"), 1);
     assert!(w.sends("2026-05-08").is_empty(), "once");
     assert_eq!(
         w.sends("2026-05-17"),
-        vec![send("Due soon", "Now", "K", &["I2"])]
+        vec![entry("Due soon", "Now", "K", &["I2"])]
     );
     // Both days are refused together.
     let dir = tempfile::tempdir().unwrap();
@@ -400,15 +290,6 @@ I2,K,invoice,2026-04-20,2026-05-20,80.00
     let e = cycle::load_dir(dir.path()).unwrap_err();
     assert_eq!(e.exit_code(), 2);
     assert!(e.to_string().contains("give one"), "{e}");
-}
-
-fn promise(w: &World, customer: &str, recorded: &str, promised: &str, amount_units: i64) {
-    w.sql(&format!(
-        "INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date)
-           SELECT cid, 'x', 'alice', {amount_units}, {}, {} FROM customers WHERE id = '{customer}'",
-        day_number(day(promised)),
-        day_number(day(recorded))
-    ));
 }
 
 #[test]
@@ -425,33 +306,32 @@ fn a_promise_reminder_goes_out_the_day_before_the_promise_and_a_broken_promise_t
         "priority = 20\npause_on_promise = false\ncustomer = \"next_p2p_date = 1 days ago\"",
         "",
     );
-    let w = World::new(
-        &[("customers.csv", ONE_CUSTOMER), ("documents.csv", docs)],
+    let mut w = world(
+        kite(docs),
         &[
             ("dunning.toml", DUNNING),
             ("promise.toml", &reminder),
             ("broken.toml", &broken),
         ],
-        &CustomFields::default(),
     );
     // K promised on 1 May to pay 400 by 10 May.
-    promise(&w, "K", "2026-05-01", "2026-05-10", 4_000_000);
+    fixture::promise(&mut w.store, "2026-05-01", "K", "400", "2026-05-10", &[]);
     // Dunning pauses on the open promise; the promise rules do not hold yet.
     assert!(w.sends("2026-05-08").is_empty());
     let cid = w.store.ledger().customer_key("K").unwrap().unwrap();
     assert_eq!(
-        w.plan("2026-05-08").paused.get(&cid),
+        w.plan(day("2026-05-08")).paused.get(&cid),
         Some(&day("2026-05-10"))
     );
     assert_eq!(
         w.sends("2026-05-09"),
-        vec![send("Promise reminder", "Now", "K", &["I1"])]
+        vec![entry("Promise reminder", "Now", "K", &["I1"])]
     );
     assert!(w.sends("2026-05-10").is_empty());
     // The day after: unpaid. Dunning is back, but the broken-promise cycle has priority.
     assert_eq!(
         w.sends("2026-05-11"),
-        vec![send("Promise broken", "Now", "K", &["I1"])]
+        vec![entry("Promise broken", "Now", "K", &["I1"])]
     );
     assert_eq!(
         w.skips("2026-05-11"),
@@ -512,18 +392,17 @@ PB1,B,2026-04-25,10.00,success,bank_transfer,,
         .map(|(i, text)| (format!("c{i}.toml"), text.as_str()))
         .collect();
     let cycle_files: Vec<(&str, &str)> = named.iter().map(|(n, t)| (n.as_str(), *t)).collect();
-    let w = World::new(
-        &[
-            ("customers.csv", customers),
-            ("documents.csv", docs),
-            ("payments.csv", payments),
-        ],
+    let w = world_with(
+        Portfolio::new()
+            .file("customers.csv", customers)
+            .file("documents.csv", docs)
+            .file("payments.csv", payments),
         &cycle_files,
         &custom,
     );
     // Every cycle alone, as of 10 May: who enters it.
     let who = |cycle: &str| -> Vec<String> {
-        let mut plan = w.plan("2026-05-10");
+        let mut plan = w.plan(day("2026-05-10"));
         let mut all: Vec<String> = plan
             .entries
             .drain(..)
@@ -602,18 +481,17 @@ G1,G,invoice,2026-04-01,2026-04-15,100.00
 G2,G,invoice,2026-04-02,2026-04-16,50.40
 ";
     let rates = "date,currency,rate\n2026-03-01,GBP,1.25\n";
-    let w = World::new(
-        &[
-            ("exchange_rates.csv", rates),
-            ("customers.csv", customers),
-            ("documents.csv", docs),
-        ],
+    let w = world(
+        Portfolio::new()
+            .file("exchange_rates.csv", rates)
+            .file("customers.csv", customers)
+            .file("documents.csv", docs),
         &[("dunning.toml", DUNNING)],
-        &CustomFields::default(),
     );
-    let plan = w.plan("2026-05-01");
+    let plan = w.plan(day("2026-05-01"));
     assert_eq!(plan.entries.len(), 1);
-    let mail = outbox::preview(&w.cycles, &plan.entries[0], &settings(day("2026-05-01"))).unwrap();
+    let settings = fixture::send_settings(day("2026-05-01"), 2);
+    let mail = outbox::preview(&w.cycles, &plan.entries[0], &settings).unwrap();
     // 100.00 + 50.40 = 150.40 GBP; at 1.25, 125.00 + 63.00 = 188.00 USD.
     assert!(
         mail.text.contains("Total 150.40 GBP (188.00 USD)"),
@@ -624,7 +502,7 @@ G2,G,invoice,2026-04-02,2026-04-16,50.40
     // refuses it, rather than previewing the reminder that is there now.
     let mut moved = plan.entries[0].clone();
     moved.reminder = "gone".into();
-    let e = outbox::preview(&w.cycles, &moved, &settings(day("2026-05-01"))).unwrap_err();
+    let e = outbox::preview(&w.cycles, &moved, &settings).unwrap_err();
     assert!(e.to_string().contains("has no reminder `gone`"), "{e}");
     assert_eq!(e.exit_code(), 2);
 }
@@ -648,16 +526,14 @@ I3,M,invoice,2026-03-01,2026-03-31,100.00
         "",
         "after_due_days = 3\nto = [\"escalation\"]\ncc = [\"billing\", \"ap\"]",
     );
-    let w = World::new(
-        &[
-            ("customers.csv", customers),
-            ("contacts.csv", contacts),
-            ("documents.csv", docs),
-        ],
+    let w = world(
+        Portfolio::new()
+            .file("customers.csv", customers)
+            .file("contacts.csv", contacts)
+            .file("documents.csv", docs),
         &[("e.toml", &escalate)],
-        &CustomFields::default(),
     );
-    let plan = w.plan("2026-05-01");
+    let plan = w.plan(day("2026-05-01"));
     let to: Vec<(&str, &str, Vec<&str>)> = plan
         .entries
         .iter()
@@ -705,32 +581,32 @@ I1,K,invoice,2026-03-02,2026-04-01,300.00
 I3,L,invoice,2026-03-21,2026-04-20,100.00
 I4,M,invoice,2026-04-01,2026-05-01,50.00
 ";
-    let mut w = World::new(
-        &[("customers.csv", customers), ("documents.csv", docs)],
-        &[("dunning.toml", DUNNING)],
-        &CustomFields::default(),
-    );
+    let files = Portfolio::new()
+        .file("customers.csv", customers)
+        .file("documents.csv", docs);
+    let mut w = world(files.clone(), &[("dunning.toml", DUNNING)]);
     // Friday 1 May (week of 27 April): K gets "Firm", L "Friendly"; M is not yet due.
     assert_eq!(w.send_all("2026-05-01"), 2);
     // Friday 8 May (week of 4 May): M, 7 days overdue, gets "Friendly".
     assert_eq!(w.send_all("2026-05-08"), 1);
-    let d = |s: &str| day_number(day(s));
     // L replies on the 3rd and pays I3 in full on the 5th; K promises on the 2nd.
     w.sql(&format!(
         "INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body)
-           SELECT cid, 'x', {}, '<r@x>', 'l@lark.example', 'Re', 'paying' FROM customers WHERE id = 'L';
-         INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date)
-           SELECT cid, 'x', 'alice', 3000000, {}, {} FROM customers WHERE id = 'K';
-         INSERT INTO payments (pid, id, cid, date, amount, currency, rate, status)
-           SELECT 90, 'P90', cid, {pay}, 1000000, 'USD', '1', 'success' FROM customers WHERE id = 'L';
-         INSERT INTO applications (source_pid, did, amount, date)
-           SELECT 90, did, 1000000, {pay} FROM documents WHERE id = 'I3';
-         UPDATE documents SET applied = 1000000, last_applied = {pay} WHERE id = 'I3';",
-        d("2026-05-03"),
-        d("2026-05-20"),
-        d("2026-05-02"),
-        pay = d("2026-05-05"),
+           SELECT cid, 'x', {}, '<r@x>', 'l@lark.example', 'Re', 'paying' FROM customers WHERE id = 'L'",
+        day_number(day("2026-05-03")),
     ));
+    fixture::promise(&mut w.store, "2026-05-02", "K", "300", "2026-05-20", &[]);
+    w.import(
+        files
+            .file(
+                "payments.csv",
+                "id,customer_id,date,amount\nP90,L,2026-05-05,100.00\n",
+            )
+            .file(
+                "applications.csv",
+                "source_id,document_id,amount,date\nP90,I3,100.00,2026-05-05\n",
+            ),
+    );
     let report = EngagementReport::compute(&w.store, day("2026-05-15"), "USD").unwrap();
     let week = |start: &str, sent, replied, promised, paid| CycleWeek {
         cycle: "Dunning".into(),

@@ -1,16 +1,14 @@
 //! The forecast through the real import and the real binary: the JSON shape, the weeks, the
 //! human report, and backtests that only ever see what was known at each cutoff.
 
-mod common;
+mod fixture;
 mod snapshot;
 
-use common::{owed_in, stderr, stdout};
+use fixture::Portfolio;
 use owed::domain::date::parse_iso;
 use owed::domain::forecast::{Model, ModelConfig, RiskLevel};
 use owed::domain::{Date, Decimal};
-use owed::import::{ImportOptions, import_paths};
 use owed::store::Store;
-use owed::store::history::HistoryQuery;
 use serde_json::Value;
 use std::path::Path;
 use std::str::FromStr;
@@ -27,7 +25,7 @@ fn plus(date: Date, n: i64) -> Date {
 /// noise, one invoice in ten disputed-slow), paid by `paid_through`; documents dated after
 /// `dated_through` are left out. Rows are written in date order, so a shorter export has the
 /// same keys for the same documents.
-fn portfolio(dated_through: Date, paid_through: Date) -> Vec<(&'static str, String)> {
+fn portfolio(dated_through: Date, paid_through: Date) -> Portfolio {
     let mut customers = String::from("id,name,currency\n");
     let mut documents = String::from("id,customer_id,type,doc_date,due_date,amount,currency\n");
     let mut payments = String::from("id,customer_id,date,amount,currency\n");
@@ -60,47 +58,27 @@ fn portfolio(dated_through: Date, paid_through: Date) -> Vec<(&'static str, Stri
             applications.push_str(&format!("P{id},{id},{amount}.00,{settle}\n"));
         }
     }
-    vec![
-        ("customers.csv", customers),
-        ("documents.csv", documents),
-        ("payments.csv", payments),
-        ("applications.csv", applications),
-    ]
-}
-
-fn import(dir: &Path, files: &[(&str, String)]) -> Store {
-    let csv = dir.join("csv");
-    std::fs::create_dir_all(&csv).unwrap();
-    for (name, text) in files {
-        std::fs::write(csv.join(name), text).unwrap();
-    }
-    let mut store = Store::open_or_create(&dir.join("owed.db")).unwrap();
-    let options = ImportOptions {
-        base_currency: "USD".into(),
-        progress: false,
-    };
-    import_paths(&mut store, &[csv], &options).unwrap();
-    store
+    Portfolio::new()
+        .file("customers.csv", customers)
+        .file("documents.csv", documents)
+        .file("payments.csv", payments)
+        .file("applications.csv", applications)
 }
 
 const AS_OF: &str = "2026-02-15";
 
+/// `owed ARGS` on the portfolio in `dir` as of [`AS_OF`], which must succeed: its stdout.
+fn owed(dir: &Path, args: &[&str]) -> String {
+    fixture::owed_ok(dir, &dir.join("owed.db"), Some(AS_OF), args)
+}
+
+/// The same, parsed as JSON.
+fn owed_json(dir: &Path, args: &[&str]) -> Value {
+    serde_json::from_str(&owed(dir, args)).unwrap()
+}
+
 fn forecast_json(dir: &Path) -> Value {
-    let db = dir.join("owed.db");
-    let out = owed_in(
-        dir,
-        &[
-            "--db",
-            db.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
-            "report",
-            "forecast",
-            "--json",
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    serde_json::from_str(&stdout(&out)).unwrap()
+    owed_json(dir, &["report", "forecast", "--json"])
 }
 
 fn money(v: &Value) -> Decimal {
@@ -113,7 +91,7 @@ fn money(v: &Value) -> Decimal {
 #[test]
 fn forecast_json_has_the_spec_shape() {
     let dir = tempfile::tempdir().unwrap();
-    import(dir.path(), &portfolio(d(AS_OF), d(AS_OF)));
+    portfolio(d(AS_OF), d(AS_OF)).import(dir.path());
     let json = forecast_json(dir.path());
     assert_eq!(json["as_of"], AS_OF);
     assert_eq!(json["currency"], "USD");
@@ -200,20 +178,7 @@ fn forecast_json_has_the_spec_shape() {
     let in_weeks: Decimal = weeks.iter().map(|w| money(&w["amount"])).sum();
     let balances: Decimal = docs.iter().map(|doc| money(&doc["balance"])).sum();
     assert_eq!(in_weeks + money(&json["beyond"]), balances);
-    let db = dir.path().join("owed.db");
-    let aging = owed_in(
-        dir.path(),
-        &[
-            "--db",
-            db.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
-            "report",
-            "aging",
-            "--json",
-        ],
-    );
-    let aging: Value = serde_json::from_str(&stdout(&aging)).unwrap();
+    let aging = owed_json(dir.path(), &["report", "aging", "--json"]);
     assert_eq!(money(&aging["total"]["outstanding"]), balances);
     // Weeks hold what is predicted in them.
     let last_day = plus(
@@ -233,36 +198,16 @@ fn forecast_json_has_the_spec_shape() {
 #[test]
 fn forecast_table_for_people() {
     let dir = tempfile::tempdir().unwrap();
-    import(dir.path(), &portfolio(d(AS_OF), d(AS_OF)));
-    let db = dir.path().join("owed.db");
-    let out = owed_in(
-        dir.path(),
-        &[
-            "--db",
-            db.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
-            "report",
-            "forecast",
-            "--top",
-            "5",
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    snapshot::assert("forecast_table", &stdout(&out));
+    portfolio(d(AS_OF), d(AS_OF)).import(dir.path());
+    let out = owed(dir.path(), &["report", "forecast", "--top", "5"]);
+    snapshot::assert("forecast_table", &out);
 }
 
 /// Histories and predictions at `cutoff` from a store.
 fn predictions_at(store: &Store, cutoff: Date) -> Vec<(i64, Date, String)> {
     let histories = store
         .ledger()
-        .histories(&HistoryQuery {
-            cutoff,
-            base_currency: "USD".into(),
-            promise_grace_days: 3,
-            customer: None,
-            with_ids: false,
-        })
+        .histories(&fixture::history_query(cutoff))
         .unwrap();
     let model = Model::fit(&histories.customers, cutoff, ModelConfig::default());
     histories
@@ -278,9 +223,9 @@ fn payments_after_the_cutoff_do_not_influence_predictions_at_it() {
     let cutoff = d("2025-11-20");
     // The full history, and an export made on the cutoff day.
     let full_dir = tempfile::tempdir().unwrap();
-    let full = import(full_dir.path(), &portfolio(d(AS_OF), d(AS_OF)));
+    let full = portfolio(d(AS_OF), d(AS_OF)).import(full_dir.path());
     let then_dir = tempfile::tempdir().unwrap();
-    let then = import(then_dir.path(), &portfolio(cutoff, cutoff));
+    let then = portfolio(cutoff, cutoff).import(then_dir.path());
     let from_full = predictions_at(&full, cutoff);
     let from_then = predictions_at(&then, cutoff);
     assert!(from_full.len() >= 12);
@@ -292,14 +237,8 @@ fn payments_after_the_cutoff_do_not_influence_predictions_at_it() {
 #[test]
 fn backtest_scores_cutoffs_against_what_happened() {
     let dir = tempfile::tempdir().unwrap();
-    import(dir.path(), &portfolio(d(AS_OF), d(AS_OF)));
-    let db = dir.path().join("owed.db");
-    let db = db.to_str().unwrap();
+    portfolio(d(AS_OF), d(AS_OF)).import(dir.path());
     let args = [
-        "--db",
-        db,
-        "--as-of",
-        AS_OF,
         "backtest",
         "--from",
         "2025-09-01",
@@ -309,9 +248,7 @@ fn backtest_scores_cutoffs_against_what_happened() {
         "2w",
         "--json",
     ];
-    let out = owed_in(dir.path(), &args);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let json = owed_json(dir.path(), &args);
     let cutoffs = json["cutoffs"].as_array().unwrap();
     assert_eq!(cutoffs.len(), 7);
     assert_eq!(cutoffs[1]["cutoff"], "2025-09-15");
@@ -367,8 +304,7 @@ fn backtest_scores_cutoffs_against_what_happened() {
         assert!((0.0..=1.0).contains(&b["observed"].as_f64().unwrap()));
     }
 
-    let table = owed_in(dir.path(), &args[..args.len() - 1]);
-    let text = stdout(&table);
+    let text = owed(dir.path(), &args[..args.len() - 1]);
     assert!(text.contains("overall"), "{text}");
     assert!(text.contains("still open"), "{text}");
     assert!(text.contains("bias"), "{text}");
@@ -379,9 +315,7 @@ fn backtest_scores_cutoffs_against_what_happened() {
     // cutoff: the median is published instead, so the forecast is no worse than the median.
     let mut handicapped = args.to_vec();
     handicapped.extend(["--prior-weight", "1000000"]);
-    let out = owed_in(dir.path(), &handicapped);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let json = owed_json(dir.path(), &handicapped);
     let overall = &json["overall"];
     assert!(
         json["methods"]["median"].as_u64().unwrap() > json["methods"]["model"].as_u64().unwrap(),
@@ -391,45 +325,30 @@ fn backtest_scores_cutoffs_against_what_happened() {
     assert!(overall["ratio"].as_f64().unwrap() <= 1.05, "{overall}");
 
     // The last cutoff must leave time to see what happened.
-    let late = owed_in(
-        dir.path(),
-        &[
-            "--db",
-            db,
-            "--as-of",
-            AS_OF,
-            "backtest",
-            "--from",
-            "2025-09-01",
-            "--to",
-            AS_OF,
-        ],
-    );
-    assert_eq!(late.status.code(), Some(2), "{}", stderr(&late));
-    let bad = owed_in(
-        dir.path(),
-        &[
-            "--db",
-            db,
-            "backtest",
-            "--from",
-            "2025-09-01",
-            "--to",
-            "2025-10-01",
-            "--every",
-            "soon",
-        ],
-    );
+    let db = dir.path().join("owed.db");
+    let late = ["backtest", "--from", "2025-09-01", "--to", AS_OF];
+    let late = fixture::owed_on(dir.path(), &db, Some(AS_OF), &late);
+    assert_eq!(late.status.code(), Some(2), "{}", fixture::stderr(&late));
+    let bad = [
+        "backtest",
+        "--from",
+        "2025-09-01",
+        "--to",
+        "2025-10-01",
+        "--every",
+        "soon",
+    ];
+    let bad = fixture::owed_on(dir.path(), &db, None, &bad);
     assert_eq!(bad.status.code(), Some(2));
 }
 
 #[test]
 fn engagement_rules_read_payment_risk() {
     let dir = tempfile::tempdir().unwrap();
-    let mut files = portfolio(d(AS_OF), d(AS_OF));
+    let files = portfolio(d(AS_OF), d(AS_OF));
     // Emails, so that the plan has somewhere to send.
-    files[0].1 = files[0]
-        .1
+    let customers: String = files
+        .text("customers.csv")
         .replace("id,name,currency", "id,name,email,currency")
         .lines()
         .map(|line| match line.split_once(',') {
@@ -441,18 +360,20 @@ fn engagement_rules_read_payment_risk() {
         })
         .collect();
     // K11, the slowest payer, also had two card declines lately.
-    let mut payments: String = files[2]
-        .1
+    let payments: String = files
+        .text("payments.csv")
         .lines()
         .map(|line| match line {
             "id,customer_id,date,amount,currency" => format!("{line},status\n"),
             _ => format!("{line},success\n"),
         })
         .collect();
-    payments
-        .push_str("F1,K11,2026-01-20,405.00,USD,failure\nF2,K11,2026-02-10,405.00,USD,failure\n");
-    files[2].1 = payments;
-    let store = import(dir.path(), &files);
+    let store = files
+        .file("customers.csv", customers)
+        .file("payments.csv", payments)
+        .with_payment("F1,K11,2026-01-20,405.00,USD,failure")
+        .with_payment("F2,K11,2026-02-10,405.00,USD,failure")
+        .import(dir.path());
     let cycles = dir.path().join("cycles");
     std::fs::create_dir_all(cycles.join("templates")).unwrap();
     std::fs::write(cycles.join("templates/t.md"), "Hello {{ customer.name }}\n").unwrap();
@@ -468,23 +389,11 @@ fn engagement_rules_read_payment_risk() {
     )
     .unwrap();
     std::fs::write(cycles.join("low.toml"), cycle("Low", "payment_risk = low")).unwrap();
-    let db = dir.path().join("owed.db");
-    let out = owed_in(
+    let cycles = cycles.to_str().unwrap();
+    let plan = owed_json(
         dir.path(),
-        &[
-            "--db",
-            db.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
-            "engage",
-            "plan",
-            "--json",
-            "--cycles",
-            cycles.to_str().unwrap(),
-        ],
+        &["engage", "plan", "--json", "--cycles", cycles],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let plan: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let planned = |cycle: &str| -> Vec<String> {
         plan.as_array()
             .unwrap()
@@ -508,26 +417,14 @@ fn engagement_rules_read_payment_risk() {
 #[test]
 fn forecast_exports_one_row_per_open_document() {
     let dir = tempfile::tempdir().unwrap();
-    import(dir.path(), &portfolio(d(AS_OF), d(AS_OF)));
+    portfolio(d(AS_OF), d(AS_OF)).import(dir.path());
     let json = forecast_json(dir.path());
-    let db = dir.path().join("owed.db");
     let file = dir.path().join("forecast.csv");
-    let out = owed_in(
+    let to = file.to_str().unwrap();
+    owed(
         dir.path(),
-        &[
-            "--db",
-            db.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
-            "export",
-            "forecast",
-            "--format",
-            "csv",
-            "-o",
-            file.to_str().unwrap(),
-        ],
+        &["export", "forecast", "--format", "csv", "-o", to],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
     let text = std::fs::read_to_string(&file).unwrap();
     let mut lines = text.lines();
     assert_eq!(
@@ -555,7 +452,7 @@ fn forecast_exports_one_row_per_open_document() {
 #[test]
 fn the_workstation_reads_predictions_by_document_and_customers_by_risk() {
     let dir = tempfile::tempdir().unwrap();
-    let store = import(dir.path(), &portfolio(d(AS_OF), d(AS_OF)));
+    let store = portfolio(d(AS_OF), d(AS_OF)).import(dir.path());
     let f = owed::report::forecast::Forecast::compute(&store, d(AS_OF), "USD", 3).unwrap();
     let by_document = f.by_document();
     assert_eq!(by_document.len(), f.documents.len());

@@ -20,14 +20,12 @@
 //! cutoff (a ledger without dispute history, where a settled invoice never says it was
 //! disputed).
 
-mod common;
+mod fixture;
 
-use common::{owed_in, stderr, stdout};
+use fixture::Portfolio;
 use owed::domain::backfill::{PastActivity, PastActivityKind, PastResolution};
 use owed::domain::date::parse_iso;
 use owed::domain::{Date, Decimal};
-use owed::import::{ImportOptions, import_paths};
-use owed::store::Store;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
@@ -232,8 +230,6 @@ fn money(cents: i64) -> String {
 
 /// Imports what was known at `cutoff` into a fresh database in `dir`.
 fn import_at(dir: &Path, s: &Settings, invoices: &[Invoice], cutoff: Date, disputes: Disputes) {
-    let csv = dir.join("csv");
-    std::fs::create_dir_all(&csv).unwrap();
     let mut customers = String::from("id,name,currency,payment_terms_days\n");
     for c in 0..s.customers {
         customers.push_str(&format!("K{c:03},Customer {c},USD,30\n"));
@@ -288,20 +284,12 @@ fn import_at(dir: &Path, s: &Settings, invoices: &[Invoice], cutoff: Date, dispu
             });
         }
     }
-    for (name, text) in [
-        ("customers.csv", customers),
-        ("documents.csv", documents),
-        ("payments.csv", payments),
-        ("applications.csv", applications),
-    ] {
-        std::fs::write(csv.join(name), text).unwrap();
-    }
-    let mut store = Store::open_or_create(&dir.join("owed.db")).unwrap();
-    let options = ImportOptions {
-        base_currency: "USD".into(),
-        progress: false,
-    };
-    import_paths(&mut store, &[csv], &options).unwrap();
+    let mut store = Portfolio::new()
+        .file("customers.csv", customers)
+        .file("documents.csv", documents)
+        .file("payments.csv", payments)
+        .file("applications.csv", applications)
+        .import(dir);
     activities.sort_by(|a, b| a.customer_id.cmp(&b.customer_id).then(a.at.cmp(&b.at)));
     store.activity_mut().backfill_activity(&activities).unwrap();
 }
@@ -372,20 +360,10 @@ fn replay(s: &Settings, disputes: Disputes, cutoffs: usize) -> Replay {
         let dir = tempfile::tempdir().unwrap();
         import_at(dir.path(), s, &invoices, cutoff, disputes);
         let db = dir.path().join("owed.db");
-        let run = owed_in(
-            dir.path(),
-            &[
-                "--db",
-                db.to_str().unwrap(),
-                "--as-of",
-                &cutoff.to_string(),
-                "report",
-                "forecast",
-                "--json",
-            ],
-        );
-        assert!(run.status.success(), "{}", stderr(&run));
-        let json: Value = serde_json::from_str(&stdout(&run)).unwrap();
+        let as_of = cutoff.to_string();
+        let args = ["report", "forecast", "--json"];
+        let run = fixture::owed_ok(dir.path(), &db, Some(&as_of), &args);
+        let json: Value = serde_json::from_str(&run).unwrap();
         if std::env::var("OWED_REPLAY_VERBOSE").is_ok() {
             println!("{cutoff} {disputes:?} effects {}", json["effects"]);
             for s in json["self_check"]["segments"].as_array().unwrap() {

@@ -2,122 +2,40 @@
 //! applications, issues open, promises recorded), read from a ledger imported through the real
 //! import. (The forecast's backtest replays these cutoffs.)
 
-use owed::domain::date::{day_number, parse_iso};
+mod fixture;
+
+use fixture::Portfolio;
+use owed::domain::date::parse_iso;
 use owed::domain::{Date, Decimal};
-use owed::import::{ImportOptions, import_paths};
 use owed::store::Store;
 use owed::store::history::{Histories, HistoryQuery};
-use rusqlite::params;
 
 fn d(s: &str) -> Date {
     parse_iso(s).unwrap()
 }
 
-const CUSTOMERS: &str =
-    "id,name,auto_collection,primary_payment_method\nK1,Kite,off,bank_transfer\nK2,Lumen,,\n";
-const DOCUMENTS: &str = "id,customer_id,type,doc_date,due_date,amount
-D1,K1,invoice,2026-01-01,2026-01-31,100.00
-D2,K1,invoice,2026-02-01,2026-03-03,100.00
-D3,K1,invoice,2026-03-10,2026-04-09,100.00
-D4,K1,invoice,2026-02-10,2026-03-12,100.00
-E1,K2,invoice,2026-01-15,2026-02-14,50.00
-";
-const PAYMENTS: &str = "id,customer_id,date,amount,status
-P1,K1,2026-02-05,100.00,success
-P2,K1,2026-02-20,40.00,success
-P3,K1,2026-03-20,60.00,success
-P4,K1,2026-03-05,100.00,success
-F1,K1,2026-02-15,100.00,failure
-F2,K1,2026-03-15,100.00,timeout
-";
-const APPLICATIONS: &str = "source_id,document_id,amount,date
-P1,D1,100.00,2026-02-05
-P2,D2,40.00,2026-02-20
-P3,D2,60.00,2026-03-20
-P4,D4,100.00,2026-03-05
-";
-
-/// A store with the documents above, an issue on D2 (opened 02-25, resolved 03-10), one
-/// on D4 (opened 03-05), a promise on D2 (recorded 02-26 for 03-06) and one recorded
-/// after the cutoff.
+/// The fixture's cutoffs portfolio, with the collectors' issues and promises recorded
+/// through their actions on the days they happened: an issue on D2 (opened 02-25, resolved
+/// 03-10), one on D4 (opened 03-05), a promise on D2 (recorded 02-26 for 03-06) and one on
+/// D4 (recorded 03-02 for 03-04).
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    for (name, text) in [
-        ("customers.csv", CUSTOMERS),
-        ("documents.csv", DOCUMENTS),
-        ("payments.csv", PAYMENTS),
-        ("applications.csv", APPLICATIONS),
-    ] {
-        std::fs::write(dir.path().join(name), text).unwrap();
-    }
-    let mut store = Store::open_or_create(&dir.path().join("owed.db")).unwrap();
-    let options = ImportOptions {
-        base_currency: "USD".into(),
-        progress: false,
-    };
-    import_paths(&mut store, &[dir.path().to_path_buf()], &options).unwrap();
-    // The collectors' issues and promises, dated in the past: written into the file
-    // beside the store (a second connection, as another process would).
-    let conn = rusqlite::Connection::open(dir.path().join("owed.db")).unwrap();
-    let day = |s: &str| day_number(d(s));
-    let did = |id: &str| -> i64 {
-        conn.query_row("SELECT did FROM documents WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .unwrap()
-    };
-    let cid = store.ledger().customer_key("K1").unwrap().unwrap();
-    let issue = |id: i64, opened: &str, doc: i64| {
-        conn.execute(
-            "INSERT INTO issues (id, cid, at, collector, reason, amount, opened_date)
-                 VALUES (?1, ?2, ?3, 'alice', 'pricing', 0, ?4)",
-            params![id, cid, format!("{opened}T10:00:00Z"), day(opened)],
-        )
-        .unwrap();
-        conn.execute(
-            "INSERT INTO issue_documents (issue_id, did) VALUES (?1, ?2)",
-            params![id, doc],
-        )
-        .unwrap();
-    };
-    issue(1, "2026-02-25", did("D2"));
-    issue(2, "2026-03-05", did("D4"));
-    conn.execute(
-        "INSERT INTO issue_events (issue_id, at, collector, kind, event_date)
-             VALUES (1, '2026-03-10T10:00:00Z', 'alice', 'resolve', ?1)",
-        [day("2026-03-10")],
-    )
-    .unwrap();
-    let promise =
-        |id: i64, recorded: &str, date: &str, doc: i64| {
-            conn.execute(
-                "INSERT INTO promises (id, cid, at, collector, amount, promised_date, recorded_date)
-                 VALUES (?1, ?2, ?3, 'alice', 600000, ?4, ?5)",
-                params![id, cid, format!("{recorded}T10:00:00Z"), day(date), day(recorded)],
-            )
-            .unwrap();
-            conn.execute(
-                "INSERT INTO promise_documents (promise_id, did) VALUES (?1, ?2)",
-                params![id, doc],
-            )
-            .unwrap();
-        };
-    promise(1, "2026-02-26", "2026-03-06", did("D2"));
-    promise(2, "2026-03-02", "2026-03-04", did("D4"));
+    let mut store = Portfolio::cutoffs().import(dir.path());
+    let s = &mut store;
+    fixture::dispute(s, "2026-02-25", "H1", "60", &["D2"]);
+    fixture::promise(s, "2026-02-26", "H1", "60", "2026-03-06", &["D2"]);
+    fixture::promise(s, "2026-03-02", "H1", "60", "2026-03-04", &["D4"]);
+    fixture::dispute(s, "2026-03-05", "H1", "100", &["D4"]);
+    owed::actions::resolve(s, &fixture::stamp("2026-03-10"), "1", None).unwrap();
     (dir, store)
 }
 
 fn histories(store: &Store, cutoff: &str) -> Histories {
-    store
-        .ledger()
-        .histories(&HistoryQuery {
-            cutoff: d(cutoff),
-            base_currency: "USD".into(),
-            promise_grace_days: 3,
-            customer: None,
-            with_ids: true,
-        })
-        .unwrap()
+    let query = HistoryQuery {
+        with_ids: true,
+        ..fixture::history_query(d(cutoff))
+    };
+    store.ledger().histories(&query).unwrap()
 }
 
 fn ids(h: &Histories, keys: impl Iterator<Item = i64>) -> Vec<String> {
@@ -200,17 +118,12 @@ fn later_cutoffs_see_settlements_resolutions_and_broken_promises() {
 #[test]
 fn one_customer_only() {
     let (_dir, store) = store();
-    let cid = store.ledger().customer_key("K2").unwrap().unwrap();
-    let one = store
-        .ledger()
-        .histories(&HistoryQuery {
-            cutoff: d("2026-03-01"),
-            base_currency: "USD".into(),
-            promise_grace_days: 3,
-            customer: Some(cid),
-            with_ids: false,
-        })
-        .unwrap();
+    let cid = store.ledger().customer_key("H2").unwrap().unwrap();
+    let query = HistoryQuery {
+        customer: Some(cid),
+        ..fixture::history_query(d("2026-03-01"))
+    };
+    let one = store.ledger().histories(&query).unwrap();
     assert_eq!(one.customers.len(), 1);
     assert_eq!(one.customers[0].cid, cid);
     assert!(one.document_ids.is_empty());

@@ -2,52 +2,48 @@
 //! re-imports are idempotent; random valid portfolios count back exactly.
 
 mod common;
+mod fixture;
 
-use common::{owed_in, stderr, stdout, write_fixture};
+use common::{owed_in, stderr, stdout};
+use fixture::Portfolio;
 use std::path::Path;
 
 fn db_arg(dir: &Path) -> String {
     dir.join("owed.db").to_string_lossy().into_owned()
 }
 
-/// Imports the clean fixture, then the fixture with `edit` applied; asserts the second import
-/// exits 2 naming `file`, `line` and `column`, and that the database did not change.
-fn assert_rejected(
-    edit: impl Fn(&str, &str) -> String,
-    file: &str,
-    line: u32,
-    column: &str,
-    words: &str,
-) {
+/// Imports the contract portfolio, then `bad`; asserts the second import exits 2 with one
+/// message naming `place` (`FILE line N, column C`) and saying `words`, and that the
+/// database did not change.
+fn assert_rejected(bad: Portfolio, place: &str, words: &str) {
     let dir = tempfile::tempdir().unwrap();
     let db = db_arg(dir.path());
     let good = dir.path().join("good");
-    write_fixture(&good, |_, t| t.to_string());
-    let o = owed_in(dir.path(), &["--db", &db, "import", good.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    Portfolio::contract().write(&good);
+    import_ok(dir.path(), &db, &good);
     let report = |d: &str| {
-        stdout(&owed_in(
-            dir.path(),
-            &[
-                "--db",
-                d,
-                "report",
-                "aging",
-                "--as-of",
-                "2026-04-30",
-                "--json",
-            ],
-        ))
+        let args = [
+            "--db",
+            d,
+            "report",
+            "aging",
+            "--as-of",
+            "2026-04-30",
+            "--json",
+        ];
+        stdout(&owed_in(dir.path(), &args))
     };
     let before = report(&db);
 
-    let bad = dir.path().join("bad");
-    write_fixture(&bad, &edit);
-    let o = owed_in(dir.path(), &["--db", &db, "import", bad.to_str().unwrap()]);
+    let bad_dir = dir.path().join("bad");
+    bad.write(&bad_dir);
+    let o = owed_in(
+        dir.path(),
+        &["--db", &db, "import", bad_dir.to_str().unwrap()],
+    );
     let msg = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "exit code for: {msg}");
-    let place = format!("{file} line {line}, column {column}");
-    assert!(msg.contains(&place), "expected `{place}` in: {msg}");
+    assert!(msg.contains(place), "expected `{place}` in: {msg}");
     assert!(msg.contains(words), "expected `{words}` in: {msg}");
     assert_eq!(msg.trim().lines().count(), 1, "one message: {msg}");
     assert_eq!(
@@ -57,7 +53,21 @@ fn assert_rejected(
     );
 }
 
-/// Replaces `from` by `to` in `file` only; also appends `extra` lines to it.
+/// Imports `folder` into `db` with `owed import`, which must succeed: its stdout.
+fn import_ok(dir: &Path, db: &str, folder: &Path) -> String {
+    let o = owed_in(dir, &["--db", db, "import", folder.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    stdout(&o)
+}
+
+/// Asserts that `out` says each of `lines`.
+fn assert_says(out: &str, lines: &[&str]) {
+    for line in lines {
+        assert!(out.contains(line), "`{line}` in:\n{out}");
+    }
+}
+
+/// Replaces `from` by `to` in `file` only.
 fn edit_file(
     file: &'static str,
     from: &'static str,
@@ -72,196 +82,58 @@ fn edit_file(
     }
 }
 
-#[test]
-fn unknown_column() {
-    assert_rejected(
-        edit_file("documents.csv", ",currency\n", ",colour\n"),
-        "documents.csv",
-        1,
-        "8",
-        "unknown column `colour`",
-    );
+/// The contract portfolio with the first `from` in `file` replaced by `to`.
+fn replaced(file: &'static str, from: &'static str, to: &'static str) -> Portfolio {
+    Portfolio::contract().edit(edit_file(file, from, to))
 }
 
-#[test]
-fn missing_required_field() {
-    assert_rejected(
-        edit_file("customers.csv", "K2,Lumen GmbH", "K2,"),
-        "customers.csv",
-        3,
-        "name",
-        "missing",
-    );
+/// The contract portfolio with `row` added to `file`.
+fn added(file: &str, row: &str) -> Portfolio {
+    Portfolio::contract().with_row(file, row)
 }
 
-#[test]
-fn bad_date() {
-    assert_rejected(
-        edit_file("documents.csv", "2026-03-20", "2026-02-30"),
-        "documents.csv",
-        4,
-        "doc_date",
-        "not a date",
-    );
+/// One test per line: `NAME: BAD PORTFOLIO => PLACE, WORDS;`, each an [`assert_rejected`].
+macro_rules! rejected {
+    ($($name:ident: $bad:expr => $place:literal, $words:literal;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                assert_rejected($bad, $place, $words);
+            }
+        )*
+    };
 }
 
-#[test]
-fn bad_amount() {
-    assert_rejected(
-        edit_file("documents.csv", "1000.00", "10x00.00"),
-        "documents.csv",
-        4,
-        "amount",
-        "not a number",
-    );
-}
-
-#[test]
-fn negative_amount() {
-    assert_rejected(
-        edit_file("payments.csv", "300.00", "-300.00"),
-        "payments.csv",
-        3,
-        "amount",
-        "negative",
-    );
-}
-
-#[test]
-fn unknown_type() {
-    assert_rejected(
-        edit_file("documents.csv", "debit_note", "debit_memo"),
-        "documents.csv",
-        6,
-        "type",
-        "unknown value `debit_memo`",
-    );
-}
-
-#[test]
-fn unknown_status() {
-    assert_rejected(
-        edit_file("payments.csv", "failure", "bounced"),
-        "payments.csv",
-        4,
-        "status",
-        "unknown value `bounced`",
-    );
-}
-
-#[test]
-fn unknown_customer() {
-    assert_rejected(
-        edit_file("documents.csv", "C2,K3", "C2,K9"),
-        "documents.csv",
-        6,
-        "customer_id",
-        "no customer `K9`",
-    );
-}
-
-#[test]
-fn unknown_document() {
-    assert_rejected(
-        edit_file("applications.csv", "P2,C1", "P2,C7"),
-        "applications.csv",
-        3,
-        "document_id",
-        "no document `C7`",
-    );
-}
-
-#[test]
-fn unknown_payment() {
-    assert_rejected(
-        edit_file("applications.csv", "P1,A1", "P8,A1"),
-        "applications.csv",
-        2,
-        "source_id",
-        "no payment or credit note `P8`",
-    );
-}
-
-#[test]
-fn application_larger_than_its_target() {
+rejected! {
+    unknown_column: replaced("documents.csv", ",currency\n", ",colour\n") => "documents.csv line 1, column 8", "unknown column `colour`";
+    missing_required_field: replaced("customers.csv", "K2,Lumen GmbH", "K2,") => "customers.csv line 3, column name", "missing";
+    bad_date: replaced("documents.csv", "2026-03-20", "2026-02-30") => "documents.csv line 4, column doc_date", "not a date";
+    bad_amount: replaced("documents.csv", "1000.00", "10x00.00") => "documents.csv line 4, column amount", "not a number";
+    negative_amount: replaced("payments.csv", "300.00", "-300.00") => "payments.csv line 3, column amount", "negative";
+    unknown_type: replaced("documents.csv", "debit_note", "debit_memo") => "documents.csv line 6, column type", "unknown value `debit_memo`";
+    unknown_status: replaced("payments.csv", "failure", "bounced") => "payments.csv line 4, column status", "unknown value `bounced`";
+    unknown_customer: replaced("documents.csv", "C2,K3", "C2,K9") => "documents.csv line 6, column customer_id", "no customer `K9`";
+    unknown_document: replaced("applications.csv", "P2,C1", "P2,C7") => "applications.csv line 3, column document_id", "no document `C7`";
+    unknown_payment: replaced("applications.csv", "P1,A1", "P8,A1") => "applications.csv line 2, column source_id", "no payment or credit note `P8`";
     // A second application of 70 to A1 (100, 40 already applied) oversettles it.
-    assert_rejected(
-        |name, text| {
-            if name == "applications.csv" {
-                format!("{text}A2,A1,70.00,2026-04-10\n")
-            } else {
-                text.to_string()
-            }
-        },
-        "applications.csv",
-        4,
-        "amount",
-        "applications to `A1` total 110",
-    );
-}
-
-#[test]
-fn application_larger_than_its_source() {
+    application_larger_than_its_target: added("applications.csv", "A2,A1,70.00,2026-04-10") => "applications.csv line 4, column amount", "applications to `A1` total 110";
     // P2 (300) already applied 250; 60 more to a new invoice is more than it has.
-    assert_rejected(
-        |name, text| match name {
-            "documents.csv" => {
-                format!("{text}C3,K3,invoice,INV-302,2026-04-26,2026-05-26,100.00,USD\n")
-            }
-            "applications.csv" => format!("{text}P2,C3,60.00,2026-04-26\n"),
-            _ => text.to_string(),
-        },
-        "applications.csv",
-        4,
-        "amount",
-        "from payment `P2` total 310",
-    );
-}
-
-#[test]
-fn application_from_a_failed_payment() {
-    assert_rejected(
-        |name, text| {
-            if name == "applications.csv" {
-                format!("{text}P3,C2,10.00,2026-04-26\n")
-            } else {
-                text.to_string()
-            }
-        },
-        "applications.csv",
-        4,
-        "source_id",
-        "status failure",
-    );
-}
-
-#[test]
-fn currency_without_exchange_rate() {
+    application_larger_than_its_source: added("documents.csv", "C3,K3,invoice,INV-302,2026-04-26,2026-05-26,100.00,USD").with_application("P2,C3,60.00,2026-04-26") => "applications.csv line 4, column amount", "from payment `P2` total 310";
+    application_from_a_failed_payment: added("applications.csv", "P3,C2,10.00,2026-04-26") => "applications.csv line 4, column source_id", "status failure";
     // EUR rates start on 2026-03-01; a EUR document of February has none.
-    assert_rejected(
-        edit_file(
-            "documents.csv",
-            "B1,K2,invoice,RE-2001,2026-03-20,",
-            "B1,K2,invoice,RE-2001,2026-02-20,",
-        ),
-        "documents.csv",
-        4,
-        "currency",
-        "no exchange rate for EUR",
-    );
+    currency_without_exchange_rate: replaced("documents.csv", "B1,K2,invoice,RE-2001,2026-03-20,", "B1,K2,invoice,RE-2001,2026-02-20,") => "documents.csv line 4, column currency", "no exchange rate for EUR";
 }
 
 #[test]
 fn wrong_number_of_fields() {
     let dir = tempfile::tempdir().unwrap();
-    let files = write_fixture(
-        dir.path(),
-        edit_file(
+    let files = Portfolio::contract()
+        .edit(edit_file(
             "payments.csv",
             "P3,K3,2026-04-21,50.00,USD,failure,card",
             "P3,K3,2026-04-21",
-        ),
-    );
+        ))
+        .write(dir.path());
     let db = db_arg(dir.path());
     let o = owed_in(
         dir.path(),
@@ -282,68 +154,46 @@ fn reimport_changes_nothing_and_updates_what_changed() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_arg(dir.path());
     let first = dir.path().join("first");
-    write_fixture(&first, |_, t| t.to_string());
-    let o = owed_in(
-        dir.path(),
-        &["--db", &db, "import", first.to_str().unwrap()],
-    );
-    assert!(
-        stdout(&o).contains("documents.csv 5 inserted, 0 updated, 0 unchanged"),
-        "{}",
-        stdout(&o)
-    );
+    Portfolio::contract().write(&first);
+    let out = import_ok(dir.path(), &db, &first);
+    assert_says(&out, &["documents.csv 5 inserted, 0 updated, 0 unchanged"]);
 
-    let o = owed_in(
-        dir.path(),
-        &["--db", &db, "import", first.to_str().unwrap()],
+    let out = import_ok(dir.path(), &db, &first);
+    assert_says(
+        &out,
+        &[
+            "customers.csv 0 inserted, 0 updated, 3 unchanged",
+            "documents.csv 0 inserted, 0 updated, 5 unchanged",
+            "applications.csv 0 inserted, 0 updated, 2 unchanged",
+        ],
     );
-    assert_eq!(o.status.code(), Some(0));
-    let out = stdout(&o);
-    for file in [
-        "customers.csv 0 inserted, 0 updated, 3 unchanged",
-        "documents.csv 0 inserted, 0 updated, 5 unchanged",
-        "applications.csv 0 inserted, 0 updated, 2 unchanged",
-    ] {
-        assert!(out.contains(file), "{file} in {out}");
-    }
 
     // A newer export: C2 paid by a new payment, K3 renamed.
     let newer = dir.path().join("newer");
-    write_fixture(&newer, |name, text| match name {
-        "customers.csv" => text.replace("Moss & Sons", "Moss & Daughters"),
-        "payments.csv" => format!("{text}P4,K3,2026-04-28,40.00,USD,success,card\n"),
-        "applications.csv" => format!("{text}P4,C2,40.00,2026-04-28\n"),
-        _ => text.to_string(),
-    });
-    let o = owed_in(
-        dir.path(),
-        &["--db", &db, "import", newer.to_str().unwrap()],
-    );
-    let out = stdout(&o);
-    assert!(
-        out.contains("customers.csv 0 inserted, 1 updated, 2 unchanged"),
-        "{out}"
-    );
-    assert!(
-        out.contains("payments.csv 1 inserted, 0 updated, 3 unchanged"),
-        "{out}"
-    );
-    assert!(
-        out.contains("applications.csv 1 inserted, 0 updated, 2 unchanged"),
-        "{out}"
-    );
-    let aging = stdout(&owed_in(
-        dir.path(),
+    Portfolio::contract()
+        .edit(|_, text| text.replace("Moss & Sons", "Moss & Daughters"))
+        .with_payment("P4,K3,2026-04-28,40.00,USD,success,card")
+        .with_application("P4,C2,40.00,2026-04-28")
+        .write(&newer);
+    let out = import_ok(dir.path(), &db, &newer);
+    assert_says(
+        &out,
         &[
-            "--db",
-            &db,
-            "report",
-            "aging",
-            "--as-of",
-            "2026-04-30",
-            "--json",
+            "customers.csv 0 inserted, 1 updated, 2 unchanged",
+            "payments.csv 1 inserted, 0 updated, 3 unchanged",
+            "applications.csv 1 inserted, 0 updated, 2 unchanged",
         ],
-    ));
+    );
+    let report = [
+        "--db",
+        &db,
+        "report",
+        "aging",
+        "--as-of",
+        "2026-04-30",
+        "--json",
+    ];
+    let aging = stdout(&owed_in(dir.path(), &report));
     let v: serde_json::Value = serde_json::from_str(&aging).unwrap();
     assert_eq!(v["total"]["outstanding"], "1140.00");
     assert_eq!(v["total"]["aging"]["current"], "0.00");
@@ -359,14 +209,7 @@ fn reimport_changes_nothing_and_updates_what_changed() {
 #[test]
 fn custom_fields_are_kept() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("owed.db");
-    write_fixture(dir.path(), |_, t| t.to_string());
-    let mut store = owed::store::Store::open_or_create(&db).unwrap();
-    let options = owed::import::ImportOptions {
-        base_currency: "USD".into(),
-        progress: false,
-    };
-    owed::import::import_paths(&mut store, &[dir.path().to_path_buf()], &options).unwrap();
+    let store = Portfolio::contract().import(dir.path());
     let custom = store.ledger().customer_custom_fields("K1").unwrap();
     assert_eq!(custom.get("cf_region").map(String::as_str), Some("west"));
     assert!(
@@ -394,15 +237,8 @@ fn reimport_keeps_the_owners_collectors_reassigned() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_arg(dir.path());
     let first = dir.path().join("first");
-    write_fixture(&first, |_, t| t.to_string());
-    let import = |folder: &Path| {
-        let o = owed_in(
-            dir.path(),
-            &["--db", &db, "import", folder.to_str().unwrap()],
-        );
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        stdout(&o)
-    };
+    Portfolio::contract().write(&first);
+    let import = |folder: &Path| import_ok(dir.path(), &db, folder);
     import(&first);
     let assign = |args: &[&str]| {
         let mut all = vec!["--db", db.as_str(), "--as", "alice", "assign"];
@@ -415,10 +251,7 @@ fn reimport_keeps_the_owners_collectors_reassigned() {
 
     // The same export again: nothing changes, the reassigned owners stay.
     let out = import(&first);
-    assert!(
-        out.contains("customers.csv 0 inserted, 0 updated, 3 unchanged"),
-        "{out}"
-    );
+    assert_says(&out, &["customers.csv 0 inserted, 0 updated, 3 unchanged"]);
     assert_eq!(owners(dir.path(), &db, "K1").0, "carol");
     assert_eq!(owners(dir.path(), &db, "K2").1, "sam");
 
@@ -426,18 +259,17 @@ fn reimport_keeps_the_owners_collectors_reassigned() {
     // but its finance owner stays carol's; K2's finance owner (never reassigned) follows the
     // export, and its sales owner (absent from the export) stays sam.
     let newer = dir.path().join("newer");
-    write_fixture(&newer, |name, text| match name {
-        "customers.csv" => text
-            .replace("K1,Kite Supplies", "K1,Kite Supplies Ltd")
-            .replace("USD,alice,30,west", "USD,dave,30,west")
-            .replace("EUR,bob,30", "EUR,erin,30"),
-        _ => text.to_string(),
-    });
+    Portfolio::contract()
+        .edit(|name, text| match name {
+            "customers.csv" => text
+                .replace("K1,Kite Supplies", "K1,Kite Supplies Ltd")
+                .replace("USD,alice,30,west", "USD,dave,30,west")
+                .replace("EUR,bob,30", "EUR,erin,30"),
+            _ => text.to_string(),
+        })
+        .write(&newer);
     let out = import(&newer);
-    assert!(
-        out.contains("customers.csv 0 inserted, 2 updated, 1 unchanged"),
-        "{out}"
-    );
+    assert_says(&out, &["customers.csv 0 inserted, 2 updated, 1 unchanged"]);
     assert_eq!(
         owners(dir.path(), &db, "K1"),
         (serde_json::json!("carol"), serde_json::Value::Null)
@@ -451,104 +283,44 @@ fn reimport_keeps_the_owners_collectors_reassigned() {
     assert_eq!(v["customer"]["name"], "Kite Supplies Ltd");
 }
 
-#[test]
-fn an_unterminated_quote_in_the_last_field_is_a_bad_row() {
+rejected! {
     // Unchecked, K1's region swallowed every row after it and the import said "3 inserted"
     // with exit 0.
-    assert_rejected(
-        edit_file("customers.csv", "alice,30,west\n", "alice,30,\"west\n"),
-        "customers.csv",
-        2,
-        "cf_region",
-        "never closed",
-    );
-}
-
-#[test]
-fn an_unterminated_quote_in_a_middle_field_is_a_bad_row() {
-    assert_rejected(
-        edit_file("documents.csv", ",RE-2001,", ",\"RE-2001,"),
-        "documents.csv",
-        4,
-        "number",
-        "never closed",
-    );
-}
-
-#[test]
-fn a_stray_quote_closed_by_a_later_value_is_a_bad_row() {
+    an_unterminated_quote_in_the_last_field_is_a_bad_row: replaced("customers.csv", "alice,30,west\n", "alice,30,\"west\n") => "customers.csv line 2, column cf_region", "never closed";
+    an_unterminated_quote_in_a_middle_field_is_a_bad_row: replaced("documents.csv", ",RE-2001,", ",\"RE-2001,") => "documents.csv line 4, column number", "never closed";
     // The quote opened before Moss pairs with the one that opens "ap@moss…" on the same row:
     // the row still has seven fields, but not the ones written.
-    assert_rejected(
-        edit_file(
-            "customers.csv",
-            "K3,Moss & Sons,ap@moss.example,",
-            "K3,\"Moss & Sons,\"ap@moss.example\",",
-        ),
-        "customers.csv",
-        4,
-        "name",
-        "followed by more text on line 4",
-    );
+    a_stray_quote_closed_by_a_later_value_is_a_bad_row: replaced("customers.csv", "K3,Moss & Sons,ap@moss.example,", "K3,\"Moss & Sons,\"ap@moss.example\",") => "customers.csv line 4, column name", "followed by more text on line 4";
+    a_credit_note_with_a_due_date_is_refused: replaced("documents.csv", "CN-7,2026-04-02,,", "CN-7,2026-04-02,2026-05-02,") => "documents.csv line 3, column due_date", "a credit note has no due date";
 }
 
 #[test]
 fn an_id_twice_in_one_file_is_refused_naming_both_lines() {
-    assert_rejected(
-        |name, text| match name {
-            "customers.csv" => format!("{text}K1,Kite Again,,USD,bob,30,\n"),
-            _ => text.to_string(),
-        },
-        "customers.csv",
-        5,
-        "id",
-        "`K1` is also on line 2",
-    );
-    assert_rejected(
-        |name, text| match name {
-            "payments.csv" => text.replace("P3,K3", "P1,K3"),
-            _ => text.to_string(),
-        },
-        "payments.csv",
-        4,
-        "id",
-        "`P1` is also on line 2",
-    );
-    assert_rejected(
-        |name, text| match name {
-            "applications.csv" => format!("{text}P1,A1,10.00,2026-04-05\n"),
-            _ => text.to_string(),
-        },
-        "applications.csv",
-        4,
-        "source_id",
-        "also on line 2",
-    );
-    assert_rejected(
-        |name, text| match name {
-            "exchange_rates.csv" => format!("{text}2026-03-01,eur,1.09\n"),
-            _ => text.to_string(),
-        },
-        "exchange_rates.csv",
-        4,
-        "date",
-        "the rate of EUR on 2026-03-01 is also on line 2",
-    );
-}
-
-#[test]
-fn a_credit_note_with_a_due_date_is_refused() {
-    assert_rejected(
-        edit_file(
-            "documents.csv",
-            "CN-7,2026-04-02,,",
-            "CN-7,2026-04-02,2026-05-02,",
+    let rate = "the rate of EUR on 2026-03-01 is also on line 2";
+    for (bad, place, words) in [
+        (
+            added("customers.csv", "K1,Kite Again,,USD,bob,30,"),
+            "customers.csv line 5, column id",
+            "`K1` is also on line 2",
         ),
-        "documents.csv",
-        3,
-        "due_date",
-        "a credit note has no due date",
-    );
+        (
+            replaced("payments.csv", "P3,K3", "P1,K3"),
+            "payments.csv line 4, column id",
+            "`P1` is also on line 2",
+        ),
+        (
+            added("applications.csv", "P1,A1,10.00,2026-04-05"),
+            "applications.csv line 4, column source_id",
+            "also on line 2",
+        ),
+        (
+            added("exchange_rates.csv", "2026-03-01,eur,1.09"),
+            "exchange_rates.csv line 4, column date",
+            rate,
+        ),
+    ] {
+        assert_rejected(bad, place, words);
+    }
 }
 
 #[test]
@@ -556,13 +328,15 @@ fn a_huge_bad_value_is_quoted_cut_short() {
     let huge = "9x".repeat(5 * 1024 * 1024);
     let dir = tempfile::tempdir().unwrap();
     let db = db_arg(dir.path());
-    write_fixture(dir.path(), |name, text| {
-        if name == "payments.csv" {
-            text.replace("300.00", &huge)
-        } else {
-            text.to_string()
-        }
-    });
+    Portfolio::contract()
+        .edit(|name, text| {
+            if name == "payments.csv" {
+                text.replace("300.00", &huge)
+            } else {
+                text.to_string()
+            }
+        })
+        .write(dir.path());
     let o = owed_in(
         dir.path(),
         &["--db", &db, "import", dir.path().to_str().unwrap()],
@@ -581,10 +355,9 @@ fn a_huge_bad_value_is_quoted_cut_short() {
 fn a_failed_first_import_leaves_no_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("new/owed.db");
-    write_fixture(
-        dir.path(),
-        edit_file("customers.csv", "K2,Lumen GmbH", "K2,"),
-    );
+    Portfolio::contract()
+        .edit(edit_file("customers.csv", "K2,Lumen GmbH", "K2,"))
+        .write(dir.path());
     let o = owed_in(
         dir.path(),
         &[
@@ -609,9 +382,8 @@ fn bad_contacts_are_refused_with_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_arg(dir.path());
     let good = dir.path().join("good");
-    write_fixture(&good, |_, t| t.to_string());
-    let o = owed_in(dir.path(), &["--db", &db, "import", good.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    Portfolio::contract().write(&good);
+    import_ok(dir.path(), &db, &good);
     let cases = [
         (
             "K1,Kai,kai@kite.example,,boss,no",
@@ -681,7 +453,7 @@ fn the_import_logs_its_phases_at_debug_level() {
     let dir = tempfile::tempdir().unwrap();
     let db = db_arg(dir.path());
     let good = dir.path().join("good");
-    write_fixture(&good, |_, t| t.to_string());
+    Portfolio::contract().write(&good);
     let import = |log: Option<&str>| {
         let mut command =
             common::command_in(dir.path(), &["--db", &db, "import", good.to_str().unwrap()]);
@@ -703,12 +475,13 @@ fn the_import_logs_its_phases_at_debug_level() {
     let logged = import(Some("debug"));
     assert_eq!(logged.status.code(), Some(0), "{}", stderr(&logged));
     let log = stderr(&logged);
-    for phase in [
-        "phase documents.csv:",
-        "phase indexes of documents:",
-        "phase commit:",
-    ] {
-        assert!(log.contains(phase), "`{phase}` in:\n{log}");
-    }
-    assert!(log.contains("DEBUG owed::import"), "{log}");
+    assert_says(
+        &log,
+        &[
+            "phase documents.csv:",
+            "phase indexes of documents:",
+            "phase commit:",
+            "DEBUG owed::import",
+        ],
+    );
 }

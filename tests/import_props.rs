@@ -1,11 +1,13 @@
 //! Property: any valid portfolio imports, counts back exactly, and its outstanding equals
 //! what was billed minus what was applied.
 
+mod fixture;
+
+use fixture::Portfolio as Files;
 use owed::domain::aging::AgingBounds;
 use owed::domain::{Decimal, date::parse_iso};
 use owed::import::{ImportOptions, import_paths};
 use owed::report::Portfolio;
-use owed::store::Store;
 use proptest::prelude::*;
 use std::fmt::Write;
 
@@ -79,12 +81,8 @@ proptest! {
                 applications += 1;
             }
         }
-        for (name, text) in [("customers.csv", &c), ("documents.csv", &d), ("payments.csv", &p), ("applications.csv", &a)] {
-            std::fs::write(dir.path().join(name), text).unwrap();
-        }
-        let mut store = Store::open_or_create(&dir.path().join("owed.db")).unwrap();
-        let options = ImportOptions { base_currency: "USD".into(), progress: false };
-        import_paths(&mut store, &[dir.path().to_path_buf()], &options).unwrap();
+        let files = Files::new().file("customers.csv", c).file("documents.csv", d).file("payments.csv", p).file("applications.csv", a);
+        let mut store = files.import(dir.path());
         let counts = store.ledger().counts().unwrap();
         prop_assert_eq!(counts.customers, customers as u64);
         prop_assert_eq!(counts.documents, docs.len() as u64);
@@ -98,7 +96,8 @@ proptest! {
         let billed: Decimal = docs.iter().map(|d| Decimal::new(d.cents, 2)).sum();
         prop_assert_eq!(before.total.outstanding, billed);
         // Importing again changes nothing.
-        let again = import_paths(&mut store, &[dir.path().to_path_buf()], &options).unwrap();
+        let options = ImportOptions { base_currency: "USD".into(), progress: false };
+        let again = import_paths(&mut store, &[dir.path().join("csv")], &options).unwrap();
         prop_assert!(again.files.iter().all(|f| f.inserted == 0 && f.updated == 0));
     }
 }

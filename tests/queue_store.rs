@@ -1,19 +1,19 @@
 //! The queue's SQL: pages in any order read from either end agree, and the counts made while
 //! building the table agree with the counts SQL makes.
 
-mod workstation;
+mod fixture;
 
+use fixture::Portfolio as Files;
 use owed::domain::aging::AgingBounds;
-use owed::domain::queue::{QueueFilter, QueueQuery, Scope, SortKey, Tab};
-use owed::import::{ImportOptions, import_paths};
+use owed::domain::queue::{QueueFilter, QueuePage, QueueQuery, Scope, SortKey, Tab};
 use owed::report::Portfolio;
 use owed::store::Store;
+use owed::store::queue::tab_counts::UnfilteredCounts;
+use owed::workstation::Response;
 use std::fmt::Write as _;
 
 /// 300 customers with assorted balances, ages and owners.
 fn portfolio(dir: &std::path::Path) -> Store {
-    let csv = dir.join("csv");
-    std::fs::create_dir_all(&csv).unwrap();
     let mut customers = String::from("id,name,currency,finance_owner\n");
     let mut documents =
         String::from("id,customer_id,type,number,doc_date,due_date,amount,currency\n");
@@ -23,7 +23,7 @@ fn portfolio(dir: &std::path::Path) -> Store {
         writeln!(customers, "C{c},Customer {:03},USD,{owner}", (c * 7) % 300).unwrap();
         for d in 0..(c % 4) {
             let age = (c * 13 + d * 29) % 200;
-            let date = workstation::as_of() - chrono::Duration::days(i64::from(age) + 30);
+            let date = fixture::as_of() - chrono::Duration::days(i64::from(age) + 30);
             let due = date + chrono::Duration::days(30);
             // Ties on purpose: many customers share amounts.
             let amount = 100 * (1 + (c % 5));
@@ -34,27 +34,18 @@ fn portfolio(dir: &std::path::Path) -> Store {
             .unwrap();
         }
     }
-    std::fs::write(csv.join("customers.csv"), customers).unwrap();
-    std::fs::write(csv.join("documents.csv"), documents).unwrap();
-    let mut store = Store::open_or_create(&dir.join("q.db")).unwrap();
-    import_paths(
-        &mut store,
-        &[csv],
-        &ImportOptions {
-            base_currency: "USD".into(),
-            progress: false,
-        },
-    )
-    .unwrap();
-    store
+    Files::new()
+        .file("customers.csv", customers)
+        .file("documents.csv", documents)
+        .import_as(dir, "q.db")
 }
 
-fn build(store: &Store) -> owed::store::queue::tab_counts::UnfilteredCounts {
+fn build(store: &Store) -> UnfilteredCounts {
     let bounds = AgingBounds::default();
-    let p = Portfolio::compute(store, workstation::as_of(), None, &bounds, "USD").unwrap();
+    let p = Portfolio::compute(store, fixture::as_of(), None, &bounds, "USD").unwrap();
     store
         .queue()
-        .rebuild(workstation::as_of(), &bounds, &p.customers, 3)
+        .rebuild(fixture::as_of(), &bounds, &p.customers, 3)
         .unwrap()
 }
 
@@ -114,23 +105,34 @@ fn pages_agree_whichever_end_they_are_read_from() {
     }
 }
 
-#[test]
-fn counts_made_while_building_match_sql() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = portfolio(dir.path());
-    let unfiltered = build(&store);
-    for (collector, scope) in [
-        ("alice", Scope::Mine),
-        ("bob", Scope::Mine),
-        ("ALICE", Scope::Mine),
-        ("nobody", Scope::Mine),
-        ("alice", Scope::Everyone),
-    ] {
+/// The counts kept beside the table are SQL's for each of `collectors`' own customers and
+/// for everyone's (as the first collector).
+fn counts_match_sql(store: &Store, unfiltered: &UnfilteredCounts, collectors: &[&str]) {
+    let mine = collectors.iter().map(|c| (*c, Scope::Mine));
+    for (collector, scope) in mine.chain([(collectors[0], Scope::Everyone)]) {
         let mut q = QueueQuery::new(collector);
         q.scope = scope;
         let sql = store.queue().counts(&q).unwrap();
         assert_eq!(unfiltered.for_query(&q), Some(sql), "{collector} {scope:?}");
     }
+}
+
+/// The page among a batch's answers.
+fn page_of(answers: Vec<Response>) -> QueuePage {
+    let page = answers.into_iter().find_map(|a| match a {
+        Response::Page { page, .. } => Some(page),
+        _ => None,
+    });
+    page.expect("a page")
+}
+
+#[test]
+fn counts_made_while_building_match_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = portfolio(dir.path());
+    let unfiltered = build(&store);
+    let collectors = ["alice", "bob", "ALICE", "nobody"];
+    counts_match_sql(&store, &unfiltered, &collectors);
     assert_eq!(unfiltered.everyone[Tab::All.index()], 300);
     let mut filtered = QueueQuery::new("alice");
     filtered.filter = QueueFilter::parse("overdue>0", &AgingBounds::default()).unwrap();
@@ -192,17 +194,7 @@ fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
     assert_eq!(high as usize, expected_high);
     assert!(expected_high > 20);
     // The counts kept beside the table agree with SQL's, owners compared without case.
-    for (collector, scope) in [
-        ("alice", Scope::Mine),
-        ("bob", Scope::Mine),
-        ("nobody", Scope::Mine),
-        ("alice", Scope::Everyone),
-    ] {
-        let mut q = QueueQuery::new(collector);
-        q.scope = scope;
-        let sql = store.queue().counts(&q).unwrap();
-        assert_eq!(unfiltered.for_query(&q), Some(sql), "{collector} {scope:?}");
-    }
+    counts_match_sql(&store, &unfiltered, &["alice", "bob", "nobody"]);
     // The tab holds exactly the high-risk customers, each row with its level.
     let mut q = everyone.clone();
     q.tab = Tab::HighRisk;
@@ -250,17 +242,12 @@ fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
 
 #[test]
 fn first_pages_from_the_figures_match_sql_on_300_customers() {
-    use owed::workstation::{PortfolioWorker, Request, Response, Settings};
+    use owed::workstation::{PortfolioWorker, Request};
     let dir = tempfile::tempdir().unwrap();
     let store = portfolio(dir.path());
     drop(store);
     let db = dir.path().join("q.db");
-    let as_of = workstation::as_of();
-    let settings = Settings {
-        bounds: AgingBounds::default(),
-        base_currency: "USD".into(),
-        grace_days: 3,
-    };
+    let as_of = fixture::as_of();
     for (collector, scope) in [
         ("alice", Scope::Mine),
         ("BOB", Scope::Mine),
@@ -279,31 +266,12 @@ fn first_pages_from_the_figures_match_sql_on_300_customers() {
                         let mut query = QueueQuery::new(collector);
                         (query.scope, query.tab, query.sort, query.descending) =
                             (scope, tab, sort, descending);
-                        let page = |seq| Request::Page {
-                            seq,
-                            as_of,
-                            query: query.clone(),
-                            offset: 0,
-                            limit,
-                        };
-                        let mut source = PortfolioWorker::open(&db, settings.clone()).unwrap();
-                        let first = source
-                            .handle_batch_now(vec![Request::Summary { as_of }, page(1)])
-                            .into_iter()
-                            .find_map(|a| match a {
-                                Response::Page { page, .. } => Some(page),
-                                _ => None,
-                            })
-                            .unwrap();
+                        let page = |seq| fixture::page_request(seq, as_of, query.clone(), limit);
+                        let mut source = PortfolioWorker::open(&db, fixture::settings()).unwrap();
+                        let summary = Request::Summary { as_of };
+                        let first = page_of(source.handle_batch_now(vec![summary, page(1)]));
                         assert!(source.rebuilds.first_page_from_figures);
-                        let sql = source
-                            .handle(page(2))
-                            .into_iter()
-                            .find_map(|a| match a {
-                                Response::Page { page, .. } => Some(page),
-                                _ => None,
-                            })
-                            .unwrap();
+                        let sql = page_of(source.handle(page(2)));
                         assert_eq!(
                             first, sql,
                             "{collector} {tab:?} {sort:?} {descending} {limit}"
@@ -321,7 +289,7 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
     let mut store = portfolio(dir.path());
     // Notes on every 7th customer, calls on every 5th, days apart.
     for c in 0..300u32 {
-        let day = workstation::as_of() - chrono::Duration::days(i64::from(c % 9));
+        let day = fixture::as_of() - chrono::Duration::days(i64::from(c % 9));
         let stamp = owed::domain::action_checks::Stamp::new(
             "alice",
             day.and_hms_opt(9, 0, 0).unwrap().and_utc(),

@@ -2,58 +2,41 @@
 //! figures of the same customers: `owed report metrics --owner NAME` and `owed report aging
 //! --owner NAME` on the demo.
 
-mod common;
+mod fixture;
 
-use common::{owed_in, stderr, stdout};
+use fixture::{owed_ok, owed_on, stderr};
 use owed::config::Config;
 use owed::domain::Decimal;
 use owed::domain::aging::AgingBounds;
 use owed::domain::money::plain;
 use owed::domain::queue::{QueueQuery, Scope};
-use owed::workstation::{PortfolioWorker, Request, Response, ScopeSummary, Settings, Summary};
+use owed::workstation::{PortfolioWorker, Response, ScopeSummary, Settings, Summary};
+use std::path::Path;
 
 const AS_OF: &str = "2026-11-25";
 
-fn report(dir: &std::path::Path, db: &str, what: &str, owner: Option<&str>) -> serde_json::Value {
-    let mut args = vec!["--db", db, "--as-of", AS_OF, "report", what, "--json"];
+fn report(dir: &Path, db: &Path, what: &str, owner: Option<&str>) -> serde_json::Value {
+    let mut args = vec!["report", what, "--json"];
     if let Some(o) = owner {
         args.extend(["--owner", o]);
     }
-    let out = owed_in(dir, &args);
-    assert!(out.status.success(), "{}", stderr(&out));
-    serde_json::from_str(&stdout(&out)).unwrap()
+    serde_json::from_str(&owed_ok(dir, db, Some(AS_OF), &args)).unwrap()
 }
 
 #[test]
 fn the_scoped_figures_equal_the_reports_of_the_same_customers() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    let db = db.to_str().unwrap();
-    let made = owed_in(
-        dir.path(),
-        &[
-            "--db",
-            db,
-            "--as-of",
-            AS_OF,
-            "demo",
-            "--no-tui",
-            "--customers",
-            "2000",
-        ],
-    );
-    assert!(made.status.success(), "{}", stderr(&made));
+    let demo = ["demo", "--no-tui", "--customers", "2000"];
+    owed_ok(dir.path(), &db, Some(AS_OF), &demo);
     let as_of = owed::domain::date::parse_iso(AS_OF).unwrap();
     let bounds = AgingBounds::default();
-    let mut worker = PortfolioWorker::open(
-        std::path::Path::new(db),
-        Settings {
-            bounds: bounds.clone(),
-            base_currency: "USD".into(),
-            grace_days: Config::default().promise_grace_days,
-        },
-    )
-    .unwrap();
+    let settings = Settings {
+        bounds: bounds.clone(),
+        base_currency: "USD".into(),
+        grace_days: Config::default().promise_grace_days,
+    };
+    let mut worker = PortfolioWorker::open(&db, settings).unwrap();
     for (scope, owner) in [
         (Scope::Mine, Some("alice")),
         (Scope::Mine, Some("BOB")),
@@ -61,16 +44,7 @@ fn the_scoped_figures_equal_the_reports_of_the_same_customers() {
     ] {
         let mut query = QueueQuery::new(owner.unwrap_or("alice"));
         query.scope = scope;
-        let answers = worker.handle_batch(vec![
-            Request::Summary { as_of },
-            Request::Page {
-                seq: 1,
-                as_of,
-                query,
-                offset: 0,
-                limit: 20,
-            },
-        ]);
+        let answers = worker.handle_batch(fixture::first_requests(as_of, query));
         let scoped: ScopeSummary = answers
             .iter()
             .rev()
@@ -85,7 +59,7 @@ fn the_scoped_figures_equal_the_reports_of_the_same_customers() {
         });
         let f = &scoped.figures;
         assert!(f.customers > 0 && !f.outstanding.is_zero(), "{owner:?}");
-        let metrics = report(dir.path(), db, "metrics", owner);
+        let metrics = report(dir.path(), &db, "metrics", owner);
         let amounts = [
             ("outstanding", f.outstanding),
             ("overdue", f.overdue),
@@ -122,7 +96,7 @@ fn the_scoped_figures_equal_the_reports_of_the_same_customers() {
             "DSO of {owner:?}"
         );
         // The aging chart's buckets are the aging report's.
-        let aging = report(dir.path(), db, "aging", owner);
+        let aging = report(dir.path(), &db, "aging", owner);
         for (label, ours) in bounds.labels().iter().zip(&f.aging) {
             assert_eq!(
                 aging["total"]["aging"][label].as_str().unwrap(),
@@ -138,12 +112,8 @@ fn the_scoped_figures_equal_the_reports_of_the_same_customers() {
         assert_eq!(f.net_aging.iter().sum::<Decimal>(), f.net_overdue);
     }
     // Nobody of that name: refused in one sentence.
-    let out = owed_in(
-        dir.path(),
-        &[
-            "--db", db, "--as-of", AS_OF, "report", "metrics", "--owner", "zed",
-        ],
-    );
+    let zed = ["report", "metrics", "--owner", "zed"];
+    let out = owed_on(dir.path(), &db, Some(AS_OF), &zed);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("no customer's finance owner is `zed`"),

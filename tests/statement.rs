@@ -4,41 +4,32 @@
 //! hostile names and bad input are handled; a reminder with `attach = ["statement"]` carries
 //! the same document.
 
-mod common;
+mod fixture;
 mod smtp_server;
 
 use base64::Engine as _;
-use common::{command_in, owed_in, stderr, write_fixture};
-use std::path::Path;
+use fixture::{Portfolio, owed_on, stderr};
+use std::path::{Path, PathBuf};
 
 /// The contract fixture with K1 renamed, a remittance text in the config, and `edit` applied.
 fn portfolio(name: &str, edit: impl Fn(&str, &str) -> String) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let files = write_fixture(&dir.path().join("in"), |file, text| {
-        let text = text.replace("K1,Kite Supplies,", &format!("K1,\"{name}\","));
-        edit(file, &text)
-    });
     std::fs::write(
         dir.path().join("config.toml"),
         "[statement]\ncompany = \"Acme Receivables Ltd\"\n\
          remittance = \"Pay to IBAN GB33 BUKB 2020 1555 5555 55 quoting the document numbers.\"\n",
     )
     .unwrap();
-    let mut args = vec!["import".to_string()];
-    args.extend(files.iter().map(|f| f.to_str().unwrap().to_string()));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let o = run(dir.path(), &args);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let renamed = Portfolio::contract().edit(|file, text| {
+        let text = text.replace("K1,Kite Supplies,", &format!("K1,\"{name}\","));
+        edit(file, &text)
+    });
+    renamed.import_with_owed(dir.path());
     dir
 }
 
 fn run(dir: &Path, args: &[&str]) -> std::process::Output {
-    command_in(
-        dir,
-        &[&["--db", dir.join("owed.db").to_str().unwrap()], args].concat(),
-    )
-    .output()
-    .unwrap()
+    owed_on(dir, &dir.join("owed.db"), None, args)
 }
 
 /// The statement of `customer` as of `as_of`, written to a file and parsed: its pages' text.
@@ -199,7 +190,7 @@ fn an_unknown_customer_is_bad_input_and_writes_nothing() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["config.toml", "in", "owed.db"], "no stray files");
+    assert_eq!(names, ["config.toml", "csv", "owed.db"], "no stray files");
 }
 
 #[test]
@@ -214,71 +205,28 @@ fn dash_writes_the_pdf_to_standard_output() {
     assert!(squeeze(&pages(&o.stdout)[0]).contains(NAME));
 }
 
-/// A customer in euros with an accented, Greek and Cyrillic name, a partly paid invoice, one
-/// not yet due, a credit note and a payment not applied; `[statement]` with a company and a
-/// two-line remittance text.
-const CUSTOMERS: &str = "id,name,email,currency
-K2,Ærøskøbing Δέλτα Жук ООО,ap@aero.example,EUR
-K3,Plain,ap@plain.example,USD
-";
-const DOCUMENTS: &str = "id,customer_id,type,number,doc_date,due_date,amount,currency
-E1,K2,invoice,RE-2001,2026-03-01,2026-03-31,1000.00,EUR
-E2,K2,invoice,RE-2002,2026-04-20,2026-05-20,250.50,EUR
-N1,K2,credit_note,GS-7,2026-04-02,,100.00,EUR
-";
-const PAYMENTS: &str = "id,customer_id,date,amount,currency
-P1,K2,2026-04-10,300.00,EUR
-P2,K2,2026-04-12,40.00,EUR
-";
-const APPLICATIONS: &str = "source_id,document_id,amount,date
-P1,E1,300.00,2026-04-10
-";
-const RATES: &str = "date,currency,rate\n2026-03-01,EUR,1.10\n";
-
-fn euro_portfolio(dir: &Path) -> String {
-    let data = dir.join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    for (name, text) in [
-        ("customers.csv", CUSTOMERS),
-        ("documents.csv", DOCUMENTS),
-        ("payments.csv", PAYMENTS),
-        ("applications.csv", APPLICATIONS),
-        ("exchange_rates.csv", RATES),
-    ] {
-        std::fs::write(data.join(name), text).unwrap();
-    }
+/// The fixture's euro statement portfolio (a customer in euros with an accented, Greek and
+/// Cyrillic name, a partly paid invoice, one not yet due, a credit note and a payment not
+/// applied); `[statement]` with a company and a two-line remittance text.
+fn euro_portfolio(dir: &Path) -> PathBuf {
     std::fs::write(
         dir.join("config.toml"),
         "[statement]\ncompany = \"Owed Test GmbH\"\n\
          remittance = \"IBAN DE00 1234\\nQuote your customer number\"\n",
     )
     .unwrap();
-    let db = dir.join("owed.db").to_str().unwrap().to_string();
-    let o = owed_in(dir, &["--db", &db, "import", data.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    db
+    Portfolio::euro_statement().import_with_owed(dir)
 }
 
 #[test]
 fn a_statement_in_euros_with_credit_and_cash_and_a_two_line_remittance() {
     let dir = tempfile::tempdir().unwrap();
     let db = euro_portfolio(dir.path());
-    let out = dir.path().join("k2.pdf");
-    let o = owed_in(
-        dir.path(),
-        &[
-            "--db",
-            &db,
-            "--as-of",
-            "2026-05-01",
-            "statement",
-            "K2",
-            "-o",
-            out.to_str().unwrap(),
-        ],
-    );
+    let out = dir.path().join("s2.pdf");
+    let args = ["statement", "S2", "-o", out.to_str().unwrap()];
+    let o = owed_on(dir.path(), &db, Some("2026-05-01"), &args);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stderr(&o).contains("k2.pdf"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("s2.pdf"), "{}", stderr(&o));
     let pdf = std::fs::read(&out).unwrap();
     assert!(
         pdf.len() < 120_000,
@@ -291,7 +239,7 @@ fn a_statement_in_euros_with_credit_and_cash_and_a_two_line_remittance() {
     for want in [
         "Owed Test GmbH",
         "Ærøskøbing Δέλτα Жук ООО",
-        "Customer K2",
+        "Customer S2",
         "as of 2026-05-01",
         // RE-2001: 1,000.00 less 300.00 paid, 31 days late; RE-2002 not yet due.
         "RE-2001 Invoice 2026-03-01 2026-03-31 31 EUR 1,000.00 700.00",
@@ -339,25 +287,14 @@ fn a_reminder_with_attach_statement_carries_the_pdf() {
         ),
     )
     .unwrap();
-    let o = owed_in(
-        dir.path(),
-        &[
-            "--db",
-            &db,
-            "--as-of",
-            "2026-05-01",
-            "engage",
-            "run",
-            "--cycles",
-            cycles.to_str().unwrap(),
-        ],
-    );
+    let args = ["engage", "run", "--cycles", cycles.to_str().unwrap()];
+    let o = owed_on(dir.path(), &db, Some("2026-05-01"), &args);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let received = server.received();
     assert_eq!(received.len(), 1);
     let text = received[0].text().replace("\r\n", "\n");
     assert!(text.contains("Content-Type: application/pdf"), "{text}");
-    assert!(text.contains("statement-K2.pdf"), "{text}");
+    assert!(text.contains("statement-S2.pdf"), "{text}");
     assert!(text.contains("See the attachment."), "{text}");
     // The attachment's base64 body is the statement owed statement writes.
     let part = text.split("Content-Type: application/pdf").nth(1).unwrap();

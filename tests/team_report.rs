@@ -1,5 +1,5 @@
-//! `owed report team` and `owed export team` on a small portfolio whose figures are worked
-//! out by hand below (issue 17, point 4).
+//! `owed report team` and `owed export team` on the fixture's team portfolio, whose figures
+//! are worked out by hand below (issue 17, point 4).
 //!
 //! As of Thursday 30 April 2026: the week runs from Monday 27 April, the window from 1 April.
 //! USD only, promise grace 3 days (the default).
@@ -35,41 +35,18 @@
 //! - unassigned: 1 customer, 1 overdue, 70.00.
 
 mod common;
+mod fixture;
 mod workbook;
 
 use calamine::Data;
 use common::{command_in, stderr, stdout};
+use fixture::Portfolio;
 use owed::actions::{self, PromiseForm};
 use owed::config::Config;
 use owed::domain::action_checks::Stamp;
 use owed::domain::users::Role;
 use owed::store::Store;
 use std::path::Path;
-
-const CUSTOMERS: &str = "id,name,email,currency,finance_owner
-A1,Acme,ap@acme.example,USD,alice
-A2,Apex,ap@apex.example,USD,alice
-B1,Birch,ap@birch.example,USD,bob
-U1,Umber,ap@umber.example,USD,
-";
-const DOCUMENTS: &str = "id,customer_id,type,doc_date,due_date,amount,currency
-IA1,A1,invoice,2026-02-01,2026-03-01,1000.00,USD
-IA2,A2,invoice,2026-04-01,2026-05-01,300.00,USD
-IB1,B1,invoice,2026-02-15,2026-03-15,500.00,USD
-IU1,U1,invoice,2026-03-01,2026-03-31,70.00,USD
-";
-const PAYMENTS: &str = "id,customer_id,date,amount,currency
-P3,A1,2026-03-20,50.00,USD
-P1,A1,2026-04-12,400.00,USD
-P2,B1,2026-04-20,100.00,USD
-P4,B1,2026-04-29,150.00,USD
-";
-const APPLICATIONS: &str = "source_id,document_id,amount,date
-P3,IA1,50.00,2026-03-20
-P1,IA1,400.00,2026-04-12
-P2,IB1,100.00,2026-04-20
-P4,IB1,150.00,2026-04-29
-";
 
 const DANA: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF+jMxy1UPKN0+nNElB1xHLM8zFpOthxWeZrE809X5E7 dana";
@@ -118,17 +95,7 @@ fn call(store: &mut Store, who: &str, day: &str, customer: &str, outcome: &str, 
 
 fn portfolio() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("csv");
-    std::fs::create_dir(&csv).unwrap();
-    for (name, text) in [
-        ("customers.csv", CUSTOMERS),
-        ("documents.csv", DOCUMENTS),
-        ("payments.csv", PAYMENTS),
-        ("applications.csv", APPLICATIONS),
-    ] {
-        std::fs::write(csv.join(name), text).unwrap();
-    }
-    owed(dir.path(), &["import", csv.to_str().unwrap()]);
+    Portfolio::team().import_with_owed(dir.path());
     owed(
         dir.path(),
         &[
@@ -183,108 +150,62 @@ fn portfolio() -> tempfile::TempDir {
     dir
 }
 
-/// One collector's row as the JSON gives it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Row {
-    collector: String,
-    customers_assigned: u64,
-    customers_overdue: u64,
-    overdue: String,
-    touched_today: u64,
-    touched_this_week: u64,
-    calls: u64,
-    promises_taken: u64,
-    promises_kept: u64,
-    promises_partially_kept: u64,
-    promises_broken: u64,
-    promises_open: u64,
-    kept_share: Option<String>,
-    paid_within_14_days_of_touch: String,
-    broken_promises_without_followup: u64,
-    replies_waiting: u64,
+/// The rows worked out in the module's doc, as `export team --format csv` writes them: the
+/// collector; assigned, overdue customers, overdue; touched today, this week, calls; promises
+/// taken, kept, partially kept, broken, open, kept share; paid after a touch, broken without
+/// follow-up, replies waiting.
+const EXPECTED: [&str; 4] = [
+    "alice,2,1,550.00,1,1,2,2,1,0,1,0,50.0,400.00,1,0",
+    "bob,1,1,250.00,0,1,1,1,0,0,1,0,0.0,150.00,0,1",
+    "carl,0,0,0.00,0,0,0,0,0,0,0,0,,0.00,0,0",
+    "dana,0,0,0.00,0,1,1,0,0,0,0,0,,0.00,0,0",
+];
+
+/// How the JSON gives each of a row's fields, in the CSV's order.
+enum Field {
+    Count(&'static str),
+    Text(&'static str),
+    /// Text, or null (written empty).
+    Maybe(&'static str),
 }
 
-impl Row {
-    /// The row as `export team --format csv` writes it.
-    fn csv(&self) -> String {
-        format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            self.collector,
-            self.customers_assigned,
-            self.customers_overdue,
-            self.overdue,
-            self.touched_today,
-            self.touched_this_week,
-            self.calls,
-            self.promises_taken,
-            self.promises_kept,
-            self.promises_partially_kept,
-            self.promises_broken,
-            self.promises_open,
-            self.kept_share.clone().unwrap_or_default(),
-            self.paid_within_14_days_of_touch,
-            self.broken_promises_without_followup,
-            self.replies_waiting
-        )
-    }
-}
+const FIELDS: [Field; 16] = [
+    Field::Text("collector"),
+    Field::Count("customers_assigned"),
+    Field::Count("customers_overdue"),
+    Field::Text("overdue"),
+    Field::Count("touched_today"),
+    Field::Count("touched_this_week"),
+    Field::Count("calls"),
+    Field::Count("promises_taken"),
+    Field::Count("promises_kept"),
+    Field::Count("promises_partially_kept"),
+    Field::Count("promises_broken"),
+    Field::Count("promises_open"),
+    Field::Maybe("kept_share"),
+    Field::Text("paid_within_14_days_of_touch"),
+    Field::Count("broken_promises_without_followup"),
+    Field::Count("replies_waiting"),
+];
 
-/// The rows worked out in the module's doc: (assigned, overdue customers, overdue),
-/// (today, week, calls), (taken, kept, partially kept, broken, open, share), (paid after a
-/// touch, broken without follow-up, replies waiting).
-fn expected() -> Vec<Row> {
-    let row = |name: &str,
-               owned: (u64, u64, &str),
-               touched: (u64, u64, u64),
-               promises: (u64, u64, u64, u64, u64, Option<&str>),
-               after: (&str, u64, u64)| Row {
-        collector: name.to_string(),
-        customers_assigned: owned.0,
-        customers_overdue: owned.1,
-        overdue: owned.2.to_string(),
-        touched_today: touched.0,
-        touched_this_week: touched.1,
-        calls: touched.2,
-        promises_taken: promises.0,
-        promises_kept: promises.1,
-        promises_partially_kept: promises.2,
-        promises_broken: promises.3,
-        promises_open: promises.4,
-        kept_share: promises.5.map(str::to_string),
-        paid_within_14_days_of_touch: after.0.to_string(),
-        broken_promises_without_followup: after.1,
-        replies_waiting: after.2,
+/// A collector's row of the JSON written as the CSV writes it, each field of its JSON type.
+fn csv_of(row: &serde_json::Value) -> String {
+    let field = |f: &Field| match *f {
+        Field::Count(k) => row[k]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{k}: {row}"))
+            .to_string(),
+        Field::Text(k) => row[k]
+            .as_str()
+            .unwrap_or_else(|| panic!("{k}: {row}"))
+            .into(),
+        Field::Maybe(k) if row[k].is_null() => String::new(),
+        Field::Maybe(k) => row[k]
+            .as_str()
+            .unwrap_or_else(|| panic!("{k}: {row}"))
+            .into(),
     };
-    vec![
-        row(
-            "alice",
-            (2, 1, "550.00"),
-            (1, 1, 2),
-            (2, 1, 0, 1, 0, Some("50.0")),
-            ("400.00", 1, 0),
-        ),
-        row(
-            "bob",
-            (1, 1, "250.00"),
-            (0, 1, 1),
-            (1, 0, 0, 1, 0, Some("0.0")),
-            ("150.00", 0, 1),
-        ),
-        row(
-            "carl",
-            (0, 0, "0.00"),
-            (0, 0, 0),
-            (0, 0, 0, 0, 0, None),
-            ("0.00", 0, 0),
-        ),
-        row(
-            "dana",
-            (0, 0, "0.00"),
-            (0, 1, 1),
-            (0, 0, 0, 0, 0, None),
-            ("0.00", 0, 0),
-        ),
-    ]
+    FIELDS.iter().map(field).collect::<Vec<_>>().join(",")
 }
 
 #[test]
@@ -303,30 +224,13 @@ fn report_team_json_gives_the_figures_worked_out_by_hand() {
     assert_eq!(json["calls_counted_from"], "calls");
     let u = |v: &serde_json::Value, k: &str| v[k].as_u64().unwrap_or_else(|| panic!("{k}: {v}"));
     let s = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap().to_string();
-    let rows: Vec<Row> = json["collectors"]
+    let rows: Vec<String> = json["collectors"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| Row {
-            collector: s(c, "collector"),
-            customers_assigned: u(c, "customers_assigned"),
-            customers_overdue: u(c, "customers_overdue"),
-            overdue: s(c, "overdue"),
-            touched_today: u(c, "touched_today"),
-            touched_this_week: u(c, "touched_this_week"),
-            calls: u(c, "calls"),
-            promises_taken: u(c, "promises_taken"),
-            promises_kept: u(c, "promises_kept"),
-            promises_partially_kept: u(c, "promises_partially_kept"),
-            promises_broken: u(c, "promises_broken"),
-            promises_open: u(c, "promises_open"),
-            kept_share: c["kept_share"].as_str().map(str::to_string),
-            paid_within_14_days_of_touch: s(c, "paid_within_14_days_of_touch"),
-            broken_promises_without_followup: u(c, "broken_promises_without_followup"),
-            replies_waiting: u(c, "replies_waiting"),
-        })
+        .map(csv_of)
         .collect();
-    assert_eq!(rows, expected());
+    assert_eq!(rows, EXPECTED);
     assert_eq!(
         json["unassigned"],
         serde_json::json!({"customers": 1, "customers_overdue": 1, "overdue": "70.00"})
@@ -359,23 +263,27 @@ fn report_team_json_gives_the_figures_worked_out_by_hand() {
     );
 }
 
+/// `owed export team --format FORMAT -o TO` as of 30 April 2026.
+fn export(dir: &Path, format: &str, to: &Path) {
+    let to = to.to_str().unwrap();
+    let args = [
+        "--as-of",
+        "2026-04-30",
+        "export",
+        "team",
+        "--format",
+        format,
+        "-o",
+        to,
+    ];
+    owed(dir, &args);
+}
+
 #[test]
 fn export_team_writes_the_same_figures() {
     let dir = portfolio();
     let csv = dir.path().join("team.csv");
-    owed(
-        dir.path(),
-        &[
-            "--as-of",
-            "2026-04-30",
-            "export",
-            "team",
-            "--format",
-            "csv",
-            "-o",
-            csv.to_str().unwrap(),
-        ],
-    );
+    export(dir.path(), "csv", &csv);
     let text = std::fs::read_to_string(&csv).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
@@ -386,27 +294,12 @@ fn export_team_writes_the_same_figures() {
          broken_promises_without_followup,replies_waiting"
     );
     let body: Vec<String> = lines[1..].iter().map(|l| l.to_string()).collect();
-    let want: Vec<String> = expected()
-        .into_iter()
-        .map(|r| r.csv())
-        .chain(["(unassigned),1,1,70.00,,,,,,,,,,,,".to_string()])
-        .collect();
+    let unassigned = "(unassigned),1,1,70.00,,,,,,,,,,,,";
+    let want: Vec<&str> = EXPECTED.into_iter().chain([unassigned]).collect();
     assert_eq!(body, want);
 
     let xlsx = dir.path().join("team.xlsx");
-    owed(
-        dir.path(),
-        &[
-            "--as-of",
-            "2026-04-30",
-            "export",
-            "team",
-            "--format",
-            "xlsx",
-            "-o",
-            xlsx.to_str().unwrap(),
-        ],
-    );
+    export(dir.path(), "xlsx", &xlsx);
     // The workbook read back: a table like every export's, the same figures as the CSV,
     // typed and formatted (counts, amounts, the kept share in percent).
     let sheets = workbook::read(&xlsx);

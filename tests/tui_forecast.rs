@@ -4,13 +4,12 @@
 
 mod fixture;
 mod snapshot;
-mod workstation;
 
+use fixture::{AS_OF, Driver, Portfolio as Files};
 use owed::domain::Decimal;
 use owed::domain::date::parse_iso;
 use owed::domain::forecast::RiskLevel;
 use owed::domain::queue::{SortKey, Tab};
-use owed::import::{ImportOptions, import_paths};
 use owed::report::forecast::Forecast;
 use owed::store::Store;
 use owed::tui::app::{ChartKind, Focus};
@@ -18,7 +17,6 @@ use owed::workstation::{PortfolioWorker, Request, Response};
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-use workstation::{AS_OF, Driver};
 
 /// Who pays how. Invoices are issued on the 15th of each month from May 2025 to April 2026,
 /// net 30; `late` gives the days late of each settled invoice by month (None: still open).
@@ -127,27 +125,12 @@ fn build(dir: &Path) -> PathBuf {
     for (i, day) in ["2026-03-02", "2026-04-01"].iter().enumerate() {
         writeln!(payments, "F{i},K5,{day},9000.00,USD,failure,card").unwrap();
     }
-    let csv = dir.join("csv");
-    std::fs::create_dir_all(&csv).unwrap();
-    for (file, text) in [
-        ("customers.csv", customers),
-        ("documents.csv", documents),
-        ("payments.csv", payments),
-        ("applications.csv", applications),
-    ] {
-        std::fs::write(csv.join(file), text).unwrap();
-    }
-    let db = dir.join("owed.db");
-    let mut store = Store::open_or_create(&db).unwrap();
-    import_paths(
-        &mut store,
-        &[csv],
-        &ImportOptions {
-            base_currency: "USD".into(),
-            progress: false,
-        },
-    )
-    .unwrap();
+    let mut store = Files::new()
+        .file("customers.csv", customers)
+        .file("documents.csv", documents)
+        .file("payments.csv", payments)
+        .file("applications.csv", applications)
+        .import(dir);
     // Promised twice for the December and January invoices; nothing came.
     fixture::promise(
         &mut store,
@@ -166,7 +149,7 @@ fn build(dir: &Path) -> PathBuf {
         &["K3-09"],
     );
     fixture::dispute(&mut store, "2026-04-20", "K4", "1500.00", &["K4-11"]);
-    db
+    dir.join("owed.db")
 }
 
 fn portfolio() -> (tempfile::TempDir, PathBuf) {
@@ -178,7 +161,7 @@ fn portfolio() -> (tempfile::TempDir, PathBuf) {
 /// The forecast as the report computes it, for the expectations.
 fn forecast(db: &Path) -> Forecast {
     let store = Store::open_existing(db).unwrap();
-    Forecast::compute(&store, workstation::as_of(), "USD", 3).unwrap()
+    Forecast::compute(&store, fixture::as_of(), "USD", 3).unwrap()
 }
 
 /// Customer key by billing id.
@@ -251,9 +234,8 @@ fn the_high_risk_tab_counts_and_lists_the_forecasts_high_risk_customers() {
 
 #[test]
 fn the_risk_order_is_riskiest_first_then_the_larger_overdue() {
-    let (_dir, db) = portfolio();
+    let (_dir, db, mut d) = opened();
     let f = forecast(&db);
-    let mut d = Driver::new(&db, "alice", (120, 40));
     d.press("m 2 !");
     assert_eq!(
         (d.app.query.sort, d.app.query.descending),
@@ -289,9 +271,8 @@ fn the_risk_order_is_riskiest_first_then_the_larger_overdue() {
 
 #[test]
 fn the_chart_cycle_reaches_the_cash_forecast() {
-    let (_dir, db) = portfolio();
+    let (_dir, db, mut d) = opened();
     let f = forecast(&db);
-    let mut d = Driver::new(&db, "alice", (120, 40));
     d.press("c c c c");
     assert_eq!(d.app.chart, ChartKind::Cash);
     assert!(d.screen().contains(" in 13 weeks · later "));
@@ -316,10 +297,9 @@ fn the_chart_cycle_reaches_the_cash_forecast() {
 
 #[test]
 fn the_detail_shows_each_open_documents_predicted_date_and_reason() {
-    let (_dir, db) = portfolio();
+    let (_dir, db, mut d) = opened();
     let f = forecast(&db);
     let ids = cids(&db);
-    let mut d = Driver::new(&db, "alice", (120, 40));
     d.press("/ dyes <Enter>");
     let data = d.app.detail.as_ref().unwrap();
     assert_eq!(data.detail.header.id, "K4");
@@ -355,7 +335,7 @@ fn the_detail_shows_each_open_documents_predicted_date_and_reason() {
     }
     let disputed = f.documents.iter().find(|x| x.id == "K4-11").unwrap();
     assert!(disputed.reason.contains("disputed"), "{}", disputed.reason);
-    assert!(disputed.predicted > workstation::as_of());
+    assert!(disputed.predicted > fixture::as_of());
     d.press("<Enter>");
     // Full width: how, with the method's error on this ledger when it was checked.
     let screen = d.screen();
@@ -378,8 +358,7 @@ fn the_detail_shows_each_open_documents_predicted_date_and_reason() {
 
 #[test]
 fn the_cash_chart_on_the_main_screen() {
-    let (_dir, db) = portfolio();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, _db, mut d) = opened();
     d.press("c c c c");
     snapshot::assert("forecast_cash_120x40", &d.screen());
     d.press("<Tab> j j j");
@@ -389,25 +368,14 @@ fn the_cash_chart_on_the_main_screen() {
 #[test]
 fn the_forecast_comes_after_the_first_page_and_detail() {
     let (_dir, db) = portfolio();
-    let mut source = PortfolioWorker::open(&db, workstation::settings()).unwrap();
-    let as_of = workstation::as_of();
+    let mut source = PortfolioWorker::open(&db, fixture::settings()).unwrap();
+    let as_of = fixture::as_of();
     let mut query = owed::domain::queue::QueueQuery::new("alice");
     query.tab = Tab::All;
-    let answers = source.handle_batch(vec![
-        Request::Summary { as_of },
-        Request::Page {
-            seq: 1,
-            as_of,
-            query,
-            offset: 0,
-            limit: 20,
-        },
-        Request::Detail {
-            seq: 2,
-            as_of,
-            cid: cids(&db)["K3"],
-        },
-    ]);
+    let mut batch = fixture::first_requests(as_of, query);
+    let cid = cids(&db)["K3"];
+    batch.push(Request::Detail { seq: 2, as_of, cid });
+    let answers = source.handle_batch(batch);
     let kinds: Vec<&str> = answers
         .iter()
         // The figures of the session's scope come with its pages (tested elsewhere).
@@ -444,16 +412,31 @@ fn the_forecast_comes_after_the_first_page_and_detail() {
     assert!(source.handle_batch(Vec::new()).is_empty());
 }
 
+/// The workstation on the portfolio as alice, at 120×40.
+fn opened() -> (tempfile::TempDir, PathBuf, Driver) {
+    let (dir, db) = portfolio();
+    let d = Driver::new(&db, "alice", (120, 40));
+    (dir, db, d)
+}
+
+/// The workstation on the portfolio with Slow Steel found and in the detail, none of its
+/// documents' predictions saying they are disputed.
+fn slow_steel() -> (tempfile::TempDir, PathBuf, Driver) {
+    let (dir, db, mut d) = opened();
+    d.press("/ slow <Enter>");
+    assert!(reasons(&d).iter().all(|r| !r.contains("disputed")));
+    (dir, db, d)
+}
+
+/// The reasons of the predictions in the detail's forecast.
+fn reasons(d: &Driver) -> Vec<String> {
+    let f = d.app.detail.as_ref().unwrap().forecast.as_ref().unwrap();
+    f.documents.iter().map(|p| p.reason.clone()).collect()
+}
+
 #[test]
 fn a_dispute_recorded_elsewhere_shows_in_the_next_forecast() {
-    let (_dir, db) = portfolio();
-    let mut d = Driver::new(&db, "alice", (120, 40));
-    d.press("/ slow <Enter>");
-    let reasons = |d: &Driver| -> Vec<String> {
-        let f = d.app.detail.as_ref().unwrap().forecast.as_ref().unwrap();
-        f.documents.iter().map(|p| p.reason.clone()).collect()
-    };
-    assert!(reasons(&d).iter().all(|r| !r.contains("disputed")));
+    let (_dir, db, mut d) = slow_steel();
     // Another collector disputes Slow Steel's March invoice.
     let mut other = Store::open_existing(&db).unwrap();
     fixture::dispute(&mut other, AS_OF, "K2", "2500.00", &["K2-11"]);
@@ -473,8 +456,7 @@ fn a_dispute_recorded_elsewhere_shows_in_the_next_forecast() {
 
 #[test]
 fn until_the_forecast_arrives_the_screen_says_so() {
-    let (_dir, db) = portfolio();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, _db, mut d) = opened();
     d.app.forecast = None;
     d.app.page.risk_counted = false;
     if let Some(scope) = d.app.scope.as_mut() {
@@ -492,14 +474,7 @@ fn until_the_forecast_arrives_the_screen_says_so() {
 
 #[test]
 fn a_dispute_saved_in_the_workstation_moves_the_forecast() {
-    let (_dir, db) = portfolio();
-    let mut d = Driver::new(&db, "alice", (120, 40));
-    d.press("/ slow <Enter>");
-    let reasons = |d: &Driver| -> Vec<String> {
-        let f = d.app.detail.as_ref().unwrap().forecast.as_ref().unwrap();
-        f.documents.iter().map(|p| p.reason.clone()).collect()
-    };
-    assert!(reasons(&d).iter().all(|r| !r.contains("disputed")));
+    let (_dir, _db, mut d) = slow_steel();
     d.press("i pricing <Enter>");
     let status = d.app.status.as_ref().unwrap().text.clone();
     assert!(status.starts_with("saved: Issue"), "{status}");
@@ -515,8 +490,7 @@ fn a_dispute_saved_in_the_workstation_moves_the_forecast() {
 
 #[test]
 fn a_high_risk_customer_given_to_another_owner_takes_its_risk_along() {
-    let (_dir, db) = portfolio();
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, _db, mut d) = opened();
     let tab = Tab::HighRisk.index();
     let mine = d.app.page.counts[tab];
     d.press("/ works <Enter> a bob <Enter>");
