@@ -1326,7 +1326,9 @@ fn back_from_another_date_the_risk_tab_waits_for_its_forecast() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(count > 0, "the demo has high-risk customers");
-    s.press(":asof -7d\r", &["as of 2026-11-27"]);
+    // `-7d` counts from the real today (the session opened on it), not from a fixed date.
+    let week_ago = chrono::Local::now().date_naive() - chrono::Days::new(7);
+    s.press(":asof -7d\r", &[&format!("as of {week_ago}")]);
     s.type_keys(":asof today\r");
     // Today's portfolio ended when the session left it: it is computed again, the forecast
     // last. Until it is, the tab says so, whatever the detail shows.
