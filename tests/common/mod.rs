@@ -1,36 +1,17 @@
-//! Shared helpers for the integration tests: a small fixed portfolio as CSV files, and
-//! running the real binary.
+//! Shared helpers for the integration tests: the contract portfolio's CSV files (kept in
+//! `tests/fixture/portfolios/contract/`), and running the real binary.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-/// The five import files of a small portfolio (the contract fixture plus a little more).
-pub const CUSTOMERS: &str = "id,name,email,currency,finance_owner,payment_terms_days,cf_region
-K1,Kite Supplies,ap@kite.example,USD,alice,30,west
-K2,Lumen GmbH,buchhaltung@lumen.example,EUR,bob,30,emea
-K3,Moss & Sons,ap@moss.example,USD,alice,15,
-";
-pub const DOCUMENTS: &str = "id,customer_id,type,number,doc_date,due_date,amount,currency
-A1,K1,invoice,INV-100,2026-03-01,2026-03-31,100.00,USD
-A2,K1,credit_note,CN-7,2026-04-02,,100.00,USD
-B1,K2,invoice,RE-2001,2026-03-20,2026-04-19,1000.00,EUR
-C1,K3,invoice,INV-300,2026-01-10,2026-02-09,250.00,USD
-C2,K3,debit_note,DN-301,2026-04-25,2026-05-25,40.00,USD
-";
-pub const PAYMENTS: &str = "id,customer_id,date,amount,currency,status,method
-P1,K1,2026-04-05,40.00,USD,success,bank_transfer
-P2,K3,2026-04-20,300.00,USD,success,cheque
-P3,K3,2026-04-21,50.00,USD,failure,card
-";
-pub const APPLICATIONS: &str = "source_id,document_id,amount,date
-P1,A1,40.00,2026-04-05
-P2,C1,250.00,2026-04-20
-";
-pub const RATES: &str = "date,currency,rate
-2026-03-01,EUR,1.08
-2026-04-01,EUR,1.12
-";
+/// The five import files of the contract portfolio, read from its one home,
+/// `tests/fixture/portfolios/contract/` (the fixture builder's `Portfolio::contract()`).
+pub const CUSTOMERS: &str = include_str!("../fixture/portfolios/contract/customers.csv");
+pub const DOCUMENTS: &str = include_str!("../fixture/portfolios/contract/documents.csv");
+pub const PAYMENTS: &str = include_str!("../fixture/portfolios/contract/payments.csv");
+pub const APPLICATIONS: &str = include_str!("../fixture/portfolios/contract/applications.csv");
+pub const RATES: &str = include_str!("../fixture/portfolios/contract/exchange_rates.csv");
 
 /// Writes the portfolio's files into `dir`, with `edit` applied to (file name, contents).
 pub fn write_fixture(dir: &Path, edit: impl Fn(&str, &str) -> String) -> Vec<PathBuf> {
