@@ -58,17 +58,20 @@ fn the_scoped_figures_equal_the_reports_of_the_same_customers() {
             _ => None,
         });
         let f = &scoped.figures;
-        assert!(f.customers > 0 && !f.outstanding.is_zero(), "{owner:?}");
+        assert!(
+            f.customers > 0 && !f.headline.outstanding.is_zero(),
+            "{owner:?}"
+        );
         let metrics = report(dir.path(), &db, "metrics", owner);
         let amounts = [
-            ("outstanding", f.outstanding),
-            ("overdue", f.overdue),
-            ("net_overdue", f.net_overdue),
-            ("unutilised_credit", f.unutilised_credit),
-            ("unapplied_cash", f.unapplied_cash),
-            ("collectable_this_month", f.collectable_this_month),
-            ("open_issue_amount", f.open_issue_amount),
-            ("open_p2p_amount", f.open_p2p_amount),
+            ("outstanding", f.headline.outstanding),
+            ("overdue", f.headline.overdue),
+            ("net_overdue", f.headline.net_overdue),
+            ("unutilised_credit", f.headline.unutilised_credit),
+            ("unapplied_cash", f.headline.unapplied_cash),
+            ("collectable_this_month", f.headline.collectable_this_month),
+            ("open_issue_amount", f.headline.open_issue_amount),
+            ("open_p2p_amount", f.headline.open_p2p_amount),
         ];
         for (name, ours) in amounts {
             assert_eq!(
@@ -79,7 +82,7 @@ fn the_scoped_figures_equal_the_reports_of_the_same_customers() {
         }
         assert_eq!(
             metrics["customers_overdue"].as_u64().unwrap(),
-            f.customers_overdue,
+            f.headline.customers_overdue,
             "{owner:?}"
         );
         // A part's DSO is its own (computed once the keys pause); everyone's the summary's.
@@ -106,10 +109,10 @@ fn the_scoped_figures_equal_the_reports_of_the_same_customers() {
         }
         assert_eq!(
             aging["total"]["net_overdue"].as_str().unwrap(),
-            plain(f.net_overdue, "USD")
+            plain(f.headline.net_overdue, "USD")
         );
         // Net overdue by bucket adds up to the net overdue.
-        assert_eq!(f.net_aging.iter().sum::<Decimal>(), f.net_overdue);
+        assert_eq!(f.net_aging.iter().sum::<Decimal>(), f.headline.net_overdue);
     }
     // Nobody of that name: refused in one sentence.
     let zed = ["report", "metrics", "--owner", "zed"];

@@ -93,7 +93,7 @@ fn a_promise_with_the_defaults_is_saved_and_shown_at_once() {
     let mut d = Driver::new(&db, "alice", (120, 40));
     assert_eq!(d.selected().as_deref(), Some("Acme Corp"));
     let p2p_before = d.app.summary.as_ref().unwrap().metrics.open_p2p_amount;
-    let mine_before = d.app.scoped().unwrap().figures.open_p2p_amount;
+    let mine_before = d.app.scoped().unwrap().figures.headline.open_p2p_amount;
     assert_eq!(d.app.page.counts[2], 1, "Acme's broken promise");
     d.press("p");
     assert_eq!(d.app.mode, Mode::Form);
@@ -126,7 +126,7 @@ fn a_promise_with_the_defaults_is_saved_and_shown_at_once() {
     assert_eq!(summary.metrics.open_p2p_amount, p2p_before + dec("12000"));
     // And the bar of alice's customers, moved by the same difference in the service.
     assert_eq!(
-        d.app.scoped().unwrap().figures.open_p2p_amount,
+        d.app.scoped().unwrap().figures.headline.open_p2p_amount,
         mine_before + dec("12000")
     );
     assert_eq!(d.app.page.counts[2], 0);

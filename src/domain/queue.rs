@@ -795,17 +795,8 @@ pub struct SummaryFigures {
 pub struct ScopeFigures {
     /// Customers in it.
     pub customers: u64,
-    pub customers_overdue: u64,
-    pub outstanding: Decimal,
-    pub overdue: Decimal,
-    pub net_overdue: Decimal,
-    pub unutilised_credit: Decimal,
-    pub unapplied_cash: Decimal,
-    pub collectable_this_month: Decimal,
-    pub open_issue_amount: Decimal,
-    /// The part of the open issues that are deductions (short payments).
-    pub open_deduction_amount: Decimal,
-    pub open_p2p_amount: Decimal,
+    /// Its headline figures (the scope's own; no DSO: that is the portfolio's).
+    pub headline: crate::domain::metrics::Headline,
     /// Open balances per bucket, in the order of [`AgingBounds::labels`].
     pub aging: Vec<Decimal>,
     /// Net overdue per bucket (credit set against the oldest overdue buckets first).

@@ -326,7 +326,7 @@ impl PortfolioWorker {
             return Ok(());
         };
         if entry.dso.is_none() {
-            let outstanding = entry.figures.outstanding;
+            let outstanding = entry.figures.headline.outstanding;
             let base = self.settings.base_currency.clone();
             if background {
                 let (tx, answer) = std::sync::mpsc::channel();
@@ -393,14 +393,14 @@ pub struct ScopeShare {
 
 /// Moves a scope's figures by a customer's difference.
 fn patch(f: &mut ScopeFigures, before: &ScopeShare, after: &ScopeShare) {
-    f.open_p2p_amount += after.open_promise_base - before.open_promise_base;
-    f.open_issue_amount += after.open_issue_base - before.open_issue_base;
+    f.headline.open_p2p_amount += after.open_promise_base - before.open_promise_base;
+    f.headline.open_issue_amount += after.open_issue_base - before.open_issue_base;
     let followups = i64::try_from(f.followups_due).unwrap_or(i64::MAX) + after.followups_due
         - before.followups_due;
     f.followups_due = followups.max(0).unsigned_abs();
     patch_reasons(&mut f.issues, &before.issues, &after.issues, true);
     let deduction = crate::store::issues::DEDUCTION_REASON;
-    f.open_deduction_amount = f
+    f.headline.open_deduction_amount = f
         .issues
         .iter()
         .filter(|r| r.reason.eq_ignore_ascii_case(deduction))

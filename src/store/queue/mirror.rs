@@ -13,6 +13,7 @@ use super::Queue;
 use super::filter_sql::{promise_code, tab_sql};
 use super::{QueueCounts, units};
 use crate::Result;
+use crate::domain::metrics::Headline;
 use crate::domain::money;
 use crate::domain::queue::{
     AmountField, BucketSel, Cmp, IssueReason, Predicate, QueueQuery, Scope, ScopeFigures, Tab,
@@ -107,21 +108,24 @@ impl ScopeSums {
         });
         let deduction = crate::store::issues::DEDUCTION_REASON;
         ScopeFigures {
-            open_deduction_amount: issues
-                .iter()
-                .filter(|r| r.reason.eq_ignore_ascii_case(deduction))
-                .map(|r| r.amount)
-                .sum(),
             customers: self.customers,
-            customers_overdue: self.customers_overdue,
-            outstanding: at(0),
-            overdue: at(1),
-            net_overdue: at(2),
-            unutilised_credit: at(3),
-            unapplied_cash: at(4),
-            collectable_this_month: at(5),
-            open_issue_amount: at(6),
-            open_p2p_amount: at(7),
+            headline: Headline {
+                open_deduction_amount: issues
+                    .iter()
+                    .filter(|r| r.reason.eq_ignore_ascii_case(deduction))
+                    .map(|r| r.amount)
+                    .sum(),
+                customers_overdue: self.customers_overdue,
+                outstanding: at(0),
+                overdue: at(1),
+                net_overdue: at(2),
+                unutilised_credit: at(3),
+                unapplied_cash: at(4),
+                collectable_this_month: at(5),
+                open_issue_amount: at(6),
+                open_p2p_amount: at(7),
+                dso: None,
+            },
             followups_due: self.sums.get(8).copied().unwrap_or(0).unsigned_abs(),
             aging: (0..buckets).map(|i| at(SUMMED.len() + i)).collect(),
             net_aging: (0..buckets)

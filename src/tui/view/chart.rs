@@ -70,7 +70,7 @@ pub fn bars(app: &App) -> (String, Vec<Bar>) {
     };
     let credit = |label: &str| Bar {
         label: label.to_string(),
-        value: f.unutilised_credit,
+        value: f.headline.unutilised_credit,
         note: String::new(),
         style: app.theme.get(Role::BucketCurrent),
     };
@@ -79,8 +79,8 @@ pub fn bars(app: &App) -> (String, Vec<Bar>) {
             let total: Decimal = f.aging.iter().sum();
             let title = format!(
                 "Aging · unutilised credit {} · unapplied cash {}",
-                grouped(f.unutilised_credit, cur),
-                grouped(f.unapplied_cash, cur)
+                grouped(f.headline.unutilised_credit, cur),
+                grouped(f.headline.unapplied_cash, cur)
             );
             let bars = app
                 .session
@@ -99,8 +99,8 @@ pub fn bars(app: &App) -> (String, Vec<Bar>) {
         ChartKind::Overdue => {
             let title = format!(
                 "Net overdue by age {} · unutilised credit {}",
-                grouped(f.net_overdue, cur),
-                grouped(f.unutilised_credit, cur)
+                grouped(f.headline.net_overdue, cur),
+                grouped(f.headline.unutilised_credit, cur)
             );
             let mut bars: Vec<Bar> = app
                 .session
@@ -111,7 +111,7 @@ pub fn bars(app: &App) -> (String, Vec<Bar>) {
                 .map(|(i, (label, v))| Bar {
                     label,
                     value: *v,
-                    note: share(*v, f.net_overdue),
+                    note: share(*v, f.headline.net_overdue),
                     style: app.theme.bucket(i),
                 })
                 .collect();
@@ -123,16 +123,20 @@ pub fn bars(app: &App) -> (String, Vec<Bar>) {
             let bar = |label: &str, v: Decimal, role: Role| Bar {
                 label: label.to_string(),
                 value: v,
-                note: share(v, f.outstanding),
+                note: share(v, f.headline.outstanding),
                 style: app.theme.get(role),
             };
             (
                 format!("Outstanding and collectable in {month}, with unutilised credit"),
                 vec![
-                    bar("Outstanding", f.outstanding, Role::MetricValue),
-                    bar("Collectable", f.collectable_this_month, Role::BucketCurrent),
+                    bar("Outstanding", f.headline.outstanding, Role::MetricValue),
+                    bar(
+                        "Collectable",
+                        f.headline.collectable_this_month,
+                        Role::BucketCurrent,
+                    ),
                     Bar {
-                        note: share(f.unutilised_credit, f.outstanding),
+                        note: share(f.headline.unutilised_credit, f.headline.outstanding),
                         ..credit("Credit")
                     },
                 ],
@@ -146,7 +150,7 @@ pub fn bars(app: &App) -> (String, Vec<Bar>) {
             let mut title = format!(
                 "Issues and follow-ups · {issues} issue{} {} · {} follow-up{} due",
                 if issues == 1 { "" } else { "s" },
-                grouped(f.open_issue_amount, cur),
+                grouped(f.headline.open_issue_amount, cur),
                 f.followups_due,
                 if f.followups_due == 1 { "" } else { "s" },
             );
