@@ -34,6 +34,7 @@ fn items(app: &App, width: u16) -> Vec<Item> {
         }];
     };
     let m = &scope.figures;
+    let h = &m.headline;
     let cur = &app.session.base_currency;
     let amount = |v: Decimal| {
         if width >= 170 {
@@ -73,25 +74,17 @@ fn items(app: &App, width: u16) -> Vec<Item> {
     };
     let mut items = vec![
         item(&who, whose, false),
-        item("Outstanding", amount(m.headline.outstanding), false),
-        item(
-            "Overdue",
-            amount(m.headline.overdue),
-            m.headline.overdue > Decimal::ZERO,
-        ),
-        item("Net overdue", amount(m.headline.net_overdue), false),
+        item("Outstanding", amount(h.outstanding), false),
+        item("Overdue", amount(h.overdue), h.overdue > Decimal::ZERO),
+        item("Net overdue", amount(h.net_overdue), false),
         item(
             &format!("Collectable {month}"),
-            amount(m.headline.collectable_this_month),
+            amount(h.collectable_this_month),
             false,
         ),
-        item(
-            "Unutilised credit",
-            amount(m.headline.unutilised_credit),
-            false,
-        ),
-        item("Open issues", amount(m.headline.open_issue_amount), false),
-        item("Open promises", amount(m.headline.open_p2p_amount), false),
+        item("Unutilised credit", amount(h.unutilised_credit), false),
+        item("Open issues", amount(h.open_issue_amount), false),
+        item("Open promises", amount(h.open_p2p_amount), false),
         item(
             "DSO",
             match dso {
@@ -104,18 +97,14 @@ fn items(app: &App, width: u16) -> Vec<Item> {
     ];
     // Open deductions (short payments) beside the open issues they are part of, when there
     // are any.
-    if !m.headline.open_deduction_amount.is_zero() {
+    if !h.open_deduction_amount.is_zero() {
         let at = items
             .iter()
             .position(|i| i.label == "Open issues")
             .map_or(0, |i| i + 1);
         items.insert(
             at,
-            item(
-                "Open deductions",
-                amount(m.headline.open_deduction_amount),
-                false,
-            ),
+            item("Open deductions", amount(h.open_deduction_amount), false),
         );
     }
     items
