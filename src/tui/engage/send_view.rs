@@ -6,12 +6,11 @@ use super::send::{SendFlow, Stage};
 use super::{SendResult, TemplateInfo};
 use crate::tui::app::App;
 use crate::tui::theme::Role;
-use crate::tui::view::text;
+use crate::tui::view::{self, text};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Widget};
 
 /// Header lines of the preview above the body: From, To, Subject, reminder, documents, rule.
 const PREVIEW_HEADER: u16 = 6;
@@ -108,17 +107,9 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) {
 
 /// Clears `area`, draws a bordered box titled `title`, returns the inside.
 fn popup(app: &App, area: Rect, buf: &mut Buffer, title: &str) -> Rect {
-    Clear.render(area, buf);
     let room = usize::from(area.width.saturating_sub(4));
-    let block = Block::bordered()
-        .title(format!(
-            " {} ",
-            text::truncate(title, room.saturating_sub(2))
-        ))
-        .border_style(app.theme.get(Role::Popup));
-    let inner = block.inner(area);
-    block.render(area, buf);
-    inner
+    let title = format!(" {} ", text::truncate(title, room.saturating_sub(2)));
+    view::popup_frame(app, area, buf, title)
 }
 
 /// Writes one line at row `y` of `inner`, one column in, cut to fit.

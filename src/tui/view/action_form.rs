@@ -11,7 +11,6 @@ use crate::tui::theme::Role;
 use crate::workstation::save::FormKind;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
-use ratatui::widgets::{Block, Clear, Widget};
 
 /// Columns of the labels.
 const LABEL: u16 = 12;
@@ -34,16 +33,9 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) -> Option<Position> {
     let form = app.form.as_ref()?;
     let area = popup_area(screen, form);
     clear_wide_edge(area, buf);
-    Clear.render(area, buf);
     let title = format!(" {} · {} ", form.kind.title(), form.target);
-    let block = Block::bordered()
-        .title(text::truncate(
-            &title,
-            usize::from(area.width.saturating_sub(2)),
-        ))
-        .border_style(app.theme.get(Role::Popup));
-    let inner = block.inner(area);
-    block.render(area, buf);
+    let room = usize::from(area.width.saturating_sub(2));
+    let inner = super::popup_frame(app, area, buf, text::truncate(&title, room));
     let inner = Rect::new(
         inner.x + 1,
         inner.y,

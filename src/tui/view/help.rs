@@ -8,7 +8,6 @@ use crate::tui::theme::Role;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Widget};
 
 const FILTER_HELP: &[&str] = &[
     "acme                 name or id contains acme (\"two words\" in quotes)",
@@ -80,16 +79,11 @@ pub fn rows(screen: Rect) -> u16 {
 /// Draws the popup over the screen.
 pub fn render(app: &App, screen: Rect, buf: &mut Buffer) {
     let area = popup_area(screen);
-    Clear.render(area, buf);
     let lines = lines(app);
     let inner_h = area.height.saturating_sub(2);
     let max_scroll = (lines.len() as u16).saturating_sub(inner_h);
     let scroll = app.help_scroll.min(max_scroll);
-    let block = Block::bordered()
-        .title(" Keys · Esc closes ")
-        .border_style(app.theme.get(Role::Popup));
-    let inner = block.inner(area);
-    block.render(area, buf);
+    let inner = super::popup_frame(app, area, buf, " Keys · Esc closes ".into());
     let rows = Rect::new(
         inner.x + 1,
         inner.y,

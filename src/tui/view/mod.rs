@@ -20,10 +20,24 @@ pub mod text;
 pub mod title;
 
 use super::app::{App, Mode, Screen};
+use super::theme::Role;
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Clear, Paragraph, Widget};
+
+/// Clears `area` and draws a popup's frame there, bordered in the popup style with `title`
+/// (already cut to fit) on its top edge; returns the inside.
+pub fn popup_frame(app: &App, area: Rect, buf: &mut Buffer, title: String) -> Rect {
+    Clear.render(area, buf);
+    let block = Block::bordered()
+        .title(title)
+        .border_style(app.theme.get(Role::Popup));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    inner
+}
 
 /// Narrowest terminal the workstation draws in.
 pub const MIN_WIDTH: u16 = 60;
