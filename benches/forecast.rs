@@ -10,7 +10,7 @@ use owed::domain::forecast::{Forecaster, Model, ModelConfig, SelfCheck};
 use owed::report::backtest::{Backtest, BacktestOptions};
 use owed::report::forecast::Forecast;
 use owed::store::Store;
-use owed::store::history::HistoryQuery;
+use owed::store::ledger::history::HistoryQuery;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -89,7 +89,7 @@ fn main() {
 
     let start = Instant::now();
     let (count, sum): (i64, i64) =
-        owed::store::documents::bare_scan_for_benchmarks(&db).expect("scan");
+        owed::store::ledger::documents::bare_scan_for_benchmarks(&db).expect("scan");
     let bare = start.elapsed();
     println!(
         "{:<44} {:>9.2} s   ({count} documents, checksum {sum})",

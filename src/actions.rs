@@ -17,10 +17,10 @@ use crate::domain::money::{grouped, round_to_currency};
 use crate::domain::text::one_line;
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
-use crate::store::action_writes::{NewCall, NewIssue, NewPromise};
-use crate::store::action_writes::{OpenDebit, Touched};
 use crate::store::activity::CustomerCard;
-use crate::store::attachments::{NewAttachments, NewFile};
+use crate::store::activity::action_writes::{NewCall, NewIssue, NewPromise};
+use crate::store::activity::action_writes::{OpenDebit, Touched};
+use crate::store::activity::attachments::{NewAttachments, NewFile};
 use crate::{Error, Result};
 
 /// What kind of record an action wrote or changed.
@@ -562,7 +562,7 @@ fn open_debits(
     as_of: Date,
     base: &str,
 ) -> Result<Vec<(OpenDebit, Decimal)>> {
-    let mut rates = crate::store::rates::RateCache::new(store, base);
+    let mut rates = crate::store::ledger::rates::RateCache::new(store, base);
     let own_rate = rates.rate(&c.currency, crate::domain::date::day_number(as_of))?;
     Ok(store
         .ledger()

@@ -215,7 +215,7 @@ fn a_collector_attaches_only_on_their_own_customers() {
         role: owed::domain::users::Role::Collector,
         ..fixture::stamp("2026-04-01")
     };
-    let files = [owed::store::attachments::NewFile {
+    let files = [owed::store::activity::attachments::NewFile {
         name: "po.pdf".into(),
         bytes: b"%PDF-1.4".to_vec(),
     }];

@@ -4,7 +4,7 @@ mod fixture;
 
 use owed::demo::{DemoOptions, DemoOutcome, ensure_database};
 use owed::domain::backfill::{PastActivity, PastActivityKind, PastResolution};
-use owed::store::action_writes::BackfillCounts;
+use owed::store::activity::action_writes::BackfillCounts;
 
 fn d(s: &str) -> owed::domain::Date {
     owed::domain::date::parse_iso(s).unwrap()

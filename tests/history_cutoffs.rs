@@ -8,7 +8,7 @@ use fixture::Portfolio;
 use owed::domain::date::parse_iso;
 use owed::domain::{Date, Decimal};
 use owed::store::Store;
-use owed::store::history::{Histories, HistoryQuery};
+use owed::store::ledger::history::{Histories, HistoryQuery};
 
 fn d(s: &str) -> Date {
     parse_iso(s).unwrap()

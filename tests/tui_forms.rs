@@ -32,7 +32,7 @@ fn cid(db: &Path, id: &str) -> i64 {
         .unwrap()
 }
 
-fn promises(db: &Path, id: &str) -> Vec<owed::store::promises::PromiseView> {
+fn promises(db: &Path, id: &str) -> Vec<owed::store::activity::promises::PromiseView> {
     let store = Store::open_existing(db).unwrap();
     store
         .activity()

@@ -1,7 +1,7 @@
 //! `owed find TEXT [--json]`: customers whose name or id contains TEXT, documents whose
 //! number or id is TEXT (or starts with it), and activity entries holding every word of it
 //! (notes, calls, replies, issues and their resolutions, promises' and follow-ups' texts;
-//! see `store::search`).
+//! see `store::activity::search`).
 //!
 //! JSON (SPEC "Commands added in the second wave"): `{"customers": [{"id", "name"}],
 //! "documents": [{"id", "number", "customer_id"}], "activity": [{"id", "kind",
@@ -9,7 +9,7 @@
 
 use super::Context;
 use crate::domain::text::one_line;
-use crate::store::search::{Found, Section};
+use crate::store::activity::search::{Found, Section};
 use crate::{Error, Result};
 use serde_json::json;
 

@@ -13,7 +13,7 @@ use crate::domain::Date;
 use crate::domain::date::day_number;
 use crate::domain::money;
 use crate::store::Store;
-use crate::store::lockbox::OpenInvoice;
+use crate::store::ledger::lockbox::OpenInvoice;
 use std::io::Write;
 use std::path::Path;
 

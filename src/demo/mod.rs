@@ -91,10 +91,10 @@ fn add_lockbox(store: &mut Store, db: &Path, options: &DemoOptions) -> Result<()
             continue;
         };
         let invoice = d.documents.first().cloned().unwrap_or_default();
-        let files: Vec<crate::store::attachments::NewFile> =
+        let files: Vec<crate::store::activity::attachments::NewFile> =
             lockbox::demo_files(&card.name, &invoice)
                 .into_iter()
-                .map(|(name, bytes)| crate::store::attachments::NewFile { name, bytes })
+                .map(|(name, bytes)| crate::store::activity::attachments::NewFile { name, bytes })
                 .collect();
         let dids: Vec<i64> = store
             .activity()
@@ -105,7 +105,7 @@ fn add_lockbox(store: &mut Store, db: &Path, options: &DemoOptions) -> Result<()
             .collect();
         store.activity_mut().add_attachments(
             &stamp,
-            &crate::store::attachments::NewAttachments {
+            &crate::store::activity::attachments::NewAttachments {
                 cid: card.cid,
                 files: &files,
                 dids: &dids,

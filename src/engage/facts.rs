@@ -44,10 +44,10 @@ use crate::domain::{Date, Decimal, money};
 use crate::report::Portfolio;
 use crate::report::forecast::payment_risks;
 use crate::store::Store;
+use crate::store::activity::issues::IssueView;
+use crate::store::activity::promises::PromiseView;
 use crate::store::engage::{EngageCustomer, EngageDocument, LastAttempt};
-use crate::store::issues::IssueView;
-use crate::store::promises::PromiseView;
-use crate::store::rates::RateCache;
+use crate::store::ledger::rates::RateCache;
 use std::collections::{HashMap, HashSet};
 
 /// What the cycles' rules refer to, per level.

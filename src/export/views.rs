@@ -18,7 +18,7 @@ use crate::report::aging::{amounts, lines};
 use crate::report::forecast::Forecast;
 use crate::report::metrics::Metrics;
 use crate::store::Store;
-use crate::store::issues::DEDUCTION_REASON;
+use crate::store::activity::issues::DEDUCTION_REASON;
 use crate::store::queue::PromiseFlag;
 
 /// The About figures of each view.

@@ -29,7 +29,7 @@ use crate::domain::money::{self, plain};
 use crate::domain::{Decimal, format};
 use crate::error::quoted;
 use crate::store::Store;
-use crate::store::lockbox::{ChequePayment, LockboxWriter, OpenItem, Payer, Payers};
+use crate::store::ledger::lockbox::{ChequePayment, LockboxWriter, OpenItem, Payer, Payers};
 use crate::{Error, Result};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

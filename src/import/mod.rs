@@ -15,7 +15,7 @@ mod row;
 use crate::domain::{Decimal, date::day_number, format, money};
 use crate::error::quoted;
 use crate::store::Store;
-use crate::store::import::{
+use crate::store::ledger::import::{
     ContactRecord, CustomerRecord, CustomerRef, DocumentRecord, ImportWriter, PaymentRecord,
     StagedApplication, Upsert, phase,
 };
@@ -210,7 +210,7 @@ pub fn import_files(
     let summary = result?;
     restored?;
     let t = Instant::now();
-    crate::store::import::optimize(store)?;
+    crate::store::ledger::import::optimize(store)?;
     phase("optimize", t);
     Ok(summary)
 }
@@ -1032,7 +1032,7 @@ fn csv_error(file: &str, header: Option<&Header>, e: &csv::Error) -> Error {
 /// The message for an application that settles or uses more than there is, naming the last
 /// line of the applications file that involves it.
 fn over_applied_error(
-    over: &crate::store::import::OverApplied,
+    over: &crate::store::ledger::import::OverApplied,
     applications: Option<&Path>,
 ) -> Error {
     let column = if over.role == "document" {

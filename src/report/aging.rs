@@ -5,7 +5,7 @@ use super::table::{Align, TextTable};
 use crate::domain::Decimal;
 use crate::domain::aging::Figures;
 use crate::domain::money::{grouped, plain};
-use crate::store::customers::CustomerLabel;
+use crate::store::ledger::customers::CustomerLabel;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 

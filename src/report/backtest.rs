@@ -1,6 +1,6 @@
 //! `owed backtest`: replays the database's history at cutoffs and scores the forecast.
 //!
-//! At each cutoff the histories are read strictly as of the cutoff (`store::history`), the
+//! At each cutoff the histories are read strictly as of the cutoff (`store::ledger::history`), the
 //! forecast is made on them exactly as `report forecast` would have made it then — the model
 //! fitted, checked on the history before the cutoff, the median used where the check chose
 //! it, biases corrected — and every document open then is predicted. A document is scored
@@ -19,7 +19,7 @@ use crate::domain::forecast::backtest::{
 };
 use crate::domain::forecast::{Forecaster, Method, ModelConfig, Segment, par_map};
 use crate::store::Store;
-use crate::store::history::HistoryQuery;
+use crate::store::ledger::history::HistoryQuery;
 use crate::{Error, Result};
 use serde_json::{Value, json};
 use std::collections::HashMap;

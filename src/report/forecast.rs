@@ -14,7 +14,7 @@ use crate::domain::forecast::{Forecaster, Method, ModelConfig, Risk, RiskLevel, 
 use crate::domain::money::{grouped, plain};
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
-use crate::store::history::HistoryQuery;
+use crate::store::ledger::history::HistoryQuery;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;

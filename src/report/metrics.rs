@@ -67,7 +67,7 @@ impl Metrics {
                 let (issues, deductions): (Result<Decimal>, Result<Decimal>) = match open {
                     Ok(open) => (
                         Ok(open.iter().map(|i| i.amount).sum()),
-                        Ok(crate::store::issues::deductions(&open)),
+                        Ok(crate::store::activity::issues::deductions(&open)),
                     ),
                     Err(e) => (Err(e), Ok(Decimal::ZERO)),
                 };

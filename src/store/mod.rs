@@ -20,6 +20,14 @@
 //! [`Store`] itself keeps what belongs to the file: opening, pragmas, checkpoints,
 //! transactions, the second connection [`Store::beside`], the migrations and the `meta` table
 //! with the base currency every aggregate converts to.
+//!
+//! Each aggregate is a folder (or, for the users, a file) named after it, its type declared in
+//! the folder's `mod.rs` and its methods beside their SQL in the files of the folder:
+//! `ledger/` (`customers`, `documents`, `payments`, `rates`, `import`, `lockbox`,
+//! `statement`, `history`, `customer_detail`), `queue/`, `activity/` (`action_writes`,
+//! `activity_log`, `attachments`, `issues`, `promises`, `search`, `team`), `engage/`
+//! (`facts`, `outbox`, `replies`, `outcomes`) and `users.rs`; `schema.rs` holds the
+//! migrations.
 
 /// One aggregate's type over the store (`Store::users`, `Store::ledger`, …): its reads over
 /// `&Store` (`$read`), its changes, if it has any, over `&mut Store` (`$change`), the way atuin
@@ -55,27 +63,11 @@ macro_rules! aggregate {
 }
 pub(crate) use aggregate;
 
-pub mod action_writes;
 pub mod activity;
-pub mod activity_log;
-pub mod attachments;
-pub mod customer_detail;
-pub mod customers;
-pub mod documents;
 pub mod engage;
-pub mod history;
-pub mod import;
-pub mod issues;
 pub mod ledger;
-pub mod lockbox;
-pub mod payments;
-pub mod promises;
 pub mod queue;
-pub mod rates;
 mod schema;
-pub mod search;
-pub mod statement;
-pub mod team;
 pub mod users;
 
 pub use activity::Activity;

@@ -374,7 +374,7 @@ ALTER TABLE issue_events ADD COLUMN outcome TEXT
     // 9: find anything, log every touch (issue 13). Calls, with the follow-up a call
     // scheduled; document numbers looked up without regard to case; and `activity_text`, the FTS5
     // index of everything written about a customer, kept current by triggers in the writing
-    // transaction (see `store::search`), filled here with what was written before.
+    // transaction (see `store::activity::search`), filled here with what was written before.
     r#"
 CREATE TABLE calls (
     id INTEGER PRIMARY KEY,

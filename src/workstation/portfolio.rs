@@ -989,7 +989,7 @@ impl PortfolioWorker {
         let (portfolio, extras) = computed?;
         let open_issue_amount: Decimal = extras.issues.iter().map(|i| i.amount).sum();
         let open_p2p_amount: Decimal = extras.promise_base.values().sum();
-        let issues = crate::store::issues::by_reason(&extras.issues);
+        let issues = crate::store::activity::issues::by_reason(&extras.issues);
         let (activity, activity_time) = activity?;
         let t1 = Instant::now();
         let t = &portfolio.total;

@@ -184,7 +184,7 @@ struct Share {
     open_deduction_base: Decimal,
     issues: Vec<IssueReason>,
     /// Its open issues one by one (base currency), for the queue table.
-    open_issues: Vec<crate::store::issues::OpenIssueBase>,
+    open_issues: Vec<crate::store::activity::issues::OpenIssueBase>,
     /// Its follow-ups due, as its queue row counts them.
     followups_due: i64,
 }
@@ -516,8 +516,8 @@ impl PortfolioWorker {
         Ok(Share {
             open_promise_base: flags.open_promise_base,
             open_issue_base: open_issues.iter().map(|i| i.amount).sum(),
-            open_deduction_base: crate::store::issues::deductions(&open_issues),
-            issues: crate::store::issues::by_reason(&open_issues),
+            open_deduction_base: crate::store::activity::issues::deductions(&open_issues),
+            issues: crate::store::activity::issues::by_reason(&open_issues),
             open_issues,
             followups_due: self.store.queue().followups_due(cid)?,
         })

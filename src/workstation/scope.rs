@@ -399,7 +399,7 @@ fn patch(f: &mut ScopeFigures, before: &ScopeShare, after: &ScopeShare) {
         - before.followups_due;
     f.followups_due = followups.max(0).unsigned_abs();
     patch_reasons(&mut f.issues, &before.issues, &after.issues, true);
-    let deduction = crate::store::issues::DEDUCTION_REASON;
+    let deduction = crate::store::activity::issues::DEDUCTION_REASON;
     f.headline.open_deduction_amount = f
         .issues
         .iter()

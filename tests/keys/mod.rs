@@ -62,10 +62,12 @@ pub fn attach_to_acme(db: &std::path::Path, files: &[(&str, Vec<u8>)], text: &st
     };
     let files: Vec<_> = files
         .iter()
-        .map(|(name, bytes)| owed::store::attachments::NewFile {
-            name: (*name).into(),
-            bytes: bytes.clone(),
-        })
+        .map(
+            |(name, bytes)| owed::store::activity::attachments::NewFile {
+                name: (*name).into(),
+                bytes: bytes.clone(),
+            },
+        )
         .collect();
     let form = owed::actions::AttachForm {
         customer: "K6",

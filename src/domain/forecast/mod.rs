@@ -1,7 +1,7 @@
 //! Forecasts: when each open document will be paid, the cash expected week by week, and how
 //! risky each customer is — from the customers' own payment history, as of a date.
 //!
-//! Pure: the histories come in as plain structs (built by `store::history`, strictly as of the
+//! Pure: the histories come in as plain structs (built by `store::ledger::history`, strictly as of the
 //! cutoff), the as-of date is passed in, nothing reads the clock or the database.
 //!
 //! - [`model`]: the payment-date model ([`Model::fit`] on the whole portfolio, then

@@ -55,15 +55,15 @@ pub(crate) fn where_clause(query: &QueueQuery, mine_fallback: bool) -> (String, 
                 let exact = bind(&mut values, Value::Text(text.trim().to_string()));
                 format!(
                     "(name LIKE {p} ESCAPE '\\' OR id LIKE {p} ESCAPE '\\' OR cid IN ({}))",
-                    crate::store::search::document_customers_sql(&exact)
+                    crate::store::activity::search::document_customers_sql(&exact)
                 )
             }
             Predicate::Search(scope, text) => {
-                let q = crate::store::search::fts_or_nothing(text);
+                let q = crate::store::activity::search::fts_or_nothing(text);
                 let p = bind(&mut values, Value::Text(q));
                 format!(
                     "cid IN ({})",
-                    crate::store::search::activity_customers_sql(*scope, &p)
+                    crate::store::activity::search::activity_customers_sql(*scope, &p)
                 )
             }
             Predicate::CallDays(cmp, n) => {

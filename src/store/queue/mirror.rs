@@ -19,7 +19,7 @@ use crate::domain::queue::{
     AmountField, BucketSel, Cmp, IssueReason, Predicate, QueueQuery, Scope, ScopeFigures, Tab,
 };
 use crate::store::Store;
-use crate::store::search::FilterMatches;
+use crate::store::activity::search::FilterMatches;
 use std::collections::HashSet;
 
 /// One row of `temp.queue`, as much as filters and tabs read.
@@ -106,7 +106,7 @@ impl ScopeSums {
                 .cmp(&a.amount)
                 .then_with(|| a.reason.cmp(&b.reason))
         });
-        let deduction = crate::store::issues::DEDUCTION_REASON;
+        let deduction = crate::store::activity::issues::DEDUCTION_REASON;
         ScopeFigures {
             customers: self.customers,
             headline: Headline {
@@ -318,7 +318,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     pub(crate) fn set_extras(
         &self,
         cid: i64,
-        issues: &[crate::store::issues::OpenIssueBase],
+        issues: &[crate::store::activity::issues::OpenIssueBase],
         promise_base: crate::domain::Decimal,
     ) -> Result<()> {
         let issue_base: crate::domain::Decimal = issues.iter().map(|i| i.amount).sum();

@@ -49,5 +49,5 @@ pub(crate) fn units(value: Decimal) -> i64 {
     money::to_units(value.round_dp(money::STORE_SCALE)).unwrap_or(i64::MAX)
 }
 
-/// An issue `i` open at day `?1`: the one definition, [`super::issues::OPEN_AT`].
-pub(crate) const OPEN_ISSUE: &str = super::issues::OPEN_AT;
+/// An issue `i` open at day `?1`: the one definition, [`super::activity::issues::OPEN_AT`].
+pub(crate) const OPEN_ISSUE: &str = super::activity::issues::OPEN_AT;

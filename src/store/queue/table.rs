@@ -23,7 +23,7 @@ pub struct QueueExtras {
     /// Σ remaining of open promises per customer key.
     pub promise_base: HashMap<i64, Decimal>,
     /// Every open issue (its customer, reason and base amount).
-    pub issues: Vec<crate::store::issues::OpenIssueBase>,
+    pub issues: Vec<crate::store::activity::issues::OpenIssueBase>,
 }
 
 impl<S: std::ops::Deref<Target = Store>> Queue<S> {

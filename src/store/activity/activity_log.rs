@@ -5,12 +5,12 @@
 //! Streamed from one `UNION ALL` ordered by day and timestamp: nothing is collected, so the
 //! log of 100k customers costs its sort, not its size in memory.
 
-use super::Activity;
-use super::Store;
-use super::queue::day_of;
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::{Date, Decimal, money};
+use crate::store::Activity;
+use crate::store::Store;
+use crate::store::queue::day_of;
 use rusqlite::params;
 
 /// One record of the log.

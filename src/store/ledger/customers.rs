@@ -1,8 +1,8 @@
 //! Customers: lookups by the billing system's id and labels for reports.
 
-use super::Ledger;
-use super::Store;
 use crate::Result;
+use crate::store::Ledger;
+use crate::store::Store;
 use rusqlite::OptionalExtension;
 use std::collections::HashMap;
 
@@ -33,7 +33,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     /// The keys of the customers whose finance owner is `owner` (without regard to case,
     /// as the workstation's "mine" compares them).
     pub fn customers_owned_by(&self, owner: &str) -> Result<Vec<i64>> {
-        super::rows(
+        crate::store::rows(
             self.conn(),
             "SELECT cid FROM customers WHERE finance_owner = ?1 COLLATE NOCASE ORDER BY cid",
             [owner.trim()],

@@ -10,13 +10,13 @@
 //! side tables (customers' payment groups, issues, promises, failed attempts) loaded into
 //! maps first — never one query per customer.
 
-use super::Ledger;
-use super::Store;
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::forecast::{CustomerHistory, CustomerPromise, OpenDoc, SettledDoc};
 use crate::domain::promise::{Promise, PromiseState, promise_progress};
 use crate::domain::{Date, Decimal, money};
+use crate::store::Ledger;
+use crate::store::Store;
 use rusqlite::params;
 use std::collections::HashMap;
 

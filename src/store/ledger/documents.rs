@@ -1,11 +1,11 @@
 //! Documents as of a date, with their customer: the documents view and export.
 
-use super::Ledger;
-use super::Store;
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::document::DocumentKind;
 use crate::domain::{Date, Decimal, money};
+use crate::store::Ledger;
+use crate::store::Store;
 use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
 
@@ -43,7 +43,7 @@ const OPEN_DOCUMENTS: &str = "
 /// import writes only these).
 impl rusqlite::types::FromSql for DocumentKind {
     fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        super::kind_column(value, DocumentKind::parse, "document kind")
+        crate::store::kind_column(value, DocumentKind::parse, "document kind")
     }
 }
 

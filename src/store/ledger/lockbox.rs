@@ -8,12 +8,12 @@
 //! left. Nothing is visible to other connections until [`LockboxWriter::commit`]; dropping
 //! the writer rolls everything back.
 
-use super::Ledger;
-use super::Store;
-use super::action_writes::may_on;
-use super::attachments::{AttachmentRow, insert_attachment, put_blob};
 use crate::domain::action_checks::Stamp;
 use crate::domain::users::Work;
+use crate::store::Ledger;
+use crate::store::Store;
+use crate::store::activity::action_writes::may_on;
+use crate::store::activity::attachments::{AttachmentRow, insert_attachment, put_blob};
 use crate::{Error, Result};
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::HashMap;
@@ -252,7 +252,7 @@ impl LockboxWriter<'_> {
         dids: &[i64],
         text: &str,
     ) -> Result<i64> {
-        super::insert_naming_documents(
+        crate::store::insert_naming_documents(
             &self.tx,
             "INSERT INTO issues (cid, at, collector, reason, amount, opened_date, text)
              VALUES (?1, ?2, ?3, 'short_payment', ?4, ?5, ?6)",

@@ -9,13 +9,13 @@
 //! A document shows the attachments linked to it and those of the payments applied to it
 //! (the cheque that paid it).
 
-use super::Activity;
-use super::Store;
-use super::action_writes::may_on;
 use crate::Result;
 use crate::domain::action_checks::Stamp;
 use crate::domain::attachment::sha256_hex;
 use crate::domain::users::Work;
+use crate::store::Activity;
+use crate::store::Store;
+use crate::store::activity::action_writes::may_on;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// A file read and checked, ready to attach.
@@ -85,7 +85,7 @@ pub(crate) fn insert_attachment(
     stamp: &Stamp,
     row: &AttachmentRow,
 ) -> Result<i64> {
-    super::insert_naming_documents(
+    crate::store::insert_naming_documents(
         conn,
         "INSERT INTO attachments (cid, at, collector, name, bid, pid, text)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -192,7 +192,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             "SELECT {VIEW_COLUMNS} FROM attachments a JOIN blobs b ON b.bid = a.bid
               WHERE a.cid = ?1 ORDER BY a.at DESC, a.id DESC"
         );
-        super::rows(self.conn(), &sql, [cid], view_row)
+        crate::store::rows(self.conn(), &sql, [cid], view_row)
     }
 
     /// The attachments a document shows: those linked to it and those of the payments applied
@@ -205,7 +205,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                                WHERE ap.did = ?1 AND ap.source_pid IS NOT NULL)
               ORDER BY a.at DESC, a.id DESC"
         );
-        super::rows(self.conn(), &sql, [did], view_row)
+        crate::store::rows(self.conn(), &sql, [did], view_row)
     }
 
     /// The number of attachments and of distinct bytes kept (blobs, and their total size).

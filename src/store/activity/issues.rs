@@ -5,14 +5,14 @@
 //! document linked to an issue open at D is *disputed* at D. An issue's amount is in its
 //! customer's currency, converted to the base currency at the rate of the day it was opened.
 
-use super::Activity;
-use super::Store;
-use super::queue::{IssueReason, OPEN_ISSUE};
-use super::rates::RateCache;
 use crate::Result;
 use crate::domain::action_checks::{IssueEventKind, IssueState};
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::{Date, Decimal, money};
+use crate::store::Activity;
+use crate::store::Store;
+use crate::store::ledger::rates::RateCache;
+use crate::store::queue::{IssueReason, OPEN_ISSUE};
 use rusqlite::params;
 use rusqlite::types::Value;
 use std::collections::{HashMap, HashSet};
@@ -61,7 +61,7 @@ impl IssueView {
 /// An issue event's kind read from the `kind` column; another spelling there is an error.
 impl rusqlite::types::FromSql for IssueEventKind {
     fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        super::kind_column(value, IssueEventKind::parse, "issue event")
+        crate::store::kind_column(value, IssueEventKind::parse, "issue event")
     }
 }
 
@@ -145,7 +145,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             "SELECT i.reason, count(*), sum(i.amount) FROM issues i WHERE {OPEN_ISSUE}
               GROUP BY i.reason ORDER BY sum(i.amount) DESC, i.reason"
         );
-        super::rows(self.conn(), &sql, params![day_number(as_of)], issue_reason)
+        crate::store::rows(self.conn(), &sql, params![day_number(as_of)], issue_reason)
     }
 
     /// One customer's issues open at `as_of`, by reason (as the issues chart counts them).
@@ -154,7 +154,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             "SELECT i.reason, count(*), sum(i.amount) FROM issues i
               WHERE i.cid = ?2 AND {OPEN_ISSUE} GROUP BY i.reason"
         );
-        super::rows(
+        crate::store::rows(
             self.conn(),
             &sql,
             params![day_number(as_of), cid],
@@ -279,7 +279,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             "SELECT DISTINCT l.did FROM issues i CROSS JOIN issue_documents l ON l.issue_id = i.id
               WHERE {OPEN_AT} AND {which}"
         );
-        super::rows(
+        crate::store::rows(
             self.conn(),
             &sql,
             rusqlite::params![day_number(as_of), cid],

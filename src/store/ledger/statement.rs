@@ -1,12 +1,12 @@
 //! One customer's statement lines as of a date: open debits, credit notes with credit left
 //! and successful payments not fully applied, read through the customer's own indexes.
 
-use super::Ledger;
-use super::Store;
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::statement::{LineKind, StatementLine};
 use crate::domain::{Date, Decimal, money};
+use crate::store::Ledger;
+use crate::store::Store;
 use rusqlite::params;
 
 /// A customer's documents open at D: the amount less what was applied to it (a debit) or

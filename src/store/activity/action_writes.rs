@@ -11,9 +11,6 @@
 //! the stamp's role against the customer's finance owner ([`crate::domain::users::may`]): a
 //! collector writes only on their own customers, an auditor nothing, whatever called.
 
-use super::Activity;
-use super::Ledger;
-use super::Store;
 use crate::domain::action_checks::{
     DocumentOwner, IssueState, Outcome, OwnerRole, Stamp, can_complete, can_reopen, can_resolve,
     can_void,
@@ -23,6 +20,9 @@ use crate::domain::calls::CallOutcome;
 use crate::domain::date::day_number;
 use crate::domain::users::{Actor, Target, Work, may};
 use crate::domain::{Date, Decimal, money};
+use crate::store::Activity;
+use crate::store::Ledger;
+use crate::store::Store;
 use crate::{Error, Result};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -213,7 +213,7 @@ impl Activity<&mut Store> {
         let amount = units(p.amount)?;
         let tx = self.store.write_tx()?;
         may_on(&tx, &stamp.actor(), Work::Promise, p.cid)?;
-        let id = super::insert_naming_documents(
+        let id = crate::store::insert_naming_documents(
             &tx,
             "INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date, text)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -269,7 +269,7 @@ impl Activity<&mut Store> {
         let amount = units(i.amount)?;
         let tx = self.store.write_tx()?;
         may_on(&tx, &stamp.actor(), Work::Dispute, i.cid)?;
-        let id = super::insert_naming_documents(
+        let id = crate::store::insert_naming_documents(
             &tx,
             "INSERT INTO issues (cid, at, collector, reason, amount, opened_date, text)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

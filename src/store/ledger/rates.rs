@@ -5,10 +5,10 @@
 //! of the document date"): the latest rate dated on or before that day, else the earliest
 //! one after it, else 1 (a currency the exchange rates do not know).
 
-use super::Ledger;
-use super::Store;
 use crate::Result;
 use crate::domain::Decimal;
+use crate::store::Ledger;
+use crate::store::Store;
 use rusqlite::OptionalExtension;
 use std::collections::HashMap;
 

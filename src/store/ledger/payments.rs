@@ -1,10 +1,10 @@
 //! Payments as of a date, with their customer: the payments export.
 
-use super::Ledger;
-use super::Store;
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::{Date, Decimal, money};
+use crate::store::Ledger;
+use crate::store::Store;
 use rusqlite::params;
 
 /// A payment or payment attempt dated on or before the as-of date.

@@ -7,13 +7,13 @@
 //! are converted through the base currency (the document's rate, and the promise's rate of the
 //! day it was recorded).
 
-use super::Activity;
-use super::Store;
-use super::rates::RateCache;
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::promise::{Promise, PromiseProgress, PromiseState, promise_progress};
 use crate::domain::{Date, Decimal, money};
+use crate::store::Activity;
+use crate::store::Store;
+use crate::store::ledger::rates::RateCache;
 use rusqlite::types::Value;
 use std::collections::HashMap;
 
@@ -83,7 +83,7 @@ impl PromiseFilter {
                     "p.recorded_date <= ? AND p.promised_date + ? >= ?
                      AND NOT EXISTS (SELECT 1 FROM promise_voids v
                                       WHERE v.promise_id = p.id AND {} <= ?)",
-                    super::queue::day_of("v.at")
+                    crate::store::queue::day_of("v.at")
                 ),
                 vec![day.into(), i64::from(grace).into(), day.into(), day.into()],
             ),
@@ -230,7 +230,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                LEFT JOIN promise_voids v ON v.promise_id = p.id
               WHERE {cond}"
         );
-        super::rows(self.conn(), &sql, rusqlite::params_from_iter(args), |r| {
+        crate::store::rows(self.conn(), &sql, rusqlite::params_from_iter(args), |r| {
             let amount = money::from_units(r.get(4)?);
             let void_at: Option<String> = r.get(9)?;
             Ok(PromiseView {

@@ -9,10 +9,10 @@
 //! methods live beside their SQL in `action_writes` (the collector actions),
 //! `activity_log`, `attachments`, `issues`, `promises`, `search` and `team`.
 
+use self::attachments::AttachmentView;
+use self::issues::IssueView;
+use self::promises::PromiseView;
 use super::Store;
-use super::attachments::AttachmentView;
-use super::issues::IssueView;
-use super::promises::PromiseView;
 use super::queue::PromiseFlag;
 use crate::domain::action_checks::OwnerRole;
 use crate::domain::calls::CallOutcome;
@@ -23,6 +23,14 @@ use crate::{Error, Result};
 use rusqlite::{OptionalExtension, params};
 
 pub use crate::domain::customer::CustomerCard;
+
+pub mod action_writes;
+pub mod activity_log;
+pub mod attachments;
+pub mod issues;
+pub mod promises;
+pub mod search;
+pub mod team;
 
 super::aggregate!(
     /// The collectors' activity of a store — notes, calls, promises, issues, follow-ups, owner
@@ -506,7 +514,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                 i.opened <= as_of && i.state == crate::domain::action_checks::IssueState::Open
             })
             .collect();
-        let mut rates = super::rates::RateCache::new(&self.store, base);
+        let mut rates = crate::store::ledger::rates::RateCache::new(&self.store, base);
         let mut open_promise_base = Decimal::ZERO;
         for p in &open {
             open_promise_base += p.base_remaining(&mut rates)?;

@@ -16,12 +16,12 @@
 //! Document numbers are found through the index `documents_number` (`COLLATE NOCASE`), ids
 //! through the unique index on `documents.id` (as typed, upper- and lower-cased).
 
-use super::Activity;
-use super::Store;
 use crate::Result;
 use crate::domain::document::DocumentKind;
 use crate::domain::queue::{Predicate, QueueFilter, SearchScope};
 use crate::domain::search;
+use crate::store::Activity;
+use crate::store::Store;
 use rusqlite::params;
 use std::collections::HashSet;
 
@@ -348,20 +348,20 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     /// The keys of the customers with activity in `scope` holding every word of `text`.
     pub fn activity_customers(&self, scope: SearchScope, text: &str) -> Result<HashSet<i64>> {
         let sql = activity_customers_sql(scope, "?1");
-        super::rows(self.conn(), &sql, [fts_or_nothing(text)], |r| r.get(0))
+        crate::store::rows(self.conn(), &sql, [fts_or_nothing(text)], |r| r.get(0))
     }
 
     /// The keys of the customers with a document whose number or id is `text` (see
     /// [`document_customers_sql`]).
     pub fn document_customers(&self, text: &str) -> Result<HashSet<i64>> {
         let sql = document_customers_sql("?1");
-        super::rows(self.conn(), &sql, [text.trim()], |r| r.get(0))
+        crate::store::rows(self.conn(), &sql, [text.trim()], |r| r.get(0))
     }
 
     /// The documents of customer `cid` whose number or id is `text` (see
     /// [`document_customers_sql`]): the document a search for it should land on.
     pub fn customer_documents_named(&self, cid: i64, text: &str) -> Result<Vec<String>> {
-        super::rows(
+        crate::store::rows(
             self.conn(),
             "SELECT d.id FROM documents d INDEXED BY documents_customer
               WHERE d.cid = ?2

@@ -3,12 +3,12 @@
 //! The import module parses and validates rows; this module owns the SQL. Nothing is visible
 //! to other connections until [`ImportWriter::commit`]; dropping the writer rolls back.
 
-use super::Ledger;
-use super::Store;
 use crate::Result;
 use crate::domain::action_checks::OwnerRole;
 use crate::domain::document::DocumentKind;
 use crate::domain::format;
+use crate::store::Ledger;
+use crate::store::Store;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::HashMap;
 
@@ -364,19 +364,19 @@ impl ImportWriter<'_> {
             .tx
             .query_row(
                 "SELECT value FROM meta WHERE key = ?1",
-                [super::BASE_CURRENCY],
+                [crate::store::BASE_CURRENCY],
                 |r| r.get(0),
             )
             .optional()?;
         match fixed {
             Some(fixed) if fixed != base => {
-                Err(super::base_currency_error(&self.path, &fixed, base))
+                Err(crate::store::base_currency_error(&self.path, &fixed, base))
             }
             Some(_) => Ok(()),
             None => {
                 self.tx.execute(
                     "INSERT INTO meta (key, value) VALUES (?1, ?2)",
-                    [super::BASE_CURRENCY, base],
+                    [crate::store::BASE_CURRENCY, base],
                 )?;
                 Ok(())
             }
@@ -735,7 +735,7 @@ impl ImportWriter<'_> {
 
     /// Rebuilds the daily sales from the documents (after a file that changed documents).
     pub fn rebuild_sales(&self) -> Result<()> {
-        super::ledger::rebuild_sales(&self.tx)
+        crate::store::ledger::rebuild_sales(&self.tx)
     }
 
     /// The first document, credit note or payment applied beyond its amount, if any.

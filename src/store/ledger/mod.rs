@@ -21,6 +21,16 @@ use crate::domain::date::day_number;
 use crate::domain::{Date, Decimal, money};
 use rusqlite::params;
 
+pub mod customer_detail;
+pub mod customers;
+pub mod documents;
+pub mod history;
+pub mod import;
+pub mod lockbox;
+pub mod payments;
+pub mod rates;
+pub mod statement;
+
 super::aggregate!(
     /// The ledger of a store — customers, their documents and payments and what applies
     /// payments to documents, exchange rates, daily sales — read over `&Store`

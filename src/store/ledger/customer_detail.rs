@@ -1,14 +1,14 @@
 //! One customer as the workstation's detail shows it, as of a date: who they are, their
 //! documents (open first), their payments and failed attempts, and the activity timeline.
 
-use super::Ledger;
-use super::Store;
-use super::queue::{OPEN_ISSUE, day_of};
 use crate::Result;
 use crate::domain::action_checks::Outcome;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::promise::{Promise, PromiseState, promise_progress};
 use crate::domain::{Date, money};
+use crate::store::Ledger;
+use crate::store::Store;
+use crate::store::queue::{OPEN_ISSUE, day_of};
 use rusqlite::{OptionalExtension, params};
 
 pub use crate::domain::customer::{
@@ -118,7 +118,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
               LIMIT {DETAIL_LIMIT}"
         );
         let day = day_number(as_of);
-        super::rows(self.conn(), &sql, params![day, day, grace_days, cid], |r| {
+        crate::store::rows(self.conn(), &sql, params![day, day, grace_days, cid], |r| {
             Ok(DetailDocument {
                 id: r.get(0)?,
                 number: r.get(1)?,
@@ -136,7 +136,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     }
 
     fn detail_payments(&self, cid: i64, as_of: Date) -> Result<Vec<DetailPayment>> {
-        super::rows(
+        crate::store::rows(
             self.conn(),
             &format!(
                 "SELECT id, date, amount, currency, status, method, failure_reason FROM payments

@@ -4,14 +4,14 @@
 //! the action's own date where the table has one, else the day of its timestamp. [`TOUCHES`]
 //! is the one definition, shared by the touches listed and the money paid after them.
 
-use super::Activity;
-use super::Store;
-use super::promises::PromiseFilter;
-use super::queue::day_of;
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::team::{PAID_WITHIN_DAYS, TakenPromise, Touch};
 use crate::domain::{Date, Decimal, money};
+use crate::store::Activity;
+use crate::store::Store;
+use crate::store::activity::promises::PromiseFilter;
+use crate::store::queue::day_of;
 use rusqlite::params;
 use std::collections::HashMap;
 
@@ -51,7 +51,7 @@ fn touches_sql() -> String {
 impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     /// Every customer's key and finance owner.
     pub fn finance_owners(&self) -> Result<Vec<(i64, Option<String>)>> {
-        super::rows(
+        crate::store::rows(
             self.conn(),
             "SELECT cid, finance_owner FROM customers",
             [],
@@ -65,7 +65,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             "SELECT DISTINCT collector, cid, day FROM ({}) ORDER BY day",
             touches_sql()
         );
-        super::rows(
+        crate::store::rows(
             self.conn(),
             &sql,
             params![day_number(from), day_number(to)],
@@ -85,7 +85,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             "SELECT collector, count(*) FROM calls WHERE {} BETWEEN ?1 AND ?2 GROUP BY collector",
             day_of("at")
         );
-        super::rows(
+        crate::store::rows(
             self.conn(),
             &sql,
             params![day_number(from), day_number(to)],
@@ -128,7 +128,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
 
     /// Unread replies received by `as_of`, per customer.
     pub fn replies_waiting(&self, as_of: Date) -> Result<HashMap<i64, u64>> {
-        super::rows(
+        crate::store::rows(
             self.conn(),
             "SELECT cid, count(*) FROM replies INDEXED BY replies_unread
               WHERE read_at IS NULL AND received_date <= ?1 GROUP BY cid",

@@ -1,0 +1,371 @@
+//! The bulk facts of the ledger the cycles' rules and the templates read: every customer with
+//! its columns and contacts, the open debits as of a date, the latest payment attempts and the
+//! monthly sales. Every read is one query over all customers (or all open documents),
+//! returning plain structs, so that planning is one pass over the data whatever the number of
+//! cycles and rules.
+
+use super::{Engagement, date_of, rate_of};
+use crate::Result;
+use crate::domain::date::{day_number, from_day_number};
+use crate::domain::document::DocumentKind;
+use crate::domain::{Date, Decimal, money};
+use crate::store::Store;
+use rusqlite::params;
+use std::collections::{HashMap, HashSet};
+
+/// A customer's columns that rules and templates read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EngageCustomer {
+    pub cid: i64,
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// The customer's own currency, if the billing data gives one.
+    pub currency: Option<String>,
+    pub card_last4: Option<String>,
+    /// As imported, or as a collector reassigned it (`owed assign` writes the column, and
+    /// re-imports keep a reassigned owner).
+    pub finance_owner: Option<String>,
+    pub sales_owner: Option<String>,
+    pub payment_terms_days: Option<i64>,
+    pub auto_collection: Option<bool>,
+    pub primary_payment_method: Option<String>,
+    pub backup_payment_method: Option<String>,
+    pub payment_source_status: Option<String>,
+    pub subscription_status: Option<String>,
+    /// `cf_*` fields as JSON, read only when asked for.
+    pub custom: Option<String>,
+}
+
+/// An invoice or debit note open at the as-of date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngageDocument {
+    pub did: i64,
+    pub cid: i64,
+    pub id: String,
+    pub kind: DocumentKind,
+    pub number: Option<String>,
+    pub doc_date: Date,
+    pub due_date: Option<Date>,
+    pub posting_date: Option<Date>,
+    /// In the document's currency.
+    pub amount: Decimal,
+    /// Open balance at the as-of date, in the document's currency.
+    pub balance: Decimal,
+    pub currency: String,
+    /// Base-currency units per unit, at the document date.
+    pub rate: Decimal,
+    pub location: Option<String>,
+    pub business_unit: Option<String>,
+    /// `cf_*` fields as JSON, read only when asked for.
+    pub custom: Option<String>,
+}
+
+/// The latest payment attempt of a customer at the as-of date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastAttempt {
+    pub date: Date,
+    pub status: String,
+    /// In the base currency (at the payment's rate).
+    pub amount: Decimal,
+    pub method: Option<String>,
+    pub failure_reason: Option<String>,
+    pub gateway: Option<String>,
+    /// Attempts since the latest successful payment (all attempts when none succeeded).
+    pub attempts_since_success: i64,
+    /// The billing system's retry state of this attempt (`dunning_status`).
+    pub dunning_status: Option<String>,
+    /// When the billing system will try again.
+    pub next_retry_date: Option<Date>,
+    /// Every attempt by the as-of date (voided ones left out).
+    pub attempts: i64,
+    /// Of them, the successful ones.
+    pub successes: i64,
+}
+
+impl LastAttempt {
+    /// Attempts per successful payment (all attempts when none succeeded), to two places.
+    pub fn average_attempts(&self) -> Decimal {
+        (Decimal::from(self.attempts) / Decimal::from(self.successes.max(1))).round_dp(2)
+    }
+}
+
+pub use crate::domain::customer::Contact;
+
+const OPEN_DEBITS_NOW: &str = "
+    SELECT d.did, d.cid, d.id, d.kind, d.number, d.doc_date, d.due_date, d.posting_date, d.amount,
+           d.balance + CASE WHEN d.last_applied > ?1
+               THEN (SELECT ifnull(sum(a.amount), 0) FROM applications a WHERE a.did = d.did AND a.date > ?1)
+               ELSE 0 END,
+           d.currency, d.rate, d.location, d.business_unit, CASE WHEN ?2 THEN d.custom END
+      FROM documents d INDEXED BY documents_open
+     WHERE d.balance <> 0 AND d.kind <> 'credit_note' AND d.doc_date <= ?1";
+
+const OPEN_DEBITS_CLOSED_SINCE: &str = "
+    SELECT d.did, d.cid, d.id, d.kind, d.number, d.doc_date, d.due_date, d.posting_date, d.amount,
+           (SELECT ifnull(sum(a.amount), 0) FROM applications a WHERE a.did = d.did AND a.date > ?1),
+           d.currency, d.rate, d.location, d.business_unit, CASE WHEN ?2 THEN d.custom END
+      FROM documents d
+     WHERE d.last_applied > ?1 AND d.balance = 0 AND d.kind <> 'credit_note' AND d.doc_date <= ?1";
+
+/// The customer columns rules and templates read (`?1`: with the custom fields).
+macro_rules! engage_customers_select {
+    () => {
+        "SELECT c.cid, c.id, c.name, c.email,
+                c.finance_owner, c.sales_owner,
+                c.payment_terms_days, c.auto_collection, c.primary_payment_method,
+                c.backup_payment_method, c.payment_source_status, c.subscription_status,
+                CASE WHEN ?1 THEN c.custom END, c.phone, c.currency, c.card_last4
+           FROM customers c"
+    };
+}
+
+impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
+    /// Every customer, with the columns rules read; `custom` only when `with_custom`.
+    pub fn customers(&self, with_custom: bool) -> Result<Vec<EngageCustomer>> {
+        self.customers_where(with_custom, None)
+    }
+
+    /// Every customer, or the one with key `cid`.
+    fn customers_where(&self, with_custom: bool, cid: Option<i64>) -> Result<Vec<EngageCustomer>> {
+        crate::store::rows(
+            self.conn(),
+            match cid {
+                None => concat!(engage_customers_select!(), " WHERE ?2 IS NULL"),
+                Some(_) => concat!(engage_customers_select!(), " WHERE c.cid = ?2"),
+            },
+            params![with_custom, cid],
+            |r| {
+                Ok(EngageCustomer {
+                    cid: r.get(0)?,
+                    id: r.get(1)?,
+                    name: r.get(2)?,
+                    email: r.get(3)?,
+                    finance_owner: r.get(4)?,
+                    sales_owner: r.get(5)?,
+                    payment_terms_days: r.get(6)?,
+                    auto_collection: r.get(7)?,
+                    primary_payment_method: r.get(8)?,
+                    backup_payment_method: r.get(9)?,
+                    payment_source_status: r.get(10)?,
+                    subscription_status: r.get(11)?,
+                    custom: r.get(12)?,
+                    phone: r.get(13)?,
+                    currency: r.get(14)?,
+                    card_last4: r.get(15)?,
+                })
+            },
+        )
+    }
+
+    /// Every customer's contacts (`contacts.csv`), primary ones first.
+    pub fn contacts_by_customer(&self) -> Result<HashMap<i64, Vec<Contact>>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT cid, name, email, phone, role, is_primary FROM contacts
+              ORDER BY cid, is_primary DESC, id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut out: HashMap<i64, Vec<Contact>> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            out.entry(r.get(0)?).or_default().push(Contact {
+                name: r.get(1)?,
+                email: r.get(2)?,
+                phone: r.get(3)?,
+                role: r.get(4)?,
+                primary: r.get(5)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// One customer's contacts (`contacts.csv`) as the detail and the call form list them:
+    /// the primary billing contact first, then the other primary ones, then the rest in the
+    /// order they were imported.
+    pub fn customer_contacts(&self, cid: i64) -> Result<Vec<Contact>> {
+        crate::store::rows(
+            self.conn(),
+            "SELECT name, email, phone, role, is_primary FROM contacts WHERE cid = ?1
+              ORDER BY is_primary AND role = 'billing' DESC, is_primary DESC, id",
+            [cid],
+            |r| {
+                Ok(Contact {
+                    name: r.get(0)?,
+                    email: r.get(1)?,
+                    phone: r.get(2)?,
+                    role: r.get(3)?,
+                    primary: r.get(4)?,
+                })
+            },
+        )
+    }
+
+    /// One customer by the billing system's id.
+    pub fn customer(&self, id: &str) -> Result<Option<EngageCustomer>> {
+        let Some(cid) = self.store.ledger().customer_key(id)? else {
+            return Ok(None);
+        };
+        Ok(self.customers_where(false, Some(cid))?.pop())
+    }
+
+    /// Calls `each` for every invoice and debit note open at `as_of` (of one customer with
+    /// `cid`); `custom` is read only when `with_custom`.
+    pub fn for_each_open_debit(
+        &self,
+        as_of: Date,
+        with_custom: bool,
+        cid: Option<i64>,
+        mut each: impl FnMut(EngageDocument),
+    ) -> Result<()> {
+        let day = day_number(as_of);
+        for sql in [OPEN_DEBITS_NOW, OPEN_DEBITS_CLOSED_SINCE] {
+            let sql = match cid {
+                Some(_) => format!("{sql} AND d.cid = ?3"),
+                None => format!("{sql} AND ?3 IS NULL"),
+            };
+            let mut stmt = self.conn().prepare_cached(&sql)?;
+            let mut rows = stmt.query(params![day, with_custom, cid])?;
+            while let Some(r) = rows.next()? {
+                let open: i64 = r.get(9)?;
+                if open <= 0 {
+                    continue;
+                }
+                each(EngageDocument {
+                    did: r.get(0)?,
+                    cid: r.get(1)?,
+                    id: r.get(2)?,
+                    kind: r.get(3)?,
+                    number: r.get(4)?,
+                    doc_date: from_day_number(r.get(5)?),
+                    due_date: date_of(r.get(6)?),
+                    posting_date: date_of(r.get(7)?),
+                    amount: money::from_units(r.get(8)?),
+                    balance: money::from_units(open),
+                    currency: r.get(10)?,
+                    rate: rate_of(&r.get::<_, String>(11)?),
+                    location: r.get(12)?,
+                    business_unit: r.get(13)?,
+                    custom: r.get(14)?,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Customers with a document whose billing-system balance differs from ours.
+    pub fn customers_with_mismatch(&self) -> Result<HashSet<i64>> {
+        crate::store::rows(
+            self.conn(),
+            "SELECT DISTINCT cid FROM documents
+              WHERE billing_balance IS NOT NULL AND billing_balance <> balance",
+            [],
+            |r| r.get(0),
+        )
+    }
+
+    /// The latest payment attempt of every customer that has one by `as_of`.
+    ///
+    /// One sequential scan of the payments (no sort): per customer the latest attempt and
+    /// the latest success are kept, with the keys of the unsuccessful attempts, counted
+    /// against the latest success at the end.
+    pub fn last_payment_attempts(
+        &self,
+        as_of: Date,
+        base_currency: &str,
+    ) -> Result<HashMap<i64, LastAttempt>> {
+        #[derive(Default)]
+        struct Seen {
+            latest: Option<((i32, i64), LastAttempt)>,
+            last_success: Option<(i32, i64)>,
+            failures: Vec<(i32, i64)>,
+            attempts: i64,
+            successes: i64,
+        }
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT cid, date, pid, status, amount, rate, method, failure_reason, gateway,
+                    dunning_status, next_retry_date
+               FROM payments WHERE date <= ?1",
+        )?;
+        let mut rows = stmt.query([day_number(as_of)])?;
+        let mut seen: HashMap<i64, Seen> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let cid: i64 = r.get(0)?;
+            let key: (i32, i64) = (r.get(1)?, r.get(2)?);
+            let status: String = r.get(3)?;
+            let s = seen.entry(cid).or_default();
+            if status != "voided" {
+                s.attempts += 1;
+                s.successes += i64::from(status == "success");
+            }
+            if status == "success" {
+                s.last_success = s.last_success.max(Some(key));
+            } else {
+                s.failures.push(key);
+            }
+            if s.latest.as_ref().is_some_and(|(k, _)| *k > key) {
+                continue;
+            }
+            let amount = money::round_to_currency(
+                money::from_units(r.get(4)?) * rate_of(&r.get::<_, String>(5)?),
+                base_currency,
+            );
+            s.latest = Some((
+                key,
+                LastAttempt {
+                    date: from_day_number(key.0),
+                    status,
+                    amount,
+                    method: r.get(6)?,
+                    failure_reason: r.get(7)?,
+                    gateway: r.get(8)?,
+                    attempts_since_success: 0,
+                    dunning_status: r.get(9)?,
+                    next_retry_date: date_of(r.get(10)?),
+                    attempts: 0,
+                    successes: 0,
+                },
+            ));
+        }
+        Ok(seen
+            .into_iter()
+            .filter_map(|(cid, s)| {
+                let (_, mut last) = s.latest?;
+                last.attempts_since_success = s
+                    .failures
+                    .iter()
+                    .filter(|k| s.last_success.is_none_or(|ok| **k > ok))
+                    .count() as i64;
+                last.attempts = s.attempts;
+                last.successes = s.successes;
+                Some((cid, last))
+            })
+            .collect())
+    }
+
+    /// Sales (invoices and debit notes) per customer and calendar month (the month's first
+    /// day) with document dates in `[from, to]`, in the base currency.
+    pub fn monthly_sales_by_customer(
+        &self,
+        from: Date,
+        to: Date,
+        base_currency: &str,
+    ) -> Result<HashMap<i64, HashMap<Date, Decimal>>> {
+        use chrono::Datelike;
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT cid, doc_date, amount, rate FROM documents
+              WHERE doc_date BETWEEN ?1 AND ?2 AND kind <> 'credit_note'",
+        )?;
+        let mut rows = stmt.query(params![day_number(from), day_number(to)])?;
+        let mut out: HashMap<i64, HashMap<Date, Decimal>> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let date = from_day_number(r.get(1)?);
+            let month = date.with_day(1).unwrap_or(date);
+            let amount = money::round_to_currency(
+                money::from_units(r.get(2)?) * rate_of(&r.get::<_, String>(3)?),
+                base_currency,
+            );
+            *out.entry(r.get(0)?).or_default().entry(month).or_default() += amount;
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,318 @@
+//! The outbox: reminders claimed, sent, released or of unknown fate, the documents they
+//! claim, and the holds that keep a customer out of the cycles. The writes follow the
+//! at-most-once protocol described in `crate::engage`.
+
+use super::{Engagement, date_of, is_constraint};
+use crate::Result;
+use crate::domain::Date;
+use crate::domain::action_checks::Stamp;
+use crate::domain::date::{day_number, from_day_number};
+use crate::domain::engage::{HoldRow, OutboxRow};
+use crate::domain::users::{Work, may};
+use crate::store::Store;
+use rusqlite::{OptionalExtension, params};
+use std::collections::HashMap;
+
+/// What a run claims in the outbox: a reminder row (its documents are given beside it).
+#[derive(Debug, Clone, Default)]
+pub struct NewReminder {
+    pub cid: i64,
+    pub at: String,
+    pub collector: String,
+    pub cycle: String,
+    pub reminder: String,
+    pub to_addr: String,
+    pub subject: String,
+    pub body: String,
+    pub html: Option<String>,
+    /// The Message-ID of an email; a text message gets a unique one too (`<sms.…@…>`), which
+    /// no reply can match.
+    pub message_id: String,
+    /// `email` or `sms`.
+    pub channel: &'static str,
+}
+
+impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
+    /// The latest day a reminder (email or text message, of a cycle or by hand) was sent to
+    /// each customer, by `as_of`.
+    pub fn last_reminder_dates(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
+        self.date_map(
+            "SELECT cid, max(sent_date) FROM reminders INDEXED BY reminders_sent
+              WHERE status = 'sent' AND sent_date <= ?1 GROUP BY cid",
+            as_of,
+        )
+    }
+
+    /// Customers held back from engagement at `as_of`: those whose latest hold runs until
+    /// `as_of` or later.
+    pub fn held_customers(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
+        crate::store::rows(
+            self.conn(),
+            "SELECT h.cid, h.until_date FROM engagement_holds h
+              WHERE h.id = (SELECT max(x.id) FROM engagement_holds x WHERE x.cid = h.cid)
+                AND h.until_date >= ?1",
+            [day_number(as_of)],
+            |r| Ok((r.get(0)?, from_day_number(r.get(1)?))),
+        )
+    }
+
+    /// The holds in force at `as_of` (each customer's latest, running until `as_of` or later),
+    /// by customer id.
+    pub fn holds_at(&self, as_of: Date) -> Result<Vec<HoldRow>> {
+        crate::store::rows(
+            self.conn(),
+            "SELECT h.cid, c.id, c.name, h.until_date, h.collector, h.text, h.at
+               FROM engagement_holds h JOIN customers c ON c.cid = h.cid
+              WHERE h.id = (SELECT max(x.id) FROM engagement_holds x WHERE x.cid = h.cid)
+                AND h.until_date >= ?1
+              ORDER BY c.id",
+            [day_number(as_of)],
+            |r| {
+                Ok(HoldRow {
+                    cid: r.get(0)?,
+                    customer_id: r.get(1)?,
+                    name: r.get(2)?,
+                    until: from_day_number(r.get(3)?),
+                    collector: r.get(4)?,
+                    text: r.get(5)?,
+                    at: r.get(6)?,
+                })
+            },
+        )
+    }
+
+    /// The latest sent date of an emailed reminder per customer, by `as_of`.
+    pub fn last_email_dates(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
+        self.date_map(
+            "SELECT cid, max(sent_date) FROM reminders
+              WHERE status = 'sent' AND channel = 'email' AND sent_date <= ?1 GROUP BY cid",
+            as_of,
+        )
+    }
+
+    /// The latest sent date of an emailed reminder per document it named, by `as_of`.
+    pub fn last_email_dates_by_document(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
+        self.date_map(
+            "SELECT rd.did, max(r.sent_date) FROM reminder_documents rd
+               JOIN reminders r ON r.id = rd.reminder_id
+              WHERE r.status = 'sent' AND r.channel = 'email' AND r.sent_date <= ?1
+              GROUP BY rd.did",
+            as_of,
+        )
+    }
+
+    /// The documents claimed by reminders of `cycles`, as (cycle, reminder, did).
+    pub fn claimed_documents(&self, cycles: &[&str]) -> Result<Vec<(String, String, i64)>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT reminder, did FROM reminder_documents WHERE cycle = ?1")?;
+        let mut out = Vec::new();
+        for cycle in cycles {
+            let rows =
+                stmt.query_map([cycle], |r| Ok((cycle.to_string(), r.get(0)?, r.get(1)?)))?;
+            for row in rows {
+                out.push(row?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reminders not sent (pending or failed), newest first, and the latest `limit` sent.
+    pub fn outbox(&self, limit: usize) -> Result<Vec<OutboxRow>> {
+        crate::store::rows(
+            self.conn(),
+            "SELECT * FROM (
+                SELECT r.id, c.id, r.at, r.cycle, r.reminder, r.to_addr, r.subject, r.status,
+                       r.error, r.message_id, r.sent_date
+                  FROM reminders r JOIN customers c ON c.cid = r.cid
+                 WHERE r.status <> 'sent'
+                UNION ALL
+                SELECT * FROM (
+                    SELECT r.id, c.id, r.at, r.cycle, r.reminder, r.to_addr, r.subject, r.status,
+                           r.error, r.message_id, r.sent_date
+                      FROM reminders r JOIN customers c ON c.cid = r.cid
+                     WHERE r.status = 'sent' ORDER BY r.id DESC LIMIT ?1))
+             ORDER BY 1 DESC",
+            [limit as i64],
+            |r| {
+                Ok(OutboxRow {
+                    id: r.get(0)?,
+                    customer_id: r.get(1)?,
+                    at: r.get(2)?,
+                    cycle: r.get(3)?,
+                    reminder: r.get(4)?,
+                    to_addr: r.get(5)?,
+                    subject: r.get(6)?,
+                    status: r.get(7)?,
+                    error: r.get(8)?,
+                    message_id: r.get(9)?,
+                    sent_date: date_of(r.get(10)?),
+                })
+            },
+        )
+    }
+}
+
+impl Engagement<&mut Store> {
+    /// Holds `cid` back from every cycle until `until` (inclusive); a hold until a past date
+    /// releases an earlier one (the latest hold decides). A manager's (the stamp's role is
+    /// checked in the transaction).
+    pub fn hold_customer(
+        &mut self,
+        stamp: &Stamp,
+        cid: i64,
+        until: Date,
+        text: Option<&str>,
+    ) -> Result<()> {
+        let tx = self.store.write_tx()?;
+        crate::store::activity::action_writes::may_on(&tx, &stamp.actor(), Work::Hold, cid)?;
+        tx.execute(
+            "INSERT INTO engagement_holds (cid, at, collector, until_date, text)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![cid, stamp.at, stamp.collector, day_number(until), text],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Claims `documents` for reminder `new.reminder` of `new.cycle` and records the pending
+    /// reminder, in one transaction: the documents already claimed for any of `taken_by`
+    /// (this reminder and the cycle's later ones) are left out first; then the rest are
+    /// inserted, and the primary key (cycle, reminder, did) refuses any document a concurrent
+    /// run claimed meanwhile. `render` builds the message and the row for the documents that
+    /// remain (called inside the transaction, with none claimed by anyone else).
+    ///
+    /// Returns the reminder's id and the documents claimed, or `None` when nothing was left
+    /// to claim (or a conflict made this run lose the race).
+    pub fn claim_reminder<R>(
+        &mut self,
+        cycle: &str,
+        taken_by: &[&str],
+        documents: &[i64],
+        render: impl FnOnce(&[i64]) -> Result<(R, NewReminder)>,
+    ) -> Result<Option<(i64, Vec<i64>, R)>> {
+        let tx = self.store.write_tx()?;
+        let free: Vec<i64> = {
+            let mut taken = tx.prepare_cached(
+                "SELECT 1 FROM reminder_documents WHERE cycle = ?1 AND reminder = ?2 AND did = ?3",
+            )?;
+            let mut free = Vec::with_capacity(documents.len());
+            for &did in documents {
+                let mut claimed = false;
+                for reminder in taken_by {
+                    if taken
+                        .query_row(params![cycle, reminder, did], |_| Ok(()))
+                        .optional()?
+                        .is_some()
+                    {
+                        claimed = true;
+                        break;
+                    }
+                }
+                if !claimed {
+                    free.push(did);
+                }
+            }
+            free
+        };
+        if free.is_empty() {
+            return Ok(None);
+        }
+        let (rendered, new) = render(&free)?;
+        tx.execute(
+            "INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body,
+                                    html, status, message_id, channel)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?11)",
+            params![
+                new.cid,
+                new.at,
+                new.collector,
+                new.cycle,
+                new.reminder,
+                new.to_addr,
+                new.subject,
+                new.body,
+                new.html,
+                new.message_id,
+                new.channel
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut claim = tx.prepare_cached(
+                "INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for &did in &free {
+                match claim.execute(params![new.cycle, new.reminder, did, id]) {
+                    Ok(_) => {}
+                    Err(e) if is_constraint(&e) => return Ok(None),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(Some((id, free, rendered)))
+    }
+
+    /// Marks a claimed reminder sent.
+    pub fn mark_reminder_sent(&mut self, id: i64, sent_at: &str, sent_date: Date) -> Result<()> {
+        let tx = self.store.write_tx()?;
+        tx.execute(
+            "UPDATE reminders SET status = 'sent', error = NULL, sent_at = ?2, sent_date = ?3
+              WHERE id = ?1",
+            params![id, sent_at, day_number(sent_date)],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Marks a claimed reminder failed (known not delivered) and releases its documents, so
+    /// that a later run plans them again.
+    pub fn release_reminder(&mut self, id: i64, error: &str) -> Result<()> {
+        let tx = self.store.write_tx()?;
+        tx.execute(
+            "UPDATE reminders SET status = 'failed', error = ?2 WHERE id = ?1",
+            params![id, error],
+        )?;
+        tx.execute(
+            "DELETE FROM reminder_documents WHERE reminder_id = ?1",
+            [id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records why a pending reminder's delivery is unknown; it stays pending and keeps its
+    /// documents claimed.
+    pub fn note_reminder_unknown(&mut self, id: i64, error: &str) -> Result<()> {
+        let tx = self.store.write_tx()?;
+        tx.execute(
+            "UPDATE reminders SET error = ?2 WHERE id = ?1 AND status = 'pending'",
+            params![id, error],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Releases a pending reminder a person has found was not delivered, noting who and
+    /// when. Returns whether there was such a pending reminder. A manager's (the stamp's role
+    /// is checked in the transaction).
+    pub fn release_pending_reminder(&mut self, stamp: &Stamp, id: i64) -> Result<bool> {
+        let tx = self.store.write_tx()?;
+        may(&stamp.actor(), Work::ReleaseReminder, None).map_err(crate::Error::Input)?;
+        let why = format!("released by {} at {}", stamp.collector, stamp.at);
+        let n = tx.execute(
+            "UPDATE reminders SET status = 'failed', error = ?2 WHERE id = ?1 AND status = 'pending'",
+            params![id, why],
+        )?;
+        if n == 1 {
+            tx.execute(
+                "DELETE FROM reminder_documents WHERE reminder_id = ?1",
+                [id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(n == 1)
+    }
+}

@@ -1,0 +1,166 @@
+//! Customers' replies to reminders: filed once by Message-ID, matched to the reminder they
+//! answer and to the customer by address, read and marked read.
+
+use super::Engagement;
+use crate::Result;
+use crate::domain::Date;
+use crate::domain::date::{day_number, from_day_number};
+use crate::store::Store;
+use rusqlite::{OptionalExtension, params};
+use std::collections::HashMap;
+
+/// A reply to file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReply<'a> {
+    pub cid: i64,
+    pub at: &'a str,
+    pub received_date: Date,
+    pub message_id: &'a str,
+    /// The Message-ID of the reminder it answers, else its In-Reply-To header.
+    pub in_reply_to: Option<&'a str>,
+    pub from_addr: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    /// Whether the sender is among the customer's addresses or email domains.
+    pub verified: bool,
+}
+
+/// A reply as filed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyRow {
+    pub id: i64,
+    pub customer_id: String,
+    pub received_date: Date,
+    pub from_addr: String,
+    pub subject: String,
+    pub body: String,
+    pub read: bool,
+    /// Whether the sender is among the customer's addresses or email domains.
+    pub verified: bool,
+}
+
+impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
+    /// The latest reply date per customer, by `as_of` (verified replies only: one from an
+    /// unknown sender is not the customer's word).
+    pub fn last_reply_dates(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
+        self.date_map(
+            "SELECT cid, max(received_date) FROM replies
+              WHERE verified = 1 AND received_date <= ?1 GROUP BY cid",
+            as_of,
+        )
+    }
+
+    /// The latest reply date per document, for verified replies to a reminder that named it.
+    pub fn last_reply_dates_by_document(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
+        self.date_map(
+            "SELECT rd.did, max(p.received_date) FROM replies p
+               JOIN reminders r ON r.message_id = p.in_reply_to
+               JOIN reminder_documents rd ON rd.reminder_id = r.id
+              WHERE p.verified = 1 AND p.received_date <= ?1 GROUP BY rd.did",
+            as_of,
+        )
+    }
+
+    /// The reminder (id, customer) whose Message-ID is `message_id`.
+    pub fn reminder_by_message_id(&self, message_id: &str) -> Result<Option<(i64, i64)>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT id, cid FROM reminders WHERE message_id = ?1")?
+            .query_row([message_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    /// Every customer address (lowercase) with the customers that have it; a customer's
+    /// `email` may hold several addresses separated by `,` or `;`.
+    pub fn customers_by_address(&self) -> Result<HashMap<String, Vec<i64>>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT cid, email FROM customers WHERE email IS NOT NULL")?;
+        let mut rows = stmt.query([])?;
+        let mut out: HashMap<String, Vec<i64>> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let cid: i64 = r.get(0)?;
+            let email: String = r.get(1)?;
+            for part in email.split([',', ';']) {
+                let part = part.trim().to_lowercase();
+                if !part.is_empty() {
+                    out.entry(part).or_default().push(cid);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Customers with unread replies and how many, for the queue's Replies tab.
+    pub fn unread_replies(&self) -> Result<Vec<(String, i64)>> {
+        crate::store::rows(
+            self.conn(),
+            "SELECT c.id, count(*) FROM replies r INDEXED BY replies_unread
+               JOIN customers c ON c.cid = r.cid
+              WHERE r.read_at IS NULL GROUP BY r.cid ORDER BY c.id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    }
+
+    /// A customer's replies, newest first.
+    pub fn replies_of(&self, cid: i64) -> Result<Vec<ReplyRow>> {
+        crate::store::rows(
+            self.conn(),
+            "SELECT r.id, c.id, r.received_date, r.from_addr, r.subject, r.body, r.read_at,
+                    r.verified
+               FROM replies r JOIN customers c ON c.cid = r.cid
+              WHERE r.cid = ?1 ORDER BY r.received_date DESC, r.id DESC",
+            [cid],
+            |r| {
+                Ok(ReplyRow {
+                    id: r.get(0)?,
+                    customer_id: r.get(1)?,
+                    received_date: from_day_number(r.get(2)?),
+                    from_addr: r.get(3)?,
+                    subject: r.get(4)?,
+                    body: r.get(5)?,
+                    read: r.get::<_, Option<String>>(6)?.is_some(),
+                    verified: r.get(7)?,
+                })
+            },
+        )
+    }
+}
+
+impl Engagement<&mut Store> {
+    /// Files a reply; `false` when one with the same Message-ID is already filed.
+    pub fn insert_reply(&mut self, reply: &NewReply<'_>) -> Result<bool> {
+        let tx = self.store.write_tx()?;
+        let n = tx.execute(
+            "INSERT INTO replies (cid, at, received_date, message_id, in_reply_to, from_addr,
+                                  subject, body, verified)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT(message_id) DO NOTHING",
+            params![
+                reply.cid,
+                reply.at,
+                day_number(reply.received_date),
+                reply.message_id,
+                reply.in_reply_to,
+                reply.from_addr,
+                reply.subject,
+                reply.body,
+                reply.verified
+            ],
+        )?;
+        tx.commit()?;
+        Ok(n == 1)
+    }
+
+    /// Marks a customer's replies read (opening them in the workstation).
+    pub fn mark_replies_read(&mut self, cid: i64, at: &str) -> Result<usize> {
+        let tx = self.store.write_tx()?;
+        let n = tx.execute(
+            "UPDATE replies SET read_at = ?2 WHERE cid = ?1 AND read_at IS NULL",
+            params![cid, at],
+        )?;
+        tx.commit()?;
+        Ok(n)
+    }
+}
