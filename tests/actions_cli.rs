@@ -27,57 +27,57 @@ fn case(line: &str) -> (Vec<&str>, &str) {
 /// Bad input, a case a line: the arguments (split at spaces) `=>` the whole message on stderr
 /// (after `owed: `).
 const BAD_INPUT: &[&str] = &[
-    "note K9 hello => customer `K9` does not exist",
-    "note K1 => the note is empty",
-    "promise K9 --amount 10 --date +7d => customer `K9` does not exist",
-    "promise K1 --amount -5 --date +7d => the amount must be more than zero, got `-5`",
-    "promise K1 --amount 0 --date +7d => the amount must be more than zero, got `0`",
-    "promise K1 --amount ten --date +7d => the amount `ten` is not a number",
-    "promise K1 --amount 10 --date 2026-02-30 => the promise date `2026-02-30` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)",
-    "promise K1 --amount 10 --date 2026-03-31 => the promise date 2026-03-31 is before today (2026-04-01)",
-    "promise K1 --amount 10 --date +7d --document X9 => document `X9` does not exist",
-    "promise K1 --amount 10 --date +7d --document I1,I3 => document `I3` belongs to customer `K2`, not `K1`",
-    "dispute K1 --reason weather => `weather` is not a dispute reason (one of pricing, quantity, quality, missing_po, duplicate, service, other)",
-    "dispute K1 --reason pricing --amount -1 => the amount must be more than zero, got `-1`",
-    "dispute K1 --reason pricing --document I3 => document `I3` belongs to customer `K2`, not `K1`",
-    "dispute K1 --reason pricing --document N1 => document `N1` is a credit note; name invoices or debit notes",
-    "dispute K9 --reason pricing => customer `K9` does not exist",
+    "note V9 hello => customer `V9` does not exist",
+    "note V1 => the note is empty",
+    "promise V9 --amount 10 --date +7d => customer `V9` does not exist",
+    "promise V1 --amount -5 --date +7d => the amount must be more than zero, got `-5`",
+    "promise V1 --amount 0 --date +7d => the amount must be more than zero, got `0`",
+    "promise V1 --amount ten --date +7d => the amount `ten` is not a number",
+    "promise V1 --amount 10 --date 2026-02-30 => the promise date `2026-02-30` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)",
+    "promise V1 --amount 10 --date 2026-03-31 => the promise date 2026-03-31 is before today (2026-04-01)",
+    "promise V1 --amount 10 --date +7d --document X9 => document `X9` does not exist",
+    "promise V1 --amount 10 --date +7d --document I1,I3 => document `I3` belongs to customer `V2`, not `V1`",
+    "dispute V1 --reason weather => `weather` is not a dispute reason (one of pricing, quantity, quality, missing_po, duplicate, service, other)",
+    "dispute V1 --reason pricing --amount -1 => the amount must be more than zero, got `-1`",
+    "dispute V1 --reason pricing --document I3 => document `I3` belongs to customer `V2`, not `V1`",
+    "dispute V1 --reason pricing --document N1 => document `N1` is a credit note; name invoices or debit notes",
+    "dispute V9 --reason pricing => customer `V9` does not exist",
     "resolve 99 => issue 99 does not exist",
     "resolve one => `one` is not a valid issue number",
     "resolve 1 => issue 1 is already resolved",
     "reopen 2 => issue 2 is already open",
-    "followup K1 --date someday call => the follow-up date `someday` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)",
-    "followup K1 --date +1d => the follow-up text is empty",
-    "followup K9 --date +1d call => customer `K9` does not exist",
+    "followup V1 --date someday call => the follow-up date `someday` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)",
+    "followup V1 --date +1d => the follow-up text is empty",
+    "followup V9 --date +1d call => customer `V9` does not exist",
     "done 42 => follow-up 42 does not exist",
     "void-promise 42 => promise 42 does not exist",
-    "assign K9 bob => customer `K9` does not exist",
-    "assign K1 alice => alice is already the finance owner of customer `K1`",
-    "activity K9 => customer `K9` does not exist",
+    "assign V9 bob => customer `V9` does not exist",
+    "assign V1 alice => alice is already the finance owner of customer `V1`",
+    "activity V9 => customer `V9` does not exist",
 ];
 
 /// Each action and the one line it prints, a case a line: the arguments (split at spaces) `=>`
 /// the line. The cases run in order on one database.
 const ONE_LINE: &[&str] = &[
-    "note K1 Called Anna, pays Friday => Note 1 recorded for K1 (Kite Supplies).",
-    "promise K1 --amount 1250.5 --date fri --document I1 --document I2 => Promise 1 recorded: K1 (Kite Supplies) to pay 1,250.50 USD by 2026-04-03 for I1, I2.",
+    "note V1 Called Anna, pays Friday => Note 1 recorded for V1 (Vale Supplies).",
+    "promise V1 --amount 1250.5 --date fri --document I1 --document I2 => Promise 1 recorded: V1 (Vale Supplies) to pay 1,250.50 USD by 2026-04-03 for I1, I2.",
     "void-promise 1 typo => Promise 1 voided.",
-    "dispute K2 --reason Pricing --document I3 --document I4 wrong price => Issue 1 opened for K2 (Lumen GmbH): pricing, 1,000.00 EUR on I3, I4.",
-    "dispute K1 --reason quantity --amount 75 => Issue 2 opened for K1 (Kite Supplies): quantity, 75.00 USD.",
+    "dispute V2 --reason Pricing --document I3 --document I4 wrong price => Issue 1 opened for V2 (Weald GmbH): pricing, 1,000.00 EUR on I3, I4.",
+    "dispute V1 --reason quantity --amount 75 => Issue 2 opened for V1 (Vale Supplies): quantity, 75.00 USD.",
     "resolve 1 credit note => Issue 1 resolved.",
     "reopen 1 => Issue 1 reopened.",
-    "followup K3 --date +2w call again => Follow-up 1 scheduled for K3 (Moss & Sons) on 2026-04-15.",
+    "followup V3 --date +2w call again => Follow-up 1 scheduled for V3 (Yarn & Sons) on 2026-04-15.",
     "done 1 => Follow-up 1 done.",
-    "assign K3 dan --sales => Owner change 1: Sales owner of K3 (Moss & Sons) is now dan (was unassigned).",
+    "assign V3 dan --sales => Owner change 1: Sales owner of V3 (Yarn & Sons) is now dan (was unassigned).",
 ];
 
-/// A fixture with issue 1 (K2, resolved) and issue 2 (K3, open).
+/// A fixture with issue 1 (V2, resolved) and issue 2 (V3, open).
 fn with_issues() -> Fixture {
     let fx = Fixture::new();
     for args in [
-        &["dispute", "K2", "--reason", "pricing", "--document", "I3"][..],
+        &["dispute", "V2", "--reason", "pricing", "--document", "I3"][..],
         &["resolve", "1", "credit", "note", "agreed"],
-        &["dispute", "K3", "--reason", "quality"],
+        &["dispute", "V3", "--reason", "quality"],
     ] {
         let out = run(&fx, args);
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
@@ -90,8 +90,8 @@ fn bad_input_exits_2_with_one_sentence_and_writes_nothing() {
     let fx = with_issues();
     // Arguments that are blank (not expressible in the table's words).
     let blank: [(Vec<&str>, &str); 2] = [
-        (vec!["note", "K1", "  "], "the note is empty"),
-        (vec!["assign", "K1", " "], "the new owner's name is empty"),
+        (vec!["note", "V1", "  "], "the note is empty"),
+        (vec!["assign", "V1", " "], "the new owner's name is empty"),
     ];
     let before = fx.fingerprint();
     for (args, message) in BAD_INPUT.iter().map(|line| case(line)).chain(blank) {
@@ -109,8 +109,8 @@ fn a_long_value_is_quoted_cut_to_80_characters() {
     let long = "K".repeat(100_000);
     for args in [
         &["note", long.as_str(), "hello"][..],
-        &["promise", "K1", "--amount", long.as_str(), "--date", "+7d"],
-        &["followup", "K1", "--date", long.as_str(), "call"],
+        &["promise", "V1", "--amount", long.as_str(), "--date", "+7d"],
+        &["followup", "V1", "--date", long.as_str(), "call"],
     ] {
         let out = run(&fx, args);
         let msg = stderr(&out);
@@ -127,7 +127,7 @@ fn a_long_value_is_quoted_cut_to_80_characters() {
 fn an_empty_collector_name_is_refused() {
     let fx = Fixture::new();
     let before = fx.fingerprint();
-    let out = fx.owed(&["--as", " ", "note", "K1", "hello"]);
+    let out = fx.owed(&["--as", " ", "note", "V1", "hello"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out),
@@ -150,7 +150,7 @@ fn each_action_prints_one_line_naming_the_record() {
 fn a_note_can_come_from_stdin_or_the_editor() {
     let fx = Fixture::new();
     let out = fx.owed_stdin(
-        &["--as", "alice", "note", "K1", "-"],
+        &["--as", "alice", "note", "V1", "-"],
         Some("Long call.\nShe will pay in two parts.\n"),
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -162,17 +162,17 @@ fn a_note_can_come_from_stdin_or_the_editor() {
         .arg(fx.db())
         .args(["--config"])
         .arg(fx.dir.path().join("config.toml"))
-        .args(["--as", "alice", "note", "K1", "--edit"])
+        .args(["--as", "alice", "note", "V1", "--edit"])
         .env("VISUAL", format!("cp {}", prepared.display()))
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
 
     let store = fx.store();
-    let k1 = store.ledger().customer_key("K1").unwrap().unwrap();
+    let v1 = store.ledger().customer_key("V1").unwrap().unwrap();
     let texts: Vec<String> = store
         .activity()
-        .notes(k1)
+        .notes(v1)
         .unwrap()
         .into_iter()
         .map(|n| n.text)
@@ -193,7 +193,7 @@ fn a_failing_editor_records_nothing() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
         .arg("--db")
         .arg(fx.db())
-        .args(["--as", "alice", "note", "K1", "--edit"])
+        .args(["--as", "alice", "note", "V1", "--edit"])
         .env("VISUAL", "false")
         .output()
         .unwrap();
@@ -201,7 +201,7 @@ fn a_failing_editor_records_nothing() {
     assert_eq!(fx.fingerprint(), before);
 }
 
-/// Every kind of record for K1 with fixed timestamps, then `owed activity K1 --json`.
+/// Every kind of record for V1 with fixed timestamps, then `owed activity V1 --json`.
 #[test]
 fn activity_json_lists_every_kind_newest_first() {
     let fx = Fixture::new();
@@ -213,7 +213,7 @@ fn activity_json_lists_every_kind_newest_first() {
         at: format!("2026-04-{t}Z"),
         today: owed::domain::date::parse_iso(&format!("2026-04-{today}")).unwrap(),
     };
-    actions::note(&mut store, &at("01T09:00:00", "01"), "K1", "Called Anna.").unwrap();
+    actions::note(&mut store, &at("01T09:00:00", "01"), "V1", "Called Anna.").unwrap();
     let (i1, i2) = (["I1".to_string()], ["I2".to_string()]);
     for (time, amount, documents) in [
         ("01T09:05:00", "300", &i1[..]),
@@ -225,7 +225,7 @@ fn activity_json_lists_every_kind_newest_first() {
     }
     actions::void_promise(&mut store, &at("02T10:00:00", "02"), "3", Some("duplicate")).unwrap();
     let dispute = DisputeForm {
-        customer: "K1",
+        customer: "V1",
         reason: "pricing",
         amount: Some("120"),
         documents: &i2,
@@ -242,7 +242,7 @@ fn activity_json_lists_every_kind_newest_first() {
     actions::followup(
         &mut store,
         &at("06T08:00:00", "06"),
-        "K1",
+        "V1",
         "2026-04-09",
         "check",
     )
@@ -251,7 +251,7 @@ fn activity_json_lists_every_kind_newest_first() {
     actions::assign(
         &mut store,
         &at("10T15:00:00", "10"),
-        "K1",
+        "V1",
         OwnerRole::Finance,
         "bob",
     )
@@ -262,20 +262,20 @@ fn activity_json_lists_every_kind_newest_first() {
     conn.execute_batch(
         "INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body,
                                 status, sent_at, sent_date)
-         SELECT cid, '2026-04-04T06:00:00Z', 'engage', 'Standard', 'Friendly', 'ap@kite.example',
+         SELECT cid, '2026-04-04T06:00:00Z', 'engage', 'Standard', 'Friendly', 'ap@vale.example',
                 'Invoice I1 is overdue', 'Dear customer, …', 'sent', '2026-04-04T06:00:01Z', 739710
-           FROM customers WHERE id = 'K1';
+           FROM customers WHERE id = 'V1';
          INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
          SELECT 'Standard', 'Friendly', did, 1 FROM documents WHERE id = 'I1';
          INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body)
-         SELECT cid, '2026-04-04T07:00:00Z', 739710, '<r1@kite>', 'ap@kite.example',
+         SELECT cid, '2026-04-04T07:00:00Z', 739710, '<r1@vale>', 'ap@vale.example',
                 'Re: Invoice I1 is overdue', 'Paying Friday.'
-           FROM customers WHERE id = 'K1';",
+           FROM customers WHERE id = 'V1';",
     )
     .unwrap();
     drop(conn);
 
-    let out = fx.owed(&["--as-of", "2026-04-14", "activity", "K1", "--json"]);
+    let out = fx.owed(&["--as-of", "2026-04-14", "activity", "V1", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let kinds: Vec<&str> = json["activity"]
@@ -299,7 +299,7 @@ fn activity_json_lists_every_kind_newest_first() {
 
 fn promise_form<'a>(amount: &'a str, documents: &'a [String]) -> PromiseForm<'a> {
     PromiseForm {
-        customer: "K1",
+        customer: "V1",
         amount,
         date: "2026-04-10",
         documents,
@@ -311,8 +311,8 @@ fn promise_form<'a>(amount: &'a str, documents: &'a [String]) -> PromiseForm<'a>
 fn report_metrics_counts_open_promises_and_issues_from_their_derived_states() {
     let fx = Fixture::new();
     for args in [
-        &["promise", "K2", "--amount", "400", "--date", "+14d"][..],
-        &["dispute", "K2", "--reason", "pricing", "--document", "I3"],
+        &["promise", "V2", "--amount", "400", "--date", "+14d"][..],
+        &["dispute", "V2", "--reason", "pricing", "--document", "I3"],
     ] {
         let out = run(&fx, args);
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));

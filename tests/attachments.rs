@@ -79,7 +79,7 @@ fn bytes_round_trip_and_the_same_bytes_are_stored_once() {
         &fx,
         &[
             "attach",
-            "K1",
+            "V1",
             dir.join("remittance.bin").to_str().unwrap(),
             dir.join("po.txt").to_str().unwrap(),
             "--document",
@@ -93,13 +93,13 @@ fn bytes_round_trip_and_the_same_bytes_are_stored_once() {
     succeeded(&out);
     let said = stdout(&out);
     assert!(
-        said.starts_with("Attachments 1 remittance.bin (293.0 KB), 2 po.txt (15 B) kept for K1"),
+        said.starts_with("Attachments 1 remittance.bin (293.0 KB), 2 po.txt (15 B) kept for V1"),
         "{said}"
     );
     assert!(said.contains("on I1"), "{said}");
 
     // Listed in the activity with name, sha256 and size, as sha256sum sees the file.
-    let listed = attachments(&fx, "K1");
+    let listed = attachments(&fx, "V1");
     assert_eq!(listed.len(), 2);
     let remittance = listed
         .iter()
@@ -133,11 +133,11 @@ fn bytes_round_trip_and_the_same_bytes_are_stored_once() {
 
     // The same bytes under another name: a second entry, no second copy.
     assert_eq!(count(&fx, "blobs"), 2);
-    let out = attach(&fx, "K1", &dir.join("copy.bin"), &[]);
+    let out = attach(&fx, "V1", &dir.join("copy.bin"), &[]);
     succeeded(&out);
     assert_eq!(count(&fx, "attachments"), 3);
     assert_eq!(count(&fx, "blobs"), 2);
-    let listed = attachments(&fx, "K1");
+    let listed = attachments(&fx, "V1");
     assert_eq!(listed[0]["name"], "copy.bin");
     assert_eq!(listed[0]["sha256"], remittance["sha256"]);
 
@@ -180,7 +180,7 @@ fn oversized_or_unreadable_files_are_refused_and_nothing_is_written() {
         ),
     ];
     for (files, expected) in cases {
-        let mut args = vec!["attach", "K1"];
+        let mut args = vec!["attach", "V1"];
         args.extend(files.iter().map(String::as_str));
         let out = run(&fx, &args);
         let err = stderr(&out);
@@ -192,17 +192,17 @@ fn oversized_or_unreadable_files_are_refused_and_nothing_is_written() {
         assert_eq!(count(&fx, "blobs"), 0);
     }
     // Unknown customer or document: nothing either.
-    let out = attach(&fx, "K9", &small, &[]);
+    let out = attach(&fx, "V9", &small, &[]);
     assert!(
-        stderr(&out).contains("customer `K9` does not exist"),
+        stderr(&out).contains("customer `V9` does not exist"),
         "{}",
         stderr(&out)
     );
-    let out = attach(&fx, "K1", &small, &["--document", "I3"]);
+    let out = attach(&fx, "V1", &small, &["--document", "I3"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(count(&fx, "attachments"), 0);
     // Exactly the limit is fine.
-    let out = attach(&fx, "K1", &dir.join("exact.bin"), &[]);
+    let out = attach(&fx, "V1", &dir.join("exact.bin"), &[]);
     succeeded(&out);
     assert_eq!(count(&fx, "blobs"), 1);
 }
@@ -225,12 +225,12 @@ fn a_collector_attaches_only_on_their_own_customers() {
         documents: &[],
         text: None,
     };
-    // K2's finance owner is bob.
-    let e = owed::actions::attach(&mut store, &stamp, &form("K2")).unwrap_err();
+    // V2's finance owner is bob.
+    let e = owed::actions::attach(&mut store, &stamp, &form("V2")).unwrap_err();
     assert_eq!(e.exit_code(), 2);
     assert!(e.to_string().contains("its finance owner is bob"), "{e}");
     assert_eq!(count(&fx, "blobs"), 0);
-    owed::actions::attach(&mut store, &stamp, &form("K1")).unwrap();
+    owed::actions::attach(&mut store, &stamp, &form("V1")).unwrap();
     assert_eq!(count(&fx, "attachments"), 1);
 }
 
@@ -240,10 +240,10 @@ fn a_hostile_file_name_is_shown_not_obeyed() {
     let name = "inv\u{1b}[2J\u{1b}]0;pwned\u{7}.pdf";
     let path = fx.dir.path().join(name);
     std::fs::write(&path, "%PDF-1.4\n").unwrap();
-    let out = attach(&fx, "K1", &path, &[]);
+    let out = attach(&fx, "V1", &path, &[]);
     succeeded(&out);
     assert!(!out.stdout.contains(&0x1b), "{:?}", stdout(&out));
-    let out = run(&fx, &["activity", "K1"]);
+    let out = run(&fx, &["activity", "V1"]);
     let shown = stdout(&out);
     assert!(
         !out.stdout.contains(&0x1b) && !out.stdout.contains(&0x07),
@@ -251,5 +251,5 @@ fn a_hostile_file_name_is_shown_not_obeyed() {
     );
     assert!(shown.contains("attachment 1: inv"), "{shown}");
     // JSON keeps the name as it is, escaped as JSON escapes it.
-    assert_eq!(attachments(&fx, "K1")[0]["name"], name);
+    assert_eq!(attachments(&fx, "V1")[0]["name"], name);
 }

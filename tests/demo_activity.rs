@@ -179,7 +179,7 @@ fn a_resolution_before_its_dispute_writes_nothing() {
     let mut store = fx.store();
     let before = fx.fingerprint();
     let dispute = PastActivity {
-        customer_id: "K1".into(),
+        customer_id: "V1".into(),
         collector: "alice".into(),
         at: d("2026-03-30"),
         kind: PastActivityKind::Dispute {
@@ -215,27 +215,27 @@ fn an_unknown_customer_or_document_writes_nothing() {
     };
     let err = store
         .activity_mut()
-        .backfill_activity(&[note("K1"), note("K9")])
+        .backfill_activity(&[note("V1"), note("V9")])
         .unwrap_err();
-    assert_eq!(err.to_string(), "past activity names unknown customer `K9`");
+    assert_eq!(err.to_string(), "past activity names unknown customer `V9`");
     let foreign = PastActivity {
         kind: PastActivityKind::Promise {
             amount: "10".parse().unwrap(),
             date: d("2026-04-10"),
             document_ids: vec!["I3".into()],
         },
-        ..note("K1")
+        ..note("V1")
     };
     assert!(
         store
             .activity_mut()
-            .backfill_activity(&[note("K1"), foreign])
+            .backfill_activity(&[note("V1"), foreign])
             .is_err()
     );
     assert_eq!(fx.fingerprint(), before);
     let counts = store
         .activity_mut()
-        .backfill_activity(&[note("K1")])
+        .backfill_activity(&[note("V1")])
         .unwrap();
     assert_eq!(counts.notes, 1);
 }

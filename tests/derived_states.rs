@@ -29,19 +29,19 @@ fn promise(store: &mut Store, customer: &str, amount: &str, date: &str, docs: &[
 }
 
 /// The five promises of the scenarios, recorded on 1 April with the default 3 days' grace:
-/// 1 K1 300 on I1 by 10 Apr (300 applied 8 Apr; 100 applied 25 Mar does not count),
-/// 2 K1 500 on I2 by 10 Apr (200 applied 9 Apr),
-/// 3 K3 400, no documents, by 10 Apr (400 applied 20 Apr, too late),
-/// 4 K2 400 EUR, no documents, by 15 Apr (300 on I3 12 Apr + 100 on I4 14 Apr),
-/// 5 K3 100 on I5 by 30 Apr, voided.
+/// 1 V1 300 on I1 by 10 Apr (300 applied 8 Apr; 100 applied 25 Mar does not count),
+/// 2 V1 500 on I2 by 10 Apr (200 applied 9 Apr),
+/// 3 V3 400, no documents, by 10 Apr (400 applied 20 Apr, too late),
+/// 4 V2 400 EUR, no documents, by 15 Apr (300 on I3 12 Apr + 100 on I4 14 Apr),
+/// 5 V3 100 on I5 by 30 Apr, voided.
 fn scenarios() -> (Fixture, Store) {
     let fx = Fixture::new();
     let mut store = fx.store();
-    assert_eq!(promise(&mut store, "K1", "300", "2026-04-10", &["I1"]), 1);
-    assert_eq!(promise(&mut store, "K1", "500", "2026-04-10", &["I2"]), 2);
-    assert_eq!(promise(&mut store, "K3", "400", "2026-04-10", &[]), 3);
-    assert_eq!(promise(&mut store, "K2", "400", "+14d", &[]), 4);
-    assert_eq!(promise(&mut store, "K3", "100", "2026-04-30", &["I5"]), 5);
+    assert_eq!(promise(&mut store, "V1", "300", "2026-04-10", &["I1"]), 1);
+    assert_eq!(promise(&mut store, "V1", "500", "2026-04-10", &["I2"]), 2);
+    assert_eq!(promise(&mut store, "V3", "400", "2026-04-10", &[]), 3);
+    assert_eq!(promise(&mut store, "V2", "400", "+14d", &[]), 4);
+    assert_eq!(promise(&mut store, "V3", "100", "2026-04-30", &["I5"]), 5);
     actions::void_promise(&mut store, &stamp("2026-04-02"), "5", Some("wrong amount")).unwrap();
     (fx, store)
 }
@@ -51,9 +51,9 @@ fn progress(store: &Store, id: i64, as_of: &str) -> (PromiseState, Decimal, Deci
     let cid = store
         .ledger()
         .customer_key(match id {
-            1 | 2 => "K1",
-            4 => "K2",
-            _ => "K3",
+            1 | 2 => "V1",
+            4 => "V2",
+            _ => "V3",
         })
         .unwrap()
         .unwrap();
@@ -165,18 +165,18 @@ fn open_promise_amount_sums_what_open_promises_still_expect_in_base_currency() {
 fn queue_tabs_follow_each_customers_latest_promise() {
     let (_fx, store) = scenarios();
     let key = |id: &str| store.ledger().customer_key(id).unwrap().unwrap();
-    let mut k1_k3 = vec![key("K1"), key("K3")];
-    k1_k3.sort();
+    let mut v1_v3 = vec![key("V1"), key("V3")];
+    v1_v3.sort();
     let tabs = tabs_on(&store, "2026-04-12");
-    assert_eq!(tabs.promises_due, k1_k3);
+    assert_eq!(tabs.promises_due, v1_v3);
     assert!(tabs.promises_broken.is_empty());
     let tabs = tabs_on(&store, "2026-04-14");
     assert!(tabs.promises_due.is_empty());
-    assert_eq!(tabs.promises_broken, k1_k3);
+    assert_eq!(tabs.promises_broken, v1_v3);
 
     let flags = store
         .activity()
-        .customer_flags(key("K2"), d("2026-04-13"), 3, "USD")
+        .customer_flags(key("V2"), d("2026-04-13"), 3, "USD")
         .unwrap();
     assert_eq!(flags.next_promise_date, Some(d("2026-04-15")));
     assert_eq!(flags.open_promise_amount, dec("100"));
@@ -191,7 +191,7 @@ fn issues_are_open_until_resolved_and_their_documents_are_disputed_meanwhile() {
     let config = Config::default();
     let i3 = vec!["I3".to_string()];
     let form = DisputeForm {
-        customer: "K2",
+        customer: "V2",
         reason: "pricing",
         amount: None,
         documents: &i3,
@@ -201,21 +201,21 @@ fn issues_are_open_until_resolved_and_their_documents_are_disputed_meanwhile() {
     // Default amount: I3's open balance on 1 April, 800 EUR.
     assert!(opened.message.contains("800.00 EUR"), "{}", opened.message);
     let whole = DisputeForm {
-        customer: "K3",
+        customer: "V3",
         reason: "quality",
         ..Default::default()
     };
-    let k3 = actions::dispute(&mut store, &stamp("2026-04-01"), &config, &whole).unwrap();
-    // No documents: K3's overdue on 1 April, I5's 400.
-    assert!(k3.message.contains("400.00 USD"), "{}", k3.message);
+    let v3 = actions::dispute(&mut store, &stamp("2026-04-01"), &config, &whole).unwrap();
+    // No documents: V3's overdue on 1 April, I5's 400.
+    assert!(v3.message.contains("400.00 USD"), "{}", v3.message);
 
-    let k2 = store
+    let v2 = store
         .activity()
-        .customer_card_by_id("K2", "USD")
+        .customer_card_by_id("V2", "USD")
         .unwrap()
         .unwrap()
         .cid;
-    let i3_key = store.activity().document_owners(k2, &i3).unwrap()[0]
+    let i3_key = store.activity().document_owners(v2, &i3).unwrap()[0]
         .as_ref()
         .unwrap()
         .did;
@@ -289,10 +289,10 @@ fn issues_are_open_until_resolved_and_their_documents_are_disputed_meanwhile() {
 fn followups_are_due_until_done() {
     let fx = Fixture::new();
     let mut store = fx.store();
-    let f = actions::followup(&mut store, &stamp("2026-04-01"), "K1", "+3d", "call Anna").unwrap();
-    let k1 = store.ledger().customer_key("K1").unwrap().unwrap();
+    let f = actions::followup(&mut store, &stamp("2026-04-01"), "V1", "+3d", "call Anna").unwrap();
+    let v1 = store.ledger().customer_key("V1").unwrap().unwrap();
     assert!(tabs_on(&store, "2026-04-03").followups_due.is_empty());
-    assert_eq!(tabs_on(&store, "2026-04-04").followups_due, vec![k1]);
+    assert_eq!(tabs_on(&store, "2026-04-04").followups_due, vec![v1]);
     actions::done(&mut store, &stamp("2026-04-04"), &f.id.to_string()).unwrap();
     assert!(tabs_on(&store, "2026-04-04").followups_due.is_empty());
     let err = actions::done(&mut store, &stamp("2026-04-04"), &f.id.to_string()).unwrap_err();
@@ -309,18 +309,18 @@ fn assigning_an_owner_changes_the_customer_and_logs_it() {
     let r = actions::assign(
         &mut store,
         &stamp("2026-04-01"),
-        "K1",
+        "V1",
         owed::domain::action_checks::OwnerRole::Finance,
         "carol",
     )
     .unwrap();
     assert_eq!(
         r.message,
-        "Owner change 1: Finance owner of K1 (Kite Supplies) is now carol (was alice)."
+        "Owner change 1: Finance owner of V1 (Vale Supplies) is now carol (was alice)."
     );
     let card = store
         .activity()
-        .customer_card_by_id("K1", "USD")
+        .customer_card_by_id("V1", "USD")
         .unwrap()
         .unwrap();
     assert_eq!(card.finance_owner.as_deref(), Some("carol"));
@@ -333,7 +333,7 @@ fn assigning_an_owner_changes_the_customer_and_logs_it() {
 fn form_defaults_propose_the_overdue_amount_and_documents() {
     let fx = Fixture::new();
     let store = fx.store();
-    let on = |day: &str| actions::form_defaults(&store, "K1", d(day), "USD").unwrap();
+    let on = |day: &str| actions::form_defaults(&store, "V1", d(day), "USD").unwrap();
     // 1 April: I1 (due 31 March) has 900 left after the 100 of 25 March; I2 is not due yet.
     let first = on("2026-04-01");
     assert_eq!(first.overdue, dec("900"));
@@ -349,15 +349,15 @@ fn form_defaults_propose_the_overdue_amount_and_documents() {
     let later = on("2026-04-10");
     assert_eq!(later.overdue, dec("900"));
     assert_eq!(labels(&later), ["I1", "I2"]);
-    let k2 = actions::form_defaults(&store, "K2", d("2026-04-10"), "USD").unwrap();
-    assert_eq!((k2.currency.as_str(), k2.overdue), ("EUR", dec("800")));
+    let v2 = actions::form_defaults(&store, "V2", d("2026-04-10"), "USD").unwrap();
+    assert_eq!((v2.currency.as_str(), v2.overdue), ("EUR", dec("800")));
 }
 
 #[test]
 fn per_customer_flags_add_up_to_the_portfolio_totals() {
     let (_fx, mut store) = scenarios();
-    fixture::dispute(&mut store, "2026-04-03", "K2", "250", &["I3"]);
-    let keys: Vec<i64> = ["K1", "K2", "K3"]
+    fixture::dispute(&mut store, "2026-04-03", "V2", "250", &["I3"]);
+    let keys: Vec<i64> = ["V1", "V2", "V3"]
         .iter()
         .map(|id| store.ledger().customer_key(id).unwrap().unwrap())
         .collect();
@@ -399,13 +399,13 @@ fn a_void_counts_from_its_own_date() {
     // Promise 5 was recorded on 1 April and voided on 2 April.
     assert_state(&store, 5, "2026-04-01", Open);
     assert_state(&store, 5, "2026-04-03", Voided);
-    let k3 = store.ledger().customer_key("K3").unwrap().unwrap();
-    // On 1 April K3's latest promise is 5 (open, due 30 April): not in a promise tab; once
-    // it is voided, promise 3 (due 10 April) is K3's latest again.
+    let v3 = store.ledger().customer_key("V3").unwrap().unwrap();
+    // On 1 April V3's latest promise is 5 (open, due 30 April): not in a promise tab; once
+    // it is voided, promise 3 (due 10 April) is V3's latest again.
     let tabs = tabs_on(&store, "2026-04-01");
-    assert!(!tabs.promises_due.contains(&k3));
+    assert!(!tabs.promises_due.contains(&v3));
     let tabs = tabs_on(&store, "2026-04-12");
-    assert!(tabs.promises_due.contains(&k3));
+    assert!(tabs.promises_due.contains(&v3));
 }
 
 #[test]
@@ -419,7 +419,7 @@ fn the_queue_tabs_agree_with_each_customers_promises() {
         "2026-05-05",
     ] {
         let tabs = store.activity().queue_tabs(d(as_of), 3).unwrap();
-        for id in ["K1", "K2", "K3"] {
+        for id in ["V1", "V2", "V3"] {
             let cid = store.ledger().customer_key(id).unwrap().unwrap();
             // The latest promise not voided by then, as the customer's promise list has it.
             let latest = store
@@ -451,7 +451,7 @@ fn the_queue_tabs_agree_with_each_customers_promises() {
 fn an_issues_state_follows_its_events_dates_not_the_order_they_were_recorded_in() {
     let fx = Fixture::new();
     let mut store = fx.store();
-    let id = fixture::dispute(&mut store, "2026-04-01", "K3", "400", &["I5"]);
+    let id = fixture::dispute(&mut store, "2026-04-01", "V3", "400", &["I5"]);
     actions::resolve(&mut store, &stamp("2026-04-10"), &id.to_string(), None).unwrap();
     let conn = rusqlite::Connection::open(fx.db()).unwrap();
     let day = |s: &str| owed::domain::date::day_number(d(s));
@@ -461,10 +461,10 @@ fn an_issues_state_follows_its_events_dates_not_the_order_they_were_recorded_in(
         rusqlite::params![id, day("2026-04-05")],
     )
     .unwrap();
-    let k3 = store.ledger().customer_key("K3").unwrap().unwrap();
+    let v3 = store.ledger().customer_key("V3").unwrap().unwrap();
     let i5 = store
         .activity()
-        .document_owners(k3, &["I5".to_string()])
+        .document_owners(v3, &["I5".to_string()])
         .unwrap()[0]
         .as_ref()
         .unwrap()
@@ -500,7 +500,7 @@ fn an_issues_state_follows_its_events_dates_not_the_order_they_were_recorded_in(
     assert!(tabs_on(&store, "2026-04-12").disputes.is_empty());
     let issue = store
         .activity()
-        .customer_issues(k3, d("2026-04-12"), "USD")
+        .customer_issues(v3, d("2026-04-12"), "USD")
         .unwrap()
         .into_iter()
         .find(|i| i.id == id)

@@ -595,7 +595,7 @@ fn a_manual_reminder_goes_to_the_primary_billing_contact_else_the_customer() {
     assert_eq!(acme.to, "a@acme.example");
 }
 
-/// The actions' fixture: K1 and K3 in USD, K2 in EUR at 1.10 USD from April.
+/// The actions' fixture: V1 and V3 in USD, V2 in EUR at 1.10 USD from April.
 fn fixture_world(cycle_files: &[(&str, &str)]) -> World {
     World::with(Portfolio::actions(), cycle_files)
 }
@@ -604,20 +604,20 @@ fn fixture_world(cycle_files: &[(&str, &str)]) -> World {
 fn a_eur_customers_open_issue_amount_is_compared_in_the_base_currency() {
     let issues = customer_cycle("Issues", "open_issue_amount > 105");
     let mut w = fixture_world(&[("issues.toml", &issues)]);
-    // 100 EUR on I3 is 110 USD (over 105); K1's 100 USD is not.
-    fixture::dispute(&mut w.store, "2026-04-15", "K2", "100", &["I3"]);
-    fixture::dispute(&mut w.store, "2026-04-15", "K1", "100", &["I1"]);
+    // 100 EUR on I3 is 110 USD (over 105); V1's 100 USD is not.
+    fixture::dispute(&mut w.store, "2026-04-15", "V2", "100", &["I3"]);
+    fixture::dispute(&mut w.store, "2026-04-15", "V1", "100", &["I1"]);
     let as_of = day(2026, 4, 20);
     let issues = |customer| w.customer_amount(as_of, customer, "open_issue_amount");
-    assert_eq!(issues("K2"), dec("110"));
-    assert_eq!(issues("K1"), dec("100"));
+    assert_eq!(issues("V2"), dec("110"));
+    assert_eq!(issues("V1"), dec("100"));
     // The same figures as the metrics bar and the queue's flags.
     assert_eq!(w.metrics(as_of).headline.open_issue_amount, dec("210"));
-    assert_eq!(w.flags(as_of, "K2").open_issue_base, dec("110"));
-    // K2 is reminded of its undisputed invoice only.
+    assert_eq!(w.flags(as_of, "V2").open_issue_base, dec("110"));
+    // V2 is reminded of its undisputed invoice only.
     assert_eq!(
         w.entries(as_of),
-        vec![entry("Issues", "Now", "K2", &["I4"])]
+        vec![entry("Issues", "Now", "V2", &["I4"])]
     );
     // Before the disputes were opened nobody had an open issue.
     assert_eq!(w.entries(day(2026, 4, 14)), vec![]);
@@ -627,19 +627,19 @@ fn a_eur_customers_open_issue_amount_is_compared_in_the_base_currency() {
 fn a_eur_customers_open_promise_amount_is_what_remains_in_the_base_currency() {
     let promises = customer_cycle("Promises", "open_p2p_amount between 105 and 115");
     let mut w = fixture_world(&[("promises.toml", &promises)]);
-    // K2 promises 500 EUR by 16 April on the 10th, and pays 300 + 100 EUR on the 12th and
+    // V2 promises 500 EUR by 16 April on the 10th, and pays 300 + 100 EUR on the 12th and
     // 14th: 100 EUR remain, 110 USD at the rate of the day it was recorded.
-    fixture::promise(&mut w.store, "2026-04-10", "K2", "500", "2026-04-16", &[]);
+    fixture::promise(&mut w.store, "2026-04-10", "V2", "500", "2026-04-16", &[]);
     // On the 18th its date has passed (no pause), but it is open for three days of grace.
     let as_of = day(2026, 4, 18);
-    assert!(!w.is_paused(as_of, "K2"));
-    let promised = |as_of| w.customer_amount(as_of, "K2", "open_p2p_amount");
+    assert!(!w.is_paused(as_of, "V2"));
+    let promised = |as_of| w.customer_amount(as_of, "V2", "open_p2p_amount");
     assert_eq!(promised(as_of), dec("110"));
     assert_eq!(w.metrics(as_of).headline.open_p2p_amount, dec("110"));
-    assert_eq!(w.flags(as_of, "K2").open_promise_base, dec("110"));
+    assert_eq!(w.flags(as_of, "V2").open_promise_base, dec("110"));
     assert_eq!(
         w.entries(as_of),
-        vec![entry("Promises", "Now", "K2", &["I3", "I4"])]
+        vec![entry("Promises", "Now", "V2", &["I3", "I4"])]
     );
     // After the grace it is partially kept, no longer open.
     let later = day(2026, 4, 20);
@@ -650,24 +650,24 @@ fn a_eur_customers_open_promise_amount_is_what_remains_in_the_base_currency() {
 #[test]
 fn a_kept_promise_in_the_customers_currency_no_longer_pauses() {
     let mut w = fixture_world(&[("dunning.toml", DUNNING)]);
-    // K2 promises 100 EUR for I4 on 13 April, by the 30th; 100 EUR reach I4 on the 14th.
+    // V2 promises 100 EUR for I4 on 13 April, by the 30th; 100 EUR reach I4 on the 14th.
     fixture::promise(
         &mut w.store,
         "2026-04-13",
-        "K2",
+        "V2",
         "100",
         "2026-04-30",
         &["I4"],
     );
-    assert!(w.is_paused(day(2026, 4, 13), "K2"));
-    assert!(!w.customers(day(2026, 4, 13)).contains(&"K2".to_string()));
+    assert!(w.is_paused(day(2026, 4, 13), "V2"));
+    assert!(!w.customers(day(2026, 4, 13)).contains(&"V2".to_string()));
     // Kept: dunning resumes.
     let as_of = day(2026, 4, 20);
-    assert!(!w.is_paused(as_of, "K2"));
-    assert_eq!(w.customer_amount(as_of, "K2", "open_p2p_amount"), dec("0"));
+    assert!(!w.is_paused(as_of, "V2"));
+    assert_eq!(w.customer_amount(as_of, "V2", "open_p2p_amount"), dec("0"));
     assert!(
         w.entries(as_of)
-            .contains(&entry("Dunning", "Friendly", "K2", &["I3", "I4"])),
+            .contains(&entry("Dunning", "Friendly", "V2", &["I3", "I4"])),
         "{:?}",
         w.entries(as_of)
     );

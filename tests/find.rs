@@ -63,12 +63,12 @@ fn numbered() -> Fixture {
     let csv = fx.dir.path().join("csv");
     let docs = fixture::DOCUMENTS
         .replace("id,customer_id,type,", "id,customer_id,type,number,")
-        .replace("I1,K1,invoice,", "I1,K1,invoice,INV-4412,")
-        .replace("I2,K1,invoice,", "I2,K1,invoice,INV-4413,")
-        .replace("I3,K2,invoice,", "I3,K2,invoice,RE-2026-0007,")
-        .replace("I4,K2,invoice,", "I4,K2,invoice,,")
-        .replace("I5,K3,invoice,", "I5,K3,invoice,A2026-0016412,")
-        .replace("N1,K1,credit_note,", "N1,K1,credit_note,CN-1,");
+        .replace("I1,V1,invoice,", "I1,V1,invoice,INV-4412,")
+        .replace("I2,V1,invoice,", "I2,V1,invoice,INV-4413,")
+        .replace("I3,V2,invoice,", "I3,V2,invoice,RE-2026-0007,")
+        .replace("I4,V2,invoice,", "I4,V2,invoice,,")
+        .replace("I5,V3,invoice,", "I5,V3,invoice,A2026-0016412,")
+        .replace("N1,V1,credit_note,", "N1,V1,credit_note,CN-1,");
     std::fs::write(csv.join("documents.csv"), docs).unwrap();
     succeeded(&fx.owed(&["import", csv.to_str().unwrap()]));
     fx
@@ -80,31 +80,31 @@ fn an_invoice_number_or_id_finds_its_customer() {
     let found = find_json(&fx, &["a2026-0016412"]);
     assert_eq!(
         found["documents"],
-        serde_json::json!([{"id": "I5", "number": "A2026-0016412", "customer_id": "K3"}])
+        serde_json::json!([{"id": "I5", "number": "A2026-0016412", "customer_id": "V3"}])
     );
     assert_eq!(found["customers"], serde_json::json!([]));
     assert_eq!(found["activity"], serde_json::json!([]));
     // By id, any case; a start of a number finds the rest after the whole ones.
-    assert_eq!(find_json(&fx, &["i3"])["documents"][0]["customer_id"], "K2");
+    assert_eq!(find_json(&fx, &["i3"])["documents"][0]["customer_id"], "V2");
     let docs = find_json(&fx, &["INV-441"])["documents"].clone();
     let ids = texts_of(&docs, "id");
     assert_eq!(ids, ["I1", "I2"]);
     // For people: the number, the id, the customer.
     let text = succeeded(&run(&fx, &["find", "A2026-0016412"]));
     assert!(
-        text.contains("A2026-0016412  I5  invoice  K3 (Moss & Sons)"),
+        text.contains("A2026-0016412  I5  invoice  V3 (Yarn & Sons)"),
         "{text}"
     );
     // Names: contains, without regard to case.
-    assert_eq!(find_json(&fx, &["moss"])["customers"][0]["id"], "K3");
+    assert_eq!(find_json(&fx, &["yarn"])["customers"][0]["id"], "V3");
     let none = succeeded(&run(&fx, &["find", "nothing-like-it"]));
     assert_eq!(none, "Nothing found for `nothing-like-it`.\n");
 
     // The queue's filter: a bare word that is a whole number or id keeps its customer.
     let store = fx.store();
-    assert_eq!(filtered(&store, "A2026-0016412"), ["K3"]);
-    assert_eq!(filtered(&store, "re-2026-0007"), ["K2"]);
-    assert_eq!(filtered(&store, "i1"), ["K1"]);
+    assert_eq!(filtered(&store, "A2026-0016412"), ["V3"]);
+    assert_eq!(filtered(&store, "re-2026-0007"), ["V2"]);
+    assert_eq!(filtered(&store, "i1"), ["V1"]);
     assert!(filtered(&store, "INV-44").is_empty(), "whole numbers only");
     assert_eq!(
         store
@@ -120,14 +120,14 @@ fn a_notes_word_finds_its_customer_and_the_filter_keeps_it() {
     let fx = Fixture::new();
     succeeded(&run(
         &fx,
-        &["note", "K2", "AP says the invoice is waiting for approval"],
+        &["note", "V2", "AP says the invoice is waiting for approval"],
     ));
-    succeeded(&run(&fx, &["note", "K1", "Left voicemail"]));
+    succeeded(&run(&fx, &["note", "V1", "Left voicemail"]));
     succeeded(&run(
         &fx,
         &[
             "followup",
-            "K3",
+            "V3",
             "--date",
             "+3d",
             "Ask about the approval workflow",
@@ -145,12 +145,12 @@ fn a_notes_word_finds_its_customer_and_the_filter_keeps_it() {
             )
         })
         .collect();
-    assert!(kinds.contains(&("note", "K2")) && kinds.contains(&("followup", "K3")));
+    assert!(kinds.contains(&("note", "V2")) && kinds.contains(&("followup", "V3")));
     let note = activity.iter().find(|a| a["kind"] == "note").unwrap();
     assert_eq!(note["text"], "AP says the invoice is waiting for approval");
     // The id is the note's, as `owed activity` shows it.
     let timeline: Value =
-        serde_json::from_str(&succeeded(&run(&fx, &["activity", "K2", "--json"]))).unwrap();
+        serde_json::from_str(&succeeded(&run(&fx, &["activity", "V2", "--json"]))).unwrap();
     assert_eq!(timeline["activity"][0]["id"], note["id"]);
     // Every word must be there.
     assert!(
@@ -161,11 +161,11 @@ fn a_notes_word_finds_its_customer_and_the_filter_keeps_it() {
     );
 
     let store = fx.store();
-    assert_eq!(filtered(&store, "note:approval"), ["K2"]);
-    assert_eq!(filtered(&store, "text:approval"), ["K1", "K2", "K3"][1..]);
-    assert_eq!(filtered(&store, "note:\"waiting approval\""), ["K2"]);
+    assert_eq!(filtered(&store, "note:approval"), ["V2"]);
+    assert_eq!(filtered(&store, "text:approval"), ["V1", "V2", "V3"][1..]);
+    assert_eq!(filtered(&store, "note:\"waiting approval\""), ["V2"]);
     assert!(filtered(&store, "note:approval owner:alice").is_empty());
-    assert_eq!(filtered(&store, "note:voicemail"), ["K1"]);
+    assert_eq!(filtered(&store, "note:voicemail"), ["V1"]);
 }
 
 /// The kinds and customers of what `owed find --json TEXT` finds in the activity.
@@ -185,33 +185,33 @@ fn a_calls_note_is_found_by_note_and_text() {
         &fx,
         &[
             "call",
-            "K3",
+            "V3",
             "--outcome",
             "reached",
             "Controller says the remittance is with treasury",
         ],
     ));
     // A note on another customer that does not say it.
-    succeeded(&run(&fx, &["note", "K1", "Sent the statement again"]));
+    succeeded(&run(&fx, &["note", "V1", "Sent the statement again"]));
     let store = fx.store();
-    assert_eq!(filtered(&store, "note:treasury"), ["K3"]);
-    assert_eq!(filtered(&store, "text:treasury"), ["K3"]);
-    assert_eq!(filtered(&store, "note:\"remittance treasury\""), ["K3"]);
+    assert_eq!(filtered(&store, "note:treasury"), ["V3"]);
+    assert_eq!(filtered(&store, "text:treasury"), ["V3"]);
+    assert_eq!(filtered(&store, "note:\"remittance treasury\""), ["V3"]);
     assert!(filtered(&store, "note:treasury owner:bob").is_empty());
-    assert_eq!(found_activity(&fx, "treasury"), ["call K3"]);
+    assert_eq!(found_activity(&fx, "treasury"), ["call V3"]);
     // A call logged after the search was first made is found too: the index is kept by
     // the write itself.
     succeeded(&run(
         &fx,
         &[
             "call",
-            "K2",
+            "V2",
             "--outcome",
             "left_voicemail",
             "Asked treasury to call back",
         ],
     ));
-    assert_eq!(filtered(&store, "note:treasury"), ["K2", "K3"]);
+    assert_eq!(filtered(&store, "note:treasury"), ["V2", "V3"]);
 }
 
 #[test]
@@ -221,22 +221,22 @@ fn an_imported_reply_is_found_by_text_not_by_note() {
     for sub in ["new", "cur", "tmp"] {
         std::fs::create_dir_all(maildir.join(sub)).unwrap();
     }
-    // From K2's address: filed by its sender.
+    // From V2's address: filed by its sender.
     std::fs::write(
         maildir.join("new").join("1.a.host"),
-        "From: ap@lumen.example\r\nSubject: Invoice I3 query\r\n\
-         Message-ID: <r1@lumen.example>\r\nDate: Thu, 02 Apr 2026 09:00:00 +0000\r\n\r\n\
+        "From: ap@weald.example\r\nSubject: Invoice I3 query\r\n\
+         Message-ID: <r1@weald.example>\r\nDate: Thu, 02 Apr 2026 09:00:00 +0000\r\n\r\n\
          The quokka department approves payment next week.\r\n",
     )
     .unwrap();
     let out = succeeded(&run(&fx, &["inbox", "import", maildir.to_str().unwrap()]));
-    assert!(out.contains("filed K2 (by sender)"), "{out}");
+    assert!(out.contains("filed V2 (by sender)"), "{out}");
     let store = fx.store();
     // The body and the subject are searched; a reply is no note.
-    assert_eq!(filtered(&store, "text:quokka"), ["K2"]);
-    assert_eq!(filtered(&store, "text:\"invoice query\""), ["K2"]);
+    assert_eq!(filtered(&store, "text:quokka"), ["V2"]);
+    assert_eq!(filtered(&store, "text:\"invoice query\""), ["V2"]);
     assert!(filtered(&store, "note:quokka").is_empty());
-    assert_eq!(found_activity(&fx, "quokka"), ["reply K2"]);
+    assert_eq!(found_activity(&fx, "quokka"), ["reply V2"]);
 }
 
 #[test]
@@ -246,7 +246,7 @@ fn nothing_typed_is_search_syntax_and_control_characters_stay_visible() {
         &fx,
         &[
             "note",
-            "K1",
+            "V1",
             "see \u{1b}[31m red \u{1b}[0m \"quoted\" NEAR(x) col:*",
         ],
     ));
@@ -277,7 +277,7 @@ fn a_call_with_a_followup_writes_both_or_nothing() {
         &fx,
         &[
             "call",
-            "K1",
+            "V1",
             "--outcome",
             "no_answer",
             "--contact",
@@ -292,11 +292,11 @@ fn a_call_with_a_followup_writes_both_or_nothing() {
     ));
     assert_eq!(
         out,
-        "Call 1 logged for K1 (Kite Supplies) with Maria Lopez: no answer; \
+        "Call 1 logged for V1 (Vale Supplies) with Maria Lopez: no answer; \
          follow-up 1 scheduled on 2026-04-03.\n"
     );
     let timeline: Value =
-        serde_json::from_str(&succeeded(&run(&fx, &["activity", "K1", "--json"]))).unwrap();
+        serde_json::from_str(&succeeded(&run(&fx, &["activity", "V1", "--json"]))).unwrap();
     let entries = timeline["activity"].as_array().unwrap();
     let call = entries.iter().find(|e| e["kind"] == "call").unwrap();
     assert_eq!(call["outcome"], "no_answer");
@@ -315,13 +315,13 @@ fn a_call_with_a_followup_writes_both_or_nothing() {
     let before = fx.fingerprint();
     for (args, says) in [
         (
-            &["call", "K1", "--outcome", "busy"][..],
+            &["call", "V1", "--outcome", "busy"][..],
             "`busy` is not a call outcome",
         ),
         (
             &[
                 "call",
-                "K1",
+                "V1",
                 "--outcome",
                 "reached",
                 "--followup",
@@ -330,13 +330,13 @@ fn a_call_with_a_followup_writes_both_or_nothing() {
             "the follow-up date 2026-03-01 is before today",
         ),
         (
-            &["call", "K9", "--outcome", "reached"],
-            "customer `K9` does not exist",
+            &["call", "V9", "--outcome", "reached"],
+            "customer `V9` does not exist",
         ),
         (
             &[
                 "call",
-                "K1",
+                "V1",
                 "--outcome",
                 "reached",
                 "--contact",
@@ -359,7 +359,7 @@ fn a_call_with_a_followup_writes_both_or_nothing() {
     )
     .unwrap();
     let form = CallForm {
-        customer: "K1",
+        customer: "V1",
         outcome: "voicemail",
         followup: Some("+2d"),
         ..CallForm::default()
@@ -375,7 +375,7 @@ fn a_call_with_a_followup_writes_both_or_nothing() {
 fn calls_are_contact_and_the_queue_filters_and_sorts_by_the_last_call() {
     let fx = Fixture::new();
     let mut store = fx.store();
-    for (customer, today) in [("K1", "2026-03-20"), ("K2", "2026-03-30")] {
+    for (customer, today) in [("V1", "2026-03-20"), ("V2", "2026-03-30")] {
         let form = CallForm {
             customer,
             outcome: "reached",
@@ -385,11 +385,11 @@ fn calls_are_contact_and_the_queue_filters_and_sorts_by_the_last_call() {
     }
     assert_eq!(
         filtered(&store, "call>5"),
-        ["K1", "K3"],
+        ["V1", "V3"],
         "never called passes >"
     );
-    assert_eq!(filtered(&store, "call<=2"), ["K2"]);
-    assert_eq!(filtered(&store, "call=12"), ["K1"]);
+    assert_eq!(filtered(&store, "call<=2"), ["V2"]);
+    assert_eq!(filtered(&store, "call=12"), ["V1"]);
     let bounds = AgingBounds::default();
     let mut q = QueueQuery::new("alice");
     (q.scope, q.tab) = (Scope::Everyone, Tab::All);
@@ -408,15 +408,15 @@ fn calls_are_contact_and_the_queue_filters_and_sorts_by_the_last_call() {
     assert_eq!(
         order,
         [
-            ("K3", None, None),
-            ("K1", Some("2026-03-20".into()), Some("2026-03-20".into())),
-            ("K2", Some("2026-03-30".into()), Some("2026-03-30".into())),
+            ("V3", None, None),
+            ("V1", Some("2026-03-20".into()), Some("2026-03-20".into())),
+            ("V2", Some("2026-03-30".into()), Some("2026-03-30".into())),
         ],
         "never called first, then the longest ago; a call is the last contact"
     );
     // A call recorded after the table was built moves its row at once.
     let form = CallForm {
-        customer: "K3",
+        customer: "V3",
         outcome: "voicemail",
         ..CallForm::default()
     };
@@ -426,17 +426,17 @@ fn calls_are_contact_and_the_queue_filters_and_sorts_by_the_last_call() {
     q.filter = QueueFilter::parse("call<1", &bounds).unwrap();
     let rows = store.queue().page(&q, 0, 10).unwrap().rows;
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].id, "K3");
+    assert_eq!(rows[0].id, "V3");
 }
 
 #[test]
 fn the_index_is_filled_for_a_database_written_before_it() {
     let fx = Fixture::new();
-    succeeded(&run(&fx, &["note", "K2", "pallet count disputed"]));
+    succeeded(&run(&fx, &["note", "V2", "pallet count disputed"]));
     succeeded(&run(
         &fx,
         &[
-            "dispute", "K3", "--reason", "quality", "crates", "arrived", "wet",
+            "dispute", "V3", "--reason", "quality", "crates", "arrived", "wet",
         ],
     ));
     succeeded(&run(
@@ -465,7 +465,7 @@ fn the_index_is_filled_for_a_database_written_before_it() {
     assert_eq!(kinds, [("issue", 1), ("issue", 1)], "{found}");
     assert_eq!(
         find_json(&fx, &["pallet"])["activity"][0]["customer_id"],
-        "K2"
+        "V2"
     );
     assert_eq!(fx.store().activity().activity_text_entries().unwrap(), 3);
 }

@@ -23,16 +23,16 @@ fn two_processes_writing_notes_lose_none() {
             .unwrap()
     };
     // Both on the same customer, at the same time.
-    let alice = spawn("alice", "K1");
-    let bob = spawn("bob", "K1");
+    let alice = spawn("alice", "V1");
+    let bob = spawn("bob", "V1");
     for (name, child) in [("alice", alice), ("bob", bob)] {
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "{name}: {}", stderr(&out));
         assert_eq!(stderr(&out), "", "{name}");
     }
     let store = fx.store();
-    let k1 = store.ledger().customer_key("K1").unwrap().unwrap();
-    let notes = store.activity().notes(k1).unwrap();
+    let v1 = store.ledger().customer_key("V1").unwrap().unwrap();
+    let notes = store.activity().notes(v1).unwrap();
     assert_eq!(notes.len(), 2 * NOTES_EACH as usize);
     for who in ["alice", "bob"] {
         let mut numbers: Vec<u32> = notes

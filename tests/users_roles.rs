@@ -28,7 +28,7 @@ fn refused(out: &std::process::Output) -> String {
     err
 }
 
-/// The fixture (K1 and K3 owned by alice, K2 by bob) with dana (manager), alice and bob
+/// The fixture (V1 and V3 owned by alice, V2 by bob) with dana (manager), alice and bob
 /// (collectors) and carol (auditor), added by root (a local name, not registered).
 fn team() -> Fixture {
     let fx = Fixture::new();
@@ -309,21 +309,21 @@ fn a_collector_writes_only_on_their_own_customers_and_an_auditor_nothing() {
     // Records bob and dana may make, for the refusals below to aim at.
     succeeded(&run(
         "bob",
-        &["promise", "K2", "--amount", "100", "--date", "+7d"],
+        &["promise", "V2", "--amount", "100", "--date", "+7d"],
     ));
-    succeeded(&run("bob", &["dispute", "K2", "--reason", "pricing"]));
+    succeeded(&run("bob", &["dispute", "V2", "--reason", "pricing"]));
     succeeded(&run(
         "bob",
-        &["followup", "K2", "--date", "+3d", "call", "back"],
+        &["followup", "V2", "--date", "+3d", "call", "back"],
     ));
     let before = fx.fingerprint();
 
-    let not_alices = "owed: alice (collector) may not write on K2: its finance owner is bob\n";
+    let not_alices = "owed: alice (collector) may not write on V2: its finance owner is bob\n";
     for args in [
-        &["note", "K2", "hello"][..],
-        &["promise", "K2", "--amount", "10", "--date", "+7d"],
-        &["dispute", "K2", "--reason", "pricing"],
-        &["followup", "K2", "--date", "+1d", "ring"],
+        &["note", "V2", "hello"][..],
+        &["promise", "V2", "--amount", "10", "--date", "+7d"],
+        &["dispute", "V2", "--reason", "pricing"],
+        &["followup", "V2", "--date", "+1d", "ring"],
         &["void-promise", "1"],
         &["resolve", "1"],
         &["done", "1"],
@@ -331,13 +331,13 @@ fn a_collector_writes_only_on_their_own_customers_and_an_auditor_nothing() {
         assert_eq!(refused(&run("alice", args)), not_alices, "{args:?}");
     }
     for args in [
-        &["note", "K1", "hello"][..],
-        &["promise", "K2", "--amount", "10", "--date", "+7d"],
+        &["note", "V1", "hello"][..],
+        &["promise", "V2", "--amount", "10", "--date", "+7d"],
         &["void-promise", "1"],
     ] {
         let err = refused(&run("carol", args));
         assert!(
-            err.starts_with("owed: carol (auditor) may not write on K"),
+            err.starts_with("owed: carol (auditor) may not write on V"),
             "{args:?}: {err}"
         );
         assert!(err.ends_with(": an auditor reads only\n"), "{err}");
@@ -345,12 +345,12 @@ fn a_collector_writes_only_on_their_own_customers_and_an_auditor_nothing() {
     // A collector assigns nothing, not even their own customers; holds and releases are a
     // manager's too.
     assert_eq!(
-        refused(&run("alice", &["assign", "K1", "bob"])),
-        "owed: alice (collector) may not assign owners on K1: only a manager may\n"
+        refused(&run("alice", &["assign", "V1", "bob"])),
+        "owed: alice (collector) may not assign owners on V1: only a manager may\n"
     );
     assert_eq!(
-        refused(&run("alice", &["engage", "hold", "K1", "--until", "+7d"])),
-        "owed: alice (collector) may not hold customers back from engagement on K1: only a manager may\n"
+        refused(&run("alice", &["engage", "hold", "V1", "--until", "+7d"])),
+        "owed: alice (collector) may not hold customers back from engagement on V1: only a manager may\n"
     );
     assert!(
         refused(&run("bob", &["engage", "release", "1"])).contains("may not release reminders")
@@ -366,17 +366,17 @@ fn a_collector_writes_only_on_their_own_customers_and_an_auditor_nothing() {
 
     // Alice works her own customers; a manager assigns; the file's owner (a local name
     // not registered) is a manager.
-    succeeded(&run("alice", &["note", "K1", "Called Anna."]));
-    succeeded(&run("alice", &["followup", "K3", "--date", "+2d", "call"]));
-    let out = succeeded(&run("dana", &["assign", "K2", "alice"]));
+    succeeded(&run("alice", &["note", "V1", "Called Anna."]));
+    succeeded(&run("alice", &["followup", "V3", "--date", "+2d", "call"]));
+    let out = succeeded(&run("dana", &["assign", "V2", "alice"]));
     assert!(out.contains("is now alice (was bob)"), "{out}");
-    succeeded(&run("alice", &["note", "K2", "Mine now."]));
-    assert!(refused(&run("bob", &["note", "K2", "x"])).contains("its finance owner is alice"));
-    succeeded(&run("root", &["note", "K2", "From the file's owner."]));
-    succeeded(&run("dana", &["engage", "hold", "K1", "--until", "+7d"]));
+    succeeded(&run("alice", &["note", "V2", "Mine now."]));
+    assert!(refused(&run("bob", &["note", "V2", "x"])).contains("its finance owner is alice"));
+    succeeded(&run("root", &["note", "V2", "From the file's owner."]));
+    succeeded(&run("dana", &["engage", "hold", "V1", "--until", "+7d"]));
 
     let activity: serde_json::Value =
-        serde_json::from_str(&succeeded(&fx.owed(&["activity", "K2", "--json"]))).unwrap();
+        serde_json::from_str(&succeeded(&fx.owed(&["activity", "V2", "--json"]))).unwrap();
     let mut notes: Vec<(&str, &str)> = activity["activity"]
         .as_array()
         .unwrap()
@@ -424,11 +424,11 @@ fn the_library_refuses_the_same_way() {
     let alice = Actor::new("alice", Role::Collector);
     let stamp = Stamp::for_actor(&alice, now, as_of).unwrap();
     let before = fx.fingerprint();
-    let e = actions::note(&mut store, &stamp, "K2", "hello").unwrap_err();
+    let e = actions::note(&mut store, &stamp, "V2", "hello").unwrap_err();
     assert_eq!(e.exit_code(), 2);
     assert_eq!(
         e.to_string(),
-        "alice (collector) may not write on K2: its finance owner is bob"
+        "alice (collector) may not write on V2: its finance owner is bob"
     );
 
     let dir = fx.dir.path().join("cycles");
@@ -449,7 +449,7 @@ fn the_library_refuses_the_same_way() {
         retry: outbox::RetryPolicy::default(),
         statement: Default::default(),
     };
-    let theirs = manual::entry_for(&store, "K2", &template, as_of).unwrap();
+    let theirs = manual::entry_for(&store, "V2", &template, as_of).unwrap();
     let e = manual::send(
         &mut store,
         &cycles,
@@ -461,7 +461,7 @@ fn the_library_refuses_the_same_way() {
     .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "alice (collector) may not write on K2: its finance owner is bob"
+        "alice (collector) may not write on V2: its finance owner is bob"
     );
     let e = outbox::run(&mut store, &cycles, &[theirs], &mut NoMail, &settings).unwrap_err();
     assert_eq!(
@@ -473,7 +473,7 @@ fn the_library_refuses_the_same_way() {
         role: Role::Auditor,
         ..settings.clone()
     };
-    let own = manual::entry_for(&store, "K1", &template, as_of).unwrap();
+    let own = manual::entry_for(&store, "V1", &template, as_of).unwrap();
     let e = manual::send(&mut store, &cycles, &template, &own, &mut NoMail, &carol).unwrap_err();
     assert!(e.to_string().contains("an auditor reads only"), "{e}");
     assert_eq!(fx.fingerprint(), before);
