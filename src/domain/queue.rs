@@ -795,7 +795,8 @@ pub struct SummaryFigures {
 pub struct ScopeFigures {
     /// Customers in it.
     pub customers: u64,
-    /// Its headline figures (the scope's own; no DSO: that is the portfolio's).
+    /// Its headline figures, the scope's own; the DSO only once computed for it (it reads a
+    /// year of its sales, so the service fills it in when keys pause).
     pub headline: crate::domain::metrics::Headline,
     /// Open balances per bucket, in the order of [`AgingBounds::labels`].
     pub aging: Vec<Decimal>,

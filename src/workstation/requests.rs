@@ -130,9 +130,9 @@ pub struct ScopeSummary {
     /// Everyone's customers without a filter: the portfolio's own figures (the DSO and the
     /// cash forecast are the [`Summary`]'s and the [`super::forecast::ForecastView`]'s).
     pub everyone: bool,
+    /// The figures; their headline's DSO is these customers' own (count-back over their
+    /// sales), `None` with `dso_pending` while computing (and when `everyone`).
     pub figures: ScopeFigures,
-    /// DSO of these customers' sales (count-back); `None` with `dso_pending` while computing.
-    pub dso: Option<Decimal>,
     pub dso_pending: bool,
     /// Expected receipts by week of these customers (`None` until the forecast is computed).
     pub cash: Option<CashForecast>,

@@ -124,6 +124,8 @@ impl PortfolioWorker {
     fn scope_summary(&self, key: &ScopeKey) -> Option<ScopeSummary> {
         let entry = self.scopes.get(key)?;
         let everyone = entry.everyone(key);
+        let mut figures = entry.figures.clone();
+        figures.headline.dso = entry.dso.flatten();
         Some(ScopeSummary {
             as_of: self.as_of?,
             scope: key.0,
@@ -131,8 +133,7 @@ impl PortfolioWorker {
             filter: key.2.clone(),
             mine_fallback: entry.mine_fallback,
             everyone,
-            figures: entry.figures.clone(),
-            dso: entry.dso.flatten(),
+            figures,
             dso_pending: !everyone && entry.dso.is_none(),
             cash: entry.cash.clone(),
         })

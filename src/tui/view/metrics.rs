@@ -70,7 +70,7 @@ fn items(app: &App, width: u16) -> Vec<Item> {
     let (dso, pending) = if scope.everyone {
         (m_dso(summary), summary.dso_pending)
     } else {
-        (scope.dso, scope.dso_pending)
+        (h.dso, scope.dso_pending)
     };
     let mut items = vec![
         item(&who, whose, false),
