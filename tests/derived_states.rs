@@ -510,3 +510,71 @@ fn an_issues_state_follows_its_events_dates_not_the_order_they_were_recorded_in(
         owed::domain::action_checks::IssueState::Resolved
     );
 }
+
+/// A promise in the customer's currency on a document in another: receipts are converted at
+/// the document's rate, in the queue's flags and tabs as in the customer's promise list.
+/// V1 bills in USD; E1 is an EUR invoice of 15 March (1.08 USD), paid 100 EUR on 12 April
+/// — 108 USD, which keeps a promise of 105 USD (unconverted, 100 would fall short).
+#[test]
+fn a_promise_on_a_document_in_another_currency_counts_its_receipts_converted() {
+    let fx = Fixture::of(
+        fixture::Portfolio::actions()
+            .with_document("E1,V1,invoice,2026-03-15,2026-04-14,300.00,EUR")
+            .with_payment("P9,V1,2026-04-12,100.00,EUR")
+            .with_application("P9,E1,100.00,2026-04-12"),
+    );
+    let mut store = fx.store();
+    let id = promise(&mut store, "V1", "105", "2026-04-14", &["E1"]);
+    let v1 = store.ledger().customer_key("V1").unwrap().unwrap();
+    let state = |as_of: &str| {
+        let p = store
+            .activity()
+            .customer_promises(v1, d(as_of), 3, "USD")
+            .unwrap();
+        p.into_iter().find(|p| p.id == id).unwrap().progress.state
+    };
+    assert_eq!(state("2026-04-11"), Open);
+    assert_eq!(state("2026-04-20"), Kept);
+    for as_of in ["2026-04-11", "2026-04-14", "2026-04-20"] {
+        let tabs = tabs_on(&store, as_of);
+        assert!(!tabs.promises_broken.contains(&v1), "broken at {as_of}");
+        assert!(!tabs.promises_due.contains(&v1), "due at {as_of}");
+    }
+    // The detail's timeline says the same.
+    let detail = store
+        .ledger()
+        .customer_detail(v1, d("2026-04-20"), 3)
+        .unwrap()
+        .unwrap();
+    let texts: Vec<&str> = detail.activity.iter().map(|e| e.text.as_str()).collect();
+    assert!(texts.contains(&"105.00 by 2026-04-14 (kept)"), "{texts:?}");
+}
+
+/// A customer whose currency changes (here by a re-import of its row) has its promises in the
+/// new currency, and the receipts on its documents in the old one are converted — in the
+/// queue's tabs as in its promise list. V3's I5 (400 USD) is paid in full on 20 April; V3,
+/// now billed in EUR, promised 380 EUR for it on 1 April (1.10 USD): 363.64 EUR arrived.
+#[test]
+fn a_customer_whose_currency_changes_has_its_receipts_converted_in_the_queue() {
+    let fx = Fixture::new();
+    let mut store = fx.store();
+    fixture::Portfolio::new()
+        .file(
+            "customers.csv",
+            "id,name,email,currency,finance_owner\nV3,Yarn & Sons,ap@yarn.example,EUR,alice\n",
+        )
+        .import_into(&mut store, &fx.dir.path().join("again"));
+    let id = promise(&mut store, "V3", "380", "2026-04-22", &["I5"]);
+    let v3 = store.ledger().customer_key("V3").unwrap().unwrap();
+    let promises = store
+        .activity()
+        .customer_promises(v3, d("2026-04-30"), 3, "USD")
+        .unwrap();
+    let p = promises.into_iter().find(|p| p.id == id).unwrap();
+    assert_eq!(p.currency, "EUR");
+    assert_eq!(
+        (p.progress.state, p.progress.paid),
+        (PartiallyKept, dec("363.64"))
+    );
+    assert!(tabs_on(&store, "2026-04-30").promises_broken.contains(&v3));
+}

@@ -843,6 +843,7 @@ impl<'a> Checker<'a> {
         }
         let amount = row.positive_amount("amount")?;
         let (currency, rate) = self.currency_and_rate(row, customer, day_number(doc_date))?;
+        let other_currency = currency != customer.currency.as_deref().unwrap_or(self.base);
         let record = DocumentRecord {
             id: row.req("id")?.to_string(),
             cid: customer.cid,
@@ -862,6 +863,7 @@ impl<'a> Checker<'a> {
             location: row.opt_string("location"),
             business_unit: row.opt_string("business_unit"),
             custom: row.custom_json(),
+            other_currency,
         };
         Ok(Parsed::Document(Box::new(record)))
     }

@@ -797,6 +797,43 @@ mod tests {
         }
     }
 
+    /// Schema 10 marks the customers already holding a document in another currency than
+    /// theirs (the base currency for one without its own), and only those.
+    #[test]
+    fn schema_10_marks_the_customers_billed_in_another_currency() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("owed.db");
+        let conn = Connection::open(&path).unwrap();
+        for sql in &schema::MIGRATIONS[..9] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 9).unwrap();
+        conn.execute_batch(
+            "INSERT INTO meta (key, value) VALUES ('base_currency', 'USD');
+             INSERT INTO customers (cid, id, name, currency) VALUES
+                 (1, 'usd-with-eur', 'a', 'USD'), (2, 'eur', 'b', 'EUR'),
+                 (3, 'none-in-usd', 'c', NULL), (4, 'none-with-gbp', 'd', NULL),
+                 (5, 'nothing', 'e', 'EUR');
+             INSERT INTO documents (did, id, cid, kind, doc_date, amount, currency, rate) VALUES
+                 (1, 'd1', 1, 'invoice', 740000, 100, 'USD', '1'),
+                 (2, 'd2', 1, 'invoice', 740000, 100, 'EUR', '1.1'),
+                 (3, 'd3', 2, 'invoice', 740000, 100, 'EUR', '1.1'),
+                 (4, 'd4', 3, 'invoice', 740000, 100, 'USD', '1'),
+                 (5, 'd5', 4, 'invoice', 740000, 100, 'GBP', '1.3');",
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open_existing(&path).unwrap();
+        let marked: Vec<String> = rows(
+            store.conn(),
+            "SELECT id FROM customers WHERE other_currency ORDER BY cid",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+        assert_eq!(marked, ["usd-with-eur", "none-with-gbp"]);
+    }
+
     #[test]
     fn an_older_schema_is_brought_up_to_date_or_named_in_one_sentence() {
         let dir = tempfile::tempdir().unwrap();

@@ -440,4 +440,24 @@ INSERT INTO activity_text (rowid, text, at)
                 JOIN promises p ON p.id = v.promise_id WHERE ifnull(v.text, '') <> ''
     UNION ALL SELECT cid * 4294967296 + id * 8 + 7, text, at FROM followups;
 "#,
+    // 10: customers billed in another currency than their own. A promise is in its customer's
+    // currency and counts receipts on documents converted into it; `other_currency` marks the
+    // customers with a document in another currency (the base currency standing in for a
+    // customer without one), so that the queue reads the documents' currencies only for them.
+    // The import marks a customer when it writes such a document; a change of a customer's
+    // currency marks it too (kept conservative: a mark is never taken back).
+    r#"
+ALTER TABLE customers ADD COLUMN other_currency INTEGER NOT NULL DEFAULT 0;
+UPDATE customers SET other_currency = 1
+ WHERE EXISTS (SELECT 1 FROM documents d
+                WHERE d.cid = customers.cid
+                  AND d.currency IS NOT ifnull(customers.currency,
+                                               (SELECT value FROM meta WHERE key = 'base_currency')));
+CREATE INDEX customers_other_currency ON customers(cid) WHERE other_currency;
+CREATE TRIGGER customers_currency_changed AFTER UPDATE OF currency ON customers
+WHEN OLD.currency IS NOT NEW.currency
+BEGIN
+    UPDATE customers SET other_currency = 1 WHERE cid = NEW.cid;
+END;
+"#,
 ];

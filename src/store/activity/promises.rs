@@ -297,21 +297,9 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         index: &HashMap<i64, usize>,
         base: &str,
     ) -> Result<HashMap<usize, Vec<(Date, Decimal)>>> {
-        let sql = format!(
-            "WITH sel AS (SELECT p.id, p.cid, p.recorded_date FROM promises p WHERE {cond}),
-             targets AS (
-                SELECT sel.id AS promise_id, sel.recorded_date AS since, pd.did FROM sel
-                  CROSS JOIN promise_documents pd ON pd.promise_id = sel.id
-                UNION ALL
-                SELECT sel.id, sel.recorded_date, d.did FROM sel
-                 CROSS JOIN documents d ON d.cid = sel.cid
-                 WHERE d.kind <> 'credit_note'
-                   AND NOT EXISTS (SELECT 1 FROM promise_documents x WHERE x.promise_id = sel.id))
-             SELECT t.promise_id, a.date, d.currency, d.rate, sum(a.amount)
-               FROM targets t CROSS JOIN documents d ON d.did = t.did
-               CROSS JOIN applications a ON a.did = t.did
-              WHERE a.date >= t.since AND a.date <= ?
-              GROUP BY t.promise_id, a.date, d.currency, d.rate"
+        let sql = receipts_sql(
+            &format!("SELECT p.id, p.cid, p.recorded_date FROM promises p WHERE {cond}"),
+            "?",
         );
         let mut all = args.to_vec();
         all.push(day_number(as_of).into());
@@ -324,20 +312,67 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                 continue;
             };
             let p = &promises[i];
-            let currency: String = r.get(2)?;
-            let mut amount = money::from_units(r.get(4)?);
-            if currency != p.currency {
-                let doc_rate: Decimal = r.get::<_, String>(3)?.parse().unwrap_or(Decimal::ONE);
-                let promise_rate = rates.rate(&p.currency, day_number(p.recorded))?;
-                if !promise_rate.is_zero() {
-                    amount =
-                        money::round_to_currency(amount * doc_rate / promise_rate, &p.currency);
-                }
-            }
+            let amount = receipt_in(
+                &mut rates,
+                money::from_units(r.get(4)?),
+                (&r.get::<_, String>(2)?, &r.get::<_, String>(3)?),
+                &p.currency,
+                day_number(p.recorded),
+            )?;
             out.entry(i)
                 .or_default()
                 .push((from_day_number(r.get(1)?), amount));
         }
         Ok(out)
     }
+}
+
+/// What receipts towards a promise are made of, per promise, day and document currency and
+/// rate: the applications from the promise's recorded day through the as-of day to the
+/// documents it names, or to any of the customer's invoices and debit notes when it names
+/// none. `selected` is a query of the promises' `(id, cid, recorded_date)` and `as_of` the
+/// as-of day's parameter (`?`, after those of `selected`, or `?1`); the rows are
+/// `(promise id, day, document currency, document rate, amount in units)`. The activity view
+/// and the queue's flags read the same rows, so that they agree on every promise.
+pub(in crate::store) fn receipts_sql(selected: &str, as_of: &str) -> String {
+    format!(
+        "WITH sel AS MATERIALIZED ({selected}),
+         targets AS (
+            SELECT sel.id AS promise_id, sel.recorded_date AS since, pd.did FROM sel
+              CROSS JOIN promise_documents pd ON pd.promise_id = sel.id
+            UNION ALL
+            SELECT sel.id, sel.recorded_date, d.did FROM sel
+             CROSS JOIN documents d ON d.cid = sel.cid
+             WHERE d.kind <> 'credit_note'
+               AND NOT EXISTS (SELECT 1 FROM promise_documents x WHERE x.promise_id = sel.id))
+         SELECT t.promise_id, a.date, d.currency, d.rate, sum(a.amount)
+           FROM targets t CROSS JOIN documents d ON d.did = t.did
+           CROSS JOIN applications a ON a.did = t.did
+          WHERE a.date >= t.since AND a.date <= {as_of}
+          GROUP BY t.promise_id, a.date, d.currency, d.rate"
+    )
+}
+
+/// A receipt on a document (`amount` in its currency, with its `(currency, rate)` as stored),
+/// in the promise's currency: converted through the base currency at the document's rate and
+/// the promise currency's rate on the day it was recorded, when the two differ.
+pub(in crate::store) fn receipt_in(
+    rates: &mut RateCache,
+    amount: Decimal,
+    (currency, rate): (&str, &str),
+    promise_currency: &str,
+    recorded_day: i32,
+) -> Result<Decimal> {
+    if currency == promise_currency {
+        return Ok(amount);
+    }
+    let doc_rate: Decimal = rate.parse().unwrap_or(Decimal::ONE);
+    let promise_rate = rates.rate(promise_currency, recorded_day)?;
+    if promise_rate.is_zero() {
+        return Ok(amount);
+    }
+    Ok(money::round_to_currency(
+        amount * doc_rate / promise_rate,
+        promise_currency,
+    ))
 }

@@ -4,7 +4,7 @@
 use crate::Result;
 use crate::domain::action_checks::Outcome;
 use crate::domain::date::{day_number, from_day_number};
-use crate::domain::promise::{Promise, PromiseState, promise_progress};
+use crate::domain::promise::PromiseState;
 use crate::domain::{Date, money};
 use crate::store::Ledger;
 use crate::store::Store;
@@ -402,7 +402,9 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         Ok(out)
     }
 
-    /// Promises and their voids, with each promise's state at `as_of`, added to `out`.
+    /// Promises and their voids, with each promise's state at `as_of` (as the customer's
+    /// promise list and the queue's flags have it: receipts converted into the promise's
+    /// currency), added to `out`.
     fn promise_entries(
         &self,
         cid: i64,
@@ -410,83 +412,48 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         grace_days: u32,
         out: &mut Vec<ActivityEntry>,
     ) -> Result<()> {
-        let day = day_number(as_of);
-        let void_day = day_of("v.at");
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT p.id, p.recorded_date, p.at, p.collector, p.amount, p.promised_date,
-                    ifnull(p.text, ''), v.at, v.collector, ifnull(v.text, ''), {void_day}
-               FROM promises p LEFT JOIN promise_voids v ON v.promise_id = p.id
-              WHERE p.cid = ?1 AND p.recorded_date <= ?2"
-        ))?;
-        type PromiseRow = (
-            i64,
-            Promise,
-            String,
-            String,
-            String,
-            Option<(String, String, String, i32)>,
-        );
-        let rows: Vec<PromiseRow> = stmt
-            .query_map(params![cid, day], |r| {
-                let void_at: Option<String> = r.get(7)?;
-                let void_day: Option<i32> = r.get(10)?;
-                let void = match (void_at, void_day) {
-                    (Some(at), Some(d)) if d <= day => Some((at, r.get(8)?, r.get(9)?, d)),
-                    _ => None,
-                };
-                Ok((
-                    r.get(0)?,
-                    Promise {
-                        amount: money::from_units(r.get(4)?),
-                        promised_on: from_day_number(r.get(1)?),
-                        due: from_day_number(r.get(5)?),
-                        voided: void.is_some(),
-                    },
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(6)?,
-                    void,
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        for (id, promise, at, collector, text, void) in rows {
-            let receipts = self.store.activity().promise_receipts(id, cid)?;
-            let progress = promise_progress(&promise, &receipts, as_of, grace_days);
-            let state = match progress.state {
+        let base = self.store.base_currency()?.unwrap_or_default();
+        let promises = self
+            .store
+            .activity()
+            .customer_promises(cid, as_of, grace_days, &base)?;
+        for p in promises.into_iter().filter(|p| p.recorded <= as_of) {
+            let state = match p.progress.state {
                 PromiseState::PartiallyKept => {
-                    format!("partially kept, {} paid", money::grouped(progress.paid, ""))
+                    format!(
+                        "partially kept, {} paid",
+                        money::grouped(p.progress.paid, "")
+                    )
                 }
                 s => s.as_str().to_string(),
             };
-            let record = Some(EntryRecord::Promise {
-                id,
-                voided: void.is_some(),
-            });
+            let voided = p.progress.state == PromiseState::Voided;
+            let record = Some(EntryRecord::Promise { id: p.id, voided });
             out.push(ActivityEntry {
                 record,
-                date: promise.promised_on,
-                at,
+                date: p.recorded,
+                at: p.at,
                 kind: ActivityKind::Promise,
-                who: collector,
+                who: p.collector,
                 text: join_text(
-                    format!(
-                        "{} by {} ({state})",
-                        money::grouped(promise.amount, ""),
-                        promise.due
-                    ),
-                    &text,
+                    format!("{} by {} ({state})", money::grouped(p.amount, ""), p.date),
+                    p.text.as_deref().unwrap_or(""),
                 ),
             });
-            if let Some((at, who, text, d)) = void {
+            if let Some(void) = p.void.filter(|_| voided) {
                 out.push(ActivityEntry {
                     record,
-                    date: from_day_number(d),
-                    at,
+                    date: void
+                        .at
+                        .get(..10)
+                        .and_then(crate::domain::date::parse_iso)
+                        .unwrap_or(as_of),
+                    at: void.at,
                     kind: ActivityKind::PromiseVoided,
-                    who,
+                    who: void.collector,
                     text: join_text(
-                        format!("promise of {}", money::grouped(promise.amount, "")),
-                        &text,
+                        format!("promise of {}", money::grouped(p.amount, "")),
+                        void.text.as_deref().unwrap_or(""),
                     ),
                 });
             }

@@ -59,6 +59,10 @@ pub struct DocumentRecord {
     pub location: Option<String>,
     pub business_unit: Option<String>,
     pub custom: String,
+    /// In another currency than its customer's (the base currency for a customer without
+    /// one): the customer's `other_currency` mark is set, so that the queue converts the
+    /// receipts counted towards its promises.
+    pub other_currency: bool,
 }
 
 /// A row of `payments.csv`, with its customer resolved and its rate looked up.
@@ -476,6 +480,13 @@ impl ImportWriter<'_> {
 
     /// Inserts or updates a document (its applications are kept).
     pub fn upsert_document(&self, d: &DocumentRecord) -> Result<Upsert> {
+        if d.other_currency {
+            self.tx
+                .prepare_cached(
+                    "UPDATE customers SET other_currency = 1 WHERE cid = ?1 AND other_currency = 0",
+                )?
+                .execute([d.cid])?;
+        }
         self.upsert(
             &self.documents,
             &[

@@ -9,8 +9,9 @@ use crate::domain::date::{day_number, from_day_number};
 use crate::domain::promise::{Promise, PromiseState, promise_progress};
 use crate::domain::queue::Tab;
 use crate::domain::{Date, Decimal, money};
-use crate::store::Activity;
 use crate::store::Store;
+use crate::store::activity::promises::{receipt_in, receipts_sql};
+use crate::store::ledger::rates::RateCache;
 use rusqlite::params;
 use std::collections::HashMap;
 
@@ -203,8 +204,10 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
             .collect::<rusqlite::Result<_>>()?;
         // Every latest promise's receipts in one query: what was applied from its recording
         // to `as_of` to the documents it names (a seek each), or to any of the customer's
-        // documents when it names none. Earlier receipts never count, so they are not read.
-        // CROSS JOIN keeps SQLite from scanning every application.
+        // invoices and debit notes when it names none. Earlier receipts never count, so they
+        // are not read. CROSS JOIN keeps SQLite from scanning every application. Receipts
+        // count in the documents' currencies: the same as the promise's, except for the
+        // customers marked `other_currency`, whose are read again below, converted.
         let mut receipts: HashMap<i64, Vec<(Date, Decimal)>> = HashMap::new();
         let mut stmt = self.conn().prepare(&format!(
             "WITH latest AS MATERIALIZED (
@@ -217,7 +220,8 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
              SELECT l.id, a.date, a.amount
                FROM latest l CROSS JOIN documents d ON d.cid = l.cid
                     CROSS JOIN applications a ON a.did = d.did AND a.date >= l.since AND a.date <= ?1
-              WHERE NOT EXISTS (SELECT 1 FROM promise_documents pd WHERE pd.promise_id = l.id)"
+              WHERE d.kind <> 'credit_note'
+                AND NOT EXISTS (SELECT 1 FROM promise_documents pd WHERE pd.promise_id = l.id)"
         ))?;
         let mut found = stmt.query(params![day])?;
         while let Some(r) = found.next()? {
@@ -226,6 +230,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
                 .or_default()
                 .push((from_day_number(r.get(1)?), money::from_units(r.get(2)?)));
         }
+        self.convert_other_currency_receipts(&not_voided, &one, day, &mut receipts)?;
         let none = Vec::new();
         let mut out = Vec::with_capacity(rows.len());
         for (id, cid, promise) in rows {
@@ -241,17 +246,63 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         }
         Ok(out)
     }
-}
 
-impl<S: std::ops::Deref<Target = Store>> Activity<S> {
-    /// The receipts (date, amount) applied to a promise's documents, or to any of the
-    /// customer's documents when the promise names none.
-    pub fn promise_receipts(&self, promise_id: i64, cid: i64) -> Result<Vec<(Date, Decimal)>> {
-        crate::store::rows(self.conn(), "SELECT a.date, a.amount FROM applications a JOIN documents d ON d.did = a.did
-              WHERE d.cid = ?2
-                AND (NOT EXISTS (SELECT 1 FROM promise_documents pd WHERE pd.promise_id = ?1)
-                     OR a.did IN (SELECT pd.did FROM promise_documents pd WHERE pd.promise_id = ?1))", params![promise_id, cid], |r| {
-            Ok((from_day_number(r.get(0)?), money::from_units(r.get(1)?)))
-        })
+    /// The receipts of the latest promises of the customers marked `other_currency`, read
+    /// again as the activity view reads them ([`receipts_sql`]: per day and document currency
+    /// and rate) and converted into each promise's currency ([`receipt_in`]), in place of
+    /// those counted in the documents' currencies. Few customers are marked, so few rows.
+    fn convert_other_currency_receipts(
+        &self,
+        not_voided: &str,
+        one: &str,
+        day: i32,
+        receipts: &mut HashMap<i64, Vec<(Date, Decimal)>>,
+    ) -> Result<()> {
+        let marked = format!(
+            "SELECT p.id, p.cid, p.recorded_date, max(p.recorded_date * 4294967296 + p.id),
+                    ifnull(c.currency, ?2) AS currency
+               FROM customers c INDEXED BY customers_other_currency
+                    CROSS JOIN promises p ON p.cid = c.cid
+              WHERE c.other_currency AND p.recorded_date <= ?1 AND {not_voided}{one}
+              GROUP BY p.cid"
+        );
+        let base = self.store.base_currency()?.unwrap_or_default();
+        // A promise is in its customer's currency (the base currency when it has none).
+        let rows: Vec<(i64, (String, i32))> =
+            crate::store::rows(self.conn(), &marked, params![day, base], |r| {
+                Ok((r.get(0)?, (r.get(4)?, r.get(2)?)))
+            })?;
+        let promises: HashMap<i64, (String, i32)> = rows.into_iter().collect();
+        if promises.is_empty() {
+            return Ok(());
+        }
+        let sql = receipts_sql(
+            &format!("SELECT id, cid, recorded_date FROM ({marked})"),
+            "?1",
+        );
+        let mut rates = RateCache::new(&self.store, &base);
+        for id in promises.keys() {
+            receipts.remove(id);
+        }
+        let mut stmt = self.conn().prepare(&sql)?;
+        let mut found = stmt.query(params![day, base])?;
+        while let Some(r) = found.next()? {
+            let id: i64 = r.get(0)?;
+            let Some((currency, recorded)) = promises.get(&id) else {
+                continue;
+            };
+            let amount = receipt_in(
+                &mut rates,
+                money::from_units(r.get(4)?),
+                (&r.get::<_, String>(2)?, &r.get::<_, String>(3)?),
+                currency,
+                *recorded,
+            )?;
+            receipts
+                .entry(id)
+                .or_default()
+                .push((from_day_number(r.get(1)?), amount));
+        }
+        Ok(())
     }
 }
