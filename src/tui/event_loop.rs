@@ -202,8 +202,7 @@ pub(crate) fn run<F: Front>(
         let gone = || Error::runtime("the terminal and the data worker are gone");
         let first = match update::wake_at(app) {
             None => Some(events.recv().map_err(|_| gone())?),
-            Some(due) => match events.recv_timeout(due.saturating_duration_since(Instant::now()))
-            {
+            Some(due) => match events.recv_timeout(due.saturating_duration_since(Instant::now())) {
                 Ok(event) => Some(event),
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => return Err(gone()),

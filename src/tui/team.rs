@@ -148,12 +148,9 @@ pub fn received(
                 app.team.cursor = 0;
                 app.team.scroll = 0;
                 app.status = None;
-            } else if let Some(i) = selected_name(app).and_then(|name| {
-                report
-                    .collectors
-                    .iter()
-                    .position(|c| c.collector == name)
-            }) {
+            } else if let Some(i) = selected_name(app)
+                .and_then(|name| report.collectors.iter().position(|c| c.collector == name))
+            {
                 // The rows may come in another order: the cursor follows its collector.
                 app.team.cursor = i;
             }
