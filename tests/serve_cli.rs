@@ -49,8 +49,9 @@ fn bad_input_starts_nothing_and_creates_nothing() {
 
 /// `owed serve` as a process, end to end: it prints where it listens, lets in the
 /// database's users by their keys, serves each the real workstation on one shared service
-/// (a note by alice appears in bob's frame, recorded as alice's), refuses a collector's write
-/// on a customer not theirs, and stops cleanly on SIGTERM.
+/// (a note by alice appears in bob's frame, recorded as alice's, and in the figures of
+/// dana's team screen), refuses a collector's write on a customer not theirs, and stops
+/// cleanly on SIGTERM.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_serves_the_workstation_to_the_databases_users() {
     use ssh_client::{Client, PATIENCE, new_key};
@@ -152,6 +153,22 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
     for row in [" alice ", " bob ", " carol ", " total "] {
         td.wait_for(row).await;
     }
+    // Dana's team screen refreshes itself: alice's note on another customer of hers shows
+    // in the customers she touched today, without a key pressed on dana's side.
+    let before = touched_today(&td.screen(), "alice").expect("alice's row");
+    ta.send(b"\x1b").await;
+    ta.wait_for("Filter cleared.").await;
+    ta.send(b"/kite\r").await;
+    ta.wait_for("Customer K1").await;
+    ta.send(b"n").await;
+    ta.send(b"Left a message with AP").await;
+    ta.send(b"\r").await;
+    ta.wait_for("saved: Note").await;
+    let after = (before + 1).to_string();
+    td.wait(&format!("alice's touched today at {after}"), |s| {
+        touched_today(&s.parser.screen().contents(), "alice") == Some(before + 1)
+    })
+    .await;
 
     // Bob, a collector, may not write on alice's customer, whatever his screen offers.
     tb.send(b"n").await;
@@ -203,6 +220,15 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
         )
         .unwrap();
     assert_eq!(mine, 0);
+}
+
+/// The "Today" figure (customers touched on the date) of `collector`'s row of a team screen
+/// (the row's fifth word: name, customers, overdue customers, overdue amount, today).
+fn touched_today(screen: &str, collector: &str) -> Option<u64> {
+    let row = screen
+        .lines()
+        .find(|l| l.starts_with(&format!(" {collector} ")))?;
+    row.split_whitespace().nth(4)?.parse().ok()
 }
 
 /// Starts `owed serve` on `db` in `dir`: the child and the address it listens on.

@@ -1568,6 +1568,63 @@ fn a_manager_opens_the_team_screen_and_a_collector_is_told_it_is_for_managers() 
     c.quit();
 }
 
+/// The "Today" figure (customers touched on the date) of `collector`'s row of the team
+/// screen `contents` (the row's fifth word: name, customers, overdue customers, overdue
+/// amount, today).
+fn touched_today(contents: &str, collector: &str) -> Option<String> {
+    let row = contents
+        .lines()
+        .find(|l| l.starts_with(&format!(" {collector} ")))?;
+    row.split_whitespace().nth(4).map(str::to_string)
+}
+
+/// The team screen refreshes itself: a promise recorded by another process (`owed promise`,
+/// which the service's watch of the database sees) shows in the manager's figures without a
+/// key: alice touched a customer on the date.
+#[test]
+fn the_team_screen_shows_another_processs_promise_without_a_key() {
+    let mut s = Session::showing((120, 30), &["Queue · mine (alice)", "Acme Corp"]);
+    s.press(
+        ":team\r",
+        &["Team as of 2026-04-30 (USD)", "Today", " alice ", " total "],
+    );
+    let contents = s.contents();
+    let header = contents
+        .lines()
+        .find(|l| l.starts_with(" Collector "))
+        .unwrap_or_else(|| panic!("{contents}"));
+    assert_eq!(
+        header.split_whitespace().nth(5),
+        Some("Today"),
+        "the fifth figure is Today: {header}"
+    );
+    assert_eq!(
+        touched_today(&contents, "alice").as_deref(),
+        Some("0"),
+        "{contents}"
+    );
+    succeeded(&owed_cli(
+        &s,
+        &["promise", "K6", "--amount", "100", "--date", "2026-05-20"],
+    ));
+    let start = Instant::now();
+    loop {
+        let contents = s.contents();
+        if touched_today(&contents, "alice").as_deref() == Some("1") {
+            assert!(contents.contains("Team as of 2026-04-30"), "{contents}");
+            break;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "waited for alice's promise to count; the screen shows:\n{contents}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // q goes back to the queue, a second quits.
+    s.press("q", &["Queue · mine (alice)"]);
+    s.quit();
+}
+
 /// The session's database with the 120 × 60 checkerboard of [`with_files_to_attach`]
 /// (20-pixel squares, red (200, 30, 30) at the top left, blue (30, 30, 200) beside) attached
 /// to Acme Corp (K6, alice's) as `cheque-scan.png`, and `config` as the config file. The

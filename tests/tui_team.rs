@@ -10,6 +10,8 @@ use owed::domain::money::{grouped, plain};
 use owed::domain::team::CollectorFigures;
 use owed::domain::users::{Actor, Role};
 use owed::tui::app::Screen;
+use owed::tui::team::REFRESH_INTERVAL;
+use owed::tui::update::{self, Effect};
 use owed::workstation::{Answer, Request, Response, ServiceSettings, Workstation};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -273,4 +275,111 @@ fn the_rows_that_fit_and_the_columns_that_fit() {
     assert!(d.screen().contains(" alice "));
     d.resize(50, 12);
     assert!(d.screen().contains("Terminal too small"));
+}
+
+/// The team requests among `effects`.
+fn team_requests(effects: &[Effect]) -> Vec<Request> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Request(r @ Request::Team { .. }) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The collector under the team screen's cursor.
+fn selected_collector(d: &Driver) -> String {
+    let report = d.app.team.report.as_ref().expect("the team's figures");
+    report.collectors[d.app.team.cursor].collector.clone()
+}
+
+/// The team screen refreshes itself: the figures the service sends unasked (after a save, or
+/// another process's commit) make it ask for the team's figures again — on the screen only,
+/// one request in flight at a time (news meanwhile asks once more when the answer lands), at
+/// most one every [`REFRESH_INTERVAL`] (deferred, never dropped); `R` asks at once.
+#[test]
+fn the_team_screen_asks_again_when_the_data_changes_one_count_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    let mut d = Driver::new(&db, "dana", (120, 40));
+    let summary = d.app.summary.clone().expect("the figures");
+    let news = || Response::Summary(Box::new(summary.clone()));
+
+    // Off the team screen: nothing is counted.
+    assert!(team_requests(&update::response(&mut d.app, news())).is_empty());
+    assert_eq!(update::wake_at(&d.app), None);
+
+    d.press("M j");
+    assert_eq!(d.app.screen, Screen::Team);
+    assert_eq!(selected_collector(&d), "bob");
+    let opened = d.app.team.last.expect("asked when opened");
+
+    // Within the interval since it was asked: deferred, not dropped.
+    d.app.now = opened + Duration::from_secs(1);
+    assert!(team_requests(&update::response(&mut d.app, news())).is_empty());
+    assert_eq!(update::wake_at(&d.app), Some(opened + REFRESH_INTERVAL));
+    assert!(team_requests(&update::tick(&mut d.app)).is_empty());
+    d.app.now = opened + REFRESH_INTERVAL;
+    let asked = team_requests(&update::tick(&mut d.app));
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert!(matches!(asked[0], Request::Team { as_of, .. } if as_of == workstation::as_of()));
+
+    // While it is counted, a burst of news asks nothing more, however late it is.
+    d.app.now += REFRESH_INTERVAL * 2;
+    for _ in 0..20 {
+        assert!(team_requests(&update::response(&mut d.app, news())).is_empty());
+    }
+    assert_eq!(update::wake_at(&d.app), None);
+
+    // Meanwhile a new collector sorts before bob: the rows move, the cursor follows bob.
+    common::execute(
+        &db,
+        "UPDATE customers SET finance_owner = 'aaron' WHERE id = 'K10'",
+    );
+    let mut fx = Vec::new();
+    for answer in d.source.handle_batch(asked) {
+        fx.extend(update::response(&mut d.app, answer));
+    }
+    // The answer lands: exactly one more request, for the news that came meanwhile.
+    assert_eq!(team_requests(&fx).len(), 1, "{fx:?}");
+    let names: Vec<String> = d
+        .app
+        .team
+        .report
+        .as_ref()
+        .unwrap()
+        .collectors
+        .iter()
+        .map(|c| c.collector.clone())
+        .collect();
+    assert_eq!(names[0], "aaron", "{names:?}");
+    assert_eq!(selected_collector(&d), "bob");
+    assert_eq!(d.app.team.cursor, 2);
+    // Its answer: no news since, nothing more.
+    d.run(fx);
+    assert_eq!(d.app.team.seq, 0);
+    assert!(!d.app.team.stale);
+    assert_eq!(update::wake_at(&d.app), None);
+    assert_eq!(selected_collector(&d), "bob");
+    assert!(line_of(&d.screen(), "aaron").contains("700.00"));
+
+    // `R` asks at once, within the interval or not.
+    d.app.now = d.app.team.last.unwrap();
+    assert_eq!(team_requests(&d.press("R")).len(), 1);
+
+    // A refresh whose answer comes after the screen was left does not open it again.
+    d.app.now += REFRESH_INTERVAL;
+    let asked = team_requests(&update::response(&mut d.app, news()));
+    assert_eq!(asked.len(), 1);
+    d.press("<Esc>");
+    assert_eq!(d.app.screen, Screen::Main);
+    for answer in d.source.handle_batch(asked) {
+        assert!(update::response(&mut d.app, answer).is_empty());
+    }
+    assert_eq!(d.app.screen, Screen::Main);
+    // Left: news counts nothing.
+    d.app.now += REFRESH_INTERVAL * 2;
+    assert!(team_requests(&update::response(&mut d.app, news())).is_empty());
+    assert_eq!(update::wake_at(&d.app), None);
 }

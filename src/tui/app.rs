@@ -14,6 +14,7 @@ use crate::workstation::forecast::ForecastView;
 use crate::workstation::{DetailData, Summary};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::time::Instant;
 
 /// Which screen is showing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -248,6 +249,10 @@ pub struct App {
     pub cell_pixels: (u16, u16),
     /// The team screen's figures and selection.
     pub team: super::team::TeamScreen,
+    /// When the loop woke for what it is handling now: the state's one clock (the team
+    /// screen's least interval between automatic refreshes reads it). The loop sets it
+    /// before each batch of events; tests set it as they please.
+    pub now: Instant,
 }
 
 impl App {
@@ -310,6 +315,7 @@ impl App {
             graphics: Some(super::graphics::Protocol::HalfBlocks),
             cell_pixels: (0, 0),
             team: super::team::TeamScreen::default(),
+            now: Instant::now(),
         }
     }
 

@@ -2,8 +2,9 @@
 //! channel's ([`super::remote::run_remote`]).
 //!
 //! It blocks until something happens (a key, a resize, an answer of the service), handles
-//! everything queued, then draws once, inside synchronized-update markers: no timer, no CPU
-//! while idle. What differs between terminals is behind [`Front`]: where frames go, whether
+//! everything queued, then draws once, inside synchronized-update markers: no CPU while
+//! idle, and a timer only while something deferred waits ([`update::wake_at`]: the team
+//! screen's next refresh). What differs between terminals is behind [`Front`]: where frames go, whether
 //! the terminal can be measured, whether an editor can be run, whether pictures are placed
 //! in the terminal's own graphics (the local one's kitty or sixel: [`super::graphics`]).
 
@@ -19,7 +20,8 @@ use crossterm::{execute, queue};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use std::io::Write;
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::Instant;
 
 /// What wakes the loop.
 pub(crate) enum UiEvent {
@@ -195,11 +197,19 @@ pub(crate) fn run<F: Front>(
             front.draw(app)?;
             dirty = false;
         }
-        // Block until something happens, then take everything that is queued.
-        let first = events
-            .recv()
-            .map_err(|_| Error::runtime("the terminal and the data worker are gone"))?;
-        for event in std::iter::once(first).chain(events.try_iter()) {
+        // Block until something happens (or something deferred is due), then take everything
+        // that is queued.
+        let gone = || Error::runtime("the terminal and the data worker are gone");
+        let first = match update::wake_at(app) {
+            None => Some(events.recv().map_err(|_| gone())?),
+            Some(due) => match events.recv_timeout(due.saturating_duration_since(Instant::now())) {
+                Ok(event) => Some(event),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return Err(gone()),
+            },
+        };
+        app.now = Instant::now();
+        for event in first.into_iter().chain(events.try_iter()) {
             match event {
                 UiEvent::Terminal(Event::Key(k)) => {
                     effects.extend(update::key(app, k));
@@ -238,6 +248,7 @@ pub(crate) fn run<F: Front>(
                 break;
             }
         }
+        effects.extend(update::tick(app));
     }
 }
 

@@ -51,6 +51,17 @@ pub fn start(app: &mut App) -> Vec<Effect> {
     fx
 }
 
+/// Time passed (the loop woke at [`wake_at`], or for anything else, with [`App::now`] set):
+/// what was deferred and is due now.
+pub fn tick(app: &mut App) -> Vec<Effect> {
+    super::team::tick(app)
+}
+
+/// When something deferred is due ([`tick`]); `None`: the loop may sleep until an event.
+pub fn wake_at(app: &App) -> Option<std::time::Instant> {
+    super::team::wake_at(app)
+}
+
 /// The terminal changed size.
 pub fn resize(app: &mut App, width: u16, height: u16) -> Vec<Effect> {
     app.size = (width, height);
@@ -129,11 +140,19 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
 pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
     match response {
         Response::Summary(summary) => {
-            if summary.as_of == app.as_of {
-                app.summary = Some(*summary);
-                app.summary_pending = false;
-                let bars = app.chart_bars();
-                app.chart_sel = app.chart_sel.min(bars.saturating_sub(1));
+            if summary.as_of != app.as_of {
+                return Vec::new();
+            }
+            // Figures not asked for: the data changed (a save, another process's commit).
+            // Those asked for came with the team's own request when its screen was shown
+            // ([`refresh`]).
+            let news = !app.summary_pending;
+            app.summary = Some(*summary);
+            app.summary_pending = false;
+            let bars = app.chart_bars();
+            app.chart_sel = app.chart_sel.min(bars.saturating_sub(1));
+            if news {
+                return super::team::changed(app);
             }
             Vec::new()
         }
