@@ -21,23 +21,33 @@ pub struct CustomerCard {
     pub sales_owner: Option<String>,
 }
 
-/// Who the customer is.
+/// A customer as the billing system exported it (its row of `customers.csv`), with its owners
+/// as a collector may have reassigned them: who the detail shows, what the engagement's rules
+/// and templates read.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CustomerHeader {
+pub struct Customer {
     pub cid: i64,
     pub id: String,
     pub name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// The customer's own currency, if the billing data gives one.
     pub currency: Option<String>,
+    /// As imported, or as a collector reassigned it (`owed assign` writes the column, and
+    /// re-imports keep a reassigned owner).
     pub finance_owner: Option<String>,
     pub sales_owner: Option<String>,
     pub payment_terms_days: Option<i64>,
     /// In the customer's currency.
     pub credit_limit: Option<Decimal>,
     pub auto_collection: Option<bool>,
+    pub primary_payment_method: Option<String>,
+    pub backup_payment_method: Option<String>,
     pub payment_source_status: Option<String>,
     pub subscription_status: Option<String>,
+    pub card_last4: Option<String>,
+    /// `cf_*` fields as JSON, read only when asked for.
+    pub custom: Option<String>,
 }
 
 /// A document of the customer as of the date.
@@ -178,7 +188,7 @@ pub struct ActivityEntry {
 /// Everything the detail shows about one customer.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerDetail {
-    pub header: CustomerHeader,
+    pub header: Customer,
     /// Open documents first (oldest due first), then settled ones (newest first).
     pub documents: Vec<DetailDocument>,
     /// Newest first.

@@ -46,7 +46,7 @@ use crate::report::forecast::payment_risks;
 use crate::store::Store;
 use crate::store::activity::issues::IssueView;
 use crate::store::activity::promises::PromiseView;
-use crate::store::engage::{EngageCustomer, EngageDocument, LastAttempt};
+use crate::store::engage::{Customer, EngageDocument, LastAttempt};
 use crate::store::ledger::rates::RateCache;
 use std::collections::{HashMap, HashSet};
 
@@ -328,7 +328,7 @@ impl Facts {
     }
 
     /// The value of customer-level field `name` for `c`.
-    pub fn customer_value(&self, c: &EngageCustomer, custom: &Custom, name: &str) -> Value {
+    pub fn customer_value(&self, c: &Customer, custom: &Custom, name: &str) -> Value {
         let figures = self.figures.get(&c.cid);
         let figure = |f: fn(&Figures) -> Decimal| Value::Amount(figures.map_or(Decimal::ZERO, f));
         let bucket = |i: usize| figure_bucket(figures, i);
@@ -418,7 +418,7 @@ impl Facts {
     }
 
     /// The value of payment-level field `name` for customer `c`.
-    pub fn payment_value(&self, c: &EngageCustomer, name: &str) -> Value {
+    pub fn payment_value(&self, c: &Customer, name: &str) -> Value {
         let last = self.attempts.get(&c.cid);
         match name {
             "last_attempted_payment_date" => last.map(|a| a.date).into(),

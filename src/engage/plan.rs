@@ -32,7 +32,7 @@ use crate::domain::aging::days_overdue;
 use crate::domain::rules::Level;
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
-use crate::store::engage::{Contact, EngageCustomer, EngageDocument};
+use crate::store::engage::{Contact, Customer, EngageDocument};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -322,7 +322,7 @@ fn choose(
     plan: &mut Plan,
     mut candidates: Vec<(i64, PlanEntry)>,
     facts: &Facts,
-    customer: &EngageCustomer,
+    customer: &Customer,
     min_days_between: u32,
 ) {
     if candidates.is_empty() {
@@ -373,7 +373,7 @@ fn choose(
 /// A sentence when there is no valid address or phone number.
 pub fn address(
     reminder: &Reminder,
-    customer: &EngageCustomer,
+    customer: &Customer,
     contacts: &[Contact],
 ) -> std::result::Result<(String, Vec<String>), String> {
     let of_roles = |roles: &[String]| -> Vec<&Contact> {
@@ -460,7 +460,7 @@ pub fn phone_number(text: &str) -> std::result::Result<String, String> {
 /// is left for [`address`].
 fn plan_one<'c>(
     cycle: &'c Cycle,
-    customer: &EngageCustomer,
+    customer: &Customer,
     custom: &Custom,
     docs: &[(EngageDocument, Custom)],
     facts: &Facts,

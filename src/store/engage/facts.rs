@@ -13,31 +13,6 @@ use crate::store::Store;
 use rusqlite::params;
 use std::collections::{HashMap, HashSet};
 
-/// A customer's columns that rules and templates read.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EngageCustomer {
-    pub cid: i64,
-    pub id: String,
-    pub name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    /// The customer's own currency, if the billing data gives one.
-    pub currency: Option<String>,
-    pub card_last4: Option<String>,
-    /// As imported, or as a collector reassigned it (`owed assign` writes the column, and
-    /// re-imports keep a reassigned owner).
-    pub finance_owner: Option<String>,
-    pub sales_owner: Option<String>,
-    pub payment_terms_days: Option<i64>,
-    pub auto_collection: Option<bool>,
-    pub primary_payment_method: Option<String>,
-    pub backup_payment_method: Option<String>,
-    pub payment_source_status: Option<String>,
-    pub subscription_status: Option<String>,
-    /// `cf_*` fields as JSON, read only when asked for.
-    pub custom: Option<String>,
-}
-
 /// An invoice or debit note open at the as-of date.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngageDocument {
@@ -91,7 +66,7 @@ impl LastAttempt {
     }
 }
 
-pub use crate::domain::customer::Contact;
+pub use crate::domain::customer::{Contact, Customer};
 
 const OPEN_DEBITS_NOW: &str = "
     SELECT d.did, d.cid, d.id, d.kind, d.number, d.doc_date, d.due_date, d.posting_date, d.amount,
@@ -109,54 +84,10 @@ const OPEN_DEBITS_CLOSED_SINCE: &str = "
       FROM documents d
      WHERE d.last_applied > ?1 AND d.balance = 0 AND d.kind <> 'credit_note' AND d.doc_date <= ?1";
 
-/// The customer columns rules and templates read (`?1`: with the custom fields).
-macro_rules! engage_customers_select {
-    () => {
-        "SELECT c.cid, c.id, c.name, c.email,
-                c.finance_owner, c.sales_owner,
-                c.payment_terms_days, c.auto_collection, c.primary_payment_method,
-                c.backup_payment_method, c.payment_source_status, c.subscription_status,
-                CASE WHEN ?1 THEN c.custom END, c.phone, c.currency, c.card_last4
-           FROM customers c"
-    };
-}
-
 impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
     /// Every customer, with the columns rules read; `custom` only when `with_custom`.
-    pub fn customers(&self, with_custom: bool) -> Result<Vec<EngageCustomer>> {
-        self.customers_where(with_custom, None)
-    }
-
-    /// Every customer, or the one with key `cid`.
-    fn customers_where(&self, with_custom: bool, cid: Option<i64>) -> Result<Vec<EngageCustomer>> {
-        crate::store::rows(
-            self.conn(),
-            match cid {
-                None => concat!(engage_customers_select!(), " WHERE ?2 IS NULL"),
-                Some(_) => concat!(engage_customers_select!(), " WHERE c.cid = ?2"),
-            },
-            params![with_custom, cid],
-            |r| {
-                Ok(EngageCustomer {
-                    cid: r.get(0)?,
-                    id: r.get(1)?,
-                    name: r.get(2)?,
-                    email: r.get(3)?,
-                    finance_owner: r.get(4)?,
-                    sales_owner: r.get(5)?,
-                    payment_terms_days: r.get(6)?,
-                    auto_collection: r.get(7)?,
-                    primary_payment_method: r.get(8)?,
-                    backup_payment_method: r.get(9)?,
-                    payment_source_status: r.get(10)?,
-                    subscription_status: r.get(11)?,
-                    custom: r.get(12)?,
-                    phone: r.get(13)?,
-                    currency: r.get(14)?,
-                    card_last4: r.get(15)?,
-                })
-            },
-        )
+    pub fn customers(&self, with_custom: bool) -> Result<Vec<Customer>> {
+        self.store.ledger().customers_where(with_custom, None)
     }
 
     /// Every customer's contacts (`contacts.csv`), primary ones first.
@@ -201,11 +132,11 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
     }
 
     /// One customer by the billing system's id.
-    pub fn customer(&self, id: &str) -> Result<Option<EngageCustomer>> {
+    pub fn customer(&self, id: &str) -> Result<Option<Customer>> {
         let Some(cid) = self.store.ledger().customer_key(id)? else {
             return Ok(None);
         };
-        Ok(self.customers_where(false, Some(cid))?.pop())
+        Ok(self.store.ledger().customers_where(false, Some(cid))?.pop())
     }
 
     /// Calls `each` for every invoice and debit note open at `as_of` (of one customer with

@@ -16,7 +16,7 @@ pub mod outcomes;
 pub mod replies;
 
 pub use crate::domain::engage::{HoldRow, OutboxRow};
-pub use facts::{Contact, EngageCustomer, EngageDocument, LastAttempt};
+pub use facts::{Contact, Customer, EngageDocument, LastAttempt};
 pub use outbox::NewReminder;
 pub use outcomes::ReminderOutcome;
 pub use replies::{NewReply, ReplyRow};

@@ -9,10 +9,10 @@ use crate::domain::{Date, money};
 use crate::store::Ledger;
 use crate::store::Store;
 use crate::store::queue::{OPEN_ISSUE, day_of};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 pub use crate::domain::customer::{
-    ActivityEntry, ActivityKind, CustomerDetail, CustomerHeader, DetailDocument, DetailPayment,
+    ActivityEntry, ActivityKind, Customer, CustomerDetail, DetailDocument, DetailPayment,
     EntryRecord,
 };
 
@@ -62,33 +62,8 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     }
 
     /// Who a customer is; `None` when there is no such customer.
-    pub fn customer_header(&self, cid: i64) -> Result<Option<CustomerHeader>> {
-        Ok(self
-            .conn()
-            .prepare_cached(
-                "SELECT id, name, email, phone, currency, finance_owner, sales_owner,
-                        payment_terms_days, credit_limit, auto_collection, payment_source_status,
-                        subscription_status
-                   FROM customers WHERE cid = ?1",
-            )?
-            .query_row([cid], |r| {
-                Ok(CustomerHeader {
-                    cid,
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    email: r.get(2)?,
-                    phone: r.get(3)?,
-                    currency: r.get(4)?,
-                    finance_owner: r.get(5)?,
-                    sales_owner: r.get(6)?,
-                    payment_terms_days: r.get(7)?,
-                    credit_limit: r.get::<_, Option<i64>>(8)?.map(money::from_units),
-                    auto_collection: r.get(9)?,
-                    payment_source_status: r.get(10)?,
-                    subscription_status: r.get(11)?,
-                })
-            })
-            .optional()?)
+    pub fn customer_header(&self, cid: i64) -> Result<Option<Customer>> {
+        Ok(self.customers_where(false, Some(cid))?.pop())
     }
 
     fn detail_documents(
