@@ -64,10 +64,17 @@ fn run(mut c: Command) {
 }
 
 /// The users' keys, made and added at the first run on a database (frank, a manager, adds
-/// the others), read back at the next.
+/// the others), read back at the next — when the database still has its users (a fresh copy
+/// of one has not: its keys are made again).
 fn users(config: &Path, db: &Path) -> Vec<(String, PrivateKey)> {
     let dir = PathBuf::from(format!("{}.bench-keys", db.display()));
     let names = user_names();
+    let registered = owed::store::Store::open_existing(db)
+        .and_then(|store| store.users().role_of("frank"))
+        .is_ok_and(|role| role.is_some());
+    if dir.exists() && !registered {
+        std::fs::remove_dir_all(&dir).expect("remove the stale keys");
+    }
     if dir.exists() {
         return names
             .into_iter()
