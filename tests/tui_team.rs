@@ -383,3 +383,27 @@ fn the_team_screen_asks_again_when_the_data_changes_one_count_at_a_time() {
     assert!(team_requests(&update::response(&mut d.app, news())).is_empty());
     assert_eq!(update::wake_at(&d.app), None);
 }
+
+/// A count asked for on the team screen (`R`) whose answer comes after the screen was left,
+/// here for the engagement screen (`:engage`), is dropped: only a request made to open the
+/// team screen opens it.
+#[test]
+fn a_count_asked_on_the_team_screen_does_not_reopen_it_once_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    let mut d = Driver::new(&db, "dana", (120, 40));
+    d.press("M");
+    assert_eq!(d.app.screen, Screen::Team);
+    let reload = update::update(&mut d.app, owed::tui::key_action::Action::Reload);
+    let asked = team_requests(&reload);
+    assert_eq!(asked.len(), 1, "{reload:?}");
+    d.press(": engage <Enter>");
+    assert_eq!(d.app.screen, Screen::Engage);
+    for answer in d.source.handle_batch(asked) {
+        update::response(&mut d.app, answer);
+    }
+    assert_eq!(d.app.screen, Screen::Engage);
+    // Asked for from there, it opens.
+    d.press(": team <Enter>");
+    assert_eq!(d.app.screen, Screen::Team);
+}

@@ -55,8 +55,10 @@ pub struct TeamScreen {
     /// When the figures were last asked for: the next automatic request waits
     /// [`REFRESH_INTERVAL`] from then.
     pub last: Option<Instant>,
-    /// The request awaited was asked for by the screen itself (its answer never opens it).
-    pub automatic: bool,
+    /// The request awaited was asked for from another screen, to open this one: only such an
+    /// answer opens it (a count asked for on the screen — `R`, a refresh — is dropped once
+    /// the screen is left, by whichever way).
+    pub opening: bool,
 }
 
 impl TeamScreen {
@@ -72,7 +74,7 @@ pub fn open(app: &mut App) -> Vec<Effect> {
     let seq = app.next_seq();
     app.team.seq = seq;
     app.team.stale = false;
-    app.team.automatic = false;
+    app.team.opening = app.screen != Screen::Team;
     app.team.last = Some(app.now);
     if app.screen != Screen::Team {
         app.say("Counting the team's figures…");
@@ -106,11 +108,7 @@ pub fn changed(app: &mut App) -> Vec<Effect> {
 /// and [`REFRESH_INTERVAL`] has passed since they were last asked for (as of [`App::now`]).
 pub fn tick(app: &mut App) -> Vec<Effect> {
     match wake_at(app) {
-        Some(due) if due <= app.now => {
-            let fx = open(app);
-            app.team.automatic = true;
-            fx
-        }
+        Some(due) if due <= app.now => open(app),
         _ => Vec::new(),
     }
 }
@@ -137,7 +135,7 @@ pub fn received(
         return Vec::new();
     }
     app.team.seq = 0;
-    if app.team.automatic && app.screen != Screen::Team {
+    if !app.team.opening && app.screen != Screen::Team {
         return Vec::new();
     }
     match report {
