@@ -337,6 +337,17 @@ impl LivePart<'_> {
     }
 }
 
+/// The parts of a blend with something left after `after`, each conditioned on it, and their
+/// total weight; `None` when no part has anything left.
+fn live_parts<'a>(parts: &[Part<'a>], after: f64) -> Option<(Vec<LivePart<'a>>, f64)> {
+    let live: Vec<LivePart> = parts
+        .iter()
+        .filter_map(|p| LivePart::new(p, after))
+        .collect();
+    let total: f64 = live.iter().map(|p| p.weight).sum();
+    (total > 0.0).then_some((live, total))
+}
+
 /// `P(T > x | T > after)` under a blend of curves (see [`blended_conditional_median`]);
 /// `None` when no part has anything left after `after`. What no part resolves counts as
 /// later than `x`.
@@ -344,14 +355,7 @@ pub fn blended_conditional_survival(parts: &[Part], after: f64, x: f64) -> Optio
     if x <= after {
         return Some(1.0);
     }
-    let live: Vec<LivePart> = parts
-        .iter()
-        .filter_map(|p| LivePart::new(p, after))
-        .collect();
-    let total: f64 = live.iter().map(|p| p.weight).sum();
-    if total <= 0.0 {
-        return None;
-    }
+    let (live, total) = live_parts(parts, after)?;
     let paid: f64 = live.iter().map(|p| p.paid_by(x)).sum::<f64>() / total;
     Some((1.0 - paid).clamp(0.0, 1.0))
 }
@@ -362,14 +366,7 @@ pub fn blended_conditional_survival(parts: &[Part], after: f64, x: f64) -> Optio
 /// blend never gets there (too much of what remains is still open) or no part has anything
 /// left after `after`.
 pub fn blended_conditional_median(parts: &[Part], after: f64, horizon: u32) -> Option<f64> {
-    let live: Vec<LivePart> = parts
-        .iter()
-        .filter_map(|p| LivePart::new(p, after))
-        .collect();
-    let total: f64 = live.iter().map(|p| p.weight).sum();
-    if total <= 0.0 {
-        return None;
-    }
+    let (live, total) = live_parts(parts, after)?;
     let paid_by = |t: f64| live.iter().map(|p| p.paid_by(t)).sum::<f64>() / total;
     let half = 0.5 - 1e-9;
     if paid_by(after + f64::from(horizon)) < half {
