@@ -135,10 +135,7 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
     tb.send(b"/widgets\r").await;
     tb.wait_for("Customer K7").await;
 
-    ta.send(b"n").await;
-    ta.send(b"Promised the remittance advice").await;
-    ta.send(b"\r").await;
-    ta.wait_for("saved: Note").await;
+    save_note(&ta, "Promised the remittance advice").await;
     tb.wait_for("Promised the remittance advice").await;
 
     // The team screen over SSH: the service refuses alice's (a collector's) and answers
@@ -160,10 +157,7 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
     ta.wait_for("Filter cleared.").await;
     ta.send(b"/kite\r").await;
     ta.wait_for("Customer K1").await;
-    ta.send(b"n").await;
-    ta.send(b"Left a message with AP").await;
-    ta.send(b"\r").await;
-    ta.wait_for("saved: Note").await;
+    save_note(&ta, "Left a message with AP").await;
     let after = (before + 1).to_string();
     td.wait(&format!("alice's touched today at {after}"), |s| {
         touched_today(&s.parser.screen().contents(), "alice") == Some(before + 1)
@@ -220,6 +214,15 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
         )
         .unwrap();
     assert_eq!(mine, 0);
+}
+
+/// Saves a note on the selected customer from terminal `t` (`n`, the text, `Enter`) and waits
+/// for the footer to say so.
+async fn save_note(t: &ssh_client::Term, text: &str) {
+    t.send(b"n").await;
+    t.send(text.as_bytes()).await;
+    t.send(b"\r").await;
+    t.wait_for("saved: Note").await;
 }
 
 /// The "Today" figure (customers touched on the date) of `collector`'s row of a team screen
