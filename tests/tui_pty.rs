@@ -128,6 +128,20 @@ impl Session {
         env: &[(&str, &str)],
         as_of: &str,
     ) -> Session {
+        Session::start_with_room(dir, db, size, env, as_of, None)
+    }
+
+    /// Same, with every file the process writes limited to `room_kib` KiB when given, as on
+    /// a disk with that much room left (`ulimit -f`, `SIGXFSZ` ignored: a write past it
+    /// fails as on a full disk, instead of killing the process).
+    fn start_with_room(
+        dir: &std::path::Path,
+        db: &std::path::Path,
+        size: (u16, u16),
+        env: &[(&str, &str)],
+        as_of: &str,
+        room_kib: Option<u32>,
+    ) -> Session {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -136,7 +150,16 @@ impl Session {
                 ..PtySize::default()
             })
             .unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_owed"));
+        let mut cmd = match room_kib {
+            None => CommandBuilder::new(env!("CARGO_BIN_EXE_owed")),
+            Some(kib) => {
+                let mut cmd = CommandBuilder::new("bash");
+                cmd.arg("-c");
+                cmd.arg(format!("trap '' XFSZ; ulimit -f {kib}; exec \"$0\" \"$@\""));
+                cmd.arg(env!("CARGO_BIN_EXE_owed"));
+                cmd
+            }
+        };
         cmd.args(["--db", db.to_str().unwrap(), "--as", "alice"]);
         // No date: today's figures.
         if !as_of.is_empty() {
@@ -1966,4 +1989,39 @@ fn graphics_that_are_no_choice_are_refused_in_one_sentence() {
     let mut s = Session::start((100, 30), &[("OWED_GRAPHICS", "sideways")]);
     assert_eq!(s.wait_exit(), 2);
     s.wait_for(&["OWED_GRAPHICS must be auto, kitty, sixel or halfblocks, not `sideways`"]);
+}
+
+/// A note saved on a full disk: the footer says so in one sentence naming the database, the
+/// form stays open with the text typed, and nothing is written; the workstation goes on.
+#[test]
+fn a_save_on_a_full_disk_says_so_and_keeps_the_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    let mut s = Session::start_with_room(
+        dir.path(),
+        &db,
+        (120, 30),
+        &[],
+        workstation::AS_OF,
+        Some(32),
+    );
+    s.wait_for(&["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    s.press("n", &["Note · Acme Corp (K6)"]);
+    s.type_keys("Asked for the remittance advice\r");
+    s.wait_for(&["Not saved: the disk is full or failing"]);
+    // Still the workstation: the form closes keeping the draft, on the same customer.
+    s.escape_then(&["Close? y: keep a draft"]);
+    s.press(
+        "y",
+        &["Draft kept: the same form on Acme Corp (K6) brings it back."],
+    );
+    s.quit();
+    let json = activity(&s, "K6");
+    let notes: Vec<&serde_json::Value> = json["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["text"] == "Asked for the remittance advice")
+        .collect();
+    assert!(notes.is_empty(), "{notes:?}");
 }

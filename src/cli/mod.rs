@@ -319,12 +319,13 @@ pub fn usage_error(e: clap::Error) -> i32 {
 pub fn run(cli: Cli) -> i32 {
     let db = config::database_path(cli.db.as_deref()).ok();
     let result = dispatch(cli).map_err(|e| {
-        // SQLite's "attempt to write a readonly database", as a sentence naming the file.
+        // SQLite's "attempt to write a readonly database", "database or disk is full" and
+        // "disk I/O error", as sentences naming the file.
         match db
             .as_deref()
-            .and_then(|db| crate::store::read_only_message(db, &e))
+            .and_then(|db| crate::store::write_failure(db, &e))
         {
-            Some(sentence) => crate::Error::input(sentence),
+            Some(sentence) => sentence,
             None => e,
         }
     });

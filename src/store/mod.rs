@@ -641,13 +641,27 @@ fn sqlite_message(e: &rusqlite::Error) -> String {
     }
 }
 
-/// The sentence for an SQLite error that says the database is read-only, else `None`: the
-/// command line names the file instead of SQLite's words.
-pub fn read_only_message(path: &Path, e: &Error) -> Option<String> {
-    match e {
-        Error::Db(db) if db.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => {
-            Some(read_only_error(path).to_string())
-        }
+/// The sentence for an SQLite error that says the database could not be written — it is
+/// read-only to this user (exit 2: theirs to fix), the disk is full, or the system refused to
+/// read or write it (exit 1) — naming the file instead of SQLite's words; else `None`. Every
+/// write is one transaction, so a failed one saved nothing.
+pub fn write_failure(path: &Path, e: &Error) -> Option<Error> {
+    let Error::Db(db) = e else {
+        return None;
+    };
+    match db.sqlite_error_code()? {
+        rusqlite::ErrorCode::ReadOnly => Some(read_only_error(path)),
+        rusqlite::ErrorCode::DiskFull => Some(Error::runtime(format!(
+            "the disk is full: {} could not be written, so nothing was saved (free some space \
+             and try again)",
+            path.display()
+        ))),
+        rusqlite::ErrorCode::SystemIoFailure => Some(Error::runtime(format!(
+            "the disk is full or failing: {} could not be read or written ({}), so nothing was \
+             saved",
+            path.display(),
+            sqlite_message(db)
+        ))),
         _ => None,
     }
 }

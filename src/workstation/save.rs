@@ -284,7 +284,8 @@ impl PortfolioWorker {
                 Ok(Some(recorded)) => outcome.recorded.push(recorded),
                 Ok(None) => outcome.skipped += 1,
                 Err(e) => {
-                    outcome.error = Some(e.to_string());
+                    let sentence = crate::store::write_failure(self.store.path(), &e);
+                    outcome.error = Some(sentence.unwrap_or(e).to_string());
                     break;
                 }
             }

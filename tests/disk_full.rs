@@ -1,0 +1,95 @@
+//! A full disk: a write that cannot happen says so in one sentence naming the database, and
+//! changes nothing; with room again, the database is whole and takes the same write.
+//!
+//! The full disk is a file size limit on the `owed` process (the shell's `ulimit -f`, that is
+//! `RLIMIT_FSIZE`), with `SIGXFSZ` ignored so that a write past the limit fails (`EFBIG`) as
+//! a write to a full disk fails (`ENOSPC`), instead of killing the process. The limit is
+//! 32 KiB a file: enough to open the database (its shared-memory index is 32 KiB), too little
+//! for the write-ahead log of any change.
+
+mod common;
+mod fixture;
+
+use common::succeeded;
+use fixture::{Fixture, owed_command, stderr};
+use std::process::{Command, Output, Stdio};
+
+/// Room left on the "disk", per file, in KiB.
+const ROOM_KIB: u32 = 32;
+
+/// `command` run with every file it writes limited to [`ROOM_KIB`].
+fn on_a_full_disk(command: Command) -> Output {
+    let mut limited = Command::new("bash");
+    limited
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {ROOM_KIB}; exec \"$0\" \"$@\""
+        ))
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (name, value) in command.get_envs() {
+        match value {
+            Some(value) => limited.env(name, value),
+            None => limited.env_remove(name),
+        };
+    }
+    limited.stdin(Stdio::null()).output().unwrap()
+}
+
+/// Asserts that `out` failed (exit 1) with one sentence naming the database and saying that
+/// nothing was saved.
+#[track_caller]
+fn says_nothing_was_saved(out: &Output, fx: &Fixture) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let db = fx.db().display().to_string();
+    assert!(err.starts_with("owed: the disk is full"), "{err}");
+    assert!(err.contains(&db), "{err}");
+    assert!(err.contains("nothing was saved"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// SQLite's own check of the whole file.
+fn integrity(fx: &Fixture) -> String {
+    let conn = rusqlite::Connection::open(fx.db()).unwrap();
+    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_note_on_a_full_disk_says_so_and_saves_nothing() {
+    let fx = Fixture::new();
+    let before = fx.fingerprint();
+    let note = ["note", "V1", "called", "them"];
+    let out = on_a_full_disk(owed_command(
+        fx.dir.path(),
+        &fx.db(),
+        Some("2026-04-01"),
+        &note,
+    ));
+    says_nothing_was_saved(&out, &fx);
+    assert_eq!(fx.fingerprint(), before);
+    assert_eq!(integrity(&fx), "ok");
+    // With room again, the same note is saved.
+    let saved = succeeded(&fx.owed(&[&["--as-of", "2026-04-01"][..], &note].concat()));
+    assert!(saved.contains("Note 1 recorded for V1"), "{saved}");
+    assert_ne!(fx.fingerprint(), before);
+}
+
+#[test]
+fn an_import_on_a_full_disk_changes_nothing() {
+    let fx = Fixture::new();
+    let csv = fx.dir.path().join("more");
+    succeeded(&fx.owed(&["demo", "--csv", csv.to_str().unwrap(), "--customers", "50"]));
+    let metrics = || succeeded(&fx.owed(&["--as-of", "2026-04-01", "report", "metrics", "--json"]));
+    let (before, figures) = (fx.fingerprint(), metrics());
+    let import = ["import", csv.to_str().unwrap()];
+    let out = on_a_full_disk(owed_command(fx.dir.path(), &fx.db(), None, &import));
+    says_nothing_was_saved(&out, &fx);
+    assert_eq!(fx.fingerprint(), before);
+    assert_eq!(metrics(), figures);
+    assert_eq!(integrity(&fx), "ok");
+    // With room again, the same import goes through.
+    succeeded(&fx.owed(&import));
+    assert_ne!(metrics(), figures);
+}
