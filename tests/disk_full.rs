@@ -19,12 +19,15 @@ const ROOM_KIB: u32 = 32;
 
 /// `command` run with every file it writes limited to [`ROOM_KIB`].
 fn on_a_full_disk(command: Command) -> Output {
+    on_a_disk_with_room(command, ROOM_KIB)
+}
+
+/// `command` run with every file it writes limited to `kib` KiB.
+fn on_a_disk_with_room(command: Command, kib: u32) -> Output {
     let mut limited = Command::new("bash");
     limited
         .arg("-c")
-        .arg(format!(
-            "trap '' XFSZ; ulimit -f {ROOM_KIB}; exec \"$0\" \"$@\""
-        ))
+        .arg(format!("trap '' XFSZ; ulimit -f {kib}; exec \"$0\" \"$@\""))
         .arg(command.get_program())
         .args(command.get_args());
     for (name, value) in command.get_envs() {
@@ -92,4 +95,31 @@ fn an_import_on_a_full_disk_changes_nothing() {
     // With room again, the same import goes through.
     succeeded(&fx.owed(&import));
     assert_ne!(metrics(), figures);
+}
+
+/// With no room even for the write-ahead log's index (32 KiB), the database cannot be opened:
+/// one sentence naming it and the likely cause; nothing is written.
+#[test]
+fn no_room_to_open_is_said_in_one_sentence() {
+    let fx = Fixture::new();
+    let before = fx.fingerprint();
+    let out = on_a_disk_with_room(
+        owed_command(
+            fx.dir.path(),
+            &fx.db(),
+            Some("2026-04-01"),
+            &["note", "V1", "hello"],
+        ),
+        8,
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let db = fx.db().display().to_string();
+    assert!(
+        err.starts_with(&format!("owed: cannot open the database {db}:")),
+        "{err}"
+    );
+    assert!(err.contains("the disk may be full or failing"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(fx.fingerprint(), before);
 }

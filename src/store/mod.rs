@@ -606,6 +606,13 @@ fn open_error(path: &Path, e: rusqlite::Error) -> Error {
                 "cannot read the database {path}: permission denied"
             ))
         }
+        // Opening writes too (the write-ahead log's index, a first import's file).
+        Some(rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure) => {
+            Error::runtime(format!(
+                "cannot open the database {path}: {} (the disk may be full or failing)",
+                sqlite_message(&e)
+            ))
+        }
         _ => Error::runtime(format!(
             "cannot open the database {path}: {}",
             sqlite_message(&e)
