@@ -855,6 +855,42 @@ mod tests {
         assert_eq!(marked, ["usd-with-eur", "none-with-gbp"]);
     }
 
+    /// SQLite's "database or disk is full" (here: the file may not grow past its pages) and
+    /// "disk I/O error" are sentences naming the file; other errors are left as they are.
+    #[test]
+    fn a_write_the_disk_refuses_is_one_sentence_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("owed.db");
+        let mut store = Store::open_or_create(&path).unwrap();
+        let pages: i64 = store
+            .conn()
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        store
+            .conn()
+            .pragma_update(None, "max_page_count", pages)
+            .unwrap();
+        let e = store.set_meta("big", &"x".repeat(1 << 20)).unwrap_err();
+        let sentence = write_failure(&path, &e).expect("a sentence").to_string();
+        assert!(
+            sentence.starts_with(&format!("the disk is full: {}", path.display())),
+            "{sentence}"
+        );
+        assert!(sentence.contains("nothing was saved"), "{sentence}");
+        assert_eq!(store.meta("big").unwrap(), None);
+        let io = Error::Db(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_IOERR_WRITE),
+            Some("disk I/O error".into()),
+        ));
+        let sentence = write_failure(&path, &io).expect("a sentence").to_string();
+        assert!(
+            sentence.starts_with("the disk is full or failing"),
+            "{sentence}"
+        );
+        let other = Error::Db(rusqlite::Error::QueryReturnedNoRows);
+        assert!(write_failure(&path, &other).is_none());
+    }
+
     #[test]
     fn an_older_schema_is_brought_up_to_date_or_named_in_one_sentence() {
         let dir = tempfile::tempdir().unwrap();
