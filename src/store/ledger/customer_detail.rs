@@ -388,10 +388,13 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         out: &mut Vec<ActivityEntry>,
     ) -> Result<()> {
         let base = self.store.base_currency()?.unwrap_or_default();
+        // The promises' states as the promise list has them, without the documents they name
+        // (the timeline does not show them).
+        let filter = crate::store::activity::promises::PromiseFilter::Customer(cid);
         let promises = self
             .store
             .activity()
-            .customer_promises(cid, as_of, grace_days, &base)?;
+            .promises_where(filter, as_of, grace_days, &base, false)?;
         for p in promises.into_iter().filter(|p| p.recorded <= as_of) {
             let state = match p.progress.state {
                 PromiseState::PartiallyKept => {

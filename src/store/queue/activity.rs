@@ -276,8 +276,13 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         if promises.is_empty() {
             return Ok(());
         }
+        // Those promises by key (integers, read just above), not the query again.
+        let ids: Vec<String> = promises.keys().map(i64::to_string).collect();
         let sql = receipts_sql(
-            &format!("SELECT id, cid, recorded_date FROM ({marked})"),
+            &format!(
+                "SELECT id, cid, recorded_date FROM promises WHERE id IN ({})",
+                ids.join(", ")
+            ),
             "?1",
         );
         let mut rates = RateCache::new(&self.store, &base);
@@ -285,7 +290,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
             receipts.remove(id);
         }
         let mut stmt = self.conn().prepare(&sql)?;
-        let mut found = stmt.query(params![day, base])?;
+        let mut found = stmt.query(params![day])?;
         while let Some(r) = found.next()? {
             let id: i64 = r.get(0)?;
             let Some((currency, recorded)) = promises.get(&id) else {
