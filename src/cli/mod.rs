@@ -2,13 +2,13 @@
 //!
 //! `--db`, `--config`, `--as` and `--as-of` are global: they go before or after the
 //! subcommand. Errors print one sentence on stderr; the exit code is 2 for bad usage or input,
-//! 1 for a runtime failure. Output goes through [`out!`] / [`outln!`]: a reader that stops
+//! 1 for a runtime failure. Output goes through `out!` / `outln!`: a reader that stops
 //! early (`owed report aging --json | head`) ends the command quietly instead of a panic.
 //!
 //! Every human writer shows control characters instead of writing them (SPEC "Output that
-//! reaches a terminal", [`crate::domain::text::visible`]): [`out!`], [`outln!`] and
-//! [`errln!`] pass what they write through it, and so does the error printed on exit. JSON
-//! goes through [`jsonln!`] as serde_json wrote it. Names given on the command line are
+//! reaches a terminal", [`crate::domain::text::visible`]): `out!`, `outln!` and
+//! `errln!` pass what they write through it, and so does the error printed on exit. JSON
+//! goes through `jsonln!` as serde_json wrote it. Names given on the command line are
 //! checked by [`parse_name`].
 
 /// `print!` to standard output for people, returning a `Result` (see [`write_stdout`]).

@@ -1,4 +1,4 @@
-//! The demo portfolio: a deterministic generator ([`generate`]) whose CSVs go through the
+//! The demo portfolio: a deterministic generator (`generate`) whose CSVs go through the
 //! real import, so the demo exercises the same path as a real billing export.
 
 mod generate;

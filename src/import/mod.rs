@@ -5,7 +5,7 @@
 //! row. Every row is upserted by its `id` inside one transaction; the first bad row stops the
 //! run with a message naming its file, line and column, and nothing is written. A bad row is
 //! also one whose quoting is broken (an unterminated quote would otherwise swallow the rows
-//! after it: see [`quotes`]) and one whose id (for rates: currency and date; for
+//! after it: see `quotes`) and one whose id (for rates: currency and date; for
 //! applications: source, document and date) an earlier row of the same file has.
 
 pub mod lockbox;

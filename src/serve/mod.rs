@@ -5,7 +5,7 @@
 //! was accepted (SPEC "Serving the workstation over SSH"). The SSH protocol is russh's, on
 //! tokio; this module decides who gets in and what a session is:
 //!
-//! - [`connection`]: authentication (public keys only, looked up in a [`Directory`]; the key
+//! - `connection`: authentication (public keys only, looked up in a [`Directory`]; the key
 //!   must be the login name's) and the channel requests (a pty and a shell, nothing else).
 //! - [`session`]: per session, the app on its own thread with a [`SessionContext`] (the
 //!   [`Actor`], an [`Events`] input, an [`Output`] that is a `std::io::Write`, the size and
@@ -16,7 +16,7 @@
 //! - [`host_key`]: the server's ed25519 key, created 0600 on first start.
 //!
 //! [`Server::bind`] listens; [`Server::run`] accepts connections (each must log in within
-//! [`LOGIN_GRACE`], see [`login_grace`]) until the future it is given resolves, then ends
+//! [`LOGIN_GRACE`], see `login_grace`) until the future it is given resolves, then ends
 //! every session (the apps see [`Input::Closed`]) and joins their threads. A
 //! connection that drops, for whatever reason, ends its app the same way; what the app had
 //! saved is in the database (every save is a transaction), what it had not is not.

@@ -1,7 +1,7 @@
 //! One pty session: the app on its own thread, its input and its output.
 //!
 //! Three parts run per session. The **pump** (a tokio task) takes the client's raw bytes and
-//! window changes in arrival order, turns them into events with [`keys::Parser`] (waiting
+//! window changes in arrival order, turns them into events with `keys::Parser` (waiting
 //! [`Settings::escape_timeout`](super::Settings) before taking a held ESC as Esc), and hands
 //! them to the app; it ends the app's input when the client's input ends or after the idle
 //! timeout. The **app** runs on a plain thread with a [`SessionContext`]: it reads

@@ -52,7 +52,7 @@ pub fn accepts_env(name: &str) -> bool {
     ACCEPTED_ENV.contains(&name)
 }
 
-/// An environment value as kept: cut to [`MAX_ENV_VALUE`] bytes, control characters dropped.
+/// An environment value as kept: cut to `MAX_ENV_VALUE` bytes, control characters dropped.
 pub fn clean_env_value(value: &str) -> String {
     value
         .chars()
@@ -64,7 +64,7 @@ pub fn clean_env_value(value: &str) -> String {
         .collect()
 }
 
-/// A `TERM` as kept: its safe characters, at most [`MAX_TERM`] of them.
+/// A `TERM` as kept: its safe characters, at most `MAX_TERM` of them.
 pub fn clean_term(term: &str) -> String {
     term.chars()
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '-'))

@@ -235,7 +235,7 @@ pub struct Curves {
     /// Residual observations behind `residuals`.
     residual_count: usize,
     /// The daily rate at which what is still open far past a customer's typical gets paid
-    /// (see [`tail_rate`]).
+    /// (see `tail_rate`).
     pub tail_rate: f64,
 }
 

@@ -352,14 +352,14 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     }
 
     /// The keys of the customers with a document whose number or id is `text` (see
-    /// [`document_customers_sql`]).
+    /// `document_customers_sql`).
     pub fn document_customers(&self, text: &str) -> Result<HashSet<i64>> {
         let sql = document_customers_sql("?1");
         crate::store::rows(self.conn(), &sql, [text.trim()], |r| r.get(0))
     }
 
     /// The documents of customer `cid` whose number or id is `text` (see
-    /// [`document_customers_sql`]): the document a search for it should land on.
+    /// `document_customers_sql`): the document a search for it should land on.
     pub fn customer_documents_named(&self, cid: i64, text: &str) -> Result<Vec<String>> {
         crate::store::rows(
             self.conn(),

@@ -1,7 +1,7 @@
 //! What the team figures need from the database (`domain::team`), aggregated in SQL.
 //!
 //! A touch is any entry a collector recorded on a customer (see `domain::team`); its day is
-//! the action's own date where the table has one, else the day of its timestamp. [`TOUCHES`]
+//! the action's own date where the table has one, else the day of its timestamp. `TOUCHES`
 //! is the one definition, shared by the touches listed and the money paid after them.
 
 use crate::Result;

@@ -639,7 +639,7 @@ impl ImportWriter<'_> {
 
     /// Before loading `table`: when it is empty, drops its secondary indexes (not the unique
     /// ones the upserts rely on) so that a first bulk load does not maintain them row by row;
-    /// [`ImportWriter::rebuild_indexes`] creates them again inside the same transaction.
+    /// `ImportWriter::rebuild_indexes` creates them again inside the same transaction.
     pub fn prepare_bulk_load(&mut self, table: &str) -> Result<()> {
         let empty: bool = self.tx.query_row(
             &format!("SELECT NOT EXISTS (SELECT 1 FROM {table})"),

@@ -6,7 +6,7 @@
 //! itself and stands only while this connection has changed nothing since
 //! (`sqlite3_total_changes`), so it never disagrees with the table: any write (a save, new
 //! figures, a forecast's risk) makes the next count read it again. Filters mean here exactly
-//! what [`super::filter_sql::where_clause`] makes them mean in SQL (`LIKE` and `NOCASE` fold
+//! what `super::filter_sql::where_clause` makes them mean in SQL (`LIKE` and `NOCASE` fold
 //! ASCII letters only); a test holds the two to the same counts.
 
 use super::Queue;
@@ -66,7 +66,7 @@ pub struct QueueMirror {
     rows: Vec<Row>,
     /// Buckets of the aging.
     buckets: usize,
-    /// Per row, [`SUMMED`] then the buckets then their net overdue.
+    /// Per row, `SUMMED` then the buckets then their net overdue.
     sums: Vec<i64>,
     /// The open issues' reasons, lowered.
     reasons: Vec<Box<str>>,
@@ -81,7 +81,7 @@ pub struct QueueMirror {
 pub struct ScopeSums {
     pub customers: u64,
     pub customers_overdue: u64,
-    /// [`SUMMED`], then each bucket, then each bucket's net overdue.
+    /// `SUMMED`, then each bucket, then each bucket's net overdue.
     pub sums: Vec<i64>,
     /// (reason, issues, units).
     pub issues: Vec<(String, i64, i64)>,
