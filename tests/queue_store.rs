@@ -45,7 +45,7 @@ fn build(store: &Store) -> UnfilteredCounts {
     let p = Portfolio::compute(store, fixture::as_of(), None, &bounds, "USD").unwrap();
     store
         .queue()
-        .rebuild(fixture::as_of(), &bounds, &p.customers, 3)
+        .rebuild(fixture::as_of(), &bounds, &p.customers, 3, &[])
         .unwrap()
 }
 
@@ -148,7 +148,7 @@ fn counts_made_while_building_match_sql() {
 #[test]
 fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
     use owed::domain::forecast::RiskLevel;
-    use owed::store::queue::risk::QueueRisk;
+    use owed::store::queue::risk::{QueueRisk, risk_changes};
     use std::collections::HashMap;
 
     let dir = tempfile::tempdir().unwrap();
@@ -163,7 +163,7 @@ fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
         "none until written"
     );
     // Scores spread over 0..100 with ties; every tenth customer has none.
-    let risks: Vec<QueueRisk> = all
+    let mut risks: Vec<QueueRisk> = all
         .rows
         .iter()
         .filter(|r| r.cid % 10 != 0)
@@ -176,21 +176,31 @@ fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
             };
             QueueRisk {
                 cid: r.cid,
-                level,
+                level: Some(level),
                 score,
             }
         })
         .collect();
+    risks.sort_by_key(|r| r.cid);
     let by_cid: HashMap<i64, QueueRisk> = risks.iter().map(|r| (r.cid, *r)).collect();
-    let write =
+    // As the workstation installs a forecast: what changed from what the table holds.
+    let mut in_table: Vec<QueueRisk> = Vec::new();
+    let mut write =
         |risks: &[QueueRisk], unfiltered: &mut owed::store::queue::tab_counts::UnfilteredCounts| {
-            store.queue().set_risks(risks).unwrap();
+            let changes = risk_changes(&in_table, risks);
+            for slice in changes.chunks(7) {
+                store.queue().update_risks(slice).unwrap();
+            }
+            in_table = risks.to_vec();
             let (n, by_owner) = store.queue().tab_counts(Tab::HighRisk).unwrap();
             unfiltered.set_tab(Tab::HighRisk, n, &by_owner);
             n
         };
     let high = write(&risks, &mut unfiltered);
-    let expected_high = risks.iter().filter(|r| r.level == RiskLevel::High).count();
+    let expected_high = risks
+        .iter()
+        .filter(|r| r.level == Some(RiskLevel::High))
+        .count();
     assert_eq!(high as usize, expected_high);
     assert!(expected_high > 20);
     // The counts kept beside the table agree with SQL's, owners compared without case.
@@ -202,7 +212,7 @@ fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
     assert_eq!(page.total as usize, expected_high);
     for row in &page.rows {
         assert_eq!(row.risk, Some(RiskLevel::High));
-        assert_eq!(by_cid[&row.cid].level, RiskLevel::High);
+        assert_eq!(by_cid[&row.cid].level, Some(RiskLevel::High));
     }
     // Riskiest first, the larger overdue first among equal scores; pages from both ends
     // agree.
@@ -231,13 +241,33 @@ fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
     let high = write(&fewer, &mut unfiltered);
     let q_all = store.queue().page(&everyone, 0, 10_000).unwrap();
     for row in &q_all.rows {
-        let want = fewer.iter().find(|r| r.cid == row.cid).map(|r| r.level);
+        let want = fewer
+            .iter()
+            .find(|r| r.cid == row.cid)
+            .and_then(|r| r.level);
         assert_eq!(row.risk, want, "customer {}", row.cid);
     }
     assert_eq!(
         high as usize,
-        fewer.iter().filter(|r| r.level == RiskLevel::High).count()
+        fewer
+            .iter()
+            .filter(|r| r.level == Some(RiskLevel::High))
+            .count()
     );
+    // A table rebuilt with the risks holds what the updates wrote, row for row.
+    let updated = store.queue().page(&q, 0, 10_000).unwrap();
+    let bounds = AgingBounds::default();
+    let p = Portfolio::compute(&store, fixture::as_of(), None, &bounds, "USD").unwrap();
+    store
+        .queue()
+        .rebuild(fixture::as_of(), &bounds, &p.customers, 3, &fewer)
+        .unwrap();
+    let rebuilt = store.queue().page(&q, 0, 10_000).unwrap();
+    let risk_of = |page: &QueuePage| -> Vec<(i64, Option<RiskLevel>)> {
+        page.rows.iter().map(|r| (r.cid, r.risk)).collect()
+    };
+    assert_eq!(risk_of(&rebuilt), risk_of(&updated));
+    assert!(rebuilt.rows.iter().any(|r| r.risk.is_some()));
 }
 
 #[test]

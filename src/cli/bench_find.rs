@@ -116,6 +116,7 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
         &bounds,
         &portfolio.customers,
         ctx.config.promise_grace_days,
+        &[],
     )?;
     let mirror = store.queue().mirror()?;
     outln!("queue table built in {:.1} s", t.elapsed().as_secs_f64())?;

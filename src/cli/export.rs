@@ -180,22 +180,24 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
         View::Queue => {
             let query = queue_query(ctx, args, &bounds)?;
             let p = portfolio()?;
-            store.queue().rebuild(as_of, &bounds, &p.customers, grace)?;
             let with_risk = query.tab == Tab::HighRisk || query.sort == SortKey::Risk;
+            let mut risks = Vec::new();
             if with_risk {
                 let f = Forecast::compute(&store, as_of, base, grace)?;
-                let mut risks: Vec<_> = f
+                risks = f
                     .risks
                     .iter()
                     .map(|(&cid, r)| crate::store::queue::risk::QueueRisk {
                         cid,
-                        level: r.level,
+                        level: Some(r.level),
                         score: r.score,
                     })
                     .collect();
                 risks.sort_by_key(|r| r.cid);
-                store.queue().set_risks(&risks)?;
             }
+            store
+                .queue()
+                .rebuild(as_of, &bounds, &p.customers, grace, &risks)?;
             let meta = crate::export::screen::queue_meta(
                 queue_scope(&query, args.owner.as_deref()),
                 as_of,

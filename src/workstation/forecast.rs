@@ -18,7 +18,7 @@ use crate::domain::forecast::Risk;
 use crate::domain::forecast::cash::CashForecast;
 use crate::report::forecast::Forecast;
 use crate::store::Store;
-use crate::store::queue::risk::QueueRisk;
+use crate::store::queue::risk::{QueueRisk, risk_changes};
 use crate::store::queue::tab_counts::UnfilteredCounts;
 use crate::{Error, Result};
 use std::collections::HashMap;
@@ -37,6 +37,11 @@ pub const FORECAST_POLL: Duration = Duration::from_millis(50);
 /// started again: a run of saves (a promise on each of ten customers) costs one forecast,
 /// started when the collector pauses, not one per save competing with the next save.
 pub const SAVE_SETTLE: Duration = Duration::from_secs(2);
+
+/// How many customers' risks are written into the queue table at a time, between requests:
+/// about 8 ms at 100k customers on a 2-core machine, what a key pressed meanwhile waits at
+/// most.
+const RISK_SLICE: usize = 5_000;
 
 /// The version of a forecast that no data version matches.
 const STALE: i64 = i64::MIN;
@@ -85,12 +90,64 @@ impl CustomerForecast {
     }
 }
 
-/// A forecast computed (or failed) for a date and data version.
+/// A forecast computed (or failed) for a date and data version, already indexed by customer
+/// on the thread that computed it (the worker only writes the risks into the queue).
 pub struct Finished {
     as_of: Date,
     version: i64,
-    result: Result<Forecast>,
+    result: Result<Prepared>,
     compute: Duration,
+}
+
+/// A forecast indexed for the workstation: by customer, and the risks by `cid`.
+struct Prepared {
+    customers: HashMap<i64, CustomerForecast>,
+    risks: Vec<QueueRisk>,
+    cash: CashForecast,
+    documents: usize,
+}
+
+impl Prepared {
+    fn new(forecast: Forecast) -> Prepared {
+        let documents = forecast.documents.len();
+        let mut customers: HashMap<i64, CustomerForecast> =
+            HashMap::with_capacity(forecast.risks.len());
+        for d in forecast.documents {
+            customers
+                .entry(d.cid)
+                .or_default()
+                .documents
+                .push(DocumentPrediction {
+                    id: d.id,
+                    predicted: d.predicted,
+                    reason: d.reason,
+                    balance: d.balance,
+                    method: d.method,
+                    backtest_mae: d.backtest_mae,
+                });
+        }
+        let mut risks = Vec::with_capacity(forecast.risks.len());
+        for (cid, risk) in forecast.risks {
+            risks.push(QueueRisk {
+                cid,
+                level: Some(risk.level),
+                score: risk.score,
+            });
+            customers.entry(cid).or_default().risk = Some(risk);
+        }
+        risks.sort_by_key(|r| r.cid);
+        Prepared {
+            customers,
+            risks,
+            cash: forecast.cash,
+            documents,
+        }
+    }
+}
+
+/// Computes the forecast and indexes it (on the forecast's thread).
+fn compute_prepared(store: &Store, as_of: Date, base: &str, grace: u32) -> Result<Prepared> {
+    Forecast::compute(store, as_of, base, grace).map(Prepared::new)
 }
 
 struct Running {
@@ -109,6 +166,18 @@ struct Loaded {
     view: ForecastView,
 }
 
+/// What is left of installing a forecast: the risks that changed, written a slice at a time.
+struct Installing {
+    changes: Vec<QueueRisk>,
+    /// How many of them are written.
+    next: usize,
+    compute: Duration,
+    /// On the worker's thread, in all and the longest slice.
+    spent: Duration,
+    longest: Duration,
+    slices: usize,
+}
+
 /// The worker's side: which forecast is wanted, running and installed.
 pub struct Forecasts {
     path: PathBuf,
@@ -118,6 +187,10 @@ pub struct Forecasts {
     wanted: Option<(Date, i64)>,
     running: Option<Running>,
     loaded: Option<Loaded>,
+    /// The loaded forecast's risks still being written into the queue table.
+    installing: Option<Installing>,
+    /// How many at a time ([`RISK_SLICE`]).
+    slice: usize,
     last_start: Option<Instant>,
     /// The collector asked for fresh figures: the next start does not wait for the spacing.
     asked: bool,
@@ -135,6 +208,8 @@ impl Forecasts {
             wanted: None,
             running: None,
             loaded: None,
+            installing: None,
+            slice: RISK_SLICE,
             last_start: None,
             asked: false,
             settle_until: None,
@@ -204,7 +279,7 @@ impl Forecasts {
         let Some((as_of, _)) = self.wanted else {
             return false;
         };
-        if self.running.is_some() {
+        if self.running.is_some() || self.installing.is_some() {
             return false;
         }
         let new_date = self.loaded.as_ref().is_none_or(|l| l.as_of != as_of);
@@ -233,7 +308,7 @@ impl Forecasts {
             .spawn(move || {
                 let t = Instant::now();
                 let result = Store::open_existing(&path)
-                    .and_then(|store| Forecast::compute(&store, as_of, &base, grace));
+                    .and_then(|store| compute_prepared(&store, as_of, &base, grace));
                 let _ = tx.send(Finished {
                     as_of,
                     version,
@@ -272,7 +347,7 @@ impl Forecasts {
     pub fn compute_now(&mut self, store: &Store) -> Option<Finished> {
         let (as_of, version) = self.wanted.take()?;
         let t = Instant::now();
-        let result = Forecast::compute(store, as_of, &self.base_currency, self.grace_days);
+        let result = compute_prepared(store, as_of, &self.base_currency, self.grace_days);
         self.last_start = Some(t);
         Some(Finished {
             as_of,
@@ -282,84 +357,154 @@ impl Forecasts {
         })
     }
 
-    /// Installs a finished forecast when it is of the figures' date `current` (a forecast of
-    /// another date is dropped: the one of the new date is wanted already), writes its risks
-    /// into the queue table and recounts the High risk tab. Returns what the screen shows.
+    /// Takes a finished forecast when it is of the figures' date `current` (a forecast of
+    /// another date is dropped: the one of the new date is wanted already): from now on its
+    /// predictions are the customers', and what it changes in the queue table's risks waits to
+    /// be written by [`Forecasts::step`], a slice at a time.
     pub fn install(
         &mut self,
         finished: Finished,
         current: Option<Date>,
         store: &Store,
-        unfiltered: &mut UnfilteredCounts,
-    ) -> Result<Option<ForecastView>> {
+    ) -> Result<()> {
         let Finished {
             as_of,
             version,
             result,
             compute,
         } = finished;
-        let forecast = result?;
+        let prepared = result?;
         if current != Some(as_of) {
-            return Ok(None);
+            return Ok(());
+        }
+        // Defensive: a forecast is not started while one is being written, but should one
+        // arrive, the table is brought to the installed one first, so that the difference
+        // below is taken from what the table holds.
+        if let Some(mut pending) = self.installing.take() {
+            store
+                .queue()
+                .update_risks(&pending.changes[pending.next..])?;
+            pending.next = pending.changes.len();
         }
         let t = Instant::now();
-        let documents = forecast.documents.len();
-        let mut customers: HashMap<i64, CustomerForecast> =
-            HashMap::with_capacity(forecast.risks.len());
-        for d in forecast.documents {
-            customers
-                .entry(d.cid)
-                .or_default()
-                .documents
-                .push(DocumentPrediction {
-                    id: d.id,
-                    predicted: d.predicted,
-                    reason: d.reason,
-                    balance: d.balance,
-                    method: d.method,
-                    backtest_mae: d.backtest_mae,
-                });
-        }
-        let mut risks = Vec::with_capacity(forecast.risks.len());
-        for (cid, risk) in forecast.risks {
-            risks.push(QueueRisk {
-                cid,
-                level: risk.level,
-                score: risk.score,
-            });
-            customers.entry(cid).or_default().risk = Some(risk);
-        }
-        risks.sort_by_key(|r| r.cid);
+        let changes = risk_changes(self.risks_for(as_of), &prepared.risks);
         self.loaded = Some(Loaded {
             as_of,
             version,
-            customers,
-            risks,
+            customers: prepared.customers,
+            risks: prepared.risks,
             view: ForecastView {
                 as_of,
-                cash: forecast.cash,
-                documents,
+                cash: prepared.cash,
+                documents: prepared.documents,
                 high_risk: 0,
             },
         });
-        self.restore(as_of, store, unfiltered)?;
+        self.installing = Some(Installing {
+            changes,
+            next: 0,
+            compute,
+            spent: t.elapsed(),
+            longest: Duration::ZERO,
+            slices: 0,
+        });
+        Ok(())
+    }
+
+    /// A forecast taken by [`Forecasts::install`] still has risks to write.
+    pub fn installing(&self) -> bool {
+        self.installing.is_some()
+    }
+
+    /// Writes the next slice of the installing forecast's risks into the queue table; after
+    /// the last, recounts the High risk tab and returns what the screen shows.
+    pub fn step(
+        &mut self,
+        store: &Store,
+        unfiltered: &mut UnfilteredCounts,
+    ) -> Result<Option<ForecastView>> {
+        let Some(pending) = self.installing.as_mut() else {
+            return Ok(None);
+        };
+        let t = Instant::now();
+        let end = pending.changes.len().min(pending.next + self.slice);
+        if pending.next < end {
+            if let Err(e) = store
+                .queue()
+                .update_risks(&pending.changes[pending.next..end])
+            {
+                // What the table holds is no longer known: the forecast is not shown (the
+                // next one, or the next rebuild, writes every rated customer's risk again).
+                self.installing = None;
+                self.loaded = None;
+                return Err(e);
+            }
+            pending.next = end;
+            pending.slices += 1;
+        }
+        if pending.next < pending.changes.len() {
+            pending.spent += t.elapsed();
+            pending.longest = pending.longest.max(t.elapsed());
+            return Ok(None);
+        }
+        let Some(as_of) = self.loaded.as_ref().map(|l| l.as_of) else {
+            self.installing = None;
+            return Ok(None);
+        };
+        self.recount(as_of, store, unfiltered)?;
+        let mut pending = self.installing.take().expect("installing above");
+        pending.spent += t.elapsed();
+        pending.longest = pending.longest.max(t.elapsed());
         // Where the time went (`OWED_LOG=debug`; the workstation's benchmark reads it):
-        // computing on its own thread, then writing the risks into the queue table, counting
-        // the High risk tab and indexing the results by customer.
+        // computing and indexing on its own thread, then, on the worker's, the risks that
+        // changed written into the queue table a slice at a time (all of them, and the
+        // longest a key could have waited for) and the High risk tab counted.
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
         tracing::debug!(
             target: "owed::timing",
             what = "forecast",
-            compute_ms = compute.as_secs_f64() * 1e3,
-            apply_ms = t.elapsed().as_secs_f64() * 1e3,
+            compute_ms = ms(pending.compute),
+            apply_ms = ms(pending.spent),
+            longest_slice_ms = ms(pending.longest),
+            changed = pending.changes.len(),
+            slices = pending.slices,
         );
         Ok(self.view(as_of))
     }
 
-    /// Writes the installed forecast's risks into a queue table just rebuilt as of `as_of`
-    /// (the data changed: the previous forecast of the date stands until the new one) and
-    /// recounts the High risk tab. Returns the high-risk customers (0 when no forecast of
-    /// that date is installed).
+    /// The risks a queue table built as of `as_of` holds: the installed forecast's, when it
+    /// is of that date (none else).
+    pub fn risks_for(&self, as_of: Date) -> &[QueueRisk] {
+        self.loaded
+            .as_ref()
+            .filter(|l| l.as_of == as_of)
+            .map_or(&[], |l| &l.risks)
+    }
+
+    /// The queue table was just rebuilt as of `as_of` with [`Forecasts::risks_for`] that date
+    /// (the data changed: the previous forecast of the date stands until the new one):
+    /// nothing of an installing forecast of the date is left to write, one of another date
+    /// will not be shown. Recounts the High risk tab; returns the high-risk customers (0 when
+    /// no forecast of that date is installed).
     pub fn restore(
+        &mut self,
+        as_of: Date,
+        store: &Store,
+        unfiltered: &mut UnfilteredCounts,
+    ) -> Result<u64> {
+        if !self.has(as_of) {
+            self.installing = None;
+            return Ok(0);
+        }
+        if let Some(pending) = self.installing.as_mut() {
+            pending.next = pending.changes.len();
+        }
+        self.recount(as_of, store, unfiltered)
+    }
+
+    /// Counts the High risk tab of the queue table (as of `as_of`, the installed forecast's
+    /// date).
+    fn recount(
         &mut self,
         as_of: Date,
         store: &Store,
@@ -368,7 +513,6 @@ impl Forecasts {
         let Some(loaded) = self.loaded.as_mut().filter(|l| l.as_of == as_of) else {
             return Ok(0);
         };
-        store.queue().set_risks(&loaded.risks)?;
         let (everyone, by_owner) = store
             .queue()
             .tab_counts(crate::domain::queue::Tab::HighRisk)?;
@@ -377,8 +521,12 @@ impl Forecasts {
         Ok(everyone)
     }
 
-    /// What the screen shows of the forecast of `as_of`, once one is installed.
+    /// What the screen shows of the forecast of `as_of`, once one is installed (and its risks
+    /// written).
     pub fn view(&self, as_of: Date) -> Option<ForecastView> {
+        if self.installing.is_some() {
+            return None;
+        }
         self.loaded
             .as_ref()
             .filter(|l| l.as_of == as_of)
@@ -478,5 +626,163 @@ mod tests {
         f.invalidate();
         f.want(as_of, 7);
         assert!(f.ready_at(t0), "R starts at once");
+    }
+
+    /// The queue table's risks, by `cid`.
+    fn table_risks(store: &Store) -> Vec<(i64, Option<crate::domain::forecast::RiskLevel>)> {
+        let mut q = crate::domain::queue::QueueQuery::new("nobody");
+        q.scope = crate::domain::queue::Scope::Everyone;
+        q.tab = crate::domain::queue::Tab::All;
+        let mut rows: Vec<_> = store
+            .queue()
+            .page(&q, 0, 1_000)
+            .unwrap()
+            .rows
+            .iter()
+            .map(|r| (r.cid, r.risk))
+            .collect();
+        rows.sort_unstable();
+        rows
+    }
+
+    fn finished(as_of: Date, risks: &[QueueRisk]) -> Finished {
+        Finished {
+            as_of,
+            version: 1,
+            result: Ok(Prepared {
+                customers: HashMap::new(),
+                risks: risks.to_vec(),
+                cash: CashForecast {
+                    weeks: Vec::new(),
+                    beyond: crate::domain::Decimal::ZERO,
+                },
+                documents: 0,
+            }),
+            compute: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn risks_go_into_the_queue_a_slice_at_a_time_and_the_view_comes_with_the_last() {
+        use crate::domain::forecast::RiskLevel;
+        use std::fmt::Write as _;
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("csv");
+        std::fs::create_dir(&csv).unwrap();
+        let mut customers = String::from("id,name,currency\n");
+        for c in 0..23 {
+            writeln!(customers, "C{c},Customer {c},USD").unwrap();
+        }
+        std::fs::write(csv.join("customers.csv"), customers).unwrap();
+        let mut store = Store::open_or_create(&dir.path().join("owed.db")).unwrap();
+        let options = crate::import::ImportOptions {
+            base_currency: "USD".into(),
+            progress: false,
+        };
+        crate::import::import_paths(&mut store, &[csv], &options).unwrap();
+        let as_of = Date::from_ymd_opt(2026, 11, 25).unwrap();
+        let bounds = crate::domain::aging::AgingBounds::default();
+        let mut unfiltered = store
+            .queue()
+            .rebuild(as_of, &bounds, &HashMap::new(), 0, &[])
+            .unwrap();
+        let cids: Vec<i64> = table_risks(&store).iter().map(|(cid, _)| *cid).collect();
+        assert_eq!(cids.len(), 23);
+        let level = |n: i64| match n % 3 {
+            0 => RiskLevel::High,
+            1 => RiskLevel::Medium,
+            _ => RiskLevel::Low,
+        };
+        // Every customer rated but the last.
+        let first: Vec<QueueRisk> = cids[..22]
+            .iter()
+            .map(|&cid| QueueRisk {
+                cid,
+                level: Some(level(cid)),
+                score: (cid % 100) as u32,
+            })
+            .collect();
+        let mut f = Forecasts::new(Path::new("unused.db"), "USD", 0);
+        f.slice = 5;
+        f.install(finished(as_of, &first), Some(as_of), &store)
+            .unwrap();
+        let mut steps = 0;
+        let view = loop {
+            steps += 1;
+            let done = f.step(&store, &mut unfiltered).unwrap();
+            if let Some(view) = done {
+                break view;
+            }
+            assert!(
+                f.installing() && f.view(as_of).is_none(),
+                "not shown half written"
+            );
+        };
+        assert_eq!(steps, 5, "22 risks, 5 at a time");
+        assert!(!f.installing());
+        let want = |risks: &[QueueRisk]| {
+            let mut want: Vec<_> = cids.iter().map(|&cid| (cid, None)).collect();
+            for r in risks {
+                want.iter_mut().find(|(c, _)| *c == r.cid).unwrap().1 = r.level;
+            }
+            want
+        };
+        assert_eq!(table_risks(&store), want(&first));
+        let high = first
+            .iter()
+            .filter(|r| r.level == Some(RiskLevel::High))
+            .count() as u64;
+        assert_eq!(view.high_risk, high);
+        assert_eq!(
+            unfiltered.everyone[crate::domain::queue::Tab::HighRisk.index()],
+            high
+        );
+
+        // The next forecast writes what changed only: one customer less, one more, one
+        // level moved; one slice.
+        let mut second = first.clone();
+        second.remove(0);
+        second[3].level = Some(RiskLevel::High);
+        second[3].score = 99;
+        second.push(QueueRisk {
+            cid: cids[22],
+            level: Some(RiskLevel::Low),
+            score: 1,
+        });
+        f.install(finished(as_of, &second), Some(as_of), &store)
+            .unwrap();
+        assert!(
+            f.step(&store, &mut unfiltered).unwrap().is_some(),
+            "one slice"
+        );
+        assert_eq!(table_risks(&store), want(&second));
+
+        // Halfway through a third, the table is rebuilt (the data changed): it is built with
+        // the third's risks, and the install ends at its next step.
+        let third: Vec<QueueRisk> = second
+            .iter()
+            .map(|r| QueueRisk {
+                level: Some(RiskLevel::Medium),
+                ..*r
+            })
+            .collect();
+        f.install(finished(as_of, &third), Some(as_of), &store)
+            .unwrap();
+        assert!(f.step(&store, &mut unfiltered).unwrap().is_none());
+        unfiltered = store
+            .queue()
+            .rebuild(as_of, &bounds, &HashMap::new(), 0, f.risks_for(as_of))
+            .unwrap();
+        assert_eq!(f.restore(as_of, &store, &mut unfiltered).unwrap(), 0);
+        let view = f.step(&store, &mut unfiltered).unwrap().expect("done");
+        assert_eq!(view.high_risk, 0);
+        assert_eq!(table_risks(&store), want(&third));
+
+        // A forecast of another date than the figures' is not taken.
+        let other = as_of.pred_opt().unwrap();
+        f.install(finished(other, &first), Some(as_of), &store)
+            .unwrap();
+        assert!(!f.installing());
+        assert_eq!(f.risks_for(as_of), third.as_slice());
     }
 }

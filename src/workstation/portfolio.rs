@@ -345,35 +345,43 @@ impl PortfolioWorker {
         out
     }
 
-    /// The forecast's turn: installs a finished one (then answers every session's last page
-    /// and detail again), and starts the wanted one once the DSO is done — on its thread when
-    /// `background`, else computed here.
+    /// The forecast's turn: takes a finished one and writes the risks it changed into the
+    /// queue table (then answers every session's last page and detail again), and starts the
+    /// wanted one once the DSO is done — on its thread when `background`, else computed here.
+    /// In the background the risks go in a slice per turn (keys pressed meanwhile wait for one
+    /// slice, not for all); here all at once.
     fn forecast_step(&mut self, background: bool, emit: &mut dyn FnMut(SessionId, Response)) {
-        let mut finished = self.forecasts.take_finished();
-        if self.dso_pending.is_none() && finished.is_none() {
-            if !background {
-                finished = self.forecasts.compute_now(&self.store);
-            } else if self.forecasts.ready_to_start()
-                && let Err(e) = self.forecasts.start()
+        if !self.forecasts.installing() {
+            let mut finished = self.forecasts.take_finished();
+            if self.dso_pending.is_none() && finished.is_none() {
+                if !background {
+                    finished = self.forecasts.compute_now(&self.store);
+                } else if self.forecasts.ready_to_start()
+                    && let Err(e) = self.forecasts.start()
+                {
+                    self.broadcast(Response::Error(e.to_string()), emit);
+                }
+            }
+            if let Some(finished) = finished
+                && let Err(e) = self.forecasts.install(finished, self.as_of, &self.store)
             {
-                self.broadcast(Response::Error(e.to_string()), emit);
+                self.broadcast(Response::Error(format!("forecast: {e}")), emit);
             }
         }
-        let Some(finished) = finished else {
-            return;
-        };
-        let installed =
-            self.forecasts
-                .install(finished, self.as_of, &self.store, &mut self.unfiltered);
-        match installed {
-            Ok(Some(view)) => {
-                self.counts.clear();
-                self.scopes_new_forecast();
-                self.broadcast(Response::Forecast(Box::new(view)), emit);
-                self.answer_again(true, None, emit);
+        while self.forecasts.installing() {
+            match self.forecasts.step(&self.store, &mut self.unfiltered) {
+                Ok(Some(view)) => {
+                    self.counts.clear();
+                    self.scopes_new_forecast();
+                    self.broadcast(Response::Forecast(Box::new(view)), emit);
+                    self.answer_again(true, None, emit);
+                }
+                Ok(None) => {}
+                Err(e) => self.broadcast(Response::Error(format!("forecast: {e}")), emit),
             }
-            Ok(None) => {}
-            Err(e) => self.broadcast(Response::Error(format!("forecast: {e}")), emit),
+            if background {
+                return;
+            }
         }
     }
 
@@ -1045,10 +1053,13 @@ impl PortfolioWorker {
             );
         }
         let t3 = Instant::now();
-        self.unfiltered =
-            self.store
-                .queue()
-                .write_rows(&s.bounds, &portfolio.customers, &activity, &extras)?;
+        self.unfiltered = self.store.queue().write_rows(
+            &s.bounds,
+            &portfolio.customers,
+            &activity,
+            &extras,
+            self.forecasts.risks_for(as_of),
+        )?;
         // The forecast of the date, if one is installed, stands until the new one arrives.
         self.forecasts
             .restore(as_of, &self.store, &mut self.unfiltered)?;
@@ -1129,6 +1140,7 @@ impl PortfolioWorker {
             let until_poll = POLL.saturating_sub(self.checked.elapsed());
             let wait = if self.dso_pending.is_some()
                 || self.forecasts.ready_to_start()
+                || self.forecasts.installing()
                 || !self.pending_indexes.is_empty()
             {
                 Duration::ZERO
@@ -1195,6 +1207,7 @@ impl PortfolioWorker {
                     // once the keys have paused: reading it takes a tenth of a second at
                     // 100k customers, which a key pressed meanwhile would wait for.
                     if self.as_of.is_some()
+                        && !self.forecasts.installing()
                         && self.last_request.elapsed() >= MIRROR_AFTER_PAUSE
                         && !self.mirror_current()
                     {

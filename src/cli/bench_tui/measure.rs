@@ -612,6 +612,7 @@ fn phases(ctx: &Context, settings: &data::Settings, app: &App) -> Result<Vec<(&'
         ("DSO (after the page)", dso),
         ("forecast (after it)", forecast.ms("compute_ms")),
         ("… risk into the queue", forecast.ms("apply_ms")),
+        ("…   its longest slice", forecast.ms("longest_slice_ms")),
         ("first page (SQL)", page),
         ("last page", last_page),
         ("customer detail", detail),

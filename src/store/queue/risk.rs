@@ -1,7 +1,10 @@
 //! The forecast's risk in the queue's TEMP table: the workstation computes the forecast after
-//! the figures (it reads the whole history) and writes each customer's risk level and score
-//! into `temp.queue` in one statement, so the High risk tab and the risk order are paged in
-//! SQL like the others.
+//! the figures (it reads the whole history); a table built while a forecast of its date is
+//! installed gets each customer's risk level and score with its row
+//! ([`Queue::write_rows`](super::Queue::write_rows)), and a forecast that arrives later writes
+//! what changed ([`Queue::update_risks`], a slice at a time so that keys pressed meanwhile
+//! wait for one slice, not for all), so the High risk tab and the risk order are paged in SQL
+//! like the others.
 
 use super::Queue;
 use super::tab_counts::UnfilteredCounts;
@@ -9,17 +12,56 @@ use crate::Result;
 use crate::domain::forecast::RiskLevel;
 use crate::domain::queue::Tab;
 use crate::store::Store;
-use rusqlite::params_from_iter;
-use rusqlite::types::Value;
+use rusqlite::params;
 use std::collections::HashMap;
 
 /// One customer's risk as the queue stores it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueRisk {
     pub cid: i64,
-    pub level: RiskLevel,
+    /// `None`: no risk (none computed, or no documents).
+    pub level: Option<RiskLevel>,
     /// 0 to 100 (the risk order).
     pub score: u32,
+}
+
+/// What must be written to a queue table holding `old` for it to hold `new` (both sorted by
+/// `cid`): the customers whose risk differs, and those `old` rated and `new` does not (back to
+/// no risk).
+pub fn risk_changes(old: &[QueueRisk], new: &[QueueRisk]) -> Vec<QueueRisk> {
+    debug_assert!(old.is_sorted_by_key(|r| r.cid) && new.is_sorted_by_key(|r| r.cid));
+    let none = |cid| QueueRisk {
+        cid,
+        level: None,
+        score: 0,
+    };
+    let mut changes = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() || j < new.len() {
+        match (old.get(i), new.get(j)) {
+            (Some(o), Some(n)) if o.cid == n.cid => {
+                if o != n {
+                    changes.push(*n);
+                }
+                i += 1;
+                j += 1;
+            }
+            (Some(o), Some(n)) if o.cid < n.cid => {
+                changes.push(none(o.cid));
+                i += 1;
+            }
+            (Some(o), None) => {
+                changes.push(none(o.cid));
+                i += 1;
+            }
+            (_, Some(n)) => {
+                changes.push(*n);
+                j += 1;
+            }
+            (None, None) => unreachable!("the loop stops when both are done"),
+        }
+    }
+    changes
 }
 
 /// The `risk` column's code: 0 not computed (or no documents), 1 low, 2 medium, 3 high.
@@ -43,53 +85,20 @@ pub fn risk_from_code(code: i64) -> Option<RiskLevel> {
 }
 
 impl<S: std::ops::Deref<Target = Store>> Queue<S> {
-    /// Writes the risks into the queue's TEMP table (built by
-    /// [`Queue::rebuild`]): customers listed get their level and score, the others
-    /// none. Rows go into a TEMP staging table many at a time, then one `UPDATE … FROM` of the
-    /// rows whose risk changed (a forecast computed again after a save moves few).
-    pub fn set_risks(&self, risks: &[QueueRisk]) -> Result<()> {
+    /// Writes risks into the queue's TEMP table (built by [`Queue::rebuild`]): each customer
+    /// listed gets its level and score (none for `level: None`); the others keep theirs. One
+    /// statement by key per customer, in one transaction.
+    pub fn update_risks(&self, risks: &[QueueRisk]) -> Result<()> {
         // Writes only the TEMP schema: no write lock on the database.
         let tx = self.conn().unchecked_transaction()?;
-        tx.execute_batch(
-            "DROP TABLE IF EXISTS temp.queue_risk;
-             CREATE TEMP TABLE queue_risk (
-                cid INTEGER PRIMARY KEY,
-                risk INTEGER NOT NULL,
-                score INTEGER NOT NULL
-             );",
-        )?;
-        const BATCH: usize = 300;
-        let insert_sql = |rows: usize| {
-            format!(
-                "INSERT OR REPLACE INTO temp.queue_risk (cid, risk, score) VALUES {}",
-                vec!["(?, ?, ?)"; rows].join(",")
-            )
-        };
-        let mut full = tx.prepare(&insert_sql(BATCH))?;
-        for chunk in risks.chunks(BATCH) {
-            let values = chunk.iter().flat_map(|r| {
-                [
-                    Value::Integer(r.cid),
-                    Value::Integer(risk_code(Some(r.level))),
-                    Value::Integer(r.score.into()),
-                ]
-            });
-            if chunk.len() == BATCH {
-                full.execute(params_from_iter(values))?;
-            } else {
-                tx.execute(&insert_sql(chunk.len()), params_from_iter(values))?;
+        {
+            let mut update = tx.prepare_cached(
+                "UPDATE temp.queue SET risk = ?2, risk_score = ?3 WHERE cid = ?1",
+            )?;
+            for r in risks {
+                update.execute(params![r.cid, risk_code(r.level), r.score])?;
             }
         }
-        drop(full);
-        tx.execute_batch(
-            "UPDATE temp.queue SET risk = 0, risk_score = 0
-              WHERE (risk <> 0 OR risk_score <> 0)
-                AND cid NOT IN (SELECT cid FROM temp.queue_risk);
-             UPDATE temp.queue SET risk = r.risk, risk_score = r.score
-               FROM temp.queue_risk r
-              WHERE r.cid = queue.cid AND (queue.risk <> r.risk OR queue.risk_score <> r.score);
-             DROP TABLE temp.queue_risk;",
-        )?;
         tx.commit()?;
         Ok(())
     }

@@ -4,6 +4,7 @@
 
 use super::Queue;
 use super::activity::RowActivity;
+use super::risk::{QueueRisk, risk_code};
 use super::tab_counts::UnfilteredCounts;
 use super::{SummaryFigures, units};
 use crate::Result;
@@ -29,17 +30,20 @@ pub struct QueueExtras {
 impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     /// Rebuilds the TEMP `queue` table: one row per customer with its figures as of `as_of`
     /// (`figures` by customer key, as `Portfolio::compute` gives them; customers missing have
-    /// nothing open), its latest promise's state, follow-ups due, open issues and last contact.
-    /// Returns the tab counts without a filter, counted on the way.
+    /// nothing open), its latest promise's state, follow-ups due, open issues and last contact,
+    /// and its risk from `risks` (sorted by `cid`; customers missing have none).
+    /// Returns the tab counts without a filter, counted on the way (not the High risk tab's:
+    /// [`Queue::tab_counts`]).
     pub fn rebuild(
         &self,
         as_of: Date,
         bounds: &AgingBounds,
         figures: &HashMap<i64, Figures>,
         grace_days: u32,
+        risks: &[QueueRisk],
     ) -> Result<UnfilteredCounts> {
         let activity = self.customer_activity(as_of, grace_days, None)?;
-        self.write_rows(bounds, figures, &activity, &QueueExtras::default())
+        self.write_rows(bounds, figures, &activity, &QueueExtras::default(), risks)
     }
 
     /// [`Queue::rebuild`] with the activity read already (by
@@ -50,6 +54,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         figures: &HashMap<i64, Figures>,
         activity: &HashMap<i64, RowActivity>,
         extras: &QueueExtras,
+        risks: &[QueueRisk],
     ) -> Result<UnfilteredCounts> {
         let buckets = bounds.len();
         // A deferred transaction: it writes only the TEMP schema, so it must not take the
@@ -96,7 +101,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
                 PRIMARY KEY (cid, reason)
              ) WITHOUT ROWID;"
         ))?;
-        let columns = 22 + 2 * buckets;
+        let columns = 24 + 2 * buckets;
         let bucket_names: String = (0..buckets).map(|i| format!(", b{i}, n{i}")).collect();
         let insert_sql = |rows: usize| {
             let one = format!("({})", vec!["?"; columns].join(","));
@@ -104,7 +109,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
                 "INSERT INTO temp.queue (cid, id, name, finance_owner, currency, outstanding,
                         overdue, net_overdue, credit, cash, collectable, max_days, last_contact,
                         promise, followups_due, open_issues, unread_replies, unverified_replies,
-                        last_call, call_days, issue_base, promise_base
+                        last_call, call_days, issue_base, promise_base, risk, risk_score
                         {bucket_names})
                  VALUES {}",
                 vec![one; rows].join(",")
@@ -121,8 +126,12 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         let mut rows = customers.query([])?;
         let mut values: Vec<Value> = Vec::with_capacity(columns * BATCH);
         let mut pending = 0;
+        // Both in `cid` order: each customer's risk is the next one's or none.
+        let mut risks = risks.iter().peekable();
         while let Some(r) = rows.next()? {
             let cid: i64 = r.get(0)?;
+            while risks.next_if(|k| k.cid < cid).is_some() {}
+            let risk = risks.next_if(|k| k.cid == cid);
             let f = figures.get(&cid).unwrap_or(&empty);
             let a = activity.get(&cid).copied().unwrap_or_default();
             let owner: Option<String> = r.get(3)?;
@@ -157,6 +166,8 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
                 Value::Integer(units(
                     extras.promise_base.get(&cid).copied().unwrap_or_default(),
                 )),
+                Value::Integer(risk_code(risk.and_then(|k| k.level))),
+                Value::Integer(risk.map_or(0, |k| k.score.into())),
             ]);
             let net = f.net_aging();
             for i in 0..buckets {
