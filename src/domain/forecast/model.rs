@@ -136,6 +136,10 @@ pub struct Prediction {
     pub p_late: f64,
     /// An open promise decided the date (or held it back).
     pub promised: bool,
+    /// The customer has little history (this many paid): the reason starts with
+    /// [`little_history_reason`] of the model's date, to be told again of a date the
+    /// self-check moves.
+    pub little_history: Option<usize>,
 }
 
 /// A fitted model: settings, the portfolio prior and the as-of date.
@@ -529,7 +533,7 @@ impl Model {
         let earliest = self.as_of + Days::new(1);
         let date = p.on_habit(add_days(doc.due_date, late.round() as i64), earliest);
 
-        let mut reasons = vec![self.history_reason(p, late)];
+        let mut reasons = vec![self.history_reason(p, days(doc.due_date, date))];
         if let Some(weekday) = p.weekday {
             reasons.push(format!("pays on {}s", weekday_name(weekday)));
         } else if let Some(month) = p.month {
@@ -563,27 +567,41 @@ impl Model {
             reason: reasons.join("; "),
             p_late,
             promised: promise_reason.is_some(),
+            little_history: self.little_history(p),
         }
     }
 
     /// "usually pays 12 days late", or what the prior says when there is little history
-    /// (then with the document's own expected days late, `late`).
+    /// (then with the document's own expected days late, `late`: its date less its due
+    /// date).
     fn history_reason(&self, p: &Profile, late: f64) -> String {
-        if p.settled_count >= self.config.min_history {
+        if let Some(paid) = self.little_history(p) {
+            little_history_reason(paid, late)
+        } else if p.settled_count >= self.config.min_history {
             format!("usually pays {}", describe_late(p.typical_late))
-        } else if p.settled_count == 0 {
+        } else {
             format!(
                 "no payment history; customers typically pay {}",
                 describe_late(p.prior_late)
             )
-        } else {
-            format!(
-                "little history ({} paid); expect {}",
-                p.settled_count,
-                describe_late(late)
-            )
         }
     }
+
+    /// How many documents the customer paid, when they are too few to speak of its habit
+    /// (but some).
+    fn little_history(&self, p: &Profile) -> Option<usize> {
+        (p.settled_count > 0 && p.settled_count < self.config.min_history)
+            .then_some(p.settled_count)
+    }
+}
+
+/// "little history (2 paid); expect 9 days late": a customer's few payments, and what they
+/// make of one document (`late`: its date less its due date).
+pub fn little_history_reason(paid: usize, late: f64) -> String {
+    format!(
+        "little history ({paid} paid); expect {}",
+        describe_late(late)
+    )
 }
 
 /// An open promise's say on a predicted date: its date (never before `earliest`), unless

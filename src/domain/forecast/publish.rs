@@ -3,11 +3,13 @@
 //! measured; an open promise's date where it applies; the method and its error on this
 //! ledger; and the calibrated probability of being paid after the due date.
 
-use super::CustomerHistory;
 use super::backtest::{median_baseline, median_days_to_pay};
 use super::check::{Decision, Method, Segment, SelfCheck};
-use super::model::{Model, ModelConfig, Prediction, Profile, apply_promise, promise_dates};
+use super::model::{
+    Model, ModelConfig, Prediction, Profile, apply_promise, little_history_reason, promise_dates,
+};
 use super::risk::Risk;
+use super::{CustomerHistory, OpenDoc, days};
 use crate::domain::Date;
 use chrono::Days;
 
@@ -111,7 +113,7 @@ impl Forecaster {
                         (date, reasons.join("; "), method)
                     }
                     Method::Model | Method::Promise => {
-                        self.model_date(h, profile, prediction, promise, decision.shift)
+                        self.model_date(h, profile, doc, prediction, promise, decision.shift)
                     }
                 };
                 Published {
@@ -132,11 +134,13 @@ impl Forecaster {
 
     /// The model's date, corrected by `shift` (and back on the customer's payment habit, if
     /// it has one: a correction must not move a payment run's date off its weekday), with
-    /// the promise applied after the correction.
+    /// the promise applied after the correction. A reason that gives the document's own days
+    /// late gives those of the corrected date.
     fn model_date(
         &self,
         h: &CustomerHistory,
         profile: &Profile,
+        doc: &OpenDoc,
         prediction: Prediction,
         promise: Option<Date>,
         shift: i64,
@@ -145,7 +149,18 @@ impl Forecaster {
         let base = profile.on_habit(shifted(prediction.model_date, shift, earliest), earliest);
         let (date, promised) = apply_promise(base, promise, h, earliest);
         let method = promise_method(Method::Model, &promised, h);
-        (date, prediction.reason, method)
+        let mut reason = prediction.reason;
+        if let Some(paid) = prediction.little_history
+            && base != prediction.model_date
+        {
+            let late = |d: Date| days(doc.due_date, d);
+            let before = little_history_reason(paid, late(prediction.model_date));
+            debug_assert!(reason.starts_with(&before), "{reason}");
+            if let Some(rest) = reason.strip_prefix(&before) {
+                reason = format!("{}{rest}", little_history_reason(paid, late(base)));
+            }
+        }
+        (date, reason, method)
     }
 
     /// The customer's risk, with the calibrated probability that its next document is paid

@@ -320,6 +320,34 @@ fn a_payment_run_customer_is_predicted_on_its_weekday() {
 }
 
 #[test]
+fn a_little_history_reason_gives_the_days_late_of_the_date_published() {
+    // Two payments: the reason speaks of this document ("expect N days late"), so when the
+    // self-check moves the date, the N moves with it.
+    let docs = vec![open(1, 20), open(2, -4)];
+    let h = customer(1, 2, |_| 9, docs.clone());
+    let mut all = portfolio();
+    all.push(h.clone());
+    let f = forecaster(&all);
+    let mut check = f.check.clone().unwrap();
+    for shift in [0, 3, -2] {
+        check.segments = check.segments.map(|d| check::Decision {
+            method: Method::Model,
+            shift,
+            ..d
+        });
+        let f = Forecaster {
+            check: Some(check.clone()),
+            ..f.clone()
+        };
+        for (p, doc) in f.publish(&h, &f.profile(&h)).iter().zip(&docs) {
+            let late = (p.date - doc.due_date).num_days();
+            let said = format!("little history (2 paid); expect {late} days late");
+            assert!(p.reason.starts_with(&said), "shift {shift}: {}", p.reason);
+        }
+    }
+}
+
+#[test]
 fn large_amounts_are_adjusted_by_what_the_portfolio_shows() {
     // Across the portfolio, documents three times the usual amount are paid 15 days later.
     let mut all = Vec::new();
