@@ -18,6 +18,8 @@ const ALICE: &str =
 const ALICE_2: &str = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBMmy/bkpLWWv/M351jsw3Om4xr1ZrABwV4y3fQOYzaMTg6NtNye1U8Mqy5UT3QM415Ri7jQ88id+BZe4x3ChIdY= alice@phone";
 const BOB: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIqP1FgyjY0o0XkmKj9wfUgCNEYvAd8r71VC9UnzHhwP bob@work";
+const BOB_2: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHhYm8m3yJ0cS3uWQ1kQ3a2l3f1r3vJ5C0cBv0v3a1sE bob@spare";
 const CAROL: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINR1CvWzPARBN02n/bPEa/JOsqkRoq63ThbjFGl5LhXO carol@audit";
 
@@ -294,6 +296,131 @@ fn bad_keys_and_names_exit_2_naming_them_and_write_nothing() {
         assert!(err.chars().count() < 220, "{err}");
     }
     assert_eq!(fx.fingerprint(), before);
+}
+
+#[test]
+fn keys_are_taken_from_their_files_and_a_bad_file_is_named_with_its_line() {
+    let fx = team();
+    let dir = fx.dir.path();
+    // A .pub file, and an authorized_keys file of two keys with a comment and a blank line.
+    std::fs::write(dir.join("eve.pub"), format!("{ALICE_2}\n")).unwrap();
+    let eve_2 =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOq3tF1WTIoOmHk2V8f/9pNZ4a9XG1TW6bdpj6Zs7c9Z eve@home";
+    std::fs::write(
+        dir.join("frank_keys"),
+        format!(
+            "# frank's machines\n{eve_2}\n\n{}\n",
+            DANA.replace("dana@desk", "x")
+        ),
+    )
+    .unwrap();
+    let before = fx.fingerprint();
+    let key_file = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "private",
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+            "is a private key, which must stay with its owner: give its .pub file",
+        ),
+        (
+            "bad.pub",
+            &format!("{eve_2}\n# next\nssh-ed25519 AAAA cut\n"),
+            "bad.pub, line 3: the key `ssh-ed25519 AAAA cut` is not an OpenSSH public key",
+        ),
+        ("empty.pub", "# nothing here\n\n", "holds no public key"),
+    ];
+    for (file, text, expected) in cases {
+        std::fs::write(dir.join(file), text).unwrap();
+        let path = key_file(file);
+        let out = fx.owed(&[
+            "--as",
+            "dana",
+            "user",
+            "add",
+            "eve",
+            "--key",
+            &path,
+            "--role",
+            "collector",
+        ]);
+        let err = refused(&out);
+        assert!(err.contains(expected), "{file}: {err}");
+    }
+    // A path that is not there is taken as a key line, as before.
+    let err = refused(&fx.owed(&[
+        "--as",
+        "dana",
+        "user",
+        "add",
+        "eve",
+        "--key",
+        "eve.pubx",
+        "--role",
+        "collector",
+    ]));
+    assert!(
+        err.contains("the key `eve.pubx` is not an OpenSSH public key"),
+        "{err}"
+    );
+    assert_eq!(fx.fingerprint(), before, "nothing written");
+
+    succeeded(&fx.owed(&[
+        "--as",
+        "dana",
+        "user",
+        "add",
+        "eve",
+        "--key",
+        &key_file("eve.pub"),
+        "--role",
+        "collector",
+    ]));
+    let out = fx.owed(&[
+        "--as",
+        "dana",
+        "user",
+        "add",
+        "frank",
+        "--key",
+        &key_file("frank_keys"),
+        "--role",
+        "auditor",
+    ]);
+    // DANA's blob under another comment is still dana's key.
+    let err = refused(&out);
+    assert!(err.contains("is already dana's"), "{err}");
+    std::fs::write(
+        dir.join("frank_keys"),
+        format!("# frank's machines\n{eve_2}\n\n{BOB_2}\n"),
+    )
+    .unwrap();
+    succeeded(&fx.owed(&[
+        "--as",
+        "dana",
+        "user",
+        "add",
+        "frank",
+        "--key",
+        &key_file("frank_keys"),
+        "--role",
+        "auditor",
+    ]));
+    let users = list_json(&fx);
+    let keys_of = |name: &str| -> Vec<String> {
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["name"] == name)
+            .unwrap_or_else(|| panic!("{name} listed"))["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["comment"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(keys_of("eve"), ["alice@phone"]);
+    assert_eq!(keys_of("frank"), ["eve@home", "bob@spare"]);
 }
 
 #[test]

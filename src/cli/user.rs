@@ -35,9 +35,9 @@ pub enum UserCommand {
 pub struct AddArgs {
     /// The user's name: what they type in `ssh NAME@HOST`, and the name on their records.
     pub name: String,
-    /// A public key line as in their `.pub` file: "ssh-ed25519 AAAA… comment" (repeat for
-    /// several).
-    #[arg(long = "key", value_name = "LINE", required = true)]
+    /// A public key line as in their `.pub` file: "ssh-ed25519 AAAA… comment", or the path
+    /// of that file (or of an authorized_keys file: one key a line); repeat for several.
+    #[arg(long = "key", value_name = "LINE|FILE", required = true)]
     pub keys: Vec<String>,
     /// collector, manager or auditor.
     #[arg(long)]
@@ -90,11 +90,10 @@ fn plural(n: usize, one: &str) -> String {
 fn add(ctx: &Context, args: &AddArgs) -> Result<()> {
     let name = name(&args.name)?;
     let role = role_named(&args.role)?;
-    let keys = args
-        .keys
-        .iter()
-        .map(|k| PublicKey::parse(k).map_err(Error::Input))
-        .collect::<Result<Vec<_>>>()?;
+    let mut keys = Vec::new();
+    for k in &args.keys {
+        keys.extend(keys_of(k)?);
+    }
     if !ctx.db_path.exists() {
         // Refused before the file is made: a new database has no users yet.
         first_user(&name, role).map_err(Error::Input)?;
@@ -104,6 +103,58 @@ fn add(ctx: &Context, args: &AddArgs) -> Result<()> {
     let stamp = ctx.stamp(&store)?;
     store.users_mut().add(&stamp, &name, role, &keys)?;
     outln!("User {name} added: {role}, {}.", plural(keys.len(), "key"))
+}
+
+/// The largest key file read: an authorized_keys file of a few hundred keys.
+const MAX_KEY_FILE: u64 = 256 * 1024;
+
+/// The keys a `--key` gives: a public key line, else the path of a file of them (a `.pub`
+/// file, or an authorized_keys file without options: one key a line, blank lines and `#`
+/// comments passed over). A line that is not a key is named by file and line; a private key
+/// is refused.
+fn keys_of(arg: &str) -> Result<Vec<PublicKey>> {
+    let not_a_key = match PublicKey::parse(arg) {
+        Ok(key) => return Ok(vec![key]),
+        Err(e) => e,
+    };
+    let path = std::path::Path::new(arg);
+    if !path.is_file() {
+        return Err(Error::Input(not_a_key));
+    }
+    let shown = path.display();
+    let size = std::fs::metadata(path)?.len();
+    if size > MAX_KEY_FILE {
+        return Err(Error::Input(format!(
+            "`{shown}` is {size} bytes: too large for a file of public keys"
+        )));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::Input(format!("cannot read the key file `{shown}`: {e}")))?;
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Err(Error::Input(format!(
+            "`{shown}` is not a text file of public keys"
+        )));
+    };
+    if text.contains("PRIVATE KEY-----") {
+        return Err(Error::Input(format!(
+            "`{shown}` is a private key, which must stay with its owner: give its .pub file"
+        )));
+    }
+    let mut keys = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        keys.push(
+            PublicKey::parse(line)
+                .map_err(|e| Error::Input(format!("{shown}, line {}: {e}", i + 1)))?,
+        );
+    }
+    if keys.is_empty() {
+        return Err(Error::Input(format!("`{shown}` holds no public key")));
+    }
+    Ok(keys)
 }
 
 fn list(ctx: &Context, args: &JsonArg) -> Result<()> {
