@@ -163,6 +163,28 @@ fn export_csv_names_the_format_whatever_the_file_is_called() {
 }
 
 #[test]
+fn a_name_without_an_extension_gets_the_formats() {
+    let (dir, mut d, on_screen) = all_by_name();
+    command(
+        &mut d,
+        &format!("export {}", dir.path().join("overdue").display()),
+    );
+    let path = dir.path().join("overdue.xlsx");
+    assert_eq!(
+        status(&d),
+        format!("wrote {} ({} rows)", path.display(), on_screen.len())
+    );
+    assert!(std::fs::read(&path).unwrap().starts_with(b"PK"));
+    assert!(!dir.path().join("overdue").exists());
+    command(
+        &mut d,
+        &format!("export csv {}", dir.path().join("overdue").display()),
+    );
+    let text = std::fs::read_to_string(dir.path().join("overdue.csv")).expect("CSV is text");
+    assert_eq!(csv_names(&text), on_screen);
+}
+
+#[test]
 fn a_bad_export_says_why_and_writes_nothing() {
     let (dir, mut d) = driver("alice", (120, 40));
     command(&mut d, "export");

@@ -883,7 +883,8 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
 
 /// `:export [xlsx|csv] FILE`: what is on screen to a file — the open customer's documents
 /// and timeline on its detail, else the queue with its tab, filter, sort and scope. The
-/// format is the one named, else the file's extension (`.csv`), else xlsx.
+/// format is the one named, else the file's extension (`.csv`), else xlsx; a name without an
+/// extension gets the format's (`:export overdue` writes `overdue.xlsx`).
 fn export(app: &mut App, args: &[&str]) -> Vec<Effect> {
     let (format, words) = match args.first().map(|w| w.to_ascii_lowercase()) {
         Some(w) if w == "xlsx" => (Some(Format::Xlsx), &args[1..]),
@@ -895,8 +896,14 @@ fn export(app: &mut App, args: &[&str]) -> Vec<Effect> {
         app.say_error("export to which file? :export [xlsx|csv] FILE");
         return Vec::new();
     }
-    let path = export_path(name.trim());
+    let mut path = export_path(name.trim());
     let format = format.unwrap_or_else(|| Format::for_path(&path));
+    if path.extension().is_none() {
+        path.set_extension(match format {
+            Format::Xlsx => "xlsx",
+            Format::Csv => "csv",
+        });
+    }
     let what = match (app.screen, app.detail.as_ref()) {
         (Screen::Detail, Some(d)) => ExportWhat::Customer(d.detail.header.cid),
         _ => ExportWhat::Queue(app.query.clone()),
