@@ -10,9 +10,9 @@
 mod common;
 mod fixture;
 
-use common::succeeded;
+use common::{on_a_disk_with_room, succeeded};
 use fixture::{Fixture, owed_command, stderr};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 /// Room left on the "disk", per file, in KiB.
 const ROOM_KIB: u32 = 32;
@@ -20,23 +20,6 @@ const ROOM_KIB: u32 = 32;
 /// `command` run with every file it writes limited to [`ROOM_KIB`].
 fn on_a_full_disk(command: Command) -> Output {
     on_a_disk_with_room(command, ROOM_KIB)
-}
-
-/// `command` run with every file it writes limited to `kib` KiB.
-fn on_a_disk_with_room(command: Command, kib: u32) -> Output {
-    let mut limited = Command::new("bash");
-    limited
-        .arg("-c")
-        .arg(format!("trap '' XFSZ; ulimit -f {kib}; exec \"$0\" \"$@\""))
-        .arg(command.get_program())
-        .args(command.get_args());
-    for (name, value) in command.get_envs() {
-        match value {
-            Some(value) => limited.env(name, value),
-            None => limited.env_remove(name),
-        };
-    }
-    limited.stdin(Stdio::null()).output().unwrap()
 }
 
 /// Asserts that `out` failed (exit 1) with one sentence naming the database and saying that

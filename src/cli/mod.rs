@@ -43,6 +43,7 @@ mod action_commands;
 mod activity;
 mod attach;
 mod backtest;
+mod backup;
 #[cfg(feature = "bench")]
 mod bench;
 #[cfg(feature = "bench")]
@@ -117,6 +118,8 @@ pub enum Command {
     Inbox(inbox::InboxArgs),
     /// A bank's lockbox file: cheque payments applied, deductions opened, images kept.
     Lockbox(lockbox::LockboxArgs),
+    /// Copy the whole database to a file while others work on it (checked, then put in place).
+    Backup(backup::BackupArgs),
     /// Log a note on a customer.
     Note(action_commands::NoteArgs),
     /// Log a call: its outcome, the contact, what was said, and a follow-up.
@@ -356,6 +359,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Engage(args)) => engage::run(&ctx, &args),
         Some(Command::Inbox(args)) => inbox::run(&ctx, &args),
         Some(Command::Lockbox(args)) => lockbox::run(&ctx, &args),
+        Some(Command::Backup(args)) => backup::run(&ctx, &args),
         Some(Command::Note(args)) => action_commands::note(&ctx, &args),
         Some(Command::Call(args)) => action_commands::call(&ctx, &args),
         Some(Command::Find(args)) => find::run(&ctx, &args),

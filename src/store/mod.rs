@@ -64,6 +64,7 @@ macro_rules! aggregate {
 pub(crate) use aggregate;
 
 pub mod activity;
+pub mod backup;
 pub mod engage;
 pub mod ledger;
 pub mod queue;

@@ -255,3 +255,26 @@ pub fn read_chunks(mut reader: impl std::io::Read, mut chunk: impl FnMut(&[u8]))
         chunk(&buf[..n]);
     }
 }
+
+/// `command` run with every file it writes limited to `kib` KiB: a disk with that much room
+/// left. The shell's `ulimit -f` (`RLIMIT_FSIZE`), with `SIGXFSZ` ignored so that a write
+/// past the limit fails (`EFBIG`) as a write to a full disk fails (`ENOSPC`), instead of
+/// killing the process.
+pub fn on_a_disk_with_room(command: std::process::Command, kib: u32) -> Output {
+    let mut limited = std::process::Command::new("bash");
+    limited
+        .arg("-c")
+        .arg(format!("trap '' XFSZ; ulimit -f {kib}; exec \"$0\" \"$@\""))
+        .arg(command.get_program())
+        .args(command.get_args());
+    if let Some(dir) = command.get_current_dir() {
+        limited.current_dir(dir);
+    }
+    for (name, value) in command.get_envs() {
+        match value {
+            Some(value) => limited.env(name, value),
+            None => limited.env_remove(name),
+        };
+    }
+    limited.stdin(std::process::Stdio::null()).output().unwrap()
+}

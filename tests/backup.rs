@@ -1,0 +1,182 @@
+//! `owed backup FILE` through the real binary: the copy is the whole database (reports,
+//! activity and attachments read from it are the original's), private, consistent while
+//! another process writes, and a backup that cannot be made leaves nothing behind and an
+//! existing backup whole.
+
+mod common;
+mod fixture;
+
+use common::{on_a_disk_with_room, refused, succeeded};
+use fixture::{Fixture, owed_command, owed_ok};
+use std::path::Path;
+
+/// The files of a folder, by name.
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The notes' ids in a database.
+fn note_ids(db: &Path) -> Vec<i64> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn.prepare("SELECT id FROM notes ORDER BY id").unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn a_backup_is_the_whole_database_checked_and_readable_by_its_owner_only() {
+    let fx = Fixture::new();
+    let dir = fx.dir.path();
+    succeeded(&fx.owed(&["--as-of", "2026-04-01", "note", "V1", "called", "them"]));
+    let remittance = dir.join("remittance.txt");
+    std::fs::write(&remittance, b"paid INV-1 in full\n").unwrap();
+    succeeded(&fx.owed(&[
+        "--as-of",
+        "2026-04-01",
+        "attach",
+        "V1",
+        remittance.to_str().unwrap(),
+    ]));
+    std::fs::create_dir(dir.join("backups")).unwrap();
+    let copy = dir.join("backups").join("owed-2026-04-01.db");
+
+    let said = succeeded(&fx.owed(&["backup", copy.to_str().unwrap()]));
+    assert!(said.starts_with("Backed up "), "{said}");
+    assert!(said.contains("3 customers"), "{said}");
+    assert!(said.contains("checked"), "{said}");
+    assert_eq!(files_in(&dir.join("backups")), ["owed-2026-04-01.db"]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&copy).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    // Everything read from the copy is what the original says.
+    for args in [
+        &["report", "metrics", "--json"][..],
+        &["report", "aging", "--json"],
+        &["activity", "V1", "--json"],
+        &["user", "list", "--json"],
+    ] {
+        let original = owed_ok(dir, &fx.db(), Some("2026-04-01"), args);
+        let backed_up = owed_ok(dir, &copy, Some("2026-04-01"), args);
+        assert_eq!(backed_up, original, "{args:?}");
+    }
+    let activity: serde_json::Value = serde_json::from_str(&owed_ok(
+        dir,
+        &copy,
+        Some("2026-04-01"),
+        &["activity", "V1", "--json"],
+    ))
+    .unwrap();
+    let attachment = activity["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "attachment")
+        .expect("the attachment is in the copy");
+    let id = attachment["id"].to_string();
+    let out = dir.join("copy.txt");
+    owed_ok(
+        dir,
+        &copy,
+        None,
+        &["attachment", "get", &id, "-o", out.to_str().unwrap()],
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), b"paid INV-1 in full\n");
+}
+
+#[test]
+fn a_backup_taken_while_another_process_writes_holds_every_note_up_to_one_moment() {
+    let fx = Fixture::new();
+    let dir = fx.dir.path().to_path_buf();
+    let db = fx.db();
+    let writer = {
+        let (dir, db) = (dir.clone(), db.clone());
+        std::thread::spawn(move || {
+            for i in 0..30 {
+                owed_ok(
+                    &dir,
+                    &db,
+                    Some("2026-04-01"),
+                    &["note", "V1", &format!("note {i}")],
+                );
+            }
+        })
+    };
+    let mut seen = Vec::new();
+    for k in 0..4 {
+        let copy = dir.join(format!("during-{k}.db"));
+        succeeded(&fx.owed(&["backup", copy.to_str().unwrap()]));
+        let ids = note_ids(&copy);
+        // Notes are committed one at a time in order: a copy of one moment holds the first n.
+        let first_n: Vec<i64> = (1..=ids.len() as i64).collect();
+        assert_eq!(ids, first_n, "copy {k} holds a moment's notes, none half");
+        seen.push(ids.len());
+        std::thread::sleep(std::time::Duration::from_millis(40));
+    }
+    writer.join().unwrap();
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    let last = dir.join("after.db");
+    succeeded(&fx.owed(&["backup", last.to_str().unwrap()]));
+    assert_eq!(note_ids(&last).len(), 30);
+}
+
+#[test]
+fn a_backup_that_cannot_be_made_leaves_nothing_and_an_old_backup_whole() {
+    let fx = Fixture::new();
+    let dir = fx.dir.path();
+    let before = fx.fingerprint();
+    let db = fx.db();
+    let wal = format!("{}-wal", db.display());
+    let missing = dir.join("no-such-folder").join("b.db");
+    for (target, says) in [
+        (db.to_str().unwrap(), "is the database itself"),
+        (wal.as_str(), "is the database itself"),
+        (dir.to_str().unwrap(), "is a folder"),
+        (missing.to_str().unwrap(), "its folder"),
+    ] {
+        refused(&fx.owed(&["backup", target]), 2, says);
+    }
+    assert!(!dir.join("no-such-folder").exists());
+
+    // A full disk: the copy cannot be written; the backup of that name stays as it was, and
+    // no part of the new one is left.
+    let old = dir.join("backup.db");
+    succeeded(&fx.owed(&["backup", old.to_str().unwrap()]));
+    let old_bytes = std::fs::read(&old).unwrap();
+    succeeded(&fx.owed(&["--as-of", "2026-04-01", "note", "V2", "after the backup"]));
+    let listed = files_in(dir);
+    let out = on_a_disk_with_room(
+        owed_command(dir, &db, None, &["backup", old.to_str().unwrap()]),
+        64,
+    );
+    let err = refused(&out, 1, "cannot back up to");
+    assert!(err.contains("the disk is full"), "{err}");
+    assert!(
+        err.contains("the backup already there is as it was"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(std::fs::read(&old).unwrap(), old_bytes);
+    assert_eq!(files_in(dir), listed, "no partial file left");
+    let new = dir.join("new.db");
+    let out = on_a_disk_with_room(
+        owed_command(dir, &db, None, &["backup", new.to_str().unwrap()]),
+        64,
+    );
+    refused(&out, 1, "nothing was written");
+    assert!(!new.exists());
+    assert_eq!(files_in(dir), listed);
+    // With room, the same backup replaces the old one whole.
+    succeeded(&fx.owed(&["backup", old.to_str().unwrap()]));
+    assert_eq!(note_ids(&old).len(), 1);
+    assert_ne!(fx.fingerprint(), before, "the note after the first backup");
+}
