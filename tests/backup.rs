@@ -6,19 +6,9 @@
 mod common;
 mod fixture;
 
-use common::{on_a_disk_with_room, refused, succeeded};
+use common::{names_in, on_a_disk_with_room, refused, succeeded};
 use fixture::{Fixture, owed_command, owed_ok};
 use std::path::Path;
-
-/// The files of a folder, by name.
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
 
 /// The notes' ids in a database.
 fn note_ids(db: &Path) -> Vec<i64> {
@@ -51,7 +41,7 @@ fn a_backup_is_the_whole_database_checked_and_readable_by_its_owner_only() {
     assert!(said.starts_with("Backed up "), "{said}");
     assert!(said.contains("3 customers"), "{said}");
     assert!(said.contains("checked"), "{said}");
-    assert_eq!(files_in(&dir.join("backups")), ["owed-2026-04-01.db"]);
+    assert_eq!(names_in(&dir.join("backups")), ["owed-2026-04-01.db"]);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -153,7 +143,7 @@ fn a_backup_that_cannot_be_made_leaves_nothing_and_an_old_backup_whole() {
     succeeded(&fx.owed(&["backup", old.to_str().unwrap()]));
     let old_bytes = std::fs::read(&old).unwrap();
     succeeded(&fx.owed(&["--as-of", "2026-04-01", "note", "V2", "after the backup"]));
-    let listed = files_in(dir);
+    let listed = names_in(dir);
     let out = on_a_disk_with_room(
         owed_command(dir, &db, None, &["backup", old.to_str().unwrap()]),
         64,
@@ -166,7 +156,7 @@ fn a_backup_that_cannot_be_made_leaves_nothing_and_an_old_backup_whole() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
     assert_eq!(std::fs::read(&old).unwrap(), old_bytes);
-    assert_eq!(files_in(dir), listed, "no partial file left");
+    assert_eq!(names_in(dir), listed, "no partial file left");
     let new = dir.join("new.db");
     let out = on_a_disk_with_room(
         owed_command(dir, &db, None, &["backup", new.to_str().unwrap()]),
@@ -174,7 +164,7 @@ fn a_backup_that_cannot_be_made_leaves_nothing_and_an_old_backup_whole() {
     );
     refused(&out, 1, "nothing was written");
     assert!(!new.exists());
-    assert_eq!(files_in(dir), listed);
+    assert_eq!(names_in(dir), listed);
     // With room, the same backup replaces the old one whole.
     succeeded(&fx.owed(&["backup", old.to_str().unwrap()]));
     assert_eq!(note_ids(&old).len(), 1);

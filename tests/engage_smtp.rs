@@ -8,8 +8,8 @@ mod smtp_server;
 mod workbook;
 
 use common::{
-    assert_contains_all, first_entry, json_of, refused, rows, stderr, stdout, succeeded, value,
-    write_dunning_cycle, write_files,
+    assert_contains_all, first_entry, json_of, names_in, refused, rows, stderr, stdout, succeeded,
+    value, write_dunning_cycle, write_files,
 };
 use smtp_server::{HangAt, Script, ScriptedServer, SmtpServer, closed_port};
 use std::collections::BTreeSet;
@@ -471,15 +471,6 @@ fn deliver_to_maildir(maildir: &Path, name: &str, text: &str) {
     std::fs::create_dir_all(maildir.join("cur")).unwrap();
     std::fs::create_dir_all(maildir.join("tmp")).unwrap();
     std::fs::write(maildir.join("new").join(name), text.replace('\n', "\r\n")).unwrap();
-}
-
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
 }
 
 #[test]

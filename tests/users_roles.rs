@@ -316,6 +316,11 @@ fn keys_are_taken_from_their_files_and_a_bad_file_is_named_with_its_line() {
     .unwrap();
     let before = fx.fingerprint();
     let key_file = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    let add = |name: &str, key: &str, role: &str| {
+        fx.owed(&[
+            "--as", "dana", "user", "add", name, "--key", key, "--role", role,
+        ])
+    };
     let cases: &[(&str, &str, &str)] = &[
         (
             "private",
@@ -332,60 +337,20 @@ fn keys_are_taken_from_their_files_and_a_bad_file_is_named_with_its_line() {
     for (file, text, expected) in cases {
         std::fs::write(dir.join(file), text).unwrap();
         let path = key_file(file);
-        let out = fx.owed(&[
-            "--as",
-            "dana",
-            "user",
-            "add",
-            "eve",
-            "--key",
-            &path,
-            "--role",
-            "collector",
-        ]);
+        let out = add("eve", &path, "collector");
         let err = refused(&out);
         assert!(err.contains(expected), "{file}: {err}");
     }
     // A path that is not there is taken as a key line, as before.
-    let err = refused(&fx.owed(&[
-        "--as",
-        "dana",
-        "user",
-        "add",
-        "eve",
-        "--key",
-        "eve.pubx",
-        "--role",
-        "collector",
-    ]));
+    let err = refused(&add("eve", "eve.pubx", "collector"));
     assert!(
         err.contains("the key `eve.pubx` is not an OpenSSH public key"),
         "{err}"
     );
     assert_eq!(fx.fingerprint(), before, "nothing written");
 
-    succeeded(&fx.owed(&[
-        "--as",
-        "dana",
-        "user",
-        "add",
-        "eve",
-        "--key",
-        &key_file("eve.pub"),
-        "--role",
-        "collector",
-    ]));
-    let out = fx.owed(&[
-        "--as",
-        "dana",
-        "user",
-        "add",
-        "frank",
-        "--key",
-        &key_file("frank_keys"),
-        "--role",
-        "auditor",
-    ]);
+    succeeded(&add("eve", &key_file("eve.pub"), "collector"));
+    let out = add("frank", &key_file("frank_keys"), "auditor");
     // DANA's blob under another comment is still dana's key.
     let err = refused(&out);
     assert!(err.contains("is already dana's"), "{err}");
@@ -394,17 +359,7 @@ fn keys_are_taken_from_their_files_and_a_bad_file_is_named_with_its_line() {
         format!("# frank's machines\n{eve_2}\n\n{BOB_2}\n"),
     )
     .unwrap();
-    succeeded(&fx.owed(&[
-        "--as",
-        "dana",
-        "user",
-        "add",
-        "frank",
-        "--key",
-        &key_file("frank_keys"),
-        "--role",
-        "auditor",
-    ]));
+    succeeded(&add("frank", &key_file("frank_keys"), "auditor"));
     let users = list_json(&fx);
     let keys_of = |name: &str| -> Vec<String> {
         users

@@ -278,3 +278,13 @@ pub fn on_a_disk_with_room(command: std::process::Command, kib: u32) -> Output {
     }
     limited.stdin(std::process::Stdio::null()).output().unwrap()
 }
+
+/// The names of what a folder holds, sorted.
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}

@@ -299,24 +299,30 @@ fn a_payment_run_customer_is_predicted_on_its_weekday() {
         assert!(p.reason.contains("pays on Fridays"), "{}", p.reason);
     }
     // A bias correction from the self-check does not move a payment run off its weekday.
+    for shift in [1, 2, -1] {
+        for p in published_with_shift(&h, shift) {
+            assert_eq!(p.date.weekday(), Weekday::Fri, "shift {shift}: {}", p.date);
+        }
+    }
+}
+
+/// `h` published among the test portfolio by the model, with the self-check's correction
+/// of every segment set to `shift` days.
+fn published_with_shift(h: &CustomerHistory, shift: i64) -> Vec<publish::Published> {
     let mut all = portfolio();
     all.push(h.clone());
     let f = forecaster(&all);
     let mut check = f.check.clone().unwrap();
-    for shift in [1, 2, -1] {
-        check.segments = check.segments.map(|d| check::Decision {
-            method: Method::Model,
-            shift,
-            ..d
-        });
-        let f = Forecaster {
-            check: Some(check.clone()),
-            ..f.clone()
-        };
-        for p in f.publish(&h, &f.profile(&h)) {
-            assert_eq!(p.date.weekday(), Weekday::Fri, "shift {shift}: {}", p.date);
-        }
-    }
+    check.segments = check.segments.map(|d| check::Decision {
+        method: Method::Model,
+        shift,
+        ..d
+    });
+    let f = Forecaster {
+        check: Some(check),
+        ..f
+    };
+    f.publish(h, &f.profile(h))
 }
 
 #[test]
@@ -325,21 +331,8 @@ fn a_little_history_reason_gives_the_days_late_of_the_date_published() {
     // self-check moves the date, the N moves with it.
     let docs = vec![open(1, 20), open(2, -4)];
     let h = customer(1, 2, |_| 9, docs.clone());
-    let mut all = portfolio();
-    all.push(h.clone());
-    let f = forecaster(&all);
-    let mut check = f.check.clone().unwrap();
     for shift in [0, 3, -2] {
-        check.segments = check.segments.map(|d| check::Decision {
-            method: Method::Model,
-            shift,
-            ..d
-        });
-        let f = Forecaster {
-            check: Some(check.clone()),
-            ..f.clone()
-        };
-        for (p, doc) in f.publish(&h, &f.profile(&h)).iter().zip(&docs) {
+        for (p, doc) in published_with_shift(&h, shift).iter().zip(&docs) {
             let late = (p.date - doc.due_date).num_days();
             let said = format!("little history (2 paid); expect {late} days late");
             assert!(p.reason.starts_with(&said), "shift {shift}: {}", p.reason);
