@@ -94,14 +94,7 @@ impl Model {
         } else {
             p.prior_late
         };
-        let late_points = match typical {
-            t if t >= 45.0 => 35,
-            t if t >= 30.0 => 25,
-            t if t >= 15.0 => 15,
-            t if t >= 7.0 => 5,
-            _ => 0,
-        };
-        signs.push((late_points, format!("pays {}", describe_late(typical))));
+        signs.push((late_points(typical), format!("pays {}", describe_late(typical))));
         let likely_points = match p_late {
             x if x >= 0.9 => 8,
             x if x >= 0.75 => 4,
@@ -115,13 +108,8 @@ impl Model {
                 (p_late * 100.0).floor().min(99.0)
             ),
         ));
-        let trend_points = match p.trend {
-            t if t >= 15.0 => 25,
-            t if t >= 7.0 => 10,
-            _ => 0,
-        };
         signs.push((
-            trend_points,
+            trend_points(p.trend),
             format!("paying {:.0} days later than before", p.trend),
         ));
         let broken_points = match h.broken_promises {
@@ -215,4 +203,25 @@ impl Model {
 
 fn plural(n: u32) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// The points of a customer's typical days late, counted in the whole days its reason shows
+/// ("pays 15 days late" scores as 15, whatever fraction was rounded to it).
+pub(super) fn late_points(typical: f64) -> u32 {
+    match typical.round() {
+        t if t >= 45.0 => 35,
+        t if t >= 30.0 => 25,
+        t if t >= 15.0 => 15,
+        t if t >= 7.0 => 5,
+        _ => 0,
+    }
+}
+
+/// The points of paying later lately, in the whole days its reason shows.
+pub(super) fn trend_points(trend: f64) -> u32 {
+    match trend.round() {
+        t if t >= 15.0 => 25,
+        t if t >= 7.0 => 10,
+        _ => 0,
+    }
 }

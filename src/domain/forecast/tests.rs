@@ -942,3 +942,19 @@ fn a_late_document_follows_how_the_ledgers_late_documents_are_paid() {
     assert_eq!(fixed.check.as_ref().unwrap().residual_weight, Some(0.5));
     assert_eq!(late(&fixed), old);
 }
+
+#[test]
+fn risk_points_count_the_whole_days_the_reason_shows() {
+    use super::risk::{late_points, trend_points};
+    // 14.6 days is shown as "pays 15 days late": it scores as 15 days, not as under 15.
+    assert_eq!(model::describe_late(14.6), "15 days late");
+    assert_eq!(late_points(14.6), late_points(15.0));
+    assert_eq!(late_points(14.4), late_points(14.0));
+    assert_ne!(late_points(14.6), late_points(14.4));
+    for (days, points) in [(6.4, 0), (6.5, 5), (29.5, 25), (44.5, 35)] {
+        assert_eq!(late_points(days), points, "{days}");
+    }
+    assert_eq!(trend_points(6.6), trend_points(7.0));
+    assert_eq!(trend_points(6.4), 0);
+    assert_eq!(trend_points(14.5), 25);
+}
