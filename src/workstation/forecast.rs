@@ -416,8 +416,8 @@ impl Forecasts {
         self.installing.is_some()
     }
 
-    /// Writes the next slice of the installing forecast's risks into the queue table; after
-    /// the last, recounts the High risk tab and returns what the screen shows.
+    /// Writes the next slice of the installing forecast's risks into the queue table; once
+    /// all are in, recounts the High risk tab and returns what the screen shows.
     pub fn step(
         &mut self,
         store: &Store,
@@ -427,8 +427,9 @@ impl Forecasts {
             return Ok(None);
         };
         let t = Instant::now();
-        let end = pending.changes.len().min(pending.next + self.slice);
-        if pending.next < end {
+        // A slice per step, then the count in a step of its own (each about as long).
+        if pending.next < pending.changes.len() {
+            let end = pending.changes.len().min(pending.next + self.slice);
             if let Err(e) = store
                 .queue()
                 .update_risks(&pending.changes[pending.next..end])
@@ -441,8 +442,6 @@ impl Forecasts {
             }
             pending.next = end;
             pending.slices += 1;
-        }
-        if pending.next < pending.changes.len() {
             pending.spent += t.elapsed();
             pending.longest = pending.longest.max(t.elapsed());
             return Ok(None);
@@ -718,7 +717,7 @@ mod tests {
                 "not shown half written"
             );
         };
-        assert_eq!(steps, 5, "22 risks, 5 at a time");
+        assert_eq!(steps, 6, "22 risks, 5 at a time, then the count");
         assert!(!f.installing());
         let want = |risks: &[QueueRisk]| {
             let mut want: Vec<_> = cids.iter().map(|&cid| (cid, None)).collect();
@@ -752,8 +751,12 @@ mod tests {
         f.install(finished(as_of, &second), Some(as_of), &store)
             .unwrap();
         assert!(
-            f.step(&store, &mut unfiltered).unwrap().is_some(),
+            f.step(&store, &mut unfiltered).unwrap().is_none(),
             "one slice"
+        );
+        assert!(
+            f.step(&store, &mut unfiltered).unwrap().is_some(),
+            "the count"
         );
         assert_eq!(table_risks(&store), want(&second));
 

@@ -94,7 +94,10 @@ impl Model {
         } else {
             p.prior_late
         };
-        signs.push((late_points(typical), format!("pays {}", describe_late(typical))));
+        signs.push((
+            late_points(typical),
+            format!("pays {}", describe_late(typical)),
+        ));
         let likely_points = match p_late {
             x if x >= 0.9 => 8,
             x if x >= 0.75 => 4,
