@@ -1,12 +1,14 @@
-//! `:export` in the workstation: the queue as on screen (tab, filter, sort, scope), or the
-//! open customer's documents and timeline, written by the service and read back.
+//! `:export` in the workstation: the queue as on screen (tab, filter, sort, scope), the
+//! open customer's documents and timeline, or the team's figures, written by the service and
+//! read back.
 
+mod common;
 mod keys;
 mod workbook;
 mod workstation;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use keys::{command, driver, status};
+use keys::{command, driver, fixture, status};
 use owed::tui::app::Screen;
 use workstation::Driver;
 
@@ -182,6 +184,77 @@ fn a_name_without_an_extension_gets_the_formats() {
     );
     let text = std::fs::read_to_string(dir.path().join("overdue.csv")).expect("CSV is text");
     assert_eq!(csv_names(&text), on_screen);
+}
+
+#[test]
+fn the_team_screen_exports_the_figures_it_shows_as_owed_export_team_does() {
+    let (dir, db) = fixture();
+    let mut d = Driver::new(&db, "dana", (120, 40));
+    d.press("M");
+    assert_eq!(d.app.screen, Screen::Team);
+    let shown = d
+        .app
+        .team
+        .report
+        .clone()
+        .expect("the team's figures on screen");
+    assert!(shown.collectors.len() > 1);
+    let mut rows: Vec<String> = shown
+        .collectors
+        .iter()
+        .map(|c| c.collector.clone())
+        .collect();
+    if shown.unassigned.customers > 0 {
+        rows.push("(unassigned)".into());
+    }
+    let path = dir.path().join("team.csv");
+    command(&mut d, &format!("export {}", path.display()));
+    assert_eq!(
+        status(&d),
+        format!("wrote {} ({} rows)", path.display(), rows.len())
+    );
+    let cli = dir.path().join("cli.csv");
+    let out = common::owed_db(
+        dir.path(),
+        &db,
+        &[
+            "--as-of",
+            workstation::AS_OF,
+            "export",
+            "team",
+            "-o",
+            cli.to_str().unwrap(),
+        ],
+    );
+    common::succeeded(&out);
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(written, std::fs::read_to_string(&cli).unwrap());
+    let names = csv::Reader::from_reader(written.as_bytes())
+        .records()
+        .map(|r| r.unwrap()[0].to_string())
+        .collect::<Vec<_>>();
+    assert_eq!(names, rows);
+    // A workbook, with its About sheet.
+    let xlsx = dir.path().join("team");
+    command(&mut d, &format!("export {}", xlsx.display()));
+    let sheets = workbook::read(&xlsx.with_extension("xlsx"));
+    workbook::check_table(&sheets[0], "Team", workstation::AS_OF);
+}
+
+#[test]
+fn export_on_the_engagement_screen_says_where_its_report_is_and_writes_nothing() {
+    let (dir, mut d) = driver("alice", (120, 40));
+    d.press("E");
+    assert_eq!(d.app.screen, Screen::Engage);
+    let path = dir.path().join("plan.xlsx");
+    let effects = command(&mut d, &format!("export {}", path.display()));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(
+        status(&d).contains("owed export engagement"),
+        "{}",
+        status(&d)
+    );
+    assert!(!path.exists());
 }
 
 #[test]

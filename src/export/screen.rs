@@ -1,6 +1,6 @@
 //! What is on a workstation's screen, as a file (`:export xlsx FILE`, `owed export queue`):
-//! the queue with its tab, filter, sort and scope, or one customer's open documents and
-//! timeline.
+//! the queue with its tab, filter, sort and scope, one customer's open documents and
+//! timeline, or the team's figures.
 
 use super::{Meta, Options, about, views, write_view};
 use crate::Result;
@@ -85,4 +85,24 @@ pub fn write_customer(
         views::documents(store, as_of, currency, Some(cid), s)?;
         views::activity(store, as_of, currency, Some(cid), ("Timeline", false), s)
     })
+}
+
+/// Writes the team's figures (one row per collector, the customers nobody owns) to `path`,
+/// as `owed export team` does; the rows written (the collectors, and one for the customers
+/// nobody owns when there are some).
+pub fn write_team(
+    report: &crate::report::team::TeamReport,
+    as_of: Date,
+    path: &Path,
+    options: &Options,
+) -> Result<u64> {
+    let meta = Meta {
+        view: "Team".into(),
+        as_of,
+        currency: report.currency.clone(),
+        scope: "every collector".into(),
+        about: about::lines(views::TEAM_FIGURES),
+    };
+    write_view(path, options, &meta, |s| views::team(report, s))?;
+    Ok(report.collectors.len() as u64 + u64::from(report.unassigned.customers > 0))
 }

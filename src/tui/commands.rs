@@ -148,8 +148,8 @@ pub const TABLE: &[Spec] = &[
         Command::Export,
         &["export"],
         "[csv] FILE",
-        "the queue as shown (on a detail: its documents, timeline) to FILE: xlsx, or csv \
-         (not over SSH)",
+        "the queue as shown (on a detail: its documents, timeline; on the team screen: the \
+         team's figures) to FILE: xlsx, or csv (not over SSH)",
     ),
     Spec::values(Command::Chart, &["chart"], "[NAME]", || {
         names(&ChartKind::ALL, ChartKind::name)

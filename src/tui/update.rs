@@ -882,7 +882,9 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
 }
 
 /// `:export [xlsx|csv] FILE`: what is on screen to a file — the open customer's documents
-/// and timeline on its detail, else the queue with its tab, filter, sort and scope. The
+/// and timeline on its detail, the team's figures on the team screen, else the queue with
+/// its tab, filter, sort and scope (not from the engagement screen: it says where its report
+/// is). The
 /// format is the one named, else the file's extension (`.csv`), else xlsx; a name without an
 /// extension gets the format's (`:export overdue` writes `overdue.xlsx`).
 fn export(app: &mut App, args: &[&str]) -> Vec<Effect> {
@@ -906,6 +908,20 @@ fn export(app: &mut App, args: &[&str]) -> Vec<Effect> {
     }
     let what = match (app.screen, app.detail.as_ref()) {
         (Screen::Detail, Some(d)) => ExportWhat::Customer(d.detail.header.cid),
+        (Screen::Team, _) => match &app.team.report {
+            Some(view) => ExportWhat::Team(Box::new(view.clone())),
+            None => {
+                app.say_error("the team's figures are still being counted: :export once shown");
+                return Vec::new();
+            }
+        },
+        (Screen::Engage, _) => {
+            app.say_error(
+                ":export writes the queue, a customer or the team's figures; the engagement \
+                 report: owed export engagement -o FILE",
+            );
+            return Vec::new();
+        }
         _ => ExportWhat::Queue(app.query.clone()),
     };
     app.say(format!("exporting to {}…", path.display()));

@@ -891,6 +891,15 @@ impl PortfolioWorker {
             ExportWhat::Customer(cid) => {
                 screen::write_customer(&self.store, *cid, as_of, &base, &job.path, &options)?
             }
+            ExportWhat::Team(view) => {
+                let report = crate::report::team::TeamReport {
+                    period: view.period,
+                    currency: view.currency.clone(),
+                    collectors: view.collectors.clone(),
+                    unassigned: view.unassigned.clone(),
+                };
+                screen::write_team(&report, as_of, &job.path, &options)?
+            }
         };
         Ok((job.path.clone(), rows))
     }

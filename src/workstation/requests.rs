@@ -99,6 +99,8 @@ pub enum ExportWhat {
     Queue(QueueQuery),
     /// One customer (by key): its open documents and its timeline.
     Customer(i64),
+    /// The team's figures as the screen shows them (as `owed export team` writes them).
+    Team(Box<TeamView>),
 }
 
 /// The portfolio at a date: the metrics and what the charts draw.
