@@ -189,6 +189,9 @@ pub struct Forecasts {
     loaded: Option<Loaded>,
     /// The loaded forecast's risks still being written into the queue table.
     installing: Option<Installing>,
+    /// The queue table holds the whole of a forecast's risks of the loaded forecast's date:
+    /// the loaded one's, or, while that one is being written over it, the one before it.
+    written: bool,
     /// How many at a time ([`RISK_SLICE`]).
     slice: usize,
     last_start: Option<Instant>,
@@ -209,6 +212,7 @@ impl Forecasts {
             running: None,
             loaded: None,
             installing: None,
+            written: false,
             slice: RISK_SLICE,
             last_start: None,
             asked: false,
@@ -388,6 +392,9 @@ impl Forecasts {
         }
         let t = Instant::now();
         let changes = risk_changes(self.risks_for(as_of), &prepared.risks);
+        // Over a forecast of the same date, the table holds a whole forecast's risks all
+        // along (some of each); over none, only once the last slice is in.
+        self.written = self.written && self.has(as_of);
         self.loaded = Some(Loaded {
             as_of,
             version,
@@ -438,6 +445,7 @@ impl Forecasts {
                 // next one, or the next rebuild, writes every rated customer's risk again).
                 self.installing = None;
                 self.loaded = None;
+                self.written = false;
                 return Err(e);
             }
             pending.next = end;
@@ -451,6 +459,7 @@ impl Forecasts {
             return Ok(None);
         };
         self.recount(as_of, store, unfiltered)?;
+        self.written = true;
         let mut pending = self.installing.take().expect("installing above");
         pending.spent += t.elapsed();
         pending.longest = pending.longest.max(t.elapsed());
@@ -498,7 +507,15 @@ impl Forecasts {
         if let Some(pending) = self.installing.as_mut() {
             pending.next = pending.changes.len();
         }
+        self.written = true;
         self.recount(as_of, store, unfiltered)
+    }
+
+    /// Whether the queue table's risks as of `as_of` are a forecast's (the High risk tab's
+    /// count and the risk order can be shown): one of that date is installed, and written
+    /// whole, or being written over another of the same date.
+    pub fn counted(&self, as_of: Date) -> bool {
+        self.has(as_of) && self.written
     }
 
     /// Counts the High risk tab of the queue table (as of `as_of`, the installed forecast's
@@ -705,6 +722,7 @@ mod tests {
         f.slice = 5;
         f.install(finished(as_of, &first), Some(as_of), &store)
             .unwrap();
+        assert!(!f.counted(as_of), "nothing written yet");
         let mut steps = 0;
         let view = loop {
             steps += 1;
@@ -715,6 +733,10 @@ mod tests {
             assert!(
                 f.installing() && f.view(as_of).is_none(),
                 "not shown half written"
+            );
+            assert!(
+                !f.counted(as_of),
+                "the first forecast of the date is half written"
             );
         };
         assert_eq!(steps, 6, "22 risks, 5 at a time, then the count");
@@ -750,6 +772,7 @@ mod tests {
         });
         f.install(finished(as_of, &second), Some(as_of), &store)
             .unwrap();
+        assert!(f.counted(as_of), "over a whole forecast of the same date");
         assert!(
             f.step(&store, &mut unfiltered).unwrap().is_none(),
             "one slice"

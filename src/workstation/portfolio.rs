@@ -734,7 +734,7 @@ impl PortfolioWorker {
                     &counts,
                     keys.as_deref(),
                 )?;
-                page.risk_counted = self.forecasts.has(*as_of);
+                page.risk_counted = self.forecasts.counted(*as_of);
                 out.push(Response::Page { seq: *seq, page });
                 self.scope_for_page(sid, query, counts.mine_fallback, out)?;
             }
@@ -885,7 +885,7 @@ impl PortfolioWorker {
         let rows = match &job.what {
             ExportWhat::Queue(query) => {
                 let meta = screen::queue_meta(screen::queue_scope(query, None), as_of, &base);
-                let with_risk = self.forecasts.has(as_of);
+                let with_risk = self.forecasts.counted(as_of);
                 screen::write_queue(&self.store, query, with_risk, &meta, &job.path, &options)?
             }
             ExportWhat::Customer(cid) => {
