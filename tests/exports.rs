@@ -547,6 +547,51 @@ fn formula_like_text_is_guarded_in_csv() {
 }
 
 #[test]
+fn the_plan_is_what_engage_plan_sends_then_what_it_skips() {
+    let dir = portfolio();
+    // K2 has no email address: its reminder is skipped.
+    common::execute(
+        &dir.path().join("owed.db"),
+        "UPDATE customers SET email = NULL WHERE id = 'K2'",
+    );
+    let cycles = common::write_dunning_cycle(dir.path(), "Dear {{ customer.name }}");
+    let cycles = cycles.to_str().unwrap();
+    let planned = common::json_of(&ok(
+        dir.path(),
+        &[
+            "--as-of", AS_OF, "engage", "plan", "--json", "--cycles", cycles,
+        ],
+    ));
+    let planned = planned.as_array().unwrap();
+    let sent: Vec<&serde_json::Value> = planned.iter().filter(|e| e["skipped"] != true).collect();
+    assert!(!sent.is_empty());
+    let csv = export_to(dir.path(), "plan.csv", AS_OF, "plan", &["--cycles", cycles]);
+    let text = std::fs::read_to_string(csv).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), sent.len());
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    for (row, entry) in rows.iter().zip(&sent) {
+        assert_eq!(row[col("cycle")], entry["cycle"]);
+        assert_eq!(row[col("reminder")], entry["reminder"]);
+        assert_eq!(row[col("customer_id")], entry["customer_id"]);
+        assert_eq!(row[col("to")], entry["to"]);
+    }
+    let sheets = read(&export(dir.path(), "plan", &["--cycles", cycles]));
+    check_table(&sheets[0], "Engagement plan");
+    assert_eq!(sheets[1].name, "Skipped");
+    let skipped: Vec<&str> = planned
+        .iter()
+        .filter(|e| e["skipped"] == true)
+        .map(|e| e["customer_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(skipped, ["K2"]);
+    let shown = format!("{:?}", sheets[1].values);
+    assert!(shown.contains("K2") && shown.contains("address"), "{shown}");
+}
+
+#[test]
 fn options_a_view_does_not_take_are_bad_input() {
     let dir = portfolio();
     for (args, says) in [
@@ -574,6 +619,21 @@ fn options_a_view_does_not_take_are_bad_input() {
         (
             vec!["export", "queue", "--filter", "overdue>>1", "-o", "x.csv"],
             "--filter",
+        ),
+        (
+            vec!["export", "aging", "--cycles", "c", "-o", "x.csv"],
+            "--cycles applies to export plan only",
+        ),
+        (
+            vec![
+                "export",
+                "plan",
+                "--cycles",
+                "no-such-folder",
+                "-o",
+                "x.csv",
+            ],
+            "cannot read the engagement cycles folder",
         ),
     ] {
         let o = run(dir.path(), &args);

@@ -6,6 +6,7 @@
 mod common;
 mod keys;
 mod snapshot;
+mod workbook;
 mod workstation;
 
 use common::{assert_contains_all, status_text};
@@ -288,6 +289,51 @@ fn marked_customers_get_one_email_each_and_those_without_an_address_are_left_out
     assert_eq!(cids.len(), 2);
     assert_eq!(mail.sent().len(), 2);
     assert_eq!(send_flow(&d).tally(), (2, 0));
+}
+
+#[test]
+fn export_on_the_engagement_screen_writes_the_plan_shown_as_owed_export_plan_does() {
+    let f = fixture_without_email("K10");
+    let (mut d, _mail) = f.driver("alice", (120, 40));
+    d.press("E");
+    let plan = d.app.engage.screen.plan.clone().unwrap();
+    let dir = f.db.parent().unwrap();
+    let path = dir.join("plan.csv");
+    command(&mut d, &format!("export {}", path.display()));
+    assert_eq!(
+        status_text(&d.app),
+        format!("wrote {} ({} rows)", path.display(), plan.entries.len())
+    );
+    let written = std::fs::read_to_string(&path).unwrap();
+    let cli = dir.join("cli.csv");
+    common::succeeded(&common::owed_db(
+        dir,
+        &f.db,
+        &[
+            "--as-of",
+            workstation::AS_OF,
+            "export",
+            "plan",
+            "--cycles",
+            f.cycles.to_str().unwrap(),
+            "-o",
+            cli.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(written, std::fs::read_to_string(&cli).unwrap());
+    let customers: Vec<String> = csv::Reader::from_reader(written.as_bytes())
+        .records()
+        .map(|r| r.unwrap()[2].to_string())
+        .collect();
+    assert_eq!(customers, ["K4", "K1", "K6", "K2"]);
+    // The workbook: the plan, then what it skips and why (K10 has no address).
+    command(&mut d, &format!("export {}", dir.join("plan").display()));
+    let sheets = workbook::read(&dir.join("plan.xlsx"));
+    workbook::check_table(&sheets[0], "Engagement plan", workstation::AS_OF);
+    let skipped = &sheets[1];
+    assert_eq!(skipped.name, "Skipped");
+    let text = format!("{:?}", skipped.values);
+    assert!(text.contains("K10"), "{text}");
 }
 
 #[test]

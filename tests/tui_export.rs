@@ -242,22 +242,6 @@ fn the_team_screen_exports_the_figures_it_shows_as_owed_export_team_does() {
 }
 
 #[test]
-fn export_on_the_engagement_screen_says_where_its_report_is_and_writes_nothing() {
-    let (dir, mut d) = driver("alice", (120, 40));
-    d.press("E");
-    assert_eq!(d.app.screen, Screen::Engage);
-    let path = dir.path().join("plan.xlsx");
-    let effects = command(&mut d, &format!("export {}", path.display()));
-    assert!(effects.is_empty(), "{effects:?}");
-    assert!(
-        status(&d).contains("owed export engagement"),
-        "{}",
-        status(&d)
-    );
-    assert!(!path.exists());
-}
-
-#[test]
 fn a_bad_export_says_why_and_writes_nothing() {
     let (dir, mut d) = driver("alice", (120, 40));
     command(&mut d, "export");

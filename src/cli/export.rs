@@ -25,6 +25,9 @@ pub enum View {
     Documents,
     /// The engagement report: per cycle and reminder.
     Engagement,
+    /// Today's engagement plan (as `owed engage plan`): who gets which reminder, and the due
+    /// reminders not sent and why.
+    Plan,
     /// The cash expected week by week, and every open document's predicted payment date.
     Forecast,
     /// The team's figures: one row per collector (as `owed report team`).
@@ -51,6 +54,7 @@ impl View {
             View::Metrics => "Metrics",
             View::Documents => "Documents",
             View::Engagement => "Engagement",
+            View::Plan => "Engagement plan",
             View::Forecast => "Forecast",
             View::Team => "Team",
             View::Queue => "Queue",
@@ -69,6 +73,7 @@ impl View {
             View::Metrics => views::METRICS_FIGURES,
             View::Documents => views::DOCUMENTS_FIGURES,
             View::Engagement => views::ENGAGEMENT_FIGURES,
+            View::Plan => views::PLAN_FIGURES,
             View::Forecast => views::FORECAST_FIGURES,
             View::Team => views::TEAM_FIGURES,
             View::Queue => views::QUEUE_FIGURES,
@@ -107,6 +112,9 @@ pub struct ExportArgs {
     /// Queue: only the customers of this finance owner (default every customer).
     #[arg(long, value_name = "NAME")]
     pub owner: Option<String>,
+    /// Plan: the engagement cycles folder (default: `cycles/` beside the config file).
+    #[arg(long, value_name = "DIR")]
+    pub cycles: Option<PathBuf>,
     /// Data rows per worksheet before a table continues on the next (tests; default Excel's
     /// limit).
     #[arg(long, hide = true, value_name = "N")]
@@ -157,6 +165,18 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
         View::Documents => {
             write_view(&args.output, &options, &meta, |s| {
                 views::documents(&store, as_of, base, customer.map(|c| c.1), s)
+            })?;
+        }
+        View::Plan => {
+            let cycles = crate::engage::load_cycles(&ctx.config, args.cycles.as_deref())?;
+            let plan = crate::engage::plan::compute(
+                &store,
+                &cycles,
+                crate::engage::plan_settings(&ctx.config, as_of),
+            )?;
+            let (lines, skipped) = views::plan_lines(&plan, base);
+            write_view(&args.output, &options, &meta, |s| {
+                views::plan(&lines, &skipped, base, s)
             })?;
         }
         View::Engagement => {
@@ -264,6 +284,9 @@ fn check_options(args: &ExportArgs) -> Result<()> {
         return Err(Error::input(
             "--tab, --filter, --sort and --owner apply to export queue only",
         ));
+    }
+    if args.cycles.is_some() && args.view != View::Plan {
+        return Err(Error::input("--cycles applies to export plan only"));
     }
     let takes_customer = matches!(
         args.view,

@@ -62,6 +62,14 @@ pub struct PlanEntry {
 }
 
 impl PlanEntry {
+    /// The documents as the customer knows them: their numbers, else their ids.
+    pub fn document_names(&self) -> Vec<String> {
+        self.documents
+            .iter()
+            .map(|d| d.number.clone().unwrap_or_else(|| d.id.clone()))
+            .collect()
+    }
+
     /// The billing system's ids of the documents.
     pub fn document_ids(&self) -> Vec<&str> {
         self.documents.iter().map(|d| d.id.as_str()).collect()

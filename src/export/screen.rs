@@ -1,6 +1,6 @@
 //! What is on a workstation's screen, as a file (`:export xlsx FILE`, `owed export queue`):
 //! the queue with its tab, filter, sort and scope, one customer's open documents and
-//! timeline, or the team's figures.
+//! timeline, the team's figures, or the engagement plan.
 
 use super::{Meta, Options, about, views, write_view};
 use crate::Result;
@@ -105,4 +105,27 @@ pub fn write_team(
     };
     write_view(path, options, &meta, |s| views::team(report, s))?;
     Ok(report.collectors.len() as u64 + u64::from(report.unassigned.customers > 0))
+}
+
+/// Writes an engagement plan (the reminders it sends, then those it skips) to `path`, as
+/// `owed export plan` does; the reminders written.
+pub fn write_plan(
+    lines: &[views::PlanLine],
+    skipped: &[views::SkippedLine],
+    as_of: Date,
+    currency: &str,
+    path: &Path,
+    options: &Options,
+) -> Result<u64> {
+    let meta = Meta {
+        view: "Engagement plan".into(),
+        as_of,
+        currency: currency.to_string(),
+        scope: "every cycle".into(),
+        about: about::lines(views::PLAN_FIGURES),
+    };
+    write_view(path, options, &meta, |s| {
+        views::plan(lines, skipped, currency, s)
+    })?;
+    Ok(lines.len() as u64)
 }

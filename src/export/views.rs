@@ -82,6 +82,7 @@ pub const STATEMENT_FIGURES: &[Figure] = &[
     about::UNAPPLIED_CASH,
 ];
 pub const ENGAGEMENT_FIGURES: &[Figure] = &[about::BASE_CURRENCY];
+pub const PLAN_FIGURES: &[Figure] = &[about::BASE_CURRENCY];
 pub const TEAM_FIGURES: &[Figure] = &[about::OVERDUE, about::PROMISE_STATE, about::BASE_CURRENCY];
 
 /// An amount column in the base currency: `name_USD` for programs, "Name (USD)" for people.
@@ -351,6 +352,120 @@ pub fn engagement(
         ])?;
     }
     Ok(())
+}
+
+/// One reminder of an engagement plan, as exported (from `owed engage plan`'s plan, or the
+/// engagement screen's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanLine {
+    pub cycle: String,
+    pub reminder: String,
+    pub customer_id: String,
+    pub customer: String,
+    pub to: String,
+    /// The documents it names (numbers, else ids), oldest due first.
+    pub documents: Vec<String>,
+    /// Their open balance in the base currency.
+    pub open: Decimal,
+    /// Days overdue of the oldest.
+    pub days_overdue: i64,
+}
+
+/// A due reminder the plan does not send, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkippedLine {
+    pub cycle: String,
+    pub reminder: String,
+    pub customer_id: String,
+    pub customer: String,
+    pub reason: String,
+}
+
+/// An engagement plan: the reminders it sends (the CSV's table), then those it skips and why.
+pub fn plan(
+    lines: &[PlanLine],
+    skipped: &[SkippedLine],
+    currency: &str,
+    sheet: &mut dyn Sheet,
+) -> Result<()> {
+    let text = |key: &str, title: &str| Column::new(key, title, Kind::Text);
+    sheet.table(
+        "Plan",
+        &[
+            text("cycle", "Cycle"),
+            text("reminder", "Reminder"),
+            text("customer_id", "Customer ID"),
+            text("customer", "Customer"),
+            text("to", "To"),
+            text("documents", "Documents"),
+            base_amount("open", "Open", currency),
+            Column::new("days_overdue", "Days overdue", Kind::Integer),
+        ],
+        true,
+    )?;
+    for l in lines {
+        sheet.row(&[
+            Cell::from(l.cycle.as_str()),
+            Cell::from(l.reminder.as_str()),
+            Cell::from(l.customer_id.as_str()),
+            Cell::from(l.customer.as_str()),
+            Cell::from(l.to.as_str()),
+            Cell::from(l.documents.join(", ").as_str()),
+            Cell::Amount(l.open),
+            Cell::Integer(l.days_overdue),
+        ])?;
+    }
+    sheet.table(
+        "Skipped",
+        &[
+            text("cycle", "Cycle"),
+            text("reminder", "Reminder"),
+            text("customer_id", "Customer ID"),
+            text("customer", "Customer"),
+            text("reason", "Why it is not sent"),
+        ],
+        false,
+    )?;
+    for s in skipped {
+        sheet.row(&[
+            Cell::from(s.cycle.as_str()),
+            Cell::from(s.reminder.as_str()),
+            Cell::from(s.customer_id.as_str()),
+            Cell::from(s.customer.as_str()),
+            Cell::from(s.reason.as_str()),
+        ])?;
+    }
+    Ok(())
+}
+
+/// The lines of `owed engage plan`'s plan.
+pub fn plan_lines(plan: &crate::engage::Plan, base: &str) -> (Vec<PlanLine>, Vec<SkippedLine>) {
+    let lines = plan
+        .entries
+        .iter()
+        .map(|e| PlanLine {
+            cycle: e.cycle.clone(),
+            reminder: e.reminder.clone(),
+            customer_id: e.customer_id.clone(),
+            customer: e.customer_name.clone(),
+            to: e.to.clone(),
+            documents: e.document_names(),
+            open: e.base_balance(base),
+            days_overdue: e.days_overdue,
+        })
+        .collect();
+    let skipped = plan
+        .skipped
+        .iter()
+        .map(|s| SkippedLine {
+            cycle: s.cycle.clone(),
+            reminder: s.reminder.clone(),
+            customer_id: s.customer_id.clone(),
+            customer: s.entry.customer_name.clone(),
+            reason: s.reason.clone(),
+        })
+        .collect();
+    (lines, skipped)
 }
 
 /// The team's figures: one row per collector, then the customers nobody owns.

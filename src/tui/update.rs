@@ -882,9 +882,8 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
 }
 
 /// `:export [xlsx|csv] FILE`: what is on screen to a file — the open customer's documents
-/// and timeline on its detail, the team's figures on the team screen, else the queue with
-/// its tab, filter, sort and scope (not from the engagement screen: it says where its report
-/// is). The
+/// and timeline on its detail, the team's figures on the team screen, the plan on the
+/// engagement screen, else the queue with its tab, filter, sort and scope. The
 /// format is the one named, else the file's extension (`.csv`), else xlsx; a name without an
 /// extension gets the format's (`:export overdue` writes `overdue.xlsx`).
 fn export(app: &mut App, args: &[&str]) -> Vec<Effect> {
@@ -915,13 +914,13 @@ fn export(app: &mut App, args: &[&str]) -> Vec<Effect> {
                 return Vec::new();
             }
         },
-        (Screen::Engage, _) => {
-            app.say_error(
-                ":export writes the queue, a customer or the team's figures; the engagement \
-                 report: owed export engagement -o FILE",
-            );
-            return Vec::new();
-        }
+        (Screen::Engage, _) => match &app.engage.screen.plan {
+            Some(plan) => ExportWhat::Plan(Box::new(plan.clone())),
+            None => {
+                app.say_error("the plan is still being computed: :export once shown");
+                return Vec::new();
+            }
+        },
         _ => ExportWhat::Queue(app.query.clone()),
     };
     app.say(format!("exporting to {}…", path.display()));

@@ -101,6 +101,8 @@ pub enum ExportWhat {
     Customer(i64),
     /// The team's figures as the screen shows them (as `owed export team` writes them).
     Team(Box<TeamView>),
+    /// The engagement plan as the screen shows it (as `owed export plan` writes it).
+    Plan(Box<super::engage::PlanData>),
 }
 
 /// The portfolio at a date: the metrics and what the charts draw.

@@ -452,7 +452,7 @@ impl EngageWorker {
                 cid: e.cid,
                 name: e.customer_name.clone(),
                 to: e.to.clone(),
-                documents: document_names(e),
+                documents: e.document_names(),
                 balance: e.base_balance(&base),
                 days_overdue: e.days_overdue,
             })
@@ -522,13 +522,6 @@ fn gone(key: &PlanKey) -> String {
     )
 }
 
-fn document_names(e: &PlanEntry) -> Vec<String> {
-    e.documents
-        .iter()
-        .map(|d| d.number.clone().unwrap_or_else(|| d.id.clone()))
-        .collect()
-}
-
 fn preview_mail(from: &str, entry: &PlanEntry, rendered: RenderedEmail) -> PreviewMail {
     PreviewMail {
         from: from.to_string(),
@@ -538,7 +531,7 @@ fn preview_mail(from: &str, entry: &PlanEntry, rendered: RenderedEmail) -> Previ
         has_html: rendered.html.is_some(),
         cycle: entry.cycle.clone(),
         reminder: entry.reminder.clone(),
-        documents: document_names(entry),
+        documents: entry.document_names(),
     }
 }
 
