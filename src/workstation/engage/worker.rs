@@ -457,27 +457,18 @@ impl EngageWorker {
                 days_overdue: e.days_overdue,
             })
             .collect();
-        let mut skipped = Vec::with_capacity(plan.skipped.len());
-        for s in &plan.skipped {
-            let cid = self.store.ledger().customer_key(&s.customer_id)?;
-            let name = match cid {
-                Some(cid) => self
-                    .store
-                    .ledger()
-                    .customer_label(cid)?
-                    .map(|l| l.name)
-                    .unwrap_or_default(),
-                None => String::new(),
-            };
-            skipped.push(SkippedRow {
-                cid,
+        let skipped = plan
+            .skipped
+            .iter()
+            .map(|s| SkippedRow {
+                cid: Some(s.entry.cid),
                 cycle: s.cycle.clone(),
                 reminder: s.reminder.clone(),
                 customer_id: s.customer_id.clone(),
-                name,
+                name: s.entry.customer_name.clone(),
                 reason: s.reason.clone(),
-            });
-        }
+            })
+            .collect();
         Ok(PlanData {
             as_of,
             cycles,
