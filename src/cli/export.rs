@@ -139,16 +139,11 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
         Some(id) => Some((id.as_str(), customer_key(&store, id)?)),
         None => None,
     };
-    let mut meta = Meta {
-        view: args.view.title().to_string(),
-        as_of,
-        currency: base.to_string(),
-        scope: match customer {
-            Some((id, _)) => format!("customer {id}"),
-            None => "every customer".into(),
-        },
-        about: about::lines(args.view.figures()),
+    let scope = match customer {
+        Some((id, _)) => format!("customer {id}"),
+        None => "every customer".into(),
     };
+    let mut meta = Meta::new(args.view.title(), as_of, base, scope, args.view.figures());
     let portfolio = || Portfolio::compute(&store, as_of, None, &bounds, base);
     match args.view {
         View::Aging => {

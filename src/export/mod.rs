@@ -142,6 +142,24 @@ pub struct Meta {
 }
 
 impl Meta {
+    /// The meta of `view` as of `as_of`, amounts in `currency`, over `scope`, whose About
+    /// sheet explains `figures`.
+    pub fn new(
+        view: &str,
+        as_of: Date,
+        currency: &str,
+        scope: impl Into<String>,
+        figures: &[about::Figure],
+    ) -> Meta {
+        Meta {
+            view: view.to_string(),
+            as_of,
+            currency: currency.to_string(),
+            scope: scope.into(),
+            about: about::lines(figures),
+        }
+    }
+
     /// The title row of a table: view, as-of date, base currency and scope.
     pub fn title(&self, table: &str) -> String {
         let name = if table == self.view {

@@ -34,13 +34,7 @@ pub fn queue_scope(query: &QueueQuery, owner: Option<&str>) -> String {
 
 /// What a queue's workbook says about itself.
 pub fn queue_meta(scope: String, as_of: Date, currency: &str) -> Meta {
-    Meta {
-        view: "Queue".into(),
-        as_of,
-        currency: currency.to_string(),
-        scope,
-        about: about::lines(views::QUEUE_FIGURES),
-    }
+    Meta::new("Queue", as_of, currency, scope, views::QUEUE_FIGURES)
 }
 
 /// Writes the queue of `query` from the queue table built on `store` (`with_risk`: the
@@ -74,13 +68,8 @@ pub fn write_customer(
         .ok_or_else(|| crate::Error::input("that customer is no longer in the database"))?;
     let mut figures: Vec<about::Figure> = views::DOCUMENTS_FIGURES.to_vec();
     figures.extend(views::ACTIVITY_FIGURES);
-    let meta = Meta {
-        view: "Customer".into(),
-        as_of,
-        currency: currency.to_string(),
-        scope: format!("customer {} {}", label.id, label.name),
-        about: about::lines(&figures),
-    };
+    let scope = format!("customer {} {}", label.id, label.name);
+    let meta = Meta::new("Customer", as_of, currency, scope, &figures);
     write_view(path, options, &meta, |s| {
         views::documents(store, as_of, currency, Some(cid), s)?;
         views::activity(store, as_of, currency, Some(cid), ("Timeline", false), s)
@@ -96,13 +85,13 @@ pub fn write_team(
     path: &Path,
     options: &Options,
 ) -> Result<u64> {
-    let meta = Meta {
-        view: "Team".into(),
+    let meta = Meta::new(
+        "Team",
         as_of,
-        currency: report.currency.clone(),
-        scope: "every collector".into(),
-        about: about::lines(views::TEAM_FIGURES),
-    };
+        &report.currency,
+        "every collector",
+        views::TEAM_FIGURES,
+    );
     write_view(path, options, &meta, |s| views::team(report, s))?;
     Ok(report.collectors.len() as u64 + u64::from(report.unassigned.customers > 0))
 }
@@ -117,13 +106,13 @@ pub fn write_plan(
     path: &Path,
     options: &Options,
 ) -> Result<u64> {
-    let meta = Meta {
-        view: "Engagement plan".into(),
+    let meta = Meta::new(
+        "Engagement plan",
         as_of,
-        currency: currency.to_string(),
-        scope: "every cycle".into(),
-        about: about::lines(views::PLAN_FIGURES),
-    };
+        currency,
+        "every cycle",
+        views::PLAN_FIGURES,
+    );
     write_view(path, options, &meta, |s| {
         views::plan(lines, skipped, currency, s)
     })?;
