@@ -8,7 +8,7 @@
 //! target: an existing backup of that name is replaced whole or not at all, and a copy that
 //! fails (a full disk, a folder that goes away) leaves nothing behind.
 
-use super::{Store, schema, sqlite_message};
+use super::{Store, sqlite_message};
 use crate::{Error, Result};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -75,8 +75,8 @@ impl Store {
         partial_name.push(format!(".partial-{}", std::process::id()));
         let partial = dir.join(partial_name);
         let replacing = target.exists();
-        let result = self.copy_into(&partial).and_then(|()| {
-            let copy = check_copy(&partial)?;
+        let result = self.copy_into(&partial).and_then(|version| {
+            let copy = check_copy(&partial, version)?;
             std::fs::File::open(&partial)?.sync_all()?;
             std::fs::rename(&partial, &target)?;
             // The rename itself reaches the disk with its folder.
@@ -103,8 +103,9 @@ impl Store {
         })
     }
 
-    /// `VACUUM INTO` an empty file made for it, readable by its owner only.
-    fn copy_into(&self, partial: &Path) -> Result<()> {
+    /// `VACUUM INTO` an empty file made for it, readable by its owner only; the database's
+    /// schema version, which the copy must have.
+    fn copy_into(&self, partial: &Path) -> Result<i64> {
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -118,18 +119,21 @@ impl Store {
             .ok_or_else(|| Error::input(format!("{} is not UTF-8", partial.display())))?;
         // Read through SQLite's page cache, not the memory map: a copy of a large database
         // must not map all of it into this process on a server the team shares.
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
         self.conn.execute_batch("PRAGMA mmap_size = 0;")?;
         let copied = self.conn.execute("VACUUM INTO ?1", [to]);
         self.conn
             .execute_batch(&format!("PRAGMA mmap_size = {};", super::MMAP_SIZE))?;
         copied?;
-        Ok(())
+        Ok(version)
     }
 }
 
-/// Opens the copy read-only and checks it: SQLite's `quick_check`, this `owed`'s schema
-/// version, and what it holds.
-fn check_copy(path: &Path) -> Result<BackupCopy> {
+/// Opens the copy read-only and checks it: SQLite's `quick_check`, the database's schema
+/// `version`, and what it holds.
+fn check_copy(path: &Path, version: i64) -> Result<BackupCopy> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -140,11 +144,10 @@ fn check_copy(path: &Path) -> Result<BackupCopy> {
             "the copy failed its check: {check}"
         )));
     }
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if version != schema::MIGRATIONS.len() as i64 {
+    let copied: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if copied != version {
         return Err(Error::runtime(format!(
-            "the copy is of schema version {version}, not {}",
-            schema::MIGRATIONS.len()
+            "the copy is of schema version {copied}, not the database's {version}"
         )));
     }
     let count = |table: &str| -> Result<u64> {
