@@ -1,10 +1,9 @@
 //! The forecast's risk in the queue's TEMP table: the workstation computes the forecast after
 //! the figures (it reads the whole history); a table built while a forecast of its date is
-//! installed gets each customer's risk level and score with its row
-//! ([`Queue::write_rows`](super::Queue::write_rows)), and a forecast that arrives later writes
-//! what changed ([`Queue::update_risks`], a slice at a time so that keys pressed meanwhile
-//! wait for one slice, not for all), so the High risk tab and the risk order are paged in SQL
-//! like the others.
+//! installed gets each customer's risk level and score with its row ([`Queue::rebuild`]),
+//! and a forecast that arrives later writes what changed ([`Queue::update_risks`], a slice
+//! at a time so that keys pressed meanwhile wait for one slice, not for all), so the High
+//! risk tab and the risk order are paged in SQL like the others.
 
 use super::Queue;
 use super::tab_counts::UnfilteredCounts;
