@@ -555,6 +555,16 @@ fn without_cycles_the_popup_says_where_they_should_be() {
     d.press("<Esc> E");
     let error = d.app.engage.screen.plan_error.clone().unwrap();
     assert!(error.contains("no engagement cycles in"), "{error}");
+    // Enter and s say there is nothing to preview or send, and start nothing.
+    for key in ["<Enter>", "s"] {
+        let effects = d.press(key);
+        assert!(effects.is_empty(), "{key}: {effects:?}");
+        assert!(d.app.engage.flow.is_none(), "{key}");
+        assert_eq!(
+            status_text(&d.app),
+            "No reminder in the plan to preview or send."
+        );
+    }
 }
 
 #[test]

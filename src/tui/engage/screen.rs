@@ -242,13 +242,17 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
                 move_cursor(app, 1);
             }
         }
-        Action::Open if pane == Pane::Plan => {
+        Action::Open | Action::Send if pane == Pane::Plan => {
             let keys = app.engage.screen.targets();
-            return send::preview_planned(app, keys);
-        }
-        Action::Send if pane == Pane::Plan => {
-            let keys = app.engage.screen.targets();
-            return send::send_planned(app, keys);
+            if keys.is_empty() {
+                app.say("No reminder in the plan to preview or send.");
+                return Vec::new();
+            }
+            return if action == Action::Open {
+                send::preview_planned(app, keys)
+            } else {
+                send::send_planned(app, keys)
+            };
         }
         Action::Hold => {
             if app.engage.screen.hold_targets().is_empty() {
