@@ -169,10 +169,15 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
                 &cycles,
                 crate::engage::plan_settings(&ctx.config, as_of),
             )?;
-            let (lines, skipped) = views::plan_lines(&plan, base);
-            write_view(&args.output, &options, &meta, |s| {
-                views::plan(&lines, &skipped, base, s)
-            })?;
+            let (entries, skipped) = crate::workstation::engage::plan_rows(&plan, base);
+            crate::workstation::engage::write_plan(
+                &entries,
+                &skipped,
+                as_of,
+                base,
+                &args.output,
+                &options,
+            )?;
         }
         View::Engagement => {
             let report = EngagementReport::compute(&store, as_of, base)?;

@@ -438,36 +438,6 @@ pub fn plan(
     Ok(())
 }
 
-/// The lines of `owed engage plan`'s plan.
-pub fn plan_lines(plan: &crate::engage::Plan, base: &str) -> (Vec<PlanLine>, Vec<SkippedLine>) {
-    let lines = plan
-        .entries
-        .iter()
-        .map(|e| PlanLine {
-            cycle: e.cycle.clone(),
-            reminder: e.reminder.clone(),
-            customer_id: e.customer_id.clone(),
-            customer: e.customer_name.clone(),
-            to: e.to.clone(),
-            documents: e.document_names(),
-            open: e.base_balance(base),
-            days_overdue: e.days_overdue,
-        })
-        .collect();
-    let skipped = plan
-        .skipped
-        .iter()
-        .map(|s| SkippedLine {
-            cycle: s.cycle.clone(),
-            reminder: s.reminder.clone(),
-            customer_id: s.customer_id.clone(),
-            customer: s.entry.customer_name.clone(),
-            reason: s.reason.clone(),
-        })
-        .collect();
-    (lines, skipped)
-}
-
 /// The team's figures: one row per collector, then the customers nobody owns.
 pub fn team(report: &crate::report::team::TeamReport, sheet: &mut dyn Sheet) -> Result<()> {
     let cur = &report.currency;

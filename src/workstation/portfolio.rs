@@ -900,35 +900,14 @@ impl PortfolioWorker {
                 };
                 screen::write_team(&report, as_of, &job.path, &options)?
             }
-            ExportWhat::Plan(plan) => {
-                use crate::export::views::{PlanLine, SkippedLine};
-                let lines: Vec<PlanLine> = plan
-                    .entries
-                    .iter()
-                    .map(|e| PlanLine {
-                        cycle: e.key.cycle.clone(),
-                        reminder: e.key.reminder.clone(),
-                        customer_id: e.key.customer_id.clone(),
-                        customer: e.name.clone(),
-                        to: e.to.clone(),
-                        documents: e.documents.clone(),
-                        open: e.balance,
-                        days_overdue: e.days_overdue,
-                    })
-                    .collect();
-                let skipped: Vec<SkippedLine> = plan
-                    .skipped
-                    .iter()
-                    .map(|s| SkippedLine {
-                        cycle: s.cycle.clone(),
-                        reminder: s.reminder.clone(),
-                        customer_id: s.customer_id.clone(),
-                        customer: s.name.clone(),
-                        reason: s.reason.clone(),
-                    })
-                    .collect();
-                screen::write_plan(&lines, &skipped, plan.as_of, &base, &job.path, &options)?
-            }
+            ExportWhat::Plan(plan) => super::engage::write_plan(
+                &plan.entries,
+                &plan.skipped,
+                plan.as_of,
+                &base,
+                &job.path,
+                &options,
+            )?,
         };
         Ok((job.path.clone(), rows))
     }

@@ -10,6 +10,7 @@ pub mod worker;
 
 use crate::domain::engage::{HoldRow, OutboxRow};
 use crate::domain::{Date, Decimal};
+use crate::engage::plan::{Plan, PlanEntry};
 use crate::engage::report::EngagementReport;
 use std::path::PathBuf;
 
@@ -19,6 +20,17 @@ pub struct PlanKey {
     pub cycle: String,
     pub reminder: String,
     pub customer_id: String,
+}
+
+impl PlanKey {
+    /// The key of a plan's entry.
+    pub fn of(e: &PlanEntry) -> PlanKey {
+        PlanKey {
+            cycle: e.cycle.clone(),
+            reminder: e.reminder.clone(),
+            customer_id: e.customer_id.clone(),
+        }
+    }
 }
 
 /// A template a collector can pick.
@@ -133,6 +145,74 @@ pub struct PlanData {
     pub paused: usize,
     /// Reminders not sent (pending, failed), newest first, then the latest sent.
     pub outbox: Vec<OutboxRow>,
+}
+
+/// A plan's lines as the engagement screen shows them: the reminders it sends (balances in
+/// `base`), and the due ones it skips.
+pub fn plan_rows(plan: &Plan, base: &str) -> (Vec<PlanRow>, Vec<SkippedRow>) {
+    let entries = plan
+        .entries
+        .iter()
+        .map(|e| PlanRow {
+            key: PlanKey::of(e),
+            cid: e.cid,
+            name: e.customer_name.clone(),
+            to: e.to.clone(),
+            documents: e.document_names(),
+            balance: e.base_balance(base),
+            days_overdue: e.days_overdue,
+        })
+        .collect();
+    let skipped = plan
+        .skipped
+        .iter()
+        .map(|s| SkippedRow {
+            cid: Some(s.entry.cid),
+            cycle: s.cycle.clone(),
+            reminder: s.reminder.clone(),
+            customer_id: s.customer_id.clone(),
+            name: s.entry.customer_name.clone(),
+            reason: s.reason.clone(),
+        })
+        .collect();
+    (entries, skipped)
+}
+
+/// Writes a plan's rows (from [`plan_rows`]) to `path` as `owed export plan` does; the
+/// reminders written.
+pub fn write_plan(
+    entries: &[PlanRow],
+    skipped: &[SkippedRow],
+    as_of: Date,
+    base: &str,
+    path: &std::path::Path,
+    options: &crate::export::Options,
+) -> crate::Result<u64> {
+    use crate::export::views::{PlanLine, SkippedLine};
+    let lines: Vec<PlanLine> = entries
+        .iter()
+        .map(|e| PlanLine {
+            cycle: e.key.cycle.clone(),
+            reminder: e.key.reminder.clone(),
+            customer_id: e.key.customer_id.clone(),
+            customer: e.name.clone(),
+            to: e.to.clone(),
+            documents: e.documents.clone(),
+            open: e.balance,
+            days_overdue: e.days_overdue,
+        })
+        .collect();
+    let skipped: Vec<SkippedLine> = skipped
+        .iter()
+        .map(|s| SkippedLine {
+            cycle: s.cycle.clone(),
+            reminder: s.reminder.clone(),
+            customer_id: s.customer_id.clone(),
+            customer: s.name.clone(),
+            reason: s.reason.clone(),
+        })
+        .collect();
+    crate::export::screen::write_plan(&lines, &skipped, as_of, base, path, options)
 }
 
 /// A question for the engagement worker.

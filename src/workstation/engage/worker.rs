@@ -9,8 +9,8 @@
 //! reminder, answering after each one so the workstation shows the progress.
 
 use super::{
-    EngageRequest, EngageResponse, PlanData, PlanKey, PlanRow, PreviewItem, PreviewMail,
-    SendOutcome, SendResult, SkippedRow, TemplateInfo,
+    EngageRequest, EngageResponse, PlanData, PlanKey, PreviewItem, PreviewMail, SendOutcome,
+    SendResult, TemplateInfo,
 };
 use crate::config::Config;
 use crate::domain::Date;
@@ -444,31 +444,7 @@ impl EngageWorker {
         let Some(plan) = self.plan.as_ref() else {
             return Err(Error::runtime("no plan"));
         };
-        let entries = plan
-            .entries
-            .iter()
-            .map(|e| PlanRow {
-                key: key_of(e),
-                cid: e.cid,
-                name: e.customer_name.clone(),
-                to: e.to.clone(),
-                documents: e.document_names(),
-                balance: e.base_balance(&base),
-                days_overdue: e.days_overdue,
-            })
-            .collect();
-        let skipped = plan
-            .skipped
-            .iter()
-            .map(|s| SkippedRow {
-                cid: Some(s.entry.cid),
-                cycle: s.cycle.clone(),
-                reminder: s.reminder.clone(),
-                customer_id: s.customer_id.clone(),
-                name: s.entry.customer_name.clone(),
-                reason: s.reason.clone(),
-            })
-            .collect();
+        let (entries, skipped) = super::plan_rows(plan, &base);
         Ok(PlanData {
             as_of,
             cycles,
@@ -494,16 +470,8 @@ impl EngageWorker {
     }
 }
 
-fn key_of(e: &PlanEntry) -> PlanKey {
-    PlanKey {
-        cycle: e.cycle.clone(),
-        reminder: e.reminder.clone(),
-        customer_id: e.customer_id.clone(),
-    }
-}
-
 fn find<'a>(plan: &'a Plan, key: &PlanKey) -> Option<&'a PlanEntry> {
-    plan.entries.iter().find(|e| key_of(e) == *key)
+    plan.entries.iter().find(|e| PlanKey::of(e) == *key)
 }
 
 fn gone(key: &PlanKey) -> String {
