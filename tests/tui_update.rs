@@ -387,11 +387,38 @@ fn help_lists_every_bound_key_and_closes() {
         assert!(text.contains(&b.desc), "{} in help", b.desc);
         assert!(text.contains(&b.keys_text()), "{} in help", b.keys_text());
     }
+    assert_eq!(first_heading(&d), "Queue");
     d.press("G");
     assert!(d.app.help_scroll > 0);
     d.press("<Esc>");
     assert_eq!(d.app.mode, Mode::Normal);
     assert_eq!(d.press("<C-l>"), vec![Effect::Clear]);
+}
+
+/// The first line of the help popup: the heading of the keys it lists first.
+fn first_heading(d: &Driver) -> String {
+    owed::tui::view::help::lines(&d.app)[0].to_string()
+}
+
+#[test]
+fn help_opens_at_the_keys_of_the_screen_it_was_asked_on() {
+    let (_dir, mut d) = driver("alice", (120, 40));
+    d.press("<Enter>");
+    assert_eq!(d.app.screen, Screen::Detail);
+    d.press("?");
+    assert_eq!(first_heading(&d), "Customer detail");
+    let lines = owed::tui::view::help::lines(&d.app);
+    let queue_headings = lines.iter().filter(|l| l.to_string() == "Queue").count();
+    assert_eq!(
+        queue_headings, 1,
+        "every context once, the queue further down"
+    );
+    d.press("<Esc>");
+    assert_eq!(d.app.mode, Mode::Normal);
+    assert_eq!(d.app.screen, Screen::Detail);
+    d.press("<Esc>");
+    d.press("?");
+    assert_eq!(first_heading(&d), "Queue");
 }
 
 #[test]

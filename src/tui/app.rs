@@ -180,6 +180,8 @@ pub struct App {
     /// The filter text before `/` was pressed (Esc restores it).
     pub filter_before: String,
     pub help_scroll: u16,
+    /// Where `?` was pressed: help lists that screen's keys first.
+    pub help_from: KeyContext,
     pub chart: ChartKind,
     /// The selected bar when the chart has the focus.
     pub chart_sel: usize,
@@ -278,6 +280,7 @@ impl App {
             input: tui_input::Input::default(),
             filter_before: String::new(),
             help_scroll: 0,
+            help_from: KeyContext::Queue,
             chart: ChartKind::Aging,
             chart_sel: 0,
             query,
@@ -337,6 +340,16 @@ impl App {
                 (None, Screen::Main, Focus::Queue) => KeyContext::Queue,
             },
         }
+    }
+
+    /// Opens the `?` help, at the keys of where the keyboard is now.
+    pub fn open_help(&mut self) {
+        let from = self.key_context();
+        if from != KeyContext::Help {
+            self.help_from = from;
+        }
+        self.mode = Mode::Help;
+        self.help_scroll = 0;
     }
 
     /// Whether the loaded page belongs to the current query.

@@ -192,8 +192,7 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Open => return owners_queue(app),
         Action::Reload => return open(app),
         Action::Help => {
-            app.mode = super::app::Mode::Help;
-            app.help_scroll = 0;
+            app.open_help();
             return Vec::new();
         }
         Action::Command => {

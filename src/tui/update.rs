@@ -671,8 +671,7 @@ fn detail_max_scroll(app: &App, rows: u16) -> u16 {
 }
 
 fn open_help(app: &mut App) -> Vec<Effect> {
-    app.mode = Mode::Help;
-    app.help_scroll = 0;
+    app.open_help();
     Vec::new()
 }
 

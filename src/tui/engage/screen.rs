@@ -276,10 +276,7 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
                 app.screen = app.engage.screen.back_to.take().unwrap_or(Screen::Main);
             }
         }
-        Action::Help => {
-            app.mode = Mode::Help;
-            app.help_scroll = 0;
-        }
+        Action::Help => app.open_help(),
         Action::Command => {
             app.mode = Mode::Command;
             app.input = tui_input::Input::default();

@@ -253,8 +253,7 @@ fn planned_lines(app: &App, keys: &[PlanKey]) -> Vec<String> {
 /// A key in the popup.
 pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
     if action == Action::Help {
-        app.mode = Mode::Help;
-        app.help_scroll = 0;
+        app.open_help();
         return Vec::new();
     }
     let Some(stage) = app.engage.flow.as_ref().map(|f| f.stage) else {

@@ -24,7 +24,10 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     let heading = app.theme.get(Role::Heading);
     let key = app.theme.get(Role::FooterKey);
     let mut out = Vec::new();
-    for context in KeyContext::ALL {
+    // The keys of the screen help was opened on first, then every other context.
+    let contexts = std::iter::once(app.help_from)
+        .chain(KeyContext::ALL.into_iter().filter(|c| *c != app.help_from));
+    for context in contexts {
         if !out.is_empty() {
             out.push(Line::default());
         }
