@@ -362,6 +362,27 @@ fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
     assert_eq!(plan.skipped[0].customer_id, "K10");
     assert_eq!(plan.paused, 1, "Orbit's open promise");
     snapshot::assert("engage_plan_120x40", &d.screen());
+    // With a plan the footer offers previewing, sending and marking; on the skipped
+    // reminders (which Enter and s do not act on) it does not.
+    let offered = |d: &Driver| -> Vec<String> {
+        owed::tui::view::footer::hints(&d.app, KeyContext::Engage)
+            .into_iter()
+            .map(|(_, desc)| desc)
+            .collect()
+    };
+    assert_contains_all(
+        &offered(&d).join("|"),
+        &["Preview the email", "Send now…", "Mark"],
+    );
+    d.press("]");
+    assert_eq!(d.app.engage.screen.pane, Pane::Skipped);
+    let skipped = offered(&d).join("|");
+    assert!(
+        !skipped.contains("Preview") && !skipped.contains("Send now"),
+        "{skipped}"
+    );
+    assert!(skipped.contains("Hold"), "{skipped}");
+    d.press("[");
     // h: the command line offers a week, Enter holds the selected customer (Kite).
     d.press("j h");
     assert_eq!(d.app.mode, Mode::Command);
@@ -555,6 +576,15 @@ fn without_cycles_the_popup_says_where_they_should_be() {
     d.press("<Esc> E");
     let error = d.app.engage.screen.plan_error.clone().unwrap();
     assert!(error.contains("no engagement cycles in"), "{error}");
+    // The footer does not offer them.
+    assert_eq!(d.app.key_context(), KeyContext::Engage);
+    let offered: Vec<String> = owed::tui::view::footer::hints(&d.app, KeyContext::Engage)
+        .into_iter()
+        .map(|(_, desc)| desc)
+        .collect();
+    for desc in ["Preview", "Send", "Mark"] {
+        assert!(!offered.iter().any(|o| o.starts_with(desc)), "{offered:?}");
+    }
     // Enter and s say there is nothing to preview or send, and start nothing.
     for key in ["<Enter>", "s"] {
         let effects = d.press(key);

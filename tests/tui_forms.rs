@@ -13,6 +13,7 @@ use owed::store::Store;
 use owed::tui::action_forms::{self, Check, FormState};
 use owed::tui::app::Mode;
 use owed::tui::field::FieldId;
+use owed::tui::keymap::KeyContext;
 use owed::tui::update::Effect;
 use owed::workstation::save::{ActionValues, SaveJob};
 use owed::workstation::{PortfolioWorker, Request, Response};
@@ -532,4 +533,58 @@ fn assigning_marked_customers_skips_those_the_owner_has_already() {
     );
     assert!(d.app.marks.is_empty());
     assert_same_as_reloaded(&mut d);
+}
+
+/// The actions the footer offers on the timeline's selected entry.
+fn timeline_offers(d: &Driver) -> Vec<String> {
+    let acts = [
+        "Follow-up done",
+        "Void the promise",
+        "Resolve the issue",
+        "Reopen the issue",
+    ];
+    owed::tui::view::footer::hints(&d.app, KeyContext::Timeline)
+        .into_iter()
+        .map(|(_, desc)| desc)
+        .filter(|desc| acts.contains(&desc.as_str()))
+        .collect()
+}
+
+#[test]
+fn the_timeline_footer_offers_only_what_applies_to_the_selected_entry() {
+    // A customer's newest timeline entry, selected: its kind and what the footer offers.
+    let first_entry = |name: &str| {
+        let (dir, mut d) = driver("alice", (120, 40));
+        d.press(&format!("2 / {name} <Enter> <Enter> <Tab>"));
+        assert_eq!(d.app.key_context(), KeyContext::Timeline, "{name}");
+        let entry = &d.app.detail.as_ref().unwrap().detail.activity[0];
+        let kind = entry.kind.label().to_string();
+        (dir, d, kind)
+    };
+    let (_dir, d, kind) = first_entry("kite");
+    assert_eq!((kind.as_str(), timeline_offers(&d)), ("note", vec![]));
+    let (_dir, d, kind) = first_entry("widgets");
+    assert_eq!(
+        (kind.as_str(), timeline_offers(&d)),
+        ("follow-up", vec!["Follow-up done".to_string()])
+    );
+    let (_dir, d, kind) = first_entry("corp");
+    assert_eq!(
+        (kind.as_str(), timeline_offers(&d)),
+        ("promise", vec!["Void the promise".to_string()])
+    );
+    let (_dir, mut d, kind) = first_entry("pizza");
+    assert_eq!(
+        (kind.as_str(), timeline_offers(&d)),
+        ("issue", vec!["Resolve the issue".to_string()])
+    );
+    // Resolved from its entry, the issue offers reopening instead.
+    d.press("I <Down> Credit <Space> note <Space> agreed <Enter>");
+    assert_eq!(status(&d), "saved: Issue 1 resolved.");
+    assert_eq!(
+        d.app.key_context(),
+        KeyContext::Timeline,
+        "the entry stays selected"
+    );
+    assert_eq!(timeline_offers(&d), ["Reopen the issue"]);
 }

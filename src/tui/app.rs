@@ -4,6 +4,7 @@
 //! the view draws it. Nothing here touches the terminal or the database.
 
 use super::action_forms::{ActionForm, ActionSettings};
+use super::key_action::Action;
 use super::keymap::{Key, KeyContext, Keymap};
 use super::theme::Theme;
 use crate::domain::Date;
@@ -350,6 +351,28 @@ impl App {
         }
         self.mode = Mode::Help;
         self.help_scroll = 0;
+    }
+
+    /// Whether a key's action does something in a context now; the footer offers only those.
+    /// On the timeline, done/void/resolve/reopen apply to the selected entry's kind; on the
+    /// engagement screen, previewing, sending and marking need a reminder in the plan.
+    pub fn offers(&self, context: KeyContext, action: Action) -> bool {
+        match context {
+            KeyContext::Timeline => match action {
+                Action::Done | Action::Void | Action::Resolve | Action::Reopen => {
+                    let record = self
+                        .detail
+                        .as_ref()
+                        .zip(self.timeline)
+                        .and_then(|(d, at)| d.detail.activity.get(at))
+                        .and_then(|e| e.record);
+                    super::action_forms::record_form(action, record).is_some()
+                }
+                _ => true,
+            },
+            KeyContext::Engage => self.engage.screen.offers(action),
+            _ => true,
+        }
     }
 
     /// Whether the loaded page belongs to the current query.

@@ -91,16 +91,25 @@ fn marked_label(n: usize, first: Option<String>) -> String {
     }
 }
 
+/// The form a timeline key opens on an entry's record, if the key applies to it: `d` on an
+/// open follow-up, `v` on a promise not voided, `I` on an open issue, `o` on a resolved one.
+pub fn record_form(action: Action, record: Option<EntryRecord>) -> Option<FormKind> {
+    match (action, record?) {
+        (Action::Done, EntryRecord::FollowUp { done: false, .. }) => Some(FormKind::FollowUpDone),
+        (Action::Void, EntryRecord::Promise { voided: false, .. }) => Some(FormKind::VoidPromise),
+        (Action::Resolve, EntryRecord::Issue { open: true, .. }) => Some(FormKind::Resolve),
+        (Action::Reopen, EntryRecord::Issue { open: false, .. }) => Some(FormKind::Reopen),
+        _ => None,
+    }
+}
+
 /// A key on an entry of the timeline (`d` done, `v` void, `I` resolve, `o` reopen): the form
 /// of that action on the entry's record, or why it does not apply to it.
 pub fn open_record(app: &mut App, action: Action, entry: &ActivityEntry) -> Vec<Effect> {
     let record = entry.record;
-    let kind = match (action, record) {
-        (Action::Done, Some(EntryRecord::FollowUp { done: false, .. })) => FormKind::FollowUpDone,
-        (Action::Void, Some(EntryRecord::Promise { voided: false, .. })) => FormKind::VoidPromise,
-        (Action::Resolve, Some(EntryRecord::Issue { open: true, .. })) => FormKind::Resolve,
-        (Action::Reopen, Some(EntryRecord::Issue { open: false, .. })) => FormKind::Reopen,
-        _ => {
+    let kind = match record_form(action, record) {
+        Some(kind) => kind,
+        None => {
             let (wants, state) = match (action, record) {
                 (Action::Done, Some(EntryRecord::FollowUp { id, .. })) => {
                     ("", format!("Follow-up {id} is done already."))

@@ -110,6 +110,17 @@ impl EngageScreen {
             .unwrap_or_default()
     }
 
+    /// Whether a key does something on this screen now (the footer offers only those).
+    pub fn offers(&self, action: Action) -> bool {
+        match action {
+            Action::Open | Action::Send | Action::Mark => {
+                self.pane == Pane::Plan && !self.targets().is_empty()
+            }
+            Action::Hold => !self.hold_targets().is_empty(),
+            _ => true,
+        }
+    }
+
     /// The customers `:hold` applies to on this screen.
     fn hold_targets(&self) -> Vec<i64> {
         let Some(plan) = &self.plan else {

@@ -9,7 +9,7 @@
 
 use super::{EngageRequest, EngageResponse, PlanKey, PreviewItem, SendOutcome, SendResult};
 use super::{TemplateInfo, refresh_detail, screen, send_view};
-use crate::tui::app::{App, Mode, Screen};
+use crate::tui::app::{App, Screen};
 use crate::tui::key_action::Action;
 use crate::tui::keymap::KeyContext;
 use crate::tui::update::Effect;

@@ -27,7 +27,10 @@ pub fn hints(app: &App, context: KeyContext) -> Vec<(String, String)> {
         Action::Suspend,
     ];
     for b in app.keymap.bindings(context) {
-        if seen.contains(&b.action) || movement.contains(&b.action) {
+        if seen.contains(&b.action)
+            || movement.contains(&b.action)
+            || !app.offers(context, b.action)
+        {
             continue;
         }
         seen.push(b.action);
