@@ -170,3 +170,187 @@ fn a_backup_that_cannot_be_made_leaves_nothing_and_an_old_backup_whole() {
     assert_eq!(note_ids(&old).len(), 1);
     assert_ne!(fx.fingerprint(), before, "the note after the first backup");
 }
+
+#[test]
+fn a_restore_puts_the_backup_back_after_keeping_the_database_as_it_was() {
+    let fx = Fixture::new();
+    let dir = fx.dir.path();
+    let db = fx.db();
+    succeeded(&fx.owed(&["--as-of", "2026-04-01", "note", "V1", "before"]));
+    let backup = dir.join("backup.db");
+    succeeded(&fx.owed(&["backup", backup.to_str().unwrap()]));
+    let at_backup = fx.fingerprint();
+    succeeded(&fx.owed(&["--as-of", "2026-04-01", "note", "V1", "after"]));
+    let after = fx.fingerprint();
+    let listed = names_in(dir);
+
+    // Without --yes: the backup is checked and what would happen said; nothing changes.
+    let out = fx.owed(&["restore", backup.to_str().unwrap()]);
+    let err = refused(&out, 2, "nothing restored");
+    assert!(err.contains("--yes"), "{err}");
+    assert!(
+        common::stdout(&out).contains("is a sound backup: 3 customers"),
+        "{}",
+        common::stdout(&out)
+    );
+    assert_eq!(fx.fingerprint(), after);
+    assert_eq!(names_in(dir), listed, "no copy left behind");
+
+    let kept = dir.join("kept.db");
+    let said = succeeded(&fx.owed(&[
+        "restore",
+        backup.to_str().unwrap(),
+        "--yes",
+        "--keep",
+        kept.to_str().unwrap(),
+    ]));
+    assert!(said.starts_with("Restored "), "{said}");
+    assert!(said.contains("kept in"), "{said}");
+    assert_eq!(fx.fingerprint(), at_backup, "the database is the backup");
+    assert_eq!(note_ids(&db).len(), 1);
+    // What was there is kept, and restoring it undoes the restore.
+    assert_eq!(note_ids(&kept).len(), 2);
+    let mut expected = listed.clone();
+    expected.push("kept.db".into());
+    expected.sort();
+    assert_eq!(names_in(dir), expected, "only the kept copy is new");
+    succeeded(&fx.owed(&["restore", kept.to_str().unwrap(), "--yes"]));
+    assert_eq!(fx.fingerprint(), after);
+    // The default keeps it beside the database, stamped.
+    let kept_by_default: Vec<String> = names_in(dir)
+        .into_iter()
+        .filter(|n| n.starts_with("owed.db.before-restore-"))
+        .collect();
+    assert_eq!(kept_by_default.len(), 1, "{:?}", names_in(dir));
+    // Reports read the restored database as they read the original.
+    assert_eq!(
+        owed_ok(
+            dir,
+            &db,
+            Some("2026-04-01"),
+            &["report", "metrics", "--json"]
+        ),
+        owed_ok(
+            dir,
+            &kept,
+            Some("2026-04-01"),
+            &["report", "metrics", "--json"]
+        )
+    );
+}
+
+#[test]
+fn a_backup_that_is_not_one_of_this_database_is_refused_and_nothing_changes() {
+    let fx = Fixture::new();
+    let dir = fx.dir.path();
+    let db = fx.db();
+    let good = dir.join("good.db");
+    succeeded(&fx.owed(&["backup", good.to_str().unwrap()]));
+    let newer = dir.join("newer.db");
+    std::fs::copy(&good, &newer).unwrap();
+    rusqlite::Connection::open(&newer)
+        .unwrap()
+        .pragma_update(None, "user_version", 999)
+        .unwrap();
+    let other_currency = dir.join("eur.db");
+    std::fs::copy(&good, &other_currency).unwrap();
+    rusqlite::Connection::open(&other_currency)
+        .unwrap()
+        .execute(
+            "UPDATE meta SET value = 'EUR' WHERE key = 'base_currency'",
+            [],
+        )
+        .unwrap();
+    let foreign = dir.join("foreign.db");
+    rusqlite::Connection::open(&foreign)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x);")
+        .unwrap();
+    let junk = dir.join("junk.db");
+    std::fs::write(
+        &junk,
+        "not a database at all, but long enough to be read as one....",
+    )
+    .unwrap();
+    let before = fx.fingerprint();
+    let listed = names_in(dir);
+    let wal = format!("{}-wal", db.display());
+    for (source, says) in [
+        ("missing.db", "there is no backup file there"),
+        (db.to_str().unwrap(), "is the database itself"),
+        (wal.as_str(), "is the database itself"),
+        (junk.to_str().unwrap(), "is not an SQLite database"),
+        (foreign.to_str().unwrap(), "another program"),
+        (newer.to_str().unwrap(), "written by a newer owed"),
+        (
+            other_currency.to_str().unwrap(),
+            "not a backup of this database",
+        ),
+    ] {
+        let err = refused(&fx.owed(&["restore", source, "--yes"]), 2, says);
+        assert!(err.contains(source), "names the file: {err}");
+        assert_eq!(fx.fingerprint(), before, "{source}");
+        assert_eq!(names_in(dir), listed, "{source}: nothing left behind");
+    }
+    // The database cannot be kept first (its copy's folder is missing): nothing changes.
+    let keep = dir.join("no-such-folder").join("kept.db");
+    let args = [
+        "restore",
+        good.to_str().unwrap(),
+        "--yes",
+        "--keep",
+        keep.to_str().unwrap(),
+    ];
+    refused(&fx.owed(&args), 2, "its folder");
+    assert_eq!(fx.fingerprint(), before);
+    assert_eq!(names_in(dir), listed);
+    // No room for the copy it checks first: nothing changes either.
+    let out = on_a_disk_with_room(
+        owed_command(
+            dir,
+            &db,
+            None,
+            &["restore", good.to_str().unwrap(), "--yes"],
+        ),
+        64,
+    );
+    let err = refused(&out, 1, "nothing changed");
+    assert!(err.contains("the disk is full"), "{err}");
+    assert_eq!(fx.fingerprint(), before);
+    assert_eq!(names_in(dir), listed);
+}
+
+#[test]
+fn a_workstation_open_on_the_database_shows_what_was_restored() {
+    let fx = Fixture::new();
+    let dir = fx.dir.path();
+    let db = fx.db();
+    let backup = dir.join("backup.db");
+    succeeded(&fx.owed(&["backup", backup.to_str().unwrap()]));
+    let mut d = fixture::Driver::new(&db, "alice", (120, 40));
+    let promised = |d: &fixture::Driver| d.app.summary.as_ref().unwrap().metrics.open_p2p_amount;
+    let at_backup = promised(&d);
+    // Another process records a promise, then restores the backup: the open workstation
+    // follows both, as it follows any other process's commit.
+    let poll = |d: &mut fixture::Driver| {
+        for answer in d.source.poll_changes() {
+            let fx = owed::tui::update::response(&mut d.app, answer);
+            d.run(fx);
+        }
+    };
+    succeeded(&fx.owed(&[
+        "--as-of",
+        fixture::AS_OF,
+        "promise",
+        "V1",
+        "--amount",
+        "100",
+        "--date",
+        "2026-05-15",
+    ]));
+    poll(&mut d);
+    assert_eq!(promised(&d), at_backup + owed::domain::Decimal::from(100));
+    succeeded(&fx.owed(&["restore", backup.to_str().unwrap(), "--yes"]));
+    poll(&mut d);
+    assert_eq!(promised(&d), at_backup);
+}

@@ -59,6 +59,7 @@ mod inbox;
 mod lockbox;
 mod log;
 mod report;
+mod restore;
 mod serve;
 mod statement;
 mod user;
@@ -120,6 +121,8 @@ pub enum Command {
     Lockbox(lockbox::LockboxArgs),
     /// Copy the whole database to a file while others work on it (checked, then put in place).
     Backup(backup::BackupArgs),
+    /// Replace the database with a backup (the database as it was is kept first; without --yes, only checks)
+    Restore(restore::RestoreArgs),
     /// Log a note on a customer.
     Note(action_commands::NoteArgs),
     /// Log a call: its outcome, the contact, what was said, and a follow-up.
@@ -360,6 +363,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::Inbox(args)) => inbox::run(&ctx, &args),
         Some(Command::Lockbox(args)) => lockbox::run(&ctx, &args),
         Some(Command::Backup(args)) => backup::run(&ctx, &args),
+        Some(Command::Restore(args)) => restore::run(&ctx, &args),
         Some(Command::Note(args)) => action_commands::note(&ctx, &args),
         Some(Command::Call(args)) => action_commands::call(&ctx, &args),
         Some(Command::Find(args)) => find::run(&ctx, &args),

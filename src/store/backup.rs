@@ -7,11 +7,19 @@
 //! the schema version, what it holds), flushed to the disk, and only then renamed onto the
 //! target: an existing backup of that name is replaced whole or not at all, and a copy that
 //! fails (a full disk, a folder that goes away) leaves nothing behind.
+//!
+//! `owed restore FILE` goes the other way, into the database in use: the backup is copied
+//! beside the database, brought up to this `owed`'s schema and checked there (the backup
+//! itself is only read); the database as it is is backed up first (so a restore can be
+//! undone); then SQLite's backup API writes the copy's pages into the database in one write
+//! transaction. Other processes — collectors' workstations, `owed serve` — see the restored
+//! data as another commit: all of it or, when the restore fails, none of it.
 
 use super::{Store, sqlite_message};
 use crate::{Error, Result};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// What a backup holds, read back from the copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +30,16 @@ pub struct BackupCopy {
     pub documents: u64,
     /// Entries of the activity log (notes, promises, issues, follow-ups, calls, attachments).
     pub activity: u64,
+}
+
+/// What a restore did: what the database holds now, and where what it held before is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restored {
+    /// The database after the restore.
+    pub now: BackupCopy,
+    /// The backup of the database as it was, taken first.
+    pub kept: PathBuf,
+    pub kept_copy: BackupCopy,
 }
 
 impl Store {
@@ -54,29 +72,15 @@ impl Store {
             ))
         })?;
         let target = dir.join(name);
-        if let Ok(db) = self.path.canonicalize() {
-            let beside = |suffix: &str| {
-                let mut p = db.clone().into_os_string();
-                p.push(suffix);
-                PathBuf::from(p)
-            };
-            if target == db
-                || ["-wal", "-shm", "-journal"]
-                    .iter()
-                    .any(|s| beside(s) == target)
-            {
-                return Err(Error::input(format!(
-                    "{shown} is the database itself: give the backup another name"
-                )));
-            }
+        if self.is_this_database(&target) {
+            return Err(Error::input(format!(
+                "{shown} is the database itself: give the backup another name"
+            )));
         }
-        let mut partial_name = std::ffi::OsString::from(".");
-        partial_name.push(name);
-        partial_name.push(format!(".partial-{}", std::process::id()));
-        let partial = dir.join(partial_name);
+        let partial = hidden_beside(&dir, name, "partial");
         let replacing = target.exists();
         let result = self.copy_into(&partial).and_then(|version| {
-            let copy = check_copy(&partial, version)?;
+            let copy = check_copy(&partial, Some(version))?;
             std::fs::File::open(&partial)?.sync_all()?;
             std::fs::rename(&partial, &target)?;
             // The rename itself reaches the disk with its folder.
@@ -106,34 +110,229 @@ impl Store {
     /// `VACUUM INTO` an empty file made for it, readable by its owner only; the database's
     /// schema version, which the copy must have.
     fn copy_into(&self, partial: &Path) -> Result<i64> {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        options.open(partial)?;
-        let to = partial
-            .to_str()
-            .ok_or_else(|| Error::input(format!("{} is not UTF-8", partial.display())))?;
         // Read through SQLite's page cache, not the memory map: a copy of a large database
         // must not map all of it into this process on a server the team shares.
         let version: i64 = self
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))?;
         self.conn.execute_batch("PRAGMA mmap_size = 0;")?;
-        let copied = self.conn.execute("VACUUM INTO ?1", [to]);
+        let copied = vacuum_into(&self.conn, partial);
         self.conn
             .execute_batch(&format!("PRAGMA mmap_size = {};", super::MMAP_SIZE))?;
         copied?;
         Ok(version)
     }
+
+    /// Whether `path` is this database's file or one of its logs.
+    fn is_this_database(&self, path: &Path) -> bool {
+        let (Ok(db), Ok(path)) = (
+            self.path.canonicalize(),
+            path.canonicalize()
+                .or_else(|_| Ok::<_, ()>(path.to_path_buf())),
+        ) else {
+            return false;
+        };
+        let beside = |suffix: &str| {
+            let mut p = db.clone().into_os_string();
+            p.push(suffix);
+            PathBuf::from(p)
+        };
+        path == db
+            || ["-wal", "-shm", "-journal"]
+                .iter()
+                .any(|s| beside(s) == path)
+    }
+
+    /// Checks the backup `source` as a restore would — copied beside the database, brought up
+    /// to this `owed`'s schema, SQLite's `quick_check` — and says what it holds, changing
+    /// nothing (the copy is removed).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] for a source that is missing, the database itself, not an SQLite
+    /// database, another program's, or written by a newer `owed`; [`Error::Runtime`] when
+    /// the copy cannot be made (a full disk) or fails its check.
+    pub fn check_backup(&self, source: &Path) -> Result<BackupCopy> {
+        let staged = self.stage(source)?;
+        let copy = check_copy(&staged.0, None);
+        drop(staged);
+        copy
+    }
+
+    /// Replaces everything in the database with the backup `source`, as the module's
+    /// documentation describes; the database as it was is backed up to `keep` first.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::check_backup`] and [`Store::backup_to`] (for `keep`), and
+    /// [`Error::Runtime`] when the pages cannot be written (then nothing changed).
+    pub fn restore_from(&mut self, source: &Path, keep: &Path) -> Result<Restored> {
+        self.ensure_writable()?;
+        let staged = self.stage(source)?;
+        check_copy(&staged.0, None)?;
+        let kept_copy = self.backup_to(keep)?;
+        let from = Connection::open_with_flags(
+            &staged.0,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        self.conn.execute_batch("PRAGMA mmap_size = 0;")?;
+        // One write transaction on the database, waiting (with the busy timeout) for a
+        // writer that holds it; readers meanwhile see the data before.
+        let written = copy_pages(&from, &mut self.conn);
+        self.conn
+            .execute_batch(&format!("PRAGMA mmap_size = {};", super::MMAP_SIZE))?;
+        let failure = match written {
+            Ok(true) => None,
+            Ok(false) => Some("another process kept it busy".to_string()),
+            Err(e) => Some(backup_failure(&Error::Db(e))),
+        };
+        if let Some(why) = failure {
+            return Err(Error::runtime(format!(
+                "cannot restore into {}: {why}; the database is as it was (and also kept in {})",
+                self.path.display(),
+                keep.display()
+            )));
+        }
+        drop(from);
+        drop(staged);
+        // The pages are the checked copy's, as they were: what the database holds now.
+        let now = holdings(&self.conn, &self.path)?;
+        Ok(Restored {
+            now,
+            kept: keep.to_path_buf(),
+            kept_copy,
+        })
+    }
+
+    /// A copy of the backup `source` beside the database, brought up to this `owed`'s
+    /// schema (the source itself is only read); removed when dropped.
+    fn stage(&self, source: &Path) -> Result<Staged> {
+        let shown = source.display();
+        if !source.is_file() {
+            return Err(Error::input(format!(
+                "{shown}: there is no backup file there"
+            )));
+        }
+        if self.is_this_database(source) {
+            return Err(Error::input(format!(
+                "{shown} is the database itself, not a backup of it"
+            )));
+        }
+        let db = self.path.canonicalize()?;
+        let dir = db
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let name = db.file_name().unwrap_or_default();
+        let staged = Staged(hidden_beside(&dir, name, "restore"));
+        let from = Connection::open_with_flags(
+            source,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        // Page by page (not `VACUUM INTO`, which builds every index again): a source in
+        // use, or with a log beside it, is read as one moment sees it.
+        let copied = private_file(&staged.0).and_then(|()| {
+            let mut to = Connection::open(&staged.0)?;
+            match copy_pages(&from, &mut to)? {
+                true => Ok(()),
+                false => Err(Error::runtime("another process kept it busy")),
+            }
+        });
+        copied.map_err(|e| match &e {
+            Error::Db(db) if db.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
+                Error::input(format!("{shown} is not an SQLite database"))
+            }
+            _ => Error::runtime(format!(
+                "cannot copy {shown} beside the database: {}; nothing changed",
+                backup_failure(&e)
+            )),
+        })?;
+        drop(from);
+        // Opening it checks it is an owed database this owed can read, and brings an older
+        // one up to date; the messages name the backup, not the copy.
+        let staged_name = staged.0.display().to_string();
+        let copy = Store::open_existing(&staged.0).map_err(|e| match e {
+            Error::Input(text) => Error::input(text.replace(&staged_name, &shown.to_string())),
+            Error::Runtime(text) => Error::runtime(text.replace(&staged_name, &shown.to_string())),
+            e => e,
+        })?;
+        if let (Some(theirs), Some(ours)) = (copy.base_currency()?, self.base_currency()?)
+            && theirs != ours
+        {
+            return Err(Error::input(format!(
+                "{shown} holds its amounts in {theirs}, the database {} in {ours}: it is not a \
+                 backup of this database",
+                self.path.display()
+            )));
+        }
+        Ok(staged)
+    }
+}
+
+/// A file made for a copy, removed (with its logs) when dropped.
+struct Staged(PathBuf);
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut p = self.0.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(PathBuf::from(p));
+        }
+    }
+}
+
+/// `.NAME.WHAT-PID` in `dir`: a hidden name beside a file for a copy of it in the making.
+fn hidden_beside(dir: &Path, name: &std::ffi::OsStr, what: &str) -> PathBuf {
+    let mut hidden = std::ffi::OsString::from(".");
+    hidden.push(name);
+    hidden.push(format!(".{what}-{}", std::process::id()));
+    dir.join(hidden)
+}
+
+/// Makes an empty file readable by its owner only; an existing one is an error.
+fn private_file(path: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?;
+    Ok(())
+}
+
+/// Writes every page of `from` into `to` in one step (SQLite's backup API): one write
+/// transaction on `to`. `false` when another process kept `to` locked through its busy
+/// timeout and a few tries more.
+fn copy_pages(from: &Connection, to: &mut Connection) -> rusqlite::Result<bool> {
+    use rusqlite::backup::{Backup, StepResult};
+    let backup = Backup::new(from, to)?;
+    for _ in 0..10 {
+        match backup.step(-1)? {
+            StepResult::Done => return Ok(true),
+            StepResult::Busy | StepResult::Locked => {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            _ => {}
+        }
+    }
+    Ok(false)
+}
+
+/// `VACUUM INTO` a new file readable by its owner only.
+fn vacuum_into(conn: &Connection, path: &Path) -> Result<()> {
+    private_file(path)?;
+    let to = path
+        .to_str()
+        .ok_or_else(|| Error::input(format!("{} is not UTF-8", path.display())))?;
+    conn.execute("VACUUM INTO ?1", [to])?;
+    Ok(())
 }
 
 /// Opens the copy read-only and checks it: SQLite's `quick_check`, the database's schema
 /// `version`, and what it holds.
-fn check_copy(path: &Path, version: i64) -> Result<BackupCopy> {
+fn check_copy(path: &Path, version: Option<i64>) -> Result<BackupCopy> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -145,11 +344,18 @@ fn check_copy(path: &Path, version: i64) -> Result<BackupCopy> {
         )));
     }
     let copied: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if copied != version {
+    if let Some(version) = version
+        && copied != version
+    {
         return Err(Error::runtime(format!(
             "the copy is of schema version {copied}, not the database's {version}"
         )));
     }
+    holdings(&conn, path)
+}
+
+/// What a database holds: its size, customers, documents and activity entries.
+fn holdings(conn: &Connection, path: &Path) -> Result<BackupCopy> {
     let count = |table: &str| -> Result<u64> {
         let n: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
         Ok(n.unsigned_abs())

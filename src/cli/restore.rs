@@ -1,0 +1,73 @@
+//! `owed restore FILE --yes`: the database in use replaced by a backup
+//! ([`crate::store::Store::restore_from`]), the database as it was kept first. Without
+//! `--yes` it checks the backup and says what the restore would replace, changing nothing.
+
+use super::Context;
+use crate::store::backup::BackupCopy;
+use crate::{Error, Result};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    /// The backup (made by `owed backup`).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Replace the database with it (without: check it and say what would be replaced).
+    #[arg(long)]
+    pub yes: bool,
+    /// Where the database as it is now is backed up first (default: beside it,
+    /// NAME.before-restore-YYYYMMDD-HHMMSS).
+    #[arg(long, value_name = "FILE")]
+    pub keep: Option<PathBuf>,
+}
+
+fn holds(copy: &BackupCopy) -> String {
+    format!(
+        "{} customers, {} documents, {} activity entries",
+        copy.customers, copy.documents, copy.activity
+    )
+}
+
+/// The default name of the database's copy taken before a restore: beside it, stamped.
+fn kept_name(db: &Path) -> PathBuf {
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    let mut name = db.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".before-restore-{stamp}"));
+    db.with_file_name(name)
+}
+
+pub fn run(ctx: &Context, args: &RestoreArgs) -> Result<()> {
+    let mut store = ctx.open_store()?;
+    let db = store.path().to_path_buf();
+    let keep = args.keep.clone().unwrap_or_else(|| kept_name(&db));
+    if !args.yes {
+        let backup = store.check_backup(&args.file)?;
+        outln!(
+            "{} is a sound backup: {}.",
+            args.file.display(),
+            holds(&backup)
+        )?;
+        return Err(Error::input(format!(
+            "nothing restored: `owed restore {} --yes` replaces everything in {} with it — \
+             whatever was saved since the backup is gone from the database — after keeping \
+             the database as it is in {}",
+            args.file.display(),
+            db.display(),
+            keep.display()
+        )));
+    }
+    let t = Instant::now();
+    let restored = store.restore_from(&args.file, &keep)?;
+    outln!(
+        "Restored {} from {}: {}; checked; {:.1} s. The database as it was ({}) is kept in {} \
+         (`owed restore {} --yes` puts it back).",
+        db.display(),
+        args.file.display(),
+        holds(&restored.now),
+        t.elapsed().as_secs_f64(),
+        holds(&restored.kept_copy),
+        restored.kept.display(),
+        restored.kept.display()
+    )
+}
