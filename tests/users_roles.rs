@@ -560,3 +560,61 @@ fn the_library_refuses_the_same_way() {
     assert!(e.to_string().contains("an auditor reads only"), "{e}");
     assert_eq!(fx.fingerprint(), before);
 }
+
+#[test]
+fn only_a_manager_restores_a_backup_and_the_log_says_who_did() {
+    let fx = team();
+    let dir = fx.dir.path();
+    let backup = dir.join("backup.db");
+    let b = backup.to_str().unwrap();
+    succeeded(&fx.owed(&["backup", b]));
+    let before = fx.fingerprint();
+    let files = common::names_in(dir);
+    for who in ["alice", "carol"] {
+        for yes in [false, true] {
+            let mut args = vec!["--as", who, "restore", b];
+            if yes {
+                args.push("--yes");
+            }
+            let err = refused(&fx.owed(&args));
+            assert!(
+                err.contains("may not restore the database from a backup"),
+                "{err}"
+            );
+        }
+    }
+    assert_eq!(fx.fingerprint(), before, "nothing restored");
+    assert_eq!(common::names_in(dir), files, "nothing kept");
+    let kept = dir.join("kept.db");
+    succeeded(&fx.owed(&[
+        "--as",
+        "dana",
+        "restore",
+        b,
+        "--yes",
+        "--keep",
+        kept.to_str().unwrap(),
+    ]));
+    let log: serde_json::Value =
+        serde_json::from_str(&succeeded(&fx.owed(&["user", "log", "--json"]))).unwrap();
+    let last = log.as_array().unwrap().last().unwrap();
+    assert_eq!(last["kind"], "restore", "{last}");
+    assert_eq!(last["actor"], "dana", "{last}");
+    let detail = last["detail"].as_str().unwrap();
+    assert!(detail.contains(&format!("from {b}")), "{detail}");
+    assert!(
+        detail.contains(&format!("kept in {}", kept.display())),
+        "{detail}"
+    );
+    // The users' changes before the backup are there, as the backup held them.
+    let kinds: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["user_add", "user_add", "user_add", "user_add", "restore"]
+    );
+}

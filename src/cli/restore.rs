@@ -3,7 +3,7 @@
 //! `--yes` it checks the backup and says what the restore would replace, changing nothing.
 
 use super::Context;
-use crate::store::backup::BackupCopy;
+use crate::domain::users::{Work, may};
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -22,13 +22,6 @@ pub struct RestoreArgs {
     pub keep: Option<PathBuf>,
 }
 
-fn holds(copy: &BackupCopy) -> String {
-    format!(
-        "{} customers, {} documents, {} activity entries",
-        copy.customers, copy.documents, copy.activity
-    )
-}
-
 /// The default name of the database's copy taken before a restore: beside it, stamped.
 fn kept_name(db: &Path) -> PathBuf {
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
@@ -42,11 +35,13 @@ pub fn run(ctx: &Context, args: &RestoreArgs) -> Result<()> {
     let db = store.path().to_path_buf();
     let keep = args.keep.clone().unwrap_or_else(|| kept_name(&db));
     if !args.yes {
+        // Told at once, before the backup is even read, when this user may not restore.
+        may(&ctx.actor(&store)?, Work::Restore, None).map_err(Error::Input)?;
         let backup = store.check_backup(&args.file)?;
         outln!(
             "{} is a sound backup: {}.",
             args.file.display(),
-            holds(&backup)
+            backup.describe()
         )?;
         return Err(Error::input(format!(
             "nothing restored: `owed restore {} --yes` replaces everything in {} with it — \
@@ -58,15 +53,16 @@ pub fn run(ctx: &Context, args: &RestoreArgs) -> Result<()> {
         )));
     }
     let t = Instant::now();
-    let restored = store.restore_from(&args.file, &keep)?;
+    let by = ctx.stamp(&store)?;
+    let restored = store.restore_from(&args.file, &keep, &by)?;
     outln!(
         "Restored {} from {}: {}; checked; {:.1} s. The database as it was ({}) is kept in {} \
          (`owed restore {} --yes` puts it back).",
         db.display(),
         args.file.display(),
-        holds(&restored.now),
+        restored.now.describe(),
         t.elapsed().as_secs_f64(),
-        holds(&restored.kept_copy),
+        restored.kept_copy.describe(),
         restored.kept.display(),
         restored.kept.display()
     )

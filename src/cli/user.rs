@@ -27,7 +27,7 @@ pub enum UserCommand {
     Remove(NameArg),
     /// Give a user another role.
     Role(RoleArgs),
-    /// The system's activity log: who added, removed or changed which user, when.
+    /// The system's activity log: who added, removed or changed which user, and who restored the database from a backup, when.
     Log(JsonArg),
 }
 

@@ -52,31 +52,36 @@ impl Role {
     }
 }
 
-/// A change to the users of `owed serve`, as the system's log records it.
+/// What the system's log records: a change to the users of `owed serve`, or the database
+/// restored from a backup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum UserChange {
+pub enum SystemChange {
     UserAdd,
     UserRemove,
     UserRole,
+    /// The whole database replaced by a backup (`owed restore`).
+    Restore,
 }
 
-impl UserChange {
-    /// `user_add`, `user_remove`, `user_role`: as the log and JSON spell it.
+impl SystemChange {
+    /// `user_add`, `user_remove`, `user_role`, `restore`: as the log and JSON spell it.
     pub fn as_str(self) -> &'static str {
         match self {
-            UserChange::UserAdd => "user_add",
-            UserChange::UserRemove => "user_remove",
-            UserChange::UserRole => "user_role",
+            SystemChange::UserAdd => "user_add",
+            SystemChange::UserRemove => "user_remove",
+            SystemChange::UserRole => "user_role",
+            SystemChange::Restore => "restore",
         }
     }
 
     /// The change spelled `text`.
-    pub fn parse(text: &str) -> Option<UserChange> {
+    pub fn parse(text: &str) -> Option<SystemChange> {
         [
-            UserChange::UserAdd,
-            UserChange::UserRemove,
-            UserChange::UserRole,
+            SystemChange::UserAdd,
+            SystemChange::UserRemove,
+            SystemChange::UserRole,
+            SystemChange::Restore,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)
@@ -137,6 +142,8 @@ pub enum Work {
     EngagementRun,
     /// Adding, removing or changing users.
     ChangeUsers,
+    /// Replacing the whole database with a backup.
+    Restore,
 }
 
 impl Work {
@@ -171,6 +178,7 @@ impl Work {
             Work::ReleaseReminder => "release reminders",
             Work::EngagementRun => "run engagement cycles",
             Work::ChangeUsers => "change users",
+            Work::Restore => "restore the database from a backup",
         }
     }
 }

@@ -16,6 +16,8 @@
 //! data as another commit: all of it or, when the restore fails, none of it.
 
 use super::{Store, sqlite_message};
+use crate::domain::action_checks::Stamp;
+use crate::domain::users::{SystemChange, Work, may};
 use crate::{Error, Result};
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -30,6 +32,16 @@ pub struct BackupCopy {
     pub documents: u64,
     /// Entries of the activity log (notes, promises, issues, follow-ups, calls, attachments).
     pub activity: u64,
+}
+
+impl BackupCopy {
+    /// `3 customers, 41 documents, 12 activity entries`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} customers, {} documents, {} activity entries",
+            self.customers, self.documents, self.activity
+        )
+    }
 }
 
 /// What a restore did: what the database holds now, and where what it held before is kept.
@@ -166,14 +178,28 @@ impl Store {
     ///
     /// As [`Store::check_backup`] and [`Store::backup_to`] (for `keep`), and
     /// [`Error::Runtime`] when the pages cannot be written (then nothing changed).
-    pub fn restore_from(&mut self, source: &Path, keep: &Path) -> Result<Restored> {
+    pub fn restore_from(&mut self, source: &Path, keep: &Path, by: &Stamp) -> Result<Restored> {
+        may(&by.actor(), Work::Restore, None).map_err(Error::Input)?;
         self.ensure_writable()?;
         let staged = self.stage(source)?;
-        check_copy(&staged.0, None)?;
+        let restored = check_copy(&staged.0, None)?;
         let kept_copy = self.backup_to(keep)?;
-        let from = Connection::open_with_flags(
-            &staged.0,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        // The system's log says who restored what, in the restored data itself: written
+        // into the copy, it comes with the restore or not at all.
+        let from = Connection::open(&staged.0)?;
+        super::users::log(
+            &from,
+            by,
+            SystemChange::Restore,
+            "",
+            &format!(
+                "{} from {} ({}); the database as it was ({}) is kept in {}",
+                self.path.display(),
+                source.display(),
+                restored.describe(),
+                kept_copy.describe(),
+                keep.display()
+            ),
         )?;
         self.conn.execute_batch("PRAGMA mmap_size = 0;")?;
         // One write transaction on the database, waiting (with the busy timeout) for a

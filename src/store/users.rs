@@ -9,7 +9,7 @@
 
 use super::Store;
 use crate::domain::action_checks::Stamp;
-use crate::domain::users::{Actor, PublicKey, Role, UserChange, Work, first_user, may, quoted};
+use crate::domain::users::{Actor, PublicKey, Role, SystemChange, Work, first_user, may, quoted};
 use crate::{Error, Result};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -32,7 +32,7 @@ pub struct SystemLogEntry {
     pub at: String,
     /// Who made the change.
     pub actor: String,
-    pub kind: UserChange,
+    pub kind: SystemChange,
     /// The user changed.
     pub subject: String,
     /// What changed, in words.
@@ -40,9 +40,9 @@ pub struct SystemLogEntry {
 }
 
 /// A change of the system log read from its `kind` column.
-impl rusqlite::types::FromSql for UserChange {
+impl rusqlite::types::FromSql for SystemChange {
     fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        super::kind_column(value, UserChange::parse, "change in the system log")
+        super::kind_column(value, SystemChange::parse, "change in the system log")
     }
 }
 
@@ -220,7 +220,7 @@ impl Users<&mut Store> {
         log(
             &tx,
             by,
-            UserChange::UserAdd,
+            SystemChange::UserAdd,
             name,
             &format!(
                 "{role}, {} key{}: {}",
@@ -250,7 +250,7 @@ impl Users<&mut Store> {
         log(
             &tx,
             by,
-            UserChange::UserRemove,
+            SystemChange::UserRemove,
             name,
             &format!("was {role}"),
         )?;
@@ -284,7 +284,7 @@ impl Users<&mut Store> {
         log(
             &tx,
             by,
-            UserChange::UserRole,
+            SystemChange::UserRole,
             name,
             &format!("{old} -> {role}"),
         )?;
@@ -317,7 +317,14 @@ fn managers(conn: &Connection) -> Result<i64> {
     )?)
 }
 
-fn log(conn: &Connection, by: &Stamp, kind: UserChange, subject: &str, detail: &str) -> Result<()> {
+/// Appends a row to the system's log.
+pub(super) fn log(
+    conn: &Connection,
+    by: &Stamp,
+    kind: SystemChange,
+    subject: &str,
+    detail: &str,
+) -> Result<()> {
     conn.execute(
         "INSERT INTO system_log (at, actor, kind, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![by.at, by.collector, kind.as_str(), subject, detail],
