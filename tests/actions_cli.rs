@@ -278,12 +278,7 @@ fn activity_json_lists_every_kind_newest_first() {
     let out = fx.owed(&["--as-of", "2026-04-14", "activity", "V1", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let kinds: Vec<&str> = json["activity"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
+    let kinds = common::texts_of(&json["activity"], "kind");
     assert_eq!(
         kinds,
         [

@@ -607,14 +607,8 @@ fn only_a_manager_restores_a_backup_and_the_log_says_who_did() {
         "{detail}"
     );
     // The users' changes before the backup are there, as the backup held them.
-    let kinds: Vec<&str> = log
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        kinds,
+        texts_of(&log, "kind"),
         ["user_add", "user_add", "user_add", "user_add", "restore"]
     );
 }
