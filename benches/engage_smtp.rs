@@ -51,10 +51,7 @@ fn scale(customers: usize, reminders: usize) {
     import_paths(
         &mut store,
         &[data],
-        &ImportOptions {
-            base_currency: "USD".into(),
-            progress: false,
-        },
+        &ImportOptions::by("bench", chrono::Utc::now(), "USD"),
     )
     .unwrap();
     println!(
@@ -158,10 +155,7 @@ fn main() {
     import_paths(
         &mut store,
         &[data],
-        &ImportOptions {
-            base_currency: "USD".into(),
-            progress: false,
-        },
+        &ImportOptions::by("bench", chrono::Utc::now(), "USD"),
     )
     .unwrap();
     let cycles_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/cycles");

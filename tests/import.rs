@@ -34,6 +34,7 @@ fn assert_rejected(bad: Portfolio, place: &str, words: &str) {
         stdout(&owed_in(dir.path(), &args))
     };
     let before = report(&db);
+    let imports_before = imports(dir.path(), &db);
 
     let bad_dir = dir.path().join("bad");
     bad.write(&bad_dir);
@@ -50,6 +51,96 @@ fn assert_rejected(bad: Portfolio, place: &str, words: &str) {
         report(&db),
         before,
         "the database changed after a rejected import"
+    );
+    assert_eq!(imports(dir.path(), &db), imports_before, "not in the log");
+}
+
+/// `owed report imports --json`: the log of imports, newest first.
+fn imports(dir: &Path, db: &str) -> serde_json::Value {
+    let o = owed_in(dir, &["--db", db, "report", "imports", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).unwrap()
+}
+
+#[test]
+fn every_import_that_commits_is_logged_with_who_where_and_what() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(dir.path());
+    let first = dir.path().join("first");
+    Portfolio::contract().write(&first);
+    let o = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            &db,
+            "--as",
+            "carol",
+            "import",
+            first.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let newer = dir.path().join("newer");
+    Portfolio::contract()
+        .with_payment("P4,K3,2026-04-28,40.00,USD,success,card")
+        .write(&newer);
+    let o = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            &db,
+            "--as",
+            "dana",
+            "import",
+            newer.join("payments.csv").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let log = imports(dir.path(), &db);
+    let runs = log.as_array().unwrap();
+    assert_eq!(runs.len(), 2, "{log}");
+    // Newest first: dana's one file, then carol's folder, each file by its whole path.
+    assert_eq!(runs[0]["actor"], "dana");
+    let payments = newer.join("payments.csv").canonicalize().unwrap();
+    assert_eq!(
+        runs[0]["files"],
+        serde_json::json!([payments.to_str().unwrap()])
+    );
+    assert_eq!(
+        runs[0]["summary"],
+        "payments.csv 1 inserted, 0 updated, 3 unchanged"
+    );
+    assert_eq!(runs[1]["actor"], "carol");
+    let files = runs[1]["files"].as_array().unwrap();
+    assert!(files.len() >= 4, "{log}");
+    let folder = first.canonicalize().unwrap();
+    assert!(
+        files
+            .iter()
+            .all(|f| f.as_str().unwrap().starts_with(folder.to_str().unwrap())),
+        "{log}"
+    );
+    assert!(
+        runs[1]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("documents.csv 5 inserted, 0 updated, 0 unchanged"),
+        "{log}"
+    );
+    for run in runs {
+        let at = run["at"].as_str().unwrap();
+        assert!(chrono::DateTime::parse_from_rfc3339(at).is_ok(), "{at}");
+    }
+    assert!(runs[0]["at"].as_str() >= runs[1]["at"].as_str());
+    // The table: newest first, one line each.
+    let o = owed_in(
+        dir.path(),
+        &["--db", &db, "report", "imports", "--last", "1"],
+    );
+    let table = stdout(&o);
+    assert!(
+        table.contains("dana") && !table.contains("carol"),
+        "{table}"
     );
 }
 

@@ -96,7 +96,7 @@ proptest! {
         let billed: Decimal = docs.iter().map(|d| Decimal::new(d.cents, 2)).sum();
         prop_assert_eq!(before.total.outstanding, billed);
         // Importing again changes nothing.
-        let options = ImportOptions { base_currency: "USD".into(), progress: false };
+        let options = ImportOptions::by("test", chrono::Utc::now(), "USD");
         let again = import_paths(&mut store, &[dir.path().join("csv")], &options).unwrap();
         prop_assert!(again.files.iter().all(|f| f.inserted == 0 && f.updated == 0));
     }

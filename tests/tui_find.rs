@@ -510,10 +510,7 @@ fn import_contacts(dir: &Path, db: &Path, rows: &str) {
     owed::import::import_paths(
         &mut store,
         &[csv],
-        &owed::import::ImportOptions {
-            base_currency: "USD".into(),
-            progress: false,
-        },
+        &owed::import::ImportOptions::by("test", chrono::Utc::now(), "USD"),
     )
     .unwrap();
 }

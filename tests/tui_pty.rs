@@ -647,10 +647,7 @@ fn imported(dir: &std::path::Path, customers: &str, documents: &str) -> std::pat
     std::fs::write(csv.join("documents.csv"), documents).unwrap();
     let db = dir.join("owed.db");
     let mut store = owed::store::Store::open_or_create(&db).unwrap();
-    let options = owed::import::ImportOptions {
-        base_currency: "USD".into(),
-        progress: false,
-    };
+    let options = owed::import::ImportOptions::by("test", chrono::Utc::now(), "USD");
     owed::import::import_paths(&mut store, &[csv], &options).unwrap();
     db
 }

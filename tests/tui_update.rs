@@ -587,3 +587,59 @@ fn the_first_page_from_the_figures_is_the_page_sql_gives() {
     // Every unfiltered first page but by name, by risk and of the High risk tab.
     assert_eq!(quick_ones, 3 * 2 * 6 * 5 * 2, "answered from the figures");
 }
+
+/// The title bar's text, and the colours of the cell where `text` starts in it.
+fn title_with(d: &Driver, text: &str) -> (String, Option<Colours>) {
+    let buffer = d.buffer();
+    let title: String = (0..buffer.area.width)
+        .map(|x| buffer[(x, 0)].symbol().to_string())
+        .collect();
+    let style = title.find(text).map(|byte| {
+        let x = title[..byte].chars().count() as u16;
+        let cell = &buffer[(x, 0)];
+        (cell.fg, cell.bg)
+    });
+    (title, style)
+}
+
+type Colours = (ratatui::style::Color, ratatui::style::Color);
+
+/// A theme role's colours as a cell shows them.
+fn colours(d: &Driver, role: Role) -> Colours {
+    let style = d.app.theme.get(role);
+    let reset = ratatui::style::Color::Reset;
+    (style.fg.unwrap_or(reset), style.bg.unwrap_or(reset))
+}
+
+#[test]
+fn the_title_says_how_fresh_the_ledger_is_beside_the_date_shown() {
+    // The fixture is imported at noon (UTC) of its date, which is this driver's today.
+    let (_dir, mut d) = driver("alice", (120, 40));
+    let today = owed::domain::date::parse_iso(workstation::AS_OF).unwrap();
+    command(&mut d, &format!("asof {today}"));
+    assert!(!d.app.as_of_given, "today's date is not a date chosen");
+    let (title, style) = title_with(&d, "ledger imported today");
+    assert!(style.is_some(), "{title}");
+    assert_eq!(style, Some(colours(&d, Role::Title)), "fresh: plain");
+    // Looking at a later date, the ledger is a day behind, then stale.
+    command(&mut d, "asof 2026-05-01");
+    let (title, style) = title_with(&d, "ledger imported 2026-04-30");
+    assert_eq!(style, Some(colours(&d, Role::Title)), "{title}");
+    command(&mut d, "asof 2026-05-05");
+    let (title, style) = title_with(&d, "ledger imported 2026-04-30");
+    assert_eq!(
+        style,
+        Some(colours(&d, Role::TitleAsOf)),
+        "stale, in the title's attention style: {title}"
+    );
+    // Looking back before the import, the ledger holds all of it: nothing said.
+    command(&mut d, "asof 2026-04-01");
+    let (title, _) = title_with(&d, "ledger");
+    assert!(!title.contains("ledger"), "{title}");
+    // A stale ledger is said on a narrow terminal too; a fresh one only where there is room.
+    command(&mut d, "asof 2026-05-05");
+    d.resize(80, 24);
+    assert!(title_with(&d, "ledger imported").1.is_some());
+    command(&mut d, &format!("asof {today}"));
+    assert!(title_with(&d, "ledger").1.is_none());
+}

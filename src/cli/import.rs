@@ -19,8 +19,12 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<()> {
     let created = !ctx.db_path.exists();
     let new_folders = missing_folders(&ctx.db_path);
     let options = ImportOptions {
-        base_currency: ctx.config.base_currency.clone(),
         progress: true,
+        ..ImportOptions::by(
+            &ctx.collector,
+            chrono::Utc::now(),
+            &ctx.config.base_currency,
+        )
     };
     let mut store = ctx.create_store()?;
     let summary = match import_files(&mut store, &files, &options) {

@@ -1,8 +1,9 @@
-//! `owed report aging|metrics|engagement|forecast|team`.
+//! `owed report aging|metrics|engagement|forecast|team|imports`.
 
 use super::Context;
 use crate::engage::report::EngagementReport;
 use crate::report::forecast::Forecast;
+use crate::report::table::{Align, TextTable};
 use crate::report::team::TeamReport;
 use crate::report::{Portfolio, aging, metrics::Metrics};
 use crate::store::Store;
@@ -27,6 +28,18 @@ pub enum Report {
     /// Per collector: customers and overdue owned, touches, calls, promises kept, money paid
     /// after a touch, broken promises without follow-up, replies waiting.
     Team(ReportOptions),
+    /// The imports that committed, newest first: when, by whom, which files, what they did.
+    Imports(ImportsOptions),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportsOptions {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// How many of the newest imports to list.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub last: u32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -135,6 +148,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
             }
             return out!("{}", r.to_text());
         }
+        Report::Imports(o) => return imports(&store, o),
     };
     outln!("{out}")?;
     Ok(())
@@ -151,4 +165,30 @@ fn owner(store: &Store, o: &ScopedOptions) -> Result<Option<std::collections::Ha
 fn portfolio(ctx: &Context, store: &Store) -> Result<Portfolio> {
     let bounds = ctx.config.aging().map_err(Error::input)?;
     Portfolio::compute(store, ctx.as_of, None, &bounds, &ctx.config.base_currency)
+}
+
+/// `owed report imports`: the log of imports, newest first.
+fn imports(store: &Store, o: &ImportsOptions) -> Result<()> {
+    let runs = store.ledger().imports(o.last)?;
+    if o.json {
+        return jsonln!("{}", serde_json::to_string(&runs).map_err(Error::runtime)?);
+    }
+    if runs.is_empty() {
+        return outln!("No import is on record (the log of imports began with schema 11).");
+    }
+    let mut t = TextTable::new(&[
+        ("at", Align::Left),
+        ("by", Align::Left),
+        ("files", Align::Left),
+        ("what they did", Align::Left),
+    ]);
+    for run in &runs {
+        t.row(vec![
+            run.at.clone(),
+            run.actor.clone(),
+            run.files.join(", "),
+            run.summary.clone(),
+        ]);
+    }
+    out!("{}", t.render())
 }

@@ -153,8 +153,8 @@ pub fn ensure_database_behaving(
         .and_then(|(counts, activities)| {
             let mut store = Store::open_or_create(db)?;
             let import = ImportOptions {
-                base_currency: options.base_currency.clone(),
                 progress,
+                ..ImportOptions::by("owed demo", chrono::Utc::now(), &options.base_currency)
             };
             let summary = import_paths(&mut store, std::slice::from_ref(&csv_dir), &import)?;
             store.activity_mut().backfill_activity(&activities)?;

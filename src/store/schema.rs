@@ -460,4 +460,16 @@ BEGIN
     UPDATE customers SET other_currency = 1 WHERE cid = NEW.cid;
 END;
 "#,
+    // 11: every import that committed, in its own transaction: when, by whom, from which files
+    // and what each did. The newest says how fresh the ledger is (the workstation's title
+    // shows it); a database imported before has none until its next import.
+    r#"
+CREATE TABLE imports (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,           -- RFC 3339, UTC
+    actor TEXT NOT NULL,
+    files TEXT NOT NULL,        -- the files read, one path a line
+    summary TEXT NOT NULL       -- what each file did, as `owed import` says it
+);
+"#,
 ];

@@ -975,10 +975,10 @@ fn set_filter(app: &mut App, text: &str) -> Vec<Effect> {
 }
 
 /// Shows everything as of another date (the figures of that date, computed unless another
-/// session has them already).
+/// session has them already); today's is not a date chosen.
 pub fn set_as_of(app: &mut App, date: crate::domain::Date) -> Vec<Effect> {
     app.as_of = date;
-    app.as_of_given = true;
+    app.as_of_given = date != app.session.today;
     refresh(app, Request::Summary { as_of: date })
 }
 

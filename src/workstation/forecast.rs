@@ -691,10 +691,7 @@ mod tests {
         }
         std::fs::write(csv.join("customers.csv"), customers).unwrap();
         let mut store = Store::open_or_create(&dir.path().join("owed.db")).unwrap();
-        let options = crate::import::ImportOptions {
-            base_currency: "USD".into(),
-            progress: false,
-        };
+        let options = crate::import::ImportOptions::by("test", chrono::Utc::now(), "USD");
         crate::import::import_paths(&mut store, &[csv], &options).unwrap();
         let as_of = Date::from_ymd_opt(2026, 11, 25).unwrap();
         let bounds = crate::domain::aging::AgingBounds::default();

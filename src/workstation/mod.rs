@@ -36,6 +36,7 @@ pub mod service;
 pub use engage::{EngageRequest, EngageResponse};
 pub use portfolio::{LOCAL, PortfolioWorker, Rebuilds, SessionId, Settings};
 pub use requests::{
-    DetailData, ExportJob, ExportWhat, Request, Response, ScopeSummary, Summary, TeamView,
+    DetailData, ExportJob, ExportWhat, ImportStamp, Request, Response, ScopeSummary, Summary,
+    TeamView,
 };
 pub use service::{Answer, Draft, ServiceSettings, Session, Workstation};

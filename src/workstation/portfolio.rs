@@ -25,7 +25,7 @@
 //! [`Envelope`]s from the service ([`super::Workstation`]).
 
 use super::forecast::{FORECAST_POLL, Forecasts};
-use super::requests::{DetailData, ExportJob, Request, Response, Summary, TeamView};
+use super::requests::{DetailData, ExportJob, ImportStamp, Request, Response, Summary, TeamView};
 use crate::Result;
 use crate::domain::aging::AgingBounds;
 use crate::domain::metrics::{dso_count_back, dso_sales_from, monthly_sales};
@@ -1026,12 +1026,20 @@ impl PortfolioWorker {
             open_p2p_amount,
             None,
         );
+        let last_import = store.ledger().last_import()?.and_then(|run| {
+            let at = chrono::DateTime::parse_from_rfc3339(&run.at).ok()?;
+            Some(ImportStamp {
+                at: at.with_timezone(&chrono::Utc),
+                actor: run.actor,
+            })
+        });
         let summary = Summary {
             as_of,
             metrics,
             aging: t.aging.clone(),
             issues,
             dso_pending: true,
+            last_import,
         };
         // The first page from the figures alone (not when an installed forecast's risks
         // would be missing from it).

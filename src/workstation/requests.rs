@@ -116,6 +116,15 @@ pub struct Summary {
     pub issues: Vec<IssueReason>,
     /// DSO comes in a later answer ([`Response::Dso`]), after the first page.
     pub dso_pending: bool,
+    /// When the ledger was last imported (none before the log of imports began).
+    pub last_import: Option<ImportStamp>,
+}
+
+/// When an import committed, and who ran it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportStamp {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor: String,
 }
 
 /// The metrics and charts of the part of the portfolio a session's queue shows: its scope

@@ -150,8 +150,8 @@ fn generate(ctx: &Context, customers: usize) -> Result<()> {
         &mut store,
         std::slice::from_ref(&dir),
         &ImportOptions {
-            base_currency: ctx.config.base_currency.clone(),
             progress: true,
+            ..ImportOptions::by("bench", chrono::Utc::now(), &ctx.config.base_currency)
         },
     );
     let _ = std::fs::remove_dir_all(&dir);

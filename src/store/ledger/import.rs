@@ -316,6 +316,43 @@ impl Writes {
 }
 
 /// An import in progress: one write transaction.
+/// One import that committed, as the log of imports keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImportRun {
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub actor: String,
+    /// The files read, as given.
+    pub files: Vec<String>,
+    /// What each file did (`customers.csv 50 inserted, 0 updated, 0 unchanged; …`).
+    pub summary: String,
+}
+
+impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
+    /// The imports that committed, newest first, at most `limit`.
+    pub fn imports(&self, limit: u32) -> Result<Vec<ImportRun>> {
+        crate::store::rows(
+            self.conn(),
+            "SELECT at, actor, files, summary FROM imports ORDER BY id DESC LIMIT ?1",
+            [limit],
+            |r| {
+                let files: String = r.get(2)?;
+                Ok(ImportRun {
+                    at: r.get(0)?,
+                    actor: r.get(1)?,
+                    files: files.lines().map(str::to_string).collect(),
+                    summary: r.get(3)?,
+                })
+            },
+        )
+    }
+
+    /// The newest import that committed, if any has since the log of imports began.
+    pub fn last_import(&self) -> Result<Option<ImportRun>> {
+        Ok(self.imports(1)?.into_iter().next())
+    }
+}
+
 pub struct ImportWriter<'a> {
     tx: Transaction<'a>,
     /// The database file (for messages).
@@ -363,6 +400,15 @@ impl<'a> Ledger<&'a mut Store> {
 impl ImportWriter<'_> {
     /// Fixes the database's base currency at its first import (inside the import's
     /// transaction: an import that fails fixes nothing); refuses an import in another one.
+    /// Records this import in the log of imports (committed with it, or not at all).
+    pub fn record(&self, run: &ImportRun) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO imports (at, actor, files, summary) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![run.at, run.actor, run.files.join("\n"), run.summary],
+        )?;
+        Ok(())
+    }
+
     pub fn fix_base_currency(&self, base: &str) -> Result<()> {
         let fixed: Option<String> = self
             .tx

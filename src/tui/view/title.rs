@@ -1,7 +1,8 @@
-//! The title bar: who is working, on what date, whether figures are still loading, and
-//! whether the database can only be read.
+//! The title bar: who is working, on what date, how fresh the ledger is, whether figures are
+//! still loading, and whether the database can only be read.
 
 use super::text;
+use crate::domain::Date;
 use crate::tui::app::App;
 use crate::tui::theme::Role;
 use ratatui::buffer::Buffer;
@@ -23,14 +24,22 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if app.summary_pending {
         right.push_str("loading… ");
     }
+    let width = usize::from(area.width);
+    let ledger = app
+        .summary
+        .as_ref()
+        .and_then(|s| s.last_import.as_ref())
+        .and_then(|i| ledger_note(i.at.with_timezone(&chrono::Local).date_naive(), app));
+    // A stale ledger is always said; a fresh one where there is room.
+    let ledger = ledger.filter(|(_, stale)| *stale || width >= 100);
     let date = if app.as_of_given {
         format!(" as of {} ", app.as_of)
     } else {
         format!(" today {} ", app.as_of)
     };
-    let width = usize::from(area.width);
     let date_w = text::width(&date);
-    let right_w = text::width(&right) + date_w;
+    let ledger_w = ledger.as_ref().map_or(0, |(t, _)| text::width(t));
+    let right_w = text::width(&right) + ledger_w + date_w;
     let left_room = width.saturating_sub(right_w + 1);
     text::put(
         buf,
@@ -39,18 +48,38 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         &text::truncate(&left, left_room),
         style,
     );
-    let x = area.x + (width.saturating_sub(right_w)) as u16;
+    let mut x = area.x + (width.saturating_sub(right_w)) as u16;
     text::put(buf, x, area.y, &right, style);
+    x += text::width(&right) as u16;
+    if let Some((note, stale)) = &ledger {
+        let note_style = if *stale {
+            app.theme.get(Role::TitleAsOf)
+        } else {
+            style
+        };
+        text::put(buf, x, area.y, note, note_style);
+        x += ledger_w as u16;
+    }
     let date_style = if app.as_of_given {
         app.theme.get(Role::TitleAsOf)
     } else {
         style
     };
-    text::put(
-        buf,
-        x + text::width(&right) as u16,
-        area.y,
-        &date,
-        date_style,
-    );
+    text::put(buf, x, area.y, &date, date_style);
+}
+
+/// How fresh the ledger is beside the date shown, from the day of its last import: today,
+/// ` ledger imported today `, ` … yesterday ` or its date; on a date chosen, its date when it
+/// is older than that date. Stale (`true`) when older than the day before. Nothing when it was
+/// imported on or after a date chosen (looking back, the ledger holds all of that day).
+pub fn ledger_note(imported: Date, app: &App) -> Option<(String, bool)> {
+    let days = (app.as_of - imported).num_days();
+    let when = match days {
+        ..0 => return None,
+        0 if app.as_of_given => return None,
+        0 => "today".to_string(),
+        1 if !app.as_of_given => "yesterday".to_string(),
+        _ => imported.to_string(),
+    };
+    Some((format!(" ledger imported {when} "), days > 1))
 }
