@@ -618,7 +618,10 @@ fn the_title_says_how_fresh_the_ledger_is_beside_the_date_shown() {
     let today = owed::domain::date::parse_iso(workstation::AS_OF).unwrap();
     command(&mut d, &format!("asof {today}"));
     assert!(!d.app.as_of_given, "today's date is not a date chosen");
-    let (title, style) = title_with(&d, "ledger imported today");
+    // At its time of day (here, noon UTC in this machine's zone).
+    let noon = chrono::DateTime::parse_from_rfc3339(&format!("{today}T12:00:00Z")).unwrap();
+    let local = noon.with_timezone(&chrono::Local).format("%H:%M");
+    let (title, style) = title_with(&d, &format!("ledger imported {local} "));
     assert!(style.is_some(), "{title}");
     assert_eq!(style, Some(colours(&d, Role::Title)), "fresh: plain");
     // Looking at a later date, the ledger is a day behind, then stale.

@@ -29,7 +29,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .summary
         .as_ref()
         .and_then(|s| s.last_import.as_ref())
-        .and_then(|i| ledger_note(i.at.with_timezone(&chrono::Local).date_naive(), app));
+        .and_then(|i| ledger_note(i.at.with_timezone(&chrono::Local).naive_local(), app));
     // A stale ledger is always said; a fresh one where there is room.
     let ledger = ledger.filter(|(_, stale)| *stale || width >= 100);
     let date = if app.as_of_given {
@@ -68,18 +68,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     text::put(buf, x, area.y, &date, date_style);
 }
 
-/// How fresh the ledger is beside the date shown, from the day of its last import: today,
-/// ` ledger imported today `, ` … yesterday ` or its date; on a date chosen, its date when it
+/// How fresh the ledger is beside the date shown, from its last import (local time): today,
+/// ` ledger imported 06:10 `, ` … yesterday ` or its date; on a date chosen, its date when it
 /// is older than that date. Stale (`true`) when older than the day before. Nothing when it was
 /// imported on or after a date chosen (looking back, the ledger holds all of that day).
-pub fn ledger_note(imported: Date, app: &App) -> Option<(String, bool)> {
-    let days = (app.as_of - imported).num_days();
+pub fn ledger_note(imported: chrono::NaiveDateTime, app: &App) -> Option<(String, bool)> {
+    let day: Date = imported.date();
+    let days = (app.as_of - day).num_days();
     let when = match days {
         ..0 => return None,
         0 if app.as_of_given => return None,
-        0 => "today".to_string(),
+        0 => imported.format("%H:%M").to_string(),
         1 if !app.as_of_given => "yesterday".to_string(),
-        _ => imported.to_string(),
+        _ => day.to_string(),
     };
     Some((format!(" ledger imported {when} "), days > 1))
 }
