@@ -141,6 +141,9 @@ pub struct EngageConfig {
     /// Across all cycles, a customer receives at most one reminder per this many days (the
     /// first day's highest-priority one). Default 0: one a day.
     pub min_days_between: Option<u32>,
+    /// Reminders are not sent when the ledger's last import is more than this many days
+    /// before the day they would go out on. Default [`crate::engage::MAX_LEDGER_AGE_DAYS`].
+    pub max_ledger_age_days: Option<u32>,
 }
 
 /// `[sms]`: the text-message provider for `channel = "sms"` (Twilio's form-encoded shape).

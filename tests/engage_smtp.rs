@@ -865,3 +865,62 @@ fn a_reply_from_outside_the_customer_is_filed_unverified_and_shown_so() {
     assert_eq!(report["reminders"][0]["sent"], 2, "{report}");
     assert_eq!(report["reminders"][0]["replied"], 1, "{report}");
 }
+
+#[test]
+fn a_stale_ledger_stops_the_run_before_it_connects() {
+    let server = SmtpServer::start();
+    let setup = Setup::plain(2, server.port);
+    // As if the nightly import had stopped four weeks before the run's date.
+    rusqlite::Connection::open(setup.db())
+        .unwrap()
+        .execute("UPDATE imports SET at = '2026-04-01T12:00:00Z'", [])
+        .unwrap();
+    let o = setup.owed(&["engage", "run"]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("the ledger was last imported on 2026-04-01, 29 days before 2026-04-30"),
+        "{err}"
+    );
+    assert!(err.contains("max_ledger_age_days = 7"), "{err}");
+    assert!(err.trim_end().ends_with("nothing was sent"), "{err}");
+    assert!(server.received().is_empty());
+    assert!(setup.outbox().is_empty());
+    // The plan says it beside the plan; a dry run says it and goes on.
+    let o = setup.owed(&["engage", "plan", "--json"]);
+    succeeded(&o);
+    assert!(
+        stderr(&o).contains("last imported on 2026-04-01"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("a run sends nothing"), "{}", stderr(&o));
+    assert_eq!(json_of(&o).as_array().unwrap().len(), 2, "the plan as ever");
+    let o = setup.owed(&["engage", "run", "--dry-run"]);
+    succeeded(&o);
+    assert!(
+        stderr(&o).contains("note: the ledger was last imported"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains("2 reminder(s) would be sent"));
+    // A team that imports monthly says so in its config.
+    let config = setup.dir.path().join("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("[engage]\nmax_ledger_age_days = 30\n");
+    std::fs::write(&config, text).unwrap();
+    setup.run_ok(&["engage", "run"]);
+    assert_eq!(server.received().len(), 2);
+    // A database with no import on record (imported before the log began): said, not refused.
+    rusqlite::Connection::open(setup.db())
+        .unwrap()
+        .execute("DELETE FROM imports", [])
+        .unwrap();
+    let o = setup.owed(&["engage", "run"]);
+    succeeded(&o);
+    assert!(
+        stderr(&o).contains("note: no import is on record"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -734,3 +734,33 @@ fn a_reminder_that_named_no_documents_is_not_counted_as_paid() {
     let none = outcomes.iter().find(|o| o.id == 60).unwrap();
     assert!(!none.paid);
 }
+
+#[test]
+fn a_stale_ledger_sends_nothing_and_says_why() {
+    let f = fixture();
+    let (mut d, mail) = f.driver("alice", (120, 40));
+    // As if the nightly import had stopped four weeks before the date shown.
+    f.execute("UPDATE imports SET at = '2026-04-01T12:00:00Z'");
+    d.press("E j");
+    let outbox_before = d.app.engage.screen.plan.as_ref().unwrap().outbox.clone();
+    d.press("s");
+    assert_eq!(stage(&d), Some(Stage::Confirm));
+    d.press("y");
+    assert!(mail.sent().is_empty(), "nothing went out");
+    let note = send_flow(&d).note.clone().unwrap_or_default();
+    assert!(
+        note.starts_with("the ledger was last imported on 2026-04-01, 29 days before 2026-04-30"),
+        "{note}"
+    );
+    assert!(note.ends_with("nothing was sent"), "{note}");
+    d.press("<Esc>");
+    let plan = d.app.engage.screen.plan.as_ref().unwrap();
+    assert_eq!(plan.outbox, outbox_before, "nothing claimed");
+    // A reminder picked by hand (r) is refused the same way.
+    d.press("<Esc> r <Enter> s");
+    assert_eq!(stage(&d), Some(Stage::Confirm));
+    d.press("y");
+    assert!(mail.sent().is_empty());
+    let note = send_flow(&d).note.clone().unwrap_or_default();
+    assert!(note.contains("last imported on 2026-04-01"), "{note}");
+}

@@ -99,6 +99,14 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<()> {
         &cycles,
         engage::plan_settings(&ctx.config, ctx.as_of),
     )?;
+    // What a run would refuse, said beside the plan (on stderr: the JSON stays the plan).
+    let age = engage::ledger_age(&store, &ctx.config, ctx.as_of)?;
+    if let Some(why) = age.sentence() {
+        match age {
+            engage::LedgerAge::Stale { .. } => errln!("note: {why}; a run sends nothing"),
+            _ => errln!("note: {why}"),
+        }
+    }
     if args.json {
         jsonln!("{}", plan.to_json())?;
         return Ok(());
@@ -190,6 +198,14 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         },
         other => other?,
     };
+    // A stale ledger stops a run before it connects; a dry run says so.
+    let age = engage::ledger_age(&store, &ctx.config, ctx.as_of)?;
+    if !args.dry_run {
+        age.check()?;
+    }
+    if let Some(why) = age.sentence() {
+        errln!("note: {why}");
+    }
     for s in &plan.skipped {
         errln!(
             "skipped ({}): {} / {} for {}: {}",

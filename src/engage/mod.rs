@@ -59,6 +59,103 @@ pub fn load_cycles_from(config: &Config, dir: &Path) -> Result<Cycles> {
     cycle::load_dir_with(dir, &custom)
 }
 
+/// How many days the ledger's last import may lie before the day reminders go out on,
+/// unless `[engage] max_ledger_age_days` says otherwise: a week, so that a broken nightly
+/// import is noticed before customers are chased for what they paid since.
+pub const MAX_LEDGER_AGE_DAYS: u32 = 7;
+
+/// How the ledger's last import stands to the day reminders would go out on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LedgerAge {
+    /// Imported at most `[engage] max_ledger_age_days` before it, or after it (a run of an
+    /// earlier date).
+    Fresh,
+    /// No import on record: a database imported before the log of imports began.
+    Unknown,
+    /// Imported `days` days before `as_of`, more than `max`.
+    Stale {
+        imported: Date,
+        as_of: Date,
+        days: i64,
+        max: u32,
+    },
+}
+
+impl LedgerAge {
+    /// Where sending is concerned, in one sentence (none when fresh).
+    pub fn sentence(&self) -> Option<String> {
+        match self {
+            LedgerAge::Fresh => None,
+            LedgerAge::Unknown => Some(
+                "no import is on record, so how fresh the ledger is cannot be told (it will be \
+                 after the next `owed import`)"
+                    .into(),
+            ),
+            LedgerAge::Stale {
+                imported,
+                as_of,
+                days,
+                max,
+            } => Some(format!(
+                "the ledger was last imported on {imported}, {days} days before {as_of}: \
+                 reminders would chase customers for what they may have paid since; import the \
+                 billing system's exports first (or raise max_ledger_age_days = {max} in \
+                 [engage])"
+            )),
+        }
+    }
+
+    /// Refuses a send on a stale ledger: [`Error::Runtime`] with the sentence.
+    ///
+    /// # Errors
+    ///
+    /// When stale.
+    pub fn check(&self) -> Result<()> {
+        match (self, self.sentence()) {
+            (LedgerAge::Stale { .. }, Some(why)) => {
+                Err(Error::runtime(format!("{why}; nothing was sent")))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// How fresh the ledger is to send reminders on `as_of`: its last import (`owed report
+/// imports`, in this machine's time zone) against `[engage] max_ledger_age_days`.
+///
+/// # Errors
+///
+/// When the database cannot be read, or the log holds a time that is not one.
+pub fn ledger_age(store: &crate::store::Store, config: &Config, as_of: Date) -> Result<LedgerAge> {
+    let Some(last) = store.ledger().last_import()? else {
+        return Ok(LedgerAge::Unknown);
+    };
+    let imported = chrono::DateTime::parse_from_rfc3339(&last.at)
+        .map_err(|e| {
+            Error::runtime(format!(
+                "the log of imports has a bad time `{}`: {e}",
+                last.at
+            ))
+        })?
+        .with_timezone(&chrono::Local)
+        .date_naive();
+    let max = config
+        .engage
+        .max_ledger_age_days
+        .unwrap_or(MAX_LEDGER_AGE_DAYS);
+    let days = (as_of - imported).num_days();
+    Ok(if days > i64::from(max) {
+        LedgerAge::Stale {
+            imported,
+            as_of,
+            days,
+            max,
+        }
+    } else {
+        LedgerAge::Fresh
+    })
+}
+
 /// The plan settings of `config` as of `as_of`.
 pub fn plan_settings(config: &Config, as_of: Date) -> PlanSettings<'_> {
     PlanSettings {

@@ -187,6 +187,13 @@ impl EngageWorker {
         Ok(s)
     }
 
+    /// The sending settings, once the ledger is known fresh enough to send on: a stale one
+    /// refuses the send before anything connects or is claimed.
+    fn settings_to_send(&self, as_of: Date) -> Result<SendSettings> {
+        engage::ledger_age(&self.store, &self.settings.config, as_of)?.check()?;
+        self.send_settings(as_of)
+    }
+
     /// Sending settings good enough to render a preview when `from` is not configured.
     /// Returns them with the From line to show.
     fn preview_settings(&self, as_of: Date) -> Result<(SendSettings, String)> {
@@ -329,7 +336,7 @@ impl EngageWorker {
         emit: &mut dyn FnMut(EngageResponse),
     ) -> Result<()> {
         let template = self.template(path)?;
-        let settings = self.send_settings(as_of)?;
+        let settings = self.settings_to_send(as_of)?;
         let mut mailer = self.connect()?;
         for &cid in cids {
             let label = self.store.ledger().customer_label(cid)?;
@@ -384,7 +391,7 @@ impl EngageWorker {
     ) -> Result<()> {
         // A fresh plan: what the collector saw may have been sent or settled since.
         self.compute_plan(as_of)?;
-        let settings = self.send_settings(as_of)?;
+        let settings = self.settings_to_send(as_of)?;
         let mut mailer = self.connect()?;
         let plan = self.plan.take().unwrap_or_default();
         for key in keys {
