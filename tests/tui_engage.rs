@@ -742,6 +742,12 @@ fn a_stale_ledger_sends_nothing_and_says_why() {
     // As if the nightly import had stopped four weeks before the date shown.
     f.execute("UPDATE imports SET at = '2026-04-01T12:00:00Z'");
     d.press("E j");
+    // The screen says so before anything is tried.
+    let screen = d.screen();
+    assert!(
+        screen.contains("nothing is sent: ledger imported 2026-04-01, 29 days before"),
+        "{screen}"
+    );
     let outbox_before = d.app.engage.screen.plan.as_ref().unwrap().outbox.clone();
     d.press("s");
     assert_eq!(stage(&d), Some(Stage::Confirm));

@@ -79,6 +79,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 fn title(app: &App) -> String {
     let s = &app.engage.screen;
     let mut t = format!("Engagement · as of {}", app.as_of);
+    // First: why nothing would go out today.
+    if let Some(stale) = s.plan.as_ref().and_then(|p| p.stale_ledger.as_ref()) {
+        t.push_str(&format!(" · {stale}"));
+    }
     if let Some(p) = &s.plan {
         t.push_str(&format!(
             " · {} cycle{}",

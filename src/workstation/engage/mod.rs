@@ -145,6 +145,9 @@ pub struct PlanData {
     pub paused: usize,
     /// Reminders not sent (pending, failed), newest first, then the latest sent.
     pub outbox: Vec<OutboxRow>,
+    /// Why nothing would be sent on this date: the ledger is stale (see
+    /// [`crate::engage::ledger_age`]).
+    pub stale_ledger: Option<String>,
 }
 
 /// A plan's lines as the engagement screen shows them: the reminders it sends (balances in
