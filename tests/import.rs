@@ -576,3 +576,83 @@ fn the_import_logs_its_phases_at_debug_level() {
         ],
     );
 }
+
+#[test]
+fn a_dry_run_says_what_an_import_would_change_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(dir.path());
+    let first = dir.path().join("first");
+    Portfolio::contract().write(&first);
+    import_ok(dir.path(), &db, &first);
+    let newer = dir.path().join("newer");
+    Portfolio::contract()
+        .edit(|_, text| text.replace("Moss & Sons", "Moss & Daughters"))
+        .with_payment("P4,K3,2026-04-28,40.00,USD,success,card")
+        .with_application("P4,C2,40.00,2026-04-28")
+        .write(&newer);
+    let aging = |db: &str| {
+        let args = [
+            "--db",
+            db,
+            "report",
+            "aging",
+            "--as-of",
+            "2026-04-30",
+            "--json",
+        ];
+        stdout(&owed_in(dir.path(), &args))
+    };
+    let (aging_before, log_before) = (aging(&db), imports(dir.path(), &db));
+    let o = owed_in(
+        dir.path(),
+        &["--db", &db, "import", "--dry-run", newer.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_says(
+        &stdout(&o),
+        &[
+            "would import: ",
+            "customers.csv 0 inserted, 1 updated, 2 unchanged",
+            "payments.csv 1 inserted, 0 updated, 3 unchanged",
+            "applications.csv 1 inserted, 0 updated, 2 unchanged",
+            "nothing was written",
+        ],
+    );
+    assert_eq!(aging(&db), aging_before, "nothing changed");
+    assert_eq!(imports(dir.path(), &db), log_before, "nothing logged");
+    // Then the import does what the dry run said.
+    let out = import_ok(dir.path(), &db, &newer);
+    assert_says(&out, &["customers.csv 0 inserted, 1 updated, 2 unchanged"]);
+    assert_ne!(aging(&db), aging_before);
+    // A bad row fails a dry run as it fails an import.
+    let bad = dir.path().join("bad");
+    added(
+        "documents.csv",
+        "D9,K1,invoice,2026-04-01,2026-05-01,-5.00,USD",
+    )
+    .write(&bad);
+    let o = owed_in(
+        dir.path(),
+        &["--db", &db, "import", "--dry-run", bad.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("documents.csv line"), "{}", stderr(&o));
+    // Against a database that does not exist yet, none is left behind.
+    let fresh = dir.path().join("new-folder").join("owed.db");
+    let o = owed_in(
+        dir.path(),
+        &[
+            "--db",
+            fresh.to_str().unwrap(),
+            "import",
+            "--dry-run",
+            first.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_says(
+        &stdout(&o),
+        &["documents.csv 5 inserted, 0 updated, 0 unchanged"],
+    );
+    assert!(!dir.path().join("new-folder").exists());
+}

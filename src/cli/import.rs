@@ -12,6 +12,10 @@ pub struct ImportArgs {
     /// Folders holding the export files, or the files themselves (recognised by name).
     #[arg(required = true, value_name = "DIR_OR_FILES")]
     pub paths: Vec<PathBuf>,
+    /// Read and check everything as an import would and say what it would change; write
+    /// nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 pub fn run(ctx: &Context, args: &ImportArgs) -> Result<()> {
@@ -20,6 +24,7 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<()> {
     let new_folders = missing_folders(&ctx.db_path);
     let options = ImportOptions {
         progress: true,
+        dry_run: args.dry_run,
         ..ImportOptions::by(
             &ctx.collector,
             chrono::Utc::now(),
@@ -44,6 +49,21 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<()> {
             return Err(e);
         }
     };
+    if args.dry_run {
+        // A database made only to be checked against goes again.
+        let empty = store.ledger().counts().is_ok_and(|c| c.customers == 0);
+        drop(store);
+        if created && empty {
+            let _ = crate::store::remove_database(&ctx.db_path);
+            for folder in &new_folders {
+                let _ = std::fs::remove_dir(folder);
+            }
+        }
+        return outln!(
+            "would import: {}; nothing was written (a dry run)",
+            summary.per_file()
+        );
+    }
     outln!("{summary}")?;
     Ok(())
 }

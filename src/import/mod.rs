@@ -138,6 +138,9 @@ pub struct ImportOptions {
     pub actor: String,
     /// When, for the log of imports (read at the edge, passed in).
     pub at: chrono::DateTime<chrono::Utc>,
+    /// Read and check everything as an import would, then keep nothing (`--dry-run`): the
+    /// summary says what the import would change.
+    pub dry_run: bool,
 }
 
 impl ImportOptions {
@@ -148,6 +151,7 @@ impl ImportOptions {
             progress: false,
             actor: actor.to_string(),
             at,
+            dry_run: false,
         }
     }
 }
@@ -232,9 +236,11 @@ pub fn import_files(
     store.set_foreign_keys(true)?;
     let summary = result?;
     restored?;
-    let t = Instant::now();
-    crate::store::ledger::import::optimize(store)?;
-    phase("optimize", t);
+    if !options.dry_run {
+        let t = Instant::now();
+        crate::store::ledger::import::optimize(store)?;
+        phase("optimize", t);
+    }
     Ok(summary)
 }
 
@@ -292,6 +298,11 @@ fn import_in_one_transaction(
         return Err(over_applied_error(&over, apps.map(|(_, p)| p.as_path())));
     }
     phase("over-applied check", t);
+    if options.dry_run {
+        // Every row read and checked, every reference and balance too: nothing is kept.
+        importer.writer.roll_back()?;
+        return Ok(summary);
+    }
     importer.writer.record(&ImportRun {
         at: options
             .at

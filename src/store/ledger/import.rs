@@ -842,6 +842,12 @@ impl ImportWriter<'_> {
         self.tx.commit()?;
         Ok(())
     }
+
+    /// Keeps nothing of what was written (an import's dry run).
+    pub fn roll_back(self) -> Result<()> {
+        self.tx.rollback()?;
+        Ok(())
+    }
 }
 
 /// Logs how long a phase of the import took, at debug level (`OWED_LOG=debug owed import …`
