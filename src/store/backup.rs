@@ -137,13 +137,11 @@ impl Store {
 
     /// Whether `path` is this database's file or one of its logs.
     fn is_this_database(&self, path: &Path) -> bool {
-        let (Ok(db), Ok(path)) = (
-            self.path.canonicalize(),
-            path.canonicalize()
-                .or_else(|_| Ok::<_, ()>(path.to_path_buf())),
-        ) else {
+        let Ok(db) = self.path.canonicalize() else {
             return false;
         };
+        // A target that does not exist yet is compared as given.
+        let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         let beside = |suffix: &str| {
             let mut p = db.clone().into_os_string();
             p.push(suffix);
