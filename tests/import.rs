@@ -16,24 +16,8 @@ fn db_arg(dir: &Path) -> String {
 /// message naming `place` (`FILE line N, column C`) and saying `words`, and that the
 /// database did not change.
 fn assert_rejected(bad: Portfolio, place: &str, words: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = db_arg(dir.path());
-    let good = dir.path().join("good");
-    Portfolio::contract().write(&good);
-    import_ok(dir.path(), &db, &good);
-    let report = |d: &str| {
-        let args = [
-            "--db",
-            d,
-            "report",
-            "aging",
-            "--as-of",
-            "2026-04-30",
-            "--json",
-        ];
-        stdout(&owed_in(dir.path(), &args))
-    };
-    let before = report(&db);
+    let (dir, db, _) = contract_imported("good");
+    let before = aging_json(dir.path(), &db);
     let imports_before = imports(dir.path(), &db);
 
     let bad_dir = dir.path().join("bad");
@@ -48,7 +32,7 @@ fn assert_rejected(bad: Portfolio, place: &str, words: &str) {
     assert!(msg.contains(words), "expected `{words}` in: {msg}");
     assert_eq!(msg.trim().lines().count(), 1, "one message: {msg}");
     assert_eq!(
-        report(&db),
+        aging_json(dir.path(), &db),
         before,
         "the database changed after a rejected import"
     );
@@ -142,6 +126,31 @@ fn every_import_that_commits_is_logged_with_who_where_and_what() {
         table.contains("dana") && !table.contains("carol"),
         "{table}"
     );
+}
+
+/// `owed report aging --json` of `db` as of the portfolio's date.
+fn aging_json(dir: &Path, db: &str) -> String {
+    let args = [
+        "--db",
+        db,
+        "report",
+        "aging",
+        "--as-of",
+        "2026-04-30",
+        "--json",
+    ];
+    stdout(&owed_in(dir, &args))
+}
+
+/// A temporary folder with the contract portfolio written into `dir/name` and imported into
+/// its `owed.db`: the folder, the database's path and the portfolio's.
+fn contract_imported(name: &str) -> (tempfile::TempDir, String, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(dir.path());
+    let folder = dir.path().join(name);
+    Portfolio::contract().write(&folder);
+    import_ok(dir.path(), &db, &folder);
+    (dir, db, folder)
 }
 
 /// Imports `folder` into `db` with `owed import`, which must succeed: its stdout.
@@ -240,6 +249,18 @@ fn wrong_number_of_fields() {
     assert!(stderr(&o).contains("payments.csv line 4"), "{}", stderr(&o));
 }
 
+/// A newer export of the contract portfolio in `dir/newer`: C2 paid by a new payment, K3
+/// renamed.
+fn newer_export(dir: &Path) -> std::path::PathBuf {
+    let newer = dir.join("newer");
+    Portfolio::contract()
+        .edit(|_, text| text.replace("Moss & Sons", "Moss & Daughters"))
+        .with_payment("P4,K3,2026-04-28,40.00,USD,success,card")
+        .with_application("P4,C2,40.00,2026-04-28")
+        .write(&newer);
+    newer
+}
+
 #[test]
 fn reimport_changes_nothing_and_updates_what_changed() {
     let dir = tempfile::tempdir().unwrap();
@@ -259,13 +280,7 @@ fn reimport_changes_nothing_and_updates_what_changed() {
         ],
     );
 
-    // A newer export: C2 paid by a new payment, K3 renamed.
-    let newer = dir.path().join("newer");
-    Portfolio::contract()
-        .edit(|_, text| text.replace("Moss & Sons", "Moss & Daughters"))
-        .with_payment("P4,K3,2026-04-28,40.00,USD,success,card")
-        .with_application("P4,C2,40.00,2026-04-28")
-        .write(&newer);
+    let newer = newer_export(dir.path());
     let out = import_ok(dir.path(), &db, &newer);
     assert_says(
         &out,
@@ -275,17 +290,7 @@ fn reimport_changes_nothing_and_updates_what_changed() {
             "applications.csv 1 inserted, 0 updated, 2 unchanged",
         ],
     );
-    let report = [
-        "--db",
-        &db,
-        "report",
-        "aging",
-        "--as-of",
-        "2026-04-30",
-        "--json",
-    ];
-    let aging = stdout(&owed_in(dir.path(), &report));
-    let v: serde_json::Value = serde_json::from_str(&aging).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&aging_json(dir.path(), &db)).unwrap();
     assert_eq!(v["total"]["outstanding"], "1140.00");
     assert_eq!(v["total"]["aging"]["current"], "0.00");
     let k3 = v["customers"]
@@ -470,11 +475,7 @@ fn a_failed_first_import_leaves_no_database() {
 /// and column, and writes none of its contacts.
 #[test]
 fn bad_contacts_are_refused_with_file_line_and_column() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = db_arg(dir.path());
-    let good = dir.path().join("good");
-    Portfolio::contract().write(&good);
-    import_ok(dir.path(), &db, &good);
+    let (dir, db, _) = contract_imported("good");
     let cases = [
         (
             "K1,Kai,kai@kite.example,,boss,no",
@@ -579,29 +580,9 @@ fn the_import_logs_its_phases_at_debug_level() {
 
 #[test]
 fn a_dry_run_says_what_an_import_would_change_and_writes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = db_arg(dir.path());
-    let first = dir.path().join("first");
-    Portfolio::contract().write(&first);
-    import_ok(dir.path(), &db, &first);
-    let newer = dir.path().join("newer");
-    Portfolio::contract()
-        .edit(|_, text| text.replace("Moss & Sons", "Moss & Daughters"))
-        .with_payment("P4,K3,2026-04-28,40.00,USD,success,card")
-        .with_application("P4,C2,40.00,2026-04-28")
-        .write(&newer);
-    let aging = |db: &str| {
-        let args = [
-            "--db",
-            db,
-            "report",
-            "aging",
-            "--as-of",
-            "2026-04-30",
-            "--json",
-        ];
-        stdout(&owed_in(dir.path(), &args))
-    };
+    let (dir, db, first) = contract_imported("first");
+    let newer = newer_export(dir.path());
+    let aging = |db: &str| aging_json(dir.path(), db);
     let (aging_before, log_before) = (aging(&db), imports(dir.path(), &db));
     let o = owed_in(
         dir.path(),

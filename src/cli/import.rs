@@ -32,40 +32,28 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<()> {
         )
     };
     let mut store = ctx.create_store()?;
-    let summary = match import_files(&mut store, &files, &options) {
-        Ok(summary) => summary,
-        Err(e) => {
-            // Nothing was written; a database made for this import goes too, unless another
-            // process has filled it meanwhile.
-            let empty = store.ledger().counts().is_ok_and(|c| c.customers == 0);
-            drop(store);
-            if created && empty {
-                let _ = crate::store::remove_database(&ctx.db_path);
-                for folder in &new_folders {
-                    // Only while empty: nothing else is ever removed.
-                    let _ = std::fs::remove_dir(folder);
-                }
-            }
-            return Err(e);
-        }
-    };
-    if args.dry_run {
-        // A database made only to be checked against goes again.
+    let result = import_files(&mut store, &files, &options);
+    // Nothing was written by a failed import or a dry run: a database made for it goes
+    // too, unless another process has filled it meanwhile.
+    if result.is_err() || args.dry_run {
         let empty = store.ledger().counts().is_ok_and(|c| c.customers == 0);
         drop(store);
         if created && empty {
             let _ = crate::store::remove_database(&ctx.db_path);
             for folder in &new_folders {
+                // Only while empty: nothing else is ever removed.
                 let _ = std::fs::remove_dir(folder);
             }
         }
+    }
+    let summary = result?;
+    if args.dry_run {
         return outln!(
             "would import: {}; nothing was written (a dry run)",
             summary.per_file()
         );
     }
-    outln!("{summary}")?;
-    Ok(())
+    outln!("{summary}")
 }
 
 /// The folders on the way to `path` that do not exist yet, deepest first.
