@@ -646,3 +646,31 @@ fn the_title_says_how_fresh_the_ledger_is_beside_the_date_shown() {
     command(&mut d, &format!("asof {today}"));
     assert!(title_with(&d, "ledger").1.is_none());
 }
+
+#[test]
+fn another_processs_import_moves_the_ledger_time_in_the_title() {
+    let (dir, mut d) = driver("alice", (120, 40));
+    command(&mut d, &format!("asof {}", workstation::AS_OF));
+    let local = |at: chrono::DateTime<chrono::Utc>| {
+        format!(
+            "ledger imported {} ",
+            at.with_timezone(&chrono::Local).format("%H:%M")
+        )
+    };
+    let at = |time: &str| {
+        chrono::DateTime::parse_from_rfc3339(&format!("{}T{time}Z", workstation::AS_OF))
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    assert!(title_with(&d, &local(at("12:00:00"))).1.is_some());
+    // The billing exports imported again by another process at 15:30 (UTC).
+    let mut other = owed::store::Store::open_existing(&dir.path().join("owed.db")).unwrap();
+    let options = owed::import::ImportOptions::by("carol", at("15:30:00"), "USD");
+    owed::import::import_paths(&mut other, &[dir.path().join("csv")], &options).unwrap();
+    for answer in d.source.poll_changes() {
+        let fx = owed::tui::update::response(&mut d.app, answer);
+        d.run(fx);
+    }
+    let (title, style) = title_with(&d, &local(at("15:30:00")));
+    assert!(style.is_some(), "{title}");
+}
