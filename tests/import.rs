@@ -116,6 +116,16 @@ fn every_import_that_commits_is_logged_with_who_where_and_what() {
         assert!(chrono::DateTime::parse_from_rfc3339(at).is_ok(), "{at}");
     }
     assert!(runs[0]["at"].as_str() >= runs[1]["at"].as_str());
+    // The aging and metrics tables end saying what they were made from.
+    for report in ["aging", "metrics"] {
+        let o = owed_in(dir.path(), &["--db", &db, "report", report]);
+        let text = stdout(&o);
+        let last = text.trim_end().lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("Ledger last imported ") && last.ends_with(" by dana."),
+            "{report}: {text}"
+        );
+    }
     // The table: newest first, one line each.
     let o = owed_in(
         dir.path(),
