@@ -131,6 +131,7 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
         options.rows_per_sheet = n.clamp(1, crate::export::EXCEL_DATA_ROWS);
     }
     let store = ctx.open_store()?;
+    let options = options.of_ledger(&store)?;
     let bounds = ctx.config.aging().map_err(Error::input)?;
     let base = ctx.config.base_currency.as_str();
     let grace = ctx.config.promise_grace_days;

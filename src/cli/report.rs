@@ -152,13 +152,10 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
     };
     outln!("{out}")?;
     // Whoever reads the figures later knows what they were made from.
-    if let Some(run) = store.ledger().last_import()? {
-        let at = chrono::DateTime::parse_from_rfc3339(&run.at)
-            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-            .unwrap_or(run.at);
+    if let Some(ledger) = crate::export::ledger_stamp(&store)? {
         // One blank line between, whether or not the table ends with one.
         let gap = if out.ends_with('\n') { "" } else { "\n" };
-        outln!("{gap}Ledger last imported {at} by {}.", run.actor)?;
+        outln!("{gap}Ledger last imported {ledger}.")?;
     }
     Ok(())
 }

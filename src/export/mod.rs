@@ -139,6 +139,8 @@ pub struct Meta {
     pub scope: String,
     /// (figure, how it is computed) for the About sheet.
     pub about: Vec<(String, String)>,
+    /// The ledger's last import, when known ([`ledger_stamp`]).
+    pub ledger: Option<String>,
 }
 
 impl Meta {
@@ -157,6 +159,7 @@ impl Meta {
             currency: currency.to_string(),
             scope: scope.into(),
             about: about::lines(figures),
+            ledger: None,
         }
     }
 
@@ -210,6 +213,9 @@ pub struct Options {
     pub format: Format,
     /// Data rows per worksheet before a table continues on the next one (xlsx).
     pub rows_per_sheet: u32,
+    /// What the ledger was when the view was written (its last import, [`ledger_stamp`]),
+    /// for the workbook's About sheet.
+    pub ledger: Option<String>,
 }
 
 impl Options {
@@ -218,8 +224,36 @@ impl Options {
         Options {
             format,
             rows_per_sheet: EXCEL_DATA_ROWS,
+            ledger: None,
         }
     }
+
+    /// The same, saying what `store`'s ledger is (its last import) on the About sheet.
+    ///
+    /// # Errors
+    ///
+    /// When the database cannot be read.
+    pub fn of_ledger(self, store: &crate::store::Store) -> Result<Options> {
+        Ok(Options {
+            ledger: ledger_stamp(store)?,
+            ..self
+        })
+    }
+}
+
+/// The ledger's last import, as a workbook and a report say it: `2026-12-05 06:10 UTC by
+/// carol` (UTC, so that it reads the same anywhere); none before the log of imports began.
+///
+/// # Errors
+///
+/// When the database cannot be read.
+pub fn ledger_stamp(store: &crate::store::Store) -> Result<Option<String>> {
+    Ok(store.ledger().last_import()?.map(|run| {
+        let at = chrono::DateTime::parse_from_rfc3339(&run.at)
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or(run.at);
+        format!("{at} by {}", run.actor)
+    }))
 }
 
 /// Counts the rows of the tables CSV keeps (the view's main table).
@@ -282,7 +316,10 @@ pub fn write_view(
             Format::Csv => Box::new(csv_sheet::CsvSheet::create(temp)?),
             Format::Xlsx => Box::new(xlsx_sheet::XlsxSheet::create(
                 temp,
-                meta.clone(),
+                Meta {
+                    ledger: options.ledger.clone(),
+                    ..meta.clone()
+                },
                 options.rows_per_sheet,
             )),
         };

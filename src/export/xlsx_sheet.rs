@@ -286,6 +286,9 @@ impl XlsxSheet {
         put(sheet, "As of", &meta.as_of.to_string(), None)?;
         put(sheet, "Base currency", &meta.currency, None)?;
         put(sheet, "Scope", &meta.scope, None)?;
+        if let Some(ledger) = &meta.ledger {
+            put(sheet, "Ledger imported", ledger, None)?;
+        }
         put(
             sheet,
             "Written by",

@@ -880,7 +880,7 @@ impl PortfolioWorker {
     fn export(&mut self, as_of: Date, job: &ExportJob) -> Result<(std::path::PathBuf, u64)> {
         use super::requests::ExportWhat;
         use crate::export::screen;
-        let options = crate::export::Options::new(job.format);
+        let options = crate::export::Options::new(job.format).of_ledger(&self.store)?;
         let base = self.settings.base_currency.clone();
         let rows = match &job.what {
             ExportWhat::Queue(query) => {

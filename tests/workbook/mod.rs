@@ -439,6 +439,12 @@ pub fn check_about(sheets: &[Sheet], view: &str, figure: &str, as_of: &str) {
     assert!(all.contains(&format!("View | {view}")), "{all}");
     assert!(all.contains(&format!("As of | {as_of}")), "{all}");
     assert!(all.contains("Base currency | USD"), "{all}");
+    // What the ledger was: its last import, when and by whom.
+    let ledger = text.iter().find(|l| l.starts_with("Ledger imported | "));
+    assert!(
+        ledger.is_some_and(|l| l.contains(" UTC by ")),
+        "no ledger line in About:\n{all}"
+    );
     assert!(
         all.contains(&format!("owed {}", env!("CARGO_PKG_VERSION"))),
         "{all}"
