@@ -185,14 +185,24 @@ fn imports(store: &Store, o: &ImportsOptions) -> Result<()> {
     let mut t = TextTable::new(&[
         ("at", Align::Left),
         ("by", Align::Left),
-        ("files", Align::Left),
-        ("what they did", Align::Left),
+        ("from", Align::Left),
+        ("what each file did", Align::Left),
     ]);
     for run in &runs {
+        // The folders the files were in (the last column names the files).
+        let mut from: Vec<String> = Vec::new();
+        for file in &run.files {
+            let folder = std::path::Path::new(file)
+                .parent()
+                .map_or_else(String::new, |p| p.display().to_string());
+            if !from.contains(&folder) {
+                from.push(folder);
+            }
+        }
         t.row(vec![
             run.at.clone(),
             run.actor.clone(),
-            run.files.join(", "),
+            from.join(", "),
             run.summary.clone(),
         ]);
     }
