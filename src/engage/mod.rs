@@ -82,6 +82,22 @@ pub enum LedgerAge {
 }
 
 impl LedgerAge {
+    /// A ledger imported on `imported`, for reminders going out on `as_of`, at most `max`
+    /// days later.
+    pub fn of(imported: Date, as_of: Date, max: u32) -> LedgerAge {
+        let days = (as_of - imported).num_days();
+        if days > i64::from(max) {
+            LedgerAge::Stale {
+                imported,
+                as_of,
+                days,
+                max,
+            }
+        } else {
+            LedgerAge::Fresh
+        }
+    }
+
     /// Where sending is concerned, in one sentence (none when fresh).
     pub fn sentence(&self) -> Option<String> {
         match self {
@@ -143,17 +159,7 @@ pub fn ledger_age(store: &crate::store::Store, config: &Config, as_of: Date) -> 
         .engage
         .max_ledger_age_days
         .unwrap_or(MAX_LEDGER_AGE_DAYS);
-    let days = (as_of - imported).num_days();
-    Ok(if days > i64::from(max) {
-        LedgerAge::Stale {
-            imported,
-            as_of,
-            days,
-            max,
-        }
-    } else {
-        LedgerAge::Fresh
-    })
+    Ok(LedgerAge::of(imported, as_of, max))
 }
 
 /// The plan settings of `config` as of `as_of`.
@@ -188,4 +194,51 @@ pub fn send_settings(config: &Config, sender: &Actor, as_of: Date) -> Result<Sen
         retry: RetryPolicy::default(),
         statement: crate::export::statement::StatementSettings::from_config(config)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::date::parse_iso;
+
+    #[test]
+    fn a_ledger_is_stale_only_past_its_days() {
+        let d = |s: &str| parse_iso(s).unwrap();
+        let run = d("2026-05-08");
+        assert_eq!(
+            LedgerAge::of(d("2026-05-01"), run, 7),
+            LedgerAge::Fresh,
+            "7 days: kept"
+        );
+        assert_eq!(
+            LedgerAge::of(d("2026-05-08"), run, 0),
+            LedgerAge::Fresh,
+            "the same day"
+        );
+        assert_eq!(
+            LedgerAge::of(d("2026-05-20"), run, 0),
+            LedgerAge::Fresh,
+            "imported later"
+        );
+        let stale = LedgerAge::of(d("2026-04-30"), run, 7);
+        assert!(
+            matches!(
+                stale,
+                LedgerAge::Stale {
+                    days: 8,
+                    max: 7,
+                    ..
+                }
+            ),
+            "{stale:?}"
+        );
+        let why = stale.check().unwrap_err().to_string();
+        assert!(
+            why.contains("2026-04-30, 8 days before 2026-05-08"),
+            "{why}"
+        );
+        assert!(why.ends_with("nothing was sent"), "{why}");
+        assert!(LedgerAge::Unknown.check().is_ok());
+        assert!(LedgerAge::Fresh.sentence().is_none());
+    }
 }
