@@ -578,3 +578,48 @@ fn a_customer_whose_currency_changes_has_its_receipts_converted_in_the_queue() {
     );
     assert!(tabs_on(&store, "2026-04-30").promises_broken.contains(&v3));
 }
+
+/// Whether the activity log as of `as_of` (`owed export activity`), run in the time zone
+/// `tz`, lists `text`.
+fn activity_lists(fx: &Fixture, tz: &str, as_of: &str, text: &str) -> bool {
+    let args = ["export", "activity", "--format", "csv", "-o", "-"];
+    let out = fixture::owed_command(fx.dir.path(), &fx.db(), Some(as_of), &args)
+        .env("TZ", tz)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", fixture::stderr(&out));
+    fixture::stdout(&out).contains(text)
+}
+
+#[test]
+fn a_moment_belongs_to_its_day_in_the_machines_time_zone() {
+    let fx = Fixture::new();
+    // Logged at 22:00 in New York on 29 April: 02:00 UTC on the 30th.
+    let at = chrono::DateTime::parse_from_rfc3339("2026-04-30T02:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let day = owed::domain::date::parse_iso("2026-04-29").unwrap();
+    let stamp = owed::domain::action_checks::Stamp::new("alice", at, day).unwrap();
+    actions::note(&mut fx.store(), &stamp, "V1", "called back late").unwrap();
+    // A collector in New York sees it on the 29th, the day they logged it.
+    assert!(activity_lists(
+        &fx,
+        "America/New_York",
+        "2026-04-29",
+        "called back late"
+    ));
+    // Where it was already the 30th, it is the 30th's.
+    assert!(!activity_lists(
+        &fx,
+        "UTC",
+        "2026-04-29",
+        "called back late"
+    ));
+    assert!(activity_lists(&fx, "UTC", "2026-04-30", "called back late"));
+    assert!(!activity_lists(
+        &fx,
+        "Asia/Tokyo",
+        "2026-04-29",
+        "called back late"
+    ));
+}

@@ -873,7 +873,10 @@ fn a_stale_ledger_stops_the_run_before_it_connects() {
     // As if the nightly import had stopped four weeks before the run's date.
     rusqlite::Connection::open(setup.db())
         .unwrap()
-        .execute("UPDATE imports SET at = '2026-04-01T12:00:00Z'", [])
+        .execute(
+            "UPDATE imports SET at = ?1",
+            [common::local_noon("2026-04-01")],
+        )
         .unwrap();
     let o = setup.owed(&["engage", "run"]);
     assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));

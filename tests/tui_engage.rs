@@ -740,7 +740,10 @@ fn a_stale_ledger_sends_nothing_and_says_why() {
     let f = fixture();
     let (mut d, mail) = f.driver("alice", (120, 40));
     // As if the nightly import had stopped four weeks before the date shown.
-    f.execute("UPDATE imports SET at = '2026-04-01T12:00:00Z'");
+    f.execute(&format!(
+        "UPDATE imports SET at = '{}'",
+        common::local_noon("2026-04-01")
+    ));
     d.press("E j");
     // The screen says so before anything is tried.
     let screen = d.screen();

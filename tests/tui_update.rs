@@ -611,17 +611,40 @@ fn colours(d: &Driver, role: Role) -> Colours {
     (style.fg.unwrap_or(reset), style.bg.unwrap_or(reset))
 }
 
+/// The fixture's exports imported again, by another process, at `time` on the fixture's date
+/// in this machine's time zone (so that the title's day and time do not depend on the zone);
+/// the workstation then picks the change up. The title's words for that time.
+fn imported_again_at(dir: &tempfile::TempDir, d: &mut Driver, time: &str) -> String {
+    use chrono::TimeZone;
+    let local = chrono::NaiveDateTime::parse_from_str(
+        &format!("{} {time}", workstation::AS_OF),
+        "%Y-%m-%d %H:%M",
+    )
+    .unwrap();
+    let at = chrono::Local
+        .from_local_datetime(&local)
+        .earliest()
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let mut other = owed::store::Store::open_existing(&dir.path().join("owed.db")).unwrap();
+    let options = owed::import::ImportOptions::by("carol", at, "USD");
+    owed::import::import_paths(&mut other, &[dir.path().join("csv")], &options).unwrap();
+    for answer in d.source.poll_changes() {
+        let fx = owed::tui::update::response(&mut d.app, answer);
+        d.run(fx);
+    }
+    format!("ledger imported {time} ")
+}
+
 #[test]
 fn the_title_says_how_fresh_the_ledger_is_beside_the_date_shown() {
-    // The fixture is imported at noon (UTC) of its date, which is this driver's today.
-    let (_dir, mut d) = driver("alice", (120, 40));
+    let (dir, mut d) = driver("alice", (120, 40));
     let today = owed::domain::date::parse_iso(workstation::AS_OF).unwrap();
     command(&mut d, &format!("asof {today}"));
     assert!(!d.app.as_of_given, "today's date is not a date chosen");
-    // At its time of day (here, noon UTC in this machine's zone).
-    let noon = chrono::DateTime::parse_from_rfc3339(&format!("{today}T12:00:00Z")).unwrap();
-    let local = noon.with_timezone(&chrono::Local).format("%H:%M");
-    let (title, style) = title_with(&d, &format!("ledger imported {local} "));
+    // Imported today: at what time.
+    let words = imported_again_at(&dir, &mut d, "09:00");
+    let (title, style) = title_with(&d, &words);
     assert!(style.is_some(), "{title}");
     assert_eq!(style, Some(colours(&d, Role::Title)), "fresh: plain");
     // Looking at a later date, the ledger is a day behind, then stale.
@@ -651,26 +674,9 @@ fn the_title_says_how_fresh_the_ledger_is_beside_the_date_shown() {
 fn another_processs_import_moves_the_ledger_time_in_the_title() {
     let (dir, mut d) = driver("alice", (120, 40));
     command(&mut d, &format!("asof {}", workstation::AS_OF));
-    let local = |at: chrono::DateTime<chrono::Utc>| {
-        format!(
-            "ledger imported {} ",
-            at.with_timezone(&chrono::Local).format("%H:%M")
-        )
-    };
-    let at = |time: &str| {
-        chrono::DateTime::parse_from_rfc3339(&format!("{}T{time}Z", workstation::AS_OF))
-            .unwrap()
-            .with_timezone(&chrono::Utc)
-    };
-    assert!(title_with(&d, &local(at("12:00:00"))).1.is_some());
-    // The billing exports imported again by another process at 15:30 (UTC).
-    let mut other = owed::store::Store::open_existing(&dir.path().join("owed.db")).unwrap();
-    let options = owed::import::ImportOptions::by("carol", at("15:30:00"), "USD");
-    owed::import::import_paths(&mut other, &[dir.path().join("csv")], &options).unwrap();
-    for answer in d.source.poll_changes() {
-        let fx = owed::tui::update::response(&mut d.app, answer);
-        d.run(fx);
-    }
-    let (title, style) = title_with(&d, &local(at("15:30:00")));
+    let first = imported_again_at(&dir, &mut d, "08:15");
+    assert!(title_with(&d, &first).1.is_some());
+    let later = imported_again_at(&dir, &mut d, "15:30");
+    let (title, style) = title_with(&d, &later);
     assert!(style.is_some(), "{title}");
 }

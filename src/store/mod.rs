@@ -490,6 +490,27 @@ impl Store {
     }
 }
 
+/// The day, in this machine's time zone, of a moment stored as RFC 3339 UTC text (the `at`
+/// of notes, calls, follow-ups, voids …): a call logged at 20:00 in New York is that day's,
+/// not the next day's, whatever UTC says. SQL reads it the same way ([`queue::day_of`]).
+pub(crate) fn local_day(at: &str) -> Option<crate::domain::Date> {
+    let moment = chrono::DateTime::parse_from_rfc3339(at).ok()?;
+    Some(moment.with_timezone(&chrono::Local).date_naive())
+}
+
+/// The first moment of `day` in this machine's time zone, as the RFC 3339 UTC text the `at`
+/// columns hold: a moment is on or before `day` (locally) when its text sorts before the
+/// next day's start.
+pub(crate) fn local_day_start(day: crate::domain::Date) -> String {
+    use chrono::TimeZone;
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let start = chrono::Local
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&chrono::Utc));
+    start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// Every row of `sql` (a cached statement) with `params`, each read by `row`, collected: the
 /// one shape of the store's readers of many rows.
 pub(crate) fn rows<T, C: FromIterator<T>>(

@@ -209,11 +209,10 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                 promised_on: p.recorded,
                 due: p.date,
                 // Voided by `as_of` (a void recorded later has not happened yet).
-                voided: p.void.as_ref().is_some_and(|v| {
-                    v.at.get(..10)
-                        .and_then(crate::domain::date::parse_iso)
-                        .is_none_or(|d| d <= as_of)
-                }),
+                voided: p
+                    .void
+                    .as_ref()
+                    .is_some_and(|v| crate::store::local_day(&v.at).is_none_or(|d| d <= as_of)),
             };
             let empty = Vec::new();
             let counted = receipts.get(&i).unwrap_or(&empty);

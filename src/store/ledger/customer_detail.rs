@@ -421,11 +421,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             if let Some(void) = p.void.filter(|_| voided) {
                 out.push(ActivityEntry {
                     record,
-                    date: void
-                        .at
-                        .get(..10)
-                        .and_then(crate::domain::date::parse_iso)
-                        .unwrap_or(as_of),
+                    date: crate::store::local_day(&void.at).unwrap_or(as_of),
                     at: void.at,
                     kind: ActivityKind::PromiseVoided,
                     who: void.collector,

@@ -112,7 +112,7 @@ const PROMISES: &str = "
       FROM promises p
      WHERE p.recorded_date <= ?1 AND (?2 IS NULL OR p.cid = ?2)
        AND NOT EXISTS (SELECT 1 FROM promise_voids v
-                        WHERE v.promise_id = p.id AND substr(v.at, 1, 10) <= ?4)
+                        WHERE v.promise_id = p.id AND date(v.at, 'localtime') <= ?4)
      ORDER BY p.recorded_date, p.id";
 
 /// Failed or timed-out payment attempts up to a year before the cutoff.

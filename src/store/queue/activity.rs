@@ -67,10 +67,9 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
             a.last_contact = Some(recorded);
         }
         // Notes and calls carry a timestamp: the latest per customer from the (cid, at) index,
-        // compared as text against the day after `as_of` (no date arithmetic per row).
-        let next_day = (as_of + chrono::Days::new(1))
-            .format("%Y-%m-%d")
-            .to_string();
+        // compared as text against the start of the day after `as_of` here (no date
+        // arithmetic per row).
+        let next_day = crate::store::local_day_start(as_of + chrono::Days::new(1));
         // The day of the latest timestamp per customer in `table`, to `each` (cid, day).
         let latest_days = |table: &str, each: &mut dyn FnMut(i64, i32)| -> Result<()> {
             let mut stmt = self.conn().prepare(&format!(
@@ -80,7 +79,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
             let mut rows = stmt.query(params![next_day])?;
             while let Some(r) = rows.next()? {
                 let at: String = r.get(1)?;
-                if let Some(d) = at.get(..10).and_then(crate::domain::date::parse_iso) {
+                if let Some(d) = crate::store::local_day(&at) {
                     each(r.get(0)?, day_number(d));
                 }
             }

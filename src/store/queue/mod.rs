@@ -39,9 +39,10 @@ pub use crate::domain::queue::{
 };
 use crate::domain::{Decimal, money};
 
-/// SQL day number of an RFC 3339 timestamp column's date (same numbering as `day_number`).
+/// SQL day number (same numbering as `day_number`) of an RFC 3339 UTC timestamp column's
+/// day in this machine's time zone ([`crate::store::local_day`]).
 pub(crate) fn day_of(column: &str) -> String {
-    format!("CAST(julianday(substr({column}, 1, 10)) - 1721424.5 AS INTEGER)")
+    format!("CAST(julianday({column}, 'localtime', 'start of day') - 1721424.5 AS INTEGER)")
 }
 
 /// An amount as the queue table stores it (integer ten-thousandths).
