@@ -622,4 +622,14 @@ fn a_moment_belongs_to_its_day_in_the_machines_time_zone() {
         "2026-04-29",
         "called back late"
     ));
+    // And its time is shown in the zone its day is counted in.
+    let shown = |tz: &str| {
+        let out = fixture::owed_command(fx.dir.path(), &fx.db(), None, &["activity", "V1"])
+            .env("TZ", tz)
+            .output()
+            .unwrap();
+        fixture::stdout(&out)
+    };
+    assert!(shown("America/New_York").contains("2026-04-29 22:00:00"));
+    assert!(shown("UTC").contains("2026-04-30 02:00:00"));
 }

@@ -79,9 +79,8 @@ pub fn to_text(found: &Found, text: &str, limit: usize) -> String {
         )
     });
     section(&mut out, "Activity", &found.activity, limit, |e| {
-        let when = e.at.replace('T', " ");
-        let when = when.trim_end_matches('Z');
-        let when = when.get(..16).unwrap_or(when);
+        let when = crate::report::local_time(&e.at);
+        let when = when.get(..16).unwrap_or(&when);
         let mut line = one_line(&e.text).into_owned();
         if line.chars().count() > TEXT_WIDTH {
             line = line.chars().take(TEXT_WIDTH - 1).collect::<String>() + "…";

@@ -146,7 +146,7 @@ pub fn to_text(t: &Timeline, as_of: Date) -> String {
         return out;
     }
     for e in &t.entries {
-        let when = e.at().replace('T', " ").trim_end_matches('Z').to_string();
+        let when = super::local_time(e.at());
         let (who, what, detail) = line(e);
         let (who, what) = (one_line(&who), one_line(&what));
         out.push_str(&format!("\n{when}  {who:<10}  {what}\n"));
