@@ -315,7 +315,6 @@ impl Writes {
     }
 }
 
-/// An import in progress: one write transaction.
 /// One import that committed, as the log of imports keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ImportRun {
@@ -353,6 +352,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     }
 }
 
+/// An import in progress: one write transaction.
 pub struct ImportWriter<'a> {
     tx: Transaction<'a>,
     /// The database file (for messages).
@@ -398,8 +398,6 @@ impl<'a> Ledger<&'a mut Store> {
 }
 
 impl ImportWriter<'_> {
-    /// Fixes the database's base currency at its first import (inside the import's
-    /// transaction: an import that fails fixes nothing); refuses an import in another one.
     /// Records this import in the log of imports (committed with it, or not at all).
     pub fn record(&self, run: &ImportRun) -> Result<()> {
         self.tx.execute(
@@ -409,6 +407,8 @@ impl ImportWriter<'_> {
         Ok(())
     }
 
+    /// Fixes the database's base currency at its first import (inside the import's
+    /// transaction: an import that fails fixes nothing); refuses an import in another one.
     pub fn fix_base_currency(&self, base: &str) -> Result<()> {
         let fixed: Option<String> = self
             .tx
