@@ -200,7 +200,7 @@ fn imports(store: &Store, o: &ImportsOptions) -> Result<()> {
             }
         }
         t.row(vec![
-            run.at.clone(),
+            run.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             run.actor.clone(),
             from.join(", "),
             run.summary.clone(),

@@ -141,20 +141,12 @@ impl LedgerAge {
 ///
 /// # Errors
 ///
-/// When the database cannot be read, or the log holds a time that is not one.
+/// When the database cannot be read.
 pub fn ledger_age(store: &crate::store::Store, config: &Config, as_of: Date) -> Result<LedgerAge> {
     let Some(last) = store.ledger().last_import()? else {
         return Ok(LedgerAge::Unknown);
     };
-    let imported = chrono::DateTime::parse_from_rfc3339(&last.at)
-        .map_err(|e| {
-            Error::runtime(format!(
-                "the log of imports has a bad time `{}`: {e}",
-                last.at
-            ))
-        })?
-        .with_timezone(&chrono::Local)
-        .date_naive();
+    let imported = last.at.with_timezone(&chrono::Local).date_naive();
     let max = config
         .engage
         .max_ledger_age_days

@@ -248,12 +248,10 @@ impl Options {
 ///
 /// When the database cannot be read.
 pub fn ledger_stamp(store: &crate::store::Store) -> Result<Option<String>> {
-    Ok(store.ledger().last_import()?.map(|run| {
-        let at = chrono::DateTime::parse_from_rfc3339(&run.at)
-            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-            .unwrap_or(run.at);
-        format!("{at} by {}", run.actor)
-    }))
+    Ok(store
+        .ledger()
+        .last_import()?
+        .map(|run| format!("{} by {}", run.at.format("%Y-%m-%d %H:%M UTC"), run.actor)))
 }
 
 /// Counts the rows of the tables CSV keeps (the view's main table).

@@ -304,9 +304,7 @@ fn import_in_one_transaction(
         return Ok(summary);
     }
     importer.writer.record(&ImportRun {
-        at: options
-            .at
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        at: options.at,
         actor: options.actor.clone(),
         // Where the files were, whatever folder the import ran in.
         files: files

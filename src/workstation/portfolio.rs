@@ -1026,12 +1026,9 @@ impl PortfolioWorker {
             open_p2p_amount,
             None,
         );
-        let last_import = store.ledger().last_import()?.and_then(|run| {
-            let at = chrono::DateTime::parse_from_rfc3339(&run.at).ok()?;
-            Some(ImportStamp {
-                at: at.with_timezone(&chrono::Utc),
-                actor: run.actor,
-            })
+        let last_import = store.ledger().last_import()?.map(|run| ImportStamp {
+            at: run.at,
+            actor: run.actor,
         });
         let summary = Summary {
             as_of,

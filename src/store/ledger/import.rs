@@ -9,6 +9,7 @@ use crate::domain::document::DocumentKind;
 use crate::domain::format;
 use crate::store::Ledger;
 use crate::store::Store;
+use rusqlite::types::Type;
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::HashMap;
 
@@ -318,8 +319,8 @@ impl Writes {
 /// One import that committed, as the log of imports keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ImportRun {
-    /// RFC 3339, UTC.
-    pub at: String,
+    /// When it committed (kept as RFC 3339 UTC text).
+    pub at: chrono::DateTime<chrono::Utc>,
     pub actor: String,
     /// The files read, as given.
     pub files: Vec<String>,
@@ -336,8 +337,12 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             [limit],
             |r| {
                 let files: String = r.get(2)?;
+                let at: String = r.get(0)?;
+                let at = chrono::DateTime::parse_from_rfc3339(&at).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e))
+                })?;
                 Ok(ImportRun {
-                    at: r.get(0)?,
+                    at: at.with_timezone(&chrono::Utc),
                     actor: r.get(1)?,
                     files: files.lines().map(str::to_string).collect(),
                     summary: r.get(3)?,
@@ -402,7 +407,12 @@ impl ImportWriter<'_> {
     pub fn record(&self, run: &ImportRun) -> Result<()> {
         self.tx.execute(
             "INSERT INTO imports (at, actor, files, summary) VALUES (?1, ?2, ?3, ?4)",
-            rusqlite::params![run.at, run.actor, run.files.join("\n"), run.summary],
+            rusqlite::params![
+                run.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                run.actor,
+                run.files.join("\n"),
+                run.summary
+            ],
         )?;
         Ok(())
     }
