@@ -121,6 +121,17 @@ impl LedgerAge {
         }
     }
 
+    /// What a screen's title says of a stale ledger: `nothing is sent: ledger imported
+    /// 2026-04-01, 29 days before` (none otherwise).
+    pub fn headline(&self) -> Option<String> {
+        match self {
+            LedgerAge::Stale { imported, days, .. } => Some(format!(
+                "nothing is sent: ledger imported {imported}, {days} days before"
+            )),
+            _ => None,
+        }
+    }
+
     /// Refuses a send on a stale ledger: [`Error::Runtime`] with the sentence.
     ///
     /// # Errors

@@ -460,12 +460,7 @@ impl EngageWorker {
             held: self.store.engagement().holds_at(as_of)?,
             paused: plan.paused.len(),
             outbox: self.store.engagement().outbox(OUTBOX_SENT)?,
-            stale_ledger: match engage::ledger_age(&self.store, &self.settings.config, as_of)? {
-                engage::LedgerAge::Stale { imported, days, .. } => Some(format!(
-                    "nothing is sent: ledger imported {imported}, {days} days before"
-                )),
-                _ => None,
-            },
+            stale_ledger: engage::ledger_age(&self.store, &self.settings.config, as_of)?.headline(),
         })
     }
 
