@@ -13,7 +13,9 @@
 //! — some customers never dispute, some often — and those are paid 14 days (± 3) later than
 //! the customer's others. A second, plainer process (monthly invoices, everyone disputing
 //! alike, wider spreads) can be replayed by hand with `OWED_REPLAY_PLAIN=1` (see
-//! `replay_experiment`).
+//! `replay_experiment`). A third, shaped more like a bank's ledger than a textbook's —
+//! payments on working days only, statement payers who settle everything due once a month,
+//! days late with a heavy tail — is judged too, on a seed of its own.
 //!
 //! Two ways of recording disputes are replayed: the collectors' whole dispute history
 //! (opened on the invoice date, resolved on settlement), and only the disputes open at each
@@ -94,6 +96,15 @@ struct Settings {
     /// invoices disputed is the average share times 0, 0.3 or 2.7 (in about equal numbers of
     /// customers) rather than the same for all.
     concentrated: bool,
+    /// Payments land on working days only (a weekend's move to the Monday), as bank
+    /// transfers do.
+    weekdays_only: bool,
+    /// The share of customers who pay by statement: once a month, on a day of their own,
+    /// everything whose time has come since their last payment run, in one remittance.
+    statement_payers: f64,
+    /// Days late vary with a heavy tail (Student's t with 3 degrees of freedom, same scale)
+    /// rather than normally.
+    heavy_tail: bool,
 }
 
 impl Default for Settings {
@@ -109,6 +120,9 @@ impl Default for Settings {
             irregular: true,
             dispute_spread: 3.0,
             concentrated: true,
+            weekdays_only: false,
+            statement_payers: 0.0,
+            heavy_tail: false,
         }
     }
 }
@@ -169,6 +183,10 @@ fn simulate(s: &Settings) -> Vec<Invoice> {
             plus(start, 90 + (rng.unit() * 500.0) as i64)
         };
         let typical = rng.uniform(200.0, 20_000.0);
+        // A statement payer's day of the month for its payment run (drawn only when there
+        // are statement payers, so that the other ledgers stay as they were).
+        let statement_day = (s.statement_payers > 0.0 && rng.chance(s.statement_payers))
+            .then(|| 1 + (rng.unit() * 28.0) as u32);
         let dispute_share = if s.concentrated {
             s.dispute_share * [0.0, 0.3, 2.7][(rng.unit() * 3.0) as usize]
         } else {
@@ -180,7 +198,14 @@ fn simulate(s: &Settings) -> Vec<Invoice> {
             let due = plus(date, 30);
             let years = (date - start).num_days() as f64 / 365.0;
             let mut mean_late = mean + drift_per_year * years;
-            let mut late = mean_late + spread * rng.normal();
+            let noise = if s.heavy_tail {
+                // t(3) = Z / sqrt(chi²(3) / 3), scaled to the same interquartile range.
+                let chi2: f64 = (0..3).map(|_| rng.normal().powi(2)).sum();
+                rng.normal() / (chi2 / 3.0).sqrt() * 0.88
+            } else {
+                rng.normal()
+            };
+            let mut late = mean_late + spread * noise;
             if rng.chance(s.hiccup) {
                 late += rng.uniform(5.0, 40.0);
             }
@@ -189,7 +214,13 @@ fn simulate(s: &Settings) -> Vec<Invoice> {
                 late += s.dispute_days + s.dispute_spread * rng.uniform(-1.0, 1.0);
                 mean_late += s.dispute_days;
             }
-            let paid = plus(due, late.round() as i64).max(plus(date, 1));
+            let mut paid = plus(due, late.round() as i64).max(plus(date, 1));
+            if let Some(day) = statement_day {
+                paid = next_day_of_month(paid, day);
+            }
+            if s.weekdays_only {
+                paid = working_day(paid);
+            }
             let cents = ((typical * (0.3 * rng.normal()).exp()) * 100.0).round() as i64;
             out.push(Invoice {
                 id: format!("I{c:03}-{n:03}"),
@@ -213,6 +244,27 @@ fn simulate(s: &Settings) -> Vec<Invoice> {
     }
     out.sort_by(|a, b| a.doc_date.cmp(&b.doc_date).then_with(|| a.id.cmp(&b.id)));
     out
+}
+
+/// The first date on or after `date` that is the `day`th of its month (1 to 28).
+fn next_day_of_month(date: Date, day: u32) -> Date {
+    use chrono::Datelike;
+    let this = date.with_day(day).unwrap();
+    if this >= date {
+        this
+    } else {
+        this.checked_add_months(chrono::Months::new(1)).unwrap()
+    }
+}
+
+/// `date`, or the Monday after it when it falls on a weekend.
+fn working_day(date: Date) -> Date {
+    use chrono::{Datelike, Weekday};
+    match date.weekday() {
+        Weekday::Sat => plus(date, 2),
+        Weekday::Sun => plus(date, 1),
+        _ => date,
+    }
 }
 
 /// How disputes reach the database.
@@ -295,13 +347,15 @@ fn import_at(dir: &Path, s: &Settings, invoices: &[Invoice], cutoff: Date, dispu
 }
 
 /// Absolute errors in days of one kind of document.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 struct Errors {
     count: u64,
     model: f64,
     median: f64,
     signed: f64,
     oracle: f64,
+    /// The model's signed errors (predicted − paid), for their median.
+    errors: Vec<i64>,
 }
 
 impl Errors {
@@ -311,6 +365,14 @@ impl Errors {
         self.model += model.abs() as f64;
         self.median += median.abs() as f64;
         self.signed += model as f64;
+        self.errors.push(model);
+    }
+
+    /// The median of the model's signed errors: its bias, as `owed backtest` reports it.
+    fn bias(&self) -> i64 {
+        let mut errors = self.errors.clone();
+        errors.sort_unstable();
+        errors.get(errors.len() / 2).copied().unwrap_or(0)
     }
 
     fn ratio(&self) -> f64 {
@@ -329,19 +391,20 @@ struct Replay {
 impl std::fmt::Display for Replay {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         for (name, e) in [
-            ("all", self.all),
-            ("undisputed", self.undisputed),
-            ("disputed", self.disputed),
+            ("all", &self.all),
+            ("undisputed", &self.undisputed),
+            ("disputed", &self.disputed),
         ] {
             let n = e.count.max(1) as f64;
             writeln!(
                 f,
-                "{name:<11} {:>6} scored  model {:>6.2}  median {:>6.2}  ratio {:.3}  mean signed {:+.2}  oracle ratio {:.3}",
+                "{name:<11} {:>6} scored  model {:>6.2}  median {:>6.2}  ratio {:.3}  mean signed {:+.2}  bias {:+}  oracle ratio {:.3}",
                 e.count,
                 e.model / n,
                 e.median / n,
                 e.ratio(),
                 e.signed / n,
+                e.bias(),
                 e.oracle / e.median
             )?;
         }
@@ -466,8 +529,10 @@ fn phi_inverse(p: f64) -> f64 {
 }
 
 /// For trying the model: `OWED_REPLAY_SEED`, `OWED_REPLAY_CUSTOMERS` change the ledger,
-/// `OWED_REPLAY_PLAIN=1` replays the plainer process, `OWED_REPLAY_VERBOSE=1` prints what
-/// the forecast measured and decided at each cutoff.
+/// `OWED_REPLAY_PLAIN=1` replays the plainer process; `OWED_REPLAY_WEEKDAYS=1`,
+/// `OWED_REPLAY_STATEMENTS=SHARE` and `OWED_REPLAY_HEAVY=1` add working days, statement payers
+/// and heavy tails; `OWED_REPLAY_VERBOSE=1` prints what the forecast measured and decided at
+/// each cutoff.
 #[test]
 #[ignore]
 fn replay_experiment() {
@@ -495,6 +560,18 @@ fn replay_experiment() {
             ..s
         };
     }
+    if std::env::var("OWED_REPLAY_WEEKDAYS").is_ok() {
+        s.weekdays_only = true;
+    }
+    if let Some(share) = std::env::var("OWED_REPLAY_STATEMENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        s.statement_payers = share;
+    }
+    if std::env::var("OWED_REPLAY_HEAVY").is_ok() {
+        s.heavy_tail = true;
+    }
     for disputes in [Disputes::History, Disputes::OpenOnly] {
         let r = replay(&s, disputes, 14);
         println!("{disputes:?} (seed {})\n{r}", s.seed);
@@ -503,9 +580,8 @@ fn replay_experiment() {
 
 /// Judges the model on the replay, as the held-back sample is judged: its mean absolute error
 /// against the per-customer median's over every document open at the 14 cutoffs.
-fn judged(disputes: Disputes, at_most: f64) {
-    let s = Settings::default();
-    let r = replay(&s, disputes, 14);
+fn judged(s: &Settings, disputes: Disputes, at_most: f64) {
+    let r = replay(s, disputes, 14);
     println!("{disputes:?} (seed {})\n{r}", s.seed);
     assert!(r.all.count > 1000, "{r}");
     assert!(
@@ -517,14 +593,35 @@ fn judged(disputes: Disputes, at_most: f64) {
     // its edge there, and must not lose to the median elsewhere.
     assert!(r.disputed.ratio() < 0.8, "{r}");
     assert!(r.undisputed.ratio() < 1.0, "{r}");
+    // Honest: the median signed error within a day either way, overall and per kind.
+    for e in [&r.all, &r.undisputed, &r.disputed] {
+        assert!(e.bias().abs() <= 1, "{r}");
+    }
 }
 
 #[test]
 fn with_dispute_history_the_model_is_at_most_0_70_of_the_median() {
-    judged(Disputes::History, 0.70);
+    judged(&Settings::default(), Disputes::History, 0.70);
 }
 
 #[test]
 fn with_only_open_disputes_recorded_the_model_is_at_most_0_90_of_the_median() {
-    judged(Disputes::OpenOnly, 0.90);
+    judged(&Settings::default(), Disputes::OpenOnly, 0.90);
+}
+
+/// A ledger less like a textbook and more like a bank's: payments on working days only, two
+/// customers in five paying by monthly statement (everything due since their last run, on a
+/// day of the month of their own), and days late with a heavy tail. Another seed, so that
+/// nothing here was tuned on it. The model measured 0.73 of the median on it without dispute
+/// history (the default replay: 0.69).
+#[test]
+fn on_statement_payers_with_heavy_tails_and_no_dispute_history_the_model_still_wins() {
+    let s = Settings {
+        seed: 31,
+        weekdays_only: true,
+        statement_payers: 0.4,
+        heavy_tail: true,
+        ..Settings::default()
+    };
+    judged(&s, Disputes::OpenOnly, 0.85);
 }
