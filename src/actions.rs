@@ -46,6 +46,24 @@ pub struct Recorded {
     pub cid: i64,
     /// One line saying what was recorded.
     pub message: String,
+    /// The as-of date the action was taken at, when the record is dated by the moment it was
+    /// written and that moment's day is later (see [`dated_now`]): views as of that date
+    /// leave the record out.
+    pub after_as_of: Option<Date>,
+}
+
+impl Recorded {
+    /// What the command line prints: the message, and when the record is dated after the
+    /// as-of date, a sentence saying so.
+    pub fn said(&self) -> String {
+        match self.after_as_of {
+            Some(as_of) => format!(
+                "{} Dated today: the detail's timeline as of {as_of} leaves it out.",
+                self.message
+            ),
+            None => self.message.clone(),
+        }
+    }
 }
 
 fn input<T>(r: std::result::Result<T, String>) -> Result<T> {
@@ -98,12 +116,28 @@ pub fn note(store: &mut Store, stamp: &Stamp, customer_id: &str, text: &str) -> 
     let c = named(store, customer_id)?;
     let text = input(check::required_text("note", text))?;
     let id = store.activity_mut().add_note(stamp, c.cid, &text)?;
-    Ok(Recorded {
-        kind: RecordKind::Note,
-        id,
-        cid: c.cid,
-        message: format!("Note {id} recorded for {}.", label(&c)),
-    })
+    Ok(dated_now(
+        stamp,
+        Recorded {
+            kind: RecordKind::Note,
+            id,
+            cid: c.cid,
+            message: format!("Note {id} recorded for {}.", label(&c)),
+            after_as_of: None,
+        },
+    ))
+}
+
+/// A record dated by the moment it is written — a note, a call, a follow-up set or done, a
+/// void, an owner change, an attachment — unlike a promise or an issue, which count from the
+/// date the action is taken as of (`stamp.today`). When that moment's day (in this machine's
+/// time zone) is after the as-of date, the record says so: views as of that date leave it out,
+/// and a collector looking at an earlier date would otherwise look for it in vain.
+fn dated_now(stamp: &Stamp, mut recorded: Recorded) -> Recorded {
+    if crate::store::local_day(&stamp.at).is_some_and(|day| day > stamp.today) {
+        recorded.after_as_of = Some(stamp.today);
+    }
+    recorded
 }
 
 /// A promise to pay as typed.
@@ -155,6 +189,7 @@ pub fn promise(
             grouped(amount, &c.currency),
             c.currency
         ),
+        after_as_of: None,
     })
 }
 
@@ -166,11 +201,12 @@ pub fn void_promise(
     text: Option<&str>,
 ) -> Result<Recorded> {
     let text = check::optional_text(text);
-    change(RecordKind::Promise, "promise", promise, "voided", |id| {
+    let voided = change(RecordKind::Promise, "promise", promise, "voided", |id| {
         store
             .activity_mut()
             .void_promise(stamp, id, text.as_deref())
-    })
+    })?;
+    Ok(dated_now(stamp, voided))
 }
 
 /// An issue / dispute as typed.
@@ -230,6 +266,7 @@ pub fn dispute(
             grouped(amount, &c.currency),
             c.currency
         ),
+        after_as_of: None,
     })
 }
 
@@ -297,12 +334,16 @@ pub fn followup(
     let id = store
         .activity_mut()
         .add_followup(stamp, c.cid, date, &text)?;
-    Ok(Recorded {
-        kind: RecordKind::Followup,
-        id,
-        cid: c.cid,
-        message: format!("Follow-up {id} scheduled for {} on {date}.", label(&c)),
-    })
+    Ok(dated_now(
+        stamp,
+        Recorded {
+            kind: RecordKind::Followup,
+            id,
+            cid: c.cid,
+            message: format!("Follow-up {id} scheduled for {} on {date}.", label(&c)),
+            after_as_of: None,
+        },
+    ))
 }
 
 /// A call as typed.
@@ -351,24 +392,29 @@ pub fn call(store: &mut Store, stamp: &Stamp, form: &CallForm) -> Result<Recorde
         (Some(id), Some((date, _))) => format!("; follow-up {id} scheduled on {date}"),
         _ => String::new(),
     };
-    Ok(Recorded {
-        kind: RecordKind::Call,
-        id: recorded.id,
-        cid: c.cid,
-        message: format!(
-            "Call {} logged for {}{with}: {}{then}.",
-            recorded.id,
-            label(&c),
-            outcome.label()
-        ),
-    })
+    Ok(dated_now(
+        stamp,
+        Recorded {
+            kind: RecordKind::Call,
+            id: recorded.id,
+            cid: c.cid,
+            message: format!(
+                "Call {} logged for {}{with}: {}{then}.",
+                recorded.id,
+                label(&c),
+                outcome.label()
+            ),
+            after_as_of: None,
+        },
+    ))
 }
 
 /// Marks a follow-up done.
 pub fn done(store: &mut Store, stamp: &Stamp, followup: &str) -> Result<Recorded> {
-    change(RecordKind::Followup, "follow-up", followup, "done", |id| {
+    let done = change(RecordKind::Followup, "follow-up", followup, "done", |id| {
         store.activity_mut().complete_followup(stamp, id)
-    })
+    })?;
+    Ok(dated_now(stamp, done))
 }
 
 /// An action on an existing record: checks its number as typed (`number`, of a `noun`),
@@ -387,6 +433,7 @@ fn change(
         id,
         cid: touched.cid,
         message: format!("{} {id} {done}.", capitalised(noun)),
+        after_as_of: None,
     })
 }
 
@@ -406,17 +453,21 @@ pub fn assign(
     let was = change
         .old_owner
         .map_or_else(|| "was unassigned".to_string(), |o| format!("was {o}"));
-    Ok(Recorded {
-        kind: RecordKind::Assign,
-        id: change.id,
-        cid: c.cid,
-        message: format!(
-            "Owner change {}: {} of {} is now {owner} ({was}).",
-            change.id,
-            capitalised(role.label()),
-            label(&c)
-        ),
-    })
+    Ok(dated_now(
+        stamp,
+        Recorded {
+            kind: RecordKind::Assign,
+            id: change.id,
+            cid: c.cid,
+            message: format!(
+                "Owner change {}: {} of {} is now {owner} ({was}).",
+                change.id,
+                capitalised(role.label()),
+                label(&c)
+            ),
+            after_as_of: None,
+        },
+    ))
 }
 
 fn capitalised(s: &str) -> String {
@@ -676,10 +727,14 @@ pub fn attach(store: &mut Store, stamp: &Stamp, form: &AttachForm) -> Result<Rec
     } else {
         "Attachments"
     };
-    Ok(Recorded {
-        kind: RecordKind::Attachment,
-        id: ids.first().copied().unwrap_or(0),
-        cid: c.cid,
-        message: format!("{noun} {} kept for {}{on}.", listed.join(", "), label(&c)),
-    })
+    Ok(dated_now(
+        stamp,
+        Recorded {
+            kind: RecordKind::Attachment,
+            id: ids.first().copied().unwrap_or(0),
+            cid: c.cid,
+            message: format!("{noun} {} kept for {}{on}.", listed.join(", "), label(&c)),
+            after_as_of: None,
+        },
+    ))
 }

@@ -59,16 +59,16 @@ const BAD_INPUT: &[&str] = &[
 /// Each action and the one line it prints, a case a line: the arguments (split at spaces) `=>`
 /// the line. The cases run in order on one database.
 const ONE_LINE: &[&str] = &[
-    "note V1 Called Anna, pays Friday => Note 1 recorded for V1 (Vale Supplies).",
+    "note V1 Called Anna, pays Friday => Note 1 recorded for V1 (Vale Supplies). Dated today: the detail's timeline as of 2026-04-01 leaves it out.",
     "promise V1 --amount 1250.5 --date fri --document I1 --document I2 => Promise 1 recorded: V1 (Vale Supplies) to pay 1,250.50 USD by 2026-04-03 for I1, I2.",
-    "void-promise 1 typo => Promise 1 voided.",
+    "void-promise 1 typo => Promise 1 voided. Dated today: the detail's timeline as of 2026-04-01 leaves it out.",
     "dispute V2 --reason Pricing --document I3 --document I4 wrong price => Issue 1 opened for V2 (Weald GmbH): pricing, 1,000.00 EUR on I3, I4.",
     "dispute V1 --reason quantity --amount 75 => Issue 2 opened for V1 (Vale Supplies): quantity, 75.00 USD.",
     "resolve 1 credit note => Issue 1 resolved.",
     "reopen 1 => Issue 1 reopened.",
-    "followup V3 --date +2w call again => Follow-up 1 scheduled for V3 (Yarn & Sons) on 2026-04-15.",
-    "done 1 => Follow-up 1 done.",
-    "assign V3 dan --sales => Owner change 1: Sales owner of V3 (Yarn & Sons) is now dan (was unassigned).",
+    "followup V3 --date +2w call again => Follow-up 1 scheduled for V3 (Yarn & Sons) on 2026-04-15. Dated today: the detail's timeline as of 2026-04-01 leaves it out.",
+    "done 1 => Follow-up 1 done. Dated today: the detail's timeline as of 2026-04-01 leaves it out.",
+    "assign V3 dan --sales => Owner change 1: Sales owner of V3 (Yarn & Sons) is now dan (was unassigned). Dated today: the detail's timeline as of 2026-04-01 leaves it out.",
 ];
 
 /// A fixture with issue 1 (V2, resolved) and issue 2 (V3, open).
@@ -136,6 +136,10 @@ fn an_empty_collector_name_is_refused() {
     assert_eq!(fx.fingerprint(), before);
 }
 
+/// A record dated by the moment it is written (a note, a call, a follow-up set or done, a void,
+/// an owner change) says so when the date it was taken as of is earlier (`AS_OF` is): the
+/// workstation's detail as of that date leaves it out. A promise or an issue counts from that date and does
+/// not.
 #[test]
 fn each_action_prints_one_line_naming_the_record() {
     let fx = Fixture::new();
@@ -144,6 +148,14 @@ fn each_action_prints_one_line_naming_the_record() {
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
         assert_eq!(stdout(&out), format!("{line}\n"), "{args:?}");
     }
+}
+
+#[test]
+fn a_note_taken_as_of_today_says_nothing_more() {
+    let fx = Fixture::new();
+    let out = fx.owed(&["--as", "alice", "note", "V1", "Called", "Anna"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "Note 1 recorded for V1 (Vale Supplies).\n");
 }
 
 #[test]

@@ -293,7 +293,8 @@ fn a_call_with_a_followup_writes_both_or_nothing() {
     assert_eq!(
         out,
         "Call 1 logged for V1 (Vale Supplies) with Maria Lopez: no answer; \
-         follow-up 1 scheduled on 2026-04-03.\n"
+         follow-up 1 scheduled on 2026-04-03. \
+         Dated today: the detail's timeline as of 2026-04-01 leaves it out.\n"
     );
     let timeline: Value =
         serde_json::from_str(&succeeded(&run(&fx, &["activity", "V1", "--json"]))).unwrap();

@@ -147,6 +147,37 @@ fn a_promise_with_the_defaults_is_saved_and_shown_at_once() {
     assert_same_as_reloaded(&mut d);
 }
 
+/// A note is dated the moment it is written, and the fixture's date is months before that:
+/// the detail's timeline as of that date leaves the note out, and the status line says why
+/// (a promise, which counts from the date shown, is in it at once: the test above).
+#[test]
+fn a_note_written_after_the_date_shown_says_why_its_timeline_leaves_it_out() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("<Enter>");
+    let activity = |d: &Driver| d.app.detail.as_ref().unwrap().detail.activity.clone();
+    let before = activity(&d);
+    d.press("n Rang <Space> twice <Enter>");
+    assert_eq!(
+        status(&d),
+        "saved: Note 3 recorded for K6 (Acme Corp). \
+         · dated today: not in the timeline as of 2026-04-30"
+    );
+    assert_eq!(notes(&db, "K6")[0], "Rang twice");
+    assert_eq!(activity(&d), before);
+    assert!(!d.screen().contains("Rang twice"));
+    // As of today, it is the newest entry.
+    keys::command(
+        &mut d,
+        &format!("asof {}", chrono::Local::now().date_naive()),
+    );
+    let newest = &activity(&d)[0];
+    assert_eq!(
+        (newest.kind.label(), newest.text.as_str()),
+        ("note", "Rang twice")
+    );
+}
+
 #[test]
 fn invalid_input_shows_the_error_and_saves_nothing() {
     let (_dir, db) = fixture();
@@ -393,7 +424,8 @@ fn assigning_another_owner_takes_the_customer_out_of_my_queue() {
     d.press("<Tab> <Enter>");
     assert_eq!(
         status(&d),
-        "saved: Owner change 1: Finance owner of K1 (Kite Supplies) is now bob (was alice). · next: 🍕 Pizza Palace (K5)"
+        "saved: Owner change 1: Finance owner of K1 (Kite Supplies) is now bob (was alice). · next: 🍕 Pizza Palace (K5) \
+         · dated today: not in the timeline as of 2026-04-30"
     );
     assert_eq!(d.app.page.counts[..2], [4, 7]);
     assert!(!d.names().contains(&"Kite Supplies".to_string()));
@@ -529,7 +561,7 @@ fn assigning_marked_customers_skips_those_the_owner_has_already() {
     assert_eq!(
         status(&d),
         "saved: Owner change 1: Finance owner of K1 (Kite Supplies) is now bob (was alice). \
-         (1 had it already)"
+         (1 had it already) · dated today: not in the timeline as of 2026-04-30"
     );
     assert!(d.app.marks.is_empty());
     assert_same_as_reloaded(&mut d);

@@ -136,7 +136,7 @@ fn joined(words: &[String]) -> Option<String> {
 }
 
 fn report(recorded: &Recorded) -> Result<()> {
-    outln!("{}", recorded.message)
+    outln!("{}", recorded.said())
 }
 
 /// Records one action now, as the context's collector (with their role), and prints its

@@ -62,7 +62,7 @@ pub fn attach(ctx: &Context, args: &AttachArgs) -> Result<()> {
     let mut store = ctx.open_store()?;
     let stamp = ctx.stamp(&store)?;
     let recorded = actions::attach(&mut store, &stamp, &form)?;
-    outln!("{}", recorded.message)
+    outln!("{}", recorded.said())
 }
 
 pub fn attachment(ctx: &Context, args: &AttachmentArgs) -> Result<()> {

@@ -144,12 +144,21 @@ pub fn saved(app: &mut App, seq: u64, outcome: SaveOutcome) -> Vec<Effect> {
         text.push_str(&format!(" ({} had it already)", outcome.skipped));
     }
     app.say(text);
+    // Last on the line (after whom the cursor moved to): a record dated today while the
+    // screen shows an earlier date is not in that date's timeline.
+    let later = outcome
+        .recorded
+        .first()
+        .and_then(|r| r.after_as_of)
+        .map(|as_of| format!(" · dated today: not in the timeline as of {as_of}"));
     if marked {
         app.marks.clear();
+        append_status(app, later.as_deref());
         return Vec::new();
     }
     // The detail screen stays on the customer it shows: the next key acts on it again.
     if app.screen == Screen::Detail {
+        append_status(app, later.as_deref());
         return Vec::new();
     }
     // The refreshed page came first: when the customer is still under the cursor (it did not
@@ -164,9 +173,15 @@ pub fn saved(app: &mut App, seq: u64, outcome: SaveOutcome) -> Vec<Effect> {
     }
     if let Some(row) = app.selected().filter(|r| Some(r.cid) != first_cid) {
         let next = format!(" · next: {} ({})", row.name, row.id);
-        if let Some(status) = app.status.as_mut() {
-            status.text.push_str(&next);
-        }
+        append_status(app, Some(&next));
     }
+    append_status(app, later.as_deref());
     fx
+}
+
+/// Adds `more` (when there is some) to the status line's text.
+fn append_status(app: &mut App, more: Option<&str>) {
+    if let (Some(status), Some(more)) = (app.status.as_mut(), more) {
+        status.text.push_str(more);
+    }
 }
