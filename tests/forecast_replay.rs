@@ -536,17 +536,15 @@ fn phi_inverse(p: f64) -> f64 {
 #[test]
 #[ignore]
 fn replay_experiment() {
+    /// An environment variable's value, parsed.
+    fn var<T: std::str::FromStr>(name: &str) -> Option<T> {
+        std::env::var(name).ok().and_then(|v| v.parse().ok())
+    }
     let mut s = Settings::default();
-    if let Some(seed) = std::env::var("OWED_REPLAY_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
+    if let Some(seed) = var("OWED_REPLAY_SEED") {
         s.seed = seed;
     }
-    if let Some(n) = std::env::var("OWED_REPLAY_CUSTOMERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
+    if let Some(n) = var("OWED_REPLAY_CUSTOMERS") {
         s.customers = n;
     }
     if std::env::var("OWED_REPLAY_PLAIN").is_ok() {
@@ -563,10 +561,7 @@ fn replay_experiment() {
     if std::env::var("OWED_REPLAY_WEEKDAYS").is_ok() {
         s.weekdays_only = true;
     }
-    if let Some(share) = std::env::var("OWED_REPLAY_STATEMENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
+    if let Some(share) = var("OWED_REPLAY_STATEMENTS") {
         s.statement_payers = share;
     }
     if std::env::var("OWED_REPLAY_HEAVY").is_ok() {
