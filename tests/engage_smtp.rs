@@ -4,6 +4,7 @@
 //! deadlines, no retry after a timeout, no password in clear, signals mid-run.
 
 mod common;
+mod fixture;
 mod smtp_server;
 mod workbook;
 
@@ -875,7 +876,7 @@ fn a_stale_ledger_stops_the_run_before_it_connects() {
         .unwrap()
         .execute(
             "UPDATE imports SET at = ?1",
-            [common::local_noon("2026-04-01")],
+            [fixture::local_time("2026-04-01", "12:00")],
         )
         .unwrap();
     let o = setup.owed(&["engage", "run"]);

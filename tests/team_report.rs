@@ -62,12 +62,12 @@ fn owed(dir: &Path, args: &[&str]) -> String {
     stdout(&out)
 }
 
-/// A stamp of `who` on `day` (`MM-DD` of 2026) at 09:00 UTC.
+/// A stamp of `who` on `day` (`MM-DD` of 2026) at 09:00 local time.
 fn stamp(who: &str, day: &str) -> Stamp {
     Stamp {
         collector: who.into(),
         role: Role::Manager,
-        at: format!("2026-{day}T09:00:00Z"),
+        at: fixture::local_time(&format!("2026-{day}"), "09:00"),
         today: owed::domain::date::parse_iso(&format!("2026-{day}")).unwrap(),
     }
 }

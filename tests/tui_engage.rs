@@ -742,7 +742,7 @@ fn a_stale_ledger_sends_nothing_and_says_why() {
     // As if the nightly import had stopped four weeks before the date shown.
     f.execute(&format!(
         "UPDATE imports SET at = '{}'",
-        common::local_noon("2026-04-01")
+        workstation::local_time("2026-04-01", "12:00")
     ));
     d.press("E j");
     // The screen says so before anything is tried.

@@ -142,7 +142,7 @@ fn note(seq: u64, cid: i64, text: &str) -> Request {
 fn a_note_saved_in_one_session_reaches_the_other_without_asking() {
     let (_dir, db, ws) = serviced();
     let acme = cid(&db, "K6");
-    let start = chrono::Utc::now().date_naive();
+    let start = chrono::Local::now().date_naive();
     let a = open(&ws, "alice", "", acme);
     let b = open(&ws, "bob", "", acme);
     // One portfolio for both: the date is the same.

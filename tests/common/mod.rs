@@ -288,17 +288,3 @@ pub fn names_in(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
-
-/// Noon of `date` (YYYY-MM-DD) in this machine's time zone, as an RFC 3339 UTC time: a
-/// moment that falls on that date wherever the tests run (the binary reads the same zone).
-pub fn local_noon(date: &str) -> String {
-    use chrono::TimeZone;
-    let noon =
-        chrono::NaiveDateTime::parse_from_str(&format!("{date} 12:00"), "%Y-%m-%d %H:%M").unwrap();
-    chrono::Local
-        .from_local_datetime(&noon)
-        .earliest()
-        .unwrap()
-        .with_timezone(&chrono::Utc)
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
