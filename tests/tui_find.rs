@@ -123,7 +123,7 @@ fn a_call_proposes_its_follow_up_and_saves_both() {
     assert!(
         said.starts_with(
             "saved: Call 1 logged for K6 (Acme Corp) with ap@acme.example: no answer; \
-             follow-up 2 scheduled on 2026-05-02. · next: "
+             follow-up 2 scheduled on 2026-05-02. · dated today, after 2026-04-30 · next: "
         ),
         "{said}"
     );

@@ -161,7 +161,7 @@ fn a_note_written_after_the_date_shown_says_why_its_timeline_leaves_it_out() {
     assert_eq!(
         status(&d),
         "saved: Note 3 recorded for K6 (Acme Corp). \
-         · dated today: not in the timeline as of 2026-04-30"
+         · dated today, after 2026-04-30"
     );
     assert_eq!(notes(&db, "K6")[0], "Rang twice");
     assert_eq!(activity(&d), before);
@@ -424,8 +424,8 @@ fn assigning_another_owner_takes_the_customer_out_of_my_queue() {
     d.press("<Tab> <Enter>");
     assert_eq!(
         status(&d),
-        "saved: Owner change 1: Finance owner of K1 (Kite Supplies) is now bob (was alice). · next: 🍕 Pizza Palace (K5) \
-         · dated today: not in the timeline as of 2026-04-30"
+        "saved: Owner change 1: Finance owner of K1 (Kite Supplies) is now bob (was alice). \
+         · dated today, after 2026-04-30 · next: 🍕 Pizza Palace (K5)"
     );
     assert_eq!(d.app.page.counts[..2], [4, 7]);
     assert!(!d.names().contains(&"Kite Supplies".to_string()));
@@ -561,7 +561,7 @@ fn assigning_marked_customers_skips_those_the_owner_has_already() {
     assert_eq!(
         status(&d),
         "saved: Owner change 1: Finance owner of K1 (Kite Supplies) is now bob (was alice). \
-         (1 had it already) · dated today: not in the timeline as of 2026-04-30"
+         (1 had it already) · dated today, after 2026-04-30"
     );
     assert!(d.app.marks.is_empty());
     assert_same_as_reloaded(&mut d);

@@ -885,16 +885,21 @@ fn a_save_in_the_detail_stays_on_its_customer_and_the_queue_names_the_next() {
     s.type_keys("Asked for the remittance advice\r");
     // Still Acme's detail (the note counts from today, after the session's date: it is not
     // in this timeline), and the next form is for Acme again.
-    s.wait_for(&["saved: Note 3 recorded for K6 (Acme Corp).", "Customer K6"]);
+    s.wait_for(&[
+        "saved: Note 3 recorded for K6 (Acme Corp). · dated today, after 2026-04-30",
+        "Customer K6",
+    ]);
     s.press("p", &["Promise to pay · Acme Corp (K6)"]);
     s.type_keys("\x1b");
     std::thread::sleep(Duration::from_millis(300));
-    // Back in the queue, a save moves on and the footer says to whom.
+    // Back in the queue (wide enough for the whole status line), a save moves on and the
+    // footer says to whom.
     s.press("\x1b", &["Queue · mine (alice) · 1 of 5"]);
+    s.resize(120, 30);
     std::thread::sleep(Duration::from_millis(300));
     s.press("n", &["Note · Acme Corp (K6)"]);
     s.press("Second call\r", &[
-        "saved: Note 4 recorded for K6 (Acme Corp). · next: 東京商事株式会社 Tokyo Trading (K4)",
+        "saved: Note 4 recorded for K6 (Acme Corp). · dated today, after 2026-04-30 · next: 東京商事株式会社 Tokyo Trading (K4)",
         "2 of 5",
     ]);
     s.quit();

@@ -143,22 +143,19 @@ pub fn saved(app: &mut App, seq: u64, outcome: SaveOutcome) -> Vec<Effect> {
     if outcome.skipped > 0 {
         text.push_str(&format!(" ({} had it already)", outcome.skipped));
     }
+    // A record dated today while the screen shows an earlier date is not in that date's
+    // timeline: said before whom the cursor moved to (who is highlighted anyway), so that a
+    // narrow status line keeps it.
+    if let Some(as_of) = outcome.recorded.first().and_then(|r| r.after_as_of) {
+        text.push_str(&format!(" · dated today, after {as_of}"));
+    }
     app.say(text);
-    // Last on the line (after whom the cursor moved to): a record dated today while the
-    // screen shows an earlier date is not in that date's timeline.
-    let later = outcome
-        .recorded
-        .first()
-        .and_then(|r| r.after_as_of)
-        .map(|as_of| format!(" · dated today: not in the timeline as of {as_of}"));
     if marked {
         app.marks.clear();
-        append_status(app, later.as_deref());
         return Vec::new();
     }
     // The detail screen stays on the customer it shows: the next key acts on it again.
     if app.screen == Screen::Detail {
-        append_status(app, later.as_deref());
         return Vec::new();
     }
     // The refreshed page came first: when the customer is still under the cursor (it did not
@@ -173,15 +170,9 @@ pub fn saved(app: &mut App, seq: u64, outcome: SaveOutcome) -> Vec<Effect> {
     }
     if let Some(row) = app.selected().filter(|r| Some(r.cid) != first_cid) {
         let next = format!(" · next: {} ({})", row.name, row.id);
-        append_status(app, Some(&next));
+        if let Some(status) = app.status.as_mut() {
+            status.text.push_str(&next);
+        }
     }
-    append_status(app, later.as_deref());
     fx
-}
-
-/// Adds `more` (when there is some) to the status line's text.
-fn append_status(app: &mut App, more: Option<&str>) {
-    if let (Some(status), Some(more)) = (app.status.as_mut(), more) {
-        status.text.push_str(more);
-    }
 }
