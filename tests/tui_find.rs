@@ -122,8 +122,8 @@ fn a_call_proposes_its_follow_up_and_saves_both() {
     let said = status(&d);
     assert!(
         said.starts_with(
-            "saved: Call 1 logged for K6 (Acme Corp) with ap@acme.example: no answer; \
-             follow-up 2 scheduled on 2026-05-02. · dated today, after 2026-04-30 · next: "
+            "saved (dated today, not as of 2026-04-30): Call 1 logged for K6 (Acme Corp) \
+             with ap@acme.example: no answer; follow-up 2 scheduled on 2026-05-02. · next: "
         ),
         "{said}"
     );
@@ -204,7 +204,7 @@ fn voicemail_for_the_marked_customers_after_one_question_naming_the_count() {
     assert!(d.screen().contains("Save this for 2 customers?"));
     d.press("y");
     assert!(
-        status(&d).starts_with("saved for 2 customers: Call "),
+        status(&d).starts_with("saved for 2 customers (dated today, not as of 2026-04-30): Call "),
         "{}",
         status(&d)
     );
@@ -250,7 +250,8 @@ fn a_follow_up_for_the_marked_customers_after_one_question_naming_the_count() {
     );
     d.press("y");
     assert!(
-        status(&d).starts_with("saved for 2 customers: Follow-up "),
+        status(&d)
+            .starts_with("saved for 2 customers (dated today, not as of 2026-04-30): Follow-up "),
         "{}",
         status(&d)
     );

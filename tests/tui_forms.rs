@@ -160,8 +160,7 @@ fn a_note_written_after_the_date_shown_says_why_its_timeline_leaves_it_out() {
     d.press("n Rang <Space> twice <Enter>");
     assert_eq!(
         status(&d),
-        "saved: Note 3 recorded for K6 (Acme Corp). \
-         · dated today, after 2026-04-30"
+        "saved (dated today, not as of 2026-04-30): Note 3 recorded for K6 (Acme Corp)."
     );
     assert_eq!(notes(&db, "K6")[0], "Rang twice");
     assert_eq!(activity(&d), before);
@@ -277,7 +276,7 @@ fn a_note_for_the_marked_customers_asks_first() {
     assert_eq!(notes(&db, "K4")[0], "Sent statements");
     assert!(d.app.marks.is_empty(), "the marks are done with");
     assert!(
-        status(&d).starts_with("saved for 2 customers: Note "),
+        status(&d).starts_with("saved for 2 customers (dated today, not as of 2026-04-30): Note "),
         "{}",
         status(&d)
     );
@@ -424,8 +423,8 @@ fn assigning_another_owner_takes_the_customer_out_of_my_queue() {
     d.press("<Tab> <Enter>");
     assert_eq!(
         status(&d),
-        "saved: Owner change 1: Finance owner of K1 (Kite Supplies) is now bob (was alice). \
-         · dated today, after 2026-04-30 · next: 🍕 Pizza Palace (K5)"
+        "saved (dated today, not as of 2026-04-30): Owner change 1: Finance owner of K1 \
+         (Kite Supplies) is now bob (was alice). · next: 🍕 Pizza Palace (K5)"
     );
     assert_eq!(d.app.page.counts[..2], [4, 7]);
     assert!(!d.names().contains(&"Kite Supplies".to_string()));
@@ -470,7 +469,7 @@ fn without_advance_after_action_the_cursor_stays() {
     let (_dir, mut d) = driver("alice", (120, 40));
     d.app.action_settings.advance_after_action = false;
     d.press("n Left <Space> a <Space> voicemail <Enter>");
-    assert!(status(&d).starts_with("saved: Note "));
+    assert!(status(&d).starts_with("saved (dated today, not as of 2026-04-30): Note "));
     assert_eq!(d.app.cursor, 0);
     assert_eq!(d.selected().as_deref(), Some("Acme Corp"));
 }
@@ -560,8 +559,8 @@ fn assigning_marked_customers_skips_those_the_owner_has_already() {
     assert_eq!(saves(&fx), 1, "one save for both");
     assert_eq!(
         status(&d),
-        "saved: Owner change 1: Finance owner of K1 (Kite Supplies) is now bob (was alice). \
-         (1 had it already) · dated today, after 2026-04-30"
+        "saved (dated today, not as of 2026-04-30): Owner change 1: Finance owner of K1 \
+         (Kite Supplies) is now bob (was alice). (1 had it already)"
     );
     assert!(d.app.marks.is_empty());
     assert_same_as_reloaded(&mut d);

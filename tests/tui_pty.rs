@@ -579,7 +579,7 @@ fn a_long_note_is_written_in_the_editor() {
     assert!(s.screen.lock().unwrap().parser.screen().alternate_screen());
     // Ctrl-L repaints the same way.
     s.press("\x0c", &["2 lines", "as of 2026-04-30"]);
-    s.press("\r", &["saved: Note "]);
+    s.press("\r", &["saved (dated today, not as of 2026-04-30): Note "]);
     s.quit();
     let json = activity(&s, "K6");
     let note = first_entry(&json, "note");
@@ -886,7 +886,7 @@ fn a_save_in_the_detail_stays_on_its_customer_and_the_queue_names_the_next() {
     // Still Acme's detail (the note counts from today, after the session's date: it is not
     // in this timeline), and the next form is for Acme again.
     s.wait_for(&[
-        "saved: Note 3 recorded for K6 (Acme Corp). · dated today, after 2026-04-30",
+        "saved (dated today, not as of 2026-04-30): Note 3 recorded for K6 (Acme Corp).",
         "Customer K6",
     ]);
     s.press("p", &["Promise to pay · Acme Corp (K6)"]);
@@ -895,11 +895,11 @@ fn a_save_in_the_detail_stays_on_its_customer_and_the_queue_names_the_next() {
     // Back in the queue (wide enough for the whole status line), a save moves on and the
     // footer says to whom.
     s.press("\x1b", &["Queue · mine (alice) · 1 of 5"]);
-    s.resize(120, 30);
+    s.resize(130, 30);
     std::thread::sleep(Duration::from_millis(300));
     s.press("n", &["Note · Acme Corp (K6)"]);
     s.press("Second call\r", &[
-        "saved: Note 4 recorded for K6 (Acme Corp). · dated today, after 2026-04-30 · next: 東京商事株式会社 Tokyo Trading (K4)",
+        "saved (dated today, not as of 2026-04-30): Note 4 recorded for K6 (Acme Corp). · next: 東京商事株式会社 Tokyo Trading (K4)",
         "2 of 5",
     ]);
     s.quit();
@@ -1469,7 +1469,10 @@ fn a_file_attached_in_the_workstation_opens_as_a_picture_in_half_blocks() {
     s.press("cheque\t", &["cheque-scan.png"]);
     s.type_keys("; rem\t");
     s.wait_for(&["2 files"]);
-    s.press("\r", &["saved: Attachments 1 cheque-scan.png"]);
+    s.press(
+        "\r",
+        &["saved (dated today, not as of 2026-04-30): Attachments 1 cheque-scan.png"],
+    );
     // Back on Acme Corp, its detail lists them; v opens the newest (the text), j the next.
     s.press("k\r", &["Customer K6", "Attachments · 2 · v opens them"]);
     s.press(

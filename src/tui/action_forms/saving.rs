@@ -135,19 +135,22 @@ pub fn saved(app: &mut App, seq: u64, outcome: SaveOutcome) -> Vec<Effect> {
         ));
         return Vec::new();
     }
+    // A record dated today while the screen shows an earlier date is not in that date's
+    // timeline: said first, so that a narrow status line keeps it.
+    let dated = outcome
+        .recorded
+        .first()
+        .and_then(|r| r.after_as_of)
+        .map_or(String::new(), |as_of| {
+            format!(" (dated today, not as of {as_of})")
+        });
     let mut text = match n {
         0 => "nothing to save".to_string(),
-        1 => format!("saved: {first}"),
-        n => format!("saved for {n} customers: {first} …"),
+        1 => format!("saved{dated}: {first}"),
+        n => format!("saved for {n} customers{dated}: {first} …"),
     };
     if outcome.skipped > 0 {
         text.push_str(&format!(" ({} had it already)", outcome.skipped));
-    }
-    // A record dated today while the screen shows an earlier date is not in that date's
-    // timeline: said before whom the cursor moved to (who is highlighted anyway), so that a
-    // narrow status line keeps it.
-    if let Some(as_of) = outcome.recorded.first().and_then(|r| r.after_as_of) {
-        text.push_str(&format!(" · dated today, after {as_of}"));
     }
     app.say(text);
     if marked {
