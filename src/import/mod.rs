@@ -141,6 +141,10 @@ pub struct ImportOptions {
     /// Read and check everything as an import would, then keep nothing (`--dry-run`): the
     /// summary says what the import would change.
     pub dry_run: bool,
+    /// Where the files came from, for the log of imports, when their paths would mislead
+    /// (the demo's generated files, in a folder removed once they are imported): each file
+    /// is logged by its name and this instead of its path.
+    pub source: Option<String>,
 }
 
 impl ImportOptions {
@@ -152,6 +156,7 @@ impl ImportOptions {
             actor: actor.to_string(),
             at,
             dry_run: false,
+            source: None,
         }
     }
 }
@@ -309,8 +314,14 @@ fn import_in_one_transaction(
         // Where the files were, whatever folder the import ran in.
         files: files
             .iter()
-            .map(|(_, p)| p.canonicalize().unwrap_or_else(|_| p.clone()))
-            .map(|p| p.display().to_string())
+            .map(|(kind, p)| match &options.source {
+                Some(source) => format!("{} ({source})", kind.file_name()),
+                None => p
+                    .canonicalize()
+                    .unwrap_or_else(|_| p.clone())
+                    .display()
+                    .to_string(),
+            })
             .collect(),
         summary: summary.per_file(),
     })?;
