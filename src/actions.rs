@@ -47,12 +47,36 @@ pub struct Recorded {
     /// One line saying what was recorded.
     pub message: String,
     /// The as-of date the action was taken at, when the record is dated by the moment it was
-    /// written and that moment's day is later (see [`dated_now`]): views as of that date
-    /// leave the record out.
+    /// written and that moment's day is later (see [`Recorded::dated_by`]): views as of that
+    /// date leave the record out.
     pub after_as_of: Option<Date>,
 }
 
 impl Recorded {
+    /// A record counted from the as-of date (a promise, an issue and its events).
+    fn new(kind: RecordKind, id: i64, cid: i64, message: String) -> Recorded {
+        Recorded {
+            kind,
+            id,
+            cid,
+            message,
+            after_as_of: None,
+        }
+    }
+
+    /// A record dated by the moment it is written — a note, a call, a follow-up set or done, a
+    /// void, an owner change, an attachment — unlike a promise or an issue, which count from the
+    /// date the action is taken as of (`stamp.today`). When that moment's day (in this
+    /// machine's time zone) is after the as-of date, the record says so: views as of that date
+    /// leave it out, and a collector looking at an earlier date would otherwise look for it in
+    /// vain.
+    fn dated_by(mut self, stamp: &Stamp) -> Recorded {
+        if crate::store::local_day(&stamp.at).is_some_and(|day| day > stamp.today) {
+            self.after_as_of = Some(stamp.today);
+        }
+        self
+    }
+
     /// What the command line prints: the message, and when the record is dated after the
     /// as-of date, a sentence saying so.
     pub fn said(&self) -> String {
@@ -116,28 +140,8 @@ pub fn note(store: &mut Store, stamp: &Stamp, customer_id: &str, text: &str) -> 
     let c = named(store, customer_id)?;
     let text = input(check::required_text("note", text))?;
     let id = store.activity_mut().add_note(stamp, c.cid, &text)?;
-    Ok(dated_now(
-        stamp,
-        Recorded {
-            kind: RecordKind::Note,
-            id,
-            cid: c.cid,
-            message: format!("Note {id} recorded for {}.", label(&c)),
-            after_as_of: None,
-        },
-    ))
-}
-
-/// A record dated by the moment it is written — a note, a call, a follow-up set or done, a
-/// void, an owner change, an attachment — unlike a promise or an issue, which count from the
-/// date the action is taken as of (`stamp.today`). When that moment's day (in this machine's
-/// time zone) is after the as-of date, the record says so: views as of that date leave it out,
-/// and a collector looking at an earlier date would otherwise look for it in vain.
-fn dated_now(stamp: &Stamp, mut recorded: Recorded) -> Recorded {
-    if crate::store::local_day(&stamp.at).is_some_and(|day| day > stamp.today) {
-        recorded.after_as_of = Some(stamp.today);
-    }
-    recorded
+    let message = format!("Note {id} recorded for {}.", label(&c));
+    Ok(Recorded::new(RecordKind::Note, id, c.cid, message).dated_by(stamp))
 }
 
 /// A promise to pay as typed.
@@ -179,18 +183,13 @@ pub fn promise(
     } else {
         format!(" for {}", one_line(&named))
     };
-    Ok(Recorded {
-        kind: RecordKind::Promise,
-        id,
-        cid: c.cid,
-        message: format!(
-            "Promise {id} recorded: {} to pay {} {} by {date}{covers}.",
-            label(&c),
-            grouped(amount, &c.currency),
-            c.currency
-        ),
-        after_as_of: None,
-    })
+    let message = format!(
+        "Promise {id} recorded: {} to pay {} {} by {date}{covers}.",
+        label(&c),
+        grouped(amount, &c.currency),
+        c.currency
+    );
+    Ok(Recorded::new(RecordKind::Promise, id, c.cid, message))
 }
 
 /// Voids a promise (`promise` is its number).
@@ -206,7 +205,7 @@ pub fn void_promise(
             .activity_mut()
             .void_promise(stamp, id, text.as_deref())
     })?;
-    Ok(dated_now(stamp, voided))
+    Ok(voided.dated_by(stamp))
 }
 
 /// An issue / dispute as typed.
@@ -256,18 +255,13 @@ pub fn dispute(
     } else {
         format!(" on {}", one_line(&named))
     };
-    Ok(Recorded {
-        kind: RecordKind::Issue,
-        id,
-        cid: c.cid,
-        message: format!(
-            "Issue {id} opened for {}: {reason}, {} {}{on}.",
-            label(&c),
-            grouped(amount, &c.currency),
-            c.currency
-        ),
-        after_as_of: None,
-    })
+    let message = format!(
+        "Issue {id} opened for {}: {reason}, {} {}{on}.",
+        label(&c),
+        grouped(amount, &c.currency),
+        c.currency
+    );
+    Ok(Recorded::new(RecordKind::Issue, id, c.cid, message))
 }
 
 /// Resolves an open issue (`issue` is its number) with an optional resolution text.
@@ -334,16 +328,8 @@ pub fn followup(
     let id = store
         .activity_mut()
         .add_followup(stamp, c.cid, date, &text)?;
-    Ok(dated_now(
-        stamp,
-        Recorded {
-            kind: RecordKind::Followup,
-            id,
-            cid: c.cid,
-            message: format!("Follow-up {id} scheduled for {} on {date}.", label(&c)),
-            after_as_of: None,
-        },
-    ))
+    let message = format!("Follow-up {id} scheduled for {} on {date}.", label(&c));
+    Ok(Recorded::new(RecordKind::Followup, id, c.cid, message).dated_by(stamp))
 }
 
 /// A call as typed.
@@ -392,21 +378,13 @@ pub fn call(store: &mut Store, stamp: &Stamp, form: &CallForm) -> Result<Recorde
         (Some(id), Some((date, _))) => format!("; follow-up {id} scheduled on {date}"),
         _ => String::new(),
     };
-    Ok(dated_now(
-        stamp,
-        Recorded {
-            kind: RecordKind::Call,
-            id: recorded.id,
-            cid: c.cid,
-            message: format!(
-                "Call {} logged for {}{with}: {}{then}.",
-                recorded.id,
-                label(&c),
-                outcome.label()
-            ),
-            after_as_of: None,
-        },
-    ))
+    let message = format!(
+        "Call {} logged for {}{with}: {}{then}.",
+        recorded.id,
+        label(&c),
+        outcome.label()
+    );
+    Ok(Recorded::new(RecordKind::Call, recorded.id, c.cid, message).dated_by(stamp))
 }
 
 /// Marks a follow-up done.
@@ -414,7 +392,7 @@ pub fn done(store: &mut Store, stamp: &Stamp, followup: &str) -> Result<Recorded
     let done = change(RecordKind::Followup, "follow-up", followup, "done", |id| {
         store.activity_mut().complete_followup(stamp, id)
     })?;
-    Ok(dated_now(stamp, done))
+    Ok(done.dated_by(stamp))
 }
 
 /// An action on an existing record: checks its number as typed (`number`, of a `noun`),
@@ -428,13 +406,8 @@ fn change(
 ) -> Result<Recorded> {
     let id = input(check::record_id(noun, number))?;
     let touched = write(id)?;
-    Ok(Recorded {
-        kind,
-        id,
-        cid: touched.cid,
-        message: format!("{} {id} {done}.", capitalised(noun)),
-        after_as_of: None,
-    })
+    let message = format!("{} {id} {done}.", capitalised(noun));
+    Ok(Recorded::new(kind, id, touched.cid, message))
 }
 
 /// Makes `owner` the customer's finance (or sales) owner.
@@ -453,21 +426,13 @@ pub fn assign(
     let was = change
         .old_owner
         .map_or_else(|| "was unassigned".to_string(), |o| format!("was {o}"));
-    Ok(dated_now(
-        stamp,
-        Recorded {
-            kind: RecordKind::Assign,
-            id: change.id,
-            cid: c.cid,
-            message: format!(
-                "Owner change {}: {} of {} is now {owner} ({was}).",
-                change.id,
-                capitalised(role.label()),
-                label(&c)
-            ),
-            after_as_of: None,
-        },
-    ))
+    let message = format!(
+        "Owner change {}: {} of {} is now {owner} ({was}).",
+        change.id,
+        capitalised(role.label()),
+        label(&c)
+    );
+    Ok(Recorded::new(RecordKind::Assign, change.id, c.cid, message).dated_by(stamp))
 }
 
 fn capitalised(s: &str) -> String {
@@ -727,14 +692,7 @@ pub fn attach(store: &mut Store, stamp: &Stamp, form: &AttachForm) -> Result<Rec
     } else {
         "Attachments"
     };
-    Ok(dated_now(
-        stamp,
-        Recorded {
-            kind: RecordKind::Attachment,
-            id: ids.first().copied().unwrap_or(0),
-            cid: c.cid,
-            message: format!("{noun} {} kept for {}{on}.", listed.join(", "), label(&c)),
-            after_as_of: None,
-        },
-    ))
+    let message = format!("{noun} {} kept for {}{on}.", listed.join(", "), label(&c));
+    let first = ids.first().copied().unwrap_or(0);
+    Ok(Recorded::new(RecordKind::Attachment, first, c.cid, message).dated_by(stamp))
 }
