@@ -118,8 +118,10 @@ const MOVE_THRESHOLD: f64 = 2.0;
 const MIN_MOVE_DOCUMENTS: usize = 3;
 /// Documents' worth of the portfolio's spread in a customer's own (the recent move).
 const SPREAD_PRIOR: f64 = 4.0;
-/// How far a month habit may move a date (days).
-const MONTH_HABIT_REACH: i64 = 10;
+/// How far a month habit may move a date (days): half a month, so that every date has a day
+/// of the habit within reach, as every date has its weekday within three days. (At 10 days, a
+/// date between two payment runs stayed where it was: on a day the customer never pays.)
+const MONTH_HABIT_REACH: i64 = 15;
 
 /// One open document's predicted payment date.
 #[derive(Debug, Clone, PartialEq)]

@@ -773,6 +773,34 @@ fn a_customer_who_pays_at_the_turn_of_the_month() {
 }
 
 #[test]
+fn a_statement_payer_is_predicted_on_its_day_of_the_month_wherever_a_document_falls_due() {
+    // Pays everything due by its payment run, on the 10th of each month: days late from 0 to
+    // a month. Whatever day an open document falls due, the prediction is on a day the
+    // customer pays, however far the date its days late give lies from one.
+    let run_on_or_after = |date: Date| {
+        let tenth = date.with_day(10).unwrap();
+        if tenth >= date {
+            tenth
+        } else {
+            tenth + chrono::Months::new(1)
+        }
+    };
+    let opens: Vec<OpenDoc> = (1..=31).map(|k| open(k, k)).collect();
+    let mut h = customer(1, 15, |_| 0, opens);
+    for s in &mut h.settled {
+        s.settled = run_on_or_after(s.due_date);
+    }
+    let mut all = ledger(|c| (c % 7) * 5, |_, _| false, 0);
+    all.push(h.clone());
+    let model = fit(&all);
+    assert!(model.profile(&h).month.is_some());
+    // (The habit is a five-day stretch holding the 10th: within the 6th to the 14th.)
+    for p in model.predict(&h) {
+        assert!((6..=14).contains(&p.date.day()), "{p:?}");
+    }
+}
+
+#[test]
 fn amount_effects_shrink_toward_none_when_few_documents_show_them() {
     // Three large documents paid 15 days late say less than a hundred and twenty.
     let with_large = |customers: i64| {
