@@ -121,6 +121,20 @@ fn label(c: &CustomerCard) -> String {
     format!("{} ({})", one_line(&c.id), one_line(&c.name))
 }
 
+/// An amount in the customer's currency as messages show it: `1,250.50 USD`.
+fn amount_label(amount: Decimal, c: &CustomerCard) -> String {
+    format!("{} {}", grouped(amount, &c.currency), c.currency)
+}
+
+/// The documents an action names, after `preposition` (` for I1, I2`); empty for none.
+fn documents_label(preposition: &str, named: &str) -> String {
+    if named.is_empty() {
+        String::new()
+    } else {
+        format!(" {preposition} {}", one_line(named))
+    }
+}
+
 /// The documents named for a customer, each by its id or its number: their keys, and how
 /// messages name them (their numbers, else their ids), in the order named without repeats.
 fn documents(store: &Store, c: &CustomerCard, named: &[String]) -> Result<(Vec<i64>, String)> {
@@ -178,16 +192,11 @@ pub fn promise(
             text: check::optional_text(form.text),
         },
     )?;
-    let covers = if named.is_empty() {
-        String::new()
-    } else {
-        format!(" for {}", one_line(&named))
-    };
     let message = format!(
-        "Promise {id} recorded: {} to pay {} {} by {date}{covers}.",
+        "Promise {id} recorded: {} to pay {} by {date}{}.",
         label(&c),
-        grouped(amount, &c.currency),
-        c.currency
+        amount_label(amount, &c),
+        documents_label("for", &named)
     );
     Ok(Recorded::new(RecordKind::Promise, id, c.cid, message))
 }
@@ -250,16 +259,11 @@ pub fn dispute(
             text: check::optional_text(form.text),
         },
     )?;
-    let on = if named.is_empty() {
-        String::new()
-    } else {
-        format!(" on {}", one_line(&named))
-    };
     let message = format!(
-        "Issue {id} opened for {}: {reason}, {} {}{on}.",
+        "Issue {id} opened for {}: {reason}, {}{}.",
         label(&c),
-        grouped(amount, &c.currency),
-        c.currency
+        amount_label(amount, &c),
+        documents_label("on", &named)
     );
     Ok(Recorded::new(RecordKind::Issue, id, c.cid, message))
 }
