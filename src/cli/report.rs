@@ -189,9 +189,10 @@ fn imports(store: &Store, o: &ImportsOptions) -> Result<()> {
         ("what each file did", Align::Left),
     ]);
     for run in &runs {
-        // The folders the files were in (the last column names the files).
-        let mut from: Vec<String> = Vec::new();
-        for file in &run.files {
+        // The folders the files were in (the last column names the files), or where they
+        // came from when the log says.
+        let mut from: Vec<String> = run.source.iter().cloned().collect();
+        for file in run.files.iter().filter(|_| run.source.is_none()) {
             let folder = std::path::Path::new(file)
                 .parent()
                 .map_or_else(String::new, |p| p.display().to_string());

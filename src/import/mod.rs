@@ -142,8 +142,8 @@ pub struct ImportOptions {
     /// summary says what the import would change.
     pub dry_run: bool,
     /// Where the files came from, for the log of imports, when their paths would mislead
-    /// (the demo's generated files, in a folder removed once they are imported): each file
-    /// is logged by its name and this instead of its path.
+    /// (the demo's generated files, in a folder removed once they are imported): the log
+    /// keeps this and the files' names instead of their paths.
     pub source: Option<String>,
 }
 
@@ -315,7 +315,7 @@ fn import_in_one_transaction(
         files: files
             .iter()
             .map(|(kind, p)| match &options.source {
-                Some(source) => format!("{} ({source})", kind.file_name()),
+                Some(_) => kind.file_name().to_string(),
                 None => p
                     .canonicalize()
                     .unwrap_or_else(|_| p.clone())
@@ -324,6 +324,7 @@ fn import_in_one_transaction(
             })
             .collect(),
         summary: summary.per_file(),
+        source: options.source.clone(),
     })?;
     let t = Instant::now();
     importer.writer.commit()?;

@@ -472,4 +472,9 @@ CREATE TABLE imports (
     summary TEXT NOT NULL       -- what each file did, as `owed import` says it
 );
 "#,
+    // 12: where an import's files came from when their paths say nothing (the demo's, written
+    // to a folder removed once imported): then `files` holds their names.
+    r#"
+ALTER TABLE imports ADD COLUMN source TEXT;
+"#,
 ];
