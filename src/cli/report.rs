@@ -189,15 +189,20 @@ fn imports(store: &Store, o: &ImportsOptions) -> Result<()> {
         ("what each file did", Align::Left),
     ]);
     for run in &runs {
-        // The folders the files were in (the last column names the files), or where they
-        // came from when the log says.
-        let mut from: Vec<String> = run.source.iter().cloned().collect();
-        for file in run.files.iter().filter(|_| run.source.is_none()) {
-            let folder = std::path::Path::new(file)
-                .parent()
-                .map_or_else(String::new, |p| p.display().to_string());
-            if !from.contains(&folder) {
-                from.push(folder);
+        // Where the files came from when the log says, else the folders they were in (the
+        // last column names the files).
+        let mut from: Vec<String> = Vec::new();
+        match &run.source {
+            Some(source) => from.push(source.clone()),
+            None => {
+                for file in &run.files {
+                    let folder = std::path::Path::new(file)
+                        .parent()
+                        .map_or_else(String::new, |p| p.display().to_string());
+                    if !from.contains(&folder) {
+                        from.push(folder);
+                    }
+                }
             }
         }
         t.row(vec![
