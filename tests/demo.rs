@@ -118,3 +118,50 @@ fn a_reader_that_stops_early_ends_the_report_quietly() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(out.stderr.is_empty(), "{}", stderr(&out));
 }
+
+/// The demo's lockbox file pays what its customers owe: every cheque, those that name no
+/// invoice and match none among them, is of the size of its payer's invoices. (An unmatched
+/// cheque was once drawn up to 200,000 whatever its payer owed, so the demo's unapplied cash
+/// dwarfed its overdue.)
+#[test]
+fn the_demo_lockbox_cheques_are_of_the_size_of_their_payers_invoices() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = demo(dir.path(), &db, "700");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let largest = |customer: &str| -> i64 {
+        conn.query_row(
+            "SELECT max(d.amount) FROM documents d JOIN customers c USING (cid) WHERE c.id = ?1",
+            [customer],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let mut reader = csv::Reader::from_path(dir.path().join("demo-lockbox/lockbox.csv")).unwrap();
+    let (mut items, mut unmatched) = (0, 0);
+    for row in reader.records() {
+        let row = row.unwrap();
+        let (item, amount, payer, invoices) = (&row[0], &row[2], &row[4], &row[6]);
+        let units = (amount.parse::<f64>().unwrap() * 10_000.0).round() as i64;
+        let most = largest(payer);
+        assert!(
+            units <= 2 * most + 100,
+            "cheque {item} of {amount} from {payer}, whose largest invoice is {}",
+            most as f64 / 10_000.0
+        );
+        let unapplied: i64 = conn
+            .query_row(
+                "SELECT unapplied FROM payments WHERE id = 'LBX-' || ?1",
+                [item],
+                |r| r.get(0),
+            )
+            .unwrap();
+        if invoices.is_empty() && unapplied == units {
+            unmatched += 1;
+        }
+        items += 1;
+    }
+    assert_eq!(items, 100);
+    assert!(unmatched > 0, "no cheque of the demo stays unapplied");
+}

@@ -121,7 +121,12 @@ pub fn write_lockbox(
                 let paid = cents * (80 + rng.below(18) as i64) / 100;
                 (paid.clamp(1, (cents - 1).max(1)), reference(inv, &mut rng))
             }
-            ItemKind::Unmatched => (5_000 + rng.below(200_000) as i64 * 100 + 37, String::new()),
+            // A cheque for something the ledger does not hold (several invoices of another
+            // system, a wrong amount): of the invoice's size, but matching no open item.
+            ItemKind::Unmatched => (
+                cents * (105 + rng.below(95) as i64) / 100 + 37,
+                String::new(),
+            ),
         };
         match kind {
             ItemKind::Named => counts.named += 1,
