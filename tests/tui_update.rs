@@ -184,6 +184,38 @@ fn filtering_as_you_type_and_escape_restores() {
 }
 
 #[test]
+fn a_filter_that_matches_no_one_leaves_no_customer_in_the_detail() {
+    let (_dir, mut d) = driver("alice", (120, 40));
+    assert_eq!(d.app.detail.as_ref().unwrap().detail.header.id, "K6");
+    d.press("/ nobody-is-called-this <Enter>");
+    assert_eq!(d.app.total(), 0);
+    // Acme Corp is not in the view: its detail is not shown beside it, as if selected.
+    assert!(d.app.detail.is_none(), "the detail still shows a customer");
+    let screen = d.screen();
+    assert!(!screen.contains("Customer K6"), "{screen}");
+    assert!(screen.contains("No customer selected."), "{screen}");
+    // The queue says why, wrapped rather than cut, and how to look wider.
+    assert!(
+        screen.contains("No customers in Overdue match `nobody-is-called-this`. Esc clears")
+            && screen.contains("the filter. Only alice's customers show: m shows everyone's."),
+        "{screen}"
+    );
+    // A note has no one to go to.
+    d.press("n");
+    assert_eq!(status_text(&d.app), "No customer selected.");
+    // Everyone's customers: the note no longer offers them.
+    d.press("m");
+    let screen = d.screen();
+    assert!(screen.contains("Queue · everyone · filter"), "{screen}");
+    assert!(!screen.contains("shows everyone's"), "{screen}");
+    d.press("m");
+    // Clearing the filter brings the first customer back, with its detail.
+    d.press("<Esc>");
+    assert_eq!(d.selected().as_deref(), Some("Acme Corp"));
+    assert_eq!(d.app.detail.as_ref().unwrap().detail.header.id, "K6");
+}
+
+#[test]
 fn a_bad_filter_says_why_and_keeps_the_field_open() {
     let (_dir, mut d) = driver("alice", (120, 40));
     d.press("/ colour:red <Enter>");

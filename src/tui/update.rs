@@ -1119,7 +1119,20 @@ fn want_detail(app: &mut App) -> Option<Request> {
     // The detail screen stays on its customer; beside the queue it follows the cursor.
     let cid = match app.pinned.filter(|_| app.screen == Screen::Detail) {
         Some(cid) => cid,
-        None => app.selected()?.cid,
+        None => match app.selected() {
+            Some(row) => row.cid,
+            None => {
+                // A view that has loaded and holds no one (a filter that matches none): the
+                // customer selected before is not in it, and must not look selected. While a
+                // page loads, the detail stays as it was.
+                if app.page_is_current() && app.total() == 0 {
+                    app.detail = None;
+                    app.detail_cid = None;
+                    app.timeline = None;
+                }
+                return None;
+            }
+        },
     };
     if app.detail_cid == Some(cid) {
         return None;

@@ -237,15 +237,17 @@ pub fn section_title(app: &App, area: Rect, buf: &mut ratatui::buffer::Buffer, t
     text::put_n(buf, area.x + 1, area.y, shown, room, heading);
 }
 
-/// Draws a muted `note` on `area`'s first line, two columns in (what an empty list says).
+/// Draws a muted `note` from `area`'s first line, two columns in, wrapped over as many lines as
+/// it has (what an empty list says).
 pub fn empty_note(app: &App, area: Rect, buf: &mut ratatui::buffer::Buffer, note: &str) {
-    if area.height > 0 {
+    let cols = usize::from(area.width.saturating_sub(2));
+    for (y, line) in (area.y..area.bottom()).zip(text::wrap(note, cols)) {
         text::put_n(
             buf,
             area.x + 2,
-            area.y,
-            note,
-            usize::from(area.width.saturating_sub(2)),
+            y,
+            &line,
+            cols,
             app.theme.get(super::theme::Role::Muted),
         );
     }

@@ -7,6 +7,8 @@ use crate::domain::money::{compact, grouped};
 use crate::domain::queue::{Predicate, Scope, SortKey, Tab};
 use crate::domain::queue::{PromiseFlag, QueueRow};
 use crate::tui::app::{App, Focus};
+use crate::tui::key_action::Action;
+use crate::tui::keymap::KeyContext;
 use crate::tui::theme::Role;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -107,16 +109,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     if app.total() == 0 {
-        let note = if app.query.filter.is_empty() {
-            format!("No customers in {}.", app.query.tab.title())
-        } else {
-            format!(
-                "No customers in {} match `{}`. Esc clears the filter.",
-                app.query.tab.title(),
-                app.query.filter.text
-            )
-        };
-        super::empty_note(app, body, buf, &note);
+        super::empty_note(app, body, buf, &empty_queue_note(app));
         return;
     }
     let stale = !app.page_is_current();
@@ -329,6 +322,32 @@ fn render_header(app: &App, cols: &Columns, area: Rect, buf: &mut Buffer) {
 fn amount(v: Decimal, currency: &str) -> String {
     let g = grouped(v, currency);
     if g.len() <= AMOUNT_W { g } else { compact(v) }
+}
+
+/// What an empty queue says: which tab and filter match no one, and the keys that widen it —
+/// Esc for a filter, and the mine/everyone key while only the collector's own customers show
+/// (the customer sought may be someone else's).
+fn empty_queue_note(app: &App) -> String {
+    let tab = app.query.tab.title();
+    let mut note = if app.query.filter.is_empty() {
+        format!("No customers in {tab}.")
+    } else {
+        format!(
+            "No customers in {tab} match `{}`. Esc clears the filter.",
+            app.query.filter.text
+        )
+    };
+    if app.query.scope == Scope::Mine
+        && !app.page.mine_fallback
+        && let Some(binding) = app.keymap.first(KeyContext::Queue, Action::ToggleMine)
+    {
+        note.push_str(&format!(
+            " Only {}'s customers show: {} shows everyone's.",
+            app.session.collector,
+            binding.keys_text()
+        ));
+    }
+    note
 }
 
 fn render_row(
