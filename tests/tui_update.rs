@@ -411,7 +411,7 @@ fn help_lists_every_bound_key_and_closes() {
     let (_dir, mut d) = driver("alice", (120, 40));
     d.press("?");
     assert_eq!(d.app.mode, Mode::Help);
-    let text: String = owed::tui::view::help::lines(&d.app)
+    let text: String = help_lines(&d)
         .iter()
         .map(|l| l.to_string() + "\n")
         .collect();
@@ -427,9 +427,63 @@ fn help_lists_every_bound_key_and_closes() {
     assert_eq!(d.press("<C-l>"), vec![Effect::Clear]);
 }
 
+/// The help popup's lines at the driver's terminal size.
+fn help_lines(d: &Driver) -> Vec<ratatui::text::Line<'static>> {
+    let screen = ratatui::layout::Rect::new(0, 0, d.app.size.0, d.app.size.1);
+    owed::tui::view::help::lines(&d.app, owed::tui::view::help::text_width(screen))
+}
+
 /// The first line of the help popup: the heading of the keys it lists first.
 fn first_heading(d: &Driver) -> String {
-    owed::tui::view::help::lines(&d.app)[0].to_string()
+    help_lines(d)[0].to_string()
+}
+
+/// In an 80-column terminal the help is cut nowhere: a description too long for its line
+/// goes on under itself, and every command's is there whole.
+#[test]
+fn help_wraps_what_is_too_long_for_a_narrow_terminal() {
+    let (_dir, mut d) = driver("alice", (80, 24));
+    d.press("?");
+    let screen = ratatui::layout::Rect::new(0, 0, 80, 24);
+    let width = owed::tui::view::help::text_width(screen);
+    assert_eq!(width, 72);
+    let lines: Vec<String> = help_lines(&d).iter().map(|l| l.to_string()).collect();
+    for line in &lines {
+        assert!(
+            owed::tui::view::text::width(line) <= width,
+            "cut at {width}: {line:?}"
+        );
+    }
+    // Joined again, each description reads whole: `:tab`'s lists every tab, `:export`'s says
+    // what it exports from each screen.
+    let joined = lines
+        .iter()
+        .flat_map(|l| l.split_whitespace())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        joined.contains(":tab NAME overdue, all, promises, followups, disputes, replies, risk"),
+        "{joined}"
+    );
+    assert!(
+        joined.contains("on the engagement screen: the plan) to FILE: xlsx, or csv (not over SSH)"),
+        "{joined}"
+    );
+    let tab = lines
+        .iter()
+        .position(|l| l.starts_with("  :tab NAME"))
+        .unwrap();
+    assert!(
+        lines[tab + 1].starts_with(&" ".repeat(23)),
+        "continued under the description: {:?}",
+        &lines[tab..tab + 2]
+    );
+    // The last line can be scrolled to.
+    d.press("G");
+    assert_eq!(
+        usize::from(d.app.help_scroll),
+        lines.len() - usize::from(owed::tui::view::help::rows(screen))
+    );
 }
 
 #[test]
@@ -439,7 +493,7 @@ fn help_opens_at_the_keys_of_the_screen_it_was_asked_on() {
     assert_eq!(d.app.screen, Screen::Detail);
     d.press("?");
     assert_eq!(first_heading(&d), "Customer detail");
-    let lines = owed::tui::view::help::lines(&d.app);
+    let lines = help_lines(&d);
     let queue_headings = lines.iter().filter(|l| l.to_string() == "Queue").count();
     assert_eq!(
         queue_headings, 1,

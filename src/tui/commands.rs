@@ -212,13 +212,13 @@ pub fn find(name: &str) -> Option<&'static Spec> {
     TABLE.iter().find(|s| s.names.contains(&name))
 }
 
-/// The help's lines, one per command: `:sort KEY [asc|desc]  overdue, days, …`.
-pub fn help_lines() -> Vec<String> {
+/// The help's rows, one per command: its call (`:sort KEY [asc|desc]`) and what it does.
+pub fn help_rows() -> Vec<(String, String)> {
     TABLE
         .iter()
         .map(|s| {
             let call = format!(":{} {}", s.names[0], s.usage);
-            format!("{:<21}{}", call.trim_end(), s.help())
+            (call.trim_end().to_string(), s.help())
         })
         .collect()
 }
@@ -234,7 +234,10 @@ mod tests {
         all.sort_unstable();
         all.dedup();
         assert_eq!(all.len(), n, "a name stands for one command");
-        let help = help_lines().join("\n");
+        let help: String = help_rows()
+            .into_iter()
+            .map(|(call, help)| format!("{call} {help}\n"))
+            .collect();
         for key in SortKey::ALL {
             assert!(help.contains(key.name()), "{}", key.name());
         }

@@ -678,7 +678,8 @@ fn open_help(app: &mut App) -> Vec<Effect> {
 fn help_action(app: &mut App, action: Action) -> Vec<Effect> {
     let screen = ratatui::layout::Rect::new(0, 0, app.size.0, app.size.1);
     let rows = view::help::rows(screen).max(1);
-    let max = (view::help::lines(app).len() as u16).saturating_sub(rows);
+    let max =
+        (view::help::lines(app, view::help::text_width(screen)).len() as u16).saturating_sub(rows);
     let s = app.help_scroll;
     app.help_scroll = match action {
         Action::Down => s.saturating_add(1).min(max),

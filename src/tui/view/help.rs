@@ -7,20 +7,30 @@ use crate::tui::keymap::KeyContext;
 use crate::tui::theme::Role;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-const FILTER_HELP: &[&str] = &[
-    "acme                 name or id contains acme (\"two words\" in quotes)",
-    "owner:alice          finance owner (owner:none for none)",
-    "currency:EUR         the customer's currency",
-    "bucket:31-60         some amount in that bucket; bucket:90+ over 90 days",
-    "overdue>5000         also outstanding, net, credit, collectable; 1.5k, 2m",
-    "days>=60             days past due of the oldest item",
-    "Terms combine: acme overdue>5000 owner:alice",
+/// The filter language: a term, and what it matches.
+const FILTER_HELP: &[(&str, &str)] = &[
+    ("acme", "name or id contains acme (\"two words\" in quotes)"),
+    ("owner:alice", "finance owner (owner:none for none)"),
+    ("currency:EUR", "the customer's currency"),
+    (
+        "bucket:31-60",
+        "some amount in that bucket; bucket:90+ over 90 days",
+    ),
+    (
+        "overdue>5000",
+        "also outstanding, net, credit, collectable; 1.5k, 2m",
+    ),
+    ("days>=60", "days past due of the oldest item"),
 ];
 
-/// The help text.
-pub fn lines(app: &App) -> Vec<Line<'static>> {
+/// Columns of the key (or term, or command) column, its two-space indent included.
+const KEY_COLUMNS: usize = 22;
+
+/// The help text, `width` columns wide: each description wraps under itself.
+pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let heading = app.theme.get(Role::Heading);
     let key = app.theme.get(Role::FooterKey);
     let mut out = Vec::new();
@@ -41,30 +51,58 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             }
         }
         for (keys, desc) in rows {
-            out.push(Line::from(vec![
-                Span::styled(text::fit(&format!("  {}", keys.join(", ")), 22), key),
-                Span::raw(" "),
-                Span::raw(desc),
-            ]));
+            entry(&keys.join(", "), &desc, key, width, &mut out);
         }
     }
     out.push(Line::default());
     out.push(Line::styled("Filter (/)", heading));
-    for l in FILTER_HELP {
+    for (term, desc) in FILTER_HELP {
+        entry(term, desc, Style::default(), width, &mut out);
+    }
+    for l in text::wrap(
+        "Terms combine: acme overdue>5000 owner:alice",
+        width.saturating_sub(2),
+    ) {
         out.push(Line::raw(format!("  {l}")));
     }
     // From the table the command line reads: every command, every value.
     out.push(Line::default());
     out.push(Line::styled("Commands (:)", heading));
-    for l in crate::tui::commands::help_lines() {
-        out.push(Line::raw(format!("  {l}")));
+    for (call, desc) in crate::tui::commands::help_rows() {
+        entry(&call, &desc, Style::default(), width, &mut out);
     }
     out
 }
 
+/// One entry: `name` in the key column (alone on its line when too long for it), `desc`
+/// beside it, wrapped to `width` under its first line.
+fn entry(name: &str, desc: &str, style: Style, width: usize, out: &mut Vec<Line<'static>>) {
+    let name = format!("  {name}");
+    let room = width.saturating_sub(KEY_COLUMNS + 1).max(10);
+    let mut desc = text::wrap(desc, room).into_iter();
+    if text::width(&name) > KEY_COLUMNS {
+        out.push(Line::styled(name, style));
+    } else {
+        out.push(Line::from(vec![
+            Span::styled(text::fit(&name, KEY_COLUMNS), style),
+            Span::raw(" "),
+            Span::raw(desc.next().unwrap_or_default()),
+        ]));
+    }
+    for more in desc {
+        out.push(Line::raw(format!("{:1$}{more}", "", KEY_COLUMNS + 1)));
+    }
+}
+
+/// Columns of text the popup has on a screen: inside its borders, a column clear on each
+/// side.
+pub fn text_width(screen: Rect) -> usize {
+    usize::from(popup_area(screen).width.saturating_sub(4))
+}
+
 /// The popup's rectangle on a screen.
 pub fn popup_area(screen: Rect) -> Rect {
-    let width = screen.width.saturating_sub(4).min(84);
+    let width = screen.width.saturating_sub(4).min(88);
     let height = screen.height.saturating_sub(2);
     Rect::new(
         screen.x + (screen.width - width) / 2,
@@ -82,7 +120,7 @@ pub fn rows(screen: Rect) -> u16 {
 /// Draws the popup over the screen.
 pub fn render(app: &App, screen: Rect, buf: &mut Buffer) {
     let area = popup_area(screen);
-    let lines = lines(app);
+    let lines = lines(app, text_width(screen));
     let inner_h = area.height.saturating_sub(2);
     let max_scroll = (lines.len() as u16).saturating_sub(inner_h);
     let scroll = app.help_scroll.min(max_scroll);
