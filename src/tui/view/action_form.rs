@@ -224,7 +224,8 @@ fn hint(app: &App, field: &Field, hint: String) -> String {
 }
 
 /// The part of a field's text that fits in `width` columns around the cursor (line breaks
-/// shown as `↵`), and the cursor's column in it.
+/// shown as `↵`; a `…` first where the text runs on to the left), and the cursor's column
+/// in it.
 fn visible(field: &Field, width: usize) -> (String, usize) {
     let cursor = field.input.cursor();
     let chars: Vec<String> = field
@@ -239,13 +240,49 @@ fn visible(field: &Field, width: usize) -> (String, usize) {
     let widths: Vec<usize> = chars.iter().map(|c| text::width(c)).collect();
     let col: usize = widths.iter().take(cursor).sum();
     let room = width.saturating_sub(1).max(1);
-    // Skip whole characters from the left until the cursor fits.
+    if col <= room {
+        return (text::truncate(&chars.concat(), width), col);
+    }
+    // Skip whole characters from the left until the cursor fits after the `…`.
+    let room = room.saturating_sub(1).max(1);
     let mut skip = 0;
     let mut skipped = 0;
     while col - skipped > room && skip < chars.len() {
         skipped += widths[skip];
         skip += 1;
     }
-    let shown: String = chars[skip..].concat();
-    (text::truncate(&shown, width), col - skipped)
+    let shown = format!("…{}", chars[skip..].concat());
+    (text::truncate(&shown, width), col - skipped + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::field::FieldId;
+
+    fn field(text: &str) -> Field {
+        let mut f = Field::new(FieldId::Documents, "Documents");
+        f.set(text);
+        f
+    }
+
+    #[test]
+    fn a_field_that_fits_shows_whole_with_the_cursor_after_its_text() {
+        assert_eq!(visible(&field("A1, A2"), 20), ("A1, A2".to_string(), 6));
+    }
+
+    #[test]
+    fn a_field_longer_than_its_width_says_it_runs_on_to_the_left() {
+        let text = "A2026-0001617, A2026-0001627, A2026-0001629";
+        let (shown, col) = visible(&field(text), 20);
+        assert_eq!(shown, "…627, A2026-0001629");
+        // The cursor sits after the last character, in the field's last column.
+        assert_eq!(col, 19);
+        // Moved back to the start, the text shows from its first character again.
+        let mut f = field(text);
+        f.input = f.input.with_cursor(0);
+        let (shown, col) = visible(&f, 20);
+        assert!(shown.starts_with("A2026-0001617"), "{shown}");
+        assert_eq!(col, 0);
+    }
 }
