@@ -182,6 +182,17 @@ pub fn promise(
     let amount = input(check::amount(form.amount))?;
     let date = input(check::future_date("promise date", form.date, stamp.today))?;
     let (dids, named) = documents(store, &c, form.documents)?;
+    let open: Decimal = open_debits(store, &c, stamp.today, &config.base_currency)?
+        .iter()
+        .filter(|(d, _)| dids.is_empty() || dids.contains(&d.did))
+        .map(|(_, balance)| *balance)
+        .sum();
+    input(check::promise_within_open(
+        amount,
+        open,
+        !dids.is_empty(),
+        &c.currency,
+    ))?;
     let id = store.activity_mut().add_promise(
         stamp,
         &NewPromise {

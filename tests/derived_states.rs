@@ -552,8 +552,9 @@ fn a_promise_on_a_document_in_another_currency_counts_its_receipts_converted() {
 
 /// A customer whose currency changes (here by a re-import of its row) has its promises in the
 /// new currency, and the receipts on its documents in the old one are converted — in the
-/// queue's tabs as in its promise list. V3's I5 (400 USD) is paid in full on 20 April; V3,
-/// now billed in EUR, promised 380 EUR for it on 1 April (1.10 USD): 363.64 EUR arrived.
+/// queue's tabs as in its promise list. V3's I5 (400 USD) is paid in full on 20 April, its
+/// I7 (200 USD) not at all; V3, now billed in EUR, promised 500 EUR for both on 1 April (1.10
+/// USD; 545.45 EUR open): 363.64 EUR arrived, and the promise is only partly kept.
 #[test]
 fn a_customer_whose_currency_changes_has_its_receipts_converted_in_the_queue() {
     let fx = Fixture::new();
@@ -563,8 +564,13 @@ fn a_customer_whose_currency_changes_has_its_receipts_converted_in_the_queue() {
             "customers.csv",
             "id,name,email,currency,finance_owner\nV3,Yarn & Sons,ap@yarn.example,EUR,alice\n",
         )
+        .file(
+            "documents.csv",
+            "id,customer_id,type,doc_date,due_date,amount,currency\n\
+             I7,V3,invoice,2026-03-20,2026-04-19,200.00,USD\n",
+        )
         .import_into(&mut store, &fx.dir.path().join("again"));
-    let id = promise(&mut store, "V3", "380", "2026-04-22", &["I5"]);
+    let id = promise(&mut store, "V3", "500", "2026-04-22", &["I5", "I7"]);
     let v3 = store.ledger().customer_key("V3").unwrap().unwrap();
     let promises = store
         .activity()

@@ -190,6 +190,17 @@ fn invalid_input_shows_the_error_and_saves_nothing() {
     assert!(d.screen().contains("the amount must be more than zero"));
     d.press("<C-u> 12,5x");
     assert!(matches!(check(&d, FieldId::Amount), Check::Err(_)));
+    // A digit too many: more than is open on the documents it names (Acme Corp's overdue
+    // invoice, the form's default), as the save would refuse it.
+    d.press("<C-u> 120000");
+    match check(&d, FieldId::Amount) {
+        Check::Err(e) => assert!(
+            e.starts_with("the promise of 120,000.00 USD is more than the ")
+                && e.ends_with(" USD open on its documents"),
+            "{e}"
+        ),
+        other => panic!("{other:?}"),
+    }
     d.press("<C-u> 100 <Down> someday");
     match check(&d, FieldId::Date) {
         Check::Err(e) => assert!(e.contains("is not a date"), "{e}"),

@@ -110,6 +110,31 @@ pub fn amount(text: &str) -> Result<Decimal, String> {
     Ok(value)
 }
 
+/// A promise pays at most what is open: on the documents it names, or (naming none) of the
+/// customer's invoices and debit notes. More is a slip of the keyboard — a digit too many —
+/// that would swell every "open promises" figure; `open` is in the customer's `currency`.
+pub fn promise_within_open(
+    amount: Decimal,
+    open: Decimal,
+    on_documents: bool,
+    currency: &str,
+) -> Result<(), String> {
+    if amount <= open {
+        return Ok(());
+    }
+    let shown = |a: Decimal| format!("{} {currency}", money::grouped(a, currency));
+    let whose = if on_documents {
+        "open on its documents"
+    } else {
+        "the customer has open"
+    };
+    Err(format!(
+        "the promise of {} is more than the {} {whose}",
+        shown(amount),
+        shown(open)
+    ))
+}
+
 /// A date a collector typed: `YYYY-MM-DD`, `today`, `tomorrow`, `+7d`, `+2w` or a weekday
 /// name, relative to `today`. `what` names the field in the message (`promise date`).
 pub fn date_field(what: &str, text: &str, today: Date) -> Result<Date, String> {
@@ -353,6 +378,27 @@ mod tests {
 
     fn d(s: &str) -> Date {
         date::parse_iso(s).unwrap()
+    }
+
+    #[test]
+    fn a_promise_pays_at_most_what_is_open() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(promise_within_open(d("900"), d("900"), true, "USD"), Ok(()));
+        assert_eq!(
+            promise_within_open(d("0.01"), d("900"), false, "EUR"),
+            Ok(())
+        );
+        assert_eq!(
+            promise_within_open(d("9000"), d("900"), true, "USD"),
+            Err(
+                "the promise of 9,000.00 USD is more than the 900.00 USD open on its documents"
+                    .into()
+            )
+        );
+        assert_eq!(
+            promise_within_open(d("1"), d("0"), false, "JPY"),
+            Err("the promise of 1 JPY is more than the 0 JPY the customer has open".into())
+        );
     }
 
     #[test]
