@@ -182,11 +182,7 @@ pub fn promise(
     let amount = input(check::amount(form.amount))?;
     let date = input(check::future_date("promise date", form.date, stamp.today))?;
     let (dids, named) = documents(store, &c, form.documents)?;
-    let open: Decimal = open_debits(store, &c, stamp.today, &config.base_currency)?
-        .iter()
-        .filter(|(d, _)| dids.is_empty() || dids.contains(&d.did))
-        .map(|(_, balance)| *balance)
-        .sum();
+    let open = open_on(store, &c, &dids, stamp.today, &config.base_currency)?;
     input(check::promise_within_open(
         amount,
         open,
@@ -577,6 +573,22 @@ pub fn dispute_default_amount(
             }
         })
         .map(|(_, b)| *b)
+        .sum())
+}
+
+/// What is open at `as_of` on the documents `dids`, or (none) on all the customer's invoices
+/// and debit notes, in the customer's currency: what a promise may be of.
+fn open_on(
+    store: &Store,
+    c: &CustomerCard,
+    dids: &[i64],
+    as_of: Date,
+    base: &str,
+) -> Result<Decimal> {
+    Ok(open_debits(store, c, as_of, base)?
+        .iter()
+        .filter(|(d, _)| dids.is_empty() || dids.contains(&d.did))
+        .map(|(_, balance)| *balance)
         .sum())
 }
 

@@ -110,9 +110,11 @@ pub fn amount(text: &str) -> Result<Decimal, String> {
     Ok(value)
 }
 
-/// A promise pays at most what is open: on the documents it names, or (naming none) of the
+/// A promise pays at most what is open: on the documents it names, or (naming none) on the
 /// customer's invoices and debit notes. More is a slip of the keyboard — a digit too many —
-/// that would swell every "open promises" figure; `open` is in the customer's `currency`.
+/// that could never be kept and would swell every "open promises" figure; `open` is in the
+/// customer's `currency`. (An issue is not held to it: a customer may dispute an invoice it
+/// has paid.)
 pub fn promise_within_open(
     amount: Decimal,
     open: Decimal,
@@ -383,20 +385,18 @@ mod tests {
     #[test]
     fn a_promise_pays_at_most_what_is_open() {
         let d = |s: &str| s.parse::<Decimal>().unwrap();
-        assert_eq!(promise_within_open(d("900"), d("900"), true, "USD"), Ok(()));
+        let within = |amount, open, on, cur| promise_within_open(d(amount), d(open), on, cur);
+        assert_eq!(within("900", "900", true, "USD"), Ok(()));
+        assert_eq!(within("0.01", "900", false, "EUR"), Ok(()));
         assert_eq!(
-            promise_within_open(d("0.01"), d("900"), false, "EUR"),
-            Ok(())
-        );
-        assert_eq!(
-            promise_within_open(d("9000"), d("900"), true, "USD"),
+            within("9000", "900", true, "USD"),
             Err(
                 "the promise of 9,000.00 USD is more than the 900.00 USD open on its documents"
                     .into()
             )
         );
         assert_eq!(
-            promise_within_open(d("1"), d("0"), false, "JPY"),
+            within("1", "0", false, "JPY"),
             Err("the promise of 1 JPY is more than the 0 JPY the customer has open".into())
         );
     }
