@@ -76,12 +76,14 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
         let id = customer_id(cid);
         let stamp = Stamp::new("bench", chrono::Utc::now(), ctx.as_of).map_err(Error::Input)?;
         let defaults = actions::form_defaults(&store, &id, ctx.as_of, &base)?;
-        let amount = defaults.overdue.to_string();
-        let docs: Vec<String> = defaults
-            .overdue_documents()
-            .take(2)
-            .map(|d| d.label().to_string())
-            .collect();
+        // A promise of what is open on two of its overdue documents (no more can be promised).
+        let promised: Vec<_> = defaults.overdue_documents().take(2).collect();
+        let amount = promised
+            .iter()
+            .map(|d| d.balance)
+            .sum::<crate::domain::Decimal>()
+            .to_string();
+        let docs: Vec<String> = promised.iter().map(|d| d.label().to_string()).collect();
 
         let t = Instant::now();
         actions::note(&mut store, &stamp, &id, "Called, left a voicemail")?;
