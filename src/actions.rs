@@ -182,7 +182,10 @@ pub fn promise(
     let amount = input(check::amount(form.amount))?;
     let date = input(check::future_date("promise date", form.date, stamp.today))?;
     let (dids, named) = documents(store, &c, form.documents)?;
-    let open = open_on(store, &c, &dids, stamp.today, &config.base_currency)?;
+    // No more than is open on the documents it names, or on all the customer's.
+    let open = open_where(store, &c, stamp.today, &config.base_currency, |d| {
+        dids.is_empty() || dids.contains(&d.did)
+    })?;
     input(check::promise_within_open(
         amount,
         open,
@@ -562,32 +565,27 @@ pub fn dispute_default_amount(
     as_of: Date,
     base: &str,
 ) -> Result<Decimal> {
-    let debits = open_debits(store, c, as_of, base)?;
-    Ok(debits
-        .iter()
-        .filter(|(d, _)| {
-            if dids.is_empty() {
-                is_overdue(d, as_of)
-            } else {
-                dids.contains(&d.did)
-            }
-        })
-        .map(|(_, b)| *b)
-        .sum())
+    open_where(store, c, as_of, base, |d| {
+        if dids.is_empty() {
+            is_overdue(d, as_of)
+        } else {
+            dids.contains(&d.did)
+        }
+    })
 }
 
-/// What is open at `as_of` on the documents `dids`, or (none) on all the customer's invoices
-/// and debit notes, in the customer's currency: what a promise may be of.
-fn open_on(
+/// What is open at `as_of` on the customer's invoices and debit notes that `keep` keeps, in
+/// the customer's currency.
+fn open_where(
     store: &Store,
     c: &CustomerCard,
-    dids: &[i64],
     as_of: Date,
     base: &str,
+    keep: impl Fn(&OpenDebit) -> bool,
 ) -> Result<Decimal> {
     Ok(open_debits(store, c, as_of, base)?
         .iter()
-        .filter(|(d, _)| dids.is_empty() || dids.contains(&d.did))
+        .filter(|(d, _)| keep(d))
         .map(|(_, balance)| *balance)
         .sum())
 }

@@ -6,7 +6,7 @@ mod fixture;
 
 use common::demo_csv;
 use fixture::{owed_command, owed_ok, owed_on, stderr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 const AS_OF: Option<&str> = Some("2026-11-25");
 
@@ -20,12 +20,19 @@ fn demo(dir: &Path, db: &Path, customers: &str) -> std::process::Output {
     )
 }
 
-#[test]
-fn the_demo_database_is_created_once_then_reused() {
+/// A new demo of `customers` customers in a folder of its own: the folder, the database and
+/// what `owed demo` said.
+fn new_demo(customers: &str) -> (tempfile::TempDir, PathBuf, std::process::Output) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    let first = demo(dir.path(), &db, "60");
-    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let out = demo(dir.path(), &db, customers);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    (dir, db, out)
+}
+
+#[test]
+fn the_demo_database_is_created_once_then_reused() {
+    let (dir, db, first) = new_demo("60");
     let said = |o: &std::process::Output, words: &str| {
         let err = stderr(o);
         assert!(err.contains(words), "`{words}` in: {err}");
@@ -125,10 +132,7 @@ fn a_reader_that_stops_early_ends_the_report_quietly() {
 /// dwarfed its overdue.)
 #[test]
 fn the_demo_lockbox_cheques_are_of_the_size_of_their_payers_invoices() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    let out = demo(dir.path(), &db, "700");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (dir, db, _) = new_demo("700");
     let conn = rusqlite::Connection::open(&db).unwrap();
     let largest = |customer: &str| -> i64 {
         conn.query_row(
