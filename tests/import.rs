@@ -216,6 +216,8 @@ macro_rules! rejected {
 
 rejected! {
     unknown_column: replaced("documents.csv", ",currency\n", ",colour\n") => "documents.csv line 1, column 8", "unknown column `colour`";
+    // As Excel saves a CSV where the decimal mark is a comma.
+    semicolon_separated: Portfolio::contract().edit(|name, text| if name == "payments.csv" { text.replace(',', ";") } else { text.to_string() }) => "payments.csv line 1", "the columns are separated by `;`, not commas";
     missing_required_field: replaced("customers.csv", "K2,Lumen GmbH", "K2,") => "customers.csv line 3, column name", "missing";
     bad_date: replaced("documents.csv", "2026-03-20", "2026-02-30") => "documents.csv line 4, column doc_date", "not a date";
     bad_amount: replaced("documents.csv", "1000.00", "10x00.00") => "documents.csv line 4, column amount", "not a number";

@@ -28,6 +28,21 @@ impl Header {
             let name = raw.trim();
             let known = required.contains(&name) || optional.contains(&name);
             let is_custom = allow_custom && name.starts_with("cf_") && name.len() > 3;
+            // A whole header in one column: the file is separated by something else (Excel
+            // writes `;` where the decimal mark is a comma).
+            if names.len() == 1
+                && let Some(sep) = [';', '\t', '|'].into_iter().find(|c| name.contains(*c))
+            {
+                let shown = if sep == '\t' {
+                    "tabs".to_string()
+                } else {
+                    format!("`{sep}`")
+                };
+                return Err(Error::input(format!(
+                    "{file} line 1: the columns are separated by {shown}, not commas: save it \
+                     as comma-separated CSV (with `.` as the decimal mark) and import it again"
+                )));
+            }
             if !known && !is_custom {
                 return Err(Error::input(format!(
                     "{file} line 1, column {}: unknown column {} (expected {}{})",
