@@ -256,6 +256,11 @@ pub fn dispute(
     };
     let (dids, named) = documents(store, &c, form.documents)?;
     let amount = match amount {
+        Some(a) if !dids.is_empty() => {
+            let total = documents_total(store, &c, &dids, stamp.today, base)?;
+            input(check::dispute_within_documents(a, total, &c.currency))?;
+            a
+        }
         Some(a) => a,
         None => dispute_default_amount(store, &c, &dids, stamp.today, base)?,
     };
@@ -574,6 +579,26 @@ pub fn dispute_default_amount(
     })
 }
 
+/// What the documents `dids` amount to in all (paid or not), in the customer's currency:
+/// each converted through the base currency at its own rate and the customer's currency's
+/// rate at `as_of`, as [`open_debits`] converts their balances.
+fn documents_total(
+    store: &Store,
+    c: &CustomerCard,
+    dids: &[i64],
+    as_of: Date,
+    base: &str,
+) -> Result<Decimal> {
+    let mut rates = crate::store::ledger::rates::RateCache::new(store, base);
+    let own_rate = rates.rate(&c.currency, crate::domain::date::day_number(as_of))?;
+    Ok(store
+        .ledger()
+        .document_amounts(dids)?
+        .into_iter()
+        .map(|(amount, currency, rate)| in_own_currency(amount, (&currency, rate), c, own_rate))
+        .sum())
+}
+
 /// What is open at `as_of` on the customer's invoices and debit notes that `keep` keeps, in
 /// the customer's currency.
 fn open_where(
@@ -610,14 +635,25 @@ fn open_debits(
         .customer_open_debits(c.cid, as_of)?
         .into_iter()
         .map(|d| {
-            let balance = if d.currency == c.currency || own_rate.is_zero() {
-                d.balance
-            } else {
-                round_to_currency(d.balance * d.rate / own_rate, &c.currency)
-            };
+            let balance = in_own_currency(d.balance, (&d.currency, d.rate), c, own_rate);
             (d, balance)
         })
         .collect())
+}
+
+/// An `amount` of a document in `(currency, rate)` in the customer's own currency, whose rate
+/// is `own_rate`: through the base currency when the two differ.
+fn in_own_currency(
+    amount: Decimal,
+    (currency, rate): (&str, Decimal),
+    c: &CustomerCard,
+    own_rate: Decimal,
+) -> Decimal {
+    if currency == c.currency || own_rate.is_zero() {
+        amount
+    } else {
+        round_to_currency(amount * rate / own_rate, &c.currency)
+    }
 }
 
 /// Reads the files to attach, refusing (one sentence, nothing written) a file that cannot be

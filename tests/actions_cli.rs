@@ -41,6 +41,7 @@ const BAD_INPUT: &[&str] = &[
     "promise V1 --amount 950 --date +7d --document I1 => the promise of 950.00 USD is more than the 900.00 USD open on its documents",
     "dispute V1 --reason weather => `weather` is not a dispute reason (one of pricing, quantity, quality, missing_po, duplicate, service, other)",
     "dispute V1 --reason pricing --amount -1 => the amount must be more than zero, got `-1`",
+    "dispute V1 --reason pricing --amount 1500.01 --document I1,I2 => the dispute of 1,500.01 USD is more than its documents' 1,500.00 USD in all",
     "dispute V1 --reason pricing --document I3 => document `I3` belongs to customer `V2`, not `V1`",
     "dispute V1 --reason pricing --document N1 => document `N1` is a credit note; name invoices or debit notes",
     "dispute V9 --reason pricing => customer `V9` does not exist",

@@ -113,8 +113,8 @@ pub fn amount(text: &str) -> Result<Decimal, String> {
 /// A promise pays at most what is open: on the documents it names, or (naming none) on the
 /// customer's invoices and debit notes. More is a slip of the keyboard — a digit too many —
 /// that could never be kept and would swell every "open promises" figure; `open` is in the
-/// customer's `currency`. (An issue is not held to it: a customer may dispute an invoice it
-/// has paid.)
+/// customer's `currency`. (An issue is held to its documents' whole amounts instead, see
+/// [`dispute_within_documents`]: a customer may dispute an invoice it has paid.)
 pub fn promise_within_open(
     amount: Decimal,
     open: Decimal,
@@ -134,6 +134,25 @@ pub fn promise_within_open(
         "the promise of {} is more than the {} {whose}",
         shown(amount),
         shown(open)
+    ))
+}
+
+/// A dispute names at most what its documents amount to (`total`, in the customer's
+/// `currency`): a customer may dispute an invoice it has paid, but not for more than the
+/// invoice. More is a digit too many that would swell every "open issues" figure.
+pub fn dispute_within_documents(
+    amount: Decimal,
+    total: Decimal,
+    currency: &str,
+) -> Result<(), String> {
+    if amount <= total {
+        return Ok(());
+    }
+    let shown = |a: Decimal| format!("{} {currency}", money::grouped(a, currency));
+    Err(format!(
+        "the dispute of {} is more than its documents' {} in all",
+        shown(amount),
+        shown(total)
     ))
 }
 
@@ -398,6 +417,22 @@ mod tests {
         assert_eq!(
             within("1", "0", false, "JPY"),
             Err("the promise of 1 JPY is more than the 0 JPY the customer has open".into())
+        );
+    }
+
+    #[test]
+    fn a_dispute_is_of_at_most_what_its_documents_amount_to() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(
+            dispute_within_documents(d("1000"), d("1000"), "EUR"),
+            Ok(())
+        );
+        assert_eq!(
+            dispute_within_documents(d("10000"), d("1000"), "EUR"),
+            Err(
+                "the dispute of 10,000.00 EUR is more than its documents' 1,000.00 EUR in all"
+                    .into()
+            )
         );
     }
 

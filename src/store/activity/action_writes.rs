@@ -666,6 +666,25 @@ pub struct OpenDebit {
 }
 
 impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
+    /// Each document's whole amount (in its own currency), its currency and its rate, in the
+    /// order of `dids`.
+    pub fn document_amounts(&self, dids: &[i64]) -> Result<Vec<(Decimal, String, Decimal)>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT amount, currency, rate FROM documents WHERE did = ?1")?;
+        dids.iter()
+            .map(|did| {
+                let (units, currency, rate): (i64, String, String) =
+                    stmt.query_row([did], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                Ok((
+                    money::from_units(units),
+                    currency,
+                    rate.parse().unwrap_or(Decimal::ONE),
+                ))
+            })
+            .collect()
+    }
+
     /// A customer's invoices and debit notes open at `as_of` (dated by then, with a balance
     /// left after the applications dated by then), oldest due date first. Reads only this
     /// customer's documents.
