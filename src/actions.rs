@@ -257,7 +257,14 @@ pub fn dispute(
     let (dids, named) = documents(store, &c, form.documents)?;
     let amount = match amount {
         Some(a) if !dids.is_empty() => {
-            let total = documents_total(store, &c, &dids, stamp.today, base)?;
+            // What the documents amount to in all, paid or not, in the customer's currency.
+            let own = own_rate(store, &c, stamp.today, base)?;
+            let total: Decimal = store
+                .ledger()
+                .document_amounts(&dids)?
+                .into_iter()
+                .map(|(amount, currency, rate)| in_own_currency(amount, (&currency, rate), &c, own))
+                .sum();
             input(check::dispute_within_documents(a, total, &c.currency))?;
             a
         }
@@ -579,26 +586,6 @@ pub fn dispute_default_amount(
     })
 }
 
-/// What the documents `dids` amount to in all (paid or not), in the customer's currency:
-/// each converted through the base currency at its own rate and the customer's currency's
-/// rate at `as_of`, as [`open_debits`] converts their balances.
-fn documents_total(
-    store: &Store,
-    c: &CustomerCard,
-    dids: &[i64],
-    as_of: Date,
-    base: &str,
-) -> Result<Decimal> {
-    let mut rates = crate::store::ledger::rates::RateCache::new(store, base);
-    let own_rate = rates.rate(&c.currency, crate::domain::date::day_number(as_of))?;
-    Ok(store
-        .ledger()
-        .document_amounts(dids)?
-        .into_iter()
-        .map(|(amount, currency, rate)| in_own_currency(amount, (&currency, rate), c, own_rate))
-        .sum())
-}
-
 /// What is open at `as_of` on the customer's invoices and debit notes that `keep` keeps, in
 /// the customer's currency.
 fn open_where(
@@ -628,8 +615,7 @@ fn open_debits(
     as_of: Date,
     base: &str,
 ) -> Result<Vec<(OpenDebit, Decimal)>> {
-    let mut rates = crate::store::ledger::rates::RateCache::new(store, base);
-    let own_rate = rates.rate(&c.currency, crate::domain::date::day_number(as_of))?;
+    let own_rate = own_rate(store, c, as_of, base)?;
     Ok(store
         .ledger()
         .customer_open_debits(c.cid, as_of)?
@@ -639,6 +625,12 @@ fn open_debits(
             (d, balance)
         })
         .collect())
+}
+
+/// The rate of the customer's currency at `as_of` (against the base currency).
+fn own_rate(store: &Store, c: &CustomerCard, as_of: Date, base: &str) -> Result<Decimal> {
+    crate::store::ledger::rates::RateCache::new(store, base)
+        .rate(&c.currency, crate::domain::date::day_number(as_of))
 }
 
 /// An `amount` of a document in `(currency, rate)` in the customer's own currency, whose rate

@@ -121,20 +121,14 @@ pub fn promise_within_open(
     on_documents: bool,
     currency: &str,
 ) -> Result<(), String> {
-    if amount <= open {
-        return Ok(());
-    }
-    let shown = |a: Decimal| format!("{} {currency}", money::grouped(a, currency));
     let whose = if on_documents {
         "open on its documents"
     } else {
         "the customer has open"
     };
-    Err(format!(
-        "the promise of {} is more than the {} {whose}",
-        shown(amount),
-        shown(open)
-    ))
+    at_most(amount, open, currency, |amount, open| {
+        format!("the promise of {amount} is more than the {open} {whose}")
+    })
 }
 
 /// A dispute names at most what its documents amount to (`total`, in the customer's
@@ -145,15 +139,24 @@ pub fn dispute_within_documents(
     total: Decimal,
     currency: &str,
 ) -> Result<(), String> {
-    if amount <= total {
+    at_most(amount, total, currency, |amount, total| {
+        format!("the dispute of {amount} is more than its documents' {total} in all")
+    })
+}
+
+/// Nothing when `amount` is at most `bound`; else the sentence `refusal` makes of the two, as
+/// shown in `currency` (`1,250.00 USD`).
+fn at_most(
+    amount: Decimal,
+    bound: Decimal,
+    currency: &str,
+    refusal: impl FnOnce(String, String) -> String,
+) -> Result<(), String> {
+    if amount <= bound {
         return Ok(());
     }
     let shown = |a: Decimal| format!("{} {currency}", money::grouped(a, currency));
-    Err(format!(
-        "the dispute of {} is more than its documents' {} in all",
-        shown(amount),
-        shown(total)
-    ))
+    Err(refusal(shown(amount), shown(bound)))
 }
 
 /// A date a collector typed: `YYYY-MM-DD`, `today`, `tomorrow`, `+7d`, `+2w` or a weekday
