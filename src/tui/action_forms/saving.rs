@@ -16,6 +16,10 @@ impl ActionForm {
         let id = [
             // Writing off refused by the user's role: the outcome asked for it.
             ("write amounts off", FieldId::Outcome),
+            // An amount more than a promise or a dispute may be of (the sentence then names
+            // its documents too).
+            ("the promise of", FieldId::Amount),
+            ("the dispute of", FieldId::Amount),
             ("document", FieldId::Documents),
             ("amount", FieldId::Amount),
             ("date", FieldId::Date),
