@@ -535,6 +535,22 @@ impl FormDefaults {
             .find(|d| d.id == name)
             .or_else(|| self.documents.iter().find(|d| d.is(name)))
     }
+
+    /// What is open on the documents `names` names (each once), or on every open document
+    /// when it names none — what a promise may be of, as [`promise`] counts it; `None` when a
+    /// name is not an open document of the customer.
+    pub fn open_on(&self, names: &[String]) -> Option<Decimal> {
+        if names.is_empty() {
+            return Some(self.documents.iter().map(|d| d.balance).sum());
+        }
+        let mut on = names
+            .iter()
+            .map(|n| self.find(n))
+            .collect::<Option<Vec<_>>>()?;
+        on.sort_by(|a, b| a.id.cmp(&b.id));
+        on.dedup_by(|a, b| a.id == b.id);
+        Some(on.iter().map(|d| d.balance).sum())
+    }
 }
 
 /// The defaults of the promise and dispute forms for a customer as of `as_of`.

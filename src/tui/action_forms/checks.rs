@@ -75,22 +75,11 @@ impl ActionForm {
                         // What the save checks: no more than is open where it is promised (a
                         // document not found is the documents field's error, not this one's).
                         if self.kind == FormKind::Promise
-                            && let Some(d) = defaults
-                            && named.iter().all(|n| d.find(n).is_some())
-                        {
-                            let mut on: Vec<_> = named.iter().filter_map(|n| d.find(n)).collect();
-                            on.sort_by(|a, b| a.id.cmp(&b.id));
-                            on.dedup_by(|a, b| a.id == b.id);
-                            let open = if named.is_empty() {
-                                d.documents.iter().map(|doc| doc.balance).sum()
-                            } else {
-                                on.iter().map(|doc| doc.balance).sum()
-                            };
-                            if let Err(e) =
+                            && let Some(open) = defaults.and_then(|d| d.open_on(&named))
+                            && let Err(e) =
                                 check::promise_within_open(a, open, !named.is_empty(), cur)
-                            {
-                                return Check::Err(e);
-                            }
+                        {
+                            return Check::Err(e);
                         }
                         let note = match defaults {
                             Some(d) if d.overdue == a => ", the overdue amount",
