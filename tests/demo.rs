@@ -169,3 +169,79 @@ fn the_demo_lockbox_cheques_are_of_the_size_of_their_payers_invoices() {
     assert_eq!(items, 100);
     assert!(unmatched > 0, "no cheque of the demo stays unapplied");
 }
+
+/// A machine with no cycles of its own: the demo writes the examples of `config/cycles/`
+/// beside its database and they plan reminders on its portfolio (the workstation's
+/// Engagement screen had nothing to show on a fresh machine).
+#[test]
+fn the_demo_brings_the_example_cycles_and_they_plan_reminders() {
+    let (dir, db, out) = new_demo("200");
+    let cycles = dir.path().join("demo-cycles");
+    assert!(
+        stderr(&out).contains(&format!(
+            "engagement cycles: the examples of config/cycles/, in {}",
+            cycles.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let shipped = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/cycles/standard.toml"),
+    )
+    .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(cycles.join("standard.toml")).unwrap(),
+        shipped
+    );
+    let plan = owed_ok(
+        dir.path(),
+        &db,
+        AS_OF,
+        &[
+            "engage",
+            "plan",
+            "--json",
+            "--cycles",
+            cycles.to_str().unwrap(),
+        ],
+    );
+    let plan: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    let planned = plan.as_array().unwrap();
+    assert!(
+        planned.iter().any(|p| p["cycle"] == "Standard dunning"),
+        "{plan}"
+    );
+    // Opened again, a collector's edit of the examples is kept.
+    std::fs::write(cycles.join("standard.toml"), "# mine\n").unwrap();
+    demo(dir.path(), &db, "200");
+    assert_eq!(
+        std::fs::read_to_string(cycles.join("standard.toml")).unwrap(),
+        "# mine\n"
+    );
+}
+
+/// A collector whose config's cycles folder holds cycles: the demo uses those and writes no
+/// examples.
+#[test]
+fn the_demo_keeps_to_a_collectors_own_cycles() {
+    let dir = tempfile::tempdir().unwrap();
+    let own = dir.path().join("cycles");
+    std::fs::create_dir(&own).unwrap();
+    std::fs::write(
+        own.join("dunning.toml"),
+        include_str!("fixture/cycles/dunning.toml"),
+    )
+    .unwrap();
+    let db = dir.path().join("demo.db");
+    let out = demo(dir.path(), &db, "60");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "engagement cycles: your own, in {}",
+            own.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("demo-cycles").exists());
+}

@@ -2,10 +2,12 @@
 
 use super::Context;
 use crate::Result;
+use crate::config::Config;
 use crate::demo::{
     DemoBehaviour, DemoOptions, DemoOutcome, ensure_database_behaving, write_csvs_behaving,
 };
-use std::path::PathBuf;
+use crate::engage::cycle::holds_cycles;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
@@ -74,22 +76,46 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
             }
         }
     }
+    let config = with_cycles(&ctx.config, &db)?;
     if args.no_tui {
         outln!("{}", db.display())?;
         return Ok(());
     }
-    if collector_given || ctx.config.collector.is_some() {
-        return super::workstation::run_at(ctx, &db);
-    }
+    let collector = if collector_given || ctx.config.collector.is_some() {
+        ctx.collector.clone()
+    } else {
+        DEMO_COLLECTOR.to_string()
+    };
     let demo_ctx = Context {
-        config: ctx.config.clone(),
+        config,
         db_path: db.clone(),
-        collector: DEMO_COLLECTOR.to_string(),
+        collector,
         as_of: ctx.as_of,
         as_of_given: ctx.as_of_given,
         theme: ctx.theme.clone(),
     };
     super::workstation::run_at(&demo_ctx, &db)
+}
+
+/// The config the demo opens with: the collector's own when its cycles folder holds any
+/// cycle, else the same naming the demo's example cycles (written beside the database when
+/// missing), so that the Engagement screen has reminders to plan.
+fn with_cycles(config: &Config, db: &Path) -> Result<Config> {
+    if let Some(own) = config.cycles_dir(None).filter(|dir| holds_cycles(dir)) {
+        errln!("engagement cycles: your own, in {}", own.display());
+        return Ok(config.clone());
+    }
+    let dir = std::path::absolute(crate::demo::cycles::cycles_dir(db))?;
+    crate::demo::cycles::write_example_cycles(&dir)?;
+    errln!(
+        "engagement cycles: the examples of config/cycles/, in {} (E in the workstation \
+         plans them, as does `owed engage plan --cycles` with that folder)",
+        dir.display()
+    );
+    Ok(Config {
+        cycles: Some(dir),
+        ..config.clone()
+    })
 }
 
 #[derive(Debug, clap::Args)]

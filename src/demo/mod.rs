@@ -1,6 +1,7 @@
 //! The demo portfolio: a deterministic generator (`generate`) whose CSVs go through the
 //! real import, so the demo exercises the same path as a real billing export.
 
+pub mod cycles;
 mod generate;
 pub mod lockbox;
 
@@ -46,11 +47,16 @@ fn fingerprint(options: &DemoOptions, behaviour: &DemoBehaviour) -> String {
 
 /// The demo's lockbox folder, beside its database (`demo.db` → `demo-lockbox/`).
 pub fn lockbox_dir(db: &Path) -> PathBuf {
+    beside(db, "lockbox")
+}
+
+/// A folder of the demo's beside its database: `demo.db` and `lockbox` → `demo-lockbox/`.
+fn beside(db: &Path, what: &str) -> PathBuf {
     let stem = db
         .file_stem()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "owed".into());
-    db.with_file_name(format!("{stem}-lockbox"))
+    db.with_file_name(format!("{stem}-{what}"))
 }
 
 /// Generates the demo's lockbox folder and imports it (cheque payments, deductions, images),

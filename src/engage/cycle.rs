@@ -215,6 +215,20 @@ pub fn load_dir(dir: &Path) -> Result<Cycles> {
     load_dir_with(dir, &CustomFields::default())
 }
 
+/// A cycle's file: a `.toml` file of the cycles folder.
+fn is_cycle_file(path: &Path) -> bool {
+    path.is_file() && path.extension().is_some_and(|x| x == "toml")
+}
+
+/// Whether `dir` holds any cycle file (a folder that does not exist holds none).
+pub fn holds_cycles(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .filter_map(|e| e.ok())
+            .any(|e| is_cycle_file(&e.path()))
+    })
+}
+
 /// Loads every `*.toml` file of `dir` (in file-name order); custom fields compare as `custom`
 /// types them (the config's `[custom_fields]`).
 ///
@@ -230,7 +244,7 @@ pub fn load_dir_with(dir: &Path, custom: &CustomFields) -> Result<Cycles> {
     })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+        .filter(|p| is_cycle_file(p))
         .collect();
     files.sort();
     let mut cycles = Cycles {
