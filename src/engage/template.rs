@@ -9,7 +9,8 @@
 //!
 //! The context (see [`EmailContext`]): `customer` (`id`, `name`, `email`), `documents` (a list
 //! of `id`, `number`, `type`, `doc_date`, `due_date`, `days_overdue`, `amount`, `balance`,
-//! `currency`), `table` (the documents as an aligned plain-text table), `totals` (`count`;
+//! `currency`), `table` (the documents as an aligned plain-text table: number, date, due date,
+//! "12 days overdue" or "due in 3 days", balance, currency), `totals` (`count`;
 //! `balance` and `currency`: in the documents' own currency when they share one, as a
 //! customer's documents usually do, else in the base currency; `base_balance` and
 //! `base_currency`: always in the base currency; `by_currency`: a list of `currency`,
@@ -344,6 +345,23 @@ pub struct ContextInput<'a> {
     pub today: Date,
 }
 
+/// A document's standing as the customer reads it in the table: "12 days overdue", "due
+/// today", "due in 3 days" (a reminder may name documents not yet due).
+fn due_phrase(days_overdue: i64) -> String {
+    let days = |n: i64| {
+        if n == 1 {
+            "1 day".to_string()
+        } else {
+            format!("{n} days")
+        }
+    };
+    match days_overdue {
+        0 => "due today".to_string(),
+        n if n > 0 => format!("{} overdue", days(n)),
+        n => format!("due in {}", days(-n)),
+    }
+}
+
 impl EmailContext {
     /// Builds the context for `documents` (shown in the order given).
     pub fn build(input: ContextInput<'_>, documents: &[DocumentFacts]) -> EmailContext {
@@ -354,7 +372,7 @@ impl EmailContext {
             ("Document", Align::Left),
             ("Date", Align::Left),
             ("Due", Align::Left),
-            ("Days", Align::Right),
+            ("Status", Align::Left),
             ("Balance", Align::Right),
             ("", Align::Left),
         ]);
@@ -381,7 +399,7 @@ impl EmailContext {
                     number,
                     doc.doc_date.clone(),
                     doc.due_date.clone(),
-                    days.to_string(),
+                    d.due_date.map(|_| due_phrase(days)).unwrap_or_default(),
                     doc.balance.clone(),
                     doc.currency.clone(),
                 ]);
@@ -521,5 +539,17 @@ mod tests {
         assert_eq!(ctx.totals.max_days_overdue, 30);
         assert_eq!(ctx.totals.by_currency.len(), 2);
         assert!(ctx.table.contains("A1"), "{}", ctx.table);
+        assert!(ctx.table.contains(" 30 days overdue "), "{}", ctx.table);
+    }
+
+    /// The table a customer reads says how each document stands in words: a reminder may name
+    /// documents not yet due, and "Days -2" read as nothing to a customer.
+    #[test]
+    fn the_table_says_overdue_or_due_in_words() {
+        assert_eq!(due_phrase(30), "30 days overdue");
+        assert_eq!(due_phrase(1), "1 day overdue");
+        assert_eq!(due_phrase(0), "due today");
+        assert_eq!(due_phrase(-1), "due in 1 day");
+        assert_eq!(due_phrase(-3), "due in 3 days");
     }
 }
