@@ -426,6 +426,42 @@ fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
     assert!(mail.sent().is_empty());
 }
 
+/// At 80 columns the plan gives the cycle's and the address's room to the customer's name and
+/// keeps the days overdue whole (the cycle's column had pushed "Days" off the edge, and cut
+/// names at ten letters).
+#[test]
+fn a_narrow_plan_shows_whom_and_how_late_before_which_cycle() {
+    let f = fixture_without_email("K10");
+    let (mut d, _mail) = f.driver("alice", (80, 24));
+    d.press("E");
+    let screen = d.screen();
+    // The screen's rows as quoted strings, one a line.
+    let rows: Vec<&str> = screen
+        .lines()
+        .map(|l| l.trim_matches('"').trim_end())
+        .collect();
+    let header = rows
+        .iter()
+        .find(|l| l.contains("Reminder") && l.contains("Customer"))
+        .unwrap_or_else(|| panic!("no header:\n{screen}"));
+    assert!(header.ends_with(" Days"), "{header}");
+    assert!(!header.contains("Cycle"), "{header}");
+    for entry in &d.app.engage.screen.plan.as_ref().unwrap().entries {
+        let row = rows
+            .iter()
+            .find(|l| l.contains(&entry.documents[0]))
+            .unwrap_or_else(|| panic!("{:?} on screen:\n{screen}", entry.documents));
+        // A name of 26 columns or fewer reads whole; a longer one, cut with "…".
+        let name: String = entry.name.chars().take(12).collect();
+        assert!(row.contains(&name), "{name} in {row}");
+        assert!(row.ends_with(&format!(" {}", entry.days_overdue)), "{row}");
+    }
+    for whole in ["Kite Supplies", "Lumen GmbH", "Acme Corp"] {
+        assert!(screen.contains(whole), "{whole}:\n{screen}");
+    }
+    snapshot::assert("engage_plan_80x24", &screen);
+}
+
 #[test]
 fn send_now_from_the_plan_confirms_then_sends_and_the_outbox_shows_it() {
     let f = fixture();

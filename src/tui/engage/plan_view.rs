@@ -198,32 +198,28 @@ fn amount(v: crate::domain::Decimal, currency: &str) -> String {
 
 fn plan_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut Buffer) {
     let width = usize::from(area.width);
-    let with_to = width >= 100;
-    let fixed = 2 + 17 + 13 + 19 + 13 + 6;
+    // Below 100 columns the customer's name is worth more than the cycle's (the reminder's
+    // own name says which it is) and the address: both give way.
+    let wide = width >= 100;
+    let fixed = 2 + if wide { 17 } else { 0 } + 13 + 19 + 13 + 6;
     let flex = width.saturating_sub(fixed);
-    let (customer_w, to_w) = if with_to {
+    let (customer_w, to_w) = if wide {
         let c = (flex * 55 / 100).max(12);
         (c, flex.saturating_sub(c + 1))
     } else {
         (flex.max(12), 0)
     };
     let mut cols = vec![
-        Col(16, false),
         Col(12, false),
         Col(customer_w, false),
         Col(18, false),
         Col(12, true),
         Col(5, true),
     ];
-    let mut names = vec![
-        "Cycle",
-        "Reminder",
-        "Customer",
-        "Documents",
-        "Balance",
-        "Days",
-    ];
-    if with_to {
+    let mut names = vec!["Reminder", "Customer", "Documents", "Balance", "Days"];
+    if wide {
+        cols.insert(0, Col(16, false));
+        names.insert(0, "Cycle");
         cols.push(Col(to_w, false));
         names.push("To");
     }
@@ -248,7 +244,6 @@ fn plan_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut
             [first, rest @ ..] => format!("{first} +{}", rest.len()),
         };
         let mut cells = vec![
-            r.key.cycle.clone(),
             r.key.reminder.clone(),
             r.name.clone(),
             docs,
@@ -261,14 +256,15 @@ fn plan_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut
             muted
         };
         let mut styles = vec![
-            muted,
             plain,
             plain,
             plain,
             app.theme.get(Role::Overdue),
             days_style,
         ];
-        if with_to {
+        if wide {
+            cells.insert(0, r.key.cycle.clone());
+            styles.insert(0, muted);
             cells.push(r.to.clone());
             styles.push(muted);
         }
