@@ -116,6 +116,11 @@ fn two_cycles_would_email_one_customer_the_higher_priority_wins() {
         w.skips("2026-05-10"),
         vec![skip("Standard", "Now", "K", SkipReason::Priority)]
     );
+    // Said short enough to read beside the customer on the workstation's Skipped pane.
+    assert_eq!(
+        w.plan(day("2026-05-10")).skipped[0].reason,
+        "Key accounts / Now goes today instead (priority 10 over 1)"
+    );
     // On the 5th only the standard cycle's reminder is due (4 days overdue): it goes.
     assert_eq!(
         w.sends("2026-05-05"),

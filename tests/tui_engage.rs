@@ -460,6 +460,12 @@ fn a_narrow_plan_shows_whom_and_how_late_before_which_cycle() {
         assert!(screen.contains(whole), "{whole}:\n{screen}");
     }
     snapshot::assert("engage_plan_80x24", &screen);
+    // The Skipped pane likewise: why a reminder cannot go reads whole.
+    d.press("]");
+    let screen = d.screen();
+    let why = &d.app.engage.screen.plan.as_ref().unwrap().skipped[0].reason;
+    assert!(screen.contains(why.as_str()), "{why}:\n{screen}");
+    assert!(!screen.contains("Cycle"), "{screen}");
 }
 
 #[test]

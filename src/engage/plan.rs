@@ -360,9 +360,8 @@ fn choose(
     let (priority, winner) = candidates.swap_remove(best);
     for (other_priority, entry) in candidates {
         let reason = format!(
-            "{} / {} (priority {priority}) goes to {} today; this one has priority \
-             {other_priority}",
-            winner.cycle, winner.reminder, customer.id
+            "{} / {} goes today instead (priority {priority} over {other_priority})",
+            winner.cycle, winner.reminder
         );
         plan.skipped.push(skip(entry, SkipReason::Priority, reason));
     }

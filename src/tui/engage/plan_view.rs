@@ -283,21 +283,17 @@ fn plan_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut
 
 fn skipped_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut Buffer) {
     let width = usize::from(area.width);
+    // As on the plan: below 100 columns the cycle's column gives its room to the reason.
+    let wide = width >= 100;
     let customer_w = 28.min(width.saturating_sub(2 + 30 + 10)).max(10);
-    let reason_w = width.saturating_sub(2 + 17 + 13 + customer_w + 1);
-    let cols = [
-        Col(16, false),
-        Col(12, false),
-        Col(customer_w, false),
-        Col(reason_w, false),
-    ];
-    let body = header(
-        app,
-        area,
-        buf,
-        &cols,
-        &["Cycle", "Reminder", "Customer", "Why it cannot be sent"],
-    );
+    let reason_w = width.saturating_sub(2 + if wide { 17 } else { 0 } + 13 + customer_w + 1);
+    let mut cols = vec![Col(12, false), Col(customer_w, false), Col(reason_w, false)];
+    let mut names = vec!["Reminder", "Customer", "Why it cannot be sent"];
+    if wide {
+        cols.insert(0, Col(16, false));
+        names.insert(0, "Cycle");
+    }
+    let body = header(app, area, buf, &cols, &names);
     if plan.skipped.is_empty() {
         empty_note(
             app,
@@ -315,13 +311,16 @@ fn skipped_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &
         } else {
             format!("{} ({})", r.name, r.customer_id)
         };
-        let cells = [r.cycle.clone(), r.reminder.clone(), who, r.reason.clone()];
-        let styles = [
-            muted,
+        let mut cells = vec![r.reminder.clone(), who, r.reason.clone()];
+        let mut styles = vec![
             Style::default(),
             Style::default(),
             app.theme.get(Role::Error),
         ];
+        if wide {
+            cells.insert(0, r.cycle.clone());
+            styles.insert(0, muted);
+        }
         put_row(buf, line, &cols, &cells, &styles, "  ", Style::default());
     });
 }
