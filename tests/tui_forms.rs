@@ -237,6 +237,36 @@ fn invalid_input_shows_the_error_and_saves_nothing() {
     assert!(!d.requests.iter().any(|r| matches!(r, Request::Save { .. })));
 }
 
+/// Why a save was refused reads whole on an 80-column terminal: the message wraps inside the
+/// form (it was cut at the popup's width, "(use YYY…").
+#[test]
+fn a_refusal_reads_whole_in_a_narrow_terminal() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (80, 24));
+    d.press("p <Down> <C-u> someday");
+    let fx = d.press("<Enter>");
+    assert_eq!(saves(&fx), 0);
+    let message = d.app.form.as_ref().unwrap().message.clone().unwrap().text;
+    assert!(
+        message.starts_with("Not saved: the promise date"),
+        "{message}"
+    );
+    assert!(message.len() > 76, "longer than a line: {message}");
+    // The popup's rows, borders and padding off, joined: the message is among them whole.
+    let screen = d.screen();
+    let inside: Vec<String> = screen
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim_matches('"');
+            let (_, rest) = l.split_once('│')?;
+            let (inner, _) = rest.rsplit_once('│')?;
+            Some(inner.trim().to_string())
+        })
+        .collect();
+    let joined = inside.join(" ");
+    assert!(joined.contains(&message), "{message}\n{screen}");
+}
+
 #[test]
 fn escape_leaves_no_trace() {
     let (_dir, db) = fixture();

@@ -18,7 +18,10 @@ const LABEL: u16 = 12;
 /// The popup's rectangle on a screen (the footer stays visible below it).
 pub fn popup_area(screen: Rect, form: &ActionForm) -> Rect {
     let width = screen.width.saturating_sub(4).min(78);
-    let wanted = 2 + 2 + 2 * form.fields.len() as u16 + 2;
+    // Borders, what the form is about and a blank line, two lines a field, a blank line and
+    // the message (as many lines as it wraps into: why a save was refused reads whole).
+    let message = message_lines(form, text_width(width)).len().max(1) as u16;
+    let wanted = 2 + 2 + 2 * form.fields.len() as u16 + 1 + message;
     let height = wanted.min(screen.height.saturating_sub(2));
     Rect::new(
         screen.x + (screen.width - width) / 2,
@@ -26,6 +29,19 @@ pub fn popup_area(screen: Rect, form: &ActionForm) -> Rect {
         width,
         height,
     )
+}
+
+/// Columns for text inside a popup `width` wide: its borders and a blank column each side.
+fn text_width(width: u16) -> usize {
+    usize::from(width.saturating_sub(4))
+}
+
+/// The form's message (a save refused, or done) wrapped to `width`; none without one.
+fn message_lines(form: &ActionForm, width: usize) -> Vec<String> {
+    form.message
+        .as_ref()
+        .map(|m| text::wrap(&m.text, width))
+        .unwrap_or_default()
 }
 
 /// Draws the form; returns where the terminal's cursor goes (in the field being typed in).
@@ -114,16 +130,21 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) -> Option<Position> {
         } else {
             app.theme.get(Role::Heading)
         };
-        // The last line of the popup, whatever the room.
-        let y = y.min(bottom.saturating_sub(1));
-        text::put_n(
-            buf,
-            inner.x,
-            y,
-            text::truncate(&message.text, width),
-            width,
-            style,
-        );
+        // At the popup's foot, whatever the room: as many of its lines as fit, the last
+        // shown ending in "…" when the terminal is too short for all of them.
+        let lines = message_lines(form, width);
+        let room = usize::from(bottom.saturating_sub(y)).max(1);
+        let shown = lines.len().min(room);
+        let top = bottom.saturating_sub(shown as u16).max(inner.y);
+        for (i, l) in lines.iter().take(shown).enumerate() {
+            let l = if i + 1 == shown && shown < lines.len() {
+                format!("{l}…")
+            } else {
+                l.clone()
+            };
+            let y = top + i as u16;
+            text::put_n(buf, inner.x, y, text::truncate(&l, width), width, style);
+        }
     }
     cursor
 }
