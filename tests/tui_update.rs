@@ -766,3 +766,38 @@ fn another_processs_import_moves_the_ledger_time_in_the_title() {
     let (title, style) = title_with(&d, &later);
     assert!(style.is_some(), "{title}");
 }
+
+/// Tab on the `:` line completes a command, then its value; when several fit, the footer
+/// lists them until the next key. In the filter Tab is not offered.
+#[test]
+fn tab_completes_commands_and_their_values() {
+    let (_dir, mut d) = driver("alice", (80, 24));
+    d.press(": so <Tab>");
+    assert_eq!(d.app.input.value(), "sort ");
+    d.press("da <Tab>");
+    assert_eq!(d.app.input.value(), "sort days ");
+    d.press("<Enter>");
+    assert_eq!(d.app.mode, Mode::Normal);
+    assert_eq!(d.app.query.sort, SortKey::Days);
+    // Several fit: they show where the key hints were, and go with the next key.
+    let footer = |d: &Driver| d.screen().lines().last().unwrap_or_default().to_string();
+    d.press(":");
+    assert!(
+        footer(&d).contains("Tab Complete a command"),
+        "{}",
+        footer(&d)
+    );
+    d.press("re <Tab>");
+    assert_eq!(d.app.input.value(), "re");
+    assert!(
+        footer(&d).contains("reload · report · remind · redraw"),
+        "{}",
+        footer(&d)
+    );
+    d.press("l <Tab>");
+    assert_eq!(d.app.input.value(), "reload");
+    assert!(!footer(&d).contains("report"), "{}", footer(&d));
+    d.press("<Esc> / ac");
+    assert!(!footer(&d).contains("Tab"), "{}", footer(&d));
+    assert!(footer(&d).contains("Enter Apply"), "{}", footer(&d));
+}

@@ -371,6 +371,8 @@ impl App {
                 _ => true,
             },
             KeyContext::Engage => self.engage.screen.offers(action),
+            // Tab completes on the command line, not in the filter.
+            KeyContext::Input => action != Action::Complete || self.mode == Mode::Command,
             _ => true,
         }
     }

@@ -3,6 +3,7 @@
 //! takes (the sort keys, tabs and charts come from their own lists).
 
 use super::app::ChartKind;
+use super::engage::screen::Pane;
 use crate::domain::queue::{SortKey, Tab};
 
 /// What a command does.
@@ -41,13 +42,11 @@ pub struct Spec {
     pub command: Command,
     pub names: &'static [&'static str],
     pub usage: &'static str,
-    does: Does,
-}
-
-/// What a command does, for help: words, or the values it takes from their own list.
-enum Does {
-    Text(&'static str),
-    Values(fn() -> String),
+    /// What it does, for help (before the values, when it takes some from a list).
+    does: &'static str,
+    /// The values its first word takes, from their own list: help lists them, Tab completes
+    /// them.
+    values: Option<fn() -> Vec<&'static str>>,
 }
 
 impl Spec {
@@ -61,36 +60,39 @@ impl Spec {
             command,
             names,
             usage,
-            does: Does::Text(does),
+            does,
+            values: None,
         }
     }
 
-    /// A command whose help lists the values it takes.
+    /// A command whose help lists the values it takes after `does`.
     const fn values(
         command: Command,
         names: &'static [&'static str],
         usage: &'static str,
-        values: fn() -> String,
+        does: &'static str,
+        values: fn() -> Vec<&'static str>,
     ) -> Spec {
         Spec {
             command,
             names,
             usage,
-            does: Does::Values(values),
+            does,
+            values: Some(values),
         }
     }
 
     /// What it does, with the values it takes.
     pub fn help(&self) -> String {
-        match self.does {
-            Does::Text(text) => text.to_string(),
-            Does::Values(values) => values(),
+        match self.values {
+            None => self.does.to_string(),
+            Some(values) => format!("{}{}", self.does, values().join(", ")),
         }
     }
 }
 
-fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> String {
-    all.iter().map(|t| name(*t)).collect::<Vec<_>>().join(", ")
+fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<&'static str> {
+    all.iter().map(|t| name(*t)).collect()
 }
 
 /// Every command, in the order help lists them.
@@ -101,10 +103,10 @@ pub const TABLE: &[Spec] = &[
         "",
         "quit",
     ),
-    Spec::values(Command::Sort, &["sort"], "KEY [asc|desc]", || {
+    Spec::values(Command::Sort, &["sort"], "KEY [asc|desc]", "", || {
         names(&SortKey::ALL, SortKey::name)
     }),
-    Spec::values(Command::Tab, &["tab"], "NAME", || {
+    Spec::values(Command::Tab, &["tab"], "NAME", "", || {
         names(&Tab::ALL, Tab::name)
     }),
     Spec::new(Command::Mine, &["mine"], "", "my customers"),
@@ -152,7 +154,7 @@ pub const TABLE: &[Spec] = &[
          team's figures; on the engagement screen: the plan) to FILE: xlsx, or csv (not over \
          SSH)",
     ),
-    Spec::values(Command::Chart, &["chart"], "[NAME]", || {
+    Spec::values(Command::Chart, &["chart"], "[NAME]", "", || {
         names(&ChartKind::ALL, ChartKind::name)
     }),
     Spec::new(
@@ -162,11 +164,12 @@ pub const TABLE: &[Spec] = &[
         "read everything again",
     ),
     Spec::new(Command::Unmark, &["unmark"], "", "clear the marks"),
-    Spec::new(
+    Spec::values(
         Command::Engage,
         &["engage", "engagement"],
         "[PANE]",
-        "engagement: plan, skipped, held, outbox, report",
+        "engagement: ",
+        || names(&Pane::ALL, Pane::name),
     ),
     Spec::new(
         Command::Engage,
@@ -212,6 +215,89 @@ pub fn find(name: &str) -> Option<&'static Spec> {
     TABLE.iter().find(|s| s.names.contains(&name))
 }
 
+/// What Tab makes of a command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// The line, completed as far as every choice agrees.
+    pub line: String,
+    /// The choices left when more than one fits (empty when one did, or none).
+    pub choices: Vec<String>,
+}
+
+/// Completes the last word of a command line: a command's name while it is the only word,
+/// else a value of the command's first argument (a sort key, tab, chart, pane or, for
+/// `:view`, one of `views`). One fitting word is completed whole, followed by a space when
+/// more may follow; several are completed as far as they agree and returned as choices.
+pub fn complete(line: &str, views: &[&str]) -> Completion {
+    let unchanged = || Completion {
+        line: line.to_string(),
+        choices: Vec::new(),
+    };
+    let (head, word) = match line.rfind(' ') {
+        Some(at) => (&line[..=at], &line[at + 1..]),
+        None => ("", line),
+    };
+    let before: Vec<&str> = head.split_whitespace().collect();
+    let (candidates, takes_more): (Vec<String>, bool) = match before.as_slice() {
+        [] => {
+            let mut names: Vec<String> = Vec::new();
+            for spec in TABLE {
+                if let Some(n) = spec.names.iter().find(|n| n.starts_with(word))
+                    && !names.iter().any(|m| m == n)
+                {
+                    names.push(n.to_string());
+                }
+            }
+            let usage = |name: &str| find(name).is_some_and(|s| !s.usage.is_empty());
+            let more = names.len() == 1 && usage(&names[0]);
+            (names, more)
+        }
+        [command] => {
+            let Some(spec) = find(command) else {
+                return unchanged();
+            };
+            let values: Vec<&str> = match (spec.command, spec.values) {
+                (Command::View, _) => views.to_vec(),
+                (_, Some(values)) => values(),
+                (_, None) => return unchanged(),
+            };
+            let lowered = word.to_lowercase();
+            let fitting = values
+                .into_iter()
+                .filter(|v| v.to_lowercase().starts_with(&lowered))
+                .map(str::to_string)
+                .collect();
+            (fitting, spec.command == Command::Sort)
+        }
+        _ => return unchanged(),
+    };
+    match candidates.as_slice() {
+        [] => unchanged(),
+        [one] => Completion {
+            line: format!("{head}{one}{}", if takes_more { " " } else { "" }),
+            choices: Vec::new(),
+        },
+        many => {
+            let common = many[1..].iter().fold(many[0].clone(), |acc, c| {
+                acc.chars()
+                    .zip(c.chars())
+                    .take_while(|(a, b)| a == b)
+                    .map(|(a, _)| a)
+                    .collect()
+            });
+            let grown = if common.chars().count() > word.chars().count() {
+                common
+            } else {
+                word.to_string()
+            };
+            Completion {
+                line: format!("{head}{grown}"),
+                choices: many.to_vec(),
+            }
+        }
+    }
+}
+
 /// The help's rows, one per command: its call (`:sort KEY [asc|desc]`) and what it does.
 pub fn help_rows() -> Vec<(String, String)> {
     TABLE
@@ -248,5 +334,53 @@ mod tests {
             assert!(help.contains(chart.name()), "{}", chart.name());
         }
         assert!(help.contains("-7d"));
+    }
+
+    fn completed(line: &str) -> (String, Vec<String>) {
+        let c = complete(line, &["Largest value", "Broken promises", "Big ones"]);
+        (c.line, c.choices)
+    }
+
+    #[test]
+    fn tab_completes_a_command_then_its_value() {
+        // One command fits: whole, with a space when it takes more.
+        assert_eq!(completed("exp"), ("export ".into(), vec![]));
+        assert_eq!(completed("unm"), ("unmark".into(), vec![]));
+        // Several: as far as they agree, and which they are.
+        assert_eq!(
+            completed("re"),
+            (
+                "re".into(),
+                vec![
+                    "reload".into(),
+                    "report".into(),
+                    "remind".into(),
+                    "redraw".into()
+                ]
+            )
+        );
+        // A command's other names are not other choices.
+        assert_eq!(completed("eng"), ("engage ".into(), vec![]));
+        // A command's values: the sort keys take a direction after them.
+        assert_eq!(completed("sort over"), ("sort overdue ".into(), vec![]));
+        assert_eq!(completed("tab disp"), ("tab disputes".into(), vec![]));
+        assert_eq!(completed("engage out"), ("engage outbox".into(), vec![]));
+        assert_eq!(completed("chart iss"), ("chart issues".into(), vec![]));
+        // Saved views by their names, whatever the case.
+        assert_eq!(
+            completed("view b"),
+            (
+                "view b".into(),
+                vec!["Broken promises".into(), "Big ones".into()]
+            )
+        );
+        assert_eq!(completed("view la"), ("view Largest value".into(), vec![]));
+        // Nothing fits, or nothing to complete: the line stays.
+        assert_eq!(completed("xyz"), ("xyz".into(), vec![]));
+        assert_eq!(completed("asof to"), ("asof to".into(), vec![]));
+        assert_eq!(
+            completed("sort overdue d"),
+            ("sort overdue d".into(), vec![])
+        );
     }
 }

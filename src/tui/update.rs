@@ -703,6 +703,10 @@ fn edit(app: &mut App, event: &KeyEvent) -> Vec<Effect> {
         return Vec::new();
     };
     app.input.handle(request);
+    if app.mode == Mode::Command {
+        // The choices Tab offered are gone once another key is typed.
+        app.status = None;
+    }
     if app.mode == Mode::Filter {
         // The queue follows the filter as it is typed; a half-typed term waits quietly.
         let text = app.input.value().to_string();
@@ -752,6 +756,16 @@ fn input_action(app: &mut App, action: Action) -> Vec<Effect> {
         (Mode::Command, Action::Cancel) => {
             app.mode = Mode::Normal;
             app.status = None;
+            Vec::new()
+        }
+        (Mode::Command, Action::Complete) => {
+            let views: Vec<&str> = app.views.iter().map(|v| v.name.as_str()).collect();
+            let done = super::commands::complete(app.input.value(), &views);
+            app.input = tui_input::Input::new(done.line);
+            app.status = None;
+            if !done.choices.is_empty() {
+                app.say(done.choices.join(" · "));
+            }
             Vec::new()
         }
         _ => Vec::new(),

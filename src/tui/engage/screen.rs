@@ -50,6 +50,17 @@ impl Pane {
         }
     }
 
+    /// The pane's name on the command line (`:engage outbox`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Pane::Plan => "plan",
+            Pane::Skipped => "skipped",
+            Pane::Held => "held",
+            Pane::Outbox => "outbox",
+            Pane::Report => "report",
+        }
+    }
+
     /// Reads a pane name (`:engage outbox`).
     pub fn parse(text: &str) -> Option<Pane> {
         Some(match text.trim().to_ascii_lowercase().as_str() {

@@ -97,6 +97,8 @@ fn render_input(app: &App, area: Rect, buf: &mut Buffer) -> Position {
     let x0 = area.x + 1;
     let right = match &app.status {
         Some(s) if s.error => Some((s.text.clone(), app.theme.get(Role::Error))),
+        // What Tab offers on the command line.
+        Some(s) if app.mode == Mode::Command => Some((s.text.clone(), app.theme.get(Role::Muted))),
         _ => {
             let h = hints(app, KeyContext::Input);
             let text: Vec<String> = h.iter().map(|(k, d)| format!("{k} {d}")).collect();
