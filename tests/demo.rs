@@ -30,13 +30,16 @@ fn new_demo(customers: &str) -> (tempfile::TempDir, PathBuf, std::process::Outpu
     (dir, db, out)
 }
 
+/// Asserts that `owed` said `words` on its standard error.
+#[track_caller]
+fn said(o: &std::process::Output, words: &str) {
+    let err = stderr(o);
+    assert!(err.contains(words), "`{words}` in: {err}");
+}
+
 #[test]
 fn the_demo_database_is_created_once_then_reused() {
     let (dir, db, first) = new_demo("60");
-    let said = |o: &std::process::Output, words: &str| {
-        let err = stderr(o);
-        assert!(err.contains(words), "`{words}` in: {err}");
-    };
     said(&first, "customers.csv 60 inserted");
     said(&demo(dir.path(), &db, "60"), "using the demo database");
     // Another size regenerates it.
@@ -177,13 +180,12 @@ fn the_demo_lockbox_cheques_are_of_the_size_of_their_payers_invoices() {
 fn the_demo_brings_the_example_cycles_and_they_plan_reminders() {
     let (dir, db, out) = new_demo("200");
     let cycles = dir.path().join("demo-cycles");
-    assert!(
-        stderr(&out).contains(&format!(
+    said(
+        &out,
+        &format!(
             "engagement cycles: the examples of config/cycles/, in {}",
             cycles.display()
-        )),
-        "{}",
-        stderr(&out)
+        ),
     );
     let shipped = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("config/cycles/standard.toml"),
@@ -235,13 +237,9 @@ fn the_demo_keeps_to_a_collectors_own_cycles() {
     let db = dir.path().join("demo.db");
     let out = demo(dir.path(), &db, "60");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains(&format!(
-            "engagement cycles: your own, in {}",
-            own.display()
-        )),
-        "{}",
-        stderr(&out)
+    said(
+        &out,
+        &format!("engagement cycles: your own, in {}", own.display()),
     );
     assert!(!dir.path().join("demo-cycles").exists());
 }

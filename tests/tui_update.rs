@@ -780,24 +780,25 @@ fn tab_completes_commands_and_their_values() {
     assert_eq!(d.app.mode, Mode::Normal);
     assert_eq!(d.app.query.sort, SortKey::Days);
     // Several fit: they show where the key hints were, and go with the next key.
-    let footer = |d: &Driver| d.screen().lines().last().unwrap_or_default().to_string();
+    // Whether the footer (the screen's last row) shows `text`.
+    let footer_shows = |d: &Driver, text: &str| {
+        let footer = d.screen().lines().last().unwrap_or_default().to_string();
+        (footer.contains(text), footer)
+    };
     d.press(":");
-    assert!(
-        footer(&d).contains("Tab Complete a command"),
-        "{}",
-        footer(&d)
-    );
+    let (shown, footer) = footer_shows(&d, "Tab Complete a command");
+    assert!(shown, "{footer}");
     d.press("re <Tab>");
     assert_eq!(d.app.input.value(), "re");
-    assert!(
-        footer(&d).contains("reload · report · remind · redraw"),
-        "{}",
-        footer(&d)
-    );
+    let (shown, footer) = footer_shows(&d, "reload · report · remind · redraw");
+    assert!(shown, "{footer}");
     d.press("l <Tab>");
     assert_eq!(d.app.input.value(), "reload");
-    assert!(!footer(&d).contains("report"), "{}", footer(&d));
+    let (shown, footer) = footer_shows(&d, "report");
+    assert!(!shown, "{footer}");
     d.press("<Esc> / ac");
-    assert!(!footer(&d).contains("Tab"), "{}", footer(&d));
-    assert!(footer(&d).contains("Enter Apply"), "{}", footer(&d));
+    let (shown, footer) = footer_shows(&d, "Tab");
+    assert!(!shown, "{footer}");
+    let (shown, footer) = footer_shows(&d, "Enter Apply");
+    assert!(shown, "{footer}");
 }
