@@ -28,6 +28,7 @@ fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
     for a in &activities {
         match &a.kind {
             PastActivityKind::Note { .. } => expected.notes += 1,
+            PastActivityKind::Call { .. } => expected.calls += 1,
             PastActivityKind::Promise { .. } => expected.promises += 1,
             PastActivityKind::Dispute { resolved, .. } => {
                 expected.issues += 1;
@@ -36,6 +37,10 @@ fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
         }
     }
     assert!(expected.notes > 0 && expected.promises > 0 && expected.issues > 0);
+    assert!(
+        expected.calls > 0,
+        "the demo's collectors call their customers"
+    );
     let count = |table: &str| -> u64 {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
@@ -46,6 +51,7 @@ fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
     };
     let stored = || BackfillCounts {
         notes: count("notes"),
+        calls: count("calls"),
         promises: count("promises"),
         issues: count("issues WHERE reason <> 'short_payment'"),
         resolved: count("issue_events"),

@@ -534,15 +534,19 @@ fn on_the_demo_an_invoice_number_and_a_notes_word_find_their_customers() {
         );
     }
     let conn = rusqlite::Connection::open(&db).unwrap();
+    // Notes, and what the calls' notes say (the demo's collectors call their customers).
     let with_word: i64 = conn
         .query_row(
-            "SELECT count(*) FROM notes WHERE lower(text) LIKE '%approval%'",
+            "SELECT count(*) FROM (SELECT text FROM notes UNION ALL SELECT text FROM calls)
+              WHERE lower(text) LIKE '%approval%'",
             [],
             |r| r.get(0),
         )
         .unwrap();
-    let notes_found = activity.iter().filter(|a| a["kind"] == "note").count();
+    let written = |a: &&Value| a["kind"] == "note" || a["kind"] == "call";
+    let notes_found = activity.iter().filter(written).count();
     assert_eq!(notes_found as i64, with_word);
+    assert!(activity.iter().any(|a| a["kind"] == "call"), "{found}");
     // The customer of one of them is kept by the filter.
     let first = activity[0]["customer_id"].as_str().unwrap().to_string();
     let bounds = AgingBounds::default();
@@ -559,7 +563,7 @@ fn on_the_demo_an_invoice_number_and_a_notes_word_find_their_customers() {
     assert!(rows.iter().any(|r| r.id == first));
     let customers: std::collections::HashSet<&str> = activity
         .iter()
-        .filter(|a| a["kind"] == "note")
+        .filter(written)
         .map(|a| a["customer_id"].as_str().unwrap())
         .collect();
     assert_eq!(rows.len(), customers.len());

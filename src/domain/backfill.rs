@@ -1,8 +1,9 @@
-//! Collector activity logged before `owed` kept it: notes, promises and disputes with their
+//! Collector activity logged before `owed` kept it: notes, calls, promises and disputes with their
 //! own past dates, written in one go (the demo's history, a ledger moved in from another
 //! tool). Plain data; the store writes it (`Activity::backfill_activity`), every
 //! customer and document checked, all or nothing.
 
+use super::calls::CallOutcome;
 use super::{Date, Decimal};
 
 /// What a collector logged.
@@ -10,6 +11,8 @@ use super::{Date, Decimal};
 pub enum PastActivityKind {
     /// A free-text note.
     Note { text: String },
+    /// A call and how it went, with what was said.
+    Call { outcome: CallOutcome, text: String },
     /// A promise to pay `amount` by `date` (which may lie in the next few weeks).
     Promise {
         amount: Decimal,

@@ -173,7 +173,6 @@ impl TeamReport {
                 grouped(self.unassigned.overdue, cur)
             ));
         }
-        out.push_str("calls: notes are counted until calls are recorded\n");
         out
     }
 }

@@ -18,6 +18,7 @@ use super::ledger::{Doc, Ledger, Source};
 use super::rng::Rng;
 use super::tunables::{ENGAGED_IF_OVERDUE, ENGAGED_OTHERWISE};
 use crate::domain::backfill::{PastActivity, PastActivityKind, PastResolution};
+use crate::domain::calls::CallOutcome;
 
 /// Days from an invoice's date to the customer raising a dispute (AP reviewing it), and from
 /// there to the collector opening it.
@@ -44,25 +45,57 @@ const NOTE_MIN_LATE_DAYS: i64 = 7;
 const NOTE_CHANCE: f64 = 0.25;
 const NOTE_MAX_DAYS: i64 = 45;
 
-const NOTES: [&str; 18] = [
-    "Called AP, invoice in approval",
-    "Left voicemail",
-    "Left voicemail with the AP clerk, will try again Thursday",
-    "Spoke to the controller: payment run is on Fridays",
-    "Customer asked for a copy of the invoice, resent",
-    "Emailed statement of account",
-    "AP says the PO number is missing on the invoice",
-    "Customer is changing banks, payments delayed about two weeks",
-    "Sent the W-9 / tax form they asked for",
-    "No answer, sent a follow-up email",
-    "CFO on leave until next week",
-    "Customer confirmed remittance sent by wire",
-    "Asked the customer to update card details in the portal",
-    "Escalated to the account manager",
-    "Customer asks for a payment plan",
-    "Invoice approved, scheduled for the next payment run",
-    "Wrong billing address on file, updated and resent",
-    "Customer says the invoice never arrived; resent by email",
+/// What a collector logged about a customer: a call (and how it went) or a note of
+/// something done without one.
+const NOTES: [(&str, Option<CallOutcome>); 18] = [
+    ("Called AP, invoice in approval", Some(CallOutcome::Reached)),
+    ("Left voicemail", Some(CallOutcome::Voicemail)),
+    (
+        "Left voicemail with the AP clerk, will try again Thursday",
+        Some(CallOutcome::Voicemail),
+    ),
+    (
+        "Spoke to the controller: payment run is on Fridays",
+        Some(CallOutcome::Reached),
+    ),
+    ("Customer asked for a copy of the invoice, resent", None),
+    ("Emailed statement of account", None),
+    (
+        "AP says the PO number is missing on the invoice",
+        Some(CallOutcome::Reached),
+    ),
+    (
+        "Customer is changing banks, payments delayed about two weeks",
+        Some(CallOutcome::Reached),
+    ),
+    ("Sent the W-9 / tax form they asked for", None),
+    (
+        "No answer, sent a follow-up email",
+        Some(CallOutcome::NoAnswer),
+    ),
+    ("CFO on leave until next week", Some(CallOutcome::Reached)),
+    (
+        "Customer confirmed remittance sent by wire",
+        Some(CallOutcome::Reached),
+    ),
+    (
+        "Asked the customer to update card details in the portal",
+        None,
+    ),
+    ("Escalated to the account manager", None),
+    (
+        "Customer asks for a payment plan",
+        Some(CallOutcome::Reached),
+    ),
+    (
+        "Invoice approved, scheduled for the next payment run",
+        Some(CallOutcome::Reached),
+    ),
+    ("Wrong billing address on file, updated and resent", None),
+    (
+        "Customer says the invoice never arrived; resent by email",
+        Some(CallOutcome::Reached),
+    ),
 ];
 
 pub(super) const DISPUTE_REASONS: [(&str, u32); 7] = [
@@ -179,9 +212,14 @@ impl Log<'_, '_, '_> {
         });
     }
 
-    fn note(&mut self, at: NaiveDate, text: &str) {
+    /// A note, or a call when it says how a call went.
+    fn note(&mut self, at: NaiveDate, (text, call): (&str, Option<CallOutcome>)) {
         let text = text.to_string();
-        self.push(at, PastActivityKind::Note { text });
+        let kind = match call {
+            Some(outcome) => PastActivityKind::Call { outcome, text },
+            None => PastActivityKind::Note { text },
+        };
+        self.push(at, kind);
     }
 
     fn promise(&mut self, at: NaiveDate, cents: i64, date: NaiveDate, docs: &[&Doc]) {

@@ -504,13 +504,14 @@ fn issue_state(conn: &Connection, issue_id: i64) -> Result<Option<(i64, IssueSta
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct BackfillCounts {
     pub notes: u64,
+    pub calls: u64,
     pub promises: u64,
     pub issues: u64,
     pub resolved: u64,
 }
 
 impl Activity<&mut Store> {
-    /// Writes activity logged before `owed` (the demo generator's history) in one transaction: notes, promises
+    /// Writes activity logged before `owed` (the demo generator's history) in one transaction: notes, calls, promises
     /// (recorded on their day) and disputes (opened on their day; a resolved one gets a
     /// resolve event dated on its resolution day). Timestamps are the activity's day at a
     /// working hour derived from its position, so the same list always gives the same rows. A
@@ -526,6 +527,9 @@ impl Activity<&mut Store> {
                 tx.prepare_cached("SELECT did FROM documents WHERE id = ?1 AND cid = ?2")?;
             let mut note = tx.prepare_cached(
                 "INSERT INTO notes (cid, at, collector, text) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            let mut call = tx.prepare_cached(
+                "INSERT INTO calls (cid, at, collector, outcome, text) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             let mut promise = tx.prepare_cached(
                 "INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date)
@@ -584,6 +588,10 @@ impl Activity<&mut Store> {
                     Kind::Note { text } => {
                         note.execute(params![cid, at, a.collector, text])?;
                         counts.notes += 1;
+                    }
+                    Kind::Call { outcome, text } => {
+                        call.execute(params![cid, at, a.collector, outcome.as_str(), text])?;
+                        counts.calls += 1;
                     }
                     Kind::Promise {
                         amount,

@@ -2,6 +2,7 @@
 //! happened, promises kept or broken by the receipts, disputes spread over the history.
 
 use super::*;
+use crate::domain::calls::CallOutcome;
 
 /// Each document's applications as (date, cents), in date order.
 fn applications_by_document(p: &Portfolio) -> HashMap<&str, Vec<(NaiveDate, i64)>> {
@@ -61,7 +62,7 @@ fn activities_are_consistent_with_the_ledger() {
         "{lately} had activity lately"
     );
 
-    let (mut notes, mut promises, mut disputes, mut resolved) = (0, 0, 0, 0);
+    let (mut notes, mut calls, mut promises, mut disputes, mut resolved) = (0, 0, 0, 0, 0);
     // Named documents are the customer's debit documents, open on the day.
     let check_documents = |ids: &[String], customer: &str, day: NaiveDate| {
         assert!(!ids.is_empty());
@@ -89,6 +90,17 @@ fn activities_are_consistent_with_the_ledger() {
             PastActivityKind::Note { text } => {
                 notes += 1;
                 assert!(!text.is_empty());
+            }
+            PastActivityKind::Call { outcome, text } => {
+                calls += 1;
+                assert!(!text.is_empty());
+                // What was said goes with how the call went.
+                let said = text.to_lowercase();
+                match outcome {
+                    CallOutcome::Voicemail => assert!(said.contains("voicemail"), "{text}"),
+                    CallOutcome::NoAnswer => assert!(said.contains("no answer"), "{text}"),
+                    _ => assert!(!said.contains("voicemail"), "{text}"),
+                }
             }
             PastActivityKind::Promise {
                 amount,
@@ -130,7 +142,9 @@ fn activities_are_consistent_with_the_ledger() {
             }
         }
     }
-    assert!(notes > promises && promises > disputes && disputes > resolved && resolved > 0);
+    assert!(notes > 0 && calls > notes, "{notes} notes, {calls} calls");
+    assert!(notes + calls > promises);
+    assert!(promises > disputes && disputes > resolved && resolved > 0);
 }
 
 #[test]
@@ -167,7 +181,7 @@ fn past_promises_are_kept_or_broken_and_disputes_span_the_history() {
                 let doc = documents[document_ids[0].as_str()];
                 dispute_years.insert(date(&doc["doc_date"]).year());
             }
-            PastActivityKind::Note { .. } => {}
+            PastActivityKind::Note { .. } | PastActivityKind::Call { .. } => {}
         }
     }
     // Most promises are kept, a real share broken, and some are still running today.
