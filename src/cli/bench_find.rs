@@ -3,7 +3,8 @@
 //!
 //! Works on a copy of `--db` (the original is never written):
 //! 1. tops the notes up to `--notes` (default 200,000) in one transaction, on customers spread
-//!    over the portfolio, with the demo's phrases and now and then a rarer word;
+//!    over the portfolio, with the demo's phrases and now and then a rarer word (the calls'
+//!    notes count among them: a `note:` filter searches both);
 //! 2. the latency of searches (p50, p95, max over `--samples` runs each): `owed find`'s three
 //!    sections, the activity alone, the customers a `note:` term keeps and the queue's counts
 //!    in memory with them (what a keystroke of `/` costs), the same counts and the first page
@@ -27,7 +28,7 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
-    /// Notes in the copy before searching (topped up to this many).
+    /// Notes (calls' notes among them) in the copy before searching (topped up to this many).
     #[arg(long, default_value_t = 200_000)]
     pub notes: u64,
     /// Runs of each search.
@@ -75,7 +76,7 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
     ids.sort();
 
     // 1. Notes up to the count asked for.
-    let had = store.activity().note_count(None)?;
+    let had = store.activity().written_count(None)?;
     let t = Instant::now();
     if had < args.notes {
         let mut notes = Vec::new();
@@ -96,10 +97,10 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
         store.activity_mut().backfill_activity(&notes)?;
     }
     outln!(
-        "database: {} ({} customers, {} notes, {} entries in the full-text index; {} notes added in {:.1} s)",
+        "database: {} ({} customers, {} notes and calls' notes, {} entries in the full-text index; {} notes added in {:.1} s)",
         ctx.db_path.display(),
         ids.len(),
-        store.activity().note_count(None)?,
+        store.activity().written_count(None)?,
         store.activity().activity_text_entries()?,
         args.notes.saturating_sub(had),
         t.elapsed().as_secs_f64()

@@ -353,6 +353,19 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         Ok(n.unsigned_abs())
     }
 
+    /// Notes and calls with something said (what a `note:` filter searches), of the customer
+    /// `cid` or of all.
+    pub fn written_count(&self, cid: Option<i64>) -> Result<u64> {
+        let n: i64 = self.conn().query_row(
+            "SELECT (SELECT count(*) FROM notes WHERE ?1 IS NULL OR cid = ?1)
+                  + (SELECT count(*) FROM calls
+                      WHERE (?1 IS NULL OR cid = ?1) AND ifnull(text, '') <> '')",
+            [cid],
+            |r| r.get(0),
+        )?;
+        Ok(n.unsigned_abs())
+    }
+
     /// A customer's follow-ups, latest date first.
     pub fn followups(&self, cid: i64) -> Result<Vec<FollowupView>> {
         super::rows(
