@@ -74,11 +74,8 @@ impl Spec {
         values: fn() -> Vec<&'static str>,
     ) -> Spec {
         Spec {
-            command,
-            names,
-            usage,
-            does,
             values: Some(values),
+            ..Spec::new(command, names, usage, does)
         }
     }
 
