@@ -223,7 +223,7 @@ pub struct Completion {
 
 /// Completes the last word of a command line: a command's name while it is the only word,
 /// else a value of the command's first argument (a sort key, tab, chart, pane or, for
-/// `:view`, one of `views`). One fitting word is completed whole, followed by a space when
+/// `:view`, one of `views`), or a sort's direction. One fitting word is completed whole, followed by a space when
 /// more may follow; several are completed as far as they agree and returned as choices.
 pub fn complete(line: &str, views: &[&str]) -> Completion {
     let unchanged = || Completion {
@@ -265,6 +265,14 @@ pub fn complete(line: &str, views: &[&str]) -> Completion {
                 .map(str::to_string)
                 .collect();
             (fitting, spec.command == Command::Sort)
+        }
+        [command, _] if find(command).is_some_and(|s| s.command == Command::Sort) => {
+            let fitting = ["asc", "desc"]
+                .into_iter()
+                .filter(|d| d.starts_with(&word.to_lowercase()))
+                .map(str::to_string)
+                .collect();
+            (fitting, false)
         }
         _ => return unchanged(),
     };
@@ -377,7 +385,15 @@ mod tests {
         assert_eq!(completed("asof to"), ("asof to".into(), vec![]));
         assert_eq!(
             completed("sort overdue d"),
-            ("sort overdue d".into(), vec![])
+            ("sort overdue desc".into(), vec![])
+        );
+        assert_eq!(
+            completed("sort overdue "),
+            ("sort overdue ".into(), vec!["asc".into(), "desc".into()])
+        );
+        assert_eq!(
+            completed("sort overdue desc x"),
+            ("sort overdue desc x".into(), vec![])
         );
     }
 }
