@@ -213,6 +213,34 @@ fn the_demo_brings_the_example_cycles_and_they_plan_reminders() {
         planned.iter().any(|p| p["cycle"] == "Standard dunning"),
         "{plan}"
     );
+    // The demo's history of that cycle: sent, counted by the engagement report, and never
+    // planned again for the same document.
+    let report = owed_ok(dir.path(), &db, AS_OF, &["report", "engagement", "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let sent: u64 = report["cycle_weeks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["sent"].as_u64().unwrap())
+        .sum();
+    assert!(sent > 0, "{report}");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let had = |reminder: &str, document: &str| -> bool {
+        conn.query_row(
+            "SELECT count(*) FROM reminder_documents r JOIN documents d USING (did)
+              WHERE r.cycle = 'Standard dunning' AND r.reminder = ?1 AND d.id = ?2",
+            [reminder, document],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+            > 0
+    };
+    for entry in planned.iter().filter(|p| p["cycle"] == "Standard dunning") {
+        let reminder = entry["reminder"].as_str().unwrap();
+        for document in entry["document_ids"].as_array().unwrap() {
+            assert!(!had(reminder, document.as_str().unwrap()), "{entry}");
+        }
+    }
     // Opened again, a collector's edit of the examples is kept.
     std::fs::write(cycles.join("standard.toml"), "# mine\n").unwrap();
     demo(dir.path(), &db, "200");

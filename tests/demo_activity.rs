@@ -29,6 +29,7 @@ fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
         match &a.kind {
             PastActivityKind::Note { .. } => expected.notes += 1,
             PastActivityKind::Call { .. } => expected.calls += 1,
+            PastActivityKind::Reminder(_) => expected.reminders += 1,
             PastActivityKind::Promise { .. } => expected.promises += 1,
             PastActivityKind::Dispute { resolved, .. } => {
                 expected.issues += 1;
@@ -41,6 +42,7 @@ fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
         expected.calls > 0,
         "the demo's collectors call their customers"
     );
+    assert!(expected.reminders > 0, "the demo's cycle sent reminders");
     let count = |table: &str| -> u64 {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
@@ -52,6 +54,7 @@ fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
     let stored = || BackfillCounts {
         notes: count("notes"),
         calls: count("calls"),
+        reminders: count("reminders WHERE status = 'sent'"),
         promises: count("promises"),
         issues: count("issues WHERE reason <> 'short_payment'"),
         resolved: count("issue_events"),

@@ -1,4 +1,4 @@
-//! Collector activity logged before `owed` kept it: notes, calls, promises and disputes with their
+//! Collector activity logged before `owed` kept it: notes, calls, promises, disputes and reminders with their
 //! own past dates, written in one go (the demo's history, a ledger moved in from another
 //! tool). Plain data; the store writes it (`Activity::backfill_activity`), every
 //! customer and document checked, all or nothing.
@@ -13,6 +13,9 @@ pub enum PastActivityKind {
     Note { text: String },
     /// A call and how it went, with what was said.
     Call { outcome: CallOutcome, text: String },
+    /// An email reminder of an engagement cycle, sent on the activity's day about documents
+    /// (each gets that reminder of that cycle once).
+    Reminder(PastReminder),
     /// A promise to pay `amount` by `date` (which may lie in the next few weeks).
     Promise {
         amount: Decimal,
@@ -27,6 +30,17 @@ pub enum PastActivityKind {
         document_ids: Vec<String>,
         resolved: Option<PastResolution>,
     },
+}
+
+/// A reminder sent before `owed` kept them (the demo's history of its example cycles).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PastReminder {
+    pub cycle: String,
+    pub reminder: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub document_ids: Vec<String>,
 }
 
 /// How and when a past dispute was resolved (after the day it was opened).

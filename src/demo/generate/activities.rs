@@ -5,7 +5,8 @@
 //! credited in full); some late invoices got a promise to pay before they were paid — kept when
 //! the money arrived by then, broken otherwise — and some a note while they were chased.
 //! On top of that, a share of customers (most with overdue items today) have recent notes and
-//! an open promise. Nothing is dated after `today`, nothing about a document before it exists,
+//! an open promise; and the reminders the shipped dunning cycle sent over the last weeks
+//! (`reminders`). Nothing is dated after `today`, nothing about a document before it exists,
 //! and nothing about a settled document after it was settled (except the resolution, a few
 //! days later at most), so the activity log read as of any past date holds only what a
 //! collector could have known then.
@@ -15,6 +16,7 @@ use chrono::NaiveDate;
 use super::customers::Customer;
 use super::dates_money::{cents_to_decimal, shift, to_cents};
 use super::ledger::{Doc, Ledger, Source};
+use super::reminders::draw_reminders;
 use super::rng::Rng;
 use super::tunables::{ENGAGED_IF_OVERDUE, ENGAGED_OTHERWISE};
 use crate::domain::backfill::{PastActivity, PastActivityKind, PastResolution};
@@ -139,13 +141,13 @@ struct Life {
 }
 
 /// The ledger's documents with what became of each, and their applications by date.
-struct Lives<'a> {
-    ledger: &'a Ledger,
+pub(super) struct Lives<'a> {
+    pub(super) ledger: &'a Ledger,
     lives: Vec<Life>,
 }
 
 impl<'a> Lives<'a> {
-    fn of(ledger: &'a Ledger) -> Self {
+    pub(super) fn of(ledger: &'a Ledger) -> Self {
         let mut lives = vec![Life::default(); ledger.docs.len()];
         let mut applied = vec![0i64; ledger.docs.len()];
         // Applications are in date order (see `Ledger::finalize`).
@@ -164,7 +166,7 @@ impl<'a> Lives<'a> {
     }
 
     /// The balance of document `doc` at the end of `date`, in cents.
-    fn balance_at(&self, doc: usize, date: NaiveDate) -> i64 {
+    pub(super) fn balance_at(&self, doc: usize, date: NaiveDate) -> i64 {
         let applied: i64 = self
             .ledger
             .applications
@@ -192,6 +194,8 @@ pub(super) fn draw_activities(
     };
     draw_history(ledger, today, rng, &mut log);
     draw_recent(ledger, today, rng, &mut log);
+    let reminders = draw_reminders(customer, &Lives::of(ledger), today, &out[first..]);
+    out.extend(reminders);
     out[first..].sort_by_key(|activity| activity.at);
 }
 

@@ -16,7 +16,8 @@
 //!
 //! This file holds the public entry points and options; the steps live beside it in the order
 //! a customer goes through them: `customers` (profile) and `names`, `documents` and
-//! `settlement` filling the `ledger`, `activities` (the collector's side), and `csv_out`;
+//! `settlement` filling the `ledger`, `activities` (the collector's side) with `reminders`, and
+//! `csv_out`;
 //! `rng`, `dates_money`, `currencies` and `tunables` serve them all.
 
 use std::fs;
@@ -35,6 +36,7 @@ mod dates_money;
 mod documents;
 mod ledger;
 mod names;
+mod reminders;
 mod rng;
 mod settlement;
 #[cfg(test)]

@@ -505,13 +505,14 @@ fn issue_state(conn: &Connection, issue_id: i64) -> Result<Option<(i64, IssueSta
 pub struct BackfillCounts {
     pub notes: u64,
     pub calls: u64,
+    pub reminders: u64,
     pub promises: u64,
     pub issues: u64,
     pub resolved: u64,
 }
 
 impl Activity<&mut Store> {
-    /// Writes activity logged before `owed` (the demo generator's history) in one transaction: notes, calls, promises
+    /// Writes activity logged before `owed` (the demo generator's history) in one transaction: notes, calls, reminders (sent, on their day, their documents claimed for them), promises
     /// (recorded on their day) and disputes (opened on their day; a resolved one gets a
     /// resolve event dated on its resolution day). Timestamps are the activity's day at a
     /// working hour derived from its position, so the same list always gives the same rows. A
@@ -530,6 +531,15 @@ impl Activity<&mut Store> {
             )?;
             let mut call = tx.prepare_cached(
                 "INSERT INTO calls (cid, at, collector, outcome, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            let mut reminder = tx.prepare_cached(
+                "INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body,
+                                        status, message_id, sent_at, sent_date)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'sent', ?9, ?2, ?10)",
+            )?;
+            let mut reminder_doc = tx.prepare_cached(
+                "INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
+                 VALUES (?1, ?2, ?3, ?4)",
             )?;
             let mut promise = tx.prepare_cached(
                 "INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date)
@@ -592,6 +602,28 @@ impl Activity<&mut Store> {
                     Kind::Call { outcome, text } => {
                         call.execute(params![cid, at, a.collector, outcome.as_str(), text])?;
                         counts.calls += 1;
+                    }
+                    Kind::Reminder(r) => {
+                        let linked = dids(&r.document_ids)?;
+                        // One reminder a customer a day: its day and customer make it unique.
+                        let message_id = format!("<owed.backfill.{cid}.{}@owed.invalid>", a.at);
+                        reminder.execute(params![
+                            cid,
+                            at,
+                            a.collector,
+                            r.cycle,
+                            r.reminder,
+                            r.to,
+                            r.subject,
+                            r.body,
+                            message_id,
+                            day_number(a.at)
+                        ])?;
+                        let id = tx.last_insert_rowid();
+                        for did in linked {
+                            reminder_doc.execute(params![r.cycle, r.reminder, did, id])?;
+                        }
+                        counts.reminders += 1;
                     }
                     Kind::Promise {
                         amount,

@@ -45,9 +45,10 @@ fn activities_are_consistent_with_the_ledger() {
                 (applied == amount).then_some(on)
             })
     };
+    // Collectors' activity: not the reminders the cycle sent.
     let share = |since: NaiveDate| {
         let engaged: HashSet<&str> = (p.activities.iter())
-            .filter(|a| a.at >= since)
+            .filter(|a| a.at >= since && !matches!(a.kind, PastActivityKind::Reminder(_)))
             .map(|a| a.customer_id.as_str())
             .collect();
         engaged.len() as f64 / p.customers.len() as f64
@@ -75,9 +76,11 @@ fn activities_are_consistent_with_the_ledger() {
         }
     };
     let mut seen: HashSet<&str> = HashSet::new();
+    // (reminder, document) of every reminder: a document gets each reminder once.
+    let mut reminded: HashSet<(&str, &str)> = HashSet::new();
+    let mut steps: HashSet<&str> = HashSet::new();
     for (i, activity) in p.activities.iter().enumerate() {
         let customer = customers[activity.customer_id.as_str()];
-        assert_eq!(activity.collector, customer["finance_owner"]);
         assert!(activity.at <= today());
         // Customer by customer, each in date order.
         match p.activities.get(i.wrapping_sub(1)) {
@@ -86,6 +89,28 @@ fn activities_are_consistent_with_the_ledger() {
             }
             _ => assert!(seen.insert(&activity.customer_id), "{customer:?} split"),
         }
+        // The cycle's reminders: sent by the demo's manager on a Monday before today, to the
+        // customer's address, about documents at least 4 days overdue and open that day.
+        if let PastActivityKind::Reminder(r) = &activity.kind {
+            assert_eq!(activity.collector, "alice");
+            assert!(activity.at < today() && activity.at >= shift(today(), -13 * 7));
+            assert_eq!(activity.at.weekday(), chrono::Weekday::Mon);
+            assert_eq!(r.to, customer["email"]);
+            assert_eq!(r.cycle, "Standard dunning");
+            check_documents(&r.document_ids, &activity.customer_id, activity.at);
+            for id in &r.document_ids {
+                let due = date(&documents[id.as_str()]["due_date"]);
+                assert!((activity.at - due).num_days() > 3, "{activity:?}");
+                assert!(
+                    reminded.insert((&r.reminder, id)),
+                    "{id} twice: {activity:?}"
+                );
+                assert!(r.body.contains(documents[id.as_str()]["number"].as_str()));
+            }
+            steps.insert(&r.reminder);
+            continue;
+        }
+        assert_eq!(activity.collector, customer["finance_owner"]);
         match &activity.kind {
             PastActivityKind::Note { text } => {
                 notes += 1;
@@ -140,8 +165,14 @@ fn activities_are_consistent_with_the_ledger() {
                     assert!((0..=3).contains(&(resolution.date - settled).num_days()));
                 }
             }
+            PastActivityKind::Reminder(_) => unreachable!("checked above"),
         }
     }
+    assert_eq!(
+        steps,
+        HashSet::from(["Friendly", "Firm", "Final notice"]),
+        "every reminder of the cycle was sent"
+    );
     assert!(notes > 0 && calls > notes, "{notes} notes, {calls} calls");
     assert!(notes + calls > promises);
     assert!(promises > disputes && disputes > resolved && resolved > 0);
@@ -181,7 +212,9 @@ fn past_promises_are_kept_or_broken_and_disputes_span_the_history() {
                 let doc = documents[document_ids[0].as_str()];
                 dispute_years.insert(date(&doc["doc_date"]).year());
             }
-            PastActivityKind::Note { .. } | PastActivityKind::Call { .. } => {}
+            PastActivityKind::Note { .. }
+            | PastActivityKind::Call { .. }
+            | PastActivityKind::Reminder(_) => {}
         }
     }
     // Most promises are kept, a real share broken, and some are still running today.
