@@ -233,7 +233,7 @@ pub fn section_title(app: &App, area: Rect, buf: &mut ratatui::buffer::Buffer, t
     let rule: String = "─".repeat(usize::from(area.width));
     text::put(buf, area.x, area.y, &rule, border);
     let room = usize::from(area.width).saturating_sub(4);
-    let shown = format!(" {} ", text::truncate(title, room.saturating_sub(2)));
+    let shown = format!(" {} ", text::fit_parts(title, room.saturating_sub(2)));
     text::put_n(buf, area.x + 1, area.y, shown, room, heading);
 }
 

@@ -171,6 +171,32 @@ pub fn settle(buf: &mut ratatui::buffer::Buffer) {
     }
 }
 
+/// `title`'s parts (separated by " · ") that fit whole in `cols` columns, from the first: a
+/// figure is left out rather than cut ("unapplied cash 4…" read as a 4). The first part alone
+/// is cut when even it does not fit.
+pub fn fit_parts(title: &str, cols: usize) -> String {
+    if width(title) <= cols {
+        return title.to_string();
+    }
+    let mut out = String::new();
+    for part in title.split(" · ") {
+        let next = if out.is_empty() {
+            part.to_string()
+        } else {
+            format!("{out} · {part}")
+        };
+        if width(&next) > cols {
+            break;
+        }
+        out = next;
+    }
+    if out.is_empty() {
+        truncate(title, cols)
+    } else {
+        out
+    }
+}
+
 /// The text cut to at most `max` columns, ending in `…` when cut.
 pub fn truncate(text: &str, max: usize) -> String {
     let text = shown(text);
@@ -213,6 +239,15 @@ pub fn fit_right(text: &str, cols: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_title_too_long_keeps_its_whole_parts() {
+        let title = "Aging · unutilised credit 4,772.22 · unapplied cash 40,118.00";
+        assert_eq!(fit_parts(title, 80), title);
+        assert_eq!(fit_parts(title, 50), "Aging · unutilised credit 4,772.22");
+        assert_eq!(fit_parts(title, 20), "Aging");
+        assert_eq!(fit_parts("Customer C001428", 10), "Customer …");
+    }
 
     #[test]
     fn wide_characters_count_twice_and_stay_aligned() {
