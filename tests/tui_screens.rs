@@ -73,3 +73,33 @@ fn everyone_in_the_all_tab_with_marks() {
         &[("m 2 N <Space> j <Space>", "everyone_all_by_name_120x40")],
     );
 }
+
+/// At every width the queue's tab bar names its saved views, says how many it leaves out
+/// ("+4 views", "+4"), or leaves them out altogether: it never cuts that to a bare "+" (at 100
+/// columns the demo's counts left one column for it).
+#[test]
+fn the_views_on_the_tab_bar_are_never_cut_to_a_sign() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (80, 30));
+    d.app.views = owed::config::Config::default().views();
+    let mut left_out = 0;
+    for w in 80..=160 {
+        d.resize(w, 30);
+        // A portfolio's counts, as wide as the demo's.
+        d.app.page.counts = [99, 312, 30, 0, 26, 0, 47];
+        let screen = d.screen();
+        let bar = screen
+            .lines()
+            .find(|l| l.contains("Overdue ") && l.contains("All "))
+            .unwrap_or_else(|| panic!("no tab bar at {w}:\n{screen}"));
+        let chars: Vec<char> = bar.chars().collect();
+        for (i, c) in chars.iter().enumerate() {
+            if *c == '+' {
+                let next = chars.get(i + 1).copied().unwrap_or(' ');
+                assert!(next.is_ascii_digit(), "at {w}: {bar}");
+            }
+        }
+        left_out += usize::from(!bar.contains('+') && !bar.contains("largest"));
+    }
+    assert!(left_out > 0, "no width left the views out");
+}

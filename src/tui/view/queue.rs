@@ -192,7 +192,9 @@ fn render_tabs(app: &App, area: Rect, buf: &mut Buffer) {
         };
         x = next;
     }
-    if views.is_empty() || x + 2 > area.right() {
+    // Not even "│ +N" fits: the views are left out (`:view` lists them), not cut to "+".
+    let least = 2 + text::width(&format!("+{}", views.len())) as u16;
+    if views.is_empty() || x + least > area.right() {
         return;
     }
     x = text::put(buf, x, area.y, "│ ", app.theme.get(Role::Border));
