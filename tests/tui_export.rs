@@ -81,7 +81,7 @@ fn the_queue_is_exported_as_it_is_on_screen() {
     // cells, fitted widths, the autofilter over the data rows and SUBTOTAL totals below.
     let sheets = workbook::read(&path);
     let queue = &sheets[0];
-    let summed = workbook::check_table(queue, "Queue — Queue All", workstation::AS_OF);
+    let summed = workbook::check_table(queue, "Queue All ·", workstation::AS_OF);
     assert!(
         summed.contains(&queue.col("Overdue (USD)")),
         "{:?}",
@@ -161,7 +161,7 @@ fn export_csv_names_the_format_whatever_the_file_is_called() {
     assert!(status(&d).starts_with("wrote "), "{}", status(&d));
     assert!(std::fs::read(&path).unwrap().starts_with(b"PK"));
     let sheets = workbook::read(&path);
-    workbook::check_table(&sheets[0], "Queue — Queue All", workstation::AS_OF);
+    workbook::check_table(&sheets[0], "Queue All ·", workstation::AS_OF);
 }
 
 #[test]

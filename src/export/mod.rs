@@ -163,10 +163,11 @@ impl Meta {
         }
     }
 
-    /// The title row of a table: view, as-of date, base currency and scope.
+    /// The title row of a table: view, as-of date, base currency and scope. A table named
+    /// after its view ("Queue Overdue" of "Queue") is not named twice.
     pub fn title(&self, table: &str) -> String {
-        let name = if table == self.view {
-            self.view.clone()
+        let name = if table == self.view || table.starts_with(&format!("{} ", self.view)) {
+            table.to_string()
         } else {
             format!("{} — {table}", self.view)
         };
