@@ -1,7 +1,7 @@
-//! Collector activity logged before `owed` kept it: notes, calls, promises, disputes and reminders with their
-//! own past dates, written in one go (the demo's history, a ledger moved in from another
-//! tool). Plain data; the store writes it (`Activity::backfill_activity`), every
-//! customer and document checked, all or nothing.
+//! Collector activity logged before `owed` kept it: notes, calls, promises, disputes and
+//! reminders with their own past dates, written in one go (the demo's history, a ledger moved
+//! in from another tool). Plain data; the store writes it (`Activity::backfill_activity`),
+//! every customer and document checked, all or nothing.
 
 use super::calls::CallOutcome;
 use super::{Date, Decimal};

@@ -223,8 +223,9 @@ pub struct Completion {
 
 /// Completes the last word of a command line: a command's name while it is the only word,
 /// else a value of the command's first argument (a sort key, tab, chart, pane or, for
-/// `:view`, one of `views`), or a sort's direction. One fitting word is completed whole, followed by a space when
-/// more may follow; several are completed as far as they agree and returned as choices.
+/// `:view`, one of `views`), or a sort's direction. One fitting word is completed whole,
+/// followed by a space when more may follow; several are completed as far as they agree and
+/// returned as choices.
 pub fn complete(line: &str, views: &[&str]) -> Completion {
     let unchanged = || Completion {
         line: line.to_string(),

@@ -19,7 +19,7 @@ use crate::domain::backfill::{PastActivity, PastActivityKind, PastReminder};
 use crate::domain::money::grouped;
 
 /// The cycle, and its reminders with the days overdue each waits for.
-pub(super) const CYCLE: &str = "Standard dunning";
+const CYCLE: &str = "Standard dunning";
 const STEPS: [(&str, i64); 3] = [("Friendly", 3), ("Firm", 30), ("Final notice", 60)];
 /// Weeks of history, the Engagement report's span.
 const WEEKS: i64 = 13;
