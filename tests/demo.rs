@@ -235,6 +235,17 @@ fn the_demo_brings_the_example_cycles_and_they_plan_reminders() {
         .unwrap()
             > 0
     };
+    // The outbox lists the latest sent first, as after real runs.
+    let outbox = owed_ok(dir.path(), &db, AS_OF, &["engage", "outbox", "--json"]);
+    let outbox: serde_json::Value = serde_json::from_str(&outbox).unwrap();
+    let days: Vec<&str> = outbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["sent_date"].as_str().unwrap())
+        .collect();
+    assert!(days.len() > 1, "{outbox}");
+    assert!(days.windows(2).all(|w| w[0] >= w[1]), "{days:?}");
     for entry in planned.iter().filter(|p| p["cycle"] == "Standard dunning") {
         let reminder = entry["reminder"].as_str().unwrap();
         for document in entry["document_ids"].as_array().unwrap() {

@@ -15,7 +15,7 @@ use crate::domain::action_checks::{
     DocumentOwner, IssueState, Outcome, OwnerRole, Stamp, can_complete, can_reopen, can_resolve,
     can_void,
 };
-use crate::domain::backfill::{PastActivity, PastActivityKind};
+use crate::domain::backfill::{PastActivity, PastActivityKind, PastReminder};
 use crate::domain::calls::CallOutcome;
 use crate::domain::date::day_number;
 use crate::domain::users::{Actor, Target, Work, may};
@@ -562,6 +562,9 @@ impl Activity<&mut Store> {
             )?;
             // The generator lists activities customer by customer: look each customer up once.
             let mut last: Option<(&str, i64)> = None;
+            // Reminders: (timestamp, customer, activity, reminder, documents), written last.
+            type Sent<'a> = (String, i64, &'a PastActivity, &'a PastReminder, Vec<i64>);
+            let mut sent: Vec<Sent> = Vec::new();
             for (i, a) in activities.iter().enumerate() {
                 let cid = match last {
                     Some((id, cid)) if id == a.customer_id => cid,
@@ -606,25 +609,7 @@ impl Activity<&mut Store> {
                     }
                     Kind::Reminder(r) => {
                         let linked = dids(&r.document_ids)?;
-                        // One reminder a customer a day: its day and customer make it unique.
-                        let message_id = format!("<owed.backfill.{cid}.{}@owed.invalid>", a.at);
-                        reminder.execute(params![
-                            cid,
-                            at,
-                            a.collector,
-                            r.cycle,
-                            r.reminder,
-                            r.to,
-                            r.subject,
-                            r.body,
-                            message_id,
-                            day_number(a.at)
-                        ])?;
-                        let id = tx.last_insert_rowid();
-                        for did in linked {
-                            reminder_doc.execute(params![r.cycle, r.reminder, did, id])?;
-                        }
-                        counts.reminders += 1;
+                        sent.push((at, cid, a, r, linked));
                     }
                     Kind::Promise {
                         amount,
@@ -685,6 +670,30 @@ impl Activity<&mut Store> {
                         }
                     }
                 }
+            }
+            // In the order they were sent, so that their ids run with time as a real
+            // outbox's do (it lists the latest sent by id).
+            sent.sort_by(|x, y| x.0.cmp(&y.0));
+            for (at, cid, a, r, linked) in sent {
+                // One reminder a customer a day: its day and customer make it unique.
+                let message_id = format!("<owed.backfill.{cid}.{}@owed.invalid>", a.at);
+                reminder.execute(params![
+                    cid,
+                    at,
+                    a.collector,
+                    r.cycle,
+                    r.reminder,
+                    r.to,
+                    r.subject,
+                    r.body,
+                    message_id,
+                    day_number(a.at)
+                ])?;
+                let id = tx.last_insert_rowid();
+                for did in linked {
+                    reminder_doc.execute(params![r.cycle, r.reminder, did, id])?;
+                }
+                counts.reminders += 1;
             }
         }
         tx.commit()?;
