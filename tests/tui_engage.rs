@@ -451,7 +451,8 @@ fn a_narrow_plan_shows_whom_and_how_late_before_which_cycle() {
             .iter()
             .find(|l| l.contains(&entry.documents[0]))
             .unwrap_or_else(|| panic!("{:?} on screen:\n{screen}", entry.documents));
-        // A name of 26 columns or fewer reads whole; a longer one, cut with "…".
+        // At least its first twelve letters (ten before); a name wider than its column is cut
+        // with "…", and the fixture's short names read whole (below).
         let name: String = entry.name.chars().take(12).collect();
         assert!(row.contains(&name), "{name} in {row}");
         assert!(row.ends_with(&format!(" {}", entry.days_overdue)), "{row}");
