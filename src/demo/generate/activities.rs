@@ -187,14 +187,15 @@ pub(super) fn draw_activities(
     out: &mut Vec<PastActivity>,
 ) {
     let first = out.len();
+    let lives = Lives::of(ledger);
     let mut log = Log {
         customer,
         today,
         out,
     };
-    draw_history(ledger, today, rng, &mut log);
+    draw_history(&lives, today, rng, &mut log);
     draw_recent(ledger, today, rng, &mut log);
-    let reminders = draw_reminders(customer, &Lives::of(ledger), today, &out[first..]);
+    let reminders = draw_reminders(customer, &lives, today, &out[first..]);
     out.extend(reminders);
     out[first..].sort_by_key(|activity| activity.at);
 }
@@ -237,15 +238,15 @@ impl Log<'_, '_, '_> {
 }
 
 /// Disputes, promises and notes on the documents of the whole history.
-fn draw_history(ledger: &Ledger, today: NaiveDate, rng: &mut Rng, log: &mut Log) {
-    let lives = Lives::of(ledger);
+fn draw_history(lives: &Lives, today: NaiveDate, rng: &mut Rng, log: &mut Log) {
+    let ledger = lives.ledger;
     for &i in &ledger.order {
         let doc = &ledger.docs[i];
         let Some(due) = doc.due_date.filter(|_| doc.is_debit()) else {
             continue;
         };
         if doc.disputed {
-            draw_dispute(&lives, i, today, rng, log);
+            draw_dispute(lives, i, today, rng, log);
             continue;
         }
         let life = lives.lives[i];
@@ -256,7 +257,7 @@ fn draw_history(ledger: &Ledger, today: NaiveDate, rng: &mut Rng, log: &mut Log)
         }
         match life.settled {
             Some(paid) if late >= PROMISE_MIN_LATE_DAYS && rng.chance(PROMISE_CHANCE) => {
-                draw_past_promises(&lives, i, due, paid, rng, log);
+                draw_past_promises(lives, i, due, paid, rng, log);
             }
             None if !life.any_applied
                 && late >= BROKEN_MIN_OVERDUE_DAYS
