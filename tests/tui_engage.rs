@@ -608,17 +608,38 @@ fn picker_and_preview_snapshots() {
 }
 
 #[test]
-fn without_cycles_the_popup_says_where_they_should_be() {
+fn without_cycles_the_popup_says_where_they_should_be_and_the_outbox_still_shows() {
     let f = fixture();
     std::fs::remove_dir_all(&f.cycles).unwrap();
+    f.execute(
+        "INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body, status, error)
+         SELECT cid, '2026-04-29T08:00:00Z', 'alice', 'Standard dunning', 'Firm', 'ap@acme.example',
+                'Overdue', 'text', 'failed', '550 mailbox unavailable' FROM customers WHERE id = 'K6';",
+    );
     let (mut d, _mail) = f.driver("alice", (120, 40));
     d.press("r");
     assert_eq!(stage(&d), Some(Stage::Done));
     let note = send_flow(&d).note.clone().unwrap();
     assert!(note.contains("no engagement cycles in"), "{note}");
     d.press("<Esc> E");
-    let error = d.app.engage.screen.plan_error.clone().unwrap();
+    let plan = d.app.engage.screen.plan.clone().unwrap();
+    let error = plan.cycles_error.clone().unwrap();
     assert!(error.contains("no engagement cycles in"), "{error}");
+    assert!(plan.entries.is_empty() && plan.skipped.is_empty());
+    // The plan and skipped panes say why; the title counts no cycle.
+    for pane in ["plan", "skipped"] {
+        command(&mut d, &format!("engage {pane}"));
+        let screen = d.screen();
+        assert!(
+            screen.contains("no engagement cycles in"),
+            "{pane}:\n{screen}"
+        );
+        assert!(!screen.contains("0 cycles"), "{pane}:\n{screen}");
+    }
+    // A failed send is looked for in the outbox, whatever the cycles' state.
+    command(&mut d, "engage outbox");
+    assert_contains_all(&d.screen(), &[" Outbox 1 ", "550 mailbox unavailable"]);
+    command(&mut d, "engage plan");
     // The footer does not offer them.
     assert_eq!(d.app.key_context(), KeyContext::Engage);
     let offered: Vec<String> = owed::tui::view::footer::hints(&d.app, KeyContext::Engage)

@@ -51,20 +51,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             (None, true) => ("Computing today's plan…".to_string(), Role::Muted),
             (None, false) => ("No plan yet: R computes it.".to_string(), Role::Muted),
         };
-        for (i, l) in text::wrap(&note, usize::from(area.width.saturating_sub(4)))
-            .iter()
-            .enumerate()
-        {
-            if i as u16 + 1 < rest.height {
-                text::put(
-                    buf,
-                    rest.x + 2,
-                    rest.y + 1 + i as u16,
-                    l,
-                    app.theme.get(role),
-                );
-            }
-        }
+        let below = Rect::new(
+            rest.x,
+            rest.y + 1,
+            rest.width,
+            rest.height.saturating_sub(1),
+        );
+        note_lines(app, below, buf, &note, role);
         return;
     };
     match s.pane {
@@ -76,6 +69,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// A note wrapped in `area`, indented by two, in `role`'s style.
+fn note_lines(app: &App, area: Rect, buf: &mut Buffer, note: &str, role: Role) {
+    let lines = text::wrap(note, usize::from(area.width.saturating_sub(4)));
+    for (y, l) in (area.y..area.bottom()).zip(&lines) {
+        text::put(buf, area.x + 2, y, l, app.theme.get(role));
+    }
+}
+
+/// Why the plan is empty when no cycle could be read, below a pane's header.
+fn error_note(app: &App, body: Rect, buf: &mut Buffer, error: &str) {
+    note_lines(app, body, buf, error, Role::Error);
+}
+
 fn title(app: &App) -> String {
     let s = &app.engage.screen;
     let mut t = format!("Engagement · as of {}", app.as_of);
@@ -83,7 +89,7 @@ fn title(app: &App) -> String {
     if let Some(stale) = s.plan.as_ref().and_then(|p| p.stale_ledger.as_ref()) {
         t.push_str(&format!(" · {stale}"));
     }
-    if let Some(p) = &s.plan {
+    if let Some(p) = s.plan.as_ref().filter(|p| p.cycles_error.is_none()) {
         t.push_str(&format!(
             " · {} cycle{}",
             p.cycles,
@@ -225,12 +231,15 @@ fn plan_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut
     }
     let body = header(app, area, buf, &cols, &names);
     if plan.entries.is_empty() {
-        empty_note(
-            app,
-            body,
-            buf,
-            "Nothing to send today: no customer is due a reminder.",
-        );
+        match &plan.cycles_error {
+            Some(e) => error_note(app, body, buf, e),
+            None => empty_note(
+                app,
+                body,
+                buf,
+                "Nothing to send today: no customer is due a reminder.",
+            ),
+        }
         return;
     }
     let base = &app.session.base_currency;
@@ -295,12 +304,15 @@ fn skipped_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &
     }
     let body = header(app, area, buf, &cols, &names);
     if plan.skipped.is_empty() {
-        empty_note(
-            app,
-            body,
-            buf,
-            "No customer due a reminder is without a valid email address.",
-        );
+        match &plan.cycles_error {
+            Some(e) => error_note(app, body, buf, e),
+            None => empty_note(
+                app,
+                body,
+                buf,
+                "No customer due a reminder is without a valid email address.",
+            ),
+        }
         return;
     }
     let muted = app.theme.get(Role::Muted);

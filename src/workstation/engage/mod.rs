@@ -136,6 +136,9 @@ pub struct PlanData {
     pub as_of: Date,
     /// Cycles read.
     pub cycles: usize,
+    /// Why no cycle could be read (no folder, a bad rule): the plan is then empty, and the
+    /// holds and the outbox are still shown.
+    pub cycles_error: Option<String>,
     /// Sorted by cycle, reminder and customer id.
     pub entries: Vec<PlanRow>,
     pub skipped: Vec<SkippedRow>,

@@ -444,21 +444,32 @@ impl EngageWorker {
         Ok(self.plan.insert(plan))
     }
 
+    /// Today's plan beside the holds and the outbox. Cycles that cannot be read (no folder, a
+    /// bad rule) leave the plan empty and say why, and the holds and the outbox are still
+    /// read: a failed send is looked for there whatever the cycles' state.
     fn plan(&mut self, as_of: Date) -> Result<PlanData> {
         let base = self.settings.config.base_currency.clone();
-        self.compute_plan(as_of)?;
-        let cycles = self.cycles.as_ref().map_or(0, |c| c.cycles.len());
-        let Some(plan) = self.plan.as_ref() else {
-            return Err(Error::runtime("no plan"));
+        let (cycles, entries, skipped, paused, cycles_error) = match self.compute_plan(as_of) {
+            Ok(plan) => {
+                let (entries, skipped) = super::plan_rows(plan, &base);
+                let paused = plan.paused.len();
+                let cycles = self.cycles.as_ref().map_or(0, |c| c.cycles.len());
+                (cycles, entries, skipped, paused, None)
+            }
+            Err(e @ Error::Input(_)) => {
+                self.plan = None;
+                (0, Vec::new(), Vec::new(), 0, Some(e.to_string()))
+            }
+            Err(e) => return Err(e),
         };
-        let (entries, skipped) = super::plan_rows(plan, &base);
         Ok(PlanData {
             as_of,
             cycles,
+            cycles_error,
             entries,
             skipped,
             held: self.store.engagement().holds_at(as_of)?,
-            paused: plan.paused.len(),
+            paused,
             outbox: self.store.engagement().outbox(OUTBOX_SENT)?,
             stale_ledger: engage::ledger_age(&self.store, &self.settings.config, as_of)?.headline(),
         })
