@@ -685,3 +685,51 @@ fn the_timeline_footer_offers_only_what_applies_to_the_selected_entry() {
     );
     assert_eq!(timeline_offers(&d), ["Reopen the issue"]);
 }
+
+#[test]
+fn a_key_the_users_role_may_not_use_on_a_customer_is_refused_before_anything_is_typed() {
+    let (_dir, db) = fixture();
+    let refused = |d: &mut Driver, keys: &str, sentence: &str| {
+        let effects = d.press(keys);
+        assert!(d.app.form.is_none(), "{keys}: no form opens");
+        assert!(d.app.engage.flow.is_none(), "{keys}: no reminder starts");
+        assert_eq!(d.app.mode, Mode::Normal, "{keys}");
+        assert_eq!(saves(&effects), 0, "{keys}");
+        assert_eq!(status(d), sentence, "{keys}");
+    };
+    // Bob, a collector, on alice's Kite Supplies (K1) and on his own Lumen GmbH (K2).
+    let mut d = Driver::with_role(&db, "bob", Role::Collector, (120, 40), "default");
+    d.press("m / kite <Enter>");
+    assert_eq!(d.selected().as_deref(), Some("Kite Supplies"));
+    let not_his = "bob (collector) may not write on K1: its finance owner is alice";
+    for key in ["n", "C", "p", "i", "f", "A", "r"] {
+        refused(&mut d, key, not_his);
+    }
+    // On the detail too, and the timeline's keys on its records.
+    d.press("<Enter>");
+    refused(&mut d, "n", not_his);
+    d.press("<Esc> <Esc>");
+    // Holding back from engagement is a manager's, whoever the customer is.
+    refused(
+        &mut d,
+        ": hold <Space> +7d <Enter>",
+        "bob (collector) may not hold customers back from engagement: only a manager may",
+    );
+    // His own customer: the form opens.
+    d.press("<Esc> / lumen <Enter> n");
+    assert!(d.app.form.is_some(), "{}", d.screen());
+    d.press("<Esc>");
+
+    // An auditor reads only: refused on any customer.
+    let mut d = Driver::with_role(&db, "carol", Role::Auditor, (120, 40), "default");
+    d.press("m / lumen <Enter>");
+    refused(
+        &mut d,
+        "n",
+        "carol (auditor) may not write: an auditor reads only",
+    );
+    // A manager is refused nothing.
+    let mut d = Driver::with_role(&db, "dana", Role::Manager, (120, 40), "default");
+    d.press("m / lumen <Enter> n");
+    assert!(d.app.form.is_some());
+}

@@ -642,17 +642,17 @@ fn a_note_by_alice_shows_in_bobs_frame() {
 }
 
 #[test]
-fn a_refusal_shows_in_the_remote_form_as_a_sentence() {
+fn a_refusal_shows_on_the_remote_screen_as_a_sentence_before_anything_is_typed() {
     let (_dir, _db, ws) = serviced();
     let bob = Remote::collector(&ws, "bob");
     bob.wait_for("Lumen GmbH");
     // Everyone's queue: Tokyo Trading, alice's, comes first.
     bob.press(KeyCode::Char('m'));
     bob.wait_for("Customer K4");
-    bob.note("Not mine");
-    bob.press(KeyCode::Enter);
+    bob.press(KeyCode::Char('n'));
     let screen = bob.wait_for("may not write on K4");
     assert!(screen.contains("its finance owner is alice"), "{screen}");
+    assert!(!screen.contains("Note · "), "no form opens:\n{screen}");
     assert!(bob.hang_up().is_ok());
 }
 

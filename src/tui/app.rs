@@ -234,6 +234,10 @@ pub struct App {
     pub drafts: super::action_forms::Drafts,
     /// The database can only be read (the title bar says so; saves fail naming the file).
     pub read_only: bool,
+    /// Who the session acts as, once the service has said: a form or a reminder it may not
+    /// write on a customer is refused at the key, before anything is typed (the store's
+    /// transaction still decides; `None`: nothing is refused here).
+    pub actor: Option<crate::domain::users::Actor>,
     /// Saved views (`[[view]]` in the config), shown as tabs after the built-in ones.
     pub views: Vec<View>,
     /// The view the queue shows (while its query is the view's).
@@ -311,6 +315,7 @@ impl App {
             action_settings: ActionSettings::default(),
             drafts: super::action_forms::Drafts::default(),
             read_only: false,
+            actor: None,
             views: Vec::new(),
             view: None,
             views_file: None,
@@ -427,6 +432,42 @@ impl App {
             .iter()
             .find(|r| r.cid == cid)
             .map(|r| format!("{} ({})", r.name, r.id))
+    }
+
+    /// Why the session's user may not do `work` on one of `cids`, as the store would refuse it
+    /// ("alice (collector) may not write on K2: its finance owner is bob"), for the customers
+    /// whose owner the screen knows (the detail shown, a loaded row); a role's refusal names no
+    /// customer. `None` when nothing known stands in the way.
+    pub fn refusal(&self, work: crate::domain::users::Work, cids: &[i64]) -> Option<String> {
+        use crate::domain::users::{Role, Target, may};
+        let actor = self.actor.as_ref()?;
+        // A manager's work, or an auditor's session: whoever the customers are.
+        if actor.role != Role::Collector || !work.is_collectors() {
+            return may(actor, work, None).err();
+        }
+        cids.iter().find_map(|&cid| {
+            let (customer_id, finance_owner) = match self
+                .detail
+                .as_ref()
+                .map(|d| &d.detail.header)
+                .filter(|h| h.cid == cid)
+            {
+                Some(h) => (h.id.as_str(), h.finance_owner.as_deref()),
+                None => {
+                    let row = self.page.rows.iter().find(|r| r.cid == cid)?;
+                    (row.id.as_str(), row.finance_owner.as_deref())
+                }
+            };
+            may(
+                actor,
+                work,
+                Some(Target {
+                    customer_id,
+                    finance_owner,
+                }),
+            )
+            .err()
+        })
     }
 
     /// The figures of the queue's scope and filter as of the date on screen, once answered

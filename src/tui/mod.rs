@@ -133,6 +133,7 @@ pub fn run_local(setup: Setup, workstation: &Workstation, actor: Actor) -> Resul
     let session = workstation.connect(actor);
     let mut app = setup.app();
     app.read_only = session.read_only();
+    app.actor = Some(session.actor().clone());
     let (tx, rx) = mpsc::channel::<UiEvent>();
     event_loop::deliver_to_loop(&session, tx.clone());
 

@@ -163,6 +163,7 @@ pub fn run_remote<W: Write>(
     };
     let mut app = setup.app();
     app.read_only = session.read_only();
+    app.actor = Some(session.actor().clone());
     app.size = size;
     // Pictures in half blocks, whatever the server's config says: nothing is asked of the
     // client's terminal, and only cells leave the server.

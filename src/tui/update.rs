@@ -661,6 +661,10 @@ fn detail_width(app: &App) -> u16 {
 
 /// `h`: the command line with `hold +7d`, ready to edit or apply.
 fn hold_prompt(app: &mut App) -> Vec<Effect> {
+    if let Some(why) = app.refusal(crate::domain::users::Work::Hold, &app.targets()) {
+        app.say_error(why);
+        return Vec::new();
+    }
     app.mode = Mode::Command;
     app.input = tui_input::Input::new("hold +7d".to_string());
     Vec::new()

@@ -15,7 +15,7 @@ use crate::domain::customer::{CustomerCard, EntryRecord};
 use crate::domain::queue::IssueReason;
 use crate::domain::queue::{Predicate, QueueQuery};
 use crate::domain::text::one_line;
-use crate::domain::users::Actor;
+use crate::domain::users::{Actor, Work};
 use crate::domain::{Date, Decimal};
 use crate::{Error, Result};
 
@@ -39,6 +39,20 @@ pub enum FormKind {
 }
 
 impl FormKind {
+    /// What saving it writes, as the store checks it against the user's role (writing an
+    /// issue off, a manager's, is checked when that outcome is chosen).
+    pub fn work(self) -> Work {
+        match self {
+            FormKind::Note => Work::Note,
+            FormKind::Promise | FormKind::VoidPromise => Work::Promise,
+            FormKind::Dispute | FormKind::Resolve | FormKind::Reopen => Work::Dispute,
+            FormKind::FollowUp | FormKind::FollowUpDone => Work::Followup,
+            FormKind::Assign => Work::Assign,
+            FormKind::Call => Work::Call,
+            FormKind::Attach => Work::Attachment,
+        }
+    }
+
     /// The form's title.
     pub fn title(self) -> &'static str {
         match self {

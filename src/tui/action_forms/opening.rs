@@ -57,6 +57,10 @@ pub fn open(app: &mut App, action: Action) -> Vec<Effect> {
         app.say_error("No customer selected.");
         return Vec::new();
     };
+    if let Some(why) = app.refusal(kind.work(), &cids) {
+        app.say_error(why);
+        return Vec::new();
+    }
     let target = if marked {
         marked_label(cids.len(), app.label(first))
     } else {
@@ -148,6 +152,10 @@ pub fn open_record(app: &mut App, action: Action, entry: &ActivityEntry) -> Vec<
     let Some(&cid) = app.targets().first() else {
         return Vec::new();
     };
+    if let Some(why) = app.refusal(kind.work(), &[cid]) {
+        app.say_error(why);
+        return Vec::new();
+    }
     let mut fields = fields(kind, &app.action_settings);
     if let Some(issue) = fields.iter_mut().find(|f| f.id == FieldId::Issue) {
         issue.preset(&record.id().to_string());

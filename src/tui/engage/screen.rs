@@ -7,6 +7,7 @@
 use super::{EngageRequest, EngageResponse, PlanData, PlanKey, plan_view, send};
 use crate::domain::Date;
 use crate::domain::date::parse_relative;
+use crate::domain::users::Work;
 use crate::engage::report::EngagementReport;
 use crate::tui::app::{App, Mode, Screen};
 use crate::tui::key_action::Action;
@@ -270,15 +271,23 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
                 app.say("No reminder in the plan to preview or send.");
                 return Vec::new();
             }
-            return if action == Action::Open {
-                send::preview_planned(app, keys)
-            } else {
-                send::send_planned(app, keys)
-            };
+            if action == Action::Open {
+                return send::preview_planned(app, keys);
+            }
+            if let Some(why) = app.refusal(Work::EngagementRun, &[]) {
+                app.say_error(why);
+                return Vec::new();
+            }
+            return send::send_planned(app, keys);
         }
         Action::Hold => {
-            if app.engage.screen.hold_targets().is_empty() {
+            let cids = app.engage.screen.hold_targets();
+            if cids.is_empty() {
                 app.say("No customer to hold here.");
+                return Vec::new();
+            }
+            if let Some(why) = app.refusal(Work::Hold, &cids) {
+                app.say_error(why);
                 return Vec::new();
             }
             let default = if pane == Pane::Held {
@@ -366,6 +375,10 @@ pub fn hold_command(app: &mut App, rest: &[&str]) -> Vec<Effect> {
     };
     if cids.is_empty() {
         app.say("No customer to hold.");
+        return Vec::new();
+    }
+    if let Some(why) = app.refusal(Work::Hold, &cids) {
+        app.say_error(why);
         return Vec::new();
     }
     let text = why.join(" ");

@@ -145,6 +145,10 @@ pub fn start(app: &mut App) -> Vec<Effect> {
         app.say("No customer selected.");
         return Vec::new();
     }
+    if let Some(why) = app.refusal(crate::domain::users::Work::ManualReminder, &cids) {
+        app.say_error(why);
+        return Vec::new();
+    }
     let label = target_label(app, &cids);
     let seq = app.next_seq();
     app.engage.flow = Some(SendFlow::new(
