@@ -3,7 +3,8 @@
 mod fixture;
 
 use owed::demo::{DemoOptions, DemoOutcome, ensure_database};
-use owed::domain::backfill::{PastActivity, PastActivityKind, PastResolution};
+use owed::domain::backfill::{PastActivity, PastActivityKind, PastFollowUp, PastResolution};
+use owed::domain::calls::CallOutcome;
 use owed::store::activity::action_writes::BackfillCounts;
 
 fn d(s: &str) -> owed::domain::Date {
@@ -28,7 +29,13 @@ fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
     for a in &activities {
         match &a.kind {
             PastActivityKind::Note { .. } => expected.notes += 1,
-            PastActivityKind::Call { .. } => expected.calls += 1,
+            PastActivityKind::Call { followup, .. } => {
+                expected.calls += 1;
+                if let Some(f) = followup {
+                    expected.followups += 1;
+                    expected.followups_done += u64::from(f.done.is_some());
+                }
+            }
             PastActivityKind::Reminder(_) => expected.reminders += 1,
             PastActivityKind::Promise { .. } => expected.promises += 1,
             PastActivityKind::Dispute { resolved, .. } => {
@@ -43,6 +50,10 @@ fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
         "the demo's collectors call their customers"
     );
     assert!(expected.reminders > 0, "the demo's cycle sent reminders");
+    assert!(
+        expected.followups > expected.followups_done && expected.followups_done > 0,
+        "the calls' follow-ups, some done, some open: {expected:?}"
+    );
     let count = |table: &str| -> u64 {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
@@ -54,6 +65,8 @@ fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
     let stored = || BackfillCounts {
         notes: count("notes"),
         calls: count("calls"),
+        followups: count("followups f JOIN calls c ON c.followup_id = f.id"),
+        followups_done: count("followup_done"),
         reminders: count("reminders WHERE status = 'sent'"),
         promises: count("promises"),
         issues: count("issues WHERE reason <> 'short_payment'"),
@@ -207,6 +220,50 @@ fn a_resolution_before_its_dispute_writes_nothing() {
         .unwrap_err();
     assert!(err.to_string().contains("resolved on 2026-03-29"), "{err}");
     assert_eq!(fx.fingerprint(), before);
+}
+
+#[test]
+fn a_follow_up_due_or_done_before_its_call_writes_nothing() {
+    let fx = fixture::Fixture::new();
+    let mut store = fx.store();
+    let before = fx.fingerprint();
+    let call = |due: &str, done: Option<&str>| PastActivity {
+        customer_id: "V1".into(),
+        collector: "alice".into(),
+        at: d("2026-03-30"),
+        kind: PastActivityKind::Call {
+            outcome: CallOutcome::NoAnswer,
+            text: "No answer".into(),
+            followup: Some(PastFollowUp {
+                due: d(due),
+                text: "Call again (no answer)".into(),
+                done: done.map(d),
+            }),
+        },
+    };
+    for bad in [
+        call("2026-03-29", None),
+        call("2026-04-01", Some("2026-03-29")),
+    ] {
+        let err = store
+            .activity_mut()
+            .backfill_activity(&[call("2026-04-01", None), bad])
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a past follow-up of `V1` on 2026-03-30 is due or done before it"
+        );
+        assert_eq!(fx.fingerprint(), before);
+    }
+    // A good one: the call, its follow-up, and the follow-up done.
+    let counts = store
+        .activity_mut()
+        .backfill_activity(&[call("2026-04-01", Some("2026-04-02"))])
+        .unwrap();
+    assert_eq!(
+        (counts.calls, counts.followups, counts.followups_done),
+        (1, 1, 1)
+    );
 }
 
 #[test]

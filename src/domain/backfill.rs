@@ -11,8 +11,12 @@ use super::{Date, Decimal};
 pub enum PastActivityKind {
     /// A free-text note.
     Note { text: String },
-    /// A call and how it went, with what was said.
-    Call { outcome: CallOutcome, text: String },
+    /// A call and how it went, with what was said, and the follow-up it scheduled.
+    Call {
+        outcome: CallOutcome,
+        text: String,
+        followup: Option<PastFollowUp>,
+    },
     /// An email reminder of an engagement cycle, sent on the activity's day about documents
     /// (each gets that reminder of that cycle once).
     Reminder(PastReminder),
@@ -41,6 +45,14 @@ pub struct PastReminder {
     pub subject: String,
     pub body: String,
     pub document_ids: Vec<String>,
+}
+
+/// A follow-up a past call scheduled, and when it was marked done (`None`: still open).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PastFollowUp {
+    pub due: Date,
+    pub text: String,
+    pub done: Option<Date>,
 }
 
 /// How and when a past dispute was resolved (after the day it was opened).

@@ -19,7 +19,7 @@ use super::ledger::{Doc, Ledger, Source};
 use super::reminders::draw_reminders;
 use super::rng::Rng;
 use super::tunables::{ENGAGED_IF_OVERDUE, ENGAGED_OTHERWISE};
-use crate::domain::backfill::{PastActivity, PastActivityKind, PastResolution};
+use crate::domain::backfill::{PastActivity, PastActivityKind, PastFollowUp, PastResolution};
 use crate::domain::calls::CallOutcome;
 
 /// Days from an invoice's date to the customer raising a dispute (AP reviewing it), and from
@@ -46,6 +46,10 @@ const BROKEN_PROMISE_CHANCE: f64 = 0.2;
 const NOTE_MIN_LATE_DAYS: i64 = 7;
 const NOTE_CHANCE: f64 = 0.25;
 const NOTE_MAX_DAYS: i64 = 45;
+
+/// A follow-up due longer ago than this, with nothing logged since its call, was done on its
+/// day; a more recent one is still open (the Follow-ups tab's).
+pub(super) const FOLLOW_UP_LEFT_DAYS: i64 = 30;
 
 /// What a collector logged about a customer: a call (and how it went) or a note of
 /// something done without one.
@@ -198,6 +202,34 @@ pub(super) fn draw_activities(
     let reminders = draw_reminders(customer, &lives, today, &out[first..]);
     out.extend(reminders);
     out[first..].sort_by_key(|activity| activity.at);
+    schedule_followups(&mut out[first..], today);
+}
+
+/// The follow-up each call scheduled — the one the call form proposes for its outcome (again
+/// in 2 days after no answer or a voicemail, in a week after a refusal) — marked done on the
+/// day of the collector's next call, note, promise or dispute on the customer, else on its
+/// due date when that is more than [`FOLLOW_UP_LEFT_DAYS`] before today (called again with
+/// nothing more to log), and still open otherwise. `activities` are one customer's, in date
+/// order. No draw: the portfolio and every figure computed from it stay as they were.
+fn schedule_followups(activities: &mut [PastActivity], today: NaiveDate) {
+    for i in 0..activities.len() {
+        let at = activities[i].at;
+        let next = activities[i + 1..]
+            .iter()
+            .filter(|a| a.at > at && !matches!(a.kind, PastActivityKind::Reminder(_)))
+            .map(|a| a.at)
+            .next();
+        if let PastActivityKind::Call {
+            outcome, followup, ..
+        } = &mut activities[i].kind
+        {
+            *followup = outcome.proposed_followup(at, None).map(|(due, text)| {
+                let left = (today - due).num_days() > FOLLOW_UP_LEFT_DAYS;
+                let done = next.or(left.then_some(due));
+                PastFollowUp { due, text, done }
+            });
+        }
+    }
 }
 
 /// Where one customer's activities go.
@@ -221,7 +253,11 @@ impl Log<'_, '_, '_> {
     fn note(&mut self, at: NaiveDate, (text, call): (&str, Option<CallOutcome>)) {
         let text = text.to_string();
         let kind = match call {
-            Some(outcome) => PastActivityKind::Call { outcome, text },
+            Some(outcome) => PastActivityKind::Call {
+                outcome,
+                text,
+                followup: None,
+            },
             None => PastActivityKind::Note { text },
         };
         self.push(at, kind);

@@ -505,6 +505,9 @@ fn issue_state(conn: &Connection, issue_id: i64) -> Result<Option<(i64, IssueSta
 pub struct BackfillCounts {
     pub notes: u64,
     pub calls: u64,
+    /// Follow-ups the calls scheduled, and of those the ones marked done.
+    pub followups: u64,
+    pub followups_done: u64,
     pub reminders: u64,
     pub promises: u64,
     pub issues: u64,
@@ -513,7 +516,8 @@ pub struct BackfillCounts {
 
 impl Activity<&mut Store> {
     /// Writes activity logged before `owed` (the demo generator's history) in one
-    /// transaction: notes, calls, reminders (sent on their day, their documents claimed for
+    /// transaction: notes, calls (with the follow-ups they scheduled, done on their day or
+    /// open), reminders (sent on their day, their documents claimed for
     /// them), promises (recorded on their day) and disputes (opened on their day; a resolved
     /// one gets a resolve event dated on its resolution day). Timestamps are the activity's day at a
     /// working hour derived from its position, so the same list always gives the same rows. A
@@ -531,7 +535,15 @@ impl Activity<&mut Store> {
                 "INSERT INTO notes (cid, at, collector, text) VALUES (?1, ?2, ?3, ?4)",
             )?;
             let mut call = tx.prepare_cached(
-                "INSERT INTO calls (cid, at, collector, outcome, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO calls (cid, at, collector, outcome, text, followup_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            let mut followup = tx.prepare_cached(
+                "INSERT INTO followups (cid, at, collector, due_date, text)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            let mut followup_done = tx.prepare_cached(
+                "INSERT INTO followup_done (followup_id, at, collector) VALUES (?1, ?2, ?3)",
             )?;
             let mut reminder = tx.prepare_cached(
                 "INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body,
@@ -603,8 +615,45 @@ impl Activity<&mut Store> {
                         note.execute(params![cid, at, a.collector, text])?;
                         counts.notes += 1;
                     }
-                    Kind::Call { outcome, text } => {
-                        call.execute(params![cid, at, a.collector, outcome.as_str(), text])?;
+                    Kind::Call {
+                        outcome,
+                        text,
+                        followup: scheduled,
+                    } => {
+                        let followup_id = match scheduled {
+                            Some(f) => {
+                                if f.due < a.at || f.done.is_some_and(|done| done < a.at) {
+                                    return Err(Error::runtime(format!(
+                                        "a past follow-up of `{}` on {} is due or done before it",
+                                        a.customer_id, a.at
+                                    )));
+                                }
+                                followup.execute(params![
+                                    cid,
+                                    at,
+                                    a.collector,
+                                    day_number(f.due),
+                                    f.text
+                                ])?;
+                                let id = tx.last_insert_rowid();
+                                counts.followups += 1;
+                                if let Some(done) = f.done {
+                                    let done_at = format!("{done}T17:{:02}:00Z", (i * 7) % 60);
+                                    followup_done.execute(params![id, done_at, a.collector])?;
+                                    counts.followups_done += 1;
+                                }
+                                Some(id)
+                            }
+                            None => None,
+                        };
+                        call.execute(params![
+                            cid,
+                            at,
+                            a.collector,
+                            outcome.as_str(),
+                            text,
+                            followup_id
+                        ])?;
                         counts.calls += 1;
                     }
                     Kind::Reminder(r) => {

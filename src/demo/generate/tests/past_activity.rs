@@ -1,6 +1,7 @@
 //! The collector's activity against the ledger it was drawn from: nothing known before it
 //! happened, promises kept or broken by the receipts, disputes spread over the history.
 
+use super::super::activities::FOLLOW_UP_LEFT_DAYS;
 use super::*;
 use crate::domain::calls::CallOutcome;
 
@@ -64,6 +65,8 @@ fn activities_are_consistent_with_the_ledger() {
     );
 
     let (mut notes, mut calls, mut promises, mut disputes, mut resolved) = (0, 0, 0, 0, 0);
+    // Follow-ups scheduled, and those open and due by today (the Follow-ups tab's).
+    let mut followups = (0, 0);
     // Named documents are the customer's debit documents, open on the day.
     let check_documents = |ids: &[String], customer: &str, day: NaiveDate| {
         assert!(!ids.is_empty());
@@ -116,9 +119,37 @@ fn activities_are_consistent_with_the_ledger() {
                 notes += 1;
                 assert!(!text.is_empty());
             }
-            PastActivityKind::Call { outcome, text } => {
+            PastActivityKind::Call {
+                outcome,
+                text,
+                followup,
+            } => {
                 calls += 1;
                 assert!(!text.is_empty());
+                // The follow-up the call form proposes for its outcome, done on the customer's
+                // next collector activity, open when none came.
+                let proposed = outcome.proposed_followup(activity.at, None);
+                assert_eq!(
+                    followup.as_ref().map(|f| (f.due, f.text.clone())),
+                    proposed,
+                    "{activity:?}"
+                );
+                if let Some(f) = followup {
+                    let next = p.activities[i + 1..]
+                        .iter()
+                        .take_while(|a| a.customer_id == activity.customer_id)
+                        .filter(|a| !matches!(a.kind, PastActivityKind::Reminder(_)))
+                        .map(|a| a.at)
+                        .find(|&at| at > activity.at);
+                    let left = (today() - f.due).num_days() > FOLLOW_UP_LEFT_DAYS;
+                    assert_eq!(f.done, next.or(left.then_some(f.due)), "{activity:?}");
+                    // Open ones are recent.
+                    if f.done.is_none() {
+                        assert!(f.due >= shift(today(), -FOLLOW_UP_LEFT_DAYS));
+                    }
+                    followups.0 += 1;
+                    followups.1 += u32::from(f.done.is_none() && f.due <= today());
+                }
                 // What was said goes with how the call went.
                 let said = text.to_lowercase();
                 match outcome {
@@ -175,6 +206,10 @@ fn activities_are_consistent_with_the_ledger() {
     );
     assert!(notes > 0 && calls > notes, "{notes} notes, {calls} calls");
     assert!(notes + calls > promises);
+    assert!(
+        followups.0 > 0 && followups.1 > 0,
+        "{followups:?} follow-ups scheduled, open and due"
+    );
     assert!(promises > disputes && disputes > resolved && resolved > 0);
 }
 
