@@ -702,6 +702,19 @@ fn a_key_the_users_role_may_not_use_on_a_customer_is_refused_before_anything_is_
     d.press("m / kite <Enter>");
     assert_eq!(d.selected().as_deref(), Some("Kite Supplies"));
     let not_his = "bob (collector) may not write on K1: its finance owner is alice";
+    // The footer does not offer them.
+    let offered = |d: &Driver| -> Vec<String> {
+        owed::tui::view::footer::hints(&d.app, d.app.key_context())
+            .into_iter()
+            .map(|(_, desc)| desc)
+            .collect()
+    };
+    let writes = ["Note", "Promise", "Dispute", "Send a reminder…"];
+    assert!(
+        !offered(&d).iter().any(|o| writes.contains(&o.as_str())),
+        "{:?}",
+        offered(&d)
+    );
     for key in ["n", "C", "p", "i", "f", "A", "r"] {
         refused(&mut d, key, not_his);
     }
@@ -715,8 +728,14 @@ fn a_key_the_users_role_may_not_use_on_a_customer_is_refused_before_anything_is_
         ": hold <Space> +7d <Enter>",
         "bob (collector) may not hold customers back from engagement: only a manager may",
     );
-    // His own customer: the form opens.
-    d.press("<Esc> / lumen <Enter> n");
+    // His own customer: offered, and the form opens.
+    d.press("<Esc> / lumen <Enter>");
+    assert!(
+        offered(&d).contains(&"Note".to_string()),
+        "{:?}",
+        offered(&d)
+    );
+    d.press("n");
     assert!(d.app.form.is_some(), "{}", d.screen());
     d.press("<Esc>");
 
@@ -727,6 +746,11 @@ fn a_key_the_users_role_may_not_use_on_a_customer_is_refused_before_anything_is_
         &mut d,
         "n",
         "carol (auditor) may not write: an auditor reads only",
+    );
+    assert!(
+        !offered(&d).iter().any(|o| writes.contains(&o.as_str())),
+        "{:?}",
+        offered(&d)
     );
     // A manager is refused nothing.
     let mut d = Driver::with_role(&db, "dana", Role::Manager, (120, 40), "default");

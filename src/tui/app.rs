@@ -360,8 +360,11 @@ impl App {
 
     /// Whether a key's action does something in a context now; the footer offers only those.
     /// On the timeline, done/void/resolve/reopen apply to the selected entry's kind; on the
-    /// engagement screen, previewing, sending and marking need a reminder in the plan.
+    /// engagement screen, previewing, sending and marking need a reminder in the plan; a form
+    /// or a reminder the user's role may not write on the customers is not offered (the key
+    /// still says why).
     pub fn offers(&self, context: KeyContext, action: Action) -> bool {
+        let may = |work| self.refusal(work, &self.targets()).is_none();
         match context {
             KeyContext::Timeline => match action {
                 Action::Done | Action::Void | Action::Resolve | Action::Reopen => {
@@ -371,11 +374,21 @@ impl App {
                         .zip(self.timeline)
                         .and_then(|(d, at)| d.detail.activity.get(at))
                         .and_then(|e| e.record);
-                    super::action_forms::record_form(action, record).is_some()
+                    super::action_forms::record_form(action, record).is_some_and(|k| may(k.work()))
                 }
                 _ => true,
             },
-            KeyContext::Engage => self.engage.screen.offers(action),
+            _ if action == Action::Remind => may(crate::domain::users::Work::ManualReminder),
+            _ if let Some(kind) = super::action_forms::kind_of(action) => may(kind.work()),
+            KeyContext::Engage => {
+                use crate::domain::users::Work;
+                self.engage.screen.offers(action)
+                    && match action {
+                        Action::Send => self.refusal(Work::EngagementRun, &[]).is_none(),
+                        Action::Hold => self.refusal(Work::Hold, &[]).is_none(),
+                        _ => true,
+                    }
+            }
             // Tab completes on the command line, not in the filter.
             KeyContext::Input => action != Action::Complete || self.mode == Mode::Command,
             _ => true,
