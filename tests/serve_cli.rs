@@ -31,6 +31,11 @@ fn bad_input_starts_nothing_and_creates_nothing() {
     refused(&o, 2, "ADDR:PORT");
     assert!(!dir.path().join("host_key.ed25519").exists());
 
+    // Each session is its user: there is nobody to act as.
+    let o = owed_db(dir.path(), &db, &["serve", "--as", "bob"]);
+    refused(&o, 2, "--as does not apply to `owed serve`");
+    assert!(!dir.path().join("host_key.ed25519").exists());
+
     // No database there: nothing to serve, and nothing created.
     let o = owed_db(dir.path(), &db, &["serve"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));

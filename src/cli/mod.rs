@@ -386,6 +386,10 @@ fn dispatch(cli: Cli) -> Result<()> {
         Some(Command::BenchTui(args)) => bench_tui::run(&ctx, &args),
         Some(Command::Backtest(args)) => backtest::run(&ctx, &args),
         Some(Command::User(args)) => user::run(&ctx, &args),
+        Some(Command::Serve(_)) if cli.as_collector.is_some() => Err(crate::Error::input(
+            "--as does not apply to `owed serve`: each session acts as the user whose key it \
+             logged in with (see `owed user`)",
+        )),
         Some(Command::Serve(args)) => serve::run(&ctx, &args),
         None => workstation::run(&ctx),
     }
