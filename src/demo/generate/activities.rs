@@ -431,10 +431,16 @@ fn draw_open_promise(overdue: &[&Doc], today: NaiveDate, rng: &mut Rng, log: &mu
         balance
     };
     let date = shift(today, rng.int(-14, 21));
-    // Not before the documents were overdue, nor after the promised date.
+    // Not before the documents were overdue, nor after the promised date. A day drawn after
+    // today is mirrored before it (not all of them today: a collector takes promises every
+    // day); no draw, so the portfolio stays as it was.
     let overdue_since = covered.iter().filter_map(|doc| doc.due_date).max();
-    let at = shift(date, -rng.int(3, 10))
-        .max(overdue_since.unwrap_or(date))
-        .min(today);
+    let drawn = shift(date, -rng.int(3, 10));
+    let drawn = if drawn > today {
+        shift(today, -(drawn - today).num_days())
+    } else {
+        drawn
+    };
+    let at = drawn.max(overdue_since.unwrap_or(date)).min(today);
     log.promise(at, amount, date.max(shift(at, 1)), covered);
 }

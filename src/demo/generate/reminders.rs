@@ -27,8 +27,6 @@ const WEEKS: i64 = 13;
 const MIN_OVERDUE_CENTS: i64 = 10_000;
 /// Days after a promised date that the promise still holds (the default grace).
 const PROMISE_GRACE_DAYS: i64 = 3;
-/// Who ran the cycle: the demo's manager.
-const SENDER: &str = "alice";
 
 /// The customer's reminders, given its ledger and the activity drawn before them.
 pub(super) fn draw_reminders(
@@ -85,7 +83,9 @@ pub(super) fn draw_reminders(
         sent.extend(about.iter().map(|d| (step, d.0)));
         out.push(PastActivity {
             customer_id: customer.id.clone(),
-            collector: SENDER.to_string(),
+            // Each collector runs the cycle on their own customers: the team figures count
+            // a reminder as its sender's touch, so one sender would take every customer's.
+            collector: customer.finance_owner.to_string(),
             at: day,
             kind: PastActivityKind::Reminder(message(customer, lives, step, &about)),
         });
@@ -140,9 +140,10 @@ fn message(
         .collect();
     let body = format!(
         "Hello {name},\n\nThe following document{plural} {} past due:\n\n{}\n\nTotal open: {total} \
-         {currency}\n\nKind regards,\n{SENDER}\n",
+         {currency}\n\nKind regards,\n{}\n",
         if count == 1 { "is" } else { "are" },
-        lines.join("\n")
+        lines.join("\n"),
+        customer.finance_owner
     );
     PastReminder {
         cycle: CYCLE.to_string(),

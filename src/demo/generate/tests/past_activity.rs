@@ -92,10 +92,10 @@ fn activities_are_consistent_with_the_ledger() {
             }
             _ => assert!(seen.insert(&activity.customer_id), "{customer:?} split"),
         }
-        // The cycle's reminders: sent by the demo's manager on a Monday before today, to the
+        // The cycle's reminders: sent by the customer's collector on a Monday before today, to the
         // customer's address, about documents at least 4 days overdue and open that day.
         if let PastActivityKind::Reminder(r) = &activity.kind {
-            assert_eq!(activity.collector, "alice");
+            assert_eq!(activity.collector, customer["finance_owner"]);
             assert!(activity.at < today() && activity.at >= shift(today(), -13 * 7));
             assert_eq!(activity.at.weekday(), chrono::Weekday::Mon);
             assert_eq!(r.to, customer["email"]);
@@ -260,6 +260,18 @@ fn past_promises_are_kept_or_broken_and_disputes_span_the_history() {
         "{broken} broken of {total}"
     );
     assert!(open > 0);
+    // Promises are taken every day, not most of the month's on today.
+    let recorded = |days: i64| {
+        (p.activities.iter())
+            .filter(|a| matches!(a.kind, PastActivityKind::Promise { .. }))
+            .filter(|a| a.at > shift(today(), -days))
+            .count()
+    };
+    let (on_today, month) = (recorded(1), recorded(30));
+    assert!(
+        on_today * 8 < month,
+        "{on_today} of the last 30 days' {month} promises recorded today"
+    );
     // Disputes are on documents of every year of the history, not only today's.
     assert!(dispute_years.len() >= 3, "{dispute_years:?}");
 }
