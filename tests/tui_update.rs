@@ -200,9 +200,11 @@ fn a_filter_that_matches_no_one_leaves_no_customer_in_the_detail() {
             && screen.contains("the filter. Only alice's customers show: m shows everyone's."),
         "{screen}"
     );
-    // A note has no one to go to.
-    d.press("n");
-    assert_eq!(status_text(&d.app), "No customer selected.");
+    // A note, or the attachments, have no one to go to.
+    for key in ["n", "v"] {
+        d.press(key);
+        assert_eq!(status_text(&d.app), "No customer selected.", "{key}");
+    }
     // Everyone's customers: the note no longer offers them.
     d.press("m");
     let screen = d.screen();
@@ -801,4 +803,24 @@ fn tab_completes_commands_and_their_values() {
     assert!(!shown, "{footer}");
     let (shown, footer) = footer_shows(&d, "Enter Apply");
     assert!(shown, "{footer}");
+}
+
+#[test]
+fn an_empty_tab_names_another_that_holds_the_filters_customers() {
+    let (_dir, mut d) = driver("alice", (120, 40));
+    // Zephyr Labs owes nothing overdue: the Overdue tab is empty, All holds it.
+    d.press("/ zephyr <Enter>");
+    assert_eq!(d.app.total(), 0);
+    let screen = d.screen();
+    assert!(
+        screen.contains("No customers in Overdue match `zephyr`. Esc clears the filter. All")
+            && screen.contains("has 1: 2 shows it."),
+        "{screen}"
+    );
+    // The key it names shows it.
+    d.press("2");
+    assert_eq!(d.selected().as_deref(), Some("Zephyr Labs"));
+    // No tab holds a name no one has: nothing is offered.
+    d.press("<Esc> / nobody-is-called-this <Enter>");
+    assert!(!d.screen().contains("shows it."), "{}", d.screen());
 }

@@ -42,6 +42,10 @@ pub fn open(app: &mut App) -> Vec<Effect> {
     let selected = app.selected().map(|r| r.cid).or(app.detail_cid);
     let list = match (&app.detail, selected) {
         (Some(d), Some(cid)) if app.detail_cid == Some(cid) => d.detail.attachments.clone(),
+        (_, None) => {
+            app.say("No customer selected.");
+            return Vec::new();
+        }
         _ => {
             app.say("The customer's detail is still loading.");
             return Vec::new();

@@ -339,6 +339,20 @@ fn empty_queue_note(app: &App) -> String {
             app.query.filter.text
         )
     };
+    // Another tab of the same scope and filter that holds some, with its key.
+    if app.page_is_current()
+        && let Some((other, n)) = Tab::ALL
+            .iter()
+            .zip(app.page.counts)
+            .find(|(t, n)| **t != app.query.tab && *n > 0)
+        && let Some(binding) = app.keymap.first(KeyContext::Queue, tab_action(*other))
+    {
+        note.push_str(&format!(
+            " {} has {n}: {} shows it.",
+            other.title(),
+            binding.keys_text()
+        ));
+    }
     if app.query.scope == Scope::Mine
         && !app.page.mine_fallback
         && let Some(binding) = app.keymap.first(KeyContext::Queue, Action::ToggleMine)
@@ -350,6 +364,19 @@ fn empty_queue_note(app: &App) -> String {
         ));
     }
     note
+}
+
+/// The key action that shows a built-in tab.
+fn tab_action(tab: Tab) -> Action {
+    match tab {
+        Tab::Overdue => Action::TabOverdue,
+        Tab::All => Action::TabAll,
+        Tab::Promises => Action::TabPromises,
+        Tab::FollowUps => Action::TabFollowUps,
+        Tab::Disputes => Action::TabDisputes,
+        Tab::Replies => Action::TabReplies,
+        Tab::HighRisk => Action::TabHighRisk,
+    }
 }
 
 fn render_row(
