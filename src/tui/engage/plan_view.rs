@@ -77,9 +77,12 @@ fn note_lines(app: &App, area: Rect, buf: &mut Buffer, note: &str, role: Role) {
     }
 }
 
-/// Why the plan is empty when no cycle could be read, below a pane's header.
-fn error_note(app: &App, body: Rect, buf: &mut Buffer, error: &str) {
-    note_lines(app, body, buf, error, Role::Error);
+/// Below an empty pane's header: why no cycle could be read, when none could, else `note`.
+fn nothing_planned(app: &App, plan: &PlanData, body: Rect, buf: &mut Buffer, note: &str) {
+    match &plan.cycles_error {
+        Some(e) => note_lines(app, body, buf, e, Role::Error),
+        None => empty_note(app, body, buf, note),
+    }
 }
 
 fn title(app: &App) -> String {
@@ -231,15 +234,13 @@ fn plan_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut
     }
     let body = header(app, area, buf, &cols, &names);
     if plan.entries.is_empty() {
-        match &plan.cycles_error {
-            Some(e) => error_note(app, body, buf, e),
-            None => empty_note(
-                app,
-                body,
-                buf,
-                "Nothing to send today: no customer is due a reminder.",
-            ),
-        }
+        nothing_planned(
+            app,
+            plan,
+            body,
+            buf,
+            "Nothing to send today: no customer is due a reminder.",
+        );
         return;
     }
     let base = &app.session.base_currency;
@@ -304,15 +305,13 @@ fn skipped_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &
     }
     let body = header(app, area, buf, &cols, &names);
     if plan.skipped.is_empty() {
-        match &plan.cycles_error {
-            Some(e) => error_note(app, body, buf, e),
-            None => empty_note(
-                app,
-                body,
-                buf,
-                "No customer due a reminder is without a valid email address.",
-            ),
-        }
+        nothing_planned(
+            app,
+            plan,
+            body,
+            buf,
+            "No customer due a reminder is without a valid email address.",
+        );
         return;
     }
     let muted = app.theme.get(Role::Muted);
