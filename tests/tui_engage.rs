@@ -662,6 +662,46 @@ fn without_cycles_the_popup_says_where_they_should_be_and_the_outbox_still_shows
 }
 
 #[test]
+fn a_bad_rule_is_shown_with_its_caret_under_the_place_and_the_outbox_still_shows() {
+    let f = fixture();
+    std::fs::write(
+        f.cycles.join("broken.toml"),
+        "name = \"Broken\"\ncustomer = \"overdue >> 100\"\n\n[[reminder]]\nname = \"One\"\n\
+         after_due_days = 1\ntemplate = \"templates/friendly.md\"\n",
+    )
+    .unwrap();
+    let (mut d, _mail) = f.driver("alice", (120, 40));
+    d.press("E");
+    let error = d
+        .app
+        .engage
+        .screen
+        .plan
+        .as_ref()
+        .unwrap()
+        .cycles_error
+        .clone();
+    assert!(
+        error
+            .as_deref()
+            .is_some_and(|e| e.contains("broken.toml, line 2")),
+        "{error:?}"
+    );
+    let screen = d.screen();
+    // Each line of the screen as drawn, without the backend's quotes.
+    let lines: Vec<&str> = screen.lines().map(|l| l.trim_matches('"')).collect();
+    let rule = lines
+        .iter()
+        .position(|l| l.trim() == "overdue >> 100")
+        .expect(&screen);
+    // The caret points at what is wrong on the rule's own line (the second `>`).
+    let caret = lines[rule + 1].find('^').expect(&screen);
+    assert_eq!(&lines[rule][caret..caret + 1], ">", "{screen}");
+    command(&mut d, "engage outbox");
+    assert!(d.screen().contains(" Outbox "), "{}", d.screen());
+}
+
+#[test]
 fn opening_a_customer_from_the_replies_tab_marks_its_replies_read() {
     let f = fixture();
     let (mut d, _mail) = f.driver("bob", (120, 40));

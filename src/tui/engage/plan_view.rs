@@ -71,7 +71,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 
 /// A note wrapped in `area`, indented by two, in `role`'s style.
 fn note_lines(app: &App, area: Rect, buf: &mut Buffer, note: &str, role: Role) {
-    let lines = text::wrap(note, usize::from(area.width.saturating_sub(4)));
+    let lines = text::wrap_lines(note, usize::from(area.width.saturating_sub(4)));
     for (y, l) in (area.y..area.bottom()).zip(&lines) {
         text::put(buf, area.x + 2, y, l, app.theme.get(role));
     }

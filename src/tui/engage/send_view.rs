@@ -69,16 +69,7 @@ fn body_lines(flow: &SendFlow, width: usize) -> Vec<String> {
         Ok(mail) => mail.text.as_str(),
         Err(_) => return Vec::new(),
     };
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.trim_end();
-        if text::width(line) <= width {
-            out.push(line.to_string());
-        } else {
-            out.extend(text::wrap(line, width));
-        }
-    }
-    out
+    text::wrap_lines(text, width)
 }
 
 /// Draws the popup when one is open.
@@ -228,7 +219,7 @@ fn preview(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
                 &format!("Cannot send to {}:", display_name(item)),
                 app.theme.get(Role::Error),
             );
-            for (i, l) in text::wrap(e, usize::from(width)).iter().enumerate() {
+            for (i, l) in text::wrap_lines(e, usize::from(width)).iter().enumerate() {
                 line(buf, inner, 1 + i as u16, l, Style::default());
             }
             return;

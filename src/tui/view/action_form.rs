@@ -40,7 +40,7 @@ fn text_width(width: u16) -> usize {
 fn message_lines(form: &ActionForm, width: usize) -> Vec<String> {
     form.message
         .as_ref()
-        .map(|m| text::wrap(&m.text, width))
+        .map(|m| text::wrap_lines(&m.text, width))
         .unwrap_or_default()
 }
 

@@ -241,6 +241,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn lines_that_fit_keep_their_spacing_and_longer_ones_wrap() {
+        let error = "cycles.toml, line 6, customer rule: error in rule `overdue >> 0`\n  \
+                     overdue >> 0\n           ^\n  expected an amount after `>`";
+        assert_eq!(
+            wrap_lines(error, 40),
+            [
+                "cycles.toml, line 6, customer rule:",
+                "error in rule `overdue >> 0`",
+                "  overdue >> 0",
+                "           ^",
+                "  expected an amount after `>`",
+            ]
+        );
+        // Outside text is shown as drawn, line by line.
+        assert_eq!(wrap_lines("a\x1b[2J\nb", 10), ["a␛[2J", "b"]);
+    }
+
+    #[test]
     fn a_title_too_long_keeps_its_whole_parts() {
         let title = "Aging · unutilised credit 4,772.22 · unapplied cash 40,118.00";
         assert_eq!(fit_parts(title, 80), title);
@@ -269,6 +287,22 @@ mod tests {
             }
         }
     }
+}
+
+/// Splits `text` at its own line breaks, then each line that does not fit in `cols` columns
+/// at spaces: lines that fit keep their spacing (an email's documents table stays aligned, a
+/// caret stays under the place it points at).
+pub fn wrap_lines(text: &str, cols: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = shown(line.trim_end());
+        if width(&line) <= cols {
+            out.push(line.into_owned());
+        } else {
+            out.extend(wrap(&line, cols));
+        }
+    }
+    out
 }
 
 /// Splits `text` into lines of at most `cols` columns, at spaces where it can.
