@@ -576,6 +576,8 @@ fn each_form_at_two_sizes() {
         ("resolve", "/ pizza <Enter> I"),
         ("followup", "/ kite <Enter> f +7d"),
         ("assign", "G a bo"),
+        // The longest labels: "What was said" reads whole.
+        ("call", "C vo <Down>"),
         (
             "promise_refused",
             "p <C-u> -5 <Down> <Down> <C-u> D1 <Enter>",

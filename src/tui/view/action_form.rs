@@ -12,8 +12,20 @@ use crate::workstation::save::FormKind;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 
-/// Columns of the labels.
+/// Columns of the labels at the least: the marker, the label and a space.
 const LABEL: u16 = 12;
+
+/// Columns of `form`'s labels: its longest label whole ("What was said"), with the marker
+/// before it and a space after.
+fn label_width(form: &ActionForm) -> u16 {
+    let longest = form
+        .fields
+        .iter()
+        .map(|f| text::width(&f.label))
+        .max()
+        .unwrap_or(0);
+    LABEL.max(u16::try_from(longest + 3).unwrap_or(u16::MAX))
+}
 
 /// The popup's rectangle on a screen (the footer stays visible below it).
 pub fn popup_area(screen: Rect, form: &ActionForm) -> Rect {
@@ -71,8 +83,9 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) -> Option<Position> {
     line(&mut y, &about(form), muted);
     y += 1;
     let mut cursor = None;
-    let value_x = inner.x + LABEL;
-    let value_w = usize::from(inner.width.saturating_sub(LABEL));
+    let label_w = label_width(form);
+    let value_x = inner.x + label_w;
+    let value_w = usize::from(inner.width.saturating_sub(label_w));
     for (i, field) in form.fields.iter().enumerate() {
         if y >= bottom {
             break;
@@ -88,7 +101,7 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) -> Option<Position> {
             inner.x,
             y,
             format!("{marker} {}", field.label),
-            usize::from(LABEL),
+            usize::from(label_w),
             label_style,
         );
         let (shown, col) = visible(field, value_w);
