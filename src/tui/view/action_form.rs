@@ -21,7 +21,7 @@ fn label_width(form: &ActionForm) -> u16 {
     let longest = form
         .fields
         .iter()
-        .map(|f| text::width(&f.label))
+        .map(|f| text::width(f.label))
         .max()
         .unwrap_or(0);
     LABEL.max(u16::try_from(longest + 3).unwrap_or(u16::MAX))
