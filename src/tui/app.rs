@@ -234,8 +234,8 @@ pub struct App {
     pub drafts: super::action_forms::Drafts,
     /// The database can only be read (the title bar says so; saves fail naming the file).
     pub read_only: bool,
-    /// Who the session acts as, once the service has said: a form or a reminder it may not
-    /// write on a customer is refused at the key, before anything is typed (the store's
+    /// Who the session acts as (set when it starts): a form, a reminder or a hold its role may
+    /// not write on a customer is refused at the key, before anything is typed (the store's
     /// transaction still decides; `None`: nothing is refused here).
     pub actor: Option<crate::domain::users::Actor>,
     /// Saved views (`[[view]]` in the config), shown as tabs after the built-in ones.
@@ -384,8 +384,8 @@ impl App {
                 use crate::domain::users::Work;
                 self.engage.screen.offers(action)
                     && match action {
-                        Action::Send => self.refusal(Work::EngagementRun, &[]).is_none(),
-                        Action::Hold => self.refusal(Work::Hold, &[]).is_none(),
+                        Action::Send => may(Work::EngagementRun),
+                        Action::Hold => may(Work::Hold),
                         _ => true,
                     }
             }

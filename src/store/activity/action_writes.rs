@@ -516,10 +516,10 @@ pub struct BackfillCounts {
 
 impl Activity<&mut Store> {
     /// Writes activity logged before `owed` (the demo generator's history) in one
-    /// transaction: notes, calls (with the follow-ups they scheduled, done on their day or
-    /// open), reminders (sent on their day, their documents claimed for
-    /// them), promises (recorded on their day) and disputes (opened on their day; a resolved
-    /// one gets a resolve event dated on its resolution day). Timestamps are the activity's day at a
+    /// transaction: notes, calls (with the follow-up each scheduled, marked done on its done
+    /// day when it has one), reminders (sent on their day, their documents claimed for them),
+    /// promises (recorded on their day) and disputes (opened on their day; a resolved one gets
+    /// a resolve event dated on its resolution day). Timestamps are the activity's day at a
     /// working hour derived from its position, so the same list always gives the same rows. A
     /// customer or document the store does not know, or a resolution dated before its
     /// dispute was opened, is a runtime error and nothing is written.
