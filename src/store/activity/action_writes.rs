@@ -521,8 +521,9 @@ impl Activity<&mut Store> {
     /// promises (recorded on their day) and disputes (opened on their day; a resolved one gets
     /// a resolve event dated on its resolution day). Timestamps are the activity's day at a
     /// working hour derived from its position, so the same list always gives the same rows. A
-    /// customer or document the store does not know, or a resolution dated before its
-    /// dispute was opened, is a runtime error and nothing is written.
+    /// customer or document the store does not know, a resolution dated before its dispute
+    /// was opened, or a follow-up due or done before its call, is a runtime error and nothing
+    /// is written.
     pub fn backfill_activity(&mut self, activities: &[PastActivity]) -> Result<BackfillCounts> {
         use PastActivityKind as Kind;
         let tx = self.store.write_tx()?;
