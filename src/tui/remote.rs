@@ -391,11 +391,19 @@ fn nearest_256(r: u8, g: u8, b: u8) -> u8 {
 }
 
 /// A symbol in ASCII, as wide as it was: lines and corners become `-`, `|` and `+`, bars
-/// `#`, arrows and dots their nearest letters, anything else `?` (`??` when it was wide).
+/// `#` (a sparkline's low ones `_` and `-`), arrows, dots and quotes their nearest signs,
+/// accented Latin letters their base letter (`Élan` → `Elan`, `Müller` → `Muller`), anything
+/// else `?` (`??` when it was wide).
 fn ascii(symbol: &str) -> String {
     let width = symbol.width();
     let c = symbol.chars().next().unwrap_or(' ');
-    let one = match c {
+    let one = latin_base(c).unwrap_or(match c {
+        '▁' | '▂' => '_',
+        '▃' => '-',
+        '▅' | '▆' | '▇' => '#',
+        '“' | '”' | '„' => '"',
+        '‘' | '’' | '‚' => '\'',
+        '↵' => '/',
         '─' | '━' | '═' | '╌' | '┄' | '—' | '–' | '‐' | '−' => '-',
         '│' | '┃' | '║' | '╎' | '┆' | '▏' | '▕' => '|',
         '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' | '╭' | '╮' | '╰' | '╯' | '╔' | '╗'
@@ -413,12 +421,50 @@ fn ascii(symbol: &str) -> String {
         '×' => 'x',
         '✓' | '✔' => '*',
         _ => '?',
-    };
+    });
     match width {
         0 => String::new(),
         1 => one.to_string(),
         n => "?".repeat(n),
     }
+}
+
+/// The base letter of an accented Latin letter (Latin-1 and the Central European ones):
+/// what a name keeps on a terminal without Unicode.
+fn latin_base(c: char) -> Option<char> {
+    Some(match c {
+        'À'..='Å' | 'Ā' | 'Ă' | 'Ą' | 'Æ' => 'A',
+        'à'..='å' | 'ā' | 'ă' | 'ą' | 'æ' => 'a',
+        'Ç' | 'Ć' | 'Č' => 'C',
+        'ç' | 'ć' | 'č' => 'c',
+        'Ď' | 'Đ' => 'D',
+        'ď' | 'đ' => 'd',
+        'È'..='Ë' | 'Ē' | 'Ė' | 'Ę' | 'Ě' => 'E',
+        'è'..='ë' | 'ē' | 'ė' | 'ę' | 'ě' => 'e',
+        'Ğ' => 'G',
+        'ğ' => 'g',
+        'Ì'..='Ï' | 'Ī' | 'İ' => 'I',
+        'ì'..='ï' | 'ī' | 'ı' => 'i',
+        'Ł' | 'Ľ' => 'L',
+        'ł' | 'ľ' => 'l',
+        'Ñ' | 'Ń' | 'Ň' => 'N',
+        'ñ' | 'ń' | 'ň' => 'n',
+        'Ò'..='Ö' | 'Ø' | 'Ő' | 'Œ' => 'O',
+        'ò'..='ö' | 'ø' | 'ő' | 'œ' => 'o',
+        'Ř' => 'R',
+        'ř' => 'r',
+        'Ś' | 'Š' | 'Ş' => 'S',
+        'ś' | 'š' | 'ş' | 'ß' => 's',
+        'Ť' | 'Ţ' => 'T',
+        'ť' | 'ţ' => 't',
+        'Ù'..='Ü' | 'Ū' | 'Ů' | 'Ű' => 'U',
+        'ù'..='ü' | 'ū' | 'ů' | 'ű' => 'u',
+        'Ý' | 'Ÿ' => 'Y',
+        'ý' | 'ÿ' => 'y',
+        'Ź' | 'Ż' | 'Ž' => 'Z',
+        'ź' | 'ż' | 'ž' => 'z',
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -472,6 +518,20 @@ mod tests {
         assert_eq!(ascii("…"), ".");
         assert_eq!(ascii("▼"), "v");
         assert_eq!(ascii("東"), "??");
-        assert_eq!(ascii("é"), "?");
+        // Names keep their letters; a sparkline its shape.
+        // (What the backend does: only what is not ASCII is changed.)
+        let shown = |text: &str| -> String {
+            text.chars()
+                .map(|c| match c.is_ascii() {
+                    true => c.to_string(),
+                    false => ascii(&c.to_string()),
+                })
+                .collect()
+        };
+        assert_eq!(shown("Élan Müller Łódź Ørsted"), "Elan Muller Lodz Orsted");
+        let spark = shown("▁▂▃▄▅▆▇█");
+        assert_eq!(spark, "__-#####");
+        assert_eq!(ascii("“"), "\"");
+        assert_eq!(ascii("☃"), "?");
     }
 }
