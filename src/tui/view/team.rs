@@ -6,7 +6,7 @@
 
 use super::{section_title, text};
 use crate::domain::Decimal;
-use crate::domain::money::grouped;
+use crate::domain::money::{compact, grouped};
 use crate::domain::team::{CollectorFigures, WINDOW_DAYS};
 use crate::tui::app::App;
 use crate::tui::theme::Role;
@@ -47,6 +47,20 @@ impl Column {
     }
 }
 
+/// Columns of the money columns.
+const MONEY_W: usize = 13;
+
+/// An amount in a money column: grouped to the cent while it fits, else compact (`149.8M`:
+/// a team's total overdue runs past the column, and a cut figure reads as another number).
+fn money(v: Decimal, currency: &str) -> String {
+    let g = grouped(v, currency);
+    if text::width(&g) <= MONEY_W {
+        g
+    } else {
+        compact(v)
+    }
+}
+
 fn percent(share: Option<Decimal>) -> String {
     share.map_or("–".to_string(), |s| format!("{s:.1}%"))
 }
@@ -55,14 +69,14 @@ fn percent(share: Option<Decimal>) -> String {
 const COLUMNS: &[Column] = &[
     Column::new("Customers", 9, 0, |c, _| c.customers_assigned.to_string()),
     Column::new("Overdue #", 9, 1, |c, _| c.customers_overdue.to_string()),
-    Column::new("Overdue", 13, 0, |c, cur| grouped(c.overdue, cur)),
+    Column::new("Overdue", MONEY_W, 0, |c, cur| money(c.overdue, cur)),
     Column::new("Today", 5, 3, |c, _| c.touched_today.to_string()),
     Column::new("Week", 5, 2, |c, _| c.touched_this_week.to_string()),
     Column::new("Calls", 5, 3, |c, _| c.calls.to_string()),
     Column::new("Promises", 8, 1, |c, _| c.promises_taken.to_string()),
     Column::new("Kept", 6, 1, |c, _| percent(c.kept_share)),
-    Column::new("Paid ≤14d", 13, 2, |c, cur| {
-        grouped(c.paid_after_touch, cur)
+    Column::new("Paid ≤14d", MONEY_W, 2, |c, cur| {
+        money(c.paid_after_touch, cur)
     }),
     Column::new("Broken, no f/u", 14, 2, |c, _| {
         c.broken_without_followup.to_string()
@@ -225,5 +239,16 @@ mod tests {
         assert!(headers.contains(&"Customers") && headers.contains(&"Overdue"));
         assert!(!headers.contains(&"Today"));
         assert!(2 + narrow.iter().map(|c| c.width + 1).sum::<usize>() + name <= 60);
+    }
+
+    #[test]
+    fn a_total_too_wide_for_its_column_is_compact_rather_than_cut() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(money(d("25680080.91"), "USD"), "25,680,080.91");
+        assert_eq!(money(d("149784405.01"), "USD"), "149.8M");
+        // Each fits its column.
+        for v in ["0", "999999999.99", "149784405.01", "12345678901.5"] {
+            assert!(text::width(&money(d(v), "USD")) <= MONEY_W, "{v}");
+        }
     }
 }
