@@ -3,7 +3,9 @@
 mod fixture;
 
 use owed::demo::{DemoOptions, DemoOutcome, ensure_database};
-use owed::domain::backfill::{PastActivity, PastActivityKind, PastFollowUp, PastResolution};
+use owed::domain::backfill::{
+    PastActivity, PastActivityKind, PastFollowUp, PastReply, PastResolution,
+};
 use owed::domain::calls::CallOutcome;
 use owed::store::activity::action_writes::BackfillCounts;
 
@@ -37,6 +39,7 @@ fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
                 }
             }
             PastActivityKind::Reminder(_) => expected.reminders += 1,
+            PastActivityKind::Reply(_) => expected.replies += 1,
             PastActivityKind::Promise { .. } => expected.promises += 1,
             PastActivityKind::Dispute { resolved, .. } => {
                 expected.issues += 1;
@@ -50,6 +53,7 @@ fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
         "the demo's collectors call their customers"
     );
     assert!(expected.reminders > 0, "the demo's cycle sent reminders");
+    assert!(expected.replies > 0, "customers answered some");
     assert!(
         expected.followups > expected.followups_done && expected.followups_done > 0,
         "the calls' follow-ups, some done, some open: {expected:?}"
@@ -68,6 +72,9 @@ fn demo_activity_is_recorded_with_the_demo_and_not_again_on_reuse() {
         followups: count("followups f JOIN calls c ON c.followup_id = f.id"),
         followups_done: count("followup_done"),
         reminders: count("reminders WHERE status = 'sent'"),
+        replies: count(
+            "replies p JOIN reminders r ON r.message_id = p.in_reply_to AND r.cid = p.cid",
+        ),
         promises: count("promises"),
         issues: count("issues WHERE reason <> 'short_payment'"),
         resolved: count("issue_events"),
@@ -264,6 +271,56 @@ fn a_follow_up_due_or_done_before_its_call_writes_nothing() {
         (counts.calls, counts.followups, counts.followups_done),
         (1, 1, 1)
     );
+}
+
+#[test]
+fn a_reply_to_a_later_reminder_or_read_before_it_came_writes_nothing() {
+    let fx = fixture::Fixture::new();
+    let mut store = fx.store();
+    let before = fx.fingerprint();
+    let reply = |answers: &str, read: Option<&str>| PastActivity {
+        customer_id: "V1".into(),
+        collector: "alice".into(),
+        at: d("2026-03-31"),
+        kind: PastActivityKind::Reply(PastReply {
+            from: "ap@v1.example".into(),
+            subject: "Re: Overdue".into(),
+            body: "Paying Friday.".into(),
+            in_reply_to: d(answers),
+            read: read.map(d),
+        }),
+    };
+    for bad in [
+        reply("2026-04-01", None),
+        reply("2026-03-30", Some("2026-03-30")),
+    ] {
+        let err = store
+            .activity_mut()
+            .backfill_activity(&[reply("2026-03-30", None), bad])
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a past reply of `V1` on 2026-03-31 answers a later reminder or was read before it came"
+        );
+        assert_eq!(fx.fingerprint(), before);
+    }
+    // A good one lands unread in the Replies tab's table, answering that day's reminder.
+    let counts = store
+        .activity_mut()
+        .backfill_activity(&[reply("2026-03-30", None)])
+        .unwrap();
+    assert_eq!(counts.replies, 1);
+    let conn = rusqlite::Connection::open(fx.db()).unwrap();
+    let (in_reply_to, read): (String, Option<String>) = conn
+        .query_row("SELECT in_reply_to, read_at FROM replies", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert!(
+        in_reply_to.ends_with(".2026-03-30@owed.invalid>"),
+        "{in_reply_to}"
+    );
+    assert_eq!(read, None);
 }
 
 #[test]

@@ -1061,7 +1061,7 @@ fn the_timeline_resolves_an_issue_with_an_outcome_and_reopens_it() {
     s.press(
         "\t\t",
         &[
-            "› Outcome   invalid",
+            "› Outcome    invalid",
             "the customer was wrong: they are chased for the gap",
         ],
     );

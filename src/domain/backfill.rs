@@ -1,7 +1,7 @@
-//! Collector activity logged before `owed` kept it: notes, calls, promises, disputes and
-//! reminders with their own past dates, written in one go (the demo's history, a ledger moved
-//! in from another tool). Plain data; the store writes it (`Activity::backfill_activity`),
-//! every customer and document checked, all or nothing.
+//! Collector activity logged before `owed` kept it: notes, calls, promises, disputes,
+//! reminders and the customers' replies, with their own past dates, written in one go (the
+//! demo's history, a ledger moved in from another tool). Plain data; the store writes it
+//! (`Activity::backfill_activity`), every customer and document checked, all or nothing.
 
 use super::calls::CallOutcome;
 use super::{Date, Decimal};
@@ -20,6 +20,8 @@ pub enum PastActivityKind {
     /// An email reminder of an engagement cycle, sent on the activity's day about documents
     /// (each gets that reminder of that cycle once).
     Reminder(PastReminder),
+    /// The customer's email answering a reminder, received on the activity's day.
+    Reply(PastReply),
     /// A promise to pay `amount` by `date` (which may lie in the next few weeks).
     Promise {
         amount: Decimal,
@@ -45,6 +47,29 @@ pub struct PastReminder {
     pub subject: String,
     pub body: String,
     pub document_ids: Vec<String>,
+}
+
+impl PastActivityKind {
+    /// Whether a collector logged it (a note, a call, a promise, a dispute), rather than the
+    /// cycle sending it or the customer writing.
+    pub fn is_collectors(&self) -> bool {
+        !matches!(
+            self,
+            PastActivityKind::Reminder(_) | PastActivityKind::Reply(_)
+        )
+    }
+}
+
+/// A customer's reply to a reminder, from its own address.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PastReply {
+    pub from: String,
+    pub subject: String,
+    pub body: String,
+    /// The day of the reminder it answers (that day's reminder to the customer).
+    pub in_reply_to: Date,
+    /// When a collector read it (`None`: still unread, in the Replies tab).
+    pub read: Option<Date>,
 }
 
 /// A follow-up a past call scheduled, and when it was marked done (`None`: still open).

@@ -17,6 +17,7 @@ use super::customers::Customer;
 use super::dates_money::{cents_to_decimal, shift, to_cents};
 use super::ledger::{Doc, Ledger, Source};
 use super::reminders::draw_reminders;
+use super::replies::draw_replies;
 use super::rng::Rng;
 use super::tunables::{ENGAGED_IF_OVERDUE, ENGAGED_OTHERWISE};
 use crate::domain::backfill::{PastActivity, PastActivityKind, PastFollowUp, PastResolution};
@@ -169,6 +170,11 @@ impl<'a> Lives<'a> {
         Self { ledger, lives }
     }
 
+    /// The day document `doc`'s balance reached zero (`None`: still open today).
+    pub(super) fn settled(&self, doc: usize) -> Option<NaiveDate> {
+        self.lives[doc].settled
+    }
+
     /// The balance of document `doc` at the end of `date`, in cents.
     pub(super) fn balance_at(&self, doc: usize, date: NaiveDate) -> i64 {
         let applied: i64 = self
@@ -202,21 +208,25 @@ pub(super) fn draw_activities(
     let reminders = draw_reminders(customer, &lives, today, &out[first..]);
     out.extend(reminders);
     out[first..].sort_by_key(|activity| activity.at);
+    let replies = draw_replies(customer, &lives, today, &out[first..], rng);
+    out.extend(replies);
+    out[first..].sort_by_key(|activity| activity.at);
     schedule_followups(&mut out[first..], today);
 }
 
 /// The follow-up each call scheduled — the one the call form proposes for its outcome (again
 /// in 2 days after no answer or a voicemail, in a week after a refusal) — marked done on the
-/// day of the collector's next call, note, promise or dispute on the customer, else on its
-/// due date when that is more than [`FOLLOW_UP_LEFT_DAYS`] before today (called again with
-/// nothing more to log), and still open otherwise. `activities` are one customer's, in date
-/// order. No draw: the portfolio and every figure computed from it stay as they were.
+/// day of the collector's next call, note, promise or dispute on the customer (not a reminder
+/// the cycle sent, nor a reply), else on its due date when that is more than
+/// [`FOLLOW_UP_LEFT_DAYS`] before today (called again with nothing more to log), and still
+/// open otherwise. `activities` are one customer's, in date order. No draw: the portfolio and
+/// every figure computed from it stay as they were.
 fn schedule_followups(activities: &mut [PastActivity], today: NaiveDate) {
     for i in 0..activities.len() {
         let at = activities[i].at;
         let next = activities[i + 1..]
             .iter()
-            .filter(|a| a.at > at && !matches!(a.kind, PastActivityKind::Reminder(_)))
+            .filter(|a| a.at > at && a.kind.is_collectors())
             .map(|a| a.at)
             .next();
         if let PastActivityKind::Call {

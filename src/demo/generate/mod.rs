@@ -37,6 +37,7 @@ mod documents;
 mod ledger;
 mod names;
 mod reminders;
+mod replies;
 mod rng;
 mod settlement;
 #[cfg(test)]

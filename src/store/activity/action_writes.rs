@@ -509,6 +509,7 @@ pub struct BackfillCounts {
     pub followups: u64,
     pub followups_done: u64,
     pub reminders: u64,
+    pub replies: u64,
     pub promises: u64,
     pub issues: u64,
     pub resolved: u64,
@@ -518,8 +519,9 @@ impl Activity<&mut Store> {
     /// Writes activity logged before `owed` (the demo generator's history) in one
     /// transaction: notes, calls (with the follow-up each scheduled, marked done on its done
     /// day when it has one), reminders (sent on their day, their documents claimed for them),
-    /// promises (recorded on their day) and disputes (opened on their day; a resolved one gets
-    /// a resolve event dated on its resolution day). Timestamps are the activity's day at a
+    /// the customers' replies (received on their day, read or not), promises (recorded on
+    /// their day) and disputes (opened on their day; a resolved one gets a resolve event dated
+    /// on its resolution day). Timestamps are the activity's day at a
     /// working hour derived from its position, so the same list always gives the same rows. A
     /// customer or document the store does not know, a resolution dated before its dispute
     /// was opened, or a follow-up due or done before its call, is a runtime error and nothing
@@ -550,6 +552,11 @@ impl Activity<&mut Store> {
                 "INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body,
                                         status, message_id, sent_at, sent_date)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'sent', ?9, ?2, ?10)",
+            )?;
+            let mut reply = tx.prepare_cached(
+                "INSERT INTO replies (cid, at, received_date, message_id, in_reply_to, from_addr,
+                                      subject, body, read_at, verified)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)",
             )?;
             let mut reminder_doc = tx.prepare_cached(
                 "INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
@@ -661,6 +668,27 @@ impl Activity<&mut Store> {
                         let linked = dids(&r.document_ids)?;
                         sent.push((at, cid, a, r, linked));
                     }
+                    Kind::Reply(r) => {
+                        if r.in_reply_to > a.at || r.read.is_some_and(|read| read < a.at) {
+                            return Err(Error::runtime(format!(
+                                "a past reply of `{}` on {} answers a later reminder or was \
+                                 read before it came",
+                                a.customer_id, a.at
+                            )));
+                        }
+                        reply.execute(params![
+                            cid,
+                            at,
+                            day_number(a.at),
+                            reply_message_id(cid, a.at),
+                            reminder_message_id(cid, r.in_reply_to),
+                            r.from,
+                            r.subject,
+                            r.body,
+                            r.read.map(|read| format!("{read}T18:00:00Z")),
+                        ])?;
+                        counts.replies += 1;
+                    }
                     Kind::Promise {
                         amount,
                         date,
@@ -725,8 +753,7 @@ impl Activity<&mut Store> {
             // outbox's do (it lists the latest sent by id).
             sent.sort_by(|x, y| x.0.cmp(&y.0));
             for (at, cid, a, r, linked) in sent {
-                // One reminder a customer a day: its day and customer make it unique.
-                let message_id = format!("<owed.backfill.{cid}.{}@owed.invalid>", a.at);
+                let message_id = reminder_message_id(cid, a.at);
                 reminder.execute(params![
                     cid,
                     at,
@@ -749,6 +776,17 @@ impl Activity<&mut Store> {
         tx.commit()?;
         Ok(counts)
     }
+}
+
+/// The Message-ID of a reminder written by the backfill: one a customer a day, so its day and
+/// customer make it unique (a reply names it in `In-Reply-To`).
+fn reminder_message_id(cid: i64, day: Date) -> String {
+    format!("<owed.backfill.{cid}.{day}@owed.invalid>")
+}
+
+/// The Message-ID of a reply written by the backfill: one a customer a day.
+fn reply_message_id(cid: i64, day: Date) -> String {
+    format!("<owed.backfill.reply.{cid}.{day}@owed.invalid>")
 }
 
 /// One open invoice or debit note of a customer, for the forms' defaults.

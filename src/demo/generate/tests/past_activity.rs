@@ -49,7 +49,7 @@ fn activities_are_consistent_with_the_ledger() {
     // Collectors' activity: not the reminders the cycle sent.
     let share = |since: NaiveDate| {
         let engaged: HashSet<&str> = (p.activities.iter())
-            .filter(|a| a.at >= since && !matches!(a.kind, PastActivityKind::Reminder(_)))
+            .filter(|a| a.at >= since && a.kind.is_collectors())
             .map(|a| a.customer_id.as_str())
             .collect();
         engaged.len() as f64 / p.customers.len() as f64
@@ -67,6 +67,8 @@ fn activities_are_consistent_with_the_ledger() {
     let (mut notes, mut calls, mut promises, mut disputes, mut resolved) = (0, 0, 0, 0, 0);
     // Follow-ups scheduled, and those open and due by today (the Follow-ups tab's).
     let mut followups = (0, 0);
+    // Replies read, and unread (the Replies tab's).
+    let mut replies = (0, 0);
     // Named documents are the customer's debit documents, open on the day.
     let check_documents = |ids: &[String], customer: &str, day: NaiveDate| {
         assert!(!ids.is_empty());
@@ -92,8 +94,52 @@ fn activities_are_consistent_with_the_ledger() {
             }
             _ => assert!(seen.insert(&activity.customer_id), "{customer:?} split"),
         }
-        // The cycle's reminders: sent by the customer's collector on a Monday before today, to the
-        // customer's address, about documents at least 4 days overdue and open that day.
+        // A reply: from the customer's address, within 4 days of that day's reminder, which it
+        // answers ("Re: " its subject), naming its first document; read a day later unless
+        // received in the last 5 days.
+        if let PastActivityKind::Reply(r) = &activity.kind {
+            let answered = p.activities[..i]
+                .iter()
+                .rev()
+                .take_while(|a| a.customer_id == activity.customer_id)
+                .find_map(|a| match &a.kind {
+                    PastActivityKind::Reminder(m) if a.at == r.in_reply_to => Some(m),
+                    _ => None,
+                })
+                .expect("a reply answers a reminder sent before it");
+            assert!((0..=4).contains(&(activity.at - r.in_reply_to).num_days()));
+            assert_eq!(r.from, customer["email"]);
+            assert_eq!(r.subject, format!("Re: {}", answered.subject));
+            let first = documents[answered.document_ids[0].as_str()]["number"].as_str();
+            assert!(r.body.contains(first), "{r:?}");
+            // A date promised in it is the day the last of its documents was settled.
+            let said = r.body.split_whitespace().find_map(|w| {
+                NaiveDate::parse_from_str(w.trim_end_matches(['.', ';', ',']), "%Y-%m-%d").ok()
+            });
+            if let Some(day) = said {
+                let last = (answered.document_ids.iter())
+                    .map(|id| settled_on(id).expect("settled"))
+                    .max();
+                assert_eq!(last, Some(day), "{r:?}");
+                assert!(
+                    day > activity.at && day <= shift(r.in_reply_to, 14),
+                    "{r:?}"
+                );
+            }
+            match r.read {
+                Some(read) => {
+                    assert!(activity.at <= shift(today(), -5) && read > activity.at);
+                    replies.0 += 1;
+                }
+                None => {
+                    assert!(activity.at > shift(today(), -5));
+                    replies.1 += 1;
+                }
+            }
+            continue;
+        }
+        // The cycle's reminders: sent by the customer's collector on a Monday before today, to
+        // the customer's address, about documents at least 4 days overdue and open that day.
         if let PastActivityKind::Reminder(r) = &activity.kind {
             assert_eq!(activity.collector, customer["finance_owner"]);
             assert!(activity.at < today() && activity.at >= shift(today(), -13 * 7));
@@ -138,7 +184,7 @@ fn activities_are_consistent_with_the_ledger() {
                     let next = p.activities[i + 1..]
                         .iter()
                         .take_while(|a| a.customer_id == activity.customer_id)
-                        .filter(|a| !matches!(a.kind, PastActivityKind::Reminder(_)))
+                        .filter(|a| a.kind.is_collectors())
                         .map(|a| a.at)
                         .find(|&at| at > activity.at);
                     let left = (today() - f.due).num_days() > FOLLOW_UP_LEFT_DAYS;
@@ -196,7 +242,9 @@ fn activities_are_consistent_with_the_ledger() {
                     assert!((0..=3).contains(&(resolution.date - settled).num_days()));
                 }
             }
-            PastActivityKind::Reminder(_) => unreachable!("checked above"),
+            PastActivityKind::Reminder(_) | PastActivityKind::Reply(_) => {
+                unreachable!("checked above")
+            }
         }
     }
     assert_eq!(
@@ -209,6 +257,10 @@ fn activities_are_consistent_with_the_ledger() {
     assert!(
         followups.0 > 0 && followups.1 > 0,
         "{followups:?} follow-ups scheduled, open and due"
+    );
+    assert!(
+        replies.0 > replies.1 && replies.1 > 0,
+        "{replies:?} replies read and unread"
     );
     assert!(promises > disputes && disputes > resolved && resolved > 0);
 }
@@ -249,7 +301,8 @@ fn past_promises_are_kept_or_broken_and_disputes_span_the_history() {
             }
             PastActivityKind::Note { .. }
             | PastActivityKind::Call { .. }
-            | PastActivityKind::Reminder(_) => {}
+            | PastActivityKind::Reminder(_)
+            | PastActivityKind::Reply(_) => {}
         }
     }
     // Most promises are kept, a real share broken, and some are still running today.
