@@ -856,7 +856,11 @@ fn a_reply_from_outside_the_customer_is_filed_unverified_and_shown_so() {
     let text = setup.run_ok(&["activity", "K000"]);
     assert_contains_all(
         &text,
-        &["from billing@evil.example on 2026-04-30 — UNVERIFIED SENDER"],
+        &[
+            "from billing@evil.example on 2026-04-30 — UNVERIFIED SENDER",
+            // What it says, under its subject: the collector reads it before acting on it.
+            "    Re: Reminder\n    Our bank details changed: pay to IBAN XX.\n",
+        ],
     );
     let reply = first_entry(&setup.json(&["activity", "K001", "--json"]), "reply");
     assert_eq!(reply["verified"], true, "{reply}");

@@ -304,13 +304,46 @@ fn line(e: &Entry) -> (String, String, String) {
                     r.id, r.from, r.received
                 )
             },
-            r.subject.clone(),
+            format!("{}\n{}", r.subject, reply_text(&r.body)),
         ),
     }
 }
+
+/// Lines of a reply's body worth reading in a timeline: what the customer wrote, without the
+/// quoted reminder (`> ` lines), at most [`REPLY_LINES`] of them.
+fn reply_text(body: &str) -> String {
+    let mut lines: Vec<&str> = body
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('>'))
+        .collect();
+    if lines.len() > REPLY_LINES {
+        lines.truncate(REPLY_LINES);
+        lines.push("…");
+    }
+    lines.join("\n")
+}
+
+/// How many lines of a reply's body the timeline shows.
+const REPLY_LINES: usize = 12;
 
 /// What was said with a voiding, resolving or reopening, after a colon (nothing when nothing
 /// was).
 fn said(text: Option<&str>) -> String {
     text.map(|t| format!(": {t}")).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod reply_tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_shows_what_the_customer_wrote_without_the_quoted_reminder() {
+        let body = "Paying Friday.\n\nThanks,\nAna\n\n> Dear customer,\n> 2 invoices are due.\n";
+        assert_eq!(reply_text(body), "Paying Friday.\nThanks,\nAna");
+        let long: String = (1..=20).map(|i| format!("line {i}\n")).collect();
+        let shown = reply_text(&long);
+        assert_eq!(shown.lines().count(), REPLY_LINES + 1);
+        assert!(shown.ends_with("line 12\n…"), "{shown}");
+    }
 }
