@@ -229,11 +229,26 @@ fn a_resolution_before_its_dispute_writes_nothing() {
     assert_eq!(fx.fingerprint(), before);
 }
 
+/// Each of `bad`, written in one go after `good`, is refused with `message`, and nothing of
+/// either is written.
+#[track_caller]
+fn refused_whole(fx: &fixture::Fixture, good: &PastActivity, bad: &[PastActivity], message: &str) {
+    let mut store = fx.store();
+    let before = fx.fingerprint();
+    for bad in bad {
+        let err = store
+            .activity_mut()
+            .backfill_activity(&[good.clone(), bad.clone()])
+            .unwrap_err();
+        assert_eq!(err.to_string(), message);
+        assert_eq!(fx.fingerprint(), before);
+    }
+}
+
 #[test]
 fn a_follow_up_due_or_done_before_its_call_writes_nothing() {
     let fx = fixture::Fixture::new();
     let mut store = fx.store();
-    let before = fx.fingerprint();
     let call = |due: &str, done: Option<&str>| PastActivity {
         customer_id: "V1".into(),
         collector: "alice".into(),
@@ -248,20 +263,15 @@ fn a_follow_up_due_or_done_before_its_call_writes_nothing() {
             }),
         },
     };
-    for bad in [
-        call("2026-03-29", None),
-        call("2026-04-01", Some("2026-03-29")),
-    ] {
-        let err = store
-            .activity_mut()
-            .backfill_activity(&[call("2026-04-01", None), bad])
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "a past follow-up of `V1` on 2026-03-30 is due or done before it"
-        );
-        assert_eq!(fx.fingerprint(), before);
-    }
+    refused_whole(
+        &fx,
+        &call("2026-04-01", None),
+        &[
+            call("2026-03-29", None),
+            call("2026-04-01", Some("2026-03-29")),
+        ],
+        "a past follow-up of `V1` on 2026-03-30 is due or done before it",
+    );
     // A good one: the call, its follow-up, and the follow-up done.
     let counts = store
         .activity_mut()
@@ -277,7 +287,6 @@ fn a_follow_up_due_or_done_before_its_call_writes_nothing() {
 fn a_reply_to_a_later_reminder_or_read_before_it_came_writes_nothing() {
     let fx = fixture::Fixture::new();
     let mut store = fx.store();
-    let before = fx.fingerprint();
     let reply = |answers: &str, read: Option<&str>| PastActivity {
         customer_id: "V1".into(),
         collector: "alice".into(),
@@ -290,20 +299,15 @@ fn a_reply_to_a_later_reminder_or_read_before_it_came_writes_nothing() {
             read: read.map(d),
         }),
     };
-    for bad in [
-        reply("2026-04-01", None),
-        reply("2026-03-30", Some("2026-03-30")),
-    ] {
-        let err = store
-            .activity_mut()
-            .backfill_activity(&[reply("2026-03-30", None), bad])
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "a past reply of `V1` on 2026-03-31 answers a later reminder or was read before it came"
-        );
-        assert_eq!(fx.fingerprint(), before);
-    }
+    refused_whole(
+        &fx,
+        &reply("2026-03-30", None),
+        &[
+            reply("2026-04-01", None),
+            reply("2026-03-30", Some("2026-03-30")),
+        ],
+        "a past reply of `V1` on 2026-03-31 answers a later reminder or was read before it came",
+    );
     // A good one lands unread in the Replies tab's table, answering that day's reminder.
     let counts = store
         .activity_mut()
