@@ -702,6 +702,47 @@ fn a_bad_rule_is_shown_with_its_caret_under_the_place_and_the_outbox_still_shows
 }
 
 #[test]
+fn an_auditor_or_another_collector_opening_a_reply_leaves_it_unread_for_its_collector() {
+    use owed::domain::users::Role;
+    use owed::workstation::Response;
+    let f = fixture();
+    let unread = || f.sql::<i64>("SELECT count(*) FROM replies WHERE read_at IS NULL");
+    let lumen: i64 = f.sql("SELECT cid FROM customers WHERE id = 'K2'");
+    // Lumen GmbH is bob's: carol audits, alice collects for others.
+    for (who, role) in [("carol", Role::Auditor), ("alice", Role::Collector)] {
+        let mut d = workstation::Driver::with_role(&f.db, who, role, (120, 40), "default");
+        d.press("m 6");
+        assert_eq!(d.names(), ["Lumen GmbH"], "{who}");
+        let effects = d.press("<Enter>");
+        assert_eq!(d.app.screen, Screen::Detail, "{who} reads it");
+        assert!(
+            !effects
+                .iter()
+                .any(|e| matches!(e, Effect::Request(Request::MarkRepliesRead { .. }))),
+            "{who}: {effects:?}"
+        );
+        assert_eq!(unread(), 1, "{who}");
+        // Asked all the same (an older screen), the service marks nothing.
+        let answers = d
+            .source
+            .handle_batch(vec![Request::MarkRepliesRead { cid: lumen }]);
+        assert!(
+            answers
+                .iter()
+                .any(|a| matches!(a, Response::RepliesRead { marked: 0, .. })),
+            "{who}: {answers:?}"
+        );
+        assert_eq!(unread(), 1, "{who}");
+        d.press("<Esc>");
+        assert_eq!(d.app.page.counts[5], 1, "{who}: still in the tab");
+    }
+    // Bob, its collector, reads it: it leaves the tab.
+    let mut d = workstation::Driver::with_role(&f.db, "bob", Role::Collector, (120, 40), "default");
+    d.press("6 <Enter>");
+    assert_eq!(unread(), 0);
+}
+
+#[test]
 fn opening_a_customer_from_the_replies_tab_marks_its_replies_read() {
     let f = fixture();
     let (mut d, _mail) = f.driver("bob", (120, 40));

@@ -128,6 +128,9 @@ pub enum Work {
     ManualReminder,
     /// A file attached to a customer.
     Attachment,
+    /// Marking a customer's replies read (opening it from the Replies tab): they leave the
+    /// tab for everyone, so it is its collector's (or a manager's) to do, not an onlooker's.
+    ReadReplies,
     /// Resolving a dispute or deduction as written off.
     WriteOff,
     /// Applying a bank's lockbox file (cheque payments on many customers, their deductions).
@@ -158,6 +161,7 @@ impl Work {
                 | Work::Call
                 | Work::ManualReminder
                 | Work::Attachment
+                | Work::ReadReplies
         )
     }
 
@@ -170,7 +174,8 @@ impl Work {
             | Work::Followup
             | Work::Call
             | Work::ManualReminder
-            | Work::Attachment => "write",
+            | Work::Attachment
+            | Work::ReadReplies => "write",
             Work::Assign => "assign owners",
             Work::WriteOff => "write amounts off",
             Work::Lockbox => "import lockbox files",

@@ -204,8 +204,15 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             marked,
             left_tab,
         } => {
-            // The row stays until the page is read again; its flag and the count change now.
-            if let Some(row) = app.page.rows.iter_mut().find(|r| r.cid == cid) {
+            // The row stays until the page is read again; its flag and the count change now
+            // (nothing changes when nothing was marked: the user only looked).
+            if let Some(row) = app
+                .page
+                .rows
+                .iter_mut()
+                .find(|r| r.cid == cid)
+                .filter(|_| marked > 0 || left_tab)
+            {
                 row.unread_replies = 0;
                 row.unverified_replies = 0;
             }
@@ -292,8 +299,14 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Open => {
             let mut fx = Vec::new();
             if let Some(row) = app.selected() {
-                // Opening a customer from the Replies tab marks its replies read.
-                if app.query.tab == Tab::Replies && row.unread_replies > 0 {
+                // Opening a customer from the Replies tab marks its replies read — when it
+                // is the user's to do: an auditor or another collector only looks.
+                if app.query.tab == Tab::Replies
+                    && row.unread_replies > 0
+                    && app
+                        .refusal(crate::domain::users::Work::ReadReplies, &[row.cid])
+                        .is_none()
+                {
                     fx.push(Effect::Request(Request::MarkRepliesRead { cid: row.cid }));
                 }
                 app.pinned = Some(row.cid);

@@ -764,7 +764,7 @@ impl PortfolioWorker {
                 });
             }
             Request::MarkRepliesRead { cid } => {
-                out.push(self.mark_replies_read(*cid)?);
+                out.push(self.mark_replies_read(sid, *cid)?);
             }
             Request::FormData {
                 seq,
@@ -915,11 +915,25 @@ impl PortfolioWorker {
     /// Marks a customer's replies read, and takes it out of the Replies tab of the queue
     /// summary and of the counts (this connection's own commit does not change its
     /// `data_version`, so nothing would recompute them).
-    fn mark_replies_read(&mut self, cid: i64) -> Result<Response> {
-        let marked = self
-            .store
-            .engagement_mut()
-            .mark_replies_read(cid, &crate::engage::outbox::now())?;
+    /// A session whose user may not ([`crate::domain::users::Work::ReadReplies`]) leaves them
+    /// unread.
+    fn mark_replies_read(&mut self, sid: SessionId, cid: i64) -> Result<Response> {
+        let actor = self.viewer(sid).actor.clone();
+        let marked = match self.store.engagement_mut().mark_replies_read(
+            &actor,
+            cid,
+            &crate::engage::outbox::now(),
+        ) {
+            Ok(n) => n,
+            Err(crate::Error::Input(_)) => {
+                return Ok(Response::RepliesRead {
+                    cid,
+                    marked: 0,
+                    left_tab: false,
+                });
+            }
+            Err(e) => return Err(e),
+        };
         let mut left_tab = false;
         if self.as_of.is_some()
             && let Some(owner) = self.store.queue().replies_read(cid)?

@@ -5,6 +5,7 @@ use super::Engagement;
 use crate::Result;
 use crate::domain::Date;
 use crate::domain::date::{day_number, from_day_number};
+use crate::domain::users::{Actor, Work};
 use crate::store::Store;
 use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
@@ -153,9 +154,16 @@ impl Engagement<&mut Store> {
         Ok(n == 1)
     }
 
-    /// Marks a customer's replies read (opening them in the workstation).
-    pub fn mark_replies_read(&mut self, cid: i64, at: &str) -> Result<usize> {
+    /// Marks a customer's replies read (opening them in the workstation), when `actor` may
+    /// ([`Work::ReadReplies`]: its collector or a manager; an auditor or another collector
+    /// looking at them leaves them unread for the collector).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`](crate::Error::Input) with the refusal; nothing is marked.
+    pub fn mark_replies_read(&mut self, actor: &Actor, cid: i64, at: &str) -> Result<usize> {
         let tx = self.store.write_tx()?;
+        crate::store::activity::action_writes::may_on(&tx, actor, Work::ReadReplies, cid)?;
         let n = tx.execute(
             "UPDATE replies SET read_at = ?2 WHERE cid = ?1 AND read_at IS NULL",
             params![cid, at],
