@@ -398,6 +398,8 @@ fn ascii(symbol: &str) -> String {
     let width = symbol.width();
     let c = symbol.chars().next().unwrap_or(' ');
     let one = latin_base(c).unwrap_or(match c {
+        // A letter with a combining accent after it (`e` + U+0301): the letter.
+        c if c.is_ascii_graphic() => c,
         '▁' | '▂' => '_',
         '▃' => '-',
         '▅' | '▆' | '▇' => '#',
@@ -532,6 +534,7 @@ mod tests {
         let spark = shown("▁▂▃▄▅▆▇█");
         assert_eq!(spark, "__-#####");
         assert_eq!(ascii("“"), "\"");
+        assert_eq!(ascii("e\u{301}"), "e");
         assert_eq!(ascii("☃"), "?");
     }
 }
