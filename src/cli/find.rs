@@ -8,7 +8,7 @@
 //! "customer_id", "text", "at"}]}`, at most `--limit` of each (default 50; 0: all).
 
 use super::Context;
-use crate::domain::text::one_line;
+use crate::domain::text::{excerpt, one_line};
 use crate::store::activity::search::{Found, Section};
 use crate::{Error, Result};
 use serde_json::json;
@@ -26,7 +26,7 @@ pub struct FindArgs {
     pub limit: usize,
 }
 
-/// Characters of an activity entry's text shown on its line.
+/// Characters of an activity entry's text shown on its line (around the words found).
 const TEXT_WIDTH: usize = 100;
 
 pub fn run(ctx: &Context, args: &FindArgs) -> Result<()> {
@@ -65,6 +65,11 @@ pub fn to_json(found: &Found) -> serde_json::Value {
 /// What was found, for people: a heading per kind with its count, one line per item.
 pub fn to_text(found: &Found, text: &str, limit: usize) -> String {
     let mut out = String::new();
+    // An entry's text around what was sought (a quoted phrase's words too).
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c == '"')
+        .filter(|w| !w.is_empty())
+        .collect();
     section(&mut out, "Customers", &found.customers, limit, |c| {
         format!("{}  {}", one_line(&c.id), one_line(&c.name))
     });
@@ -81,10 +86,7 @@ pub fn to_text(found: &Found, text: &str, limit: usize) -> String {
     section(&mut out, "Activity", &found.activity, limit, |e| {
         let when = crate::report::local_time(&e.at);
         let when = when.get(..16).unwrap_or(&when);
-        let mut line = one_line(&e.text).into_owned();
-        if line.chars().count() > TEXT_WIDTH {
-            line = line.chars().take(TEXT_WIDTH - 1).collect::<String>() + "…";
-        }
+        let line = excerpt(&e.text, &words, TEXT_WIDTH);
         format!(
             "{when}  {}  {} {}: {line}",
             one_line(&e.customer_id),

@@ -88,6 +88,48 @@ fn shown(text: &str, one_line: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` on one line, at most `width` characters, around the first of `words` it holds
+/// (compared without regard to case): runs of white space, line breaks included, become one
+/// space, and `…` stands where text was left out — so that a search's result shows why it
+/// matched. Made [`visible`] too.
+pub fn excerpt(text: &str, words: &[&str], width: usize) -> String {
+    let flat: Vec<char> = visible(&text.split_whitespace().collect::<Vec<_>>().join(" "))
+        .chars()
+        .collect();
+    let width = width.max(2);
+    if flat.len() <= width {
+        return flat.into_iter().collect();
+    }
+    let lower: String = flat.iter().flat_map(|c| c.to_lowercase()).collect();
+    // The match's position in characters (lowercasing keeps the count for the text we meet;
+    // where it would not, the start is the fallback).
+    let at = words
+        .iter()
+        .map(|w| w.trim().to_lowercase())
+        .filter(|w| !w.is_empty())
+        .filter_map(|w| lower.find(&w).map(|byte| lower[..byte].chars().count()))
+        .min()
+        .filter(|_| lower.chars().count() == flat.len())
+        .unwrap_or(0);
+    // Some context before the match, the window kept inside the text.
+    let start = at.saturating_sub(width / 4).min(flat.len() - (width - 1));
+    let start = if start <= 1 { 0 } else { start };
+    let lead = usize::from(start > 0);
+    let room = width - lead;
+    let end = (start + room).min(flat.len());
+    let cut_end = end < flat.len();
+    let mut out = String::new();
+    if lead == 1 {
+        out.push('…');
+    }
+    let take = if cut_end { room - 1 } else { room };
+    out.extend(&flat[start..(start + take).min(flat.len())]);
+    if cut_end {
+        out.push('…');
+    }
+    out
+}
+
 /// Checks a name given on the command line or in the config (a collector, an owner, a user):
 /// it may not hold a control character of any kind, newline and tab included, nor a
 /// bidirectional control.
@@ -105,6 +147,28 @@ pub fn check_name(text: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_excerpt_shows_where_the_words_are() {
+        let reply = "Re: Overdue: 53.02 USD for Swift Networks LLC\nHello,\n\nWe need the purchase \
+                     order number on A2026-0001 before we can process it. Please resend.";
+        let e = excerpt(reply, &["purchase", "order"], 60);
+        assert_eq!(e.chars().count(), 60, "{e}");
+        assert!(e.starts_with('…') && e.ends_with('…'), "{e}");
+        assert!(e.contains("We need the purchase order number"), "{e}");
+        // Found near the start, or not at all: from the start.
+        assert_eq!(
+            excerpt(reply, &["overdue"], 30),
+            "Re: Overdue: 53.02 USD for Sw…"
+        );
+        assert_eq!(excerpt(reply, &["nowhere"], 12), "Re: Overdue…");
+        // Near the end: the window ends with the text.
+        let e = excerpt(reply, &["RESEND"], 40);
+        assert!(e.starts_with('…') && e.ends_with("Please resend."), "{e}");
+        assert_eq!(e.chars().count(), 40);
+        // Short text as it is, on one line, made visible.
+        assert_eq!(excerpt("a\n\nb\x1b[2J", &["b"], 40), "a b␛[2J");
+    }
 
     #[test]
     fn escape_sequences_are_shown_not_obeyed() {
