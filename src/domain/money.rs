@@ -129,6 +129,17 @@ pub fn grouped(value: Decimal, currency: &str) -> String {
     out
 }
 
+/// An amount in a column of `width`: grouped to the cent while it fits, else [`compact`] —
+/// a figure cut at the column's edge reads as another number.
+pub fn fitted(value: Decimal, currency: &str, width: usize) -> String {
+    let g = grouped(value, currency);
+    if g.chars().count() <= width {
+        g
+    } else {
+        compact(value)
+    }
+}
+
 /// A short amount for tight spaces: `1.2M`, `45.3k`, `950`.
 pub fn compact(value: Decimal) -> String {
     let v = value.round_dp(0);
@@ -152,6 +163,14 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn an_amount_keeps_its_cents_while_it_fits_its_column() {
+        assert_eq!(fitted(d("61242.30"), "USD", 12), "61,242.30");
+        assert_eq!(fitted(d("61242.30"), "USD", 8), "61.2k");
+        assert_eq!(fitted(d("-1234567.5"), "USD", 13), "-1,234,567.50");
+        assert_eq!(fitted(d("-1234567.5"), "USD", 12), "-1.2M");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::screen::{EngageScreen, Pane};
 use super::{PlanData, report_view};
-use crate::domain::money::{compact, grouped};
+use crate::domain::money::fitted;
 use crate::tui::app::App;
 use crate::tui::theme::Role;
 use crate::tui::view::{empty_note, section_title, tab, text};
@@ -200,11 +200,6 @@ where
     }
 }
 
-fn amount(v: crate::domain::Decimal, currency: &str) -> String {
-    let g = grouped(v, currency);
-    if g.len() <= 12 { g } else { compact(v) }
-}
-
 fn plan_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut Buffer) {
     let width = usize::from(area.width);
     // Below 100 columns the customer's name is worth more than the cycle's (the reminder's
@@ -257,7 +252,7 @@ fn plan_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut
             r.key.reminder.clone(),
             r.name.clone(),
             docs,
-            amount(r.balance, base),
+            fitted(r.balance, base, 12),
             r.days_overdue.to_string(),
         ];
         let days_style = if r.days_overdue > 0 {

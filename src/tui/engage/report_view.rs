@@ -5,7 +5,7 @@
 //! reminders sent (emails and texts) and how many were replied to, promised and paid.
 
 use crate::domain::Decimal;
-use crate::domain::money::{compact, grouped};
+use crate::domain::money::fitted;
 use crate::engage::report::{EngagementReport, ReminderStats};
 use crate::tui::app::App;
 use crate::tui::theme::Role;
@@ -98,12 +98,7 @@ fn row(
 /// An amount in its column with a space before it: to the cent while it fits, else compact
 /// (`176.2M`; the 100,000-customer demo's collections ran into the column before).
 fn amount(v: Decimal, currency: &str) -> String {
-    let g = grouped(v, currency);
-    if text::width(&g) < AMOUNT_W {
-        g
-    } else {
-        compact(v)
-    }
+    fitted(v, currency, AMOUNT_W - 1)
 }
 
 /// The table: a header, one line per cycle and reminder, the total, a note on the rules.

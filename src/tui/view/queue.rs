@@ -3,7 +3,7 @@
 use super::{section_title, text};
 use crate::domain::Decimal;
 use crate::domain::forecast::RiskLevel;
-use crate::domain::money::{compact, grouped};
+use crate::domain::money::fitted;
 use crate::domain::queue::{Predicate, Scope, SortKey, Tab};
 use crate::domain::queue::{PromiseFlag, QueueRow};
 use crate::tui::app::{App, Focus};
@@ -321,11 +321,6 @@ fn render_header(app: &App, cols: &Columns, area: Rect, buf: &mut Buffer) {
     text::put_n(buf, area.x, area.y, h, usize::from(area.width), style);
 }
 
-fn amount(v: Decimal, currency: &str) -> String {
-    let g = grouped(v, currency);
-    if g.len() <= AMOUNT_W { g } else { compact(v) }
-}
-
 /// What an empty queue says: which tab and filter match no one, and the keys that widen it —
 /// Esc for a filter, and the mine/everyone key while only the collector's own customers show
 /// (the customer sought may be someone else's).
@@ -421,7 +416,7 @@ fn render_row(
         buf,
         x,
         y,
-        &text::fit_right(&amount(row.overdue, cur), AMOUNT_W),
+        &text::fit_right(&fitted(row.overdue, cur, AMOUNT_W), AMOUNT_W),
         overdue_style,
     );
     x = text::put(buf, x, y, " ", plain);
@@ -440,7 +435,7 @@ fn render_row(
             buf,
             x,
             y,
-            &text::fit_right(&amount(row.outstanding, cur), AMOUNT_W),
+            &text::fit_right(&fitted(row.outstanding, cur, AMOUNT_W), AMOUNT_W),
             plain,
         );
         x = text::put(buf, x, y, " ", plain);

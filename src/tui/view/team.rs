@@ -6,7 +6,7 @@
 
 use super::{section_title, text};
 use crate::domain::Decimal;
-use crate::domain::money::{compact, grouped};
+use crate::domain::money::{fitted, grouped};
 use crate::domain::team::{CollectorFigures, WINDOW_DAYS};
 use crate::tui::app::App;
 use crate::tui::theme::Role;
@@ -50,17 +50,6 @@ impl Column {
 /// Columns of the money columns.
 const MONEY_W: usize = 13;
 
-/// An amount in a money column: grouped to the cent while it fits, else compact (`149.8M`:
-/// a team's total overdue runs past the column, and a cut figure reads as another number).
-fn money(v: Decimal, currency: &str) -> String {
-    let g = grouped(v, currency);
-    if text::width(&g) <= MONEY_W {
-        g
-    } else {
-        compact(v)
-    }
-}
-
 fn percent(share: Option<Decimal>) -> String {
     share.map_or("–".to_string(), |s| format!("{s:.1}%"))
 }
@@ -69,14 +58,16 @@ fn percent(share: Option<Decimal>) -> String {
 const COLUMNS: &[Column] = &[
     Column::new("Customers", 9, 0, |c, _| c.customers_assigned.to_string()),
     Column::new("Overdue #", 9, 1, |c, _| c.customers_overdue.to_string()),
-    Column::new("Overdue", MONEY_W, 0, |c, cur| money(c.overdue, cur)),
+    Column::new("Overdue", MONEY_W, 0, |c, cur| {
+        fitted(c.overdue, cur, MONEY_W)
+    }),
     Column::new("Today", 5, 3, |c, _| c.touched_today.to_string()),
     Column::new("Week", 5, 2, |c, _| c.touched_this_week.to_string()),
     Column::new("Calls", 5, 3, |c, _| c.calls.to_string()),
     Column::new("Promises", 8, 1, |c, _| c.promises_taken.to_string()),
     Column::new("Kept", 6, 1, |c, _| percent(c.kept_share)),
     Column::new("Paid ≤14d", MONEY_W, 2, |c, cur| {
-        money(c.paid_after_touch, cur)
+        fitted(c.paid_after_touch, cur, MONEY_W)
     }),
     Column::new("Broken, no f/u", 14, 2, |c, _| {
         c.broken_without_followup.to_string()
@@ -244,11 +235,13 @@ mod tests {
     #[test]
     fn a_total_too_wide_for_its_column_is_compact_rather_than_cut() {
         let d = |s: &str| s.parse::<Decimal>().unwrap();
-        assert_eq!(money(d("25680080.91"), "USD"), "25,680,080.91");
-        assert_eq!(money(d("149784405.01"), "USD"), "149.8M");
+        // What the money columns show.
+        let fitted_w = |v, currency| fitted(v, currency, MONEY_W);
+        assert_eq!(fitted_w(d("25680080.91"), "USD"), "25,680,080.91");
+        assert_eq!(fitted_w(d("149784405.01"), "USD"), "149.8M");
         // Each fits its column.
         for v in ["0", "999999999.99", "149784405.01", "12345678901.5"] {
-            assert!(text::width(&money(d(v), "USD")) <= MONEY_W, "{v}");
+            assert!(text::width(&fitted_w(d(v), "USD")) <= MONEY_W, "{v}");
         }
     }
 }
