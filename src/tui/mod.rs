@@ -92,6 +92,15 @@ impl Setup {
         };
         app
     }
+
+    /// The initial state of a session's screen: it knows whether the database can only be
+    /// read and whom it serves (what it may write is refused at the key).
+    pub fn app_for(&self, session: &crate::workstation::Session) -> App {
+        let mut app = self.app();
+        app.read_only = session.read_only();
+        app.actor = Some(session.actor().clone());
+        app
+    }
 }
 
 /// Refuses to start without a terminal on both sides, or on one that cannot move its
@@ -131,9 +140,7 @@ pub fn local_capabilities() -> remote::Capabilities {
 /// `workstation` acting as `actor`.
 pub fn run_local(setup: Setup, workstation: &Workstation, actor: Actor) -> Result<()> {
     let session = workstation.connect(actor);
-    let mut app = setup.app();
-    app.read_only = session.read_only();
-    app.actor = Some(session.actor().clone());
+    let mut app = setup.app_for(&session);
     let (tx, rx) = mpsc::channel::<UiEvent>();
     event_loop::deliver_to_loop(&session, tx.clone());
 

@@ -161,9 +161,7 @@ pub fn run_remote<W: Write>(
     let mut front = RemoteFront {
         terminal: Terminal::new(backend)?,
     };
-    let mut app = setup.app();
-    app.read_only = session.read_only();
-    app.actor = Some(session.actor().clone());
+    let mut app = setup.app_for(&session);
     app.size = size;
     // Pictures in half blocks, whatever the server's config says: nothing is asked of the
     // client's terminal, and only cells leave the server.
