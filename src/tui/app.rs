@@ -483,6 +483,17 @@ impl App {
         })
     }
 
+    /// Whether [`App::refusal`] refuses `work` on `cids`; if so, the footer says why.
+    pub fn refused(&mut self, work: crate::domain::users::Work, cids: &[i64]) -> bool {
+        match self.refusal(work, cids) {
+            Some(why) => {
+                self.say_error(why);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The figures of the queue's scope and filter as of the date on screen, once answered
     /// (none while a new scope or filter is being counted).
     pub fn scoped(&self) -> Option<&crate::workstation::ScopeSummary> {

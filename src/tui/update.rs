@@ -674,8 +674,7 @@ fn detail_width(app: &App) -> u16 {
 
 /// `h`: the command line with `hold +7d`, ready to edit or apply.
 fn hold_prompt(app: &mut App) -> Vec<Effect> {
-    if let Some(why) = app.refusal(crate::domain::users::Work::Hold, &app.targets()) {
-        app.say_error(why);
+    if app.refused(crate::domain::users::Work::Hold, &app.targets()) {
         return Vec::new();
     }
     app.mode = Mode::Command;

@@ -57,8 +57,7 @@ pub fn open(app: &mut App, action: Action) -> Vec<Effect> {
         app.say_error("No customer selected.");
         return Vec::new();
     };
-    if let Some(why) = app.refusal(kind.work(), &cids) {
-        app.say_error(why);
+    if app.refused(kind.work(), &cids) {
         return Vec::new();
     }
     let target = if marked {
@@ -152,8 +151,7 @@ pub fn open_record(app: &mut App, action: Action, entry: &ActivityEntry) -> Vec<
     let Some(&cid) = app.targets().first() else {
         return Vec::new();
     };
-    if let Some(why) = app.refusal(kind.work(), &[cid]) {
-        app.say_error(why);
+    if app.refused(kind.work(), &[cid]) {
         return Vec::new();
     }
     let mut fields = fields(kind, &app.action_settings);

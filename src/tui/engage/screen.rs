@@ -274,8 +274,7 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
             if action == Action::Open {
                 return send::preview_planned(app, keys);
             }
-            if let Some(why) = app.refusal(Work::EngagementRun, &[]) {
-                app.say_error(why);
+            if app.refused(Work::EngagementRun, &[]) {
                 return Vec::new();
             }
             return send::send_planned(app, keys);
@@ -286,8 +285,7 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
                 app.say("No customer to hold here.");
                 return Vec::new();
             }
-            if let Some(why) = app.refusal(Work::Hold, &cids) {
-                app.say_error(why);
+            if app.refused(Work::Hold, &cids) {
                 return Vec::new();
             }
             let default = if pane == Pane::Held {
@@ -377,8 +375,7 @@ pub fn hold_command(app: &mut App, rest: &[&str]) -> Vec<Effect> {
         app.say("No customer to hold.");
         return Vec::new();
     }
-    if let Some(why) = app.refusal(Work::Hold, &cids) {
-        app.say_error(why);
+    if app.refused(Work::Hold, &cids) {
         return Vec::new();
     }
     let text = why.join(" ");

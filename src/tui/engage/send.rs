@@ -145,8 +145,7 @@ pub fn start(app: &mut App) -> Vec<Effect> {
         app.say("No customer selected.");
         return Vec::new();
     }
-    if let Some(why) = app.refusal(crate::domain::users::Work::ManualReminder, &cids) {
-        app.say_error(why);
+    if app.refused(crate::domain::users::Work::ManualReminder, &cids) {
         return Vec::new();
     }
     let label = target_label(app, &cids);
