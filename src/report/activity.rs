@@ -334,7 +334,7 @@ fn said(text: Option<&str>) -> String {
 }
 
 #[cfg(test)]
-mod reply_tests {
+mod tests {
     use super::*;
 
     #[test]
