@@ -261,6 +261,33 @@ fn wrong_number_of_fields() {
     assert!(stderr(&o).contains("payments.csv line 4"), "{}", stderr(&o));
 }
 
+/// A file saved in Latin-1 (as Excel does on some machines) is refused at the line and the
+/// named column of its first such byte, and nothing is written.
+#[test]
+fn a_file_not_in_utf8_names_its_line_and_column() {
+    let (dir, db, _) = contract_imported("good");
+    let before = aging_json(dir.path(), &db);
+    let bad = dir.path().join("latin1");
+    Portfolio::contract().write(&bad);
+    let customers = bad.join("customers.csv");
+    let text = std::fs::read(&customers).unwrap();
+    // "Lumen GmbH" becomes "Lümen GmbH" with ü as the single byte Latin-1 gives it.
+    let at = text.windows(5).position(|w| w == b"Lumen").unwrap();
+    let mut latin1 = text[..at + 1].to_vec();
+    latin1.push(0xfc);
+    latin1.extend_from_slice(&text[at + 2..]);
+    std::fs::write(&customers, latin1).unwrap();
+
+    let o = owed_in(dir.path(), &["--db", &db, "import", bad.to_str().unwrap()]);
+    let msg = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{msg}");
+    assert!(
+        msg.contains("customers.csv line 3, column name: not valid UTF-8"),
+        "{msg}"
+    );
+    assert_eq!(aging_json(dir.path(), &db), before);
+}
+
 /// A newer export of the contract portfolio in `dir/newer`: C2 paid by a new payment, K3
 /// renamed.
 fn newer_export(dir: &Path) -> std::path::PathBuf {

@@ -1072,10 +1072,15 @@ fn csv_error(file: &str, header: Option<&Header>, e: &csv::Error) -> Error {
         } => Error::input(format!(
             "{file}{at}: expected {expected_len} fields like the header, found {len}"
         )),
-        csv::ErrorKind::Utf8 { err, .. } => Error::input(format!(
-            "{file}{at}, column {}: not valid UTF-8",
-            err.field() + 1
-        )),
+        csv::ErrorKind::Utf8 { err, .. } => {
+            let column = header.map_or_else(
+                || (err.field() + 1).to_string(),
+                |h| h.column_name(err.field()),
+            );
+            Error::input(format!(
+                "{file}{at}, column {column}: not valid UTF-8 (save the file as UTF-8)"
+            ))
+        }
         csv::ErrorKind::Io(io) => match QuoteError::of(io) {
             Some(q) => {
                 let column =
