@@ -777,6 +777,9 @@ fn opening_a_customer_from_the_replies_tab_marks_its_replies_read() {
         "Re: Invoice RE-2001 is overdue — Wir zahlen nächste Woche."
     );
     assert!(d.screen().contains("Wir zahlen nächste Woche."));
+    // The detail lands on the reply (the collector came for it); at 40 rows the whole
+    // detail fits, so it is not scrolled: the next test has a short screen.
+    assert_eq!((d.app.timeline, d.app.detail_scroll), (None, 0));
     // Back on the queue the row stays until the list is read again; then it is gone.
     d.press("<Esc>");
     assert!(d.screen().contains(" Repl 0 "));
@@ -802,7 +805,7 @@ fn opening_a_customer_from_the_replies_tab_marks_its_replies_read() {
     );
     d.press("<Esc> m R");
     assert_eq!(d.app.total(), 0);
-    // Opening it again marks nothing more.
+    // Opening it again marks nothing more, and opens on the detail's top as from any tab.
     d.press("2");
     let effects = d.press("<Enter>");
     assert!(
@@ -810,6 +813,33 @@ fn opening_a_customer_from_the_replies_tab_marks_its_replies_read() {
             .iter()
             .any(|e| matches!(e, Effect::Request(Request::MarkRepliesRead { .. })))
     );
+    assert_eq!((d.app.timeline, d.app.detail_scroll), (None, 0));
+}
+
+/// On a screen too short for the whole detail, opening from the Replies tab scrolls to the
+/// reply; from another tab the detail opens at its top.
+#[test]
+fn a_reply_opened_from_its_tab_is_scrolled_into_view_on_a_short_screen() {
+    let f = fixture();
+    let (mut d, _mail) = f.driver("bob", (80, 20));
+    d.press("2 /lumen <Enter> <Enter>");
+    assert_eq!(d.app.screen, Screen::Detail);
+    assert_eq!(d.app.detail_scroll, 0);
+    assert!(!d.screen().contains("Wir zahlen"), "{}", d.screen());
+    d.press("<Esc> <Esc> 6 <Enter>");
+    assert_eq!(d.app.screen, Screen::Detail);
+    let screen = d.screen();
+    // Scrolled as far as the detail goes (the reply is its second last entry): the reply
+    // is on screen.
+    assert!(d.app.detail_scroll > 0, "{screen}");
+    assert!(
+        screen.contains(" reply ") && screen.contains("Wir zahlen"),
+        "{screen}"
+    );
+    assert_eq!(d.app.timeline, None);
+    // Esc goes straight back to the queue, for the next reply.
+    d.press("<Esc>");
+    assert_eq!(d.app.screen, Screen::Main);
 }
 
 #[test]

@@ -209,6 +209,9 @@ pub struct App {
     pub pinned: Option<i64>,
     /// The detail's timeline has the focus, with this entry selected (the detail screen).
     pub timeline: Option<usize>,
+    /// The detail was opened from the Replies tab: when it arrives, it is scrolled to the
+    /// newest reply, the reason the collector opened it.
+    pub land_on_reply: bool,
     pub detail_seq: u64,
     pub detail_scroll: u16,
     pub summary: Option<Summary>,
@@ -300,6 +303,7 @@ impl App {
             detail_cid: None,
             pinned: None,
             timeline: None,
+            land_on_reply: false,
             detail_seq: 0,
             detail_scroll: 0,
             summary: None,

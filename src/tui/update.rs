@@ -9,6 +9,7 @@ use super::engage;
 use super::key_action::Action;
 use super::keymap::{Key, KeyContext, Resolved};
 use super::view;
+use crate::domain::customer::ActivityKind;
 use crate::domain::date::parse_relative;
 use crate::domain::queue::{QueueFilter, Scope, SortKey, Tab, View};
 use crate::export::Format;
@@ -196,6 +197,7 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
                     app.detail_scroll = (line as u16).saturating_sub(1);
                 }
                 app.detail_scroll = app.detail_scroll.min(max);
+                land_on_reply(app);
             }
             Vec::new()
         }
@@ -299,21 +301,26 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Open => {
             let mut fx = Vec::new();
             if let Some(row) = app.selected() {
-                // Opening a customer from the Replies tab marks its replies read — when it
-                // is the user's to do: an auditor or another collector only looks.
-                if app.query.tab == Tab::Replies
-                    && row.unread_replies > 0
+                let cid = row.cid;
+                // Opened from the Replies tab, the detail lands on the newest reply, and the
+                // replies are marked read — when it is the user's to do: an auditor or
+                // another collector only looks.
+                let replies = app.query.tab == Tab::Replies && row.unread_replies > 0;
+                if replies
                     && app
-                        .refusal(crate::domain::users::Work::ReadReplies, &[row.cid])
+                        .refusal(crate::domain::users::Work::ReadReplies, &[cid])
                         .is_none()
                 {
-                    fx.push(Effect::Request(Request::MarkRepliesRead { cid: row.cid }));
+                    fx.push(Effect::Request(Request::MarkRepliesRead { cid }));
                 }
-                app.pinned = Some(row.cid);
+                app.land_on_reply = replies;
+                app.pinned = Some(cid);
                 app.screen = Screen::Detail;
                 app.detail_scroll = 0;
             }
             fx.extend(sync(app));
+            // The detail may be here already (it was beside the queue).
+            land_on_reply(app);
             fx
         }
         Action::Mark => {
@@ -584,6 +591,7 @@ fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.screen = Screen::Main;
             app.pinned = None;
             app.timeline = None;
+            app.land_on_reply = false;
             return sync(app);
         }
         Action::Help => return open_help(app),
@@ -661,6 +669,35 @@ fn show_entry(app: &mut App) {
         app.detail_scroll = first;
     } else if last >= app.detail_scroll + rows {
         app.detail_scroll = (last + 1).saturating_sub(rows).min(first);
+    }
+}
+
+/// A detail opened from the Replies tab, once its customer's detail is here: scrolled to
+/// the newest reply (at the top of the detail, as far as it goes). Esc still goes straight
+/// back to the queue, for the next reply; Tab acts on the timeline's entries.
+fn land_on_reply(app: &mut App) {
+    let Some(detail) = app
+        .detail
+        .as_ref()
+        .filter(|d| app.land_on_reply && app.pinned == Some(d.detail.header.cid))
+    else {
+        return;
+    };
+    app.land_on_reply = false;
+    let Some(i) = detail
+        .detail
+        .activity
+        .iter()
+        .position(|e| matches!(e.kind, ActivityKind::Reply | ActivityKind::UnverifiedReply))
+    else {
+        return;
+    };
+    let rows = view::detail_rows(app);
+    if let Some((first, _)) = view::detail::entry_lines(app, detail_width(app))
+        .get(i)
+        .copied()
+    {
+        app.detail_scroll = first.min(detail_max_scroll(app, rows));
     }
 }
 
