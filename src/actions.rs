@@ -481,6 +481,8 @@ pub struct OpenDocument {
     pub balance: Decimal,
     /// Its due date has passed.
     pub overdue: bool,
+    /// An open dispute is on it.
+    pub disputed: bool,
 }
 
 impl OpenDocument {
@@ -507,22 +509,37 @@ pub struct FormDefaults {
 }
 
 impl FormDefaults {
-    /// The overdue documents, oldest due date first: the default documents of a promise.
+    /// The overdue documents, oldest due date first.
     pub fn overdue_documents(&self) -> impl Iterator<Item = &OpenDocument> {
         self.documents.iter().filter(|d| d.overdue)
     }
 
-    /// The documents a dispute of `amount` covers (the overdue ones oldest first, then the
-    /// others, until their balances reach it): what a partial dispute proposes.
+    /// The overdue documents not in dispute, oldest due date first: what a promise or a new
+    /// dispute proposes (a customer does not promise to pay what it disputes, and a document
+    /// is disputed once).
+    pub fn proposed_documents(&self) -> impl Iterator<Item = &OpenDocument> {
+        self.overdue_documents().filter(|d| !d.disputed)
+    }
+
+    /// What is open on [`Self::proposed_documents`]: a promise's default amount.
+    pub fn proposed_amount(&self) -> Decimal {
+        self.proposed_documents().map(|d| d.balance).sum()
+    }
+
+    /// How many overdue documents are in dispute.
+    pub fn overdue_disputed(&self) -> usize {
+        self.overdue_documents().filter(|d| d.disputed).count()
+    }
+
+    /// The documents a dispute of `amount` covers (those not in dispute already: the overdue
+    /// ones oldest first, then the others, until their balances reach it): what a partial
+    /// dispute proposes.
     pub fn covering(&self, amount: Decimal) -> Vec<&OpenDocument> {
-        let balances: Vec<(Decimal, bool)> = self
-            .documents
-            .iter()
-            .map(|d| (d.balance, d.overdue))
-            .collect();
+        let open: Vec<&OpenDocument> = self.documents.iter().filter(|d| !d.disputed).collect();
+        let balances: Vec<(Decimal, bool)> = open.iter().map(|d| (d.balance, d.overdue)).collect();
         check::covering(&balances, amount)
             .into_iter()
-            .map(|i| &self.documents[i])
+            .map(|i| open[i])
             .collect()
     }
 
@@ -562,6 +579,7 @@ pub fn form_defaults(
 ) -> Result<FormDefaults> {
     let c = customer(store, customer_id, base)?;
     let debits = open_debits(store, &c, as_of, base)?;
+    let disputed = store.activity().disputed_documents(Some(c.cid), as_of)?;
     let documents: Vec<OpenDocument> = debits
         .iter()
         .map(|(d, b)| OpenDocument {
@@ -570,6 +588,7 @@ pub fn form_defaults(
             due_date: d.due_date,
             balance: *b,
             overdue: is_overdue(d, as_of),
+            disputed: disputed.contains(&d.did),
         })
         .collect();
     Ok(FormDefaults {

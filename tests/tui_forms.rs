@@ -363,6 +363,56 @@ fn a_dispute_completes_its_reason_and_defaults_its_amount() {
     assert_same_as_reloaded(&mut d);
 }
 
+/// A promise or a new dispute proposes the overdue documents not in dispute: a customer
+/// does not promise to pay what it disputes, and a document is disputed once.
+#[test]
+fn a_promise_and_a_dispute_propose_the_overdue_documents_not_in_dispute() {
+    let (_dir, mut d) = driver("alice", (120, 40));
+    // On 2026-05-20 both of Tokyo Trading's invoices are overdue: INV-400 (5,000.00) and
+    // INV-401 (1,200.00).
+    keys::command(&mut d, "asof 2026-05-20");
+    d.press("/ tokyo <Enter> p");
+    assert_eq!(value(&d, FieldId::Amount), "6200.00");
+    assert_eq!(value(&d, FieldId::Documents), "INV-400, INV-401");
+    d.press("<Esc> i quality <Down>");
+    assert_eq!(value(&d, FieldId::Documents), "INV-400, INV-401");
+    // A partial dispute of 5,000.00 covers the oldest: INV-400.
+    d.press("5000");
+    assert_eq!(value(&d, FieldId::Documents), "INV-400");
+    d.press("<Enter>");
+    assert!(
+        status(&d).starts_with("saved: Issue 2 opened"),
+        "{}",
+        status(&d)
+    );
+
+    // The promise now proposes INV-401 alone, and says why the amount is not all overdue.
+    d.press("p");
+    assert!(
+        d.screen()
+            .contains("Overdue 6,200.00 USD in 2 documents (1 in dispute); 2 open documents"),
+        "{}",
+        d.screen()
+    );
+    assert_eq!(value(&d, FieldId::Amount), "1200.00");
+    assert_eq!(value(&d, FieldId::Documents), "INV-401");
+    assert_valid(
+        &d,
+        FieldId::Amount,
+        "1,200.00 USD, the overdue amount not in dispute",
+    );
+    // A second dispute proposes INV-401 too, and a partial one covers it, not INV-400.
+    d.press("<Esc> i quality <Down>");
+    assert_eq!(value(&d, FieldId::Documents), "INV-401");
+    d.press("100");
+    assert_eq!(value(&d, FieldId::Documents), "INV-401");
+    assert_valid(
+        &d,
+        FieldId::Documents,
+        "1 leaves dunning (1,200.00 USD), no overdue one stays: INV-401",
+    );
+}
+
 #[test]
 fn resolving_a_dispute_empties_the_disputes_tab() {
     let (_dir, mut d) = driver("alice", (120, 40));

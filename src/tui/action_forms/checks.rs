@@ -82,6 +82,9 @@ impl ActionForm {
                             return Check::Err(e);
                         }
                         let note = match defaults {
+                            Some(d) if d.proposed_amount() == a && d.overdue_disputed() > 0 => {
+                                ", the overdue amount not in dispute"
+                            }
                             Some(d) if d.overdue == a => ", the overdue amount",
                             _ => "",
                         };
@@ -233,8 +236,9 @@ impl ActionForm {
             .filter_map(|d| defaults.find(d))
             .map(|d| d.label())
             .collect();
+        // (An overdue document disputed already is out of dunning.)
         let staying = defaults
-            .overdue_documents()
+            .proposed_documents()
             .filter(|d| !docs.iter().any(|n| d.is(n)))
             .count();
         let stay = match staying {

@@ -104,7 +104,7 @@ impl ActionForm {
                 .map(|d| d.label().to_string())
                 .collect(),
             Err(_) => defaults
-                .overdue_documents()
+                .proposed_documents()
                 .map(|d| d.label().to_string())
                 .collect(),
         };

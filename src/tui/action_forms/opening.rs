@@ -274,12 +274,12 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
     for field in &mut form.fields {
         match (field.id, data.defaults.as_ref()) {
             (FieldId::Amount, Some(d))
-                if form.kind == FormKind::Promise && d.overdue > Decimal::ZERO =>
+                if form.kind == FormKind::Promise && d.proposed_amount() > Decimal::ZERO =>
             {
-                field.set_default(&money::plain(d.overdue, &cur));
+                field.set_default(&money::plain(d.proposed_amount(), &cur));
             }
             (FieldId::Documents, Some(d)) => {
-                let labels: Vec<&str> = d.overdue_documents().map(|d| d.label()).collect();
+                let labels: Vec<&str> = d.proposed_documents().map(|d| d.label()).collect();
                 field.set_default(&labels.join(", "));
             }
             (FieldId::Issue, _) => {

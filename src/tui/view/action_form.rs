@@ -202,8 +202,12 @@ fn about(form: &ActionForm) -> String {
             Some(d) if d.overdue > crate::domain::Decimal::ZERO => {
                 let n = d.overdue_documents().count();
                 let s = if n == 1 { "" } else { "s" };
+                let disputed = match d.overdue_disputed() {
+                    0 => String::new(),
+                    k => format!(" ({k} in dispute)"),
+                };
                 format!(
-                    "Overdue {} {cur} in {n} document{s}; {} open document{}",
+                    "Overdue {} {cur} in {n} document{s}{disputed}; {} open document{}",
                     money::grouped(d.overdue, cur),
                     d.documents.len(),
                     if d.documents.len() == 1 { "" } else { "s" }
