@@ -239,6 +239,52 @@ fn touched_today(screen: &str, collector: &str) -> Option<u64> {
     row.split_whitespace().nth(4)?.parse().ok()
 }
 
+/// `owed serve` on the demo's database plans with the example cycles `owed demo` wrote
+/// beside it when the config's cycles folder holds none, and says so; with cycles of the
+/// config's own, those.
+#[test]
+fn serving_the_demo_plans_with_its_example_cycles_unless_the_config_has_some() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    let beside = dir.path().join("owed-cycles");
+    // As `owed demo` leaves them: `owed.db` → `owed-cycles/`.
+    std::fs::rename(common::write_dunning_cycle(dir.path(), "Hello"), &beside).unwrap();
+    // The first lines the server says, up to where it listens.
+    let said = |dir: &std::path::Path| {
+        let mut server = Reaped(
+            common::command_db(dir, &db, &["serve", "--listen", "127.0.0.1:0"])
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let err = server.0.stderr.take().unwrap();
+        let mut said = Vec::new();
+        for line in std::io::BufReader::new(err).lines() {
+            let line = line.unwrap();
+            let last = line.contains("listening on");
+            said.push(line);
+            if last {
+                break;
+            }
+        }
+        said.join("\n")
+    };
+    let first = said(dir.path());
+    assert!(
+        first.contains(&format!(
+            "engagement cycles: the demo's examples beside the database, in {}",
+            beside.display()
+        )),
+        "{first}"
+    );
+    // The config's own cycles folder holds a cycle: it is used, and nothing is said.
+    common::write_dunning_cycle(dir.path(), "Hi");
+    let second = said(dir.path());
+    assert!(!second.contains("engagement cycles"), "{second}");
+    assert!(second.contains("listening on"), "{second}");
+}
+
 /// Starts `owed serve` on `db` in `dir`: the child and the address it listens on.
 fn serve(dir: &std::path::Path, db: &str) -> (Reaped, std::net::SocketAddr) {
     use std::io::BufRead;

@@ -88,7 +88,17 @@ fn workstation(ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>)> {
     let directory: Arc<dyn Directory> = Arc::new(UserDirectory {
         store: Mutex::new(store),
     });
-    let service = Workstation::open(&ctx.db_path, ServiceSettings::from_config(&ctx.config)?)?;
+    let config = super::workstation::service_config(ctx, &ctx.db_path);
+    if config.cycles != ctx.config.cycles
+        && let Some(dir) = &config.cycles
+    {
+        eprintln!(
+            "owed serve: engagement cycles: the demo's examples beside the database, in {} \
+             (the config's cycles folder holds none)",
+            dir.display()
+        );
+    }
+    let service = Workstation::open(&ctx.db_path, ServiceSettings::from_config(&config)?)?;
     keep_todays_portfolio(&service, ctx.as_of_given.then_some(ctx.as_of));
     let base = super::workstation::setup(ctx)?;
     let as_of_given = ctx.as_of_given;

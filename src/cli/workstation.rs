@@ -21,9 +21,23 @@ pub fn run(ctx: &Context) -> Result<()> {
 pub fn run_at(ctx: &Context, db: &Path) -> Result<()> {
     tui::ensure_terminal()?;
     let setup = setup(ctx)?;
-    let workstation = Workstation::open(db, ServiceSettings::from_config(&ctx.config)?)?;
+    let config = service_config(ctx, db);
+    let workstation = Workstation::open(db, ServiceSettings::from_config(&config)?)?;
     let actor = workstation.local_actor(&ctx.collector)?;
     tui::run_local(setup, &workstation, actor)
+}
+
+/// The config the service on the database `db` runs with: the context's, planning with the
+/// demo's example cycles beside the database when the config's cycles folder holds none
+/// (`demo::cycles::beside_database`).
+pub fn service_config(ctx: &Context, db: &Path) -> crate::config::Config {
+    match crate::demo::cycles::beside_database(&ctx.config, db) {
+        Some(dir) => crate::config::Config {
+            cycles: Some(dir),
+            ..ctx.config.clone()
+        },
+        None => ctx.config.clone(),
+    }
 }
 
 /// The screens' setup: the keymap and theme beside the config, the collector and the dates.

@@ -38,6 +38,22 @@ pub fn cycles_dir(db: &Path) -> PathBuf {
     super::beside(db, "cycles")
 }
 
+/// The cycles a workstation on the database `db` plans with when the config's own cycles
+/// folder holds no cycle: the demo's examples beside the database, when `owed demo` wrote
+/// them there (so `owed --db demo.db` and `owed serve` on the demo plan what `owed demo`
+/// does). `None` when the config's folder holds cycles, or there are none beside `db`.
+pub fn beside_database(config: &crate::config::Config, db: &Path) -> Option<PathBuf> {
+    use crate::engage::cycle::holds_cycles;
+    if config
+        .cycles_dir(None)
+        .is_some_and(|dir| holds_cycles(&dir))
+    {
+        return None;
+    }
+    let dir = std::path::absolute(cycles_dir(db)).ok()?;
+    holds_cycles(&dir).then_some(dir)
+}
+
 /// Writes the example cycles into `dir` unless it exists (a collector may have edited them:
 /// they are kept). The files are written into a folder of their own first and it is renamed
 /// into place, so a stop half-way leaves no half-written cycles. True when written.
@@ -92,6 +108,25 @@ mod tests {
         let mut listed: Vec<String> = EXAMPLES.iter().map(|(p, _)| p.to_string()).collect();
         listed.sort();
         assert_eq!(listed, found);
+    }
+
+    /// A workstation on the demo's database plans with the examples beside it, unless the
+    /// config's cycles folder holds cycles of its own.
+    #[test]
+    fn the_examples_beside_a_database_serve_when_the_config_has_no_cycles() {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = tmp.path().join("demo.db");
+        let own = tmp.path().join("own");
+        std::fs::create_dir(&own).unwrap();
+        let config = crate::config::Config {
+            cycles: Some(own.clone()),
+            ..Default::default()
+        };
+        assert_eq!(beside_database(&config, &db), None, "none written yet");
+        write_example_cycles(&cycles_dir(&db)).unwrap();
+        assert_eq!(beside_database(&config, &db), Some(cycles_dir(&db)));
+        std::fs::write(own.join("mine.toml"), "name = \"Mine\"\n").unwrap();
+        assert_eq!(beside_database(&config, &db), None, "the config's own");
     }
 
     #[test]
