@@ -590,6 +590,12 @@ fn the_report_pane_shows_what_the_reminders_achieved() {
         d.screen()
     );
     snapshot::assert("engage_report_120x40", &d.screen());
+    // At 80 columns the cycle's name is cut, not the reminder's: the rows stay apart.
+    d.resize(80, 24);
+    let screen = d.screen();
+    for row in ["Standard d… / Firm", "Standa… / Friendly"] {
+        assert!(screen.contains(row), "{row}: {screen}");
+    }
 }
 
 #[test]

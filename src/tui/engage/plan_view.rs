@@ -420,7 +420,7 @@ fn outbox_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &m
             r.status.clone(),
             date,
             r.customer_id.clone(),
-            format!("{} / {}", r.cycle, r.reminder),
+            text::pair(&r.cycle, &r.reminder, what_w),
             last,
         ];
         let styles = [

@@ -131,7 +131,7 @@ fn table_lines(app: &App, report: &EngagementReport, width: usize) -> Vec<Line<'
         out.push(row(
             app,
             r,
-            format!("{} / {}", r.cycle, r.reminder),
+            text::pair(&r.cycle, &r.reminder, name_w),
             name_w,
             &report.currency,
             Style::default(),

@@ -197,6 +197,23 @@ pub fn fit_parts(title: &str, cols: usize) -> String {
     }
 }
 
+/// `first / second` in at most `cols` columns, the first part cut before the second: the
+/// second is what tells rows apart (a cycle's reminders: "Standard… / Friendly", where
+/// "Standard dunning …" read the same on every row). Only the second, cut, when even a
+/// letter of the first does not fit beside it.
+pub fn pair(first: &str, second: &str, cols: usize) -> String {
+    let whole = format!("{first} / {second}");
+    if width(&whole) <= cols {
+        return whole;
+    }
+    let room = cols.saturating_sub(width(second) + 3);
+    if room >= 2 {
+        format!("{} / {second}", truncate(first, room))
+    } else {
+        truncate(second, cols)
+    }
+}
+
 /// The text cut to at most `max` columns, ending in `…` when cut.
 pub fn truncate(text: &str, max: usize) -> String {
     let text = shown(text);
@@ -238,6 +255,19 @@ pub fn fit_right(text: &str, cols: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_pair_cuts_its_first_part_first() {
+        use super::{pair, width};
+        let (cycle, reminder) = ("Standard dunning", "Friendly");
+        assert_eq!(pair(cycle, reminder, 40), "Standard dunning / Friendly");
+        assert_eq!(pair(cycle, reminder, 27), "Standard dunning / Friendly");
+        assert_eq!(pair(cycle, reminder, 20), "Standard… / Friendly");
+        assert_eq!(width(&pair(cycle, reminder, 20)), 20);
+        assert_eq!(pair(cycle, reminder, 13), "S… / Friendly");
+        assert_eq!(pair(cycle, reminder, 12), "Friendly");
+        assert_eq!(pair(cycle, reminder, 6), "Frien…");
+    }
+
     use super::*;
 
     #[test]
