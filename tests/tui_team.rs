@@ -177,6 +177,19 @@ fn a_collectors_team_request_is_refused_by_the_service_with_a_sentence() {
             "{footer}"
         );
     }
+    // At 80 columns the sentence does not fit the footer's line: it rises over the row
+    // above, read whole, and goes at the next key.
+    d.resize(80, 24);
+    d.press("M");
+    let screen = d.screen();
+    let lines: Vec<&str> = screen.lines().map(|l| l.trim_matches('"').trim()).collect();
+    let said = lines[lines.len() - 2..].join(" ");
+    assert_eq!(
+        said, "alice (collector) may not see the team's figures: the team screen is for managers",
+        "{screen}"
+    );
+    d.press("j");
+    assert!(!d.screen().contains("team screen is for managers"));
 }
 
 #[test]

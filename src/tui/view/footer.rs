@@ -43,6 +43,9 @@ fn short(b: &Binding) -> String {
     b.desc.clone()
 }
 
+/// The most lines a status message takes (rising over the screen above the footer).
+const STATUS_LINES: usize = 3;
+
 /// Draws the footer; returns where the terminal cursor goes when a text field is open.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
     let footer = app.theme.get(Role::Footer);
@@ -57,14 +60,23 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
         } else {
             footer
         };
-        text::put_n(
-            buf,
-            area.x + 1,
-            area.y,
-            &status.text,
-            usize::from(area.width.saturating_sub(2)),
-            style,
-        );
+        // A message longer than the line is read whole: it rises over the rows above the
+        // footer (at most STATUS_LINES, until the next key), instead of being cut.
+        let cols = usize::from(area.width.saturating_sub(2));
+        let mut lines = text::wrap(&status.text, cols);
+        if lines.len() > STATUS_LINES {
+            lines.truncate(STATUS_LINES);
+            if let Some(last) = lines.last_mut() {
+                *last = text::truncate(&format!("{last} …"), cols);
+            }
+        }
+        let rows = (lines.len() as u16).clamp(1, area.y.saturating_add(1));
+        let top = area.y + 1 - rows;
+        for (i, line) in lines.iter().take(usize::from(rows)).enumerate() {
+            let row = Rect::new(area.x, top + i as u16, area.width, 1);
+            buf.set_string(row.x, row.y, " ".repeat(usize::from(row.width)), footer);
+            text::put_n(buf, row.x + 1, row.y, line, cols, style);
+        }
         return None;
     }
     let key_style = app.theme.get(Role::FooterKey);
