@@ -82,11 +82,19 @@ fn layout(width: u16) -> (Vec<&'static Column>, usize) {
     // A space at each edge, one before each column.
     let needed = |cols: &[&Column]| 2 + cols.iter().map(|c| c.width + 1).sum::<usize>();
     let mut shown: Vec<&Column> = COLUMNS.iter().collect();
-    for rank in (1..=3).rev() {
-        if needed(&shown) + NAME_MIN <= width {
+    // One column at a time, the least needed first (of those, the rightmost), so that what
+    // fits stays (at 80 columns, the week's touches).
+    while needed(&shown) + NAME_MIN > width {
+        let Some(least) = shown
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.rank > 0)
+            .max_by_key(|(i, c)| (c.rank, *i))
+            .map(|(i, _)| i)
+        else {
             break;
-        }
-        shown.retain(|c| c.rank < rank);
+        };
+        shown.remove(least);
     }
     let name = width
         .saturating_sub(needed(&shown))
@@ -230,6 +238,26 @@ mod tests {
         assert!(headers.contains(&"Customers") && headers.contains(&"Overdue"));
         assert!(!headers.contains(&"Today"));
         assert!(2 + narrow.iter().map(|c| c.width + 1).sum::<usize>() + name <= 60);
+        // At 80 columns, what fits once the least needed have left stays: the week's
+        // touches (dropping every column of a rank at once had left them out too).
+        let (at80, name) = layout(80);
+        let headers: Vec<&str> = at80.iter().map(|c| c.header).collect();
+        assert_eq!(
+            headers,
+            [
+                "Customers",
+                "Overdue #",
+                "Overdue",
+                "Week",
+                "Promises",
+                "Kept",
+                "Replies"
+            ]
+        );
+        assert_eq!(
+            2 + at80.iter().map(|c| c.width + 1).sum::<usize>() + name,
+            80
+        );
     }
 
     #[test]
