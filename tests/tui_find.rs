@@ -95,16 +95,17 @@ fn a_call_proposes_its_follow_up_and_saves_both() {
     assert_eq!(value(&d, FieldId::Outcome), "reached");
     assert_eq!(value(&d, FieldId::Date), "");
     assert_hint(&d, FieldId::Date, "empty: no follow-up");
-    // The outcome retyped and completed: no answer proposes a call in two days.
+    // The outcome retyped and completed: no answer proposes a call in two days — on
+    // Thursday 30 April, that is a Saturday: the Monday after it.
     d.press("<Backspace> <Backspace> <Backspace> <Backspace> <Backspace> <Backspace> <Backspace>");
     d.press("no <Tab>");
     assert_eq!(value(&d, FieldId::Outcome), "no_answer");
-    assert_eq!(value(&d, FieldId::Date), "+2d");
-    assert_valid(&d, FieldId::Date, "Sat 2026-05-02, in 2 days");
+    assert_eq!(value(&d, FieldId::Date), "+4d");
+    assert_valid(&d, FieldId::Date, "Mon 2026-05-04, in 4 days");
     assert_valid(
         &d,
         FieldId::Outcome,
-        "no answer; proposes a follow-up in 2 days",
+        "no answer; proposes a follow-up for Mon 2026-05-04, in 4 days",
     );
     // The contact: the customer's phone, then email.
     d.press("<Down> <Tab>");
@@ -123,7 +124,7 @@ fn a_call_proposes_its_follow_up_and_saves_both() {
     assert!(
         said.starts_with(
             "saved (dated today, not as of 2026-04-30): Call 1 logged for K6 (Acme Corp) \
-             with ap@acme.example: no answer; follow-up 2 scheduled on 2026-05-02. · next: "
+             with ap@acme.example: no answer; follow-up 2 scheduled on 2026-05-04. · next: "
         ),
         "{said}"
     );
@@ -139,7 +140,7 @@ fn a_call_proposes_its_follow_up_and_saves_both() {
     assert_eq!(
         followups(&db, "K6"),
         [(
-            "2026-05-02".to_string(),
+            "2026-05-04".to_string(),
             "Call ap@acme.example again (no answer)".to_string()
         )]
     );
@@ -214,8 +215,8 @@ fn voicemail_for_the_marked_customers_after_one_question_naming_the_count() {
         assert_eq!(c[0].0, "voicemail");
         assert_eq!(
             followups(&db, id)[0].0,
-            "2026-05-02",
-            "{id}: proposed, kept"
+            "2026-05-04",
+            "{id}: proposed (the Monday after Saturday), kept"
         );
     }
     assert!(d.app.marks.is_empty());

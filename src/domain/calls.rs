@@ -94,11 +94,19 @@ impl CallOutcome {
         }
     }
 
+    /// The day of the follow-up this outcome proposes for a call on `today`:
+    /// [`Self::followup_days`] later, or the Monday after when that is a Saturday or a
+    /// Sunday (a call back nobody would make).
+    pub fn followup_date(self, today: Date) -> Option<Date> {
+        let days = self.followup_days()?;
+        Some(crate::domain::date::working_day(
+            today + chrono::Days::new(days),
+        ))
+    }
+
     /// The follow-up this outcome proposes for a call on `today`: its date and its text.
     pub fn proposed_followup(self, today: Date, contact: Option<&str>) -> Option<(Date, String)> {
-        let days = self.followup_days()?;
-        let date = today + chrono::Days::new(days);
-        Some((date, followup_text(self, contact)))
+        Some((self.followup_date(today)?, followup_text(self, contact)))
     }
 }
 
@@ -129,12 +137,24 @@ mod tests {
 
     #[test]
     fn no_answer_proposes_a_call_in_two_days() {
-        let today = crate::domain::date::parse_iso("2026-04-30").unwrap();
+        let day = |s: &str| crate::domain::date::parse_iso(s).unwrap();
+        // A Tuesday: Thursday.
         let (date, text) = CallOutcome::NoAnswer
-            .proposed_followup(today, Some("Maria"))
+            .proposed_followup(day("2026-04-28"), Some("Maria"))
             .unwrap();
-        assert_eq!(date.to_string(), "2026-05-02");
+        assert_eq!(date.to_string(), "2026-04-30");
         assert_eq!(text, "Call Maria again (no answer)");
+        // A Thursday or a Friday: not on the weekend, on the Monday after it.
+        for thursday_or_friday in ["2026-04-30", "2026-05-01"] {
+            let date = CallOutcome::Voicemail.followup_date(day(thursday_or_friday));
+            assert_eq!(date, Some(day("2026-05-04")), "{thursday_or_friday}");
+        }
+        // A Saturday's call (someone worked the weekend): Monday, two days on.
+        assert_eq!(
+            CallOutcome::NoAnswer.followup_date(day("2026-05-02")),
+            Some(day("2026-05-04"))
+        );
+        let today = day("2026-04-30");
         assert_eq!(CallOutcome::Reached.proposed_followup(today, None), None);
         assert_eq!(
             CallOutcome::Refused

@@ -45,6 +45,18 @@ pub fn from_day_number(n: i32) -> NaiveDate {
     NaiveDate::from_num_days_from_ce_opt(n).unwrap_or(NaiveDate::MIN)
 }
 
+/// The date itself on a working day (Monday to Friday), else the Monday after it: the day a
+/// collector can act on (public holidays are not known here).
+pub fn working_day(date: NaiveDate) -> NaiveDate {
+    let skip = match date.weekday() {
+        chrono::Weekday::Sat => 2,
+        chrono::Weekday::Sun => 1,
+        _ => 0,
+    };
+    date.checked_add_days(chrono::Days::new(skip))
+        .unwrap_or(date)
+}
+
 /// Days from `from` to `to` (positive when `to` is later).
 pub fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
     (to - from).num_days()

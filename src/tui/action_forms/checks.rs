@@ -151,8 +151,12 @@ impl ActionForm {
                     return Check::Hint(format!("Tab: {}", matches.join(", ")));
                 }
                 match CallOutcome::parse(v) {
-                    Ok(o) => Check::Ok(match o.followup_days() {
-                        Some(n) => format!("{}; proposes a follow-up in {n} days", o.label()),
+                    Ok(o) => Check::Ok(match o.followup_date(as_of) {
+                        Some(d) => format!(
+                            "{}; proposes a follow-up for {}",
+                            o.label(),
+                            describe_date(d, as_of)
+                        ),
                         None => o.label().to_string(),
                     }),
                     Err(e) => Check::Err(e),

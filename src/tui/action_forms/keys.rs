@@ -19,6 +19,7 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
         Resolved::Run(a) => Some(a),
         _ => None,
     };
+    let as_of = app.as_of;
     let Some(form) = app.form.as_mut() else {
         app.mode = Mode::Normal;
         return Vec::new();
@@ -85,7 +86,7 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
                 if field.id == FieldId::Files {
                     field.choices = path_choices(field.value());
                 }
-                form.propose_followup();
+                form.propose_followup(as_of);
                 form.follow_amount();
             }
             Vec::new()
@@ -95,6 +96,7 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
 
 /// An action of the form's keymap section.
 pub fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
+    let as_of = app.as_of;
     let Some(form) = app.form.as_mut() else {
         return Vec::new();
     };
@@ -131,7 +133,7 @@ pub fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
                     field.choices = path_choices(&value);
                     field.set(&value);
                 }
-                form.propose_followup();
+                form.propose_followup(as_of);
             }
         }
         Action::CompleteBack => {
@@ -141,7 +143,7 @@ pub fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
                 form.focus = (focus + n - 1) % n;
             } else {
                 field.complete(false);
-                form.propose_followup();
+                form.propose_followup(as_of);
             }
         }
         Action::EditExternal => return edit_external(app),
