@@ -231,6 +231,20 @@ fn a_bad_filter_says_why_and_keeps_the_field_open() {
     d.press("<Esc>");
     assert_eq!(d.app.mode, Mode::Normal);
     assert!(d.app.query.filter.is_empty());
+
+    // At 80 columns the sentence does not fit beside what was typed: it stands whole above
+    // the field (it had not been shown at all: Enter seemed to do nothing).
+    d.resize(80, 24);
+    d.press("/ risk>50 <Enter>");
+    assert_eq!(d.app.mode, Mode::Filter);
+    let said = d.app.status.clone().unwrap().text;
+    assert!(said.starts_with("unknown field `risk`"), "{said}");
+    assert!(said.len() > 80, "{said}");
+    let screen = d.screen();
+    let lines: Vec<&str> = screen.lines().map(|l| l.trim_matches('"').trim()).collect();
+    let n = lines.len();
+    assert_eq!(lines[n - 1], "/risk>50", "{screen}");
+    assert_eq!(lines[n - 3..n - 1].join(" "), said, "{screen}");
 }
 
 #[test]

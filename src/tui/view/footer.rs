@@ -8,6 +8,7 @@ use crate::tui::keymap::{Binding, KeyContext};
 use crate::tui::theme::Role;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
 
 /// The hints of a context: the first binding of each action, in keymap order, skipping plain
 /// movement, redraw and suspend (every screen does them the same way; `?` lists them).
@@ -46,6 +47,27 @@ fn short(b: &Binding) -> String {
 /// The most lines a status message takes (rising over the screen above the footer).
 const STATUS_LINES: usize = 3;
 
+/// Draws `message` wrapped in the width of `area` (the footer) in at most [`STATUS_LINES`] rows,
+/// the last one on row `bottom` and the others above it, each row cleared first; a message
+/// longer than that ends in `…`.
+fn rise(buf: &mut Buffer, area: Rect, bottom: u16, message: &str, style: Style, fill: Style) {
+    let cols = usize::from(area.width.saturating_sub(2));
+    let mut lines = text::wrap(message, cols);
+    if lines.len() > STATUS_LINES {
+        lines.truncate(STATUS_LINES);
+        if let Some(last) = lines.last_mut() {
+            *last = text::truncate(&format!("{last} …"), cols);
+        }
+    }
+    let rows = (lines.len() as u16).clamp(1, bottom.saturating_add(1));
+    let top = bottom + 1 - rows;
+    for (i, line) in lines.iter().take(usize::from(rows)).enumerate() {
+        let y = top + i as u16;
+        buf.set_string(area.x, y, " ".repeat(usize::from(area.width)), fill);
+        text::put_n(buf, area.x + 1, y, line, cols, style);
+    }
+}
+
 /// Draws the footer; returns where the terminal cursor goes when a text field is open.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
     let footer = app.theme.get(Role::Footer);
@@ -61,22 +83,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
             footer
         };
         // A message longer than the line is read whole: it rises over the rows above the
-        // footer (at most STATUS_LINES, until the next key), instead of being cut.
-        let cols = usize::from(area.width.saturating_sub(2));
-        let mut lines = text::wrap(&status.text, cols);
-        if lines.len() > STATUS_LINES {
-            lines.truncate(STATUS_LINES);
-            if let Some(last) = lines.last_mut() {
-                *last = text::truncate(&format!("{last} …"), cols);
-            }
-        }
-        let rows = (lines.len() as u16).clamp(1, area.y.saturating_add(1));
-        let top = area.y + 1 - rows;
-        for (i, line) in lines.iter().take(usize::from(rows)).enumerate() {
-            let row = Rect::new(area.x, top + i as u16, area.width, 1);
-            buf.set_string(row.x, row.y, " ".repeat(usize::from(row.width)), footer);
-            text::put_n(buf, row.x + 1, row.y, line, cols, style);
-        }
+        // footer (until the next key), instead of being cut.
+        rise(buf, area, area.y, &status.text, style, footer);
         return None;
     }
     let key_style = app.theme.get(Role::FooterKey);
@@ -124,6 +132,11 @@ fn render_input(app: &App, area: Rect, buf: &mut Buffer) -> Position {
             field_w -= w + 2;
             let x = area.right().saturating_sub(1 + w as u16);
             text::put(buf, x, area.y, text_right, *style);
+        } else if app.status.is_some() && area.y > 0 {
+            // Too long to stand beside what is typed: an error (or what Tab offers) rises
+            // above the line instead of going unsaid.
+            let fill = app.theme.get(Role::Footer);
+            rise(buf, area, area.y - 1, text_right, *style, fill);
         }
     }
     let scroll = app.input.visual_scroll(field_w);
