@@ -246,6 +246,66 @@ fn a_restore_puts_the_backup_back_after_keeping_the_database_as_it_was() {
     );
 }
 
+/// On a new server there is no database yet: the backup becomes it (after a check without
+/// `--yes`, which writes nothing), whole, private, and with the restore in its system log.
+#[test]
+fn a_restore_where_there_is_no_database_makes_it_from_the_backup() {
+    let fx = Fixture::new();
+    let dir = fx.dir.path();
+    succeeded(&fx.owed(&["--as-of", "2026-04-01", "note", "V1", "kept"]));
+    let backup = dir.join("backup.db");
+    succeeded(&fx.owed(&["backup", backup.to_str().unwrap()]));
+    let at_backup = data_of(&fx);
+
+    let restored = Fixture {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let server = restored.dir.path();
+    let db = restored.db();
+    let restore = |args: &[&str]| {
+        let mut all = vec!["restore", backup.to_str().unwrap()];
+        all.extend(args);
+        owed_command(server, &db, None, &all).output().unwrap()
+    };
+    let out = restore(&[]);
+    let err = refused(&out, 2, "nothing restored: there is no database at");
+    assert!(err.contains("--yes"), "{err}");
+    assert!(
+        common::stdout(&out).contains("is a sound backup: 3 customers"),
+        "{}",
+        common::stdout(&out)
+    );
+    assert_eq!(names_in(server), ["config.toml"], "nothing written");
+
+    let said = succeeded(&restore(&["--yes"]));
+    assert!(said.starts_with("Restored "), "{said}");
+    assert!(
+        said.contains("There was no database there before"),
+        "{said}"
+    );
+    assert_eq!(
+        names_in(server),
+        ["config.toml", "owed.db"],
+        "no copy left behind"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "it holds the whole ledger");
+    }
+    assert_eq!(data_of(&restored), at_backup);
+    assert_eq!(note_ids(&db).len(), 1);
+    let log = owed_ok(server, &db, None, &["user", "log", "--json"]);
+    assert!(
+        log.contains("\"restore\"") && log.contains("there was no database there"),
+        "{log}"
+    );
+    // Once there, it is restored into as any database: with --yes only, keeping it first.
+    let out = restore(&[]);
+    refused(&out, 2, "replaces everything in");
+}
+
 #[test]
 fn a_backup_that_is_not_one_of_this_database_is_refused_and_nothing_changes() {
     let fx = Fixture::new();

@@ -31,6 +31,9 @@ fn kept_name(db: &Path) -> PathBuf {
 }
 
 pub fn run(ctx: &Context, args: &RestoreArgs) -> Result<()> {
+    if !ctx.db_path.exists() {
+        return restore_new(ctx, args);
+    }
     let mut store = ctx.open_store()?;
     let db = store.path().to_path_buf();
     let keep = args.keep.clone().unwrap_or_else(|| kept_name(&db));
@@ -65,5 +68,40 @@ pub fn run(ctx: &Context, args: &RestoreArgs) -> Result<()> {
         restored.kept_copy.describe(),
         restored.kept.display(),
         restored.kept.display()
+    )
+}
+
+/// No database at the path (a new server): the backup becomes it
+/// ([`crate::store::backup::restore_new`]); without `--yes`, only checked.
+fn restore_new(ctx: &Context, args: &RestoreArgs) -> Result<()> {
+    let db = &ctx.db_path;
+    let t = Instant::now();
+    let made = crate::store::backup::restore_new(
+        &args.file,
+        db,
+        &ctx.collector,
+        chrono::Utc::now(),
+        ctx.as_of,
+        args.yes,
+    )?;
+    if !args.yes {
+        outln!(
+            "{} is a sound backup: {}.",
+            args.file.display(),
+            made.describe()
+        )?;
+        return Err(Error::input(format!(
+            "nothing restored: there is no database at {}; `owed restore {} --yes` makes it \
+             from the backup",
+            db.display(),
+            args.file.display()
+        )));
+    }
+    outln!(
+        "Restored {} from {}: {}; checked; {:.1} s. There was no database there before.",
+        db.display(),
+        args.file.display(),
+        made.describe(),
+        t.elapsed().as_secs_f64()
     )
 }

@@ -292,6 +292,125 @@ impl Store {
     }
 }
 
+/// Makes the database at `target`, where there is none, from the backup `source` — a new
+/// server after the old one was lost. The backup is copied beside `target` under a hidden
+/// name, brought up to this `owed`'s schema and checked as for a restore, the restore is
+/// written into its system log by `name` (with the role the backup's users give that name,
+/// else the file's owner's, a manager's), and the copy is flushed to the disk and renamed
+/// into place: the database is there whole, or not at all. With `write` false, it is only
+/// checked, and nothing is left behind.
+///
+/// # Errors
+///
+/// [`Error::Input`] when `target` exists (`owed restore` replaces a database in use through
+/// [`Store::restore_from`]), its folder does not, the source is not a backup this `owed`
+/// reads, or `name` may not restore; [`Error::Runtime`] when the copy cannot be written or
+/// fails its check (then nothing is left at `target`).
+pub fn restore_new(
+    source: &Path,
+    target: &Path,
+    name: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    today: crate::domain::Date,
+    write: bool,
+) -> Result<BackupCopy> {
+    let shown = source.display();
+    if target.exists() {
+        return Err(Error::input(format!(
+            "{} exists: `owed restore` replaces a database through it",
+            target.display()
+        )));
+    }
+    if !source.is_file() {
+        return Err(Error::input(format!(
+            "{shown}: there is no backup file there"
+        )));
+    }
+    let file = target
+        .file_name()
+        .ok_or_else(|| Error::input(format!("{} names no file", target.display())))?;
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dir = dir.canonicalize().map_err(|e| {
+        Error::input(format!(
+            "cannot restore into {}: its folder {}: {e}",
+            target.display(),
+            dir.display()
+        ))
+    })?;
+    let target = dir.join(file);
+    let staged = Staged(hidden_beside(&dir, file, "restore"));
+    let from = Connection::open_with_flags(
+        source,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let copied = private_file(&staged.0).and_then(|()| {
+        let mut to = Connection::open(&staged.0)?;
+        match copy_pages(&from, &mut to)? {
+            true => Ok(()),
+            false => Err(Error::runtime("another process kept it busy")),
+        }
+    });
+    copied.map_err(|e| match &e {
+        Error::Db(db) if db.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
+            Error::input(format!("{shown} is not an SQLite database"))
+        }
+        _ => Error::runtime(format!(
+            "cannot copy {shown} into {}: {}; nothing was written",
+            dir.display(),
+            backup_failure(&e)
+        )),
+    })?;
+    drop(from);
+    let staged_name = staged.0.display().to_string();
+    let rename = |text: String| text.replace(&staged_name, &shown.to_string());
+    let store = Store::open_existing(&staged.0).map_err(|e| match e {
+        Error::Input(text) => Error::input(rename(text)),
+        Error::Runtime(text) => Error::runtime(rename(text)),
+        e => e,
+    })?;
+    let actor = store.users().local_actor(name)?;
+    may(&actor, Work::Restore, None).map_err(Error::Input)?;
+    let by = Stamp::for_actor(&actor, now, today).map_err(Error::Input)?;
+    let copy = check_copy(&staged.0, None)?;
+    if !write {
+        return Ok(copy);
+    }
+    super::users::log(
+        &store.conn,
+        &by,
+        SystemChange::Restore,
+        "",
+        &format!(
+            "{} made from {} ({}): there was no database there",
+            target.display(),
+            shown,
+            copy.describe()
+        ),
+    )?;
+    // Everything in the one file before it is renamed into place.
+    store
+        .conn
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+    let made = holdings(&store.conn, &staged.0)?;
+    drop(store);
+    let placed = std::fs::File::open(&staged.0)
+        .and_then(|f| f.sync_all())
+        .and_then(|()| std::fs::rename(&staged.0, &target));
+    placed.map_err(|e| {
+        Error::runtime(format!(
+            "cannot restore into {}: {e}; nothing was written",
+            target.display()
+        ))
+    })?;
+    if let Ok(folder) = std::fs::File::open(&dir) {
+        let _ = folder.sync_all();
+    }
+    Ok(made)
+}
+
 /// A file made for a copy, removed (with its logs) when dropped.
 struct Staged(PathBuf);
 
