@@ -738,6 +738,58 @@ fn the_timeline_footer_offers_only_what_applies_to_the_selected_entry() {
     assert_eq!(timeline_offers(&d), ["Reopen the issue"]);
 }
 
+/// Opened from the Follow-ups tab, the detail lands on the open follow-up (below a newer
+/// note), `Tab` selects that entry rather than the newest, and `d` marks it done; from the
+/// Disputes tab, on the open issue.
+#[test]
+fn a_customer_opened_from_a_tab_lands_on_the_entry_it_is_there_for() {
+    let (_dir, db) = fixture();
+    {
+        let mut store = Store::open_existing(&db).unwrap();
+        let now =
+            chrono::DateTime::parse_from_rfc3339(&workstation::local_time("2026-04-28", "12:00"))
+                .unwrap()
+                .with_timezone(&chrono::Utc);
+        let day = owed::domain::date::parse_iso("2026-04-28").unwrap();
+        let stamp = owed::domain::action_checks::Stamp::new("alice", now, day).unwrap();
+        owed::actions::note(&mut store, &stamp, "K7", "Left a message with reception").unwrap();
+    }
+    let mut d = Driver::new(&db, "alice", (80, 24));
+    d.press("4");
+    assert_eq!(d.names(), ["Acme Widgets"]);
+    d.press("<Enter>");
+    let activity = &d.app.detail.as_ref().unwrap().detail.activity;
+    let kinds: Vec<&str> = activity.iter().map(|e| e.kind.label()).collect();
+    assert_eq!(kinds[..2], ["note", "follow-up"], "{kinds:?}");
+    assert!(d.app.detail_scroll > 0);
+    assert!(
+        d.screen().contains("Call back about the PO"),
+        "{}",
+        d.screen()
+    );
+    d.press("<Tab>");
+    assert_eq!(d.app.timeline, Some(1), "the follow-up, not the newer note");
+    assert_eq!(timeline_offers(&d), ["Follow-up done"]);
+    d.press("d");
+    assert_eq!(d.app.mode, Mode::Form);
+    let record = d.app.form.as_ref().unwrap().record.clone().unwrap();
+    assert!(
+        record.1.contains("Call back about the PO number"),
+        "{record:?}"
+    );
+    d.press("<Enter>");
+    assert!(status(&d).contains("Follow-up 1 done."), "{}", status(&d));
+
+    // From the Disputes tab: Pizza's open issue.
+    d.press("<Esc> <Esc> m 5");
+    assert_eq!(d.names(), ["🍕 Pizza Palace"]);
+    d.press("<Enter> <Tab>");
+    let at = d.app.timeline.unwrap();
+    let entry = &d.app.detail.as_ref().unwrap().detail.activity[at];
+    assert_eq!(entry.kind.label(), "issue");
+    assert_eq!(timeline_offers(&d), ["Resolve the issue"]);
+}
+
 #[test]
 fn a_key_the_users_role_may_not_use_on_a_customer_is_refused_before_anything_is_typed() {
     let (_dir, db) = fixture();

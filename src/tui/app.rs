@@ -10,7 +10,7 @@ use super::theme::Theme;
 use crate::domain::Date;
 use crate::domain::aging::AgingBounds;
 use crate::domain::queue::{QueuePage, QueueRow};
-use crate::domain::queue::{QueueQuery, View};
+use crate::domain::queue::{QueueQuery, Tab, View};
 use crate::workstation::forecast::ForecastView;
 use crate::workstation::{DetailData, Summary};
 use std::collections::BTreeSet;
@@ -209,9 +209,11 @@ pub struct App {
     pub pinned: Option<i64>,
     /// The detail's timeline has the focus, with this entry selected (the detail screen).
     pub timeline: Option<usize>,
-    /// The detail was opened from the Replies tab: when it arrives, it is scrolled to the
-    /// newest reply, the reason the collector opened it.
-    pub land_on_reply: bool,
+    /// The detail was opened from a tab with a reason (Replies, Follow-ups, Promises,
+    /// Disputes): when it arrives, it is scrolled to that tab's entry of the timeline.
+    pub land_on: Option<Tab>,
+    /// The timeline's entry the detail landed on: `Tab` selects it first.
+    pub landed_entry: Option<usize>,
     pub detail_seq: u64,
     pub detail_scroll: u16,
     pub summary: Option<Summary>,
@@ -303,7 +305,8 @@ impl App {
             detail_cid: None,
             pinned: None,
             timeline: None,
-            land_on_reply: false,
+            land_on: None,
+            landed_entry: None,
             detail_seq: 0,
             detail_scroll: 0,
             summary: None,

@@ -9,7 +9,7 @@ use super::engage;
 use super::key_action::Action;
 use super::keymap::{Key, KeyContext, Resolved};
 use super::view;
-use crate::domain::customer::ActivityKind;
+use crate::domain::customer::{ActivityKind, EntryRecord};
 use crate::domain::date::parse_relative;
 use crate::domain::queue::{QueueFilter, Scope, SortKey, Tab, View};
 use crate::export::Format;
@@ -197,7 +197,7 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
                     app.detail_scroll = (line as u16).saturating_sub(1);
                 }
                 app.detail_scroll = app.detail_scroll.min(max);
-                land_on_reply(app);
+                land_on_entry(app);
             }
             Vec::new()
         }
@@ -302,9 +302,9 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
             let mut fx = Vec::new();
             if let Some(row) = app.selected() {
                 let cid = row.cid;
-                // Opened from the Replies tab, the detail lands on the newest reply, and the
-                // replies are marked read — when it is the user's to do: an auditor or
-                // another collector only looks.
+                // The detail lands on the entry the tab is about (`land_on_entry`); from the
+                // Replies tab the replies are marked read — when it is the user's to do: an
+                // auditor or another collector only looks.
                 let replies = app.query.tab == Tab::Replies && row.unread_replies > 0;
                 if replies
                     && app
@@ -313,14 +313,15 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
                 {
                     fx.push(Effect::Request(Request::MarkRepliesRead { cid }));
                 }
-                app.land_on_reply = replies;
+                app.land_on = Some(app.query.tab);
+                app.landed_entry = None;
                 app.pinned = Some(cid);
                 app.screen = Screen::Detail;
                 app.detail_scroll = 0;
             }
             fx.extend(sync(app));
             // The detail may be here already (it was beside the queue).
-            land_on_reply(app);
+            land_on_entry(app);
             fx
         }
         Action::Mark => {
@@ -591,7 +592,8 @@ fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.screen = Screen::Main;
             app.pinned = None;
             app.timeline = None;
-            app.land_on_reply = false;
+            app.land_on = None;
+            app.landed_entry = None;
             return sync(app);
         }
         Action::Help => return open_help(app),
@@ -613,7 +615,9 @@ fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {
                 app.say("The timeline has no entries to act on.");
                 return Vec::new();
             }
-            app.timeline = Some(0);
+            // The entry the detail landed on (opened from a tab), else the newest.
+            let landed = app.landed_entry.filter(|&i| i < entries);
+            app.timeline = Some(landed.unwrap_or(0));
             show_entry(app);
             return Vec::new();
         }
@@ -672,26 +676,33 @@ fn show_entry(app: &mut App) {
     }
 }
 
-/// A detail opened from the Replies tab, once its customer's detail is here: scrolled to
-/// the newest reply (at the top of the detail, as far as it goes). Esc still goes straight
-/// back to the queue, for the next reply; Tab acts on the timeline's entries.
-fn land_on_reply(app: &mut App) {
+/// A detail opened from a tab with a reason, once its customer's detail is here: scrolled
+/// to the entry the collector came for (at the top of the detail, as far as it goes) — from
+/// Replies the newest reply, from Follow-ups the newest open follow-up, from Promises the
+/// newest promise not voided, from Disputes the newest open issue. `Esc` still goes
+/// straight back to the queue, for the next one; `Tab` acts on that entry.
+fn land_on_entry(app: &mut App) {
     let Some(detail) = app
         .detail
         .as_ref()
-        .filter(|d| app.land_on_reply && app.pinned == Some(d.detail.header.cid))
+        .filter(|d| app.land_on.is_some() && app.pinned == Some(d.detail.header.cid))
     else {
         return;
     };
-    app.land_on_reply = false;
-    let Some(i) = detail
-        .detail
-        .activity
-        .iter()
-        .position(|e| matches!(e.kind, ActivityKind::Reply | ActivityKind::UnverifiedReply))
-    else {
+    let Some(tab) = app.land_on.take() else {
         return;
     };
+    let wanted = |e: &crate::domain::customer::ActivityEntry| match tab {
+        Tab::Replies => matches!(e.kind, ActivityKind::Reply | ActivityKind::UnverifiedReply),
+        Tab::FollowUps => matches!(e.record, Some(EntryRecord::FollowUp { done: false, .. })),
+        Tab::Promises => matches!(e.record, Some(EntryRecord::Promise { voided: false, .. })),
+        Tab::Disputes => matches!(e.record, Some(EntryRecord::Issue { open: true, .. })),
+        _ => false,
+    };
+    let Some(i) = detail.detail.activity.iter().position(wanted) else {
+        return;
+    };
+    app.landed_entry = Some(i);
     let rows = view::detail_rows(app);
     if let Some((first, _)) = view::detail::entry_lines(app, detail_width(app))
         .get(i)
