@@ -70,19 +70,8 @@ impl Store {
                 "{shown} is a folder: give the backup's file name in it"
             )));
         }
-        let name = target
-            .file_name()
-            .ok_or_else(|| Error::input(format!("{shown} names no file for the backup")))?;
-        let dir = match target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let dir = dir.canonicalize().map_err(|e| {
-            Error::input(format!(
-                "cannot back up to {shown}: its folder {}: {e}",
-                dir.display()
-            ))
-        })?;
+        let (dir, name) = folder_and_name(target, "back up to")?;
+        let name = name.as_os_str();
         let target = dir.join(name);
         if self.is_this_database(&target) {
             return Err(Error::input(format!(
@@ -248,37 +237,7 @@ impl Store {
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         let name = db.file_name().unwrap_or_default();
         let staged = Staged(hidden_beside(&dir, name, "restore"));
-        let from = Connection::open_with_flags(
-            source,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        // Page by page (not `VACUUM INTO`, which builds every index again): a source in
-        // use, or with a log beside it, is read as one moment sees it.
-        let copied = private_file(&staged.0).and_then(|()| {
-            let mut to = Connection::open(&staged.0)?;
-            match copy_pages(&from, &mut to)? {
-                true => Ok(()),
-                false => Err(Error::runtime("another process kept it busy")),
-            }
-        });
-        copied.map_err(|e| match &e {
-            Error::Db(db) if db.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
-                Error::input(format!("{shown} is not an SQLite database"))
-            }
-            _ => Error::runtime(format!(
-                "cannot copy {shown} beside the database: {}; nothing changed",
-                backup_failure(&e)
-            )),
-        })?;
-        drop(from);
-        // Opening it checks it is an owed database this owed can read, and brings an older
-        // one up to date; the messages name the backup, not the copy.
-        let staged_name = staged.0.display().to_string();
-        let copy = Store::open_existing(&staged.0).map_err(|e| match e {
-            Error::Input(text) => Error::input(text.replace(&staged_name, &shown.to_string())),
-            Error::Runtime(text) => Error::runtime(text.replace(&staged_name, &shown.to_string())),
-            e => e,
-        })?;
+        let copy = open_copy(source, &staged)?;
         if let (Some(theirs), Some(ours)) = (copy.base_currency()?, self.base_currency()?)
             && theirs != ours
         {
@@ -326,51 +285,11 @@ pub fn restore_new(
             "{shown}: there is no backup file there"
         )));
     }
-    let file = target
-        .file_name()
-        .ok_or_else(|| Error::input(format!("{} names no file", target.display())))?;
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let dir = dir.canonicalize().map_err(|e| {
-        Error::input(format!(
-            "cannot restore into {}: its folder {}: {e}",
-            target.display(),
-            dir.display()
-        ))
-    })?;
+    let (dir, file) = folder_and_name(target, "restore into")?;
+    let file = file.as_os_str();
     let target = dir.join(file);
     let staged = Staged(hidden_beside(&dir, file, "restore"));
-    let from = Connection::open_with_flags(
-        source,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    let copied = private_file(&staged.0).and_then(|()| {
-        let mut to = Connection::open(&staged.0)?;
-        match copy_pages(&from, &mut to)? {
-            true => Ok(()),
-            false => Err(Error::runtime("another process kept it busy")),
-        }
-    });
-    copied.map_err(|e| match &e {
-        Error::Db(db) if db.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
-            Error::input(format!("{shown} is not an SQLite database"))
-        }
-        _ => Error::runtime(format!(
-            "cannot copy {shown} into {}: {}; nothing was written",
-            dir.display(),
-            backup_failure(&e)
-        )),
-    })?;
-    drop(from);
-    let staged_name = staged.0.display().to_string();
-    let rename = |text: String| text.replace(&staged_name, &shown.to_string());
-    let store = Store::open_existing(&staged.0).map_err(|e| match e {
-        Error::Input(text) => Error::input(rename(text)),
-        Error::Runtime(text) => Error::runtime(rename(text)),
-        e => e,
-    })?;
+    let store = open_copy(source, &staged)?;
     let actor = store.users().local_actor(name)?;
     may(&actor, Work::Restore, None).map_err(Error::Input)?;
     let by = Stamp::for_actor(&actor, now, today).map_err(Error::Input)?;
@@ -409,6 +328,61 @@ pub fn restore_new(
         let _ = folder.sync_all();
     }
     Ok(made)
+}
+
+/// The folder `target` is in (which must exist: canonical) and its file name; `doing` says
+/// what could not be done in the messages ("back up to").
+fn folder_and_name(target: &Path, doing: &str) -> Result<(PathBuf, std::ffi::OsString)> {
+    let shown = target.display();
+    let name = target
+        .file_name()
+        .ok_or_else(|| Error::input(format!("cannot {doing} {shown}: it names no file")))?;
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dir = dir.canonicalize().map_err(|e| {
+        Error::input(format!(
+            "cannot {doing} {shown}: its folder {}: {e}",
+            dir.display()
+        ))
+    })?;
+    Ok((dir, name.to_os_string()))
+}
+
+/// Copies the backup `source` into `staged` page by page (not `VACUUM INTO`, which builds
+/// every index again: a source in use, or with a log beside it, is read as one moment sees
+/// it) and opens the copy, which checks it is an owed database this `owed` can read and
+/// brings an older one up to date; the messages name the backup, not the copy.
+fn open_copy(source: &Path, staged: &Staged) -> Result<Store> {
+    let shown = source.display().to_string();
+    let from = Connection::open_with_flags(
+        source,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let copied = private_file(&staged.0).and_then(|()| {
+        let mut to = Connection::open(&staged.0)?;
+        match copy_pages(&from, &mut to)? {
+            true => Ok(()),
+            false => Err(Error::runtime("another process kept it busy")),
+        }
+    });
+    copied.map_err(|e| match &e {
+        Error::Db(db) if db.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
+            Error::input(format!("{shown} is not an SQLite database"))
+        }
+        _ => Error::runtime(format!(
+            "cannot copy {shown} beside the database: {}; nothing changed",
+            backup_failure(&e)
+        )),
+    })?;
+    drop(from);
+    let staged_name = staged.0.display().to_string();
+    Store::open_existing(&staged.0).map_err(|e| match e {
+        Error::Input(text) => Error::input(text.replace(&staged_name, &shown)),
+        Error::Runtime(text) => Error::runtime(text.replace(&staged_name, &shown)),
+        e => e,
+    })
 }
 
 /// A file made for a copy, removed (with its logs) when dropped.
