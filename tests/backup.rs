@@ -268,8 +268,11 @@ fn a_restore_where_there_is_no_database_makes_it_from_the_backup() {
         owed_command(server, &db, None, &all).output().unwrap()
     };
     let out = restore(&[]);
-    let err = refused(&out, 2, "nothing restored: there is no database at");
-    assert!(err.contains("--yes"), "{err}");
+    let err = refused(&out, 2, "nothing restored: `owed restore");
+    assert!(
+        err.contains("--yes` makes") && err.contains("(there is no database there yet)"),
+        "{err}"
+    );
     assert!(
         common::stdout(&out).contains("is a sound backup: 3 customers"),
         "{}",

@@ -41,19 +41,16 @@ pub fn run(ctx: &Context, args: &RestoreArgs) -> Result<()> {
         // Told at once, before the backup is even read, when this user may not restore.
         may(&ctx.actor(&store)?, Work::Restore, None).map_err(Error::Input)?;
         let backup = store.check_backup(&args.file)?;
-        outln!(
-            "{} is a sound backup: {}.",
-            args.file.display(),
-            backup.describe()
-        )?;
-        return Err(Error::input(format!(
-            "nothing restored: `owed restore {} --yes` replaces everything in {} with it — \
-             whatever was saved since the backup is gone from the database — after keeping \
-             the database as it is in {}",
-            args.file.display(),
-            db.display(),
-            keep.display()
-        )));
+        return only_checked(
+            &args.file,
+            &backup,
+            format!(
+                "replaces everything in {} with it — whatever was saved since the backup is \
+                 gone from the database — after keeping the database as it is in {}",
+                db.display(),
+                keep.display()
+            ),
+        );
     }
     let t = Instant::now();
     let by = ctx.stamp(&store)?;
@@ -85,17 +82,14 @@ fn restore_new(ctx: &Context, args: &RestoreArgs) -> Result<()> {
         args.yes,
     )?;
     if !args.yes {
-        outln!(
-            "{} is a sound backup: {}.",
-            args.file.display(),
-            made.describe()
-        )?;
-        return Err(Error::input(format!(
-            "nothing restored: there is no database at {}; `owed restore {} --yes` makes it \
-             from the backup",
-            db.display(),
-            args.file.display()
-        )));
+        return only_checked(
+            &args.file,
+            &made,
+            format!(
+                "makes {} from it (there is no database there yet)",
+                db.display()
+            ),
+        );
     }
     outln!(
         "Restored {} from {}: {}; checked; {:.1} s. There was no database there before.",
@@ -104,4 +98,22 @@ fn restore_new(ctx: &Context, args: &RestoreArgs) -> Result<()> {
         made.describe(),
         t.elapsed().as_secs_f64()
     )
+}
+
+/// Without `--yes`: says the backup is sound and what it holds, and that nothing was
+/// restored, with what `--yes` `does` (exit 2).
+fn only_checked(
+    file: &Path,
+    backup: &crate::store::backup::BackupCopy,
+    does: String,
+) -> Result<()> {
+    outln!(
+        "{} is a sound backup: {}.",
+        file.display(),
+        backup.describe()
+    )?;
+    Err(Error::input(format!(
+        "nothing restored: `owed restore {} --yes` {does}",
+        file.display()
+    )))
 }
