@@ -197,6 +197,11 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
                     app.detail_scroll = (line as u16).saturating_sub(1);
                 }
                 app.detail_scroll = app.detail_scroll.min(max);
+                // A detail read again (after a save) may have entries before the one landed
+                // on: Tab selects the newest again.
+                if !first {
+                    app.landed_entry = None;
+                }
                 land_on_entry(app);
             }
             Vec::new()
