@@ -134,7 +134,7 @@ fn plan_text(plan: &engage::Plan, base: &str) -> String {
             e.to.clone(),
             e.documents.len().to_string(),
             money::grouped(e.base_balance(base), base),
-            e.days_overdue.to_string(),
+            crate::domain::aging::days_text(e.days_overdue),
         ]);
     }
     let mut out = format!(

@@ -100,6 +100,16 @@ pub fn days_overdue(as_of: Date, due: Date) -> i64 {
     days_between(due, as_of)
 }
 
+/// Days overdue as a column shows them: the count, or, not yet due, when it falls due
+/// (`today`, `in 2`: a reminder before the due date; a negative count read as a sign error).
+pub fn days_text(days_overdue: i64) -> String {
+    match days_overdue {
+        0 => "today".to_string(),
+        n if n < 0 => format!("in {}", n.unsigned_abs()),
+        n => n.to_string(),
+    }
+}
+
 /// First and last day of the calendar month of `d`.
 pub fn month_of(d: Date) -> (Date, Date) {
     let first = d.with_day(1).unwrap_or(d);
@@ -251,6 +261,12 @@ impl Figures {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn days_overdue_read_as_when_before_the_due_date() {
+        let shown: Vec<String> = [12, 1, 0, -1, -3].map(super::days_text).into();
+        assert_eq!(shown, ["12", "1", "today", "in 1", "in 3"]);
+    }
+
     #[test]
     fn credit_goes_against_the_oldest_overdue_buckets_first() {
         let d = |v: &str| v.parse::<Decimal>().unwrap();

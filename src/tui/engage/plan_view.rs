@@ -253,7 +253,7 @@ fn plan_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &mut
             r.name.clone(),
             docs,
             fitted(r.balance, base, 12),
-            r.days_overdue.to_string(),
+            crate::domain::aging::days_text(r.days_overdue),
         ];
         let days_style = if r.days_overdue > 0 {
             app.theme.bucket(app.session.bounds.bucket(r.days_overdue))
