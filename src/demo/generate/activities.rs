@@ -205,6 +205,7 @@ pub(super) fn draw_activities(
     };
     draw_history(&lives, today, rng, &mut log);
     draw_recent(ledger, today, rng, &mut log);
+    on_working_days(&mut out[first..], &lives, customer.timeline.start, today);
     let reminders = draw_reminders(customer, &lives, today, &out[first..]);
     out.extend(reminders);
     out[first..].sort_by_key(|activity| activity.at);
@@ -212,6 +213,64 @@ pub(super) fn draw_activities(
     out.extend(replies);
     out[first..].sort_by_key(|activity| activity.at);
     schedule_followups(&mut out[first..], today);
+}
+
+/// Collectors work Monday to Friday: what one logged on a weekend is logged on one of the
+/// five working days around it instead (Wednesday to Friday before, Monday and Tuesday
+/// after), spread evenly by the day and the customer, so no working day gets more than its
+/// share — the first of them, in turn, that fits (not before the customer's history starts
+/// or after today, not before a document it names was issued or once it is paid, a promise
+/// before its date, a dispute before its resolution); when none fits it stays. No draw, and
+/// only days move: the portfolio and every figure computed from it stay as they were.
+fn on_working_days(
+    activities: &mut [PastActivity],
+    lives: &Lives,
+    start: NaiveDate,
+    today: NaiveDate,
+) {
+    let docs = &lives.ledger.docs;
+    let fits = |kind: &PastActivityKind, day: NaiveDate| {
+        let open_on = |ids: &[String]| {
+            ids.iter().all(|id| {
+                docs.iter()
+                    .position(|d| d.id == *id)
+                    .is_some_and(|i| docs[i].doc_date <= day && lives.balance_at(i, day) > 0)
+            })
+        };
+        day >= start
+            && day <= today
+            && match kind {
+                PastActivityKind::Promise {
+                    date, document_ids, ..
+                } => day < *date && open_on(document_ids),
+                PastActivityKind::Dispute {
+                    document_ids,
+                    resolved,
+                    ..
+                } => open_on(document_ids) && resolved.as_ref().is_none_or(|r| r.date > day),
+                _ => true,
+            }
+    };
+    for activity in activities.iter_mut() {
+        let at = activity.at;
+        // Days from `at` to Wednesday, Thursday, Friday before and Monday, Tuesday after.
+        let around: [i64; 5] = match chrono::Datelike::weekday(&at) {
+            chrono::Weekday::Sat => [-3, -2, -1, 2, 3],
+            chrono::Weekday::Sun => [-4, -3, -2, 1, 2],
+            _ => continue,
+        };
+        let turn = activity
+            .customer_id
+            .bytes()
+            .map(i64::from)
+            .sum::<i64>()
+            .wrapping_add(i64::from(chrono::Datelike::num_days_from_ce(&at)));
+        let first = usize::try_from(turn.rem_euclid(5)).unwrap_or(0);
+        let tries = (0..5).map(|k| at + chrono::Duration::days(around[(first + k) % 5]));
+        if let Some(day) = tries.into_iter().find(|&d| fits(&activity.kind, d)) {
+            activity.at = day;
+        }
+    }
 }
 
 /// The follow-up each call scheduled — the one the call form proposes for its outcome (again
