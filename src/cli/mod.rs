@@ -121,7 +121,7 @@ pub enum Command {
     Lockbox(lockbox::LockboxArgs),
     /// Copy the whole database to a file while others work on it (checked, then put in place).
     Backup(backup::BackupArgs),
-    /// Replace the database with a backup (the database as it was is kept first; without --yes, only checks)
+    /// Replace the database with a backup (the database as it was is kept first; none yet: made from the backup; without --yes, only checks)
     Restore(restore::RestoreArgs),
     /// Log a note on a customer.
     Note(action_commands::NoteArgs),

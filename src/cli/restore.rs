@@ -1,6 +1,7 @@
 //! `owed restore FILE --yes`: the database in use replaced by a backup
-//! ([`crate::store::Store::restore_from`]), the database as it was kept first. Without
-//! `--yes` it checks the backup and says what the restore would replace, changing nothing.
+//! ([`crate::store::Store::restore_from`]), the database as it was kept first; where there is
+//! no database yet, made from the backup ([`crate::store::backup::restore_new`]). Without
+//! `--yes` it checks the backup and says what the restore would do, changing nothing.
 
 use super::Context;
 use crate::domain::users::{Work, may};
