@@ -13,7 +13,9 @@
 //! itself is only read); the database as it is is backed up first (so a restore can be
 //! undone); then SQLite's backup API writes the copy's pages into the database in one write
 //! transaction. Other processes — collectors' workstations, `owed serve` — see the restored
-//! data as another commit: all of it or, when the restore fails, none of it.
+//! data as another commit: all of it or, when the restore fails, none of it. Where there is no
+//! database yet (a new server), [`restore_new`] makes it: the checked copy is renamed into
+//! place.
 
 use super::{Store, sqlite_message};
 use crate::domain::action_checks::Stamp;
