@@ -47,7 +47,7 @@ pub struct Recorded {
     /// One line saying what was recorded.
     pub message: String,
     /// The as-of date the action was taken at, when the record is dated by the moment it was
-    /// written and that moment's day is later (see [`Recorded::dated_by`]): views as of that
+    /// written and that moment's day is later (see `Recorded::dated_by`): views as of that
     /// date leave the record out.
     pub after_as_of: Option<Date>,
 }

@@ -1,5 +1,5 @@
 //! The `:` commands: one table that both reads a command line ([`find`]) and writes the `?`
-//! help ([`help_lines`]), so that the help lists every command and every value a command
+//! help ([`help_rows`]), so that the help lists every command and every value a command
 //! takes (the sort keys, tabs and charts come from their own lists).
 
 use super::app::ChartKind;
