@@ -279,6 +279,12 @@ fn a_restore_where_there_is_no_database_makes_it_from_the_backup() {
         common::stdout(&out)
     );
     assert_eq!(names_in(server), ["config.toml"], "nothing written");
+    // On a disk without room for it: refused, and nothing is left behind.
+    let args = ["restore", backup.to_str().unwrap(), "--yes"];
+    let out = on_a_disk_with_room(owed_command(server, &db, None, &args), 32);
+    let err = refused(&out, 1, "nothing changed");
+    assert!(err.contains("disk"), "{err}");
+    assert_eq!(names_in(server), ["config.toml"], "nothing left behind");
 
     let said = succeeded(&restore(&["--yes"]));
     assert!(said.starts_with("Restored "), "{said}");
