@@ -261,6 +261,48 @@ fn wrong_number_of_fields() {
     assert!(stderr(&o).contains("payments.csv line 4"), "{}", stderr(&o));
 }
 
+/// A folder's files are recognised by name in any case (`Customers.CSV`, as Windows tools
+/// save them); another `.csv` in it (`payments (1).csv`) is not imported, and the import
+/// says so rather than let it pass for imported; files of other kinds are not mentioned.
+#[test]
+fn a_folder_s_export_names_are_read_in_any_case_and_other_csv_files_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("export");
+    Portfolio::contract().write(&export);
+    std::fs::rename(export.join("customers.csv"), export.join("Customers.CSV")).unwrap();
+    std::fs::copy(export.join("payments.csv"), export.join("payments (1).csv")).unwrap();
+    std::fs::write(export.join("README.txt"), "exported by the billing system").unwrap();
+    let db = db_arg(dir.path());
+    let o = owed_in(
+        dir.path(),
+        &["--db", &db, "import", export.to_str().unwrap()],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        stdout(&o).contains("customers.csv 3 inserted"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        err.contains("skipped") && err.contains("payments (1).csv: not an import file"),
+        "{err}"
+    );
+    assert!(!err.contains("README.txt"), "{err}");
+    // Two files of one kind, whatever their case, are refused.
+    std::fs::copy(export.join("Customers.CSV"), export.join("customers.csv")).unwrap();
+    let o = owed_in(
+        dir.path(),
+        &["--db", &db, "import", export.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("customers.csv is given twice"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// A file saved in Latin-1 (as Excel does on some machines) is refused at the line and the
 /// named column of its first such byte, and nothing is written.
 #[test]

@@ -4,7 +4,7 @@
 
 use super::Context;
 use crate::Result;
-use crate::import::{ImportOptions, import_files, resolve_files};
+use crate::import::{ImportOptions, import_files, resolve_files, skipped_csv};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -20,6 +20,15 @@ pub struct ImportArgs {
 
 pub fn run(ctx: &Context, args: &ImportArgs) -> Result<()> {
     let files = resolve_files(&args.paths)?;
+    for skipped in skipped_csv(&args.paths) {
+        errln!(
+            "skipped {}: not an import file (expected {})",
+            skipped.display(),
+            crate::import::FileKind::ALL
+                .map(|k| k.file_name())
+                .join(", ")
+        );
+    }
     let created = !ctx.db_path.exists();
     let new_folders = missing_folders(&ctx.db_path);
     let options = ImportOptions {

@@ -1,6 +1,6 @@
 //! `owed import`: the billing system's CSV exports into the store, atomically.
 //!
-//! Files are recognised by name (`customers.csv`, `contacts.csv`, `documents.csv`,
+//! Files are recognised by name, in any case (`customers.csv`, `contacts.csv`, `documents.csv`,
 //! `payments.csv`, `applications.csv`, `exchange_rates.csv`) and read in dependency order, streaming row by
 //! row. Every row is upserted by its `id` inside one transaction; the first bad row stops the
 //! run with a message naming its file, line and column, and nothing is written. A bad row is
@@ -63,8 +63,11 @@ impl FileKind {
         }
     }
 
+    /// The kind a file's name says, in any case (`Customers.CSV`, as some systems save it).
     fn from_file_name(name: &str) -> Option<FileKind> {
-        FileKind::ALL.into_iter().find(|k| k.file_name() == name)
+        FileKind::ALL
+            .into_iter()
+            .find(|k| k.file_name().eq_ignore_ascii_case(name))
     }
 }
 
@@ -161,16 +164,28 @@ impl ImportOptions {
     }
 }
 
-/// Finds the importable files among `paths`: a folder contributes the known files it holds;
-/// a file must have one of the known names.
+/// The files of a folder, in name order (a folder that cannot be read is bad input).
+fn files_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::input(format!("cannot read the folder {}: {e}", dir.display())))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Finds the importable files among `paths`: a folder contributes the known files it holds
+/// (their names in any case); a file must have one of the known names.
 pub fn resolve_files(paths: &[PathBuf]) -> Result<Vec<(FileKind, PathBuf)>> {
     let mut found: Vec<(FileKind, PathBuf)> = Vec::new();
     for path in paths {
         if path.is_dir() {
-            for kind in FileKind::ALL {
-                let candidate = path.join(kind.file_name());
-                if candidate.is_file() {
-                    found.push((kind, candidate));
+            for file in files_in(path)? {
+                let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if let Some(kind) = FileKind::from_file_name(name) {
+                    found.push((kind, file));
                 }
             }
             continue;
@@ -206,6 +221,22 @@ pub fn resolve_files(paths: &[PathBuf]) -> Result<Vec<(FileKind, PathBuf)>> {
         )));
     }
     Ok(found)
+}
+
+/// The `.csv` files of the folders among `paths` that are not import files — said before an
+/// import, so that an export saved under another name (`customers (1).csv`) is not taken for
+/// imported.
+pub fn skipped_csv(paths: &[PathBuf]) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .filter(|p| p.is_dir())
+        .flat_map(|dir| files_in(dir).unwrap_or_default())
+        .filter(|f| {
+            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let csv = f.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+            csv && FileKind::from_file_name(name).is_none()
+        })
+        .collect()
 }
 
 /// Imports the given files and folders in one transaction.
