@@ -266,8 +266,8 @@ fn on_working_days(
             .sum::<i64>()
             .wrapping_add(i64::from(chrono::Datelike::num_days_from_ce(&at)));
         let first = usize::try_from(turn.rem_euclid(5)).unwrap_or(0);
-        let tries = (0..5).map(|k| at + chrono::Duration::days(around[(first + k) % 5]));
-        if let Some(day) = tries.into_iter().find(|&d| fits(&activity.kind, d)) {
+        let mut tries = (0..5).map(|k| at + chrono::Duration::days(around[(first + k) % 5]));
+        if let Some(day) = tries.find(|&d| fits(&activity.kind, d)) {
             activity.at = day;
         }
     }
