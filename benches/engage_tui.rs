@@ -163,7 +163,18 @@ fn main() {
     );
 
     // r: the templates, then one customer's email.
-    let (answers, took) = ask(&mut source, EngageRequest::Templates { seq: 5 });
+    let (answers, took) = ask(
+        &mut source,
+        EngageRequest::Templates {
+            seq: 5,
+            as_of,
+            cids: plan
+                .entries
+                .first()
+                .map(|e| vec![e.cid])
+                .unwrap_or_default(),
+        },
+    );
     line("r: templates (worker)", took, "");
     let template = match answers.first() {
         Some(EngageResponse::Templates {

@@ -196,8 +196,17 @@ fn the_picker_moves_the_preview_scrolls_and_cancelling_sends_nothing() {
 fn confirming_sends_once_and_the_timeline_shows_the_reminder() {
     let f = fixture();
     let (mut d, mail) = f.driver("alice", (120, 40));
-    d.press("G");
-    let effects = d.press("r <Enter> s");
+    d.press("G r");
+    // The picker starts on the reminder today's plan has for Kite (30 days overdue: Firm);
+    // the collector goes up to Friendly.
+    let flow = d.app.engage.flow.as_ref().unwrap();
+    let names: Vec<&str> = flow.templates.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names[flow.template_sel], "firm", "{names:?}");
+    assert!(
+        d.screen()
+            .contains("Standard dunning / Firm · in today's plan")
+    );
+    let effects = d.press("k <Enter> s");
     assert!(sends(&effects).is_empty());
     let effects = d.press("y");
     let asked = sends(&effects);
@@ -239,7 +248,7 @@ fn confirming_sends_once_and_the_timeline_shows_the_reminder() {
     d.press("<Esc>");
     assert_eq!(stage(&d), None);
     // Pressing it all again the same day sends nothing more.
-    d.press("r <Enter> s y");
+    d.press("r k <Enter> s y");
     let flow = send_flow(&d);
     assert_eq!(flow.outcomes[0].result, SendResult::AlreadySent);
     assert_eq!(mail.sent().len(), 1);

@@ -30,7 +30,8 @@ fn a_reminder_sent_from_the_workstation_arrives_at_the_smtp_server() {
     let server = SmtpServer::start();
     let (_dir, db, config) = setup(server.port);
     let mut d = Driver::with_engage(&db, "alice", (120, 40), source(&db, config.clone()));
-    d.press("G r <Enter> s");
+    // Up from the reminder today's plan has for Kite (Firm) to Friendly.
+    d.press("G r k <Enter> s");
     assert!(server.received().is_empty(), "nothing before y");
     d.press("y");
     let flow = d.app.engage.flow.as_ref().unwrap();

@@ -604,15 +604,20 @@ fn a_reminder_goes_out_from_the_workstation_and_the_engagement_screen_opens() {
     let mut s = Session::start((120, 40), &[("OWED_CONFIG", config.to_str().unwrap())]);
     s.wait_for(&["Acme Corp", "1 of 5"]);
     s.press("G", &["5 of 5", "Customer K1"]);
-    s.press("r", &["Send a reminder to Kite Supplies", "courtesy"]);
+    // The picker starts on the reminder today's plan has for Kite (30 days overdue: Firm).
     s.press(
-        "\r",
+        "r",
         &[
-            "Preview · friendly · Kite Supplies",
-            "To       Kite Supplies",
+            "Send a reminder to Kite Supplies",
+            "courtesy",
+            "Standard dunning / Firm · in today's plan",
         ],
     );
-    s.press("s", &["Send “friendly” to Kite Supplies?"]);
+    s.press(
+        "\r",
+        &["Preview · firm · Kite Supplies", "To       Kite Supplies"],
+    );
+    s.press("s", &["Send “firm” to Kite Supplies?"]);
     assert!(server.received().is_empty(), "nothing before y");
     s.press("y", &["Done · 1 sent, 0 not sent", "Message-ID <owed."]);
     assert_eq!(server.received().len(), 1);
@@ -624,7 +629,7 @@ fn a_reminder_goes_out_from_the_workstation_and_the_engagement_screen_opens() {
         assert!(start.elapsed() < PATIENCE, "the popup did not close");
         std::thread::sleep(Duration::from_millis(20));
     }
-    s.wait_for(&["manual / friendly 2026-04-30"]);
+    s.wait_for(&["manual / firm 2026-04-30"]);
     s.press(
         "E",
         &[

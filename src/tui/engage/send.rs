@@ -150,13 +150,18 @@ pub fn start(app: &mut App) -> Vec<Effect> {
     }
     let label = target_label(app, &cids);
     let seq = app.next_seq();
+    let request = EngageRequest::Templates {
+        seq,
+        as_of: app.as_of,
+        cids: cids.clone(),
+    };
     app.engage.flow = Some(SendFlow::new(
         FlowKind::Manual { cids },
         label,
         seq,
         "Reading the templates…",
     ));
-    vec![Effect::Engage(EngageRequest::Templates { seq })]
+    vec![Effect::Engage(request)]
 }
 
 /// Planned reminders: preview them first (Enter on the plan).
@@ -479,8 +484,9 @@ pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
                     flow.done(Some("No templates: the cycles folder has none.".into()));
                 }
                 Ok(templates) => {
+                    // On the reminder today's plan has for them, when it has one.
+                    flow.template_sel = templates.iter().position(|t| t.planned).unwrap_or(0);
                     flow.templates = templates;
-                    flow.template_sel = 0;
                     flow.stage = Stage::Picker;
                     flow.note = None;
                 }

@@ -184,10 +184,15 @@ fn template_name(t: &TemplateInfo) -> String {
 }
 
 fn used_by(t: &TemplateInfo) -> String {
-    if t.used_by.is_empty() {
+    let used = if t.used_by.is_empty() {
         "not in a cycle".to_string()
     } else {
         t.used_by.join(", ")
+    };
+    if t.planned {
+        format!("{used} · in today's plan")
+    } else {
+        used
     }
 }
 

@@ -44,6 +44,9 @@ pub struct TemplateInfo {
     pub used_by: Vec<String>,
     /// An HTML alternative sits beside it.
     pub has_html: bool,
+    /// The plan of the day has its reminder for one of the customers it is picked for (the
+    /// picker starts on it).
+    pub planned: bool,
 }
 
 /// An email as it would be sent.
@@ -224,8 +227,13 @@ pub fn write_plan(
 /// A question for the engagement worker.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EngageRequest {
-    /// The templates a collector can pick (the cycles are read again).
-    Templates { seq: u64 },
+    /// The templates a collector can pick (the cycles are read again), each saying whether
+    /// the plan as of `as_of` has its reminder for one of `cids`.
+    Templates {
+        seq: u64,
+        as_of: Date,
+        cids: Vec<i64>,
+    },
     /// Renders `template` for each customer, as a reminder sent by hand.
     Preview {
         seq: u64,

@@ -83,9 +83,9 @@ impl EngageWorker {
     /// Answers one request; `emit` takes each answer as soon as it is ready.
     pub fn handle(&mut self, request: EngageRequest, emit: &mut dyn FnMut(EngageResponse)) {
         match request {
-            EngageRequest::Templates { seq } => emit(EngageResponse::Templates {
+            EngageRequest::Templates { seq, as_of, cids } => emit(EngageResponse::Templates {
                 seq,
-                result: self.templates().map_err(|e| e.to_string()),
+                result: self.templates(as_of, &cids).map_err(|e| e.to_string()),
             }),
             EngageRequest::Preview {
                 seq,
@@ -219,12 +219,33 @@ impl EngageWorker {
         })
     }
 
-    fn templates(&mut self) -> Result<Vec<TemplateInfo>> {
+    /// The templates a collector can pick, each marked `planned` when the plan as of `as_of`
+    /// (kept, else computed: a plan that cannot be made marks none) has its reminder for
+    /// one of `cids`, sent or skipped.
+    fn templates(&mut self, as_of: Date, cids: &[i64]) -> Result<Vec<TemplateInfo>> {
+        let planned: Vec<(String, String)> = match self.plan.as_ref().filter(|p| p.as_of == as_of) {
+            Some(plan) => planned_reminders(plan, cids),
+            None => self
+                .compute_plan(as_of)
+                .map(|plan| planned_reminders(plan, cids))
+                .unwrap_or_default(),
+        };
         let cycles = self.reload_cycles()?;
         let refs = manual::templates(cycles)?;
+        let uses = |path: &Path| {
+            planned.iter().any(|(cycle, reminder)| {
+                cycles.cycles.iter().any(|c| {
+                    c.name == *cycle
+                        && c.reminders
+                            .iter()
+                            .any(|r| r.name == *reminder && r.template.path == path)
+                })
+            })
+        };
         Ok(refs
             .into_iter()
             .map(|t| TemplateInfo {
+                planned: uses(&t.path),
                 used_by: cycles
                     .cycles
                     .iter()
@@ -540,6 +561,16 @@ fn send_result(outcome: EntryOutcome) -> (SendResult, Option<String>) {
             (SendResult::Failed(u.error), Some(why))
         }
     }
+}
+
+/// The (cycle, reminder) of the plan's entries, sent or skipped, for `cids`.
+fn planned_reminders(plan: &Plan, cids: &[i64]) -> Vec<(String, String)> {
+    plan.entries
+        .iter()
+        .chain(plan.skipped.iter().map(|s| s.entry.as_ref()))
+        .filter(|e| cids.contains(&e.cid))
+        .map(|e| (e.cycle.clone(), e.reminder.clone()))
+        .collect()
 }
 
 /// Whether a later request of the same kind makes this one pointless (a newer plan, preview,
