@@ -192,6 +192,54 @@ fn the_picker_moves_the_preview_scrolls_and_cancelling_sends_nothing() {
     assert_eq!(d.app.key_context(), KeyContext::Detail);
 }
 
+/// With nothing in today's plan for the customer (Pizza Palace's open dispute keeps it out of
+/// the cycle), the picker starts on the reminder a cycle last sent it, said so; a reminder
+/// sent by hand since does not count.
+#[test]
+fn with_nothing_planned_the_picker_starts_on_the_reminder_a_cycle_last_sent() {
+    let f = fixture();
+    f.execute(&workstation::with_day_numbers(&format!(
+        "{}{}",
+        sent_reminder(
+            60,
+            "K5",
+            "2026-04-01",
+            "Friendly",
+            "ap@pizza.example",
+            "Hello"
+        ),
+        sent_reminder(
+            61,
+            "K5",
+            "2026-04-10",
+            "Firm",
+            "ap@pizza.example",
+            "Overdue"
+        ),
+    )));
+    f.execute(&workstation::with_day_numbers(
+        "INSERT INTO reminders (id, cid, at, collector, cycle, reminder, to_addr, subject, body,
+                                status, sent_at, sent_date, message_id)
+         SELECT 62, cid, '2026-04-20T07:00:00Z', 'alice', 'manual', 'friendly 2026-04-20',
+                'ap@pizza.example', 'Hi', 'text', 'sent', '2026-04-20T07:00:01Z', {2026-04-20},
+                '<62@x>'
+           FROM customers WHERE id = 'K5';",
+    ));
+    let (mut d, _mail) = f.driver("alice", (120, 40));
+    d.press("/ pizza <Enter>");
+    assert_eq!(d.selected().as_deref(), Some("🍕 Pizza Palace"));
+    d.press("r");
+    let flow = send_flow(&d);
+    let names: Vec<&str> = flow.templates.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names[flow.template_sel], "firm", "{names:?}");
+    assert!(
+        d.screen().contains("Standard dunning / Firm · sent last"),
+        "{}",
+        d.screen()
+    );
+    assert!(!d.screen().contains("in today's plan"));
+}
+
 #[test]
 fn confirming_sends_once_and_the_timeline_shows_the_reminder() {
     let f = fixture();

@@ -43,6 +43,24 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
         )
     }
 
+    /// The cycle and reminder of the latest reminder a cycle (not a collector by hand) sent
+    /// to customer `cid` by `as_of`.
+    pub fn last_cycle_reminder(&self, cid: i64, as_of: Date) -> Result<Option<(String, String)>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT cycle, reminder FROM reminders INDEXED BY reminders_sent_customer
+                  WHERE cid = ?1 AND status = 'sent' AND sent_date <= ?2 AND cycle <> ?3
+                  ORDER BY sent_date DESC, id DESC LIMIT 1",
+            )?
+            .query_row(
+                rusqlite::params![cid, day_number(as_of), crate::engage::cycle::MANUAL_CYCLE],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
     /// Customers held back from engagement at `as_of`: those whose latest hold runs until
     /// `as_of` or later.
     pub fn held_customers(&self, as_of: Date) -> Result<HashMap<i64, Date>> {

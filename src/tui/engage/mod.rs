@@ -25,7 +25,7 @@ use super::keymap::KeyContext;
 use super::update::Effect;
 pub use crate::workstation::engage::{
     EngageRequest, EngageResponse, PlanData, PlanKey, PlanRow, PreviewItem, PreviewMail,
-    SendOutcome, SendResult, SkippedRow, TemplateInfo,
+    SendOutcome, SendResult, SkippedRow, TemplateHint, TemplateInfo,
 };
 
 /// The workstation's engagement state.

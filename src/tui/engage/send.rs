@@ -484,8 +484,10 @@ pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
                     flow.done(Some("No templates: the cycles folder has none.".into()));
                 }
                 Ok(templates) => {
-                    // On the reminder today's plan has for them, when it has one.
-                    flow.template_sel = templates.iter().position(|t| t.planned).unwrap_or(0);
+                    // On the reminder today's plan has for them, else on the last a cycle
+                    // sent them.
+                    flow.template_sel =
+                        templates.iter().position(|t| t.hint.is_some()).unwrap_or(0);
                     flow.templates = templates;
                     flow.stage = Stage::Picker;
                     flow.note = None;

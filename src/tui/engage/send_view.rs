@@ -3,7 +3,7 @@
 //! popups leave the title bar and the footer (with the keys) visible.
 
 use super::send::{SendFlow, Stage};
-use super::{SendResult, TemplateInfo};
+use super::{SendResult, TemplateHint, TemplateInfo};
 use crate::tui::app::App;
 use crate::tui::theme::Role;
 use crate::tui::view::{self, text};
@@ -189,10 +189,10 @@ fn used_by(t: &TemplateInfo) -> String {
     } else {
         t.used_by.join(", ")
     };
-    if t.planned {
-        format!("{used} · in today's plan")
-    } else {
-        used
+    match t.hint {
+        Some(TemplateHint::Planned) => format!("{used} · in today's plan"),
+        Some(TemplateHint::SentLast) => format!("{used} · sent last"),
+        None => used,
     }
 }
 

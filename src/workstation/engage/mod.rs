@@ -44,9 +44,17 @@ pub struct TemplateInfo {
     pub used_by: Vec<String>,
     /// An HTML alternative sits beside it.
     pub has_html: bool,
-    /// The plan of the day has its reminder for one of the customers it is picked for (the
-    /// picker starts on it).
-    pub planned: bool,
+    /// Why the picker may start on it for the customers it is picked for.
+    pub hint: Option<TemplateHint>,
+}
+
+/// What makes a template the likely pick for a customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateHint {
+    /// Today's plan has its reminder for the customer (the picker starts on it).
+    Planned,
+    /// Nothing is planned: its reminder is the last a cycle sent the customer.
+    SentLast,
 }
 
 /// An email as it would be sent.

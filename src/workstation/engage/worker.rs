@@ -10,7 +10,7 @@
 
 use super::{
     EngageRequest, EngageResponse, PlanData, PlanKey, PreviewItem, PreviewMail, SendOutcome,
-    SendResult, TemplateInfo,
+    SendResult, TemplateHint, TemplateInfo,
 };
 use crate::config::Config;
 use crate::domain::Date;
@@ -219,9 +219,10 @@ impl EngageWorker {
         })
     }
 
-    /// The templates a collector can pick, each marked `planned` when the plan as of `as_of`
-    /// (kept, else computed: a plan that cannot be made marks none) has its reminder for
-    /// one of `cids`, sent or skipped.
+    /// The templates a collector can pick, each with its hint for `cids`: `Planned` when the
+    /// plan as of `as_of` (kept, else computed: a plan that cannot be made marks none) has
+    /// its reminder for one of them, sent or skipped; else `SentLast` for the reminder a cycle
+    /// last sent the first of them.
     fn templates(&mut self, as_of: Date, cids: &[i64]) -> Result<Vec<TemplateInfo>> {
         let planned: Vec<(String, String)> = match self.plan.as_ref().filter(|p| p.as_of == as_of) {
             Some(plan) => planned_reminders(plan, cids),
@@ -230,10 +231,19 @@ impl EngageWorker {
                 .map(|plan| planned_reminders(plan, cids))
                 .unwrap_or_default(),
         };
+        let (hint, reminders) = if planned.is_empty() {
+            let last = match cids.first() {
+                Some(&cid) => self.store.engagement().last_cycle_reminder(cid, as_of)?,
+                None => None,
+            };
+            (TemplateHint::SentLast, last.into_iter().collect())
+        } else {
+            (TemplateHint::Planned, planned)
+        };
         let cycles = self.reload_cycles()?;
         let refs = manual::templates(cycles)?;
         let uses = |path: &Path| {
-            planned.iter().any(|(cycle, reminder)| {
+            reminders.iter().any(|(cycle, reminder)| {
                 cycles.cycles.iter().any(|c| {
                     c.name == *cycle
                         && c.reminders
@@ -245,7 +255,7 @@ impl EngageWorker {
         Ok(refs
             .into_iter()
             .map(|t| TemplateInfo {
-                planned: uses(&t.path),
+                hint: uses(&t.path).then_some(hint),
                 used_by: cycles
                     .cycles
                     .iter()
