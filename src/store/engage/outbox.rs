@@ -43,9 +43,14 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
         )
     }
 
-    /// The cycle and reminder of the latest reminder a cycle (not a collector by hand) sent
-    /// to customer `cid` by `as_of`.
-    pub fn last_cycle_reminder(&self, cid: i64, as_of: Date) -> Result<Option<(String, String)>> {
+    /// The cycle and reminder of the latest reminder a cycle sent to customer `cid` by
+    /// `as_of` (one recorded under the cycle name `by_hand`, a collector's, does not count).
+    pub fn last_cycle_reminder(
+        &self,
+        cid: i64,
+        as_of: Date,
+        by_hand: &str,
+    ) -> Result<Option<(String, String)>> {
         use rusqlite::OptionalExtension;
         Ok(self
             .conn()
@@ -54,10 +59,9 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
                   WHERE cid = ?1 AND status = 'sent' AND sent_date <= ?2 AND cycle <> ?3
                   ORDER BY sent_date DESC, id DESC LIMIT 1",
             )?
-            .query_row(
-                rusqlite::params![cid, day_number(as_of), crate::engage::cycle::MANUAL_CYCLE],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .query_row(rusqlite::params![cid, day_number(as_of), by_hand], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?)
     }
 

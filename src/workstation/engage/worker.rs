@@ -233,7 +233,11 @@ impl EngageWorker {
         };
         let (hint, reminders) = if planned.is_empty() {
             let last = match cids.first() {
-                Some(&cid) => self.store.engagement().last_cycle_reminder(cid, as_of)?,
+                Some(&cid) => self.store.engagement().last_cycle_reminder(
+                    cid,
+                    as_of,
+                    crate::engage::cycle::MANUAL_CYCLE,
+                )?,
                 None => None,
             };
             (TemplateHint::SentLast, last.into_iter().collect())
