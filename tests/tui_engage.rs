@@ -192,6 +192,30 @@ fn the_picker_moves_the_preview_scrolls_and_cancelling_sends_nothing() {
     assert_eq!(d.app.key_context(), KeyContext::Detail);
 }
 
+/// Of two cycles due for Kite the same day, the picker marks and starts on the reminder the
+/// plan sends (the higher priority's), not the one it skips.
+#[test]
+fn the_picker_marks_what_the_plan_sends_not_what_it_skips() {
+    let f = fixture();
+    std::fs::write(
+        f.cycles.join("courtesy.toml"),
+        "name = \"Courtesy\"\npriority = 50\ncustomer = \"overdue > 0\"\n\n[[reminder]]\n\
+         name = \"Courtesy\"\nafter_due_days = 0\ntemplate = \"templates/courtesy.md\"\n",
+    )
+    .unwrap();
+    let (mut d, _mail) = f.driver("alice", (120, 40));
+    d.press("G r");
+    let flow = send_flow(&d);
+    let names: Vec<&str> = flow.templates.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names[flow.template_sel], "courtesy", "{names:?}");
+    let screen = d.screen();
+    assert!(
+        screen.contains("Courtesy / Courtesy · in today's plan"),
+        "{screen}"
+    );
+    assert!(!screen.contains("Firm · in today's plan"), "{screen}");
+}
+
 /// With nothing in today's plan for the customer (Pizza Palace's open dispute keeps it out of
 /// the cycle), the picker starts on the reminder a cycle last sent it, said so; a reminder
 /// sent by hand since does not count.

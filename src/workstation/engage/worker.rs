@@ -220,9 +220,9 @@ impl EngageWorker {
     }
 
     /// The templates a collector can pick, each with its hint for `cids`: `Planned` when the
-    /// plan as of `as_of` (kept, else computed: a plan that cannot be made marks none) has
-    /// its reminder for one of them, sent or skipped; else `SentLast` for the reminder a cycle
-    /// last sent the first of them.
+    /// plan as of `as_of` (kept, else computed: a plan that cannot be made marks none) sends
+    /// its reminder to one of them; else `SentLast` for the reminder a cycle last sent the
+    /// first of them.
     fn templates(&mut self, as_of: Date, cids: &[i64]) -> Result<Vec<TemplateInfo>> {
         let planned: Vec<(String, String)> = match self.plan.as_ref().filter(|p| p.as_of == as_of) {
             Some(plan) => planned_reminders(plan, cids),
@@ -577,11 +577,11 @@ fn send_result(outcome: EntryOutcome) -> (SendResult, Option<String>) {
     }
 }
 
-/// The (cycle, reminder) of the plan's entries, sent or skipped, for `cids`.
+/// The (cycle, reminder) of the plan's entries for `cids`: what the cycles send them today
+/// (not what they skip: another cycle's reminder won, or one went out too recently).
 fn planned_reminders(plan: &Plan, cids: &[i64]) -> Vec<(String, String)> {
     plan.entries
         .iter()
-        .chain(plan.skipped.iter().map(|s| s.entry.as_ref()))
         .filter(|e| cids.contains(&e.cid))
         .map(|e| (e.cycle.clone(), e.reminder.clone()))
         .collect()
