@@ -11,7 +11,7 @@
 //! days later at most), so the activity log read as of any past date holds only what a
 //! collector could have known then.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use super::customers::Customer;
 use super::dates_money::{cents_to_decimal, shift, to_cents};
@@ -170,6 +170,11 @@ impl<'a> Lives<'a> {
         Self { ledger, lives }
     }
 
+    /// The position of the document with this id.
+    pub(super) fn index_of(&self, id: &str) -> Option<usize> {
+        self.ledger.docs.iter().position(|d| d.id == id)
+    }
+
     /// The day document `doc`'s balance reached zero (`None`: still open today).
     pub(super) fn settled(&self, doc: usize) -> Option<NaiveDate> {
         self.lives[doc].settled
@@ -232,8 +237,8 @@ fn on_working_days(
     let fits = |kind: &PastActivityKind, day: NaiveDate| {
         let open_on = |ids: &[String]| {
             ids.iter().all(|id| {
-                docs.iter()
-                    .position(|d| d.id == *id)
+                lives
+                    .index_of(id)
                     .is_some_and(|i| docs[i].doc_date <= day && lives.balance_at(i, day) > 0)
             })
         };
@@ -254,7 +259,7 @@ fn on_working_days(
     for activity in activities.iter_mut() {
         let at = activity.at;
         // Days from `at` to Wednesday, Thursday, Friday before and Monday, Tuesday after.
-        let around: [i64; 5] = match chrono::Datelike::weekday(&at) {
+        let around: [i64; 5] = match at.weekday() {
             chrono::Weekday::Sat => [-3, -2, -1, 2, 3],
             chrono::Weekday::Sun => [-4, -3, -2, 1, 2],
             _ => continue,
@@ -264,9 +269,9 @@ fn on_working_days(
             .bytes()
             .map(i64::from)
             .sum::<i64>()
-            .wrapping_add(i64::from(chrono::Datelike::num_days_from_ce(&at)));
+            .wrapping_add(i64::from(at.num_days_from_ce()));
         let first = usize::try_from(turn.rem_euclid(5)).unwrap_or(0);
-        let mut tries = (0..5).map(|k| at + chrono::Duration::days(around[(first + k) % 5]));
+        let mut tries = (0..5).map(|k| shift(at, around[(first + k) % 5]));
         if let Some(day) = tries.find(|&d| fits(&activity.kind, d)) {
             activity.at = day;
         }

@@ -60,7 +60,7 @@ pub(super) fn draw_replies(
         let docs: Vec<usize> = reminder
             .document_ids
             .iter()
-            .filter_map(|id| lives.ledger.docs.iter().position(|d| &d.id == id))
+            .filter_map(|id| lives.index_of(id))
             .collect();
         let Some(&first) = docs.first() else {
             continue;
