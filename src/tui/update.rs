@@ -687,14 +687,7 @@ fn show_entry(app: &mut App) {
 /// newest promise not voided, from Disputes the newest open issue. `Esc` still goes
 /// straight back to the queue, for the next one; `Tab` acts on that entry.
 fn land_on_entry(app: &mut App) {
-    let Some(detail) = app
-        .detail
-        .as_ref()
-        .filter(|d| app.land_on.is_some() && app.pinned == Some(d.detail.header.cid))
-    else {
-        return;
-    };
-    let Some(tab) = app.land_on.take() else {
+    let Some(tab) = app.land_on else {
         return;
     };
     let wanted = |e: &crate::domain::customer::ActivityEntry| match tab {
@@ -704,7 +697,17 @@ fn land_on_entry(app: &mut App) {
         Tab::Disputes => matches!(e.record, Some(EntryRecord::Issue { open: true, .. })),
         _ => false,
     };
-    let Some(i) = detail.detail.activity.iter().position(wanted) else {
+    // Not yet: the pinned customer's detail has not come.
+    let Some(found) = app
+        .detail
+        .as_ref()
+        .filter(|d| app.pinned == Some(d.detail.header.cid))
+        .map(|d| d.detail.activity.iter().position(wanted))
+    else {
+        return;
+    };
+    app.land_on = None;
+    let Some(i) = found else {
         return;
     };
     app.landed_entry = Some(i);
