@@ -1,5 +1,7 @@
 //! What a key can do: every action has a name the keymap TOML uses (`run = "down"`).
 
+use crate::domain::queue::Tab;
+
 /// An action of the workstation. What it does can depend on where the focus is (`down`
 /// moves the queue's cursor, the chart's bar or scrolls the detail).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
@@ -120,7 +122,34 @@ pub enum Action {
     Noop,
 }
 
+/// The built-in queue tabs and the actions that show them.
+const TAB_ACTIONS: [(Tab, Action); Tab::COUNT] = [
+    (Tab::Overdue, Action::TabOverdue),
+    (Tab::All, Action::TabAll),
+    (Tab::Promises, Action::TabPromises),
+    (Tab::FollowUps, Action::TabFollowUps),
+    (Tab::Disputes, Action::TabDisputes),
+    (Tab::Replies, Action::TabReplies),
+    (Tab::HighRisk, Action::TabHighRisk),
+];
+
 impl Action {
+    /// The queue tab this action shows, if it shows one.
+    pub fn tab(self) -> Option<Tab> {
+        TAB_ACTIONS
+            .iter()
+            .find(|(_, a)| *a == self)
+            .map(|(t, _)| *t)
+    }
+
+    /// The action that shows queue tab `tab`.
+    pub fn showing(tab: Tab) -> Action {
+        TAB_ACTIONS
+            .iter()
+            .find(|(t, _)| *t == tab)
+            .map_or(Action::TabAll, |(_, a)| *a)
+    }
+
     /// The action a keymap name stands for (`half_page_down`): the variant's name in
     /// snake case, as serde reads it.
     pub fn from_name(name: &str) -> Option<Action> {
@@ -135,6 +164,14 @@ impl Action {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_tab_has_its_action_and_back() {
+        for tab in Tab::ALL {
+            assert_eq!(Action::showing(tab).tab(), Some(tab), "{tab:?}");
+        }
+        assert_eq!(Action::Quit.tab(), None);
+    }
 
     #[test]
     fn keymap_names_are_the_variants_in_snake_case() {

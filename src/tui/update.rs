@@ -359,17 +359,11 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::NextTab => step_tab(app, 1),
         Action::PrevTab => step_tab(app, -1),
         Action::MarkAll => mark_all(app),
-        Action::TabOverdue => set_tab(app, Tab::Overdue),
-        Action::TabAll => set_tab(app, Tab::All),
-        Action::TabPromises => set_tab(app, Tab::Promises),
-        Action::TabFollowUps => set_tab(app, Tab::FollowUps),
-        Action::TabDisputes => set_tab(app, Tab::Disputes),
-        Action::TabReplies => set_tab(app, Tab::Replies),
+        action if let Some(tab) = action.tab() => set_tab(app, tab),
         Action::Remind => engage::send::start(app),
         Action::Engage => engage::screen::open_pane(app, None),
         Action::Team => super::team::open(app),
         Action::Hold => hold_prompt(app),
-        Action::TabHighRisk => set_tab(app, Tab::HighRisk),
         Action::ToggleMine => {
             let scope = match app.query.scope {
                 Scope::Mine => Scope::Everyone,

@@ -340,7 +340,7 @@ fn empty_queue_note(app: &App) -> String {
             .iter()
             .zip(app.page.counts)
             .find(|(t, n)| **t != app.query.tab && *n > 0)
-        && let Some(binding) = app.keymap.first(KeyContext::Queue, tab_action(*other))
+        && let Some(binding) = app.keymap.first(KeyContext::Queue, Action::showing(*other))
     {
         note.push_str(&format!(
             " {} has {n}: {} shows it.",
@@ -359,19 +359,6 @@ fn empty_queue_note(app: &App) -> String {
         ));
     }
     note
-}
-
-/// The key action that shows a built-in tab.
-fn tab_action(tab: Tab) -> Action {
-    match tab {
-        Tab::Overdue => Action::TabOverdue,
-        Tab::All => Action::TabAll,
-        Tab::Promises => Action::TabPromises,
-        Tab::FollowUps => Action::TabFollowUps,
-        Tab::Disputes => Action::TabDisputes,
-        Tab::Replies => Action::TabReplies,
-        Tab::HighRisk => Action::TabHighRisk,
-    }
 }
 
 fn render_row(
