@@ -152,21 +152,13 @@ pub enum Work {
 impl Work {
     /// Whether a collector may do it on the customers they own (else only a manager may).
     pub fn is_collectors(self) -> bool {
-        matches!(
-            self,
-            Work::Note
-                | Work::Promise
-                | Work::Dispute
-                | Work::Followup
-                | Work::Call
-                | Work::ManualReminder
-                | Work::Attachment
-                | Work::ReadReplies
-        )
+        self.managers_only().is_none()
     }
 
-    /// For sentences: what is refused (`assign owners`).
-    fn describe(self) -> &'static str {
+    /// What only a manager may do, for sentences (`assign owners`); `None` for the writes a
+    /// collector may make on their own customers. One list, so a new kind of work is placed
+    /// on one side or the other where it is added.
+    fn managers_only(self) -> Option<&'static str> {
         match self {
             Work::Note
             | Work::Promise
@@ -175,16 +167,21 @@ impl Work {
             | Work::Call
             | Work::ManualReminder
             | Work::Attachment
-            | Work::ReadReplies => "write",
-            Work::Assign => "assign owners",
-            Work::WriteOff => "write amounts off",
-            Work::Lockbox => "import lockbox files",
-            Work::Hold => "hold customers back from engagement",
-            Work::ReleaseReminder => "release reminders",
-            Work::EngagementRun => "run engagement cycles",
-            Work::ChangeUsers => "change users",
-            Work::Restore => "restore the database from a backup",
+            | Work::ReadReplies => None,
+            Work::Assign => Some("assign owners"),
+            Work::WriteOff => Some("write amounts off"),
+            Work::Lockbox => Some("import lockbox files"),
+            Work::Hold => Some("hold customers back from engagement"),
+            Work::ReleaseReminder => Some("release reminders"),
+            Work::EngagementRun => Some("run engagement cycles"),
+            Work::ChangeUsers => Some("change users"),
+            Work::Restore => Some("restore the database from a backup"),
         }
+    }
+
+    /// For sentences: what is refused (`write`, `assign owners`).
+    fn describe(self) -> &'static str {
+        self.managers_only().unwrap_or("write")
     }
 }
 

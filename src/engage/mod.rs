@@ -8,6 +8,7 @@
 //!   TLS; the login from the environment, never sent in clear).
 //! - [`inbox`]: replies from a Maildir, matched to customers.
 //! - [`report`]: what the reminders achieved.
+//! - [`secret`]: a password or token, kept out of `Debug` prints.
 //!
 //! For the workstation: [`load_cycles`], [`plan::compute`], [`outbox::preview`],
 //! [`outbox::send_entry`], [`manual`] (a template sent by hand to one customer) and
@@ -21,6 +22,7 @@ pub mod manual;
 pub mod outbox;
 pub mod plan;
 pub mod report;
+pub mod secret;
 pub mod sms;
 pub mod smtp;
 pub mod template;

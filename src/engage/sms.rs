@@ -18,6 +18,7 @@
 //!   retried; a timeout or a stop signal is not).
 
 use super::outbox::{Mailer, SendError, StopSignal, TextMessage};
+use super::secret::Secret;
 use super::smtp::{
     SmtpMailer, StepError, Stream, cached_tls_config, connect, cut_to, wait_for, waiting, write_all,
 };
@@ -35,7 +36,7 @@ use std::time::{Duration, Instant};
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 /// Where and how to send text messages.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmsSettings {
     pub tls: bool,
     pub host: String,
@@ -43,22 +44,9 @@ pub struct SmsSettings {
     /// The request path (with its query, if any).
     pub path: String,
     pub account: String,
-    pub token: String,
+    pub token: Secret,
     pub from: String,
     pub timeout: Duration,
-}
-
-impl std::fmt::Debug for SmsSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmsSettings")
-            .field("tls", &self.tls)
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("path", &self.path)
-            .field("account", &self.account)
-            .field("from", &self.from)
-            .finish_non_exhaustive()
-    }
 }
 
 impl SmsSettings {
@@ -135,7 +123,7 @@ impl SmsSettings {
             port,
             path,
             account,
-            token,
+            token: Secret::new(token),
             from,
             timeout: Duration::from_secs(seconds),
         })
@@ -266,8 +254,11 @@ impl SmsClient {
             form_encode(&s.from),
             form_encode(&text.body)
         );
-        let auth =
-            base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", s.account, s.token));
+        let auth = base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            s.account,
+            s.token.expose()
+        ));
         let host = if (s.tls && s.port == 443) || (!s.tls && s.port == 80) {
             s.host.clone()
         } else {

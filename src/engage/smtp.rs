@@ -22,6 +22,7 @@
 //! written is "unknown".
 
 use super::outbox::{Mailer, SendError, StopSignal};
+use super::secret::Secret;
 use crate::config::SmtpConfig;
 use crate::{Error, Result};
 use lettre::Message;
@@ -48,27 +49,15 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_TIMEOUT_SECONDS: u64 = 3600;
 
 /// Where and how to connect.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmtpSettings {
     pub host: String,
     pub port: u16,
     pub security: Security,
     /// User name and password.
-    pub credentials: Option<(String, String)>,
+    pub credentials: Option<(String, Secret)>,
     /// The deadline of each step.
     pub timeout: Duration,
-}
-
-impl std::fmt::Debug for SmtpSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmtpSettings")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("security", &self.security)
-            .field("user", &self.credentials.as_ref().map(|c| &c.0))
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
-    }
 }
 
 impl SmtpSettings {
@@ -126,7 +115,7 @@ impl SmtpSettings {
                         "the SMTP password variable {var} (smtp.password_env) is not set"
                     ))
                 })?;
-                Some((user.clone(), password))
+                Some((user.clone(), Secret::new(password)))
             }
         };
         Ok(SmtpSettings {
@@ -417,7 +406,7 @@ impl Session {
             session.ehlo(hello).map_err(|e| fail(Step::Ehlo, e))?;
         }
         if let Some((user, password)) = &settings.credentials {
-            session.login(user, password)?;
+            session.login(user, password.expose())?;
         }
         Ok(session)
     }
@@ -1016,7 +1005,7 @@ mod tests {
         );
         let s =
             SmtpSettings::from_config(&c, |v| (v == "PW").then(|| "secret".to_string())).unwrap();
-        assert_eq!(s.credentials, Some(("u".into(), "secret".into())));
+        assert_eq!(s.credentials, Some(("u".into(), Secret::from("secret"))));
         assert!(!format!("{s:?}").contains("secret"));
         let e = SmtpSettings::from_config(&c, |_| None)
             .unwrap_err()
@@ -1193,7 +1182,7 @@ mod tests {
             host: "localhost".into(),
             port,
             security,
-            credentials: Some(("ar@example.com".into(), "hunter2".into())),
+            credentials: Some(("ar@example.com".into(), Secret::from("hunter2"))),
             timeout,
         });
         mailer.tls = Some(Arc::new(tls_config(roots).unwrap()));
