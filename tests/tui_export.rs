@@ -255,3 +255,71 @@ fn a_bad_export_says_why_and_writes_nothing() {
     );
     assert!(!path.exists());
 }
+
+#[test]
+fn a_folder_gets_a_file_named_for_the_view_and_the_date_and_a_second_export_says_it_replaced_it() {
+    let (dir, mut d, on_screen) = all_by_name();
+    let folder = dir.path().join("exports");
+    std::fs::create_dir(&folder).unwrap();
+    command(&mut d, &format!("export {}", folder.display()));
+    let path = folder.join(format!("queue-all-{}.xlsx", workstation::AS_OF));
+    assert_eq!(
+        status(&d),
+        format!("wrote {} ({} rows)", path.display(), on_screen.len())
+    );
+    let sheets = workbook::read(&path);
+    assert_eq!(sheets[0].data_rows().len(), on_screen.len());
+    // Nothing was written beside the folder under its own name.
+    assert!(!dir.path().join("exports.xlsx").exists());
+
+    // Again, as CSV into the same folder; then the same file again, which says it replaced
+    // the one that was there.
+    command(&mut d, &format!("export csv {}", folder.display()));
+    let csv = folder.join(format!("queue-all-{}.csv", workstation::AS_OF));
+    assert_eq!(
+        status(&d),
+        format!("wrote {} ({} rows)", csv.display(), on_screen.len())
+    );
+    command(&mut d, &format!("export csv {}", folder.display()));
+    assert_eq!(
+        status(&d),
+        format!(
+            "wrote {} ({} rows), replacing the file that was there",
+            csv.display(),
+            on_screen.len()
+        )
+    );
+    assert_eq!(
+        csv_names(&std::fs::read_to_string(&csv).unwrap()),
+        on_screen
+    );
+
+    // A customer's detail is named by its id.
+    d.press("<Enter>");
+    let id = d.app.detail.clone().unwrap().detail.header.id;
+    command(&mut d, &format!("export {}", folder.display()));
+    let path = folder.join(format!("{}-{}.xlsx", id.to_lowercase(), workstation::AS_OF));
+    assert!(
+        status(&d).starts_with(&format!("wrote {} (", path.display())),
+        "{}",
+        status(&d)
+    );
+    assert!(path.exists());
+}
+
+#[test]
+fn a_folder_that_does_not_exist_is_named_and_nothing_is_written() {
+    let (dir, mut d, _) = all_by_name();
+    let missing = dir.path().join("no-such-folder");
+    let path = missing.join("queue.xlsx");
+    command(&mut d, &format!("export {}", path.display()));
+    assert_eq!(
+        status(&d),
+        format!(
+            "export: cannot write {}: there is no folder {}",
+            path.display(),
+            missing.display()
+        )
+    );
+    assert!(!missing.exists());
+}

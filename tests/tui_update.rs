@@ -482,7 +482,10 @@ fn help_wraps_what_is_too_long_for_a_narrow_terminal() {
         "{joined}"
     );
     assert!(
-        joined.contains("on the engagement screen: the plan) to FILE: xlsx, or csv (not over SSH)"),
+        joined.contains(
+            "on the engagement screen: the plan) to FILE: xlsx, or csv; into a folder as \
+             VIEW-DATE.xlsx (not over SSH)"
+        ),
         "{joined}"
     );
     let tab = lines

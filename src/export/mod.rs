@@ -355,7 +355,20 @@ fn atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()
         let _ = std::fs::remove_file(&temp);
     }
     result.map_err(|e: Error| match e {
-        Error::Io(io) => Error::runtime(format!("cannot write {}: {io}", path.display())),
+        Error::Io(io) => match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(folder) if io.kind() == std::io::ErrorKind::NotFound && !folder.is_dir() => {
+                Error::runtime(format!(
+                    "cannot write {}: there is no folder {}",
+                    path.display(),
+                    folder.display()
+                ))
+            }
+            _ if path.is_dir() => Error::runtime(format!(
+                "cannot write {}: it is a folder; name a file in it",
+                path.display()
+            )),
+            _ => Error::runtime(format!("cannot write {}: {io}", path.display())),
+        },
         other => other,
     })
 }

@@ -148,8 +148,8 @@ pub const TABLE: &[Spec] = &[
         &["export"],
         "[csv] FILE",
         "the queue as shown (on a detail: its documents, timeline; on the team screen: the \
-         team's figures; on the engagement screen: the plan) to FILE: xlsx, or csv (not over \
-         SSH)",
+         team's figures; on the engagement screen: the plan) to FILE: xlsx, or csv; into a \
+         folder as VIEW-DATE.xlsx (not over SSH)",
     ),
     Spec::values(Command::Chart, &["chart"], "[NAME]", "", || {
         names(&ChartKind::ALL, ChartKind::name)

@@ -264,10 +264,16 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
         }
         Response::Exported { result, .. } => {
             match result {
-                Ok((path, rows)) => app.say(format!(
-                    "wrote {} ({rows} row{})",
-                    path.display(),
-                    if rows == 1 { "" } else { "s" }
+                Ok(done) => app.say(format!(
+                    "wrote {} ({} row{}){}",
+                    done.path.display(),
+                    done.rows,
+                    if done.rows == 1 { "" } else { "s" },
+                    if done.replaced {
+                        ", replacing the file that was there"
+                    } else {
+                        ""
+                    }
                 )),
                 Err(e) => app.say_error(format!("export: {e}")),
             }
@@ -961,30 +967,19 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
     }
 }
 
-/// `:export [xlsx|csv] FILE`: what is on screen to a file — the open customer's documents
+/// `:export [xlsx|csv] [FILE]`: what is on screen to a file — the open customer's documents
 /// and timeline on its detail, the team's figures on the team screen, the plan on the
 /// engagement screen, else the queue with its tab, filter, sort and scope. The
 /// format is the one named, else the file's extension (`.csv`), else xlsx; a name without an
-/// extension gets the format's (`:export overdue` writes `overdue.xlsx`).
+/// extension gets the format's (`:export overdue` writes `overdue.xlsx`). A folder (`.`, the
+/// one the workstation was started in) gets a file named for what is exported and the date
+/// (`queue-overdue-2026-04-30.xlsx`).
 fn export(app: &mut App, args: &[&str]) -> Vec<Effect> {
     let (format, words) = match args.first().map(|w| w.to_ascii_lowercase()) {
         Some(w) if w == "xlsx" => (Some(Format::Xlsx), &args[1..]),
         Some(w) if w == "csv" => (Some(Format::Csv), &args[1..]),
         _ => (None, args),
     };
-    let name = words.join(" ");
-    if name.trim().is_empty() {
-        app.say_error("export to which file? :export [xlsx|csv] FILE");
-        return Vec::new();
-    }
-    let mut path = export_path(name.trim());
-    let format = format.unwrap_or_else(|| Format::for_path(&path));
-    if path.extension().is_none() {
-        path.set_extension(match format {
-            Format::Xlsx => "xlsx",
-            Format::Csv => "csv",
-        });
-    }
     let what = match (app.screen, app.detail.as_ref()) {
         (Screen::Detail, Some(d)) => ExportWhat::Customer(d.detail.header.cid),
         (Screen::Team, _) => match &app.team.report {
@@ -1003,6 +998,32 @@ fn export(app: &mut App, args: &[&str]) -> Vec<Effect> {
         },
         _ => ExportWhat::Queue(app.query.clone()),
     };
+    let name = words.join(" ");
+    if name.trim().is_empty() {
+        app.say_error(
+            "export to which file? :export [xlsx|csv] FILE, or a folder (. is this one) for \
+             VIEW-DATE.xlsx in it",
+        );
+        return Vec::new();
+    }
+    let mut path = export_path(name.trim());
+    let format = format.unwrap_or_else(|| Format::for_path(&path));
+    if path.is_dir() {
+        let stem = match (&what, app.detail.as_ref()) {
+            (ExportWhat::Customer(_), Some(d)) => file_stem(&d.detail.header.id, "customer"),
+            (ExportWhat::Customer(_), None) => "customer".to_string(),
+            (ExportWhat::Team(_), _) => "team".to_string(),
+            (ExportWhat::Plan(_), _) => "plan".to_string(),
+            (ExportWhat::Queue(query), _) => format!("queue-{}", query.tab.name()),
+        };
+        path.push(format!("{stem}-{}", app.as_of));
+    }
+    if path.extension().is_none() {
+        path.set_extension(match format {
+            Format::Xlsx => "xlsx",
+            Format::Csv => "csv",
+        });
+    }
     app.say(format!("exporting to {}…", path.display()));
     vec![Effect::Export(Request::Export {
         seq: app.next_seq(),
@@ -1011,11 +1032,34 @@ fn export(app: &mut App, args: &[&str]) -> Vec<Effect> {
     })]
 }
 
+/// A name as part of a file name: letters, digits, `-` and `_` kept (lower case), anything
+/// else (a `/`, a dot, a space) as `-`; `fallback` when nothing is left. A customer's id comes
+/// from the billing system and may hold anything.
+fn file_stem(name: &str, fallback: &str) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c.to_lowercase().next().unwrap_or(c)
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let stem = stem.trim_matches('-');
+    if stem.is_empty() {
+        fallback.to_string()
+    } else {
+        stem.chars().take(60).collect()
+    }
+}
+
 /// A file name as typed: `~/` is the home folder, a relative name is from the folder the
 /// workstation was started in.
 fn export_path(name: &str) -> std::path::PathBuf {
     let path = match (name.strip_prefix("~/"), std::env::var_os("HOME")) {
         (Some(rest), Some(home)) => std::path::PathBuf::from(home).join(rest),
+        (None, Some(home)) if name == "~" => std::path::PathBuf::from(home),
         _ => std::path::PathBuf::from(name),
     };
     if path.is_relative()
@@ -1227,4 +1271,20 @@ fn want_detail(app: &mut App) -> Option<Request> {
         as_of: app.as_of,
         cid,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_stem;
+
+    #[test]
+    fn a_file_stem_keeps_letters_digits_and_dashes_only() {
+        assert_eq!(file_stem("C001428", "customer"), "c001428");
+        // A billing system's id may hold anything: no folder, no dot, no escape survives.
+        assert_eq!(file_stem("../../etc/passwd", "customer"), "etc-passwd");
+        assert_eq!(file_stem("\u{1b}[2J.x", "customer"), "2j-x");
+        assert_eq!(file_stem("Émile_03", "customer"), "émile_03");
+        assert_eq!(file_stem("///", "customer"), "customer");
+        assert_eq!(file_stem(&"x".repeat(300), "customer").len(), 60);
+    }
 }

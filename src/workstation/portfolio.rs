@@ -877,8 +877,9 @@ impl PortfolioWorker {
     /// Writes what a screen shows as of `as_of` (the figures are of that date): the queue
     /// from this connection's queue table (with the risk column once the forecast is in), or
     /// one customer's documents and timeline.
-    fn export(&mut self, as_of: Date, job: &ExportJob) -> Result<(std::path::PathBuf, u64)> {
+    fn export(&mut self, as_of: Date, job: &ExportJob) -> Result<super::requests::ExportDone> {
         use super::requests::ExportWhat;
+        let replaced = job.path.exists();
         use crate::export::screen;
         let options = crate::export::Options::new(job.format).of_ledger(&self.store)?;
         let base = self.settings.base_currency.clone();
@@ -909,7 +910,11 @@ impl PortfolioWorker {
                 &options,
             )?,
         };
-        Ok((job.path.clone(), rows))
+        Ok(super::requests::ExportDone {
+            path: job.path.clone(),
+            rows,
+            replaced,
+        })
     }
 
     /// Marks a customer's replies read, and takes it out of the Replies tab of the queue

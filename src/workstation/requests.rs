@@ -92,6 +92,16 @@ pub struct ExportJob {
     pub format: crate::export::Format,
 }
 
+/// A written export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportDone {
+    pub path: std::path::PathBuf,
+    /// The rows of its main table.
+    pub rows: u64,
+    /// A file of that name was there before, and is replaced.
+    pub replaced: bool,
+}
+
 /// What a screen exports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExportWhat {
@@ -213,10 +223,10 @@ pub enum Response {
         seq: u64,
         cids: Vec<i64>,
     },
-    /// An export is written: the file and the rows of its main table, or why not.
+    /// An export is written, or why not.
     Exported {
         seq: u64,
-        result: std::result::Result<(std::path::PathBuf, u64), String>,
+        result: std::result::Result<ExportDone, String>,
     },
     /// The figures of the part of the portfolio the session's queue shows.
     Scope(Box<ScopeSummary>),
