@@ -687,7 +687,7 @@ fn in_own_currency(
 /// read, a folder, or one over `max_mb` megabytes. Each file is kept under its own name (the
 /// last part of its path).
 pub fn read_attachments(paths: &[std::path::PathBuf], max_mb: u64) -> Result<Vec<NewFile>> {
-    use crate::domain::attachment::{file_name, max_bytes, too_large};
+    use crate::domain::attachment::{file_name, max_bytes, not_a_file, too_large};
     use std::io::Read;
     if paths.is_empty() {
         return Err(Error::input("no file to attach was given"));
@@ -703,14 +703,15 @@ pub fn read_attachments(paths: &[std::path::PathBuf], max_mb: u64) -> Result<Vec
                     shown(path)
                 ))
             };
-            let file = std::fs::File::open(path).map_err(cannot)?;
-            let meta = file.metadata().map_err(cannot)?;
-            if meta.is_dir() {
+            // Looked at before it is opened: opening a pipe waits for a writer.
+            if let Some(what) = not_a_file(std::fs::metadata(path).map_err(cannot)?.file_type()) {
                 return Err(Error::input(format!(
-                    "{} is a folder, not a file, so nothing was attached",
+                    "{} is {what}, so nothing was attached",
                     shown(path)
                 )));
             }
+            let file = std::fs::File::open(path).map_err(cannot)?;
+            let meta = file.metadata().map_err(cannot)?;
             if meta.len() > limit {
                 return Err(Error::input(too_large(&shown(path), meta.len(), max_mb)));
             }

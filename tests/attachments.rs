@@ -179,6 +179,18 @@ fn oversized_or_unreadable_files_are_refused_and_nothing_is_written() {
             "is a folder, not a file, so nothing was attached",
         ),
     ];
+    // A device (or a pipe, whose opening would wait for a writer) is refused before it is
+    // opened: /dev/null would have been attached as an empty file called `null`.
+    #[cfg(unix)]
+    let cases = {
+        let mut cases = cases;
+        cases.push((
+            vec!["/dev/null".to_string()],
+            "`/dev/null` is not a plain file (a pipe, a socket or a device), so nothing was \
+             attached",
+        ));
+        cases
+    };
     for (files, expected) in cases {
         let mut args = vec!["attach", "V1"];
         args.extend(files.iter().map(String::as_str));

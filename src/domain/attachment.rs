@@ -108,6 +108,19 @@ pub fn too_large(name: &str, bytes: u64, max_mb: u64) -> String {
     )
 }
 
+/// What a path to attach is when it is not a plain file: a folder, or a pipe, a socket or a
+/// device (opening a pipe would wait for a writer; a device may never end). `None` for a
+/// file.
+pub fn not_a_file(kind: std::fs::FileType) -> Option<&'static str> {
+    if kind.is_file() {
+        None
+    } else if kind.is_dir() {
+        Some("a folder, not a file")
+    } else {
+        Some("not a plain file (a pipe, a socket or a device)")
+    }
+}
+
 /// The name an attachment is kept under: the last part of the path it came from, as text
 /// (bytes that are not UTF-8 replaced). An empty name is `attachment`.
 pub fn file_name(path: &std::path::Path) -> String {

@@ -369,7 +369,10 @@ fn check_files(v: &str, strict: bool) -> Check {
             Ok(_) if p.ends_with('/') && !strict => {
                 return Check::Hint("Tab: the files in it".into());
             }
-            Ok(_) => return Check::Err(format!("{p} is a folder, not a file")),
+            Ok(m) => {
+                let what = crate::domain::attachment::not_a_file(m.file_type()).unwrap_or("");
+                return Check::Err(format!("{p} is {what}"));
+            }
             Err(e) if strict => return Check::Err(format!("cannot read {p}: {e}")),
             Err(_) => return Check::Hint("Tab completes the path".into()),
         }
