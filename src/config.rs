@@ -50,6 +50,10 @@ pub struct ServeConfig {
     pub host_key: Option<PathBuf>,
     /// Minutes without input after which a session is ended; 0 never ends one.
     pub idle_timeout_minutes: u32,
+    /// The folder where SSH sessions read the files they attach and write their exports (each
+    /// user's own folder in it is where a relative name starts); a relative path is relative
+    /// to the config file. Without it, files are refused over SSH.
+    pub files: Option<PathBuf>,
 }
 
 impl Default for ServeConfig {
@@ -58,6 +62,7 @@ impl Default for ServeConfig {
             listen: None,
             host_key: None,
             idle_timeout_minutes: 60,
+            files: None,
         }
     }
 }

@@ -96,9 +96,23 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
             }
         }
     });
-    let listening = rx
-        .recv_timeout(PATIENCE)
-        .expect("the server says where it listens");
+    // Before it listens, the server says what it serves files from: here, nothing.
+    let mut before = Vec::new();
+    let listening = loop {
+        let line = rx
+            .recv_timeout(PATIENCE)
+            .expect("the server says where it listens");
+        if line.contains("listening on") {
+            break line;
+        }
+        before.push(line);
+    };
+    assert!(
+        before.iter().any(
+            |l| l.contains("no files folder: attaching files and :export are refused over SSH")
+        ),
+        "{before:?}"
+    );
     let addr: std::net::SocketAddr = listening
         .split("listening on ")
         .nth(1)
@@ -297,8 +311,9 @@ fn serve(dir: &std::path::Path, db: &str) -> (Reaped, std::net::SocketAddr) {
     let err = server.0.stderr.take().unwrap();
     let mut lines = std::io::BufReader::new(err).lines();
     let listening = lines
-        .next()
-        .and_then(|l| l.ok())
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.contains("listening on"))
         .expect("the server says where it listens");
     // Keep reading, so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
@@ -406,4 +421,49 @@ impl Drop for Reaped {
             let _ = self.0.wait();
         }
     }
+}
+
+/// `[serve] files` must name a folder: a server that would refuse every file, or write them
+/// somewhere unexpected, does not start; one that has it says so.
+#[test]
+fn the_files_folder_is_checked_when_the_server_starts() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[serve]\nfiles = \"shared\"\n",
+    )
+    .unwrap();
+    let o = owed_db(dir.path(), &db, &["serve", "--listen", "127.0.0.1:0"]);
+    refused(&o, 2, "[serve] files = ");
+    assert!(
+        stderr(&o).contains("shared is not a folder"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.path().join("host_key.ed25519").exists());
+
+    // Made, relative to the config: the server names it before it listens.
+    std::fs::create_dir(dir.path().join("shared")).unwrap();
+    let mut server = Reaped(
+        common::command_db(dir.path(), &db, &["serve", "--listen", "127.0.0.1:0"])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let err = server.0.stderr.take().unwrap();
+    let said: Vec<String> = std::io::BufReader::new(err)
+        .lines()
+        .map_while(Result::ok)
+        .take_while(|l| !l.contains("listening on"))
+        .collect();
+    let folder = dir.path().join("shared");
+    assert!(
+        said.iter().any(|l| l.contains(&format!(
+            "files folder {}: each user attaches from and exports to their own folder",
+            folder.display()
+        ))),
+        "{said:?}"
+    );
 }

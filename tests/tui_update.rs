@@ -484,7 +484,7 @@ fn help_wraps_what_is_too_long_for_a_narrow_terminal() {
     assert!(
         joined.contains(
             "on the engagement screen: the plan) to FILE: xlsx, or csv; into a folder as \
-             VIEW-DATE.xlsx (not over SSH)"
+             VIEW-DATE.xlsx (over SSH: in your folder of the server's files folder)"
         ),
         "{joined}"
     );

@@ -19,8 +19,8 @@ use owed::tui::theme::Theme;
 use owed::tui::{Setup, remote::EventSender};
 use owed::workstation::save::{ActionValues, SaveJob, SaveOutcome};
 use owed::workstation::{
-    Answer, EngageRequest, EngageResponse, PortfolioWorker, Request, Response, ServiceSettings,
-    Session, Workstation,
+    Answer, EngageRequest, EngageResponse, ExportJob, ExportWhat, FileAccess, PortfolioWorker,
+    Request, Response, ServiceSettings, Session, Workstation,
 };
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -348,8 +348,8 @@ fn a_session_joining_a_computed_portfolio_is_answered_from_it() {
     let (_dir, db) = fixture();
     let mut worker = PortfolioWorker::open(&db, workstation::settings()).unwrap();
     let as_of = as_of();
-    worker.join(1, Actor::new("alice", Role::Collector));
-    worker.join(2, Actor::new("bob", Role::Collector));
+    worker.join(1, Actor::new("alice", Role::Collector), FileAccess::own());
+    worker.join(2, Actor::new("bob", Role::Collector), FileAccess::own());
     let first = worker.handle_all(vec![
         (1, Request::Summary { as_of }),
         (1, page(1, everyone("alice", ""))),
@@ -495,10 +495,25 @@ struct Remote {
 
 impl Remote {
     fn start(ws: &Workstation, name: &str, size: (u16, u16), caps: Capabilities) -> Remote {
+        Remote::start_with(ws, name, size, caps, None)
+    }
+
+    /// As `owed serve` starts a session: its files in the server's files folder `files`
+    /// (none without one).
+    fn start_with(
+        ws: &Workstation,
+        name: &str,
+        size: (u16, u16),
+        caps: Capabilities,
+        files: Option<&Path>,
+    ) -> Remote {
         let (events, loop_events) = remote::events();
         let pipe = Pipe::default();
         let out = pipe.clone();
-        let session = ws.connect(Actor::new(name, Role::Collector));
+        let session = ws.connect_with(
+            Actor::new(name, Role::Collector),
+            FileAccess::over_ssh(files, name),
+        );
         let setup = setup(name);
         let thread = std::thread::spawn(move || {
             remote::run_remote(setup, session, loop_events, out, size, caps)
@@ -701,15 +716,123 @@ fn an_ascii_terminal_gets_only_ascii_and_a_mono_one_no_colours() {
 }
 
 #[test]
-fn export_over_ssh_is_refused_and_writes_nothing() {
+fn over_ssh_without_a_files_folder_export_and_attach_are_refused_and_write_nothing() {
     let (dir, _db, ws) = serviced();
     let r = Remote::collector(&ws, "alice");
     r.wait_for("Acme Widgets");
-    // The file would be written on the server, where the remote user may not write files.
+    // The file would be written on the server, as the server's user.
     let path = dir.path().join("queue.xlsx");
     r.type_text(&format!(":export {}", path.display()));
     r.press(KeyCode::Enter);
-    r.wait_for(":export writes files on the server");
+    r.wait_for("has none");
     assert!(!path.exists());
+    // Attaching would read the server's files: refused at the key, before anything is typed.
+    r.press(KeyCode::Char('A'));
+    r.wait_for("Cannot attach files");
     assert!(r.hang_up().is_ok());
+}
+
+#[test]
+fn over_ssh_an_export_lands_in_the_users_own_folder_of_the_files_folder_and_nowhere_else() {
+    let (dir, _db, ws) = serviced();
+    let root = dir.path().join("files");
+    std::fs::create_dir(&root).unwrap();
+    let r = Remote::start_with(
+        &ws,
+        "alice",
+        (120, 40),
+        Capabilities::default(),
+        Some(&root),
+    );
+    r.wait_for("Acme Widgets");
+    r.type_text(":export queue");
+    r.press(KeyCode::Enter);
+    r.wait_for("wrote");
+    assert!(root.join("alice/queue.xlsx").is_file());
+    // Beside the folder, by its path or by `..`: refused, nothing written.
+    let outside = dir.path().join("out.xlsx");
+    for typed in [outside.display().to_string(), "../../out.xlsx".to_string()] {
+        r.type_text(&format!(":export {typed}"));
+        r.press(KeyCode::Enter);
+        r.wait_for("outside");
+        assert!(!outside.exists(), "{typed}");
+        r.press(KeyCode::Esc);
+    }
+    assert!(r.hang_up().is_ok());
+}
+
+/// The service itself checks every attachment and export of a session over SSH, whatever its
+/// screen sent: the server's user can read the database, the host key and its own
+/// environment (the SMTP password), which a collector must not.
+#[test]
+fn the_service_reads_and_writes_an_ssh_sessions_files_only_in_the_files_folder() {
+    let (dir, db, ws) = serviced();
+    let acme = cid(&db, "K6");
+    let root = dir.path().join("files");
+    std::fs::create_dir_all(root.join("scans")).unwrap();
+    std::fs::write(root.join("scans/remittance.txt"), "paid 1,200.00").unwrap();
+    std::fs::write(dir.path().join("secret.txt"), "the server's").unwrap();
+    let s = ws.connect_with(
+        Actor::new("dana", Role::Manager),
+        FileAccess::over_ssh(Some(&root), "dana"),
+    );
+    let attach = |seq: u64, path: &str| Request::Save {
+        seq,
+        job: SaveJob {
+            as_of: as_of(),
+            cids: vec![acme],
+            values: ActionValues::Attach {
+                paths: vec![path.to_string()],
+                text: "remittance".into(),
+            },
+        },
+    };
+    let secret = dir.path().join("secret.txt").display().to_string();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.path().join("secret.txt"), root.join("scans/link.txt")).unwrap();
+    let mut refused = vec![secret, "../../secret.txt".to_string()];
+    if cfg!(unix) {
+        refused.extend(["/proc/self/environ".to_string(), "../scans/link.txt".into()]);
+    }
+    for (seq, path) in (1..).zip(&refused) {
+        s.send(attach(seq, path)).unwrap();
+        let error = saved(&s, seq).error.unwrap_or_default();
+        assert!(
+            error.contains("outside the server's files folder")
+                && error.contains("nothing was attached"),
+            "{path}: {error}"
+        );
+    }
+    assert_eq!(value::<i64>(&db, "SELECT count(*) FROM attachments"), 0);
+    s.send(attach(10, "../scans/remittance.txt")).unwrap();
+    assert_eq!(saved(&s, 10).error, None);
+    assert_eq!(value::<i64>(&db, "SELECT count(*) FROM attachments"), 1);
+
+    let export = |seq: u64, path: PathBuf| Request::Export {
+        seq,
+        as_of: as_of(),
+        job: ExportJob {
+            what: ExportWhat::Customer(acme),
+            path,
+            format: owed::export::Format::Xlsx,
+        },
+    };
+    let exported = |seq: u64| {
+        wait_for(&s, |r| match r {
+            Response::Exported { seq: n, result } if *n == seq => Some(result.clone()),
+            _ => None,
+        })
+    };
+    let outside = dir.path().join("acme.xlsx");
+    s.send(export(11, outside.clone())).unwrap();
+    let e = exported(11).unwrap_err();
+    assert!(e.contains("outside the server's files folder"), "{e}");
+    assert!(!outside.exists());
+    s.send(export(12, root.join("dana/acme.xlsx"))).unwrap();
+    let done = exported(12).unwrap();
+    assert_eq!(
+        done.path,
+        root.canonicalize().unwrap().join("dana/acme.xlsx")
+    );
+    assert!(done.path.is_file());
 }

@@ -16,7 +16,7 @@ use crate::domain::users::{self, Actor};
 use crate::serve::{self, App, Directory, Input, Server, SessionContext, Settings, host_key};
 use crate::store::Store;
 use crate::tui::remote;
-use crate::workstation::{ServiceSettings, Workstation};
+use crate::workstation::{FileAccess, ServiceSettings, Workstation};
 use crate::{Error, Result};
 use clap::Args;
 use std::net::SocketAddr;
@@ -98,6 +98,7 @@ fn workstation(ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>)> {
             dir.display()
         );
     }
+    let files_root = files_folder(ctx)?;
     let service = Workstation::open(&ctx.db_path, ServiceSettings::from_config(&config)?)?;
     keep_todays_portfolio(&service, ctx.as_of_given.then_some(ctx.as_of));
     let base = super::workstation::setup(ctx)?;
@@ -114,7 +115,12 @@ fn workstation(ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>)> {
             setup.session.today = today;
             setup.as_of = today;
         }
-        let session = service.connect(s.actor.clone());
+        let files = FileAccess::over_ssh(files_root.as_deref(), &s.actor.name);
+        if let Some(own) = files.base() {
+            // Where the user's relative names start: made now, so Tab lists it.
+            let _ = std::fs::create_dir(own);
+        }
+        let session = service.connect_with(s.actor.clone(), files);
         let (sender, events) = remote::events();
         let mut input = s.events;
         // The session's input to the loop's; it ends with the input (the loop then ends).
@@ -196,6 +202,37 @@ impl Directory for UserDirectory {
             }
         }
     }
+}
+
+/// The folder of `[serve] files` (relative to the config file), which must be one; without
+/// it, sessions are told files are refused over SSH.
+fn files_folder(ctx: &Context) -> Result<Option<PathBuf>> {
+    let Some(path) = ctx
+        .config
+        .serve
+        .files
+        .as_deref()
+        .map(|p| ctx.config.beside(p))
+    else {
+        eprintln!(
+            "owed serve: no files folder: attaching files and :export are refused over SSH \
+             (set [serve] files in the config to a folder for them)"
+        );
+        return Ok(None);
+    };
+    if !path.is_dir() {
+        return Err(Error::input(format!(
+            "[serve] files = {} is not a folder: make it, or name the folder where SSH \
+             sessions read attachments and write exports",
+            path.display()
+        )));
+    }
+    eprintln!(
+        "owed serve: files folder {}: each user attaches from and exports to their own folder \
+         in it",
+        path.display()
+    );
+    Ok(Some(path))
 }
 
 /// Serves `app` to the users `directory` knows, as `plan` says, until SIGINT or SIGTERM.

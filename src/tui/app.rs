@@ -243,6 +243,8 @@ pub struct App {
     /// not write on a customer is refused at the key, before anything is typed (the store's
     /// transaction still decides; `None`: nothing is refused here).
     pub actor: Option<crate::domain::users::Actor>,
+    /// Where its files are (`:export`, the attach form): the session's, set when it starts.
+    pub files: crate::workstation::FileAccess,
     /// Saved views (`[[view]]` in the config), shown as tabs after the built-in ones.
     pub views: Vec<View>,
     /// The view the queue shows (while its query is the view's).
@@ -323,6 +325,7 @@ impl App {
             drafts: super::action_forms::Drafts::default(),
             read_only: false,
             actor: None,
+            files: crate::workstation::FileAccess::own(),
             views: Vec::new(),
             view: None,
             views_file: None,

@@ -149,7 +149,7 @@ pub const TABLE: &[Spec] = &[
         "[csv] FILE",
         "the queue as shown (on a detail: its documents, timeline; on the team screen: the \
          team's figures; on the engagement screen: the plan) to FILE: xlsx, or csv; into a \
-         folder as VIEW-DATE.xlsx (not over SSH)",
+         folder as VIEW-DATE.xlsx (over SSH: in your folder of the server's files folder)",
     ),
     Spec::values(Command::Chart, &["chart"], "[NAME]", "", || {
         names(&ChartKind::ALL, ChartKind::name)

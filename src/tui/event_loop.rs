@@ -97,13 +97,6 @@ pub(crate) trait Front {
     fn reclaim(&mut self) -> Result<()> {
         Ok(())
     }
-
-    /// Why files may not be written from this terminal (`:export`), or `None` when they may:
-    /// the workstation's files are written on the machine it runs on, which is the user's
-    /// own only when the terminal is.
-    fn no_files(&self) -> Option<String> {
-        None
-    }
 }
 
 /// Where a session's answers go: into the loop's events.
@@ -165,13 +158,7 @@ pub(crate) fn run<F: Front>(
                     }
                     dirty = true;
                 }
-                Effect::Export(request) => match front.no_files() {
-                    Some(why) => {
-                        app.say_error(why);
-                        dirty = true;
-                    }
-                    None => session.send(request)?,
-                },
+                Effect::Export(request) => session.send(request)?,
                 Effect::Edit { text, instructions } => {
                     let result = front.edit(&text, &instructions)?;
                     dirty = true;

@@ -99,6 +99,7 @@ impl Setup {
         let mut app = self.app();
         app.read_only = session.read_only();
         app.actor = Some(session.actor().clone());
+        app.files = session.files().clone();
         app
     }
 }

@@ -218,10 +218,6 @@ impl<W: Write> Front for RemoteFront<W> {
             "No $EDITOR over SSH: type the text here (the form keeps it).".to_string(),
         ))
     }
-
-    fn no_files(&self) -> Option<String> {
-        Some(":export writes files on the server, not over SSH: run owed export there.".to_string())
-    }
 }
 
 /// Crossterm's backend over the session's writer, at the size the client said, drawing each

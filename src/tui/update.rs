@@ -1006,7 +1006,13 @@ fn export(app: &mut App, args: &[&str]) -> Vec<Effect> {
         );
         return Vec::new();
     }
-    let mut path = export_path(name.trim());
+    let mut path = match app.files.absolute(name.trim()) {
+        Ok(path) => path,
+        Err(refused) => {
+            app.say_error(format!("export: {refused}"));
+            return Vec::new();
+        }
+    };
     let format = format.unwrap_or_else(|| Format::for_path(&path));
     if path.is_dir() {
         let stem = match (&what, app.detail.as_ref()) {
@@ -1052,22 +1058,6 @@ fn file_stem(name: &str, fallback: &str) -> String {
     } else {
         stem.chars().take(60).collect()
     }
-}
-
-/// A file name as typed: `~/` is the home folder, a relative name is from the folder the
-/// workstation was started in.
-fn export_path(name: &str) -> std::path::PathBuf {
-    let path = match (name.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => std::path::PathBuf::from(home).join(rest),
-        (None, Some(home)) if name == "~" => std::path::PathBuf::from(home),
-        _ => std::path::PathBuf::from(name),
-    };
-    if path.is_relative()
-        && let Ok(dir) = std::env::current_dir()
-    {
-        return dir.join(path);
-    }
-    path
 }
 
 fn sort(app: &mut App, key: SortKey) -> Vec<Effect> {

@@ -218,48 +218,6 @@ fn bitmap(
     })
 }
 
-/// Completions of the last path of `typed` (paths separated by `;`), on this machine: the
-/// entries of its folder that start with what is typed, folders with a `/`, each as the
-/// whole field would read (for the attach form's Tab).
-pub fn path_choices(typed: &str) -> Vec<String> {
-    let (head, last) = match typed.rfind(';') {
-        Some(i) => (
-            format!("{}; ", typed[..i].trim_end()),
-            typed[i + 1..].trim_start(),
-        ),
-        None => (String::new(), typed),
-    };
-    let (dir_text, _) = match last.rfind('/') {
-        Some(i) => (&last[..=i], &last[i + 1..]),
-        None => ("", last),
-    };
-    let dir = match dir_text {
-        "" => std::path::PathBuf::from("."),
-        d if d.starts_with("~/") => std::env::var_os("HOME")
-            .map(|h| std::path::PathBuf::from(h).join(&d[2..]))
-            .unwrap_or_else(|| d.into()),
-        d => d.into(),
-    };
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Vec::new();
-    };
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .take(2000)
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let is_dir = e.file_type().ok()?.is_dir();
-            Some(if is_dir { format!("{name}/") } else { name })
-        })
-        .collect();
-    names.sort();
-    names.truncate(500);
-    names
-        .into_iter()
-        .map(|n| format!("{head}{dir_text}{n}"))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,28 +316,5 @@ mod tests {
             },
         );
         assert_eq!((w, h), (4096, 2048));
-    }
-
-    #[test]
-    fn paths_complete_in_their_folder() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("remittance.pdf"), "x").unwrap();
-        std::fs::write(dir.path().join("receipt.png"), "x").unwrap();
-        std::fs::create_dir(dir.path().join("scans")).unwrap();
-        let base = format!("{}/", dir.path().display());
-        let all = path_choices(&base);
-        assert_eq!(
-            all,
-            [
-                format!("{base}receipt.png"),
-                format!("{base}remittance.pdf"),
-                format!("{base}scans/")
-            ]
-        );
-        let two = path_choices(&format!("a.txt; {base}r"));
-        assert!(
-            two.contains(&format!("a.txt; {base}receipt.png")),
-            "{two:?}"
-        );
     }
 }

@@ -14,6 +14,8 @@
 //! - [`save`]: collector actions from the forms, recorded through [`crate::actions`] for the
 //!   session's actor.
 //! - [`forecast`]: the forecast's thread and what it answers.
+//! - [`files`]: where a session's files are ([`FileAccess`]): anywhere in one's own shell,
+//!   only in the server's files folder over SSH.
 //! - [`engage`]: the engagement worker of a session (plans, previews, holds, sending).
 //!
 //! The rows and the customer's detail a screen draws are the plain types of
@@ -26,6 +28,7 @@
 
 pub mod attachment;
 pub mod engage;
+pub mod files;
 pub mod forecast;
 pub mod portfolio;
 pub mod requests;
@@ -34,6 +37,7 @@ pub mod scope;
 pub mod service;
 
 pub use engage::{EngageRequest, EngageResponse};
+pub use files::FileAccess;
 pub use portfolio::{LOCAL, PortfolioWorker, Rebuilds, SessionId, Settings};
 pub use requests::{
     DetailData, ExportJob, ExportWhat, ImportStamp, Request, Response, ScopeSummary, Summary,

@@ -24,6 +24,7 @@
 //! (tests and benchmarks: no thread); [`PortfolioWorker::run`] is the thread's loop, fed by
 //! [`Envelope`]s from the service ([`super::Workstation`]).
 
+use super::files::FileAccess;
 use super::forecast::{FORECAST_POLL, Forecasts};
 use super::requests::{DetailData, ExportJob, ImportStamp, Request, Response, Summary, TeamView};
 use crate::Result;
@@ -63,7 +64,11 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub enum Envelope {
     /// A session looks at this portfolio from now on.
-    Join { session: SessionId, actor: Actor },
+    Join {
+        session: SessionId,
+        actor: Actor,
+        files: FileAccess,
+    },
     /// A session went to another date, or ended: its last requests are forgotten.
     Leave { session: SessionId },
     /// A session's request.
@@ -81,6 +86,8 @@ pub enum Envelope {
 pub(super) struct Viewer {
     /// Whose saves these are.
     pub(super) actor: Actor,
+    /// Where its files are: every export and attachment is checked against it here.
+    pub(super) files: FileAccess,
     /// Answered again when the figures or the data change.
     pub(super) last_page: Option<Request>,
     pub(super) last_detail: Option<Request>,
@@ -257,11 +264,12 @@ impl PortfolioWorker {
     }
 
     /// A session looks at this portfolio from now on, acting as `actor`.
-    pub fn join(&mut self, session: SessionId, actor: Actor) {
+    pub fn join(&mut self, session: SessionId, actor: Actor, files: FileAccess) {
         self.sessions.insert(
             session,
             Viewer {
                 actor,
+                files,
                 last_page: None,
                 last_detail: None,
                 scope_sent: None,
@@ -284,6 +292,7 @@ impl PortfolioWorker {
         let local = &self.local_actor;
         self.sessions.entry(session).or_insert_with(|| Viewer {
             actor: local.clone(),
+            files: FileAccess::own(),
             last_page: None,
             last_detail: None,
             scope_sent: None,
@@ -791,7 +800,18 @@ impl PortfolioWorker {
             }
             Request::Export { seq, as_of, job } => {
                 self.ensure(*as_of, out)?;
-                let result = self.export(*as_of, job).map_err(|e| e.to_string());
+                let result = match self.viewer(sid).files.writable(&job.path) {
+                    Ok(path) => self
+                        .export(
+                            *as_of,
+                            &ExportJob {
+                                path,
+                                ..job.clone()
+                            },
+                        )
+                        .map_err(|e| e.to_string()),
+                    Err(refused) => Err(refused),
+                };
                 out.push(Response::Exported { seq: *seq, result });
             }
             Request::Attachment {
@@ -1210,7 +1230,11 @@ impl PortfolioWorker {
                     let mut batch = Vec::new();
                     for envelope in std::iter::once(first).chain(envelopes.try_iter()) {
                         match envelope {
-                            Envelope::Join { session, actor } => self.join(session, actor),
+                            Envelope::Join {
+                                session,
+                                actor,
+                                files,
+                            } => self.join(session, actor, files),
                             Envelope::Leave { session } => {
                                 self.leave(session);
                                 batch.retain(|(s, _)| *s != session);

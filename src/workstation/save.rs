@@ -293,6 +293,35 @@ impl PortfolioWorker {
             targets: job.cids.len(),
             skipped: 0,
         };
+        // Files to attach are the session's to read (over SSH: only in the files folder),
+        // whatever the screen checked.
+        let resolved;
+        let job = match &job.values {
+            ActionValues::Attach { paths, text } => {
+                let files = &self.viewer(session).files;
+                match paths
+                    .iter()
+                    .map(|p| files.readable(p).map(|p| p.display().to_string()))
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                {
+                    Ok(paths) => {
+                        resolved = SaveJob {
+                            values: ActionValues::Attach {
+                                paths,
+                                text: text.clone(),
+                            },
+                            ..job.clone()
+                        };
+                        &resolved
+                    }
+                    Err(refused) => {
+                        outcome.error = Some(format!("{refused}, so nothing was attached"));
+                        return outcome;
+                    }
+                }
+            }
+            _ => job,
+        };
         for &cid in &job.cids {
             match self.save_one(&actor, job, cid) {
                 Ok(Some(recorded)) => outcome.recorded.push(recorded),

@@ -27,6 +27,7 @@
 
 use super::engage::worker::{self as engage_worker, EngageSettings, EngageWorker, MailerFactory};
 use super::engage::{EngageRequest, EngageResponse};
+use super::files::FileAccess;
 use super::portfolio::{Envelope, PortfolioWorker, SessionId, Settings};
 use super::requests::{Request, Response};
 use super::save::FormKind;
@@ -212,6 +213,7 @@ impl Shared {
         self: &Arc<Shared>,
         session: SessionId,
         actor: &Actor,
+        files: &FileAccess,
         current: &mut Option<(Date, u64)>,
         as_of: Date,
     ) -> Result<Sender<Envelope>> {
@@ -231,6 +233,7 @@ impl Shared {
                 .send(Envelope::Join {
                     session,
                     actor: actor.clone(),
+                    files: files.clone(),
                 })
                 .map_err(|_| Error::runtime("the data worker stopped"))?;
             *current = Some((as_of, p.generation));
@@ -314,12 +317,19 @@ impl Workstation {
     /// Its answers wait in the session ([`Session::recv_timeout`]) until it says where they
     /// go ([`Session::deliver_to`]).
     pub fn connect(&self, actor: Actor) -> Session {
+        self.connect_with(actor, FileAccess::own())
+    }
+
+    /// A new session acting as `actor`, whose files are `files` (an SSH session's: only in
+    /// the server's files folder).
+    pub fn connect_with(&self, actor: Actor, files: FileAccess) -> Session {
         let id = self.shared.next.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel();
         lock(&self.shared.sinks).insert(id, Box::new(move |a| tx.send(a).is_ok()));
         Session {
             id,
             actor,
+            files,
             shared: Arc::clone(&self.shared),
             current: Mutex::new(None),
             answers: Mutex::new(Some(rx)),
@@ -372,6 +382,8 @@ impl Workstation {
 pub struct Session {
     id: SessionId,
     actor: Actor,
+    /// Where its files are (checked again by the worker on every export and attachment).
+    files: FileAccess,
     shared: Arc<Shared>,
     /// The portfolio it looks at: (date, worker generation).
     current: Mutex<Option<(Date, u64)>>,
@@ -397,6 +409,11 @@ impl Session {
         self.shared.read_only
     }
 
+    /// Where its files are.
+    pub fn files(&self) -> &FileAccess {
+        &self.files
+    }
+
     /// Sends a request to the portfolio of its date (joining it, leaving the one of the
     /// previous date).
     pub fn send(&self, request: Request) -> Result<()> {
@@ -419,7 +436,7 @@ impl Session {
         };
         let to = self
             .shared
-            .route(self.id, &self.actor, &mut current, as_of)?;
+            .route(self.id, &self.actor, &self.files, &mut current, as_of)?;
         to.send(Envelope::Request {
             session: self.id,
             request,

@@ -134,7 +134,7 @@ impl ActionForm {
             }
             FieldId::Issue => self.check_issue(field, &money),
             FieldId::Owner => self.check_owner(field),
-            FieldId::Files => check_files(v, strict),
+            FieldId::Files => check_files(&self.files, v, strict),
             FieldId::Role => match role(v) {
                 Some(_) => Check::Ok("Tab: finance or sales".into()),
                 None => Check::Err("the role is finance or sales".into()),
@@ -351,9 +351,9 @@ fn check_resolution(field: &Field, strict: bool) -> Check {
     }
 }
 
-/// The attach form's files: each a readable file (the save checks their size and reads
-/// them again).
-fn check_files(v: &str, strict: bool) -> Check {
+/// The attach form's files: each a readable file where the session may read (the save
+/// checks that again, with their size, and reads them).
+fn check_files(files: &crate::workstation::FileAccess, v: &str, strict: bool) -> Check {
     let list = paths(v);
     if list.is_empty() {
         return if strict {
@@ -364,7 +364,14 @@ fn check_files(v: &str, strict: bool) -> Check {
     }
     let mut total = 0;
     for p in &list {
-        match std::fs::metadata(p) {
+        let path = match files.readable(p) {
+            Ok(path) => path,
+            Err(e) if strict || e.contains("outside") || files.refused().is_some() => {
+                return Check::Err(e);
+            }
+            Err(_) => return Check::Hint("Tab completes the path".into()),
+        };
+        match std::fs::metadata(&path) {
             Ok(m) if m.is_file() => total += m.len(),
             Ok(_) if p.ends_with('/') && !strict => {
                 return Check::Hint("Tab: the files in it".into());

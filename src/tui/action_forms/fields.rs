@@ -6,11 +6,11 @@ use crate::domain::action_checks::{self as check, Outcome, OwnerRole};
 use crate::domain::calls::CallOutcome;
 use crate::tui::field::{Field, FieldId};
 use crate::tui::key_action::Action;
-use crate::workstation::attachment::path_choices;
+use crate::workstation::FileAccess;
 use crate::workstation::save::{ActionValues, FormKind};
 
 /// The fields of a form, empty.
-pub(super) fn fields(kind: FormKind, settings: &ActionSettings) -> Vec<Field> {
+pub(super) fn fields(kind: FormKind, settings: &ActionSettings, files: &FileAccess) -> Vec<Field> {
     let f = Field::new;
     match kind {
         FormKind::Note => vec![f(FieldId::Text, "Note")],
@@ -40,9 +40,9 @@ pub(super) fn fields(kind: FormKind, settings: &ActionSettings) -> Vec<Field> {
             f(FieldId::Text, "Resolution"),
         ],
         FormKind::Attach => {
-            let mut files = f(FieldId::Files, "Files");
-            files.choices = path_choices("");
-            vec![files, f(FieldId::Text, "What they are")]
+            let mut list = f(FieldId::Files, "Files");
+            list.choices = files.choices("");
+            vec![list, f(FieldId::Text, "What they are")]
         }
         FormKind::FollowUp => vec![f(FieldId::Date, "On"), f(FieldId::Text, "To do")],
         FormKind::Assign => {
@@ -184,18 +184,13 @@ impl ActionForm {
     }
 }
 
-/// The paths in the attach form's field: separated by `;`, without repeats.
+/// The paths in the attach form's field, as typed: separated by `;`, without repeats (the
+/// session's [`FileAccess`] says where they are).
 pub fn paths(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for p in text.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-        let p = match p.strip_prefix("~/") {
-            Some(rest) => {
-                std::env::var("HOME").map_or_else(|_| p.to_string(), |h| format!("{h}/{rest}"))
-            }
-            None => p.to_string(),
-        };
-        if !out.contains(&p) {
-            out.push(p);
+        if !out.iter().any(|o| o == p) {
+            out.push(p.to_string());
         }
     }
     out

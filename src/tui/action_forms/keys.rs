@@ -8,7 +8,6 @@ use crate::tui::field::FieldId;
 use crate::tui::key_action::Action;
 use crate::tui::keymap::{Key, KeyContext, Resolved};
 use crate::tui::update::Effect;
-use crate::workstation::attachment::path_choices;
 use crossterm::event::{KeyCode, KeyEvent};
 
 /// A key while a form is open: the form's keys (Enter, Esc, Tab …) from the keymap, else
@@ -84,7 +83,7 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
             {
                 form.message = None;
                 if field.id == FieldId::Files {
-                    field.choices = path_choices(field.value());
+                    field.choices = form.files.choices(field.value());
                 }
                 form.propose_followup(as_of);
                 form.follow_amount();
@@ -130,7 +129,7 @@ pub fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
                 // A folder completed: the next Tab goes into it.
                 if field.id == FieldId::Files && field.value().ends_with('/') {
                     let value = field.value().to_string();
-                    field.choices = path_choices(&value);
+                    field.choices = form.files.choices(&value);
                     field.set(&value);
                 }
                 form.propose_followup(as_of);

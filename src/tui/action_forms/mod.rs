@@ -122,6 +122,8 @@ pub struct ActionForm {
     /// The timeline's record the form acts on (done, void, reopen, resolve from the
     /// timeline), with the entry's text.
     pub record: Option<(EntryRecord, String)>,
+    /// Where the attach form's files are read (the session's).
+    pub files: crate::workstation::FileAccess,
 }
 
 /// What a field's text means, as the line under it says.

@@ -60,6 +60,12 @@ pub fn open(app: &mut App, action: Action) -> Vec<Effect> {
     if app.refused(kind.work(), &cids) {
         return Vec::new();
     }
+    if kind == FormKind::Attach
+        && let Some(why) = app.files.refused()
+    {
+        app.say_error(format!("Cannot attach files: {why}."));
+        return Vec::new();
+    }
     let target = if marked {
         marked_label(cids.len(), app.label(first))
     } else {
@@ -71,13 +77,14 @@ pub fn open(app: &mut App, action: Action) -> Vec<Effect> {
         cids,
         target,
         marked,
-        fields: fields(kind, &app.action_settings),
+        fields: fields(kind, &app.action_settings, &app.files),
         focus: 0,
         data: None,
         data_seq,
         state: FormState::Editing,
         message: None,
         strict: false,
+        files: app.files.clone(),
         record: None,
     });
     shown(app, first, kind, data_seq)
@@ -154,7 +161,7 @@ pub fn open_record(app: &mut App, action: Action, entry: &ActivityEntry) -> Vec<
     if app.refused(kind.work(), &[cid]) {
         return Vec::new();
     }
-    let mut fields = fields(kind, &app.action_settings);
+    let mut fields = fields(kind, &app.action_settings, &app.files);
     if let Some(issue) = fields.iter_mut().find(|f| f.id == FieldId::Issue) {
         issue.preset(&record.id().to_string());
     }
@@ -176,6 +183,7 @@ pub fn open_record(app: &mut App, action: Action, entry: &ActivityEntry) -> Vec<
         state: FormState::Editing,
         message: None,
         strict: false,
+        files: app.files.clone(),
         record: Some((record, format!("{} · {}", entry.date, entry.text))),
     });
     shown(app, cid, kind, data_seq)
@@ -209,7 +217,7 @@ pub fn reopen(app: &mut App, draft: Draft) -> Vec<Effect> {
     let Some(&first) = draft.cids.first() else {
         return Vec::new();
     };
-    let mut fields = fields(draft.kind, &app.action_settings);
+    let mut fields = fields(draft.kind, &app.action_settings, &app.files);
     for (field, text) in fields.iter_mut().zip(&draft.fields) {
         if let Some(text) = text {
             field.set(text);
@@ -236,6 +244,7 @@ pub fn reopen(app: &mut App, draft: Draft) -> Vec<Effect> {
             error: false,
         }),
         strict: false,
+        files: app.files.clone(),
         record: None,
     });
     app.mode = Mode::Form;

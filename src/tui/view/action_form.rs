@@ -224,10 +224,14 @@ fn about(form: &ActionForm) -> String {
             let n = data.open_issues.len();
             format!("{n} open dispute{}", if n == 1 { "" } else { "s" })
         }
-        FormKind::Attach => {
-            "Files on the machine owed runs on (the server, over SSH); Tab completes a path"
-                .to_string()
-        }
+        FormKind::Attach => match &form.files {
+            crate::workstation::FileAccess::Within { .. } => {
+                "Files in the server's files folder, from your own folder in it (../ the \
+                 others); Tab completes a path"
+                    .to_string()
+            }
+            _ => "Files on this machine; Tab completes a path".to_string(),
+        },
         FormKind::Assign => format!(
             "Finance owner {} · sales owner {}",
             c.finance_owner.as_deref().unwrap_or("none"),

@@ -1,0 +1,395 @@
+//! Where a session's files are: the paths the attach form reads and the file `:export`
+//! writes.
+//!
+//! A workstation in the user's own shell reaches what their account reaches: a relative path
+//! is from the folder it was started in, `~/` is their home. A session over SSH runs as the
+//! server's user, who can read the database, the host key and the process's own environment
+//! (where the SMTP password is): there a collector reaches only the server's files folder
+//! (`[serve] files`), a relative path being from their own folder in it (`FILES/alice`, made
+//! at the first export). Without that setting, files are refused over SSH. Every path is
+//! checked after links are followed, so a link in the folder does not lead out of it.
+//!
+//! The screens use it to resolve and complete what is typed; the service checks it again on
+//! every export and attachment it is asked for, whatever the screen sent.
+
+use std::path::{Component, Path, PathBuf};
+
+/// Where a session may read and write files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileAccess {
+    /// In the user's own shell: any path; relative ones from `cwd`, `~/` from `home`.
+    Own { cwd: PathBuf, home: Option<PathBuf> },
+    /// Over SSH with `[serve] files`: only inside `root`; relative paths from `root/user`.
+    Within { root: PathBuf, user: String },
+    /// Over SSH without a files folder: none.
+    Nowhere,
+}
+
+impl FileAccess {
+    /// This process's own: its working folder and `HOME`.
+    pub fn own() -> FileAccess {
+        FileAccess::Own {
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
+            home: std::env::var_os("HOME").map(PathBuf::from),
+        }
+    }
+
+    /// An SSH session's: inside the server's files folder, if it has one.
+    pub fn over_ssh(root: Option<&Path>, user: &str) -> FileAccess {
+        match root {
+            Some(root) => FileAccess::Within {
+                root: root.to_path_buf(),
+                user: user.to_string(),
+            },
+            None => FileAccess::Nowhere,
+        }
+    }
+
+    /// Why files are refused here, when they are.
+    pub fn refused(&self) -> Option<&'static str> {
+        match self {
+            FileAccess::Nowhere => Some(
+                "over SSH, files are read and written in the server's files folder, and this \
+                 server has none: a manager sets [serve] files in its config",
+            ),
+            _ => None,
+        }
+    }
+
+    /// The folder a relative path starts from.
+    pub fn base(&self) -> Option<PathBuf> {
+        match self {
+            FileAccess::Own { cwd, .. } => Some(cwd.clone()),
+            FileAccess::Within { root, user } => Some(root.join(user_folder(user))),
+            FileAccess::Nowhere => None,
+        }
+    }
+
+    /// A path as typed, made absolute (`~/` is the home folder in one's own shell only).
+    ///
+    /// # Errors
+    ///
+    /// The sentence of [`FileAccess::refused`].
+    pub fn absolute(&self, typed: &str) -> Result<PathBuf, String> {
+        let base = self
+            .base()
+            .ok_or_else(|| self.refused().unwrap_or("").to_string())?;
+        if let FileAccess::Own {
+            home: Some(home), ..
+        } = self
+        {
+            if typed == "~" {
+                return Ok(home.clone());
+            }
+            if let Some(rest) = typed.strip_prefix("~/") {
+                return Ok(home.join(rest));
+            }
+        }
+        Ok(base.join(typed))
+    }
+
+    /// A file to read (to attach), as typed: its absolute path, which over SSH must lie in the
+    /// files folder once links are followed.
+    ///
+    /// # Errors
+    ///
+    /// A sentence naming the path: refused here, cannot be read, or outside the folder.
+    pub fn readable(&self, typed: &str) -> Result<PathBuf, String> {
+        let path = self.absolute(typed)?;
+        let FileAccess::Within { root, .. } = self else {
+            return Ok(path);
+        };
+        // Out of the folder as written (`../../x`, `/etc/x`), whatever is there; then once
+        // links are followed.
+        let plain = inside_as_written(root, &path, typed)?;
+        let real = plain
+            .canonicalize()
+            .map_err(|e| format!("cannot read {typed}: {e}"))?;
+        inside(root, &real, typed)?;
+        Ok(real)
+    }
+
+    /// A file to write (an export) at `path` (absolute, from [`FileAccess::absolute`]): over
+    /// SSH its folder must lie in the files folder once links are followed; the user's own
+    /// folder is made when it is the one written in.
+    ///
+    /// # Errors
+    ///
+    /// A sentence naming the path: refused here, no such folder, or outside the folder.
+    pub fn writable(&self, path: &Path) -> Result<PathBuf, String> {
+        let FileAccess::Within { root, user } = self else {
+            return match self.refused() {
+                Some(why) => Err(why.to_string()),
+                None => Ok(path.to_path_buf()),
+            };
+        };
+        let shown = path.display().to_string();
+        let path = inside_as_written(root, path, &shown)?;
+        let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+            return Err(format!("{shown} is not a file name"));
+        };
+        let own = root.join(user_folder(user));
+        if folder == own && !own.exists() {
+            std::fs::create_dir(&own).map_err(|e| {
+                format!(
+                    "cannot make your folder {} in the files folder: {e}",
+                    own.display()
+                )
+            })?;
+        }
+        let real = folder
+            .canonicalize()
+            .map_err(|e| format!("cannot write {shown}: {e}"))?;
+        inside(root, &real, &shown)?;
+        Ok(real.join(name))
+    }
+
+    /// Completions of the last path of `typed` (paths separated by `;`): the entries of its
+    /// folder that start with what is typed, folders with a `/`, each as the whole field would
+    /// read (the attach form's Tab). Over SSH, only folders inside the files folder are
+    /// listed; without one, nothing.
+    pub fn choices(&self, typed: &str) -> Vec<String> {
+        let (head, last) = match typed.rfind(';') {
+            Some(i) => (
+                format!("{}; ", typed[..i].trim_end()),
+                typed[i + 1..].trim_start(),
+            ),
+            None => (String::new(), typed),
+        };
+        let dir_text = match last.rfind('/') {
+            Some(i) => &last[..=i],
+            None => "",
+        };
+        let Ok(mut dir) = self.absolute(dir_text) else {
+            return Vec::new();
+        };
+        if let FileAccess::Within { root, .. } = self {
+            // The user's own folder may not be made yet: its listing is the folder's.
+            if dir_text.is_empty() && !dir.exists() {
+                dir = root.clone();
+            }
+            match inside_as_written(root, &dir, "").map(|plain| plain.canonicalize()) {
+                Ok(Ok(real)) if inside(root, &real, "").is_ok() => dir = real,
+                _ => return Vec::new(),
+            }
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .take(2000)
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                let is_dir = e.path().is_dir();
+                Some(if is_dir { format!("{name}/") } else { name })
+            })
+            .collect();
+        names.sort();
+        names.truncate(500);
+        names
+            .into_iter()
+            .map(|n| format!("{head}{dir_text}{n}"))
+            .collect()
+    }
+}
+
+/// A user's folder in the files folder: their name, with anything that is not a letter, a
+/// digit, `-`, `_` or `.` as `_` (user names are checked when added; this keeps it so).
+fn user_folder(user: &str) -> String {
+    let name: String = user
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    match name.as_str() {
+        "" | "." | ".." => "_".to_string(),
+        _ => name,
+    }
+}
+
+/// `path` as written, if it lies in the files folder `root`: each `..` takes off the part
+/// before it, without looking at the disk (as a shell's `cd` does).
+fn inside_as_written(root: &Path, path: &Path, shown: &str) -> Result<PathBuf, String> {
+    let mut plain = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::ParentDir => {
+                plain.pop();
+            }
+            Component::CurDir => {}
+            other => plain.push(other),
+        }
+    }
+    if plain.starts_with(root) {
+        Ok(plain)
+    } else {
+        Err(outside(root, shown))
+    }
+}
+
+fn outside(root: &Path, shown: &str) -> String {
+    format!(
+        "{shown} is outside the server's files folder ({}): over SSH, files are read and \
+         written only there",
+        root.display()
+    )
+}
+
+/// Whether `real` (links followed) lies in the files folder `root`.
+fn inside(root: &Path, real: &Path, shown: &str) -> Result<(), String> {
+    let root = root
+        .canonicalize()
+        .map_err(|e| format!("the server's files folder {}: {e}", root.display()))?;
+    let climbs = real.components().any(|c| c == Component::ParentDir);
+    if real.starts_with(&root) && !climbs {
+        Ok(())
+    } else {
+        Err(outside(&root, shown))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn within(root: &Path) -> FileAccess {
+        FileAccess::over_ssh(Some(root), "alice")
+    }
+
+    #[test]
+    fn over_ssh_a_file_is_read_only_inside_the_files_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("files");
+        std::fs::create_dir_all(root.join("alice")).unwrap();
+        std::fs::create_dir_all(root.join("scans")).unwrap();
+        std::fs::write(root.join("alice/po.pdf"), "po").unwrap();
+        std::fs::write(root.join("scans/cheque.png"), "png").unwrap();
+        std::fs::write(tmp.path().join("secret"), "key").unwrap();
+        let f = within(&root);
+        let real = root.canonicalize().unwrap();
+        // Relative from the user's own folder; the team's folders beside it by `..`.
+        assert_eq!(f.readable("po.pdf").unwrap(), real.join("alice/po.pdf"));
+        assert_eq!(
+            f.readable("../scans/cheque.png").unwrap(),
+            real.join("scans/cheque.png")
+        );
+        let abs = root.join("scans/cheque.png");
+        assert!(f.readable(abs.to_str().unwrap()).is_ok());
+        // Out of it: by `..`, by an absolute path, by `~`, or by a link inside it.
+        for typed in ["../../secret", "/etc/passwd", "/proc/self/environ"] {
+            let e = f.readable(typed).unwrap_err();
+            assert!(
+                e.contains("outside the server's files folder"),
+                "{typed}: {e}"
+            );
+        }
+        assert!(f.readable("~/secret").is_err());
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(tmp.path().join("secret"), root.join("alice/link")).unwrap();
+            let e = f.readable("link").unwrap_err();
+            assert!(e.contains("link is outside"), "{e}");
+        }
+        // Without a files folder, nothing.
+        let none = FileAccess::over_ssh(None, "alice");
+        assert!(
+            none.readable("po.pdf")
+                .unwrap_err()
+                .contains("[serve] files")
+        );
+        assert!(none.choices("").is_empty());
+    }
+
+    #[test]
+    fn over_ssh_an_export_is_written_in_the_users_folder_made_at_the_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("files");
+        std::fs::create_dir(&root).unwrap();
+        let f = within(&root);
+        let path = f.absolute("queue.xlsx").unwrap();
+        assert_eq!(path, root.join("alice/queue.xlsx"));
+        let real = f.writable(&path).unwrap();
+        assert_eq!(real, root.canonicalize().unwrap().join("alice/queue.xlsx"));
+        assert!(root.join("alice").is_dir());
+        // Not beside the folder, not in a folder that is not there.
+        let e = f
+            .writable(&f.absolute("../../x.xlsx").unwrap())
+            .unwrap_err();
+        assert!(e.contains("outside"), "{e}");
+        let e = f.writable(Path::new("/tmp/x.xlsx")).unwrap_err();
+        assert!(e.contains("outside"), "{e}");
+        assert!(f.writable(&f.absolute("nope/x.xlsx").unwrap()).is_err());
+        assert!(
+            FileAccess::over_ssh(None, "alice")
+                .writable(Path::new("/tmp/x.xlsx"))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn completion_over_ssh_lists_only_the_files_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("files");
+        std::fs::create_dir_all(root.join("scans")).unwrap();
+        std::fs::write(root.join("scans/a.png"), "").unwrap();
+        let f = within(&root);
+        // The user's folder is not made yet: its listing is the files folder's.
+        assert_eq!(f.choices(""), ["scans/"]);
+        // Once it is (a session over SSH makes it when it starts), from there.
+        std::fs::create_dir(root.join("alice")).unwrap();
+        assert!(f.choices("").is_empty());
+        assert_eq!(f.choices("x; ../scans/"), ["x; ../scans/a.png"]);
+        assert!(f.choices("/etc/").is_empty());
+        assert!(f.choices("../../").is_empty());
+    }
+
+    #[test]
+    fn in_ones_own_shell_paths_complete_in_their_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("remittance.pdf"), "x").unwrap();
+        std::fs::write(dir.path().join("receipt.png"), "x").unwrap();
+        std::fs::create_dir(dir.path().join("scans")).unwrap();
+        let f = FileAccess::Own {
+            cwd: dir.path().to_path_buf(),
+            home: None,
+        };
+        let base = format!("{}/", dir.path().display());
+        assert_eq!(
+            f.choices(&base),
+            [
+                format!("{base}receipt.png"),
+                format!("{base}remittance.pdf"),
+                format!("{base}scans/")
+            ]
+        );
+        // Relative to the working folder; the last of several paths.
+        assert_eq!(
+            f.choices("a.txt; "),
+            [
+                "a.txt; receipt.png",
+                "a.txt; remittance.pdf",
+                "a.txt; scans/"
+            ]
+        );
+    }
+
+    #[test]
+    fn in_ones_own_shell_any_path_from_the_working_folder_or_home() {
+        let f = FileAccess::Own {
+            cwd: PathBuf::from("/work"),
+            home: Some(PathBuf::from("/home/a")),
+        };
+        assert_eq!(f.absolute("q.xlsx").unwrap(), Path::new("/work/q.xlsx"));
+        assert_eq!(f.absolute("~/q.xlsx").unwrap(), Path::new("/home/a/q.xlsx"));
+        assert_eq!(f.absolute("/etc/hosts").unwrap(), Path::new("/etc/hosts"));
+        assert_eq!(f.writable(Path::new("/x/y")).unwrap(), Path::new("/x/y"));
+        assert_eq!(user_folder("../x y"), ".._x_y");
+        assert_eq!(user_folder(".."), "_");
+    }
+}
