@@ -402,3 +402,33 @@ fn describe_date(d: Date, today: Date) -> String {
     };
     format!("{} {d}, {when}", d.weekday())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Check, check_files};
+    use crate::workstation::FileAccess;
+
+    #[test]
+    fn a_folder_typed_with_its_slash_is_a_hint_to_go_on_over_ssh_too() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("files");
+        std::fs::create_dir_all(root.join("alice")).unwrap();
+        std::fs::create_dir_all(root.join("scans")).unwrap();
+        std::fs::write(root.join("scans/a.txt"), "cheque").unwrap();
+        let files = FileAccess::over_ssh(Some(&root), "alice");
+        let hint = Check::Hint("Tab: the files in it".into());
+        assert_eq!(check_files(&files, "../scans/", false), hint);
+        assert!(matches!(
+            check_files(&files, "../scans/", true),
+            Check::Err(_)
+        ));
+        assert!(matches!(
+            check_files(&files, "../scans/a.txt", false),
+            Check::Ok(_)
+        ));
+        match check_files(&files, "/etc/hostname", false) {
+            Check::Err(e) => assert!(e.contains("outside"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
