@@ -198,7 +198,7 @@ fn voicemail_for_the_marked_customers_after_one_question_naming_the_count() {
     d.press("C voicemail");
     assert_eq!(
         d.app.form.as_ref().unwrap().target,
-        "2 marked customers: 東京商事株式会社 Tokyo Trading (K4) and 1 more"
+        "2 marked customers: Acme Corp (K6) and 1 more"
     );
     d.press("<Enter>");
     assert_eq!(d.app.form.as_ref().unwrap().state, FormState::Confirm);
@@ -235,7 +235,7 @@ fn a_follow_up_for_the_marked_customers_after_one_question_naming_the_count() {
     d.press("f fri");
     assert_eq!(
         d.app.form.as_ref().unwrap().target,
-        "2 marked customers: 東京商事株式会社 Tokyo Trading (K4) and 1 more"
+        "2 marked customers: Acme Corp (K6) and 1 more"
     );
     let fx = d.press("<Enter> Ask <Space> for <Space> the <Space> remittance <Enter>");
     assert!(

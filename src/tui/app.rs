@@ -431,16 +431,25 @@ impl App {
     }
 
     /// The customers an action applies to: in the detail screen the customer shown, else the
-    /// marked ones, else the selected one.
+    /// marked ones (those on the page first, in its order: the form names the first), else
+    /// the selected one.
     pub fn targets(&self) -> Vec<i64> {
         if self.screen == Screen::Detail {
             return self.pinned.or(self.detail_cid).into_iter().collect();
         }
         if self.marks.is_empty() {
-            self.selected().map(|r| vec![r.cid]).unwrap_or_default()
-        } else {
-            self.marks.iter().copied().collect()
+            return self.selected().map(|r| vec![r.cid]).unwrap_or_default();
         }
+        let on_page: std::collections::HashMap<i64, usize> = self
+            .page
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.cid, i))
+            .collect();
+        let mut cids: Vec<i64> = self.marks.iter().copied().collect();
+        cids.sort_by_key(|cid| (on_page.get(cid).copied().unwrap_or(usize::MAX), *cid));
+        cids
     }
 
     /// The customer `cid` as titles name it, `Acme Corp (K6)`, when the screen knows it (the
