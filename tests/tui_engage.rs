@@ -377,8 +377,10 @@ fn marked_customers_get_one_email_each_and_those_without_an_address_are_left_out
 fn export_on_the_engagement_screen_writes_the_plan_shown_as_owed_export_plan_does() {
     let f = fixture_without_email("K10");
     let (mut d, _mail) = f.driver("alice", (120, 40));
-    d.press("E");
+    // Everyone's reminders, as `owed export plan` writes them.
+    d.press("E m");
     let plan = d.app.engage.screen.plan.clone().unwrap();
+    assert_eq!(plan.owner, None);
     let dir = f.db.parent().unwrap();
     let path = dir.join("plan.csv");
     command(&mut d, &format!("export {}", path.display()));
@@ -422,24 +424,52 @@ fn export_on_the_engagement_screen_writes_the_plan_shown_as_owed_export_plan_doe
 fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
     let f = fixture_without_email("K10");
     let (mut d, mail) = f.driver("alice", (120, 40));
+    let rows = |d: &Driver| -> Vec<(String, String)> {
+        d.app
+            .engage
+            .screen
+            .plan
+            .as_ref()
+            .unwrap()
+            .entries
+            .iter()
+            .map(|r| (r.key.reminder.clone(), r.key.customer_id.clone()))
+            .collect()
+    };
+    let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    // As the queue: alice's own customers' reminders (Lumen is bob's)…
     d.press("E");
     assert_eq!(d.app.screen, Screen::Engage);
     assert_eq!(d.app.key_context(), KeyContext::Engage);
-    let plan = d.app.engage.screen.plan.as_ref().unwrap();
-    let rows: Vec<(&str, &str)> = plan
-        .entries
-        .iter()
-        .map(|r| (r.key.reminder.as_str(), r.key.customer_id.as_str()))
-        .collect();
     assert_eq!(
-        rows,
-        [
+        rows(&d),
+        pairs(&[("Final", "K4"), ("Firm", "K1"), ("Firm", "K6")])
+    );
+    assert!(
+        d.screen()
+            .contains("Engagement · as of 2026-04-30 · alice's customers")
+    );
+    // …and everyone's with `m`, the queue's switch too.
+    d.press("m");
+    assert_eq!(d.app.query.scope, owed::domain::queue::Scope::Everyone);
+    assert_eq!(
+        rows(&d),
+        pairs(&[
             ("Final", "K4"),
             ("Firm", "K1"),
             ("Firm", "K6"),
             ("Friendly", "K2")
-        ]
+        ])
     );
+    assert!(
+        d.screen()
+            .contains("Engagement · as of 2026-04-30 · everyone's")
+    );
+    let plan = d.app.engage.screen.plan.as_ref().unwrap();
     assert_eq!(plan.skipped.len(), 1);
     assert_eq!(plan.skipped[0].customer_id, "K10");
     assert_eq!(plan.paused, 1, "Orbit's open promise");
@@ -515,7 +545,7 @@ fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
 fn a_narrow_plan_shows_whom_and_how_late_before_which_cycle() {
     let f = fixture_without_email("K10");
     let (mut d, _mail) = f.driver("alice", (80, 24));
-    d.press("E");
+    d.press("E m");
     let screen = d.screen();
     // The screen's rows as quoted strings, one a line.
     let rows: Vec<&str> = screen

@@ -88,6 +88,18 @@ fn nothing_planned(app: &App, plan: &PlanData, body: Rect, buf: &mut Buffer, not
 fn title(app: &App) -> String {
     let s = &app.engage.screen;
     let mut t = format!("Engagement · as of {}", app.as_of);
+    // Whose rows the plan, skipped and held panes show (the outbox and the report are
+    // everyone's).
+    if let Some(p) = s
+        .plan
+        .as_ref()
+        .filter(|_| matches!(s.pane, Pane::Plan | Pane::Skipped | Pane::Held))
+    {
+        match &p.owner {
+            Some(owner) => t.push_str(&format!(" · {owner}'s customers")),
+            None => t.push_str(" · everyone's"),
+        }
+    }
     // First: why nothing would go out today.
     if let Some(stale) = s.plan.as_ref().and_then(|p| p.stale_ledger.as_ref()) {
         t.push_str(&format!(" · {stale}"));

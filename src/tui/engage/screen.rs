@@ -7,6 +7,7 @@
 use super::{EngageRequest, EngageResponse, PlanData, PlanKey, plan_view, send};
 use crate::domain::Date;
 use crate::domain::date::parse_relative;
+use crate::domain::queue::Scope;
 use crate::domain::users::Work;
 use crate::engage::report::EngagementReport;
 use crate::tui::app::{App, Mode, Screen};
@@ -194,9 +195,12 @@ fn request_plan(app: &mut App) -> Vec<Effect> {
     let s = &mut app.engage.screen;
     s.plan_seq = seq;
     s.plan_loading = true;
+    // The queue's scope: a collector's own customers' reminders, or everyone's (`m`).
+    let owner = (app.query.scope == Scope::Mine).then(|| app.query.collector.clone());
     vec![Effect::Engage(EngageRequest::Plan {
         seq,
         as_of: app.as_of,
+        owner,
     })]
 }
 
@@ -297,6 +301,21 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
             app.input = tui_input::Input::new(default.to_string());
         }
         Action::Reload => return refresh(app),
+        Action::ToggleMine => {
+            // One switch with the queue's: the plan, skipped and held rows of my customers, or
+            // everyone's. Marks and cursors were of the rows shown before.
+            app.query.scope = match app.query.scope {
+                Scope::Mine => Scope::Everyone,
+                Scope::Everyone => Scope::Mine,
+            };
+            let s = &mut app.engage.screen;
+            s.marks.clear();
+            s.cursor = [0; 5];
+            s.scroll = [0; 5];
+            let mut fx = crate::tui::update::requery(app);
+            fx.extend(refresh(app));
+            return fx;
+        }
         Action::Back => {
             if !app.engage.screen.marks.is_empty() {
                 app.engage.screen.marks.clear();

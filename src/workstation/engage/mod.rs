@@ -159,6 +159,9 @@ pub struct PlanData {
     pub paused: usize,
     /// Reminders not sent (pending, failed), newest first, then the latest sent.
     pub outbox: Vec<OutboxRow>,
+    /// The finance owner whose customers the plan, skipped and held rows are (`None`:
+    /// everyone's).
+    pub owner: Option<String>,
     /// Why nothing would be sent on this date: the ledger is stale (see
     /// [`crate::engage::ledger_age`]).
     pub stale_ledger: Option<String>,
@@ -268,8 +271,13 @@ pub enum EngageRequest {
         as_of: Date,
         keys: Vec<PlanKey>,
     },
-    /// Today's plan, the holds and the outbox.
-    Plan { seq: u64, as_of: Date },
+    /// Today's plan, the holds and the outbox; with `owner`, only the plan's reminders,
+    /// skipped ones and holds of that finance owner's customers (the outbox stays whole).
+    Plan {
+        seq: u64,
+        as_of: Date,
+        owner: Option<String>,
+    },
     /// Holds customers back from every cycle until a date (inclusive).
     Hold {
         seq: u64,

@@ -125,9 +125,12 @@ impl EngageWorker {
                 self.plan = None;
                 emit(EngageResponse::SendDone { seq, error });
             }
-            EngageRequest::Plan { seq, as_of } => emit(EngageResponse::Plan {
+            EngageRequest::Plan { seq, as_of, owner } => emit(EngageResponse::Plan {
                 seq,
-                result: self.plan(as_of).map(Box::new).map_err(|e| e.to_string()),
+                result: self
+                    .plan(as_of, owner)
+                    .map(Box::new)
+                    .map_err(|e| e.to_string()),
             }),
             EngageRequest::Hold {
                 seq,
@@ -482,12 +485,25 @@ impl EngageWorker {
     /// Today's plan beside the holds and the outbox. Cycles that cannot be read (no folder, a
     /// bad rule) leave the plan empty and say why, and the holds and the outbox are still
     /// read: a failed send is looked for there whatever the cycles' state.
-    fn plan(&mut self, as_of: Date) -> Result<PlanData> {
+    fn plan(&mut self, as_of: Date, owner: Option<String>) -> Result<PlanData> {
         let base = self.settings.config.base_currency.clone();
+        let owned: Option<std::collections::HashSet<i64>> = match &owner {
+            Some(name) => Some(
+                self.store
+                    .ledger()
+                    .customers_owned_by(name)?
+                    .into_iter()
+                    .collect(),
+            ),
+            None => None,
+        };
+        let theirs = |cid: i64| owned.as_ref().is_none_or(|o| o.contains(&cid));
         let (cycles, entries, skipped, paused, cycles_error) = match self.compute_plan(as_of) {
             Ok(plan) => {
-                let (entries, skipped) = super::plan_rows(plan, &base);
-                let paused = plan.paused.len();
+                let (mut entries, mut skipped) = super::plan_rows(plan, &base);
+                entries.retain(|e| theirs(e.cid));
+                skipped.retain(|s| s.cid.is_none_or(theirs));
+                let paused = plan.paused.keys().filter(|&&cid| theirs(cid)).count();
                 let cycles = self.cycles.as_ref().map_or(0, |c| c.cycles.len());
                 (cycles, entries, skipped, paused, None)
             }
@@ -503,9 +519,14 @@ impl EngageWorker {
             cycles_error,
             entries,
             skipped,
-            held: self.store.engagement().holds_at(as_of)?,
+            held: {
+                let mut held = self.store.engagement().holds_at(as_of)?;
+                held.retain(|h| theirs(h.cid));
+                held
+            },
             paused,
             outbox: self.store.engagement().outbox(OUTBOX_SENT)?,
+            owner,
             stale_ledger: engage::ledger_age(&self.store, &self.settings.config, as_of)?.headline(),
         })
     }
@@ -638,7 +659,11 @@ mod tests {
     #[test]
     fn newer_reads_supersede_older_ones_but_sends_never() {
         let as_of = crate::domain::date::parse_iso("2026-04-30").unwrap();
-        let plan = |seq| EngageRequest::Plan { seq, as_of };
+        let plan = |seq| EngageRequest::Plan {
+            seq,
+            as_of,
+            owner: None,
+        };
         let send = EngageRequest::SendPlanned {
             seq: 3,
             as_of,
