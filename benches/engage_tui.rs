@@ -115,7 +115,14 @@ fn main() {
     .expect("engagement worker");
 
     // E: today's plan with what stands beside it.
-    let (answers, took) = ask(&mut source, EngageRequest::Plan { seq: 1, as_of });
+    let (answers, took) = ask(
+        &mut source,
+        EngageRequest::Plan {
+            seq: 1,
+            as_of,
+            owner: None,
+        },
+    );
     let Some(EngageResponse::Plan {
         result: Ok(plan), ..
     }) = answers.into_iter().next()
@@ -132,7 +139,14 @@ fn main() {
             plan.paused
         ),
     );
-    let (_, took) = ask(&mut source, EngageRequest::Plan { seq: 2, as_of });
+    let (_, took) = ask(
+        &mut source,
+        EngageRequest::Plan {
+            seq: 2,
+            as_of,
+            owner: None,
+        },
+    );
     line("E again (cycles read again, plan again)", took, "");
 
     // Enter on the plan: a planned email rendered (from the plan in hand).
