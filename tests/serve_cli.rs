@@ -458,7 +458,7 @@ fn the_files_folder_is_checked_when_the_server_starts() {
         .map_while(Result::ok)
         .take_while(|l| !l.contains("listening on"))
         .collect();
-    let folder = dir.path().join("shared");
+    let folder = dir.path().join("shared").canonicalize().unwrap();
     assert!(
         said.iter().any(|l| l.contains(&format!(
             "files folder {}: each user attaches from and exports to their own folder",

@@ -220,13 +220,17 @@ fn files_folder(ctx: &Context) -> Result<Option<PathBuf>> {
         );
         return Ok(None);
     };
-    if !path.is_dir() {
-        return Err(Error::input(format!(
-            "[serve] files = {} is not a folder: make it, or name the folder where SSH \
-             sessions read attachments and write exports",
-            path.display()
-        )));
-    }
+    // Absolute, links followed: every session's paths are held to it.
+    let path = match path.canonicalize() {
+        Ok(real) if real.is_dir() => real,
+        _ => {
+            return Err(Error::input(format!(
+                "[serve] files = {} is not a folder: make it, or name the folder where SSH \
+                 sessions read attachments and write exports",
+                path.display()
+            )));
+        }
+    };
     eprintln!(
         "owed serve: files folder {}: each user attaches from and exports to their own folder \
          in it",

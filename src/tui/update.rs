@@ -967,7 +967,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
     }
 }
 
-/// `:export [xlsx|csv] [FILE]`: what is on screen to a file — the open customer's documents
+/// `:export [xlsx|csv] FILE`: what is on screen to a file — the open customer's documents
 /// and timeline on its detail, the team's figures on the team screen, the plan on the
 /// engagement screen, else the queue with its tab, filter, sort and scope. The
 /// format is the one named, else the file's extension (`.csv`), else xlsx; a name without an
