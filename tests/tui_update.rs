@@ -840,4 +840,14 @@ fn an_empty_tab_names_another_that_holds_the_filters_customers() {
     // No tab holds a name no one has: nothing is offered.
     d.press("<Esc> / nobody-is-called-this <Enter>");
     assert!(!d.screen().contains("shows it."), "{}", d.screen());
+    // A pasted wall of text is echoed by its start, not over the whole queue.
+    let wall = "x".repeat(2000);
+    command(&mut d, &format!("filter {wall}"));
+    assert_eq!(d.app.query.filter.text, wall);
+    let screen = d.screen();
+    let echoed = screen.matches('x').count();
+    assert!(
+        screen.contains("No customers in All match") && echoed < 200,
+        "{echoed} x shown:\n{screen}"
+    );
 }

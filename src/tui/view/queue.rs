@@ -329,9 +329,10 @@ fn empty_queue_note(app: &App) -> String {
     let mut note = if app.query.filter.is_empty() {
         format!("No customers in {tab}.")
     } else {
+        // A pasted wall of text would fill the queue: its start says which filter it is.
         format!(
             "No customers in {tab} match `{}`. Esc clears the filter.",
-            app.query.filter.text
+            text::truncate(&app.query.filter.text, 80)
         )
     };
     // Another tab of the same scope and filter that holds some, with its key.
