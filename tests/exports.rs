@@ -642,3 +642,34 @@ fn options_a_view_does_not_take_are_bad_input() {
         assert!(!dir.path().join("x.csv").exists());
     }
 }
+
+/// A note longer than Excel holds in a cell (one pasted from a long email) is cut in the
+/// workbook, saying so, and whole in the CSV: the export does not fail on it.
+#[test]
+fn a_note_longer_than_a_cell_holds_is_cut_in_the_workbook_and_whole_in_csv() {
+    let dir = portfolio();
+    let long = format!("Forwarded thread: {}", "remittance advice ".repeat(3_000));
+    assert!(long.chars().count() > 32_767);
+    ok(dir.path(), &["note", "K3", &long]);
+    let path = export_to(dir.path(), "long.xlsx", "2099-01-01", "activity", &[]);
+    let sheets = read(&path);
+    let s = &sheets[0];
+    let text = s
+        .data_rows()
+        .map(|r| s.text(r, s.col("Text")))
+        .find(|t| t.starts_with("Forwarded thread"))
+        .expect("the note is exported");
+    assert_eq!(text.chars().count(), 32_767);
+    assert!(text.starts_with(&long[..1_000]));
+    assert!(
+        text.ends_with(&format!(
+            " … [cut: Excel holds 32767 characters in a cell; this text has {}, and the CSV \
+             export or owed activity has it whole]",
+            long.trim_end().chars().count()
+        )),
+        "{}",
+        &text[text.len() - 200..]
+    );
+    let csv = stdout(&export_stdout(dir.path(), "2099-01-01", "activity", &[]));
+    assert!(csv.contains(long.trim_end()), "the CSV has it whole");
+}

@@ -317,6 +317,25 @@ fn col(i: usize) -> Result<u16> {
     u16::try_from(i).map_err(|_| Error::runtime("xlsx: too many columns"))
 }
 
+/// The most characters Excel holds in a cell.
+const CELL_CHARS: usize = 32_767;
+
+/// Text as a cell can hold it: a longer one (a note pasted from a long email, a reply of many
+/// pages) is cut, and says so, rather than failing the whole export.
+fn within_a_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    let Some((at, _)) = text.char_indices().nth(CELL_CHARS) else {
+        return std::borrow::Cow::Borrowed(text);
+    };
+    let note = format!(
+        " … [cut: Excel holds {CELL_CHARS} characters in a cell; this text has {}, and the CSV \
+         export or owed activity has it whole]",
+        text.chars().count()
+    );
+    let keep = CELL_CHARS - note.chars().count();
+    let end = text.char_indices().nth(keep).map_or(at, |(i, _)| i);
+    std::borrow::Cow::Owned(format!("{}{note}", &text[..end]))
+}
+
 /// How many decimal digits a number has.
 fn digits(n: u128) -> usize {
     n.checked_ilog10().map_or(1, |l| l as usize + 1)
@@ -375,7 +394,7 @@ impl Sheet for XlsxSheet {
             let c = col(i)?;
             let written = match cell {
                 Cell::Empty => Ok(&mut *sheet),
-                Cell::Text(s) => sheet.write_string(row, c, s),
+                Cell::Text(s) => sheet.write_string(row, c, within_a_cell(s).as_ref()),
                 Cell::Amount(d) => {
                     let v = d.round_dp(2);
                     if let Some(sum) = part.sums.get_mut(i) {

@@ -691,6 +691,31 @@ fn payments(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'sta
 }
 
 /// The timeline; returns the first and last line of each entry.
+/// The most lines one timeline entry takes: a note pasted from a long email, or a reply of
+/// many pages, is cut there (`owed activity` prints it whole), so the detail stays quick to
+/// lay out and the entries after it stay near.
+pub const ENTRY_LINES: usize = 40;
+
+/// An entry's text wrapped at `width`, at most [`ENTRY_LINES`] lines, the last saying how
+/// much was left out. Only the start of a long text is wrapped.
+fn entry_text(text: &str, width: usize) -> Vec<String> {
+    let budget = width.max(1) * (ENTRY_LINES + 1);
+    let head = match text.char_indices().nth(budget) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    };
+    let mut lines = text::wrap(head, width);
+    if lines.len() <= ENTRY_LINES && head.len() == text.len() {
+        return lines;
+    }
+    lines.truncate(ENTRY_LINES - 1);
+    lines.push(format!(
+        "… cut here, of {} of text (owed activity prints it whole)",
+        crate::domain::attachment::size_label(text.len() as u64)
+    ));
+    lines
+}
+
 fn activity(
     app: &App,
     d: &CustomerDetail,
@@ -733,7 +758,8 @@ fn activity(
             }
             _ => e.text.clone(),
         };
-        let mut wrapped = text::wrap(&shown, text_w).into_iter();
+        let wrapped = entry_text(&shown, text_w);
+        let mut wrapped = wrapped.into_iter();
         if inline {
             first.push(Span::raw(" "));
             let piece = wrapped.next().unwrap_or_default();
@@ -749,4 +775,46 @@ fn activity(
         entries.push((start, line_no(out).saturating_sub(1)));
     }
     entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ENTRY_LINES, entry_text};
+
+    #[test]
+    fn a_long_entry_is_cut_at_its_line_budget_and_says_so() {
+        // Short texts are wrapped whole.
+        assert_eq!(
+            entry_text("Called AP: paying Friday", 40),
+            ["Called AP: paying Friday"]
+        );
+        // Words of 39 letters take a line each at 40 columns: forty of them are shown whole.
+        let word = "x".repeat(39);
+        let exact = vec![word.as_str(); ENTRY_LINES].join(" ");
+        let lines = entry_text(&exact, 40);
+        assert_eq!(lines.len(), ENTRY_LINES);
+        assert!(lines.iter().all(|l| *l == word));
+        // Six megabytes of words: forty lines, the last one saying it is cut, how much
+        // there is, and where it reads whole.
+        let long = "invoice approval ".repeat(370_000);
+        let lines = entry_text(&long, 60);
+        assert_eq!(lines.len(), ENTRY_LINES);
+        assert!(
+            lines[..ENTRY_LINES - 1]
+                .iter()
+                .all(|l| l.starts_with("invoice") || l.starts_with("approval"))
+        );
+        assert_eq!(
+            lines[ENTRY_LINES - 1],
+            "… cut here, of 6.0 MB of text (owed activity prints it whole)"
+        );
+        // One line more is cut the same way.
+        let over = vec![word.as_str(); ENTRY_LINES + 1].join(" ");
+        let lines = entry_text(&over, 40);
+        assert_eq!(lines.len(), ENTRY_LINES);
+        assert!(
+            lines[ENTRY_LINES - 1].starts_with("… cut here, of 1.6 KB"),
+            "{lines:?}"
+        );
+    }
 }
