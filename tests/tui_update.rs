@@ -841,7 +841,7 @@ fn an_empty_tab_names_another_that_holds_the_filters_customers() {
     d.press("<Esc> / nobody-is-called-this <Enter>");
     assert!(!d.screen().contains("shows it."), "{}", d.screen());
     // A pasted wall of text is echoed by its start, not over the whole queue.
-    let wall = "x".repeat(2000);
+    let wall = "x".repeat(400);
     command(&mut d, &format!("filter {wall}"));
     assert_eq!(d.app.query.filter.text, wall);
     let screen = d.screen();
@@ -850,4 +850,19 @@ fn an_empty_tab_names_another_that_holds_the_filters_customers() {
         screen.contains("No customers in All match") && echoed < 200,
         "{echoed} x shown:\n{screen}"
     );
+    // The line takes at most 500 characters: a pasted page would requery at every letter.
+    d.press("<Esc> /");
+    d.press(&"y".repeat(600));
+    assert_eq!(
+        d.app.input.value(),
+        "y".repeat(owed::tui::update::LINE_MAX_CHARS)
+    );
+    assert_eq!(
+        d.app.status.as_ref().map(|s| s.text.as_str()),
+        Some("at most 500 characters on this line")
+    );
+    assert!(d.screen().contains("at most 500 characters on this line"));
+    // Deleting still works at the limit.
+    d.press("<Backspace>");
+    assert_eq!(d.app.input.value().len(), 499);
 }

@@ -4,8 +4,30 @@
 //! it is valid is for the form that owns it ([`super::action_forms`]).
 
 use crossterm::event::{Event, KeyEvent};
-use tui_input::Input;
 use tui_input::backend::crossterm::to_input_request;
+use tui_input::{Input, InputRequest};
+
+/// The most characters a form's field takes: a note is a few lines, and a longer text (an
+/// email thread) goes in a file attached with `A`. A paste of megabytes would otherwise be
+/// typed one character at a time, each re-laid out.
+pub const FIELD_MAX_CHARS: usize = 20_000;
+
+/// The sentence for a field at [`FIELD_MAX_CHARS`].
+pub fn field_full() -> String {
+    format!(
+        "at most {} characters here: a longer text goes in a file, attached with A",
+        crate::domain::money::grouped(crate::domain::Decimal::from(FIELD_MAX_CHARS as u64), "JPY")
+    )
+}
+
+/// Whether `request` would type past `max` characters into `input` (editing keys and
+/// deletions always pass).
+pub fn would_overflow(input: &Input, request: &InputRequest, max: usize) -> bool {
+    let value = input.value();
+    matches!(request, InputRequest::InsertChar(_))
+        && value.len() >= max
+        && value.chars().count() >= max
+}
 
 /// What a form field holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -58,6 +80,9 @@ pub struct Field {
     pub typed: bool,
     /// Why the last save refused this field (until it is edited).
     pub refused: Option<String>,
+    /// It holds [`FIELD_MAX_CHARS`] and more was typed (or the editor's text was cut): the
+    /// line under it says so until it is edited. It can still be saved.
+    pub full: bool,
     cycle: Option<Cycle>,
 }
 
@@ -72,6 +97,7 @@ impl Field {
             edited: false,
             typed: false,
             refused: None,
+            full: false,
             cycle: None,
         }
     }
@@ -83,7 +109,14 @@ impl Field {
 
     /// Puts `text` in the field (cursor at the end), as if typed.
     pub fn set(&mut self, text: &str) {
-        self.preset(text);
+        // From the editor: kept up to the field's limit, and the field says it was cut.
+        match text.char_indices().nth(FIELD_MAX_CHARS) {
+            Some((at, _)) => {
+                self.preset(&text[..at]);
+                self.full = true;
+            }
+            None => self.preset(text),
+        }
         self.typed = true;
     }
 
@@ -93,6 +126,7 @@ impl Field {
         self.input = Input::new(text.to_string());
         self.edited = true;
         self.refused = None;
+        self.full = false;
         self.cycle = None;
     }
 
@@ -110,6 +144,10 @@ impl Field {
         let Some(request) = to_input_request(&Event::Key(*event)) else {
             return false;
         };
+        if would_overflow(&self.input, &request, FIELD_MAX_CHARS) {
+            self.full = true;
+            return false;
+        }
         let changed = self
             .input
             .handle(request)
@@ -118,6 +156,7 @@ impl Field {
             self.edited = true;
             self.typed = true;
             self.refused = None;
+            self.full = false;
             self.cycle = None;
         }
         changed
@@ -195,6 +234,29 @@ mod tests {
         for c in text.chars() {
             field.type_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
         }
+    }
+
+    #[test]
+    fn a_field_takes_at_most_its_limit_and_says_so() {
+        let mut f = Field::new(FieldId::Text, "Note");
+        f.preset(&"é".repeat(FIELD_MAX_CHARS - 1));
+        typed(&mut f, "ab");
+        assert_eq!(f.value().chars().count(), FIELD_MAX_CHARS);
+        assert!(f.value().ends_with("éa"));
+        assert!(f.full);
+        assert_eq!(
+            field_full(),
+            "at most 20,000 characters here: a longer text goes in a file, attached with A"
+        );
+        // Deleting works at the limit, and the sentence goes once the text changes.
+        assert!(f.type_key(&KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)));
+        assert!(!f.full);
+        // The editor's text is kept up to the limit, and the field says it was cut.
+        f.set(&"x".repeat(FIELD_MAX_CHARS + 5));
+        assert_eq!(f.value().len(), FIELD_MAX_CHARS);
+        assert!(f.full);
+        f.set("short");
+        assert_eq!((f.value(), f.full), ("short", false));
     }
 
     fn reasons() -> Field {

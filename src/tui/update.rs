@@ -769,11 +769,19 @@ fn help_action(app: &mut App, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
+/// The most characters the filter or command line takes.
+pub const LINE_MAX_CHARS: usize = 500;
+
 /// A key typed into the filter or command line.
 fn edit(app: &mut App, event: &KeyEvent) -> Vec<Effect> {
     let Some(request) = to_input_request(&crossterm::event::Event::Key(*event)) else {
         return Vec::new();
     };
+    // A filter or command is a line: a pasted page would requery the queue at every letter.
+    if super::field::would_overflow(&app.input, &request, LINE_MAX_CHARS) {
+        app.say_error(format!("at most {LINE_MAX_CHARS} characters on this line"));
+        return Vec::new();
+    }
     app.input.handle(request);
     if app.mode == Mode::Command {
         // The choices Tab offered are gone once another key is typed.

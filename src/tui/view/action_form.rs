@@ -121,6 +121,7 @@ pub fn render(app: &App, screen: Rect, buf: &mut Buffer) -> Option<Position> {
         }
         let (note, style) = match field.refused.as_ref() {
             Some(e) => (e.clone(), app.theme.get(Role::Error)),
+            None if field.full => (crate::tui::field::field_full(), app.theme.get(Role::Error)),
             None => match form.check(field, app.as_of, form.strict) {
                 Check::Err(e) => (e, app.theme.get(Role::Error)),
                 Check::Ok(s) | Check::Hint(s) => (hint(app, field, s), muted),
