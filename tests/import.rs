@@ -181,11 +181,12 @@ fn assert_says(out: &str, lines: &[&str]) {
 fn edit_file(
     file: &'static str,
     from: &'static str,
-    to: &'static str,
+    to: impl Into<String>,
 ) -> impl Fn(&str, &str) -> String {
+    let to: String = to.into();
     move |name, text| {
         if name == file {
-            text.replacen(from, to, 1)
+            text.replacen(from, &to, 1)
         } else {
             text.to_string()
         }
@@ -193,7 +194,7 @@ fn edit_file(
 }
 
 /// The contract portfolio with the first `from` in `file` replaced by `to`.
-fn replaced(file: &'static str, from: &'static str, to: &'static str) -> Portfolio {
+fn replaced(file: &'static str, from: &'static str, to: impl Into<String>) -> Portfolio {
     Portfolio::contract().edit(edit_file(file, from, to))
 }
 
@@ -234,6 +235,21 @@ rejected! {
     application_from_a_failed_payment: added("applications.csv", "P3,C2,10.00,2026-04-26") => "applications.csv line 4, column source_id", "status failure";
     // EUR rates start on 2026-03-01; a EUR document of February has none.
     currency_without_exchange_rate: replaced("documents.csv", "B1,K2,invoice,RE-2001,2026-03-20,", "B1,K2,invoice,RE-2001,2026-02-20,") => "documents.csv line 4, column currency", "no exchange rate for EUR";
+    // Files saved on Windows (CR LF) name the same lines: the csv reader counts a CR LF row's
+    // line late (rust-csv issue 395), and said line 2 for line 3.
+    crlf_missing_required_field: crlf(replaced("customers.csv", "K2,Lumen GmbH", "K2,")) => "customers.csv line 3, column name", "missing";
+    crlf_bad_date: crlf(replaced("documents.csv", "2026-03-20", "2026-02-30")) => "documents.csv line 4, column doc_date", "not a date";
+    crlf_application_larger_than_its_target: crlf(added("applications.csv", "A2,A1,70.00,2026-04-10")) => "applications.csv line 4, column amount", "applications to `A1` total 110";
+    crlf_too_few_fields: crlf(replaced("payments.csv", "P3,K3,2026-04-21,50.00,USD,failure,card", "P3,K3,2026-04-21")) => "payments.csv line 4", "expected 7 fields like the header, found 3";
+    crlf_an_id_twice: crlf(replaced("payments.csv", "P3,K3", "P1,K3")) => "payments.csv line 4, column id", "`P1` is also on line 2";
+    // A field longer than any billing system writes (a corrupted export) is refused, quoted
+    // short.
+    a_field_too_long: replaced("customers.csv", "Lumen GmbH", format!("Lumen {}", "GmbH ".repeat(4_000))) => "customers.csv line 3, column name", "(20006 characters) is longer than the 10000 characters a field may have";
+}
+
+/// The portfolio with every file's lines ending in CR LF, as Windows tools save them.
+fn crlf(p: Portfolio) -> Portfolio {
+    p.edit(|_, text| text.replace('\n', "\r\n"))
 }
 
 #[test]

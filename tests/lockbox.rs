@@ -401,13 +401,19 @@ fn bad_rows_name_the_file_line_and_column_and_write_nothing() {
         ),
     ];
     for (i, (from, to, expected)) in cases.iter().enumerate() {
-        let dir = fx.lockbox(&format!("bad{i}"), &LOCKBOX.replace(from, to));
-        let out = fx.owed(&["lockbox", "import", dir.to_str().unwrap()]);
-        let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{to}: {err}");
-        assert!(err.contains(expected), "{to}: {err}");
-        assert_eq!(err.trim().lines().count(), 1, "{err}");
-        assert_eq!(fx.fingerprint(), before, "{to}");
+        // As the bank sent it, and as a file saved on Windows (CR LF): the same line.
+        for (ending, file) in [
+            ("lf", LOCKBOX.replace(from, to)),
+            ("crlf", LOCKBOX.replace(from, to).replace('\n', "\r\n")),
+        ] {
+            let dir = fx.lockbox(&format!("bad{i}-{ending}"), &file);
+            let out = fx.owed(&["lockbox", "import", dir.to_str().unwrap()]);
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{to} ({ending}): {err}");
+            assert!(err.contains(expected), "{to} ({ending}): {err}");
+            assert_eq!(err.trim().lines().count(), 1, "{err}");
+            assert_eq!(fx.fingerprint(), before, "{to}");
+        }
     }
     // No folder, or no lockbox.csv in it.
     let out = fx.owed(&[

@@ -21,7 +21,7 @@
 
 use super::csv_error;
 use super::quotes::QuoteCheck;
-use super::row::Header;
+use super::row::{Header, ends_lines_with_crlf};
 use crate::domain::action_checks::Stamp;
 use crate::domain::attachment::{max_bytes, size_label};
 use crate::domain::date::{day_number, from_day_number};
@@ -190,7 +190,7 @@ fn read_items(path: &Path) -> Result<Vec<Item>> {
         .headers()
         .map_err(|e| csv_error(FILE, None, &e))?
         .clone();
-    let header = Header::new(FILE, &names, &format::LOCKBOX)?;
+    let header = Header::new(FILE, &names, &format::LOCKBOX)?.with_crlf(ends_lines_with_crlf(path));
     let mut record = csv::StringRecord::new();
     let mut items = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
@@ -198,8 +198,9 @@ fn read_items(path: &Path) -> Result<Vec<Item>> {
         .read_record(&mut record)
         .map_err(|e| csv_error(FILE, Some(&header), &e))?
     {
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| header.line(p));
         let row = header.row(&record, line);
+        row.check_lengths()?;
         let item_id = row.req("item_id")?.to_string();
         if let Some(first) = seen.insert(item_id.clone(), line) {
             return Err(row.error(

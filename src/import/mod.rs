@@ -21,7 +21,7 @@ use crate::store::ledger::import::{
 };
 use crate::{Error, Result};
 use quotes::{QuoteCheck, QuoteError};
-use row::{Header, Row};
+use row::{Header, Row, ends_lines_with_crlf};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::io::{IsTerminal, Write};
@@ -421,7 +421,7 @@ impl Importer<'_> {
             FileKind::Payments => &format::PAYMENTS,
             FileKind::Applications => &format::APPLICATIONS,
         };
-        let header = Header::new(name, &names, columns)?;
+        let header = Header::new(name, &names, columns)?.with_crlf(ends_lines_with_crlf(path));
         let mut summary = FileSummary::new(kind);
         let checker = Checker {
             base: &self.base,
@@ -547,7 +547,7 @@ fn read_rows(
             }
         };
         if more {
-            let line = record.position().map_or(0, |p| p.line());
+            let line = record.position().map_or(0, |p| header.line(p));
             let parsed = checker
                 .parse(kind, &header.row(&record, line))
                 .and_then(|parsed| {
@@ -622,7 +622,7 @@ fn earlier_line_with_key(
     let mut reader = csv::Reader::from_path(path).ok()?;
     let mut record = csv::StringRecord::new();
     while reader.read_record(&mut record).ok()? {
-        let at = record.position().map_or(0, |p| p.line());
+        let at = record.position().map_or(0, |p| header.line(p));
         if at >= line {
             return None;
         }
@@ -772,6 +772,7 @@ struct Checker<'a> {
 
 impl<'a> Checker<'a> {
     fn parse(&self, kind: FileKind, row: &Row) -> Result<Parsed> {
+        row.check_lengths()?;
         match kind {
             FileKind::ExchangeRates => self.rate_row(row),
             FileKind::Customers => self.customer_row(row),
@@ -1093,9 +1094,10 @@ fn units(amount: Decimal) -> std::result::Result<i64, String> {
 /// The message for an error of the CSV reader; `header` names the columns (none while the
 /// header row itself is read).
 fn csv_error(file: &str, header: Option<&Header>, e: &csv::Error) -> Error {
+    // A data row's line (the header row is line 1 whatever its ending).
     let at = e
         .position()
-        .map(|p| format!(" line {}", p.line()))
+        .map(|p| format!(" line {}", header.map_or(p.line(), |h| h.line(p))))
         .unwrap_or_default();
     match e.kind() {
         csv::ErrorKind::UnequalLengths {
@@ -1161,11 +1163,12 @@ fn last_line_mentioning(path: &Path, column: &str, id: &str) -> Option<u64> {
         .ok()?
         .iter()
         .position(|h| h.trim() == column)?;
+    let crlf = u64::from(ends_lines_with_crlf(path));
     let mut last = None;
     let mut record = csv::StringRecord::new();
     while reader.read_record(&mut record).ok()? {
         if record.get(index).map(str::trim) == Some(id) {
-            last = record.position().map(|p| p.line());
+            last = record.position().map(|p| p.line() + crlf);
         }
     }
     last
