@@ -6,7 +6,7 @@
 //! server's user, who can read the database, the host key and the process's own environment
 //! (where the SMTP password is): there a collector reaches only the server's files folder
 //! (`[serve] files`), a relative path being from their own folder in it (`FILES/alice`, made
-//! at the first export). Without that setting, files are refused over SSH. Every path is
+//! when their session starts, or at their first export). Without that setting, files are refused over SSH. Every path is
 //! checked after links are followed, so a link in the folder does not lead out of it.
 //!
 //! The screens use it to resolve and complete what is typed; the service checks it again on
@@ -145,8 +145,8 @@ impl FileAccess {
     }
 
     /// Completions of the last path of `typed` (paths separated by `;`): the entries of its
-    /// folder that start with what is typed, folders with a `/`, each as the whole field would
-    /// read (the attach form's Tab). Over SSH, only folders inside the files folder are
+    /// folder, folders with a `/`, each as the whole field would read (the attach form's
+    /// Tab, which keeps those that start with what is typed). Over SSH, only folders inside the files folder are
     /// listed; without one, nothing.
     pub fn choices(&self, typed: &str) -> Vec<String> {
         let (head, last) = match typed.rfind(';') {
