@@ -474,6 +474,12 @@ fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
     assert_eq!(plan.skipped[0].customer_id, "K10");
     assert_eq!(plan.paused, 1, "Orbit's open promise");
     snapshot::assert("engage_plan_120x40", &d.screen());
+    // Someone who owns no customers (dana, a manager) sees everyone's, as in the queue.
+    let (mut dana, _) = f.driver("dana", (120, 40));
+    dana.press("E");
+    assert_eq!(rows(&dana).len(), 4);
+    assert_eq!(dana.app.engage.screen.plan.as_ref().unwrap().owner, None);
+    assert!(dana.screen().contains("· everyone's"));
     // With a plan the footer offers previewing, sending and marking; on the skipped
     // reminders (which Enter and s do not act on) it does not.
     let offered = |d: &Driver| -> Vec<String> {

@@ -487,14 +487,18 @@ impl EngageWorker {
     /// read: a failed send is looked for there whatever the cycles' state.
     fn plan(&mut self, as_of: Date, owner: Option<String>) -> Result<PlanData> {
         let base = self.settings.config.base_currency.clone();
+        // As the queue: someone who owns no customers (a manager, an auditor) sees everyone's.
+        let mut owner = owner;
         let owned: Option<std::collections::HashSet<i64>> = match &owner {
-            Some(name) => Some(
-                self.store
-                    .ledger()
-                    .customers_owned_by(name)?
-                    .into_iter()
-                    .collect(),
-            ),
+            Some(name) => {
+                let cids = self.store.ledger().customers_owned_by(name)?;
+                if cids.is_empty() {
+                    owner = None;
+                    None
+                } else {
+                    Some(cids.into_iter().collect())
+                }
+            }
             None => None,
         };
         let theirs = |cid: i64| owned.as_ref().is_none_or(|o| o.contains(&cid));
