@@ -415,6 +415,23 @@ fn bad_rows_name_the_file_line_and_column_and_write_nothing() {
             assert_eq!(fx.fingerprint(), before, "{to}");
         }
     }
+    // An image that is a device (here a link to /dev/null; a pipe would make the import wait
+    // for a writer) is refused before it is opened.
+    #[cfg(unix)]
+    {
+        let dir = fx.lockbox("device", &LOCKBOX.replace("cheque-1002.tif", "dev.tif"));
+        std::os::unix::fs::symlink("/dev/null", dir.join("dev.tif")).unwrap();
+        let out = fx.owed(&["lockbox", "import", dir.to_str().unwrap()]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(
+                "line 3, column image: `dev.tif` is not a plain file (a pipe, a socket or a device)"
+            ),
+            "{err}"
+        );
+        assert_eq!(fx.fingerprint(), before);
+    }
     // No folder, or no lockbox.csv in it.
     let out = fx.owed(&[
         "lockbox",

@@ -545,15 +545,18 @@ impl<'a> Run<'a> {
                 format!("cannot read {}: {e}", quoted(name)),
             )
         };
-        let file = std::fs::File::open(&path).map_err(cannot)?;
-        let meta = file.metadata().map_err(cannot)?;
-        if !meta.is_file() {
+        // Looked at before it is opened: opening a pipe would wait for a writer.
+        if let Some(what) = crate::domain::attachment::not_a_file(
+            std::fs::metadata(&path).map_err(cannot)?.file_type(),
+        ) {
             return Err(at(
                 item.line,
                 "image",
-                format!("{} is not a file", quoted(name)),
+                format!("{} is {what}", quoted(name)),
             ));
         }
+        let file = std::fs::File::open(&path).map_err(cannot)?;
+        let meta = file.metadata().map_err(cannot)?;
         let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
         file.take(limit + 1)
             .read_to_end(&mut bytes)
