@@ -734,3 +734,22 @@ fn a_dry_run_says_what_an_import_would_change_and_writes_nothing() {
     );
     assert!(!dir.path().join("new-folder").exists());
 }
+
+/// A device or a pipe given as an import file is refused before it is opened (a pipe would
+/// make the import wait for a writer), and no database is made.
+#[cfg(unix)]
+#[test]
+fn a_device_given_as_a_file_is_refused_before_it_is_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("customers.csv");
+    std::os::unix::fs::symlink("/dev/null", &link).unwrap();
+    let db = db_arg(dir.path());
+    let o = owed_in(dir.path(), &["--db", &db, "import", link.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("customers.csv: it is not a plain file (a pipe, a socket or a device)"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!Path::new(&db).exists());
+}

@@ -399,6 +399,12 @@ impl Importer<'_> {
     /// SQLite's work. The first bad row in file order stops both; nothing is committed.
     fn import_file(&mut self, kind: FileKind, path: &Path) -> Result<FileSummary> {
         let name = kind.file_name();
+        // Looked at before it is opened: opening a pipe would wait for a writer.
+        if let Ok(meta) = std::fs::metadata(path)
+            && let Some(what) = crate::domain::attachment::not_a_file(meta.file_type())
+        {
+            return Err(Error::input(format!("{}: it is {what}", path.display())));
+        }
         let file = std::fs::File::open(path)
             .map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
