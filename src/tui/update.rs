@@ -370,13 +370,7 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Engage => engage::screen::open_pane(app, None),
         Action::Team => super::team::open(app),
         Action::Hold => hold_prompt(app),
-        Action::ToggleMine => {
-            let scope = match app.query.scope {
-                Scope::Mine => Scope::Everyone,
-                Scope::Everyone => Scope::Mine,
-            };
-            set_scope(app, scope)
-        }
+        Action::ToggleMine => toggle_scope(app),
         Action::ChartCycle => {
             if view::areas(app).chart.is_none() {
                 app.say("The chart needs a taller terminal.");
@@ -1076,6 +1070,16 @@ fn sort(app: &mut App, key: SortKey) -> Vec<Effect> {
 fn set_tab(app: &mut App, tab: Tab) -> Vec<Effect> {
     app.query.tab = tab;
     requery(app)
+}
+
+/// `m`: my customers or everyone's, the other of the two (the queue's switch; the engagement
+/// screen follows it).
+pub(crate) fn toggle_scope(app: &mut App) -> Vec<Effect> {
+    let scope = match app.query.scope {
+        Scope::Mine => Scope::Everyone,
+        Scope::Everyone => Scope::Mine,
+    };
+    set_scope(app, scope)
 }
 
 fn set_scope(app: &mut App, scope: Scope) -> Vec<Effect> {

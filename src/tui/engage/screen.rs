@@ -302,17 +302,13 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Reload => return refresh(app),
         Action::ToggleMine => {
-            // One switch with the queue's: the plan, skipped and held rows of my customers, or
+            // The queue's switch: the plan, skipped and held rows of my customers, or
             // everyone's. Marks and cursors were of the rows shown before.
-            app.query.scope = match app.query.scope {
-                Scope::Mine => Scope::Everyone,
-                Scope::Everyone => Scope::Mine,
-            };
             let s = &mut app.engage.screen;
             s.marks.clear();
             s.cursor = [0; 5];
             s.scroll = [0; 5];
-            let mut fx = crate::tui::update::requery(app);
+            let mut fx = crate::tui::update::toggle_scope(app);
             fx.extend(refresh(app));
             return fx;
         }
