@@ -14,6 +14,24 @@
 
 use std::path::{Component, Path, PathBuf};
 
+/// Why a file cannot be read here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unreadable {
+    /// Not this session's to read (over SSH without a files folder, or outside it), whatever
+    /// is typed next.
+    Refused(String),
+    /// Not there, or not opened (a path still being typed).
+    Missing(String),
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unreadable::Refused(why) | Unreadable::Missing(why) => f.write_str(why),
+        }
+    }
+}
+
 /// Where a session may read and write files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileAccess {
@@ -93,19 +111,20 @@ impl FileAccess {
     ///
     /// # Errors
     ///
-    /// A sentence naming the path: refused here, cannot be read, or outside the folder.
-    pub fn readable(&self, typed: &str) -> Result<PathBuf, String> {
-        let path = self.absolute(typed)?;
+    /// A sentence naming the path: [`Unreadable::Refused`] here or outside the folder,
+    /// [`Unreadable::Missing`] when it cannot be read.
+    pub fn readable(&self, typed: &str) -> Result<PathBuf, Unreadable> {
+        let path = self.absolute(typed).map_err(Unreadable::Refused)?;
         let FileAccess::Within { root, .. } = self else {
             return Ok(path);
         };
         // Out of the folder as written (`../../x`, `/etc/x`), whatever is there; then once
         // links are followed.
-        let plain = inside_as_written(root, &path, typed)?;
+        let plain = inside_as_written(root, &path, typed).map_err(Unreadable::Refused)?;
         let real = plain
             .canonicalize()
-            .map_err(|e| format!("cannot read {typed}: {e}"))?;
-        inside(root, &real, typed)?;
+            .map_err(|e| Unreadable::Missing(format!("cannot read {typed}: {e}")))?;
+        inside(root, &real, typed).map_err(Unreadable::Refused)?;
         Ok(real)
     }
 
@@ -283,7 +302,7 @@ mod tests {
         assert!(f.readable(abs.to_str().unwrap()).is_ok());
         // Out of it: by `..`, by an absolute path, by `~`, or by a link inside it.
         for typed in ["../../secret", "/etc/passwd", "/proc/self/environ"] {
-            let e = f.readable(typed).unwrap_err();
+            let e = f.readable(typed).unwrap_err().to_string();
             assert!(
                 e.contains("outside the server's files folder"),
                 "{typed}: {e}"
@@ -293,7 +312,7 @@ mod tests {
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink(tmp.path().join("secret"), root.join("alice/link")).unwrap();
-            let e = f.readable("link").unwrap_err();
+            let e = f.readable("link").unwrap_err().to_string();
             assert!(e.contains("link is outside"), "{e}");
         }
         // Without a files folder, nothing.
@@ -301,6 +320,7 @@ mod tests {
         assert!(
             none.readable("po.pdf")
                 .unwrap_err()
+                .to_string()
                 .contains("[serve] files")
         );
         assert!(none.choices("").is_empty());

@@ -301,7 +301,12 @@ impl PortfolioWorker {
                 let files = &self.viewer(session).files;
                 match paths
                     .iter()
-                    .map(|p| files.readable(p).map(|p| p.display().to_string()))
+                    .map(|p| {
+                        files
+                            .readable(p)
+                            .map(|p| p.display().to_string())
+                            .map_err(|e| e.to_string())
+                    })
                     .collect::<std::result::Result<Vec<_>, _>>()
                 {
                     Ok(paths) => {

@@ -8,6 +8,7 @@ use crate::domain::calls::CallOutcome;
 use crate::domain::{Date, Decimal, date, money};
 use crate::tui::field::{Field, FieldId};
 use crate::workstation::save::FormKind;
+use crate::workstation::{FileAccess, Unreadable};
 use chrono::Datelike;
 
 impl ActionForm {
@@ -353,7 +354,7 @@ fn check_resolution(field: &Field, strict: bool) -> Check {
 
 /// The attach form's files: each a readable file where the session may read (the save
 /// checks that again, with their size, and reads them).
-fn check_files(files: &crate::workstation::FileAccess, v: &str, strict: bool) -> Check {
+fn check_files(files: &FileAccess, v: &str, strict: bool) -> Check {
     let list = paths(v);
     if list.is_empty() {
         return if strict {
@@ -366,10 +367,9 @@ fn check_files(files: &crate::workstation::FileAccess, v: &str, strict: bool) ->
     for p in &list {
         let path = match files.readable(p) {
             Ok(path) => path,
-            Err(e) if strict || e.contains("outside") || files.refused().is_some() => {
-                return Check::Err(e);
-            }
-            Err(_) => return Check::Hint("Tab completes the path".into()),
+            Err(Unreadable::Refused(e)) => return Check::Err(e),
+            Err(e) if strict => return Check::Err(e.to_string()),
+            Err(Unreadable::Missing(_)) => return Check::Hint("Tab completes the path".into()),
         };
         match std::fs::metadata(&path) {
             Ok(m) if m.is_file() => total += m.len(),
@@ -405,8 +405,7 @@ fn describe_date(d: Date, today: Date) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Check, check_files};
-    use crate::workstation::FileAccess;
+    use super::{Check, FileAccess, check_files};
 
     #[test]
     fn a_folder_typed_with_its_slash_is_a_hint_to_go_on_over_ssh_too() {
