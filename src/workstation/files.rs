@@ -179,19 +179,17 @@ impl FileAccess {
             Some(i) => &last[..=i],
             None => "",
         };
-        let Ok(mut dir) = self.absolute(dir_text) else {
-            return Vec::new();
-        };
-        if let FileAccess::Within { root, .. } = self {
+        // A folder the session may read, as a file to attach is.
+        let dir = match (self.readable(dir_text), self) {
+            (Ok(dir), _) => dir,
             // The user's own folder may not be made yet: its listing is the folder's.
-            if dir_text.is_empty() && !dir.exists() {
-                dir = root.clone();
+            (Err(Unreadable::Missing(_)), FileAccess::Within { root, .. })
+                if dir_text.is_empty() =>
+            {
+                root.clone()
             }
-            match inside_as_written(root, &dir, "").map(|plain| plain.canonicalize()) {
-                Ok(Ok(real)) if inside(root, &real, "").is_ok() => dir = real,
-                _ => return Vec::new(),
-            }
-        }
+            (Err(_), _) => return Vec::new(),
+        };
         let Ok(entries) = std::fs::read_dir(&dir) else {
             return Vec::new();
         };
