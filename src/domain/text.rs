@@ -144,6 +144,15 @@ pub fn check_name(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The first `n` characters of `text` (all of it when shorter): where a long text from
+/// outside is cut to what is kept or shown.
+pub fn first_chars(text: &str, n: usize) -> &str {
+    match text.char_indices().nth(n) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +218,14 @@ mod tests {
         let line = one_line(&all).into_owned();
         assert!(!line.contains(['\n', '\t']));
         assert_eq!(one_line(&line), line);
+    }
+
+    #[test]
+    fn first_chars_cuts_at_a_character_not_a_byte() {
+        assert_eq!(first_chars("Überweisung", 2), "Üb");
+        assert_eq!(first_chars("abc", 3), "abc");
+        assert_eq!(first_chars("abc", 10), "abc");
+        assert_eq!(first_chars("", 1), "");
     }
 
     #[test]

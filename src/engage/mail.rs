@@ -7,6 +7,7 @@
 //! (else the first `text/html` part with its tags stripped); attachments are ignored.
 
 use crate::domain::Date;
+use crate::domain::text::first_chars;
 use mail_parser::{HeaderValue, Message, MessageParser, PartType};
 
 /// At most this many characters of body are kept.
@@ -60,7 +61,7 @@ pub fn parse(raw: &[u8]) -> ParsedMail {
         date: message
             .date()
             .and_then(|d| Date::from_ymd_opt(i32::from(d.year), d.month.into(), d.day.into())),
-        body: truncate(&body_text(&message), MAX_BODY_CHARS),
+        body: first_chars(&body_text(&message), MAX_BODY_CHARS).to_string(),
     }
 }
 
@@ -138,13 +139,6 @@ fn single_line(text: &str) -> String {
         .collect::<String>()
         .trim()
         .to_string()
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((i, _)) => text[..i].to_string(),
-        None => text.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -323,17 +323,17 @@ const CELL_CHARS: usize = 32_767;
 /// Text as a cell can hold it: a longer one (a note pasted from a long email, a reply of many
 /// pages) is cut, and says so, rather than failing the whole export.
 fn within_a_cell(text: &str) -> std::borrow::Cow<'_, str> {
-    let Some((at, _)) = text.char_indices().nth(CELL_CHARS) else {
+    use crate::domain::text::first_chars;
+    if first_chars(text, CELL_CHARS).len() == text.len() {
         return std::borrow::Cow::Borrowed(text);
-    };
+    }
     let note = format!(
         " … [cut: Excel holds {CELL_CHARS} characters in a cell; this text has {}, and the CSV \
          export or owed activity has it whole]",
         text.chars().count()
     );
     let keep = CELL_CHARS - note.chars().count();
-    let end = text.char_indices().nth(keep).map_or(at, |(i, _)| i);
-    std::borrow::Cow::Owned(format!("{}{note}", &text[..end]))
+    std::borrow::Cow::Owned(format!("{}{note}", first_chars(text, keep)))
 }
 
 /// How many decimal digits a number has.

@@ -110,13 +110,9 @@ impl Field {
     /// Puts `text` in the field (cursor at the end), as if typed.
     pub fn set(&mut self, text: &str) {
         // From the editor: kept up to the field's limit, and the field says it was cut.
-        match text.char_indices().nth(FIELD_MAX_CHARS) {
-            Some((at, _)) => {
-                self.preset(&text[..at]);
-                self.full = true;
-            }
-            None => self.preset(text),
-        }
+        let kept = crate::domain::text::first_chars(text, FIELD_MAX_CHARS);
+        self.preset(kept);
+        self.full = kept.len() < text.len();
         self.typed = true;
     }
 

@@ -700,10 +700,7 @@ pub const ENTRY_LINES: usize = 40;
 /// much was left out. Only the start of a long text is wrapped.
 fn entry_text(text: &str, width: usize) -> Vec<String> {
     let budget = width.max(1) * (ENTRY_LINES + 1);
-    let head = match text.char_indices().nth(budget) {
-        Some((at, _)) => &text[..at],
-        None => text,
-    };
+    let head = crate::domain::text::first_chars(text, budget);
     let mut lines = text::wrap(head, width);
     if lines.len() <= ENTRY_LINES && head.len() == text.len() {
         return lines;
