@@ -20,7 +20,7 @@ use owed::tui::{Setup, remote::EventSender};
 use owed::workstation::save::{ActionValues, SaveJob, SaveOutcome};
 use owed::workstation::{
     Answer, EngageRequest, EngageResponse, ExportJob, ExportWhat, FileAccess, PortfolioWorker,
-    Request, Response, ServiceSettings, Session, Workstation,
+    Request, Response, ServiceSettings, Session, UserFolders, Workstation,
 };
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -512,7 +512,7 @@ impl Remote {
         let out = pipe.clone();
         let session = ws.connect_with(
             Actor::new(name, Role::Collector),
-            FileAccess::over_ssh(files, name),
+            FileAccess::over_ssh(files, name, &UserFolders::of(["alice", "dana"])),
         );
         let setup = setup(name);
         let thread = std::thread::spawn(move || {
@@ -749,6 +749,17 @@ fn over_ssh_an_export_lands_in_the_users_own_folder_of_the_files_folder_and_nowh
     r.press(KeyCode::Enter);
     r.wait_for("wrote");
     assert!(root.join("alice/queue.xlsx").is_file());
+    // In another user's folder: refused, their file left as it was.
+    std::fs::create_dir(root.join("dana")).unwrap();
+    std::fs::write(root.join("dana/team.csv"), "the team's figures").unwrap();
+    r.type_text(":export ../dana/team.csv");
+    r.press(KeyCode::Enter);
+    r.wait_for("dana's folder");
+    assert_eq!(
+        std::fs::read_to_string(root.join("dana/team.csv")).unwrap(),
+        "the team's figures"
+    );
+    r.press(KeyCode::Esc);
     // Beside the folder, by its path or by `..`: refused, nothing written.
     let outside = dir.path().join("out.xlsx");
     for typed in [outside.display().to_string(), "../../out.xlsx".to_string()] {
@@ -770,11 +781,13 @@ fn the_service_reads_and_writes_an_ssh_sessions_files_only_in_the_files_folder()
     let acme = cid(&db, "K6");
     let root = dir.path().join("files");
     std::fs::create_dir_all(root.join("scans")).unwrap();
+    std::fs::create_dir_all(root.join("alice")).unwrap();
     std::fs::write(root.join("scans/remittance.txt"), "paid 1,200.00").unwrap();
+    std::fs::write(root.join("alice/po.txt"), "alice's").unwrap();
     std::fs::write(dir.path().join("secret.txt"), "the server's").unwrap();
     let s = ws.connect_with(
         Actor::new("dana", Role::Manager),
-        FileAccess::over_ssh(Some(&root), "dana"),
+        FileAccess::over_ssh(Some(&root), "dana", &UserFolders::of(["alice", "dana"])),
     );
     let attach = |seq: u64, path: &str| Request::Save {
         seq,
@@ -803,6 +816,10 @@ fn the_service_reads_and_writes_an_ssh_sessions_files_only_in_the_files_folder()
             "{path}: {error}"
         );
     }
+    // Another user's folder, a manager's session or not.
+    s.send(attach(8, "../alice/po.txt")).unwrap();
+    let error = saved(&s, 8).error.unwrap_or_default();
+    assert!(error.contains("alice's folder"), "{error}");
     assert_eq!(value::<i64>(&db, "SELECT count(*) FROM attachments"), 0);
     s.send(attach(10, "../scans/remittance.txt")).unwrap();
     assert_eq!(saved(&s, 10).error, None);
@@ -828,6 +845,10 @@ fn the_service_reads_and_writes_an_ssh_sessions_files_only_in_the_files_folder()
     let e = exported(11).unwrap_err();
     assert!(e.contains("outside the server's files folder"), "{e}");
     assert!(!outside.exists());
+    s.send(export(13, root.join("alice/acme.xlsx"))).unwrap();
+    let e = exported(13).unwrap_err();
+    assert!(e.contains("alice's folder"), "{e}");
+    assert!(!root.join("alice/acme.xlsx").exists());
     s.send(export(12, root.join("dana/acme.xlsx"))).unwrap();
     let done = exported(12).unwrap();
     assert_eq!(

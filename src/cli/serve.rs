@@ -16,7 +16,7 @@ use crate::domain::users::{self, Actor};
 use crate::serve::{self, App, Directory, Input, Server, SessionContext, Settings, host_key};
 use crate::store::Store;
 use crate::tui::remote;
-use crate::workstation::{FileAccess, ServiceSettings, Workstation};
+use crate::workstation::{FileAccess, ServiceSettings, UserFolders, Workstation};
 use crate::{Error, Result};
 use clap::Args;
 use std::net::SocketAddr;
@@ -85,8 +85,12 @@ fn workstation(ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>)> {
     if store.users().list()?.is_empty() {
         eprintln!("owed serve: no users yet, so no one can log in: add them with `owed user add`");
     }
+    // Each user's folder of the files folder is theirs: every user there is or was, and each
+    // one who logs in (added since).
+    let folders = UserFolders::of(store.users().names_ever()?);
     let directory: Arc<dyn Directory> = Arc::new(UserDirectory {
         store: Mutex::new(store),
+        folders: folders.clone(),
     });
     let config = super::workstation::service_config(ctx, &ctx.db_path);
     if config.cycles != ctx.config.cycles
@@ -115,7 +119,7 @@ fn workstation(ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>)> {
             setup.session.today = today;
             setup.as_of = today;
         }
-        let files = FileAccess::over_ssh(files_root.as_deref(), &s.actor.name);
+        let files = FileAccess::over_ssh(files_root.as_deref(), &s.actor.name, &folders);
         if let Some(own) = files.base() {
             // Where the user's relative names start: made now, so Tab lists it.
             let _ = std::fs::create_dir(own);
@@ -188,6 +192,8 @@ fn keep_todays_portfolio(service: &Workstation, as_of: Option<Date>) {
 /// The database's users as the server's directory (SPEC: a key belongs to one user).
 struct UserDirectory {
     store: Mutex<Store>,
+    /// Told of each user found, before their session can make their folder.
+    folders: UserFolders,
 }
 
 impl Directory for UserDirectory {
@@ -195,7 +201,10 @@ impl Directory for UserDirectory {
         let key = users::PublicKey::from_blob(&key.to_bytes().ok()?).ok()?;
         let store = self.store.lock().ok()?;
         match store.users().user_for_key(&key.algorithm, &key.blob) {
-            Ok(found) => found.map(|(name, role)| Actor::new(name, role)),
+            Ok(found) => found.map(|(name, role)| {
+                self.folders.add(&name);
+                Actor::new(name, role)
+            }),
             Err(e) => {
                 eprintln!("owed serve: cannot read the users: {e}");
                 None

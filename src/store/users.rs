@@ -133,6 +133,18 @@ impl<S: std::ops::Deref<Target = Store>> Users<S> {
         Ok(users.into_iter().map(|(_, u)| u).collect())
     }
 
+    /// Every name that is or was a user's (the users, and those the log says were added),
+    /// by name.
+    pub fn names_ever(&self) -> Result<Vec<String>> {
+        super::rows(
+            self.conn(),
+            "SELECT name FROM users UNION SELECT subject FROM system_log WHERE kind = ?1 \
+             ORDER BY 1",
+            [SystemChange::UserAdd.as_str()],
+            |r| r.get(0),
+        )
+    }
+
     /// The system's activity log, oldest first.
     pub fn log(&self) -> Result<Vec<SystemLogEntry>> {
         super::rows(
@@ -379,5 +391,27 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("is already alice's"), "{e}");
         assert_eq!(store.users().list().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_removed_users_name_is_still_among_the_names_ever() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_or_create(&dir.path().join("owed.db")).unwrap();
+        let root = stamp("root", Role::Manager);
+        for name in ["dana", "bob", "alice"] {
+            let role = if name == "dana" {
+                Role::Manager
+            } else {
+                Role::Collector
+            };
+            store.users_mut().add(&root, name, role, &[]).unwrap();
+        }
+        let dana = stamp("dana", Role::Manager);
+        store.users_mut().remove(&dana, "bob").unwrap();
+        assert_eq!(store.users().list().unwrap().len(), 2);
+        assert_eq!(
+            store.users().names_ever().unwrap(),
+            ["alice", "bob", "dana"]
+        );
     }
 }

@@ -6,13 +6,19 @@
 //! server's user, who can read the database, the host key and the process's own environment
 //! (where the SMTP password is): there a collector reaches only the server's files folder
 //! (`[serve] files`), a relative path being from their own folder in it (`FILES/alice`, made
-//! when their session starts, or at their first export). Without that setting, files are refused over SSH. Every path is
-//! checked after links are followed, so a link in the folder does not lead out of it.
+//! when their session starts, or at their first export). Without that setting, files are
+//! refused over SSH. A folder of the files folder named for a user ([`UserFolders`]) is that
+//! user's alone: no one else reads or writes in it (a manager's export of the team's figures
+//! stays the manager's); the other folders (`FILES/scans`) are the team's. Every path is
+//! checked as written and again after links are followed, so a link does not lead out of the
+//! folder or into someone else's.
 //!
 //! The screens use it to resolve and complete what is typed; the service checks it again on
 //! every export and attachment it is asked for, whatever the screen sent.
 
+use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 /// Why a file cannot be read here.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,8 +43,13 @@ impl std::fmt::Display for Unreadable {
 pub enum FileAccess {
     /// In the user's own shell: any path; relative ones from `cwd`, `~/` from `home`.
     Own { cwd: PathBuf, home: Option<PathBuf> },
-    /// Over SSH with `[serve] files`: only inside `root`; relative paths from `root/user`.
-    Within { root: PathBuf, user: String },
+    /// Over SSH with `[serve] files`: only inside `root`, and not in another user's folder
+    /// there; relative paths from `root/user`.
+    Within {
+        root: PathBuf,
+        user: String,
+        users: UserFolders,
+    },
     /// Over SSH without a files folder: none.
     Nowhere,
 }
@@ -53,12 +64,14 @@ impl FileAccess {
     }
 
     /// An SSH session's: inside the server's files folder, if it has one (taken with its
-    /// links followed, once: every path is compared with it so).
-    pub fn over_ssh(root: Option<&Path>, user: &str) -> FileAccess {
+    /// links followed, once: every path is compared with it so), out of the folders of the
+    /// other `users`.
+    pub fn over_ssh(root: Option<&Path>, user: &str, users: &UserFolders) -> FileAccess {
         match root {
             Some(root) => FileAccess::Within {
                 root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
                 user: user.to_string(),
+                users: users.clone(),
             },
             None => FileAccess::Nowhere,
         }
@@ -79,7 +92,7 @@ impl FileAccess {
     pub fn base(&self) -> Option<PathBuf> {
         match self {
             FileAccess::Own { cwd, .. } => Some(cwd.clone()),
-            FileAccess::Within { root, user } => Some(root.join(user_folder(user))),
+            FileAccess::Within { root, user, .. } => Some(root.join(user_folder(user))),
             FileAccess::Nowhere => None,
         }
     }
@@ -108,36 +121,39 @@ impl FileAccess {
     }
 
     /// A file to read (to attach), as typed: its absolute path, which over SSH must lie in the
-    /// files folder once links are followed.
+    /// files folder, out of other users' folders, as written and once links are followed.
     ///
     /// # Errors
     ///
-    /// A sentence naming the path: [`Unreadable::Refused`] here or outside the folder,
-    /// [`Unreadable::Missing`] when it cannot be read.
+    /// A sentence naming the path: [`Unreadable::Refused`] here, outside the folder or in
+    /// another user's, [`Unreadable::Missing`] when it cannot be read.
     pub fn readable(&self, typed: &str) -> Result<PathBuf, Unreadable> {
         let path = self.absolute(typed).map_err(Unreadable::Refused)?;
         let FileAccess::Within { root, .. } = self else {
             return Ok(path);
         };
-        // Out of the folder as written (`../../x`, `/etc/x`), whatever is there; then once
-        // links are followed.
+        // Out of the folder as written (`../../x`, `/etc/x`, `../dana/x`), whatever is there;
+        // then once links are followed.
         let plain = inside_as_written(root, &path, typed).map_err(Unreadable::Refused)?;
+        self.ours(&plain, typed).map_err(Unreadable::Refused)?;
         let real = plain
             .canonicalize()
             .map_err(|e| Unreadable::Missing(format!("cannot read {typed}: {e}")))?;
         inside(root, &real, typed).map_err(Unreadable::Refused)?;
+        self.ours(&real, typed).map_err(Unreadable::Refused)?;
         Ok(real)
     }
 
     /// A file to write (an export) at `path` (absolute, from [`FileAccess::absolute`]): over
-    /// SSH its folder must lie in the files folder once links are followed; the user's own
-    /// folder is made when it is the one written in.
+    /// SSH its folder must lie in the files folder, out of other users' folders, once links
+    /// are followed; the user's own folder is made when it is the one written in.
     ///
     /// # Errors
     ///
-    /// A sentence naming the path: refused here, no such folder, or outside the folder.
+    /// A sentence naming the path: refused here, no such folder, outside the folder or in
+    /// another user's.
     pub fn writable(&self, path: &Path) -> Result<PathBuf, String> {
-        let FileAccess::Within { root, user } = self else {
+        let FileAccess::Within { root, user, .. } = self else {
             return match self.refused() {
                 Some(why) => Err(why.to_string()),
                 None => Ok(path.to_path_buf()),
@@ -145,6 +161,7 @@ impl FileAccess {
         };
         let shown = path.display().to_string();
         let path = inside_as_written(root, path, &shown)?;
+        self.ours(&path, &shown)?;
         let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
             return Err(format!("{shown} is not a file name"));
         };
@@ -161,7 +178,30 @@ impl FileAccess {
             .canonicalize()
             .map_err(|e| format!("cannot write {shown}: {e}"))?;
         inside(root, &real, &shown)?;
+        self.ours(&real, &shown)?;
         Ok(real.join(name))
+    }
+
+    /// Whether `path` (in the files folder) is out of every other user's folder there.
+    fn ours(&self, path: &Path, shown: &str) -> Result<(), String> {
+        let FileAccess::Within { root, user, users } = self else {
+            return Ok(());
+        };
+        let Some(Component::Normal(top)) = path
+            .strip_prefix(root)
+            .ok()
+            .and_then(|rest| rest.components().next())
+        else {
+            return Ok(());
+        };
+        let top = top.to_string_lossy();
+        if *top != user_folder(user) && users.holds(&top) {
+            return Err(format!(
+                "{shown} is in {top}'s folder: each user's folder of the files folder is theirs \
+                 alone (share a file in a folder that is no one's, such as ../scans/)"
+            ));
+        }
+        Ok(())
     }
 
     /// Completions of the last path of `typed` (paths separated by `;`): the entries of its
@@ -199,6 +239,8 @@ impl FileAccess {
             .take(2000)
             .filter_map(|e| {
                 let name = e.file_name().into_string().ok()?;
+                // Another user's folder is not listed (it could not be read).
+                self.ours(&e.path(), &name).ok()?;
                 let is_dir = e.path().is_dir();
                 Some(if is_dir { format!("{name}/") } else { name })
             })
@@ -211,6 +253,55 @@ impl FileAccess {
             .collect()
     }
 }
+
+/// The folders of the files folder that are users' own: one for each user of `owed serve`
+/// there is or was (a removed user's folder stays theirs until a manager moves it), shared by
+/// every session of a server, which adds each user as they log in.
+#[derive(Clone, Default)]
+pub struct UserFolders(Arc<RwLock<BTreeSet<String>>>);
+
+impl UserFolders {
+    /// The folders of these users.
+    pub fn of<S: AsRef<str>>(users: impl IntoIterator<Item = S>) -> UserFolders {
+        let folders = UserFolders::default();
+        for user in users {
+            folders.add(user.as_ref());
+        }
+        folders
+    }
+
+    /// `user`'s folder is theirs from now on.
+    pub fn add(&self, user: &str) {
+        self.0
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(user_folder(user));
+    }
+
+    /// Whether the folder named `folder` is a user's.
+    fn holds(&self, folder: &str) -> bool {
+        self.0
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(folder)
+    }
+}
+
+impl std::fmt::Debug for UserFolders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = self.0.read().unwrap_or_else(|e| e.into_inner());
+        f.debug_set().entries(set.iter()).finish()
+    }
+}
+
+/// The same set (a session's is the server's).
+impl PartialEq for UserFolders {
+    fn eq(&self, other: &UserFolders) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for UserFolders {}
 
 /// A user's folder in the files folder: their name, with anything that is not a letter, a
 /// digit, `-`, `_` or `.` as `_` (user names are checked when added; this keeps it so).
@@ -273,7 +364,74 @@ mod tests {
     use super::*;
 
     fn within(root: &Path) -> FileAccess {
-        FileAccess::over_ssh(Some(root), "alice")
+        FileAccess::over_ssh(Some(root), "alice", &UserFolders::of(["alice", "dana"]))
+    }
+
+    #[test]
+    fn over_ssh_another_users_folder_is_neither_read_written_nor_listed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("files");
+        for dir in ["alice", "dana", "scans"] {
+            std::fs::create_dir_all(root.join(dir)).unwrap();
+        }
+        std::fs::write(root.join("dana/team-2026-04-30.csv"), "the team's figures").unwrap();
+        std::fs::write(root.join("scans/cheque.png"), "png").unwrap();
+        let users = UserFolders::of(["alice", "dana"]);
+        let alice = FileAccess::over_ssh(Some(&root), "alice", &users);
+        let real = root.canonicalize().unwrap();
+        // Read: by `..`, by its absolute path, or through a link in one's own folder.
+        let abs = root.join("dana/team-2026-04-30.csv");
+        let mut typed = vec![
+            "../dana/team-2026-04-30.csv".to_string(),
+            abs.display().to_string(),
+        ];
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&abs, root.join("alice/figures.csv")).unwrap();
+            std::os::unix::fs::symlink(root.join("dana"), root.join("alice/d")).unwrap();
+            typed.extend(["figures.csv".to_string(), "d/team-2026-04-30.csv".into()]);
+        }
+        for t in &typed {
+            match alice.readable(t) {
+                Err(Unreadable::Refused(e)) => assert!(e.contains("dana's folder"), "{t}: {e}"),
+                other => panic!("{t}: {other:?}"),
+            }
+        }
+        // Written: an export into it, by name or by a link.
+        for t in ["../dana/team-2026-04-30.csv", "../dana/new.xlsx"] {
+            let e = alice.writable(&alice.absolute(t).unwrap()).unwrap_err();
+            assert!(e.contains("dana's folder"), "{t}: {e}");
+        }
+        #[cfg(unix)]
+        {
+            let e = alice
+                .writable(&alice.absolute("d/new.xlsx").unwrap())
+                .unwrap_err();
+            assert!(e.contains("dana's folder"), "{e}");
+        }
+        // Not listed; one's own folder and the team's are.
+        assert_eq!(alice.choices("../"), ["../alice/", "../scans/"]);
+        assert!(alice.choices("../dana/").is_empty());
+        assert_eq!(
+            alice.readable("../scans/cheque.png").unwrap(),
+            real.join("scans/cheque.png")
+        );
+        assert!(
+            alice
+                .writable(&alice.absolute("../scans/q.xlsx").unwrap())
+                .is_ok()
+        );
+        // Dana reads her own; a user added later (at their login) gets theirs.
+        let dana = FileAccess::over_ssh(Some(&root), "dana", &users);
+        assert!(dana.readable("team-2026-04-30.csv").is_ok());
+        std::fs::create_dir(root.join("bob")).unwrap();
+        std::fs::write(root.join("bob/notes.txt"), "bob's").unwrap();
+        assert!(alice.readable("../bob/notes.txt").is_ok());
+        users.add("bob");
+        assert!(matches!(
+            alice.readable("../bob/notes.txt"),
+            Err(Unreadable::Refused(_))
+        ));
     }
 
     #[test]
@@ -311,7 +469,7 @@ mod tests {
             assert!(e.contains("link is outside"), "{e}");
         }
         // Without a files folder, nothing.
-        let none = FileAccess::over_ssh(None, "alice");
+        let none = FileAccess::over_ssh(None, "alice", &UserFolders::default());
         assert!(
             none.readable("po.pdf")
                 .unwrap_err()
@@ -341,7 +499,7 @@ mod tests {
         assert!(e.contains("outside"), "{e}");
         assert!(f.writable(&f.absolute("nope/x.xlsx").unwrap()).is_err());
         assert!(
-            FileAccess::over_ssh(None, "alice")
+            FileAccess::over_ssh(None, "alice", &UserFolders::default())
                 .writable(Path::new("/tmp/x.xlsx"))
                 .is_err()
         );

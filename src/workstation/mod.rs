@@ -37,7 +37,7 @@ pub mod scope;
 pub mod service;
 
 pub use engage::{EngageRequest, EngageResponse};
-pub use files::{FileAccess, Unreadable};
+pub use files::{FileAccess, Unreadable, UserFolders};
 pub use portfolio::{LOCAL, PortfolioWorker, Rebuilds, SessionId, Settings};
 pub use requests::{
     DetailData, ExportJob, ExportWhat, ImportStamp, Request, Response, ScopeSummary, Summary,

@@ -414,7 +414,8 @@ mod tests {
         std::fs::create_dir_all(root.join("alice")).unwrap();
         std::fs::create_dir_all(root.join("scans")).unwrap();
         std::fs::write(root.join("scans/a.txt"), "cheque").unwrap();
-        let files = FileAccess::over_ssh(Some(&root), "alice");
+        let users = crate::workstation::UserFolders::of(["alice"]);
+        let files = FileAccess::over_ssh(Some(&root), "alice", &users);
         let hint = Check::Hint("Tab: the files in it".into());
         assert_eq!(check_files(&files, "../scans/", false), hint);
         assert!(matches!(

@@ -227,8 +227,8 @@ fn about(form: &ActionForm) -> String {
         }
         FormKind::Attach => match &form.files {
             crate::workstation::FileAccess::Within { .. } => {
-                "Files in the server's files folder, from your own folder in it (../ the \
-                 others); Tab completes a path"
+                "Your folder of the server's files folder (../ the team's folders); Tab \
+                 completes a path"
                     .to_string()
             }
             _ => "Files on this machine; Tab completes a path".to_string(),
