@@ -59,14 +59,16 @@ pub const QUOTED_CHARS: usize = 80;
 /// ([`crate::domain::text::one_line`]), cut to [`QUOTED_CHARS`] characters with the length it
 /// had, so that a 10 MB field is not echoed whole (SPEC "Output that reaches a terminal").
 pub fn quoted(value: &str) -> String {
-    use crate::domain::text::one_line;
-    match value.char_indices().nth(QUOTED_CHARS) {
-        None => format!("`{}`", one_line(value)),
-        Some((cut, _)) => format!(
+    use crate::domain::text::{first_chars, one_line};
+    let kept = first_chars(value, QUOTED_CHARS);
+    if kept.len() < value.len() {
+        format!(
             "`{}…` ({} characters)",
-            one_line(&value[..cut]),
+            one_line(kept),
             value.chars().count()
-        ),
+        )
+    } else {
+        format!("`{}`", one_line(value))
     }
 }
 

@@ -153,9 +153,28 @@ pub fn first_chars(text: &str, n: usize) -> &str {
     }
 }
 
+/// `text` cut after its first `n` characters, with `…` where it was cut.
+pub fn cut_after(text: &str, n: usize) -> Cow<'_, str> {
+    let kept = first_chars(text, n);
+    if kept.len() < text.len() {
+        Cow::Owned(format!("{kept}…"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_says_where_it_cut() {
+        assert_eq!(first_chars("Ørsted A/S", 6), "Ørsted");
+        assert_eq!(first_chars("Ørsted", 60), "Ørsted");
+        assert_eq!(cut_after("Ørsted A/S", 6), "Ørsted…");
+        assert_eq!(cut_after("Ørsted", 6), "Ørsted");
+        assert_eq!(cut_after("", 0), "");
+    }
 
     #[test]
     fn an_excerpt_shows_where_the_words_are() {

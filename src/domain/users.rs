@@ -406,11 +406,7 @@ fn ssh_strings(mut bytes: &[u8]) -> Option<Vec<&[u8]>> {
 /// Text from outside quoted in a message: on one line, control characters shown
 /// ([`super::text::one_line`]), cut to about 80 characters.
 pub fn quoted(text: &str) -> String {
-    const MAX: usize = 80;
-    match text.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}…", super::text::one_line(&text[..cut])),
-        None => super::text::one_line(text).into_owned(),
-    }
+    super::text::one_line(&super::text::cut_after(text, 80)).into_owned()
 }
 
 #[cfg(test)]

@@ -907,11 +907,7 @@ pub(super) fn cut_to(text: &str, chars: usize) -> String {
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let one = one.trim();
-    match one.char_indices().nth(chars) {
-        Some((i, _)) => format!("{}…", &one[..i]),
-        None => one.to_string(),
-    }
+    crate::domain::text::cut_after(one.trim(), chars).into_owned()
 }
 
 /// A duration for people: `30 s`, `1.5 s`.

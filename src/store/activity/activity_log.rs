@@ -7,6 +7,7 @@
 
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
+use crate::domain::text::cut_after;
 use crate::domain::{Date, Decimal, money};
 use crate::store::Activity;
 use crate::store::Store;
@@ -145,11 +146,8 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             let code: usize = r.get::<_, i64>(2)?.try_into().unwrap_or(KINDS.len() - 1);
             let kind = KINDS[code.min(KINDS.len() - 1)];
             let mut text = one_line(&r.get::<_, String>(5)?);
-            if kind.starts_with("reply")
-                && let Some((cut, _)) = text.char_indices().nth(REPLY_EXCERPT)
-            {
-                text.truncate(cut);
-                text.push('…');
+            if kind.starts_with("reply") {
+                text = cut_after(&text, REPLY_EXCERPT).into_owned();
             }
             let amount = r.get::<_, Option<i64>>(6)?.map(money::from_units);
             each(LogEntry {
