@@ -600,9 +600,19 @@ fn a_form_half_typed_when_the_connection_drops_is_offered_to_the_users_next_sess
     let r = Remote::collector(&ws, "alice");
     // The first of alice's overdue customers is Tokyo Trading.
     r.wait_for("Customer K4");
+    // What a terminal of one's own does is not offered over SSH: help lists no suspending
+    // (it lists redrawing, as in one's own shell), the form's text no $EDITOR.
+    r.press(KeyCode::Char('?'));
+    r.wait_for("Keys · Esc closes");
+    r.key(KeyCode::Char('d'), KeyModifiers::CONTROL);
+    let help = r.wait_for("Redraw the screen");
+    assert!(!help.contains("Suspend"), "{help}");
+    r.press(KeyCode::Esc);
     r.note("Spoke to their AP lead");
-    r.wait_for("Spoke to their AP lead");
-    // No editor over SSH: the form says so.
+    let form = r.wait_for("Spoke to their AP lead");
+    assert!(form.contains("Tokyo Trading (K4)"), "{form}");
+    assert!(!form.contains("$EDITOR"), "{form}");
+    // Pressed all the same, the key says why.
     r.key(KeyCode::Char('e'), KeyModifiers::CONTROL);
     r.wait_for("No $EDITOR over SSH");
     assert!(r.hang_up().is_ok());

@@ -245,6 +245,9 @@ pub struct App {
     pub actor: Option<crate::domain::users::Actor>,
     /// Where its files are (`:export`, the attach form): the session's, set when it starts.
     pub files: crate::workstation::FileAccess,
+    /// The screen is a session over SSH: it has no `$EDITOR` and cannot be suspended, so those
+    /// keys are not offered (pressed, they say why).
+    pub remote: bool,
     /// Saved views (`[[view]]` in the config), shown as tabs after the built-in ones.
     pub views: Vec<View>,
     /// The view the queue shows (while its query is the view's).
@@ -326,6 +329,7 @@ impl App {
             read_only: false,
             actor: None,
             files: crate::workstation::FileAccess::own(),
+            remote: false,
             views: Vec::new(),
             view: None,
             views_file: None,
@@ -374,6 +378,9 @@ impl App {
     /// or a reminder the user's role may not write on the customers is not offered (the key
     /// still says why).
     pub fn offers(&self, context: KeyContext, action: Action) -> bool {
+        if !self.has_terminal_for(action) {
+            return false;
+        }
         let may = |work| self.refusal(work, &self.targets()).is_none();
         match context {
             KeyContext::Timeline => match action {
@@ -403,6 +410,12 @@ impl App {
             KeyContext::Input => action != Action::Complete || self.mode == Mode::Command,
             _ => true,
         }
+    }
+
+    /// Whether this screen's terminal can do what `action` asks of it: over SSH there is no
+    /// `$EDITOR` to run and no shell to suspend to.
+    pub fn has_terminal_for(&self, action: Action) -> bool {
+        !(self.remote && matches!(action, Action::Suspend | Action::EditExternal))
     }
 
     /// Whether the loaded page belongs to the current query.

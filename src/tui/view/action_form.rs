@@ -256,7 +256,7 @@ fn about(form: &ActionForm) -> String {
 fn hint(app: &App, field: &Field, hint: String) -> String {
     use crate::tui::key_action::Action;
     use crate::tui::keymap::KeyContext;
-    if field.id != FieldId::Text {
+    if field.id != FieldId::Text || !app.has_terminal_for(Action::EditExternal) {
         return hint;
     }
     match app.keymap.first(KeyContext::Form, Action::EditExternal) {

@@ -45,6 +45,9 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
         // One line per action, with every key bound to it.
         let mut rows: Vec<(Vec<String>, String)> = Vec::new();
         for b in app.keymap.bindings(context) {
+            if !app.has_terminal_for(b.action) {
+                continue;
+            }
             match rows.iter_mut().find(|(_, desc)| *desc == b.desc) {
                 Some((keys, _)) => keys.push(b.keys_text()),
                 None => rows.push((vec![b.keys_text()], b.desc.clone())),
