@@ -502,6 +502,50 @@ async fn stopping_the_server_ends_every_session() {
     );
 }
 
+/// The server's greeting, or `None` when the connection is closed first.
+async fn greeting(stream: &mut tokio::net::TcpStream) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = vec![0u8; 256];
+    match tokio::time::timeout(PATIENCE, stream.read(&mut buf)).await {
+        Ok(Ok(n)) if n > 0 => Some(String::from_utf8_lossy(&buf[..n]).into_owned()),
+        Ok(_) => None,
+        Err(_) => panic!("neither a greeting nor a close"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_that_do_not_log_in_hold_a_few_places_and_no_more() {
+    let f = Fixture::with(|s| s.max_startups_per_source = 2).await;
+    // Two connections from this address that never log in are greeted; a third is closed
+    // before a byte is read.
+    let mut first = tokio::net::TcpStream::connect(f.addr).await.unwrap();
+    let mut second = tokio::net::TcpStream::connect(f.addr).await.unwrap();
+    assert!(greeting(&mut first).await.unwrap().starts_with("SSH-2.0-"));
+    assert!(greeting(&mut second).await.unwrap().starts_with("SSH-2.0-"));
+    let mut third = tokio::net::TcpStream::connect(f.addr).await.unwrap();
+    assert_eq!(greeting(&mut third).await, None);
+    // One ends: its place is free, and alice logs in on it.
+    drop(first);
+    let mut alice = None;
+    for _ in 0..100 {
+        if let Some(client) = Client::try_connect(f.addr).await {
+            alice = Some(client);
+            break;
+        }
+        // The server has not seen the connection end yet.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut alice = alice.expect("no place freed for alice");
+    assert!(alice.login("alice", &f.alice).await);
+    // Her login gave the place back: another connection is greeted, the next is not.
+    let mut fourth = tokio::net::TcpStream::connect(f.addr).await.unwrap();
+    assert!(greeting(&mut fourth).await.is_some());
+    let mut fifth = tokio::net::TcpStream::connect(f.addr).await.unwrap();
+    assert_eq!(greeting(&mut fifth).await, None);
+    drop((alice, second, fourth));
+    f.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_does_not_log_in_in_time_is_cut_and_one_that_did_stays() {
     use tokio::io::AsyncReadExt;

@@ -230,8 +230,7 @@ impl Handler for Connection {
         match self.owner(user, key.public_key).await {
             Some(actor) => {
                 self.actor = Some(actor);
-                self.logged_in
-                    .store(true, std::sync::atomic::Ordering::Release);
+                self.logged_in.set();
                 Ok(Auth::Accept)
             }
             None => {

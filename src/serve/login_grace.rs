@@ -1,20 +1,146 @@
-//! A connection's socket that fails once the login grace has passed without a login.
+//! A connection's socket that fails once the login grace has passed without a login, and the
+//! places for connections that are logging in.
 //!
 //! OpenSSH's `LoginGraceTime`: a client that connects and never authenticates (it stalls in
 //! the version exchange, the key exchange or the authentication) is cut after
 //! [`Settings::login_grace`](super::Settings), at the socket, whatever state the protocol is
 //! in. Once the connection's handler has accepted a key the deadline no longer applies.
+//!
+//! OpenSSH's `MaxStartups` and `PerSourceMaxStartups`: until it logs in, a connection holds
+//! one of [`Startups`]' places, at most [`MAX_STARTUPS`] in all and [`MAX_STARTUPS_PER_SOURCE`]
+//! from one address (an IPv6 address's /64), and a connection beyond them is closed at once.
+//! Connections that never log in (a scanner, a flood) then cannot use up the server's file
+//! descriptors, and one address cannot keep the others from logging in.
 
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Sleep;
 
-/// Set by the connection's handler when a user has logged in.
-pub(crate) type LoggedIn = Arc<AtomicBool>;
+/// The most connections logging in at once.
+pub const MAX_STARTUPS: usize = 100;
+/// The most connections logging in at once from one address.
+pub const MAX_STARTUPS_PER_SOURCE: usize = 10;
+
+/// The connections logging in, by where they come from.
+#[derive(Debug)]
+pub(crate) struct Startups {
+    max: usize,
+    per_source: usize,
+    pending: Mutex<(usize, HashMap<IpAddr, usize>)>,
+}
+
+impl Startups {
+    pub fn new(max: usize, per_source: usize) -> Arc<Startups> {
+        Arc::new(Startups {
+            max,
+            per_source,
+            pending: Mutex::new((0, HashMap::new())),
+        })
+    }
+
+    /// A place for a connection from `peer` to log in, if there is one.
+    pub fn enter(self: &Arc<Self>, peer: Option<IpAddr>) -> Option<LoggedIn> {
+        let source = peer.map(source);
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let (all, by_source) = &mut *pending;
+        let from = source.map_or(0, |s| by_source.get(&s).copied().unwrap_or(0));
+        if *all >= self.max || from >= self.per_source {
+            return None;
+        }
+        *all += 1;
+        if let Some(s) = source {
+            *by_source.entry(s).or_default() += 1;
+        }
+        Some(Arc::new(Login {
+            done: AtomicBool::new(false),
+            place: Some((self.clone(), source)),
+        }))
+    }
+
+    /// The most connections logging in at once.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// The most from one address.
+    pub fn per_source(&self) -> usize {
+        self.per_source
+    }
+
+    /// How many connections are logging in.
+    #[cfg(test)]
+    fn pending(&self) -> usize {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner()).0
+    }
+
+    fn leave(&self, source: Option<IpAddr>) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let (all, by_source) = &mut *pending;
+        *all = all.saturating_sub(1);
+        if let Some(s) = source
+            && let Some(n) = by_source.get_mut(&s)
+        {
+            *n -= 1;
+            if *n == 0 {
+                by_source.remove(&s);
+            }
+        }
+    }
+}
+
+/// Where a connection comes from, as its place is counted: an IPv4 address, an IPv6
+/// address's /64 (one host's share of a network).
+fn source(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+        },
+        v4 => v4,
+    }
+}
+
+/// A connection's login: set by its handler when a user has logged in. Until then it holds
+/// its place among the [`Startups`], given back at the login or when the connection ends.
+#[derive(Debug, Default)]
+pub(crate) struct Login {
+    done: AtomicBool,
+    place: Option<(Arc<Startups>, Option<IpAddr>)>,
+}
+
+impl Login {
+    /// A user has logged in: the deadline no longer applies, the place is given back.
+    pub fn set(&self) {
+        if !self.done.swap(true, Ordering::AcqRel)
+            && let Some((startups, source)) = &self.place
+        {
+            startups.leave(*source);
+        }
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.done.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Login {
+    fn drop(&mut self) {
+        if !*self.done.get_mut()
+            && let Some((startups, source)) = &self.place
+        {
+            startups.leave(*source);
+        }
+    }
+}
+
+/// Shared by a connection's handler and its socket.
+pub(crate) type LoggedIn = Arc<Login>;
 
 /// A stream with a login deadline.
 pub(crate) struct Guarded<S> {
@@ -34,7 +160,7 @@ impl<S> Guarded<S> {
 
     /// Whether the grace has passed with no login (and registers to be woken when it does).
     fn expired(&mut self, cx: &mut Context<'_>) -> bool {
-        !self.logged_in.load(Ordering::Acquire) && self.deadline.as_mut().poll(cx).is_ready()
+        !self.logged_in.is_set() && self.deadline.as_mut().poll(cx).is_ready()
     }
 }
 
@@ -81,6 +207,62 @@ mod tests {
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+    #[test]
+    fn a_place_to_log_in_is_held_until_the_login_or_the_end() {
+        let startups = Startups::new(3, 2);
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        let first = startups.enter(Some(a)).unwrap();
+        let second = startups.enter(Some(a)).unwrap();
+        // Two from one address at most; another address still gets in.
+        assert!(startups.enter(Some(a)).is_none());
+        let third = startups.enter(Some(b)).unwrap();
+        // Three in all at most.
+        assert!(startups.enter(Some("192.0.2.3".parse().unwrap())).is_none());
+        assert_eq!(startups.pending(), 3);
+        // A login gives its place back, once; so does a connection that ends without one.
+        first.set();
+        first.set();
+        assert_eq!(startups.pending(), 2);
+        let again = startups.enter(Some(a)).unwrap();
+        assert!(startups.enter(Some(a)).is_none());
+        drop(second);
+        drop(first);
+        assert_eq!(startups.pending(), 2);
+        drop(third);
+        drop(again);
+        assert_eq!(startups.pending(), 0);
+        // A place the login gave back is not given back again when the connection ends.
+        let logged = startups.enter(Some(b)).unwrap();
+        logged.set();
+        drop(logged);
+        assert_eq!(startups.pending(), 0);
+    }
+
+    #[test]
+    fn an_ipv6_host_is_counted_by_its_64() {
+        let startups = Startups::new(10, 1);
+        let one = startups
+            .enter(Some("2001:db8::1".parse().unwrap()))
+            .unwrap();
+        assert!(
+            startups
+                .enter(Some("2001:db8::ffff:1".parse().unwrap()))
+                .is_none()
+        );
+        assert!(
+            startups
+                .enter(Some("2001:db8:0:1::1".parse().unwrap()))
+                .is_some()
+        );
+        // An IPv4 client on a dual-stack socket is its IPv4 address.
+        let v4 = startups
+            .enter(Some("::ffff:192.0.2.1".parse().unwrap()))
+            .unwrap();
+        assert!(startups.enter(Some("192.0.2.1".parse().unwrap())).is_none());
+        drop((one, v4));
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_read_fails_after_the_grace_unless_logged_in() {
         let (a, mut b) = tokio::io::duplex(64);
@@ -95,7 +277,7 @@ mod tests {
 
         let (a, mut b) = tokio::io::duplex(64);
         let mut guarded = Guarded::new(a, Duration::from_secs(120), logged_in.clone());
-        logged_in.store(true, Ordering::Release);
+        logged_in.set();
         tokio::time::sleep(Duration::from_secs(600)).await;
         b.write_all(b"y").await.unwrap();
         assert_eq!(guarded.read(&mut buf).await.unwrap(), 1);

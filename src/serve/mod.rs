@@ -16,7 +16,8 @@
 //! - [`host_key`]: the server's ed25519 key, created 0600 on first start.
 //!
 //! [`Server::bind`] listens; [`Server::run`] accepts connections (each must log in within
-//! [`LOGIN_GRACE`], see `login_grace`) until the future it is given resolves, then ends
+//! [`LOGIN_GRACE`], and at most [`MAX_STARTUPS`] may be logging in at once,
+//! [`MAX_STARTUPS_PER_SOURCE`] from one address: see `login_grace`) until the future it is given resolves, then ends
 //! every session (the apps see [`Input::Closed`]) and joins their threads. A
 //! connection that drops, for whatever reason, ends its app the same way; what the app had
 //! saved is in the database (every save is a transaction), what it had not is not.
@@ -33,6 +34,7 @@ mod login_grace;
 pub mod session;
 pub mod terminal;
 
+pub use login_grace::{MAX_STARTUPS, MAX_STARTUPS_PER_SOURCE};
 pub use russh::keys::{PrivateKey, PublicKey};
 pub use session::{App, Events, Input, Output, SessionContext, Sessions};
 pub use terminal::{Capabilities, ColorDepth};
@@ -57,6 +59,8 @@ pub const ESCAPE_TIMEOUT: Duration = Duration::from_millis(50);
 /// How long a client has from connecting to logging in (OpenSSH's `LoginGraceTime`).
 pub const LOGIN_GRACE: Duration = Duration::from_secs(120);
 
+/// How often a closed connection is told in the server's log, at most.
+const REFUSAL_NOTE: Duration = Duration::from_secs(60);
 /// How long [`Server::run`] waits for the sessions' apps to end once it stops.
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
@@ -86,6 +90,10 @@ pub struct Settings {
     pub escape_timeout: Duration,
     /// See [`LOGIN_GRACE`].
     pub login_grace: Duration,
+    /// See [`MAX_STARTUPS`].
+    pub max_startups: usize,
+    /// See [`MAX_STARTUPS_PER_SOURCE`].
+    pub max_startups_per_source: usize,
 }
 
 impl Settings {
@@ -97,6 +105,8 @@ impl Settings {
             idle_timeout: idle_timeout(DEFAULT_IDLE_MINUTES),
             escape_timeout: ESCAPE_TIMEOUT,
             login_grace: LOGIN_GRACE,
+            max_startups: MAX_STARTUPS,
+            max_startups_per_source: MAX_STARTUPS_PER_SOURCE,
         }
     }
 }
@@ -114,6 +124,7 @@ pub(crate) struct Shared {
     escape_timeout: Duration,
     idle_timeout: Option<Duration>,
     login_grace: Duration,
+    startups: Arc<login_grace::Startups>,
 }
 
 /// A bound, not yet serving, SSH server.
@@ -161,6 +172,10 @@ impl Server {
                 escape_timeout: settings.escape_timeout,
                 idle_timeout: settings.idle_timeout,
                 login_grace: settings.login_grace,
+                startups: login_grace::Startups::new(
+                    settings.max_startups,
+                    settings.max_startups_per_source,
+                ),
             }),
         })
     }
@@ -186,6 +201,7 @@ impl Server {
             shared,
         } = self;
         let (stopping, _) = tokio::sync::broadcast::channel::<()>(1);
+        let mut last_refusal = None;
         tokio::pin!(stop);
         loop {
             let (socket, peer) = tokio::select! {
@@ -200,8 +216,22 @@ impl Server {
                 },
                 () = &mut stop => break,
             };
+            // Past the places for logging in: closed before a byte is read.
+            let Some(logged_in) = shared.startups.enter(Some(peer.ip())) else {
+                if last_refusal.is_none_or(|at: std::time::Instant| at.elapsed() >= REFUSAL_NOTE) {
+                    eprintln!(
+                        "owed serve: closed a connection from {} at once: {} connections may \
+                         be logging in, {} from one address (this is said once a minute)",
+                        peer.ip(),
+                        shared.startups.max(),
+                        shared.startups.per_source()
+                    );
+                    last_refusal = Some(std::time::Instant::now());
+                }
+                drop(socket);
+                continue;
+            };
             let _ = socket.set_nodelay(true);
-            let logged_in = login_grace::LoggedIn::default();
             let handler = Connection::new(shared.clone(), Some(peer), logged_in.clone());
             let stream = login_grace::Guarded::new(socket, shared.login_grace, logged_in);
             let config = config.clone();

@@ -54,7 +54,6 @@ impl Client {
         Client::over(stream).await
     }
 
-    /// Connects over a stream the test made (to cut it later).
     /// Connects to `addr` and logs in as `user` with `key`, asserting that it gets in.
     pub async fn logged_in(addr: std::net::SocketAddr, user: &str, key: &PrivateKey) -> Client {
         let mut client = Client::connect(addr).await;
@@ -62,7 +61,21 @@ impl Client {
         client
     }
 
+    /// Connects over a stream the test made (to cut it later).
     pub async fn over(stream: tokio::net::TcpStream) -> Client {
+        Client::try_over(stream)
+            .await
+            .expect("the key exchange should succeed")
+    }
+
+    /// Connects, if the server lets the key exchange happen (`None`: it closed the
+    /// connection).
+    pub async fn try_connect(addr: std::net::SocketAddr) -> Option<Client> {
+        let stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+        Client::try_over(stream).await
+    }
+
+    async fn try_over(stream: tokio::net::TcpStream) -> Option<Client> {
         let seen = Arc::new(Mutex::new(None));
         let config = Arc::new(client::Config {
             nodelay: true,
@@ -70,11 +83,11 @@ impl Client {
         });
         let handle = client::connect_stream(config, stream, Recorder { seen: seen.clone() })
             .await
-            .unwrap();
-        Client {
+            .ok()?;
+        Some(Client {
             handle,
             host_key: seen,
-        }
+        })
     }
 
     /// The host key the server showed.
