@@ -402,6 +402,77 @@ async fn a_window_change_reaches_the_app_as_a_resize() {
     f.stop().await;
 }
 
+/// A client may say its window is 65,535 × 65,535 (or more, the protocol has 32 bits): the
+/// session is drawn at most 640 × 240, or the server would hold billions of cells.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_window_gets_a_screen_of_the_largest_size_and_no_more() {
+    let f = Fixture::start().await;
+    let client = f.login("alice", &f.alice).await;
+    // The client's own screen stays small: only the top left is looked at.
+    let term = client.channel((120, 40)).await;
+    term.write
+        .request_pty(true, "xterm", u32::MAX, 65_535, 0, 0, &[])
+        .await
+        .unwrap();
+    term.write.request_shell(true).await.unwrap();
+    let (columns, rows) = (serve::MAX_COLUMNS, serve::MAX_ROWS);
+    assert_eq!((columns, rows), (640, 240));
+    term.wait_for(&format!("size {columns}x{rows}")).await;
+    term.write
+        .window_change(1_000_000, 70_000, 0, 0)
+        .await
+        .unwrap();
+    term.wait_for(&format!("last resize {columns}x{rows}"))
+        .await;
+    // A window within the bounds is taken as it is.
+    term.write.window_change(300, 100, 0, 0).await.unwrap();
+    term.wait_for("last resize 300x100").await;
+    f.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_user_has_at_most_eight_sessions_and_gets_one_back_when_one_ends() {
+    let f = Fixture::start().await;
+    assert_eq!(serve::MAX_SESSIONS_PER_USER, 8);
+    // Eight sessions of alice's over two connections.
+    let (first, second) = (
+        f.login("alice", &f.alice).await,
+        f.login("alice", &f.alice).await,
+    );
+    let mut open = Vec::new();
+    for client in [&first, &second] {
+        for _ in 0..4 {
+            let term = client.terminal((80, 24), "xterm", &[]).await;
+            term.wait_for("user alice").await;
+            open.push(term);
+        }
+    }
+    f.wait_sessions(8).await;
+    // A ninth, on either connection or a new one, is refused with one line.
+    let third = f.login("alice", &f.alice).await;
+    for client in [&first, &third] {
+        let term = client.terminal((80, 24), "xterm", &[]).await;
+        term.wait_closed().await;
+        let seen = term.seen.lock().unwrap();
+        let stderr = String::from_utf8_lossy(&seen.stderr);
+        assert!(stderr.contains("you have 8 sessions open"), "{stderr}");
+        assert_eq!(seen.exit_status, Some(1));
+    }
+    assert_eq!(f.sessions.active(), 8);
+    // Another user is not held back by alice's.
+    let (_bob, bob_term) = f.session("bob", &f.bob, (80, 24)).await;
+    f.wait_sessions(9).await;
+    // Alice ends one (q): the next she opens starts.
+    open[0].send(b"q").await;
+    open[0].wait_closed().await;
+    f.wait_sessions(8).await;
+    let again = third.terminal((80, 24), "xterm", &[]).await;
+    again.wait_for("user alice").await;
+    f.wait_sessions(9).await;
+    drop((bob_term, again, open));
+    f.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_connection_ends_the_app_and_it_is_joined() {
     let f = Fixture::start().await;

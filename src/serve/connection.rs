@@ -63,6 +63,18 @@ struct ChannelState {
     alive_rx: watch::Receiver<()>,
 }
 
+/// The most sessions one user may have at once (every session is a thread and a screen on
+/// the server; a script that reconnects in a loop must not take them all).
+pub const MAX_SESSIONS_PER_USER: usize = 8;
+
+/// The widest terminal a session is drawn for: a wider window gets a screen this wide at
+/// its left. The session's screen is held cell by cell (twice, to send only what changed),
+/// so a client's 65,535 × 65,535 must not make the server hold four billion cells; 640 × 240
+/// is more than a 4K monitor shows at a small font.
+pub const MAX_COLUMNS: u16 = 640;
+/// The tallest terminal a session is drawn for (see [`MAX_COLUMNS`]).
+pub const MAX_ROWS: u16 = 240;
+
 /// What a pty request asked for.
 struct PtyRequest {
     term: String,
@@ -70,12 +82,20 @@ struct PtyRequest {
     rows: u16,
 }
 
-/// A terminal dimension as sent (u32, possibly 0 or huge) kept within what a terminal has.
-fn dimension(value: u32, default: u16) -> u16 {
+/// A terminal dimension as sent (u32, possibly 0 or huge) kept within `max`.
+fn dimension(value: u32, default: u16, max: u16) -> u16 {
     match value {
         0 => default,
-        v => v.min(u16::MAX as u32) as u16,
+        v => v.min(u32::from(max)) as u16,
     }
+}
+
+/// A pty's size as sent, within [`MAX_COLUMNS`] × [`MAX_ROWS`] (80 × 24 for a 0).
+fn pty_size(col_width: u32, row_height: u32) -> (u16, u16) {
+    (
+        dimension(col_width, 80, MAX_COLUMNS),
+        dimension(row_height, 24, MAX_ROWS),
+    )
 }
 
 impl Connection {
@@ -121,12 +141,23 @@ impl Connection {
         }
     }
 
-    /// Refuses a channel request with one line, and closes the channel.
+    /// Refuses a channel request with the line that says a terminal is needed, and closes the
+    /// channel.
     fn refuse(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), russh::Error> {
+        self.refuse_with(channel, session, NEEDS_PTY)
+    }
+
+    /// Refuses a channel request with one line, and closes the channel.
+    fn refuse_with(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+        line: &str,
+    ) -> Result<(), russh::Error> {
         // The request is answered (OpenSSH exits at a failed request without showing what
         // came with it), then the line on stderr, exit status 1, and the channel closes.
         session.channel_success(channel)?;
-        session.extended_data(channel, 1, format!("{NEEDS_PTY}\r\n").into_bytes())?;
+        session.extended_data(channel, 1, format!("{line}\r\n").into_bytes())?;
         session.exit_status_request(channel, 1)?;
         session.eof(channel)?;
         session.close(channel)?;
@@ -146,6 +177,21 @@ impl Connection {
             return self.refuse(channel, session);
         };
         let caps = Capabilities::detect(&pty.term, &state.env);
+        if !self
+            .shared
+            .sessions
+            .reserve(&actor.name, MAX_SESSIONS_PER_USER)
+        {
+            eprintln!(
+                "owed serve: refused a session for {}: {MAX_SESSIONS_PER_USER} are open",
+                actor.name
+            );
+            let line = format!(
+                "owed: you have {MAX_SESSIONS_PER_USER} sessions open on this server, the most \
+                 one user may: end one (q) and connect again"
+            );
+            return self.refuse_with(channel, session, &line);
+        }
         let start = Start {
             actor: actor.clone(),
             peer: self.peer,
@@ -173,6 +219,7 @@ impl Connection {
                 Ok(())
             }
             Err(e) => {
+                self.shared.sessions.release(&actor.name);
                 eprintln!("owed serve: cannot start a session for {}: {e}", actor.name);
                 self.refuse(channel, session)
             }
@@ -292,10 +339,11 @@ impl Handler for Connection {
     ) -> Result<(), Self::Error> {
         match self.channels.get_mut(&channel) {
             Some(state) if !state.started => {
+                let (columns, rows) = pty_size(col_width, row_height);
                 state.pty = Some(PtyRequest {
                     term: terminal::clean_term(term),
-                    columns: dimension(col_width, 80),
-                    rows: dimension(row_height, 24),
+                    columns,
+                    rows,
                 });
                 session.channel_success(channel)?;
             }
@@ -380,7 +428,7 @@ impl Handler for Connection {
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
         if let Some(state) = self.channels.get_mut(&channel) {
-            let (columns, rows) = (dimension(col_width, 80), dimension(row_height, 24));
+            let (columns, rows) = pty_size(col_width, row_height);
             match (&state.input, &mut state.pty) {
                 (Some(input), _) => input.resize(columns, rows),
                 (None, Some(pty)) => {

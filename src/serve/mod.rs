@@ -34,6 +34,7 @@ mod login_grace;
 pub mod session;
 pub mod terminal;
 
+pub use connection::{MAX_COLUMNS, MAX_ROWS, MAX_SESSIONS_PER_USER};
 pub use login_grace::{MAX_STARTUPS, MAX_STARTUPS_PER_SOURCE};
 pub use russh::keys::{PrivateKey, PublicKey};
 pub use session::{App, Events, Input, Output, SessionContext, Sessions};

@@ -24,6 +24,7 @@ use crate::domain::users::Actor;
 use crossterm::event::Event;
 use russh::ChannelWriteHalf;
 use russh::server::{Handle, Msg};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -194,12 +195,15 @@ impl InputLink {
 #[derive(Debug, Clone)]
 pub struct Sessions {
     count: Arc<watch::Sender<usize>>,
+    /// Each user's sessions, reserved before they start and given back once joined.
+    by_user: Arc<std::sync::Mutex<HashMap<String, usize>>>,
 }
 
 impl Default for Sessions {
     fn default() -> Self {
         Sessions {
             count: Arc::new(watch::channel(0).0),
+            by_user: Arc::default(),
         }
     }
 }
@@ -218,6 +222,28 @@ impl Sessions {
 
     fn started(&self) {
         self.count.send_modify(|n| *n += 1);
+    }
+
+    /// A place for one more session of `user`, if they have fewer than `max`.
+    pub(crate) fn reserve(&self, user: &str, max: usize) -> bool {
+        let mut by_user = self.by_user.lock().unwrap_or_else(|e| e.into_inner());
+        let n = by_user.entry(user.to_string()).or_default();
+        if *n >= max {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+
+    /// Gives back a place [`Sessions::reserve`] gave.
+    pub(crate) fn release(&self, user: &str) {
+        let mut by_user = self.by_user.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = by_user.get_mut(user) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                by_user.remove(user);
+            }
+        }
     }
 
     fn ended(&self) {
@@ -430,6 +456,7 @@ async fn writer(mut w: Writer) {
     let thread = w.thread;
     let _ = tokio::task::spawn_blocking(move || thread.join()).await;
     w.sessions.ended();
+    w.sessions.release(&w.name);
     eprintln!("owed serve: {}'s session ended", w.name);
 }
 
