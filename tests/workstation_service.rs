@@ -191,6 +191,55 @@ fn a_note_saved_in_one_session_reaches_the_other_without_asking() {
     assert_eq!(collector, "alice");
 }
 
+/// A save for thousands of marked customers is written a part at a time: another session's
+/// request is answered between two parts, not after the whole save.
+#[test]
+fn a_long_save_does_not_hold_up_another_sessions_screen() {
+    let (_dir, db, ws) = serviced();
+    let acme = cid(&db, "K6");
+    let kite = cid(&db, "K1");
+    let a = open(&ws, "alice", "", acme);
+    let b = open(&ws, "bob", "", acme);
+    // Alice's note for 600 customers (Acme 600 times: the fixture has eight).
+    let many = 600;
+    a.send(Request::Save {
+        seq: 3,
+        job: SaveJob {
+            as_of: as_of(),
+            cids: vec![acme; many],
+            values: ActionValues::Note {
+                text: "Statement sent".into(),
+            },
+        },
+    })
+    .unwrap();
+    b.send(Request::Detail {
+        seq: 7,
+        as_of: as_of(),
+        cid: kite,
+    })
+    .unwrap();
+    wait_for(&b, |r| {
+        matches!(r, Response::Detail { seq: 7, .. }).then_some(())
+    });
+    let written: i64 = value(
+        &db,
+        "SELECT count(*) FROM notes WHERE text = 'Statement sent'",
+    );
+    assert!(
+        (written as usize) < many,
+        "bob's detail waited for all {written} notes"
+    );
+    // The save goes on to the end, and says so once.
+    let outcome = saved(&a, 3);
+    assert_eq!((outcome.error, outcome.recorded.len()), (None, many));
+    let written: i64 = value(
+        &db,
+        "SELECT count(*) FROM notes WHERE text = 'Statement sent'",
+    );
+    assert_eq!(written as usize, many);
+}
+
 #[test]
 fn one_sessions_filter_does_not_change_anothers_page() {
     let (_dir, db, ws) = serviced();

@@ -135,6 +135,8 @@ pub struct PortfolioWorker {
     pub(super) dso_running: Option<Receiver<(Date, Result<Option<Decimal>>)>>,
     /// Sort indexes of the queue table still to make when idle.
     pub(super) pending_indexes: Vec<SortKey>,
+    /// Saves being written, a part at a time between the other sessions' requests.
+    pub(super) saving: std::collections::VecDeque<super::save::Saving>,
     /// The figures last answered (a saved action moves them by its difference).
     pub(super) summary: Option<Summary>,
     /// The reasons a dispute may give (from the config).
@@ -220,6 +222,7 @@ impl PortfolioWorker {
             dso_pending: None,
             dso_running: None,
             pending_indexes: Vec::new(),
+            saving: std::collections::VecDeque::new(),
             summary: None,
             dispute_reasons: crate::config::Config::default().dispute_reasons,
             max_attachment_mb: crate::domain::attachment::DEFAULT_MAX_MB,
@@ -325,6 +328,7 @@ impl PortfolioWorker {
         emit: &mut dyn FnMut(SessionId, Response),
     ) {
         self.answer_batch(batch, emit);
+        self.finish_saves(emit);
         self.deferred(emit);
         self.forecast_step(false, emit);
         self.scope_step(false, emit);
@@ -341,8 +345,20 @@ impl PortfolioWorker {
     pub fn handle_batch_now(&mut self, batch: Vec<Request>) -> Vec<Response> {
         let mut out = Vec::new();
         let batch = batch.into_iter().map(|r| (LOCAL, r)).collect();
-        self.answer_batch(batch, &mut only(LOCAL, &mut out));
+        {
+            let mut emit = only(LOCAL, &mut out);
+            self.answer_batch(batch, &mut emit);
+            self.finish_saves(&mut emit);
+        }
         out
+    }
+
+    /// Writes the saves waiting to the end, a part at a time, answering every screen after
+    /// each as `run` does between requests.
+    fn finish_saves(&mut self, emit: &mut dyn FnMut(SessionId, Response)) {
+        while !self.saving.is_empty() {
+            self.answer_batch(Vec::new(), emit);
+        }
     }
 
     /// When another process committed since the last look, recomputes everything and answers
@@ -488,11 +504,18 @@ impl PortfolioWorker {
                 Request::Save { seq, job } => saves.push((sid, seq, job)),
             }
         }
-        let mut saved = Vec::new();
         for (sid, seq, job) in saves {
-            let outcome = self.save(sid, &job);
-            saved.push((sid, Response::Saved { seq, outcome }));
+            let saving = self.begin_save(sid, seq, job);
+            self.saving.push_back(saving);
         }
+        // A part of the saves waiting: the rest after the next requests (`run`), or at once
+        // (`handle_batch`).
+        let (saved, wrote_customers) = if self.saving.is_empty() {
+            (Vec::new(), false)
+        } else {
+            self.save_waiting(super::save::SAVE_PART)
+        };
+        let touched = wrote_customers || !saved.is_empty();
         let wrote: BTreeSet<SessionId> = wanted
             .iter()
             .filter(|(_, w)| !w.writes.is_empty())
@@ -514,7 +537,7 @@ impl PortfolioWorker {
         {
             rebuild = Some((*sid, as_of, false));
         }
-        if !saved.is_empty() && rebuild.is_none() {
+        if touched && rebuild.is_none() {
             // What every screen shows of the customers, again: the figures moved by the
             // difference (or rebuilt when they could not be), the pages and the details.
             if let Some(s) = self.summary.as_ref().filter(|_| self.as_of.is_some()) {
@@ -590,7 +613,7 @@ impl PortfolioWorker {
             let mut w = wanted.remove(&sid).unwrap_or_default();
             // After a save everyone's screen is answered again; after new figures, those of
             // the sessions that did not ask for them (who asked, asks for its pages itself).
-            let refresh_all = !saved.is_empty() || (rebuilt && w.summary.is_none());
+            let refresh_all = touched || (rebuilt && w.summary.is_none());
             for request in std::mem::take(&mut w.writes) {
                 self.answer_one(sid, &request, emit);
             }
@@ -1204,7 +1227,8 @@ impl PortfolioWorker {
                 Some(Err(std::sync::mpsc::TryRecvError::Empty)) | None => {}
             }
             let until_poll = POLL.saturating_sub(self.checked.elapsed());
-            let wait = if self.dso_pending.is_some()
+            let wait = if !self.saving.is_empty()
+                || self.dso_pending.is_some()
                 || self.forecasts.ready_to_start()
                 || self.forecasts.installing()
                 || self.index_due()
@@ -1262,6 +1286,11 @@ impl PortfolioWorker {
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {
+                    // The next part of a save, once the requests that came are answered.
+                    if !self.saving.is_empty() {
+                        self.answer_batch(Vec::new(), emit);
+                        continue;
+                    }
                     if let Some((as_of, outstanding)) = self.dso_pending {
                         if self.spawn_dso(as_of, outstanding) {
                             self.dso_pending = None;

@@ -191,6 +191,27 @@ pub struct SaveOutcome {
     pub skipped: usize,
 }
 
+/// A save being written, some customers at a time: the worker answers the other sessions
+/// between its parts, so that one collector's note to thousands of marked customers does not
+/// hold up everyone's screens ([`SAVE_PART`]).
+#[derive(Debug)]
+pub(super) struct Saving {
+    pub session: SessionId,
+    /// Who saves (the session's actor when it asked, should the session end meanwhile).
+    actor: Actor,
+    pub seq: u64,
+    pub job: SaveJob,
+    /// The next of the job's customers to save.
+    next: usize,
+    /// Every customer is saved, or one was refused.
+    pub done: bool,
+    pub outcome: SaveOutcome,
+}
+
+/// How many customers of a save the worker writes before it answers other sessions again
+/// (about a quarter of a second at 100,000 customers).
+pub(super) const SAVE_PART: usize = 100;
+
 /// A customer's share of the metrics bar and the issues chart.
 struct Share {
     open_promise_base: Decimal,
@@ -283,78 +304,137 @@ impl PortfolioWorker {
         })
     }
 
-    /// Records the job for each of its customers in turn as the session's actor, stopping at
-    /// the first refusal, and refreshes what each changed.
+    /// Saves `job` for the session whole (every customer, now).
     pub(super) fn save(&mut self, session: SessionId, job: &SaveJob) -> SaveOutcome {
-        let actor = self.viewer(session).actor.clone();
+        let mut saving = self.begin_save(session, 0, job.clone());
+        self.save_part(&mut saving, usize::MAX);
+        self.end_save(&saving);
+        saving.outcome
+    }
+
+    /// A save to write: its files checked first (a session's attachments are its own to read:
+    /// over SSH only in the files folder, whatever the screen checked). Refused, it is done
+    /// at once with the error.
+    pub(super) fn begin_save(&mut self, session: SessionId, seq: u64, mut job: SaveJob) -> Saving {
         let mut outcome = SaveOutcome {
             recorded: Vec::new(),
             error: None,
             targets: job.cids.len(),
             skipped: 0,
         };
-        // Files to attach are the session's to read (over SSH: only in the files folder),
-        // whatever the screen checked.
-        let resolved;
-        let job = match &job.values {
-            ActionValues::Attach { paths, text } => {
-                let files = &self.viewer(session).files;
-                match paths
-                    .iter()
-                    .map(|p| {
-                        files
-                            .readable(p)
-                            .map(|p| p.display().to_string())
-                            .map_err(|e| e.to_string())
-                    })
-                    .collect::<std::result::Result<Vec<_>, _>>()
-                {
-                    Ok(paths) => {
-                        resolved = SaveJob {
-                            values: ActionValues::Attach {
-                                paths,
-                                text: text.clone(),
-                            },
-                            ..job.clone()
-                        };
-                        &resolved
-                    }
-                    Err(refused) => {
-                        outcome.error = Some(format!("{refused}, so nothing was attached"));
-                        return outcome;
-                    }
-                }
-            }
-            _ => job,
-        };
-        for &cid in &job.cids {
-            match self.save_one(&actor, job, cid) {
-                Ok(Some(recorded)) => outcome.recorded.push(recorded),
-                Ok(None) => outcome.skipped += 1,
-                Err(e) => {
-                    let sentence = crate::store::write_failure(self.store.path(), &e);
-                    outcome.error = Some(sentence.unwrap_or(e).to_string());
-                    break;
+        let mut done = false;
+        if let ActionValues::Attach { paths, .. } = &mut job.values {
+            let files = &self.viewer(session).files;
+            match paths
+                .iter()
+                .map(|p| {
+                    files
+                        .readable(p)
+                        .map(|p| p.display().to_string())
+                        .map_err(|e| e.to_string())
+                })
+                .collect::<std::result::Result<Vec<_>, _>>()
+            {
+                Ok(resolved) => *paths = resolved,
+                Err(refused) => {
+                    outcome.error = Some(format!("{refused}, so nothing was attached"));
+                    done = true;
                 }
             }
         }
-        // Promises and disputes move predicted dates and risk: a new forecast (on its
-        // thread; this connection's own commit does not change its `data_version`).
+        Saving {
+            session,
+            actor: self.viewer(session).actor.clone(),
+            seq,
+            job,
+            next: 0,
+            done,
+            outcome,
+        }
+    }
+
+    /// Saves up to `budget` more of the save's customers (each in its own transaction), in
+    /// order; the first refusal ends it. Whether any was written.
+    pub(super) fn save_part(&mut self, saving: &mut Saving, budget: usize) -> bool {
+        let actor = saving.actor.clone();
+        let mut wrote = false;
+        let mut left = budget;
+        while !saving.done && left > 0 {
+            let Some(&cid) = saving.job.cids.get(saving.next) else {
+                saving.done = true;
+                break;
+            };
+            saving.next += 1;
+            left -= 1;
+            match self.save_one(&actor, &saving.job, cid) {
+                Ok(Some(recorded)) => {
+                    wrote = true;
+                    saving.outcome.recorded.push(recorded);
+                }
+                Ok(None) => saving.outcome.skipped += 1,
+                Err(e) => {
+                    let sentence = crate::store::write_failure(self.store.path(), &e);
+                    saving.outcome.error = Some(sentence.unwrap_or(e).to_string());
+                    saving.done = true;
+                }
+            }
+        }
+        if saving.next >= saving.job.cids.len() {
+            saving.done = true;
+        }
+        wrote
+    }
+
+    /// A save is written: promises and disputes move predicted dates and risk, so a new
+    /// forecast (on its thread; this connection's own commit does not change its
+    /// `data_version`).
+    pub(super) fn end_save(&mut self, saving: &Saving) {
         let moves_forecast = matches!(
-            job.values,
+            saving.job.values,
             ActionValues::Promise { .. }
                 | ActionValues::Dispute { .. }
                 | ActionValues::Resolve { .. }
                 | ActionValues::VoidPromise { .. }
                 | ActionValues::Reopen { .. }
         );
-        if moves_forecast && !outcome.recorded.is_empty() {
+        if moves_forecast && !saving.outcome.recorded.is_empty() {
             self.forecasts.saved(std::time::Instant::now());
             if let Some(as_of) = self.as_of {
                 self.forecasts.want(as_of, self.version);
             }
         }
-        outcome
+    }
+
+    /// Writes up to `budget` customers of the saves waiting, in the order they were asked
+    /// for: the answers of the saves that are done, and whether any customer was written.
+    pub(super) fn save_waiting(
+        &mut self,
+        budget: usize,
+    ) -> (Vec<(SessionId, super::Response)>, bool) {
+        let mut answers = Vec::new();
+        let mut wrote = false;
+        let mut left = budget;
+        while left > 0
+            && let Some(mut saving) = self.saving.pop_front()
+        {
+            let from = saving.next;
+            wrote |= self.save_part(&mut saving, left);
+            left = left.saturating_sub(saving.next - from);
+            if saving.done {
+                self.end_save(&saving);
+                answers.push((
+                    saving.session,
+                    super::Response::Saved {
+                        seq: saving.seq,
+                        outcome: saving.outcome,
+                    },
+                ));
+            } else {
+                self.saving.push_front(saving);
+                break;
+            }
+        }
+        (answers, wrote)
     }
 
     /// Records the job for one customer; `None` when it was done already (one of several
