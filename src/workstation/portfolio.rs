@@ -510,12 +510,14 @@ impl PortfolioWorker {
         }
         // A part of the saves waiting: the rest after the next requests (`run`), or at once
         // (`handle_batch`).
-        let (saved, wrote_customers) = if self.saving.is_empty() {
-            (Vec::new(), false)
+        let saved = if self.saving.is_empty() {
+            Vec::new()
         } else {
             self.save_waiting(super::save::SAVE_PART)
         };
-        let touched = wrote_customers || !saved.is_empty();
+        // Every screen is answered again once a save is done (between its parts, a screen
+        // that asks is answered as things are).
+        let touched = !saved.is_empty();
         let wrote: BTreeSet<SessionId> = wanted
             .iter()
             .filter(|(_, w)| !w.writes.is_empty())
