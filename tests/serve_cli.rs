@@ -113,6 +113,13 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
         ),
         "{before:?}"
     );
+    // Each line of the log says when (UTC, to the second): `2026-12-05T21:40:03Z owed serve: …`.
+    let (time, said) = listening.split_once(' ').unwrap();
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(time, "%Y-%m-%dT%H:%M:%SZ").is_ok()
+            && said.starts_with("owed serve: listening on"),
+        "{listening}"
+    );
     let addr: std::net::SocketAddr = listening
         .split("listening on ")
         .nth(1)

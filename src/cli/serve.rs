@@ -83,7 +83,7 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<()> {
 fn workstation(ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>)> {
     let store = ctx.open_store()?;
     if store.users().list()?.is_empty() {
-        eprintln!("owed serve: no users yet, so no one can log in: add them with `owed user add`");
+        crate::serve::say!("no users yet, so no one can log in: add them with `owed user add`");
     }
     // Each user's folder of the files folder is theirs: every user there is or was, and each
     // one who logs in (added since).
@@ -96,8 +96,8 @@ fn workstation(ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>)> {
     if config.cycles != ctx.config.cycles
         && let Some(dir) = &config.cycles
     {
-        eprintln!(
-            "owed serve: engagement cycles: the demo's examples beside the database, in {} \
+        crate::serve::say!(
+            "engagement cycles: the demo's examples beside the database, in {} \
              (the config's cycles folder holds none)",
             dir.display()
         );
@@ -174,7 +174,7 @@ fn keep_todays_portfolio(service: &Workstation, as_of: Option<Date>) {
                 let day = as_of.unwrap_or_else(super::today);
                 if kept != Some(day) {
                     if let Err(e) = service.keep(day) {
-                        eprintln!("owed serve: cannot compute the portfolio of {day}: {e}");
+                        crate::serve::say!("cannot compute the portfolio of {day}: {e}");
                     }
                     kept = Some(day);
                 }
@@ -185,7 +185,7 @@ fn keep_todays_portfolio(service: &Workstation, as_of: Option<Date>) {
             }
         });
     if let Err(e) = kept {
-        eprintln!("owed serve: the portfolio will be computed at the first session: {e}");
+        crate::serve::say!("the portfolio will be computed at the first session: {e}");
     }
 }
 
@@ -206,7 +206,7 @@ impl Directory for UserDirectory {
                 Actor::new(name, role)
             }),
             Err(e) => {
-                eprintln!("owed serve: cannot read the users: {e}");
+                crate::serve::say!("cannot read the users: {e}");
                 None
             }
         }
@@ -223,8 +223,8 @@ fn files_folder(ctx: &Context) -> Result<Option<PathBuf>> {
         .as_deref()
         .map(|p| ctx.config.beside(p))
     else {
-        eprintln!(
-            "owed serve: no files folder: attaching files and :export are refused over SSH \
+        crate::serve::say!(
+            "no files folder: attaching files and :export are refused over SSH \
              (set [serve] files in the config to a folder for them)"
         );
         return Ok(None);
@@ -240,8 +240,8 @@ fn files_folder(ctx: &Context) -> Result<Option<PathBuf>> {
             )));
         }
     };
-    eprintln!(
-        "owed serve: files folder {}: each user attaches from and exports to their own folder \
+    crate::serve::say!(
+        "files folder {}: each user attaches from and exports to their own folder \
          in it",
         path.display()
     );
@@ -260,8 +260,8 @@ pub fn serve(plan: &Plan, directory: Arc<dyn Directory>, app: Arc<App>) -> Resul
         let mut settings = Settings::new(plan.listen, key);
         settings.idle_timeout = plan.idle_timeout;
         let server = Server::bind(settings, directory, app).await?;
-        eprintln!(
-            "owed serve: listening on {}, host key {} ({fingerprint}); Ctrl-C stops",
+        crate::serve::say!(
+            "listening on {}, host key {} ({fingerprint}); Ctrl-C stops",
             server.local_addr(),
             plan.host_key.display()
         );
@@ -293,7 +293,7 @@ async fn stop_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
-    eprintln!("owed serve: stopping");
+    crate::serve::say!("stopping");
 }
 
 #[cfg(test)]

@@ -182,8 +182,8 @@ impl Connection {
             .sessions
             .reserve(&actor.name, MAX_SESSIONS_PER_USER)
         {
-            eprintln!(
-                "owed serve: refused a session for {}: {MAX_SESSIONS_PER_USER} are open",
+            crate::serve::say!(
+                "refused a session for {}: {MAX_SESSIONS_PER_USER} are open",
                 actor.name
             );
             let line = format!(
@@ -210,8 +210,8 @@ impl Connection {
                 state.input = Some(link);
                 state.started = true;
                 session.channel_success(channel)?;
-                eprintln!(
-                    "owed serve: {} ({}) started a session from {}",
+                crate::serve::say!(
+                    "{} ({}) started a session from {}",
                     actor.name,
                     actor.role,
                     self.peer.map_or("?".into(), |p| p.to_string())
@@ -220,7 +220,7 @@ impl Connection {
             }
             Err(e) => {
                 self.shared.sessions.release(&actor.name);
-                eprintln!("owed serve: cannot start a session for {}: {e}", actor.name);
+                crate::serve::say!("cannot start a session for {}: {e}", actor.name);
                 self.refuse(channel, session)
             }
         }
@@ -281,8 +281,8 @@ impl Handler for Connection {
                 Ok(Auth::Accept)
             }
             None => {
-                eprintln!(
-                    "owed serve: refused a key for {} from {} ({})",
+                crate::serve::say!(
+                    "refused a key for {} from {} ({})",
                     crate::error::quoted(user),
                     self.peer.map_or("?".into(), |p| p.to_string()),
                     key.public_key.fingerprint(russh::keys::HashAlg::Sha256)
@@ -453,7 +453,7 @@ impl Handler for Connection {
         };
         if overflow {
             let name = self.actor.as_ref().map_or("?", |a| a.name.as_str());
-            eprintln!("owed serve: {name} sent input faster than it was read; disconnected");
+            crate::serve::say!("{name} sent input faster than it was read; disconnected");
             session.disconnect(
                 russh::Disconnect::ByApplication,
                 "too much input at once",

@@ -49,6 +49,23 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Writes a line of the server's log to stderr: the time (UTC, to the second), `owed serve:`
+/// and what happened, so that a log kept in a file says when each user came and went.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::serve::log_line(format_args!($($arg)*))
+    };
+}
+pub(crate) use say;
+
+/// One line of the server's log (see [`say`]).
+pub fn log_line(what: std::fmt::Arguments<'_>) {
+    eprintln!(
+        "{} owed serve: {what}",
+        chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
+    );
+}
+
 /// Where `owed serve` listens unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:2222";
 /// The host key's file name beside the database, unless told otherwise.
@@ -210,7 +227,7 @@ impl Server {
                     Ok(accepted) => accepted,
                     // Out of file descriptors and the like: the clients already in go on.
                     Err(e) => {
-                        eprintln!("owed serve: cannot accept a connection: {e}");
+                        crate::serve::say!("cannot accept a connection: {e}");
                         tokio::time::sleep(Duration::from_millis(100)).await;
                         continue;
                     }
@@ -220,8 +237,8 @@ impl Server {
             // Past the places for logging in: closed before a byte is read.
             let Some(logged_in) = shared.startups.enter(Some(peer.ip())) else {
                 if last_refusal.is_none_or(|at: std::time::Instant| at.elapsed() >= REFUSAL_NOTE) {
-                    eprintln!(
-                        "owed serve: closed a connection from {} at once: {} connections may \
+                    crate::serve::say!(
+                        "closed a connection from {} at once: {} connections may \
                          be logging in, {} from one address (this is said once a minute)",
                         peer.ip(),
                         shared.startups.max(),
@@ -264,8 +281,8 @@ impl Server {
             .await
             .is_err()
         {
-            eprintln!(
-                "owed serve: {} sessions had not ended {} s after the stop",
+            crate::serve::say!(
+                "{} sessions had not ended {} s after the stop",
                 sessions.active(),
                 STOP_GRACE.as_secs()
             );

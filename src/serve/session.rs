@@ -457,7 +457,7 @@ async fn writer(mut w: Writer) {
     let _ = tokio::task::spawn_blocking(move || thread.join()).await;
     w.sessions.ended();
     w.sessions.release(&w.name);
-    eprintln!("owed serve: {}'s session ended", w.name);
+    crate::serve::say!("{}'s session ended", w.name);
 }
 
 #[cfg(test)]
