@@ -240,6 +240,48 @@ fn a_long_save_does_not_hold_up_another_sessions_screen() {
     assert_eq!(written as usize, many);
 }
 
+/// Another program holding the write lock (an import from cron) does not hold up the
+/// screens: the save waits for it a tenth of a second at a time, the other sessions answered
+/// meanwhile, and is written once the lock is free.
+#[test]
+fn a_save_waiting_for_an_import_does_not_hold_up_the_screens() {
+    let (_dir, db, ws) = serviced();
+    let acme = cid(&db, "K6");
+    let kite = cid(&db, "K1");
+    let a = open(&ws, "alice", "", acme);
+    let b = open(&ws, "bob", "", acme);
+    let import = rusqlite::Connection::open(&db).unwrap();
+    import.execute_batch("BEGIN IMMEDIATE").unwrap();
+    a.send(note(3, acme, "Called during the import")).unwrap();
+    // Bob's detail comes back while alice's note waits (before, it came after the wait,
+    // up to 30 s, or the note failed "database is locked").
+    for seq in [7, 8] {
+        b.send(Request::Detail {
+            seq,
+            as_of: as_of(),
+            cid: kite,
+        })
+        .unwrap();
+        wait_for(&b, |r| {
+            matches!(r, Response::Detail { seq: n, .. } if *n == seq).then_some(())
+        });
+    }
+    assert!(
+        a.try_recv()
+            .into_iter()
+            .all(|r| !matches!(r, Answer::Data(Response::Saved { .. }))),
+        "the note was answered while the lock was held"
+    );
+    import.execute_batch("COMMIT").unwrap();
+    let outcome = saved(&a, 3);
+    assert_eq!((outcome.error, outcome.recorded.len()), (None, 1));
+    let written: i64 = value(
+        &db,
+        "SELECT count(*) FROM notes WHERE text = 'Called during the import'",
+    );
+    assert_eq!(written, 1);
+}
+
 #[test]
 fn one_sessions_filter_does_not_change_anothers_page() {
     let (_dir, db, ws) = serviced();

@@ -402,6 +402,13 @@ impl Store {
 
     /// A write transaction taken at once (BEGIN IMMEDIATE), so that two writers queue on the
     /// busy timeout instead of failing half-way.
+    /// How long a write waits for another connection's write lock before it fails busy
+    /// ([`is_busy`]); `None`: the usual wait (30 s).
+    pub fn wait_for_writers(&self, wait: Option<Duration>) -> Result<()> {
+        self.conn.busy_timeout(wait.unwrap_or(BUSY_TIMEOUT))?;
+        Ok(())
+    }
+
     pub(crate) fn write_tx(&mut self) -> Result<rusqlite::Transaction<'_>> {
         self.ensure_writable()?;
         Ok(self
@@ -674,6 +681,15 @@ fn sqlite_message(e: &rusqlite::Error) -> String {
 /// read-only to this user (exit 2: theirs to fix), the disk is full, or the system refused to
 /// read or write it (exit 1) — naming the file instead of SQLite's words; else `None`. Every
 /// write is one transaction, so a failed one saved nothing.
+/// Whether `e` is another connection holding the database's write lock past the wait (an
+/// import, a restore): nothing was written, and the same write may be tried again.
+pub fn is_busy(e: &Error) -> bool {
+    matches!(e, Error::Db(db) if matches!(
+        db.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    ))
+}
+
 pub fn write_failure(path: &Path, e: &Error) -> Option<Error> {
     let Error::Db(db) = e else {
         return None;

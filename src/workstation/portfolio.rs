@@ -357,8 +357,20 @@ impl PortfolioWorker {
     /// each as `run` does between requests.
     fn finish_saves(&mut self, emit: &mut dyn FnMut(SessionId, Response)) {
         while !self.saving.is_empty() {
+            if let Some(wait) = self.save_retry_in() {
+                std::thread::sleep(wait);
+            }
             self.answer_batch(Vec::new(), emit);
         }
+    }
+
+    /// How long until the save waiting first tries again (another program holds the write
+    /// lock); `None`: it goes on at once, or there is none.
+    fn save_retry_in(&self) -> Option<Duration> {
+        self.saving
+            .front()
+            .and_then(|s| s.retry_at)
+            .map(|at| at.saturating_duration_since(Instant::now()))
     }
 
     /// When another process committed since the last look, recomputes everything and answers
@@ -1229,8 +1241,9 @@ impl PortfolioWorker {
                 Some(Err(std::sync::mpsc::TryRecvError::Empty)) | None => {}
             }
             let until_poll = POLL.saturating_sub(self.checked.elapsed());
-            let wait = if !self.saving.is_empty()
-                || self.dso_pending.is_some()
+            let wait = if !self.saving.is_empty() {
+                self.save_retry_in().unwrap_or(Duration::ZERO)
+            } else if self.dso_pending.is_some()
                 || self.forecasts.ready_to_start()
                 || self.forecasts.installing()
                 || self.index_due()
@@ -1288,9 +1301,12 @@ impl PortfolioWorker {
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {
-                    // The next part of a save, once the requests that came are answered.
+                    // The next part of a save, once the requests that came are answered (or
+                    // its next try, when another program held the write lock).
                     if !self.saving.is_empty() {
-                        self.answer_batch(Vec::new(), emit);
+                        if self.save_retry_in().is_none_or(|w| w.is_zero()) {
+                            self.answer_batch(Vec::new(), emit);
+                        }
                         continue;
                     }
                     if let Some((as_of, outstanding)) = self.dso_pending {
