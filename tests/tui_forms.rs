@@ -590,6 +590,22 @@ fn without_advance_after_action_the_cursor_stays() {
     assert_eq!(d.selected().as_deref(), Some("Acme Corp"));
 }
 
+/// A save in parts says how far it is, and a save waiting for another program's write lock
+/// says why; an answer for another save changes nothing.
+#[test]
+fn a_long_save_says_how_far_it_is_and_why_it_waits() {
+    let (_dir, mut d) = driver("alice", (120, 40));
+    d.press("n Statement <Space> sent");
+    d.app.form.as_mut().unwrap().state = FormState::Saving { seq: 41 };
+    action_forms::saving(&mut d.app, 41, 150, 600, false);
+    assert!(d.screen().contains("Saving… 150 of 600 customers"));
+    action_forms::saving(&mut d.app, 41, 150, 600, true);
+    assert!(d.screen().contains("waiting for the database"));
+    action_forms::saving(&mut d.app, 40, 10, 20, false);
+    assert!(d.screen().contains("waiting for the database"));
+    assert!(!d.screen().contains("10 of 20"));
+}
+
 #[test]
 fn saves_are_never_coalesced() {
     let (_dir, db) = fixture();

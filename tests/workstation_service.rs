@@ -230,7 +230,20 @@ fn a_long_save_does_not_hold_up_another_sessions_screen() {
         (written as usize) < many,
         "bob's detail waited for all {written} notes"
     );
-    // The save goes on to the end, and says so once.
+    // Alice is told how far it is, then that it is done, once.
+    let (written, of) = wait_for(&a, |r| match r {
+        Response::Saving {
+            seq: 3,
+            written,
+            of,
+            waiting: false,
+        } => Some((*written, *of)),
+        _ => None,
+    });
+    assert!(
+        written > 0 && written < many && of == many,
+        "{written} of {of}"
+    );
     let outcome = saved(&a, 3);
     assert_eq!((outcome.error, outcome.recorded.len()), (None, many));
     let written: i64 = value(
@@ -266,12 +279,25 @@ fn a_save_waiting_for_an_import_does_not_hold_up_the_screens() {
             matches!(r, Response::Detail { seq: n, .. } if *n == seq).then_some(())
         });
     }
-    assert!(
-        a.try_recv()
-            .into_iter()
-            .all(|r| !matches!(r, Answer::Data(Response::Saved { .. }))),
-        "the note was answered while the lock was held"
-    );
+    // Alice is told why her note waits.
+    wait_for(&a, |r| {
+        matches!(
+            r,
+            Response::Saving {
+                seq: 3,
+                written: 0,
+                of: 1,
+                waiting: true
+            }
+        )
+        .then_some(())
+    });
+    while let Some(answer) = a.try_recv() {
+        assert!(
+            !matches!(answer, Answer::Data(Response::Saved { .. })),
+            "the note was answered while the lock was held"
+        );
+    }
     import.execute_batch("COMMIT").unwrap();
     let outcome = saved(&a, 3);
     assert_eq!((outcome.error, outcome.recorded.len()), (None, 1));

@@ -243,6 +243,12 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             Vec::new()
         }
         Response::FormData { seq, data, .. } => action_forms::form_data(app, seq, data),
+        Response::Saving {
+            seq,
+            written,
+            of,
+            waiting,
+        } => action_forms::saving(app, seq, written, of, waiting),
         Response::Saved { seq, outcome } => action_forms::saved(app, seq, outcome),
         Response::Attachment { seq, preview } => super::viewer::received(app, seq, preview),
         Response::Team { seq, report } => super::team::received(app, seq, report),

@@ -522,11 +522,16 @@ impl PortfolioWorker {
         }
         // A part of the saves waiting: the rest after the next requests (`run`), or at once
         // (`handle_batch`).
-        let saved = if self.saving.is_empty() {
-            Vec::new()
+        let (saved, going_on): (Vec<_>, Vec<_>) = if self.saving.is_empty() {
+            (Vec::new(), Vec::new())
         } else {
             self.save_waiting(super::save::SAVE_PART)
+                .into_iter()
+                .partition(|(_, r)| matches!(r, Response::Saved { .. }))
         };
+        for (sid, answer) in going_on {
+            emit(sid, answer);
+        }
         // Every screen is answered again once a save is done (between its parts, a screen
         // that asks is answered as things are).
         let touched = !saved.is_empty();

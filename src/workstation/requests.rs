@@ -210,6 +210,14 @@ pub enum Response {
         cid: i64,
         data: std::result::Result<Box<FormData>, String>,
     },
+    /// A save of several parts goes on: how many of its customers are written, and whether
+    /// it waits for another program's write lock (an import).
+    Saving {
+        seq: u64,
+        written: usize,
+        of: usize,
+        waiting: bool,
+    },
     /// A save is done; it comes after the refreshed figures, page and detail.
     Saved {
         seq: u64,

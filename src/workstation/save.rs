@@ -446,7 +446,7 @@ impl PortfolioWorker {
     }
 
     /// Writes up to `budget` customers of the saves waiting, in the order they were asked
-    /// for: the answers of the saves that are done.
+    /// for: the answers of the saves that are done, and how far the one going on is.
     pub(super) fn save_waiting(&mut self, budget: usize) -> Vec<(SessionId, super::Response)> {
         let mut answers = Vec::new();
         let mut left = budget;
@@ -470,6 +470,15 @@ impl PortfolioWorker {
                     },
                 ));
             } else {
+                answers.push((
+                    saving.session,
+                    super::Response::Saving {
+                        seq: saving.seq,
+                        written: saving.next,
+                        of: saving.job.cids.len(),
+                        waiting: saving.retry_at.is_some(),
+                    },
+                ));
                 self.saving.push_front(saving);
                 break;
             }

@@ -98,6 +98,27 @@ pub(super) fn save(app: &mut App) -> Vec<Effect> {
     })]
 }
 
+/// The worker is part way through the form's job: how far, or that it waits for another
+/// program's write lock.
+pub fn saving(app: &mut App, seq: u64, written: usize, of: usize, waiting: bool) -> Vec<Effect> {
+    let Some(form) = app
+        .form
+        .as_mut()
+        .filter(|f| f.state == FormState::Saving { seq })
+    else {
+        return Vec::new();
+    };
+    let text = match (waiting, of > 1) {
+        (true, _) => "Saving… waiting for the database: another program is writing to it (an \
+                      import?); this is saved when it is done"
+            .to_string(),
+        (false, true) => format!("Saving… {written} of {of} customers"),
+        (false, false) => "Saving…".to_string(),
+    };
+    form.message = Some(Status { text, error: false });
+    Vec::new()
+}
+
 /// The worker saved (or refused) the form's job.
 pub fn saved(app: &mut App, seq: u64, outcome: SaveOutcome) -> Vec<Effect> {
     let Some(form) = app
