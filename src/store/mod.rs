@@ -684,10 +684,7 @@ fn sqlite_message(e: &rusqlite::Error) -> String {
 /// Whether `e` is another connection holding the database's write lock past the wait (an
 /// import, a restore): nothing was written, and the same write may be tried again.
 pub fn is_busy(e: &Error) -> bool {
-    matches!(e, Error::Db(db) if matches!(
-        db.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-    ))
+    matches!(e, Error::Db(db) if db.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy))
 }
 
 pub fn write_failure(path: &Path, e: &Error) -> Option<Error> {
