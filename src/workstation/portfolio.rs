@@ -353,8 +353,8 @@ impl PortfolioWorker {
         out
     }
 
-    /// Writes the saves waiting to the end, a part at a time, answering every screen after
-    /// each as `run` does between requests.
+    /// Writes the saves waiting to the end, a part at a time as `run` does (here with no
+    /// other requests between), sleeping while another program holds the write lock.
     fn finish_saves(&mut self, emit: &mut dyn FnMut(SessionId, Response)) {
         while !self.saving.is_empty() {
             if let Some(wait) = self.save_retry_in() {
