@@ -98,14 +98,17 @@ pub(super) fn save(app: &mut App) -> Vec<Effect> {
     })]
 }
 
+/// The form whose job `seq` is being saved (an answer for another is old news).
+fn saving_form(app: &mut App, seq: u64) -> Option<&mut ActionForm> {
+    app.form
+        .as_mut()
+        .filter(|f| f.state == FormState::Saving { seq })
+}
+
 /// The worker is part way through the form's job: how far, or that it waits for another
 /// program's write lock.
 pub fn saving(app: &mut App, seq: u64, written: usize, of: usize, waiting: bool) -> Vec<Effect> {
-    let Some(form) = app
-        .form
-        .as_mut()
-        .filter(|f| f.state == FormState::Saving { seq })
-    else {
+    let Some(form) = saving_form(app, seq) else {
         return Vec::new();
     };
     let text = match (waiting, of > 1) {
@@ -121,11 +124,7 @@ pub fn saving(app: &mut App, seq: u64, written: usize, of: usize, waiting: bool)
 
 /// The worker saved (or refused) the form's job.
 pub fn saved(app: &mut App, seq: u64, outcome: SaveOutcome) -> Vec<Effect> {
-    let Some(form) = app
-        .form
-        .as_mut()
-        .filter(|f| f.state == FormState::Saving { seq })
-    else {
+    let Some(form) = saving_form(app, seq) else {
         return Vec::new();
     };
     let n = outcome.recorded.len();
