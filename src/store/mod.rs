@@ -400,8 +400,6 @@ impl Store {
         Ok(())
     }
 
-    /// A write transaction taken at once (BEGIN IMMEDIATE), so that two writers queue on the
-    /// busy timeout instead of failing half-way.
     /// How long a write waits for another connection's write lock before it fails busy
     /// ([`is_busy`]); `None`: the usual wait (30 s).
     pub fn wait_for_writers(&self, wait: Option<Duration>) -> Result<()> {
@@ -409,6 +407,8 @@ impl Store {
         Ok(())
     }
 
+    /// A write transaction taken at once (BEGIN IMMEDIATE), so that two writers queue on the
+    /// busy timeout instead of failing half-way.
     pub(crate) fn write_tx(&mut self) -> Result<rusqlite::Transaction<'_>> {
         self.ensure_writable()?;
         Ok(self
@@ -447,13 +447,13 @@ impl Store {
         if self.read_only {
             return Ok(false);
         }
-        self.conn.busy_timeout(Duration::ZERO)?;
+        self.wait_for_writers(Some(Duration::ZERO))?;
         let mode = self
             .conn
             .query_row("PRAGMA journal_mode = DELETE", [], |r| {
                 r.get::<_, String>(0)
             });
-        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        self.wait_for_writers(None)?;
         Ok(mode.is_ok_and(|m| m.eq_ignore_ascii_case("delete")))
     }
 
@@ -677,16 +677,16 @@ fn sqlite_message(e: &rusqlite::Error) -> String {
     }
 }
 
-/// The sentence for an SQLite error that says the database could not be written — it is
-/// read-only to this user (exit 2: theirs to fix), the disk is full, or the system refused to
-/// read or write it (exit 1) — naming the file instead of SQLite's words; else `None`. Every
-/// write is one transaction, so a failed one saved nothing.
 /// Whether `e` is another connection holding the database's write lock past the wait (an
 /// import, a restore): nothing was written, and the same write may be tried again.
 pub fn is_busy(e: &Error) -> bool {
     matches!(e, Error::Db(db) if db.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy))
 }
 
+/// The sentence for an SQLite error that says the database could not be written — it is
+/// read-only to this user (exit 2: theirs to fix), the disk is full, or the system refused to
+/// read or write it (exit 1) — naming the file instead of SQLite's words; else `None`. Every
+/// write is one transaction, so a failed one saved nothing.
 pub fn write_failure(path: &Path, e: &Error) -> Option<Error> {
     let Error::Db(db) = e else {
         return None;

@@ -690,7 +690,6 @@ fn payments(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'sta
     }
 }
 
-/// The timeline; returns the first and last line of each entry.
 /// The most lines one timeline entry takes: a note pasted from a long email, or a reply of
 /// many pages, is cut there (`owed activity` prints it whole), so the detail stays quick to
 /// lay out and the entries after it stay near.
@@ -713,6 +712,7 @@ fn entry_text(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// The timeline; returns the first and last line of each entry.
 fn activity(
     app: &App,
     d: &CustomerDetail,
@@ -755,8 +755,7 @@ fn activity(
             }
             _ => e.text.clone(),
         };
-        let wrapped = entry_text(&shown, text_w);
-        let mut wrapped = wrapped.into_iter();
+        let mut wrapped = entry_text(&shown, text_w).into_iter();
         if inline {
             first.push(Span::raw(" "));
             let piece = wrapped.next().unwrap_or_default();
