@@ -23,8 +23,8 @@ use std::sync::{Arc, RwLock};
 /// Why a file cannot be read here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unreadable {
-    /// Not this session's to read (over SSH without a files folder, or outside it), whatever
-    /// is typed next.
+    /// Not this session's to read (over SSH without a files folder, outside it or in another
+    /// user's folder in it), whatever is typed next.
     Refused(String),
     /// Not there, or not opened (a path still being typed).
     Missing(String),
@@ -134,13 +134,14 @@ impl FileAccess {
         };
         // Out of the folder as written (`../../x`, `/etc/x`, `../dana/x`), whatever is there;
         // then once links are followed.
-        let plain = inside_as_written(root, &path, typed).map_err(Unreadable::Refused)?;
-        self.ours(&plain, typed).map_err(Unreadable::Refused)?;
+        let plain = as_written(&path);
+        self.reaches(root, &plain, typed)
+            .map_err(Unreadable::Refused)?;
         let real = plain
             .canonicalize()
             .map_err(|e| Unreadable::Missing(format!("cannot read {typed}: {e}")))?;
-        inside(root, &real, typed).map_err(Unreadable::Refused)?;
-        self.ours(&real, typed).map_err(Unreadable::Refused)?;
+        self.reaches(root, &real, typed)
+            .map_err(Unreadable::Refused)?;
         Ok(real)
     }
 
@@ -160,8 +161,8 @@ impl FileAccess {
             };
         };
         let shown = path.display().to_string();
-        let path = inside_as_written(root, path, &shown)?;
-        self.ours(&path, &shown)?;
+        let path = as_written(path);
+        self.reaches(root, &path, &shown)?;
         let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
             return Err(format!("{shown} is not a file name"));
         };
@@ -177,9 +178,21 @@ impl FileAccess {
         let real = folder
             .canonicalize()
             .map_err(|e| format!("cannot write {shown}: {e}"))?;
-        inside(root, &real, &shown)?;
-        self.ours(&real, &shown)?;
+        self.reaches(root, &real, &shown)?;
         Ok(real.join(name))
+    }
+
+    /// Whether `path` (as written, or with links followed) lies in the files folder `root`
+    /// and out of every other user's folder there.
+    fn reaches(&self, root: &Path, path: &Path, shown: &str) -> Result<(), String> {
+        if !path.starts_with(root) {
+            return Err(format!(
+                "{shown} is outside the server's files folder ({}): over SSH, files are read \
+                 and written only there",
+                root.display()
+            ));
+        }
+        self.ours(path, shown)
     }
 
     /// Whether `path` (in the files folder) is out of every other user's folder there.
@@ -322,9 +335,9 @@ fn user_folder(user: &str) -> String {
     }
 }
 
-/// `path` as written, if it lies in the files folder `root`: each `..` takes off the part
-/// before it, without looking at the disk (as a shell's `cd` does).
-fn inside_as_written(root: &Path, path: &Path, shown: &str) -> Result<PathBuf, String> {
+/// `path` as written: each `..` takes off the part before it, without looking at the disk
+/// (as a shell's `cd` does).
+fn as_written(path: &Path) -> PathBuf {
     let mut plain = PathBuf::new();
     for part in path.components() {
         match part {
@@ -335,28 +348,7 @@ fn inside_as_written(root: &Path, path: &Path, shown: &str) -> Result<PathBuf, S
             other => plain.push(other),
         }
     }
-    if plain.starts_with(root) {
-        Ok(plain)
-    } else {
-        Err(outside(root, shown))
-    }
-}
-
-fn outside(root: &Path, shown: &str) -> String {
-    format!(
-        "{shown} is outside the server's files folder ({}): over SSH, files are read and \
-         written only there",
-        root.display()
-    )
-}
-
-/// Whether `real` (links followed) lies in the files folder `root`.
-fn inside(root: &Path, real: &Path, shown: &str) -> Result<(), String> {
-    if real.starts_with(root) {
-        Ok(())
-    } else {
-        Err(outside(root, shown))
-    }
+    plain
 }
 
 #[cfg(test)]
