@@ -32,7 +32,8 @@ pub const MAX_STARTUPS_PER_SOURCE: usize = 10;
 pub(crate) struct Startups {
     max: usize,
     per_source: usize,
-    pending: Mutex<(usize, HashMap<IpAddr, usize>)>,
+    /// By where they come from (at most [`MAX_STARTUPS`] sources: summed at each).
+    pending: Mutex<HashMap<IpAddr, usize>>,
 }
 
 impl Startups {
@@ -40,23 +41,20 @@ impl Startups {
         Arc::new(Startups {
             max,
             per_source,
-            pending: Mutex::new((0, HashMap::new())),
+            pending: Mutex::new(HashMap::new()),
         })
     }
 
     /// A place for a connection from `peer` to log in, if there is one.
-    pub fn enter(self: &Arc<Self>, peer: Option<IpAddr>) -> Option<LoggedIn> {
-        let source = peer.map(source);
+    pub fn enter(self: &Arc<Self>, peer: IpAddr) -> Option<LoggedIn> {
+        let source = source(peer);
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let (all, by_source) = &mut *pending;
-        let from = source.map_or(0, |s| by_source.get(&s).copied().unwrap_or(0));
-        if *all >= self.max || from >= self.per_source {
+        let all: usize = pending.values().sum();
+        let from = pending.get(&source).copied().unwrap_or(0);
+        if all >= self.max || from >= self.per_source {
             return None;
         }
-        *all += 1;
-        if let Some(s) = source {
-            *by_source.entry(s).or_default() += 1;
-        }
+        *pending.entry(source).or_default() += 1;
         Some(Arc::new(Login {
             done: AtomicBool::new(false),
             place: Some((self.clone(), source)),
@@ -76,19 +74,19 @@ impl Startups {
     /// How many connections are logging in.
     #[cfg(test)]
     fn pending(&self) -> usize {
-        self.pending.lock().unwrap_or_else(|e| e.into_inner()).0
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .sum()
     }
 
-    fn leave(&self, source: Option<IpAddr>) {
+    fn leave(&self, source: IpAddr) {
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let (all, by_source) = &mut *pending;
-        *all = all.saturating_sub(1);
-        if let Some(s) = source
-            && let Some(n) = by_source.get_mut(&s)
-        {
+        if let Some(n) = pending.get_mut(&source) {
             *n -= 1;
             if *n == 0 {
-                by_source.remove(&s);
+                pending.remove(&source);
             }
         }
     }
@@ -111,7 +109,7 @@ fn source(ip: IpAddr) -> IpAddr {
 #[derive(Debug, Default)]
 pub(crate) struct Login {
     done: AtomicBool,
-    place: Option<(Arc<Startups>, Option<IpAddr>)>,
+    place: Option<(Arc<Startups>, IpAddr)>,
 }
 
 impl Login {
@@ -212,20 +210,20 @@ mod tests {
         let startups = Startups::new(3, 2);
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
-        let first = startups.enter(Some(a)).unwrap();
-        let second = startups.enter(Some(a)).unwrap();
+        let first = startups.enter(a).unwrap();
+        let second = startups.enter(a).unwrap();
         // Two from one address at most; another address still gets in.
-        assert!(startups.enter(Some(a)).is_none());
-        let third = startups.enter(Some(b)).unwrap();
+        assert!(startups.enter(a).is_none());
+        let third = startups.enter(b).unwrap();
         // Three in all at most.
-        assert!(startups.enter(Some("192.0.2.3".parse().unwrap())).is_none());
+        assert!(startups.enter("192.0.2.3".parse().unwrap()).is_none());
         assert_eq!(startups.pending(), 3);
         // A login gives its place back, once; so does a connection that ends without one.
         first.set();
         first.set();
         assert_eq!(startups.pending(), 2);
-        let again = startups.enter(Some(a)).unwrap();
-        assert!(startups.enter(Some(a)).is_none());
+        let again = startups.enter(a).unwrap();
+        assert!(startups.enter(a).is_none());
         drop(second);
         drop(first);
         assert_eq!(startups.pending(), 2);
@@ -233,7 +231,7 @@ mod tests {
         drop(again);
         assert_eq!(startups.pending(), 0);
         // A place the login gave back is not given back again when the connection ends.
-        let logged = startups.enter(Some(b)).unwrap();
+        let logged = startups.enter(b).unwrap();
         logged.set();
         drop(logged);
         assert_eq!(startups.pending(), 0);
@@ -242,24 +240,16 @@ mod tests {
     #[test]
     fn an_ipv6_host_is_counted_by_its_64() {
         let startups = Startups::new(10, 1);
-        let one = startups
-            .enter(Some("2001:db8::1".parse().unwrap()))
-            .unwrap();
+        let one = startups.enter("2001:db8::1".parse().unwrap()).unwrap();
         assert!(
             startups
-                .enter(Some("2001:db8::ffff:1".parse().unwrap()))
+                .enter("2001:db8::ffff:1".parse().unwrap())
                 .is_none()
         );
-        assert!(
-            startups
-                .enter(Some("2001:db8:0:1::1".parse().unwrap()))
-                .is_some()
-        );
+        assert!(startups.enter("2001:db8:0:1::1".parse().unwrap()).is_some());
         // An IPv4 client on a dual-stack socket is its IPv4 address.
-        let v4 = startups
-            .enter(Some("::ffff:192.0.2.1".parse().unwrap()))
-            .unwrap();
-        assert!(startups.enter(Some("192.0.2.1".parse().unwrap())).is_none());
+        let v4 = startups.enter("::ffff:192.0.2.1".parse().unwrap()).unwrap();
+        assert!(startups.enter("192.0.2.1".parse().unwrap()).is_none());
         drop((one, v4));
     }
 

@@ -17,8 +17,8 @@
 //!
 //! [`Server::bind`] listens; [`Server::run`] accepts connections (each must log in within
 //! [`LOGIN_GRACE`], and at most [`MAX_STARTUPS`] may be logging in at once,
-//! [`MAX_STARTUPS_PER_SOURCE`] from one address: see `login_grace`) until the future it is given resolves, then ends
-//! every session (the apps see [`Input::Closed`]) and joins their threads. A
+//! [`MAX_STARTUPS_PER_SOURCE`] from one address: see `login_grace`) until the future it is
+//! given resolves, then ends every session (the apps see [`Input::Closed`]) and joins their threads. A
 //! connection that drops, for whatever reason, ends its app the same way; what the app had
 //! saved is in the database (every save is a transaction), what it had not is not.
 //!
@@ -235,7 +235,7 @@ impl Server {
                 () = &mut stop => break,
             };
             // Past the places for logging in: closed before a byte is read.
-            let Some(logged_in) = shared.startups.enter(Some(peer.ip())) else {
+            let Some(logged_in) = shared.startups.enter(peer.ip()) else {
                 if last_refusal.is_none_or(|at: std::time::Instant| at.elapsed() >= REFUSAL_NOTE) {
                     crate::serve::say!(
                         "closed a connection from {} at once: {} connections may \
