@@ -204,14 +204,19 @@ pub(super) struct Saving {
     pub job: SaveJob,
     /// The next of the job's customers to save.
     next: usize,
-    /// Every customer is saved, or one was refused.
-    pub done: bool,
     pub outcome: SaveOutcome,
     /// Another program holds the write lock (an import): the next customer is tried again
     /// then, the other sessions answered meanwhile.
     pub retry_at: Option<Instant>,
     /// Since when the lock has been held against this save.
     busy_since: Option<Instant>,
+}
+
+impl Saving {
+    /// Every customer is saved, or one was refused (nothing more is written then).
+    pub fn done(&self) -> bool {
+        self.outcome.error.is_some() || self.next >= self.job.cids.len()
+    }
 }
 
 /// How many customers of a save the worker writes before it answers other sessions again
@@ -336,7 +341,6 @@ impl PortfolioWorker {
             targets: job.cids.len(),
             skipped: 0,
         };
-        let mut done = false;
         if let ActionValues::Attach { paths, .. } = &mut job.values {
             let files = &self.viewer(session).files;
             match paths
@@ -352,7 +356,6 @@ impl PortfolioWorker {
                 Ok(resolved) => *paths = resolved,
                 Err(refused) => {
                     outcome.error = Some(format!("{refused}, so nothing was attached"));
-                    done = true;
                 }
             }
         }
@@ -362,7 +365,6 @@ impl PortfolioWorker {
             seq,
             job,
             next: 0,
-            done,
             outcome,
             retry_at: None,
             busy_since: None,
@@ -378,9 +380,8 @@ impl PortfolioWorker {
         let mut left = budget;
         saving.retry_at = None;
         let _ = self.store.wait_for_writers(Some(SAVE_LOCK_WAIT));
-        while !saving.done && left > 0 {
+        while !saving.done() && left > 0 {
             let Some(&cid) = saving.job.cids.get(saving.next) else {
-                saving.done = true;
                 break;
             };
             left -= 1;
@@ -407,22 +408,17 @@ impl PortfolioWorker {
                             )
                         }
                     ));
-                    saving.done = true;
                     break;
                 }
                 Err(e) => {
                     let sentence = crate::store::write_failure(self.store.path(), &e);
                     saving.outcome.error = Some(sentence.unwrap_or(e).to_string());
-                    saving.done = true;
                 }
             }
             saving.busy_since = None;
             saving.next += 1;
         }
         let _ = self.store.wait_for_writers(None);
-        if saving.next >= saving.job.cids.len() {
-            saving.done = true;
-        }
     }
 
     /// A save is written: promises and disputes move predicted dates and risk, so a new
@@ -460,7 +456,7 @@ impl PortfolioWorker {
             let from = saving.next;
             self.save_part(&mut saving, left);
             left = left.saturating_sub(saving.next - from);
-            if saving.done {
+            if saving.done() {
                 self.end_save(&saving);
                 answers.push((
                     saving.session,

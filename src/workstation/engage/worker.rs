@@ -487,21 +487,18 @@ impl EngageWorker {
     /// read: a failed send is looked for there whatever the cycles' state.
     fn plan(&mut self, as_of: Date, owner: Option<String>) -> Result<PlanData> {
         let base = self.settings.config.base_currency.clone();
-        // As the queue: someone who owns no customers (a manager, an auditor) sees everyone's.
-        let mut owner = owner;
-        let owned: Option<std::collections::HashSet<i64>> = match &owner {
-            Some(name) => {
-                let cids = self.store.ledger().customers_owned_by(name)?;
-                if cids.is_empty() {
-                    owner = None;
-                    None
-                } else {
-                    Some(cids.into_iter().collect())
-                }
-            }
-            None => None,
+        let owned: std::collections::HashSet<i64> = match &owner {
+            Some(name) => self
+                .store
+                .ledger()
+                .customers_owned_by(name)?
+                .into_iter()
+                .collect(),
+            None => Default::default(),
         };
-        let theirs = |cid: i64| owned.as_ref().is_none_or(|o| o.contains(&cid));
+        // As the queue: someone who owns no customers (a manager, an auditor) sees everyone's.
+        let owner = owner.filter(|_| !owned.is_empty());
+        let theirs = |cid: i64| owner.is_none() || owned.contains(&cid);
         let (cycles, entries, skipped, paused, cycles_error) = match self.compute_plan(as_of) {
             Ok(plan) => {
                 let (mut entries, mut skipped) = super::plan_rows(plan, &base);
