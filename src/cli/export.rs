@@ -171,14 +171,8 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
                 crate::engage::plan_settings(&ctx.config, as_of),
             )?;
             let (entries, skipped) = crate::workstation::engage::plan_rows(&plan, base);
-            crate::workstation::engage::write_plan(
-                &entries,
-                &skipped,
-                as_of,
-                base,
-                &args.output,
-                &options,
-            )?;
+            crate::workstation::engage::plan_export(&entries, &skipped, as_of, base)?
+                .write(&args.output, &options)?;
         }
         View::Engagement => {
             let report = EngagementReport::compute(&store, as_of, base)?;
@@ -224,14 +218,9 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
                 as_of,
                 base,
             );
-            crate::export::screen::write_queue(
-                &store,
-                &query,
-                with_risk,
-                &meta,
-                &args.output,
-                &options,
-            )?;
+            write_view(&args.output, &options, &meta, |s| {
+                views::queue(&store, &query, base, with_risk, s)
+            })?;
         }
         View::Activity => {
             write_view(&args.output, &options, &meta, |s| {

@@ -4,7 +4,9 @@
 //! A view writes tables of rows through a [`Sheet`], so large views (a million documents)
 //! stream to disk: the CSV writer buffers nothing, the xlsx writer runs in rust_xlsxwriter's
 //! constant-memory mode. The file appears only when complete: it is written beside the target
-//! under a temporary name and renamed at the end (`-o -` writes CSV to standard output).
+//! under a temporary name of its own and renamed at the end (`-o -` writes CSV to standard
+//! output). The workstation reads a screen's view into memory first ([`Prepared`]) and writes
+//! the file on a thread of its own, so that other sessions are not kept waiting.
 //!
 //! The two formats are for two readers. CSV is for programs: the first row is the columns'
 //! machine names (`customer_id`, `net_overdue`), plain amounts, ISO dates, one table (the
@@ -19,10 +21,13 @@
 pub mod about;
 mod csv_sheet;
 pub mod pdf;
+mod prepared;
 pub mod screen;
 pub mod statement;
 pub mod views;
 mod xlsx_sheet;
+
+pub use prepared::Prepared;
 
 use crate::domain::{Date, Decimal};
 use crate::{Error, Result};
@@ -349,7 +354,15 @@ fn atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()
     let file_name = path
         .file_name()
         .ok_or_else(|| Error::input(format!("{}: not a file name", path.display())))?;
-    let temp = path.with_file_name(format!(".{}.partial", file_name.to_string_lossy()));
+    // Its own name: two exports to one file at once (two sessions of `owed serve`, a
+    // collector and cron) each write their own, and the last to finish is the file.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temp = path.with_file_name(format!(
+        ".{}.{}-{n}.partial",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
     let result = write(&temp).and_then(|()| Ok(std::fs::rename(&temp, path)?));
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);

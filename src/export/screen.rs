@@ -1,13 +1,13 @@
 //! What is on a workstation's screen, as a file (`:export xlsx FILE`, `owed export queue`):
 //! the queue with its tab, filter, sort and scope, one customer's open documents and
-//! timeline, the team's figures, or the engagement plan.
+//! timeline, the team's figures, or the engagement plan — each read into a [`Prepared`] view,
+//! which the workstation's service writes on a thread beside.
 
-use super::{Meta, Options, about, views, write_view};
+use super::{Meta, Prepared, about, views};
 use crate::Result;
 use crate::domain::Date;
 use crate::domain::queue::{QueueQuery, Scope};
 use crate::store::Store;
-use std::path::Path;
 
 /// The queue's scope as its title row says it: tab, whose customers, filter, order.
 pub fn queue_scope(query: &QueueQuery, owner: Option<&str>) -> String {
@@ -37,31 +37,26 @@ pub fn queue_meta(scope: String, as_of: Date, currency: &str) -> Meta {
     Meta::new("Queue", as_of, currency, scope, views::QUEUE_FIGURES)
 }
 
-/// Writes the queue of `query` from the queue table built on `store` (`with_risk`: the
-/// forecast's risks are in it) to `path`; the rows written.
-pub fn write_queue(
-    store: &Store,
-    query: &QueueQuery,
-    with_risk: bool,
-    meta: &Meta,
-    path: &Path,
-    options: &Options,
-) -> Result<u64> {
-    write_view(path, options, meta, |s| {
-        views::queue(store, query, &meta.currency, with_risk, s)
+/// Reads the queue of `query` from the queue table built on `store` (`with_risk`: the
+/// forecast's risks are in it), to be written as `meta` says.
+///
+/// # Errors
+///
+/// When the database cannot be read.
+pub fn queue(store: &Store, query: &QueueQuery, with_risk: bool, meta: Meta) -> Result<Prepared> {
+    let currency = meta.currency.clone();
+    Prepared::read(meta, |s| {
+        views::queue(store, query, &currency, with_risk, s)
     })
 }
 
-/// Writes one customer's open documents and whole timeline as of `as_of` to `path` (CSV
-/// holds the documents); the documents written.
-pub fn write_customer(
-    store: &Store,
-    cid: i64,
-    as_of: Date,
-    currency: &str,
-    path: &Path,
-    options: &Options,
-) -> Result<u64> {
+/// Reads one customer's open documents and whole timeline as of `as_of` (CSV holds the
+/// documents; they are what is counted).
+///
+/// # Errors
+///
+/// When the customer is no longer in the database, or the database cannot be read.
+pub fn customer(store: &Store, cid: i64, as_of: Date, currency: &str) -> Result<Prepared> {
     let label = store
         .ledger()
         .customer_label(cid)?
@@ -70,21 +65,20 @@ pub fn write_customer(
     figures.extend(views::ACTIVITY_FIGURES);
     let scope = format!("customer {} {}", label.id, label.name);
     let meta = Meta::new("Customer", as_of, currency, scope, &figures);
-    write_view(path, options, &meta, |s| {
+    Prepared::read(meta, |s| {
         views::documents(store, as_of, currency, Some(cid), s)?;
         views::activity(store, as_of, currency, Some(cid), ("Timeline", false), s)
     })
 }
 
-/// Writes the team's figures (one row per collector, the customers nobody owns) to `path`,
-/// as `owed export team` does; the rows written (the collectors, and one for the customers
-/// nobody owns when there are some).
-pub fn write_team(
-    report: &crate::report::team::TeamReport,
-    as_of: Date,
-    path: &Path,
-    options: &Options,
-) -> Result<u64> {
+/// The team's figures (one row per collector, the customers nobody owns), as `owed export
+/// team` writes them; counted as the collectors, and one for the customers nobody owns when
+/// there are some.
+///
+/// # Errors
+///
+/// None in practice (the figures are in memory); the type is that of every view.
+pub fn team(report: &crate::report::team::TeamReport, as_of: Date) -> Result<Prepared> {
     let meta = Meta::new(
         "Team",
         as_of,
@@ -92,20 +86,22 @@ pub fn write_team(
         "every collector",
         views::TEAM_FIGURES,
     );
-    write_view(path, options, &meta, |s| views::team(report, s))?;
-    Ok(report.collectors.len() as u64 + u64::from(report.unassigned.customers > 0))
+    let rows = report.collectors.len() as u64 + u64::from(report.unassigned.customers > 0);
+    Ok(Prepared::read(meta, |s| views::team(report, s))?.counting(rows))
 }
 
-/// Writes an engagement plan (the reminders it sends, then those it skips) to `path`, as
-/// `owed export plan` does; the reminders written.
-pub fn write_plan(
+/// An engagement plan (the reminders it sends, then those it skips), as `owed export plan`
+/// writes it; counted as the reminders.
+///
+/// # Errors
+///
+/// None in practice (the plan is in memory); the type is that of every view.
+pub fn plan(
     lines: &[views::PlanLine],
     skipped: &[views::SkippedLine],
     as_of: Date,
     currency: &str,
-    path: &Path,
-    options: &Options,
-) -> Result<u64> {
+) -> Result<Prepared> {
     let meta = Meta::new(
         "Engagement plan",
         as_of,
@@ -113,8 +109,8 @@ pub fn write_plan(
         "every cycle",
         views::PLAN_FIGURES,
     );
-    write_view(path, options, &meta, |s| {
-        views::plan(lines, skipped, currency, s)
-    })?;
-    Ok(lines.len() as u64)
+    Ok(
+        Prepared::read(meta, |s| views::plan(lines, skipped, currency, s))?
+            .counting(lines.len() as u64),
+    )
 }

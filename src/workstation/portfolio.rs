@@ -160,13 +160,48 @@ pub struct PortfolioWorker {
     pub(super) scope_dso: Option<super::scope::ScopeDso>,
     /// The team's figures asked for by permitted sessions and not computed yet.
     pub(super) team_wanted: Vec<(SessionId, u64, Date)>,
-    /// The team's figures computing on their threads: how many, and where they arrive.
-    pub(super) team_running: usize,
-    team_done: (std::sync::mpsc::Sender<TeamDone>, Receiver<TeamDone>),
+    /// Exports read and not written yet.
+    pub(super) exports_wanted: Vec<PendingExport>,
+    /// Answers made on threads beside (the team's figures, exports): how many are still
+    /// being made, and where they arrive.
+    pub(super) beside_running: usize,
+    beside_done: (std::sync::mpsc::Sender<Beside>, Receiver<Beside>),
 }
 
-/// The team's figures computed for a session's request (seq).
-type TeamDone = (SessionId, u64, std::result::Result<TeamView, String>);
+/// An answer made on a thread beside, and whose it is.
+type Beside = (SessionId, Response);
+
+/// An export whose rows are read (on the worker's connection) and whose file is still to
+/// write.
+pub(super) struct PendingExport {
+    sid: SessionId,
+    seq: u64,
+    /// Where, as the session's files allow it.
+    path: std::path::PathBuf,
+    /// A file of that name was there when it was asked for.
+    replaced: bool,
+    view: crate::export::Prepared,
+    options: crate::export::Options,
+}
+
+impl PendingExport {
+    /// Writes the file; the session's answer.
+    fn write(self) -> Response {
+        let result = self
+            .view
+            .write(&self.path, &self.options)
+            .map(|rows| super::requests::ExportDone {
+                path: self.path,
+                rows,
+                replaced: self.replaced,
+            })
+            .map_err(|e| e.to_string());
+        Response::Exported {
+            seq: self.seq,
+            result,
+        }
+    }
+}
 
 /// What the recomputations of the figures did. (Where their time went is logged at debug
 /// level, target `owed::timing`: `OWED_LOG=debug`, and the workstation's benchmark.)
@@ -234,8 +269,9 @@ impl PortfolioWorker {
             scope_wanted: Vec::new(),
             scope_dso: None,
             team_wanted: Vec::new(),
-            team_running: 0,
-            team_done: std::sync::mpsc::channel(),
+            exports_wanted: Vec::new(),
+            beside_running: 0,
+            beside_done: std::sync::mpsc::channel(),
         })
     }
 
@@ -332,7 +368,7 @@ impl PortfolioWorker {
         self.deferred(emit);
         self.forecast_step(false, emit);
         self.scope_step(false, emit);
-        self.team_step(false, emit);
+        self.beside_step(false, emit);
     }
 
     /// Answers one request of the local session (a page or detail of another date also brings
@@ -341,7 +377,8 @@ impl PortfolioWorker {
         self.handle_batch_now(vec![request])
     }
 
-    /// Answers a batch as [`PortfolioWorker::handle_batch`] does, without the deferred work.
+    /// Answers a batch as [`PortfolioWorker::handle_batch`] does, without the deferred work
+    /// (exports are written here).
     pub fn handle_batch_now(&mut self, batch: Vec<Request>) -> Vec<Response> {
         let mut out = Vec::new();
         let batch = batch.into_iter().map(|r| (LOCAL, r)).collect();
@@ -349,6 +386,9 @@ impl PortfolioWorker {
             let mut emit = only(LOCAL, &mut out);
             self.answer_batch(batch, &mut emit);
             self.finish_saves(&mut emit);
+            for export in std::mem::take(&mut self.exports_wanted) {
+                emit(export.sid, export.write());
+            }
         }
         out
     }
@@ -841,20 +881,27 @@ impl PortfolioWorker {
                 out.push(Response::Keys { seq: *seq, cids });
             }
             Request::Export { seq, as_of, job } => {
+                // Read here, written beside (the workbook is the slow part).
                 self.ensure(*as_of, out)?;
-                let result = match self.viewer(sid).files.writable(&job.path) {
-                    Ok(path) => self
-                        .export(
-                            *as_of,
-                            &ExportJob {
-                                path,
-                                ..job.clone()
-                            },
-                        )
-                        .map_err(|e| e.to_string()),
-                    Err(refused) => Err(refused),
-                };
-                out.push(Response::Exported { seq: *seq, result });
+                let read = self.viewer(sid).files.writable(&job.path).and_then(|path| {
+                    let replaced = path.exists();
+                    let (view, options) = self.export(*as_of, job).map_err(|e| e.to_string())?;
+                    Ok(PendingExport {
+                        sid,
+                        seq: *seq,
+                        path,
+                        replaced,
+                        view,
+                        options,
+                    })
+                });
+                match read {
+                    Ok(pending) => self.exports_wanted.push(pending),
+                    Err(e) => out.push(Response::Exported {
+                        seq: *seq,
+                        result: Err(e),
+                    }),
+                }
             }
             Request::Attachment {
                 seq,
@@ -884,76 +931,96 @@ impl PortfolioWorker {
         Ok(())
     }
 
-    /// The team's turn: answers the figures computed on their threads, and computes those
-    /// asked for — each on its own thread and connection when `background` (a fresh
-    /// portfolio of the date takes about as long as `owed report team`, which the other
-    /// sessions' keys must not wait for), else here.
-    fn team_step(&mut self, background: bool, emit: &mut dyn FnMut(SessionId, Response)) {
+    /// The turn of the answers made beside: sends those made on their threads, then starts
+    /// those asked for — the team's figures (a fresh portfolio of the date takes about as long
+    /// as `owed report team`) and exports' files (a 100,000-customer workbook about 2 s) —
+    /// each on its own thread when `background`, which the other sessions' keys must not wait
+    /// for, else here.
+    fn beside_step(&mut self, background: bool, emit: &mut dyn FnMut(SessionId, Response)) {
+        while let Ok((sid, answer)) = self.beside_done.1.try_recv() {
+            self.beside_running = self.beside_running.saturating_sub(1);
+            emit(sid, answer);
+        }
         for (sid, seq, as_of) in std::mem::take(&mut self.team_wanted) {
             let path = self.path.clone();
             let settings = self.settings.clone();
-            let compute = move || -> std::result::Result<TeamView, String> {
-                Store::open_existing(&path)
+            let compute = move || Response::Team {
+                seq,
+                report: Store::open_existing(&path)
                     .and_then(|store| team_at(&store, &settings, as_of))
-                    .map_err(|e| format!("the team's figures: {e}"))
+                    .map(Box::new)
+                    .map_err(|e| format!("the team's figures: {e}")),
             };
-            if !background {
-                emit(
-                    sid,
-                    Response::Team {
-                        seq,
-                        report: compute().map(Box::new),
-                    },
-                );
-                continue;
-            }
-            let tx = self.team_done.0.clone();
-            let started = std::thread::Builder::new()
-                .name("owed-team".into())
-                .spawn(move || {
-                    let _ = tx.send((sid, seq, compute()));
-                });
-            match started {
-                Ok(_) => self.team_running += 1,
-                Err(e) => emit(
-                    sid,
-                    Response::Team {
-                        seq,
-                        report: Err(format!("cannot start the team's figures: {e}")),
-                    },
-                ),
-            }
+            let failed = move |e| Response::Team {
+                seq,
+                report: Err(format!("cannot start the team's figures: {e}")),
+            };
+            self.beside(background, "owed-team", sid, compute, failed, emit);
         }
-        while let Ok((sid, seq, report)) = self.team_done.1.try_recv() {
-            self.team_running = self.team_running.saturating_sub(1);
-            emit(
+        for pending in std::mem::take(&mut self.exports_wanted) {
+            let (sid, seq, path) = (pending.sid, pending.seq, pending.path.clone());
+            let failed = move |e| Response::Exported {
+                seq,
+                result: Err(format!("cannot write {}: {e}", path.display())),
+            };
+            self.beside(
+                background,
+                "owed-export",
                 sid,
-                Response::Team {
-                    seq,
-                    report: report.map(Box::new),
-                },
+                || pending.write(),
+                failed,
+                emit,
             );
         }
     }
 
-    /// Writes what a screen shows as of `as_of` (the figures are of that date): the queue
-    /// from this connection's queue table (with the risk column once the forecast is in), or
-    /// one customer's documents and timeline.
-    fn export(&mut self, as_of: Date, job: &ExportJob) -> Result<super::requests::ExportDone> {
+    /// Makes `sid`'s answer on a thread named `name` when `background` (it arrives through
+    /// [`PortfolioWorker::beside_step`]), else here; `failed` answers when no thread starts.
+    fn beside(
+        &mut self,
+        background: bool,
+        name: &str,
+        sid: SessionId,
+        answer: impl FnOnce() -> Response + Send + 'static,
+        failed: impl FnOnce(std::io::Error) -> Response,
+        emit: &mut dyn FnMut(SessionId, Response),
+    ) {
+        if !background {
+            emit(sid, answer());
+            return;
+        }
+        let tx = self.beside_done.0.clone();
+        let started = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                let _ = tx.send((sid, answer()));
+            });
+        match started {
+            Ok(_) => self.beside_running += 1,
+            Err(e) => emit(sid, failed(e)),
+        }
+    }
+
+    /// Reads what a screen shows as of `as_of` (the figures are of that date), to be written
+    /// with the options returned: the queue from this connection's queue table (with the risk
+    /// column once the forecast is in), one customer's documents and timeline, the team's
+    /// figures or the engagement plan.
+    fn export(
+        &mut self,
+        as_of: Date,
+        job: &ExportJob,
+    ) -> Result<(crate::export::Prepared, crate::export::Options)> {
         use super::requests::ExportWhat;
-        let replaced = job.path.exists();
         use crate::export::screen;
         let options = crate::export::Options::new(job.format).of_ledger(&self.store)?;
         let base = self.settings.base_currency.clone();
-        let rows = match &job.what {
+        let view = match &job.what {
             ExportWhat::Queue(query) => {
                 let meta = screen::queue_meta(screen::queue_scope(query, None), as_of, &base);
                 let with_risk = self.forecasts.counted(as_of);
-                screen::write_queue(&self.store, query, with_risk, &meta, &job.path, &options)?
+                screen::queue(&self.store, query, with_risk, meta)?
             }
-            ExportWhat::Customer(cid) => {
-                screen::write_customer(&self.store, *cid, as_of, &base, &job.path, &options)?
-            }
+            ExportWhat::Customer(cid) => screen::customer(&self.store, *cid, as_of, &base)?,
             ExportWhat::Team(view) => {
                 let report = crate::report::team::TeamReport {
                     period: view.period,
@@ -961,22 +1028,13 @@ impl PortfolioWorker {
                     collectors: view.collectors.clone(),
                     unassigned: view.unassigned.clone(),
                 };
-                screen::write_team(&report, as_of, &job.path, &options)?
+                screen::team(&report, as_of)?
             }
-            ExportWhat::Plan(plan) => super::engage::write_plan(
-                &plan.entries,
-                &plan.skipped,
-                plan.as_of,
-                &base,
-                &job.path,
-                &options,
-            )?,
+            ExportWhat::Plan(plan) => {
+                super::engage::plan_export(&plan.entries, &plan.skipped, plan.as_of, &base)?
+            }
         };
-        Ok(super::requests::ExportDone {
-            path: job.path.clone(),
-            rows,
-            replaced,
-        })
+        Ok((view, options))
     }
 
     /// Marks a customer's replies read, and takes it out of the Replies tab of the queue
@@ -1260,7 +1318,7 @@ impl PortfolioWorker {
                     .min(FORECAST_POLL)
                     .min(until_poll)
             } else if self.forecasts.busy()
-                || self.team_running > 0
+                || self.beside_running > 0
                 || self.dso_running.is_some()
                 || self.scope_dso.is_some()
                 || !self.scope_wanted.is_empty()
@@ -1361,7 +1419,7 @@ impl PortfolioWorker {
                 }
                 Err(RecvTimeoutError::Disconnected) => return,
             }
-            self.team_step(true, emit);
+            self.beside_step(true, emit);
             self.forecast_step(true, emit);
             if self.checked.elapsed() >= POLL {
                 self.poll(emit);

@@ -198,16 +198,14 @@ pub fn plan_rows(plan: &Plan, base: &str) -> (Vec<PlanRow>, Vec<SkippedRow>) {
     (entries, skipped)
 }
 
-/// Writes a plan's rows (from [`plan_rows`]) to `path` as `owed export plan` does; the
-/// reminders written.
-pub fn write_plan(
+/// A plan's rows (from [`plan_rows`]) as `owed export plan` writes them, counted as the
+/// reminders.
+pub fn plan_export(
     entries: &[PlanRow],
     skipped: &[SkippedRow],
     as_of: Date,
     base: &str,
-    path: &std::path::Path,
-    options: &crate::export::Options,
-) -> crate::Result<u64> {
+) -> crate::Result<crate::export::Prepared> {
     use crate::export::views::{PlanLine, SkippedLine};
     let lines: Vec<PlanLine> = entries
         .iter()
@@ -232,7 +230,7 @@ pub fn write_plan(
             reason: s.reason.clone(),
         })
         .collect();
-    crate::export::screen::write_plan(&lines, &skipped, as_of, base, path, options)
+    crate::export::screen::plan(&lines, &skipped, as_of, base)
 }
 
 /// A question for the engagement worker.
