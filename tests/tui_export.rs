@@ -10,6 +10,7 @@ mod workstation;
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use keys::{command, driver, fixture, status};
 use owed::tui::app::Screen;
+use owed::tui::update::Effect;
 use workstation::Driver;
 
 /// A worksheet's column of values under a header (row 2), data rows only.
@@ -254,6 +255,77 @@ fn a_bad_export_says_why_and_writes_nothing() {
         status(&d)
     );
     assert!(!path.exists());
+}
+
+/// Types `:export PATH` without answering it: the export's request.
+fn export_unanswered(d: &mut Driver, path: &std::path::Path) -> owed::workstation::Request {
+    let effects = d.press_unanswered(&format!(": export <Space> {} <Enter>", path.display()));
+    effects
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Export(r) => Some(r),
+            _ => None,
+        })
+        .expect("an export is asked for")
+}
+
+/// Answers `request` and gives the answers to the workstation: what it then asks for.
+fn answer(d: &mut Driver, request: owed::workstation::Request) -> Vec<Effect> {
+    let answers = d.source.handle_batch(vec![request]);
+    answers
+        .into_iter()
+        .flat_map(|a| owed::tui::update::response(&mut d.app, a))
+        .collect()
+}
+
+#[test]
+fn quitting_while_an_export_is_written_waits_for_the_file_and_quits_once_it_is_there() {
+    let (dir, mut d) = driver("alice", (120, 40));
+    let path = dir.path().join("queue.xlsx");
+    let export = export_unanswered(&mut d, &path);
+    let fx = d.press_unanswered("q");
+    assert!(!fx.contains(&Effect::Quit), "{fx:?}");
+    assert!(!d.app.quit);
+    assert_eq!(
+        status(&d),
+        format!(
+            "writing {}… quitting once it is written (quit again to quit now)",
+            path.display()
+        )
+    );
+    let fx = answer(&mut d, export);
+    assert!(path.is_file());
+    assert!(fx.contains(&Effect::Quit), "{fx:?}");
+    assert!(d.app.quit);
+    assert!(status(&d).starts_with("wrote "), "{}", status(&d));
+
+    // Asked again, it quits at once, the file still being written; `:q` asks as `q` does.
+    let (dir, mut d) = driver("alice", (120, 40));
+    export_unanswered(&mut d, &dir.path().join("queue.xlsx"));
+    let fx = d.press_unanswered(": q <Enter>");
+    assert!(!fx.contains(&Effect::Quit), "{fx:?}");
+    assert!(status(&d).starts_with("writing "), "{}", status(&d));
+    let fx = d.press_unanswered("q");
+    assert!(fx.contains(&Effect::Quit), "{fx:?}");
+}
+
+#[test]
+fn an_export_that_fails_while_quitting_keeps_the_workstation_open_to_say_why() {
+    let (dir, mut d) = driver("alice", (120, 40));
+    let path = dir.path().join("no-such-folder/queue.xlsx");
+    let export = export_unanswered(&mut d, &path);
+    d.press_unanswered("q");
+    let fx = answer(&mut d, export);
+    assert!(!fx.contains(&Effect::Quit), "{fx:?}");
+    assert!(!d.app.quit);
+    let said = status(&d);
+    assert!(said.starts_with("export: cannot write"), "{said}");
+    assert!(
+        said.ends_with("not quitting, so that you see this"),
+        "{said}"
+    );
+    // Nothing is waited for now: quit quits.
+    assert!(d.press_unanswered("q").contains(&Effect::Quit));
 }
 
 #[test]

@@ -229,6 +229,11 @@ pub struct App {
     pub pending_keys: Vec<Key>,
     pub seq: u64,
     pub quit: bool,
+    /// Exports asked for and not answered yet: their request's seq and file.
+    pub exports_pending: Vec<(u64, std::path::PathBuf)>,
+    /// Quit was asked for while an export was being written: the workstation ends once the
+    /// last is written (and stays, saying why, when one fails).
+    pub quit_when_written: bool,
     /// Reminders by hand, the engagement screen and its popups.
     pub engage: super::engage::EngageUi,
     /// The collector-action form being filled in ([`Mode::Form`]).
@@ -322,6 +327,8 @@ impl App {
             pending_keys: Vec::new(),
             seq: 0,
             quit: false,
+            exports_pending: Vec::new(),
+            quit_when_written: false,
             engage: super::engage::EngageUi::default(),
             form: None,
             action_settings: ActionSettings::default(),

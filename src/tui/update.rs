@@ -113,10 +113,7 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
 /// Runs an action in the current context.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
-        Action::Quit => {
-            app.quit = true;
-            return vec![Effect::Quit];
-        }
+        Action::Quit => return quit(app),
         Action::Redraw => return vec![Effect::Clear],
         Action::Suspend => return vec![Effect::Suspend],
         Action::Noop => return Vec::new(),
@@ -268,7 +265,9 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Response::Exported { result, .. } => {
+        Response::Exported { seq, result } => {
+            app.exports_pending.retain(|(s, _)| *s != seq);
+            let failed = result.is_err();
             match result {
                 Ok(done) => app.say(format!(
                     "wrote {} ({} row{}){}",
@@ -281,7 +280,15 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
                         ""
                     }
                 )),
+                Err(e) if app.quit_when_written => {
+                    app.quit_when_written = false;
+                    app.say_error(format!("export: {e} · not quitting, so that you see this"));
+                }
                 Err(e) => app.say_error(format!("export: {e}")),
+            }
+            if app.quit_when_written && !failed && app.exports_pending.is_empty() {
+                app.quit = true;
+                return vec![Effect::Quit];
             }
             Vec::new()
         }
@@ -874,10 +881,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
                 }
             }
         }
-        Command::Quit => {
-            app.quit = true;
-            vec![Effect::Quit]
-        }
+        Command::Quit => quit(app),
         Command::Sort => {
             let Some(key) = rest.first().and_then(|k| SortKey::parse(k)) else {
                 app.say_error(format!("sort by {}", spec.help()));
@@ -1039,11 +1043,30 @@ fn export(app: &mut App, args: &[&str]) -> Vec<Effect> {
         });
     }
     app.say(format!("exporting to {}…", path.display()));
+    let seq = app.next_seq();
+    app.exports_pending.push((seq, path.clone()));
     vec![Effect::Export(Request::Export {
-        seq: app.next_seq(),
+        seq,
         as_of: app.as_of,
         job: ExportJob { what, path, format },
     })]
+}
+
+/// Quits, unless an export is still being written: then quits once it is written (as `:wq`
+/// does), and at once when asked again.
+fn quit(app: &mut App) -> Vec<Effect> {
+    if let Some((_, path)) = app.exports_pending.last()
+        && !app.quit_when_written
+    {
+        app.quit_when_written = true;
+        app.say(format!(
+            "writing {}… quitting once it is written (quit again to quit now)",
+            path.display()
+        ));
+        return Vec::new();
+    }
+    app.quit = true;
+    vec![Effect::Quit]
 }
 
 /// A name as part of a file name: letters, digits, `-` and `_` kept (lower case), anything
