@@ -58,7 +58,7 @@ macro_rules! say {
 }
 pub(crate) use say;
 
-/// One line of the server's log (see [`say`]).
+/// One line of the server's log, as the `say!` macro writes it: the time in UTC first.
 pub fn log_line(what: std::fmt::Arguments<'_>) {
     eprintln!(
         "{} owed serve: {what}",

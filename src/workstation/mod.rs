@@ -14,6 +14,11 @@
 //! - [`save`]: collector actions from the forms, recorded through [`crate::actions`] for the
 //!   session's actor.
 //! - [`forecast`]: the forecast's thread and what it answers.
+//! - [`beside`]: answers made on threads beside a portfolio's worker: the team's figures and
+//!   exports' files.
+//! - [`scope`]: the figures of the part of the portfolio a session's queue shows (its scope
+//!   and filter), for its metrics bar and charts.
+//! - [`attachment`]: an attachment's preview for the viewer.
 //! - [`files`]: where a session's files are ([`FileAccess`]): anywhere in one's own shell,
 //!   only in the server's files folder over SSH.
 //! - [`engage`]: the engagement worker of a session (plans, previews, holds, sending).
@@ -27,6 +32,7 @@
 //! form data, save outcomes, engagement plans and previews) is the service's own.
 
 pub mod attachment;
+pub mod beside;
 pub mod engage;
 pub mod files;
 pub mod forecast;

@@ -17,8 +17,8 @@
 //! is answered from it (its figures, forecast and pages) without computing anything.
 //!
 //! The team's figures (the team screen, [`Request::Team`]) are answered only to a manager's
-//! or an auditor's session, and computed on a thread and connection of their own, as `owed
-//! report team` computes them, so that no other session's key waits for them.
+//! or an auditor's session; they and exports' files are made on threads beside
+//! ([`super::beside`]), so that no other session's key waits for them.
 //!
 //! [`PortfolioWorker::handle_batch`] and friends answer synchronously for one local session
 //! (tests and benchmarks: no thread); [`PortfolioWorker::run`] is the thread's loop, fed by
@@ -26,7 +26,7 @@
 
 use super::files::FileAccess;
 use super::forecast::{FORECAST_POLL, Forecasts};
-use super::requests::{DetailData, ExportJob, ImportStamp, Request, Response, Summary, TeamView};
+use super::requests::{DetailData, ImportStamp, Request, Response, Summary};
 use crate::Result;
 use crate::domain::aging::AgingBounds;
 use crate::domain::metrics::{dso_count_back, dso_sales_from, monthly_sales};
@@ -161,46 +161,14 @@ pub struct PortfolioWorker {
     /// The team's figures asked for by permitted sessions and not computed yet.
     pub(super) team_wanted: Vec<(SessionId, u64, Date)>,
     /// Exports read and not written yet.
-    pub(super) exports_wanted: Vec<PendingExport>,
+    pub(super) exports_wanted: Vec<super::beside::PendingExport>,
     /// Answers made on threads beside (the team's figures, exports): how many are still
     /// being made, and where they arrive.
     pub(super) beside_running: usize,
-    beside_done: (std::sync::mpsc::Sender<Beside>, Receiver<Beside>),
-}
-
-/// An answer made on a thread beside, and whose it is.
-type Beside = (SessionId, Response);
-
-/// An export whose rows are read (on the worker's connection) and whose file is still to
-/// write.
-pub(super) struct PendingExport {
-    sid: SessionId,
-    seq: u64,
-    /// Where, as the session's files allow it.
-    path: std::path::PathBuf,
-    /// A file of that name was there when it was asked for.
-    replaced: bool,
-    view: crate::export::Prepared,
-    options: crate::export::Options,
-}
-
-impl PendingExport {
-    /// Writes the file; the session's answer.
-    fn write(self) -> Response {
-        let result = self
-            .view
-            .write(&self.path, &self.options)
-            .map(|rows| super::requests::ExportDone {
-                path: self.path,
-                rows,
-                replaced: self.replaced,
-            })
-            .map_err(|e| e.to_string());
-        Response::Exported {
-            seq: self.seq,
-            result,
-        }
-    }
+    pub(super) beside_done: (
+        std::sync::mpsc::Sender<super::beside::Beside>,
+        Receiver<super::beside::Beside>,
+    ),
 }
 
 /// What the recomputations of the figures did. (Where their time went is logged at debug
@@ -386,9 +354,7 @@ impl PortfolioWorker {
             let mut emit = only(LOCAL, &mut out);
             self.answer_batch(batch, &mut emit);
             self.finish_saves(&mut emit);
-            for export in std::mem::take(&mut self.exports_wanted) {
-                emit(export.sid, export.write());
-            }
+            self.write_exports_here(&mut emit);
         }
         out
     }
@@ -881,26 +847,12 @@ impl PortfolioWorker {
                 out.push(Response::Keys { seq: *seq, cids });
             }
             Request::Export { seq, as_of, job } => {
-                // Read here, written beside (the workbook is the slow part).
                 self.ensure(*as_of, out)?;
-                let read = self.viewer(sid).files.writable(&job.path).and_then(|path| {
-                    let replaced = path.exists();
-                    let (view, options) = self.export(*as_of, job).map_err(|e| e.to_string())?;
-                    Ok(PendingExport {
-                        sid,
+                if let Err(refused) = self.want_export(sid, *seq, *as_of, job) {
+                    out.push(Response::Exported {
                         seq: *seq,
-                        path,
-                        replaced,
-                        view,
-                        options,
-                    })
-                });
-                match read {
-                    Ok(pending) => self.exports_wanted.push(pending),
-                    Err(e) => out.push(Response::Exported {
-                        seq: *seq,
-                        result: Err(e),
-                    }),
+                        result: Err(refused),
+                    });
                 }
             }
             Request::Attachment {
@@ -919,122 +871,10 @@ impl PortfolioWorker {
             }
             Request::Team { seq, as_of } => {
                 // The role is checked here, at once; the figures are computed beside.
-                match crate::domain::users::may_see_team(&self.viewer(sid).actor) {
-                    Ok(()) => self.team_wanted.push((sid, *seq, *as_of)),
-                    Err(refused) => out.push(Response::Team {
-                        seq: *seq,
-                        report: Err(refused),
-                    }),
-                }
+                out.extend(self.want_team(sid, *seq, *as_of));
             }
         }
         Ok(())
-    }
-
-    /// The turn of the answers made beside: sends those made on their threads, then starts
-    /// those asked for — the team's figures (a fresh portfolio of the date takes about as long
-    /// as `owed report team`) and exports' files (a 100,000-customer workbook about 2 s) —
-    /// each on its own thread when `background`, which the other sessions' keys must not wait
-    /// for, else here.
-    fn beside_step(&mut self, background: bool, emit: &mut dyn FnMut(SessionId, Response)) {
-        while let Ok((sid, answer)) = self.beside_done.1.try_recv() {
-            self.beside_running = self.beside_running.saturating_sub(1);
-            emit(sid, answer);
-        }
-        for (sid, seq, as_of) in std::mem::take(&mut self.team_wanted) {
-            let path = self.path.clone();
-            let settings = self.settings.clone();
-            let compute = move || Response::Team {
-                seq,
-                report: Store::open_existing(&path)
-                    .and_then(|store| team_at(&store, &settings, as_of))
-                    .map(Box::new)
-                    .map_err(|e| format!("the team's figures: {e}")),
-            };
-            let failed = move |e| Response::Team {
-                seq,
-                report: Err(format!("cannot start the team's figures: {e}")),
-            };
-            self.beside(background, "owed-team", sid, compute, failed, emit);
-        }
-        for pending in std::mem::take(&mut self.exports_wanted) {
-            let (sid, seq, path) = (pending.sid, pending.seq, pending.path.clone());
-            let failed = move |e| Response::Exported {
-                seq,
-                result: Err(format!("cannot write {}: {e}", path.display())),
-            };
-            self.beside(
-                background,
-                "owed-export",
-                sid,
-                || pending.write(),
-                failed,
-                emit,
-            );
-        }
-    }
-
-    /// Makes `sid`'s answer on a thread named `name` when `background` (it arrives through
-    /// [`PortfolioWorker::beside_step`]), else here; `failed` answers when no thread starts.
-    fn beside(
-        &mut self,
-        background: bool,
-        name: &str,
-        sid: SessionId,
-        answer: impl FnOnce() -> Response + Send + 'static,
-        failed: impl FnOnce(std::io::Error) -> Response,
-        emit: &mut dyn FnMut(SessionId, Response),
-    ) {
-        if !background {
-            emit(sid, answer());
-            return;
-        }
-        let tx = self.beside_done.0.clone();
-        let started = std::thread::Builder::new()
-            .name(name.into())
-            .spawn(move || {
-                let _ = tx.send((sid, answer()));
-            });
-        match started {
-            Ok(_) => self.beside_running += 1,
-            Err(e) => emit(sid, failed(e)),
-        }
-    }
-
-    /// Reads what a screen shows as of `as_of` (the figures are of that date), to be written
-    /// with the options returned: the queue from this connection's queue table (with the risk
-    /// column once the forecast is in), one customer's documents and timeline, the team's
-    /// figures or the engagement plan.
-    fn export(
-        &mut self,
-        as_of: Date,
-        job: &ExportJob,
-    ) -> Result<(crate::export::Prepared, crate::export::Options)> {
-        use super::requests::ExportWhat;
-        use crate::export::screen;
-        let options = crate::export::Options::new(job.format).of_ledger(&self.store)?;
-        let base = self.settings.base_currency.clone();
-        let view = match &job.what {
-            ExportWhat::Queue(query) => {
-                let meta = screen::queue_meta(screen::queue_scope(query, None), as_of, &base);
-                let with_risk = self.forecasts.counted(as_of);
-                screen::queue(&self.store, query, with_risk, meta)?
-            }
-            ExportWhat::Customer(cid) => screen::customer(&self.store, *cid, as_of, &base)?,
-            ExportWhat::Team(view) => {
-                let report = crate::report::team::TeamReport {
-                    period: view.period,
-                    currency: view.currency.clone(),
-                    collectors: view.collectors.clone(),
-                    unassigned: view.unassigned.clone(),
-                };
-                screen::team(&report, as_of)?
-            }
-            ExportWhat::Plan(plan) => {
-                super::engage::plan_export(&plan.entries, &plan.skipped, plan.as_of, &base)?
-            }
-        };
-        Ok((view, options))
     }
 
     /// Marks a customer's replies read, and takes it out of the Replies tab of the queue
@@ -1426,25 +1266,6 @@ impl PortfolioWorker {
             }
         }
     }
-}
-
-/// The team's figures as of `as_of`, computed as `owed report team` computes them: a fresh
-/// portfolio of the date, the touches, promises, calls and replies; with their totals row.
-fn team_at(store: &Store, s: &Settings, as_of: Date) -> Result<TeamView> {
-    let report = crate::report::team::TeamReport::compute_at(
-        store,
-        as_of,
-        &s.bounds,
-        &s.base_currency,
-        s.grace_days,
-    )?;
-    Ok(TeamView {
-        totals: crate::domain::team::totals(&report.collectors),
-        period: report.period,
-        currency: report.currency,
-        collectors: report.collectors,
-        unassigned: report.unassigned,
-    })
 }
 
 /// How long the keys must have paused before a sort index is built: longer than the gap

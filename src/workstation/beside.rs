@@ -1,0 +1,224 @@
+//! Answers made on threads beside the portfolio's worker, so that no other session's key
+//! waits for them: the team's figures (a fresh portfolio of the date on a connection of its
+//! own, as `owed report team` computes them) and exports' files (the rows are read on the
+//! worker's connection, whose queue table they come from, and the workbook is built beside).
+//! Each arrives back through a channel and is answered to its session on the worker's next
+//! turn; the synchronous calls ([`PortfolioWorker::handle_batch`]) make them in place.
+
+use super::portfolio::{PortfolioWorker, SessionId, Settings};
+use super::requests::{ExportDone, ExportJob, Response, TeamView};
+use crate::Result;
+use crate::domain::Date;
+use crate::store::Store;
+
+/// An answer made on a thread beside, and whose it is.
+pub(super) type Beside = (SessionId, Response);
+
+/// An export whose rows are read (on the worker's connection) and whose file is still to
+/// write.
+pub(super) struct PendingExport {
+    sid: SessionId,
+    seq: u64,
+    /// Where, as the session's files allow it.
+    path: std::path::PathBuf,
+    /// A file of that name was there when it was asked for.
+    replaced: bool,
+    view: crate::export::Prepared,
+    options: crate::export::Options,
+}
+
+impl PendingExport {
+    /// Writes the file; the session's answer.
+    fn write(self) -> Response {
+        let result = self
+            .view
+            .write(&self.path, &self.options)
+            .map(|rows| ExportDone {
+                path: self.path,
+                rows,
+                replaced: self.replaced,
+            })
+            .map_err(|e| e.to_string());
+        Response::Exported {
+            seq: self.seq,
+            result,
+        }
+    }
+}
+
+impl PortfolioWorker {
+    /// The turn of the answers made beside: sends those made on their threads, then starts
+    /// those asked for — the team's figures (a fresh portfolio of the date takes about as long
+    /// as `owed report team`) and exports' files (a 100,000-customer workbook about 2 s) —
+    /// each on its own thread when `background`, which the other sessions' keys must not wait
+    /// for, else here.
+    pub(super) fn beside_step(
+        &mut self,
+        background: bool,
+        emit: &mut dyn FnMut(SessionId, Response),
+    ) {
+        while let Ok((sid, answer)) = self.beside_done.1.try_recv() {
+            self.beside_running = self.beside_running.saturating_sub(1);
+            emit(sid, answer);
+        }
+        for (sid, seq, as_of) in std::mem::take(&mut self.team_wanted) {
+            let path = self.path.clone();
+            let settings = self.settings.clone();
+            let compute = move || Response::Team {
+                seq,
+                report: Store::open_existing(&path)
+                    .and_then(|store| team_at(&store, &settings, as_of))
+                    .map(Box::new)
+                    .map_err(|e| format!("the team's figures: {e}")),
+            };
+            let failed = move |e| Response::Team {
+                seq,
+                report: Err(format!("cannot start the team's figures: {e}")),
+            };
+            self.beside(background, "owed-team", sid, compute, failed, emit);
+        }
+        for pending in std::mem::take(&mut self.exports_wanted) {
+            let (sid, seq, path) = (pending.sid, pending.seq, pending.path.clone());
+            let failed = move |e| Response::Exported {
+                seq,
+                result: Err(format!("cannot write {}: {e}", path.display())),
+            };
+            self.beside(
+                background,
+                "owed-export",
+                sid,
+                || pending.write(),
+                failed,
+                emit,
+            );
+        }
+    }
+
+    /// Writes the exports read, here (the synchronous calls, which make no thread).
+    pub(super) fn write_exports_here(&mut self, emit: &mut dyn FnMut(SessionId, Response)) {
+        for export in std::mem::take(&mut self.exports_wanted) {
+            emit(export.sid, export.write());
+        }
+    }
+
+    /// Makes `sid`'s answer on a thread named `name` when `background` (it arrives through
+    /// [`PortfolioWorker::beside_step`]), else here; `failed` answers when no thread starts.
+    fn beside(
+        &mut self,
+        background: bool,
+        name: &str,
+        sid: SessionId,
+        answer: impl FnOnce() -> Response + Send + 'static,
+        failed: impl FnOnce(std::io::Error) -> Response,
+        emit: &mut dyn FnMut(SessionId, Response),
+    ) {
+        if !background {
+            emit(sid, answer());
+            return;
+        }
+        let tx = self.beside_done.0.clone();
+        let started = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                let _ = tx.send((sid, answer()));
+            });
+        match started {
+            Ok(_) => self.beside_running += 1,
+            Err(e) => emit(sid, failed(e)),
+        }
+    }
+
+    /// Takes a session's export: checks where it goes against the session's files, reads
+    /// its rows now (on this connection) and leaves the file to [`PortfolioWorker::beside_step`];
+    /// why not, when refused or unreadable.
+    pub(super) fn want_export(
+        &mut self,
+        sid: SessionId,
+        seq: u64,
+        as_of: Date,
+        job: &ExportJob,
+    ) -> std::result::Result<(), String> {
+        let path = self.viewer(sid).files.writable(&job.path)?;
+        let replaced = path.exists();
+        let (view, options) = self.read_export(as_of, job).map_err(|e| e.to_string())?;
+        self.exports_wanted.push(PendingExport {
+            sid,
+            seq,
+            path,
+            replaced,
+            view,
+            options,
+        });
+        Ok(())
+    }
+
+    /// Takes a session's ask for the team's figures: refused at once when its user may not
+    /// see them, else computed by [`PortfolioWorker::beside_step`].
+    pub(super) fn want_team(&mut self, sid: SessionId, seq: u64, as_of: Date) -> Option<Response> {
+        match crate::domain::users::may_see_team(&self.viewer(sid).actor) {
+            Ok(()) => {
+                self.team_wanted.push((sid, seq, as_of));
+                None
+            }
+            Err(refused) => Some(Response::Team {
+                seq,
+                report: Err(refused),
+            }),
+        }
+    }
+
+    /// Reads what a screen shows as of `as_of` (the figures are of that date), to be written
+    /// with the options returned: the queue from this connection's queue table (with the risk
+    /// column once the forecast is in), one customer's documents and timeline, the team's
+    /// figures or the engagement plan.
+    fn read_export(
+        &mut self,
+        as_of: Date,
+        job: &ExportJob,
+    ) -> Result<(crate::export::Prepared, crate::export::Options)> {
+        use super::requests::ExportWhat;
+        use crate::export::screen;
+        let options = crate::export::Options::new(job.format).of_ledger(&self.store)?;
+        let base = self.settings.base_currency.clone();
+        let view = match &job.what {
+            ExportWhat::Queue(query) => {
+                let meta = screen::queue_meta(screen::queue_scope(query, None), as_of, &base);
+                let with_risk = self.forecasts.counted(as_of);
+                screen::queue(&self.store, query, with_risk, meta)?
+            }
+            ExportWhat::Customer(cid) => screen::customer(&self.store, *cid, as_of, &base)?,
+            ExportWhat::Team(view) => {
+                let report = crate::report::team::TeamReport {
+                    period: view.period,
+                    currency: view.currency.clone(),
+                    collectors: view.collectors.clone(),
+                    unassigned: view.unassigned.clone(),
+                };
+                screen::team(&report, as_of)?
+            }
+            ExportWhat::Plan(plan) => {
+                super::engage::plan_export(&plan.entries, &plan.skipped, plan.as_of, &base)?
+            }
+        };
+        Ok((view, options))
+    }
+}
+
+/// The team's figures as of `as_of`, computed as `owed report team` computes them: a fresh
+/// portfolio of the date, the touches, promises, calls and replies; with their totals row.
+fn team_at(store: &Store, s: &Settings, as_of: Date) -> Result<TeamView> {
+    let report = crate::report::team::TeamReport::compute_at(
+        store,
+        as_of,
+        &s.bounds,
+        &s.base_currency,
+        s.grace_days,
+    )?;
+    Ok(TeamView {
+        totals: crate::domain::team::totals(&report.collectors),
+        period: report.period,
+        currency: report.currency,
+        collectors: report.collectors,
+        unassigned: report.unassigned,
+    })
+}
