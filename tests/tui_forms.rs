@@ -80,7 +80,13 @@ fn assert_same_as_reloaded(d: &mut Driver) {
     let summary = d.app.summary.clone().unwrap();
     let counts = d.app.page.counts;
     let rows = d.app.page.rows.clone();
+    let computed = d.source.rebuilds.count;
     d.press("R");
+    assert_eq!(
+        d.source.rebuilds.count,
+        computed + 1,
+        "after a save, R computes the figures again"
+    );
     let reloaded = d.app.summary.clone().unwrap();
     assert_eq!(summary.metrics, reloaded.metrics, "metrics bar");
     assert_eq!(summary.issues, reloaded.issues, "issues by reason");

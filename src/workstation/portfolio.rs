@@ -148,6 +148,9 @@ pub struct PortfolioWorker {
     /// A save was committed: fold the WAL into the database when idle (not during a save, nor
     /// right after it, when the screen asks for what moved).
     pub(super) checkpoint_due: bool,
+    /// The figures were moved by difference (a save, replies read) since they were last
+    /// computed whole: `R` computes them again (else they are what it would compute).
+    pub(super) figures_moved: bool,
     /// The queue table in memory, for the tab counts under a filter.
     pub(super) mirror: Option<QueueMirror>,
     /// The figures of each scope and filter sessions look at (shared by every session).
@@ -231,6 +234,7 @@ impl PortfolioWorker {
             max_attachment_mb: crate::domain::attachment::DEFAULT_MAX_MB,
             settings,
             checkpoint_due: false,
+            figures_moved: false,
             mirror: None,
             scopes: HashMap::new(),
             scope_version: 0,
@@ -546,8 +550,10 @@ impl PortfolioWorker {
             .filter(|(_, w)| !w.writes.is_empty())
             .map(|(sid, _)| *sid)
             .collect();
-        // The figures: read again (`R`), of another date than the computed one, or of data
-        // another process changed since.
+        // The figures: read again (`R`, unless they are what that would compute: those who
+        // asked are answered from them below), of another date than the computed one, or of
+        // data another process changed since.
+        let reload = reload.filter(|(_, as_of)| !self.figures_current(*as_of));
         let mut rebuild = reload.map(|(sid, d)| (sid, d, true)).or_else(|| {
             wanted.iter().find_map(|(sid, w)| {
                 w.summary
@@ -720,6 +726,15 @@ impl PortfolioWorker {
     }
 
     /// Computes the figures as of `as_of` unless they are computed already.
+    /// Whether the figures of `as_of` are what computing them again would give: computed
+    /// whole, not moved by a difference since, and no other connection has committed since.
+    fn figures_current(&self, as_of: Date) -> bool {
+        self.as_of == Some(as_of)
+            && self.summary.is_some()
+            && !self.figures_moved
+            && self.store.data_version().is_ok_and(|v| v == self.version)
+    }
+
     fn ensure(&mut self, as_of: Date, out: &mut Vec<Response>) -> Result<()> {
         if self.as_of != Some(as_of) {
             let summary = self.rebuild(as_of)?;
@@ -739,8 +754,13 @@ impl PortfolioWorker {
                 }
             }
             Request::Reload { as_of } => {
-                self.forecasts.invalidate();
-                let summary = self.rebuild(*as_of)?;
+                let summary = match self.summary.clone() {
+                    Some(s) if self.figures_current(*as_of) => s,
+                    _ => {
+                        self.forecasts.invalidate();
+                        self.rebuild(*as_of)?
+                    }
+                };
                 out.push(Response::Summary(Box::new(summary)));
             }
             Request::Page {
@@ -900,6 +920,7 @@ impl PortfolioWorker {
             Err(e) => return Err(e),
         };
         let mut left_tab = false;
+        self.figures_moved |= marked > 0;
         if self.as_of.is_some()
             && let Some(owner) = self.store.queue().replies_read(cid)?
         {
@@ -1071,6 +1092,7 @@ impl PortfolioWorker {
         self.dso_running = None;
         self.pending_indexes = SortKey::ALL.into_iter().rev().collect();
         self.version = self.store.data_version()?;
+        self.figures_moved = false;
         self.forecasts.want(as_of, self.version);
         self.rebuilds = Rebuilds {
             count: self.rebuilds.count + 1,

@@ -701,6 +701,8 @@ impl PortfolioWorker {
     /// `cid`. Returns false when the row was not in the table (the figures must be rebuilt).
     fn refresh(&mut self, cid: i64, as_of: Date, before: Share) -> Result<bool> {
         let grace = self.settings.grace_days;
+        // Whatever happens below, the figures are no longer what they were computed as.
+        self.figures_moved = true;
         let Some(change) = self.store.queue().refresh_row(cid, as_of, grace)? else {
             return Ok(false);
         };
