@@ -592,6 +592,76 @@ fn the_plan_is_what_engage_plan_sends_then_what_it_skips() {
 }
 
 #[test]
+fn the_plan_of_one_finance_owner_is_their_customers_alone() {
+    let dir = portfolio();
+    let db = dir.path().join("owed.db");
+    let cycles = common::write_dunning_cycle(dir.path(), "Dear {{ customer.name }}");
+    let cycles = cycles.to_str().unwrap();
+    let plan_of = |owner: Option<&str>| {
+        let mut args = vec![
+            "--as-of", AS_OF, "engage", "plan", "--json", "--cycles", cycles,
+        ];
+        args.extend(owner.map(|o| ["--owner", o]).into_iter().flatten());
+        let o = ok(dir.path(), &args);
+        let ids: Vec<String> = common::json_of(&o)
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["skipped"] != true)
+            .map(|e| e["customer_id"].as_str().unwrap().to_string())
+            .collect();
+        (ids, stderr(&o))
+    };
+    let (everyone, _) = plan_of(None);
+    assert!(everyone.len() >= 2, "{everyone:?}");
+    // The first customer planned is carol's alone; the others are dan's.
+    let carols = everyone[0].clone();
+    common::execute(&db, "UPDATE customers SET finance_owner = 'dan'");
+    common::execute(
+        &db,
+        &format!("UPDATE customers SET finance_owner = 'carol' WHERE id = '{carols}'"),
+    );
+    let (theirs, said) = plan_of(Some("Carol"));
+    assert!(
+        !theirs.is_empty() && theirs.iter().all(|id| *id == carols),
+        "{theirs:?}"
+    );
+    assert!(!said.contains("finance owner"), "{said}");
+    let (dans, _) = plan_of(Some("dan"));
+    assert_eq!(dans.len() + theirs.len(), everyone.len());
+    assert!(!dans.contains(&carols));
+    let (nobodys, said) = plan_of(Some("nobody"));
+    assert!(nobodys.is_empty(), "{nobodys:?}");
+    assert!(
+        said.contains("no customer has `nobody` as finance owner"),
+        "{said}"
+    );
+
+    // The export is the same plan, and its title says whose.
+    let csv = export_to(
+        dir.path(),
+        "plan.csv",
+        AS_OF,
+        "plan",
+        &["--cycles", cycles, "--owner", "carol"],
+    );
+    let text = std::fs::read_to_string(csv).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let exported: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[2].to_string())
+        .collect();
+    assert_eq!(exported, theirs, "{text}");
+    let sheets = read(&export(
+        dir.path(),
+        "plan",
+        &["--cycles", cycles, "--owner", "carol"],
+    ));
+    let title = format!("{:?}", sheets[0].values.get_value((0, 0)));
+    assert!(title.contains("customers of carol"), "{title}");
+}
+
+#[test]
 fn options_a_view_does_not_take_are_bad_input() {
     let dir = portfolio();
     for (args, says) in [
@@ -623,6 +693,10 @@ fn options_a_view_does_not_take_are_bad_input() {
         (
             vec!["export", "aging", "--cycles", "c", "-o", "x.csv"],
             "--cycles applies to export plan only",
+        ),
+        (
+            vec!["export", "aging", "--owner", "alice", "-o", "x.csv"],
+            "--owner applies to export queue and plan only",
         ),
         (
             vec![

@@ -41,6 +41,9 @@ pub struct PlanArgs {
     /// Print JSON: [{"cycle", "reminder", "customer_id", "document_ids", "to"}].
     #[arg(long)]
     pub json: bool,
+    /// Only the reminders to this finance owner's customers (default every customer's).
+    #[arg(long, value_name = "NAME")]
+    pub owner: Option<String>,
     #[command(flatten)]
     pub cycles: CyclesArg,
 }
@@ -99,6 +102,7 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<()> {
         &cycles,
         engage::plan_settings(&ctx.config, ctx.as_of),
     )?;
+    let plan = owners_plan(&store, plan, args.owner.as_deref())?;
     // What a run would refuse, said beside the plan (on stderr: the JSON stays the plan).
     let age = engage::ledger_age(&store, &ctx.config, ctx.as_of)?;
     if let Some(why) = age.sentence() {
@@ -113,6 +117,38 @@ fn plan(ctx: &Context, args: &PlanArgs) -> Result<()> {
     }
     out!("{}", plan_text(&plan, &ctx.config.base_currency))?;
     Ok(())
+}
+
+/// `plan` of `owner`'s customers alone (`--owner`), or whole. Someone who owns no customer
+/// gets an empty plan, and a note that says why (the workstation's "mine" shows such a user
+/// everyone's; a name on the command line is taken at its word).
+///
+/// # Errors
+///
+/// An empty name, or a database that cannot be read.
+pub fn owners_plan(
+    store: &crate::store::Store,
+    plan: engage::Plan,
+    owner: Option<&str>,
+) -> Result<engage::Plan> {
+    let Some(owner) = owner else {
+        return Ok(plan);
+    };
+    if owner.trim().is_empty() {
+        return Err(Error::input("--owner needs a name"));
+    }
+    let cids: std::collections::HashSet<i64> = store
+        .ledger()
+        .customers_owned_by(owner)?
+        .into_iter()
+        .collect();
+    if cids.is_empty() {
+        errln!(
+            "note: no customer has {} as finance owner",
+            crate::error::quoted(owner.trim())
+        );
+    }
+    Ok(plan.only(&cids))
 }
 
 /// The plan as a table for people, with what was skipped and why.

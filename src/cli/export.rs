@@ -109,7 +109,7 @@ pub struct ExportArgs {
     /// after it to choose the direction).
     #[arg(long, value_name = "KEY")]
     pub sort: Option<String>,
-    /// Queue: only the customers of this finance owner (default every customer).
+    /// Queue and plan: only the customers of this finance owner (default every customer).
     #[arg(long, value_name = "NAME")]
     pub owner: Option<String>,
     /// Plan: the engagement cycles folder (default: `cycles/` beside the config file).
@@ -170,9 +170,16 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
                 &cycles,
                 crate::engage::plan_settings(&ctx.config, as_of),
             )?;
+            let plan = super::engage::owners_plan(&store, plan, args.owner.as_deref())?;
             let (entries, skipped) = crate::workstation::engage::plan_rows(&plan, base);
-            crate::workstation::engage::plan_export(&entries, &skipped, as_of, base)?
-                .write(&args.output, &options)?;
+            crate::workstation::engage::plan_export(
+                &entries,
+                &skipped,
+                as_of,
+                base,
+                args.owner.as_deref(),
+            )?
+            .write(&args.output, &options)?;
         }
         View::Engagement => {
             let report = EngagementReport::compute(&store, as_of, base)?;
@@ -268,11 +275,15 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
 
 /// The options a view does not take are bad input, not silently ignored.
 fn check_options(args: &ExportArgs) -> Result<()> {
-    let queue_only =
-        args.tab.is_some() || args.filter.is_some() || args.sort.is_some() || args.owner.is_some();
+    let queue_only = args.tab.is_some() || args.filter.is_some() || args.sort.is_some();
     if queue_only && args.view != View::Queue {
         return Err(Error::input(
-            "--tab, --filter, --sort and --owner apply to export queue only",
+            "--tab, --filter and --sort apply to export queue only",
+        ));
+    }
+    if args.owner.is_some() && !matches!(args.view, View::Queue | View::Plan) {
+        return Err(Error::input(
+            "--owner applies to export queue and plan only",
         ));
     }
     if args.cycles.is_some() && args.view != View::Plan {

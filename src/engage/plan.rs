@@ -174,6 +174,16 @@ impl<'a> EntryJson<'a> {
 }
 
 impl Plan {
+    /// The plan of the customers `cids` alone (one finance owner's): their reminders, the
+    /// reminders of theirs skipped, and their pauses and holds.
+    pub fn only(mut self, cids: &std::collections::HashSet<i64>) -> Plan {
+        self.entries.retain(|e| cids.contains(&e.cid));
+        self.skipped.retain(|s| cids.contains(&s.entry.cid));
+        self.paused.retain(|cid, _| cids.contains(cid));
+        self.held.retain(|cid, _| cids.contains(cid));
+        self
+    }
+
     /// `[{"cycle", "reminder", "customer_id", "document_ids", "to"}]`, with `"cc"` and
     /// `"channel": "sms"` where they apply, and the skipped reminders among them with
     /// `"skipped": true`, `"reason"` (`no_address`, `priority`, `min_days_between`) and

@@ -90,8 +90,8 @@ pub fn team(report: &crate::report::team::TeamReport, as_of: Date) -> Result<Pre
     Ok(Prepared::read(meta, |s| views::team(report, s))?.counting(rows))
 }
 
-/// An engagement plan (the reminders it sends, then those it skips), as `owed export plan`
-/// writes it; counted as the reminders.
+/// An engagement plan (the reminders it sends, then those it skips; of `owner`'s customers
+/// alone when named), as `owed export plan` writes it; counted as the reminders.
 ///
 /// # Errors
 ///
@@ -101,12 +101,17 @@ pub fn plan(
     skipped: &[views::SkippedLine],
     as_of: Date,
     currency: &str,
+    owner: Option<&str>,
 ) -> Result<Prepared> {
+    let scope = match owner {
+        Some(o) => format!("every cycle, customers of {o}"),
+        None => "every cycle".to_string(),
+    };
     let meta = Meta::new(
         "Engagement plan",
         as_of,
         currency,
-        "every cycle",
+        scope,
         views::PLAN_FIGURES,
     );
     Ok(

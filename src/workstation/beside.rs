@@ -196,9 +196,13 @@ impl PortfolioWorker {
                 };
                 screen::team(&report, as_of)?
             }
-            ExportWhat::Plan(plan) => {
-                super::engage::plan_export(&plan.entries, &plan.skipped, plan.as_of, &base)?
-            }
+            ExportWhat::Plan(plan) => super::engage::plan_export(
+                &plan.entries,
+                &plan.skipped,
+                plan.as_of,
+                &base,
+                plan.owner.as_deref(),
+            )?,
         };
         Ok((view, options))
     }

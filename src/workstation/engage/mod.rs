@@ -198,13 +198,14 @@ pub fn plan_rows(plan: &Plan, base: &str) -> (Vec<PlanRow>, Vec<SkippedRow>) {
     (entries, skipped)
 }
 
-/// A plan's rows (from [`plan_rows`]) as `owed export plan` writes them, counted as the
-/// reminders.
+/// A plan's rows (from [`plan_rows`]; of `owner`'s customers when named) as `owed export
+/// plan` writes them, counted as the reminders.
 pub fn plan_export(
     entries: &[PlanRow],
     skipped: &[SkippedRow],
     as_of: Date,
     base: &str,
+    owner: Option<&str>,
 ) -> crate::Result<crate::export::Prepared> {
     use crate::export::views::{PlanLine, SkippedLine};
     let lines: Vec<PlanLine> = entries
@@ -230,7 +231,7 @@ pub fn plan_export(
             reason: s.reason.clone(),
         })
         .collect();
-    crate::export::screen::plan(&lines, &skipped, as_of, base)
+    crate::export::screen::plan(&lines, &skipped, as_of, base, owner)
 }
 
 /// A question for the engagement worker.
