@@ -71,15 +71,15 @@ impl PortfolioWorker {
                     .map(Box::new)
                     .map_err(|e| format!("the team's figures: {e}")),
             };
-            let failed = move |e| Response::Team {
+            let failed = move |e: String| Response::Team {
                 seq,
-                report: Err(format!("cannot start the team's figures: {e}")),
+                report: Err(format!("the team's figures: {e}")),
             };
             self.beside(background, "owed-team", sid, compute, failed, emit);
         }
         for pending in std::mem::take(&mut self.exports_wanted) {
             let (sid, seq, path) = (pending.sid, pending.seq, pending.path.clone());
-            let failed = move |e| Response::Exported {
+            let failed = move |e: String| Response::Exported {
                 seq,
                 result: Err(format!("cannot write {}: {e}", path.display())),
             };
@@ -102,29 +102,39 @@ impl PortfolioWorker {
     }
 
     /// Makes `sid`'s answer on a thread named `name` when `background` (it arrives through
-    /// [`PortfolioWorker::beside_step`]), else here; `failed` answers when no thread starts.
+    /// [`PortfolioWorker::beside_step`]), else here. `failed` answers, saying why, when no
+    /// thread starts or the answer fails with a panic: the session is always answered, and the
+    /// worker never waits for an answer that will not come.
     fn beside(
         &mut self,
         background: bool,
         name: &str,
         sid: SessionId,
         answer: impl FnOnce() -> Response + Send + 'static,
-        failed: impl FnOnce(std::io::Error) -> Response,
+        failed: impl Fn(String) -> Response + Send + Sync + 'static,
         emit: &mut dyn FnMut(SessionId, Response),
     ) {
+        let failed = std::sync::Arc::new(failed);
+        let made = {
+            let failed = failed.clone();
+            move || {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(answer))
+                    .unwrap_or_else(|_| failed("an internal error (a panic); see the log".into()))
+            }
+        };
         if !background {
-            emit(sid, answer());
+            emit(sid, made());
             return;
         }
         let tx = self.beside_done.0.clone();
         let started = std::thread::Builder::new()
             .name(name.into())
             .spawn(move || {
-                let _ = tx.send((sid, answer()));
+                let _ = tx.send((sid, made()));
             });
         match started {
             Ok(_) => self.beside_running += 1,
-            Err(e) => emit(sid, failed(e)),
+            Err(e) => emit(sid, failed(format!("cannot start a thread: {e}"))),
         }
     }
 
@@ -225,4 +235,54 @@ fn team_at(store: &Store, s: &Settings, as_of: Date) -> Result<TeamView> {
         collectors: report.collectors,
         unassigned: report.unassigned,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn worker() -> (tempfile::TempDir, PortfolioWorker) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("owed.db");
+        Store::open_or_create(&path).unwrap();
+        let settings = Settings {
+            bounds: Default::default(),
+            base_currency: "USD".into(),
+            grace_days: 3,
+        };
+        (dir, PortfolioWorker::open(&path, settings).unwrap())
+    }
+
+    #[test]
+    fn an_answer_that_panics_is_answered_with_an_error_here_and_beside() {
+        let (_dir, mut worker) = worker();
+        let failed = |why: String| Response::Error(format!("export: {why}"));
+        let mut answers = Vec::new();
+        worker.beside(false, "t", 7, || panic!("boom"), failed, &mut |s, r| {
+            answers.push((s, r))
+        });
+        assert_eq!(
+            answers,
+            [(
+                7,
+                Response::Error("export: an internal error (a panic); see the log".into())
+            )]
+        );
+
+        // On a thread: the answer arrives at a later turn, and nothing is left waiting.
+        answers.clear();
+        worker.beside(true, "t", 8, || panic!("boom"), failed, &mut |s, r| {
+            answers.push((s, r))
+        });
+        assert_eq!(worker.beside_running, 1);
+        let until = Instant::now() + Duration::from_secs(60);
+        while answers.is_empty() && Instant::now() < until {
+            worker.beside_step(true, &mut |s, r| answers.push((s, r)));
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(answers.len(), 1, "{answers:?}");
+        assert_eq!(answers[0].0, 8);
+        assert_eq!(worker.beside_running, 0);
+    }
 }
