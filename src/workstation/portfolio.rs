@@ -729,7 +729,6 @@ impl PortfolioWorker {
         started.is_ok()
     }
 
-    /// Computes the figures as of `as_of` unless they are computed already.
     /// Whether the figures of `as_of` are what computing them again would give: computed
     /// whole, not moved by a difference since, and no other connection has committed since.
     fn figures_current(&self, as_of: Date) -> bool {
@@ -739,6 +738,7 @@ impl PortfolioWorker {
             && self.store.data_version().is_ok_and(|v| v == self.version)
     }
 
+    /// Computes the figures as of `as_of` unless they are computed already.
     fn ensure(&mut self, as_of: Date, out: &mut Vec<Response>) -> Result<()> {
         if self.as_of != Some(as_of) {
             let summary = self.rebuild(as_of)?;
