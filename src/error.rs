@@ -100,3 +100,35 @@ mod tests {
         assert_eq!(quoted("a\x1b[2J\nb"), "`a␛[2J↵b`");
     }
 }
+
+thread_local! {
+    static PANICS_HANDLED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Says that a panic on the calling thread is caught and answered (its work runs under
+/// `catch_unwind` and the failure reaches the screen as an error), so the workstation's panic
+/// hook leaves the terminal to the screen that goes on rather than restoring it.
+pub fn panics_handled_on_this_thread() {
+    PANICS_HANDLED.with(|h| h.set(true));
+}
+
+/// Whether a panic on the calling thread is caught and answered
+/// ([`panics_handled_on_this_thread`]).
+pub fn panic_is_handled() -> bool {
+    PANICS_HANDLED.with(std::cell::Cell::get)
+}
+
+#[cfg(test)]
+mod panic_tests {
+    #[test]
+    fn a_thread_says_its_panics_are_handled_for_itself_alone() {
+        assert!(!super::panic_is_handled());
+        std::thread::spawn(|| {
+            super::panics_handled_on_this_thread();
+            assert!(super::panic_is_handled());
+        })
+        .join()
+        .unwrap();
+        assert!(!super::panic_is_handled(), "another thread's word");
+    }
+}

@@ -2,7 +2,8 @@
 //! mouse capture; put back on every way out, and handed back and forth around a suspend.
 //!
 //! - [`Guard`] enters the workstation's modes and [`restore`]s the terminal when dropped, or
-//!   when anything panics.
+//!   when anything panics that the service does not catch and answer (its threads say so with
+//!   [`crate::error::panics_handled_on_this_thread`]).
 //! - [`watch_signals`]: SIGTERM, SIGHUP (an SSH connection that drops) and SIGINT end the
 //!   workstation the ordinary way (the loop returns, the guard restores the terminal, the exit
 //!   code is 128 + the signal's number); SIGTSTP suspends it; SIGCONT takes the terminal back
@@ -95,7 +96,12 @@ fn install_panic_hook() {
     }
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore();
+        // A panic the service catches and answers (a portfolio's worker, an export's thread)
+        // leaves the workstation running: the terminal stays its own, and `Ctrl-L` draws the
+        // screen again over the message. Any other panic may end it: the terminal comes back.
+        if !crate::error::panic_is_handled() {
+            restore();
+        }
         previous(info);
     }));
 }

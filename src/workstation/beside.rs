@@ -130,6 +130,7 @@ impl PortfolioWorker {
         let started = std::thread::Builder::new()
             .name(name.into())
             .spawn(move || {
+                crate::error::panics_handled_on_this_thread();
                 let _ = tx.send((sid, made()));
             });
         match started {

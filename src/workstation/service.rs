@@ -165,6 +165,7 @@ impl Shared {
             .name("owed-portfolio".into())
             .spawn(move || {
                 let to = shared.clone();
+                crate::error::panics_handled_on_this_thread();
                 let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
                     worker.run(rx, move |session, response| {
                         if let Some(s) = to.upgrade() {
