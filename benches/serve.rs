@@ -252,7 +252,12 @@ fn main() {
     );
     let pid = server.0.id();
     let mut lines = std::io::BufReader::new(server.0.stderr.take().unwrap()).lines();
-    let listening = lines.next().expect("a line").expect("stderr");
+    // What it says before it listens (the files folder) goes before the address.
+    let listening = lines
+        .by_ref()
+        .map(|l| l.expect("stderr"))
+        .find(|l| l.contains("listening on "))
+        .expect("the server says where it listens");
     // The rest of what the server says, after the figures.
     let said = std::thread::spawn(move || lines.map_while(|l| l.ok()).collect::<Vec<_>>());
     let addr: std::net::SocketAddr = listening
