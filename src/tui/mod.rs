@@ -4,6 +4,10 @@
 //! - [`app`]: the state; [`update`]: keys, actions and answers change it (pure, tested
 //!   without a terminal); [`view`]: draws it.
 //! - [`keymap`] and [`theme`]: TOML files with names for actions and styles.
+//! - [`commands`]: the `:` commands' table; `export`: `:export` and quitting while a file is
+//!   written; [`action_forms`]: the collector actions' forms; [`engage`], [`team`],
+//!   [`forecast`], [`viewer`]: the engagement screen, the team screen, the forecast's view
+//!   and the attachment viewer.
 //! - `event_loop`: the session loop, the same for every terminal; [`run_local`] runs it in
 //!   this process's terminal, [`remote::run_remote`] in one it does not own (an SSH session of
 //!   `owed serve`).
@@ -14,14 +18,15 @@
 //!
 //! The loop blocks until something happens (a key, a resize, an answer, a signal), handles
 //! everything queued, then draws once: no timer, no CPU while idle. The local terminal
-//! (alternate screen, raw mode, no mouse capture) is restored on every exit path, panics and
-//! SIGTERM, SIGHUP and SIGINT included, and around a suspend ([`terminal`]).
+//! (alternate screen, raw mode, no mouse capture) is restored on every exit path, panics that
+//! may end it and SIGTERM, SIGHUP and SIGINT included, and around a suspend ([`terminal`]).
 
 pub mod action_forms;
 pub mod app;
 pub mod commands;
 pub mod engage;
 mod event_loop;
+mod export;
 pub mod field;
 pub mod forecast;
 pub mod graphics;
