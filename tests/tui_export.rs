@@ -310,6 +310,32 @@ fn quitting_while_an_export_is_written_waits_for_the_file_and_quits_once_it_is_t
 }
 
 #[test]
+fn one_export_at_a_time() {
+    let (dir, mut d) = driver("alice", (120, 40));
+    let first = dir.path().join("first.xlsx");
+    let export = export_unanswered(&mut d, &first);
+    let fx = d.press_unanswered(&format!(
+        ": export <Space> {} <Enter>",
+        dir.path().join("second.xlsx").display()
+    ));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Export(_))), "{fx:?}");
+    assert_eq!(
+        status(&d),
+        format!(
+            "{} is still being written: :export again once it is",
+            first.display()
+        )
+    );
+    answer(&mut d, export);
+    assert!(first.is_file());
+    // Once it is written, the next is taken.
+    let second = dir.path().join("second.xlsx");
+    command(&mut d, &format!("export {}", second.display()));
+    assert!(second.is_file());
+    assert!(status(&d).starts_with("wrote "), "{}", status(&d));
+}
+
+#[test]
 fn an_export_that_fails_while_quitting_keeps_the_workstation_open_to_say_why() {
     let (dir, mut d) = driver("alice", (120, 40));
     let path = dir.path().join("no-such-folder/queue.xlsx");

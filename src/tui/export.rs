@@ -13,7 +13,18 @@ use crate::workstation::{ExportJob, ExportWhat, Request};
 /// extension gets the format's (`:export overdue` writes `overdue.xlsx`). A folder (`.`, the
 /// one the workstation was started in) gets a file named for what is exported and the date
 /// (`queue-overdue-2026-04-30.xlsx`).
+///
+/// One export at a time: another asked for while one is being written is refused, saying
+/// which (a large workbook holds its rows in the service's memory while it is built, so a
+/// key held down on `:export` must not pile them up).
 pub(super) fn command(app: &mut App, args: &[&str]) -> Vec<Effect> {
+    if let Some((_, writing)) = app.exports_pending.last() {
+        app.say_error(format!(
+            "{} is still being written: :export again once it is",
+            writing.display()
+        ));
+        return Vec::new();
+    }
     let (format, words) = match args.first().map(|w| w.to_ascii_lowercase()) {
         Some(w) if w == "xlsx" => (Some(Format::Xlsx), &args[1..]),
         Some(w) if w == "csv" => (Some(Format::Csv), &args[1..]),
