@@ -987,70 +987,12 @@ impl PortfolioWorker {
         page: Option<(SessionId, &Request)>,
         emit: &mut dyn FnMut(SessionId, Response),
     ) -> Result<(Summary, bool)> {
-        let s = &self.settings;
         let t0 = Instant::now();
-        // Each customer's activity on a second connection while this one reads the open
-        // items and the totals of promises and issues: about as long as each other.
-        let store = &self.store;
-        let t_beside = Instant::now();
-        let (computed, activity) = store.beside(
-            || -> Result<(Portfolio, QueueExtras)> {
-                let portfolio =
-                    Portfolio::compute(store, as_of, None, &s.bounds, &s.base_currency)?;
-                let issues = store
-                    .activity()
-                    .open_issues_base(as_of, &s.base_currency, None)?;
-                let promise_base =
-                    store
-                        .activity()
-                        .open_promise_amounts(as_of, s.grace_days, &s.base_currency)?;
-                let mut issue_base: HashMap<i64, Decimal> = HashMap::new();
-                for i in &issues {
-                    *issue_base.entry(i.cid).or_default() += i.amount;
-                }
-                Ok((
-                    portfolio,
-                    QueueExtras {
-                        issue_base,
-                        promise_base,
-                        issues,
-                    },
-                ))
-            },
-            |second| {
-                let activity = second
-                    .queue()
-                    .customer_activity(as_of, s.grace_days, None)?;
-                Ok((activity, t_beside.elapsed()))
-            },
-        );
-        let (portfolio, extras) = computed?;
-        let open_issue_amount: Decimal = extras.issues.iter().map(|i| i.amount).sum();
-        let open_p2p_amount: Decimal = extras.promise_base.values().sum();
-        let issues = crate::store::activity::issues::by_reason(&extras.issues);
-        let (activity, activity_time) = activity?;
+        // Read first: a commit while the figures are computed is seen at the next look.
+        let version = self.store.data_version()?;
+        let computed = compute(&self.store, &self.settings, as_of)?;
         let t1 = Instant::now();
-        let t = &portfolio.total;
-        let metrics = portfolio.headline(
-            open_issue_amount,
-            store
-                .activity()
-                .open_deduction_amount(as_of, &s.base_currency)?,
-            open_p2p_amount,
-            None,
-        );
-        let last_import = store.ledger().last_import()?.map(|run| ImportStamp {
-            at: run.at,
-            actor: run.actor,
-        });
-        let summary = Summary {
-            as_of,
-            metrics,
-            aging: t.aging.clone(),
-            issues,
-            dso_pending: true,
-            last_import,
-        };
+        let s = &self.settings;
         // The first page from the figures alone (not when an installed forecast's risks
         // would be missing from it).
         let mut answered = false;
@@ -1072,13 +1014,13 @@ impl PortfolioWorker {
                 *offset,
                 *limit,
                 &s.bounds,
-                &portfolio.customers,
-                &activity,
+                &computed.portfolio.customers,
+                &computed.activity,
             )?
         {
             answered = true;
             quick_for = Some((sid, request.clone()));
-            emit(sid, Response::Summary(Box::new(summary.clone())));
+            emit(sid, Response::Summary(Box::new(computed.summary.clone())));
             emit(
                 sid,
                 Response::Page {
@@ -1087,6 +1029,38 @@ impl PortfolioWorker {
                 },
             );
         }
+        let first_page = answered.then(|| t1.elapsed());
+        let summary = self.install(computed, version, (t0, t1 - t0), first_page)?;
+        if answered {
+            self.rebuilds.first_page_from_figures = true;
+        }
+        if let Some((sid, request)) = quick_for {
+            self.viewer(sid).last_page = Some(request);
+        }
+        Ok((summary, answered))
+    }
+
+    /// Writes figures computed whole into the queue table and makes them the portfolio's:
+    /// the tab counts, the summary, the DSO and the forecast to follow. `version` is the
+    /// database's `data_version` they were computed at (a later commit brings them again);
+    /// `(t0, computing)` when their computation began and how long it took, `first_page` how
+    /// long a first page from them took (for the log).
+    fn install(
+        &mut self,
+        computed: Computed,
+        version: i64,
+        (t0, computing): (Instant, Duration),
+        first_page: Option<Duration>,
+    ) -> Result<Summary> {
+        let Computed {
+            as_of,
+            portfolio,
+            extras,
+            activity,
+            activity_time,
+            summary,
+        } = computed;
+        let s = &self.settings;
         let t3 = Instant::now();
         self.unfiltered = self.store.queue().write_rows(
             &s.bounds,
@@ -1104,12 +1078,12 @@ impl PortfolioWorker {
         self.dso_pending = Some((as_of, portfolio.total.outstanding));
         self.dso_running = None;
         self.pending_indexes = SortKey::ALL.into_iter().rev().collect();
-        self.version = self.store.data_version()?;
+        self.version = version;
         self.figures_moved = false;
         self.forecasts.want(as_of, self.version);
         self.rebuilds = Rebuilds {
             count: self.rebuilds.count + 1,
-            first_page_from_figures: answered,
+            first_page_from_figures: false,
         };
         // Where the time went: one pass over the open items with the totals of open issues
         // and promises (each customer's activity read beside it, on a second connection), the
@@ -1118,17 +1092,14 @@ impl PortfolioWorker {
         tracing::debug!(
             target: "owed::timing",
             what = "figures",
-            portfolio_ms = ms(t1 - t0),
+            portfolio_ms = ms(computing),
             activity_ms = ms(activity_time),
-            first_page_ms = if answered { ms(t3 - t1) } else { f64::NAN },
+            first_page_ms = first_page.map_or(f64::NAN, ms),
             queue_table_ms = ms(t3.elapsed()),
         );
         self.summary = Some(summary.clone());
-        if let Some((sid, request)) = quick_for {
-            self.viewer(sid).last_page = Some(request);
-        }
         self.last_rebuild = Some((Instant::now(), t0.elapsed()));
-        Ok((summary, answered))
+        Ok(summary)
     }
 
     /// A sort index waits to be built and the keys have paused for it.
@@ -1302,6 +1273,91 @@ impl PortfolioWorker {
             }
         }
     }
+}
+
+/// The figures as of a date, computed whole and not yet in the queue table.
+pub(super) struct Computed {
+    as_of: Date,
+    portfolio: Portfolio,
+    extras: QueueExtras,
+    activity: HashMap<i64, crate::store::queue::activity::RowActivity>,
+    /// How long the activity took on its second connection.
+    activity_time: Duration,
+    summary: Summary,
+}
+
+/// Computes the figures as of `as_of` from `store` (reading only): the open items with the
+/// totals of open issues and promises, and each customer's activity on a second connection
+/// beside (about as long as each other). The worker's own connection computes them, or a
+/// thread's while the worker answers the sessions ([`PortfolioWorker::poll`]).
+fn compute(store: &Store, s: &Settings, as_of: Date) -> Result<Computed> {
+    // Each customer's activity on a second connection while this one reads the open
+    // items and the totals of promises and issues: about as long as each other.
+    let t_beside = Instant::now();
+    let (computed, activity) = store.beside(
+        || -> Result<(Portfolio, QueueExtras)> {
+            let portfolio = Portfolio::compute(store, as_of, None, &s.bounds, &s.base_currency)?;
+            let issues = store
+                .activity()
+                .open_issues_base(as_of, &s.base_currency, None)?;
+            let promise_base =
+                store
+                    .activity()
+                    .open_promise_amounts(as_of, s.grace_days, &s.base_currency)?;
+            let mut issue_base: HashMap<i64, Decimal> = HashMap::new();
+            for i in &issues {
+                *issue_base.entry(i.cid).or_default() += i.amount;
+            }
+            Ok((
+                portfolio,
+                QueueExtras {
+                    issue_base,
+                    promise_base,
+                    issues,
+                },
+            ))
+        },
+        |second| {
+            let activity = second
+                .queue()
+                .customer_activity(as_of, s.grace_days, None)?;
+            Ok((activity, t_beside.elapsed()))
+        },
+    );
+    let (portfolio, extras) = computed?;
+    let open_issue_amount: Decimal = extras.issues.iter().map(|i| i.amount).sum();
+    let open_p2p_amount: Decimal = extras.promise_base.values().sum();
+    let issues = crate::store::activity::issues::by_reason(&extras.issues);
+    let (activity, activity_time) = activity?;
+    let t = &portfolio.total;
+    let metrics = portfolio.headline(
+        open_issue_amount,
+        store
+            .activity()
+            .open_deduction_amount(as_of, &s.base_currency)?,
+        open_p2p_amount,
+        None,
+    );
+    let last_import = store.ledger().last_import()?.map(|run| ImportStamp {
+        at: run.at,
+        actor: run.actor,
+    });
+    let summary = Summary {
+        as_of,
+        metrics,
+        aging: t.aging.clone(),
+        issues,
+        dso_pending: true,
+        last_import,
+    };
+    Ok(Computed {
+        as_of,
+        portfolio,
+        extras,
+        activity,
+        activity_time,
+        summary,
+    })
 }
 
 /// Another program's commits bring the figures again at most once per this many times what
