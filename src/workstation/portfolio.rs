@@ -151,6 +151,14 @@ pub struct PortfolioWorker {
     /// The figures were moved by difference (a save, replies read) since they were last
     /// computed whole: `R` computes them again (else they are what it would compute).
     pub(super) figures_moved: bool,
+    /// How many times the figures were moved by difference, ever: figures computed on a thread
+    /// meanwhile are not installed over such a move.
+    pub(super) moves: u64,
+    /// Figures being computed on a thread for another program's commit.
+    recompute: Option<Recompute>,
+    /// Figures computed on a thread were not installed (a save moved the figures meanwhile):
+    /// the next are computed here, so that a busy team cannot keep them from being shown.
+    recompute_here: bool,
     /// When the figures were last computed whole, and how long that took: another program's
     /// commits bring them again at a pace ([`external_rebuild_due`]).
     last_rebuild: Option<(Instant, Duration)>,
@@ -238,6 +246,9 @@ impl PortfolioWorker {
             settings,
             checkpoint_due: false,
             figures_moved: false,
+            moves: 0,
+            recompute: None,
+            recompute_here: false,
             last_rebuild: None,
             mirror: None,
             scopes: HashMap::new(),
@@ -924,7 +935,10 @@ impl PortfolioWorker {
             Err(e) => return Err(e),
         };
         let mut left_tab = false;
-        self.figures_moved |= marked > 0;
+        if marked > 0 {
+            self.figures_moved = true;
+            self.moves += 1;
+        }
         if self.as_of.is_some()
             && let Some(owner) = self.store.queue().replies_read(cid)?
         {
@@ -953,9 +967,18 @@ impl PortfolioWorker {
         };
         match self.store.data_version() {
             Ok(v) if v != self.version => {
-                if paced && !external_rebuild_due(self.last_rebuild, Instant::now()) {
-                    // Looked at again at the next poll (the version is left unseen).
-                    return;
+                if paced {
+                    if self.recompute.is_some()
+                        || !external_rebuild_due(self.last_rebuild, Instant::now())
+                    {
+                        // Looked at again at the next poll (the version is left unseen).
+                        return;
+                    }
+                    // Computed on a thread while the sessions are answered; only their
+                    // writing into the queue table holds them.
+                    if !std::mem::take(&mut self.recompute_here) && self.start_recompute(as_of, v) {
+                        return;
+                    }
                 }
                 self.version = v;
                 match self.rebuild(as_of) {
@@ -968,6 +991,79 @@ impl PortfolioWorker {
             }
             Ok(_) => {}
             Err(e) => self.broadcast(Response::Error(e.to_string()), emit),
+        }
+    }
+
+    /// Starts computing the figures as of `as_of` on a thread and connections of its own,
+    /// for the database at `version`; false when no thread could start.
+    fn start_recompute(&mut self, as_of: Date, version: i64) -> bool {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = self.path.clone();
+        let settings = self.settings.clone();
+        let t0 = Instant::now();
+        let started = std::thread::Builder::new()
+            .name("owed-figures".into())
+            .spawn(move || {
+                crate::error::panics_handled_on_this_thread();
+                let computed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    Store::open_existing(&path).and_then(|store| compute(&store, &settings, as_of))
+                }))
+                .unwrap_or_else(|_| {
+                    Err(crate::Error::runtime(
+                        "the figures could not be computed (an internal error; see the log)",
+                    ))
+                });
+                let _ = tx.send(computed.map(|c| (c, t0.elapsed())));
+            });
+        if started.is_err() {
+            return false;
+        }
+        self.recompute = Some(Recompute {
+            rx,
+            as_of,
+            version,
+            moves: self.moves,
+            rebuilds: self.rebuilds.count,
+            t0,
+        });
+        true
+    }
+
+    /// Installs the figures computed on a thread once they are there, and answers every
+    /// session again with them; unless they are no longer the latest (another date's figures,
+    /// or figures computed here since) or a save moved the figures meanwhile: then the next
+    /// look computes them here.
+    fn finish_recompute(&mut self, emit: &mut dyn FnMut(SessionId, Response)) {
+        let Some(r) = &self.recompute else {
+            return;
+        };
+        let result = match r.rx.try_recv() {
+            Ok(result) => result,
+            Err(std::sync::mpsc::TryRecvError::Empty) => return,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => Err(crate::Error::runtime(
+                "the figures' thread ended without them",
+            )),
+        };
+        let Some(r) = self.recompute.take() else {
+            return;
+        };
+        let latest = self.as_of == Some(r.as_of) && self.rebuilds.count == r.rebuilds;
+        match result {
+            Ok((computed, computing)) if latest && self.moves == r.moves => {
+                match self.install(computed, r.version, (r.t0, computing), None) {
+                    Ok(summary) => {
+                        self.broadcast(Response::Summary(Box::new(summary)), emit);
+                        self.answer_again(true, None, emit);
+                    }
+                    Err(e) => self.broadcast(Response::Error(e.to_string()), emit),
+                }
+            }
+            Ok(_) if latest => self.recompute_here = true,
+            Ok(_) => {}
+            Err(e) => {
+                self.recompute_here = true;
+                self.broadcast(Response::Error(e.to_string()), emit);
+            }
         }
     }
 
@@ -1140,6 +1236,7 @@ impl PortfolioWorker {
     pub fn run(mut self, envelopes: Receiver<Envelope>, mut emit: impl FnMut(SessionId, Response)) {
         let emit: &mut dyn FnMut(SessionId, Response) = &mut emit;
         loop {
+            self.finish_recompute(emit);
             let finished = self.dso_running.as_ref().map(|rx| rx.try_recv());
             match finished {
                 Some(Ok((as_of, result))) => {
@@ -1166,6 +1263,7 @@ impl PortfolioWorker {
                     .min(until_poll)
             } else if self.forecasts.busy()
                 || self.beside_running > 0
+                || self.recompute.is_some()
                 || self.dso_running.is_some()
                 || self.scope_dso.is_some()
                 || !self.scope_wanted.is_empty()
@@ -1273,6 +1371,20 @@ impl PortfolioWorker {
             }
         }
     }
+}
+
+/// Figures computing on a thread: where they arrive, and what the portfolio was when they
+/// were asked for.
+struct Recompute {
+    rx: Receiver<Result<(Computed, Duration)>>,
+    as_of: Date,
+    /// The database's `data_version` they are computed at.
+    version: i64,
+    /// [`PortfolioWorker::moves`] then.
+    moves: u64,
+    /// How many times the figures had been computed then.
+    rebuilds: u64,
+    t0: Instant,
 }
 
 /// The figures as of a date, computed whole and not yet in the queue table.

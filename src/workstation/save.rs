@@ -703,6 +703,7 @@ impl PortfolioWorker {
         let grace = self.settings.grace_days;
         // Whatever happens below, the figures are no longer what they were computed as.
         self.figures_moved = true;
+        self.moves += 1;
         let Some(change) = self.store.queue().refresh_row(cid, as_of, grace)? else {
             return Ok(false);
         };
