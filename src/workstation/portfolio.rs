@@ -1515,6 +1515,102 @@ fn dso_at(store: &Store, base: &str, as_of: Date, outstanding: Decimal) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workstation::save::{ActionValues, SaveJob};
+
+    /// A worker on a database of one customer, with its figures computed as of `as_of`.
+    fn worker(as_of: Date) -> (tempfile::TempDir, PortfolioWorker, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("owed.db");
+        let store = Store::open_or_create(&path).unwrap();
+        store
+            .conn()
+            .execute(
+                "INSERT INTO customers (id, name, currency, finance_owner) \
+                 VALUES ('K1', 'Kite Supplies', 'USD', 'alice')",
+                [],
+            )
+            .unwrap();
+        let cid = store.conn().last_insert_rowid();
+        drop(store);
+        let settings = Settings {
+            bounds: AgingBounds::default(),
+            base_currency: "USD".into(),
+            grace_days: 3,
+        };
+        let mut worker = PortfolioWorker::open(&path, settings).unwrap();
+        worker.join(1, Actor::new("alice", Role::Collector), FileAccess::own());
+        worker.handle_all(vec![(1, Request::Summary { as_of })]);
+        (dir, worker, cid)
+    }
+
+    /// Waits for the figures computing on their thread and takes them in.
+    fn finish(worker: &mut PortfolioWorker) -> Vec<Response> {
+        let mut out = Vec::new();
+        let until = Instant::now() + Duration::from_secs(60);
+        while worker.recompute.is_some() && Instant::now() < until {
+            worker.finish_recompute(&mut |_, r| out.push(r));
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(worker.recompute.is_none(), "the figures' thread answered");
+        out
+    }
+
+    #[test]
+    fn figures_computed_beside_are_installed_unless_a_save_moved_the_figures_meanwhile() {
+        let as_of = Date::from_ymd_opt(2026, 4, 30).unwrap();
+        let (dir, mut worker, cid) = worker(as_of);
+        let computed = worker.rebuilds.count;
+
+        // Computed on a thread and installed: the sessions are told.
+        assert!(worker.start_recompute(as_of, worker.version));
+        let told = finish(&mut worker);
+        assert_eq!(worker.rebuilds.count, computed + 1);
+        assert!(told.iter().any(|r| matches!(r, Response::Summary(_))));
+
+        // A save while they compute: they would undo its move, so they are put aside and
+        // the next look computes them in place.
+        assert!(worker.start_recompute(as_of, worker.version));
+        let saved = worker.handle_all(vec![(
+            1,
+            Request::Save {
+                seq: 1,
+                job: SaveJob {
+                    as_of,
+                    cids: vec![cid],
+                    values: ActionValues::Note {
+                        text: "called".into(),
+                    },
+                },
+            },
+        )]);
+        assert!(worker.moves > 0, "{saved:?}");
+        let told = finish(&mut worker);
+        assert!(told.is_empty(), "{told:?}");
+        assert_eq!(worker.rebuilds.count, computed + 1, "not installed");
+        assert!(worker.recompute_here);
+        // Another program commits (after a quiet while): computed in place, not on a thread
+        // again.
+        rusqlite::Connection::open(dir.path().join("owed.db"))
+            .unwrap()
+            .execute("UPDATE customers SET phone = '1'", [])
+            .unwrap();
+        worker.last_rebuild = None;
+        let mut out = Vec::new();
+        worker.poll(true, &mut |_, r| out.push(r));
+        assert!(worker.recompute.is_none());
+        assert_eq!(worker.rebuilds.count, computed + 2, "computed in place");
+        assert!(!worker.recompute_here);
+
+        // Figures computed here meanwhile (`R` after a save, another date) are newer: what
+        // the thread brings is dropped.
+        assert!(worker.start_recompute(as_of, worker.version));
+        worker.figures_moved = true;
+        worker.handle_all(vec![(1, Request::Reload { as_of })]);
+        assert_eq!(worker.rebuilds.count, computed + 3);
+        assert!(finish(&mut worker).is_empty());
+        assert_eq!(worker.rebuilds.count, computed + 3);
+        assert!(!worker.recompute_here);
+    }
 
     #[test]
     fn another_programs_commits_bring_the_figures_again_at_a_pace() {
