@@ -620,11 +620,19 @@ impl Pipe {
         self.0.lock().unwrap().clone()
     }
 
-    /// The screen as a terminal of `size` shows it.
+    /// The screen as a terminal of `size` shows it after the last whole frame: a frame
+    /// being written (its bytes come in several writes) is not looked at half drawn, as a
+    /// terminal that honours synchronized updates would not show it.
     fn screen(&self, size: (u16, u16)) -> String {
+        const FRAME_END: &[u8] = b"\x1b[?2026l";
         let nz = |n: u16| std::num::NonZeroU16::new(n).unwrap();
         let mut parser = vt100::Parser::new(nz(size.1), nz(size.0), 0);
-        parser.process(&self.bytes());
+        let bytes = self.bytes();
+        let whole = bytes
+            .windows(FRAME_END.len())
+            .rposition(|w| w == FRAME_END)
+            .map_or(0, |i| i + FRAME_END.len());
+        parser.process(&bytes[..whole]);
         parser.screen().contents()
     }
 
