@@ -196,6 +196,116 @@ async fn until(t: &Term, what: &str, check: impl Fn(&str) -> bool) -> Instant {
     }
 }
 
+/// The id of the customer whose detail a screen shows (its section's title, drawn from the
+/// detail the service answers): empty before one is shown.
+fn detail_line(screen: &str) -> String {
+    screen
+        .split("─ Customer ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// `j` in `t`, timed to the frame that shows the next customer's detail (which the service
+/// answers, unlike the cursor's move).
+async fn next_detail(t: &Term) -> Duration {
+    let before = detail_line(&t.screen());
+    let sent = Instant::now();
+    t.send(b"j").await;
+    let shown = until(t, "the next customer's detail", |s| {
+        let now = detail_line(s);
+        !now.is_empty() && now != before
+    })
+    .await;
+    shown - sent
+}
+
+/// Presses `j` in `t` every 50 ms until `done` (at most `limit`): how long each wait for the
+/// next customer's detail took.
+async fn keys_until(t: &Term, limit: Duration, done: impl Fn() -> bool) -> Vec<Duration> {
+    let start = Instant::now();
+    let mut times = Vec::new();
+    while start.elapsed() < limit && !done() {
+        times.push(next_detail(t).await);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    times
+}
+
+/// What one session's or program's work costs the others: alice's next customer's detail,
+/// timed while frank (a manager) exports everyone's queue, presses `R` (after a save, then
+/// again with nothing changed), and while a script of `owed note` commits beside the server.
+async fn others_wait(alice: &Term, frank: &Term, config: &Path, db: &Path) {
+    alice.send(b"\x1b").await;
+    until(alice, "alice's queue", |s| {
+        !s.contains("filter: owner:alice")
+    })
+    .await;
+    frank.send(b":all\r").await;
+    frank.send(b":tab all\r").await;
+    until(frank, "everyone's queue", |s| {
+        s.contains("Queue · everyone")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    summary("alice's `j` → detail, nothing else going on", {
+        let mut t = Vec::new();
+        for _ in 0..10 {
+            t.push(next_detail(alice).await);
+        }
+        t
+    });
+
+    let name = format!("bench-{}.xlsx", std::process::id());
+    frank.send(format!(":export {name}\r").as_bytes()).await;
+    let asked = Instant::now();
+    let times = keys_until(alice, PATIENCE, || frank.screen().contains("wrote ")).await;
+    let written = until(frank, "the export written", |s| s.contains("wrote ")).await;
+    summary("… while frank exports everyone's queue (xlsx)", times);
+    println!(
+        "{:<44} {:.2} s",
+        "… the export written, after Enter",
+        (written - asked).as_secs_f64()
+    );
+
+    for what in [
+        "… while frank presses R (after a save)",
+        "… and R again (nothing changed)",
+    ] {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        frank.send(b"R").await;
+        summary(
+            what,
+            keys_until(alice, Duration::from_secs(3), || false).await,
+        );
+    }
+
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let script = {
+        let (stop, config, db) = (stop.clone(), config.to_path_buf(), db.to_path_buf());
+        std::thread::spawn(move || {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let mut c = owed(&config, &db);
+                c.args(["--as", "frank", "note", "C000001", "a note from a script"]);
+                let o = c.output().expect("owed note");
+                assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+                n += 1;
+            }
+            n
+        })
+    };
+    let times = keys_until(alice, Duration::from_secs(10), || false).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let notes = script.join().expect("the script");
+    summary(
+        &format!("… while a script commits {notes} notes beside"),
+        times,
+    );
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -227,7 +337,14 @@ fn main() {
         .unwrap_or((160, 48));
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("config.toml");
-    std::fs::write(&config, "").expect("write config");
+    // A files folder, so that the sessions may export (each into its user's folder).
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(&files).expect("files folder");
+    std::fs::write(
+        &config,
+        format!("[serve]\nfiles = {:?}\n", files.display().to_string()),
+    )
+    .expect("write config");
     let db = match std::env::var_os("OWED_BENCH_DB") {
         Some(db) => PathBuf::from(db),
         None => {
@@ -403,6 +520,8 @@ fn main() {
             ms(other - saved),
             ms(own - saved)
         );
+
+        others_wait(alice, &terms[5], &config, &db).await;
 
         for (client, _) in &sessions {
             client.disconnect().await;
