@@ -1158,21 +1158,14 @@ impl PortfolioWorker {
         (t0, computing): (Instant, Duration),
         first_page: Option<Duration>,
     ) -> Result<Summary> {
-        let Computed {
-            as_of,
-            portfolio,
-            extras,
-            activity,
-            activity_time,
-            summary,
-        } = computed;
+        let as_of = computed.as_of;
         let s = &self.settings;
         let t3 = Instant::now();
         self.unfiltered = self.store.queue().write_rows(
             &s.bounds,
-            &portfolio.customers,
-            &activity,
-            &extras,
+            &computed.portfolio.customers,
+            &computed.activity,
+            &computed.extras,
             self.forecasts.risks_for(as_of),
         )?;
         // The forecast of the date, if one is installed, stands until the new one arrives.
@@ -1181,7 +1174,7 @@ impl PortfolioWorker {
         self.as_of = Some(as_of);
         self.counts.clear();
         self.forget_scopes();
-        self.dso_pending = Some((as_of, portfolio.total.outstanding));
+        self.dso_pending = Some((as_of, computed.portfolio.total.outstanding));
         self.dso_running = None;
         self.pending_indexes = SortKey::ALL.into_iter().rev().collect();
         self.version = version;
@@ -1199,13 +1192,13 @@ impl PortfolioWorker {
             target: "owed::timing",
             what = "figures",
             portfolio_ms = ms(computing),
-            activity_ms = ms(activity_time),
+            activity_ms = ms(computed.activity_time),
             first_page_ms = first_page.map_or(f64::NAN, ms),
             queue_table_ms = ms(t3.elapsed()),
         );
-        self.summary = Some(summary.clone());
+        self.summary = Some(computed.summary.clone());
         self.last_rebuild = Some((Instant::now(), t0.elapsed()));
-        Ok(summary)
+        Ok(computed.summary)
     }
 
     /// A sort index waits to be built and the keys have paused for it.
