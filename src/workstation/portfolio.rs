@@ -491,9 +491,24 @@ impl PortfolioWorker {
                 page.into_iter().chain(detail).map(move |r| (*sid, r))
             })
             .collect();
+        let (t0, answers) = (Instant::now(), again.len());
+        let mut pages = Duration::ZERO;
         for (sid, request) in again {
+            let t = Instant::now();
             self.answer_one(sid, &request, emit);
+            if matches!(request, Request::Page { .. }) {
+                pages += t.elapsed();
+            }
         }
+        // What answering every screen again cost (`OWED_LOG=debug`): with many sessions it
+        // can cost more than the figures.
+        tracing::debug!(
+            target: "owed::timing",
+            what = "answered again",
+            answers,
+            pages_ms = pages.as_secs_f64() * 1e3,
+            all_ms = t0.elapsed().as_secs_f64() * 1e3,
+        );
     }
 
     /// Answers one request of a session, or the error it met.
