@@ -77,6 +77,16 @@ impl PortfolioWorker {
             };
             self.beside(background, "owed-team", sid, compute, failed, emit);
         }
+        self.exports_step(background, emit);
+    }
+
+    /// The exports read: each file written on a thread of its own when `background`, else
+    /// here (the synchronous calls, which make no thread).
+    pub(super) fn exports_step(
+        &mut self,
+        background: bool,
+        emit: &mut dyn FnMut(SessionId, Response),
+    ) {
         for pending in std::mem::take(&mut self.exports_wanted) {
             let (sid, seq, path) = (pending.sid, pending.seq, pending.path.clone());
             let failed = move |e: String| Response::Exported {
@@ -91,13 +101,6 @@ impl PortfolioWorker {
                 failed,
                 emit,
             );
-        }
-    }
-
-    /// Writes the exports read, here (the synchronous calls, which make no thread).
-    pub(super) fn write_exports_here(&mut self, emit: &mut dyn FnMut(SessionId, Response)) {
-        for export in std::mem::take(&mut self.exports_wanted) {
-            emit(export.sid, export.write());
         }
     }
 

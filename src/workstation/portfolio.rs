@@ -148,12 +148,12 @@ pub struct PortfolioWorker {
     /// A save was committed: fold the WAL into the database when idle (not during a save, nor
     /// right after it, when the screen asks for what moved).
     pub(super) checkpoint_due: bool,
-    /// The figures were moved by difference (a save, replies read) since they were last
-    /// computed whole: `R` computes them again (else they are what it would compute).
-    pub(super) figures_moved: bool,
-    /// How many times the figures were moved by difference, ever: figures computed on a thread
-    /// meanwhile are not installed over such a move.
+    /// How many times the figures were moved by difference (a save, replies read), ever:
+    /// figures computed on a thread meanwhile are not installed over such a move.
     pub(super) moves: u64,
+    /// [`PortfolioWorker::moves`] when the figures were last computed whole: while it is
+    /// still the count, they are what `R` would compute ([`PortfolioWorker::figures_moved`]).
+    moves_computed: u64,
     /// Figures being computed on a thread for another program's commit.
     recompute: Option<Recompute>,
     /// Figures computed on a thread were not installed (a save moved the figures meanwhile):
@@ -245,7 +245,7 @@ impl PortfolioWorker {
             max_attachment_mb: crate::domain::attachment::DEFAULT_MAX_MB,
             settings,
             checkpoint_due: false,
-            figures_moved: false,
+            moves_computed: 0,
             moves: 0,
             recompute: None,
             recompute_here: false,
@@ -373,7 +373,7 @@ impl PortfolioWorker {
             let mut emit = only(LOCAL, &mut out);
             self.answer_batch(batch, &mut emit);
             self.finish_saves(&mut emit);
-            self.write_exports_here(&mut emit);
+            self.exports_step(false, &mut emit);
         }
         out
     }
@@ -755,12 +755,17 @@ impl PortfolioWorker {
         started.is_ok()
     }
 
+    /// Whether the figures were moved by difference since they were last computed whole.
+    fn figures_moved(&self) -> bool {
+        self.moves != self.moves_computed
+    }
+
     /// Whether the figures of `as_of` are what computing them again would give: computed
     /// whole, not moved by a difference since, and no other connection has committed since.
     fn figures_current(&self, as_of: Date) -> bool {
         self.as_of == Some(as_of)
             && self.summary.is_some()
-            && !self.figures_moved
+            && !self.figures_moved()
             && self.store.data_version().is_ok_and(|v| v == self.version)
     }
 
@@ -951,7 +956,6 @@ impl PortfolioWorker {
         };
         let mut left_tab = false;
         if marked > 0 {
-            self.figures_moved = true;
             self.moves += 1;
         }
         if self.as_of.is_some()
@@ -1058,13 +1062,10 @@ impl PortfolioWorker {
     /// or figures computed here since) or a save moved the figures meanwhile: then the next
     /// look computes them here.
     fn finish_recompute(&mut self, emit: &mut dyn FnMut(SessionId, Response)) {
-        let Some(r) = &self.recompute else {
-            return;
-        };
-        let result = match r.rx.try_recv() {
-            Ok(result) => result,
-            Err(std::sync::mpsc::TryRecvError::Empty) => return,
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => Err(crate::Error::runtime(
+        let result = match self.recompute.as_ref().map(|r| r.rx.try_recv()) {
+            None | Some(Err(std::sync::mpsc::TryRecvError::Empty)) => return,
+            Some(Ok(result)) => result,
+            Some(Err(std::sync::mpsc::TryRecvError::Disconnected)) => Err(crate::Error::runtime(
                 "the figures' thread ended without them",
             )),
         };
@@ -1193,7 +1194,7 @@ impl PortfolioWorker {
         self.dso_running = None;
         self.pending_indexes = SortKey::ALL.into_iter().rev().collect();
         self.version = version;
-        self.figures_moved = false;
+        self.moves_computed = self.moves;
         self.forecasts.want(as_of, self.version);
         self.rebuilds = Rebuilds {
             count: self.rebuilds.count + 1,
@@ -1622,7 +1623,7 @@ mod tests {
         // Figures computed here meanwhile (`R` after a save, another date) are newer: what
         // the thread brings is dropped.
         assert!(worker.start_recompute(as_of, worker.version));
-        worker.figures_moved = true;
+        worker.moves += 1;
         worker.handle_all(vec![(1, Request::Reload { as_of })]);
         assert_eq!(worker.rebuilds.count, computed + 3);
         assert!(finish(&mut worker).is_empty());

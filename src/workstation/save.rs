@@ -702,7 +702,6 @@ impl PortfolioWorker {
     fn refresh(&mut self, cid: i64, as_of: Date, before: Share) -> Result<bool> {
         let grace = self.settings.grace_days;
         // Whatever happens below, the figures are no longer what they were computed as.
-        self.figures_moved = true;
         self.moves += 1;
         let Some(change) = self.store.queue().refresh_row(cid, as_of, grace)? else {
             return Ok(false);
