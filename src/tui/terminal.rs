@@ -74,12 +74,38 @@ pub fn restore() {
 /// Puts the terminal back in the workstation's modes after [`restore`] or a stop: raw mode
 /// set again even if crossterm believes it still is (a shell resets the modes of a job it
 /// stops), the alternate screen, the cursor hidden. The caller draws the whole frame.
+///
+/// When the terminal is still raw (a `SIGCONT` after the workstation took it back itself), its
+/// modes are left alone: leaving raw mode to enter it again would echo keys typed in between.
 pub fn reclaim() -> Result<()> {
-    let _ = crossterm::terminal::disable_raw_mode();
-    crossterm::terminal::enable_raw_mode()?;
+    let believed = crossterm::terminal::is_raw_mode_enabled().unwrap_or(false);
+    if !(believed && terminal_is_raw()) {
+        let _ = crossterm::terminal::disable_raw_mode();
+        crossterm::terminal::enable_raw_mode()?;
+    }
     ACTIVE.store(true, Ordering::SeqCst);
     execute!(std::io::stdout(), EnterAlternateScreen, cursor::Hide)?;
     Ok(())
+}
+
+/// Whether the terminal on standard input reads keys one by one without echoing them (false
+/// when standard input is not a terminal: then its modes are set again).
+fn terminal_is_raw() -> bool {
+    #[cfg(unix)]
+    {
+        // SAFETY: `isatty` and `tcgetattr` only read the descriptor's state into `t`, a plain
+        // C struct that lives for the call.
+        unsafe {
+            if libc::isatty(libc::STDIN_FILENO) != 1 {
+                return false;
+            }
+            let mut t: libc::termios = std::mem::zeroed();
+            libc::tcgetattr(libc::STDIN_FILENO, &mut t) == 0
+                && t.c_lflag & (libc::ICANON | libc::ECHO) == 0
+        }
+    }
+    #[cfg(not(unix))]
+    false
 }
 
 /// Stops the process until it is continued (SIGSTOP, which cannot be caught: the shell sees
