@@ -10,7 +10,11 @@ use owed::domain::Decimal;
 use owed::domain::aging::AgingBounds;
 use owed::domain::money::plain;
 use owed::domain::queue::{QueueQuery, Scope};
-use owed::workstation::{PortfolioWorker, Response, ScopeSummary, Settings, Summary};
+use owed::domain::users::{Actor, Role};
+use owed::workstation::save::{ActionValues, SaveJob};
+use owed::workstation::{
+    FileAccess, PortfolioWorker, Request, Response, ScopeSummary, SessionId, Settings, Summary,
+};
 use std::path::Path;
 
 const AS_OF: &str = "2026-11-25";
@@ -122,5 +126,128 @@ fn the_scoped_figures_equal_the_reports_of_the_same_customers() {
         stderr(&out).contains("no customer's finance owner is `zed`"),
         "{}",
         stderr(&out)
+    );
+}
+
+/// The figures of the scope a session's page shows, from a batch's answers.
+fn scope_of(answers: &[(SessionId, Response)], session: SessionId) -> ScopeSummary {
+    answers
+        .iter()
+        .rev()
+        .find_map(|(sid, a)| match a {
+            Response::Scope(s) if *sid == session => Some((**s).clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("session {session} was told its scope's figures"))
+}
+
+#[test]
+fn sessions_whose_scopes_hold_the_same_customers_see_the_same_figures_and_each_its_own_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let demo = ["demo", "--no-tui", "--customers", "300"];
+    owed_ok(dir.path(), &db, Some(AS_OF), &demo);
+    let as_of = owed::domain::date::parse_iso(AS_OF).unwrap();
+    let mut worker = PortfolioWorker::open(&db, fixture::settings()).unwrap();
+    // A manager on everyone's, "mine" of someone who owns no customer (everyone's again),
+    // alice's, and alice's under her name in capitals: all asked for in one batch.
+    let sessions = [
+        (1, "frank", Role::Manager, Scope::Everyone),
+        (2, "zed", Role::Collector, Scope::Mine),
+        (3, "alice", Role::Collector, Scope::Mine),
+        (4, "ALICE", Role::Collector, Scope::Mine),
+        (5, "bob", Role::Collector, Scope::Mine),
+    ];
+    let mut batch = Vec::new();
+    for (sid, name, role, scope) in sessions {
+        worker.join(sid, Actor::new(name, role), FileAccess::own());
+        let mut query = QueueQuery::new(name);
+        query.scope = scope;
+        batch.extend(
+            fixture::first_requests(as_of, query)
+                .into_iter()
+                .map(|r| (sid, r)),
+        );
+    }
+    let answers = worker.handle_all(batch);
+    let [frank, zed, alice, capitals, bob] = [1, 2, 3, 4, 5].map(|sid| scope_of(&answers, sid));
+    // Each is told of its own scope and name.
+    assert_eq!(
+        [&frank, &zed, &alice, &capitals].map(|s| (s.scope, s.collector.as_str())),
+        [
+            (Scope::Everyone, "frank"),
+            (Scope::Mine, "zed"),
+            (Scope::Mine, "alice"),
+            (Scope::Mine, "ALICE")
+        ]
+    );
+    assert!(frank.everyone && zed.everyone && zed.mine_fallback);
+    assert!(!alice.everyone && !capitals.everyone && !capitals.mine_fallback);
+    // The same customers, the same figures (and the DSO of alice's, computed once the keys
+    // paused); other customers, others.
+    assert_eq!(zed.figures, frank.figures);
+    assert_eq!(capitals.figures, alice.figures);
+    assert!(alice.figures.headline.dso.is_some());
+    assert!(alice.figures.customers < frank.figures.customers);
+    assert_ne!(bob.figures, alice.figures);
+    // Everyone's are the report's of everyone, alice's of alice, bob's of bob.
+    for (figures, owner) in [
+        (&zed.figures, None),
+        (&capitals.figures, Some("alice")),
+        (&bob.figures, Some("bob")),
+    ] {
+        let metrics = report(dir.path(), &db, "metrics", owner);
+        assert_eq!(
+            metrics["outstanding"].as_str().unwrap(),
+            plain(figures.headline.outstanding, "USD"),
+            "{owner:?}"
+        );
+        assert_eq!(
+            metrics["open_p2p_amount"].as_str().unwrap(),
+            plain(figures.headline.open_p2p_amount, "USD"),
+            "{owner:?}"
+        );
+    }
+    // A promise on one of alice's customers moves both of her scopes and both of everyone's
+    // by the same amount.
+    let cid = answers
+        .iter()
+        .find_map(|(sid, a)| match a {
+            Response::Page { page, .. } if *sid == 3 => page.rows.first().map(|r| r.cid),
+            _ => None,
+        })
+        .expect("alice has customers");
+    let promise = Request::Save {
+        seq: 9,
+        job: SaveJob {
+            as_of,
+            cids: vec![cid],
+            values: ActionValues::Promise {
+                amount: "123.45".into(),
+                date: "2026-12-01".into(),
+                documents: Vec::new(),
+                text: String::new(),
+            },
+        },
+    };
+    let answers = worker.handle_all(vec![(3, promise)]);
+    let saved = answers.iter().find_map(|(_, a)| match a {
+        Response::Saved { outcome, .. } => Some(outcome.clone()),
+        _ => None,
+    });
+    assert_eq!(saved.expect("saved").error, None);
+    let moved = |before: &ScopeSummary, sid| {
+        scope_of(&answers, sid).figures.headline.open_p2p_amount
+            - before.figures.headline.open_p2p_amount
+    };
+    let amount: Decimal = "123.45".parse().unwrap();
+    assert_eq!(
+        [
+            moved(&frank, 1),
+            moved(&zed, 2),
+            moved(&alice, 3),
+            moved(&capitals, 4)
+        ],
+        [amount; 4]
     );
 }

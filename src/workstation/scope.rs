@@ -62,6 +62,19 @@ impl ScopeEntry {
     }
 }
 
+/// Whether two scopes and filters select the same customers: the same filter over everyone's
+/// (a manager's "everyone", or "mine" of someone who owns no customer) or over one
+/// collector's (named without regard to case, as "mine" compares owners).
+fn same_customers(a: &ScopeKey, a_fallback: bool, b: &ScopeKey, b_fallback: bool) -> bool {
+    let everyones = |k: &ScopeKey, fallback| k.0 == Scope::Everyone || fallback;
+    a.2 == b.2
+        && match (everyones(a, a_fallback), everyones(b, b_fallback)) {
+            (true, true) => true,
+            (false, false) => a.1.eq_ignore_ascii_case(&b.1),
+            _ => false,
+        }
+}
+
 /// A DSO computing on its thread for a scope.
 pub struct ScopeDso {
     key: ScopeKey,
@@ -102,6 +115,21 @@ impl PortfolioWorker {
         let version = self.scope_version;
         if self.viewer(sid).scope_sent.as_ref() == Some(&(key.clone(), version)) {
             return Ok(());
+        }
+        // Another session's scope with the same customers has its figures already (after new
+        // figures, every manager's "everyone" and every "mine" that shows everyone's would
+        // otherwise sum the whole table again, one after another).
+        if !self.scopes.contains_key(&key)
+            && let Some(same) = self
+                .scopes
+                .iter()
+                .find(|(k, e)| same_customers(k, e.mine_fallback, &key, mine_fallback))
+                .map(|(_, e)| ScopeEntry {
+                    mine_fallback,
+                    ..e.clone()
+                })
+        {
+            self.scopes.insert(key.clone(), same);
         }
         if !self.scopes.contains_key(&key) {
             let sums = if query.filter.is_empty() {
