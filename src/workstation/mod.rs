@@ -37,6 +37,7 @@ pub mod engage;
 pub mod files;
 pub mod forecast;
 pub mod portfolio;
+pub mod recompute;
 pub mod requests;
 pub mod save;
 pub mod scope;

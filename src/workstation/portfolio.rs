@@ -153,15 +153,15 @@ pub struct PortfolioWorker {
     pub(super) moves: u64,
     /// [`PortfolioWorker::moves`] when the figures were last computed whole: while it is
     /// still the count, they are what `R` would compute ([`PortfolioWorker::figures_moved`]).
-    moves_computed: u64,
+    pub(super) moves_computed: u64,
     /// Figures being computed on a thread for another program's commit.
-    recompute: Option<Recompute>,
+    pub(super) recompute: Option<super::recompute::Recompute>,
     /// Figures computed on a thread were not installed (a save moved the figures meanwhile):
     /// the next are computed here, so that a busy team cannot keep them from being shown.
-    recompute_here: bool,
+    pub(super) recompute_here: bool,
     /// When the figures were last computed whole, and how long that took: another program's
     /// commits bring them again at a pace ([`external_rebuild_due`]).
-    last_rebuild: Option<(Instant, Duration)>,
+    pub(super) last_rebuild: Option<(Instant, Duration)>,
     /// The queue table in memory, for the tab counts under a filter.
     pub(super) mirror: Option<QueueMirror>,
     /// The figures of each scope and filter sessions look at (shared by every session).
@@ -413,7 +413,9 @@ impl PortfolioWorker {
     /// In the background the risks go in a slice per turn (keys pressed meanwhile wait for one
     /// slice, not for all); here all at once.
     fn forecast_step(&mut self, background: bool, emit: &mut dyn FnMut(SessionId, Response)) {
-        if !self.forecasts.installing() {
+        // A queue table written beside takes the installed forecast's risks: a new one waits
+        // until it is in place.
+        if !self.forecasts.installing() && !self.building_beside() {
             let mut finished = self.forecasts.take_finished();
             if self.dso_pending.is_none() && finished.is_none() {
                 if !background {
@@ -448,7 +450,7 @@ impl PortfolioWorker {
     }
 
     /// Sends an answer to every session.
-    fn broadcast(&self, response: Response, emit: &mut dyn FnMut(SessionId, Response)) {
+    pub(super) fn broadcast(&self, response: Response, emit: &mut dyn FnMut(SessionId, Response)) {
         let n = self.sessions.len();
         for (i, sid) in self.sessions.keys().enumerate() {
             if i + 1 == n {
@@ -462,7 +464,7 @@ impl PortfolioWorker {
     /// Answers every session's last page (and detail, with `details`) again, except those of
     /// `except` (they asked for their own in the same batch), and those of another date than
     /// the figures' (a session on its way elsewhere).
-    fn answer_again(
+    pub(super) fn answer_again(
         &mut self,
         details: bool,
         except: Option<&BTreeSet<SessionId>>,
@@ -1018,79 +1020,8 @@ impl PortfolioWorker {
     /// The pace of another program's commits counts, from `t0`, answering every session
     /// again too: with 20 sessions at 100,000 customers that costs more than the figures
     /// (each session's tab counts and scope figures are counted again).
-    fn paced_from(&mut self, t0: Instant) {
+    pub(super) fn paced_from(&mut self, t0: Instant) {
         self.last_rebuild = Some((Instant::now(), t0.elapsed()));
-    }
-
-    /// Starts computing the figures as of `as_of` on a thread and connections of its own,
-    /// for the database at `version`; false when no thread could start.
-    fn start_recompute(&mut self, as_of: Date, version: i64) -> bool {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let path = self.path.clone();
-        let settings = self.settings.clone();
-        let t0 = Instant::now();
-        let started = std::thread::Builder::new()
-            .name("owed-figures".into())
-            .spawn(move || {
-                crate::error::panics_handled_on_this_thread();
-                let computed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    Store::open_existing(&path).and_then(|store| compute(&store, &settings, as_of))
-                }))
-                .unwrap_or_else(|_| {
-                    Err(crate::Error::runtime(
-                        "the figures could not be computed (an internal error; see the log)",
-                    ))
-                });
-                let _ = tx.send(computed.map(|c| (c, t0.elapsed())));
-            });
-        if started.is_err() {
-            return false;
-        }
-        self.recompute = Some(Recompute {
-            rx,
-            as_of,
-            version,
-            moves: self.moves,
-            rebuilds: self.rebuilds.count,
-            t0,
-        });
-        true
-    }
-
-    /// Installs the figures computed on a thread once they are there, and answers every
-    /// session again with them; unless they are no longer the latest (another date's figures,
-    /// or figures computed here since) or a save moved the figures meanwhile: then the next
-    /// look computes them here.
-    fn finish_recompute(&mut self, emit: &mut dyn FnMut(SessionId, Response)) {
-        let result = match self.recompute.as_ref().map(|r| r.rx.try_recv()) {
-            None | Some(Err(std::sync::mpsc::TryRecvError::Empty)) => return,
-            Some(Ok(result)) => result,
-            Some(Err(std::sync::mpsc::TryRecvError::Disconnected)) => Err(crate::Error::runtime(
-                "the figures' thread ended without them",
-            )),
-        };
-        let Some(r) = self.recompute.take() else {
-            return;
-        };
-        let latest = self.as_of == Some(r.as_of) && self.rebuilds.count == r.rebuilds;
-        match result {
-            Ok((computed, computing)) if latest && self.moves == r.moves => {
-                match self.install(computed, r.version, (r.t0, computing), None) {
-                    Ok(summary) => {
-                        self.broadcast(Response::Summary(Box::new(summary)), emit);
-                        self.answer_again(true, None, emit);
-                        self.paced_from(r.t0);
-                    }
-                    Err(e) => self.broadcast(Response::Error(e.to_string()), emit),
-                }
-            }
-            Ok(_) if latest => self.recompute_here = true,
-            Ok(_) => {}
-            Err(e) => {
-                self.recompute_here = true;
-                self.broadcast(Response::Error(e.to_string()), emit);
-            }
-        }
     }
 
     /// Computes the figures as of `as_of` and rebuilds the queue summary.
@@ -1171,19 +1102,33 @@ impl PortfolioWorker {
         &mut self,
         computed: Computed,
         version: i64,
-        (t0, computing): (Instant, Duration),
+        timing: (Instant, Duration),
         first_page: Option<Duration>,
     ) -> Result<Summary> {
-        let as_of = computed.as_of;
         let s = &self.settings;
         let t3 = Instant::now();
-        self.unfiltered = self.store.queue().write_rows(
+        let unfiltered = self.store.queue().write_rows(
             &s.bounds,
             &computed.portfolio.customers,
             &computed.activity,
             &computed.extras,
-            self.forecasts.risks_for(as_of),
+            self.forecasts.risks_for(computed.as_of),
         )?;
+        self.installed(computed, unfiltered, version, timing, (first_page, t3))
+    }
+
+    /// Makes figures written into the queue table (with its tab counts `unfiltered`) the
+    /// portfolio's, as [`PortfolioWorker::install`] does; `t3`: when their writing began.
+    pub(super) fn installed(
+        &mut self,
+        computed: Computed,
+        unfiltered: UnfilteredCounts,
+        version: i64,
+        (t0, computing): (Instant, Duration),
+        (first_page, t3): (Option<Duration>, Instant),
+    ) -> Result<Summary> {
+        let as_of = computed.as_of;
+        self.unfiltered = unfiltered;
         // The forecast of the date, if one is installed, stands until the new one arrives.
         self.forecasts
             .restore(as_of, &self.store, &mut self.unfiltered)?;
@@ -1273,6 +1218,7 @@ impl PortfolioWorker {
                 || self.forecasts.ready_to_start()
                 || self.forecasts.installing()
                 || self.index_due()
+                || self.building_beside()
             {
                 Duration::ZERO
             } else if !self.pending_indexes.is_empty() {
@@ -1347,7 +1293,9 @@ impl PortfolioWorker {
                     // The sort indexes, one at a time once the keys have paused, so that the
                     // first sort by a key does not wait for its index, nor a key pressed in
                     // a run of keys for an index being built (25-70 ms each at 100k).
+                    // (Not for a table about to be replaced by the one written beside.)
                     if self.index_due()
+                        && !self.building_beside()
                         && let Some(key) = self.pending_indexes.pop()
                     {
                         if let Err(e) = self.store.queue().ensure_sort_index(key) {
@@ -1360,6 +1308,7 @@ impl PortfolioWorker {
                     // 100k customers, which a key pressed meanwhile would wait for.
                     if self.as_of.is_some()
                         && !self.forecasts.installing()
+                        && !self.building_beside()
                         && self.last_request.elapsed() >= MIRROR_AFTER_PAUSE
                         && !self.mirror_current()
                     {
@@ -1392,26 +1341,12 @@ impl PortfolioWorker {
     }
 }
 
-/// Figures computing on a thread: where they arrive, and what the portfolio was when they
-/// were asked for.
-struct Recompute {
-    rx: Receiver<Result<(Computed, Duration)>>,
-    as_of: Date,
-    /// The database's `data_version` they are computed at.
-    version: i64,
-    /// [`PortfolioWorker::moves`] then.
-    moves: u64,
-    /// How many times the figures had been computed then.
-    rebuilds: u64,
-    t0: Instant,
-}
-
 /// The figures as of a date, computed whole and not yet in the queue table.
 pub(super) struct Computed {
-    as_of: Date,
-    portfolio: Portfolio,
-    extras: QueueExtras,
-    activity: HashMap<i64, crate::store::queue::activity::RowActivity>,
+    pub(super) as_of: Date,
+    pub(super) portfolio: Portfolio,
+    pub(super) extras: QueueExtras,
+    pub(super) activity: HashMap<i64, crate::store::queue::activity::RowActivity>,
     /// How long the activity took on its second connection.
     activity_time: Duration,
     summary: Summary,
@@ -1421,7 +1356,7 @@ pub(super) struct Computed {
 /// totals of open issues and promises, and each customer's activity on a second connection
 /// beside (about as long as each other). The worker's own connection computes them, or a
 /// thread's while the worker answers the sessions ([`PortfolioWorker::poll`]).
-fn compute(store: &Store, s: &Settings, as_of: Date) -> Result<Computed> {
+pub(super) fn compute(store: &Store, s: &Settings, as_of: Date) -> Result<Computed> {
     // Each customer's activity on a second connection while this one reads the open
     // items and the totals of promises and issues: about as long as each other.
     let t_beside = Instant::now();

@@ -27,6 +27,50 @@ pub struct QueueExtras {
     pub issues: Vec<crate::store::activity::issues::OpenIssueBase>,
 }
 
+/// Everything at once, for [`Queue::write_slice`].
+const BUILD_ALL: usize = usize::MAX;
+
+/// What a queue table's rows are made of: each customer's figures, activity, open issues
+/// and promises in the base currency, and risk (sorted by `cid`; customers missing from any
+/// of them have none).
+pub(crate) struct RowSource<'a> {
+    pub(crate) bounds: &'a AgingBounds,
+    pub(crate) figures: &'a HashMap<i64, Figures>,
+    pub(crate) activity: &'a HashMap<i64, RowActivity>,
+    pub(crate) extras: &'a QueueExtras,
+    pub(crate) risks: &'a [QueueRisk],
+}
+
+/// A queue table being written: where it is (`queue`, or `queue_next` beside the one the
+/// sessions read), the last customer written and the tab counts so far.
+#[derive(Debug)]
+pub struct QueueBuild {
+    buckets: usize,
+    beside: bool,
+    after: Option<i64>,
+    counts: UnfilteredCounts,
+}
+
+impl QueueBuild {
+    fn new(buckets: usize, beside: bool) -> QueueBuild {
+        QueueBuild {
+            buckets,
+            beside,
+            after: None,
+            counts: UnfilteredCounts::default(),
+        }
+    }
+
+    /// The names of its queue table and its issues table.
+    fn tables(&self) -> (&'static str, &'static str) {
+        if self.beside {
+            ("queue_next", "queue_issues_next")
+        } else {
+            ("queue", "queue_issues")
+        }
+    }
+}
+
 impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     /// Rebuilds the TEMP `queue` table: one row per customer with its figures as of `as_of`
     /// (`figures` by customer key, as `Portfolio::compute` gives them; customers missing have
@@ -47,7 +91,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     }
 
     /// [`Queue::rebuild`] with the activity read already (by
-    /// [`Queue::customer_activity`]).
+    /// [`Queue::customer_activity`]), in one transaction.
     pub(crate) fn write_rows(
         &self,
         bounds: &AgingBounds,
@@ -56,16 +100,85 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         extras: &QueueExtras,
         risks: &[QueueRisk],
     ) -> Result<UnfilteredCounts> {
-        let buckets = bounds.len();
         // A deferred transaction: it writes only the TEMP schema, so it must not take the
         // database's write lock away from collectors saving their work.
         let tx = self.conn().unchecked_transaction()?;
-        let bucket_cols: String = (0..buckets)
+        let mut build = QueueBuild::new(bounds.len(), false);
+        self.create_tables(&build)?;
+        let rows = RowSource {
+            bounds,
+            figures,
+            activity,
+            extras,
+            risks,
+        };
+        while !self.write_slice(&mut build, &rows, BUILD_ALL)? {}
+        self.write_issues(&build, extras)?;
+        self.conn()
+            .execute_batch("CREATE INDEX temp.queue_by_overdue ON queue(overdue);")?;
+        tx.commit()?;
+        Ok(build.counts)
+    }
+
+    /// Starts writing a new queue table beside the one being read (`queue_next`), to be
+    /// written a part at a time ([`Queue::build_step`]) and put in the old one's place
+    /// ([`Queue::build_swap`]); a build left unfinished is dropped by
+    /// [`Queue::build_drop`] (or the next start).
+    pub fn build_start(&self, buckets: usize) -> Result<QueueBuild> {
+        let build = QueueBuild::new(buckets, true);
+        self.create_tables(&build)?;
+        Ok(build)
+    }
+
+    /// Writes the next `limit` customers of a build started by [`Queue::build_start`] (in
+    /// `cid` order, in a transaction of their own); true once every customer is written.
+    pub(crate) fn build_step(
+        &self,
+        build: &mut QueueBuild,
+        rows: &RowSource<'_>,
+        limit: usize,
+    ) -> Result<bool> {
+        let tx = self.conn().unchecked_transaction()?;
+        let done = self.write_slice(build, rows, limit)?;
+        tx.commit()?;
+        Ok(done)
+    }
+
+    /// Puts a build written whole in the place of the queue table the sessions read (with
+    /// its open issues and the default order's index), and returns its tab counts without a
+    /// filter. The sort indexes of the other orders are made again when first sorted by.
+    pub fn build_swap(&self, build: QueueBuild, extras: &QueueExtras) -> Result<UnfilteredCounts> {
+        let tx = self.conn().unchecked_transaction()?;
+        self.write_issues(&build, extras)?;
+        tx.execute_batch(
+            "DROP TABLE IF EXISTS temp.queue;
+             DROP TABLE IF EXISTS temp.queue_issues;
+             ALTER TABLE temp.queue_next RENAME TO queue;
+             ALTER TABLE temp.queue_issues_next RENAME TO queue_issues;
+             CREATE INDEX temp.queue_by_overdue ON queue(overdue);",
+        )?;
+        tx.commit()?;
+        Ok(build.counts)
+    }
+
+    /// Drops a build that will not be finished (the sessions' table stays as it is).
+    pub fn build_drop(&self) -> Result<()> {
+        self.conn().execute_batch(
+            "DROP TABLE IF EXISTS temp.queue_next;
+             DROP TABLE IF EXISTS temp.queue_issues_next;",
+        )?;
+        Ok(())
+    }
+
+    /// Creates a build's (empty) tables, dropping any of the same names first.
+    fn create_tables(&self, build: &QueueBuild) -> Result<()> {
+        let (queue, issues) = build.tables();
+        let bucket_cols: String = (0..build.buckets)
             .map(|i| format!(", b{i} INTEGER NOT NULL DEFAULT 0, n{i} INTEGER NOT NULL DEFAULT 0"))
             .collect();
-        tx.execute_batch(&format!(
-            "DROP TABLE IF EXISTS temp.queue;
-             CREATE TEMP TABLE queue (
+        self.conn().execute_batch(&format!(
+            "DROP TABLE IF EXISTS temp.{queue};
+             CREATE TEMP TABLE {queue} (
                 cid INTEGER PRIMARY KEY,
                 id TEXT NOT NULL,
                 name TEXT NOT NULL,
@@ -92,8 +205,8 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
                 promise_base INTEGER NOT NULL DEFAULT 0
                 {bucket_cols}
              );
-             DROP TABLE IF EXISTS temp.queue_issues;
-             CREATE TEMP TABLE queue_issues (
+             DROP TABLE IF EXISTS temp.{issues};
+             CREATE TEMP TABLE {issues} (
                 cid INTEGER NOT NULL,
                 reason TEXT NOT NULL,
                 n INTEGER NOT NULL,
@@ -101,12 +214,25 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
                 PRIMARY KEY (cid, reason)
              ) WITHOUT ROWID;"
         ))?;
+        Ok(())
+    }
+
+    /// Writes the next `limit` customers after the last one written into a build's table,
+    /// counting their tabs; true once every customer is written.
+    fn write_slice(
+        &self,
+        build: &mut QueueBuild,
+        source: &RowSource<'_>,
+        limit: usize,
+    ) -> Result<bool> {
+        let buckets = build.buckets;
+        let (queue, _) = build.tables();
         let columns = 24 + 2 * buckets;
         let bucket_names: String = (0..buckets).map(|i| format!(", b{i}, n{i}")).collect();
         let insert_sql = |rows: usize| {
             let one = format!("({})", vec!["?"; columns].join(","));
             format!(
-                "INSERT INTO temp.queue (cid, id, name, finance_owner, currency, outstanding,
+                "INSERT INTO temp.{queue} (cid, id, name, finance_owner, currency, outstanding,
                         overdue, net_overdue, credit, cash, collectable, max_days, last_contact,
                         promise, followups_due, open_issues, unread_replies, unverified_replies,
                         last_call, call_days, issue_base, promise_base, risk, risk_score
@@ -117,23 +243,28 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         };
         // Many rows per statement: the per-statement cost dominates at 100k customers.
         const BATCH: usize = 200;
-        let mut insert_full = tx.prepare(&insert_sql(BATCH))?;
-        let mut counts = UnfilteredCounts::default();
-        let empty = Figures::new(bounds);
-        let mut customers = tx.prepare(
-            "SELECT cid, id, name, finance_owner, currency FROM main.customers ORDER BY cid",
+        let mut insert_full = self.conn().prepare_cached(&insert_sql(BATCH))?;
+        let empty = Figures::new(source.bounds);
+        let mut customers = self.conn().prepare_cached(
+            "SELECT cid, id, name, finance_owner, currency FROM main.customers
+              WHERE cid > ?1 ORDER BY cid LIMIT ?2",
         )?;
-        let mut rows = customers.query([])?;
+        let after = build.after.unwrap_or(i64::MIN);
+        let limit_sql = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut rows = customers.query(params![after, limit_sql])?;
         let mut values: Vec<Value> = Vec::with_capacity(columns * BATCH);
         let mut pending = 0;
+        let mut written = 0;
         // Both in `cid` order: each customer's risk is the next one's or none.
-        let mut risks = risks.iter().peekable();
+        let first = source.risks.partition_point(|k| k.cid <= after);
+        let mut risks = source.risks[first..].iter().peekable();
+        let (extras, counts) = (source.extras, &mut build.counts);
         while let Some(r) = rows.next()? {
             let cid: i64 = r.get(0)?;
             while risks.next_if(|k| k.cid < cid).is_some() {}
             let risk = risks.next_if(|k| k.cid == cid);
-            let f = figures.get(&cid).unwrap_or(&empty);
-            let a = activity.get(&cid).copied().unwrap_or_default();
+            let f = source.figures.get(&cid).unwrap_or(&empty);
+            let a = source.activity.get(&cid).copied().unwrap_or_default();
             let owner: Option<String> = r.get(3)?;
             counts.add(owner.as_deref(), a.tabs(f.overdue > Decimal::ZERO));
             values.extend([
@@ -178,6 +309,8 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
                     net.get(i).copied().unwrap_or_default(),
                 )));
             }
+            build.after = Some(cid);
+            written += 1;
             pending += 1;
             if pending == BATCH {
                 insert_full.execute(params_from_iter(values.drain(..)))?;
@@ -185,24 +318,23 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
             }
         }
         if pending > 0 {
-            tx.execute(&insert_sql(pending), params_from_iter(values.drain(..)))?;
+            self.conn()
+                .execute(&insert_sql(pending), params_from_iter(values.drain(..)))?;
         }
-        drop(rows);
-        drop(customers);
-        drop(insert_full);
-        {
-            let mut insert = tx.prepare(
-                "INSERT INTO temp.queue_issues (cid, reason, n, amount) VALUES (?1, ?2, 1, ?3)
-                 ON CONFLICT (cid, reason) DO UPDATE SET n = n + 1, amount = amount + excluded.amount",
-            )?;
-            for i in &extras.issues {
-                insert.execute(params![i.cid, i.reason, units(i.amount)])?;
-            }
+        Ok(written < limit)
+    }
+
+    /// Writes the open issues by customer and reason into a build's issues table.
+    fn write_issues(&self, build: &QueueBuild, extras: &QueueExtras) -> Result<()> {
+        let (_, issues) = build.tables();
+        let mut insert = self.conn().prepare_cached(&format!(
+            "INSERT INTO temp.{issues} (cid, reason, n, amount) VALUES (?1, ?2, 1, ?3)
+             ON CONFLICT (cid, reason) DO UPDATE SET n = n + 1, amount = amount + excluded.amount"
+        ))?;
+        for i in &extras.issues {
+            insert.execute(params![i.cid, i.reason, units(i.amount)])?;
         }
-        // The default order's index now; the others when first sorted by.
-        tx.execute_batch("CREATE INDEX temp.queue_by_overdue ON queue(overdue);")?;
-        tx.commit()?;
-        Ok(counts)
+        Ok(())
     }
 
     /// A customer's figures from the summary (its aging as of the summary's date).

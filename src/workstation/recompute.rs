@@ -1,0 +1,399 @@
+//! The figures computed again beside the sessions, for another program's commit (a script of
+//! `owed note`, an engagement run from cron, an import): computed on a thread and connections
+//! of their own, then written into a queue table beside the one the sessions read, a part at
+//! a time between their requests, and put in its place at once. What holds the sessions is
+//! the last step: the open issues, the default order's index and answering every session
+//! again.
+//!
+//! Figures computed so are never installed over a save made meanwhile (they would undo its
+//! difference: the next look computes them in place instead), nor over figures computed in
+//! place since (`R`, another date).
+
+use super::portfolio::{Computed, PortfolioWorker, SessionId, compute};
+use super::requests::Response;
+use crate::Result;
+use crate::domain::Date;
+use crate::store::Store;
+use crate::store::queue::table::{QueueBuild, RowSource};
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+/// Customers written into the queue table beside per turn of the worker's loop: about 40 ms
+/// on a 2-core machine, what a key pressed meanwhile waits for at the most.
+const BUILD_SLICE: usize = 8_000;
+
+/// Figures computing on a thread, or being written beside: what the portfolio was when they
+/// were asked for.
+pub struct Recompute {
+    rx: Receiver<Result<(Computed, Duration)>>,
+    as_of: Date,
+    /// The database's `data_version` they are computed at.
+    version: i64,
+    /// [`PortfolioWorker::moves`] then.
+    moves: u64,
+    /// How many times the figures had been computed then.
+    rebuilds: u64,
+    t0: Instant,
+    /// Once computed: being written into the queue table beside.
+    building: Option<Building>,
+}
+
+/// Figures computed beside, being written into a queue table beside the sessions' one.
+struct Building {
+    computed: Computed,
+    /// How long computing them took.
+    computing: Duration,
+    build: QueueBuild,
+}
+
+impl PortfolioWorker {
+    /// Starts computing the figures as of `as_of` on a thread and connections of its own,
+    /// for the database at `version`; false when no thread could start.
+    pub(super) fn start_recompute(&mut self, as_of: Date, version: i64) -> bool {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = self.path.clone();
+        let settings = self.settings.clone();
+        let t0 = Instant::now();
+        let started = std::thread::Builder::new()
+            .name("owed-figures".into())
+            .spawn(move || {
+                crate::error::panics_handled_on_this_thread();
+                let computed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    Store::open_existing(&path).and_then(|store| compute(&store, &settings, as_of))
+                }))
+                .unwrap_or_else(|_| {
+                    Err(crate::Error::runtime(
+                        "the figures could not be computed (an internal error; see the log)",
+                    ))
+                });
+                let _ = tx.send(computed.map(|c| (c, t0.elapsed())));
+            });
+        if started.is_err() {
+            return false;
+        }
+        self.recompute = Some(Recompute {
+            rx,
+            as_of,
+            version,
+            moves: self.moves,
+            rebuilds: self.rebuilds.count,
+            t0,
+            building: None,
+        });
+        true
+    }
+
+    /// Whether figures computed beside are being written into the queue table beside (the
+    /// forecast waits to be installed, and the work for the old table is not done).
+    pub(super) fn building_beside(&self) -> bool {
+        self.recompute
+            .as_ref()
+            .is_some_and(|r| r.building.is_some())
+    }
+
+    /// The next step of figures computed beside, one per turn of the worker's loop: takes
+    /// them once computed and starts their queue table beside; writes its next part; once
+    /// written whole, puts it in place, installs the figures and answers every session
+    /// again. Unless they are no longer the latest (another date's figures, or figures
+    /// computed here since) or a save moved the figures meanwhile: then they are dropped,
+    /// and the next look computes them here.
+    pub(super) fn finish_recompute(&mut self, emit: &mut dyn FnMut(SessionId, Response)) {
+        let Some(mut r) = self.recompute.take() else {
+            return;
+        };
+        let latest = self.as_of == Some(r.as_of) && self.rebuilds.count == r.rebuilds;
+        let unmoved = self.moves == r.moves;
+        let Some(mut building) = r.building.take() else {
+            let result = match r.rx.try_recv() {
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    self.recompute = Some(r);
+                    return;
+                }
+                Ok(result) => result,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => Err(crate::Error::runtime(
+                    "the figures' thread ended without them",
+                )),
+            };
+            match result {
+                Ok((computed, computing)) if latest && unmoved => {
+                    match self.store.queue().build_start(self.settings.bounds.len()) {
+                        Ok(build) => {
+                            r.building = Some(Building {
+                                computed,
+                                computing,
+                                build,
+                            });
+                            self.recompute = Some(r);
+                        }
+                        Err(e) => self.recompute_failed(e, emit),
+                    }
+                }
+                Ok(_) if latest => self.recompute_here = true,
+                Ok(_) => {}
+                Err(e) => self.recompute_failed(e, emit),
+            }
+            return;
+        };
+        if !(latest && unmoved) {
+            if let Err(e) = self.store.queue().build_drop() {
+                self.broadcast(Response::Error(e.to_string()), emit);
+            }
+            self.recompute_here = latest;
+            return;
+        }
+        let rows = RowSource {
+            bounds: &self.settings.bounds,
+            figures: &building.computed.portfolio.customers,
+            activity: &building.computed.activity,
+            extras: &building.computed.extras,
+            risks: self.forecasts.risks_for(r.as_of),
+        };
+        match self
+            .store
+            .queue()
+            .build_step(&mut building.build, &rows, BUILD_SLICE)
+        {
+            Ok(false) => {
+                r.building = Some(building);
+                self.recompute = Some(r);
+            }
+            Ok(true) => {
+                let t = Instant::now();
+                let Building {
+                    computed,
+                    computing,
+                    build,
+                } = building;
+                let installed = self
+                    .store
+                    .queue()
+                    .build_swap(build, &computed.extras)
+                    .and_then(|unfiltered| {
+                        self.installed(
+                            computed,
+                            unfiltered,
+                            r.version,
+                            (r.t0, computing),
+                            (None, t),
+                        )
+                    });
+                match installed {
+                    Ok(summary) => {
+                        self.broadcast(Response::Summary(Box::new(summary)), emit);
+                        self.answer_again(true, None, emit);
+                        self.paced_from(r.t0);
+                    }
+                    Err(e) => self.recompute_failed(e, emit),
+                }
+            }
+            Err(e) => self.recompute_failed(e, emit),
+        }
+    }
+
+    /// Figures computed beside could not be installed: whatever was written beside is
+    /// dropped, the sessions are told, and the next look computes them here.
+    fn recompute_failed(&mut self, e: crate::Error, emit: &mut dyn FnMut(SessionId, Response)) {
+        let _ = self.store.queue().build_drop();
+        self.recompute_here = true;
+        self.broadcast(Response::Error(e.to_string()), emit);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::{DemoOptions, ensure_database};
+    use crate::domain::aging::AgingBounds;
+    use crate::domain::queue::Tab;
+    use crate::domain::users::{Actor, Role};
+    use crate::store::queue::tab_counts::UnfilteredCounts;
+    use crate::workstation::files::FileAccess;
+    use crate::workstation::portfolio::Settings;
+    use crate::workstation::requests::Request;
+    use rusqlite::types::Value;
+
+    type Rows = Vec<Vec<Value>>;
+
+    /// Every row of the sessions' queue table and of its open issues.
+    fn dump(store: &Store) -> (Rows, Rows) {
+        let rows = |sql: &str| -> Rows {
+            let mut stmt = store.conn().prepare(sql).unwrap();
+            let n = stmt.column_count();
+            stmt.query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        (
+            rows("SELECT * FROM temp.queue ORDER BY cid"),
+            rows("SELECT * FROM temp.queue_issues ORDER BY cid, reason"),
+        )
+    }
+
+    /// The tables a build beside leaves behind.
+    fn left_beside(store: &Store) -> i64 {
+        store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM temp.sqlite_master WHERE name LIKE '%_next'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
+    /// The tab counts but the High risk tab's (the forecast's, counted apart).
+    fn but_high_risk(mut c: UnfilteredCounts) -> UnfilteredCounts {
+        c.everyone[Tab::HighRisk.index()] = 0;
+        for slot in c.by_owner.values_mut() {
+            slot[Tab::HighRisk.index()] = 0;
+        }
+        c
+    }
+
+    fn demo_worker(as_of: Date) -> (tempfile::TempDir, PortfolioWorker) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("demo.db");
+        let options = DemoOptions {
+            customers: 300,
+            seed: 7,
+            today: as_of,
+            base_currency: "USD".into(),
+        };
+        ensure_database(&db, &options, false).unwrap();
+        let settings = Settings {
+            bounds: AgingBounds::default(),
+            base_currency: "USD".into(),
+            grace_days: 3,
+        };
+        let mut worker = PortfolioWorker::open(&db, settings).unwrap();
+        worker.join(1, Actor::new("alice", Role::Collector), FileAccess::own());
+        // The figures computed in place, and the forecast with its risks.
+        worker.handle_all(vec![(1, Request::Summary { as_of })]);
+        assert!(worker.forecasts.has(as_of));
+        (dir, worker)
+    }
+
+    #[test]
+    fn a_queue_table_written_beside_in_parts_is_the_one_written_at_once() {
+        let as_of = Date::from_ymd_opt(2026, 4, 1).unwrap();
+        let (_dir, worker) = demo_worker(as_of);
+        let at_once = dump(&worker.store);
+        assert!(at_once.0.len() >= 300 && !at_once.1.is_empty());
+        let counts = but_high_risk(worker.unfiltered.clone());
+
+        let computed = compute(&worker.store, &worker.settings, as_of).unwrap();
+        let queue = worker.store.queue();
+        let mut build = queue.build_start(worker.settings.bounds.len()).unwrap();
+        let rows = RowSource {
+            bounds: &worker.settings.bounds,
+            figures: &computed.portfolio.customers,
+            activity: &computed.activity,
+            extras: &computed.extras,
+            risks: worker.forecasts.risks_for(as_of),
+        };
+        let mut parts = 1;
+        while !queue.build_step(&mut build, &rows, 7).unwrap() {
+            parts += 1;
+            // The sessions read the table they had all along.
+            if parts == 20 {
+                assert_eq!(dump(&worker.store), at_once);
+            }
+        }
+        assert!(parts > at_once.0.len() / 7, "{parts} parts");
+        let unfiltered = queue.build_swap(build, &computed.extras).unwrap();
+        // The same rows, risks included, the same open issues, the same tab counts.
+        assert_eq!(dump(&worker.store), at_once);
+        assert_eq!(unfiltered, counts);
+        assert_eq!(left_beside(&worker.store), 0);
+        // And the default order's index with it.
+        let indexed: i64 = worker
+            .store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM temp.sqlite_master WHERE name = 'queue_by_overdue'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(indexed, 1);
+    }
+
+    /// Takes the figures computed beside until they are being written beside.
+    fn until_building(worker: &mut PortfolioWorker) {
+        let until = Instant::now() + Duration::from_secs(60);
+        while !worker.building_beside() {
+            assert!(Instant::now() < until, "the figures' thread answered");
+            worker.finish_recompute(&mut |_, _| {});
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn figures_written_beside_are_dropped_when_a_save_or_figures_in_place_come_first() {
+        let as_of = Date::from_ymd_opt(2026, 4, 1).unwrap();
+        let (_dir, mut worker) = demo_worker(as_of);
+        let before = dump(&worker.store);
+        let computed = worker.rebuilds.count;
+
+        // Written beside and put in place: the sessions are told.
+        assert!(worker.start_recompute(as_of, worker.version));
+        until_building(&mut worker);
+        assert_eq!(left_beside(&worker.store), 2);
+        let mut told = Vec::new();
+        while worker.recompute.is_some() {
+            worker.finish_recompute(&mut |_, r| told.push(r));
+        }
+        assert_eq!(worker.rebuilds.count, computed + 1);
+        assert!(told.iter().any(|r| matches!(r, Response::Summary(_))));
+        assert_eq!(left_beside(&worker.store), 0);
+        assert_eq!(dump(&worker.store), before, "nothing changed meanwhile");
+
+        // A save while they are written: they would undo its move, so what was written
+        // beside is dropped, the sessions' table keeps the save, and the next look
+        // computes them in place.
+        assert!(worker.start_recompute(as_of, worker.version));
+        until_building(&mut worker);
+        let Value::Integer(cid) = before.0[0][0] else {
+            panic!("a customer's key")
+        };
+        let outcome = worker.save(
+            1,
+            &crate::workstation::save::SaveJob {
+                as_of,
+                cids: vec![cid],
+                values: crate::workstation::save::ActionValues::Note {
+                    text: "called".into(),
+                },
+            },
+        );
+        assert_eq!(outcome.error, None);
+        let saved = dump(&worker.store);
+        let mut told = Vec::new();
+        worker.finish_recompute(&mut |_, r| told.push(r));
+        assert!(told.is_empty(), "{told:?}");
+        assert!(worker.recompute.is_none());
+        assert!(worker.recompute_here);
+        assert_eq!(worker.rebuilds.count, computed + 1, "not installed");
+        assert_eq!(left_beside(&worker.store), 0);
+        assert_eq!(dump(&worker.store), saved);
+
+        // Figures computed in place meanwhile (another date, then back) are newer.
+        worker.recompute_here = false;
+        assert!(worker.start_recompute(as_of, worker.version));
+        until_building(&mut worker);
+        worker.handle_all(vec![(
+            1,
+            Request::Summary {
+                as_of: as_of.pred_opt().unwrap(),
+            },
+        )]);
+        worker.handle_all(vec![(1, Request::Summary { as_of })]);
+        let rebuilt = worker.rebuilds.count;
+        worker.finish_recompute(&mut |_, _| {});
+        assert!(worker.recompute.is_none());
+        assert!(!worker.recompute_here);
+        assert_eq!(worker.rebuilds.count, rebuilt);
+        assert_eq!(left_beside(&worker.store), 0);
+    }
+}
