@@ -35,7 +35,7 @@ use crate::domain::users::{Actor, Role};
 use crate::domain::{Date, Decimal};
 use crate::report::Portfolio;
 use crate::store::Store;
-use crate::store::queue::mirror::QueueMirror;
+use crate::store::queue::mirror::{OwnerSums, QueueMirror};
 use crate::store::queue::tab_counts::UnfilteredCounts;
 use crate::store::queue::table::QueueExtras;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -164,6 +164,9 @@ pub struct PortfolioWorker {
     pub(super) last_rebuild: Option<(Instant, Duration)>,
     /// The queue table in memory, for the tab counts under a filter.
     pub(super) mirror: Option<QueueMirror>,
+    /// What each owner's customers added up to when the figures were last computed whole
+    /// (the scopes' figures without a filter while no save has moved them since).
+    pub(super) owner_sums: OwnerSums,
     /// The figures of each scope and filter sessions look at (shared by every session).
     pub(super) scopes: HashMap<super::scope::ScopeKey, super::scope::ScopeEntry>,
     /// Bumped whenever those figures change: sessions are told again with their next page.
@@ -251,6 +254,7 @@ impl PortfolioWorker {
             recompute_here: false,
             last_rebuild: None,
             mirror: None,
+            owner_sums: OwnerSums::new(),
             scopes: HashMap::new(),
             scope_version: 0,
             scope_wanted: Vec::new(),
@@ -494,6 +498,8 @@ impl PortfolioWorker {
             })
             .collect();
         let (t0, answers) = (Instant::now(), again.len());
+        // (Failing, each is counted when its page asks, and says why.)
+        let _ = self.count_scopes_at_once();
         let mut pages = Duration::ZERO;
         for (sid, request) in again {
             let t = Instant::now();
@@ -758,7 +764,7 @@ impl PortfolioWorker {
     }
 
     /// Whether the figures were moved by difference since they were last computed whole.
-    fn figures_moved(&self) -> bool {
+    pub(super) fn figures_moved(&self) -> bool {
         self.moves != self.moves_computed
     }
 
@@ -1122,13 +1128,14 @@ impl PortfolioWorker {
     pub(super) fn installed(
         &mut self,
         computed: Computed,
-        unfiltered: UnfilteredCounts,
+        (unfiltered, owner_sums): (UnfilteredCounts, OwnerSums),
         version: i64,
         (t0, computing): (Instant, Duration),
         (first_page, t3): (Option<Duration>, Instant),
     ) -> Result<Summary> {
         let as_of = computed.as_of;
         self.unfiltered = unfiltered;
+        self.owner_sums = owner_sums;
         // The forecast of the date, if one is installed, stands until the new one arrives.
         self.forecasts
             .restore(as_of, &self.store, &mut self.unfiltered)?;

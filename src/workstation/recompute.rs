@@ -204,13 +204,15 @@ mod tests {
     use super::*;
     use crate::demo::{DemoOptions, ensure_database};
     use crate::domain::aging::AgingBounds;
-    use crate::domain::queue::Tab;
+    use crate::domain::queue::{QueueQuery, ScopeFigures, Tab};
     use crate::domain::users::{Actor, Role};
+    use crate::store::queue::mirror::OwnerSums;
     use crate::store::queue::tab_counts::UnfilteredCounts;
     use crate::workstation::files::FileAccess;
     use crate::workstation::portfolio::Settings;
     use crate::workstation::requests::Request;
     use rusqlite::types::Value;
+    use std::collections::BTreeMap;
 
     type Rows = Vec<Vec<Value>>;
 
@@ -261,6 +263,16 @@ mod tests {
             base_currency: "USD".into(),
         };
         ensure_database(&db, &options, false).unwrap();
+        // Some reasons in capitals, as a config's list or an older import may give them: the
+        // scopes count a reason whatever its case.
+        let capitals = rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute(
+                "UPDATE issues SET reason = upper(reason) WHERE id % 3 = 0 AND reason = 'pricing'",
+                [],
+            )
+            .unwrap();
+        assert!(capitals > 0);
         let settings = Settings {
             bounds: AgingBounds::default(),
             base_currency: "USD".into(),
@@ -301,10 +313,34 @@ mod tests {
             }
         }
         assert!(parts > at_once.0.len() / 7, "{parts} parts");
-        let unfiltered = queue.build_swap(build, &computed.extras).unwrap();
+        let (unfiltered, sums) = queue.build_swap(build, &computed.extras).unwrap();
         // The same rows, risks included, the same open issues, the same tab counts.
         assert_eq!(dump(&worker.store), at_once);
         assert_eq!(unfiltered, counts);
+        // Each owner's sums, counted on the way, are what SQL counts over the table: in one
+        // pass by owner, and each owner's "mine" alone; and the figures computed in place
+        // counted the same.
+        let buckets = worker.settings.bounds.len();
+        let figures = |sums: &OwnerSums| -> BTreeMap<Option<String>, ScopeFigures> {
+            sums.iter()
+                .map(|(owner, s)| (owner.clone(), s.figures(buckets)))
+                .collect()
+        };
+        assert!(sums.len() >= 3, "{:?}", sums.keys());
+        assert!(sums.values().any(|s| !s.issues.is_empty()));
+        assert_eq!(
+            figures(&sums),
+            figures(&queue.scope_sums_by_owner().unwrap())
+        );
+        assert_eq!(figures(&sums), figures(&worker.owner_sums));
+        for owner in sums.keys().flatten() {
+            let mine = QueueQuery::new(&owner.to_uppercase());
+            assert_eq!(
+                sums[&Some(owner.clone())].figures(buckets),
+                queue.scope_sums(&mine, false).unwrap().figures(buckets),
+                "{owner}"
+            );
+        }
         assert_eq!(left_beside(&worker.store), 0);
         // And the default order's index with it.
         let indexed: i64 = worker

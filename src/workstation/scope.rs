@@ -19,6 +19,7 @@ use crate::domain::metrics::{dso_count_back, dso_sales_from, monthly_sales};
 use crate::domain::queue::{IssueReason, Predicate, QueueFilter, QueueQuery, Scope, ScopeFigures};
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
+use crate::store::queue::mirror::{OwnerSums, ScopeSums};
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
@@ -62,6 +63,23 @@ impl ScopeEntry {
     }
 }
 
+/// A scope's sums without a filter from each owner's: everyone's (their total) or its
+/// collector's.
+fn sums_of(by_owner: &OwnerSums, key: &ScopeKey, fallback: bool) -> ScopeSums {
+    if key.0 == Scope::Everyone || fallback {
+        let mut everyone = ScopeSums::default();
+        for part in by_owner.values() {
+            everyone.add(part);
+        }
+        everyone
+    } else {
+        by_owner
+            .get(&Some(key.1.to_ascii_lowercase()))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
 /// Whether two scopes and filters select the same customers: the same filter over everyone's
 /// (a manager's "everyone", or "mine" of someone who owns no customer) or over one
 /// collector's (named without regard to case, as "mine" compares owners).
@@ -84,12 +102,7 @@ pub struct ScopeDso {
 impl PortfolioWorker {
     /// Keeps the sums counted for a query's filter in memory (with its tab counts) as the
     /// figures of its scope and filter.
-    pub(super) fn keep_scope(
-        &mut self,
-        query: &QueueQuery,
-        mine_fallback: bool,
-        sums: &crate::store::queue::mirror::ScopeSums,
-    ) {
+    pub(super) fn keep_scope(&mut self, query: &QueueQuery, mine_fallback: bool, sums: &ScopeSums) {
         let buckets = self.settings.bounds.len();
         self.scopes
             .entry(key_of(query))
@@ -100,6 +113,60 @@ impl PortfolioWorker {
                 dso: None,
                 cash: None,
             });
+    }
+
+    /// Whether each owner's sums counted with the figures are still theirs: no save has
+    /// moved the figures since they were computed whole.
+    fn owner_sums_current(&self) -> bool {
+        !self.figures_moved() && !self.owner_sums.is_empty()
+    }
+
+    /// Before every session's page is answered again after new figures: the scopes without
+    /// a filter that they show and that are not counted yet, in one pass over the queue
+    /// table when there are several (each owner's part of it, and everyone's as their sum),
+    /// rather than one pass each. One alone is counted by itself when its page asks.
+    pub(super) fn count_scopes_at_once(&mut self) -> Result<()> {
+        let mut missing: Vec<(ScopeKey, bool)> = Vec::new();
+        for viewer in self.sessions.values() {
+            let Some(Request::Page { query, .. }) = &viewer.last_page else {
+                continue;
+            };
+            if !query.filter.is_empty() {
+                continue;
+            }
+            let key = key_of(query);
+            let fallback = query.scope == Scope::Mine
+                && !self
+                    .unfiltered
+                    .by_owner
+                    .contains_key(&query.collector.to_ascii_lowercase());
+            let counted = self.scopes.contains_key(&key)
+                || missing
+                    .iter()
+                    .any(|(k, f)| same_customers(k, *f, &key, fallback));
+            if !counted {
+                missing.push((key, fallback));
+            }
+        }
+        // What each owner's customers added up to when the figures were computed, while no
+        // save has moved them since; else one pass for several.
+        let counted;
+        let by_owner = if self.owner_sums_current() {
+            &self.owner_sums
+        } else if missing.len() >= 2 {
+            counted = self.store.queue().scope_sums_by_owner()?;
+            &counted
+        } else {
+            return Ok(());
+        };
+        let sums: Vec<ScopeSums> = missing
+            .iter()
+            .map(|(key, fallback)| sums_of(by_owner, key, *fallback))
+            .collect();
+        for ((key, fallback), sums) in missing.into_iter().zip(&sums) {
+            self.keep_scope(&query_of(&key), fallback, sums);
+        }
+        Ok(())
     }
 
     /// After a page of `query`: the figures of its scope and filter for the session, when it
@@ -132,7 +199,9 @@ impl PortfolioWorker {
             self.scopes.insert(key.clone(), same);
         }
         if !self.scopes.contains_key(&key) {
-            let sums = if query.filter.is_empty() {
+            let sums = if query.filter.is_empty() && self.owner_sums_current() {
+                sums_of(&self.owner_sums, &key, mine_fallback)
+            } else if query.filter.is_empty() {
                 self.store.queue().scope_sums(query, mine_fallback)?
             } else {
                 let matches = self.store.activity().filter_matches(&query.filter)?;

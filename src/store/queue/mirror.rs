@@ -20,7 +20,7 @@ use crate::domain::queue::{
 };
 use crate::store::Store;
 use crate::store::activity::search::FilterMatches;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// One row of `temp.queue`, as much as filters and tabs read.
 struct Row {
@@ -76,6 +76,10 @@ pub struct QueueMirror {
     issues: Vec<(u16, i64, i64)>,
 }
 
+/// What each finance owner's customers add up to without a filter, by owner lowercased
+/// (`None`: customers without one).
+pub type OwnerSums = HashMap<Option<String>, ScopeSums>;
+
 /// What a scope's rows add up to, in units (see [`QueueMirror::figures`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScopeSums {
@@ -88,6 +92,27 @@ pub struct ScopeSums {
 }
 
 impl ScopeSums {
+    /// Adds another part's sums to these (everyone's are the sum of every owner's).
+    pub fn add(&mut self, other: &ScopeSums) {
+        self.customers += other.customers;
+        self.customers_overdue += other.customers_overdue;
+        if self.sums.len() < other.sums.len() {
+            self.sums.resize(other.sums.len(), 0);
+        }
+        for (total, v) in self.sums.iter_mut().zip(&other.sums) {
+            *total += v;
+        }
+        for (reason, n, amount) in &other.issues {
+            match self.issues.iter_mut().find(|(r, _, _)| r == reason) {
+                Some(slot) => {
+                    slot.1 += n;
+                    slot.2 += amount;
+                }
+                None => self.issues.push((reason.clone(), *n, *amount)),
+            }
+        }
+    }
+
     /// The figures they make, `buckets` buckets.
     pub fn figures(&self, buckets: usize) -> ScopeFigures {
         let at = |i: usize| money::from_units(self.sums.get(i).copied().unwrap_or(0));
@@ -299,6 +324,57 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
             })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(sums)
+    }
+
+    /// What every finance owner's customers add up to without a filter, in one pass over
+    /// the queue table, by owner lowercased (`None`: customers without one), as
+    /// [`Queue::scope_sums`] counts each owner's "mine"; everyone's are their total
+    /// ([`ScopeSums::add`]).
+    pub fn scope_sums_by_owner(&self) -> Result<OwnerSums> {
+        let buckets: usize = self.conn().query_row(
+            "SELECT count(*) FROM temp.pragma_table_info('queue') WHERE name GLOB 'b[0-9]*'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as usize;
+        let summed: String = SUMMED
+            .iter()
+            .map(|c| c.to_string())
+            .chain((0..buckets).map(|i| format!("b{i}")))
+            .chain((0..buckets).map(|i| format!("n{i}")))
+            .map(|c| format!(", ifnull(sum({c}), 0)"))
+            .collect();
+        let stride = SUMMED.len() + 2 * buckets;
+        let owner = |o: Option<String>| o.map(|o| o.to_ascii_lowercase());
+        let mut out = OwnerSums::new();
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT finance_owner, count(*), ifnull(sum(overdue > 0), 0){summed}
+               FROM temp.queue GROUP BY finance_owner COLLATE NOCASE"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let mut sums = ScopeSums {
+                customers: r.get::<_, i64>(1)?.unsigned_abs(),
+                customers_overdue: r.get::<_, i64>(2)?.unsigned_abs(),
+                sums: Vec::with_capacity(stride),
+                issues: Vec::new(),
+            };
+            for i in 0..stride {
+                sums.sums.push(r.get(3 + i)?);
+            }
+            out.insert(owner(r.get(0)?), sums);
+        }
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT q.finance_owner, lower(qi.reason), sum(qi.n), sum(qi.amount)
+               FROM temp.queue_issues qi JOIN temp.queue q ON q.cid = qi.cid
+              GROUP BY q.finance_owner COLLATE NOCASE, lower(qi.reason)",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            if let Some(sums) = out.get_mut(&owner(r.get(0)?)) {
+                sums.issues.push((r.get(1)?, r.get(2)?, r.get(3)?));
+            }
+        }
+        Ok(out)
     }
 
     /// The keys of the customers a query's scope and filter select (any tab).

@@ -4,6 +4,7 @@
 
 use super::Queue;
 use super::activity::RowActivity;
+use super::mirror::{OwnerSums, ScopeSums};
 use super::risk::{QueueRisk, risk_code};
 use super::tab_counts::UnfilteredCounts;
 use super::{SummaryFigures, units};
@@ -49,6 +50,9 @@ pub struct QueueBuild {
     beside: bool,
     after: Option<i64>,
     counts: UnfilteredCounts,
+    sums: OwnerSums,
+    /// The finance owner (lowercased) of each customer with open issues.
+    issue_owners: HashMap<i64, Option<String>>,
 }
 
 impl QueueBuild {
@@ -58,6 +62,35 @@ impl QueueBuild {
             beside,
             after: None,
             counts: UnfilteredCounts::default(),
+            sums: OwnerSums::new(),
+            issue_owners: HashMap::new(),
+        }
+    }
+
+    /// Adds a customer's row as written (`row`: its values in the insert's order) to its
+    /// owner's sums, in the order of [`ScopeSums::sums`]; remembers its owner when it has
+    /// open issues (`issues`).
+    fn add_sums(&mut self, cid: i64, owner: Option<String>, row: &[Value], issues: bool) {
+        let buckets = self.buckets;
+        let int = |i: usize| match row.get(i) {
+            Some(Value::Integer(v)) => *v,
+            _ => 0,
+        };
+        let sums = self.sums.entry(owner.clone()).or_insert_with(|| ScopeSums {
+            sums: vec![0; SUMMED_COLUMNS.len() + 2 * buckets],
+            ..ScopeSums::default()
+        });
+        sums.customers += 1;
+        sums.customers_overdue += u64::from(int(ROW_OVERDUE) > 0);
+        for (total, column) in sums.sums.iter_mut().zip(SUMMED_COLUMNS) {
+            *total += int(column);
+        }
+        for i in 0..buckets {
+            sums.sums[SUMMED_COLUMNS.len() + i] += int(ROW_BUCKETS + 2 * i);
+            sums.sums[SUMMED_COLUMNS.len() + buckets + i] += int(ROW_BUCKETS + 2 * i + 1);
+        }
+        if issues {
+            self.issue_owners.insert(cid, owner);
         }
     }
 
@@ -68,6 +101,23 @@ impl QueueBuild {
         } else {
             ("queue", "queue_issues")
         }
+    }
+}
+
+/// Where a row's values stand in the insert (`write_slice`'s order): its finance owner,
+/// overdue amount and first aging bucket, and the columns of [`ScopeSums::sums`]'s order
+/// (outstanding, overdue, net overdue, credit, cash, collectable, issue base, promise base,
+/// follow-ups due).
+const ROW_OWNER: usize = 3;
+const ROW_OVERDUE: usize = 6;
+const ROW_BUCKETS: usize = 24;
+const SUMMED_COLUMNS: [usize; 9] = [5, 6, 7, 8, 9, 10, 20, 21, 14];
+
+/// The finance owner (lowercased, as the scopes compare owners) of a row being written.
+fn owner_of(values: &[Value], from: usize) -> Option<String> {
+    match values.get(from + ROW_OWNER) {
+        Some(Value::Text(owner)) => Some(owner.to_ascii_lowercase()),
+        _ => None,
     }
 }
 
@@ -88,6 +138,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     ) -> Result<UnfilteredCounts> {
         let activity = self.customer_activity(as_of, grace_days, None)?;
         self.write_rows(bounds, figures, &activity, &QueueExtras::default(), risks)
+            .map(|(counts, _)| counts)
     }
 
     /// [`Queue::rebuild`] with the activity read already (by
@@ -99,7 +150,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         activity: &HashMap<i64, RowActivity>,
         extras: &QueueExtras,
         risks: &[QueueRisk],
-    ) -> Result<UnfilteredCounts> {
+    ) -> Result<(UnfilteredCounts, OwnerSums)> {
         // A deferred transaction: it writes only the TEMP schema, so it must not take the
         // database's write lock away from collectors saving their work.
         let tx = self.conn().unchecked_transaction()?;
@@ -113,11 +164,11 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
             risks,
         };
         while !self.write_slice(&mut build, &rows, BUILD_ALL)? {}
-        self.write_issues(&build, extras)?;
+        self.write_issues(&mut build, extras)?;
         self.conn()
             .execute_batch("CREATE INDEX temp.queue_by_overdue ON queue(overdue);")?;
         tx.commit()?;
-        Ok(build.counts)
+        Ok((build.counts, build.sums))
     }
 
     /// Starts writing a new queue table beside the one being read (`queue_next`), to be
@@ -145,11 +196,16 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     }
 
     /// Puts a build written whole in the place of the queue table the sessions read (with
-    /// its open issues and the default order's index), and returns its tab counts without a
-    /// filter. The sort indexes of the other orders are made again when first sorted by.
-    pub fn build_swap(&self, build: QueueBuild, extras: &QueueExtras) -> Result<UnfilteredCounts> {
+    /// its open issues and the default order's index), and returns its tab counts and sums
+    /// without a filter. The sort indexes of the other orders are made again when first
+    /// sorted by.
+    pub fn build_swap(
+        &self,
+        mut build: QueueBuild,
+        extras: &QueueExtras,
+    ) -> Result<(UnfilteredCounts, OwnerSums)> {
         let tx = self.conn().unchecked_transaction()?;
-        self.write_issues(&build, extras)?;
+        self.write_issues(&mut build, extras)?;
         tx.execute_batch(
             "DROP TABLE IF EXISTS temp.queue;
              DROP TABLE IF EXISTS temp.queue_issues;
@@ -158,7 +214,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
              CREATE INDEX temp.queue_by_overdue ON queue(overdue);",
         )?;
         tx.commit()?;
-        Ok(build.counts)
+        Ok((build.counts, build.sums))
     }
 
     /// Drops a build that will not be finished (the sessions' table stays as it is).
@@ -258,7 +314,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         // Both in `cid` order: each customer's risk is the next one's or none.
         let first = source.risks.partition_point(|k| k.cid <= after);
         let mut risks = source.risks[first..].iter().peekable();
-        let (extras, counts) = (source.extras, &mut build.counts);
+        let extras = source.extras;
         while let Some(r) = rows.next()? {
             let cid: i64 = r.get(0)?;
             while risks.next_if(|k| k.cid < cid).is_some() {}
@@ -266,7 +322,10 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
             let f = source.figures.get(&cid).unwrap_or(&empty);
             let a = source.activity.get(&cid).copied().unwrap_or_default();
             let owner: Option<String> = r.get(3)?;
-            counts.add(owner.as_deref(), a.tabs(f.overdue > Decimal::ZERO));
+            build
+                .counts
+                .add(owner.as_deref(), a.tabs(f.overdue > Decimal::ZERO));
+            let from = values.len();
             values.extend([
                 Value::Integer(cid),
                 r.get::<_, Value>(1)?,
@@ -309,6 +368,8 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
                     net.get(i).copied().unwrap_or_default(),
                 )));
             }
+            let issues = extras.issue_base.contains_key(&cid);
+            build.add_sums(cid, owner_of(&values, from), &values[from..], issues);
             build.after = Some(cid);
             written += 1;
             pending += 1;
@@ -324,15 +385,30 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         Ok(written < limit)
     }
 
-    /// Writes the open issues by customer and reason into a build's issues table.
-    fn write_issues(&self, build: &QueueBuild, extras: &QueueExtras) -> Result<()> {
+    /// Writes the open issues by customer and reason into a build's issues table (and adds
+    /// them to its owners' sums, by reason lowercased as the scopes count them).
+    fn write_issues(&self, build: &mut QueueBuild, extras: &QueueExtras) -> Result<()> {
         let (_, issues) = build.tables();
         let mut insert = self.conn().prepare_cached(&format!(
             "INSERT INTO temp.{issues} (cid, reason, n, amount) VALUES (?1, ?2, 1, ?3)
              ON CONFLICT (cid, reason) DO UPDATE SET n = n + 1, amount = amount + excluded.amount"
         ))?;
         for i in &extras.issues {
-            insert.execute(params![i.cid, i.reason, units(i.amount)])?;
+            let amount = units(i.amount);
+            insert.execute(params![i.cid, i.reason, amount])?;
+            if let Some(owner) = build.issue_owners.get(&i.cid)
+                && let Some(sums) = build.sums.get_mut(owner)
+            {
+                // SQLite's `lower`, which the scopes' SQL groups by, folds ASCII only.
+                let reason = i.reason.to_ascii_lowercase();
+                match sums.issues.iter_mut().find(|(r, _, _)| *r == reason) {
+                    Some(slot) => {
+                        slot.1 += 1;
+                        slot.2 += amount;
+                    }
+                    None => sums.issues.push((reason, 1, amount)),
+                }
+            }
         }
         Ok(())
     }
