@@ -153,7 +153,7 @@ pub struct PortfolioWorker {
     pub(super) moves: u64,
     /// [`PortfolioWorker::moves`] when the figures were last computed whole: while it is
     /// still the count, they are what `R` would compute ([`PortfolioWorker::figures_moved`]).
-    pub(super) moves_computed: u64,
+    moves_computed: u64,
     /// Figures being computed on a thread for another program's commit.
     pub(super) recompute: Option<super::recompute::Recompute>,
     /// Figures computed on a thread were not installed (a save moved the figures meanwhile):
@@ -161,7 +161,7 @@ pub struct PortfolioWorker {
     pub(super) recompute_here: bool,
     /// When the figures were last computed whole, and how long that took: another program's
     /// commits bring them again at a pace ([`external_rebuild_due`]).
-    pub(super) last_rebuild: Option<(Instant, Duration)>,
+    last_rebuild: Option<(Instant, Duration)>,
     /// The queue table in memory, for the tab counts under a filter.
     pub(super) mirror: Option<QueueMirror>,
     /// What each owner's customers added up to when the figures were last computed whole
@@ -1024,8 +1024,7 @@ impl PortfolioWorker {
     }
 
     /// The pace of another program's commits counts, from `t0`, answering every session
-    /// again too: with 20 sessions at 100,000 customers that costs more than the figures
-    /// (each session's tab counts and scope figures are counted again).
+    /// again too (with many sessions it once cost more than the figures).
     pub(super) fn paced_from(&mut self, t0: Instant) {
         self.last_rebuild = Some((Instant::now(), t0.elapsed()));
     }
@@ -1123,8 +1122,9 @@ impl PortfolioWorker {
         self.installed(computed, unfiltered, version, timing, (first_page, t3))
     }
 
-    /// Makes figures written into the queue table (with its tab counts `unfiltered`) the
-    /// portfolio's, as [`PortfolioWorker::install`] does; `t3`: when their writing began.
+    /// Makes figures written into the queue table the portfolio's, as
+    /// [`PortfolioWorker::install`] does, with the table's tab counts and each owner's sums
+    /// counted while it was written; `t3`: when their writing began.
     pub(super) fn installed(
         &mut self,
         computed: Computed,

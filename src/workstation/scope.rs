@@ -128,10 +128,10 @@ impl PortfolioWorker {
     pub(super) fn count_scopes_at_once(&mut self) -> Result<()> {
         let mut missing: Vec<(ScopeKey, bool)> = Vec::new();
         for viewer in self.sessions.values() {
-            let Some(Request::Page { query, .. }) = &viewer.last_page else {
+            let Some(Request::Page { query, as_of, .. }) = &viewer.last_page else {
                 continue;
             };
-            if !query.filter.is_empty() {
+            if !query.filter.is_empty() || Some(*as_of) != self.as_of {
                 continue;
             }
             let key = key_of(query);
