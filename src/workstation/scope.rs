@@ -122,9 +122,10 @@ impl PortfolioWorker {
     }
 
     /// Before every session's page is answered again after new figures: the scopes without
-    /// a filter that they show and that are not counted yet, in one pass over the queue
-    /// table when there are several (each owner's part of it, and everyone's as their sum),
-    /// rather than one pass each. One alone is counted by itself when its page asks.
+    /// a filter that they show and that are not counted yet, from each owner's sums counted
+    /// with the figures while no save has moved them since; else in one pass over the queue
+    /// table by owner when there are several (everyone's as the owners' total), rather than
+    /// one pass each. One alone is then counted by itself when its page asks.
     pub(super) fn count_scopes_at_once(&mut self) -> Result<()> {
         let mut missing: Vec<(ScopeKey, bool)> = Vec::new();
         for viewer in self.sessions.values() {
