@@ -13,6 +13,8 @@
 //!   per session only the last page and detail asked for.
 //! - [`save`]: collector actions from the forms, recorded through [`crate::actions`] for the
 //!   session's actor.
+//! - [`recompute`]: the figures computed again for another program's commit, on a thread,
+//!   and written into a queue table beside the sessions' one a part at a time.
 //! - [`forecast`]: the forecast's thread and what it answers.
 //! - [`beside`]: answers made on threads beside a portfolio's worker: the team's figures and
 //!   exports' files.
@@ -51,3 +53,51 @@ pub use requests::{
     TeamView,
 };
 pub use service::{Answer, Draft, ServiceSettings, Session, Workstation};
+
+/// Lowers the calling thread's scheduling priority (to nice 10, never raising it; Linux):
+/// work done beside the sessions (the forecast, figures computed again, DSOs, exports' files,
+/// the team's figures) gives way to the threads that answer keys when the cores are busy, and
+/// runs at full speed when they are not. The threads it starts inherit it.
+pub(crate) fn give_way_to_sessions() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: `getpriority` and `setpriority` on the calling thread's own id only read and
+    // change its nice value.
+    unsafe {
+        let me = libc::gettid().unsigned_abs();
+        if libc::getpriority(libc::PRIO_PROCESS, me) < BESIDE_NICE {
+            libc::setpriority(libc::PRIO_PROCESS, me, BESIDE_NICE);
+        }
+    }
+}
+
+/// The nice value of the threads working beside the sessions.
+const BESIDE_NICE: i32 = 10;
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    /// The calling thread's nice value.
+    fn nice() -> i32 {
+        // SAFETY: reads the calling thread's own priority.
+        unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid().unsigned_abs()) }
+    }
+
+    #[test]
+    fn work_beside_gives_way_on_its_own_thread_only() {
+        let before = nice();
+        let beside = std::thread::spawn(|| {
+            super::give_way_to_sessions();
+            let mine = nice();
+            (mine, std::thread::spawn(nice).join().unwrap())
+        })
+        .join()
+        .unwrap();
+        assert_eq!(
+            beside,
+            (
+                super::BESIDE_NICE.max(before),
+                super::BESIDE_NICE.max(before)
+            )
+        );
+        assert_eq!(nice(), before, "the caller's thread keeps its priority");
+    }
+}
