@@ -134,7 +134,6 @@ impl PortfolioWorker {
             .name(name.into())
             .spawn(move || {
                 crate::error::panics_handled_on_this_thread();
-                super::give_way_to_sessions();
                 let _ = tx.send((sid, made()));
             });
         match started {

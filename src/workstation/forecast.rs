@@ -310,7 +310,6 @@ impl Forecasts {
         std::thread::Builder::new()
             .name("owed-forecast".into())
             .spawn(move || {
-                super::give_way_to_sessions();
                 let t = Instant::now();
                 let result = Store::open_existing(&path)
                     .and_then(|store| compute_prepared(&store, as_of, &base, grace));

@@ -753,7 +753,6 @@ impl PortfolioWorker {
         let started = std::thread::Builder::new()
             .name("owed-dso".into())
             .spawn(move || {
-                super::give_way_to_sessions();
                 let result = Store::open_existing(&path)
                     .and_then(|store| dso_at(&store, &base, as_of, outstanding));
                 let _ = tx.send((as_of, result));

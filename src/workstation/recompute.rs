@@ -58,7 +58,6 @@ impl PortfolioWorker {
             .name("owed-figures".into())
             .spawn(move || {
                 crate::error::panics_handled_on_this_thread();
-                super::give_way_to_sessions();
                 let computed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     Store::open_existing(&path).and_then(|store| compute(&store, &settings, as_of))
                 }))

@@ -433,7 +433,6 @@ impl PortfolioWorker {
                 let started = std::thread::Builder::new()
                     .name("owed-scope-dso".into())
                     .spawn(move || {
-                        super::give_way_to_sessions();
                         let result = Store::open_existing(&path)
                             .and_then(|store| dso_of(&store, &base, as_of, outstanding, &cids));
                         let _ = tx.send(result);
