@@ -275,17 +275,30 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     }
 }
 
+/// The sums of one row of a query that selects, from column `from`, the customers, those
+/// overdue and then the `stride` summed columns.
+fn sums_at(r: &rusqlite::Row<'_>, from: usize, stride: usize) -> rusqlite::Result<ScopeSums> {
+    let mut sums = ScopeSums {
+        customers: r.get::<_, i64>(from)?.unsigned_abs(),
+        customers_overdue: r.get::<_, i64>(from + 1)?.unsigned_abs(),
+        sums: Vec::with_capacity(stride),
+        issues: Vec::new(),
+    };
+    for i in 0..stride {
+        sums.sums.push(r.get(from + 2 + i)?);
+    }
+    Ok(sums)
+}
+
 impl<S: std::ops::Deref<Target = Store>> Queue<S> {
-    /// What the rows a query's scope and filter select add up to, counted in SQL over the
-    /// queue table (as [`QueueMirror::figures`] does in memory); `mine_fallback` as the
-    /// query's counts say.
-    pub fn scope_sums(&self, query: &QueueQuery, mine_fallback: bool) -> Result<ScopeSums> {
+    /// The queue table's summed columns as SQL (`, ifnull(sum(c), 0)` each, in the order of
+    /// [`ScopeSums::sums`]) and how many there are.
+    fn summed(&self) -> Result<(String, usize)> {
         let buckets: usize = self.conn().query_row(
             "SELECT count(*) FROM temp.pragma_table_info('queue') WHERE name GLOB 'b[0-9]*'",
             [],
             |r| r.get::<_, i64>(0),
         )? as usize;
-        let (filter, params) = super::filter_sql::where_clause(query, mine_fallback);
         let summed: String = SUMMED
             .iter()
             .map(|c| c.to_string())
@@ -293,25 +306,24 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
             .chain((0..buckets).map(|i| format!("n{i}")))
             .map(|c| format!(", ifnull(sum({c}), 0)"))
             .collect();
+        Ok((summed, SUMMED.len() + 2 * buckets))
+    }
+
+    /// What the rows a query's scope and filter select add up to, counted in SQL over the
+    /// queue table (as [`QueueMirror::figures`] does in memory); `mine_fallback` as the
+    /// query's counts say.
+    pub fn scope_sums(&self, query: &QueueQuery, mine_fallback: bool) -> Result<ScopeSums> {
+        let (filter, params) = super::filter_sql::where_clause(query, mine_fallback);
+        let (summed, stride) = self.summed()?;
         let sql = format!(
             "SELECT count(*), ifnull(sum(overdue > 0), 0){summed} FROM temp.queue WHERE {filter}"
         );
-        let stride = SUMMED.len() + 2 * buckets;
-        let mut sums = self.conn().prepare_cached(&sql)?.query_row(
-            rusqlite::params_from_iter(params.iter()),
-            |r| {
-                let mut out = ScopeSums {
-                    customers: r.get::<_, i64>(0)?.unsigned_abs(),
-                    customers_overdue: r.get::<_, i64>(1)?.unsigned_abs(),
-                    sums: Vec::with_capacity(stride),
-                    issues: Vec::new(),
-                };
-                for i in 0..stride {
-                    out.sums.push(r.get(2 + i)?);
-                }
-                Ok(out)
-            },
-        )?;
+        let mut sums = self
+            .conn()
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params_from_iter(params.iter()), |r| {
+                sums_at(r, 0, stride)
+            })?;
         let sql = format!(
             "SELECT lower(qi.reason), sum(qi.n), sum(qi.amount) FROM temp.queue_issues qi
               WHERE qi.cid IN (SELECT cid FROM temp.queue WHERE {filter})
@@ -331,19 +343,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     /// [`Queue::scope_sums`] counts each owner's "mine"; everyone's are their total
     /// ([`ScopeSums::add`]).
     pub fn scope_sums_by_owner(&self) -> Result<OwnerSums> {
-        let buckets: usize = self.conn().query_row(
-            "SELECT count(*) FROM temp.pragma_table_info('queue') WHERE name GLOB 'b[0-9]*'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )? as usize;
-        let summed: String = SUMMED
-            .iter()
-            .map(|c| c.to_string())
-            .chain((0..buckets).map(|i| format!("b{i}")))
-            .chain((0..buckets).map(|i| format!("n{i}")))
-            .map(|c| format!(", ifnull(sum({c}), 0)"))
-            .collect();
-        let stride = SUMMED.len() + 2 * buckets;
+        let (summed, stride) = self.summed()?;
         let owner = |o: Option<String>| o.map(|o| o.to_ascii_lowercase());
         let mut out = OwnerSums::new();
         let mut stmt = self.conn().prepare_cached(&format!(
@@ -352,16 +352,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         ))?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let mut sums = ScopeSums {
-                customers: r.get::<_, i64>(1)?.unsigned_abs(),
-                customers_overdue: r.get::<_, i64>(2)?.unsigned_abs(),
-                sums: Vec::with_capacity(stride),
-                issues: Vec::new(),
-            };
-            for i in 0..stride {
-                sums.sums.push(r.get(3 + i)?);
-            }
-            out.insert(owner(r.get(0)?), sums);
+            out.insert(owner(r.get(0)?), sums_at(r, 1, stride)?);
         }
         let mut stmt = self.conn().prepare_cached(
             "SELECT q.finance_owner, lower(qi.reason), sum(qi.n), sum(qi.amount)
