@@ -23,6 +23,7 @@ use crate::store::activity::search::FilterMatches;
 use std::collections::{HashMap, HashSet};
 
 /// One row of `temp.queue`, as much as filters and tabs read.
+#[derive(PartialEq)]
 struct Row {
     cid: i64,
     /// Name and id, ASCII letters lowered (as `LIKE` compares them).
@@ -61,6 +62,7 @@ const SUMMED: [&str; 9] = [
 ];
 
 /// The queue table in memory, as of this connection's `total_changes`.
+#[derive(PartialEq)]
 pub struct QueueMirror {
     changes: u64,
     rows: Vec<Row>,
@@ -74,6 +76,36 @@ pub struct QueueMirror {
     issue_spans: Vec<u32>,
     /// (reason, issues, units) of each row's open issues, by row.
     issues: Vec<(u16, i64, i64)>,
+}
+
+/// The queue table being read into memory a part at a time ([`Queue::mirror_part`]): the
+/// sessions' table, or the one written beside it.
+pub struct MirrorReading {
+    table: &'static str,
+    issues_table: &'static str,
+    buckets: Option<usize>,
+    rows: Vec<Row>,
+    sums: Vec<i64>,
+}
+
+impl MirrorReading {
+    pub(crate) fn new(table: &'static str, issues_table: &'static str) -> MirrorReading {
+        MirrorReading {
+            table,
+            issues_table,
+            buckets: None,
+            rows: Vec::new(),
+            sums: Vec::new(),
+        }
+    }
+}
+
+impl QueueMirror {
+    /// Marks the copy as the table's as it is now (after the table it was read from took
+    /// the sessions' one's place).
+    pub(crate) fn stamp(&mut self, store: &Store) {
+        self.changes = store.conn().total_changes();
+    }
 }
 
 /// What each finance owner's customers add up to without a filter, by owner lowercased
@@ -164,11 +196,31 @@ impl ScopeSums {
 impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     /// Reads `temp.queue` into memory. Needs [`Queue::rebuild`] first.
     pub fn mirror(&self) -> Result<QueueMirror> {
-        let buckets: i64 = self.conn().query_row(
-            "SELECT count(*) FROM temp.pragma_table_info('queue') WHERE name GLOB 'b[0-9]*'",
-            [],
-            |r| r.get(0),
-        )?;
+        let mut reading = MirrorReading::new("queue", "queue_issues");
+        while !self.mirror_part(&mut reading, usize::MAX)? {}
+        self.mirror_finish(reading)
+    }
+
+    /// Reads the next `limit` rows (by key) of the table being read into memory; true once
+    /// every row is read.
+    pub(crate) fn mirror_part(&self, reading: &mut MirrorReading, limit: usize) -> Result<bool> {
+        let table = reading.table;
+        let buckets = match reading.buckets {
+            Some(b) => b,
+            None => {
+                let b: i64 = self.conn().query_row(
+                    &format!(
+                        "SELECT count(*) FROM temp.pragma_table_info('{table}')
+                          WHERE name GLOB 'b[0-9]*'"
+                    ),
+                    [],
+                    |r| r.get(0),
+                )?;
+                let b = usize::try_from(b).unwrap_or(0);
+                reading.buckets = Some(b);
+                b
+            }
+        };
         let bucket_bits: String = (0..buckets.clamp(0, 31))
             .map(|i| format!(" + ((b{i} <> 0) << {i})"))
             .collect();
@@ -190,16 +242,16 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
             "SELECT name, id, finance_owner, currency, overdue, outstanding, net_overdue,
                     credit + cash, collectable, max_days, 0{bucket_bits}, 0{tab_bits}, cid,
                     credit, 0{net_bits}, call_days, promise{summed}
-               FROM temp.queue ORDER BY cid"
+               FROM temp.{table} WHERE cid > ?1 ORDER BY cid LIMIT ?2"
         );
-        let buckets = usize::try_from(buckets).unwrap_or(0);
         let stride = SUMMED.len() + 2 * buckets;
-        let mut stmt = self.conn().prepare(&sql)?;
-        let mut rows = stmt.query([])?;
-        let mut out = Vec::new();
-        let mut sums = Vec::new();
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let after = reading.rows.last().map_or(i64::MIN, |r| r.cid);
+        let limit_sql = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut rows = stmt.query(rusqlite::params![after, limit_sql])?;
         let text =
             |v: rusqlite::types::ValueRef| -> Option<Box<str>> { v.as_str().ok().map(Box::from) };
+        let mut read = 0;
         while let Some(r) = rows.next()? {
             let lowered = |i: usize| -> rusqlite::Result<Box<str>> {
                 Ok(r.get_ref(i)?
@@ -207,7 +259,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
                     .to_ascii_lowercase()
                     .into_boxed_str())
             };
-            out.push(Row {
+            reading.rows.push(Row {
                 cid: r.get(12)?,
                 name: lowered(0)?,
                 id: lowered(1)?,
@@ -229,18 +281,29 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
                 promise: r.get(16)?,
             });
             for i in 0..stride {
-                sums.push(r.get(17 + i)?);
+                reading.sums.push(r.get(17 + i)?);
             }
+            read += 1;
         }
-        drop(rows);
-        drop(stmt);
+        Ok(read < limit)
+    }
+
+    /// Ends a reading: each row's open issues, read whole.
+    pub(crate) fn mirror_finish(&self, reading: MirrorReading) -> Result<QueueMirror> {
+        let MirrorReading {
+            issues_table,
+            rows: out,
+            buckets,
+            sums,
+            ..
+        } = reading;
         // Each row's open issues, in the rows' order (by key).
         let mut reasons: Vec<Box<str>> = Vec::new();
         let mut issues = Vec::new();
         let mut issue_spans = Vec::with_capacity(out.len() + 1);
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT cid, reason, n, amount FROM temp.queue_issues ORDER BY cid")?;
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT cid, reason, n, amount FROM temp.{issues_table} ORDER BY cid"
+        ))?;
         let found: Vec<(i64, String, i64, i64)> = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<rusqlite::Result<_>>()?;
@@ -266,7 +329,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         Ok(QueueMirror {
             changes: self.conn().total_changes(),
             rows: out,
-            buckets,
+            buckets: buckets.unwrap_or(0),
             sums,
             reasons,
             issue_spans,

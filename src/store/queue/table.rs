@@ -195,17 +195,21 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         Ok(done)
     }
 
-    /// Puts a build written whole in the place of the queue table the sessions read (with
-    /// its open issues and the default order's index), and returns its tab counts and sums
-    /// without a filter. The sort indexes of the other orders are made again when first
-    /// sorted by.
-    pub fn build_swap(
-        &self,
-        mut build: QueueBuild,
-        extras: &QueueExtras,
-    ) -> Result<(UnfilteredCounts, OwnerSums)> {
+    /// Writes the open issues of a build whose customers are all written (in a transaction
+    /// of their own).
+    pub fn build_issues(&self, build: &mut QueueBuild, extras: &QueueExtras) -> Result<()> {
         let tx = self.conn().unchecked_transaction()?;
-        self.write_issues(&mut build, extras)?;
+        self.write_issues(build, extras)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Puts a build written whole ([`Queue::build_issues`] too) in the place of the queue
+    /// table the sessions read, with the default order's index, and returns its tab counts
+    /// and sums without a filter. The sort indexes of the other orders are made again when
+    /// first sorted by.
+    pub fn build_swap(&self, build: QueueBuild) -> Result<(UnfilteredCounts, OwnerSums)> {
+        let tx = self.conn().unchecked_transaction()?;
         tx.execute_batch(
             "DROP TABLE IF EXISTS temp.queue;
              DROP TABLE IF EXISTS temp.queue_issues;
