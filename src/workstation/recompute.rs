@@ -1,9 +1,10 @@
 //! The figures computed again beside the sessions, for another program's commit (a script of
 //! `owed note`, an engagement run from cron, an import): computed on a thread and connections
 //! of their own, then written into a queue table beside the one the sessions read, a part at
-//! a time between their requests, and put in its place at once. What holds the sessions is
-//! the last step: the open issues, the default order's index and answering every session
-//! again.
+//! a time between their requests (its customers, then its open issues, then its copy in
+//! memory for the filters), and put in its place at once. What holds the sessions is the
+//! last step: the default order's index, the forecast's High risk count and answering every
+//! session again.
 //!
 //! Figures computed so are never installed over a save made meanwhile (they would undo its
 //! difference: the next look computes them in place instead), nor over figures computed in

@@ -135,13 +135,19 @@ impl ScopeSums {
             *total += v;
         }
         for (reason, n, amount) in &other.issues {
-            match self.issues.iter_mut().find(|(r, _, _)| r == reason) {
-                Some(slot) => {
-                    slot.1 += n;
-                    slot.2 += amount;
-                }
-                None => self.issues.push((reason.clone(), *n, *amount)),
+            self.add_issues(reason, *n, *amount);
+        }
+    }
+
+    /// Adds `n` open issues of `amount` units under `reason` (lowered, as the scopes count
+    /// reasons).
+    pub fn add_issues(&mut self, reason: &str, n: i64, amount: i64) {
+        match self.issues.iter_mut().find(|(r, _, _)| r == reason) {
+            Some(slot) => {
+                slot.1 += n;
+                slot.2 += amount;
             }
+            None => self.issues.push((reason.to_string(), n, amount)),
         }
     }
 

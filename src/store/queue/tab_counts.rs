@@ -20,12 +20,16 @@ pub struct UnfilteredCounts {
 }
 
 impl UnfilteredCounts {
-    pub(super) fn add(&mut self, owner: Option<&str>, tabs: [u64; Tab::COUNT]) {
+    /// Counts a customer's tabs, under its finance owner already lowered.
+    pub(super) fn add(&mut self, lowered_owner: Option<&str>, tabs: [u64; Tab::COUNT]) {
         for (total, n) in self.everyone.iter_mut().zip(tabs) {
             *total += n;
         }
-        if let Some(owner) = owner {
-            let slot = self.by_owner.entry(owner.to_ascii_lowercase()).or_default();
+        if let Some(owner) = lowered_owner {
+            let slot = match self.by_owner.get_mut(owner) {
+                Some(slot) => slot,
+                None => self.by_owner.entry(owner.to_string()).or_default(),
+            };
             for (total, n) in slot.iter_mut().zip(tabs) {
                 *total += n;
             }

@@ -104,22 +104,12 @@ impl QueueBuild {
     }
 }
 
-/// Where a row's values stand in the insert (`write_slice`'s order): its finance owner,
-/// overdue amount and first aging bucket, and the columns of [`ScopeSums::sums`]'s order
-/// (outstanding, overdue, net overdue, credit, cash, collectable, issue base, promise base,
-/// follow-ups due).
-const ROW_OWNER: usize = 3;
+/// Where a row's values stand in the insert (`write_slice`'s order): its overdue amount and
+/// first aging bucket, and the columns of [`ScopeSums::sums`]'s order (outstanding, overdue,
+/// net overdue, credit, cash, collectable, issue base, promise base, follow-ups due).
 const ROW_OVERDUE: usize = 6;
 const ROW_BUCKETS: usize = 24;
 const SUMMED_COLUMNS: [usize; 9] = [5, 6, 7, 8, 9, 10, 20, 21, 14];
-
-/// The finance owner (lowercased, as the scopes compare owners) of a row being written.
-fn owner_of(values: &[Value], from: usize) -> Option<String> {
-    match values.get(from + ROW_OWNER) {
-        Some(Value::Text(owner)) => Some(owner.to_ascii_lowercase()),
-        _ => None,
-    }
-}
 
 impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     /// Rebuilds the TEMP `queue` table: one row per customer with its figures as of `as_of`
@@ -326,9 +316,12 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
             let f = source.figures.get(&cid).unwrap_or(&empty);
             let a = source.activity.get(&cid).copied().unwrap_or_default();
             let owner: Option<String> = r.get(3)?;
+            // Lowered once for the tab counts and the sums by owner (owners compare without
+            // case).
+            let lowered = owner.as_deref().map(str::to_ascii_lowercase);
             build
                 .counts
-                .add(owner.as_deref(), a.tabs(f.overdue > Decimal::ZERO));
+                .add(lowered.as_deref(), a.tabs(f.overdue > Decimal::ZERO));
             let from = values.len();
             values.extend([
                 Value::Integer(cid),
@@ -373,7 +366,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
                 )));
             }
             let issues = extras.issue_base.contains_key(&cid);
-            build.add_sums(cid, owner_of(&values, from), &values[from..], issues);
+            build.add_sums(cid, lowered, &values[from..], issues);
             build.after = Some(cid);
             written += 1;
             pending += 1;
@@ -404,14 +397,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
                 && let Some(sums) = build.sums.get_mut(owner)
             {
                 // SQLite's `lower`, which the scopes' SQL groups by, folds ASCII only.
-                let reason = i.reason.to_ascii_lowercase();
-                match sums.issues.iter_mut().find(|(r, _, _)| *r == reason) {
-                    Some(slot) => {
-                        slot.1 += 1;
-                        slot.2 += amount;
-                    }
-                    None => sums.issues.push((reason, 1, amount)),
-                }
+                sums.add_issues(&i.reason.to_ascii_lowercase(), 1, amount);
             }
         }
         Ok(())
