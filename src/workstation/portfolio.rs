@@ -159,6 +159,9 @@ pub struct PortfolioWorker {
     /// Figures computed on a thread were not installed (a save moved the figures meanwhile):
     /// the next are computed here, so that a busy team cannot keep them from being shown.
     pub(super) recompute_here: bool,
+    /// Answering in the worker's loop ([`PortfolioWorker::run`]), where figures computed
+    /// beside are written between the sessions' requests: `R` is computed so there.
+    pub(super) in_loop: bool,
     /// When the figures were last computed whole, and how long that took: another program's
     /// commits bring them again at a pace ([`external_rebuild_due`]).
     last_rebuild: Option<(Instant, Duration)>,
@@ -252,6 +255,7 @@ impl PortfolioWorker {
             moves: 0,
             recompute: None,
             recompute_here: false,
+            in_loop: false,
             last_rebuild: None,
             mirror: None,
             owner_sums: OwnerSums::new(),
@@ -543,7 +547,7 @@ impl PortfolioWorker {
         emit: &mut dyn FnMut(SessionId, Response),
     ) {
         let mut wanted: BTreeMap<SessionId, Wanted> = BTreeMap::new();
-        let mut reload: Option<(SessionId, Date)> = None;
+        let mut reloads: Vec<(SessionId, Date)> = Vec::new();
         let mut saves = Vec::new();
         for (sid, request) in batch {
             self.viewer(sid);
@@ -552,7 +556,7 @@ impl PortfolioWorker {
                 Request::Summary { as_of } => w.summary = Some(as_of),
                 Request::Reload { as_of } => {
                     w.summary = Some(as_of);
-                    reload = Some((sid, as_of));
+                    reloads.push((sid, as_of));
                 }
                 Request::Page { .. } => w.page = Some(request),
                 Request::Detail { .. } => w.detail = Some(request),
@@ -591,7 +595,17 @@ impl PortfolioWorker {
         // The figures: read again (`R`, unless they are what that would compute: those who
         // asked are answered from them below), of another date than the computed one, or of
         // data another process changed since.
-        let reload = reload.filter(|(_, as_of)| !self.figures_current(*as_of));
+        reloads.retain(|(_, as_of)| !self.figures_current(*as_of));
+        // In the loop, `R` on the figures' date is computed beside: who pressed it is answered
+        // when they are in place (its page and detail now, from the figures as they are).
+        reloads.retain(|(sid, as_of)| {
+            let beside = self.reload_beside(*sid, *as_of);
+            if beside && let Some(w) = wanted.get_mut(sid) {
+                w.summary = None;
+            }
+            !beside
+        });
+        let reload = reloads.last().copied();
         let mut rebuild = reload.map(|(sid, d)| (sid, d, true)).or_else(|| {
             wanted.iter().find_map(|(sid, w)| {
                 w.summary
@@ -770,7 +784,7 @@ impl PortfolioWorker {
 
     /// Whether the figures of `as_of` are what computing them again would give: computed
     /// whole, not moved by a difference since, and no other connection has committed since.
-    fn figures_current(&self, as_of: Date) -> bool {
+    pub(super) fn figures_current(&self, as_of: Date) -> bool {
         self.as_of == Some(as_of)
             && self.summary.is_some()
             && !self.figures_moved()
@@ -1030,7 +1044,7 @@ impl PortfolioWorker {
     }
 
     /// Computes the figures as of `as_of` and rebuilds the queue summary.
-    fn rebuild(&mut self, as_of: Date) -> Result<Summary> {
+    pub(super) fn rebuild(&mut self, as_of: Date) -> Result<Summary> {
         self.rebuild_with(as_of, None, &mut |_, _| {})
             .map(|(summary, _)| summary)
     }
@@ -1206,6 +1220,7 @@ impl PortfolioWorker {
     /// processes' commits. Returns when the service hangs up.
     pub fn run(mut self, envelopes: Receiver<Envelope>, mut emit: impl FnMut(SessionId, Response)) {
         let emit: &mut dyn FnMut(SessionId, Response) = &mut emit;
+        self.in_loop = true;
         loop {
             self.finish_recompute(emit);
             let finished = self.dso_running.as_ref().map(|rx| rx.try_recv());
@@ -1356,7 +1371,7 @@ pub(super) struct Computed {
     pub(super) activity: HashMap<i64, crate::store::queue::activity::RowActivity>,
     /// How long the activity took on its second connection.
     activity_time: Duration,
-    summary: Summary,
+    pub(super) summary: Summary,
 }
 
 /// Computes the figures as of `as_of` from `store` (reading only): the open items with the

@@ -6,9 +6,13 @@
 //! last step: the default order's index, the forecast's High risk count and answering every
 //! session again.
 //!
+//! `R` pressed in the worker's loop is computed the same way when the figures are of its
+//! date: who pressed it sees "loading…" until they are in place, and nobody else waits.
+//!
 //! Figures computed so are never installed over a save made meanwhile (they would undo its
-//! difference: the next look computes them in place instead), nor over figures computed in
-//! place since (`R`, another date).
+//! difference: the next look computes them in place instead; those of `R` are computed
+//! beside again, [`RELOAD_TRIES`] times at the most, then in place), nor over figures
+//! computed in place since (another date).
 
 use super::portfolio::{Computed, PortfolioWorker, SessionId, compute};
 use super::requests::Response;
@@ -29,6 +33,11 @@ const BUILD_SLICE: usize = 8_000;
 /// 100,000 customers): about 40 ms too.
 const MIRROR_SLICE: usize = 20_000;
 
+/// How many times figures asked for by `R` are computed beside again when a save overtook
+/// them, before they are computed in place (a team saving without a pause would otherwise
+/// keep them from ever being shown).
+const RELOAD_TRIES: u8 = 2;
+
 /// Figures computing on a thread, or being written beside: what the portfolio was when they
 /// were asked for.
 pub struct Recompute {
@@ -43,6 +52,11 @@ pub struct Recompute {
     t0: Instant,
     /// Once computed: being written into the queue table beside.
     building: Option<Building>,
+    /// The sessions that pressed `R` for them (none: another program's commit brings them):
+    /// they are sent the forecast with the figures, as `R` in place does.
+    reload_by: Vec<SessionId>,
+    /// How many times figures of `R` were computed beside again after a save overtook them.
+    tries: u8,
 }
 
 /// Figures computed beside, being written into a queue table beside the sessions' one.
@@ -89,7 +103,41 @@ impl PortfolioWorker {
             rebuilds: self.rebuilds.count,
             t0,
             building: None,
+            reload_by: Vec::new(),
+            tries: 0,
         });
+        true
+    }
+
+    /// `R` pressed by `sid` for the figures of `as_of`: computed beside when they are of the
+    /// figures' date (in the worker's loop only, where their parts are written between the
+    /// sessions' requests), joining figures computing beside already when those are what
+    /// `R` would compute. False: `R` is computed in place.
+    pub(super) fn reload_beside(&mut self, sid: SessionId, as_of: Date) -> bool {
+        if !self.in_loop || self.as_of != Some(as_of) || self.summary.is_none() {
+            return false;
+        }
+        let Ok(version) = self.store.data_version() else {
+            return false;
+        };
+        if let Some(r) = self.recompute.as_mut() {
+            // Of the portfolio as it is now: no save, other date, figures computed here or
+            // other program's commit since they began.
+            let current = r.as_of == as_of
+                && r.moves == self.moves
+                && r.rebuilds == self.rebuilds.count
+                && r.version == version;
+            if current {
+                r.reload_by.push(sid);
+            }
+            return current;
+        }
+        if !self.start_recompute(as_of, version) {
+            return false;
+        }
+        if let Some(r) = self.recompute.as_mut() {
+            r.reload_by.push(sid);
+        }
         true
     }
 
@@ -139,8 +187,7 @@ impl PortfolioWorker {
                         Err(e) => self.recompute_failed(e, emit),
                     }
                 }
-                Ok(_) if latest => self.recompute_here = true,
-                Ok(_) => {}
+                Ok(_) => self.overtaken(r, latest, emit),
                 Err(e) => self.recompute_failed(e, emit),
             }
             return;
@@ -149,7 +196,7 @@ impl PortfolioWorker {
             if let Err(e) = self.store.queue().build_drop() {
                 self.broadcast(Response::Error(e.to_string()), emit);
             }
-            self.recompute_here = latest;
+            self.overtaken(r, latest, emit);
             return;
         }
         match self.build_part(&mut building, r.as_of) {
@@ -165,6 +212,10 @@ impl PortfolioWorker {
                     build,
                     ..
                 } = building;
+                if !r.reload_by.is_empty() {
+                    // As `R` in place: the forecast is computed again after the figures.
+                    self.forecasts.invalidate();
+                }
                 let installed = self.store.queue().build_swap(build).and_then(|written| {
                     self.installed(computed, written, r.version, (r.t0, computing), (None, t))
                 });
@@ -173,6 +224,7 @@ impl PortfolioWorker {
                         mirror.stamp(&self.store);
                         self.mirror = Some(mirror);
                         self.broadcast(Response::Summary(Box::new(summary)), emit);
+                        self.send_forecast(&r.reload_by, r.as_of, emit);
                         self.answer_again(true, None, emit);
                         self.paced_from(r.t0);
                     }
@@ -214,6 +266,52 @@ impl PortfolioWorker {
         }
     }
 
+    /// Figures computed beside were overtaken: by a save (`latest`), or by figures computed
+    /// in place since. Those of another program's commit are computed in place at the next
+    /// look; those of `R`, overtaken by a save, beside again or, after [`RELOAD_TRIES`],
+    /// here at once (figures computed in place since answered every session already).
+    fn overtaken(&mut self, r: Recompute, latest: bool, emit: &mut dyn FnMut(SessionId, Response)) {
+        if r.reload_by.is_empty() || !latest {
+            self.recompute_here = latest;
+            return;
+        }
+        if r.tries < RELOAD_TRIES
+            && let Ok(version) = self.store.data_version()
+            && self.start_recompute(r.as_of, version)
+            && let Some(again) = self.recompute.as_mut()
+        {
+            again.reload_by = r.reload_by;
+            again.tries = r.tries + 1;
+            return;
+        }
+        self.forecasts.invalidate();
+        let t0 = Instant::now();
+        match self.rebuild(r.as_of) {
+            Ok(summary) => {
+                self.broadcast(Response::Summary(Box::new(summary)), emit);
+                self.send_forecast(&r.reload_by, r.as_of, emit);
+                self.answer_again(true, None, emit);
+                self.paced_from(t0);
+            }
+            Err(e) => self.broadcast(Response::Error(e.to_string()), emit),
+        }
+    }
+
+    /// The installed forecast of `as_of` to the sessions that pressed `R` (it comes with the
+    /// figures they asked for; the others have it).
+    fn send_forecast(
+        &self,
+        sessions: &[SessionId],
+        as_of: Date,
+        emit: &mut dyn FnMut(SessionId, Response),
+    ) {
+        if let Some(view) = self.forecasts.view(as_of) {
+            for sid in sessions.iter().filter(|s| self.sessions.contains_key(s)) {
+                emit(*sid, Response::Forecast(Box::new(view.clone())));
+            }
+        }
+    }
+
     /// Figures computed beside could not be installed: whatever was written beside is
     /// dropped, the sessions are told, and the next look computes them here.
     fn recompute_failed(&mut self, e: crate::Error, emit: &mut dyn FnMut(SessionId, Response)) {
@@ -234,7 +332,7 @@ mod tests {
     use crate::store::queue::tab_counts::UnfilteredCounts;
     use crate::workstation::files::FileAccess;
     use crate::workstation::portfolio::Settings;
-    use crate::workstation::requests::Request;
+    use crate::workstation::requests::{Request, Summary};
     use rusqlite::types::Value;
     use std::collections::BTreeMap;
 
@@ -437,17 +535,7 @@ mod tests {
         let Value::Integer(cid) = before.0[0][0] else {
             panic!("a customer's key")
         };
-        let outcome = worker.save(
-            1,
-            &crate::workstation::save::SaveJob {
-                as_of,
-                cids: vec![cid],
-                values: crate::workstation::save::ActionValues::Note {
-                    text: "called".into(),
-                },
-            },
-        );
-        assert_eq!(outcome.error, None);
+        note(&mut worker, as_of, cid);
         let saved = dump(&worker.store);
         let mut told = Vec::new();
         worker.finish_recompute(&mut |_, r| told.push(r));
@@ -475,5 +563,127 @@ mod tests {
         assert!(!worker.recompute_here);
         assert_eq!(worker.rebuilds.count, rebuilt);
         assert_eq!(left_beside(&worker.store), 0);
+    }
+
+    /// A note saved by alice on customer `cid` (it moves the figures by its difference, so
+    /// that `R` computes them again).
+    fn note(worker: &mut PortfolioWorker, as_of: Date, cid: i64) {
+        let outcome = worker.save(
+            1,
+            &crate::workstation::save::SaveJob {
+                as_of,
+                cids: vec![cid],
+                values: crate::workstation::save::ActionValues::Note {
+                    text: "called".into(),
+                },
+            },
+        );
+        assert_eq!(outcome.error, None);
+        assert!(worker.figures_moved());
+    }
+
+    /// Takes the figures computed beside until they are in place (or dropped), with what the
+    /// sessions were told meanwhile.
+    fn until_done(worker: &mut PortfolioWorker) -> Vec<(SessionId, Response)> {
+        let until = Instant::now() + Duration::from_secs(60);
+        let mut told = Vec::new();
+        while worker.recompute.is_some() {
+            assert!(Instant::now() < until, "the figures' thread answered");
+            worker.finish_recompute(&mut |sid, r| told.push((sid, r)));
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        told
+    }
+
+    fn summaries_to(told: &[(SessionId, Response)], sid: SessionId) -> Vec<&Summary> {
+        told.iter()
+            .filter_map(|(s, r)| match r {
+                Response::Summary(summary) if *s == sid => Some(&**summary),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn forecasts_to(told: &[(SessionId, Response)], sid: SessionId) -> usize {
+        told.iter()
+            .filter(|(s, r)| *s == sid && matches!(r, Response::Forecast(_)))
+            .count()
+    }
+
+    #[test]
+    fn r_in_the_loop_is_computed_beside_and_in_place_once_saves_overtook_it_twice() {
+        let as_of = Date::from_ymd_opt(2026, 4, 1).unwrap();
+        let (_dir, mut worker) = demo_worker(as_of);
+        worker.join(2, Actor::new("dana", Role::Manager), FileAccess::own());
+        worker.in_loop = true;
+        let Value::Integer(cid) = dump(&worker.store).0[0][0] else {
+            panic!("a customer's key")
+        };
+
+        // `R` after a save: alice is not answered the figures yet (her screen says
+        // "loading…"), nobody waits for them, and the sessions' table is the one they had.
+        note(&mut worker, as_of, cid);
+        let saved = dump(&worker.store);
+        let computed = worker.rebuilds.count;
+        let told = worker.handle_all(vec![(1, Request::Reload { as_of })]);
+        assert!(summaries_to(&told, 1).is_empty(), "{told:?}");
+        assert!(worker.recompute.is_some());
+        assert_eq!(worker.rebuilds.count, computed);
+        assert_eq!(dump(&worker.store), saved);
+        // dana's `R` meanwhile joins them: they are what it asks for.
+        let told = worker.handle_all(vec![(2, Request::Reload { as_of })]);
+        assert!(summaries_to(&told, 2).is_empty(), "{told:?}");
+        let told = until_done(&mut worker);
+        assert_eq!(worker.rebuilds.count, computed + 1);
+        assert!(worker.figures_current(as_of));
+        // Every session is told the figures, those who pressed `R` the forecast with them,
+        // as `R` in place does; and they are what computing them whole gives.
+        let whole = compute(&worker.store, &worker.settings, as_of)
+            .unwrap()
+            .summary;
+        for sid in [1, 2] {
+            assert_eq!(summaries_to(&told, sid), vec![&whole], "session {sid}");
+            assert_eq!(forecasts_to(&told, sid), 1, "session {sid}");
+        }
+        assert_eq!(dump(&worker.store), saved, "the save's row, computed whole");
+        assert_eq!(left_beside(&worker.store), 0);
+
+        // A save overtakes them twice: each time they are dropped and computed beside again;
+        // the third time in place, and the sessions are told.
+        note(&mut worker, as_of, cid);
+        worker.handle_all(vec![(1, Request::Reload { as_of })]);
+        let computed = worker.rebuilds.count;
+        for tries in 1..=RELOAD_TRIES + 1 {
+            until_building(&mut worker);
+            note(&mut worker, as_of, cid);
+            let mut told = Vec::new();
+            worker.finish_recompute(&mut |sid, r| told.push((sid, r)));
+            assert_eq!(left_beside(&worker.store), 0);
+            if tries <= RELOAD_TRIES {
+                assert!(told.is_empty(), "{told:?}");
+                assert_eq!(worker.recompute.as_ref().map(|r| r.tries), Some(tries));
+                assert_eq!(worker.rebuilds.count, computed);
+            } else {
+                assert!(worker.recompute.is_none());
+                assert!(!worker.recompute_here);
+                assert_eq!(worker.rebuilds.count, computed + 1, "computed in place");
+                let whole = compute(&worker.store, &worker.settings, as_of)
+                    .unwrap()
+                    .summary;
+                assert_eq!(summaries_to(&told, 1), vec![&whole]);
+                assert_eq!(summaries_to(&told, 2), vec![&whole]);
+                assert_eq!(forecasts_to(&told, 1), 1);
+                assert_eq!(forecasts_to(&told, 2), 0, "dana did not press it");
+            }
+        }
+        assert!(worker.figures_current(as_of));
+
+        // Outside the loop (the synchronous calls), `R` is computed in place as before.
+        worker.in_loop = false;
+        note(&mut worker, as_of, cid);
+        let told = worker.handle_all(vec![(1, Request::Reload { as_of })]);
+        assert!(worker.recompute.is_none());
+        assert_eq!(worker.rebuilds.count, computed + 2);
+        assert_eq!(summaries_to(&told, 1).len(), 1);
     }
 }
