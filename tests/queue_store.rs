@@ -183,14 +183,25 @@ fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
         .collect();
     risks.sort_by_key(|r| r.cid);
     let by_cid: HashMap<i64, QueueRisk> = risks.iter().map(|r| (r.cid, *r)).collect();
-    // As the workstation installs a forecast: what changed from what the table holds.
+    // As the workstation installs a forecast: what changed from what the table holds, into
+    // the table and its copy in memory, which stays the table's (the one read before any
+    // write is kept along, not read again).
     let mut in_table: Vec<QueueRisk> = Vec::new();
+    let mut mirror = store.queue().mirror().unwrap();
     let mut write =
         |risks: &[QueueRisk], unfiltered: &mut owed::store::queue::tab_counts::UnfilteredCounts| {
             let changes = risk_changes(&in_table, risks);
             for slice in changes.chunks(7) {
-                store.queue().update_risks(slice).unwrap();
+                store
+                    .queue()
+                    .update_risks(slice, Some(&mut mirror))
+                    .unwrap();
             }
+            assert!(mirror.is_current(&store));
+            assert!(
+                mirror == store.queue().mirror().unwrap(),
+                "the copy kept along is the table's"
+            );
             in_table = risks.to_vec();
             let (n, by_owner) = store.queue().tab_counts(Tab::HighRisk).unwrap();
             unfiltered.set_tab(Tab::HighRisk, n, &by_owner);

@@ -18,6 +18,7 @@ use crate::domain::forecast::Risk;
 use crate::domain::forecast::cash::CashForecast;
 use crate::report::forecast::Forecast;
 use crate::store::Store;
+use crate::store::queue::mirror::QueueMirror;
 use crate::store::queue::risk::{QueueRisk, risk_changes};
 use crate::store::queue::tab_counts::UnfilteredCounts;
 use crate::{Error, Result};
@@ -387,7 +388,7 @@ impl Forecasts {
         if let Some(mut pending) = self.installing.take() {
             store
                 .queue()
-                .update_risks(&pending.changes[pending.next..])?;
+                .update_risks(&pending.changes[pending.next..], None)?;
             pending.next = pending.changes.len();
         }
         let t = Instant::now();
@@ -423,12 +424,14 @@ impl Forecasts {
         self.installing.is_some()
     }
 
-    /// Writes the next slice of the installing forecast's risks into the queue table; once
-    /// all are in, recounts the High risk tab and returns what the screen shows.
+    /// Writes the next slice of the installing forecast's risks into the queue table (and
+    /// into its copy in memory, `mirror`, when that is the table's); once all are in,
+    /// recounts the High risk tab and returns what the screen shows.
     pub fn step(
         &mut self,
         store: &Store,
         unfiltered: &mut UnfilteredCounts,
+        mirror: Option<&mut QueueMirror>,
     ) -> Result<Option<ForecastView>> {
         let Some(pending) = self.installing.as_mut() else {
             return Ok(None);
@@ -439,7 +442,7 @@ impl Forecasts {
             let end = pending.changes.len().min(pending.next + self.slice);
             if let Err(e) = store
                 .queue()
-                .update_risks(&pending.changes[pending.next..end])
+                .update_risks(&pending.changes[pending.next..end], mirror)
             {
                 // What the table holds is no longer known: the forecast is not shown (the
                 // next one, or the next rebuild, writes every rated customer's risk again).
@@ -723,7 +726,7 @@ mod tests {
         let mut steps = 0;
         let view = loop {
             steps += 1;
-            let done = f.step(&store, &mut unfiltered).unwrap();
+            let done = f.step(&store, &mut unfiltered, None).unwrap();
             if let Some(view) = done {
                 break view;
             }
@@ -771,11 +774,11 @@ mod tests {
             .unwrap();
         assert!(f.counted(as_of), "over a whole forecast of the same date");
         assert!(
-            f.step(&store, &mut unfiltered).unwrap().is_none(),
+            f.step(&store, &mut unfiltered, None).unwrap().is_none(),
             "one slice"
         );
         assert!(
-            f.step(&store, &mut unfiltered).unwrap().is_some(),
+            f.step(&store, &mut unfiltered, None).unwrap().is_some(),
             "the count"
         );
         assert_eq!(table_risks(&store), want(&second));
@@ -791,13 +794,16 @@ mod tests {
             .collect();
         f.install(finished(as_of, &third), Some(as_of), &store)
             .unwrap();
-        assert!(f.step(&store, &mut unfiltered).unwrap().is_none());
+        assert!(f.step(&store, &mut unfiltered, None).unwrap().is_none());
         unfiltered = store
             .queue()
             .rebuild(as_of, &bounds, &HashMap::new(), 0, f.risks_for(as_of))
             .unwrap();
         assert_eq!(f.restore(as_of, &store, &mut unfiltered).unwrap(), 0);
-        let view = f.step(&store, &mut unfiltered).unwrap().expect("done");
+        let view = f
+            .step(&store, &mut unfiltered, None)
+            .unwrap()
+            .expect("done");
         assert_eq!(view.high_risk, 0);
         assert_eq!(table_risks(&store), want(&third));
 

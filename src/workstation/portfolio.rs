@@ -441,7 +441,10 @@ impl PortfolioWorker {
             }
         }
         while self.forecasts.installing() {
-            match self.forecasts.step(&self.store, &mut self.unfiltered) {
+            match self
+                .forecasts
+                .step(&self.store, &mut self.unfiltered, self.mirror.as_mut())
+            {
                 Ok(Some(view)) => {
                     self.counts.clear();
                     self.scopes_new_forecast();
@@ -961,6 +964,8 @@ impl PortfolioWorker {
     /// unread.
     fn mark_replies_read(&mut self, sid: SessionId, cid: i64) -> Result<Response> {
         let actor = self.viewer(sid).actor.clone();
+        // The queue table's copy in memory follows the row when it is the table's now.
+        let mirror_kept = self.mirror_current();
         let marked = match self.store.engagement_mut().mark_replies_read(
             &actor,
             cid,
@@ -986,6 +991,9 @@ impl PortfolioWorker {
             left_tab = true;
             self.unfiltered.replies_read(owner.as_deref());
             self.counts.clear();
+            if mirror_kept && let Some(mirror) = self.mirror.as_mut() {
+                self.store.queue().mirror_row(cid, mirror)?;
+            }
         }
         Ok(Response::RepliesRead {
             cid,
@@ -1189,7 +1197,7 @@ impl PortfolioWorker {
     }
 
     /// Whether the queue table in memory is read and still what the table holds.
-    fn mirror_current(&self) -> bool {
+    pub(super) fn mirror_current(&self) -> bool {
         self.mirror
             .as_ref()
             .is_some_and(|m| m.is_current(&self.store))

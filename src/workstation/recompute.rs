@@ -11,7 +11,7 @@
 //!
 //! Figures computed so are never installed over a save made meanwhile (they would undo its
 //! difference: the next look computes them in place instead; those of `R` are computed
-//! beside again, [`RELOAD_TRIES`] times at the most, then in place), nor over figures
+//! beside again, `RELOAD_TRIES` times at the most, then in place), nor over figures
 //! computed in place since (another date).
 
 use super::portfolio::{Computed, PortfolioWorker, SessionId, compute};
@@ -322,7 +322,7 @@ impl PortfolioWorker {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::demo::{DemoOptions, ensure_database};
     use crate::domain::aging::AgingBounds;
@@ -375,7 +375,9 @@ mod tests {
         c
     }
 
-    fn demo_worker(as_of: Date) -> (tempfile::TempDir, PortfolioWorker) {
+    /// A worker on a 300-customer demo with alice's session, its figures and forecast
+    /// computed in place as of `as_of`.
+    pub(in crate::workstation) fn demo_worker(as_of: Date) -> (tempfile::TempDir, PortfolioWorker) {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("demo.db");
         let options = DemoOptions {

@@ -515,10 +515,12 @@ impl PortfolioWorker {
         } else {
             None
         };
+        // The queue table's copy in memory follows the row when it is the table's now.
+        let mirror_kept = incremental && self.mirror_current();
         let recorded = self.record(job, &stamp, &card)?;
         self.checkpoint_due = true;
         let refreshed = match before {
-            Some(before) => self.refresh(cid, job.as_of, before),
+            Some(before) => self.refresh(cid, job.as_of, before, mirror_kept),
             None => Ok(false),
         };
         if !matches!(refreshed, Ok(true)) {
@@ -698,8 +700,10 @@ impl PortfolioWorker {
     }
 
     /// Brings the queue row, the tab counts and the summary up to date after an action on
-    /// `cid`. Returns false when the row was not in the table (the figures must be rebuilt).
-    fn refresh(&mut self, cid: i64, as_of: Date, before: Share) -> Result<bool> {
+    /// `cid` (and the row in the table's copy in memory, with `mirror_kept`: it was the
+    /// table's before the action). Returns false when the row was not in the table (the
+    /// figures must be rebuilt).
+    fn refresh(&mut self, cid: i64, as_of: Date, before: Share, mirror_kept: bool) -> Result<bool> {
         let grace = self.settings.grace_days;
         // Whatever happens below, the figures are no longer what they were computed as.
         self.moves += 1;
@@ -736,6 +740,10 @@ impl PortfolioWorker {
         self.store
             .queue()
             .set_extras(cid, &after.open_issues, after.open_promise_base)?;
+        // Only this customer's row and open issues were written since the copy was current.
+        if mirror_kept && let Some(mirror) = self.mirror.as_mut() {
+            self.store.queue().mirror_row(cid, mirror)?;
+        }
         if let Some(summary) = self.summary.as_mut() {
             patch(summary, &before, &after);
         }
@@ -771,4 +779,128 @@ fn patch(summary: &mut Summary, before: &Share, after: &Share) {
     m.open_issue_amount += after.open_issue_base - before.open_issue_base;
     m.open_deduction_amount += after.open_deduction_base - before.open_deduction_base;
     super::scope::patch_reasons(&mut summary.issues, &before.issues, &after.issues, false);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::users::Role;
+    use crate::workstation::files::FileAccess;
+    use crate::workstation::recompute::tests::demo_worker;
+    use crate::workstation::requests::{Request, Response};
+
+    #[test]
+    fn a_save_keeps_the_queue_tables_copy_in_memory_the_tables_without_reading_it_again() {
+        let as_of = Date::from_ymd_opt(2026, 4, 1).unwrap();
+        let (_dir, mut worker) = demo_worker(as_of);
+        worker.join(2, Actor::new("dana", Role::Manager), FileAccess::own());
+        worker.mirror().unwrap();
+        let one = |worker: &PortfolioWorker, sql: &str, cid: i64| -> i64 {
+            worker
+                .store
+                .conn()
+                .query_row(sql, [cid], |r| r.get(0))
+                .unwrap()
+        };
+        let open_issues = "SELECT count(*) FROM temp.queue_issues WHERE cid = ?1";
+        let cid = one(
+            &worker,
+            "SELECT cid FROM temp.queue WHERE cid > ?1 ORDER BY overdue DESC LIMIT 1",
+            0,
+        );
+        let issues_before = one(&worker, open_issues, cid);
+        let save = |worker: &mut PortfolioWorker, what: &str, values: ActionValues| {
+            let job = SaveJob {
+                as_of,
+                cids: vec![cid],
+                values,
+            };
+            let outcome = worker.save(2, &job);
+            assert_eq!(outcome.error, None, "{what}");
+            assert!(worker.mirror_current(), "{what}: kept along");
+            let kept = worker.mirror.as_ref().expect("the copy");
+            assert!(
+                *kept == worker.store.queue().mirror().unwrap(),
+                "{what}: the copy kept along is the table's"
+            );
+        };
+        save(
+            &mut worker,
+            "a promise",
+            ActionValues::Promise {
+                amount: "100".into(),
+                date: "2026-04-15".into(),
+                documents: Vec::new(),
+                text: "by the 15th".into(),
+            },
+        );
+        save(
+            &mut worker,
+            "a dispute",
+            ActionValues::Dispute {
+                reason: "pricing".into(),
+                amount: String::new(),
+                documents: Vec::new(),
+                text: "wrong price".into(),
+            },
+        );
+        let issues = one(&worker, open_issues, cid);
+        assert!(
+            issues > issues_before,
+            "the dispute is an open issue of the row"
+        );
+        let issue = one(
+            &worker,
+            "SELECT id FROM issues WHERE cid = ?1 ORDER BY id DESC LIMIT 1",
+            cid,
+        );
+        save(
+            &mut worker,
+            "a resolution",
+            ActionValues::Resolve {
+                issue: issue.to_string(),
+                outcome: String::new(),
+                text: "credited".into(),
+            },
+        );
+        assert_eq!(one(&worker, open_issues, cid), issues_before);
+        let owner: Option<String> = worker
+            .store
+            .conn()
+            .query_row(
+                "SELECT finance_owner FROM temp.queue WHERE cid = ?1",
+                [cid],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let other = if owner.as_deref() == Some("alice") {
+            "bob"
+        } else {
+            "alice"
+        };
+        save(
+            &mut worker,
+            "another owner",
+            ActionValues::Assign {
+                owner: other.into(),
+                role: OwnerRole::Finance,
+            },
+        );
+        // Replies read (opened from the Replies tab) take the row out of that tab.
+        let replied = one(
+            &worker,
+            "SELECT cid FROM temp.queue WHERE unread_replies > ?1 ORDER BY cid DESC LIMIT 1",
+            0,
+        );
+        let told = worker.handle_all(vec![(2, Request::MarkRepliesRead { cid: replied })]);
+        assert!(
+            told.iter()
+                .any(|(_, r)| matches!(r, Response::RepliesRead { left_tab: true, .. })),
+            "{told:?}"
+        );
+        assert!(worker.mirror_current(), "replies read: kept along");
+        assert!(
+            *worker.mirror.as_ref().expect("the copy") == worker.store.queue().mirror().unwrap()
+        );
+    }
 }

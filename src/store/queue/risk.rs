@@ -6,6 +6,7 @@
 //! risk tab and the risk order are paged in SQL like the others.
 
 use super::Queue;
+use super::mirror::QueueMirror;
 use super::tab_counts::UnfilteredCounts;
 use crate::Result;
 use crate::domain::forecast::RiskLevel;
@@ -63,13 +64,16 @@ pub fn risk_changes(old: &[QueueRisk], new: &[QueueRisk]) -> Vec<QueueRisk> {
     changes
 }
 
+/// The code of a high risk (the High risk tab's rows: `risk = 3` in SQL).
+pub(crate) const HIGH: i64 = 3;
+
 /// The `risk` column's code: 0 not computed (or no documents), 1 low, 2 medium, 3 high.
 pub fn risk_code(level: Option<RiskLevel>) -> i64 {
     match level {
         None => 0,
         Some(RiskLevel::Low) => 1,
         Some(RiskLevel::Medium) => 2,
-        Some(RiskLevel::High) => 3,
+        Some(RiskLevel::High) => HIGH,
     }
 }
 
@@ -87,7 +91,25 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     /// Writes risks into the queue's TEMP table (built by [`Queue::rebuild`]): each customer
     /// listed gets its level and score (none for `level: None`); the others keep theirs. One
     /// statement by key per customer, in one transaction.
-    pub fn update_risks(&self, risks: &[QueueRisk]) -> Result<()> {
+    ///
+    /// `mirror`, the table's copy in memory: when it was the table's before, it is kept so
+    /// after (the High risk tab of each customer listed) instead of being read whole again
+    /// (about 0.25 s at 100,000 customers, every session waiting).
+    pub fn update_risks(
+        &self,
+        risks: &[QueueRisk],
+        mirror: Option<&mut QueueMirror>,
+    ) -> Result<()> {
+        let mirror = mirror.filter(|m| m.is_current(&self.store));
+        self.write_risks(risks)?;
+        if let Some(m) = mirror {
+            m.risks_written(risks);
+            m.stamp(&self.store);
+        }
+        Ok(())
+    }
+
+    fn write_risks(&self, risks: &[QueueRisk]) -> Result<()> {
         // Writes only the TEMP schema: no write lock on the database.
         let tx = self.conn().unchecked_transaction()?;
         {

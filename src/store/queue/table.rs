@@ -162,7 +162,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     }
 
     /// Starts writing a new queue table beside the one being read (`queue_next`), to be
-    /// written a part at a time ([`Queue::build_step`]) and put in the old one's place
+    /// written a part at a time (`Queue::build_step`) and put in the old one's place
     /// ([`Queue::build_swap`]); a build left unfinished is dropped by
     /// [`Queue::build_drop`] (or the next start).
     pub fn build_start(&self, buckets: usize) -> Result<QueueBuild> {
