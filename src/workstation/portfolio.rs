@@ -156,8 +156,9 @@ pub struct PortfolioWorker {
     moves_computed: u64,
     /// Figures being computed on a thread for another program's commit.
     pub(super) recompute: Option<super::recompute::Recompute>,
-    /// Figures computed on a thread were not installed (a save moved the figures meanwhile):
-    /// the next are computed here, so that a busy team cannot keep them from being shown.
+    /// Figures computed on a thread were not installed (saves moved the figures meanwhile,
+    /// each time they were computed beside again): the next are computed here, so that a
+    /// busy team cannot keep them from being shown.
     pub(super) recompute_here: bool,
     /// Answering in the worker's loop ([`PortfolioWorker::run`]), where figures computed
     /// beside are written between the sessions' requests: `R` is computed so there.
@@ -1552,7 +1553,7 @@ mod tests {
         assert!(told.iter().any(|r| matches!(r, Response::Summary(_))));
 
         // A save while they compute: they would undo its move, so they are put aside and
-        // the next look computes them in place.
+        // computed beside again, then installed with it.
         assert!(worker.start_recompute(as_of, worker.version));
         let saved = worker.handle_all(vec![(
             1,
@@ -1569,11 +1570,14 @@ mod tests {
         )]);
         assert!(worker.moves > 0, "{saved:?}");
         let told = finish(&mut worker);
-        assert!(told.is_empty(), "{told:?}");
-        assert_eq!(worker.rebuilds.count, computed + 1, "not installed");
-        assert!(worker.recompute_here);
-        // Another program commits (after a quiet while): computed in place, not on a thread
-        // again.
+        assert!(told.iter().any(|r| matches!(r, Response::Summary(_))));
+        assert_eq!(worker.rebuilds.count, computed + 2);
+        assert!(!worker.figures_moved(), "computed with the save");
+        assert!(!worker.recompute_here);
+        // Overtaken by saves more often than that (the recompute module's tests), the next
+        // look computes them in place: another program commits (after a quiet while), and
+        // they are not computed on a thread again.
+        worker.recompute_here = true;
         rusqlite::Connection::open(dir.path().join("owed.db"))
             .unwrap()
             .execute("UPDATE customers SET phone = '1'", [])
@@ -1582,7 +1586,7 @@ mod tests {
         let mut out = Vec::new();
         worker.poll(true, &mut |_, r| out.push(r));
         assert!(worker.recompute.is_none());
-        assert_eq!(worker.rebuilds.count, computed + 2, "computed in place");
+        assert_eq!(worker.rebuilds.count, computed + 3, "computed in place");
         assert!(!worker.recompute_here);
 
         // Figures computed here meanwhile (`R` after a save, another date) are newer: what
@@ -1590,9 +1594,9 @@ mod tests {
         assert!(worker.start_recompute(as_of, worker.version));
         worker.moves += 1;
         worker.handle_all(vec![(1, Request::Reload { as_of })]);
-        assert_eq!(worker.rebuilds.count, computed + 3);
+        assert_eq!(worker.rebuilds.count, computed + 4);
         assert!(finish(&mut worker).is_empty());
-        assert_eq!(worker.rebuilds.count, computed + 3);
+        assert_eq!(worker.rebuilds.count, computed + 4);
         assert!(!worker.recompute_here);
     }
 

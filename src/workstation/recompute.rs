@@ -10,9 +10,8 @@
 //! date: who pressed it sees "loading…" until they are in place, and nobody else waits.
 //!
 //! Figures computed so are never installed over a save made meanwhile (they would undo its
-//! difference: the next look computes them in place instead; those of `R` are computed
-//! beside again, `RELOAD_TRIES` times at the most, then in place), nor over figures
-//! computed in place since (another date).
+//! difference: they are computed beside again, `RETRIES` times at the most, then in place),
+//! nor over figures computed in place since (another date).
 
 use super::portfolio::{Computed, PortfolioWorker, SessionId, compute};
 use super::requests::Response;
@@ -33,10 +32,10 @@ const BUILD_SLICE: usize = 8_000;
 /// 100,000 customers): about 40 ms too.
 const MIRROR_SLICE: usize = 20_000;
 
-/// How many times figures asked for by `R` are computed beside again when a save overtook
+/// How many times figures computed beside are computed beside again when a save overtook
 /// them, before they are computed in place (a team saving without a pause would otherwise
 /// keep them from ever being shown).
-const RELOAD_TRIES: u8 = 2;
+const RETRIES: u8 = 2;
 
 /// Figures computing on a thread, or being written beside: what the portfolio was when they
 /// were asked for.
@@ -55,7 +54,7 @@ pub struct Recompute {
     /// The sessions that pressed `R` for them (none: another program's commit brings them):
     /// they are sent the forecast with the figures, as `R` in place does.
     reload_by: Vec<SessionId>,
-    /// How many times figures of `R` were computed beside again after a save overtook them.
+    /// How many times they were computed beside again after a save overtook them.
     tries: u8,
 }
 
@@ -267,21 +266,24 @@ impl PortfolioWorker {
     }
 
     /// Figures computed beside were overtaken: by a save (`latest`), or by figures computed
-    /// in place since. Those of another program's commit are computed in place at the next
-    /// look; those of `R`, overtaken by a save, beside again or, after [`RELOAD_TRIES`],
-    /// here at once (figures computed in place since answered every session already).
+    /// in place since (they answered every session already). Overtaken by a save, they are
+    /// computed beside again, [`RETRIES`] times at the most; then those of another
+    /// program's commit are computed in place at the next look, those of `R` at once.
     fn overtaken(&mut self, r: Recompute, latest: bool, emit: &mut dyn FnMut(SessionId, Response)) {
-        if r.reload_by.is_empty() || !latest {
-            self.recompute_here = latest;
+        if !latest {
             return;
         }
-        if r.tries < RELOAD_TRIES
+        if r.tries < RETRIES
             && let Ok(version) = self.store.data_version()
             && self.start_recompute(r.as_of, version)
             && let Some(again) = self.recompute.as_mut()
         {
             again.reload_by = r.reload_by;
             again.tries = r.tries + 1;
+            return;
+        }
+        if r.reload_by.is_empty() {
+            self.recompute_here = true;
             return;
         }
         self.forecasts.invalidate();
@@ -530,23 +532,47 @@ pub(super) mod tests {
         assert!(*copy == worker.store.queue().mirror().unwrap());
 
         // A save while they are written: they would undo its move, so what was written
-        // beside is dropped, the sessions' table keeps the save, and the next look
-        // computes them in place.
+        // beside is dropped, the sessions' table keeps the save, and they are computed
+        // beside again; overtaken once more than `RETRIES` allows, the next look computes
+        // them in place.
         assert!(worker.start_recompute(as_of, worker.version));
-        until_building(&mut worker);
         let Value::Integer(cid) = before.0[0][0] else {
             panic!("a customer's key")
         };
+        for tries in 1..=RETRIES + 1 {
+            until_building(&mut worker);
+            note(&mut worker, as_of, cid);
+            let saved = dump(&worker.store);
+            let mut told = Vec::new();
+            worker.finish_recompute(&mut |_, r| told.push(r));
+            assert!(told.is_empty(), "{told:?}");
+            assert_eq!(worker.rebuilds.count, computed + 1, "not installed");
+            assert_eq!(left_beside(&worker.store), 0);
+            assert_eq!(dump(&worker.store), saved);
+            let again = worker
+                .recompute
+                .as_ref()
+                .map(|r| (r.tries, r.building.is_some()));
+            if tries <= RETRIES {
+                assert_eq!(again, Some((tries, false)), "computed beside again");
+                assert!(!worker.recompute_here);
+            } else {
+                assert_eq!(again, None);
+                assert!(worker.recompute_here);
+            }
+        }
+        // Not overtaken, computed beside again, they are put in place with the save.
+        worker.recompute_here = false;
+        assert!(worker.start_recompute(as_of, worker.version));
+        until_building(&mut worker);
         note(&mut worker, as_of, cid);
         let saved = dump(&worker.store);
-        let mut told = Vec::new();
-        worker.finish_recompute(&mut |_, r| told.push(r));
-        assert!(told.is_empty(), "{told:?}");
-        assert!(worker.recompute.is_none());
-        assert!(worker.recompute_here);
-        assert_eq!(worker.rebuilds.count, computed + 1, "not installed");
-        assert_eq!(left_beside(&worker.store), 0);
+        worker.finish_recompute(&mut |_, _| {});
+        let told = until_done(&mut worker);
+        assert!(told.iter().any(|(_, r)| matches!(r, Response::Summary(_))));
+        assert_eq!(worker.rebuilds.count, computed + 2);
         assert_eq!(dump(&worker.store), saved);
+        assert!(worker.figures_current(as_of));
 
         // Figures computed in place meanwhile (another date, then back) are newer.
         worker.recompute_here = false;
@@ -655,13 +681,13 @@ pub(super) mod tests {
         note(&mut worker, as_of, cid);
         worker.handle_all(vec![(1, Request::Reload { as_of })]);
         let computed = worker.rebuilds.count;
-        for tries in 1..=RELOAD_TRIES + 1 {
+        for tries in 1..=RETRIES + 1 {
             until_building(&mut worker);
             note(&mut worker, as_of, cid);
             let mut told = Vec::new();
             worker.finish_recompute(&mut |sid, r| told.push((sid, r)));
             assert_eq!(left_beside(&worker.store), 0);
-            if tries <= RELOAD_TRIES {
+            if tries <= RETRIES {
                 assert!(told.is_empty(), "{told:?}");
                 assert_eq!(worker.recompute.as_ref().map(|r| r.tries), Some(tries));
                 assert_eq!(worker.rebuilds.count, computed);
