@@ -7,7 +7,10 @@
 //! - each new session's first frame with queue rows, from the end of its authentication;
 //! - the server's CPU over 5 s with every session open and no key pressed;
 //! - every session pressing `j` every 100 ms: key → the frame that shows the move, p50/p99;
-//! - a note saved in one session → the frame of another session that shows it.
+//! - a note saved in one session → the frame of another session that shows it;
+//! - what one session's or program's work costs the others: a session's key while a
+//!   manager exports, presses `R`, while a script commits beside the server, and while a
+//!   session saves meanwhile.
 //!
 //! `cargo bench --bench serve` generates the demo in a temporary directory
 //! (`OWED_BENCH_CUSTOMERS`, default 100,000). `OWED_BENCH_DB=PATH` serves an existing demo
@@ -235,7 +238,8 @@ async fn keys_until(t: &Term, limit: Duration, done: impl Fn() -> bool) -> Vec<D
 
 /// What one session's or program's work costs the others: alice's next customer's detail,
 /// timed while frank (a manager) exports everyone's queue, presses `R` (after a save, then
-/// again with nothing changed), and while a script of `owed note` commits beside the server.
+/// again with nothing changed), while a script of `owed note` commits beside the server, and
+/// while it does and frank saves a note every 1.5 s.
 async fn others_wait(alice: &Term, frank: &Term, config: &Path, db: &Path) {
     alice.send(b"\x1b").await;
     until(alice, "alice's queue", |s| {
@@ -283,20 +287,7 @@ async fn others_wait(alice: &Term, frank: &Term, config: &Path, db: &Path) {
 
     tokio::time::sleep(Duration::from_secs(2)).await;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let script = {
-        let (stop, config, db) = (stop.clone(), config.to_path_buf(), db.to_path_buf());
-        std::thread::spawn(move || {
-            let mut n = 0;
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let mut c = owed(&config, &db);
-                c.args(["--as", "frank", "note", "C000001", "a note from a script"]);
-                let o = c.output().expect("owed note");
-                assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-                n += 1;
-            }
-            n
-        })
-    };
+    let script = script_of_notes(&stop, config, db);
     let times = keys_until(alice, Duration::from_secs(10), || false).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let notes = script.join().expect("the script");
@@ -304,6 +295,52 @@ async fn others_wait(alice: &Term, frank: &Term, config: &Path, db: &Path) {
         &format!("… while a script commits {notes} notes beside"),
         times,
     );
+
+    // The same while frank saves a note every 1.5 s: a save overtakes the figures being
+    // computed beside for the script's commits.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    stop.store(false, std::sync::atomic::Ordering::Relaxed);
+    let script = script_of_notes(&stop, config, db);
+    let saving = async {
+        let mut saved = 0;
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            frank.send(b"n").await;
+            frank.send(format!("frank's note {saved}").as_bytes()).await;
+            frank.send(b"\r").await;
+            saved += 1;
+        }
+        saved
+    };
+    let (times, saved) = tokio::join!(keys_until(alice, Duration::from_secs(10), || false), saving);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let notes = script.join().expect("the script");
+    summary(
+        &format!("… and frank saving {saved} notes meanwhile ({notes})"),
+        times,
+    );
+}
+
+/// A script of `owed note`, one commit after another beside the server until `stop`: how
+/// many it committed.
+fn script_of_notes(
+    stop: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+    config: &Path,
+    db: &Path,
+) -> std::thread::JoinHandle<usize> {
+    let (stop, config, db) = (stop.clone(), config.to_path_buf(), db.to_path_buf());
+    std::thread::spawn(move || {
+        let mut n = 0;
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            let mut c = owed(&config, &db);
+            c.args(["--as", "frank", "note", "C000001", "a note from a script"]);
+            let o = c.output().expect("owed note");
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            n += 1;
+        }
+        n
+    })
 }
 
 fn ms(d: Duration) -> f64 {
