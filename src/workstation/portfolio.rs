@@ -984,7 +984,7 @@ impl PortfolioWorker {
         };
         let mut left_tab = false;
         if marked > 0 {
-            self.moves += 1;
+            self.moved(cid);
         }
         if self.as_of.is_some()
             && let Some(owner) = self.store.queue().replies_read(cid)?
@@ -1427,11 +1427,10 @@ pub(super) fn compute(store: &Store, s: &Settings, as_of: Date) -> Result<Comput
     let issues = crate::store::activity::issues::by_reason(&extras.issues);
     let (activity, activity_time) = activity?;
     let t = &portfolio.total;
+    // The deductions from the same open issues (a save's difference is taken from them).
     let metrics = portfolio.headline(
         open_issue_amount,
-        store
-            .activity()
-            .open_deduction_amount(as_of, &s.base_currency)?,
+        crate::store::activity::issues::deductions(&extras.issues),
         open_p2p_amount,
         None,
     );
@@ -1552,8 +1551,8 @@ mod tests {
         assert_eq!(worker.rebuilds.count, computed + 1);
         assert!(told.iter().any(|r| matches!(r, Response::Summary(_))));
 
-        // A save while they compute: they would undo its move, so they are put aside and
-        // computed beside again, then installed with it.
+        // A save while they compute: they are installed with it, brought in by its
+        // difference.
         assert!(worker.start_recompute(as_of, worker.version));
         let saved = worker.handle_all(vec![(
             1,
@@ -1572,7 +1571,10 @@ mod tests {
         let told = finish(&mut worker);
         assert!(told.iter().any(|r| matches!(r, Response::Summary(_))));
         assert_eq!(worker.rebuilds.count, computed + 2);
-        assert!(!worker.figures_moved(), "computed with the save");
+        assert!(
+            worker.figures_moved(),
+            "the save brought in by its difference"
+        );
         assert!(!worker.recompute_here);
         // Overtaken by saves more often than that (the recompute module's tests), the next
         // look computes them in place: another program commits (after a quiet while), and

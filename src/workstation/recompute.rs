@@ -9,9 +9,13 @@
 //! `R` pressed in the worker's loop is computed the same way when the figures are of its
 //! date: who pressed it sees "loading…" until they are in place, and nobody else waits.
 //!
-//! Figures computed so are never installed over a save made meanwhile (they would undo its
-//! difference: they are computed beside again, `RETRIES` times at the most, then in place),
-//! nor over figures computed in place since (another date).
+//! The saves made meanwhile (and replies read) are not lost: each customer they touched is
+//! brought up to date once the figures are in place, by the difference between what the
+//! figures computed beside hold of it and what the database holds now, as a save moves the
+//! figures (nothing, when the figures already held it). Past `RECONCILE_MOST` customers
+//! they are computed beside again instead, `RETRIES` times at the most, then in place.
+//! Figures computed in place since (another date) are newer: those computed beside are
+//! dropped.
 
 use super::portfolio::{Computed, PortfolioWorker, SessionId, compute};
 use super::requests::Response;
@@ -20,6 +24,7 @@ use crate::domain::Date;
 use crate::store::Store;
 use crate::store::queue::mirror::{MirrorReading, QueueMirror};
 use crate::store::queue::table::{QueueBuild, RowSource};
+use std::collections::BTreeSet;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
@@ -32,9 +37,17 @@ const BUILD_SLICE: usize = 8_000;
 /// 100,000 customers): about 40 ms too.
 const MIRROR_SLICE: usize = 20_000;
 
-/// How many times figures computed beside are computed beside again when a save overtook
-/// them, before they are computed in place (a team saving without a pause would otherwise
-/// keep them from ever being shown).
+/// How many customers saved meanwhile are brought up to date once figures computed beside
+/// are in place (about a millisecond each); more (a bulk action on marked customers), and
+/// the figures are computed beside again.
+#[cfg(not(test))]
+const RECONCILE_MOST: usize = 500;
+#[cfg(test)]
+const RECONCILE_MOST: usize = 3;
+
+/// How many times figures computed beside are computed beside again when more customers
+/// than [`RECONCILE_MOST`] were saved meanwhile, before they are computed in place (a team
+/// saving without a pause would otherwise keep them from ever being shown).
 const RETRIES: u8 = 2;
 
 /// Figures computing on a thread, or being written beside: what the portfolio was when they
@@ -44,8 +57,9 @@ pub struct Recompute {
     as_of: Date,
     /// The database's `data_version` they are computed at.
     version: i64,
-    /// [`PortfolioWorker::moves`] then.
-    moves: u64,
+    /// The customers saved since (or whose replies were read): brought up to date by their
+    /// difference once the figures are in place.
+    saved: BTreeSet<i64>,
     /// How many times the figures had been computed then.
     rebuilds: u64,
     t0: Instant,
@@ -98,7 +112,7 @@ impl PortfolioWorker {
             rx,
             as_of,
             version,
-            moves: self.moves,
+            saved: BTreeSet::new(),
             rebuilds: self.rebuilds.count,
             t0,
             building: None,
@@ -120,12 +134,11 @@ impl PortfolioWorker {
             return false;
         };
         if let Some(r) = self.recompute.as_mut() {
-            // Of the portfolio as it is now: no save, other date, figures computed here or
-            // other program's commit since they began.
-            let current = r.as_of == as_of
-                && r.moves == self.moves
-                && r.rebuilds == self.rebuilds.count
-                && r.version == version;
+            // Of the portfolio as it is now (with the saves since, brought in by their
+            // difference): no other date, figures computed here or other program's commit
+            // since they began.
+            let current =
+                r.as_of == as_of && r.rebuilds == self.rebuilds.count && r.version == version;
             if current {
                 r.reload_by.push(sid);
             }
@@ -148,18 +161,27 @@ impl PortfolioWorker {
             .is_some_and(|r| r.building.is_some())
     }
 
+    /// A save (or replies read) moved the figures by `cid`'s difference: counted, and
+    /// remembered for the figures computing beside.
+    pub(super) fn moved(&mut self, cid: i64) {
+        self.moves += 1;
+        if let Some(r) = self.recompute.as_mut() {
+            r.saved.insert(cid);
+        }
+    }
+
     /// The next step of figures computed beside, one per turn of the worker's loop: takes
     /// them once computed and starts their queue table beside; writes its next part; once
-    /// written whole, puts it in place, installs the figures and answers every session
-    /// again. Unless they are no longer the latest (another date's figures, or figures
-    /// computed here since) or a save moved the figures meanwhile: then they are dropped,
-    /// and the next look computes them here.
+    /// written whole, puts it in place, installs the figures, brings the customers saved
+    /// meanwhile up to date and answers every session again. Unless they are no longer the
+    /// latest (another date's figures, or figures computed here since: they are dropped) or
+    /// too many customers were saved meanwhile (see [`PortfolioWorker::overtaken`]).
     pub(super) fn finish_recompute(&mut self, emit: &mut dyn FnMut(SessionId, Response)) {
         let Some(mut r) = self.recompute.take() else {
             return;
         };
         let latest = self.as_of == Some(r.as_of) && self.rebuilds.count == r.rebuilds;
-        let unmoved = self.moves == r.moves;
+        let unmoved = r.saved.len() <= RECONCILE_MOST;
         let Some(mut building) = r.building.take() else {
             let result = match r.rx.try_recv() {
                 Err(std::sync::mpsc::TryRecvError::Empty) => {
@@ -215,13 +237,23 @@ impl PortfolioWorker {
                     // As `R` in place: the forecast is computed again after the figures.
                     self.forecasts.invalidate();
                 }
+                // What the figures hold of each customer saved meanwhile (before they go).
+                let held: Vec<_> = r
+                    .saved
+                    .iter()
+                    .map(|&cid| (cid, super::save::share_in(&computed, cid)))
+                    .collect();
                 let installed = self.store.queue().build_swap(build).and_then(|written| {
                     self.installed(computed, written, r.version, (r.t0, computing), (None, t))
                 });
                 match installed {
-                    Ok(summary) => {
+                    Ok(mut summary) => {
                         mirror.stamp(&self.store);
                         self.mirror = Some(mirror);
+                        self.saved_meanwhile(r.as_of, held);
+                        if let Some(s) = self.summary.clone() {
+                            summary = s;
+                        }
                         self.broadcast(Response::Summary(Box::new(summary)), emit);
                         self.send_forecast(&r.reload_by, r.as_of, emit);
                         self.answer_again(true, None, emit);
@@ -265,10 +297,11 @@ impl PortfolioWorker {
         }
     }
 
-    /// Figures computed beside were overtaken: by a save (`latest`), or by figures computed
-    /// in place since (they answered every session already). Overtaken by a save, they are
-    /// computed beside again, [`RETRIES`] times at the most; then those of another
-    /// program's commit are computed in place at the next look, those of `R` at once.
+    /// Figures computed beside were overtaken: by more saves than [`RECONCILE_MOST`]
+    /// (`latest`), or by figures computed in place since (they answered every session
+    /// already). Overtaken by saves, they are computed beside again, [`RETRIES`] times at
+    /// the most; then those of another program's commit are computed in place at the next
+    /// look, those of `R` at once.
     fn overtaken(&mut self, r: Recompute, latest: bool, emit: &mut dyn FnMut(SessionId, Response)) {
         if !latest {
             return;
@@ -335,6 +368,7 @@ pub(super) mod tests {
     use crate::workstation::files::FileAccess;
     use crate::workstation::portfolio::Settings;
     use crate::workstation::requests::{Request, Summary};
+    use crate::workstation::save::{ActionValues, SaveJob};
     use rusqlite::types::Value;
     use std::collections::BTreeMap;
 
@@ -508,7 +542,7 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn figures_written_beside_are_dropped_when_a_save_or_figures_in_place_come_first() {
+    fn figures_written_beside_bring_in_the_saves_made_meanwhile_and_give_way_to_figures_in_place() {
         let as_of = Date::from_ymd_opt(2026, 4, 1).unwrap();
         let (_dir, mut worker) = demo_worker(as_of);
         let before = dump(&worker.store);
@@ -531,22 +565,41 @@ pub(super) mod tests {
         assert!(copy.is_current(&worker.store));
         assert!(*copy == worker.store.queue().mirror().unwrap());
 
-        // A save while they are written: they would undo its move, so what was written
-        // beside is dropped, the sessions' table keeps the save, and they are computed
+        // Saves while they are computed and written (a promise, a dispute, another owner,
+        // a note: three customers, one of them twice): they are put in place all the same,
+        // each of those customers brought up to date by its difference, and the figures, the
+        // table and its tab counts are what computing them whole gives.
+        worker.join(2, Actor::new("dana", Role::Manager), FileAccess::own());
+        let cids = largest_overdue(&worker, RECONCILE_MOST + 1);
+        assert!(worker.start_recompute(as_of, worker.version));
+        save(&mut worker, as_of, cids[0], promise());
+        until_building(&mut worker);
+        save(&mut worker, as_of, cids[1], dispute());
+        let assign = other_owner(&worker, cids[2]);
+        save(&mut worker, as_of, cids[2], assign);
+        note(&mut worker, as_of, cids[0]);
+        let told = until_done(&mut worker);
+        assert_eq!(worker.rebuilds.count, computed + 2, "installed");
+        assert_eq!(left_beside(&worker.store), 0);
+        assert!(worker.figures_moved(), "moved by the saves' differences");
+        computed_whole(&mut worker, as_of, &told);
+
+        // More customers saved meanwhile than are brought up to date so: what was written
+        // beside is dropped, the sessions' table keeps the saves, and they are computed
         // beside again; overtaken once more than `RETRIES` allows, the next look computes
         // them in place.
+        let computed = worker.rebuilds.count;
         assert!(worker.start_recompute(as_of, worker.version));
-        let Value::Integer(cid) = before.0[0][0] else {
-            panic!("a customer's key")
-        };
         for tries in 1..=RETRIES + 1 {
             until_building(&mut worker);
-            note(&mut worker, as_of, cid);
+            for &cid in &cids {
+                note(&mut worker, as_of, cid);
+            }
             let saved = dump(&worker.store);
             let mut told = Vec::new();
             worker.finish_recompute(&mut |_, r| told.push(r));
             assert!(told.is_empty(), "{told:?}");
-            assert_eq!(worker.rebuilds.count, computed + 1, "not installed");
+            assert_eq!(worker.rebuilds.count, computed, "not installed");
             assert_eq!(left_beside(&worker.store), 0);
             assert_eq!(dump(&worker.store), saved);
             let again = worker
@@ -561,18 +614,7 @@ pub(super) mod tests {
                 assert!(worker.recompute_here);
             }
         }
-        // Not overtaken, computed beside again, they are put in place with the save.
         worker.recompute_here = false;
-        assert!(worker.start_recompute(as_of, worker.version));
-        until_building(&mut worker);
-        note(&mut worker, as_of, cid);
-        let saved = dump(&worker.store);
-        worker.finish_recompute(&mut |_, _| {});
-        let told = until_done(&mut worker);
-        assert!(told.iter().any(|(_, r)| matches!(r, Response::Summary(_))));
-        assert_eq!(worker.rebuilds.count, computed + 2);
-        assert_eq!(dump(&worker.store), saved);
-        assert!(worker.figures_current(as_of));
 
         // Figures computed in place meanwhile (another date, then back) are newer.
         worker.recompute_here = false;
@@ -593,21 +635,98 @@ pub(super) mod tests {
         assert_eq!(left_beside(&worker.store), 0);
     }
 
-    /// A note saved by alice on customer `cid` (it moves the figures by its difference, so
-    /// that `R` computes them again).
-    fn note(worker: &mut PortfolioWorker, as_of: Date, cid: i64) {
-        let outcome = worker.save(
-            1,
-            &crate::workstation::save::SaveJob {
-                as_of,
-                cids: vec![cid],
-                values: crate::workstation::save::ActionValues::Note {
-                    text: "called".into(),
-                },
-            },
-        );
-        assert_eq!(outcome.error, None);
+    /// A collector action saved by dana (a manager) on customer `cid`: it moves the figures
+    /// by its difference, so that `R` computes them again.
+    pub(in crate::workstation) fn save(
+        worker: &mut PortfolioWorker,
+        as_of: Date,
+        cid: i64,
+        values: ActionValues,
+    ) {
+        if !worker.sessions.contains_key(&2) {
+            worker.join(2, Actor::new("dana", Role::Manager), FileAccess::own());
+        }
+        let job = SaveJob {
+            as_of,
+            cids: vec![cid],
+            values,
+        };
+        let outcome = worker.save(2, &job);
+        assert_eq!(outcome.error, None, "{job:?}");
         assert!(worker.figures_moved());
+    }
+
+    fn note(worker: &mut PortfolioWorker, as_of: Date, cid: i64) {
+        let text = "called".into();
+        save(worker, as_of, cid, ActionValues::Note { text });
+    }
+
+    pub(in crate::workstation) fn promise() -> ActionValues {
+        ActionValues::Promise {
+            amount: "100".into(),
+            date: "2026-04-15".into(),
+            documents: Vec::new(),
+            text: "by the 15th".into(),
+        }
+    }
+
+    pub(in crate::workstation) fn dispute() -> ActionValues {
+        ActionValues::Dispute {
+            reason: "pricing".into(),
+            amount: String::new(),
+            documents: Vec::new(),
+            text: "wrong price".into(),
+        }
+    }
+
+    /// Customer `cid` given to another finance owner than its own.
+    pub(in crate::workstation) fn other_owner(worker: &PortfolioWorker, cid: i64) -> ActionValues {
+        let owner: Option<String> = worker
+            .store
+            .conn()
+            .query_row(
+                "SELECT finance_owner FROM temp.queue WHERE cid = ?1",
+                [cid],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let other = if owner.as_deref() == Some("alice") {
+            "bob"
+        } else {
+            "alice"
+        };
+        ActionValues::Assign {
+            owner: other.into(),
+            role: crate::domain::action_checks::OwnerRole::Finance,
+        }
+    }
+
+    /// The `n` customers with the most overdue.
+    pub(in crate::workstation) fn largest_overdue(worker: &PortfolioWorker, n: usize) -> Vec<i64> {
+        let mut stmt = worker
+            .store
+            .conn()
+            .prepare("SELECT cid FROM temp.queue ORDER BY overdue DESC LIMIT ?1")
+            .unwrap();
+        stmt.query_map([n as i64], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    /// The figures the sessions were last told, the queue table, its tab counts and its copy
+    /// in memory are what computing them whole in place gives.
+    fn computed_whole(worker: &mut PortfolioWorker, as_of: Date, told: &[(SessionId, Response)]) {
+        let summary = worker.summary.clone().expect("figures");
+        assert_eq!(summaries_to(told, 1).last(), Some(&&summary), "told");
+        let table = dump(&worker.store);
+        let counts = worker.unfiltered.clone();
+        assert!(worker.mirror_current());
+        assert!(*worker.mirror.as_ref().unwrap() == worker.store.queue().mirror().unwrap());
+        let whole = worker.rebuild(as_of).unwrap();
+        assert_eq!(summary, whole);
+        assert_eq!(table, dump(&worker.store));
+        assert_eq!(counts, worker.unfiltered);
     }
 
     /// Takes the figures computed beside until they are in place (or dropped), with what the
@@ -639,14 +758,12 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn r_in_the_loop_is_computed_beside_and_in_place_once_saves_overtook_it_twice() {
+    fn r_in_the_loop_is_computed_beside_with_the_saves_made_meanwhile() {
         let as_of = Date::from_ymd_opt(2026, 4, 1).unwrap();
         let (_dir, mut worker) = demo_worker(as_of);
         worker.join(2, Actor::new("dana", Role::Manager), FileAccess::own());
         worker.in_loop = true;
-        let Value::Integer(cid) = dump(&worker.store).0[0][0] else {
-            panic!("a customer's key")
-        };
+        let cid = largest_overdue(&worker, 1)[0];
 
         // `R` after a save: alice is not answered the figures yet (her screen says
         // "loading…"), nobody waits for them, and the sessions' table is the one they had.
@@ -676,14 +793,28 @@ pub(super) mod tests {
         assert_eq!(dump(&worker.store), saved, "the save's row, computed whole");
         assert_eq!(left_beside(&worker.store), 0);
 
-        // A save overtakes them twice: each time they are dropped and computed beside again;
-        // the third time in place, and the sessions are told.
+        // A save meanwhile is brought in by its difference: they are put in place with it.
+        note(&mut worker, as_of, cid);
+        worker.handle_all(vec![(1, Request::Reload { as_of })]);
+        until_building(&mut worker);
+        save(&mut worker, as_of, cid, promise());
+        let told = until_done(&mut worker);
+        assert_eq!(worker.rebuilds.count, computed + 2);
+        assert_eq!(forecasts_to(&told, 1), 1);
+        computed_whole(&mut worker, as_of, &told);
+
+        // More customers saved meanwhile than are brought in so, again and again: each time
+        // they are dropped and computed beside again; the third time in place, and the
+        // sessions are told.
+        let cids = largest_overdue(&worker, RECONCILE_MOST + 1);
         note(&mut worker, as_of, cid);
         worker.handle_all(vec![(1, Request::Reload { as_of })]);
         let computed = worker.rebuilds.count;
         for tries in 1..=RETRIES + 1 {
             until_building(&mut worker);
-            note(&mut worker, as_of, cid);
+            for &cid in &cids {
+                note(&mut worker, as_of, cid);
+            }
             let mut told = Vec::new();
             worker.finish_recompute(&mut |sid, r| told.push((sid, r)));
             assert_eq!(left_beside(&worker.store), 0);

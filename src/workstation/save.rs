@@ -6,7 +6,7 @@
 //! metrics bar's open promise and issue amounts and the issues chart (each by the customer's
 //! difference, not by recomputing the portfolio), then the page and the detail on screen.
 
-use super::portfolio::{PortfolioWorker, SessionId};
+use super::portfolio::{Computed, PortfolioWorker, SessionId};
 use super::requests::Summary;
 use crate::actions::{self, DisputeForm, FormDefaults, PromiseForm, Recorded};
 use crate::config::Config;
@@ -232,7 +232,7 @@ const SAVE_RETRY: Duration = Duration::from_millis(250);
 const SAVE_GIVE_UP: Duration = Duration::from_secs(120);
 
 /// A customer's share of the metrics bar and the issues chart.
-struct Share {
+pub(super) struct Share {
     open_promise_base: Decimal,
     open_issue_base: Decimal,
     open_deduction_base: Decimal,
@@ -706,7 +706,7 @@ impl PortfolioWorker {
     fn refresh(&mut self, cid: i64, as_of: Date, before: Share, mirror_kept: bool) -> Result<bool> {
         let grace = self.settings.grace_days;
         // Whatever happens below, the figures are no longer what they were computed as.
-        self.moves += 1;
+        self.moved(cid);
         let Some(change) = self.store.queue().refresh_row(cid, as_of, grace)? else {
             return Ok(false);
         };
@@ -752,6 +752,50 @@ impl PortfolioWorker {
     }
 }
 
+impl PortfolioWorker {
+    /// Brings the customers saved while the figures just installed were computed beside up
+    /// to date, each by the difference between `held` (what those figures hold of it) and
+    /// the database now, as a save does (nothing moves when they held it already). On any
+    /// failure the figures are computed again at the next look.
+    pub(super) fn saved_meanwhile(&mut self, as_of: Date, held: Vec<(i64, Share)>) {
+        for (cid, before) in held {
+            let kept = self.mirror_current();
+            if !matches!(self.refresh(cid, as_of, before, kept), Ok(true)) {
+                self.as_of = None;
+                return;
+            }
+        }
+    }
+}
+
+/// What figures computed whole hold of customer `cid`: its share of the open promise and
+/// issue totals, of the issues chart, and its follow-ups due (as its queue row counts them).
+pub(super) fn share_in(computed: &Computed, cid: i64) -> Share {
+    let open_issues: Vec<_> = computed
+        .extras
+        .issues
+        .iter()
+        .filter(|i| i.cid == cid)
+        .cloned()
+        .collect();
+    Share {
+        open_promise_base: computed
+            .extras
+            .promise_base
+            .get(&cid)
+            .copied()
+            .unwrap_or_default(),
+        open_issue_base: open_issues.iter().map(|i| i.amount).sum(),
+        open_deduction_base: crate::store::activity::issues::deductions(&open_issues),
+        issues: crate::store::activity::issues::by_reason(&open_issues),
+        open_issues,
+        followups_due: computed
+            .activity
+            .get(&cid)
+            .map_or(0, |a| i64::from(a.followups_due)),
+    }
+}
+
 /// Refuses a record of the timeline that is not the customer's (a form can only name the
 /// records of the customer it is for).
 fn mine(store: &crate::store::Store, record: EntryRecord, card: &CustomerCard) -> Result<()> {
@@ -786,7 +830,10 @@ mod tests {
     use super::*;
     use crate::domain::users::Role;
     use crate::workstation::files::FileAccess;
-    use crate::workstation::recompute::tests::demo_worker;
+    use crate::workstation::recompute::{
+        self,
+        tests::{demo_worker, dispute, largest_overdue, other_owner, promise},
+    };
     use crate::workstation::requests::{Request, Response};
 
     #[test]
@@ -803,20 +850,10 @@ mod tests {
                 .unwrap()
         };
         let open_issues = "SELECT count(*) FROM temp.queue_issues WHERE cid = ?1";
-        let cid = one(
-            &worker,
-            "SELECT cid FROM temp.queue WHERE cid > ?1 ORDER BY overdue DESC LIMIT 1",
-            0,
-        );
+        let cid = largest_overdue(&worker, 1)[0];
         let issues_before = one(&worker, open_issues, cid);
         let save = |worker: &mut PortfolioWorker, what: &str, values: ActionValues| {
-            let job = SaveJob {
-                as_of,
-                cids: vec![cid],
-                values,
-            };
-            let outcome = worker.save(2, &job);
-            assert_eq!(outcome.error, None, "{what}");
+            recompute::tests::save(worker, as_of, cid, values);
             assert!(worker.mirror_current(), "{what}: kept along");
             let kept = worker.mirror.as_ref().expect("the copy");
             assert!(
@@ -824,26 +861,8 @@ mod tests {
                 "{what}: the copy kept along is the table's"
             );
         };
-        save(
-            &mut worker,
-            "a promise",
-            ActionValues::Promise {
-                amount: "100".into(),
-                date: "2026-04-15".into(),
-                documents: Vec::new(),
-                text: "by the 15th".into(),
-            },
-        );
-        save(
-            &mut worker,
-            "a dispute",
-            ActionValues::Dispute {
-                reason: "pricing".into(),
-                amount: String::new(),
-                documents: Vec::new(),
-                text: "wrong price".into(),
-            },
-        );
+        save(&mut worker, "a promise", promise());
+        save(&mut worker, "a dispute", dispute());
         let issues = one(&worker, open_issues, cid);
         assert!(
             issues > issues_before,
@@ -864,28 +883,8 @@ mod tests {
             },
         );
         assert_eq!(one(&worker, open_issues, cid), issues_before);
-        let owner: Option<String> = worker
-            .store
-            .conn()
-            .query_row(
-                "SELECT finance_owner FROM temp.queue WHERE cid = ?1",
-                [cid],
-                |r| r.get(0),
-            )
-            .unwrap();
-        let other = if owner.as_deref() == Some("alice") {
-            "bob"
-        } else {
-            "alice"
-        };
-        save(
-            &mut worker,
-            "another owner",
-            ActionValues::Assign {
-                owner: other.into(),
-                role: OwnerRole::Finance,
-            },
-        );
+        let assign = other_owner(&worker, cid);
+        save(&mut worker, "another owner", assign);
         // Replies read (opened from the Replies tab) take the row out of that tab.
         let replied = one(
             &worker,
