@@ -177,6 +177,10 @@ struct Installing {
     spent: Duration,
     longest: Duration,
     slices: usize,
+    /// The High risk tab as counted over the table: `None` when it must be counted again
+    /// once the risks are written; the count kept when the new forecast changes no risk of
+    /// a table that holds a whole forecast's (counted then, and moved by every save since).
+    counted: Option<u64>,
 }
 
 /// The worker's side: which forecast is wanted, running and installed.
@@ -396,6 +400,11 @@ impl Forecasts {
         // Over a forecast of the same date, the table holds a whole forecast's risks all
         // along (some of each); over none, only once the last slice is in.
         self.written = self.written && self.has(as_of);
+        let counted = self
+            .loaded
+            .as_ref()
+            .filter(|_| self.written && changes.is_empty())
+            .map(|l| l.view.high_risk);
         self.loaded = Some(Loaded {
             as_of,
             version,
@@ -415,6 +424,7 @@ impl Forecasts {
             spent: t.elapsed(),
             longest: Duration::ZERO,
             slices: 0,
+            counted,
         });
         Ok(())
     }
@@ -461,7 +471,18 @@ impl Forecasts {
             self.installing = None;
             return Ok(None);
         };
-        self.recount(as_of, store, unfiltered)?;
+        match pending.counted {
+            // No risk changed: the table's count stands (a pass over it at 100,000
+            // customers, every session waiting, saved).
+            Some(n) => {
+                if let Some(l) = self.loaded.as_mut() {
+                    l.view.high_risk = n;
+                }
+            }
+            None => {
+                self.recount(as_of, store, unfiltered)?;
+            }
+        }
         self.written = true;
         let mut pending = self.installing.take().expect("installing above");
         pending.spent += t.elapsed();
@@ -782,6 +803,37 @@ mod tests {
             "the count"
         );
         assert_eq!(table_risks(&store), want(&second));
+        let high = |risks: &[QueueRisk]| {
+            risks
+                .iter()
+                .filter(|r| r.level == Some(RiskLevel::High))
+                .count() as u64
+        };
+        assert_eq!(f.view(as_of).unwrap().high_risk, high(&second));
+
+        // A forecast that changes no risk writes nothing and does not count the tab again
+        // (a pass over the whole table): its count is the table's as counted before. A row
+        // set high behind its back shows that it was not counted again.
+        let behind = "UPDATE temp.queue SET risk = ?2 WHERE cid = ?1";
+        store
+            .conn()
+            .execute(behind, rusqlite::params![first[0].cid, 3])
+            .unwrap();
+        f.install(finished(as_of, &second), Some(as_of), &store)
+            .unwrap();
+        let view = f
+            .step(&store, &mut unfiltered, None)
+            .unwrap()
+            .expect("at once: nothing to write, nothing to count");
+        assert_eq!(view.high_risk, high(&second));
+        assert_eq!(
+            unfiltered.everyone[crate::domain::queue::Tab::HighRisk.index()],
+            high(&second)
+        );
+        store
+            .conn()
+            .execute(behind, rusqlite::params![first[0].cid, 0])
+            .unwrap();
 
         // Halfway through a third, the table is rebuilt (the data changed): it is built with
         // the third's risks, and the install ends at its next step.
