@@ -405,6 +405,7 @@ impl Forecasts {
             .as_ref()
             .filter(|_| self.written && changes.is_empty())
             .map(|l| l.view.high_risk);
+        super::free_beside(self.loaded.take());
         self.loaded = Some(Loaded {
             as_of,
             version,

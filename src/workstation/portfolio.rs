@@ -1187,9 +1187,17 @@ impl PortfolioWorker {
             first_page_ms = first_page.map_or(f64::NAN, ms),
             queue_table_ms = ms(t3.elapsed()),
         );
-        self.summary = Some(computed.summary.clone());
+        let Computed {
+            portfolio,
+            extras,
+            activity,
+            summary,
+            ..
+        } = computed;
+        super::free_beside((portfolio, extras, activity));
+        self.summary = Some(summary.clone());
         self.last_rebuild = Some((Instant::now(), t0.elapsed()));
-        Ok(computed.summary)
+        Ok(summary)
     }
 
     /// A sort index waits to be built and the keys have paused for it.
@@ -1208,7 +1216,8 @@ impl PortfolioWorker {
     /// connection has written anything since.
     pub(super) fn mirror(&mut self) -> Result<&QueueMirror> {
         if !self.mirror_current() {
-            self.mirror = Some(self.store.queue().mirror()?);
+            let read = self.store.queue().mirror()?;
+            super::free_beside(self.mirror.replace(read));
         }
         Ok(self.mirror.as_ref().expect("read just now"))
     }

@@ -249,7 +249,7 @@ impl PortfolioWorker {
                 match installed {
                     Ok(mut summary) => {
                         mirror.stamp(&self.store);
-                        self.mirror = Some(mirror);
+                        super::free_beside(self.mirror.replace(mirror));
                         self.saved_meanwhile(r.as_of, held);
                         if let Some(s) = self.summary.clone() {
                             summary = s;
