@@ -3,8 +3,8 @@
 //! of their own, then written into a queue table beside the one the sessions read, a part at
 //! a time between their requests (its customers, then its open issues, then its copy in
 //! memory for the filters), and put in its place at once. What holds the sessions is the
-//! last step: the default order's index, the forecast's High risk count and answering every
-//! session again.
+//! last step: the default order's index, the forecast's High risk count, the customers saved
+//! meanwhile brought up to date and answering every session again.
 //!
 //! `R` pressed in the worker's loop is computed the same way when the figures are of its
 //! date: who pressed it sees "loading…" until they are in place, and nobody else waits.
@@ -38,10 +38,10 @@ const BUILD_SLICE: usize = 8_000;
 const MIRROR_SLICE: usize = 20_000;
 
 /// How many customers saved meanwhile are brought up to date once figures computed beside
-/// are in place (about a millisecond each); more (a bulk action on marked customers), and
-/// the figures are computed beside again.
+/// are in place (each as a save is, a few milliseconds, every session waiting); more (a bulk
+/// action on marked customers), and the figures are computed beside again.
 #[cfg(not(test))]
-const RECONCILE_MOST: usize = 500;
+const RECONCILE_MOST: usize = 100;
 #[cfg(test)]
 const RECONCILE_MOST: usize = 3;
 
@@ -251,7 +251,16 @@ impl PortfolioWorker {
                         mirror.stamp(&self.store);
                         super::free_beside(self.mirror.replace(mirror));
                         self.saved_meanwhile(r.as_of, held);
-                        if let Some(s) = self.summary.clone() {
+                        if self.as_of.is_none() {
+                            // A customer could not be brought up to date: computed here.
+                            match self.rebuild(r.as_of) {
+                                Ok(s) => summary = s,
+                                Err(e) => {
+                                    self.broadcast(Response::Error(e.to_string()), emit);
+                                    return;
+                                }
+                            }
+                        } else if let Some(s) = self.summary.clone() {
                             summary = s;
                         }
                         self.broadcast(Response::Summary(Box::new(summary)), emit);
