@@ -388,7 +388,8 @@ impl Forecasts {
         }
         // Defensive: a forecast is not started while one is being written, but should one
         // arrive, the table is brought to the installed one first, so that the difference
-        // below is taken from what the table holds.
+        // below is taken from what the table holds (its High risk tab was never counted).
+        let uncounted = self.installing.is_some();
         if let Some(mut pending) = self.installing.take() {
             store
                 .queue()
@@ -403,7 +404,7 @@ impl Forecasts {
         let counted = self
             .loaded
             .as_ref()
-            .filter(|_| self.written && changes.is_empty())
+            .filter(|_| self.written && changes.is_empty() && !uncounted)
             .map(|l| l.view.high_risk);
         super::free_beside(self.loaded.take());
         self.loaded = Some(Loaded {
@@ -835,6 +836,29 @@ mod tests {
             .conn()
             .execute(behind, rusqlite::params![first[0].cid, 0])
             .unwrap();
+
+        // A forecast arriving while another is half written (should one): the table is
+        // brought to the first, whose count was never taken, so the tab is counted even
+        // though the second changes nothing.
+        let all_high: Vec<QueueRisk> = second
+            .iter()
+            .map(|r| QueueRisk {
+                level: Some(RiskLevel::High),
+                ..*r
+            })
+            .collect();
+        f.install(finished(as_of, &all_high), Some(as_of), &store)
+            .unwrap();
+        assert!(f.step(&store, &mut unfiltered, None).unwrap().is_none());
+        f.install(finished(as_of, &all_high), Some(as_of), &store)
+            .unwrap();
+        let view = loop {
+            if let Some(view) = f.step(&store, &mut unfiltered, None).unwrap() {
+                break view;
+            }
+        };
+        assert_eq!(view.high_risk, all_high.len() as u64);
+        assert_eq!(table_risks(&store), want(&all_high));
 
         // Halfway through a third, the table is rebuilt (the data changed): it is built with
         // the third's risks, and the install ends at its next step.
