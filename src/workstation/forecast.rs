@@ -840,13 +840,17 @@ mod tests {
         // A forecast arriving while another is half written (should one): the table is
         // brought to the first, whose count was never taken, so the tab is counted even
         // though the second changes nothing.
-        let all_high: Vec<QueueRisk> = second
-            .iter()
-            .map(|r| QueueRisk {
-                level: Some(RiskLevel::High),
-                ..*r
-            })
-            .collect();
+        // The same customers as the second, every one at `level`.
+        let all_at = |level: RiskLevel| -> Vec<QueueRisk> {
+            second
+                .iter()
+                .map(|r| QueueRisk {
+                    level: Some(level),
+                    ..*r
+                })
+                .collect()
+        };
+        let all_high = all_at(RiskLevel::High);
         f.install(finished(as_of, &all_high), Some(as_of), &store)
             .unwrap();
         assert!(f.step(&store, &mut unfiltered, None).unwrap().is_none());
@@ -862,13 +866,7 @@ mod tests {
 
         // Halfway through a third, the table is rebuilt (the data changed): it is built with
         // the third's risks, and the install ends at its next step.
-        let third: Vec<QueueRisk> = second
-            .iter()
-            .map(|r| QueueRisk {
-                level: Some(RiskLevel::Medium),
-                ..*r
-            })
-            .collect();
+        let third = all_at(RiskLevel::Medium);
         f.install(finished(as_of, &third), Some(as_of), &store)
             .unwrap();
         assert!(f.step(&store, &mut unfiltered, None).unwrap().is_none());
