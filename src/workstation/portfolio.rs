@@ -992,9 +992,7 @@ impl PortfolioWorker {
             left_tab = true;
             self.unfiltered.replies_read(owner.as_deref());
             self.counts.clear();
-            if mirror_kept && let Some(mirror) = self.mirror.as_mut() {
-                self.store.queue().mirror_row(cid, mirror)?;
-            }
+            self.mirror_follows(cid, mirror_kept)?;
         }
         Ok(Response::RepliesRead {
             cid,
@@ -1210,6 +1208,16 @@ impl PortfolioWorker {
         self.mirror
             .as_ref()
             .is_some_and(|m| m.is_current(&self.store))
+    }
+
+    /// Customer `cid`'s row and open issues, just written into the queue table, read into
+    /// its copy in memory too, when the copy was the table's before (`kept`) and nothing
+    /// else was written since: the copy stays the table's instead of being read again whole.
+    pub(super) fn mirror_follows(&mut self, cid: i64, kept: bool) -> Result<()> {
+        if kept && let Some(mirror) = self.mirror.as_mut() {
+            self.store.queue().mirror_row(cid, mirror)?;
+        }
+        Ok(())
     }
 
     /// The queue table in memory for counting under a filter, read again when this

@@ -244,6 +244,23 @@ pub(super) struct Share {
 }
 
 impl Share {
+    /// A customer's share from its open issues one by one (base currency), its open promises'
+    /// remaining amount and its follow-ups due: the totals the figures add up from them.
+    fn of(
+        open_issues: Vec<crate::store::activity::issues::OpenIssueBase>,
+        open_promise_base: Decimal,
+        followups_due: i64,
+    ) -> Share {
+        Share {
+            open_promise_base,
+            open_issue_base: open_issues.iter().map(|i| i.amount).sum(),
+            open_deduction_base: crate::store::activity::issues::deductions(&open_issues),
+            issues: crate::store::activity::issues::by_reason(&open_issues),
+            open_issues,
+            followups_due,
+        }
+    }
+
     /// What a scope's figures hold of it.
     fn scope(&self) -> super::scope::ScopeShare {
         super::scope::ScopeShare {
@@ -689,14 +706,11 @@ impl PortfolioWorker {
             self.store
                 .activity()
                 .open_issues_base(as_of, &s.base_currency, Some(cid))?;
-        Ok(Share {
-            open_promise_base: flags.open_promise_base,
-            open_issue_base: open_issues.iter().map(|i| i.amount).sum(),
-            open_deduction_base: crate::store::activity::issues::deductions(&open_issues),
-            issues: crate::store::activity::issues::by_reason(&open_issues),
+        Ok(Share::of(
             open_issues,
-            followups_due: self.store.queue().followups_due(cid)?,
-        })
+            flags.open_promise_base,
+            self.store.queue().followups_due(cid)?,
+        ))
     }
 
     /// Brings the queue row, the tab counts and the summary up to date after an action on
@@ -741,9 +755,7 @@ impl PortfolioWorker {
             .queue()
             .set_extras(cid, &after.open_issues, after.open_promise_base)?;
         // Only this customer's row and open issues were written since the copy was current.
-        if mirror_kept && let Some(mirror) = self.mirror.as_mut() {
-            self.store.queue().mirror_row(cid, mirror)?;
-        }
+        self.mirror_follows(cid, mirror_kept)?;
         if let Some(summary) = self.summary.as_mut() {
             patch(summary, &before, &after);
         }
@@ -778,22 +790,19 @@ pub(super) fn share_in(computed: &Computed, cid: i64) -> Share {
         .filter(|i| i.cid == cid)
         .cloned()
         .collect();
-    Share {
-        open_promise_base: computed
+    Share::of(
+        open_issues,
+        computed
             .extras
             .promise_base
             .get(&cid)
             .copied()
             .unwrap_or_default(),
-        open_issue_base: open_issues.iter().map(|i| i.amount).sum(),
-        open_deduction_base: crate::store::activity::issues::deductions(&open_issues),
-        issues: crate::store::activity::issues::by_reason(&open_issues),
-        open_issues,
-        followups_due: computed
+        computed
             .activity
             .get(&cid)
             .map_or(0, |a| i64::from(a.followups_due)),
-    }
+    )
 }
 
 /// Refuses a record of the timeline that is not the customer's (a form can only name the

@@ -136,11 +136,10 @@ impl PortfolioWorker {
                 continue;
             }
             let key = key_of(query);
-            let fallback = query.scope == Scope::Mine
-                && !self
-                    .unfiltered
-                    .by_owner
-                    .contains_key(&query.collector.to_ascii_lowercase());
+            let fallback = self
+                .unfiltered
+                .for_query(query)
+                .is_some_and(|c| c.mine_fallback);
             let counted = self.scopes.contains_key(&key)
                 || missing
                     .iter()

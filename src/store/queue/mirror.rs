@@ -236,15 +236,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         let buckets = match reading.buckets {
             Some(b) => b,
             None => {
-                let b: i64 = self.conn().query_row(
-                    &format!(
-                        "SELECT count(*) FROM temp.pragma_table_info('{table}')
-                          WHERE name GLOB 'b[0-9]*'"
-                    ),
-                    [],
-                    |r| r.get(0),
-                )?;
-                let b = usize::try_from(b).unwrap_or(0);
+                let b = self.buckets_of(table)?;
                 reading.buckets = Some(b);
                 b
             }
@@ -400,6 +392,20 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     }
 }
 
+impl<S: std::ops::Deref<Target = Store>> Queue<S> {
+    /// How many aging buckets a queue table (of the TEMP schema) has columns for.
+    fn buckets_of(&self, table: &str) -> Result<usize> {
+        let n: i64 = self.conn().query_row(
+            &format!(
+                "SELECT count(*) FROM temp.pragma_table_info('{table}') WHERE name GLOB 'b[0-9]*'"
+            ),
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+}
+
 /// The index of an open issue's reason (lowered) among those the copy holds, added when new.
 fn reason_index(reasons: &mut Vec<Box<str>>, reason: &str) -> u16 {
     let reason = reason.to_ascii_lowercase();
@@ -432,11 +438,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     /// The queue table's summed columns as SQL (`, ifnull(sum(c), 0)` each, in the order of
     /// [`ScopeSums::sums`]) and how many there are.
     fn summed(&self) -> Result<(String, usize)> {
-        let buckets: usize = self.conn().query_row(
-            "SELECT count(*) FROM temp.pragma_table_info('queue') WHERE name GLOB 'b[0-9]*'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )? as usize;
+        let buckets = self.buckets_of("queue")?;
         let summed: String = SUMMED
             .iter()
             .map(|c| c.to_string())
