@@ -274,10 +274,150 @@ fn no_human_output_writes_a_control_character_from_outside() {
         &w.owed(&["import", bad.to_str().unwrap()]),
     );
 
-    // JSON is left to serde_json: the stored value comes back as it is.
-    let json: serde_json::Value =
-        serde_json::from_slice(&w.owed(&["activity", "K1", "--json"]).stdout).unwrap();
+    // JSON escapes what a terminal would obey (C1 controls, separators and bidirectional
+    // controls too, which JSON itself leaves raw): the stored value comes back as it is.
+    let json: serde_json::Value = serde_json::from_str(&ok(
+        "activity --json",
+        &w.owed(&["activity", "K1", "--json"]),
+    ))
+    .unwrap();
     assert_eq!(json["customer"]["name"], EVIL);
+    let aging = ok(
+        "report aging --json",
+        &w.owed(&["report", "aging", "--json"]),
+    );
+    assert!(
+        aging.contains(r"Nel\u0085Line\u2028Para\u2029 \u202eoc.live"),
+        "{aging}"
+    );
+    let aging: serde_json::Value = serde_json::from_str(&aging).unwrap();
+    let names = aging["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or_default().to_string());
+    assert!(names.into_iter().any(|n| n == SNEAKY));
+    for args in [
+        &["report", "forecast", "--json"][..],
+        &["report", "metrics", "--json"],
+        &["find", "Nel", "--json"],
+        &["activity", "K2", "--json"],
+        &["engage", "plan", "--json"],
+    ] {
+        ok(&args.join(" "), &w.owed(args));
+    }
+}
+
+/// Runs `owed --db … --as alice --as-of … ARGS` with its output on a terminal (a pty):
+/// every byte it wrote there, and its exit code.
+fn on_a_terminal(w: &World, args: &[&str]) -> (String, u32) {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    let db = w.path("owed.db");
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_owed"));
+    cmd.args([
+        "--db",
+        db.to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--as",
+        "alice",
+    ]);
+    cmd.args(args);
+    cmd.cwd(w.dir.path());
+    cmd.env("OWED_CONFIG", w.path("config.toml"));
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 40,
+            cols: 200,
+            ..PtySize::default()
+        })
+        .unwrap();
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let reader = pair.master.try_clone_reader().unwrap();
+    let bytes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&bytes);
+    let follower = std::thread::spawn(move || {
+        common::read_chunks(reader, |chunk| {
+            sink.lock().unwrap().extend_from_slice(chunk)
+        });
+    });
+    let status = child.wait().unwrap();
+    drop(pair.master);
+    let _ = follower.join();
+    let text = String::from_utf8_lossy(&bytes.lock().unwrap()).into_owned();
+    (text, status.exit_code())
+}
+
+#[test]
+fn files_sent_to_a_terminal_are_shown_or_refused() {
+    let w = World::new();
+    ok(
+        "import",
+        &w.owed(&["import", w.path("data").to_str().unwrap()]),
+    );
+    // A CSV export to the terminal: a person reads it; through a pipe it is the value.
+    let (csv, code) = on_a_terminal(&w, &["export", "aging", "--format", "csv", "-o", "-"]);
+    assert_eq!(code, 0, "{csv}");
+    // CSV's line ends are CR LF, and the terminal's LF is CR LF: only those may be raw.
+    let raw = raw_controls(
+        csv.replace("\r\r\n", "\n").replace("\r\n", "\n").as_bytes(),
+        false,
+    );
+    assert!(raw.is_empty(), "raw {raw:?} in:\n{csv}");
+    assert!(csv.contains(EVIL_SHOWN), "{csv}");
+    let piped = w.owed(&["export", "aging", "--format", "csv", "-o", "-"]);
+    assert!(stdout(&piped).contains(EVIL), "{}", stdout(&piped));
+
+    // A PDF is refused there, and written to a pipe.
+    let (said, code) = on_a_terminal(&w, &["statement", "K4", "-o", "-"]);
+    assert_eq!(code, 2, "{said}");
+    assert!(said.contains("a PDF is not for a terminal"), "{said}");
+    assert!(
+        w.owed(&["statement", "K4", "-o", "-"])
+            .stdout
+            .starts_with(b"%PDF")
+    );
+
+    // A customer's attachment: text shown, anything else refused.
+    std::fs::write(w.path("remit.txt"), format!("Paid.{EVIL}\n")).unwrap();
+    std::fs::write(w.path("scan.bin"), b"\xff\xfe\x1b[2J").unwrap();
+    for file in ["remit.txt", "scan.bin"] {
+        ok(
+            "attach",
+            &w.owed(&["attach", "K4", w.path(file).to_str().unwrap()]),
+        );
+    }
+    let list: serde_json::Value =
+        serde_json::from_slice(&w.owed(&["activity", "K4", "--json"]).stdout).unwrap();
+    let ids: Vec<String> = list["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "attachment")
+        .map(|e| {
+            e["id"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| e["id"].to_string())
+        })
+        .collect();
+    assert_eq!(ids.len(), 2, "{list}");
+    let mut shown = Vec::new();
+    for id in &ids {
+        shown.push(on_a_terminal(&w, &["attachment", "get", id, "-o", "-"]));
+    }
+    shown.sort_by_key(|(_, code)| *code);
+    let (text, code) = &shown[0];
+    assert_eq!(*code, 0, "{text}");
+    assert!(text.contains(&format!("Paid.{EVIL_SHOWN}")), "{text}");
+    let (said, code) = &shown[1];
+    assert_eq!(*code, 2, "{said}");
+    assert!(said.contains("is not text"), "{said}");
+    for (out, _) in &shown {
+        let raw = raw_controls(out.replace("\r\n", "\n").as_bytes(), false);
+        assert!(raw.is_empty(), "raw {raw:?} in:\n{out}");
+    }
 }
 
 #[test]

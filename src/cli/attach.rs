@@ -79,7 +79,21 @@ fn get(ctx: &Context, id: &str, output: &std::path::Path) -> Result<()> {
         .attachment_bytes(number)?
         .ok_or_else(|| Error::input(format!("attachment {number} does not exist")))?;
     if output.as_os_str() == "-" {
+        use std::io::IsTerminal;
         let mut out = std::io::stdout().lock();
+        if out.is_terminal() {
+            // A person reads it: text shown with its control characters made visible (a
+            // customer's file can hold escape sequences), anything else refused.
+            let text = std::str::from_utf8(&bytes).map_err(|_| {
+                Error::input(format!(
+                    "attachment {number} is not text: name a file with -o, or send `-o -` to a \
+                     pipe"
+                ))
+            })?;
+            out.write_all(crate::domain::text::visible(text).as_bytes())?;
+            out.flush()?;
+            return Ok(());
+        }
         out.write_all(&bytes)?;
         out.flush()?;
         return Ok(());

@@ -8,7 +8,8 @@
 //! Every human writer shows control characters instead of writing them (SPEC "Output that
 //! reaches a terminal", [`crate::domain::text::visible`]): `out!`, `outln!` and
 //! `errln!` pass what they write through it, and so does the error printed on exit. JSON
-//! goes through `jsonln!` as serde_json wrote it. Names given on the command line are
+//! goes through `jsonln!` (or [`json_out::JsonOut`]) as serde_json wrote it, but for the
+//! characters a terminal obeys and JSON does not escape: `\u` escapes of the same values. Names given on the command line are
 //! checked by [`parse_name`].
 
 /// `print!` to standard output for people, returning a `Result` (see [`write_stdout`]).
@@ -56,6 +57,7 @@ mod export;
 mod find;
 mod import;
 mod inbox;
+mod json_out;
 mod lockbox;
 mod log;
 mod report;
@@ -275,12 +277,20 @@ pub(crate) fn write_stdout(args: std::fmt::Arguments) -> Result<()> {
     Ok(())
 }
 
-/// Writes JSON to standard output as it is: serde_json escapes what JSON escapes, and the
-/// reader gets the values that are stored.
+/// Writes JSON to standard output: serde_json escapes what JSON escapes, and
+/// [`json_out::JsonOut`] the rest of what a terminal obeys; the reader gets the values that
+/// are stored.
 pub(crate) fn write_json(args: std::fmt::Arguments) -> Result<()> {
     use std::io::Write;
-    std::io::stdout().lock().write_fmt(args)?;
+    let mut out = json_out::JsonOut::new(std::io::stdout().lock());
+    out.write_fmt(args)?;
+    out.flush()?;
     Ok(())
+}
+
+/// Standard output for a JSON document written as it goes (see [`write_json`]).
+pub(crate) fn json_stdout() -> json_out::JsonOut<std::io::BufWriter<std::io::StdoutLock<'static>>> {
+    json_out::JsonOut::new(std::io::BufWriter::new(std::io::stdout().lock()))
 }
 
 /// Writes text for people to standard error, its control characters shown. Like

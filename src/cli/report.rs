@@ -83,7 +83,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
             let labels = store.ledger().customer_labels()?;
             if o.json {
                 use std::io::Write;
-                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                let mut out = super::json_stdout();
                 aging::write_json(&portfolio, &labels, &mut out)?;
                 out.write_all(b"\n")?;
                 out.flush()?;
@@ -125,9 +125,9 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<()> {
                 ctx.config.promise_grace_days,
             )?;
             if o.json {
-                let stdout = std::io::stdout();
-                let mut out = std::io::BufWriter::new(stdout.lock());
+                let mut out = super::json_stdout();
                 f.write_json(&mut out)?;
+                std::io::Write::flush(&mut out)?;
                 return Ok(());
             }
             f.to_text(o.top)

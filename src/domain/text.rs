@@ -16,6 +16,14 @@
 //! | C1 controls U+0080–U+009F (NEL U+0085 among them) | `<U+0085>` |
 //! | line and paragraph separators U+2028, U+2029 | `<U+2028>`, `<U+2029>` |
 //! | bidirectional controls U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069 | `<U+202E>` |
+//! | characters that draw nothing: soft hyphen U+00AD, U+180E, zero-width space and non-joiner U+200B, U+200C, word joiner and invisible operators U+2060–U+2064, U+FEFF, tags U+E0000–U+E007F | `<U+200B>` |
+//!
+//! The last row is not obeyed, but hidden: `Acme` and `Ac<U+200B>me` would look the same in a
+//! list and be two customers, and a terminal that draws one of them as a box moves every
+//! column after it. (The zero-width joiner and variation selectors stay: they make one emoji
+//! of several, and the workstation measures them apart.) And a grapheme keeps at most
+//! [`GRAPHEME_MOST`] characters: a letter under ten thousand accents is one character wide,
+//! and a terminal stacks them over the lines above and below.
 //!
 //! What it returns holds none of them, so showing it again changes nothing. [`one_line`] also
 //! shows newlines (`↵`) and tabs (a space), for a value that must stay on its line (a table
@@ -27,6 +35,12 @@
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// The most characters one grapheme keeps: a letter and its accents, a Devanagari conjunct, a
+/// flag, an emoji and its skin tone fit well within it; the marks stacked past it are left
+/// out.
+pub const GRAPHEME_MOST: usize = 8;
 
 /// Whether `c` must not reach a terminal raw (newline and tab may).
 pub fn is_unsafe(c: char) -> bool {
@@ -42,7 +56,22 @@ pub fn is_unsafe(c: char) -> bool {
             | '\u{200f}'
             | '\u{202a}'..='\u{202e}'
             | '\u{2066}'..='\u{2069}'
+            | '\u{ad}'
+            | '\u{180e}'
+            | '\u{200b}'
+            | '\u{200c}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{feff}'
+            | '\u{e0000}'..='\u{e007f}'
     )
+}
+
+/// Whether a grapheme of `text` holds more than [`GRAPHEME_MOST`] characters.
+fn overlong(text: &str) -> bool {
+    !text.is_ascii()
+        && text
+            .graphemes(true)
+            .any(|g| g.chars().nth(GRAPHEME_MOST).is_some())
 }
 
 /// Writes how an unsafe character is shown.
@@ -72,17 +101,23 @@ pub fn one_line(text: &str) -> Cow<'_, str> {
 
 fn shown(text: &str, one_line: bool) -> Cow<'_, str> {
     let changes = |c: char| is_unsafe(c) || (one_line && (c == '\n' || c == '\t'));
-    let Some(first) = text.find(changes) else {
-        return Cow::Borrowed(text);
+    // Up to the first character that changes, as it is (all of it goes grapheme by grapheme
+    // when one is too long: it may stand before that).
+    let first = match text.find(changes) {
+        _ if overlong(text) => 0,
+        None => return Cow::Borrowed(text),
+        Some(first) => first,
     };
     let mut out = String::with_capacity(text.len() + 16);
     out.push_str(&text[..first]);
-    for c in text[first..].chars() {
-        match c {
-            '\n' if one_line => out.push('↵'),
-            '\t' if one_line => out.push(' '),
-            c if is_unsafe(c) => show(c, &mut out),
-            c => out.push(c),
+    for g in text[first..].graphemes(true) {
+        for c in g.chars().take(GRAPHEME_MOST) {
+            match c {
+                '\n' if one_line => out.push('↵'),
+                '\t' if one_line => out.push(' '),
+                c if is_unsafe(c) => show(c, &mut out),
+                c => out.push(c),
+            }
         }
     }
     Cow::Owned(out)
@@ -132,12 +167,12 @@ pub fn excerpt(text: &str, words: &[&str], width: usize) -> String {
 
 /// Checks a name given on the command line or in the config (a collector, an owner, a user):
 /// it may not hold a control character of any kind, newline and tab included, nor a
-/// bidirectional control.
+/// bidirectional control or a character that draws nothing.
 pub fn check_name(text: &str) -> Result<(), String> {
     if text.chars().any(|c| c.is_control() || is_unsafe(c)) {
         return Err(format!(
-            "{} holds a control character (shown as a symbol such as ␛ or <U+0085>); \
-             a name cannot",
+            "{} holds a control or invisible character (shown as a symbol such as ␛ or \
+             <U+0085>); a name cannot",
             crate::error::quoted(text)
         ));
     }
@@ -262,5 +297,44 @@ mod tests {
             assert!(!e.chars().any(is_unsafe), "{e}");
         }
         assert!(check_name("\x1b[2J").unwrap_err().contains("`␛[2J`"));
+        assert!(check_name("ali\u{200b}ce").is_err());
+    }
+
+    #[test]
+    fn characters_that_draw_nothing_are_shown() {
+        assert_eq!(visible("Ac\u{200b}me"), "Ac<U+200B>me");
+        assert_eq!(
+            visible("\u{feff}Kite\u{ad}\u{2060}\u{e0041}"),
+            "<U+FEFF>Kite<U+00AD><U+2060><U+E0041>"
+        );
+        // What makes one emoji of several stays.
+        assert_eq!(visible("👩\u{200d}💻 ❤\u{fe0f}"), "👩\u{200d}💻 ❤\u{fe0f}");
+    }
+
+    #[test]
+    fn a_grapheme_keeps_a_few_marks_at_most() {
+        let zalgo = format!("Z{}algo", "\u{301}".repeat(9_990));
+        let shown = visible(&zalgo);
+        assert_eq!(
+            shown,
+            format!("Z{}algo", "\u{301}".repeat(GRAPHEME_MOST - 1))
+        );
+        assert_eq!(visible(&shown), shown);
+        // Before a control character too, and on one line.
+        let both = format!("A{}\x1b[2J\nB", "\u{308}".repeat(40));
+        assert_eq!(
+            one_line(&both),
+            format!("A{}␛[2J↵B", "\u{308}".repeat(GRAPHEME_MOST - 1))
+        );
+        // Accents, conjuncts, flags and skin tones as they are.
+        for text in [
+            "Nguyễn Thị Ánh",
+            "क्षत्रिय",
+            "🇯🇵 🇩🇪",
+            "👍🏽",
+            "e\u{301}\u{302}\u{303}",
+        ] {
+            assert!(matches!(visible(text), Cow::Borrowed(_)), "{text}");
+        }
     }
 }

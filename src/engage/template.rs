@@ -20,7 +20,8 @@
 //!
 //! Text that comes from the billing data is made single-line (control characters become
 //! spaces) before it reaches a template, so a customer name cannot start a new line of the
-//! subject or of a header.
+//! subject or of a header; bidirectional controls and characters that draw nothing are left
+//! out of it, so that it cannot reorder or hide what the email says around it.
 
 use crate::domain::aging::days_overdue;
 use crate::domain::document::DocumentKind;
@@ -249,9 +250,12 @@ fn split_subject(text: &str) -> Option<(String, String)> {
     Some((single_line(subject), body))
 }
 
-/// `text` on one line: every control character (CR, LF, tab, ...) becomes a space.
+/// `text` on one line: every control character (CR, LF, tab, ...) becomes a space, and
+/// bidirectional controls and characters that draw nothing are left out (the customer's mail
+/// program would obey or hide them: a name could reorder the amount written after it).
 pub fn single_line(text: &str) -> String {
     text.chars()
+        .filter(|c| c.is_control() || !crate::domain::text::is_unsafe(*c))
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
 }
@@ -496,6 +500,13 @@ mod tests {
             single_line(&input_name),
             "Evil Corp  Bcc: victim@example.com "
         );
+        // Reordering what follows (`Acme, due 00.005 USD` shown as `Acme, due 500.00 USD`)
+        // or hiding a character: left out.
+        assert_eq!(
+            single_line("Acme\u{202e}\u{2066}, due\u{2069}\u{200b} \u{feff}Co"),
+            "Acme, due Co"
+        );
+        assert_eq!(single_line("Zoë Ångström 東京"), "Zoë Ångström 東京");
     }
 
     #[test]

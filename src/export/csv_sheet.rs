@@ -4,6 +4,11 @@
 //! A text value that a spreadsheet would run as a formula when the file is opened (one
 //! starting with `=`, `+`, `-`, `@`, a tab or a carriage return: a customer name from the
 //! billing system can be anything) is written with a leading `'`, the usual guard.
+//!
+//! Written to a terminal (`-o -` with nothing after it), text values are
+//! [`crate::domain::text::visible`]: a person is reading it, and a name's escape sequence would
+//! be obeyed (SPEC "Output that reaches a terminal"). Through a pipe or into a file they are
+//! as stored.
 
 use super::{Cell, Column, Sheet};
 use crate::Result;
@@ -38,6 +43,8 @@ pub struct CsvSheet {
     active: bool,
     /// Whether that table has started (later tables are not written).
     started: bool,
+    /// Whether a person reads it on a terminal: text made visible.
+    for_terminal: bool,
 }
 
 impl CsvSheet {
@@ -47,9 +54,12 @@ impl CsvSheet {
         Ok(Self::with(Out::File(BufWriter::new(file))))
     }
 
-    /// CSV into a stream.
-    pub fn new(out: Box<dyn Write>) -> Self {
-        Self::with(Out::Stream(BufWriter::new(out)))
+    /// CSV into a stream; `for_terminal`: a person reads it there (text made visible).
+    pub fn new(out: Box<dyn Write>, for_terminal: bool) -> Self {
+        CsvSheet {
+            for_terminal,
+            ..Self::with(Out::Stream(BufWriter::new(out)))
+        }
     }
 
     fn with(out: Out) -> Self {
@@ -59,6 +69,7 @@ impl CsvSheet {
                 .from_writer(out),
             active: false,
             started: false,
+            for_terminal: false,
         }
     }
 }
@@ -104,6 +115,7 @@ impl Sheet for CsvSheet {
         }
         let text = cells.iter().map(|c| match c {
             Cell::Empty => String::new(),
+            Cell::Text(s) if self.for_terminal => guarded(&crate::domain::text::visible(s)),
             Cell::Text(s) => guarded(s),
             Cell::Amount(d) => fixed(*d, 2),
             Cell::Ratio(d) | Cell::Percent(d) => fixed(*d, 1),
@@ -133,5 +145,43 @@ mod tests {
         assert_eq!(guarded("+1"), "'+1");
         assert_eq!(guarded("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(guarded("Kite = good"), "Kite = good");
+    }
+
+    /// A stream the test reads back after the sheet is finished.
+    #[derive(Clone, Default)]
+    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn streamed(for_terminal: bool, name: &str) -> String {
+        let out = Shared::default();
+        let mut sheet = Box::new(CsvSheet::new(Box::new(out.clone()), for_terminal));
+        let columns = [super::super::Column::new(
+            "name",
+            "Name",
+            super::super::Kind::Text,
+        )];
+        sheet.table("Queue", &columns, true).unwrap();
+        sheet.row(&[Cell::Text(name.into())]).unwrap();
+        sheet.finish().unwrap();
+        String::from_utf8(out.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn a_terminal_is_shown_escape_sequences_and_a_pipe_gets_the_value() {
+        let name = "Evil\x1b]52;c;aGk=\x07\u{9b}2J\u{202e} Co";
+        assert_eq!(
+            streamed(true, name),
+            "name\r\nEvil␛]52;c;aGk=␇<U+009B>2J<U+202E> Co\r\n"
+        );
+        assert_eq!(streamed(false, name), format!("name\r\n{name}\r\n"));
     }
 }

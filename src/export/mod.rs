@@ -310,9 +310,13 @@ pub fn write_view(
                 "an xlsx workbook cannot go to standard output: use --format csv with -o -",
             ));
         }
-        return run(Box::new(csv_sheet::CsvSheet::new(Box::new(
-            std::io::stdout().lock(),
-        ))));
+        use std::io::IsTerminal;
+        let stdout = std::io::stdout();
+        let for_terminal = stdout.is_terminal();
+        return run(Box::new(csv_sheet::CsvSheet::new(
+            Box::new(stdout.lock()),
+            for_terminal,
+        )));
     }
     let mut rows = 0;
     atomically(path, |temp| {
@@ -333,10 +337,16 @@ pub fn write_view(
     Ok(rows)
 }
 
-/// Writes a finished file (a PDF) to `path` atomically, or to standard output for `-`.
+/// Writes a finished file (a PDF) to `path` atomically, or to standard output for `-` — not
+/// when that is a terminal: it would obey whatever the file's bytes say to it.
 pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
+    use std::io::{IsTerminal, Write};
     if path == Path::new("-") {
+        if std::io::stdout().is_terminal() {
+            return Err(Error::input(
+                "a PDF is not for a terminal: name a file with -o, or send `-o -` to a pipe",
+            ));
+        }
         let mut out = std::io::stdout().lock();
         out.write_all(bytes)?;
         return Ok(out.flush()?);
