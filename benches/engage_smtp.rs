@@ -201,6 +201,7 @@ fn main() {
         as_of,
         retry: RetryPolicy::default(),
         statement: Default::default(),
+        min_days_between: 0,
     };
     let start = Instant::now();
     let report = outbox::run(&mut store, &cycles, &plan.entries, &mut mailer, &settings).unwrap();

@@ -136,6 +136,90 @@ fn two_cycles_would_email_one_customer_the_higher_priority_wins() {
     assert!(json[0].get("skipped").is_none(), "{json}");
 }
 
+/// A mailer whose every message is handed over without an answer (a connection lost after
+/// the data): delivery not known, the reminder left pending.
+struct NoAnswer;
+
+impl Mailer for NoAnswer {
+    fn connect(&mut self) -> Result<(), SendError> {
+        Ok(())
+    }
+
+    fn send(&mut self, _: &Message) -> Result<(), SendError> {
+        Err(SendError::Unknown(
+            "timed out after the message was handed over".into(),
+        ))
+    }
+}
+
+#[test]
+fn a_second_run_the_same_day_sends_nothing_the_first_held_back() {
+    let docs =
+        "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-04-01,2026-05-01,300.00\n";
+    let gentle = cycle_file("Key accounts", "priority = 10", "after_due_days = 7");
+    let hard = cycle_file("Standard", "priority = 1", "after_due_days = 3");
+    let mut w = world(kite(docs), &[("a.toml", &hard), ("b.toml", &gentle)]);
+    // Made before the first run sends (a second run started at the same time).
+    let early = w.plan(day("2026-05-10"));
+    assert_eq!(w.send_all("2026-05-10"), 1);
+    // Run again that day: what priority held back stays held, and the plan says why.
+    assert!(w.sends("2026-05-10").is_empty());
+    assert_eq!(
+        w.skips("2026-05-10"),
+        vec![skip("Standard", "Now", "K", SkipReason::MinDaysBetween)]
+    );
+    let reason = &w.plan(day("2026-05-10")).skipped[0].reason;
+    assert_eq!(
+        reason,
+        "a reminder was sent to K on 2026-05-10: at most one a day"
+    );
+    // The run that planned before the first sent: its claim finds K reminded today.
+    let held_back = &early.skipped[0].entry;
+    assert_eq!(held_back.cycle, "Standard");
+    let mut mailer = Delivered::default();
+    let outcome = outbox::send_entry(
+        &mut w.store,
+        &w.cycles,
+        held_back,
+        &mut mailer,
+        &fixture::send_settings(day("2026-05-10"), 1),
+    )
+    .unwrap();
+    assert_eq!(outcome, outbox::EntryOutcome::AlreadyClaimed);
+    assert!(mailer.0.is_empty());
+    // The next day it goes.
+    assert_eq!(
+        w.sends("2026-05-11"),
+        vec![entry("Standard", "Now", "K", &["I1"])]
+    );
+}
+
+#[test]
+fn a_reminder_whose_delivery_is_not_known_counts_as_sent_the_day_it_was_claimed() {
+    let docs =
+        "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-04-01,2026-05-01,300.00\n";
+    let gentle = cycle_file("Key accounts", "priority = 10", "after_due_days = 7");
+    let hard = cycle_file("Standard", "priority = 1", "after_due_days = 3");
+    let mut w = world(kite(docs), &[("a.toml", &hard), ("b.toml", &gentle)]);
+    w.min_days_between = 7;
+    // Claimed and handed over today, no answer: pending.
+    let report = w.send(day("2026-05-10"), &mut NoAnswer, 1);
+    assert_eq!(report.unknown.len(), 1);
+    let today = owed::domain::engage::claim_day(&owed::engage::outbox::now()).unwrap();
+    // Whatever else is due for K within the days after it waits, saying why.
+    let skips = w.skips(&today.to_string());
+    assert_eq!(skips.len(), 1, "{skips:?}");
+    assert_eq!(skips[0].3, SkipReason::MinDaysBetween);
+    let reason = &w.plan(today).skipped[0].reason;
+    assert!(
+        reason.starts_with("a reminder to K is pending since ") && reason.contains("not known"),
+        "{reason}"
+    );
+    // Seven days after it was claimed, the next goes.
+    let after = today + chrono::Days::new(7);
+    assert_eq!(w.sends(&after.to_string()).len(), 1);
+}
+
 #[test]
 fn equal_priorities_go_by_cycle_name() {
     let docs =

@@ -530,6 +530,7 @@ fn the_library_refuses_the_same_way() {
         as_of,
         retry: outbox::RetryPolicy::default(),
         statement: Default::default(),
+        min_days_between: 0,
     };
     let theirs = manual::entry_for(&store, "V2", &template, as_of).unwrap();
     let e = manual::send(

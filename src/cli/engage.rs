@@ -231,6 +231,7 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
             as_of: ctx.as_of,
             retry: engage::RetryPolicy::default(),
             statement: crate::export::statement::StatementSettings::from_config(&ctx.config)?,
+            min_days_between: ctx.config.engage.min_days_between.unwrap_or(0),
         },
         other => other?,
     };
@@ -329,7 +330,8 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         );
     }
     outln!(
-        "{} sent, {} already sent by another run, {} not sent, {} unknown",
+        "{} sent, {} already sent by another run (or its customer reminded), {} not sent, \
+         {} unknown",
         report.sent.len(),
         report.already_claimed,
         report.failed.len(),

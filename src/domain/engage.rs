@@ -31,3 +31,35 @@ pub struct OutboxRow {
     pub message_id: Option<String>,
     pub sent_date: Option<Date>,
 }
+
+/// Whether a reminder sent (or claimed) on `day` keeps a customer from another by `as_of`,
+/// at most one per `min_days_between` days (`[engage] min_days_between`; 0: one a day). A
+/// day after `as_of` (a plan made for an earlier date) keeps it too.
+pub fn too_soon(day: Date, as_of: Date, min_days_between: u32) -> bool {
+    (as_of - day).num_days() < i64::from(min_days_between.max(1))
+}
+
+/// The local day of a reminder claimed at `at` (RFC 3339, as the outbox stores it).
+pub fn claim_day(at: &str) -> Option<Date> {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Local).date_naive())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::date::parse_iso;
+
+    #[test]
+    fn one_reminder_per_spacing_and_one_a_day_without() {
+        let d = |s: &str| parse_iso(s).unwrap();
+        assert!(too_soon(d("2026-05-01"), d("2026-05-01"), 0));
+        assert!(!too_soon(d("2026-05-01"), d("2026-05-02"), 0));
+        assert!(too_soon(d("2026-05-01"), d("2026-05-07"), 7));
+        assert!(!too_soon(d("2026-05-01"), d("2026-05-08"), 7));
+        assert!(too_soon(d("2026-05-03"), d("2026-05-01"), 7));
+        assert!(claim_day("2026-05-01T12:00:00Z").is_some());
+        assert_eq!(claim_day("yesterday"), None);
+    }
+}

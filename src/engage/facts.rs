@@ -152,6 +152,9 @@ pub struct Facts {
     risk: HashMap<i64, RiskLevel>,
     /// The latest day any reminder was sent to a customer (for `min_days_between`).
     pub last_reminder: HashMap<i64, Date>,
+    /// Customers with a reminder pending (in flight, or its delivery unknown), with when the
+    /// latest was claimed: it counts as sent that day.
+    pub pending_reminder: HashMap<i64, String>,
     /// Contacts per customer (`contacts.csv`), primary ones first.
     pub contacts: HashMap<i64, Vec<crate::store::engage::Contact>>,
 }

@@ -198,6 +198,7 @@ pub fn send_settings(config: &Config, sender: &Actor, as_of: Date) -> Result<Sen
         as_of,
         retry: RetryPolicy::default(),
         statement: crate::export::statement::StatementSettings::from_config(config)?,
+        min_days_between: config.engage.min_days_between.unwrap_or(0),
     })
 }
 

@@ -48,7 +48,7 @@ use super::template::{
 };
 use crate::domain::users::{Actor, Role, Work};
 use crate::store::Store;
-use crate::store::engage::NewReminder;
+use crate::store::engage::{NewReminder, Spacing};
 use crate::{Error, Result};
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
@@ -229,6 +229,8 @@ pub struct SendSettings {
     /// What the statement of account prints besides the figures (`[statement]`, the aging
     /// bounds).
     pub statement: crate::export::statement::StatementSettings,
+    /// `[engage] min_days_between`, checked again as a cycle's reminder is claimed.
+    pub min_days_between: u32,
 }
 
 impl SendSettings {
@@ -464,61 +466,69 @@ pub fn deliver_entry(
     } else {
         new_message_id(&settings.from)
     };
-    let claimed = store
-        .engagement_mut()
-        .claim_reminder(&entry.cycle, taken_by, &dids, |free| {
-            let docs: Vec<DocumentFacts> = entry
-                .documents
-                .iter()
-                .filter(|d| free.contains(&d.did))
-                .map(document_facts)
-                .collect();
-            let context = EmailContext::build(context_input(entry, settings), &docs);
-            let (rendered, outgoing) = if sms {
-                let body = templates.render_sms(template, &context)?;
-                let rendered = RenderedEmail {
-                    subject: single_line(body.lines().next().unwrap_or_default())
-                        .chars()
-                        .take(78)
-                        .collect(),
-                    text: body.clone(),
-                    html: None,
+    // A cycle's reminder keeps to the spacing even when another run reminded the customer
+    // since the plan was made; a collector's own is theirs to send.
+    let spacing = (entry.cycle != MANUAL_CYCLE).then_some(Spacing {
+        cid: entry.cid,
+        as_of: settings.as_of,
+        days: settings.min_days_between,
+    });
+    let claimed =
+        store
+            .engagement_mut()
+            .claim_reminder(&entry.cycle, taken_by, &dids, spacing, |free| {
+                let docs: Vec<DocumentFacts> = entry
+                    .documents
+                    .iter()
+                    .filter(|d| free.contains(&d.did))
+                    .map(document_facts)
+                    .collect();
+                let context = EmailContext::build(context_input(entry, settings), &docs);
+                let (rendered, outgoing) = if sms {
+                    let body = templates.render_sms(template, &context)?;
+                    let rendered = RenderedEmail {
+                        subject: single_line(body.lines().next().unwrap_or_default())
+                            .chars()
+                            .take(78)
+                            .collect(),
+                        text: body.clone(),
+                        html: None,
+                    };
+                    let text = TextMessage {
+                        to: entry.to.clone(),
+                        body,
+                    };
+                    (rendered, Outgoing::Text(text))
+                } else {
+                    let rendered = templates.render(template, &context)?;
+                    let message = build_message(
+                        settings,
+                        &entry.customer_name,
+                        &to,
+                        &cc,
+                        &rendered,
+                        attachment.as_ref(),
+                        &message_id,
+                    )
+                    .map_err(Error::input)?;
+                    (rendered, Outgoing::Email(Box::new(message)))
                 };
-                let text = TextMessage {
-                    to: entry.to.clone(),
-                    body,
+                let message = outgoing;
+                let row = NewReminder {
+                    cid: entry.cid,
+                    at: now(),
+                    collector: settings.collector.clone(),
+                    cycle: entry.cycle.clone(),
+                    reminder: entry.reminder.clone(),
+                    to_addr: entry.to.clone(),
+                    subject: rendered.subject.clone(),
+                    body: rendered.text.clone(),
+                    html: rendered.html.clone(),
+                    message_id: message_id.clone(),
+                    channel: entry.channel.as_str(),
                 };
-                (rendered, Outgoing::Text(text))
-            } else {
-                let rendered = templates.render(template, &context)?;
-                let message = build_message(
-                    settings,
-                    &entry.customer_name,
-                    &to,
-                    &cc,
-                    &rendered,
-                    attachment.as_ref(),
-                    &message_id,
-                )
-                .map_err(Error::input)?;
-                (rendered, Outgoing::Email(Box::new(message)))
-            };
-            let message = outgoing;
-            let row = NewReminder {
-                cid: entry.cid,
-                at: now(),
-                collector: settings.collector.clone(),
-                cycle: entry.cycle.clone(),
-                reminder: entry.reminder.clone(),
-                to_addr: entry.to.clone(),
-                subject: rendered.subject.clone(),
-                body: rendered.text.clone(),
-                html: rendered.html.clone(),
-                message_id: message_id.clone(),
-                channel: entry.channel.as_str(),
-            };
-            Ok(((rendered, message), row))
-        })?;
+                Ok(((rendered, message), row))
+            })?;
     let Some((id, free, (rendered, message))) = claimed else {
         return Ok(EntryOutcome::AlreadyClaimed);
     };

@@ -22,13 +22,17 @@
 //!    first in order); the others are skipped (`priority`). With `[engage]
 //!    min_days_between = N`, a customer sent any reminder (of a cycle or by hand, email or
 //!    text) fewer than N days ago gets none: every candidate is skipped (`min_days_between`)
-//!    and, never claimed, is planned again once the N days have passed.
+//!    and, never claimed, is planned again once the N days have passed. Without it, one a
+//!    day: a second run that day sends none of what the first skipped. A reminder pending
+//!    (in flight, or its delivery unknown after a crash) counts as sent the day it was
+//!    claimed. The claim checks this again in its transaction (two runs at once).
 
 use super::cycle::{Channel, Cycle, Cycles, Reminder};
 use super::facts::{Custom, Facts, Needs, parse_custom};
 use super::outbox::recipients;
 use crate::Result;
 use crate::domain::aging::days_overdue;
+use crate::domain::engage::{claim_day, too_soon};
 use crate::domain::rules::Level;
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
@@ -222,7 +226,7 @@ pub struct PlanSettings<'a> {
     pub base_currency: &'a str,
     pub promise_grace_days: u32,
     /// `[engage] min_days_between`: at most one reminder per customer per this many days
-    /// (0: one a day).
+    /// (0: one a day), and none while one is pending.
     pub min_days_between: u32,
 }
 
@@ -237,9 +241,8 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
         settings.base_currency,
         settings.promise_grace_days,
     )?;
-    if settings.min_days_between > 0 {
-        facts.last_reminder = store.engagement().last_reminder_dates(as_of)?;
-    }
+    facts.last_reminder = store.engagement().last_reminder_dates(as_of)?;
+    facts.pending_reminder = store.engagement().pending_reminders()?;
     let customer_custom = Facts::needs_custom(&needs, Level::Customer);
     let document_custom = Facts::needs_custom(&needs, Level::Document);
 
@@ -346,18 +349,10 @@ fn choose(
     if candidates.is_empty() {
         return;
     }
-    if min_days_between > 0
-        && let Some(last) = facts.last_reminder.get(&customer.cid)
-        && (facts.as_of - *last).num_days() < i64::from(min_days_between)
-    {
+    if let Some(reason) = spaced(facts, customer, min_days_between) {
         for (_, entry) in candidates {
-            let reason = format!(
-                "a reminder was sent to {} on {last}, fewer than min_days_between = \
-                 {min_days_between} days ago",
-                customer.id
-            );
             plan.skipped
-                .push(skip(entry, SkipReason::MinDaysBetween, reason));
+                .push(skip(entry, SkipReason::MinDaysBetween, reason.clone()));
         }
         return;
     }
@@ -376,6 +371,37 @@ fn choose(
         plan.skipped.push(skip(entry, SkipReason::Priority, reason));
     }
     plan.entries.push(winner);
+}
+
+/// Why `customer` gets no reminder today, if it does not: one was sent fewer than
+/// `min_days_between` days ago (with 0, today: at most one a day, whichever run sends it),
+/// or claimed then and still pending (in flight, or its delivery not known).
+fn spaced(facts: &Facts, customer: &Customer, min_days_between: u32) -> Option<String> {
+    let soon = |day: &Date| too_soon(*day, facts.as_of, min_days_between);
+    if let Some(at) = facts
+        .pending_reminder
+        .get(&customer.cid)
+        .filter(|at| claim_day(at).is_some_and(|d| soon(&d)))
+    {
+        return Some(format!(
+            "a reminder to {} is pending since {at}, its delivery not known \
+             (`owed engage outbox`)",
+            customer.id
+        ));
+    }
+    let last = facts.last_reminder.get(&customer.cid).filter(|d| soon(d))?;
+    Some(if min_days_between == 0 {
+        format!(
+            "a reminder was sent to {} on {last}: at most one a day",
+            customer.id
+        )
+    } else {
+        format!(
+            "a reminder was sent to {} on {last}, fewer than min_days_between = \
+             {min_days_between} days ago",
+            customer.id
+        )
+    })
 }
 
 /// Where `reminder` goes for `customer`: (to, cc).

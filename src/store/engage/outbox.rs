@@ -7,11 +7,20 @@ use crate::Result;
 use crate::domain::Date;
 use crate::domain::action_checks::Stamp;
 use crate::domain::date::{day_number, from_day_number};
-use crate::domain::engage::{HoldRow, OutboxRow};
+use crate::domain::engage::{HoldRow, OutboxRow, claim_day, too_soon};
 use crate::domain::users::{Work, may};
 use crate::store::Store;
 use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
+
+/// At most one reminder to customer `cid` per `days` days (0: one a day) by `as_of`: a
+/// cycle's reminder is not claimed when another was sent (or claimed, still pending) since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spacing {
+    pub cid: i64,
+    pub as_of: Date,
+    pub days: u32,
+}
 
 /// What a run claims in the outbox: a reminder row (its documents are given beside it).
 #[derive(Debug, Clone, Default)]
@@ -40,6 +49,18 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
             "SELECT cid, max(sent_date) FROM reminders INDEXED BY reminders_sent
               WHERE status = 'sent' AND sent_date <= ?1 GROUP BY cid",
             as_of,
+        )
+    }
+
+    /// Customers with a reminder claimed and not known sent nor failed (in flight, or its
+    /// delivery unknown after a lost connection or a crash), with when the latest was
+    /// claimed.
+    pub fn pending_reminders(&self) -> Result<HashMap<i64, String>> {
+        crate::store::rows(
+            self.conn(),
+            "SELECT cid, max(at) FROM reminders WHERE status = 'pending' GROUP BY cid",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
     }
 
@@ -204,6 +225,10 @@ impl Engagement<&mut Store> {
     /// run claimed meanwhile. `render` builds the message and the row for the documents that
     /// remain (called inside the transaction, with none claimed by anyone else).
     ///
+    /// With `spacing` (a cycle's reminder), nothing is claimed either when the customer was
+    /// sent a reminder too soon before (or has one pending, claimed then), which another run
+    /// may have done since the plan was made.
+    ///
     /// Returns the reminder's id and the documents claimed, or `None` when nothing was left
     /// to claim (or a conflict made this run lose the race).
     pub fn claim_reminder<R>(
@@ -211,9 +236,29 @@ impl Engagement<&mut Store> {
         cycle: &str,
         taken_by: &[&str],
         documents: &[i64],
+        spacing: Option<Spacing>,
         render: impl FnOnce(&[i64]) -> Result<(R, NewReminder)>,
     ) -> Result<Option<(i64, Vec<i64>, R)>> {
         let tx = self.store.write_tx()?;
+        if let Some(spacing) = spacing {
+            // Sent, or pending since (claimed, delivery not known), on a day too soon.
+            let mut days = tx.prepare_cached(
+                "SELECT status, sent_date, at FROM reminders
+                  WHERE cid = ?1 AND (status = 'pending' OR sent_date <= ?2)",
+            )?;
+            let mut rows = days.query(params![spacing.cid, day_number(spacing.as_of)])?;
+            while let Some(row) = rows.next()? {
+                let status: String = row.get(0)?;
+                let day = match status.as_str() {
+                    "pending" => claim_day(&row.get::<_, String>(2)?),
+                    "sent" => row.get::<_, Option<i32>>(1)?.map(from_day_number),
+                    _ => None,
+                };
+                if day.is_some_and(|d| too_soon(d, spacing.as_of, spacing.days)) {
+                    return Ok(None);
+                }
+            }
+        }
         let free: Vec<i64> = {
             let mut taken = tx.prepare_cached(
                 "SELECT 1 FROM reminder_documents WHERE cycle = ?1 AND reminder = ?2 AND did = ?3",

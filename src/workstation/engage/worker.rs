@@ -216,6 +216,7 @@ impl EngageWorker {
                     statement: crate::export::statement::StatementSettings::from_config(
                         &self.settings.config,
                     )?,
+                    min_days_between: self.settings.config.engage.min_days_between.unwrap_or(0),
                 },
                 format!("— ({e})"),
             ),
