@@ -246,6 +246,72 @@ fn a_restore_puts_the_backup_back_after_keeping_the_database_as_it_was() {
     );
 }
 
+#[test]
+fn a_restore_while_another_process_saves_loses_none_of_its_notes() {
+    let fx = Fixture::new();
+    let dir = fx.dir.path().to_path_buf();
+    let db = fx.db();
+    let backup = dir.join("backup.db");
+    succeeded(&fx.owed(&["backup", backup.to_str().unwrap()]));
+    // Notes saved one after another before, while and after the restore runs: each that
+    // says it was recorded is either in the database as it was (kept) or in the database
+    // after.
+    let restored = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (dir, db) = (dir.clone(), db.clone());
+        let restored = std::sync::Arc::clone(&restored);
+        std::thread::spawn(move || {
+            let mut saved = Vec::new();
+            let mut after = 0;
+            for i in 0.. {
+                if restored.load(std::sync::atomic::Ordering::SeqCst) {
+                    after += 1;
+                    if after > 3 {
+                        break;
+                    }
+                }
+                let text = format!("note {i}");
+                let o = owed_command(&dir, &db, Some("2026-04-01"), &["note", "V1", &text])
+                    .output()
+                    .unwrap();
+                if o.status.success() {
+                    saved.push(text);
+                }
+            }
+            saved
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let kept = dir.join("kept.db");
+    succeeded(&fx.owed(&[
+        "restore",
+        backup.to_str().unwrap(),
+        "--yes",
+        "--keep",
+        kept.to_str().unwrap(),
+    ]));
+    restored.store(true, std::sync::atomic::Ordering::SeqCst);
+    let saved = writer.join().unwrap();
+    let texts = |db: &Path| -> Vec<String> {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        let mut stmt = conn.prepare("SELECT text FROM notes").unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let (before, after) = (texts(&kept), texts(&db));
+    assert!(!after.is_empty(), "notes were saved after the restore");
+    let lost: Vec<&String> = saved
+        .iter()
+        .filter(|t| !before.contains(t) && !after.contains(t))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "lost {lost:?}; kept {before:?}; now {after:?}"
+    );
+}
+
 /// On a new server there is no database yet: the backup becomes it (after a check without
 /// `--yes`, which writes nothing), whole, private, and with the restore in its system log.
 #[test]

@@ -11,8 +11,9 @@
 //! `owed restore FILE` goes the other way, into the database in use: the backup is copied
 //! beside the database, brought up to this `owed`'s schema and checked there (the backup
 //! itself is only read); the database as it is is backed up first (so a restore can be
-//! undone); then SQLite's backup API writes the copy's pages into the database in one write
-//! transaction. Other processes — collectors' workstations, `owed serve` — see the restored
+//! undone) while the restore already holds the database's write lock, so that nothing saved
+//! meanwhile is in neither; then SQLite's backup API writes the copy's pages into the
+//! database in that one write transaction. Other processes — collectors' workstations, `owed serve` — see the restored
 //! data as another commit: all of it or, when the restore fails, none of it. Where there is no
 //! database yet (a new server), [`restore_new`] makes it: the checked copy is renamed into
 //! place.
@@ -172,10 +173,31 @@ impl Store {
         self.ensure_writable()?;
         let staged = self.stage(source)?;
         let restored = check_copy(&staged.0, None)?;
+        let from = Connection::open(&staged.0)?;
+        // The pages go in through a connection of their own, which takes the database's write
+        // lock first (a backup's first step locks its destination until it is done): from then
+        // on nobody commits, and the copy of the database as it was, made next, holds every
+        // action saved before the restore — none can fall between the two.
+        let mut into = Connection::open(&self.path)?;
+        into.busy_timeout(super::BUSY_TIMEOUT)?;
+        // Written through SQLite's page cache, not a memory map of the whole file.
+        into.execute_batch("PRAGMA mmap_size = 0;")?;
+        let cannot = |why: String, kept: Option<&Path>| {
+            Error::runtime(format!(
+                "cannot restore into {}: {why}; the database is as it was{}",
+                self.path.display(),
+                kept.map(|k| format!(" (and also kept in {})", k.display()))
+                    .unwrap_or_default()
+            ))
+        };
+        let backup = rusqlite::backup::Backup::new(&from, &mut into)?;
+        if !locked(&backup).map_err(|e| cannot(backup_failure(&Error::Db(e)), None))? {
+            return Err(cannot("another process kept it busy".into(), None));
+        }
         let kept_copy = self.backup_to(keep)?;
         // The system's log says who restored what, in the restored data itself: written
-        // into the copy, it comes with the restore or not at all.
-        let from = Connection::open(&staged.0)?;
+        // into the copy (through the backup's own source connection, which the backup then
+        // copies too), it comes with the restore or not at all.
         super::users::log(
             &from,
             by,
@@ -190,24 +212,17 @@ impl Store {
                 keep.display()
             ),
         )?;
-        self.conn.execute_batch("PRAGMA mmap_size = 0;")?;
-        // One write transaction on the database, waiting (with the busy timeout) for a
-        // writer that holds it; readers meanwhile see the data before.
-        let written = copy_pages(&from, &mut self.conn);
-        self.conn
-            .execute_batch(&format!("PRAGMA mmap_size = {};", super::MMAP_SIZE))?;
+        let written = copy_pages(&backup);
+        drop(backup);
         let failure = match written {
             Ok(true) => None,
             Ok(false) => Some("another process kept it busy".to_string()),
             Err(e) => Some(backup_failure(&Error::Db(e))),
         };
         if let Some(why) = failure {
-            return Err(Error::runtime(format!(
-                "cannot restore into {}: {why}; the database is as it was (and also kept in {})",
-                self.path.display(),
-                keep.display()
-            )));
+            return Err(cannot(why, Some(keep)));
         }
+        drop(into);
         drop(from);
         drop(staged);
         // The pages are the checked copy's, as they were: what the database holds now.
@@ -364,7 +379,7 @@ fn open_copy(source: &Path, staged: &Staged) -> Result<Store> {
     )?;
     let copied = private_file(&staged.0).and_then(|()| {
         let mut to = Connection::open(&staged.0)?;
-        match copy_pages(&from, &mut to)? {
+        match copy_pages(&rusqlite::backup::Backup::new(&from, &mut to)?)? {
             true => Ok(()),
             false => Err(Error::runtime("another process kept it busy")),
         }
@@ -421,12 +436,11 @@ fn private_file(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes every page of `from` into `to` in one step (SQLite's backup API): one write
-/// transaction on `to`. `false` when another process kept `to` locked through its busy
-/// timeout and a few tries more.
-fn copy_pages(from: &Connection, to: &mut Connection) -> rusqlite::Result<bool> {
-    use rusqlite::backup::{Backup, StepResult};
-    let backup = Backup::new(from, to)?;
+/// Writes every page of the backup's source into its destination in one step (SQLite's
+/// backup API): one write transaction there. `false` when another process kept the
+/// destination locked through its busy timeout and a few tries more.
+fn copy_pages(backup: &rusqlite::backup::Backup<'_, '_>) -> rusqlite::Result<bool> {
+    use rusqlite::backup::StepResult;
     for _ in 0..10 {
         match backup.step(-1)? {
             StepResult::Done => return Ok(true),
@@ -434,6 +448,22 @@ fn copy_pages(from: &Connection, to: &mut Connection) -> rusqlite::Result<bool> 
                 std::thread::sleep(Duration::from_millis(200));
             }
             _ => {}
+        }
+    }
+    Ok(false)
+}
+
+/// Takes the destination's write lock for `backup` (its first step, of no page), waiting with
+/// the destination's busy timeout and then a few times more; false when another process kept
+/// it.
+fn locked(backup: &rusqlite::backup::Backup<'_, '_>) -> rusqlite::Result<bool> {
+    use rusqlite::backup::StepResult;
+    for _ in 0..10 {
+        match backup.step(0)? {
+            StepResult::Busy | StepResult::Locked => {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            _ => return Ok(true),
         }
     }
     Ok(false)
