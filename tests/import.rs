@@ -234,6 +234,8 @@ rejected! {
     application_larger_than_its_source: added("documents.csv", "C3,K3,invoice,INV-302,2026-04-26,2026-05-26,100.00,USD").with_application("P2,C3,60.00,2026-04-26") => "applications.csv line 4, column amount", "from payment `P2` total 310";
     application_from_a_failed_payment: added("applications.csv", "P3,C2,10.00,2026-04-26") => "applications.csv line 4, column source_id", "status failure";
     // EUR rates start on 2026-03-01; a EUR document of February has none.
+    // A rate so large every sum it takes part in would overflow: the wrong way round.
+    exchange_rate_too_large: added("exchange_rates.csv", "2026-03-02,EUR,9999999999999999999999999999") => "exchange_rates.csv line 4, column rate", "more than 1000000 units of the base currency per unit";
     currency_without_exchange_rate: replaced("documents.csv", "B1,K2,invoice,RE-2001,2026-03-20,", "B1,K2,invoice,RE-2001,2026-02-20,") => "documents.csv line 4, column currency", "no exchange rate for EUR";
     // Files saved on Windows (CR LF) name the same lines: the csv reader counts a CR LF row's
     // line late (rust-csv issue 395), and said line 2 for line 3.

@@ -8,6 +8,11 @@ use std::process::{Command, Stdio};
 
 const NOTES_EACH: u32 = 250;
 
+const DANA: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF+jMxy1UPKN0+nNElB1xHLM8zFpOthxWeZrE809X5E7 dana@desk";
+const ALICE: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMo/kSXwAAUcvvpsIZ+5IYX/PDHZGGcxW4/4StaQ+pbR alice@laptop";
+
 #[test]
 fn two_processes_writing_notes_lose_none() {
     let fx = Fixture::new();
@@ -42,5 +47,68 @@ fn two_processes_writing_notes_lose_none() {
             .collect();
         numbers.sort_unstable();
         assert_eq!(numbers, (1..=NOTES_EACH).collect::<Vec<_>>(), "{who}");
+    }
+}
+
+/// While another program writes under a rollback journal (the first import into an empty
+/// database, or a database being created), opening the database waits for it as a write
+/// waits, instead of failing at once with "database is locked"; and two processes creating
+/// one database at the same moment both succeed.
+#[test]
+fn opening_waits_for_a_writer_under_a_rollback_journal() {
+    let fx = Fixture::new();
+    let importer = rusqlite::Connection::open(fx.db()).unwrap();
+    importer
+        .execute_batch(
+            "PRAGMA journal_mode = DELETE;
+             BEGIN IMMEDIATE;
+             INSERT INTO meta (key, value) VALUES ('importing', 'yes');",
+        )
+        .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_owed"))
+            .arg("--db")
+            .arg(fx.db())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let report = run(&["report", "metrics", "--json"]);
+    let note = run(&["--as", "alice", "note", "V1", "called"]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    importer.execute_batch("COMMIT;").unwrap();
+    for (name, child) in [("report", report), ("note", note)] {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+    }
+    let store = fx.store();
+    let v1 = store.ledger().customer_key("V1").unwrap().unwrap();
+    assert_eq!(store.activity().notes(v1).unwrap().len(), 1);
+
+    // Two `owed user add` making one new database at once.
+    for round in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("new.db");
+        let add = |name: &str, key: &str| {
+            Command::new(env!("CARGO_BIN_EXE_owed"))
+                .arg("--db")
+                .arg(&db)
+                .args(["user", "add", name, "--role", "manager", "--key", key])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (add("dana", DANA), add("erin", ALICE));
+        for (name, child) in [("dana", a), ("erin", b)] {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}, {name}: {}",
+                stderr(&out)
+            );
+        }
     }
 }

@@ -794,7 +794,7 @@ impl<'a> Checker<'a> {
         let currency = row
             .opt_currency("currency")?
             .ok_or_else(|| row.error("currency", "required value is missing"))?;
-        let rate = row.positive_amount_text("rate")?;
+        let rate = row.rate_text("rate")?;
         Ok(Parsed::Rate {
             currency,
             day: day_number(date),
@@ -1080,11 +1080,25 @@ fn application_problem(a: &StagedApplication) -> Option<(&'static str, String)> 
     None
 }
 
+/// The largest exchange rate taken: a million units of the base currency per unit (a rupiah
+/// base and a bitcoin would need more; no ledger we know of does).
+const MAX_RATE: u32 = 1_000_000;
+
 impl Row<'_> {
-    /// A positive decimal kept as its text (exchange rates are stored exactly as given).
-    fn positive_amount_text(&self, column: &str) -> Result<String> {
+    /// An exchange rate, kept as its text (stored exactly as given): a positive decimal of
+    /// at most [`MAX_RATE`] units of the base currency per unit (more is a rate the wrong way
+    /// round, or a typing error, and would overflow the sums it takes part in).
+    fn rate_text(&self, column: &str) -> Result<String> {
         let text = self.req(column)?;
         match text.parse::<Decimal>() {
+            Ok(v) if v > Decimal::from(MAX_RATE) => Err(self.error(
+                column,
+                format!(
+                    "{} is more than {MAX_RATE} units of the base currency per unit: is it the \
+                     wrong way round?",
+                    quoted(text)
+                ),
+            )),
             Ok(v) if v > Decimal::ZERO && text.chars().all(|c| c.is_ascii_digit() || c == '.') => {
                 Ok(v.normalize().to_string())
             }

@@ -255,10 +255,26 @@ impl Store {
         if self.read_only {
             return Ok(());
         }
-        let mode: String = self
-            .conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(|e| open_error(&self.path, e))?;
+        // Turning the log on needs the file to itself for a moment: while another process
+        // creates the database or imports into an empty one (under a rollback journal), SQLite
+        // says busy at once, without its busy timeout. Waited for here as a write would be.
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        let mut pause = Duration::from_millis(5);
+        let mode: String = loop {
+            match self
+                .conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            {
+                Err(e)
+                    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+                other => break other.map_err(|e| open_error(&self.path, e))?,
+            }
+        };
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::runtime(format!(
                 "{}: cannot use the WAL journal (got {mode})",
@@ -638,15 +654,26 @@ fn open_error(path: &Path, e: rusqlite::Error) -> Error {
         // Opening writes too (the write-ahead log's index, a first import's file).
         Some(rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure) => {
             Error::runtime(format!(
-                "cannot open the database {path}: {} (the disk may be full or failing)",
+                "cannot open the database {path}: {} (the disk may be full or failing), so \
+                 nothing was read or saved",
                 sqlite_message(&e)
             ))
         }
+        Some(rusqlite::ErrorCode::DatabaseBusy) => busy_error(&path),
         _ => Error::runtime(format!(
             "cannot open the database {path}: {}",
             sqlite_message(&e)
         )),
     }
+}
+
+/// The sentence for a database another process held past the busy timeout.
+fn busy_error(path: &std::path::Display<'_>) -> Error {
+    Error::runtime(format!(
+        "{path} was busy: another program (an import, a restore, a backup being put back) held \
+         it past the {}-second wait, so nothing was saved; try again when it is done",
+        BUSY_TIMEOUT.as_secs()
+    ))
 }
 
 /// "There is no database at PATH", with how to create one.
@@ -684,8 +711,9 @@ pub fn is_busy(e: &Error) -> bool {
 }
 
 /// The sentence for an SQLite error that says the database could not be written — it is
-/// read-only to this user (exit 2: theirs to fix), the disk is full, or the system refused to
-/// read or write it (exit 1) — naming the file instead of SQLite's words; else `None`. Every
+/// read-only to this user (exit 2: theirs to fix), the disk is full, the system refused to
+/// read or write it, or another program held it past the wait (exit 1) — naming the file
+/// instead of SQLite's words; else `None`. Every
 /// write is one transaction, so a failed one saved nothing.
 pub fn write_failure(path: &Path, e: &Error) -> Option<Error> {
     let Error::Db(db) = e else {
@@ -698,6 +726,7 @@ pub fn write_failure(path: &Path, e: &Error) -> Option<Error> {
              and try again)",
             path.display()
         ))),
+        rusqlite::ErrorCode::DatabaseBusy => Some(busy_error(&path.display())),
         rusqlite::ErrorCode::SystemIoFailure => Some(Error::runtime(format!(
             "the disk is full or failing: {} could not be read or written ({}), so nothing was \
              saved",
@@ -765,6 +794,19 @@ pub(crate) fn base_currency_error(path: &Path, fixed: &str, configured: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_database_busy_past_the_wait_is_one_sentence_naming_it() {
+        let busy = Error::Db(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            Some("database is locked".into()),
+        ));
+        let said = write_failure(Path::new("/srv/owed/owed.db"), &busy)
+            .unwrap()
+            .to_string();
+        assert!(said.starts_with("/srv/owed/owed.db was busy"), "{said}");
+        assert!(said.contains("nothing was saved"), "{said}");
+    }
 
     #[test]
     fn opens_with_wal_foreign_keys_and_private_mode() {
