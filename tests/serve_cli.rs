@@ -474,3 +474,101 @@ fn the_files_folder_is_checked_when_the_server_starts() {
         "{said:?}"
     );
 }
+
+/// The server's resident memory in KiB (Linux).
+fn resident_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// A client that types faster than the workstation works (a key held down by a weight, a
+/// paste into the wrong window, or on purpose; an auditor can) is held back where its input
+/// is counted, or cut: the server's memory stays where it was, and its session ends with
+/// its connection instead of working through a backlog for minutes.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_keys_keeps_the_server_in_bounds_and_ends_with_the_connection() {
+    use ssh_client::{Client, new_key};
+    use std::io::BufRead;
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    let db = db.to_str().unwrap();
+    let carol = new_key();
+    add_user(dir.path(), db, "dana", "manager", &new_key());
+    add_user(dir.path(), db, "carol", "auditor", &carol);
+    let server = Reaped(
+        common::command_db(dir.path(), db, &["serve", "--listen", "127.0.0.1:0"])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let pid = server.0.id();
+    let mut server = server;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let err = server.0.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let listening = loop {
+        let line = rx.recv_timeout(ssh_client::PATIENCE).unwrap();
+        if line.contains("listening on") {
+            break line;
+        }
+    };
+    let addr: std::net::SocketAddr = listening
+        .split("listening on ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|a| a.parse().ok())
+        .unwrap();
+
+    let client = Client::logged_in(addr, "carol", &carol).await;
+    let term = client.terminal((120, 36), "xterm-256color", &[]).await;
+    term.wait_for("Queue").await;
+    let before = resident_kib(pid);
+    let mut peak = before;
+    let burst: Vec<u8> = b"jk".repeat(4096);
+    let start = Instant::now();
+    // About 330,000 keys a second: more than the workstation takes, less than the server
+    // cuts at once (a megabyte unread).
+    while start.elapsed() < Duration::from_secs(3) {
+        let sent =
+            tokio::time::timeout(Duration::from_secs(1), term.write.data_bytes(burst.clone()))
+                .await;
+        peak = peak.max(resident_kib(pid));
+        if !matches!(sent, Ok(Ok(()))) || term.seen.lock().unwrap().closed {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    client.disconnect().await;
+    drop(term);
+    drop(client);
+    let gone = Instant::now();
+    let ended = loop {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(line) if line.contains("carol's session ended") => break true,
+            _ if gone.elapsed() > Duration::from_secs(10) => break false,
+            _ => {}
+        }
+    };
+    peak = peak.max(resident_kib(pid));
+    assert!(
+        ended,
+        "the session was still running 10 s after its connection went"
+    );
+    assert!(
+        peak < before + 100 * 1024,
+        "the server grew from {before} KiB to {peak} KiB"
+    );
+}

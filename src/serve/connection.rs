@@ -99,6 +99,18 @@ fn pty_size(col_width: u32, row_height: u32) -> (u16, u16) {
 }
 
 impl Connection {
+    /// The client sent input (keys or window changes) faster than its app reads it, by more
+    /// than the session takes: it is disconnected, and the log says who.
+    fn flooded(&self, session: &mut Session) -> Result<(), russh::Error> {
+        let name = self.actor.as_ref().map_or("?", |a| a.name.as_str());
+        crate::serve::say!("{name} sent input faster than it was read; disconnected");
+        session.disconnect(
+            russh::Disconnect::ByApplication,
+            "too much input at once",
+            "en",
+        )
+    }
+
     pub(crate) fn new(
         shared: Arc<Shared>,
         peer: Option<SocketAddr>,
@@ -425,18 +437,22 @@ impl Handler for Connection {
         row_height: u32,
         _pix_width: u32,
         _pix_height: u32,
-        _session: &mut Session,
+        session: &mut Session,
     ) -> Result<(), Self::Error> {
+        let mut overflow = false;
         if let Some(state) = self.channels.get_mut(&channel) {
             let (columns, rows) = pty_size(col_width, row_height);
             match (&state.input, &mut state.pty) {
-                (Some(input), _) => input.resize(columns, rows),
+                (Some(input), _) => overflow = input.resize(columns, rows).is_err(),
                 (None, Some(pty)) => {
                     pty.columns = columns;
                     pty.rows = rows;
                 }
                 (None, None) => {}
             }
+        }
+        if overflow {
+            self.flooded(session)?;
         }
         Ok(())
     }
@@ -452,13 +468,7 @@ impl Handler for Connection {
             None => false,
         };
         if overflow {
-            let name = self.actor.as_ref().map_or("?", |a| a.name.as_str());
-            crate::serve::say!("{name} sent input faster than it was read; disconnected");
-            session.disconnect(
-                russh::Disconnect::ByApplication,
-                "too much input at once",
-                "en",
-            )?;
+            self.flooded(session)?;
         }
         Ok(())
     }

@@ -9,10 +9,11 @@
 //! to the channel as the client's window allows, and when the app has returned, the exit
 //! status, EOF and close; then it joins the app's thread.
 //!
-//! Memory stays bounded whatever the client does. Input: raw bytes waiting for the pump are
-//! counted and a client more than [`MAX_QUEUED_INPUT`] bytes ahead of its app is
-//! disconnected; the pump hands events through a queue of [`EVENT_QUEUE`] and waits when it
-//! is full. Output: [`Output`] sends a chunk at each flush (and every [`CHUNK`] bytes) into a
+//! Memory stays bounded whatever the client does. Input: raw bytes and window changes waiting
+//! for the pump are counted and a client more than [`MAX_QUEUED_INPUT`] bytes ahead of its
+//! app is disconnected; the pump hands events through a queue of [`EVENT_QUEUE`] and waits
+//! when it is full (and the workstation takes them from there a few hundred at a time, so
+//! that a client typing faster than it works fills that queue instead of one behind it). Output: [`Output`] sends a chunk at each flush (and every [`CHUNK`] bytes) into a
 //! queue of [`OUTPUT_CHUNKS`] chunks and blocks the app's thread when it is full; the writer
 //! takes the next chunk only once the client's SSH window has room for the last one. A slow
 //! client therefore slows its own app's drawing and nothing else; one that stops reading
@@ -33,6 +34,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 /// Raw input bytes a client may have waiting for its app before it is disconnected.
 pub const MAX_QUEUED_INPUT: usize = 1 << 20;
+/// What a window change waiting for the pump counts for against [`MAX_QUEUED_INPUT`].
+pub const RESIZE_COST: usize = 64;
 /// Events waiting for the app before the pump waits.
 pub const EVENT_QUEUE: usize = 1024;
 /// Output chunks waiting for the client's window before the app's writes block.
@@ -185,9 +188,15 @@ impl InputLink {
         Ok(())
     }
 
-    /// Passes on a window change.
-    pub fn resize(&self, columns: u16, rows: u16) {
+    /// Passes on a window change: counted with the input as [`RESIZE_COST`] bytes, so that a
+    /// storm of them from a client that does not read is cut like a flood of keys.
+    pub fn resize(&self, columns: u16, rows: u16) -> Result<(), Overflow> {
+        let queued = self.queued.fetch_add(RESIZE_COST, Ordering::AcqRel) + RESIZE_COST;
+        if queued > MAX_QUEUED_INPUT {
+            return Err(Overflow);
+        }
         let _ = self.tx.send(Incoming::Resize(columns, rows));
+        Ok(())
     }
 }
 
@@ -382,6 +391,7 @@ async fn pump(mut p: Pump) {
                     idle_timer = Box::pin(idle(p.idle_timeout));
                 }
                 Some(Incoming::Resize(columns, rows)) => {
+                    p.queued.fetch_sub(RESIZE_COST, Ordering::AcqRel);
                     out.push(Event::Resize(columns, rows));
                     idle_timer = Box::pin(idle(p.idle_timeout));
                 }
@@ -538,7 +548,7 @@ mod tests {
     async fn resizes_keep_their_place_among_keys() {
         let mut h = harness(None);
         h.link.bytes(b"a").unwrap();
-        h.link.resize(100, 30);
+        h.link.resize(100, 30).unwrap();
         h.link.bytes(b"b").unwrap();
         settle().await;
         assert_eq!(h.events.try_recv().unwrap(), key(KeyCode::Char('a')));
@@ -587,6 +597,24 @@ mod tests {
         let packet = vec![b'a'; 32 * 1024];
         let sent = (0..).take_while(|_| link.bytes(&packet).is_ok()).count();
         assert_eq!(sent, MAX_QUEUED_INPUT / packet.len());
+    }
+
+    #[tokio::test]
+    async fn a_storm_of_unread_window_changes_is_refused_and_read_ones_are_not() {
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let link = InputLink {
+            tx,
+            queued: Arc::new(AtomicUsize::new(0)),
+        };
+        let sent = (0..).take_while(|_| link.resize(80, 24).is_ok()).count();
+        assert_eq!(sent, MAX_QUEUED_INPUT / RESIZE_COST);
+        // Taken by the pump as they come, they never add up.
+        let mut h = harness(None);
+        for _ in 0..2 * MAX_QUEUED_INPUT / RESIZE_COST {
+            h.link.resize(100, 30).unwrap();
+            settle().await;
+            assert_eq!(h.events.recv().await, Some(Event::Resize(100, 30)));
+        }
     }
 
     #[test]

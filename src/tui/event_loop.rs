@@ -47,6 +47,9 @@ pub(crate) enum Ended {
     InputClosed,
 }
 
+/// Events taken from the queue per turn of the loop, at the most.
+const EVENTS_PER_TURN: usize = 64;
+
 /// A terminal as the loop sees it.
 pub(crate) trait Front {
     type Backend: Backend<Error = std::io::Error> + Write;
@@ -80,6 +83,10 @@ pub(crate) trait Front {
 
     /// The screen was wiped ([`wipe`]): whatever was placed over the cells is gone.
     fn wiped(&mut self) {}
+
+    /// The loop took one terminal event off its queue (a front whose sender waits for room
+    /// is told there is some).
+    fn input_taken(&mut self) {}
 
     /// Lets the collector write `text` in an editor (with `instructions` as comments):
     /// the text written, or why there is none.
@@ -196,7 +203,16 @@ pub(crate) fn run<F: Front>(
             },
         };
         app.now = Instant::now();
-        for event in first.into_iter().chain(events.try_iter()) {
+        // At most a turn's worth before the effects run and the screen is drawn: a client
+        // typing faster than that sees each turn, and the rest waits in the queue.
+        for event in first
+            .into_iter()
+            .chain(events.try_iter())
+            .take(EVENTS_PER_TURN)
+        {
+            if matches!(event, UiEvent::Terminal(_)) {
+                front.input_taken();
+            }
             match event {
                 UiEvent::Terminal(Event::Key(k)) => {
                     effects.extend(update::key(app, k));

@@ -28,6 +28,7 @@ use ratatui::layout::{Position, Size};
 use ratatui::style::Color;
 use std::io::Write;
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Condvar, Mutex};
 use unicode_width::UnicodeWidthStr;
 
 /// How many colours the client's terminal shows.
@@ -93,15 +94,68 @@ impl Capabilities {
     }
 }
 
+/// Terminal events sent and not yet taken by the loop, at the most: past it the sender waits,
+/// so that a client typing faster than the workstation works is held back where its input
+/// is counted (and cut once too far ahead) instead of queueing here without end.
+const IN_FLIGHT: usize = 256;
+
+/// The terminal events between the sender and the loop.
+#[derive(Debug, Default)]
+struct Gate {
+    state: Mutex<GateState>,
+    room: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct GateState {
+    in_flight: usize,
+    /// The loop has ended: nothing more is taken.
+    closed: bool,
+}
+
+impl Gate {
+    /// Waits for room for one more event; false once the loop has ended.
+    fn enter(&self) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        while state.in_flight >= IN_FLIGHT && !state.closed {
+            state = self.room.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        state.in_flight += 1;
+        !state.closed
+    }
+
+    fn taken(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.in_flight = state.in_flight.saturating_sub(1);
+        self.room.notify_one();
+    }
+
+    fn close(&self) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).closed = true;
+        self.room.notify_all();
+    }
+}
+
+/// Closes the gate when the loop ends, however it ends.
+struct Closing(Arc<Gate>);
+
+impl Drop for Closing {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
 /// Where the caller's terminal events go: keys, resizes, and the end of the input.
 pub struct EventSender {
     tx: Sender<UiEvent>,
+    gate: Arc<Gate>,
 }
 
 impl EventSender {
-    /// Passes an event on; false when the session has ended (nobody reads any more).
+    /// Passes an event on, waiting while the loop has [`IN_FLIGHT`] not taken yet; false
+    /// when the session has ended (nobody reads any more).
     pub fn send(&self, event: Event) -> bool {
-        self.tx.send(UiEvent::Terminal(event)).is_ok()
+        self.gate.enter() && self.tx.send(UiEvent::Terminal(event)).is_ok()
     }
 
     /// The input has ended (the connection dropped): the session stops, keeping any draft.
@@ -120,13 +174,21 @@ pub struct Events {
     rx: Receiver<UiEvent>,
     /// For the service's answers, which wake the same loop.
     tx: Sender<UiEvent>,
+    gate: Arc<Gate>,
 }
 
 /// A pair: the caller pushes events into the [`EventSender`], [`run_remote`] takes the
 /// [`Events`].
 pub fn events() -> (EventSender, Events) {
     let (tx, rx) = mpsc::channel();
-    (EventSender { tx: tx.clone() }, Events { rx, tx })
+    let gate = Arc::new(Gate::default());
+    (
+        EventSender {
+            tx: tx.clone(),
+            gate: Arc::clone(&gate),
+        },
+        Events { rx, tx, gate },
+    )
 }
 
 /// Runs the workstation for one session until the collector quits or the input ends,
@@ -150,7 +212,8 @@ pub fn run_remote<W: Write>(
     {
         setup.theme = mono;
     }
-    let Events { rx, tx } = events;
+    let Events { rx, tx, gate } = events;
+    let _closing = Closing(Arc::clone(&gate));
     event_loop::deliver_to_loop(&session, tx);
     let mut backend = SessionBackend {
         inner: CrosstermBackend::new(out),
@@ -160,6 +223,7 @@ pub fn run_remote<W: Write>(
     execute!(backend, EnterAlternateScreen, cursor::Hide)?;
     let mut front = RemoteFront {
         terminal: Terminal::new(backend)?,
+        gate,
     };
     let mut app = setup.app_for(&session);
     app.size = size;
@@ -190,6 +254,7 @@ pub fn run_remote<W: Write>(
 /// editor.
 struct RemoteFront<W: Write> {
     terminal: Terminal<SessionBackend<W>>,
+    gate: Arc<Gate>,
 }
 
 impl<W: Write> Front for RemoteFront<W> {
@@ -201,6 +266,10 @@ impl<W: Write> Front for RemoteFront<W> {
 
     fn resized(&mut self, width: u16, height: u16) {
         self.terminal.backend_mut().size = Size::new(width, height);
+    }
+
+    fn input_taken(&mut self) {
+        self.gate.taken();
     }
 
     fn suspend(&mut self) -> Result<Option<String>> {
@@ -467,6 +536,36 @@ fn latin_base(c: char) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sender_waits_once_the_loop_is_behind_and_goes_on_as_it_takes() {
+        let gate = Arc::new(Gate::default());
+        for _ in 0..IN_FLIGHT {
+            assert!(gate.enter());
+        }
+        let (tx, rx) = mpsc::channel();
+        let sender = {
+            let gate = Arc::clone(&gate);
+            std::thread::spawn(move || {
+                let entered = gate.enter();
+                tx.send(entered).unwrap();
+                // The loop has ended: a sender waiting is let go, and told so.
+                let after = gate.enter();
+                tx.send(after).unwrap();
+            })
+        };
+        let wait = std::time::Duration::from_millis(200);
+        assert!(
+            rx.recv_timeout(wait).is_err(),
+            "it waits while the loop is behind"
+        );
+        gate.taken();
+        assert_eq!(rx.recv_timeout(wait * 10), Ok(true));
+        assert!(rx.recv_timeout(wait).is_err(), "full again");
+        gate.close();
+        assert_eq!(rx.recv_timeout(wait * 10), Ok(false));
+        sender.join().unwrap();
+    }
 
     #[test]
     fn the_terminal_type_and_locale_choose_colours_and_unicode() {
