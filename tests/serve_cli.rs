@@ -493,7 +493,6 @@ fn resident_kib(pid: u32) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_keys_keeps_the_server_in_bounds_and_ends_with_the_connection() {
     use ssh_client::{Client, new_key};
-    use std::io::BufRead;
     use std::time::{Duration, Instant};
 
     let dir = tempfile::tempdir().unwrap();
@@ -502,36 +501,8 @@ async fn a_flood_of_keys_keeps_the_server_in_bounds_and_ends_with_the_connection
     let carol = new_key();
     add_user(dir.path(), db, "dana", "manager", &new_key());
     add_user(dir.path(), db, "carol", "auditor", &carol);
-    let server = Reaped(
-        common::command_db(dir.path(), db, &["serve", "--listen", "127.0.0.1:0"])
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
+    let (server, addr, log) = serve_logged(dir.path(), db);
     let pid = server.0.id();
-    let mut server = server;
-    let (tx, rx) = std::sync::mpsc::channel();
-    let err = server.0.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let listening = loop {
-        let line = rx.recv_timeout(ssh_client::PATIENCE).unwrap();
-        if line.contains("listening on") {
-            break line;
-        }
-    };
-    let addr: std::net::SocketAddr = listening
-        .split("listening on ")
-        .nth(1)
-        .and_then(|rest| rest.split(',').next())
-        .and_then(|a| a.parse().ok())
-        .unwrap();
-
     let client = Client::logged_in(addr, "carol", &carol).await;
     let term = client.terminal((120, 36), "xterm-256color", &[]).await;
     term.wait_for("Queue").await;
@@ -556,7 +527,7 @@ async fn a_flood_of_keys_keeps_the_server_in_bounds_and_ends_with_the_connection
     drop(client);
     let gone = Instant::now();
     let ended = loop {
-        match rx.recv_timeout(Duration::from_millis(100)) {
+        match log.recv_timeout(Duration::from_millis(100)) {
             Ok(line) if line.contains("carol's session ended") => break true,
             _ if gone.elapsed() > Duration::from_secs(10) => break false,
             _ => {}
@@ -571,4 +542,105 @@ async fn a_flood_of_keys_keeps_the_server_in_bounds_and_ends_with_the_connection
         peak < before + 100 * 1024,
         "the server grew from {before} KiB to {peak} KiB"
     );
+}
+
+/// Starts `owed serve` on `db` in `dir`: the child, the address it listens on, and the lines
+/// of its log as they come.
+fn serve_logged(
+    dir: &std::path::Path,
+    db: &str,
+) -> (
+    Reaped,
+    std::net::SocketAddr,
+    std::sync::mpsc::Receiver<String>,
+) {
+    use std::io::BufRead;
+    let mut server = Reaped(
+        common::command_db(dir, db, &["serve", "--listen", "127.0.0.1:0"])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    let err = server.0.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let listening = loop {
+        let line = rx.recv_timeout(ssh_client::PATIENCE).unwrap();
+        if line.contains("listening on") {
+            break line;
+        }
+    };
+    let addr = listening
+        .split("listening on ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {listening:?}"));
+    (server, addr, rx)
+}
+
+/// A manager removes a user, or changes their role, while their session runs: the session
+/// is cut within seconds with the reason (its writes already go by the role the user has
+/// now), and the user's next login is what the users now say.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_removed_or_given_another_role_is_cut_off() {
+    use ssh_client::{Client, PATIENCE, new_key};
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    let db = db.to_str().unwrap();
+    let (alice, bob) = (new_key(), new_key());
+    add_user(dir.path(), db, "dana", "manager", &new_key());
+    add_user(dir.path(), db, "alice", "collector", &alice);
+    add_user(dir.path(), db, "bob", "collector", &bob);
+    let (_server, addr, log) = serve_logged(dir.path(), db);
+    let alices = Client::logged_in(addr, "alice", &alice).await;
+    let alice_term = alices.terminal((120, 36), "xterm-256color", &[]).await;
+    let bobs = Client::logged_in(addr, "bob", &bob).await;
+    let bob_term = bobs.terminal((120, 36), "xterm-256color", &[]).await;
+    alice_term.wait_for("Queue").await;
+    bob_term.wait_for("Queue").await;
+
+    succeeded(&owed_db(
+        dir.path(),
+        db,
+        &["--as", "dana", "user", "role", "alice", "auditor"],
+    ));
+    succeeded(&owed_db(
+        dir.path(),
+        db,
+        &["--as", "dana", "user", "remove", "bob"],
+    ));
+    alice_term.wait_closed().await;
+    bob_term.wait_closed().await;
+    let mut said = Vec::new();
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while said.len() < 2 && std::time::Instant::now() < deadline {
+        if let Ok(line) = log.recv_timeout(std::time::Duration::from_millis(100))
+            && line.contains("session was cut")
+        {
+            said.push(line);
+        }
+    }
+    said.sort();
+    assert!(
+        said[0].ends_with("alice's session was cut: your role is now auditor: connect again"),
+        "{said:?}"
+    );
+    assert!(
+        said[1].ends_with("bob's session was cut: your user or key was removed from this server"),
+        "{said:?}"
+    );
+    // Alice comes back as an auditor; bob's key opens nothing.
+    let again = Client::logged_in(addr, "alice", &alice).await;
+    let term = again.terminal((120, 36), "xterm-256color", &[]).await;
+    term.wait_for("Queue").await;
+    let mut refused = Client::connect(addr).await;
+    assert!(!refused.login("bob", &bob).await);
 }

@@ -560,6 +560,16 @@ fn the_library_refuses_the_same_way() {
     let e = manual::send(&mut store, &cycles, &template, &own, &mut NoMail, &carol).unwrap_err();
     assert!(e.to_string().contains("an auditor reads only"), "{e}");
     assert_eq!(fx.fingerprint(), before);
+
+    // A session keeps the role its user had when it started; the writes go by the role the
+    // user has now. Alice, made an auditor while her session runs, writes nothing more.
+    actions::note(&mut store, &stamp, "V1", "before").unwrap();
+    succeeded(&fx.owed(&["--as", "dana", "user", "role", "alice", "auditor"]));
+    let e = actions::note(&mut store, &stamp, "V1", "after").unwrap_err();
+    assert!(e.to_string().contains("an auditor reads only"), "{e}");
+    // A name nobody registered (one's own shell) keeps the role it came with.
+    let root = Stamp::for_actor(&Actor::new("root", Role::Manager), now, as_of).unwrap();
+    actions::note(&mut store, &root, "V2", "from the shell").unwrap();
 }
 
 #[test]

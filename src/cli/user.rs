@@ -213,7 +213,10 @@ fn remove(ctx: &Context, args: &NameArg) -> Result<()> {
     let mut store = ctx.open_store()?;
     let stamp = ctx.stamp(&store)?;
     let role = store.users_mut().remove(&stamp, &name)?;
-    outln!("User {name} ({role}) removed with their keys.")
+    outln!(
+        "User {name} ({role}) removed with their keys; a session of theirs on `owed serve` is \
+         disconnected within seconds."
+    )
 }
 
 fn role(ctx: &Context, args: &RoleArgs) -> Result<()> {
@@ -222,7 +225,10 @@ fn role(ctx: &Context, args: &RoleArgs) -> Result<()> {
     let mut store = ctx.open_store()?;
     let stamp = ctx.stamp(&store)?;
     let old = store.users_mut().set_role(&stamp, &name, role)?;
-    outln!("{name}'s role is now {role} (was {old}); it applies from their next session.")
+    outln!(
+        "{name}'s role is now {role} (was {old}); their writes go by it at once, and a session \
+         of theirs on `owed serve` is disconnected within seconds (they connect again)."
+    )
 }
 
 fn log(ctx: &Context, args: &JsonArg) -> Result<()> {

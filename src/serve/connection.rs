@@ -23,6 +23,7 @@ use russh::{Channel, ChannelId, ChannelOpenFailure, ChannelWriteHalf, Pty};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::watch;
 
 /// Session channels one connection may have open at once (OpenSSH's connection sharing opens
@@ -42,6 +43,8 @@ pub(crate) struct Connection {
     peer: Option<SocketAddr>,
     /// Who was authenticated, once they have been.
     actor: Option<Actor>,
+    /// The key they proved they hold.
+    key: Option<PublicKey>,
     /// Told when someone has: the login grace no longer applies.
     logged_in: LoggedIn,
     channels: HashMap<ChannelId, ChannelState>,
@@ -61,6 +64,51 @@ struct ChannelState {
     /// Dropped when the channel closes: the session's writer stops waiting on it.
     _alive: watch::Sender<()>,
     alive_rx: watch::Receiver<()>,
+}
+
+/// How often a running session's user is looked up again: one removed, or whose role
+/// changed, is disconnected within this (their writes are checked against the role they
+/// have now at once: see `store::activity::action_writes`).
+const STANDING_CHECK: Duration = Duration::from_secs(2);
+
+/// What a running session's user is checked against.
+struct Standing {
+    directory: Arc<dyn super::Directory>,
+    key: PublicKey,
+    /// Who they were when the session started.
+    actor: Actor,
+    handle: russh::server::Handle,
+    /// Closed when the session's channel closes.
+    alive: watch::Receiver<()>,
+}
+
+/// Disconnects the session's client once its key no longer belongs to the user it logged in
+/// as with that role (a manager removed the user, the key, or changed the role): what the
+/// session may do is decided at login, and it must not outlive the decision.
+async fn keep_standing(mut s: Standing) {
+    loop {
+        tokio::select! {
+            changed = s.alive.changed() => if changed.is_err() { return },
+            () = tokio::time::sleep(STANDING_CHECK) => {}
+        }
+        let (directory, key) = (s.directory.clone(), s.key.clone());
+        let Ok(now) = tokio::task::spawn_blocking(move || directory.owner(&key)).await else {
+            return;
+        };
+        let why = match now {
+            Some(now) if now == s.actor => continue,
+            Some(now) if now.name == s.actor.name => {
+                format!("your role is now {}: connect again", now.role)
+            }
+            _ => "your user or key was removed from this server".to_string(),
+        };
+        crate::serve::say!("{}'s session was cut: {why}", s.actor.name);
+        let _ = s
+            .handle
+            .disconnect(russh::Disconnect::ByApplication, why, "en".into())
+            .await;
+        return;
+    }
 }
 
 /// The most sessions one user may have at once (every session is a thread and a screen on
@@ -120,6 +168,7 @@ impl Connection {
             shared,
             peer,
             actor: None,
+            key: None,
             logged_in,
             channels: HashMap::new(),
         }
@@ -221,6 +270,15 @@ impl Connection {
             Ok(link) => {
                 state.input = Some(link);
                 state.started = true;
+                if let Some(key) = self.key.clone() {
+                    tokio::spawn(keep_standing(Standing {
+                        directory: self.shared.directory.clone(),
+                        key,
+                        actor: actor.clone(),
+                        handle: session.handle(),
+                        alive: state.alive_rx.clone(),
+                    }));
+                }
                 session.channel_success(channel)?;
                 crate::serve::say!(
                     "{} ({}) started a session from {}",
@@ -289,6 +347,7 @@ impl Handler for Connection {
         match self.owner(user, key.public_key).await {
             Some(actor) => {
                 self.actor = Some(actor);
+                self.key = Some(key.public_key.clone());
                 self.logged_in.set();
                 Ok(Auth::Accept)
             }

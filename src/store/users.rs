@@ -309,6 +309,17 @@ fn stored_role(text: &str) -> Result<Role> {
     Role::parse(text).map_err(|e| Error::runtime(format!("the users table holds {e}")))
 }
 
+/// `actor` with the role the database gives them now: a registered user's is read again (in
+/// the write's own transaction, where a write calls it: a manager may have changed it since
+/// their session started); a name not registered (one's own shell) keeps the one it came
+/// with.
+pub(crate) fn as_now(conn: &Connection, actor: &Actor) -> Result<Actor> {
+    Ok(match role_of(conn, &actor.name)? {
+        Some(role) if role != actor.role => Actor::new(actor.name.clone(), role),
+        _ => actor.clone(),
+    })
+}
+
 fn role_of(conn: &Connection, name: &str) -> Result<Option<Role>> {
     let role: Option<String> = conn
         .prepare_cached("SELECT role FROM users WHERE name = ?1")?

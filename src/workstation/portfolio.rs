@@ -322,15 +322,24 @@ impl PortfolioWorker {
         self.sessions.len()
     }
 
-    /// What the worker keeps of a session (a session it did not know, the local one, joins).
+    /// What the worker keeps of a session: the local one joins as the local actor at its
+    /// first request; any other it did not know (none should reach it) may read and nothing
+    /// more, with no files.
     pub(super) fn viewer(&mut self, session: SessionId) -> &mut Viewer {
         let local = &self.local_actor;
-        self.sessions.entry(session).or_insert_with(|| Viewer {
-            actor: local.clone(),
-            files: FileAccess::own(),
-            last_page: None,
-            last_detail: None,
-            scope_sent: None,
+        self.sessions.entry(session).or_insert_with(|| {
+            let (actor, files) = if session == LOCAL {
+                (local.clone(), FileAccess::own())
+            } else {
+                (Actor::new("", Role::Auditor), FileAccess::Nowhere)
+            };
+            Viewer {
+                actor,
+                files,
+                last_page: None,
+                last_detail: None,
+                scope_sent: None,
+            }
         })
     }
 

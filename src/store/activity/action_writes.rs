@@ -96,6 +96,7 @@ fn units(amount: Decimal) -> Result<i64> {
 /// Refuses what `actor` may not do (`work`) on customer `cid` (see [`may`]), reading the
 /// customer's finance owner on `conn` (inside the writing transaction).
 pub(crate) fn may_on(conn: &Connection, actor: &Actor, work: Work, cid: i64) -> Result<()> {
+    let actor = &crate::store::users::as_now(conn, actor)?;
     let (id, owner): (String, Option<String>) = conn
         .prepare_cached("SELECT id, finance_owner FROM customers WHERE cid = ?1")?
         .query_row([cid], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -121,7 +122,12 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     pub fn may(&self, actor: &Actor, work: Work, cid: Option<i64>) -> Result<()> {
         match cid {
             Some(cid) => may_on(self.conn(), actor, work, cid),
-            None => may(actor, work, None).map_err(Error::Input),
+            None => may(
+                &crate::store::users::as_now(self.conn(), actor)?,
+                work,
+                None,
+            )
+            .map_err(Error::Input),
         }
     }
 
