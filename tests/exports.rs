@@ -438,6 +438,59 @@ fn activity_payments_promises_and_deductions_are_exported() {
     let one = read(&export(dir.path(), "activity", &["--customer", "K3"]));
     assert_eq!(one[0].data_rows().len(), 2);
     assert!(one[0].title().contains("customer K3"));
+    // Calls and attachments are records of the log too.
+    let remittance = dir.path().join("remittance.txt");
+    std::fs::write(&remittance, "paid INV-1001").unwrap();
+    let as_alice = |args: &[&str]| {
+        let mut all = vec!["--as", "alice"];
+        all.extend(args);
+        ok(dir.path(), &all);
+    };
+    as_alice(&[
+        "call",
+        "K1",
+        "--outcome",
+        "no_answer",
+        "--contact",
+        "Ana",
+        "rang twice",
+    ]);
+    as_alice(&[
+        "attach",
+        "K1",
+        remittance.to_str().unwrap(),
+        "--text",
+        "their remittance",
+    ]);
+    let s = &read(&export_to(
+        dir.path(),
+        "all.xlsx",
+        "2099-01-01",
+        "activity",
+        &[],
+    ))[0];
+    let rows: Vec<(String, String, String)> = s
+        .data_rows()
+        .map(|r| {
+            (
+                s.text(r, s.col("What")),
+                s.text(r, s.col("Reason, cycle or role")),
+                s.text(r, s.col("Text")),
+            )
+        })
+        .filter(|(kind, _, _)| kind == "call" || kind == "attachment")
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("call".into(), "no answer · Ana".into(), "rang twice".into()),
+            (
+                "attachment".into(),
+                "remittance.txt".into(),
+                "their remittance".into()
+            ),
+        ]
+    );
 
     let payments = read(&export(dir.path(), "payments", &[]));
     let s = &payments[0];

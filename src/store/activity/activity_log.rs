@@ -1,6 +1,7 @@
 //! The whole activity log as of a date, one record a row, with its customer: notes,
 //! promises and their voids, issues and their resolves and reopens, follow-ups and their
-//! completions, reminders sent, replies received and owner changes (the activity export).
+//! completions, calls, attachments, reminders sent, replies received and owner changes (the
+//! activity export).
 //!
 //! Streamed from one `UNION ALL` ordered by day and timestamp: nothing is collected, so the
 //! log of 100k customers costs its sort, not its size in memory.
@@ -23,7 +24,7 @@ pub struct LogEntry {
     pub at: String,
     /// `note`, `promise`, `promise voided`, `issue`, `issue resolved`, `issue reopened`,
     /// `follow-up`, `follow-up done`, `reminder`, `reply`, `reply (unverified sender)`,
-    /// `owner change`.
+    /// `owner change`, `call`, `attachment`.
     pub kind: &'static str,
     pub customer_id: String,
     pub customer_name: String,
@@ -36,7 +37,8 @@ pub struct LogEntry {
     pub currency: Option<String>,
     /// The promised date, or the follow-up's due date.
     pub due: Option<Date>,
-    /// The issue's reason, the reminder's cycle and step, the owner role changed.
+    /// The issue's reason, the reminder's cycle and step, the owner role changed, the call's
+    /// outcome and whom it reached, the attachment's file name.
     pub detail: Option<String>,
     /// The id of the promise, issue, follow-up, reminder, reply or note (what `owed resolve`,
     /// `owed done`, `owed void-promise` take).
@@ -44,7 +46,7 @@ pub struct LogEntry {
 }
 
 /// The kinds in the order of the `kind` codes the query returns.
-const KINDS: [&str; 13] = [
+const KINDS: [&str; 15] = [
     "note",
     "promise",
     "promise voided",
@@ -57,6 +59,8 @@ const KINDS: [&str; 13] = [
     "reply",
     "reply (unverified sender)",
     "owner change",
+    "call",
+    "attachment",
     "record",
 ];
 
@@ -65,12 +69,14 @@ const REPLY_EXCERPT: usize = 240;
 
 fn log_sql(one_customer: bool) -> String {
     let day = |c: &str| day_of(c);
-    let (note, void, followup, done, owner) = (
+    let (note, void, followup, done, owner, call, attachment) = (
         day("n.at"),
         day("v.at"),
         day("f.at"),
         day("x.at"),
         day("o.at"),
+        day("k.at"),
+        day("a.at"),
     );
     // Columns: day, at, kind code, cid, who, text, amount, due day, detail, record id.
     let union = format!(
@@ -110,7 +116,15 @@ fn log_sql(one_customer: bool) -> String {
          SELECT {owner}, o.at, 11, o.cid, o.collector,
                 ifnull(o.old_owner, '—') || ' → ' || o.new_owner, NULL, NULL,
                 replace(o.role, '_', ' '), o.id
-           FROM owner_changes o",
+           FROM owner_changes o
+         UNION ALL
+         SELECT {call}, k.at, 12, k.cid, k.collector, ifnull(k.text, ''), NULL, NULL,
+                replace(k.outcome, '_', ' ') || ifnull(' · ' || k.contact, ''), k.id
+           FROM calls k
+         UNION ALL
+         SELECT {attachment}, a.at, 13, a.cid, a.collector, ifnull(a.text, ''), NULL, NULL,
+                a.name, a.id
+           FROM attachments a",
         excerpt = REPLY_EXCERPT * 2,
     );
     let customer = if one_customer {
