@@ -221,6 +221,52 @@ fn a_reminder_whose_delivery_is_not_known_counts_as_sent_the_day_it_was_claimed(
 }
 
 #[test]
+fn a_reminder_delivered_but_not_recorded_says_so_and_stays_pending() {
+    let docs =
+        "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-04-01,2026-05-01,300.00\n";
+    let hard = cycle_file("Standard", "priority = 1", "after_due_days = 3");
+    let mut w = world(kite(docs), &[("a.toml", &hard)]);
+    // The database refuses to record it sent (as a full disk would), after the server took
+    // the message.
+    w.sql(
+        "CREATE TRIGGER no_room BEFORE UPDATE OF status ON reminders WHEN NEW.status = 'sent'
+         BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+    );
+    let plan = w.plan(day("2026-05-05"));
+    let mut mailer = Delivered::default();
+    let e = outbox::send_entry(
+        &mut w.store,
+        &w.cycles,
+        &plan.entries[0],
+        &mut mailer,
+        &fixture::send_settings(day("2026-05-05"), 1),
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(mailer.0.len(), 1);
+    assert!(
+        e.contains("was delivered but could not be recorded as sent")
+            && e.contains("do not release it"),
+        "{e}"
+    );
+    let outbox = w.store.engagement().outbox(10).unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].status, "pending");
+    assert!(
+        outbox[0]
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("delivered; not recorded"),
+        "{:?}",
+        outbox[0].error
+    );
+    // Never sent again by a run.
+    w.sql("DROP TRIGGER no_room;");
+    assert!(w.sends("2026-05-05").is_empty());
+}
+
+#[test]
 fn equal_priorities_go_by_cycle_name() {
     let docs =
         "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-04-01,2026-05-01,300.00\n";

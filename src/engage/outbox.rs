@@ -548,9 +548,26 @@ pub fn deliver_entry(
         };
         match result {
             Ok(()) => {
-                store
-                    .engagement_mut()
-                    .mark_reminder_sent(id, &now(), settings.as_of)?;
+                if let Err(e) =
+                    store
+                        .engagement_mut()
+                        .mark_reminder_sent(id, &now(), settings.as_of)
+                {
+                    // Handed over, not recorded (a full disk): it stays pending, never sent
+                    // again by a run, and whoever reads the outbox must not release it.
+                    let why = crate::store::write_failure(store.path(), &e)
+                        .unwrap_or(e)
+                        .to_string();
+                    let said = format!(
+                        "the reminder {id} to {} was delivered but could not be recorded as \
+                         sent ({why}); it stays pending in the outbox: do not release it",
+                        entry.to
+                    );
+                    let _ = store
+                        .engagement_mut()
+                        .note_reminder_unknown(id, &format!("delivered; not recorded: {why}"));
+                    return Err(Error::runtime(said));
+                }
                 return Ok(EntryOutcome::Sent(SentReminder {
                     reminder_id: id,
                     cycle: entry.cycle.clone(),
