@@ -643,4 +643,18 @@ async fn a_user_removed_or_given_another_role_is_cut_off() {
     term.wait_for("Queue").await;
     let mut refused = Client::connect(addr).await;
     assert!(!refused.login("bob", &bob).await);
+    // The log says so, once for the connection.
+    let deadline = std::time::Instant::now() + PATIENCE;
+    let mut refusals = 0;
+    while std::time::Instant::now() < deadline {
+        match log.recv_timeout(std::time::Duration::from_millis(300)) {
+            Ok(line) if line.contains("refused a key for") && line.contains("bob") => {
+                refusals += 1;
+            }
+            Ok(_) => {}
+            Err(_) if refusals > 0 => break,
+            Err(_) => {}
+        }
+    }
+    assert_eq!(refusals, 1);
 }

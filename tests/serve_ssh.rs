@@ -608,12 +608,18 @@ async fn connections_that_do_not_log_in_hold_a_few_places_and_no_more() {
     }
     let mut alice = alice.expect("no place freed for alice");
     assert!(alice.login("alice", &f.alice).await);
-    // Her login gave the place back: another connection is greeted, the next is not.
+    // Logged in and nothing opened yet (what a flood of logins does): the place is still
+    // hers.
     let mut fourth = tokio::net::TcpStream::connect(f.addr).await.unwrap();
-    assert!(greeting(&mut fourth).await.is_some());
+    assert_eq!(greeting(&mut fourth).await, None);
+    // Her session gave the place back: another connection is greeted, the next is not.
+    let term = alice.terminal((80, 24), "xterm", &[]).await;
+    term.wait_for("keys 0").await;
     let mut fifth = tokio::net::TcpStream::connect(f.addr).await.unwrap();
-    assert_eq!(greeting(&mut fifth).await, None);
-    drop((alice, second, fourth));
+    assert!(greeting(&mut fifth).await.is_some());
+    let mut sixth = tokio::net::TcpStream::connect(f.addr).await.unwrap();
+    assert_eq!(greeting(&mut sixth).await, None);
+    drop((term, alice, second, fifth));
     f.stop().await;
 }
 
@@ -622,6 +628,8 @@ async fn a_client_that_does_not_log_in_in_time_is_cut_and_one_that_did_stays() {
     use tokio::io::AsyncReadExt;
     let f = Fixture::with(|s| s.login_grace = Duration::from_secs(1)).await;
     let (_client, term) = f.session("alice", &f.alice, (80, 24)).await;
+    // One that logs in and opens nothing is cut all the same.
+    let lazy = Client::logged_in(f.addr, "alice", &f.alice).await;
 
     // A connection that sends nothing after the server's greeting.
     let mut idle = tokio::net::TcpStream::connect(f.addr).await.unwrap();
@@ -636,6 +644,14 @@ async fn a_client_that_does_not_log_in_in_time_is_cut_and_one_that_did_stays() {
     })
     .await;
     assert!(cut.is_ok(), "the silent connection was not cut");
+    let start = tokio::time::Instant::now();
+    while !lazy.is_closed() {
+        assert!(
+            start.elapsed() < PATIENCE,
+            "the connection that opened nothing was not cut"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
     // Alice logged in before the grace ended: her session goes on after it.
     tokio::time::sleep(Duration::from_millis(1200)).await;

@@ -45,7 +45,10 @@ pub(crate) struct Connection {
     actor: Option<Actor>,
     /// The key they proved they hold.
     key: Option<PublicKey>,
-    /// Told when someone has: the login grace no longer applies.
+    /// Whether a refused key was logged (once a connection: a client offers its keys one by
+    /// one, and OpenSSH never signs with one the server turned down).
+    refusal_logged: bool,
+    /// Told when their first session starts: the login grace no longer applies.
     logged_in: LoggedIn,
     channels: HashMap<ChannelId, ChannelState>,
 }
@@ -159,6 +162,19 @@ impl Connection {
         )
     }
 
+    /// Logs a key refused for `user`, the first of the connection.
+    fn log_refusal(&mut self, user: &str, key: &PublicKey) {
+        if std::mem::replace(&mut self.refusal_logged, true) {
+            return;
+        }
+        crate::serve::say!(
+            "refused a key for {} from {} ({})",
+            crate::error::quoted(user),
+            self.peer.map_or("?".into(), |p| p.to_string()),
+            key.fingerprint(russh::keys::HashAlg::Sha256)
+        );
+    }
+
     pub(crate) fn new(
         shared: Arc<Shared>,
         peer: Option<SocketAddr>,
@@ -169,6 +185,7 @@ impl Connection {
             peer,
             actor: None,
             key: None,
+            refusal_logged: false,
             logged_in,
             channels: HashMap::new(),
         }
@@ -270,6 +287,10 @@ impl Connection {
             Ok(link) => {
                 state.input = Some(link);
                 state.started = true;
+                // In: the login grace no longer applies, and the place it held while logging
+                // in is free (a connection that logs in and opens nothing is what a flood
+                // does: it keeps both).
+                self.logged_in.set();
                 if let Some(key) = self.key.clone() {
                     tokio::spawn(keep_standing(Standing {
                         directory: self.shared.directory.clone(),
@@ -334,7 +355,10 @@ impl Handler for Connection {
     ) -> Result<Auth, Self::Error> {
         Ok(match self.owner(user, offer.public_key).await {
             Some(_) => Auth::Accept,
-            None => Auth::reject(),
+            None => {
+                self.log_refusal(user, offer.public_key);
+                Auth::reject()
+            }
         })
     }
 
@@ -348,16 +372,10 @@ impl Handler for Connection {
             Some(actor) => {
                 self.actor = Some(actor);
                 self.key = Some(key.public_key.clone());
-                self.logged_in.set();
                 Ok(Auth::Accept)
             }
             None => {
-                crate::serve::say!(
-                    "refused a key for {} from {} ({})",
-                    crate::error::quoted(user),
-                    self.peer.map_or("?".into(), |p| p.to_string()),
-                    key.public_key.fingerprint(russh::keys::HashAlg::Sha256)
-                );
+                self.log_refusal(user, key.public_key);
                 Ok(Auth::reject())
             }
         }

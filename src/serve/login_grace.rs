@@ -4,9 +4,12 @@
 //! OpenSSH's `LoginGraceTime`: a client that connects and never authenticates (it stalls in
 //! the version exchange, the key exchange or the authentication) is cut after
 //! [`Settings::login_grace`](super::Settings), at the socket, whatever state the protocol is
-//! in. Once the connection's handler has accepted a key the deadline no longer applies.
+//! in. Once the connection's first session has started (a key accepted, a terminal asked
+//! for) the deadline no longer applies: a client that logs in and opens nothing is cut all
+//! the same.
 //!
-//! OpenSSH's `MaxStartups` and `PerSourceMaxStartups`: until it logs in, a connection holds
+//! OpenSSH's `MaxStartups` and `PerSourceMaxStartups`: until its first session starts, a
+//! connection holds
 //! one of [`Startups`]' places, at most [`MAX_STARTUPS`] in all and [`MAX_STARTUPS_PER_SOURCE`]
 //! from one address (an IPv6 address's /64), and a connection beyond them is closed at once.
 //! Connections that never log in (a scanner, a flood) then cannot use up the server's file

@@ -220,6 +220,7 @@ impl Server {
         } = self;
         let (stopping, _) = tokio::sync::broadcast::channel::<()>(1);
         let mut last_refusal = None;
+        let mut last_accept_error = None;
         tokio::pin!(stop);
         loop {
             let (socket, peer) = tokio::select! {
@@ -227,7 +228,14 @@ impl Server {
                     Ok(accepted) => accepted,
                     // Out of file descriptors and the like: the clients already in go on.
                     Err(e) => {
-                        crate::serve::say!("cannot accept a connection: {e}");
+                        if last_accept_error
+                            .is_none_or(|at: std::time::Instant| at.elapsed() >= REFUSAL_NOTE)
+                        {
+                            crate::serve::say!(
+                                "cannot accept a connection: {e} (this is said once a minute)"
+                            );
+                            last_accept_error = Some(std::time::Instant::now());
+                        }
                         tokio::time::sleep(Duration::from_millis(100)).await;
                         continue;
                     }

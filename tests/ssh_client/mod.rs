@@ -147,6 +147,11 @@ impl Client {
         t
     }
 
+    /// Whether the connection has ended.
+    pub fn is_closed(&self) -> bool {
+        self.handle.is_closed()
+    }
+
     /// Says goodbye properly.
     pub async fn disconnect(&self) {
         let _ = self
