@@ -26,6 +26,11 @@ impl<W: Write> JsonOut<W> {
 
     /// Writes what is whole of `bytes` and keeps the start of a character they cut.
     fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        // Most JSON is plain ASCII: nothing to look at character by character.
+        if bytes.is_ascii() && !bytes.contains(&0x7f) {
+            self.pending.clear();
+            return self.inner.write_all(bytes);
+        }
         let (text, rest) = match std::str::from_utf8(bytes) {
             Ok(text) => (text, &[][..]),
             Err(e) if e.error_len().is_none() => {
