@@ -526,9 +526,11 @@ async fn a_flood_of_keys_keeps_the_server_in_bounds_and_ends_with_the_connection
     drop(term);
     drop(client);
     let gone = Instant::now();
+    let mut said = Vec::new();
     let ended = loop {
         match log.recv_timeout(Duration::from_millis(100)) {
             Ok(line) if line.contains("carol's session ended") => break true,
+            Ok(line) => said.push(line),
             _ if gone.elapsed() > Duration::from_secs(10) => break false,
             _ => {}
         }
@@ -542,6 +544,9 @@ async fn a_flood_of_keys_keeps_the_server_in_bounds_and_ends_with_the_connection
         peak < before + 100 * 1024,
         "the server grew from {before} KiB to {peak} KiB"
     );
+    // Every line of the log is the server's own, with its time: nothing from a library
+    // about a client that is gone.
+    assert!(said.iter().all(|l| l.contains(" owed serve: ")), "{said:?}");
 }
 
 /// Starts `owed serve` on `db` in `dir`: the child, the address it listens on, and the lines

@@ -330,8 +330,13 @@ impl<W: Write> Backend for SessionBackend<W> {
         self.inner.hide_cursor()
     }
 
+    /// A client already gone needs no cursor: not an error (ratatui would print one on the
+    /// server's log for every dropped connection).
     fn show_cursor(&mut self) -> std::io::Result<()> {
-        self.inner.show_cursor()
+        match self.inner.show_cursor() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other,
+        }
     }
 
     /// Never asked of the client (over a slow link the answer times out): the origin.
