@@ -41,19 +41,41 @@ impl<W: Write> JsonOut<W> {
             // Not UTF-8 (serde_json never writes that): passed on as it is.
             Err(_) => return self.inner.write_all(bytes),
         };
+        let bytes = text.as_bytes();
         let mut from = 0;
-        for (at, c) in text.char_indices().filter(|(_, c)| is_unsafe(*c)) {
-            self.inner.write_all(&text.as_bytes()[from..at])?;
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                write!(self.inner, "\\u{unit:04x}")?;
+        let mut at = 0;
+        while at < bytes.len() {
+            if !may_start_unsafe(bytes[at]) {
+                at += 1;
+                continue;
             }
-            from = at + c.len_utf8();
+            // A character starts here (no continuation byte is in the set).
+            let c = text[at..].chars().next().unwrap_or_default();
+            if is_unsafe(c) {
+                self.inner.write_all(&bytes[from..at])?;
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    write!(self.inner, "\\u{unit:04x}")?;
+                }
+                from = at + c.len_utf8();
+            }
+            at += c.len_utf8().max(1);
         }
-        self.inner.write_all(&text.as_bytes()[from..])?;
+        self.inner.write_all(&bytes[from..])?;
         self.pending = rest.to_vec();
         Ok(())
     }
+}
+
+/// Whether `byte` may begin a character [`is_unsafe`] names: a C0 control, DEL, or the first
+/// byte of the UTF-8 of U+0080–U+00BF (`C2`), U+061C (`D8`), U+180E (`E1`), U+2000–U+2FFF
+/// (`E2`), U+FEFF (`EF`) or the tags (`F3`). None of them is a continuation byte, so where one
+/// stands a character starts.
+fn may_start_unsafe(byte: u8) -> bool {
+    matches!(
+        byte,
+        0x00..=0x1f | 0x7f | 0xc2 | 0xd8 | 0xe1 | 0xe2 | 0xef | 0xf3
+    )
 }
 
 impl<W: Write> Write for JsonOut<W> {
@@ -90,6 +112,18 @@ mod tests {
         }
         out.flush().unwrap();
         String::from_utf8(out.inner).unwrap()
+    }
+
+    #[test]
+    fn every_character_to_escape_begins_with_a_byte_looked_at() {
+        for c in (0..=0x10ffff)
+            .filter_map(char::from_u32)
+            .filter(|c| is_unsafe(*c))
+        {
+            let mut utf8 = [0u8; 4];
+            let first = c.encode_utf8(&mut utf8).as_bytes()[0];
+            assert!(may_start_unsafe(first), "{:04X}", u32::from(c));
+        }
     }
 
     #[test]

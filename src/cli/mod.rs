@@ -288,9 +288,10 @@ pub(crate) fn write_json(args: std::fmt::Arguments) -> Result<()> {
     Ok(())
 }
 
-/// Standard output for a JSON document written as it goes (see [`write_json`]).
-pub(crate) fn json_stdout() -> json_out::JsonOut<std::io::BufWriter<std::io::StdoutLock<'static>>> {
-    json_out::JsonOut::new(std::io::BufWriter::new(std::io::stdout().lock()))
+/// Standard output for a JSON document written as it goes (see [`write_json`]): buffered
+/// before it is looked at, so that it is looked at in large pieces.
+pub(crate) fn json_stdout() -> std::io::BufWriter<json_out::JsonOut<std::io::StdoutLock<'static>>> {
+    std::io::BufWriter::with_capacity(1 << 16, json_out::JsonOut::new(std::io::stdout().lock()))
 }
 
 /// Writes text for people to standard error, its control characters shown. Like
