@@ -211,6 +211,16 @@ impl Directory for UserDirectory {
             }
         }
     }
+
+    /// The database's `data_version` on the directory's own connection, which writes nothing:
+    /// it moves at every commit of anyone else (a user changed among them).
+    fn version(&self) -> u64 {
+        self.store
+            .lock()
+            .ok()
+            .and_then(|s| s.data_version().ok())
+            .map_or(0, |v| v.unsigned_abs())
+    }
 }
 
 /// The folder of `[serve] files` (relative to the config file), which must be one; without

@@ -226,7 +226,7 @@ pub struct PlanSettings<'a> {
     pub base_currency: &'a str,
     pub promise_grace_days: u32,
     /// `[engage] min_days_between`: at most one reminder per customer per this many days
-    /// (0: one a day), and none while one is pending.
+    /// (0: one a day), a reminder pending counting as sent the day it was claimed.
     pub min_days_between: u32,
 }
 

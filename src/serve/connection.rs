@@ -69,14 +69,16 @@ struct ChannelState {
     alive_rx: watch::Receiver<()>,
 }
 
-/// How often a running session's user is looked up again: one removed, or whose role
-/// changed, is disconnected within this (their writes are checked against the role they
-/// have now at once: see `store::activity::action_writes`).
-const STANDING_CHECK: Duration = Duration::from_secs(2);
+/// How often a running session's user is looked up again: one whose role changed is
+/// disconnected within this, one removed within twice this (their writes are checked
+/// against the role they have now at once: see `store::activity::action_writes`).
+pub(super) const STANDING_CHECK: Duration = Duration::from_secs(2);
 
 /// What a running session's user is checked against.
 struct Standing {
     directory: Arc<dyn super::Directory>,
+    /// Moves when the users may have changed.
+    users: watch::Receiver<u64>,
     key: PublicKey,
     /// Who they were when the session started.
     actor: Actor,
@@ -89,21 +91,37 @@ struct Standing {
 /// as with that role (a manager removed the user, the key, or changed the role): what the
 /// session may do is decided at login, and it must not outlive the decision.
 async fn keep_standing(mut s: Standing) {
+    // A key not found twice in a row: once may be the users failing to be read (then it is
+    // looked up again after a while, whatever the users do).
+    let mut missed = false;
     loop {
+        let again = async {
+            if missed {
+                tokio::time::sleep(STANDING_CHECK).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
         tokio::select! {
             changed = s.alive.changed() => if changed.is_err() { return },
-            () = tokio::time::sleep(STANDING_CHECK) => {}
+            changed = s.users.changed() => if changed.is_err() { return },
+            () = again => {}
         }
         let (directory, key) = (s.directory.clone(), s.key.clone());
         let Ok(now) = tokio::task::spawn_blocking(move || directory.owner(&key)).await else {
             return;
         };
         let why = match now {
-            Some(now) if now == s.actor => continue,
+            Some(now) if now == s.actor => {
+                missed = false;
+                continue;
+            }
             Some(now) if now.name == s.actor.name => {
                 format!("your role is now {}: connect again", now.role)
             }
-            _ => "your user or key was removed from this server".to_string(),
+            Some(_) => "your key now belongs to another user".to_string(),
+            None if !std::mem::replace(&mut missed, true) => continue,
+            None => "your user or key was removed from this server".to_string(),
         };
         crate::serve::say!("{}'s session was cut: {why}", s.actor.name);
         let _ = s
@@ -294,6 +312,7 @@ impl Connection {
                 if let Some(key) = self.key.clone() {
                     tokio::spawn(keep_standing(Standing {
                         directory: self.shared.directory.clone(),
+                        users: self.shared.users_version.subscribe(),
                         key,
                         actor: actor.clone(),
                         handle: session.handle(),

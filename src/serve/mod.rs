@@ -48,6 +48,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// Writes a line of the server's log to stderr: the time (UTC, to the second), `owed serve:`
 /// and what happened, so that a log kept in a file says when each user came and went.
@@ -86,6 +87,13 @@ const STOP_GRACE: Duration = Duration::from_secs(10);
 pub trait Directory: Send + Sync {
     /// The user the key was added for, with their role; `None` for a key nobody has.
     fn owner(&self, key: &PublicKey) -> Option<Actor>;
+
+    /// A number that changes when the users may have changed (the database's
+    /// `data_version`): running sessions look their keys up again only then. A directory
+    /// that never changes keeps the default.
+    fn version(&self) -> u64 {
+        0
+    }
 }
 
 impl<F> Directory for F
@@ -143,6 +151,9 @@ pub(crate) struct Shared {
     idle_timeout: Option<Duration>,
     login_grace: Duration,
     startups: Arc<login_grace::Startups>,
+    /// The directory's [`Directory::version`], read every [`connection::STANDING_CHECK`] by
+    /// one task of the server's: the running sessions look their keys up when it moves.
+    users_version: watch::Sender<u64>,
 }
 
 /// A bound, not yet serving, SSH server.
@@ -194,6 +205,7 @@ impl Server {
                     settings.max_startups,
                     settings.max_startups_per_source,
                 ),
+                users_version: watch::Sender::new(0),
             }),
         })
     }
@@ -219,6 +231,7 @@ impl Server {
             shared,
         } = self;
         let (stopping, _) = tokio::sync::broadcast::channel::<()>(1);
+        let watching = tokio::spawn(watch_users(shared.clone()));
         let mut last_refusal = None;
         let mut last_accept_error = None;
         tokio::pin!(stop);
@@ -283,6 +296,7 @@ impl Server {
             });
         }
         drop(listener);
+        watching.abort();
         let _ = stopping.send(());
         let sessions = shared.sessions.clone();
         if tokio::time::timeout(STOP_GRACE, sessions.wait_for(0))
@@ -296,6 +310,23 @@ impl Server {
             );
         }
         Ok(())
+    }
+}
+
+/// Reads the directory's version every [`connection::STANDING_CHECK`] and tells the running
+/// sessions when it moved (one cheap read for the whole server, nothing while no one
+/// changes anything).
+async fn watch_users(shared: Arc<Shared>) {
+    loop {
+        tokio::time::sleep(connection::STANDING_CHECK).await;
+        let directory = shared.directory.clone();
+        if let Ok(version) = tokio::task::spawn_blocking(move || directory.version()).await {
+            shared.users_version.send_if_modified(|v| {
+                let moved = *v != version;
+                *v = version;
+                moved
+            });
+        }
     }
 }
 

@@ -13,10 +13,10 @@
 //! itself is only read); the database as it is is backed up first (so a restore can be
 //! undone) while the restore already holds the database's write lock, so that nothing saved
 //! meanwhile is in neither; then SQLite's backup API writes the copy's pages into the
-//! database in that one write transaction. Other processes — collectors' workstations, `owed serve` — see the restored
-//! data as another commit: all of it or, when the restore fails, none of it. Where there is no
-//! database yet (a new server), [`restore_new`] makes it: the checked copy is renamed into
-//! place.
+//! database in that one write transaction. Other processes — collectors' workstations,
+//! `owed serve` — see the restored data as another commit: all of it or, when the restore
+//! fails, none of it. Where there is no database yet (a new server), [`restore_new`] makes
+//! it: the checked copy is renamed into place.
 
 use super::{Store, sqlite_message};
 use crate::domain::action_checks::Stamp;
