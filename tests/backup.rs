@@ -12,12 +12,7 @@ use std::path::Path;
 
 /// The notes' ids in a database.
 fn note_ids(db: &Path) -> Vec<i64> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut stmt = conn.prepare("SELECT id FROM notes ORDER BY id").unwrap();
-    stmt.query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    common::rows(db, "SELECT id FROM notes ORDER BY id", |r| r.get(0))
 }
 
 #[test]
@@ -292,14 +287,7 @@ fn a_restore_while_another_process_saves_loses_none_of_its_notes() {
     ]));
     restored.store(true, std::sync::atomic::Ordering::SeqCst);
     let saved = writer.join().unwrap();
-    let texts = |db: &Path| -> Vec<String> {
-        let conn = rusqlite::Connection::open(db).unwrap();
-        let mut stmt = conn.prepare("SELECT text FROM notes").unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
+    let texts = |db: &Path| common::rows(db, "SELECT text FROM notes", |r| r.get::<_, String>(0));
     let (before, after) = (texts(&kept), texts(&db));
     assert!(!after.is_empty(), "notes were saved after the restore");
     let lost: Vec<&String> = saved

@@ -100,14 +100,20 @@ fn kite(docs: &str) -> Portfolio {
         .file("documents.csv", docs)
 }
 
-#[test]
-fn two_cycles_would_email_one_customer_the_higher_priority_wins() {
-    // K's invoice fell due on 1 May: 9 days overdue on the 10th, due in both cycles.
+/// Kite with one invoice due on 1 May, in two cycles: "Key accounts" (priority 10) from 7
+/// days overdue, "Standard" (priority 1) from 3.
+fn kite_in_two_cycles() -> World {
     let docs =
         "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-04-01,2026-05-01,300.00\n";
     let gentle = cycle_file("Key accounts", "priority = 10", "after_due_days = 7");
     let hard = cycle_file("Standard", "priority = 1", "after_due_days = 3");
-    let w = world(kite(docs), &[("a.toml", &hard), ("b.toml", &gentle)]);
+    world(kite(docs), &[("a.toml", &hard), ("b.toml", &gentle)])
+}
+
+#[test]
+fn two_cycles_would_email_one_customer_the_higher_priority_wins() {
+    // K's invoice fell due on 1 May: 9 days overdue on the 10th, due in both cycles.
+    let w = kite_in_two_cycles();
     assert_eq!(
         w.sends("2026-05-10"),
         vec![entry("Key accounts", "Now", "K", &["I1"])]
@@ -154,11 +160,7 @@ impl Mailer for NoAnswer {
 
 #[test]
 fn a_second_run_the_same_day_sends_nothing_the_first_held_back() {
-    let docs =
-        "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-04-01,2026-05-01,300.00\n";
-    let gentle = cycle_file("Key accounts", "priority = 10", "after_due_days = 7");
-    let hard = cycle_file("Standard", "priority = 1", "after_due_days = 3");
-    let mut w = world(kite(docs), &[("a.toml", &hard), ("b.toml", &gentle)]);
+    let mut w = kite_in_two_cycles();
     // Made before the first run sends (a second run started at the same time).
     let early = w.plan(day("2026-05-10"));
     assert_eq!(w.send_all("2026-05-10"), 1);
@@ -196,11 +198,7 @@ fn a_second_run_the_same_day_sends_nothing_the_first_held_back() {
 
 #[test]
 fn a_reminder_whose_delivery_is_not_known_counts_as_sent_the_day_it_was_claimed() {
-    let docs =
-        "id,customer_id,type,doc_date,due_date,amount\nI1,K,invoice,2026-04-01,2026-05-01,300.00\n";
-    let gentle = cycle_file("Key accounts", "priority = 10", "after_due_days = 7");
-    let hard = cycle_file("Standard", "priority = 1", "after_due_days = 3");
-    let mut w = world(kite(docs), &[("a.toml", &hard), ("b.toml", &gentle)]);
+    let mut w = kite_in_two_cycles();
     w.min_days_between = 7;
     // Claimed and handed over today, no answer: pending.
     let report = w.send(day("2026-05-10"), &mut NoAnswer, 1);

@@ -120,12 +120,7 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
             && said.starts_with("owed serve: listening on"),
         "{listening}"
     );
-    let addr: std::net::SocketAddr = listening
-        .split("listening on ")
-        .nth(1)
-        .and_then(|rest| rest.split(',').next())
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {listening:?}"));
+    let addr = listen_address(&listening);
     // The host key was created beside the database, private, and is the one shown.
     #[cfg(unix)]
     {
@@ -308,29 +303,19 @@ fn serving_the_demo_plans_with_its_example_cycles_unless_the_config_has_some() {
 
 /// Starts `owed serve` on `db` in `dir`: the child and the address it listens on.
 fn serve(dir: &std::path::Path, db: &str) -> (Reaped, std::net::SocketAddr) {
-    use std::io::BufRead;
-    let mut server = Reaped(
-        common::command_db(dir, db, &["serve", "--listen", "127.0.0.1:0"])
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let err = server.0.stderr.take().unwrap();
-    let mut lines = std::io::BufReader::new(err).lines();
-    let listening = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find(|l| l.contains("listening on"))
-        .expect("the server says where it listens");
+    let (server, addr, log) = serve_logged(dir, db);
     // Keep reading, so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    let addr = listening
-        .split("listening on ")
+    std::thread::spawn(move || for _ in log {});
+    (server, addr)
+}
+
+/// The address in the server's `listening on ADDR, …` line.
+fn listen_address(line: &str) -> std::net::SocketAddr {
+    line.split("listening on ")
         .nth(1)
         .and_then(|rest| rest.split(',').next())
         .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {listening:?}"));
-    (server, addr)
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
 }
 
 /// Over SSH, `v` on a customer shows its TIFF cheque as half blocks drawn by the server, in
@@ -581,13 +566,7 @@ fn serve_logged(
             break line;
         }
     };
-    let addr = listening
-        .split("listening on ")
-        .nth(1)
-        .and_then(|rest| rest.split(',').next())
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {listening:?}"));
-    (server, addr, rx)
+    (server, listen_address(&listening), rx)
 }
 
 /// A manager removes a user, or changes their role, while their session runs: the session

@@ -95,6 +95,19 @@ pub(super) struct Viewer {
     pub(super) scope_sent: Option<(super::scope::ScopeKey, u64)>,
 }
 
+impl Viewer {
+    /// A session that has asked for nothing yet.
+    fn new(actor: Actor, files: FileAccess) -> Viewer {
+        Viewer {
+            actor,
+            files,
+            last_page: None,
+            last_detail: None,
+            scope_sent: None,
+        }
+    }
+}
+
 /// What one session asked for in a batch (the latest of each kind).
 #[derive(Default)]
 struct Wanted {
@@ -300,16 +313,7 @@ impl PortfolioWorker {
 
     /// A session looks at this portfolio from now on, acting as `actor`.
     pub fn join(&mut self, session: SessionId, actor: Actor, files: FileAccess) {
-        self.sessions.insert(
-            session,
-            Viewer {
-                actor,
-                files,
-                last_page: None,
-                last_detail: None,
-                scope_sent: None,
-            },
-        );
+        self.sessions.insert(session, Viewer::new(actor, files));
     }
 
     /// A session left: its last requests are not answered again.
@@ -328,17 +332,10 @@ impl PortfolioWorker {
     pub(super) fn viewer(&mut self, session: SessionId) -> &mut Viewer {
         let local = &self.local_actor;
         self.sessions.entry(session).or_insert_with(|| {
-            let (actor, files) = if session == LOCAL {
-                (local.clone(), FileAccess::own())
+            if session == LOCAL {
+                Viewer::new(local.clone(), FileAccess::own())
             } else {
-                (Actor::new("", Role::Auditor), FileAccess::Nowhere)
-            };
-            Viewer {
-                actor,
-                files,
-                last_page: None,
-                last_detail: None,
-                scope_sent: None,
+                Viewer::new(Actor::new("", Role::Auditor), FileAccess::Nowhere)
             }
         })
     }
