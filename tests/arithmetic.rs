@@ -279,3 +279,35 @@ fn the_streamed_aging_json_is_the_json_tree_written_out() {
         "customers with nothing are left out"
     );
 }
+
+#[test]
+fn a_customer_the_billing_system_still_shows_owing_is_listed_and_its_mismatch_totalled() {
+    // D paid its invoice in full by owed's books; the billing system still says 40.00 is
+    // open on it. C owes 100.00 and nothing differs.
+    let files = Files::new()
+        .file("customers.csv", "id,name\nC,Acme\nD,Delta\n")
+        .file(
+            "documents.csv",
+            "id,customer_id,type,doc_date,due_date,amount,billing_balance\n\
+             I1,C,invoice,2026-01-01,2026-01-31,100.00,\n\
+             I2,D,invoice,2026-01-01,2026-01-31,50.00,40.00\n",
+        )
+        .file(
+            "payments.csv",
+            "id,customer_id,date,amount,currency,status\nP1,D,2026-01-10,50.00,USD,success\n",
+        )
+        .file(
+            "applications.csv",
+            "source_id,document_id,amount,date\nP1,I2,50.00,2026-01-10\n",
+        );
+    let b = book(files);
+    let p = b.portfolio("2026-03-01");
+    let labels = b.store.ledger().customer_labels().unwrap();
+    let lines = owed::report::aging::lines(&p, &labels);
+    let ids: Vec<&str> = lines.iter().map(|l| l.label.id.as_str()).collect();
+    assert_eq!(ids, ["C", "D"]);
+    let listed: Decimal = lines.iter().map(|l| l.figures.outstanding_mismatch).sum();
+    assert_eq!(listed, m("40.00"));
+    assert_eq!(p.total.outstanding_mismatch, listed);
+    assert_eq!(lines[1].figures.outstanding, Decimal::ZERO);
+}

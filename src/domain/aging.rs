@@ -232,11 +232,14 @@ impl Figures {
         net_by_bucket(&self.aging, self.unutilised_credit + self.unapplied_cash)
     }
 
-    /// True when the customer has nothing open and no credit (left out of reports).
+    /// True when the customer has nothing open, no credit, and nothing the billing system
+    /// says differently (left out of reports: a total is the sum of the rows listed under
+    /// it, and a customer the billing system still shows owing is one to look at).
     pub fn is_empty(&self) -> bool {
         self.outstanding.is_zero()
             && self.unutilised_credit.is_zero()
             && self.unapplied_cash.is_zero()
+            && self.outstanding_mismatch.is_zero()
     }
 
     /// Adds another customer's figures into a portfolio total. Net overdue is not additive:

@@ -15,7 +15,7 @@ pub struct AgingLine<'a> {
     pub figures: &'a Figures,
 }
 
-/// The customers with something open or some credit, by id.
+/// The customers with something open, some credit or an outstanding mismatch, by id.
 pub fn lines<'a>(
     portfolio: &'a Portfolio,
     labels: &'a HashMap<i64, CustomerLabel>,
