@@ -392,8 +392,7 @@ impl Config {
         explicit
             .map(str::to_string)
             .or_else(|| self.collector.clone())
-            .or_else(|| std::env::var("USER").ok())
-            .or_else(|| std::env::var("USERNAME").ok())
+            .or_else(os_user)
             .unwrap_or_else(|| "collector".into())
     }
 
@@ -519,6 +518,45 @@ pub fn database_path(explicit: Option<&Path>) -> Result<PathBuf> {
         .ok_or_else(|| {
             Error::runtime("cannot find a home directory for the database; use --db PATH")
         })
+}
+
+/// The user this process runs as: `USER`, `LOGNAME` (cron sets it), `USERNAME` (Windows),
+/// else the name the system gives the effective user id (an `env -i` run).
+fn os_user() -> Option<String> {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|n| !n.trim().is_empty()))
+        .or_else(account_name)
+}
+
+#[cfg(unix)]
+fn account_name() -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    // SAFETY: every pointer handed to getpwuid_r points to memory of the size given, which
+    // lives until the name is copied out of it.
+    unsafe {
+        let mut pwd: libc::passwd = std::mem::zeroed();
+        let mut found: *mut libc::passwd = std::ptr::null_mut();
+        let rc = libc::getpwuid_r(
+            libc::geteuid(),
+            &mut pwd,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut found,
+        );
+        if rc != 0 || found.is_null() || pwd.pw_name.is_null() {
+            return None;
+        }
+        std::ffi::CStr::from_ptr(pwd.pw_name)
+            .to_str()
+            .ok()
+            .map(str::to_string)
+    }
+}
+
+#[cfg(not(unix))]
+fn account_name() -> Option<String> {
+    None
 }
 
 #[cfg(test)]

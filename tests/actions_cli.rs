@@ -342,3 +342,34 @@ fn report_metrics_counts_open_promises_and_issues_from_their_derived_states() {
     // Before the promise was recorded nothing was open.
     assert_eq!(metrics("2026-03-31")["open_p2p_amount"], "0.00");
 }
+
+/// Without `--as`, a `collector` in the config or `USER`/`LOGNAME` in the environment (an
+/// `env -i` run, a bare service), an action is recorded as the account the process runs as.
+#[cfg(unix)]
+#[test]
+fn without_a_name_anywhere_the_account_acts() {
+    let fx = Fixture::new();
+    let account = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    let account = String::from_utf8(account.stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+    let config = fx.dir.path().join("empty.toml");
+    std::fs::write(&config, "").unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+        .env_clear()
+        .env("OWED_CONFIG", &config)
+        .arg("--db")
+        .arg(fx.db())
+        .args(["note", "V1", "bare"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let store = fx.store();
+    let v1 = store.ledger().customer_key("V1").unwrap().unwrap();
+    let notes = store.activity().notes(v1).unwrap();
+    assert_eq!(notes.last().unwrap().collector, account);
+}

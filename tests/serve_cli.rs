@@ -36,11 +36,7 @@ fn bad_input_starts_nothing_and_creates_nothing() {
     refused(&o, 2, "--as does not apply to `owed serve`");
     assert!(!dir.path().join("host_key.ed25519").exists());
 
-    // No database there: nothing to serve, and nothing created.
-    let o = owed_db(dir.path(), &db, &["serve"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(!db.exists());
-    assert!(!dir.path().join("host_key.ed25519").exists());
 
     std::fs::write(
         dir.path().join("config.toml"),
@@ -50,6 +46,31 @@ fn bad_input_starts_nothing_and_creates_nothing() {
     let o = owed_db(dir.path(), &db, &["serve"]);
     refused(&o, 2, "serve.listen");
     assert!(!dir.path().join("host_key.ed25519").exists());
+}
+
+/// On a new server's first start `owed serve` makes its database (private) and host key, and
+/// lets in the first user added while it runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_first_start_the_server_makes_its_database_and_takes_users_added_later() {
+    use ssh_client::{Client, new_key};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("srv").join("owed.db");
+    let db_arg = db.to_str().unwrap();
+    let (_server, addr, log) = serve_logged(dir.path(), db_arg);
+    assert!(db.exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&db).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    assert!(dir.path().join("srv").join("host_key.ed25519").exists());
+    let dana = new_key();
+    add_user(dir.path(), db_arg, "dana", "manager", &dana);
+    let client = Client::logged_in(addr, "dana", &dana).await;
+    let term = client.terminal((120, 36), "xterm-256color", &[]).await;
+    term.wait_for("dana").await;
+    drop(log);
 }
 
 /// `owed serve` as a process, end to end: it prints where it listens, lets in the

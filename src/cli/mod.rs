@@ -92,7 +92,7 @@ pub struct Cli {
     /// Compute everything as of this date, YYYY-MM-DD (default: today).
     #[arg(long, global = true, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<Date>,
-    /// The workstation's theme: a name from themes/ (default, mono, light) or a file path.
+    /// The workstation's theme: a name from themes/ (default, light, mono, 256, truecolor) or a file path.
     #[arg(long, global = true, env = "OWED_THEME", value_name = "NAME")]
     pub theme: Option<String>,
     #[command(subcommand)]
@@ -111,7 +111,7 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Export a view to Excel or CSV.
     Export(export::ExportArgs),
-    /// Reports: aging, metrics, forecast.
+    /// Reports: aging, metrics, forecast, engagement, team, imports.
     Report(report::ReportArgs),
     /// A customer's statement of account as a PDF.
     Statement(statement::StatementArgs),

@@ -81,7 +81,9 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<()> {
 /// current from every session's saves and other processes' commits), each session the tui's
 /// remote loop over a session of it, acting as the user whose key was accepted.
 fn workstation(ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>)> {
-    let store = ctx.open_store()?;
+    // On a new server's first start the database is made (SPEC "The database file"): users
+    // are added and the ledger imported while it runs.
+    let store = ctx.create_store()?;
     if store.users().list()?.is_empty() {
         crate::serve::say!("no users yet, so no one can log in: add them with `owed user add`");
     }

@@ -1039,7 +1039,12 @@ fn application_problem(a: &StagedApplication) -> Option<(&'static str, String)> 
             return Some((
                 "source_id",
                 format!(
-                    "{source_id} is a {}, not a payment or credit note",
+                    "{source_id} is {} {}, not a payment or credit note",
+                    if d.kind.words().starts_with(['a', 'e', 'i', 'o', 'u']) {
+                        "an"
+                    } else {
+                        "a"
+                    },
                     d.kind.words()
                 ),
             ));
