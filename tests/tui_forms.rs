@@ -890,3 +890,33 @@ fn a_key_the_users_role_may_not_use_on_a_customer_is_refused_before_anything_is_
     d.press("m / lumen <Enter> n");
     assert!(d.app.form.is_some());
 }
+
+/// Behind the note that asks for a bigger terminal nothing acts: keys typed there neither
+/// reach a form half-typed nor save it; back at a size that fits, the form is as it was. On
+/// the queue, the `q` the note offers quits.
+#[test]
+fn a_terminal_too_small_hides_nothing_that_keys_could_change() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("<Enter>");
+    d.press("n abc");
+    let before = notes(&db, "K6");
+    d.resize(40, 10);
+    let screen = d.screen();
+    assert!(screen.contains("Terminal too small"), "{screen}");
+    assert!(
+        screen.contains("Enlarge it to go on with the form."),
+        "{screen}"
+    );
+    assert!(d.press("q <Enter> x <Esc> y").is_empty());
+    assert_eq!(notes(&db, "K6"), before, "nothing was saved unseen");
+    d.resize(120, 40);
+    assert_eq!(d.app.mode, Mode::Form);
+    assert!(d.screen().contains("abc") && !d.screen().contains("abcq"));
+    d.press("<Esc> x <Esc>");
+    assert_eq!(d.app.mode, Mode::Normal);
+    d.resize(40, 10);
+    assert!(d.screen().contains("press q to quit"));
+    assert_eq!(d.press("j"), vec![]);
+    assert_eq!(d.press("q"), vec![Effect::Quit]);
+}

@@ -13,7 +13,7 @@ use crate::domain::customer::{ActivityKind, EntryRecord};
 use crate::domain::date::parse_relative;
 use crate::domain::queue::{QueueFilter, Scope, SortKey, Tab, View};
 use crate::workstation::{Request, Response};
-use crossterm::event::{KeyEvent, KeyEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use tui_input::backend::crossterm::to_input_request;
 
 /// Something the state asks of the outside world.
@@ -76,6 +76,19 @@ pub fn resize(app: &mut App, width: u16, height: u16) -> Vec<Effect> {
 pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
     if event.kind == KeyEventKind::Release {
         return Vec::new();
+    }
+    if !super::view::fits(app.size) {
+        // Behind the note that asks for a bigger terminal nothing acts but the `q` it offers
+        // (a form half-typed stays as it is: a key typed into it unseen, or an Enter saving
+        // it, would be a write nobody saw).
+        let quit = event.code == KeyCode::Char('q')
+            && event.modifiers.is_empty()
+            && app.mode != Mode::Form;
+        return if quit {
+            update(app, Action::Quit)
+        } else {
+            Vec::new()
+        };
     }
     if app.mode == Mode::Form {
         return action_forms::key(app, event);

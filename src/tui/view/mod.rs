@@ -158,7 +158,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
 fn draw_screen(frame: &mut Frame, app: &App) {
     let area = frame.area();
     if !fits((area.width, area.height)) {
-        too_small(frame, area);
+        too_small(frame, area, app.mode == Mode::Form);
         return;
     }
     let a = areas_in(app, area);
@@ -203,17 +203,25 @@ fn draw_screen(frame: &mut Frame, app: &App) {
     }
 }
 
-fn too_small(frame: &mut Frame, area: Rect) {
+fn too_small(frame: &mut Frame, area: Rect, form_open: bool) {
     let lines = vec![
         Line::from("Terminal too small"),
         Line::from(format!(
             "{}×{} here; owed needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
             area.width, area.height
         )),
-        Line::from("Enlarge the window, or press q to quit."),
+        Line::from(if form_open {
+            "Enlarge it to go on with the form."
+        } else {
+            "Enlarge the window, or press q to quit."
+        }),
     ];
-    let top = area.height.saturating_sub(3) / 2;
-    let target = Rect::new(area.x, area.y + top, area.width, area.height.min(3));
+    // The rows the lines take, wrapped at the width (on a very small terminal).
+    let width = usize::from(area.width.max(1));
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    let height = area.height.min(u16::try_from(rows).unwrap_or(u16::MAX));
+    let top = area.height.saturating_sub(height) / 2;
+    let target = Rect::new(area.x, area.y + top, area.width, height);
     frame.render_widget(
         Paragraph::new(lines)
             .centered()
