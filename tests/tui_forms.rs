@@ -415,7 +415,7 @@ fn a_promise_and_a_dispute_propose_the_overdue_documents_not_in_dispute() {
     assert_valid(
         &d,
         FieldId::Documents,
-        "1 leaves dunning (1,200.00 USD), no overdue one stays: INV-401",
+        "1 leaves dunning (1,200.00 USD): INV-401; no overdue one stays",
     );
 }
 

@@ -251,8 +251,9 @@ impl ActionForm {
             1 => "1 overdue stays".to_string(),
             k => format!("{k} overdue stay"),
         };
+        // The documents named right after what they do, what stays after them.
         Check::Ok(format!(
-            "{n} leave{} dunning ({}), {stay}: {}",
+            "{n} leave{} dunning ({}): {}; {stay}",
             if n == 1 { "s" } else { "" },
             money(sum),
             named.join(", ")
