@@ -866,3 +866,18 @@ fn an_empty_tab_names_another_that_holds_the_filters_customers() {
     d.press("<Backspace>");
     assert_eq!(d.app.input.value().len(), 499);
 }
+
+/// `/`, some typing, `Esc`: the queue is as it was before `/`, the same customer selected —
+/// whatever the typing matched meanwhile (something, or nothing).
+#[test]
+fn a_filter_given_up_with_esc_leaves_the_selection_where_it_was() {
+    let (_dir, mut d) = driver("alice", (120, 40));
+    d.press("2 j j");
+    let before = d.selected();
+    assert!(before.is_some());
+    for typed in ["acme", "nothing-matches-this"] {
+        d.press(&format!("/ {typed} <Esc>"));
+        assert_eq!(d.app.mode, Mode::Normal);
+        assert_eq!(d.selected(), before, "after /{typed} Esc");
+    }
+}

@@ -180,6 +180,8 @@ pub struct App {
     pub input: tui_input::Input,
     /// The filter text before `/` was pressed (Esc restores it).
     pub filter_before: String,
+    /// Where the queue's cursor and scroll were when `/` was pressed: `Esc` comes back there.
+    pub filter_before_at: (u64, u64),
     pub help_scroll: u16,
     /// Where `?` was pressed: help lists that screen's keys first.
     pub help_from: KeyContext,
@@ -299,6 +301,7 @@ impl App {
             mode: Mode::Normal,
             input: tui_input::Input::default(),
             filter_before: String::new(),
+            filter_before_at: (0, 0),
             help_scroll: 0,
             help_from: KeyContext::Queue,
             chart: ChartKind::Aging,

@@ -346,6 +346,7 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Filter => {
             app.mode = Mode::Filter;
             app.filter_before = app.query.filter.text.clone();
+            app.filter_before_at = (app.cursor, app.scroll);
             app.input = tui_input::Input::new(app.query.filter.text.clone());
             Vec::new()
         }
@@ -819,7 +820,11 @@ fn input_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.mode = Mode::Normal;
             app.status = None;
             let before = app.filter_before.clone();
-            set_filter(app, &before)
+            let mut fx = set_filter(app, &before);
+            // The same rows as before `/`: the same one selected, at the same place.
+            (app.cursor, app.scroll) = app.filter_before_at;
+            fx.extend(sync(app));
+            fx
         }
         (Mode::Command, Action::Submit) => {
             app.mode = Mode::Normal;
