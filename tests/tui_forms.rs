@@ -920,3 +920,29 @@ fn a_terminal_too_small_hides_nothing_that_keys_could_change() {
     assert_eq!(d.press("j"), vec![]);
     assert_eq!(d.press("q"), vec![Effect::Quit]);
 }
+
+/// While a form asks its question — close it, or save it for every marked customer — the
+/// footer offers that question's answers, not the form's keys (`Enter` there keeps a draft,
+/// or saves for all; it does not save the form as the form's footer says).
+#[test]
+fn the_footer_offers_the_answers_to_the_forms_question() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (160, 40));
+    let footer = |d: &Driver| d.screen().lines().last().unwrap_or_default().to_string();
+    d.press("n hello");
+    assert!(footer(&d).contains("Enter Save"), "{}", footer(&d));
+    d.press("<Esc>");
+    let f = footer(&d);
+    assert!(
+        f.contains("Enter/y Keep a draft") && f.contains("x Throw it away"),
+        "{f}"
+    );
+    assert!(!f.contains("Enter Save"), "{f}");
+    d.press("x");
+    d.press("<Space> <Space> n hi <Enter>");
+    let f = footer(&d);
+    assert!(
+        f.contains("Enter/y Save") && f.contains("Esc/n Back to the form"),
+        "{f}"
+    );
+}

@@ -40,6 +40,28 @@ pub fn hints(app: &App, context: KeyContext) -> Vec<(String, String)> {
     out
 }
 
+/// The hints the footer shows: the context's, but a form asking its question (save for every
+/// marked customer, or close) takes only that question's answers.
+fn shown_hints(app: &App) -> Vec<(String, String)> {
+    use crate::tui::action_forms::FormState;
+    let pairs = |list: &[(&str, &str)]| {
+        list.iter()
+            .map(|(k, d)| (k.to_string(), d.to_string()))
+            .collect()
+    };
+    match app.form.as_ref().map(|f| f.state) {
+        Some(FormState::Confirm) if app.mode == Mode::Form => {
+            pairs(&[("Enter/y", "Save"), ("Esc/n", "Back to the form")])
+        }
+        Some(FormState::Closing) if app.mode == Mode::Form => pairs(&[
+            ("Enter/y", "Keep a draft"),
+            ("x", "Throw it away"),
+            ("Esc/n", "Back to the form"),
+        ]),
+        _ => hints(app, app.key_context()),
+    }
+}
+
 fn short(b: &Binding) -> String {
     b.desc.clone()
 }
@@ -96,7 +118,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
         right_edge = right_edge.saturating_sub(text::width(&pending) as u16 + 1);
         text::put(buf, right_edge + 1, area.y, &pending, key_style);
     }
-    for (i, (keys, desc)) in hints(app, app.key_context()).into_iter().enumerate() {
+    for (i, (keys, desc)) in shown_hints(app).into_iter().enumerate() {
         let w = (text::width(&keys) + 1 + text::width(&desc)) as u16 + if i > 0 { 2 } else { 0 };
         if x + w > right_edge {
             break;
