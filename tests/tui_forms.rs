@@ -946,3 +946,29 @@ fn the_footer_offers_the_answers_to_the_forms_question() {
         "{f}"
     );
 }
+
+/// The footer offers `I` (resolve) only on a customer with an open issue, and `v` (view
+/// attachments) only when the customer shown has some: elsewhere the keys only say there is
+/// nothing to act on.
+#[test]
+fn the_footer_offers_resolve_and_attachments_only_where_they_act() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (220, 40));
+    d.press("2");
+    let footer = |d: &Driver| d.screen().lines().last().unwrap_or_default().to_string();
+    let (mut with, mut without) = (None, None);
+    for _ in 0..d.app.total() {
+        let issues = d.app.selected().map(|r| r.open_issues).unwrap_or_default();
+        let f = footer(&d);
+        if issues > 0 {
+            with.get_or_insert(f);
+        } else {
+            without.get_or_insert(f);
+        }
+        d.press("j");
+    }
+    let (with, without) = (with.unwrap(), without.unwrap());
+    assert!(with.contains("I Resolve"), "{with}");
+    assert!(!without.contains("I Resolve"), "{without}");
+    assert!(!without.contains("View attachments"), "{without}");
+}

@@ -406,6 +406,20 @@ impl App {
                 _ => true,
             },
             _ if action == Action::Remind => may(crate::domain::users::Work::ManualReminder),
+            // Not offered where they would only say there is nothing to act on: the row
+            // shown has no open issue, the detail shown no attachment (while it loads, they
+            // are).
+            _ if action == Action::Resolve
+                && self.marks.is_empty()
+                && self.selected().is_some_and(|r| r.open_issues == 0) =>
+            {
+                false
+            }
+            _ if action == Action::ViewAttachment => self
+                .detail
+                .as_ref()
+                .filter(|_| self.detail_cid == self.selected().map(|r| r.cid).or(self.detail_cid))
+                .is_none_or(|d| !d.detail.attachments.is_empty()),
             _ if let Some(kind) = super::action_forms::kind_of(action) => may(kind.work()),
             KeyContext::Engage => {
                 use crate::domain::users::Work;
