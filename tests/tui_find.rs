@@ -601,3 +601,24 @@ fn without_contacts_the_detail_shows_none() {
         "{lines:#?}"
     );
 }
+
+/// A saved view's filter is the view's: leaving it for a built-in tab (by number or by `]`)
+/// brings back the filter the queue had before, none or one typed with `/`.
+#[test]
+fn leaving_a_saved_view_takes_its_filter_away() {
+    let (_dir, mut d) = driver("alice", (120, 40));
+    d.app.views = owed::config::Config::default().views();
+    command(&mut d, "view broken promises");
+    assert_eq!(d.app.query.filter.text, "promise:broken");
+    d.press("1");
+    assert!(d.app.query.filter.is_empty(), "{}", d.app.query.filter.text);
+    d.press("/ acme <Enter>");
+    command(&mut d, "view broken promises");
+    assert_eq!(d.app.query.filter.text, "promise:broken");
+    // Round the tabs past the last view: back on the first built-in one.
+    for _ in 0..d.app.views.len() {
+        d.press("]");
+    }
+    assert!(d.app.current_view().is_none());
+    assert_eq!(d.app.query.filter.text, "acme");
+}

@@ -259,6 +259,9 @@ pub struct App {
     pub views: Vec<View>,
     /// The view the queue shows (while its query is the view's).
     pub view: Option<usize>,
+    /// The filter the queue had before a saved view was opened: leaving the view for a
+    /// built-in tab brings it back (the view's filter is the view's).
+    pub filter_before_view: Option<crate::domain::queue::QueueFilter>,
     /// Where `:save` writes views (`None`: it cannot here).
     pub views_file: Option<PathBuf>,
     /// The `*` request in flight (its answer marks the rows).
@@ -342,6 +345,7 @@ impl App {
             remote: false,
             views: Vec::new(),
             view: None,
+            filter_before_view: None,
             views_file: None,
             keys_seq: None,
             viewer: None,

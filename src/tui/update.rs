@@ -419,7 +419,6 @@ fn step_tab(app: &mut App, delta: i64) -> Vec<Effect> {
     };
     let next = (now + delta).rem_euclid(n);
     if next < builtin {
-        app.view = None;
         set_tab(app, Tab::ALL[next as usize])
     } else {
         open_view(app, (next - builtin) as usize)
@@ -431,6 +430,9 @@ fn open_view(app: &mut App, i: usize) -> Vec<Effect> {
     let Some(view) = app.views.get(i).cloned() else {
         return Vec::new();
     };
+    if app.current_view().is_none() {
+        app.filter_before_view = Some(app.query.filter.clone());
+    }
     view.apply(&mut app.query);
     app.view = Some(i);
     app.say(format!("View: {}", view.name));
@@ -976,6 +978,13 @@ fn sort(app: &mut App, key: SortKey) -> Vec<Effect> {
 }
 
 fn set_tab(app: &mut App, tab: Tab) -> Vec<Effect> {
+    // Out of a saved view: its filter goes with it, the one from before comes back.
+    if app.current_view().is_some()
+        && let Some(filter) = app.filter_before_view.take()
+    {
+        app.query.filter = filter;
+    }
+    app.view = None;
     app.query.tab = tab;
     requery(app)
 }
