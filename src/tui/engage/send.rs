@@ -116,10 +116,17 @@ impl SendFlow {
         self.previews.get(self.index)
     }
 
-    /// Reminders sent so far, and those that were not.
+    /// Reminders sent so far, and those that were not — once the send is over, every one it
+    /// was to send and did not, reached or not (a send that stopped before the first, for a
+    /// missing From address, sent none of them).
     pub fn tally(&self) -> (usize, usize) {
         let sent = self.outcomes.iter().filter(|o| o.result.is_sent()).count();
-        (sent, self.outcomes.len() - sent)
+        let counted = if self.stage == Stage::Done {
+            self.total.max(self.outcomes.len())
+        } else {
+            self.outcomes.len()
+        };
+        (sent, counted - sent)
     }
 }
 
@@ -580,4 +587,31 @@ fn summary(flow: &SendFlow) -> String {
         text.push_str(&format!(" {e}"));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_send_that_stopped_before_the_first_counts_every_reminder_not_sent() {
+        let mut flow = SendFlow::new(
+            FlowKind::Manual { cids: vec![1] },
+            "Acme Corp".into(),
+            1,
+            "",
+        );
+        flow.total = 3;
+        flow.stage = Stage::Sending;
+        assert_eq!(flow.tally(), (0, 0), "none reached yet");
+        flow.done(Some(
+            "set `from` in the config's [smtp] table to send reminders".into(),
+        ));
+        assert_eq!(flow.tally(), (0, 3));
+        assert!(
+            summary(&flow).starts_with("0 sent, 3 not sent."),
+            "{}",
+            summary(&flow)
+        );
+    }
 }
