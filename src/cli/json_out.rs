@@ -26,8 +26,11 @@ impl<W: Write> JsonOut<W> {
 
     /// Writes what is whole of `bytes` and keeps the start of a character they cut.
     fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        // Most JSON is plain ASCII: nothing to look at character by character.
-        if bytes.is_ascii() && !bytes.contains(&0x7f) {
+        // Most JSON is plain printable ASCII: nothing to look at character by character.
+        if bytes
+            .iter()
+            .all(|&b| (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\t')
+        {
             self.pending.clear();
             return self.inner.write_all(bytes);
         }
