@@ -10,7 +10,7 @@ mod common;
 use common::{
     command_in, owed_db, owed_in, read_chunks, refused, stderr, stdout, succeeded, write_fixture,
 };
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use portable_pty::CommandBuilder;
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
@@ -174,17 +174,9 @@ fn the_workstation_opens_a_read_only_database_and_says_so() {
     cmd.env("OWED_CONFIG", ro.dir.path().join("config.toml"));
     cmd.env_remove("OWED_DB");
     cmd.env_remove("OWED_THEME");
-    let pair = native_pty_system()
-        .openpty(PtySize {
-            rows: 30,
-            cols: 200,
-            ..PtySize::default()
-        })
-        .unwrap();
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
+    let (mut child, master) = common::in_pty(cmd, 30, 200);
+    let mut reader = master.try_clone_reader().unwrap();
+    let mut writer = master.take_writer().unwrap();
     let parser = Arc::new(Mutex::new(vt100::Parser::new(
         std::num::NonZeroU16::new(30).unwrap(),
         std::num::NonZeroU16::new(200).unwrap(),

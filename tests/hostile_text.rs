@@ -80,6 +80,16 @@ impl World {
         World { dir }
     }
 
+    /// The world with its portfolio imported.
+    fn imported() -> World {
+        let w = World::new();
+        ok(
+            "import",
+            &w.owed(&["import", w.path("data").to_str().unwrap()]),
+        );
+        w
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
@@ -311,7 +321,7 @@ fn no_human_output_writes_a_control_character_from_outside() {
 /// Runs `owed --db … --as alice --as-of … ARGS` with its output on a terminal (a pty):
 /// every byte it wrote there, and its exit code.
 fn on_a_terminal(w: &World, args: &[&str]) -> (String, u32) {
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    use portable_pty::CommandBuilder;
     let db = w.path("owed.db");
     let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_owed"));
     cmd.args([
@@ -325,16 +335,8 @@ fn on_a_terminal(w: &World, args: &[&str]) -> (String, u32) {
     cmd.args(args);
     cmd.cwd(w.dir.path());
     cmd.env("OWED_CONFIG", w.path("config.toml"));
-    let pair = native_pty_system()
-        .openpty(PtySize {
-            rows: 40,
-            cols: 200,
-            ..PtySize::default()
-        })
-        .unwrap();
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let reader = pair.master.try_clone_reader().unwrap();
+    let (mut child, master) = common::in_pty(cmd, 40, 200);
+    let reader = master.try_clone_reader().unwrap();
     let bytes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = std::sync::Arc::clone(&bytes);
     let follower = std::thread::spawn(move || {
@@ -343,7 +345,7 @@ fn on_a_terminal(w: &World, args: &[&str]) -> (String, u32) {
         });
     });
     let status = child.wait().unwrap();
-    drop(pair.master);
+    drop(master);
     let _ = follower.join();
     let text = String::from_utf8_lossy(&bytes.lock().unwrap()).into_owned();
     (text, status.exit_code())
@@ -351,11 +353,7 @@ fn on_a_terminal(w: &World, args: &[&str]) -> (String, u32) {
 
 #[test]
 fn files_sent_to_a_terminal_are_shown_or_refused() {
-    let w = World::new();
-    ok(
-        "import",
-        &w.owed(&["import", w.path("data").to_str().unwrap()]),
-    );
+    let w = World::imported();
     // A CSV export to the terminal: a person reads it; through a pipe it is the value.
     let (csv, code) = on_a_terminal(&w, &["export", "aging", "--format", "csv", "-o", "-"]);
     assert_eq!(code, 0, "{csv}");
@@ -422,11 +420,7 @@ fn files_sent_to_a_terminal_are_shown_or_refused() {
 
 #[test]
 fn names_with_control_characters_are_refused_on_the_command_line() {
-    let w = World::new();
-    ok(
-        "import",
-        &w.owed(&["import", w.path("data").to_str().unwrap()]),
-    );
+    let w = World::imported();
     let e = refused("--as", &w.owed(&["--as", EVIL, "note", "K4", "hello"]));
     assert!(e.contains(EVIL_SHOWN), "{e}");
     refused(

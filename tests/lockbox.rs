@@ -573,10 +573,7 @@ fn the_metrics_bar_shows_open_deductions_beside_open_issues() {
     assert!(!screen.contains("Open deductions"), "{screen}");
 }
 
-const DANA_KEY: &str =
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF+jMxy1UPKN0+nNElB1xHLM8zFpOthxWeZrE809X5E7 dana@desk";
-const ALICE_KEY: &str =
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMo/kSXwAAUcvvpsIZ+5IYX/PDHZGGcxW4/4StaQ+pbR alice@laptop";
+use common::{ALICE_KEY, DANA_KEY};
 
 /// The workstation's resolve form takes the outcome through the same write as `owed resolve
 /// --outcome`: a collector's `written_off` is refused with the command line's sentence and

@@ -1,17 +1,13 @@
 //! Two collectors at once: two `owed` processes write notes to the same database file at the
 //! same time; every note arrives and neither sees "database is locked".
 
+mod common;
 mod fixture;
 
 use fixture::{Fixture, stderr};
 use std::process::{Command, Stdio};
 
 const NOTES_EACH: u32 = 250;
-
-const DANA: &str =
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF+jMxy1UPKN0+nNElB1xHLM8zFpOthxWeZrE809X5E7 dana@desk";
-const ALICE: &str =
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMo/kSXwAAUcvvpsIZ+5IYX/PDHZGGcxW4/4StaQ+pbR alice@laptop";
 
 #[test]
 fn two_processes_writing_notes_lose_none() {
@@ -101,7 +97,10 @@ fn opening_waits_for_a_writer_under_a_rollback_journal() {
                 .spawn()
                 .unwrap()
         };
-        let (a, b) = (add("dana", DANA), add("erin", ALICE));
+        let (a, b) = (
+            add("dana", common::DANA_KEY),
+            add("erin", common::ALICE_KEY),
+        );
         for (name, child) in [("dana", a), ("erin", b)] {
             let out = child.wait_with_output().unwrap();
             assert!(

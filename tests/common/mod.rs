@@ -288,3 +288,32 @@ pub fn names_in(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// A manager's public key for the tests that add users.
+pub const DANA_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF+jMxy1UPKN0+nNElB1xHLM8zFpOthxWeZrE809X5E7 dana@desk";
+/// A collector's public key for the tests that add users.
+pub const ALICE_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMo/kSXwAAUcvvpsIZ+5IYX/PDHZGGcxW4/4StaQ+pbR alice@laptop";
+
+/// `cmd` started in a new pseudo-terminal of `rows` × `cols`: the child, and the terminal's
+/// side to read what it writes and type into it.
+pub fn in_pty(
+    cmd: portable_pty::CommandBuilder,
+    rows: u16,
+    cols: u16,
+) -> (
+    Box<dyn portable_pty::Child + Send + Sync>,
+    Box<dyn portable_pty::MasterPty + Send>,
+) {
+    let pair = portable_pty::native_pty_system()
+        .openpty(portable_pty::PtySize {
+            rows,
+            cols,
+            ..portable_pty::PtySize::default()
+        })
+        .unwrap();
+    let child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    (child, pair.master)
+}
