@@ -921,14 +921,17 @@ fn a_terminal_too_small_hides_nothing_that_keys_could_change() {
     assert_eq!(d.press("q"), vec![Effect::Quit]);
 }
 
+/// The footer's line as drawn.
+fn footer(d: &Driver) -> String {
+    d.screen().lines().last().unwrap_or_default().to_string()
+}
+
 /// While a form asks its question — close it, or save it for every marked customer — the
 /// footer offers that question's answers, not the form's keys (`Enter` there keeps a draft,
 /// or saves for all; it does not save the form as the form's footer says).
 #[test]
 fn the_footer_offers_the_answers_to_the_forms_question() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (160, 40));
-    let footer = |d: &Driver| d.screen().lines().last().unwrap_or_default().to_string();
+    let (_dir, mut d) = driver("alice", (160, 40));
     d.press("n hello");
     assert!(footer(&d).contains("Enter Save"), "{}", footer(&d));
     d.press("<Esc>");
@@ -952,10 +955,8 @@ fn the_footer_offers_the_answers_to_the_forms_question() {
 /// nothing to act on.
 #[test]
 fn the_footer_offers_resolve_and_attachments_only_where_they_act() {
-    let (_dir, db) = fixture();
-    let mut d = Driver::new(&db, "alice", (220, 40));
+    let (_dir, mut d) = driver("alice", (220, 40));
     d.press("2");
-    let footer = |d: &Driver| d.screen().lines().last().unwrap_or_default().to_string();
     let (mut with, mut without) = (None, None);
     for _ in 0..d.app.total() {
         let issues = d.app.selected().map(|r| r.open_issues).unwrap_or_default();

@@ -31,7 +31,6 @@ impl<W: Write> JsonOut<W> {
             .iter()
             .all(|&b| (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\t')
         {
-            self.pending.clear();
             return self.inner.write_all(bytes);
         }
         let (text, rest) = match std::str::from_utf8(bytes) {

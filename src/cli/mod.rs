@@ -9,8 +9,8 @@
 //! reaches a terminal", [`crate::domain::text::visible`]): `out!`, `outln!` and
 //! `errln!` pass what they write through it, and so does the error printed on exit. JSON
 //! goes through `jsonln!` (or [`json_out::JsonOut`]) as serde_json wrote it, but for the
-//! characters a terminal obeys and JSON does not escape: `\u` escapes of the same values. Names given on the command line are
-//! checked by [`parse_name`].
+//! characters a terminal obeys and JSON does not escape: `\u` escapes of the same values.
+//! Names given on the command line are checked by [`parse_name`].
 
 /// `print!` to standard output for people, returning a `Result` (see [`write_stdout`]).
 macro_rules! out {
@@ -92,7 +92,8 @@ pub struct Cli {
     /// Compute everything as of this date, YYYY-MM-DD (default: today).
     #[arg(long, global = true, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<Date>,
-    /// The workstation's theme: a name from themes/ (default, light, mono, 256, truecolor) or a file path.
+    /// The workstation's theme: a name from themes/ (default, light, mono, 256, truecolor) or a
+    /// file path.
     #[arg(long, global = true, env = "OWED_THEME", value_name = "NAME")]
     pub theme: Option<String>,
     #[command(subcommand)]

@@ -587,13 +587,19 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_flood_of_unread_input_is_refused() {
-        let (tx, _rx) = mpsc::unbounded_channel();
+    /// A session's input whose pump never reads (kept, so that sends do not fail).
+    fn unread() -> (InputLink, mpsc::UnboundedReceiver<Incoming>) {
+        let (tx, rx) = mpsc::unbounded_channel();
         let link = InputLink {
             tx,
             queued: Arc::new(AtomicUsize::new(0)),
         };
+        (link, rx)
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_unread_input_is_refused() {
+        let (link, _pump) = unread();
         let packet = vec![b'a'; 32 * 1024];
         let sent = (0..).take_while(|_| link.bytes(&packet).is_ok()).count();
         assert_eq!(sent, MAX_QUEUED_INPUT / packet.len());
@@ -601,11 +607,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_storm_of_unread_window_changes_is_refused_and_read_ones_are_not() {
-        let (tx, _rx) = mpsc::unbounded_channel();
-        let link = InputLink {
-            tx,
-            queued: Arc::new(AtomicUsize::new(0)),
-        };
+        let (link, _pump) = unread();
         let sent = (0..).take_while(|_| link.resize(80, 24).is_ok()).count();
         assert_eq!(sent, MAX_QUEUED_INPUT / RESIZE_COST);
         // Taken by the pump as they come, they never add up.

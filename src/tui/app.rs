@@ -420,9 +420,7 @@ impl App {
                 false
             }
             _ if action == Action::ViewAttachment => self
-                .detail
-                .as_ref()
-                .filter(|_| self.detail_cid == self.selected().map(|r| r.cid).or(self.detail_cid))
+                .shown_detail()
                 .is_none_or(|d| !d.detail.attachments.is_empty()),
             _ if let Some(kind) = super::action_forms::kind_of(action) => may(kind.work()),
             KeyContext::Engage => {
@@ -469,6 +467,19 @@ impl App {
         } else {
             None
         }
+    }
+
+    /// The customer whose detail is asked for: the selected one, else the one open.
+    pub fn detail_customer(&self) -> Option<i64> {
+        self.selected().map(|r| r.cid).or(self.detail_cid)
+    }
+
+    /// The detail of [`App::detail_customer`], once it is loaded.
+    pub fn shown_detail(&self) -> Option<&DetailData> {
+        let cid = self.detail_customer()?;
+        self.detail
+            .as_ref()
+            .filter(|_| self.detail_cid == Some(cid))
     }
 
     /// The customers an action applies to: in the detail screen the customer shown, else the

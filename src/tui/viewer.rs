@@ -39,14 +39,13 @@ pub fn room(size: (u16, u16)) -> (u16, u16) {
 
 /// `v`: the selected customer's attachments, when its detail is loaded.
 pub fn open(app: &mut App) -> Vec<Effect> {
-    let selected = app.selected().map(|r| r.cid).or(app.detail_cid);
-    let list = match (&app.detail, selected) {
-        (Some(d), Some(cid)) if app.detail_cid == Some(cid) => d.detail.attachments.clone(),
-        (_, None) => {
+    let list = match (app.shown_detail(), app.detail_customer()) {
+        (Some(d), _) => d.detail.attachments.clone(),
+        (None, None) => {
             app.say("No customer selected.");
             return Vec::new();
         }
-        _ => {
+        (None, Some(_)) => {
             app.say("The customer's detail is still loading.");
             return Vec::new();
         }
