@@ -440,30 +440,33 @@ fn private_file(path: &Path) -> Result<()> {
 /// backup API): one write transaction there. `false` when another process kept the
 /// destination locked through its busy timeout and a few tries more.
 fn copy_pages(backup: &rusqlite::backup::Backup<'_, '_>) -> rusqlite::Result<bool> {
-    use rusqlite::backup::StepResult;
-    for _ in 0..10 {
-        match backup.step(-1)? {
-            StepResult::Done => return Ok(true),
-            StepResult::Busy | StepResult::Locked => {
-                std::thread::sleep(Duration::from_millis(200));
-            }
-            _ => {}
-        }
-    }
-    Ok(false)
+    step_until(backup, -1, |r| {
+        matches!(r, rusqlite::backup::StepResult::Done)
+    })
 }
 
 /// Takes the destination's write lock for `backup` (its first step, of no page), waiting with
 /// the destination's busy timeout and then a few times more; false when another process kept
 /// it.
 fn locked(backup: &rusqlite::backup::Backup<'_, '_>) -> rusqlite::Result<bool> {
+    step_until(backup, 0, |_| true)
+}
+
+/// Steps `backup` by `pages` (-1: all) until a step that is not refused for a lock is `done`,
+/// ten steps at the most, 200 ms apart after a refusal; false when none was.
+fn step_until(
+    backup: &rusqlite::backup::Backup<'_, '_>,
+    pages: std::os::raw::c_int,
+    done: impl Fn(rusqlite::backup::StepResult) -> bool,
+) -> rusqlite::Result<bool> {
     use rusqlite::backup::StepResult;
     for _ in 0..10 {
-        match backup.step(0)? {
+        match backup.step(pages)? {
             StepResult::Busy | StepResult::Locked => {
                 std::thread::sleep(Duration::from_millis(200));
             }
-            _ => return Ok(true),
+            result if done(result) => return Ok(true),
+            _ => {}
         }
     }
     Ok(false)
