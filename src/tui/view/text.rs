@@ -32,7 +32,8 @@ fn agrees(g: &str) -> bool {
     UnicodeWidthStr::width(g) == by_char
 }
 
-/// Whether `text` is drawn as it is: nothing to show, join or cut.
+/// Whether `text` is drawn as it is: nothing to show, join or cut (a grapheme longer than
+/// [`crate::domain::text::GRAPHEME_MOST`] is cut by [`visible`]).
 fn is_settled(text: &str) -> bool {
     if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return true;
@@ -40,7 +41,9 @@ fn is_settled(text: &str) -> bool {
     !text
         .chars()
         .any(|c| crate::domain::text::is_unsafe(c) || is_joiner(c))
-        && text.graphemes(true).all(agrees)
+        && text
+            .graphemes(true)
+            .all(|g| agrees(g) && g.chars().nth(crate::domain::text::GRAPHEME_MOST).is_none())
 }
 
 /// The text as the workstation draws it: control characters made visible, joiners and
@@ -399,6 +402,15 @@ mod shown_tests {
             assert!(matches!(shown(plain), Cow::Borrowed(_)), "{plain}");
         }
         assert_eq!(fit("\x1b[2J👩\u{200d}💻\u{2028}", 9), "␛[2J👩💻…");
+        // A letter under thousands of accents: drawn with a few, one column wide.
+        let zalgo = format!("Z{} Co", "\u{301}".repeat(9_990));
+        let drawn = shown(&zalgo);
+        assert_eq!(
+            drawn.chars().count(),
+            crate::domain::text::GRAPHEME_MOST + 3,
+            "{drawn}"
+        );
+        assert_eq!(width(&zalgo), 4);
     }
 
     #[test]
