@@ -12,7 +12,7 @@ pub enum Error {
     /// line and field where there is one.
     #[error("{0}")]
     Input(String),
-    #[error("database: {0}")]
+    #[error("{}", db_message(.0))]
     Db(#[from] rusqlite::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -48,6 +48,15 @@ impl Error {
             Error::Signal(n) => 128 + n,
             _ => 1,
         }
+    }
+}
+
+/// SQLite's error in words: a value the database holds that owed cannot read says what it
+/// is (not "Conversion error from type Text at index: 5").
+fn db_message(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::FromSqlConversionFailure(_, _, inner) => inner.to_string(),
+        other => format!("database: {other}"),
     }
 }
 

@@ -249,6 +249,35 @@ rejected! {
     a_field_too_long: replaced("customers.csv", "Lumen GmbH", format!("Lumen {}", "GmbH ".repeat(4_000))) => "customers.csv line 3, column name", "(20006 characters) is longer than the 10000 characters a field may have";
 }
 
+/// A database left with a rate no import takes now (an older version took any number, or
+/// it was written by hand): every figure that would use it says so and stops, instead of
+/// panicking on the overflow or taking the rate as 1.
+#[test]
+fn a_stored_rate_owed_cannot_use_is_named_not_multiplied() {
+    let (dir, db, _) = contract_imported("good");
+    for rate in ["9999999999999999999999999999", "abc"] {
+        common::execute(
+            Path::new(&db),
+            &format!("UPDATE documents SET rate = '{rate}' WHERE currency = 'EUR'"),
+        );
+        for args in [
+            &["report", "aging"][..],
+            &["report", "metrics", "--json"],
+            &["report", "forecast"],
+            &["export", "documents", "--format", "csv", "-o", "-"],
+        ] {
+            let o = owed_in(dir.path(), &[&["--db", &db][..], args].concat());
+            let err = common::refused(
+                &o,
+                1,
+                &format!("the database keeps an exchange rate owed cannot use: `{rate}`"),
+            );
+            assert!(!err.contains("panicked"), "{args:?}: {err}");
+            assert!(err.contains("Import the documents or payments"), "{err}");
+        }
+    }
+}
+
 /// The portfolio with every file's lines ending in CR LF, as Windows tools save them.
 fn crlf(p: Portfolio) -> Portfolio {
     p.edit(|_, text| text.replace('\n', "\r\n"))

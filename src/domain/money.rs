@@ -69,6 +69,50 @@ pub fn to_units(value: Decimal) -> Result<i64, AmountError> {
     i64::try_from(scaled).map_err(|_| AmountError::TooLarge)
 }
 
+/// The largest exchange rate taken: a million units of the base currency per unit (a rupiah
+/// base and a bitcoin would need more; no ledger we know of does). A larger one is a rate the
+/// wrong way round, or a typing error, and would overflow the sums it takes part in.
+pub const MAX_RATE: u32 = 1_000_000;
+
+/// Why an exchange rate could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateError {
+    NotPositive,
+    TooLarge,
+}
+
+impl std::fmt::Display for RateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RateError::NotPositive => f.write_str("is not a positive number"),
+            RateError::TooLarge => write!(
+                f,
+                "is more than {MAX_RATE} units of the base currency per unit: is it the wrong \
+                 way round?"
+            ),
+        }
+    }
+}
+
+/// Parses an exchange rate (units of the base currency per unit): a positive plain decimal
+/// (`1.0879`: digits and one point) of at most [`MAX_RATE`].
+pub fn parse_rate(text: &str) -> Result<Decimal, RateError> {
+    let plain = !text.is_empty()
+        && text.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && text.chars().filter(|&c| c == '.').count() <= 1;
+    let value: Decimal = match text.parse() {
+        Ok(v) if plain => v,
+        _ => return Err(RateError::NotPositive),
+    };
+    if value > Decimal::from(MAX_RATE) {
+        Err(RateError::TooLarge)
+    } else if value > Decimal::ZERO {
+        Ok(value)
+    } else {
+        Err(RateError::NotPositive)
+    }
+}
+
 /// Converts stored ten-thousandths back to an amount.
 pub fn from_units(units: i64) -> Decimal {
     Decimal::new(units, STORE_SCALE)
@@ -163,6 +207,21 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn rates_are_positive_plain_decimals_up_to_a_million() {
+        assert_eq!(parse_rate("1.0879"), Ok(d("1.0879")));
+        assert_eq!(parse_rate("1000000"), Ok(d("1000000")));
+        assert_eq!(parse_rate("0.000001"), Ok(d("0.000001")));
+        assert_eq!(parse_rate("1000000.0001"), Err(RateError::TooLarge));
+        assert_eq!(
+            parse_rate("9999999999999999999999999999"),
+            Err(RateError::TooLarge)
+        );
+        for bad in ["", "0", "0.0", "-1", "1e3", " 1", "1.2.3", ".", "abc"] {
+            assert_eq!(parse_rate(bad), Err(RateError::NotPositive), "{bad:?}");
+        }
     }
 
     #[test]

@@ -480,9 +480,10 @@ impl<'a> Run<'a> {
                 if cur == base {
                     return Ok(Decimal::ONE);
                 }
-                Ok(w.rate_on_or_before(cur, item.date)?
-                    .and_then(|r| r.parse().ok())
-                    .unwrap_or(Decimal::ONE))
+                w.rate_on_or_before(cur, item.date)?
+                    .map_or(Ok(Decimal::ONE), |r| {
+                        crate::store::stored_rate(&r).map_err(Error::runtime)
+                    })
             };
             let (from, to) = (rate(&item.currency)?, rate(&own)?);
             money::round_to_currency(money::from_units(gap) * from / to, &own)

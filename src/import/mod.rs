@@ -1085,30 +1085,14 @@ fn application_problem(a: &StagedApplication) -> Option<(&'static str, String)> 
     None
 }
 
-/// The largest exchange rate taken: a million units of the base currency per unit (a rupiah
-/// base and a bitcoin would need more; no ledger we know of does).
-const MAX_RATE: u32 = 1_000_000;
-
 impl Row<'_> {
-    /// An exchange rate, kept as its text (stored exactly as given): a positive decimal of
-    /// at most [`MAX_RATE`] units of the base currency per unit (more is a rate the wrong way
-    /// round, or a typing error, and would overflow the sums it takes part in).
+    /// An exchange rate, kept as its text (stored exactly as given, normalised): see
+    /// [`money::parse_rate`].
     fn rate_text(&self, column: &str) -> Result<String> {
         let text = self.req(column)?;
-        match text.parse::<Decimal>() {
-            Ok(v) if v > Decimal::from(MAX_RATE) => Err(self.error(
-                column,
-                format!(
-                    "{} is more than {MAX_RATE} units of the base currency per unit: is it the \
-                     wrong way round?",
-                    quoted(text)
-                ),
-            )),
-            Ok(v) if v > Decimal::ZERO && text.chars().all(|c| c.is_ascii_digit() || c == '.') => {
-                Ok(v.normalize().to_string())
-            }
-            _ => Err(self.error(column, format!("{} is not a positive number", quoted(text)))),
-        }
+        money::parse_rate(text)
+            .map(|v| v.normalize().to_string())
+            .map_err(|e| self.error(column, format!("{} {e}", quoted(text))))
     }
 }
 

@@ -115,7 +115,41 @@ pub(crate) fn kind_column<T>(
 ) -> rusqlite::types::FromSqlResult<T> {
     let text = value.as_str()?;
     parse(text).ok_or_else(|| {
-        rusqlite::types::FromSqlError::Other(format!("unknown {what} `{text}`").into())
+        rusqlite::types::FromSqlError::Other(
+            format!(
+                "the database keeps an unknown {what}, {}",
+                crate::error::quoted(text)
+            )
+            .into(),
+        )
+    })
+}
+
+/// An exchange rate as a column keeps it (text, checked at import by
+/// [`money::parse_rate`](crate::domain::money::parse_rate)). One that is not a rate — left
+/// by a version that took any number, or written by hand — is an error naming it, never
+/// taken as 1 (a wrong figure) nor multiplied into an overflow.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct StoredRate(pub crate::domain::Decimal);
+
+impl rusqlite::types::FromSql for StoredRate {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        stored_rate(value.as_str()?)
+            .map(StoredRate)
+            .map_err(|e| rusqlite::types::FromSqlError::Other(e.into()))
+    }
+}
+
+/// [`StoredRate`] from its text.
+pub(crate) fn stored_rate(text: &str) -> std::result::Result<crate::domain::Decimal, String> {
+    crate::domain::money::parse_rate(text).map_err(|e| {
+        let why = e.to_string();
+        let stop = if why.ends_with('?') { "" } else { "." };
+        format!(
+            "the database keeps an exchange rate owed cannot use: {} {why}{stop} Import the \
+             documents or payments that carry it again with the right rate.",
+            crate::error::quoted(text)
+        )
     })
 }
 

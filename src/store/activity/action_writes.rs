@@ -818,13 +818,9 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             .prepare_cached("SELECT amount, currency, rate FROM documents WHERE did = ?1")?;
         dids.iter()
             .map(|did| {
-                let (units, currency, rate): (i64, String, String) =
+                let (units, currency, rate): (i64, String, crate::store::StoredRate) =
                     stmt.query_row([did], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-                Ok((
-                    money::from_units(units),
-                    currency,
-                    rate.parse().unwrap_or(Decimal::ONE),
-                ))
+                Ok((money::from_units(units), currency, rate.0))
             })
             .collect()
     }
@@ -842,7 +838,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
               WHERE d.cid = ?1 AND d.doc_date <= ?2 AND d.kind <> 'credit_note'",
         )?;
         let rows = stmt.query_map(params![cid, day_number(as_of)], |r| {
-            let rate: String = r.get(5)?;
+            let rate: crate::store::StoredRate = r.get(5)?;
             Ok(OpenDebit {
                 did: r.get(0)?,
                 id: r.get(1)?,
@@ -852,7 +848,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                     .map(crate::domain::date::from_day_number),
                 balance: money::from_units(r.get(3)?),
                 currency: r.get(4)?,
-                rate: rate.parse().unwrap_or(Decimal::ONE),
+                rate: rate.0,
             })
         })?;
         let mut out: Vec<OpenDebit> = rows

@@ -118,7 +118,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         let mut rows = stmt.query(params![day_number(from), day_number(to)])?;
         let mut out: HashMap<String, Decimal> = HashMap::new();
         while let Some(r) = rows.next()? {
-            let rate: Decimal = r.get::<_, String>(1)?.parse().unwrap_or(Decimal::ONE);
+            let rate = r.get::<_, crate::store::StoredRate>(1)?.0;
             let amount =
                 money::round_to_currency(money::from_units(r.get(2)?) * rate, base_currency);
             *out.entry(r.get(0)?).or_default() += amount;

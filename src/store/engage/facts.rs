@@ -4,7 +4,7 @@
 //! returning plain structs, so that planning is one pass over the data whatever the number of
 //! cycles and rules.
 
-use super::{Engagement, date_of, rate_of};
+use super::{Engagement, date_of};
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::document::DocumentKind;
@@ -173,7 +173,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
                     amount: money::from_units(r.get(8)?),
                     balance: money::from_units(open),
                     currency: r.get(10)?,
-                    rate: rate_of(&r.get::<_, String>(11)?),
+                    rate: r.get::<_, crate::store::StoredRate>(11)?.0,
                     location: r.get(12)?,
                     business_unit: r.get(13)?,
                     custom: r.get(14)?,
@@ -237,7 +237,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
                 continue;
             }
             let amount = money::round_to_currency(
-                money::from_units(r.get(4)?) * rate_of(&r.get::<_, String>(5)?),
+                money::from_units(r.get(4)?) * r.get::<_, crate::store::StoredRate>(5)?.0,
                 base_currency,
             );
             s.latest = Some((
@@ -292,7 +292,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
             let date = from_day_number(r.get(1)?);
             let month = date.with_day(1).unwrap_or(date);
             let amount = money::round_to_currency(
-                money::from_units(r.get(2)?) * rate_of(&r.get::<_, String>(3)?),
+                money::from_units(r.get(2)?) * r.get::<_, crate::store::StoredRate>(3)?.0,
                 base_currency,
             );
             *out.entry(r.get(0)?).or_default().entry(month).or_default() += amount;

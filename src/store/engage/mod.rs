@@ -6,8 +6,8 @@
 
 use super::Store;
 use crate::Result;
+use crate::domain::Date;
 use crate::domain::date::{day_number, from_day_number};
-use crate::domain::{Date, Decimal};
 use std::collections::HashMap;
 
 pub mod facts;
@@ -41,11 +41,6 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
             Ok((r.get(0)?, from_day_number(r.get(1)?)))
         })
     }
-}
-
-/// A rate as stored (text), one when unreadable.
-fn rate_of(text: &str) -> Decimal {
-    text.parse().unwrap_or(Decimal::ONE)
 }
 
 fn date_of(n: Option<i32>) -> Option<Date> {

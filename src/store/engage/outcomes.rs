@@ -1,7 +1,7 @@
 //! What followed the reminders sent, for the engagement report: replies, promises and
 //! payments after each, money collected after them, and the day-by-day counts.
 
-use super::{Engagement, rate_of};
+use super::Engagement;
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::{Date, Decimal, money};
@@ -79,7 +79,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
         let mut out: HashMap<i64, Decimal> = HashMap::new();
         while let Some(r) = rows.next()? {
             let amount = money::round_to_currency(
-                money::from_units(r.get(2)?) * rate_of(&r.get::<_, String>(1)?),
+                money::from_units(r.get(2)?) * r.get::<_, crate::store::StoredRate>(1)?.0,
                 base_currency,
             );
             *out.entry(r.get(0)?).or_default() += amount;

@@ -63,7 +63,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             if open == 0 {
                 continue;
             }
-            let rate: String = r.get(10)?;
+            let rate: crate::store::StoredRate = r.get(10)?;
             each(DocumentLine {
                 id: r.get(0)?,
                 customer_id: r.get(1)?,
@@ -75,7 +75,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 amount: money::from_units(r.get(7)?),
                 balance: money::from_units(open),
                 currency: r.get(9)?,
-                rate: rate.parse().unwrap_or(Decimal::ONE),
+                rate: rate.0,
                 billing_balance: r.get::<_, Option<i64>>(11)?.map(money::from_units),
             })?;
         }
@@ -113,12 +113,12 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         let mut stmt = self.conn().prepare_cached(sql)?;
         let mut rows = stmt.query([cid])?;
         while let Some(r) = rows.next()? {
-            let rate: String = r.get(3)?;
+            let rate: crate::store::StoredRate = r.get(3)?;
             each(
                 r.get(0)?,
                 money::from_units(r.get(1)?),
                 money::from_units(r.get(2)?),
-                rate.parse().unwrap_or(Decimal::ONE),
+                rate.0,
             );
         }
         Ok(())

@@ -182,11 +182,12 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             let doc_date = from_day_number(r.get(2)?);
             let due_date = from_day_number(r.get(3)?);
             let amount_units: i64 = r.get(4)?;
-            let rate_text = r.get_ref(5)?.as_str().unwrap_or("1");
+            let rate_text = r.get_ref(5)?.as_str().map_err(rusqlite::Error::from)?;
             let rate = match rates.get(rate_text) {
                 Some(rate) => *rate,
                 None => {
-                    let rate: Decimal = rate_text.parse().unwrap_or(Decimal::ONE);
+                    let rate =
+                        crate::store::stored_rate(rate_text).map_err(crate::Error::runtime)?;
                     rates.insert(rate_text.to_string(), rate);
                     rate
                 }

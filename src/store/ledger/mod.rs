@@ -248,7 +248,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 if units == 0 {
                     continue;
                 }
-                let rate: String = r.get(5)?;
+                let rate: crate::store::StoredRate = r.get(5)?;
                 each(OpenItem {
                     cid: r.get(0)?,
                     kind,
@@ -258,7 +258,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                         .map(crate::domain::date::from_day_number),
                     balance: money::from_units(units),
                     currency: r.get(4)?,
-                    rate: rate.parse().unwrap_or(Decimal::ONE),
+                    rate: rate.0,
                 });
             }
         }
@@ -386,7 +386,7 @@ fn sum_by_day(mut rows: rusqlite::Rows<'_>, base_currency: &str) -> Result<Vec<(
     let mut out: Vec<(Date, Decimal)> = Vec::new();
     while let Some(r) = rows.next()? {
         let date = crate::domain::date::from_day_number(r.get(0)?);
-        let rate: Decimal = r.get::<_, String>(1)?.parse().unwrap_or(Decimal::ONE);
+        let rate = r.get::<_, crate::store::StoredRate>(1)?.0;
         let amount = money::round_to_currency(money::from_units(r.get(2)?) * rate, base_currency);
         match out.last_mut() {
             Some((d, sum)) if *d == date => *sum += amount,

@@ -53,7 +53,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             let amount = money::from_units(r.get(4)?);
             let applied = money::from_units(r.get(12)?);
             let status: String = r.get(7)?;
-            let rate: String = r.get(6)?;
+            let rate: crate::store::StoredRate = r.get(6)?;
             let unapplied = if status == "success" {
                 amount - applied
             } else {
@@ -66,7 +66,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 date: from_day_number(r.get(3)?),
                 amount,
                 currency: r.get(5)?,
-                rate: rate.parse().unwrap_or(Decimal::ONE),
+                rate: rate.0,
                 status,
                 method: r.get(8)?,
                 gateway: r.get(9)?,

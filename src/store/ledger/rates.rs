@@ -70,6 +70,8 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 .query_row(rusqlite::params![currency, day], |r| r.get(0))
                 .optional()?,
         };
-        Ok(rate.and_then(|r| r.parse().ok()).unwrap_or(Decimal::ONE))
+        rate.map_or(Ok(Decimal::ONE), |r| {
+            crate::store::stored_rate(&r).map_err(crate::Error::runtime)
+        })
     }
 }
