@@ -553,6 +553,37 @@ fn the_statement_sheet_totals_to_the_balance_due() {
     check_about(&sheets, "Statement of account", "balance due");
 }
 
+/// A path that cannot be written is the user's to fix (exit 2, as a backup's is), and leaves
+/// nothing behind.
+#[test]
+fn a_file_in_a_missing_folder_or_a_folder_is_refused_as_input() {
+    let dir = portfolio();
+    let missing = dir.path().join("no-such-folder").join("aging.xlsx");
+    for (path, says) in [
+        (missing.as_path(), "there is no folder"),
+        (dir.path(), "it is a folder; name a file in it"),
+    ] {
+        let o = run(
+            dir.path(),
+            &[
+                "export",
+                "aging",
+                "--format",
+                "xlsx",
+                "-o",
+                path.to_str().unwrap(),
+            ],
+        );
+        common::refused(&o, 2, says);
+    }
+    assert!(!missing.parent().unwrap().exists());
+    let partial = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| e.file_name().to_string_lossy().ends_with(".partial"));
+    assert!(!partial, "a partial file was left");
+}
+
 #[test]
 fn dash_writes_csv_to_standard_output() {
     let dir = portfolio();

@@ -380,13 +380,13 @@ fn atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()
     result.map_err(|e: Error| match e {
         Error::Io(io) => match path.parent().filter(|p| !p.as_os_str().is_empty()) {
             Some(folder) if io.kind() == std::io::ErrorKind::NotFound && !folder.is_dir() => {
-                Error::runtime(format!(
+                Error::input(format!(
                     "cannot write {}: there is no folder {}",
                     path.display(),
                     folder.display()
                 ))
             }
-            _ if path.is_dir() => Error::runtime(format!(
+            _ if path.is_dir() => Error::input(format!(
                 "cannot write {}: it is a folder; name a file in it",
                 path.display()
             )),
