@@ -198,6 +198,13 @@ fn replaced(file: &'static str, from: &'static str, to: impl Into<String>) -> Po
     Portfolio::contract().edit(edit_file(file, from, to))
 }
 
+/// Only `file` of the contract portfolio, with the first `from` replaced by `to`: a newer
+/// export of one file.
+fn only(file: &'static str, from: &str, to: &str) -> Portfolio {
+    let text = Portfolio::contract().text(file).replacen(from, to, 1);
+    Portfolio::new().file(file, text)
+}
+
 /// The contract portfolio with `row` added to `file`.
 fn added(file: &str, row: &str) -> Portfolio {
     Portfolio::contract().with_row(file, row)
@@ -246,7 +253,59 @@ rejected! {
     crlf_an_id_twice: crlf(replaced("payments.csv", "P3,K3", "P1,K3")) => "payments.csv line 4, column id", "`P1` is also on line 2";
     // A field longer than any billing system writes (a corrupted export) is refused, quoted
     // short.
+    // A newer export that changes a document or payment under an application it already
+    // has: refused as the application itself would be, naming the changed row.
+    document_moved_to_another_customer: only("documents.csv", "A1,K1,", "A1,K3,") => "documents.csv line 2, column customer_id", "invoice `A1` now belongs to customer `K3`, but payment `P1` of `K1` is applied to it";
+    document_in_another_currency: only("documents.csv", "100.00,USD", "100.00,EUR") => "documents.csv line 2, column currency", "invoice `A1` is now in EUR, but payment `P1` in USD is applied to it";
+    document_dated_after_it_was_paid: only("documents.csv", "2026-03-01,2026-03-31", "2026-04-10,2026-05-10") => "documents.csv line 2, column doc_date", "invoice `A1` is now dated 2026-04-10, after payment `P1` was applied to it on 2026-04-05";
+    document_turned_credit_note: only("documents.csv", "A1,K1,invoice,INV-100,2026-03-01,2026-03-31", "A1,K1,credit_note,INV-100,2026-03-01,") => "documents.csv line 2, column type", "`A1` is now a credit note, but payment `P1` is applied to it";
+    payment_moved_to_another_customer: only("payments.csv", "P1,K1,", "P1,K3,") => "payments.csv line 2, column customer_id", "payment `P1` now belongs to customer `K3`, but it is applied to invoice `A1` of `K1`";
+    payment_dated_after_its_application: only("payments.csv", "P1,K1,2026-04-05", "P1,K1,2026-04-06") => "payments.csv line 2, column date", "payment `P1` is now dated 2026-04-06, after it was applied to invoice `A1` on 2026-04-05";
     a_field_too_long: replaced("customers.csv", "Lumen GmbH", format!("Lumen {}", "GmbH ".repeat(4_000))) => "customers.csv line 3, column name", "(20006 characters) is longer than the 10000 characters a field may have";
+}
+
+/// A newer export in which a payment failed or was voided: what it settled is open again
+/// (only successful payments are money received), and the import says how many of its
+/// applications it took away; the next export that says it succeeded after all, with its
+/// applications, settles again.
+#[test]
+fn a_payment_voided_in_a_newer_export_settles_nothing() {
+    let (dir, db, good) = contract_imported("good");
+    let k1_outstanding = |dir: &Path| -> String {
+        let aging: serde_json::Value = serde_json::from_str(&aging_json(dir, &db)).unwrap();
+        let k1 = aging["customers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "K1")
+            .unwrap()
+            .clone();
+        k1["outstanding"].as_str().unwrap().to_string()
+    };
+    assert_eq!(k1_outstanding(dir.path()), "60.00");
+    for status in ["voided", "failure"] {
+        let newer = dir.path().join(status);
+        only(
+            "payments.csv",
+            "P1,K1,2026-04-05,40.00,USD,success",
+            &format!("P1,K1,2026-04-05,40.00,USD,{status}"),
+        )
+        .write(&newer);
+        let said = import_ok(dir.path(), &db, &newer);
+        assert!(
+            said.contains("1 application of payments no longer successful taken away"),
+            "{said}"
+        );
+        assert_eq!(k1_outstanding(dir.path()), "100.00", "{status}");
+        let log = imports(dir.path(), &db);
+        assert!(log.to_string().contains("taken away"), "{log}");
+        import_ok(dir.path(), &db, &good);
+        assert_eq!(
+            k1_outstanding(dir.path()),
+            "60.00",
+            "{status}: settled again"
+        );
+    }
 }
 
 /// A database left with a rate no import takes now (an older version took any number, or

@@ -103,6 +103,9 @@ impl FileSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ImportSummary {
     pub files: Vec<FileSummary>,
+    /// Applications taken away because their payment is no longer successful (see
+    /// [`ImportWriter::withdraw_unpaid_applications`]).
+    pub withdrawn: u64,
 }
 
 impl ImportSummary {
@@ -121,7 +124,15 @@ impl ImportSummary {
                 )
             })
             .collect();
-        parts.join("; ")
+        let mut text = parts.join("; ");
+        if self.withdrawn > 0 {
+            let s = if self.withdrawn == 1 { "" } else { "s" };
+            text.push_str(&format!(
+                "; {} application{s} of payments no longer successful taken away",
+                self.withdrawn
+            ));
+        }
+        text
     }
 }
 
@@ -317,6 +328,10 @@ fn import_in_one_transaction(
             importer.load_rates()?;
         }
         summary.files.push(file_summary);
+    }
+    summary.withdrawn = importer.writer.withdraw_unpaid_applications()?;
+    if let Some(broken) = importer.writer.first_broken_application()? {
+        return Err(broken_application_error(&broken, files));
     }
     importer.writer.refresh_applied()?;
     let documents_changed = summary
@@ -1133,6 +1148,113 @@ fn csv_error(file: &str, header: Option<&Header>, e: &csv::Error) -> Error {
         },
         _ => Error::input(format!("{file}{at}: {e}")),
     }
+}
+
+/// The message for an application a changed document or payment left unsuitable, naming the
+/// changed row's file, line (when the file is among those given) and column.
+fn broken_application_error(
+    broken: &crate::store::ledger::import::BrokenApplication,
+    files: &[(FileKind, PathBuf)],
+) -> Error {
+    let (source, target) = (&broken.source, &broken.target);
+    let describe = |side: &crate::store::ledger::import::AppliedSide| match side.kind {
+        None => format!("payment {}", quoted(&side.id)),
+        Some(kind) => format!("{} {}", kind.words(), quoted(&side.id)),
+    };
+    let (source_name, target_name) = (describe(source), describe(target));
+    let (changed, date_column) = if broken.source_changed {
+        (
+            source,
+            if source.kind.is_some() {
+                "doc_date"
+            } else {
+                "date"
+            },
+        )
+    } else {
+        (target, "doc_date")
+    };
+    let applied_on = format_day(broken.date);
+    let (column, detail) = if target.kind.is_some_and(|k| k.is_credit()) {
+        (
+            "type",
+            format!(
+                "{} is now a credit note, but {source_name} is applied to it; only invoices \
+                 and debit notes can be settled",
+                quoted(&target.id)
+            ),
+        )
+    } else if source.kind.is_some_and(|k| !k.is_credit()) {
+        (
+            "type",
+            format!("{source_name} is no longer a credit note, but it is applied to {target_name}"),
+        )
+    } else if source.customer_id != target.customer_id {
+        let detail = if broken.source_changed {
+            format!(
+                "{source_name} now belongs to customer {}, but it is applied to {target_name} of {}",
+                quoted(&source.customer_id),
+                quoted(&target.customer_id)
+            )
+        } else {
+            format!(
+                "{target_name} now belongs to customer {}, but {source_name} of {} is applied to it",
+                quoted(&target.customer_id),
+                quoted(&source.customer_id)
+            )
+        };
+        ("customer_id", detail)
+    } else if source.currency != target.currency {
+        let detail = if broken.source_changed {
+            format!(
+                "{source_name} is now in {}, but it is applied to {target_name} in {}",
+                source.currency, target.currency
+            )
+        } else {
+            format!(
+                "{target_name} is now in {}, but {source_name} in {} is applied to it",
+                target.currency, source.currency
+            )
+        };
+        ("currency", detail)
+    } else if broken.source_changed {
+        (
+            date_column,
+            format!(
+                "{source_name} is now dated {}, after it was applied to {target_name} on \
+                 {applied_on}",
+                format_day(source.date)
+            ),
+        )
+    } else {
+        (
+            "doc_date",
+            format!(
+                "{target_name} is now dated {}, after {source_name} was applied to it on \
+                 {applied_on}",
+                format_day(target.date)
+            ),
+        )
+    };
+    let kind = if changed.kind.is_some() {
+        FileKind::Documents
+    } else {
+        FileKind::Payments
+    };
+    let name = kind.file_name();
+    let line = files
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .and_then(|(_, path)| last_line_mentioning(path, "id", &changed.id));
+    match line {
+        Some(line) => Error::input(format!("{name} line {line}, column {column}: {detail}")),
+        None => Error::input(format!("{name}, column {column}: {detail}")),
+    }
+}
+
+/// A store day as `2026-04-05`.
+fn format_day(day: i32) -> String {
+    crate::domain::date::from_day_number(day).to_string()
 }
 
 /// The message for an application that settles or uses more than there is, naming the last

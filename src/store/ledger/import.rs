@@ -178,6 +178,29 @@ fn staged_from_row(r: &rusqlite::Row) -> rusqlite::Result<StagedApplication> {
     })
 }
 
+/// One side of an application as an import left it: the document settled, or its source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppliedSide {
+    pub id: String,
+    /// A document's kind; `None` for a payment.
+    pub kind: Option<DocumentKind>,
+    pub customer_id: String,
+    pub currency: String,
+    /// The payment's date, or the document's.
+    pub date: i32,
+}
+
+/// An application a change of this import left unsuitable (see
+/// [`ImportWriter::first_broken_application`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrokenApplication {
+    pub date: i32,
+    pub source: AppliedSide,
+    pub target: AppliedSide,
+    /// The import changed the source (else the document settled).
+    pub source_changed: bool,
+}
+
 /// Something settled or used beyond its amount after the import.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverApplied {
@@ -392,7 +415,11 @@ impl<'a> Ledger<&'a mut Store> {
             "CREATE TEMP TABLE IF NOT EXISTS staged_applications (
                  line INTEGER NOT NULL, source_id TEXT NOT NULL, document_id TEXT NOT NULL,
                  amount INTEGER NOT NULL, date INTEGER NOT NULL);
-             DELETE FROM temp.staged_applications;",
+             DELETE FROM temp.staged_applications;
+             CREATE TEMP TABLE IF NOT EXISTS changed_documents (did INTEGER PRIMARY KEY);
+             DELETE FROM temp.changed_documents;
+             CREATE TEMP TABLE IF NOT EXISTS changed_payments (pid INTEGER PRIMARY KEY);
+             DELETE FROM temp.changed_payments;",
         )?;
         Ok(ImportWriter {
             tx,
@@ -539,6 +566,19 @@ impl ImportWriter<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Notes a document or payment this import updated (`table` with its key `key`), for
+    /// [`ImportWriter::first_broken_application`].
+    fn note_changed(&self, outcome: Upsert, table: &str, key: &str, id: &str) -> Result<Upsert> {
+        if outcome == Upsert::Updated {
+            self.tx
+                .prepare_cached(&format!(
+                    "INSERT OR IGNORE INTO temp.changed_{table} SELECT {key} FROM {table} WHERE id = ?1"
+                ))?
+                .execute([id])?;
+        }
+        Ok(outcome)
+    }
+
     /// Inserts or updates a document (its applications are kept).
     pub fn upsert_document(&self, d: &DocumentRecord) -> Result<Upsert> {
         if d.other_currency {
@@ -548,7 +588,7 @@ impl ImportWriter<'_> {
                 )?
                 .execute([d.cid])?;
         }
-        self.upsert(
+        let outcome = self.upsert(
             &self.documents,
             &[
                 &d.id,
@@ -566,12 +606,13 @@ impl ImportWriter<'_> {
                 &d.business_unit,
                 &d.custom,
             ],
-        )
+        )?;
+        self.note_changed(outcome, "documents", "did", &d.id)
     }
 
     /// Inserts or updates a payment attempt.
     pub fn upsert_payment(&self, p: &PaymentRecord) -> Result<Upsert> {
-        self.upsert(
+        let outcome = self.upsert(
             &self.payments,
             &[
                 &p.id,
@@ -588,7 +629,8 @@ impl ImportWriter<'_> {
                 &p.dunning_status,
                 &p.next_retry_date,
             ],
-        )
+        )?;
+        self.note_changed(outcome, "payments", "pid", &p.id)
     }
 
     /// Inserts or updates a contact, by (customer, email).
@@ -696,6 +738,104 @@ impl ImportWriter<'_> {
         self.tx
             .execute("DELETE FROM temp.staged_applications", [])?;
         Ok((inserted, changed - inserted, staged - changed))
+    }
+
+    /// Takes away the applications of the payments this import turned from successful to
+    /// anything else (failed, voided, …): the billing system no longer counts them as money
+    /// received, and its newer export no longer applies them, so what they settled is open
+    /// again. Returns how many were taken away.
+    pub fn withdraw_unpaid_applications(&self) -> Result<u64> {
+        // Temporary tables are part of the transaction: a failure leaves none behind.
+        self.tx.execute_batch(
+            "CREATE TEMP TABLE withdrawn AS
+             SELECT a.aid, a.did, a.source_pid FROM temp.changed_payments c
+               JOIN payments p ON p.pid = c.pid
+               JOIN applications a ON a.source_pid = p.pid
+              WHERE p.status <> 'success';
+             DELETE FROM applications WHERE aid IN (SELECT aid FROM temp.withdrawn);
+             UPDATE documents
+                SET applied = ifnull((SELECT sum(a.amount) FROM applications a
+                                       WHERE a.did = documents.did), 0),
+                    last_applied = (SELECT max(a.date) FROM applications a
+                                     WHERE a.did = documents.did)
+              WHERE did IN (SELECT did FROM temp.withdrawn);
+             UPDATE payments SET applied = 0, last_applied = NULL
+              WHERE pid IN (SELECT source_pid FROM temp.withdrawn);",
+        )?;
+        let count: i64 = self
+            .tx
+            .query_row("SELECT count(*) FROM temp.withdrawn", [], |r| r.get(0))?;
+        self.tx.execute_batch("DROP TABLE temp.withdrawn")?;
+        Ok(count.unsigned_abs())
+    }
+
+    /// The first application (already stored, or staged by this import) that a change this
+    /// import made to its source or its document leaves unsuitable: a credit note settled, a
+    /// source that is no longer a credit note, another customer or currency on the two sides,
+    /// or a date before either exists — what the import refuses of a new application.
+    pub fn first_broken_application(&self) -> Result<Option<BrokenApplication>> {
+        let any: bool = self.tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM temp.changed_documents)
+                 OR EXISTS (SELECT 1 FROM temp.changed_payments)",
+            [],
+            |r| r.get(0),
+        )?;
+        if !any {
+            return Ok(None);
+        }
+        Ok(self
+            .tx
+            .query_row(
+                "WITH touched AS (
+                   SELECT aid FROM applications
+                    WHERE source_pid IN (SELECT pid FROM temp.changed_payments)
+                   UNION SELECT aid FROM applications
+                    WHERE did IN (SELECT did FROM temp.changed_documents)
+                   UNION SELECT aid FROM applications
+                    WHERE source_did IN (SELECT did FROM temp.changed_documents))
+                 SELECT a.date, t.id, t.kind, tc.id, t.currency, t.doc_date,
+                        ifnull(p.id, c.id), c.kind, sc.id, ifnull(p.currency, c.currency),
+                        ifnull(p.date, c.doc_date),
+                        ifnull(a.source_pid IN (SELECT pid FROM temp.changed_payments), 0)
+                          OR ifnull(a.source_did IN (SELECT did FROM temp.changed_documents), 0)
+                   FROM touched x
+                   JOIN applications a ON a.aid = x.aid
+                   JOIN documents t ON t.did = a.did
+                   JOIN customers tc ON tc.cid = t.cid
+                   LEFT JOIN payments p ON p.pid = a.source_pid
+                   LEFT JOIN documents c ON c.did = a.source_did
+                   JOIN customers sc ON sc.cid = ifnull(p.cid, c.cid)
+                  WHERE t.kind = 'credit_note'
+                     OR (c.did IS NOT NULL AND c.kind <> 'credit_note')
+                     OR ifnull(p.cid, c.cid) <> t.cid
+                     OR ifnull(p.currency, c.currency) <> t.currency
+                     OR a.date < max(ifnull(p.date, c.doc_date), t.doc_date)
+                  ORDER BY a.aid LIMIT 1",
+                [],
+                |r| {
+                    let side = |id: usize,
+                                kind: Option<DocumentKind>,
+                                customer: usize,
+                                at: usize|
+                     -> rusqlite::Result<AppliedSide> {
+                        Ok(AppliedSide {
+                            id: r.get(id)?,
+                            kind,
+                            customer_id: r.get(customer)?,
+                            currency: r.get(at)?,
+                            date: r.get(at + 1)?,
+                        })
+                    };
+                    let source_kind: Option<DocumentKind> = r.get(7)?;
+                    Ok(BrokenApplication {
+                        date: r.get(0)?,
+                        target: side(1, Some(r.get(2)?), 3, 4)?,
+                        source: side(6, source_kind, 8, 9)?,
+                        source_changed: r.get(11)?,
+                    })
+                },
+            )
+            .optional()?)
     }
 
     /// Before loading `table`: when it is empty, drops its secondary indexes (not the unique
