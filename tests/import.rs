@@ -308,6 +308,66 @@ fn a_payment_voided_in_a_newer_export_settles_nothing() {
     }
 }
 
+/// A `customers.csv` of fewer columns (ids and names only) updates what it has and keeps
+/// the rest: every customer's email, currency and owner survive it, and a payment imported
+/// after it without a currency is still in its customer's currency. A column the file has but
+/// leaves empty does clear the value.
+#[test]
+fn a_customers_file_without_a_column_keeps_what_is_stored_there() {
+    let (dir, db, _) = contract_imported("good");
+    let short = dir.path().join("short");
+    Portfolio::new()
+        .file(
+            "customers.csv",
+            "id,name\nK1,Kite Supplies Ltd\nK2,Lumen GmbH\nK3,Moss & Sons\n",
+        )
+        .file(
+            "payments.csv",
+            "id,customer_id,date,amount\nP9,K2,2026-04-25,500.00\n",
+        )
+        .write(&short);
+    let said = import_ok(dir.path(), &db, &short);
+    assert!(
+        said.contains("customers.csv 0 inserted, 1 updated, 2 unchanged"),
+        "{said}"
+    );
+    let db_path = Path::new(&db);
+    let customer = |id: &str| -> (String, Option<String>, Option<String>, Option<String>) {
+        common::rows(
+            db_path,
+            &format!(
+                "SELECT name, email, currency, finance_owner FROM customers WHERE id = '{id}'"
+            ),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .remove(0)
+    };
+    assert_eq!(
+        customer("K1"),
+        (
+            "Kite Supplies Ltd".to_string(),
+            Some("ap@kite.example".to_string()),
+            Some("USD".to_string()),
+            Some("alice".to_string())
+        )
+    );
+    assert_eq!(customer("K2").2.as_deref(), Some("EUR"));
+    let currency: String = common::value(db_path, "SELECT currency FROM payments WHERE id = 'P9'");
+    assert_eq!(currency, "EUR");
+
+    let emptied = dir.path().join("emptied");
+    Portfolio::new()
+        .file("customers.csv", "id,name,email\nK3,Moss & Sons,\n")
+        .write(&emptied);
+    import_ok(dir.path(), &db, &emptied);
+    assert_eq!(
+        customer("K3").1,
+        None,
+        "an empty email in the file clears it"
+    );
+    assert_eq!(customer("K3").3.as_deref(), Some("alice"));
+}
+
 /// A database left with a rate no import takes now (an older version took any number, or
 /// it was written by hand): every figure that would use it says so and stops, instead of
 /// panicking on the overflow or taking the rate as 1.

@@ -443,6 +443,9 @@ impl Importer<'_> {
             FileKind::Applications => &format::APPLICATIONS,
         };
         let header = Header::new(name, &names, columns)?.with_crlf(ends_lines_with_crlf(path));
+        if kind == FileKind::Customers {
+            self.writer.customers_file_has(&|c| header.has(c));
+        }
         let mut summary = FileSummary::new(kind);
         let checker = Checker {
             base: &self.base,

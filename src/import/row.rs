@@ -28,6 +28,14 @@ pub fn ends_lines_with_crlf(path: &std::path::Path) -> bool {
 }
 
 impl Header {
+    /// Whether the file has the column `name` (for `custom`: any `cf_*` column).
+    pub fn has(&self, name: &str) -> bool {
+        if name == "custom" {
+            return !self.custom.is_empty();
+        }
+        self.index.iter().any(|(n, _)| n == name)
+    }
+
     /// Checks the header row against the file's columns: every required column present, no
     /// unknown column except `cf_*`, no column twice.
     pub fn new(file: &str, names: &csv::StringRecord, columns: &Columns) -> Result<Header, Error> {

@@ -278,13 +278,22 @@ fn owner_columns() -> Vec<LocalColumn> {
 /// `INSERT … ON CONFLICT(id) DO UPDATE … WHERE something changed`, so that re-importing the
 /// same export writes nothing. A `local` column keeps its stored value while its condition
 /// holds.
-fn upsert_sql(table: &str, columns: &[&str], local: &[LocalColumn]) -> String {
+fn upsert_sql(
+    table: &str,
+    columns: &[&str],
+    local: &[LocalColumn],
+    updated: &dyn Fn(&str) -> bool,
+) -> String {
     let names = columns.join(", ");
     let marks = (1..=columns.len())
         .map(|i| format!("?{i}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let data = &columns[1..];
+    let data: Vec<&str> = columns[1..]
+        .iter()
+        .copied()
+        .filter(|c| updated(c))
+        .collect();
     let kept = |c: &str| local.iter().find(|l| l.column == c).map(|l| &l.kept_if);
     let sets = data
         .iter()
@@ -333,7 +342,7 @@ impl Writes {
     fn new(table: &'static str, columns: &[&str], local: &[LocalColumn]) -> Self {
         Writes {
             table,
-            upsert: upsert_sql(table, columns, local),
+            upsert: upsert_sql(table, columns, local, &|_| true),
             insert: insert_sql(table, columns),
         }
     }
@@ -549,6 +558,15 @@ impl ImportWriter<'_> {
                 &c.custom,
             ],
         )
+    }
+
+    /// Before a `customers.csv`: a column the file does not have keeps what is stored (a
+    /// short export of ids and names must not wipe every customer's email, currency and
+    /// owners); a new customer gets nothing there. `has` tells the file's columns (`custom`:
+    /// any `cf_*`).
+    pub fn customers_file_has(&mut self, has: &dyn Fn(&str) -> bool) {
+        let columns = customer_columns();
+        self.customers.upsert = upsert_sql("customers", &columns, &owner_columns(), has);
     }
 
     /// Every customer by id, for resolving the references of documents and payments.
