@@ -368,6 +368,54 @@ fn a_customers_file_without_a_column_keeps_what_is_stored_there() {
     assert_eq!(customer("K3").3.as_deref(), Some("alice"));
 }
 
+/// A rate that comes after its documents (back-filled, or corrected) converts them as if it
+/// had come first: the same files give the same figures in whatever order they were
+/// imported, daily sales (DSO) included.
+#[test]
+fn a_rate_imported_after_its_documents_converts_them() {
+    let (dir, db, _) = contract_imported("good");
+    let rate = dir.path().join("rate");
+    Portfolio::new()
+        .file(
+            "exchange_rates.csv",
+            "date,currency,rate\n2026-03-15,EUR,1.20\n",
+        )
+        .write(&rate);
+    let said = import_ok(dir.path(), &db, &rate);
+    assert!(
+        said.contains("1 stored row (documents and payments) converted at a new exchange rate"),
+        "{said}"
+    );
+    let aging = aging_json(dir.path(), &db);
+    assert!(
+        aging.contains(r#""outstanding":"1200.00""#),
+        "B1 at 1.20: {aging}"
+    );
+
+    let once = dir.path().join("once");
+    Portfolio::contract()
+        .with_rate("2026-03-15,EUR,1.20")
+        .write(&once);
+    let one_db = dir.path().join("one.db").to_string_lossy().into_owned();
+    import_ok(dir.path(), &one_db, &once);
+    let metrics = |db: &str| {
+        stdout(&owed_in(
+            dir.path(),
+            &[
+                "--db",
+                db,
+                "report",
+                "metrics",
+                "--as-of",
+                "2026-04-30",
+                "--json",
+            ],
+        ))
+    };
+    assert_eq!(aging, aging_json(dir.path(), &one_db));
+    assert_eq!(metrics(&db), metrics(&one_db));
+}
+
 /// A database left with a rate no import takes now (an older version took any number, or
 /// it was written by hand): every figure that would use it says so and stops, instead of
 /// panicking on the overflow or taking the rate as 1.

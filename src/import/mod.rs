@@ -106,6 +106,9 @@ pub struct ImportSummary {
     /// Applications taken away because their payment is no longer successful (see
     /// [`ImportWriter::withdraw_unpaid_applications`]).
     pub withdrawn: u64,
+    /// Documents and payments already stored that a new or changed exchange rate converts
+    /// differently (see [`ImportWriter::rerate`]).
+    pub rerated: u64,
 }
 
 impl ImportSummary {
@@ -125,6 +128,13 @@ impl ImportSummary {
             })
             .collect();
         let mut text = parts.join("; ");
+        if self.rerated > 0 {
+            text.push_str(&format!(
+                "; {} stored row{} (documents and payments) converted at a new exchange rate",
+                self.rerated,
+                if self.rerated == 1 { "" } else { "s" }
+            ));
+        }
         if self.withdrawn > 0 {
             let s = if self.withdrawn == 1 { "" } else { "s" };
             text.push_str(&format!(
@@ -326,6 +336,7 @@ fn import_in_one_transaction(
         phase(kind.file_name(), t);
         if *kind == FileKind::ExchangeRates {
             importer.load_rates()?;
+            summary.rerated += importer.writer.rerate()?;
         }
         summary.files.push(file_summary);
     }
@@ -334,10 +345,11 @@ fn import_in_one_transaction(
         return Err(broken_application_error(&broken, files));
     }
     importer.writer.refresh_applied()?;
-    let documents_changed = summary
-        .files
-        .iter()
-        .any(|f| f.kind == FileKind::Documents && f.inserted + f.updated > 0);
+    let documents_changed = summary.rerated > 0
+        || summary
+            .files
+            .iter()
+            .any(|f| f.kind == FileKind::Documents && f.inserted + f.updated > 0);
     if documents_changed {
         let t = Instant::now();
         importer.writer.rebuild_sales()?;

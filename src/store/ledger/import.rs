@@ -428,7 +428,10 @@ impl<'a> Ledger<&'a mut Store> {
              CREATE TEMP TABLE IF NOT EXISTS changed_documents (did INTEGER PRIMARY KEY);
              DELETE FROM temp.changed_documents;
              CREATE TEMP TABLE IF NOT EXISTS changed_payments (pid INTEGER PRIMARY KEY);
-             DELETE FROM temp.changed_payments;",
+             DELETE FROM temp.changed_payments;
+             CREATE TEMP TABLE IF NOT EXISTS changed_rates
+                 (currency TEXT PRIMARY KEY, since INTEGER NOT NULL);
+             DELETE FROM temp.changed_rates;",
         )?;
         Ok(ImportWriter {
             tx,
@@ -518,6 +521,12 @@ impl ImportWriter<'_> {
                  ON CONFLICT(currency, date) DO UPDATE SET rate = excluded.rate",
             )?
             .execute(params![currency, date, rate])?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO temp.changed_rates (currency, since) VALUES (?1, ?2)
+                 ON CONFLICT(currency) DO UPDATE SET since = min(since, excluded.since)",
+            )?
+            .execute(params![currency, date])?;
         Ok(if old.is_some() {
             Upsert::Updated
         } else {
@@ -756,6 +765,36 @@ impl ImportWriter<'_> {
         self.tx
             .execute("DELETE FROM temp.staged_applications", [])?;
         Ok((inserted, changed - inserted, staged - changed))
+    }
+
+    /// After rates were added or changed: every stored document and payment of their
+    /// currency dated since the earliest of them is converted again at the latest rate dated
+    /// on or before its date — the same figures whether a rate came before its documents or
+    /// after them. Returns how many rows took a new rate.
+    pub fn rerate(&self) -> Result<u64> {
+        let changed: Vec<(String, i32)> = crate::store::rows(
+            &self.tx,
+            "SELECT currency, since FROM temp.changed_rates",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        self.tx.execute("DELETE FROM temp.changed_rates", [])?;
+        let mut rerated = 0;
+        for (table, date) in [("documents", "doc_date"), ("payments", "date")] {
+            let rate_of = format!(
+                "(SELECT r.rate FROM exchange_rates r
+                   WHERE r.currency = {table}.currency AND r.date <= {table}.{date}
+                   ORDER BY r.date DESC LIMIT 1)"
+            );
+            let mut stmt = self.tx.prepare(&format!(
+                "UPDATE {table} SET rate = ifnull({rate_of}, rate)
+                  WHERE currency = ?1 AND {date} >= ?2 AND rate IS NOT ifnull({rate_of}, rate)"
+            ))?;
+            for (currency, since) in &changed {
+                rerated += stmt.execute(params![currency, since])? as u64;
+            }
+        }
+        Ok(rerated)
     }
 
     /// Takes away the applications of the payments this import turned from successful to
