@@ -311,3 +311,53 @@ fn a_customer_the_billing_system_still_shows_owing_is_listed_and_its_mismatch_to
     assert_eq!(p.total.outstanding_mismatch, listed);
     assert_eq!(lines[1].figures.outstanding, Decimal::ZERO);
 }
+
+/// DSO by the count-back on one cent: a EUR customer's two invoices of 1,000.04 at 1.125
+/// are 1,125.05 each in the base currency (each converted and rounded on its own), and May's
+/// sales are those two documents. Summed before converting, the sales were 2,250.09 against an
+/// outstanding of 2,250.10, and the cent left over counted every earlier month without sales
+/// whole: 365 days. By hand: 30 (June, no sales) + 31 (May, wholly outstanding) = 61; as of 31
+/// May, 31. A database of the schema before (sales summed per rate) is brought up to date on
+/// opening, its sales rebuilt.
+#[test]
+fn dso_counts_back_over_each_documents_own_rounded_figure() {
+    let files = Files::new()
+        .file("customers.csv", "id,name,currency\nH1,Hansa AG,EUR\n")
+        .file(
+            "exchange_rates.csv",
+            "date,currency,rate\n2026-05-01,EUR,1.125\n",
+        )
+        .file(
+            "documents.csv",
+            "id,customer_id,type,doc_date,due_date,amount\n\
+             HA,H1,invoice,2026-05-04,2026-06-03,1000.04\n\
+             HB,H1,invoice,2026-05-04,2026-06-03,1000.04\n",
+        );
+    let b = book(files);
+    let dso = |store: &Store, as_of: &str| {
+        let p = Portfolio::compute(store, d(as_of), None, &AgingBounds::default(), "USD").unwrap();
+        assert_eq!(p.total.outstanding, m("2250.10"));
+        owed::report::metrics::Metrics::compute(store, &p, 3)
+            .unwrap()
+            .headline
+            .dso
+    };
+    assert_eq!(dso(&b.store, "2026-06-30"), Some(m("61")));
+    assert_eq!(dso(&b.store, "2026-05-31"), Some(m("31")));
+
+    // The same database as schema 13 left it: its daily sales per (day, rate), unconverted.
+    let path = b.store.path().to_path_buf();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE sales_daily;
+         CREATE TABLE sales_daily (doc_date INTEGER NOT NULL, rate TEXT NOT NULL,
+             amount INTEGER NOT NULL, PRIMARY KEY (doc_date, rate)) WITHOUT ROWID;
+         INSERT INTO sales_daily SELECT doc_date, rate, sum(amount) FROM documents
+          GROUP BY doc_date, rate;
+         PRAGMA user_version = 13;",
+    )
+    .unwrap();
+    drop(conn);
+    let reopened = Store::open_existing(&path).unwrap();
+    assert_eq!(dso(&reopened, "2026-06-30"), Some(m("61")));
+}

@@ -352,7 +352,7 @@ fn import_in_one_transaction(
             .any(|f| f.kind == FileKind::Documents && f.inserted + f.updated > 0);
     if documents_changed {
         let t = Instant::now();
-        importer.writer.rebuild_sales()?;
+        importer.writer.rebuild_sales(&options.base_currency)?;
         phase("daily sales", t);
     }
     let t = Instant::now();

@@ -114,7 +114,7 @@ impl Metrics {
     ) -> Result<Metrics> {
         let oldest = dso_sales_from(p.as_of);
         let sales = match only {
-            None => store.ledger().sales_by_day(oldest, p.as_of, &p.currency)?,
+            None => store.ledger().sales_by_day(oldest, p.as_of)?,
             Some(cids) => {
                 let mut cids: Vec<i64> = cids.iter().copied().collect();
                 cids.sort_unstable();

@@ -383,6 +383,22 @@ impl Store {
                     ))
                 })?;
         }
+        if version < schema::SALES_IN_BASE {
+            let base: Option<String> = tx
+                .query_row(
+                    "SELECT value FROM meta WHERE key = ?1",
+                    [BASE_CURRENCY],
+                    |r| r.get(0),
+                )
+                .map(Some)
+                .or_else(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                    e => Err(e),
+                })?;
+            if let Some(base) = base {
+                ledger::rebuild_sales(&tx, &base)?;
+            }
+        }
         tx.commit()?;
         Ok(())
     }

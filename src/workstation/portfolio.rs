@@ -773,12 +773,11 @@ impl PortfolioWorker {
     fn spawn_dso(&mut self, as_of: Date, outstanding: Decimal) -> bool {
         let (tx, rx) = std::sync::mpsc::channel();
         let path = self.path.clone();
-        let base = self.settings.base_currency.clone();
         let started = std::thread::Builder::new()
             .name("owed-dso".into())
             .spawn(move || {
                 let result = Store::open_existing(&path)
-                    .and_then(|store| dso_at(&store, &base, as_of, outstanding));
+                    .and_then(|store| dso_at(&store, as_of, outstanding));
                 let _ = tx.send((as_of, result));
             });
         if started.is_ok() {
@@ -1239,12 +1238,7 @@ impl PortfolioWorker {
     /// DSO by the count-back method over the monthly sales up to `as_of` (as the metrics
     /// report computes it).
     fn dso(&self, as_of: Date, outstanding: Decimal) -> Result<Option<Decimal>> {
-        dso_at(
-            &self.store,
-            &self.settings.base_currency,
-            as_of,
-            outstanding,
-        )
+        dso_at(&self.store, as_of, outstanding)
     }
 
     /// Runs the worker loop: takes the service's envelopes, answers each session as each
@@ -1512,10 +1506,8 @@ const FEW_ROWS: u64 = 2_000;
 
 /// DSO by the count-back method over the monthly sales up to `as_of` (as the metrics report
 /// computes it).
-fn dso_at(store: &Store, base: &str, as_of: Date, outstanding: Decimal) -> Result<Option<Decimal>> {
-    let sales = store
-        .ledger()
-        .sales_by_day(dso_sales_from(as_of), as_of, base)?;
+fn dso_at(store: &Store, as_of: Date, outstanding: Decimal) -> Result<Option<Decimal>> {
+    let sales = store.ledger().sales_by_day(dso_sales_from(as_of), as_of)?;
     Ok(dso_count_back(outstanding, &monthly_sales(as_of, &sales)))
 }
 

@@ -1003,8 +1003,8 @@ impl ImportWriter<'_> {
     }
 
     /// Rebuilds the daily sales from the documents (after a file that changed documents).
-    pub fn rebuild_sales(&self) -> Result<()> {
-        crate::store::ledger::rebuild_sales(&self.tx)
+    pub fn rebuild_sales(&self, base_currency: &str) -> Result<()> {
+        crate::store::ledger::rebuild_sales(&self.tx, base_currency)
     }
 
     /// The first document, credit note or payment applied beyond its amount, if any.

@@ -289,23 +289,24 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
 
     /// Sales (invoices and debit notes) per document date in `[from, to]`, in the base
     /// currency, as (date, amount) sorted by date.
-    pub fn sales_by_day(
-        &self,
-        from: Date,
-        to: Date,
-        base_currency: &str,
-    ) -> Result<Vec<(Date, Decimal)>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT doc_date, rate, amount FROM sales_daily
+    pub fn sales_by_day(&self, from: Date, to: Date) -> Result<Vec<(Date, Decimal)>> {
+        crate::store::rows(
+            self.conn(),
+            "SELECT doc_date, amount FROM sales_daily
               WHERE doc_date BETWEEN ?1 AND ?2 ORDER BY doc_date",
-        )?;
-        let rows = stmt.query(params![day_number(from), day_number(to)])?;
-        sum_by_day(rows, base_currency)
+            params![day_number(from), day_number(to)],
+            |r| {
+                Ok((
+                    crate::domain::date::from_day_number(r.get(0)?),
+                    money::from_units(r.get(1)?),
+                ))
+            },
+        )
     }
 
     /// [`Ledger::sales_by_day`] of some customers (keys) only: their invoices and debit notes
-    /// dated `from` to `to`, by day, in the base currency (summed per day and rate, then
-    /// converted, as the daily sales are).
+    /// dated `from` to `to`, by day, in the base currency (each converted and rounded, then
+    /// summed per day, as the daily sales are).
     pub fn sales_by_day_of(
         &self,
         from: Date,
@@ -329,53 +330,32 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         }
         tx.commit()?;
         let mut stmt = self.conn().prepare_cached(
-            "SELECT d.doc_date, d.rate, sum(d.amount)
+            "SELECT d.doc_date, d.rate, d.amount
                FROM temp.sales_scope s CROSS JOIN documents d INDEXED BY documents_customer
                     ON d.cid = s.cid AND d.doc_date BETWEEN ?1 AND ?2
               WHERE d.kind <> 'credit_note'
-              GROUP BY d.doc_date, d.rate ORDER BY d.doc_date",
+              ORDER BY d.doc_date",
         )?;
         let rows = stmt.query(params![day_number(from), day_number(to)])?;
         sum_by_day(rows, base_currency)
     }
 }
 
-/// Rebuilds the daily sales (`sales_daily`) from the documents, streaming the date
-/// index in order (no sort): after an import that changed documents.
-pub(crate) fn rebuild_sales(conn: &rusqlite::Connection) -> Result<()> {
+/// Rebuilds the daily sales (`sales_daily`, in the base currency) from the documents,
+/// streaming the date index in order (no sort), each document converted and rounded on its
+/// own: after an import that changed documents or rates, and once by migration 14.
+pub(crate) fn rebuild_sales(conn: &rusqlite::Connection, base_currency: &str) -> Result<()> {
     conn.execute("DELETE FROM sales_daily", [])?;
-    let mut insert =
-        conn.prepare("INSERT INTO sales_daily (doc_date, rate, amount) VALUES (?1, ?2, ?3)")?;
     let mut scan = conn.prepare(
         "SELECT doc_date, rate, amount FROM documents INDEXED BY documents_date
           WHERE kind <> 'credit_note' ORDER BY doc_date",
     )?;
-    let mut rows = scan.query([])?;
-    let mut day: Option<i32> = None;
-    let mut sums: Vec<(String, i64)> = Vec::new();
-    let mut flush = |day: i32, sums: &mut Vec<(String, i64)>| -> Result<()> {
-        for (rate, amount) in sums.drain(..) {
-            insert.execute(params![day, rate, amount])?;
-        }
-        Ok(())
-    };
-    while let Some(r) = rows.next()? {
-        let d: i32 = r.get(0)?;
-        if day != Some(d) {
-            if let Some(prev) = day {
-                flush(prev, &mut sums)?;
-            }
-            day = Some(d);
-        }
-        let rate = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-        let amount: i64 = r.get(2)?;
-        match sums.iter_mut().find(|(r, _)| r == rate) {
-            Some((_, sum)) => *sum += amount,
-            None => sums.push((rate.to_string(), amount)),
-        }
-    }
-    if let Some(prev) = day {
-        flush(prev, &mut sums)?;
+    let days = sum_by_day(scan.query([])?, base_currency)?;
+    let mut insert = conn.prepare("INSERT INTO sales_daily (doc_date, amount) VALUES (?1, ?2)")?;
+    for (day, amount) in days {
+        let units = money::to_units(amount)
+            .map_err(|e| crate::Error::runtime(format!("the sales of {day} ({amount}) {e}")))?;
+        insert.execute(params![day_number(day), units])?;
     }
     Ok(())
 }
