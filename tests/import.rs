@@ -251,6 +251,12 @@ rejected! {
     crlf_application_larger_than_its_target: crlf(added("applications.csv", "A2,A1,70.00,2026-04-10")) => "applications.csv line 4, column amount", "applications to `A1` total 110";
     crlf_too_few_fields: crlf(replaced("payments.csv", "P3,K3,2026-04-21,50.00,USD,failure,card", "P3,K3,2026-04-21")) => "payments.csv line 4", "expected 7 fields like the header, found 3";
     crlf_an_id_twice: crlf(replaced("payments.csv", "P3,K3", "P1,K3")) => "payments.csv line 4, column id", "`P1` is also on line 2";
+    // Lines as an editor numbers them: after blank lines, with mixed line ends, with lone CRs
+    // (old Mac exports). The csv reader's own count said line 4, 2 and 1 for these.
+    blank_lines_counted: Portfolio::contract().edit(edit_file("documents.csv", "B1,K2,invoice,RE-2001,2026-03-20", "\n\nB1,K2,invoice,RE-2001,2026-02-30")) => "documents.csv line 6, column doc_date", "not a date";
+    mixed_line_ends: mixed(replaced("documents.csv", "2026-03-20", "2026-02-30")) => "documents.csv line 4, column doc_date", "not a date";
+    lone_cr_line_ends: Portfolio::contract().edit(|_, text| text.replace('\n', "\r")).edit(edit_file("documents.csv", "2026-03-20", "2026-02-30")) => "documents.csv line 4, column doc_date", "not a date";
+    blank_line_before_a_short_row: crlf(Portfolio::contract().edit(edit_file("payments.csv", "P3,K3,2026-04-21,50.00,USD,failure,card", "\nP3,K3,2026-04-21"))) => "payments.csv line 5", "expected 7 fields like the header, found 3";
     // A field longer than any billing system writes (a corrupted export) is refused, quoted
     // short.
     // A newer export that changes a document or payment under an application it already
@@ -443,6 +449,15 @@ fn a_stored_rate_owed_cannot_use_is_named_not_multiplied() {
             assert!(err.contains("Import the documents or payments"), "{err}");
         }
     }
+}
+
+/// The portfolio with a header line ending in LF and the rest in CR LF, as a file pieced
+/// together from two tools is.
+fn mixed(p: Portfolio) -> Portfolio {
+    p.edit(|_, text| match text.split_once('\n') {
+        Some((header, rest)) => format!("{header}\n{}", rest.replace('\n', "\r\n")),
+        None => text.to_string(),
+    })
 }
 
 /// The portfolio with every file's lines ending in CR LF, as Windows tools save them.

@@ -21,7 +21,7 @@
 
 use super::csv_error;
 use super::quotes::QuoteCheck;
-use super::row::{Header, ends_lines_with_crlf};
+use super::row::{Header, Lines};
 use crate::domain::action_checks::Stamp;
 use crate::domain::attachment::{max_bytes, size_label};
 use crate::domain::date::{day_number, from_day_number};
@@ -188,17 +188,18 @@ fn read_items(path: &Path) -> Result<Vec<Item>> {
         .from_reader(std::io::BufReader::new(QuoteCheck::new(file)));
     let names = reader
         .headers()
-        .map_err(|e| csv_error(FILE, None, &e))?
+        .map_err(|e| csv_error(FILE, None, None, &e))?
         .clone();
-    let header = Header::new(FILE, &names, &format::LOCKBOX)?.with_crlf(ends_lines_with_crlf(path));
+    let header = Header::new(FILE, &names, &format::LOCKBOX)?;
+    let mut lines = Lines::new(path);
     let mut record = csv::StringRecord::new();
     let mut items = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     while reader
         .read_record(&mut record)
-        .map_err(|e| csv_error(FILE, Some(&header), &e))?
+        .map_err(|e| csv_error(FILE, Some(&header), Some(&mut lines), &e))?
     {
-        let line = record.position().map_or(0, |p| header.line(p));
+        let line = record.position().map_or(0, |p| lines.of(p));
         let row = header.row(&record, line);
         row.check_lengths()?;
         let item_id = row.req("item_id")?.to_string();

@@ -21,7 +21,7 @@ use crate::store::ledger::import::{
 };
 use crate::{Error, Result};
 use quotes::{QuoteCheck, QuoteError};
-use row::{Header, Row, ends_lines_with_crlf};
+use row::{Header, Lines, Row};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::io::{IsTerminal, Write};
@@ -444,7 +444,7 @@ impl Importer<'_> {
             ));
         let names = reader
             .headers()
-            .map_err(|e| csv_error(name, None, &e))?
+            .map_err(|e| csv_error(name, None, None, &e))?
             .clone();
         let columns = match kind {
             FileKind::ExchangeRates => &format::EXCHANGE_RATES,
@@ -454,7 +454,7 @@ impl Importer<'_> {
             FileKind::Payments => &format::PAYMENTS,
             FileKind::Applications => &format::APPLICATIONS,
         };
-        let header = Header::new(name, &names, columns)?.with_crlf(ends_lines_with_crlf(path));
+        let header = Header::new(name, &names, columns)?;
         if kind == FileKind::Customers {
             self.writer.customers_file_has(&|c| header.has(c));
         }
@@ -573,17 +573,18 @@ fn read_rows(
     let mut record = csv::StringRecord::new();
     let mut rows = Vec::with_capacity(BATCH_ROWS);
     let mut seen = SeenKeys::default();
+    let mut lines = Lines::new(path);
     loop {
         let more = match reader.read_record(&mut record) {
             Ok(more) => more,
             Err(e) => {
                 let _ = send.send(Ok(Batch { rows, byte: 0 }));
-                let _ = send.send(Err(csv_error(name, Some(header), &e)));
+                let _ = send.send(Err(csv_error(name, Some(header), Some(&mut lines), &e)));
                 return;
             }
         };
         if more {
-            let line = record.position().map_or(0, |p| header.line(p));
+            let line = record.position().map_or(0, |p| lines.of(p));
             let parsed = checker
                 .parse(kind, &header.row(&record, line))
                 .and_then(|parsed| {
@@ -657,8 +658,9 @@ fn earlier_line_with_key(
 ) -> Option<u64> {
     let mut reader = csv::Reader::from_path(path).ok()?;
     let mut record = csv::StringRecord::new();
+    let mut lines = Lines::new(path);
     while reader.read_record(&mut record).ok()? {
-        let at = record.position().map_or(0, |p| header.line(p));
+        let at = record.position().map_or(0, |p| lines.of(p));
         if at >= line {
             return None;
         }
@@ -1132,11 +1134,15 @@ fn units(amount: Decimal) -> std::result::Result<i64, String> {
 
 /// The message for an error of the CSV reader; `header` names the columns (none while the
 /// header row itself is read).
-fn csv_error(file: &str, header: Option<&Header>, e: &csv::Error) -> Error {
-    // A data row's line (the header row is line 1 whatever its ending).
+fn csv_error(
+    file: &str,
+    header: Option<&Header>,
+    lines: Option<&mut Lines>,
+    e: &csv::Error,
+) -> Error {
     let at = e
         .position()
-        .map(|p| format!(" line {}", header.map_or(p.line(), |h| h.line(p))))
+        .map(|p| format!(" line {}", lines.map_or(p.line(), |l| l.of(p))))
         .unwrap_or_default();
     match e.kind() {
         csv::ErrorKind::UnequalLengths {
@@ -1309,15 +1315,15 @@ fn last_line_mentioning(path: &Path, column: &str, id: &str) -> Option<u64> {
         .ok()?
         .iter()
         .position(|h| h.trim() == column)?;
-    let crlf = u64::from(ends_lines_with_crlf(path));
+    let mut lines = Lines::new(path);
     let mut last = None;
     let mut record = csv::StringRecord::new();
     while reader.read_record(&mut record).ok()? {
         if record.get(index).map(str::trim) == Some(id) {
-            last = record.position().map(|p| p.line() + crlf);
+            last = record.position().cloned();
         }
     }
-    last
+    last.map(|p| lines.of(&p))
 }
 
 fn show_progress(file: &str, rows: u64, done: u64, size: u64) {

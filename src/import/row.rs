@@ -11,20 +11,71 @@ pub struct Header {
     /// Column name → position; a short list, faster than hashing for a dozen columns.
     index: Vec<(String, usize)>,
     custom: Vec<(String, usize)>,
-    /// Its lines end with CR LF (see [`Header::line`]).
-    crlf: bool,
 }
 
-/// Whether a file's lines end with CR LF, as its first line does (a file saved on Windows,
-/// and many billing systems' exports): read from its start, at most 1 MiB.
-pub fn ends_lines_with_crlf(path: &std::path::Path) -> bool {
-    use std::io::{BufRead, Read};
-    let Ok(file) = std::fs::File::open(path) else {
-        return false;
-    };
-    let mut first = Vec::new();
-    let mut reader = std::io::BufReader::new(file.take(1 << 20));
-    reader.read_until(b'\n', &mut first).is_ok() && first.ends_with(b"\r\n")
+/// The lines rows start on, as an editor numbers them (a line ends at LF, CR LF or a lone
+/// CR), from the rows' byte offsets: the csv reader's own count skips blank lines and a CR LF
+/// row's LF (rust-csv issue 395), and named the wrong line after a blank one or in a file of
+/// mixed line ends. Reads the file once more, alongside, in order.
+pub struct Lines {
+    reader: Option<std::io::BufReader<std::fs::File>>,
+    path: std::path::PathBuf,
+    /// Bytes read so far, and the line the next one is on.
+    pos: u64,
+    line: u64,
+    /// The last byte read was a CR (a LF right after it ends no other line).
+    after_cr: bool,
+}
+
+impl Lines {
+    pub fn new(path: &std::path::Path) -> Lines {
+        Lines {
+            reader: None,
+            path: path.to_path_buf(),
+            pos: 0,
+            line: 1,
+            after_cr: false,
+        }
+    }
+
+    /// The line a row (or an error in it) starts on: that of the first byte at or after its
+    /// position that is no line end. The csv reader's count when the file cannot be read.
+    pub fn of(&mut self, position: &csv::Position) -> u64 {
+        self.line_at(position.byte()).unwrap_or(position.line())
+    }
+
+    fn line_at(&mut self, byte: u64) -> Option<u64> {
+        use std::io::BufRead;
+        if self.reader.is_none() || byte < self.pos {
+            let file = std::fs::File::open(&self.path).ok()?;
+            self.reader = Some(std::io::BufReader::with_capacity(1 << 16, file));
+            (self.pos, self.line, self.after_cr) = (0, 1, false);
+        }
+        let reader = self.reader.as_mut()?;
+        loop {
+            let buf = reader.fill_buf().ok()?;
+            if buf.is_empty() {
+                return Some(self.line);
+            }
+            let (mut used, mut found) = (0, None);
+            for &b in buf {
+                let line_end = b == b'\r' || b == b'\n';
+                // The row's first byte that is no line end: it starts here.
+                if self.pos >= byte && !line_end {
+                    found = Some(self.line);
+                    break;
+                }
+                self.line += u64::from(b == b'\r' || (b == b'\n' && !self.after_cr));
+                self.after_cr = b == b'\r';
+                self.pos += 1;
+                used += 1;
+            }
+            reader.consume(used);
+            if found.is_some() {
+                return found;
+            }
+        }
+    }
 }
 
 impl Header {
@@ -107,21 +158,7 @@ impl Header {
             file: file.to_string(),
             index,
             custom,
-            crlf: false,
         })
-    }
-
-    /// The header of a file whose lines end with CR LF ([`ends_lines_with_crlf`]).
-    pub fn with_crlf(mut self, crlf: bool) -> Header {
-        self.crlf = crlf;
-        self
-    }
-
-    /// The line a data row (or an error in one) starts on. The csv reader counts a line when
-    /// it reads its LF, which it reads after a CR LF row has been returned, so in a CR LF file
-    /// it counts one line short (rust-csv issue 395).
-    pub fn line(&self, position: &csv::Position) -> u64 {
-        position.line() + u64::from(self.crlf)
     }
 
     /// The name of the column at `position` (from 0), else its number (from 1).
