@@ -251,6 +251,17 @@ rejected! {
     crlf_application_larger_than_its_target: crlf(added("applications.csv", "A2,A1,70.00,2026-04-10")) => "applications.csv line 4, column amount", "applications to `A1` total 110";
     crlf_too_few_fields: crlf(replaced("payments.csv", "P3,K3,2026-04-21,50.00,USD,failure,card", "P3,K3,2026-04-21")) => "payments.csv line 4", "expected 7 fields like the header, found 3";
     crlf_an_id_twice: crlf(replaced("payments.csv", "P3,K3", "P1,K3")) => "payments.csv line 4, column id", "`P1` is also on line 2";
+    // An amount lowered below what is already applied, in a file without applications.csv:
+    // the row that changed is named, not a file that was not given.
+    document_amount_below_what_is_applied: only("documents.csv", "2026-03-31,100.00", "2026-03-31,30.00") => "documents.csv line 2, column amount", "`A1` is now 30, less than the 40 already applied to it";
+    payment_amount_below_what_is_applied: only("payments.csv", "2026-04-05,40.00", "2026-04-05,30.00") => "payments.csv line 2, column amount", "`P1` is now 30, less than the 40 already applied from it";
+    // Applications so large their sum overflows: refused in words, not SQLite's.
+    applications_beyond_counting: Portfolio::contract()
+        .with_document("BIG,K1,invoice,INV-9,2026-03-01,2026-03-31,922337203685477,USD")
+        .with_payment("Q1,K1,2026-04-01,600000000000000,USD,success,cheque")
+        .with_payment("Q2,K1,2026-04-01,600000000000000,USD,success,cheque")
+        .with_application("Q1,BIG,600000000000000,2026-04-01")
+        .with_application("Q2,BIG,600000000000000,2026-04-01") => "applications.csv", "add up to more than owed can count";
     // Lines as an editor numbers them: after blank lines, with mixed line ends, with lone CRs
     // (old Mac exports). The csv reader's own count said line 4, 2 and 1 for these.
     blank_lines_counted: Portfolio::contract().edit(edit_file("documents.csv", "B1,K2,invoice,RE-2001,2026-03-20", "\n\nB1,K2,invoice,RE-2001,2026-02-30")) => "documents.csv line 6, column doc_date", "not a date";

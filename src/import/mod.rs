@@ -344,7 +344,13 @@ fn import_in_one_transaction(
     if let Some(broken) = importer.writer.first_broken_application()? {
         return Err(broken_application_error(&broken, files));
     }
-    importer.writer.refresh_applied()?;
+    importer.writer.refresh_applied().map_err(|e| match e {
+        Error::Db(db) if db.to_string().contains("integer overflow") => Error::input(
+            "applications.csv: the applications to or from one document or payment add up to \
+             more than owed can count, far beyond its amount: nothing was imported",
+        ),
+        e => e,
+    })?;
     let documents_changed = summary.rerated > 0
         || summary
             .files
@@ -357,8 +363,7 @@ fn import_in_one_transaction(
     }
     let t = Instant::now();
     if let Some(over) = importer.writer.first_over_applied()? {
-        let apps = files.iter().find(|(k, _)| *k == FileKind::Applications);
-        return Err(over_applied_error(&over, apps.map(|(_, p)| p.as_path())));
+        return Err(over_applied_error(&over, files));
     }
     phase("over-applied check", t);
     if options.dry_run {
@@ -1278,31 +1283,57 @@ fn format_day(day: i32) -> String {
     crate::domain::date::from_day_number(day).to_string()
 }
 
-/// The message for an application that settles or uses more than there is, naming the last
-/// line of the applications file that involves it.
+/// The message for a document or payment applied beyond its amount after the import: at
+/// the last line of `applications.csv` that involves it, or, when that file does not (the
+/// amount itself was lowered), at its own row in `documents.csv` or `payments.csv`.
 fn over_applied_error(
     over: &crate::store::ledger::import::OverApplied,
-    applications: Option<&Path>,
+    files: &[(FileKind, PathBuf)],
 ) -> Error {
+    let path_of = |kind: FileKind| {
+        files
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, p)| p.as_path())
+    };
     let column = if over.role == "document" {
         "document_id"
     } else {
         "source_id"
     };
+    let (applied, amount) = (
+        money::from_units(over.applied).normalize(),
+        money::from_units(over.amount).normalize(),
+    );
     let what = match over.role {
         "document" => format!("applications to {} total", quoted(&over.id)),
         "credit_note" => format!("applications from credit note {} total", quoted(&over.id)),
         _ => format!("applications from payment {} total", quoted(&over.id)),
     };
-    let detail = format!(
-        "{what} {}, more than its amount {}",
-        money::from_units(over.applied).normalize(),
-        money::from_units(over.amount).normalize()
-    );
-    let line = applications.and_then(|p| last_line_mentioning(p, column, &over.id));
-    match line {
-        Some(line) => Error::input(format!(
+    let detail = format!("{what} {applied}, more than its amount {amount}");
+    if let Some(line) =
+        path_of(FileKind::Applications).and_then(|p| last_line_mentioning(p, column, &over.id))
+    {
+        return Error::input(format!(
             "applications.csv line {line}, column amount: {detail}"
+        ));
+    }
+    let own = if over.role == "payment" {
+        FileKind::Payments
+    } else {
+        FileKind::Documents
+    };
+    match path_of(own).and_then(|p| last_line_mentioning(p, "id", &over.id)) {
+        Some(line) => Error::input(format!(
+            "{} line {line}, column amount: {} is now {amount}, less than the {applied} already \
+             applied {} it",
+            own.file_name(),
+            quoted(&over.id),
+            if over.role == "document" {
+                "to"
+            } else {
+                "from"
+            }
         )),
         None => Error::input(format!("applications.csv: {detail}")),
     }
