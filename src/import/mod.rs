@@ -1060,6 +1060,15 @@ fn application_problem(a: &StagedApplication) -> Option<(&'static str, String)> 
             format!("{document_id} is a credit note; only invoices and debit notes can be settled"),
         ));
     }
+    if a.ambiguous {
+        return Some((
+            "source_id",
+            format!(
+                "{source_id} is both a payment and a credit note: which one settles \
+                 {document_id} cannot be told (give one of them another id)"
+            ),
+        ));
+    }
     let (cid, currency, source_date) = match (&a.payment, &a.credit) {
         (Some(p), _) if p.status != "success" => {
             return Some((

@@ -134,12 +134,17 @@ pub struct StagedApplication {
     pub payment: Option<PaymentRef>,
     /// The source when it is a document (it must be a credit note).
     pub credit: Option<DocumentRef>,
+    /// The source id is both a payment's and a credit note's: which one is meant cannot be
+    /// told.
+    pub ambiguous: bool,
 }
 
 const STAGED_COLUMNS: &str = "s.line, s.source_id, s.document_id, s.date,
     t.cid, t.kind, t.currency, t.doc_date,
     p.pid, p.cid, p.status, p.currency, p.date,
-    c.cid, c.kind, c.currency, c.doc_date";
+    c.cid, c.kind, c.currency, c.doc_date,
+    p.pid IS NOT NULL AND EXISTS (SELECT 1 FROM documents x
+                                   WHERE x.id = s.source_id AND x.kind = 'credit_note')";
 
 const STAGED_JOINS: &str = "temp.staged_applications s
     LEFT JOIN documents t ON t.id = s.document_id
@@ -175,6 +180,7 @@ fn staged_from_row(r: &rusqlite::Row) -> rusqlite::Result<StagedApplication> {
         target: document(4)?,
         payment,
         credit: document(13)?,
+        ambiguous: r.get(17)?,
     })
 }
 
@@ -730,6 +736,8 @@ impl ImportWriter<'_> {
                     "SELECT {STAGED_COLUMNS} FROM {STAGED_JOINS}
                   WHERE t.did IS NULL OR t.kind = 'credit_note'
                      OR (p.pid IS NULL AND (c.did IS NULL OR c.kind <> 'credit_note'))
+                     OR (p.pid IS NOT NULL AND EXISTS (SELECT 1 FROM documents x
+                          WHERE x.id = s.source_id AND x.kind = 'credit_note'))
                      OR p.status <> 'success'
                      OR ifnull(p.cid, c.cid) <> t.cid
                      OR ifnull(p.currency, c.currency) <> t.currency
