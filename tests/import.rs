@@ -264,6 +264,9 @@ rejected! {
         .with_application("Q2,BIG,600000000000000,2026-04-01") => "applications.csv", "add up to more than owed can count";
     // A payment given the id of a credit note (A2): which of the two settles cannot be told.
     source_both_payment_and_credit_note: added("payments.csv", "A2,K1,2026-04-03,10.00,USD,success,card").with_application("A2,A1,5.00,2026-04-05") => "applications.csv line 4, column source_id", "`A2` is both a payment and a credit note";
+    rate_of_the_base_currency: added("exchange_rates.csv", "2026-03-02,USD,2") => "exchange_rates.csv line 4, column currency", "USD is the base currency, whose rate is always 1";
+    header_with_a_comma_too_many: replaced("customers.csv", "cf_region\n", "cf_region,\n") => "customers.csv line 1, column 8", "a column without a name";
+    empty_file: Portfolio::contract().edit(|name, text| if name == "payments.csv" { String::new() } else { text.to_string() }) => "payments.csv line 1", "there is no header row";
     // Lines as an editor numbers them: after blank lines, with mixed line ends, with lone CRs
     // (old Mac exports). The csv reader's own count said line 4, 2 and 1 for these.
     blank_lines_counted: Portfolio::contract().edit(edit_file("documents.csv", "B1,K2,invoice,RE-2001,2026-03-20", "\n\nB1,K2,invoice,RE-2001,2026-02-30")) => "documents.csv line 6, column doc_date", "not a date";

@@ -831,6 +831,15 @@ impl<'a> Checker<'a> {
         let currency = row
             .opt_currency("currency")?
             .ok_or_else(|| row.error("currency", "required value is missing"))?;
+        if currency == self.base {
+            return Err(row.error(
+                "currency",
+                format!(
+                    "{currency} is the base currency, whose rate is always 1 (the file gives \
+                     other currencies in units of it)"
+                ),
+            ));
+        }
         let rate = row.rate_text("rate")?;
         Ok(Parsed::Rate {
             currency,

@@ -97,8 +97,20 @@ impl Header {
         } = *columns;
         let mut index: Vec<(String, usize)> = Vec::new();
         let mut custom = Vec::new();
+        if names.iter().all(|n| n.trim().is_empty()) {
+            return Err(Error::input(format!(
+                "{file} line 1: there is no header row (the file is empty, or its first line is)"
+            )));
+        }
         for (i, raw) in names.iter().enumerate() {
             let name = raw.trim();
+            if name.is_empty() {
+                return Err(Error::input(format!(
+                    "{file} line 1, column {}: a column without a name (a comma too many at the \
+                     end of the header?)",
+                    i + 1
+                )));
+            }
             let known = required.contains(&name) || optional.contains(&name);
             let is_custom = allow_custom && name.starts_with("cf_") && name.len() > 3;
             // A whole header in one column: the file is separated by something else (Excel
