@@ -871,6 +871,51 @@ fn a_reply_from_outside_the_customer_is_filed_unverified_and_shown_so() {
     assert_eq!(report["reminders"][0]["replied"], 1, "{report}");
 }
 
+/// A run of a date before money came in: the first customer's invoice was paid in full on
+/// 5 May, and a run as of 30 April (the reviewer's case: a back-dated run, sent today) must not
+/// chase it. The plan of that day says it was skipped, and why; the other customer is sent
+/// to as planned.
+#[test]
+fn a_run_of_an_earlier_date_does_not_chase_what_was_paid_since() {
+    let server = SmtpServer::start();
+    let setup = Setup::plain(2, server.port);
+    let data = setup.dir.path().join("paid");
+    write_files(
+        &data,
+        &[
+            (
+                "payments.csv",
+                "id,customer_id,date,amount,currency\nP1,K000,2026-05-05,100.00,USD\n",
+            ),
+            (
+                "applications.csv",
+                "source_id,document_id,amount,date\nP1,INV-0,100.00,2026-05-05\n",
+            ),
+        ],
+    );
+    succeeded(&setup.owed(&["import", data.to_str().unwrap()]));
+    let o = setup.owed(&["engage", "plan", "--json"]);
+    let plan = json_of(&o);
+    let skipped: Vec<&serde_json::Value> = plan
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["skipped"] == true)
+        .collect();
+    assert_eq!(skipped.len(), 1, "{plan}");
+    assert_eq!(skipped[0]["customer_id"], "K000");
+    assert_eq!(skipped[0]["reason"], "paid_since");
+    assert_eq!(
+        skipped[0]["detail"],
+        "INV-0 paid after 2026-04-30: the ledger shows it settled since"
+    );
+    let out = setup.run_ok(&["engage", "run"]);
+    assert!(out.contains("1 sent, 0 already sent"), "{out}");
+    let received = server.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].to, ["ap1@c1.example"], "only K001 is chased");
+}
+
 #[test]
 fn a_stale_ledger_stops_the_run_before_it_connects() {
     let server = SmtpServer::start();

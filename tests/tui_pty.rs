@@ -632,10 +632,12 @@ fn a_reminder_goes_out_from_the_workstation_and_the_engagement_screen_opens() {
     s.wait_for(&["manual / firm 2026-04-30"]);
     s.press(
         "E",
+        // Kite's reminder went out by hand; Acme paid after the plan's date.
         &[
             "Engagement · as of 2026-04-30",
             "Standard dunning",
-            "Acme Corp",
+            "Tokyo Tra",
+            "Skipped 2",
         ],
     );
     // q goes back to the queue, and there quits.

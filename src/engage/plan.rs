@@ -97,6 +97,9 @@ pub enum SkipReason {
     Priority,
     /// The customer was sent a reminder fewer than `[engage] min_days_between` days ago.
     MinDaysBetween,
+    /// Its documents were paid after the plan's date: a plan of an earlier day than the
+    /// money's (`--as-of`) does not chase them.
+    PaidSince,
 }
 
 impl SkipReason {
@@ -106,6 +109,7 @@ impl SkipReason {
             SkipReason::NoAddress => "no_address",
             SkipReason::Priority => "priority",
             SkipReason::MinDaysBetween => "min_days_between",
+            SkipReason::PaidSince => "paid_since",
         }
     }
 }
@@ -292,6 +296,11 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
             else {
                 continue;
             };
+            if let Some(reason) = paid_since(&mut entry, as_of) {
+                plan.skipped
+                    .push(skip(entry, SkipReason::PaidSince, reason));
+                continue;
+            }
             match address(reminder, &customer, contacts) {
                 Ok((to, cc)) => {
                     entry.to = to;
@@ -324,6 +333,24 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
         (&a.cycle, &a.reminder, &a.customer_id).cmp(&(&b.cycle, &b.reminder, &b.customer_id))
     });
     Ok(plan)
+}
+
+/// Leaves out of `entry` the documents paid since the plan's date (money applied after it,
+/// which a plan of an earlier day than today finds on file); why the entry goes nowhere when
+/// that was all of them.
+fn paid_since(entry: &mut PlanEntry, as_of: Date) -> Option<String> {
+    let (paid, open): (Vec<_>, Vec<_>) = std::mem::take(&mut entry.documents)
+        .into_iter()
+        .partition(|d| d.paid_since);
+    if open.is_empty() && !paid.is_empty() {
+        entry.documents = paid;
+        return Some(format!(
+            "{} paid after {as_of}: the ledger shows it settled since",
+            entry.document_names().join(", ")
+        ));
+    }
+    entry.documents = open;
+    None
 }
 
 fn skip(entry: PlanEntry, code: SkipReason, reason: String) -> Skipped {

@@ -35,6 +35,9 @@ pub struct EngageDocument {
     pub business_unit: Option<String>,
     /// `cf_*` fields as JSON, read only when asked for.
     pub custom: Option<String>,
+    /// Settled since the as-of date (by money applied after it, up to now): what a
+    /// reminder of that date must not chase.
+    pub paid_since: bool,
 }
 
 /// The latest payment attempt of a customer at the as-of date.
@@ -149,7 +152,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
         mut each: impl FnMut(EngageDocument),
     ) -> Result<()> {
         let day = day_number(as_of);
-        for sql in [OPEN_DEBITS_NOW, OPEN_DEBITS_CLOSED_SINCE] {
+        for (sql, paid_since) in [(OPEN_DEBITS_NOW, false), (OPEN_DEBITS_CLOSED_SINCE, true)] {
             let sql = match cid {
                 Some(_) => format!("{sql} AND d.cid = ?3"),
                 None => format!("{sql} AND ?3 IS NULL"),
@@ -177,6 +180,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
                     location: r.get(12)?,
                     business_unit: r.get(13)?,
                     custom: r.get(14)?,
+                    paid_since,
                 });
             }
         }
