@@ -564,6 +564,73 @@ PB1,B,2026-04-25,10.00,success,bank_transfer,,
     assert_eq!(who("No card"), vec!["B"]);
 }
 
+/// A custom field typed as a date whose value is not one (`Gold`) is empty, as docs say ("a
+/// value that does not read as its type is empty"): `is empty` selects it, `is not empty`
+/// does not; the same for a number.
+#[test]
+fn a_typed_custom_field_that_does_not_read_as_its_type_is_empty() {
+    let customers = "id,name,email,cf_tier,cf_seats
+G,Gold,g@g.example,Gold,many
+D,Dated,d@d.example,2026-01-01,12
+N,None,n@n.example,,
+";
+    let docs = "id,customer_id,type,doc_date,due_date,amount
+IG,G,invoice,2026-04-01,2026-05-01,100.00
+ID,D,invoice,2026-04-01,2026-05-01,100.00
+IN,N,invoice,2026-04-01,2026-05-01,100.00
+";
+    let mut custom = CustomFields::default();
+    custom.insert("cf_tier", "date").unwrap();
+    custom.insert("cf_seats", "number").unwrap();
+    let files = [
+        (
+            "a.toml",
+            cycle_file("Tier empty", "customer = \"cf_tier is empty\"", ""),
+        ),
+        (
+            "b.toml",
+            cycle_file("Tier set", "customer = \"cf_tier is not empty\"", ""),
+        ),
+        (
+            "c.toml",
+            cycle_file("Seats empty", "customer = \"cf_seats is empty\"", ""),
+        ),
+        (
+            "d.toml",
+            cycle_file("Seats set", "customer = \"cf_seats is not empty\"", ""),
+        ),
+    ];
+    let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    let w = world_with(
+        Portfolio::new()
+            .file("customers.csv", customers)
+            .file("documents.csv", docs),
+        &files,
+        &custom,
+    );
+    let plan = w.plan(day("2026-05-10"));
+    let who = |cycle: &str| -> Vec<&str> {
+        let mut all: Vec<&str> = plan
+            .entries
+            .iter()
+            .filter(|e| e.cycle == cycle)
+            .map(|e| e.customer_id.as_str())
+            .chain(
+                plan.skipped
+                    .iter()
+                    .filter(|s| s.cycle == cycle)
+                    .map(|s| s.customer_id.as_str()),
+            )
+            .collect();
+        all.sort_unstable();
+        all
+    };
+    assert_eq!(who("Tier empty"), vec!["G", "N"]);
+    assert_eq!(who("Tier set"), vec!["D"]);
+    assert_eq!(who("Seats empty"), vec!["G", "N"]);
+    assert_eq!(who("Seats set"), vec!["D"]);
+}
+
 #[test]
 fn the_rule_language_additions_parse_print_and_refuse_as_documented() {
     let round = |level: Level, src: &str| rules::parse(level, src).unwrap().to_string();

@@ -9,7 +9,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::fields::Level;
+use super::fields::{FieldType, Level};
 use super::lexer::{continues_word, starts_word};
 use super::parser::is_reserved;
 
@@ -121,8 +121,9 @@ pub(super) enum Test {
     Includes(Vec<String>),
     /// Text values, already folded to lowercase.
     Excludes(Vec<String>),
-    /// `is empty` (true) or `is not empty` (false).
-    Empty(bool),
+    /// `is empty` (true) or `is not empty` (false), of a field of the given type: a value
+    /// that does not read as that type (a custom field typed as a number or a date) is empty.
+    Empty(bool, FieldType),
 }
 
 /// A comparison operator.
@@ -228,8 +229,8 @@ impl fmt::Display for Comparison {
             Test::Between(low, high) => write!(f, "{field} between {low} and {high}"),
             Test::Includes(values) => write!(f, "{field} includes {}", List(values)),
             Test::Excludes(values) => write!(f, "{field} excludes {}", List(values)),
-            Test::Empty(true) => write!(f, "{field} is empty"),
-            Test::Empty(false) => write!(f, "{field} is not empty"),
+            Test::Empty(true, _) => write!(f, "{field} is empty"),
+            Test::Empty(false, _) => write!(f, "{field} is not empty"),
         }
     }
 }

@@ -14,6 +14,9 @@
 //!   `excludes`, which are true: a customer with no finance owner does not
 //!   have `finance_owner = alice`, and does have `finance_owner != alice`.
 //!   `not` inverts the result as usual.
+//! - `is empty` holds for such a value too: no value, blank text, or text that
+//!   does not read as the field's type (a custom field typed as a number or a
+//!   date), so that `is empty` and every comparison agree on what is there.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -23,6 +26,7 @@ use chrono::{Datelike, Days, Months, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::ast::{CmpOp, Comparison, DateLit, Expr, Literal, Node, Test};
+use super::fields::FieldType;
 
 /// The value of a field, as the caller computes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -141,7 +145,7 @@ impl Test {
             }
             Test::Includes(values) => text_of(value).is_some_and(|text| values.contains(&text)),
             Test::Excludes(values) => text_of(value).is_none_or(|text| !values.contains(&text)),
-            Test::Empty(empty) => is_empty(value) == *empty,
+            Test::Empty(empty, ty) => is_empty(value, *ty) == *empty,
         }
     }
 }
@@ -197,12 +201,18 @@ fn month_of(today: NaiveDate, months: i32) -> Option<(NaiveDate, NaiveDate)> {
     Some((first, last))
 }
 
-/// Whether a value is missing (or blank text).
-fn is_empty(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::Text(text) => text.trim().is_empty(),
-        _ => false,
+/// Whether a value of a field of type `ty` is missing: no value, blank text, or a value that
+/// does not read as the type (a custom field typed as a number or a date whose text is not
+/// one), as every comparison reads it.
+fn is_empty(value: &Value, ty: FieldType) -> bool {
+    match ty {
+        FieldType::Amount | FieldType::Integer => number_of(value).is_none(),
+        FieldType::Date => date_of(value).is_none(),
+        _ => match value {
+            Value::Null => true,
+            Value::Text(text) => text.trim().is_empty(),
+            _ => false,
+        },
     }
 }
 

@@ -92,7 +92,9 @@
 //!   `not` inverts the result as usual. `is empty` holds for a missing value
 //!   (and for blank text): `last_email_date is empty` is "never emailed".
 //! - A custom field typed as a number or a date compares its text read as one
-//!   (`12`, `2026-05-01`); text that does not read so is a missing value.
+//!   (`12`, `2026-05-01`); text that does not read so is a missing value, for
+//!   `is empty` too: `cf_renewal is empty` holds for `Gold` when `cf_renewal`
+//!   is typed as a date.
 
 mod ast;
 mod error;

@@ -193,7 +193,7 @@ impl Parser {
             }
             return Ok(Node::Test(Comparison {
                 field: field.name,
-                test: Test::Empty(!negated),
+                test: Test::Empty(!negated, field.ty),
             }));
         }
         let token = self.next();

@@ -726,6 +726,43 @@ fn text_comparisons_ignore_case() {
     assert!(document("currency = eur and location != \"and\"", &v));
 }
 
+/// `is empty` reads a typed custom field as every comparison does: text that is not a date
+/// (or not a number) is no value, so it is empty and compares with nothing.
+#[test]
+fn a_typed_custom_field_that_does_not_read_as_its_type_is_empty() {
+    let mut custom = CustomFields::default();
+    custom.insert("cf_tier", "date").unwrap();
+    custom.insert("cf_seats", "number").unwrap();
+    let holds = |src: &str, value: &str| {
+        let expr = parse_with(Level::Customer, src, &custom).unwrap();
+        let values: std::collections::HashMap<String, Value> = [
+            ("cf_tier".to_string(), text(value)),
+            ("cf_seats".to_string(), text(value)),
+        ]
+        .into();
+        expr.eval(&values, TODAY)
+    };
+    for (src, value, expected) in [
+        ("cf_tier is empty", "Gold", true),
+        ("cf_tier is not empty", "Gold", false),
+        ("cf_tier < 2100-01-01", "Gold", false),
+        ("cf_tier is empty", "2026-05-01", false),
+        ("cf_tier is not empty", " 2026-05-01 ", true),
+        ("cf_tier is empty", "2026-02-30", true),
+        ("cf_seats is empty", "Gold", true),
+        ("cf_seats is not empty", "Gold", false),
+        ("cf_seats is not empty", "12", true),
+        ("cf_seats is empty", "  ", true),
+    ] {
+        assert_eq!(holds(src, value), expected, "{src} with {value:?}");
+    }
+    // Untyped, the same text is a value.
+    assert!(customer(
+        "cf_tier is not empty",
+        &[("cf_tier", text("Gold"))]
+    ));
+}
+
 #[test]
 fn choice_comparisons() {
     let v = [("type", text("credit_note"))];
