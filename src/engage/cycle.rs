@@ -30,7 +30,8 @@
 //! and render a sample (and its `.sms.txt` beside it for a text message, when there is one).
 
 use super::template::{TemplateRef, TemplateSet};
-use crate::domain::rules::{self, CustomFields, Expr, Level};
+use crate::domain::rules::{self, CustomFields, Expr, Level, MAX_DAYS};
+use crate::error::quoted;
 use crate::{Error, Result};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -332,15 +333,30 @@ pub fn parse_cycle_with(
                 "{shown}, line {line}: the reminder name `{rname}` is used twice"
             )));
         }
-        let after_due = match (&r.after_due_days, &r.before_due_days) {
-            (Some(after), None) => Some(*after.get_ref()),
-            (None, Some(before)) if *before.get_ref() < 0 => {
+        for (key, days, other) in [
+            ("after_due_days", &r.after_due_days, "before_due_days"),
+            ("before_due_days", &r.before_due_days, "after_due_days"),
+        ] {
+            let Some(days) = days else { continue };
+            if *days.get_ref() < 0 {
                 return Err(Error::input(format!(
-                    "{shown}, line {}: `before_due_days` of reminder `{rname}` is negative; \
-                     write after_due_days instead",
-                    at(before.span())
+                    "{shown}, line {}: `{key}` of reminder {} is negative; write {other} instead",
+                    at(days.span()),
+                    quoted(&rname)
                 )));
             }
+            if *days.get_ref() > MAX_DAYS {
+                return Err(Error::input(format!(
+                    "{shown}, line {}: `{key}` of reminder {} is {}; at most {MAX_DAYS} days \
+                     are allowed",
+                    at(days.span()),
+                    quoted(&rname),
+                    days.get_ref()
+                )));
+            }
+        }
+        let after_due = match (&r.after_due_days, &r.before_due_days) {
+            (Some(after), None) => Some(*after.get_ref()),
             (None, Some(before)) => Some(-*before.get_ref()),
             (Some(_), Some(before)) => {
                 return Err(Error::input(format!(
@@ -593,6 +609,50 @@ template = \"templates/t.md\"
         assert!(e.contains("used twice"), "{e}");
         let e = load_err(&format!("name = \"manual\"\n{REMINDERS}"));
         assert!(e.contains("reserved"), "{e}");
+    }
+
+    /// A negative `after_due_days` would remind customers before their due date (that is
+    /// `before_due_days`), and a day count past the rule language's cap is a slip: both are
+    /// refused, naming the file, the line and the key, as a negative `before_due_days` is.
+    #[test]
+    fn negative_or_absurd_day_counts_are_refused() {
+        let one = |days: &str| {
+            load_err(&format!(
+                "name = \"x\"\n\n[[reminder]]\nname = \"A\"\n{days}\ntemplate = \"templates/t.md\"\n"
+            ))
+        };
+        assert_eq!(
+            one("after_due_days = -5"),
+            "DIR/c.toml, line 5: `after_due_days` of reminder `A` is negative; \
+             write before_due_days instead"
+        );
+        assert_eq!(
+            one("before_due_days = -3"),
+            "DIR/c.toml, line 5: `before_due_days` of reminder `A` is negative; \
+             write after_due_days instead"
+        );
+        assert_eq!(
+            one("after_due_days = 99999999999"),
+            "DIR/c.toml, line 5: `after_due_days` of reminder `A` is 99999999999; \
+             at most 100000 days are allowed"
+        );
+        assert_eq!(
+            one("before_due_days = 100001"),
+            "DIR/c.toml, line 5: `before_due_days` of reminder `A` is 100001; \
+             at most 100000 days are allowed"
+        );
+        // The cap itself, and zero, are days a cycle may give.
+        for days in [
+            "after_due_days = 100000",
+            "before_due_days = 100000",
+            "after_due_days = 0",
+        ] {
+            let text = format!(
+                "name = \"x\"\n[[reminder]]\nname = \"A\"\n{days}\ntemplate = \"templates/t.md\"\n"
+            );
+            let dir = dir_with(&[("c.toml", &text)]);
+            assert!(load_dir(dir.path()).is_ok(), "{days}");
+        }
     }
 
     #[test]

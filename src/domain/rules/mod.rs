@@ -115,6 +115,7 @@ pub use fields::{
     PAYMENT_METHODS, PAYMENT_RISKS, PAYMENT_SOURCE_STATUSES, PAYMENT_STATUSES,
     SUBSCRIPTION_STATUSES, TRANSACTION_TYPES, field_type, fields,
 };
+pub use typing::MAX_DAYS;
 
 /// Parses the rule `src` and checks it against the fields of `level`.
 ///

@@ -27,7 +27,7 @@ use super::parser::{Field, Parser, is_reserved};
 
 /// The largest `N` in `N days ago` / `in N days` (about 270 years), so that
 /// resolving a relative date can never leave the calendar.
-pub(super) const MAX_DAYS: i64 = 100_000;
+pub const MAX_DAYS: i64 = 100_000;
 
 /// What follows a field name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
