@@ -681,6 +681,53 @@ template = \"templates/t.md\"
         assert!(e.contains("bad.md") && e.contains("syntax"), "{e}");
     }
 
+    /// A template's error names the file, the line and the undefined variable (not only
+    /// "undefined value"), or quotes the template's text where another error is.
+    #[test]
+    fn a_template_error_names_the_variable_and_the_line() {
+        let dir = dir_with(&[(
+            "c.toml",
+            "name = \"x\"\n[[reminder]]\nname = \"A\"\nafter_due_days = 1\ntemplate = \"templates/bad.md\"\n",
+        )]);
+        let bad = dir.path().join("templates/bad.md");
+        let error = |template: &str| {
+            std::fs::write(&bad, template).unwrap();
+            let e = load_dir(dir.path()).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{e}");
+            e.to_string().replace(&bad.display().to_string(), "bad.md")
+        };
+        let sees = "(a template sees customer, documents, table, totals, collector, cycle, \
+                    reminder, today)";
+        assert_eq!(
+            error("Hi {{ customer.nam }}\n"),
+            format!("bad.md, line 1: template error: undefined value `customer.nam` {sees}")
+        );
+        assert_eq!(
+            error(
+                "Overdue\n\nDear {{ customer.name }},\n{{ totals.balance | upper }} {{ totalz.count }}\n"
+            ),
+            format!("bad.md, line 4: template error: undefined value `totalz` {sees}")
+        );
+        // Through a filter, the variable is still the one named.
+        assert_eq!(
+            error("Hi\n{{ customer.nam | upper }}\n"),
+            format!("bad.md, line 2: template error: undefined value `customer.nam` {sees}")
+        );
+        assert_eq!(
+            error("Hello\n{% if %}\n"),
+            "bad.md, line 2: template error: syntax error: unexpected end of block at `%}`"
+        );
+        // A name from the template is quoted as any text from outside: cut, controls shown.
+        let long = format!("x{}", "y".repeat(500));
+        let e = error(&format!("Hi {{{{ {long} }}}}\n"));
+        assert!(
+            e.starts_with("bad.md, line 1: template error: undefined value `xyyy")
+                && e.contains("…` (501 characters)")
+                && e.len() < 300,
+            "{e}"
+        );
+    }
+
     #[test]
     fn a_missing_folder_says_how_to_give_one() {
         let e = load_dir(Path::new("/nonexistent/cycles"))

@@ -26,6 +26,7 @@
 use crate::domain::aging::days_overdue;
 use crate::domain::document::DocumentKind;
 use crate::domain::{Date, Decimal, money};
+use crate::error::{QUOTED_CHARS, quoted};
 use crate::report::table::{Align, TextTable};
 use crate::{Error, Result};
 use minijinja::{Environment, UndefinedBehavior};
@@ -41,6 +42,9 @@ impl Default for TemplateSet {
     fn default() -> Self {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // Errors name the undefined expression and carry the template's source (for the
+        // text at the error) in every build, not only in debug builds.
+        env.set_debug(true);
         TemplateSet { env }
     }
 }
@@ -219,14 +223,52 @@ impl TemplateSet {
     }
 }
 
+/// The variables a template sees, for the message of an undefined one.
+const VARIABLES: &str = "customer, documents, table, totals, collector, cycle, reminder, today";
+
+/// A template's error for a person: the file, the line, what is wrong and where. An undefined
+/// variable is named (`customer.nam`); for another error the template's text at the error is
+/// quoted. The names and text come from the template (from outside): they are quoted.
 fn template_error(path: &Path, e: &minijinja::Error) -> Error {
-    let mut message = format!("{}: template error: {}", path.display(), e.kind());
+    let mut message = path.display().to_string();
+    if let Some(line) = e.line() {
+        message.push_str(&format!(", line {line}"));
+    }
+    // The template's text the error points at (the environment keeps debug info, so the
+    // error carries its template's source).
+    let at = e
+        .range()
+        .zip(e.template_source())
+        .and_then(|(range, source)| source.get(range))
+        .map(str::trim)
+        .filter(|text| !text.is_empty());
+    if e.kind() == minijinja::ErrorKind::UndefinedError {
+        // minijinja describes the undefined expression as "`customer.nam` is undefined";
+        // without that, the text at the error is the expression.
+        let named = e
+            .detail()
+            .and_then(|d| d.strip_prefix('`'))
+            .and_then(|d| d.split_once("` is undefined"))
+            .map(|(name, _)| name)
+            .or(at);
+        message.push_str(": template error: undefined value");
+        if let Some(name) = named {
+            message.push(' ');
+            message.push_str(&quoted(name));
+        }
+        message.push_str(&format!(" (a template sees {VARIABLES})"));
+        return Error::input(message);
+    }
+    message.push_str(&format!(": template error: {}", e.kind()));
     if let Some(detail) = e.detail() {
         message.push_str(": ");
-        message.push_str(detail);
+        message.push_str(&crate::domain::text::one_line(
+            &crate::domain::text::cut_after(detail, QUOTED_CHARS * 2),
+        ));
     }
-    if let Some(line) = e.line() {
-        message.push_str(&format!(" (line {line})"));
+    if let Some(text) = at {
+        message.push_str(" at ");
+        message.push_str(&quoted(text));
     }
     Error::input(message)
 }
@@ -480,6 +522,31 @@ impl EmailContext {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// minijinja names an undefined expression only in its debug mode, which is on by default
+    /// in debug builds alone: a release build said "undefined value" and no name. The set
+    /// turns it on, so every build names it.
+    #[test]
+    fn templates_keep_debug_info_in_every_build() {
+        let set = TemplateSet::default();
+        assert!(set.env.debug());
+        let mut set = set;
+        set.env.add_template("t", "Hi {{ customer.nam }}").unwrap();
+        let e = set
+            .env
+            .get_template("t")
+            .and_then(|t| {
+                t.render(minijinja::Value::from(minijinja::value::Serde(
+                    EmailContext::sample(),
+                )))
+            })
+            .unwrap_err();
+        assert_eq!(
+            template_error(Path::new("t.md"), &e).to_string(),
+            "t.md, line 1: template error: undefined value `customer.nam` (a template sees \
+             customer, documents, table, totals, collector, cycle, reminder, today)"
+        );
+    }
 
     #[test]
     fn the_first_line_is_the_subject() {
