@@ -256,12 +256,18 @@ pub fn load_dir_with(dir: &Path, custom: &CustomFields) -> Result<Cycles> {
         let text = std::fs::read_to_string(&file)
             .map_err(|e| Error::input(format!("cannot read {}: {e}", file.display())))?;
         let cycle = parse_cycle_with(&file, &text, &mut cycles.templates, custom)?;
-        if let Some(other) = cycles.get(&cycle.name) {
+        if let Some(other) = cycles
+            .cycles
+            .iter()
+            .find(|c| same_name(&c.name, &cycle.name))
+        {
             return Err(Error::input(format!(
-                "{}: the cycle name `{}` is already used by {}",
+                "{}: the cycle name {} is already used by {} (as {}; names differing only in \
+                 case are the same name)",
                 file.display(),
-                cycle.name,
-                other.file.display()
+                quoted(&cycle.name),
+                other.file.display(),
+                quoted(&other.name)
             )));
         }
         cycles.cycles.push(cycle);
@@ -294,10 +300,12 @@ pub fn parse_cycle_with(
             at(raw.name.span())
         )));
     }
-    if name == MANUAL_CYCLE {
+    if same_name(&name, MANUAL_CYCLE) {
         return Err(Error::input(format!(
-            "{shown}, line {}: the cycle name `{MANUAL_CYCLE}` is reserved for reminders sent by hand",
-            at(raw.name.span())
+            "{shown}, line {}: the cycle name {} is reserved for reminders sent by hand \
+             (`{MANUAL_CYCLE}`, in any case)",
+            at(raw.name.span()),
+            quoted(&name)
         )));
     }
     let rule = |level: Level, src: &Option<Spanned<String>>| -> Result<Option<Rule>> {
@@ -328,9 +336,12 @@ pub fn parse_cycle_with(
                 "{shown}, line {line}: a reminder's `name` is empty"
             )));
         }
-        if reminders.iter().any(|x| x.name == rname) {
+        if let Some(other) = reminders.iter().find(|x| same_name(&x.name, &rname)) {
             return Err(Error::input(format!(
-                "{shown}, line {line}: the reminder name `{rname}` is used twice"
+                "{shown}, line {line}: the reminder name {} is used twice (as {} before it; \
+                 names differing only in case are the same name)",
+                quoted(&rname),
+                quoted(&other.name)
             )));
         }
         for (key, days, other) in [
@@ -476,6 +487,12 @@ pub fn parse_cycle_with(
         payment,
         reminders,
     })
+}
+
+/// Whether two (trimmed) cycle or reminder names are the same name as people read them:
+/// without regard to case (`Manual` is `manual`, `T` is `t`).
+fn same_name(a: &str, b: &str) -> bool {
+    a == b || a.to_lowercase() == b.to_lowercase()
 }
 
 /// The 1-based line of byte `offset` in `text`.
@@ -661,6 +678,52 @@ template = \"templates/t.md\"
         let dir = dir_with(&[("a.toml", &text), ("b.toml", &text)]);
         let e = load_dir(dir.path()).unwrap_err().to_string();
         assert!(e.contains("b.toml") && e.contains("a.toml"), "{e}");
+    }
+
+    /// Names are compared as people read them: `Manual` is the reserved `manual`, and `T` in
+    /// one file and ` t ` in another are one cycle name (two cycles would share what was
+    /// sent); likewise the reminders of a cycle.
+    #[test]
+    fn names_that_differ_only_in_case_are_the_same_name() {
+        for name in ["Manual", " MANUAL ", "manual"] {
+            let e = load_err(&format!("name = \"{name}\"\n{REMINDERS}"));
+            assert_eq!(
+                e,
+                format!(
+                    "DIR/c.toml, line 1: the cycle name `{}` is reserved for reminders sent by \
+                     hand (`manual`, in any case)",
+                    name.trim()
+                )
+            );
+        }
+        let dir = dir_with(&[
+            ("a.toml", &format!("name = \"T\"\n{REMINDERS}")),
+            ("b.toml", &format!("name = \" t \"\n{REMINDERS}")),
+        ]);
+        let e = load_dir(dir.path()).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.to_string()
+                .replace(&dir.path().display().to_string(), "DIR"),
+            "DIR/b.toml: the cycle name `t` is already used by DIR/a.toml (as `T`; names \
+             differing only in case are the same name)"
+        );
+        let e = load_err(
+            "name = \"x\"\n[[reminder]]\nname = \"Firm\"\nafter_due_days = 1\ntemplate = \"templates/t.md\"\n\
+             [[reminder]]\nname = \"FIRM\"\nafter_due_days = 2\ntemplate = \"templates/t.md\"\n",
+        );
+        assert_eq!(
+            e,
+            "DIR/c.toml, line 7: the reminder name `FIRM` is used twice (as `Firm` before it; \
+             names differing only in case are the same name)"
+        );
+        // Names that differ in more than case stay apart.
+        let dir = dir_with(&[
+            ("a.toml", &format!("name = \"Manual review\"\n{REMINDERS}")),
+            ("b.toml", &format!("name = \"Tt\"\n{REMINDERS}")),
+            ("c.toml", &format!("name = \"T\"\n{REMINDERS}")),
+        ]);
+        assert_eq!(load_dir(dir.path()).unwrap().cycles.len(), 3);
     }
 
     #[test]
