@@ -757,6 +757,79 @@ I3,M,invoice,2026-03-01,2026-03-31,100.00
     );
 }
 
+/// An address in To is not copied too: with `to = ["billing", "escalation"]` and `cc =
+/// ["billing"]` the billing contact is written once, in To; and a copy to the customer's own
+/// address, when To falls back to it, is left out however either is capitalised.
+#[test]
+fn an_address_in_to_is_not_copied_again() {
+    let customers = "id,name,email\nK,Kite,k@kite.example\nL,Lark,AP@Lark.example\n";
+    let contacts = "customer_id,name,email,phone,role,primary
+K,Kim,kim@kite.example,,billing,yes
+K,Kai,kai@kite.example,,escalation,no
+K,Ann,ann@kite.example,,ap,no
+L,Al,ap@lark.example,,ap,no
+L,Bo,bo@lark.example,,ap,no
+";
+    let docs = "id,customer_id,type,doc_date,due_date,amount
+I1,K,invoice,2026-03-01,2026-03-31,100.00
+I2,L,invoice,2026-03-01,2026-03-31,100.00
+";
+    let both = cycle_file(
+        "Both",
+        "",
+        "after_due_days = 3\nto = [\"billing\", \"escalation\"]\ncc = [\"billing\", \"ap\"]",
+    );
+    let mut w = world(
+        Portfolio::new()
+            .file("customers.csv", customers)
+            .file("contacts.csv", contacts)
+            .file("documents.csv", docs),
+        &[("b.toml", &both)],
+    );
+    let plan = w.plan(day("2026-05-01"));
+    let to: Vec<(&str, &str, Vec<&str>)> = plan
+        .entries
+        .iter()
+        .map(|e| {
+            (
+                e.customer_id.as_str(),
+                e.to.as_str(),
+                e.cc.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        to,
+        vec![
+            // K: billing and escalation in To; of the copies only ap is not there already.
+            (
+                "K",
+                "kim@kite.example, kai@kite.example",
+                vec!["ann@kite.example"]
+            ),
+            // L: no contact of its To roles, nor a primary billing one: its own address, which
+            // its ap contact Al has too (in other case); Bo is copied.
+            ("L", "AP@Lark.example", vec!["bo@lark.example"]),
+        ]
+    );
+    // The message sent: each address once, in To or in Cc.
+    let mut mailer = Delivered::default();
+    w.send(day("2026-05-01"), &mut mailer, 2);
+    assert_eq!(mailer.0.len(), 2);
+    for message in &mailer.0 {
+        let envelope: Vec<String> = message
+            .envelope()
+            .to()
+            .iter()
+            .map(|a| a.to_string().to_lowercase())
+            .collect();
+        let mut unique = envelope.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), envelope.len(), "{envelope:?}");
+    }
+}
+
 #[test]
 fn shipped_cycles_and_config_use_priority_and_min_days_between() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));

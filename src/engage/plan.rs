@@ -434,8 +434,9 @@ fn spaced(facts: &Facts, customer: &Customer, min_days_between: u32) -> Option<S
 /// Where `reminder` goes for `customer`: (to, cc).
 ///
 /// Email: the contacts of the reminder's `to` roles, else the primary billing contact, else
-/// the customer's email; cc: the contacts of its `cc` roles (addresses that are not valid
-/// are left out of the copies). A text message: the phone of the first contact of its roles,
+/// the customer's email; cc: the contacts of its `cc` roles (addresses that are not valid,
+/// and addresses already in To or already copied, without regard to case, are left out of
+/// the copies). A text message: the phone of the first contact of its roles,
 /// else of the primary billing contact, else the customer's phone.
 ///
 /// # Errors
@@ -471,11 +472,20 @@ pub fn address(
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            recipients(&to)?;
+            // Each address once: a copy to an address already in To (or already copied) is
+            // left out, the address compared without regard to case.
+            let mut seen: Vec<String> = recipients(&to)?
+                .iter()
+                .map(|a| a.to_string().to_lowercase())
+                .collect();
             let mut cc: Vec<String> = Vec::new();
             for c in of_roles(&reminder.cc) {
-                if recipients(&c.email).is_ok() && !cc.contains(&c.email) {
-                    cc.push(c.email.clone());
+                for address in recipients(&c.email).unwrap_or_default() {
+                    let key = address.to_string().to_lowercase();
+                    if !seen.contains(&key) {
+                        seen.push(key);
+                        cc.push(address.to_string());
+                    }
                 }
             }
             Ok((to, cc))
