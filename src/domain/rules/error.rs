@@ -2,6 +2,9 @@
 
 use std::fmt;
 
+use crate::domain::text::{is_unsafe, visible};
+use crate::error::quoted;
+
 /// A rule that does not parse or type-check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleError {
@@ -34,24 +37,68 @@ impl RuleError {
     /// White space and control characters in `expr` (a rule may span lines
     /// in TOML) are shown as single spaces so the caret stays aligned; the
     /// caret is indented by the display width of the characters before it.
+    /// A long rule is quoted cut (`crate::error::quoted`), and the line under
+    /// it shows only a window of about 80 characters around the
+    /// error, with `…` where it was cut, so that a rule of thousands of terms
+    /// gives a message of a few lines.
     pub fn render(&self, file: &str, expr: &str) -> String {
-        let line: String = expr
-            .chars()
-            .map(|c| {
-                if c.is_whitespace() || c.is_control() {
-                    ' '
-                } else {
-                    c
-                }
-            })
-            .collect();
-        let indent: usize = line.chars().take(self.offset).map(display_width).sum();
+        let flat: String = expr.chars().map(blank).collect();
+        let chars: Vec<char> = flat.chars().collect();
+        let (shown, indent) = window(&chars, self.offset.min(chars.len()));
         format!(
-            "{file}: error in rule `{line}`\n  {line}\n  {}^\n  {}",
+            "{file}: error in rule {}\n  {shown}\n  {}^\n  {}",
+            quoted(&flat),
             " ".repeat(indent),
             self.message
         )
     }
+}
+
+/// How many characters of a rule's line the error shows around the error.
+const WINDOW: usize = 80;
+
+/// A character of a rule as the error shows it: white space and control characters as a
+/// space, so the caret stays aligned.
+fn blank(c: char) -> char {
+    if c.is_whitespace() || c.is_control() {
+        ' '
+    } else {
+        c
+    }
+}
+
+/// The part of `line` shown around the char position `at` (at most about `WINDOW`
+/// characters, `…` where it was cut), and the display width before `at` in it (where the
+/// caret goes). Characters a terminal must not get raw are shown as `visible` shows them.
+fn window(line: &[char], at: usize) -> (String, usize) {
+    let (start, end) = if line.len() <= WINDOW {
+        (0, line.len())
+    } else {
+        // A third of the window before the error, the rest after it.
+        let start = at.saturating_sub(WINDOW / 3).min(line.len() - WINDOW);
+        (start, start + WINDOW)
+    };
+    let mut shown = String::new();
+    let mut indent = 0;
+    if start > 0 {
+        shown.push('…');
+        indent += 1;
+    }
+    for (i, &c) in line.iter().enumerate().take(end).skip(start) {
+        let text = if is_unsafe(c) {
+            visible(&c.to_string()).into_owned()
+        } else {
+            c.to_string()
+        };
+        if i < at {
+            indent += text.chars().map(display_width).sum::<usize>();
+        }
+        shown.push_str(&text);
+    }
+    if end < line.len() {
+        shown.push('…');
+    }
+    (shown, indent)
 }
 
 impl fmt::Display for RuleError {

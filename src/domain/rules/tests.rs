@@ -609,6 +609,67 @@ fn render_at_the_start() {
     );
 }
 
+/// A long rule is not printed whole (twice, with a caret line as long as it): the message
+/// quotes its start, cut, and shows about 80 characters around the error with the caret
+/// under the bad token.
+#[test]
+fn render_a_long_rule_shows_a_window_around_the_error() {
+    let src = format!("{}ovrdue > 1", "overdue > 1 or ".repeat(3000));
+    let error = parse(Level::Customer, &src).unwrap_err();
+    let rendered = error.render("c.toml", &src);
+    assert!(rendered.len() < 500, "{} bytes", rendered.len());
+    let lines: Vec<&str> = rendered.lines().collect();
+    assert_eq!(lines.len(), 4, "{rendered}");
+    assert_eq!(
+        lines[0],
+        format!(
+            "c.toml: error in rule `{}…` ({} characters)",
+            &src[..80],
+            src.chars().count()
+        )
+    );
+    // The window ends with the rule, starts cut, and the caret is under `ovrdue`.
+    assert!(
+        lines[1].starts_with("  …") && lines[1].ends_with(" or ovrdue > 1"),
+        "{rendered}"
+    );
+    assert!(lines[1].chars().count() <= 2 + 80 + 2, "{rendered}");
+    let caret = lines[2].chars().count() - 1;
+    assert_eq!(lines[2].trim(), "^");
+    assert_eq!(
+        lines[1].chars().skip(caret).collect::<String>(),
+        "ovrdue > 1",
+        "{rendered}"
+    );
+    assert_eq!(
+        lines[3],
+        "  unknown field `ovrdue` at customer level; did you mean `overdue`?"
+    );
+    // An error in the middle: cut on both sides.
+    let src = format!(
+        "{}overdue > x or {}",
+        "overdue > 1 or ".repeat(100),
+        "overdue > 1 or ".repeat(99) + "overdue > 1"
+    );
+    let rendered = parse(Level::Customer, &src)
+        .unwrap_err()
+        .render("c.toml", &src);
+    let lines: Vec<&str> = rendered.lines().collect();
+    assert!(
+        lines[1].starts_with("  …") && lines[1].ends_with('…'),
+        "{rendered}"
+    );
+    let caret = lines[2].chars().count() - 1;
+    assert!(
+        lines[1]
+            .chars()
+            .skip(caret)
+            .collect::<String>()
+            .starts_with("x or overdue"),
+        "{rendered}"
+    );
+}
+
 // ---------------------------------------------------------------- evaluation
 
 #[test]
