@@ -453,7 +453,10 @@ fn a_bad_cycle_file_is_a_usage_error_naming_it() {
     let o = setup.owed(&["engage", "plan", "--json"]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains("dunning.toml, line 2, customer rule"), "{err}");
+    assert!(
+        err.contains("dunning.toml, line 2, column 22, customer rule"),
+        "{err}"
+    );
     assert!(err.contains("overdue >> 0"), "{err}");
 }
 

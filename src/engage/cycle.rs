@@ -310,9 +310,18 @@ pub fn parse_cycle_with(
     }
     let rule = |level: Level, src: &Option<Spanned<String>>| -> Result<Option<Rule>> {
         let Some(src) = src else { return Ok(None) };
-        let label = format!("{shown}, line {}, {level} rule", at(src.span()));
-        let expr = rules::parse_with(level, src.get_ref(), custom)
-            .map_err(|e| Error::input(e.render(&label, src.get_ref())))?;
+        let expr = rules::parse_with(level, src.get_ref(), custom).map_err(|e| {
+            // The file's line and column of the bad token (a rule may span lines); the
+            // rule's first line when its string cannot be followed back to the file.
+            let label =
+                match value_position(text, src.span(), src.get_ref(), e.position(src.get_ref())) {
+                    Some((line, column)) => {
+                        format!("{shown}, line {line}, column {column}, {level} rule")
+                    }
+                    None => format!("{shown}, line {}, {level} rule", at(src.span())),
+                };
+            Error::input(e.render(&label, src.get_ref()))
+        })?;
         Ok(Some(Rule {
             source: src.get_ref().clone(),
             expr,
@@ -495,6 +504,96 @@ fn same_name(a: &str, b: &str) -> bool {
     a == b || a.to_lowercase() == b.to_lowercase()
 }
 
+/// Where char `at` of the string `value`, written in `text` at `span` as a TOML string, is
+/// in the file: its 1-based line and column (in characters). `None` when the written string
+/// cannot be followed back to the value.
+fn value_position(
+    text: &str,
+    span: std::ops::Range<usize>,
+    value: &str,
+    at: usize,
+) -> Option<(usize, usize)> {
+    let start = span.start;
+    let raw = text.get(span)?;
+    let offsets = value_offsets(raw, value, false).or_else(|| value_offsets(raw, value, true))?;
+    let byte = start + *offsets.get(at)?;
+    let line_start = text[..byte].rfind('\n').map_or(0, |i| i + 1);
+    Some((
+        line_of(text, byte),
+        text[line_start..byte].chars().count() + 1,
+    ))
+}
+
+/// For each char of `value`, its byte offset in `raw`, the TOML string (quotes included)
+/// that reads as `value`, then the offset of the closing quotes. Basic strings' escapes and
+/// line-ending backslashes are followed, and a multi-line string's first line break is
+/// skipped; `crlf` reads a CR LF in the string as the LF alone. `None` when `raw` does not
+/// read as `value` so.
+fn value_offsets(raw: &str, value: &str, crlf: bool) -> Option<Vec<usize>> {
+    let (quotes, basic) = if raw.starts_with("\"\"\"") {
+        (3, true)
+    } else if raw.starts_with("'''") {
+        (3, false)
+    } else if raw.starts_with('"') {
+        (1, true)
+    } else if raw.starts_with('\'') {
+        (1, false)
+    } else {
+        return None;
+    };
+    let end = raw.len().checked_sub(quotes)?;
+    let mut begin = quotes;
+    if quotes == 3 {
+        if raw[begin..].starts_with("\r\n") {
+            begin += 2;
+        } else if raw[begin..].starts_with('\n') {
+            begin += 1;
+        }
+    }
+    let mut offsets = Vec::with_capacity(value.len() + 1);
+    let mut read = String::with_capacity(value.len());
+    let mut chars = raw.get(begin..end)?.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let offset = begin + i;
+        let c = match c {
+            '\\' if basic => match chars.next()?.1 {
+                'b' => '\u{8}',
+                't' => '\t',
+                'n' => '\n',
+                'f' => '\u{c}',
+                'r' => '\r',
+                'e' => '\u{1b}',
+                '"' => '"',
+                '\\' => '\\',
+                escape @ ('u' | 'U' | 'x') => {
+                    let digits = match escape {
+                        'u' => 4,
+                        'U' => 8,
+                        _ => 2,
+                    };
+                    let mut hex = String::new();
+                    for _ in 0..digits {
+                        hex.push(chars.next()?.1);
+                    }
+                    char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?
+                }
+                space if space.is_whitespace() => {
+                    // A line-ending backslash: the white space and line breaks after it go.
+                    while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
+                    continue;
+                }
+                _ => return None,
+            },
+            '\r' if crlf && chars.peek().is_some_and(|(_, c)| *c == '\n') => continue,
+            c => c,
+        };
+        offsets.push(offset);
+        read.push(c);
+    }
+    offsets.push(end);
+    (read == value).then_some(offsets)
+}
+
 /// The 1-based line of byte `offset` in `text`.
 fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())]
@@ -568,14 +667,14 @@ template = \"templates/t.md\"
         ));
         assert_eq!(
             e,
-            "DIR/c.toml, line 3, customer rule: error in rule `overdeu > 1000`\n  \
+            "DIR/c.toml, line 3, column 13, customer rule: error in rule `overdeu > 1000`\n  \
              overdeu > 1000\n  ^\n  unknown field `overdeu` at customer level; did you mean `overdue`?"
         );
         let e = load_err(&format!(
             "name = \"Std\"\ndocument = \"type includes [invoice, bill]\"\n{REMINDERS}"
         ));
         assert!(
-            e.starts_with("DIR/c.toml, line 2, document rule: error in rule"),
+            e.starts_with("DIR/c.toml, line 2, column 37, document rule: error in rule"),
             "{e}"
         );
         // The caret sits under `bill`.
@@ -583,6 +682,64 @@ template = \"templates/t.md\"
         assert_eq!(
             caret_line.find('^'),
             Some(2 + "type includes [invoice, ".len()),
+            "{e}"
+        );
+    }
+
+    /// A rule written over several lines (a TOML multi-line string) is reported at the file's
+    /// line and column of the bad token, not at the line where the rule starts, and the
+    /// caret is under that line of the rule.
+    #[test]
+    fn a_multi_line_rule_error_names_the_line_and_column_of_the_bad_token() {
+        let e = load_err(&format!(
+            "name = \"Std\"\n# the customers\n\ncustomer = \"\"\"\n  overdue > 1000\n  and open_issue_amount = 0\n  and ovrdue < 5000\n\"\"\"\n{REMINDERS}"
+        ));
+        assert_eq!(
+            e,
+            "DIR/c.toml, line 7, column 7, customer rule: error in rule \
+             `  overdue > 1000   and open_issue_amount = 0   and ovrdue < 5000 `\n  \
+             \x20 and ovrdue < 5000\n  \
+             \x20     ^\n  \
+             unknown field `ovrdue` at customer level; did you mean `overdue`?"
+        );
+        // A literal string, the opening line holding the first term.
+        let e = load_err(&format!(
+            "name = \"Std\"\ndocument = \'\'\'type = invoice\n   and due_date < soon\'\'\'\n{REMINDERS}"
+        ));
+        assert!(
+            e.starts_with("DIR/c.toml, line 3, column 19, document rule:"),
+            "{e}"
+        );
+        assert!(
+            e.contains("\n     and due_date < soon\n                    ^\n"),
+            "{e}"
+        );
+        // Escapes and a line-ending backslash are followed back to the file.
+        let e = load_err(&format!(
+            "name = \"Std\"\ncustomer = \"\"\"finance_owner = \\\"a\\\" \\\n    and ovrdue > 1\"\"\"\n{REMINDERS}"
+        ));
+        assert!(
+            e.starts_with("DIR/c.toml, line 3, column 9, customer rule:"),
+            "{e}"
+        );
+        // A problem at the end of the rule: after its last word, on its last line.
+        let e = load_err(&format!(
+            "name = \"Std\"\ncustomer = \"\"\"\noverdue > 1 and\n  overdue <\n\"\"\"\n{REMINDERS}"
+        ));
+        assert!(
+            e.starts_with("DIR/c.toml, line 4, column 12, customer rule:")
+                && e.contains("\n    overdue <\n             ^\n"),
+            "{e}"
+        );
+        // Lines ending in CR LF.
+        let text = format!(
+            "name = \"Std\"\ncustomer = \"\"\"\noverdue > 1 and\n  ovrdue > 2\"\"\"\n{REMINDERS}"
+        )
+        .replace('\n', "\r\n");
+        let e = load_err(&text);
+        assert!(
+            e.starts_with("DIR/c.toml, line 4, column 3, customer rule:")
+                && e.contains("\n    ovrdue > 2\n    ^\n"),
             "{e}"
         );
     }

@@ -34,23 +34,45 @@ impl RuleError {
     ///   unknown field `overdeu` at customer level; did you mean `overdue`?
     /// ```
     ///
-    /// White space and control characters in `expr` (a rule may span lines
-    /// in TOML) are shown as single spaces so the caret stays aligned; the
-    /// caret is indented by the display width of the characters before it.
+    /// A rule may span lines in TOML: the rule is quoted on one line, and the
+    /// line under it is the rule's line that holds the error. White space and
+    /// control characters are shown as single spaces so the caret stays
+    /// aligned; the caret is indented by the display width of the characters
+    /// before it.
     /// A long rule is quoted cut (`crate::error::quoted`), and the line under
     /// it shows only a window of about 80 characters around the
     /// error, with `…` where it was cut, so that a rule of thousands of terms
     /// gives a message of a few lines.
     pub fn render(&self, file: &str, expr: &str) -> String {
         let flat: String = expr.chars().map(blank).collect();
-        let chars: Vec<char> = flat.chars().collect();
-        let (shown, indent) = window(&chars, self.offset.min(chars.len()));
+        let chars: Vec<char> = expr.chars().collect();
+        let at = self.position(expr);
+        // The line of the rule that holds the error (a rule may span lines in TOML).
+        let start = chars[..at]
+            .iter()
+            .rposition(|&c| c == '\n')
+            .map_or(0, |i| i + 1);
+        let end = chars[at..]
+            .iter()
+            .position(|&c| c == '\n')
+            .map_or(chars.len(), |i| at + i);
+        let line: Vec<char> = chars[start..end].iter().copied().map(blank).collect();
+        let (shown, indent) = window(&line, at - start);
         format!(
             "{file}: error in rule {}\n  {shown}\n  {}^\n  {}",
             quoted(&flat),
             " ".repeat(indent),
             self.message
         )
+    }
+}
+
+impl RuleError {
+    /// The char offset in `expr` the error points at: its offset, or for a problem at the end
+    /// of the rule, just after the rule's last character that is not white space (a rule
+    /// written over several lines may end with a line break).
+    pub fn position(&self, expr: &str) -> usize {
+        self.offset.min(expr.trim_end().chars().count())
     }
 }
 
@@ -160,11 +182,17 @@ mod tests {
     }
 
     #[test]
-    fn newlines_in_the_rule_become_spaces() {
-        let error = RuleError::new(2, "oops");
+    fn a_rule_over_several_lines_shows_the_line_of_the_error() {
+        let error = RuleError::new(4, "oops");
         assert_eq!(
-            error.render("f", "a\nb c"),
-            "f: error in rule `a b c`\n  a b c\n    ^\n  oops"
+            error.render("f", "a\nb c\nd"),
+            "f: error in rule `a b c d`\n  b c\n    ^\n  oops"
+        );
+        // At the end of a rule that ends with a line break: after its last word.
+        let error = RuleError::new(9, "oops");
+        assert_eq!(
+            error.render("f", "a\n  b >\n"),
+            "f: error in rule `a   b > `\n    b >\n       ^\n  oops"
         );
     }
 
