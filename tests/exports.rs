@@ -831,3 +831,169 @@ fn a_note_longer_than_a_cell_holds_is_cut_in_the_workbook_and_whole_in_csv() {
     let csv = stdout(&export_stdout(dir.path(), "2099-01-01", "activity", &[]));
     assert!(csv.contains(long.trim_end()), "the CSV has it whole");
 }
+
+/// A ledger of `files` (`(name, CSV text)`) imported into a new database.
+fn ledger(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    common::write_files(&dir.path().join("in"), files);
+    let mut args = vec!["import".to_string()];
+    args.extend(
+        files
+            .iter()
+            .map(|(name, _)| dir.path().join("in").join(name).display().to_string()),
+    );
+    ok(
+        dir.path(),
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    dir
+}
+
+/// The column `name` of a CSV's rows whose column `key` is `value`.
+fn csv_column(text: &str, key: &str, value: &str, name: &str) -> Vec<String> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let col = |h: &str| {
+        headers
+            .iter()
+            .position(|x| x == h)
+            .unwrap_or_else(|| panic!("no column {h} in {headers:?}"))
+    };
+    let (k, n) = (col(key), col(name));
+    reader
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| r[k] == *value)
+        .map(|r| r[n].to_string())
+        .collect()
+}
+
+/// The text of a PDF's pages, whitespace runs as single spaces.
+fn pdf_text(path: &Path) -> String {
+    let doc = lopdf::Document::load_mem(&std::fs::read(path).unwrap()).unwrap();
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let text = doc.extract_text(&pages).unwrap();
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Documents with fractions of a cent (the import keeps four decimals): G1 in dollars, E1 in
+/// euros, all due 1 June 2026.
+const HALF_CENTS: &[(&str, &str)] = &[
+    (
+        "customers.csv",
+        "id,name,email,currency\nG1,Gamma,g@x.example,USD\nE1,Epsilon,e@x.example,EUR\n",
+    ),
+    (
+        "documents.csv",
+        "id,customer_id,type,number,doc_date,due_date,amount,currency\n\
+         D1,G1,invoice,N1,2026-05-01,2026-06-01,10.125,USD\n\
+         D2,G1,invoice,N2,2026-05-01,2026-06-01,10.135,USD\n\
+         D3,G1,invoice,N3,2026-05-01,2026-06-01,0.005,USD\n\
+         D4,G1,invoice,N4,2026-05-01,2026-06-01,0.005,USD\n\
+         D5,G1,invoice,N5,2026-05-01,2026-06-01,0.005,USD\n\
+         F1,E1,invoice,NE,2026-05-01,2026-06-01,0.0050,EUR\n",
+    ),
+    (
+        "exchange_rates.csv",
+        "date,currency,rate\n2026-01-01,EUR,2\n",
+    ),
+];
+
+/// Every amount shown is rounded half away from zero to the currency's cents, and every
+/// total is the sum of the figures listed under it: G1 owes 10.13 + 10.14 + 0.01 × 3 =
+/// 20.30 (not 20.275 rounded, 20.28) in the aging, the statement PDF, its CSV and its
+/// workbook, and a document's own-currency balance reads as its base-currency one.
+#[test]
+fn amounts_are_rounded_half_away_from_zero_and_totals_add_the_lines_shown() {
+    let dir = ledger(HALF_CENTS);
+    let d = dir.path();
+    let as_of = "2026-06-30";
+    let aging = common::json_of(&ok(d, &["--as-of", as_of, "report", "aging", "--json"]));
+    let g1 = aging["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "G1")
+        .unwrap();
+    assert_eq!(g1["outstanding"], "20.30");
+
+    let lines = ["10.13", "10.14", "0.01", "0.01", "0.01"];
+    let pdf = d.join("g.pdf");
+    ok(
+        d,
+        &[
+            "--as-of",
+            as_of,
+            "statement",
+            "G1",
+            "-o",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    let text = pdf_text(&pdf);
+    for want in [
+        "Open items USD 20.30",
+        "of which overdue USD 20.30",
+        "Balance due USD 20.30",
+        "USD 0.00 20.30 0.00 0.00 0.00 0.00 20.30",
+        "N1 Invoice 2026-05-01 2026-06-01 29 USD 10.13 10.13",
+        "N2 Invoice 2026-05-01 2026-06-01 29 USD 10.14 10.14",
+        "N3 Invoice 2026-05-01 2026-06-01 29 USD 0.01 0.01",
+    ] {
+        assert!(text.contains(want), "{want:?} missing from {text}");
+    }
+
+    let csv = stdout(&export_stdout(
+        d,
+        as_of,
+        "statement",
+        &["--customer", "G1", "--format", "csv"],
+    ));
+    assert_eq!(csv_column(&csv, "currency", "USD", "open"), lines, "{csv}");
+    assert_eq!(
+        csv_column(&csv, "currency", "USD", "amount"),
+        lines,
+        "{csv}"
+    );
+
+    let sheets = read(&export_to(
+        d,
+        "g.xlsx",
+        as_of,
+        "statement",
+        &["--customer", "G1"],
+    ));
+    let s = &sheets[0];
+    let open = s.col("Open");
+    let shown: Vec<f64> = s.data_rows().map(|r| s.number(r, open)).collect();
+    assert_eq!(shown, [10.13, 10.14, 0.01, 0.01, 0.01]);
+    assert!((s.number(s.data_rows().end, open) - 20.30).abs() < 1e-9);
+
+    // The documents export: the balance in the document's currency and in the base currency
+    // are one figure for a dollar document; a euro half cent is a cent.
+    let docs = stdout(&export_stdout(d, as_of, "documents", &["--format", "csv"]));
+    assert_eq!(csv_column(&docs, "customer_id", "G1", "balance"), lines);
+    assert_eq!(csv_column(&docs, "customer_id", "G1", "balance_USD"), lines);
+    assert_eq!(csv_column(&docs, "customer_id", "E1", "balance"), ["0.01"]);
+    assert_eq!(
+        csv_column(&docs, "customer_id", "E1", "balance_USD"),
+        ["0.01"]
+    );
+
+    // EUR 0.0050 is EUR 0.01 on E1's statement, in the PDF and in the CSV alike.
+    let pdf = d.join("e.pdf");
+    ok(
+        d,
+        &[
+            "--as-of",
+            as_of,
+            "statement",
+            "E1",
+            "-o",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    assert!(pdf_text(&pdf).contains("Balance due EUR 0.01"));
+    let csv = stdout(&export_stdout(d, as_of, "statement", &["--customer", "E1"]));
+    assert_eq!(csv_column(&csv, "currency", "EUR", "open"), ["0.01"]);
+}

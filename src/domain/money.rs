@@ -127,24 +127,33 @@ pub fn minor_units(currency: &str) -> u32 {
     }
 }
 
-/// Rounds to the currency's minor units, half away from zero (how invoices are rounded).
-pub fn round_to_currency(value: Decimal, currency: &str) -> Decimal {
-    value.round_dp_with_strategy(
-        minor_units(currency),
-        RoundingStrategy::MidpointAwayFromZero,
-    )
+/// Rounds to `dp` decimal places, half away from zero (`0.125` → `0.13`, `-0.125` → `-0.13`),
+/// as every figure owed shows is rounded: `Decimal::round_dp` would round an exact half to
+/// even (`0.125` → `0.12`).
+pub fn round_half_away(value: Decimal, dp: u32) -> Decimal {
+    value.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
 }
 
-/// An amount as the reports print it in JSON: the currency's minor units, no separators
-/// (`"1234.50"`).
-pub fn plain(value: Decimal, currency: &str) -> String {
-    let dp = minor_units(currency);
-    let mut v = round_to_currency(value, currency);
+/// Rounds to the currency's minor units, half away from zero (how invoices are rounded).
+pub fn round_to_currency(value: Decimal, currency: &str) -> Decimal {
+    round_half_away(value, minor_units(currency))
+}
+
+/// A number as text with exactly `dp` decimal places, rounded half away from zero, no
+/// separators (`0.00`, not `0`; `365.0`, not `365`; never `-0.00`).
+pub fn fixed(value: Decimal, dp: u32) -> String {
+    let mut v = round_half_away(value, dp);
     if v.is_zero() {
         v = Decimal::ZERO;
     }
     v.rescale(dp);
     v.to_string()
+}
+
+/// An amount as the reports print it in JSON: the currency's minor units, no separators
+/// (`"1234.50"`).
+pub fn plain(value: Decimal, currency: &str) -> String {
+    fixed(value, minor_units(currency))
 }
 
 /// An amount for people: thousands separators and the currency's minor units (`1,234.50`).
@@ -268,5 +277,17 @@ mod tests {
         assert_eq!(compact(d("1234567")), "1.2M");
         assert_eq!(compact(d("45321")), "45.3k");
         assert_eq!(compact(d("950.4")), "950");
+    }
+
+    #[test]
+    fn fixed_rounds_exact_halves_away_from_zero() {
+        assert_eq!(fixed(d("10.125"), 2), "10.13");
+        assert_eq!(fixed(d("10.135"), 2), "10.14");
+        assert_eq!(fixed(d("0.005"), 2), "0.01");
+        assert_eq!(fixed(d("-0.005"), 2), "-0.01");
+        assert_eq!(fixed(d("-0.004"), 2), "0.00");
+        assert_eq!(fixed(d("12.25"), 1), "12.3");
+        assert_eq!(fixed(d("365"), 1), "365.0");
+        assert_eq!(fixed(d("0"), 1), "0.0");
     }
 }

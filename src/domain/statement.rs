@@ -6,9 +6,12 @@
 //! >
 //! > balance due = open items − unutilised credit − unapplied cash
 //!
-//! A negative balance due is money owed to the customer.
+//! A negative balance due is money owed to the customer. Each line is rounded to its
+//! currency's minor units (half away from zero) before it is added, as docs/arithmetic.md
+//! rounds each document on its own: a total is the sum of the figures listed under it.
 
 use super::aging::{AgingBounds, days_overdue};
+use super::money::round_to_currency;
 use super::{Date, Decimal};
 
 /// What a line of the statement is.
@@ -81,7 +84,8 @@ impl CurrencyTotals {
     }
 }
 
-/// The totals of a statement's lines, one per currency in alphabetical order.
+/// The totals of a statement's lines, one per currency in alphabetical order: sums of the
+/// lines' open amounts as shown (each rounded to the currency's minor units).
 pub fn totals(lines: &[StatementLine], as_of: Date, bounds: &AgingBounds) -> Vec<CurrencyTotals> {
     let mut out: Vec<CurrencyTotals> = Vec::new();
     for line in lines {
@@ -100,17 +104,18 @@ pub fn totals(lines: &[StatementLine], as_of: Date, bounds: &AgingBounds) -> Vec
             }
         };
         let t = &mut out[i];
+        let open = round_to_currency(line.open, &line.currency);
         match line.kind {
             LineKind::Debit => {
                 let days = line.days_overdue(as_of).unwrap_or(0);
-                t.aging[bounds.bucket(days)] += line.open;
-                t.open += line.open;
+                t.aging[bounds.bucket(days)] += open;
+                t.open += open;
                 if days > 0 {
-                    t.overdue += line.open;
+                    t.overdue += open;
                 }
             }
-            LineKind::Credit => t.credit += line.open,
-            LineKind::Cash => t.cash += line.open,
+            LineKind::Credit => t.credit += open,
+            LineKind::Cash => t.cash += open,
         }
     }
     out.sort_by(|a, b| a.currency.cmp(&b.currency));
@@ -159,6 +164,41 @@ mod tests {
         assert_eq!(usd.credit, Decimal::from(100));
         assert_eq!(usd.cash, Decimal::from(50));
         assert_eq!(usd.balance_due(), Decimal::from(-45));
+    }
+
+    #[test]
+    fn totals_add_the_lines_as_shown_each_rounded_half_away_from_zero() {
+        let as_of = d("2026-06-30");
+        let mut lines = Vec::new();
+        for (open, currency) in [
+            ("10.125", "USD"),
+            ("10.135", "USD"),
+            ("0.005", "USD"),
+            ("0.005", "USD"),
+            ("0.005", "USD"),
+            ("0.005", "EUR"),
+            ("0.0050", "EUR"),
+            ("123456.5", "JPY"),
+        ] {
+            let mut l = line(LineKind::Debit, Some("2026-06-01"), 0, currency);
+            l.open = open.parse().unwrap();
+            lines.push(l);
+        }
+        let mut credit = line(LineKind::Credit, None, 0, "USD");
+        credit.open = "0.005".parse().unwrap();
+        lines.push(credit);
+        let t = totals(&lines, as_of, &AgingBounds::default());
+        let dec = |s: &str| s.parse::<Decimal>().unwrap();
+        // 10.13 + 10.14 + 0.01 × 3, not the exact 20.275 rounded (20.28).
+        let usd = &t[2];
+        assert_eq!(
+            (usd.open, usd.overdue, usd.aging[1]),
+            (dec("20.30"), dec("20.30"), dec("20.30"))
+        );
+        assert_eq!(usd.credit, dec("0.01"));
+        assert_eq!(usd.balance_due(), dec("20.29"));
+        assert_eq!(t[0].open, dec("0.02"), "EUR 0.01 + 0.01");
+        assert_eq!(t[1].open, dec("123457"), "JPY to the yen");
     }
 
     #[test]

@@ -12,6 +12,7 @@
 
 use super::{Cell, Column, Sheet};
 use crate::Result;
+use crate::domain::money::fixed;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
@@ -72,13 +73,6 @@ impl CsvSheet {
             for_terminal: false,
         }
     }
-}
-
-/// A decimal with exactly `dp` places (`0.00`, not `0`).
-fn fixed(d: rust_decimal::Decimal, dp: u32) -> String {
-    let mut v = d.round_dp(dp);
-    v.rescale(dp);
-    v.to_string()
 }
 
 /// Text as a spreadsheet will not run it as a formula.

@@ -5,11 +5,13 @@
 //! worksheet "About".
 //!
 //! Excel stores numbers as IEEE doubles; amounts are converted only here, at the edge, after
-//! rounding to cents. The totals' formulas carry their value (summed exactly, as decimals),
-//! so a reader that does not recalculate still shows the right figure.
+//! rounding to cents (half away from zero, as everywhere). The totals' formulas carry their
+//! value (the rounded cells summed exactly, as decimals), so a reader that does not
+//! recalculate still shows the right figure.
 
 use super::{Cell, Column, Kind, Meta, Sheet};
 use crate::domain::Decimal;
+use crate::domain::money::round_half_away;
 use crate::{Error, Result};
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{
@@ -396,7 +398,7 @@ impl Sheet for XlsxSheet {
                 Cell::Empty => Ok(&mut *sheet),
                 Cell::Text(s) => sheet.write_string(row, c, within_a_cell(s).as_ref()),
                 Cell::Amount(d) => {
-                    let v = d.round_dp(2);
+                    let v = round_half_away(*d, 2);
                     if let Some(sum) = part.sums.get_mut(i) {
                         *sum += v;
                     }
