@@ -997,3 +997,95 @@ fn amounts_are_rounded_half_away_from_zero_and_totals_add_the_lines_shown() {
     let csv = stdout(&export_stdout(d, as_of, "statement", &["--customer", "E1"]));
     assert_eq!(csv_column(&csv, "currency", "EUR", "open"), ["0.01"]);
 }
+
+/// Documents in currencies whose minor units are not cents: yen (none) and Kuwaiti dinars
+/// (three), in a ledger kept in dollars.
+const MINOR_UNITS: &[(&str, &str)] = &[
+    (
+        "customers.csv",
+        "id,name,email,currency\nJ1,Jay,j@x.example,JPY\nW1,Wadi,w@x.example,KWD\n",
+    ),
+    (
+        "documents.csv",
+        "id,customer_id,type,number,doc_date,due_date,amount,currency\n\
+         Y1,J1,invoice,NY1,2026-05-01,2026-06-01,123456.5,JPY\n\
+         Y2,J1,invoice,NY2,2026-05-01,2026-06-01,10000,JPY\n\
+         K1,W1,invoice,NK1,2026-05-01,2026-06-01,1.2345,KWD\n",
+    ),
+    (
+        "exchange_rates.csv",
+        "date,currency,rate\n2026-01-01,JPY,0.0067\n2026-01-01,KWD,3.25\n",
+    ),
+];
+
+/// An amount is shown with its currency's minor units in CSV and xlsx, as in the PDF: yen
+/// without decimals (123456.5 is 123457), dinars with three (1.2345 is 1.235), the dollars
+/// they convert to with two; in xlsx the number format has as many decimals, totals too.
+#[test]
+fn amounts_have_their_currencys_minor_units() {
+    let dir = ledger(MINOR_UNITS);
+    let d = dir.path();
+    let as_of = "2026-06-30";
+    let docs = stdout(&export_stdout(d, as_of, "documents", &["--format", "csv"]));
+    for column in ["amount", "balance"] {
+        assert_eq!(
+            csv_column(&docs, "customer_id", "J1", column),
+            ["123457", "10000"],
+            "{docs}"
+        );
+        assert_eq!(csv_column(&docs, "customer_id", "W1", column), ["1.235"]);
+    }
+    // 123456.5 × 0.0067 = 827.1586; 10000 × 0.0067 = 67; 1.2345 × 3.25 = 4.012125.
+    assert_eq!(
+        csv_column(&docs, "customer_id", "J1", "balance_USD"),
+        ["827.16", "67.00"]
+    );
+    assert_eq!(
+        csv_column(&docs, "customer_id", "W1", "balance_USD"),
+        ["4.01"]
+    );
+
+    let statement = stdout(&export_stdout(
+        d,
+        as_of,
+        "statement",
+        &["--customer", "J1", "--format", "csv"],
+    ));
+    for column in ["amount", "open"] {
+        assert_eq!(
+            csv_column(&statement, "currency", "JPY", column),
+            ["123457", "10000"],
+            "{statement}"
+        );
+    }
+
+    let sheets = read(&export_to(
+        d,
+        "j1.xlsx",
+        as_of,
+        "statement",
+        &["--customer", "J1"],
+    ));
+    let s = &sheets[0];
+    workbook::check_table(s, "Statement of account", as_of);
+    for header in ["Amount", "Open"] {
+        assert_eq!(s.column_formats(s.col(header)), ["#,##0"], "{header}");
+    }
+    let total = s.data_rows().end;
+    assert_eq!(s.num_format(total, s.col("Open")), "#,##0");
+    assert_eq!(s.number(total, s.col("Open")), 133_457.0);
+
+    let sheets = read(&export_to(d, "docs.xlsx", as_of, "documents", &[]));
+    let s = &sheets[0];
+    workbook::check_table(s, "Documents", as_of);
+    let row = |id: &str| s.data_rows().find(|&r| s.text(r, 0) == id).unwrap();
+    for header in ["Amount (document currency)", "Open (document currency)"] {
+        let c = s.col(header);
+        assert_eq!(s.num_format(row("Y1"), c), "#,##0", "{header}");
+        assert_eq!(s.number(row("Y1"), c), 123_457.0, "{header}");
+        assert_eq!(s.num_format(row("K1"), c), "#,##0.000", "{header}");
+        assert_eq!(s.number(row("K1"), c), 1.235, "{header}");
+    }
+    assert_eq!(s.column_formats(s.col("Open (USD)")), [AMOUNT]);
+    assert_eq!(s.num_format(s.data_rows().end, s.col("Open (USD)")), AMOUNT);
+}

@@ -1,5 +1,6 @@
-//! RFC 4180 CSV output for programs: machine column names, plain amounts (no separators),
-//! percentages in points (`20.5`), ISO dates; the view's main table only.
+//! RFC 4180 CSV output for programs: machine column names, plain amounts (no separators,
+//! their currency's minor units: `1234.50`, `123457` yen), percentages in points (`20.5`), ISO
+//! dates; the view's main table only.
 //!
 //! A text value that a spreadsheet would run as a formula when the file is opened (one
 //! starting with `=`, `+`, `-`, `@`, a tab or a carriage return: a customer name from the
@@ -111,7 +112,7 @@ impl Sheet for CsvSheet {
             Cell::Empty => String::new(),
             Cell::Text(s) if self.for_terminal => guarded(&crate::domain::text::visible(s)),
             Cell::Text(s) => guarded(s),
-            Cell::Amount(d) => fixed(*d, 2),
+            Cell::Amount(d, dp) => fixed(*d, *dp),
             Cell::Ratio(d) | Cell::Percent(d) => fixed(*d, 1),
             Cell::Integer(i) => i.to_string(),
             Cell::Date(d) => d.to_string(),

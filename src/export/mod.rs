@@ -43,8 +43,8 @@ pub const EXCEL_DATA_ROWS: u32 = EXCEL_MAX_ROWS - 3;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Text,
-    /// Money in the base currency (or one currency throughout), two decimals with thousands
-    /// separators; summed.
+    /// Money in the base currency (or one currency throughout), with thousands separators and
+    /// the currency's minor units; summed.
     Amount,
     /// Money in each row's own currency: formatted like an amount, never summed.
     CurrencyAmount,
@@ -92,7 +92,9 @@ impl Column {
 pub enum Cell {
     Empty,
     Text(String),
-    Amount(Decimal),
+    /// Money and the decimal places of its currency ([`Cell::amount`]): written rounded to
+    /// them, half away from zero.
+    Amount(Decimal, u32),
     Integer(i64),
     Date(Date),
     /// One decimal.
@@ -126,6 +128,11 @@ impl From<Option<Date>> for Cell {
 }
 
 impl Cell {
+    /// An amount in `currency`, shown with its minor units (JPY 0, KWD 3, most 2).
+    pub fn amount(value: Decimal, currency: &str) -> Cell {
+        Cell::Amount(value, crate::domain::money::minor_units(currency))
+    }
+
     /// A count as a cell (saturating at `i64::MAX`).
     pub fn count(n: u64) -> Cell {
         Cell::Integer(i64::try_from(n).unwrap_or(i64::MAX))

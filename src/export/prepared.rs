@@ -130,7 +130,10 @@ mod tests {
             ],
             true,
         )?;
-        sheet.row(&[Cell::from("K1"), Cell::Amount("12.50".parse().unwrap())])?;
+        sheet.row(&[
+            Cell::from("K1"),
+            Cell::amount("12.50".parse().unwrap(), "EUR"),
+        ])?;
         sheet.row(&[Cell::from("K2, \"quoted\""), Cell::Empty])?;
         sheet.table("Other", &[Column::new("n", "N", Kind::Count)], false)?;
         sheet.row(&[Cell::count(3)])

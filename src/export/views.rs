@@ -133,9 +133,10 @@ pub fn aging(store: &Store, p: &Portfolio, sheet: &mut dyn Sheet) -> Result<()> 
             Cell::from(line.label.id.as_str()),
             Cell::from(line.label.name.as_str()),
         ];
-        cells.extend(f.aging.iter().map(|a| Cell::Amount(*a)));
-        cells.extend(amounts(f, f.net_overdue()).map(Cell::Amount));
-        cells.push(Cell::Amount(f.outstanding_mismatch));
+        let base = |v: Decimal| Cell::amount(v, &p.currency);
+        cells.extend(f.aging.iter().map(|a| base(*a)));
+        cells.extend(amounts(f, f.net_overdue()).map(base));
+        cells.push(base(f.outstanding_mismatch));
         sheet.row(&cells)?;
     }
     Ok(())
@@ -158,7 +159,7 @@ pub fn metrics(m: &Metrics, sheet: &mut dyn Sheet) -> Result<()> {
         sheet.row(&[
             Cell::from(name),
             Cell::from(label),
-            Cell::Amount(v),
+            Cell::amount(v, cur),
             Cell::from(cur),
         ])?;
     }
@@ -231,10 +232,14 @@ pub fn documents(
             Cell::from(d.due_date),
             overdue,
             Cell::Text(d.currency.clone()),
-            Cell::Amount(d.amount),
-            Cell::Amount(d.balance),
-            Cell::Amount(sign * round_to_currency(d.balance * d.rate, currency)),
-            d.billing_balance.map_or(Cell::Empty, Cell::Amount),
+            Cell::amount(d.amount, &d.currency),
+            Cell::amount(d.balance, &d.currency),
+            Cell::amount(
+                sign * round_to_currency(d.balance * d.rate, currency),
+                currency,
+            ),
+            d.billing_balance
+                .map_or(Cell::Empty, |b| Cell::amount(b, &d.currency)),
         ])
     })
 }
@@ -273,7 +278,7 @@ pub fn forecast(store: &Store, f: &Forecast, sheet: &mut dyn Sheet) -> Result<()
             Cell::Date(w.start),
             Cell::Date(w.start + chrono::Days::new(6)),
             Cell::count(*n),
-            Cell::Amount(w.amount),
+            Cell::amount(w.amount, &f.currency),
         ])?;
     }
     let beyond = f.documents.len() as u64 - counts.iter().sum::<u64>();
@@ -281,7 +286,7 @@ pub fn forecast(store: &Store, f: &Forecast, sheet: &mut dyn Sheet) -> Result<()
         Cell::from("later"),
         Cell::Empty,
         Cell::count(beyond),
-        Cell::Amount(f.cash.beyond),
+        Cell::amount(f.cash.beyond, &f.currency),
     ])?;
 
     sheet.table(
@@ -308,7 +313,7 @@ pub fn forecast(store: &Store, f: &Forecast, sheet: &mut dyn Sheet) -> Result<()
             Cell::from(numbers.get(&d.key).cloned()),
             Cell::from(d.customer_id.as_str()),
             Cell::from(names.get(&d.cid).map(|l| l.name.clone())),
-            Cell::Amount(d.balance),
+            Cell::amount(d.balance, &f.currency),
             Cell::Date(d.due_date),
             Cell::Date(d.predicted),
             Cell::from(week_of(d.predicted)),
@@ -348,7 +353,7 @@ pub fn engagement(
             Cell::count(r.replied),
             Cell::count(r.promised),
             Cell::count(r.paid),
-            Cell::Amount(r.collected),
+            Cell::amount(r.collected, &report.currency),
         ])?;
     }
     Ok(())
@@ -411,7 +416,7 @@ pub fn plan(
             Cell::from(l.customer.as_str()),
             Cell::from(l.to.as_str()),
             Cell::from(l.documents.join(", ").as_str()),
-            Cell::Amount(l.open),
+            Cell::amount(l.open, currency),
             Cell::Integer(l.days_overdue),
         ])?;
     }
@@ -480,7 +485,7 @@ pub fn team(report: &crate::report::team::TeamReport, sheet: &mut dyn Sheet) -> 
             Cell::from(c.collector.as_str()),
             Cell::count(c.customers_assigned),
             Cell::count(c.customers_overdue),
-            Cell::Amount(c.overdue),
+            Cell::amount(c.overdue, cur),
             Cell::count(c.touched_today),
             Cell::count(c.touched_this_week),
             Cell::count(c.calls),
@@ -490,7 +495,7 @@ pub fn team(report: &crate::report::team::TeamReport, sheet: &mut dyn Sheet) -> 
             Cell::count(c.promises_broken),
             Cell::count(c.promises_open),
             c.kept_share.map_or(Cell::Empty, Cell::Percent),
-            Cell::Amount(c.paid_after_touch),
+            Cell::amount(c.paid_after_touch, cur),
             Cell::count(c.broken_without_followup),
             Cell::count(c.replies_waiting),
         ])?;
@@ -501,7 +506,7 @@ pub fn team(report: &crate::report::team::TeamReport, sheet: &mut dyn Sheet) -> 
             Cell::from("(unassigned)"),
             Cell::count(u.customers),
             Cell::count(u.customers_overdue),
-            Cell::Amount(u.overdue),
+            Cell::amount(u.overdue, cur),
         ];
         cells.resize(16, Cell::Empty);
         sheet.row(&cells)?;
@@ -561,10 +566,10 @@ pub fn queue(
                 Cell::from(r.name.as_str()),
                 Cell::from(r.finance_owner.clone()),
                 Cell::from(r.currency.clone()),
-                Cell::Amount(r.outstanding),
-                Cell::Amount(r.overdue),
-                Cell::Amount(r.net_overdue),
-                Cell::Amount(r.credit),
+                Cell::amount(r.outstanding, currency),
+                Cell::amount(r.overdue, currency),
+                Cell::amount(r.net_overdue, currency),
+                Cell::amount(r.credit, currency),
                 Cell::Integer(r.max_days),
                 Cell::from(r.last_contact),
                 Cell::from(promise),
@@ -618,6 +623,10 @@ pub fn activity(
         let currency = e
             .amount
             .map(|_| e.currency.clone().unwrap_or_else(|| base.to_string()));
+        let amount = match (e.amount, &currency) {
+            (Some(a), Some(c)) => Cell::amount(a, c),
+            _ => Cell::Empty,
+        };
         sheet.row(&[
             Cell::Date(e.date),
             Cell::Text(e.at),
@@ -626,7 +635,7 @@ pub fn activity(
             Cell::Text(e.customer_name),
             Cell::Text(e.who),
             Cell::from(e.detail),
-            e.amount.map_or(Cell::Empty, Cell::Amount),
+            amount,
             Cell::from(currency),
             Cell::from(e.due),
             Cell::Text(e.text),
@@ -684,12 +693,12 @@ pub fn payments(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet) -
             Cell::from(p.gateway),
             Cell::from(p.reference),
             Cell::from(p.failure_reason),
-            Cell::Text(p.currency),
-            Cell::Amount(p.amount),
-            Cell::Amount(p.applied),
-            Cell::Amount(p.unapplied),
-            Cell::Amount(received),
-            Cell::Amount(unapplied),
+            Cell::Text(p.currency.clone()),
+            Cell::amount(p.amount, &p.currency),
+            Cell::amount(p.applied, &p.currency),
+            Cell::amount(p.unapplied, &p.currency),
+            Cell::amount(received, base),
+            Cell::amount(unapplied, base),
         ])
     })
 }
@@ -739,10 +748,10 @@ pub fn promises(
             Cell::Date(p.recorded),
             Cell::Text(p.collector),
             Cell::Date(p.date),
-            Cell::Text(p.currency),
-            Cell::Amount(p.amount),
-            Cell::Amount(p.progress.paid),
-            Cell::Amount(p.progress.remaining),
+            Cell::Text(p.currency.clone()),
+            Cell::amount(p.amount, &p.currency),
+            Cell::amount(p.progress.paid, &p.currency),
+            Cell::amount(p.progress.remaining, &p.currency),
             Cell::from(p.progress.state.as_str().replace('_', " ")),
             Cell::Text(
                 p.documents
@@ -807,8 +816,8 @@ pub fn deductions(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet)
             Cell::Date(i.opened),
             Cell::Text(i.collector),
             Cell::Text(i.reason),
-            Cell::Text(i.currency),
-            Cell::Amount(i.amount),
+            Cell::Text(i.currency.clone()),
+            Cell::amount(i.amount, &i.currency),
             Cell::Text(
                 i.documents
                     .iter()
@@ -861,8 +870,8 @@ pub fn statement(s: &Statement, sheet: &mut dyn Sheet) -> Result<()> {
                 .filter(|&d| d > 0)
                 .map_or(Cell::Empty, Cell::Integer),
             Cell::from(l.currency.as_str()),
-            Cell::Amount(l.amount),
-            Cell::Amount(sign * l.open),
+            Cell::amount(l.amount, &l.currency),
+            Cell::amount(sign * l.open, &l.currency),
         ])?;
     }
     Ok(())

@@ -5,13 +5,14 @@
 //! worksheet "About".
 //!
 //! Excel stores numbers as IEEE doubles; amounts are converted only here, at the edge, after
-//! rounding to cents (half away from zero, as everywhere). The totals' formulas carry their
-//! value (the rounded cells summed exactly, as decimals), so a reader that does not
-//! recalculate still shows the right figure.
+//! rounding to the currency's minor units (half away from zero, as everywhere), and shown
+//! with as many decimals (`#,##0` for yen, `#,##0.00` for dollars). The totals' formulas
+//! carry their value (the rounded cells summed exactly, as decimals), so a reader that does
+//! not recalculate still shows the right figure.
 
 use super::{Cell, Column, Kind, Meta, Sheet};
 use crate::domain::Decimal;
-use crate::domain::money::round_half_away;
+use crate::domain::money::{STORE_SCALE, minor_units, round_half_away};
 use crate::{Error, Result};
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{
@@ -38,15 +39,31 @@ fn xlsx_error(e: XlsxError) -> Error {
 struct Formats {
     title: Format,
     header: Format,
-    amount: Format,
+    /// By decimal places: `#,##0`, `#,##0.0`, `#,##0.00`, …
+    amount: Vec<Format>,
     integer: Format,
     count: Format,
     ratio: Format,
     percent: Format,
     date: Format,
     total_label: Format,
-    total_amount: Format,
+    /// By decimal places, as `amount`.
+    total_amount: Vec<Format>,
     total_count: Format,
+}
+
+/// The number format of money with `dp` decimal places: `#,##0` (yen), `#,##0.00` (dollars).
+fn amount_format(dp: u32) -> String {
+    if dp == 0 {
+        "#,##0".to_string()
+    } else {
+        format!("#,##0.{}", "0".repeat(dp as usize))
+    }
+}
+
+/// The formats of an amount with `dp` decimal places among `formats` (one per place).
+fn with_places(formats: &[Format], dp: u32) -> &Format {
+    &formats[(dp as usize).min(formats.len() - 1)]
 }
 
 impl Formats {
@@ -58,14 +75,18 @@ impl Formats {
                 .set_bold()
                 .set_background_color(Color::RGB(0xE7E6E6))
                 .set_border_bottom(FormatBorder::Thin),
-            amount: Format::new().set_num_format("#,##0.00"),
+            amount: (0..=STORE_SCALE)
+                .map(|dp| Format::new().set_num_format(amount_format(dp)))
+                .collect(),
             integer: Format::new().set_num_format("0"),
             count: Format::new().set_num_format("#,##0"),
             ratio: Format::new().set_num_format("0.0"),
             percent: Format::new().set_num_format("0.0%"),
             date: Format::new().set_num_format("yyyy-mm-dd"),
             total_label: total.clone(),
-            total_amount: total.clone().set_num_format("#,##0.00"),
+            total_amount: (0..=STORE_SCALE)
+                .map(|dp| total.clone().set_num_format(amount_format(dp)))
+                .collect(),
             total_count: total.set_num_format("#,##0"),
         }
     }
@@ -81,6 +102,8 @@ struct Part {
     widths: Vec<usize>,
     /// Column sums, for the totals' cached values.
     sums: Vec<Decimal>,
+    /// The most decimal places of a column's amounts, for its total's format.
+    places: Vec<Option<u32>>,
     /// Data rows written.
     rows: u32,
 }
@@ -182,6 +205,7 @@ impl XlsxSheet {
             columns: columns.to_vec(),
             widths: columns.iter().map(|c| c.title.width() + 2).collect(),
             sums: vec![Decimal::ZERO; columns.len()],
+            places: vec![None; columns.len()],
             rows: 0,
         });
         Ok(())
@@ -201,6 +225,7 @@ impl XlsxSheet {
         } = Formats::new();
         let last = FIRST_DATA_ROW + part.rows - 1;
         let total_row = last + 1;
+        let base_places = minor_units(&self.meta.currency);
         let sheet = self.worksheet(part.index)?;
         let mut widths = part.widths.clone();
         if part.rows > 0 {
@@ -229,15 +254,16 @@ impl XlsxSheet {
                     last + 1
                 ))
                 .set_result(part.sums[i].normalize().to_string());
+                let places = part.places[i].unwrap_or(base_places);
                 let format = if c.kind == Kind::Amount {
-                    &total_amount
+                    with_places(&total_amount, places)
                 } else {
                     &total_count
                 };
                 sheet
                     .write_formula_with_format(total_row, col(i)?, formula, format)
                     .map_err(xlsx_error)?;
-                widths[i] = widths[i].max(shown_width(&Cell::Amount(part.sums[i])) + 2);
+                widths[i] = widths[i].max(shown_width(&Cell::Amount(part.sums[i], places)) + 2);
             }
         }
         for (i, w) in widths.iter().enumerate() {
@@ -348,12 +374,13 @@ fn shown_width(cell: &Cell) -> usize {
     match cell {
         Cell::Empty => 0,
         Cell::Text(s) => s.width(),
-        Cell::Amount(d) => {
-            // Digits, separators and cents, without formatting the number.
+        Cell::Amount(d, dp) => {
+            // Digits, separators and the decimals, without formatting the number.
             let mut whole = d.trunc().abs();
             whole.rescale(0);
             let digits = digits(whole.mantissa().unsigned_abs());
-            digits + (digits - 1) / 3 + 3 + usize::from(d.is_sign_negative())
+            let decimals = if *dp == 0 { 0 } else { *dp as usize + 1 };
+            digits + (digits - 1) / 3 + decimals + usize::from(d.is_sign_negative())
         }
         Cell::Ratio(_) | Cell::Percent(_) => 7,
         Cell::Integer(n) => {
@@ -397,12 +424,16 @@ impl Sheet for XlsxSheet {
             let written = match cell {
                 Cell::Empty => Ok(&mut *sheet),
                 Cell::Text(s) => sheet.write_string(row, c, within_a_cell(s).as_ref()),
-                Cell::Amount(d) => {
-                    let v = round_half_away(*d, 2);
+                Cell::Amount(d, dp) => {
+                    let v = round_half_away(*d, *dp);
                     if let Some(sum) = part.sums.get_mut(i) {
                         *sum += v;
                     }
-                    sheet.write_number_with_format(row, c, v.to_f64().unwrap_or(0.0), &f.amount)
+                    if let Some(places) = part.places.get_mut(i) {
+                        *places = Some(places.map_or(*dp, |p| p.max(*dp)));
+                    }
+                    let format = with_places(&f.amount, *dp);
+                    sheet.write_number_with_format(row, c, v.to_f64().unwrap_or(0.0), format)
                 }
                 Cell::Ratio(d) => sheet.write_number_with_format(
                     row,

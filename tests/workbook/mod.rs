@@ -274,6 +274,17 @@ pub fn is_date_format(code: &str) -> bool {
 
 /// The amount format: two decimals with thousands separators.
 pub const AMOUNT: &str = "#,##0.00";
+
+/// Whether `code` is an amount's format with some number of decimals: `#,##0` (yen),
+/// `#,##0.00`, `#,##0.000` (dinars).
+pub fn is_amount_format(code: &str) -> bool {
+    code.strip_prefix("#,##0").is_some_and(|rest| {
+        rest.is_empty()
+            || rest
+                .strip_prefix('.')
+                .is_some_and(|z| !z.is_empty() && z.chars().all(|c| c == '0'))
+    })
+}
 /// The count format: thousands separators, no decimals.
 pub const COUNT: &str = "#,##0";
 
@@ -411,7 +422,7 @@ pub fn check_table(sheet: &Sheet, view: &str, as_of: &str) -> Vec<u32> {
         // A total is shown like the column it sums.
         let format = sheet.num_format(total_row, c);
         assert!(
-            format == AMOUNT || format == COUNT,
+            is_amount_format(format) || format == COUNT,
             "{}: total of {} has format {format}",
             sheet.name,
             headers[c as usize]
