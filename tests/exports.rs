@@ -1089,3 +1089,65 @@ fn amounts_have_their_currencys_minor_units() {
     assert_eq!(s.column_formats(s.col("Open (USD)")), [AMOUNT]);
     assert_eq!(s.num_format(s.data_rows().end, s.col("Open (USD)")), AMOUNT);
 }
+
+/// One customer: 700.00 billed and paid in March, 100.00 billed in March and due on the
+/// 15th, still open.
+const RATIOS: &[(&str, &str)] = &[
+    (
+        "customers.csv",
+        "id,name,email,currency\nM1,Mu,m@x.example,USD\n",
+    ),
+    (
+        "documents.csv",
+        "id,customer_id,type,number,doc_date,due_date,amount,currency\n\
+         I1,M1,invoice,N1,2026-03-01,2026-03-15,100.00,USD\n\
+         I2,M1,invoice,N2,2026-03-01,2026-03-10,700.00,USD\n",
+    ),
+    (
+        "payments.csv",
+        "id,customer_id,date,amount,currency,status,method\n\
+         P1,M1,2026-03-20,700.00,USD,success,bank_transfer\n",
+    ),
+    (
+        "applications.csv",
+        "source_id,document_id,amount,date\nP1,I2,700.00,2026-03-20\n",
+    ),
+];
+
+/// The ratios of `report metrics --json` (README: "strings with one decimal") always have
+/// one decimal, an exact half rounded away from zero, and the metrics CSV and workbook say
+/// the same. Worked by hand (docs/arithmetic.md), AR 100, none of it current, sales 800 in
+/// March:
+/// - 31 March: ADD = 100 ÷ 800 × 90 days (January to March) = 11.25 → 11.3 (not 11.2);
+///   DSO = 100 ÷ 800 × 31 = 3.875 → 3.9; CEI = (0 + 800 − 100) ÷ (0 + 800 − 0) = 87.5 %.
+/// - 30 April: CEI = (100 + 0 − 100) ÷ (100 + 0 − 0) = 0 → 0.0 (not 0); DSO = 30 + 3.875 =
+///   33.875 → 33.9; ADD = 100 ÷ 800 × 89 = 11.125 → 11.1.
+#[test]
+fn ratios_have_one_decimal_rounded_half_away_from_zero() {
+    let dir = ledger(RATIOS);
+    let d = dir.path();
+    for (as_of, dso, add, cei) in [
+        ("2026-03-31", "3.9", "11.3", "87.5"),
+        ("2026-04-30", "33.9", "11.1", "0.0"),
+    ] {
+        let json = common::json_of(&ok(d, &["--as-of", as_of, "report", "metrics", "--json"]));
+        for (key, want) in [("dso", dso), ("average_days_delinquent", add), ("cei", cei)] {
+            assert_eq!(json[key], want, "{as_of} {key}: {json}");
+        }
+        let text = stdout(&ok(d, &["--as-of", as_of, "report", "metrics"]));
+        assert!(text.contains(&format!("{add} days")), "{text}");
+        assert!(text.contains(&format!("{cei} %")), "{text}");
+
+        let csv = stdout(&export_stdout(d, as_of, "metrics", &["--format", "csv"]));
+        let file = format!("metrics-{as_of}.xlsx");
+        let sheets = read(&export_to(d, &file, as_of, "metrics", &[]));
+        let s = &sheets[0];
+        for (key, want) in [("dso", dso), ("average_days_delinquent", add), ("cei", cei)] {
+            assert_eq!(csv_column(&csv, "metric", key, "value"), [want], "{csv}");
+            let points: f64 = want.parse().unwrap();
+            let shown = if key == "cei" { points / 100.0 } else { points };
+            let row = s.data_rows().find(|&r| s.text(r, 0) == key).unwrap();
+            assert!((s.number(row, 2) - shown).abs() < 1e-9, "{as_of} {key}");
+        }
+    }
+}

@@ -8,7 +8,7 @@ use fixture::{owed_ok, owed_on, stderr};
 use owed::config::Config;
 use owed::domain::Decimal;
 use owed::domain::aging::AgingBounds;
-use owed::domain::money::plain;
+use owed::domain::money::{fixed, plain};
 use owed::domain::queue::{QueueQuery, Scope};
 use owed::domain::users::{Actor, Role};
 use owed::workstation::save::{ActionValues, SaveJob};
@@ -99,7 +99,7 @@ fn the_scoped_figures_equal_the_reports_of_the_same_customers() {
         };
         assert_eq!(
             metrics["dso"].as_str().map(str::to_string),
-            dso.map(|d: Decimal| d.round_dp(1).to_string()),
+            dso.map(|d: Decimal| fixed(d, 1)),
             "DSO of {owner:?}"
         );
         // The aging chart's buckets are the aging report's.

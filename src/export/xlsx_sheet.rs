@@ -438,13 +438,13 @@ impl Sheet for XlsxSheet {
                 Cell::Ratio(d) => sheet.write_number_with_format(
                     row,
                     c,
-                    d.round_dp(1).to_f64().unwrap_or(0.0),
+                    round_half_away(*d, 1).to_f64().unwrap_or(0.0),
                     &f.ratio,
                 ),
                 Cell::Percent(d) => sheet.write_number_with_format(
                     row,
                     c,
-                    (d.round_dp(1) / Decimal::ONE_HUNDRED)
+                    (round_half_away(*d, 1) / Decimal::ONE_HUNDRED)
                         .to_f64()
                         .unwrap_or(0.0),
                     &f.percent,

@@ -7,7 +7,7 @@ use crate::domain::aging::AgingBounds;
 use crate::domain::metrics::{
     Headline, average_days_delinquent, cei, dso_count_back, dso_sales_from, monthly_sales,
 };
-use crate::domain::money::{grouped, plain};
+use crate::domain::money::{fixed, grouped, plain};
 use crate::domain::{Date, Decimal};
 use crate::store::Store;
 use serde_json::{Map, Value, json};
@@ -208,7 +208,7 @@ impl Metrics {
     }
 
     /// SPEC's JSON: amounts as strings in the base currency's minor units; ratios as strings
-    /// with one decimal (null when undefined).
+    /// with one decimal, rounded half away from zero (`"365.0"`; null when undefined).
     pub fn to_json(&self) -> Value {
         let cur = &self.currency;
         let mut m = Map::new();
@@ -218,7 +218,7 @@ impl Metrics {
             m.insert(name.into(), json!(plain(v, cur)));
         }
         for (name, _, v, _) in self.ratios() {
-            m.insert(name.into(), json!(v.map(|d| d.round_dp(1).to_string())));
+            m.insert(name.into(), json!(v.map(|d| fixed(d, 1))));
         }
         m.insert(
             "customers_overdue".into(),
@@ -235,7 +235,7 @@ impl Metrics {
             t.row(vec![label.into(), format!("{} {cur}", grouped(v, cur))]);
         }
         for (_, label, v, unit) in self.ratios() {
-            let value = v.map_or("—".into(), |d| format!("{} {unit}", d.round_dp(1)));
+            let value = v.map_or("—".into(), |d| format!("{} {unit}", fixed(d, 1)));
             t.row(vec![label.into(), value]);
         }
         t.row(vec![
