@@ -1151,3 +1151,74 @@ fn ratios_have_one_decimal_rounded_half_away_from_zero() {
         }
     }
 }
+
+/// Days overdue are signed wherever a documents export or a statement's CSV or workbook
+/// shows them (docs/arithmetic.md: "due today is 0 days overdue; due tomorrow is −1"): as of
+/// 30 June, due 29 June is 1, due 30 June 0, due 1 July −1; a credit note has none.
+#[test]
+fn days_overdue_are_signed_before_the_due_date() {
+    let dir = ledger(&[
+        (
+            "customers.csv",
+            "id,name,email,currency\nS1,Sigma,s@x.example,USD\n",
+        ),
+        (
+            "documents.csv",
+            "id,customer_id,type,number,doc_date,due_date,amount,currency\n\
+             A,S1,invoice,NA,2026-06-01,2026-06-29,1.00,USD\n\
+             B,S1,invoice,NB,2026-06-01,2026-06-30,2.00,USD\n\
+             C,S1,invoice,NC,2026-06-01,2026-07-01,3.00,USD\n\
+             R,S1,credit_note,NR,2026-06-01,,4.00,USD\n",
+        ),
+    ]);
+    let d = dir.path();
+    let as_of = "2026-06-30";
+    let days = [("A", "1"), ("B", "0"), ("C", "-1"), ("R", "")];
+    let docs = stdout(&export_stdout(d, as_of, "documents", &["--format", "csv"]));
+    let statement = stdout(&export_stdout(
+        d,
+        as_of,
+        "statement",
+        &["--customer", "S1", "--format", "csv"],
+    ));
+    for (id, want) in days {
+        assert_eq!(
+            csv_column(&docs, "document_id", id, "days_overdue"),
+            [want],
+            "{docs}"
+        );
+        assert_eq!(
+            csv_column(&statement, "id", id, "days_overdue"),
+            [want],
+            "{statement}"
+        );
+    }
+    let sheets = read(&export_to(
+        d,
+        "s1.xlsx",
+        as_of,
+        "statement",
+        &["--customer", "S1"],
+    ));
+    let s = &sheets[0];
+    let c = s.col("Days overdue");
+    for (id, want) in days {
+        let row = s
+            .data_rows()
+            .find(|&r| s.text(r, s.col("ID")) == id)
+            .unwrap();
+        let shown = match want {
+            "" => Data::Empty,
+            n => Data::Float(n.parse().unwrap()),
+        };
+        assert_eq!(s.cell(row, c), shown, "{id}");
+    }
+
+    // The contract fixture's own table: C2, due 25 May, is −25 days overdue on 30 April.
+    let dir = portfolio();
+    let docs = stdout(&export_stdout(dir.path(), AS_OF, "documents", &[]));
+    assert_eq!(
+        csv_column(&docs, "document_id", "C2", "days_overdue"),
+        ["-25"]
+    );
+}

@@ -179,7 +179,8 @@ pub fn metrics(m: &Metrics, sheet: &mut dyn Sheet) -> Result<()> {
     ])
 }
 
-/// Every document open at the as-of date (of one customer with `cid`), streamed.
+/// Every document open at the as-of date (of one customer with `cid`), streamed, with its
+/// days overdue signed as docs/arithmetic.md has them (due tomorrow is −1).
 pub fn documents(
     store: &Store,
     as_of: Date,
@@ -213,7 +214,7 @@ pub fn documents(
     store.ledger().for_each_open_document(as_of, cid, |d| {
         let overdue = match (d.kind, d.due_date) {
             (DocumentKind::CreditNote, _) | (_, None) => Cell::Empty,
-            (_, Some(due)) => Cell::Integer(days_overdue(as_of, due).max(0)),
+            (_, Some(due)) => Cell::Integer(days_overdue(as_of, due)),
         };
         // A credit note's open balance is credit: negative in the base-currency column, so
         // that the total is what the customers owe net of their credit.
@@ -838,7 +839,8 @@ pub fn deductions(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet)
 
 /// A customer's statement of account: its open lines, each in its own currency, with the
 /// open amount signed (credits and unapplied cash negative) so that the total per currency
-/// is the balance due.
+/// is the balance due, and a debit's days overdue signed (due tomorrow is −1; the PDF, for
+/// the customer, shows only the days late).
 pub fn statement(s: &Statement, sheet: &mut dyn Sheet) -> Result<()> {
     sheet.table(
         "Statement",
@@ -848,7 +850,7 @@ pub fn statement(s: &Statement, sheet: &mut dyn Sheet) -> Result<()> {
             Column::new("id", "ID", Kind::Text),
             Column::new("date", "Date", Kind::Date),
             Column::new("due_date", "Due", Kind::Date),
-            Column::new("days_overdue", "Days late", Kind::Integer),
+            Column::new("days_overdue", "Days overdue", Kind::Integer),
             Column::new("currency", "Currency", Kind::Text),
             Column::new("amount", "Amount", Kind::CurrencyAmount),
             Column::new("open", "Open", Kind::Amount),
@@ -866,9 +868,7 @@ pub fn statement(s: &Statement, sheet: &mut dyn Sheet) -> Result<()> {
             Cell::from(l.id.as_str()),
             Cell::Date(l.date),
             Cell::from(l.due_date),
-            l.days_overdue(s.as_of)
-                .filter(|&d| d > 0)
-                .map_or(Cell::Empty, Cell::Integer),
+            l.days_overdue(s.as_of).map_or(Cell::Empty, Cell::Integer),
             Cell::from(l.currency.as_str()),
             Cell::amount(l.amount, &l.currency),
             Cell::amount(sign * l.open, &l.currency),
