@@ -426,7 +426,9 @@ impl EmailContext {
             .iter()
             .map(|d| {
                 base_total += money::round_to_currency(d.balance * d.rate, input.base_currency);
-                *by_currency.entry(&d.currency).or_default() += d.balance;
+                // Each balance as the table shows it, so that the total is their sum.
+                *by_currency.entry(&d.currency).or_default() +=
+                    money::round_to_currency(d.balance, &d.currency);
                 let days = d.due_date.map_or(0, |due| days_overdue(input.today, due));
                 max_days = max_days.max(days);
                 let number = single_line(d.number.as_deref().unwrap_or(&d.id));
@@ -618,6 +620,41 @@ mod tests {
         assert_eq!(ctx.totals.by_currency.len(), 2);
         assert!(ctx.table.contains("A1"), "{}", ctx.table);
         assert!(ctx.table.contains(" 30 days overdue "), "{}", ctx.table);
+    }
+
+    /// A reminder's total is the sum of the balances its table lists, each rounded half away
+    /// from zero: 10.13 + 10.14 + 0.01 = 20.28, not the exact 20.265 rounded (20.27).
+    #[test]
+    fn the_total_is_the_sum_of_the_balances_listed() {
+        let doc = |id: &str, balance: &str| DocumentFacts {
+            id: id.into(),
+            number: None,
+            kind: DocumentKind::Invoice,
+            doc_date: Date::from_ymd_opt(2026, 5, 1).unwrap(),
+            due_date: Date::from_ymd_opt(2026, 6, 1),
+            amount: balance.parse().unwrap(),
+            balance: balance.parse().unwrap(),
+            currency: "USD".into(),
+            rate: Decimal::ONE,
+        };
+        let ctx = EmailContext::build(
+            ContextInput {
+                customer_id: "G1",
+                customer_name: "Gamma",
+                email: "g@x.example",
+                collector: "alice",
+                cycle: "c",
+                reminder: "r",
+                base_currency: "USD",
+                today: Date::from_ymd_opt(2026, 6, 30).unwrap(),
+            },
+            &[doc("D1", "10.125"), doc("D2", "10.135"), doc("D3", "0.005")],
+        );
+        let shown: Vec<&str> = ctx.documents.iter().map(|d| d.balance.as_str()).collect();
+        assert_eq!(shown, ["10.13", "10.14", "0.01"]);
+        assert_eq!(ctx.totals.balance, "20.28");
+        assert_eq!(ctx.totals.by_currency[0].balance, "20.28");
+        assert_eq!(ctx.totals.base_balance, "20.28");
     }
 
     /// The table a customer reads says how each document stands in words: a reminder may name
