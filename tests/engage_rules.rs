@@ -734,17 +734,7 @@ I3,M,invoice,2026-03-01,2026-03-31,100.00
         &[("e.toml", &escalate)],
     );
     let plan = w.plan(day("2026-05-01"));
-    let to: Vec<(&str, &str, Vec<&str>)> = plan
-        .entries
-        .iter()
-        .map(|e| {
-            (
-                e.customer_id.as_str(),
-                e.to.as_str(),
-                e.cc.iter().map(String::as_str).collect(),
-            )
-        })
-        .collect();
+    let to = addressed(&plan);
     assert_eq!(
         to,
         vec![
@@ -787,17 +777,7 @@ I2,L,invoice,2026-03-01,2026-03-31,100.00
         &[("b.toml", &both)],
     );
     let plan = w.plan(day("2026-05-01"));
-    let to: Vec<(&str, &str, Vec<&str>)> = plan
-        .entries
-        .iter()
-        .map(|e| {
-            (
-                e.customer_id.as_str(),
-                e.to.as_str(),
-                e.cc.iter().map(String::as_str).collect(),
-            )
-        })
-        .collect();
+    let to = addressed(&plan);
     assert_eq!(
         to,
         vec![
@@ -900,4 +880,18 @@ I4,M,invoice,2026-04-01,2026-05-01,50.00
     assert_eq!(json["cycle_weeks"][0]["paid"], 1);
     assert_eq!(json["total"]["texts_sent"], 0);
     assert!(report.to_text().contains("Per cycle and week sent"));
+}
+
+/// Each planned reminder's customer, To and Cc, in the plan's order.
+fn addressed(plan: &owed::engage::plan::Plan) -> Vec<(&str, &str, Vec<&str>)> {
+    plan.entries
+        .iter()
+        .map(|e| {
+            (
+                e.customer_id.as_str(),
+                e.to.as_str(),
+                e.cc.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect()
 }

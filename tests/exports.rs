@@ -869,6 +869,14 @@ fn csv_column(text: &str, key: &str, value: &str, name: &str) -> Vec<String> {
 }
 
 /// The text of a PDF's pages, whitespace runs as single spaces.
+/// The text of `customer`'s statement PDF as of `as_of`, written by `owed statement`.
+fn statement_pdf(dir: &Path, as_of: &str, customer: &str) -> String {
+    let pdf = dir.join(format!("{customer}.pdf"));
+    let path = pdf.to_str().unwrap();
+    ok(dir, &["--as-of", as_of, "statement", customer, "-o", path]);
+    pdf_text(&pdf)
+}
+
 fn pdf_text(path: &Path) -> String {
     let doc = lopdf::Document::load_mem(&std::fs::read(path).unwrap()).unwrap();
     let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
@@ -909,28 +917,10 @@ fn amounts_are_rounded_half_away_from_zero_and_totals_add_the_lines_shown() {
     let d = dir.path();
     let as_of = "2026-06-30";
     let aging = common::json_of(&ok(d, &["--as-of", as_of, "report", "aging", "--json"]));
-    let g1 = aging["customers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "G1")
-        .unwrap();
-    assert_eq!(g1["outstanding"], "20.30");
+    assert_eq!(common::aging_row(&aging, "G1")["outstanding"], "20.30");
 
     let lines = ["10.13", "10.14", "0.01", "0.01", "0.01"];
-    let pdf = d.join("g.pdf");
-    ok(
-        d,
-        &[
-            "--as-of",
-            as_of,
-            "statement",
-            "G1",
-            "-o",
-            pdf.to_str().unwrap(),
-        ],
-    );
-    let text = pdf_text(&pdf);
+    let text = statement_pdf(d, as_of, "G1");
     for want in [
         "Open items USD 20.30",
         "of which overdue USD 20.30",
@@ -981,19 +971,7 @@ fn amounts_are_rounded_half_away_from_zero_and_totals_add_the_lines_shown() {
     );
 
     // EUR 0.0050 is EUR 0.01 on E1's statement, in the PDF and in the CSV alike.
-    let pdf = d.join("e.pdf");
-    ok(
-        d,
-        &[
-            "--as-of",
-            as_of,
-            "statement",
-            "E1",
-            "-o",
-            pdf.to_str().unwrap(),
-        ],
-    );
-    assert!(pdf_text(&pdf).contains("Balance due EUR 0.01"));
+    assert!(statement_pdf(d, as_of, "E1").contains("Balance due EUR 0.01"));
     let csv = stdout(&export_stdout(d, as_of, "statement", &["--customer", "E1"]));
     assert_eq!(csv_column(&csv, "currency", "EUR", "open"), ["0.01"]);
 }

@@ -150,6 +150,18 @@ pub fn first_entry(activity: &serde_json::Value, kind: &str) -> serde_json::Valu
         .clone()
 }
 
+/// The row of customer `id` in `owed report aging --json`'s output.
+#[track_caller]
+pub fn aging_row(aging: &serde_json::Value, id: &str) -> serde_json::Value {
+    aging["customers"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no customers list: {aging}"))
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no customer {id}: {aging}"))
+        .clone()
+}
+
 /// The rows `sql` selects from the database at `db`, each read by `row`.
 pub fn rows<T>(
     db: &Path,
