@@ -354,6 +354,7 @@ fn dso_counts_back_over_each_documents_own_rounded_figure() {
              amount INTEGER NOT NULL, PRIMARY KEY (doc_date, rate)) WITHOUT ROWID;
          INSERT INTO sales_daily SELECT doc_date, rate, sum(amount) FROM documents
           GROUP BY doc_date, rate;
+         DROP INDEX payments_date;
          PRAGMA user_version = 13;",
     )
     .unwrap();

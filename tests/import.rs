@@ -391,7 +391,14 @@ fn a_customers_file_without_a_column_keeps_what_is_stored_there() {
 /// imported, daily sales (DSO) included.
 #[test]
 fn a_rate_imported_after_its_documents_converts_them() {
-    let (dir, db, _) = contract_imported("good");
+    // Beside B1 (EUR 1,000 of 20 March), B2 of 10 April: after the 1 April rate, which the
+    // back-filled rate of 15 March does not reach.
+    let b2 = "B2,K2,invoice,RE-2002,2026-04-10,2026-05-10,100.00,EUR";
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(dir.path());
+    let good = dir.path().join("good");
+    Portfolio::contract().with_document(b2).write(&good);
+    import_ok(dir.path(), &db, &good);
     let rate = dir.path().join("rate");
     Portfolio::new()
         .file(
@@ -406,12 +413,13 @@ fn a_rate_imported_after_its_documents_converts_them() {
     );
     let aging = aging_json(dir.path(), &db);
     assert!(
-        aging.contains(r#""outstanding":"1200.00""#),
-        "B1 at 1.20: {aging}"
+        aging.contains(r#""outstanding":"1312.00""#),
+        "B1 at 1.20 (1,200.00), B2 still at 1.12 (112.00): {aging}"
     );
 
     let once = dir.path().join("once");
     Portfolio::contract()
+        .with_document(b2)
         .with_rate("2026-03-15,EUR,1.20")
         .write(&once);
     let one_db = dir.path().join("one.db").to_string_lossy().into_owned();

@@ -495,6 +495,12 @@ CREATE TABLE sales_daily (
     amount INTEGER NOT NULL   -- in the base currency, ten-thousandths
 ) WITHOUT ROWID;
 "#,
+    // 15: payments by date, for an import's new or corrected exchange rate to convert again
+    // the payments of its days alone (a day's rates otherwise read every payment per
+    // currency: 7 s for two back-dated rates at 1.1 million payments).
+    r#"
+CREATE INDEX payments_date ON payments(date);
+"#,
 ];
 
 /// The migration after which the daily sales are rebuilt from the documents (in Rust: the

@@ -436,7 +436,7 @@ impl<'a> Ledger<&'a mut Store> {
              CREATE TEMP TABLE IF NOT EXISTS changed_payments (pid INTEGER PRIMARY KEY);
              DELETE FROM temp.changed_payments;
              CREATE TEMP TABLE IF NOT EXISTS changed_rates
-                 (currency TEXT PRIMARY KEY, since INTEGER NOT NULL);
+                 (currency TEXT NOT NULL, date INTEGER NOT NULL, PRIMARY KEY (currency, date));
              DELETE FROM temp.changed_rates;",
         )?;
         Ok(ImportWriter {
@@ -529,8 +529,7 @@ impl ImportWriter<'_> {
             .execute(params![currency, date, rate])?;
         self.tx
             .prepare_cached(
-                "INSERT INTO temp.changed_rates (currency, since) VALUES (?1, ?2)
-                 ON CONFLICT(currency) DO UPDATE SET since = min(since, excluded.since)",
+                "INSERT OR IGNORE INTO temp.changed_rates (currency, date) VALUES (?1, ?2)",
             )?
             .execute(params![currency, date])?;
         Ok(if old.is_some() {
@@ -776,30 +775,34 @@ impl ImportWriter<'_> {
     }
 
     /// After rates were added or changed: every stored document and payment of their
-    /// currency dated since the earliest of them is converted again at the latest rate dated
-    /// on or before its date — the same figures whether a rate came before its documents or
-    /// after them. Returns how many rows took a new rate.
+    /// currency dated from a new rate's date to the next rate's takes that rate (the latest
+    /// on or before its date) — the same figures whether a rate came before its documents or
+    /// after them. Returns how many rows took a new rate. Each window is read through the
+    /// date indexes: a day's new rates touch that day's rows alone.
     pub fn rerate(&self) -> Result<u64> {
-        let changed: Vec<(String, i32)> = crate::store::rows(
+        let changed: Vec<(String, i32, String, Option<i32>)> = crate::store::rows(
             &self.tx,
-            "SELECT currency, since FROM temp.changed_rates",
+            "SELECT c.currency, c.date, r.rate,
+                    (SELECT min(n.date) FROM exchange_rates n
+                      WHERE n.currency = c.currency AND n.date > c.date)
+               FROM temp.changed_rates c
+               JOIN exchange_rates r ON r.currency = c.currency AND r.date = c.date",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
         self.tx.execute("DELETE FROM temp.changed_rates", [])?;
         let mut rerated = 0;
-        for (table, date) in [("documents", "doc_date"), ("payments", "date")] {
-            let rate_of = format!(
-                "(SELECT r.rate FROM exchange_rates r
-                   WHERE r.currency = {table}.currency AND r.date <= {table}.{date}
-                   ORDER BY r.date DESC LIMIT 1)"
-            );
+        for (table, date, index) in [
+            ("documents", "doc_date", "documents_date"),
+            ("payments", "date", "payments_date"),
+        ] {
             let mut stmt = self.tx.prepare(&format!(
-                "UPDATE {table} SET rate = ifnull({rate_of}, rate)
-                  WHERE currency = ?1 AND {date} >= ?2 AND rate IS NOT ifnull({rate_of}, rate)"
+                "UPDATE {table} INDEXED BY {index} SET rate = ?3
+                  WHERE {date} >= ?2 AND {date} < ?4 AND currency = ?1 AND rate <> ?3"
             ))?;
-            for (currency, since) in &changed {
-                rerated += stmt.execute(params![currency, since])? as u64;
+            for (currency, from, rate, until) in &changed {
+                let until = until.unwrap_or(i32::MAX);
+                rerated += stmt.execute(params![currency, from, rate, until])? as u64;
             }
         }
         Ok(rerated)
