@@ -106,6 +106,39 @@ fn bad_input_exits_2_with_one_sentence_and_writes_nothing() {
     }
 }
 
+/// A resolve or reopen dated before what already happened to the issue would be read as
+/// happening first: the collector told "reopened" while the issue stayed resolved on every
+/// later day, or an issue resolved before it was opened and so never open. Refused, and
+/// nothing written; dated on the same day or later, it goes.
+#[test]
+fn a_resolve_or_reopen_dated_before_the_issues_last_event_is_refused() {
+    let fx = with_issues();
+    let before = fx.fingerprint();
+    let earlier = |args: &[&str]| {
+        let all: Vec<&str> = ["--as-of", "2026-03-30", "--as", "alice"]
+            .iter()
+            .chain(args)
+            .copied()
+            .collect();
+        fx.owed(&all)
+    };
+    refused(
+        &earlier(&["reopen", "1"]),
+        2,
+        "issue 1 was last opened, resolved or reopened on 2026-04-01: a reopen must be dated \
+         on or after it, not 2026-03-30",
+    );
+    refused(
+        &earlier(&["resolve", "2"]),
+        2,
+        "issue 2 was last opened, resolved or reopened on 2026-04-01: a resolve must be dated \
+         on or after it, not 2026-03-30",
+    );
+    assert_eq!(fx.fingerprint(), before);
+    let out = run(&fx, &["reopen", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
 #[test]
 fn a_long_value_is_quoted_cut_to_80_characters() {
     let fx = Fixture::new();

@@ -355,6 +355,20 @@ pub fn can_reopen(issue: i64, state: Option<IssueState>) -> Result<(), String> {
     }
 }
 
+/// An issue's resolve or reopen (`kind`) dated `on` comes after what already happened to it
+/// (opened, or last resolved or reopened, on `since`): one dated before would be read as
+/// happening first, and the issue's state on every later day would not be what the
+/// collector was told.
+pub fn in_order(issue: i64, kind: &str, since: Date, on: Date) -> Result<(), String> {
+    if on >= since {
+        return Ok(());
+    }
+    Err(format!(
+        "issue {issue} was last opened, resolved or reopened on {since}: a {kind} must be \
+         dated on or after it, not {on}"
+    ))
+}
+
 /// A promise can be voided when it exists and is not voided yet (`voided` is `None` when it
 /// does not exist).
 pub fn can_void(promise: i64, voided: Option<bool>) -> Result<(), String> {

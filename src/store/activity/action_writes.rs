@@ -13,7 +13,7 @@
 
 use crate::domain::action_checks::{
     DocumentOwner, IssueState, Outcome, OwnerRole, Stamp, can_complete, can_reopen, can_resolve,
-    can_void,
+    can_void, in_order,
 };
 use crate::domain::backfill::{PastActivity, PastActivityKind, PastReminder};
 use crate::domain::calls::CallOutcome;
@@ -337,18 +337,22 @@ impl Activity<&mut Store> {
         outcome: Option<Outcome>,
     ) -> Result<Touched> {
         let tx = self.store.write_tx()?;
-        let found = issue_state(&tx, issue_id)?;
-        if let Some((cid, _)) = found {
-            may_on(&tx, &stamp.actor(), Work::Dispute, cid)?;
+        let found = issue_history(&tx, issue_id)?;
+        if let Some(h) = &found {
+            may_on(&tx, &stamp.actor(), Work::Dispute, h.cid)?;
             if outcome == Some(Outcome::WrittenOff) {
-                may_on(&tx, &stamp.actor(), Work::WriteOff, cid)?;
+                may_on(&tx, &stamp.actor(), Work::WriteOff, h.cid)?;
             }
         }
-        let state = found.map(|f| f.1);
+        let state = found.as_ref().map(|h| h.state);
         match kind {
             "resolve" => can_resolve(issue_id, state),
             _ => can_reopen(issue_id, state),
         }
+        .and_then(|()| match &found {
+            Some(h) => in_order(issue_id, kind, h.since, stamp.today),
+            None => Ok(()),
+        })
         .map_err(Error::Input)?;
         tx.execute(
             "INSERT INTO issue_events (issue_id, at, collector, kind, event_date, text, outcome)
@@ -366,7 +370,7 @@ impl Activity<&mut Store> {
         tx.commit()?;
         Ok(Touched {
             id: issue_id,
-            cid: found.map_or(0, |f| f.0),
+            cid: found.map_or(0, |h| h.cid),
         })
     }
 
@@ -489,20 +493,37 @@ impl Activity<&mut Store> {
 }
 
 fn issue_state(conn: &Connection, issue_id: i64) -> Result<Option<(i64, IssueState)>> {
-    let found: Option<(i64, Option<String>)> = conn
+    Ok(issue_history(conn, issue_id)?.map(|h| (h.cid, h.state)))
+}
+
+/// An issue as its latest event left it: whose, open or resolved, and since when (the day it
+/// was opened, or of its latest resolve or reopen).
+struct IssueHistory {
+    cid: i64,
+    state: IssueState,
+    since: Date,
+}
+
+fn issue_history(conn: &Connection, issue_id: i64) -> Result<Option<IssueHistory>> {
+    let found: Option<(i64, i32, Option<String>, Option<i32>)> = conn
         .prepare_cached(
-            "SELECT i.cid, (SELECT e.kind FROM issue_events e WHERE e.issue_id = i.id
-                             ORDER BY e.event_date DESC, e.id DESC LIMIT 1)
-               FROM issues i WHERE i.id = ?1",
+            "SELECT i.cid, i.opened_date, e.kind, e.event_date FROM issues i
+               LEFT JOIN issue_events e ON e.id = (
+                    SELECT x.id FROM issue_events x WHERE x.issue_id = i.id
+                     ORDER BY x.event_date DESC, x.id DESC LIMIT 1)
+              WHERE i.id = ?1",
         )?
-        .query_row([issue_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row([issue_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
         .optional()?;
-    Ok(found.map(|(cid, last)| {
-        let state = match last.as_deref() {
+    Ok(found.map(|(cid, opened, last, on)| IssueHistory {
+        cid,
+        state: match last.as_deref() {
             Some("resolve") => IssueState::Resolved,
             _ => IssueState::Open,
-        };
-        (cid, state)
+        },
+        since: crate::domain::date::from_day_number(on.unwrap_or(opened).max(opened)),
     }))
 }
 
