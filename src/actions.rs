@@ -137,9 +137,14 @@ fn documents_label(preposition: &str, named: &str) -> String {
 
 /// The documents named for a customer, each by its id or its number: their keys, and how
 /// messages name them (their numbers, else their ids), in the order named without repeats.
-fn documents(store: &Store, c: &CustomerCard, named: &[String]) -> Result<(Vec<i64>, String)> {
+fn documents(
+    store: &Store,
+    c: &CustomerCard,
+    named: &[String],
+    today: Date,
+) -> Result<(Vec<i64>, String)> {
     let found = store.activity().document_owners(c.cid, named)?;
-    let dids = input(check::documents(&c.id, named, &found))?;
+    let dids = input(check::documents(&c.id, named, &found, today))?;
     let mut labels: Vec<&str> = Vec::new();
     for did in &dids {
         if let Some(doc) = found.iter().flatten().find(|d| d.did == *did) {
@@ -180,8 +185,9 @@ pub fn promise(
 ) -> Result<Recorded> {
     let c = customer(store, form.customer, &config.base_currency)?;
     let amount = input(check::amount(form.amount))?;
+    input(check::in_minor_units(amount, &c.currency))?;
     let date = input(check::future_date("promise date", form.date, stamp.today))?;
-    let (dids, named) = documents(store, &c, form.documents)?;
+    let (dids, named) = documents(store, &c, form.documents, stamp.today)?;
     // No more than is open on the documents it names, or on all the customer's.
     let open = open_where(store, &c, stamp.today, &config.base_currency, |d| {
         dids.is_empty() || dids.contains(&d.did)
@@ -251,10 +257,14 @@ pub fn dispute(
     let c = customer(store, form.customer, base)?;
     let reason = input(check::reason(form.reason, &config.dispute_reasons))?;
     let amount = match form.amount {
-        Some(text) => Some(input(check::amount(text))?),
+        Some(text) => {
+            let amount = input(check::amount(text))?;
+            input(check::in_minor_units(amount, &c.currency))?;
+            Some(amount)
+        }
         None => None,
     };
-    let (dids, named) = documents(store, &c, form.documents)?;
+    let (dids, named) = documents(store, &c, form.documents, stamp.today)?;
     let amount = match amount {
         Some(a) if !dids.is_empty() => {
             // What the documents amount to in all, paid or not, in the customer's currency.
@@ -269,7 +279,26 @@ pub fn dispute(
             a
         }
         Some(a) => a,
-        None => dispute_default_amount(store, &c, &dids, stamp.today, base)?,
+        None => match dispute_default_amount(store, &c, &dids, stamp.today, base)? {
+            zero if zero.is_zero() => {
+                // Who may not write here is told so first.
+                store.activity().may(
+                    &stamp.actor(),
+                    crate::domain::users::Work::Dispute,
+                    Some(c.cid),
+                )?;
+                return Err(Error::input(if named.is_empty() {
+                    "nothing is overdue to dispute: give the amount in dispute with --amount"
+                        .to_string()
+                } else {
+                    format!(
+                        "nothing is open on {}: give the amount in dispute with --amount",
+                        one_line(&named)
+                    )
+                }));
+            }
+            amount => amount,
+        },
     };
     let id = store.activity_mut().open_issue(
         stamp,
@@ -749,7 +778,7 @@ pub struct AttachForm<'a> {
 /// Attaches files to a customer (and its documents), in one transaction.
 pub fn attach(store: &mut Store, stamp: &Stamp, form: &AttachForm) -> Result<Recorded> {
     let c = named(store, form.customer)?;
-    let (dids, named_documents) = documents(store, &c, form.documents)?;
+    let (dids, named_documents) = documents(store, &c, form.documents, stamp.today)?;
     let text = check::optional_text(form.text);
     let ids = store.activity_mut().add_attachments(
         stamp,

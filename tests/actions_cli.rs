@@ -41,6 +41,8 @@ const BAD_INPUT: &[&str] = &[
     "promise V1 --amount 950 --date +7d --document I1 => the promise of 950.00 USD is more than the 900.00 USD open on its documents",
     "dispute V1 --reason weather => `weather` is not a dispute reason (one of pricing, quantity, quality, missing_po, duplicate, service, other)",
     "dispute V1 --reason pricing --amount -1 => the amount must be more than zero, got `-1`",
+    "dispute V1 --reason pricing --amount 10.005 => the amount 10.005 has more decimals than USD has (2)",
+    "promise V1 --amount 0.0001 --date +7d => the amount 0.0001 has more decimals than USD has (2)",
     "dispute V1 --reason pricing --amount 1500.01 --document I1,I2 => the dispute of 1,500.01 USD is more than its documents' 1,500.00 USD in all",
     "dispute V1 --reason pricing --document I3 => document `I3` belongs to customer `V2`, not `V1`",
     "dispute V1 --reason pricing --document N1 => document `N1` is a credit note; name invoices or debit notes",
@@ -104,6 +106,54 @@ fn bad_input_exits_2_with_one_sentence_and_writes_nothing() {
         assert_eq!(stdout(&out), "", "{args:?}");
         assert_eq!(fx.fingerprint(), before, "{args:?} wrote something");
     }
+}
+
+/// As of another day than the table's: a document is not there before its date (I2 is of 5
+/// March), and a document paid in full (I5, on 20 April) has nothing to default a dispute's
+/// amount to — one naming it says how much is in dispute.
+#[test]
+fn a_dispute_names_documents_that_exist_and_something_in_dispute() {
+    let fx = Fixture::new();
+    let before = fx.fingerprint();
+    let on = |day: &str, args: &[&str]| {
+        let all: Vec<&str> = ["--as-of", day, "--as", "alice"]
+            .iter()
+            .chain(args)
+            .copied()
+            .collect();
+        fx.owed(&all)
+    };
+    refused(
+        &on(
+            "2026-03-01",
+            &["dispute", "V1", "--reason", "pricing", "--document", "I2"],
+        ),
+        2,
+        "document `I2` is dated 2026-03-05, after today (2026-03-01): it does not exist yet",
+    );
+    refused(
+        &on(
+            "2026-04-25",
+            &["dispute", "V3", "--reason", "pricing", "--document", "I5"],
+        ),
+        2,
+        "nothing is open on I5: give the amount in dispute with --amount",
+    );
+    assert_eq!(fx.fingerprint(), before);
+    let out = on(
+        "2026-04-25",
+        &[
+            "dispute",
+            "V3",
+            "--reason",
+            "pricing",
+            "--document",
+            "I5",
+            "--amount",
+            "40",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
 }
 
 /// A resolve or reopen dated before what already happened to the issue would be read as

@@ -393,7 +393,10 @@ fn a_collector_writes_only_on_their_own_customers_and_an_auditor_nothing() {
         "bob",
         &["promise", "V2", "--amount", "100", "--date", "+7d"],
     ));
-    succeeded(&run("bob", &["dispute", "V2", "--reason", "pricing"]));
+    succeeded(&run(
+        "bob",
+        &["dispute", "V2", "--reason", "pricing", "--amount", "50"],
+    ));
     succeeded(&run(
         "bob",
         &["followup", "V2", "--date", "+3d", "call", "back"],

@@ -110,6 +110,25 @@ pub fn amount(text: &str) -> Result<Decimal, String> {
     Ok(value)
 }
 
+/// An amount in `currency` holds no more decimals than the currency shows (cents for most,
+/// none for yen): 0.0001 USD would be recorded but shown as 0.00, and pause the customer's
+/// reminders for a promise of nothing.
+pub fn in_minor_units(amount: Decimal, currency: &str) -> Result<(), String> {
+    if money::round_to_currency(amount, currency) == amount {
+        return Ok(());
+    }
+    let places = money::minor_units(currency);
+    Err(format!(
+        "the amount {} has more decimals than {currency} has ({})",
+        amount.normalize(),
+        match places {
+            0 => "none".to_string(),
+            1 => "1".to_string(),
+            n => n.to_string(),
+        }
+    ))
+}
+
 /// A promise pays at most what is open: on the documents it names, or (naming none) on the
 /// customer's invoices and debit notes. More is a slip of the keyboard — a digit too many —
 /// that could never be kept and would swell every "open promises" figure; `open` is in the
@@ -258,6 +277,8 @@ pub struct DocumentOwner {
     pub kind: DocumentKind,
     /// How the workstation and messages name it: its number, else its id.
     pub label: String,
+    /// Its date: it does not exist before it.
+    pub doc_date: Date,
 }
 
 /// Checks the documents named for `customer_id`: each must exist (`found[i]` is what the store
@@ -267,6 +288,7 @@ pub fn documents(
     customer_id: &str,
     named: &[String],
     found: &[Option<DocumentOwner>],
+    today: Date,
 ) -> Result<Vec<i64>, String> {
     let mut dids = Vec::with_capacity(named.len());
     for (id, doc) in named.iter().zip(found) {
@@ -286,6 +308,13 @@ pub fn documents(
             return Err(format!(
                 "document {} is a credit note; name invoices or debit notes",
                 crate::error::quoted(id)
+            ));
+        }
+        if doc.doc_date > today {
+            return Err(format!(
+                "document {} is dated {}, after today ({today}): it does not exist yet",
+                crate::error::quoted(id),
+                doc.doc_date
             ));
         }
         if !dids.contains(&doc.did) {
@@ -533,15 +562,16 @@ mod tests {
                 customer_id: "K1".into(),
                 kind: DocumentKind::Invoice,
                 label: "INV-1".into(),
+                doc_date: d("2026-03-01"),
             })
         };
         let named = vec!["A1".to_string(), "A3".to_string(), "A1".to_string()];
         assert_eq!(
-            documents("K1", &named, &[mine(1), mine(3), mine(1)]),
+            documents("K1", &named, &[mine(1), mine(3), mine(1)], d("2026-04-01")),
             Ok(vec![1, 3])
         );
         assert_eq!(
-            documents("K1", &named, &[mine(1), None, mine(1)]),
+            documents("K1", &named, &[mine(1), None, mine(1)], d("2026-04-01")),
             Err("document `A3` does not exist".into())
         );
         let theirs = Some(DocumentOwner {
@@ -549,9 +579,10 @@ mod tests {
             customer_id: "K2".into(),
             kind: DocumentKind::Invoice,
             label: "INV-9".into(),
+            doc_date: d("2026-03-01"),
         });
         assert_eq!(
-            documents("K1", &named[..1], &[theirs]),
+            documents("K1", &named[..1], &[theirs], d("2026-04-01")),
             Err("document `A1` belongs to customer `K2`, not `K1`".into())
         );
         let credit = Some(DocumentOwner {
@@ -559,8 +590,23 @@ mod tests {
             customer_id: "K1".into(),
             kind: DocumentKind::CreditNote,
             label: "CN-2".into(),
+            doc_date: d("2026-03-01"),
         });
-        assert!(documents("K1", &named[..1], &[credit]).is_err());
+        assert!(documents("K1", &named[..1], &[credit], d("2026-04-01")).is_err());
+        // Dated after the day the action is taken: not there yet.
+        assert_eq!(
+            documents("K1", &named[..1], &[mine(1)], d("2026-02-28")),
+            Err("document `A1` is dated 2026-03-01, after today (2026-02-28): it does not exist yet".into())
+        );
+        assert_eq!(in_minor_units(Decimal::new(1025, 2), "USD"), Ok(()));
+        assert_eq!(
+            in_minor_units(Decimal::new(1, 4), "USD"),
+            Err("the amount 0.0001 has more decimals than USD has (2)".into())
+        );
+        assert_eq!(
+            in_minor_units(Decimal::new(1005, 1), "JPY"),
+            Err("the amount 100.5 has more decimals than JPY has (none)".into())
+        );
     }
 
     #[test]

@@ -147,9 +147,11 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                 customer_id: r.get(1)?,
                 kind: r.get(2)?,
                 label: number.filter(|n| !n.is_empty()).unwrap_or(id),
+                doc_date: crate::domain::date::from_day_number(r.get(5)?),
             })
         };
-        let columns = "d.did, c.id, d.kind, d.id, d.number FROM documents d JOIN customers c ON c.cid = d.cid";
+        let columns = "d.did, c.id, d.kind, d.id, d.number, d.doc_date
+                       FROM documents d JOIN customers c ON c.cid = d.cid";
         let mut own = self.conn().prepare_cached(&format!(
             "SELECT {columns} WHERE d.cid = ?2 AND (d.id = ?1 OR d.number = ?1)
               ORDER BY d.id = ?1 DESC, d.did LIMIT 1"
