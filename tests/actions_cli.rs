@@ -108,6 +108,54 @@ fn bad_input_exits_2_with_one_sentence_and_writes_nothing() {
     }
 }
 
+/// `owed activity --as-of D` shows what had happened by D: an issue's events of later days
+/// are not there yet (nor the resolution they carry), an issue opened after D is not, nor a
+/// note written today (dated when it is written, as the note's own message says).
+#[test]
+fn the_activity_as_of_a_date_leaves_out_what_came_after() {
+    let fx = with_issues();
+    let on = |day: &str, args: &[&str]| {
+        let all: Vec<&str> = ["--as-of", day, "--as", "alice"]
+            .iter()
+            .chain(args)
+            .copied()
+            .collect();
+        fx.owed(&all)
+    };
+    for (day, args) in [
+        ("2026-04-05", &["reopen", "1"][..]),
+        ("2026-04-10", &["resolve", "1", "really", "fine"]),
+    ] {
+        let out = on(day, args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    let issue = |day: &str| {
+        let v: serde_json::Value =
+            serde_json::from_str(&stdout(&on(day, &["activity", "V2", "--json"]))).unwrap();
+        v["activity"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == "issue")
+            .cloned()
+    };
+    let early = issue("2026-04-03").expect("opened on 1 April");
+    assert_eq!(early["state"], "resolved");
+    assert_eq!(early["resolution"], "credit note agreed");
+    assert_eq!(early["events"].as_array().unwrap().len(), 1);
+    let later = issue("2026-04-07").unwrap();
+    assert_eq!(later["state"], "open");
+    assert_eq!(later["events"].as_array().unwrap().len(), 2);
+    assert_eq!(issue("2026-04-12").unwrap()["resolution"], "really fine");
+    assert_eq!(issue("2026-03-31"), None, "not opened yet");
+
+    let out = run(&fx, &["note", "V1", "written", "today"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let notes = |out: std::process::Output| stdout(&out).matches("written today").count();
+    assert_eq!(notes(run(&fx, &["activity", "V1"])), 0, "as of 1 April");
+    assert_eq!(notes(fx.owed(&["activity", "V1"])), 1, "as of today");
+}
+
 /// As of another day than the table's: a document is not there before its date (I2 is of 5
 /// March), and a document paid in full (I5, on 20 April) has nothing to default a dispute's
 /// amount to — one naming it says how much is in dispute.

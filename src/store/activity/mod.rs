@@ -268,7 +268,8 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             .optional()?)
     }
 
-    /// A customer's whole timeline, derived states as of `as_of`, newest first.
+    /// A customer's timeline as of `as_of` (what was recorded by then, its states derived as
+    /// of then), newest first.
     pub fn timeline(&self, cid: i64, as_of: Date, grace_days: u32, base: &str) -> Result<Timeline> {
         let customer = self
             .customer_card(cid, base)?
@@ -295,6 +296,20 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                 .into_iter()
                 .map(Entry::Attachment),
         );
+        // As of the date: what was written after it has not happened yet (a void, a resolve,
+        // a note of a later day), as the workstation's detail and the activity export show it.
+        let by = |at: &str| super::local_day(at).is_none_or(|day| day <= as_of);
+        entries.retain_mut(|entry| match entry {
+            Entry::Promise(p) => {
+                p.void = p.void.take().filter(|v| by(&v.at));
+                p.recorded <= as_of
+            }
+            Entry::Issue(i) => {
+                i.events.retain(|e| e.date <= as_of);
+                i.opened <= as_of
+            }
+            other => by(other.at()),
+        });
         entries.sort_by(|a, b| {
             b.at()
                 .cmp(a.at())
