@@ -25,6 +25,13 @@ fn run(fx: &Fixture, args: &[&str]) -> std::process::Output {
     fx.owed(&all)
 }
 
+/// `owed ARGS` as alice, as of today: what she writes is dated today, and the activity of the
+/// fixture's day leaves it out.
+fn today(fx: &Fixture, args: &[&str]) -> std::process::Output {
+    let all: Vec<&str> = ["--as", "alice"].iter().chain(args).copied().collect();
+    fx.owed(&all)
+}
+
 fn find_json(fx: &Fixture, text: &[&str]) -> Value {
     let mut args = vec!["find", "--json"];
     args.extend(text);
@@ -150,7 +157,7 @@ fn a_notes_word_finds_its_customer_and_the_filter_keeps_it() {
     assert_eq!(note["text"], "AP says the invoice is waiting for approval");
     // The id is the note's, as `owed activity` shows it.
     let timeline: Value =
-        serde_json::from_str(&succeeded(&run(&fx, &["activity", "V2", "--json"]))).unwrap();
+        serde_json::from_str(&succeeded(&today(&fx, &["activity", "V2", "--json"]))).unwrap();
     assert_eq!(timeline["activity"][0]["id"], note["id"]);
     // Every word must be there.
     assert!(
@@ -297,7 +304,7 @@ fn a_call_with_a_followup_writes_both_or_nothing() {
          Dated today: the detail's timeline as of 2026-04-01 leaves it out.\n"
     );
     let timeline: Value =
-        serde_json::from_str(&succeeded(&run(&fx, &["activity", "V1", "--json"]))).unwrap();
+        serde_json::from_str(&succeeded(&today(&fx, &["activity", "V1", "--json"]))).unwrap();
     let entries = timeline["activity"].as_array().unwrap();
     let call = entries.iter().find(|e| e["kind"] == "call").unwrap();
     assert_eq!(call["outcome"], "no_answer");

@@ -96,8 +96,19 @@ impl World {
 
     /// Runs `owed --db … --as alice --as-of … ARGS`.
     fn owed(&self, args: &[&str]) -> Output {
+        self.owed_as_of(Some(AS_OF), args)
+    }
+
+    /// `owed ARGS` as of today: the notes, calls and files written are dated today, and the
+    /// activity of the portfolio's day leaves them out.
+    fn today(&self, args: &[&str]) -> Output {
+        self.owed_as_of(None, args)
+    }
+
+    fn owed_as_of(&self, as_of: Option<&str>, args: &[&str]) -> Output {
         let db = self.path("owed.db");
-        let mut all = vec!["--db", db.to_str().unwrap(), "--as-of", AS_OF];
+        let mut all = vec!["--db", db.to_str().unwrap()];
+        all.extend(as_of.map(|d| ["--as-of", d]).into_iter().flatten());
         if !args.contains(&"--as") {
             all.extend(["--as", "alice"]);
         }
@@ -203,10 +214,10 @@ fn no_human_output_writes_a_control_character_from_outside() {
     let forecast = ok("report forecast", &w.owed(&["report", "forecast"]));
     assert!(forecast.contains("D␛[2J1"), "{forecast}");
     for id in ["K1", "K2", "K3"] {
-        let text = ok("activity", &w.owed(&["activity", id]));
+        let text = ok("activity", &w.today(&["activity", id]));
         assert!(!text.is_empty());
     }
-    let activity = ok("activity", &w.owed(&["activity", "K1"]));
+    let activity = ok("activity", &w.today(&["activity", "K1"]));
     assert!(activity.contains("␛[8mmallory␇"), "{activity}");
     assert!(
         activity.contains("called␛[1A␛[2K␍paid in full"),
@@ -387,7 +398,7 @@ fn files_sent_to_a_terminal_are_shown_or_refused() {
         );
     }
     let list: serde_json::Value =
-        serde_json::from_slice(&w.owed(&["activity", "K4", "--json"]).stdout).unwrap();
+        serde_json::from_slice(&w.today(&["activity", "K4", "--json"]).stdout).unwrap();
     let ids: Vec<String> = list["activity"]
         .as_array()
         .unwrap()
@@ -431,7 +442,7 @@ fn names_with_control_characters_are_refused_on_the_command_line() {
     assert!(e.contains("<U+202E>bob"), "{e}");
     // Nothing was written.
     let json: serde_json::Value =
-        serde_json::from_slice(&w.owed(&["activity", "K4", "--json"]).stdout).unwrap();
+        serde_json::from_slice(&w.today(&["activity", "K4", "--json"]).stdout).unwrap();
     assert_eq!(json["activity"], serde_json::json!([]));
     assert_eq!(json["customer"]["finance_owner"], "alice");
 }

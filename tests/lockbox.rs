@@ -322,8 +322,9 @@ fn a_lockbox_file_gives_exactly_the_payments_applications_deduction_and_unapplie
         .unwrap()
         .unwrap();
     assert_eq!(bytes, picture(image::ImageFormat::Tiff));
-    // And the customer's activity lists it.
-    let activity = json_of(&fx.owed(&["activity", "K2", "--json"]));
+    // And the customer's activity lists it (as of today: it was filed today).
+    let today = chrono::Local::now().date_naive().to_string();
+    let activity = json_of(&fx.owed_on(&today, &["activity", "K2", "--json"]));
     let entry = first_entry(&activity, "attachment");
     assert_eq!(entry["name"], "cheque-1002.tif");
     assert_eq!(entry["payment"], "LBX-1002");

@@ -499,7 +499,7 @@ CREATE TABLE sales_daily (
     // the payments of its days alone (a day's rates otherwise read every payment per
     // currency: 7 s for two back-dated rates at 1.1 million payments).
     r#"
-CREATE INDEX payments_date ON payments(date);
+CREATE INDEX IF NOT EXISTS payments_date ON payments(date);
 "#,
 ];
 

@@ -308,6 +308,8 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                 i.events.retain(|e| e.date <= as_of);
                 i.opened <= as_of
             }
+            Entry::Reply(r) => r.received <= as_of,
+            Entry::Reminder(r) => by(r.sent_at.as_deref().unwrap_or(&r.at)),
             other => by(other.at()),
         });
         entries.sort_by(|a, b| {
