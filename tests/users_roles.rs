@@ -458,7 +458,20 @@ fn a_collector_writes_only_on_their_own_customers_and_an_auditor_nothing() {
     succeeded(&run("alice", &["note", "V2", "Mine now."]));
     assert!(refused(&run("bob", &["note", "V2", "x"])).contains("its finance owner is alice"));
     succeeded(&run("root", &["note", "V2", "From the file's owner."]));
-    succeeded(&run("dana", &["engage", "hold", "V1", "--until", "+7d"]));
+    let held = succeeded(&run("dana", &["engage", "hold", "V1", "--until", "+7d"]));
+    assert!(
+        held.contains("V1 held back from engagement until"),
+        "{held}"
+    );
+    // A past date releases it, and says so rather than "held back".
+    let released = succeeded(&run(
+        "dana",
+        &["engage", "hold", "V1", "--until", "2026-03-31"],
+    ));
+    assert!(
+        released.contains("V1 is not held back: the hold ends"),
+        "{released}"
+    );
 
     let activity: serde_json::Value =
         serde_json::from_str(&succeeded(&fx.owed(&["activity", "V2", "--json"]))).unwrap();

@@ -464,6 +464,14 @@ fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
     store
         .engagement_mut()
         .hold_customer(&stamp, cid, until, args.text.as_deref())?;
-    outln!("{} held back from engagement until {until}", args.customer)?;
+    if until < ctx.as_of {
+        outln!(
+            "{} is not held back: the hold ends {until}, before {} (a past date releases it)",
+            args.customer,
+            ctx.as_of
+        )?;
+    } else {
+        outln!("{} held back from engagement until {until}", args.customer)?;
+    }
     Ok(())
 }
