@@ -18,6 +18,16 @@ fn run(fx: &Fixture, args: &[&str]) -> std::process::Output {
     fx.owed(&all)
 }
 
+/// `owed ARGS` as alice as of `day` (not the table's day).
+fn on_day(fx: &Fixture, day: &str, args: &[&str]) -> std::process::Output {
+    let all: Vec<&str> = ["--as-of", day, "--as", "alice"]
+        .iter()
+        .chain(args)
+        .copied()
+        .collect();
+    fx.owed(&all)
+}
+
 /// Splits a case of a table into its arguments (split at spaces) and what is expected.
 fn case(line: &str) -> (Vec<&str>, &str) {
     let (args, expected) = line.split_once(" => ").expect("ARGS => EXPECTED");
@@ -114,14 +124,7 @@ fn bad_input_exits_2_with_one_sentence_and_writes_nothing() {
 #[test]
 fn the_activity_as_of_a_date_leaves_out_what_came_after() {
     let fx = with_issues();
-    let on = |day: &str, args: &[&str]| {
-        let all: Vec<&str> = ["--as-of", day, "--as", "alice"]
-            .iter()
-            .chain(args)
-            .copied()
-            .collect();
-        fx.owed(&all)
-    };
+    let on = |day: &str, args: &[&str]| on_day(&fx, day, args);
     for (day, args) in [
         ("2026-04-05", &["reopen", "1"][..]),
         ("2026-04-10", &["resolve", "1", "really", "fine"]),
@@ -163,14 +166,7 @@ fn the_activity_as_of_a_date_leaves_out_what_came_after() {
 fn a_dispute_names_documents_that_exist_and_something_in_dispute() {
     let fx = Fixture::new();
     let before = fx.fingerprint();
-    let on = |day: &str, args: &[&str]| {
-        let all: Vec<&str> = ["--as-of", day, "--as", "alice"]
-            .iter()
-            .chain(args)
-            .copied()
-            .collect();
-        fx.owed(&all)
-    };
+    let on = |day: &str, args: &[&str]| on_day(&fx, day, args);
     refused(
         &on(
             "2026-03-01",
@@ -212,14 +208,7 @@ fn a_dispute_names_documents_that_exist_and_something_in_dispute() {
 fn a_resolve_or_reopen_dated_before_the_issues_last_event_is_refused() {
     let fx = with_issues();
     let before = fx.fingerprint();
-    let earlier = |args: &[&str]| {
-        let all: Vec<&str> = ["--as-of", "2026-03-30", "--as", "alice"]
-            .iter()
-            .chain(args)
-            .copied()
-            .collect();
-        fx.owed(&all)
-    };
+    let earlier = |args: &[&str]| on_day(&fx, "2026-03-30", args);
     refused(
         &earlier(&["reopen", "1"]),
         2,

@@ -141,24 +141,24 @@ pub fn json_of(o: &Output) -> serde_json::Value {
 /// The first entry of `kind` in the `activity` list of `owed activity --json`'s output.
 #[track_caller]
 pub fn first_entry(activity: &serde_json::Value, kind: &str) -> serde_json::Value {
-    activity["activity"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no activity list: {activity}"))
-        .iter()
-        .find(|e| e["kind"] == kind)
-        .unwrap_or_else(|| panic!("no {kind} entry: {activity}"))
-        .clone()
+    first_where(activity, "activity", "kind", kind)
 }
 
 /// The row of customer `id` in `owed report aging --json`'s output.
 #[track_caller]
 pub fn aging_row(aging: &serde_json::Value, id: &str) -> serde_json::Value {
-    aging["customers"]
+    first_where(aging, "customers", "id", id)
+}
+
+/// The first item of the list `list` of `json` whose `key` is `value`.
+#[track_caller]
+fn first_where(json: &serde_json::Value, list: &str, key: &str, value: &str) -> serde_json::Value {
+    json[list]
         .as_array()
-        .unwrap_or_else(|| panic!("no customers list: {aging}"))
+        .unwrap_or_else(|| panic!("no {list} list: {json}"))
         .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no customer {id}: {aging}"))
+        .find(|e| e[key] == value)
+        .unwrap_or_else(|| panic!("no {list} entry with {key} {value}: {json}"))
         .clone()
 }
 
