@@ -355,6 +355,7 @@ fn dso_counts_back_over_each_documents_own_rounded_figure() {
          INSERT INTO sales_daily SELECT doc_date, rate, sum(amount) FROM documents
           GROUP BY doc_date, rate;
          DROP INDEX payments_date;
+         ALTER TABLE engagement_holds DROP COLUMN from_date;
          PRAGMA user_version = 13;",
     )
     .unwrap();

@@ -278,6 +278,8 @@ fn a_hold_keeps_a_customer_out_until_its_last_day() {
     assert_eq!(plan.held.get(&cid), Some(&day(2026, 5, 2)));
     assert!(!w.customers(day(2026, 5, 2)).contains(&"C5".to_string()));
     assert!(w.customers(day(2026, 5, 3)).contains(&"C5".to_string()));
+    // Placed on 30 April, it holds nothing back before: the plan of the 29th has C5.
+    assert!(w.customers(day(2026, 4, 29)).contains(&"C5".to_string()));
     // A later hold until a past date releases it.
     w.store
         .engagement_mut()

@@ -456,7 +456,8 @@ fn the_index_is_filled_for_a_database_written_before_it() {
     {
         let conn = rusqlite::Connection::open(fx.db()).unwrap();
         conn.execute_batch(
-            "DROP INDEX reminders_sent_customer;
+            "ALTER TABLE engagement_holds DROP COLUMN from_date; DROP INDEX payments_date;
+             DROP INDEX reminders_sent_customer;
              DROP TABLE imports; DROP TRIGGER customers_currency_changed; DROP INDEX customers_other_currency;
              ALTER TABLE customers DROP COLUMN other_currency;
              DROP TABLE activity_text; DROP TABLE calls; DROP INDEX documents_number;

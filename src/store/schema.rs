@@ -501,6 +501,11 @@ CREATE TABLE sales_daily (
     r#"
 CREATE INDEX IF NOT EXISTS payments_date ON payments(date);
 "#,
+    // 16: the day a hold was placed on (the action's as-of day): a plan of an earlier day does
+    // not see it. Holds placed before have none, and count from always.
+    r#"
+ALTER TABLE engagement_holds ADD COLUMN from_date INTEGER;
+"#,
 ];
 
 /// The migration after which the daily sales are rebuilt from the documents (in Rust: the

@@ -86,13 +86,14 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
             .optional()?)
     }
 
-    /// Customers held back from engagement at `as_of`: those whose latest hold runs until
-    /// `as_of` or later.
+    /// Customers held back from engagement at `as_of`: those whose latest hold placed by then
+    /// runs until `as_of` or later.
     pub fn held_customers(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
         crate::store::rows(
             self.conn(),
             "SELECT h.cid, h.until_date FROM engagement_holds h
-              WHERE h.id = (SELECT max(x.id) FROM engagement_holds x WHERE x.cid = h.cid)
+              WHERE h.id = (SELECT max(x.id) FROM engagement_holds x
+                             WHERE x.cid = h.cid AND ifnull(x.from_date, ?1) <= ?1)
                 AND h.until_date >= ?1",
             [day_number(as_of)],
             |r| Ok((r.get(0)?, from_day_number(r.get(1)?))),
@@ -106,7 +107,8 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
             self.conn(),
             "SELECT h.cid, c.id, c.name, h.until_date, h.collector, h.text, h.at
                FROM engagement_holds h JOIN customers c ON c.cid = h.cid
-              WHERE h.id = (SELECT max(x.id) FROM engagement_holds x WHERE x.cid = h.cid)
+              WHERE h.id = (SELECT max(x.id) FROM engagement_holds x
+                             WHERE x.cid = h.cid AND ifnull(x.from_date, ?1) <= ?1)
                 AND h.until_date >= ?1
               ORDER BY c.id",
             [day_number(as_of)],
@@ -210,9 +212,16 @@ impl Engagement<&mut Store> {
         let tx = self.store.write_tx()?;
         crate::store::activity::action_writes::may_on(&tx, &stamp.actor(), Work::Hold, cid)?;
         tx.execute(
-            "INSERT INTO engagement_holds (cid, at, collector, until_date, text)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![cid, stamp.at, stamp.collector, day_number(until), text],
+            "INSERT INTO engagement_holds (cid, at, collector, until_date, text, from_date)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                cid,
+                stamp.at,
+                stamp.collector,
+                day_number(until),
+                text,
+                day_number(stamp.today)
+            ],
         )?;
         tx.commit()?;
         Ok(())
