@@ -440,6 +440,7 @@ fn holds_are_recorded_for_the_sessions_actor() {
     let until = Date::from_ymd_opt(2026, 5, 15).unwrap();
     b.engage(EngageRequest::Hold {
         seq: 1,
+        as_of: Date::from_ymd_opt(2026, 4, 30).unwrap(),
         cids: vec![lumen],
         until,
         text: Some("waiting for the PO".into()),

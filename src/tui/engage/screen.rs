@@ -401,6 +401,7 @@ fn hold(app: &mut App, cids: Vec<i64>, until: Date, text: Option<String>) -> Vec
     let seq = app.next_seq();
     vec![Effect::Engage(EngageRequest::Hold {
         seq,
+        as_of: app.as_of,
         cids,
         until,
         text,

@@ -280,6 +280,8 @@ pub enum EngageRequest {
     /// Holds customers back from every cycle until a date (inclusive).
     Hold {
         seq: u64,
+        /// The session's date: the hold counts from it.
+        as_of: Date,
         cids: Vec<i64>,
         until: Date,
         text: Option<String>,

@@ -134,12 +134,13 @@ impl EngageWorker {
             }),
             EngageRequest::Hold {
                 seq,
+                as_of,
                 cids,
                 until,
                 text,
             } => {
                 let result = self
-                    .hold(&cids, until, text.as_deref())
+                    .hold(as_of, &cids, until, text.as_deref())
                     .map_err(|e| e.to_string());
                 self.plan = None;
                 emit(EngageResponse::Held { seq, until, result });
@@ -533,11 +534,16 @@ impl EngageWorker {
         })
     }
 
-    fn hold(&mut self, cids: &[i64], until: Date, text: Option<&str>) -> Result<usize> {
-        let now = chrono::Utc::now();
-        // The session's actor: the role is checked in the hold's transaction.
-        let stamp =
-            Stamp::for_actor(&self.settings.actor, now, now.date_naive()).map_err(Error::Input)?;
+    fn hold(
+        &mut self,
+        as_of: Date,
+        cids: &[i64],
+        until: Date,
+        text: Option<&str>,
+    ) -> Result<usize> {
+        // The session's actor (the role is checked in the hold's transaction) and day.
+        let stamp = Stamp::for_actor(&self.settings.actor, chrono::Utc::now(), as_of)
+            .map_err(Error::Input)?;
         for &cid in cids {
             self.store
                 .engagement_mut()
