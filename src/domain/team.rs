@@ -223,7 +223,10 @@ pub fn team(period: &Period, input: &TeamInput) -> (Vec<CollectorFigures>, Unass
 fn kept_share(r: &CollectorFigures) -> Option<Decimal> {
     let due = r.promises_kept + r.promises_partially_kept + r.promises_broken;
     (due > 0).then(|| {
-        (Decimal::from(r.promises_kept) * Decimal::ONE_HUNDRED / Decimal::from(due)).round_dp(1)
+        super::money::round_half_away(
+            Decimal::from(r.promises_kept) * Decimal::ONE_HUNDRED / Decimal::from(due),
+            1,
+        )
     })
 }
 

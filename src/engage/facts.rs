@@ -324,7 +324,7 @@ impl Facts {
                 })
                 .collect();
             if let Some(dso) = dso_count_back(f.outstanding, &series) {
-                out.insert(*cid, dso.round_dp(1));
+                out.insert(*cid, crate::domain::money::round_half_away(dso, 1));
             }
         }
         Ok(out)

@@ -88,7 +88,7 @@ fn items(app: &App, width: u16) -> Vec<Item> {
         item(
             "DSO",
             match dso {
-                Some(d) => format!("{} d", d.round_dp(1)),
+                Some(d) => format!("{} d", crate::domain::money::fixed(d, 1)),
                 None if pending => "…".into(),
                 None => "—".into(),
             },
