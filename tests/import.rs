@@ -163,6 +163,14 @@ fn contract_imported(name: &str) -> (tempfile::TempDir, String, std::path::PathB
     (dir, db, folder)
 }
 
+/// Writes `files` into the folder `name` of `dir` and imports it into `db` with `owed import`,
+/// which must succeed: its stdout.
+fn import_files(dir: &Path, db: &str, name: &str, files: &Portfolio) -> String {
+    let folder = dir.join(name);
+    files.write(&folder);
+    import_ok(dir, db, &folder)
+}
+
 /// Imports `folder` into `db` with `owed import`, which must succeed: its stdout.
 fn import_ok(dir: &Path, db: &str, folder: &Path) -> String {
     let o = owed_in(dir, &["--db", db, "import", folder.to_str().unwrap()]);
@@ -302,14 +310,12 @@ fn a_payment_voided_in_a_newer_export_settles_nothing() {
     };
     assert_eq!(k1_outstanding(dir.path()), "60.00");
     for status in ["voided", "failure"] {
-        let newer = dir.path().join(status);
-        only(
+        let newer = only(
             "payments.csv",
             "P1,K1,2026-04-05,40.00,USD,success",
             &format!("P1,K1,2026-04-05,40.00,USD,{status}"),
-        )
-        .write(&newer);
-        let said = import_ok(dir.path(), &db, &newer);
+        );
+        let said = import_files(dir.path(), &db, status, &newer);
         assert!(
             said.contains("1 application of payments no longer successful taken away"),
             "{said}"
@@ -333,8 +339,7 @@ fn a_payment_voided_in_a_newer_export_settles_nothing() {
 #[test]
 fn a_customers_file_without_a_column_keeps_what_is_stored_there() {
     let (dir, db, _) = contract_imported("good");
-    let short = dir.path().join("short");
-    Portfolio::new()
+    let short = Portfolio::new()
         .file(
             "customers.csv",
             "id,name\nK1,Kite Supplies Ltd\nK2,Lumen GmbH\nK3,Moss & Sons\n",
@@ -342,9 +347,8 @@ fn a_customers_file_without_a_column_keeps_what_is_stored_there() {
         .file(
             "payments.csv",
             "id,customer_id,date,amount\nP9,K2,2026-04-25,500.00\n",
-        )
-        .write(&short);
-    let said = import_ok(dir.path(), &db, &short);
+        );
+    let said = import_files(dir.path(), &db, "short", &short);
     assert!(
         said.contains("customers.csv 0 inserted, 1 updated, 2 unchanged"),
         "{said}"
@@ -373,11 +377,8 @@ fn a_customers_file_without_a_column_keeps_what_is_stored_there() {
     let currency: String = common::value(db_path, "SELECT currency FROM payments WHERE id = 'P9'");
     assert_eq!(currency, "EUR");
 
-    let emptied = dir.path().join("emptied");
-    Portfolio::new()
-        .file("customers.csv", "id,name,email\nK3,Moss & Sons,\n")
-        .write(&emptied);
-    import_ok(dir.path(), &db, &emptied);
+    let emptied = Portfolio::new().file("customers.csv", "id,name,email\nK3,Moss & Sons,\n");
+    import_files(dir.path(), &db, "emptied", &emptied);
     assert_eq!(
         customer("K3").1,
         None,
@@ -396,17 +397,17 @@ fn a_rate_imported_after_its_documents_converts_them() {
     let b2 = "B2,K2,invoice,RE-2002,2026-04-10,2026-05-10,100.00,EUR";
     let dir = tempfile::tempdir().unwrap();
     let db = db_arg(dir.path());
-    let good = dir.path().join("good");
-    Portfolio::contract().with_document(b2).write(&good);
-    import_ok(dir.path(), &db, &good);
-    let rate = dir.path().join("rate");
-    Portfolio::new()
-        .file(
-            "exchange_rates.csv",
-            "date,currency,rate\n2026-03-15,EUR,1.20\n",
-        )
-        .write(&rate);
-    let said = import_ok(dir.path(), &db, &rate);
+    import_files(
+        dir.path(),
+        &db,
+        "good",
+        &Portfolio::contract().with_document(b2),
+    );
+    let rate = Portfolio::new().file(
+        "exchange_rates.csv",
+        "date,currency,rate\n2026-03-15,EUR,1.20\n",
+    );
+    let said = import_files(dir.path(), &db, "rate", &rate);
     assert!(
         said.contains("1 stored row (documents and payments) converted at a new exchange rate"),
         "{said}"
@@ -417,13 +418,11 @@ fn a_rate_imported_after_its_documents_converts_them() {
         "B1 at 1.20 (1,200.00), B2 still at 1.12 (112.00): {aging}"
     );
 
-    let once = dir.path().join("once");
-    Portfolio::contract()
+    let once = Portfolio::contract()
         .with_document(b2)
-        .with_rate("2026-03-15,EUR,1.20")
-        .write(&once);
+        .with_rate("2026-03-15,EUR,1.20");
     let one_db = dir.path().join("one.db").to_string_lossy().into_owned();
-    import_ok(dir.path(), &one_db, &once);
+    import_files(dir.path(), &one_db, "once", &once);
     let metrics = |db: &str| {
         stdout(&owed_in(
             dir.path(),

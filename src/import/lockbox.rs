@@ -482,9 +482,7 @@ impl<'a> Run<'a> {
                     return Ok(Decimal::ONE);
                 }
                 w.rate_on_or_before(cur, item.date)?
-                    .map_or(Ok(Decimal::ONE), |r| {
-                        crate::store::stored_rate(&r).map_err(Error::runtime)
-                    })
+                    .map_or(Ok(Decimal::ONE), |r| crate::store::stored_rate(&r))
             };
             let (from, to) = (rate(&item.currency)?, rate(&own)?);
             money::round_to_currency(money::from_units(gap) * from / to, &own)

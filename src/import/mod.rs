@@ -1286,14 +1286,17 @@ fn broken_application_error(
         FileKind::Payments
     };
     let name = kind.file_name();
-    let line = files
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .and_then(|(_, path)| last_line_mentioning(path, "id", &changed.id));
-    match line {
+    match line_in(files, kind, "id", &changed.id) {
         Some(line) => Error::input(format!("{name} line {line}, column {column}: {detail}")),
         None => Error::input(format!("{name}, column {column}: {detail}")),
     }
+}
+
+/// The last line of the import's file of `kind` (when it is among `files`) whose `column`
+/// holds `id`.
+fn line_in(files: &[(FileKind, PathBuf)], kind: FileKind, column: &str, id: &str) -> Option<u64> {
+    let (_, path) = files.iter().find(|(k, _)| *k == kind)?;
+    last_line_mentioning(path, column, id)
 }
 
 /// A store day as `2026-04-05`.
@@ -1308,12 +1311,6 @@ fn over_applied_error(
     over: &crate::store::ledger::import::OverApplied,
     files: &[(FileKind, PathBuf)],
 ) -> Error {
-    let path_of = |kind: FileKind| {
-        files
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map(|(_, p)| p.as_path())
-    };
     let column = if over.role == "document" {
         "document_id"
     } else {
@@ -1329,9 +1326,7 @@ fn over_applied_error(
         _ => format!("applications from payment {} total", quoted(&over.id)),
     };
     let detail = format!("{what} {applied}, more than its amount {amount}");
-    if let Some(line) =
-        path_of(FileKind::Applications).and_then(|p| last_line_mentioning(p, column, &over.id))
-    {
+    if let Some(line) = line_in(files, FileKind::Applications, column, &over.id) {
         return Error::input(format!(
             "applications.csv line {line}, column amount: {detail}"
         ));
@@ -1341,7 +1336,7 @@ fn over_applied_error(
     } else {
         FileKind::Documents
     };
-    match path_of(own).and_then(|p| last_line_mentioning(p, "id", &over.id)) {
+    match line_in(files, own, "id", &over.id) {
         Some(line) => Error::input(format!(
             "{} line {line}, column amount: {} is now {amount}, less than the {applied} already \
              applied {} it",

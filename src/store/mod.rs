@@ -134,23 +134,27 @@ pub(crate) struct StoredRate(pub crate::domain::Decimal);
 
 impl rusqlite::types::FromSql for StoredRate {
     fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        stored_rate(value.as_str()?)
+        let text = value.as_str()?;
+        crate::domain::money::parse_rate(text)
             .map(StoredRate)
-            .map_err(|e| rusqlite::types::FromSqlError::Other(e.into()))
+            .map_err(|e| rusqlite::types::FromSqlError::Other(unusable_rate(text, e).into()))
     }
 }
 
 /// [`StoredRate`] from its text.
-pub(crate) fn stored_rate(text: &str) -> std::result::Result<crate::domain::Decimal, String> {
-    crate::domain::money::parse_rate(text).map_err(|e| {
-        let why = e.to_string();
-        let stop = if why.ends_with('?') { "" } else { "." };
-        format!(
-            "the database keeps an exchange rate owed cannot use: {} {why}{stop} Import the \
-             documents or payments that carry it again with the right rate.",
-            crate::error::quoted(text)
-        )
-    })
+pub(crate) fn stored_rate(text: &str) -> Result<crate::domain::Decimal> {
+    crate::domain::money::parse_rate(text).map_err(|e| Error::runtime(unusable_rate(text, e)))
+}
+
+/// Why a stored rate cannot be used, in one sentence.
+fn unusable_rate(text: &str, e: crate::domain::money::RateError) -> String {
+    let why = e.to_string();
+    let stop = if why.ends_with('?') { "" } else { "." };
+    format!(
+        "the database keeps an exchange rate owed cannot use: {} {why}{stop} Import the \
+         documents or payments that carry it again with the right rate.",
+        crate::error::quoted(text)
+    )
 }
 
 impl Store {
@@ -384,17 +388,14 @@ impl Store {
                 })?;
         }
         if version < schema::SALES_IN_BASE {
+            use rusqlite::OptionalExtension;
             let base: Option<String> = tx
                 .query_row(
                     "SELECT value FROM meta WHERE key = ?1",
                     [BASE_CURRENCY],
                     |r| r.get(0),
                 )
-                .map(Some)
-                .or_else(|e| match e {
-                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                    e => Err(e),
-                })?;
+                .optional()?;
             if let Some(base) = base {
                 ledger::rebuild_sales(&tx, &base)?;
             }

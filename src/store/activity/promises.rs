@@ -365,7 +365,7 @@ pub(in crate::store) fn receipt_in(
     if currency == promise_currency {
         return Ok(amount);
     }
-    let doc_rate = crate::store::stored_rate(rate).map_err(crate::Error::runtime)?;
+    let doc_rate = crate::store::stored_rate(rate)?;
     let promise_rate = rates.rate(promise_currency, recorded_day)?;
     if promise_rate.is_zero() {
         return Ok(amount);

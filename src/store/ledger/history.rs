@@ -186,8 +186,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             let rate = match rates.get(rate_text) {
                 Some(rate) => *rate,
                 None => {
-                    let rate =
-                        crate::store::stored_rate(rate_text).map_err(crate::Error::runtime)?;
+                    let rate = crate::store::stored_rate(rate_text)?;
                     rates.insert(rate_text.to_string(), rate);
                     rate
                 }

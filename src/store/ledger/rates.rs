@@ -70,8 +70,6 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 .query_row(rusqlite::params![currency, day], |r| r.get(0))
                 .optional()?,
         };
-        rate.map_or(Ok(Decimal::ONE), |r| {
-            crate::store::stored_rate(&r).map_err(crate::Error::runtime)
-        })
+        rate.map_or(Ok(Decimal::ONE), |r| crate::store::stored_rate(&r))
     }
 }
