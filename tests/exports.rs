@@ -584,6 +584,41 @@ fn a_file_in_a_missing_folder_or_a_folder_is_refused_as_input() {
     assert!(!partial, "a partial file was left");
 }
 
+/// `-o owed.db` by a slip of the keyboard must not replace the ledger with an export: the
+/// database and its write-ahead log are refused, for a sheet and a statement alike, and the
+/// database reads as before.
+#[test]
+fn an_export_never_writes_over_the_database() {
+    let dir = portfolio();
+    let db = dir.path().join("owed.db");
+    let before = std::fs::read(&db).unwrap();
+    // A copy of the database under another name is a database too.
+    let copy = dir.path().join("ledger-copy");
+    std::fs::copy(&db, &copy).unwrap();
+    let wal = dir.path().join("owed.db-wal");
+    std::fs::write(&wal, b"").unwrap();
+    for target in [&db, &copy, &wal] {
+        let path = target.to_str().unwrap();
+        for args in [
+            vec!["export", "aging", "--format", "csv", "-o", path],
+            vec!["--as-of", AS_OF, "statement", "K1", "-o", path],
+        ] {
+            let o = run(dir.path(), &args);
+            refused(&o, 2, "is a database (or one of its files)");
+        }
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    ok(dir.path(), &["report", "aging", "--json"]);
+    // A file that merely ends like one of SQLite's, with no database beside it, is a file.
+    export_to(
+        dir.path(),
+        "sales-journal",
+        AS_OF,
+        "aging",
+        &["--format", "csv"],
+    );
+}
+
 #[test]
 fn dash_writes_csv_to_standard_output() {
     let dir = portfolio();

@@ -365,12 +365,42 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
+/// Refuses to write over a database (`-o owed.db` by a slip of the keyboard would replace
+/// the team's ledger with an export): a file that starts as an SQLite database or its
+/// write-ahead log does, or a database's `-wal`, `-shm` or `-journal` file beside it.
+fn refuse_database(path: &Path) -> Result<()> {
+    use std::io::Read;
+    const HEADERS: [&[u8]; 3] = [
+        b"SQLite format 3\0",
+        &[0x37, 0x7f, 0x06, 0x82],
+        &[0x37, 0x7f, 0x06, 0x83],
+    ];
+    let mut head = [0u8; 16];
+    let read = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let sqlite_side_file = ["-wal", "-shm", "-journal"].iter().any(|suffix| {
+        name.strip_suffix(suffix)
+            .is_some_and(|db| path.with_file_name(db).is_file())
+    });
+    if sqlite_side_file || HEADERS.iter().any(|h| head[..read].starts_with(h)) {
+        return Err(Error::input(format!(
+            "{} is a database (or one of its files): an export never writes over it; \
+             name another file",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Runs `write` on a temporary file beside `path` and renames it to `path` when it
 /// succeeded; removes it when it failed. An I/O failure names `path`.
 fn atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let file_name = path
         .file_name()
         .ok_or_else(|| Error::input(format!("{}: not a file name", path.display())))?;
+    refuse_database(path)?;
     // Its own name: two exports to one file at once (two sessions of `owed serve`, a
     // collector and cron) each write their own, and the last to finish is the file.
     static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
