@@ -1088,6 +1088,42 @@ fn amounts_have_their_currencys_minor_units() {
     assert_eq!(s.num_format(total, s.col("Open")), "#,##0");
     assert_eq!(s.number(total, s.col("Open")), 133_457.0);
 
+    // A customer owing in yen and in dinars has no one balance due: the statement's open
+    // amounts are not added up (12,345 yen and 1.235 dinars are not 12,346.235 of anything).
+    let mixed = ledger(&[
+        (
+            "customers.csv",
+            "id,name,email,currency\nX1,Xi,x@x.example,JPY\n",
+        ),
+        (
+            "documents.csv",
+            "id,customer_id,type,number,doc_date,due_date,amount,currency
+\
+             X1,X1,invoice,NX1,2026-05-01,2026-06-01,12345,JPY\n\
+             X2,X1,invoice,NX2,2026-05-01,2026-06-01,1.235,KWD\n",
+        ),
+        (
+            "exchange_rates.csv",
+            "date,currency,rate\n2026-01-01,JPY,0.0067\n2026-01-01,KWD,3.25\n",
+        ),
+    ]);
+    let sheets = read(&export_to(
+        mixed.path(),
+        "x1.xlsx",
+        as_of,
+        "statement",
+        &["--customer", "X1"],
+    ));
+    let s = &sheets[0];
+    workbook::check_table(s, "Statement of account", as_of);
+    assert_eq!(s.data_rows().len(), 2);
+    let below = s.data_rows().end;
+    assert!(
+        (0..9).all(|c| s.text(below, c).is_empty()),
+        "nothing below the lines: {:?}",
+        (0..9).map(|c| s.text(below, c)).collect::<Vec<_>>()
+    );
+
     let sheets = read(&export_to(d, "docs.xlsx", as_of, "documents", &[]));
     let s = &sheets[0];
     workbook::check_table(s, "Documents", as_of);

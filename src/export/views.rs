@@ -840,8 +840,10 @@ pub fn deductions(store: &Store, as_of: Date, base: &str, sheet: &mut dyn Sheet)
 /// A customer's statement of account: its open lines, each in its own currency, with the
 /// open amount signed (credits and unapplied cash negative) so that the total per currency
 /// is the balance due, and a debit's days overdue signed (due tomorrow is −1; the PDF, for
-/// the customer, shows only the days late).
+/// the customer, shows only the days late). The open amounts are totalled only when they
+/// are all in one currency: euros and yen added up are no balance due.
 pub fn statement(s: &Statement, sheet: &mut dyn Sheet) -> Result<()> {
+    let one_currency = s.lines.iter().all(|l| l.currency == s.lines[0].currency);
     sheet.table(
         "Statement",
         &[
@@ -853,7 +855,15 @@ pub fn statement(s: &Statement, sheet: &mut dyn Sheet) -> Result<()> {
             Column::new("days_overdue", "Days overdue", Kind::Integer),
             Column::new("currency", "Currency", Kind::Text),
             Column::new("amount", "Amount", Kind::CurrencyAmount),
-            Column::new("open", "Open", Kind::Amount),
+            Column::new(
+                "open",
+                "Open",
+                if one_currency {
+                    Kind::Amount
+                } else {
+                    Kind::CurrencyAmount
+                },
+            ),
         ],
         true,
     )?;

@@ -228,7 +228,8 @@ impl XlsxSheet {
         let base_places = minor_units(&self.meta.currency);
         let sheet = self.worksheet(part.index)?;
         let mut widths = part.widths.clone();
-        if part.rows > 0 {
+        // A table with nothing to total (amounts in several currencies) gets no total row.
+        if part.rows > 0 && part.columns.iter().any(|c| c.kind.summed()) {
             let label_col = part
                 .columns
                 .iter()
