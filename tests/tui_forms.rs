@@ -196,6 +196,12 @@ fn invalid_input_shows_the_error_and_saves_nothing() {
     assert!(d.screen().contains("the amount must be more than zero"));
     d.press("<C-u> 12,5x");
     assert!(matches!(check(&d, FieldId::Amount), Check::Err(_)));
+    // A fraction of a cent: the hint says the save's refusal, not a rounded 100.56.
+    d.press("<C-u> 100.555");
+    match check(&d, FieldId::Amount) {
+        Check::Err(e) => assert_eq!(e, "the amount 100.555 has more decimals than USD has (2)"),
+        other => panic!("{other:?}"),
+    }
     // A digit too many: more than is open on the documents it names (Acme Corp's overdue
     // invoice, the form's default), as the save would refuse it.
     d.press("<C-u> 120000");
@@ -331,6 +337,79 @@ fn a_note_for_the_marked_customers_asks_first() {
     d.press("<Space> p");
     assert_eq!(d.app.mode, Mode::Normal);
     assert!(status(&d).contains("one customer at a time"));
+}
+
+/// The detail screen acts on the customer it shows: a note written there is that
+/// customer's alone, its form does not call it "marked", and the marks made in the queue for
+/// a bulk action stay.
+#[test]
+fn a_save_in_the_detail_leaves_the_queues_marks() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("<Space> <Space>");
+    assert_eq!(d.app.marks.len(), 2);
+    let marks = d.app.marks.clone();
+    let shown = d.app.page.rows[2].id.clone();
+    d.press("<Enter> n Rang <Space> them");
+    assert!(!d.app.form.as_ref().unwrap().target.contains("marked"));
+    let fx = d.press("<Enter>");
+    assert_eq!(
+        saves(&fx),
+        1,
+        "saved at once, no question for several customers"
+    );
+    assert_eq!(notes(&db, &shown)[0], "Rang them");
+    for id in ["K6", "K4"] {
+        assert!(notes(&db, id).iter().all(|n| n != "Rang them"), "{id}");
+    }
+    assert_eq!(d.app.marks, marks, "the marks stay");
+    // A promise from the detail is for its customer, marks or not.
+    d.press("p");
+    assert_eq!(
+        d.app.form.as_ref().map(|f| f.kind),
+        Some(owed::workstation::save::FormKind::Promise)
+    );
+}
+
+/// A call logged on several marked customers names no contact: the first customer's phone
+/// number would be written on every other customer's call and follow-up.
+#[test]
+fn a_call_for_the_marked_customers_names_no_contact() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("<Space> <Space> C vo <Tab> <Down>");
+    let form = d.app.form.as_ref().unwrap();
+    assert_eq!(form.cids.len(), 2);
+    let contact = form
+        .fields
+        .iter()
+        .find(|f| f.id == FieldId::Contact)
+        .unwrap();
+    assert!(contact.choices.is_empty(), "{:?}", contact.choices);
+    assert_hint(
+        &d,
+        FieldId::Contact,
+        "empty: one call on each marked customer",
+    );
+    d.press("+1 <Space> 555");
+    match check(&d, FieldId::Contact) {
+        Check::Err(e) => assert!(e.starts_with("a contact is one customer's"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    let fx = d.press("<Enter>");
+    assert_eq!(saves(&fx), 0, "nothing is sent");
+    // Emptied, the call is saved for both, with no contact.
+    let fx = d.press("<C-u> <Enter> y");
+    assert_eq!(saves(&fx), 1, "{}", d.screen());
+    for id in ["K6", "K4"] {
+        let calls = Store::open_existing(&db)
+            .unwrap()
+            .activity()
+            .calls(cid(&db, id))
+            .unwrap();
+        assert_eq!(calls.len(), 1, "{id}");
+        assert_eq!(calls[0].contact, None, "{id}");
+    }
 }
 
 #[test]
@@ -972,4 +1051,22 @@ fn the_footer_offers_resolve_and_attachments_only_where_they_act() {
     assert!(with.contains("I Resolve"), "{with}");
     assert!(!without.contains("I Resolve"), "{without}");
     assert!(!without.contains("View attachments"), "{without}");
+}
+
+/// Back from a save in the detail, the queue shows its first rows again: the refreshed
+/// page, which came while the detail hid the queue, scrolled it to the customer's row as if
+/// the queue were one row high ("5 of 5" with only the fifth row shown).
+#[test]
+fn back_from_a_save_in_the_detail_the_queue_is_whole() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    let rows: Vec<String> = d.app.page.rows.iter().map(|r| r.name.clone()).collect();
+    assert_eq!(rows.len(), 5);
+    d.press("j j j j <Enter> n Rang <Enter> <Esc>");
+    assert_eq!(d.app.scroll, 0);
+    let screen = d.screen();
+    for name in &rows[..4] {
+        let start: String = name.chars().take(3).collect();
+        assert!(screen.contains(&start), "{name} is missing:\n{screen}");
+    }
 }

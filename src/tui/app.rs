@@ -414,7 +414,7 @@ impl App {
             // shown has no open issue, the detail shown no attachment (while it loads, they
             // are).
             _ if action == Action::Resolve
-                && self.marks.is_empty()
+                && !self.acts_on_marks()
                 && self.selected().is_some_and(|r| r.open_issues == 0) =>
             {
                 false
@@ -482,6 +482,12 @@ impl App {
             .filter(|_| self.detail_cid == Some(cid))
     }
 
+    /// Whether an action acts on the marked customers: marks are set and the queue is shown
+    /// (the detail screen acts on the customer it shows, and leaves the marks as they are).
+    pub fn acts_on_marks(&self) -> bool {
+        self.screen != Screen::Detail && !self.marks.is_empty()
+    }
+
     /// The customers an action applies to: in the detail screen the customer shown, else the
     /// marked ones (those on the page first, in its order: the form names the first), else
     /// the selected one.
@@ -489,7 +495,7 @@ impl App {
         if self.screen == Screen::Detail {
             return self.pinned.or(self.detail_cid).into_iter().collect();
         }
-        if self.marks.is_empty() {
+        if !self.acts_on_marks() {
             return self.selected().map(|r| vec![r.cid]).unwrap_or_default();
         }
         let on_page: std::collections::HashMap<i64, usize> = self

@@ -595,6 +595,7 @@ fn detail_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.timeline = None;
             app.land_on = None;
             app.landed_entry = None;
+            adjust_scroll(app);
             return sync(app);
         }
         Action::Help => return open_help(app),
@@ -1089,9 +1090,14 @@ pub(crate) fn move_cursor(app: &mut App, delta: i64) -> Vec<Effect> {
     sync(app)
 }
 
-/// Keeps the cursor on screen, and the screen full when it can be.
+/// Keeps the cursor on screen, and the screen full when it can be — once the queue is on
+/// screen: a page that arrives while another screen hides it (after a save in the detail)
+/// must not scroll it as if it were one row high.
 fn adjust_scroll(app: &mut App) {
-    let rows = view::queue_rows(app).max(1);
+    let rows = view::queue_rows(app);
+    if rows == 0 {
+        return;
+    }
     if app.cursor < app.scroll {
         app.scroll = app.cursor;
     } else if app.cursor >= app.scroll + rows {

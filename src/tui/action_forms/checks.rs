@@ -69,7 +69,7 @@ impl ActionForm {
                         _ => missing("the amount is missing".into(), "required".into()),
                     };
                 }
-                match check::amount(v) {
+                match check::amount(v).and_then(|a| check::in_minor_units(a, cur).map(|()| a)) {
                     Ok(a) => {
                         let defaults = self.data.as_ref().and_then(|d| d.defaults.as_ref());
                         let named = documents(&self.value(FieldId::Documents));
@@ -164,6 +164,19 @@ impl ActionForm {
                 }
             }
             FieldId::Contact => {
+                // One customer's person, number or address is not the others': a call logged
+                // on several customers names none (each would carry it, and its follow-up).
+                if self.cids.len() > 1 {
+                    return if v.is_empty() {
+                        Check::Hint("empty: one call on each marked customer".into())
+                    } else {
+                        Check::Err(format!(
+                            "a contact is one customer's: leave it empty for {} customers, or \
+                             log the call on that customer alone",
+                            self.cids.len()
+                        ))
+                    };
+                }
                 if v.is_empty() {
                     return Check::Hint(if field.choices.is_empty() {
                         "optional: whom you called".into()

@@ -44,7 +44,7 @@ pub fn open(app: &mut App, action: Action) -> Vec<Effect> {
     let Some(kind) = kind_of(action) else {
         return Vec::new();
     };
-    let marked = !app.marks.is_empty();
+    let marked = app.acts_on_marks();
     if marked && !kind.applies_to_marks() {
         app.say_error(format!(
             "{} is for one customer at a time: Esc clears the marks.",
@@ -298,7 +298,10 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
                 }
             }
             (FieldId::Owner, _) => field.choices = data.owners.clone(),
-            (FieldId::Contact, _) => field.choices = data.contacts.clone(),
+            // The first customer's contacts are not the other marked customers'.
+            (FieldId::Contact, _) if form.cids.len() == 1 => {
+                field.choices = data.contacts.clone();
+            }
             _ => {}
         }
     }
