@@ -275,6 +275,20 @@ fn nothing_typed_is_search_syntax_and_control_characters_stay_visible() {
     );
     let empty = run(&fx, &["find", " "]);
     refused(&empty, 2, "nothing to find");
+    // A search past what SQLite's LIKE takes is refused as input, in words (it was
+    // "database: LIKE or GLOB pattern too complex", exit 1); as the queue's filter too.
+    let long = "x".repeat(50_001);
+    refused(
+        &run(&fx, &["find", &long]),
+        2,
+        "the search is 50001 characters long: at most 1000 are taken",
+    );
+    refused(
+        &run(&fx, &["export", "queue", "--filter", &long, "-o", "-"]),
+        2,
+        "at most 1000 are taken",
+    );
+    assert!(run(&fx, &["find", &"x".repeat(1000)]).status.success());
 }
 
 #[test]

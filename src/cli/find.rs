@@ -36,6 +36,7 @@ pub fn run(ctx: &Context, args: &FindArgs) -> Result<()> {
             "nothing to find: give a name, an id, a document number or words",
         ));
     }
+    crate::domain::search::check_length(&text).map_err(Error::input)?;
     let store = ctx.open_store()?;
     let found = store.activity().find(&text, args.limit)?;
     if args.json {

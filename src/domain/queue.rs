@@ -339,6 +339,7 @@ impl QueueFilter {
 
     /// Parses filter text (see the module docs). The error is one sentence for the status line.
     pub fn parse(text: &str, bounds: &AgingBounds) -> Result<QueueFilter, String> {
+        super::search::check_length(text)?;
         let mut predicates = Vec::new();
         for term in split_terms(text)? {
             predicates.push(parse_term(&term, bounds)?);

@@ -15,6 +15,21 @@ use std::ops::Range;
 /// A search word this long or longer also finds the words it starts.
 pub const PREFIX_CHARS: usize = 3;
 
+/// The longest text a search takes (names, numbers and words are far shorter; SQLite refuses
+/// a pattern of 50,000 bytes with an error of its own).
+pub const MAX_SEARCH_CHARS: usize = 1000;
+
+/// Refuses a search text longer than [`MAX_SEARCH_CHARS`], in a sentence.
+pub fn check_length(text: &str) -> Result<(), String> {
+    let n = text.chars().count();
+    if n > MAX_SEARCH_CHARS {
+        return Err(format!(
+            "the search is {n} characters long: at most {MAX_SEARCH_CHARS} are taken"
+        ));
+    }
+    Ok(())
+}
+
 /// Whether a search word finds `word` (lowered): the same, or its start when long enough.
 fn finds(search: &str, word: &str) -> bool {
     if search.chars().count() >= PREFIX_CHARS {
