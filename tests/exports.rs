@@ -867,6 +867,30 @@ fn a_note_longer_than_a_cell_holds_is_cut_in_the_workbook_and_whole_in_csv() {
     assert!(csv.contains(long.trim_end()), "the CSV has it whole");
 }
 
+/// The activity export is the record: a note keeps its lines (it was flattened to one line,
+/// every run of white space one space), in the CSV and the workbook alike.
+#[test]
+fn a_notes_lines_are_kept_in_the_activity_export() {
+    let dir = portfolio();
+    let note = "line one\nline \"two\", with comma\n=line three";
+    ok(dir.path(), &["note", "K3", note]);
+    let csv = stdout(&export_stdout(dir.path(), "2099-01-01", "activity", &[]));
+    let texts = csv_column(&csv, "customer_id", "K3", "text");
+    assert!(texts.iter().any(|t| t == note), "{texts:?}");
+    let sheets = read(&export_to(
+        dir.path(),
+        "lines.xlsx",
+        "2099-01-01",
+        "activity",
+        &[],
+    ));
+    let s = &sheets[0];
+    assert!(
+        s.data_rows().any(|r| s.text(r, s.col("Text")) == note),
+        "the workbook keeps the lines"
+    );
+}
+
 /// A ledger of `files` (`(name, CSV text)`) imported into a new database.
 fn ledger(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -8,7 +8,6 @@
 
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
-use crate::domain::text::cut_after;
 use crate::domain::{Date, Decimal, money};
 use crate::store::Activity;
 use crate::store::Store;
@@ -64,9 +63,6 @@ const KINDS: [&str; 15] = [
     "record",
 ];
 
-/// Characters of a reply's body the log keeps after its subject.
-const REPLY_EXCERPT: usize = 240;
-
 fn log_sql(one_customer: bool) -> String {
     let day = |c: &str| day_of(c);
     let (note, void, followup, done, owner, call, attachment) = (
@@ -109,7 +105,7 @@ fn log_sql(one_customer: bool) -> String {
            FROM reminders r WHERE r.sent_date IS NOT NULL
          UNION ALL
          SELECT y.received_date, y.at, CASE WHEN y.verified = 1 THEN 9 ELSE 10 END, y.cid,
-                y.from_addr, y.subject || ' — ' || substr(y.body, 1, {excerpt}), NULL, NULL,
+                y.from_addr, y.subject || ' — ' || y.body, NULL, NULL,
                 NULL, y.id
            FROM replies y
          UNION ALL
@@ -124,8 +120,7 @@ fn log_sql(one_customer: bool) -> String {
          UNION ALL
          SELECT {attachment}, a.at, 13, a.cid, a.collector, ifnull(a.text, ''), NULL, NULL,
                 a.name, a.id
-           FROM attachments a",
-        excerpt = REPLY_EXCERPT * 2,
+           FROM attachments a"
     );
     let customer = if one_customer {
         "AND log.cid = ?2"
@@ -138,11 +133,6 @@ fn log_sql(one_customer: bool) -> String {
           WHERE log.d <= ?1 {customer}
           ORDER BY log.d, log.at, 3"
     )
-}
-
-/// Text on one line: whitespace runs as one space.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 impl<S: std::ops::Deref<Target = Store>> Activity<S> {
@@ -159,10 +149,8 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         while let Some(r) = rows.next()? {
             let code: usize = r.get::<_, i64>(2)?.try_into().unwrap_or(KINDS.len() - 1);
             let kind = KINDS[code.min(KINDS.len() - 1)];
-            let mut text = one_line(&r.get::<_, String>(5)?);
-            if kind.starts_with("reply") {
-                text = cut_after(&text, REPLY_EXCERPT).into_owned();
-            }
+            // Whole, lines and all: the log is the record (a reply with its whole body).
+            let text = r.get::<_, String>(5)?;
             let amount = r.get::<_, Option<i64>>(6)?.map(money::from_units);
             each(LogEntry {
                 date: from_day_number(r.get(0)?),
