@@ -881,3 +881,55 @@ fn a_filter_given_up_with_esc_leaves_the_selection_where_it_was() {
         assert_eq!(d.selected(), before, "after /{typed} Esc");
     }
 }
+
+/// More issue reasons than the chart has rows: the smallest are one row, "2 more", so that
+/// the rows add up to the title's issues (two reasons were left out without a word), and
+/// Enter on it lists every customer with an open issue.
+#[test]
+fn the_issues_chart_gathers_the_reasons_that_do_not_fit() {
+    let (dir, db) = fixture();
+    let reasons = [
+        "pricing",
+        "quantity",
+        "quality",
+        "missing_po",
+        "duplicate",
+        "service",
+        "other",
+    ];
+    for (i, reason) in reasons.iter().enumerate() {
+        let amount = format!("{}", 70 - 10 * i);
+        let args = [
+            "--as",
+            "alice",
+            "--as-of",
+            workstation::AS_OF,
+            "dispute",
+            "K1",
+            "--reason",
+            reason,
+            "--amount",
+            &amount,
+        ];
+        common::succeeded(&common::owed_db(dir.path(), &db, &args));
+    }
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    command(&mut d, "chart issues");
+    let rows = owed::tui::view::chart::issue_rows(&d.app);
+    use owed::tui::view::chart::IssueRow;
+    let counted: u64 = rows
+        .iter()
+        .map(|r| match r {
+            IssueRow::Reason(_, n, _) | IssueRow::More(_, n, _) => *n,
+            IssueRow::FollowUps(_) => 0,
+        })
+        .sum();
+    // The fixture's own 800.00 issue and the seven above.
+    assert_eq!(counted, 8, "{rows:?}");
+    assert!(
+        matches!(rows[rows.len() - 2], IssueRow::More(3, 3, _)),
+        "{rows:?}"
+    );
+    assert!(d.screen().contains("Issues and follow-ups · 8 issues"));
+    assert!(d.screen().contains("3 more"), "{}", d.screen());
+}

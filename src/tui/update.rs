@@ -539,6 +539,11 @@ fn view_bar(app: &mut App) -> Vec<Effect> {
                 },
                 format!("Customers with an open {} issue.", reason.replace('_', " ")),
             ),
+            Some(view::chart::IssueRow::More(..)) => (
+                Tab::Disputes,
+                String::new(),
+                "Customers with an open issue.".to_string(),
+            ),
             Some(view::chart::IssueRow::FollowUps(_)) => (
                 Tab::FollowUps,
                 String::new(),

@@ -34,6 +34,9 @@ pub fn height(app: &App) -> u16 {
 pub enum IssueRow {
     /// (reason, open issues, their amount in the base currency).
     Reason(String, u64, Decimal),
+    /// The reasons that do not fit, together: (how many reasons, their open issues, their
+    /// amount), so that the rows add up to the title's figures.
+    More(usize, u64, Decimal),
     FollowUps(u64),
 }
 
@@ -43,13 +46,24 @@ pub fn issue_rows(app: &App) -> Vec<IssueRow> {
     let Some(f) = app.scoped().map(|s| &s.figures) else {
         return Vec::new();
     };
-    let room = usize::from(height(app).saturating_sub(2));
-    let mut rows: Vec<IssueRow> = f
-        .issues
+    let room = usize::from(height(app).saturating_sub(2)).max(1);
+    let shown = if f.issues.len() > room {
+        room - 1
+    } else {
+        f.issues.len()
+    };
+    let mut rows: Vec<IssueRow> = f.issues[..shown]
         .iter()
-        .take(room)
         .map(|r| IssueRow::Reason(r.reason.clone(), r.count, r.amount))
         .collect();
+    let rest = &f.issues[shown..];
+    if !rest.is_empty() {
+        rows.push(IssueRow::More(
+            rest.len(),
+            rest.iter().map(|r| r.count).sum(),
+            rest.iter().map(|r| r.amount).sum(),
+        ));
+    }
     rows.push(IssueRow::FollowUps(f.followups_due));
     rows
 }
@@ -146,23 +160,25 @@ pub fn bars(app: &App) -> (String, Vec<Bar>) {
             let rows = issue_rows(app);
             let issues: u64 = f.issues.iter().map(|r| r.count).sum();
             let items = issues + f.followups_due;
-            let more = f.issues.len().saturating_sub(rows.len().saturating_sub(1));
-            let mut title = format!(
+            let title = format!(
                 "Issues and follow-ups · {issues} issue{} {} · {} follow-up{} due",
                 if issues == 1 { "" } else { "s" },
                 grouped(f.headline.open_issue_amount, cur),
                 f.followups_due,
                 if f.followups_due == 1 { "" } else { "s" },
             );
-            if more > 0 {
-                title.push_str(&format!(" · {more} more reasons"));
-            }
             let count_share = |n: u64| share(Decimal::from(n), Decimal::from(items));
             let bars = rows
                 .into_iter()
                 .map(|row| match row {
                     IssueRow::Reason(reason, n, amount) => Bar {
                         label: reason.replace('_', " "),
+                        value: Decimal::from(n),
+                        note: format!("{} · {n} · {}", grouped(amount, cur), count_share(n)),
+                        style: app.theme.get(Role::FlagDisputed),
+                    },
+                    IssueRow::More(reasons, n, amount) => Bar {
+                        label: format!("{reasons} more"),
                         value: Decimal::from(n),
                         note: format!("{} · {n} · {}", grouped(amount, cur), count_share(n)),
                         style: app.theme.get(Role::FlagDisputed),
