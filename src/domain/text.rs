@@ -198,6 +198,19 @@ pub fn cut_after(text: &str, n: usize) -> Cow<'_, str> {
     }
 }
 
+/// `text` in lower case in every script, as searches compare names and ids (SQLite's `lower`
+/// and `LIKE` fold ASCII letters only).
+pub fn lowered(text: &str) -> std::borrow::Cow<'_, str> {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.to_lowercase())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -266,6 +266,7 @@ impl Store {
     /// fails here).
     fn configure(&self) -> rusqlite::Result<()> {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        register_lower(&self.conn)?;
         // Page cache for reads is a plain memory map of the file: no copy of every page read
         // from the kernel into SQLite's cache (a third of a full pass over a million documents).
         // Writes still go through the journal; reads past the map fall back to read().
@@ -842,6 +843,24 @@ pub(crate) fn base_currency_error(path: &Path, fixed: &str, configured: &str) ->
     ))
 }
 
+/// `owed_lower(text)`: the text in lower case in every script (SQLite's `lower` and `LIKE`
+/// fold ASCII letters only, so "ärger" did not find "Ärger GmbH"). Searches compare names
+/// and ids through it, as the queue's copy in memory does with
+/// [`crate::domain::text::lowered`].
+fn register_lower(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "owed_lower",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(ctx
+                .get::<Option<String>>(0)?
+                .map(|t| crate::domain::text::lowered(&t).into_owned()))
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1073,3 +1092,4 @@ mod tests {
         assert!(msg.contains("EUR") && msg.contains("USD"), "{msg}");
     }
 }
+

@@ -215,18 +215,18 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         })
     }
 
-    /// Customers whose name or id contains `text` (ASCII letters without regard to case), by
-    /// name.
+    /// Customers whose name or id contains `text` (without regard to case, in every script),
+    /// by name.
     pub fn find_customers(&self, text: &str, limit: usize) -> Result<Section<FoundCustomer>> {
         let text = text.trim();
         if text.is_empty() {
             return Ok(Section::default());
         }
-        let pattern = format!("%{}%", like_escaped(text));
+        let pattern = format!("%{}%", like_escaped(&crate::domain::text::lowered(text)));
         // One pass: the count over every match beside the first ones.
         let mut stmt = self.conn().prepare_cached(
             "SELECT cid, id, name, count(*) OVER () FROM customers
-              WHERE name LIKE ?1 ESCAPE '\\' OR id LIKE ?1 ESCAPE '\\'
+              WHERE owed_lower(name) LIKE ?1 ESCAPE '\\' OR owed_lower(id) LIKE ?1 ESCAPE '\\'
               ORDER BY name COLLATE NOCASE, id LIMIT ?2",
         )?;
         let mut total = 0;

@@ -47,14 +47,15 @@ pub(crate) fn where_clause(query: &QueueQuery, mine_fallback: bool) -> (String, 
     for pred in &query.filter.predicates {
         let sql = match pred {
             Predicate::Text(text) => {
-                let escaped = text
+                let escaped = crate::domain::text::lowered(text)
                     .replace('\\', "\\\\")
                     .replace('%', "\\%")
                     .replace('_', "\\_");
                 let p = bind(&mut values, Value::Text(format!("%{escaped}%")));
                 let exact = bind(&mut values, Value::Text(text.trim().to_string()));
                 format!(
-                    "(name LIKE {p} ESCAPE '\\' OR id LIKE {p} ESCAPE '\\' OR cid IN ({}))",
+                    "(owed_lower(name) LIKE {p} ESCAPE '\\' OR owed_lower(id) LIKE {p} ESCAPE '\\' \
+                     OR cid IN ({}))",
                     crate::store::activity::search::document_customers_sql(&exact)
                 )
             }

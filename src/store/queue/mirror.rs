@@ -9,8 +9,9 @@
 //! the copy too, which stays current: a save's row and open issues and replies read
 //! (`Queue::mirror_row`), a forecast's risks ([`Queue::update_risks`]); new figures are
 //! read beside before their table takes the sessions' one's place. Filters mean here exactly
-//! what `super::filter_sql::where_clause` makes them mean in SQL (`LIKE` and `NOCASE` fold
-//! ASCII letters only); a test holds the two to the same counts.
+//! what `super::filter_sql::where_clause` makes them mean in SQL (names and ids lowered in
+//! every script, owners and currencies by `NOCASE`, ASCII letters only); a test holds the two
+//! to the same counts.
 
 use super::Queue;
 use super::filter_sql::{promise_code, tab_sql};
@@ -22,6 +23,7 @@ use crate::domain::money;
 use crate::domain::queue::{
     AmountField, BucketSel, Cmp, IssueReason, Predicate, QueueQuery, Scope, ScopeFigures, Tab,
 };
+use crate::domain::text::lowered;
 use crate::store::Store;
 use crate::store::activity::search::FilterMatches;
 use std::collections::{HashMap, HashSet};
@@ -30,7 +32,7 @@ use std::collections::{HashMap, HashSet};
 #[derive(PartialEq)]
 struct Row {
     cid: i64,
-    /// Name and id, ASCII letters lowered (as `LIKE` compares them).
+    /// Name and id, lowered in every script (as `owed_lower(…) LIKE` compares them).
     name: Box<str>,
     id: Box<str>,
     finance_owner: Option<Box<str>>,
@@ -274,10 +276,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         let mut read = 0;
         while let Some(r) = rows.next()? {
             let lowered = |i: usize| -> rusqlite::Result<Box<str>> {
-                Ok(r.get_ref(i)?
-                    .as_str()?
-                    .to_ascii_lowercase()
-                    .into_boxed_str())
+                Ok(lowered(r.get_ref(i)?.as_str()?).into())
             };
             reading.rows.push(Row {
                 cid: r.get(12)?,
@@ -679,7 +678,7 @@ impl QueueMirror {
             .predicates
             .iter()
             .map(|p| match p {
-                Predicate::Text(t) => t.to_ascii_lowercase(),
+                Predicate::Text(t) => lowered(t).into_owned(),
                 _ => String::new(),
             })
             .collect();
