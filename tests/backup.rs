@@ -159,6 +159,21 @@ fn a_backup_that_cannot_be_made_leaves_nothing_and_an_old_backup_whole() {
     // With room, the same backup replaces the old one whole.
     succeeded(&fx.owed(&["backup", old.to_str().unwrap()]));
     assert_eq!(note_ids(&old).len(), 1);
+    // Not a database some program has open (its log beside it): the log would be played over
+    // the copy renamed in its place, and the "checked" backup read as malformed.
+    let in_use = dir.join("in-use.db");
+    std::fs::copy(&old, &in_use).unwrap();
+    let conn = rusqlite::Connection::open(&in_use).unwrap();
+    conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+        .unwrap();
+    let in_use_bytes = std::fs::read(&in_use).unwrap();
+    refused(
+        &fx.owed(&["backup", in_use.to_str().unwrap()]),
+        2,
+        "is a database in use",
+    );
+    assert_eq!(std::fs::read(&in_use).unwrap(), in_use_bytes);
+    drop(conn);
     assert_ne!(fx.fingerprint(), before, "the note after the first backup");
 }
 
@@ -208,6 +223,26 @@ fn a_restore_puts_the_backup_back_after_keeping_the_database_as_it_was() {
     assert_eq!(note_ids(&db).len(), 1);
     // What was there is kept, and restoring it undoes the restore.
     assert_eq!(note_ids(&kept).len(), 2);
+    // --keep never replaces a file: not the backup being restored, not another backup.
+    let backup_bytes = std::fs::read(&backup).unwrap();
+    let kept_bytes = std::fs::read(&kept).unwrap();
+    for keep in [&backup, &kept] {
+        let out = fx.owed(&[
+            "restore",
+            backup.to_str().unwrap(),
+            "--yes",
+            "--keep",
+            keep.to_str().unwrap(),
+        ]);
+        refused(
+            &out,
+            2,
+            "already exists: the database as it is is kept in a new file",
+        );
+    }
+    assert_eq!(std::fs::read(&backup).unwrap(), backup_bytes);
+    assert_eq!(std::fs::read(&kept).unwrap(), kept_bytes);
+    assert_eq!(data_of(&fx), at_backup, "nothing restored again");
     let mut expected = listed.clone();
     expected.push("kept.db".into());
     expected.sort();

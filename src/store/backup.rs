@@ -81,6 +81,7 @@ impl Store {
                 "{shown} is the database itself: give the backup another name"
             )));
         }
+        refuse_open_database(&target)?;
         let partial = hidden_beside(&dir, name, "partial");
         let replacing = target.exists();
         let result = self.copy_into(&partial).and_then(|version| {
@@ -171,6 +172,15 @@ impl Store {
     pub fn restore_from(&mut self, source: &Path, keep: &Path, by: &Stamp) -> Result<Restored> {
         may(&by.actor(), Work::Restore, None).map_err(Error::Input)?;
         self.ensure_writable()?;
+        // The copy of the database as it was goes to a new file: never over another backup,
+        // least of all the one being restored.
+        if keep.exists() {
+            return Err(Error::input(format!(
+                "{} already exists: the database as it is is kept in a new file; give --keep \
+                 another name",
+                keep.display()
+            )));
+        }
         let staged = self.stage(source)?;
         let restored = check_copy(&staged.0, None)?;
         let from = Connection::open(&staged.0)?;
@@ -345,6 +355,25 @@ pub fn restore_new(
         let _ = folder.sync_all();
     }
     Ok(made)
+}
+
+/// Refuses a file with SQLite's logs beside it (`-wal`, `-shm`, `-journal`): a database some
+/// program has open, or one left so by a crash. A copy renamed over it would have the old log
+/// played over it when next opened — a backup reported checked, then found malformed.
+fn refuse_open_database(target: &Path) -> Result<()> {
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut log = target.as_os_str().to_owned();
+        log.push(suffix);
+        if Path::new(&log).exists() {
+            return Err(Error::input(format!(
+                "{} is a database in use ({} is beside it): a copy put in its place would be \
+                 damaged by that log; give the backup another name",
+                target.display(),
+                Path::new(&log).display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The folder `target` is in (which must exist: canonical) and its file name; `doing` says

@@ -1092,4 +1092,3 @@ mod tests {
         assert!(msg.contains("EUR") && msg.contains("USD"), "{msg}");
     }
 }
-
