@@ -80,6 +80,22 @@ fn main() {
         "import again (nothing changed)",
         run(&["--db", &db_s, "import", &csv_s]),
     );
+    // A first day: a sample tried first (two customers, one document), then the export.
+    let sample = dir.path().join("sample");
+    std::fs::create_dir_all(&sample).expect("sample folder");
+    for (file, lines) in [("customers.csv", 3), ("documents.csv", 2)] {
+        let text = std::fs::read_to_string(csv.join(file)).expect("read csv");
+        let head: Vec<&str> = text.lines().take(lines).collect();
+        std::fs::write(sample.join(file), head.join("\n") + "\n").expect("write sample");
+    }
+    let sampled = dir.path().join("sampled.db");
+    let sampled_s = sampled.to_string_lossy().into_owned();
+    run(&["--db", &sampled_s, "import", &sample.to_string_lossy()]);
+    report(
+        "import into a database holding a sample",
+        run(&["--db", &sampled_s, "import", &csv_s]),
+    );
+    remove_db(&sampled);
     let metrics = run(&["--db", &db_s, "report", "metrics", "--json"]);
     report("report metrics", metrics);
     report(

@@ -334,6 +334,14 @@ fn import_in_one_transaction(
         let t = Instant::now();
         let file_summary = importer.import_file(*kind, path)?;
         phase(kind.file_name(), t);
+        if matches!(
+            kind,
+            FileKind::Customers | FileKind::Documents | FileKind::Payments
+        ) {
+            let t = Instant::now();
+            importer.writer.refresh_statistics()?;
+            phase("statistics", t);
+        }
         if *kind == FileKind::ExchangeRates {
             importer.load_rates()?;
             summary.rerated += importer.writer.rerate()?;

@@ -906,6 +906,16 @@ impl ImportWriter<'_> {
             .optional()?)
     }
 
+    /// Brings the query planner's statistics up to date for the tables that grew or shrank
+    /// tenfold since they were last measured (SQLite's `PRAGMA optimize`, all tables, with
+    /// its own cheap sampling), inside the import's transaction: after a first import of a
+    /// handful of rows, statistics saying "one document" made the next import of a real
+    /// export resolve its applications by the wrong plan (2,000 customers: 50 s, not 1 s).
+    pub fn refresh_statistics(&mut self) -> Result<()> {
+        self.tx.execute_batch("PRAGMA optimize = 0x10002;")?;
+        Ok(())
+    }
+
     /// Before loading `table`: when it is empty, drops its secondary indexes (not the unique
     /// ones the upserts rely on) so that a first bulk load does not maintain them row by row;
     /// `ImportWriter::rebuild_indexes` creates them again inside the same transaction.
