@@ -639,3 +639,29 @@ fn a_moment_belongs_to_its_day_in_the_machines_time_zone() {
     assert!(shown("America/New_York").contains("2026-04-29 22:00:00"));
     assert!(shown("UTC").contains("2026-04-30 02:00:00"));
 }
+
+/// Entries written in the same second (a script of notes, a call saved with its follow-up)
+/// are newest first in the detail's timeline, as `owed activity` lists them: the timeline
+/// sorted by day and second only, and showed the oldest of them on top.
+#[test]
+fn the_timeline_is_newest_first_within_one_second() {
+    let fx = Fixture::new();
+    let mut store = fx.store();
+    let at = stamp("2026-04-20");
+    for n in 1..=5 {
+        actions::note(&mut store, &at, "V2", &format!("note {n}")).unwrap();
+    }
+    let v2 = store.ledger().customer_key("V2").unwrap().unwrap();
+    let detail = store
+        .ledger()
+        .customer_detail(v2, d("2026-04-20"), 3)
+        .unwrap()
+        .unwrap();
+    let notes: Vec<&str> = detail
+        .activity
+        .iter()
+        .map(|e| e.text.as_str())
+        .filter(|t| t.starts_with("note "))
+        .collect();
+    assert_eq!(notes, ["note 5", "note 4", "note 3", "note 2", "note 1"]);
+}

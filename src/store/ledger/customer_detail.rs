@@ -182,7 +182,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         read(
             &format!(
                 "SELECT {note_day} AS d, at, collector, text, id, 0 FROM notes
-                  WHERE cid = ?1 AND d <= ?2"
+                  WHERE cid = ?1 AND d <= ?2 ORDER BY id DESC"
             ),
             ActivityKind::Note,
             &|r| r.get(3),
@@ -192,7 +192,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         read(
             &format!(
                 "SELECT {note_day} AS d, at, collector, outcome, contact, ifnull(text, '')
-                   FROM calls WHERE cid = ?1 AND d <= ?2"
+                   FROM calls WHERE cid = ?1 AND d <= ?2 ORDER BY id DESC"
             ),
             ActivityKind::Call,
             &|r| {
@@ -214,7 +214,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             &format!(
                 "SELECT i.opened_date, i.at, i.collector, i.reason, i.amount, ifnull(i.text, ''),
                         i.id, {issue_open}
-                   FROM issues i WHERE i.cid = ?1 AND i.opened_date <= ?2"
+                   FROM issues i WHERE i.cid = ?1 AND i.opened_date <= ?2 ORDER BY i.id DESC"
             ),
             ActivityKind::Issue,
             &|r| {
@@ -236,7 +236,8 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                     "SELECT e.event_date, e.at, e.collector, i.reason, ifnull(e.text, ''),
                             e.outcome, i.id, {issue_open}
                        FROM issue_events e JOIN issues i ON i.id = e.issue_id
-                      WHERE i.cid = ?1 AND e.event_date <= ?2 AND e.kind = '{event}'"
+                      WHERE i.cid = ?1 AND e.event_date <= ?2 AND e.kind = '{event}'
+                      ORDER BY e.id DESC"
                 ),
                 kind,
                 // A resolve's outcome after the reason: `short_payment, written off`.
@@ -262,7 +263,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         read(
             &format!(
                 "SELECT {followup_day} AS d, f.at, f.collector, f.due_date, f.text, f.id, {done_by}
-                   FROM followups f WHERE f.cid = ?1 AND d <= ?2"
+                   FROM followups f WHERE f.cid = ?1 AND d <= ?2 ORDER BY f.id DESC"
             ),
             ActivityKind::FollowUp,
             &|r| {
@@ -275,7 +276,8 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         read(
             &format!(
                 "SELECT {done_day} AS dd, d.at, d.collector, f.text, f.id, 1 FROM followup_done d
-                   JOIN followups f ON f.id = d.followup_id WHERE f.cid = ?1 AND dd <= ?2"
+                   JOIN followups f ON f.id = d.followup_id WHERE f.cid = ?1 AND dd <= ?2
+                  ORDER BY d.id DESC"
             ),
             ActivityKind::FollowUpDone,
             &|r| r.get(3),
@@ -283,7 +285,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         )?;
         read(
             "SELECT ifnull(sent_date, 0), at, collector, cycle, reminder, subject, status
-               FROM reminders WHERE cid = ?1 AND sent_date <= ?2",
+               FROM reminders WHERE cid = ?1 AND sent_date <= ?2 ORDER BY id DESC",
             ActivityKind::Reminder,
             &|r| {
                 let status: String = r.get(6)?;
@@ -312,7 +314,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         };
         read(
             "SELECT received_date, at, from_addr, subject, body FROM replies
-              WHERE cid = ?1 AND received_date <= ?2 AND verified = 1",
+              WHERE cid = ?1 AND received_date <= ?2 AND verified = 1 ORDER BY id DESC",
             ActivityKind::Reply,
             &reply_text,
             None,
@@ -320,7 +322,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         // A sender outside the customer's addresses and domains: said first, with the address.
         read(
             "SELECT received_date, at, from_addr, subject, body FROM replies
-              WHERE cid = ?1 AND received_date <= ?2 AND verified = 0",
+              WHERE cid = ?1 AND received_date <= ?2 AND verified = 0 ORDER BY id DESC",
             ActivityKind::UnverifiedReply,
             &|r| {
                 Ok(format!(
@@ -335,7 +337,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         read(
             &format!(
                 "SELECT {owner_day} AS d, at, collector, role, ifnull(old_owner, '—'), new_owner
-                   FROM owner_changes WHERE cid = ?1 AND d <= ?2"
+                   FROM owner_changes WHERE cid = ?1 AND d <= ?2 ORDER BY id DESC"
             ),
             ActivityKind::OwnerChange,
             &|r| {
@@ -353,7 +355,8 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             &format!(
                 "SELECT {attachment_day} AS d, a.at, a.collector, a.id, a.name, b.bytes,
                         (SELECT p.id FROM payments p WHERE p.pid = a.pid), ifnull(a.text, '')
-                   FROM attachments a JOIN blobs b ON b.bid = a.bid WHERE a.cid = ?1 AND d <= ?2"
+                   FROM attachments a JOIN blobs b ON b.bid = a.bid WHERE a.cid = ?1 AND d <= ?2
+                  ORDER BY a.id DESC"
             ),
             ActivityKind::Attachment,
             &|r| {
@@ -372,6 +375,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             None,
         )?;
         self.promise_entries(cid, as_of, grace_days, &mut out)?;
+        // Stable: entries of the same second keep their query's order, newest first.
         out.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| b.at.cmp(&a.at)));
         out.truncate(DETAIL_LIMIT as usize);
         Ok(out)
