@@ -22,7 +22,8 @@
 //! - [`serve`]: `owed serve`, the workstation over SSH for the whole team.
 //! - [`cli`]: the command line.
 //! - [`config`]: `config.toml` and where files live; [`editor`]: a long text in `$EDITOR`;
-//!   [`error`]: the error type and its exit codes.
+//!   [`error`]: the error type and its exit codes; [`files`]: files from outside, opened
+//!   without following links.
 //!
 //! `.ci/layers` checks the arrows: `domain` and `store` import nothing above them, `tui`
 //! neither `store` nor `cli`.
@@ -36,6 +37,7 @@ pub mod editor;
 pub mod engage;
 pub mod error;
 pub mod export;
+pub mod files;
 pub mod import;
 pub mod report;
 pub mod serve;

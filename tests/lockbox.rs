@@ -416,22 +416,42 @@ fn bad_rows_name_the_file_line_and_column_and_write_nothing() {
             assert_eq!(fx.fingerprint(), before, "{to}");
         }
     }
-    // An image that is a device (here a link to /dev/null; a pipe would make the import wait
-    // for a writer) is refused before it is opened.
+    // An image that is a pipe (opening it would make the import wait for a writer) is
+    // refused before it is opened; one that is a symbolic link is not followed, wherever it
+    // points (else a link to any file the user may read is stored as a cheque image).
     #[cfg(unix)]
     {
-        let dir = fx.lockbox("device", &LOCKBOX.replace("cheque-1002.tif", "dev.tif"));
-        std::os::unix::fs::symlink("/dev/null", dir.join("dev.tif")).unwrap();
-        let out = fx.owed(&["lockbox", "import", dir.to_str().unwrap()]);
-        let err = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{err}");
-        assert!(
-            err.contains(
-                "line 3, column image: `dev.tif` is not a plain file (a pipe, a socket or a device)"
-            ),
-            "{err}"
-        );
-        assert_eq!(fx.fingerprint(), before);
+        let secret = fx.dir.path().join("secret.txt");
+        std::fs::write(&secret, "not a cheque").unwrap();
+        let link = "is a symbolic link (links are not followed)";
+        for (name, expected) in [
+            ("pipe", "is not a plain file (a pipe, a socket or a device)"),
+            ("link-out", link),
+            ("link-in", link),
+        ] {
+            let dir = fx.lockbox(name, &LOCKBOX.replace("cheque-1002.tif", "odd.tif"));
+            let odd = dir.join("odd.tif");
+            match name {
+                "pipe" => {
+                    let c = std::ffi::CString::new(odd.to_str().unwrap()).unwrap();
+                    // SAFETY: a valid NUL-terminated path.
+                    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+                }
+                "link-out" => std::os::unix::fs::symlink(&secret, &odd).unwrap(),
+                _ => std::os::unix::fs::symlink(dir.join("cheque-1001.png"), &odd).unwrap(),
+            }
+            let out = fx.owed(&["lockbox", "import", dir.to_str().unwrap()]);
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+            assert!(
+                err.contains(&format!(
+                    "lockbox.csv line 3, column image: `odd.tif` {expected}"
+                )),
+                "{name}: {err}"
+            );
+            assert_eq!(err.trim().lines().count(), 1, "{err}");
+            assert_eq!(fx.fingerprint(), before, "{name}");
+        }
     }
     // No folder, or no lockbox.csv in it.
     let out = fx.owed(&[

@@ -108,14 +108,20 @@ pub fn too_large(name: &str, bytes: u64, max_mb: u64) -> String {
     )
 }
 
-/// What a path to attach is when it is not a plain file: a folder, or a pipe, a socket or a
-/// device (opening a pipe would wait for a writer; a device may never end). `None` for a
-/// file.
+/// What an entry is when it is a symbolic link, for the sentences that refuse or skip it.
+pub const A_LINK: &str = "a symbolic link (links are not followed)";
+
+/// What a path to attach is when it is not a plain file: a folder, a symbolic link (when
+/// `kind` is the link's own, from `symlink_metadata`: links from outside are not followed),
+/// or a pipe, a socket or a device (opening a pipe would wait for a writer; a device may
+/// never end). `None` for a file.
 pub fn not_a_file(kind: std::fs::FileType) -> Option<&'static str> {
     if kind.is_file() {
         None
     } else if kind.is_dir() {
         Some("a folder, not a file")
+    } else if kind.is_symlink() {
+        Some(A_LINK)
     } else {
         Some("not a plain file (a pipe, a socket or a device)")
     }

@@ -23,6 +23,8 @@
 use super::mail::{self, ParsedMail};
 use super::outbox::now;
 use crate::domain::Date;
+use crate::domain::attachment::A_LINK;
+use crate::files::open_no_follow;
 use crate::store::Store;
 use crate::store::engage::NewReply;
 use crate::{Error, Result};
@@ -183,26 +185,16 @@ fn read_message(
     kind: std::fs::FileType,
 ) -> Result<std::result::Result<Vec<u8>, String>> {
     if kind.is_symlink() {
-        return Ok(Err("a symbolic link (links are not followed)".into()));
+        return Ok(Err(A_LINK.into()));
     }
     if !kind.is_file() {
         return Ok(Err("not a regular file".into()));
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        // Swapped for a link since it was listed: the open fails rather than follow it; a
-        // pipe does not block the open.
-        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
-    }
-    let mut file = match options.open(path) {
-        Ok(f) => f,
-        #[cfg(unix)]
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-            return Ok(Err("a symbolic link (links are not followed)".into()));
-        }
+    // Swapped for a link since it was listed: the open fails rather than follow it; a pipe
+    // does not block the open.
+    let mut file = match open_no_follow(path) {
+        Ok(Some(f)) => f,
+        Ok(None) => return Ok(Err(A_LINK.into())),
         Err(e) => {
             return Err(Error::runtime(format!(
                 "cannot read {}: {e}",

@@ -12,7 +12,9 @@
 //!    invoice of that balance, else the run of the oldest invoices that sums to it.
 //!
 //! Money no invoice takes stays unapplied on the payment and is listed. The item's image (a
-//! file name in `DIR`) is attached to the payment, so the document it paid shows it too.
+//! file name in `DIR`) is attached to the payment, so the document it paid shows it too; an
+//! image that is a symbolic link is refused (links are not followed: one could name any file
+//! the user may read, which would be stored as a cheque image).
 //!
 //! Like `owed import`, the whole file is one transaction: a bad row stops it with a message
 //! naming the file, line and column, and nothing is written. An item whose payment is
@@ -23,11 +25,12 @@ use super::csv_error;
 use super::quotes::QuoteCheck;
 use super::row::{Header, Lines};
 use crate::domain::action_checks::Stamp;
-use crate::domain::attachment::{max_bytes, size_label};
+use crate::domain::attachment::{A_LINK, max_bytes, not_a_file, size_label};
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::money::{self, plain};
 use crate::domain::{Decimal, format};
 use crate::error::quoted;
+use crate::files::open_no_follow;
 use crate::store::Store;
 use crate::store::ledger::lockbox::{ChequePayment, LockboxWriter, OpenItem, Payer, Payers};
 use crate::{Error, Result};
@@ -545,18 +548,24 @@ impl<'a> Run<'a> {
                 format!("cannot read {}: {e}", quoted(name)),
             )
         };
-        // Looked at before it is opened: opening a pipe would wait for a writer.
-        if let Some(what) = crate::domain::attachment::not_a_file(
-            std::fs::metadata(&path).map_err(cannot)?.file_type(),
+        let refuse = |what: &str| at(item.line, "image", format!("{} is {what}", quoted(name)));
+        // Looked at before it is opened, as itself: a link is not followed (it could name
+        // any file this user may read), and opening a pipe would wait for a writer.
+        if let Some(what) = not_a_file(
+            std::fs::symlink_metadata(&path)
+                .map_err(cannot)?
+                .file_type(),
         ) {
-            return Err(at(
-                item.line,
-                "image",
-                format!("{} is {what}", quoted(name)),
-            ));
+            return Err(refuse(what));
         }
-        let file = std::fs::File::open(&path).map_err(cannot)?;
+        // Swapped for a link or a pipe since: not read either.
+        let file = open_no_follow(&path)
+            .map_err(cannot)?
+            .ok_or_else(|| refuse(A_LINK))?;
         let meta = file.metadata().map_err(cannot)?;
+        if let Some(what) = not_a_file(meta.file_type()) {
+            return Err(refuse(what));
+        }
         let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
         file.take(limit + 1)
             .read_to_end(&mut bytes)
