@@ -134,6 +134,13 @@ impl Setup {
         self.dir.path().join("owed.db")
     }
 
+    /// Imports `csv` as contacts.csv.
+    fn import_contacts(&self, csv: &str) {
+        let contacts = self.dir.path().join("contacts");
+        write_files(&contacts, &[("contacts.csv", csv)]);
+        succeeded(&self.owed(&["import", contacts.to_str().unwrap()]));
+    }
+
     fn outbox(&self) -> Vec<serde_json::Value> {
         let o = self.owed(&["engage", "outbox", "--json"]);
         succeeded(&o);
@@ -382,18 +389,12 @@ fn a_reminder_to_the_billing_contact_copies_the_escalation_contact() {
          template = \"templates/friendly.md\"\nto = [\"billing\"]\ncc = [\"escalation\"]\n",
     )
     .unwrap();
-    let contacts = setup.dir.path().join("contacts");
-    std::fs::create_dir_all(&contacts).unwrap();
-    std::fs::write(
-        contacts.join("contacts.csv"),
+    setup.import_contacts(
         "customer_id,name,email,phone,role,primary\n\
          K1,Kim Berg,kim@kite.example,+1 555 0102,billing,yes\n\
          K1,Kai Lund,KAI@kite.example,+1 555 0103,escalation,no\n\
          K1,Sam Sales,sam@kite.example,,sales,no\n",
-    )
-    .unwrap();
-    let o = setup.owed(&["import", contacts.to_str().unwrap()]);
-    succeeded(&o);
+    );
 
     let o = setup.owed(&["engage", "run"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
@@ -571,6 +572,83 @@ fn replies_are_matched_by_thread_then_by_sender_and_filed_once() {
     );
     let count: i64 = value(&setup.db(), "SELECT count(*) FROM replies");
     assert_eq!(count, 3);
+}
+
+/// A customer's contacts (`contacts.csv`) are its addresses: a reply from the primary
+/// billing contact the reminder went to, at a domain of its own, is verified, and one without
+/// threading headers is matched by its sender (any case); an address the contacts of two
+/// customers share matches neither, and one a customer has twice (its own and a contact's)
+/// matches it.
+#[test]
+fn a_reply_from_a_customers_contact_is_the_customers() {
+    let server = SmtpServer::start();
+    let setup = Setup::new(
+        &[
+            ("K1", "Kite Supplies", "ap@kite.example"),
+            ("K2", "Lark", "ap@lark.example"),
+        ],
+        server.port,
+    );
+    setup.import_contacts(
+        "customer_id,name,email,role,primary\n\
+         K1,Kim Berg,Kim@Berg-Books.example,billing,yes\n\
+         K1,Pat Agent,pat@agency.example,ap,no\n\
+         K2,Pat Agent,pat@agency.example,ap,no\n\
+         K2,Lark AP,ap@lark.example,ap,no\n",
+    );
+    setup.run_ok(&["engage", "run"]);
+    let kim = setup.message_id_to("kim@berg-books.example");
+    let maildir = setup.dir.path().join("Maildir");
+    let replies = [
+        format!(
+            "From: Kim Berg <kim@berg-books.example>\nSubject: Re: Reminder\n\
+             Message-ID: <c1@berg-books.example>\nIn-Reply-To: {kim}\n\
+             Date: Thu, 30 Apr 2026 09:00:00 +0000\n\nPaying Friday.\n"
+        ),
+        "From: KIM@berg-books.example\nSubject: Paid\nMessage-ID: <c2@berg-books.example>\n\
+         Date: Fri, 01 May 2026 09:00:00 +0000\n\nDone.\n"
+            .to_string(),
+        "From: pat@agency.example\nSubject: Paid too\nMessage-ID: <c3@agency.example>\n\
+         Date: Fri, 01 May 2026 10:00:00 +0000\n\nDone.\n"
+            .to_string(),
+        // The customer's own address, also one of its contacts': still its one customer.
+        "From: ap@lark.example\nSubject: Paid as well\nMessage-ID: <c4@lark.example>\n\
+         Date: Fri, 01 May 2026 11:00:00 +0000\n\nDone.\n"
+            .to_string(),
+    ];
+    for (name, text) in ["1.a.host", "2.b.host", "3.c.host", "4.d.host"]
+        .iter()
+        .zip(&replies)
+    {
+        deliver_to_maildir(&maildir, name, text);
+    }
+    let o = setup.owed(&["inbox", "import", maildir.to_str().unwrap()]);
+    let out = succeeded(&o);
+    assert_contains_all(
+        &out,
+        &[
+            "filed K1 (reply to a reminder): Re: Reminder",
+            "filed K1 (by sender): Paid",
+            "filed K2 (by sender): Paid as well",
+            "3 filed, 0 already filed, 1 unmatched",
+        ],
+    );
+    assert!(!out.contains("UNVERIFIED"), "{out}");
+    assert_contains_all(&stderr(&o), &["pat@agency.example"]);
+    assert_eq!(names_in(&maildir.join("new")), vec!["3.c.host"]);
+    let verified: Vec<(String, bool)> = rows(
+        &setup.db(),
+        "SELECT from_addr, verified FROM replies ORDER BY id",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
+    assert_eq!(
+        verified,
+        vec![
+            ("kim@berg-books.example".to_string(), true),
+            ("kim@berg-books.example".to_string(), true),
+            ("ap@lark.example".to_string(), true)
+        ]
+    );
 }
 
 #[test]

@@ -2,8 +2,8 @@
 //!
 //! Every message in `MAILDIR/new/` is read and matched to a customer: first by its
 //! In-Reply-To and References headers against the Message-IDs of the reminders sent, else by
-//! its sender's address against the customers' email addresses (when exactly one customer
-//! has it). A matched message is filed in `replies` (date, sender, subject, text; unread),
+//! its sender's address against the customers' email addresses, their contacts' included
+//! (when exactly one customer has it). A matched message is filed in `replies` (date, sender, subject, text; unread),
 //! and then moved to `cur/` with the Maildir info suffix `:2,S` (seen), as a mail reader
 //! does. Importing is idempotent: a message whose Message-ID is already filed is not filed
 //! twice (and is moved too). A message that matches no customer stays in `new/` and is

@@ -71,12 +71,14 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
             .optional()?)
     }
 
-    /// Every customer address (lowercase) with the customers that have it; a customer's
-    /// `email` may hold several addresses separated by `,` or `;`.
+    /// Every customer address (lowercase) with the customers that have it, each once: the
+    /// customer's `email` (which may hold several addresses separated by `,` or `;`) and its
+    /// contacts' (`contacts.csv`). An address two customers have lists both.
     pub fn customers_by_address(&self) -> Result<HashMap<String, Vec<i64>>> {
-        let mut stmt = self
-            .conn()
-            .prepare_cached("SELECT cid, email FROM customers WHERE email IS NOT NULL")?;
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT cid, email FROM customers WHERE email IS NOT NULL
+             UNION ALL SELECT cid, email FROM contacts",
+        )?;
         let mut rows = stmt.query([])?;
         let mut out: HashMap<String, Vec<i64>> = HashMap::new();
         while let Some(r) = rows.next()? {
@@ -85,7 +87,10 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
             for part in email.split([',', ';']) {
                 let part = part.trim().to_lowercase();
                 if !part.is_empty() {
-                    out.entry(part).or_default().push(cid);
+                    let cids = out.entry(part).or_default();
+                    if !cids.contains(&cid) {
+                        cids.push(cid);
+                    }
                 }
             }
         }
