@@ -651,6 +651,43 @@ fn a_reply_from_a_customers_contact_is_the_customers() {
     );
 }
 
+/// A customer's email written `Name <addr>` (as customers.csv takes it) is the address inside
+/// the angle brackets: a reply from it is matched by its sender.
+#[test]
+fn a_customer_email_with_a_name_matches_by_its_address() {
+    let setup = Setup::new(
+        &[
+            ("K1", "Kite Supplies", "Kite AP <AP@kite.example>"),
+            (
+                "K2",
+                "Lark",
+                "Lark <ap@lark.example>; Lark CFO <cfo@lark.example>",
+            ),
+        ],
+        closed_port(),
+    );
+    let maildir = setup.dir.path().join("Maildir");
+    for (name, from) in [
+        ("1.a.host", "ap@kite.example"),
+        ("2.b.host", "cfo@lark.example"),
+    ] {
+        deliver_to_maildir(
+            &maildir,
+            name,
+            &format!("From: {from}\nSubject: Paid\nMessage-ID: <{name}>\n\nDone.\n"),
+        );
+    }
+    let o = setup.owed(&["inbox", "import", maildir.to_str().unwrap()]);
+    assert_contains_all(
+        &succeeded(&o),
+        &[
+            "filed K1 (by sender): Paid",
+            "filed K2 (by sender): Paid",
+            "2 filed, 0 already filed, 0 unmatched",
+        ],
+    );
+}
+
 #[test]
 fn a_folder_that_is_not_a_maildir_is_refused() {
     let setup = Setup::new(&[], closed_port());

@@ -46,6 +46,15 @@ pub fn claim_day(at: &str) -> Option<Date> {
         .map(|t| t.with_timezone(&chrono::Local).date_naive())
 }
 
+/// The address in `Name <a@b>`, else the text, trimmed: how a customer's `email` may write
+/// one (the customers.csv import keeps it as given).
+pub fn address_in(text: &str) -> &str {
+    match (text.rfind('<'), text.rfind('>')) {
+        (Some(start), Some(end)) if start < end => text[start + 1..end].trim(),
+        _ => text.trim(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,5 +70,19 @@ mod tests {
         assert!(too_soon(d("2026-05-03"), d("2026-05-01"), 7));
         assert!(claim_day("2026-05-01T12:00:00Z").is_some());
         assert_eq!(claim_day("yesterday"), None);
+    }
+
+    #[test]
+    fn an_address_is_the_one_inside_angle_brackets() {
+        assert_eq!(address_in("Kite AP <AP@kite.example>"), "AP@kite.example");
+        assert_eq!(address_in(" ap@kite.example "), "ap@kite.example");
+        assert_eq!(
+            address_in("\"A <b>\" < ap@kite.example >"),
+            "ap@kite.example"
+        );
+        assert_eq!(
+            address_in("broken <ap@kite.example"),
+            "broken <ap@kite.example"
+        );
     }
 }

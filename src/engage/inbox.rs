@@ -24,6 +24,7 @@ use super::mail::{self, ParsedMail};
 use super::outbox::now;
 use crate::domain::Date;
 use crate::domain::attachment::A_LINK;
+use crate::domain::engage::address_in;
 use crate::files::open_no_follow;
 use crate::store::Store;
 use crate::store::engage::NewReply;
@@ -251,14 +252,6 @@ pub fn sender_is_known(from: &str, addresses: &[String]) -> bool {
             _ => false,
         }
     })
-}
-
-/// The address in `Name <a@b>`, else the text.
-fn address_in(text: &str) -> &str {
-    match (text.rfind('<'), text.rfind('>')) {
-        (Some(start), Some(end)) if start < end => text[start + 1..end].trim(),
-        _ => text.trim(),
-    }
 }
 
 /// The domain of an address (after its last `@`), when it has a dot.

@@ -5,6 +5,7 @@ use super::Engagement;
 use crate::Result;
 use crate::domain::Date;
 use crate::domain::date::{day_number, from_day_number};
+use crate::domain::engage::address_in;
 use crate::domain::users::{Actor, Work};
 use crate::store::Store;
 use rusqlite::{OptionalExtension, params};
@@ -72,8 +73,9 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
     }
 
     /// Every customer address (lowercase) with the customers that have it, each once: the
-    /// customer's `email` (which may hold several addresses separated by `,` or `;`) and its
-    /// contacts' (`contacts.csv`). An address two customers have lists both.
+    /// customer's `email` (which may hold several addresses separated by `,` or `;`, each
+    /// bare or as `Name <addr>`) and its contacts' (`contacts.csv`). An address two
+    /// customers have lists both.
     pub fn customers_by_address(&self) -> Result<HashMap<String, Vec<i64>>> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT cid, email FROM customers WHERE email IS NOT NULL
@@ -85,7 +87,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
             let cid: i64 = r.get(0)?;
             let email: String = r.get(1)?;
             for part in email.split([',', ';']) {
-                let part = part.trim().to_lowercase();
+                let part = address_in(part).to_lowercase();
                 if !part.is_empty() {
                     let cids = out.entry(part).or_default();
                     if !cids.contains(&cid) {
