@@ -4,7 +4,7 @@
 mod common;
 mod fixture;
 
-use common::{owed_in, stderr, stdout};
+use common::{owed_in, rows, stderr, stdout};
 use fixture::Portfolio;
 use std::path::Path;
 
@@ -831,6 +831,13 @@ fn bad_contacts_are_refused_with_file_line_and_column() {
             "unknown value `maybe`",
         ),
         ("K1,Kai,,,billing,no", "email", "missing"),
+        // Kim (line 2) is K1's primary billing contact already.
+        (
+            "K1,Kai,kai@kite.example,,billing,yes",
+            "primary",
+            "this customer's primary billing contact is already on line 2 (one primary \
+             contact per customer and role)",
+        ),
     ];
     for (i, (bad, column, words)) in cases.into_iter().enumerate() {
         let files = dir.path().join(format!("contacts{i}"));
@@ -859,6 +866,43 @@ fn bad_contacts_are_refused_with_file_line_and_column() {
             .unwrap();
         assert_eq!(n, 0, "{bad}: the good row before it was written");
     }
+}
+
+/// A newer contacts file's primary contact takes over from the one stored before, of the same
+/// customer and role, which stays a contact: reminders go to one primary billing contact.
+#[test]
+fn a_newer_primary_contact_replaces_the_older_one() {
+    let (dir, db, _) = contract_imported("good");
+    let import_contacts = |name: &str, rows: &str| {
+        import_files(
+            dir.path(),
+            &db,
+            name,
+            &Portfolio::new().file(
+                "contacts.csv",
+                format!("customer_id,name,email,role,primary\n{rows}"),
+            ),
+        )
+    };
+    import_contacts(
+        "first",
+        "K1,Kim,kim@kite.example,billing,yes\nK1,Eve,eve@kite.example,escalation,yes\n",
+    );
+    import_contacts("second", "K1,Kai,kai@kite.example,billing,yes\n");
+    let contacts: Vec<(String, String, bool)> = rows(
+        &dir.path().join("owed.db"),
+        "SELECT email, role, is_primary FROM contacts ORDER BY id",
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    );
+    let contact = |email: &str, role: &str, primary| (email.to_string(), role.to_string(), primary);
+    assert_eq!(
+        contacts,
+        vec![
+            contact("kim@kite.example", "billing", false),
+            contact("eve@kite.example", "escalation", true),
+            contact("kai@kite.example", "billing", true),
+        ]
+    );
 }
 
 /// `OWED_LOG=debug` logs where an import's time goes, on stderr; without it the import says

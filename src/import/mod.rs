@@ -586,6 +586,7 @@ fn read_rows(
     let mut record = csv::StringRecord::new();
     let mut rows = Vec::with_capacity(BATCH_ROWS);
     let mut seen = SeenKeys::default();
+    let mut primaries = Primaries::default();
     let mut lines = Lines::new(path);
     loop {
         let more = match reader.read_record(&mut record) {
@@ -607,7 +608,8 @@ fn read_rows(
                         Some(first) => Err(duplicate_error(name, line, first, &parsed)),
                         None => Ok(parsed),
                     }
-                });
+                })
+                .and_then(|parsed| primaries.check(name, line, parsed));
             match parsed {
                 Ok(parsed) => rows.push(parsed),
                 Err(e) => {
@@ -657,6 +659,31 @@ impl SeenKeys {
             }
             std::collections::hash_map::Entry::Occupied(_) => confirm(),
         }
+    }
+}
+
+/// The primary contacts of one contacts file so far, by customer and role, with their line:
+/// a customer has one primary contact of a role (the one reminders without `to` go to), so a
+/// second in one file is refused rather than one of them silently losing.
+#[derive(Default)]
+struct Primaries {
+    lines: HashMap<(i64, &'static str), u64>,
+}
+
+impl Primaries {
+    /// `parsed`, unless it is a second primary contact of its customer and role.
+    fn check(&mut self, file: &str, line: u64, parsed: Parsed) -> Result<Parsed> {
+        if let Parsed::Contact(c) = &parsed
+            && c.primary
+            && let Some(first) = self.lines.insert((c.cid, c.role), line)
+        {
+            return Err(Error::input(format!(
+                "{file} line {line}, column primary: this customer's primary {} contact is \
+                 already on line {first} (one primary contact per customer and role)",
+                c.role
+            )));
+        }
+        Ok(parsed)
     }
 }
 

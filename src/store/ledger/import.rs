@@ -665,8 +665,17 @@ impl ImportWriter<'_> {
         self.note_changed(outcome, "payments", "pid", &p.id)
     }
 
-    /// Inserts or updates a contact, by (customer, email).
+    /// Inserts or updates a contact, by (customer, email). A primary contact takes over from
+    /// the customer's other primary contact of its role, which stays a contact, not primary.
     pub fn upsert_contact(&self, c: &ContactRecord) -> Result<Upsert> {
+        if c.primary {
+            self.tx
+                .prepare_cached(
+                    "UPDATE contacts SET is_primary = 0
+                      WHERE cid = ?1 AND role = ?2 AND email <> ?3 AND is_primary = 1",
+                )?
+                .execute(params![c.cid, c.role, c.email])?;
+        }
         let stored: Option<ContactRecord> = self
             .tx
             .prepare_cached(
