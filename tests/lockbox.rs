@@ -374,6 +374,17 @@ fn bad_rows_name_the_file_line_and_column_and_write_nothing() {
             "1003,2026-04-15,650.00,USD,K9",
             "line 4, column payer: no customer has the id or name `K9`",
         ),
+        // More decimals than the currency has: kept, it would be shown rounded.
+        (
+            "1004,2026-04-15,123.45,",
+            "1004,2026-04-15,123.455,",
+            "line 5, column amount: the amount 123.455 has more decimals than USD has (2)",
+        ),
+        (
+            "1004,2026-04-15,123.45,USD",
+            "1004,2026-04-15,500.5,JPY",
+            "line 5, column amount: the amount 500.5 has more decimals than JPY has (none)",
+        ),
         ("1004,2026-04-15", "1004,2026-04-31", "line 5, column date"),
         (
             "cheque-1002.tif",

@@ -24,7 +24,7 @@
 use super::csv_error;
 use super::quotes::QuoteCheck;
 use super::row::{Header, Lines};
-use crate::domain::action_checks::Stamp;
+use crate::domain::action_checks::{Stamp, in_minor_units};
 use crate::domain::attachment::{A_LINK, max_bytes, not_a_file, size_label};
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::money::{self, plain};
@@ -216,11 +216,14 @@ fn read_items(path: &Path) -> Result<Vec<Item>> {
             ));
         }
         let date = day_number(row.date("date")?);
-        let amount =
-            money::to_units(row.positive_amount("amount")?).map_err(|e| row.error("amount", e))?;
+        let amount = row.positive_amount("amount")?;
         let currency = row
             .opt_currency("currency")?
             .ok_or_else(|| row.error("currency", "required value is missing"))?;
+        // A cheque is in its currency's minor units: 10.005 USD would be kept and shown as
+        // 10.01.
+        in_minor_units(amount, &currency).map_err(|e| row.error("amount", e))?;
+        let amount = money::to_units(amount).map_err(|e| row.error("amount", e))?;
         let payer = row.req("payer")?.to_string();
         let invoices = row
             .opt("invoices")
