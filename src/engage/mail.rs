@@ -4,7 +4,8 @@
 //! The message is parsed by `mail-parser` (headers unfolded, RFC 2047 encoded words, MIME
 //! parts, base64 and quoted-printable, every charset `encoding_rs` knows: a Windows-1252 or
 //! ISO-8859-15 `€` is a `€`). The body is the first `text/plain` part of the text body
-//! (else the first `text/html` part with its tags stripped); attachments are ignored.
+//! (else the first `text/html` part as text: its head, styles and scripts dropped, entities
+//! decoded); attachments are ignored.
 
 use crate::domain::Date;
 use crate::domain::text::first_chars;
@@ -81,7 +82,7 @@ fn ids(value: &HeaderValue) -> Vec<String> {
     }
 }
 
-/// The first plain-text part of the text body, else the first HTML part without its tags.
+/// The first plain-text part of the text body, else the first HTML part as text.
 fn body_text(message: &Message) -> String {
     let plain = message.text_bodies().find_map(|part| match &part.body {
         PartType::Text(text) => Some(text.to_string()),
@@ -89,7 +90,7 @@ fn body_text(message: &Message) -> String {
     });
     let html = || {
         message.html_bodies().find_map(|part| match &part.body {
-            PartType::Html(html) => Some(strip_tags(html)),
+            PartType::Html(html) => Some(html_text(html)),
             _ => None,
         })
     };
@@ -99,36 +100,29 @@ fn body_text(message: &Message) -> String {
         .replace("\r\n", "\n")
 }
 
-fn strip_tags(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut tag = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => {
-                in_tag = true;
-                tag.clear();
-            }
-            '>' if in_tag => {
-                in_tag = false;
-                let name = tag.trim_start_matches('/').to_ascii_lowercase();
-                if ["br", "p", "div", "tr", "li"]
-                    .iter()
-                    .any(|t| name.split_whitespace().next() == Some(t))
-                {
-                    out.push('\n');
-                }
-            }
-            _ if in_tag => tag.push(c),
-            _ => out.push(c),
-        }
+/// The text of an HTML body, by mail-parser's `html_to_text`: the head (title included),
+/// styles, scripts and comments dropped, tags removed, entities decoded (named, `&#8364;` and
+/// `&#x20AC;`). It ends a line at `<br>` and `</p>` only; blocks that are lines too (`div`,
+/// `li`, `tr`, as mailers write them) get a `<br>` after them first, so their text does not
+/// run together. A non-breaking space is a space.
+fn html_text(html: &str) -> String {
+    const BLOCK_ENDS: [&str; 3] = ["</div>", "</li>", "</tr>"];
+    let lower = html.to_ascii_lowercase();
+    let mut broken = String::with_capacity(html.len() + 64);
+    let mut from = 0;
+    for (at, end) in lower.match_indices('<').filter_map(|(at, _)| {
+        BLOCK_ENDS
+            .iter()
+            .find(|end| lower[at..].starts_with(**end))
+            .map(|end| (at, end.len()))
+    }) {
+        broken.push_str(&html[from..at + end]);
+        broken.push_str("<br>");
+        from = at + end;
     }
-    out.replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+    broken.push_str(&html[from..]);
+    mail_parser::decoders::html::html_to_text(&broken)
+        .replace('\u{a0}', " ")
         .trim()
         .to_string()
 }
@@ -208,6 +202,28 @@ Wir zahlen am Freitag =E2=80=93 danke.=\n Gr=C3=BC=C3=9Fe\n--XX--\n";
         assert_eq!(parse(html_only.as_bytes()).body, "Paid today\n\nThanks");
         let b64 = "From: a@b.example\nContent-Transfer-Encoding: base64\n\nV2UgcGFpZC4=\n";
         assert_eq!(parse(b64.as_bytes()).body, "We paid.");
+    }
+
+    #[test]
+    fn an_html_body_is_its_text_without_head_style_or_script_and_with_entities_decoded() {
+        // As Outlook writes one (the reviewer's message).
+        let raw = "From: Delta AP <ar@delta.example>\nContent-Type: text/html; charset=utf-8\n\n\
+<html><head><title>Payment advice</title><style>p.MsoNormal {margin:0cm; \
+font-family:\"Calibri\";}</style><script>var x=1;</script></head><body><!-- a comment -->\
+<p class=MsoNormal>We paid &euro;500 &#8364; &#x20AC; today.</p><p>Thanks &amp; regards</p>\
+</body></html>";
+        assert_eq!(
+            parse(raw.as_bytes()).body,
+            "We paid €500 € € today.\nThanks & regards"
+        );
+        // A style or script in the body is dropped too; blocks stay lines.
+        let raw = "From: a@b.example\nContent-Type: text/html\n\n<DIV>We paid</DIV>\
+<style>div {color: red}</style><div>on Friday &lt;3&gt;</div><script>alert(1)</script>\
+<ul><li>INV-1</li><li>INV-2</li></ul>";
+        assert_eq!(
+            parse(raw.as_bytes()).body,
+            "We paid\non Friday <3>\nINV-1\nINV-2"
+        );
     }
 
     #[test]
