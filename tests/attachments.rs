@@ -167,7 +167,8 @@ fn oversized_or_unreadable_files_are_refused_and_nothing_is_written() {
                 small.display().to_string(),
                 dir.join("big.tif").display().to_string(),
             ],
-            "big.tif` is 1.0 MB, more than max_attachment_mb = 1 allows, so nothing was attached",
+            "big.tif` is 1,048,577 bytes, more than the 1,048,576 bytes (1 MiB) that \
+             max_attachment_mb = 1 allows, so nothing was attached",
         ),
         (
             vec![

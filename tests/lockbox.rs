@@ -464,6 +464,23 @@ fn bad_rows_name_the_file_line_and_column_and_write_nothing() {
             assert_eq!(fx.fingerprint(), before, "{name}");
         }
     }
+    // An image just over max_attachment_mb: the sentence says by how much, in bytes.
+    let config = fx.dir.path().join("config.toml");
+    std::fs::write(&config, "max_attachment_mb = 1\n").unwrap();
+    let dir = fx.lockbox("big", LOCKBOX);
+    std::fs::write(dir.join("cheque-1002.tif"), vec![0u8; 1024 * 1024 + 1]).unwrap();
+    let out = fx.owed(&["lockbox", "import", dir.to_str().unwrap()]);
+    std::fs::write(&config, "").unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "lockbox.csv line 3, column image: `cheque-1002.tif` is 1,048,577 bytes, more than \
+             the 1,048,576 bytes (1 MiB) that max_attachment_mb = 1 allows"
+        ),
+        "{err}"
+    );
+    assert_eq!(fx.fingerprint(), before);
     // No folder, or no lockbox.csv in it.
     let out = fx.owed(&[
         "lockbox",

@@ -6,6 +6,8 @@
 //! outside text. What a file holds is told from its first bytes ([`Kind::of`]), never from
 //! its name.
 
+use super::money::grouped_count;
+
 /// The default of `max_attachment_mb` in the config.
 pub const DEFAULT_MAX_MB: u64 = 25;
 
@@ -103,9 +105,26 @@ pub fn size_label(bytes: u64) -> String {
 /// The sentence refusing a file over the limit.
 pub fn too_large(name: &str, bytes: u64, max_mb: u64) -> String {
     format!(
-        "{name} is {}, more than max_attachment_mb = {max_mb} allows, so nothing was attached",
-        size_label(bytes)
+        "{name} {}, so nothing was attached",
+        over_limit(bytes, max_mb)
     )
+}
+
+/// What a file of `bytes` over `max_attachment_mb = max_mb` is, in MiB as the limit is:
+/// `is 30.2 MiB, more than the 25 MiB that max_attachment_mb = 25 allows`; in bytes when the
+/// size in MiB to one decimal would read as the limit itself (25 MiB and a byte).
+pub fn over_limit(bytes: u64, max_mb: u64) -> String {
+    let mib = format!("{:.1}", bytes as f64 / (1024.0 * 1024.0));
+    if mib.parse::<f64>().is_ok_and(|m| m > max_mb as f64) {
+        format!("is {mib} MiB, more than the {max_mb} MiB that max_attachment_mb = {max_mb} allows")
+    } else {
+        format!(
+            "is {} bytes, more than the {} bytes ({max_mb} MiB) that max_attachment_mb = \
+             {max_mb} allows",
+            grouped_count(bytes),
+            grouped_count(max_bytes(max_mb))
+        )
+    }
 }
 
 /// What an entry is when it is a symbolic link, for the sentences that refuse or skip it.
@@ -297,10 +316,20 @@ mod tests {
         assert_eq!(size_label(812), "812 B");
         assert_eq!(size_label(12_698), "12.4 KB");
         assert_eq!(max_bytes(25), 26_214_400);
-        let msg = too_large("scan.tif", 30 * 1024 * 1024, 25);
-        assert!(
-            msg.contains("scan.tif is 30.0 MB") && msg.contains("25"),
-            "{msg}"
+        assert_eq!(
+            too_large("scan.tif", 30 * 1024 * 1024, 25),
+            "scan.tif is 30.0 MiB, more than the 25 MiB that max_attachment_mb = 25 allows, so \
+             nothing was attached"
+        );
+        // Just over: a figure that reads as the limit would not say why.
+        assert_eq!(
+            over_limit(25 * 1024 * 1024 + 1, 25),
+            "is 26,214,401 bytes, more than the 26,214,400 bytes (25 MiB) that \
+             max_attachment_mb = 25 allows"
+        );
+        assert_eq!(
+            over_limit(25 * 1024 * 1024 + 60_000, 25),
+            "is 25.1 MiB, more than the 25 MiB that max_attachment_mb = 25 allows"
         );
     }
 

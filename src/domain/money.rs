@@ -169,15 +169,27 @@ pub fn grouped(value: Decimal, currency: &str) -> String {
     };
     let mut out = String::with_capacity(text.len() + int.len() / 3);
     out.push_str(sign);
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
+    out.push_str(&thousands(int));
     if let Some(f) = frac {
         out.push('.');
         out.push_str(f);
+    }
+    out
+}
+
+/// A count for people, with thousands separators (`26,214,401`).
+pub fn grouped_count(n: u64) -> String {
+    thousands(&n.to_string())
+}
+
+/// Digits with a `,` between thousands.
+fn thousands(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
     }
     out
 }

@@ -25,7 +25,7 @@ use super::csv_error;
 use super::quotes::QuoteCheck;
 use super::row::{Header, Lines};
 use crate::domain::action_checks::{Stamp, in_minor_units};
-use crate::domain::attachment::{A_LINK, max_bytes, not_a_file, size_label};
+use crate::domain::attachment::{A_LINK, max_bytes, not_a_file, over_limit};
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::money::{self, plain};
 use crate::domain::{Decimal, format};
@@ -578,9 +578,9 @@ impl<'a> Run<'a> {
                 item.line,
                 "image",
                 format!(
-                    "{} is {}, more than max_attachment_mb = {max_mb} allows",
+                    "{} {}",
                     quoted(name),
-                    size_label(meta.len().max(bytes.len() as u64))
+                    over_limit(meta.len().max(bytes.len() as u64), max_mb)
                 ),
             ));
         }
