@@ -52,6 +52,18 @@ impl Setup {
         setup
     }
 
+    /// Kite Supplies (K1, ap@kite.example) and Lark (K2, ap@lark.example), with a config
+    /// pointing at `port`.
+    fn kite_and_lark(port: u16) -> Setup {
+        Setup::new(
+            &[
+                ("K1", "Kite Supplies", "ap@kite.example"),
+                ("K2", "Lark", "ap@lark.example"),
+            ],
+            port,
+        )
+    }
+
     /// A database with `n` plain customers (`plain_customers`) and a config pointing at
     /// `port`.
     fn plain(n: usize, port: u16) -> Setup {
@@ -132,6 +144,15 @@ impl Setup {
 
     fn db(&self) -> PathBuf {
         self.dir.path().join("owed.db")
+    }
+
+    /// The replies filed, in order: their sender and whether it is verified.
+    fn replies_verified(&self) -> Vec<(String, bool)> {
+        rows(
+            &self.db(),
+            "SELECT from_addr, verified FROM replies ORDER BY id",
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     }
 
     /// Imports `csv` as contacts.csv.
@@ -374,13 +395,7 @@ fn two_concurrent_runs_send_each_reminder_exactly_once() {
 #[test]
 fn a_reminder_to_the_billing_contact_copies_the_escalation_contact() {
     let server = SmtpServer::start();
-    let setup = Setup::new(
-        &[
-            ("K1", "Kite Supplies", "ap@kite.example"),
-            ("K2", "Lark", "ap@lark.example"),
-        ],
-        server.port,
-    );
+    let setup = Setup::kite_and_lark(server.port);
     // The reminder goes to the billing contacts, copied to the escalation contacts.
     std::fs::write(
         setup.dir.path().join("cycles/dunning.toml"),
@@ -582,13 +597,7 @@ fn replies_are_matched_by_thread_then_by_sender_and_filed_once() {
 #[test]
 fn a_reply_from_a_customers_contact_is_the_customers() {
     let server = SmtpServer::start();
-    let setup = Setup::new(
-        &[
-            ("K1", "Kite Supplies", "ap@kite.example"),
-            ("K2", "Lark", "ap@lark.example"),
-        ],
-        server.port,
-    );
+    let setup = Setup::kite_and_lark(server.port);
     setup.import_contacts(
         "customer_id,name,email,role,primary\n\
          K1,Kim Berg,Kim@Berg-Books.example,billing,yes\n\
@@ -636,18 +645,14 @@ fn a_reply_from_a_customers_contact_is_the_customers() {
     assert!(!out.contains("UNVERIFIED"), "{out}");
     assert_contains_all(&stderr(&o), &["pat@agency.example"]);
     assert_eq!(names_in(&maildir.join("new")), vec!["3.c.host"]);
-    let verified: Vec<(String, bool)> = rows(
-        &setup.db(),
-        "SELECT from_addr, verified FROM replies ORDER BY id",
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    );
     assert_eq!(
-        verified,
-        vec![
-            ("kim@berg-books.example".to_string(), true),
-            ("kim@berg-books.example".to_string(), true),
-            ("ap@lark.example".to_string(), true)
+        setup.replies_verified(),
+        [
+            ("kim@berg-books.example", true),
+            ("kim@berg-books.example", true),
+            ("ap@lark.example", true)
         ]
+        .map(|(a, v)| (a.to_string(), v))
     );
 }
 
@@ -954,17 +959,10 @@ fn a_reply_from_outside_the_customer_is_filed_unverified_and_shown_so() {
             "2 filed, 0 already filed, 0 unmatched; 1 filed from an unverified sender",
         ],
     );
-    let verified: Vec<(String, bool)> = rows(
-        &setup.db(),
-        "SELECT from_addr, verified FROM replies ORDER BY id",
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    );
     assert_eq!(
-        verified,
-        vec![
-            ("billing@evil.example".to_string(), false),
-            ("cfo@c1.example".to_string(), true)
-        ]
+        setup.replies_verified(),
+        [("billing@evil.example", false), ("cfo@c1.example", true)]
+            .map(|(a, v)| (a.to_string(), v))
     );
 
     // `activity`: marked in the text, `"verified": false` in the JSON.
