@@ -624,6 +624,21 @@ async fn a_user_removed_or_given_another_role_is_cut_off() {
     ));
     alice_term.wait_closed().await;
     bob_term.wait_closed().await;
+    // Each terminal is put back (the main screen, the cursor shown) and says why: cut at
+    // once, it stayed in the app's screen with the cursor hidden.
+    for (term, why) in [
+        (&alice_term, "owed: your role is now auditor: connect again"),
+        (
+            &bob_term,
+            "owed: your user or key was removed from this server",
+        ),
+    ] {
+        let seen = term.seen.lock().unwrap();
+        let screen = seen.parser.screen();
+        assert!(!screen.alternate_screen(), "back on the main screen");
+        assert!(!screen.hide_cursor(), "the cursor shown");
+        assert!(screen.contents().contains(why), "{}", screen.contents());
+    }
     let mut said = Vec::new();
     let deadline = std::time::Instant::now() + PATIENCE;
     while said.len() < 2 && std::time::Instant::now() < deadline {

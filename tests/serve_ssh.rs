@@ -553,11 +553,15 @@ async fn an_idle_session_is_ended_with_a_notice() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_the_server_ends_every_session() {
     let f = Fixture::start().await;
-    let (_a, _ta) = f.session("alice", &f.alice, (80, 24)).await;
-    let (_b, _tb) = f.session("bob", &f.bob, (80, 24)).await;
+    let (_a, ta) = f.session("alice", &f.alice, (80, 24)).await;
+    let (_b, tb) = f.session("bob", &f.bob, (80, 24)).await;
     let (log, sessions) = (f.log.clone(), f.sessions.clone());
     f.stop().await;
     assert_eq!(sessions.active(), 0);
+    // Each terminal is told why, after the app's last frame: cut first, the line never came.
+    for term in [&ta, &tb] {
+        term.wait_for("owed: the server is stopping").await;
+    }
     let mut lines = log.lines();
     lines.sort();
     assert_eq!(

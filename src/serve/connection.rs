@@ -82,7 +82,8 @@ struct Standing {
     key: PublicKey,
     /// Who they were when the session started.
     actor: Actor,
-    handle: russh::server::Handle,
+    /// Ends the session, its terminal put back and the reason said.
+    ending: super::session::Ending,
     /// Closed when the session's channel closes.
     alive: watch::Receiver<()>,
 }
@@ -124,10 +125,7 @@ async fn keep_standing(mut s: Standing) {
             None => "your user or key was removed from this server".to_string(),
         };
         crate::serve::say!("{}'s session was cut: {why}", s.actor.name);
-        let _ = s
-            .handle
-            .disconnect(russh::Disconnect::ByApplication, why, "en".into())
-            .await;
+        s.ending.end(format!("owed: {why}"));
         return;
     }
 }
@@ -303,6 +301,7 @@ impl Connection {
         };
         match session::start(start) {
             Ok(link) => {
+                let ending = link.ending.clone();
                 state.input = Some(link);
                 state.started = true;
                 // In: the login grace no longer applies, and the place it held while logging
@@ -315,7 +314,7 @@ impl Connection {
                         users: self.shared.users_version.subscribe(),
                         key,
                         actor: actor.clone(),
-                        handle: session.handle(),
+                        ending,
                         alive: state.alive_rx.clone(),
                     }));
                 }

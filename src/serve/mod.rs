@@ -82,6 +82,9 @@ pub const LOGIN_GRACE: Duration = Duration::from_secs(120);
 const REFUSAL_NOTE: Duration = Duration::from_secs(60);
 /// How long [`Server::run`] waits for the sessions' apps to end once it stops.
 const STOP_GRACE: Duration = Duration::from_secs(10);
+/// How long a stopping server lets its sessions end by themselves (their terminals put back)
+/// before it cuts the connections.
+const END_GRACE: Duration = Duration::from_secs(2);
 
 /// Who a public key belongs to.
 pub trait Directory: Send + Sync {
@@ -297,6 +300,10 @@ impl Server {
         }
         drop(listener);
         watching.abort();
+        // Each session first ends as if by itself, its terminal put back and the reason said;
+        // then every connection is cut (cut first, terminals stayed in the app's screen).
+        shared.sessions.end_all("owed: the server is stopping");
+        let _ = tokio::time::timeout(END_GRACE, shared.sessions.wait_for(0)).await;
         let _ = stopping.send(());
         let sessions = shared.sessions.clone();
         if tokio::time::timeout(STOP_GRACE, sessions.wait_for(0))

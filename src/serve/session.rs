@@ -30,7 +30,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 /// Raw input bytes a client may have waiting for its app before it is disconnected.
 pub const MAX_QUEUED_INPUT: usize = 1 << 20;
@@ -163,6 +163,25 @@ pub type App = dyn Fn(SessionContext) -> crate::Result<()> + Send + Sync;
 pub(crate) struct InputLink {
     tx: mpsc::UnboundedSender<Incoming>,
     queued: Arc<AtomicUsize>,
+    /// Ends the session from outside.
+    pub(crate) ending: Ending,
+}
+
+/// Ends a running session from outside (its user removed, its role changed): the app's input
+/// ends, and its last frame is followed by the terminal put back and a line saying why, as
+/// when it ends by itself; the connection is cut a while later if it is still there. (Cut at
+/// once, the client's terminal stayed in the app's screen with the cursor hidden.)
+#[derive(Debug, Clone)]
+pub(crate) struct Ending {
+    farewell: Arc<OnceLock<String>>,
+    cut: Arc<Notify>,
+}
+
+impl Ending {
+    pub(crate) fn end(&self, line: String) {
+        let _ = self.farewell.set(line);
+        self.cut.notify_one();
+    }
 }
 
 /// The client's input, for the pump.
@@ -206,6 +225,8 @@ pub struct Sessions {
     count: Arc<watch::Sender<usize>>,
     /// Each user's sessions, reserved before they start and given back once joined.
     by_user: Arc<std::sync::Mutex<HashMap<String, usize>>>,
+    /// Set when the server stops: every session ends with this line.
+    stop: Arc<watch::Sender<Option<String>>>,
 }
 
 impl Default for Sessions {
@@ -213,11 +234,17 @@ impl Default for Sessions {
         Sessions {
             count: Arc::new(watch::channel(0).0),
             by_user: Arc::default(),
+            stop: Arc::new(watch::channel(None).0),
         }
     }
 }
 
 impl Sessions {
+    /// Ends every session as [`Ending::end`] ends one, with `line` (the server stopping).
+    pub(crate) fn end_all(&self, line: &str) {
+        self.stop.send_replace(Some(line.to_string()));
+    }
+
     /// How many apps are running (started and not yet joined).
     pub fn active(&self) -> usize {
         *self.count.borrow()
@@ -321,7 +348,10 @@ pub(crate) fn start(s: Start) -> std::io::Result<InputLink> {
             let _ = done_tx.send(code);
         })?;
     s.sessions.started();
-
+    let ending = Ending {
+        farewell,
+        cut: Arc::default(),
+    };
     tokio::spawn(pump(Pump {
         rx: in_rx,
         queued: queued.clone(),
@@ -329,7 +359,8 @@ pub(crate) fn start(s: Start) -> std::io::Result<InputLink> {
         escape_timeout: s.escape_timeout,
         idle_timeout: s.idle_timeout,
         handle: Some(s.handle),
-        farewell,
+        ending: ending.clone(),
+        stop: s.sessions.stop.subscribe(),
     }));
     tokio::spawn(writer(Writer {
         rx: out_rx,
@@ -340,7 +371,11 @@ pub(crate) fn start(s: Start) -> std::io::Result<InputLink> {
         sessions: s.sessions,
         name: s.actor.name,
     }));
-    Ok(InputLink { tx: in_tx, queued })
+    Ok(InputLink {
+        tx: in_tx,
+        queued,
+        ending,
+    })
 }
 
 /// The app thread's name: `owed-ssh-` and the user's name's safe characters.
@@ -362,8 +397,11 @@ struct Pump {
     idle_timeout: Option<Duration>,
     /// The connection, cut a while after an idle timeout (none in unit tests).
     handle: Option<Handle>,
-    /// The line shown when the session ends on its own (idle).
-    farewell: Arc<OnceLock<String>>,
+    /// The line shown when the session ends on its own (idle), and how it is ended from
+    /// outside.
+    ending: Ending,
+    /// The server stopping (see [`Sessions::end_all`]).
+    stop: watch::Receiver<Option<String>>,
 }
 
 /// How long an idle session's app has to end by itself before the connection is cut.
@@ -381,9 +419,25 @@ async fn pump(mut p: Pump) {
         }
     };
     let mut idle_timer = Box::pin(idle(p.idle_timeout));
+    let mut stop_open = true;
     loop {
         let pending = parser.pending();
         tokio::select! {
+            () = p.ending.cut.notified() => {
+                let why = p.ending.farewell.get().cloned().unwrap_or_default();
+                cut_later(p.handle.take(), why);
+                return;
+            }
+            changed = p.stop.changed(), if stop_open => match changed {
+                Ok(()) => {
+                    if let Some(line) = p.stop.borrow().clone() {
+                        let _ = p.ending.farewell.set(line);
+                        // The server cuts every connection once the sessions have ended.
+                        return;
+                    }
+                }
+                Err(_) => stop_open = false,
+            },
             incoming = p.rx.recv() => match incoming {
                 Some(Incoming::Bytes(bytes)) => {
                     p.queued.fetch_sub(bytes.len(), Ordering::AcqRel);
@@ -401,17 +455,10 @@ async fn pump(mut p: Pump) {
             () = &mut idle_timer => {
                 let minutes = p.idle_timeout.map_or(0, |t| t.as_secs().div_ceil(60));
                 let unit = if minutes == 1 { "minute" } else { "minutes" };
-                let _ = p.farewell.set(format!(
+                let _ = p.ending.farewell.set(format!(
                     "owed: disconnected after {minutes} {unit} without input"
                 ));
-                if let Some(handle) = p.handle.take() {
-                    tokio::spawn(async move {
-                        tokio::time::sleep(IDLE_GRACE).await;
-                        let _ = handle
-                            .disconnect(russh::Disconnect::ByApplication, "idle".into(), "en".into())
-                            .await;
-                    });
-                }
+                cut_later(p.handle.take(), "idle".into());
                 return;
             }
         }
@@ -426,6 +473,19 @@ async fn pump(mut p: Pump) {
         if p.events.send(event).await.is_err() {
             return;
         }
+    }
+}
+
+/// Cuts the connection after [`IDLE_GRACE`], if its app has not ended it by then (the app's
+/// input has ended: it ends, and the writer closes the channel).
+fn cut_later(handle: Option<Handle>, why: String) {
+    if let Some(handle) = handle {
+        tokio::spawn(async move {
+            tokio::time::sleep(IDLE_GRACE).await;
+            let _ = handle
+                .disconnect(russh::Disconnect::ByApplication, why, "en".into())
+                .await;
+        });
     }
 }
 
@@ -487,6 +547,10 @@ mod tests {
         let queued = Arc::new(AtomicUsize::new(0));
         let (ev_tx, ev_rx) = mpsc::channel(EVENT_QUEUE);
         let farewell: Arc<OnceLock<String>> = Arc::default();
+        let ending = Ending {
+            farewell: farewell.clone(),
+            cut: Arc::default(),
+        };
         let task = tokio::spawn(pump(Pump {
             rx,
             queued: queued.clone(),
@@ -494,10 +558,11 @@ mod tests {
             escape_timeout: Duration::from_millis(50),
             idle_timeout: idle,
             handle: None,
-            farewell: farewell.clone(),
+            ending: ending.clone(),
+            stop: Sessions::default().stop.subscribe(),
         }));
         Harness {
-            link: InputLink { tx, queued },
+            link: InputLink { tx, queued, ending },
             events: ev_rx,
             farewell,
             task,
@@ -593,6 +658,10 @@ mod tests {
         let link = InputLink {
             tx,
             queued: Arc::new(AtomicUsize::new(0)),
+            ending: Ending {
+                farewell: Arc::default(),
+                cut: Arc::default(),
+            },
         };
         (link, rx)
     }
