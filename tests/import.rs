@@ -625,6 +625,41 @@ fn reimport_changes_nothing_and_updates_what_changed() {
     assert_eq!(common::aging_row(&v, "K3")["name"], "Moss & Daughters");
 }
 
+/// New rows are counted as inserted whatever was inserted just before them: a document whose
+/// new rowid was the number of the customer inserted just before it (6 and 6 here: three
+/// customers and five documents stored, three customers and one document new) was counted
+/// as updated ("0 inserted, 1 updated" for one new document).
+#[test]
+fn new_rows_are_counted_as_inserted_whatever_came_before() {
+    let (dir, db, _) = contract_imported("first");
+    let newer = Portfolio::new()
+        .file(
+            "customers.csv",
+            "id,name\nN1,North One\nN2,North Two\nN3,North Three\n",
+        )
+        .file(
+            "documents.csv",
+            "id,customer_id,type,doc_date,due_date,amount,currency\n\
+             ND1,N3,invoice,2026-04-01,2026-05-01,10.00,USD\n",
+        );
+    let out = import_files(dir.path(), &db, "newer", &newer);
+    assert_says(
+        &out,
+        &[
+            "customers.csv 3 inserted, 0 updated, 0 unchanged",
+            "documents.csv 1 inserted, 0 updated, 0 unchanged",
+        ],
+    );
+    // And a changed row is still an update.
+    let changed = Portfolio::new().file(
+        "documents.csv",
+        "id,customer_id,type,doc_date,due_date,amount,currency\n\
+         ND1,N3,invoice,2026-04-01,2026-05-01,12.00,USD\n",
+    );
+    let out = import_files(dir.path(), &db, "changed", &changed);
+    assert_says(&out, &["documents.csv 0 inserted, 1 updated, 0 unchanged"]);
+}
+
 #[test]
 fn custom_fields_are_kept() {
     let dir = tempfile::tempdir().unwrap();

@@ -342,6 +342,9 @@ struct Writes {
     table: &'static str,
     upsert: String,
     insert: String,
+    /// The table's largest rowid as this import left it (read once): a new row takes the
+    /// next one.
+    max_rowid: std::cell::Cell<Option<i64>>,
 }
 
 impl Writes {
@@ -350,6 +353,7 @@ impl Writes {
             table,
             upsert: upsert_sql(table, columns, local, &|_| true),
             insert: insert_sql(table, columns),
+            max_rowid: std::cell::Cell::new(None),
         }
     }
 }
@@ -497,18 +501,46 @@ impl ImportWriter<'_> {
     fn upsert(&self, writes: &Writes, values: &[&dyn rusqlite::ToSql]) -> Result<Upsert> {
         if self.bulk.contains(&writes.table) {
             match self.tx.prepare_cached(&writes.insert)?.execute(values) {
-                Ok(_) => return Ok(Upsert::Inserted),
+                Ok(_) => {
+                    writes.max_rowid.set(Some(self.tx.last_insert_rowid()));
+                    return Ok(Upsert::Inserted);
+                }
                 Err(e) if is_unique_violation(&e) => {}
                 Err(e) => return Err(e.into()),
             }
         }
+        let max = match writes.max_rowid.get() {
+            Some(max) => max,
+            None => self.max_rowid(writes.table)?,
+        };
         let before = self.tx.last_insert_rowid();
         let changed = self.tx.prepare_cached(&writes.upsert)?.execute(values)?;
-        Ok(match changed {
-            0 => Upsert::Unchanged,
-            _ if self.tx.last_insert_rowid() != before => Upsert::Inserted,
-            _ => Upsert::Updated,
+        if changed == 0 {
+            return Ok(Upsert::Unchanged);
+        }
+        // An insert moves the connection's last rowid to this table's next one; an update
+        // leaves it. When the last rowid (of another table's insert) already was that
+        // number, only the table can tell (an update was counted as an insert's, 7 + 1
+        // for 8 new documents).
+        let after = self.tx.last_insert_rowid();
+        let inserted =
+            after != before || (after == max + 1 && self.max_rowid(writes.table)? == after);
+        writes
+            .max_rowid
+            .set(Some(if inserted { after.max(max) } else { max }));
+        Ok(if inserted {
+            Upsert::Inserted
+        } else {
+            Upsert::Updated
         })
+    }
+
+    /// The largest rowid of `table` (0 when empty).
+    fn max_rowid(&self, table: &str) -> Result<i64> {
+        Ok(self
+            .tx
+            .prepare_cached(&format!("SELECT ifnull(max(rowid), 0) FROM {table}"))?
+            .query_row([], |r| r.get(0))?)
     }
 
     /// Inserts or updates an exchange rate.
