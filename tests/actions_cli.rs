@@ -493,3 +493,32 @@ fn without_a_name_anywhere_the_account_acts() {
     let notes = store.activity().notes(v1).unwrap();
     assert_eq!(notes.last().unwrap().collector, account);
 }
+
+/// A promise is contact when it was made, voided later or not: voiding it (today) took the
+/// queue's last contact away ("Seen never" for a customer who did promise).
+#[test]
+fn a_voided_promise_stays_the_customers_last_contact() {
+    let fx = Fixture::new();
+    // As of today: the void, written now, counts.
+    let last_contact = || -> Vec<String> {
+        let out = fx.owed(&[
+            "--as", "alice", "export", "queue", "--tab", "all", "--format", "csv", "-o", "-",
+        ]);
+        common::csv_column(&stdout(&out), "customer_id", "V1", "last_contact")
+    };
+    let before = last_contact();
+    let said = stdout(&on_day(
+        &fx,
+        "2026-04-28",
+        &["promise", "V1", "--amount", "10", "--date", "2026-05-20"],
+    ));
+    assert_ne!(before, ["2026-04-28"], "no contact that day before");
+    assert_eq!(last_contact(), ["2026-04-28"]);
+    let id = said
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_else(|| panic!("{said}"));
+    let void = fx.owed(&["--as", "alice", "void-promise", id, "Sent in error"]);
+    assert!(void.status.success(), "{}", stderr(&void));
+    assert_eq!(last_contact(), ["2026-04-28"]);
+}

@@ -9,7 +9,7 @@ mod common;
 mod workbook;
 
 use calamine::Data;
-use common::{owed_db, refused, stderr, stdout, write_fixture};
+use common::{csv_column, owed_db, refused, stderr, stdout, write_fixture};
 use std::path::{Path, PathBuf};
 use workbook::{AMOUNT, COUNT, Sheet, read};
 
@@ -906,25 +906,6 @@ fn ledger(files: &[(&str, &str)]) -> tempfile::TempDir {
         &args.iter().map(String::as_str).collect::<Vec<_>>(),
     );
     dir
-}
-
-/// The column `name` of a CSV's rows whose column `key` is `value`.
-fn csv_column(text: &str, key: &str, value: &str, name: &str) -> Vec<String> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers = reader.headers().unwrap().clone();
-    let col = |h: &str| {
-        headers
-            .iter()
-            .position(|x| x == h)
-            .unwrap_or_else(|| panic!("no column {h} in {headers:?}"))
-    };
-    let (k, n) = (col(key), col(name));
-    reader
-        .records()
-        .map(Result::unwrap)
-        .filter(|r| r[k] == *value)
-        .map(|r| r[n].to_string())
-        .collect()
 }
 
 /// The text of a PDF's pages, whitespace runs as single spaces.

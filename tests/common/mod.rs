@@ -329,3 +329,22 @@ pub fn in_pty(
     drop(pair.slave);
     (child, pair.master)
 }
+
+/// The column `name` of a CSV's rows whose column `key` is `value`.
+pub fn csv_column(text: &str, key: &str, value: &str, name: &str) -> Vec<String> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let col = |h: &str| {
+        headers
+            .iter()
+            .position(|x| x == h)
+            .unwrap_or_else(|| panic!("no column {h} in {headers:?}"))
+    };
+    let (k, n) = (col(key), col(name));
+    reader
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| r[k] == *value)
+        .map(|r| r[n].to_string())
+        .collect()
+}

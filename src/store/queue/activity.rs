@@ -97,6 +97,13 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         };
         latest_days("notes", &mut contact)?;
         let dated = [
+            // A promise is contact when it was made, voided later or not: the customer did
+            // promise (its void took the customer's last contact away).
+            format!(
+                "SELECT cid, max(recorded_date) FROM promises WHERE recorded_date <= ?1{c}
+                  GROUP BY cid",
+                c = one("cid")
+            ),
             format!(
                 "SELECT cid, max(opened_date) FROM issues WHERE opened_date <= ?1{c} GROUP BY cid",
                 c = one("cid")
