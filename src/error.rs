@@ -26,6 +26,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// SQLite's error code, for an error of the database.
+    pub fn sqlite_code(&self) -> Option<rusqlite::ErrorCode> {
+        match self {
+            Error::Db(db) => db.sqlite_error_code(),
+            _ => None,
+        }
+    }
+
     /// A bad-input error from anything printable.
     pub fn input(msg: impl fmt::Display) -> Self {
         Error::Input(msg.to_string())

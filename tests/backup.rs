@@ -433,10 +433,34 @@ fn a_backup_that_is_not_one_of_this_database_is_refused_and_nothing_changes() {
         "not a database at all, but long enough to be read as one....",
     )
     .unwrap();
+    // Empty, cut short, or with pages overwritten: said in one line, as bad input (the cut
+    // one was exit 1 "cannot copy … beside the database", the damaged one SQLite's raw report
+    // or "vtable constructor failed", the empty one advice to create a database).
+    let empty = dir.join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let good_bytes = std::fs::read(&good).unwrap();
+    let cut = dir.join("cut.db");
+    std::fs::write(&cut, &good_bytes[..good_bytes.len() / 3]).unwrap();
+    let damaged = dir.join("damaged.db");
+    let mut bytes = good_bytes.clone();
+    let page = 8192;
+    for b in &mut bytes[2 * page..] {
+        *b = 0x5a;
+    }
+    std::fs::write(&damaged, &bytes).unwrap();
     let before = fx.fingerprint();
     let listed = names_in(dir);
     let wal = format!("{}-wal", db.display());
     for (source, says) in [
+        (empty.to_str().unwrap(), "is empty: it is not a backup"),
+        (
+            cut.to_str().unwrap(),
+            "is damaged: SQLite cannot read it whole",
+        ),
+        (
+            damaged.to_str().unwrap(),
+            "is damaged: SQLite cannot read it whole",
+        ),
         ("missing.db", "there is no backup file there"),
         (db.to_str().unwrap(), "is the database itself"),
         (wal.as_str(), "is the database itself"),
@@ -450,6 +474,7 @@ fn a_backup_that_is_not_one_of_this_database_is_refused_and_nothing_changes() {
     ] {
         let err = refused(&fx.owed(&["restore", source, "--yes"]), 2, says);
         assert!(err.contains(source), "names the file: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
         assert_eq!(fx.fingerprint(), before, "{source}");
         assert_eq!(names_in(dir), listed, "{source}: nothing left behind");
     }

@@ -157,7 +157,7 @@ impl Store {
     /// the copy cannot be made (a full disk) or fails its check.
     pub fn check_backup(&self, source: &Path) -> Result<BackupCopy> {
         let staged = self.stage(source)?;
-        let copy = check_copy(&staged.0, None);
+        let copy = check_copy(&staged.0, None).map_err(|e| damaged(source, e));
         drop(staged);
         copy
     }
@@ -182,7 +182,7 @@ impl Store {
             )));
         }
         let staged = self.stage(source)?;
-        let restored = check_copy(&staged.0, None)?;
+        let restored = check_copy(&staged.0, None).map_err(|e| damaged(source, e))?;
         let from = Connection::open(&staged.0)?;
         // The pages go in through a connection of their own, which takes the database's write
         // lock first (a backup's first step locks its destination until it is done): from then
@@ -320,7 +320,7 @@ pub fn restore_new(
     let actor = store.users().local_actor(name)?;
     may(&actor, Work::Restore, None).map_err(Error::Input)?;
     let by = Stamp::for_actor(&actor, now, today).map_err(Error::Input)?;
-    let copy = check_copy(&staged.0, None)?;
+    let copy = check_copy(&staged.0, None).map_err(|e| damaged(source, e))?;
     if !write {
         return Ok(copy);
     }
@@ -402,6 +402,11 @@ fn folder_and_name(target: &Path, doing: &str) -> Result<(PathBuf, std::ffi::OsS
 /// brings an older one up to date; the messages name the backup, not the copy.
 fn open_copy(source: &Path, staged: &Staged) -> Result<Store> {
     let shown = source.display().to_string();
+    if std::fs::metadata(source).is_ok_and(|m| m.len() == 0) {
+        return Err(Error::input(format!(
+            "{shown} is empty: it is not a backup; nothing changed"
+        )));
+    }
     let from = Connection::open_with_flags(
         source,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -413,10 +418,11 @@ fn open_copy(source: &Path, staged: &Staged) -> Result<Store> {
             false => Err(Error::runtime("another process kept it busy")),
         }
     });
-    copied.map_err(|e| match &e {
-        Error::Db(db) if db.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
+    copied.map_err(|e| match e.sqlite_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => {
             Error::input(format!("{shown} is not an SQLite database"))
         }
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) => damaged(source, e),
         _ => Error::runtime(format!(
             "cannot copy {shown} beside the database: {}; nothing changed",
             backup_failure(&e)
@@ -426,9 +432,41 @@ fn open_copy(source: &Path, staged: &Staged) -> Result<Store> {
     let staged_name = staged.0.display().to_string();
     Store::open_existing(&staged.0).map_err(|e| match e {
         Error::Input(text) => Error::input(text.replace(&staged_name, &shown)),
+        // A copy that fails to open and fails SQLite's check is the backup's damage (the copy
+        // is made page for page).
+        Error::Runtime(text) if !passes_check(&staged.0) => damaged(
+            source,
+            Error::runtime(text.rsplit(": ").next().unwrap_or_default().to_string()),
+        ),
         Error::Runtime(text) => Error::runtime(text.replace(&staged_name, &shown)),
+        // What SQLite cannot read of a copy made whole is the backup's damage.
+        e @ Error::Db(_) => damaged(source, e),
         e => e,
     })
+}
+
+/// Whether SQLite's `quick_check` finds the file at `path` sound.
+fn passes_check(path: &Path) -> bool {
+    Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|c| c.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0)))
+        .is_ok_and(|check| check == "ok")
+}
+
+/// A backup SQLite cannot read whole, or whose check fails: bad input, said in one line
+/// (SQLite's own report runs over many: its first line says enough).
+fn damaged(source: &Path, e: Error) -> Error {
+    match e {
+        Error::Input(_) => e,
+        _ => {
+            let why = backup_failure(&e);
+            let first = why.lines().next().unwrap_or_default().trim();
+            Error::input(format!(
+                "{} is damaged: SQLite cannot read it whole ({first}); it is not a backup owed \
+                 can restore, and nothing changed",
+                source.display()
+            ))
+        }
+    }
 }
 
 /// A file made for a copy, removed (with its logs) when dropped.
