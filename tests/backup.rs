@@ -540,3 +540,52 @@ fn a_workstation_open_on_the_database_shows_what_was_restored() {
     poll(&mut d);
     assert_eq!(promised(&d), at_backup);
 }
+
+/// A restore changes who may log in to `owed serve`: a user removed since the backup comes
+/// back with their keys, one added since is gone. The check and the restore say so (they
+/// listed customers, documents and activity only).
+#[test]
+fn a_restore_says_which_users_come_back_and_which_go() {
+    let fx = Fixture::new();
+    let dir = fx.dir.path();
+    let add = |name: &str, key: &str, role: &str| {
+        succeeded(&fx.owed(&[
+            "--as", "root", "user", "add", name, "--key", key, "--role", role,
+        ]));
+    };
+    add("dana", common::DANA_KEY, "manager");
+    add("carl", common::ALICE_KEY, "auditor");
+    let backup = dir.join("backup.db");
+    succeeded(&fx.owed(&["backup", backup.to_str().unwrap()]));
+    succeeded(&fx.owed(&["--as", "dana", "user", "remove", "carl"]));
+    let out = fx.owed(&["--as", "dana", "restore", backup.to_str().unwrap()]);
+    refused(&out, 2, "nothing restored");
+    let said = common::stdout(&out);
+    assert!(
+        said.contains("It changes the users of owed serve: carl (auditor) comes back."),
+        "{said}"
+    );
+    let said = succeeded(&fx.owed(&["--as", "dana", "restore", backup.to_str().unwrap(), "--yes"]));
+    assert!(
+        said.contains("It changed the users of owed serve: carl (auditor) comes back."),
+        "{said}"
+    );
+    // Restoring again changes no user: nothing said of them.
+    let kept: Vec<String> = names_in(dir)
+        .into_iter()
+        .filter(|n| n.starts_with("owed.db.before-restore-"))
+        .collect();
+    let said = succeeded(&fx.owed(&[
+        "--as",
+        "dana",
+        "restore",
+        dir.join(&kept[0]).to_str().unwrap(),
+        "--yes",
+        "--keep",
+        dir.join("again.db").to_str().unwrap(),
+    ]));
+    assert!(
+        said.contains("It changed the users of owed serve: carl (auditor) is gone."),
+        "{said}"
+    );
+}

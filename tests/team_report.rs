@@ -48,10 +48,7 @@ use owed::domain::users::Role;
 use owed::store::Store;
 use std::path::Path;
 
-const DANA: &str =
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF+jMxy1UPKN0+nNElB1xHLM8zFpOthxWeZrE809X5E7 dana";
-const CARL: &str =
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMo/kSXwAAUcvvpsIZ+5IYX/PDHZGGcxW4/4StaQ+pbR carl";
+use common::{ALICE_KEY as CARL, DANA_KEY as DANA};
 
 fn owed(dir: &Path, args: &[&str]) -> String {
     let db = dir.join("owed.db");

@@ -38,10 +38,14 @@ pub fn run(ctx: &Context, args: &RestoreArgs) -> Result<()> {
     let mut store = ctx.open_store()?;
     let db = store.path().to_path_buf();
     let keep = args.keep.clone().unwrap_or_else(|| kept_name(&db));
+    let users_now = store.serve_users()?;
     if !args.yes {
         // Told at once, before the backup is even read, when this user may not restore.
         may(&ctx.actor(&store)?, Work::Restore, None).map_err(Error::Input)?;
         let backup = store.check_backup(&args.file)?;
+        if let Some(change) = backup.users_change(&users_now) {
+            outln!("It changes the {change}.")?;
+        }
         return only_checked(
             &args.file,
             &backup,
@@ -56,9 +60,14 @@ pub fn run(ctx: &Context, args: &RestoreArgs) -> Result<()> {
     let t = Instant::now();
     let by = ctx.stamp(&store)?;
     let restored = store.restore_from(&args.file, &keep, &by)?;
+    let users = restored
+        .now
+        .users_change(&users_now)
+        .map(|change| format!(" It changed the {change}."))
+        .unwrap_or_default();
     outln!(
         "Restored {} from {}: {}; checked; {:.1} s. The database as it was ({}) is kept in {} \
-         (`owed restore {} --yes` puts it back).",
+         (`owed restore {} --yes` puts it back).{users}",
         db.display(),
         args.file.display(),
         restored.now.describe(),

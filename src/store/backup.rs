@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// What a backup holds, read back from the copy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackupCopy {
     /// The copy's size.
     pub bytes: u64,
@@ -35,7 +35,12 @@ pub struct BackupCopy {
     pub documents: u64,
     /// Entries of the activity log (notes, promises, issues, follow-ups, calls, attachments).
     pub activity: u64,
+    /// Who may log in to `owed serve`: name → (role, keys).
+    pub users: Users,
 }
+
+/// Users by name: their role and their keys (algorithm and blob).
+pub type Users = std::collections::BTreeMap<String, (String, std::collections::BTreeSet<String>)>;
 
 impl BackupCopy {
     /// `3 customers, 41 documents, 12 activity entries`.
@@ -44,6 +49,31 @@ impl BackupCopy {
             "{} customers, {} documents, {} activity entries",
             self.customers, self.documents, self.activity
         )
+    }
+
+    /// What putting this copy in place does to the users of `owed serve` who are `now`, in
+    /// a sentence (`None`: nothing): a user removed since the backup comes back with their
+    /// keys, one added since is gone — a change of who may log in, said before and after.
+    pub fn users_change(&self, now: &Users) -> Option<String> {
+        let mut said = Vec::new();
+        for (name, (role, keys)) in &self.users {
+            match now.get(name) {
+                None => said.push(format!("{name} ({role}) comes back")),
+                Some((was, _)) if was != role => {
+                    said.push(format!("{name} is {role} again, not {was}"))
+                }
+                Some((_, had)) if had != keys => {
+                    said.push(format!("{name}'s keys are as they were then"))
+                }
+                Some(_) => {}
+            }
+        }
+        for (name, (role, _)) in now {
+            if !self.users.contains_key(name) {
+                said.push(format!("{name} ({role}) is gone"));
+            }
+        }
+        (!said.is_empty()).then(|| format!("users of owed serve: {}", said.join(", ")))
     }
 }
 
@@ -58,6 +88,11 @@ pub struct Restored {
 }
 
 impl Store {
+    /// The users of `owed serve` this database has now (see [`BackupCopy::users_change`]).
+    pub fn serve_users(&self) -> Result<Users> {
+        users_of(&self.conn)
+    }
+
     /// Copies the database to `target` as described in the module's documentation.
     ///
     /// # Errors
@@ -595,7 +630,27 @@ fn holdings(conn: &Connection, path: &Path) -> Result<BackupCopy> {
         customers: count("customers")?,
         documents: count("documents")?,
         activity,
+        users: users_of(conn)?,
     })
+}
+
+/// The users of a database, with their roles and keys.
+pub(crate) fn users_of(conn: &Connection) -> Result<Users> {
+    let mut users = Users::new();
+    let mut stmt = conn.prepare(
+        "SELECT u.name, u.role, k.algorithm || ' ' || k.blob
+           FROM users u LEFT JOIN user_keys k ON k.uid = u.uid",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let entry = users
+            .entry(r.get(0)?)
+            .or_insert_with(|| (r.get(1).unwrap_or_default(), Default::default()));
+        if let Some(key) = r.get::<_, Option<String>>(2)? {
+            entry.1.insert(key);
+        }
+    }
+    Ok(users)
 }
 
 /// Why a copy could not be made, in words: SQLite's "disk is full", else its message or the
