@@ -10,7 +10,7 @@
 //! the columns stay where they are. [`settle`] checks the whole frame once more before it
 //! goes out, for text drawn without these helpers.
 
-use crate::domain::text::visible;
+use crate::domain::text::one_line;
 use std::borrow::Cow;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
@@ -40,21 +40,22 @@ fn is_settled(text: &str) -> bool {
     }
     !text
         .chars()
-        .any(|c| crate::domain::text::is_unsafe(c) || is_joiner(c))
+        .any(|c| crate::domain::text::is_unsafe(c) || is_joiner(c) || c == '\n' || c == '\t')
         && text
             .graphemes(true)
             .all(|g| agrees(g) && g.chars().nth(crate::domain::text::GRAPHEME_MOST).is_none())
 }
 
-/// The text as the workstation draws it: control characters made visible, joiners and
-/// variation selectors dropped, and each grapheme that measures differently by code point
-/// cut to its first character (see the module's documentation). Newline and tab stay; the
-/// helpers below leave them out of a line.
+/// The text as the workstation draws it, on one line: control characters made visible,
+/// newlines shown as `↵` and tabs as a space (two names must not read alike: "Line1↵Line2"
+/// was drawn "Line1Line2"), joiners and variation selectors dropped, and each grapheme that
+/// measures differently by code point cut to its first character (see the module's
+/// documentation).
 pub fn shown(text: &str) -> Cow<'_, str> {
     if is_settled(text) {
         return Cow::Borrowed(text);
     }
-    let mut out: String = visible(text).chars().filter(|c| !is_joiner(*c)).collect();
+    let mut out: String = one_line(text).chars().filter(|c| !is_joiner(*c)).collect();
     // Cutting one grapheme can let its neighbours form another: again until nothing changes
     // (each round removes characters, so it ends).
     loop {
@@ -312,7 +313,8 @@ mod tests {
         assert_eq!(fit("Kite", 6), "Kite  ");
         assert_eq!(fit("Kite Supplies", 6), "Kite …");
         assert_eq!(fit_right("60.00", 7), "  60.00");
-        assert_eq!(fit("a\tb", 4), "ab  ");
+        // A tab is a space on a line (it was dropped: "ab").
+        assert_eq!(fit("a\tb", 4), "a b ");
         for name in ["🍕 Pizza Co", "Café Ünïcode", "👩‍💻 Dev GmbH", "株式会社ABC"]
         {
             for cols in 1..14 {
@@ -384,6 +386,9 @@ mod shown_tests {
     #[test]
     fn outside_text_is_shown_and_measured_as_drawn() {
         assert_eq!(shown("\x1b]0;T\x07\x1b[2J Evil"), "␛]0;T␇␛[2J Evil");
+        // On one line: a newline shows, a tab is a space (they were dropped: "Line1Line2").
+        assert_eq!(shown("Line1\nLine2\tCo"), "Line1↵Line2 Co");
+        assert_eq!(width("Line1\nLine2"), 11);
         assert_eq!(shown("a\u{85}b\u{2028}c"), "a<U+0085>b<U+2028>c");
         assert_eq!(shown("\u{202e}gpj.exe"), "<U+202E>gpj.exe");
         // A ZWJ sequence shows its emoji side by side (4 columns, counted either way).
