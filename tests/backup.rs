@@ -589,3 +589,33 @@ fn a_restore_says_which_users_come_back_and_which_go() {
         "{said}"
     );
 }
+
+/// What a backup killed part-way (`kill -9` of cron's job) left beside its file — a hidden
+/// copy of the whole database named for its process — is removed by the next backup to that
+/// file; a copy of a process still running is left to it.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_backup_clears_what_a_killed_one_left_behind() {
+    let fx = Fixture::new();
+    let dir = fx.dir.path();
+    let target = dir.join("nightly.db");
+    // A process id past any that runs (Linux's largest is 4194304).
+    let dead = [
+        ".nightly.db.partial-4194999",
+        ".nightly.db.partial-4194999-journal",
+    ];
+    let alive = format!(".nightly.db.partial-{}", std::process::id());
+    for name in dead.iter().copied().chain([alive.as_str()]) {
+        std::fs::write(dir.join(name), b"a copy cut short").unwrap();
+    }
+    succeeded(&fx.owed(&["backup", target.to_str().unwrap()]));
+    let names = names_in(dir);
+    for name in dead {
+        assert!(!names.iter().any(|n| n == name), "{name} left: {names:?}");
+    }
+    assert!(
+        names.contains(&alive),
+        "a running process's copy stays: {names:?}"
+    );
+    assert!(names.contains(&"nightly.db".to_string()));
+}

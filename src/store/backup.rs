@@ -519,10 +519,41 @@ impl Drop for Staged {
 
 /// `.NAME.WHAT-PID` in `dir`: a hidden name beside a file for a copy of it in the making.
 fn hidden_beside(dir: &Path, name: &std::ffi::OsStr, what: &str) -> PathBuf {
+    clear_left_behind(dir, name, what);
     let mut hidden = std::ffi::OsString::from(".");
     hidden.push(name);
     hidden.push(format!(".{what}-{}", std::process::id()));
     dir.join(hidden)
+}
+
+/// Removes what a backup or a restore killed part-way (`kill -9`, a power cut) left beside
+/// `name`: its hidden copies (and their logs) named for a process that is no longer running.
+/// A nightly backup killed each night left a hidden copy of the whole database each time.
+/// (Linux, where `/proc` says which processes run; elsewhere they stay.)
+fn clear_left_behind(dir: &Path, name: &std::ffi::OsStr, what: &str) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let prefix = format!(".{}.{what}-", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(rest) = file
+            .to_string_lossy()
+            .strip_prefix(&prefix)
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        let Ok(pid) = rest.split('-').next().unwrap_or_default().parse::<u32>() else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Makes an empty file readable by its owner only; an existing one is an error.
