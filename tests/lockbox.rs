@@ -753,3 +753,37 @@ fn the_resolve_form_saves_an_outcome_and_writing_off_stays_a_managers() {
         "{deduction}"
     );
 }
+
+/// A cheque naming an invoice it can pay and another it cannot (a typo, another customer's)
+/// says which it could not use: they were dropped without a word once one named invoice was
+/// found. 2001 pays INV-3 (300) with 350 and names INV-999, which does not exist: 50
+/// unapplied, said with INV-999. 2002 pays 50 of INV-2 (500: a deduction of 450) and names
+/// INV-9, K3's.
+#[test]
+fn a_named_invoice_the_cheque_cannot_pay_is_said() {
+    let fx = Fx::new();
+    let dir = fx.lockbox(
+        "typo",
+        "item_id,date,amount,currency,payer,check_number,invoices,image\n\
+         2001,2026-04-15,350.00,USD,K1,1,INV-3;INV-999,\n\
+         2002,2026-04-15,50.00,USD,K1,2,INV-2;INV-9,\n",
+    );
+    let summary = fx.import(&dir);
+    let unmatched = summary["unmatched"].as_array().unwrap();
+    assert_eq!(unmatched.len(), 1, "{summary}");
+    assert_eq!(
+        unmatched[0]["reason"],
+        "50.00 more than the invoices it names still owe; `INV-999` named no open invoice of \
+         the payer in USD"
+    );
+    assert_eq!(
+        summary["not_found"],
+        serde_json::json!([
+            {"item_id": "2001", "payment": "LBX-2001", "customer_id": "K1", "currency": "USD",
+             "references": ["INV-999"]},
+            {"item_id": "2002", "payment": "LBX-2002", "customer_id": "K1", "currency": "USD",
+             "references": ["INV-9"]},
+        ])
+    );
+    assert_eq!(summary["deductions"].as_array().unwrap().len(), 1);
+}

@@ -73,6 +73,13 @@ pub fn to_json(s: &LockboxSummary) -> serde_json::Value {
             "currency": u.currency,
             "reason": u.reason,
         })).collect::<Vec<_>>(),
+        "not_found": s.not_found.iter().map(|n| json!({
+            "item_id": n.item_id,
+            "payment": n.payment,
+            "customer_id": n.customer_id,
+            "currency": n.currency,
+            "references": n.references,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -114,6 +121,27 @@ pub fn to_text(s: &LockboxSummary) -> String {
                 u.currency,
                 grouped(u.amount, &u.currency),
                 u.reason
+            ));
+        }
+    }
+    if !s.not_found.is_empty() {
+        out.push_str(
+            "
+Named, but no open invoice of the payer:
+",
+        );
+        for n in &s.not_found {
+            out.push_str(&format!(
+                "  {:<12} {:<10} {} (in {})
+",
+                n.payment,
+                n.customer_id,
+                n.references
+                    .iter()
+                    .map(|r| crate::error::quoted(r))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                n.currency
             ));
         }
     }

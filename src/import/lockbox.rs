@@ -94,6 +94,21 @@ pub struct LockboxSummary {
     pub deductions: Vec<Deduction>,
     /// Every item with money left unapplied (those imported before too).
     pub unmatched: Vec<Unmatched>,
+    /// Items that paid some of the invoices they name, and named others that are no open
+    /// invoice of the payer in the cheque's currency (a typo, another customer's): for
+    /// someone to follow up.
+    pub not_found: Vec<NotFound>,
+}
+
+/// References an item named that no open invoice of its payer answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotFound {
+    pub item_id: String,
+    pub payment: String,
+    pub customer_id: String,
+    pub currency: String,
+    /// As the bank wrote them.
+    pub references: Vec<String>,
 }
 
 /// One row of the file, checked.
@@ -405,19 +420,40 @@ impl<'a> Run<'a> {
             let gap = owed - item.amount;
             self.deduction(w, item, payer, &payment_id, gap, &short)?;
         }
+        // Named invoices that were found answered the cheque: those that were not are said
+        // too (they were dropped without a word).
+        let shown_missing = missing
+            .iter()
+            .map(|r| quoted(r))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let also_missing = if named && !missing.is_empty() {
+            self.summary.not_found.push(NotFound {
+                item_id: item.item_id.clone(),
+                payment: payment_id.clone(),
+                customer_id: payer.id.clone(),
+                currency: item.currency.clone(),
+                references: missing.clone(),
+            });
+            format!(
+                "; {shown_missing} named no open invoice of the payer in {}",
+                item.currency
+            )
+        } else {
+            String::new()
+        };
         if left > 0 {
             let reason = if named && owed == 0 {
-                "the invoices it names are already paid".to_string()
+                format!("the invoices it names are already paid{also_missing}")
             } else if named {
                 format!(
-                    "{} more than the invoices it names still owe",
+                    "{} more than the invoices it names still owe{also_missing}",
                     plain(money::from_units(left), &item.currency)
                 )
             } else if !missing.is_empty() {
                 format!(
-                    "{} named no open invoice of the payer in {}, and no open invoice or run \
-                     of the oldest matches its amount",
-                    missing.join(", "),
+                    "{shown_missing} named no open invoice of the payer in {}, and no open \
+                     invoice or run of the oldest matches its amount",
                     item.currency
                 )
             } else {
@@ -453,7 +489,7 @@ impl<'a> Run<'a> {
                 .filter(|d| d.currency == item.currency)
                 .collect();
             if docs.is_empty() {
-                missing.push(quoted(reference));
+                missing.push(reference.clone());
             }
             for d in docs {
                 if !found.iter().any(|f| f.did == d.did) {
