@@ -1093,3 +1093,33 @@ fn a_stale_ledger_stops_the_run_before_it_connects() {
         stderr(&o)
     );
 }
+
+/// A customer email written with a name (`Kite AP <ap@kite.example>`, a quoted name with a
+/// comma) is sent to the address inside: both were skipped as `no_address` ("invalid email
+/// address"), though replies from them were matched.
+#[test]
+fn an_email_with_a_name_is_sent_to_its_address() {
+    let server = SmtpServer::start();
+    let setup = Setup::new(
+        &[
+            ("K1", "Kite", "Kite AP <ap@kite.example>"),
+            ("K2", "Berg", "\"\"\"Berg, Kim\"\" <kim@berg.example>\""),
+        ],
+        server.port,
+    );
+    let o = setup.owed(&["engage", "run"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("2 sent"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let mut to: Vec<String> = server
+        .received()
+        .iter()
+        .flat_map(|m| m.to.clone())
+        .collect();
+    to.sort();
+    assert_eq!(to, ["ap@kite.example", "kim@berg.example"]);
+}

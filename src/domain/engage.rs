@@ -55,6 +55,26 @@ pub fn address_in(text: &str) -> &str {
     }
 }
 
+/// The parts of an email field between the `,` and `;` that are not inside a quoted name or
+/// angle brackets.
+pub fn split_addresses(field: &str) -> Vec<&str> {
+    let (mut parts, mut start, mut quoted, mut angled) = (Vec::new(), 0, false, false);
+    for (i, c) in field.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '<' if !quoted => angled = true,
+            '>' if !quoted => angled = false,
+            ',' | ';' if !quoted && !angled => {
+                parts.push(&field[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&field[start..]);
+    parts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +96,10 @@ mod tests {
     fn an_address_is_the_one_inside_angle_brackets() {
         assert_eq!(address_in("Kite AP <AP@kite.example>"), "AP@kite.example");
         assert_eq!(address_in(" ap@kite.example "), "ap@kite.example");
+        assert_eq!(
+            split_addresses("\"Berg, Kim\" <kim@x.example>, a@x.example; <b,c@x>"),
+            ["\"Berg, Kim\" <kim@x.example>", " a@x.example", " <b,c@x>"]
+        );
         assert_eq!(
             address_in("\"A <b>\" < ap@kite.example >"),
             "ap@kite.example"

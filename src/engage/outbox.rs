@@ -59,7 +59,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-/// The addresses in a customer's email field (separated by `,` or `;`).
+/// The addresses in a customer's email field (separated by `,` or `;`), each a bare address
+/// or one with a name (`Accounts <ap@kite.example>`, `"Berg, Kim" <kim@x.example>`).
 ///
 /// # Errors
 ///
@@ -67,7 +68,7 @@ use std::time::Duration;
 /// control characters such as CR and LF never make a valid address).
 pub fn recipients(email: &str) -> std::result::Result<Vec<Address>, String> {
     let mut out = Vec::new();
-    for part in email.split([',', ';']) {
+    for part in crate::domain::engage::split_addresses(email) {
         let part = part.trim();
         if part.is_empty() {
             continue;
@@ -78,7 +79,12 @@ pub fn recipients(email: &str) -> std::result::Result<Vec<Address>, String> {
                 single_line(part).trim()
             ));
         }
-        match Address::from_str(part) {
+        let parsed = if part.contains('<') {
+            lettre::message::Mailbox::from_str(part).map(|m| m.email)
+        } else {
+            Address::from_str(part)
+        };
+        match parsed {
             Ok(a) => out.push(a),
             Err(e) => return Err(format!("invalid email address `{part}`: {e}")),
         }
@@ -790,6 +796,12 @@ mod tests {
             2
         );
         assert_eq!(recipients("  ").unwrap_err(), "no email address");
+        // With names, a comma inside a quoted one (they were refused, "no_address").
+        let named = recipients("Acme AP <ap@acme.example>; \"Berg, Kim\" <kim@x.example>").unwrap();
+        assert_eq!(
+            named.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["ap@acme.example", "kim@x.example"]
+        );
         let e = recipients("ap@kite.example\r\nBcc: victim@example.com").unwrap_err();
         assert!(e.contains("control character"), "{e}");
         assert!(recipients("not an address").is_err());

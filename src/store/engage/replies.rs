@@ -5,7 +5,7 @@ use super::Engagement;
 use crate::Result;
 use crate::domain::Date;
 use crate::domain::date::{day_number, from_day_number};
-use crate::domain::engage::address_in;
+use crate::domain::engage::{address_in, split_addresses};
 use crate::domain::users::{Actor, Work};
 use crate::store::Store;
 use rusqlite::{OptionalExtension, params};
@@ -86,7 +86,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
         while let Some(r) = rows.next()? {
             let cid: i64 = r.get(0)?;
             let email: String = r.get(1)?;
-            for part in email.split([',', ';']) {
+            for part in split_addresses(&email) {
                 let part = address_in(part).to_lowercase();
                 if !part.is_empty() {
                     let cids = out.entry(part).or_default();
