@@ -632,32 +632,38 @@ fn reimport_changes_nothing_and_updates_what_changed() {
 #[test]
 fn new_rows_are_counted_as_inserted_whatever_came_before() {
     let (dir, db, _) = contract_imported("first");
-    let newer = Portfolio::new()
-        .file(
-            "customers.csv",
-            "id,name\nN1,North One\nN2,North Two\nN3,North Three\n",
-        )
-        .file(
-            "documents.csv",
+    let document = |amount: &str| {
+        format!(
             "id,customer_id,type,doc_date,due_date,amount,currency\n\
-             ND1,N3,invoice,2026-04-01,2026-05-01,10.00,USD\n",
-        );
-    let out = import_files(dir.path(), &db, "newer", &newer);
-    assert_says(
-        &out,
-        &[
-            "customers.csv 3 inserted, 0 updated, 0 unchanged",
-            "documents.csv 1 inserted, 0 updated, 0 unchanged",
-        ],
-    );
-    // And a changed row is still an update.
-    let changed = Portfolio::new().file(
-        "documents.csv",
-        "id,customer_id,type,doc_date,due_date,amount,currency\n\
-         ND1,N3,invoice,2026-04-01,2026-05-01,12.00,USD\n",
-    );
-    let out = import_files(dir.path(), &db, "changed", &changed);
-    assert_says(&out, &["documents.csv 0 inserted, 1 updated, 0 unchanged"]);
+             ND1,N3,invoice,2026-04-01,2026-05-01,{amount},USD\n"
+        )
+    };
+    let customers = "id,name\nN1,North One\nN2,North Two\nN3,North Three\n";
+    for (name, files, says) in [
+        (
+            "newer",
+            Portfolio::new()
+                .file("customers.csv", customers)
+                .file("documents.csv", document("10.00")),
+            [
+                "customers.csv 3 inserted, 0 updated, 0 unchanged",
+                "documents.csv 1 inserted, 0 updated, 0 unchanged",
+            ],
+        ),
+        // And a changed row is still an update.
+        (
+            "changed",
+            Portfolio::new()
+                .file("customers.csv", customers)
+                .file("documents.csv", document("12.00")),
+            [
+                "customers.csv 0 inserted, 0 updated, 3 unchanged",
+                "documents.csv 0 inserted, 1 updated, 0 unchanged",
+            ],
+        ),
+    ] {
+        assert_says(&import_files(dir.path(), &db, name, &files), &says);
+    }
 }
 
 #[test]

@@ -511,7 +511,11 @@ impl ImportWriter<'_> {
         }
         let max = match writes.max_rowid.get() {
             Some(max) => max,
-            None => self.max_rowid(writes.table)?,
+            None => {
+                let max = self.max_rowid(writes.table)?;
+                writes.max_rowid.set(Some(max));
+                max
+            }
         };
         let before = self.tx.last_insert_rowid();
         let changed = self.tx.prepare_cached(&writes.upsert)?.execute(values)?;
