@@ -54,8 +54,9 @@ pub(crate) fn where_clause(query: &QueueQuery, mine_fallback: bool) -> (String, 
                 let p = bind(&mut values, Value::Text(format!("%{escaped}%")));
                 let exact = bind(&mut values, Value::Text(text.trim().to_string()));
                 format!(
-                    "(owed_lower(name) LIKE {p} ESCAPE '\\' OR owed_lower(id) LIKE {p} ESCAPE '\\' \
-                     OR cid IN ({}))",
+                    "({} OR {} OR cid IN ({}))",
+                    crate::store::activity::search::contains_sql("name", &p, text),
+                    crate::store::activity::search::contains_sql("id", &p, text),
                     crate::store::activity::search::document_customers_sql(&exact)
                 )
             }
