@@ -382,6 +382,12 @@ fn the_queue_follows_tab_filter_sort_and_owner() {
     let rows: Vec<&str> = text.lines().skip(1).collect();
     assert_eq!(rows.len(), 1, "{text}");
     assert!(rows[0].starts_with("K1,Kite Supplies,alice,USD,60.00,60.00,0.00,100.00,30,"));
+    // Its machine name says what it holds, as its title does (it was `credit_USD`, and K3's
+    // is unapplied cash).
+    assert_eq!(
+        csv_column(&text, "customer_id", "K1", "credit_and_cash_USD"),
+        ["100.00"]
+    );
     // A filter as the workstation takes it, largest overdue first.
     let o = export_stdout(
         dir.path(),

@@ -537,7 +537,7 @@ pub fn queue(
         base_amount("outstanding", "Outstanding", currency),
         base_amount("overdue", "Overdue", currency),
         base_amount("net_overdue", "Net overdue", currency),
-        base_amount("credit", "Credit and cash", currency),
+        base_amount("credit_and_cash", "Credit and cash", currency),
         Column::new("days_late", "Days late (oldest)", Kind::Integer),
         Column::new("last_contact", "Last contact", Kind::Date),
         Column::new("promise", "Promise", Kind::Text),
