@@ -1123,3 +1123,22 @@ fn an_email_with_a_name_is_sent_to_its_address() {
     to.sort();
     assert_eq!(to, ["ap@kite.example", "kim@berg.example"]);
 }
+
+/// A reminder sent by a back-dated run (`--as-of`) is in the customer's activity as of that
+/// date: `owed activity --as-of` read it by the clock's time of sending, and left it out
+/// until the real day, while the workstation's timeline showed it.
+#[test]
+fn a_back_dated_runs_reminder_is_in_the_activity_of_its_day() {
+    let server = SmtpServer::start();
+    let setup = Setup::plain(1, server.port);
+    let out = setup.run_ok(&["engage", "run"]);
+    assert!(out.contains("1 sent"), "{out}");
+    let activity = setup.json(&["activity", "K000", "--json"]);
+    let kinds: Vec<&str> = activity["activity"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{activity}"))
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"reminder"), "{activity}");
+}

@@ -104,6 +104,8 @@ pub struct ReminderView {
     /// `pending`, `sent` or `failed`.
     pub status: String,
     pub sent_at: Option<String>,
+    /// The day it was sent for (a back-dated run's as-of date; not its clock's).
+    pub sent_date: Option<crate::domain::Date>,
     /// The documents it was about (ids).
     pub documents: Vec<String>,
 }
@@ -309,7 +311,11 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                 i.opened <= as_of
             }
             Entry::Reply(r) => r.received <= as_of,
-            Entry::Reminder(r) => by(r.sent_at.as_deref().unwrap_or(&r.at)),
+            // By the day it was sent for: a back-dated run's reminder counts from its date.
+            Entry::Reminder(r) => match r.sent_date {
+                Some(day) => day <= as_of,
+                None => by(&r.at),
+            },
             other => by(other.at()),
         });
         entries.sort_by(|a, b| {
@@ -435,14 +441,14 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         super::rows(
             self.conn(),
             "SELECT r.id, r.at, r.collector, r.cycle, r.reminder, r.to_addr, r.subject, r.body,
-                    r.status, r.sent_at,
+                    r.status, r.sent_at, r.sent_date,
                     (SELECT group_concat(id, char(31)) FROM
                        (SELECT d.id FROM reminder_documents rd JOIN documents d ON d.did = rd.did
                          WHERE rd.reminder_id = r.id ORDER BY d.id))
                FROM reminders r WHERE r.cid = ?1 ORDER BY r.id DESC",
             [cid],
             |r| {
-                let docs: Option<String> = r.get(10)?;
+                let docs: Option<String> = r.get(11)?;
                 Ok(ReminderView {
                     id: r.get(0)?,
                     at: r.get(1)?,
@@ -454,6 +460,9 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                     body: r.get(7)?,
                     status: r.get(8)?,
                     sent_at: r.get(9)?,
+                    sent_date: r
+                        .get::<_, Option<i32>>(10)?
+                        .map(crate::domain::date::from_day_number),
                     documents: docs
                         .map(|d| d.split('\u{1f}').map(str::to_string).collect())
                         .unwrap_or_default(),
