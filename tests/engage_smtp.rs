@@ -1001,11 +1001,13 @@ fn a_run_of_an_earlier_date_does_not_chase_what_was_paid_since() {
         &[
             (
                 "payments.csv",
-                "id,customer_id,date,amount,currency\nP1,K000,2026-05-05,100.00,USD\n",
+                "id,customer_id,date,amount,currency\nP1,K000,2026-05-05,100.00,USD\n\
+                 P2,K001,2026-05-05,60.00,USD\n",
             ),
             (
                 "applications.csv",
-                "source_id,document_id,amount,date\nP1,INV-0,100.00,2026-05-05\n",
+                "source_id,document_id,amount,date\nP1,INV-0,100.00,2026-05-05\n\
+                 P2,INV-1,60.00,2026-05-05\n",
             ),
         ],
     );
@@ -1030,6 +1032,10 @@ fn a_run_of_an_earlier_date_does_not_chase_what_was_paid_since() {
     let received = server.received();
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].to, ["ap1@c1.example"], "only K001 is chased");
+    // K001 paid 60.00 of its 101.00 since: it is asked for the 41.00 left, not the 101.00 of
+    // the plan's day.
+    let body = String::from_utf8_lossy(&received[0].data);
+    assert!(body.contains("41.00") && !body.contains("101.00"), "{body}");
 }
 
 #[test]

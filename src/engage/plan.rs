@@ -336,12 +336,15 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
 }
 
 /// Leaves out of `entry` the documents paid since the plan's date (money applied after it,
-/// which a plan of an earlier day than today finds on file); why the entry goes nowhere when
-/// that was all of them.
+/// which a plan of an earlier day than today finds on file), and asks of those paid in part
+/// since only what is left; why the entry goes nowhere when all of them were paid.
 fn paid_since(entry: &mut PlanEntry, as_of: Date) -> Option<String> {
-    let (paid, open): (Vec<_>, Vec<_>) = std::mem::take(&mut entry.documents)
+    let (paid, mut open): (Vec<_>, Vec<_>) = std::mem::take(&mut entry.documents)
         .into_iter()
         .partition(|d| d.paid_since);
+    for d in &mut open {
+        d.balance -= d.paid_after;
+    }
     if open.is_empty() && !paid.is_empty() {
         entry.documents = paid;
         return Some(format!(

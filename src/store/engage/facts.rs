@@ -38,6 +38,9 @@ pub struct EngageDocument {
     /// Settled since the as-of date (by money applied after it, up to now): what a
     /// reminder of that date must not chase.
     pub paid_since: bool,
+    /// What was applied to it after the as-of date (up to now), in its currency: a reminder
+    /// of that date sent now asks for the balance less this.
+    pub paid_after: Decimal,
 }
 
 /// The latest payment attempt of a customer at the as-of date.
@@ -76,14 +79,18 @@ const OPEN_DEBITS_NOW: &str = "
            d.balance + CASE WHEN d.last_applied > ?1
                THEN (SELECT ifnull(sum(a.amount), 0) FROM applications a WHERE a.did = d.did AND a.date > ?1)
                ELSE 0 END,
-           d.currency, d.rate, d.location, d.business_unit, CASE WHEN ?2 THEN d.custom END
+           d.currency, d.rate, d.location, d.business_unit, CASE WHEN ?2 THEN d.custom END,
+           CASE WHEN d.last_applied > ?1
+               THEN (SELECT ifnull(sum(a.amount), 0) FROM applications a WHERE a.did = d.did AND a.date > ?1)
+               ELSE 0 END
       FROM documents d INDEXED BY documents_open
      WHERE d.balance <> 0 AND d.kind <> 'credit_note' AND d.doc_date <= ?1";
 
 const OPEN_DEBITS_CLOSED_SINCE: &str = "
     SELECT d.did, d.cid, d.id, d.kind, d.number, d.doc_date, d.due_date, d.posting_date, d.amount,
            (SELECT ifnull(sum(a.amount), 0) FROM applications a WHERE a.did = d.did AND a.date > ?1),
-           d.currency, d.rate, d.location, d.business_unit, CASE WHEN ?2 THEN d.custom END
+           d.currency, d.rate, d.location, d.business_unit, CASE WHEN ?2 THEN d.custom END,
+           (SELECT ifnull(sum(a.amount), 0) FROM applications a WHERE a.did = d.did AND a.date > ?1)
       FROM documents d
      WHERE d.last_applied > ?1 AND d.balance = 0 AND d.kind <> 'credit_note' AND d.doc_date <= ?1";
 
@@ -181,6 +188,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
                     business_unit: r.get(13)?,
                     custom: r.get(14)?,
                     paid_since,
+                    paid_after: money::from_units(r.get(15)?),
                 });
             }
         }
