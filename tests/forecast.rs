@@ -476,3 +476,47 @@ fn the_workstation_reads_predictions_by_document_and_customers_by_risk() {
     );
     assert_eq!(ranked.last().unwrap().1.level, RiskLevel::Low);
 }
+
+/// A promise naming no document covers the customer's oldest open documents up to its
+/// amount, in its own currency: ¥12,345 promised covers J1 (¥12,345) alone. It was set against
+/// the documents' dollar balances (82.71, 67.00, …), so it covered all three.
+#[test]
+fn a_promise_in_yen_covers_its_amount_in_yen() {
+    let dir = tempfile::tempdir().unwrap();
+    Portfolio::new()
+        .file(
+            "customers.csv",
+            "id,name,email,currency\nJ,Jay KK,j@jay.example,JPY\n",
+        )
+        .file(
+            "documents.csv",
+            "id,customer_id,type,doc_date,due_date,amount,currency\n\
+             J1,J,invoice,2026-02-01,2026-03-09,12345,JPY\n\
+             J2,J,invoice,2026-02-02,2026-03-11,10000,JPY\n\
+             J3,J,invoice,2026-02-03,2026-03-13,10000,JPY\n",
+        )
+        .file(
+            "exchange_rates.csv",
+            "date,currency,rate\n2026-01-01,JPY,0.0067\n",
+        )
+        .import(dir.path());
+    let db = dir.path().join("owed.db");
+    let args = ["promise", "J", "--amount", "12345", "--date", "2026-04-20"];
+    fixture::owed_ok(dir.path(), &db, Some("2026-02-14"), &args);
+    let json = forecast_json(dir.path());
+    let doc = |id: &str| {
+        json["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == id)
+            .unwrap_or_else(|| panic!("{id} in {json}"))
+            .clone()
+    };
+    assert_eq!(doc("J1")["predicted_payment_date"], "2026-04-20");
+    assert_eq!(doc("J1")["method"], "promise");
+    for id in ["J2", "J3"] {
+        assert_ne!(doc(id)["predicted_payment_date"], "2026-04-20", "{id}");
+        assert_ne!(doc(id)["method"], "promise", "{id}");
+    }
+}

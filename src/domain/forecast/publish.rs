@@ -107,9 +107,10 @@ impl Forecaster {
                         if doc.disputed {
                             reasons.push("disputed".into());
                         }
-                        let (date, promised) = apply_promise(date, promise, h, earliest);
+                        let (moved, promised) = apply_promise(date, promise, h, earliest);
                         reasons.extend(promised.clone());
-                        let method = promise_method(Method::Median, &promised, h);
+                        let method = promise_method(Method::Median, &promised, h, moved != date);
+                        let date = moved;
                         (date, reasons.join("; "), method)
                     }
                     Method::Model | Method::Promise => {
@@ -148,7 +149,7 @@ impl Forecaster {
         let earliest = self.as_of() + Days::new(1);
         let base = profile.on_habit(shifted(prediction.model_date, shift, earliest), earliest);
         let (date, promised) = apply_promise(base, promise, h, earliest);
-        let method = promise_method(Method::Model, &promised, h);
+        let method = promise_method(Method::Model, &promised, h, date != base);
         let mut reason = prediction.reason;
         if let Some(paid) = prediction.little_history
             && base != prediction.model_date
@@ -172,8 +173,15 @@ impl Forecaster {
 }
 
 /// The method a promise leaves: the promise when it decides the date, else `method`.
-fn promise_method(method: Method, promised: &Option<String>, h: &CustomerHistory) -> Method {
-    if promised.is_some() && h.broken_promises <= h.kept_promises {
+/// A customer that broke more promises than it kept gets the later of the method's date and
+/// the promise: the promise made it when it is later (`moved`).
+fn promise_method(
+    method: Method,
+    promised: &Option<String>,
+    h: &CustomerHistory,
+    moved: bool,
+) -> Method {
+    if promised.is_some() && (h.broken_promises <= h.kept_promises || moved) {
         Method::Promise
     } else {
         method
@@ -195,5 +203,39 @@ fn median_reason(customer: Option<f64>, portfolio: f64) -> String {
             "no payment history; customers typically pay {:.0} days after the document date",
             portfolio
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A customer who broke more promises than it kept gets the later of the two dates: when
+    /// that is the promise's, the promise made the date (it said "model", with the model's
+    /// error beside it).
+    #[test]
+    fn a_promise_that_moves_the_date_made_it() {
+        let promised = Some("promised for 2026-04-25".to_string());
+        let breaker = CustomerHistory {
+            broken_promises: 1,
+            ..Default::default()
+        };
+        assert_eq!(
+            promise_method(Method::Model, &promised, &breaker, true),
+            Method::Promise
+        );
+        assert_eq!(
+            promise_method(Method::Model, &promised, &breaker, false),
+            Method::Model
+        );
+        let keeper = CustomerHistory::default();
+        assert_eq!(
+            promise_method(Method::Median, &promised, &keeper, false),
+            Method::Promise
+        );
+        assert_eq!(
+            promise_method(Method::Median, &None, &keeper, false),
+            Method::Median
+        );
     }
 }

@@ -108,7 +108,8 @@ const PROMISES: &str = "
                        WHERE d.cid = p.cid
                          AND a.date BETWEEN p.recorded_date AND min(?1, p.promised_date + ?3))
            END,
-           (SELECT group_concat(pd.did) FROM promise_documents pd WHERE pd.promise_id = p.id)
+           (SELECT group_concat(pd.did) FROM promise_documents pd WHERE pd.promise_id = p.id),
+           (SELECT c.currency FROM customers c WHERE c.cid = p.cid)
       FROM promises p
      WHERE p.recorded_date <= ?1 AND (?2 IS NULL OR p.cid = ?2)
        AND NOT EXISTS (SELECT 1 FROM promise_voids v
@@ -288,6 +289,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             customers.entry(r.get(0)?).or_default().failed.push(date);
         }
 
+        let mut rates = super::rates::RateCache::new(&self.store, &q.base_currency);
         let mut stmt = self.conn().prepare_cached(PROMISES)?;
         let cutoff_text = q.cutoff.to_string();
         let mut rows = stmt.query(params![
@@ -324,10 +326,23 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                             documents.entry(did).or_default().promised = Some(promise.due);
                         }
                     }
-                    None => side.promises.push(CustomerPromise {
-                        date: promise.due,
-                        amount: progress.remaining,
-                    }),
+                    // In the customer's currency: in the base currency, as the documents'
+                    // balances it is set against are (a yen promise covered every invoice).
+                    None => {
+                        let currency: Option<String> = r.get(7)?;
+                        let rate = match currency {
+                            Some(c) => rates.rate(&c, r.get(4)?)?,
+                            None => Decimal::ONE,
+                        };
+                        // Rounded as each document's base balance is.
+                        side.promises.push(CustomerPromise {
+                            date: promise.due,
+                            amount: money::round_to_currency(
+                                progress.remaining * rate,
+                                &q.base_currency,
+                            ),
+                        });
+                    }
                 },
             }
         }
