@@ -520,3 +520,37 @@ fn a_promise_in_yen_covers_its_amount_in_yen() {
         assert_ne!(doc(id)["method"], "promise", "{id}");
     }
 }
+
+/// The backtest's hidden tuning options refuse what means nothing, as bad input: a half-life
+/// of 0 or less was ignored without a word, an infinite trend weight made a model of
+/// nonsense, a weekday share of 2 was taken.
+#[test]
+fn the_backtests_tuning_options_refuse_what_means_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    portfolio(d(AS_OF), d(AS_OF)).import(dir.path());
+    let db = dir.path().join("owed.db");
+    for (option, value, says) in [
+        ("--half-life", "0", "is not a number of days"),
+        ("--half-life", "-5", "is not a number of days"),
+        ("--censor-cap", "nan", "is not a number of days"),
+        ("--trend-weight", "inf", "is not a share from 0 to 1"),
+        ("--weekday-share", "2", "is not a share from 0 to 1"),
+        ("--prior-weight", "-1", "is not a number of documents"),
+    ] {
+        let arg = format!("{option}={value}");
+        let args = [
+            "backtest",
+            "--from",
+            "2025-12-01",
+            "--to",
+            "2026-01-01",
+            &arg,
+        ];
+        let out = fixture::owed_command(dir.path(), &db, Some(AS_OF), &args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{arg}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{arg}: {err}");
+    }
+}

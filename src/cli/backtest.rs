@@ -22,23 +22,23 @@ pub struct BacktestArgs {
     #[arg(long)]
     pub json: bool,
     /// Model tuning: half-life in days of a settled document's weight.
-    #[arg(long, hide = true)]
+    #[arg(long, hide = true, value_name = "DAYS", value_parser = days)]
     pub half_life: Option<f64>,
     /// Model tuning: weight of the portfolio prior in each customer's curve.
-    #[arg(long, hide = true)]
+    #[arg(long, hide = true, value_name = "W", value_parser = documents)]
     pub prior_weight: Option<f64>,
     /// Model tuning: share of the (evidence-weighted) move to the recent level carried.
-    #[arg(long, hide = true)]
+    #[arg(long, hide = true, value_name = "S", value_parser = share)]
     pub trend_weight: Option<f64>,
     /// Model tuning: open documents overdue by more than this are left out of the curves.
-    #[arg(long, hide = true)]
+    #[arg(long, hide = true, value_name = "DAYS", value_parser = days)]
     pub censor_cap: Option<f64>,
     /// Model tuning: documents' worth, at least, of the portfolio's residual curve in each
     /// document's blend, instead of the one the self-check chooses.
     #[arg(long, hide = true, value_name = "W", value_parser = documents)]
     pub residual_weight: Option<f64>,
     /// Model tuning: share of settlements on one weekday that makes it a payment run.
-    #[arg(long, hide = true)]
+    #[arg(long, hide = true, value_name = "S", value_parser = share)]
     pub weekday_share: Option<f64>,
     /// Model tuning: publish the model everywhere, without checking it on the history
     /// before each cutoff.
@@ -89,6 +89,25 @@ pub fn run(ctx: &Context, args: &BacktestArgs) -> Result<()> {
 }
 
 /// A number of documents' worth: finite and not negative.
+/// A number of days, more than 0 (a half-life or a cap of 0 or less meant nothing and was
+/// ignored without a word).
+fn days(text: &str) -> std::result::Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|d| d.is_finite() && *d > 0.0)
+        .ok_or_else(|| format!("`{text}` is not a number of days (more than 0)"))
+}
+
+/// A share from 0 to 1 (`inf` made a model of nonsense).
+fn share(text: &str) -> std::result::Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| (0.0..=1.0).contains(s))
+        .ok_or_else(|| format!("`{text}` is not a share from 0 to 1"))
+}
+
 fn documents(text: &str) -> std::result::Result<f64, String> {
     text.trim()
         .parse::<f64>()
