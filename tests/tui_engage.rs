@@ -474,6 +474,15 @@ fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
     assert!(plan.skipped[1].reason.contains("paid after 2026-04-30"));
     assert_eq!(plan.paused, 1, "Orbit's open promise");
     snapshot::assert("engage_plan_120x40", &d.screen());
+    // Back in the queue, everyone's rows are drawn: the switch, made while the queue was
+    // hidden, had asked only for the rows then visible (the rest were `…` until a key).
+    d.press("<Esc>");
+    assert_eq!(d.app.screen, Screen::Main);
+    let total = d.app.total() as usize;
+    let shown = d.app.page.rows.len();
+    assert!(shown >= total.min(10), "{shown} of {total} rows loaded");
+    assert!(!d.screen().contains(" … "), "{}", d.screen());
+    d.press("E");
     // Someone who owns no customers (dana, a manager) sees everyone's, as in the queue.
     let (mut dana, _) = f.driver("dana", (120, 40));
     dana.press("E");

@@ -217,7 +217,7 @@ fn back(app: &mut App) -> Vec<Effect> {
     leave(app);
     app.screen = app.team.back_to.take().unwrap_or(Screen::Main);
     app.status = None;
-    Vec::new()
+    crate::tui::update::queue_shown_again(app)
 }
 
 /// `Enter`: the queue of the selected collector's customers (everyone's, all tabs' customers,

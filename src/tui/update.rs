@@ -1095,6 +1095,14 @@ pub(crate) fn move_cursor(app: &mut App, delta: i64) -> Vec<Effect> {
     sync(app)
 }
 
+/// The queue shown again after a screen that hid it (engagement, team): kept on screen, and
+/// the rows it now shows asked for (a scope switched while it was hidden left it with the
+/// few rows then visible, the rest drawn as `…` until a key).
+pub(crate) fn queue_shown_again(app: &mut App) -> Vec<Effect> {
+    adjust_scroll(app);
+    sync(app)
+}
+
 /// Keeps the cursor on screen, and the screen full when it can be — once the queue is on
 /// screen: a page that arrives while another screen hides it (after a save in the detail)
 /// must not scroll it as if it were one row high.

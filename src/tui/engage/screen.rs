@@ -318,6 +318,7 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
                 app.say("Marks cleared.");
             } else {
                 app.screen = app.engage.screen.back_to.take().unwrap_or(Screen::Main);
+                return crate::tui::update::queue_shown_again(app);
             }
         }
         Action::Help => app.open_help(),
