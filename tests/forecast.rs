@@ -483,22 +483,34 @@ fn the_workstation_reads_predictions_by_document_and_customers_by_risk() {
 #[test]
 fn a_promise_in_yen_covers_its_amount_in_yen() {
     let dir = tempfile::tempdir().unwrap();
-    Portfolio::new()
-        .file(
+    // Three yen invoices of one customer billed in yen, each due a few days after the other.
+    let invoices: String = [
+        ("J1", 1, 9, 12345),
+        ("J2", 2, 11, 10000),
+        ("J3", 3, 13, 10000),
+    ]
+    .iter()
+    .map(|(id, dated, due, yen)| {
+        format!("{id},J,invoice,2026-02-{dated:02},2026-03-{due:02},{yen},JPY\n")
+    })
+    .collect();
+    let files = [
+        (
             "customers.csv",
-            "id,name,email,currency\nJ,Jay KK,j@jay.example,JPY\n",
-        )
-        .file(
+            "id,name,email,currency\nJ,Jay KK,j@jay.example,JPY\n".to_string(),
+        ),
+        (
             "documents.csv",
-            "id,customer_id,type,doc_date,due_date,amount,currency\n\
-             J1,J,invoice,2026-02-01,2026-03-09,12345,JPY\n\
-             J2,J,invoice,2026-02-02,2026-03-11,10000,JPY\n\
-             J3,J,invoice,2026-02-03,2026-03-13,10000,JPY\n",
-        )
-        .file(
+            format!("id,customer_id,type,doc_date,due_date,amount,currency\n{invoices}"),
+        ),
+        (
             "exchange_rates.csv",
-            "date,currency,rate\n2026-01-01,JPY,0.0067\n",
-        )
+            "date,currency,rate\n2026-01-01,JPY,0.0067\n".to_string(),
+        ),
+    ];
+    files
+        .into_iter()
+        .fold(Portfolio::new(), |p, (name, text)| p.file(name, text))
         .import(dir.path());
     let db = dir.path().join("owed.db");
     let args = ["promise", "J", "--amount", "12345", "--date", "2026-04-20"];
