@@ -460,6 +460,11 @@ fn a_promise_reminder_goes_out_the_day_before_the_promise_and_a_broken_promise_t
         w.sends("2026-05-09"),
         vec![entry("Promise reminder", "Now", "K", &["I1"])]
     );
+    // What its template's `promise` says: the 400.00 still to come, by 10 May.
+    assert_eq!(
+        w.plan(day("2026-05-09")).entries[0].promise,
+        Some((owed::domain::Decimal::new(40_000, 2), day("2026-05-10")))
+    );
     assert!(w.sends("2026-05-10").is_empty());
     // The day after: unpaid. Dunning is back, but the broken-promise cycle has priority.
     assert_eq!(

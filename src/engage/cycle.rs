@@ -916,7 +916,7 @@ template = \"templates/t.md\"
             assert_eq!(e.exit_code(), 2, "{e}");
             e.to_string().replace(&bad.display().to_string(), "bad.md")
         };
-        let sees = "(a template sees customer, documents, table, totals, collector, cycle, \
+        let sees = "(a template sees customer, documents, table, totals, promise, collector, cycle, \
                     reminder, today)";
         assert_eq!(
             error("Hi {{ customer.nam }}\n"),

@@ -330,6 +330,13 @@ impl Facts {
         Ok(out)
     }
 
+    /// The customer's open promises: what is still to come (base currency) and the next
+    /// promised date, when it has one.
+    pub fn open_promise(&self, cid: i64) -> Option<(Decimal, Date)> {
+        let p = self.promise_by_customer.get(&cid)?;
+        p.next_date.map(|date| (p.amount, date))
+    }
+
     /// The value of customer-level field `name` for `c`.
     pub fn customer_value(&self, c: &Customer, custom: &Custom, name: &str) -> Value {
         let figures = self.figures.get(&c.cid);

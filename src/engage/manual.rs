@@ -130,6 +130,7 @@ pub fn entry_for(
         attach_statement: false,
         documents,
         days_overdue: oldest,
+        promise: None,
     })
 }
 

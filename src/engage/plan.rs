@@ -63,6 +63,9 @@ pub struct PlanEntry {
     pub documents: Vec<EngageDocument>,
     /// Days overdue of the oldest matching document.
     pub days_overdue: i64,
+    /// The customer's open promises to pay: what is still to come (base currency) and the
+    /// next promised date (templates' `promise`).
+    pub promise: Option<(Decimal, Date)>,
 }
 
 impl PlanEntry {
@@ -621,6 +624,7 @@ fn plan_one<'c>(
             attach_statement: reminder.attach_statement,
             documents,
             days_overdue: oldest.unwrap_or(0),
+            promise: facts.open_promise(customer.cid),
         };
         return Some((entry, reminder));
     }

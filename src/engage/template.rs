@@ -224,7 +224,8 @@ impl TemplateSet {
 }
 
 /// The variables a template sees, for the message of an undefined one.
-const VARIABLES: &str = "customer, documents, table, totals, collector, cycle, reminder, today";
+const VARIABLES: &str =
+    "customer, documents, table, totals, promise, collector, cycle, reminder, today";
 
 /// A template's error for a person: the file, the line, what is wrong and where. An undefined
 /// variable is named (`customer.nam`); for another error the template's text at the error is
@@ -310,10 +311,23 @@ pub struct EmailContext {
     /// The documents as an aligned plain-text table.
     pub table: String,
     pub totals: Totals,
+    /// The customer's open promises to pay: what is still to come and the next date (empty
+    /// strings when it has none open, and in a reminder by hand).
+    pub promise: PromiseContext,
     pub collector: String,
     pub cycle: String,
     pub reminder: String,
     pub today: String,
+}
+
+/// The customer's open promises in a template.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct PromiseContext {
+    /// What is still to come of them, in the base currency (`150.00`).
+    pub amount: String,
+    pub currency: String,
+    /// The next promised date (`2026-05-10`).
+    pub date: String,
 }
 
 /// The customer in a template.
@@ -389,6 +403,8 @@ pub struct ContextInput<'a> {
     pub reminder: &'a str,
     pub base_currency: &'a str,
     pub today: Date,
+    /// The customer's open promises: still to come (base currency) and the next date.
+    pub promise: Option<(Decimal, Date)>,
 }
 
 /// A document's standing as the customer reads it in the table: "12 days overdue", "due
@@ -484,6 +500,14 @@ impl EmailContext {
                 max_days_overdue: if docs.is_empty() { 0 } else { max_days },
             },
             documents: docs,
+            promise: input
+                .promise
+                .map(|(amount, date)| PromiseContext {
+                    amount: money::grouped(amount, input.base_currency),
+                    currency: input.base_currency.to_string(),
+                    date: date.to_string(),
+                })
+                .unwrap_or_default(),
             collector: single_line(input.collector),
             cycle: input.cycle.to_string(),
             reminder: input.reminder.to_string(),
@@ -515,6 +539,7 @@ impl EmailContext {
                 reminder: "Sample",
                 base_currency: "USD",
                 today,
+                promise: Some((Decimal::new(40_000, 2), today)),
             },
             &[doc],
         )
@@ -546,7 +571,49 @@ mod tests {
         assert_eq!(
             template_error(Path::new("t.md"), &e).to_string(),
             "t.md, line 1: template error: undefined value `customer.nam` (a template sees \
-             customer, documents, table, totals, collector, cycle, reminder, today)"
+             customer, documents, table, totals, promise, collector, cycle, reminder, today)"
+        );
+    }
+
+    /// The shipped promise reminder states what was promised, and when (it said the open
+    /// balance: "Your payment of 400.00 USD" to a customer who had promised 150.00); without
+    /// an open promise (a reminder by hand) it says only that the payment is due.
+    #[test]
+    fn the_promise_reminder_states_the_promise() {
+        let mut set = TemplateSet::default();
+        set.env
+            .add_template(
+                "p",
+                include_str!("../../config/cycles/templates/promise-reminder.md"),
+            )
+            .unwrap();
+        let render = |context: &EmailContext| {
+            set.env
+                .get_template("p")
+                .unwrap()
+                .render(minijinja::Value::from(minijinja::value::Serde(context)))
+                .unwrap()
+        };
+        let mut context = EmailContext::sample();
+        context.promise = PromiseContext {
+            amount: "150.00".into(),
+            currency: "USD".into(),
+            date: "2026-05-10".into(),
+        };
+        let text = render(&context);
+        assert!(
+            text.starts_with("Your payment of 150.00 USD is due 2026-05-10 (Sample Customer)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("As agreed,\n150.00 USD is due on 2026-05-10."),
+            "{text}"
+        );
+        context.promise = PromiseContext::default();
+        let text = render(&context);
+        assert!(
+            text.starts_with("Your promised payment is due tomorrow (Sample Customer)"),
+            "{text}"
         );
     }
 
@@ -602,6 +669,7 @@ mod tests {
                 reminder: "r",
                 base_currency: "USD",
                 today,
+                promise: None,
             },
             &[
                 doc("A1", (2026, 3, 31), 123_456, "USD", 100),
@@ -647,6 +715,7 @@ mod tests {
                 reminder: "r",
                 base_currency: "USD",
                 today: Date::from_ymd_opt(2026, 6, 30).unwrap(),
+                promise: None,
             },
             &[doc("D1", "10.125"), doc("D2", "10.135"), doc("D3", "0.005")],
         );
