@@ -74,23 +74,23 @@ impl LastAttempt {
 
 pub use crate::domain::customer::{Contact, Customer};
 
-const OPEN_DEBITS_NOW: &str = "
+/// The columns both queries below read: the balance now (col 9) and what was applied after
+/// the as-of date (col 15), whose sum is the balance at the as-of date.
+const OPEN_DEBIT_COLUMNS: &str = "
     SELECT d.did, d.cid, d.id, d.kind, d.number, d.doc_date, d.due_date, d.posting_date, d.amount,
-           d.balance + CASE WHEN d.last_applied > ?1
-               THEN (SELECT ifnull(sum(a.amount), 0) FROM applications a WHERE a.did = d.did AND a.date > ?1)
-               ELSE 0 END,
-           d.currency, d.rate, d.location, d.business_unit, CASE WHEN ?2 THEN d.custom END,
+           d.balance, d.currency, d.rate, d.location, d.business_unit,
+           CASE WHEN ?2 THEN d.custom END,
            CASE WHEN d.last_applied > ?1
                THEN (SELECT ifnull(sum(a.amount), 0) FROM applications a WHERE a.did = d.did AND a.date > ?1)
-               ELSE 0 END
+               ELSE 0 END";
+
+/// Debits open now, dated by the as-of date.
+const OPEN_DEBITS_NOW: &str = "
       FROM documents d INDEXED BY documents_open
      WHERE d.balance <> 0 AND d.kind <> 'credit_note' AND d.doc_date <= ?1";
 
+/// Debits settled since the as-of date (open then).
 const OPEN_DEBITS_CLOSED_SINCE: &str = "
-    SELECT d.did, d.cid, d.id, d.kind, d.number, d.doc_date, d.due_date, d.posting_date, d.amount,
-           (SELECT ifnull(sum(a.amount), 0) FROM applications a WHERE a.did = d.did AND a.date > ?1),
-           d.currency, d.rate, d.location, d.business_unit, CASE WHEN ?2 THEN d.custom END,
-           (SELECT ifnull(sum(a.amount), 0) FROM applications a WHERE a.did = d.did AND a.date > ?1)
       FROM documents d
      WHERE d.last_applied > ?1 AND d.balance = 0 AND d.kind <> 'credit_note' AND d.doc_date <= ?1";
 
@@ -161,13 +161,14 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
         let day = day_number(as_of);
         for (sql, paid_since) in [(OPEN_DEBITS_NOW, false), (OPEN_DEBITS_CLOSED_SINCE, true)] {
             let sql = match cid {
-                Some(_) => format!("{sql} AND d.cid = ?3"),
-                None => format!("{sql} AND ?3 IS NULL"),
+                Some(_) => format!("{OPEN_DEBIT_COLUMNS} {sql} AND d.cid = ?3"),
+                None => format!("{OPEN_DEBIT_COLUMNS} {sql} AND ?3 IS NULL"),
             };
             let mut stmt = self.conn().prepare_cached(&sql)?;
             let mut rows = stmt.query(params![day, with_custom, cid])?;
             while let Some(r) = rows.next()? {
-                let open: i64 = r.get(9)?;
+                let paid_after: i64 = r.get(15)?;
+                let open = r.get::<_, i64>(9)? + paid_after;
                 if open <= 0 {
                     continue;
                 }
@@ -188,7 +189,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
                     business_unit: r.get(13)?,
                     custom: r.get(14)?,
                     paid_since,
-                    paid_after: money::from_units(r.get(15)?),
+                    paid_after: money::from_units(paid_after),
                 });
             }
         }
