@@ -88,30 +88,35 @@ pub fn run(ctx: &Context, args: &BacktestArgs) -> Result<()> {
     Ok(())
 }
 
-/// A number of documents' worth: finite and not negative.
-/// A number of days, more than 0 (a half-life or a cap of 0 or less meant nothing and was
-/// ignored without a word).
-fn days(text: &str) -> std::result::Result<f64, String> {
+/// `text` as a number that `fits`, else a sentence saying it is not `what`.
+fn number(text: &str, fits: impl Fn(f64) -> bool, what: &str) -> std::result::Result<f64, String> {
     text.trim()
         .parse::<f64>()
         .ok()
-        .filter(|d| d.is_finite() && *d > 0.0)
-        .ok_or_else(|| format!("`{text}` is not a number of days (more than 0)"))
+        .filter(|&x| fits(x))
+        .ok_or_else(|| format!("`{text}` is not {what}"))
+}
+
+/// A number of days, more than 0 (a half-life or a cap of 0 or less meant nothing and was
+/// ignored without a word).
+fn days(text: &str) -> std::result::Result<f64, String> {
+    number(
+        text,
+        |d| d.is_finite() && d > 0.0,
+        "a number of days (more than 0)",
+    )
 }
 
 /// A share from 0 to 1 (`inf` made a model of nonsense).
 fn share(text: &str) -> std::result::Result<f64, String> {
-    text.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|s| (0.0..=1.0).contains(s))
-        .ok_or_else(|| format!("`{text}` is not a share from 0 to 1"))
+    number(text, |s| (0.0..=1.0).contains(&s), "a share from 0 to 1")
 }
 
+/// A number of documents' worth: finite and not negative.
 fn documents(text: &str) -> std::result::Result<f64, String> {
-    text.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|w| w.is_finite() && *w >= 0.0)
-        .ok_or_else(|| format!("`{text}` is not a number of documents (0 or more)"))
+    number(
+        text,
+        |w| w.is_finite() && w >= 0.0,
+        "a number of documents (0 or more)",
+    )
 }

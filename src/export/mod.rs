@@ -380,7 +380,7 @@ fn refuse_database(path: &Path) -> Result<()> {
         .and_then(|mut f| f.read(&mut head))
         .unwrap_or(0);
     let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let sqlite_side_file = ["-wal", "-shm", "-journal"].iter().any(|suffix| {
+    let sqlite_side_file = crate::store::LOG_SUFFIXES.iter().any(|suffix| {
         name.strip_suffix(suffix)
             .is_some_and(|db| path.with_file_name(db).is_file())
     });

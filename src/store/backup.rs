@@ -170,15 +170,7 @@ impl Store {
         };
         // A target that does not exist yet is compared as given.
         let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-        let beside = |suffix: &str| {
-            let mut p = db.clone().into_os_string();
-            p.push(suffix);
-            PathBuf::from(p)
-        };
-        path == db
-            || ["-wal", "-shm", "-journal"]
-                .iter()
-                .any(|s| beside(s) == path)
+        path == db || super::log_files(&db).contains(&path)
     }
 
     /// Checks the backup `source` as a restore would — copied beside the database, brought up
@@ -396,19 +388,18 @@ pub fn restore_new(
 /// program has open, or one left so by a crash. A copy renamed over it would have the old log
 /// played over it when next opened — a backup reported checked, then found malformed.
 fn refuse_open_database(target: &Path) -> Result<()> {
-    for suffix in ["-wal", "-shm", "-journal"] {
-        let mut log = target.as_os_str().to_owned();
-        log.push(suffix);
-        if Path::new(&log).exists() {
-            return Err(Error::input(format!(
-                "{} is a database in use ({} is beside it): a copy put in its place would be \
-                 damaged by that log; give the backup another name",
-                target.display(),
-                Path::new(&log).display()
-            )));
-        }
+    match super::log_files(target)
+        .into_iter()
+        .find(|log| log.exists())
+    {
+        Some(log) => Err(Error::input(format!(
+            "{} is a database in use ({} is beside it): a copy put in its place would be \
+             damaged by that log; give the backup another name",
+            target.display(),
+            log.display()
+        ))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The folder `target` is in (which must exist: canonical) and its file name; `doing` says
@@ -509,10 +500,8 @@ struct Staged(PathBuf);
 
 impl Drop for Staged {
     fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let mut p = self.0.clone().into_os_string();
-            p.push(suffix);
-            let _ = std::fs::remove_file(PathBuf::from(p));
+        for p in std::iter::once(self.0.clone()).chain(super::log_files(&self.0)) {
+            let _ = std::fs::remove_file(p);
         }
     }
 }

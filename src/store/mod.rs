@@ -651,13 +651,24 @@ fn create_private_file(path: &Path) -> Result<()> {
     }
 }
 
+/// What SQLite names the files it keeps beside a database: its write-ahead log, the log's
+/// shared-memory index, its rollback journal.
+pub const LOG_SUFFIXES: [&str; 3] = ["-wal", "-shm", "-journal"];
+
+/// The files SQLite keeps beside the database at `path` ([`LOG_SUFFIXES`]).
+pub fn log_files(path: &Path) -> [PathBuf; 3] {
+    LOG_SUFFIXES.map(|suffix| {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        PathBuf::from(p)
+    })
+}
+
 /// Removes a database file with its log and journal (a demo replaced, an import into a new
 /// file that failed). Missing files are fine.
 pub fn remove_database(path: &Path) -> Result<()> {
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        match std::fs::remove_file(PathBuf::from(p)) {
+    for p in std::iter::once(path.to_path_buf()).chain(log_files(path)) {
+        match std::fs::remove_file(p) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e.into()),

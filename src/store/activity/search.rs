@@ -222,7 +222,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         if text.is_empty() {
             return Ok(Section::default());
         }
-        let pattern = format!("%{}%", like_escaped(&crate::domain::text::lowered(text)));
+        let pattern = contains_pattern(text);
         // One pass: the count over every match beside the first ones.
         let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT cid, id, name, count(*) OVER () FROM customers
@@ -432,11 +432,14 @@ pub(crate) fn contains_sql(column: &str, param: &str, text: &str) -> String {
     }
 }
 
-/// `text` with `\`, `%` and `_` escaped for `LIKE … ESCAPE '\'`.
-fn like_escaped(text: &str) -> String {
-    text.replace('\\', "\\\\")
+/// The `LIKE … ESCAPE '\'` pattern of what contains `text` (see [`contains_sql`]): lowered,
+/// with `\`, `%` and `_` escaped.
+pub(crate) fn contains_pattern(text: &str) -> String {
+    let escaped = crate::domain::text::lowered(text)
+        .replace('\\', "\\\\")
         .replace('%', "\\%")
-        .replace('_', "\\_")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 /// A limit for SQL: `0` is none.

@@ -47,11 +47,8 @@ pub(crate) fn where_clause(query: &QueueQuery, mine_fallback: bool) -> (String, 
     for pred in &query.filter.predicates {
         let sql = match pred {
             Predicate::Text(text) => {
-                let escaped = crate::domain::text::lowered(text)
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_");
-                let p = bind(&mut values, Value::Text(format!("%{escaped}%")));
+                let pattern = crate::store::activity::search::contains_pattern(text);
+                let p = bind(&mut values, Value::Text(pattern));
                 let exact = bind(&mut values, Value::Text(text.trim().to_string()));
                 format!(
                     "({} OR {} OR cid IN ({}))",
