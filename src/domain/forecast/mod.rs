@@ -78,7 +78,8 @@ pub struct OpenDoc {
 }
 
 /// A promise to pay that names no document and is still open at the cutoff: it is taken to
-/// cover the customer's oldest open documents up to its amount.
+/// pay off the customer's oldest undisputed open documents, as far as its amount goes
+/// ([`model::promise_dates`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerPromise {
     pub date: Date,

@@ -725,26 +725,38 @@ fn weekday_name(w: Weekday) -> &'static str {
 }
 
 /// The date of the open promise covering each open document, in order: a promise naming the
-/// document, else a customer-wide promise, applied to the oldest documents (by due date)
-/// until its amount is used up.
+/// document, else a customer-wide promise. A customer-wide promise is set against the
+/// customer's undisputed documents, oldest due first, and gives its date only to those it pays
+/// off whole: a document settles with its last payment, so one the promise pays only in part
+/// is not settled on the promise's date (and a promise of 100 does not move 1,000 of expected
+/// cash). The first document it cannot pay off whole takes what is left, and later promises
+/// go on from there.
 pub fn promise_dates(h: &CustomerHistory) -> Vec<Option<Date>> {
     let mut dates: Vec<Option<Date>> = h.open.iter().map(|o| o.promised).collect();
     if h.promises.is_empty() {
         return dates;
     }
-    let mut order: Vec<usize> = (0..h.open.len()).filter(|&i| dates[i].is_none()).collect();
+    let mut order: Vec<usize> = (0..h.open.len())
+        .filter(|&i| dates[i].is_none() && !h.open[i].disputed)
+        .collect();
     order.sort_by_key(|&i| (h.open[i].due_date, h.open[i].key));
     let mut promises = h.promises.clone();
     promises.sort_by_key(|p| p.date);
-    let mut next = order.into_iter();
+    let mut next = order.into_iter().peekable();
+    // What earlier promises paid of the document next in line.
+    let mut paid = Decimal::ZERO;
     for p in promises {
         let mut left = p.amount;
-        while left > Decimal::ZERO {
-            let Some(i) = next.next() else {
-                return dates;
-            };
+        while let Some(&i) = next.peek() {
+            let owed = h.open[i].balance - paid;
+            if left < owed {
+                paid += left;
+                break;
+            }
             dates[i] = Some(p.date);
-            left -= h.open[i].balance;
+            left -= owed;
+            paid = Decimal::ZERO;
+            next.next();
         }
     }
     dates

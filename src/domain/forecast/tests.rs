@@ -280,7 +280,48 @@ fn a_customer_wide_promise_covers_the_oldest_documents_first() {
         }],
         ..Default::default()
     };
-    assert_eq!(model::promise_dates(&h), vec![None, Some(date), Some(date)]);
+    assert_eq!(model::promise_dates(&h), vec![None, Some(date), None]);
+    // Paid off whole by two promises, the second document settles on the later one.
+    let later = plus(date, 7);
+    let two = CustomerHistory {
+        promises: vec![
+            h.promises[0].clone(),
+            CustomerPromise {
+                date: later,
+                amount: Decimal::from(50),
+            },
+        ],
+        ..h.clone()
+    };
+    assert_eq!(
+        model::promise_dates(&two),
+        vec![None, Some(date), Some(later)]
+    );
+}
+
+#[test]
+fn a_customer_wide_promise_moves_only_the_documents_it_pays_off_whole() {
+    let date = plus(as_of(), 7);
+    let promise = |amount: i64| CustomerPromise {
+        date,
+        amount: Decimal::from(amount),
+    };
+    // 99 of a document of 100: the document is not settled on the promise's date.
+    let h = CustomerHistory {
+        open: vec![open(1, -30), open(2, -10)],
+        promises: vec![promise(99)],
+        ..Default::default()
+    };
+    assert_eq!(model::promise_dates(&h), vec![None, None]);
+    // A disputed document is not what a promise naming no document pays: the next one is.
+    let mut disputed = open(1, -30);
+    disputed.disputed = true;
+    let h = CustomerHistory {
+        open: vec![disputed, open(2, -10)],
+        promises: vec![promise(100)],
+        ..Default::default()
+    };
+    assert_eq!(model::promise_dates(&h), vec![None, Some(date)]);
 }
 
 #[test]
