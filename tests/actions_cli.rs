@@ -463,6 +463,63 @@ fn report_metrics_counts_open_promises_and_issues_from_their_derived_states() {
     assert_eq!(metrics("2026-03-31")["open_p2p_amount"], "0.00");
 }
 
+#[test]
+fn a_promise_and_an_issue_keep_their_currency_when_the_customers_changes() {
+    let fx = Fixture::new();
+    for args in [
+        &["promise", "V2", "--amount", "400", "--date", "+14d"][..],
+        &["dispute", "V2", "--reason", "pricing", "--document", "I3"],
+    ] {
+        let out = run(&fx, args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    // A newer export bills V2 in dollars: the 400 EUR promised and the 800 EUR in dispute
+    // stay euros (converted at 1.10 as before), not relabelled dollars.
+    let export = fx.dir.path().join("changed");
+    std::fs::create_dir(&export).unwrap();
+    std::fs::write(
+        export.join("customers.csv"),
+        "id,name,currency\nV2,Weald GmbH,USD\n",
+    )
+    .unwrap();
+    let out = fx.owed(&["import", export.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = fx.owed(&["--as-of", "2026-04-13", "report", "metrics", "--json"]);
+    let m: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(m["open_p2p_amount"], "110.00");
+    assert_eq!(m["open_issue_amount"], "880.00");
+    let out = fx.owed(&["--as-of", "2026-04-13", "activity", "V2", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let activity: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(activity["customer"]["currency"], "USD");
+    assert_recorded_in_euros(&activity);
+
+    // A database of schema 16 (before promises and issues held their currency) fills it in
+    // from each customer when it is opened.
+    let conn = rusqlite::Connection::open(fx.db()).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER promises_currency;
+         DROP TRIGGER issues_currency;
+         ALTER TABLE promises DROP COLUMN currency;
+         ALTER TABLE issues DROP COLUMN currency;
+         UPDATE customers SET currency = 'EUR' WHERE id = 'V2';
+         PRAGMA user_version = 16;",
+    )
+    .unwrap();
+    drop(conn);
+    let out = fx.owed(&["--as-of", "2026-04-13", "activity", "V2", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_recorded_in_euros(&serde_json::from_str(&stdout(&out)).unwrap());
+}
+
+fn assert_recorded_in_euros(activity: &serde_json::Value) {
+    for kind in ["promise", "issue"] {
+        let entries = activity["activity"].as_array().unwrap();
+        let entry = entries.iter().find(|e| e["kind"] == kind).unwrap();
+        assert_eq!(entry["currency"], "EUR", "{entry}");
+    }
+}
+
 /// Without `--as`, a `collector` in the config or `USER`/`LOGNAME` in the environment (an
 /// `env -i` run, a bare service), an action is recorded as the account the process runs as.
 #[cfg(unix)]

@@ -356,6 +356,10 @@ fn dso_counts_back_over_each_documents_own_rounded_figure() {
           GROUP BY doc_date, rate;
          DROP INDEX payments_date;
          ALTER TABLE engagement_holds DROP COLUMN from_date;
+         DROP TRIGGER promises_currency;
+         DROP TRIGGER issues_currency;
+         ALTER TABLE promises DROP COLUMN currency;
+         ALTER TABLE issues DROP COLUMN currency;
          PRAGMA user_version = 13;",
     )
     .unwrap();

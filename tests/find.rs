@@ -470,7 +470,9 @@ fn the_index_is_filled_for_a_database_written_before_it() {
     {
         let conn = rusqlite::Connection::open(fx.db()).unwrap();
         conn.execute_batch(
-            "ALTER TABLE engagement_holds DROP COLUMN from_date; DROP INDEX payments_date;
+            "DROP TRIGGER promises_currency; DROP TRIGGER issues_currency;
+             ALTER TABLE promises DROP COLUMN currency; ALTER TABLE issues DROP COLUMN currency;
+             ALTER TABLE engagement_holds DROP COLUMN from_date; DROP INDEX payments_date;
              DROP INDEX reminders_sent_customer;
              DROP TABLE imports; DROP TRIGGER customers_currency_changed; DROP INDEX customers_other_currency;
              ALTER TABLE customers DROP COLUMN other_currency;

@@ -506,6 +506,32 @@ CREATE INDEX IF NOT EXISTS payments_date ON payments(date);
     r#"
 ALTER TABLE engagement_holds ADD COLUMN from_date INTEGER;
 "#,
+    // 17: a promise's and an issue's currency, the customer's when it was recorded. Read from
+    // the customer until now, a change of the customer's currency in a newer export relabelled
+    // every recorded amount (a promise of 500.00 USD became 500.00 EUR). Filled on insert by
+    // the triggers, so every writer records it.
+    r#"
+ALTER TABLE promises ADD COLUMN currency TEXT;
+ALTER TABLE issues ADD COLUMN currency TEXT;
+UPDATE promises SET currency = (SELECT ifnull(c.currency, (SELECT value FROM meta WHERE key = 'base_currency'))
+                                  FROM customers c WHERE c.cid = promises.cid);
+UPDATE issues SET currency = (SELECT ifnull(c.currency, (SELECT value FROM meta WHERE key = 'base_currency'))
+                                FROM customers c WHERE c.cid = issues.cid);
+CREATE TRIGGER promises_currency AFTER INSERT ON promises WHEN NEW.currency IS NULL
+BEGIN
+    UPDATE promises
+       SET currency = (SELECT ifnull(c.currency, (SELECT value FROM meta WHERE key = 'base_currency'))
+                         FROM customers c WHERE c.cid = NEW.cid)
+     WHERE id = NEW.id;
+END;
+CREATE TRIGGER issues_currency AFTER INSERT ON issues WHEN NEW.currency IS NULL
+BEGIN
+    UPDATE issues
+       SET currency = (SELECT ifnull(c.currency, (SELECT value FROM meta WHERE key = 'base_currency'))
+                         FROM customers c WHERE c.cid = NEW.cid)
+     WHERE id = NEW.id;
+END;
+"#,
 ];
 
 /// The migration after which the daily sales are rebuilt from the documents (in Rust: the

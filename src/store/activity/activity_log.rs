@@ -74,52 +74,53 @@ fn log_sql(one_customer: bool) -> String {
         day("k.at"),
         day("a.at"),
     );
-    // Columns: day, at, kind code, cid, who, text, amount, due day, detail, record id.
+    // Columns: day, at, kind code, cid, who, text, amount, due day, detail, record id, the
+    // amount's currency (a promise's or an issue's own).
     let union = format!(
-        "SELECT {note} AS d, n.at, 0, n.cid, n.collector, n.text, NULL, NULL, NULL, n.id FROM notes n
+        "SELECT {note} AS d, n.at, 0, n.cid, n.collector, n.text, NULL, NULL, NULL, n.id, NULL AS cur FROM notes n
          UNION ALL
          SELECT p.recorded_date, p.at, 1, p.cid, p.collector, ifnull(p.text, ''), p.amount,
-                p.promised_date, NULL, p.id FROM promises p
+                p.promised_date, NULL, p.id, p.currency FROM promises p
          UNION ALL
          SELECT {void}, v.at, 2, p.cid, v.collector, ifnull(v.text, ''), p.amount,
-                p.promised_date, NULL, p.id
+                p.promised_date, NULL, p.id, p.currency
            FROM promise_voids v JOIN promises p ON p.id = v.promise_id
          UNION ALL
          SELECT i.opened_date, i.at, 3, i.cid, i.collector, ifnull(i.text, ''), i.amount, NULL,
-                i.reason, i.id FROM issues i
+                i.reason, i.id, i.currency FROM issues i
          UNION ALL
          SELECT e.event_date, e.at, CASE e.kind WHEN 'resolve' THEN 4 ELSE 5 END, i.cid,
-                e.collector, ifnull(e.text, ''), NULL, NULL, i.reason, i.id
+                e.collector, ifnull(e.text, ''), NULL, NULL, i.reason, i.id, NULL
            FROM issue_events e JOIN issues i ON i.id = e.issue_id
          UNION ALL
-         SELECT {followup}, f.at, 6, f.cid, f.collector, f.text, NULL, f.due_date, NULL, f.id
+         SELECT {followup}, f.at, 6, f.cid, f.collector, f.text, NULL, f.due_date, NULL, f.id, NULL
            FROM followups f
          UNION ALL
-         SELECT {done}, x.at, 7, f.cid, x.collector, f.text, NULL, f.due_date, NULL, f.id
+         SELECT {done}, x.at, 7, f.cid, x.collector, f.text, NULL, f.due_date, NULL, f.id, NULL
            FROM followup_done x JOIN followups f ON f.id = x.followup_id
          UNION ALL
          SELECT r.sent_date, r.at, 8, r.cid, r.collector, r.subject, NULL, NULL,
                 r.cycle || ' / ' || r.reminder
                     || CASE WHEN r.status = 'sent' THEN '' ELSE ' (' || r.status || ')' END,
-                r.id
+                r.id, NULL
            FROM reminders r WHERE r.sent_date IS NOT NULL
          UNION ALL
          SELECT y.received_date, y.at, CASE WHEN y.verified = 1 THEN 9 ELSE 10 END, y.cid,
                 y.from_addr, y.subject || ' — ' || y.body, NULL, NULL,
-                NULL, y.id
+                NULL, y.id, NULL
            FROM replies y
          UNION ALL
          SELECT {owner}, o.at, 11, o.cid, o.collector,
                 ifnull(o.old_owner, '—') || ' → ' || o.new_owner, NULL, NULL,
-                replace(o.role, '_', ' '), o.id
+                replace(o.role, '_', ' '), o.id, NULL
            FROM owner_changes o
          UNION ALL
          SELECT {call}, k.at, 12, k.cid, k.collector, ifnull(k.text, ''), NULL, NULL,
-                replace(k.outcome, '_', ' ') || ifnull(' · ' || k.contact, ''), k.id
+                replace(k.outcome, '_', ' ') || ifnull(' · ' || k.contact, ''), k.id, NULL
            FROM calls k
          UNION ALL
          SELECT {attachment}, a.at, 13, a.cid, a.collector, ifnull(a.text, ''), NULL, NULL,
-                a.name, a.id
+                a.name, a.id, NULL
            FROM attachments a"
     );
     let customer = if one_customer {
@@ -128,7 +129,7 @@ fn log_sql(one_customer: bool) -> String {
         "AND ?2 IS NULL"
     };
     format!(
-        "SELECT log.*, c.id, c.name, c.currency FROM ({union}) AS log
+        "SELECT log.*, c.id, c.name, ifnull(log.cur, c.currency) FROM ({union}) AS log
            JOIN customers c ON c.cid = log.cid
           WHERE log.d <= ?1 {customer}
           ORDER BY log.d, log.at, 3"
@@ -158,13 +159,13 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                 kind,
                 who: r.get(4)?,
                 text,
-                currency: amount.and(r.get(12)?),
+                currency: amount.and(r.get(13)?),
                 amount,
                 due: r.get::<_, Option<i32>>(7)?.map(from_day_number),
                 detail: r.get(8)?,
                 record: r.get(9)?,
-                customer_id: r.get(10)?,
-                customer_name: r.get(11)?,
+                customer_id: r.get(11)?,
+                customer_name: r.get(12)?,
             })?;
         }
         Ok(())

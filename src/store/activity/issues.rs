@@ -244,7 +244,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             "?2 IS NULL"
         };
         let sql = format!(
-            "SELECT i.amount, c.currency, i.opened_date, i.cid, i.reason
+            "SELECT i.amount, ifnull(i.currency, c.currency), i.opened_date, i.cid, i.reason
                FROM issues i CROSS JOIN customers c ON c.cid = i.cid WHERE {OPEN_AT} AND {one}"
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
@@ -307,7 +307,8 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         base: &str,
     ) -> Result<Vec<IssueView>> {
         let sql = format!(
-            "SELECT i.id, i.cid, i.at, i.collector, i.reason, i.amount, c.currency, i.opened_date,
+            "SELECT i.id, i.cid, i.at, i.collector, i.reason, i.amount,
+                    ifnull(i.currency, c.currency), i.opened_date,
                     i.text
                FROM issues i CROSS JOIN customers c ON c.cid = i.cid WHERE {cond}"
         );

@@ -224,7 +224,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     fn promise_rows(&self, cond: &str, args: &[Value], base: &str) -> Result<Vec<PromiseView>> {
         let sql = format!(
             "SELECT p.id, p.cid, p.at, p.collector, p.amount, p.promised_date, p.recorded_date,
-                    p.text, c.currency, v.at, v.collector, v.text
+                    p.text, ifnull(p.currency, c.currency), v.at, v.collector, v.text
                FROM promises p CROSS JOIN customers c ON c.cid = p.cid
                LEFT JOIN promise_voids v ON v.promise_id = p.id
               WHERE {cond}"

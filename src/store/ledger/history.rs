@@ -109,7 +109,7 @@ const PROMISES: &str = "
                          AND a.date BETWEEN p.recorded_date AND min(?1, p.promised_date + ?3))
            END,
            (SELECT group_concat(pd.did) FROM promise_documents pd WHERE pd.promise_id = p.id),
-           (SELECT c.currency FROM customers c WHERE c.cid = p.cid)
+           ifnull(p.currency, (SELECT c.currency FROM customers c WHERE c.cid = p.cid))
       FROM promises p
      WHERE p.recorded_date <= ?1 AND (?2 IS NULL OR p.cid = ?2)
        AND NOT EXISTS (SELECT 1 FROM promise_voids v

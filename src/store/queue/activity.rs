@@ -268,7 +268,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     ) -> Result<()> {
         let marked = format!(
             "SELECT p.id, p.cid, p.recorded_date, max(p.recorded_date * 4294967296 + p.id),
-                    ifnull(c.currency, ?2) AS currency
+                    coalesce(p.currency, c.currency, ?2) AS currency
                FROM customers c INDEXED BY customers_other_currency
                     CROSS JOIN promises p ON p.cid = c.cid
               WHERE c.other_currency AND p.recorded_date <= ?1 AND {not_voided}{one}
