@@ -221,10 +221,14 @@ impl Store {
                 }
             }
         };
+        let logs_before = log_files(path).map(|p| p.exists());
         let mut store = Store::try_connect(path, Attempt::ReadWrite)
             .or_else(or_else(Attempt::ReadOnly))
             .or_else(or_else(Attempt::Immutable))
             .map_err(|e| open_error(path, e))?;
+        if store.read_only {
+            share_new_logs(path, logs_before);
+        }
         store.migrate(create)?;
         Ok(store)
     }
@@ -748,13 +752,90 @@ fn no_database(path: &Path, what: &str) -> Error {
     ))
 }
 
+/// A reader that may not write the database still makes SQLite's `-wal` and `-shm` beside
+/// it when there are none (every connection to a database in WAL mode shares them). They are
+/// made with the database file's permissions but belong to the reader, so the database's own
+/// writers could no longer open them, and every write failed until someone removed them by
+/// hand. Those this connection made are therefore opened to whoever may write the folder they
+/// stand in (its group, or everyone), who could replace them anyway.
+#[cfg(unix)]
+fn share_new_logs(path: &Path, before: [bool; 3]) {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let Ok(folder_mode) = std::fs::metadata(folder).map(|m| m.mode()) else {
+        return;
+    };
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    for (log, existed) in log_files(path).iter().zip(before) {
+        let Ok(meta) = std::fs::symlink_metadata(log) else {
+            continue;
+        };
+        if existed || !meta.is_file() || meta.uid() != me {
+            continue;
+        }
+        let mode = meta.mode() | (folder_mode & 0o022);
+        if mode != meta.mode() {
+            // Best effort: a reader's report does not fail for it.
+            let _ = std::fs::set_permissions(log, std::fs::Permissions::from_mode(mode & 0o7777));
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn share_new_logs(_path: &Path, _before: [bool; 3]) {}
+
 /// The sentence for a write refused because the database is read-only for this process.
 fn read_only_error(path: &Path) -> Error {
+    let logs = unwritable_logs(path);
+    if !logs.is_empty() {
+        let logs: Vec<String> = logs.iter().map(|l| l.display().to_string()).collect();
+        let logs = logs.join(" and ");
+        return Error::input(format!(
+            "cannot write {}: this user may write it but not {logs}, made by another user \
+             who opened the database, so nothing was saved (their owner, or root, can make \
+             them writable for this user with `chmod g+w` or `chown`)",
+            path.display(),
+        ));
+    }
     Error::input(format!(
         "cannot write {}: this user may only read it (the file or its folder is not \
          writable), so nothing was saved",
         path.display()
     ))
+}
+
+/// The log and shared-memory files beside a database this user may write (file and folder)
+/// that this user may not write: a write then fails as if the database were read-only.
+#[cfg(unix)]
+fn unwritable_logs(path: &Path) -> Vec<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    let writable = |p: &Path| {
+        let Ok(c) = std::ffi::CString::new(p.as_os_str().as_bytes()) else {
+            return false;
+        };
+        // SAFETY: `c` is a NUL-terminated string that outlives the call.
+        unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+    };
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !writable(path) || !writable(folder) {
+        return Vec::new();
+    }
+    log_files(path)
+        .into_iter()
+        .filter(|log| log.exists() && !writable(log))
+        .collect()
+}
+
+#[cfg(not(unix))]
+fn unwritable_logs(_path: &Path) -> Vec<PathBuf> {
+    Vec::new()
 }
 
 /// SQLite's own message for an error, without the statement it came from (a migration's
@@ -1072,6 +1153,37 @@ mod tests {
             "{msg}"
         );
         assert!(!msg.contains("CREATE") && !msg.contains('\n'), "{msg}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_logs_a_reader_makes_are_opened_to_the_folders_writers() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        let set = |p: &Path, m: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let shared = dir.path().join("team");
+        std::fs::create_dir(&shared).unwrap();
+        set(&shared, 0o2775);
+        let db = shared.join("owed.db");
+        let [wal, shm, _] = log_files(&db);
+        for f in [&db, &wal, &shm] {
+            std::fs::write(f, b"").unwrap();
+            set(f, 0o644);
+        }
+        // The -wal was there before this connection (another's): left alone. The -shm it
+        // made: writable by the folder's group, as the folder is.
+        share_new_logs(&db, [true, false, false]);
+        assert_eq!(mode(&wal), 0o644);
+        assert_eq!(mode(&shm), 0o664);
+        assert_eq!(mode(&db), 0o644);
+        // A folder only its owner writes gives nobody more.
+        set(&shared, 0o755);
+        set(&shm, 0o644);
+        share_new_logs(&db, [true, false, false]);
+        assert_eq!(mode(&shm), 0o644);
     }
 
     #[test]
