@@ -118,6 +118,34 @@ fn a_first_import_killed_midway_leaves_the_database_empty() {
     assert_eq!(customers(), 3000);
 }
 
+/// An import that creates the database and is killed before it commits leaves a database
+/// that says so: every other command refuses it (it is not an empty ledger) until an import
+/// into it completes.
+#[test]
+fn a_database_whose_creating_import_was_killed_is_refused_until_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("owed.db");
+    let big = dir.path().join("big");
+    demo_csv(dir.path(), &big, 3000, 5);
+    let journal = dir.path().join("owed.db-journal");
+    let (poll, settle) = (Duration::from_millis(2), Duration::from_millis(150));
+    kill_import_when(dir.path(), &big, poll, settle, || journal.exists());
+
+    let o = owed_db(dir.path(), &db, &["report", "aging", "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        said.contains("was created by an import that has not finished"),
+        "{said}"
+    );
+    assert!(o.stdout.is_empty());
+
+    let o = owed_db(dir.path(), &db, &["import", big.to_str().unwrap()]);
+    succeeded(&o);
+    succeeded(&owed_db(dir.path(), &db, &["report", "aging", "--json"]));
+    assert_eq!(value::<i64>(&db, "SELECT count(*) FROM customers"), 3000);
+}
+
 /// With a collector's workstation holding the database open, the first import cannot have
 /// it alone: it stays on the write-ahead log and still completes.
 #[test]

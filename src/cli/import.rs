@@ -41,7 +41,15 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<()> {
         )
     };
     let mut store = ctx.create_store()?;
-    let result = import_files(&mut store, &files, &options);
+    if created && !args.dry_run {
+        store.import_started()?;
+    }
+    let result = import_files(&mut store, &files, &options).and_then(|summary| {
+        if !args.dry_run {
+            store.import_finished()?;
+        }
+        Ok(summary)
+    });
     // Nothing was written by a failed import or a dry run: a database made for it goes
     // too, unless another process has filled it meanwhile.
     if result.is_err() || args.dry_run {

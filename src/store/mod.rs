@@ -183,7 +183,34 @@ impl Store {
                 )));
             }
         }
-        Store::connect(path, false)
+        let store = Store::connect(path, false)?;
+        if store.meta(UNFINISHED_IMPORT)?.is_some() {
+            return Err(Error::input(format!(
+                "{} was created by an import that has not finished (it is still running, or \
+                 was stopped before it committed), so it holds nothing yet: wait for it, or \
+                 run `owed import` into it again",
+                path.display()
+            )));
+        }
+        Ok(store)
+    }
+
+    /// Marks a database an import has just created, until an import into it commits
+    /// ([`Store::import_finished`]): a first import killed half-way otherwise left an empty
+    /// database that every other command took for a real, empty ledger.
+    pub fn import_started(&mut self) -> Result<()> {
+        self.set_meta(UNFINISHED_IMPORT, "1")
+    }
+
+    /// Takes the mark of [`Store::import_started`] away once an import has committed.
+    pub fn import_finished(&mut self) -> Result<()> {
+        if self.meta(UNFINISHED_IMPORT)?.is_none() {
+            return Ok(());
+        }
+        let tx = self.write_tx()?;
+        tx.execute("DELETE FROM meta WHERE key = ?1", [UNFINISHED_IMPORT])?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Opens the database at `path`, creating it when there is none: the file readable by
@@ -903,6 +930,9 @@ impl Store {
         Ok(())
     }
 }
+
+/// The `meta` key marking a database created by an import that has not committed yet.
+const UNFINISHED_IMPORT: &str = "unfinished_import";
 
 /// The `meta` key of the base currency, fixed at the first import.
 pub(crate) const BASE_CURRENCY: &str = "base_currency";
