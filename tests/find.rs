@@ -96,6 +96,13 @@ fn an_invoice_number_or_id_finds_its_customer() {
     let docs = find_json(&fx, &["INV-441"])["documents"].clone();
     let ids = texts_of(&docs, "id");
     assert_eq!(ids, ["I1", "I2"]);
+    // A list cut at --limit says how many there are in all.
+    let cut = find_json(&fx, &["INV-441", "--limit", "1"]);
+    assert_eq!(texts_of(&cut["documents"], "id"), ["I1"]);
+    assert_eq!(
+        cut["totals"],
+        serde_json::json!({"customers": 0, "documents": 2, "activity": 0})
+    );
     // For people: the number, the id, the customer.
     let text = succeeded(&run(&fx, &["find", "A2026-0016412"]));
     assert!(

@@ -5,7 +5,9 @@
 //!
 //! JSON (SPEC "Commands added in the second wave"): `{"customers": [{"id", "name"}],
 //! "documents": [{"id", "number", "customer_id"}], "activity": [{"id", "kind",
-//! "customer_id", "text", "at"}]}`, at most `--limit` of each (default 50; 0: all).
+//! "customer_id", "text", "at"}], "totals": {"customers", "documents", "activity"}}`, at
+//! most `--limit` of each (default 50; 0: all); `totals` counts every match, so a list
+//! cut at the limit says so.
 
 use super::Context;
 use crate::domain::text::{excerpt, one_line};
@@ -60,6 +62,12 @@ pub fn to_json(found: &Found) -> serde_json::Value {
             "id": e.id, "kind": e.kind.name(), "customer_id": e.customer_id,
             "text": e.text, "at": e.at,
         })).collect::<Vec<_>>(),
+        // How many of each match in all: a list cut at `--limit` says so.
+        "totals": {
+            "customers": found.customers.total,
+            "documents": found.documents.total,
+            "activity": found.activity.total,
+        },
     })
 }
 
