@@ -1,11 +1,9 @@
 //! The `owed` binary: parse the command line, hand it to the library.
 
-use clap::Parser;
-
 fn main() {
-    let args = match owed::cli::Cli::try_parse() {
+    let args = match owed::cli::parse() {
         Ok(args) => args,
-        Err(e) => std::process::exit(owed::cli::usage_error(e)),
+        Err(code) => std::process::exit(code),
     };
     std::process::exit(owed::cli::run(args));
 }

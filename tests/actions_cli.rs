@@ -520,6 +520,49 @@ fn assert_recorded_in_euros(activity: &serde_json::Value) {
     }
 }
 
+#[test]
+fn an_option_given_twice_with_two_values_is_refused() {
+    let fx = Fixture::new();
+    let before = fx.fingerprint();
+    let out = fx.owed(&["--as", "alice", "note", "V1", "hello", "--as", "bob"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "owed: --as is given twice, as `alice` and as `bob`: give it once\n"
+    );
+    let out = fx.owed(&[
+        "report",
+        "aging",
+        "--as-of=2026-04-21",
+        "--as-of",
+        "2026-04-30",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let other = fx.dir.path().join("other.db");
+    let out = fx.owed(&["note", "V1", "hello", "--db", other.to_str().unwrap()]);
+    assert!(
+        stderr(&out).contains("--db is given twice"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fx.fingerprint(), before);
+    // The same value twice, or a look-alike after `--`, is no conflict.
+    let out = fx.owed(&[
+        "--as", "alice", "note", "V1", "--as", "alice", "--", "--as", "x",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A variable set to nothing is named.
+    let out = fixture::owed_command(fx.dir.path(), &fx.db(), None, &["report", "aging"])
+        .env("OWED_THEME", "")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "owed: OWED_THEME is set but empty: unset it, or set it to a value\n"
+    );
+}
+
 /// Without `--as`, a `collector` in the config or `USER`/`LOGNAME` in the environment (an
 /// `env -i` run, a bare service), an action is recorded as the account the process runs as.
 #[cfg(unix)]

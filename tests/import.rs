@@ -537,6 +537,18 @@ fn a_folder_s_export_names_are_read_in_any_case_and_other_csv_files_are_named() 
         "{err}"
     );
     assert!(!err.contains("README.txt"), "{err}");
+    // A folder holding only other CSV files: they are named, and why nothing was imported.
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("foo.csv"), "a,b\n").unwrap();
+    let o = owed_in(
+        dir.path(),
+        &["--db", &db, "import", other.to_str().unwrap()],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("foo.csv: not an import file"), "{err}");
+    assert!(err.contains("no import files found"), "{err}");
     // Two files of one kind, whatever their case, are refused.
     std::fs::copy(export.join("Customers.CSV"), export.join("customers.csv")).unwrap();
     let o = owed_in(

@@ -19,7 +19,7 @@ pub struct ImportArgs {
 }
 
 pub fn run(ctx: &Context, args: &ImportArgs) -> Result<()> {
-    let files = resolve_files(&args.paths)?;
+    // Named first: when nothing else is there, they are why "no import files found".
     for skipped in skipped_csv(&args.paths) {
         errln!(
             "skipped {}: not an import file (expected {})",
@@ -29,6 +29,7 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<()> {
                 .join(", ")
         );
     }
+    let files = resolve_files(&args.paths)?;
     let created = !ctx.db_path.exists();
     let new_folders = missing_folders(&ctx.db_path);
     let options = ImportOptions {

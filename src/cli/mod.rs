@@ -333,6 +333,62 @@ pub fn usage_error(e: clap::Error) -> i32 {
     plain.exit_code()
 }
 
+/// Reads the command line (and the variables standing in for its options), or says what is
+/// wrong with it and gives the exit code: clap's own checks, and two of ours — a variable
+/// set to nothing (`OWED_DB=`), which clap took for `--db` given without a path, and an
+/// option given both before and after the subcommand with two values, of which clap kept
+/// the last without a word (`owed --as alice note K1 x --as bob` recorded bob).
+pub fn parse() -> std::result::Result<Cli, i32> {
+    for var in ["OWED_DB", "OWED_CONFIG", "OWED_THEME"] {
+        if std::env::var_os(var).is_some_and(|v| v.is_empty()) {
+            errln!("owed: {var} is set but empty: unset it, or set it to a value");
+            return Err(2);
+        }
+    }
+    let cli = Cli::try_parse().map_err(usage_error)?;
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if let Some((option, first, second)) = given_twice(&args) {
+        errln!(
+            "owed: {option} is given twice, as {} and as {}: give it once",
+            crate::error::quoted(&first),
+            crate::error::quoted(&second)
+        );
+        return Err(2);
+    }
+    Ok(cli)
+}
+
+/// The first global option given twice with different values (before and after the
+/// subcommand: clap refuses it twice in one place), as (option, first value, second).
+fn given_twice(args: &[String]) -> Option<(&'static str, String, String)> {
+    const GLOBAL: [&str; 5] = ["--db", "--config", "--as", "--as-of", "--theme"];
+    let mut seen: Vec<(&'static str, String)> = Vec::new();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if arg == "--" {
+            break;
+        }
+        for option in GLOBAL {
+            let value = if arg == option {
+                rest.next().cloned()
+            } else {
+                arg.strip_prefix(option)
+                    .and_then(|v| v.strip_prefix('='))
+                    .map(str::to_string)
+            };
+            let Some(value) = value else { continue };
+            if let Some((_, first)) = seen.iter().find(|(o, v)| *o == option && *v != value) {
+                return Some((option, first.clone(), value));
+            }
+            seen.push((option, value));
+        }
+    }
+    None
+}
+
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     let db = config::database_path(cli.db.as_deref()).ok();
