@@ -218,6 +218,17 @@ fn added(file: &str, row: &str) -> Portfolio {
     Portfolio::contract().with_row(file, row)
 }
 
+/// A newer export of `file` holding `row` alone, under the contract portfolio's header.
+fn alone(file: &'static str, row: &str) -> Portfolio {
+    let header = Portfolio::contract()
+        .text(file)
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    Portfolio::new().file(file, format!("{header}\n{row}\n"))
+}
+
 /// One test per line: `NAME: BAD PORTFOLIO => PLACE, WORDS;`, each an [`assert_rejected`].
 macro_rules! rejected {
     ($($name:ident: $bad:expr => $place:literal, $words:literal;)*) => {
@@ -270,8 +281,13 @@ rejected! {
         .with_payment("Q2,K1,2026-04-01,600000000000000,USD,success,cheque")
         .with_application("Q1,BIG,600000000000000,2026-04-01")
         .with_application("Q2,BIG,600000000000000,2026-04-01") => "applications.csv", "add up to more than owed can count";
-    // A payment given the id of a credit note (A2): which of the two settles cannot be told.
-    source_both_payment_and_credit_note: added("payments.csv", "A2,K1,2026-04-03,10.00,USD,success,card").with_application("A2,A1,5.00,2026-04-05") => "applications.csv line 4, column source_id", "`A2` is both a payment and a credit note";
+    // A payment given the id of a credit note (A2): which of the two an application from A2
+    // means could not be told. Refused at the payment, before its application is read.
+    source_both_payment_and_credit_note: added("payments.csv", "A2,K1,2026-04-03,10.00,USD,success,card").with_application("A2,A1,5.00,2026-04-05") => "payments.csv line 5, column id", "`A2` is already the id of a credit note";
+    // The same against the database, in a newer export of one file: stored, the pair made
+    // every later import of the unchanged applications.csv fail.
+    credit_note_with_a_stored_payment_s_id: alone("documents.csv", "P2,K3,credit_note,CN-9,2026-04-22,,10.00,USD") => "documents.csv line 2, column id", "`P2` is already the id of a payment: applications.csv could not tell this credit note from it";
+    payment_with_a_stored_credit_note_s_id: alone("payments.csv", "A2,K1,2026-04-03,10.00,USD,success,card") => "payments.csv line 2, column id", "`A2` is already the id of a credit note: applications.csv could not tell this payment from it";
     rate_of_the_base_currency: added("exchange_rates.csv", "2026-03-02,USD,2") => "exchange_rates.csv line 4, column currency", "USD is the base currency, whose rate is always 1";
     header_with_a_comma_too_many: replaced("customers.csv", "cf_region\n", "cf_region,\n") => "customers.csv line 1, column 8", "a column without a name";
     empty_file: Portfolio::contract().edit(|name, text| if name == "payments.csv" { String::new() } else { text.to_string() }) => "payments.csv line 1", "there is no header row";

@@ -489,7 +489,7 @@ impl Importer<'_> {
             for batch in batches {
                 let batch = batch?;
                 for parsed in batch.rows {
-                    let outcome = write_row(writer, parsed)?;
+                    let outcome = write_row(writer, parsed, path)?;
                     if kind != FileKind::Applications {
                         summary.count(outcome);
                     }
@@ -815,8 +815,11 @@ impl Parsed {
     }
 }
 
-/// Writes one parsed row.
-fn write_row(writer: &ImportWriter, parsed: Parsed) -> Result<Upsert> {
+/// Writes one parsed row of the file at `path`. A credit note and a payment may not share an
+/// id (an application from it could not tell which one it means): the row that would give
+/// the second of them the id is refused, against what is stored and what this import wrote
+/// before it (documents are read before payments).
+fn write_row(writer: &ImportWriter, parsed: Parsed, path: &Path) -> Result<Upsert> {
     match parsed {
         Parsed::Rate {
             currency,
@@ -825,8 +828,24 @@ fn write_row(writer: &ImportWriter, parsed: Parsed) -> Result<Upsert> {
         } => writer.upsert_rate(&currency, day, &rate),
         Parsed::Customer(c) => writer.upsert_customer(&c),
         Parsed::Contact(c) => writer.upsert_contact(&c),
-        Parsed::Document(d) => writer.upsert_document(&d),
-        Parsed::Payment(p) => writer.upsert_payment(&p),
+        Parsed::Document(d) => {
+            let outcome = writer.upsert_document(&d)?;
+            if d.kind == "credit_note"
+                && outcome != Upsert::Unchanged
+                && writer.is_payment_id(&d.id)?
+            {
+                return Err(shared_id_error(FileKind::Documents, path, &d.id));
+            }
+            Ok(outcome)
+        }
+        Parsed::Payment(p) => {
+            // An update keeps the id: only a new payment can take a credit note's.
+            let outcome = writer.upsert_payment(&p)?;
+            if outcome == Upsert::Inserted && writer.is_credit_note_id(&p.id)? {
+                return Err(shared_id_error(FileKind::Payments, path, &p.id));
+            }
+            Ok(outcome)
+        }
         Parsed::Application {
             line,
             source_id,
@@ -838,6 +857,24 @@ fn write_row(writer: &ImportWriter, parsed: Parsed) -> Result<Upsert> {
             Ok(Upsert::Unchanged)
         }
     }
+}
+
+/// The message for a credit note (in `documents.csv`) or payment (in `payments.csv`) whose id
+/// the other kind already has, at its line of the file at `path`.
+fn shared_id_error(kind: FileKind, path: &Path, id: &str) -> Error {
+    let (this, other) = match kind {
+        FileKind::Documents => ("credit note", "payment"),
+        _ => ("payment", "credit note"),
+    };
+    let at = last_line_mentioning(path, "id", id)
+        .map(|line| format!(" line {line}"))
+        .unwrap_or_default();
+    Error::input(format!(
+        "{}{at}, column id: {} is already the id of a {other}: applications.csv could not \
+         tell this {this} from it (give one of them another id)",
+        kind.file_name(),
+        quoted(id)
+    ))
 }
 
 /// What rows are checked against while a file is read: the base currency, the exchange

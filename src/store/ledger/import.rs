@@ -701,6 +701,26 @@ impl ImportWriter<'_> {
         self.note_changed(outcome, "payments", "pid", &p.id)
     }
 
+    /// Whether a payment has the id `id` (stored, or written earlier in this import): a credit
+    /// note may not take it, or applications from that id could not tell the two apart.
+    pub fn is_payment_id(&self, id: &str) -> Result<bool> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM payments WHERE id = ?1)")?
+            .query_row([id], |r| r.get(0))?)
+    }
+
+    /// Whether a credit note has the id `id` (stored, or written earlier in this import): a
+    /// payment may not take it (see [`ImportWriter::is_payment_id`]).
+    pub fn is_credit_note_id(&self, id: &str) -> Result<bool> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM documents WHERE id = ?1 AND kind = 'credit_note')",
+            )?
+            .query_row([id], |r| r.get(0))?)
+    }
+
     /// Inserts or updates a contact, by (customer, email). A primary contact takes over from
     /// the customer's other primary contact of its role, which stays a contact, not primary.
     pub fn upsert_contact(&self, c: &ContactRecord) -> Result<Upsert> {
