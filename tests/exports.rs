@@ -930,8 +930,22 @@ fn pdf_text(path: &Path) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Documents with fractions of a cent (the import keeps four decimals): G1 in dollars, E1 in
-/// euros, all due 1 June 2026.
+/// `ledger(files)` in which the documents `finer` name (id, amount in the store's
+/// ten-thousandths) hold amounts finer than their currency, as an import kept them before it
+/// refused such amounts: what is shown of them is still rounded.
+fn ledger_with_finer_amounts(files: &[(&str, &str)], finer: &[(&str, i64)]) -> tempfile::TempDir {
+    let dir = ledger(files);
+    for (id, units) in finer {
+        common::execute(
+            &dir.path().join("owed.db"),
+            &format!("UPDATE documents SET amount = {units} WHERE id = '{id}'"),
+        );
+    }
+    dir
+}
+
+/// Documents G1 in dollars, E1 in euros, all due 1 June 2026; imported in whole cents, then
+/// given fractions of a cent by [`HALF_CENT_AMOUNTS`].
 const HALF_CENTS: &[(&str, &str)] = &[
     (
         "customers.csv",
@@ -940,17 +954,27 @@ const HALF_CENTS: &[(&str, &str)] = &[
     (
         "documents.csv",
         "id,customer_id,type,number,doc_date,due_date,amount,currency\n\
-         D1,G1,invoice,N1,2026-05-01,2026-06-01,10.125,USD\n\
-         D2,G1,invoice,N2,2026-05-01,2026-06-01,10.135,USD\n\
-         D3,G1,invoice,N3,2026-05-01,2026-06-01,0.005,USD\n\
-         D4,G1,invoice,N4,2026-05-01,2026-06-01,0.005,USD\n\
-         D5,G1,invoice,N5,2026-05-01,2026-06-01,0.005,USD\n\
-         F1,E1,invoice,NE,2026-05-01,2026-06-01,0.0050,EUR\n",
+         D1,G1,invoice,N1,2026-05-01,2026-06-01,10.13,USD\n\
+         D2,G1,invoice,N2,2026-05-01,2026-06-01,10.14,USD\n\
+         D3,G1,invoice,N3,2026-05-01,2026-06-01,0.01,USD\n\
+         D4,G1,invoice,N4,2026-05-01,2026-06-01,0.01,USD\n\
+         D5,G1,invoice,N5,2026-05-01,2026-06-01,0.01,USD\n\
+         F1,E1,invoice,NE,2026-05-01,2026-06-01,0.01,EUR\n",
     ),
     (
         "exchange_rates.csv",
         "date,currency,rate\n2026-01-01,EUR,2\n",
     ),
+];
+
+/// 10.125, 10.135 and 0.005 dollars three times; 0.0050 euros.
+const HALF_CENT_AMOUNTS: &[(&str, i64)] = &[
+    ("D1", 101_250),
+    ("D2", 101_350),
+    ("D3", 50),
+    ("D4", 50),
+    ("D5", 50),
+    ("F1", 50),
 ];
 
 /// Every amount shown is rounded half away from zero to the currency's cents, and every
@@ -959,7 +983,7 @@ const HALF_CENTS: &[(&str, &str)] = &[
 /// workbook, and a document's own-currency balance reads as its base-currency one.
 #[test]
 fn amounts_are_rounded_half_away_from_zero_and_totals_add_the_lines_shown() {
-    let dir = ledger(HALF_CENTS);
+    let dir = ledger_with_finer_amounts(HALF_CENTS, HALF_CENT_AMOUNTS);
     let d = dir.path();
     let as_of = "2026-06-30";
     let aging = common::json_of(&ok(d, &["--as-of", as_of, "report", "aging", "--json"]));
@@ -1023,7 +1047,8 @@ fn amounts_are_rounded_half_away_from_zero_and_totals_add_the_lines_shown() {
 }
 
 /// Documents in currencies whose minor units are not cents: yen (none) and Kuwaiti dinars
-/// (three), in a ledger kept in dollars.
+/// (three), in a ledger kept in dollars; Y1 and K1 are given finer amounts by
+/// [`FINER_THAN_MINOR_UNITS`].
 const MINOR_UNITS: &[(&str, &str)] = &[
     (
         "customers.csv",
@@ -1032,9 +1057,9 @@ const MINOR_UNITS: &[(&str, &str)] = &[
     (
         "documents.csv",
         "id,customer_id,type,number,doc_date,due_date,amount,currency\n\
-         Y1,J1,invoice,NY1,2026-05-01,2026-06-01,123456.5,JPY\n\
+         Y1,J1,invoice,NY1,2026-05-01,2026-06-01,123457,JPY\n\
          Y2,J1,invoice,NY2,2026-05-01,2026-06-01,10000,JPY\n\
-         K1,W1,invoice,NK1,2026-05-01,2026-06-01,1.2345,KWD\n",
+         K1,W1,invoice,NK1,2026-05-01,2026-06-01,1.235,KWD\n",
     ),
     (
         "exchange_rates.csv",
@@ -1042,12 +1067,15 @@ const MINOR_UNITS: &[(&str, &str)] = &[
     ),
 ];
 
+/// 123456.5 yen and 1.2345 dinars.
+const FINER_THAN_MINOR_UNITS: &[(&str, i64)] = &[("Y1", 1_234_565_000), ("K1", 12_345)];
+
 /// An amount is shown with its currency's minor units in CSV and xlsx, as in the PDF: yen
 /// without decimals (123456.5 is 123457), dinars with three (1.2345 is 1.235), the dollars
 /// they convert to with two; in xlsx the number format has as many decimals, totals too.
 #[test]
 fn amounts_have_their_currencys_minor_units() {
-    let dir = ledger(MINOR_UNITS);
+    let dir = ledger_with_finer_amounts(MINOR_UNITS, FINER_THAN_MINOR_UNITS);
     let d = dir.path();
     let as_of = "2026-06-30";
     let docs = stdout(&export_stdout(d, as_of, "documents", &["--format", "csv"]));

@@ -288,6 +288,14 @@ rejected! {
     // every later import of the unchanged applications.csv fail.
     credit_note_with_a_stored_payment_s_id: alone("documents.csv", "P2,K3,credit_note,CN-9,2026-04-22,,10.00,USD") => "documents.csv line 2, column id", "`P2` is already the id of a payment: applications.csv could not tell this credit note from it";
     payment_with_a_stored_credit_note_s_id: alone("payments.csv", "A2,K1,2026-04-03,10.00,USD,success,card") => "payments.csv line 2, column id", "`A2` is already the id of a credit note: applications.csv could not tell this payment from it";
+    // An amount with more decimals than its currency has (kept to the ten-thousandth, shown
+    // rounded: a statement of 101 + 101 yen whose ledger holds 201), in every money column.
+    yen_with_decimals: added("exchange_rates.csv", "2026-01-01,JPY,0.0067").with_document("J1,K1,invoice,INV-J,2026-04-01,2026-05-01,100.5,JPY") => "documents.csv line 7, column amount", "the amount 100.5 has more decimals than JPY has (none)";
+    tenths_of_a_cent: replaced("documents.csv", "2026-03-31,100.00,USD", "2026-03-31,100.005,USD") => "documents.csv line 2, column amount", "the amount 100.005 has more decimals than USD has (2)";
+    billing_balance_with_tenths_of_a_cent: Portfolio::new().file("documents.csv", "id,customer_id,type,doc_date,due_date,amount,billing_balance\nX1,K2,invoice,2026-04-01,2026-05-01,10.00,9.995\n") => "documents.csv line 2, column billing_balance", "the amount 9.995 has more decimals than EUR has (2)";
+    payment_with_tenths_of_a_cent: replaced("payments.csv", "2026-04-05,40.00,USD", "2026-04-05,40.001,USD") => "payments.csv line 2, column amount", "the amount 40.001 has more decimals than USD has (2)";
+    application_with_tenths_of_a_cent: replaced("applications.csv", "P1,A1,40.00", "P1,A1,39.995") => "applications.csv line 2, column amount", "the amount 39.995 has more decimals than USD has (2)";
+    credit_limit_with_decimals_in_yen: Portfolio::new().file("exchange_rates.csv", "date,currency,rate\n2026-01-01,JPY,0.0067\n").file("customers.csv", "id,name,currency,credit_limit\nJ1,Jay KK,JPY,1000.5\n") => "customers.csv line 2, column credit_limit", "the amount 1000.5 has more decimals than JPY has (none)";
     rate_of_the_base_currency: added("exchange_rates.csv", "2026-03-02,USD,2") => "exchange_rates.csv line 4, column currency", "USD is the base currency, whose rate is always 1";
     header_with_a_comma_too_many: replaced("customers.csv", "cf_region\n", "cf_region,\n") => "customers.csv line 1, column 8", "a column without a name";
     empty_file: Portfolio::contract().edit(|name, text| if name == "payments.csv" { String::new() } else { text.to_string() }) => "payments.csv line 1", "there is no header row";
@@ -308,6 +316,44 @@ rejected! {
     payment_moved_to_another_customer: only("payments.csv", "P1,K1,", "P1,K3,") => "payments.csv line 2, column customer_id", "payment `P1` now belongs to customer `K3`, but it is applied to invoice `A1` of `K1`";
     payment_dated_after_its_application: only("payments.csv", "P1,K1,2026-04-05", "P1,K1,2026-04-06") => "payments.csv line 2, column date", "payment `P1` is now dated 2026-04-06, after it was applied to invoice `A1` on 2026-04-05";
     a_field_too_long: replaced("customers.csv", "Lumen GmbH", format!("Lumen {}", "GmbH ".repeat(4_000))) => "customers.csv line 3, column name", "(20006 characters) is longer than the 10000 characters a field may have";
+}
+
+/// A credit limit is in its customer's currency: the stored one when `customers.csv` has no
+/// currency column (yen: no decimals), the base currency when it has none.
+#[test]
+fn a_credit_limit_has_the_decimals_of_its_customer_s_currency() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(dir.path());
+    let yen = Portfolio::new()
+        .file(
+            "exchange_rates.csv",
+            "date,currency,rate\n2026-01-01,JPY,0.0067\n",
+        )
+        .file(
+            "customers.csv",
+            "id,name,currency\nJ1,Jay KK,JPY\nU1,Uma,\n",
+        );
+    import_files(dir.path(), &db, "yen", &yen);
+    let limits = |text: &str| Portfolio::new().file("customers.csv", text);
+    let folder = dir.path().join("limits");
+    limits("id,name,credit_limit\nU1,Uma,1000.5\nJ1,Jay KK,1000.5\n").write(&folder);
+    let o = owed_in(
+        dir.path(),
+        &["--db", &db, "import", folder.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_says(
+        &stderr(&o),
+        &[
+            "customers.csv line 3, column credit_limit: the amount 1000.5 has more decimals than JPY has (none)",
+        ],
+    );
+    import_files(
+        dir.path(),
+        &db,
+        "whole",
+        &limits("id,name,credit_limit\nU1,Uma,1000.5\nJ1,Jay KK,1000\n"),
+    );
 }
 
 /// A newer export in which a payment failed or was voided: what it settled is open again

@@ -118,12 +118,23 @@ pub fn from_units(units: i64) -> Decimal {
     Decimal::new(units, STORE_SCALE)
 }
 
-/// Minor units (decimal places) of a currency: 0 for the zero-decimal currencies, else 2.
+/// The currencies without minor units (shown and billed in whole units).
+pub const NO_MINOR_UNITS: [&str; 10] = [
+    "JPY", "KRW", "VND", "CLP", "ISK", "HUF", "UGX", "XAF", "XOF", "PYG",
+];
+
+/// The currencies with three minor units (thousandths).
+pub const THREE_MINOR_UNITS: [&str; 7] = ["BHD", "KWD", "OMR", "JOD", "TND", "LYD", "IQD"];
+
+/// Minor units (decimal places) of a currency: 0 for the zero-decimal currencies
+/// ([`NO_MINOR_UNITS`]), 3 for [`THREE_MINOR_UNITS`], else 2.
 pub fn minor_units(currency: &str) -> u32 {
-    match currency {
-        "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "HUF" | "UGX" | "XAF" | "XOF" | "PYG" => 0,
-        "BHD" | "KWD" | "OMR" | "JOD" | "TND" | "LYD" | "IQD" => 3,
-        _ => 2,
+    if NO_MINOR_UNITS.contains(&currency) {
+        0
+    } else if THREE_MINOR_UNITS.contains(&currency) {
+        3
+    } else {
+        2
     }
 }
 

@@ -12,6 +12,7 @@ pub mod lockbox;
 mod quotes;
 mod row;
 
+use crate::domain::action_checks::in_minor_units;
 use crate::domain::{Decimal, date::day_number, format, money};
 use crate::error::quoted;
 use crate::store::Store;
@@ -470,6 +471,13 @@ impl Importer<'_> {
         let header = Header::new(name, &names, columns)?;
         if kind == FileKind::Customers {
             self.writer.customers_file_has(&|c| header.has(c));
+            // A credit limit is in its customer's currency, which a file without the column
+            // leaves as stored (the customers are read again for the files after this one).
+            self.customers = if header.has("currency") || !header.has("credit_limit") {
+                HashMap::new()
+            } else {
+                self.writer.customer_refs()?
+            };
         }
         let mut summary = FileSummary::new(kind);
         let checker = Checker {
@@ -506,6 +514,10 @@ impl Importer<'_> {
             }
             Ok(())
         })?;
+        if kind == FileKind::Customers {
+            // Read again, with this file's customers, by the files that refer to them.
+            self.customers.clear();
+        }
         if kind == FileKind::Applications {
             self.finish_applications(&mut summary)?;
         }
@@ -921,17 +933,28 @@ impl<'a> Checker<'a> {
     }
 
     fn customer_row(&self, row: &Row) -> Result<Parsed> {
+        let currency = row.opt_currency("currency")?;
+        let credit_limit = row.opt_amount("credit_limit")?;
+        if let Some(limit) = credit_limit {
+            // In the customer's currency: the row's, else (a file without the column keeps
+            // it) the stored one, else the base currency.
+            let stored = || {
+                let id = row.opt("id")?;
+                self.customers.get(id)?.currency.as_deref()
+            };
+            let limit_currency = currency.as_deref().or_else(stored).unwrap_or(self.base);
+            row.in_minor_units("credit_limit", limit, limit_currency)?;
+        }
         let record = CustomerRecord {
             id: row.req("id")?.to_string(),
             name: row.req("name")?.to_string(),
             email: row.opt_string("email"),
             phone: row.opt_string("phone"),
-            currency: row.opt_currency("currency")?,
+            currency,
             finance_owner: row.opt_string("finance_owner"),
             sales_owner: row.opt_string("sales_owner"),
             payment_terms_days: row.opt_count("payment_terms_days")?,
-            credit_limit: row
-                .opt_amount("credit_limit")?
+            credit_limit: credit_limit
                 .map(units)
                 .transpose()
                 .map_err(|e| row.error("credit_limit", e))?,
@@ -1056,6 +1079,11 @@ impl<'a> Checker<'a> {
         }
         let amount = row.positive_amount("amount")?;
         let (currency, rate) = self.currency_and_rate(row, customer, day_number(doc_date))?;
+        let billing_balance = row.opt_amount("billing_balance")?;
+        row.in_minor_units("amount", amount, &currency)?;
+        if let Some(balance) = billing_balance {
+            row.in_minor_units("billing_balance", balance, &currency)?;
+        }
         let other_currency = currency != customer.currency.as_deref().unwrap_or(self.base);
         let record = DocumentRecord {
             id: row.req("id")?.to_string(),
@@ -1068,8 +1096,7 @@ impl<'a> Checker<'a> {
             amount: units(amount).map_err(|e| row.error("amount", e))?,
             currency,
             rate,
-            billing_balance: row
-                .opt_amount("billing_balance")?
+            billing_balance: billing_balance
                 .map(units)
                 .transpose()
                 .map_err(|e| row.error("billing_balance", e))?,
@@ -1089,6 +1116,7 @@ impl<'a> Checker<'a> {
             .opt_enum("status", format::PAYMENT_STATUSES)?
             .unwrap_or("success");
         let (currency, rate) = self.currency_and_rate(row, customer, day_number(date))?;
+        row.in_minor_units("amount", amount, &currency)?;
         let record = PaymentRecord {
             id: row.req("id")?.to_string(),
             cid: customer.cid,
@@ -1209,10 +1237,20 @@ fn application_problem(a: &StagedApplication) -> Option<(&'static str, String)> 
             format!("the application is dated before {before} exists"),
         ));
     }
+    if let Err(e) = in_minor_units(money::from_units(a.amount), currency) {
+        return Some(("amount", e));
+    }
     None
 }
 
 impl Row<'_> {
+    /// Refuses an amount with more decimals than its currency has (100.5 yen, 10.005
+    /// dollars): kept to the ten-thousandth, it would be shown rounded, and a statement's
+    /// lines would not add up to its total.
+    fn in_minor_units(&self, column: &str, amount: Decimal, currency: &str) -> Result<()> {
+        in_minor_units(amount, currency).map_err(|e| self.error(column, e))
+    }
+
     /// An exchange rate, kept as its text (stored exactly as given, normalised): see
     /// [`money::parse_rate`].
     fn rate_text(&self, column: &str) -> Result<String> {

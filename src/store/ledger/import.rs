@@ -7,6 +7,7 @@ use crate::Result;
 use crate::domain::action_checks::OwnerRole;
 use crate::domain::document::DocumentKind;
 use crate::domain::format;
+use crate::domain::money;
 use crate::store::Ledger;
 use crate::store::Store;
 use rusqlite::types::Type;
@@ -137,6 +138,8 @@ pub struct StagedApplication {
     /// The source id is both a payment's and a credit note's: which one is meant cannot be
     /// told.
     pub ambiguous: bool,
+    /// In store units (ten-thousandths).
+    pub amount: i64,
 }
 
 const STAGED_COLUMNS: &str = "s.line, s.source_id, s.document_id, s.date,
@@ -144,7 +147,8 @@ const STAGED_COLUMNS: &str = "s.line, s.source_id, s.document_id, s.date,
     p.pid, p.cid, p.status, p.currency, p.date,
     c.cid, c.kind, c.currency, c.doc_date,
     p.pid IS NOT NULL AND EXISTS (SELECT 1 FROM documents x
-                                   WHERE x.id = s.source_id AND x.kind = 'credit_note')";
+                                   WHERE x.id = s.source_id AND x.kind = 'credit_note'),
+    s.amount";
 
 const STAGED_JOINS: &str = "temp.staged_applications s
     LEFT JOIN documents t ON t.id = s.document_id
@@ -181,7 +185,30 @@ fn staged_from_row(r: &rusqlite::Row) -> rusqlite::Result<StagedApplication> {
         payment,
         credit: document(13)?,
         ambiguous: r.get(17)?,
+        amount: r.get(18)?,
     })
+}
+
+/// SQL: how many store units (ten-thousandths) one minor unit of the currency in `column` is,
+/// from [`money::minor_units`]: an amount that is no whole number of them has more decimals
+/// than its currency (100.5 yen).
+fn minor_unit_sql(column: &str) -> String {
+    let unit = |places: u32| 10_i64.pow(money::STORE_SCALE - places);
+    let list = |codes: &[&str]| {
+        codes
+            .iter()
+            .map(|c| format!("'{c}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "CASE WHEN {column} IN ({}) THEN {} WHEN {column} IN ({}) THEN {} ELSE {} END",
+        list(&money::NO_MINOR_UNITS),
+        unit(money::minor_units(money::NO_MINOR_UNITS[0])),
+        list(&money::THREE_MINOR_UNITS),
+        unit(money::minor_units(money::THREE_MINOR_UNITS[0])),
+        unit(money::minor_units(""))
+    )
 }
 
 /// One side of an application as an import left it: the document settled, or its source.
@@ -790,8 +817,8 @@ impl ImportWriter<'_> {
 
     /// The first staged application, in file order, whose references are missing or
     /// unsuitable: no target document, a credit note as target, no source, an invoice as
-    /// source, an unsuccessful payment, another customer or currency, or a date before its
-    /// source or target exists.
+    /// source, an unsuccessful payment, another customer or currency, a date before its
+    /// source or target exists, or an amount with more decimals than the currency has.
     pub fn first_bad_staged_application(&self) -> Result<Option<StagedApplication>> {
         Ok(self
             .tx
@@ -806,7 +833,9 @@ impl ImportWriter<'_> {
                      OR ifnull(p.cid, c.cid) <> t.cid
                      OR ifnull(p.currency, c.currency) <> t.currency
                      OR s.date < max(ifnull(p.date, c.doc_date), t.doc_date)
-                  ORDER BY s.line LIMIT 1"
+                     OR s.amount % ({minor}) <> 0
+                  ORDER BY s.line LIMIT 1",
+                    minor = minor_unit_sql("t.currency")
                 ),
                 [],
                 staged_from_row,
