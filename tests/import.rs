@@ -296,6 +296,9 @@ rejected! {
     payment_with_tenths_of_a_cent: replaced("payments.csv", "2026-04-05,40.00,USD", "2026-04-05,40.001,USD") => "payments.csv line 2, column amount", "the amount 40.001 has more decimals than USD has (2)";
     application_with_tenths_of_a_cent: replaced("applications.csv", "P1,A1,40.00", "P1,A1,39.995") => "applications.csv line 2, column amount", "the amount 39.995 has more decimals than USD has (2)";
     credit_limit_with_decimals_in_yen: Portfolio::new().file("exchange_rates.csv", "date,currency,rate\n2026-01-01,JPY,0.0067\n").file("customers.csv", "id,name,currency,credit_limit\nJ1,Jay KK,JPY,1000.5\n") => "customers.csv line 2, column credit_limit", "the amount 1000.5 has more decimals than JPY has (none)";
+    // A customer billing in a currency with no exchange rate (in the database or the run's
+    // exchange_rates.csv), as its documents would be refused.
+    customer_currency_without_exchange_rate: replaced("customers.csv", "ap@moss.example,USD", "ap@moss.example,QQQ") => "customers.csv line 4, column currency", "no exchange rate for QQQ (add it to exchange_rates.csv)";
     rate_of_the_base_currency: added("exchange_rates.csv", "2026-03-02,USD,2") => "exchange_rates.csv line 4, column currency", "USD is the base currency, whose rate is always 1";
     header_with_a_comma_too_many: replaced("customers.csv", "cf_region\n", "cf_region,\n") => "customers.csv line 1, column 8", "a column without a name";
     empty_file: Portfolio::contract().edit(|name, text| if name == "payments.csv" { String::new() } else { text.to_string() }) => "payments.csv line 1", "there is no header row";
@@ -316,6 +319,30 @@ rejected! {
     payment_moved_to_another_customer: only("payments.csv", "P1,K1,", "P1,K3,") => "payments.csv line 2, column customer_id", "payment `P1` now belongs to customer `K3`, but it is applied to invoice `A1` of `K1`";
     payment_dated_after_its_application: only("payments.csv", "P1,K1,2026-04-05", "P1,K1,2026-04-06") => "payments.csv line 2, column date", "payment `P1` is now dated 2026-04-06, after it was applied to invoice `A1` on 2026-04-05";
     a_field_too_long: replaced("customers.csv", "Lumen GmbH", format!("Lumen {}", "GmbH ".repeat(4_000))) => "customers.csv line 3, column name", "(20006 characters) is longer than the 10000 characters a field may have";
+}
+
+/// A customer's currency needs an exchange rate, stored or in the same run (whose rates are
+/// read first); the base currency needs none.
+#[test]
+fn a_customer_s_currency_has_an_exchange_rate_stored_or_in_the_same_run() {
+    let (dir, db, _) = contract_imported("good");
+    let out = import_files(
+        dir.path(),
+        &db,
+        "stored",
+        &alone("customers.csv", "K9,Nine,n@nine.example,EUR,alice,30,"),
+    );
+    assert_says(&out, &["customers.csv 1 inserted"]);
+    let out = import_files(
+        dir.path(),
+        &db,
+        "same_run",
+        &alone("customers.csv", "K8,Eight,e@eight.example,CHF,alice,30,").file(
+            "exchange_rates.csv",
+            "date,currency,rate\n2026-01-01,CHF,1.1\n",
+        ),
+    );
+    assert_says(&out, &["customers.csv 1 inserted"]);
 }
 
 /// A credit limit is in its customer's currency: the stored one when `customers.csv` has no
@@ -565,6 +592,8 @@ fn wrong_number_of_fields() {
             "import",
             files[2].to_str().unwrap(),
             files[0].to_str().unwrap(),
+            // The rates of the customers' currencies.
+            dir.path().join("exchange_rates.csv").to_str().unwrap(),
         ],
     );
     assert_eq!(o.status.code(), Some(2));

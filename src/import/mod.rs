@@ -409,6 +409,11 @@ fn import_in_one_transaction(
 struct Rates(HashMap<String, Vec<(i32, String)>>);
 
 impl Rates {
+    /// Whether any rate of `currency` is known.
+    fn has(&self, currency: &str) -> bool {
+        self.0.contains_key(currency)
+    }
+
     /// The latest rate dated on or before `day`.
     fn on_or_before(&self, currency: &str, day: i32) -> Option<&str> {
         let series = self.0.get(currency)?;
@@ -934,6 +939,17 @@ impl<'a> Checker<'a> {
 
     fn customer_row(&self, row: &Row) -> Result<Parsed> {
         let currency = row.opt_currency("currency")?;
+        // A customer bills in a currency owed can convert (as its documents and payments
+        // must): an unknown code would only be found at its first document.
+        if let Some(code) = currency.as_deref()
+            && code != self.base
+            && !self.rates.has(code)
+        {
+            return Err(row.error(
+                "currency",
+                format!("no exchange rate for {code} (add it to exchange_rates.csv)"),
+            ));
+        }
         let credit_limit = row.opt_amount("credit_limit")?;
         if let Some(limit) = credit_limit {
             // In the customer's currency: the row's, else (a file without the column keeps
