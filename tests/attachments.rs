@@ -151,6 +151,44 @@ fn bytes_round_trip_and_the_same_bytes_are_stored_once() {
     refused(&out, 2, "attachment 99 does not exist");
 }
 
+/// `attachment get 1 -o owed.db` by a slip of the keyboard must not replace the ledger with
+/// the attachment: the database, another database under any name and a database's
+/// write-ahead log are refused as an export refuses them, and each is as it was.
+#[test]
+fn an_attachment_is_never_written_over_a_database() {
+    let fx = Fixture::new();
+    let dir = fx.dir.path();
+    std::fs::write(dir.join("po.txt"), "Signed PO 4711\n").unwrap();
+    succeeded(&attach(&fx, "V1", &dir.join("po.txt"), &[]));
+    let before = fx.fingerprint();
+    let copy = dir.join("other-ledger");
+    std::fs::copy(fx.db(), &copy).unwrap();
+    // The log of a database no process has open (the database's own is removed when the
+    // last connection closes, so it is tried but not read back).
+    let copy_wal = dir.join("other-ledger-wal");
+    std::fs::write(&copy_wal, b"unsaved pages").unwrap();
+    let wal = dir.join("owed.db-wal");
+    for target in [fx.db(), copy, copy_wal, wal] {
+        let bytes = std::fs::read(&target).ok();
+        let out = run(
+            &fx,
+            &["attachment", "get", "1", "-o", target.to_str().unwrap()],
+        );
+        refused(&out, 2, "is a database (or one of its files)");
+        if bytes.is_some() {
+            assert_eq!(std::fs::read(&target).ok(), bytes, "{}", target.display());
+        }
+    }
+    assert_eq!(fx.fingerprint(), before);
+    // Any other file is written, whole.
+    let back = dir.join("po-back.txt");
+    succeeded(&run(
+        &fx,
+        &["attachment", "get", "1", "-o", back.to_str().unwrap()],
+    ));
+    assert_eq!(std::fs::read(&back).unwrap(), b"Signed PO 4711\n");
+}
+
 #[test]
 fn oversized_or_unreadable_files_are_refused_and_nothing_is_written() {
     let fx = Fixture::new();

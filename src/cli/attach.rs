@@ -98,12 +98,9 @@ fn get(ctx: &Context, id: &str, output: &std::path::Path) -> Result<()> {
         out.flush()?;
         return Ok(());
     }
-    std::fs::write(output, &bytes).map_err(|e| {
-        Error::input(format!(
-            "cannot write {}: {e}",
-            crate::error::quoted(&output.display().to_string())
-        ))
-    })?;
+    // As an export writes its file: never over a database (`-o owed.db` by a slip of the
+    // keyboard), whole or not at all.
+    crate::export::write_file(output, &bytes)?;
     let name = store
         .activity()
         .attachment(number)?

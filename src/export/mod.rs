@@ -358,6 +358,18 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
         out.write_all(bytes)?;
         return Ok(out.flush()?);
     }
+    write_file(path, bytes)
+}
+
+/// Writes `bytes` to the file `path` as an export writes its file (`owed attachment get -o`):
+/// never over a database, and atomically, so that the file is whole or as it was.
+///
+/// # Errors
+///
+/// [`Error::Input`] for a database (or one of its files) or a path that names no file;
+/// else the failed write, naming `path`.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
     atomically(path, |temp| {
         let mut file = std::fs::File::create(temp)?;
         file.write_all(bytes)?;
