@@ -590,6 +590,142 @@ fn a_file_in_a_missing_folder_or_a_folder_is_refused_as_input() {
     assert!(!partial, "a partial file was left");
 }
 
+/// The hidden names an export writes beside its file before renaming it, left in `dir`.
+fn partials_in(dir: &Path) -> Vec<String> {
+    common::names_in(dir)
+        .into_iter()
+        .filter(|n| n.contains(".partial"))
+        .collect()
+}
+
+/// `args` run with a reader on the FIFO `fifo`: what it read, and the run's output. A run
+/// still going after a minute is killed (an `owed` waiting on the FIFO for a writer would
+/// otherwise keep the test waiting for ever).
+fn through_fifo(dir: &Path, fifo: &Path, args: &[&str]) -> (Vec<u8>, std::process::Output) {
+    use std::io::Read;
+    let reader = {
+        let fifo = fifo.to_path_buf();
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            std::fs::File::open(fifo)
+                .unwrap()
+                .read_to_end(&mut bytes)
+                .unwrap();
+            bytes
+        })
+    };
+    let mut child = common::command_db(dir, dir.join("owed.db"), args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            // Lets the reader go: it sees a writer come and go.
+            drop(std::fs::OpenOptions::new().write(true).open(fifo));
+            panic!("owed {args:?} waited on the FIFO for a minute");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    (reader.join().unwrap(), output)
+}
+
+/// A FIFO is written straight into, never read first (which would wait for a writer that
+/// never comes) and never replaced by a regular file: a reader on the other end gets the
+/// CSV, the workbook or the PDF, and the FIFO is still a FIFO.
+#[test]
+fn an_export_to_a_fifo_streams_into_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = portfolio();
+    let fifo = dir.path().join("to-the-mailer");
+    let name = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+    let path = fifo.to_str().unwrap();
+    let formats: [(&[&str], &[u8]); 3] = [
+        (&["export", "aging", "--format", "csv"], b"customer_id,"),
+        (&["export", "aging", "--format", "xlsx"], b"PK\x03\x04"),
+        (&["statement", "K1"], b"%PDF-"),
+    ];
+    for (command, starts) in formats {
+        let mut args = vec!["--as-of", AS_OF];
+        args.extend(command);
+        args.extend(["-o", path]);
+        let (bytes, o) = through_fifo(dir.path(), &fifo, &args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(
+            bytes.starts_with(starts),
+            "{args:?}: {:?}",
+            &bytes[..bytes.len().min(16)]
+        );
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "the FIFO was replaced: {kind:?}");
+    }
+    assert!(partials_in(dir.path()).is_empty());
+}
+
+/// A link is followed: the file it points to is replaced (atomically, beside it), the link
+/// stays a link; a link to nothing yet makes the file it names; a link to the database is
+/// refused as the database is.
+#[test]
+fn an_export_to_a_link_writes_the_file_it_points_to() {
+    let dir = portfolio();
+    let reports = dir.path().join("reports");
+    std::fs::create_dir(&reports).unwrap();
+    let target = reports.join("target.csv");
+    std::fs::write(&target, "yesterday's\n").unwrap();
+    let link = dir.path().join("link.csv");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    export_to(dir.path(), "link.csv", AS_OF, "aging", &[]);
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert_eq!(std::fs::read_link(&link).unwrap(), target);
+    let csv = std::fs::read_to_string(&target).unwrap();
+    assert!(csv.starts_with("customer_id,"), "{csv}");
+    // A relative link to a file not there yet.
+    let dangling = dir.path().join("later.csv");
+    std::os::unix::fs::symlink("reports/later-target.csv", &dangling).unwrap();
+    export_to(dir.path(), "later.csv", AS_OF, "aging", &[]);
+    assert!(std::fs::symlink_metadata(&dangling).unwrap().is_symlink());
+    assert!(
+        std::fs::read_to_string(reports.join("later-target.csv"))
+            .unwrap()
+            .starts_with("customer_id,")
+    );
+    // A link to the database.
+    let to_db = dir.path().join("ledger.csv");
+    std::os::unix::fs::symlink(dir.path().join("owed.db"), &to_db).unwrap();
+    let o = run(
+        dir.path(),
+        &["export", "aging", "-o", to_db.to_str().unwrap()],
+    );
+    refused(&o, 2, "is a database (or one of its files)");
+    assert!(partials_in(dir.path()).is_empty());
+    assert!(partials_in(&reports).is_empty());
+}
+
+/// What is neither a file, a FIFO nor a character device (a socket here) is refused in one
+/// sentence, exit 2, and left as it was.
+#[test]
+fn an_export_to_a_socket_is_refused() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = portfolio();
+    let socket = dir.path().join("agent.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let path = socket.to_str().unwrap();
+    for args in [
+        vec!["export", "aging", "--format", "csv", "-o", path],
+        vec!["--as-of", AS_OF, "statement", "K1", "-o", path],
+    ] {
+        let o = run(dir.path(), &args);
+        let err = refused(&o, 2, "it is a socket; name a file");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    let kind = std::fs::symlink_metadata(&socket).unwrap().file_type();
+    assert!(kind.is_socket(), "{kind:?}");
+}
+
 /// `-o owed.db` by a slip of the keyboard must not replace the ledger with an export: the
 /// database and its write-ahead log are refused, for a sheet and a statement alike, and the
 /// database reads as before.

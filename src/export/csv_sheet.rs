@@ -17,7 +17,8 @@ use crate::domain::money::fixed;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-/// Where the CSV goes: a file (synced at the end) or a stream (standard output).
+/// Where the CSV goes: a file (flushed to disk by `export::atomically`) or a stream (standard
+/// output).
 enum Out {
     File(BufWriter<std::fs::File>),
     Stream(BufWriter<Box<dyn Write>>),
@@ -121,12 +122,9 @@ impl Sheet for CsvSheet {
     }
 
     fn finish(mut self: Box<Self>) -> Result<()> {
-        self.writer.flush()?;
-        match self.writer.into_inner().map_err(|e| e.into_error())? {
-            Out::File(f) => f.into_inner().map_err(|e| e.into_error())?.sync_all()?,
-            Out::Stream(mut s) => s.flush()?,
-        }
-        Ok(())
+        // Through every buffer (csv's and ours) into the file or the stream; a file is then
+        // flushed to disk by `export::atomically`, when it is not a pipe.
+        Ok(self.writer.flush()?)
     }
 }
 

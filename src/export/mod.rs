@@ -5,7 +5,7 @@
 //! stream to disk: the CSV writer buffers nothing, the xlsx writer runs in rust_xlsxwriter's
 //! constant-memory mode. The file appears only when complete: it is written beside the target
 //! under a temporary name of its own and renamed at the end (`-o -` writes CSV to standard
-//! output). The workstation reads a screen's view into memory first ([`Prepared`]) and writes
+//! output; a FIFO or a character device is written straight into). The workstation reads a screen's view into memory first ([`Prepared`]) and writes
 //! the file on a thread of its own, so that other sessions are not kept waiting.
 //!
 //! The two formats are for two readers. CSV is for programs: the first row is the columns'
@@ -370,10 +370,8 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
 /// else the failed write, naming `path`.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
-    atomically(path, |temp| {
-        let mut file = std::fs::File::create(temp)?;
-        file.write_all(bytes)?;
-        Ok(file.sync_all()?)
+    atomically(path, |file| {
+        Ok(std::fs::File::create(file)?.write_all(bytes)?)
     })
 }
 
@@ -406,27 +404,103 @@ fn refuse_database(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Runs `write` on a temporary file beside `path` and renames it to `path` when it
-/// succeeded; removes it when it failed. An I/O failure names `path`.
-fn atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| Error::input(format!("{}: not a file name", path.display())))?;
-    refuse_database(path)?;
-    // Its own name: two exports to one file at once (two sessions of `owed serve`, a
-    // collector and cron) each write their own, and the last to finish is the file.
-    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let temp = path.with_file_name(format!(
-        ".{}.{}-{n}.partial",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = write(&temp).and_then(|()| Ok(std::fs::rename(&temp, path)?));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+/// Where an output file is written, once its links are followed.
+#[derive(Debug, PartialEq)]
+enum Target {
+    /// A regular file, or none yet: written under a temporary name beside it and renamed
+    /// onto it. For a link, the file it points to (so the link stays a link).
+    File(std::path::PathBuf),
+    /// A FIFO or a character device (`/dev/stdout` to a pipe, a terminal): written straight
+    /// into, as there is nothing to rename over and nothing to read first.
+    Stream(std::path::PathBuf),
+}
+
+/// What `path` is as an output ([`Target`]); a folder, a socket or a block device is
+/// refused in one sentence.
+fn target(path: &Path) -> Result<Target> {
+    let kind = match std::fs::metadata(path) {
+        Ok(meta) => meta.file_type(),
+        // Nothing there, or a link to nothing yet: made where the links end.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Target::File(end_of_links(path)));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if kind.is_file() {
+        return Ok(Target::File(std::fs::canonicalize(path)?));
     }
+    if kind.is_dir() {
+        return Err(Error::input(format!(
+            "cannot write {}: it is a folder; name a file in it",
+            path.display()
+        )));
+    }
+    #[cfg(unix)]
+    let what = {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() || kind.is_char_device() {
+            return Ok(Target::Stream(path.to_path_buf()));
+        }
+        if kind.is_socket() {
+            "a socket"
+        } else if kind.is_block_device() {
+            "a block device (a disk)"
+        } else {
+            "not a file"
+        }
+    };
+    #[cfg(not(unix))]
+    let what = "not a file";
+    Err(Error::input(format!(
+        "cannot write {}: it is {what}; name a file",
+        path.display()
+    )))
+}
+
+/// The name a link to nothing (yet) points to, followed link by link; `path` itself when it
+/// is not a link.
+fn end_of_links(path: &Path) -> std::path::PathBuf {
+    let mut at = path.to_path_buf();
+    // A loop of links is not "not found" (the caller's metadata says so), but bound it.
+    for _ in 0..40 {
+        match std::fs::read_link(&at) {
+            Ok(link) => {
+                at = at
+                    .parent()
+                    .map_or(link.clone(), |folder| folder.join(&link))
+            }
+            Err(_) => break,
+        }
+    }
+    at
+}
+
+/// Writes the output file `path` with `write`, which creates and fills the file it is given:
+/// for a regular file (or a new one), a temporary file beside it, flushed to disk and renamed
+/// onto it when `write` succeeded, removed when it failed — never a database
+/// ([`refuse_database`]); a link's file is replaced, the link kept; a FIFO or a character
+/// device is written straight into. An I/O failure names `path`.
+fn atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    if path.file_name().is_none() {
+        return Err(Error::input(format!("{}: not a file name", path.display())));
+    }
+    let mut streamed = false;
+    let result = target(path).and_then(|target| match target {
+        Target::Stream(stream) => {
+            streamed = true;
+            write(&stream)
+        }
+        Target::File(file) => {
+            refuse_database(path)?;
+            if file != path {
+                refuse_database(&file)?;
+            }
+            replace(&file, write)
+        }
+    });
     result.map_err(|e: Error| match e {
+        // Whoever read the stream has gone (`-o /dev/stdout | head`): as for `-o -`.
+        Error::Io(io) if streamed && io.kind() == std::io::ErrorKind::BrokenPipe => Error::Io(io),
         Error::Io(io) => match path.parent().filter(|p| !p.as_os_str().is_empty()) {
             Some(folder) if io.kind() == std::io::ErrorKind::NotFound && !folder.is_dir() => {
                 Error::input(format!(
@@ -435,12 +509,26 @@ fn atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()
                     folder.display()
                 ))
             }
-            _ if path.is_dir() => Error::input(format!(
-                "cannot write {}: it is a folder; name a file in it",
-                path.display()
-            )),
             _ => Error::runtime(format!("cannot write {}: {io}", path.display())),
         },
         other => other,
     })
+}
+
+/// Runs `write` on a temporary file beside the regular file `file`, flushes it to disk and
+/// renames it onto `file`; removes it when anything failed.
+fn replace(file: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let file_name = file.file_name().unwrap_or_default().to_string_lossy();
+    // Its own name: two exports to one file at once (two sessions of `owed serve`, a
+    // collector and cron) each write their own, and the last to finish is the file.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temp = file.with_file_name(format!(".{file_name}.{}-{n}.partial", std::process::id()));
+    let result = write(&temp)
+        .and_then(|()| Ok(std::fs::File::open(&temp)?.sync_all()?))
+        .and_then(|()| Ok(std::fs::rename(&temp, file)?));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
 }
