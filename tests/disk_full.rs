@@ -106,3 +106,50 @@ fn no_room_to_open_is_said_in_one_sentence() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert_eq!(fx.fingerprint(), before);
 }
+
+/// An xlsx export the disk has no room for says so in owed's one sentence naming the file —
+/// nothing else: the xlsx library's zip writer, dropped unfinished, used to print
+/// `ZipWriter::drop: failed to finalize archive: …` on standard error first — and leaves no
+/// file behind. The room is the whole workbook's less a KiB: the archive's last bytes (its
+/// directory of many worksheets, one row each) are what cannot be written.
+#[test]
+fn an_xlsx_export_on_a_full_disk_says_so_in_one_sentence() {
+    let fx = Fixture::new();
+    let dir = fx.dir.path();
+    let csv = dir.join("more");
+    succeeded(&fx.owed(&["demo", "--csv", csv.to_str().unwrap(), "--customers", "50"]));
+    succeeded(&fx.owed(&["import", csv.to_str().unwrap()]));
+    let export = |file: &std::path::Path| {
+        let file = file.to_str().unwrap().to_string();
+        ["export", "documents", "--rows-per-sheet", "1", "-o"]
+            .map(String::from)
+            .into_iter()
+            .chain([file])
+            .collect::<Vec<_>>()
+    };
+    let whole = dir.join("whole.xlsx");
+    let args = export(&whole);
+    succeeded(&fx.owed(&args.iter().map(String::as_str).collect::<Vec<_>>()));
+    let room = u32::try_from(std::fs::metadata(&whole).unwrap().len() / 1024 - 1).unwrap();
+    assert!(
+        room > ROOM_KIB,
+        "the database needs {ROOM_KIB} KiB to open: {room}"
+    );
+    let target = dir.join("documents.xlsx");
+    let args = export(&target);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = on_a_disk_with_room(owed_command(dir, &fx.db(), None, &args), room);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with(&format!("owed: cannot write {}: ", target.display())),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!target.exists());
+    let left: Vec<String> = common::names_in(dir)
+        .into_iter()
+        .filter(|n| n.contains(".partial"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -483,8 +483,138 @@ impl Sheet for XlsxSheet {
     fn finish(mut self: Box<Self>) -> Result<()> {
         self.end()?;
         self.about()?;
-        let path = self.path.clone();
-        self.workbook.save(&path).map_err(xlsx_error)?;
-        Ok(())
+        let file = std::fs::File::create(&self.path)?;
+        save(&mut self.workbook, file)
+    }
+}
+
+/// Saves `workbook` into `out`, returning the first write that failed (a full disk) as
+/// [`Error::Io`], and printing nothing.
+///
+/// The zip library finishes an archive again when it is dropped unfinished — as it is when
+/// a write failed — and prints that second failure on standard error itself
+/// (`ZipWriter::drop: failed to finalize archive: …`), before owed's sentence. Through
+/// [`FirstFailure`] that second try succeeds, writing nowhere, so only owed says what failed.
+fn save<W: std::io::Write + Send>(workbook: &mut Workbook, out: W) -> Result<()> {
+    let mut out = FirstFailure {
+        inner: out,
+        failed: None,
+    };
+    let saved = workbook.save_to_writer(&mut out);
+    match out.failed {
+        Some(e) => Err(Error::Io(e)),
+        None => saved.map_err(xlsx_error),
+    }
+}
+
+/// A writer that, once a write to `inner` failed, keeps that failure and takes every later
+/// write without passing it on (see [`save`]).
+struct FirstFailure<W> {
+    inner: W,
+    failed: Option<std::io::Error>,
+}
+
+impl<W: std::io::Write> FirstFailure<W> {
+    /// The result of `op` on `inner`, unless a write failed before: then nothing is done.
+    fn pass<T>(
+        &mut self,
+        nothing: T,
+        op: impl FnOnce(&mut W) -> std::io::Result<T>,
+    ) -> std::io::Result<T> {
+        if self.failed.is_some() {
+            return Ok(nothing);
+        }
+        op(&mut self.inner).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                return e;
+            }
+            // The caller gets its like; the failure itself is kept for `save` to return.
+            let like = std::io::Error::new(e.kind(), e.to_string());
+            self.failed = Some(e);
+            like
+        })
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for FirstFailure<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pass(buf.len(), |w| w.write(buf))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.pass((), std::io::Write::flush)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// A disk with room for `room` bytes: later writes fail as a full disk's do. Counts the
+    /// writes tried after the first that failed.
+    struct Disk {
+        written: Vec<u8>,
+        room: usize,
+        failed: bool,
+        tried_after: usize,
+    }
+
+    impl Write for &mut Disk {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.failed {
+                self.tried_after += 1;
+            }
+            let n = buf.len().min(self.room - self.written.len());
+            if n == 0 && !buf.is_empty() {
+                self.failed = true;
+                return Err(std::io::Error::from(std::io::ErrorKind::StorageFull));
+            }
+            self.written.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A workbook of a few worksheets, as an export makes them.
+    fn workbook() -> Workbook {
+        let mut workbook = Workbook::new();
+        for sheet in 0..12 {
+            let worksheet = workbook.add_worksheet();
+            for row in 0..40 {
+                worksheet
+                    .write_string(row, 0, format!("sheet {sheet} row {row}"))
+                    .unwrap();
+            }
+        }
+        workbook
+    }
+
+    /// However far a full disk lets the file get — into a worksheet, or into the archive's
+    /// last bytes, which the zip library writes again when dropped — the first failure is
+    /// returned, and nothing more is tried on the disk (the library's second try, which it
+    /// would print on standard error, goes nowhere).
+    #[test]
+    fn a_full_disk_is_said_once_and_the_archive_is_not_finished_twice() {
+        let mut whole = Vec::new();
+        save(&mut workbook(), &mut whole).unwrap();
+        for room in [100, whole.len() / 2, whole.len() - 300, whole.len() - 10] {
+            let mut disk = Disk {
+                written: Vec::new(),
+                room,
+                failed: false,
+                tried_after: 0,
+            };
+            let saved = save(&mut workbook(), &mut disk);
+            assert!(
+                matches!(&saved, Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::StorageFull),
+                "room {room}: {saved:?}"
+            );
+            assert!(disk.failed);
+            assert_eq!(disk.tried_after, 0, "room {room} of {}", whole.len());
+        }
     }
 }
