@@ -726,6 +726,46 @@ fn an_export_to_a_socket_is_refused() {
     assert!(kind.is_socket(), "{kind:?}");
 }
 
+/// An export killed part-way (`kill -9`, a power cut) leaves its hidden file beside the
+/// target: the next export to that name clears those of processes no longer running — a
+/// running process's own stays, as does another name's — also when the name is relative.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_export_clears_what_a_killed_one_left_behind() {
+    let dir = portfolio();
+    // A process id past any that runs (Linux's largest is 4194304).
+    let dead = [
+        ".aging.csv.4194999-0.partial",
+        ".aging.csv.4194999-17.partial",
+    ];
+    let alive = format!(".aging.csv.{}-0.partial", std::process::id());
+    let kept = [
+        alive.as_str(),
+        ".other.csv.4194999-0.partial",
+        ".aging.csv.4194999-0.partial.mine",
+    ];
+    for name in dead.iter().chain(&kept) {
+        std::fs::write(dir.path().join(name), b"an export cut short").unwrap();
+    }
+    let o = common::command_db(
+        dir.path(),
+        dir.path().join("owed.db"),
+        &["--as-of", AS_OF, "export", "aging", "-o", "aging.csv"],
+    )
+    .current_dir(dir.path())
+    .output()
+    .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let names = common::names_in(dir.path());
+    assert!(names.contains(&"aging.csv".to_string()), "{names:?}");
+    for name in dead {
+        assert!(!names.iter().any(|n| n == name), "{name} left: {names:?}");
+    }
+    for name in kept {
+        assert!(names.iter().any(|n| n == name), "{name} cleared: {names:?}");
+    }
+}
+
 /// `-o owed.db` by a slip of the keyboard must not replace the ledger with an export: the
 /// database and its write-ahead log are refused, for a sheet and a statement alike, and the
 /// database reads as before.

@@ -519,6 +519,20 @@ fn atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()
 /// renames it onto `file`; removes it when anything failed.
 fn replace(file: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let file_name = file.file_name().unwrap_or_default().to_string_lossy();
+    // What exports to this name killed part-way (`kill -9`, a power cut) left beside it.
+    let folder = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let prefix = format!(".{file_name}.");
+    crate::store::backup::clear_of_dead_processes(folder, |name| {
+        let (pid, n) = name
+            .strip_prefix(&prefix)?
+            .strip_suffix(".partial")?
+            .split_once('-')?;
+        n.parse::<u64>().ok()?;
+        pid.parse().ok()
+    });
     // Its own name: two exports to one file at once (two sessions of `owed serve`, a
     // collector and cron) each write their own, and the last to finish is the file.
     static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

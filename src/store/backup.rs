@@ -518,25 +518,26 @@ fn hidden_beside(dir: &Path, name: &std::ffi::OsStr, what: &str) -> PathBuf {
 /// Removes what a backup or a restore killed part-way (`kill -9`, a power cut) left beside
 /// `name`: its hidden copies (and their logs) named for a process that is no longer running.
 /// A nightly backup killed each night left a hidden copy of the whole database each time.
-/// (Linux, where `/proc` says which processes run; elsewhere they stay.)
 fn clear_left_behind(dir: &Path, name: &std::ffi::OsStr, what: &str) {
+    let prefix = format!(".{}.{what}-", name.to_string_lossy());
+    clear_of_dead_processes(dir, |file| {
+        file.strip_prefix(&prefix)?.split('-').next()?.parse().ok()
+    });
+}
+
+/// Removes the files of `dir` that `made_by` says a process made (its id, from the file's
+/// name) when that process is no longer running: what a writer killed part-way left. This
+/// process's own, and a running one's, are kept. (Linux, where `/proc` says which processes
+/// run; elsewhere they stay.)
+pub fn clear_of_dead_processes(dir: &Path, made_by: impl Fn(&str) -> Option<u32>) {
     if !cfg!(target_os = "linux") {
         return;
     }
-    let prefix = format!(".{}.{what}-", name.to_string_lossy());
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
-        let file = entry.file_name();
-        let Some(rest) = file
-            .to_string_lossy()
-            .strip_prefix(&prefix)
-            .map(str::to_string)
-        else {
-            continue;
-        };
-        let Ok(pid) = rest.split('-').next().unwrap_or_default().parse::<u32>() else {
+        let Some(pid) = made_by(&entry.file_name().to_string_lossy()) else {
             continue;
         };
         if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
