@@ -246,6 +246,30 @@ fn a_long_value_is_quoted_cut_to_80_characters() {
     }
 }
 
+/// A value the command line's parser refuses (a bad date, an unknown subcommand or option, a
+/// format it does not have) is quoted cut to 80 characters as well, with clap's exit code.
+#[test]
+fn a_long_value_the_parser_refuses_is_quoted_cut_to_80_characters() {
+    let fx = Fixture::new();
+    let long = "Q".repeat(3000);
+    let flag = format!("--{long}");
+    let as_of = format!("--as-of={long}");
+    for args in [
+        &["report", "aging", "--as-of", long.as_str()][..],
+        &["report", "aging", as_of.as_str()],
+        &["report", long.as_str()],
+        &[flag.as_str(), "report", "aging"],
+        &["export", "aging", "--format", long.as_str(), "-o", "x.csv"],
+    ] {
+        let out = run(&fx, args);
+        let msg = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{msg}");
+        assert!(msg.contains("…` (300"), "{args:?}: {msg}");
+        assert!(!msg.contains(&"Q".repeat(81)), "{args:?}: {msg}");
+        assert!(msg.len() < 800, "{args:?}: {} bytes: {msg}", msg.len());
+    }
+}
+
 #[test]
 fn an_empty_collector_name_is_refused() {
     let fx = Fixture::new();

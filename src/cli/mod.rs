@@ -306,17 +306,22 @@ pub(crate) fn write_stderr(args: std::fmt::Arguments) {
 }
 
 /// Prints what clap has to say about the command line (an error, `--help`, `--version`) and
-/// returns the exit code. clap quotes the values it refuses: when an argument holds a
-/// control character, the message is made again without clap's colours and printed with
-/// its control characters shown.
+/// returns the exit code. clap quotes the values it refuses whole: when an argument holds a
+/// control character or is longer than an error quotes ([`crate::error::QUOTED_CHARS`]),
+/// the message is made again without clap's colours, each long value in it cut as
+/// [`crate::error::quoted`] cuts one, and printed with its control characters shown.
 pub fn usage_error(e: clap::Error) -> i32 {
     use clap::CommandFactory;
-    let hostile = std::env::args_os().any(|a| {
-        a.to_string_lossy()
-            .chars()
-            .any(crate::domain::text::is_unsafe)
-    });
-    if !hostile {
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let hostile = args
+        .iter()
+        .any(|a| a.chars().any(crate::domain::text::is_unsafe));
+    let long = args
+        .iter()
+        .any(|a| a.chars().count() > crate::error::QUOTED_CHARS);
+    if !hostile && !long {
         e.exit();
     }
     let plain = Cli::command()
@@ -324,7 +329,7 @@ pub fn usage_error(e: clap::Error) -> i32 {
         .try_get_matches_from(std::env::args_os())
         .err()
         .unwrap_or(e);
-    let text = plain.render().ansi().to_string();
+    let text = cut_long_values(&plain.render().ansi().to_string(), &args);
     if plain.use_stderr() {
         write_stderr(format_args!("{text}"));
     } else if write_stdout(format_args!("{text}")).is_err() {
@@ -387,6 +392,41 @@ fn given_twice(args: &[String]) -> Option<(&'static str, String, String)> {
         }
     }
     None
+}
+
+/// clap's message `text` with every value of `args` longer than an error quotes cut: quoted
+/// (`'…'`) as [`crate::error::quoted`] quotes it, anywhere else to its first characters and
+/// `…`. clap quotes an argument whole, or the value of `--name=VALUE` or `-oVALUE`, or one of
+/// a list of values separated by commas.
+fn cut_long_values(text: &str, args: &[String]) -> String {
+    use crate::error::{QUOTED_CHARS, quoted};
+    let mut values: Vec<&str> = Vec::new();
+    for arg in args {
+        let short_value = arg
+            .strip_prefix('-')
+            .filter(|rest| !rest.starts_with('-'))
+            .and_then(|rest| rest.get(rest.chars().next().map_or(0, char::len_utf8)..));
+        let forms = [
+            Some(arg.as_str()),
+            arg.split_once('=').map(|(_, v)| v),
+            short_value,
+        ];
+        for form in forms.into_iter().flatten() {
+            values.push(form);
+            values.extend(form.split(','));
+        }
+    }
+    values.retain(|v| v.chars().count() > QUOTED_CHARS);
+    // The longest first: a shorter one may be part of it.
+    values.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    values.dedup();
+    let mut text = text.to_string();
+    for value in values {
+        text = text.replace(&format!("'{value}'"), &quoted(value));
+        let cut = format!("{}…", crate::domain::text::first_chars(value, QUOTED_CHARS));
+        text = text.replace(value, &cut);
+    }
+    text
 }
 
 /// Runs a parsed command line and returns the process exit code.
@@ -460,5 +500,52 @@ fn dispatch(cli: Cli) -> Result<()> {
         )),
         Some(Command::Serve(args)) => serve::run(&ctx, &args),
         None => workstation::run(&ctx),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut_long_values;
+
+    #[test]
+    fn clap_quotes_a_long_value_cut_to_80_characters() {
+        let long = "Q".repeat(3000);
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let cut = format!("`{}…` (3000 characters)", "Q".repeat(80));
+        // The argument whole, the value of `--name=VALUE`, of `-oVALUE`, one of a list.
+        for (given, quoted_by_clap) in [
+            (long.clone(), long.clone()),
+            (format!("--as-of={long}"), long.clone()),
+            (format!("-o{long}"), long.clone()),
+            (format!("K1,{long}"), long.clone()),
+            (format!("--{long}"), format!("--{long}")),
+        ] {
+            let text = format!("error: invalid value '{quoted_by_clap}' for '--as-of <DATE>'\n");
+            let shown = cut_long_values(&text, &args(&["owed", "report", &given]));
+            assert!(shown.contains("…` (300"), "{shown}");
+            assert!(shown.len() < 200, "{shown}");
+        }
+        let text = format!("error: invalid value '{long}' for '--as-of <DATE>': nope\n");
+        assert_eq!(
+            cut_long_values(&text, &args(&["owed", "--as-of", &long])),
+            format!("error: invalid value {cut} for '--as-of <DATE>': nope\n")
+        );
+        // Unquoted, in a tip: cut all the same.
+        let flag = format!("--{long}");
+        let text = format!("tip: to pass '{flag}' as a value, use '-- {flag}'\n");
+        let shown = cut_long_values(&text, &args(&["owed", &flag]));
+        assert_eq!(
+            shown,
+            format!(
+                "tip: to pass `--{q}…` (3002 characters) as a value, use '-- --{q}…'\n",
+                q = "Q".repeat(78)
+            )
+        );
+        // Short values are left alone.
+        let text = "error: invalid value 'soon' for '--as-of <DATE>'\n";
+        assert_eq!(
+            cut_long_values(text, &args(&["owed", "--as-of", "soon"])),
+            text
+        );
     }
 }
