@@ -361,7 +361,7 @@ fn transient_failures_are_retried_and_refusals_release_the_documents() {
         vec!["C2".to_string(), "C5".to_string()]
     );
     // After a person released C3, it is planned again.
-    let id = report.unknown[0].reminder_id;
+    let id = report.unknown[0].reminder_id.unwrap();
     assert!(
         w.store
             .engagement_mut()

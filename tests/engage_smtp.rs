@@ -858,6 +858,87 @@ fn a_signal_mid_run_releases_the_reminder_it_had_not_handed_over() {
     }
 }
 
+/// A template that fails on one customer's values (it passed the sample rendered when the
+/// cycles were loaded) stopped the run at that customer with exit 2, printing nothing of what
+/// had gone out, and every later run stopped there again. That reminder is not sent, said so
+/// with the template's error, and the others are.
+#[test]
+fn a_reminder_that_cannot_be_rendered_is_not_sent_and_the_run_goes_on() {
+    let server = SmtpServer::start();
+    let setup = Setup::plain(3, server.port);
+    std::fs::write(
+        setup.dir.path().join("cycles/templates/friendly.md"),
+        "Reminder for {{ customer.name }}\n\
+         {% if customer.id == \"K001\" %}{{ customer.nosuch }}{% endif %}\n{{ table }}\n",
+    )
+    .unwrap();
+    let o = setup.owed(&["engage", "run"]);
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert_contains_all(
+        &out,
+        &[
+            "sent Dunning / Friendly to K000 <ap0@c0.example>",
+            "sent Dunning / Friendly to K002 <ap2@c2.example>",
+            "2 sent, 0 already sent by another run (or its customer reminded), 1 not sent, \
+             0 unknown",
+        ],
+    );
+    assert_contains_all(
+        &err,
+        &[
+            "not sent Dunning / Friendly to K001: ",
+            "friendly.md, line 2: template error: undefined value",
+            "(planned again next run)",
+            "1 reminder(s) could not be sent",
+        ],
+    );
+    assert_eq!(server.received().len(), 2);
+    // Nothing was claimed for K001: it is planned again (and fails again until the template
+    // is mended), K000 and K002 are not.
+    assert_eq!(statuses(&setup), ["sent", "sent"]);
+    assert_eq!(plan_customers(&setup), ["K001"]);
+}
+
+/// A run printed what it had sent only when it ended: killed while waiting on the server, its
+/// log showed nothing of the reminder already delivered. Each one is printed as it goes.
+#[cfg(unix)]
+#[test]
+fn a_run_prints_each_reminder_as_it_is_sent() {
+    let server = ScriptedServer::start(Script {
+        hang_at: Some(HangAt::Mail),
+        after_messages: 1,
+        ..Script::default()
+    });
+    let setup = Setup::plain(3, server.port);
+    let child = setup.spawn(&["engage", "run"]);
+    // K000 delivered; the MAIL FROM of K001 waits for an answer.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server
+        .lines()
+        .iter()
+        .filter(|l| l.starts_with("MAIL FROM"))
+        .count()
+        < 2
+    {
+        assert!(Instant::now() < deadline, "{:?}", server.lines());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let status = Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), None, "killed");
+    let out = stdout(&o);
+    assert!(
+        out.contains("sent Dunning / Friendly to K000 <ap0@c0.example>"),
+        "{out}"
+    );
+    assert!(!out.contains("K001"), "{out}");
+}
+
 #[cfg(unix)]
 #[test]
 fn links_and_special_files_in_a_maildir_are_skipped_not_followed() {

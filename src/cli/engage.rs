@@ -295,39 +295,23 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         None
     };
     let mut mailer = sms::Senders { smtp, sms, stop };
-    let report = outbox::run(&mut store, &cycles, &plan.entries, &mut mailer, &settings)?;
-    for s in &report.sent {
-        outln!(
-            "sent {} / {} to {} <{}>: {} [{}] {}",
-            s.cycle,
-            s.reminder,
-            s.customer_id,
-            s.to,
-            s.subject,
-            s.document_ids.join(", "),
-            s.message_id
-        )?;
-    }
-    for f in &report.failed {
-        errln!(
-            "not sent {} / {} to {}: {} (planned again next run)",
-            f.cycle,
-            f.reminder,
-            f.customer_id,
-            f.error
-        );
-    }
-    for u in &report.unknown {
-        errln!(
-            "unknown {} / {} to {} (reminder {}): {}; it stays pending and is not resent: \
-             check the mail server, then `owed engage release {}` if it was not delivered",
-            u.cycle,
-            u.reminder,
-            u.customer_id,
-            u.reminder_id,
-            u.error,
-            u.reminder_id
-        );
+    // Each outcome is printed as it comes, so that a cron log holds what went out even when
+    // a later error (or a kill) ends the run before its summary.
+    let mut lost_output = None;
+    let report = outbox::run_reporting(
+        &mut store,
+        &cycles,
+        &plan.entries,
+        &mut mailer,
+        &settings,
+        &mut |outcome| {
+            if let Err(e) = print_outcome(outcome) {
+                lost_output.get_or_insert(e);
+            }
+        },
+    )?;
+    if let Some(e) = lost_output {
+        return Err(e);
     }
     outln!(
         "{} sent, {} already sent by another run (or its customer reminded), {} not sent, \
@@ -348,6 +332,44 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
             "{} reminder(s) could not be sent",
             report.failed.len() + report.unknown.len()
         )));
+    }
+    Ok(())
+}
+
+/// One line of a run for one reminder: sent (standard output), not sent or unknown
+/// (standard error).
+fn print_outcome(outcome: &outbox::EntryOutcome) -> Result<()> {
+    match outcome {
+        outbox::EntryOutcome::Sent(s) => outln!(
+            "sent {} / {} to {} <{}>: {} [{}] {}",
+            s.cycle,
+            s.reminder,
+            s.customer_id,
+            s.to,
+            s.subject,
+            s.document_ids.join(", "),
+            s.message_id
+        )?,
+        outbox::EntryOutcome::AlreadyClaimed => {}
+        outbox::EntryOutcome::Failed(f) | outbox::EntryOutcome::ServerLost(f) => errln!(
+            "not sent {} / {} to {}: {} (planned again next run)",
+            f.cycle,
+            f.reminder,
+            f.customer_id,
+            f.error
+        ),
+        outbox::EntryOutcome::Unknown(u) => {
+            let id = u.reminder_id.map_or_else(String::new, |id| id.to_string());
+            errln!(
+                "unknown {} / {} to {} (reminder {id}): {}; it stays pending and is not \
+                 resent: check the mail server, then `owed engage release {id}` if it was not \
+                 delivered",
+                u.cycle,
+                u.reminder,
+                u.customer_id,
+                u.error,
+            );
+        }
     }
     Ok(())
 }

@@ -29,6 +29,10 @@
 //! A crash between claim and record also leaves a `pending` row: again never resent without
 //! a person.
 //!
+//! A reminder whose email cannot be made for its customer (a template that fails on its
+//! values, though it rendered the sample when the cycles were loaded) claims nothing: it is
+//! reported failed with the template's error, and a run goes on with the next.
+//!
 //! Text messages (`channel = "sms"`) follow the same protocol through
 //! [`Mailer::send_text`] (see [`super::sms`]): an answer from the provider is delivered or
 //! refused, and no answer once the request was written is unknown. A reminder with
@@ -262,7 +266,9 @@ pub struct SentReminder {
 /// A reminder a run could not deliver.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Undelivered {
-    pub reminder_id: i64,
+    /// Its row in the outbox; none when nothing was claimed (its email could not be
+    /// rendered).
+    pub reminder_id: Option<i64>,
     pub cycle: String,
     pub reminder: String,
     pub customer_id: String,
@@ -275,7 +281,8 @@ pub struct RunReport {
     pub sent: Vec<SentReminder>,
     /// Reminders whose documents another run had claimed meanwhile.
     pub already_claimed: usize,
-    /// Refused by the server: released, planned again next run.
+    /// Refused by the server (released), or not rendered for its customer (a template error:
+    /// nothing claimed); planned again next run.
     pub failed: Vec<Undelivered>,
     /// Outcome unknown: left pending, never resent automatically.
     pub unknown: Vec<Undelivered>,
@@ -288,6 +295,7 @@ pub struct RunReport {
 pub enum EntryOutcome {
     Sent(SentReminder),
     AlreadyClaimed,
+    /// Refused by the server, or not rendered (see [`RunReport::failed`]): the run goes on.
     Failed(Undelivered),
     /// Handed over without an answer: left pending. The server is lost: stop the run.
     Unknown(Undelivered),
@@ -310,6 +318,23 @@ pub fn run(
     mailer: &mut dyn Mailer,
     settings: &SendSettings,
 ) -> Result<RunReport> {
+    run_reporting(store, cycles, entries, mailer, settings, &mut |_| {})
+}
+
+/// [`run`], telling `each` every entry's outcome as soon as it is known: a run's log then
+/// shows what went out even when a later error (or a kill) ends the run before its report.
+///
+/// # Errors
+///
+/// As [`run`].
+pub fn run_reporting(
+    store: &mut Store,
+    cycles: &Cycles,
+    entries: &[PlanEntry],
+    mailer: &mut dyn Mailer,
+    settings: &SendSettings,
+    each: &mut dyn FnMut(&EntryOutcome),
+) -> Result<RunReport> {
     let mut report = RunReport::default();
     store
         .activity()
@@ -324,7 +349,9 @@ pub fn run(
             report.aborted = Some(why);
             break;
         }
-        match send_entry(store, cycles, entry, mailer, settings)? {
+        let outcome = send_entry(store, cycles, entry, mailer, settings)?;
+        each(&outcome);
+        match outcome {
             EntryOutcome::Sent(s) => report.sent.push(s),
             EntryOutcome::AlreadyClaimed => report.already_claimed += 1,
             EntryOutcome::Failed(u) => report.failed.push(u),
@@ -479,6 +506,10 @@ pub fn deliver_entry(
         as_of: settings.as_of,
         days: settings.min_days_between,
     });
+    // Why the email could not be made for this customer (a template that fails on its
+    // values): the claim is rolled back, and the reminder is reported not sent, so that one
+    // customer's data does not stop a run for everyone planned after it.
+    let mut unrendered: Option<String> = None;
     let claimed =
         store
             .engagement_mut()
@@ -490,36 +521,39 @@ pub fn deliver_entry(
                     .map(document_facts)
                     .collect();
                 let context = EmailContext::build(context_input(entry, settings), &docs);
-                let (rendered, outgoing) = if sms {
-                    let body = templates.render_sms(template, &context)?;
-                    let rendered = RenderedEmail {
-                        subject: single_line(body.lines().next().unwrap_or_default())
-                            .chars()
-                            .take(78)
-                            .collect(),
-                        text: body.clone(),
-                        html: None,
-                    };
-                    let text = TextMessage {
-                        to: entry.to.clone(),
-                        body,
-                    };
-                    (rendered, Outgoing::Text(text))
-                } else {
-                    let rendered = templates.render(template, &context)?;
-                    let message = build_message(
-                        settings,
-                        &entry.customer_name,
-                        &to,
-                        &cc,
-                        &rendered,
-                        attachment.as_ref(),
-                        &message_id,
-                    )
-                    .map_err(Error::input)?;
-                    (rendered, Outgoing::Email(Box::new(message)))
+                let make = || -> Result<(RenderedEmail, Outgoing)> {
+                    Ok(if sms {
+                        let body = templates.render_sms(template, &context)?;
+                        let rendered = RenderedEmail {
+                            subject: single_line(body.lines().next().unwrap_or_default())
+                                .chars()
+                                .take(78)
+                                .collect(),
+                            text: body.clone(),
+                            html: None,
+                        };
+                        let text = TextMessage {
+                            to: entry.to.clone(),
+                            body,
+                        };
+                        (rendered, Outgoing::Text(text))
+                    } else {
+                        let rendered = templates.render(template, &context)?;
+                        let message = build_message(
+                            settings,
+                            &entry.customer_name,
+                            &to,
+                            &cc,
+                            &rendered,
+                            attachment.as_ref(),
+                            &message_id,
+                        )
+                        .map_err(Error::input)?;
+                        (rendered, Outgoing::Email(Box::new(message)))
+                    })
                 };
-                let message = outgoing;
+                let (rendered, message) =
+                    make().inspect_err(|e| unrendered = Some(e.to_string()))?;
                 let row = NewReminder {
                     cid: entry.cid,
                     at: now(),
@@ -534,12 +568,24 @@ pub fn deliver_entry(
                     channel: entry.channel.as_str(),
                 };
                 Ok(((rendered, message), row))
-            })?;
+            });
+    let claimed = match (claimed, unrendered) {
+        (Err(_), Some(error)) => {
+            return Ok(EntryOutcome::Failed(Undelivered {
+                reminder_id: None,
+                cycle: entry.cycle.clone(),
+                reminder: entry.reminder.clone(),
+                customer_id: entry.customer_id.clone(),
+                error,
+            }));
+        }
+        (claimed, _) => claimed?,
+    };
     let Some((id, free, (rendered, message))) = claimed else {
         return Ok(EntryOutcome::AlreadyClaimed);
     };
     let undelivered = |error: String| Undelivered {
-        reminder_id: id,
+        reminder_id: Some(id),
         cycle: entry.cycle.clone(),
         reminder: entry.reminder.clone(),
         customer_id: entry.customer_id.clone(),

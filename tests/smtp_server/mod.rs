@@ -156,6 +156,9 @@ pub struct Script {
     pub auth: bool,
     /// The answer to AUTH (default `235 2.7.0 ok`).
     pub auth_answer: Option<&'static str>,
+    /// It hangs only once it has received this many messages (default 0: at once): a run
+    /// that delivers some, then hangs.
+    pub after_messages: usize,
 }
 
 /// A tiny SMTP server on loopback, written for the tests: it answers the dialogue as
@@ -286,7 +289,8 @@ fn converse(
             "DATA" => Some(HangAt::Data),
             _ => None,
         };
-        if step.is_some() && step == script.hang_at {
+        let hangs_now = messages.load(std::sync::atomic::Ordering::SeqCst) >= script.after_messages;
+        if step.is_some() && step == script.hang_at && hangs_now {
             hang(&mut input);
             return Ok(());
         }
@@ -313,8 +317,8 @@ fn converse(
                 if !read_to_dot(&mut input)? {
                     return Ok(());
                 }
-                messages.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                if script.hang_at == Some(HangAt::Dot) {
+                let before = messages.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if script.hang_at == Some(HangAt::Dot) && before >= script.after_messages {
                     hang(&mut input);
                     return Ok(());
                 }
