@@ -939,6 +939,51 @@ fn a_run_prints_each_reminder_as_it_is_sent() {
     assert!(!out.contains("K001"), "{out}");
 }
 
+/// A run killed after it handed a message over (kill -9: nothing recorded) left its reminder
+/// pending with no error, and later runs never mentioned it (exit 0). Each run now warns of
+/// it, still exiting 0 when it sent all it tried, and the outbox says why it is pending.
+#[cfg(unix)]
+#[test]
+fn a_reminder_left_pending_by_a_killed_run_is_warned_of_at_every_run() {
+    let hanging = ScriptedServer::hanging_at(HangAt::Dot);
+    let setup = Setup::plain(2, hanging.port);
+    let child = setup.spawn(&["engage", "run"]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while hanging.messages() < 1 {
+        assert!(Instant::now() < deadline, "{:?}", hanging.lines());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let status = Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    child.wait_with_output().unwrap();
+    assert_eq!(statuses(&setup), ["pending"]);
+
+    let server = SmtpServer::start();
+    setup.set_port(server.port);
+    let warning = "warning: 1 reminder(s) left pending by earlier runs (maybe delivered): see \
+                   `owed engage outbox`, then `owed engage release ID` once";
+    for sent in ["1 sent", "0 sent"] {
+        let o = setup.owed(&["engage", "run"]);
+        let out = succeeded(&o);
+        assert!(out.contains(sent), "{out}");
+        assert!(stderr(&o).contains(warning), "{}", stderr(&o));
+    }
+    assert_eq!(server.received().len(), 1, "K000 is never resent");
+    let said = "maybe delivered: its run ended before it recorded the delivery";
+    let pending = setup.outbox();
+    let pending = pending.iter().find(|r| r["status"] == "pending").unwrap();
+    assert_eq!(pending["to"], "ap0@c0.example");
+    assert!(
+        pending["error"].as_str().unwrap().starts_with(said),
+        "{pending}"
+    );
+    let table = setup.run_ok(&["engage", "outbox"]);
+    assert!(table.contains(said), "{table}");
+}
+
 #[cfg(unix)]
 #[test]
 fn links_and_special_files_in_a_maildir_are_skipped_not_followed() {

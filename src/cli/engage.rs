@@ -243,6 +243,16 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
     if let Some(why) = age.sentence() {
         errln!("note: {why}");
     }
+    // Earlier runs' reminders of unknown fate are never resent: said at every run (they are
+    // a person's to settle), without failing this one.
+    let pending = store.engagement().pending_count()?;
+    if pending > 0 {
+        errln!(
+            "warning: {pending} reminder(s) left pending by earlier runs (maybe delivered): see \
+             `owed engage outbox`, then `owed engage release ID` once the mail server's log \
+             shows it was not delivered"
+        );
+    }
     for s in &plan.skipped {
         errln!(
             "skipped ({}): {} / {} for {}: {}",
@@ -416,7 +426,7 @@ fn show_outbox(ctx: &Context, args: &OutboxArgs) -> Result<()> {
                 serde_json::json!({
                     "id": r.id, "customer_id": r.customer_id, "at": r.at, "cycle": r.cycle,
                     "reminder": r.reminder, "to": r.to_addr, "subject": r.subject,
-                    "status": r.status, "error": r.error, "message_id": r.message_id,
+                    "status": r.status, "error": r.problem(), "message_id": r.message_id,
                     "sent_date": r.sent_date.map(|d| d.to_string()),
                 })
             })
@@ -443,7 +453,7 @@ fn show_outbox(ctx: &Context, args: &OutboxArgs) -> Result<()> {
             r.reminder.clone(),
             r.customer_id.clone(),
             r.to_addr.clone(),
-            r.error.clone().unwrap_or_default(),
+            r.problem().unwrap_or_default(),
         ]);
     }
     out!("{}", t.render())?;

@@ -32,6 +32,24 @@ pub struct OutboxRow {
     pub sent_date: Option<Date>,
 }
 
+impl OutboxRow {
+    /// What went wrong, for the outbox's error column: the recorded error, else, for a
+    /// pending row, that its run ended before it recorded the delivery (a crash or a kill
+    /// between the claim and the record leaves no error to show), unless a run is sending it
+    /// at that moment.
+    pub fn problem(&self) -> Option<String> {
+        match (&self.error, self.status.as_str()) {
+            (Some(e), _) => Some(e.clone()),
+            (None, "pending") => Some(PENDING_UNRECORDED.to_string()),
+            (None, _) => None,
+        }
+    }
+}
+
+/// What the outbox says of a pending reminder without an error.
+pub const PENDING_UNRECORDED: &str = "maybe delivered: its run ended before it recorded the \
+     delivery (unless a run is sending it now)";
+
 /// Whether a reminder sent (or claimed) on `day` keeps a customer from another by `as_of`,
 /// at most one per `min_days_between` days (`[engage] min_days_between`; 0: one a day). A
 /// day after `as_of` (a plan made for an earlier date) keeps it too.

@@ -52,6 +52,17 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
         )
     }
 
+    /// How many reminders are claimed and not known sent nor failed: in flight, or their
+    /// delivery unknown (a lost connection, or a run that died before it recorded one).
+    pub fn pending_count(&self) -> Result<usize> {
+        let n: i64 = self.conn().query_row(
+            "SELECT count(*) FROM reminders WHERE status = 'pending'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
     /// Customers with a reminder claimed and not known sent nor failed (in flight, or its
     /// delivery unknown after a lost connection or a crash), with when the latest was
     /// claimed.

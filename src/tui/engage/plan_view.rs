@@ -414,13 +414,9 @@ fn outbox_pane(app: &App, s: &EngageScreen, plan: &PlanData, area: Rect, buf: &m
             Some(d) => d.to_string(),
             None => r.at.chars().take(10).collect(),
         };
-        let (last, last_style, status_style) = match (&r.error, r.status.as_str()) {
+        let (last, last_style, status_style) = match (r.problem(), r.status.as_str()) {
             (_, "sent") => (r.subject.clone(), Style::default(), muted),
-            (Some(e), _) => (
-                e.clone(),
-                app.theme.get(Role::Error),
-                app.theme.get(Role::Error),
-            ),
+            (Some(e), _) => (e, app.theme.get(Role::Error), app.theme.get(Role::Error)),
             (None, _) => (
                 r.subject.clone(),
                 Style::default(),
