@@ -476,6 +476,42 @@ fn a_bad_cycle_file_is_a_usage_error_naming_it() {
     assert!(err.contains("overdue >> 0"), "{err}");
 }
 
+/// An empty or mistyped cycles folder ran silently (`0 sent`, exit 0), and `engage plan`
+/// said `0 reminder(s)`. Both warn, naming the folder and the files that look like cycles
+/// and are not read; an empty folder may be meant, so they still exit 0.
+#[test]
+fn an_empty_cycles_folder_is_warned_of() {
+    let setup = Setup::plain(1, closed_port());
+    let empty = setup.dir.path().join("emptyc");
+    write_files(&empty, &[("std.TOML", ""), ("readme.txt", "")]);
+    let dir = empty.to_str().unwrap();
+    let warning = format!(
+        "warning: no engagement cycles in {dir} (cycle files end in .toml): nothing is planned"
+    );
+    let skipped = format!("warning: {dir}/std.TOML is not read: cycle files end in .toml");
+    for args in [
+        &["engage", "plan", "--cycles", dir][..],
+        &["engage", "run", "--cycles", dir],
+    ] {
+        let o = setup.owed(args);
+        succeeded(&o);
+        assert_contains_all(&stderr(&o), &[&warning, &skipped]);
+    }
+    // The default folder beside the config, emptied.
+    std::fs::remove_file(setup.dir.path().join("cycles/dunning.toml")).unwrap();
+    let o = setup.owed(&["engage", "plan"]);
+    assert!(stdout(&o).contains("0 reminder(s)"), "{}", stdout(&o));
+    let cycles = setup.dir.path().join("cycles");
+    assert!(
+        stderr(&o).contains(&format!(
+            "warning: no engagement cycles in {} (cycle files",
+            cycles.display()
+        )),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// A server on loopback and a database of `n` plain customers whose reminders it has
 /// received (the server is kept for as long as the test runs).
 fn reminders_sent(n: usize) -> (SmtpServer, Setup) {

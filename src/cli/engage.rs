@@ -94,8 +94,22 @@ pub fn run(ctx: &Context, args: &EngageArgs) -> Result<()> {
     }
 }
 
+/// The cycles of `--cycles DIR`, else of the config's folder; what a person should know of
+/// the folder (no cycle in it, a file not read) is said on standard error.
+///
+/// # Errors
+///
+/// As [`engage::load_cycles`].
+pub fn load_cycles(ctx: &Context, explicit: Option<&std::path::Path>) -> Result<engage::Cycles> {
+    let cycles = engage::load_cycles(&ctx.config, explicit)?;
+    for warning in cycles.warnings() {
+        errln!("warning: {warning}");
+    }
+    Ok(cycles)
+}
+
 fn plan(ctx: &Context, args: &PlanArgs) -> Result<()> {
-    let cycles = engage::load_cycles(&ctx.config, args.cycles.cycles.as_deref())?;
+    let cycles = load_cycles(ctx, args.cycles.cycles.as_deref())?;
     let store = ctx.open_store()?;
     let plan = engage::plan::compute(
         &store,
@@ -207,7 +221,7 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
     } else {
         catch_stop_signals()?
     };
-    let cycles = engage::load_cycles(&ctx.config, args.cycles.cycles.as_deref())?;
+    let cycles = load_cycles(ctx, args.cycles.cycles.as_deref())?;
     let mut store = ctx.open_store()?;
     let sender = ctx.actor(&store)?;
     if !args.dry_run {

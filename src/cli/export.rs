@@ -164,7 +164,7 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             })?;
         }
         View::Plan => {
-            let cycles = crate::engage::load_cycles(&ctx.config, args.cycles.as_deref())?;
+            let cycles = super::engage::load_cycles(ctx, args.cycles.as_deref())?;
             let plan = crate::engage::plan::compute(
                 &store,
                 &cycles,

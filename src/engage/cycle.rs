@@ -149,6 +149,9 @@ pub struct Cycles {
     pub dir: PathBuf,
     pub cycles: Vec<Cycle>,
     pub templates: TemplateSet,
+    /// Files of the folder that look like cycles and are not read: `.toml` in another case
+    /// (`std.TOML`).
+    pub skipped: Vec<PathBuf>,
 }
 
 impl Cycles {
@@ -172,6 +175,29 @@ impl Cycles {
     /// The cycle named `name`.
     pub fn get(&self, name: &str) -> Option<&Cycle> {
         self.cycles.iter().find(|c| c.name == name)
+    }
+
+    /// What a person should know of the folder, one sentence each: a file that looks like a
+    /// cycle and is not read, and a folder without any cycle (an empty or mistyped `--cycles`
+    /// otherwise plans nothing without a word; it may be meant, so it is not an error).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .skipped
+            .iter()
+            .map(|file| {
+                format!(
+                    "{} is not read: cycle files end in .toml (in lower case)",
+                    file.display()
+                )
+            })
+            .collect();
+        if self.cycles.is_empty() {
+            out.push(format!(
+                "no engagement cycles in {} (cycle files end in .toml): nothing is planned",
+                self.dir.display()
+            ));
+        }
+        out
     }
 }
 
@@ -221,6 +247,15 @@ fn is_cycle_file(path: &Path) -> bool {
     path.is_file() && path.extension().is_some_and(|x| x == "toml")
 }
 
+/// A file that looks like a cycle's and is not one: `.toml` in another case (`.TOML`,
+/// `.Toml`), which a person may take for one.
+fn looks_like_cycle_file(path: &Path) -> bool {
+    path.is_file()
+        && path
+            .extension()
+            .is_some_and(|x| x != "toml" && x.eq_ignore_ascii_case("toml"))
+}
+
 /// Whether `dir` holds any cycle file (a folder that does not exist holds none).
 pub fn holds_cycles(dir: &Path) -> bool {
     std::fs::read_dir(dir).is_ok_and(|entries| {
@@ -243,13 +278,16 @@ pub fn load_dir_with(dir: &Path, custom: &CustomFields) -> Result<Cycles> {
             dir.display()
         ))
     })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| is_cycle_file(p))
-        .collect();
+    let paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let (mut files, mut skipped): (Vec<PathBuf>, Vec<PathBuf>) = paths
+        .into_iter()
+        .filter(|p| is_cycle_file(p) || looks_like_cycle_file(p))
+        .partition(|p| is_cycle_file(p));
     files.sort();
+    skipped.sort();
     let mut cycles = Cycles {
         dir: dir.to_path_buf(),
+        skipped,
         ..Cycles::default()
     };
     for file in files {
@@ -946,6 +984,37 @@ template = \"templates/t.md\"
                 && e.len() < 300,
             "{e}"
         );
+    }
+
+    /// An empty or mistyped folder planned nothing without a word; a file in `.TOML` was
+    /// passed over silently.
+    #[test]
+    fn a_folder_without_cycles_and_files_not_read_are_said() {
+        let dir = dir_with(&[("std.TOML", ""), ("readme.txt", "")]);
+        let cycles = load_dir(dir.path()).unwrap();
+        assert!(cycles.cycles.is_empty());
+        let shown = dir.path().display().to_string();
+        assert_eq!(
+            cycles.warnings(),
+            [
+                format!("{shown}/std.TOML is not read: cycle files end in .toml (in lower case)"),
+                format!(
+                    "no engagement cycles in {shown} (cycle files end in .toml): nothing is \
+                     planned"
+                ),
+            ]
+        );
+        let text = format!("name = \"Std\"\n{REMINDERS}");
+        let dir = dir_with(&[("a.toml", &text), ("b.Toml", &text)]);
+        let cycles = load_dir(dir.path()).unwrap();
+        assert_eq!(cycles.cycles.len(), 1);
+        let warnings = cycles.warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].ends_with("/b.Toml is not read: cycle files end in .toml (in lower case)")
+        );
+        let dir = dir_with(&[("a.toml", &text)]);
+        assert!(load_dir(dir.path()).unwrap().warnings().is_empty());
     }
 
     #[test]
