@@ -114,6 +114,8 @@ impl Reminder {
 pub struct Cycle {
     pub name: String,
     pub file: PathBuf,
+    /// The line of its `name` in the file (for messages).
+    pub line: usize,
     /// When cycles would remind one customer the same day, the highest priority wins (ties:
     /// the cycle name first in order). Default 0.
     pub priority: i64,
@@ -291,8 +293,7 @@ pub fn load_dir_with(dir: &Path, custom: &CustomFields) -> Result<Cycles> {
         ..Cycles::default()
     };
     for file in files {
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| Error::input(format!("cannot read {}: {e}", file.display())))?;
+        let text = read_text(&file, "")?;
         let cycle = parse_cycle_with(&file, &text, &mut cycles.templates, custom)?;
         if let Some(other) = cycles
             .cycles
@@ -300,11 +301,13 @@ pub fn load_dir_with(dir: &Path, custom: &CustomFields) -> Result<Cycles> {
             .find(|c| same_name(&c.name, &cycle.name))
         {
             return Err(Error::input(format!(
-                "{}: the cycle name {} is already used by {} (as {}; names differing only in \
-                 case are the same name)",
+                "{}, line {}: the cycle name {} is already used by {}, line {} (as {}; names \
+                 differing only in case are the same name)",
                 file.display(),
+                cycle.line,
                 quoted(&cycle.name),
                 other.file.display(),
+                other.line,
                 quoted(&other.name)
             )));
         }
@@ -312,6 +315,31 @@ pub fn load_dir_with(dir: &Path, custom: &CustomFields) -> Result<Cycles> {
     }
     cycles.cycles.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(cycles)
+}
+
+/// The text of `file` (a cycle file, `what` empty, or a `template `): a byte that is not
+/// UTF-8 is an error naming its line and column (in characters), which the reader's own error
+/// ("stream did not contain valid UTF-8") does not.
+///
+/// # Errors
+///
+/// [`Error::Input`] when the file cannot be read or is not UTF-8.
+pub fn read_text(file: &Path, what: &str) -> Result<String> {
+    let bytes = std::fs::read(file)
+        .map_err(|e| Error::input(format!("cannot read {what}{}: {e}", file.display())))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let good = String::from_utf8_lossy(&bytes[..e.utf8_error().valid_up_to()]);
+        let line_start = good.rfind('\n').map_or(0, |i| i + 1);
+        Error::input(format!(
+            "{}, line {}, column {}: not valid UTF-8 (the byte 0x{:02X}; save the {} as UTF-8)",
+            file.display(),
+            good.matches('\n').count() + 1,
+            good[line_start..].chars().count() + 1,
+            bytes.get(good.len()).copied().unwrap_or_default(),
+            if what.is_empty() { "file" } else { what.trim() }
+        ))
+    })
 }
 
 /// Parses and checks one cycle file's `text`; templates are loaded into `templates`,
@@ -527,6 +555,7 @@ pub fn parse_cycle_with(
     Ok(Cycle {
         name,
         file: file.to_path_buf(),
+        line: at(raw.name.span()),
         priority: raw.priority.unwrap_or(0),
         pause_on_promise: raw.pause_on_promise.unwrap_or(true),
         customer,
@@ -867,12 +896,52 @@ template = \"templates/t.md\"
         }
     }
 
+    /// The message named both files but no line in either.
     #[test]
-    fn duplicate_cycle_names_across_files_are_refused() {
+    fn duplicate_cycle_names_across_files_are_refused_naming_both_lines() {
         let text = format!("name = \"Same\"\n{REMINDERS}");
-        let dir = dir_with(&[("a.toml", &text), ("b.toml", &text)]);
+        let later = format!("# the same again\npriority = 1\nname = \"same \"\n{REMINDERS}");
+        let dir = dir_with(&[("a.toml", &text), ("b.toml", &later)]);
+        let e = load_dir(dir.path()).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.to_string()
+                .replace(&dir.path().display().to_string(), "DIR"),
+            "DIR/b.toml, line 3: the cycle name `same` is already used by DIR/a.toml, line 1 \
+             (as `Same`; names differing only in case are the same name)"
+        );
+    }
+
+    /// A byte that is not UTF-8 gave "cannot read …: stream did not contain valid UTF-8",
+    /// with no place in the file; in a template too.
+    #[test]
+    fn a_byte_that_is_not_utf8_is_named_by_line_and_column() {
+        let dir = dir_with(&[]);
+        let file = dir.path().join("x.toml");
+        let mut bytes = "# é\nname = \"".as_bytes().to_vec();
+        bytes.extend_from_slice(b"X\x8f\x7f\"\n");
+        bytes.extend_from_slice(REMINDERS.as_bytes());
+        std::fs::write(&file, bytes).unwrap();
+        let e = load_dir(dir.path()).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.to_string()
+                .replace(&dir.path().display().to_string(), "DIR"),
+            "DIR/x.toml, line 2, column 10: not valid UTF-8 (the byte 0x8F; save the file as UTF-8)"
+        );
+        std::fs::remove_file(&file).unwrap();
+        std::fs::write(dir.path().join("templates/t.md"), b"Dear \xe9\n").unwrap();
+        std::fs::write(
+            dir.path().join("c.toml"),
+            format!("name = \"x\"\n{REMINDERS}"),
+        )
+        .unwrap();
         let e = load_dir(dir.path()).unwrap_err().to_string();
-        assert!(e.contains("b.toml") && e.contains("a.toml"), "{e}");
+        assert_eq!(
+            e.replace(&dir.path().display().to_string(), "DIR"),
+            "DIR/templates/t.md, line 1, column 6: not valid UTF-8 (the byte 0xE9; save the \
+             template as UTF-8)"
+        );
     }
 
     /// Names are compared as people read them: `Manual` is the reserved `manual`, and `T` in
@@ -900,8 +969,8 @@ template = \"templates/t.md\"
         assert_eq!(
             e.to_string()
                 .replace(&dir.path().display().to_string(), "DIR"),
-            "DIR/b.toml: the cycle name `t` is already used by DIR/a.toml (as `T`; names \
-             differing only in case are the same name)"
+            "DIR/b.toml, line 1: the cycle name `t` is already used by DIR/a.toml, line 1 (as \
+             `T`; names differing only in case are the same name)"
         );
         let e = load_err(
             "name = \"x\"\n[[reminder]]\nname = \"Firm\"\nafter_due_days = 1\ntemplate = \"templates/t.md\"\n\

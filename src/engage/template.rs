@@ -128,23 +128,18 @@ impl TemplateSet {
         if self.env.get_template(&key).is_ok() {
             return Ok(template);
         }
-        let source = std::fs::read_to_string(path)
-            .map_err(|e| Error::input(format!("cannot read template {}: {e}", path.display())))?;
+        let source = super::cycle::read_text(path, "template ")?;
         self.env
             .add_template_owned(key, source)
             .map_err(|e| template_error(path, &e))?;
         if template.has_html {
-            let source = std::fs::read_to_string(&html).map_err(|e| {
-                Error::input(format!("cannot read template {}: {e}", html.display()))
-            })?;
+            let source = super::cycle::read_text(&html, "template ")?;
             self.env
                 .add_template_owned(template.html_key(), source)
                 .map_err(|e| template_error(&html, &e))?;
         }
         if template.has_sms {
-            let source = std::fs::read_to_string(&sms).map_err(|e| {
-                Error::input(format!("cannot read template {}: {e}", sms.display()))
-            })?;
+            let source = super::cycle::read_text(&sms, "template ")?;
             self.env
                 .add_template_owned(template.sms_key(), source)
                 .map_err(|e| template_error(&sms, &e))?;
