@@ -236,6 +236,8 @@ pub struct Binding {
     pub keys: Vec<Key>,
     pub action: Action,
     pub desc: String,
+    /// The line of its entry in the file it was read from.
+    pub line: Option<usize>,
 }
 
 impl Binding {
@@ -260,6 +262,19 @@ pub enum Resolved {
     Unbound,
 }
 
+/// What is wrong with a keymap file: the line of the entry at fault (none: the file as a
+/// whole), and a sentence.
+type Fault = (Option<usize>, String);
+
+/// The 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
 /// The merged keymap, by context.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Keymap {
@@ -269,7 +284,7 @@ pub struct Keymap {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SectionFile {
-    keymap: Vec<EntryFile>,
+    keymap: Vec<toml::Spanned<EntryFile>>,
 }
 
 #[derive(Deserialize)]
@@ -303,8 +318,11 @@ impl Keymap {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 crate::Error::input(format!("cannot read keymap {}: {e}", path.display()))
             })?;
-            let user = Keymap::parse(&text)
-                .map_err(|e| crate::Error::input(format!("{}: {e}", path.display())))?;
+            let fault = |(line, e): Fault| {
+                let at = line.map(|l| format!(", line {l}")).unwrap_or_default();
+                crate::Error::input(format!("{}{at}: {e}", path.display()))
+            };
+            let user = Keymap::parse_file(&text).map_err(fault)?;
             keymap.merge(user);
         }
         Ok(keymap)
@@ -312,34 +330,63 @@ impl Keymap {
 
     /// Parses keymap TOML.
     pub fn parse(text: &str) -> Result<Keymap, String> {
+        Keymap::parse_file(text).map_err(|(line, e)| match line {
+            Some(l) => format!("line {l}: {e}"),
+            None => e,
+        })
+    }
+
+    /// Parses keymap TOML; a fault names the line of its entry where it is about one.
+    fn parse_file(text: &str) -> Result<Keymap, Fault> {
         let file: BTreeMap<String, SectionFile> =
-            toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
+            toml::from_str(text).map_err(|e| (None, e.to_string().trim().to_string()))?;
         let mut sections = BTreeMap::new();
         for (name, section) in file {
             let context = KeyContext::from_name(&name).ok_or_else(|| {
-                format!(
-                    "unknown keymap section [{name}] (queue, chart, detail, timeline, engage, \
-                     team, send, confirm, help, input, form)"
+                let names: Vec<&str> = KeyContext::ALL.iter().map(|c| c.name()).collect();
+                (
+                    None,
+                    format!("unknown keymap section [{name}] ({})", names.join(", ")),
                 )
             })?;
-            let mut bindings = Vec::new();
-            for entry in section.keymap {
+            let mut bindings: Vec<Binding> = Vec::new();
+            for spanned in section.keymap {
+                let line = Some(line_of(text, spanned.span().start));
+                let entry = spanned.into_inner();
                 let texts = match entry.on {
                     OnFile::One(k) => vec![k],
                     OnFile::Many(ks) => ks,
                 };
                 if texts.is_empty() {
-                    return Err(format!("[{name}]: an entry has no keys in `on`"));
+                    return Err((line, format!("[{name}]: an entry has no keys in `on`")));
                 }
                 let keys = texts
                     .iter()
                     .map(|t| Key::parse(t))
                     .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| format!("[{name}]: {e}"))?;
+                    .map_err(|e| (line, format!("[{name}]: {e}")))?;
                 let action = Action::from_name(&entry.run)
-                    .ok_or_else(|| format!("[{name}]: `{}` is not an action", entry.run))?;
+                    .ok_or_else(|| (line, format!("[{name}]: `{}` is not an action", entry.run)))?;
                 let desc = entry.desc.unwrap_or_else(|| entry.run.replace('_', " "));
-                bindings.push(Binding { keys, action, desc });
+                let binding = Binding {
+                    keys,
+                    action,
+                    desc,
+                    line,
+                };
+                // Two entries on the same keys: one of them would be dropped without a word.
+                if let Some(first) = bindings.iter().find(|b| b.keys == binding.keys) {
+                    let on = first.line.map(|l| format!(" (first on line {l})"));
+                    return Err((
+                        line,
+                        format!(
+                            "[{name}]: `{}` is bound twice{}: keep one entry for it",
+                            binding.keys_text(),
+                            on.unwrap_or_default()
+                        ),
+                    ));
+                }
+                bindings.push(binding);
             }
             sections.insert(context, bindings);
         }
@@ -478,5 +525,44 @@ keymap = [
         assert!(e.contains("not a key"), "{e}");
         let e = Keymap::parse("[queue]\nkeymap = [{ on = [], run = \"up\" }]").unwrap_err();
         assert!(e.contains("no keys"), "{e}");
+    }
+
+    #[test]
+    fn two_entries_on_the_same_keys_of_a_section_are_refused_naming_the_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keymap.toml");
+        std::fs::write(
+            &path,
+            "[queue]\nkeymap = [\n  { on = \"x\", run = \"down\", desc = \"down\" },\n  \
+             { on = \"x\", run = \"up\", desc = \"up\" },\n]\n",
+        )
+        .unwrap();
+        let e = Keymap::load(Some(&path)).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "{}, line 4: [queue]: `x` is bound twice (first on line 3): keep one entry for it",
+                path.display()
+            )
+        );
+        // A sequence too, and the same keys written another way (`<C-d>`, `<c-d>`).
+        let e = Keymap::parse(
+            "[detail]\nkeymap = [\n{ on = [\"g\", \"g\"], run = \"top\" },\n{ on = [\"g\", \"g\"], run = \"noop\" },\n]",
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("line 4: [detail]: `g g` is bound twice"),
+            "{e}"
+        );
+        let e = Keymap::parse(
+            "[help]\nkeymap = [{ on = \"<C-d>\", run = \"down\" }, { on = \"<c-d>\", run = \"up\" }]",
+        )
+        .unwrap_err();
+        assert!(e.contains("`Ctrl-d` is bound twice"), "{e}");
+        // The same key in two sections is two bindings.
+        Keymap::parse(
+            "[queue]\nkeymap = [{ on = \"x\", run = \"down\" }]\n[detail]\nkeymap = [{ on = \"x\", run = \"down\" }]",
+        )
+        .unwrap();
     }
 }
