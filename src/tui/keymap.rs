@@ -10,7 +10,9 @@
 //! ```
 //! Keys are written as typed (`j`, `G`, `?`) or in angle brackets (`<Enter>`, `<Esc>`,
 //! `<Space>`, `<Tab>`, `<S-Tab>`, `<Up>`, `<PageDown>`, `<C-d>`, `<A-x>`, `<F1>`). A user entry
-//! replaces the default entry bound to the same keys; `run = "noop"` unbinds one. The `?` help
+//! replaces the default entry bound to the same keys; `run = "noop"` unbinds one. Two entries
+//! on the same keys of a section, and a key that starts a sequence of its section (`g` beside
+//! `g g`), are refused with the file's line. The `?` help
 //! and the footer hints are generated from the merged keymap, so they never disagree with it.
 
 use super::key_action::Action;
@@ -323,7 +325,7 @@ impl Keymap {
                 crate::Error::input(format!("{}{at}: {e}", path.display()))
             };
             let user = Keymap::parse_file(&text).map_err(fault)?;
-            keymap.merge(user);
+            keymap.merge(user).map_err(fault)?;
         }
         Ok(keymap)
     }
@@ -394,14 +396,56 @@ impl Keymap {
     }
 
     /// Merges `user` over this keymap: a user binding replaces the one on the same keys.
-    pub fn merge(&mut self, user: Keymap) {
+    ///
+    /// A binding that starts another one (`g` and `g g`) is refused: the first key would run
+    /// the shorter one at once, and the longer could never be typed while `?` still listed
+    /// it. The fault names the user's entry and the binding it would hide or be hidden by.
+    pub fn merge(&mut self, user: Keymap) -> Result<(), (Option<usize>, String)> {
         for (context, bindings) in user.sections {
             let section = self.sections.entry(context).or_default();
-            for binding in bindings {
+            for binding in &bindings {
                 section.retain(|b| b.keys != binding.keys);
-                section.push(binding);
+                section.push(binding.clone());
+            }
+            let name = context.name();
+            let live = |b: &&Binding| b.action != Action::Noop;
+            for mine in bindings.iter().filter(live) {
+                let whose = |b: &Binding| {
+                    if bindings.iter().any(|u| u.keys == b.keys) {
+                        "your"
+                    } else {
+                        "the built-in"
+                    }
+                };
+                let starts = |short: &Binding, long: &Binding| {
+                    long.keys.len() > short.keys.len() && long.keys.starts_with(&short.keys)
+                };
+                let fault = |text: String| Err((mine.line, format!("[{name}]: {text}")));
+                if let Some(longer) = section.iter().filter(live).find(|b| starts(mine, b)) {
+                    return fault(format!(
+                        "`{}` would hide {} `{}` ({}): bind it to another key, or rebind `{}` \
+                         too (run = \"noop\" unbinds it)",
+                        mine.keys_text(),
+                        whose(longer),
+                        longer.keys_text(),
+                        longer.desc,
+                        longer.keys_text()
+                    ));
+                }
+                if let Some(shorter) = section.iter().filter(live).find(|b| starts(b, mine)) {
+                    return fault(format!(
+                        "`{}` could never be typed: {} `{}` ({}) runs at its first key; bind it \
+                         to other keys, or rebind `{}` too (run = \"noop\" unbinds it)",
+                        mine.keys_text(),
+                        whose(shorter),
+                        shorter.keys_text(),
+                        shorter.desc,
+                        shorter.keys_text()
+                    ));
+                }
             }
         }
+        Ok(())
     }
 
     /// The bindings of a context (without the unbound ones).
@@ -423,7 +467,8 @@ impl Keymap {
                     a => Resolved::Run(a),
                 };
             }
-            if b.keys.len() > typed.len() && b.keys.starts_with(typed) {
+            // An unbound sequence (`g g` with `run = "noop"`) waits for nothing.
+            if b.keys.len() > typed.len() && b.keys.starts_with(typed) && b.action != Action::Noop {
                 pending = true;
             }
         }
@@ -507,7 +552,7 @@ keymap = [
 ]"#,
         )
         .unwrap();
-        k.merge(user);
+        k.merge(user).unwrap();
         let q = KeyContext::Queue;
         assert_eq!(k.resolve(q, &[key("j")]), Resolved::Run(Action::Up));
         assert_eq!(k.resolve(q, &[key("q")]), Resolved::Unbound);
@@ -525,6 +570,72 @@ keymap = [
         assert!(e.contains("not a key"), "{e}");
         let e = Keymap::parse("[queue]\nkeymap = [{ on = [], run = \"up\" }]").unwrap_err();
         assert!(e.contains("no keys"), "{e}");
+    }
+
+    #[test]
+    fn a_key_that_starts_a_built_in_sequence_is_refused_unless_the_sequence_is_rebound_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keymap.toml");
+        let bottom =
+            "[queue]\nkeymap = [\n  { on = \"g\", run = \"bottom\", desc = \"bottom\" },\n";
+        std::fs::write(&path, format!("{bottom}]\n")).unwrap();
+        let e = Keymap::load(Some(&path)).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "{}, line 3: [queue]: `g` would hide the built-in `g g` (First row): bind it to \
+                 another key, or rebind `g g` too (run = \"noop\" unbinds it)",
+                path.display()
+            )
+        );
+        // With `g g` unbound, `g` goes to the bottom at once and help lists no `g g`.
+        std::fs::write(
+            &path,
+            format!("{bottom}  {{ on = [\"g\", \"g\"], run = \"noop\" }},\n]\n"),
+        )
+        .unwrap();
+        let k = Keymap::load(Some(&path)).unwrap();
+        let q = KeyContext::Queue;
+        assert_eq!(k.resolve(q, &[key("g")]), Resolved::Run(Action::Bottom));
+        assert!(k.bindings(q).all(|b| b.keys_text() != "g g"));
+        // Rebinding `g g` to something else keeps the refusal: it could never be typed.
+        std::fs::write(
+            &path,
+            format!("{bottom}  {{ on = [\"g\", \"g\"], run = \"top\" }},\n]\n"),
+        )
+        .unwrap();
+        let e = Keymap::load(Some(&path)).unwrap_err().to_string();
+        assert!(
+            e.contains("line 3: [queue]: `g` would hide your `g g` (top)"),
+            "{e}"
+        );
+        // A sequence that starts with a built-in key: the key would run before the sequence.
+        std::fs::write(
+            &path,
+            "[queue]\nkeymap = [{ on = [\"G\", \"x\"], run = \"top\", desc = \"Top\" }]\n",
+        )
+        .unwrap();
+        let e = Keymap::load(Some(&path)).unwrap_err().to_string();
+        assert!(
+            e.ends_with(
+                "line 2: [queue]: `G x` could never be typed: the built-in `G` (Last row) runs at \
+                 its first key; bind it to other keys, or rebind `G` too (run = \"noop\" unbinds it)"
+            ),
+            "{e}"
+        );
+        // Another section's `g g` is not in the way.
+        std::fs::write(
+            &path,
+            "[input]\nkeymap = [{ on = \"g\", run = \"submit\", desc = \"Apply\" }]\n",
+        )
+        .unwrap();
+        Keymap::load(Some(&path)).unwrap();
+    }
+
+    #[test]
+    fn no_built_in_binding_starts_another() {
+        let mut k = Keymap::default();
+        k.merge(Keymap::builtin()).unwrap();
     }
 
     #[test]
