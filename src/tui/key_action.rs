@@ -1,5 +1,6 @@
 //! What a key can do: every action has a name the keymap TOML uses (`run = "down"`).
 
+use super::keymap::KeyContext;
 use crate::domain::queue::Tab;
 
 /// An action of the workstation. What it does can depend on where the focus is (`down`
@@ -133,7 +134,100 @@ const TAB_ACTIONS: [(Tab, Action); Tab::COUNT] = [
     (Tab::HighRisk, Action::TabHighRisk),
 ];
 
+/// Where each action does something: the contexts whose dispatch in
+/// [`super::update::update`] (and a form's, for [`KeyContext::Form`]) acts on it. The
+/// keymap refuses an entry that runs an action in a section not listed here (it would only
+/// sit in `?`); `tests/tui_keymap.rs` runs every action in every context and checks that
+/// what happens agrees with this table.
+mod acts {
+    use super::KeyContext::{self, *};
+
+    /// Everywhere but a form, which keeps its keys for typing.
+    pub const ALL_BUT_FORM: &[KeyContext] = &[
+        Queue, Chart, Detail, Timeline, Engage, Team, Send, Confirm, Help, Input,
+    ];
+    /// Where a list or a text scrolls.
+    pub const MOVE: &[KeyContext] = &[Queue, Chart, Detail, Timeline, Engage, Team, Send, Help];
+    /// Where it scrolls by pages.
+    pub const PAGE: &[KeyContext] = &[Queue, Detail, Engage, Team, Send, Help];
+    /// Where a popup or a screen can be left (and help opened).
+    pub const BACK: &[KeyContext] = &[
+        Queue, Chart, Detail, Timeline, Engage, Team, Send, Confirm, Help,
+    ];
+    /// Where a customer is at hand (the queue's selected row, the detail's customer).
+    pub const CUSTOMER: &[KeyContext] = &[Queue, Detail];
+}
+
 impl Action {
+    /// The keymap sections where this action does something (see [`acts`]); none for
+    /// `noop`, which every section takes to unbind a key.
+    pub fn contexts(self) -> &'static [KeyContext] {
+        use KeyContext::*;
+        match self {
+            Action::Quit => acts::ALL_BUT_FORM,
+            Action::Redraw | Action::Suspend => &KeyContext::ALL,
+            Action::Back | Action::Help => acts::BACK,
+            Action::Down | Action::Up | Action::Top | Action::Bottom => acts::MOVE,
+            Action::HalfPageDown | Action::HalfPageUp | Action::PageDown | Action::PageUp => {
+                acts::PAGE
+            }
+            Action::Open => &[Queue, Chart, Engage, Team, Send],
+            Action::Mark | Action::ToggleMine => &[Queue, Engage],
+            Action::Filter
+            | Action::SortOverdue
+            | Action::SortDays
+            | Action::SortOutstanding
+            | Action::SortContact
+            | Action::SortName
+            | Action::SortRisk
+            | Action::SortCall
+            | Action::MarkAll
+            | Action::TabOverdue
+            | Action::TabAll
+            | Action::TabPromises
+            | Action::TabFollowUps
+            | Action::TabDisputes
+            | Action::TabReplies
+            | Action::TabHighRisk
+            | Action::Team => &[Queue],
+            Action::Command => &[Queue, Detail, Engage, Team],
+            Action::NextTab | Action::PrevTab => &[Queue, Engage, Send],
+            Action::ChartCycle | Action::FocusChart => &[Queue, Chart],
+            Action::Reload => &[Queue, Engage, Team],
+            Action::Submit | Action::Complete => &[Input, Form],
+            Action::Cancel => &[Send, Confirm, Input, Form],
+            Action::NextField | Action::PrevField | Action::CompleteBack | Action::EditExternal => {
+                &[Form]
+            }
+            Action::Note
+            | Action::Promise
+            | Action::Dispute
+            | Action::FollowUp
+            | Action::Assign
+            | Action::Call
+            | Action::Attach
+            | Action::Remind
+            | Action::Engage
+            | Action::ViewAttachment => acts::CUSTOMER,
+            Action::Resolve => &[Queue, Detail, Timeline],
+            Action::Hold => &[Queue, Detail, Engage],
+            Action::Send => &[Engage, Send],
+            Action::Confirm => &[Confirm],
+            Action::FocusTimeline => &[Detail, Timeline],
+            Action::Done | Action::Void | Action::Reopen => &[Timeline],
+            Action::Noop => &[],
+        }
+    }
+
+    /// Every action, in the order of the enum (from the names serde reads, so none is
+    /// left out).
+    pub fn all() -> Vec<Action> {
+        variant_names()
+            .iter()
+            .filter_map(|name| Action::from_name(name))
+            .collect()
+    }
+
     /// The queue tab this action shows, if it shows one.
     pub fn tab(self) -> Option<Tab> {
         TAB_ACTIONS
@@ -159,6 +253,37 @@ impl Action {
             name.into_deserializer();
         Action::deserialize(name).ok()
     }
+}
+
+/// The names of [`Action`]'s variants as the keymap writes them: serde's derive hands them to
+/// the deserializer it is given, which keeps them and reads nothing.
+fn variant_names() -> &'static [&'static str] {
+    use serde::de::{Error as _, Visitor};
+    type Error = serde::de::value::Error;
+    struct Names<'a>(&'a mut &'static [&'static str]);
+    impl<'de> serde::Deserializer<'de> for Names<'_> {
+        type Error = Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
+            Err(Error::custom("only the names are read"))
+        }
+        fn deserialize_enum<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            variants: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Error> {
+            *self.0 = variants;
+            Err(Error::custom("only the names are read"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map struct
+            identifier ignored_any
+        }
+    }
+    let mut names: &'static [&'static str] = &[];
+    let _ = <Action as serde::Deserialize>::deserialize(Names(&mut names));
+    names
 }
 
 #[cfg(test)]
@@ -195,6 +320,11 @@ mod tests {
             Some(Action::TabFollowUps)
         );
         assert_eq!(Action::from_name("fly"), None);
+        let all = Action::all();
+        assert!(all.len() > 60, "{all:?}");
+        assert_eq!(all.first(), Some(&Action::Quit));
+        assert_eq!(all.last(), Some(&Action::Noop));
+        assert!(all.contains(&Action::TabFollowUps) && all.contains(&Action::FollowUp));
         assert_eq!(Action::from_name("Quit"), None);
         assert_eq!(Action::from_name(""), None);
     }

@@ -369,6 +369,20 @@ impl Keymap {
                     .map_err(|e| (line, format!("[{name}]: {e}")))?;
                 let action = Action::from_name(&entry.run)
                     .ok_or_else(|| (line, format!("[{name}]: `{}` is not an action", entry.run)))?;
+                // An action this section's dispatch ignores would only sit in `?`.
+                let acts = action.contexts();
+                if action != Action::Noop && !acts.contains(&context) {
+                    let names: Vec<String> =
+                        acts.iter().map(|c| format!("[{}]", c.name())).collect();
+                    return Err((
+                        line,
+                        format!(
+                            "[{name}]: `{}` does nothing in [{name}]; it acts in {}",
+                            entry.run,
+                            names.join(", ")
+                        ),
+                    ));
+                }
                 let desc = entry.desc.unwrap_or_else(|| entry.run.replace('_', " "));
                 let binding = Binding {
                     keys,
@@ -630,6 +644,30 @@ keymap = [
         )
         .unwrap();
         Keymap::load(Some(&path)).unwrap();
+    }
+
+    #[test]
+    fn an_action_that_does_nothing_in_its_section_is_refused_naming_where_it_acts() {
+        let e = Keymap::parse(
+            "[queue]\nkeymap = [\n  { on = \"x\", run = \"void\", desc = \"void in queue\" },\n]",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "line 3: [queue]: `void` does nothing in [queue]; it acts in [timeline]"
+        );
+        let e = Keymap::parse("[form]\nkeymap = [{ on = \"q\", run = \"quit\" }]").unwrap_err();
+        assert!(
+            e.contains("`quit` does nothing in [form]; it acts in [queue], [chart]"),
+            "{e}"
+        );
+        let e = Keymap::parse("[help]\nkeymap = [{ on = \"x\", run = \"submit\" }]").unwrap_err();
+        assert!(e.ends_with("it acts in [input], [form]"), "{e}");
+        // Unbinding takes any section; an action where it acts is taken.
+        Keymap::parse(
+            "[confirm]\nkeymap = [{ on = \"y\", run = \"noop\" }, { on = \"Y\", run = \"confirm\" }]",
+        )
+        .unwrap();
     }
 
     #[test]

@@ -124,6 +124,11 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
 
 /// Runs an action in the current context.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    // A form keeps its keys as its own keys do ([`action_forms::key`]): `q` bound to quit
+    // there must not throw a half-typed form away.
+    if app.key_context() == KeyContext::Form {
+        return action_forms::form_action(app, action);
+    }
     match action {
         Action::Quit => return super::export::quit(app),
         Action::Redraw => return vec![Effect::Clear],

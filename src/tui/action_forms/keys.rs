@@ -147,6 +147,8 @@ pub fn form_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::EditExternal => return edit_external(app),
         Action::Redraw => return vec![Effect::Clear],
+        // The keymap's `Ctrl-Z` of a form: the form stays as it is until `fg`.
+        Action::Suspend => return vec![Effect::Suspend],
         _ => {}
     }
     Vec::new()
