@@ -1000,6 +1000,46 @@ fn a_terminal_too_small_hides_nothing_that_keys_could_change() {
     assert_eq!(d.press("q"), vec![Effect::Quit]);
 }
 
+/// The filter and the command line wait behind the note as a form does: `q` there is a
+/// letter being typed, not a way out that loses the line. On a very small terminal the note
+/// says it in fewer words rather than being cut.
+#[test]
+fn a_terminal_too_small_keeps_the_filter_and_command_line_being_typed() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    for (keys, what, typed) in [
+        ("/ acm", "the filter", "acm"),
+        (": sor", "the command line", "sor"),
+    ] {
+        d.press(keys);
+        d.resize(50, 10);
+        let screen = d.screen();
+        assert!(
+            screen.contains(&format!("Enlarge it to go on with {what}.")),
+            "{screen}"
+        );
+        assert!(d.press("q").is_empty(), "{what}: q does not quit");
+        assert!(!d.app.quit);
+        d.resize(120, 40);
+        assert_eq!(d.app.input.value(), typed, "{what} as it was");
+        d.press("<Esc>");
+    }
+    // 20×5: every sentence whole, none cut at the bottom.
+    d.resize(20, 5);
+    let screen = d.screen();
+    for line in [
+        "Terminal too small",
+        "20×5; needs 60×16.",
+        "Enlarge, or q quits.",
+    ] {
+        assert!(screen.contains(line), "{screen}");
+    }
+    d.resize(120, 40);
+    d.press("/");
+    d.resize(20, 5);
+    assert!(d.screen().contains("Enlarge to go on."), "{}", d.screen());
+}
+
 /// The footer's line as drawn.
 fn footer(d: &Driver) -> String {
     d.screen().lines().last().unwrap_or_default().to_string()

@@ -79,11 +79,11 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
     }
     if !super::view::fits(app.size) {
         // Behind the note that asks for a bigger terminal nothing acts but the `q` it offers
-        // (a form half-typed stays as it is: a key typed into it unseen, or an Enter saving
-        // it, would be a write nobody saw).
+        // (a form, a filter or a command line half-typed stays as it is: a key typed into it
+        // unseen, or an Enter saving it, would be a change nobody saw; `q` there is a letter).
         let quit = event.code == KeyCode::Char('q')
             && event.modifiers.is_empty()
-            && app.mode != Mode::Form;
+            && view::typing(app).is_none();
         return if quit {
             update(app, Action::Quit)
         } else {

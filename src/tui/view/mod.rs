@@ -158,7 +158,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
 fn draw_screen(frame: &mut Frame, app: &App) {
     let area = frame.area();
     if !fits((area.width, area.height)) {
-        too_small(frame, area, app.mode == Mode::Form);
+        too_small(frame, area, typing(app));
         return;
     }
     let a = areas_in(app, area);
@@ -203,31 +203,54 @@ fn draw_screen(frame: &mut Frame, app: &App) {
     }
 }
 
-fn too_small(frame: &mut Frame, area: Rect, form_open: bool) {
-    let lines = vec![
-        Line::from("Terminal too small"),
-        Line::from(format!(
-            "{}×{} here; owed needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
-            area.width, area.height
-        )),
-        Line::from(if form_open {
-            "Enlarge it to go on with the form."
-        } else {
-            "Enlarge the window, or press q to quit."
-        }),
+/// What is being typed, if anything: a form, the filter or the command line. Behind the
+/// too-small note it waits as it is, and `q` does not quit.
+pub fn typing(app: &App) -> Option<&'static str> {
+    match app.mode {
+        Mode::Form => Some("the form"),
+        Mode::Filter => Some("the filter"),
+        Mode::Command => Some("the command line"),
+        _ => None,
+    }
+}
+
+fn too_small(frame: &mut Frame, area: Rect, typing: Option<&str>) {
+    let (w, h) = (area.width, area.height);
+    let long = vec![
+        "Terminal too small".to_string(),
+        format!("{w}×{h} here; owed needs at least {MIN_WIDTH}×{MIN_HEIGHT}."),
+        match typing {
+            Some(what) => format!("Enlarge it to go on with {what}."),
+            None => "Enlarge the window, or press q to quit.".to_string(),
+        },
     ];
-    // The rows the lines take, wrapped at the width (on a very small terminal).
-    let width = usize::from(area.width.max(1));
-    let rows: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
-    let height = area.height.min(u16::try_from(rows).unwrap_or(u16::MAX));
+    // The lines wrapped at the width (on a very small terminal); where the sentences would
+    // be cut at the bottom, the same said in fewer words.
+    let wrapped = |lines: &[String]| -> Vec<String> {
+        lines
+            .iter()
+            .flat_map(|l| text::wrap(l, usize::from(w)))
+            .collect()
+    };
+    let mut lines = wrapped(&long);
+    if lines.len() > usize::from(h) {
+        lines = wrapped(&[
+            "Terminal too small".to_string(),
+            format!("{w}×{h}; needs {MIN_WIDTH}×{MIN_HEIGHT}."),
+            if typing.is_some() {
+                "Enlarge to go on.".to_string()
+            } else {
+                "Enlarge, or q quits.".to_string()
+            },
+        ]);
+    }
+    let height = area
+        .height
+        .min(u16::try_from(lines.len()).unwrap_or(u16::MAX));
     let top = area.height.saturating_sub(height) / 2;
     let target = Rect::new(area.x, area.y + top, area.width, height);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .centered()
-            .wrap(ratatui::widgets::Wrap { trim: true }),
-        target,
-    );
+    let lines: Vec<Line> = lines.into_iter().map(Line::from).collect();
+    frame.render_widget(Paragraph::new(lines).centered(), target);
 }
 
 /// Draws a section's title line: `─ Title ───────` across `area`'s first row.
