@@ -50,6 +50,41 @@ fn help_filter_command_line_and_small_terminal() {
     snapshot::assert("too_small_50x12", &d.screen());
 }
 
+/// `?` lists every kind of filter term the README's `/` row names (from the table beside the
+/// filter's parser), not only the six it listed before.
+#[test]
+fn help_lists_every_kind_of_filter_term() {
+    let (_dir, mut d) = driver("alice", (80, 24));
+    d.press("?");
+    let lines: Vec<String> = owed::tui::view::help::lines(&d.app, 80)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    let filter = lines
+        .iter()
+        .position(|l| l == "Filter (/)")
+        .expect("a Filter section");
+    let section = lines[filter..].join("\n");
+    for term in [
+        "acme",
+        "INV-600",
+        "note:approval",
+        "text:\"payment run\"",
+        "owner:alice",
+        "currency:EUR",
+        "bucket:31-60",
+        "overdue>5000",
+        "days>=60",
+        "call>14",
+        "promise:broken",
+    ] {
+        assert!(
+            section.contains(&format!("  {term} ")),
+            "{term}:\n{section}"
+        );
+    }
+}
+
 /// The aging with the focus on a bar, then the three charts of the seed's dashboard: net
 /// overdue by bucket beside the unutilised credit; outstanding and collectable this month
 /// with the unutilised credit; issues and follow-ups with each one's share.

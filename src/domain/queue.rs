@@ -539,6 +539,49 @@ fn split_terms(text: &str) -> Result<Vec<String>, String> {
     Ok(terms)
 }
 
+/// Every kind of filter term, as an example and what it matches: the `?` help lists them, an
+/// unknown `key:` is answered with their keys, and a test holds them to [`parse_term`]
+/// (each parses, and together they reach every [`Predicate`]).
+pub const FILTER_TERMS: &[(&str, &str)] = &[
+    ("acme", "name or id contains acme (\"two words\" in quotes)"),
+    (
+        "INV-600",
+        "a document's number or id, whole: its customer, the detail landing on it",
+    ),
+    (
+        "note:approval",
+        "a note or call's note holds every word (note:\"payment run\")",
+    ),
+    (
+        "text:\"payment run\"",
+        "the same in everything written: notes, calls, replies, issues, promises",
+    ),
+    ("owner:alice", "finance owner (owner:none for none)"),
+    ("currency:EUR", "the customer's currency"),
+    (
+        "bucket:31-60",
+        "some amount in that bucket; bucket:90+ over 90 days",
+    ),
+    (
+        "net:31-60",
+        "net overdue in that bucket, credit set against it",
+    ),
+    ("issue:pricing", "an open issue of that reason"),
+    (
+        "promise:broken",
+        "the latest promise: open, due, broken or none",
+    ),
+    (
+        "overdue>5000",
+        "also outstanding, net, credit, unutilised, collectable; 1.5k, 2m",
+    ),
+    ("days>=60", "days past due of the oldest item"),
+    (
+        "call>14",
+        "days since the last call (never called passes >, >=, !=)",
+    ),
+];
+
 fn parse_term(term: &str, bounds: &AgingBounds) -> Result<Predicate, String> {
     if let Some((key, value)) = term.split_once(':') {
         let key = key.to_ascii_lowercase();
@@ -568,9 +611,16 @@ fn parse_term(term: &str, bounds: &AgingBounds) -> Result<Predicate, String> {
                 )),
             },
             "issue" | "reason" => Ok(Predicate::Issue(value.to_ascii_lowercase())),
-            _ => Err(format!(
-                "unknown filter `{key}:` (try note:, text:, owner:, currency:, bucket:, net:, issue:, promise:)"
-            )),
+            _ => {
+                let keys: Vec<&str> = FILTER_TERMS
+                    .iter()
+                    .filter_map(|(term, _)| term.split_once(':').map(|(k, _)| k))
+                    .collect();
+                Err(format!(
+                    "unknown filter `{key}:` (try {}:)",
+                    keys.join(":, ")
+                ))
+            }
         };
     }
     if let Some((field, op, value)) = split_comparison(term) {
@@ -824,6 +874,37 @@ mod tests {
 
     fn parse(text: &str) -> Result<Vec<Predicate>, String> {
         QueueFilter::parse(text, &AgingBounds::default()).map(|f| f.predicates)
+    }
+
+    #[test]
+    fn the_listed_filter_terms_parse_and_reach_every_kind_of_term() {
+        let mut reached = std::collections::BTreeSet::new();
+        for (term, _) in FILTER_TERMS {
+            let predicates = parse(term).unwrap_or_else(|e| panic!("{term}: {e}"));
+            let [p] = predicates.as_slice() else {
+                panic!("{term}: {predicates:?}")
+            };
+            // A new kind of term fails to compile here until it is listed.
+            reached.insert(match p {
+                Predicate::Text(_) => "text",
+                Predicate::Search(..) => "search",
+                Predicate::Owner(_) => "owner",
+                Predicate::Currency(_) => "currency",
+                Predicate::Amount(..) => "amount",
+                Predicate::Days(..) => "days",
+                Predicate::Bucket(_) => "bucket",
+                Predicate::CallDays(..) => "call",
+                Predicate::Promise(_) => "promise",
+                Predicate::NetBucket(_) => "net",
+                Predicate::Issue(_) => "issue",
+            });
+        }
+        assert_eq!(reached.len(), 11, "{reached:?}");
+        let e = parse("colour:red").unwrap_err();
+        assert!(
+            e.ends_with("(try note:, text:, owner:, currency:, bucket:, net:, issue:, promise:)"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The `?` help popup, generated from the keymap (so it never disagrees with the keys), with
-//! the filter language and the commands (from the table the command line reads).
+//! the filter language (from the table beside its parser) and the commands (from the table
+//! the command line reads).
 
 use super::text;
 use crate::tui::app::App;
@@ -9,22 +10,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-
-/// The filter language: a term, and what it matches.
-const FILTER_HELP: &[(&str, &str)] = &[
-    ("acme", "name or id contains acme (\"two words\" in quotes)"),
-    ("owner:alice", "finance owner (owner:none for none)"),
-    ("currency:EUR", "the customer's currency"),
-    (
-        "bucket:31-60",
-        "some amount in that bucket; bucket:90+ over 90 days",
-    ),
-    (
-        "overdue>5000",
-        "also outstanding, net, credit, collectable; 1.5k, 2m",
-    ),
-    ("days>=60", "days past due of the oldest item"),
-];
 
 /// Columns of the key (or term, or command) column, its two-space indent included.
 const KEY_COLUMNS: usize = 22;
@@ -59,7 +44,8 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     }
     out.push(Line::default());
     out.push(Line::styled("Filter (/)", heading));
-    for (term, desc) in FILTER_HELP {
+    // From the table beside the filter's parser: every kind of term.
+    for (term, desc) in crate::domain::queue::FILTER_TERMS {
         entry(term, desc, Style::default(), width, &mut out);
     }
     for l in text::wrap(
