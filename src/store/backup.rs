@@ -507,7 +507,7 @@ impl Drop for Staged {
 }
 
 /// `.NAME.WHAT-PID` in `dir`: a hidden name beside a file for a copy of it in the making.
-fn hidden_beside(dir: &Path, name: &std::ffi::OsStr, what: &str) -> PathBuf {
+pub(crate) fn hidden_beside(dir: &Path, name: &std::ffi::OsStr, what: &str) -> PathBuf {
     clear_left_behind(dir, name, what);
     let mut hidden = std::ffi::OsString::from(".");
     hidden.push(name);

@@ -695,7 +695,7 @@ pub fn log_files(path: &Path) -> [PathBuf; 3] {
     })
 }
 
-/// Removes a database file with its log and journal (a demo replaced, an import into a new
+/// Removes a database file with its log and journal (an import into a new
 /// file that failed). Missing files are fine.
 pub fn remove_database(path: &Path) -> Result<()> {
     for p in std::iter::once(path.to_path_buf()).chain(log_files(path)) {
@@ -892,11 +892,7 @@ pub fn write_failure(path: &Path, e: &Error) -> Option<Error> {
     };
     match db.sqlite_error_code()? {
         rusqlite::ErrorCode::ReadOnly => Some(read_only_error(path)),
-        rusqlite::ErrorCode::DiskFull => Some(Error::runtime(format!(
-            "the disk is full: {} could not be written, so nothing was saved (free some space \
-             and try again)",
-            path.display()
-        ))),
+        rusqlite::ErrorCode::DiskFull => Some(disk_full(path)),
         rusqlite::ErrorCode::DatabaseBusy => Some(busy_error(&path.display())),
         rusqlite::ErrorCode::SystemIoFailure => Some(Error::runtime(format!(
             "the disk is full or failing: {} could not be read or written ({}), so nothing was \
@@ -906,6 +902,15 @@ pub fn write_failure(path: &Path, e: &Error) -> Option<Error> {
         ))),
         _ => None,
     }
+}
+
+/// The sentence for a write that found the disk full, naming the file it was for.
+pub fn disk_full(path: &Path) -> Error {
+    Error::runtime(format!(
+        "the disk is full: {} could not be written, so nothing was saved (free some space and \
+         try again)",
+        path.display()
+    ))
 }
 
 impl Store {
