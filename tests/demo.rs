@@ -391,3 +391,30 @@ fn a_demo_on_a_full_disk_says_so_and_leaves_nothing() {
     let made = demo(dir.path(), &db, "50");
     assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
 }
+
+/// What killed demos left beside their database (`.k.db.demo-csv-PID/` with its CSVs, a
+/// hidden database or lockbox folder) is removed by the next demo, reused or made, when that
+/// process is no longer running; a running one's is left alone. (Every killed demo left its
+/// folder of CSVs, never removed.)
+#[test]
+#[cfg(target_os = "linux")]
+fn the_next_demo_removes_what_killed_demos_left() {
+    let (dir, db, _) = new_demo("20");
+    // No process has this id (above the largest Linux gives); the test's own runs.
+    let (gone, running) = (4_194_400, std::process::id());
+    let left = |what: &str, pid: u32| dir.path().join(format!(".demo.db.{what}-{pid}"));
+    for pid in [gone, running] {
+        std::fs::create_dir(left("demo-csv", pid)).unwrap();
+        std::fs::write(left("demo-csv", pid).join("customers.csv"), "id\n").unwrap();
+        std::fs::create_dir(left("demo-lockbox", pid)).unwrap();
+        std::fs::write(left("demo", pid), "half a demo").unwrap();
+    }
+    said(&demo(dir.path(), &db, "20"), "using the demo database");
+    for what in ["demo-csv", "demo-lockbox", "demo"] {
+        assert!(!left(what, gone).exists(), "{what} left");
+        assert!(
+            left(what, running).exists(),
+            "{what} of a running demo removed"
+        );
+    }
+}

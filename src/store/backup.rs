@@ -506,7 +506,8 @@ impl Drop for Staged {
     }
 }
 
-/// `.NAME.WHAT-PID` in `dir`: a hidden name beside a file for a copy of it in the making.
+/// `.NAME.WHAT-PID` in `dir`: a hidden name beside a file for a copy of it (or a folder of
+/// it) in the making; what processes no longer running left under such names is removed.
 pub(crate) fn hidden_beside(dir: &Path, name: &std::ffi::OsStr, what: &str) -> PathBuf {
     clear_left_behind(dir, name, what);
     let mut hidden = std::ffi::OsString::from(".");
@@ -515,9 +516,11 @@ pub(crate) fn hidden_beside(dir: &Path, name: &std::ffi::OsStr, what: &str) -> P
     dir.join(hidden)
 }
 
-/// Removes what a backup or a restore killed part-way (`kill -9`, a power cut) left beside
-/// `name`: its hidden copies (and their logs) named for a process that is no longer running.
-/// A nightly backup killed each night left a hidden copy of the whole database each time.
+/// Removes what a backup, a restore or a demo killed part-way (`kill -9`, a power cut) left
+/// beside `name`: its hidden copies (and their logs) and folders (a demo's CSVs) named for a
+/// process that is no longer running. A nightly backup killed each night left a hidden copy
+/// of the whole database each time. (Linux, where `/proc` says which processes run;
+/// elsewhere they stay.)
 fn clear_left_behind(dir: &Path, name: &std::ffi::OsStr, what: &str) {
     let prefix = format!(".{}.{what}-", name.to_string_lossy());
     clear_of_dead_processes(dir, |file| {
@@ -541,7 +544,12 @@ pub fn clear_of_dead_processes(dir: &Path, made_by: impl Fn(&str) -> Option<u32>
             continue;
         };
         if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = std::fs::remove_file(entry.path());
+            // Not followed when a link: only what the process made itself is removed.
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            } else {
+                let _ = std::fs::remove_file(entry.path());
+            }
         }
     }
 }
