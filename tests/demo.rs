@@ -418,3 +418,34 @@ fn the_next_demo_removes_what_killed_demos_left() {
         );
     }
 }
+
+/// More customers than a demo has (1,000,000) is refused in one sentence, exit 2, before
+/// anything is written, and `--help` says the limit. (`--customers 99999999999` wrote 13 GB
+/// of CSVs in two minutes; here a small disk stands for it.)
+#[test]
+#[cfg(unix)]
+fn a_demo_of_more_than_a_million_customers_is_refused() {
+    use common::on_a_disk_with_room;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let csv = dir.path().join("csv");
+    for args in [
+        &["demo", "--no-tui", "--customers", "99999999999"][..],
+        &[
+            "demo",
+            "--csv",
+            csv.to_str().unwrap(),
+            "--customers",
+            "1000001",
+        ],
+    ] {
+        let out = on_a_disk_with_room(owed_command(dir.path(), &db, AS_OF, args), 1024);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("give at most 1,000,000"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert_eq!(common::names_in(dir.path()), ["config.toml"], "{args:?}");
+    }
+    let help = owed_ok(dir.path(), &db, None, &["demo", "--help"]);
+    assert!(help.contains("at most 1,000,000"), "{help}");
+}

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
-    /// Number of customers (about ten documents each).
+    /// Number of customers (about ten documents each), at most 1,000,000.
     #[arg(long, default_value_t = 2000)]
     pub customers: usize,
     /// Seed of the generator: the same seed gives the same portfolio.
@@ -36,6 +36,7 @@ pub struct DemoArgs {
 const DEMO_COLLECTOR: &str = "alice";
 
 pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool) -> Result<()> {
+    crate::demo::check_customers(args.customers)?;
     let options = DemoOptions {
         customers: args.customers,
         seed: args.seed,

@@ -13,6 +13,23 @@ use crate::store::Store;
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 
+/// The most customers a demo has: ten times the benchmarks' 100,000 (whose database is about
+/// 700 MB). `--customers 99999999999` wrote 13 GB of CSVs in two minutes before it was
+/// stopped.
+pub const MAX_CUSTOMERS: usize = 1_000_000;
+
+/// Refuses a demo of more than [`MAX_CUSTOMERS`] customers (bad input), before anything is
+/// written.
+pub fn check_customers(customers: usize) -> Result<()> {
+    if customers > MAX_CUSTOMERS {
+        return Err(Error::input(format!(
+            "--customers {customers} is more than a demo has: give at most 1,000,000 (a \
+             database of about 7 GB)"
+        )));
+    }
+    Ok(())
+}
+
 /// The `meta` key recording how a demo database was generated.
 const META_KEY: &str = "demo";
 
@@ -312,6 +329,18 @@ fn disk_full(e: &std::io::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_demo_has_at_most_a_million_customers() {
+        assert!(check_customers(MAX_CUSTOMERS).is_ok());
+        let e = check_customers(MAX_CUSTOMERS + 1).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.to_string(),
+            "--customers 1000001 is more than a demo has: give at most 1,000,000 (a database \
+             of about 7 GB)"
+        );
+    }
 
     /// A write refused for want of room, the CSVs' or the lockbox's as well as the
     /// database's, is the store's disk-full sentence naming the database (it was "No space
