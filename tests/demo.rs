@@ -449,3 +449,39 @@ fn a_demo_of_more_than_a_million_customers_is_refused() {
     let help = owed_ok(dir.path(), &db, None, &["demo", "--help"]);
     assert!(help.contains("at most 1,000,000"), "{help}");
 }
+
+/// A demo made again with other settings says so, with what it was made with and what was
+/// added to it since (gone with it); the same settings reuse it, notes and all. (A reviewer's
+/// notes went when another `--customers` made it again, and it said only "created".)
+#[test]
+fn a_demo_made_again_with_other_settings_says_what_it_replaced() {
+    let (dir, db, first) = new_demo("20");
+    said(&first, "created the demo database");
+    let customer: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT id FROM customers LIMIT 1", [], |r| r.get(0))
+        .unwrap();
+    for text in ["called them", "they will pay"] {
+        owed_ok(dir.path(), &db, AS_OF, &["note", &customer, text]);
+    }
+    said(&demo(dir.path(), &db, "20"), "using the demo database");
+    let again = demo(dir.path(), &db, "30");
+    said(
+        &again,
+        &format!(
+            "rebuilt the demo database {} (it was made with --customers 20; the 2 records \
+             added to it since are gone)",
+            db.display()
+        ),
+    );
+    let other_day = owed_on(
+        dir.path(),
+        &db,
+        Some("2026-11-26"),
+        &["demo", "--no-tui", "--customers", "30", "--seed", "7"],
+    );
+    said(
+        &other_day,
+        "(it was made with --seed 42, as of 2026-11-25; nothing had been added to it since)",
+    );
+}

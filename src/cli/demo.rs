@@ -65,9 +65,16 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
     };
     match ensure_database_behaving(&db, &options, &behaviour, true)? {
         DemoOutcome::Reused => errln!("using the demo database {}", db.display()),
-        DemoOutcome::Created { summary, .. } => {
+        DemoOutcome::Created {
+            summary, replaced, ..
+        } => {
             errln!("{summary}");
-            errln!("created the demo database {}", db.display());
+            match replaced {
+                // Said, so that notes added to a demo are not lost unawares when another day
+                // or size makes it again.
+                Some(replaced) => errln!("rebuilt the demo database {} ({replaced})", db.display()),
+                None => errln!("created the demo database {}", db.display()),
+            }
             let lockbox = crate::demo::lockbox_dir(&db);
             if lockbox.is_dir() {
                 errln!(

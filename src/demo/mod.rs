@@ -33,6 +33,10 @@ pub fn check_customers(customers: usize) -> Result<()> {
 /// The `meta` key recording how a demo database was generated.
 const META_KEY: &str = "demo";
 
+/// The `meta` key recording how many records the demo's activity and imports held when it
+/// was made ([`crate::store::Activity::records`]).
+const RECORDS_KEY: &str = "demo_records";
+
 /// What [`ensure_database`] did.
 #[derive(Debug)]
 pub enum DemoOutcome {
@@ -43,7 +47,33 @@ pub enum DemoOutcome {
         counts: DemoCounts,
         summary: ImportSummary,
         activities: Vec<PastActivity>,
+        /// The demo it replaced, made with other settings (or by an earlier `owed`).
+        replaced: Option<Replaced>,
     },
+}
+
+/// A demo replaced by one made with other settings: what it was made with, and what had
+/// been added to it since (which is gone with it). A reviewer's notes on a demo went when
+/// the next day's `owed demo` made it again, and it said only "created".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replaced {
+    /// The settings it differed in: `--customers 200`, `--seed 7`, `as of 2026-11-24`…
+    pub made_with: String,
+    /// The records (notes, calls, promises…, imports) added to it since it was made; `None`
+    /// for a demo of an earlier `owed`, which did not count them.
+    pub added_since: Option<u64>,
+}
+
+impl std::fmt::Display for Replaced {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "it was made with {}; ", self.made_with)?;
+        match self.added_since {
+            Some(0) => write!(f, "nothing had been added to it since"),
+            Some(1) => write!(f, "the 1 record added to it since is gone"),
+            Some(n) => write!(f, "the {n} records added to it since are gone"),
+            None => write!(f, "anything added to it since is gone"),
+        }
+    }
 }
 
 /// What the generator writes besides the portfolio, raised when that changes (2: calls, and
@@ -67,6 +97,53 @@ fn fingerprint(options: &DemoOptions, behaviour: &DemoBehaviour) -> String {
         text.push_str(&format!(" behaviour={behaviour}"));
     }
     text
+}
+
+/// How the demo of fingerprint `old` differs from the one of `new`, in the words of the
+/// command line: `--customers 200, as of 2026-11-24`.
+fn made_with(old: &str, new: &str) -> String {
+    // `key=value` pairs; the behaviour, last, is taken whole.
+    let fields = |text: &str| -> Vec<(String, String)> {
+        let (head, behaviour) = text.split_once(" behaviour=").unwrap_or((text, ""));
+        let mut fields: Vec<(String, String)> = head
+            .split(' ')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        fields.push(("behaviour".into(), behaviour.into()));
+        fields
+    };
+    let (old, new) = (fields(old), fields(new));
+    let value = |fields: &[(String, String)], key: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let mut said = Vec::new();
+    for (key, words) in [
+        ("customers", "--customers "),
+        ("seed", "--seed "),
+        ("today", "as of "),
+        ("base", "the base currency "),
+        ("behaviour", "--behaviour "),
+        ("generation", ""),
+    ] {
+        let was = value(&old, key);
+        if was == value(&new, key) {
+            continue;
+        }
+        said.push(match key {
+            "generation" => "an earlier owed".to_string(),
+            "behaviour" if was.is_empty() => "the demo's own behaviour".to_string(),
+            _ => format!("{words}{was}"),
+        });
+    }
+    if said.is_empty() {
+        return "other settings".into();
+    }
+    said.join(", ")
 }
 
 /// The demo's lockbox folder, beside its database (`demo.db` → `demo-lockbox/`).
@@ -163,12 +240,23 @@ pub fn ensure_database_behaving(
 ) -> Result<DemoOutcome> {
     // Named (and what killed demos left beside `db` cleared) even when the demo is reused.
     let making = Making::beside(db);
+    let mut replaced = None;
     if db.exists() {
         let store = Store::open_or_create(db)?;
-        if store.meta(META_KEY)?.as_deref() == Some(fingerprint(options, behaviour).as_str()) {
+        let wanted = fingerprint(options, behaviour);
+        let made = store.meta(META_KEY)?;
+        if made.as_deref() == Some(wanted.as_str()) {
             return Ok(DemoOutcome::Reused);
         }
-        let is_demo = store.meta(META_KEY)?.is_some();
+        if let Some(made) = &made {
+            let then = store.meta(RECORDS_KEY)?.and_then(|n| n.parse::<u64>().ok());
+            let now = store.activity().records()?;
+            replaced = Some(Replaced {
+                made_with: made_with(made, &wanted),
+                added_since: then.map(|then| now.saturating_sub(then)),
+            });
+        }
+        let is_demo = made.is_some();
         let empty = store.ledger().counts()?.customers == 0;
         drop(store);
         if !is_demo && !empty {
@@ -191,8 +279,11 @@ pub fn ensure_database_behaving(
     }
     let result = making
         .build(options, behaviour, progress)
-        .and_then(|outcome| {
+        .and_then(|mut outcome| {
             making.put_in_place(db)?;
+            if let DemoOutcome::Created { replaced: r, .. } = &mut outcome {
+                *r = replaced;
+            }
             Ok(outcome)
         });
     result.map_err(|e| making.failure(db, e))
@@ -244,6 +335,8 @@ impl Making {
         let _ = std::fs::remove_dir_all(&self.csv);
         store.activity_mut().backfill_activity(&activities)?;
         add_lockbox(&mut store, &self.lockbox, options)?;
+        let records = store.activity().records()?;
+        store.set_meta(RECORDS_KEY, &records.to_string())?;
         store.set_meta(META_KEY, &fingerprint(options, behaviour))?;
         // Everything in the one file before it is renamed into place.
         store.checkpoint()?;
@@ -253,6 +346,7 @@ impl Making {
             counts,
             summary,
             activities,
+            replaced: None,
         })
     }
 
@@ -329,6 +423,37 @@ fn disk_full(e: &std::io::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rebuilt_demo_says_what_it_was_made_with() {
+        let new = "customers=20 seed=42 today=2026-11-25 base=USD lockbox=2 generation=4";
+        let old = "customers=200 seed=42 today=2026-11-24 base=USD lockbox=28 generation=4";
+        assert_eq!(made_with(old, new), "--customers 200, as of 2026-11-24");
+        let old = "customers=20 seed=7 today=2026-11-25 base=USD lockbox=2 generation=3";
+        assert_eq!(made_with(old, new), "--seed 7, an earlier owed");
+        let old = format!("{new} behaviour=lateness=2,drift=0.5");
+        assert_eq!(made_with(&old, new), "--behaviour lateness=2,drift=0.5");
+        assert_eq!(made_with(new, &old), "the demo's own behaviour");
+        let replaced = |added_since| {
+            Replaced {
+                made_with: "--customers 200".into(),
+                added_since,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            replaced(Some(3)),
+            "it was made with --customers 200; the 3 records added to it since are gone"
+        );
+        assert_eq!(
+            replaced(Some(0)),
+            "it was made with --customers 200; nothing had been added to it since"
+        );
+        assert_eq!(
+            replaced(None),
+            "it was made with --customers 200; anything added to it since is gone"
+        );
+    }
 
     #[test]
     fn a_demo_has_at_most_a_million_customers() {

@@ -229,7 +229,39 @@ pub struct CustomerFlags {
     pub followups_due: u64,
 }
 
+/// The append-only tables of the activity log, and the log of imports.
+const RECORD_TABLES: [&str; 13] = [
+    "notes",
+    "calls",
+    "promises",
+    "promise_voids",
+    "issues",
+    "issue_events",
+    "followups",
+    "followup_done",
+    "owner_changes",
+    "attachments",
+    "reminders",
+    "replies",
+    "imports",
+];
+
 impl<S: std::ops::Deref<Target = Store>> Activity<S> {
+    /// How many records the activity log and the log of imports hold: the highest id of each
+    /// of their tables, summed (append-only, so that is their count, read from each table's
+    /// last row). Every record added raises it: `owed demo` compares it with the one at the
+    /// demo's making to say what a rebuild replaces.
+    pub fn records(&self) -> Result<u64> {
+        let sum: Vec<String> = RECORD_TABLES
+            .iter()
+            .map(|t| format!("(SELECT coalesce(max(id), 0) FROM {t})"))
+            .collect();
+        let n: i64 = self
+            .conn()
+            .query_row(&format!("SELECT {}", sum.join(" + ")), [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// A customer's card by key.
     pub fn customer_card(&self, cid: i64, base: &str) -> Result<Option<CustomerCard>> {
         self.card_where("cid = ?1", &cid, base)
