@@ -461,8 +461,9 @@ fn promise_form<'a>(amount: &'a str, documents: &'a [String]) -> PromiseForm<'a>
     }
 }
 
-#[test]
-fn report_metrics_counts_open_promises_and_issues_from_their_derived_states() {
+/// The fixture with a promise of 400 EUR from V2 and a dispute of its I3 (800 EUR), both
+/// recorded on 1 April.
+fn promised_and_disputed() -> Fixture {
     let fx = Fixture::new();
     for args in [
         &["promise", "V2", "--amount", "400", "--date", "+14d"][..],
@@ -471,6 +472,12 @@ fn report_metrics_counts_open_promises_and_issues_from_their_derived_states() {
         let out = run(&fx, args);
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
     }
+    fx
+}
+
+#[test]
+fn report_metrics_counts_open_promises_and_issues_from_their_derived_states() {
+    let fx = promised_and_disputed();
     let metrics = |day: &str| -> serde_json::Value {
         let out = fx.owed(&["--as-of", day, "report", "metrics", "--json"]);
         assert!(out.status.success(), "{}", stderr(&out));
@@ -489,14 +496,7 @@ fn report_metrics_counts_open_promises_and_issues_from_their_derived_states() {
 
 #[test]
 fn a_promise_and_an_issue_keep_their_currency_when_the_customers_changes() {
-    let fx = Fixture::new();
-    for args in [
-        &["promise", "V2", "--amount", "400", "--date", "+14d"][..],
-        &["dispute", "V2", "--reason", "pricing", "--document", "I3"],
-    ] {
-        let out = run(&fx, args);
-        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-    }
+    let fx = promised_and_disputed();
     // A newer export bills V2 in dollars: the 400 EUR promised and the 800 EUR in dispute
     // stay euros (converted at 1.10 as before), not relabelled dollars.
     let export = fx.dir.path().join("changed");

@@ -752,6 +752,17 @@ fn plan_customers(setup: &Setup) -> Vec<String> {
         .collect()
 }
 
+/// Sends `child` the signal named (`TERM`, `KILL`) and waits for it to end.
+#[cfg(unix)]
+fn signal_and_wait(child: std::process::Child, signal: &str) -> Output {
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    child.wait_with_output().unwrap()
+}
+
 fn statuses(setup: &Setup) -> Vec<String> {
     setup
         .outbox()
@@ -871,12 +882,7 @@ fn a_signal_mid_run_releases_the_reminder_it_had_not_handed_over() {
         // The first reminder is claimed and its MAIL FROM waits for an answer.
         server.wait_for_line("MAIL FROM");
         let killed = Instant::now();
-        let status = Command::new("kill")
-            .args([&format!("-{signal}"), &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let o = child.wait_with_output().unwrap();
+        let o = signal_and_wait(child, signal);
         assert!(
             killed.elapsed() < Duration::from_secs(20),
             "SIG{signal}: {:?}",
@@ -960,12 +966,7 @@ fn a_run_prints_each_reminder_as_it_is_sent() {
         assert!(Instant::now() < deadline, "{:?}", server.lines());
         std::thread::sleep(Duration::from_millis(10));
     }
-    let status = Command::new("kill")
-        .args(["-KILL", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let o = child.wait_with_output().unwrap();
+    let o = signal_and_wait(child, "KILL");
     assert_eq!(o.status.code(), None, "killed");
     let out = stdout(&o);
     assert!(
@@ -989,12 +990,7 @@ fn a_reminder_left_pending_by_a_killed_run_is_warned_of_at_every_run() {
         assert!(Instant::now() < deadline, "{:?}", hanging.lines());
         std::thread::sleep(Duration::from_millis(10));
     }
-    let status = Command::new("kill")
-        .args(["-KILL", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    child.wait_with_output().unwrap();
+    signal_and_wait(child, "KILL");
     assert_eq!(statuses(&setup), ["pending"]);
 
     let server = SmtpServer::start();

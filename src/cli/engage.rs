@@ -221,13 +221,14 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
     } else {
         catch_stop_signals()?
     };
-    let cycles = load_cycles(ctx, args.cycles.cycles.as_deref())?;
     let mut store = ctx.open_store()?;
     let sender = ctx.actor(&store)?;
     if !args.dry_run {
-        // Refused before anything is read from the config's [smtp] table or planned.
+        // Refused before anything is read from the config's [smtp] table or the cycles, or
+        // planned: one sentence, without warnings about cycles it may not run.
         store.activity().may(&sender, Work::EngagementRun, None)?;
     }
+    let cycles = load_cycles(ctx, args.cycles.cycles.as_deref())?;
     let plan = engage::plan::compute(
         &store,
         &cycles,
