@@ -133,6 +133,38 @@ fn a_reader_that_stops_early_ends_the_report_quietly() {
 /// invoice and match none among them, is of the size of its payer's invoices. (An unmatched
 /// cheque was once drawn up to 200,000 whatever its payer owed, so the demo's unapplied cash
 /// dwarfed its overdue.)
+/// A demo in a currency without minor units (yen): every amount is whole, so its own import
+/// takes it, and its lockbox imports too.
+#[test]
+fn a_demo_in_yen_has_whole_yen() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), "base_currency = \"JPY\"\n").unwrap();
+    let db = dir.path().join("demo.db");
+    let out = demo(dir.path(), &db, "20");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let units: Vec<i64> = {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT amount FROM documents WHERE currency = 'JPY'")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert!(!units.is_empty());
+    // Stored in ten-thousandths: whole yen are multiples of 10,000.
+    assert!(units.iter().all(|u| u % 10_000 == 0), "{units:?}");
+    let lockbox = dir.path().join("demo-lockbox");
+    let o = owed_on(
+        dir.path(),
+        &db,
+        AS_OF,
+        &["lockbox", "import", lockbox.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
 #[test]
 fn the_demo_lockbox_cheques_are_of_the_size_of_their_payers_invoices() {
     let (dir, db, _) = new_demo("700");

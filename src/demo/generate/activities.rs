@@ -339,7 +339,7 @@ impl Log<'_, '_, '_> {
 
     fn promise(&mut self, at: NaiveDate, cents: i64, date: NaiveDate, docs: &[&Doc]) {
         let kind = PastActivityKind::Promise {
-            amount: cents_to_decimal(cents),
+            amount: cents_to_decimal(cents, self.customer.currency),
             date,
             document_ids: docs.iter().map(|doc| doc.id.clone()).collect(),
         };
@@ -429,7 +429,7 @@ fn draw_dispute(lives: &Lives, i: usize, today: NaiveDate, rng: &mut Rng, log: &
     });
     let kind = PastActivityKind::Dispute {
         reason: reason.to_string(),
-        amount: cents_to_decimal(amount),
+        amount: cents_to_decimal(amount, log.customer.currency),
         document_ids: vec![doc.id.clone()],
         resolved,
     };

@@ -142,7 +142,7 @@ impl Sinks {
             self.applications.write_record([
                 source.as_bytes(),
                 target.as_bytes(),
-                MoneyText::new(application.amount).as_ref(),
+                MoneyText::new(application.amount, customer.currency).as_ref(),
                 DateText::new(application.date).as_ref(),
             ])?;
         }
@@ -175,7 +175,7 @@ impl Sinks {
             customer.finance_owner.as_bytes(),
             customer.sales_owner.as_bytes(),
             terms.as_bytes(),
-            MoneyText::new(customer.credit_limit).as_ref(),
+            MoneyText::new(customer.credit_limit, customer.currency).as_ref(),
             if customer.auto_collection {
                 b"on".as_slice()
             } else {
@@ -194,7 +194,9 @@ impl Sinks {
 
     fn write_document(&mut self, customer: &Customer, doc: &Doc) -> io::Result<()> {
         let due = doc.due_date.map(DateText::new);
-        let billing = doc.billing_balance.map(MoneyText::new);
+        let billing = doc
+            .billing_balance
+            .map(|b| MoneyText::new(b, customer.currency));
         let project = doc.project.map(|p| format!("PRJ-{p}")).unwrap_or_default();
         self.documents.write_record([
             doc.id.as_bytes(),
@@ -204,7 +206,7 @@ impl Sinks {
             DateText::new(doc.doc_date).as_ref(),
             optional_bytes(&due),
             DateText::new(doc.posting_date).as_ref(),
-            MoneyText::new(doc.amount).as_ref(),
+            MoneyText::new(doc.amount, customer.currency).as_ref(),
             customer.currency.as_bytes(),
             optional_bytes(&billing),
             customer.location.as_bytes(),
@@ -229,7 +231,7 @@ impl Sinks {
             payment.id.as_bytes(),
             customer.id.as_bytes(),
             DateText::new(payment.date).as_ref(),
-            MoneyText::new(payment.amount).as_ref(),
+            MoneyText::new(payment.amount, customer.currency).as_ref(),
             customer.currency.as_bytes(),
             payment.status.as_str().as_bytes(),
             payment.method.as_str().as_bytes(),

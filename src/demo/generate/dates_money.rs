@@ -18,8 +18,20 @@ pub(super) fn next_weekday(date: NaiveDate, weekday: Weekday) -> NaiveDate {
     shift(date, i64::from(ahead))
 }
 
-pub(super) fn cents_to_decimal(cents: i64) -> Decimal {
-    Decimal::new(cents, 2)
+/// The generator draws every amount in hundredths ("cents"); in a currency without minor
+/// units (yen) a hundredth is a whole unit instead, so that every amount is one the currency
+/// can hold (the import refuses 10243.31 yen) and every sum still adds up. A yen invoice is
+/// then a hundred times the dollar one, about what the exchange rate makes it.
+fn scale(currency: &str) -> u32 {
+    if crate::domain::money::minor_units(currency) == 0 {
+        0
+    } else {
+        2
+    }
+}
+
+pub(super) fn cents_to_decimal(cents: i64, currency: &str) -> Decimal {
+    Decimal::new(cents, scale(currency))
 }
 
 /// `fraction` of `cents`, at least one cent and at most all of it.
@@ -63,7 +75,8 @@ pub(super) struct MoneyText {
 }
 
 impl MoneyText {
-    pub(super) fn new(cents: i64) -> Self {
+    /// `cents` of `currency` as the CSV writes them (see [`cents_to_decimal`]).
+    pub(super) fn new(cents: i64, currency: &str) -> Self {
         let mut buf = [0u8; 24];
         let mut pos = buf.len();
         let mut rest = cents.unsigned_abs();
@@ -71,11 +84,14 @@ impl MoneyText {
             *pos -= 1;
             buf[*pos] = byte;
         };
-        for _ in 0..2 {
+        let decimals = scale(currency);
+        for _ in 0..decimals {
             push(b'0' + (rest % 10) as u8, &mut pos);
             rest /= 10;
         }
-        push(b'.', &mut pos);
+        if decimals > 0 {
+            push(b'.', &mut pos);
+        }
         loop {
             push(b'0' + (rest % 10) as u8, &mut pos);
             rest /= 10;
@@ -105,15 +121,21 @@ pub(super) fn rate_text(micros: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{DateText, MoneyText, rate_text};
+    use super::{DateText, MoneyText, cents_to_decimal, rate_text};
     use chrono::NaiveDate;
+    use rust_decimal::Decimal;
 
     #[test]
     fn money_and_dates_render_like_the_import_format() {
-        assert_eq!(MoneyText::new(123_450).as_ref(), b"1234.50");
-        assert_eq!(MoneyText::new(1).as_ref(), b"0.01");
-        assert_eq!(MoneyText::new(0).as_ref(), b"0.00");
-        assert_eq!(MoneyText::new(-250).as_ref(), b"-2.50");
+        assert_eq!(MoneyText::new(123_450, "USD").as_ref(), b"1234.50");
+        assert_eq!(MoneyText::new(1, "EUR").as_ref(), b"0.01");
+        assert_eq!(MoneyText::new(0, "USD").as_ref(), b"0.00");
+        assert_eq!(MoneyText::new(-250, "GBP").as_ref(), b"-2.50");
+        // Yen have no cents: the generator's hundredths are whole yen.
+        assert_eq!(MoneyText::new(123_450, "JPY").as_ref(), b"123450");
+        assert_eq!(MoneyText::new(0, "JPY").as_ref(), b"0");
+        assert_eq!(cents_to_decimal(123_450, "JPY"), Decimal::from(123_450));
+        assert_eq!(cents_to_decimal(123_450, "USD"), Decimal::new(123_450, 2));
         let today = NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date");
         assert_eq!(DateText::new(today).as_ref(), b"2026-11-25");
         assert_eq!(rate_text(1_100_000), "1.1000");

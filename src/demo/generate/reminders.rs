@@ -116,7 +116,7 @@ fn message(
 ) -> PastReminder {
     let currency = customer.currency;
     let total: i64 = about.iter().map(|d| d.2).sum();
-    let total = grouped(cents_to_decimal(total), currency);
+    let total = grouped(cents_to_decimal(total, currency), currency);
     let oldest = about.iter().map(|d| d.1).max().unwrap_or(0);
     let count = about.len();
     let plural = if count == 1 { "" } else { "s" };
@@ -134,7 +134,7 @@ fn message(
                 "  {}  {} days overdue  {} {currency}",
                 doc.number,
                 days,
-                grouped(cents_to_decimal(balance), currency)
+                grouped(cents_to_decimal(balance, currency), currency)
             )
         })
         .collect();
