@@ -3,14 +3,11 @@
 
 mod common;
 
-use common::{command_in, demo_csv, owed_db, owed_in, stdout, succeeded, value};
+use common::{command_in, demo_csv, kill_when, owed_db, owed_in, stdout, succeeded, value};
 use std::path::Path;
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// Starts `owed import FOLDER` on `dir/owed.db`, checks every `poll` (for a minute at most)
-/// whether `ready` holds, waits `settle` more and kills it (SIGKILL), asserting that it was
-/// still running then.
+/// Starts `owed import FOLDER` on `dir/owed.db` and kills it as [`common::kill_when`] does.
 fn kill_import_when(
     dir: &Path,
     folder: &Path,
@@ -25,25 +22,17 @@ fn kill_import_when(
         "import",
         folder.to_str().unwrap(),
     ];
-    let mut child = command_in(dir, &args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while !ready() && start.elapsed() < Duration::from_secs(60) {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        std::thread::sleep(poll);
-    }
-    std::thread::sleep(settle);
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "the import ended before it could be killed"
-    );
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill_when(command_in(dir, &args), poll, settle, ready);
+}
+
+/// A folder with a tempdir's export of 3,000 customers (`big`) and the database path beside
+/// it, for a first import to be killed.
+fn big_export() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("owed.db");
+    let big = dir.path().join("big");
+    demo_csv(dir.path(), &big, 3000, 5);
+    (dir, db, big)
 }
 
 #[test]
@@ -92,10 +81,7 @@ fn an_import_killed_midway_changes_nothing() {
 /// next open, and the same import then completes.
 #[test]
 fn a_first_import_killed_midway_leaves_the_database_empty() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("owed.db");
-    let big = dir.path().join("big");
-    demo_csv(dir.path(), &big, 3000, 5);
+    let (dir, db, big) = big_export();
     // Through owed (which opens, recovers and migrates it), then counted in SQL.
     let customers = || {
         succeeded(&owed_db(dir.path(), &db, &["report", "aging", "--json"]));
@@ -123,10 +109,7 @@ fn a_first_import_killed_midway_leaves_the_database_empty() {
 /// into it completes.
 #[test]
 fn a_database_whose_creating_import_was_killed_is_refused_until_imported() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("owed.db");
-    let big = dir.path().join("big");
-    demo_csv(dir.path(), &big, 3000, 5);
+    let (dir, db, big) = big_export();
     let journal = dir.path().join("owed.db-journal");
     let (poll, settle) = (Duration::from_millis(2), Duration::from_millis(150));
     kill_import_when(dir.path(), &big, poll, settle, || journal.exists());

@@ -332,33 +332,15 @@ fn being_made(dir: &Path, db: &Path, was_there: bool) -> bool {
 /// database is being written, asserting that it was still running then.
 #[cfg(unix)]
 fn kill_demo_while_made(dir: &Path, db: &Path, customers: &str) {
-    use std::process::Stdio;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
     let was_there = db.exists();
-    let mut child = owed_command(
-        dir,
-        db,
-        AS_OF,
-        &["demo", "--no-tui", "--customers", customers],
-    )
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .unwrap();
-    let start = Instant::now();
-    while !being_made(dir, db, was_there) && start.elapsed() < Duration::from_secs(60) {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    std::thread::sleep(Duration::from_millis(100));
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "the demo was made before it could be killed"
+    let args = ["demo", "--no-tui", "--customers", customers];
+    common::kill_when(
+        owed_command(dir, db, AS_OF, &args),
+        Duration::from_millis(5),
+        Duration::from_millis(100),
+        || being_made(dir, db, was_there),
     );
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
 
 /// `owed demo` killed part-way leaves the whole demo or nothing: no database where there was

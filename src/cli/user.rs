@@ -23,7 +23,8 @@ pub enum UserCommand {
     Add(AddArgs),
     /// The users with their roles and keys.
     List(JsonArg),
-    /// Remove a user and their keys (sessions already open go on).
+    /// Remove a user and their keys (a session of theirs on `owed serve` is disconnected
+    /// within seconds).
     Remove(NameArg),
     /// Give a user another role.
     Role(RoleArgs),

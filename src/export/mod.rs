@@ -5,8 +5,9 @@
 //! stream to disk: the CSV writer buffers nothing, the xlsx writer runs in rust_xlsxwriter's
 //! constant-memory mode. The file appears only when complete: it is written beside the target
 //! under a temporary name of its own and renamed at the end (`-o -` writes CSV to standard
-//! output; a FIFO or a character device is written straight into). The workstation reads a screen's view into memory first ([`Prepared`]) and writes
-//! the file on a thread of its own, so that other sessions are not kept waiting.
+//! output; a FIFO or a character device is written straight into). The workstation reads a
+//! screen's view into memory first ([`Prepared`]) and writes the file on a thread of its own,
+//! so that other sessions are not kept waiting.
 //!
 //! The two formats are for two readers. CSV is for programs: the first row is the columns'
 //! machine names (`customer_id`, `net_overdue`), plain amounts, ISO dates, one table (the

@@ -316,23 +316,26 @@ impl PartialEq for UserFolders {
 
 impl Eq for UserFolders {}
 
-/// A user's folder in the files folder: their name, with anything that is not a letter, a
-/// digit, `-`, `_` or `.` as `_` (user names are checked when added; this keeps it so).
+/// A user's folder in the files folder: their name, with each character that is not a
+/// letter, a digit, `-`, `_` or `.` written as `%` and its UTF-8 bytes in hex, and a name
+/// of dots only as `%2E`s. Two names never share a folder: `a/b` and `a_b` did (both
+/// `a_b`), and `.` and `..` (both `_`), so one user read and wrote another's files.
 fn user_folder(user: &str) -> String {
-    let name: String = user
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    match name.as_str() {
-        "" | "." | ".." => "_".to_string(),
-        _ => name,
+    if user.is_empty() || user.chars().all(|c| c == '.') {
+        return "%2E".repeat(user.len().max(1));
     }
+    let mut name = String::with_capacity(user.len());
+    for c in user.chars() {
+        if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+            name.push(c);
+        } else {
+            let mut bytes = [0; 4];
+            for b in c.encode_utf8(&mut bytes).bytes() {
+                name.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    name
 }
 
 /// `path` as written: each `..` takes off the part before it, without looking at the disk
@@ -554,7 +557,13 @@ mod tests {
         assert_eq!(f.absolute("~/q.xlsx").unwrap(), Path::new("/home/a/q.xlsx"));
         assert_eq!(f.absolute("/etc/hosts").unwrap(), Path::new("/etc/hosts"));
         assert_eq!(f.writable(Path::new("/x/y")).unwrap(), Path::new("/x/y"));
-        assert_eq!(user_folder("../x y"), ".._x_y");
-        assert_eq!(user_folder(".."), "_");
+        assert_eq!(user_folder("../x y"), "..%2Fx%20y");
+        assert_eq!(user_folder(".."), "%2E%2E");
+        assert_eq!(user_folder("."), "%2E");
+        // Two names, two folders: `a/b` and `a_b` shared one.
+        assert_eq!(user_folder("a/b"), "a%2Fb");
+        assert_eq!(user_folder("a_b"), "a_b");
+        assert_eq!(user_folder("o'brien.j"), "o%27brien.j");
+        assert_eq!(user_folder("zoë"), "zoë");
     }
 }

@@ -348,3 +348,34 @@ pub fn csv_column(text: &str, key: &str, value: &str, name: &str) -> Vec<String>
         .map(|r| r[n].to_string())
         .collect()
 }
+
+/// Starts `command` (its output thrown away), checks every `poll` (for a minute at most)
+/// whether `ready` holds, waits `settle` more and kills it (SIGKILL), asserting that it was
+/// still running then: a writer killed part-way.
+pub fn kill_when(
+    mut command: std::process::Command,
+    poll: std::time::Duration,
+    settle: std::time::Duration,
+    ready: impl Fn() -> bool,
+) {
+    use std::process::Stdio;
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !ready() && start.elapsed() < std::time::Duration::from_secs(60) {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(poll);
+    }
+    std::thread::sleep(settle);
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "it ended before it could be killed"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
