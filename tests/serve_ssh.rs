@@ -55,7 +55,8 @@ fn describe(event: &Event) -> String {
     }
 }
 
-/// The test app: draws its state after every input; `q` quits, `!` fails.
+/// The test app: draws its state after every input; `q` quits, `!` fails, `z` keeps it
+/// busy for 20 s (an app that does not see the end of its input in time).
 fn test_app(log: Log) -> Arc<App> {
     Arc::new(move |ctx: SessionContext| {
         let SessionContext {
@@ -88,6 +89,10 @@ fn test_app(log: Log) -> Arc<App> {
                     last = format!("resize {c}x{r}");
                 }
                 Input::Event(Event::Key(k)) if k.code == KeyCode::Char('q') => break,
+                Input::Event(Event::Key(k)) if k.code == KeyCode::Char('z') => {
+                    log.push(format!("busy {}", actor.name));
+                    std::thread::sleep(std::time::Duration::from_secs(20));
+                }
                 Input::Event(Event::Key(k)) if k.code == KeyCode::Char('!') => {
                     log.push(format!("end {}", actor.name));
                     return Err(owed::Error::runtime("the test app failed on purpose"));
@@ -575,6 +580,34 @@ async fn stopping_the_server_ends_every_session() {
             "start bob"
         ]
     );
+}
+
+/// A session whose app is still busy when the server has waited for it is not cut in the
+/// app's screen: the terminal is put back and told why before the connection goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_busy_when_the_server_stops_gets_its_terminal_back() {
+    let f = Fixture::start().await;
+    let (_a, ta) = f.session("alice", &f.alice, (80, 24)).await;
+    ta.wait_for("keys 0").await;
+    ta.send(b"z").await;
+    let log = f.log.clone();
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while !log.lines().contains(&"busy alice".to_string()) {
+        assert!(std::time::Instant::now() < deadline, "{:?}", log.lines());
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(ta.seen.lock().unwrap().parser.screen().alternate_screen());
+    let stopping = tokio::spawn(f.stop());
+    ta.wait_for("owed: the server is stopping").await;
+    {
+        let seen = ta.seen.lock().unwrap();
+        assert!(
+            !seen.parser.screen().alternate_screen(),
+            "still in the app's screen"
+        );
+        assert!(!seen.parser.screen().hide_cursor(), "the cursor is hidden");
+    }
+    stopping.await.unwrap();
 }
 
 /// The server's greeting, or `None` when the connection is closed first.

@@ -85,7 +85,8 @@ const STOP_GRACE: Duration = Duration::from_secs(10);
 /// How long a stopping server lets its sessions end by themselves (their terminals put back)
 /// before it cuts the connections. It goes on as soon as they have all ended; 2 s left a
 /// session that had just started or been resized on a loaded machine cut before its app
-/// had put its terminal back (6 stops in 20).
+/// had put its terminal back (6 stops in 20). Those still running then have their
+/// terminals put back by their writers ([`session::Sessions::cut_all`]) before the cut.
 const END_GRACE: Duration = Duration::from_secs(8);
 
 /// Who a public key belongs to.
@@ -305,7 +306,14 @@ impl Server {
         // Each session first ends as if by itself, its terminal put back and the reason said;
         // then every connection is cut (cut first, terminals stayed in the app's screen).
         shared.sessions.end_all("owed: the server is stopping");
-        let _ = tokio::time::timeout(END_GRACE, shared.sessions.wait_for(0)).await;
+        if tokio::time::timeout(END_GRACE, shared.sessions.wait_for(0))
+            .await
+            .is_err()
+        {
+            // Those still running put their clients' terminals back before the cut.
+            shared.sessions.cut_all();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
         let _ = stopping.send(());
         let sessions = shared.sessions.clone();
         if tokio::time::timeout(STOP_GRACE, sessions.wait_for(0))

@@ -227,6 +227,9 @@ pub struct Sessions {
     by_user: Arc<std::sync::Mutex<HashMap<String, usize>>>,
     /// Set when the server stops: every session ends with this line.
     stop: Arc<watch::Sender<Option<String>>>,
+    /// Set when the server is about to cut the connections of the sessions that have not
+    /// ended: each puts its client's terminal back itself first ([`Sessions::cut_all`]).
+    cut: Arc<watch::Sender<bool>>,
 }
 
 impl Default for Sessions {
@@ -235,6 +238,7 @@ impl Default for Sessions {
             count: Arc::new(watch::channel(0).0),
             by_user: Arc::default(),
             stop: Arc::new(watch::channel(None).0),
+            cut: Arc::new(watch::channel(false).0),
         }
     }
 }
@@ -243,6 +247,14 @@ impl Sessions {
     /// Ends every session as [`Ending::end`] ends one, with `line` (the server stopping).
     pub(crate) fn end_all(&self, line: &str) {
         self.stop.send_replace(Some(line.to_string()));
+    }
+
+    /// Before the server cuts the sessions that did not end in time (an app busy with its
+    /// first frame on a loaded machine): each writes the terminal's reset and the stop's
+    /// line to its client itself, and sends nothing of its app after them. (Cut as they
+    /// were, such clients stayed in the app's screen with the cursor hidden.)
+    pub(crate) fn cut_all(&self) {
+        self.cut.send_replace(true);
     }
 
     /// How many apps are running (started and not yet joined).
@@ -366,6 +378,7 @@ pub(crate) fn start(s: Start) -> std::io::Result<InputLink> {
         rx: out_rx,
         write: s.write,
         alive: s.alive,
+        cut: s.sessions.cut.subscribe(),
         done: done_rx,
         thread,
         sessions: s.sessions,
@@ -494,16 +507,39 @@ struct Writer {
     rx: mpsc::Receiver<Vec<u8>>,
     write: ChannelWriteHalf<Msg>,
     alive: watch::Receiver<()>,
+    cut: watch::Receiver<bool>,
     done: oneshot::Receiver<u32>,
     thread: std::thread::JoinHandle<()>,
     sessions: Sessions,
     name: String,
 }
 
+/// Waits until the server cuts the sessions that have not ended ([`Sessions::cut_all`]);
+/// for ever if it never does.
+async fn cut_now(cut: &mut watch::Receiver<bool>) {
+    if cut.wait_for(|&cut| cut).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 /// The app's output to the channel, then its exit status; joins the app's thread.
 async fn writer(mut w: Writer) {
     let mut open = true;
-    while let Some(chunk) = w.rx.recv().await {
+    loop {
+        let chunk = tokio::select! {
+            chunk = w.rx.recv() => chunk,
+            () = cut_now(&mut w.cut) => {
+                // The app has not ended in time: its terminal is put back from here.
+                let mut tail = RESTORE.to_vec();
+                let line = w.sessions.stop.borrow().clone();
+                if let Some(line) = line {
+                    tail.extend_from_slice(format!("{line}\r\n").as_bytes());
+                }
+                open = w.write.data_bytes(tail).await.is_ok();
+                break;
+            }
+        };
+        let Some(chunk) = chunk else { break };
         tokio::select! {
             sent = w.write.data_bytes(chunk) => if sent.is_err() {
                 open = false;
