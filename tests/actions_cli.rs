@@ -585,6 +585,12 @@ fn an_option_given_twice_with_two_values_is_refused() {
         stderr(&out),
         "owed: OWED_THEME is set but empty: unset it, or set it to a value\n"
     );
+    // … unless the option it stands for is given (fixture::owed_command gives --db).
+    let out = fixture::owed_command(fx.dir.path(), &fx.db(), None, &["report", "aging"])
+        .env("OWED_DB", "")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
 }
 
 /// Without `--as`, a `collector` in the config or `USER`/`LOGNAME` in the environment (an

@@ -914,6 +914,26 @@ fn a_reminder_that_cannot_be_rendered_is_not_sent_and_the_run_goes_on() {
          {% if customer.id == \"K001\" %}{{ customer.nosuch }}{% endif %}\n{{ table }}\n",
     )
     .unwrap();
+    // The dry run says the same, and goes on past K001 too.
+    let o = setup.owed(&["engage", "run", "--dry-run"]);
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert_contains_all(
+        &out,
+        &[
+            "would send Dunning / Friendly to K000",
+            "would send Dunning / Friendly to K002",
+            "2 reminder(s) would be sent",
+        ],
+    );
+    assert_contains_all(
+        &err,
+        &[
+            "would not send Dunning / Friendly to K001: ",
+            "friendly.md, line 2: template error: undefined value",
+        ],
+    );
+    assert!(server.received().is_empty());
     let o = setup.owed(&["engage", "run"]);
     let (out, err) = (stdout(&o), stderr(&o));
     assert_eq!(o.status.code(), Some(1), "{out}{err}");

@@ -676,6 +676,10 @@ fn an_export_to_a_link_writes_the_file_it_points_to() {
     std::fs::create_dir(&reports).unwrap();
     let target = reports.join("target.csv");
     std::fs::write(&target, "yesterday's\n").unwrap();
+    // A private file written over stays private (it was made world-readable).
+    use std::os::unix::fs::PermissionsExt;
+    let private = std::fs::Permissions::from_mode(0o600);
+    std::fs::set_permissions(&target, private.clone()).unwrap();
     let link = dir.path().join("link.csv");
     std::os::unix::fs::symlink(&target, &link).unwrap();
     export_to(dir.path(), "link.csv", AS_OF, "aging", &[]);
@@ -683,6 +687,8 @@ fn an_export_to_a_link_writes_the_file_it_points_to() {
     assert_eq!(std::fs::read_link(&link).unwrap(), target);
     let csv = std::fs::read_to_string(&target).unwrap();
     assert!(csv.starts_with("customer_id,"), "{csv}");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&target), 0o600);
     // A relative link to a file not there yet.
     let dangling = dir.path().join("later.csv");
     std::os::unix::fs::symlink("reports/later-target.csv", &dangling).unwrap();

@@ -279,31 +279,55 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         );
     }
     if args.dry_run {
+        // As the run would: a reminder that cannot be rendered is named and the rest go on.
+        let mut unrendered = 0;
         for e in &plan.entries {
-            if e.channel == Channel::Sms {
-                let text = outbox::preview_text(&cycles, e, &settings)?;
-                outln!(
-                    "would text {} / {} to {} {}: {}",
-                    e.cycle,
-                    e.reminder,
-                    e.customer_id,
-                    e.to,
-                    text.replace('\n', " ")
-                )?;
-                continue;
+            let line = if e.channel == Channel::Sms {
+                outbox::preview_text(&cycles, e, &settings).map(|text| {
+                    format!(
+                        "would text {} / {} to {} {}: {}",
+                        e.cycle,
+                        e.reminder,
+                        e.customer_id,
+                        e.to,
+                        text.replace('\n', " ")
+                    )
+                })
+            } else {
+                outbox::preview(&cycles, e, &settings).map(|mail| {
+                    format!(
+                        "would send {} / {} to {} <{}>: {} ({} document(s))",
+                        e.cycle,
+                        e.reminder,
+                        e.customer_id,
+                        e.to,
+                        mail.subject,
+                        e.documents.len()
+                    )
+                })
+            };
+            match line {
+                Ok(line) => outln!("{line}")?,
+                Err(why) => {
+                    unrendered += 1;
+                    errln!(
+                        "would not send {} / {} to {}: {why}",
+                        e.cycle,
+                        e.reminder,
+                        e.customer_id
+                    );
+                }
             }
-            let mail = outbox::preview(&cycles, e, &settings)?;
-            outln!(
-                "would send {} / {} to {} <{}>: {} ({} document(s))",
-                e.cycle,
-                e.reminder,
-                e.customer_id,
-                e.to,
-                mail.subject,
-                e.documents.len()
-            )?;
         }
-        outln!("{} reminder(s) would be sent", plan.entries.len())?;
+        outln!(
+            "{} reminder(s) would be sent",
+            plan.entries.len() - unrendered
+        )?;
+        if unrendered > 0 {
+            return Err(Error::runtime(format!(
+                "{unrendered} reminder(s) could not be rendered: the run would not send them"
+            )));
+        }
         return Ok(());
     }
     let env = |v: &str| std::env::var(v).ok();

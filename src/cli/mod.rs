@@ -80,11 +80,11 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "owed", version, about, propagate_version = true)]
 pub struct Cli {
-    /// The database file (default: owed.db in the platform data dir).
-    #[arg(long, global = true, env = "OWED_DB", value_name = "PATH")]
+    /// The database file (default: `OWED_DB`, else owed.db in the platform data dir).
+    #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// The config file (default: config.toml in the platform config dir).
-    #[arg(long, global = true, env = "OWED_CONFIG", value_name = "PATH")]
+    /// The config file (default: `OWED_CONFIG`, else config.toml in the platform config dir).
+    #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Act as this collector (default: `collector` in the config, else the OS user).
     #[arg(long = "as", global = true, value_name = "NAME", value_parser = parse_name)]
@@ -93,8 +93,8 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<Date>,
     /// The workstation's theme: a name from themes/ (default, light, mono, 256, truecolor) or a
-    /// file path.
-    #[arg(long, global = true, env = "OWED_THEME", value_name = "NAME")]
+    /// file path (default: `OWED_THEME`, else the config's).
+    #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -347,13 +347,27 @@ pub fn usage_error(e: clap::Error) -> i32 {
 /// option given both before and after the subcommand with two values, of which clap kept
 /// the last without a word (`owed --as alice note K1 x --as bob` recorded bob).
 pub fn parse() -> std::result::Result<Cli, i32> {
-    for var in ["OWED_DB", "OWED_CONFIG", "OWED_THEME"] {
-        if std::env::var_os(var).is_some_and(|v| v.is_empty()) {
-            errln!("owed: {var} is set but empty: unset it, or set it to a value");
-            return Err(2);
+    let mut cli = Cli::try_parse().map_err(usage_error)?;
+    // The variables standing in for options not given; one set to nothing is named rather
+    // than taken for a path (clap said "a value is required for --db").
+    let from_env = |var: &str| -> std::result::Result<Option<std::ffi::OsString>, i32> {
+        match std::env::var_os(var) {
+            Some(v) if v.is_empty() => {
+                errln!("owed: {var} is set but empty: unset it, or set it to a value");
+                Err(2)
+            }
+            v => Ok(v),
         }
+    };
+    if cli.db.is_none() {
+        cli.db = from_env("OWED_DB")?.map(PathBuf::from);
     }
-    let cli = Cli::try_parse().map_err(usage_error)?;
+    if cli.config.is_none() {
+        cli.config = from_env("OWED_CONFIG")?.map(PathBuf::from);
+    }
+    if cli.theme.is_none() {
+        cli.theme = from_env("OWED_THEME")?.map(|v| v.to_string_lossy().into_owned());
+    }
     let args: Vec<String> = std::env::args_os()
         .skip(1)
         .map(|a| a.to_string_lossy().into_owned())

@@ -179,6 +179,16 @@ pub fn check_name(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The 1-based line of byte `offset` in `text` (a file's error names the line of what is
+/// wrong in it).
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
 /// The first `n` characters of `text` (all of it when shorter): where a long text from
 /// outside is cut to what is kept or shown.
 pub fn first_chars(text: &str, n: usize) -> &str {

@@ -31,6 +31,7 @@
 
 use super::template::{TemplateRef, TemplateSet};
 use crate::domain::rules::{self, CustomFields, Expr, Level, MAX_DAYS};
+use crate::domain::text::line_of;
 use crate::error::quoted;
 use crate::{Error, Result};
 use serde::Deserialize;
@@ -659,15 +660,6 @@ fn value_offsets(raw: &str, value: &str, crlf: bool) -> Option<Vec<usize>> {
     }
     offsets.push(end);
     (read == value).then_some(offsets)
-}
-
-/// The 1-based line of byte `offset` in `text`.
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 #[cfg(test)]

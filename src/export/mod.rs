@@ -539,7 +539,15 @@ fn replace(file: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let temp = file.with_file_name(format!(".{file_name}.{}-{n}.partial", std::process::id()));
-    let result = write(&temp)
+    // A file written over keeps its permissions (a private statement stays private): the
+    // temporary file has them before anything is written into it.
+    let kept = std::fs::metadata(file).ok().map(|m| m.permissions());
+    let result = kept
+        .map_or(Ok(()), |permissions| {
+            std::fs::File::create(&temp)?;
+            Ok(std::fs::set_permissions(&temp, permissions)?)
+        })
+        .and_then(|()| write(&temp))
         .and_then(|()| Ok(std::fs::File::open(&temp)?.sync_all()?))
         .and_then(|()| Ok(std::fs::rename(&temp, file)?));
     if result.is_err() {

@@ -248,13 +248,12 @@ impl Store {
                 }
             }
         };
-        let logs_before = log_files(path).map(|p| p.exists());
         let mut store = Store::try_connect(path, Attempt::ReadWrite)
             .or_else(or_else(Attempt::ReadOnly))
             .or_else(or_else(Attempt::Immutable))
             .map_err(|e| open_error(path, e))?;
         if store.read_only {
-            share_new_logs(path, logs_before);
+            share_own_logs(path);
         }
         store.migrate(create)?;
         Ok(store)
@@ -783,10 +782,12 @@ fn no_database(path: &Path, what: &str) -> Error {
 /// it when there are none (every connection to a database in WAL mode shares them). They are
 /// made with the database file's permissions but belong to the reader, so the database's own
 /// writers could no longer open them, and every write failed until someone removed them by
-/// hand. Those this connection made are therefore opened to whoever may write the folder they
-/// stand in (its group, or everyone), who could replace them anyway.
+/// hand. The logs this user owns are therefore opened to whoever may write the folder they
+/// stand in (its group, or everyone), who could replace them anyway — after every
+/// connection of a reader, as SQLite sets an empty `-wal` back to the database's mode each
+/// time a connection opens it (a report's second connection did).
 #[cfg(unix)]
-fn share_new_logs(path: &Path, before: [bool; 3]) {
+fn share_own_logs(path: &Path) {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -797,23 +798,23 @@ fn share_new_logs(path: &Path, before: [bool; 3]) {
     };
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
-    for (log, existed) in log_files(path).iter().zip(before) {
-        let Ok(meta) = std::fs::symlink_metadata(log) else {
+    for log in log_files(path) {
+        let Ok(meta) = std::fs::symlink_metadata(&log) else {
             continue;
         };
-        if existed || !meta.is_file() || meta.uid() != me {
+        if !meta.is_file() || meta.uid() != me {
             continue;
         }
         let mode = meta.mode() | (folder_mode & 0o022);
         if mode != meta.mode() {
             // Best effort: a reader's report does not fail for it.
-            let _ = std::fs::set_permissions(log, std::fs::Permissions::from_mode(mode & 0o7777));
+            let _ = std::fs::set_permissions(&log, std::fs::Permissions::from_mode(mode & 0o7777));
         }
     }
 }
 
 #[cfg(not(unix))]
-fn share_new_logs(_path: &Path, _before: [bool; 3]) {}
+fn share_own_logs(_path: &Path) {}
 
 /// The sentence for a write refused because the database is read-only for this process.
 fn read_only_error(path: &Path) -> Error {
@@ -1208,16 +1209,16 @@ mod tests {
             std::fs::write(f, b"").unwrap();
             set(f, 0o644);
         }
-        // The -wal was there before this connection (another's): left alone. The -shm it
-        // made: writable by the folder's group, as the folder is.
-        share_new_logs(&db, [true, false, false]);
-        assert_eq!(mode(&wal), 0o644);
+        // The logs this user owns: writable by the folder's group, as the folder is; the
+        // database itself is left as it is.
+        share_own_logs(&db);
+        assert_eq!(mode(&wal), 0o664);
         assert_eq!(mode(&shm), 0o664);
         assert_eq!(mode(&db), 0o644);
         // A folder only its owner writes gives nobody more.
         set(&shared, 0o755);
         set(&shm, 0o644);
-        share_new_logs(&db, [true, false, false]);
+        share_own_logs(&db);
         assert_eq!(mode(&shm), 0o644);
     }
 

@@ -16,6 +16,7 @@
 //! and the footer hints are generated from the merged keymap, so they never disagree with it.
 
 use super::key_action::Action;
+use crate::domain::text::line_of;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -267,15 +268,6 @@ pub enum Resolved {
 /// What is wrong with a keymap file: the line of the entry at fault (none: the file as a
 /// whole), and a sentence.
 type Fault = (Option<usize>, String);
-
-/// The 1-based line of byte `offset` in `text`.
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
 
 /// The merged keymap, by context.
 #[derive(Debug, Clone, PartialEq, Default)]
