@@ -441,8 +441,7 @@ fn the_next_demo_removes_what_killed_demos_left() {
 fn a_demo_of_more_than_a_million_customers_is_refused() {
     use common::on_a_disk_with_room;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("k.db");
-    let csv = dir.path().join("csv");
+    let (db, csv) = (dir.path().join("k.db"), dir.path().join("csv"));
     for args in [
         &["demo", "--no-tui", "--customers", "99999999999"][..],
         &[

@@ -11,38 +11,53 @@ use owed::tui::view::{MIN_HEIGHT, MIN_WIDTH};
 use std::collections::BTreeSet;
 use workstation::{Driver, Recorder};
 
-/// Each context in the states it is tried in, reached by keys from alice's queue at 80×24
-/// (the chart shows) or on the smallest terminal that fits (the detail, help and the
-/// reminder's preview scroll):
-/// a list at its first row and at another, with marks and without (`Esc` clears marks when
-/// there are some), the reminder's picker, its preview of two customers and a preview that scrolls.
-const STATES: &[(KeyContext, &str, (u16, u16))] = &[
-    (KeyContext::Queue, "j j", WIDE),
-    (KeyContext::Queue, "<Space>", WIDE),
-    (KeyContext::Chart, "<Tab> j", WIDE),
-    (KeyContext::Detail, "<Enter> j j", SMALL),
-    (
-        KeyContext::Timeline,
-        "m / lumen <Enter> <Enter> <Tab>",
-        SMALL,
-    ),
-    (
-        KeyContext::Timeline,
-        "m / lumen <Enter> <Enter> <Tab> j",
-        SMALL,
-    ),
-    (KeyContext::Engage, "E", WIDE),
-    (KeyContext::Engage, "E j", WIDE),
-    (KeyContext::Team, "M j", WIDE),
-    (KeyContext::Send, "r j", SMALL),
-    (KeyContext::Send, "<Space> <Space> r <Enter>", WIDE),
-    (KeyContext::Send, "G r <Enter> j", WIDE),
-    (KeyContext::Confirm, "r <Enter> s", WIDE),
-    (KeyContext::Help, "? j j", SMALL),
-    (KeyContext::Input, "/ acme", WIDE),
-    (KeyContext::Input, ": so", WIDE),
-    (KeyContext::Form, "p", WIDE),
-];
+/// Each context in the states it is tried in, a line each: the section, the terminal and
+/// the keys that reach it from alice's queue. `wide` is 80×24 (the chart shows), `small` the
+/// smallest terminal that fits (the detail, help and the reminder's preview scroll). They
+/// are a list at its first row and at another, with marks and without (`Esc` clears marks
+/// when there are some), the reminder's picker, its preview of two customers and a preview
+/// that scrolls.
+const STATES: &str = "
+    queue     wide   j j
+    queue     wide   <Space>
+    chart     wide   <Tab> j
+    detail    small  <Enter> j j
+    timeline  small  m / lumen <Enter> <Enter> <Tab>
+    timeline  small  m / lumen <Enter> <Enter> <Tab> j
+    engage    wide   E
+    engage    wide   E j
+    team      wide   M j
+    send      small  r j
+    send      wide   <Space> <Space> r <Enter>
+    send      wide   G r <Enter> j
+    confirm   wide   r <Enter> s
+    help      small  ? j j
+    input     wide   / acme
+    input     wide   : so
+    form      wide   p
+";
+
+/// [`STATES`] read: (section, terminal size, keys).
+fn states() -> Vec<(KeyContext, (u16, u16), String)> {
+    STATES
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let mut words = line.split_whitespace();
+            let name = words.next().unwrap();
+            let context = KeyContext::ALL
+                .into_iter()
+                .find(|c| c.name() == name)
+                .unwrap_or_else(|| panic!("no section {name}"));
+            let size = if words.next() == Some("small") {
+                SMALL
+            } else {
+                WIDE
+            };
+            (context, size, words.collect::<Vec<_>>().join(" "))
+        })
+        .collect()
+}
 
 const WIDE: (u16, u16) = (80, 24);
 const SMALL: (u16, u16) = (MIN_WIDTH, MIN_HEIGHT);
@@ -53,19 +68,20 @@ fn every_action_does_something_exactly_in_the_sections_that_take_it() {
     let db = workstation::build(dir.path());
     let cycles = workstation::cycles(dir.path());
     let mut acted: BTreeSet<(KeyContext, String)> = BTreeSet::new();
-    for (context, keys, size) in STATES {
+    for (context, size, keys) in states() {
+        let keys = keys.as_str();
         let config = workstation::engage_config(&cycles, 2525);
         let source =
             workstation::engage_source(&db, "alice", config, Recorder::default().factory());
-        let mut d = Driver::with_engage(&db, "alice", *size, source);
+        let mut d = Driver::with_engage(&db, "alice", size, source);
         d.press(keys);
-        assert_eq!(d.app.key_context(), *context, "after `{keys}`");
+        assert_eq!(d.app.key_context(), context, "after `{keys}`");
         let before = format!("{:?}", d.app);
         for action in Action::all() {
             let mut app = d.app.clone();
             let effects = update::update(&mut app, action);
             if !effects.is_empty() || format!("{app:?}") != before {
-                acted.insert((*context, format!("{action:?}")));
+                acted.insert((context, format!("{action:?}")));
             }
         }
     }
