@@ -301,12 +301,9 @@ struct Making {
 
 impl Making {
     fn beside(db: &Path) -> Making {
-        let dir = match db.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let dir = crate::store::folder_of(db);
         let name = db.file_name().unwrap_or(std::ffi::OsStr::new("owed.db"));
-        let hidden = |what| crate::store::backup::hidden_beside(&dir, name, what);
+        let hidden = |what| crate::store::backup::hidden_beside(dir, name, what);
         Making {
             database: hidden("demo"),
             csv: hidden("demo-csv"),

@@ -335,7 +335,7 @@ pub fn read_text(file: &Path, what: &str) -> Result<String> {
         Error::input(format!(
             "{}, line {}, column {}: not valid UTF-8 (the byte 0x{:02X}; save the {} as UTF-8)",
             file.display(),
-            good.matches('\n').count() + 1,
+            line_of(&good, good.len()),
             good[line_start..].chars().count() + 1,
             bytes.get(good.len()).copied().unwrap_or_default(),
             if what.is_empty() { "file" } else { what.trim() }

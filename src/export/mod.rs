@@ -521,10 +521,7 @@ fn atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()
 fn replace(file: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let file_name = file.file_name().unwrap_or_default().to_string_lossy();
     // What exports to this name killed part-way (`kill -9`, a power cut) left beside it.
-    let folder = file
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let folder = crate::store::folder_of(file);
     let prefix = format!(".{file_name}.");
     crate::store::backup::clear_of_dead_processes(folder, |name| {
         let (pid, n) = name

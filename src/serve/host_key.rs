@@ -76,10 +76,7 @@ fn create(path: &Path) -> Result<PrivateKey> {
     };
     let key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).map_err(|e| failed(&e))?;
     let text = key.to_openssh(LineEnding::LF).map_err(|e| failed(&e))?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = crate::store::folder_of(path);
     std::fs::create_dir_all(dir).map_err(|e| failed(&e))?;
     let name = path
         .file_name()

@@ -409,14 +409,11 @@ fn folder_and_name(target: &Path, doing: &str) -> Result<(PathBuf, std::ffi::OsS
     let name = target
         .file_name()
         .ok_or_else(|| Error::input(format!("cannot {doing} {shown}: it names no file")))?;
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let dir = dir.canonicalize().map_err(|e| {
+    let folder = super::folder_of(target);
+    let dir = folder.canonicalize().map_err(|e| {
         Error::input(format!(
             "cannot {doing} {shown}: its folder {}: {e}",
-            dir.display()
+            folder.display()
         ))
     })?;
     Ok((dir, name.to_os_string()))

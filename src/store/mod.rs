@@ -694,6 +694,14 @@ pub fn log_files(path: &Path) -> [PathBuf; 3] {
     })
 }
 
+/// The folder a file stands in: its parent, or `.` for a bare name (whose parent is empty).
+pub(crate) fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
 /// Removes a database file with its log and journal (an import into a new
 /// file that failed). Missing files are fine.
 pub fn remove_database(path: &Path) -> Result<()> {
@@ -789,10 +797,7 @@ fn no_database(path: &Path, what: &str) -> Error {
 #[cfg(unix)]
 fn share_own_logs(path: &Path) {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let folder = folder_of(path);
     let Ok(folder_mode) = std::fs::metadata(folder).map(|m| m.mode()) else {
         return;
     };
@@ -848,10 +853,7 @@ fn unwritable_logs(path: &Path) -> Vec<PathBuf> {
         // SAFETY: `c` is a NUL-terminated string that outlives the call.
         unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
     };
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let folder = folder_of(path);
     if !writable(path) || !writable(folder) {
         return Vec::new();
     }
