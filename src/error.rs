@@ -135,6 +135,40 @@ pub fn panic_is_handled() -> bool {
     PANICS_HANDLED.with(std::cell::Cell::get)
 }
 
+thread_local! {
+    static PANIC_EXPECTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, catching a panic of its own as the error `caught` makes of its message, and
+/// printing nothing for it: for a library that panics where it should have returned an error
+/// (the xlsx writer, on a failed write to its temporary files), so that its caller can say
+/// what failed in one sentence of its own. A panic on any other thread is printed as ever.
+pub fn catch_panic<T>(
+    f: impl FnOnce() -> Result<T>,
+    caught: impl FnOnce(&str) -> Error,
+) -> Result<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !PANIC_EXPECTED.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = PANIC_EXPECTED.with(|e| e.replace(true));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    PANIC_EXPECTED.with(|e| e.set(was));
+    outcome.unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(caught(&message))
+    })
+}
+
 #[cfg(test)]
 mod panic_tests {
     #[test]
@@ -147,5 +181,22 @@ mod panic_tests {
         .join()
         .unwrap();
         assert!(!super::panic_is_handled(), "another thread's word");
+    }
+
+    #[test]
+    fn a_caught_panic_becomes_the_callers_error_and_the_next_is_not_caught() {
+        let caught = super::catch_panic(
+            || -> crate::Result<()> { panic!("could not write") },
+            |m| crate::Error::runtime(format!("caught: {m}")),
+        );
+        assert_eq!(caught.unwrap_err().to_string(), "caught: could not write");
+        let fine = super::catch_panic(|| Ok(7), |_| crate::Error::runtime("no"));
+        assert_eq!(fine.unwrap(), 7);
+        assert!(
+            !super::PANIC_EXPECTED.with(std::cell::Cell::get),
+            "reset after the call"
+        );
+        let uncaught = std::panic::catch_unwind(|| panic!("not expected"));
+        assert!(uncaught.is_err());
     }
 }

@@ -153,3 +153,37 @@ fn an_xlsx_export_on_a_full_disk_says_so_in_one_sentence() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// An xlsx export whose temporary files find no room (the xlsx library writes each worksheet
+/// to one in the temporary folder, and panicked when a write to it failed) says so in one
+/// sentence naming that folder, and leaves no file behind.
+#[test]
+fn an_xlsx_export_without_room_for_its_temporary_files_says_so() {
+    let fx = Fixture::new();
+    let dir = fx.dir.path();
+    let csv = dir.join("more");
+    succeeded(&fx.owed(&["demo", "--csv", csv.to_str().unwrap(), "--customers", "300"]));
+    succeeded(&fx.owed(&["import", csv.to_str().unwrap()]));
+    let temp = dir.join("tmp");
+    std::fs::create_dir(&temp).unwrap();
+    let target = dir.join("documents.xlsx");
+    let args = ["export", "documents", "-o", target.to_str().unwrap()];
+    let mut command = owed_command(dir, &fx.db(), None, &args);
+    command.env("TMPDIR", &temp);
+    let out = on_a_full_disk(command);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "owed: could not write the workbook's temporary files in {}",
+            temp.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("nothing was exported"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!target.exists());
+    // With room again, the same export is written.
+    succeeded(&fx.owed(&args));
+    assert!(target.exists());
+}

@@ -392,13 +392,45 @@ fn shown_width(cell: &Cell) -> usize {
     }
 }
 
+/// The error of a panic in the xlsx writer. It panics on a failed write to its temporary
+/// files (one per worksheet, in the system's temporary folder: `/tmp` full), where it should
+/// have returned an error.
+fn writer_panicked(message: &str) -> Error {
+    if message.contains("write") {
+        Error::runtime(format!(
+            "could not write the workbook's temporary files in {} (the disk may be full): \
+             nothing was exported; free some space there, or set TMPDIR to a folder with room",
+            std::env::temp_dir().display()
+        ))
+    } else {
+        Error::runtime(format!(
+            "the xlsx writer failed ({message}): nothing was exported"
+        ))
+    }
+}
+
 impl Sheet for XlsxSheet {
     fn table(&mut self, name: &str, columns: &[Column], _csv: bool) -> Result<()> {
-        self.end()?;
-        self.start(name, 1, columns)
+        crate::error::catch_panic(
+            || {
+                self.end()?;
+                self.start(name, 1, columns)
+            },
+            writer_panicked,
+        )
     }
 
     fn row(&mut self, cells: &[Cell]) -> Result<()> {
+        crate::error::catch_panic(|| self.write_row(cells), writer_panicked)
+    }
+
+    fn finish(self: Box<Self>) -> Result<()> {
+        crate::error::catch_panic(|| self.save_all(), writer_panicked)
+    }
+}
+
+impl XlsxSheet {
+    fn write_row(&mut self, cells: &[Cell]) -> Result<()> {
         let full = self
             .part
             .as_ref()
@@ -480,7 +512,7 @@ impl Sheet for XlsxSheet {
         Ok(())
     }
 
-    fn finish(mut self: Box<Self>) -> Result<()> {
+    fn save_all(mut self: Box<Self>) -> Result<()> {
         self.end()?;
         self.about()?;
         let file = std::fs::File::create(&self.path)?;
