@@ -956,9 +956,21 @@ fn a_reminder_that_cannot_be_rendered_is_not_sent_and_the_run_goes_on() {
         ],
     );
     assert_eq!(server.received().len(), 2);
-    // Nothing was claimed for K001: it is planned again (and fails again until the template
-    // is mended), K000 and K002 are not.
-    assert_eq!(statuses(&setup), ["sent", "sent"]);
+    // The outbox keeps it, failed with the template's error (it left no trace but the run's
+    // stderr); nothing was claimed for K001: it is planned again (and fails again until the
+    // template is mended), K000 and K002 are not.
+    assert_eq!(statuses(&setup), ["sent", "failed", "sent"]);
+    let failed = setup
+        .outbox()
+        .into_iter()
+        .find(|r| r["status"] == "failed")
+        .unwrap();
+    assert_eq!(failed["customer_id"], "K001", "{failed}");
+    let error = failed["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("friendly.md, line 2: template error"),
+        "{failed}"
+    );
     assert_eq!(plan_customers(&setup), ["K001"]);
 }
 

@@ -571,8 +571,24 @@ pub fn deliver_entry(
             });
     let claimed = match (claimed, unrendered) {
         (Err(_), Some(error)) => {
+            let unmade = NewReminder {
+                cid: entry.cid,
+                at: now(),
+                collector: settings.collector.clone(),
+                cycle: entry.cycle.clone(),
+                reminder: entry.reminder.clone(),
+                to_addr: entry.to.clone(),
+                subject: String::new(),
+                body: String::new(),
+                html: None,
+                message_id: String::new(),
+                channel: entry.channel.as_str(),
+            };
+            let id = store
+                .engagement_mut()
+                .record_unmade_reminder(&unmade, &error)?;
             return Ok(EntryOutcome::Failed(Undelivered {
-                reminder_id: None,
+                reminder_id: Some(id),
                 cycle: entry.cycle.clone(),
                 reminder: entry.reminder.clone(),
                 customer_id: entry.customer_id.clone(),

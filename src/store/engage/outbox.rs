@@ -370,6 +370,33 @@ impl Engagement<&mut Store> {
         Ok(())
     }
 
+    /// Records a reminder that could not be made for its customer (its template failed on
+    /// their values) as failed, with why, claiming no document: the outbox and the customer's
+    /// timeline show it, and a later run plans it again (once the template is mended).
+    pub fn record_unmade_reminder(&mut self, new: &NewReminder, error: &str) -> Result<i64> {
+        let tx = self.store.write_tx()?;
+        tx.execute(
+            "INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body,
+                                    status, error, channel)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'failed', ?9, ?10)",
+            params![
+                new.cid,
+                new.at,
+                new.collector,
+                new.cycle,
+                new.reminder,
+                new.to_addr,
+                new.subject,
+                new.body,
+                error,
+                new.channel
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
+    }
+
     /// Records why a pending reminder's delivery is unknown; it stays pending and keeps its
     /// documents claimed.
     pub fn note_reminder_unknown(&mut self, id: i64, error: &str) -> Result<()> {
