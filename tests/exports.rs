@@ -1492,3 +1492,34 @@ fn days_overdue_are_signed_before_the_due_date() {
         ["-25"]
     );
 }
+
+/// Excel counts a cell's characters in UTF-16 units, two for an emoji: a note of 20,000
+/// emoji (under 32,767 characters, 40,000 units) failed the whole export ("String exceeds
+/// Excel's limit"). It is cut like any other long text, on a whole character.
+#[test]
+fn a_note_of_emoji_longer_than_a_cell_holds_is_cut_not_refused() {
+    let dir = portfolio();
+    let long = "😀".repeat(20_000);
+    ok(dir.path(), &["note", "K3", &long]);
+    let path = export_to(dir.path(), "emoji.xlsx", "2099-01-01", "activity", &[]);
+    let sheets = read(&path);
+    let s = &sheets[0];
+    let text = s
+        .data_rows()
+        .map(|r| s.text(r, s.col("Text")))
+        .find(|t| t.starts_with('😀'))
+        .expect("the note is exported");
+    assert_eq!(
+        text.encode_utf16().count(),
+        32_767,
+        "as many units as a cell holds"
+    );
+    assert!(
+        text.ends_with(
+            " … [cut: Excel holds 32767 characters in a cell; this text has 20000, \
+                        and the CSV export or owed activity has it whole]"
+        ),
+        "{}",
+        &text[text.len() - 200..]
+    );
+}

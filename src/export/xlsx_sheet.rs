@@ -346,23 +346,33 @@ fn col(i: usize) -> Result<u16> {
     u16::try_from(i).map_err(|_| Error::runtime("xlsx: too many columns"))
 }
 
-/// The most characters Excel holds in a cell.
-const CELL_CHARS: usize = 32_767;
+/// The most characters Excel holds in a cell, counted as Excel (and the xlsx writer, which
+/// refuses a longer text) counts them: in UTF-16 units, two for a character beyond the Basic
+/// Multilingual Plane (an emoji, a rare CJK character).
+const CELL_UNITS: usize = 32_767;
 
 /// Text as a cell can hold it: a longer one (a note pasted from a long email, a reply of many
 /// pages) is cut, and says so, rather than failing the whole export.
 fn within_a_cell(text: &str) -> std::borrow::Cow<'_, str> {
-    use crate::domain::text::first_chars;
-    if first_chars(text, CELL_CHARS).len() == text.len() {
+    let units = |s: &str| s.encode_utf16().count();
+    if text.len() <= CELL_UNITS || units(text) <= CELL_UNITS {
         return std::borrow::Cow::Borrowed(text);
     }
     let note = format!(
-        " … [cut: Excel holds {CELL_CHARS} characters in a cell; this text has {}, and the CSV \
+        " … [cut: Excel holds {CELL_UNITS} characters in a cell; this text has {}, and the CSV \
          export or owed activity has it whole]",
         text.chars().count()
     );
-    let keep = CELL_CHARS - note.chars().count();
-    std::borrow::Cow::Owned(format!("{}{note}", first_chars(text, keep)))
+    let room = CELL_UNITS - units(&note);
+    let mut used = 0;
+    let end = text
+        .char_indices()
+        .find(|(_, c)| {
+            used += c.len_utf16();
+            used > room
+        })
+        .map_or(text.len(), |(at, _)| at);
+    std::borrow::Cow::Owned(format!("{}{note}", &text[..end]))
 }
 
 /// How many decimal digits a number has.
