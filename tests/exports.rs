@@ -418,6 +418,23 @@ fn activity_payments_promises_and_deductions_are_exported() {
         "{}",
         s.title()
     );
+    // When each was recorded is a date-time cell (it was text), the time of day shown; the
+    // CSV keeps the stamp as written.
+    let at = s.col("Recorded at (UTC)");
+    assert!(
+        matches!(s.cell(2, at), Data::DateTime(_)),
+        "{:?}",
+        s.cell(2, at)
+    );
+    assert_eq!(s.num_format(2, at), "yyyy-mm-dd hh:mm:ss");
+    let csv = stdout(&export_stdout(dir.path(), "2099-01-01", "activity", &[]));
+    let stamp = csv_column(&csv, "kind", "note", "at").remove(0);
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(&stamp, "%Y-%m-%dT%H:%M:%SZ").is_ok(),
+        "{stamp}"
+    );
+    let last = s.data_rows().end - 1;
+    assert_eq!(s.shown(last, at), stamp.replace('T', " ").replace('Z', ""));
     let kinds: Vec<String> = s.data_rows().map(|r| s.text(r, s.col("What"))).collect();
     assert_eq!(
         kinds,

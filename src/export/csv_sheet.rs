@@ -117,6 +117,7 @@ impl Sheet for CsvSheet {
             Cell::Ratio(d) | Cell::Percent(d) => fixed(*d, 1),
             Cell::Integer(i) => i.to_string(),
             Cell::Date(d) => d.to_string(),
+            Cell::Moment(m) => m.format(super::MOMENT).to_string(),
         });
         self.writer.write_record(text).map_err(csv_error)
     }

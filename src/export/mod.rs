@@ -54,6 +54,8 @@ pub enum Kind {
     /// A count; summed.
     Count,
     Date,
+    /// A moment in UTC ([`Cell::Moment`]).
+    Moment,
     /// A ratio shown with one decimal (days, a share in percent points).
     Ratio,
     /// A percentage: `20.5` is written as 20.5 % (0.205 with a percent format).
@@ -98,6 +100,9 @@ pub enum Cell {
     Amount(Decimal, u32),
     Integer(i64),
     Date(Date),
+    /// A moment in UTC, as the activity log stamps its records: `2026-12-06T17:23:27Z` in
+    /// CSV, a date-time cell in a workbook.
+    Moment(chrono::NaiveDateTime),
     /// One decimal.
     Ratio(Decimal),
     /// In percent points (`20.5` is 20.5 %).
@@ -116,6 +121,9 @@ impl From<String> for Cell {
     }
 }
 
+/// How a record's stamp is written: a moment in UTC to the second.
+const MOMENT: &str = "%Y-%m-%dT%H:%M:%SZ";
+
 impl From<Option<String>> for Cell {
     fn from(s: Option<String>) -> Self {
         s.map_or(Cell::Empty, Cell::Text)
@@ -129,6 +137,13 @@ impl From<Option<Date>> for Cell {
 }
 
 impl Cell {
+    /// The moment of a record's stamp (`2026-12-06T17:23:27Z`); a stamp of another form is
+    /// kept as text, as it was written.
+    pub fn moment(stamp: String) -> Cell {
+        chrono::NaiveDateTime::parse_from_str(&stamp, MOMENT)
+            .map_or(Cell::Text(stamp), Cell::Moment)
+    }
+
     /// An amount in `currency`, shown with its minor units (JPY 0, KWD 3, most 2).
     pub fn amount(value: Decimal, currency: &str) -> Cell {
         Cell::Amount(value, crate::domain::money::minor_units(currency))

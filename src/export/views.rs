@@ -606,7 +606,7 @@ pub fn activity(
         name,
         &[
             Column::new("date", "Date", Kind::Date),
-            Column::new("at", "Recorded at (UTC)", Kind::Text),
+            Column::new("at", "Recorded at (UTC)", Kind::Moment),
             Column::new("kind", "What", Kind::Text),
             Column::new("customer_id", "Customer ID", Kind::Text),
             Column::new("customer", "Customer", Kind::Text),
@@ -630,7 +630,7 @@ pub fn activity(
         };
         sheet.row(&[
             Cell::Date(e.date),
-            Cell::Text(e.at),
+            Cell::moment(e.at),
             Cell::from(e.kind),
             Cell::Text(e.customer_id),
             Cell::Text(e.customer_name),

@@ -46,6 +46,7 @@ struct Formats {
     ratio: Format,
     percent: Format,
     date: Format,
+    moment: Format,
     total_label: Format,
     /// By decimal places, as `amount`.
     total_amount: Vec<Format>,
@@ -83,6 +84,7 @@ impl Formats {
             ratio: Format::new().set_num_format("0.0"),
             percent: Format::new().set_num_format("0.0%"),
             date: Format::new().set_num_format("yyyy-mm-dd"),
+            moment: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
             total_label: total.clone(),
             total_amount: (0..=STORE_SCALE)
                 .map(|dp| total.clone().set_num_format(amount_format(dp)))
@@ -288,11 +290,17 @@ impl XlsxSheet {
     /// The last worksheet: what the workbook is and how its figures are computed.
     fn about(&mut self) -> Result<()> {
         let name = self.sheet_name("About", 1);
-        let Formats { title, header, .. } = Formats::new();
+        let Formats {
+            title,
+            header,
+            date,
+            ..
+        } = Formats::new();
         let meta = self.meta.clone();
         let sheet = self.workbook.add_worksheet();
         sheet.set_name(&name).map_err(xlsx_error)?;
         let mut row = 0;
+        // Writes a row of two texts; returns its number.
         let mut put = |sheet: &mut Worksheet, a: &str, b: &str, f: Option<&Format>| {
             let r = match f {
                 Some(f) => sheet
@@ -303,7 +311,7 @@ impl XlsxSheet {
                     .and_then(|s| s.write_string(row, 1, b)),
             };
             row += 1;
-            r.map(|_| ()).map_err(xlsx_error)
+            r.map(|_| row - 1).map_err(xlsx_error)
         };
         put(
             sheet,
@@ -312,7 +320,7 @@ impl XlsxSheet {
             Some(&title),
         )?;
         put(sheet, "View", &meta.view, None)?;
-        put(sheet, "As of", &meta.as_of.to_string(), None)?;
+        let as_of_row = put(sheet, "As of", "", None)?;
         put(sheet, "Base currency", &meta.currency, None)?;
         put(sheet, "Scope", &meta.scope, None)?;
         if let Some(ledger) = &meta.ledger {
@@ -328,6 +336,15 @@ impl XlsxSheet {
         put(sheet, "Figure", "How it is computed", Some(&header))?;
         for (figure, formula) in &meta.about {
             put(sheet, figure, formula, None)?;
+        }
+        {
+            use chrono::Datelike;
+            let d = meta.as_of;
+            let as_of = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+                .map_err(xlsx_error)?;
+            sheet
+                .write_datetime_with_format(as_of_row, 1, &as_of, &date)
+                .map_err(xlsx_error)?;
         }
         let widest =
             |f: &dyn Fn(&(String, String)) -> usize| meta.about.iter().map(f).max().unwrap_or(0);
@@ -399,6 +416,7 @@ fn shown_width(cell: &Cell) -> usize {
             digits + (digits - 1) / 3 + usize::from(*n < 0)
         }
         Cell::Date(_) => 10,
+        Cell::Moment(_) => 19,
     }
 }
 
@@ -508,6 +526,16 @@ impl XlsxSheet {
                         ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8);
                     match dt {
                         Ok(dt) => sheet.write_datetime_with_format(row, c, &dt, &f.date),
+                        Err(e) => Err(e),
+                    }
+                }
+                Cell::Moment(m) => {
+                    use chrono::{Datelike, Timelike};
+                    let dt =
+                        ExcelDateTime::from_ymd(m.year() as u16, m.month() as u8, m.day() as u8)
+                            .and_then(|d| d.and_hms(m.hour() as u16, m.minute() as u8, m.second()));
+                    match dt {
+                        Ok(dt) => sheet.write_datetime_with_format(row, c, &dt, &f.moment),
                         Err(e) => Err(e),
                     }
                 }

@@ -44,6 +44,26 @@ impl Sheet {
         }
     }
 
+    /// A text cell's text, or a date cell's date (`2026-04-30`, or with its time of day
+    /// `2026-04-30 17:23:27` when it has one).
+    pub fn shown(&self, row: u32, col: u32) -> String {
+        match self.cell(row, col) {
+            Data::DateTime(d) => {
+                let serial = d.as_f64();
+                let day = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap()
+                    + chrono::Days::new(serial.trunc() as u64);
+                let seconds = ((serial - serial.trunc()) * 86_400.0).round() as u32;
+                if seconds == 0 {
+                    day.to_string()
+                } else {
+                    let time = chrono::NaiveTime::from_num_seconds_from_midnight_opt(seconds, 0);
+                    format!("{day} {}", time.unwrap())
+                }
+            }
+            _ => self.text(row, col),
+        }
+    }
+
     pub fn number(&self, row: u32, col: u32) -> f64 {
         match self.cell(row, col) {
             Data::Float(v) => v,
@@ -444,11 +464,16 @@ pub fn check_about(sheets: &[Sheet], view: &str, figure: &str, as_of: &str) {
     let about = sheets.last().unwrap();
     assert_eq!(about.name, "About");
     let text: Vec<String> = (0..about.values.height() as u32)
-        .map(|r| format!("{} | {}", about.text(r, 0), about.text(r, 1)))
+        .map(|r| format!("{} | {}", about.text(r, 0), about.shown(r, 1)))
         .collect();
     let all = text.join("\n");
     assert!(all.contains(&format!("View | {view}")), "{all}");
     assert!(all.contains(&format!("As of | {as_of}")), "{all}");
+    let as_of_row = text.iter().position(|l| l.starts_with("As of | ")).unwrap();
+    assert!(
+        matches!(about.cell(as_of_row as u32, 1), Data::DateTime(_)),
+        "the as-of date is a date cell"
+    );
     assert!(all.contains("Base currency | USD"), "{all}");
     // What the ledger was: its last import, when and by whom.
     let ledger = text.iter().find(|l| l.starts_with("Ledger imported | "));
