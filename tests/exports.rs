@@ -1540,3 +1540,28 @@ fn a_note_of_emoji_longer_than_a_cell_holds_is_cut_not_refused() {
         &text[text.len() - 200..]
     );
 }
+
+/// A voided promise's row said who voided it but not when or why: the reason a finance
+/// reviewer looks for was only in `owed activity`.
+#[test]
+fn a_voided_promise_is_exported_with_when_and_why() {
+    let dir = portfolio();
+    ok(
+        dir.path(),
+        &["--as", "bob", "void-promise", "1", "Entered", "twice"],
+    );
+    let csv = stdout(&export_stdout(dir.path(), "2099-01-01", "promises", &[]));
+    let column = |name| csv_column(&csv, "promise_id", "1", name);
+    assert_eq!(column("state"), ["voided"]);
+    assert_eq!(column("voided_by"), ["bob"]);
+    assert_eq!(column("void_reason"), ["Entered twice"]);
+    let at = column("voided_at").remove(0);
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(&at, "%Y-%m-%dT%H:%M:%SZ").is_ok(),
+        "{at}"
+    );
+    // Before it was voided, the row has none of it.
+    let before = stdout(&export_stdout(dir.path(), "2026-04-12", "promises", &[]));
+    assert_eq!(csv_column(&before, "promise_id", "1", "void_reason"), [""]);
+    assert_eq!(csv_column(&before, "promise_id", "1", "voided_at"), [""]);
+}

@@ -729,6 +729,8 @@ pub fn promises(
             Column::new("documents", "Documents", Kind::Text),
             Column::new("text", "Text", Kind::Text),
             Column::new("voided_by", "Voided by", Kind::Text),
+            Column::new("voided_at", "Voided at (UTC)", Kind::Moment),
+            Column::new("void_reason", "Why voided", Kind::Text),
         ],
         true,
     )?;
@@ -763,6 +765,8 @@ pub fn promises(
             ),
             Cell::from(p.text),
             Cell::from(voided.map(|v| v.collector.clone())),
+            voided.map_or(Cell::Empty, |v| Cell::moment(v.at.clone())),
+            Cell::from(voided.and_then(|v| v.text.clone())),
         ])?;
     }
     Ok(())
