@@ -369,6 +369,7 @@ fn activity_json_lists_every_kind_newest_first() {
     let at = |t: &str, today: &str| Stamp {
         collector: "alice".into(),
         role: owed::domain::users::Role::Manager,
+        verified: false,
         at: format!("2026-04-{t}Z"),
         today: owed::domain::date::parse_iso(&format!("2026-04-{today}")).unwrap(),
     };

@@ -266,6 +266,7 @@ fn a_collector_attaches_only_on_their_own_customers() {
     let mut store = fx.store();
     let stamp = owed::domain::action_checks::Stamp {
         role: owed::domain::users::Role::Collector,
+        verified: false,
         ..fixture::stamp("2026-04-01")
     };
     let files = [owed::store::activity::attachments::NewFile {

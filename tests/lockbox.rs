@@ -508,6 +508,7 @@ fn stamp(name: &str, role: Role) -> Stamp {
     Stamp {
         collector: name.into(),
         role,
+        verified: false,
         at: "2026-04-16T09:00:00Z".into(),
         today: owed::domain::date::parse_iso("2026-04-16").unwrap(),
     }

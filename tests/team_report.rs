@@ -64,6 +64,7 @@ fn stamp(who: &str, day: &str) -> Stamp {
     Stamp {
         collector: who.into(),
         role: Role::Manager,
+        verified: false,
         at: fixture::local_time(&format!("2026-{day}"), "09:00"),
         today: owed::domain::date::parse_iso(&format!("2026-{day}")).unwrap(),
     }

@@ -421,6 +421,7 @@ fn a_view_written_in_the_config_opens_with_its_tab_scope_filter_and_sort() {
             let stamp = owed::domain::action_checks::Stamp {
                 collector: who.into(),
                 role: owed::domain::users::Role::Manager,
+                verified: false,
                 at: "2026-04-29T09:00:00Z".into(),
                 today: workstation::as_of(),
             };

@@ -376,6 +376,39 @@ fn keys_are_taken_from_their_files_and_a_bad_file_is_named_with_its_line() {
     };
     assert_eq!(keys_of("eve"), ["alice@phone"]);
     assert_eq!(keys_of("frank"), ["eve@home", "bob@spare"]);
+    // The same key twice is one key, and the confirmation says so (it said "2 keys").
+    let twice = fx.owed(&[
+        "--as",
+        "dana",
+        "user",
+        "add",
+        "gina",
+        "--key",
+        eve_2,
+        "--key",
+        &key_file("frank_keys"),
+        "--role",
+        "auditor",
+    ]);
+    let err = refused(&twice);
+    assert!(err.contains("is already frank's"), "{err}");
+    let gina =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGRlZmdoaWprbG1ub3BxcnN0dXZ3eHl6e3x9fn+AgYKD gina";
+    std::fs::write(dir.join("gina.pub"), format!("{gina}\n")).unwrap();
+    let out = succeeded(&fx.owed(&[
+        "--as",
+        "dana",
+        "user",
+        "add",
+        "gina",
+        "--key",
+        gina,
+        "--key",
+        &key_file("gina.pub"),
+        "--role",
+        "auditor",
+    ]));
+    assert!(out.contains("User gina added: auditor, 1 key."), "{out}");
 }
 
 #[test]
@@ -586,6 +619,32 @@ fn the_library_refuses_the_same_way() {
     // A name nobody registered (one's own shell) keeps the role it came with.
     let root = Stamp::for_actor(&Actor::new("root", Role::Manager), now, as_of).unwrap();
     actions::note(&mut store, &root, "V2", "from the shell").unwrap();
+
+    // A user whose key proved who they are (a session of owed serve), removed while the
+    // session runs, writes nothing more: their session kept their role until the server cut
+    // it, seconds later, and a form saved meanwhile.
+    let bob = Actor::verified("bob", Role::Collector);
+    let bobs = Stamp::for_actor(&bob, now, as_of).unwrap();
+    actions::note(&mut store, &bobs, "V2", "before").unwrap();
+    succeeded(&fx.owed(&["--as", "dana", "user", "remove", "bob"]));
+    let before = fx.fingerprint();
+    let e = actions::note(&mut store, &bobs, "V2", "after").unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert_eq!(
+        e.to_string(),
+        "`bob` is no longer a user of this database: nothing was saved"
+    );
+    assert_eq!(fx.fingerprint(), before);
+    // Nor does a removed manager keep a manager's rights.
+    let dana = Stamp::for_actor(&Actor::verified("dana", Role::Manager), now, as_of).unwrap();
+    succeeded(&fx.owed(&[
+        "--as", "root", "user", "add", "erin", "--key", BOB, "--role", "manager",
+    ]));
+    succeeded(&fx.owed(&["--as", "erin", "user", "remove", "dana"]));
+    let before = fx.fingerprint();
+    let e = actions::note(&mut store, &dana, "V2", "after").unwrap_err();
+    assert!(e.to_string().contains("no longer a user"), "{e}");
+    assert_eq!(fx.fingerprint(), before);
 }
 
 #[test]

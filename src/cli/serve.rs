@@ -205,7 +205,7 @@ impl Directory for UserDirectory {
         match store.users().user_for_key(&key.algorithm, &key.blob) {
             Ok(found) => found.map(|(name, role)| {
                 self.folders.add(&name);
-                Actor::new(name, role)
+                Actor::verified(name, role)
             }),
             Err(e) => {
                 crate::serve::say!("cannot read the users: {e}");

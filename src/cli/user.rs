@@ -95,6 +95,9 @@ fn add(ctx: &Context, args: &AddArgs) -> Result<()> {
     for k in &args.keys {
         keys.extend(keys_of(k)?);
     }
+    // The same key given twice (two files, or a file and its line) is one key.
+    let mut seen = std::collections::HashSet::new();
+    keys.retain(|k: &PublicKey| seen.insert((k.algorithm.clone(), k.blob.clone())));
     if !ctx.db_path.exists() {
         // Refused before the file is made: a new database has no users yet.
         first_user(&name, role).map_err(Error::Input)?;

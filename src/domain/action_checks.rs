@@ -18,6 +18,8 @@ pub struct Stamp {
     pub collector: String,
     /// Their role: what they may write.
     pub role: Role,
+    /// Who they are was proven ([`Actor::verified`]).
+    pub verified: bool,
     /// RFC 3339 in UTC, to the second (`2026-04-01T09:30:00Z`): sorts as text.
     pub at: String,
     /// The day the action counts from (the as-of date): a promise's receipts are counted from
@@ -43,6 +45,7 @@ impl Stamp {
         Ok(Stamp {
             collector: collector.to_string(),
             role: actor.role,
+            verified: actor.verified,
             at: timestamp(now),
             today,
         })
@@ -50,7 +53,10 @@ impl Stamp {
 
     /// Who the stamp speaks for.
     pub fn actor(&self) -> Actor {
-        Actor::new(self.collector.clone(), self.role)
+        Actor {
+            verified: self.verified,
+            ..Actor::new(self.collector.clone(), self.role)
+        }
     }
 }
 

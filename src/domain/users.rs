@@ -99,14 +99,27 @@ impl fmt::Display for Role {
 pub struct Actor {
     pub name: String,
     pub role: Role,
+    /// Who they are was proven (`owed serve`, by their key): were they removed since, they
+    /// may write nothing, where a name not registered acting in its own shell is the file's
+    /// owner.
+    pub verified: bool,
 }
 
 impl Actor {
-    /// An actor with a role.
+    /// An actor with a role, as one's own shell names them.
     pub fn new(name: impl Into<String>, role: Role) -> Actor {
         Actor {
             name: name.into(),
             role,
+            verified: false,
+        }
+    }
+
+    /// A registered user whose key proved who they are.
+    pub fn verified(name: impl Into<String>, role: Role) -> Actor {
+        Actor {
+            verified: true,
+            ..Actor::new(name, role)
         }
     }
 }
@@ -264,10 +277,22 @@ pub fn first_user(name: &str, role: Role) -> Result<(), String> {
     ))
 }
 
-/// A user's name as typed: not empty, no white space, no control characters.
+/// The longest user name, in bytes (UTF-8): the longest login name `owed serve` reads.
+pub const MAX_USER_NAME: usize = 64;
+
+/// A user's name as typed: not empty, at most [`MAX_USER_NAME`] bytes, no white space, no
+/// control characters.
 pub fn user_name(text: &str) -> Result<String, String> {
     if text.is_empty() {
         return Err("the user's name is empty".into());
+    }
+    if text.len() > MAX_USER_NAME {
+        return Err(format!(
+            "the user's name `{}` is {} bytes long: at most {MAX_USER_NAME} (the longest login \
+             name owed serve takes)",
+            quoted(text),
+            text.len()
+        ));
     }
     let unsafe_char = |c: char| c.is_control() || super::text::is_unsafe(c);
     if let Some(c) = text.chars().find(|c| c.is_whitespace() || unsafe_char(*c)) {
@@ -539,6 +564,12 @@ mod tests {
             e.contains("control character") && !e.contains('\u{7}'),
             "{e}"
         );
+        // What `owed serve` takes as a login name, and no longer (a longer name was added,
+        // and its key then refused at every login).
+        let longest = "é".repeat(32);
+        assert_eq!(user_name(&longest), Ok(longest.clone()));
+        let e = user_name(&format!("{longest}x")).unwrap_err();
+        assert!(e.contains("is 65 bytes long: at most 64"), "{e}");
     }
 
     const ED25519: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG1J1N6892l1yJ/nG3oqptr+EuPaGfT+TkWkcDt0V5x6 alice@laptop";

@@ -30,8 +30,9 @@ use tokio::sync::watch;
 /// one per `ssh` sharing it).
 const MAX_CHANNELS: usize = 8;
 
-/// The longest login name looked at; longer ones are refused unread.
-const MAX_USER: usize = 64;
+/// The longest login name looked at (no user may have a longer one); longer ones are refused
+/// unread.
+const MAX_USER: usize = crate::domain::users::MAX_USER_NAME;
 
 /// Refusal for everything but an interactive terminal.
 const NEEDS_PTY: &str = "owed: this server serves the workstation to a terminal only: connect with \

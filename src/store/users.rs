@@ -312,11 +312,21 @@ fn stored_role(text: &str) -> Result<Role> {
 /// `actor` with the role the database gives them now: a registered user's is read again (in
 /// the write's own transaction, where a write calls it: a manager may have changed it since
 /// their session started); a name not registered (one's own shell) keeps the one it came
-/// with.
+/// with; a user whose key proved who they are ([`Actor::verified`]) and who has been removed
+/// since is refused.
 pub(crate) fn as_now(conn: &Connection, actor: &Actor) -> Result<Actor> {
     Ok(match role_of(conn, &actor.name)? {
-        Some(role) if role != actor.role => Actor::new(actor.name.clone(), role),
-        _ => actor.clone(),
+        Some(role) => Actor {
+            role,
+            ..actor.clone()
+        },
+        None if actor.verified => {
+            return Err(Error::input(format!(
+                "`{}` is no longer a user of this database: nothing was saved",
+                quoted(&actor.name)
+            )));
+        }
+        None => actor.clone(),
     })
 }
 

@@ -57,6 +57,7 @@ pub fn attach_to_acme(db: &std::path::Path, files: &[(&str, Vec<u8>)], text: &st
     let stamp = owed::domain::action_checks::Stamp {
         collector: "dana".into(),
         role: owed::domain::users::Role::Manager,
+        verified: false,
         at: "2026-04-16T09:00:00Z".into(),
         today: workstation::as_of(),
     };

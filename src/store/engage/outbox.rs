@@ -414,7 +414,8 @@ impl Engagement<&mut Store> {
     /// is checked in the transaction).
     pub fn release_pending_reminder(&mut self, stamp: &Stamp, id: i64) -> Result<bool> {
         let tx = self.store.write_tx()?;
-        may(&stamp.actor(), Work::ReleaseReminder, None).map_err(crate::Error::Input)?;
+        let actor = crate::store::users::as_now(&tx, &stamp.actor())?;
+        may(&actor, Work::ReleaseReminder, None).map_err(crate::Error::Input)?;
         let why = format!("released by {} at {}", stamp.collector, stamp.at);
         let n = tx.execute(
             "UPDATE reminders SET status = 'failed', error = ?2 WHERE id = ?1 AND status = 'pending'",

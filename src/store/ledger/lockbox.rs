@@ -82,8 +82,9 @@ impl<'a> Ledger<&'a mut Store> {
     /// Starts writing a lockbox file as `stamp`'s actor: applying a bank's file touches the
     /// customers of every collector, so it is a manager's work ([`Work::Lockbox`]).
     pub fn lockbox_writer(self, stamp: &Stamp) -> Result<LockboxWriter<'a>> {
-        crate::domain::users::may(&stamp.actor(), Work::Lockbox, None).map_err(Error::Input)?;
         let tx = self.store.write_tx()?;
+        let actor = crate::store::users::as_now(&tx, &stamp.actor())?;
+        crate::domain::users::may(&actor, Work::Lockbox, None).map_err(Error::Input)?;
         Ok(LockboxWriter { tx })
     }
 }
