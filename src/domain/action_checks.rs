@@ -203,11 +203,26 @@ pub fn date_field(what: &str, text: &str, today: Date) -> Result<Date, String> {
     Ok(d)
 }
 
-/// A date that must not be before `today` (a promise or a follow-up is about the future).
+/// How far ahead a promise or a follow-up may be dated, in months. A date beyond it is a slip
+/// (`+300000w` for `+3w`, 2062 for 2026), and an open promise holds every reminder back until
+/// its date: such a slip would stop dunning the customer for good.
+pub const FUTURE_MONTHS: u32 = 24;
+
+/// A date that must not be before `today` (a promise or a follow-up is about the future), nor
+/// more than [`FUTURE_MONTHS`] after it.
 pub fn future_date(what: &str, text: &str, today: Date) -> Result<Date, String> {
     let d = date_field(what, text, today)?;
     if d < today {
         return Err(format!("the {what} {d} is before today ({today})"));
+    }
+    let horizon = today
+        .checked_add_months(chrono::Months::new(FUTURE_MONTHS))
+        .unwrap_or(today);
+    if d > horizon {
+        return Err(format!(
+            "the {what} {d} is more than {} years after today ({today}): check the year",
+            FUTURE_MONTHS / 12
+        ));
     }
     Ok(d)
 }
@@ -530,6 +545,20 @@ mod tests {
             future_date("promise date", "2026-03-31", today),
             Err("the promise date 2026-03-31 is before today (2026-04-01)".into())
         );
+        // Two years ahead at most: a slip of the year or of the unit is caught.
+        assert_eq!(
+            future_date("promise date", "2028-04-01", today),
+            Ok(d("2028-04-01"))
+        );
+        assert_eq!(
+            future_date("follow-up date", "+300000w", today),
+            Err(
+                "the follow-up date 7775-11-08 is more than 2 years after today (2026-04-01): \
+                 check the year"
+                    .into()
+            )
+        );
+        assert!(future_date("promise date", "2028-04-02", today).is_err());
     }
 
     #[test]
