@@ -511,3 +511,70 @@ fn a_high_risk_customer_given_to_another_owner_takes_its_risk_along() {
         "bob's Big Buyer and now Worsening Works"
     );
 }
+
+/// The High risk tab is a work list: a customer rated high risk for how they pay, with
+/// nothing open any more, was listed there at 0.00 outstanding. They are not; their detail
+/// still shows the risk.
+#[test]
+fn a_high_risk_customer_with_nothing_open_is_not_in_the_high_risk_tab() {
+    let (dir, db) = portfolio();
+    let ids = cids(&db);
+    // Big Buyer pays its six open invoices on the as-of date.
+    let mut payments = String::from("id,customer_id,date,amount,currency,status,method\n");
+    let mut applications = String::from("source_id,document_id,amount,date\n");
+    for m in 7..=12 {
+        let doc = format!("K5-{m:02}");
+        writeln!(
+            payments,
+            "P{doc},K5,{AS_OF},9000.00,USD,success,bank_transfer"
+        )
+        .unwrap();
+        writeln!(applications, "P{doc},{doc},9000.00,{AS_OF}").unwrap();
+    }
+    let mut store = Store::open_existing(&db).unwrap();
+    Files::new()
+        .file("payments.csv", payments)
+        .file("applications.csv", applications)
+        .import_into(&mut store, &dir.path().join("paid"));
+    drop(store);
+    let f = forecast(&db);
+    assert_eq!(f.risks[&ids["K5"]].level, RiskLevel::High, "{:?}", f.risks);
+    assert!(
+        f.documents.iter().all(|d| d.cid != ids["K5"]),
+        "nothing open"
+    );
+
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("m ] ] ] ] ] ]");
+    assert_eq!(d.app.query.tab, Tab::HighRisk);
+    let listed: Vec<i64> = d.app.page.rows.iter().map(|r| r.cid).collect();
+    assert!(listed.contains(&ids["K3"]), "{listed:?}");
+    assert!(!listed.contains(&ids["K5"]), "{listed:?}");
+    assert_eq!(
+        d.app.page.counts[Tab::HighRisk.index()] as usize,
+        listed.len()
+    );
+    // The command line's queue export says the same.
+    std::fs::write(dir.path().join("none.toml"), "base_currency = \"USD\"\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_owed"))
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+            "export",
+            "queue",
+        ])
+        .args(["--tab", "risk", "-o", "-"])
+        .env("OWED_CONFIG", dir.path().join("none.toml"))
+        .output()
+        .unwrap();
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(csv.lines().any(|l| l.starts_with("K3,")), "{csv}");
+    assert!(!csv.lines().any(|l| l.starts_with("K5,")), "{csv}");
+}

@@ -206,13 +206,13 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             let mut risks = Vec::new();
             if with_risk {
                 let f = Forecast::compute(&store, as_of, base, grace)?;
+                let open: std::collections::HashSet<i64> =
+                    f.documents.iter().map(|d| d.cid).collect();
                 risks = f
                     .risks
                     .iter()
-                    .map(|(&cid, r)| crate::store::queue::risk::QueueRisk {
-                        cid,
-                        level: Some(r.level),
-                        score: r.score,
+                    .map(|(&cid, r)| {
+                        crate::store::queue::risk::QueueRisk::of(cid, r, open.contains(&cid))
                     })
                     .collect();
                 risks.sort_by_key(|r| r.cid);

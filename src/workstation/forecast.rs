@@ -129,11 +129,8 @@ impl Prepared {
         }
         let mut risks = Vec::with_capacity(forecast.risks.len());
         for (cid, risk) in forecast.risks {
-            risks.push(QueueRisk {
-                cid,
-                level: Some(risk.level),
-                score: risk.score,
-            });
+            let open = customers.get(&cid).is_some_and(|c| !c.documents.is_empty());
+            risks.push(QueueRisk::of(cid, &risk, open));
             customers.entry(cid).or_default().risk = Some(risk);
         }
         risks.sort_by_key(|r| r.cid);

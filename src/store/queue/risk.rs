@@ -25,6 +25,19 @@ pub struct QueueRisk {
     pub score: u32,
 }
 
+impl QueueRisk {
+    /// Customer `cid`'s risk in the queue, a work list: a customer with no open document
+    /// (nothing to collect) has none there, so the High risk tab holds only customers to
+    /// work; their detail still says how they pay.
+    pub fn of(cid: i64, risk: &crate::domain::forecast::Risk, open: bool) -> QueueRisk {
+        QueueRisk {
+            cid,
+            level: open.then_some(risk.level),
+            score: if open { risk.score } else { 0 },
+        }
+    }
+}
+
 /// What must be written to a queue table holding `old` for it to hold `new` (both sorted by
 /// `cid`): the customers whose risk differs, and those `old` rated and `new` does not (back to
 /// no risk).

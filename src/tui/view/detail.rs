@@ -171,7 +171,11 @@ fn layout(app: &App, width: u16) -> (Vec<Line<'static>>, Vec<(u16, u16)>, Option
     let forecast = data.forecast.as_ref();
     let muted = app.theme.get(Role::Muted);
     flowed(
-        prediction::risk_pieces(app, forecast),
+        prediction::risk_pieces(
+            app,
+            forecast,
+            data.detail.documents.iter().any(|d| !d.balance.is_zero()),
+        ),
         usize::from(width),
         muted,
         &mut out,

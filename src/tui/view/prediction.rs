@@ -20,8 +20,14 @@ pub fn risk_style(app: &App, level: RiskLevel) -> Style {
     }
 }
 
-/// The risk as pieces for the header's flowed line: `Risk high 65` then each reason.
-pub fn risk_pieces(app: &App, forecast: Option<&CustomerForecast>) -> Vec<Vec<Span<'static>>> {
+/// The risk as pieces for the header's flowed line: `Risk high 65` then each reason. `open`:
+/// the customer has open documents, so a forecast without their risk was made before they
+/// came (an import since) and the next one will rate them.
+pub fn risk_pieces(
+    app: &App,
+    forecast: Option<&CustomerForecast>,
+    open: bool,
+) -> Vec<Vec<Span<'static>>> {
     let label = app.theme.get(Role::MetricLabel);
     let muted = app.theme.get(Role::Muted);
     let head = |value: Span<'static>| vec![Span::styled("Risk ", label), value];
@@ -29,7 +35,12 @@ pub fn risk_pieces(app: &App, forecast: Option<&CustomerForecast>) -> Vec<Vec<Sp
         return vec![head(Span::styled("computing…", muted))];
     };
     let Some(risk) = &forecast.risk else {
-        return vec![head(Span::styled("— no documents", muted))];
+        let none = if open {
+            "computing…"
+        } else {
+            "— no documents"
+        };
+        return vec![head(Span::styled(none, muted))];
     };
     let mut pieces = vec![head(Span::styled(
         format!("{} ({})", risk.level, risk.score),
