@@ -498,3 +498,36 @@ fn a_demo_made_again_with_other_settings_says_what_it_replaced() {
         "(it was made with --seed 42, as of 2026-11-25; nothing had been added to it since)",
     );
 }
+
+/// A demo a team is served from (`owed serve` on it) keeps its users, their keys and the
+/// system's log when it is made again: they were dropped without a word, by anyone's
+/// `owed demo`.
+#[test]
+fn a_demo_made_again_keeps_its_users() {
+    let (dir, db, _) = new_demo("20");
+    for (name, key, role) in [
+        ("dana", common::DANA_KEY, "manager"),
+        ("alice", common::ALICE_KEY, "collector"),
+    ] {
+        owed_ok(
+            dir.path(),
+            &db,
+            AS_OF,
+            &[
+                "--as", "dana", "user", "add", name, "--key", key, "--role", role,
+            ],
+        );
+    }
+    let users = || owed_ok(dir.path(), &db, AS_OF, &["user", "list", "--json"]);
+    let log = || owed_ok(dir.path(), &db, AS_OF, &["user", "log"]);
+    let (before, logged) = (users(), log());
+    let again = owed_on(
+        dir.path(),
+        &db,
+        AS_OF,
+        &["--as", "alice", "demo", "--no-tui", "--customers", "30"],
+    );
+    said(&again, "its 2 users are kept, with their keys)");
+    assert_eq!(users(), before);
+    assert_eq!(log(), logged);
+}

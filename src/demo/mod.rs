@@ -62,6 +62,9 @@ pub struct Replaced {
     /// The records (notes, calls, promises…, imports) added to it since it was made; `None`
     /// for a demo of an earlier `owed`, which did not count them.
     pub added_since: Option<u64>,
+    /// The users registered on it (for `owed serve`), kept in the new demo with their keys
+    /// and the system's log.
+    pub users_kept: u64,
 }
 
 impl std::fmt::Display for Replaced {
@@ -72,6 +75,11 @@ impl std::fmt::Display for Replaced {
             Some(1) => write!(f, "the 1 record added to it since is gone"),
             Some(n) => write!(f, "the {n} records added to it since are gone"),
             None => write!(f, "anything added to it since is gone"),
+        }?;
+        match self.users_kept {
+            0 => Ok(()),
+            1 => write!(f, "; its 1 user is kept, with their keys"),
+            n => write!(f, "; its {n} users are kept, with their keys"),
         }
     }
 }
@@ -254,6 +262,7 @@ pub fn ensure_database_behaving(
             replaced = Some(Replaced {
                 made_with: made_with(made, &wanted),
                 added_since: then.map(|then| now.saturating_sub(then)),
+                users_kept: store.users().list()?.len() as u64,
             });
         }
         let is_demo = made.is_some();
@@ -277,8 +286,14 @@ pub fn ensure_database_behaving(
             lockbox.display()
         )));
     }
+    // A demo a team was served from keeps its users: made again, it dropped them, their keys
+    // and the log of who changed them, at anyone's `owed demo`.
+    let carry = replaced
+        .as_ref()
+        .is_some_and(|r| r.users_kept > 0)
+        .then_some(db);
     let result = making
-        .build(options, behaviour, progress)
+        .build(options, behaviour, carry, progress)
         .and_then(|mut outcome| {
             making.put_in_place(db)?;
             if let DemoOutcome::Created { replaced: r, .. } = &mut outcome {
@@ -317,6 +332,7 @@ impl Making {
         &self,
         options: &DemoOptions,
         behaviour: &DemoBehaviour,
+        carry_users: Option<&Path>,
         progress: bool,
     ) -> Result<DemoOutcome> {
         // The database first: a folder made for it is private (0700), the CSVs' too.
@@ -332,6 +348,9 @@ impl Making {
         let _ = std::fs::remove_dir_all(&self.csv);
         store.activity_mut().backfill_activity(&activities)?;
         add_lockbox(&mut store, &self.lockbox, options)?;
+        if let Some(old) = carry_users {
+            store.users_mut().carry_from(old)?;
+        }
         let records = store.activity().records()?;
         store.set_meta(RECORDS_KEY, &records.to_string())?;
         store.set_meta(META_KEY, &fingerprint(options, behaviour))?;
@@ -435,6 +454,7 @@ mod tests {
             Replaced {
                 made_with: "--customers 200".into(),
                 added_since,
+                users_kept: 0,
             }
             .to_string()
         };
@@ -449,6 +469,16 @@ mod tests {
         assert_eq!(
             replaced(None),
             "it was made with --customers 200; anything added to it since is gone"
+        );
+        let kept = Replaced {
+            made_with: "--customers 200".into(),
+            added_since: Some(0),
+            users_kept: 2,
+        };
+        assert_eq!(
+            kept.to_string(),
+            "it was made with --customers 200; nothing had been added to it since; its 2 users \
+             are kept, with their keys"
         );
     }
 

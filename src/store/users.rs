@@ -303,6 +303,32 @@ impl Users<&mut Store> {
         tx.commit()?;
         Ok(old)
     }
+
+    /// Copies the users, their keys and the system's log of the database `from` into this
+    /// one, which has none yet (a demo made again: the team set up on it keeps its access and
+    /// its log). Returns how many users came.
+    pub fn carry_from(&mut self, from: &std::path::Path) -> Result<u64> {
+        let path = from.to_string_lossy().into_owned();
+        self.store
+            .conn()
+            .execute("ATTACH DATABASE ?1 AS carried", [path])?;
+        let copied = (|| -> Result<u64> {
+            let tx = self.store.write_tx()?;
+            let users = tx.execute("INSERT INTO main.users SELECT * FROM carried.users", [])?;
+            tx.execute(
+                "INSERT INTO main.user_keys SELECT * FROM carried.user_keys",
+                [],
+            )?;
+            tx.execute(
+                "INSERT INTO main.system_log SELECT * FROM carried.system_log",
+                [],
+            )?;
+            tx.commit()?;
+            Ok(users as u64)
+        })();
+        self.store.conn().execute("DETACH DATABASE carried", [])?;
+        copied
+    }
 }
 
 fn stored_role(text: &str) -> Result<Role> {
