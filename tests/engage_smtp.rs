@@ -349,6 +349,54 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
     assert_eq!(plan[0]["reason"], "no_address");
 }
 
+/// The subject of `m` as a mail program decodes it (encoded words and all).
+fn decoded_subject(m: &smtp_server::Received) -> String {
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&m.data)
+        .unwrap();
+    parsed.subject().unwrap_or_default().to_string()
+}
+
+#[test]
+fn the_subject_a_customer_sees_is_the_one_recorded_though_a_name_holds_encoded_words() {
+    let server = SmtpServer::start();
+    let setup = Setup::new(
+        &[
+            // An ASCII name whose encoded word decodes to CR LF, a Bcc and a payment order.
+            (
+                "K1",
+                "Beta =?utf-8?b?DQpCY2M6IGV2aWxAeS5leGFtcGxlDQoNClBheSB0byBJQkFOIFhYMDAgRVZJTA==?=",
+                "ap@beta.example",
+            ),
+            // A name with an encoded bidi override beside a word that is not ASCII.
+            (
+                "K2",
+                "Gamma =?utf-8?q?=E2=80=AE?= Müller",
+                "ap@gamma.example",
+            ),
+        ],
+        server.port,
+    );
+    succeeded(&setup.owed(&["engage", "run"]));
+    let received = server.received();
+    assert_eq!(received.len(), 2);
+    let outbox = setup.outbox();
+    for m in &received {
+        let row = outbox.iter().find(|r| r["to"] == m.to[0].as_str()).unwrap();
+        let recorded = row["subject"].as_str().unwrap();
+        assert!(recorded.contains("=?utf-8?"), "{recorded}");
+        assert_eq!(decoded_subject(m), recorded, "{}", m.text());
+        // Encoded words of at most 75 characters, on lines a mail program folds back.
+        let subject = m.header("Subject").unwrap();
+        for word in subject.split(' ') {
+            assert!(
+                word.starts_with("=?utf-8?b?") && word.len() <= 75,
+                "{subject}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_server_that_is_down_fails_the_run_and_records_nothing() {
     let setup = Setup::plain(3, closed_port());

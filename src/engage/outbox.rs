@@ -54,7 +54,9 @@ use crate::domain::users::{Actor, Role, Work};
 use crate::store::Store;
 use crate::store::engage::{NewReminder, Spacing};
 use crate::{Error, Result};
-use lettre::message::header::ContentType;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
 use std::hash::{BuildHasher, Hasher};
@@ -765,7 +767,8 @@ fn document_facts(d: &crate::store::engage::EngageDocument) -> DocumentFacts {
 /// The email: From the config, To the customer (its name made single-line), Cc, the rendered
 /// subject and text, an HTML alternative when the template has one, `attachment` (a file
 /// name and PDF bytes) when given, and `message_id`. Every header goes through lettre's
-/// typed builders, so no text can add a header.
+/// typed builders but the Subject, which [`subject_header`] encodes itself from a single line:
+/// no text can add a header.
 ///
 /// # Errors
 ///
@@ -782,7 +785,7 @@ pub fn build_message(
     let name = single_line(customer_name).trim().to_string();
     let mut builder = Message::builder()
         .from(settings.from.clone())
-        .subject(single_line(&rendered.subject))
+        .raw_header(subject_header(&single_line(&rendered.subject)))
         .message_id(Some(message_id.to_string()));
     for address in to {
         builder = builder.to(Mailbox::new(
@@ -823,6 +826,40 @@ pub fn build_message(
         }
     };
     result.map_err(|e| format!("cannot build the email: {e}"))
+}
+
+/// The most bytes of the subject one encoded word carries: 39 bytes are 52 base64
+/// characters, a 64-character word, so that `Subject: ` and the first word fit a line of 78.
+const ENCODED_WORD_BYTES: usize = 39;
+
+/// The Subject header, so that the customer's mail program shows exactly `subject` (the one
+/// the outbox records). A subject of printable ASCII without `=?` goes as it is. Otherwise
+/// lettre would leave its ASCII words as they are — and a mail program decodes an `=?utf-8?b?…?=`
+/// in a customer's name into whatever it encodes (CR LF, a fake `Bcc:`, a bidi override) — so
+/// the whole subject is written as RFC 2047 encoded words (UTF-8, base64), each whole
+/// characters and at most 75 characters long, one per folded line: nothing in it is
+/// interpreted.
+fn subject_header(subject: &str) -> HeaderValue {
+    let name = HeaderName::new_from_ascii_str("Subject");
+    if subject.is_ascii() && !subject.contains("=?") {
+        return HeaderValue::new(name, subject.to_string());
+    }
+    let mut encoded = String::with_capacity(subject.len() * 2);
+    let mut rest = subject;
+    while !rest.is_empty() {
+        let mut end = rest.len().min(ENCODED_WORD_BYTES);
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        if !encoded.is_empty() {
+            encoded.push_str("\r\n ");
+        }
+        encoded.push_str("=?utf-8?b?");
+        encoded.push_str(&BASE64.encode(&rest[..end]));
+        encoded.push_str("?=");
+        rest = &rest[end..];
+    }
+    HeaderValue::dangerous_new_pre_encoded(name, subject.to_string(), encoded)
 }
 
 /// A fresh Message-ID in the domain of the From address: `<owed.TIME.RANDOM@domain>`.
@@ -880,6 +917,34 @@ mod tests {
             a.starts_with("<owed.") && a.ends_with("@example.com>"),
             "{a}"
         );
+    }
+
+    #[test]
+    fn a_subject_to_encode_is_encoded_whole_in_short_words_of_whole_characters() {
+        let header = |subject: &str| {
+            let mut headers = lettre::message::header::Headers::new();
+            headers.insert_raw(subject_header(subject));
+            headers.to_string()
+        };
+        assert_eq!(header("Reminder: INV-1"), "Subject: Reminder: INV-1\r\n");
+        for subject in [
+            "Rechnung für Müller =?utf-8?q?=E2=80=AE?= — 3 Belege, 1.234,56 € fällig seit März",
+            "=?x?",
+            "日本語の件名日本語の件名日本語の件名日本語の件名",
+        ] {
+            let text = header(subject);
+            assert!(text.is_ascii(), "{text}");
+            for line in text.trim_end().split("\r\n") {
+                assert!(line.len() <= 78, "{line}");
+                let word = line.trim_start_matches("Subject:").trim_start();
+                assert!(word.starts_with("=?utf-8?b?") && word.len() <= 75, "{line}");
+            }
+            let raw = format!("{text}\r\nbody");
+            let parsed = mail_parser::MessageParser::default()
+                .parse(raw.as_bytes())
+                .unwrap();
+            assert_eq!(parsed.subject(), Some(subject));
+        }
     }
 
     #[test]
