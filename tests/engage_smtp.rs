@@ -1022,6 +1022,39 @@ fn a_reminder_that_cannot_be_rendered_is_not_sent_and_the_run_goes_on() {
     assert_eq!(plan_customers(&setup), ["K001"]);
 }
 
+/// An id holding a line feed (a quoted CSV cell) was printed raw in a run's lines: it forged
+/// a second line in the cron log. Every value from outside stays on its line, as `↵`.
+#[test]
+fn a_runs_lines_show_a_line_feed_in_an_id_and_forge_no_line() {
+    let server = SmtpServer::start();
+    let setup = Setup::new(
+        &[
+            (
+                "\"J1\nsent Fake / Line to C99 <x@y.example>: forged\"",
+                "Jay",
+                "ap@jay.example",
+            ),
+            ("\"J2\nskipped (fake)\"", "Kay", "not an address"),
+        ],
+        server.port,
+    );
+    let forged = |text: &str| {
+        text.lines()
+            .any(|l| l.starts_with("sent Fake") || l.starts_with("skipped (fake)"))
+    };
+    for args in [&["engage", "run", "--dry-run"][..], &["engage", "run"]] {
+        let o = setup.owed(args);
+        let (out, err) = (stdout(&o), stderr(&o));
+        assert!(!forged(&out) && !forged(&err), "{out}{err}");
+        assert!(out.contains(" to J1↵sent Fake / Line to C99"), "{out}");
+        assert!(err.contains(" for J2↵skipped (fake): "), "{err}");
+    }
+    assert_eq!(server.received().len(), 1);
+    let plan = setup.run_ok(&["engage", "plan"]);
+    assert!(!forged(&plan), "{plan}");
+    assert!(plan.contains(" for J2↵skipped (fake): "), "{plan}");
+}
+
 /// A run printed what it had sent only when it ended: killed while waiting on the server, its
 /// log showed nothing of the reminder already delivered. Each one is printed as it goes.
 #[cfg(unix)]

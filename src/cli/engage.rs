@@ -2,6 +2,7 @@
 
 use super::Context;
 use crate::domain::money;
+use crate::domain::text::one_line;
 use crate::domain::users::Work;
 use crate::engage::{self, cycle::Channel, outbox, sms, smtp};
 use crate::report::table::{Align, TextTable};
@@ -196,14 +197,8 @@ fn plan_text(plan: &engage::Plan, base: &str) -> String {
         out.push_str(&t.render());
     }
     for s in &plan.skipped {
-        out.push_str(&format!(
-            "skipped ({}): {} / {} for {}: {}\n",
-            s.code.code(),
-            s.cycle,
-            s.reminder,
-            s.customer_id,
-            s.reason
-        ));
+        out.push_str(&skipped_line(s));
+        out.push('\n');
     }
     if !plan.paused.is_empty() || !plan.held.is_empty() {
         out.push_str(&format!(
@@ -269,14 +264,7 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         );
     }
     for s in &plan.skipped {
-        errln!(
-            "skipped ({}): {} / {} for {}: {}",
-            s.code.code(),
-            s.cycle,
-            s.reminder,
-            s.customer_id,
-            s.reason
-        );
+        errln!("{}", skipped_line(s));
     }
     if args.dry_run {
         // As the run would: a reminder that cannot be rendered is named and the rest go on.
@@ -285,23 +273,19 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
             let line = if e.channel == Channel::Sms {
                 outbox::preview_text(&cycles, e, &settings).map(|text| {
                     format!(
-                        "would text {} / {} to {} {}: {}",
-                        e.cycle,
-                        e.reminder,
-                        e.customer_id,
-                        e.to,
-                        text.replace('\n', " ")
+                        "would text {} {}: {}",
+                        which(&e.cycle, &e.reminder, &e.customer_id),
+                        one_line(&e.to),
+                        one_line(&text.replace('\n', " "))
                     )
                 })
             } else {
                 outbox::preview(&cycles, e, &settings).map(|mail| {
                     format!(
-                        "would send {} / {} to {} <{}>: {} ({} document(s))",
-                        e.cycle,
-                        e.reminder,
-                        e.customer_id,
-                        e.to,
-                        mail.subject,
+                        "would send {} <{}>: {} ({} document(s))",
+                        which(&e.cycle, &e.reminder, &e.customer_id),
+                        one_line(&e.to),
+                        one_line(&mail.subject),
                         e.documents.len()
                     )
                 })
@@ -311,10 +295,9 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
                 Err(why) => {
                     unrendered += 1;
                     errln!(
-                        "would not send {} / {} to {}: {why}",
-                        e.cycle,
-                        e.reminder,
-                        e.customer_id
+                        "would not send {}: {}",
+                        which(&e.cycle, &e.reminder, &e.customer_id),
+                        one_line(&why.to_string())
                     );
                 }
             }
@@ -385,38 +368,54 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
     Ok(())
 }
 
+/// `CYCLE / REMINDER to CUSTOMER`, each on one line: an id from customers.csv that holds a
+/// line feed shows it as `↵` rather than forging a second line in a cron log.
+fn which(cycle: &str, reminder: &str, customer_id: &str) -> String {
+    format!(
+        "{} / {} to {}",
+        one_line(cycle),
+        one_line(reminder),
+        one_line(customer_id)
+    )
+}
+
+/// A reminder the plan skipped, on one line (see [`which`]).
+fn skipped_line(s: &engage::plan::Skipped) -> String {
+    format!(
+        "skipped ({}): {} / {} for {}: {}",
+        s.code.code(),
+        one_line(&s.cycle),
+        one_line(&s.reminder),
+        one_line(&s.customer_id),
+        one_line(&s.reason)
+    )
+}
+
 /// One line of a run for one reminder: sent (standard output), not sent or unknown
-/// (standard error).
+/// (standard error). Every value from outside stays on the line (see [`which`]).
 fn print_outcome(outcome: &outbox::EntryOutcome) -> Result<()> {
     match outcome {
         outbox::EntryOutcome::Sent(s) => outln!(
-            "sent {} / {} to {} <{}>: {} [{}] {}",
-            s.cycle,
-            s.reminder,
-            s.customer_id,
-            s.to,
-            s.subject,
-            s.document_ids.join(", "),
-            s.message_id
+            "sent {} <{}>: {} [{}] {}",
+            which(&s.cycle, &s.reminder, &s.customer_id),
+            one_line(&s.to),
+            one_line(&s.subject),
+            one_line(&s.document_ids.join(", ")),
+            one_line(&s.message_id)
         )?,
         outbox::EntryOutcome::AlreadyClaimed => {}
         outbox::EntryOutcome::Failed(f) | outbox::EntryOutcome::ServerLost(f) => errln!(
-            "not sent {} / {} to {}: {} (planned again next run)",
-            f.cycle,
-            f.reminder,
-            f.customer_id,
-            f.error
+            "not sent {}: {} (planned again next run)",
+            which(&f.cycle, &f.reminder, &f.customer_id),
+            one_line(&f.error)
         ),
         outbox::EntryOutcome::Unknown(u) => {
             let id = u.reminder_id.map_or_else(String::new, |id| id.to_string());
             errln!(
-                "unknown {} / {} to {} (reminder {id}): {}; it stays pending and is not \
-                 resent: check the mail server, then `owed engage release {id}` if it was not \
-                 delivered",
-                u.cycle,
-                u.reminder,
-                u.customer_id,
-                u.error,
+                "unknown {} (reminder {id}): {}; it stays pending and is not resent: check the \
+                 mail server, then `owed engage release {id}` if it was not delivered",
+                which(&u.cycle, &u.reminder, &u.customer_id),
+                one_line(&u.error),
             );
         }
     }
