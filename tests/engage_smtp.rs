@@ -397,6 +397,48 @@ fn the_subject_a_customer_sees_is_the_one_recorded_though_a_name_holds_encoded_w
     }
 }
 
+/// Header lines went out past RFC 5322's limit of 998 characters: a subject with a word of
+/// 1,100 characters, a To with a name of 1,500. The subject is folded as encoded words, the
+/// name cut.
+#[test]
+fn no_header_line_is_longer_than_998_characters() {
+    let server = SmtpServer::start();
+    let word = "X".repeat(1100);
+    let words = vec!["Long"; 300].join(" ");
+    let setup = Setup::new(
+        &[
+            ("L1", &word, "ap@word.example"),
+            ("L2", &words, "ap@words.example"),
+        ],
+        server.port,
+    );
+    succeeded(&setup.owed(&["engage", "run"]));
+    let received = server.received();
+    assert_eq!(received.len(), 2);
+    let outbox = setup.outbox();
+    for m in &received {
+        let text = m.text();
+        let head = text.split("\r\n\r\n").next().unwrap();
+        for line in head.split("\r\n") {
+            assert!(
+                line.len() <= 998,
+                "a header line of {} characters",
+                line.len()
+            );
+        }
+        let row = outbox.iter().find(|r| r["to"] == m.to[0].as_str()).unwrap();
+        assert_eq!(decoded_subject(m), row["subject"].as_str().unwrap());
+        let parsed = mail_parser::MessageParser::default()
+            .parse(&m.data)
+            .unwrap();
+        let to = parsed.to().and_then(|to| to.first()).unwrap();
+        assert_eq!(to.address(), Some(m.to[0].as_str()));
+        let name = to.name().unwrap();
+        assert_eq!(name.chars().count(), 200, "{name}");
+        assert!(name.ends_with('…'), "{name}");
+    }
+}
+
 #[test]
 fn a_server_that_is_down_fails_the_run_and_records_nothing() {
     let setup = Setup::plain(3, closed_port());

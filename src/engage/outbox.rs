@@ -50,6 +50,7 @@ use super::plan::PlanEntry;
 use super::template::{
     ContextInput, DocumentFacts, EmailContext, RenderedEmail, TemplateRef, TemplateSet, single_line,
 };
+use crate::domain::text::cut_after;
 use crate::domain::users::{Actor, Role, Work};
 use crate::store::Store;
 use crate::store::engage::{NewReminder, Spacing};
@@ -782,7 +783,9 @@ pub fn build_message(
     attachment: Option<&(String, Vec<u8>)>,
     message_id: &str,
 ) -> std::result::Result<Message, String> {
-    let name = single_line(customer_name).trim().to_string();
+    // The name is only a label: an over-long one is cut (a 1,500-character name made a To
+    // line of 1,521 characters, past RFC 5322's limit of 998); the address is what counts.
+    let name = cut_after(single_line(customer_name).trim(), DISPLAY_NAME_CHARS - 1).into_owned();
     let mut builder = Message::builder()
         .from(settings.from.clone())
         .raw_header(subject_header(&single_line(&rendered.subject)))
@@ -828,20 +831,34 @@ pub fn build_message(
     result.map_err(|e| format!("cannot build the email: {e}"))
 }
 
+/// The most characters of a customer's name shown beside its addresses in To (`…` included).
+const DISPLAY_NAME_CHARS: usize = 200;
+
 /// The most bytes of the subject one encoded word carries: 39 bytes are 52 base64
 /// characters, a 64-character word, so that `Subject: ` and the first word fit a line of 78.
 const ENCODED_WORD_BYTES: usize = 39;
 
+/// The longest word of a subject sent as it is: lettre folds a header only between words, and
+/// a longer one would not fit a line of 78 after `Subject: ` (120 document numbers joined by
+/// commas made a line of 1,801 characters, past RFC 5322's limit of 998).
+const LONGEST_PLAIN_WORD: usize = 78 - "Subject: ".len();
+
 /// The Subject header, so that the customer's mail program shows exactly `subject` (the one
-/// the outbox records). A subject of printable ASCII without `=?` goes as it is. Otherwise
-/// lettre would leave its ASCII words as they are — and a mail program decodes an `=?utf-8?b?…?=`
-/// in a customer's name into whatever it encodes (CR LF, a fake `Bcc:`, a bidi override) — so
-/// the whole subject is written as RFC 2047 encoded words (UTF-8, base64), each whole
-/// characters and at most 75 characters long, one per folded line: nothing in it is
+/// the outbox records). A subject of printable ASCII without `=?` whose words fit a line goes
+/// as it is, folded between words. Otherwise lettre would leave its ASCII words as they are —
+/// and a mail program decodes an `=?utf-8?b?…?=` in a customer's name into whatever it
+/// encodes (CR LF, a fake `Bcc:`, a bidi override), and a word longer than a line stays one
+/// line — so the whole subject is written as RFC 2047 encoded words (UTF-8, base64), each
+/// whole characters and at most 75 characters long, one per folded line: nothing in it is
 /// interpreted.
 fn subject_header(subject: &str) -> HeaderValue {
     let name = HeaderName::new_from_ascii_str("Subject");
-    if subject.is_ascii() && !subject.contains("=?") {
+    if subject.is_ascii()
+        && !subject.contains("=?")
+        && subject
+            .split(' ')
+            .all(|word| word.len() <= LONGEST_PLAIN_WORD)
+    {
         return HeaderValue::new(name, subject.to_string());
     }
     let mut encoded = String::with_capacity(subject.len() * 2);
@@ -931,6 +948,11 @@ mod tests {
             "Rechnung für Müller =?utf-8?q?=E2=80=AE?= — 3 Belege, 1.234,56 € fällig seit März",
             "=?x?",
             "日本語の件名日本語の件名日本語の件名日本語の件名",
+            // A word longer than a line: folded as encoded words too.
+            &(1..=120)
+                .map(|n| format!("INV-{n:04}"))
+                .collect::<Vec<_>>()
+                .join(","),
         ] {
             let text = header(subject);
             assert!(text.is_ascii(), "{text}");
