@@ -879,19 +879,25 @@ fn subject_header(subject: &str) -> HeaderValue {
     HeaderValue::dangerous_new_pre_encoded(name, subject.to_string(), encoded)
 }
 
-/// A fresh Message-ID in the domain of the From address: `<owed.TIME.RANDOM@domain>`.
+/// A fresh Message-ID in the domain of the From address: `<owed.TIME.RANDOM@domain>`. A
+/// domain that is not ASCII is written in punycode (`bücher.example` as
+/// `xn--bcher-kva.example`): a msg-id may not be encoded, and lettre would send it as RFC 2047
+/// encoded words, so the id a reply quotes would not be the one the outbox stored.
 pub fn new_message_id(from: &Mailbox) -> String {
+    let domain = from.email.domain();
+    let domain = if domain.is_ascii() {
+        domain.to_string()
+    } else {
+        // lettre checked the address with this same conversion, so it does not fail.
+        idna::domain_to_ascii(domain).unwrap_or_else(|_| "localhost".to_string())
+    };
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u128(nanos);
     hasher.write_u32(std::process::id());
-    format!(
-        "<owed.{nanos:x}.{:016x}@{}>",
-        hasher.finish(),
-        from.email.domain()
-    )
+    format!("<owed.{nanos:x}.{:016x}@{}>", hasher.finish(), domain)
 }
 
 /// The current time, RFC 3339 in UTC (the activity log's `at`).
@@ -967,6 +973,35 @@ mod tests {
                 .unwrap();
             assert_eq!(parsed.subject(), Some(subject));
         }
+    }
+
+    #[test]
+    fn a_message_id_in_a_domain_that_is_not_ascii_is_sent_as_it_is_stored() {
+        let from: Mailbox = "Collections <ar@bücher.example>".parse().unwrap();
+        let id = new_message_id(&from);
+        assert!(id.ends_with("@xn--bcher-kva.example>"), "{id}");
+        let settings = SendSettings {
+            from,
+            collector: "alice".into(),
+            role: Role::Manager,
+            base_currency: "USD".into(),
+            as_of: crate::domain::Date::from_ymd_opt(2026, 4, 30).unwrap(),
+            retry: RetryPolicy::default(),
+            statement: crate::export::statement::StatementSettings::default(),
+            min_days_between: 0,
+        };
+        let rendered = RenderedEmail {
+            subject: "Reminder".into(),
+            text: "Hello".into(),
+            html: None,
+        };
+        let to = recipients("ap@kite.example").unwrap();
+        let message = build_message(&settings, "Kite", &to, &[], &rendered, None, &id).unwrap();
+        let text = String::from_utf8(message.formatted()).unwrap();
+        assert!(
+            text.contains(&format!("\r\nMessage-ID: {id}\r\n")),
+            "{text}"
+        );
     }
 
     #[test]
