@@ -531,6 +531,27 @@ fn a_reminder_to_the_billing_contact_copies_the_escalation_contact() {
     assert!(lark.header("Cc").is_none(), "{}", lark.text());
 }
 
+/// `ap@d09.example, AP@D09.example` went out as two To addresses and two RCPTs; copies were
+/// already sent once each. Each address goes once, compared without regard to case.
+#[test]
+fn an_address_written_twice_in_another_case_is_sent_to_once() {
+    let server = SmtpServer::start();
+    let setup = Setup::new(
+        &[("D09", "Dee", "\"ap@d09.example, AP@D09.example\"")],
+        server.port,
+    );
+    succeeded(&setup.owed(&["engage", "run"]));
+    let received = server.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].to, ["ap@d09.example"]);
+    let to = received[0].header("To").unwrap();
+    assert_eq!(
+        to.to_lowercase().matches("ap@d09.example").count(),
+        1,
+        "{to}"
+    );
+}
+
 #[test]
 fn dry_run_sends_and_records_nothing() {
     let server = SmtpServer::start();

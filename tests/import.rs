@@ -965,6 +965,11 @@ fn bad_contacts_are_refused_with_file_line_and_column() {
             "is not one email address",
         ),
         (
+            "K1,Kai,a@kite.example;A@kite.example,,billing,no",
+            "email",
+            "is not one email address",
+        ),
+        (
             "K9,Kai,kai@kite.example,,billing,no",
             "customer_id",
             "no customer `K9`",

@@ -67,7 +67,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// The addresses in a customer's email field (separated by `,` or `;`), each a bare address
-/// or one with a name (`Accounts <ap@kite.example>`, `"Berg, Kim" <kim@x.example>`).
+/// or one with a name (`Accounts <ap@kite.example>`, `"Berg, Kim" <kim@x.example>`), each
+/// once: an address written again, compared without regard to case as the copies (Cc) are,
+/// is left out (`ap@d09.example, AP@D09.example` was two To addresses and two RCPTs).
 ///
 /// # Errors
 ///
@@ -92,7 +94,15 @@ pub fn recipients(email: &str) -> std::result::Result<Vec<Address>, String> {
             Address::from_str(part)
         };
         match parsed {
-            Ok(a) => out.push(a),
+            Ok(a) => {
+                let key = a.to_string().to_lowercase();
+                if !out
+                    .iter()
+                    .any(|o: &Address| o.to_string().to_lowercase() == key)
+                {
+                    out.push(a);
+                }
+            }
             Err(e) => return Err(format!("invalid email address `{part}`: {e}")),
         }
     }
@@ -924,6 +934,12 @@ mod tests {
         assert_eq!(
             named.iter().map(ToString::to_string).collect::<Vec<_>>(),
             ["ap@acme.example", "kim@x.example"]
+        );
+        // Each address once, compared without regard to case.
+        let twice = recipients("ap@d09.example, AP@D09.example; Kim <ap@D09.example>").unwrap();
+        assert_eq!(
+            twice.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["ap@d09.example"]
         );
         let e = recipients("ap@kite.example\r\nBcc: victim@example.com").unwrap_err();
         assert!(e.contains("control character"), "{e}");

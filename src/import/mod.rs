@@ -1008,11 +1008,13 @@ impl<'a> Checker<'a> {
     fn contact_row(&self, row: &Row) -> Result<Parsed> {
         let customer = self.customer_of(row)?;
         let email = row.req("email")?.trim().to_lowercase();
-        if crate::engage::outbox::recipients(&email)
-            .map(|a| a.len())
-            .ok()
-            != Some(1)
-        {
+        // One part, and an address: the same address twice is not one address either
+        // (recipients keeps it once).
+        let parts = crate::domain::engage::split_addresses(&email)
+            .iter()
+            .filter(|p| !p.trim().is_empty())
+            .count();
+        if parts != 1 || crate::engage::outbox::recipients(&email).is_err() {
             return Err(row.error(
                 "email",
                 format!("{} is not one email address", crate::error::quoted(&email)),
