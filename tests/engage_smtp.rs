@@ -1083,6 +1083,29 @@ fn a_reminder_that_cannot_be_rendered_is_not_sent_and_the_run_goes_on() {
         "{failed}"
     );
     assert_eq!(plan_customers(&setup), ["K001"]);
+    // The customer's activity says why it failed too (it showed `— failed` and no error). As
+    // of today: a reminder not sent is in the timeline from the day it was tried.
+    let today = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_owed"));
+        c.args(["--db", setup.db().to_str().unwrap()])
+            .args(args)
+            .env("OWED_CONFIG", setup.dir.path().join("config.toml"))
+            .env_remove("OWED_DB");
+        c.output().unwrap()
+    };
+    let reminder = first_entry(
+        &json_of(&today(&["activity", "K001", "--json"])),
+        "reminder",
+    );
+    assert_eq!(reminder["status"], "failed", "{reminder}");
+    assert_eq!(reminder["error"].as_str(), Some(error), "{reminder}");
+    let sent = first_entry(&setup.json(&["activity", "K000", "--json"]), "reminder");
+    assert!(sent["error"].is_null(), "{sent}");
+    let text = succeeded(&today(&["activity", "K001"]));
+    assert!(
+        text.contains(&format!("— failed: {}", error.lines().next().unwrap())),
+        "{text}"
+    );
 }
 
 /// An id holding a line feed (a quoted CSV cell) was printed raw in a run's lines: it forged

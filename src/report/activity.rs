@@ -2,8 +2,8 @@
 //!
 //! JSON: `{"as_of": "…", "customer": {…}, "activity": [{"kind": "note" | "call" | "promise"
 //! | "issue" | "followup" | "assign" | "reminder" | "reply" | "attachment", "id": …, "at": "…",
-//! "collector": "…", …}]}` (a call adds `outcome`, `contact`, `text` and `followup_id`),
-//! newest first. Amounts are strings in the customer's currency (named beside them).
+//! "collector": "…", …}]}` (a call adds `outcome`, `contact`, `text` and `followup_id`; a
+//! reminder `status` and `error`, why it failed, else null), newest first. Amounts are strings in the customer's currency (named beside them).
 
 use crate::domain::Date;
 use crate::domain::money::{grouped, plain};
@@ -101,6 +101,7 @@ fn entry_json(e: &Entry) -> Value {
             "subject": r.subject,
             "body": r.body,
             "status": r.status,
+            "error": r.error,
             "sent_at": r.sent_at,
             "documents": r.documents,
         }),
@@ -264,8 +265,17 @@ fn line(e: &Entry) -> (String, String, String) {
         Entry::Reminder(r) => (
             r.collector.clone(),
             format!(
-                "reminder {} ({} / {}) to {} — {}",
-                r.id, r.cycle, r.reminder, r.to, r.status
+                "reminder {} ({} / {}) to {} — {}{}",
+                r.id,
+                r.cycle,
+                r.reminder,
+                r.to,
+                r.status,
+                r.error
+                    .as_deref()
+                    .filter(|_| r.status != "sent")
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default()
             ),
             format!("{}\n{}", r.subject, r.documents.join(", ")),
         ),

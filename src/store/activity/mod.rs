@@ -103,6 +103,9 @@ pub struct ReminderView {
     pub body: String,
     /// `pending`, `sent` or `failed`.
     pub status: String,
+    /// Why it failed (the server's refusal, a template error), or why a pending one may not
+    /// have been delivered; none once sent.
+    pub error: Option<String>,
     pub sent_at: Option<String>,
     /// The day it was sent for (a back-dated run's as-of date; not its clock's).
     pub sent_date: Option<crate::domain::Date>,
@@ -476,7 +479,8 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                     r.status, r.sent_at, r.sent_date,
                     (SELECT group_concat(id, char(31)) FROM
                        (SELECT d.id FROM reminder_documents rd JOIN documents d ON d.did = rd.did
-                         WHERE rd.reminder_id = r.id ORDER BY d.id))
+                         WHERE rd.reminder_id = r.id ORDER BY d.id)),
+                    r.error
                FROM reminders r WHERE r.cid = ?1 ORDER BY r.id DESC",
             [cid],
             |r| {
@@ -491,6 +495,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                     subject: r.get(6)?,
                     body: r.get(7)?,
                     status: r.get(8)?,
+                    error: r.get(12)?,
                     sent_at: r.get(9)?,
                     sent_date: r
                         .get::<_, Option<i32>>(10)?
