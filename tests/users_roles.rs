@@ -698,3 +698,64 @@ fn only_a_manager_restores_a_backup_and_the_log_says_who_did() {
         ["user_add", "user_add", "user_add", "user_add", "restore"]
     );
 }
+
+/// A name is compared in its composed form (NFC): a collector registered as `Zoë` (ë one
+/// character) and her customer's owner exported as `Zoe` + a combining diaeresis (as macOS
+/// writes it) are one person. She was refused her own customer ("may not write on K6: its
+/// finance owner is Zoë"), and the decomposed spelling with `--as` was no registered user, so
+/// it acted as the file's owner.
+#[test]
+fn a_name_written_composed_or_decomposed_is_one_person() {
+    let fx = team();
+    let composed = "Zo\u{eb}";
+    let decomposed = "Zoe\u{308}";
+    succeeded(&fx.owed(&[
+        "--as",
+        "dana",
+        "user",
+        "add",
+        composed,
+        "--key",
+        ALICE_2,
+        "--role",
+        "collector",
+    ]));
+    let csv = fx.dir.path().join("zoe");
+    std::fs::create_dir(&csv).unwrap();
+    std::fs::write(
+        csv.join("customers.csv"),
+        format!("id,name,finance_owner\nK6,Foxtrot Six,{decomposed}\n"),
+    )
+    .unwrap();
+    succeeded(&fx.owed(&["import", csv.to_str().unwrap()]));
+    // Her customers are found by her name (an owner no customer had was refused).
+    let queue = succeeded(&fx.owed(&["export", "queue", "--owner", composed, "-o", "-"]));
+    assert!(queue.lines().any(|l| l.starts_with("K6,")), "{queue}");
+    for name in [composed, decomposed] {
+        let saved = succeeded(&fx.owed(&["--as", name, "note", "K6", "mine"]));
+        assert!(saved.contains("recorded for K6"), "{saved}");
+        // A registered collector, whichever way the name is written: not the file's owner.
+        let err = refused(&fx.owed(&["--as", name, "assign", "V1", name]));
+        assert!(err.contains("(collector) may not"), "{err}");
+    }
+    // A database whose names were stored decomposed has them composed when it is opened.
+    let conn = rusqlite::Connection::open(fx.db()).unwrap();
+    conn.execute_batch(&format!(
+        "UPDATE customers SET finance_owner = '{decomposed}' WHERE id = 'K6';
+         UPDATE users SET name = '{decomposed}' WHERE name = '{composed}';
+         PRAGMA user_version = 17;"
+    ))
+    .unwrap();
+    drop(conn);
+    let saved = succeeded(&fx.owed(&["--as", composed, "note", "K6", "again"]));
+    assert!(saved.contains("recorded for K6"), "{saved}");
+    let users = list_json(&fx);
+    assert!(
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["name"] == composed),
+        "{users}"
+    );
+}

@@ -43,7 +43,7 @@ pub struct PlanArgs {
     #[arg(long)]
     pub json: bool,
     /// Only the reminders to this finance owner's customers (default every customer's).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = super::owner_name)]
     pub owner: Option<String>,
     #[command(flatten)]
     pub cycles: CyclesArg,

@@ -110,7 +110,7 @@ pub struct ExportArgs {
     #[arg(long, value_name = "KEY")]
     pub sort: Option<String>,
     /// Queue and plan: only the customers of this finance owner (default every customer).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = super::owner_name)]
     pub owner: Option<String>,
     /// Plan: the engagement cycles folder (default: `cycles/` beside the config file).
     #[arg(long, value_name = "DIR")]

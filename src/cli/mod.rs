@@ -197,7 +197,12 @@ pub fn parse_date(text: &str) -> std::result::Result<Date, String> {
 /// Reads a name given on the command line (a collector, an owner): one with a control
 /// character in it is refused.
 pub fn parse_name(text: &str) -> std::result::Result<String, String> {
-    crate::domain::text::check_name(text).map(|()| text.to_string())
+    crate::domain::text::check_name(text).map(|()| crate::domain::text::nfc(text).into_owned())
+}
+
+/// An owner's name given on the command line (`--owner`), composed as stored names are.
+pub fn owner_name(text: &str) -> std::result::Result<String, String> {
+    Ok(crate::domain::text::nfc(text).into_owned())
 }
 
 /// What every command needs: the config, where the database is, who is acting and when.

@@ -56,7 +56,7 @@ pub struct ScopedOptions {
     pub json: bool,
     /// Only the customers whose finance owner is NAME (as the workstation's "mine" shows
     /// them to NAME).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = super::owner_name)]
     pub owner: Option<String>,
 }
 

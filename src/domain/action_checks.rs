@@ -36,7 +36,7 @@ impl Stamp {
 
     /// A stamp for `actor`, with their role, at `now`, effective `today`.
     pub fn for_actor(actor: &Actor, now: DateTime<Utc>, today: Date) -> Result<Stamp, String> {
-        let collector = actor.name.trim();
+        let collector = &*super::text::nfc(actor.name.trim());
         if collector.is_empty() {
             return Err("the collector's name is empty; give one with --as NAME".into());
         }
@@ -268,7 +268,7 @@ pub fn reason(text: &str, reasons: &[String]) -> Result<String, String> {
 
 /// An owner's name for an assignment: trimmed, not empty, no control characters.
 pub fn owner(text: &str) -> Result<String, String> {
-    let t = text.trim();
+    let t = &*crate::domain::text::nfc(text.trim());
     if t.is_empty() {
         return Err("the new owner's name is empty".into());
     }

@@ -590,7 +590,7 @@ fn parse_term(term: &str, bounds: &AgingBounds) -> Result<Predicate, String> {
         }
         return match key.as_str() {
             "owner" | "finance_owner" => Ok(Predicate::Owner(
-                (!value.eq_ignore_ascii_case("none")).then(|| value.to_string()),
+                (!value.eq_ignore_ascii_case("none")).then(|| super::text::nfc(value).into_owned()),
             )),
             "currency" | "cur" => {
                 if value.len() == 3 && value.chars().all(|c| c.is_ascii_alphabetic()) {

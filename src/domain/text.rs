@@ -208,6 +208,18 @@ pub fn cut_after(text: &str, n: usize) -> Cow<'_, str> {
     }
 }
 
+/// A person's name in its composed form (Unicode NFC): `Zoë` typed on one machine and
+/// `Zoe` + a combining diaeresis exported by another are the same name, compared byte for
+/// byte wherever an owner meets a user.
+pub fn nfc(text: &str) -> std::borrow::Cow<'_, str> {
+    use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+    if text.is_ascii() || is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.nfc().collect())
+    }
+}
+
 /// `text` in lower case in every script, as searches compare names and ids (SQLite's `lower`
 /// and `LIKE` fold ASCII letters only).
 pub fn lowered(text: &str) -> std::borrow::Cow<'_, str> {

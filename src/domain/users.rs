@@ -283,6 +283,7 @@ pub const MAX_USER_NAME: usize = 64;
 /// A user's name as typed: not empty, at most [`MAX_USER_NAME`] bytes, no white space, no
 /// control characters.
 pub fn user_name(text: &str) -> Result<String, String> {
+    let text = &*super::text::nfc(text);
     if text.is_empty() {
         return Err("the user's name is empty".into());
     }

@@ -967,8 +967,12 @@ impl<'a> Checker<'a> {
             email: row.opt_string("email"),
             phone: row.opt_string("phone"),
             currency,
-            finance_owner: row.opt_string("finance_owner"),
-            sales_owner: row.opt_string("sales_owner"),
+            finance_owner: row
+                .opt_string("finance_owner")
+                .map(|o| crate::domain::text::nfc(&o).into_owned()),
+            sales_owner: row
+                .opt_string("sales_owner")
+                .map(|o| crate::domain::text::nfc(&o).into_owned()),
             payment_terms_days: row.opt_count("payment_terms_days")?,
             credit_limit: credit_limit
                 .map(units)

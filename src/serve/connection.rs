@@ -220,7 +220,8 @@ impl Connection {
             .await
             .ok()
             .flatten()?;
-        (actor.name == user).then_some(actor)
+        // A name is composed (NFC) as registered: `Zoë` typed either way is her.
+        (actor.name == crate::domain::text::nfc(user)).then_some(actor)
     }
 
     /// Answers a request the server does not serve (a command, a subsystem): a failure on a

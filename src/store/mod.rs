@@ -297,6 +297,7 @@ impl Store {
     fn configure(&self) -> rusqlite::Result<()> {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
         register_lower(&self.conn)?;
+        register_nfc(&self.conn)?;
         // Page cache for reads is a plain memory map of the file: no copy of every page read
         // from the kernel into SQLite's cache (a third of a full pass over a million documents).
         // Writes still go through the journal; reads past the map fall back to read().
@@ -987,6 +988,22 @@ fn register_lower(conn: &Connection) -> rusqlite::Result<()> {
             Ok(ctx
                 .get::<Option<String>>(0)?
                 .map(|t| crate::domain::text::lowered(&t).into_owned()))
+        },
+    )
+}
+
+/// `owed_nfc(text)`: a name in its composed form ([`crate::domain::text::nfc`]), for the
+/// migration that composes the names already stored.
+fn register_nfc(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "owed_nfc",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(ctx
+                .get::<Option<String>>(0)?
+                .map(|t| crate::domain::text::nfc(&t).into_owned()))
         },
     )
 }

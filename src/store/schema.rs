@@ -532,6 +532,17 @@ BEGIN
      WHERE id = NEW.id;
 END;
 "#,
+    // 18: owners' and users' names in their composed form (Unicode NFC), as imports and
+    // commands now write them: an owner `Zoë` exported decomposed (as macOS writes it) was
+    // not the registered user `Zoë`, whose own customers were then refused to her.
+    r#"
+UPDATE customers SET finance_owner = owed_nfc(finance_owner)
+ WHERE finance_owner <> owed_nfc(finance_owner);
+UPDATE customers SET sales_owner = owed_nfc(sales_owner)
+ WHERE sales_owner <> owed_nfc(sales_owner);
+UPDATE users SET name = owed_nfc(name)
+ WHERE name <> owed_nfc(name) AND owed_nfc(name) NOT IN (SELECT name FROM users);
+"#,
 ];
 
 /// The migration after which the daily sales are rebuilt from the documents (in Rust: the

@@ -82,7 +82,7 @@ impl<S: std::ops::Deref<Target = Store>> Users<S> {
     /// registered) the local owner of the file, a manager. The shell is no sandbox: whoever
     /// can write the file can do anything; `owed serve` is where identity is verified.
     pub fn local_actor(&self, name: &str) -> Result<Actor> {
-        let name = name.trim();
+        let name = &*crate::domain::text::nfc(name.trim());
         let role = self.role_of(name)?.unwrap_or(Role::Manager);
         Ok(Actor::new(name, role))
     }
