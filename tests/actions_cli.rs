@@ -528,6 +528,7 @@ fn a_promise_and_an_issue_keep_their_currency_when_the_customers_changes() {
          ALTER TABLE promises DROP COLUMN currency;
          ALTER TABLE issues DROP COLUMN currency;
          UPDATE customers SET currency = 'EUR' WHERE id = 'V2';
+         ALTER TABLE reminders DROP COLUMN cc_addr;
          PRAGMA user_version = 16;",
     )
     .unwrap();

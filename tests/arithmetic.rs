@@ -360,6 +360,7 @@ fn dso_counts_back_over_each_documents_own_rounded_figure() {
          DROP TRIGGER issues_currency;
          ALTER TABLE promises DROP COLUMN currency;
          ALTER TABLE issues DROP COLUMN currency;
+         ALTER TABLE reminders DROP COLUMN cc_addr;
          PRAGMA user_version = 13;",
     )
     .unwrap();

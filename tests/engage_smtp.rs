@@ -529,6 +529,23 @@ fn a_reminder_to_the_billing_contact_copies_the_escalation_contact() {
     let lark = received.iter().find(|m| m.to != kite.to).unwrap();
     assert_eq!(lark.to, ["ap@lark.example"]);
     assert!(lark.header("Cc").is_none(), "{}", lark.text());
+    // The record of what was sent says who was copied (it said only who it was to).
+    let outbox = setup.outbox();
+    let copied: Vec<(&str, Option<&str>)> = outbox
+        .iter()
+        .map(|r| (r["to"].as_str().unwrap(), r["cc"].as_str()))
+        .collect();
+    assert!(
+        copied.contains(&("kim@kite.example", Some("kai@kite.example"))),
+        "{copied:?}"
+    );
+    assert!(copied.contains(&("ap@lark.example", None)), "{copied:?}");
+    let activity = setup.owed(&["activity", "K1"]);
+    let text = stdout(&activity);
+    assert!(
+        text.contains("to kim@kite.example (cc kai@kite.example)"),
+        "{text}"
+    );
 }
 
 /// `ap@d09.example, AP@D09.example` went out as two To addresses and two RCPTs; copies were

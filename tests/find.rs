@@ -488,6 +488,7 @@ fn the_index_is_filled_for_a_database_written_before_it() {
              DROP TRIGGER activity_text_issue; DROP TRIGGER activity_text_issue_event;
              DROP TRIGGER activity_text_promise; DROP TRIGGER activity_text_promise_void;
              DROP TRIGGER activity_text_followup;
+             ALTER TABLE reminders DROP COLUMN cc_addr;
              PRAGMA user_version = 8;",
         )
         .unwrap();

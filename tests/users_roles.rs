@@ -743,6 +743,7 @@ fn a_name_written_composed_or_decomposed_is_one_person() {
     conn.execute_batch(&format!(
         "UPDATE customers SET finance_owner = '{decomposed}' WHERE id = 'K6';
          UPDATE users SET name = '{decomposed}' WHERE name = '{composed}';
+         ALTER TABLE reminders DROP COLUMN cc_addr;
          PRAGMA user_version = 17;"
     ))
     .unwrap();

@@ -463,7 +463,8 @@ fn show_outbox(ctx: &Context, args: &OutboxArgs) -> Result<()> {
             .map(|r| {
                 serde_json::json!({
                     "id": r.id, "customer_id": r.customer_id, "at": r.at, "cycle": r.cycle,
-                    "reminder": r.reminder, "to": r.to_addr, "subject": r.subject,
+                    "reminder": r.reminder, "to": r.to_addr, "cc": r.cc_addr,
+                    "subject": r.subject,
                     "status": r.status, "error": r.problem(), "message_id": r.message_id,
                     "sent_date": r.sent_date.map(|d| d.to_string()),
                 })

@@ -27,6 +27,8 @@ pub struct OutboxRow {
     pub to_addr: String,
     pub subject: String,
     pub status: String,
+    /// Who it was copied to; `None`: nobody.
+    pub cc_addr: Option<String>,
     pub error: Option<String>,
     pub message_id: Option<String>,
     pub sent_date: Option<Date>,

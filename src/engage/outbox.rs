@@ -493,6 +493,13 @@ pub fn deliver_entry(
         .filter_map(|a| recipients(a).ok())
         .flatten()
         .collect();
+    // Recorded with the reminder: the message went to them too.
+    let cc_addr = (!cc.is_empty()).then(|| {
+        cc.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
     let attachment = if entry.attach_statement && !sms {
         let pdf = crate::export::statement::statement_pdf_of(
             store,
@@ -574,6 +581,7 @@ pub fn deliver_entry(
                     cycle: entry.cycle.clone(),
                     reminder: entry.reminder.clone(),
                     to_addr: entry.to.clone(),
+                    cc_addr: cc_addr.clone(),
                     subject: rendered.subject.clone(),
                     body: rendered.text.clone(),
                     html: rendered.html.clone(),
@@ -591,6 +599,7 @@ pub fn deliver_entry(
                 cycle: entry.cycle.clone(),
                 reminder: entry.reminder.clone(),
                 to_addr: entry.to.clone(),
+                cc_addr: cc_addr.clone(),
                 subject: String::new(),
                 body: String::new(),
                 html: None,

@@ -98,6 +98,7 @@ fn entry_json(e: &Entry) -> Value {
             "cycle": r.cycle,
             "reminder": r.reminder,
             "to": r.to,
+            "cc": r.cc,
             "subject": r.subject,
             "body": r.body,
             "status": r.status,
@@ -265,11 +266,14 @@ fn line(e: &Entry) -> (String, String, String) {
         Entry::Reminder(r) => (
             r.collector.clone(),
             format!(
-                "reminder {} ({} / {}) to {} — {}{}",
+                "reminder {} ({} / {}) to {}{} — {}{}",
                 r.id,
                 r.cycle,
                 r.reminder,
                 r.to,
+                r.cc.as_deref()
+                    .map(|cc| format!(" (cc {cc})"))
+                    .unwrap_or_default(),
                 r.status,
                 r.error
                     .as_deref()

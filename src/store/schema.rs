@@ -543,6 +543,11 @@ UPDATE customers SET sales_owner = owed_nfc(sales_owner)
 UPDATE users SET name = owed_nfc(name)
  WHERE name <> owed_nfc(name) AND owed_nfc(name) NOT IN (SELECT name FROM users);
 "#,
+    // 19: who a reminder was copied to (a cycle's `cc` contacts): the message went to them,
+    // and the record of what was sent did not say so.
+    r#"
+ALTER TABLE reminders ADD COLUMN cc_addr TEXT;
+"#,
 ];
 
 /// The migration after which the daily sales are rebuilt from the documents (in Rust: the

@@ -99,6 +99,8 @@ pub struct ReminderView {
     pub cycle: String,
     pub reminder: String,
     pub to: String,
+    /// Who it was copied to; `None`: nobody.
+    pub cc: Option<String>,
     pub subject: String,
     pub body: String,
     /// `pending`, `sent` or `failed`.
@@ -480,7 +482,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                     (SELECT group_concat(id, char(31)) FROM
                        (SELECT d.id FROM reminder_documents rd JOIN documents d ON d.did = rd.did
                          WHERE rd.reminder_id = r.id ORDER BY d.id)),
-                    r.error
+                    r.error, r.cc_addr
                FROM reminders r WHERE r.cid = ?1 ORDER BY r.id DESC",
             [cid],
             |r| {
@@ -492,6 +494,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                     cycle: r.get(3)?,
                     reminder: r.get(4)?,
                     to: r.get(5)?,
+                    cc: r.get(13)?,
                     subject: r.get(6)?,
                     body: r.get(7)?,
                     status: r.get(8)?,

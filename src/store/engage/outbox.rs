@@ -31,6 +31,8 @@ pub struct NewReminder {
     pub cycle: String,
     pub reminder: String,
     pub to_addr: String,
+    /// Who it is copied to (`a@x.example, b@x.example`); `None`: nobody.
+    pub cc_addr: Option<String>,
     pub subject: String,
     pub body: String,
     pub html: Option<String>,
@@ -179,13 +181,13 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
             self.conn(),
             "SELECT * FROM (
                 SELECT r.id, c.id, r.at, r.cycle, r.reminder, r.to_addr, r.subject, r.status,
-                       r.error, r.message_id, r.sent_date
+                       r.error, r.message_id, r.sent_date, r.cc_addr
                   FROM reminders r JOIN customers c ON c.cid = r.cid
                  WHERE r.status <> 'sent'
                 UNION ALL
                 SELECT * FROM (
                     SELECT r.id, c.id, r.at, r.cycle, r.reminder, r.to_addr, r.subject, r.status,
-                           r.error, r.message_id, r.sent_date
+                           r.error, r.message_id, r.sent_date, r.cc_addr
                       FROM reminders r JOIN customers c ON c.cid = r.cid
                      WHERE r.status = 'sent' ORDER BY r.id DESC LIMIT ?1))
              ORDER BY 1 DESC",
@@ -203,6 +205,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
                     error: r.get(8)?,
                     message_id: r.get(9)?,
                     sent_date: date_of(r.get(10)?),
+                    cc_addr: r.get(11)?,
                 })
             },
         )
@@ -308,8 +311,8 @@ impl Engagement<&mut Store> {
         let (rendered, new) = render(&free)?;
         tx.execute(
             "INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body,
-                                    html, status, message_id, channel)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?11)",
+                                    html, status, message_id, channel, cc_addr)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?11, ?12)",
             params![
                 new.cid,
                 new.at,
@@ -321,7 +324,8 @@ impl Engagement<&mut Store> {
                 new.body,
                 new.html,
                 new.message_id,
-                new.channel
+                new.channel,
+                new.cc_addr
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -377,8 +381,8 @@ impl Engagement<&mut Store> {
         let tx = self.store.write_tx()?;
         tx.execute(
             "INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body,
-                                    status, error, channel)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'failed', ?9, ?10)",
+                                    status, error, channel, cc_addr)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'failed', ?9, ?10, ?11)",
             params![
                 new.cid,
                 new.at,
@@ -389,7 +393,8 @@ impl Engagement<&mut Store> {
                 new.subject,
                 new.body,
                 error,
-                new.channel
+                new.channel,
+                new.cc_addr
             ],
         )?;
         let id = tx.last_insert_rowid();
