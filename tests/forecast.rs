@@ -10,6 +10,7 @@ use owed::domain::forecast::{Model, ModelConfig, RiskLevel};
 use owed::domain::{Date, Decimal};
 use owed::store::Store;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -565,4 +566,122 @@ fn the_backtests_tuning_options_refuse_what_means_nothing() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(says), "{arg}: {err}");
     }
+}
+
+/// A small ledger in the manner of a reviewer's, to be read as of [`LEDGER_AS_OF`]: each
+/// customer (id, days late) has a year of monthly invoices of 1,000 on 30-day terms, each
+/// paid exactly that many days after its due date (none for `None`: a new customer), and
+/// the open documents given (id, customer, doc date, due date, amount). Returns the
+/// database.
+fn steady_ledger(
+    dir: &Path,
+    customers: &[(&str, Option<i64>)],
+    open: &[(&str, &str, &str, &str, &str)],
+) -> std::path::PathBuf {
+    let mut portfolio = Portfolio::new()
+        .file("customers.csv", "id,name,currency\n")
+        .file(
+            "documents.csv",
+            "id,customer_id,type,doc_date,due_date,amount,currency\n",
+        )
+        .file("payments.csv", "id,customer_id,date,amount,currency\n")
+        .file("applications.csv", "source_id,document_id,amount,date\n");
+    for &(id, late) in customers {
+        portfolio = portfolio.with_customer(&format!("{id},{id} Co,USD"));
+        let Some(late) = late else { continue };
+        for month in 0..12 {
+            let doc_date = d("2025-03-05")
+                .checked_add_months(chrono::Months::new(month))
+                .unwrap();
+            let (due, doc) = (plus(doc_date, 30), format!("{id}-H{month:02}"));
+            let paid = plus(due, late);
+            portfolio = portfolio
+                .with_document(&format!("{doc},{id},invoice,{doc_date},{due},1000.00,USD"))
+                .with_payment(&format!("P{doc},{id},{paid},1000.00,USD"))
+                .with_application(&format!("P{doc},{doc},1000.00,{paid}"));
+        }
+    }
+    for (id, customer, doc_date, due, amount) in open {
+        portfolio = portfolio.with_document(&format!(
+            "{id},{customer},invoice,{doc_date},{due},{amount},USD"
+        ));
+    }
+    portfolio.import(dir);
+    dir.join("owed.db")
+}
+
+const LEDGER_AS_OF: &str = "2026-03-31";
+
+/// `report forecast --json` on a [`steady_ledger`]: each document's JSON by id, and the
+/// whole.
+fn ledger_forecast(dir: &Path, db: &Path) -> (HashMap<String, Value>, Value) {
+    let text = fixture::owed_ok(
+        dir,
+        db,
+        Some(LEDGER_AS_OF),
+        &["report", "forecast", "--json"],
+    );
+    let json: Value = serde_json::from_str(&text).unwrap();
+    let documents = json["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["id"].as_str().unwrap().to_string(), d.clone()))
+        .collect();
+    (documents, json)
+}
+
+/// Under the median method (which the self-check chooses here: on payments this regular
+/// the model does no better), a document on longer terms than its customer's usual was
+/// predicted "usually paid 30 days after the document date": an invoice on 90-day terms
+/// from a customer who always pays on the due date was expected two months early, and a
+/// new customer's on 180-day terms five months early. The median now counts from the due
+/// date: a customer who pays relative to it keeps doing so when terms change.
+#[test]
+fn the_median_method_keeps_to_the_due_date_when_terms_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let customers = [
+        ("C00", Some(0)),
+        ("C05", Some(5)),
+        ("C10", Some(10)),
+        ("C20", Some(20)),
+        ("LONG", None),
+    ];
+    let open = [
+        ("C00-O1", "C00", "2026-03-21", "2026-04-20", "800.00"),
+        ("C00-LONG", "C00", "2026-03-20", "2026-06-18", "4000.00"),
+        ("C05-O1", "C05", "2026-03-16", "2026-04-15", "500.00"),
+        ("LONG-O1", "LONG", "2026-03-20", "2026-09-16", "3000.00"),
+    ];
+    let db = steady_ledger(dir.path(), &customers, &open);
+    let (docs, json) = ledger_forecast(dir.path(), &db);
+    let not_due = &json["self_check"]["segments"][0];
+    assert_eq!(
+        (not_due["segment"].as_str(), not_due["method"].as_str()),
+        (Some("not due"), Some("median")),
+        "{json}"
+    );
+    let date = |id: &str| {
+        docs[id]["predicted_payment_date"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(docs["C00-LONG"]["method"], "median");
+    assert_eq!(date("C00-LONG"), "2026-06-18");
+    assert_eq!(docs["C00-LONG"]["reason"], "usually paid on the due date");
+    assert_eq!(date("C00-O1"), "2026-04-20");
+    assert_eq!(date("C05-O1"), "2026-04-20");
+    assert_eq!(docs["C05-O1"]["reason"], "usually paid 5 days late");
+    // A new customer: the portfolio's median days late after its own due date (the
+    // customers pay 0, 5, 10 or 20 days late: 7.5, rounded), not in April.
+    assert_eq!(date("LONG-O1"), "2026-09-24");
+    assert!(
+        docs["LONG-O1"]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("no payment history"),
+        "{}",
+        docs["LONG-O1"]
+    );
 }

@@ -4,9 +4,9 @@
 //! date) the ledger is replayed from what was known then — documents dated by the cutoff,
 //! their settlements by then, and disputes opened by then (a dispute opened after a cutoff
 //! is not known at it) — the model is fitted on that, and every document open at the cutoff
-//! is predicted, by the model and by the per-customer median of days to pay (the document
-//! date plus the customer's median days from document to payment, never before the day
-//! after the cutoff). Documents settled by the as-of date are scored against their
+//! is predicted, by the model and by the per-customer median (the due date plus the
+//! customer's median days late, never before the day after the cutoff: see
+//! [`median_method_date`]). Documents settled by the as-of date are scored against their
 //! settlement; those still unpaid then, against the day after the as-of date (the earliest
 //! they can be paid: leaving them out would keep only the quick payments of each cutoff),
 //! unless they were already more than the censoring cap overdue at the cutoff.
@@ -47,7 +47,6 @@
 //! At most [`MAX_CUSTOMERS`] customers are replayed (every k-th): the choices concern the
 //! portfolio's segments, which a sample speaks for as well as the whole.
 
-use super::backtest::{median_baseline, median_days_to_pay};
 use super::model::{Model, ModelConfig, Prediction};
 use super::stats::{Obs, Survival};
 use super::{CustomerHistory, OpenDoc, SettledDoc, days, par_map};
@@ -129,6 +128,39 @@ impl Method {
             Method::Promise => "promise",
         }
     }
+}
+
+/// The customer's median days late (settle date − due date) over its settled documents, if
+/// it settled anything: the median method's measure.
+pub fn median_days_late(h: &CustomerHistory) -> Option<f64> {
+    let mut late: Vec<f64> = h
+        .settled
+        .iter()
+        .map(|s| days(s.due_date, s.settled))
+        .collect();
+    super::stats::median(&mut late)
+}
+
+/// The median method's date for `doc`: its due date plus the customer's median days late
+/// (`customer`, from [`median_days_late`]; the portfolio's, `portfolio`, for a customer with
+/// no payments), never before the day after `as_of`.
+///
+/// For a customer whose terms never change this is the backtest's baseline (document date
+/// plus median days to pay, [`median_baseline`]) to the day; when a document's terms differ
+/// from the customer's usual ones (an invoice on 90-day terms from a customer on 30), it
+/// keeps a customer who pays relative to its due date doing so, where the baseline would
+/// expect it 30 days after the document date, two months before it is due.
+pub fn median_method_date(
+    doc: &OpenDoc,
+    customer: Option<f64>,
+    portfolio: f64,
+    as_of: Date,
+) -> Date {
+    let late = customer.unwrap_or(portfolio).round() as i64;
+    doc.due_date
+        .checked_add_signed(chrono::Duration::days(late))
+        .unwrap_or(doc.due_date)
+        .max(as_of + chrono::Days::new(1))
 }
 
 /// Signed errors in days (predicted − actual) of one method, each with a weight (1, or a
@@ -411,11 +443,11 @@ impl SelfCheck {
                     ..fitted.clone()
                 })
                 .collect();
-            let fallback = fitted.prior.median_days_to_pay;
+            let fallback = fitted.prior.median_days_late;
             let indices: Vec<usize> = (0..replayed.len()).collect();
             let results: Vec<Vec<Scored>> = par_map(&indices, |&i| {
                 let h = &replayed[i];
-                let customer_median = median_days_to_pay(h);
+                let customer_median = median_days_late(h);
                 let scored = |h: &CustomerHistory| {
                     let profile = fitted.profile(h);
                     let predictions: Vec<Vec<Prediction>> = variants
@@ -427,7 +459,7 @@ impl SelfCheck {
                         .enumerate()
                         .zip(&actual[i])
                         .map(|((k, doc), &paid)| {
-                            let median = median_baseline(doc, customer_median, fallback, cutoff);
+                            let median = median_method_date(doc, customer_median, fallback, cutoff);
                             let chance = if doc.disputed {
                                 1.0
                             } else {

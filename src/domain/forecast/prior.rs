@@ -338,6 +338,9 @@ pub struct Prior {
     /// The portfolio's median days from document date to settlement (the median method's
     /// fallback for customers with no history).
     pub median_days_to_pay: f64,
+    /// The portfolio's median days late (settle date − due date): the median method's days
+    /// late for a customer with no history.
+    pub median_days_late: f64,
 }
 
 impl Prior {
@@ -401,6 +404,10 @@ impl Prior {
             .iter()
             .flat_map(|h| h.settled.iter().map(|s| days(s.doc_date, s.settled)))
             .collect();
+        let mut days_late: Vec<f64> = histories
+            .iter()
+            .flat_map(|h| h.settled.iter().map(|s| days(s.due_date, s.settled)))
+            .collect();
         Prior {
             adjustments,
             chances,
@@ -411,6 +418,7 @@ impl Prior {
             spread: strength.spread,
             strength,
             median_days_to_pay: median(&mut days_to_pay).unwrap_or(30.0),
+            median_days_late: median(&mut days_late).unwrap_or(0.0),
         }
     }
 

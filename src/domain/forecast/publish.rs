@@ -3,10 +3,10 @@
 //! measured; an open promise's date where it applies; the method and its error on this
 //! ledger; and the calibrated probability of being paid after the due date.
 
-use super::backtest::{median_baseline, median_days_to_pay};
-use super::check::{Decision, Method, Segment, SelfCheck};
+use super::check::{Decision, Method, Segment, SelfCheck, median_days_late, median_method_date};
 use super::model::{
-    Model, ModelConfig, Prediction, Profile, apply_promise, little_history_reason, promise_dates,
+    Model, ModelConfig, Prediction, Profile, apply_promise, describe_late, little_history_reason,
+    promise_dates,
 };
 use super::risk::Risk;
 use super::{CustomerHistory, OpenDoc, days};
@@ -89,8 +89,8 @@ impl Forecaster {
         let earliest = as_of + Days::new(1);
         let predictions = self.model.predict_with(h, profile);
         let promises = promise_dates(h);
-        let customer_median = median_days_to_pay(h);
-        let fallback = self.model.prior.median_days_to_pay;
+        let customer_median = median_days_late(h);
+        let fallback = self.model.prior.median_days_late;
         h.open
             .iter()
             .zip(predictions)
@@ -101,7 +101,7 @@ impl Forecaster {
                 let p_late = self.calibrate(prediction.p_late);
                 let (date, reason, method) = match decision.method {
                     Method::Median => {
-                        let base = median_baseline(doc, customer_median, fallback, as_of);
+                        let base = median_method_date(doc, customer_median, fallback, as_of);
                         let date = shifted(base, decision.shift, earliest);
                         let mut reasons = vec![median_reason(customer_median, fallback)];
                         if doc.disputed {
@@ -195,13 +195,13 @@ fn shifted(date: Date, shift: i64, earliest: Date) -> Date {
         .max(earliest)
 }
 
-/// "usually paid 34 days after the invoice date", for the median method.
+/// "usually paid 4 days late", for the median method.
 fn median_reason(customer: Option<f64>, portfolio: f64) -> String {
     match customer {
-        Some(d) => format!("usually paid {:.0} days after the document date", d),
+        Some(d) => format!("usually paid {}", describe_late(d)),
         None => format!(
-            "no payment history; customers typically pay {:.0} days after the document date",
-            portfolio
+            "no payment history; customers typically pay {}",
+            describe_late(portfolio)
         ),
     }
 }

@@ -690,7 +690,7 @@ fn the_self_check_falls_back_to_the_median_when_the_model_is_handicapped() {
         assert!(d.model_mae.unwrap() > d.median_mae.unwrap(), "{d:?}");
     }
     let h = &histories[3];
-    let customer_median = backtest::median_days_to_pay(h);
+    let customer_median = check::median_days_late(h);
     for (p, doc) in handicapped
         .publish(h, &handicapped.profile(h))
         .iter()
@@ -698,10 +698,10 @@ fn the_self_check_falls_back_to_the_median_when_the_model_is_handicapped() {
         .take(2)
     {
         assert_eq!(p.method, Method::Median);
-        let median = backtest::median_baseline(
+        let median = check::median_method_date(
             doc,
             customer_median,
-            handicapped.model.prior.median_days_to_pay,
+            handicapped.model.prior.median_days_late,
             as_of(),
         );
         let shift = check.decision(p.segment).shift;
