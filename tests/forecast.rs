@@ -568,14 +568,18 @@ fn the_backtests_tuning_options_refuse_what_means_nothing() {
     }
 }
 
+/// Days late by month of a [`steady_ledger`]'s customer (`None`: a new customer).
+type Late = Option<fn(u32) -> i64>;
+
 /// A small ledger in the manner of a reviewer's, to be read as of [`LEDGER_AS_OF`]: each
-/// customer (id, days late) has a year of monthly invoices of 1,000 on 30-day terms, each
-/// paid exactly that many days after its due date (none for `None`: a new customer), and
+/// customer (id, days late by month) has a year of monthly invoices of 1,000 on 30-day
+/// terms, each paid exactly that many days after its due date (none for `None`: a new
+/// customer), and
 /// the open documents given (id, customer, doc date, due date, amount). Returns the
 /// database.
 fn steady_ledger(
     dir: &Path,
-    customers: &[(&str, Option<i64>)],
+    customers: &[(&str, Late)],
     open: &[(&str, &str, &str, &str, &str)],
 ) -> std::path::PathBuf {
     let mut portfolio = Portfolio::new()
@@ -594,7 +598,7 @@ fn steady_ledger(
                 .checked_add_months(chrono::Months::new(month))
                 .unwrap();
             let (due, doc) = (plus(doc_date, 30), format!("{id}-H{month:02}"));
-            let paid = plus(due, late);
+            let paid = plus(due, late(month));
             portfolio = portfolio
                 .with_document(&format!("{doc},{id},invoice,{doc_date},{due},1000.00,USD"))
                 .with_payment(&format!("P{doc},{id},{paid},1000.00,USD"))
@@ -640,11 +644,11 @@ fn ledger_forecast(dir: &Path, db: &Path) -> (HashMap<String, Value>, Value) {
 #[test]
 fn the_median_method_keeps_to_the_due_date_when_terms_change() {
     let dir = tempfile::tempdir().unwrap();
-    let customers = [
-        ("C00", Some(0)),
-        ("C05", Some(5)),
-        ("C10", Some(10)),
-        ("C20", Some(20)),
+    let customers: [(&str, Late); _] = [
+        ("C00", Some(|_| 0)),
+        ("C05", Some(|_| 5)),
+        ("C10", Some(|_| 10)),
+        ("C20", Some(|_| 20)),
         ("LONG", None),
     ];
     let open = [

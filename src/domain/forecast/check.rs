@@ -5,8 +5,8 @@
 //! their settlements by then, and disputes opened by then (a dispute opened after a cutoff
 //! is not known at it) — the model is fitted on that, and every document open at the cutoff
 //! is predicted, by the model and by the per-customer median (the due date plus the
-//! customer's median days late, never before the day after the cutoff: see
-//! [`median_method_date`]). Documents settled by the as-of date are scored against their
+//! customer's median days late given the document is still unpaid, never before the day
+//! after the cutoff: see [`median_method_date`]). Documents settled by the as-of date are scored against their
 //! settlement; those still unpaid then, against the day after the as-of date (the earliest
 //! they can be paid: leaving them out would keep only the quick payments of each cutoff),
 //! unless they were already more than the censoring cap overdue at the cutoff.
@@ -21,8 +21,8 @@
 //! - its **error**: the mean absolute error of the method chosen, in days — what each
 //!   document's forecast says of itself ("model, 4.4 d on this ledger").
 //!
-//! A segment with too few scored documents follows the whole check's choice (the model if
-//! there are too few altogether) without a bias correction, and states no error.
+//! A segment with too few scored documents keeps the model, without a bias correction, and
+//! states no error.
 //!
 //! The replay also chooses the **residual weight** (see [`ModelConfig::residual_weight`]):
 //! the model is scored with each of [`RESIDUAL_WEIGHTS`], and the one whose dates, corrected
@@ -130,37 +130,50 @@ impl Method {
     }
 }
 
-/// The customer's median days late (settle date − due date) over its settled documents, if
-/// it settled anything: the median method's measure.
-pub fn median_days_late(h: &CustomerHistory) -> Option<f64> {
+/// The customer's days late (settle date − due date) of its settled documents, sorted: what
+/// the median method reads a document's date from.
+pub fn days_late(h: &CustomerHistory) -> Vec<f64> {
     let mut late: Vec<f64> = h
         .settled
         .iter()
         .map(|s| days(s.due_date, s.settled))
         .collect();
-    super::stats::median(&mut late)
+    late.sort_by(f64::total_cmp);
+    late
 }
 
-/// The median method's date for `doc`: its due date plus the customer's median days late
-/// (`customer`, from [`median_days_late`]; the portfolio's, `portfolio`, for a customer with
-/// no payments), never before the day after `as_of`.
+/// The median method's date for `doc`, still unpaid at `as_of`: its due date plus the
+/// median of the customer's days late (`late`, from [`days_late`]) among those later than
+/// the document already is — the remaining time given it is still open, so that a
+/// document past its customer's usual is not "paid tomorrow"; for a customer with no
+/// payments, the portfolio's median days late (`portfolio`). `None` when the customer (or,
+/// without payments, the portfolio's median) never paid that late: then the model's
+/// survival view, which carries the portfolio's tail, gives the date.
 ///
-/// For a customer whose terms never change this is the backtest's baseline (document date
-/// plus median days to pay, [`median_baseline`]) to the day; when a document's terms differ
-/// from the customer's usual ones (an invoice on 90-day terms from a customer on 30), it
-/// keeps a customer who pays relative to its due date doing so, where the baseline would
-/// expect it 30 days after the document date, two months before it is due.
+/// For a customer whose terms never change, and a document not yet past any of its
+/// payments, this is the backtest's baseline (document date plus median days to pay,
+/// [`super::backtest::median_baseline`]) to the day; when a document's terms differ from
+/// the customer's usual ones (an invoice on 90-day terms from a customer on 30), it keeps a
+/// customer who pays relative to its due date doing so, where the baseline would expect it
+/// 30 days after the document date, two months before it is due.
 pub fn median_method_date(
     doc: &OpenDoc,
-    customer: Option<f64>,
+    late: &[f64],
     portfolio: f64,
     as_of: Date,
-) -> Date {
-    let late = customer.unwrap_or(portfolio).round() as i64;
-    doc.due_date
-        .checked_add_signed(chrono::Duration::days(late))
-        .unwrap_or(doc.due_date)
-        .max(as_of + chrono::Days::new(1))
+) -> Option<Date> {
+    let overdue = days(doc.due_date, as_of);
+    let late = if late.is_empty() {
+        Some(portfolio).filter(|&l| l > overdue)
+    } else {
+        let mut beyond = late[late.partition_point(|&l| l <= overdue)..].to_vec();
+        super::stats::median(&mut beyond)
+    }?;
+    let date = doc
+        .due_date
+        .checked_add_signed(chrono::Duration::days(late.round() as i64))
+        .unwrap_or(doc.due_date);
+    Some(date.max(as_of + chrono::Days::new(1)))
 }
 
 /// Signed errors in days (predicted − actual) of one method, each with a weight (1, or a
@@ -422,7 +435,9 @@ impl SelfCheck {
             None => RESIDUAL_WEIGHTS.to_vec(),
         };
         let mut model_errors: Vec<[Errors; 3]> = vec![Default::default(); weights.len()];
-        let mut median_errors: [Errors; 3] = Default::default();
+        // The median's errors by residual weight too: where the median leaves a document to
+        // the model (see `median_method_date`), the model's date of that weight is scored.
+        let mut median_errors: Vec<[Errors; 3]> = vec![Default::default(); weights.len()];
         let mut points: Vec<Vec<(f64, bool, f64)>> = vec![Vec::new(); weights.len()];
         let mut cutoffs = Vec::new();
         for back in CHECK_CUTOFFS {
@@ -447,7 +462,7 @@ impl SelfCheck {
             let indices: Vec<usize> = (0..replayed.len()).collect();
             let results: Vec<Vec<Scored>> = par_map(&indices, |&i| {
                 let h = &replayed[i];
-                let customer_median = median_days_late(h);
+                let late = days_late(h);
                 let scored = |h: &CustomerHistory| {
                     let profile = fitted.profile(h);
                     let predictions: Vec<Vec<Prediction>> = variants
@@ -459,7 +474,7 @@ impl SelfCheck {
                         .enumerate()
                         .zip(&actual[i])
                         .map(|((k, doc), &paid)| {
-                            let median = median_method_date(doc, customer_median, fallback, cutoff);
+                            let median = median_method_date(doc, &late, fallback, cutoff);
                             let chance = if doc.disputed {
                                 1.0
                             } else {
@@ -553,10 +568,15 @@ impl SelfCheck {
                 };
                 any = true;
                 let segment = s.segment.index();
-                for (errors, &(date, _)) in model_errors.iter_mut().zip(&s.model) {
+                for ((errors, median), &(date, _)) in model_errors
+                    .iter_mut()
+                    .zip(median_errors.iter_mut())
+                    .zip(&s.model)
+                {
                     errors[segment].push((date - paid).num_days(), weight, bound);
+                    let median_date = s.median.unwrap_or(date);
+                    median[segment].push((median_date - paid).num_days(), weight, bound);
                 }
-                median_errors[segment].push((s.median - paid).num_days(), weight, bound);
             }
             if any {
                 cutoffs.push(cutoff);
@@ -589,7 +609,7 @@ impl SelfCheck {
             .unwrap_or(0);
         let scores: [Scores; 3] = Segment::ALL.map(|segment| Scores {
             model: model_errors[best][segment.index()].clone(),
-            median: median_errors[segment.index()].clone(),
+            median: median_errors[best][segment.index()].clone(),
         });
         let mut all = Scores::default();
         for s in &scores {
@@ -606,7 +626,10 @@ impl SelfCheck {
             if s.model.weight() >= MIN_SCORED as f64 {
                 Decision::judge(s)
             } else {
-                Decision::unchecked(overall.method, s.model.weight().round() as usize)
+                // Too few to judge: the model, whatever the other segments chose. (Inheriting
+                // the not-due segment's median left a disputed document without its dispute
+                // delay, on the word of documents that were never disputed.)
+                Decision::unchecked(Method::Model, s.model.weight().round() as usize)
             }
         });
         SelfCheck {
@@ -626,7 +649,8 @@ struct Scored {
     due: Date,
     /// The model's date and probability of paying late, by residual weight tried.
     model: Vec<(Date, f64)>,
-    median: Date,
+    /// The median method's date; `None`: the model's (see [`median_method_date`]).
+    median: Option<Date>,
     /// Its chance of having been disputed, then its weight once scored one way: 1, or its
     /// chance of being of this segment.
     chance: f64,

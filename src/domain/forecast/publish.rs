@@ -3,7 +3,7 @@
 //! measured; an open promise's date where it applies; the method and its error on this
 //! ledger; and the calibrated probability of being paid after the due date.
 
-use super::check::{Decision, Method, Segment, SelfCheck, median_days_late, median_method_date};
+use super::check::{Decision, Method, Segment, SelfCheck, days_late, median_method_date};
 use super::model::{
     Model, ModelConfig, Prediction, Profile, apply_promise, describe_late, little_history_reason,
     promise_dates,
@@ -89,7 +89,8 @@ impl Forecaster {
         let earliest = as_of + Days::new(1);
         let predictions = self.model.predict_with(h, profile);
         let promises = promise_dates(h);
-        let customer_median = median_days_late(h);
+        let late = days_late(h);
+        let customer_median = super::stats::median(&mut late.clone());
         let fallback = self.model.prior.median_days_late;
         h.open
             .iter()
@@ -99,11 +100,19 @@ impl Forecaster {
                 let segment = Segment::of(doc, as_of);
                 let decision = self.decision(segment);
                 let p_late = self.calibrate(prediction.p_late);
-                let (date, reason, method) = match decision.method {
-                    Method::Median => {
-                        let base = median_method_date(doc, customer_median, fallback, as_of);
+                let median = match decision.method {
+                    Method::Median => median_method_date(doc, &late, fallback, as_of),
+                    Method::Model | Method::Promise => None,
+                };
+                let (date, reason, method) = match median {
+                    Some(base) => {
                         let date = shifted(base, decision.shift, earliest);
                         let mut reasons = vec![median_reason(customer_median, fallback)];
+                        let usual = customer_median.unwrap_or(fallback);
+                        let overdue = days(doc.due_date, as_of);
+                        if overdue > 0.0 && days(doc.due_date, base) - usual >= 3.0 {
+                            reasons.push(format!("already {overdue:.0} days overdue"));
+                        }
                         if doc.disputed {
                             reasons.push("disputed".into());
                         }
@@ -113,9 +122,10 @@ impl Forecaster {
                         let date = moved;
                         (date, reasons.join("; "), method)
                     }
-                    Method::Model | Method::Promise => {
-                        self.model_date(h, profile, doc, prediction, promise, decision.shift)
-                    }
+                    // The model, or a document the median leaves to the model's survival
+                    // view (its customer never paid that late): the check scored it so, under
+                    // the median's correction.
+                    None => self.model_date(h, profile, doc, prediction, promise, decision.shift),
                 };
                 Published {
                     key: doc.key,
