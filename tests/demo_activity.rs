@@ -193,8 +193,8 @@ fn the_recorded_history_is_consistent_and_read_as_of_past_dates() {
     let broken: u32 = customers.iter().map(|h| h.broken_promises).sum();
     let promised = customers
         .iter()
-        .flat_map(|h| &h.open)
-        .filter(|doc| doc.promised.is_some())
+        .flat_map(|h| &h.promises)
+        .filter(|p| !p.documents.is_empty())
         .count();
     assert!(
         settled_disputed > 0 && open_disputed > 0 && kept > 0 && broken > 0 && promised > 0,

@@ -689,3 +689,38 @@ fn the_median_method_keeps_to_the_due_date_when_terms_change() {
         docs["LONG-O1"]
     );
 }
+
+/// A promise naming documents moved each named document's whole balance whatever its
+/// amount: a promise of 1 pulled a whole invoice of 1,000 into its week, one of 1,000 on
+/// two invoices of 1,000 moved both. As a customer-wide promise does, it now moves only
+/// what it pays off whole, oldest first.
+#[test]
+fn a_promise_naming_documents_moves_only_what_it_pays_off_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let customers: [(&str, Late); _] = [("C00", Some(|_| 0)), ("PBIG", Some(|_| 5))];
+    let open = [
+        ("PBIG-O1", "PBIG", "2026-03-06", "2026-04-05", "1000.00"),
+        ("PBIG-O2", "PBIG", "2026-03-16", "2026-04-15", "1000.00"),
+        ("PBIG-O3", "PBIG", "2026-03-20", "2026-04-19", "1000.00"),
+    ];
+    let db = steady_ledger(dir.path(), &customers, &open);
+    let promise = |amount: &str, date: &str, documents: &[&str]| {
+        let mut args = vec!["promise", "PBIG", "--amount", amount, "--date", date];
+        for id in documents {
+            args.extend(["--document", id]);
+        }
+        fixture::owed_ok(dir.path(), &db, Some(LEDGER_AS_OF), &args);
+    };
+    let (before, _) = ledger_forecast(dir.path(), &db);
+    promise("1", "2026-04-02", &["PBIG-O3"]);
+    promise("1000", "2026-04-09", &["PBIG-O2", "PBIG-O1"]);
+    let (after, _) = ledger_forecast(dir.path(), &db);
+    let date = |docs: &HashMap<String, Value>, id: &str| docs[id]["predicted_payment_date"].clone();
+    // 1,000 of two documents of 1,000: the older one.
+    assert_eq!(after["PBIG-O1"]["predicted_payment_date"], "2026-04-09");
+    assert_eq!(after["PBIG-O1"]["method"], "promise");
+    for id in ["PBIG-O2", "PBIG-O3"] {
+        assert_eq!(date(&after, id), date(&before, id), "{id}");
+        assert_ne!(after[id]["method"], "promise", "{id}");
+    }
+}

@@ -311,7 +311,6 @@ mod tests {
             balance: Decimal::ONE,
             disputed: false,
             dispute_opened: None,
-            promised: None,
         };
         assert_eq!(
             median_baseline(&doc, Some(35.0), 10.0, d("2026-03-10")),

@@ -692,7 +692,6 @@ pub fn replay_at(h: &CustomerHistory, cutoff: Date) -> (CustomerHistory, Vec<Opt
                 balance: s.amount,
                 disputed: known(s.dispute_opened),
                 dispute_opened: s.dispute_opened.filter(|&d| d <= cutoff),
-                promised: None,
             });
             actual.push(Some(s.settled));
         }
@@ -702,7 +701,6 @@ pub fn replay_at(h: &CustomerHistory, cutoff: Date) -> (CustomerHistory, Vec<Opt
             balance: o.amount,
             disputed: known(o.dispute_opened),
             dispute_opened: o.dispute_opened.filter(|&d| d <= cutoff),
-            promised: None,
             ..o.clone()
         });
         actual.push(None);

@@ -73,19 +73,19 @@ pub struct OpenDoc {
     pub disputed: bool,
     /// When the first issue naming it was opened (on or before the cutoff), if any.
     pub dispute_opened: Option<Date>,
-    /// The date of an open promise to pay naming this document, if any.
-    pub promised: Option<Date>,
 }
 
-/// A promise to pay that names no document and is still open at the cutoff: it is taken to
-/// pay off the customer's oldest undisputed open documents, as far as its amount goes
-/// ([`model::promise_dates`]).
+/// A promise to pay still open at the cutoff: it is taken to pay off the documents it names,
+/// oldest first, or when it names none the customer's oldest undisputed open documents, as
+/// far as its amount goes ([`model::promise_dates`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerPromise {
     pub date: Date,
-    /// What is still to come, as recorded (the customer's currency): used only to decide how
-    /// many of its documents the promise covers.
+    /// What is still to come, in the base currency as the balances it is set against are:
+    /// used only to decide how many of its documents the promise covers.
     pub amount: Decimal,
+    /// The keys (`did`) of the documents it names; empty: it names none.
+    pub documents: Vec<i64>,
 }
 
 /// Everything known about one customer's payments at a cutoff.
@@ -95,7 +95,7 @@ pub struct CustomerHistory {
     pub cid: i64,
     pub settled: Vec<SettledDoc>,
     pub open: Vec<OpenDoc>,
-    /// Open promises naming no document.
+    /// Open promises, in the order they were recorded.
     pub promises: Vec<CustomerPromise>,
     /// Promises whose date (plus grace) passed by the cutoff: kept in full.
     pub kept_promises: u32,

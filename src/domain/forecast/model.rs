@@ -33,7 +33,7 @@ use super::prior::{
 use super::stats::{
     AtRisk, Part, Survival, Tail, blended_conditional_median, blended_conditional_survival, median,
 };
-use super::{CustomerHistory, OpenDoc, days};
+use super::{CustomerHistory, CustomerPromise, OpenDoc, days};
 use crate::domain::{Date, Decimal};
 use chrono::{Datelike, Days, Weekday};
 use std::f64::consts::FRAC_PI_2;
@@ -725,22 +725,47 @@ fn weekday_name(w: Weekday) -> &'static str {
 }
 
 /// The date of the open promise covering each open document, in order: a promise naming the
-/// document, else a customer-wide promise. A customer-wide promise is set against the
-/// customer's undisputed documents, oldest due first, and gives its date only to those it pays
-/// off whole: a document settles with its last payment, so one the promise pays only in part
-/// is not settled on the promise's date (and a promise of 100 does not move 1,000 of expected
-/// cash). The first document it cannot pay off whole takes what is left, and later promises
-/// go on from there.
+/// document, else a customer-wide promise. A promise gives its date only to the documents it
+/// pays off whole: a document settles with its last payment, so one the promise pays only in
+/// part is not settled on the promise's date (and a promise of 1 does not move 1,000 of
+/// expected cash).
+///
+/// A promise naming documents is set against them, oldest due first, until one is more than
+/// what is left of it (the latest recorded of two naming one document decides). A
+/// customer-wide promise is set against the customer's other undisputed documents, oldest due
+/// first; the first it cannot pay off whole takes what is left, and later promises go on from
+/// there.
 pub fn promise_dates(h: &CustomerHistory) -> Vec<Option<Date>> {
-    let mut dates: Vec<Option<Date>> = h.open.iter().map(|o| o.promised).collect();
-    if h.promises.is_empty() {
+    let mut dates: Vec<Option<Date>> = vec![None; h.open.len()];
+    let oldest_first = |order: &mut Vec<usize>| {
+        order.sort_by_key(|&i| (h.open[i].due_date, h.open[i].key));
+    };
+    for p in h.promises.iter().filter(|p| !p.documents.is_empty()) {
+        let mut named: Vec<usize> = (0..h.open.len())
+            .filter(|&i| p.documents.contains(&h.open[i].key))
+            .collect();
+        oldest_first(&mut named);
+        let mut left = p.amount;
+        for i in named {
+            if left < h.open[i].balance {
+                break;
+            }
+            left -= h.open[i].balance;
+            dates[i] = Some(p.date);
+        }
+    }
+    if h.promises.iter().all(|p| !p.documents.is_empty()) {
         return dates;
     }
     let mut order: Vec<usize> = (0..h.open.len())
         .filter(|&i| dates[i].is_none() && !h.open[i].disputed)
         .collect();
-    order.sort_by_key(|&i| (h.open[i].due_date, h.open[i].key));
-    let mut promises = h.promises.clone();
+    oldest_first(&mut order);
+    let mut promises: Vec<&CustomerPromise> = h
+        .promises
+        .iter()
+        .filter(|p| p.documents.is_empty())
+        .collect();
     promises.sort_by_key(|p| p.date);
     let mut next = order.into_iter().peekable();
     // What earlier promises paid of the document next in line.

@@ -49,7 +49,6 @@ fn open(key: i64, due_in: i64) -> OpenDoc {
         balance: Decimal::ONE_HUNDRED,
         disputed: false,
         dispute_opened: None,
-        promised: None,
     }
 }
 
@@ -127,9 +126,10 @@ fn a_chronic_late_payer_is_predicted_later() {
 #[test]
 fn never_before_the_day_after_the_as_of_date() {
     // A prompt payer's document long overdue, and a promise whose date has passed.
-    let mut old = open(1, -90);
-    old.promised = Some(plus(as_of(), -2));
-    let h = customer(1, 12, |_| 0, vec![old, open(2, -1), open(3, 0)]);
+    let h = CustomerHistory {
+        promises: vec![named_promise(plus(as_of(), -2), &[1])],
+        ..customer(1, 12, |_| 0, vec![open(1, -90), open(2, -1), open(3, 0)])
+    };
     for p in predict(h) {
         assert!(p.date > as_of(), "{} for {}", p.date, p.key);
     }
@@ -252,9 +252,10 @@ fn open_documents_unpaid_for_long_push_the_prediction_later() {
 #[test]
 fn a_promise_overrides_unless_the_customer_breaks_them() {
     let promised_for = plus(as_of(), 5);
-    let mut doc = open(1, -20);
-    doc.promised = Some(promised_for);
-    let mut h = customer(1, 12, |_| 30, vec![doc]);
+    let mut h = CustomerHistory {
+        promises: vec![named_promise(promised_for, &[1])],
+        ..customer(1, 12, |_| 30, vec![open(1, -20)])
+    };
     let p = &predict(h.clone())[0];
     assert_eq!(p.date, promised_for);
     assert!(p.reason.ends_with(&format!("promised for {promised_for}")));
@@ -277,6 +278,7 @@ fn a_customer_wide_promise_covers_the_oldest_documents_first() {
         promises: vec![CustomerPromise {
             date,
             amount: Decimal::from(150),
+            documents: vec![],
         }],
         ..Default::default()
     };
@@ -289,6 +291,7 @@ fn a_customer_wide_promise_covers_the_oldest_documents_first() {
             CustomerPromise {
                 date: later,
                 amount: Decimal::from(50),
+                documents: vec![],
             },
         ],
         ..h.clone()
@@ -305,6 +308,7 @@ fn a_customer_wide_promise_moves_only_the_documents_it_pays_off_whole() {
     let promise = |amount: i64| CustomerPromise {
         date,
         amount: Decimal::from(amount),
+        documents: vec![],
     };
     // 99 of a document of 100: the document is not settled on the promise's date.
     let h = CustomerHistory {
@@ -322,6 +326,53 @@ fn a_customer_wide_promise_moves_only_the_documents_it_pays_off_whole() {
         ..Default::default()
     };
     assert_eq!(model::promise_dates(&h), vec![None, Some(date)]);
+}
+
+/// An open promise naming documents (by key) for 100 each: enough to pay off every one.
+fn named_promise(date: Date, keys: &[i64]) -> CustomerPromise {
+    CustomerPromise {
+        date,
+        amount: Decimal::from(100 * keys.len() as i64),
+        documents: keys.to_vec(),
+    }
+}
+
+#[test]
+fn a_promise_naming_documents_moves_only_those_it_pays_off_whole() {
+    let date = plus(as_of(), 7);
+    let promise = |amount: i64, keys: &[i64]| CustomerPromise {
+        date,
+        amount: Decimal::from(amount),
+        documents: keys.to_vec(),
+    };
+    let docs = vec![open(1, -30), open(2, -10), open(3, 5)];
+    let with = |promises: Vec<CustomerPromise>| CustomerHistory {
+        open: docs.clone(),
+        promises,
+        ..Default::default()
+    };
+    // 1 of a document of 100: it is not settled on the promise's date.
+    assert_eq!(
+        model::promise_dates(&with(vec![promise(1, &[2])])),
+        vec![None, None, None]
+    );
+    // 100 naming two documents of 100: the older one only.
+    assert_eq!(
+        model::promise_dates(&with(vec![promise(100, &[3, 2])])),
+        vec![None, Some(date), None]
+    );
+    // 200: both it names, not the third.
+    assert_eq!(
+        model::promise_dates(&with(vec![promise(200, &[3, 2])])),
+        vec![None, Some(date), Some(date)]
+    );
+    // A named document the promise pays off is moved even when disputed.
+    let mut disputed = with(vec![promise(100, &[1])]);
+    disputed.open[0].disputed = true;
+    assert_eq!(
+        model::promise_dates(&disputed),
+        vec![Some(date), None, None]
+    );
 }
 
 #[test]
@@ -493,9 +544,9 @@ proptest! {
         h.open = dues.iter().enumerate().map(|(i, &due)| {
             let mut o = open(100 + i as i64, due);
             o.disputed = disputed && i == 0;
-            o.promised = promise.map(|p| plus(as_of(), p));
             o
         }).collect();
+        h.promises = promise.map(|p| named_promise(plus(as_of(), p), &[100])).into_iter().collect();
         let mut all = portfolio();
         all.push(h.clone());
         let model = fit(&all);

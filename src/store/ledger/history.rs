@@ -144,8 +144,6 @@ struct DocumentSide {
     /// Day number of the first issue opened on it.
     first_issue: Option<i32>,
     issue_open: bool,
-    /// Latest-recorded open promise naming it.
-    promised: Option<Date>,
 }
 
 impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
@@ -228,7 +226,6 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                     balance: base(amount_units - applied),
                     disputed: side.issue_open,
                     dispute_opened: side.first_issue.map(from_day_number),
-                    promised: side.promised,
                 });
                 if q.with_ids {
                     out.document_ids.insert(did, r.get(8)?);
@@ -241,7 +238,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         Ok(out)
     }
 
-    /// Loads the side tables: per customer (promises without documents, kept and broken
+    /// Loads the side tables: per customer (open promises, kept and broken
     /// counts, failed attempts, open issues) and per document (issues, promises).
     fn history_sides(
         &self,
@@ -320,30 +317,30 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 PromiseState::Kept => side.kept += 1,
                 PromiseState::Broken | PromiseState::PartiallyKept => side.broken += 1,
                 PromiseState::Voided => {}
-                PromiseState::Open => match named {
-                    Some(list) => {
-                        for did in list.split(',').filter_map(|t| t.parse::<i64>().ok()) {
-                            documents.entry(did).or_default().promised = Some(promise.due);
-                        }
-                    }
-                    // In the customer's currency: in the base currency, as the documents'
-                    // balances it is set against are (a yen promise covered every invoice).
-                    None => {
-                        let currency: Option<String> = r.get(7)?;
-                        let rate = match currency {
-                            Some(c) => rates.rate(&c, r.get(4)?)?,
-                            None => Decimal::ONE,
-                        };
-                        // Rounded as each document's base balance is.
-                        side.promises.push(CustomerPromise {
-                            date: promise.due,
-                            amount: money::round_to_currency(
-                                progress.remaining * rate,
-                                &q.base_currency,
-                            ),
-                        });
-                    }
-                },
+                PromiseState::Open => {
+                    // In the promise's currency (the customer's when it names none): in the
+                    // base currency, as the documents' balances it is set against are (a yen
+                    // promise covered every invoice).
+                    let currency: Option<String> = r.get(7)?;
+                    let rate = match currency {
+                        Some(c) => rates.rate(&c, r.get(4)?)?,
+                        None => Decimal::ONE,
+                    };
+                    let documents = named
+                        .iter()
+                        .flat_map(|list| list.split(','))
+                        .filter_map(|t| t.parse::<i64>().ok())
+                        .collect();
+                    // Rounded as each document's base balance is.
+                    side.promises.push(CustomerPromise {
+                        date: promise.due,
+                        amount: money::round_to_currency(
+                            progress.remaining * rate,
+                            &q.base_currency,
+                        ),
+                        documents,
+                    });
+                }
             }
         }
         Ok((customers, documents))
