@@ -217,6 +217,20 @@ fn median_reason(customer: Option<f64>, portfolio: f64) -> String {
     }
 }
 
+/// The probability of being paid after `due`, kept in agreement with the date published
+/// beside it: that date is a median (of the model's, the customer's or a promise), so a date
+/// after the due date says "more likely late than not" and one on or before it the opposite.
+/// A collector read "predicted 13 April (due 10 April), 2 % likely to pay late".
+/// On the demo, the second and the third portfolio's backtests the Brier score stayed or
+/// improved (0.0953 → 0.0949, 0.1139, 0.0661 → 0.0660).
+fn agreeing(p_late: f64, date: Date, due: Date) -> f64 {
+    if date > due {
+        p_late.max(0.5)
+    } else {
+        p_late.min(0.5)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,19 +262,5 @@ mod tests {
             promise_method(Method::Median, &None, &keeper, false),
             Method::Median
         );
-    }
-}
-
-/// The probability of being paid after `due`, kept in agreement with the date published
-/// beside it: that date is a median (of the model's, the customer's or a promise), so a date
-/// after the due date says "more likely late than not" and one on or before it the opposite.
-/// A collector read "predicted 13 April (due 10 April), 2 % likely to pay late".
-/// On the demo, the second and the third portfolio's backtests the Brier score stayed or
-/// improved (0.0953 → 0.0949, 0.1139, 0.0661 → 0.0660).
-fn agreeing(p_late: f64, date: Date, due: Date) -> f64 {
-    if date > due {
-        p_late.max(0.5)
-    } else {
-        p_late.min(0.5)
     }
 }
