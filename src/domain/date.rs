@@ -98,10 +98,12 @@ fn offset(spec: &str, today: NaiveDate, sign: i64) -> Option<NaiveDate> {
     let n: i64 = num.parse().ok()?;
     let days = match unit.trim() {
         "" | "d" | "day" | "days" => n,
-        "w" | "week" | "weeks" => n * 7,
+        "w" | "week" | "weeks" => n.checked_mul(7)?,
         _ => return None,
     };
-    today.checked_add_signed(chrono::Duration::days(sign * days))
+    // Checked all the way: `+99999999999w` panicked in chrono (a form checks its date at
+    // every frame, so it ended a served session as the digits were typed).
+    today.checked_add_signed(chrono::TimeDelta::try_days(days.checked_mul(sign)?)?)
 }
 
 fn weekday(t: &str) -> Option<chrono::Weekday> {
@@ -137,6 +139,20 @@ mod tests {
             parse_iso("2024-02-29"),
             NaiveDate::from_ymd_opt(2024, 2, 29)
         );
+    }
+
+    #[test]
+    fn an_offset_too_large_for_any_date_is_none() {
+        let today = d("2026-12-06");
+        for text in [
+            "+99999999999w",
+            "-99999999999w",
+            "+9999999999999999999d",
+            "+999999999999999w",
+        ] {
+            assert_eq!(parse_relative(text, today), None, "{text}");
+        }
+        assert_eq!(parse_relative("+2w", today), Some(d("2026-12-20")));
     }
 
     #[test]
