@@ -186,4 +186,19 @@ fn an_xlsx_export_without_room_for_its_temporary_files_says_so() {
     // With room again, the same export is written.
     succeeded(&fx.owed(&args));
     assert!(target.exists());
+    // A temporary folder that is not there is named in a sentence of owed's.
+    std::fs::remove_file(&target).unwrap();
+    let mut command = owed_command(dir, &fx.db(), None, &args);
+    command.env("TMPDIR", dir.join("nowhere"));
+    let out = command.output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "owed: could not make the workbook's temporary files in {}",
+            dir.join("nowhere").display()
+        )),
+        "{err}"
+    );
+    assert!(!target.exists());
 }

@@ -31,6 +31,12 @@ fn xlsx_error(e: XlsxError) -> Error {
     match e {
         // The file cannot be written: said with its name (see `export::atomically`).
         XlsxError::IoError(io) => Error::Io(io),
+        // Each worksheet is written to a temporary file first (`TMPDIR`, else /tmp).
+        XlsxError::TempFileError(dir, io) => Error::runtime(format!(
+            "could not make the workbook's temporary files in {} ({io}): nothing was exported; \
+             set TMPDIR to a folder owed may write",
+            dir.display()
+        )),
         e => Error::runtime(format!("xlsx: {e}")),
     }
 }
@@ -375,10 +381,12 @@ fn within_a_cell(text: &str) -> std::borrow::Cow<'_, str> {
     if text.len() <= CELL_UNITS || units(text) <= CELL_UNITS {
         return std::borrow::Cow::Borrowed(text);
     }
+    // Counted as Excel counts: 20,000 emoji are 40,000 (beside "holds 32767", "20000" read
+    // as if the text fitted).
     let note = format!(
         " … [cut: Excel holds {CELL_UNITS} characters in a cell; this text has {}, and the CSV \
          export or owed activity has it whole]",
-        text.chars().count()
+        units(text)
     );
     let room = CELL_UNITS - units(&note);
     let mut used = 0;
