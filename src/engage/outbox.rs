@@ -526,6 +526,22 @@ pub fn deliver_entry(
         as_of: settings.as_of,
         days: settings.min_days_between,
     });
+    // The outbox's row of this reminder, before its message is made (and as it stays when
+    // it cannot be made).
+    let unmade = || NewReminder {
+        cid: entry.cid,
+        at: now(),
+        collector: settings.collector.clone(),
+        cycle: entry.cycle.clone(),
+        reminder: entry.reminder.clone(),
+        to_addr: entry.to.clone(),
+        cc_addr: cc_addr.clone(),
+        subject: String::new(),
+        body: String::new(),
+        html: None,
+        message_id: String::new(),
+        channel: entry.channel.as_str(),
+    };
     // Why the email could not be made for this customer (a template that fails on its
     // values): the claim is rolled back, and the reminder is reported not sent, so that one
     // customer's data does not stop a run for everyone planned after it.
@@ -575,40 +591,19 @@ pub fn deliver_entry(
                 let (rendered, message) =
                     make().inspect_err(|e| unrendered = Some(e.to_string()))?;
                 let row = NewReminder {
-                    cid: entry.cid,
-                    at: now(),
-                    collector: settings.collector.clone(),
-                    cycle: entry.cycle.clone(),
-                    reminder: entry.reminder.clone(),
-                    to_addr: entry.to.clone(),
-                    cc_addr: cc_addr.clone(),
                     subject: rendered.subject.clone(),
                     body: rendered.text.clone(),
                     html: rendered.html.clone(),
                     message_id: message_id.clone(),
-                    channel: entry.channel.as_str(),
+                    ..unmade()
                 };
                 Ok(((rendered, message), row))
             });
     let claimed = match (claimed, unrendered) {
         (Err(_), Some(error)) => {
-            let unmade = NewReminder {
-                cid: entry.cid,
-                at: now(),
-                collector: settings.collector.clone(),
-                cycle: entry.cycle.clone(),
-                reminder: entry.reminder.clone(),
-                to_addr: entry.to.clone(),
-                cc_addr: cc_addr.clone(),
-                subject: String::new(),
-                body: String::new(),
-                html: None,
-                message_id: String::new(),
-                channel: entry.channel.as_str(),
-            };
             let id = store
                 .engagement_mut()
-                .record_unmade_reminder(&unmade, &error)?;
+                .record_unmade_reminder(&unmade(), &error)?;
             return Ok(EntryOutcome::Failed(Undelivered {
                 reminder_id: Some(id),
                 cycle: entry.cycle.clone(),

@@ -296,8 +296,7 @@ impl Store {
     /// fails here).
     fn configure(&self) -> rusqlite::Result<()> {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
-        register_lower(&self.conn)?;
-        register_nfc(&self.conn)?;
+        register_text_functions(&self.conn)?;
         // Page cache for reads is a plain memory map of the file: no copy of every page read
         // from the kernel into SQLite's cache (a third of a full pass over a million documents).
         // Writes still go through the journal; reads past the map fall back to read().
@@ -974,38 +973,27 @@ pub(crate) fn base_currency_error(path: &Path, fixed: &str, configured: &str) ->
     ))
 }
 
-/// `owed_lower(text)`: the text in lower case in every script (SQLite's `lower` and `LIKE`
-/// fold ASCII letters only, so "ärger" did not find "Ärger GmbH"). Searches compare names
-/// and ids through it, as the queue's copy in memory does with
-/// [`crate::domain::text::lowered`].
-fn register_lower(conn: &Connection) -> rusqlite::Result<()> {
+/// The text functions of owed's SQL: `owed_lower(text)`, the text in lower case in every
+/// script (SQLite's `lower` and `LIKE` fold ASCII letters only, so "ärger" did not find
+/// "Ärger GmbH"; searches compare names and ids through it, as the queue's copy in memory does
+/// with [`crate::domain::text::lowered`]); `owed_nfc(text)`, a name in its composed form
+/// ([`crate::domain::text::nfc`]), for the migration that composes the names stored.
+fn register_text_functions(conn: &Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
-    conn.create_scalar_function(
-        "owed_lower",
-        1,
-        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-        |ctx| {
-            Ok(ctx
-                .get::<Option<String>>(0)?
-                .map(|t| crate::domain::text::lowered(&t).into_owned()))
-        },
-    )
-}
-
-/// `owed_nfc(text)`: a name in its composed form ([`crate::domain::text::nfc`]), for the
-/// migration that composes the names already stored.
-fn register_nfc(conn: &Connection) -> rusqlite::Result<()> {
-    use rusqlite::functions::FunctionFlags;
-    conn.create_scalar_function(
-        "owed_nfc",
-        1,
-        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-        |ctx| {
-            Ok(ctx
-                .get::<Option<String>>(0)?
-                .map(|t| crate::domain::text::nfc(&t).into_owned()))
-        },
-    )
+    type Map = fn(&str) -> std::borrow::Cow<'_, str>;
+    let functions: [(&str, Map); 2] = [
+        ("owed_lower", crate::domain::text::lowered),
+        ("owed_nfc", crate::domain::text::nfc),
+    ];
+    for (name, map) in functions {
+        conn.create_scalar_function(
+            name,
+            1,
+            FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+            move |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|t| map(&t).into_owned())),
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use crate::domain::date::{day_number, from_day_number};
 use crate::domain::engage::{HoldRow, OutboxRow, claim_day, too_soon};
 use crate::domain::users::{Work, may};
 use crate::store::Store;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 
 /// At most one reminder to customer `cid` per `days` days (0: one a day) by `as_of`: a
@@ -309,26 +309,7 @@ impl Engagement<&mut Store> {
             return Ok(None);
         }
         let (rendered, new) = render(&free)?;
-        tx.execute(
-            "INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body,
-                                    html, status, message_id, channel, cc_addr)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?11, ?12)",
-            params![
-                new.cid,
-                new.at,
-                new.collector,
-                new.cycle,
-                new.reminder,
-                new.to_addr,
-                new.subject,
-                new.body,
-                new.html,
-                new.message_id,
-                new.channel,
-                new.cc_addr
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
+        let id = insert_reminder(&tx, &new, "pending", None)?;
         {
             let mut claim = tx.prepare_cached(
                 "INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
@@ -379,25 +360,7 @@ impl Engagement<&mut Store> {
     /// timeline show it, and a later run plans it again (once the template is mended).
     pub fn record_unmade_reminder(&mut self, new: &NewReminder, error: &str) -> Result<i64> {
         let tx = self.store.write_tx()?;
-        tx.execute(
-            "INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body,
-                                    status, error, channel, cc_addr)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'failed', ?9, ?10, ?11)",
-            params![
-                new.cid,
-                new.at,
-                new.collector,
-                new.cycle,
-                new.reminder,
-                new.to_addr,
-                new.subject,
-                new.body,
-                error,
-                new.channel,
-                new.cc_addr
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
+        let id = insert_reminder(&tx, new, "failed", Some(error))?;
         tx.commit()?;
         Ok(id)
     }
@@ -435,4 +398,36 @@ impl Engagement<&mut Store> {
         tx.commit()?;
         Ok(n == 1)
     }
+}
+
+/// Inserts the reminder `new` with `status` (and why, for one not sent); returns its id. An
+/// empty Message-ID (a reminder never made) is stored as none: the column is unique.
+fn insert_reminder(
+    conn: &Connection,
+    new: &NewReminder,
+    status: &str,
+    error: Option<&str>,
+) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body,
+                                html, status, error, message_id, channel, cc_addr)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            new.cid,
+            new.at,
+            new.collector,
+            new.cycle,
+            new.reminder,
+            new.to_addr,
+            new.subject,
+            new.body,
+            new.html,
+            status,
+            error,
+            Some(new.message_id.as_str()).filter(|m| !m.is_empty()),
+            new.channel,
+            new.cc_addr
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
 }
