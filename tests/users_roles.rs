@@ -377,21 +377,6 @@ fn keys_are_taken_from_their_files_and_a_bad_file_is_named_with_its_line() {
     assert_eq!(keys_of("eve"), ["alice@phone"]);
     assert_eq!(keys_of("frank"), ["eve@home", "bob@spare"]);
     // The same key twice is one key, and the confirmation says so (it said "2 keys").
-    let twice = fx.owed(&[
-        "--as",
-        "dana",
-        "user",
-        "add",
-        "gina",
-        "--key",
-        eve_2,
-        "--key",
-        &key_file("frank_keys"),
-        "--role",
-        "auditor",
-    ]);
-    let err = refused(&twice);
-    assert!(err.contains("is already frank's"), "{err}");
     let gina =
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGRlZmdoaWprbG1ub3BxcnN0dXZ3eHl6e3x9fn+AgYKD gina";
     std::fs::write(dir.join("gina.pub"), format!("{gina}\n")).unwrap();
