@@ -1522,3 +1522,38 @@ fn a_back_dated_runs_reminder_is_in_the_activity_of_its_day() {
         .collect();
     assert!(kinds.contains(&"reminder"), "{activity}");
 }
+
+/// The subject is a template's first line that is not blank. One whose first line rendered
+/// blank for a customer made its second line the subject and sent an email without a body;
+/// that reminder is not sent, and says why.
+#[test]
+fn a_reminder_whose_body_renders_empty_is_not_sent() {
+    let server = SmtpServer::start();
+    let setup = Setup::plain(3, server.port);
+    std::fs::write(
+        setup.dir.path().join("cycles/templates/friendly.md"),
+        "{% if customer.id != \"K001\" %}Reminder for {{ customer.name }}{% endif %}\n\
+         Hello {{ customer.name }}\n",
+    )
+    .unwrap();
+    let o = setup.owed(&["engage", "run"]);
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert_contains_all(
+        &out,
+        &[
+            "sent Dunning / Friendly to K000",
+            "sent Dunning / Friendly to K002",
+        ],
+    );
+    assert_contains_all(
+        &err,
+        &[
+            "not sent Dunning / Friendly to K001: ",
+            "friendly.md: the body renders empty (the subject is the first line that is not \
+             blank: `Hello ",
+        ],
+    );
+    assert_eq!(server.received().len(), 2);
+    assert_eq!(statuses(&setup), ["sent", "failed", "sent"]);
+}

@@ -198,6 +198,16 @@ impl TemplateSet {
                 template.path.display()
             ))
         })?;
+        // The subject is the first line that is not blank: a first line that rendered blank
+        // for this customer made the next one the subject and left the email without a body.
+        if text.trim().is_empty() {
+            return Err(Error::input(format!(
+                "{}: the body renders empty (the subject is the first line that is not blank: \
+                 {})",
+                template.path.display(),
+                crate::error::quoted(&subject)
+            )));
+        }
         let html = if template.has_html {
             Some(
                 self.env
