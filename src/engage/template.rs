@@ -192,6 +192,7 @@ impl TemplateSet {
             .get_template(&template.text_key())
             .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(context))))
             .map_err(|e| template_error(&template.path, &e))?;
+        let first_blank = text.lines().next().is_some_and(|l| l.trim().is_empty());
         let (subject, text) = split_subject(&text).ok_or_else(|| {
             Error::input(format!(
                 "{}: the first line (the subject) renders empty",
@@ -200,7 +201,8 @@ impl TemplateSet {
         })?;
         // The subject is the first line that is not blank: a first line that rendered blank
         // for this customer made the next one the subject and left the email without a body.
-        if text.trim().is_empty() {
+        // (A template of one line, a subject alone, is the author's choice.)
+        if first_blank && text.trim().is_empty() {
             return Err(Error::input(format!(
                 "{}: the body renders empty (the subject is the first line that is not blank: \
                  {})",
