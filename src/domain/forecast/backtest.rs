@@ -309,6 +309,8 @@ mod tests {
             due_date: d("2026-03-31"),
             amount: Decimal::ONE,
             balance: Decimal::ONE,
+            own_balance: Decimal::ONE,
+            currency: String::new(),
             disputed: false,
             dispute_opened: None,
         };

@@ -690,6 +690,8 @@ pub fn replay_at(h: &CustomerHistory, cutoff: Date) -> (CustomerHistory, Vec<Opt
                 due_date: s.due_date,
                 amount: s.amount,
                 balance: s.amount,
+                own_balance: s.amount,
+                currency: String::new(),
                 disputed: known(s.dispute_opened),
                 dispute_opened: s.dispute_opened.filter(|&d| d <= cutoff),
             });
@@ -699,6 +701,8 @@ pub fn replay_at(h: &CustomerHistory, cutoff: Date) -> (CustomerHistory, Vec<Opt
     for o in h.open.iter().filter(|o| o.doc_date <= cutoff) {
         out.open.push(OpenDoc {
             balance: o.amount,
+            own_balance: o.amount,
+            currency: String::new(),
             disputed: known(o.dispute_opened),
             dispute_opened: o.dispute_opened.filter(|&d| d <= cutoff),
             ..o.clone()

@@ -69,6 +69,11 @@ pub struct OpenDoc {
     pub amount: Decimal,
     /// The open balance at the cutoff, in the base currency.
     pub balance: Decimal,
+    /// The open balance in the document's own currency, and that currency (empty where it
+    /// is not known: a replay, which has no promises). A promise in the same currency is set
+    /// against it, whatever the two days' rates.
+    pub own_balance: Decimal,
+    pub currency: String,
     /// An issue naming it is open at the cutoff.
     pub disputed: bool,
     /// When the first issue naming it was opened (on or before the cutoff), if any.
@@ -86,6 +91,39 @@ pub struct CustomerPromise {
     pub amount: Decimal,
     /// The keys (`did`) of the documents it names; empty: it names none.
     pub documents: Vec<i64>,
+    /// What is still to come in the promise's own currency, that currency, and the rate
+    /// `amount` was converted at: a document in the same currency is compared in it (a
+    /// promise of 1,000 EUR pays an invoice of 1,000 EUR off, whatever the rates of the day
+    /// it was made and of the invoice's date), another in the base currency at that rate.
+    pub own_amount: Decimal,
+    pub currency: String,
+    pub rate: Decimal,
+}
+
+impl CustomerPromise {
+    /// A promise in the base currency (its rate 1).
+    pub fn in_base(date: Date, amount: Decimal, documents: Vec<i64>) -> CustomerPromise {
+        CustomerPromise {
+            date,
+            amount,
+            documents,
+            own_amount: amount,
+            currency: String::new(),
+            rate: Decimal::ONE,
+        }
+    }
+
+    /// What the open document `d` asks of this promise to be paid off whole, in the
+    /// promise's own currency.
+    pub fn asked_by(&self, d: &OpenDoc) -> Decimal {
+        if !d.currency.is_empty() && d.currency == self.currency {
+            d.own_balance
+        } else if self.rate > Decimal::ZERO {
+            d.balance / self.rate
+        } else {
+            d.balance
+        }
+    }
 }
 
 /// Everything known about one customer's payments at a cutoff.

@@ -745,12 +745,13 @@ pub fn promise_dates(h: &CustomerHistory) -> Vec<Option<Date>> {
             .filter(|&i| p.documents.contains(&h.open[i].key))
             .collect();
         oldest_first(&mut named);
-        let mut left = p.amount;
+        let mut left = p.own_amount;
         for i in named {
-            if left < h.open[i].balance {
+            let asked = p.asked_by(&h.open[i]);
+            if left < asked {
                 break;
             }
-            left -= h.open[i].balance;
+            left -= asked;
             dates[i] = Some(p.date);
         }
     }
@@ -768,14 +769,18 @@ pub fn promise_dates(h: &CustomerHistory) -> Vec<Option<Date>> {
         .collect();
     promises.sort_by_key(|p| p.date);
     let mut next = order.into_iter().peekable();
-    // What earlier promises paid of the document next in line.
+    // The share of the document next in line that earlier promises paid (a share: two
+    // promises may be in two currencies).
     let mut paid = Decimal::ZERO;
     for p in promises {
-        let mut left = p.amount;
+        let mut left = p.own_amount;
         while let Some(&i) = next.peek() {
-            let owed = h.open[i].balance - paid;
+            let whole = p.asked_by(&h.open[i]);
+            let owed = whole * (Decimal::ONE - paid);
             if left < owed {
-                paid += left;
+                if whole > Decimal::ZERO {
+                    paid += left / whole;
+                }
                 break;
             }
             dates[i] = Some(p.date);

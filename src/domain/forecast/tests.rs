@@ -47,6 +47,8 @@ fn open(key: i64, due_in: i64) -> OpenDoc {
         due_date: due,
         amount: Decimal::ONE_HUNDRED,
         balance: Decimal::ONE_HUNDRED,
+        own_balance: Decimal::ONE_HUNDRED,
+        currency: String::new(),
         disputed: false,
         dispute_opened: None,
     }
@@ -275,11 +277,7 @@ fn a_customer_wide_promise_covers_the_oldest_documents_first() {
     let date = plus(as_of(), 7);
     let h = CustomerHistory {
         open: vec![open(1, 10), open(2, -30), open(3, -10)],
-        promises: vec![CustomerPromise {
-            date,
-            amount: Decimal::from(150),
-            documents: vec![],
-        }],
+        promises: vec![CustomerPromise::in_base(date, Decimal::from(150), vec![])],
         ..Default::default()
     };
     assert_eq!(model::promise_dates(&h), vec![None, Some(date), None]);
@@ -288,11 +286,7 @@ fn a_customer_wide_promise_covers_the_oldest_documents_first() {
     let two = CustomerHistory {
         promises: vec![
             h.promises[0].clone(),
-            CustomerPromise {
-                date: later,
-                amount: Decimal::from(50),
-                documents: vec![],
-            },
+            CustomerPromise::in_base(later, Decimal::from(50), vec![]),
         ],
         ..h.clone()
     };
@@ -305,11 +299,7 @@ fn a_customer_wide_promise_covers_the_oldest_documents_first() {
 #[test]
 fn a_customer_wide_promise_moves_only_the_documents_it_pays_off_whole() {
     let date = plus(as_of(), 7);
-    let promise = |amount: i64| CustomerPromise {
-        date,
-        amount: Decimal::from(amount),
-        documents: vec![],
-    };
+    let promise = |amount: i64| CustomerPromise::in_base(date, Decimal::from(amount), vec![]);
     // 99 of a document of 100: the document is not settled on the promise's date.
     let h = CustomerHistory {
         open: vec![open(1, -30), open(2, -10)],
@@ -330,20 +320,14 @@ fn a_customer_wide_promise_moves_only_the_documents_it_pays_off_whole() {
 
 /// An open promise naming documents (by key) for 100 each: enough to pay off every one.
 fn named_promise(date: Date, keys: &[i64]) -> CustomerPromise {
-    CustomerPromise {
-        date,
-        amount: Decimal::from(100 * keys.len() as i64),
-        documents: keys.to_vec(),
-    }
+    CustomerPromise::in_base(date, Decimal::from(100 * keys.len() as i64), keys.to_vec())
 }
 
 #[test]
 fn a_promise_naming_documents_moves_only_those_it_pays_off_whole() {
     let date = plus(as_of(), 7);
-    let promise = |amount: i64, keys: &[i64]| CustomerPromise {
-        date,
-        amount: Decimal::from(amount),
-        documents: keys.to_vec(),
+    let promise = |amount: i64, keys: &[i64]| {
+        CustomerPromise::in_base(date, Decimal::from(amount), keys.to_vec())
     };
     let docs = vec![open(1, -30), open(2, -10), open(3, 5)];
     let with = |promises: Vec<CustomerPromise>| CustomerHistory {
@@ -1138,4 +1122,42 @@ fn risk_points_count_the_whole_days_the_reason_shows() {
     assert_eq!(trend_points(6.6), trend_points(7.0));
     assert_eq!(trend_points(6.4), 0);
     assert_eq!(trend_points(14.5), 25);
+}
+
+/// A promise in the document's own currency is compared in it: converted at the rate of the
+/// day it was made, a promise of the whole 1,000 EUR left an invoice of 1,000 EUR (1,100 in
+/// the base currency at its own date's rate) where it was, and one of 800 EUR, at a rate of
+/// 1.50 that day, moved all of it.
+#[test]
+fn a_promise_in_the_documents_currency_is_compared_in_it() {
+    let date = plus(as_of(), 7);
+    let mut doc = open(1, -10);
+    doc.balance = Decimal::from(1100);
+    doc.own_balance = Decimal::from(1000);
+    doc.currency = "EUR".into();
+    let promise = |own: i64, rate: Decimal, documents: Vec<i64>| CustomerPromise {
+        own_amount: Decimal::from(own),
+        currency: "EUR".into(),
+        rate,
+        ..CustomerPromise::in_base(date, Decimal::from(own) * rate, documents)
+    };
+    let with = |p: CustomerPromise| CustomerHistory {
+        open: vec![doc.clone()],
+        promises: vec![p],
+        ..Default::default()
+    };
+    for documents in [vec![], vec![1]] {
+        let whole = with(promise(1000, Decimal::ONE, documents.clone()));
+        assert_eq!(
+            model::promise_dates(&whole),
+            vec![Some(date)],
+            "{documents:?}"
+        );
+        let part = with(promise(800, Decimal::new(150, 2), documents.clone()));
+        assert_eq!(model::promise_dates(&part), vec![None], "{documents:?}");
+    }
+    // A promise in another currency is set against the base balance at its own rate.
+    let mut dollars = promise(1100, Decimal::ONE, vec![1]);
+    dollars.currency = "USD".into();
+    assert_eq!(model::promise_dates(&with(dollars)), vec![Some(date)]);
 }

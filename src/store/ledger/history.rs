@@ -63,7 +63,7 @@ const DOCUMENTS: &str = "
            CASE WHEN d.last_applied IS NULL OR d.last_applied <= ?1 THEN d.last_applied
                 ELSE (SELECT max(a.date) FROM applications a
                        WHERE a.did = d.did AND a.date <= ?1) END,
-           d.id
+           d.id, d.currency
       FROM documents d
      WHERE d.kind <> 'credit_note' AND d.doc_date <= ?1 AND (?2 IS NULL OR d.cid = ?2)
      ORDER BY d.cid";
@@ -224,6 +224,8 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                     due_date,
                     amount: base(amount_units),
                     balance: base(amount_units - applied),
+                    own_balance: money::from_units(amount_units - applied),
+                    currency: r.get(9)?,
                     disputed: side.issue_open,
                     dispute_opened: side.first_issue.map(from_day_number),
                 });
@@ -322,8 +324,8 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                     // base currency, as the documents' balances it is set against are (a yen
                     // promise covered every invoice).
                     let currency: Option<String> = r.get(7)?;
-                    let rate = match currency {
-                        Some(c) => rates.rate(&c, r.get(4)?)?,
+                    let rate = match &currency {
+                        Some(c) => rates.rate(c, r.get(4)?)?,
                         None => Decimal::ONE,
                     };
                     let documents = named
@@ -339,6 +341,9 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                             &q.base_currency,
                         ),
                         documents,
+                        own_amount: progress.remaining,
+                        currency: currency.unwrap_or_else(|| q.base_currency.clone()),
+                        rate,
                     });
                 }
             }
