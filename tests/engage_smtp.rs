@@ -1557,3 +1557,34 @@ fn a_reminder_whose_body_renders_empty_is_not_sent() {
     assert_eq!(server.received().len(), 2);
     assert_eq!(statuses(&setup), ["sent", "failed", "sent"]);
 }
+
+/// A copy's address the server refuses fails the whole reminder; the error said only "answered
+/// RCPT TO with 550", so the collector could not tell the escalation contact was the problem.
+/// It names the address refused.
+#[test]
+fn a_refused_recipient_is_named() {
+    let server = ScriptedServer::start(Script {
+        refuse_rcpt: Some("kai@"),
+        ..Script::default()
+    });
+    let setup = Setup::kite_and_lark(server.port);
+    std::fs::write(
+        setup.dir.path().join("cycles/dunning.toml"),
+        "name = \"Dunning\"\ncustomer = \"overdue > 0\"\n\
+         [[reminder]]\nname = \"Friendly\"\nafter_due_days = 3\n\
+         template = \"templates/friendly.md\"\nto = [\"billing\"]\ncc = [\"escalation\"]\n",
+    )
+    .unwrap();
+    setup.import_contacts(
+        "customer_id,name,email,phone,role,primary\n\
+         K1,Kim Berg,kim@kite.example,,billing,yes\n\
+         K1,Kai Lund,kai@kite.example,,escalation,no\n",
+    );
+    let o = setup.owed(&["engage", "run"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("answered RCPT TO <kai@kite.example> with 550 5.1.1 no such user"),
+        "{err}"
+    );
+}

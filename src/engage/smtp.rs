@@ -528,12 +528,14 @@ impl Session {
     fn deliver(&mut self, message: &Message) -> std::result::Result<(), SendError> {
         let where_ = self.where_.clone();
         let timeout = self.timeout;
-        // Before the message is handed over: not delivered.
-        let before = |step: Step, e: StepError| match e {
+        // Before the message is handed over: not delivered. A refused recipient is named: one
+        // copy's bad address fails the whole message, and the collector must know which.
+        let before_to = |step: Step, to: Option<&lettre::Address>, e: StepError| match e {
             StepError::Refused(r) => SendError::Refused {
                 transient: transient(&r),
                 message: format!(
-                    "not delivered: {where_} answered {step} with {}",
+                    "not delivered: {where_} answered {step}{} with {}",
+                    to.map(|a| format!(" <{a}>")).unwrap_or_default(),
                     answer_text(&r)
                 ),
             },
@@ -543,6 +545,7 @@ impl Session {
                 e => e,
             },
         };
+        let before = |step: Step, e: StepError| before_to(step, None, e);
         if let Some(why) = self.stop.why() {
             return Err(SendError::Fatal(format!(
                 "{why} before the message was handed over"
@@ -578,7 +581,7 @@ impl Session {
         .map_err(|e| before(Step::Mail, e))?;
         for to in envelope.to() {
             self.command(Step::Rcpt, Rcpt::new(to.clone(), vec![]), true)
-                .map_err(|e| before(Step::Rcpt, e))?;
+                .map_err(|e| before_to(Step::Rcpt, Some(to), e))?;
         }
         self.command(Step::Data, Data, true)
             .map_err(|e| before(Step::Data, e))?;

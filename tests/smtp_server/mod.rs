@@ -159,6 +159,8 @@ pub struct Script {
     /// It hangs only once it has received this many messages (default 0: at once): a run
     /// that delivers some, then hangs.
     pub after_messages: usize,
+    /// A recipient it refuses (550) at RCPT TO: any address holding this text.
+    pub refuse_rcpt: Option<&'static str>,
 }
 
 /// A tiny SMTP server on loopback, written for the tests: it answers the dialogue as
@@ -310,6 +312,9 @@ fn converse(
             "AUTH" => {
                 let answer = script.auth_answer.unwrap_or("235 2.7.0 ok");
                 out.write_all(format!("{answer}\r\n").as_bytes())?;
+            }
+            "RCPT" if script.refuse_rcpt.is_some_and(|r| command.contains(r)) => {
+                out.write_all(b"550 5.1.1 no such user\r\n")?;
             }
             "MAIL" | "RCPT" | "RSET" | "NOOP" => out.write_all(b"250 2.0.0 ok\r\n")?,
             "DATA" => {
