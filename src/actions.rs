@@ -508,6 +508,8 @@ pub struct OpenDocument {
     pub due_date: Option<Date>,
     /// Open balance in the customer's currency.
     pub balance: Decimal,
+    /// Its whole amount in the customer's currency (what a dispute of it may be for at most).
+    pub amount: Decimal,
     /// Its due date has passed.
     pub overdue: bool,
     /// An open dispute is on it.
@@ -582,6 +584,22 @@ impl FormDefaults {
             .or_else(|| self.documents.iter().find(|d| d.is(name)))
     }
 
+    /// What the documents `names` names amount to in all (each once, paid or not): what a
+    /// dispute of them may be for at most, as [`dispute`] counts it; `None` when it names
+    /// none, or a name is not an open document of the customer (the save then decides).
+    pub fn amount_of(&self, names: &[String]) -> Option<Decimal> {
+        if names.is_empty() {
+            return None;
+        }
+        let mut on = names
+            .iter()
+            .map(|n| self.find(n))
+            .collect::<Option<Vec<_>>>()?;
+        on.sort_by(|a, b| a.id.cmp(&b.id));
+        on.dedup_by(|a, b| a.id == b.id);
+        Some(on.iter().map(|d| d.amount).sum())
+    }
+
     /// What is open on the documents `names` names (each once), or on every open document
     /// when it names none — what a promise may be of, as [`promise`] counts it; `None` when a
     /// name is not an open document of the customer.
@@ -608,6 +626,7 @@ pub fn form_defaults(
 ) -> Result<FormDefaults> {
     let c = customer(store, customer_id, base)?;
     let debits = open_debits(store, &c, as_of, base)?;
+    let own = own_rate(store, &c, as_of, base)?;
     let disputed = store.activity().disputed_documents(Some(c.cid), as_of)?;
     let documents: Vec<OpenDocument> = debits
         .iter()
@@ -616,6 +635,7 @@ pub fn form_defaults(
             number: d.number.clone().filter(|n| !n.is_empty()),
             due_date: d.due_date,
             balance: *b,
+            amount: in_own_currency(d.amount, (&d.currency, d.rate), &c, own),
             overdue: is_overdue(d, as_of),
             disputed: disputed.contains(&d.did),
         })

@@ -549,26 +549,39 @@ fn a_refusal_by_the_worker_shows_under_its_field() {
     assert_eq!(events, 1, "only bob's");
 }
 
-/// A dispute of more than its documents amount to is refused by the worker (the form knows
-/// only their open balances), under the amount typed, and nothing is written.
+/// A dispute of more than its documents amount to is refused under the amount as it is
+/// typed, as the promise form does (it was refused only by the worker, on Enter), and
+/// nothing is written.
 #[test]
 fn a_dispute_of_more_than_its_documents_is_refused_under_its_amount() {
     let (_dir, mut d) = driver("alice", (120, 40));
     let issues_before = d.app.summary.as_ref().unwrap().metrics.open_issue_amount;
-    // Tokyo Trading's dispute form names its overdue INV-400 (5,000.00 USD open).
+    // Tokyo Trading's dispute form names INV-400 and INV-401 (6,200.00 USD in all).
     d.press("j i qu <Tab> <Down> 50000");
+    assert_eq!(
+        d.app
+            .form
+            .as_ref()
+            .unwrap()
+            .field(FieldId::Documents)
+            .map(|f| f.value()),
+        Some("INV-400, INV-401")
+    );
+    match check(&d, FieldId::Amount) {
+        Check::Err(e) => assert_eq!(
+            e,
+            "the dispute of 50,000.00 USD is more than its documents' 6,200.00 USD in all"
+        ),
+        other => panic!("{other:?}"),
+    }
     let fx = d.press("<Enter>");
-    assert_eq!(saves(&fx), 1);
+    assert_eq!(saves(&fx), 0, "nothing is sent");
     let form = d.app.form.as_ref().expect("the form stays open");
     assert_eq!(form.state, FormState::Editing);
-    let refused = form.field(FieldId::Amount).unwrap().refused.clone();
-    assert!(
-        refused.as_deref().is_some_and(
-            |e| e.starts_with("the dispute of 50,000.00 USD is more than its documents' ")
-        ),
-        "{refused:?}"
-    );
     assert_eq!(form.focus, 1, "the cursor is on the amount");
+    // Its documents' whole amount is taken.
+    d.press("<C-u> 6200");
+    assert!(matches!(check(&d, FieldId::Amount), Check::Ok(_)));
     d.press("<Esc> y");
     let summary = d.app.summary.as_ref().unwrap();
     assert_eq!(summary.metrics.open_issue_amount, issues_before);

@@ -827,6 +827,8 @@ pub struct OpenDebit {
     pub due_date: Option<Date>,
     /// Open balance at the as-of date, in `currency`.
     pub balance: Decimal,
+    /// Its whole amount, in `currency`.
+    pub amount: Decimal,
     pub currency: String,
     /// Base-currency units per unit, at the document's date.
     pub rate: Decimal,
@@ -856,7 +858,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             "SELECT d.did, d.id, d.due_date,
                     d.amount - ifnull((SELECT sum(a.amount) FROM applications a
                                         WHERE a.did = d.did AND a.date <= ?2), 0),
-                    d.currency, d.rate, d.number
+                    d.currency, d.rate, d.number, d.amount
                FROM documents d INDEXED BY documents_customer
               WHERE d.cid = ?1 AND d.doc_date <= ?2 AND d.kind <> 'credit_note'",
         )?;
@@ -870,6 +872,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                     .get::<_, Option<i32>>(2)?
                     .map(crate::domain::date::from_day_number),
                 balance: money::from_units(r.get(3)?),
+                amount: money::from_units(r.get(7)?),
                 currency: r.get(4)?,
                 rate: rate.0,
             })

@@ -82,6 +82,12 @@ impl ActionForm {
                         {
                             return Check::Err(e);
                         }
+                        if self.kind == FormKind::Dispute
+                            && let Some(total) = defaults.and_then(|d| d.amount_of(&named))
+                            && let Err(e) = check::dispute_within_documents(a, total, cur)
+                        {
+                            return Check::Err(e);
+                        }
                         let note = match defaults {
                             Some(d) if d.proposed_amount() == a && d.overdue_disputed() > 0 => {
                                 ", the overdue amount not in dispute"
