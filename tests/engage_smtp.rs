@@ -305,7 +305,7 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
     let csv_path = csv.to_str().unwrap();
     setup.run_ok(&["export", "engagement", "--format", "csv", "-o", csv_path]);
     let text = std::fs::read_to_string(&csv).unwrap();
-    assert!(text.contains("Dunning,Friendly,2,0,0,0,0.00"), "{text}");
+    assert!(text.contains("Dunning,Friendly,2,0,0,0,0,0.00"), "{text}");
     // The workbook: a table like every export's, the same row, counts and amounts typed.
     let xlsx = setup.dir.path().join("engagement.xlsx");
     let o = setup.owed(&["export", "engagement", "-o", xlsx.to_str().unwrap()]);
@@ -321,20 +321,42 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
             "Cycle",
             "Reminder",
             "Sent",
+            "Of them texts",
             "Replied",
             "Promised within 7 days",
             "Paid within 14 days",
             "Collected (USD)"
         ]
     );
-    assert_eq!(summed, [2, 3, 4, 5, 6]);
+    assert_eq!(summed, [2, 3, 4, 5, 6, 7]);
     assert_eq!(s.data_rows().len(), 1);
     assert_eq!(s.text(2, 0), "Dunning");
     assert_eq!(s.text(2, 1), "Friendly");
     assert_eq!(s.number(2, 2), 2.0);
     assert_eq!(s.num_format(2, 2), workbook::COUNT);
-    assert_eq!(s.number(2, 6), 0.0);
-    assert_eq!(s.num_format(2, 6), workbook::AMOUNT);
+    assert_eq!(s.number(2, 3), 0.0, "no texts");
+    assert_eq!(s.number(2, 7), 0.0);
+    assert_eq!(s.num_format(2, 7), workbook::AMOUNT);
+    // The report's two series, as its JSON has them (they were left out of the export).
+    let weeks = &sheets[1];
+    assert_eq!(weeks.name, "Weeks");
+    workbook::check_table(weeks, "Engagement — Weeks", AS_OF);
+    let json_weeks = report["weeks"].as_array().unwrap();
+    assert_eq!(weeks.data_rows().len(), json_weeks.len());
+    let sent: f64 = weeks
+        .data_rows()
+        .map(|r| weeks.number(r, weeks.col("Emails sent")))
+        .sum();
+    assert_eq!(sent, 2.0);
+    let cycles = &sheets[2];
+    assert_eq!(cycles.name, "Cycles by week");
+    workbook::check_table(cycles, "Engagement — Cycles by week", AS_OF);
+    assert_eq!(
+        cycles.data_rows().len(),
+        report["cycle_weeks"].as_array().unwrap().len()
+    );
+    assert_eq!(cycles.text(2, 0), "Dunning");
+    assert_eq!(cycles.number(2, cycles.col("Sent")), 2.0);
 
     // A rerun sends nothing.
     let out = setup.run_ok(&["engage", "run"]);

@@ -335,6 +335,7 @@ pub fn engagement(
             Column::new("cycle", "Cycle", Kind::Text),
             Column::new("reminder", "Reminder", Kind::Text),
             Column::new("sent", "Sent", Kind::Count),
+            Column::new("texts_sent", "Of them texts", Kind::Count),
             Column::new("replied", "Replied", Kind::Count),
             Column::new(
                 "promised_within_7_days",
@@ -351,10 +352,52 @@ pub fn engagement(
             Cell::from(r.cycle.as_str()),
             Cell::from(r.reminder.as_str()),
             Cell::count(r.sent),
+            Cell::count(r.texts),
             Cell::count(r.replied),
             Cell::count(r.promised),
             Cell::count(r.paid),
             Cell::amount(r.collected, &report.currency),
+        ])?;
+    }
+    // The report's two series, as `report engagement --json` has them (the workbook only).
+    sheet.table(
+        "Weeks",
+        &[
+            Column::new("week_start", "Week of (Monday)", Kind::Date),
+            Column::new("emails_sent", "Emails sent", Kind::Count),
+            Column::new("texts_sent", "Texts sent", Kind::Count),
+            Column::new("replies", "Replies", Kind::Count),
+        ],
+        false,
+    )?;
+    for w in &report.weeks {
+        sheet.row(&[
+            Cell::Date(w.week_start),
+            Cell::count(w.emails_sent.unsigned_abs()),
+            Cell::count(w.texts_sent.unsigned_abs()),
+            Cell::count(w.replies.unsigned_abs()),
+        ])?;
+    }
+    sheet.table(
+        "Cycles by week",
+        &[
+            Column::new("cycle", "Cycle", Kind::Text),
+            Column::new("week_start", "Week of (Monday)", Kind::Date),
+            Column::new("sent", "Sent", Kind::Count),
+            Column::new("replied", "Replied", Kind::Count),
+            Column::new("promised", "Promised within 7 days", Kind::Count),
+            Column::new("paid", "Paid within 14 days", Kind::Count),
+        ],
+        false,
+    )?;
+    for w in &report.cycle_weeks {
+        sheet.row(&[
+            Cell::from(w.cycle.as_str()),
+            Cell::Date(w.week_start),
+            Cell::count(w.sent),
+            Cell::count(w.replied),
+            Cell::count(w.promised),
+            Cell::count(w.paid),
         ])?;
     }
     Ok(())
