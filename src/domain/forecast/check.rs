@@ -6,10 +6,11 @@
 //! is not known at it) — the model is fitted on that, and every document open at the cutoff
 //! is predicted, by the model and by the per-customer median (the due date plus the
 //! customer's median days late given the document is still unpaid, never before the day
-//! after the cutoff: see [`median_method_date`]). Documents settled by the as-of date are scored against their
-//! settlement; those still unpaid then, against the day after the as-of date (the earliest
-//! they can be paid: leaving them out would keep only the quick payments of each cutoff),
-//! unless they were already more than the censoring cap overdue at the cutoff.
+//! after the cutoff: see [`median_method_date`]). Documents settled by the as-of date are
+//! scored against their settlement; those still unpaid then, against the day after the as-of
+//! date (the earliest they can be paid: leaving them out would keep only the quick payments
+//! of each cutoff), unless they were already more than the censoring cap overdue at the
+//! cutoff.
 //!
 //! Documents fall into [`Segment`]s: disputed ones, others already overdue, others not yet
 //! due. For each segment with enough scored documents ([`MIN_SCORED`]):
