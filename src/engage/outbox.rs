@@ -782,7 +782,7 @@ fn document_facts(d: &crate::store::engage::EngageDocument) -> DocumentFacts {
 /// The email: From the config, To the customer (its name made single-line), Cc, the rendered
 /// subject and text, an HTML alternative when the template has one, `attachment` (a file
 /// name and PDF bytes) when given, and `message_id`. Every header goes through lettre's
-/// typed builders but the Subject, which [`subject_header`] encodes itself from a single line:
+/// typed builders but the Subject, which `subject_header` encodes itself from a single line:
 /// no text can add a header.
 ///
 /// # Errors

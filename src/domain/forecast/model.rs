@@ -734,7 +734,8 @@ fn weekday_name(w: Weekday) -> &'static str {
 /// what is left of it (the latest recorded of two naming one document decides). A
 /// customer-wide promise is set against the customer's other undisputed documents, oldest due
 /// first; the first it cannot pay off whole takes what is left, and later promises go on from
-/// there.
+/// there. A document in the promise's own currency is set against it in that currency
+/// ([`CustomerPromise::asked_by`]).
 pub fn promise_dates(h: &CustomerHistory) -> Vec<Option<Date>> {
     let mut dates: Vec<Option<Date>> = vec![None; h.open.len()];
     let oldest_first = |order: &mut Vec<usize>| {
