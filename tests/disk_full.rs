@@ -35,6 +35,16 @@ fn says_nothing_was_saved(out: &Output, fx: &Fixture) {
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
+/// The fixture with a demo portfolio of `customers` customers imported into it.
+fn with_a_demo(customers: u32) -> Fixture {
+    let fx = Fixture::new();
+    let csv = fx.dir.path().join("more");
+    let n = customers.to_string();
+    succeeded(&fx.owed(&["demo", "--csv", csv.to_str().unwrap(), "--customers", &n]));
+    succeeded(&fx.owed(&["import", csv.to_str().unwrap()]));
+    fx
+}
+
 /// SQLite's own check of the whole file.
 fn integrity(fx: &Fixture) -> String {
     let conn = rusqlite::Connection::open(fx.db()).unwrap();
@@ -114,11 +124,8 @@ fn no_room_to_open_is_said_in_one_sentence() {
 /// directory of many worksheets, one row each) are what cannot be written.
 #[test]
 fn an_xlsx_export_on_a_full_disk_says_so_in_one_sentence() {
-    let fx = Fixture::new();
+    let fx = with_a_demo(50);
     let dir = fx.dir.path();
-    let csv = dir.join("more");
-    succeeded(&fx.owed(&["demo", "--csv", csv.to_str().unwrap(), "--customers", "50"]));
-    succeeded(&fx.owed(&["import", csv.to_str().unwrap()]));
     let export = |file: &std::path::Path| {
         let file = file.to_str().unwrap().to_string();
         ["export", "documents", "--rows-per-sheet", "1", "-o"]
@@ -159,11 +166,8 @@ fn an_xlsx_export_on_a_full_disk_says_so_in_one_sentence() {
 /// sentence naming that folder, and leaves no file behind.
 #[test]
 fn an_xlsx_export_without_room_for_its_temporary_files_says_so() {
-    let fx = Fixture::new();
+    let fx = with_a_demo(300);
     let dir = fx.dir.path();
-    let csv = dir.join("more");
-    succeeded(&fx.owed(&["demo", "--csv", csv.to_str().unwrap(), "--customers", "300"]));
-    succeeded(&fx.owed(&["import", csv.to_str().unwrap()]));
     let temp = dir.join("tmp");
     std::fs::create_dir(&temp).unwrap();
     let target = dir.join("documents.xlsx");

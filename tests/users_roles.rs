@@ -526,6 +526,18 @@ impl owed::engage::outbox::Mailer for NoMail {
 
 /// The same refusals through the library, as the workstation's forms and worker call it: the
 /// actions, a manual reminder and an engagement run.
+/// Asserts that a note on V2 written with `stamp` is refused (exit 2) saying `says`.
+#[track_caller]
+fn a_note_on_v2_is_refused(
+    store: &mut Store,
+    stamp: &owed::domain::action_checks::Stamp,
+    says: &str,
+) {
+    let e = owed::actions::note(store, stamp, "V2", "refused").unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert_eq!(e.to_string(), says);
+}
+
 #[test]
 fn the_library_refuses_the_same_way() {
     use owed::actions;
@@ -540,11 +552,10 @@ fn the_library_refuses_the_same_way() {
     let alice = Actor::new("alice", Role::Collector);
     let stamp = Stamp::for_actor(&alice, now, as_of).unwrap();
     let before = fx.fingerprint();
-    let e = actions::note(&mut store, &stamp, "V2", "hello").unwrap_err();
-    assert_eq!(e.exit_code(), 2);
-    assert_eq!(
-        e.to_string(),
-        "alice (collector) may not write on V2: its finance owner is bob"
+    a_note_on_v2_is_refused(
+        &mut store,
+        &stamp,
+        "alice (collector) may not write on V2: its finance owner is bob",
     );
 
     let dir = fx.dir.path().join("cycles");
@@ -613,11 +624,10 @@ fn the_library_refuses_the_same_way() {
     actions::note(&mut store, &bobs, "V2", "before").unwrap();
     succeeded(&fx.owed(&["--as", "dana", "user", "remove", "bob"]));
     let before = fx.fingerprint();
-    let e = actions::note(&mut store, &bobs, "V2", "after").unwrap_err();
-    assert_eq!(e.exit_code(), 2);
-    assert_eq!(
-        e.to_string(),
-        "`bob` is no longer a user of this database: nothing was saved"
+    a_note_on_v2_is_refused(
+        &mut store,
+        &bobs,
+        "`bob` is no longer a user of this database: nothing was saved",
     );
     assert_eq!(fx.fingerprint(), before);
     // Nor does a removed manager keep a manager's rights.
