@@ -591,13 +591,7 @@ impl FormDefaults {
         if names.is_empty() {
             return None;
         }
-        let mut on = names
-            .iter()
-            .map(|n| self.find(n))
-            .collect::<Option<Vec<_>>>()?;
-        on.sort_by(|a, b| a.id.cmp(&b.id));
-        on.dedup_by(|a, b| a.id == b.id);
-        Some(on.iter().map(|d| d.amount).sum())
+        Some(self.named(names)?.iter().map(|d| d.amount).sum())
     }
 
     /// What is open on the documents `names` names (each once), or on every open document
@@ -607,13 +601,18 @@ impl FormDefaults {
         if names.is_empty() {
             return Some(self.documents.iter().map(|d| d.balance).sum());
         }
+        Some(self.named(names)?.iter().map(|d| d.balance).sum())
+    }
+
+    /// The open documents `names` names, each once; `None` when a name is not one of them.
+    fn named(&self, names: &[String]) -> Option<Vec<&OpenDocument>> {
         let mut on = names
             .iter()
             .map(|n| self.find(n))
             .collect::<Option<Vec<_>>>()?;
         on.sort_by(|a, b| a.id.cmp(&b.id));
         on.dedup_by(|a, b| a.id == b.id);
-        Some(on.iter().map(|d| d.balance).sum())
+        Some(on)
     }
 }
 
