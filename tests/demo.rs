@@ -377,17 +377,23 @@ fn a_demo_killed_while_it_is_made_leaves_the_whole_demo_or_nothing() {
 
 /// `owed demo` on a full disk: one sentence naming the database, nothing left of the demo
 /// (no database, no hidden file or folder), and with room again the same command makes it.
-/// (It said `No space left on device (os error 28)` and left a half demo.)
+/// (It said `No space left on device (os error 28)` and left a half demo.) The same under a
+/// bare `ulimit -f`, whose signal owed ignores itself (it was killed by `SIGXFSZ`, exit 153,
+/// its hidden database and folder of CSVs left behind).
 #[test]
 #[cfg(unix)]
 fn a_demo_on_a_full_disk_says_so_and_leaves_nothing() {
-    use common::on_a_disk_with_room;
+    use common::{on_a_disk_with_room, under_a_file_size_limit};
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("k.db");
     let args = ["demo", "--no-tui", "--customers", "50"];
-    // A disk full at the new database's first writes, and one full part-way through.
-    for kib in [64, 1024] {
-        let out = on_a_disk_with_room(owed_command(dir.path(), &db, AS_OF, &args), kib);
+    // A disk full at the new database's first writes, and one full part-way through; then a
+    // file size limit part-way through.
+    type Run = fn(std::process::Command, u32) -> std::process::Output;
+    let full: Run = on_a_disk_with_room;
+    let limited: Run = under_a_file_size_limit;
+    for (kib, run) in [(64, full), (1024, full), (1024, limited)] {
+        let out = run(owed_command(dir.path(), &db, AS_OF, &args), kib);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{kib} KiB: {err}");
         assert!(

@@ -453,6 +453,7 @@ fn cut_long_values(text: &str, args: &[String]) -> String {
 
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
+    fail_writes_past_the_file_size_limit();
     let db = config::database_path(cli.db.as_deref()).ok();
     let result = dispatch(cli).map_err(|e| {
         // SQLite's "attempt to write a readonly database", "database or disk is full" and
@@ -473,6 +474,19 @@ pub fn run(cli: Cli) -> i32 {
             errln!("owed: {e}");
             e.exit_code()
         }
+    }
+}
+
+/// A file size limit (`ulimit -f`, a quota's hard edge) reached mid-write kills the process
+/// with `SIGXFSZ` by default: no sentence, and a demo's or an export's temporary files left
+/// behind. Ignored, the write fails (`EFBIG`) as a write to a full disk does, and the command
+/// says so, removes what it had begun and saves nothing (every write is one transaction).
+fn fail_writes_past_the_file_size_limit() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to "ignore" installs no handler; it is done
+    // before any thread of owed's starts.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
 }
 

@@ -273,10 +273,23 @@ pub fn read_chunks(mut reader: impl std::io::Read, mut chunk: impl FnMut(&[u8]))
 /// past the limit fails (`EFBIG`) as a write to a full disk fails (`ENOSPC`), instead of
 /// killing the process.
 pub fn on_a_disk_with_room(command: std::process::Command, kib: u32) -> Output {
+    under_shell_limits(command, &format!("trap '' XFSZ; ulimit -f {kib}"))
+}
+
+/// `command` run with every file it writes limited to `kib` KiB by the shell's `ulimit -f`
+/// alone, as a quota or a user's limits set it: `SIGXFSZ` left to its default, which kills
+/// the process unless it ignores the signal itself.
+pub fn under_a_file_size_limit(command: std::process::Command, kib: u32) -> Output {
+    under_shell_limits(command, &format!("ulimit -f {kib}"))
+}
+
+/// `command` run by bash after `limits` (shell commands), with its arguments, folder and
+/// environment.
+fn under_shell_limits(command: std::process::Command, limits: &str) -> Output {
     let mut limited = std::process::Command::new("bash");
     limited
         .arg("-c")
-        .arg(format!("trap '' XFSZ; ulimit -f {kib}; exec \"$0\" \"$@\""))
+        .arg(format!("{limits}; exec \"$0\" \"$@\""))
         .arg(command.get_program())
         .args(command.get_args());
     if let Some(dir) = command.get_current_dir() {
