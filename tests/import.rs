@@ -178,6 +178,20 @@ fn import_ok(dir: &Path, db: &str, folder: &Path) -> String {
     stdout(&o)
 }
 
+/// `owed report metrics --json` of `db` as of 30 April 2026.
+fn metrics(dir: &Path, db: &str) -> String {
+    let args = [
+        "--db",
+        db,
+        "report",
+        "metrics",
+        "--as-of",
+        "2026-04-30",
+        "--json",
+    ];
+    stdout(&owed_in(dir, &args))
+}
+
 /// Asserts that `out` says each of `lines`.
 fn assert_says(out: &str, lines: &[&str]) {
     for line in lines {
@@ -476,6 +490,78 @@ fn a_customers_file_without_a_column_keeps_what_is_stored_there() {
     assert_eq!(customer("K3").3.as_deref(), Some("alice"));
 }
 
+/// Documents, payments and contacts files without an optional column keep what is stored
+/// there too: a short documents export does not wipe numbers nor relabel a USD invoice of a
+/// EUR customer as EUR; a short payments export does not turn a declined card into money
+/// received; a short contacts export does not make the billing contact "other". (Each did.)
+#[test]
+fn documents_payments_and_contacts_files_without_a_column_keep_what_is_stored() {
+    let (dir, db, _) = contract_imported("good");
+    let full = Portfolio::new()
+        .file(
+            "documents.csv",
+            "id,customer_id,type,number,doc_date,due_date,amount,currency\n\
+             D9,K2,invoice,INV-9,2026-04-01,2026-05-01,100.00,USD\n",
+        )
+        .file(
+            "contacts.csv",
+            "customer_id,email,name,role,primary\nK1,pay@kite.example,Pat,billing,yes\n",
+        );
+    import_files(dir.path(), &db, "full", &full);
+    let db_path = Path::new(&db);
+    let stored = || {
+        rows(
+            db_path,
+            "SELECT 'd', id, ifnull(number, ''), currency, rate, '' FROM documents
+              WHERE id IN ('A1', 'D9')
+             UNION ALL SELECT 'p', id, status, currency, ifnull(method, ''), '' FROM payments
+             UNION ALL SELECT 'c', email, ifnull(name, ''), role, is_primary, '' FROM contacts
+             ORDER BY 1, 2",
+            |r| {
+                (1..6)
+                    .map(|i| r.get::<_, rusqlite::types::Value>(i))
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            },
+        )
+    };
+    let (before, figures) = (stored(), metrics(dir.path(), &db));
+    let short = Portfolio::new()
+        .file(
+            "documents.csv",
+            "id,customer_id,type,doc_date,due_date,amount\n\
+             A1,K1,invoice,2026-03-01,2026-03-31,100.00\n\
+             D9,K2,invoice,2026-04-01,2026-05-01,100.00\n",
+        )
+        .file(
+            "payments.csv",
+            "id,customer_id,date,amount\nP3,K3,2026-04-21,50.00\n",
+        )
+        .file("contacts.csv", "customer_id,email\nK1,pay@kite.example\n");
+    let said = import_files(dir.path(), &db, "short", &short);
+    for file in [
+        "documents.csv 0 inserted, 0 updated, 2 unchanged",
+        "payments.csv 0 inserted, 0 updated, 1 unchanged",
+        "contacts.csv 0 inserted, 0 updated, 1 unchanged",
+    ] {
+        assert!(said.contains(file), "{file}: {said}");
+    }
+    assert_eq!(stored(), before);
+    assert_eq!(metrics(dir.path(), &db), figures);
+    // A new row of a short file still takes the defaults: its customer's currency, a
+    // successful payment.
+    let new = Portfolio::new().file(
+        "payments.csv",
+        "id,customer_id,date,amount\nP8,K2,2026-04-22,10.00\n",
+    );
+    import_files(dir.path(), &db, "new", &new);
+    let p8 = rows(
+        db_path,
+        "SELECT status, currency FROM payments WHERE id = 'P8'",
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+    );
+    assert_eq!(p8, [("success".to_string(), "EUR".to_string())]);
+}
+
 /// A rate that comes after its documents (back-filled, or corrected) converts them as if it
 /// had come first: the same files give the same figures in whatever order they were
 /// imported, daily sales (DSO) included.
@@ -512,22 +598,8 @@ fn a_rate_imported_after_its_documents_converts_them() {
         .with_rate("2026-03-15,EUR,1.20");
     let one_db = dir.path().join("one.db").to_string_lossy().into_owned();
     import_files(dir.path(), &one_db, "once", &once);
-    let metrics = |db: &str| {
-        stdout(&owed_in(
-            dir.path(),
-            &[
-                "--db",
-                db,
-                "report",
-                "metrics",
-                "--as-of",
-                "2026-04-30",
-                "--json",
-            ],
-        ))
-    };
     assert_eq!(aging, aging_json(dir.path(), &one_db));
-    assert_eq!(metrics(&db), metrics(&one_db));
+    assert_eq!(metrics(dir.path(), &db), metrics(dir.path(), &one_db));
 }
 
 /// A database left with a rate no import takes now (an older version took any number, or

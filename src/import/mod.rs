@@ -313,6 +313,7 @@ fn import_in_one_transaction(
         progress: options.progress && std::io::stderr().is_terminal(),
         rates: Rates::default(),
         customers: HashMap::new(),
+        currencies_apart: HashMap::new(),
     };
     importer.writer.fix_base_currency(&options.base_currency)?;
     let mut summary = ImportSummary::default();
@@ -428,6 +429,9 @@ struct Importer<'a> {
     progress: bool,
     rates: Rates,
     customers: HashMap<String, CustomerRef>,
+    /// For a file of documents or payments without a `currency` column: those stored in
+    /// another currency than their customer's, by id (see `ImportWriter::currencies_apart`).
+    currencies_apart: HashMap<String, String>,
 }
 
 impl Importer<'_> {
@@ -474,8 +478,25 @@ impl Importer<'_> {
             FileKind::Applications => &format::APPLICATIONS,
         };
         let header = Header::new(name, &names, columns)?;
+        // A column the file does not have keeps what is stored, in every file of records.
+        let has = |c: &str| header.has(c);
+        match kind {
+            FileKind::Contacts => self.writer.contacts_file_has(&has),
+            FileKind::Documents => self.writer.documents_file_has(&has),
+            FileKind::Payments => self.writer.payments_file_has(&has),
+            _ => {}
+        }
+        self.currencies_apart = match kind {
+            FileKind::Documents if !header.has("currency") => {
+                self.writer.currencies_apart("documents", &self.base)?
+            }
+            FileKind::Payments if !header.has("currency") => {
+                self.writer.currencies_apart("payments", &self.base)?
+            }
+            _ => HashMap::new(),
+        };
         if kind == FileKind::Customers {
-            self.writer.customers_file_has(&|c| header.has(c));
+            self.writer.customers_file_has(&has);
             // A credit limit is in its customer's currency, which a file without the column
             // leaves as stored (the customers are read again for the files after this one).
             self.customers = if header.has("currency") || !header.has("credit_limit") {
@@ -489,6 +510,7 @@ impl Importer<'_> {
             base: &self.base,
             rates: &self.rates,
             customers: &self.customers,
+            currencies_apart: &self.currencies_apart,
         };
         let writer = &self.writer;
         let progress = self.progress;
@@ -900,6 +922,7 @@ struct Checker<'a> {
     base: &'a str,
     rates: &'a Rates,
     customers: &'a HashMap<String, CustomerRef>,
+    currencies_apart: &'a HashMap<String, String>,
 }
 
 impl<'a> Checker<'a> {
@@ -1051,16 +1074,18 @@ impl<'a> Checker<'a> {
         })
     }
 
-    /// The currency of a row (default: the customer's, else the base) and its rate to the
-    /// base currency on `day`.
+    /// The currency of a row (default: the stored document's or payment's, else the
+    /// customer's, else the base) and its rate to the base currency on `day`.
     fn currency_and_rate(
         &self,
         row: &Row,
         customer: &CustomerRef,
         day: i32,
     ) -> Result<(String, String)> {
+        let stored = || self.currencies_apart.get(row.opt("id")?).cloned();
         let currency = row
             .opt_currency("currency")?
+            .or_else(stored)
             .or_else(|| customer.currency.clone())
             .unwrap_or_else(|| self.base.to_string());
         if currency == self.base {

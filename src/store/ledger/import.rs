@@ -285,6 +285,53 @@ const PAYMENT_COLUMNS: &[&str] = &[
     "next_retry_date",
 ];
 
+/// Whether a file of `file`'s columns gives a table column, for [`upsert_sql`]: the file's
+/// optional columns (and `custom`, its `cf_*` fields) when it has them; every other column
+/// (required, or worked out from the row: `cid`, `kind`, `currency`, `rate`) always.
+fn given_by<'a>(
+    file: &'a format::Columns,
+    has: &'a dyn Fn(&str) -> bool,
+) -> impl Fn(&str) -> bool + 'a {
+    move |column: &str| {
+        let optional = column == "custom" || file.optional.contains(&column);
+        !optional || column == "currency" || has(column)
+    }
+}
+
+/// Which optional columns a `contacts.csv` has (see [`ImportWriter::contacts_file_has`]).
+#[derive(Debug, Clone, Copy)]
+struct ContactColumns {
+    name: bool,
+    phone: bool,
+    role: bool,
+    primary: bool,
+}
+
+impl ContactColumns {
+    const ALL: ContactColumns = ContactColumns {
+        name: true,
+        phone: true,
+        role: true,
+        primary: true,
+    };
+
+    /// The contact `c` of the file, with what the file has no column for taken from `stored`.
+    fn merged(self, c: &ContactRecord, stored: &ContactRecord) -> ContactRecord {
+        ContactRecord {
+            cid: c.cid,
+            email: c.email.clone(),
+            name: if self.name { &c.name } else { &stored.name }.clone(),
+            phone: if self.phone { &c.phone } else { &stored.phone }.clone(),
+            role: if self.role { c.role } else { stored.role },
+            primary: if self.primary {
+                c.primary
+            } else {
+                stored.primary
+            },
+        }
+    }
+}
+
 /// A column that collectors change in `owed`: while `kept_if` (an SQL condition on the stored
 /// row) holds, an import keeps the stored value and does not count the column as changed.
 struct LocalColumn {
@@ -444,6 +491,8 @@ pub struct ImportWriter<'a> {
     customers: Writes,
     documents: Writes,
     payments: Writes,
+    /// The optional columns of the `contacts.csv` being read.
+    contact_columns: ContactColumns,
 }
 
 impl<'a> Ledger<&'a mut Store> {
@@ -478,6 +527,7 @@ impl<'a> Ledger<&'a mut Store> {
             customers: Writes::new("customers", &customer_columns(), &owner_columns()),
             documents: Writes::new("documents", DOCUMENT_COLUMNS, &[]),
             payments: Writes::new("payments", PAYMENT_COLUMNS, &[]),
+            contact_columns: ContactColumns::ALL,
         })
     }
 }
@@ -646,6 +696,48 @@ impl ImportWriter<'_> {
         self.customers.upsert = upsert_sql("customers", &columns, &owner_columns(), has);
     }
 
+    /// Before a `documents.csv`: as [`ImportWriter::customers_file_has`], a column the file
+    /// does not have keeps what is stored (a short export of ids, dates and amounts must not
+    /// wipe the documents' numbers and billing balances). `currency` is always written: a row
+    /// without one is given the stored document's (see [`ImportWriter::currencies_apart`]).
+    pub fn documents_file_has(&mut self, has: &dyn Fn(&str) -> bool) {
+        let given = given_by(&format::DOCUMENTS, has);
+        self.documents.upsert = upsert_sql("documents", DOCUMENT_COLUMNS, &[], &given);
+    }
+
+    /// Before a `payments.csv`: as [`ImportWriter::documents_file_has`]. A file without
+    /// `status` gives a new payment `success` and leaves a stored one's as it was (a short
+    /// export must not turn a declined card into money received).
+    pub fn payments_file_has(&mut self, has: &dyn Fn(&str) -> bool) {
+        let given = given_by(&format::PAYMENTS, has);
+        self.payments.upsert = upsert_sql("payments", PAYMENT_COLUMNS, &[], &given);
+    }
+
+    /// Before a `contacts.csv`: which of its optional columns the file has; a contact stored
+    /// keeps its name, phone, role and primary mark where the file has no such column.
+    pub fn contacts_file_has(&mut self, has: &dyn Fn(&str) -> bool) {
+        self.contact_columns = ContactColumns {
+            name: has("name"),
+            phone: has("phone"),
+            role: has("role"),
+            primary: has("primary"),
+        };
+    }
+
+    /// The documents (`table` "documents") or payments ("payments") stored in another currency
+    /// than their customer's (the base currency for a customer without one), by id: what a
+    /// file without a `currency` column keeps for them (it would otherwise take the
+    /// customer's, and relabel a USD invoice of a EUR customer as EUR).
+    pub fn currencies_apart(&self, table: &str, base: &str) -> Result<HashMap<String, String>> {
+        debug_assert!(matches!(table, "documents" | "payments"));
+        let mut stmt = self.tx.prepare(&format!(
+            "SELECT t.id, t.currency FROM {table} t JOIN customers c ON c.cid = t.cid
+              WHERE t.currency <> ifnull(c.currency, ?1)"
+        ))?;
+        let rows = stmt.query_map([base], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Every customer by id, for resolving the references of documents and payments.
     pub fn customer_refs(&self) -> Result<HashMap<String, CustomerRef>> {
         let mut stmt = self.tx.prepare("SELECT id, cid, currency FROM customers")?;
@@ -750,15 +842,8 @@ impl ImportWriter<'_> {
 
     /// Inserts or updates a contact, by (customer, email). A primary contact takes over from
     /// the customer's other primary contact of its role, which stays a contact, not primary.
+    /// A stored contact keeps what the file has no column for.
     pub fn upsert_contact(&self, c: &ContactRecord) -> Result<Upsert> {
-        if c.primary {
-            self.tx
-                .prepare_cached(
-                    "UPDATE contacts SET is_primary = 0
-                      WHERE cid = ?1 AND role = ?2 AND email <> ?3 AND is_primary = 1",
-                )?
-                .execute(params![c.cid, c.role, c.email])?;
-        }
         let stored: Option<ContactRecord> = self
             .tx
             .prepare_cached(
@@ -779,6 +864,22 @@ impl ImportWriter<'_> {
                 })
             })
             .optional()?;
+        let merged;
+        let c = match &stored {
+            Some(stored) => {
+                merged = self.contact_columns.merged(c, stored);
+                &merged
+            }
+            None => c,
+        };
+        if c.primary {
+            self.tx
+                .prepare_cached(
+                    "UPDATE contacts SET is_primary = 0
+                      WHERE cid = ?1 AND role = ?2 AND email <> ?3 AND is_primary = 1",
+                )?
+                .execute(params![c.cid, c.role, c.email])?;
+        }
         if stored.as_ref() == Some(c) {
             return Ok(Upsert::Unchanged);
         }
