@@ -216,9 +216,10 @@ pub fn fitted(value: Decimal, currency: &str, width: usize) -> String {
     }
 }
 
-/// A short amount for tight spaces: `1.2M`, `45.3k`, `950`.
+/// A short amount for tight spaces: `1.2M`, `45.3k`, `950`. Rounded half away from zero,
+/// as every amount owed shows (`526.50` is `527`, `12,250` is `12.3k`).
 pub fn compact(value: Decimal) -> String {
-    let v = value.round_dp(0);
+    let v = round_half_away(value, 0);
     let abs = v.abs();
     let (div, suffix) = if abs >= Decimal::from(1_000_000_000) {
         (Decimal::from(1_000_000_000), "B")
@@ -229,7 +230,7 @@ pub fn compact(value: Decimal) -> String {
     } else {
         return grouped(v, "JPY");
     };
-    format!("{}{}", (value / div).round_dp(1).normalize(), suffix)
+    format!("{}{}", round_half_away(value / div, 1).normalize(), suffix)
 }
 
 #[cfg(test)]
@@ -300,6 +301,12 @@ mod tests {
         assert_eq!(compact(d("1234567")), "1.2M");
         assert_eq!(compact(d("45321")), "45.3k");
         assert_eq!(compact(d("950.4")), "950");
+        // Half away from zero, not to even (the bar said 526 where the report said 526.50).
+        assert_eq!(compact(d("526.50")), "527");
+        assert_eq!(compact(d("2.5")), "3");
+        assert_eq!(compact(d("-2.5")), "-3");
+        assert_eq!(compact(d("12250")), "12.3k");
+        assert_eq!(compact(d("-12250")), "-12.3k");
     }
 
     #[test]
