@@ -146,6 +146,14 @@ impl Setup {
         self.dir.path().join("owed.db")
     }
 
+    /// Stores `email` (an SQL expression) as customer `id`'s address, as a database written
+    /// before the import refused addresses that are none may hold it.
+    fn store_email(&self, id: &str, email: &str) {
+        let conn = rusqlite::Connection::open(self.db()).unwrap();
+        let sql = format!("UPDATE customers SET email = {email} WHERE id = ?1");
+        assert_eq!(conn.execute(&sql, [id]).unwrap(), 1, "{id}");
+    }
+
     /// The replies filed, in order: their sender and whether it is verified.
     fn replies_verified(&self) -> Vec<(String, bool)> {
         rows(
@@ -199,14 +207,14 @@ fn delivers_reminders_with_their_headers_once_and_refuses_header_injection() {
                 "\"Evil Corp\r\nBcc: victim@example.com\"",
                 "ap@evil.example",
             ),
-            // An address with CR LF and a header after it.
-            (
-                "K3",
-                "Sneaky",
-                "\"ap@sneaky.example\r\nBcc: victim2@example.com\"",
-            ),
+            ("K3", "Sneaky", "ap@sneaky.example"),
         ],
         server.port,
+    );
+    // An address with CR LF and a header after it.
+    setup.store_email(
+        "K3",
+        "'ap@sneaky.example' || char(13, 10) || 'Bcc: victim2@example.com'",
     );
     // An HTML alternative beside the template.
     std::fs::write(
@@ -1164,10 +1172,11 @@ fn a_runs_lines_show_a_line_feed_in_an_id_and_forge_no_line() {
                 "Jay",
                 "ap@jay.example",
             ),
-            ("\"J2\nskipped (fake)\"", "Kay", "not an address"),
+            ("\"J2\nskipped (fake)\"", "Kay", "ap@kay.example"),
         ],
         server.port,
     );
+    setup.store_email("J2\nskipped (fake)", "'not an address'");
     let forged = |text: &str| {
         text.lines()
             .any(|l| l.starts_with("sent Fake") || l.starts_with("skipped (fake)"))

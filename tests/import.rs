@@ -332,6 +332,13 @@ rejected! {
     document_turned_credit_note: only("documents.csv", "A1,K1,invoice,INV-100,2026-03-01,2026-03-31", "A1,K1,credit_note,INV-100,2026-03-01,") => "documents.csv line 2, column type", "`A1` is now a credit note, but payment `P1` is applied to it";
     payment_moved_to_another_customer: only("payments.csv", "P1,K1,", "P1,K3,") => "payments.csv line 2, column customer_id", "payment `P1` now belongs to customer `K3`, but it is applied to invoice `A1` of `K1`";
     payment_dated_after_its_application: only("payments.csv", "P1,K1,2026-04-05", "P1,K1,2026-04-06") => "payments.csv line 2, column date", "payment `P1` is now dated 2026-04-06, after it was applied to invoice `A1` on 2026-04-05";
+    // A customer's email that is no address is refused at its line, as a contact's is (it
+    // was stored, and found only when a reminder failed).
+    customer_email_not_an_address: replaced("customers.csv", "ap@moss.example", "not an email") => "customers.csv line 4, column email", "invalid email address `not an email`";
+    customer_email_with_a_header_after_it: replaced("customers.csv", "ap@moss.example", "\"ap@moss.example\nBcc: all@x.test\"") => "customers.csv line 4, column email", "control character";
+    // A value after a multi-line quoted field is named on its own line, not the row's first
+    // (it said line 3 for a value on line 5).
+    value_after_a_multi_line_field: replaced("customers.csv", "K2,Lumen GmbH,buchhaltung@lumen.example,EUR", "K2,\"Lumen\nGmbH\r\nBerlin\",buchhaltung@lumen.example,EURO") => "customers.csv line 5, column currency", "EURO";
     a_field_too_long: replaced("customers.csv", "Lumen GmbH", format!("Lumen {}", "GmbH ".repeat(4_000))) => "customers.csv line 3, column name", "(20006 characters) is longer than the 10000 characters a field may have";
 }
 

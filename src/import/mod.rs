@@ -984,10 +984,18 @@ impl<'a> Checker<'a> {
             let limit_currency = currency.as_deref().or_else(stored).unwrap_or(self.base);
             row.in_minor_units("credit_limit", limit, limit_currency)?;
         }
+        // The address (or addresses) reminders go to: one that is none is refused here, at
+        // its line, rather than found at the first reminder.
+        let email = row.opt_string("email");
+        if let Some(email) = email.as_deref()
+            && let Err(why) = crate::engage::outbox::recipients(email)
+        {
+            return Err(row.error("email", why));
+        }
         let record = CustomerRecord {
             id: row.req("id")?.to_string(),
             name: row.req("name")?.to_string(),
-            email: row.opt_string("email"),
+            email,
             phone: row.opt_string("phone"),
             currency,
             finance_owner: row

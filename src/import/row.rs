@@ -225,12 +225,28 @@ impl Row<'_> {
         Ok(())
     }
 
-    /// An error about `column` of this row.
+    /// An error about `column` of this row, on the line its value starts on.
     pub fn error(&self, column: &str, message: impl std::fmt::Display) -> Error {
         Error::input(format!(
             "{} line {}, column {column}: {message}",
-            self.header.file, self.line
+            self.header.file,
+            self.line_of(column)
         ))
+    }
+
+    /// The line `column`'s value starts on: the row's, after the line ends that quoted fields
+    /// before it hold (a value after a multi-line address is lines below the row's start).
+    fn line_of(&self, column: &str) -> u64 {
+        let Some(&(_, i)) = self.header.index.iter().find(|(n, _)| n == column) else {
+            return self.line;
+        };
+        let breaks = |field: &str| {
+            let b = field.as_bytes();
+            (0..b.len())
+                .filter(|&k| b[k] == b'\n' || (b[k] == b'\r' && b.get(k + 1) != Some(&b'\n')))
+                .count() as u64
+        };
+        self.line + self.record.iter().take(i).map(breaks).sum::<u64>()
     }
 
     /// The trimmed text of a column, `None` when the column is absent or empty.
