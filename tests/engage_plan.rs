@@ -288,6 +288,73 @@ fn a_hold_keeps_a_customer_out_until_its_last_day() {
     assert!(w.customers(day(2026, 4, 30)).contains(&"C5".to_string()));
 }
 
+/// A run sends what is due when each reminder's turn comes, not what was due when it began:
+/// a payment, dispute, hold or promise recorded meanwhile (an import, a collector in the
+/// workstation; a run of many reminders takes minutes) withdraws the reminder, and a
+/// document paid in part is asked for what is open now. (Every planned reminder went out,
+/// from the plan's snapshot.)
+#[test]
+fn what_changed_since_the_run_began_withdraws_its_reminders() {
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
+    let as_of = day(2026, 4, 30);
+    let plan = w.plan(as_of);
+    let planned: Vec<_> = plan.entries.iter().map(|e| e.customer_id.clone()).collect();
+    assert_eq!(planned, ["C1", "C2", "C3", "C5"]);
+    // Meanwhile: C1 promises, C2 disputes I2 and pays 50 of I3, C3 pays I4 whole, C5 is held.
+    fixture::promise(&mut w.store, "2026-04-30", "C1", "500", "2026-05-08", &[]);
+    fixture::dispute(&mut w.store, "2026-04-30", "C2", "300", &["I2"]);
+    w.import(
+        Portfolio::engagement()
+            .with_payment("P98,C3,2026-04-30,1000.00,USD,success,bank_transfer")
+            .with_payment("P99,C2,2026-04-30,50.00,USD,success,bank_transfer")
+            .file(
+                "applications.csv",
+                "source_id,document_id,amount,date\n\
+                 P98,I4,1000.00,2026-04-30\nP99,I3,50.00,2026-04-30\n",
+            ),
+    );
+    let cid = w.store.ledger().customer_key("C5").unwrap().unwrap();
+    w.store
+        .engagement_mut()
+        .hold_customer(&fixture::stamp("2026-04-30"), cid, day(2026, 5, 9), None)
+        .unwrap();
+
+    let mut mailer = FakeMailer::default();
+    let report = outbox::run(
+        &mut w.store,
+        &w.cycles,
+        &plan.entries,
+        &mut mailer,
+        &settings(as_of),
+    )
+    .unwrap();
+    let withdrawn: Vec<_> = report
+        .withdrawn
+        .iter()
+        .map(|u| (u.customer_id.as_str(), u.error.as_str()))
+        .collect();
+    assert_eq!(
+        withdrawn,
+        [
+            ("C1", "promised to pay by 2026-05-08 since the run began"),
+            ("C3", "I4 paid or disputed since the run began"),
+            (
+                "C5",
+                "held back from engagement until 2026-05-09 since the run began"
+            ),
+        ]
+    );
+    // C2 is reminded of I3 alone, for the 150.00 still open.
+    assert_eq!(report.sent.len(), 1);
+    assert_eq!(report.sent[0].customer_id, "C2");
+    assert_eq!(report.sent[0].document_ids, ["I3"]);
+    assert_eq!(mailer.delivered.len(), 1);
+    let body = String::from_utf8_lossy(&mailer.delivered[0].formatted()).into_owned();
+    assert!(body.contains("Total 150.00"), "{body}");
+    // Nothing was claimed for the withdrawn: (sent, pending, failed, claimed documents).
+    assert_eq!(status_counts(&w.db), (1, 0, 0, 1));
+}
+
 #[test]
 fn payment_rules_read_the_latest_attempt() {
     let mut w = World::of(&[("cards.toml", CARDS), ("dunning.toml", DUNNING)]);

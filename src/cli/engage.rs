@@ -345,9 +345,14 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
     if let Some(e) = lost_output {
         return Err(e);
     }
+    // Withdrawn ones are said only when there are any: most runs have none.
+    let withdrawn = match report.withdrawn.len() {
+        0 => String::new(),
+        n => format!(", {n} withdrawn (paid, disputed, held or promised since the run began)"),
+    };
     outln!(
         "{} sent, {} already sent by another run (or its customer reminded), {} not sent, \
-         {} unknown",
+         {} unknown{withdrawn}",
         report.sent.len(),
         report.already_claimed,
         report.failed.len(),
@@ -404,6 +409,11 @@ fn print_outcome(outcome: &outbox::EntryOutcome) -> Result<()> {
             one_line(&s.message_id)
         )?,
         outbox::EntryOutcome::AlreadyClaimed => {}
+        outbox::EntryOutcome::Withdrawn(w) => outln!(
+            "withdrawn {}: {}",
+            which(&w.cycle, &w.reminder, &w.customer_id),
+            one_line(&w.error)
+        )?,
         outbox::EntryOutcome::Failed(f) | outbox::EntryOutcome::ServerLost(f) => errln!(
             "not sent {}: {} (planned again next run)",
             which(&f.cycle, &f.reminder, &f.customer_id),

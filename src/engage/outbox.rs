@@ -294,6 +294,9 @@ pub struct RunReport {
     pub sent: Vec<SentReminder>,
     /// Reminders whose documents another run had claimed meanwhile.
     pub already_claimed: usize,
+    /// Reminders no longer due when their turn came (paid, disputed, held or promised since
+    /// the run began): not sent, nothing claimed.
+    pub withdrawn: Vec<Undelivered>,
     /// Refused by the server (released), or not rendered for its customer (a template error:
     /// nothing claimed); planned again next run.
     pub failed: Vec<Undelivered>,
@@ -308,6 +311,9 @@ pub struct RunReport {
 pub enum EntryOutcome {
     Sent(SentReminder),
     AlreadyClaimed,
+    /// Not sent: paid, disputed, held or promised since the run began (`error` says which;
+    /// nothing claimed, see [`crate::engage::plan::recheck`]).
+    Withdrawn(Undelivered),
     /// Refused by the server, or not rendered (see [`RunReport::failed`]): the run goes on.
     Failed(Undelivered),
     /// Handed over without an answer: left pending. The server is lost: stop the run.
@@ -367,6 +373,7 @@ pub fn run_reporting(
         match outcome {
             EntryOutcome::Sent(s) => report.sent.push(s),
             EntryOutcome::AlreadyClaimed => report.already_claimed += 1,
+            EntryOutcome::Withdrawn(w) => report.withdrawn.push(w),
             EntryOutcome::Failed(u) => report.failed.push(u),
             EntryOutcome::Unknown(u) => {
                 report.aborted = Some(u.error.clone());
@@ -447,12 +454,31 @@ pub fn send_entry(
     let (cycle, reminder) = planned_reminder(cycles, entry)?;
     let template = &reminder.template;
     let taken_by = later_reminders(cycle, entry.reminder_index);
+    let recheck = crate::engage::plan::recheck(
+        store,
+        entry,
+        cycle.pause_on_promise,
+        settings.as_of,
+        &settings.base_currency,
+    )?;
+    let entry = match recheck {
+        Ok(entry) => entry,
+        Err(why) => {
+            return Ok(EntryOutcome::Withdrawn(Undelivered {
+                reminder_id: None,
+                cycle: entry.cycle.clone(),
+                reminder: entry.reminder.clone(),
+                customer_id: entry.customer_id.clone(),
+                error: why,
+            }));
+        }
+    };
     deliver_entry(
         store,
         &cycles.templates,
         template,
         &taken_by,
-        entry,
+        &entry,
         mailer,
         settings,
     )

@@ -359,6 +359,89 @@ fn paid_since(entry: &mut PlanEntry, as_of: Date) -> Option<String> {
     None
 }
 
+/// `entry` as it stands now, read again just before it is claimed. The plan is what the
+/// ledger said when the run began, and a run of many reminders takes minutes: a payment, a
+/// dispute, a hold or a promise recorded meanwhile (an import, a collector in the
+/// workstation) stops the reminder as it would have kept it out of the plan. The documents
+/// still due are kept, at their balances now; `Err` says why none is left (`pause_on_promise`:
+/// the cycle's, as the plan reads it).
+///
+/// # Errors
+///
+/// When the database cannot be read.
+pub fn recheck(
+    store: &Store,
+    entry: &PlanEntry,
+    pause_on_promise: bool,
+    as_of: Date,
+    base_currency: &str,
+) -> Result<std::result::Result<PlanEntry, String>> {
+    let cid = entry.cid;
+    if let Some(until) = store.engagement().held_until(cid, as_of)? {
+        return Ok(Err(format!(
+            "held back from engagement until {until} since the run began"
+        )));
+    }
+    if pause_on_promise {
+        // As the plan pauses: a promise open at the run's date whose date has not passed
+        // (the grace days matter only after it).
+        let promised = store
+            .activity()
+            .customer_promises(cid, as_of, 0, base_currency)?
+            .into_iter()
+            .filter(|p| {
+                p.recorded <= as_of
+                    && p.date >= as_of
+                    && p.progress.state == crate::domain::promise::PromiseState::Open
+            })
+            .map(|p| p.date)
+            .max();
+        if let Some(date) = promised {
+            return Ok(Err(format!(
+                "promised to pay by {date} since the run began"
+            )));
+        }
+    }
+    let disputed = store.activity().disputed_documents(Some(cid), as_of)?;
+    let mut open: HashMap<i64, EngageDocument> = HashMap::new();
+    store
+        .engagement()
+        .for_each_open_debit(as_of, false, Some(cid), |d| {
+            open.insert(d.did, d);
+        })?;
+    let mut now = entry.clone();
+    now.documents = entry
+        .documents
+        .iter()
+        .filter_map(|planned| {
+            let d = open.remove(&planned.did)?;
+            if d.paid_since || disputed.contains(&d.did) {
+                return None;
+            }
+            // As [`paid_since`] leaves a document the plan keeps: what is open now.
+            Some(EngageDocument {
+                balance: d.balance - d.paid_after,
+                custom: planned.custom.clone(),
+                ..d
+            })
+        })
+        .collect();
+    if now.documents.is_empty() {
+        return Ok(Err(format!(
+            "{} paid or disputed since the run began",
+            entry.document_names().join(", ")
+        )));
+    }
+    now.days_overdue = now
+        .documents
+        .iter()
+        .filter_map(|d| d.due_date)
+        .map(|due| days_overdue(as_of, due))
+        .max()
+        .unwrap_or(0);
+    Ok(Ok(now))
+}
+
 fn skip(entry: PlanEntry, code: SkipReason, reason: String) -> Skipped {
     Skipped {
         cycle: entry.cycle.clone(),

@@ -102,13 +102,31 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
     /// Customers held back from engagement at `as_of`: those whose latest hold placed by then
     /// runs until `as_of` or later.
     pub fn held_customers(&self, as_of: Date) -> Result<HashMap<i64, Date>> {
+        self.held(as_of, None)
+    }
+
+    /// Until when customer `cid` is held back from engagement at `as_of`, if it is (see
+    /// [`Engagement::held_customers`]).
+    pub fn held_until(&self, cid: i64, as_of: Date) -> Result<Option<Date>> {
+        Ok(self.held(as_of, Some(cid))?.remove(&cid))
+    }
+
+    fn held(&self, as_of: Date, cid: Option<i64>) -> Result<HashMap<i64, Date>> {
+        // One customer's through its index; `?2 IS NULL OR …` would scan every hold.
+        let which = if cid.is_some() {
+            "h.cid = ?2"
+        } else {
+            "?2 IS NULL"
+        };
         crate::store::rows(
             self.conn(),
-            "SELECT h.cid, h.until_date FROM engagement_holds h
-              WHERE h.id = (SELECT max(x.id) FROM engagement_holds x
-                             WHERE x.cid = h.cid AND ifnull(x.from_date, ?1) <= ?1)
-                AND h.until_date >= ?1",
-            [day_number(as_of)],
+            &format!(
+                "SELECT h.cid, h.until_date FROM engagement_holds h
+                  WHERE {which} AND h.id = (SELECT max(x.id) FROM engagement_holds x
+                                 WHERE x.cid = h.cid AND ifnull(x.from_date, ?1) <= ?1)
+                    AND h.until_date >= ?1"
+            ),
+            params![day_number(as_of), cid],
             |r| Ok((r.get(0)?, from_day_number(r.get(1)?))),
         )
     }

@@ -569,6 +569,7 @@ pub fn outcome_line(o: &SendOutcome) -> String {
         }
         SendResult::AlreadySent => format!("{who}: already sent (today's reminder went out once)"),
         SendResult::Failed(e) => format!("Not sent to {who}: {e}"),
+        SendResult::Withdrawn(why) => format!("Not sent to {who}: {why}"),
         SendResult::Unknown(e) => format!(
             "{who}: {e}; left pending in the outbox (check the mail server's log, then \
              `owed engage release`)"

@@ -344,7 +344,7 @@ fn outcomes(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
         .map(|o| {
             let role = match o.result {
                 SendResult::Sent { .. } => Role::Heading,
-                SendResult::AlreadySent => Role::Muted,
+                SendResult::AlreadySent | SendResult::Withdrawn(_) => Role::Muted,
                 _ => Role::Error,
             };
             (super::send::outcome_line(o), role)

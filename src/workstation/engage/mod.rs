@@ -94,6 +94,9 @@ pub enum SendResult {
     AlreadySent,
     /// Certainly not delivered.
     Failed(String),
+    /// No longer due when its turn came (paid, disputed, held or promised since the send
+    /// began): not sent, nothing claimed; why.
+    Withdrawn(String),
     /// Maybe delivered: left pending in the outbox, never resent automatically.
     Unknown(String),
 }

@@ -588,6 +588,7 @@ fn send_result(outcome: EntryOutcome) -> (SendResult, Option<String>) {
             None,
         ),
         EntryOutcome::AlreadyClaimed => (SendResult::AlreadySent, None),
+        EntryOutcome::Withdrawn(u) => (SendResult::Withdrawn(u.error), None),
         EntryOutcome::Failed(u) => (SendResult::Failed(u.error), None),
         EntryOutcome::Unknown(u) => {
             let why = format!(
