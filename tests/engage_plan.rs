@@ -16,6 +16,7 @@ use owed::engage::outbox::{self, Mailer, SendError, SendSettings};
 use owed::report::Portfolio as Figures;
 use owed::report::metrics::Metrics;
 use owed::store::activity::CustomerFlags;
+use owed::store::engage::Release;
 use std::collections::VecDeque;
 use std::path::Path;
 
@@ -288,6 +289,43 @@ fn a_hold_keeps_a_customer_out_until_its_last_day() {
     assert!(w.customers(day(2026, 4, 30)).contains(&"C5".to_string()));
 }
 
+/// A pending reminder whose run recorded nothing may be in a live run's hands: released
+/// then, the run delivered it and the next run sent it again (a customer got two "Update your
+/// card" emails the same day). It is refused until the run's time for one message has
+/// passed; one whose run recorded its unknown fate, or claimed long enough ago (the run was
+/// killed), is released.
+#[test]
+fn a_reminder_a_run_may_be_sending_is_not_released() {
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
+    let mut mailer = FakeMailer::default();
+    assert_eq!(w.send_all(day(2026, 4, 30), &mut mailer).sent.len(), 4);
+    // As a run leaves its reminder between the claim and the record: pending, no error.
+    w.sql("UPDATE reminders SET status = 'pending', error = NULL WHERE id = 1");
+    let window = owed::domain::engage::in_flight_window(30, 4);
+    assert_eq!(window.num_minutes(), 10);
+    let mut release = |now| {
+        w.store
+            .engagement_mut()
+            .release_pending_reminder(&fixture::stamp("2026-04-30"), 1, now, window)
+            .unwrap()
+    };
+    let now = chrono::Utc::now();
+    assert!(matches!(release(now), Release::MaybeInFlight { .. }));
+    assert!(matches!(
+        release(now + chrono::Duration::minutes(9)),
+        Release::MaybeInFlight { .. }
+    ));
+    assert_eq!(
+        release(now + chrono::Duration::minutes(11)),
+        Release::Released
+    );
+    // A long SMTP timeout lengthens the window: 4 tries of 5 minutes and a minute.
+    assert_eq!(
+        owed::domain::engage::in_flight_window(300, 4).num_minutes(),
+        21
+    );
+}
+
 /// A run sends what is due when each reminder's turn comes, not what was due when it began:
 /// a payment, dispute, hold or promise recorded meanwhile (an import, a collector in the
 /// workstation; a run of many reminders takes minutes) withdraws the reminder, and a
@@ -429,18 +467,16 @@ fn transient_failures_are_retried_and_refusals_release_the_documents() {
     );
     // After a person released C3, it is planned again.
     let id = report.unknown[0].reminder_id.unwrap();
-    assert!(
+    let window = owed::domain::engage::in_flight_window(30, 4);
+    let mut release = |id, now| {
         w.store
             .engagement_mut()
-            .release_pending_reminder(&fixture::stamp("2026-04-30"), id)
+            .release_pending_reminder(&fixture::stamp("2026-04-30"), id, now, window)
             .unwrap()
-    );
-    assert!(
-        !w.store
-            .engagement_mut()
-            .release_pending_reminder(&fixture::stamp("2026-04-30"), id)
-            .unwrap()
-    );
+    };
+    let now = chrono::Utc::now();
+    assert_eq!(release(id, now), Release::Released);
+    assert_eq!(release(id, now), Release::NotPending);
     assert_eq!(
         w.customers(day(2026, 4, 30)),
         vec!["C2".to_string(), "C3".to_string(), "C5".to_string()]

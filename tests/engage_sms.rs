@@ -332,9 +332,17 @@ fn a_text_is_sent_once_across_a_crash_and_a_rerun() {
         (0.into(), 1.into())
     );
 
-    // After a person checked the provider's log, C2 is released and sent once more.
+    // After a person checked the provider's log, C2 is released and sent once more. Claimed
+    // a moment ago, a run might still be sending it: released only with --force (the run
+    // was killed).
     let id = rows.iter().find(|r| r["customer_id"] == "C2").unwrap()["id"].to_string();
     let o = owed_db(dir.path(), &db, &["engage", "release", &id]);
+    let err = refused(&o, 2, "a run may be sending it now");
+    assert!(
+        err.contains(&format!("owed engage release {id} --force")),
+        "{err}"
+    );
+    let o = owed_db(dir.path(), &db, &["engage", "release", &id, "--force"]);
     succeeded(&o);
     let o = run(dir.path(), &db).output().unwrap();
     succeeded(&o);

@@ -72,6 +72,10 @@ pub struct OutboxArgs {
 pub struct ReleaseArgs {
     /// The reminder's number (from `owed engage outbox`).
     pub id: i64,
+    /// Release it even if claimed so recently that a run may be sending it: for a run known
+    /// to have ended (killed, or the machine went down).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -510,22 +514,43 @@ fn show_outbox(ctx: &Context, args: &OutboxArgs) -> Result<()> {
 }
 
 fn release(ctx: &Context, args: &ReleaseArgs) -> Result<()> {
+    use crate::store::engage::Release;
     let mut store = ctx.open_store()?;
     let stamp = ctx.stamp(&store)?;
-    if store
-        .engagement_mut()
-        .release_pending_reminder(&stamp, args.id)?
-    {
-        outln!(
-            "reminder {} released: its documents are planned again next run",
-            args.id
-        )?;
-        Ok(())
+    let window = if args.force {
+        chrono::Duration::zero()
     } else {
-        Err(Error::input(format!(
+        crate::domain::engage::in_flight_window(
+            ctx.config.smtp.timeout_seconds.unwrap_or(30),
+            outbox::RetryPolicy::default().attempts,
+        )
+    };
+    match store.engagement_mut().release_pending_reminder(
+        &stamp,
+        args.id,
+        chrono::Utc::now(),
+        window,
+    )? {
+        Release::Released => {
+            outln!(
+                "reminder {} released: its documents are planned again next run",
+                args.id
+            )?;
+            Ok(())
+        }
+        Release::NotPending => Err(Error::input(format!(
             "reminder {} is not pending (see `owed engage outbox`)",
             args.id
-        )))
+        ))),
+        Release::MaybeInFlight { claimed_at } => Err(Error::input(format!(
+            "reminder {} was claimed at {claimed_at}, less than {} minutes ago, and its run has \
+             recorded nothing since: a run may be sending it now, and released it would go out \
+             twice; release it after that if the mail server's log shows it was not delivered, \
+             or now with `owed engage release {} --force` if no run is sending (it was killed)",
+            args.id,
+            window.num_minutes(),
+            args.id
+        ))),
     }
 }
 

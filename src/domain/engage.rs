@@ -48,6 +48,29 @@ impl OutboxRow {
     }
 }
 
+/// How long after its claim a pending reminder without an error may still be in a live run's
+/// hands: a run gives one message `attempts` tries of up to `timeout_seconds` each (and a few
+/// seconds of backoff), so at least ten minutes, more with a long SMTP timeout.
+pub fn in_flight_window(timeout_seconds: u64, attempts: u32) -> chrono::Duration {
+    let run = timeout_seconds.saturating_mul(u64::from(attempts.max(1))) + 60;
+    chrono::Duration::seconds(i64::try_from(run).unwrap_or(i64::MAX / 1000).max(600))
+}
+
+/// Whether a pending reminder claimed at `at` (RFC 3339) with no error recorded may still be
+/// in the hands of a live run at `now` (see [`in_flight_window`]): released then, the run
+/// would deliver it and a later run send it again. One whose run recorded an error (its fate
+/// unknown) is no longer in any run's hands; an unreadable `at` is taken as long ago.
+pub fn may_be_in_flight(
+    at: &str,
+    error: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+    window: chrono::Duration,
+) -> bool {
+    error.is_none()
+        && chrono::DateTime::parse_from_rfc3339(at)
+            .is_ok_and(|claimed| now - claimed.to_utc() < window)
+}
+
 /// What the outbox says of a pending reminder without an error.
 pub const PENDING_UNRECORDED: &str = "maybe delivered: its run ended before it recorded the \
      delivery (unless a run is sending it now)";

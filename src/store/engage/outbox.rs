@@ -396,12 +396,32 @@ impl Engagement<&mut Store> {
     }
 
     /// Releases a pending reminder a person has found was not delivered, noting who and
-    /// when. Returns whether there was such a pending reminder. A manager's (the stamp's role
-    /// is checked in the transaction).
-    pub fn release_pending_reminder(&mut self, stamp: &Stamp, id: i64) -> Result<bool> {
+    /// when. A manager's (the stamp's role is checked in the transaction). One claimed less
+    /// than `window` before `now` whose run has recorded nothing is not released: a run may be
+    /// sending it (see [`crate::domain::engage::may_be_in_flight`]).
+    pub fn release_pending_reminder(
+        &mut self,
+        stamp: &Stamp,
+        id: i64,
+        now: chrono::DateTime<chrono::Utc>,
+        window: chrono::Duration,
+    ) -> Result<Release> {
         let tx = self.store.write_tx()?;
         let actor = crate::store::users::as_now(&tx, &stamp.actor())?;
         may(&actor, Work::ReleaseReminder, None).map_err(crate::Error::Input)?;
+        let pending: Option<(String, Option<String>)> = tx
+            .query_row(
+                "SELECT at, error FROM reminders WHERE id = ?1 AND status = 'pending'",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((at, error)) = pending else {
+            return Ok(Release::NotPending);
+        };
+        if crate::domain::engage::may_be_in_flight(&at, error.as_deref(), now, window) {
+            return Ok(Release::MaybeInFlight { claimed_at: at });
+        }
         let why = format!("released by {} at {}", stamp.collector, stamp.at);
         let n = tx.execute(
             "UPDATE reminders SET status = 'failed', error = ?2 WHERE id = ?1 AND status = 'pending'",
@@ -414,8 +434,24 @@ impl Engagement<&mut Store> {
             )?;
         }
         tx.commit()?;
-        Ok(n == 1)
+        Ok(if n == 1 {
+            Release::Released
+        } else {
+            Release::NotPending
+        })
     }
+}
+
+/// What [`Engagement::release_pending_reminder`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Release {
+    Released,
+    /// No pending reminder has that id.
+    NotPending,
+    /// Claimed so recently, with nothing recorded since, that a run may be sending it now.
+    MaybeInFlight {
+        claimed_at: String,
+    },
 }
 
 /// Inserts the reminder `new` with `status` (and why, for one not sent); returns its id. An
