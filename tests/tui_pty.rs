@@ -792,6 +792,38 @@ fn sigterm_restores_the_terminal() {
     restores_the_terminal_on(libc::SIGTERM);
 }
 
+/// A note saved while another program holds the write lock, then SIGTERM: the terminal is
+/// put back at once, and the process ends once the note is written, when the lock is free.
+/// (It ended at once, and the note the form had said "is saved when it is done" was never
+/// written; a bulk note was cut off part-way.)
+#[cfg(unix)]
+#[test]
+fn a_save_in_progress_is_finished_before_a_signal_ends_the_workstation() {
+    let mut s = Session::showing((120, 30), &["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    let db = s.dir.join("owed.db");
+    let import = rusqlite::Connection::open(&db).unwrap();
+    import.execute_batch("BEGIN IMMEDIATE").unwrap();
+    s.press("n", &["Note · Acme Corp (K6)"]);
+    s.type_keys("Held up by an import\r");
+    s.wait_for(&["waiting for the database"]);
+    s.signal(libc::SIGTERM);
+    s.wait_for_bytes(b"finishing 1 save(s) in progress");
+    assert!(
+        s.child.try_wait().unwrap().is_none(),
+        "ended before its save"
+    );
+    import.execute_batch("COMMIT").unwrap();
+    assert_eq!(s.wait_exit(), 128 + libc::SIGTERM as u32);
+    let notes: i64 = import
+        .query_row(
+            "SELECT count(*) FROM notes WHERE text = 'Held up by an import'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(notes, 1);
+}
+
 #[cfg(unix)]
 #[test]
 fn sighup_restores_the_terminal() {

@@ -24,7 +24,13 @@ pub fn run_at(ctx: &Context, db: &Path) -> Result<()> {
     let config = service_config(ctx, db);
     let workstation = Workstation::open(db, ServiceSettings::from_config(&config)?)?;
     let actor = workstation.local_actor(&ctx.collector)?;
-    tui::run_local(setup, &workstation, actor)
+    let ended = tui::run_local(setup, &workstation, actor);
+    // Ended by `q` or by a signal, the terminal is back: what the collector saved is
+    // finished before the process ends.
+    super::serve::finish_saves(&workstation, |n| {
+        errln!("owed: finishing {n} save(s) in progress…");
+    });
+    ended
 }
 
 /// The config the service on the database `db` runs with: the context's, planning with the

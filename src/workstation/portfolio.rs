@@ -1296,8 +1296,19 @@ impl PortfolioWorker {
                                 files,
                             } => self.join(session, actor, files),
                             Envelope::Leave { session } => {
+                                // What it asked to save before it ended is still saved, as
+                                // its user; its other requests go with it.
+                                for (sid, request) in std::mem::take(&mut batch) {
+                                    match request {
+                                        Request::Save { seq, job } if sid == session => {
+                                            let saving = self.begin_save(sid, seq, job);
+                                            self.saving.push_back(saving);
+                                        }
+                                        _ if sid == session => {}
+                                        request => batch.push((sid, request)),
+                                    }
+                                }
                                 self.leave(session);
-                                batch.retain(|(s, _)| *s != session);
                             }
                             Envelope::Request { session, request } => {
                                 batch.push((session, request));
@@ -1378,7 +1389,17 @@ impl PortfolioWorker {
                         self.checkpoint();
                     }
                 }
-                Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Disconnected) => {
+                    // Its last session has gone (or the server is stopping): the saves it
+                    // began are finished before the worker ends, not dropped part-way.
+                    while !self.saving.is_empty() {
+                        if let Some(wait) = self.save_retry_in() {
+                            std::thread::sleep(wait);
+                        }
+                        self.answer_batch(Vec::new(), emit);
+                    }
+                    return;
+                }
             }
             self.beside_step(true, emit);
             self.forecast_step(true, emit);

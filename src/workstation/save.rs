@@ -229,7 +229,7 @@ const SAVE_LOCK_WAIT: Duration = Duration::from_millis(100);
 /// How long after a busy write the save tries again.
 const SAVE_RETRY: Duration = Duration::from_millis(250);
 /// How long a save waits for another program's write lock in all before it gives up.
-const SAVE_GIVE_UP: Duration = Duration::from_secs(120);
+pub const SAVE_GIVE_UP: Duration = Duration::from_secs(120);
 
 /// A customer's share of the metrics bar and the issues chart.
 pub(super) struct Share {

@@ -40,7 +40,7 @@ use crate::{Error, Result};
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
@@ -114,6 +114,8 @@ type Sink = Box<dyn Fn(Answer) -> bool + Send>;
 /// A portfolio's worker as the service holds it.
 struct Portfolio {
     envelopes: Sender<Envelope>,
+    /// Its saves sent and not yet answered (see [`Saves`]).
+    saves: Arc<AtomicUsize>,
     sessions: BTreeSet<SessionId>,
     /// Kept when no session looks at it (the server's today).
     kept: bool,
@@ -134,6 +136,39 @@ struct Shared {
     sinks: Mutex<HashMap<SessionId, Sink>>,
     /// The latest draft of each user (in memory only).
     drafts: Mutex<HashMap<String, Draft>>,
+    /// The saves in progress, of every portfolio.
+    saves: Saves,
+}
+
+/// The saves sessions have sent and no worker has answered yet: what a stopping server or
+/// a workstation ended by a signal waits for ([`Workstation::finish_saves`]), so that a
+/// bulk note is not cut off part-way by the process's end.
+#[derive(Default)]
+struct Saves {
+    pending: Mutex<usize>,
+    changed: std::sync::Condvar,
+}
+
+impl Saves {
+    fn add(&self, n: usize) {
+        *lock(&self.pending) += n;
+    }
+
+    fn sub(&self, n: usize) {
+        let mut pending = lock(&self.pending);
+        *pending = pending.saturating_sub(n);
+        self.changed.notify_all();
+    }
+
+    /// Waits until none is pending, at most `timeout`; how many still are.
+    fn wait(&self, timeout: Duration) -> usize {
+        let pending = lock(&self.pending);
+        let (pending, _) = self
+            .changed
+            .wait_timeout_while(pending, timeout, |n| *n > 0)
+            .unwrap_or_else(|e| e.into_inner());
+        *pending
+    }
 }
 
 /// Locks a mutex, also after a thread panicked holding it (the maps stay consistent: every
@@ -161,27 +196,44 @@ impl Shared {
         let generation = self.next.fetch_add(1, Ordering::Relaxed);
         let (envelopes, rx) = mpsc::channel();
         let shared: Weak<Shared> = Arc::downgrade(self);
+        let saves = Arc::new(AtomicUsize::new(0));
+        let mine = saves.clone();
         std::thread::Builder::new()
             .name("owed-portfolio".into())
             .spawn(move || {
                 let to = shared.clone();
+                let answered = mine.clone();
                 crate::error::panics_handled_on_this_thread();
                 let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
                     worker.run(rx, move |session, response| {
                         if let Some(s) = to.upgrade() {
+                            if matches!(response, Response::Saved { .. }) {
+                                // One save answered: one fewer in progress.
+                                if answered
+                                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                                        n.checked_sub(1)
+                                    })
+                                    .is_ok()
+                                {
+                                    s.saves.sub(1);
+                                }
+                            }
                             s.deliver(session, Answer::Data(response));
                         }
                     })
                 }));
-                if run.is_err()
-                    && let Some(s) = shared.upgrade()
-                {
-                    s.stopped(as_of, generation);
+                if let Some(s) = shared.upgrade() {
+                    // Those it never answered (it failed) are in progress no longer.
+                    s.saves.sub(mine.swap(0, Ordering::SeqCst));
+                    if run.is_err() {
+                        s.stopped(as_of, generation);
+                    }
                 }
             })
             .map_err(|e| Error::runtime(format!("cannot start the data worker: {e}")))?;
         Ok(Portfolio {
             envelopes,
+            saves,
             sessions: BTreeSet::new(),
             kept: false,
             generation,
@@ -217,7 +269,7 @@ impl Shared {
         files: &FileAccess,
         current: &mut Option<(Date, u64)>,
         as_of: Date,
-    ) -> Result<Sender<Envelope>> {
+    ) -> Result<(Sender<Envelope>, Arc<AtomicUsize>)> {
         let mut map = lock(&self.portfolios);
         let here = current
             .is_some_and(|(d, g)| d == as_of && map.get(&d).is_some_and(|p| p.generation == g));
@@ -239,7 +291,8 @@ impl Shared {
                 .map_err(|_| Error::runtime("the data worker stopped"))?;
             *current = Some((as_of, p.generation));
         }
-        Ok(map[&as_of].envelopes.clone())
+        let p = &map[&as_of];
+        Ok((p.envelopes.clone(), p.saves.clone()))
     }
 
     /// A session leaves the portfolio of `as_of`; one nobody looks at and not kept ends.
@@ -281,6 +334,7 @@ impl Workstation {
                 portfolios: Mutex::new(HashMap::new()),
                 sinks: Mutex::new(HashMap::new()),
                 drafts: Mutex::new(HashMap::new()),
+                saves: Saves::default(),
             }),
         })
     }
@@ -366,6 +420,14 @@ impl Workstation {
             .map_err(|_| Error::runtime("the data worker stopped"))
     }
 
+    /// Waits, at most `timeout`, for the saves sessions have sent to be made (a bulk note on
+    /// thousands of customers takes seconds; one waiting for another program's write lock,
+    /// up to two minutes): the process ends only after them. Returns how many are still in
+    /// progress.
+    pub fn finish_saves(&self, timeout: Duration) -> usize {
+        self.shared.saves.wait(timeout)
+    }
+
     /// The portfolios running: their date and how many sessions look at each.
     pub fn portfolios(&self) -> Vec<(Date, usize)> {
         let mut out: Vec<(Date, usize)> = lock(&self.shared.portfolios)
@@ -435,14 +497,26 @@ impl Session {
                 None => return Err(Error::runtime("the session has no figures yet")),
             },
         };
-        let to = self
-            .shared
-            .route(self.id, &self.actor, &self.files, &mut current, as_of)?;
+        let (to, saves) =
+            self.shared
+                .route(self.id, &self.actor, &self.files, &mut current, as_of)?;
+        // Counted before it is sent: the worker may answer at once.
+        let save = matches!(request, Request::Save { .. });
+        if save {
+            saves.fetch_add(1, Ordering::SeqCst);
+            self.shared.saves.add(1);
+        }
         to.send(Envelope::Request {
             session: self.id,
             request,
         })
-        .map_err(|_| Error::runtime("the data worker stopped"))
+        .map_err(|_| {
+            if save {
+                saves.fetch_sub(1, Ordering::SeqCst);
+                self.shared.saves.sub(1);
+            }
+            Error::runtime("the data worker stopped")
+        })
     }
 
     /// Sends a request to the session's engagement worker (started at the first one).
