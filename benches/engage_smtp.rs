@@ -86,8 +86,10 @@ fn scale(customers: usize, reminders: usize) {
                   {day0} - (cid % 90), CASE WHEN cid % 10 = 0 THEN 'sms' ELSE 'email' END
              FROM (SELECT DISTINCT cid FROM documents WHERE balance <> 0 AND kind <> 'credit_note')
             LIMIT {reminders};
-         INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
-           SELECT r.cycle, r.reminder, d.did, r.id FROM reminders r
+         INSERT INTO reminder_documents (cycle, reminder, did, reminder_id, cycle_key,
+                                         reminder_key)
+           SELECT r.cycle, r.reminder, d.did, r.id, lower(r.cycle), lower(r.reminder)
+             FROM reminders r
              JOIN documents d ON d.cid = r.cid AND d.balance <> 0 AND d.kind <> 'credit_note';
          INSERT INTO replies (cid, at, received_date, message_id, in_reply_to, from_addr, subject, body)
            SELECT cid, 'x', sent_date + 2, '<re' || id || '@x>', message_id, 'ap@x.example', 're', 'b'

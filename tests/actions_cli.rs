@@ -425,8 +425,10 @@ fn activity_json_lists_every_kind_newest_first() {
          SELECT cid, '2026-04-04T06:00:00Z', 'engage', 'Standard', 'Friendly', 'ap@vale.example',
                 'Invoice I1 is overdue', 'Dear customer, …', 'sent', '2026-04-04T06:00:01Z', 739710
            FROM customers WHERE id = 'V1';
-         INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
-         SELECT 'Standard', 'Friendly', did, 1 FROM documents WHERE id = 'I1';
+         INSERT INTO reminder_documents (cycle, reminder, did, reminder_id, cycle_key,
+                                         reminder_key)
+         SELECT 'Standard', 'Friendly', did, 1, 'standard', 'friendly'
+           FROM documents WHERE id = 'I1';
          INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body)
          SELECT cid, '2026-04-04T07:00:00Z', 739710, '<r1@vale>', 'ap@vale.example',
                 'Re: Invoice I1 is overdue', 'Paying Friday.'
@@ -529,6 +531,9 @@ fn a_promise_and_an_issue_keep_their_currency_when_the_customers_changes() {
          ALTER TABLE issues DROP COLUMN currency;
          UPDATE customers SET currency = 'EUR' WHERE id = 'V2';
          ALTER TABLE reminders DROP COLUMN cc_addr;
+         DROP INDEX reminder_documents_key;
+         ALTER TABLE reminder_documents DROP COLUMN cycle_key;
+         ALTER TABLE reminder_documents DROP COLUMN reminder_key;
          PRAGMA user_version = 16;",
     )
     .unwrap();

@@ -361,6 +361,9 @@ fn dso_counts_back_over_each_documents_own_rounded_figure() {
          ALTER TABLE promises DROP COLUMN currency;
          ALTER TABLE issues DROP COLUMN currency;
          ALTER TABLE reminders DROP COLUMN cc_addr;
+         DROP INDEX reminder_documents_key;
+         ALTER TABLE reminder_documents DROP COLUMN cycle_key;
+         ALTER TABLE reminder_documents DROP COLUMN reminder_key;
          PRAGMA user_version = 13;",
     )
     .unwrap();

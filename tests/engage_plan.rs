@@ -204,6 +204,64 @@ fn sent_documents_are_not_planned_again_and_earlier_reminders_count_as_passed() 
     assert!(!later.iter().any(|e| e.2 == "C1"), "{later:?}");
 }
 
+/// A cycle renamed by case only, or saved again by an editor that decomposes its accents,
+/// is the cycle that sent: neither its plan nor a claim of the old plan sends again.
+#[test]
+fn a_cycle_or_reminder_renamed_by_case_or_accent_encoding_sends_nothing_again() {
+    let composed = DUNNING
+        .replace("\"Dunning\"", "\"Relanc\u{e9}\"")
+        .replace("\"Firm\"", "\"Ferm\u{e9}\"");
+    let mut w = World::of(&[("dunning.toml", &composed)]);
+    let mut mailer = FakeMailer::default();
+    let before = w.plan(day(2026, 4, 30));
+    assert_eq!(w.send_all(day(2026, 4, 30), &mut mailer).sent.len(), 4);
+    let renamed = DUNNING
+        .replace("\"Dunning\"", "\" RELANCE\u{301}\"")
+        .replace("\"Firm\"", "\"FERME\u{301}\"")
+        .replace("\"Friendly\"", "\"friendly\"");
+    let other = World::of(&[("dunning.toml", &renamed)]);
+    w.cycles = other.cycles;
+    assert!(w.entries(day(2026, 4, 30)).is_empty());
+    assert!(w.entries(day(2026, 5, 1)).is_empty());
+    // Nor does a plan made under the old names claim again under the new ones.
+    let mut again = before.entries.clone();
+    for e in &mut again {
+        e.cycle = w.cycles.cycles[0].name.clone();
+        e.reminder = w.cycles.cycles[0].reminders[e.reminder_index].name.clone();
+    }
+    let report = outbox::run(
+        &mut w.store,
+        &w.cycles,
+        &again,
+        &mut mailer,
+        &settings(day(2026, 5, 1)),
+    )
+    .unwrap();
+    assert!(report.sent.is_empty(), "{:?}", report.sent);
+    assert_eq!(mailer.delivered.len(), 4);
+}
+
+/// What a database sent before its records were keyed by name (schema 19) is found by the
+/// key once it is opened: the renamed cycle sends nothing again.
+#[test]
+fn what_was_sent_before_the_name_keys_is_found_by_them() {
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
+    let mut mailer = FakeMailer::default();
+    assert_eq!(w.send_all(day(2026, 4, 30), &mut mailer).sent.len(), 4);
+    w.sql(
+        "DROP INDEX reminder_documents_key;
+         ALTER TABLE reminder_documents DROP COLUMN cycle_key;
+         ALTER TABLE reminder_documents DROP COLUMN reminder_key;
+         PRAGMA user_version = 19;",
+    );
+    w.store = owed::store::Store::open_existing(&w.db).unwrap();
+    let renamed = DUNNING
+        .replace("\"Dunning\"", "\"DUNNING\"")
+        .replace("\"Firm\"", "\"FIRM\"");
+    w.cycles = World::of(&[("dunning.toml", &renamed)]).cycles;
+    assert!(w.entries(day(2026, 5, 1)).is_empty());
+}
+
 #[test]
 fn disputed_documents_leave_dunning_until_resolved() {
     let mut w = World::of(&[("dunning.toml", DUNNING)]);

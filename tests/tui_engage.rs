@@ -693,12 +693,18 @@ fn the_report_pane_shows_what_the_reminders_achieved() {
         "Friendly reminder",
     );
     let acme = sent_reminder(51, "K6", "2026-04-10", "Firm", "ap@acme.example", "Overdue");
-    let documents = "INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
-         SELECT 'Standard dunning', 'Friendly', did, 50 FROM documents WHERE id = 'A1';
-         INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
-         SELECT 'Standard dunning', 'Firm', did, 51 FROM documents WHERE id = 'F1';
-         INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
-         SELECT 'Standard dunning', 'Friendly', d.did, r.id FROM documents d, reminders r
+    let documents = "INSERT INTO reminder_documents (cycle, reminder, did, reminder_id, cycle_key,
+                                          reminder_key)
+         SELECT 'Standard dunning', 'Friendly', did, 50, 'standard dunning', 'friendly'
+           FROM documents WHERE id = 'A1';
+         INSERT INTO reminder_documents (cycle, reminder, did, reminder_id, cycle_key,
+                                         reminder_key)
+         SELECT 'Standard dunning', 'Firm', did, 51, 'standard dunning', 'firm'
+           FROM documents WHERE id = 'F1';
+         INSERT INTO reminder_documents (cycle, reminder, did, reminder_id, cycle_key,
+                                         reminder_key)
+         SELECT 'Standard dunning', 'Friendly', d.did, r.id, 'standard dunning', 'friendly'
+           FROM documents d, reminders r
           WHERE d.id = 'B1' AND r.cycle = 'Standard dunning' AND r.reminder = 'Friendly'
             AND r.to_addr = 'buchhaltung@lumen.example';";
     f.execute(&workstation::with_day_numbers(&(kite + &acme + documents)));

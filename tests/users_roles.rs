@@ -739,6 +739,9 @@ fn a_name_written_composed_or_decomposed_is_one_person() {
         "UPDATE customers SET finance_owner = '{decomposed}' WHERE id = 'K6';
          UPDATE users SET name = '{decomposed}' WHERE name = '{composed}';
          ALTER TABLE reminders DROP COLUMN cc_addr;
+         DROP INDEX reminder_documents_key;
+         ALTER TABLE reminder_documents DROP COLUMN cycle_key;
+         ALTER TABLE reminder_documents DROP COLUMN reminder_key;
          PRAGMA user_version = 17;"
     ))
     .unwrap();

@@ -233,9 +233,27 @@ pub fn lowered(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The key a cycle or reminder name is known by: trimmed, composed (NFC) and in lower case in
+/// every script. `Firm`, ` FIRM ` and `Relancé` saved decomposed by another editor are the
+/// names people read as one, so the record of what was sent is looked up by this key.
+pub fn name_key(text: &str) -> String {
+    nfc(&lowered(&nfc(text.trim()))).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_one_key_whatever_their_case_or_composition() {
+        let composed = "Relanc\u{e9}";
+        let decomposed = "Relance\u{301}";
+        assert_ne!(composed, decomposed);
+        assert_eq!(name_key(composed), name_key(decomposed));
+        assert_eq!(name_key(" RELANC\u{c9} "), name_key(decomposed));
+        assert_eq!(name_key("Firm"), "firm");
+        assert_ne!(name_key("Firm"), name_key("Friendly"));
+    }
 
     #[test]
     fn a_cut_says_where_it_cut() {

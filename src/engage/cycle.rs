@@ -31,7 +31,7 @@
 
 use super::template::{TemplateRef, TemplateSet};
 use crate::domain::rules::{self, CustomFields, Expr, Level, MAX_DAYS};
-use crate::domain::text::line_of;
+use crate::domain::text::{line_of, name_key};
 use crate::error::quoted;
 use crate::{Error, Result};
 use serde::Deserialize;
@@ -140,9 +140,10 @@ impl Cycle {
         }
     }
 
-    /// The position of reminder `name` in the cycle.
+    /// The position of reminder `name` in the cycle, the name compared as the loader compares
+    /// names (the record of what was sent keeps the spelling of its day).
     pub fn reminder_index(&self, name: &str) -> Option<usize> {
-        self.reminders.iter().position(|r| r.name == name)
+        self.reminders.iter().position(|r| same_name(&r.name, name))
     }
 }
 
@@ -303,7 +304,7 @@ pub fn load_dir_with(dir: &Path, custom: &CustomFields) -> Result<Cycles> {
         {
             return Err(Error::input(format!(
                 "{}, line {}: the cycle name {} is already used by {}, line {} (as {}; names \
-                 differing only in case are the same name)",
+                 differing only in case or in the encoding of their accents are the same name)",
                 file.display(),
                 cycle.line,
                 quoted(&cycle.name),
@@ -415,7 +416,7 @@ pub fn parse_cycle_with(
         if let Some(other) = reminders.iter().find(|x| same_name(&x.name, &rname)) {
             return Err(Error::input(format!(
                 "{shown}, line {line}: the reminder name {} is used twice (as {} before it; \
-                 names differing only in case are the same name)",
+                 names differing only in case or in the encoding of their accents are the same name)",
                 quoted(&rname),
                 quoted(&other.name)
             )));
@@ -567,9 +568,10 @@ pub fn parse_cycle_with(
 }
 
 /// Whether two (trimmed) cycle or reminder names are the same name as people read them:
-/// without regard to case (`Manual` is `manual`, `T` is `t`).
+/// without regard to case (`Manual` is `manual`, `T` is `t`) nor to how an editor encoded
+/// their accents (`Relancé` composed or decomposed): what was sent is recorded by this key.
 fn same_name(a: &str, b: &str) -> bool {
-    a == b || a.to_lowercase() == b.to_lowercase()
+    a == b || name_key(a) == name_key(b)
 }
 
 /// Where char `at` of the string `value`, written in `text` at `span` as a TOML string, is
@@ -900,7 +902,7 @@ template = \"templates/t.md\"
             e.to_string()
                 .replace(&dir.path().display().to_string(), "DIR"),
             "DIR/b.toml, line 3: the cycle name `same` is already used by DIR/a.toml, line 1 \
-             (as `Same`; names differing only in case are the same name)"
+             (as `Same`; names differing only in case or in the encoding of their accents are the same name)"
         );
     }
 
@@ -962,7 +964,7 @@ template = \"templates/t.md\"
             e.to_string()
                 .replace(&dir.path().display().to_string(), "DIR"),
             "DIR/b.toml, line 1: the cycle name `t` is already used by DIR/a.toml, line 1 (as \
-             `T`; names differing only in case are the same name)"
+             `T`; names differing only in case or in the encoding of their accents are the same name)"
         );
         let e = load_err(
             "name = \"x\"\n[[reminder]]\nname = \"Firm\"\nafter_due_days = 1\ntemplate = \"templates/t.md\"\n\
@@ -971,7 +973,7 @@ template = \"templates/t.md\"
         assert_eq!(
             e,
             "DIR/c.toml, line 7: the reminder name `FIRM` is used twice (as `Firm` before it; \
-             names differing only in case are the same name)"
+             names differing only in case or in the encoding of their accents are the same name)"
         );
         // Names that differ in more than case stay apart.
         let dir = dir_with(&[
@@ -980,6 +982,29 @@ template = \"templates/t.md\"
             ("c.toml", &format!("name = \"T\"\n{REMINDERS}")),
         ]);
         assert_eq!(load_dir(dir.path()).unwrap().cycles.len(), 3);
+    }
+
+    /// `Relancé` composed (one `é`) and decomposed (`e` and an accent, as some editors save
+    /// it) read the same: one name, for cycles and for a cycle's reminders.
+    #[test]
+    fn names_that_differ_only_in_their_accents_encoding_are_the_same_name() {
+        let dir = dir_with(&[
+            ("a.toml", &format!("name = \"Relanc\u{e9}\"\n{REMINDERS}")),
+            ("b.toml", &format!("name = \"Relance\u{301}\"\n{REMINDERS}")),
+        ]);
+        let e = load_dir(dir.path()).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("is already used by"), "{e}");
+        let e = load_err(
+            "name = \"x\"\n[[reminder]]\nname = \"Relanc\u{e9}\"\nafter_due_days = 1\n\
+             template = \"templates/t.md\"\n[[reminder]]\nname = \"RELANCE\u{301}\"\n\
+             after_due_days = 2\ntemplate = \"templates/t.md\"\n",
+        );
+        assert!(e.contains("is used twice"), "{e}");
+        let c = &load_dir(dir_with(&[("c.toml", &format!("name = \"x\"\n{REMINDERS}"))]).path())
+            .unwrap()
+            .cycles[0];
+        assert_eq!(c.reminder_index(" FIRM"), Some(1));
     }
 
     #[test]

@@ -981,9 +981,10 @@ pub(crate) fn base_currency_error(path: &Path, fixed: &str, configured: &str) ->
 fn register_text_functions(conn: &Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
     type Map = fn(&str) -> std::borrow::Cow<'_, str>;
-    let functions: [(&str, Map); 2] = [
+    let functions: [(&str, Map); 3] = [
         ("owed_lower", crate::domain::text::lowered),
         ("owed_nfc", crate::domain::text::nfc),
+        ("owed_name_key", |t| crate::domain::text::name_key(t).into()),
     ];
     for (name, map) in functions {
         conn.create_scalar_function(

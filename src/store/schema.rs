@@ -548,6 +548,18 @@ UPDATE users SET name = owed_nfc(name)
     r#"
 ALTER TABLE reminders ADD COLUMN cc_addr TEXT;
 "#,
+    // 20: what was sent, looked up by the key of its cycle's and reminder's names (trimmed,
+    // composed, lower case: `domain::text::name_key`), as the cycle files compare them. By
+    // the names as written, a cycle renamed `Dunning` to `DUNNING`, or saved again by an
+    // editor that decomposes `Relancé`, sent every reminder again. Not unique: a database
+    // may hold such a second sending already. Filled on insert by every writer.
+    r#"
+ALTER TABLE reminder_documents ADD COLUMN cycle_key TEXT;
+ALTER TABLE reminder_documents ADD COLUMN reminder_key TEXT;
+UPDATE reminder_documents
+   SET cycle_key = owed_name_key(cycle), reminder_key = owed_name_key(reminder);
+CREATE INDEX reminder_documents_key ON reminder_documents(cycle_key, reminder_key, did);
+"#,
 ];
 
 /// The migration after which the daily sales are rebuilt from the documents (in Rust: the

@@ -588,8 +588,9 @@ impl Activity<&mut Store> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)",
             )?;
             let mut reminder_doc = tx.prepare_cached(
-                "INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
-                 VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO reminder_documents (cycle, reminder, did, reminder_id, cycle_key,
+                                                 reminder_key)
+                 VALUES (?1, ?2, ?3, ?4, owed_name_key(?1), owed_name_key(?2))",
             )?;
             let mut promise = tx.prepare_cached(
                 "INSERT INTO promises (cid, at, collector, amount, promised_date, recorded_date)

@@ -8,6 +8,7 @@ use crate::domain::Date;
 use crate::domain::action_checks::Stamp;
 use crate::domain::date::{day_number, from_day_number};
 use crate::domain::engage::{HoldRow, OutboxRow, claim_day, too_soon};
+use crate::domain::text::name_key;
 use crate::domain::users::{Work, may};
 use crate::store::Store;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -177,15 +178,18 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
         )
     }
 
-    /// The documents claimed by reminders of `cycles`, as (cycle, reminder, did).
+    /// The documents claimed by reminders of `cycles`, as (cycle, reminder, did): the cycle as
+    /// asked, the reminder as recorded, a cycle's records found by the key of its name
+    /// ([`name_key`]: `Dunning` sent what `DUNNING` finds).
     pub fn claimed_documents(&self, cycles: &[&str]) -> Result<Vec<(String, String, i64)>> {
         let mut stmt = self
             .conn()
-            .prepare_cached("SELECT reminder, did FROM reminder_documents WHERE cycle = ?1")?;
+            .prepare_cached("SELECT reminder, did FROM reminder_documents WHERE cycle_key = ?1")?;
         let mut out = Vec::new();
         for cycle in cycles {
-            let rows =
-                stmt.query_map([cycle], |r| Ok((cycle.to_string(), r.get(0)?, r.get(1)?)))?;
+            let rows = stmt.query_map([name_key(cycle)], |r| {
+                Ok((cycle.to_string(), r.get(0)?, r.get(1)?))
+            })?;
             for row in rows {
                 out.push(row?);
             }
@@ -261,7 +265,8 @@ impl Engagement<&mut Store> {
 
     /// Claims `documents` for reminder `new.reminder` of `new.cycle` and records the pending
     /// reminder, in one transaction: the documents already claimed for any of `taken_by`
-    /// (this reminder and the cycle's later ones) are left out first; then the rest are
+    /// (this reminder and the cycle's later ones; names compared by their [`name_key`], as
+    /// the cycle files compare them) are left out first; then the rest are
     /// inserted, and the primary key (cycle, reminder, did) refuses any document a concurrent
     /// run claimed meanwhile. `render` builds the message and the row for the documents that
     /// remain (called inside the transaction, with none claimed by anyone else).
@@ -302,12 +307,15 @@ impl Engagement<&mut Store> {
         }
         let free: Vec<i64> = {
             let mut taken = tx.prepare_cached(
-                "SELECT 1 FROM reminder_documents WHERE cycle = ?1 AND reminder = ?2 AND did = ?3",
+                "SELECT 1 FROM reminder_documents
+                  WHERE cycle_key = ?1 AND reminder_key = ?2 AND did = ?3",
             )?;
+            let cycle = name_key(cycle);
+            let taken_by: Vec<String> = taken_by.iter().map(|r| name_key(r)).collect();
             let mut free = Vec::with_capacity(documents.len());
             for &did in documents {
                 let mut claimed = false;
-                for reminder in taken_by {
+                for reminder in &taken_by {
                     if taken
                         .query_row(params![cycle, reminder, did], |_| Ok(()))
                         .optional()?
@@ -330,11 +338,13 @@ impl Engagement<&mut Store> {
         let id = insert_reminder(&tx, &new, "pending", None)?;
         {
             let mut claim = tx.prepare_cached(
-                "INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
-                 VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO reminder_documents (cycle, reminder, did, reminder_id, cycle_key,
+                                                 reminder_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
+            let keys = (name_key(&new.cycle), name_key(&new.reminder));
             for &did in &free {
-                match claim.execute(params![new.cycle, new.reminder, did, id]) {
+                match claim.execute(params![new.cycle, new.reminder, did, id, keys.0, keys.1]) {
                     Ok(_) => {}
                     Err(e) if is_constraint(&e) => return Ok(None),
                     Err(e) => return Err(e.into()),
