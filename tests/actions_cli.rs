@@ -534,6 +534,7 @@ fn a_promise_and_an_issue_keep_their_currency_when_the_customers_changes() {
          DROP INDEX reminder_documents_key;
          ALTER TABLE reminder_documents DROP COLUMN cycle_key;
          ALTER TABLE reminder_documents DROP COLUMN reminder_key;
+         ALTER TABLE reminders DROP COLUMN run_date;
          PRAGMA user_version = 16;",
     )
     .unwrap();

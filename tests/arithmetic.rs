@@ -364,6 +364,7 @@ fn dso_counts_back_over_each_documents_own_rounded_figure() {
          DROP INDEX reminder_documents_key;
          ALTER TABLE reminder_documents DROP COLUMN cycle_key;
          ALTER TABLE reminder_documents DROP COLUMN reminder_key;
+         ALTER TABLE reminders DROP COLUMN run_date;
          PRAGMA user_version = 13;",
     )
     .unwrap();

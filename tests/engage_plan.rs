@@ -252,6 +252,7 @@ fn what_was_sent_before_the_name_keys_is_found_by_them() {
         "DROP INDEX reminder_documents_key;
          ALTER TABLE reminder_documents DROP COLUMN cycle_key;
          ALTER TABLE reminder_documents DROP COLUMN reminder_key;
+         ALTER TABLE reminders DROP COLUMN run_date;
          PRAGMA user_version = 19;",
     );
     w.store = owed::store::Store::open_existing(&w.db).unwrap();
@@ -539,6 +540,42 @@ fn transient_failures_are_retried_and_refusals_release_the_documents() {
         w.customers(day(2026, 4, 30)),
         vec!["C2".to_string(), "C3".to_string(), "C5".to_string()]
     );
+}
+
+/// A run dated in the past (`--as-of`) shows its failed and pending reminders in the
+/// customer's activity as of that date, as it shows those it sent: all of the run's day.
+#[test]
+fn a_back_dated_runs_failed_and_pending_reminders_are_in_the_activity_of_its_day() {
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
+    let mut mailer = FakeMailer {
+        script: VecDeque::from([
+            Ok(()),
+            Err(SendError::Refused {
+                transient: false,
+                message: "550 no such mailbox".into(),
+            }),
+            Err(SendError::Unknown("connection reset".into())),
+        ]),
+        ..FakeMailer::default()
+    };
+    w.send_all(day(2026, 4, 30), &mut mailer);
+    assert_eq!(status_counts(&w.db), (1, 1, 1, 2));
+    for (customer, status) in [("C1", "sent"), ("C2", "failed"), ("C3", "pending")] {
+        let cid = w.store.ledger().customer_key(customer).unwrap().unwrap();
+        let statuses = |as_of: Date| -> Vec<String> {
+            let timeline = w.store.activity().timeline(cid, as_of, 3, "USD").unwrap();
+            timeline
+                .entries
+                .iter()
+                .filter_map(|e| match e {
+                    owed::store::activity::Entry::Reminder(r) => Some(r.status.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(statuses(day(2026, 4, 30)), [status], "{customer}");
+        assert!(statuses(day(2026, 4, 29)).is_empty(), "{customer}");
+    }
 }
 
 #[test]

@@ -742,6 +742,7 @@ fn a_name_written_composed_or_decomposed_is_one_person() {
          DROP INDEX reminder_documents_key;
          ALTER TABLE reminder_documents DROP COLUMN cycle_key;
          ALTER TABLE reminder_documents DROP COLUMN reminder_key;
+         ALTER TABLE reminders DROP COLUMN run_date;
          PRAGMA user_version = 17;"
     ))
     .unwrap();

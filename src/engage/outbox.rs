@@ -567,6 +567,7 @@ pub fn deliver_entry(
         html: None,
         message_id: String::new(),
         channel: entry.channel.as_str(),
+        run_date: settings.as_of,
     };
     // Why the email could not be made for this customer (a template that fails on its
     // values): the claim is rolled back, and the reminder is reported not sent, so that one

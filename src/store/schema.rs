@@ -560,6 +560,13 @@ UPDATE reminder_documents
    SET cycle_key = owed_name_key(cycle), reminder_key = owed_name_key(reminder);
 CREATE INDEX reminder_documents_key ON reminder_documents(cycle_key, reminder_key, did);
 "#,
+    // 21: the day a reminder's run was for (its as-of date), kept for those not sent too: a
+    // failed or pending reminder of a back-dated run is in the activity of that day, as the
+    // ones it sent are (by `sent_date`). Reminders recorded before have none: their claim's
+    // day stands in.
+    r#"
+ALTER TABLE reminders ADD COLUMN run_date INTEGER;
+"#,
 ];
 
 /// The migration after which the daily sales are rebuilt from the documents (in Rust: the

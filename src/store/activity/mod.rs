@@ -111,6 +111,8 @@ pub struct ReminderView {
     pub sent_at: Option<String>,
     /// The day it was sent for (a back-dated run's as-of date; not its clock's).
     pub sent_date: Option<crate::domain::Date>,
+    /// The day its run was for, sent or not (none when recorded before it was kept).
+    pub run_date: Option<crate::domain::Date>,
     /// The documents it was about (ids).
     pub documents: Vec<String>,
 }
@@ -348,8 +350,9 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                 i.opened <= as_of
             }
             Entry::Reply(r) => r.received <= as_of,
-            // By the day it was sent for: a back-dated run's reminder counts from its date.
-            Entry::Reminder(r) => match r.sent_date {
+            // By the day it was sent for: a back-dated run's reminder counts from its date,
+            // sent or not (failed, or pending: its run's date).
+            Entry::Reminder(r) => match r.sent_date.or(r.run_date) {
                 Some(day) => day <= as_of,
                 None => by(&r.at),
             },
@@ -482,7 +485,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                     (SELECT group_concat(id, char(31)) FROM
                        (SELECT d.id FROM reminder_documents rd JOIN documents d ON d.did = rd.did
                          WHERE rd.reminder_id = r.id ORDER BY d.id)),
-                    r.error, r.cc_addr
+                    r.error, r.cc_addr, r.run_date
                FROM reminders r WHERE r.cid = ?1 ORDER BY r.id DESC",
             [cid],
             |r| {
@@ -502,6 +505,9 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                     sent_at: r.get(9)?,
                     sent_date: r
                         .get::<_, Option<i32>>(10)?
+                        .map(crate::domain::date::from_day_number),
+                    run_date: r
+                        .get::<_, Option<i32>>(14)?
                         .map(crate::domain::date::from_day_number),
                     documents: docs
                         .map(|d| d.split('\u{1f}').map(str::to_string).collect())

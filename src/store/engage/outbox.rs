@@ -42,6 +42,8 @@ pub struct NewReminder {
     pub message_id: String,
     /// `email` or `sms`.
     pub channel: &'static str,
+    /// The run's date (its as-of date), the day the reminder is shown on until it is sent.
+    pub run_date: Date,
 }
 
 impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
@@ -474,8 +476,8 @@ fn insert_reminder(
 ) -> Result<i64> {
     conn.execute(
         "INSERT INTO reminders (cid, at, collector, cycle, reminder, to_addr, subject, body,
-                                html, status, error, message_id, channel, cc_addr)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                html, status, error, message_id, channel, cc_addr, run_date)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![
             new.cid,
             new.at,
@@ -490,7 +492,8 @@ fn insert_reminder(
             error,
             Some(new.message_id.as_str()).filter(|m| !m.is_empty()),
             new.channel,
-            new.cc_addr
+            new.cc_addr,
+            day_number(new.run_date)
         ],
     )?;
     Ok(conn.last_insert_rowid())
