@@ -1433,6 +1433,8 @@ fn a_run_of_an_earlier_date_does_not_chase_what_was_paid_since() {
     assert_eq!(skipped.len(), 1, "{plan}");
     assert_eq!(skipped[0]["customer_id"], "K000");
     assert_eq!(skipped[0]["reason"], "paid_since");
+    // Where it would have gone, as every other skipped reminder says.
+    assert_eq!(skipped[0]["to"], "ap0@c0.example");
     assert_eq!(
         skipped[0]["detail"],
         "INV-0 paid after 2026-04-30: the ledger shows it settled since"

@@ -197,8 +197,9 @@ impl Plan {
 
     /// `[{"cycle", "reminder", "customer_id", "document_ids", "to"}]`, with `"cc"` and
     /// `"channel": "sms"` where they apply, and the skipped reminders among them with
-    /// `"skipped": true`, `"reason"` (`no_address`, `priority`, `min_days_between`) and
-    /// `"detail"`; sorted by cycle, reminder and customer.
+    /// `"skipped": true`, `"reason"` (`no_address`, `priority`, `min_days_between`,
+    /// `paid_since`) and `"detail"`, their `"to"` where they would have gone; sorted by
+    /// cycle, reminder and customer.
     pub fn to_json(&self) -> String {
         let mut list: Vec<EntryJson<'_>> = self.entries.iter().map(EntryJson::of).collect();
         list.extend(self.skipped.iter().map(|s| EntryJson {
@@ -299,26 +300,28 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
             else {
                 continue;
             };
-            if let Some(reason) = paid_since(&mut entry, as_of) {
-                plan.skipped
-                    .push(skip(entry, SkipReason::PaidSince, reason));
-                continue;
-            }
-            match address(reminder, &customer, contacts) {
-                Ok((to, cc)) => {
-                    entry.to = to;
-                    entry.cc = cc;
-                    candidates.push((cycle.priority, entry));
-                }
-                Err(reason) => {
+            // Addressed first: a skipped entry says where it would have gone too.
+            let addressed = address(reminder, &customer, contacts);
+            match &addressed {
+                Ok((to, cc)) => (entry.to, entry.cc) = (to.clone(), cc.clone()),
+                Err(_) => {
                     entry.to = match reminder.channel {
                         Channel::Email => customer.email.clone(),
                         Channel::Sms => customer.phone.clone(),
                     }
                     .unwrap_or_default();
-                    plan.skipped
-                        .push(skip(entry, SkipReason::NoAddress, reason));
                 }
+            }
+            if let Some(reason) = paid_since(&mut entry, as_of) {
+                plan.skipped
+                    .push(skip(entry, SkipReason::PaidSince, reason));
+                continue;
+            }
+            match addressed {
+                Ok(_) => candidates.push((cycle.priority, entry)),
+                Err(reason) => plan
+                    .skipped
+                    .push(skip(entry, SkipReason::NoAddress, reason)),
             }
         }
         choose(
