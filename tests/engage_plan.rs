@@ -802,6 +802,33 @@ fn fixture_world(cycle_files: &[(&str, &str)]) -> World {
     World::with(Portfolio::actions(), cycle_files)
 }
 
+/// A document's `amount` and `balance` are its own currency's figures (I3's 800.00 EUR is
+/// not over 850, nor its balance of 500.00 EUR over 520), `converted_amount` and
+/// `converted_balance` the base currency's (864.00 and 540.00 USD are), as
+/// docs/engagement.md says: SPEC lists both pairs.
+#[test]
+fn a_documents_amount_is_in_its_currency_and_its_converted_amount_in_the_base() {
+    let cycle = |rule: &str| {
+        let text = format!(
+            "name = \"Big\"\ndocument = \"{rule}\"\n[[reminder]]\nname = \"Now\"\n\
+             after_due_days = 0\ntemplate = \"templates/t.md\"\n"
+        );
+        fixture_world(&[("big.toml", &text)]).entries(day(2026, 4, 20))
+    };
+    let v1 = entry("Big", "Now", "V1", &["I1"]);
+    let v2 = entry("Big", "Now", "V2", &["I3"]);
+    for (field, over) in [("amount", 850), ("balance", 520)] {
+        assert_eq!(
+            cycle(&format!("{field} > {over}")),
+            std::slice::from_ref(&v1)
+        );
+        assert_eq!(
+            cycle(&format!("converted_{field} > {over}")),
+            [v1.clone(), v2.clone()]
+        );
+    }
+}
+
 #[test]
 fn a_eur_customers_open_issue_amount_is_compared_in_the_base_currency() {
     let issues = customer_cycle("Issues", "open_issue_amount > 105");
