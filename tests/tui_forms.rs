@@ -94,6 +94,46 @@ fn assert_same_as_reloaded(d: &mut Driver) {
     assert_eq!(rows, d.app.page.rows, "queue rows");
 }
 
+/// A form open while another program changes its customer (an import) says what the
+/// detail beside it says: the detail is answered again, and the form asks for its data
+/// again; what was typed stays. (After an import paid the customer's invoice, the promise
+/// form kept "Overdue 103.61 USD" while the detail showed 0.00, then refused its own
+/// default.)
+#[test]
+fn an_open_form_follows_its_customer_changed_elsewhere() {
+    let (dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("p");
+    assert_eq!(value(&d, FieldId::Amount), "12000.00");
+    d.press("<Down> 2026-05-15");
+    // Another program imports an overdue invoice of 500.00 more.
+    let csv = dir.path().join("more");
+    std::fs::create_dir_all(&csv).unwrap();
+    std::fs::write(
+        csv.join("documents.csv"),
+        "id,customer_id,type,number,doc_date,due_date,amount,currency\n\
+         F9,K6,invoice,INV-609,2026-03-01,2026-03-31,500.00,USD\n",
+    )
+    .unwrap();
+    let mut other = Store::open_existing(&db).unwrap();
+    let at = chrono::Utc::now();
+    let options = owed::import::ImportOptions::by("carol", at, "USD");
+    owed::import::import_paths(&mut other, &[csv], &options).unwrap();
+    for answer in d.source.poll_changes() {
+        let fx = owed::tui::update::response(&mut d.app, answer);
+        d.run(fx);
+    }
+    assert_eq!(d.app.mode, Mode::Form);
+    assert_eq!(value(&d, FieldId::Amount), "12500.00");
+    assert_eq!(value(&d, FieldId::Documents), "INV-600, INV-609");
+    assert_valid(&d, FieldId::Amount, "12,500.00 USD, the overdue amount");
+    assert_eq!(
+        value(&d, FieldId::Date),
+        "2026-05-15",
+        "what was typed stays"
+    );
+}
+
 #[test]
 fn a_promise_with_the_defaults_is_saved_and_shown_at_once() {
     let (_dir, db) = fixture();

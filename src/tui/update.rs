@@ -217,6 +217,10 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
                     app.landed_entry = None;
                 }
                 land_on_entry(app);
+                if !first {
+                    // Its figures may have moved under an open form.
+                    return action_forms::refresh_data(app, cid);
+                }
             }
             Vec::new()
         }

@@ -29,7 +29,7 @@ mod saving;
 
 pub use fields::{documents, kind_of, paths};
 pub use keys::{edited, form_action, key};
-pub use opening::{draft, form_data, open, open_record, record_form, reopen};
+pub use opening::{draft, form_data, open, open_record, record_form, refresh_data, reopen};
 pub use saving::{saved, saving};
 
 use super::app::Status;

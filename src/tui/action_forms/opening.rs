@@ -318,6 +318,32 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
     Vec::new()
 }
 
+/// The detail of customer `cid` was answered again while its form is open (another
+/// session's save, an import): the form asks for its data again, so that its heading and
+/// hints say what the detail beside it says. What was typed stays; the defaults of the
+/// fields not typed into follow.
+pub fn refresh_data(app: &mut App, cid: i64) -> Vec<Effect> {
+    let open = app
+        .form
+        .as_ref()
+        .is_some_and(|f| f.state == FormState::Editing && f.cids.first() == Some(&cid));
+    if !open {
+        return Vec::new();
+    }
+    let seq = app.next_seq();
+    let as_of = app.as_of;
+    let Some(form) = app.form.as_mut() else {
+        return Vec::new();
+    };
+    form.data_seq = seq;
+    vec![Effect::Request(Request::FormData {
+        seq,
+        as_of,
+        cid,
+        kind: form.kind,
+    })]
+}
+
 /// Shows the form just put in `app.form` (with the draft kept of it, if any) and asks the
 /// worker for its data about customer `cid` (request `data_seq`).
 fn shown(app: &mut App, cid: i64, kind: FormKind, data_seq: u64) -> Vec<Effect> {
