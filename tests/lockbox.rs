@@ -788,3 +788,45 @@ fn a_named_invoice_the_cheque_cannot_pay_is_said() {
     );
     assert_eq!(summary["deductions"].as_array().unwrap().len(), 1);
 }
+
+/// A reference that names no open invoice of the payer is listed under `not_found` whatever
+/// took the money, not only when another named invoice did: 3001 names INV-8 (none such) and
+/// its 1000.00 is matched by amount to INV-1; 3002 names INV-9 (K3's) and matches nothing.
+/// Both were in neither list before (3002 only in its unapplied reason).
+#[test]
+fn a_named_reference_that_is_no_open_invoice_is_listed_whatever_took_the_money() {
+    let fx = Fx::new();
+    let dir = fx.lockbox(
+        "fallback",
+        "item_id,date,amount,currency,payer,check_number,invoices,image\n\
+         3001,2026-04-15,1000.00,USD,K1,1,INV-8,\n\
+         3002,2026-04-15,77.00,USD,K1,2,INV-9,\n",
+    );
+    let summary = fx.import(&dir);
+    assert_eq!(summary["applications"], 1, "{summary}");
+    assert_eq!(
+        summary["not_found"],
+        serde_json::json!([
+            {"item_id": "3001", "payment": "LBX-3001", "customer_id": "K1", "currency": "USD",
+             "references": ["INV-8"]},
+            {"item_id": "3002", "payment": "LBX-3002", "customer_id": "K1", "currency": "USD",
+             "references": ["INV-9"]},
+        ])
+    );
+    // The text says so too, on a fresh database.
+    let fx = Fx::new();
+    let dir = fx.lockbox(
+        "fallback",
+        "item_id,date,amount,currency,payer,check_number,invoices,image\n\
+         3001,2026-04-15,1000.00,USD,K1,1,INV-8,\n",
+    );
+    let out = fx.owed(&["lockbox", "import", dir.to_str().unwrap()]);
+    succeeded(&out);
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains(
+            "Named, but no open invoice of the payer:\n  LBX-3001     K1         `INV-8` (in USD)"
+        ),
+        "{shown}"
+    );
+}

@@ -94,9 +94,9 @@ pub struct LockboxSummary {
     pub deductions: Vec<Deduction>,
     /// Every item with money left unapplied (those imported before too).
     pub unmatched: Vec<Unmatched>,
-    /// Items that paid some of the invoices they name, and named others that are no open
-    /// invoice of the payer in the cheque's currency (a typo, another customer's): for
-    /// someone to follow up.
+    /// Items that named references that are no open invoice of the payer in the cheque's
+    /// currency (a typo, another customer's), whatever took their money (other invoices
+    /// they name, an amount match, nothing): for someone to follow up.
     pub not_found: Vec<NotFound>,
 }
 
@@ -420,14 +420,15 @@ impl<'a> Run<'a> {
             let gap = owed - item.amount;
             self.deduction(w, item, payer, &payment_id, gap, &short)?;
         }
-        // Named invoices that were found answered the cheque: those that were not are said
-        // too (they were dropped without a word).
+        // A reference that named nothing payable is listed whatever took the money (the
+        // invoices it names, an amount match, nothing): someone has to follow it up, and an
+        // amount match would otherwise hide it without a word.
         let shown_missing = missing
             .iter()
             .map(|r| quoted(r))
             .collect::<Vec<_>>()
             .join(", ");
-        let also_missing = if named && !missing.is_empty() {
+        if !missing.is_empty() {
             self.summary.not_found.push(NotFound {
                 item_id: item.item_id.clone(),
                 payment: payment_id.clone(),
@@ -435,6 +436,8 @@ impl<'a> Run<'a> {
                 currency: item.currency.clone(),
                 references: missing.clone(),
             });
+        }
+        let also_missing = if named && !missing.is_empty() {
             format!(
                 "; {shown_missing} named no open invoice of the payer in {}",
                 item.currency
