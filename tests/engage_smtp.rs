@@ -899,6 +899,49 @@ fn a_folder_that_is_not_a_maildir_is_refused() {
     refused(&o, 2, "not a Maildir");
 }
 
+/// A reply whose `Date` header is in the future (a sender's clock, a forger) is received on
+/// the day it is filed, not then: it was filed and moved to cur/, and stayed out of the
+/// activity and the unread count until 2100.
+#[test]
+fn a_reply_dated_in_the_future_is_received_the_day_it_is_filed() {
+    let setup = Setup::kite_and_lark(closed_port());
+    let maildir = setup.dir.path().join("Maildir");
+    deliver_to_maildir(
+        &maildir,
+        "1.a.host",
+        "From: ap@kite.example\nSubject: Paid\nMessage-ID: <f1@kite.example>\n\
+         Date: Fri, 01 Jan 2100 00:00:00 +0000\n\nDone.\n",
+    );
+    succeeded(&setup.owed(&["inbox", "import", maildir.to_str().unwrap()]));
+    // Filed as of AS_OF, today on this machine: the later of the two.
+    let today = chrono::Local::now().date_naive();
+    let filed = today.max(AS_OF.parse().unwrap());
+    let received: i64 = value(&setup.db(), "SELECT received_date FROM replies");
+    assert_eq!(
+        received,
+        i64::from(owed::domain::date::day_number(filed)),
+        "filed on {filed}"
+    );
+    let day = filed.to_string();
+    let activity = json_of(
+        &Command::new(env!("CARGO_BIN_EXE_owed"))
+            .args(["--db", setup.db().to_str().unwrap(), "--as-of", &day])
+            .args(["activity", "K1", "--json"])
+            .env("OWED_CONFIG", setup.dir.path().join("config.toml"))
+            .env_remove("OWED_DB")
+            .output()
+            .unwrap(),
+    );
+    let replies: Vec<_> = activity["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "reply")
+        .collect();
+    assert_eq!(replies.len(), 1, "{activity}");
+    assert_eq!(replies[0]["received_date"], day.as_str());
+}
+
 /// Runs `owed engage run` and how long it took.
 fn timed_run(setup: &Setup) -> (Output, Duration) {
     let start = Instant::now();

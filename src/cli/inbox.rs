@@ -31,7 +31,7 @@ pub fn run(ctx: &Context, args: &InboxArgs) -> Result<()> {
 
 fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
     let mut store = ctx.open_store()?;
-    let items = inbox::import_maildir(&mut store, &args.maildir, ctx.as_of)?;
+    let items = inbox::import_maildir(&mut store, &args.maildir, ctx.as_of, super::today())?;
     let (mut filed, mut duplicates, mut unmatched, mut skipped, mut unverified) = (0, 0, 0, 0, 0);
     for item in &items {
         match &item.outcome {

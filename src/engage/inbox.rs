@@ -63,14 +63,28 @@ pub struct InboxItem {
     pub outcome: Filed,
 }
 
+/// The day a reply was received: its `Date` header, else `as_of`; never after the day it is
+/// filed (the later of `as_of` and `today`). A sender's clock, or a forger, can date a message
+/// in 2100: taken as it is, the reply would stay out of the activity, the Replies tab and the
+/// unread count until then.
+fn received_date(header: Option<Date>, as_of: Date, today: Date) -> Date {
+    header.unwrap_or(as_of).min(as_of.max(today))
+}
+
 /// Imports the new messages of the Maildir `dir`; `as_of` dates messages without a
-/// readable `Date` header.
+/// readable `Date` header. `today` is this machine's date: no reply is dated after the later
+/// of it and `as_of`, the day it is filed (see [`received_date`]).
 ///
 /// # Errors
 ///
 /// [`Error::Input`] when `dir` is not a Maildir (no `new/` folder) or its `new/` or `cur/`
 /// is a symbolic link; I/O and database errors.
-pub fn import_maildir(store: &mut Store, dir: &Path, as_of: Date) -> Result<Vec<InboxItem>> {
+pub fn import_maildir(
+    store: &mut Store,
+    dir: &Path,
+    as_of: Date,
+    today: Date,
+) -> Result<Vec<InboxItem>> {
     let new = dir.join("new");
     let cur = dir.join("cur");
     for sub in [&new, &cur] {
@@ -151,7 +165,7 @@ pub fn import_maildir(store: &mut Store, dir: &Path, as_of: Date) -> Result<Vec<
         let inserted = store.engagement_mut().insert_reply(&NewReply {
             cid,
             at: &now(),
-            received_date: parsed.date.unwrap_or(as_of),
+            received_date: received_date(parsed.date, as_of, today),
             message_id: &message_id,
             in_reply_to,
             from_addr: parsed.from.as_deref().unwrap_or(""),
@@ -416,6 +430,28 @@ mod tests {
         assert!(sender_is_known("ap@yahoo.co.uk", &yahoo));
         assert!(!sender_is_known("someone@yahoo.co.uk", &yahoo));
         assert!(!sender_is_known("ap@kite.example", &[]));
+    }
+
+    #[test]
+    fn a_reply_is_never_received_after_the_day_it_is_filed() {
+        let day = |y, m, d| Date::from_ymd_opt(y, m, d).unwrap();
+        let (as_of, today) = (day(2026, 4, 30), day(2026, 12, 6));
+        // A date in the future of the filing is the filing day.
+        assert_eq!(
+            received_date(Some(day(2100, 1, 1)), as_of, today),
+            day(2026, 12, 6)
+        );
+        assert_eq!(received_date(Some(day(2100, 1, 1)), today, today), today);
+        // Back-dated to 30 April, a reply of 3 May received before today keeps its date.
+        assert_eq!(
+            received_date(Some(day(2026, 5, 3)), as_of, today),
+            day(2026, 5, 3)
+        );
+        // Without a date: the as-of day, as before.
+        assert_eq!(received_date(None, as_of, today), as_of);
+        let later = day(2027, 1, 31);
+        assert_eq!(received_date(None, later, today), later);
+        assert_eq!(received_date(Some(day(2100, 1, 1)), later, today), later);
     }
 
     #[test]
