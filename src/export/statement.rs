@@ -197,6 +197,21 @@ impl Layout {
     }
 }
 
+/// At most `max` of the lines `text` wraps into at `width`; when there are more, the last
+/// one shown ends in `…`, so that a cut name, address or remittance text does not read as the
+/// whole of it.
+fn wrapped(pdf: &Pdf, text: &str, style: Style, width: f64, max: usize) -> Vec<String> {
+    let mut lines = pdf.wrap(text, style, width);
+    if lines.len() > max {
+        lines.truncate(max);
+        if let Some(last) = lines.last_mut() {
+            // `fit` cuts the line and its mark together when both do not fit.
+            *last = pdf.fit(&format!("{}…", last.trim_end()), style, width);
+        }
+    }
+    lines
+}
+
 /// How a document type reads on a statement.
 fn type_label(doc_type: &str) -> &str {
     match doc_type {
@@ -254,7 +269,7 @@ pub fn render_pdf(s: &Statement, settings: &StatementSettings) -> Result<Vec<u8>
         left_y += 14.0;
     }
     if let Some(address) = settings.address.as_deref() {
-        for line in l.pdf.wrap(address, SMALL, 260.0).into_iter().take(6) {
+        for line in wrapped(&l.pdf, address, SMALL, 260.0, 6) {
             l.pdf.text(LEFT, left_y, SMALL, &line);
             left_y += 10.0;
         }
@@ -266,7 +281,7 @@ pub fn render_pdf(s: &Statement, settings: &StatementSettings) -> Result<Vec<u8>
     l.pdf.text(LEFT, l.y, SMALL, "Statement for");
     l.y += 15.0;
     let name_style = Style::bold(12.0);
-    for line in l.pdf.wrap(&s.name, name_style, 250.0).into_iter().take(3) {
+    for line in wrapped(&l.pdf, &s.name, name_style, 250.0, 3) {
         l.pdf.text(LEFT, l.y, name_style, &line);
         l.y += 15.0;
     }
@@ -290,10 +305,19 @@ pub fn render_pdf(s: &Statement, settings: &StatementSettings) -> Result<Vec<u8>
             ("Payments not applied", -t.cash, false),
             ("Balance due", t.balance_due(), true),
         ];
+        let rows: Vec<_> = rows
+            .into_iter()
+            .filter(|&(label, value, strong)| !value.is_zero() || strong || label == "Open items")
+            .collect();
+        // A currency's rows stay together; those that would run into the footer go on a new
+        // page, as a table's rows do (a customer may owe in many currencies).
+        if right_y + (rows.len() - 1) as f64 * ROW > BOTTOM {
+            l.pdf.add_page();
+            right_y = TOP;
+            // The left column stayed on the page before.
+            l.y = TOP;
+        }
         for (label, value, strong) in rows {
-            if value.is_zero() && !strong && label != "Open items" {
-                continue;
-            }
             let style = if strong { HEAD } else { BODY };
             if strong {
                 l.pdf
@@ -427,12 +451,12 @@ pub fn render_pdf(s: &Statement, settings: &StatementSettings) -> Result<Vec<u8>
         .as_deref()
         .filter(|t| !t.trim().is_empty())
     {
-        let lines = l.pdf.wrap(text, BODY, RIGHT - LEFT);
+        let lines = wrapped(&l.pdf, text, BODY, RIGHT - LEFT, 40);
         l.y += 12.0;
         l.need(2.0);
         l.pdf.text(LEFT, l.y, Style::bold(11.0), "How to pay");
         l.y += ROW + 2.0;
-        for line in lines.iter().take(40) {
+        for line in &lines {
             l.need(1.0);
             l.pdf.text(LEFT, l.y, BODY, line);
             l.y += 12.0;
@@ -452,4 +476,153 @@ pub fn render_pdf(s: &Statement, settings: &StatementSettings) -> Result<Vec<u8>
             .text_right(RIGHT, y, SMALL, &format!("Page {} of {pages}", i + 1));
     }
     l.pdf.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::pdf::PAGE_HEIGHT;
+    use lopdf::content::Content;
+
+    fn day(y: i32, m: u32, d: u32) -> Date {
+        Date::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn line(kind: LineKind, id: &str, currency: &str, open: i64) -> StatementLine {
+        StatementLine {
+            kind,
+            id: id.into(),
+            number: None,
+            doc_type: match kind {
+                LineKind::Debit => "invoice",
+                LineKind::Credit => "credit_note",
+                LineKind::Cash => "payment",
+            }
+            .into(),
+            date: day(2026, 2, 1),
+            due_date: (kind == LineKind::Debit).then(|| day(2026, 3, 1)),
+            amount: Decimal::from(open),
+            open: Decimal::from(open),
+            currency: currency.into(),
+        }
+    }
+
+    fn statement(name: &str, lines: Vec<StatementLine>) -> Statement {
+        let as_of = day(2026, 4, 30);
+        let bounds = AgingBounds::default();
+        Statement {
+            customer_id: "K7".into(),
+            name: name.into(),
+            email: None,
+            as_of,
+            labels: bounds.labels(),
+            totals: totals(&lines, as_of, &bounds),
+            lines,
+        }
+    }
+
+    /// Every page's text as a reader extracts it, and the baselines (points from the top)
+    /// of the text drawn on it.
+    fn pages(pdf: &[u8]) -> Vec<(String, Vec<f64>)> {
+        let doc = lopdf::Document::load_mem(pdf).unwrap();
+        doc.get_pages()
+            .into_iter()
+            .map(|(n, id)| {
+                let content = Content::decode(&doc.get_page_content(id)).unwrap();
+                let baselines = content
+                    .operations
+                    .iter()
+                    .filter(|op| op.operator == "Td")
+                    .map(|op| PAGE_HEIGHT - f64::from(op.operands[1].as_float().unwrap()))
+                    .collect();
+                let text = doc.extract_text(&[n]).unwrap();
+                (
+                    text.split_whitespace().collect::<Vec<_>>().join(" "),
+                    baselines,
+                )
+            })
+            .collect()
+    }
+
+    /// Sixteen currencies, each with an overdue item, credit and cash (five rows of totals
+    /// each): the totals ran past the bottom of page 1, over its footer and off the page.
+    #[test]
+    fn totals_in_many_currencies_break_onto_the_next_page() {
+        let currencies: Vec<String> = (0..16).map(|i| format!("C{:02}", i)).collect();
+        let mut lines = Vec::new();
+        for c in &currencies {
+            lines.push(line(LineKind::Debit, &format!("I-{c}"), c, 100));
+            lines.push(line(LineKind::Credit, &format!("CN-{c}"), c, 10));
+            lines.push(line(LineKind::Cash, &format!("P-{c}"), c, 5));
+        }
+        let pdf = render_pdf(
+            &statement("Sixteen Currencies", lines),
+            &StatementSettings::default(),
+        )
+        .unwrap();
+        let pages = pages(&pdf);
+        assert!(pages.len() >= 2, "{} pages", pages.len());
+        let footer = BOTTOM + 30.0;
+        for (i, (text, baselines)) in pages.iter().enumerate() {
+            for &y in baselines {
+                assert!(
+                    y <= BOTTOM + 0.01 || (y - footer).abs() < 0.01,
+                    "page {}: text at {y} below the body: {text}",
+                    i + 1
+                );
+            }
+        }
+        let all: String = pages.iter().map(|(t, _)| t.as_str()).collect();
+        for c in &currencies {
+            assert!(all.contains(&format!("Balance due {c} 85")), "{c}: {all}");
+        }
+    }
+
+    /// A name, an address and a remittance text longer than the room they have are cut with
+    /// `…`, so that none reads as complete.
+    #[test]
+    fn a_cut_name_address_or_remittance_ends_in_an_ellipsis() {
+        let name = (1..=80)
+            .map(|i| format!("N{i:02}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let settings = StatementSettings {
+            company: Some("Acme".into()),
+            address: Some((1..=10).map(|i| format!("Street A{i}\n")).collect()),
+            remittance: Some((1..=50).map(|i| format!("Pay R{i:02}\n")).collect()),
+            bounds: AgingBounds::default(),
+        };
+        let pdf = render_pdf(
+            &statement(&name, vec![line(LineKind::Debit, "I1", "USD", 100)]),
+            &settings,
+        )
+        .unwrap();
+        let all: String = pages(&pdf)
+            .iter()
+            .map(|(t, _)| t.clone())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(all.contains("Street A6…"), "{all}");
+        assert!(!all.contains("A7"), "{all}");
+        assert!(all.contains("Pay R40…"), "{all}");
+        assert!(!all.contains("R41"), "{all}");
+        // The heading's third line ends in `…` (the footer's cut is another).
+        let page1 = &pages(&pdf)[0].0;
+        let name_end = page1.find("Customer K7").unwrap();
+        assert!(page1[..name_end].trim_end().ends_with('…'), "{page1}");
+    }
+
+    #[test]
+    fn wrapped_marks_only_a_cut() {
+        let pdf = Pdf::new("t").unwrap();
+        assert_eq!(wrapped(&pdf, "a\nb", BODY, 100.0, 2), ["a", "b"]);
+        assert_eq!(wrapped(&pdf, "a\nb\nc", BODY, 100.0, 2), ["a", "b…"]);
+        // A full last line loses its end to the mark, and stays within the width.
+        let full = "W".repeat(200);
+        let cut = wrapped(&pdf, &format!("{full}\nmore"), BODY, 100.0, 1);
+        assert!(
+            cut[0].ends_with('…') && pdf.width(&cut[0], BODY) <= 100.0,
+            "{cut:?}"
+        );
+    }
 }
