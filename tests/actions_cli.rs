@@ -535,6 +535,7 @@ fn a_promise_and_an_issue_keep_their_currency_when_the_customers_changes() {
          ALTER TABLE reminder_documents DROP COLUMN cycle_key;
          ALTER TABLE reminder_documents DROP COLUMN reminder_key;
          ALTER TABLE reminders DROP COLUMN run_date;
+         ALTER TABLE imports DROP COLUMN kind;
          PRAGMA user_version = 16;",
     )
     .unwrap();

@@ -365,6 +365,7 @@ fn dso_counts_back_over_each_documents_own_rounded_figure() {
          ALTER TABLE reminder_documents DROP COLUMN cycle_key;
          ALTER TABLE reminder_documents DROP COLUMN reminder_key;
          ALTER TABLE reminders DROP COLUMN run_date;
+         ALTER TABLE imports DROP COLUMN kind;
          PRAGMA user_version = 13;",
     )
     .unwrap();

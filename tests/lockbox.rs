@@ -830,3 +830,49 @@ fn a_named_reference_that_is_no_open_invoice_is_listed_whatever_took_the_money()
         "{shown}"
     );
 }
+
+/// A lockbox run that committed is in the log of imports (`owed report imports`), with its
+/// file and what it did; it was not listed at all. It does not say how fresh the ledger is:
+/// a bank's cheques refresh no invoice, so the last billing import still does.
+#[test]
+fn a_lockbox_run_is_in_the_log_of_imports() {
+    let fx = Fx::new();
+    let dir = fx.lockbox("box", LOCKBOX);
+    fx.import(&dir);
+    let out = fx.owed(&["report", "imports", "--json"]);
+    succeeded(&out);
+    let runs: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let runs = runs.as_array().unwrap();
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert_eq!(runs[0]["kind"], "lockbox");
+    assert_eq!(runs[0]["actor"], "alice");
+    let file = dir.join("lockbox.csv").canonicalize().unwrap();
+    assert_eq!(
+        runs[0]["files"],
+        serde_json::json!([file.display().to_string()])
+    );
+    assert_eq!(
+        runs[0]["summary"],
+        "lockbox.csv 4 items: 4 cheque payments written, 0 unchanged; 5 applications; 2 images \
+         attached; 1 deductions opened; 1 items with money unapplied"
+    );
+    assert_eq!(runs[1]["kind"], "billing");
+    // The table for people lists it too.
+    let table = text(&fx.owed(&["report", "imports"]).stdout);
+    assert!(table.contains("lockbox.csv 4 items"), "{table}");
+    // The ledger is as fresh as its last billing import.
+    let store = Store::open_existing(&fx.db()).unwrap();
+    let last = store.ledger().last_import().unwrap().unwrap();
+    assert_eq!(last.kind, owed::store::ledger::import::ImportKind::Billing);
+    // A run that stopped at a bad row is not logged.
+    let bad = fx.lockbox(
+        "bad",
+        "item_id,date,amount,currency,payer,check_number,invoices,image\n\
+         9001,2026-04-15,1.00,USD,NOBODY,1,,\n",
+    );
+    let out = fx.owed(&["lockbox", "import", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = fx.owed(&["report", "imports", "--json"]);
+    let runs: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(runs.as_array().unwrap().len(), 2, "{runs}");
+}

@@ -743,6 +743,7 @@ fn a_name_written_composed_or_decomposed_is_one_person() {
          ALTER TABLE reminder_documents DROP COLUMN cycle_key;
          ALTER TABLE reminder_documents DROP COLUMN reminder_key;
          ALTER TABLE reminders DROP COLUMN run_date;
+         ALTER TABLE imports DROP COLUMN kind;
          PRAGMA user_version = 17;"
     ))
     .unwrap();

@@ -32,6 +32,7 @@ use crate::domain::{Decimal, format};
 use crate::error::quoted;
 use crate::files::open_no_follow;
 use crate::store::Store;
+use crate::store::ledger::import::{ImportKind, ImportRun};
 use crate::store::ledger::lockbox::{ChequePayment, LockboxWriter, OpenItem, Payer, Payers};
 use crate::{Error, Result};
 use std::collections::HashMap;
@@ -98,6 +99,24 @@ pub struct LockboxSummary {
     /// currency (a typo, another customer's), whatever took their money (other invoices
     /// they name, an amount match, nothing): for someone to follow up.
     pub not_found: Vec<NotFound>,
+}
+
+impl LockboxSummary {
+    /// What the run did, in one line (`lockbox.csv 4 items: 4 cheque payments written, …`),
+    /// as the log of imports keeps it.
+    pub fn per_file(&self) -> String {
+        format!(
+            "{FILE} {} items: {} cheque payments written, {} unchanged; {} applications; \
+             {} images attached; {} deductions opened; {} items with money unapplied",
+            self.items,
+            self.payments,
+            self.unchanged,
+            self.applications,
+            self.images,
+            self.deductions.len(),
+            self.unmatched.len()
+        )
+    }
 }
 
 /// References an item named that no open invoice of its payer answered.
@@ -177,6 +196,18 @@ fn write_items(
         run.item(&writer, item)?;
     }
     let summary = run.summary;
+    // In the log of imports with the run, as `owed import` is.
+    let at = chrono::DateTime::parse_from_rfc3339(&stamp.at)
+        .map_err(|e| Error::runtime(format!("the time {} does not read: {e}", stamp.at)))?;
+    let file = dir.join(FILE);
+    writer.record(&ImportRun {
+        at: at.with_timezone(&chrono::Utc),
+        actor: stamp.collector.clone(),
+        files: vec![file.canonicalize().unwrap_or(file).display().to_string()],
+        source: None,
+        summary: summary.per_file(),
+        kind: ImportKind::Lockbox,
+    })?;
     writer.commit()?;
     Ok(summary)
 }

@@ -17,8 +17,8 @@ use crate::domain::{Decimal, date::day_number, format, money};
 use crate::error::quoted;
 use crate::store::Store;
 use crate::store::ledger::import::{
-    ContactRecord, CustomerRecord, CustomerRef, DocumentRecord, ImportRun, ImportWriter,
-    PaymentRecord, StagedApplication, Upsert, phase,
+    ContactRecord, CustomerRecord, CustomerRef, DocumentRecord, ImportKind, ImportRun,
+    ImportWriter, PaymentRecord, StagedApplication, Upsert, phase,
 };
 use crate::{Error, Result};
 use quotes::{QuoteCheck, QuoteError};
@@ -398,6 +398,7 @@ fn import_in_one_transaction(
             .collect(),
         summary: summary.per_file(),
         source: options.source.clone(),
+        kind: ImportKind::Billing,
     })?;
     let t = Instant::now();
     importer.writer.commit()?;

@@ -445,14 +445,69 @@ pub struct ImportRun {
     pub source: Option<String>,
     /// What each file did (`customers.csv 50 inserted, 0 updated, 0 unchanged; …`).
     pub summary: String,
+    /// Which command it was.
+    pub kind: ImportKind,
+}
+
+/// The commands the log of imports keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportKind {
+    /// `owed import` (and the demo's): the billing system's exports. Only these say how
+    /// fresh the ledger is.
+    Billing,
+    /// `owed lockbox import`: a bank's cheques.
+    Lockbox,
+}
+
+impl ImportKind {
+    /// As the `kind` column keeps it.
+    fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Billing => "billing",
+            ImportKind::Lockbox => "lockbox",
+        }
+    }
+}
+
+/// Records `run` in the log of imports, inside the transaction `tx` of the run itself (it
+/// commits with it, or not at all).
+pub(crate) fn record_run(tx: &rusqlite::Connection, run: &ImportRun) -> Result<()> {
+    tx.execute(
+        "INSERT INTO imports (at, actor, files, summary, source, kind)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        rusqlite::params![
+            run.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            run.actor,
+            run.files.join("\n"),
+            run.summary,
+            run.source,
+            run.kind.as_str()
+        ],
+    )?;
+    Ok(())
 }
 
 impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
-    /// The imports that committed, newest first, at most `limit`.
+    /// The imports that committed (billing and lockbox), newest first, at most `limit`.
     pub fn imports(&self, limit: u32) -> Result<Vec<ImportRun>> {
+        self.runs("", limit)
+    }
+
+    /// The newest billing import that committed, if any has since the log of imports began:
+    /// how fresh the ledger is (a lockbox run refreshes no invoice).
+    pub fn last_import(&self) -> Result<Option<ImportRun>> {
+        Ok(self.runs("WHERE kind = 'billing'", 1)?.into_iter().next())
+    }
+
+    /// The runs of the log that `filter` (a `WHERE` clause, or nothing) keeps, newest first.
+    fn runs(&self, filter: &str, limit: u32) -> Result<Vec<ImportRun>> {
         crate::store::rows(
             self.conn(),
-            "SELECT at, actor, files, summary, source FROM imports ORDER BY id DESC LIMIT ?1",
+            &format!(
+                "SELECT at, actor, files, summary, source, kind FROM imports {filter}
+                 ORDER BY id DESC LIMIT ?1"
+            ),
             [limit],
             |r| {
                 let files: String = r.get(2)?;
@@ -460,20 +515,21 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 let at = chrono::DateTime::parse_from_rfc3339(&at).map_err(|e| {
                     rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e))
                 })?;
+                let kind: String = r.get(5)?;
                 Ok(ImportRun {
                     at: at.with_timezone(&chrono::Utc),
                     actor: r.get(1)?,
                     files: files.lines().map(str::to_string).collect(),
                     summary: r.get(3)?,
                     source: r.get(4)?,
+                    kind: if kind == "lockbox" {
+                        ImportKind::Lockbox
+                    } else {
+                        ImportKind::Billing
+                    },
                 })
             },
         )
-    }
-
-    /// The newest import that committed, if any has since the log of imports began.
-    pub fn last_import(&self) -> Result<Option<ImportRun>> {
-        Ok(self.imports(1)?.into_iter().next())
     }
 }
 
@@ -535,17 +591,7 @@ impl<'a> Ledger<&'a mut Store> {
 impl ImportWriter<'_> {
     /// Records this import in the log of imports (committed with it, or not at all).
     pub fn record(&self, run: &ImportRun) -> Result<()> {
-        self.tx.execute(
-            "INSERT INTO imports (at, actor, files, summary, source) VALUES (?1, ?2, ?3, ?4, ?5)",
-            rusqlite::params![
-                run.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                run.actor,
-                run.files.join("\n"),
-                run.summary,
-                run.source
-            ],
-        )?;
-        Ok(())
+        record_run(&self.tx, run)
     }
 
     /// Fixes the database's base currency at its first import (inside the import's

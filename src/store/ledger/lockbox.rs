@@ -290,6 +290,11 @@ impl LockboxWriter<'_> {
         )
     }
 
+    /// Records this run in the log of imports (committed with it, or not at all).
+    pub fn record(&self, run: &super::import::ImportRun) -> Result<()> {
+        super::import::record_run(&self.tx, run)
+    }
+
     /// Makes the lockbox file visible to everyone.
     pub fn commit(self) -> Result<()> {
         self.tx.commit()?;
