@@ -136,6 +136,27 @@ fn every_import_that_commits_is_logged_with_who_where_and_what() {
         table.contains("dana") && !table.contains("carol"),
         "{table}"
     );
+    // A list cut at `--last` says what it left out; `--last 0` lists them all, as `find
+    // --limit 0` does (it said no import was on record).
+    assert!(
+        table.ends_with("… and 1 older (--last 0 lists them all)\n"),
+        "{table}"
+    );
+    let o = owed_in(
+        dir.path(),
+        &["--db", &db, "report", "imports", "--last", "0"],
+    );
+    let table = stdout(&o);
+    assert!(
+        table.contains("dana") && table.contains("carol") && !table.contains("older"),
+        "{table}"
+    );
+    let o = owed_in(
+        dir.path(),
+        &["--db", &db, "report", "imports", "--last", "0", "--json"],
+    );
+    let all: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 2, "{all}");
 }
 
 /// `owed report aging --json` of `db` as of the portfolio's date.

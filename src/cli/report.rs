@@ -37,7 +37,7 @@ pub struct ImportsOptions {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// How many of the newest imports to list.
+    /// How many of the newest imports to list (0: all, as `find --limit 0`).
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub last: u32,
 }
@@ -175,7 +175,8 @@ fn portfolio(ctx: &Context, store: &Store) -> Result<Portfolio> {
 
 /// `owed report imports`: the log of imports, newest first.
 fn imports(store: &Store, o: &ImportsOptions) -> Result<()> {
-    let runs = store.ledger().imports(o.last)?;
+    let limit = if o.last == 0 { u32::MAX } else { o.last };
+    let runs = store.ledger().imports(limit)?;
     if o.json {
         return jsonln!("{}", serde_json::to_string(&runs).map_err(Error::runtime)?);
     }
@@ -212,5 +213,14 @@ fn imports(store: &Store, o: &ImportsOptions) -> Result<()> {
             run.summary.clone(),
         ]);
     }
-    out!("{}", t.render())
+    out!("{}", t.render())?;
+    // A list cut at `--last` says so, as `find`'s at `--limit` does.
+    let older = store
+        .ledger()
+        .import_count()?
+        .saturating_sub(runs.len() as u64);
+    if older > 0 {
+        outln!("… and {older} older (--last 0 lists them all)")?;
+    }
+    Ok(())
 }

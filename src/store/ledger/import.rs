@@ -494,6 +494,14 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         self.runs("", limit)
     }
 
+    /// How many imports committed (billing and lockbox) since the log began.
+    pub fn import_count(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn()
+            .query_row("SELECT count(*) FROM imports", [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// The newest billing import that committed, if any has since the log of imports began:
     /// how fresh the ledger is (a lockbox run refreshes no invoice).
     pub fn last_import(&self) -> Result<Option<ImportRun>> {
