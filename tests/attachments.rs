@@ -307,3 +307,30 @@ fn a_hostile_file_name_is_shown_not_obeyed() {
     // JSON keeps the name as it is, escaped as JSON escapes it.
     assert_eq!(attachments(&fx, "V1")[0]["name"], name);
 }
+
+/// `owed attachment get -o FILE` says what it wrote on one line, the file name shown as
+/// `owed attach` and `owed activity` show it: its newline was printed raw, breaking the line.
+#[test]
+fn the_written_confirmation_shows_the_name_on_one_line() {
+    let fx = Fixture::new();
+    let name = "weird\nname\u{1b}[31m.txt";
+    let path = fx.dir.path().join(name);
+    std::fs::write(&path, "sixteen bytes!!\n").unwrap();
+    let out = attach(&fx, "V1", &path, &[]);
+    let said = stdout(&out);
+    assert!(said.contains("weird↵name␛[31m.txt"), "{said}");
+    let back = fx.dir.path().join("back\nhere.txt");
+    let out = run(
+        &fx,
+        &["attachment", "get", "1", "-o", back.to_str().unwrap()],
+    );
+    succeeded(&out);
+    let shown = stdout(&out);
+    assert_eq!(shown.lines().count(), 1, "{shown:?}");
+    assert!(
+        shown.starts_with("Attachment 1 (weird↵name␛[31m.txt, 16 bytes) written to ")
+            && shown.trim_end().ends_with("back↵here.txt."),
+        "{shown:?}"
+    );
+    assert_eq!(std::fs::read(&back).unwrap(), b"sixteen bytes!!\n");
+}

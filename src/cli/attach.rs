@@ -5,6 +5,7 @@
 use super::Context;
 use crate::actions::{self, AttachForm};
 use crate::domain::action_checks::record_id;
+use crate::domain::text::one_line;
 use crate::{Error, Result};
 use std::io::Write;
 use std::path::PathBuf;
@@ -106,9 +107,11 @@ fn get(ctx: &Context, id: &str, output: &std::path::Path) -> Result<()> {
         .attachment(number)?
         .map(|a| a.name)
         .unwrap_or_default();
+    // One line, the name shown as `owed attach` and `owed activity` show it.
     outln!(
-        "Attachment {number} ({name}, {} bytes) written to {}.",
+        "Attachment {number} ({}, {} bytes) written to {}.",
+        one_line(&name),
         bytes.len(),
-        output.display()
+        one_line(&output.display().to_string())
     )
 }
