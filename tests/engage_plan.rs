@@ -253,6 +253,7 @@ fn what_was_sent_before_the_name_keys_is_found_by_them() {
          ALTER TABLE reminder_documents DROP COLUMN cycle_key;
          ALTER TABLE reminder_documents DROP COLUMN reminder_key;
          ALTER TABLE reminders DROP COLUMN run_date;
+         ALTER TABLE imports DROP COLUMN kind;
          PRAGMA user_version = 19;",
     );
     w.store = owed::store::Store::open_existing(&w.db).unwrap();

@@ -489,6 +489,10 @@ fn the_index_is_filled_for_a_database_written_before_it() {
              DROP TRIGGER activity_text_promise; DROP TRIGGER activity_text_promise_void;
              DROP TRIGGER activity_text_followup;
              ALTER TABLE reminders DROP COLUMN cc_addr;
+             DROP INDEX reminder_documents_key;
+             ALTER TABLE reminder_documents DROP COLUMN cycle_key;
+             ALTER TABLE reminder_documents DROP COLUMN reminder_key;
+             ALTER TABLE reminders DROP COLUMN run_date;
              PRAGMA user_version = 8;",
         )
         .unwrap();
