@@ -523,6 +523,7 @@ fn a_promise_and_an_issue_keep_their_currency_when_the_customers_changes() {
 
     // A database of schema 16 (before promises and issues held their currency) fills it in
     // from each customer when it is opened.
+    fixture::undo_schemas_20_to_22(&fx.db());
     let conn = rusqlite::Connection::open(fx.db()).unwrap();
     conn.execute_batch(
         "DROP TRIGGER promises_currency;
@@ -531,11 +532,6 @@ fn a_promise_and_an_issue_keep_their_currency_when_the_customers_changes() {
          ALTER TABLE issues DROP COLUMN currency;
          UPDATE customers SET currency = 'EUR' WHERE id = 'V2';
          ALTER TABLE reminders DROP COLUMN cc_addr;
-         DROP INDEX reminder_documents_key;
-         ALTER TABLE reminder_documents DROP COLUMN cycle_key;
-         ALTER TABLE reminder_documents DROP COLUMN reminder_key;
-         ALTER TABLE reminders DROP COLUMN run_date;
-         ALTER TABLE imports DROP COLUMN kind;
          PRAGMA user_version = 16;",
     )
     .unwrap();

@@ -347,6 +347,7 @@ fn dso_counts_back_over_each_documents_own_rounded_figure() {
 
     // The same database as schema 13 left it: its daily sales per (day, rate), unconverted.
     let path = b.store.path().to_path_buf();
+    fixture::undo_schemas_20_to_22(&path);
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "DROP TABLE sales_daily;
@@ -361,11 +362,6 @@ fn dso_counts_back_over_each_documents_own_rounded_figure() {
          ALTER TABLE promises DROP COLUMN currency;
          ALTER TABLE issues DROP COLUMN currency;
          ALTER TABLE reminders DROP COLUMN cc_addr;
-         DROP INDEX reminder_documents_key;
-         ALTER TABLE reminder_documents DROP COLUMN cycle_key;
-         ALTER TABLE reminder_documents DROP COLUMN reminder_key;
-         ALTER TABLE reminders DROP COLUMN run_date;
-         ALTER TABLE imports DROP COLUMN kind;
          PRAGMA user_version = 13;",
     )
     .unwrap();

@@ -288,13 +288,18 @@ fn a_collector_attaches_only_on_their_own_customers() {
     assert_eq!(count(&fx, "attachments"), 1);
 }
 
+/// `owed attach V1` of a new file `name` of the fixture's folder holding `text`.
+fn attach_new(fx: &Fixture, name: &str, text: &str) -> std::process::Output {
+    let path = fx.dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    attach(fx, "V1", &path, &[])
+}
+
 #[test]
 fn a_hostile_file_name_is_shown_not_obeyed() {
     let fx = Fixture::new();
     let name = "inv\u{1b}[2J\u{1b}]0;pwned\u{7}.pdf";
-    let path = fx.dir.path().join(name);
-    std::fs::write(&path, "%PDF-1.4\n").unwrap();
-    let out = attach(&fx, "V1", &path, &[]);
+    let out = attach_new(&fx, name, "%PDF-1.4\n");
     succeeded(&out);
     assert!(!out.stdout.contains(&0x1b), "{:?}", stdout(&out));
     let out = fx.owed(&["--as", "alice", "activity", "V1"]);
@@ -313,10 +318,7 @@ fn a_hostile_file_name_is_shown_not_obeyed() {
 #[test]
 fn the_written_confirmation_shows_the_name_on_one_line() {
     let fx = Fixture::new();
-    let name = "weird\nname\u{1b}[31m.txt";
-    let path = fx.dir.path().join(name);
-    std::fs::write(&path, "sixteen bytes!!\n").unwrap();
-    let out = attach(&fx, "V1", &path, &[]);
+    let out = attach_new(&fx, "weird\nname\u{1b}[31m.txt", "sixteen bytes!!\n");
     let said = stdout(&out);
     assert!(said.contains("weird↵name␛[31m.txt"), "{said}");
     let back = fx.dir.path().join("back\nhere.txt");

@@ -141,6 +141,19 @@ impl Mailer for FakeMailer {
     }
 }
 
+/// The server's answer that refuses a message for good.
+fn refused_for_good() -> Result<(), SendError> {
+    Err(SendError::Refused {
+        transient: false,
+        message: "550 no such mailbox".into(),
+    })
+}
+
+/// The connection broken after the message was handed over: its fate unknown.
+fn lost_after_handing_over() -> Result<(), SendError> {
+    Err(SendError::Unknown("connection reset".into()))
+}
+
 fn status_counts(db: &Path) -> (i64, i64, i64, i64) {
     let conn = rusqlite::Connection::open(db).unwrap();
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
@@ -248,14 +261,8 @@ fn what_was_sent_before_the_name_keys_is_found_by_them() {
     let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let mut mailer = FakeMailer::default();
     assert_eq!(w.send_all(day(2026, 4, 30), &mut mailer).sent.len(), 4);
-    w.sql(
-        "DROP INDEX reminder_documents_key;
-         ALTER TABLE reminder_documents DROP COLUMN cycle_key;
-         ALTER TABLE reminder_documents DROP COLUMN reminder_key;
-         ALTER TABLE reminders DROP COLUMN run_date;
-         ALTER TABLE imports DROP COLUMN kind;
-         PRAGMA user_version = 19;",
-    );
+    fixture::undo_schemas_20_to_22(&w.db);
+    w.sql("PRAGMA user_version = 19;");
     w.store = owed::store::Store::open_existing(&w.db).unwrap();
     let renamed = DUNNING
         .replace("\"Dunning\"", "\"DUNNING\"")
@@ -490,13 +497,10 @@ fn transient_failures_are_retried_and_refusals_release_the_documents() {
             }),
             Ok(()),
             // C2: refused for good.
-            Err(SendError::Refused {
-                transient: false,
-                message: "550 no such mailbox".into(),
-            }),
+            refused_for_good(),
             // C3: the connection broke after the message was handed over: the server is
             // lost, the run stops there (C5 is not claimed).
-            Err(SendError::Unknown("connection reset".into())),
+            lost_after_handing_over(),
         ]),
         ..FakeMailer::default()
     };
@@ -549,14 +553,7 @@ fn transient_failures_are_retried_and_refusals_release_the_documents() {
 fn a_back_dated_runs_failed_and_pending_reminders_are_in_the_activity_of_its_day() {
     let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let mut mailer = FakeMailer {
-        script: VecDeque::from([
-            Ok(()),
-            Err(SendError::Refused {
-                transient: false,
-                message: "550 no such mailbox".into(),
-            }),
-            Err(SendError::Unknown("connection reset".into())),
-        ]),
+        script: VecDeque::from([Ok(()), refused_for_good(), lost_after_handing_over()]),
         ..FakeMailer::default()
     };
     w.send_all(day(2026, 4, 30), &mut mailer);

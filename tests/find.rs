@@ -475,6 +475,7 @@ fn the_index_is_filled_for_a_database_written_before_it() {
     // Back to schema 8, as an older owed left it (schema 13's index, 11's log of imports,
     // 10's mark, then 9's index).
     {
+        fixture::undo_schemas_20_to_22(&fx.db());
         let conn = rusqlite::Connection::open(fx.db()).unwrap();
         conn.execute_batch(
             "DROP TRIGGER promises_currency; DROP TRIGGER issues_currency;
@@ -489,10 +490,6 @@ fn the_index_is_filled_for_a_database_written_before_it() {
              DROP TRIGGER activity_text_promise; DROP TRIGGER activity_text_promise_void;
              DROP TRIGGER activity_text_followup;
              ALTER TABLE reminders DROP COLUMN cc_addr;
-             DROP INDEX reminder_documents_key;
-             ALTER TABLE reminder_documents DROP COLUMN cycle_key;
-             ALTER TABLE reminder_documents DROP COLUMN reminder_key;
-             ALTER TABLE reminders DROP COLUMN run_date;
              PRAGMA user_version = 8;",
         )
         .unwrap();

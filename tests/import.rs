@@ -84,15 +84,11 @@ fn every_import_that_commits_is_logged_with_who_where_and_what() {
     let runs = log.as_array().unwrap();
     assert_eq!(runs.len(), 2, "{log}");
     // Newest first: dana's one file, then carol's folder, each file by its whole path.
-    assert_eq!(runs[0]["actor"], "dana");
-    let payments = newer.join("payments.csv").canonicalize().unwrap();
-    assert_eq!(
-        runs[0]["files"],
-        serde_json::json!([payments.to_str().unwrap()])
-    );
-    assert_eq!(
-        runs[0]["summary"],
-        "payments.csv 1 inserted, 0 updated, 3 unchanged"
+    common::assert_logged(
+        &runs[0],
+        "dana",
+        &newer.join("payments.csv"),
+        "payments.csv 1 inserted, 0 updated, 3 unchanged",
     );
     assert_eq!(runs[1]["actor"], "carol");
     let files = runs[1]["files"].as_array().unwrap();
@@ -127,29 +123,22 @@ fn every_import_that_commits_is_logged_with_who_where_and_what() {
         );
     }
     // The table: newest first, one line each.
-    let o = owed_in(
-        dir.path(),
-        &["--db", &db, "report", "imports", "--last", "1"],
-    );
-    let table = stdout(&o);
-    assert!(
-        table.contains("dana") && !table.contains("carol"),
-        "{table}"
-    );
+    let table = |last: &str| {
+        let args = ["--db", &db, "report", "imports", "--last", last];
+        stdout(&owed_in(dir.path(), &args))
+    };
+    let one = table("1");
+    assert!(one.contains("dana") && !one.contains("carol"), "{one}");
     // A list cut at `--last` says what it left out; `--last 0` lists them all, as `find
     // --limit 0` does (it said no import was on record).
     assert!(
-        table.ends_with("… and 1 older (--last 0 lists them all)\n"),
-        "{table}"
+        one.ends_with("… and 1 older (--last 0 lists them all)\n"),
+        "{one}"
     );
-    let o = owed_in(
-        dir.path(),
-        &["--db", &db, "report", "imports", "--last", "0"],
-    );
-    let table = stdout(&o);
+    let all = table("0");
     assert!(
-        table.contains("dana") && table.contains("carol") && !table.contains("older"),
-        "{table}"
+        all.contains("dana") && all.contains("carol") && !all.contains("older"),
+        "{all}"
     );
     let o = owed_in(
         dir.path(),

@@ -90,6 +90,14 @@ impl Fx {
     }
 
     /// A lockbox folder with `csv` as lockbox.csv and the two cheque images.
+    /// [`Fx::lockbox`] of the lockbox file's header and `rows`.
+    fn items(&self, name: &str, rows: &str) -> PathBuf {
+        self.lockbox(
+            name,
+            &format!("item_id,date,amount,currency,payer,check_number,invoices,image\n{rows}"),
+        )
+    }
+
     fn lockbox(&self, name: &str, csv: &str) -> PathBuf {
         let dir = self.dir.path().join(name);
         std::fs::create_dir_all(&dir).unwrap();
@@ -763,10 +771,9 @@ fn the_resolve_form_saves_an_outcome_and_writing_off_stays_a_managers() {
 #[test]
 fn a_named_invoice_the_cheque_cannot_pay_is_said() {
     let fx = Fx::new();
-    let dir = fx.lockbox(
+    let dir = fx.items(
         "typo",
-        "item_id,date,amount,currency,payer,check_number,invoices,image\n\
-         2001,2026-04-15,350.00,USD,K1,1,INV-3;INV-999,\n\
+        "2001,2026-04-15,350.00,USD,K1,1,INV-3;INV-999,\n\
          2002,2026-04-15,50.00,USD,K1,2,INV-2;INV-9,\n",
     );
     let summary = fx.import(&dir);
@@ -779,14 +786,15 @@ fn a_named_invoice_the_cheque_cannot_pay_is_said() {
     );
     assert_eq!(
         summary["not_found"],
-        serde_json::json!([
-            {"item_id": "2001", "payment": "LBX-2001", "customer_id": "K1", "currency": "USD",
-             "references": ["INV-999"]},
-            {"item_id": "2002", "payment": "LBX-2002", "customer_id": "K1", "currency": "USD",
-             "references": ["INV-9"]},
-        ])
+        serde_json::json!([not_found("2001", "INV-999"), not_found("2002", "INV-9")])
     );
     assert_eq!(summary["deductions"].as_array().unwrap().len(), 1);
+}
+
+/// An entry of `not_found`: K1's USD item `item`, whose `reference` named no open invoice.
+fn not_found(item: &str, reference: &str) -> serde_json::Value {
+    serde_json::json!({"item_id": item, "payment": format!("LBX-{item}"), "customer_id": "K1",
+                       "currency": "USD", "references": [reference]})
 }
 
 /// A reference that names no open invoice of the payer is listed under `not_found` whatever
@@ -796,30 +804,20 @@ fn a_named_invoice_the_cheque_cannot_pay_is_said() {
 #[test]
 fn a_named_reference_that_is_no_open_invoice_is_listed_whatever_took_the_money() {
     let fx = Fx::new();
-    let dir = fx.lockbox(
+    let dir = fx.items(
         "fallback",
-        "item_id,date,amount,currency,payer,check_number,invoices,image\n\
-         3001,2026-04-15,1000.00,USD,K1,1,INV-8,\n\
+        "3001,2026-04-15,1000.00,USD,K1,1,INV-8,\n\
          3002,2026-04-15,77.00,USD,K1,2,INV-9,\n",
     );
     let summary = fx.import(&dir);
     assert_eq!(summary["applications"], 1, "{summary}");
     assert_eq!(
         summary["not_found"],
-        serde_json::json!([
-            {"item_id": "3001", "payment": "LBX-3001", "customer_id": "K1", "currency": "USD",
-             "references": ["INV-8"]},
-            {"item_id": "3002", "payment": "LBX-3002", "customer_id": "K1", "currency": "USD",
-             "references": ["INV-9"]},
-        ])
+        serde_json::json!([not_found("3001", "INV-8"), not_found("3002", "INV-9"),])
     );
     // The text says so too, on a fresh database.
     let fx = Fx::new();
-    let dir = fx.lockbox(
-        "fallback",
-        "item_id,date,amount,currency,payer,check_number,invoices,image\n\
-         3001,2026-04-15,1000.00,USD,K1,1,INV-8,\n",
-    );
+    let dir = fx.items("fallback", "3001,2026-04-15,1000.00,USD,K1,1,INV-8,\n");
     let out = fx.owed(&["lockbox", "import", dir.to_str().unwrap()]);
     succeeded(&out);
     let shown = text(&out.stdout);
@@ -845,16 +843,12 @@ fn a_lockbox_run_is_in_the_log_of_imports() {
     let runs = runs.as_array().unwrap();
     assert_eq!(runs.len(), 2, "{runs:?}");
     assert_eq!(runs[0]["kind"], "lockbox");
-    assert_eq!(runs[0]["actor"], "alice");
-    let file = dir.join("lockbox.csv").canonicalize().unwrap();
-    assert_eq!(
-        runs[0]["files"],
-        serde_json::json!([file.display().to_string()])
-    );
-    assert_eq!(
-        runs[0]["summary"],
+    common::assert_logged(
+        &runs[0],
+        "alice",
+        &dir.join("lockbox.csv"),
         "lockbox.csv 4 items: 4 cheque payments written, 0 unchanged; 5 applications; 2 images \
-         attached; 1 deductions opened; 1 items with money unapplied"
+         attached; 1 deductions opened; 1 items with money unapplied",
     );
     assert_eq!(runs[1]["kind"], "billing");
     // The table for people lists it too.
@@ -865,11 +859,7 @@ fn a_lockbox_run_is_in_the_log_of_imports() {
     let last = store.ledger().last_import().unwrap().unwrap();
     assert_eq!(last.kind, owed::store::ledger::import::ImportKind::Billing);
     // A run that stopped at a bad row is not logged.
-    let bad = fx.lockbox(
-        "bad",
-        "item_id,date,amount,currency,payer,check_number,invoices,image\n\
-         9001,2026-04-15,1.00,USD,NOBODY,1,,\n",
-    );
+    let bad = fx.items("bad", "9001,2026-04-15,1.00,USD,NOBODY,1,,\n");
     let out = fx.owed(&["lockbox", "import", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let out = fx.owed(&["report", "imports", "--json"]);

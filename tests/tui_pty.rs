@@ -814,14 +814,8 @@ fn a_save_in_progress_is_finished_before_a_signal_ends_the_workstation() {
     );
     import.execute_batch("COMMIT").unwrap();
     assert_eq!(s.wait_exit(), 128 + libc::SIGTERM as u32);
-    let notes: i64 = import
-        .query_row(
-            "SELECT count(*) FROM notes WHERE text = 'Held up by an import'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(notes, 1);
+    let sql = "SELECT count(*) FROM notes WHERE text = 'Held up by an import'";
+    assert_eq!(common::value::<i64>(&db, sql), 1);
 }
 
 #[cfg(unix)]

@@ -734,16 +734,12 @@ fn a_name_written_composed_or_decomposed_is_one_person() {
         assert!(err.contains("(collector) may not"), "{err}");
     }
     // A database whose names were stored decomposed has them composed when it is opened.
+    fixture::undo_schemas_20_to_22(&fx.db());
     let conn = rusqlite::Connection::open(fx.db()).unwrap();
     conn.execute_batch(&format!(
         "UPDATE customers SET finance_owner = '{decomposed}' WHERE id = 'K6';
          UPDATE users SET name = '{decomposed}' WHERE name = '{composed}';
          ALTER TABLE reminders DROP COLUMN cc_addr;
-         DROP INDEX reminder_documents_key;
-         ALTER TABLE reminder_documents DROP COLUMN cycle_key;
-         ALTER TABLE reminder_documents DROP COLUMN reminder_key;
-         ALTER TABLE reminders DROP COLUMN run_date;
-         ALTER TABLE imports DROP COLUMN kind;
          PRAGMA user_version = 17;"
     ))
     .unwrap();

@@ -304,6 +304,19 @@ fn under_shell_limits(command: std::process::Command, limits: &str) -> Output {
     limited.stdin(std::process::Stdio::null()).output().unwrap()
 }
 
+/// Asserts that `run`, an entry of `owed report imports --json`, was `actor`'s import of the
+/// one file `file` (by its whole path) and says `summary`.
+#[track_caller]
+pub fn assert_logged(run: &serde_json::Value, actor: &str, file: &Path, summary: &str) {
+    let file = file.canonicalize().unwrap();
+    assert_eq!(run["actor"], actor, "{run}");
+    assert_eq!(
+        run["files"],
+        serde_json::json!([file.display().to_string()])
+    );
+    assert_eq!(run["summary"], summary, "{run}");
+}
+
 /// The names of what a folder holds, sorted.
 pub fn names_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
