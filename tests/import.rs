@@ -348,6 +348,8 @@ rejected! {
     customer_email_with_a_header_after_it: replaced("customers.csv", "ap@moss.example", "\"ap@moss.example\nBcc: all@x.test\"") => "customers.csv line 4, column email", "control character";
     // A value after a multi-line quoted field is named on its own line, not the row's first
     // (it said line 3 for a value on line 5).
+    // So are a key found twice and its first row, each on the line its value is on.
+    id_twice_after_multi_line_fields: Portfolio::new().file("customers.csv", "name,id\n\"A\nB\",C1\n\"A\nB\",C1\n") => "customers.csv line 5, column id", "also on line 3";
     value_after_a_multi_line_field: replaced("customers.csv", "K2,Lumen GmbH,buchhaltung@lumen.example,EUR", "K2,\"Lumen\nGmbH\r\nBerlin\",buchhaltung@lumen.example,EURO") => "customers.csv line 5, column currency", "EURO";
     a_field_too_long: replaced("customers.csv", "Lumen GmbH", format!("Lumen {}", "GmbH ".repeat(4_000))) => "customers.csv line 3, column name", "(20006 characters) is longer than the 10000 characters a field may have";
 }
@@ -522,7 +524,8 @@ fn documents_payments_and_contacts_files_without_a_column_keep_what_is_stored() 
         )
         .file(
             "contacts.csv",
-            "customer_id,email,name,role,primary\nK1,pay@kite.example,Pat,billing,yes\n",
+            "customer_id,email,name,role,primary\nK1,pay@kite.example,Pat,billing,yes\n\
+             K1,boss@kite.example,Bo,escalation,yes\n",
         );
     import_files(dir.path(), &db, "full", &full);
     let db_path = Path::new(&db);
@@ -553,12 +556,17 @@ fn documents_payments_and_contacts_files_without_a_column_keep_what_is_stored() 
             "payments.csv",
             "id,customer_id,date,amount\nP3,K3,2026-04-21,50.00\n",
         )
-        .file("contacts.csv", "customer_id,email\nK1,pay@kite.example\n");
+        .file(
+            // Both primary, of their stored roles (billing, escalation): not two primaries of
+            // one role (it was refused as two primary `other` contacts).
+            "contacts.csv",
+            "customer_id,email,primary\nK1,pay@kite.example,yes\nK1,boss@kite.example,yes\n",
+        );
     let said = import_files(dir.path(), &db, "short", &short);
     for file in [
         "documents.csv 0 inserted, 0 updated, 2 unchanged",
         "payments.csv 0 inserted, 0 updated, 1 unchanged",
-        "contacts.csv 0 inserted, 0 updated, 1 unchanged",
+        "contacts.csv 0 inserted, 0 updated, 2 unchanged",
     ] {
         assert!(said.contains(file), "{file}: {said}");
     }

@@ -314,6 +314,7 @@ fn import_in_one_transaction(
         rates: Rates::default(),
         customers: HashMap::new(),
         currencies_apart: HashMap::new(),
+        contact_roles: HashMap::new(),
     };
     importer.writer.fix_base_currency(&options.base_currency)?;
     let mut summary = ImportSummary::default();
@@ -433,6 +434,9 @@ struct Importer<'a> {
     /// For a file of documents or payments without a `currency` column: those stored in
     /// another currency than their customer's, by id (see `ImportWriter::currencies_apart`).
     currencies_apart: HashMap<String, String>,
+    /// For a contacts file without a `role` column: the stored contacts' roles, by
+    /// (customer, email).
+    contact_roles: HashMap<(i64, String), &'static str>,
 }
 
 impl Importer<'_> {
@@ -487,6 +491,12 @@ impl Importer<'_> {
             FileKind::Payments => self.writer.payments_file_has(&has),
             _ => {}
         }
+        // A contacts file without `role` keeps the stored contacts' roles: its primary marks
+        // are checked against them.
+        self.contact_roles = match kind {
+            FileKind::Contacts if !header.has("role") => self.writer.contact_roles()?,
+            _ => HashMap::new(),
+        };
         self.currencies_apart = match kind {
             FileKind::Documents if !header.has("currency") => {
                 self.writer.currencies_apart("documents", &self.base)?
@@ -512,6 +522,7 @@ impl Importer<'_> {
             rates: &self.rates,
             customers: &self.customers,
             currencies_apart: &self.currencies_apart,
+            contact_roles: &self.contact_roles,
         };
         let writer = &self.writer;
         let progress = self.progress;
@@ -639,17 +650,23 @@ fn read_rows(
         };
         if more {
             let line = record.position().map_or(0, |p| lines.of(p));
+            let row = header.row(&record, line);
             let parsed = checker
-                .parse(kind, &header.row(&record, line))
+                .parse(kind, &row)
                 .and_then(|parsed| {
                     match seen.first_line(&parsed, line, || {
                         earlier_line_with_key(kind, path, header, checker, &parsed, line)
                     }) {
-                        Some(first) => Err(duplicate_error(name, line, first, &parsed)),
+                        Some(first) => Err(duplicate_error(
+                            name,
+                            row.line_of(parsed.key_column()),
+                            first,
+                            &parsed,
+                        )),
                         None => Ok(parsed),
                     }
                 })
-                .and_then(|parsed| primaries.check(name, line, parsed));
+                .and_then(|parsed| primaries.check(name, row.line_of("primary"), parsed));
             match parsed {
                 Ok(parsed) => rows.push(parsed),
                 Err(e) => {
@@ -727,7 +744,8 @@ impl Primaries {
     }
 }
 
-/// The first row before `line` of the file at `path` whose key is `parsed`'s.
+/// The line of the first row before `line` of the file at `path` whose key is `parsed`'s:
+/// the line its key's value is on.
 fn earlier_line_with_key(
     kind: FileKind,
     path: &Path,
@@ -744,51 +762,45 @@ fn earlier_line_with_key(
         if at >= line {
             return None;
         }
-        if let Ok(earlier) = checker.parse(kind, &header.row(&record, at))
+        let row = header.row(&record, at);
+        if let Ok(earlier) = checker.parse(kind, &row)
             && earlier.same_key(parsed)
         {
-            return Some(at);
+            return Some(row.line_of(parsed.key_column()));
         }
     }
     None
 }
 
-/// The message for a row whose key an earlier row of the file has.
+/// The message for a row whose key an earlier row of the file has (`line` and `first`: the
+/// lines of the two keys' values).
 fn duplicate_error(file: &str, line: u64, first: u64, parsed: &Parsed) -> Error {
-    let (column, what) = match parsed {
-        Parsed::Rate { currency, day, .. } => (
-            "date",
-            format!(
-                "the rate of {currency} on {} is also on line {first} (one rate per currency \
-                 and date)",
-                crate::domain::date::from_day_number(*day)
-            ),
+    let column = parsed.key_column();
+    let what = match parsed {
+        Parsed::Rate { currency, day, .. } => format!(
+            "the rate of {currency} on {} is also on line {first} (one rate per currency \
+             and date)",
+            crate::domain::date::from_day_number(*day)
         ),
-        Parsed::Customer(c) => ("id", id_twice(&c.id, first)),
-        Parsed::Contact(c) => (
-            "email",
-            format!(
-                "the contact {} of this customer is also on line {first} (one row per \
-                 customer and email)",
-                crate::error::quoted(&c.email)
-            ),
+        Parsed::Customer(c) => id_twice(&c.id, first),
+        Parsed::Contact(c) => format!(
+            "the contact {} of this customer is also on line {first} (one row per customer \
+             and email)",
+            crate::error::quoted(&c.email)
         ),
-        Parsed::Document(d) => ("id", id_twice(&d.id, first)),
-        Parsed::Payment(p) => ("id", id_twice(&p.id, first)),
+        Parsed::Document(d) => id_twice(&d.id, first),
+        Parsed::Payment(p) => id_twice(&p.id, first),
         Parsed::Application {
             source_id,
             document_id,
             date,
             ..
-        } => (
-            "source_id",
-            format!(
-                "an application of {} to {} on {} is also on line {first} (one row per \
-                 source, document and date)",
-                crate::error::quoted(source_id),
-                crate::error::quoted(document_id),
-                crate::domain::date::from_day_number(*date)
-            ),
+        } => format!(
+            "an application of {} to {} on {} is also on line {first} (one row per source, \
+             document and date)",
+            crate::error::quoted(source_id),
+            crate::error::quoted(document_id),
+            crate::domain::date::from_day_number(*date)
         ),
     };
     Error::input(format!("{file} line {line}, column {column}: {what}"))
@@ -803,6 +815,16 @@ fn id_twice(id: &str, first: u64) -> String {
 }
 
 impl Parsed {
+    /// The column a duplicate of the row's key is named by.
+    fn key_column(&self) -> &'static str {
+        match self {
+            Parsed::Rate { .. } => "date",
+            Parsed::Contact(_) => "email",
+            Parsed::Application { .. } => "source_id",
+            Parsed::Customer(_) | Parsed::Document(_) | Parsed::Payment(_) => "id",
+        }
+    }
+
     /// Feeds what identifies the row within its file to `state`: its id; for a rate, its
     /// currency and date; for an application, its source, document and date.
     fn hash_key(&self, state: &mut impl Hasher) {
@@ -924,6 +946,7 @@ struct Checker<'a> {
     rates: &'a Rates,
     customers: &'a HashMap<String, CustomerRef>,
     currencies_apart: &'a HashMap<String, String>,
+    contact_roles: &'a HashMap<(i64, String), &'static str>,
 }
 
 impl<'a> Checker<'a> {
@@ -1056,14 +1079,21 @@ impl<'a> Checker<'a> {
                 format!("{} is not one email address", crate::error::quoted(&email)),
             ));
         }
+        let role = match row.opt_enum("role", format::CONTACT_ROLES)? {
+            Some(role) => role,
+            // No role given: the stored contact's, else `other`.
+            None => self
+                .contact_roles
+                .get(&(customer.cid, email.clone()))
+                .copied()
+                .unwrap_or("other"),
+        };
         let record = ContactRecord {
             cid: customer.cid,
             name: row.opt_string("name"),
             email,
             phone: row.opt_string("phone"),
-            role: row
-                .opt_enum("role", format::CONTACT_ROLES)?
-                .unwrap_or("other"),
+            role,
             primary: row.opt_enum("primary", format::YES_NO)? == Some("yes"),
         };
         Ok(Parsed::Contact(Box::new(record)))

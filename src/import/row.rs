@@ -236,7 +236,7 @@ impl Row<'_> {
 
     /// The line `column`'s value starts on: the row's, after the line ends that quoted fields
     /// before it hold (a value after a multi-line address is lines below the row's start).
-    fn line_of(&self, column: &str) -> u64 {
+    pub fn line_of(&self, column: &str) -> u64 {
         let Some(&(_, i)) = self.header.index.iter().find(|(n, _)| n == column) else {
             return self.line;
         };

@@ -778,6 +778,22 @@ impl ImportWriter<'_> {
         };
     }
 
+    /// Every stored contact's role, by (customer, email): what a contacts file without a
+    /// `role` column keeps.
+    pub fn contact_roles(&self) -> Result<HashMap<(i64, String), &'static str>> {
+        let mut stmt = self.tx.prepare("SELECT cid, email, role FROM contacts")?;
+        let rows = stmt.query_map([], |r| {
+            let role: String = r.get(2)?;
+            let role = format::CONTACT_ROLES
+                .iter()
+                .find(|x| **x == role)
+                .copied()
+                .unwrap_or("other");
+            Ok(((r.get(0)?, r.get(1)?), role))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The documents (`table` "documents") or payments ("payments") stored in another currency
     /// than their customer's (the base currency for a customer without one), by id: what a
     /// file without a `currency` column keeps for them (it would otherwise take the
