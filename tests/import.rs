@@ -587,6 +587,46 @@ fn documents_payments_and_contacts_files_without_a_column_keep_what_is_stored() 
     assert_eq!(p8, [("success".to_string(), "EUR".to_string())]);
 }
 
+/// The `cf_*` fields follow the same rule one by one: a file with another custom field keeps
+/// the stored ones it has no column for, and an empty one clears its own. (A file adding
+/// `cf_region` wiped every stored `cf_po`.) The same file again changes nothing.
+#[test]
+fn a_file_of_other_custom_fields_keeps_the_stored_ones() {
+    let (dir, db, _) = contract_imported("good");
+    let documents = |name: &str, text: &str| {
+        let files = Portfolio::new().file("documents.csv", text);
+        import_files(dir.path(), &db, name, &files)
+    };
+    let header = "id,customer_id,type,doc_date,due_date,amount";
+    documents(
+        "po",
+        &format!("{header},cf_po\nA1,K1,invoice,2026-03-01,2026-03-31,100.00,PO-1\n"),
+    );
+    let region =
+        format!("{header},cf_region,cf_po\nA1,K1,invoice,2026-03-01,2026-03-31,100.00,East,\n");
+    let custom = || -> String {
+        common::value(
+            Path::new(&db),
+            "SELECT custom FROM documents WHERE id = 'A1'",
+        )
+    };
+    documents(
+        "both",
+        &format!("{header},cf_region\nA1,K1,invoice,2026-03-01,2026-03-31,100.00,East\n"),
+    );
+    assert_eq!(custom(), r#"{"cf_po":"PO-1","cf_region":"East"}"#);
+    let said = documents(
+        "again",
+        &format!("{header},cf_region\nA1,K1,invoice,2026-03-01,2026-03-31,100.00,East\n"),
+    );
+    assert!(
+        said.contains("documents.csv 0 inserted, 0 updated, 1 unchanged"),
+        "{said}"
+    );
+    documents("cleared", &region);
+    assert_eq!(custom(), r#"{"cf_region":"East"}"#);
+}
+
 /// A rate that comes after its documents (back-filled, or corrected) converts them as if it
 /// had come first: the same files give the same figures in whatever order they were
 /// imported, daily sales (DSO) included.

@@ -487,7 +487,7 @@ impl Importer<'_> {
         let has = |c: &str| header.has(c);
         match kind {
             FileKind::Contacts => self.writer.contacts_file_has(&has),
-            FileKind::Documents => self.writer.documents_file_has(&has),
+            FileKind::Documents => self.writer.documents_file_has(&has, &header.custom_names()),
             FileKind::Payments => self.writer.payments_file_has(&has),
             _ => {}
         }
@@ -507,7 +507,7 @@ impl Importer<'_> {
             _ => HashMap::new(),
         };
         if kind == FileKind::Customers {
-            self.writer.customers_file_has(&has);
+            self.writer.customers_file_has(&has, &header.custom_names());
             // A credit limit is in its customer's currency, which a file without the column
             // leaves as stored (the customers are read again for the files after this one).
             self.customers = if header.has("currency") || !header.has("credit_limit") {

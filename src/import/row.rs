@@ -79,6 +79,11 @@ impl Lines {
 }
 
 impl Header {
+    /// The file's `cf_*` columns, as named in its header.
+    pub fn custom_names(&self) -> Vec<String> {
+        self.custom.iter().map(|(n, _)| n.clone()).collect()
+    }
+
     /// Whether the file has the column `name` (for `custom`: any `cf_*` column).
     pub fn has(&self, name: &str) -> bool {
         if name == "custom" {

@@ -363,6 +363,7 @@ fn upsert_sql(
     columns: &[&str],
     local: &[LocalColumn],
     updated: &dyn Fn(&str) -> bool,
+    custom: &[String],
 ) -> String {
     let names = columns.join(", ");
     let marks = (1..=columns.len())
@@ -375,13 +376,32 @@ fn upsert_sql(
         .filter(|c| updated(c))
         .collect();
     let kept = |c: &str| local.iter().find(|l| l.column == c).map(|l| &l.kept_if);
+    // The `cf_*` fields, one column of JSON: the file's replace theirs (an empty one clears
+    // it), the others stored stay (a file with a new custom field does not wipe the rest).
+    let merged = (!custom.is_empty()).then(|| {
+        let names = custom
+            .iter()
+            .map(|n| format!("'{}'", n.replace('\'', "''")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "(SELECT json_group_object(key, value ORDER BY key) FROM (
+                SELECT key, value FROM json_each(ifnull({table}.custom, '{{}}'))
+                 WHERE key NOT IN ({names})
+                UNION ALL SELECT key, value FROM json_each(excluded.custom)))"
+        )
+    });
+    let new_value = |c: &str| match (c, &merged) {
+        ("custom", Some(merged)) => merged.clone(),
+        _ => format!("excluded.{c}"),
+    };
     let sets = data
         .iter()
         .map(|c| match kept(c) {
             Some(cond) => {
                 format!("{c} = CASE WHEN {cond} THEN {table}.{c} ELSE excluded.{c} END")
             }
-            None => format!("{c} = excluded.{c}"),
+            None => format!("{c} = {}", new_value(c)),
         })
         .collect::<Vec<_>>()
         .join(", ");
@@ -389,7 +409,7 @@ fn upsert_sql(
         .iter()
         .map(|c| match kept(c) {
             Some(cond) => format!("({table}.{c} IS NOT excluded.{c} AND NOT {cond})"),
-            None => format!("{table}.{c} IS NOT excluded.{c}"),
+            None => format!("{table}.{c} IS NOT {}", new_value(c)),
         })
         .collect::<Vec<_>>()
         .join(" OR ");
@@ -425,7 +445,7 @@ impl Writes {
     fn new(table: &'static str, columns: &[&str], local: &[LocalColumn]) -> Self {
         Writes {
             table,
-            upsert: upsert_sql(table, columns, local, &|_| true),
+            upsert: upsert_sql(table, columns, local, &|_| true, &[]),
             insert: insert_sql(table, columns),
             max_rowid: std::cell::Cell::new(None),
         }
@@ -745,18 +765,18 @@ impl ImportWriter<'_> {
     /// short export of ids and names must not wipe every customer's email, currency and
     /// owners); a new customer gets nothing there. `has` tells the file's columns (`custom`:
     /// any `cf_*`).
-    pub fn customers_file_has(&mut self, has: &dyn Fn(&str) -> bool) {
+    pub fn customers_file_has(&mut self, has: &dyn Fn(&str) -> bool, custom: &[String]) {
         let columns = customer_columns();
-        self.customers.upsert = upsert_sql("customers", &columns, &owner_columns(), has);
+        self.customers.upsert = upsert_sql("customers", &columns, &owner_columns(), has, custom);
     }
 
     /// Before a `documents.csv`: as [`ImportWriter::customers_file_has`], a column the file
     /// does not have keeps what is stored (a short export of ids, dates and amounts must not
     /// wipe the documents' numbers and billing balances). `currency` is always written: a row
     /// without one is given the stored document's (see [`ImportWriter::currencies_apart`]).
-    pub fn documents_file_has(&mut self, has: &dyn Fn(&str) -> bool) {
+    pub fn documents_file_has(&mut self, has: &dyn Fn(&str) -> bool, custom: &[String]) {
         let given = given_by(&format::DOCUMENTS, has);
-        self.documents.upsert = upsert_sql("documents", DOCUMENT_COLUMNS, &[], &given);
+        self.documents.upsert = upsert_sql("documents", DOCUMENT_COLUMNS, &[], &given, custom);
     }
 
     /// Before a `payments.csv`: as [`ImportWriter::documents_file_has`]. A file without
@@ -764,7 +784,7 @@ impl ImportWriter<'_> {
     /// export must not turn a declined card into money received).
     pub fn payments_file_has(&mut self, has: &dyn Fn(&str) -> bool) {
         let given = given_by(&format::PAYMENTS, has);
-        self.payments.upsert = upsert_sql("payments", PAYMENT_COLUMNS, &[], &given);
+        self.payments.upsert = upsert_sql("payments", PAYMENT_COLUMNS, &[], &given, &[]);
     }
 
     /// Before a `contacts.csv`: which of its optional columns the file has; a contact stored
