@@ -220,17 +220,25 @@ pub fn fitted(value: Decimal, currency: &str, width: usize) -> String {
 /// as every amount owed shows (`526.50` is `527`, `12,250` is `12.3k`).
 pub fn compact(value: Decimal) -> String {
     let v = round_half_away(value, 0);
-    let abs = v.abs();
-    let (div, suffix) = if abs >= Decimal::from(1_000_000_000) {
-        (Decimal::from(1_000_000_000), "B")
-    } else if abs >= Decimal::from(1_000_000) {
-        (Decimal::from(1_000_000), "M")
-    } else if abs >= Decimal::from(10_000) {
-        (Decimal::from(1_000), "k")
-    } else {
+    if v.abs() < Decimal::from(10_000) {
         return grouped(v, "JPY");
+    }
+    // The largest unit the amount reaches, to a tenth of it; one that rounds to a thousand
+    // of them goes up a unit (999,960 is 1M, not 1000k).
+    let units = [(1_000, "k"), (1_000_000, "M"), (1_000_000_000, "B")];
+    let in_unit = |i: usize| {
+        let (div, suffix) = units[i];
+        (round_half_away(value / Decimal::from(div), 1), suffix)
     };
-    format!("{}{}", round_half_away(value / div, 1).normalize(), suffix)
+    let mut i = units
+        .iter()
+        .rposition(|&(div, _)| v.abs() >= Decimal::from(div))
+        .unwrap_or(0);
+    if i + 1 < units.len() && in_unit(i).0.abs() >= Decimal::from(1_000) {
+        i += 1;
+    }
+    let (shown, suffix) = in_unit(i);
+    format!("{}{suffix}", shown.normalize())
 }
 
 #[cfg(test)]
@@ -307,6 +315,13 @@ mod tests {
         assert_eq!(compact(d("-2.5")), "-3");
         assert_eq!(compact(d("12250")), "12.3k");
         assert_eq!(compact(d("-12250")), "-12.3k");
+        // A tenth of the next unit up is shown in it (it said 1000k).
+        assert_eq!(compact(d("999960")), "1M");
+        assert_eq!(compact(d("999949")), "999.9k");
+        assert_eq!(compact(d("999950000")), "1B");
+        assert_eq!(compact(d("-999960")), "-1M");
+        assert_eq!(compact(d("9999.4")), "9,999");
+        assert_eq!(compact(d("9999.5")), "10k");
     }
 
     #[test]
