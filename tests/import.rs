@@ -345,6 +345,10 @@ rejected! {
     // A customer's email that is no address is refused at its line, as a contact's is (it
     // was stored, and found only when a reminder failed).
     customer_email_not_an_address: replaced("customers.csv", "ap@moss.example", "not an email") => "customers.csv line 4, column email", "invalid email address `not an email`";
+    // An address holding what draws nothing or reorders text is none (it was taken).
+    customer_email_with_a_direction_override: replaced("customers.csv", "ap@moss.example", "ap@moss.example\u{202E}gro.live") => "customers.csv line 4, column email", "invisible or a direction character";
+    customer_email_with_a_zero_width_space: replaced("customers.csv", "ap@moss.example", "ap@moss.example\u{200B}") => "customers.csv line 4, column email", "invisible or a direction character";
+    customer_email_with_a_no_break_space: replaced("customers.csv", "ap@moss.example", "ap\u{A0}@moss.example") => "customers.csv line 4, column email", "invalid email address";
     customer_email_with_a_header_after_it: replaced("customers.csv", "ap@moss.example", "\"ap@moss.example\nBcc: all@x.test\"") => "customers.csv line 4, column email", "control character";
     // A value after a multi-line quoted field is named on its own line, not the row's first
     // (it said line 3 for a value on line 5).

@@ -94,6 +94,19 @@ pub fn recipients(email: &str) -> std::result::Result<Vec<Address>, String> {
             Address::from_str(part)
         };
         match parsed {
+            // What draws nothing or reorders text is in no deliverable address, and shows
+            // one address where another is: `ap@acme.test<U+202E>gro.live`.
+            Ok(a)
+                if a.to_string()
+                    .chars()
+                    .any(|c| c.is_whitespace() || crate::domain::text::is_unsafe(c)) =>
+            {
+                return Err(format!(
+                    "invalid email address `{}`: it holds a space, an invisible or a \
+                     direction character",
+                    crate::domain::text::visible(part)
+                ));
+            }
             Ok(a) => {
                 let key = a.to_string().to_lowercase();
                 if !out
