@@ -356,6 +356,31 @@ fn a_hold_keeps_a_customer_out_until_its_last_day() {
     assert!(w.customers(day(2026, 4, 30)).contains(&"C5".to_string()));
 }
 
+/// A run of an earlier day (`--as-of`) sends now: a document disputed since its date is not
+/// chased, as one paid since is not. (It was emailed: the dispute was not open "as of" the
+/// run's date.)
+#[test]
+fn a_back_dated_run_does_not_chase_what_was_disputed_since() {
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
+    let as_of = day(2026, 4, 30);
+    let plan = w.plan(as_of);
+    fixture::dispute(&mut w.store, "2026-05-03", "C3", "1000", &["I4"]);
+    fixture::dispute(&mut w.store, "2026-05-03", "C2", "300", &["I2"]);
+    let mut mailer = FakeMailer::default();
+    let report = outbox::run(
+        &mut w.store,
+        &w.cycles,
+        &plan.entries,
+        &mut mailer,
+        &settings(as_of),
+    )
+    .unwrap();
+    let withdrawn: Vec<_> = report.withdrawn.iter().map(|u| &u.customer_id).collect();
+    assert_eq!(withdrawn, ["C3"]);
+    let c2 = report.sent.iter().find(|s| s.customer_id == "C2").unwrap();
+    assert_eq!(c2.document_ids, ["I3"]);
+}
+
 /// A pending reminder whose run recorded nothing may be in a live run's hands: released
 /// then, the run delivered it and the next run sent it again (a customer got two "Update your
 /// card" emails the same day). It is refused until the run's time for one message has

@@ -405,7 +405,7 @@ pub fn recheck(
             )));
         }
     }
-    let disputed = store.activity().disputed_documents(Some(cid), as_of)?;
+    let disputed = store.activity().disputed_then_or_now(Some(cid), as_of)?;
     let mut open: HashMap<i64, EngageDocument> = HashMap::new();
     store
         .engagement()

@@ -269,6 +269,20 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     /// The documents disputed at `as_of` (linked to an issue open then): of one customer, or
     /// of all with `None`. Keys (`did`).
     pub fn disputed_documents(&self, cid: Option<i64>, as_of: Date) -> Result<HashSet<i64>> {
+        self.disputed_on_day(cid, day_number(as_of))
+    }
+
+    /// The documents a reminder sent now of a plan dated `as_of` must not chase: those
+    /// disputed at `as_of`, and those disputed now (an issue opened since, still open), as a
+    /// run of an earlier day does not chase what was paid since.
+    pub fn disputed_then_or_now(&self, cid: Option<i64>, as_of: Date) -> Result<HashSet<i64>> {
+        let mut disputed = self.disputed_documents(cid, as_of)?;
+        // Every issue's latest state: no issue or event is dated after the last day.
+        disputed.extend(self.disputed_on_day(cid, i32::MAX)?);
+        Ok(disputed)
+    }
+
+    fn disputed_on_day(&self, cid: Option<i64>, day: i32) -> Result<HashSet<i64>> {
         // One customer's through its index; `?2 IS NULL OR …` would scan every issue.
         let which = if cid.is_some() {
             "i.cid = ?2"
@@ -279,12 +293,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             "SELECT DISTINCT l.did FROM issues i CROSS JOIN issue_documents l ON l.issue_id = i.id
               WHERE {OPEN_AT} AND {which}"
         );
-        crate::store::rows(
-            self.conn(),
-            &sql,
-            rusqlite::params![day_number(as_of), cid],
-            |r| r.get(0),
-        )
+        crate::store::rows(self.conn(), &sql, rusqlite::params![day, cid], |r| r.get(0))
     }
 
     /// Whether one document is disputed at `as_of`.
