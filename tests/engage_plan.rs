@@ -252,6 +252,23 @@ fn a_cycle_or_reminder_renamed_by_case_or_accent_encoding_sends_nothing_again() 
     .unwrap();
     assert!(report.sent.is_empty(), "{:?}", report.sent);
     assert_eq!(mailer.delivered.len(), 4);
+    // A new invoice of C1 gets the firm reminder under its new spelling; the engagement
+    // report counts both spellings as one reminder (it showed two rows that looked alike).
+    w.import(
+        Portfolio::engagement().with_document("I9,C1,invoice,2026-02-20,2026-03-22,50.00,USD"),
+    );
+    assert_eq!(w.send_all(day(2026, 5, 1), &mut mailer).sent.len(), 1);
+    let engagement =
+        owed::engage::report::EngagementReport::compute(&w.store, day(2026, 5, 1), "USD").unwrap();
+    let rows: Vec<(String, u64)> = engagement
+        .reminders
+        .iter()
+        .map(|r| (owed::domain::text::name_key(&r.reminder), r.sent))
+        .collect();
+    assert_eq!(
+        rows,
+        [("ferm\u{e9}".to_string(), 2), ("friendly".to_string(), 3)]
+    );
 }
 
 /// What a database sent before its records were keyed by name (schema 19) is found by the

@@ -99,11 +99,14 @@ impl EngagementReport {
         let weeks = weeks(store, as_of)?;
         let first_week = weeks.first().map_or(as_of, |w| w.week_start);
         let mut by_cycle_week: BTreeMap<(String, Date), CycleWeek> = BTreeMap::new();
+        // A cycle or reminder is one whatever the case or accents' encoding its name was
+        // written with (as what was sent is looked up): one row, named as first met.
+        let key = crate::domain::text::name_key;
         for o in store.engagement().reminder_outcomes(as_of)? {
             if o.sent_date >= first_week {
                 let start = week_start(o.sent_date);
                 let w = by_cycle_week
-                    .entry((o.cycle.clone(), start))
+                    .entry((key(&o.cycle), start))
                     .or_insert_with(|| CycleWeek {
                         cycle: o.cycle.clone(),
                         week_start: start,
@@ -118,7 +121,7 @@ impl EngagementReport {
                 w.paid += u64::from(o.paid);
             }
             let stats = by_reminder
-                .entry((o.cycle.clone(), o.reminder.clone()))
+                .entry((key(&o.cycle), key(&o.reminder)))
                 .or_insert_with(|| ReminderStats {
                     cycle: o.cycle.clone(),
                     reminder: o.reminder.clone(),
