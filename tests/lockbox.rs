@@ -800,20 +800,27 @@ fn not_found(item: &str, reference: &str) -> serde_json::Value {
 /// A reference that names no open invoice of the payer is listed under `not_found` whatever
 /// took the money, not only when another named invoice did: 3001 names INV-8 (none such) and
 /// its 1000.00 is matched by amount to INV-1; 3002 names INV-9 (K3's) and matches nothing.
-/// Both were in neither list before (3002 only in its unapplied reason).
+/// Both were in neither list before (3002 only in its unapplied reason). 3003 pays INV-3 and
+/// names INV-1 too, which 3001 has just paid: a second payment of it to follow up, listed as
+/// well (it was said nowhere).
 #[test]
 fn a_named_reference_that_is_no_open_invoice_is_listed_whatever_took_the_money() {
     let fx = Fx::new();
     let dir = fx.items(
         "fallback",
         "3001,2026-04-15,1000.00,USD,K1,1,INV-8,\n\
-         3002,2026-04-15,77.00,USD,K1,2,INV-9,\n",
+         3002,2026-04-15,77.00,USD,K1,2,INV-9,\n\
+         3003,2026-04-16,300.00,USD,K1,3,INV-1;INV-3,\n",
     );
     let summary = fx.import(&dir);
-    assert_eq!(summary["applications"], 1, "{summary}");
+    assert_eq!(summary["applications"], 2, "{summary}");
     assert_eq!(
         summary["not_found"],
-        serde_json::json!([not_found("3001", "INV-8"), not_found("3002", "INV-9"),])
+        serde_json::json!([
+            not_found("3001", "INV-8"),
+            not_found("3002", "INV-9"),
+            not_found("3003", "INV-1")
+        ])
     );
     // The text says so too, on a fresh database.
     let fx = Fx::new();

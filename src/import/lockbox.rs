@@ -431,7 +431,7 @@ impl<'a> Run<'a> {
             reference: item.check_number.as_deref(),
         })?;
         self.summary.payments += 1;
-        let (targets, named, missing) = self.targets(w, item, payer)?;
+        let (targets, named, missing, paid_before) = self.targets(w, item, payer)?;
         let mut left = item.amount;
         let mut owed: i64 = 0;
         let mut short: Vec<(i64, String)> = Vec::new();
@@ -459,13 +459,19 @@ impl<'a> Run<'a> {
             .map(|r| quoted(r))
             .collect::<Vec<_>>()
             .join(", ");
-        if !missing.is_empty() {
+        // So is one that named only invoices already paid: the cheque may pay them twice.
+        if !missing.is_empty() || !paid_before.is_empty() {
             self.summary.not_found.push(NotFound {
                 item_id: item.item_id.clone(),
                 payment: payment_id.clone(),
                 customer_id: payer.id.clone(),
                 currency: item.currency.clone(),
-                references: missing.clone(),
+                references: item
+                    .invoices
+                    .iter()
+                    .filter(|r| missing.contains(r) || paid_before.contains(r))
+                    .cloned()
+                    .collect(),
             });
         }
         let also_missing = if named && !missing.is_empty() {
@@ -507,15 +513,16 @@ impl<'a> Run<'a> {
     }
 
     /// What an item pays: the named invoices (true) it finds, else those matching its amount
-    /// (false); and the references that named nothing payable.
+    /// (false); the references that named nothing; and those that named only invoices
+    /// already paid (a second payment of them, to follow up).
     fn targets(
         &self,
         w: &LockboxWriter,
         item: &Item,
         payer: &Payer,
-    ) -> Result<(Vec<OpenItem>, bool, Vec<String>)> {
+    ) -> Result<(Vec<OpenItem>, bool, Vec<String>, Vec<String>)> {
         let mut found: Vec<OpenItem> = Vec::new();
-        let mut missing = Vec::new();
+        let (mut missing, mut paid) = (Vec::new(), Vec::new());
         for reference in &item.invoices {
             let docs: Vec<OpenItem> = w
                 .named_documents(payer.cid, reference, item.date)?
@@ -524,6 +531,8 @@ impl<'a> Run<'a> {
                 .collect();
             if docs.is_empty() {
                 missing.push(reference.clone());
+            } else if docs.iter().all(|d| d.balance == 0) {
+                paid.push(reference.clone());
             }
             for d in docs {
                 if !found.iter().any(|f| f.did == d.did) {
@@ -533,10 +542,10 @@ impl<'a> Run<'a> {
         }
         if !found.is_empty() {
             found.sort_by_key(|d| (d.doc_date, d.due_date, d.did));
-            return Ok((found, true, missing));
+            return Ok((found, true, missing, paid));
         }
         let open = w.open_items(payer.cid, &item.currency, item.date)?;
-        Ok((matching(&open, item.amount), false, missing))
+        Ok((matching(&open, item.amount), false, missing, paid))
     }
 
     fn deduction(
