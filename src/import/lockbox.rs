@@ -431,7 +431,12 @@ impl<'a> Run<'a> {
             reference: item.check_number.as_deref(),
         })?;
         self.summary.payments += 1;
-        let (targets, named, missing, paid_before) = self.targets(w, item, payer)?;
+        let Targets {
+            docs: targets,
+            named,
+            missing,
+            paid: paid_before,
+        } = self.targets(w, item, payer)?;
         let mut left = item.amount;
         let mut owed: i64 = 0;
         let mut short: Vec<(i64, String)> = Vec::new();
@@ -512,15 +517,9 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// What an item pays: the named invoices (true) it finds, else those matching its amount
-    /// (false); the references that named nothing; and those that named only invoices
-    /// already paid (a second payment of them, to follow up).
-    fn targets(
-        &self,
-        w: &LockboxWriter,
-        item: &Item,
-        payer: &Payer,
-    ) -> Result<(Vec<OpenItem>, bool, Vec<String>, Vec<String>)> {
+    /// What an item pays: the named invoices it finds, else those matching its amount; and
+    /// the references it could not use.
+    fn targets(&self, w: &LockboxWriter, item: &Item, payer: &Payer) -> Result<Targets> {
         let mut found: Vec<OpenItem> = Vec::new();
         let (mut missing, mut paid) = (Vec::new(), Vec::new());
         for reference in &item.invoices {
@@ -542,10 +541,20 @@ impl<'a> Run<'a> {
         }
         if !found.is_empty() {
             found.sort_by_key(|d| (d.doc_date, d.due_date, d.did));
-            return Ok((found, true, missing, paid));
+            return Ok(Targets {
+                docs: found,
+                named: true,
+                missing,
+                paid,
+            });
         }
         let open = w.open_items(payer.cid, &item.currency, item.date)?;
-        Ok((matching(&open, item.amount), false, missing, paid))
+        Ok(Targets {
+            docs: matching(&open, item.amount),
+            named: false,
+            missing,
+            paid,
+        })
     }
 
     fn deduction(
@@ -684,6 +693,17 @@ fn matching(open: &[OpenItem], amount: i64) -> Vec<OpenItem> {
         }
     }
     Vec::new()
+}
+
+/// What an item pays ([`Run::targets`]).
+struct Targets {
+    docs: Vec<OpenItem>,
+    /// The docs are invoices the item names (else those matching its amount).
+    named: bool,
+    /// References that named nothing of the payer's in the cheque's currency.
+    missing: Vec<String>,
+    /// References that named only invoices already paid (a second payment, to follow up).
+    paid: Vec<String>,
 }
 
 #[cfg(test)]
