@@ -407,9 +407,16 @@ fn upsert_sql(
         .join(", ");
     let changed = data
         .iter()
-        .map(|c| match kept(c) {
-            Some(cond) => format!("({table}.{c} IS NOT excluded.{c} AND NOT {cond})"),
-            None => format!("{table}.{c} IS NOT {}", new_value(c)),
+        .map(|c| match (kept(c), *c, &merged) {
+            (Some(cond), ..) => format!("({table}.{c} IS NOT excluded.{c} AND NOT {cond})"),
+            // Merged only when the file's differ from the stored ones (a tenth slower at a
+            // million documents when merged for every row of an unchanged export).
+            (None, "custom", Some(merged)) => {
+                format!(
+                    "({table}.custom IS NOT excluded.custom AND {table}.custom IS NOT {merged})"
+                )
+            }
+            (None, ..) => format!("{table}.{c} IS NOT {}", new_value(c)),
         })
         .collect::<Vec<_>>()
         .join(" OR ");
