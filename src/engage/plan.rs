@@ -385,7 +385,7 @@ pub fn recheck(
             "held back from engagement until {until} since the run began"
         )));
     }
-    if pause_on_promise {
+    if pause_on_promise && store.activity().may_have_open_promise(cid, as_of)? {
         // As the plan pauses: a promise open at the run's date whose date has not passed
         // (the grace days matter only after it).
         let promised = store

@@ -112,6 +112,22 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         Ok(out)
     }
 
+    /// Whether customer `cid` has a promise that may pause its reminders at `as_of`: recorded
+    /// by then, not voided, its date not passed (whether it is kept is not looked at: a
+    /// cheap first look before [`Activity::customer_promises`]).
+    pub fn may_have_open_promise(&self, cid: i64, as_of: Date) -> Result<bool> {
+        let day = day_number(as_of);
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM promises p
+                             WHERE p.cid = ?1 AND p.recorded_date <= ?2 AND p.promised_date >= ?2
+                               AND NOT EXISTS (SELECT 1 FROM promise_voids v
+                                                WHERE v.promise_id = p.id))",
+            )?
+            .query_row(rusqlite::params![cid, day], |r| r.get(0))?)
+    }
+
     /// Every promise recorded on or before `as_of`, with its state then, oldest first.
     pub fn promises_recorded_by(
         &self,
