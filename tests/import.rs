@@ -348,6 +348,8 @@ rejected! {
     // An address holding what draws nothing or reorders text is none (it was taken).
     customer_email_with_a_direction_override: replaced("customers.csv", "ap@moss.example", "ap@moss.example\u{202E}gro.live") => "customers.csv line 4, column email", "invisible or a direction character";
     customer_email_with_a_zero_width_space: replaced("customers.csv", "ap@moss.example", "ap@moss.example\u{200B}") => "customers.csv line 4, column email", "invisible or a direction character";
+    customer_email_with_a_zero_width_joiner: replaced("customers.csv", "ap@moss.example", "a\u{200D}p@moss.example") => "customers.csv line 4, column email", "`a<U+200D>p@moss.example`";
+    customer_email_with_a_hangul_filler: replaced("customers.csv", "ap@moss.example", "ap@moss.example\u{3164}") => "customers.csv line 4, column email", "`ap@moss.example<U+3164>`";
     customer_email_with_a_no_break_space: replaced("customers.csv", "ap@moss.example", "ap\u{A0}@moss.example") => "customers.csv line 4, column email", "invalid email address";
     customer_email_with_a_header_after_it: replaced("customers.csv", "ap@moss.example", "\"ap@moss.example\nBcc: all@x.test\"") => "customers.csv line 4, column email", "control character";
     // A value after a multi-line quoted field is named on its own line, not the row's first

@@ -42,6 +42,31 @@ use unicode_segmentation::UnicodeSegmentation;
 /// out.
 pub const GRAPHEME_MOST: usize = 8;
 
+/// Whether `c` draws nothing where it stands: Unicode's default-ignorable characters (the
+/// joiners, variation selectors and fillers among them) and the blank braille cell. An email
+/// address holding one looks like another address and is none a mail server delivers.
+pub fn draws_nothing(c: char) -> bool {
+    is_unsafe(c)
+        || matches!(
+            c,
+            '\u{34f}'
+                | '\u{115f}'..='\u{1160}'
+                | '\u{17b4}'..='\u{17b5}'
+                | '\u{180b}'..='\u{180f}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{fe00}'..='\u{fe0f}'
+                | '\u{feff}'
+                | '\u{ffa0}'
+                | '\u{fff0}'..='\u{fff8}'
+                | '\u{1bca0}'..='\u{1bca3}'
+                | '\u{1d173}'..='\u{1d17a}'
+                | '\u{e0000}'..='\u{e0fff}'
+        )
+}
+
 /// Whether `c` must not reach a terminal raw (newline and tab may).
 pub fn is_unsafe(c: char) -> bool {
     matches!(
