@@ -254,11 +254,14 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
     let customer_custom = Facts::needs_custom(&needs, Level::Customer);
     let document_custom = Facts::needs_custom(&needs, Level::Document);
 
+    // A plan is sent now: a document disputed at its date, or disputed now (since an
+    // earlier date), is not chased, as one paid since is not.
+    let disputed = store.activity().disputed_then_or_now(None, as_of)?;
     let mut by_customer: HashMap<i64, Vec<(EngageDocument, Custom)>> = HashMap::new();
     store
         .engagement()
         .for_each_open_debit(as_of, document_custom, None, |d| {
-            if facts.disputed.contains(&d.did) {
+            if disputed.contains(&d.did) {
                 return;
             }
             let custom = parse_custom(d.custom.as_deref());
