@@ -85,6 +85,24 @@ impl World {
     fn send_all(&mut self, as_of: Date, mailer: &mut FakeMailer) -> outbox::RunReport {
         self.send(as_of, mailer, 3)
     }
+
+    /// Sends `entries`, a plan made earlier, as of `as_of` through a mailer that delivers
+    /// every message.
+    fn send_planned(
+        &mut self,
+        entries: &[PlanEntry],
+        as_of: Date,
+    ) -> (outbox::RunReport, FakeMailer) {
+        let (mut mailer, settings) = (FakeMailer::default(), settings(as_of));
+        let report = outbox::run(
+            &mut self.store,
+            &self.cycles,
+            entries,
+            &mut mailer,
+            &settings,
+        );
+        (report.unwrap(), mailer)
+    }
 }
 
 fn settings(as_of: Date) -> SendSettings {
@@ -385,15 +403,7 @@ fn a_back_dated_run_does_not_chase_what_was_disputed_since() {
     let plan = w.plan(as_of);
     fixture::dispute(&mut w.store, "2026-05-03", "C3", "1000", &["I4"]);
     fixture::dispute(&mut w.store, "2026-05-03", "C2", "300", &["I2"]);
-    let mut mailer = FakeMailer::default();
-    let report = outbox::run(
-        &mut w.store,
-        &w.cycles,
-        &plan.entries,
-        &mut mailer,
-        &settings(as_of),
-    )
-    .unwrap();
+    let (report, _) = w.send_planned(&plan.entries, as_of);
     let withdrawn: Vec<_> = report.withdrawn.iter().map(|u| &u.customer_id).collect();
     assert_eq!(withdrawn, ["C3"]);
     let c2 = report.sent.iter().find(|s| s.customer_id == "C2").unwrap();
@@ -468,15 +478,7 @@ fn what_changed_since_the_run_began_withdraws_its_reminders() {
         .hold_customer(&fixture::stamp("2026-04-30"), cid, day(2026, 5, 9), None)
         .unwrap();
 
-    let mut mailer = FakeMailer::default();
-    let report = outbox::run(
-        &mut w.store,
-        &w.cycles,
-        &plan.entries,
-        &mut mailer,
-        &settings(as_of),
-    )
-    .unwrap();
+    let (report, mailer) = w.send_planned(&plan.entries, as_of);
     let withdrawn: Vec<_> = report
         .withdrawn
         .iter()
