@@ -150,11 +150,21 @@ fn every_import_that_commits_is_logged_with_who_where_and_what() {
 
 /// `owed report aging --json` of `db` as of the portfolio's date.
 fn aging_json(dir: &Path, db: &str) -> String {
+    report_json(dir, db, "aging")
+}
+
+/// `owed report metrics --json` of `db` as of the portfolio's date.
+fn metrics(dir: &Path, db: &str) -> String {
+    report_json(dir, db, "metrics")
+}
+
+/// `owed report REPORT --json` of `db` as of the portfolio's date, 30 April 2026.
+fn report_json(dir: &Path, db: &str, report: &str) -> String {
     let args = [
         "--db",
         db,
         "report",
-        "aging",
+        report,
         "--as-of",
         "2026-04-30",
         "--json",
@@ -186,20 +196,6 @@ fn import_ok(dir: &Path, db: &str, folder: &Path) -> String {
     let o = owed_in(dir, &["--db", db, "import", folder.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     stdout(&o)
-}
-
-/// `owed report metrics --json` of `db` as of 30 April 2026.
-fn metrics(dir: &Path, db: &str) -> String {
-    let args = [
-        "--db",
-        db,
-        "report",
-        "metrics",
-        "--as-of",
-        "2026-04-30",
-        "--json",
-    ];
-    stdout(&owed_in(dir, &args))
 }
 
 /// Asserts that `out` says each of `lines`.
