@@ -300,10 +300,11 @@ fn given_by<'a>(
 
 /// Which optional columns a `contacts.csv` has (see [`ImportWriter::contacts_file_has`]).
 #[derive(Debug, Clone, Copy)]
+/// (A file without `role` needs no mark: the import gives each row its stored contact's role,
+/// [`ImportWriter::contact_roles`], so that its primary marks are checked against it.)
 struct ContactColumns {
     name: bool,
     phone: bool,
-    role: bool,
     primary: bool,
 }
 
@@ -311,7 +312,6 @@ impl ContactColumns {
     const ALL: ContactColumns = ContactColumns {
         name: true,
         phone: true,
-        role: true,
         primary: true,
     };
 
@@ -322,7 +322,7 @@ impl ContactColumns {
             email: c.email.clone(),
             name: if self.name { &c.name } else { &stored.name }.clone(),
             phone: if self.phone { &c.phone } else { &stored.phone }.clone(),
-            role: if self.role { c.role } else { stored.role },
+            role: c.role,
             primary: if self.primary {
                 c.primary
             } else {
@@ -800,7 +800,6 @@ impl ImportWriter<'_> {
         self.contact_columns = ContactColumns {
             name: has("name"),
             phone: has("phone"),
-            role: has("role"),
             primary: has("primary"),
         };
     }
