@@ -72,28 +72,10 @@ pub fn run(ctx: &Context, args: &ServeArgs) -> Result<()> {
     let plan = Plan::resolve(ctx, args)?;
     let (directory, app, service) = workstation(ctx)?;
     let served = serve(&plan, directory, app);
-    finish_saves(&service, |n| {
+    super::workstation::finish_saves(&service, |n| {
         crate::serve::say!("the sessions have ended; finishing {n} save(s) they began");
     });
     served
-}
-
-/// Waits for the saves the sessions began (see [`Workstation::finish_saves`]) before the
-/// process ends, telling `waiting` how many there are when they take a moment: a bulk note
-/// cut off when the server stopped was on 491 of 3,326 customers, and a note waiting for the
-/// write lock was never written. Those still unmade after the save's own give-up time are
-/// said on stderr.
-pub fn finish_saves(service: &Workstation, waiting: impl FnOnce(usize)) {
-    let pending = service.finish_saves(Duration::from_millis(200));
-    if pending == 0 {
-        return;
-    }
-    waiting(pending);
-    let left =
-        service.finish_saves(crate::workstation::save::SAVE_GIVE_UP + Duration::from_secs(10));
-    if left > 0 {
-        errln!("owed: {left} save(s) could not be finished before the end, and were left part-way");
-    }
 }
 
 /// The users' keys and the app each session runs.
