@@ -345,6 +345,11 @@ impl Config {
                 "base_currency must be a 3-letter ISO code, got `{cur}`"
             ));
         }
+        if !crate::domain::money::is_currency(cur) {
+            return Err(format!(
+                "base_currency `{cur}` is not an ISO 4217 currency code"
+            ));
+        }
         Ok(config)
     }
 

@@ -311,6 +311,13 @@ rejected! {
     // An amount with more decimals than its currency has (kept to the ten-thousandth, shown
     // rounded: a statement of 101 + 101 yen whose ledger holds 201), in every money column.
     yen_with_decimals: added("exchange_rates.csv", "2026-01-01,JPY,0.0067").with_document("J1,K1,invoice,INV-J,2026-04-01,2026-05-01,100.5,JPY") => "documents.csv line 7, column amount", "the amount 100.5 has more decimals than JPY has (none)";
+    // The file's own text is quoted, and the CFP franc has no minor units (ISO 4217).
+    yen_with_a_trailing_zero: added("exchange_rates.csv", "2026-01-01,JPY,0.0067").with_document("J1,K1,invoice,INV-J,2026-04-01,2026-05-01,100.50,JPY") => "documents.csv line 7, column amount", "the amount 100.50 has more decimals than JPY has (none)";
+    cfp_francs_with_decimals: added("exchange_rates.csv", "2026-01-01,XPF,0.009").with_document("F1,K1,invoice,INV-F,2026-04-01,2026-05-01,1000.55,XPF") => "documents.csv line 7, column amount", "the amount 1000.55 has more decimals than XPF has (none)";
+    // Each fits alone; converted, it is past what owed can add up (the import failed on the
+    // day's sales total, naming no row).
+    document_too_large_in_the_base_currency: added("exchange_rates.csv", "2026-01-01,KWD,1000000").with_document("W1,K1,invoice,INV-W,2026-04-01,2026-05-01,100000000000.000,KWD") => "documents.csv line 7, column amount", "the amount 100000000000.000 KWD is too large once converted to USD at 1000000 USD per KWD";
+    payment_too_large_in_the_base_currency: added("exchange_rates.csv", "2026-01-01,KWD,1000000").with_payment("W2,K1,2026-04-01,100000000000.000,KWD,success,wire") => "payments.csv line 5, column amount", "too large once converted to USD";
     tenths_of_a_cent: replaced("documents.csv", "2026-03-31,100.00,USD", "2026-03-31,100.005,USD") => "documents.csv line 2, column amount", "the amount 100.005 has more decimals than USD has (2)";
     billing_balance_with_tenths_of_a_cent: Portfolio::new().file("documents.csv", "id,customer_id,type,doc_date,due_date,amount,billing_balance\nX1,K2,invoice,2026-04-01,2026-05-01,10.00,9.995\n") => "documents.csv line 2, column billing_balance", "the amount 9.995 has more decimals than EUR has (2)";
     payment_with_tenths_of_a_cent: replaced("payments.csv", "2026-04-05,40.00,USD", "2026-04-05,40.001,USD") => "payments.csv line 2, column amount", "the amount 40.001 has more decimals than USD has (2)";
@@ -318,7 +325,10 @@ rejected! {
     credit_limit_with_decimals_in_yen: Portfolio::new().file("exchange_rates.csv", "date,currency,rate\n2026-01-01,JPY,0.0067\n").file("customers.csv", "id,name,currency,credit_limit\nJ1,Jay KK,JPY,1000.5\n") => "customers.csv line 2, column credit_limit", "the amount 1000.5 has more decimals than JPY has (none)";
     // A customer billing in a currency with no exchange rate (in the database or the run's
     // exchange_rates.csv), as its documents would be refused.
-    customer_currency_without_exchange_rate: replaced("customers.csv", "ap@moss.example,USD", "ap@moss.example,QQQ") => "customers.csv line 4, column currency", "no exchange rate for QQQ (add it to exchange_rates.csv)";
+    customer_currency_without_exchange_rate: replaced("customers.csv", "ap@moss.example,USD", "ap@moss.example,CHF") => "customers.csv line 4, column currency", "no exchange rate for CHF (add it to exchange_rates.csv)";
+    // A typing error in a code, or a code no invoice is in, is no currency of its own.
+    currency_code_not_in_iso_4217: added("exchange_rates.csv", "2026-03-02,EUE,1.1") => "exchange_rates.csv line 4, column currency", "`EUE` is not an ISO 4217 currency code";
+    precious_metal_as_a_currency: replaced("customers.csv", "ap@moss.example,USD", "ap@moss.example,XAU") => "customers.csv line 4, column currency", "`XAU` is not an ISO 4217 currency code";
     rate_of_the_base_currency: added("exchange_rates.csv", "2026-03-02,USD,2") => "exchange_rates.csv line 4, column currency", "USD is the base currency, whose rate is always 1";
     header_with_a_comma_too_many: replaced("customers.csv", "cf_region\n", "cf_region,\n") => "customers.csv line 1, column 8", "a column without a name";
     empty_file: Portfolio::contract().edit(|name, text| if name == "payments.csv" { String::new() } else { text.to_string() }) => "payments.csv line 1", "there is no header row";

@@ -406,8 +406,8 @@ fn bad_rows_name_the_file_line_and_column_and_write_nothing() {
         ),
         (
             "1003,2026-04-15,650.00,USD",
-            "1003,2026-04-15,650.00,XXX",
-            "line 4, column currency: no exchange rate for XXX",
+            "1003,2026-04-15,650.00,CHF",
+            "line 4, column currency: no exchange rate for CHF",
         ),
         (
             "1004,2026-04-15",

@@ -123,16 +123,17 @@ pub fn in_minor_units(amount: Decimal, currency: &str) -> Result<(), String> {
     if money::round_to_currency(amount, currency) == amount {
         return Ok(());
     }
-    let places = money::minor_units(currency);
-    Err(format!(
-        "the amount {} has more decimals than {currency} has ({})",
-        amount.normalize(),
-        match places {
-            0 => "none".to_string(),
-            1 => "1".to_string(),
-            n => n.to_string(),
-        }
-    ))
+    Err(too_many_decimals(&amount.normalize().to_string(), currency))
+}
+
+/// The sentence for an amount (`shown` as the user wrote it) with more decimals than its
+/// currency has.
+pub fn too_many_decimals(shown: &str, currency: &str) -> String {
+    let places = match money::minor_units(currency) {
+        0 => "none".to_string(),
+        n => n.to_string(),
+    };
+    format!("the amount {shown} has more decimals than {currency} has ({places})")
 }
 
 /// A promise pays at most what is open: on the documents it names, or (naming none) on the

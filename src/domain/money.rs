@@ -118,24 +118,52 @@ pub fn from_units(units: i64) -> Decimal {
     Decimal::new(units, STORE_SCALE)
 }
 
-/// The currencies without minor units (shown and billed in whole units).
-pub const NO_MINOR_UNITS: [&str; 10] = [
-    "JPY", "KRW", "VND", "CLP", "ISK", "HUF", "UGX", "XAF", "XOF", "PYG",
+/// The currencies of ISO 4217 with their minor units (decimal places), sorted by code: the
+/// currencies in use (list one of the standard, as amended to 2025, funds codes included) and
+/// a few withdrawn since 2020 that a ledger's older documents may still be in (HRK, SLL, CUC,
+/// ZWL, ANG). Precious metals, drawing rights and the testing codes (XAU, XDR, XTS, XXX, …)
+/// are no money an invoice is billed in, and are not in it.
+#[rustfmt::skip]
+pub const CURRENCIES: [(&str, u32); 170] = [
+    ("AED", 2), ("AFN", 2), ("ALL", 2), ("AMD", 2), ("ANG", 2), ("AOA", 2), ("ARS", 2),
+    ("AUD", 2), ("AWG", 2), ("AZN", 2), ("BAM", 2), ("BBD", 2), ("BDT", 2), ("BGN", 2),
+    ("BHD", 3), ("BIF", 0), ("BMD", 2), ("BND", 2), ("BOB", 2), ("BOV", 2), ("BRL", 2),
+    ("BSD", 2), ("BTN", 2), ("BWP", 2), ("BYN", 2), ("BZD", 2), ("CAD", 2), ("CDF", 2),
+    ("CHE", 2), ("CHF", 2), ("CHW", 2), ("CLF", 4), ("CLP", 0), ("CNY", 2), ("COP", 2),
+    ("COU", 2), ("CRC", 2), ("CUC", 2), ("CUP", 2), ("CVE", 2), ("CZK", 2), ("DJF", 0),
+    ("DKK", 2), ("DOP", 2), ("DZD", 2), ("EGP", 2), ("ERN", 2), ("ETB", 2), ("EUR", 2),
+    ("FJD", 2), ("FKP", 2), ("GBP", 2), ("GEL", 2), ("GHS", 2), ("GIP", 2), ("GMD", 2),
+    ("GNF", 0), ("GTQ", 2), ("GYD", 2), ("HKD", 2), ("HNL", 2), ("HRK", 2), ("HTG", 2),
+    ("HUF", 2), ("IDR", 2), ("ILS", 2), ("INR", 2), ("IQD", 3), ("IRR", 2), ("ISK", 0),
+    ("JMD", 2), ("JOD", 3), ("JPY", 0), ("KES", 2), ("KGS", 2), ("KHR", 2), ("KMF", 0),
+    ("KPW", 2), ("KRW", 0), ("KWD", 3), ("KYD", 2), ("KZT", 2), ("LAK", 2), ("LBP", 2),
+    ("LKR", 2), ("LRD", 2), ("LSL", 2), ("LYD", 3), ("MAD", 2), ("MDL", 2), ("MGA", 2),
+    ("MKD", 2), ("MMK", 2), ("MNT", 2), ("MOP", 2), ("MRU", 2), ("MUR", 2), ("MVR", 2),
+    ("MWK", 2), ("MXN", 2), ("MXV", 2), ("MYR", 2), ("MZN", 2), ("NAD", 2), ("NGN", 2),
+    ("NIO", 2), ("NOK", 2), ("NPR", 2), ("NZD", 2), ("OMR", 3), ("PAB", 2), ("PEN", 2),
+    ("PGK", 2), ("PHP", 2), ("PKR", 2), ("PLN", 2), ("PYG", 0), ("QAR", 2), ("RON", 2),
+    ("RSD", 2), ("RUB", 2), ("RWF", 0), ("SAR", 2), ("SBD", 2), ("SCR", 2), ("SDG", 2),
+    ("SEK", 2), ("SGD", 2), ("SHP", 2), ("SLE", 2), ("SLL", 2), ("SOS", 2), ("SRD", 2),
+    ("SSP", 2), ("STN", 2), ("SVC", 2), ("SYP", 2), ("SZL", 2), ("THB", 2), ("TJS", 2),
+    ("TMT", 2), ("TND", 3), ("TOP", 2), ("TRY", 2), ("TTD", 2), ("TWD", 2), ("TZS", 2),
+    ("UAH", 2), ("UGX", 0), ("USD", 2), ("USN", 2), ("UYI", 0), ("UYU", 2), ("UYW", 4),
+    ("UZS", 2), ("VED", 2), ("VES", 2), ("VND", 0), ("VUV", 0), ("WST", 2), ("XAF", 0),
+    ("XCD", 2), ("XCG", 2), ("XOF", 0), ("XPF", 0), ("YER", 2), ("ZAR", 2), ("ZMW", 2),
+    ("ZWG", 2), ("ZWL", 2),
 ];
 
-/// The currencies with three minor units (thousandths).
-pub const THREE_MINOR_UNITS: [&str; 7] = ["BHD", "KWD", "OMR", "JOD", "TND", "LYD", "IQD"];
+/// Whether `code` (upper case) is a currency of [`CURRENCIES`].
+pub fn is_currency(code: &str) -> bool {
+    CURRENCIES.binary_search_by(|(c, _)| (*c).cmp(code)).is_ok()
+}
 
-/// Minor units (decimal places) of a currency: 0 for the zero-decimal currencies
-/// ([`NO_MINOR_UNITS`]), 3 for [`THREE_MINOR_UNITS`], else 2.
+/// Minor units (decimal places) of a currency, as ISO 4217 gives them ([`CURRENCIES`]): 0 for
+/// the yen, 3 for the Kuwaiti dinar, 2 for the euro. A code not in the table (stored before
+/// imports checked codes) has 2.
 pub fn minor_units(currency: &str) -> u32 {
-    if NO_MINOR_UNITS.contains(&currency) {
-        0
-    } else if THREE_MINOR_UNITS.contains(&currency) {
-        3
-    } else {
-        2
-    }
+    CURRENCIES
+        .binary_search_by(|(c, _)| (*c).cmp(currency))
+        .map_or(2, |i| CURRENCIES[i].1)
 }
 
 /// Rounds to `dp` decimal places, half away from zero (`0.125` → `0.13`, `-0.125` → `-0.13`),
@@ -263,6 +291,34 @@ mod tests {
         for bad in ["", "0", "0.0", "-1", "1e3", " 1", "1.2.3", ".", "abc"] {
             assert_eq!(parse_rate(bad), Err(RateError::NotPositive), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn minor_units_are_iso_4217_s() {
+        // Looked up by binary search: the table must stay sorted, each code once.
+        assert!(CURRENCIES.windows(2).all(|w| w[0].0 < w[1].0));
+        for (code, places) in [
+            ("USD", 2),
+            ("EUR", 2),
+            ("HUF", 2),
+            ("JPY", 0),
+            ("XPF", 0),
+            ("RWF", 0),
+            ("VUV", 0),
+            ("KWD", 3),
+            ("TND", 3),
+            ("CLF", 4),
+            ("AED", 2),
+            ("ZWL", 2),
+        ] {
+            assert!(is_currency(code), "{code}");
+            assert_eq!(minor_units(code), places, "{code}");
+        }
+        for code in ["EUE", "XAU", "XDR", "XXX", "usd", "US", ""] {
+            assert!(!is_currency(code), "{code}");
+        }
+        // A code stored before imports checked codes still shows two decimals.
+        assert_eq!(minor_units("QQQ"), 2);
     }
 
     #[test]

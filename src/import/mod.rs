@@ -12,7 +12,7 @@ pub mod lockbox;
 mod quotes;
 mod row;
 
-use crate::domain::action_checks::in_minor_units;
+use crate::domain::action_checks::{in_minor_units, too_many_decimals};
 use crate::domain::{Decimal, date::day_number, format, money};
 use crate::error::quoted;
 use crate::store::Store;
@@ -1142,6 +1142,28 @@ impl<'a> Checker<'a> {
         Ok((currency, rate.to_string()))
     }
 
+    /// Refuses an amount too large for owed's sums once in the base currency: each one fits
+    /// the store alone, but a trillion in a currency of a million per unit does not, and the
+    /// import then failed on the day's sales with no row named.
+    fn fits_in_base(&self, row: &Row, amount: Decimal, currency: &str, rate: &str) -> Result<()> {
+        let base = rate
+            .parse::<Decimal>()
+            .ok()
+            .and_then(|rate| amount.checked_mul(rate))
+            .map(|v| money::round_to_currency(v, self.base));
+        match base.map(money::to_units) {
+            Some(Ok(_)) => Ok(()),
+            _ => Err(row.error(
+                "amount",
+                format!(
+                    "the amount {amount} {currency} is too large once converted to {} \
+                     at {rate} {} per {currency}",
+                    self.base, self.base
+                ),
+            )),
+        }
+    }
+
     fn document_row(&self, row: &Row) -> Result<Parsed> {
         let customer = self.customer_of(row)?;
         let kind = row.enumerated("type", format::DOCUMENT_TYPES)?;
@@ -1165,6 +1187,7 @@ impl<'a> Checker<'a> {
         }
         let amount = row.positive_amount("amount")?;
         let (currency, rate) = self.currency_and_rate(row, customer, day_number(doc_date))?;
+        self.fits_in_base(row, amount, &currency, &rate)?;
         let billing_balance = row.opt_amount("billing_balance")?;
         row.in_minor_units("amount", amount, &currency)?;
         if let Some(balance) = billing_balance {
@@ -1203,6 +1226,7 @@ impl<'a> Checker<'a> {
             .unwrap_or("success");
         let (currency, rate) = self.currency_and_rate(row, customer, day_number(date))?;
         row.in_minor_units("amount", amount, &currency)?;
+        self.fits_in_base(row, amount, &currency, &rate)?;
         let record = PaymentRecord {
             id: row.req("id")?.to_string(),
             cid: customer.cid,
@@ -1334,7 +1358,11 @@ impl Row<'_> {
     /// dollars): kept to the ten-thousandth, it would be shown rounded, and a statement's
     /// lines would not add up to its total.
     fn in_minor_units(&self, column: &str, amount: Decimal, currency: &str) -> Result<()> {
-        in_minor_units(amount, currency).map_err(|e| self.error(column, e))
+        in_minor_units(amount, currency).map_err(|e| match self.opt(column) {
+            // As the file has it (`100.50`, not `100.5`).
+            Some(text) => self.error(column, too_many_decimals(text.trim(), currency)),
+            None => self.error(column, e),
+        })
     }
 
     /// An exchange rate, kept as its text (stored exactly as given, normalised): see

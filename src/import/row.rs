@@ -375,7 +375,17 @@ impl Row<'_> {
         match self.opt(column) {
             None => Ok(None),
             Some(text) if text.len() == 3 && text.chars().all(|c| c.is_ascii_alphabetic()) => {
-                Ok(Some(text.to_ascii_uppercase()))
+                let code = text.to_ascii_uppercase();
+                if money::is_currency(&code) {
+                    Ok(Some(code))
+                } else {
+                    // A typing error (`EUE`) or a code no invoice is in (`XAU`, `XXX`) would
+                    // be stored as a currency of its own, with two decimals.
+                    Err(self.error(
+                        column,
+                        format!("{} is not an ISO 4217 currency code", quoted(text)),
+                    ))
+                }
             }
             Some(text) => Err(self.error(
                 column,

@@ -193,21 +193,23 @@ fn staged_from_row(r: &rusqlite::Row) -> rusqlite::Result<StagedApplication> {
 /// from [`money::minor_units`]: an amount that is no whole number of them has more decimals
 /// than its currency (100.5 yen).
 fn minor_unit_sql(column: &str) -> String {
-    let unit = |places: u32| 10_i64.pow(money::STORE_SCALE - places);
-    let list = |codes: &[&str]| {
-        codes
+    // Grouped by minor units: 2 is the ELSE, so only the others are listed.
+    let mut cases = String::new();
+    for places in [0, 3, 4] {
+        let codes: Vec<String> = money::CURRENCIES
             .iter()
-            .map(|c| format!("'{c}'"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+            .filter(|(_, p)| *p == places)
+            .map(|(c, _)| format!("'{c}'"))
+            .collect();
+        cases.push_str(&format!(
+            " WHEN {column} IN ({}) THEN {}",
+            codes.join(", "),
+            10_i64.pow(money::STORE_SCALE - places)
+        ));
+    }
     format!(
-        "CASE WHEN {column} IN ({}) THEN {} WHEN {column} IN ({}) THEN {} ELSE {} END",
-        list(&money::NO_MINOR_UNITS),
-        unit(money::minor_units(money::NO_MINOR_UNITS[0])),
-        list(&money::THREE_MINOR_UNITS),
-        unit(money::minor_units(money::THREE_MINOR_UNITS[0])),
-        unit(money::minor_units(""))
+        "CASE{cases} ELSE {} END",
+        10_i64.pow(money::STORE_SCALE - 2)
     )
 }
 

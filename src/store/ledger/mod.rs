@@ -353,8 +353,14 @@ pub(crate) fn rebuild_sales(conn: &rusqlite::Connection, base_currency: &str) ->
     let days = sum_by_day(scan.query([])?, base_currency)?;
     let mut insert = conn.prepare("INSERT INTO sales_daily (doc_date, amount) VALUES (?1, ?2)")?;
     for (day, amount) in days {
-        let units = money::to_units(amount)
-            .map_err(|e| crate::Error::runtime(format!("the sales of {day} ({amount}) {e}")))?;
+        // Each amount fits (the import checks it), but a day of many such may not: the
+        // input's fault, and the import is refused whole.
+        let units = money::to_units(amount).map_err(|_| {
+            crate::Error::input(format!(
+                "the documents dated {day} add up to {amount} {base_currency}, more than owed \
+                 can count"
+            ))
+        })?;
         insert.execute(params![day_number(day), units])?;
     }
     Ok(())
