@@ -523,7 +523,7 @@ fn a_promise_and_an_issue_keep_their_currency_when_the_customers_changes() {
 
     // A database of schema 16 (before promises and issues held their currency) fills it in
     // from each customer when it is opened.
-    fixture::undo_schemas_20_to_22(&fx.db());
+    fixture::undo_schemas_20_to_23(&fx.db());
     let conn = rusqlite::Connection::open(fx.db()).unwrap();
     conn.execute_batch(
         "DROP TRIGGER promises_currency;

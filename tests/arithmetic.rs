@@ -347,7 +347,7 @@ fn dso_counts_back_over_each_documents_own_rounded_figure() {
 
     // The same database as schema 13 left it: its daily sales per (day, rate), unconverted.
     let path = b.store.path().to_path_buf();
-    fixture::undo_schemas_20_to_22(&path);
+    fixture::undo_schemas_20_to_23(&path);
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "DROP TABLE sales_daily;

@@ -296,7 +296,7 @@ fn what_was_sent_before_the_name_keys_is_found_by_them() {
     let mut w = World::of(&[("dunning.toml", DUNNING)]);
     let mut mailer = FakeMailer::default();
     assert_eq!(w.send_all(day(2026, 4, 30), &mut mailer).sent.len(), 4);
-    fixture::undo_schemas_20_to_22(&w.db);
+    fixture::undo_schemas_20_to_23(&w.db);
     w.sql("PRAGMA user_version = 19;");
     w.store = owed::store::Store::open_existing(&w.db).unwrap();
     let renamed = DUNNING
@@ -968,4 +968,41 @@ fn an_unverified_reply_is_not_the_customers_last_reply() {
     let cid = |id: &str| w.store.ledger().customer_key(id).unwrap().unwrap();
     assert_eq!(last.get(&cid("C1")), Some(&day(2026, 4, 10)));
     assert_eq!(last.get(&cid("C2")), None);
+}
+
+/// An owed of schema 19 or older that went on sending while a newer one upgraded the database
+/// wrote its reminders without name keys: they are found once the database is opened again,
+/// and from then on such an owed cannot write one at all.
+#[test]
+fn what_an_older_owed_sent_after_the_upgrade_is_found_by_the_keys() {
+    let mut w = World::of(&[("dunning.toml", DUNNING)]);
+    let mut mailer = FakeMailer::default();
+    assert_eq!(w.send_all(day(2026, 4, 30), &mut mailer).sent.len(), 4);
+    // The database as schema 22 left it after the older run's writes: its rows keyless.
+    w.sql(
+        "DROP TRIGGER reminder_documents_keyed;
+         UPDATE reminder_documents SET cycle_key = NULL, reminder_key = NULL;
+         PRAGMA user_version = 22;",
+    );
+    w.store = owed::store::Store::open_existing(&w.db).unwrap();
+    let renamed = DUNNING
+        .replace("\"Dunning\"", "\"DUNNING\"")
+        .replace("\"Firm\"", "\"FIRM\"");
+    w.cycles = World::of(&[("dunning.toml", &renamed)]).cycles;
+    assert!(w.entries(day(2026, 5, 1)).is_empty());
+    // An older owed inserting without the keys is refused, saying why: nothing it would
+    // send is recorded, so it sends nothing.
+    let older = rusqlite::Connection::open(&w.db).unwrap();
+    let refused = older
+        .execute_batch(
+            "INSERT INTO reminder_documents (cycle, reminder, did, reminder_id)
+             SELECT 'Other', reminder, did, reminder_id FROM reminder_documents LIMIT 1",
+        )
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("brought up to date by a newer owed"),
+        "{refused}"
+    );
 }

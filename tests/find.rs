@@ -475,7 +475,7 @@ fn the_index_is_filled_for_a_database_written_before_it() {
     // Back to schema 8, as an older owed left it (schema 13's index, 11's log of imports,
     // 10's mark, then 9's index).
     {
-        fixture::undo_schemas_20_to_22(&fx.db());
+        fixture::undo_schemas_20_to_23(&fx.db());
         let conn = rusqlite::Connection::open(fx.db()).unwrap();
         conn.execute_batch(
             "DROP TRIGGER promises_currency; DROP TRIGGER issues_currency;

@@ -734,7 +734,7 @@ fn a_name_written_composed_or_decomposed_is_one_person() {
         assert!(err.contains("(collector) may not"), "{err}");
     }
     // A database whose names were stored decomposed has them composed when it is opened.
-    fixture::undo_schemas_20_to_22(&fx.db());
+    fixture::undo_schemas_20_to_23(&fx.db());
     let conn = rusqlite::Connection::open(fx.db()).unwrap();
     conn.execute_batch(&format!(
         "UPDATE customers SET finance_owner = '{decomposed}' WHERE id = 'K6';

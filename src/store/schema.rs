@@ -572,6 +572,22 @@ ALTER TABLE reminders ADD COLUMN run_date INTEGER;
     r#"
 ALTER TABLE imports ADD COLUMN kind TEXT NOT NULL DEFAULT 'billing';
 "#,
+    // 23: an owed of schema 19 or older still running when a newer one upgraded the database
+    // (an `engage run` goes on sending for minutes) wrote what it sent without the name
+    // keys: those reminders were planned again every day, held back the customers' next
+    // ones, and were sent again after a cycle's rename by case. Such rows get their keys, and
+    // from now on a row without them is refused: such an owed cannot send once the database
+    // is upgraded under it, and says why.
+    r#"
+UPDATE reminder_documents
+   SET cycle_key = owed_name_key(cycle), reminder_key = owed_name_key(reminder)
+ WHERE cycle_key IS NULL OR reminder_key IS NULL;
+CREATE TRIGGER reminder_documents_keyed BEFORE INSERT ON reminder_documents
+  WHEN NEW.cycle_key IS NULL OR NEW.reminder_key IS NULL
+BEGIN
+  SELECT RAISE(ABORT, 'this database was brought up to date by a newer owed while this one was running: use the newer owed');
+END;
+"#,
 ];
 
 /// The migration after which the daily sales are rebuilt from the documents (in Rust: the
