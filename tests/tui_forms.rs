@@ -1163,3 +1163,31 @@ fn back_from_a_save_in_the_detail_the_queue_is_whole() {
         assert!(screen.contains(&start), "{name} is missing:\n{screen}");
     }
 }
+
+/// A saved message longer than the footer's line takes rows from the queue until the next key,
+/// and the customer selected after the save stays in sight. It was drawn over the queue's
+/// last rows instead, hiding the row just saved and the one selected after it, in their
+/// colours.
+#[test]
+fn a_long_saved_message_leaves_the_selected_row_in_sight() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (60, 16));
+    // The last but one of the All tab, on the queue's last row but one.
+    d.press("2 G k n called <Enter>");
+    let screen = d.screen();
+    let lines: Vec<&str> = screen.lines().map(|l| l.trim_matches('"')).collect();
+    let n = lines.len();
+    assert_eq!(
+        lines[n - 2..],
+        [
+            " saved (dated today, not as of 2026-04-30): Note 3 recorded ",
+            " for K8 (Zephyr Labs). · next: Moss & Sons (K3)             "
+        ],
+        "{screen}"
+    );
+    // Both customers are rows of the queue above it, the selected one last.
+    let rows: Vec<&str> = lines[..n - 2].iter().map(|l| l.trim()).collect();
+    assert!(rows[rows.len() - 2].starts_with("Zephyr Labs"), "{screen}");
+    assert!(rows[rows.len() - 1].starts_with("Moss & Sons"), "{screen}");
+    assert_eq!(d.selected().as_deref(), Some("Moss & Sons"));
+}

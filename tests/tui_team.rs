@@ -177,8 +177,8 @@ fn a_collectors_team_request_is_refused_by_the_service_with_a_sentence() {
             "{footer}"
         );
     }
-    // At 80 columns the sentence does not fit the footer's line: it rises over the row
-    // above, read whole, and goes at the next key.
+    // At 80 columns the sentence does not fit the footer's line: the footer takes a second
+    // row for it, read whole, and gives it back at the next key.
     d.resize(80, 24);
     d.press("M");
     let screen = d.screen();

@@ -66,25 +66,61 @@ fn short(b: &Binding) -> String {
     b.desc.clone()
 }
 
-/// The most lines a status message takes (rising over the screen above the footer).
-const STATUS_LINES: usize = 3;
+/// The most lines a status message takes.
+const STATUS_LINES: u16 = 3;
 
-/// Draws `message` wrapped in the width of `area` (the footer) in at most [`STATUS_LINES`] rows,
-/// the last one on row `bottom` and the others above it, each row cleared first; a message
-/// longer than that ends in `…`.
-fn rise(buf: &mut Buffer, area: Rect, bottom: u16, message: &str, style: Style, fill: Style) {
-    let cols = usize::from(area.width.saturating_sub(2));
+/// `message` wrapped in a footer `width` columns wide, in at most `most` lines (at least one);
+/// a longer message ends in `…`.
+fn message_lines(message: &str, width: u16, most: u16) -> Vec<String> {
+    let cols = usize::from(width.saturating_sub(2));
+    let most = usize::from(most.max(1));
     let mut lines = text::wrap(message, cols);
-    if lines.len() > STATUS_LINES {
-        lines.truncate(STATUS_LINES);
+    if lines.len() > most {
+        lines.truncate(most);
         if let Some(last) = lines.last_mut() {
             *last = text::truncate(&format!("{last} …"), cols);
         }
     }
-    let rows = (lines.len() as u16).clamp(1, bottom.saturating_add(1));
-    let top = bottom + 1 - rows;
-    for (i, line) in lines.iter().take(usize::from(rows)).enumerate() {
-        let y = top + i as u16;
+    if lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines
+}
+
+/// The status message standing above the text field while one is open: an error, or what
+/// Tab offers on the command line, too long to stand beside what is typed.
+fn above_input(app: &App, width: u16) -> Option<&str> {
+    let status = app.status.as_ref()?;
+    let shown = status.error || app.mode == Mode::Command;
+    let field = usize::from(width.saturating_sub(2 + 1));
+    (shown && text::width(&status.text) + 20 >= field).then_some(status.text.as_str())
+}
+
+/// The rows the footer takes in a terminal `width` columns wide and `height` rows high: one,
+/// or as many as a long status message needs (up to [`STATUS_LINES`], and a quarter of the
+/// screen), with the text field under it while one is open. The screen above gives them up
+/// until the next key: a message drawn over the queue hid the row just saved and the one
+/// selected after it, and took their colours.
+pub fn height(app: &App, width: u16, height: u16) -> u16 {
+    let most = STATUS_LINES.min(height / 4);
+    let lines = |message: &str| message_lines(message, width, most).len() as u16;
+    match app.mode {
+        Mode::Filter | Mode::Command => above_input(app, width).map_or(1, |m| 1 + lines(m)),
+        Mode::Normal | Mode::Help | Mode::Form | Mode::Attachment => {
+            app.status.as_ref().map_or(1, |s| lines(&s.text))
+        }
+    }
+}
+
+/// Draws `message` wrapped in the rows of `area`, each row cleared first.
+fn put_message(buf: &mut Buffer, area: Rect, message: &str, style: Style, fill: Style) {
+    let cols = usize::from(area.width.saturating_sub(2));
+    for (i, line) in message_lines(message, area.width, area.height)
+        .iter()
+        .take(usize::from(area.height))
+        .enumerate()
+    {
+        let y = area.y + i as u16;
         buf.set_string(area.x, y, " ".repeat(usize::from(area.width)), fill);
         text::put_n(buf, area.x + 1, y, line, cols, style);
     }
@@ -104,9 +140,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
         } else {
             footer
         };
-        // A message longer than the line is read whole: it rises over the rows above the
-        // footer (until the next key), instead of being cut.
-        rise(buf, area, area.y, &status.text, style, footer);
+        // A message longer than the line is read whole: the footer has the rows it needs
+        // (see `height`), instead of cutting it.
+        put_message(buf, area, &status.text, style, footer);
         return None;
     }
     let key_style = app.theme.get(Role::FooterKey);
@@ -137,6 +173,8 @@ fn render_input(app: &App, area: Rect, buf: &mut Buffer) -> Position {
     let prefix = if app.mode == Mode::Filter { "/" } else { ":" };
     let input_style = app.theme.get(Role::Input);
     let x0 = area.x + 1;
+    // The text field is the footer's last row (a long message stands above it).
+    let y = area.bottom().saturating_sub(1);
     let right = match &app.status {
         Some(s) if s.error => Some((s.text.clone(), app.theme.get(Role::Error))),
         // What Tab offers on the command line.
@@ -153,12 +191,13 @@ fn render_input(app: &App, area: Rect, buf: &mut Buffer) -> Position {
         if w + 20 < field_w {
             field_w -= w + 2;
             let x = area.right().saturating_sub(1 + w as u16);
-            text::put(buf, x, area.y, text_right, *style);
-        } else if app.status.is_some() && area.y > 0 {
-            // Too long to stand beside what is typed: an error (or what Tab offers) rises
-            // above the line instead of going unsaid.
+            text::put(buf, x, y, text_right, *style);
+        } else if above_input(app, area.width).is_some() && area.height > 1 {
+            // Too long to stand beside what is typed: an error (or what Tab offers) stands
+            // in the rows above the text field instead of going unsaid.
             let fill = app.theme.get(Role::Footer);
-            rise(buf, area, area.y - 1, text_right, *style, fill);
+            let rows = Rect::new(area.x, area.y, area.width, area.height - 1);
+            put_message(buf, rows, text_right, *style, fill);
         }
     }
     let scroll = app.input.visual_scroll(field_w);
@@ -177,8 +216,8 @@ fn render_input(app: &App, area: Rect, buf: &mut Buffer) -> Position {
         }
         text::truncate(&out, field_w)
     };
-    let x = text::put(buf, x0, area.y, prefix, app.theme.get(Role::FooterKey));
-    text::put(buf, x, area.y, &shown, input_style);
+    let x = text::put(buf, x0, y, prefix, app.theme.get(Role::FooterKey));
+    text::put(buf, x, y, &shown, input_style);
     let cursor = app.input.visual_cursor().saturating_sub(scroll) as u16;
-    Position::new((x + cursor).min(area.right().saturating_sub(1)), area.y)
+    Position::new((x + cursor).min(area.right().saturating_sub(1)), y)
 }

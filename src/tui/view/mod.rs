@@ -75,7 +75,7 @@ pub fn areas_in(app: &App, area: Rect) -> Areas {
     let [title, body, footer] = area.layout(&Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
-        Constraint::Length(1),
+        Constraint::Length(footer::height(app, area.width, area.height)),
     ]));
     // The screens that draw their own body have no metrics or chart; the team screen draws
     // its body in the queue's place (`team`), the engagement screen its own

@@ -113,8 +113,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let stale = !app.page_is_current();
+    // A long status message takes rows from the queue until the next key: the rows move up
+    // rather than hide the selected one (those shown are still in the page read).
+    let scroll = app
+        .scroll
+        .max((app.cursor + 1).saturating_sub(u64::from(body.height)));
     for i in 0..u64::from(body.height) {
-        let abs = app.scroll + i;
+        let abs = scroll + i;
         if abs >= app.total() {
             break;
         }
