@@ -318,8 +318,10 @@ impl Model {
     /// The median normalised days late of a document given it is later than `after`.
     fn conditional_late(&self, h: &CustomerHistory, p: &Profile, after: f64) -> f64 {
         let parts = self.parts(h, p, after);
-        blended_conditional_median(&parts, after, HORIZON_DAYS)
-            .unwrap_or_else(|| after + std::f64::consts::LN_2 / self.prior.curves_for(h).tail_rate)
+        blended_conditional_median(&parts, after, HORIZON_DAYS).unwrap_or_else(|| {
+            // Counted from the due date for a document not yet due.
+            after.max(0.0) + std::f64::consts::LN_2 / self.prior.curves_for(h).tail_rate
+        })
     }
 
     /// A disputed document's days late and probability of being paid late, from the

@@ -361,14 +361,19 @@ pub fn blended_conditional_survival(parts: &[Part], after: f64, x: f64) -> Optio
 }
 
 /// The median of `T` given `T > after` under a blend of curves, each conditioned on its own
-/// and weighted by its evidence: the smallest `after + j` (`j` = 1, 2, … days, at most
-/// `horizon`) where the blended conditional distribution reaches one half. `None` when the
-/// blend never gets there (too much of what remains is still open) or no part has anything
-/// left after `after`.
+/// and weighted by its evidence: the smallest `after + j` (`j` = 1, 2, … days, up to
+/// `horizon` days past the later of `after` and zero — a document due years ahead is looked
+/// at past its due date too) where the blended conditional distribution reaches one half.
+/// `None` when the blend never gets there (too much of what remains is still open) or no
+/// part has anything left after `after`.
 pub fn blended_conditional_median(parts: &[Part], after: f64, horizon: u32) -> Option<f64> {
     let (live, total) = live_parts(parts, after)?;
     let paid_by = |t: f64| live.iter().map(|p| p.paid_by(t)).sum::<f64>() / total;
     let half = 0.5 - 1e-9;
+    // Whole days from `after` to its due date (`-after`, when not yet due), at most a
+    // century: the search is by halves, so a long span costs a few steps.
+    let to_due = (-after).clamp(0.0, 36_525.0).ceil() as u32;
+    let horizon = horizon + to_due;
     if paid_by(after + f64::from(horizon)) < half {
         return None;
     }

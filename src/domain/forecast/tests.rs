@@ -188,6 +188,23 @@ fn the_prior_speaks_for_a_customer_without_history() {
     );
 }
 
+/// A document due years ahead (a retention, an instalment plan) is predicted after its due
+/// date as any other: past three years it fell back to about a month after the as-of date,
+/// and the cash forecast counted 2030's money in the coming weeks.
+#[test]
+fn a_document_due_years_ahead_is_predicted_after_its_due_date() {
+    for due_in in [30, 3 * 365, 3 * 365 + 1, 4 * 365, 10 * 365] {
+        let doc = open(1, due_in);
+        let h = customer(1, 12, |i| 10 + i % 2, vec![doc.clone()]);
+        let p = &predict(h)[0];
+        let late = days_after_due(p, &doc);
+        assert!(
+            (8..=13).contains(&late),
+            "due in {due_in}: {late} days late"
+        );
+    }
+}
+
 #[test]
 fn little_history_is_shrunk_toward_the_portfolio() {
     // Among customers who are alike and erratic, one payment 60 days late says little; twelve
