@@ -539,6 +539,15 @@ fn a_promise_and_an_issue_keep_their_currency_when_the_customers_changes() {
     let out = fx.owed(&["--as-of", "2026-04-13", "activity", "V2", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_recorded_in_euros(&serde_json::from_str(&stdout(&out)).unwrap());
+    // It says so once, on stderr: an older owed refuses the file from now on.
+    let said = format!(
+        "owed: {} brought up to date (schema 16 to {}): an older owed can no longer open it\n",
+        fx.db().display(),
+        owed::store::schema_version()
+    );
+    assert_eq!(stderr(&out), said);
+    let again = fx.owed(&["--as-of", "2026-04-13", "activity", "V2", "--json"]);
+    assert_eq!(stderr(&again), "");
 }
 
 fn assert_recorded_in_euros(activity: &serde_json::Value) {

@@ -237,6 +237,7 @@ impl Context {
     /// at the path is bad input naming it.
     pub fn open_store(&self) -> Result<Store> {
         let store = Store::open_existing(&self.db_path)?;
+        said_upgrade(&store);
         store.check_base_currency(&self.config.base_currency)?;
         Ok(store)
     }
@@ -245,6 +246,7 @@ impl Context {
     /// create a database (SPEC "The database file").
     pub fn create_store(&self) -> Result<Store> {
         let store = Store::open_or_create(&self.db_path)?;
+        said_upgrade(&store);
         store.check_base_currency(&self.config.base_currency)?;
         Ok(store)
     }
@@ -536,6 +538,18 @@ fn dispatch(cli: Cli) -> Result<()> {
         )),
         Some(Command::Serve(args)) => serve::run(&ctx, &args),
         None => workstation::run(&ctx),
+    }
+}
+
+/// One line on stderr when opening the database brought it up to date: an older `owed` (a
+/// teammate's, a cron job's) refuses it from then on, and nothing else would say why.
+fn said_upgrade(store: &Store) {
+    if let Some((from, to)) = store.upgraded() {
+        eprintln!(
+            "owed: {} brought up to date (schema {from} to {to}): an older owed can no longer \
+             open it",
+            store.path().display()
+        );
     }
 }
 

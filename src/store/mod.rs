@@ -92,6 +92,8 @@ pub struct Store {
     path: PathBuf,
     /// This process may only read the file (see [`Store::open_existing`]).
     read_only: bool,
+    /// The schema versions this process brought the file from and to, when it did.
+    upgraded: Option<(usize, usize)>,
 }
 
 /// How a connection is tried, in order, until one can read the file.
@@ -155,6 +157,11 @@ fn unusable_rate(text: &str, e: crate::domain::money::RateError) -> String {
          documents or payments that carry it again with the right rate.",
         crate::error::quoted(text)
     )
+}
+
+/// The schema version this `owed` writes (the number of its migrations).
+pub fn schema_version() -> usize {
+    schema::MIGRATIONS.len()
 }
 
 impl Store {
@@ -255,7 +262,7 @@ impl Store {
         if store.read_only {
             share_own_logs(path);
         }
-        store.migrate(create)?;
+        store.upgraded = store.migrate(create)?;
         Ok(store)
     }
 
@@ -282,9 +289,17 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             read_only,
+            upgraded: None,
         };
         store.configure()?;
         Ok(store)
+    }
+
+    /// The schema versions this process brought an older database from and to on opening
+    /// it, when it did (never for a database it created): from then on an older `owed`
+    /// refuses the file, so the commands say so.
+    pub fn upgraded(&self) -> Option<(usize, usize)> {
+        self.upgraded
     }
 
     /// Where the database lives.
@@ -357,8 +372,9 @@ impl Store {
     /// log on and applies the migrations
     /// the file has not had. Refuses (one sentence, exit 2) a file that is no `owed`
     /// database, one written by a newer `owed`, and, unless `create`, a file without the
-    /// schema (an empty one).
-    fn migrate(&mut self, create: bool) -> Result<()> {
+    /// schema (an empty one). Returns the versions it brought the file from and to, when it
+    /// brought an existing database up to date.
+    fn migrate(&mut self, create: bool) -> Result<Option<(usize, usize)>> {
         let path = self.path.display().to_string();
         let known = schema::MIGRATIONS.len();
         let (version, tables) = self.schema_state().map_err(|e| open_error(&self.path, e))?;
@@ -391,7 +407,7 @@ impl Store {
         // Only now that the file is known to be ours (setting it writes its header).
         self.use_wal()?;
         if version == known {
-            return Ok(());
+            return Ok(None);
         }
         if self.read_only {
             return Err(Error::input(format!(
@@ -432,7 +448,7 @@ impl Store {
             }
         }
         tx.commit()?;
-        Ok(())
+        Ok((version > 0 && version < known).then_some((version, known)))
     }
 
     /// `user_version` and the number of tables in the file.
