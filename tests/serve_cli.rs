@@ -565,9 +565,23 @@ fn serve_logged(
     std::net::SocketAddr,
     std::sync::mpsc::Receiver<String>,
 ) {
+    serve_logged_with(dir, db, &[])
+}
+
+/// The same, with `env` in the server's environment.
+fn serve_logged_with(
+    dir: &std::path::Path,
+    db: &str,
+    env: &[(&str, &str)],
+) -> (
+    Reaped,
+    std::net::SocketAddr,
+    std::sync::mpsc::Receiver<String>,
+) {
     use std::io::BufRead;
     let mut server = Reaped(
         common::command_db(dir, db, &["serve", "--listen", "127.0.0.1:0"])
+            .envs(env.iter().copied())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap(),
@@ -588,6 +602,37 @@ fn serve_logged(
         }
     };
     (server, listen_address(&listening), rx)
+}
+
+/// A session open past midnight on a server without `--as-of` moves to the new day by itself:
+/// its title, and a follow-up typed `today` is for that day (each session used to keep the day
+/// it opened on). The server's time zone is one whose midnight comes 10 s after it starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_open_past_midnight_moves_to_the_new_day() {
+    use ssh_client::{Client, new_key};
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    let db = db.to_str().unwrap();
+    let alice = new_key();
+    add_user(dir.path(), db, "dana", "manager", &new_key());
+    add_user(dir.path(), db, "alice", "collector", &alice);
+    let (tz, today) = common::midnight_in(std::time::Duration::from_secs(10));
+    let tomorrow = today.succ_opt().unwrap();
+    let (_server, addr, log) = serve_logged_with(dir.path(), db, &[("TZ", &tz)]);
+    std::thread::spawn(move || for _ in log {});
+    let a = Client::logged_in(addr, "alice", &alice).await;
+    let t = a.terminal((140, 40), "xterm-256color", &[]).await;
+    t.wait_for(&format!("today {today}")).await;
+    t.wait_for(&format!("today {tomorrow}")).await;
+    t.send(b"/kite\r").await;
+    t.wait_for("Customer K1").await;
+    t.send(b"f").await;
+    t.wait_for("Follow-up · Kite Supplies (K1)").await;
+    t.send(b"today\rCall AP\r").await;
+    t.wait_for(&format!(
+        "saved: Follow-up 2 scheduled for K1 (Kite Supplies) on {tomorrow}."
+    ))
+    .await;
 }
 
 /// A manager removes a user, or changes their role, while their session runs: the session

@@ -556,6 +556,28 @@ fn a_promise_recorded_through_the_form_is_in_the_activity_log() {
     assert_eq!(promise["documents"], serde_json::json!(["F1"]));
 }
 
+/// Left open past midnight without `--as-of`, the workstation moves to the new day by itself
+/// (no key pressed): the title says it, and a follow-up typed `today` is for that day (it used
+/// to keep the day it was started on, and saved `today` as the day before). The time zone is
+/// one whose midnight comes 10 s after the start.
+#[test]
+fn left_open_past_midnight_the_workstation_moves_to_the_new_day() {
+    let (tz, today) = common::midnight_in(Duration::from_secs(10));
+    let tomorrow = today.succ_opt().unwrap();
+    let mut s = Session::start_as_of((140, 30), &[("TZ", &tz)], workstation::build, "");
+    s.wait_for(&[&format!("today {today}")]);
+    s.wait_for(&[&format!("today {tomorrow}")]);
+    s.press("/kite\r", &["Customer K1"]);
+    s.press("f", &["Follow-up · Kite Supplies (K1)"]);
+    s.press(
+        "today\rCall AP\r",
+        &[&format!(
+            "saved: Follow-up 2 scheduled for K1 (Kite Supplies) on {tomorrow}."
+        )],
+    );
+    s.quit();
+}
+
 #[test]
 fn a_long_note_is_written_in_the_editor() {
     // An "editor" that writes two lines into the file it is given.

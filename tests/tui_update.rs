@@ -365,6 +365,71 @@ fn as_of_an_earlier_date_recomputes_every_figure() {
     assert!(status_text(&d.app).contains("not a date"));
 }
 
+/// A session that follows today (no `--as-of`) left open overnight: at midnight the loop
+/// hands it the new date, and it moves there whole (title, figures, days overdue, the dates
+/// a form open across midnight reads, saves, `:asof today`). A date chosen stays. (It used
+/// to keep the day it started on: a follow-up typed `today` after midnight was saved for
+/// the day before.)
+#[test]
+fn a_session_following_today_moves_to_the_new_day_at_midnight() {
+    use keys::{assert_valid, status};
+    use owed::tui::field::FieldId;
+    use owed::tui::update::{set_as_of, today_is};
+    // Saves are stamped with the clock: the new day is today, the session opened yesterday.
+    let today = owed::cli::today();
+    let yesterday = today.pred_opt().unwrap();
+    let tomorrow = today.succ_opt().unwrap();
+    let day = |d: owed::domain::Date| d.format("%a %Y-%m-%d").to_string();
+    let (_dir, mut d) = driver("alice", (120, 40));
+    d.app.session.today = yesterday;
+    let fx = set_as_of(&mut d.app, yesterday);
+    d.run(fx);
+    assert!(!d.app.as_of_given);
+    assert!(d.screen().contains(&format!("today {yesterday}")));
+    d.press("m 2 / kite <Enter>");
+    let days_before = d.app.page.rows[0].max_days;
+    d.press("f tomorrow");
+    assert_valid(&d, FieldId::Date, &format!("{}, tomorrow", day(today)));
+
+    let asked = d.requests.len();
+    let fx = today_is(&mut d.app, today);
+    d.run(fx);
+    assert_eq!(d.app.as_of, today);
+    assert!(!d.app.as_of_given, "it still follows today");
+    assert!(d.requests[asked..].contains(&Request::Summary { as_of: today }));
+    assert_eq!(d.app.summary.as_ref().unwrap().as_of, today);
+    assert!(
+        d.screen().contains(&format!("today {today}")),
+        "{}",
+        d.screen()
+    );
+    assert_eq!(
+        d.app.page.rows[0].max_days,
+        days_before + 1,
+        "a day more overdue"
+    );
+    // The form open across midnight reads its dates from the new day, and saves on it.
+    assert_valid(&d, FieldId::Date, &format!("{}, tomorrow", day(tomorrow)));
+    d.press("<C-u> today <Enter> Call <Space> AP <Enter>");
+    let said = status(&d);
+    assert!(
+        said.starts_with("saved: Follow-up") && said.contains(&format!("on {today}.")),
+        "{said}"
+    );
+    // The same date again is no news.
+    assert!(today_is(&mut d.app, today).is_empty());
+
+    // A date chosen stays at midnight; `:asof today` is the new day.
+    command(&mut d, "asof 2026-03-31");
+    assert!(d.app.as_of_given);
+    assert!(today_is(&mut d.app, tomorrow).is_empty());
+    assert_eq!(d.app.as_of.to_string(), "2026-03-31");
+    assert!(d.screen().contains("as of 2026-03-31"));
+    command(&mut d, "asof today");
+    assert_eq!(d.app.as_of, tomorrow);
+    assert!(!d.app.as_of_given);
+}
+
 #[test]
 fn detail_screen_below_100_columns() {
     let (_dir, mut d) = driver("alice", (80, 16));

@@ -6,8 +6,8 @@
 //! `host_key.ed25519` beside the database, created 0600 on first start. The users are the
 //! database's (`owed user`), read at each authentication; each session is the workstation
 //! (the tui's remote loop) over one shared [`Workstation`] service, as of `--as-of` when
-//! given, else of the day the session starts. The server runs until SIGINT or SIGTERM, then
-//! ends every session and waits for them.
+//! given, else of today: the day the session starts, then each new day at midnight. The
+//! server runs until SIGINT or SIGTERM, then ends every session and waits for them.
 
 use super::Context;
 use crate::config;
@@ -121,7 +121,8 @@ fn workstation(ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>, Workstati
         // does not write the file (`:save` says so).
         setup.views_file = None;
         if !as_of_given {
-            // A server runs for days: each session works as of the day it starts.
+            // A server runs for days: each session starts on the day it opens, and moves to
+            // each new day at midnight as the local workstation does (`tui::update::today_is`).
             let today = super::today();
             setup.session.today = today;
             setup.as_of = today;

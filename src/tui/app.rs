@@ -151,13 +151,14 @@ pub struct PageTicket {
     pub limit: u64,
 }
 
-/// Fixed facts of the session.
+/// The facts of the session: who, in what currency and buckets, and on what day.
 #[derive(Debug, Clone)]
 pub struct Session {
     pub collector: String,
     pub base_currency: String,
     pub bounds: AgingBounds,
-    /// Today on this machine (for `:asof today`); figures use `App::as_of`.
+    /// Today on this machine (for `:asof today`), as the loop last read it: it moves at
+    /// midnight ([`super::update::today_is`]). Figures use `App::as_of`.
     pub today: Date,
 }
 

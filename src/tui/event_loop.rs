@@ -3,15 +3,18 @@
 //!
 //! It blocks until something happens (a key, a resize, an answer of the service), handles
 //! everything queued, then draws once, inside synchronized-update markers: no CPU while
-//! idle, and a timer only while something deferred waits ([`update::wake_at`]: the team
-//! screen's next refresh). What differs between terminals is behind [`Front`]: where frames go, whether
-//! the terminal can be measured, whether an editor can be run, whether pictures are placed
-//! in the terminal's own graphics (the local one's kitty or sixel: [`super::graphics`]).
+//! idle, and a timer only for what is deferred ([`update::wake_at`]: the team screen's next
+//! refresh) and for midnight, when a session that follows today moves to the new day
+//! ([`update::today_is`]; the date is read here, at each wake, and passed down). What
+//! differs between terminals is behind [`Front`]: where frames go, whether the terminal can
+//! be measured, whether an editor can be run, whether pictures are placed in the terminal's
+//! own graphics (the local one's kitty or sixel: [`super::graphics`]).
 
 use super::app::App;
 use super::terminal::Signal;
 use super::update::{self, Effect};
 use super::{action_forms, engage, view};
+use crate::domain::Date;
 use crate::workstation::{Answer, EngageResponse, Response, Session};
 use crate::{Error, Result};
 use crossterm::event::Event;
@@ -21,7 +24,7 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use std::io::Write;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// What wakes the loop.
 pub(crate) enum UiEvent {
@@ -130,6 +133,8 @@ pub(crate) fn run<F: Front>(
     let mut dirty = true;
     // Effects of effects (the editor's text), run before waiting again.
     let mut pending: Vec<Effect> = Vec::new();
+    // The day may have changed since the caller read it.
+    effects.extend(update::today_is(app, Clock::read().today));
     loop {
         // A resize whose event is still queued: lay out for the size the terminal has now.
         if let Some((w, h)) = front.measured()
@@ -191,18 +196,21 @@ pub(crate) fn run<F: Front>(
             front.draw(app)?;
             dirty = false;
         }
-        // Block until something happens (or something deferred is due), then take everything
-        // that is queued.
+        // Block until something happens (or something deferred is due, or midnight comes),
+        // then take everything that is queued.
         let gone = || Error::runtime("the terminal and the data worker are gone");
-        let first = match update::wake_at(app) {
-            None => Some(events.recv().map_err(|_| gone())?),
-            Some(due) => match events.recv_timeout(due.saturating_duration_since(Instant::now())) {
-                Ok(event) => Some(event),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => return Err(gone()),
-            },
+        let due = Clock::read().next_look;
+        let due = update::wake_at(app).map_or(due, |d| d.min(due));
+        let first = match events.recv_timeout(due.saturating_duration_since(Instant::now())) {
+            Ok(event) => Some(event),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => return Err(gone()),
         };
         app.now = Instant::now();
+        // Before the keys: a date typed after midnight counts from the new day.
+        let moved = update::today_is(app, Clock::read().today);
+        dirty |= !moved.is_empty();
+        effects.extend(moved);
         // At most a turn's worth before the effects run and the screen is drawn: a client
         // typing faster than that sees each turn, and the rest waits in the queue.
         for event in first
@@ -255,6 +263,38 @@ pub(crate) fn run<F: Front>(
     }
 }
 
+/// The longest the loop sleeps without reading the date again: the wait for midnight is
+/// measured on a clock that stands still while the machine sleeps and does not follow the
+/// wall clock when it is set.
+const DATE_LOOK: Duration = Duration::from_secs(15 * 60);
+
+/// This machine's date, read at the top (the loop) and passed down to the state.
+struct Clock {
+    /// Today in this machine's time zone.
+    today: Date,
+    /// When to read it again: the next midnight, or sooner ([`DATE_LOOK`]).
+    next_look: Instant,
+}
+
+impl Clock {
+    fn read() -> Clock {
+        let now = chrono::Local::now();
+        let wait = until_next_day(&now).map_or(DATE_LOOK, |w| w.min(DATE_LOOK));
+        Clock {
+            today: now.date_naive(),
+            next_look: Instant::now() + wait,
+        }
+    }
+}
+
+/// How long from `now` until the next day starts in its time zone; `None` when that day has
+/// no midnight (a clock moved forward over it: the loop looks again a while later).
+fn until_next_day<Tz: chrono::TimeZone>(now: &chrono::DateTime<Tz>) -> Option<Duration> {
+    let midnight = now.date_naive().succ_opt()?.and_hms_opt(0, 0, 0)?;
+    let start = now.timezone().from_local_datetime(&midnight).earliest()?;
+    (start - now.clone()).to_std().ok()
+}
+
 /// Draws one frame inside synchronized-update markers (the terminal shows it all at once).
 pub(crate) fn draw<B: Backend<Error = std::io::Error> + Write>(
     terminal: &mut Terminal<B>,
@@ -279,4 +319,26 @@ pub(crate) fn wipe<B: Backend<Error = std::io::Error> + Write>(
         crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{FixedOffset, TimeZone};
+
+    #[test]
+    fn the_next_day_starts_at_midnight_in_the_time_zone_of_now() {
+        let new_york = FixedOffset::west_opt(5 * 3600).unwrap();
+        let now = new_york.with_ymd_and_hms(2026, 12, 6, 23, 59, 45).unwrap();
+        assert_eq!(until_next_day(&now), Some(Duration::from_secs(15)));
+        // At midnight itself, the day has just begun: the next is a whole day away.
+        let now = new_york.with_ymd_and_hms(2026, 12, 7, 0, 0, 0).unwrap();
+        assert_eq!(until_next_day(&now), Some(Duration::from_secs(86_400)));
+        // 23:59:45 in New York is 04:59:45 in UTC: the next UTC day is 19 hours off.
+        let utc = now.with_timezone(&chrono::Utc) - chrono::Duration::seconds(15);
+        assert_eq!(
+            until_next_day(&utc),
+            Some(Duration::from_secs(19 * 3600 + 15))
+        );
+    }
 }

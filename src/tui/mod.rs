@@ -16,8 +16,8 @@
 //! session of it, and asks and is answered in the service's own types. Nothing here opens the
 //! database or reads the command line (the caller builds the [`Setup`]).
 //!
-//! The loop blocks until something happens (a key, a resize, an answer, a signal), handles
-//! everything queued, then draws once: no timer, no CPU while idle. The local terminal
+//! The loop blocks until something happens (a key, a resize, an answer, a signal, midnight),
+//! handles everything queued, then draws once: no CPU while idle. The local terminal
 //! (alternate screen, raw mode, no mouse capture) is restored on every exit path, panics that
 //! may end it and SIGTERM, SIGHUP and SIGINT included, and around a suspend ([`terminal`]).
 

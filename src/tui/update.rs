@@ -57,6 +57,23 @@ pub fn tick(app: &mut App) -> Vec<Effect> {
     super::team::tick(app)
 }
 
+/// The loop read this machine's date (at each wake, and at midnight when nothing else wakes
+/// it): on a new day the session moves to it, as a collector who leaves the workstation open
+/// overnight expects of "today". The figures, the queue, days overdue, the dates forms take
+/// (`today`, `+1w`) and saves count from it, and `:asof today` means it; a date chosen
+/// (`--as-of`, `:asof` another day) stays.
+pub fn today_is(app: &mut App, today: crate::domain::Date) -> Vec<Effect> {
+    if today == app.session.today {
+        return Vec::new();
+    }
+    app.session.today = today;
+    if app.as_of_given {
+        return Vec::new();
+    }
+    app.as_of = today;
+    refresh(app, Request::Summary { as_of: today })
+}
+
 /// When something deferred is due ([`tick`]); `None`: the loop may sleep until an event.
 pub fn wake_at(app: &App) -> Option<std::time::Instant> {
     super::team::wake_at(app)

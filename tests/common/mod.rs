@@ -405,3 +405,21 @@ pub fn kill_when(
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// A time zone (a POSIX `TZ`, `XXX-H:MM:SS`: that far east of UTC) whose midnight comes `lead`
+/// from now, and its date until then: a process given it lives through a change of day within
+/// a test.
+pub fn midnight_in(lead: std::time::Duration) -> (String, owed::domain::Date) {
+    use chrono::Timelike;
+    let now = chrono::Utc::now();
+    let lead = i64::try_from(lead.as_secs()).unwrap();
+    let offset = (86_400 - lead - i64::from(now.num_seconds_from_midnight())).rem_euclid(86_400);
+    let tz = format!(
+        "XXX-{}:{:02}:{:02}",
+        offset / 3600,
+        offset / 60 % 60,
+        offset % 60
+    );
+    let today = (now + chrono::Duration::seconds(offset)).date_naive();
+    (tz, today)
+}
