@@ -138,3 +138,25 @@ fn the_views_on_the_tab_bar_are_never_cut_to_a_sign() {
     }
     assert!(left_out > 0, "no width left the views out");
 }
+
+/// The aging chart's title keeps both its figures where the whole amounts do not fit, in
+/// short: the unapplied cash was left out for want of room, and shown nowhere else.
+#[test]
+fn the_chart_title_shortens_its_amounts_rather_than_leave_one_out() {
+    let (_dir, db) = fixture();
+    let title = |w| {
+        let d = Driver::new(&db, "alice", (w, 30));
+        let screen = d.screen();
+        let line = screen.lines().find(|l| l.contains("Aging")).unwrap();
+        line.trim_matches(|c| c == '"' || c == '─' || c == ' ')
+            .to_string()
+    };
+    assert_eq!(
+        title(70),
+        "Aging · unutilised credit 100.00 · unapplied cash 50.00"
+    );
+    assert_eq!(
+        title(60),
+        "Aging · unutilised credit 100 · unapplied cash 50"
+    );
+}

@@ -68,13 +68,26 @@ pub fn issue_rows(app: &App) -> Vec<IssueRow> {
     rows
 }
 
-/// The chart's title and bars for the queue's scope and filter.
-pub fn bars(app: &App) -> (String, Vec<Bar>) {
+/// How an amount is shown in a title (whole or short).
+type Shown<'a> = &'a dyn Fn(Decimal) -> String;
+
+/// The chart's title, in a title line of `room` columns, and bars for the queue's scope and
+/// filter. The title's amounts are whole while they fit, else short (`996k`): a figure left
+/// out for want of room (the unapplied cash of a large portfolio) was shown nowhere.
+pub fn bars(app: &App, room: usize) -> (String, Vec<Bar>) {
     let Some(scope) = app.scoped() else {
         return ("Chart · loading…".into(), Vec::new());
     };
     let f = &scope.figures;
     let cur = &app.session.base_currency;
+    let amounts = |text: &dyn Fn(Shown) -> String| {
+        let whole = text(&|v| grouped(v, cur));
+        if text::width(&whole) <= room {
+            whole
+        } else {
+            text(&|v| crate::domain::money::compact(v))
+        }
+    };
     let share = |v: Decimal, total: Decimal| {
         if total.is_zero() {
             String::new()
@@ -91,11 +104,13 @@ pub fn bars(app: &App) -> (String, Vec<Bar>) {
     match app.chart {
         ChartKind::Aging => {
             let total: Decimal = f.aging.iter().sum();
-            let title = format!(
-                "Aging · unutilised credit {} · unapplied cash {}",
-                grouped(f.headline.unutilised_credit, cur),
-                grouped(f.headline.unapplied_cash, cur)
-            );
+            let title = amounts(&|a| {
+                format!(
+                    "Aging · unutilised credit {} · unapplied cash {}",
+                    a(f.headline.unutilised_credit),
+                    a(f.headline.unapplied_cash)
+                )
+            });
             let bars = app
                 .session
                 .bounds
@@ -111,11 +126,13 @@ pub fn bars(app: &App) -> (String, Vec<Bar>) {
             (title, bars)
         }
         ChartKind::Overdue => {
-            let title = format!(
-                "Net overdue by age {} · unutilised credit {}",
-                grouped(f.headline.net_overdue, cur),
-                grouped(f.headline.unutilised_credit, cur)
-            );
+            let title = amounts(&|a| {
+                format!(
+                    "Net overdue by age {} · unutilised credit {}",
+                    a(f.headline.net_overdue),
+                    a(f.headline.unutilised_credit)
+                )
+            });
             let mut bars: Vec<Bar> = app
                 .session
                 .bounds
@@ -202,7 +219,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if app.chart == ChartKind::Cash {
         return super::cash::render(app, area, buf);
     }
-    let (title, bars) = bars(app);
+    // As `section_title` fits it: two columns of rule and a space either side.
+    let (title, bars) = bars(app, usize::from(area.width).saturating_sub(6));
     section_title(app, area, buf, &title);
     if bars.is_empty() {
         return;
