@@ -758,6 +758,14 @@ pub fn read_attachments(paths: &[std::path::PathBuf], max_mb: u64) -> Result<Vec
                     shown(path)
                 )));
             }
+            // Nor a database in use, which is not opened at all: closing it here would drop
+            // the locks this process's own connection holds on it.
+            if crate::store::database_in_use(path) {
+                return Err(Error::input(format!(
+                    "{} is a database in use, so nothing was attached (attach a backup of it)",
+                    shown(path)
+                )));
+            }
             let file = std::fs::File::open(path).map_err(cannot)?;
             let meta = file.metadata().map_err(cannot)?;
             if meta.len() > limit {

@@ -336,3 +336,16 @@ fn the_written_confirmation_shows_the_name_on_one_line() {
     );
     assert_eq!(std::fs::read(&back).unwrap(), b"sixteen bytes!!\n");
 }
+
+/// A database in use is not attached, and not even opened: closing it would drop the locks
+/// this process's own connection holds on it (POSIX locks are the process's).
+#[test]
+fn a_database_in_use_is_not_attached() {
+    let fx = Fixture::new();
+    let store = owed::store::Store::open_existing(&fx.db()).unwrap();
+    let Err(e) = owed::actions::read_attachments(&[fx.db()], 10) else {
+        panic!("the database in use was attached");
+    };
+    assert!(e.to_string().contains("is a database in use"), "{e}");
+    drop(store);
+}

@@ -392,7 +392,8 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Refuses to write over a database (`-o owed.db` by a slip of the keyboard would replace
-/// the team's ledger with an export): a file that starts as an SQLite database or its
+/// the team's ledger with an export): a database in use (known without opening it:
+/// [`crate::store::database_in_use`]), a file that starts as an SQLite database or its
 /// write-ahead log does, or a database's `-wal`, `-shm` or `-journal` file beside it.
 fn refuse_database(path: &Path) -> Result<()> {
     use std::io::Read;
@@ -402,9 +403,15 @@ fn refuse_database(path: &Path) -> Result<()> {
         &[0x37, 0x7f, 0x06, 0x83],
     ];
     let mut head = [0u8; 16];
-    let read = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .unwrap_or(0);
+    let read = if crate::store::database_in_use(path) {
+        // As a database's header reads, without opening it.
+        head = *b"SQLite format 3\0";
+        head.len()
+    } else {
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read(&mut head))
+            .unwrap_or(0)
+    };
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let sqlite_side_file = crate::store::LOG_SUFFIXES.iter().any(|suffix| {
         name.strip_suffix(suffix)

@@ -710,6 +710,18 @@ pub fn log_files(path: &Path) -> [PathBuf; 3] {
     })
 }
 
+/// Whether `path` (with its links followed) is a database in use: its write-ahead log or
+/// rollback journal is beside it. Known without opening the file — which matters: a process
+/// that has the database open and opens and closes the file itself drops every lock SQLite
+/// holds on it (POSIX locks belong to the process, not to a descriptor), and the next
+/// program to close the database deleted the log files under the running `owed serve`.
+pub fn database_in_use(path: &Path) -> bool {
+    let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    [path, real.as_path()]
+        .iter()
+        .any(|p| log_files(p).iter().any(|log| log.exists()))
+}
+
 /// The folder a file stands in: its parent, or `.` for a bare name (whose parent is empty).
 pub(crate) fn folder_of(path: &Path) -> &Path {
     match path.parent() {

@@ -147,7 +147,8 @@ impl FileAccess {
 
     /// A file to write (an export) at `path` (absolute, from [`FileAccess::absolute`]): over
     /// SSH its folder must lie in the files folder, out of other users' folders, once links
-    /// are followed; the user's own folder is made when it is the one written in.
+    /// are followed, and the file must be a plain one or none yet (not a link, a FIFO or a
+    /// device); the user's own folder is made when it is the one written in.
     ///
     /// # Errors
     ///
@@ -179,7 +180,20 @@ impl FileAccess {
             .canonicalize()
             .map_err(|e| format!("cannot write {shown}: {e}"))?;
         self.reaches(root, &real, &shown)?;
-        Ok(real.join(name))
+        let file = real.join(name);
+        // The file itself: an export replaces what a link points to, and writes straight
+        // into a FIFO (waiting for a reader for ever): a link planted in the shared folder
+        // had an auditor's export replace the server's host key and config, and another
+        // user's file.
+        match std::fs::symlink_metadata(&file) {
+            Ok(meta) if meta.file_type().is_symlink() => Err(format!(
+                "{shown} is a link: over SSH, an export is written only to a plain file"
+            )),
+            Ok(meta) if !meta.is_file() => Err(format!(
+                "{shown} is not a plain file: over SSH, an export is written only to one"
+            )),
+            _ => Ok(file),
+        }
     }
 
     /// Whether `path` (as written, or with links followed) lies in the files folder `root`
@@ -498,6 +512,33 @@ mod tests {
                 .writable(Path::new("/tmp/x.xlsx"))
                 .is_err()
         );
+        // A plain file there is written over; a link (planted in the shared folder, to the
+        // server's config outside it or to another user's file) or a FIFO is not.
+        std::fs::write(root.join("alice/old.csv"), "x").unwrap();
+        assert!(f.writable(&f.absolute("old.csv").unwrap()).is_ok());
+        #[cfg(unix)]
+        {
+            std::fs::create_dir(root.join("scans")).unwrap();
+            std::fs::write(tmp.path().join("config.toml"), "x").unwrap();
+            std::os::unix::fs::symlink("../../config.toml", root.join("scans/cfg.csv")).unwrap();
+            std::os::unix::fs::symlink("../alice/old.csv", root.join("scans/mine.csv")).unwrap();
+            for typed in ["../scans/cfg.csv", "../scans/mine.csv"] {
+                let e = f.writable(&f.absolute(typed).unwrap()).unwrap_err();
+                assert!(e.contains("is a link"), "{typed}: {e}");
+            }
+            let fifo = root.join("scans/pipe.csv");
+            assert!(
+                std::process::Command::new("mkfifo")
+                    .arg(&fifo)
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+            let e = f
+                .writable(&f.absolute("../scans/pipe.csv").unwrap())
+                .unwrap_err();
+            assert!(e.contains("is not a plain file"), "{e}");
+        }
     }
 
     #[test]
