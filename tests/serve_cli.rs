@@ -604,6 +604,36 @@ fn serve_logged_with(
     (server, listen_address(&listening), rx)
 }
 
+/// A connection that breaks on the protocol (bytes that are no SSH packet; a client's locale
+/// that is no UTF-8, which the SSH library refuses itself) is said in the log, as every other
+/// end is: it was dropped without a line.
+#[test]
+fn a_connection_broken_on_the_protocol_is_in_the_log() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    let db = db.to_str().unwrap();
+    add_user(dir.path(), db, "dana", "manager", &ssh_client::new_key());
+    let (_server, addr, log) = serve_logged(dir.path(), db);
+    let mut client = std::net::TcpStream::connect(addr).unwrap();
+    let mut greeting = [0u8; 64];
+    let _ = client.read(&mut greeting).unwrap();
+    client
+        .write_all(b"SSH-2.0-test\r\n\x00\x00\x00\x0c\x0a\x14")
+        .unwrap();
+    client.write_all(&[0xff; 20]).unwrap();
+    let said = loop {
+        let line = log.recv_timeout(ssh_client::PATIENCE).unwrap();
+        if line.contains("127.0.0.1") {
+            break line;
+        }
+    };
+    assert!(
+        said.contains("owed serve: the connection from 127.0.0.1 ended on an error: "),
+        "{said}"
+    );
+}
+
 /// A session open past midnight on a server without `--as-of` moves to the new day by itself:
 /// its title, and a follow-up typed `today` is for that day (each session used to keep the day
 /// it opened on). The server's time zone is one whose midnight comes 10 s after it starts.

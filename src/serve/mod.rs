@@ -288,7 +288,19 @@ impl Server {
                 };
                 let handle = session.handle();
                 tokio::select! {
-                    _ = session => {}
+                    ended = session => {
+                        // A connection that broke on the protocol is said in the log, as
+                        // every other end is: a client sending a locale that is no UTF-8
+                        // (which the SSH library refuses itself, before a session starts)
+                        // was dropped without a line.
+                        if let Err(e) = ended {
+                            say!(
+                                "the connection from {} ended on an error: {}",
+                                peer.ip(),
+                                crate::domain::text::one_line(&e.to_string())
+                            );
+                        }
+                    }
                     _ = stop_rx.recv() => {
                         let _ = handle
                             .disconnect(
