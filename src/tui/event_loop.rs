@@ -52,6 +52,8 @@ pub(crate) enum Ended {
 
 /// Events taken from the queue per turn of the loop, at the most.
 const EVENTS_PER_TURN: usize = 64;
+/// While turns come back to back, the most time between two frames.
+const DRAW_EVERY: Duration = Duration::from_millis(100);
 
 /// A terminal as the loop sees it.
 pub(crate) trait Front {
@@ -133,6 +135,10 @@ pub(crate) fn run<F: Front>(
     let mut dirty = true;
     // Effects of effects (the editor's text), run before waiting again.
     let mut pending: Vec<Effect> = Vec::new();
+    // The last turn took a whole turn's worth (more may be queued), and when a frame was
+    // last drawn.
+    let mut busy = false;
+    let mut last_draw = Instant::now();
     // The day may have changed since the caller read it.
     effects.extend(update::today_is(app, Clock::read().today));
     loop {
@@ -192,16 +198,26 @@ pub(crate) fn run<F: Front>(
         if !effects.is_empty() {
             continue;
         }
-        if dirty {
+        // While keys come faster than a turn takes them (a paste), a frame at most every
+        // DRAW_EVERY: drawing a form of thousands of characters after every turn kept a
+        // core busy for a minute on a pasted megabyte. The last one is always drawn.
+        if dirty && !(busy && last_draw.elapsed() < DRAW_EVERY) {
             front.draw(app)?;
             dirty = false;
+            last_draw = Instant::now();
         }
         // Block until something happens (or something deferred is due, or midnight comes),
         // then take everything that is queued.
         let gone = || Error::runtime("the terminal and the data worker are gone");
         let due = Clock::read().next_look;
         let due = update::wake_at(app).map_or(due, |d| d.min(due));
-        let first = match events.recv_timeout(due.saturating_duration_since(Instant::now())) {
+        // A frame not drawn yet: only what is already queued, then it is drawn.
+        let wait = if dirty {
+            Duration::ZERO
+        } else {
+            due.saturating_duration_since(Instant::now())
+        };
+        let first = match events.recv_timeout(wait) {
             Ok(event) => Some(event),
             Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => return Err(gone()),
@@ -213,11 +229,13 @@ pub(crate) fn run<F: Front>(
         effects.extend(moved);
         // At most a turn's worth before the effects run and the screen is drawn: a client
         // typing faster than that sees each turn, and the rest waits in the queue.
+        let mut taken = 0;
         for event in first
             .into_iter()
             .chain(events.try_iter())
             .take(EVENTS_PER_TURN)
         {
+            taken += 1;
             if matches!(event, UiEvent::Terminal(_)) {
                 front.input_taken();
             }
@@ -259,6 +277,7 @@ pub(crate) fn run<F: Front>(
                 break;
             }
         }
+        busy = taken == EVENTS_PER_TURN;
         effects.extend(update::tick(app));
     }
 }

@@ -4,6 +4,7 @@
 //! it is valid is for the form that owns it ([`super::action_forms`]).
 
 use crossterm::event::{Event, KeyEvent};
+use tui_input::InputRequest::InsertChar;
 use tui_input::backend::crossterm::to_input_request;
 use tui_input::{Input, InputRequest};
 
@@ -140,7 +141,10 @@ impl Field {
         let Some(request) = to_input_request(&Event::Key(*event)) else {
             return false;
         };
-        if would_overflow(&self.input, &request, FIELD_MAX_CHARS) {
+        // Known full: a pasted megabyte is refused a character at a time without counting
+        // the field's twenty thousand each time (a minute of one core over SSH).
+        let full = self.full && matches!(request, InsertChar(_));
+        if full || would_overflow(&self.input, &request, FIELD_MAX_CHARS) {
             self.full = true;
             return false;
         }
