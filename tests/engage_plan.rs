@@ -289,6 +289,16 @@ fn a_cycle_or_reminder_renamed_by_case_or_accent_encoding_sends_nothing_again() 
     );
 }
 
+/// Opens the database again (bringing its schema up to date) and renames the cycle and its
+/// reminder by case: what was sent must still be found.
+fn reopened_with_the_cycle_renamed_by_case(w: &mut World) {
+    w.store = owed::store::Store::open_existing(&w.db).unwrap();
+    let renamed = DUNNING
+        .replace("\"Dunning\"", "\"DUNNING\"")
+        .replace("\"Firm\"", "\"FIRM\"");
+    w.cycles = World::of(&[("dunning.toml", &renamed)]).cycles;
+}
+
 /// What a database sent before its records were keyed by name (schema 19) is found by the
 /// key once it is opened: the renamed cycle sends nothing again.
 #[test]
@@ -298,11 +308,7 @@ fn what_was_sent_before_the_name_keys_is_found_by_them() {
     assert_eq!(w.send_all(day(2026, 4, 30), &mut mailer).sent.len(), 4);
     fixture::undo_schemas_20_to_23(&w.db);
     w.sql("PRAGMA user_version = 19;");
-    w.store = owed::store::Store::open_existing(&w.db).unwrap();
-    let renamed = DUNNING
-        .replace("\"Dunning\"", "\"DUNNING\"")
-        .replace("\"Firm\"", "\"FIRM\"");
-    w.cycles = World::of(&[("dunning.toml", &renamed)]).cycles;
+    reopened_with_the_cycle_renamed_by_case(&mut w);
     assert!(w.entries(day(2026, 5, 1)).is_empty());
 }
 
@@ -984,11 +990,7 @@ fn what_an_older_owed_sent_after_the_upgrade_is_found_by_the_keys() {
          UPDATE reminder_documents SET cycle_key = NULL, reminder_key = NULL;
          PRAGMA user_version = 22;",
     );
-    w.store = owed::store::Store::open_existing(&w.db).unwrap();
-    let renamed = DUNNING
-        .replace("\"Dunning\"", "\"DUNNING\"")
-        .replace("\"Firm\"", "\"FIRM\"");
-    w.cycles = World::of(&[("dunning.toml", &renamed)]).cycles;
+    reopened_with_the_cycle_renamed_by_case(&mut w);
     assert!(w.entries(day(2026, 5, 1)).is_empty());
     // An older owed inserting without the keys is refused, saying why: nothing it would
     // send is recorded, so it sends nothing.

@@ -23,6 +23,17 @@ fn add_user(
     succeeded(&owed_db(dir, db, &args));
 }
 
+/// The workstation fixture's database in `dir`, with dana its manager and `name` of `role`:
+/// the database's path and `name`'s key.
+fn served(dir: &std::path::Path, name: &str, role: &str) -> (String, russh::keys::PrivateKey) {
+    let db = workstation::build(dir);
+    let db = db.to_str().unwrap().to_string();
+    let key = ssh_client::new_key();
+    add_user(dir, &db, "dana", "manager", &ssh_client::new_key());
+    add_user(dir, &db, name, role, &key);
+    (db, key)
+}
+
 #[test]
 fn bad_input_starts_nothing_and_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -498,16 +509,12 @@ fn resident_kib(pid: u32) -> u64 {
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_keys_keeps_the_server_in_bounds_and_ends_with_the_connection() {
-    use ssh_client::{Client, new_key};
+    use ssh_client::Client;
     use std::time::{Duration, Instant};
 
     let dir = tempfile::tempdir().unwrap();
-    let db = workstation::build(dir.path());
-    let db = db.to_str().unwrap();
-    let carol = new_key();
-    add_user(dir.path(), db, "dana", "manager", &new_key());
-    add_user(dir.path(), db, "carol", "auditor", &carol);
-    let (server, addr, log) = serve_logged(dir.path(), db);
+    let (db, carol) = served(dir.path(), "carol", "auditor");
+    let (server, addr, log) = serve_logged(dir.path(), &db);
     let pid = server.0.id();
     let client = Client::logged_in(addr, "carol", &carol).await;
     let term = client.terminal((120, 36), "xterm-256color", &[]).await;
@@ -639,16 +646,12 @@ fn a_connection_broken_on_the_protocol_is_in_the_log() {
 /// it opened on). The server's time zone is one whose midnight comes 10 s after it starts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_open_past_midnight_moves_to_the_new_day() {
-    use ssh_client::{Client, new_key};
+    use ssh_client::Client;
     let dir = tempfile::tempdir().unwrap();
-    let db = workstation::build(dir.path());
-    let db = db.to_str().unwrap();
-    let alice = new_key();
-    add_user(dir.path(), db, "dana", "manager", &new_key());
-    add_user(dir.path(), db, "alice", "collector", &alice);
+    let (db, alice) = served(dir.path(), "alice", "collector");
     let (tz, today) = common::midnight_in(std::time::Duration::from_secs(10));
     let tomorrow = today.succ_opt().unwrap();
-    let (_server, addr, log) = serve_logged_with(dir.path(), db, &[("TZ", &tz)]);
+    let (_server, addr, log) = serve_logged_with(dir.path(), &db, &[("TZ", &tz)]);
     std::thread::spawn(move || for _ in log {});
     let a = Client::logged_in(addr, "alice", &alice).await;
     let t = a.terminal((140, 40), "xterm-256color", &[]).await;
