@@ -45,7 +45,7 @@ fn filtered(store: &Store, text: &str) -> Vec<String> {
     let p = Portfolio::compute(store, as_of, None, &bounds, "USD").unwrap();
     store
         .queue()
-        .rebuild(as_of, &bounds, &p.customers, 3, &[])
+        .rebuild(as_of, &bounds, &p.customers, 3, "USD", &[])
         .unwrap();
     let mut q = QueueQuery::new("alice");
     q.scope = Scope::Everyone;
@@ -588,7 +588,7 @@ fn on_the_demo_an_invoice_number_and_a_notes_word_find_their_customers() {
     let p = Portfolio::compute(&store, as_of, None, &bounds, "USD").unwrap();
     store
         .queue()
-        .rebuild(as_of, &bounds, &p.customers, 3, &[])
+        .rebuild(as_of, &bounds, &p.customers, 3, "USD", &[])
         .unwrap();
     let mut q = QueueQuery::new("nobody");
     (q.scope, q.tab) = (Scope::Everyone, Tab::All);

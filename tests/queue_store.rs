@@ -45,7 +45,7 @@ fn build(store: &Store) -> UnfilteredCounts {
     let p = Portfolio::compute(store, fixture::as_of(), None, &bounds, "USD").unwrap();
     store
         .queue()
-        .rebuild(fixture::as_of(), &bounds, &p.customers, 3, &[])
+        .rebuild(fixture::as_of(), &bounds, &p.customers, 3, "USD", &[])
         .unwrap()
 }
 
@@ -271,7 +271,7 @@ fn the_risk_column_holds_the_forecasts_risk_for_the_tab_and_the_order() {
     let p = Portfolio::compute(&store, fixture::as_of(), None, &bounds, "USD").unwrap();
     store
         .queue()
-        .rebuild(fixture::as_of(), &bounds, &p.customers, 3, &fewer)
+        .rebuild(fixture::as_of(), &bounds, &p.customers, 3, "USD", &fewer)
         .unwrap();
     let rebuilt = store.queue().page(&q, 0, 10_000).unwrap();
     let risk_of = |page: &QueuePage| -> Vec<(i64, Option<RiskLevel>)> {

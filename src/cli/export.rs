@@ -219,7 +219,7 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             }
             store
                 .queue()
-                .rebuild(as_of, &bounds, &p.customers, grace, &risks)?;
+                .rebuild(as_of, &bounds, &p.customers, grace, base, &risks)?;
             let meta = crate::export::screen::queue_meta(
                 queue_scope(&query, args.owner.as_deref()),
                 as_of,

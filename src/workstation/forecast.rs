@@ -720,7 +720,7 @@ mod tests {
         let bounds = crate::domain::aging::AgingBounds::default();
         let mut unfiltered = store
             .queue()
-            .rebuild(as_of, &bounds, &HashMap::new(), 0, &[])
+            .rebuild(as_of, &bounds, &HashMap::new(), 0, "USD", &[])
             .unwrap();
         let cids: Vec<i64> = table_risks(&store).iter().map(|(cid, _)| *cid).collect();
         assert_eq!(cids.len(), 23);
@@ -869,7 +869,14 @@ mod tests {
         assert!(f.step(&store, &mut unfiltered, None).unwrap().is_none());
         unfiltered = store
             .queue()
-            .rebuild(as_of, &bounds, &HashMap::new(), 0, f.risks_for(as_of))
+            .rebuild(
+                as_of,
+                &bounds,
+                &HashMap::new(),
+                0,
+                "USD",
+                f.risks_for(as_of),
+            )
             .unwrap();
         assert_eq!(f.restore(as_of, &store, &mut unfiltered).unwrap(), 0);
         let view = f

@@ -1432,25 +1432,8 @@ pub(super) fn compute(store: &Store, s: &Settings, as_of: Date) -> Result<Comput
     let (computed, activity) = store.beside(
         || -> Result<(Portfolio, QueueExtras)> {
             let portfolio = Portfolio::compute(store, as_of, None, &s.bounds, &s.base_currency)?;
-            let issues = store
-                .activity()
-                .open_issues_base(as_of, &s.base_currency, None)?;
-            let promise_base =
-                store
-                    .activity()
-                    .open_promise_amounts(as_of, s.grace_days, &s.base_currency)?;
-            let mut issue_base: HashMap<i64, Decimal> = HashMap::new();
-            for i in &issues {
-                *issue_base.entry(i.cid).or_default() += i.amount;
-            }
-            Ok((
-                portfolio,
-                QueueExtras {
-                    issue_base,
-                    promise_base,
-                    issues,
-                },
-            ))
+            let extras = QueueExtras::read(store, as_of, s.grace_days, &s.base_currency)?;
+            Ok((portfolio, extras))
         },
         |second| {
             let activity = second

@@ -28,6 +28,26 @@ pub struct QueueExtras {
     pub issues: Vec<crate::store::activity::issues::OpenIssueBase>,
 }
 
+impl QueueExtras {
+    /// The open issues and promises of every customer at `as_of`, in the `base` currency
+    /// (promises counted kept or broken after `grace_days`).
+    pub fn read(store: &Store, as_of: Date, grace_days: u32, base: &str) -> Result<QueueExtras> {
+        let issues = store.activity().open_issues_base(as_of, base, None)?;
+        let promise_base = store
+            .activity()
+            .open_promise_amounts(as_of, grace_days, base)?;
+        let mut issue_base: HashMap<i64, Decimal> = HashMap::new();
+        for i in &issues {
+            *issue_base.entry(i.cid).or_default() += i.amount;
+        }
+        Ok(QueueExtras {
+            issue_base,
+            promise_base,
+            issues,
+        })
+    }
+}
+
 /// Everything at once, for [`Queue::write_slice`].
 const BUILD_ALL: usize = usize::MAX;
 
@@ -114,20 +134,23 @@ const SUMMED_COLUMNS: [usize; 9] = [5, 6, 7, 8, 9, 10, 20, 21, 14];
 impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     /// Rebuilds the TEMP `queue` table: one row per customer with its figures as of `as_of`
     /// (`figures` by customer key, as `Portfolio::compute` gives them; customers missing have
-    /// nothing open), its latest promise's state, follow-ups due, open issues and last contact,
-    /// and its risk from `risks` (sorted by `cid`; customers missing have none).
-    /// Returns the tab counts without a filter, counted on the way (not the High risk tab's:
-    /// [`Queue::tab_counts`]).
+    /// nothing open), its latest promise's state, follow-ups due, open issues (by reason, so
+    /// that `issue:pricing` finds them: without them an export filtered so was empty) and
+    /// promises in the `base` currency, last contact, and its risk from `risks` (sorted by
+    /// `cid`; customers missing have none). Returns the tab counts without a filter, counted
+    /// on the way (not the High risk tab's: [`Queue::tab_counts`]).
     pub fn rebuild(
         &self,
         as_of: Date,
         bounds: &AgingBounds,
         figures: &HashMap<i64, Figures>,
         grace_days: u32,
+        base: &str,
         risks: &[QueueRisk],
     ) -> Result<UnfilteredCounts> {
         let activity = self.customer_activity(as_of, grace_days, None)?;
-        self.write_rows(bounds, figures, &activity, &QueueExtras::default(), risks)
+        let extras = QueueExtras::read(&self.store, as_of, grace_days, base)?;
+        self.write_rows(bounds, figures, &activity, &extras, risks)
             .map(|(counts, _)| counts)
     }
 
