@@ -343,9 +343,14 @@ fn the_written_confirmation_shows_the_name_on_one_line() {
 fn a_database_in_use_is_not_attached() {
     let fx = Fixture::new();
     let store = owed::store::Store::open_existing(&fx.db()).unwrap();
-    let Err(e) = owed::actions::read_attachments(&[fx.db()], 10) else {
-        panic!("the database in use was attached");
-    };
-    assert!(e.to_string().contains("is a database in use"), "{e}");
+    // By its name, and by a hard link (no log beside it).
+    let hard = fx.dir.path().join("ledger.pdf");
+    std::fs::hard_link(fx.db(), &hard).unwrap();
+    for path in [fx.db(), hard] {
+        let Err(e) = owed::actions::read_attachments(&[path], 10) else {
+            panic!("the database in use was attached");
+        };
+        assert!(e.to_string().contains("is a database in use"), "{e}");
+    }
     drop(store);
 }

@@ -1576,7 +1576,7 @@ fn a_voided_promise_is_exported_with_when_and_why() {
     assert_eq!(csv_column(&before, "promise_id", "1", "voided_at"), [""]);
 }
 
-/// Refusing an export onto a link to a database this process has open does not open the
+/// Refusing an export onto a link (or a hard link) to a database this process has open does not open the
 /// file: closing it would drop every lock the process holds on the database (POSIX locks are
 /// the process's), and the next program to close the database deleted its log files under
 /// the running one (an `owed serve` whose auditor exported onto such a link).
@@ -1586,10 +1586,15 @@ fn refusing_the_open_database_keeps_this_process_s_locks() {
     let dir = portfolio();
     let db = dir.path().join("owed.db");
     let store = owed::store::Store::open_existing(&db).unwrap();
+    // By a link, and by a hard link: the same file under another name, with no log beside it.
     let link = dir.path().join("live.csv");
     std::os::unix::fs::symlink("owed.db", &link).unwrap();
-    let e = owed::export::write_file(&link, b"x").unwrap_err();
-    assert!(e.to_string().contains("is a database"), "{e}");
+    let hard = dir.path().join("live.xlsx");
+    std::fs::hard_link(&db, &hard).unwrap();
+    for name in [&link, &hard] {
+        let e = owed::export::write_file(name, b"x").unwrap_err();
+        assert!(e.to_string().contains("is a database"), "{e}");
+    }
     // Another program opens and closes the database; it is not the last to close it. (The
     // system's SQLite, through Python, as the `sqlite3` shell would: the bundled one of owed
     // and rusqlite does not delete the log on close here, with or without the locks.)

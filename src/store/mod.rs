@@ -263,6 +263,7 @@ impl Store {
             share_own_logs(path);
         }
         store.upgraded = store.migrate(create)?;
+        opened_here(path);
         Ok(store)
     }
 
@@ -710,12 +711,56 @@ pub fn log_files(path: &Path) -> [PathBuf; 3] {
     })
 }
 
-/// Whether `path` (with its links followed) is a database in use: its write-ahead log or
-/// rollback journal is beside it. Known without opening the file — which matters: a process
-/// that has the database open and opens and closes the file itself drops every lock SQLite
-/// holds on it (POSIX locks belong to the process, not to a descriptor), and the next
+/// The files (device and inode) of the databases this process has opened: a path naming one
+/// of them, by any name or link, hard links included, is a database in use.
+static OPENED: std::sync::Mutex<Vec<(PathBuf, (u64, u64))>> = std::sync::Mutex::new(Vec::new());
+
+/// The device and inode of the file at `path`, links followed (`stat`: the file is not
+/// opened).
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Notes the database at `path` as opened by this process (see [`database_in_use`]).
+fn opened_here(path: &Path) {
+    if let Some(id) = file_id(path) {
+        let mut opened = OPENED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !opened.iter().any(|(_, known)| *known == id) {
+            opened.push((path.to_path_buf(), id));
+        }
+    }
+}
+
+/// Whether `path` is a database in use: one this process has opened (the same file by any
+/// name: a link, a hard link), or one whose write-ahead log or rollback journal is beside it
+/// or beside the file its links lead to. Known without opening the file — which matters: a
+/// process that has the database open and opens and closes the file itself drops every lock
+/// SQLite holds on it (POSIX locks belong to the process, not to a descriptor), and the next
 /// program to close the database deleted the log files under the running `owed serve`.
 pub fn database_in_use(path: &Path) -> bool {
+    if let Some(id) = file_id(path) {
+        let opened = OPENED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Still that database: a file made after it was deleted may have its inode.
+        if opened
+            .iter()
+            .any(|(db, known)| *known == id && file_id(db) == Some(id))
+        {
+            return true;
+        }
+    }
     let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     [path, real.as_path()]
         .iter()
