@@ -424,6 +424,39 @@ fn a_collector_moves_filters_and_quits() {
     assert!(!s.screen.lock().unwrap().parser.screen().alternate_screen());
 }
 
+/// The workstation says it brought an older database up to date, as every command does: the
+/// line stays above the prompt when it ends (it upgraded the file without a word, locking a
+/// teammate's older owed out).
+#[test]
+fn the_workstation_says_it_brought_the_database_up_to_date() {
+    let mut s = Session::start_on((100, 30), &[], |dir| {
+        let db = workstation::build(dir);
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "DROP TRIGGER reminder_documents_keyed;
+             PRAGMA user_version = 22;",
+        )
+        .unwrap();
+        db
+    });
+    s.wait_for(&["Acme Corp"]);
+    s.quit();
+    let start = Instant::now();
+    while !contains(&s.raw(), b"\x1b[?1049l") && start.elapsed() < PATIENCE {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let said = format!(
+        "brought up to date (schema 22 to {}): an older owed can no longer open it",
+        owed::store::schema_version()
+    );
+    let raw = s.raw();
+    let at = find(&raw, said.as_bytes()).expect("the line");
+    assert!(
+        at < find(&raw, b"\x1b[?1049h").unwrap(),
+        "before the screen"
+    );
+}
+
 #[test]
 fn a_saved_view_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();

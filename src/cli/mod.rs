@@ -237,7 +237,7 @@ impl Context {
     /// at the path is bad input naming it.
     pub fn open_store(&self) -> Result<Store> {
         let store = Store::open_existing(&self.db_path)?;
-        said_upgrade(&store);
+        said_upgrade(store.path(), store.upgraded());
         store.check_base_currency(&self.config.base_currency)?;
         Ok(store)
     }
@@ -246,7 +246,7 @@ impl Context {
     /// create a database (SPEC "The database file").
     pub fn create_store(&self) -> Result<Store> {
         let store = Store::open_or_create(&self.db_path)?;
-        said_upgrade(&store);
+        said_upgrade(store.path(), store.upgraded());
         store.check_base_currency(&self.config.base_currency)?;
         Ok(store)
     }
@@ -541,14 +541,15 @@ fn dispatch(cli: Cli) -> Result<()> {
     }
 }
 
-/// One line on stderr when opening the database brought it up to date: an older `owed` (a
-/// teammate's, a cron job's) refuses it from then on, and nothing else would say why.
-fn said_upgrade(store: &Store) {
-    if let Some((from, to)) = store.upgraded() {
+/// One line on stderr when opening the database at `path` brought it up to date (`upgraded`,
+/// from and to): an older `owed` (a teammate's, a cron job's) refuses it from then on, and
+/// nothing else would say why.
+pub(crate) fn said_upgrade(path: &std::path::Path, upgraded: Option<(usize, usize)>) {
+    if let Some((from, to)) = upgraded {
         eprintln!(
             "owed: {} brought up to date (schema {from} to {to}): an older owed can no longer \
              open it",
-            store.path().display()
+            path.display()
         );
     }
 }

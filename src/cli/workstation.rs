@@ -23,6 +23,9 @@ pub fn run_at(ctx: &Context, db: &Path) -> Result<()> {
     let setup = setup(ctx)?;
     let config = service_config(ctx, db);
     let workstation = Workstation::open(db, ServiceSettings::from_config(&config)?)?;
+    // Before the screen takes the terminal: it stays above the prompt when the workstation
+    // ends (the workstation brought a database up to date without a word).
+    super::said_upgrade(db, workstation.upgraded());
     let actor = workstation.local_actor(&ctx.collector)?;
     let ended = tui::run_local(setup, &workstation, actor);
     // Ended by `q` or by a signal, the terminal is back: what the collector saved is

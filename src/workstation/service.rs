@@ -129,6 +129,8 @@ struct Shared {
     settings: ServiceSettings,
     /// The database can only be read here.
     read_only: bool,
+    /// The schema versions opening brought the database from and to, when it did.
+    upgraded: Option<(usize, usize)>,
     /// The connection opened to check the database, until the first portfolio takes it.
     spare: Mutex<Option<Store>>,
     next: AtomicU64,
@@ -327,6 +329,7 @@ impl Workstation {
             shared: Arc::new(Shared {
                 db: db.to_path_buf(),
                 read_only: store.is_read_only(),
+                upgraded: store.upgraded(),
                 spare: Mutex::new(Some(store)),
                 settings,
                 // 0 is the synchronous calls' session (`portfolio::LOCAL`).
@@ -337,6 +340,12 @@ impl Workstation {
                 saves: Saves::default(),
             }),
         })
+    }
+
+    /// The schema versions opening the service brought the database from and to, when it
+    /// did ([`Store::upgraded`]).
+    pub fn upgraded(&self) -> Option<(usize, usize)> {
+        self.shared.upgraded
     }
 
     /// The database the service works on.
