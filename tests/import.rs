@@ -17,6 +17,12 @@ fn db_arg(dir: &Path) -> String {
 /// database did not change.
 fn assert_rejected(bad: Portfolio, place: &str, words: &str) {
     let (dir, db, _) = contract_imported("good");
+    assert_rejected_in(&dir, &db, bad, place, words);
+}
+
+/// [`assert_rejected`] on the database `db` in `dir` as it is.
+fn assert_rejected_in(dir: &tempfile::TempDir, db: &str, bad: Portfolio, place: &str, words: &str) {
+    let db = db.to_string();
     let before = aging_json(dir.path(), &db);
     let imports_before = imports(dir.path(), &db);
 
@@ -37,6 +43,29 @@ fn assert_rejected(bad: Portfolio, place: &str, words: &str) {
         "the database changed after a rejected import"
     );
     assert_eq!(imports(dir.path(), &db), imports_before, "not in the log");
+}
+
+/// A newer rate that makes a stored payment too large once converted is refused, naming the
+/// rate: the payment was converted at it without a word, and the workstation then showed a
+/// wrapped, negative unapplied cash.
+#[test]
+fn a_rate_that_makes_a_stored_amount_too_large_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_arg(dir.path());
+    let big = Portfolio::contract()
+        .with_payment("BIG,K2,2026-04-05,800000000000000.00,EUR,success,cheque");
+    import_files(dir.path(), &db, "big", &big);
+    assert_rejected_in(
+        &dir,
+        &db,
+        Portfolio::new().file(
+            "exchange_rates.csv",
+            "date,currency,rate\n2026-04-02,EUR,1.2\n",
+        ),
+        "exchange_rates.csv",
+        "the rate 1.2 of EUR from 2026-04-02 makes a stored payment of 800000000000000 EUR \
+         too large once converted",
+    );
 }
 
 /// `owed report imports --json`: the log of imports, newest first.

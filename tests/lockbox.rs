@@ -57,6 +57,13 @@ impl Fx {
         std::fs::create_dir(&csv).unwrap();
         std::fs::write(csv.join("customers.csv"), CUSTOMERS).unwrap();
         std::fs::write(csv.join("documents.csv"), DOCUMENTS).unwrap();
+        // A rate no cheque in dinars can be converted at without passing what owed can add
+        // up (no document is in them).
+        std::fs::write(
+            csv.join("exchange_rates.csv"),
+            "date,currency,rate\n2026-01-01,KWD,1000000\n",
+        )
+        .unwrap();
         std::fs::write(dir.path().join("config.toml"), "").unwrap();
         let fx = Fx { dir };
         let out = fx.owed(&["import", csv.to_str().unwrap()]);
@@ -392,6 +399,14 @@ fn bad_rows_name_the_file_line_and_column_and_write_nothing() {
             "1004,2026-04-15,123.45,USD",
             "1004,2026-04-15,500.5,JPY",
             "line 5, column amount: the amount 500.5 has more decimals than JPY has (none)",
+        ),
+        // Taken alone, but too large once converted (the workstation showed a wrapped,
+        // negative unapplied cash).
+        (
+            "1004,2026-04-15,123.45,USD",
+            "1004,2026-04-15,100000000000.000,KWD",
+            "line 5, column amount: the amount 100000000000 KWD is too large once converted \
+             to USD at 1000000 USD per KWD",
         ),
         ("1004,2026-04-15", "1004,2026-04-31", "line 5, column date"),
         (

@@ -113,6 +113,15 @@ pub fn parse_rate(text: &str) -> Result<Decimal, RateError> {
     }
 }
 
+/// Whether `amount` converted at `rate` (text, as stored) is still an amount owed can keep
+/// and add up: past that, an amount that fits alone is refused (it overflowed the sums).
+pub fn converts_within_store(amount: Decimal, rate: &str) -> bool {
+    rate.parse::<Decimal>()
+        .ok()
+        .and_then(|rate| amount.checked_mul(rate))
+        .is_some_and(|v| to_units(v.round_dp(STORE_SCALE)).is_ok())
+}
+
 /// Converts stored ten-thousandths back to an amount.
 pub fn from_units(units: i64) -> Decimal {
     Decimal::new(units, STORE_SCALE)

@@ -387,6 +387,19 @@ impl<'a> Run<'a> {
                     )
                 })?
         };
+        if !crate::domain::money::converts_within_store(money_of(item.amount), &rate) {
+            return Err(at(
+                item.line,
+                "amount",
+                format!(
+                    "the amount {} {} is too large once converted to {base} at {rate} {base} \
+                     per {}",
+                    money_of(item.amount),
+                    item.currency,
+                    item.currency
+                ),
+            ));
+        }
         if let Some(known) = w.payment(&payment_id)? {
             let same = known.cid == payer.cid
                 && known.date == item.date
@@ -704,6 +717,11 @@ struct Targets {
     missing: Vec<String>,
     /// References that named only invoices already paid (a second payment, to follow up).
     paid: Vec<String>,
+}
+
+/// An item's amount, from store units.
+fn money_of(units: i64) -> crate::domain::Decimal {
+    crate::domain::money::from_units(units).normalize()
 }
 
 #[cfg(test)]

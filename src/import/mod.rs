@@ -1146,14 +1146,9 @@ impl<'a> Checker<'a> {
     /// the store alone, but a trillion in a currency of a million per unit does not, and the
     /// import then failed on the day's sales with no row named.
     fn fits_in_base(&self, row: &Row, amount: Decimal, currency: &str, rate: &str) -> Result<()> {
-        let base = rate
-            .parse::<Decimal>()
-            .ok()
-            .and_then(|rate| amount.checked_mul(rate))
-            .map(|v| money::round_to_currency(v, self.base));
-        match base.map(money::to_units) {
-            Some(Ok(_)) => Ok(()),
-            _ => Err(row.error(
+        match money::converts_within_store(amount, rate) {
+            true => Ok(()),
+            false => Err(row.error(
                 "amount",
                 format!(
                     "the amount {amount} {currency} is too large once converted to {} \

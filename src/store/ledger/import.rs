@@ -1093,9 +1093,34 @@ impl ImportWriter<'_> {
                 "UPDATE {table} INDEXED BY {index} SET rate = ?3
                   WHERE {date} >= ?2 AND {date} < ?4 AND currency = ?1 AND rate <> ?3"
             ))?;
+            // The largest amount the rate now converts: one past what owed can add up once
+            // converted is refused, as it is in a row of its own (a stored payment was
+            // taken, and the workstation showed a wrapped, negative unapplied cash).
+            let mut largest = self.tx.prepare(&format!(
+                "SELECT max(amount) FROM {table} INDEXED BY {index}
+                  WHERE {date} >= ?2 AND {date} < ?3 AND currency = ?1"
+            ))?;
             for (currency, from, rate, until) in &changed {
                 let until = until.unwrap_or(i32::MAX);
                 rerated += stmt.execute(params![currency, from, rate, until])? as u64;
+                let most: Option<i64> =
+                    largest.query_row(params![currency, from, until], |r| r.get(0))?;
+                let fits =
+                    |units: i64| money::converts_within_store(money::from_units(units), rate);
+                if let Some(units) = most.filter(|u| !fits(*u)) {
+                    return Err(crate::Error::input(format!(
+                        "exchange_rates.csv: the rate {rate} of {currency} from {} makes a \
+                         stored {} of {} {currency} too large once converted: more than owed \
+                         can add up",
+                        crate::domain::date::from_day_number(*from),
+                        if table == "payments" {
+                            "payment"
+                        } else {
+                            "document"
+                        },
+                        money::from_units(units).normalize()
+                    )));
+                }
             }
         }
         Ok(rerated)
