@@ -476,11 +476,22 @@ fn a_collector_writes_only_on_their_own_customers_and_an_auditor_nothing() {
     succeeded(&run("alice", &["note", "V2", "Mine now."]));
     assert!(refused(&run("bob", &["note", "V2", "x"])).contains("its finance owner is alice"));
     succeeded(&run("root", &["note", "V2", "From the file's owner."]));
-    let held = succeeded(&run("dana", &["engage", "hold", "V1", "--until", "+7d"]));
+    // Its reason in several words, as a note's (it had to be quoted).
+    let held = succeeded(&run(
+        "dana",
+        &[
+            "engage", "hold", "V1", "--until", "+7d", "waiting", "for", "the", "PO",
+        ],
+    ));
     assert!(
         held.contains("V1 held back from engagement until"),
         "{held}"
     );
+    let why: String = common::value(
+        &fx.db(),
+        "SELECT text FROM engagement_holds ORDER BY id DESC LIMIT 1",
+    );
+    assert_eq!(why, "waiting for the PO");
     // A past date releases it, and says so rather than "held back".
     let released = succeeded(&run(
         "dana",

@@ -85,8 +85,8 @@ pub struct HoldArgs {
     /// Last day of the hold (YYYY-MM-DD, +7d, fri, ...); a past date releases a hold.
     #[arg(long, value_name = "DATE")]
     pub until: String,
-    /// Why.
-    pub text: Option<String>,
+    /// Why (several words are joined, as a note's are).
+    pub text: Vec<String>,
 }
 
 pub fn run(ctx: &Context, args: &EngageArgs) -> Result<()> {
@@ -567,9 +567,10 @@ fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
         .customer_key(&args.customer)?
         .ok_or_else(|| Error::no_customer(&args.customer))?;
     let stamp = ctx.stamp(&store)?;
+    let why = (!args.text.is_empty()).then(|| args.text.join(" "));
     store
         .engagement_mut()
-        .hold_customer(&stamp, cid, until, args.text.as_deref())?;
+        .hold_customer(&stamp, cid, until, why.as_deref())?;
     if until < ctx.as_of {
         outln!(
             "{} is not held back: the hold ends {until}, before {} (a past date releases it)",
