@@ -392,3 +392,141 @@ fn a_text_needs_the_sms_settings_and_an_https_url() {
     let rows = outbox(dir.path(), &db);
     assert!(rows.is_empty(), "nothing claimed: {rows:?}");
 }
+
+/// The token the workstation's senders read (the variable the test configs name).
+fn test_token(name: &str) -> Option<String> {
+    (name == "OWED_TEST_SMS_TOKEN").then(|| "s3cret".to_string())
+}
+
+/// The workstation's engagement worker on `db` as a manager, with the config `setup` wrote
+/// (its provider on `port`), sending through the config's senders as `owed serve` does.
+fn workstation_worker(
+    dir: &Path,
+    db: &str,
+    port: u16,
+) -> owed::workstation::engage::worker::EngageWorker {
+    use owed::workstation::engage::worker;
+    let text = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    let mut config = owed::config::Config::parse(&text).unwrap();
+    config.cycles = Some(dir.join("cycles"));
+    config.sms.url = Some(format!(
+        "http://127.0.0.1:{port}/2010-04-01/Accounts/AC1/Messages.json"
+    ));
+    worker::EngageWorker::open(
+        Path::new(db),
+        worker::EngageSettings {
+            config,
+            actor: owed::domain::users::Actor::new("alice", owed::domain::users::Role::Manager),
+            retry: owed::engage::RetryPolicy {
+                attempts: 2,
+                first_delay: Duration::from_millis(10),
+            },
+        },
+        worker::config_senders_with(test_token),
+    )
+    .unwrap()
+}
+
+/// The answers of one request to the worker.
+fn ask(
+    worker: &mut owed::workstation::engage::worker::EngageWorker,
+    request: owed::workstation::engage::EngageRequest,
+) -> Vec<owed::workstation::engage::EngageResponse> {
+    let mut out = Vec::new();
+    worker.handle(request, &mut |r| out.push(r));
+    out
+}
+
+fn key(customer: &str) -> owed::workstation::engage::PlanKey {
+    owed::workstation::engage::PlanKey {
+        cycle: "Texts".into(),
+        reminder: "Nudge".into(),
+        customer_id: customer.into(),
+    }
+}
+
+fn as_of() -> owed::domain::Date {
+    owed::domain::date::parse_iso("2026-05-01").unwrap()
+}
+
+#[test]
+fn the_workstation_sends_a_planned_text_through_the_provider() {
+    use owed::workstation::engage::{EngageRequest, EngageResponse, SendResult};
+    let dir = tempfile::tempdir().unwrap();
+    let provider = Provider::start();
+    let db = setup(dir.path(), &provider);
+    let mut worker = workstation_worker(dir.path(), &db, provider.port);
+    let answers = ask(
+        &mut worker,
+        EngageRequest::SendPlanned {
+            seq: 1,
+            as_of: as_of(),
+            keys: vec![key("C1")],
+        },
+    );
+    let outcome = answers
+        .iter()
+        .find_map(|a| match a {
+            EngageResponse::Sent { outcome, .. } => Some(outcome.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{answers:?}"));
+    assert!(outcome.result.is_sent(), "{answers:?}");
+    assert!(
+        matches!(
+            answers.last(),
+            Some(EngageResponse::SendDone { error: None, .. })
+        ),
+        "{answers:?}"
+    );
+    let requests = provider.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].field("To"), "+442079460001");
+    assert_eq!(
+        requests[0].field("Body"),
+        "Alder Ltd: 120.00 USD is overdue."
+    );
+    let rows = outbox(dir.path(), &db);
+    assert_eq!(rows[0]["status"], "sent");
+
+    // A provider that cannot be reached is said as such, not as the mail server.
+    let mut worker = workstation_worker(dir.path(), &db, closed_port());
+    let answers = ask(
+        &mut worker,
+        EngageRequest::SendPlanned {
+            seq: 2,
+            as_of: as_of(),
+            keys: vec![key("C2")],
+        },
+    );
+    let Some(EngageResponse::SendDone {
+        error: Some(error), ..
+    }) = answers.last()
+    else {
+        panic!("{answers:?}")
+    };
+    assert!(error.contains("text-message provider"), "{error}");
+    assert!(!error.contains("mail server"), "{error}");
+    assert!(
+        answers.iter().any(|a| matches!(
+            a,
+            EngageResponse::Sent {
+                outcome: owed::workstation::engage::SendOutcome {
+                    result: SendResult::Failed(_),
+                    ..
+                },
+                ..
+            }
+        )),
+        "{answers:?}"
+    );
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

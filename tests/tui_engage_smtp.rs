@@ -22,7 +22,7 @@ fn setup(port: u16) -> (tempfile::TempDir, std::path::PathBuf, owed::config::Con
 }
 
 fn source(db: &std::path::Path, config: owed::config::Config) -> EngageWorker {
-    workstation::engage_source(db, "alice", config, worker::smtp_mailer())
+    workstation::engage_source(db, "alice", config, worker::config_senders())
 }
 
 #[test]

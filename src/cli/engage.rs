@@ -4,7 +4,7 @@ use super::Context;
 use crate::domain::money;
 use crate::domain::text::one_line;
 use crate::domain::users::Work;
-use crate::engage::{self, cycle::Channel, outbox, sms, smtp};
+use crate::engage::{self, cycle::Channel, outbox, sms};
 use crate::report::table::{Align, TextTable};
 use crate::{Error, Result};
 use std::path::PathBuf;
@@ -233,22 +233,14 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         &cycles,
         engage::plan_settings(&ctx.config, ctx.as_of),
     )?;
-    let texts = plan.entries.iter().any(|e| e.channel == Channel::Sms);
-    let emails = plan.entries.iter().any(|e| e.channel == Channel::Email);
+    let channels = sms::Channels::of(&plan.entries);
     // The From address is the SMTP server's to know; a run without emails needs none.
-    let settings = match engage::send_settings(&ctx.config, &sender, ctx.as_of) {
-        Err(_) if args.dry_run || !emails => engage::SendSettings {
-            from: "owed <owed@localhost>".parse().map_err(Error::runtime)?,
-            collector: sender.name.clone(),
-            role: sender.role,
-            base_currency: ctx.config.base_currency.clone(),
-            as_of: ctx.as_of,
-            retry: engage::RetryPolicy::default(),
-            statement: crate::export::statement::StatementSettings::from_config(&ctx.config)?,
-            min_days_between: ctx.config.engage.min_days_between.unwrap_or(0),
-        },
-        other => other?,
-    };
+    let settings = engage::send_settings_for(
+        &ctx.config,
+        &sender,
+        ctx.as_of,
+        channels.emails && !args.dry_run,
+    )?;
     // A stale ledger stops a run before it connects; a dry run says so.
     let age = engage::ledger_age(&store, &ctx.config, ctx.as_of)?;
     if !args.dry_run {
@@ -317,20 +309,8 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let env = |v: &str| std::env::var(v).ok();
-    let smtp = if emails {
-        let smtp = smtp::SmtpSettings::from_config(&ctx.config.smtp, env)?;
-        Some(smtp::SmtpMailer::new(smtp).with_stop(stop.clone()))
-    } else {
-        None
-    };
-    let sms = if texts {
-        let settings = sms::SmsSettings::from_config(&ctx.config.sms, env)?;
-        Some(sms::SmsClient::new(settings).with_stop(stop.clone()))
-    } else {
-        None
-    };
-    let mut mailer = sms::Senders { smtp, sms, stop };
+    let mut mailer =
+        sms::Senders::from_config(&ctx.config, channels, stop, |v| std::env::var(v).ok())?;
     // Each outcome is printed as it comes, so that a cron log holds what went out even when
     // a later error (or a kill) ends the run before its summary.
     let mut lost_output = None;

@@ -202,6 +202,39 @@ pub fn send_settings(config: &Config, sender: &Actor, as_of: Date) -> Result<Sen
     })
 }
 
+/// [`send_settings`] for a send that holds no email (text messages only) or renders without
+/// sending (a dry run, a preview): when the config's `[smtp] from` is missing or wrong, the
+/// From is `owed <owed@localhost>` (a text message's outbox row takes its Message-ID's domain
+/// from it; no email is sent from it).
+///
+/// # Errors
+///
+/// [`Error::Input`] when `emails` and `smtp.from` is missing or not an address, or when
+/// `[statement]` is wrong.
+pub fn send_settings_for(
+    config: &Config,
+    sender: &Actor,
+    as_of: Date,
+    emails: bool,
+) -> Result<SendSettings> {
+    match send_settings(config, sender, as_of) {
+        Err(_) if !emails => Ok(SendSettings {
+            from: Mailbox::new(
+                Some("owed".into()),
+                "owed@localhost".parse().map_err(Error::runtime)?,
+            ),
+            collector: sender.name.clone(),
+            role: sender.role,
+            base_currency: config.base_currency.clone(),
+            as_of,
+            retry: RetryPolicy::default(),
+            statement: crate::export::statement::StatementSettings::from_config(config)?,
+            min_days_between: config.engage.min_days_between.unwrap_or(0),
+        }),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

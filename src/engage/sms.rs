@@ -17,12 +17,15 @@
 //! - a failure before the request was written: not delivered (a refused connection is
 //!   retried; a timeout or a stop signal is not).
 
+use super::cycle::Channel;
 use super::outbox::{Mailer, SendError, StopSignal, TextMessage};
+use super::plan::PlanEntry;
 use super::secret::Secret;
 use super::smtp::{
-    SmtpMailer, StepError, Stream, cached_tls_config, connect, cut_to, wait_for, waiting, write_all,
+    SmtpMailer, SmtpSettings, StepError, Stream, cached_tls_config, connect, cut_to, wait_for,
+    waiting, write_all,
 };
-use crate::config::SmsConfig;
+use crate::config::{Config, SmsConfig};
 use crate::{Error, Result};
 use base64::Engine as _;
 use lettre::Message;
@@ -370,6 +373,56 @@ pub struct Senders {
     pub smtp: Option<SmtpMailer>,
     pub sms: Option<SmsClient>,
     pub stop: StopSignal,
+}
+
+/// What a send holds: emails, text messages or both (which senders it needs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Channels {
+    pub emails: bool,
+    pub texts: bool,
+}
+
+impl Channels {
+    /// The channels of `entries`.
+    pub fn of<'a>(entries: impl IntoIterator<Item = &'a PlanEntry>) -> Channels {
+        entries
+            .into_iter()
+            .fold(Channels::default(), |c, e| match e.channel {
+                Channel::Email => Channels { emails: true, ..c },
+                Channel::Sms => Channels { texts: true, ..c },
+            })
+    }
+}
+
+impl Senders {
+    /// The senders `channels` need, from the config's `[smtp]` (for emails) and `[sms]` (for
+    /// text messages), their secrets read through `env`: `owed engage run` and the
+    /// workstation send through the same ones. A table the send does not need is not read,
+    /// so a run of text messages only needs no `[smtp]`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Input`] naming the key of a needed table that is missing or wrong.
+    pub fn from_config(
+        config: &Config,
+        channels: Channels,
+        stop: StopSignal,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Senders> {
+        let smtp = if channels.emails {
+            let settings = SmtpSettings::from_config(&config.smtp, &env)?;
+            Some(SmtpMailer::new(settings).with_stop(stop.clone()))
+        } else {
+            None
+        };
+        let sms = if channels.texts {
+            let settings = SmsSettings::from_config(&config.sms, &env)?;
+            Some(SmsClient::new(settings).with_stop(stop.clone()))
+        } else {
+            None
+        };
+        Ok(Senders { smtp, sms, stop })
+    }
 }
 
 impl Mailer for Senders {

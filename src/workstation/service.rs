@@ -56,7 +56,7 @@ pub struct ServiceSettings {
     pub config: Config,
     /// How patiently a send retries the mail server.
     pub retry: RetryPolicy,
-    /// Makes each send's mailer (SMTP; tests give their own).
+    /// Makes each send's mailer (SMTP, the text-message provider; tests give their own).
     pub mailer: MailerFactory,
 }
 
@@ -73,7 +73,7 @@ impl ServiceSettings {
             dispute_reasons: config.dispute_reasons.clone(),
             config: config.clone(),
             retry: RetryPolicy::default(),
-            mailer: engage_worker::smtp_mailer(),
+            mailer: engage_worker::config_senders(),
         })
     }
 }

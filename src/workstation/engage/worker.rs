@@ -1,6 +1,7 @@
 //! The engagement worker: a thread per session (started when the session first asks) with its
 //! own database connection that reads the cycles, computes plans, renders previews, holds
-//! customers and sends reminders over SMTP as the session's actor, off the input path.
+//! customers and sends reminders (over SMTP, and text messages through the `[sms]`
+//! provider, as `owed engage run` does) as the session's actor, off the input path.
 //! [`EngageWorker`] answers one request at a time (tests call it directly); [`spawn`] runs it
 //! on its thread.
 //!
@@ -16,10 +17,12 @@ use crate::config::Config;
 use crate::domain::Date;
 use crate::domain::action_checks::Stamp;
 use crate::domain::users::Actor;
+use crate::engage::cycle::Channel;
+use crate::engage::outbox::StopSignal;
 use crate::engage::outbox::{self, EntryOutcome, Mailer};
 use crate::engage::plan::{self, Plan, PlanEntry};
 use crate::engage::report::EngagementReport;
-use crate::engage::smtp::{SmtpMailer, SmtpSettings};
+use crate::engage::sms::{Channels, Senders};
 use crate::engage::template::{RenderedEmail, TemplateRef};
 use crate::engage::{self, Cycles, RetryPolicy, SendSettings, manual};
 use crate::store::Store;
@@ -38,15 +41,22 @@ pub struct EngageSettings {
     pub retry: RetryPolicy,
 }
 
-/// Makes the mailer of a send (SMTP from the config; tests give their own). Shared by every
-/// session's engagement worker.
-pub type MailerFactory = Arc<dyn Fn(&Config) -> Result<Box<dyn Mailer>> + Send + Sync>;
+/// Makes the mailer of a send, for the channels it holds (the senders of the config; tests
+/// give their own). Shared by every session's engagement worker.
+pub type MailerFactory = Arc<dyn Fn(&Config, Channels) -> Result<Box<dyn Mailer>> + Send + Sync>;
 
-/// Mailers over SMTP, as the config's `[smtp]` table says (the password from the environment).
-pub fn smtp_mailer() -> MailerFactory {
-    Arc::new(|config: &Config| {
-        let settings = SmtpSettings::from_config(&config.smtp, |v| std::env::var(v).ok())?;
-        Ok(Box::new(SmtpMailer::new(settings)) as Box<dyn Mailer>)
+/// The senders of the config, as `owed engage run` has them: SMTP (`[smtp]`) when a send
+/// holds emails, the text-message provider (`[sms]`) when it holds text messages, their
+/// secrets from the environment.
+pub fn config_senders() -> MailerFactory {
+    config_senders_with(|v| std::env::var(v).ok())
+}
+
+/// The same, the secrets read through `env` (tests).
+pub fn config_senders_with(env: fn(&str) -> Option<String>) -> MailerFactory {
+    Arc::new(move |config: &Config, channels: Channels| {
+        let senders = Senders::from_config(config, channels, StopSignal::default(), env)?;
+        Ok(Box::new(senders) as Box<dyn Mailer>)
     })
 }
 
@@ -191,11 +201,19 @@ impl EngageWorker {
         Ok(s)
     }
 
-    /// The sending settings, once the ledger is known fresh enough to send on: a stale one
-    /// refuses the send before anything connects or is claimed.
-    fn settings_to_send(&self, as_of: Date) -> Result<SendSettings> {
+    /// The sending settings of a send of `channels`, once the ledger is known fresh enough to
+    /// send on: a stale one refuses the send before anything connects or is claimed. A send
+    /// of text messages only needs no `[smtp]`, as in `owed engage run`.
+    fn settings_to_send(&self, as_of: Date, channels: Channels) -> Result<SendSettings> {
         engage::ledger_age(&self.store, &self.settings.config, as_of)?.check()?;
-        self.send_settings(as_of)
+        let mut s = engage::send_settings_for(
+            &self.settings.config,
+            &self.settings.actor,
+            as_of,
+            channels.emails,
+        )?;
+        s.retry = self.settings.retry;
+        Ok(s)
     }
 
     /// Sending settings good enough to render a preview when `from` is not configured.
@@ -356,9 +374,9 @@ impl EngageWorker {
         Ok(out)
     }
 
-    /// Connects the mailer of a send, with the engine's retries.
-    fn connect(&mut self) -> Result<Box<dyn Mailer>> {
-        let mut mailer = (self.mailer)(&self.settings.config)?;
+    /// Connects the mailer of a send of `channels`, with the engine's retries.
+    fn connect(&mut self, channels: Channels) -> Result<Box<dyn Mailer>> {
+        let mut mailer = (self.mailer)(&self.settings.config, channels)?;
         outbox::connect_with_retries(mailer.as_mut(), self.settings.retry).map_err(|e| {
             Error::runtime(format!(
                 "cannot reach the mail server: {e}; nothing was sent"
@@ -376,8 +394,13 @@ impl EngageWorker {
         emit: &mut dyn FnMut(EngageResponse),
     ) -> Result<()> {
         let template = self.template(path)?;
-        let settings = self.settings_to_send(as_of)?;
-        let mut mailer = self.connect()?;
+        // A reminder by hand is an email.
+        let channels = Channels {
+            emails: true,
+            texts: false,
+        };
+        let settings = self.settings_to_send(as_of, channels)?;
+        let mut mailer = self.connect(channels)?;
         for &cid in cids {
             let label = self.store.ledger().customer_label(cid)?;
             let (customer_id, name) =
@@ -409,7 +432,7 @@ impl EngageWorker {
                 mailer.as_mut(),
                 &settings,
             )?;
-            let (result, stop) = send_result(done);
+            let (result, stop) = send_result(done, entry.channel);
             emit(EngageResponse::Sent {
                 seq,
                 outcome: outcome(result),
@@ -431,9 +454,10 @@ impl EngageWorker {
     ) -> Result<()> {
         // A fresh plan: what the collector saw may have been sent or settled since.
         self.compute_plan(as_of)?;
-        let settings = self.settings_to_send(as_of)?;
-        let mut mailer = self.connect()?;
         let plan = self.plan.take().unwrap_or_default();
+        let channels = Channels::of(keys.iter().filter_map(|k| find(&plan, k)));
+        let settings = self.settings_to_send(as_of, channels)?;
+        let mut mailer = self.connect(channels)?;
         for key in keys {
             let Some(entry) = find(&plan, key) else {
                 emit(EngageResponse::Sent {
@@ -452,7 +476,7 @@ impl EngageWorker {
             };
             let done =
                 outbox::send_entry(&mut self.store, cycles, entry, mailer.as_mut(), &settings)?;
-            let (result, stop) = send_result(done);
+            let (result, stop) = send_result(done, entry.channel);
             emit(EngageResponse::Sent {
                 seq,
                 outcome: SendOutcome {
@@ -577,8 +601,12 @@ fn preview_mail(from: &str, entry: &PlanEntry, rendered: RenderedEmail) -> Previ
     }
 }
 
-/// What a send did, and why to stop when the server went away.
-fn send_result(outcome: EntryOutcome) -> (SendResult, Option<String>) {
+/// What a send did, and why to stop when the server (of `channel`) went away.
+fn send_result(outcome: EntryOutcome, channel: Channel) -> (SendResult, Option<String>) {
+    let server = match channel {
+        Channel::Email => "the mail server",
+        Channel::Sms => "the text-message provider",
+    };
     match outcome {
         EntryOutcome::Sent(s) => (
             SendResult::Sent {
@@ -591,15 +619,12 @@ fn send_result(outcome: EntryOutcome) -> (SendResult, Option<String>) {
         EntryOutcome::Withdrawn(u) => (SendResult::Withdrawn(u.error), None),
         EntryOutcome::Failed(u) => (SendResult::Failed(u.error), None),
         EntryOutcome::Unknown(u) => {
-            let why = format!(
-                "the mail server was lost ({}); the rest was not sent",
-                u.error
-            );
+            let why = format!("{server} was lost ({}); the rest was not sent", u.error);
             (SendResult::Unknown(u.error), Some(why))
         }
         EntryOutcome::ServerLost(u) => {
             let why = format!(
-                "the mail server became unusable ({}); the rest was not sent",
+                "{server} became unusable ({}); the rest was not sent",
                 u.error
             );
             (SendResult::Failed(u.error), Some(why))
