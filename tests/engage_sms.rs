@@ -4,6 +4,7 @@
 //! refuses, and counted by the engagement report.
 
 mod common;
+mod workstation;
 
 use base64::Engine as _;
 use common::{command_db, owed_db, refused, stderr, stdout, succeeded, write_files};
@@ -529,4 +530,51 @@ fn closed_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+#[test]
+fn the_workstation_previews_a_planned_text_as_it_is_sent() {
+    use owed::workstation::engage::{EngageRequest, EngageResponse};
+    let dir = tempfile::tempdir().unwrap();
+    let provider = Provider::start();
+    let db = setup(dir.path(), &provider);
+    let mut worker = workstation_worker(dir.path(), &db, provider.port);
+    let answers = ask(
+        &mut worker,
+        EngageRequest::PreviewPlanned {
+            seq: 1,
+            as_of: as_of(),
+            keys: vec![key("C1")],
+        },
+    );
+    let Some(EngageResponse::Previews {
+        result: Ok(items), ..
+    }) = answers.first()
+    else {
+        panic!("{answers:?}")
+    };
+    let mail = items[0].mail.as_ref().unwrap();
+    assert!(mail.text_message);
+    assert_eq!(mail.to, "+442079460001");
+    assert_eq!(mail.from, "+15550100000");
+    // The text of nudge.sms.txt, not the email's nudge.md.
+    assert_eq!(mail.text, "Alder Ltd: 120.00 USD is overdue.");
+    assert!(provider.requests().is_empty(), "a preview sends nothing");
+
+    // On the engagement screen, Enter on the planned row shows the number and the text.
+    let mut d = workstation::Driver::with_engage(
+        Path::new(&db),
+        "alice",
+        (120, 40),
+        workstation_worker(dir.path(), &db, provider.port),
+    );
+    d.press("E <Enter>");
+    let screen = d.screen();
+    assert!(screen.contains("Alder Ltd · +442079460001"), "{screen}");
+    assert!(
+        screen.contains("Alder Ltd: 120.00 USD is overdue."),
+        "{screen}"
+    );
+    assert!(!screen.contains("Subject"), "{screen}");
+    assert!(!screen.contains("Overdue: Alder Ltd"), "{screen}");
 }

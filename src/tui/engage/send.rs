@@ -413,7 +413,11 @@ fn to_confirm(app: &mut App) -> Vec<Effect> {
     lines.push(String::new());
     for p in &ok {
         if let Ok(mail) = &p.mail {
-            lines.push(format!("{} <{}>: {}", p.name, mail.to, mail.subject));
+            lines.push(if mail.text_message {
+                format!("{} · {} (text): {}", p.name, mail.to, mail.subject)
+            } else {
+                format!("{} <{}>: {}", p.name, mail.to, mail.subject)
+            });
         }
     }
     if !bad.is_empty() {

@@ -240,8 +240,19 @@ fn preview(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
         }
     };
     field(buf, 0, "From", mail.from.clone());
-    field(buf, 1, "To", format!("{} <{}>", item.name, mail.to));
-    field(buf, 2, "Subject", mail.subject.clone());
+    if mail.text_message {
+        // What goes out is the number and the text below: no subject, no HTML.
+        field(buf, 1, "To", format!("{} · {}", item.name, mail.to));
+        field(
+            buf,
+            2,
+            "Text",
+            format!("text message · {} characters", mail.text.chars().count()),
+        );
+    } else {
+        field(buf, 1, "To", format!("{} <{}>", item.name, mail.to));
+        field(buf, 2, "Subject", mail.subject.clone());
+    }
     let html = if mail.has_html { " · with HTML" } else { "" };
     field(
         buf,

@@ -57,16 +57,20 @@ pub enum TemplateHint {
     SentLast,
 }
 
-/// An email as it would be sent.
+/// An email, or a text message, as it would be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreviewMail {
+    /// The From line (for a text message, `[sms] from`).
     pub from: String,
-    /// The customer's addresses as stored.
+    /// The customer's addresses as stored (for a text message, the number it goes to).
     pub to: String,
+    /// The subject (for a text message, its first line, as the outbox keeps it).
     pub subject: String,
-    /// The plain-text body.
+    /// The plain-text body (for a text message, the text sent: `NAME.sms.txt`).
     pub text: String,
     pub has_html: bool,
+    /// A text message (`channel = "sms"`), not an email.
+    pub text_message: bool,
     pub cycle: String,
     pub reminder: String,
     /// The documents it chases (numbers, else ids), oldest due first.

@@ -357,9 +357,13 @@ impl EngageWorker {
                     customer_id: entry.customer_id.clone(),
                     name: entry.customer_name.clone(),
                     key: Some(key.clone()),
-                    mail: outbox::preview(cycles, entry, &settings)
-                        .map(|r| preview_mail(&from, entry, r))
-                        .map_err(|e| e.to_string()),
+                    mail: match entry.channel {
+                        Channel::Email => outbox::preview(cycles, entry, &settings)
+                            .map(|r| preview_mail(&from, entry, r)),
+                        Channel::Sms => outbox::preview_text(cycles, entry, &settings)
+                            .map(|text| preview_text(&self.settings.config, entry, text)),
+                    }
+                    .map_err(|e| e.to_string()),
                 },
                 None => PreviewItem {
                     cid: 0,
@@ -588,6 +592,26 @@ fn gone(key: &PlanKey) -> String {
     )
 }
 
+/// A text message as it would be sent, as `owed engage run --dry-run` shows it: from
+/// `[sms] from` to the number, the text of `NAME.sms.txt` (else the email's subject).
+fn preview_text(config: &Config, entry: &PlanEntry, text: String) -> PreviewMail {
+    PreviewMail {
+        from: config
+            .sms
+            .from
+            .clone()
+            .unwrap_or_else(|| "— (set `from` in the config's [sms] table)".into()),
+        to: entry.to.clone(),
+        subject: crate::engage::template::single_line(text.lines().next().unwrap_or_default()),
+        text,
+        has_html: false,
+        text_message: true,
+        cycle: entry.cycle.clone(),
+        reminder: entry.reminder.clone(),
+        documents: entry.document_names(),
+    }
+}
+
 fn preview_mail(from: &str, entry: &PlanEntry, rendered: RenderedEmail) -> PreviewMail {
     PreviewMail {
         from: from.to_string(),
@@ -595,6 +619,7 @@ fn preview_mail(from: &str, entry: &PlanEntry, rendered: RenderedEmail) -> Previ
         subject: rendered.subject,
         text: rendered.text,
         has_html: rendered.html.is_some(),
+        text_message: false,
         cycle: entry.cycle.clone(),
         reminder: entry.reminder.clone(),
         documents: entry.document_names(),
