@@ -167,13 +167,15 @@ impl Provider {
 
 const CUSTOMERS: &str = "id,name,email,phone
 C1,Alder Ltd,ap@alder.example,+44 20 7946 0001
-C2,Birch & Co,ap@birch.example,(020) 7946-0002
+C2,Birch & Co,ap@birch.example,+44 (20) 7946-0002
+C4,Dogwood,ap@dogwood.example,(020) 7946-0004
 C3,Cedar,ap@cedar.example,
 ";
 const DOCUMENTS: &str = "id,customer_id,type,doc_date,due_date,amount
 I1,C1,invoice,2026-03-01,2026-04-01,120.00
 I2,C2,invoice,2026-03-01,2026-04-01,80.00
 I3,C3,invoice,2026-03-01,2026-04-01,50.00
+I4,C4,invoice,2026-03-01,2026-04-01,40.00
 ";
 const CYCLE: &str = r#"name = "Texts"
 [[reminder]]
@@ -248,7 +250,7 @@ fn a_text_is_sent_once_across_a_crash_and_a_rerun() {
     let dir = tempfile::tempdir().unwrap();
     let provider = Provider::start();
     let db = setup(dir.path(), &provider);
-    // The plan: C1 and C2 by phone; C3 has no phone and is skipped.
+    // The plan: C1 and C2 by phone; C3 has no phone, C4 no number with + and is skipped.
     let o = owed_db(
         dir.path(),
         &db,
@@ -265,9 +267,14 @@ fn a_text_is_sent_once_across_a_crash_and_a_rerun() {
     let plan: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(plan[0]["to"], "+442079460001");
     assert_eq!(plan[0]["channel"], "sms");
-    assert_eq!(plan[1]["to"], "02079460002");
+    assert_eq!(plan[1]["to"], "+442079460002");
     assert_eq!(plan[2]["customer_id"], "C3");
     assert_eq!(plan[2]["reason"], "no_address");
+    // A number without + and the country code is not guessed at.
+    assert_eq!(plan[3]["customer_id"], "C4");
+    assert_eq!(plan[3]["reason"], "no_address");
+    let detail = plan[3]["detail"].as_str().unwrap();
+    assert!(detail.contains("must start with +"), "{detail}");
 
     // C1 is answered; C2's request is read and never answered: the run is killed then.
     provider
@@ -348,7 +355,7 @@ fn a_text_is_sent_once_across_a_crash_and_a_rerun() {
     let o = run(dir.path(), &db).output().unwrap();
     succeeded(&o);
     assert_eq!(provider.requests().len(), 3);
-    assert_eq!(provider.requests()[2].field("To"), "02079460002");
+    assert_eq!(provider.requests()[2].field("To"), "+442079460002");
 }
 
 #[test]

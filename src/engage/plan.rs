@@ -596,8 +596,10 @@ pub fn address(
     }
 }
 
-/// A phone number as a text message provider takes it: `+` and 7 to 15 digits, spaces,
-/// dashes, dots and parentheses dropped (`+44 20 7946 0958` → `+442079460958`).
+/// A phone number as a text message provider takes it (E.164): `+`, the country code (never
+/// starting with 0) and 7 to 15 digits in all, spaces, dashes, dots and parentheses dropped
+/// (`+44 20 7946 0958` → `+442079460958`). A number without `+` is refused, not guessed: the
+/// provider would read `(555) 010-0100` or `0044 20 7946 0958` as some other country's.
 ///
 /// # Errors
 ///
@@ -622,10 +624,22 @@ pub fn phone_number(text: &str) -> std::result::Result<String, String> {
             }
         }
     }
-    let digits = out.trim_start_matches('+').len();
-    if !(7..=15).contains(&digits) {
+    let Some(digits) = out.strip_prefix('+') else {
         return Err(format!(
-            "invalid phone number `{trimmed}`: it has {digits} digits (7 to 15 expected)"
+            "invalid phone number `{trimmed}`: it must start with + and the country code \
+             (+44 20 7946 0958, not 020 7946 0958)"
+        ));
+    };
+    if digits.starts_with('0') {
+        return Err(format!(
+            "invalid phone number `{trimmed}`: a country code never starts with 0 (+44, \
+             not +0044)"
+        ));
+    }
+    if !(7..=15).contains(&digits.len()) {
+        return Err(format!(
+            "invalid phone number `{trimmed}`: it has {} digits (7 to 15 expected)",
+            digits.len()
         ));
     }
     Ok(out)
@@ -747,5 +761,28 @@ impl Claims {
 
     fn furthest(&self, cycle: usize, did: i64) -> Option<usize> {
         self.furthest.get(&(cycle, did)).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_phone_number_is_plus_a_country_code_and_7_to_15_digits() {
+        assert_eq!(phone_number("+44 20 7946 0958").unwrap(), "+442079460958");
+        assert_eq!(phone_number("+1 (555) 010.0119").unwrap(), "+15550100119");
+        assert_eq!(phone_number(" ").unwrap_err(), "no phone number");
+        for (number, why) in [
+            ("(555) 010-0100", "must start with +"),
+            ("0044 20 7946 0958", "must start with +"),
+            ("1234567", "must start with +"),
+            ("+0 000 0000", "never starts with 0"),
+            ("+1 555", "7 to 15"),
+            ("++1 555 0100", "only digits"),
+        ] {
+            let e = phone_number(number).unwrap_err();
+            assert!(e.contains(why), "{number}: {e}");
+        }
     }
 }
