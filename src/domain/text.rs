@@ -223,6 +223,23 @@ pub fn first_chars(text: &str, n: usize) -> &str {
     }
 }
 
+/// `text` with every character that draws nothing or reorders text ([`draws_nothing`]: the
+/// controls among them) and every space but the plain one (a tab, a line feed, a no-break
+/// space) written as `<U+200B>`: a value quoted where it is refused for holding one (an
+/// email address, a phone number) shows the character that is wrong, where a quote through
+/// [`one_line`] would hide a zero-width space or show a no-break space as a space.
+pub fn hidden_shown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c != ' ' && (c.is_whitespace() || draws_nothing(c)) {
+            let _ = write!(out, "<U+{:04X}>", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// `text` cut after its first `n` characters, with `…` where it was cut.
 pub fn cut_after(text: &str, n: usize) -> Cow<'_, str> {
     let kept = first_chars(text, n);
@@ -268,6 +285,15 @@ pub fn name_key(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hidden_characters_are_shown_by_their_code_point() {
+        assert_eq!(
+            hidden_shown("+1 555\u{200b}0100\u{a0}\t\n\u{202e}\u{1b}"),
+            "+1 555<U+200B>0100<U+00A0><U+0009><U+000A><U+202E><U+001B>"
+        );
+        assert_eq!(hidden_shown("Grüße +44 20"), "Grüße +44 20");
+    }
 
     #[test]
     fn names_are_one_key_whatever_their_case_or_composition() {

@@ -76,18 +76,6 @@ use std::time::Duration;
 /// A sentence saying why there is no valid address (none, or one that is not an address;
 /// control characters such as CR and LF never make a valid address).
 pub fn recipients(email: &str) -> std::result::Result<Vec<Address>, String> {
-    // Every character that draws nothing, or is a space but the plain one, as `<U+3164>`.
-    fn shown_address(part: &str) -> String {
-        part.chars()
-            .map(|c| {
-                if c != ' ' && (c.is_whitespace() || crate::domain::text::draws_nothing(c)) {
-                    format!("<U+{:04X}>", u32::from(c))
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect()
-    }
     let mut out = Vec::new();
     for part in crate::domain::engage::split_addresses(email) {
         let part = part.trim();
@@ -116,7 +104,7 @@ pub fn recipients(email: &str) -> std::result::Result<Vec<Address>, String> {
                 return Err(format!(
                     "invalid email address `{}`: it holds a space, an invisible or a \
                      direction character",
-                    shown_address(part)
+                    crate::domain::text::hidden_shown(part)
                 ));
             }
             Ok(a) => {

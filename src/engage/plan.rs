@@ -609,6 +609,13 @@ pub fn phone_number(text: &str) -> std::result::Result<String, String> {
     if trimmed.is_empty() {
         return Err("no phone number".into());
     }
+    // As quoted in the sentence: what draws nothing shown (`+1 555<U+200B>0100`, where the
+    // terminal would show `+1 5550100` and hide why), and a long value cut.
+    let quoted = crate::domain::text::cut_after(
+        &crate::domain::text::hidden_shown(trimmed),
+        QUOTED_PHONE_CHARS,
+    )
+    .into_owned();
     let mut out = String::new();
     for (i, c) in trimmed.chars().enumerate() {
         match c {
@@ -617,33 +624,36 @@ pub fn phone_number(text: &str) -> std::result::Result<String, String> {
             ' ' | '-' | '.' | '(' | ')' => {}
             _ => {
                 return Err(format!(
-                    "invalid phone number `{}`: only digits, spaces, dashes, dots, \
-                     parentheses and a leading + are allowed",
-                    super::template::single_line(trimmed)
+                    "invalid phone number `{quoted}`: only digits, spaces, dashes, dots, \
+                     parentheses and a leading + are allowed"
                 ));
             }
         }
     }
     let Some(digits) = out.strip_prefix('+') else {
         return Err(format!(
-            "invalid phone number `{trimmed}`: it must start with + and the country code \
+            "invalid phone number `{quoted}`: it must start with + and the country code \
              (+44 20 7946 0958, not 020 7946 0958)"
         ));
     };
     if digits.starts_with('0') {
         return Err(format!(
-            "invalid phone number `{trimmed}`: a country code never starts with 0 (+44, \
+            "invalid phone number `{quoted}`: a country code never starts with 0 (+44, \
              not +0044)"
         ));
     }
     if !(7..=15).contains(&digits.len()) {
         return Err(format!(
-            "invalid phone number `{trimmed}`: it has {} digits (7 to 15 expected)",
+            "invalid phone number `{quoted}`: it has {} digits (7 to 15 expected)",
             digits.len()
         ));
     }
     Ok(out)
 }
+
+/// The most characters of a refused phone number its sentence quotes (`…` included): a
+/// number is far shorter, and a 3,000-digit one made a 3 KB line of the plan.
+const QUOTED_PHONE_CHARS: usize = 40;
 
 /// The reminder `cycle` would send `customer` today (with the reminder), if any; its `to`
 /// is left for [`address`].
@@ -784,5 +794,20 @@ mod tests {
             let e = phone_number(number).unwrap_err();
             assert!(e.contains(why), "{number}: {e}");
         }
+        // What is wrong is shown in the quote, not hidden by it.
+        for (number, quoted) in [
+            ("+1 555\u{200b}0100", "`+1 555<U+200B>0100`"),
+            ("+44\u{a0}20 7946 0958", "`+44<U+00A0>20 7946 0958`"),
+            ("+1\t5550120", "`+1<U+0009>5550120`"),
+            ("+1 555\n0100", "`+1 555<U+000A>0100`"),
+            ("\u{202e}+1 555 0123", "`<U+202E>+1 555 0123`"),
+            ("+1 555 0124\u{1b}[2J", "`+1 555 0124<U+001B>[2J`"),
+        ] {
+            let e = phone_number(number).unwrap_err();
+            assert!(e.contains(quoted), "{e}");
+        }
+        // A long value is cut in the sentence.
+        let e = phone_number(&format!("+1 {}", "5".repeat(3000))).unwrap_err();
+        assert!(e.len() < 200 && e.contains("3001 digits"), "{e}");
     }
 }
