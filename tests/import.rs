@@ -387,6 +387,13 @@ rejected! {
     customer_email_with_a_hangul_filler: replaced("customers.csv", "ap@moss.example", "ap@moss.example\u{3164}") => "customers.csv line 4, column email", "`ap@moss.example<U+3164>`";
     customer_email_with_a_no_break_space: replaced("customers.csv", "ap@moss.example", "ap\u{A0}@moss.example") => "customers.csv line 4, column email", "invalid email address";
     customer_email_with_a_header_after_it: replaced("customers.csv", "ap@moss.example", "\"ap@moss.example\nBcc: all@x.test\"") => "customers.csv line 4, column email", "control character";
+    // A phone number may be anything people write (`+1 555 CALL NOW`, `call me`), but not
+    // a control, invisible or direction character (taken silently, it reached the screens
+    // and a provider as something else than what is shown).
+    customer_phone_with_a_zero_width_space: Portfolio::new().file("customers.csv", "id,name,phone\nC1,Acme,+1 555\u{200B}0100\n") => "customers.csv line 2, column phone", "`+1 555<U+200B>0100` holds a control, an invisible or a direction character";
+    customer_phone_with_an_escape: Portfolio::new().file("customers.csv", "id,name,phone\nC1,Acme,+1 555 0124\u{1b}[2J\n") => "customers.csv line 2, column phone", "`+1 555 0124<U+001B>[2J`";
+    customer_phone_with_a_line_feed: Portfolio::new().file("customers.csv", "id,name,phone\nC1,Acme,\"+1 555\n0100\"\n") => "customers.csv line 2, column phone", "`+1 555<U+000A>0100`";
+    customer_phone_with_a_direction_override: Portfolio::new().file("customers.csv", "id,name,phone\nC1,Acme,\u{202E}+1 555 0123\n") => "customers.csv line 2, column phone", "`<U+202E>+1 555 0123`";
     // A value after a multi-line quoted field is named on its own line, not the row's first
     // (it said line 3 for a value on line 5).
     // So are a key found twice and its first row, each on the line its value is on.
@@ -1156,6 +1163,11 @@ fn bad_contacts_are_refused_with_file_line_and_column() {
             "K1,Kai,kai@kite.example,,billing,maybe",
             "primary",
             "unknown value `maybe`",
+        ),
+        (
+            "K1,Kai,kai@kite.example,+1\t555 0101,billing,no",
+            "phone",
+            "`+1<U+0009>555 0101` holds a control",
         ),
         ("K1,Kai,,,billing,no", "email", "missing"),
         // Kim (line 2) is K1's primary billing contact already.

@@ -1020,7 +1020,7 @@ impl<'a> Checker<'a> {
             id: row.req("id")?.to_string(),
             name: row.req("name")?.to_string(),
             email,
-            phone: row.opt_string("phone"),
+            phone: row.opt_phone("phone")?,
             currency,
             finance_owner: row
                 .opt_string("finance_owner")
@@ -1092,7 +1092,7 @@ impl<'a> Checker<'a> {
             cid: customer.cid,
             name: row.opt_string("name"),
             email,
-            phone: row.opt_string("phone"),
+            phone: row.opt_phone("phone")?,
             role,
             primary: row.opt_enum("primary", format::YES_NO)? == Some("yes"),
         };

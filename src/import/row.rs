@@ -265,6 +265,37 @@ impl Row<'_> {
         self.opt(column).map(str::to_string)
     }
 
+    /// An optional phone number, as people write it: any text (a number may be for people to
+    /// call, not in E.164) but one with a control character (ESC, LF, tab) or a character that
+    /// draws nothing or reorders text (U+200B, U+202E), which would reach a screen or a
+    /// provider as something else than what is shown.
+    ///
+    /// # Errors
+    ///
+    /// An input error naming the file, line and column, the value quoted with the character
+    /// shown.
+    pub fn opt_phone(&self, column: &str) -> Result<Option<String>, Error> {
+        let Some(phone) = self.opt_string(column) else {
+            return Ok(None);
+        };
+        if let Some(c) = phone
+            .chars()
+            .find(|&c| c.is_control() || crate::domain::text::draws_nothing(c))
+        {
+            let shown = crate::domain::text::hidden_shown(&phone);
+            return Err(self.error(
+                column,
+                format!(
+                    "phone number `{}` holds a control, an invisible or a direction character \
+                     (U+{:04X})",
+                    crate::domain::text::cut_after(&shown, 60),
+                    u32::from(c)
+                ),
+            ));
+        }
+        Ok(Some(phone))
+    }
+
     /// A required column.
     pub fn req(&self, column: &str) -> Result<&str, Error> {
         self.opt(column)
