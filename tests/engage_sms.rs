@@ -585,3 +585,29 @@ fn the_workstation_previews_a_planned_text_as_it_is_sent() {
     assert!(!screen.contains("Subject"), "{screen}");
     assert!(!screen.contains("Overdue: Alder Ltd"), "{screen}");
 }
+
+#[test]
+fn refused_credentials_stop_the_run_once_and_nothing_more_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = Provider::start();
+    let db = setup(dir.path(), &provider);
+    provider.script.lock().unwrap().extend([Act::Answer(401)]);
+    let o = run(dir.path(), &db).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("refused the credentials of account `AC1`"),
+        "{err}"
+    );
+    assert!(err.contains("planned again next run"), "{err}");
+    // One request: C2 was not tried with the same credentials.
+    assert_eq!(provider.requests().len(), 1, "{err}");
+    let rows = outbox(dir.path(), &db);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["status"], "failed");
+    // Both are planned again: the next run sends them.
+    let o = run(dir.path(), &db).output().unwrap();
+    succeeded(&o);
+    assert!(stdout(&o).contains("2 sent"), "{}", stdout(&o));
+    assert_eq!(provider.requests().len(), 3);
+}

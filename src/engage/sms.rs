@@ -10,6 +10,8 @@
 //! answer. The outcome keeps the outbox's at-most-once promise:
 //!
 //! - a 2xx answer: delivered;
+//! - 401 or 403 (the credentials are refused): nothing more can be sent, the run stops (as on
+//!   an SMTP login refused), the reminder released;
 //! - 429 or 503 (the provider asks to come back later): refused for now, retried with the
 //!   outbox's backoff; any other 4xx or 5xx answer except those below: refused, released;
 //! - 500, 502 or 504, or no answer (a timeout, a broken connection) once the whole request
@@ -236,6 +238,14 @@ impl SmsClient {
         );
         match status {
             200..=299 => Ok(()),
+            // Bad credentials refuse every message alike: the run stops once, as on an SMTP
+            // login refused, rather than ask again for each reminder.
+            401 | 403 => Err(SendError::Fatal(format!(
+                "the text-message provider {where_} refused the credentials of account `{}` \
+                 (it answered {status}): check [sms] account and the token in the variable \
+                 [sms] token_env names",
+                cut(&self.settings.account)
+            ))),
             429 | 503 => Err(SendError::Refused {
                 transient: true,
                 message: said,
