@@ -21,6 +21,8 @@ enum Act {
     Answer(u16),
     /// Reads the request and never answers.
     Hang,
+    /// Reads the request and closes the connection without an answer.
+    Drop,
 }
 
 /// A request as the provider received it.
@@ -145,6 +147,7 @@ impl Provider {
                 );
             }
             Act::Hang => std::thread::sleep(Duration::from_secs(60)),
+            Act::Drop => {}
         }
     }
 
@@ -610,4 +613,26 @@ fn refused_credentials_stop_the_run_once_and_nothing_more_is_sent() {
     succeeded(&o);
     assert!(stdout(&o).contains("2 sent"), "{}", stdout(&o));
     assert_eq!(provider.requests().len(), 3);
+}
+
+#[test]
+fn a_text_of_unknown_fate_names_the_provider_in_plain_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = Provider::start();
+    let db = setup(dir.path(), &provider);
+    provider.script.lock().unwrap().extend([Act::Drop]);
+    let o = run(dir.path(), &db).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains("the provider closed the connection"), "{err}");
+    assert!(
+        err.contains("check the text-message provider's log"),
+        "{err}"
+    );
+    assert!(!err.contains("mail server"), "{err}");
+    assert!(!err.contains("Io(") && !err.contains("kind:"), "{err}");
+    // The next run's warning names both places a pending reminder's fate is in.
+    let o = run(dir.path(), &db).output().unwrap();
+    let err = stderr(&o);
+    assert!(err.contains("text-message provider's) log"), "{err}");
 }

@@ -24,7 +24,7 @@ pub enum EngageCommand {
     /// Reminders not sent (pending or failed) and the latest sent.
     Outbox(OutboxArgs),
     /// Put a pending reminder whose delivery is unknown back in the plan (after checking the
-    /// mail server's log that it was not delivered).
+    /// mail server's, or the text-message provider's, log that it was not delivered).
     Release(ReleaseArgs),
     /// Hold a customer back from every cycle until a date (inclusive).
     Hold(HoldArgs),
@@ -255,8 +255,8 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
     if pending > 0 {
         errln!(
             "warning: {pending} reminder(s) left pending by earlier runs (maybe delivered): see \
-             `owed engage outbox`, then `owed engage release ID` once the mail server's log \
-             shows it was not delivered"
+             `owed engage outbox`, then `owed engage release ID` once the mail server's (or, \
+             for a text message, the text-message provider's) log shows it was not delivered"
         );
     }
     for s in &plan.skipped {
@@ -321,7 +321,7 @@ fn send(ctx: &Context, args: &RunArgs) -> Result<()> {
         &mut mailer,
         &settings,
         &mut |outcome| {
-            if let Err(e) = print_outcome(outcome) {
+            if let Err(e) = print_outcome(outcome, &plan.entries) {
                 lost_output.get_or_insert(e);
             }
         },
@@ -380,9 +380,9 @@ fn skipped_line(s: &engage::plan::Skipped) -> String {
     )
 }
 
-/// One line of a run for one reminder: sent (standard output), not sent or unknown
-/// (standard error). Every value from outside stays on the line (see [`which`]).
-fn print_outcome(outcome: &outbox::EntryOutcome) -> Result<()> {
+/// One line of a run for one reminder of `entries`: sent (standard output), not sent or
+/// unknown (standard error). Every value from outside stays on the line (see [`which`]).
+fn print_outcome(outcome: &outbox::EntryOutcome, entries: &[engage::PlanEntry]) -> Result<()> {
     match outcome {
         outbox::EntryOutcome::Sent(s) => outln!(
             "sent {} <{}>: {} [{}] {}",
@@ -405,9 +405,20 @@ fn print_outcome(outcome: &outbox::EntryOutcome) -> Result<()> {
         ),
         outbox::EntryOutcome::Unknown(u) => {
             let id = u.reminder_id.map_or_else(String::new, |id| id.to_string());
+            let text = entries.iter().any(|e| {
+                e.channel == Channel::Sms
+                    && e.cycle == u.cycle
+                    && e.reminder == u.reminder
+                    && e.customer_id == u.customer_id
+            });
+            let server = if text {
+                "the text-message provider's log"
+            } else {
+                "the mail server"
+            };
             errln!(
-                "unknown {} (reminder {id}): {}; it stays pending and is not resent: check the \
-                 mail server, then `owed engage release {id}` if it was not delivered",
+                "unknown {} (reminder {id}): {}; it stays pending and is not resent: check \
+                 {server}, then `owed engage release {id}` if it was not delivered",
                 which(&u.cycle, &u.reminder, &u.customer_id),
                 one_line(&u.error),
             );
@@ -525,7 +536,8 @@ fn release(ctx: &Context, args: &ReleaseArgs) -> Result<()> {
         Release::MaybeInFlight { claimed_at } => Err(Error::input(format!(
             "reminder {} was claimed at {claimed_at}, less than {} minutes ago, and its run has \
              recorded nothing since: a run may be sending it now, and released it would go out \
-             twice; release it after that if the mail server's log shows it was not delivered, \
+             twice; release it after that if the mail server's (or text-message provider's) \
+             log shows it was not delivered, \
              or now with `owed engage release {} --force` if no run is sending (it was killed)",
             args.id,
             window.num_minutes(),

@@ -189,7 +189,8 @@ impl SmsClient {
                 "cannot reach the text-message provider {where_}: {e}"
             )),
             other => SendError::Fatal(format!(
-                "the text-message provider {where_} failed: {other:?}"
+                "the text-message provider {where_} failed: {}",
+                step_text(other)
             )),
         };
         let tcp = connect(&self.settings.host, self.settings.port, timeout, &self.stop)
@@ -226,7 +227,8 @@ impl SmsClient {
                 ),
                 other => format!(
                     "the connection to the text-message provider {where_} broke after the \
-                     message was handed over: {other:?}"
+                     message was handed over: {}",
+                    step_text(other)
                 ),
             })
         })?;
@@ -302,6 +304,20 @@ pub fn form_encode(text: &str) -> String {
         }
     }
     out
+}
+
+/// What went wrong in a step, as a sentence for people (not Rust's debug text).
+fn step_text(e: StepError) -> String {
+    match e {
+        StepError::TimedOut => "no answer in time".into(),
+        StepError::Stopped(why) => why,
+        StepError::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+            "the provider closed the connection".into()
+        }
+        StepError::Io(e) => cut(&e.to_string()),
+        StepError::Refused(_) => "the provider refused it".into(),
+        StepError::Garbled(what) => format!("it answered {}", cut(&what)),
+    }
 }
 
 /// The provider's text for a message: on one line, cut to about 200 characters.
