@@ -5,7 +5,7 @@
 //! body. When `templates/friendly.html` exists beside it, it renders the HTML alternative
 //! (its whole output is the HTML body; values are HTML-escaped there). A text message
 //! (`channel = "sms"`) carries `templates/friendly.sms.txt` when it exists beside it (its
-//! whole output, trimmed, at most [`SMS_MAX_CHARS`] characters), else the email's subject.
+//! whole output, trimmed, at most three segments: see [`fit_sms`]), else the email's subject.
 //!
 //! The context (see [`EmailContext`]): `customer` (`id`, `name`, `email`), `documents` (a list
 //! of `id`, `number`, `type`, `doc_date`, `due_date`, `days_overdue`, `amount`, `balance`,
@@ -66,8 +66,58 @@ pub struct TemplateRef {
     pub has_sms: bool,
 }
 
-/// The longest text message sent, in characters (three concatenated SMS segments).
+/// The longest text message sent in the GSM 7-bit alphabet, in septets: three concatenated
+/// segments of 153.
 pub const SMS_MAX_CHARS: usize = 459;
+
+/// The longest text message sent as UCS-2 (when a character is not in the GSM alphabet), in
+/// UTF-16 units: three concatenated segments of 67.
+pub const SMS_MAX_UCS2_UNITS: usize = 201;
+
+/// How many septets `c` takes in the GSM 03.38 alphabet (2 for its extension table), or none
+/// when it is not in it and the message goes as UCS-2.
+fn gsm7_septets(c: char) -> Option<usize> {
+    const BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
+                         ¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+    if BASIC.contains(c) {
+        Some(1)
+    } else if "^{}\\[~]|€\u{c}".contains(c) {
+        Some(2)
+    } else {
+        None
+    }
+}
+
+/// `text` within three SMS segments: as it is when it fits, else cut and ended with `...` in
+/// the GSM alphabet (459 septets in all; `…` is not in it and would make the text UCS-2, 7
+/// segments for 459 characters), or with `…` when the text is UCS-2 already (201 units).
+pub fn fit_sms(text: &str) -> String {
+    let gsm: Option<Vec<usize>> = text.chars().map(gsm7_septets).collect();
+    let (sizes, most, ellipsis, ellipsis_size) = match gsm {
+        Some(sizes) => (sizes, SMS_MAX_CHARS, "...", 3),
+        None => (
+            text.chars().map(char::len_utf16).collect(),
+            SMS_MAX_UCS2_UNITS,
+            "…",
+            1,
+        ),
+    };
+    if sizes.iter().sum::<usize>() <= most {
+        return text.to_string();
+    }
+    let mut used = 0;
+    let mut short = String::new();
+    for (c, size) in text.chars().zip(sizes) {
+        if used + size > most - ellipsis_size {
+            break;
+        }
+        used += size;
+        short.push(c);
+    }
+    let mut short = short.trim_end().to_string();
+    short.push_str(ellipsis);
+    short
+}
 
 /// The text-message version's path: `friendly.md` → `friendly.sms.txt`.
 pub fn sms_path(text: &Path) -> PathBuf {
@@ -153,7 +203,7 @@ impl TemplateSet {
 
     /// The text message of `template` with `context`: its `.sms.txt` version rendered and
     /// trimmed, else the email's subject; control characters other than line breaks become
-    /// spaces, and the text is cut to [`SMS_MAX_CHARS`] characters.
+    /// spaces, and the text is cut to three segments ([`fit_sms`]).
     pub fn render_sms(&self, template: &TemplateRef, context: &EmailContext) -> Result<String> {
         let text = if template.has_sms {
             self.env
@@ -175,14 +225,7 @@ impl TemplateSet {
                 sms_path(&template.path).display()
             )));
         }
-        Ok(match clean.char_indices().nth(SMS_MAX_CHARS) {
-            Some((cut, _)) => {
-                let mut short: String = clean[..cut].chars().take(SMS_MAX_CHARS - 1).collect();
-                short.push('…');
-                short
-            }
-            None => clean,
-        })
+        Ok(fit_sms(&clean))
     }
 
     /// Renders `template` with `context`.
@@ -556,6 +599,25 @@ impl EmailContext {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_text_is_cut_to_three_segments_in_its_own_alphabet() {
+        let short = "Acme: 1,234.56 USD is overdue (INV-1).";
+        assert_eq!(fit_sms(short), short);
+        // GSM 7-bit: cut to 459 septets, ending `...` (`…` would make it UCS-2).
+        let long = format!("Acme: {} INV-1", "word ".repeat(200));
+        let cut = fit_sms(&long);
+        assert!(cut.ends_with("...") && !cut.contains('…'), "{cut}");
+        assert!(cut.chars().count() <= SMS_MAX_CHARS, "{}", cut.len());
+        assert!(cut.chars().all(|c| gsm7_septets(c).is_some()));
+        // The extension table counts two septets: 300 `€` are 600.
+        let euros = fit_sms(&"€".repeat(300));
+        assert_eq!(euros.chars().count(), 228 + 3, "{euros}");
+        // A text that is UCS-2 anyway (Japanese) is cut to 201 units, ending `…`.
+        let kana = fit_sms(&"お支払い".repeat(100));
+        assert_eq!(kana.encode_utf16().count(), SMS_MAX_UCS2_UNITS);
+        assert!(kana.ends_with('…'));
+    }
 
     /// minijinja names an undefined expression only in its debug mode, which is on by default
     /// in debug builds alone: a release build said "undefined value" and no name. The set
