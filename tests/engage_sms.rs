@@ -188,6 +188,14 @@ channel = "sms"
 template = "templates/nudge.md"
 "#;
 
+/// A folder with [`setup`]'s database and config, their provider running.
+fn with_provider() -> (tempfile::TempDir, Provider, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let provider = Provider::start();
+    let db = setup(dir.path(), &provider);
+    (dir, provider, db)
+}
+
 /// A database with the portfolio, the SMS cycle and a config pointing at `provider`.
 fn setup(dir: &Path, provider: &Provider) -> String {
     let data = dir.join("data");
@@ -250,9 +258,7 @@ fn outbox(dir: &Path, db: &str) -> Vec<serde_json::Value> {
 #[test]
 #[cfg(unix)]
 fn a_text_is_sent_once_across_a_crash_and_a_rerun() {
-    let dir = tempfile::tempdir().unwrap();
-    let provider = Provider::start();
-    let db = setup(dir.path(), &provider);
+    let (dir, provider, db) = with_provider();
     // The plan: C1 and C2 by phone; C3 has no phone, C4 no number with + and is skipped.
     let o = owed_db(
         dir.path(),
@@ -363,9 +369,7 @@ fn a_text_is_sent_once_across_a_crash_and_a_rerun() {
 
 #[test]
 fn a_provider_that_asks_to_wait_is_retried_and_one_that_refuses_releases() {
-    let dir = tempfile::tempdir().unwrap();
-    let provider = Provider::start();
-    let db = setup(dir.path(), &provider);
+    let (dir, provider, db) = with_provider();
     // C1: 503, then accepted. C2: 400, refused for good.
     provider
         .script
@@ -388,9 +392,7 @@ fn a_provider_that_asks_to_wait_is_retried_and_one_that_refuses_releases() {
 
 #[test]
 fn a_text_needs_the_sms_settings_and_an_https_url() {
-    let dir = tempfile::tempdir().unwrap();
-    let provider = Provider::start();
-    let db = setup(dir.path(), &provider);
+    let (dir, provider, db) = with_provider();
     std::fs::write(
         dir.path().join("config.toml"),
         "[sms]\nurl = \"http://sms.example.com/m\"\naccount = \"AC1\"\n\
@@ -438,13 +440,25 @@ fn workstation_worker(
     .unwrap()
 }
 
-/// The answers of one request to the worker.
-fn ask(
-    worker: &mut owed::workstation::engage::worker::EngageWorker,
-    request: owed::workstation::engage::EngageRequest,
+/// What a would-be worker on `db` (its provider on `port`) answers to sending (or, with
+/// `preview`, previewing) `customer`'s planned text as of [`as_of`], request `seq`.
+fn ask_planned(
+    dir: &Path,
+    db: &str,
+    port: u16,
+    preview: bool,
+    seq: u64,
+    customer: &str,
 ) -> Vec<owed::workstation::engage::EngageResponse> {
+    use owed::workstation::engage::EngageRequest;
+    let (as_of, keys) = (as_of(), vec![key(customer)]);
+    let request = if preview {
+        EngageRequest::PreviewPlanned { seq, as_of, keys }
+    } else {
+        EngageRequest::SendPlanned { seq, as_of, keys }
+    };
     let mut out = Vec::new();
-    worker.handle(request, &mut |r| out.push(r));
+    workstation_worker(dir, db, port).handle(request, &mut |r| out.push(r));
     out
 }
 
@@ -462,19 +476,9 @@ fn as_of() -> owed::domain::Date {
 
 #[test]
 fn the_workstation_sends_a_planned_text_through_the_provider() {
-    use owed::workstation::engage::{EngageRequest, EngageResponse, SendResult};
-    let dir = tempfile::tempdir().unwrap();
-    let provider = Provider::start();
-    let db = setup(dir.path(), &provider);
-    let mut worker = workstation_worker(dir.path(), &db, provider.port);
-    let answers = ask(
-        &mut worker,
-        EngageRequest::SendPlanned {
-            seq: 1,
-            as_of: as_of(),
-            keys: vec![key("C1")],
-        },
-    );
+    use owed::workstation::engage::{EngageResponse, SendResult};
+    let (dir, provider, db) = with_provider();
+    let answers = ask_planned(dir.path(), &db, provider.port, false, 1, "C1");
     let outcome = answers
         .iter()
         .find_map(|a| match a {
@@ -501,15 +505,7 @@ fn the_workstation_sends_a_planned_text_through_the_provider() {
     assert_eq!(rows[0]["status"], "sent");
 
     // A provider that cannot be reached is said as such, not as the mail server.
-    let mut worker = workstation_worker(dir.path(), &db, closed_port());
-    let answers = ask(
-        &mut worker,
-        EngageRequest::SendPlanned {
-            seq: 2,
-            as_of: as_of(),
-            keys: vec![key("C2")],
-        },
-    );
+    let answers = ask_planned(dir.path(), &db, closed_port(), false, 2, "C2");
     let Some(EngageResponse::SendDone {
         error: Some(error), ..
     }) = answers.last()
@@ -544,19 +540,9 @@ fn closed_port() -> u16 {
 
 #[test]
 fn the_workstation_previews_a_planned_text_as_it_is_sent() {
-    use owed::workstation::engage::{EngageRequest, EngageResponse};
-    let dir = tempfile::tempdir().unwrap();
-    let provider = Provider::start();
-    let db = setup(dir.path(), &provider);
-    let mut worker = workstation_worker(dir.path(), &db, provider.port);
-    let answers = ask(
-        &mut worker,
-        EngageRequest::PreviewPlanned {
-            seq: 1,
-            as_of: as_of(),
-            keys: vec![key("C1")],
-        },
-    );
+    use owed::workstation::engage::EngageResponse;
+    let (dir, provider, db) = with_provider();
+    let answers = ask_planned(dir.path(), &db, provider.port, true, 1, "C1");
     let Some(EngageResponse::Previews {
         result: Ok(items), ..
     }) = answers.first()
@@ -591,9 +577,7 @@ fn the_workstation_previews_a_planned_text_as_it_is_sent() {
 
 #[test]
 fn refused_credentials_stop_the_run_once_and_nothing_more_is_sent() {
-    let dir = tempfile::tempdir().unwrap();
-    let provider = Provider::start();
-    let db = setup(dir.path(), &provider);
+    let (dir, provider, db) = with_provider();
     provider.script.lock().unwrap().extend([Act::Answer(401)]);
     let o = run(dir.path(), &db).output().unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
@@ -617,9 +601,7 @@ fn refused_credentials_stop_the_run_once_and_nothing_more_is_sent() {
 
 #[test]
 fn a_text_of_unknown_fate_names_the_provider_in_plain_words() {
-    let dir = tempfile::tempdir().unwrap();
-    let provider = Provider::start();
-    let db = setup(dir.path(), &provider);
+    let (dir, provider, db) = with_provider();
     provider.script.lock().unwrap().extend([Act::Drop]);
     let o = run(dir.path(), &db).output().unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));

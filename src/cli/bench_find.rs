@@ -117,6 +117,7 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
         &bounds,
         &portfolio.customers,
         ctx.config.promise_grace_days,
+        &ctx.config.base_currency,
         &[],
     )?;
     let mirror = store.queue().mirror()?;

@@ -190,6 +190,16 @@ pub fn send_settings(config: &Config, sender: &Actor, as_of: Date) -> Result<Sen
         })?;
     let from = Mailbox::from_str(from)
         .map_err(|e| Error::input(format!("[smtp] from `{from}` is not an address: {e}")))?;
+    settings_from(config, sender, as_of, from)
+}
+
+/// The settings of a send from `from`.
+fn settings_from(
+    config: &Config,
+    sender: &Actor,
+    as_of: Date,
+    from: Mailbox,
+) -> Result<SendSettings> {
     Ok(SendSettings {
         from,
         collector: sender.name.clone(),
@@ -218,19 +228,13 @@ pub fn send_settings_for(
     emails: bool,
 ) -> Result<SendSettings> {
     match send_settings(config, sender, as_of) {
-        Err(_) if !emails => Ok(SendSettings {
-            from: Mailbox::new(
+        Err(_) if !emails => {
+            let from = Mailbox::new(
                 Some("owed".into()),
                 "owed@localhost".parse().map_err(Error::runtime)?,
-            ),
-            collector: sender.name.clone(),
-            role: sender.role,
-            base_currency: config.base_currency.clone(),
-            as_of,
-            retry: RetryPolicy::default(),
-            statement: crate::export::statement::StatementSettings::from_config(config)?,
-            min_days_between: config.engage.min_days_between.unwrap_or(0),
-        }),
+            );
+            settings_from(config, sender, as_of, from)
+        }
         other => other,
     }
 }
