@@ -402,22 +402,20 @@ fn refuse_database(path: &Path) -> Result<()> {
         &[0x37, 0x7f, 0x06, 0x82],
         &[0x37, 0x7f, 0x06, 0x83],
     ];
-    let mut head = [0u8; 16];
-    let read = if crate::store::database_in_use(path) {
-        // As a database's header reads, without opening it.
-        head = *b"SQLite format 3\0";
-        head.len()
-    } else {
-        std::fs::File::open(path)
-            .and_then(|mut f| f.read(&mut head))
-            .unwrap_or(0)
-    };
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let sqlite_side_file = crate::store::LOG_SUFFIXES.iter().any(|suffix| {
         name.strip_suffix(suffix)
             .is_some_and(|db| path.with_file_name(db).is_file())
     });
-    if sqlite_side_file || HEADERS.iter().any(|h| head[..read].starts_with(h)) {
+    // A database in use is never opened here; any other file is read for its header.
+    let database = || {
+        let mut head = [0u8; 16];
+        let read = std::fs::File::open(path)
+            .and_then(|mut f| f.read(&mut head))
+            .unwrap_or(0);
+        HEADERS.iter().any(|h| head[..read].starts_with(h))
+    };
+    if sqlite_side_file || crate::store::database_in_use(path) || database() {
         return Err(Error::input(format!(
             "{} is a database (or one of its files): an export never writes over it; \
              name another file",

@@ -1146,17 +1146,17 @@ impl<'a> Checker<'a> {
     /// the store alone, but a trillion in a currency of a million per unit does not, and the
     /// import then failed on the day's sales with no row named.
     fn fits_in_base(&self, row: &Row, amount: Decimal, currency: &str, rate: &str) -> Result<()> {
-        match money::converts_within_store(amount, rate) {
-            true => Ok(()),
-            false => Err(row.error(
-                "amount",
-                format!(
-                    "the amount {amount} {currency} is too large once converted to {} \
-                     at {rate} {} per {currency}",
-                    self.base, self.base
-                ),
-            )),
+        if money::converts_within_store(amount, rate) {
+            return Ok(());
         }
+        Err(row.error(
+            "amount",
+            format!(
+                "the amount {amount} {currency} is too large once converted to {} at {rate} {} \
+                 per {currency}",
+                self.base, self.base
+            ),
+        ))
     }
 
     fn document_row(&self, row: &Row) -> Result<Parsed> {

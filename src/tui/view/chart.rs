@@ -68,9 +68,6 @@ pub fn issue_rows(app: &App) -> Vec<IssueRow> {
     rows
 }
 
-/// How an amount is shown in a title (whole or short).
-type Shown<'a> = &'a dyn Fn(Decimal) -> String;
-
 /// The chart's title, in a title line of `room` columns, and bars for the queue's scope and
 /// filter. The title's amounts are whole while they fit, else short (`996k`): a figure left
 /// out for want of room (the unapplied cash of a large portfolio) was shown nowhere.
@@ -80,13 +77,15 @@ pub fn bars(app: &App, room: usize) -> (String, Vec<Bar>) {
     };
     let f = &scope.figures;
     let cur = &app.session.base_currency;
-    let amounts = |text: &dyn Fn(Shown) -> String| {
-        let whole = text(&|v| grouped(v, cur));
+    // A title of two amounts: whole, else both short.
+    let amounts = |values: [Decimal; 2], title: &dyn Fn(&str, &str) -> String| {
+        let [a, b] = values.map(|v| grouped(v, cur));
+        let whole = title(&a, &b);
         if text::width(&whole) <= room {
-            whole
-        } else {
-            text(&|v| crate::domain::money::compact(v))
+            return whole;
         }
+        let [a, b] = values.map(crate::domain::money::compact);
+        title(&a, &b)
     };
     let share = |v: Decimal, total: Decimal| {
         if total.is_zero() {
@@ -104,13 +103,12 @@ pub fn bars(app: &App, room: usize) -> (String, Vec<Bar>) {
     match app.chart {
         ChartKind::Aging => {
             let total: Decimal = f.aging.iter().sum();
-            let title = amounts(&|a| {
-                format!(
-                    "Aging · unutilised credit {} · unapplied cash {}",
-                    a(f.headline.unutilised_credit),
-                    a(f.headline.unapplied_cash)
-                )
-            });
+            let title = amounts(
+                [f.headline.unutilised_credit, f.headline.unapplied_cash],
+                &|credit, cash| {
+                    format!("Aging · unutilised credit {credit} · unapplied cash {cash}")
+                },
+            );
             let bars = app
                 .session
                 .bounds
@@ -126,13 +124,10 @@ pub fn bars(app: &App, room: usize) -> (String, Vec<Bar>) {
             (title, bars)
         }
         ChartKind::Overdue => {
-            let title = amounts(&|a| {
-                format!(
-                    "Net overdue by age {} · unutilised credit {}",
-                    a(f.headline.net_overdue),
-                    a(f.headline.unutilised_credit)
-                )
-            });
+            let title = amounts(
+                [f.headline.net_overdue, f.headline.unutilised_credit],
+                &|net, credit| format!("Net overdue by age {net} · unutilised credit {credit}"),
+            );
             let mut bars: Vec<Bar> = app
                 .session
                 .bounds
