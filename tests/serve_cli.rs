@@ -210,7 +210,17 @@ async fn the_binary_serves_the_workstation_to_the_databases_users() {
     ta.wait_for("Filter cleared.").await;
     ta.send(b"/kite\r").await;
     ta.wait_for("Customer K1").await;
-    save_note(&ta, "Left a message with AP").await;
+    // The client's terminal was asked for bracketed paste: a paste on the queue is no keys
+    // (`q` would have quit), and one into the note is its text.
+    ta.wait("bracketed paste asked for", |s| {
+        s.raw.windows(8).any(|w| w == b"\x1b[?2004h")
+    })
+    .await;
+    ta.send(b"\x1b[200~q\x1b[201~").await;
+    ta.wait_for("Pasted text is not taken for keys").await;
+    ta.send(b"n\x1b[200~Left a message with AP\r\x1b[201~\r")
+        .await;
+    ta.wait_for("saved: Note").await;
     let after = (before + 1).to_string();
     td.wait(&format!("alice's touched today at {after}"), |s| {
         touched_today(&s.parser.screen().contents(), "alice") == Some(before + 1)

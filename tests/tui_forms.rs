@@ -379,6 +379,53 @@ fn a_note_for_the_marked_customers_asks_first() {
     assert!(status(&d).contains("one customer at a time"));
 }
 
+/// A paste (bracketed) is text, never keys: outside a field it runs nothing and says so; in a
+/// note its line breaks stay line breaks and save nothing; while a save asks to confirm it
+/// answers nothing; in the filter it filters, on one line. Control characters are dropped.
+#[test]
+fn a_paste_is_text_never_keys() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    let before = notes(&db, "K6");
+    // On the queue, `n` would open a note and `q` quit.
+    assert!(d.paste("nq").is_empty());
+    assert_eq!((d.app.mode, d.app.form.is_none()), (Mode::Normal, true));
+    assert_eq!(
+        status(&d),
+        "Pasted text is not taken for keys: paste into a form (n for a note), the filter (/) \
+         or the command line (:)."
+    );
+    // In a note, an email's lines: the line breaks are no Enter.
+    d.press("n Re: <Space>");
+    d.paste("Called AP\r\nThey pay Friday\x1b[31m\ty");
+    assert_eq!(d.app.form.as_ref().unwrap().state, FormState::Editing);
+    assert_eq!(
+        value(&d, FieldId::Text),
+        "Re: Called AP\nThey pay Friday[31m y"
+    );
+    assert_eq!(notes(&db, "K6"), before);
+    d.press("<Enter>");
+    assert_eq!(notes(&db, "K6")[0], "Re: Called AP\nThey pay Friday[31m y");
+    // Asked to confirm a save for two customers, a pasted `y` is no answer.
+    d.press("<Space> <Space> n Sent <Enter>");
+    assert_eq!(d.app.form.as_ref().unwrap().state, FormState::Confirm);
+    assert!(d.paste("y").is_empty());
+    assert_eq!(d.app.form.as_ref().unwrap().state, FormState::Confirm);
+    assert_eq!(notes(&db, "K6")[0], "Re: Called AP\nThey pay Friday[31m y");
+    d.press("n <Esc> x");
+    // In the filter, on one line: the queue follows it.
+    d.press("/");
+    d.paste("acme\ncorp");
+    assert_eq!(d.app.input.value(), "acme corp");
+    assert_eq!(d.app.query.filter.text, "acme corp");
+    // Behind the note asking for a bigger terminal, nothing is typed unseen.
+    d.press("<Esc> n");
+    d.resize(30, 8);
+    d.paste("unseen");
+    d.resize(120, 40);
+    assert_eq!(value(&d, FieldId::Text), "");
+}
+
 /// The detail screen acts on the customer it shows: a note written there is that
 /// customer's alone, its form does not call it "marked", and the marks made in the queue for
 /// a bulk action stay.

@@ -641,6 +641,35 @@ fn a_long_note_is_written_in_the_editor() {
     assert_eq!(note["text"], "Called Anna in AP.\nShe will pay on Friday.");
 }
 
+/// The real terminal's bracketed paste: the workstation asks for it, and a paste is text,
+/// never keys. Pasted on the queue, `n` opens no note and `q` does not quit; pasted into a
+/// note, an email's line breaks (CR LF, as a terminal sends them) stay line breaks and save
+/// nothing. Leaving, the terminal is given its plain paste back.
+#[test]
+fn a_paste_is_text_never_keys() {
+    let mut s = Session::showing((100, 30), &["Acme Corp", "Queue · mine (alice) · 1 of 5"]);
+    s.wait_for_bytes(b"\x1b[?2004h");
+    s.press(
+        "\x1b[200~nq\x1b[201~",
+        &["Pasted text is not taken for keys"],
+    );
+    s.press("n", &["Note · Acme Corp (K6)"]);
+    s.press(
+        "\x1b[200~Called Anna in AP.\r\nShe will pay on Friday.\r\nq\x1b[201~",
+        &["Called Anna in AP.↵She will pay on Friday.↵q", "3 lines"],
+    );
+    s.press("\r", &["saved (dated today, not as of 2026-04-30): Note "]);
+    s.quit();
+    let raw = s.raw();
+    let on = find(&raw, b"\x1b[?2004h").unwrap();
+    assert!(raw[on..].windows(8).any(|w| w == b"\x1b[?2004l"));
+    let note = first_entry(&activity(&s, "K6"), "note");
+    assert_eq!(
+        note["text"],
+        "Called Anna in AP.\nShe will pay on Friday.\nq"
+    );
+}
+
 #[test]
 fn a_reminder_goes_out_from_the_workstation_and_the_engagement_screen_opens() {
     let server = smtp_server::SmtpServer::start();

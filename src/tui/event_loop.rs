@@ -252,6 +252,10 @@ pub(crate) fn run<F: Front>(
                     effects.extend(update::resize(app, w, h));
                     dirty = true;
                 }
+                UiEvent::Terminal(Event::Paste(text)) => {
+                    effects.extend(update::paste(app, &text));
+                    dirty = true;
+                }
                 UiEvent::Terminal(_) => {}
                 UiEvent::Data(response) => {
                     effects.extend(update::response(app, response));

@@ -30,6 +30,45 @@ pub fn would_overflow(input: &Input, request: &InputRequest, max: usize) -> bool
         && value.chars().count() >= max
 }
 
+/// Text pasted into a one-line `input` (bracketed paste): inserted at the cursor in one go,
+/// cleaned, and cut at `max` characters in all. Line breaks (`\r\n`, `\r`, `\n`) are kept as
+/// `\n` where `lines` (a note's text, as the editor writes it), else each becomes a space;
+/// a tab becomes a space; other control characters (an escape sequence's ESC, C1 controls)
+/// are dropped. Returns the new input and whether the paste was cut.
+pub fn pasted(input: &Input, text: &str, max: usize, lines: bool) -> (Input, bool) {
+    let value = input.value();
+    let room = max.saturating_sub(value.chars().count());
+    let line_break = if lines { '\n' } else { ' ' };
+    let mut kept = String::new();
+    let (mut count, mut cut) = (0, false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let c = match c {
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                line_break
+            }
+            '\n' => line_break,
+            '\t' => ' ',
+            c if c.is_control() => continue,
+            c => c,
+        };
+        if count == room {
+            cut = true;
+            break;
+        }
+        kept.push(c);
+        count += 1;
+    }
+    let cursor = input.cursor();
+    let at = value
+        .char_indices()
+        .nth(cursor)
+        .map_or(value.len(), |(i, _)| i);
+    let joined = format!("{}{kept}{}", &value[..at], &value[at..]);
+    (Input::new(joined).with_cursor(cursor + count), cut)
+}
+
 /// What a form field holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FieldId {
@@ -162,6 +201,23 @@ impl Field {
         changed
     }
 
+    /// Text pasted into the field ([`pasted`]; a note's text keeps its line breaks). Returns
+    /// whether the text changed; a paste cut at [`FIELD_MAX_CHARS`] leaves the field `full`.
+    pub fn paste(&mut self, text: &str) -> bool {
+        let lines = self.id == FieldId::Text;
+        let (input, cut) = pasted(&self.input, text, FIELD_MAX_CHARS, lines);
+        let changed = input.value() != self.input.value();
+        self.input = input;
+        if changed {
+            self.edited = true;
+            self.typed = true;
+            self.refused = None;
+            self.cycle = None;
+        }
+        self.full = cut;
+        changed
+    }
+
     /// Whether the value is one of the choices (without regard to case).
     pub fn is_choice(&self) -> bool {
         let v = self.value().trim();
@@ -257,6 +313,27 @@ mod tests {
         assert!(f.full);
         f.set("short");
         assert_eq!((f.value(), f.full), ("short", false));
+    }
+
+    #[test]
+    fn a_paste_goes_in_at_the_cursor_cleaned_and_cut_at_the_limit() {
+        let input = Input::new("Dear , thanks".into()).with_cursor(5);
+        let (input, cut) = pasted(&input, "Ann\r\nMüller\rGmbH\t\u{1b}[2J\u{9b}x", 100, true);
+        assert_eq!(input.value(), "Dear Ann\nMüller\nGmbH [2Jx, thanks");
+        assert_eq!((input.cursor(), cut), (5 + 20, false));
+        // One line: each line break a space.
+        let (line, _) = pasted(&Input::default(), "a\r\nb\nc", 100, false);
+        assert_eq!(line.value(), "a b c");
+        // Cut at the limit, counted in characters (the dropped ones do not count).
+        let (full, cut) = pasted(&Input::new("ééé".into()), "\u{7}xyz", 5, true);
+        assert_eq!((full.value(), cut), ("éééxy", true));
+        let (same, cut) = pasted(&full, "more", 5, true);
+        assert_eq!((same.value(), cut), ("éééxy", true));
+        // A field says it was cut until the next edit.
+        let mut f = Field::new(FieldId::Amount, "Amount");
+        assert!(f.paste("1,200.00\n"));
+        assert_eq!((f.value(), f.full, f.typed), ("1,200.00 ", false, true));
+        assert!(!Field::new(FieldId::Text, "Note").paste("\u{1b}"));
     }
 
     fn reasons() -> Field {

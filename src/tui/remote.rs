@@ -19,6 +19,7 @@ use super::{Setup, action_forms, update};
 use crate::Result;
 use crate::workstation::Session;
 use crossterm::event::Event;
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
 use crossterm::{cursor, execute};
 use ratatui::Terminal;
@@ -220,7 +221,12 @@ pub fn run_remote<W: Write>(
         size: Size::new(size.0, size.1),
         caps,
     };
-    execute!(backend, EnterAlternateScreen, cursor::Hide)?;
+    execute!(
+        backend,
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        cursor::Hide
+    )?;
     let mut front = RemoteFront {
         terminal: Terminal::new(backend)?,
         gate,
@@ -245,7 +251,12 @@ pub fn run_remote<W: Write>(
     if matches!(ended, Ok(Ended::Quit)) {
         // The client's terminal as it was (when the connection is still there).
         let backend = front.terminal.backend_mut();
-        let _ = execute!(backend, LeaveAlternateScreen, cursor::Show);
+        let _ = execute!(
+            backend,
+            DisableBracketedPaste,
+            LeaveAlternateScreen,
+            cursor::Show
+        );
     }
     ended.map(|_| ())
 }

@@ -1,5 +1,6 @@
-//! The terminal the workstation draws on: raw mode on the alternate screen, cursor hidden, no
-//! mouse capture; put back on every way out, and handed back and forth around a suspend.
+//! The terminal the workstation draws on: raw mode on the alternate screen, cursor hidden,
+//! bracketed paste (a paste arrives as one text, not as keys), no mouse capture; put back on
+//! every way out, and handed back and forth around a suspend.
 //!
 //! - [`Guard`] enters the workstation's modes and [`restore`]s the terminal when dropped, or
 //!   when anything panics that the service does not catch and answer (its threads say so with
@@ -17,6 +18,7 @@
 //! - `kill -9` cannot be caught: nothing restores the terminal then (`reset` does).
 
 use crate::Result;
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen};
 use crossterm::{cursor, execute};
 use std::io::Write;
@@ -50,7 +52,12 @@ impl Guard {
         crossterm::terminal::enable_raw_mode()?;
         ACTIVE.store(true, Ordering::SeqCst);
         let guard = Guard;
-        execute!(std::io::stdout(), EnterAlternateScreen, cursor::Hide)?;
+        execute!(
+            std::io::stdout(),
+            EnterAlternateScreen,
+            EnableBracketedPaste,
+            cursor::Hide
+        )?;
         Ok(guard)
     }
 }
@@ -65,7 +72,12 @@ impl Drop for Guard {
 pub fn restore() {
     if ACTIVE.swap(false, Ordering::SeqCst) {
         let mut out = std::io::stdout();
-        let _ = execute!(out, LeaveAlternateScreen, cursor::Show);
+        let _ = execute!(
+            out,
+            DisableBracketedPaste,
+            LeaveAlternateScreen,
+            cursor::Show
+        );
         let _ = crossterm::terminal::disable_raw_mode();
         let _ = out.flush();
     }
@@ -84,7 +96,12 @@ pub fn reclaim() -> Result<()> {
         crossterm::terminal::enable_raw_mode()?;
     }
     ACTIVE.store(true, Ordering::SeqCst);
-    execute!(std::io::stdout(), EnterAlternateScreen, cursor::Hide)?;
+    execute!(
+        std::io::stdout(),
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        cursor::Hide
+    )?;
     Ok(())
 }
 

@@ -800,6 +800,35 @@ fn help_action(app: &mut App, action: Action) -> Vec<Effect> {
 /// The most characters the filter or command line takes.
 pub const LINE_MAX_CHARS: usize = 500;
 
+/// Text pasted into the terminal (bracketed paste). It is typed, in one go, into the form's
+/// field, the filter or the command line; anywhere else it is not taken for keys, which
+/// would run whatever its letters are bound to (an email pasted into the wrong window).
+pub fn paste(app: &mut App, text: &str) -> Vec<Effect> {
+    if !super::view::fits(app.size) {
+        // As a key: nothing typed unseen behind the note that asks for a bigger terminal.
+        return Vec::new();
+    }
+    match app.mode {
+        Mode::Form => action_forms::paste(app, text),
+        Mode::Filter | Mode::Command => {
+            let (input, cut) = super::field::pasted(&app.input, text, LINE_MAX_CHARS, false);
+            app.input = input;
+            let fx = line_changed(app);
+            if cut {
+                app.say_error(format!("at most {LINE_MAX_CHARS} characters on this line"));
+            }
+            fx
+        }
+        _ => {
+            app.say_error(
+                "Pasted text is not taken for keys: paste into a form (n for a note), \
+                 the filter (/) or the command line (:).",
+            );
+            Vec::new()
+        }
+    }
+}
+
 /// A key typed into the filter or command line.
 fn edit(app: &mut App, event: &KeyEvent) -> Vec<Effect> {
     let Some(request) = to_input_request(&crossterm::event::Event::Key(*event)) else {
@@ -811,6 +840,11 @@ fn edit(app: &mut App, event: &KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     app.input.handle(request);
+    line_changed(app)
+}
+
+/// The filter or command line's text changed.
+fn line_changed(app: &mut App) -> Vec<Effect> {
     if app.mode == Mode::Command {
         // The choices Tab offered are gone once another key is typed.
         app.status = None;

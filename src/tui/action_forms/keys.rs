@@ -1,8 +1,8 @@
 //! The keys of an open form: confirming, closing with or without a draft, moving between
 //! fields, completing, typing, and writing the text in `$EDITOR`.
 
-use super::FormState;
 use super::saving::{save, submit};
+use super::{ActionForm, FormState};
 use crate::tui::app::{App, Mode, Status};
 use crate::tui::field::FieldId;
 use crate::tui::key_action::Action;
@@ -81,16 +81,42 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
             if let Some(field) = form.fields.get_mut(focus)
                 && field.type_key(&event)
             {
-                form.message = None;
-                if field.id == FieldId::Files {
-                    field.choices = form.files.choices(field.value());
-                }
-                form.propose_followup(as_of);
-                form.follow_amount();
+                changed(form, as_of);
             }
             Vec::new()
         }
     }
+}
+
+/// Text pasted while a form is open: into the field with the cursor, in one go. A pasted line
+/// break is no Enter, and a pasted `y` or `x` answers no question (while the form asks one,
+/// or saves, a paste is dropped: the question stays on the screen).
+pub fn paste(app: &mut App, text: &str) -> Vec<Effect> {
+    let as_of = app.as_of;
+    let Some(form) = app.form.as_mut() else {
+        return Vec::new();
+    };
+    let focus = form.focus;
+    if form.state == FormState::Editing
+        && let Some(field) = form.fields.get_mut(focus)
+        && field.paste(text)
+    {
+        changed(form, as_of);
+    }
+    Vec::new()
+}
+
+/// The field with the cursor changed: the choices of a files field follow it, and so do the
+/// follow-up proposed and the amount that goes with the documents.
+fn changed(form: &mut ActionForm, as_of: crate::domain::Date) {
+    form.message = None;
+    if let Some(field) = form.fields.get_mut(form.focus)
+        && field.id == FieldId::Files
+    {
+        field.choices = form.files.choices(field.value());
+    }
+    form.propose_followup(as_of);
+    form.follow_amount();
 }
 
 /// An action of the form's keymap section.
