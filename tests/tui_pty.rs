@@ -844,6 +844,46 @@ fn hostile_names_are_shown_and_keep_the_queue_columns() {
     }
 }
 
+/// What a terminal shows after the queue is sorted again, moving a name it draws as several
+/// characters a grapheme (a flag's two regional indicators; every wide character in ASCII,
+/// `??`) off its row, is what a whole redraw (`Ctrl-L`) shows: nothing of the name is left in
+/// the columns the next name leaves blank.
+#[test]
+fn a_sort_moving_wide_names_leaves_nothing_of_them_behind() {
+    fn portfolio(dir: &std::path::Path) -> std::path::PathBuf {
+        imported(
+            dir,
+            "id,name,email,currency,finance_owner\n\
+             F1,Zeta 東京商事 🇸🇪🇯🇵,a@f1.example,USD,alice\n\
+             F2,Alpha,a@f2.example,USD,alice\n\
+             F3,Beta,a@f3.example,USD,alice\n",
+            "id,customer_id,type,doc_date,due_date,amount,currency\n\
+             I1,F1,invoice,2026-01-01,2026-01-31,5555.00,USD\n\
+             I2,F2,invoice,2026-01-02,2026-02-01,4444.00,USD\n\
+             I3,F3,invoice,2026-01-03,2026-02-02,3333.00,USD\n",
+        )
+    }
+    for env in [&[][..], &[("LANG", "C"), ("LC_ALL", "C")][..]] {
+        let mut s = Session::start_on((120, 30), env, portfolio);
+        s.wait_for(&["Customer F1", "Beta"]);
+        // Cells written blank and cells never written look alike.
+        let shown = |s: &Session| {
+            std::thread::sleep(Duration::from_millis(300));
+            let contents = s.contents();
+            contents
+                .lines()
+                .map(str::trim_end)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        s.type_keys("N");
+        let sorted = shown(&s);
+        s.type_keys("\x0c");
+        assert_eq!(sorted, shown(&s), "{env:?}");
+        s.quit();
+    }
+}
+
 /// crossterm's leave-alternate-screen and show-cursor, as the workstation writes them when it
 /// restores the terminal.
 const RESTORED: &[u8] = b"\x1b[?1049l\x1b[?25h";

@@ -11,6 +11,7 @@
 //! own graphics (the local one's kitty or sixel: [`super::graphics`]).
 
 use super::app::App;
+use super::screen::Screen;
 use super::terminal::Signal;
 use super::update::{self, Effect};
 use super::{action_forms, engage, view};
@@ -20,7 +21,6 @@ use crate::{Error, Result};
 use crossterm::event::Event;
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use crossterm::{execute, queue};
-use ratatui::Terminal;
 use ratatui::backend::Backend;
 use std::io::Write;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
@@ -59,7 +59,7 @@ const DRAW_EVERY: Duration = Duration::from_millis(100);
 pub(crate) trait Front {
     type Backend: Backend<Error = std::io::Error> + Write;
 
-    fn terminal(&mut self) -> &mut Terminal<Self::Backend>;
+    fn terminal(&mut self) -> &mut Screen<Self::Backend>;
 
     /// The size the terminal has now, when it can be measured (a resize whose event is
     /// still queued); `None` when only resize events say so.
@@ -320,7 +320,7 @@ fn until_next_day<Tz: chrono::TimeZone>(now: &chrono::DateTime<Tz>) -> Option<Du
 
 /// Draws one frame inside synchronized-update markers (the terminal shows it all at once).
 pub(crate) fn draw<B: Backend<Error = std::io::Error> + Write>(
-    terminal: &mut Terminal<B>,
+    terminal: &mut Screen<B>,
     app: &App,
 ) -> Result<()> {
     queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
@@ -333,7 +333,7 @@ pub(crate) fn draw<B: Backend<Error = std::io::Error> + Write>(
 /// (Not `Terminal::clear`, which asks the terminal where its cursor is: over a slow link that
 /// query can time out, and a terminal that does not answer stops the workstation.)
 pub(crate) fn wipe<B: Backend<Error = std::io::Error> + Write>(
-    terminal: &mut Terminal<B>,
+    terminal: &mut Screen<B>,
 ) -> Result<()> {
     // An empty frame: ratatui's idea of the screen becomes blank, then the screen too.
     terminal.draw(|_| {})?;
@@ -341,6 +341,7 @@ pub(crate) fn wipe<B: Backend<Error = std::io::Error> + Write>(
         terminal.backend_mut(),
         crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
     )?;
+    terminal.forget();
     Ok(())
 }
 

@@ -33,6 +33,7 @@ pub mod graphics;
 pub mod key_action;
 pub mod keymap;
 pub mod remote;
+mod screen;
 mod sgr;
 pub mod team;
 pub mod terminal;
@@ -156,10 +157,10 @@ pub fn run_local(setup: Setup, workstation: &Workstation, actor: Actor) -> Resul
     let _guard = terminal::Guard::enter()?;
     let signal_tx = tx.clone();
     let _signals = terminal::watch_signals(move |s| signal_tx.send(UiEvent::Signal(s)).is_ok())?;
-    let terminal = Terminal::new(LocalBackend {
+    let terminal = screen::Screen::new(Terminal::new(LocalBackend {
         inner: CrosstermBackend::new(BufWriter::with_capacity(1 << 16, std::io::stdout())),
         caps: local_capabilities(),
-    })?;
+    })?);
     let input = spawn_input(tx)?;
     let mut front = LocalFront {
         terminal,
@@ -192,7 +193,7 @@ pub fn run_local(setup: Setup, workstation: &Workstation, actor: Actor) -> Resul
 /// This process's terminal: stdout, measured by crossterm, `$EDITOR` run in it, pictures in
 /// its own graphics when it has them ([`graphics`]).
 struct LocalFront {
-    terminal: Terminal<LocalBackend>,
+    terminal: screen::Screen<LocalBackend>,
     input: std::sync::Arc<InputControl>,
     /// The config's (or `OWED_GRAPHICS`') choice of graphics.
     choice: crate::config::GraphicsChoice,
@@ -382,7 +383,7 @@ impl ratatui::backend::Backend for LocalBackend {
 impl Front for LocalFront {
     type Backend = LocalBackend;
 
-    fn terminal(&mut self) -> &mut Terminal<Self::Backend> {
+    fn terminal(&mut self) -> &mut screen::Screen<Self::Backend> {
         &mut self.terminal
     }
 

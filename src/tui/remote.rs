@@ -14,6 +14,7 @@
 //! form says so.
 
 use super::event_loop::{self, Ended, Front, UiEvent};
+use super::screen::Screen;
 use super::theme::Theme;
 use super::{Setup, action_forms, update};
 use crate::Result;
@@ -228,7 +229,7 @@ pub fn run_remote<W: Write>(
         cursor::Hide
     )?;
     let mut front = RemoteFront {
-        terminal: Terminal::new(backend)?,
+        terminal: Screen::new(Terminal::new(backend)?),
         gate,
     };
     let mut app = setup.app_for(&session);
@@ -264,14 +265,14 @@ pub fn run_remote<W: Write>(
 /// An SSH session's terminal: frames to the channel, the size from the client's events, no
 /// editor.
 struct RemoteFront<W: Write> {
-    terminal: Terminal<SessionBackend<W>>,
+    terminal: Screen<SessionBackend<W>>,
     gate: Arc<Gate>,
 }
 
 impl<W: Write> Front for RemoteFront<W> {
     type Backend = SessionBackend<W>;
 
-    fn terminal(&mut self) -> &mut Terminal<Self::Backend> {
+    fn terminal(&mut self) -> &mut Screen<Self::Backend> {
         &mut self.terminal
     }
 
