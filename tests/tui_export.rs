@@ -102,6 +102,25 @@ fn the_queue_is_exported_as_it_is_on_screen() {
     assert_eq!(csv_names(&text), on_screen);
 }
 
+/// Someone who owns no customers sees everyone's in "mine", and the file says so: not
+/// "customers of zed" over rows that are everyone's.
+#[test]
+fn a_queue_shown_to_someone_owning_none_is_exported_as_everyones() {
+    let (dir, mut d) = driver("zed", (120, 40));
+    assert!(d.app.page.mine_fallback, "zed owns no customers");
+    let path = dir.path().join("queue.xlsx");
+    command(&mut d, &format!("export {}", path.display()));
+    assert!(status(&d).starts_with("wrote "), "{}", status(&d));
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let sheet = book.sheet_names()[0].clone();
+    let title = title(&mut book, &sheet);
+    assert!(
+        title.contains("every collector's customers (zed owns none)"),
+        "{title}"
+    );
+    assert_eq!(column(&mut book, &sheet, "Customer"), d.names());
+}
+
 #[test]
 fn the_open_customer_is_exported_with_its_documents_and_timeline() {
     let (dir, mut d) = driver("alice", (120, 40));

@@ -220,8 +220,9 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
             store
                 .queue()
                 .rebuild(as_of, &bounds, &p.customers, grace, base, &risks)?;
+            let fallback = store.queue().mine_falls_back(&query)?;
             let meta = crate::export::screen::queue_meta(
-                queue_scope(&query, args.owner.as_deref()),
+                queue_scope(&query, args.owner.as_deref(), fallback),
                 as_of,
                 base,
             );

@@ -10,10 +10,15 @@ use crate::domain::queue::{QueueQuery, Scope};
 use crate::store::Store;
 
 /// The queue's scope as its title row says it: tab, whose customers, filter, order.
-pub fn queue_scope(query: &QueueQuery, owner: Option<&str>) -> String {
+pub fn queue_scope(query: &QueueQuery, owner: Option<&str>, mine_fallback: bool) -> String {
     let mut parts = vec![format!("tab {}", query.tab.title())];
     parts.push(match (owner, query.scope) {
         (Some(o), _) => format!("customers of {o}"),
+        // As the queue shows it: someone who owns no customers sees everyone's.
+        (None, Scope::Mine) if mine_fallback => format!(
+            "every collector's customers ({} owns none)",
+            query.collector
+        ),
         (None, Scope::Mine) => format!("customers of {}", query.collector),
         (None, Scope::Everyone) => "every collector's customers".into(),
     });

@@ -196,7 +196,9 @@ impl PortfolioWorker {
         let base = self.settings.base_currency.clone();
         let view = match &job.what {
             ExportWhat::Queue(query) => {
-                let meta = screen::queue_meta(screen::queue_scope(query, None), as_of, &base);
+                let fallback = self.store.queue().mine_falls_back(query)?;
+                let scope = screen::queue_scope(query, None, fallback);
+                let meta = screen::queue_meta(scope, as_of, &base);
                 let with_risk = self.forecasts.counted(as_of);
                 screen::queue(&self.store, query, with_risk, meta)?
             }

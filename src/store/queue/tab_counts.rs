@@ -102,7 +102,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     }
 
     /// Whether "mine" must show everyone: the collector owns no customer.
-    fn mine_falls_back(&self, query: &QueueQuery) -> Result<bool> {
+    pub fn mine_falls_back(&self, query: &QueueQuery) -> Result<bool> {
         if query.scope == Scope::Everyone {
             return Ok(false);
         }
