@@ -36,6 +36,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// The most characters one grapheme keeps: a letter and its accents, a Devanagari conjunct, a
 /// flag, an emoji and its skin tone fit well within it; the marks stacked past it are left
@@ -146,6 +147,67 @@ fn shown(text: &str, one_line: bool) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Zero-width characters that only join or select (ZWJ, variation selectors): a terminal that
+/// counts code points and one that counts graphemes disagree on what they produce.
+fn is_joiner(c: char) -> bool {
+    matches!(c, '\u{200d}' | '\u{fe00}'..='\u{fe0f}' | '\u{e0100}'..='\u{e01ef}')
+}
+
+/// Whether a grapheme takes as many columns counted whole as counted by code points (a
+/// lone character does: a control one is left out of a line, not measured).
+pub fn agrees(g: &str) -> bool {
+    let mut chars = g.chars();
+    if chars.next().is_none() || chars.next().is_none() {
+        return true;
+    }
+    let by_char: usize = g.chars().map(|c| c.width().unwrap_or(0)).sum();
+    UnicodeWidthStr::width(g) == by_char
+}
+
+/// Whether `text` is drawn as it is: nothing to show, join or cut (a grapheme longer than
+/// [`GRAPHEME_MOST`] is cut by [`visible`]).
+pub fn is_settled(text: &str) -> bool {
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return true;
+    }
+    !text
+        .chars()
+        .any(|c| is_unsafe(c) || is_joiner(c) || c == '\n' || c == '\t')
+        && text
+            .graphemes(true)
+            .all(|g| agrees(g) && g.chars().nth(GRAPHEME_MOST).is_none())
+}
+
+/// The text as the workstation draws it and the command line's tables print it, on one line: control characters made visible,
+/// newlines shown as `↵` and tabs as a space (two names must not read alike: "Line1↵Line2"
+/// was drawn "Line1Line2"), joiners and variation selectors dropped, and each grapheme that
+/// measures differently by code point cut to its first character (see the module's
+/// documentation).
+pub fn in_columns(text: &str) -> Cow<'_, str> {
+    if is_settled(text) {
+        return Cow::Borrowed(text);
+    }
+    let mut out: String = one_line(text).chars().filter(|c| !is_joiner(*c)).collect();
+    // Cutting one grapheme can let its neighbours form another: again until nothing changes
+    // (each round removes characters, so it ends).
+    loop {
+        let mut next = String::with_capacity(out.len());
+        let mut changed = false;
+        for g in out.graphemes(true) {
+            if agrees(g) {
+                next.push_str(g);
+            } else {
+                changed = true;
+                next.extend(g.chars().next());
+            }
+        }
+        out = next;
+        if !changed {
+            return Cow::Owned(out);
+        }
+    }
 }
 
 /// `text` on one line, at most `width` characters, around the first of `words` it holds

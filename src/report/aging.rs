@@ -1,7 +1,7 @@
 //! `owed report aging`: the aging of every customer and of the portfolio.
 
 use super::Portfolio;
-use super::table::{Align, TextTable};
+use super::table::{Align, NAME_MOST, TextTable};
 use crate::domain::Decimal;
 use crate::domain::aging::Figures;
 use crate::domain::money::{grouped, plain};
@@ -158,7 +158,8 @@ pub fn to_text(p: &Portfolio, labels: &HashMap<i64, CustomerLabel>) -> String {
     let mut columns: Vec<(&str, Align)> = vec![("customer", Align::Left), ("name", Align::Left)];
     columns.extend(bucket_labels.iter().map(|l| (l.as_str(), Align::Right)));
     columns.extend(AMOUNT_COLUMNS.map(|(_, header)| (header, Align::Right)));
-    let mut table = TextTable::new(&columns);
+    // One long name must not widen every row of the team's report.
+    let mut table = TextTable::new(&columns).cut(1, NAME_MOST);
     for row in rows(p, labels) {
         let mut cells = vec![row.id.to_string(), row.name.to_string()];
         cells.extend(row.figures.aging.iter().map(|a| grouped(*a, cur)));

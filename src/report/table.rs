@@ -1,13 +1,38 @@
 //! Aligned plain-text tables for people: text left, amounts right, widths by display width.
-//! Every cell is shown on its line with its control characters visible
-//! ([`crate::domain::text::one_line`]), so that a name from outside can neither move the
-//! columns nor start a row of its own.
+//! Every cell is shown on its line with its control characters visible, and measured alike by
+//! every terminal ([`crate::domain::text::in_columns`], as the workstation draws it: a ZWJ
+//! emoji sequence side by side, a skin tone cut), so that a name from outside can neither move
+//! the columns nor start a row of its own. A column of names can be cut ([`TextTable::cut`]),
+//! so that one long name does not widen every row.
 
-use crate::domain::text::one_line;
+use crate::domain::text::in_columns;
+use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
+/// The most columns a customer's name takes in a table (cut with `…`).
+pub const NAME_MOST: usize = 40;
+
 fn cell(text: &str) -> String {
-    one_line(text).into_owned()
+    in_columns(text).into_owned()
+}
+
+/// `text` cut to at most `most` columns, with `…` where it was cut.
+fn cut_to(text: &str, most: usize) -> String {
+    if text.width() <= most {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for g in text.graphemes(true) {
+        let w = g.width();
+        if used + w + 1 > most {
+            break;
+        }
+        out.push_str(g);
+        used += w;
+    }
+    out.push('…');
+    out
 }
 
 /// Column alignment.
@@ -21,6 +46,8 @@ pub enum Align {
 pub struct TextTable {
     header: Vec<String>,
     align: Vec<Align>,
+    /// The most columns a cell takes, by column (`None`: as wide as its widest cell).
+    most: Vec<Option<usize>>,
     rows: Vec<Vec<String>>,
 }
 
@@ -30,18 +57,30 @@ impl TextTable {
         TextTable {
             header: columns.iter().map(|(n, _)| cell(n)).collect(),
             align: columns.iter().map(|(_, a)| *a).collect(),
+            most: vec![None; columns.len()],
             rows: Vec::new(),
         }
     }
 
+    /// Cuts the cells of column `column` (counted from 0) to at most `most` columns, with `…`.
+    pub fn cut(mut self, column: usize, most: usize) -> Self {
+        if let Some(m) = self.most.get_mut(column) {
+            *m = Some(most.max(2));
+        }
+        self
+    }
+
     /// Appends a row (missing cells are empty).
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(
-            cells
-                .into_iter()
-                .map(|c| one_line(&c).into_owned())
-                .collect(),
-        );
+        let row = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match self.most.get(i).copied().flatten() {
+                Some(most) => cut_to(&cell(c), most),
+                None => cell(c),
+            })
+            .collect();
+        self.rows.push(row);
     }
 
     /// Renders the table.
@@ -89,6 +128,34 @@ mod tests {
         assert_eq!(
             t.render(),
             "name        amount\n--------  --------\n株式会社  1,000.00\nKite          5.00\n"
+        );
+    }
+
+    #[test]
+    fn emoji_sequences_are_measured_as_every_terminal_draws_them() {
+        let mut t = TextTable::new(&[("name", Align::Left), ("amount", Align::Right)]);
+        t.row(vec![
+            "👨\u{200d}👩\u{200d}👧 👍🏽 ❤\u{fe0f}".into(),
+            "1.00".into(),
+        ]);
+        t.row(vec!["Kite".into(), "5.00".into()]);
+        assert_eq!(
+            t.render(),
+            "name         amount\n\
+             -----------  ------\n\
+             👨👩👧 👍 ❤    1.00\n\
+             Kite           5.00\n"
+        );
+    }
+
+    #[test]
+    fn a_long_name_is_cut_where_the_column_says() {
+        let mut t = TextTable::new(&[("name", Align::Left), ("amount", Align::Right)]).cut(0, 8);
+        t.row(vec!["株式会社東京商事".into(), "1.00".into()]);
+        t.row(vec!["Kite Co".into(), "5.00".into()]);
+        assert_eq!(
+            t.render(),
+            "name     amount\n-------  ------\n株式会…    1.00\nKite Co    5.00\n"
         );
     }
 
