@@ -246,9 +246,37 @@ pub fn load_dir(dir: &Path) -> Result<Cycles> {
     load_dir_with(dir, &CustomFields::default())
 }
 
-/// A cycle's file: a `.toml` file of the cycles folder.
+/// A cycle's file: a `.toml` entry of the cycles folder, whatever it is. One that is no file
+/// to read (a broken link, a folder) is an error when the folder is loaded ([`not_a_file`]):
+/// passed over, a cycle stopped without a word.
 fn is_cycle_file(path: &Path) -> bool {
-    path.is_file() && path.extension().is_some_and(|x| x == "toml")
+    path.extension().is_some_and(|x| x == "toml")
+}
+
+/// What the cycle file `path` is when it is no file to read a cycle from (a link to nothing,
+/// a directory, a pipe or a device), as a sentence naming it. `None` for a file, or a link
+/// to one, and when it cannot be told (reading it then says why).
+fn not_a_file(path: &Path) -> Option<String> {
+    let shown = path.display();
+    let every = "every `*.toml` in the cycles folder is a cycle";
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => None,
+        Ok(meta) if meta.is_dir() => Some(format!(
+            "{shown} is a directory, not a cycle file ({every}: rename or remove it)"
+        )),
+        Ok(_) => Some(format!(
+            "{shown} is not a regular file (a pipe, a socket or a device; {every}: rename or \
+             remove it)"
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let target = std::fs::read_link(path).ok()?;
+            Some(format!(
+                "{shown} is a broken link: {} does not exist ({every}: mend or remove the link)",
+                quoted(&target.display().to_string())
+            ))
+        }
+        Err(_) => None,
+    }
 }
 
 /// A file that looks like a cycle's and is not one: `.toml` in another case (`.TOML`,
@@ -295,6 +323,9 @@ pub fn load_dir_with(dir: &Path, custom: &CustomFields) -> Result<Cycles> {
         ..Cycles::default()
     };
     for file in files {
+        if let Some(what) = not_a_file(&file) {
+            return Err(Error::input(what));
+        }
         let text = read_text(&file, "")?;
         let cycle = parse_cycle_with(&file, &text, &mut cycles.templates, custom)?;
         if let Some(other) = cycles
@@ -1101,6 +1132,43 @@ template = \"templates/t.md\"
         );
         let dir = dir_with(&[("a.toml", &text)]);
         assert!(load_dir(dir.path()).unwrap().warnings().is_empty());
+    }
+
+    /// A broken link or a directory named `*.toml` was passed over: a cycle stopped without a
+    /// word (cron exited 0), and a folder holding only that said there was nothing to plan.
+    #[cfg(unix)]
+    #[test]
+    fn a_cycle_file_that_is_no_file_is_an_error_naming_it() {
+        let text = format!("name = \"Std\"\n{REMINDERS}");
+        let dir = dir_with(&[("a.toml", &text)]);
+        std::os::unix::fs::symlink("gone.toml", dir.path().join("b.toml")).unwrap();
+        let e = load_dir(dir.path()).unwrap_err();
+        assert_eq!(e.exit_code(), 2, "{e}");
+        let shown = dir.path().display();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{shown}/b.toml is a broken link: `gone.toml` does not exist (every `*.toml` in \
+                 the cycles folder is a cycle: mend or remove the link)"
+            )
+        );
+        // A folder with only such an entry holds cycles: it is not "nothing is planned".
+        let dir = dir_with(&[]);
+        std::fs::create_dir(dir.path().join("old.toml")).unwrap();
+        assert!(holds_cycles(dir.path()));
+        let e = load_dir(dir.path()).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "{}/old.toml is a directory, not a cycle file (every `*.toml` in the cycles \
+                 folder is a cycle: rename or remove it)",
+                dir.path().display()
+            )
+        );
+        // A link to a cycle file is one.
+        let dir = dir_with(&[("real.txt", &text)]);
+        std::os::unix::fs::symlink("real.txt", dir.path().join("c.toml")).unwrap();
+        assert_eq!(load_dir(dir.path()).unwrap().cycles.len(), 1);
     }
 
     #[test]
