@@ -69,7 +69,8 @@
 //! take whole numbers only; `monthly_dso` is a decimal number of days and
 //! typed as an amount. Bare text values cannot be the keywords `and`, `or`,
 //! `not`, `between`, `includes`, `excludes`; quote them. Text and choice
-//! values are folded to lowercase. `between A and B` with A known to exceed B
+//! values are folded to lowercase, and text values composed (NFC), as imported
+//! values are stored: `Zoë` written decomposed is `Zoë`. `between A and B` with A known to exceed B
 //! (two numbers, two fixed dates or two relative dates) is rejected as empty.
 //! At most 100000 days may be written in a relative date, and `not` and
 //! parentheses nest at most 64 deep.

@@ -785,6 +785,17 @@ fn text_comparisons_ignore_case() {
     assert!(customer("cf_account_name != O'Brien", &v));
     let v = [("currency", text("EUR"))];
     assert!(document("currency = eur and location != \"and\"", &v));
+    // Imported values are stored composed (NFC); a value written decomposed, as some editors
+    // save it, is the same text (it matched nothing).
+    let v = [("finance_owner", text("Zoë"))];
+    for rule in [
+        "finance_owner = Zoe\u{308}",
+        "finance_owner = \"ZOE\u{308}\"",
+        "finance_owner includes [bob, zoe\u{308}]",
+    ] {
+        assert!(customer(rule, &v), "{rule}");
+    }
+    assert!(!customer("finance_owner excludes ['Zoe\u{308}']", &v));
 }
 
 /// `is empty` reads a typed custom field as every comparison does: text that is not a date

@@ -24,6 +24,7 @@ use super::error::RuleError;
 use super::fields::{FieldType, closest};
 use super::lexer::{Token, TokenKind};
 use super::parser::{Field, Parser, is_reserved};
+use crate::domain::text::nfc;
 
 /// The largest `N` in `N days ago` / `in N days` (about 270 years), so that
 /// resolving a relative date can never leave the calendar.
@@ -288,12 +289,14 @@ impl Parser {
         }
     }
 
-    /// A bare word that is not a keyword, or a quoted string; folded to lowercase.
+    /// A bare word that is not a keyword, or a quoted string; composed (NFC) and folded to
+    /// lowercase. Imported values are stored composed: `Zoë` written decomposed (`Zoe` and a
+    /// combining diaeresis, as some editors save it) matched nothing.
     fn text(&mut self, after: &Token) -> Result<String, RuleError> {
         let token = self.next();
         match &token.kind {
-            TokenKind::Quoted(text) => Ok(text.to_lowercase()),
-            TokenKind::Word(word) if !is_reserved(word) => Ok(word.to_lowercase()),
+            TokenKind::Quoted(text) => Ok(nfc(text).to_lowercase()),
+            TokenKind::Word(word) if !is_reserved(word) => Ok(nfc(word).to_lowercase()),
             TokenKind::Word(word) => Err(RuleError::new(
                 token.offset,
                 format!(
