@@ -1585,6 +1585,56 @@ fn an_email_with_a_name_is_sent_to_its_address() {
     assert_eq!(to, ["ap@kite.example", "kim@berg.example"]);
 }
 
+/// An email whose domain is an IP address (`ap@[127.0.0.1]`, as a database imported before
+/// the import refused it holds) was planned and dry-run as sent, and every run failed on it
+/// ("missing destination address") and exited 1: it is skipped as `no_address`, so the plan,
+/// the dry run and the run agree.
+#[test]
+fn an_email_to_an_ip_address_is_skipped_as_having_no_address() {
+    let server = SmtpServer::start();
+    let setup = Setup::plain(3, server.port);
+    setup.store_email("K001", "'ap@[127.0.0.1]'");
+    setup.store_email("K002", "'ap@[IPv6:::1]'");
+    let plan = setup.json(&["engage", "plan", "--json"]);
+    let skipped: Vec<(&str, &str)> = plan
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["skipped"] == true)
+        .map(|e| {
+            (
+                e["customer_id"].as_str().unwrap(),
+                e["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        [("K001", "no_address"), ("K002", "no_address")],
+        "{plan}"
+    );
+    let o = setup.owed(&["engage", "run", "--dry-run"]);
+    let out = succeeded(&o);
+    assert!(
+        out.contains("would send Dunning / Friendly to K000"),
+        "{out}"
+    );
+    assert!(!out.contains("K001") && !out.contains("K002"), "{out}");
+    assert!(
+        stderr(&o).contains("its domain is an IP address"),
+        "{}",
+        stderr(&o)
+    );
+    let out = setup.run_ok(&["engage", "run"]);
+    assert!(out.contains("1 sent"), "{out}");
+    let to: Vec<String> = server
+        .received()
+        .iter()
+        .flat_map(|m| m.to.clone())
+        .collect();
+    assert_eq!(to, ["ap0@c0.example"]);
+}
+
 /// A reminder sent by a back-dated run (`--as-of`) is in the customer's activity as of that
 /// date: `owed activity --as-of` read it by the clock's time of sending, and left it out
 /// until the real day, while the workstation's timeline showed it.

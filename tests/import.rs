@@ -387,6 +387,10 @@ rejected! {
     customer_email_with_a_hangul_filler: replaced("customers.csv", "ap@moss.example", "ap@moss.example\u{3164}") => "customers.csv line 4, column email", "`ap@moss.example<U+3164>`";
     customer_email_with_a_no_break_space: replaced("customers.csv", "ap@moss.example", "ap\u{A0}@moss.example") => "customers.csv line 4, column email", "invalid email address";
     customer_email_with_a_header_after_it: replaced("customers.csv", "ap@moss.example", "\"ap@moss.example\nBcc: all@x.test\"") => "customers.csv line 4, column email", "control character";
+    // A domain that is an IP address: lettre builds no message to it (it was planned, and
+    // failed every run).
+    customer_email_to_an_ip_address: replaced("customers.csv", "ap@moss.example", "ap@[127.0.0.1]") => "customers.csv line 4, column email", "invalid email address `ap@[127.0.0.1]`: its domain is an IP address";
+    customer_email_to_an_ipv6_address: replaced("customers.csv", "ap@moss.example", "ap@[IPv6:::1]") => "customers.csv line 4, column email", "its domain is an IP address";
     // A phone number may be anything people write (`+1 555 CALL NOW`, `call me`), but not
     // a control, invisible or direction character (taken silently, it reached the screens
     // and a provider as something else than what is shown).

@@ -107,6 +107,15 @@ pub fn recipients(email: &str) -> std::result::Result<Vec<Address>, String> {
                     crate::domain::text::hidden_shown(part)
                 ));
             }
+            // An IP address in brackets (`ap@[127.0.0.1]`) is an address by RFC 5321, but
+            // lettre cannot build a message to one: it was planned, and failed every run.
+            Ok(a) if a.domain().starts_with('[') => {
+                return Err(format!(
+                    "invalid email address `{}`: its domain is an IP address, and a reminder \
+                     goes to a domain name",
+                    crate::domain::text::hidden_shown(part)
+                ));
+            }
             Ok(a) => {
                 let key = a.to_string().to_lowercase();
                 if !out
@@ -988,6 +997,17 @@ mod tests {
         let e = recipients("ap@kite.example\r\nBcc: victim@example.com").unwrap_err();
         assert!(e.contains("control character"), "{e}");
         assert!(recipients("not an address").is_err());
+        // An IP address for a domain: lettre builds no message to it (with a name, its
+        // parser already refuses it).
+        for literal in [
+            "ap@[127.0.0.1]",
+            "ap@[IPv6:::1]",
+            "ap@kite.example, ap@[10.0.0.1]",
+        ] {
+            let e = recipients(literal).unwrap_err();
+            assert!(e.contains("its domain is an IP address"), "{literal}: {e}");
+        }
+        assert!(recipients("AP <ap@[127.0.0.1]>").is_err());
     }
 
     #[test]
