@@ -386,7 +386,8 @@ rejected! {
     customer_email_with_a_zero_width_joiner: replaced("customers.csv", "ap@moss.example", "a\u{200D}p@moss.example") => "customers.csv line 4, column email", "`a<U+200D>p@moss.example`";
     customer_email_with_a_hangul_filler: replaced("customers.csv", "ap@moss.example", "ap@moss.example\u{3164}") => "customers.csv line 4, column email", "`ap@moss.example<U+3164>`";
     customer_email_with_a_no_break_space: replaced("customers.csv", "ap@moss.example", "ap\u{A0}@moss.example") => "customers.csv line 4, column email", "invalid email address";
-    customer_email_with_a_header_after_it: replaced("customers.csv", "ap@moss.example", "\"ap@moss.example\nBcc: all@x.test\"") => "customers.csv line 4, column email", "control character";
+    // The line feed is shown (it was quoted as a space, so the character named was not seen).
+    customer_email_with_a_header_after_it: replaced("customers.csv", "ap@moss.example", "\"ap@moss.example\nBcc: all@x.test\"") => "customers.csv line 4, column email", "invalid email address `ap@moss.example<U+000A>Bcc: all@x.test`: it contains a control character";
     // A domain that is an IP address: lettre builds no message to it (it was planned, and
     // failed every run).
     customer_email_to_an_ip_address: replaced("customers.csv", "ap@moss.example", "ap@[127.0.0.1]") => "customers.csv line 4, column email", "invalid email address `ap@[127.0.0.1]`: its domain is an IP address";

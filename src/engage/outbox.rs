@@ -83,9 +83,10 @@ pub fn recipients(email: &str) -> std::result::Result<Vec<Address>, String> {
             continue;
         }
         if part.chars().any(char::is_control) {
+            // Shown, not made a space: the character named is to be seen in the quote.
             return Err(format!(
                 "invalid email address `{}`: it contains a control character",
-                single_line(part).trim()
+                crate::domain::text::hidden_shown(part)
             ));
         }
         let parsed = if part.contains('<') {
@@ -995,7 +996,11 @@ mod tests {
             ["ap@d09.example"]
         );
         let e = recipients("ap@kite.example\r\nBcc: victim@example.com").unwrap_err();
-        assert!(e.contains("control character"), "{e}");
+        assert_eq!(
+            e,
+            "invalid email address `ap@kite.example<U+000D><U+000A>Bcc: victim@example.com`: \
+             it contains a control character"
+        );
         assert!(recipients("not an address").is_err());
         // An IP address for a domain: lettre builds no message to it (with a name, its
         // parser already refuses it).
