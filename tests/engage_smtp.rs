@@ -1635,6 +1635,31 @@ fn an_email_to_an_ip_address_is_skipped_as_having_no_address() {
     assert_eq!(to, ["ap0@c0.example"]);
 }
 
+/// `ap@bücher.example` went in RCPT TO as it is, which a server without SMTPUTF8 (this one)
+/// refuses: every run failed on it. Its domain goes in punycode, in the envelope and in To;
+/// an address whose local part is not ASCII still needs SMTPUTF8, and says so.
+#[test]
+fn a_domain_that_is_not_ascii_is_sent_in_punycode() {
+    let server = SmtpServer::start();
+    let customers = [
+        ("K1", "Bücher", "ap@bücher.example"),
+        ("K2", "Zoë", "zoë@kite.example"),
+    ];
+    let o = Setup::new(&customers, server.port).owed(&["engage", "run"]);
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert!(out.contains("sent Dunning / Friendly to K1"), "{out}{err}");
+    assert!(
+        err.contains("not sent Dunning / Friendly to K2")
+            && err.contains("the server does not support SMTPUTF8"),
+        "{out}{err}"
+    );
+    let received = server.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].to, ["ap@xn--bcher-kva.example"]);
+    let to = received[0].header("To").unwrap();
+    assert!(to.contains("<ap@xn--bcher-kva.example>"), "{to}");
+}
+
 /// A reminder sent by a back-dated run (`--as-of`) is in the customer's activity as of that
 /// date: `owed activity --as-of` read it by the clock's time of sending, and left it out
 /// until the real day, while the workstation's timeline showed it.

@@ -850,18 +850,22 @@ pub fn build_message(
     // The name is only a label: an over-long one is cut (a 1,500-character name made a To
     // line of 1,521 characters, past RFC 5322's limit of 998); the address is what counts.
     let name = cut_after(single_line(customer_name).trim(), DISPLAY_NAME_CHARS - 1).into_owned();
+    let from = Mailbox::new(
+        settings.from.name.clone(),
+        ascii_address(&settings.from.email),
+    );
     let mut builder = Message::builder()
-        .from(settings.from.clone())
+        .from(from)
         .raw_header(subject_header(&single_line(&rendered.subject)))
         .message_id(Some(message_id.to_string()));
     for address in to {
         builder = builder.to(Mailbox::new(
             (!name.is_empty()).then(|| name.clone()),
-            address.clone(),
+            ascii_address(address),
         ));
     }
     for address in cc {
-        builder = builder.cc(Mailbox::new(None, address.clone()));
+        builder = builder.cc(Mailbox::new(None, ascii_address(address)));
     }
     let plain = || {
         SinglePart::builder()
@@ -948,13 +952,7 @@ fn subject_header(subject: &str) -> HeaderValue {
 /// `xn--bcher-kva.example`): a msg-id may not be encoded, and lettre would send it as RFC 2047
 /// encoded words, so the id a reply quotes would not be the one the outbox stored.
 pub fn new_message_id(from: &Mailbox) -> String {
-    let domain = from.email.domain();
-    let domain = if domain.is_ascii() {
-        domain.to_string()
-    } else {
-        // lettre checked the address with this same conversion, so it does not fail.
-        idna::domain_to_ascii(domain).unwrap_or_else(|_| "localhost".to_string())
-    };
+    let domain = ascii_domain(from.email.domain()).unwrap_or_else(|| "localhost".to_string());
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
@@ -962,6 +960,30 @@ pub fn new_message_id(from: &Mailbox) -> String {
     hasher.write_u128(nanos);
     hasher.write_u32(std::process::id());
     format!("<owed.{nanos:x}.{:016x}@{}>", hasher.finish(), domain)
+}
+
+/// `domain` in ASCII: one that is not is written in punycode (`bücher.example` as
+/// `xn--bcher-kva.example`). `None` when it cannot be; lettre checked every address with this
+/// same conversion, so an address's domain always can.
+fn ascii_domain(domain: &str) -> Option<String> {
+    if domain.is_ascii() {
+        Some(domain.to_string())
+    } else {
+        idna::domain_to_ascii(domain).ok()
+    }
+}
+
+/// `address` as a server without SMTPUTF8 takes it: when the part before the `@` is ASCII,
+/// a domain that is not is written in punycode (`ap@bücher.example` went as it is in RCPT TO,
+/// and such a server refused it every run). A local part that is not ASCII has no such
+/// spelling: it still needs SMTPUTF8.
+fn ascii_address(address: &Address) -> Address {
+    if address.domain().is_ascii() || !address.user().is_ascii() {
+        return address.clone();
+    }
+    ascii_domain(address.domain())
+        .and_then(|domain| Address::new(address.user(), domain).ok())
+        .unwrap_or_else(|| address.clone())
 }
 
 /// The current time, RFC 3339 in UTC (the activity log's `at`).
@@ -1065,7 +1087,19 @@ mod tests {
         let from: Mailbox = "Collections <ar@bücher.example>".parse().unwrap();
         let id = new_message_id(&from);
         assert!(id.ends_with("@xn--bcher-kva.example>"), "{id}");
-        let settings = SendSettings {
+        let to = recipients("ap@kite.example").unwrap();
+        let message =
+            build_message(&settings(from), "Kite", &to, &[], &hello(), None, &id).unwrap();
+        let text = String::from_utf8(message.formatted()).unwrap();
+        assert!(
+            text.contains(&format!("\r\nMessage-ID: {id}\r\n")),
+            "{text}"
+        );
+    }
+
+    /// The settings of a manager's run from `from` on 2026-04-30.
+    fn settings(from: Mailbox) -> SendSettings {
+        SendSettings {
             from,
             collector: "alice".into(),
             role: Role::Manager,
@@ -1074,19 +1108,45 @@ mod tests {
             retry: RetryPolicy::default(),
             statement: crate::export::statement::StatementSettings::default(),
             min_days_between: 0,
-        };
-        let rendered = RenderedEmail {
+        }
+    }
+
+    fn hello() -> RenderedEmail {
+        RenderedEmail {
             subject: "Reminder".into(),
             text: "Hello".into(),
             html: None,
-        };
-        let to = recipients("ap@kite.example").unwrap();
-        let message = build_message(&settings, "Kite", &to, &[], &rendered, None, &id).unwrap();
-        let text = String::from_utf8(message.formatted()).unwrap();
-        assert!(
-            text.contains(&format!("\r\nMessage-ID: {id}\r\n")),
-            "{text}"
+        }
+    }
+
+    /// `ap@bücher.example` went as it is in RCPT TO, which a server without SMTPUTF8 refuses:
+    /// with an ASCII local part, the domain is sent in punycode, in the envelope and the
+    /// headers; a local part that is not ASCII is left as it is (it needs SMTPUTF8).
+    #[test]
+    fn a_domain_that_is_not_ascii_is_sent_in_punycode() {
+        let from: Mailbox = "Collections <ar@bücher.example>".parse().unwrap();
+        let to = recipients("ap@bücher.example; zoë@kite.example").unwrap();
+        let cc = recipients("cfo@bücher.example").unwrap();
+        let message =
+            build_message(&settings(from), "Bücher", &to, &cc, &hello(), None, "<x@y>").unwrap();
+        let envelope = message.envelope();
+        let shown = |a: &Address| a.to_string();
+        assert_eq!(
+            envelope.to().iter().map(shown).collect::<Vec<_>>(),
+            [
+                "ap@xn--bcher-kva.example",
+                "zoë@kite.example",
+                "cfo@xn--bcher-kva.example"
+            ]
         );
+        assert_eq!(
+            envelope.from().map(shown).as_deref(),
+            Some("ar@xn--bcher-kva.example")
+        );
+        let text = String::from_utf8_lossy(&message.formatted()).into_owned();
+        assert!(text.contains("<ap@xn--bcher-kva.example>"), "{text}");
+        assert!(text.contains("Cc: cfo@xn--bcher-kva.example\r\n"), "{text}");
+        assert!(!text.contains("bücher"), "{text}");
     }
 
     #[test]
