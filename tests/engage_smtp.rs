@@ -1658,6 +1658,21 @@ fn a_domain_that_is_not_ascii_is_sent_in_punycode() {
     assert_eq!(received[0].to, ["ap@xn--bcher-kva.example"]);
     let to = received[0].header("To").unwrap();
     assert!(to.contains("<ap@xn--bcher-kva.example>"), "{to}");
+    // The reply may come from the spelling the reminder went to: it is still Bücher's.
+    let setup = Setup::new(&customers, server.port);
+    let maildir = setup.dir.path().join("Maildir");
+    deliver_to_maildir(
+        &maildir,
+        "1.a.host",
+        "From: ap@xn--bcher-kva.example\nSubject: Paid\nMessage-ID: <p1@x.example>\n\
+         Date: Thu, 30 Apr 2026 09:00:00 +0000\n\nDone.\n",
+    );
+    let o = setup.owed(&["inbox", "import", maildir.to_str().unwrap()]);
+    assert!(
+        stdout(&o).contains("filed K1 (by sender): Paid"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 /// A reminder sent by a back-dated run (`--as-of`) is in the customer's activity as of that

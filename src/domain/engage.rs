@@ -98,6 +98,20 @@ pub fn address_in(text: &str) -> &str {
     }
 }
 
+/// An address as replies are matched by it: [`address_in`], lowercase, its domain in ASCII
+/// (punycode). A reminder to `ap@bücher.example` goes as `ap@xn--bcher-kva.example`, and the
+/// reply may come back in either spelling.
+pub fn address_key(text: &str) -> String {
+    let address = address_in(text).to_lowercase();
+    match address.rsplit_once('@') {
+        Some((user, domain)) if !domain.is_ascii() => match idna::domain_to_ascii(domain) {
+            Ok(ascii) => format!("{user}@{ascii}"),
+            Err(_) => address,
+        },
+        _ => address,
+    }
+}
+
 /// The parts of an email field between the `,` and `;` that are not inside a quoted name or
 /// angle brackets.
 pub fn split_addresses(field: &str) -> Vec<&str> {

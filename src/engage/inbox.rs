@@ -24,7 +24,7 @@ use super::mail::{self, ParsedMail};
 use super::outbox::now;
 use crate::domain::Date;
 use crate::domain::attachment::A_LINK;
-use crate::domain::engage::address_in;
+use crate::domain::engage::address_key;
 use crate::files::open_no_follow;
 use crate::store::Store;
 use crate::store::engage::NewReply;
@@ -247,12 +247,12 @@ fn read_message(
 /// email domain of one of them or a subdomain of it. The domains of public mailbox providers
 /// (gmail.com, outlook.com, …) are shared by strangers: there only the exact address counts.
 pub fn sender_is_known(from: &str, addresses: &[String]) -> bool {
-    let from = from.trim().to_lowercase();
+    let from = address_key(from);
     let Some(from_domain) = domain_of(&from) else {
         return false;
     };
     addresses.iter().any(|a| {
-        let a = address_in(a).to_lowercase();
+        let a = address_key(a);
         if a == from {
             return true;
         }
@@ -343,7 +343,7 @@ fn match_customer(
     Ok(parsed
         .from
         .as_ref()
-        .and_then(|from| addresses.get(from))
+        .and_then(|from| addresses.get(&address_key(from)))
         .filter(|cids| cids.len() == 1)
         .map(|cids| (cids[0], None)))
 }
@@ -430,6 +430,13 @@ mod tests {
         assert!(sender_is_known("ap@yahoo.co.uk", &yahoo));
         assert!(!sender_is_known("someone@yahoo.co.uk", &yahoo));
         assert!(!sender_is_known("ap@kite.example", &[]));
+        // Reminders go to a domain that is not ASCII in punycode: the reply may come from
+        // either spelling.
+        let buecher = ["AP <ap@Bücher.example>".to_string()];
+        assert!(sender_is_known("ap@xn--bcher-kva.example", &buecher));
+        assert!(sender_is_known("billing@bücher.example", &buecher));
+        let puny = ["ap@xn--bcher-kva.example".to_string()];
+        assert!(sender_is_known("ap@bücher.example", &puny));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::Engagement;
 use crate::Result;
 use crate::domain::Date;
 use crate::domain::date::{day_number, from_day_number};
-use crate::domain::engage::{address_in, split_addresses};
+use crate::domain::engage::{address_key, split_addresses};
 use crate::domain::users::{Actor, Work};
 use crate::store::Store;
 use rusqlite::{OptionalExtension, params};
@@ -87,7 +87,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
             let cid: i64 = r.get(0)?;
             let email: String = r.get(1)?;
             for part in split_addresses(&email) {
-                let part = address_in(part).to_lowercase();
+                let part = address_key(part);
                 if !part.is_empty() {
                     let cids = out.entry(part).or_default();
                     if !cids.contains(&cid) {
