@@ -45,6 +45,43 @@ fn assert_rejected_in(dir: &tempfile::TempDir, db: &str, bad: Portfolio, place: 
     assert_eq!(imports(dir.path(), &db), imports_before, "not in the log");
 }
 
+/// In a folder, an import file that is no file to read is refused, naming it: a Spark export's
+/// folder `documents.csv/part-00000.csv`, or a link to an unmounted share. Passed over, the
+/// customers were imported and logged as if the export were whole, with no document read.
+#[test]
+fn an_import_file_that_is_a_folder_or_a_broken_link_is_refused() {
+    let (dir, db, _) = contract_imported("good");
+    let before = aging_json(dir.path(), &db);
+    let bad = dir.path().join("bad");
+    Portfolio::contract().write(&bad);
+    let documents = bad.join("documents.csv");
+    std::fs::remove_file(&documents).unwrap();
+    std::fs::create_dir(&documents).unwrap();
+    std::fs::write(documents.join("part-00000.csv"), "id\n").unwrap();
+    let o = owed_in(dir.path(), &["--db", &db, "import", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("documents.csv is a folder, not a file: export the table as one CSV"),
+        "{}",
+        stderr(&o)
+    );
+    #[cfg(unix)]
+    {
+        std::fs::remove_dir_all(&documents).unwrap();
+        std::os::unix::fs::symlink("/mnt/nowhere/documents.csv", &documents).unwrap();
+        let o = owed_in(dir.path(), &["--db", &db, "import", bad.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(
+                "documents.csv is a broken link: `/mnt/nowhere/documents.csv` does not exist"
+            ),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(aging_json(dir.path(), &db), before);
+}
+
 /// A newer rate that makes a stored payment too large once converted is refused, naming the
 /// rate: the payment was converted at it without a word, and the workstation then showed a
 /// wrapped, negative unapplied cash.
@@ -290,7 +327,21 @@ macro_rules! rejected {
     };
 }
 
+/// The contract portfolio with `edit` applied to `file` only.
+fn file_edited(file: &'static str, edit: fn(&str) -> String) -> Portfolio {
+    Portfolio::contract().edit(move |name, text| {
+        if name == file {
+            edit(text)
+        } else {
+            text.to_string()
+        }
+    })
+}
+
 rejected! {
+    // Two exports joined into one: the second's header was a customer `id` named `name`.
+    repeated_header_row: file_edited("customers.csv", |t| format!("{t}{}\n", t.lines().next().unwrap())) => "customers.csv line 5", "this row repeats the header row (two files joined into one?)";
+    excel_separator_hint: file_edited("documents.csv", |t| format!("sep=,\n{t}")) => "documents.csv line 1", "the first line is Excel's separator hint (`sep=`)";
     unknown_column: replaced("documents.csv", ",currency\n", ",colour\n") => "documents.csv line 1, column 8", "unknown column `colour`";
     // As Excel saves a CSV where the decimal mark is a comma.
     semicolon_separated: Portfolio::contract().edit(|name, text| if name == "payments.csv" { text.replace(',', ";") } else { text.to_string() }) => "payments.csv line 1", "the columns are separated by `;`, not commas";

@@ -33,6 +33,7 @@ use super::template::{TemplateRef, TemplateSet};
 use crate::domain::rules::{self, CustomFields, Expr, Level, MAX_DAYS};
 use crate::domain::text::{line_of, name_key};
 use crate::error::quoted;
+use crate::files::NotAFile;
 use crate::{Error, Result};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -259,24 +260,19 @@ fn is_cycle_file(path: &Path) -> bool {
 fn not_a_file(path: &Path) -> Option<String> {
     let shown = path.display();
     let every = "every `*.toml` in the cycles folder is a cycle";
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.is_file() => None,
-        Ok(meta) if meta.is_dir() => Some(format!(
-            "{shown} is a directory, not a cycle file ({every}: rename or remove it)"
-        )),
-        Ok(_) => Some(format!(
+    Some(match NotAFile::of(path)? {
+        NotAFile::Folder => {
+            format!("{shown} is a directory, not a cycle file ({every}: rename or remove it)")
+        }
+        NotAFile::Special => format!(
             "{shown} is not a regular file (a pipe, a socket or a device; {every}: rename or \
              remove it)"
-        )),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let target = std::fs::read_link(path).ok()?;
-            Some(format!(
-                "{shown} is a broken link: {} does not exist ({every}: mend or remove the link)",
-                quoted(&target.display().to_string())
-            ))
-        }
-        Err(_) => None,
-    }
+        ),
+        NotAFile::BrokenLink(target) => format!(
+            "{shown} is a broken link: {} does not exist ({every}: mend or remove the link)",
+            quoted(&target.display().to_string())
+        ),
+    })
 }
 
 /// A file that looks like a cycle's and is not one: `.toml` in another case (`.TOML`,

@@ -186,16 +186,37 @@ impl ImportOptions {
     }
 }
 
-/// The files of a folder, in name order (a folder that cannot be read is bad input).
-fn files_in(dir: &Path) -> Result<Vec<PathBuf>> {
+/// The entries of a folder, in name order (a folder that cannot be read is bad input).
+fn entries_in(dir: &Path) -> Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| Error::input(format!("cannot read the folder {}: {e}", dir.display())))?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    Ok(files)
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    Ok(paths)
+}
+
+/// Refuses an entry named as an import file that is no file to read: a folder (a Spark or
+/// Databricks export writes `documents.csv/part-00000.csv`), a broken link (an unmounted
+/// share) or a pipe. Passed over, the rest of the folder was imported as if it were all, and
+/// a ledger looked freshly imported with no document read.
+fn refuse_not_a_file(path: &Path) -> Result<()> {
+    let shown = path.display();
+    let Some(what) = crate::files::NotAFile::of(path) else {
+        return Ok(());
+    };
+    Err(Error::input(match what {
+        crate::files::NotAFile::Folder => format!(
+            "{shown} is a folder, not a file: export the table as one CSV file of that name \
+             (nothing was imported)"
+        ),
+        crate::files::NotAFile::BrokenLink(target) => format!(
+            "{shown} is a broken link: {} does not exist (nothing was imported)",
+            crate::error::quoted(&target.display().to_string())
+        ),
+        crate::files::NotAFile::Special => format!(
+            "{shown} is not a plain file (a pipe, a socket or a device; nothing was imported)"
+        ),
+    }))
 }
 
 /// Finds the importable files among `paths`: a folder contributes the known files it holds
@@ -204,9 +225,10 @@ pub fn resolve_files(paths: &[PathBuf]) -> Result<Vec<(FileKind, PathBuf)>> {
     let mut found: Vec<(FileKind, PathBuf)> = Vec::new();
     for path in paths {
         if path.is_dir() {
-            for file in files_in(path)? {
+            for file in entries_in(path)? {
                 let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
                 if let Some(kind) = FileKind::from_file_name(name) {
+                    refuse_not_a_file(&file)?;
                     found.push((kind, file));
                 }
             }
@@ -252,7 +274,7 @@ pub fn skipped_csv(paths: &[PathBuf]) -> Vec<PathBuf> {
     paths
         .iter()
         .filter(|p| p.is_dir())
-        .flat_map(|dir| files_in(dir).unwrap_or_default())
+        .flat_map(|dir| entries_in(dir).unwrap_or_default())
         .filter(|f| {
             let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
             let csv = f.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));

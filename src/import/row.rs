@@ -107,6 +107,17 @@ impl Header {
                 "{file} line 1: there is no header row (the file is empty, or its first line is)"
             )));
         }
+        // Excel's hint of the separator (`sep=,`, read as a column `sep=` and an empty one)
+        // before the header; `sep=;` is told by its separator below.
+        if names
+            .get(0)
+            .is_some_and(|n| n.trim().eq_ignore_ascii_case("sep="))
+        {
+            return Err(Error::input(format!(
+                "{file} line 1: the first line is Excel's separator hint (`sep=`), not the \
+                 header row: delete that line and import it again"
+            )));
+        }
         for (i, raw) in names.iter().enumerate() {
             let name = raw.trim();
             if name.is_empty() {
@@ -215,6 +226,20 @@ impl Row<'_> {
     ///
     /// An input error naming the file, line and column.
     pub fn check_lengths(&self) -> Result<(), Error> {
+        // Two exports joined into one file: the second's header is a row. As data it was a
+        // customer `id` named `name`, or an error about a customer called `customer_id`.
+        let index = &self.header.index;
+        if self.record.len() == index.len()
+            && index
+                .iter()
+                .all(|(name, i)| self.record.get(*i).map(str::trim) == Some(name.as_str()))
+        {
+            return Err(Error::input(format!(
+                "{} line {}: this row repeats the header row (two files joined into one?): \
+                 remove it",
+                self.header.file, self.line
+            )));
+        }
         for (i, field) in self.record.iter().enumerate() {
             // Bytes first: only a field that long may have that many characters.
             if field.len() > MAX_FIELD_CHARS && field.chars().count() > MAX_FIELD_CHARS {
