@@ -862,9 +862,10 @@ fn an_auditor_or_another_collector_opening_a_reply_leaves_it_unread_for_its_coll
         );
         assert_eq!(unread(), 1, "{who}");
         // Asked all the same (an older screen), the service marks nothing.
-        let answers = d
-            .source
-            .handle_batch(vec![Request::MarkRepliesRead { cid: lumen }]);
+        let answers = d.source.handle_batch(vec![Request::MarkRepliesRead {
+            cid: lumen,
+            as_of: d.app.as_of,
+        }]);
         assert!(
             answers
                 .iter()
@@ -879,6 +880,35 @@ fn an_auditor_or_another_collector_opening_a_reply_leaves_it_unread_for_its_coll
     let mut d = workstation::Driver::with_role(&f.db, "bob", Role::Collector, (120, 40), "default");
     d.press("6 <Enter>");
     assert_eq!(unread(), 0);
+}
+
+/// A back-dated session opening a customer from the Replies tab marks read only the replies
+/// its detail shows, those received by its date: one received later, never seen, stays in
+/// the Replies tab of today.
+#[test]
+fn a_back_dated_session_leaves_later_replies_unread() {
+    let f = fixture();
+    let later = owed::domain::date::day_number(
+        chrono::NaiveDate::parse_from_str(workstation::AS_OF, "%Y-%m-%d").unwrap()
+            + chrono::Days::new(5),
+    );
+    f.execute(&format!(
+        "INSERT INTO replies (cid, at, received_date, message_id, from_addr, subject, body, verified)
+           SELECT cid, 'x', {later}, '<later@x>', from_addr, 'Re: later', 'We dispute it all.', 1
+             FROM replies WHERE cid = (SELECT cid FROM customers WHERE id = 'K2') LIMIT 1;"
+    ));
+    let (mut d, _mail) = f.driver("bob", (120, 40));
+    d.press("6 <Enter>");
+    let unread =
+        || f.sql::<String>("SELECT group_concat(subject) FROM replies WHERE read_at IS NULL");
+    assert_eq!(unread(), "Re: later");
+    d.press("<Esc>");
+    assert_eq!(
+        d.app.page.counts[5], 0,
+        "none left as of the session's date"
+    );
+    keys::command(&mut d, "asof 2026-05-06");
+    assert_eq!(d.app.page.counts[5], 1, "the later reply, unread");
 }
 
 #[test]
@@ -900,7 +930,10 @@ fn opening_a_customer_from_the_replies_tab_marks_its_replies_read() {
     );
     let effects = d.press("<Enter>");
     let lumen: i64 = f.sql("SELECT cid FROM customers WHERE id = 'K2'");
-    assert!(effects.contains(&Effect::Request(Request::MarkRepliesRead { cid: lumen })));
+    assert!(effects.contains(&Effect::Request(Request::MarkRepliesRead {
+        cid: lumen,
+        as_of: d.app.as_of
+    })));
     assert_eq!(
         f.sql::<i64>("SELECT count(*) FROM replies WHERE read_at IS NULL"),
         0

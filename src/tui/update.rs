@@ -347,7 +347,10 @@ fn queue_action(app: &mut App, action: Action) -> Vec<Effect> {
                         .refusal(crate::domain::users::Work::ReadReplies, &[cid])
                         .is_none()
                 {
-                    fx.push(Effect::Request(Request::MarkRepliesRead { cid }));
+                    fx.push(Effect::Request(Request::MarkRepliesRead {
+                        cid,
+                        as_of: app.as_of,
+                    }));
                 }
                 app.land_on = Some(app.query.tab);
                 app.landed_entry = None;

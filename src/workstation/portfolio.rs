@@ -906,8 +906,8 @@ impl PortfolioWorker {
                     data,
                 });
             }
-            Request::MarkRepliesRead { cid } => {
-                out.push(self.mark_replies_read(sid, *cid)?);
+            Request::MarkRepliesRead { cid, as_of } => {
+                out.push(self.mark_replies_read(sid, *cid, *as_of)?);
             }
             Request::FormData {
                 seq,
@@ -968,13 +968,14 @@ impl PortfolioWorker {
     /// `data_version`, so nothing would recompute them).
     /// A session whose user may not ([`crate::domain::users::Work::ReadReplies`]) leaves them
     /// unread.
-    fn mark_replies_read(&mut self, sid: SessionId, cid: i64) -> Result<Response> {
+    fn mark_replies_read(&mut self, sid: SessionId, cid: i64, as_of: Date) -> Result<Response> {
         let actor = self.viewer(sid).actor.clone();
         // The queue table's copy in memory follows the row when it is the table's now.
         let mirror_kept = self.mirror_current();
         let marked = match self.store.engagement_mut().mark_replies_read(
             &actor,
             cid,
+            as_of,
             &crate::engage::outbox::now(),
         ) {
             Ok(n) => n,
@@ -991,8 +992,8 @@ impl PortfolioWorker {
         if marked > 0 {
             self.moved(cid);
         }
-        if self.as_of.is_some()
-            && let Some(owner) = self.store.queue().replies_read(cid)?
+        if let Some(queue_day) = self.as_of
+            && let Some(owner) = self.store.queue().replies_read(cid, queue_day)?
         {
             left_tab = true;
             self.unfiltered.replies_read(owner.as_deref());

@@ -33,8 +33,9 @@ pub enum Request {
     },
     /// One customer's detail as of a date.
     Detail { seq: u64, as_of: Date, cid: i64 },
-    /// Marks a customer's replies read (opened from the Replies tab); never coalesced.
-    MarkRepliesRead { cid: i64 },
+    /// Marks a customer's replies received by `as_of` read (opened from the Replies tab, its
+    /// detail as of that date); never coalesced.
+    MarkRepliesRead { cid: i64, as_of: Date },
     /// What a collector-action form pre-fills for a customer.
     FormData {
         seq: u64,

@@ -168,12 +168,20 @@ impl Engagement<&mut Store> {
     /// # Errors
     ///
     /// [`Error::Input`](crate::Error::Input) with the refusal; nothing is marked.
-    pub fn mark_replies_read(&mut self, actor: &Actor, cid: i64, at: &str) -> Result<usize> {
+    pub fn mark_replies_read(
+        &mut self,
+        actor: &Actor,
+        cid: i64,
+        as_of: Date,
+        at: &str,
+    ) -> Result<usize> {
         let tx = self.store.write_tx()?;
         crate::store::activity::action_writes::may_on(&tx, actor, Work::ReadReplies, cid)?;
+        // Only the replies the detail shows as of its date: one received later was not seen.
         let n = tx.execute(
-            "UPDATE replies SET read_at = ?2 WHERE cid = ?1 AND read_at IS NULL",
-            params![cid, at],
+            "UPDATE replies SET read_at = ?2
+              WHERE cid = ?1 AND read_at IS NULL AND received_date <= ?3",
+            params![cid, at, day_number(as_of)],
         )?;
         tx.commit()?;
         Ok(n)

@@ -169,18 +169,26 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
             .query_row(params_from_iter(values.iter()), |r| r.get(0))?)
     }
 
-    /// Clears a customer's unread replies in the queue summary (after
-    /// [`Engagement::mark_replies_read`](crate::store::engage::Engagement::mark_replies_read)), so that it leaves the Replies tab. Returns `Some(owner)`
-    /// when it had unread replies (the caller adjusts its tab counts), `None` otherwise.
-    pub fn replies_read(&self, cid: i64) -> Result<Option<Option<String>>> {
-        Ok(self
+    /// Counts a customer's unread replies in the queue summary again (after
+    /// [`Engagement::mark_replies_read`](crate::store::engage::Engagement::mark_replies_read),
+    /// which may leave replies received after a back-dated session's date unread), those
+    /// received by `as_of`, the queue's date. Returns `Some(owner)` when it had unread replies
+    /// and has none now: it left the Replies tab (the caller adjusts its tab counts).
+    pub fn replies_read(&self, cid: i64, as_of: Date) -> Result<Option<Option<String>>> {
+        let left: Option<(Option<String>, i64)> = self
             .conn()
             .prepare_cached(
-                "UPDATE temp.queue SET unread_replies = 0, unverified_replies = 0
+                "UPDATE temp.queue
+                    SET (unread_replies, unverified_replies) = (
+                        SELECT count(*), coalesce(sum(r.verified = 0), 0) FROM replies r
+                         WHERE r.cid = ?1 AND r.read_at IS NULL AND r.received_date <= ?2)
                   WHERE cid = ?1 AND unread_replies > 0
-                 RETURNING finance_owner",
+                 RETURNING finance_owner, unread_replies",
             )?
-            .query_row([cid], |r| r.get(0))
-            .optional()?)
+            .query_row(params![cid, crate::domain::date::day_number(as_of)], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        Ok(left.and_then(|(owner, unread)| (unread == 0).then_some(owner)))
     }
 }
