@@ -261,7 +261,10 @@ fn main() {
     let mut took = Duration::ZERO;
     for row in rows.iter().take(20) {
         let start = Instant::now();
-        data.handle(Request::MarkRepliesRead { cid: row.cid });
+        data.handle(Request::MarkRepliesRead {
+            cid: row.cid,
+            as_of,
+        });
         took += start.elapsed();
     }
     if !rows.is_empty() {

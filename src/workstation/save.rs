@@ -900,7 +900,13 @@ mod tests {
             "SELECT cid FROM temp.queue WHERE unread_replies > ?1 ORDER BY cid DESC LIMIT 1",
             0,
         );
-        let told = worker.handle_all(vec![(2, Request::MarkRepliesRead { cid: replied })]);
+        let told = worker.handle_all(vec![(
+            2,
+            Request::MarkRepliesRead {
+                cid: replied,
+                as_of,
+            },
+        )]);
         assert!(
             told.iter()
                 .any(|(_, r)| matches!(r, Response::RepliesRead { left_tab: true, .. })),
