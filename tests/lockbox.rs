@@ -776,6 +776,16 @@ fn the_resolve_form_saves_an_outcome_and_writing_off_stays_a_managers() {
         outcomes.contains(&&Value::from("written_off")),
         "{deduction}"
     );
+    // Undoing the write-off is a manager's too: alice reopening it could then resolve it her
+    // own way.
+    let out = fx.owed(&["reopen", &issue, "undo the write-off"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("may not reopen an issue written off on K1: only a manager may"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(fx.query("SELECT count(*) FROM issue_events"), [["3"]]);
 }
 
 /// A cheque naming an invoice it can pay and another it cannot (a typo, another customer's)

@@ -146,6 +146,9 @@ pub enum Work {
     ReadReplies,
     /// Resolving a dispute or deduction as written off.
     WriteOff,
+    /// Reopening an issue written off: undoing a manager's decision is a manager's too (a
+    /// collector could otherwise reopen it and resolve it their own way).
+    UndoWriteOff,
     /// Applying a bank's lockbox file (cheque payments on many customers, their deductions).
     Lockbox,
     /// Changing a customer's finance or sales owner.
@@ -183,6 +186,7 @@ impl Work {
             | Work::ReadReplies => None,
             Work::Assign => Some("assign owners"),
             Work::WriteOff => Some("write amounts off"),
+            Work::UndoWriteOff => Some("reopen an issue written off"),
             Work::Lockbox => Some("import lockbox files"),
             Work::Hold => Some("hold customers back from engagement"),
             Work::ReleaseReminder => Some("release reminders"),

@@ -345,6 +345,9 @@ impl Activity<&mut Store> {
             if outcome == Some(Outcome::WrittenOff) {
                 may_on(&tx, &stamp.actor(), Work::WriteOff, h.cid)?;
             }
+            if kind == "reopen" && h.written_off {
+                may_on(&tx, &stamp.actor(), Work::UndoWriteOff, h.cid)?;
+            }
         }
         let state = found.as_ref().map(|h| h.state);
         match kind {
@@ -504,29 +507,36 @@ struct IssueHistory {
     cid: i64,
     state: IssueState,
     since: Date,
+    /// Its last event resolved it as written off.
+    written_off: bool,
 }
 
 fn issue_history(conn: &Connection, issue_id: i64) -> Result<Option<IssueHistory>> {
-    let found: Option<(i64, i32, Option<String>, Option<i32>)> = conn
+    Ok(conn
         .prepare_cached(
-            "SELECT i.cid, i.opened_date, e.kind, e.event_date FROM issues i
+            "SELECT i.cid, i.opened_date, e.kind, e.event_date, e.outcome FROM issues i
                LEFT JOIN issue_events e ON e.id = (
                     SELECT x.id FROM issue_events x WHERE x.issue_id = i.id
                      ORDER BY x.event_date DESC, x.id DESC LIMIT 1)
               WHERE i.id = ?1",
         )?
         .query_row([issue_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            let opened: i32 = r.get(1)?;
+            let resolved = r.get::<_, Option<String>>(2)?.as_deref() == Some("resolve");
+            let on: Option<i32> = r.get(3)?;
+            let outcome: Option<String> = r.get(4)?;
+            Ok(IssueHistory {
+                cid: r.get(0)?,
+                state: if resolved {
+                    IssueState::Resolved
+                } else {
+                    IssueState::Open
+                },
+                since: crate::domain::date::from_day_number(on.unwrap_or(opened).max(opened)),
+                written_off: resolved && outcome.as_deref() == Some(Outcome::WrittenOff.as_str()),
+            })
         })
-        .optional()?;
-    Ok(found.map(|(cid, opened, last, on)| IssueHistory {
-        cid,
-        state: match last.as_deref() {
-            Some("resolve") => IssueState::Resolved,
-            _ => IssueState::Open,
-        },
-        since: crate::domain::date::from_day_number(on.unwrap_or(opened).max(opened)),
-    }))
+        .optional()?)
 }
 
 /// What [`Activity::backfill_activity`] wrote.
