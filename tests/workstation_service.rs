@@ -253,6 +253,48 @@ fn a_long_save_does_not_hold_up_another_sessions_screen() {
     assert_eq!(written as usize, many);
 }
 
+/// A note for many marked customers.
+fn bulk_note(seq: u64, cid: i64, many: usize, text: &str) -> Request {
+    Request::Save {
+        seq,
+        job: SaveJob {
+            as_of: as_of(),
+            cids: vec![cid; many],
+            values: ActionValues::Note { text: text.into() },
+        },
+    }
+}
+
+/// Another session's single save is done between two parts of a long save, not after it:
+/// the saves of the sessions take turns, a part each (each session's own in order).
+#[test]
+fn a_single_save_is_done_between_the_parts_of_another_sessions_long_save() {
+    let (_dir, db, ws) = serviced();
+    let acme = cid(&db, "K6");
+    let lumen = cid(&db, "K2");
+    let a = open(&ws, "alice", "", acme);
+    let b = open(&ws, "bob", "", lumen);
+    let many = 1000;
+    a.send(bulk_note(3, acme, many, "Statement sent")).unwrap();
+    // Alice's save has begun before bob's comes.
+    wait_for(&a, |r| {
+        matches!(r, Response::Saving { seq: 3, .. }).then_some(())
+    });
+    b.send(note(9, lumen, "Paying Monday")).unwrap();
+    let outcome = saved(&b, 9);
+    assert_eq!((outcome.error, outcome.recorded.len()), (None, 1));
+    // The worker answers in order: had bob's note waited for the whole of alice's save,
+    // her answer would be there already.
+    while let Some(answer) = a.try_recv() {
+        assert!(
+            !matches!(answer, Answer::Data(Response::Saved { seq: 3, .. })),
+            "bob's note waited for alice's {many} notes"
+        );
+    }
+    let outcome = saved(&a, 3);
+    assert_eq!((outcome.error, outcome.recorded.len()), (None, many));
+}
+
 /// Another program holding the write lock (an import from cron) does not hold up the
 /// screens: the save waits for it a tenth of a second at a time, the other sessions answered
 /// meanwhile, and is written once the lock is free.

@@ -8,12 +8,13 @@
 //! of tab counts, one summary, one DSO, one forecast, whatever the number of sessions.
 //!
 //! The worker coalesces per session: of the requests a session queued while the worker was
-//! busy it answers only the latest page, detail and form (every save and write is done, in
-//! order). After a save — by any session — every session's last page and detail are answered
-//! again with the summary, so that the change reaches every screen. It watches `PRAGMA
-//! data_version` about once a second; when another process (an import, the command line,
-//! cron, another portfolio's saves) commits, it recomputes the figures and answers every
-//! session's last page and detail again. A session that joins a portfolio already computed
+//! busy it answers only the latest page, detail and form (every save and write is done: each
+//! session's in order, the sessions' saves taking turns a part at a time). After a save — by
+//! any session — every session's last page and detail are answered again with the summary,
+//! so that the change reaches every screen. It watches `PRAGMA data_version` about once a
+//! second; when another process (an import, the command line, cron, another portfolio's
+//! saves) commits, it recomputes the figures and answers every session's last page and
+//! detail again. A session that joins a portfolio already computed
 //! is answered from it (its figures, forecast and pages) without computing anything.
 //!
 //! The team's figures (the team screen, [`Request::Team`]) are answered only to a manager's

@@ -458,8 +458,11 @@ impl PortfolioWorker {
         }
     }
 
-    /// Writes up to `budget` customers of the saves waiting, in the order they were asked
-    /// for: the answers of the saves that are done, and how far the one going on is.
+    /// Writes up to `budget` customers of the saves waiting: the answers of the saves that
+    /// are done, and how far the one going on is. Each session's saves are written in the
+    /// order it asked for them; the sessions take turns, a part each, so that another
+    /// collector's single note is written between two parts of a note to thousands of marked
+    /// customers rather than after all of them.
     pub(super) fn save_waiting(&mut self, budget: usize) -> Vec<(SessionId, super::Response)> {
         let mut answers = Vec::new();
         let mut left = budget;
@@ -492,11 +495,30 @@ impl PortfolioWorker {
                         waiting: saving.retry_at.is_some(),
                     },
                 ));
+                let (session, waiting) = (saving.session, saving.retry_at.is_some());
                 self.saving.push_front(saving);
+                // Another session's turn (a save waiting for another program's write lock
+                // stays first: the others would wait for the same lock).
+                if !waiting {
+                    self.next_sessions_turn(session);
+                }
                 break;
             }
         }
         answers
+    }
+
+    /// Puts `session`'s saves behind those of the other sessions, each in the order it was
+    /// asked for.
+    fn next_sessions_turn(&mut self, session: SessionId) {
+        if self.saving.iter().all(|s| s.session == session) {
+            return;
+        }
+        let (mine, others): (std::collections::VecDeque<_>, _) = std::mem::take(&mut self.saving)
+            .into_iter()
+            .partition(|s| s.session == session);
+        self.saving = others;
+        self.saving.extend(mine);
     }
 
     /// Records the job for one customer; `None` when it was done already (one of several
