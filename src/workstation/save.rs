@@ -428,12 +428,25 @@ impl PortfolioWorker {
                     break;
                 }
                 Err(e) => {
-                    let sentence = crate::store::write_failure(self.store.path(), &e);
+                    // After some were saved, the sentence says which were not (a full disk
+                    // part-way through a note to thousands of marked customers).
+                    let unsaved = match saving.job.cids.len() - saving.next {
+                        _ if saving.next == 0 => crate::store::NOTHING_SAVED.to_string(),
+                        1 => "the last customer was not saved".to_string(),
+                        n => format!("the last {n} customers were not saved"),
+                    };
+                    let sentence =
+                        crate::store::write_failure_then(self.store.path(), &e, &unsaved);
                     saving.outcome.error = Some(sentence.unwrap_or(e).to_string());
                 }
             }
             saving.busy_since = None;
             saving.next += 1;
+        }
+        // A long save leaves no idle time for the checkpoint: the log is folded in between
+        // two parts once it is long, so that it stays a few megabytes.
+        if self.checkpoint_due && self.store.log_is_long() {
+            self.checkpoint();
         }
         let _ = self.store.wait_for_writers(None);
     }
@@ -698,9 +711,11 @@ impl PortfolioWorker {
         }
     }
 
-    /// Folds the WAL into the database, when nothing waits: this connection's commits do not
-    /// (a checkpoint in the middle of a save made it ten times slower). A checkpoint that cannot
-    /// finish now is finished by a later one, or by another process's commit.
+    /// Folds the WAL into the database, when nothing waits, or between two parts of a long
+    /// save once the log is long ([`crate::store::Store::log_is_long`]): this connection's
+    /// commits do not (a checkpoint at every commit of a save made it ten times slower). A
+    /// checkpoint that cannot finish now is finished by a later one, or by another process's
+    /// commit.
     pub(super) fn checkpoint(&mut self) {
         self.checkpoint_due = false;
         let _ = self.store.checkpoint_passive();
@@ -866,6 +881,44 @@ mod tests {
         tests::{demo_worker, dispute, largest_overdue, other_owner, promise},
     };
     use crate::workstation::requests::{Request, Response};
+
+    /// A full disk part-way through a note to many customers: the sentence says that the
+    /// rest was not saved, not that nothing was (those before it were).
+    #[test]
+    fn a_full_disk_part_way_through_a_long_save_says_the_rest_was_not_saved() {
+        let as_of = Date::from_ymd_opt(2026, 4, 1).unwrap();
+        let (_dir, mut worker) = demo_worker(as_of);
+        worker.join(2, Actor::new("dana", Role::Manager), FileAccess::own());
+        let cid = largest_overdue(&worker, 1)[0];
+        // The database may grow by a few pages only: the disk fills a few notes in.
+        let conn = worker.store.conn();
+        let pages: i64 = conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        conn.pragma_update(None, "max_page_count", pages + 2)
+            .unwrap();
+        let many = 500;
+        let job = SaveJob {
+            as_of,
+            cids: vec![cid; many],
+            values: ActionValues::Note {
+                text: "Statement sent: the balance is overdue, please pay".repeat(20),
+            },
+        };
+        let outcome = worker.save(2, &job);
+        let saved = outcome.recorded.len();
+        let error = outcome.error.expect("the disk filled");
+        assert!(saved > 0 && saved < many, "{saved}: {error}");
+        assert!(error.starts_with("the disk is full: "), "{error}");
+        assert!(
+            error.contains(&format!(
+                "so the last {} customers were not saved",
+                many - saved
+            )),
+            "{error}"
+        );
+        assert!(!error.contains("nothing was saved"), "{error}");
+    }
 
     #[test]
     fn a_save_keeps_the_queue_tables_copy_in_memory_the_tables_without_reading_it_again() {
