@@ -791,6 +791,35 @@ fn a_long_save_says_how_far_it_is_and_why_it_waits() {
     assert!(!d.screen().contains("10 of 20"));
 }
 
+/// A key typed (or text pasted) while the form is being saved is not typed into it: the form
+/// says to wait, and goes on saying so with how far it is (before, the key vanished without
+/// a word).
+#[test]
+fn a_key_typed_while_saving_says_to_wait() {
+    let (_dir, mut d) = driver("alice", (120, 40));
+    d.press("n Statement <Space> sent");
+    d.app.form.as_mut().unwrap().state = FormState::Saving { seq: 41 };
+    action_forms::saving(&mut d.app, 41, 150, 600, false);
+    d.press("x");
+    assert_eq!(value(&d, FieldId::Text), "Statement sent");
+    assert!(
+        d.screen()
+            .contains("Saving… 150 of 600 customers · still saving; wait for it"),
+        "{}",
+        d.screen()
+    );
+    d.press("y");
+    assert!(d.paste("more text").is_empty());
+    assert_eq!(value(&d, FieldId::Text), "Statement sent");
+    action_forms::saving(&mut d.app, 41, 200, 600, false);
+    let screen = d.screen();
+    assert!(
+        screen.contains("Saving… 200 of 600 customers · still saving; wait for it"),
+        "{screen}"
+    );
+    assert_eq!(screen.matches("still saving").count(), 1, "{screen}");
+}
+
 #[test]
 fn saves_are_never_coalesced() {
     let (_dir, db) = fixture();

@@ -24,7 +24,12 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     };
     match form.state {
-        FormState::Saving { .. } => return Vec::new(),
+        FormState::Saving { .. } => {
+            // The key is not typed (the form is on its way): the form says so rather than
+            // letting it vanish.
+            super::saving::still_saving(form);
+            return Vec::new();
+        }
         FormState::Confirm => {
             let yes =
                 action == Some(Action::Submit) || matches!(event.code, KeyCode::Char('y' | 'Y'));
@@ -90,12 +95,17 @@ pub fn key(app: &mut App, event: KeyEvent) -> Vec<Effect> {
 
 /// Text pasted while a form is open: into the field with the cursor, in one go. A pasted line
 /// break is no Enter, and a pasted `y` or `x` answers no question (while the form asks one,
-/// or saves, a paste is dropped: the question stays on the screen).
+/// or saves, a paste is dropped: the question stays on the screen; a form being saved says
+/// to wait).
 pub fn paste(app: &mut App, text: &str) -> Vec<Effect> {
     let as_of = app.as_of;
     let Some(form) = app.form.as_mut() else {
         return Vec::new();
     };
+    if matches!(form.state, FormState::Saving { .. }) {
+        super::saving::still_saving(form);
+        return Vec::new();
+    }
     let focus = form.focus;
     if form.state == FormState::Editing
         && let Some(field) = form.fields.get_mut(focus)

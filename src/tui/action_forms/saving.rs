@@ -118,8 +118,33 @@ pub fn saving(app: &mut App, seq: u64, written: usize, of: usize, waiting: bool)
         (false, true) => format!("Saving… {written} of {of} customers"),
         (false, false) => "Saving…".to_string(),
     };
+    // A key typed meanwhile was told to wait: the form goes on saying so as the save goes on.
+    let text = if form
+        .message
+        .as_ref()
+        .is_some_and(|m| m.text.ends_with(STILL_SAVING))
+    {
+        text + STILL_SAVING
+    } else {
+        text
+    };
     form.message = Some(Status { text, error: false });
     Vec::new()
+}
+
+/// What a form being saved adds to its message when a key is typed: the key is not taken.
+const STILL_SAVING: &str = " · still saving; wait for it";
+
+/// A key typed while the form is being saved: its message says to wait (once).
+pub(super) fn still_saving(form: &mut ActionForm) {
+    let mut text = form
+        .message
+        .take()
+        .map_or_else(|| "Saving…".to_string(), |m| m.text);
+    if !text.ends_with(STILL_SAVING) {
+        text.push_str(STILL_SAVING);
+    }
+    form.message = Some(Status { text, error: false });
 }
 
 /// The worker saved (or refused) the form's job.
