@@ -474,15 +474,32 @@ pub fn assign(
     owner: &str,
 ) -> Result<Recorded> {
     let c = named(store, customer_id)?;
-    let owner = input(check::owner(owner))?;
+    let given = input(check::owner(owner))?;
+    // A user's name in another case (`ALICE` for the user alice) is that user: stored as
+    // given, the customer was in her "mine" but not hers to write on, and the team's figures
+    // split her in two.
+    let lowered = given.to_lowercase();
+    let registered = store
+        .users()
+        .list()?
+        .into_iter()
+        .map(|u| u.name)
+        .find(|name| *name != given && name.to_lowercase() == lowered);
+    let owner = registered.clone().unwrap_or_else(|| given.clone());
     let change = store
         .activity_mut()
         .assign_owner(stamp, c.cid, role, &owner)?;
     let was = change
         .old_owner
         .map_or_else(|| "was unassigned".to_string(), |o| format!("was {o}"));
+    let spelled = registered.map_or_else(String::new, |_| {
+        format!(
+            " (the user's name as registered; {} was given)",
+            crate::error::quoted(&given)
+        )
+    });
     let message = format!(
-        "Owner change {}: {} of {} is now {owner} ({was}).",
+        "Owner change {}: {} of {} is now {owner}{spelled} ({was}).",
         change.id,
         capitalised(role.label()),
         label(&c)

@@ -329,6 +329,39 @@ fn assigning_an_owner_changes_the_customer_and_logs_it() {
     assert_eq!(changes[0].old_owner.as_deref(), Some("alice"));
 }
 
+/// An owner given in another case than a registered user's name (`CAROL` for carol) is that
+/// user: stored as given, the customer was in her "mine" but refused to her, and the team's
+/// figures counted two owners.
+#[test]
+fn an_owner_given_in_another_case_is_the_registered_users_name() {
+    let fx = Fixture::new();
+    let mut store = fx.store();
+    let day = stamp("2026-04-01");
+    store
+        .users_mut()
+        .add(&day, "carol", owed::domain::users::Role::Manager, &[])
+        .unwrap();
+    let r = actions::assign(
+        &mut store,
+        &day,
+        "V1",
+        owed::domain::action_checks::OwnerRole::Finance,
+        "CAROL",
+    )
+    .unwrap();
+    assert_eq!(
+        r.message,
+        "Owner change 1: Finance owner of V1 (Vale Supplies) is now carol (the user's name as \
+         registered; `CAROL` was given) (was alice)."
+    );
+    let card = store
+        .activity()
+        .customer_card_by_id("V1", "USD")
+        .unwrap()
+        .unwrap();
+    assert_eq!(card.finance_owner.as_deref(), Some("carol"));
+}
+
 #[test]
 fn form_defaults_propose_the_overdue_amount_and_documents() {
     let fx = Fixture::new();

@@ -958,6 +958,9 @@ fn the_timeline_footer_offers_only_what_applies_to_the_selected_entry() {
         (kind.as_str(), timeline_offers(&d)),
         ("issue", vec!["Resolve the issue".to_string()])
     );
+    // A key for another kind of entry says what this one is, in English.
+    d.press("v");
+    assert_eq!(status(&d), "v voids a promise; this entry is an issue.");
     // Resolved from its entry, the issue offers reopening instead.
     d.press("I <Down> Credit <Space> note <Space> agreed <Enter>");
     assert_eq!(status(&d), "saved: Issue 1 resolved.");

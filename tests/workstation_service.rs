@@ -867,6 +867,10 @@ fn a_form_half_typed_when_the_connection_drops_is_offered_to_the_users_next_sess
     r.key(KeyCode::Char('d'), KeyModifiers::CONTROL);
     let help = r.wait_for("Redraw the screen");
     assert!(!help.contains("Suspend"), "{help}");
+    // Nor among the commands, at the end of help.
+    r.press(KeyCode::Char('G'));
+    let commands = r.wait_for(":redraw");
+    assert!(!commands.contains(":suspend"), "{commands}");
     r.press(KeyCode::Esc);
     r.note("Spoke to their AP lead");
     let form = r.wait_for("Spoke to their AP lead");

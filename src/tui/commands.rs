@@ -305,9 +305,10 @@ pub fn complete(line: &str, views: &[&str]) -> Completion {
 }
 
 /// The help's rows, one per command: its call (`:sort KEY [asc|desc]`) and what it does.
-pub fn help_rows() -> Vec<(String, String)> {
+pub fn help_rows(shown: impl Fn(Command) -> bool) -> Vec<(String, String)> {
     TABLE
         .iter()
+        .filter(|s| shown(s.command))
         .map(|s| {
             let call = format!(":{} {}", s.names[0], s.usage);
             (call.trim_end().to_string(), s.help())
@@ -326,7 +327,7 @@ mod tests {
         all.sort_unstable();
         all.dedup();
         assert_eq!(all.len(), n, "a name stands for one command");
-        let help: String = help_rows()
+        let help: String = help_rows(|_| true)
             .into_iter()
             .map(|(call, help)| format!("{call} {help}\n"))
             .collect();

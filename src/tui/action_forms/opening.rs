@@ -144,7 +144,13 @@ pub fn open_record(app: &mut App, action: Action, entry: &ActivityEntry) -> Vec<
                     .keymap
                     .first(KeyContext::Timeline, action)
                     .map_or(String::new(), |b| b.keys_text());
-                format!("{key} {wants}; this entry is a {}.", entry.kind.label())
+                let label = entry.kind.label();
+                let article = if label.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                format!("{key} {wants}; this entry is {article} {label}.")
             } else {
                 state
             };

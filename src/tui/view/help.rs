@@ -57,7 +57,10 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     // From the table the command line reads: every command, every value.
     out.push(Line::default());
     out.push(Line::styled("Commands (:)", heading));
-    for (call, desc) in crate::tui::commands::help_rows() {
+    // Over SSH there is no shell to give the terminal back to: no `:suspend`, as no `Ctrl-Z`.
+    let suspends = app.has_terminal_for(crate::tui::key_action::Action::Suspend);
+    let shown = |c| c != crate::tui::commands::Command::Suspend || suspends;
+    for (call, desc) in crate::tui::commands::help_rows(shown) {
         entry(&call, &desc, Style::default(), width, &mut out);
     }
     out
