@@ -1380,6 +1380,50 @@ fn links_and_special_files_in_a_maildir_are_skipped_not_followed() {
     );
 }
 
+/// A message that cannot be read (mode 000) stopped the import with exit 1: the messages
+/// after it were never read, every night, and those filed before it were never reported. It
+/// is skipped and reported like a link, and the others are filed.
+#[cfg(unix)]
+#[test]
+fn a_message_that_cannot_be_read_is_skipped_and_the_others_are_filed() {
+    use std::os::unix::fs::PermissionsExt;
+    let setup = Setup::plain(2, closed_port());
+    let maildir = setup.dir.path().join("Maildir");
+    for (name, i) in [("1.a.host", 0), ("2.b.host", 9), ("3.c.host", 1)] {
+        deliver_to_maildir(
+            &maildir,
+            name,
+            &format!(
+                "From: ap{i}@c{i}.example\nSubject: Paid {i}\nMessage-ID: <p{i}@x>\n\nDone.\n"
+            ),
+        );
+    }
+    let locked = maildir.join("new/2.b.host");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::File::open(&locked).is_ok() {
+        // Run as root, every file reads (the unit test of `read_message` covers this case).
+        return;
+    }
+    let o = setup.owed(&["inbox", "import", maildir.to_str().unwrap()]);
+    succeeded(&o);
+    assert_contains_all(
+        &stdout(&o),
+        &[
+            "filed K000 (by sender): Paid 0",
+            "filed K001 (by sender): Paid 1",
+            "2 filed, 0 already filed, 0 unmatched, 1 skipped",
+        ],
+    );
+    assert_contains_all(
+        &stderr(&o),
+        &[
+            "skipped 2.b.host: cannot read it: Permission denied",
+            "(left in new/)",
+        ],
+    );
+    assert_eq!(names_in(&maildir.join("new")), vec!["2.b.host"]);
+}
+
 #[test]
 fn a_reply_from_outside_the_customer_is_filed_unverified_and_shown_so() {
     let (_server, setup) = reminders_sent(2);

@@ -31,9 +31,10 @@ pub fn run(ctx: &Context, args: &InboxArgs) -> Result<()> {
 
 fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
     let mut store = ctx.open_store()?;
-    let items = inbox::import_maildir(&mut store, &args.maildir, ctx.as_of, super::today())?;
     let (mut filed, mut duplicates, mut unmatched, mut skipped, mut unverified) = (0, 0, 0, 0, 0);
-    for item in &items {
+    // Each message is reported as it is dealt with: an error that stops the import later
+    // leaves what was filed before it said.
+    let mut report = |item: &inbox::InboxItem| -> Result<()> {
         match &item.outcome {
             Filed::Reply {
                 customer_id,
@@ -77,7 +78,15 @@ fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
                 errln!("skipped {}: {why} (left in new/)", item.file);
             }
         }
-    }
+        Ok(())
+    };
+    inbox::import_maildir(
+        &mut store,
+        &args.maildir,
+        ctx.as_of,
+        super::today(),
+        &mut report,
+    )?;
     let mut summary = format!("{filed} filed, {duplicates} already filed, {unmatched} unmatched");
     if skipped > 0 {
         summary.push_str(&format!(", {skipped} skipped"));

@@ -73,17 +73,21 @@ fn received_date(header: Option<Date>, as_of: Date, today: Date) -> Date {
 
 /// Imports the new messages of the Maildir `dir`; `as_of` dates messages without a
 /// readable `Date` header. `today` is this machine's date: no reply is dated after the later
-/// of it and `as_of`, the day it is filed (see [`received_date`]).
+/// of it and `as_of`, the day it is filed (see [`received_date`]). `on_item` is told of each
+/// message as soon as it is dealt with, so that what was filed is reported even when a later
+/// error stops the import.
 ///
 /// # Errors
 ///
 /// [`Error::Input`] when `dir` is not a Maildir (no `new/` folder) or its `new/` or `cur/`
-/// is a symbolic link; I/O and database errors.
+/// is a symbolic link; I/O and database errors, and those of `on_item`. A
+/// message that cannot be read is not an error: it is skipped, as a link is.
 pub fn import_maildir(
     store: &mut Store,
     dir: &Path,
     as_of: Date,
     today: Date,
+    on_item: &mut dyn FnMut(&InboxItem) -> Result<()>,
 ) -> Result<Vec<InboxItem>> {
     let new = dir.join("new");
     let cur = dir.join("cur");
@@ -131,25 +135,29 @@ pub fn import_maildir(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let raw = match read_message(&path, kind)? {
+        let raw = match read_message(&path, kind) {
             Ok(raw) => raw,
             Err(why) => {
-                out.push(InboxItem {
+                let item = InboxItem {
                     file,
                     subject: String::new(),
                     outcome: Filed::Skipped { why },
-                });
+                };
+                on_item(&item)?;
+                out.push(item);
                 continue;
             }
         };
         let parsed = mail::parse(&raw);
         let matched = match_customer(store, &parsed, &addresses)?;
         let Some((cid, reminder_message_id)) = matched else {
-            out.push(InboxItem {
+            let item = InboxItem {
                 file,
                 subject: parsed.subject,
                 outcome: Filed::Unmatched { from: parsed.from },
-            });
+            };
+            on_item(&item)?;
+            out.push(item);
             continue;
         };
         let verified = parsed.from.as_deref().is_some_and(|from| {
@@ -175,7 +183,7 @@ pub fn import_maildir(
         })?;
         move_to_cur(&path, &cur, &file)?;
         let customer_id = labels.get(&cid).map(|l| l.id.clone()).unwrap_or_default();
-        out.push(InboxItem {
+        let item = InboxItem {
             file,
             subject: parsed.subject,
             outcome: if inserted {
@@ -188,59 +196,49 @@ pub fn import_maildir(
             } else {
                 Filed::Duplicate { customer_id }
             },
-        });
+        };
+        on_item(&item)?;
+        out.push(item);
     }
     Ok(out)
 }
 
 /// The bytes of the message at `path` (an entry of `new/` of type `kind`), or why it is
-/// skipped: not a regular file (a link is never followed), or too large.
-fn read_message(
-    path: &Path,
-    kind: std::fs::FileType,
-) -> Result<std::result::Result<Vec<u8>, String>> {
+/// skipped: not a regular file (a link is never followed), too large, or unreadable (its
+/// permissions, or removed since it was listed). One message that does not read must not stop
+/// the import of the others, every night at the same file.
+fn read_message(path: &Path, kind: std::fs::FileType) -> std::result::Result<Vec<u8>, String> {
+    let too_large = || format!("larger than {} MiB", MAX_MESSAGE_BYTES / 1024 / 1024);
+    let unreadable = |e: std::io::Error| format!("cannot read it: {e}");
     if kind.is_symlink() {
-        return Ok(Err(A_LINK.into()));
+        return Err(A_LINK.into());
     }
     if !kind.is_file() {
-        return Ok(Err("not a regular file".into()));
+        return Err("not a regular file".into());
     }
     // Swapped for a link since it was listed: the open fails rather than follow it; a pipe
     // does not block the open.
     let mut file = match open_no_follow(path) {
         Ok(Some(f)) => f,
-        Ok(None) => return Ok(Err(A_LINK.into())),
-        Err(e) => {
-            return Err(Error::runtime(format!(
-                "cannot read {}: {e}",
-                path.display()
-            )));
-        }
+        Ok(None) => return Err(A_LINK.into()),
+        Err(e) => return Err(unreadable(e)),
     };
-    let meta = file
-        .metadata()
-        .map_err(|e| Error::runtime(format!("cannot read {}: {e}", path.display())))?;
+    let meta = file.metadata().map_err(unreadable)?;
     if !meta.is_file() {
-        return Ok(Err("not a regular file".into()));
+        return Err("not a regular file".into());
     }
     if meta.len() > MAX_MESSAGE_BYTES {
-        return Ok(Err(format!(
-            "larger than {} MiB",
-            MAX_MESSAGE_BYTES / 1024 / 1024
-        )));
+        return Err(too_large());
     }
     let mut raw = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     (&mut file)
         .take(MAX_MESSAGE_BYTES + 1)
         .read_to_end(&mut raw)
-        .map_err(|e| Error::runtime(format!("cannot read {}: {e}", path.display())))?;
+        .map_err(unreadable)?;
     if raw.len() as u64 > MAX_MESSAGE_BYTES {
-        return Ok(Err(format!(
-            "larger than {} MiB",
-            MAX_MESSAGE_BYTES / 1024 / 1024
-        )));
+        return Err(too_large());
     }
-    Ok(Ok(raw))
+    Ok(raw)
 }
 
 /// Whether `from` (an address, lowercase) is one of the customer's `addresses`, or in the
@@ -459,6 +457,18 @@ mod tests {
         let later = day(2027, 1, 31);
         assert_eq!(received_date(None, later, today), later);
         assert_eq!(received_date(Some(day(2100, 1, 1)), later, today), later);
+    }
+
+    #[test]
+    fn a_message_that_cannot_be_read_is_skipped_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let listed = dir.path().join("1.a.host");
+        std::fs::write(&listed, "x").unwrap();
+        let kind = std::fs::symlink_metadata(&listed).unwrap().file_type();
+        // Removed (or made unreadable) between the listing and the open.
+        std::fs::remove_file(&listed).unwrap();
+        let why = read_message(&listed, kind).unwrap_err();
+        assert!(why.starts_with("cannot read it: "), "{why}");
     }
 
     #[test]
