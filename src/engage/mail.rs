@@ -10,6 +10,7 @@
 use crate::domain::Date;
 use crate::domain::text::first_chars;
 use mail_parser::{HeaderValue, Message, MessageParser, PartType};
+use std::borrow::Cow;
 
 /// At most this many characters of body are kept.
 pub const MAX_BODY_CHARS: usize = 64 * 1024;
@@ -44,7 +45,8 @@ impl ParsedMail {
 /// Parses a whole message. Whatever cannot be read is left empty: a reply is filed with what
 /// its sender's mailer got right.
 pub fn parse(raw: &[u8]) -> ParsedMail {
-    let Some(message) = MessageParser::default().parse(raw) else {
+    let raw = lone_crs_as_line_ends(raw);
+    let Some(message) = MessageParser::default().parse(raw.as_ref()) else {
         return ParsedMail::default();
     };
     ParsedMail {
@@ -64,6 +66,25 @@ pub fn parse(raw: &[u8]) -> ParsedMail {
             .and_then(|d| Date::from_ymd_opt(i32::from(d.year), d.month.into(), d.day.into())),
         body: first_chars(&body_text(&message), MAX_BODY_CHARS).to_string(),
     }
+}
+
+/// `raw` with each carriage return not followed by a line feed made a CRLF. Old Mac mailers
+/// (and some scripts) end lines with a lone CR; `mail-parser` reads those as one line, so the
+/// headers ran together and `From:` was read from the Message-ID's address. A lone CR is a
+/// line end, as the CSV and cycle readers take it.
+fn lone_crs_as_line_ends(raw: &[u8]) -> Cow<'_, [u8]> {
+    let lone = |at: usize| raw[at] == b'\r' && raw.get(at + 1) != Some(&b'\n');
+    if !(0..raw.len()).any(lone) {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len() + 64);
+    for (at, &b) in raw.iter().enumerate() {
+        out.push(b);
+        if lone(at) {
+            out.push(b'\n');
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// A Message-ID as `<id>`; none when it is empty or holds white space.
@@ -223,6 +244,27 @@ font-family:\"Calibri\";}</style><script>var x=1;</script></head><body><!-- a co
         assert_eq!(
             parse(raw.as_bytes()).body,
             "We paid\non Friday <3>\nINV-1\nINV-2"
+        );
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines() {
+        // The sender was read from the Message-ID: "no customer … from m13@acme.example".
+        let raw =
+            b"From: ap@acme.example\rSubject: lone cr\rMessage-ID: <m13@acme.example>\r\rbody\r";
+        let m = parse(raw);
+        assert_eq!(m.from.as_deref(), Some("ap@acme.example"));
+        assert_eq!(m.subject, "lone cr");
+        assert_eq!(m.message_id.as_deref(), Some("<m13@acme.example>"));
+        assert_eq!(m.body, "body\n");
+        // CRLF and LF messages are read as they were.
+        assert_eq!(
+            lone_crs_as_line_ends(b"a\r\nb\nc"),
+            Cow::Borrowed(&b"a\r\nb\nc"[..])
+        );
+        assert_eq!(
+            lone_crs_as_line_ends(b"a\rb\r\n\r").as_ref(),
+            b"a\r\nb\r\n\r\n"
         );
     }
 
