@@ -12,7 +12,8 @@ use crate::domain::text::first_chars;
 use mail_parser::{HeaderValue, Message, MessageParser, PartType};
 use std::borrow::Cow;
 
-/// At most this many characters of body are kept.
+/// At most this many characters of body are kept; a longer body ends with a line saying where
+/// it was cut ([`kept_body`]).
 pub const MAX_BODY_CHARS: usize = 64 * 1024;
 
 /// What a reply is filed with.
@@ -64,7 +65,7 @@ pub fn parse(raw: &[u8]) -> ParsedMail {
         date: message
             .date()
             .and_then(|d| Date::from_ymd_opt(i32::from(d.year), d.month.into(), d.day.into())),
-        body: first_chars(&body_text(&message), MAX_BODY_CHARS).to_string(),
+        body: kept_body(&body_text(&message)),
     }
 }
 
@@ -85,6 +86,17 @@ fn lone_crs_as_line_ends(raw: &[u8]) -> Cow<'_, [u8]> {
         }
     }
     Cow::Owned(out)
+}
+
+/// The first [`MAX_BODY_CHARS`] characters of `text`; when it is longer, a last line says it
+/// was cut, so that whoever reads the reply knows there was more.
+fn kept_body(text: &str) -> String {
+    let kept = first_chars(text, MAX_BODY_CHARS);
+    if kept.len() < text.len() {
+        format!("{kept}\n… (cut at {MAX_BODY_CHARS} characters)")
+    } else {
+        text.to_string()
+    }
 }
 
 /// A Message-ID as `<id>`; none when it is empty or holds white space.
@@ -245,6 +257,18 @@ font-family:\"Calibri\";}</style><script>var x=1;</script></head><body><!-- a co
             parse(raw.as_bytes()).body,
             "We paid\non Friday <3>\nINV-1\nINV-2"
         );
+    }
+
+    #[test]
+    fn a_body_too_long_is_cut_and_says_so() {
+        let long = format!("From: a@b.example\n\n{}", "é".repeat(MAX_BODY_CHARS + 10));
+        let body = parse(long.as_bytes()).body;
+        let mark = "\n… (cut at 65536 characters)";
+        assert!(body.ends_with(mark), "{}", &body[body.len() - 40..]);
+        assert_eq!(body.chars().count(), MAX_BODY_CHARS + mark.chars().count());
+        // A body of the limit exactly is kept whole, unmarked.
+        let whole = format!("From: a@b.example\n\n{}", "x".repeat(MAX_BODY_CHARS));
+        assert_eq!(parse(whole.as_bytes()).body, "x".repeat(MAX_BODY_CHARS));
     }
 
     #[test]
