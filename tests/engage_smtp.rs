@@ -897,6 +897,32 @@ fn a_folder_that_is_not_a_maildir_is_refused() {
     let setup = Setup::new(&[], closed_port());
     let o = setup.owed(&["inbox", "import", setup.dir.path().to_str().unwrap()]);
     refused(&o, 2, "not a Maildir");
+    // A path that is not there was "not a Maildir: it has no new/ folder".
+    let missing = setup.dir.path().join("none");
+    let o = setup.owed(&["inbox", "import", missing.to_str().unwrap()]);
+    assert_eq!(
+        refused(&o, 2, "does not exist"),
+        format!("owed: {} does not exist\n", missing.display())
+    );
+}
+
+/// An empty file was "no customer for 05.empty from an unknown sender:  (left in new/)".
+#[test]
+fn an_empty_message_is_skipped_saying_it_is_empty() {
+    let setup = Setup::plain(1, closed_port());
+    let maildir = setup.dir.path().join("Maildir");
+    deliver_to_maildir(&maildir, "1.empty", "");
+    let o = setup.owed(&["inbox", "import", maildir.to_str().unwrap()]);
+    succeeded(&o);
+    assert_contains_all(
+        &stderr(&o),
+        &["skipped 1.empty: the file is empty (left in new/)"],
+    );
+    assert_contains_all(
+        &stdout(&o),
+        &["0 filed, 0 already filed, 0 unmatched, 1 skipped"],
+    );
+    assert_eq!(names_in(&maildir.join("new")), vec!["1.empty"]);
 }
 
 /// A reply whose `Date` header is in the future (a sender's clock, a forger) is received on

@@ -79,8 +79,8 @@ fn received_date(header: Option<Date>, as_of: Date, today: Date) -> Date {
 ///
 /// # Errors
 ///
-/// [`Error::Input`] when `dir` is not a Maildir (no `new/` folder) or its `new/` or `cur/`
-/// is a symbolic link; I/O and database errors, and those of `on_item`. A
+/// [`Error::Input`] when `dir` does not exist or is not a Maildir (no `new/` folder) or its
+/// `new/` or `cur/` is a symbolic link; I/O and database errors, and those of `on_item`. A
 /// message that cannot be read is not an error: it is skipped, as a link is.
 pub fn import_maildir(
     store: &mut Store,
@@ -98,6 +98,9 @@ pub fn import_maildir(
                 sub.display()
             )));
         }
+    }
+    if std::fs::symlink_metadata(dir).is_err() {
+        return Err(Error::input(format!("{} does not exist", dir.display())));
     }
     if !new.is_dir() {
         return Err(Error::input(format!(
@@ -204,7 +207,7 @@ pub fn import_maildir(
 }
 
 /// The bytes of the message at `path` (an entry of `new/` of type `kind`), or why it is
-/// skipped: not a regular file (a link is never followed), too large, or unreadable (its
+/// skipped: not a regular file (a link is never followed), too large, empty, or unreadable (its
 /// permissions, or removed since it was listed). One message that does not read must not stop
 /// the import of the others, every night at the same file.
 fn read_message(path: &Path, kind: std::fs::FileType) -> std::result::Result<Vec<u8>, String> {
@@ -237,6 +240,10 @@ fn read_message(path: &Path, kind: std::fs::FileType) -> std::result::Result<Vec
         .map_err(unreadable)?;
     if raw.len() as u64 > MAX_MESSAGE_BYTES {
         return Err(too_large());
+    }
+    if raw.is_empty() {
+        // Not a message: "no customer … from an unknown sender" said nothing of why.
+        return Err("the file is empty".into());
     }
     Ok(raw)
 }
