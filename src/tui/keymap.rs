@@ -332,14 +332,17 @@ impl Keymap {
 
     /// Parses keymap TOML; a fault names the line of its entry where it is about one.
     fn parse_file(text: &str) -> Result<Keymap, Fault> {
-        let file: BTreeMap<String, SectionFile> =
+        // The section names keep their place in the file, for the line of an unknown one.
+        let file: BTreeMap<toml::Spanned<String>, SectionFile> =
             toml::from_str(text).map_err(|e| (None, e.to_string().trim().to_string()))?;
         let mut sections = BTreeMap::new();
         for (name, section) in file {
+            let line = line_of(text, name.span().start);
+            let name = name.into_inner();
             let context = KeyContext::from_name(&name).ok_or_else(|| {
                 let names: Vec<&str> = KeyContext::ALL.iter().map(|c| c.name()).collect();
                 (
-                    None,
+                    Some(line),
                     format!("unknown keymap section [{name}] ({})", names.join(", ")),
                 )
             })?;
@@ -570,8 +573,12 @@ keymap = [
     fn bad_keymaps_say_what_is_wrong() {
         let e = Keymap::parse("[queue]\nkeymap = [{ on = \"j\", run = \"jump\" }]").unwrap_err();
         assert!(e.contains("`jump` is not an action"), "{e}");
-        let e = Keymap::parse("[queues]\nkeymap = []").unwrap_err();
-        assert!(e.contains("unknown keymap section"), "{e}");
+        // The section's line, as an entry's.
+        let e = Keymap::parse("# mine\n\n[queu]\nkeymap = []").unwrap_err();
+        assert!(
+            e.starts_with("line 3: unknown keymap section [queu] (queue, "),
+            "{e}"
+        );
         let e = Keymap::parse("[queue]\nkeymap = [{ on = \"<Nope>\", run = \"up\" }]").unwrap_err();
         assert!(e.contains("not a key"), "{e}");
         let e = Keymap::parse("[queue]\nkeymap = [{ on = [], run = \"up\" }]").unwrap_err();
