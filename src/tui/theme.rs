@@ -17,10 +17,15 @@
 //! depths; `mono` uses only bold, reverse and underline and is chosen when `NO_COLOR` is set.
 
 use super::remote::ColorDepth;
+use crate::domain::text::line_of;
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// What is wrong with a theme file: the line it is on (none: the file as a whole), and a
+/// sentence.
+type Fault = (Option<usize>, String);
 
 /// The themes shipped with owed, by name.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -128,9 +133,10 @@ struct ThemeFile {
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
-    extends: Option<String>,
+    extends: Option<toml::Spanned<String>>,
+    /// By name, each keeping its place in the file, for the line of a fault.
     #[serde(default)]
-    styles: BTreeMap<String, StyleFile>,
+    styles: BTreeMap<toml::Spanned<String>, StyleFile>,
 }
 
 #[derive(Deserialize, Default)]
@@ -225,8 +231,10 @@ impl Theme {
             let text = std::fs::read_to_string(&path).map_err(|e| {
                 crate::Error::input(format!("cannot read theme {}: {e}", path.display()))
             })?;
-            return Theme::parse(&text, Some(name))
-                .map_err(|e| crate::Error::input(format!("{}: {e}", path.display())));
+            return Theme::parse_file(&text, Some(name)).map_err(|(line, e)| {
+                let at = line.map(|l| format!(", line {l}")).unwrap_or_default();
+                crate::Error::input(format!("{}{at}: {e}", path.display()))
+            });
         }
         match BUILTIN.iter().find(|(n, _)| *n == name) {
             Some((_, text)) => Theme::parse(text, None).map_err(crate::Error::runtime),
@@ -244,22 +252,44 @@ impl Theme {
     /// Parses theme TOML. A built-in theme (`fallback_name` is `None`) must define every role;
     /// a user theme starts from its `extends`.
     pub fn parse(text: &str, fallback_name: Option<&str>) -> Result<Theme, String> {
-        let file: ThemeFile = toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
+        Theme::parse_file(text, fallback_name).map_err(|(line, e)| match line {
+            Some(l) => format!("line {l}: {e}"),
+            None => e,
+        })
+    }
+
+    /// [`Theme::parse`]; a fault names the line of the style or `extends` it is about, as
+    /// TOML's own errors name theirs.
+    fn parse_file(text: &str, fallback_name: Option<&str>) -> Result<Theme, Fault> {
+        let file: ThemeFile =
+            toml::from_str(text).map_err(|e| (None, e.to_string().trim().to_string()))?;
         let mut styles: Vec<Option<Style>> = vec![None; Role::NAMES.len()];
         if fallback_name.is_some() || file.extends.is_some() {
-            let base_name = file.extends.as_deref().unwrap_or("default");
+            let base_name = file.extends.as_ref().map_or("default", |e| e.get_ref());
             let base_text = BUILTIN
                 .iter()
                 .find(|(n, _)| *n == base_name)
-                .ok_or_else(|| format!("`extends = \"{base_name}\"` is not a built-in theme"))?
+                .ok_or_else(|| {
+                    (
+                        file.extends.as_ref().map(|e| line_of(text, e.span().start)),
+                        format!("`extends = \"{base_name}\"` is not a built-in theme"),
+                    )
+                })?
                 .1;
-            let base = Theme::parse(base_text, None)?;
+            let base = Theme::parse_file(base_text, None)?;
             styles = base.styles.into_iter().map(Some).collect();
         }
         for (name, spec) in &file.styles {
-            let role = Role::from_name(name)
-                .ok_or_else(|| format!("unknown style `{name}` (known: {})", known_names()))?;
-            styles[role as usize] = Some(style_of(spec).map_err(|e| format!("`{name}`: {e}"))?);
+            let line = Some(line_of(text, name.span().start));
+            let name = name.get_ref();
+            let role = Role::from_name(name).ok_or_else(|| {
+                (
+                    line,
+                    format!("unknown style `{name}` (known: {})", known_names()),
+                )
+            })?;
+            styles[role as usize] =
+                Some(style_of(spec).map_err(|e| (line, format!("`{name}`: {e}")))?);
         }
         let missing: Vec<&str> = Role::NAMES
             .iter()
@@ -267,7 +297,10 @@ impl Theme {
             .map(|(_, n)| *n)
             .collect();
         if !missing.is_empty() {
-            return Err(format!("the theme does not define {}", missing.join(", ")));
+            return Err((
+                None,
+                format!("the theme does not define {}", missing.join(", ")),
+            ));
         }
         Ok(Theme {
             name: file
@@ -451,5 +484,40 @@ mod tests {
         assert_eq!(t.get(Role::Title).fg, Some(Color::Indexed(208)));
         let e = Theme::parse("[styles]\ntitle = { fg = \"256\" }", Some("x")).unwrap_err();
         assert!(e.contains("not a palette colour"), "{e}");
+    }
+
+    /// Value errors named no line, where TOML's own errors in the same file name one.
+    #[test]
+    fn a_bad_style_names_its_line_and_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mine.toml");
+        let load = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            Theme::load(path.to_str().unwrap(), None)
+                .unwrap_err()
+                .to_string()
+        };
+        let at = |line: usize| format!("{}, line {line}: ", path.display());
+        let e = load("name = \"mine\"\n\n[styles]\ntitle = { fg = \"redd\" }\n");
+        assert!(
+            e.starts_with(&format!("{}`title`: `redd` is not a colour", at(4))),
+            "{e}"
+        );
+        let e = load("[styles]\noverdue = { bold = true }\ntitel = { fg = \"red\" }\n");
+        assert!(
+            e.starts_with(&format!("{}unknown style `titel`", at(3))),
+            "{e}"
+        );
+        let e = load("# mine\nextends = \"neon\"\n");
+        assert!(
+            e.starts_with(&format!(
+                "{}`extends = \"neon\"` is not a built-in theme",
+                at(2)
+            )),
+            "{e}"
+        );
+        // A table of its own is named by its header's line.
+        let e = load("[styles]\n[styles.title]\nfg = \"puce\"\n");
+        assert!(e.starts_with(&at(2)) || e.starts_with(&at(3)), "{e}");
     }
 }
