@@ -309,8 +309,7 @@ impl Config {
 
     /// Reads and validates one config file.
     pub fn from_file(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::input(format!("cannot read config {}: {e}", path.display())))?;
+        let text = crate::files::read_text(path, "config ")?;
         let mut config =
             Config::parse(&text).map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
         config.path = Some(path.to_path_buf());
@@ -585,6 +584,40 @@ mod tests {
             "the shipped views, written out"
         );
         assert_eq!(c.serve, ServeConfig::default());
+    }
+
+    /// A config saved in Windows-1252 or UTF-16 gave the reader's own "stream did not contain
+    /// valid UTF-8", with no place in the file; the cycle files' message names it.
+    #[test]
+    fn a_config_that_is_not_utf8_names_the_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            b"base_currency = \"EUR\"\ncollector = \"J\xfcrgen\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            Config::from_file(&path).unwrap_err().to_string(),
+            format!(
+                "{}, line 2, column 15: not valid UTF-8 (the byte 0xFC; save the config as UTF-8)",
+                path.display()
+            )
+        );
+        // UTF-16, with its byte order mark.
+        let utf16: Vec<u8> = "collector = \"alice\"\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        std::fs::write(&path, [&[0xFF, 0xFE][..], &utf16].concat()).unwrap();
+        let e = Config::from_file(&path).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string().ends_with(
+                ", line 1, column 1: not valid UTF-8 (the byte 0xFF; save the config as UTF-8)"
+            ),
+            "{e}"
+        );
     }
 
     #[test]

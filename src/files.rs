@@ -1,6 +1,10 @@
 //! Files that come from outside (a Maildir's messages, a lockbox folder's images), opened
-//! without following links; and what an entry a folder names as a file to read is instead.
+//! without following links; what an entry a folder names as a file to read is instead; and
+//! the files people write (config, keymap, themes, cycles, templates), read as UTF-8 with the
+//! place of a byte that is not.
 
+use crate::domain::text::line_of;
+use crate::{Error, Result};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -52,4 +56,30 @@ pub fn open_no_follow(path: &Path) -> std::io::Result<Option<File>> {
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// The text of `file`, a file a person writes (a cycle file, `what` empty; a `template `, a
+/// `config `, a `keymap `, a `theme `): a byte that is not UTF-8, as in a file saved in
+/// Windows-1252 or UTF-16, is an error naming its line and column (in characters), which the
+/// reader's own error ("stream did not contain valid UTF-8") does not.
+///
+/// # Errors
+///
+/// [`Error::Input`] when the file cannot be read or is not UTF-8.
+pub fn read_text(file: &Path, what: &str) -> Result<String> {
+    let bytes = std::fs::read(file)
+        .map_err(|e| Error::input(format!("cannot read {what}{}: {e}", file.display())))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let good = String::from_utf8_lossy(&bytes[..e.utf8_error().valid_up_to()]);
+        let line_start = good.rfind('\n').map_or(0, |i| i + 1);
+        Error::input(format!(
+            "{}, line {}, column {}: not valid UTF-8 (the byte 0x{:02X}; save the {} as UTF-8)",
+            file.display(),
+            line_of(&good, good.len()),
+            good[line_start..].chars().count() + 1,
+            bytes.get(good.len()).copied().unwrap_or_default(),
+            if what.is_empty() { "file" } else { what.trim() }
+        ))
+    })
 }

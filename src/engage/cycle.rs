@@ -33,7 +33,7 @@ use super::template::{TemplateRef, TemplateSet};
 use crate::domain::rules::{self, CustomFields, Expr, Level, MAX_DAYS};
 use crate::domain::text::{line_of, name_key};
 use crate::error::quoted;
-use crate::files::NotAFile;
+use crate::files::{NotAFile, read_text};
 use crate::{Error, Result};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -344,31 +344,6 @@ pub fn load_dir_with(dir: &Path, custom: &CustomFields) -> Result<Cycles> {
     }
     cycles.cycles.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(cycles)
-}
-
-/// The text of `file` (a cycle file, `what` empty, or a `template `): a byte that is not
-/// UTF-8 is an error naming its line and column (in characters), which the reader's own error
-/// ("stream did not contain valid UTF-8") does not.
-///
-/// # Errors
-///
-/// [`Error::Input`] when the file cannot be read or is not UTF-8.
-pub fn read_text(file: &Path, what: &str) -> Result<String> {
-    let bytes = std::fs::read(file)
-        .map_err(|e| Error::input(format!("cannot read {what}{}: {e}", file.display())))?;
-    String::from_utf8(bytes).map_err(|e| {
-        let bytes = e.as_bytes();
-        let good = String::from_utf8_lossy(&bytes[..e.utf8_error().valid_up_to()]);
-        let line_start = good.rfind('\n').map_or(0, |i| i + 1);
-        Error::input(format!(
-            "{}, line {}, column {}: not valid UTF-8 (the byte 0x{:02X}; save the {} as UTF-8)",
-            file.display(),
-            line_of(&good, good.len()),
-            good[line_start..].chars().count() + 1,
-            bytes.get(good.len()).copied().unwrap_or_default(),
-            if what.is_empty() { "file" } else { what.trim() }
-        ))
-    })
 }
 
 /// Parses and checks one cycle file's `text`; templates are loaded into `templates`,

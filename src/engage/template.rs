@@ -178,18 +178,18 @@ impl TemplateSet {
         if self.env.get_template(&key).is_ok() {
             return Ok(template);
         }
-        let source = super::cycle::read_text(path, "template ")?;
+        let source = crate::files::read_text(path, "template ")?;
         self.env
             .add_template_owned(key, source)
             .map_err(|e| template_error(path, &e))?;
         if template.has_html {
-            let source = super::cycle::read_text(&html, "template ")?;
+            let source = crate::files::read_text(&html, "template ")?;
             self.env
                 .add_template_owned(template.html_key(), source)
                 .map_err(|e| template_error(&html, &e))?;
         }
         if template.has_sms {
-            let source = super::cycle::read_text(&sms, "template ")?;
+            let source = crate::files::read_text(&sms, "template ")?;
             self.env
                 .add_template_owned(template.sms_key(), source)
                 .map_err(|e| template_error(&sms, &e))?;

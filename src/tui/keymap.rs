@@ -309,9 +309,7 @@ impl Keymap {
     pub fn load(user_file: Option<&Path>) -> crate::Result<Keymap> {
         let mut keymap = Keymap::parse(DEFAULT_KEYMAP).map_err(crate::Error::runtime)?;
         if let Some(path) = user_file.filter(|p| p.exists()) {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                crate::Error::input(format!("cannot read keymap {}: {e}", path.display()))
-            })?;
+            let text = crate::files::read_text(path, "keymap ")?;
             let fault = |(line, e): Fault| {
                 let at = line.map(|l| format!(", line {l}")).unwrap_or_default();
                 crate::Error::input(format!("{}{at}: {e}", path.display()))
@@ -567,6 +565,20 @@ keymap = [
         assert_eq!(k.resolve(q, &[key("q")]), Resolved::Unbound);
         assert_eq!(k.resolve(q, &[key("<C-q>")]), Resolved::Run(Action::Quit));
         assert_eq!(k.resolve(q, &[key("k")]), Resolved::Run(Action::Up));
+    }
+
+    #[test]
+    fn a_keymap_that_is_not_utf8_names_the_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keymap.toml");
+        std::fs::write(&path, b"[queue]\n# caf\xe9\n").unwrap();
+        assert_eq!(
+            Keymap::load(Some(&path)).unwrap_err().to_string(),
+            format!(
+                "{}, line 2, column 6: not valid UTF-8 (the byte 0xE9; save the keymap as UTF-8)",
+                path.display()
+            )
+        );
     }
 
     #[test]

@@ -228,9 +228,7 @@ impl Theme {
                 .filter(|p| p.exists())
         };
         if let Some(path) = user_file {
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                crate::Error::input(format!("cannot read theme {}: {e}", path.display()))
-            })?;
+            let text = crate::files::read_text(&path, "theme ")?;
             return Theme::parse_file(&text, Some(name)).map_err(|(line, e)| {
                 let at = line.map(|l| format!(", line {l}")).unwrap_or_default();
                 crate::Error::input(format!("{}{at}: {e}", path.display()))
@@ -519,5 +517,22 @@ mod tests {
         // A table of its own is named by its header's line.
         let e = load("[styles]\n[styles.title]\nfg = \"puce\"\n");
         assert!(e.starts_with(&at(2)) || e.starts_with(&at(3)), "{e}");
+    }
+
+    /// Saved in Windows-1252: the place of the byte, not the reader's own words.
+    #[test]
+    fn a_theme_that_is_not_utf8_names_the_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sepia.toml");
+        std::fs::write(&path, b"name = \"s\xe9pia\"\n").unwrap();
+        assert_eq!(
+            Theme::load(path.to_str().unwrap(), None)
+                .unwrap_err()
+                .to_string(),
+            format!(
+                "{}, line 1, column 10: not valid UTF-8 (the byte 0xE9; save the theme as UTF-8)",
+                path.display()
+            )
+        );
     }
 }
