@@ -283,6 +283,39 @@ fn an_empty_collector_name_is_refused() {
     assert_eq!(fx.fingerprint(), before);
 }
 
+/// A collector's name from the config holding a tab was quoted with the tab as a space, and
+/// the message sent one to `--as` without saying the name came from the config file.
+#[test]
+fn a_bad_collector_name_in_the_config_names_the_file_and_shows_the_tab() {
+    let fx = Fixture::new();
+    let config = fx.dir.path().join("config.toml");
+    std::fs::write(&config, "collector = \"al\\tice\"\n").unwrap();
+    let before = fx.fingerprint();
+    let out = fx.owed(&["--as-of", "2026-04-01", "note", "V1", "hello"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "owed: the collector's name `al<U+0009>ice` holds a control or invisible character \
+             (shown as <U+…>); a name cannot: it is `collector` in the config file {}; change it \
+             there, or give another with --as NAME\n",
+            config.display()
+        )
+    );
+    // `--as` overrides it.
+    let out = fx.owed(&[
+        "--as-of",
+        "2026-04-01",
+        "--as",
+        "alice",
+        "note",
+        "V1",
+        "hello",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_ne!(fx.fingerprint(), before);
+}
+
 /// A record dated by the moment it is written (a note, a call, a follow-up set or done, a void,
 /// an owner change) says so when the date it was taken as of is earlier (`AS_OF` is): the
 /// workstation's detail as of that date leaves it out. A promise or an issue counts from that date and does

@@ -437,7 +437,11 @@ fn files_sent_to_a_terminal_are_shown_or_refused() {
 fn names_with_control_characters_are_refused_on_the_command_line() {
     let w = World::imported();
     let e = refused("--as", &w.owed(&["--as", EVIL, "note", "K4", "hello"]));
-    assert!(e.contains(EVIL_SHOWN), "{e}");
+    // Quoted with every invisible character written out, as refused emails and phones are.
+    assert!(
+        e.contains("`<U+001B>]52;c;SGVsbG8=<U+0007><U+001B>]0;TITLE<U+0007><U+001B>[2J Evil Co`"),
+        "{e}"
+    );
     refused(
         "--as with a newline",
         &w.owed(&["--as", "ali\nce", "note", "K4", "hi"]),

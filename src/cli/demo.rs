@@ -98,6 +98,7 @@ pub fn run(ctx: &Context, args: &DemoArgs, db_given: bool, collector_given: bool
         config,
         db_path: db.clone(),
         collector,
+        collector_from_config: ctx.collector_from_config,
         as_of: ctx.as_of,
         as_of_given: ctx.as_of_given,
         theme: ctx.theme.clone(),

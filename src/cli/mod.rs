@@ -210,6 +210,9 @@ pub struct Context {
     pub config: Config,
     pub db_path: PathBuf,
     pub collector: String,
+    /// Whether the collector is the config's `collector` (no `--as`): a name refused is
+    /// then one to change in the config file, which the message names.
+    pub collector_from_config: bool,
     pub as_of: Date,
     /// Whether `--as-of` was given (the workstation shows it).
     pub as_of_given: bool,
@@ -222,10 +225,12 @@ impl Context {
         let config = Config::load(cli.config.as_deref())?;
         let db_path = config::database_path(cli.db.as_deref())?;
         let collector = config.collector_name(cli.as_collector.as_deref());
+        let collector_from_config = cli.as_collector.is_none() && config.collector.is_some();
         Ok(Context {
             config,
             db_path,
             collector,
+            collector_from_config,
             as_of: cli.as_of.unwrap_or_else(today),
             as_of_given: cli.as_of.is_some(),
             theme: cli.theme.clone(),
@@ -260,6 +265,18 @@ impl Context {
 
     /// The stamp of an action now by this shell's actor, effective on the as-of day.
     pub fn stamp(&self, store: &Store) -> Result<Stamp> {
+        if self.collector_from_config
+            && let Err(e) = crate::domain::text::check_name(self.collector.trim())
+        {
+            let file = self.config.path.as_deref().map_or_else(
+                || "the config file".to_string(),
+                |p| format!("the config file {}", p.display()),
+            );
+            return Err(crate::Error::input(format!(
+                "the collector's name {e}: it is `collector` in {file}; change it there, or \
+                 give another with --as NAME"
+            )));
+        }
         Stamp::for_actor(&self.actor(store)?, chrono::Utc::now(), self.as_of)
             .map_err(crate::Error::Input)
     }

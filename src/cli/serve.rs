@@ -324,6 +324,7 @@ mod tests {
             config,
             db_path: PathBuf::from("/srv/owed/owed.db"),
             collector: "alice".into(),
+            collector_from_config: false,
             as_of: crate::cli::today(),
             as_of_given: false,
             theme: None,

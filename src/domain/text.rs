@@ -254,13 +254,13 @@ pub fn excerpt(text: &str, words: &[&str], width: usize) -> String {
 
 /// Checks a name given on the command line or in the config (a collector, an owner, a user):
 /// it may not hold a control character of any kind, newline and tab included, nor a
-/// bidirectional control or a character that draws nothing.
+/// bidirectional control or a character that draws nothing. The name is quoted with those
+/// shown as `<U+0009>` ([`hidden_shown`]): a tab quoted as a space left nothing to see.
 pub fn check_name(text: &str) -> Result<(), String> {
     if text.chars().any(|c| c.is_control() || is_unsafe(c)) {
         return Err(format!(
-            "{} holds a control or invisible character (shown as a symbol such as ␛ or \
-             <U+0085>); a name cannot",
-            crate::error::quoted(text)
+            "{} holds a control or invisible character (shown as <U+…>); a name cannot",
+            crate::error::quoted(&hidden_shown(text))
         ));
     }
     Ok(())
@@ -462,8 +462,18 @@ mod tests {
             let e = check_name(bad).unwrap_err();
             assert!(!e.chars().any(is_unsafe), "{e}");
         }
-        assert!(check_name("\x1b[2J").unwrap_err().contains("`␛[2J`"));
-        assert!(check_name("ali\u{200b}ce").is_err());
+        assert!(check_name("\x1b[2J").unwrap_err().contains("`<U+001B>[2J`"));
+        // A tab was quoted as a space: `al ice`.
+        assert!(
+            check_name("al\tice")
+                .unwrap_err()
+                .starts_with("`al<U+0009>ice` holds a control or invisible character")
+        );
+        assert!(
+            check_name("ali\u{200b}ce")
+                .unwrap_err()
+                .contains("`ali<U+200B>ce`")
+        );
     }
 
     #[test]
