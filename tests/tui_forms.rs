@@ -1070,7 +1070,7 @@ fn a_key_the_users_role_may_not_use_on_a_customer_is_refused_before_anything_is_
     refused(
         &mut d,
         ": hold <Space> +7d <Enter>",
-        "bob (collector) may not hold customers back from engagement: only a manager may",
+        "bob (collector) may not hold customers back from engagement on K6: only a manager may",
     );
     // His own customer: offered, and the form opens.
     d.press("<Esc> / lumen <Enter>");
@@ -1089,7 +1089,7 @@ fn a_key_the_users_role_may_not_use_on_a_customer_is_refused_before_anything_is_
     refused(
         &mut d,
         "n",
-        "carol (auditor) may not write: an auditor reads only",
+        "carol (auditor) may not write on K2: an auditor reads only",
     );
     assert!(
         !offered(&d).iter().any(|o| writes.contains(&o.as_str())),

@@ -532,11 +532,8 @@ impl App {
     pub fn refusal(&self, work: crate::domain::users::Work, cids: &[i64]) -> Option<String> {
         use crate::domain::users::{Role, Target, may};
         let actor = self.actor.as_ref()?;
-        // A manager's work, or an auditor's session: whoever the customers are.
-        if actor.role != Role::Collector || !work.is_collectors() {
-            return may(actor, work, None).err();
-        }
-        cids.iter().find_map(|&cid| {
+        // The customer as the detail or the queue's row knows it.
+        let target = |cid: i64| -> Option<Target<'_>> {
             let (customer_id, finance_owner) = match self
                 .detail
                 .as_ref()
@@ -549,16 +546,19 @@ impl App {
                     (row.id.as_str(), row.finance_owner.as_deref())
                 }
             };
-            may(
-                actor,
-                work,
-                Some(Target {
-                    customer_id,
-                    finance_owner,
-                }),
-            )
-            .err()
-        })
+            Some(Target {
+                customer_id,
+                finance_owner,
+            })
+        };
+        // A manager's work, or an auditor's session: whoever the customers are (the sentence
+        // names the first, as the command line's does).
+        if actor.role != Role::Collector || !work.is_collectors() {
+            let first = cids.first().and_then(|&cid| target(cid));
+            return may(actor, work, first).err();
+        }
+        cids.iter()
+            .find_map(|&cid| may(actor, work, Some(target(cid)?)).err())
     }
 
     /// Whether [`App::refusal`] refuses `work` on `cids`; if so, the footer says why.
