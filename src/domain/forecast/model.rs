@@ -257,6 +257,15 @@ impl Model {
         let curves = self.prior.curves_for(h);
         let supported =
             |t: f64| curves.residual_support.weight_beyond(t - p.typical_late) >= MIN_TAIL_SUPPORT;
+        // The far tail from `from` on (or from the document's days late, when later): at the
+        // rate of the documents that late, as many as there are (see `Curves::tail_rate_beyond`).
+        let exp = |from: f64| {
+            let from = from.max(after);
+            Tail::Exp {
+                from,
+                rate: curves.tail_rate_beyond(from - p.typical_late),
+            }
+        };
         let tail = |last: f64| {
             if supported(last) {
                 Tail::Curve {
@@ -265,21 +274,13 @@ impl Model {
                     after: last,
                 }
             } else {
-                Tail::Exp {
-                    from: last.max(after),
-                    rate: curves.tail_rate,
-                }
+                exp(last)
             }
         };
         // The portfolio's side: its residual curve placed at the customer's typical days late
         // where it has support; else (a small or young portfolio) the shape of its whole
         // curve, moved from its median to the customer's typical; past its end, its rate.
-        let tail_from = |c: &Survival, offset: f64| {
-            c.last_event().map(|t| Tail::Exp {
-                from: t + offset,
-                rate: curves.tail_rate,
-            })
-        };
+        let tail_from = |c: &Survival, offset: f64| c.last_event().map(|t| exp(t + offset));
         let prior = if supported(after) {
             Part {
                 curve: &curves.residuals,
@@ -320,7 +321,12 @@ impl Model {
         let parts = self.parts(h, p, after);
         blended_conditional_median(&parts, after, HORIZON_DAYS).unwrap_or_else(|| {
             // Counted from the due date for a document not yet due.
-            after.max(0.0) + std::f64::consts::LN_2 / self.prior.curves_for(h).tail_rate
+            let from = after.max(0.0);
+            let rate = self
+                .prior
+                .curves_for(h)
+                .tail_rate_beyond(from - p.typical_late);
+            from + std::f64::consts::LN_2 / rate
         })
     }
 
@@ -334,9 +340,12 @@ impl Model {
             curve: &curve.residuals,
             offset: otherwise,
             weight: 1.0,
-            tail: curve.residuals.last_event().map(|t| Tail::Exp {
-                from: t + otherwise,
-                rate: curve.tail_rate,
+            tail: curve.residuals.last_event().map(|t| {
+                let from = (t + otherwise).max(overdue);
+                Tail::Exp {
+                    from,
+                    rate: curve.tail_rate_beyond(from - otherwise),
+                }
             }),
         }];
         let late = blended_conditional_median(&part, overdue, HORIZON_DAYS)?;

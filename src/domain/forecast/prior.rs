@@ -234,12 +234,22 @@ pub struct Curves {
     pub residual_support: AtRisk,
     /// Residual observations behind `residuals`.
     residual_count: usize,
-    /// The daily rate at which what is still open far past a customer's typical gets paid
-    /// (see `tail_rate`).
+    /// The daily rate at which what is still open far past a customer's typical gets paid,
+    /// as measured where the ledger has documents that late (see `tail_rate`); read it
+    /// through [`Curves::tail_rate_beyond`].
     pub tail_rate: f64,
 }
 
 impl Curves {
+    /// The daily rate at which what is still open `residual` days past a customer's typical
+    /// gets paid (see [`shrunk_tail_rate`]).
+    pub fn tail_rate_beyond(&self, residual: f64) -> f64 {
+        shrunk_tail_rate(
+            self.tail_rate,
+            self.residual_support.weight_beyond(residual),
+        )
+    }
+
     /// The curves of the customers `members` (indices into `histories` / `observations`).
     fn fit(
         histories: &[CustomerHistory],
@@ -300,7 +310,8 @@ const DEFAULT_TAIL_RATE: f64 = std::f64::consts::LN_2 / 30.0;
 /// The rate at which documents far past their customer's typical get paid: the average
 /// hazard of the residual curve over its last trusted stretch (from where 4 × the support
 /// needed lies beyond, to where only the support needed does). A document later than
-/// anything the ledger can speak for is predicted from it: what is left of it is paid at
+/// anything the ledger can speak for is predicted from it, shrunk toward the prior by how
+/// many documents that late there are ([`shrunk_tail_rate`]): what is left of it is paid at
 /// that rate (a survival view of the remaining time), not at a fixed date.
 fn tail_rate(residuals: &Survival, support: &AtRisk) -> f64 {
     let hi = support.time_with_beyond(MIN_TAIL_SUPPORT);
@@ -312,6 +323,19 @@ fn tail_rate(residuals: &Survival, support: &AtRisk) -> f64 {
             .unwrap_or(DEFAULT_TAIL_RATE),
         _ => DEFAULT_TAIL_RATE,
     }
+}
+
+/// The far tail's rate past a point with `beyond` documents later than it: the measured
+/// `rate` (from the last trusted stretch, which may lie far before that point) shrunk toward
+/// the prior's month by their count, [`MIN_TAIL_SUPPORT`] documents' worth of prior. The mean
+/// remaining times are averaged (a gamma prior on the rate), so that where the ledger has no
+/// document that late half of what is left is paid within a month: a ledger whose documents
+/// are all paid a day or two past their customer's typical says nothing about one already 100
+/// days past it (it is not "paid tomorrow"), nor does one slow stretch make such a document
+/// wait for years.
+fn shrunk_tail_rate(rate: f64, beyond: f64) -> f64 {
+    let beyond = beyond.max(0.0);
+    (beyond + MIN_TAIL_SUPPORT) / (beyond / rate + MIN_TAIL_SUPPORT / DEFAULT_TAIL_RATE)
 }
 
 /// The portfolio prior.
@@ -666,11 +690,18 @@ pub struct DisputeCurve {
     pub residuals: Survival,
     /// Observations (unweighted) beyond a point.
     pub support: AtRisk,
-    /// The rate at which disputes still open past the curve's support get paid.
+    /// The rate at which disputes still open past the curve's support get paid, as
+    /// measured; read it through [`DisputeCurve::tail_rate_beyond`].
     pub tail_rate: f64,
 }
 
 impl DisputeCurve {
+    /// The daily rate at which disputes still open `residual` days past when they would
+    /// otherwise have been paid get paid (see [`shrunk_tail_rate`]).
+    pub fn tail_rate_beyond(&self, residual: f64) -> f64 {
+        shrunk_tail_rate(self.tail_rate, self.support.weight_beyond(residual))
+    }
+
     fn fit(obs: &mut [Obs]) -> DisputeCurve {
         let support = AtRisk::new(
             &obs.iter()
