@@ -110,6 +110,9 @@ impl ModelConfig {
 const HORIZON_DAYS: u32 = 3 * 365;
 /// Pseudo-settlements spread evenly over the week (or the month) that a habit must outweigh.
 const HABIT_PRIOR: f64 = 2.0;
+/// Share of the settlements that their due dates would have put off a habit's days that must
+/// still be paid on them for the habit to count (see [`beyond_due_dates`]).
+const HABIT_BEYOND_DUE_DATES: f64 = 0.5;
 /// A move to the recent level counts once its square exceeds this many times its sampling
 /// variance (a non-negative garrote: small moves are noise and shrink to nothing, large
 /// ones are kept nearly whole).
@@ -122,6 +125,31 @@ const SPREAD_PRIOR: f64 = 4.0;
 /// of the habit within reach, as every date has its weekday within three days. (At 10 days, a
 /// date between two payment runs stayed where it was: on a day the customer never pays.)
 const MONTH_HABIT_REACH: i64 = 15;
+
+/// One settled document, as a payment habit sees it.
+struct Settlement {
+    date: Date,
+    /// Its due date plus the customer's typical days late.
+    expected: Date,
+    weight: f64,
+}
+
+/// Whether a habit (`on`: the days it pays on, `even`: their share of an even spread) is the
+/// customer's own and not its due dates': of the settlements its due dates plus its typical
+/// days late would have put off those days, most (shrunk toward an even spread) were paid on
+/// them all the same. A customer that invoices on the 1st and pays 10 days after the due date
+/// settles around the 10th, but an invoice dated the 10th is paid 10 days after its due date,
+/// not moved to the 10th; one with a payment run pays on it whenever its invoices fall due.
+fn beyond_due_dates(settlements: &[Settlement], even: f64, on: impl Fn(Date) -> bool) -> bool {
+    let (mut off, mut paid_on) = (0.0, 0.0);
+    for s in settlements.iter().filter(|s| !on(s.expected)) {
+        off += s.weight;
+        if on(s.date) {
+            paid_on += s.weight;
+        }
+    }
+    (paid_on + HABIT_PRIOR * even) / (off + HABIT_PRIOR) > HABIT_BEYOND_DUE_DATES
+}
 
 /// One open document's predicted payment date.
 #[derive(Debug, Clone, PartialEq)]
@@ -230,7 +258,7 @@ impl Model {
         let at_risk = AtRisk::new(&obs);
         let survival = Survival::kaplan_meier(&mut obs);
         let (trend, shift) = self.recent_move(h, scale, typical_late, &chances);
-        let weekday = self.weekday_habit(h);
+        let weekday = self.weekday_habit(h, typical_late);
         Profile {
             settled_count: h.settled.len(),
             prior_late: curves.median_late,
@@ -241,7 +269,10 @@ impl Model {
             trend,
             shift,
             scale,
-            month: weekday.is_none().then(|| self.month_habit(h)).flatten(),
+            month: weekday
+                .is_none()
+                .then(|| self.month_habit(h, typical_late))
+                .flatten(),
             weekday,
         }
     }
@@ -453,23 +484,30 @@ impl Model {
         (change, shift)
     }
 
-    /// Recency weights of the customer's settlements (with their dates), when it has enough.
-    fn settlement_weights(&self, h: &CustomerHistory) -> Option<Vec<(Date, f64)>> {
+    /// The customer's settlements, when it has enough: each one's date, the date its due
+    /// date plus the customer's typical days late (`lag`) would have put it on, and its
+    /// recency weight.
+    fn settlement_weights(&self, h: &CustomerHistory, lag: f64) -> Option<Vec<Settlement>> {
         (h.settled.len() >= self.config.weekday_min_count).then(|| {
             h.settled
                 .iter()
-                .map(|s| (s.settled, self.config.weight(s.settled, self.as_of)))
+                .map(|s| Settlement {
+                    date: s.settled,
+                    expected: add_days(s.due_date, lag.round() as i64),
+                    weight: self.config.weight(s.settled, self.as_of),
+                })
                 .collect()
         })
     }
 
     /// The weekday most of the customer's settlements fall on, when they nearly all do (the
-    /// share shrunk toward an even week).
-    fn weekday_habit(&self, h: &CustomerHistory) -> Option<Weekday> {
-        let settlements = self.settlement_weights(h)?;
+    /// share shrunk toward an even week) and not only because their due dates plus its
+    /// typical days late do (see [`beyond_due_dates`]).
+    fn weekday_habit(&self, h: &CustomerHistory, lag: f64) -> Option<Weekday> {
+        let settlements = self.settlement_weights(h, lag)?;
         let mut weights = [0.0f64; 7];
-        for (date, w) in settlements {
-            weights[date.weekday().num_days_from_monday() as usize] += w;
+        for s in &settlements {
+            weights[s.date.weekday().num_days_from_monday() as usize] += s.weight;
         }
         let total: f64 = weights.iter().sum();
         let (best, weight) = weights
@@ -477,26 +515,33 @@ impl Model {
             .enumerate()
             .max_by(|a, b| a.1.total_cmp(b.1))?;
         let share = (weight + HABIT_PRIOR / 7.0) / (total + HABIT_PRIOR);
-        (total > 0.0 && share >= self.config.weekday_min_share)
-            .then(|| Weekday::try_from(best as u8).ok())
-            .flatten()
+        let weekday = Weekday::try_from(best as u8).ok()?;
+        (total > 0.0
+            && share >= self.config.weekday_min_share
+            && beyond_due_dates(&settlements, 1.0 / 7.0, |d| d.weekday() == weekday))
+        .then_some(weekday)
     }
 
     /// The five-day stretch of the month most of the customer's settlements fall in, when
-    /// they nearly all do (the share shrunk toward an even month).
-    fn month_habit(&self, h: &CustomerHistory) -> Option<MonthHabit> {
-        let settlements = self.settlement_weights(h)?;
+    /// they nearly all do (the share shrunk toward an even month) and not only because their
+    /// due dates plus its typical days late do (see [`beyond_due_dates`]).
+    fn month_habit(&self, h: &CustomerHistory, lag: f64) -> Option<MonthHabit> {
+        let settlements = self.settlement_weights(h, lag)?;
         // Days from the turn of the month: −16 … 14.
         let mut weights = [0.0f64; 31];
-        for (date, w) in settlements {
-            weights[(month_position(date) + 16) as usize] += w;
+        for s in &settlements {
+            weights[(month_position(s.date) + 16) as usize] += s.weight;
         }
         let total: f64 = weights.iter().sum();
         let (first, weight) = (0..27)
             .map(|i| (i as i64 - 16, weights[i..i + 5].iter().sum::<f64>()))
             .max_by(|a, b| a.1.total_cmp(&b.1))?;
         let share = (weight + HABIT_PRIOR * 5.0 / 31.0) / (total + HABIT_PRIOR);
-        (total > 0.0 && share >= self.config.weekday_min_share).then_some(MonthHabit { first })
+        let within = |d: Date| (first..first + 5).contains(&month_position(d));
+        (total > 0.0
+            && share >= self.config.weekday_min_share
+            && beyond_due_dates(&settlements, 5.0 / 31.0, within))
+        .then_some(MonthHabit { first })
     }
 
     /// Predicts the payment date of each of the customer's open documents, in order.

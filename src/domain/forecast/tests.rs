@@ -401,6 +401,78 @@ fn a_promise_naming_documents_moves_only_those_it_pays_off_whole() {
     );
 }
 
+/// A customer's documents dated `dates`, due 30 days later and settled on `settle(due)`.
+fn dated(cid: i64, dates: &[Date], settle: impl Fn(Date) -> Date) -> Vec<SettledDoc> {
+    dates
+        .iter()
+        .enumerate()
+        .map(|(i, &date)| {
+            let due = plus(date, 30);
+            SettledDoc {
+                settled: settle(due),
+                doc_date: date,
+                due_date: due,
+                ..paid(cid * 1000 + i as i64, 0, 0)
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_lag_after_due_dates_on_one_day_of_the_month_is_not_a_month_habit() {
+    // Invoices dated the 1st, each paid exactly 10 days after its due date: settled from the
+    // 10th to the 13th, only because its invoices are dated on one day. An invoice dated the
+    // 10th (due 2026-04-09) is expected 10 days after its due date, not moved back to the 14th.
+    let dates: Vec<Date> = (0..12)
+        .map(|m| d("2025-03-01") + chrono::Months::new(m))
+        .collect();
+    let doc = open(1, 9);
+    let h = CustomerHistory {
+        cid: 1,
+        settled: dated(1, &dates, |due| plus(due, 10)),
+        open: vec![doc.clone()],
+        ..Default::default()
+    };
+    let p = &predict(h)[0];
+    assert_eq!(days_after_due(p, &doc), 10, "{} {}", p.date, p.reason);
+    assert!(!p.reason.contains("pays around"), "{}", p.reason);
+}
+
+#[test]
+fn a_payment_run_in_the_month_stays_one_whatever_the_invoice_dates() {
+    // Invoices dated all over the month, each paid on the 25th on or after its due date: a
+    // habit of its own, which its due dates do not explain.
+    let dates: Vec<Date> = (0..12)
+        .map(|m| {
+            plus(
+                d("2025-02-01") + chrono::Months::new(m),
+                (m as i64 * 7) % 27,
+            )
+        })
+        .collect();
+    let on_the_25th = |due: Date| {
+        let mut day = due;
+        while day.day() != 25 {
+            day = day.succ_opt().unwrap();
+        }
+        day
+    };
+    let doc = open(1, 3);
+    let h = CustomerHistory {
+        cid: 1,
+        settled: dated(1, &dates, on_the_25th),
+        open: vec![doc],
+        ..Default::default()
+    };
+    let p = &predict(h)[0];
+    assert!((23..=27).contains(&p.date.day()), "{} {}", p.date, p.reason);
+    assert!(
+        p.reason.contains("pays around") || p.reason.contains("pays near"),
+        "{}",
+        p.reason
+    );
+}
+
 #[test]
 fn a_payment_run_customer_is_predicted_on_its_weekday() {
     // Always pays on the first Friday on or after 8 days late.
