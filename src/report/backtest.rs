@@ -195,7 +195,7 @@ impl Backtest {
     /// when nothing scored); the documents scored per method; and the calibration of the
     /// probability of paying late (Brier score, reliability table).
     pub fn to_json(&self) -> Value {
-        let round = |v: Option<f64>| v.map(|x| (x * 100.0).round() / 100.0 + 0.0);
+        let round = |v: Option<f64>| v.map(hundredths);
         let tally = |t: &Tally| {
             json!({
                 "scored": t.count,
@@ -266,7 +266,8 @@ impl Backtest {
 
     /// The results as tables.
     pub fn to_text(&self) -> String {
-        let days = |v: Option<f64>| v.map_or("—".into(), |x| format!("{x:.2}"));
+        // Rounded as in the JSON (a table's 3.12 beside its JSON's 3.13 was one figure).
+        let days = |v: Option<f64>| v.map_or("—".into(), |x| format!("{:.2}", hundredths(x)));
         // (+ 0.0 turns a negative zero into a positive one.)
         let signed = |v: Option<f64>| v.map_or("—".into(), |x| format!("{:+.1}", x + 0.0));
         let headers = |first: &'static str| {
@@ -349,6 +350,13 @@ impl Backtest {
     }
 }
 
+/// `x` rounded to hundredths, halves away from zero, as both the table and the JSON show it
+/// (formatting with `{:.2}` alone rounds 3.125 to 3.12, the JSON's rounding to 3.13); a
+/// negative zero comes out positive.
+fn hundredths(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0 + 0.0
+}
+
 /// Parses `--every`: `14d`, `2w` or a bare number of days.
 pub fn parse_every(text: &str) -> std::result::Result<u32, String> {
     let t = text.trim().to_ascii_lowercase();
@@ -380,6 +388,38 @@ mod tests {
             vec![d("2026-01-01"), d("2026-01-15"), d("2026-01-29")]
         );
         assert_eq!(cutoffs(d("2026-01-01"), d("2026-01-28"), 14).len(), 2);
+    }
+
+    #[test]
+    fn table_and_json_round_a_figure_alike() {
+        // 25 days of error over 8 documents: 3.125, which `{:.2}` alone printed as 3.12
+        // while the JSON said 3.13.
+        let d = |s| parse_iso(s).unwrap();
+        let mut total = Tally::default();
+        for k in 0..8 {
+            let off = if k == 0 { 4 } else { 3 };
+            let actual = d("2026-03-10");
+            total.add(actual, actual + chrono::Days::new(off), actual, actual);
+        }
+        assert_eq!(total.model_mae(), Some(3.125));
+        let b = Backtest {
+            horizon: d("2026-06-30"),
+            cutoffs: Vec::new(),
+            total,
+            segments: Default::default(),
+            reliability: Reliability::default(),
+            methods: [8, 0, 0],
+            still_open: 0,
+        };
+        assert_eq!(b.to_json()["overall"]["model_mae"], serde_json::json!(3.13));
+        let overall = b
+            .to_text()
+            .lines()
+            .find(|l| l.starts_with("overall"))
+            .unwrap()
+            .to_string();
+        assert!(overall.contains(" 3.13 "), "{overall}");
+        assert!(!overall.contains("3.12"), "{overall}");
     }
 
     #[test]
