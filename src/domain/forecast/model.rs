@@ -747,12 +747,15 @@ fn nearest_in_month(date: Date, habit: MonthHabit, earliest: Date) -> Date {
         .unwrap_or(date)
 }
 
-/// "pays around the turn of the month", "pays around the 10th", "pays near the month's end".
+/// "pays around the turn of the month", "pays around the 10th", "pays around the 20th",
+/// "pays near the end of the month" (only for its last few days: a habit in the second half
+/// of the month is named by its day, counted in a month of 31 days).
 fn month_reason(habit: MonthHabit) -> String {
     let middle = habit.first + 2;
     match middle {
         -2..=1 => "pays around the turn of the month".into(),
-        m if m < -2 => "pays near the end of the month".into(),
+        -4..=-3 => "pays near the end of the month".into(),
+        m if m < 0 => format!("pays around the {}", ordinal(m + 32)),
         m => format!("pays around the {}", ordinal(m + 1)),
     }
 }
@@ -877,6 +880,32 @@ mod tests {
         assert_eq!(
             month_reason(MonthHabit { first: 8 }),
             "pays around the 11th"
+        );
+    }
+
+    #[test]
+    fn a_habit_in_the_second_half_of_the_month_is_named_by_its_day() {
+        // The 18th to the 22nd of a 31-day month: positions −14 … −10.
+        assert_eq!(
+            month_reason(MonthHabit { first: -14 }),
+            "pays around the 20th"
+        );
+        assert_eq!(
+            month_reason(MonthHabit { first: -16 }),
+            "pays around the 18th"
+        );
+        assert_eq!(
+            month_reason(MonthHabit { first: -9 }),
+            "pays around the 25th"
+        );
+        // The last days of the month, and across its turn, keep their names.
+        assert_eq!(
+            month_reason(MonthHabit { first: -6 }),
+            "pays near the end of the month"
+        );
+        assert_eq!(
+            month_reason(MonthHabit { first: -4 }),
+            "pays around the turn of the month"
         );
     }
 }
