@@ -318,11 +318,7 @@ fn assigning_an_owner_changes_the_customer_and_logs_it() {
         r.message,
         "Owner change 1: Finance owner of V1 (Vale Supplies) is now carol (was alice)."
     );
-    let card = store
-        .activity()
-        .customer_card_by_id("V1", "USD")
-        .unwrap()
-        .unwrap();
+    let card = v1_card(&store);
     assert_eq!(card.finance_owner.as_deref(), Some("carol"));
     let changes = store.activity().owner_changes(card.cid).unwrap();
     assert_eq!(changes.len(), 1);
@@ -354,12 +350,15 @@ fn an_owner_given_in_another_case_is_the_registered_users_name() {
         "Owner change 1: Finance owner of V1 (Vale Supplies) is now carol (the user's name as \
          registered; `CAROL` was given) (was alice)."
     );
-    let card = store
+    assert_eq!(v1_card(&store).finance_owner.as_deref(), Some("carol"));
+}
+
+fn v1_card(store: &owed::store::Store) -> owed::domain::customer::CustomerCard {
+    store
         .activity()
         .customer_card_by_id("V1", "USD")
         .unwrap()
-        .unwrap();
-    assert_eq!(card.finance_owner.as_deref(), Some("carol"));
+        .unwrap()
 }
 
 #[test]

@@ -192,13 +192,18 @@ impl Field {
             .handle(request)
             .is_some_and(|response| response.value);
         if changed {
-            self.edited = true;
-            self.typed = true;
-            self.refused = None;
+            self.typed_now();
             self.full = false;
-            self.cycle = None;
         }
         changed
+    }
+
+    /// The collector changed the text: it is theirs, a refusal and a Tab cycle are over.
+    fn typed_now(&mut self) {
+        self.edited = true;
+        self.typed = true;
+        self.refused = None;
+        self.cycle = None;
     }
 
     /// Text pasted into the field ([`pasted`]; a note's text keeps its line breaks). Returns
@@ -209,10 +214,7 @@ impl Field {
         let changed = input.value() != self.input.value();
         self.input = input;
         if changed {
-            self.edited = true;
-            self.typed = true;
-            self.refused = None;
-            self.cycle = None;
+            self.typed_now();
         }
         self.full = cut;
         changed

@@ -52,12 +52,7 @@ impl Guard {
         crossterm::terminal::enable_raw_mode()?;
         ACTIVE.store(true, Ordering::SeqCst);
         let guard = Guard;
-        execute!(
-            std::io::stdout(),
-            EnterAlternateScreen,
-            EnableBracketedPaste,
-            cursor::Hide
-        )?;
+        enter_screen()?;
         Ok(guard)
     }
 }
@@ -96,6 +91,11 @@ pub fn reclaim() -> Result<()> {
         crossterm::terminal::enable_raw_mode()?;
     }
     ACTIVE.store(true, Ordering::SeqCst);
+    enter_screen()
+}
+
+/// The alternate screen, bracketed paste, the cursor hidden.
+fn enter_screen() -> Result<()> {
     execute!(
         std::io::stdout(),
         EnterAlternateScreen,

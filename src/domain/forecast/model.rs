@@ -885,27 +885,16 @@ mod tests {
 
     #[test]
     fn a_habit_in_the_second_half_of_the_month_is_named_by_its_day() {
-        // The 18th to the 22nd of a 31-day month: positions −14 … −10.
-        assert_eq!(
-            month_reason(MonthHabit { first: -14 }),
-            "pays around the 20th"
-        );
-        assert_eq!(
-            month_reason(MonthHabit { first: -16 }),
-            "pays around the 18th"
-        );
-        assert_eq!(
-            month_reason(MonthHabit { first: -9 }),
-            "pays around the 25th"
-        );
-        // The last days of the month, and across its turn, keep their names.
-        assert_eq!(
-            month_reason(MonthHabit { first: -6 }),
-            "pays near the end of the month"
-        );
-        assert_eq!(
-            month_reason(MonthHabit { first: -4 }),
-            "pays around the turn of the month"
-        );
+        // The 18th to the 22nd of a 31-day month: positions −14 … −10. The last days of the
+        // month, and across its turn, keep their names.
+        for (first, said) in [
+            (-14, "pays around the 20th"),
+            (-16, "pays around the 18th"),
+            (-9, "pays around the 25th"),
+            (-6, "pays near the end of the month"),
+            (-4, "pays around the turn of the month"),
+        ] {
+            assert_eq!(month_reason(MonthHabit { first }), said, "{first}");
+        }
     }
 }
