@@ -15,10 +15,8 @@
 //! | failed payment attempts in the last 90 days: 1 / 2 or more | 8 / 15 |
 //!
 //! High from 50 points, medium from 25, low below. Typical lateness is the customer's
-//! model profile (its own history shrunk toward the portfolio, its open documents counted as
-//! paid later than they are overdue: the typical its forecast uses), so a single late
-//! invoice does not make a new customer high risk, nor does a customer that never paid look
-//! like its peers while its documents run late; the probability of paying late is the model's,
+//! model profile (its own history shrunk toward the portfolio), so a single late invoice
+//! does not make a new customer high risk; the probability of paying late is the model's,
 //! calibrated on the ledger's own history by the self-check (see [`super::check`]).
 
 use super::model::{Model, Profile, describe_late};
@@ -91,10 +89,11 @@ impl Model {
     /// customer's next document is paid after its due date.
     pub fn risk_with(&self, h: &CustomerHistory, p: &Profile, p_late: f64) -> Risk {
         let mut signs: Vec<(u32, String)> = Vec::new();
-        // The typical the forecast beside it uses: its open documents count too (as paid
-        // later than they are overdue), so a customer that never paid and lets everything
-        // run late is not scored as its peers' typical.
-        let typical = p.typical_late;
+        let typical = if p.settled_count > 0 {
+            p.typical_late
+        } else {
+            p.prior_late
+        };
         signs.push((
             late_points(typical),
             format!("pays {}", describe_late(typical)),

@@ -606,23 +606,6 @@ fn risk_is_medium_for_a_slow_but_regular_payer() {
 }
 
 #[test]
-fn risk_counts_the_open_documents_of_a_customer_that_never_paid() {
-    // Never paid; one document 100 days overdue, one 30, one not yet due. The forecast reads
-    // its typical from its open documents (as paid later than they are overdue), and so does
-    // its risk: not its peers' typical.
-    let h = customer(1, 0, |_| 0, vec![open(1, -100), open(2, -30), open(3, 20)]);
-    let mut all = portfolio();
-    all.push(h.clone());
-    let model = fit(&all);
-    let profile = model.profile(&h);
-    assert!(profile.typical_late >= 30.0, "{}", profile.typical_late);
-    let r = model.risk(&h);
-    let shown = format!("pays {}", model::describe_late(profile.typical_late));
-    assert_eq!(r.reasons[0], shown, "{r:?}");
-    assert_eq!(r.level, RiskLevel::High, "{r:?}");
-}
-
-#[test]
 fn risk_sees_a_worsening_trend() {
     // Paid on time for a year, 25 days late for the last four months.
     let h = customer(1, 12, |i| if i < 4 { 25 } else { 0 }, vec![open(1, 10)]);
