@@ -487,8 +487,21 @@ pub fn parse_cycle_with(
         }
         let path = base.join(r.template.get_ref());
         if !path.is_file() {
+            // What is there instead, when something is: a folder or a pipe does not "not
+            // exist", and a broken link says where it points.
+            let what = match NotAFile::of(&path) {
+                Some(NotAFile::Folder) => "is a folder, not a file".to_string(),
+                Some(NotAFile::Special) => {
+                    "is not a plain file (a pipe, a socket or a device)".to_string()
+                }
+                Some(NotAFile::BrokenLink(target)) => format!(
+                    "is a broken link: {} does not exist",
+                    quoted(&target.display().to_string())
+                ),
+                None => "does not exist".to_string(),
+            };
             return Err(Error::input(format!(
-                "{shown}, line {}: the template of reminder `{rname}` does not exist: {}",
+                "{shown}, line {}: the template of reminder `{rname}` {what}: {}",
                 at(r.template.span()),
                 path.display()
             )));
@@ -839,6 +852,17 @@ template = \"templates/t.md\"
             "name = \"x\"\n[[reminder]]\nname = \"A\"\nafter_due_days = 1\ntemplate = \"templates/nope.md\"\n",
         );
         assert!(e.contains("line 5") && e.contains("does not exist"), "{e}");
+        // A folder where the template should be is named for what it is.
+        let dir = dir_with(&[(
+            "c.toml",
+            "name = \"x\"\n[[reminder]]\nname = \"A\"\nafter_due_days = 1\ntemplate = \"templates/d.md\"\n",
+        )]);
+        std::fs::create_dir(dir.path().join("templates/d.md")).unwrap();
+        let e = load_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("line 5: the template of reminder `A` is a folder, not a file"),
+            "{e}"
+        );
         let e = load_err(
             "name = \"x\"\n[[reminder]]\nname = \"A\"\nafter_due_days = 1\ntemplate = \"templates/t.md\"\n\
              [[reminder]]\nname = \"A\"\nafter_due_days = 2\ntemplate = \"templates/t.md\"\n",
