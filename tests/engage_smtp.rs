@@ -912,17 +912,21 @@ fn an_empty_message_is_skipped_saying_it_is_empty() {
     let setup = Setup::plain(1, closed_port());
     let maildir = setup.dir.path().join("Maildir");
     deliver_to_maildir(&maildir, "1.empty", "");
+    deliver_to_maildir(&maildir, "2.blank", "\r\n\r\n");
     let o = setup.owed(&["inbox", "import", maildir.to_str().unwrap()]);
     succeeded(&o);
     assert_contains_all(
         &stderr(&o),
-        &["skipped 1.empty: the file is empty (left in new/)"],
+        &[
+            "skipped 1.empty: the file is empty (left in new/)",
+            "skipped 2.blank: the file holds only blank lines (left in new/)",
+        ],
     );
     assert_contains_all(
         &stdout(&o),
-        &["0 filed, 0 already filed, 0 unmatched, 1 skipped"],
+        &["0 filed, 0 already filed, 0 unmatched, 2 skipped"],
     );
-    assert_eq!(names_in(&maildir.join("new")), vec!["1.empty"]);
+    assert_eq!(names_in(&maildir.join("new")), vec!["1.empty", "2.blank"]);
 }
 
 /// A reply whose `Date` header is in the future (a sender's clock, a forger) is received on

@@ -241,9 +241,14 @@ fn read_message(path: &Path, kind: std::fs::FileType) -> std::result::Result<Vec
     if raw.len() as u64 > MAX_MESSAGE_BYTES {
         return Err(too_large());
     }
-    if raw.is_empty() {
+    if raw.iter().all(u8::is_ascii_whitespace) {
         // Not a message: "no customer … from an unknown sender" said nothing of why.
-        return Err("the file is empty".into());
+        return Err(if raw.is_empty() {
+            "the file is empty"
+        } else {
+            "the file holds only blank lines"
+        }
+        .into());
     }
     Ok(raw)
 }
