@@ -475,16 +475,16 @@ pub fn assign(
 ) -> Result<Recorded> {
     let c = named(store, customer_id)?;
     let given = input(check::owner(owner))?;
-    // A user's name in another case (`ALICE` for the user alice) is that user: stored as
+    // A user's name in another case or width (`ALICE`, `ＡＬＩＣＥ` for the user alice) is that user: stored as
     // given, the customer was in her "mine" but not hers to write on, and the team's figures
     // split her in two.
-    let lowered = given.to_lowercase();
+    let key = crate::domain::text::person_key(&given);
     let registered = store
         .users()
         .list()?
         .into_iter()
         .map(|u| u.name)
-        .find(|name| *name != given && name.to_lowercase() == lowered);
+        .find(|name| *name != given && crate::domain::text::person_key(name) == key);
     let owner = registered.clone().unwrap_or_else(|| given.clone());
     let change = store
         .activity_mut()

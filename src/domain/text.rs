@@ -324,6 +324,13 @@ pub fn nfc(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A name as two spellings of it are told to be one person's: compatibility forms folded
+/// (NFKC: full-width `ＡＬＩＣＥ` from an input method is `ALICE`), then lower case.
+pub fn person_key(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfkc().collect::<String>().to_lowercase()
+}
+
 /// `text` in lower case in every script, as searches compare names and ids (SQLite's `lower`
 /// and `LIKE` fold ASCII letters only).
 pub fn lowered(text: &str) -> std::borrow::Cow<'_, str> {
