@@ -351,19 +351,18 @@ fn an_owner_given_in_another_case_is_the_registered_users_name() {
          registered; `CAROL` was given) (was alice)."
     );
     assert_eq!(v1_card(&store).finance_owner.as_deref(), Some("carol"));
-    // Typed in full width (an input method's): the same user.
-    let r = actions::assign(
+    // Typed in full width (an input method's): the same user, who has it already.
+    let e = actions::assign(
         &mut store,
         &day,
         "V1",
         owed::domain::action_checks::OwnerRole::Finance,
         "ｃａｒｏｌ",
     )
-    .unwrap();
-    assert!(
-        r.message.contains("is now carol (the user's name"),
-        "{}",
-        r.message
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "carol is already the finance owner of customer `V1`"
     );
 }
 
