@@ -19,6 +19,23 @@ pub enum NotAFile {
     Special,
 }
 
+/// What it is, after "is" in a sentence naming the entry: `a folder, not a file`, `a broken
+/// link: `…` does not exist`, `not a plain file (a pipe, a socket or a device)` (the words of
+/// [`crate::domain::attachment::not_a_file`] for the same kinds).
+impl std::fmt::Display for NotAFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotAFile::Folder => f.write_str("a folder, not a file"),
+            NotAFile::BrokenLink(target) => write!(
+                f,
+                "a broken link: {} does not exist",
+                crate::error::quoted(&target.display().to_string())
+            ),
+            NotAFile::Special => f.write_str("not a plain file (a pipe, a socket or a device)"),
+        }
+    }
+}
+
 impl NotAFile {
     /// What `path` is when it is not a regular file; `None` for a file, or for an entry that
     /// cannot be looked at (reading it then says why).

@@ -104,11 +104,22 @@ pub fn address_in(text: &str) -> &str {
 pub fn address_key(text: &str) -> String {
     let address = address_in(text).to_lowercase();
     match address.rsplit_once('@') {
-        Some((user, domain)) if !domain.is_ascii() => match idna::domain_to_ascii(domain) {
-            Ok(ascii) => format!("{user}@{ascii}"),
-            Err(_) => address,
+        Some((user, domain)) if !domain.is_ascii() => match ascii_domain(domain) {
+            Some(ascii) => format!("{user}@{ascii}"),
+            None => address,
         },
         _ => address,
+    }
+}
+
+/// `domain` in ASCII: one that is not is written in punycode (`bücher.example` as
+/// `xn--bcher-kva.example`), as reminders are sent to it. `None` when it cannot be; lettre
+/// checks every address with this same conversion, so a stored address's domain always can.
+pub fn ascii_domain(domain: &str) -> Option<String> {
+    if domain.is_ascii() {
+        Some(domain.to_string())
+    } else {
+        idna::domain_to_ascii(domain).ok()
     }
 }
 

@@ -268,10 +268,9 @@ fn not_a_file(path: &Path) -> Option<String> {
             "{shown} is not a regular file (a pipe, a socket or a device; {every}: rename or \
              remove it)"
         ),
-        NotAFile::BrokenLink(target) => format!(
-            "{shown} is a broken link: {} does not exist ({every}: mend or remove the link)",
-            quoted(&target.display().to_string())
-        ),
+        link @ NotAFile::BrokenLink(_) => {
+            format!("{shown} is {link} ({every}: mend or remove the link)")
+        }
     })
 }
 
@@ -489,17 +488,8 @@ pub fn parse_cycle_with(
         if !path.is_file() {
             // What is there instead, when something is: a folder or a pipe does not "not
             // exist", and a broken link says where it points.
-            let what = match NotAFile::of(&path) {
-                Some(NotAFile::Folder) => "is a folder, not a file".to_string(),
-                Some(NotAFile::Special) => {
-                    "is not a plain file (a pipe, a socket or a device)".to_string()
-                }
-                Some(NotAFile::BrokenLink(target)) => format!(
-                    "is a broken link: {} does not exist",
-                    quoted(&target.display().to_string())
-                ),
-                None => "does not exist".to_string(),
-            };
+            let what =
+                NotAFile::of(&path).map_or("does not exist".to_string(), |n| format!("is {n}"));
             return Err(Error::input(format!(
                 "{shown}, line {}: the template of reminder `{rname}` {what}: {}",
                 at(r.template.span()),

@@ -50,6 +50,7 @@ use super::plan::PlanEntry;
 use super::template::{
     ContextInput, DocumentFacts, EmailContext, RenderedEmail, TemplateRef, TemplateSet, single_line,
 };
+use crate::domain::engage::ascii_domain;
 use crate::domain::text::cut_after;
 use crate::domain::users::{Actor, Role, Work};
 use crate::store::Store;
@@ -960,17 +961,6 @@ pub fn new_message_id(from: &Mailbox) -> String {
     hasher.write_u128(nanos);
     hasher.write_u32(std::process::id());
     format!("<owed.{nanos:x}.{:016x}@{}>", hasher.finish(), domain)
-}
-
-/// `domain` in ASCII: one that is not is written in punycode (`bücher.example` as
-/// `xn--bcher-kva.example`). `None` when it cannot be; lettre checked every address with this
-/// same conversion, so an address's domain always can.
-fn ascii_domain(domain: &str) -> Option<String> {
-    if domain.is_ascii() {
-        Some(domain.to_string())
-    } else {
-        idna::domain_to_ascii(domain).ok()
-    }
 }
 
 /// `address` as a server without SMTPUTF8 takes it: when the part before the `@` is ASCII,

@@ -200,23 +200,17 @@ fn entries_in(dir: &Path) -> Result<Vec<PathBuf>> {
 /// share) or a pipe. Passed over, the rest of the folder was imported as if it were all, and
 /// a ledger looked freshly imported with no document read.
 fn refuse_not_a_file(path: &Path) -> Result<()> {
-    let shown = path.display();
     let Some(what) = crate::files::NotAFile::of(path) else {
         return Ok(());
     };
-    Err(Error::input(match what {
-        crate::files::NotAFile::Folder => format!(
-            "{shown} is a folder, not a file: export the table as one CSV file of that name \
-             (nothing was imported)"
-        ),
-        crate::files::NotAFile::BrokenLink(target) => format!(
-            "{shown} is a broken link: {} does not exist (nothing was imported)",
-            crate::error::quoted(&target.display().to_string())
-        ),
-        crate::files::NotAFile::Special => format!(
-            "{shown} is not a plain file (a pipe, a socket or a device; nothing was imported)"
-        ),
-    }))
+    let advice = match what {
+        crate::files::NotAFile::Folder => ": export the table as one CSV file of that name",
+        _ => "",
+    };
+    Err(Error::input(format!(
+        "{} is {what}{advice} (nothing was imported)",
+        path.display()
+    )))
 }
 
 /// Finds the importable files among `paths`: a folder contributes the known files it holds
