@@ -88,7 +88,7 @@ pub fn import_maildir(
     as_of: Date,
     today: Date,
     on_item: &mut dyn FnMut(&InboxItem) -> Result<()>,
-) -> Result<Vec<InboxItem>> {
+) -> Result<()> {
     let new = dir.join("new");
     let cur = dir.join("cur");
     for sub in [&new, &cur] {
@@ -132,7 +132,6 @@ pub fn import_maildir(
         }
     }
     let labels = store.ledger().customer_labels()?;
-    let mut out = Vec::with_capacity(entries.len());
     for (path, kind) in entries {
         let file = path
             .file_name()
@@ -147,7 +146,6 @@ pub fn import_maildir(
                     outcome: Filed::Skipped { why },
                 };
                 on_item(&item)?;
-                out.push(item);
                 continue;
             }
         };
@@ -160,7 +158,6 @@ pub fn import_maildir(
                 outcome: Filed::Unmatched { from: parsed.from },
             };
             on_item(&item)?;
-            out.push(item);
             continue;
         };
         let verified = parsed.from.as_deref().is_some_and(|from| {
@@ -201,9 +198,8 @@ pub fn import_maildir(
             },
         };
         on_item(&item)?;
-        out.push(item);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The bytes of the message at `path` (an entry of `new/` of type `kind`), or why it is
