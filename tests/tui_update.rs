@@ -51,8 +51,9 @@ fn opens_on_my_overdue_customers_largest_first() {
         ]
     );
     // Overdue, All, Promises due or broken, Follow-ups due, Disputes, Replies, High risk
-    // (none: Moss & Sons, rated high for how they pay, owes nothing).
-    assert_eq!(d.app.page.counts, [5, 8, 1, 1, 1, 0, 0]);
+    // (Tokyo Trading, its 5,000.00 undisputed and 105 days overdue: in default; not Moss &
+    // Sons, rated high for how they pay, who owe nothing).
+    assert_eq!(d.app.page.counts, [5, 8, 1, 1, 1, 0, 1]);
     assert!(!d.app.page.mine_fallback);
     let summary = d.app.summary.as_ref().unwrap();
     assert_eq!(summary.metrics.outstanding.to_string(), "26340.00");
@@ -122,17 +123,19 @@ fn mine_and_everyone_and_the_tabs() {
         ("4", "Acme Widgets"),
         ("5", "🍕 Pizza Palace"),
         ("6", "Lumen GmbH"),
+        ("7", "東京商事株式会社 Tokyo Trading"),
     ] {
         d.press(tab);
         assert_eq!(d.names(), [name], "tab {tab}");
     }
-    d.press("] ] ]");
+    // From the last tab, `]` wraps round to the first.
+    d.press("] ]");
     assert_eq!(d.app.query.tab, Tab::All);
     d.press("[ [ [ <Left>");
     assert_eq!(d.app.query.tab, Tab::Disputes);
     d.press("m");
     assert_eq!(d.app.query.scope, Scope::Mine);
-    assert_eq!(d.app.page.counts, [5, 8, 1, 1, 1, 0, 0]);
+    assert_eq!(d.app.page.counts, [5, 8, 1, 1, 1, 0, 1]);
 }
 
 #[test]

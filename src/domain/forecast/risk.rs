@@ -11,16 +11,22 @@
 //! | broken promises: 1 / 2 or more | 15 / 25 |
 //! | open issues: 1–2 / 3 or more | 10 / 15 |
 //! | overdue share of the open balance ≥ 75 % / ≥ 40 % | 15 / 8 |
-//! | oldest overdue document ≥ 90 / ≥ 60 days | 15 / 8 |
+//! | oldest overdue document more than 90 days, undisputed and material / ≥ 90 / ≥ 60 days | 50 / 15 / 8 |
 //! | failed payment attempts in the last 90 days: 1 / 2 or more | 8 / 15 |
 //!
-//! High from 50 points, medium from 25, low below. Typical lateness is the customer's
+//! High from 50 points, medium from 25, low below. A customer in default is high risk on
+//! that sign alone, whatever its history: the definition of default banks report under
+//! (Basel II §452, the EU's CRR article 178 and the EBA's guidelines EBA/GL/2016/07) is a
+//! material obligation more than 90 days past due, with days past due not counted while
+//! the obligation is disputed. Material here: at least 1 % of the customer's open balance
+//! (the EBA's relative threshold; its absolute one, in euros, is left out as the ledger's
+//! currency may be any) and at least a tenth of the document's amount (ours). Typical lateness is the customer's
 //! model profile (its own history shrunk toward the portfolio), so a single late invoice
 //! does not make a new customer high risk; the probability of paying late is the model's,
 //! calibrated on the ledger's own history by the self-check (see [`super::check`]).
 
 use super::model::{Model, Profile, describe_late};
-use super::{CustomerHistory, days};
+use super::{CustomerHistory, OpenDoc, days};
 use crate::domain::Decimal;
 
 /// Risk level, lowest first (so `max` is the riskiest).
@@ -162,7 +168,13 @@ impl Model {
             .iter()
             .map(|o| days(o.due_date, self.as_of))
             .fold(0.0, f64::max);
+        let in_default = h
+            .open
+            .iter()
+            .filter(|o| is_material(o, open))
+            .any(|o| days(o.due_date, self.as_of) > DEFAULT_AFTER_DAYS);
         let oldest_points = match oldest {
+            _ if in_default => HIGH_FROM,
             d if d >= 90.0 => 15,
             d if d >= 60.0 => 8,
             _ => 0,
@@ -202,6 +214,20 @@ impl Model {
             reasons: signs.into_iter().map(|s| s.1).collect(),
         }
     }
+}
+
+/// Days past due after which an undisputed, material document puts its customer in default.
+const DEFAULT_AFTER_DAYS: f64 = 90.0;
+
+/// Whether an open document counts toward default: not disputed (days past due do not count
+/// while the customer disputes the debt), at least 1 % of the customer's open balance (the
+/// relative materiality threshold), and at least a tenth of its own amount still open (the
+/// remainder of a short payment is a deduction to clear, not an unpaid debt).
+fn is_material(o: &OpenDoc, open_balance: Decimal) -> bool {
+    !o.disputed
+        && o.balance > Decimal::ZERO
+        && o.balance * Decimal::ONE_HUNDRED >= open_balance
+        && o.balance * Decimal::TEN >= o.amount
 }
 
 fn plural(n: u32) -> &'static str {

@@ -576,12 +576,10 @@ fn risk_is_high_for_a_late_payer_breaking_promises() {
     h.failed_attempts = vec![plus(as_of(), -10), plus(as_of(), -5)];
     let r = risk_of(h);
     assert_eq!(r.level, RiskLevel::High);
-    assert_eq!(r.reasons[0], "pays 50 days late");
+    // In default (an item more than 90 days past due) comes first, then its lateness.
+    assert_eq!(r.reasons[0], "oldest item 100 days overdue");
+    assert_eq!(r.reasons[1], "pays 50 days late");
     assert!(r.reasons.contains(&"2 broken promises".to_string()));
-    assert!(
-        r.reasons
-            .contains(&"oldest item 100 days overdue".to_string())
-    );
     assert!(
         r.reasons
             .contains(&"2 failed payments in 90 days".to_string())
@@ -618,6 +616,87 @@ fn risk_sees_a_worsening_trend() {
         r.reasons
     );
     assert!(r.level >= RiskLevel::Medium);
+}
+
+/// The risk of `h` among peers who all pay on the due date.
+fn risk_among_prompt_peers(h: CustomerHistory) -> Risk {
+    let mut all: Vec<CustomerHistory> = (0..30)
+        .map(|c| customer(100 + c, 10, |_| 0, vec![]))
+        .collect();
+    all.push(h.clone());
+    fit(&all).risk(&h)
+}
+
+/// A customer that never paid, its only invoice 100 days past due, among prompt payers: in
+/// default, so high risk, though nothing in its history says "late" (it was medium: 100 %
+/// overdue 15, oldest item 15, likely late 8 = 38 points).
+#[test]
+fn risk_is_high_for_a_customer_in_default_whatever_its_history() {
+    let never_paid = customer(1, 0, |_| 0, vec![open(1, -100)]);
+    let r = risk_among_prompt_peers(never_paid);
+    assert_eq!(r.level, RiskLevel::High, "{r:?}");
+    assert_eq!(r.reasons[0], "oldest item 100 days overdue");
+    // The same for a customer that always paid on time until this invoice.
+    let was_prompt = customer(1, 12, |_| 0, vec![open(1, -100), open(2, 10)]);
+    let r = risk_among_prompt_peers(was_prompt);
+    assert_eq!(r.level, RiskLevel::High, "{r:?}");
+}
+
+/// Default is "more than 90 days past due": on the 90th day the item scores 15, on the 91st
+/// the customer is in default.
+#[test]
+fn default_starts_after_ninety_days_past_due() {
+    let at = |due: i64| risk_among_prompt_peers(customer(1, 12, |_| 0, vec![open(1, due)]));
+    let day_90 = at(-90);
+    let day_91 = at(-91);
+    assert!(day_90.level < RiskLevel::High, "{day_90:?}");
+    assert_eq!(day_91.level, RiskLevel::High, "{day_91:?}");
+    assert_eq!(day_91.score - day_90.score, risk::HIGH_FROM - 15);
+}
+
+/// What is not default: a disputed invoice (days past due do not count while the customer
+/// disputes it), the remainder of a short payment (under a tenth of the invoice still open),
+/// and an old item under 1 % of what the customer owes.
+#[test]
+fn default_leaves_out_disputes_remainders_and_immaterial_items() {
+    let prompt = |docs: Vec<OpenDoc>| risk_among_prompt_peers(customer(1, 12, |_| 0, docs));
+    let mut disputed = open(1, -120);
+    disputed.disputed = true;
+    disputed.dispute_opened = Some(plus(as_of(), -110));
+    let r = prompt(vec![disputed.clone()]);
+    assert!(r.level < RiskLevel::High, "{r:?}");
+    assert!(
+        r.reasons
+            .contains(&"oldest item 120 days overdue".to_string())
+    );
+    // The same invoice undisputed is default.
+    disputed.disputed = false;
+    disputed.dispute_opened = None;
+    assert_eq!(prompt(vec![disputed]).level, RiskLevel::High);
+
+    let mut remainder = open(1, -120);
+    remainder.balance = Decimal::new(9, 0); // 9 of 100 open
+    remainder.own_balance = remainder.balance;
+    let r = prompt(vec![remainder.clone()]);
+    assert!(r.level < RiskLevel::High, "{r:?}");
+    remainder.balance = Decimal::TEN; // a tenth: unpaid, not a deduction
+    remainder.own_balance = remainder.balance;
+    assert_eq!(prompt(vec![remainder]).level, RiskLevel::High);
+
+    // 100 of 10,100 open is 0.99 %: immaterial; of 10,000, 1 %: default.
+    let big = |amount: i64| {
+        let mut doc = open(2, 20);
+        doc.amount = Decimal::from(amount);
+        doc.balance = doc.amount;
+        doc.own_balance = doc.amount;
+        doc
+    };
+    let r = prompt(vec![open(1, -120), big(10_000)]);
+    assert!(r.level < RiskLevel::High, "{r:?}");
+    assert_eq!(
+        prompt(vec![open(1, -120), big(9_900)]).level,
+        RiskLevel::High
+    );
 }
 
 #[test]
