@@ -415,6 +415,55 @@ fn the_queue_follows_tab_filter_sort_and_owner() {
     assert_eq!(stdout(&o).lines().count(), 1);
 }
 
+/// By name is alphabetical as a reader files names, accents and case aside: code-point order
+/// put `Åkesson`, `Élan` and `Łukasiewicz` after `Zeta`. `owed find` lists customers in
+/// the same order.
+#[test]
+fn the_queue_by_name_files_accented_names_under_their_letter() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = [
+        ("Z1", "Zeta Oy"),
+        ("L1", "Łukasiewicz sp. z o.o."),
+        ("E2", "Élan Énergie S.A."),
+        ("A2", "Åkesson Bygg AB"),
+        ("A1", "acme"),
+        ("L2", "Lund Bygg"),
+        ("E1", "Elan Conseil"),
+    ];
+    let mut customers = String::from("id,name\n");
+    let mut documents = String::from("id,customer_id,type,doc_date,due_date,amount\n");
+    for (i, (id, name)) in names.iter().enumerate() {
+        customers.push_str(&format!("{id},{name}\n"));
+        documents.push_str(&format!("D{i},{id},invoice,2026-03-01,2026-03-31,100.00\n"));
+    }
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::write(input.join("customers.csv"), customers).unwrap();
+    std::fs::write(input.join("documents.csv"), documents).unwrap();
+    ok(dir.path(), &["import", input.to_str().unwrap()]);
+    let ids = |o: std::process::Output| -> Vec<String> {
+        stdout(&o)
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect()
+    };
+    let by_name = export_stdout(dir.path(), AS_OF, "queue", &["--sort", "name:asc"]);
+    assert_eq!(ids(by_name), ["A1", "A2", "E1", "E2", "L1", "L2", "Z1"]);
+    let backwards = export_stdout(dir.path(), AS_OF, "queue", &["--sort", "name:desc"]);
+    assert_eq!(ids(backwards), ["Z1", "L2", "L1", "E2", "E1", "A2", "A1"]);
+    let found = ok(dir.path(), &["find", "--json", "a"]);
+    let found: serde_json::Value = serde_json::from_str(&stdout(&found)).unwrap();
+    let found: Vec<&str> = found["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    // Every name but Lund Bygg's holds an "a".
+    assert_eq!(found, ["A1", "A2", "E1", "E2", "L1", "Z1"]);
+}
+
 #[test]
 fn activity_payments_promises_and_deductions_are_exported() {
     let dir = portfolio();

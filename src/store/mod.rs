@@ -1085,7 +1085,8 @@ pub(crate) fn base_currency_error(path: &Path, fixed: &str, configured: &str) ->
 /// script (SQLite's `lower` and `LIKE` fold ASCII letters only, so "ärger" did not find
 /// "Ärger GmbH"; searches compare names and ids through it, as the queue's copy in memory does
 /// with [`crate::domain::text::lowered`]); `owed_nfc(text)`, a name in its composed form
-/// ([`crate::domain::text::nfc`]), for the migration that composes the names stored.
+/// ([`crate::domain::text::nfc`]), for the migration that composes the names stored; and the
+/// collation [`NAME_ORDER`].
 fn register_text_functions(conn: &Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
     type Map = fn(&str) -> std::borrow::Cow<'_, str>;
@@ -1102,8 +1103,14 @@ fn register_text_functions(conn: &Connection) -> rusqlite::Result<()> {
             move |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|t| map(&t).into_owned())),
         )?;
     }
+    conn.create_collation(NAME_ORDER, crate::domain::text::alphabetical)?;
     Ok(())
 }
+
+/// The collation customers are ordered by name with ([`crate::domain::text::alphabetical`]):
+/// `ORDER BY name COLLATE owed_name`. Only in queries and the session's temporary indexes,
+/// never in the file's schema, so that the `sqlite3` shell and an older owed still read it.
+pub(crate) const NAME_ORDER: &str = "owed_name";
 
 #[cfg(test)]
 mod tests {

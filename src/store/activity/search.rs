@@ -227,7 +227,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT cid, id, name, count(*) OVER () FROM customers
               WHERE {} OR {}
-              ORDER BY name COLLATE NOCASE, id LIMIT ?2",
+              ORDER BY name COLLATE owed_name, id LIMIT ?2",
             contains_sql("name", "?1", text),
             contains_sql("id", "?1", text)
         ))?;

@@ -249,7 +249,7 @@ fn sort_columns(key: SortKey) -> &'static [&'static str] {
         SortKey::Outstanding => &["outstanding"],
         SortKey::LastContact => &["last_contact"],
         SortKey::LastCall => &["last_call"],
-        SortKey::Name => &["name COLLATE NOCASE"],
+        SortKey::Name => &["name COLLATE owed_name"],
         // Equal scores are common (the score moves in steps): the larger overdue first.
         SortKey::Risk => &["risk_score", "overdue"],
     }
