@@ -181,10 +181,13 @@ pub struct Model {
 }
 
 /// When in the month a customer pays: five consecutive days counted from the turn of the
-/// month (`first` = 0 is the 1st, −1 the last day of the previous month).
+/// month (`first` = 0 is the 1st, −1 the last day of the previous month), and the day of the
+/// month its payments in them fall on most (what the reason names: the 25th is −7 in a
+/// 31-day month but −6 in a 30-day one, so the stretch alone does not say which day it is).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MonthHabit {
     pub first: i64,
+    pub day: u32,
 }
 
 /// A customer's payment behaviour as of the model's date.
@@ -538,10 +541,18 @@ impl Model {
             .max_by(|a, b| a.1.total_cmp(&b.1))?;
         let share = (weight + HABIT_PRIOR * 5.0 / 31.0) / (total + HABIT_PRIOR);
         let within = |d: Date| (first..first + 5).contains(&month_position(d));
-        (total > 0.0
+        if !(total > 0.0
             && share >= self.config.weekday_min_share
             && beyond_due_dates(&settlements, 5.0 / 31.0, within))
-        .then_some(MonthHabit { first })
+        {
+            return None;
+        }
+        let mut by_day = [0.0f64; 32];
+        for s in settlements.iter().filter(|s| within(s.date)) {
+            by_day[s.date.day() as usize] += s.weight;
+        }
+        let day = (1..32).max_by(|&a, &b| by_day[a].total_cmp(&by_day[b]))? as u32;
+        Some(MonthHabit { first, day })
     }
 
     /// Predicts the payment date of each of the customer's open documents, in order.
@@ -751,12 +762,10 @@ fn nearest_in_month(date: Date, habit: MonthHabit, earliest: Date) -> Date {
 /// "pays near the end of the month" (only for its last few days: a habit in the second half
 /// of the month is named by its day, counted in a month of 31 days).
 fn month_reason(habit: MonthHabit) -> String {
-    let middle = habit.first + 2;
-    match middle {
+    match habit.first + 2 {
         -2..=1 => "pays around the turn of the month".into(),
         -4..=-3 => "pays near the end of the month".into(),
-        m if m < 0 => format!("pays around the {}", ordinal(m + 32)),
-        m => format!("pays around the {}", ordinal(m + 1)),
+        _ => format!("pays around the {}", ordinal(i64::from(habit.day))),
     }
 }
 
@@ -866,7 +875,7 @@ mod tests {
         assert_eq!(month_position(d("2026-02-28")), -1);
         assert_eq!(month_position(d("2026-02-16")), -13);
         // Paying from the 29th to the 2nd: a date of the 8th moves back to the 2nd.
-        let habit = MonthHabit { first: -3 };
+        let habit = MonthHabit { first: -3, day: 31 };
         assert_eq!(
             nearest_in_month(d("2026-04-08"), habit, d("2026-03-01")),
             d("2026-04-02")
@@ -878,7 +887,7 @@ mod tests {
         );
         assert_eq!(month_reason(habit), "pays around the turn of the month");
         assert_eq!(
-            month_reason(MonthHabit { first: 8 }),
+            month_reason(MonthHabit { first: 8, day: 11 }),
             "pays around the 11th"
         );
     }
@@ -887,14 +896,14 @@ mod tests {
     fn a_habit_in_the_second_half_of_the_month_is_named_by_its_day() {
         // The 18th to the 22nd of a 31-day month: positions −14 … −10. The last days of the
         // month, and across its turn, keep their names.
-        for (first, said) in [
-            (-14, "pays around the 20th"),
-            (-16, "pays around the 18th"),
-            (-9, "pays around the 25th"),
-            (-6, "pays near the end of the month"),
-            (-4, "pays around the turn of the month"),
+        for (first, day, said) in [
+            (-14, 20, "pays around the 20th"),
+            (-16, 18, "pays around the 18th"),
+            (-9, 25, "pays around the 25th"),
+            (-6, 28, "pays near the end of the month"),
+            (-4, 30, "pays around the turn of the month"),
         ] {
-            assert_eq!(month_reason(MonthHabit { first }), said, "{first}");
+            assert_eq!(month_reason(MonthHabit { first, day }), said, "{first}");
         }
     }
 }
