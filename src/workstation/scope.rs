@@ -5,7 +5,8 @@
 //! The sums come from the queue table: in SQL for a scope without a filter, from the table's
 //! copy in memory for a filter (in the same pass that counts the tabs as it is typed). They
 //! are kept per portfolio by scope and filter, moved by a save's difference like the
-//! portfolio's own figures, and answered ([`Response::Scope`]) with a session's page when
+//! portfolio's own figures (a filter a save can move customers into or out of is counted
+//! again instead), and answered ([`Response::Scope`]) with a session's page when
 //! its scope or filter is new to it or the figures changed since it was last told. What
 //! needs the customers one by one (the DSO over their sales, the cash forecast of their
 //! documents) is computed when the keys pause, the DSO on a thread of its own, and answered
@@ -298,8 +299,12 @@ impl PortfolioWorker {
 
     /// After a save on customer `cid`: the figures of every scope it is in move by its
     /// difference (`before`, `after`: its open promises, open issues by reason, follow-ups
-    /// due); all are counted again when its owner changed, and those that filter by issue
-    /// reason when what it is in may have changed.
+    /// due); all are counted again when its owner changed, and those whose filter looks at
+    /// what an action writes (a text search, the last call, the promise's state, the open
+    /// issues) whenever one is saved: the save may have moved the customer into or out of
+    /// the filter, and then its whole share (its outstanding, its aging, …) comes or goes,
+    /// not a difference. They are counted again with the tab counts, in the same pass, when
+    /// a page of them is next answered.
     pub(super) fn scopes_saved(
         &mut self,
         cid: i64,
@@ -307,16 +312,12 @@ impl PortfolioWorker {
         before: &ScopeShare,
         after: &ScopeShare,
     ) -> Result<()> {
-        let by_issue = |f: &QueueFilter| {
-            f.predicates
-                .iter()
-                .any(|p| matches!(p, Predicate::Issue(_)))
-        };
+        let follows_actions = |f: &QueueFilter| f.predicates.iter().any(Predicate::follows_actions);
         if owner_changed {
             self.scopes.clear();
         } else {
-            self.scopes.retain(|k, _| !by_issue(&k.2));
-            self.counts.retain(|k, _| !by_issue(&k.2));
+            self.scopes.retain(|k, _| !follows_actions(&k.2));
+            self.counts.retain(|k, _| !follows_actions(&k.2));
             let keys: Vec<(ScopeKey, bool)> = self
                 .scopes
                 .iter()
