@@ -231,13 +231,14 @@ impl FileAccess {
         Ok(())
     }
 
-    /// Completions of the last path of `typed` (paths separated by `;`): the entries of its
-    /// folder, folders with a `/`, each as the whole field would read (the attach form's
-    /// Tab, which keeps those that start with what is typed). Over SSH, only folders inside the files folder are
-    /// listed; without one, nothing.
+    /// Completions of the last path of `typed` (paths separated by `;`, see [`split_paths`]):
+    /// the entries of its folder, folders with a `/`, each as the whole field would read (the
+    /// attach form's Tab, which keeps those that start with what is typed), a name's `;`, `\`
+    /// and spaces at its ends written so that the field reads it back whole. Over SSH, only
+    /// folders inside the files folder are listed; without one, nothing.
     pub fn choices(&self, typed: &str) -> Vec<String> {
-        let (head, last) = match typed.rfind(';') {
-            Some(i) => (
+        let (head, last) = match separators(typed).last() {
+            Some(&i) => (
                 format!("{}; ", typed[..i].trim_end()),
                 typed[i + 1..].trim_start(),
             ),
@@ -248,7 +249,7 @@ impl FileAccess {
             None => "",
         };
         // A folder the session may read, as a file to attach is.
-        let dir = match (self.readable(dir_text), self) {
+        let dir = match (self.readable(&unescape(dir_text)), self) {
             (Ok(dir), _) => dir,
             // The user's own folder may not be made yet: its listing is the folder's.
             (Err(Unreadable::Missing(_)), FileAccess::Within { root, .. })
@@ -269,6 +270,7 @@ impl FileAccess {
                 // Another user's folder is not listed (it could not be read).
                 self.ours(&e.path(), &name).ok()?;
                 let is_dir = e.path().is_dir();
+                let name = escape(&name);
                 Some(if is_dir { format!("{name}/") } else { name })
             })
             .collect();
@@ -279,6 +281,87 @@ impl FileAccess {
             .map(|n| format!("{head}{dir_text}{n}"))
             .collect()
     }
+}
+
+/// The paths of the attach form's field: separated by `;`, each without the spaces around it.
+/// A name may hold a `;` (`invoice;2.pdf`, as some billing systems name their exports) or
+/// start or end with a space: the field writes such a character with a `\` before it
+/// (`invoice\;2.pdf`, as a shell's completion does), and a `\` itself as `\\`; a
+/// `\` before anything else is kept as it is, so a name typed with one reads as typed.
+/// [`FileAccess::choices`] writes names so.
+pub fn split_paths(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for end in separators(text).into_iter().chain([text.len()]) {
+        let path = unescape(&text[start..end]);
+        if !path.is_empty() {
+            out.push(path);
+        }
+        start = end + 1;
+    }
+    out
+}
+
+/// The whole of the attach form's field read as one path, its `;` part of the name (to tell
+/// a collector who typed a name with a `;` how to write it).
+pub fn one_path(text: &str) -> String {
+    unescape(text)
+}
+
+/// Whether `c` is written with a `\` before it where it would otherwise be read as a
+/// separator or trimmed.
+fn escapable(c: char) -> bool {
+    c == ';' || c == '\\' || c.is_whitespace()
+}
+
+/// Where the `;` that separate paths are (those without a `\` before them).
+fn separators(text: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' if chars.peek().is_some_and(|&(_, n)| escapable(n)) => {
+                chars.next();
+            }
+            ';' => out.push(i),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// One path as written in the field: its escapes read and the spaces around it trimmed (a
+/// space written `\ ` stays).
+fn unescape(text: &str) -> String {
+    let mut read: Vec<(char, bool)> = Vec::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match chars.peek() {
+            Some(&n) if c == '\\' && escapable(n) => {
+                chars.next();
+                read.push((n, true));
+            }
+            _ => read.push((c, false)),
+        }
+    }
+    let bare = |&(c, escaped): &(char, bool)| !escaped && c.is_whitespace();
+    let first = read.iter().position(|r| !bare(r)).unwrap_or(read.len());
+    let last = read.iter().rposition(|r| !bare(r)).map_or(first, |i| i + 1);
+    read[first..last].iter().map(|&(c, _)| c).collect()
+}
+
+/// A name as the field writes it: its `;` and `\`, and the spaces at its ends, each with a
+/// `\` before it.
+fn escape(name: &str) -> String {
+    let ends = name.len() - name.trim_start().len()..name.trim_end().len();
+    let mut out = String::with_capacity(name.len());
+    for (i, c) in name.char_indices() {
+        if c == ';' || c == '\\' || (c.is_whitespace() && !ends.contains(&i)) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The folders of the files folder that are users' own: one for each user of `owed serve`
@@ -586,6 +669,70 @@ mod tests {
                 "a.txt; scans/"
             ]
         );
+    }
+
+    /// Every name Tab offers is read back by the field as that one name: a `;` would
+    /// otherwise separate two paths, spaces at its ends be trimmed.
+    #[test]
+    fn completion_offers_only_names_the_field_reads_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = [
+            "invoice;2.pdf",
+            " lead.pdf",
+            "trail.pdf ",
+            r"back\slash.pdf",
+            r"a\;b.pdf",
+            "plain copy.pdf",
+        ];
+        for name in names {
+            std::fs::write(dir.path().join(name), "x").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("old;scans")).unwrap();
+        std::fs::write(dir.path().join("old;scans/c;1.png"), "x").unwrap();
+        let f = FileAccess::Own {
+            cwd: dir.path().to_path_buf(),
+            home: None,
+        };
+        let offered = f.choices("");
+        assert!(
+            offered.contains(&r"invoice\;2.pdf".to_string()),
+            "{offered:?}"
+        );
+        assert!(offered.contains(&r"\ lead.pdf".to_string()), "{offered:?}");
+        assert!(offered.contains(&r"trail.pdf\ ".to_string()), "{offered:?}");
+        assert!(
+            offered.contains(&"plain copy.pdf".to_string()),
+            "{offered:?}"
+        );
+        for choice in &offered {
+            let paths = split_paths(choice);
+            assert_eq!(paths.len(), 1, "{choice}: {paths:?}");
+            assert!(dir.path().join(&paths[0]).exists(), "{choice}: {paths:?}");
+            // After another path, the same.
+            let after = format!("x.pdf; {choice}");
+            assert!(
+                f.choices(&format!("x.pdf; {}", &choice[..1]))
+                    .contains(&after)
+            );
+            assert_eq!(split_paths(&after), ["x.pdf", paths[0].as_str()]);
+        }
+        // Into a folder whose name has a `;`; what is typed so far with its escape
+        assert_eq!(f.choices(r"old\;scans/"), [r"old\;scans/c\;1.png"]);
+        assert_eq!(split_paths(r"old\;scans/c\;1.png"), ["old;scans/c;1.png"]);
+        // (the whole folder: the field keeps those that start with what is typed).
+        let typed = r"invoice\;";
+        let kept: Vec<String> = f
+            .choices(typed)
+            .into_iter()
+            .filter(|c| c.starts_with(typed))
+            .collect();
+        assert_eq!(kept, [r"invoice\;2.pdf"]);
+        // A `\` before anything else is kept as typed; `;` still separates.
+        assert_eq!(
+            split_paths(r"scan\1.pdf; b.pdf ;"),
+            [r"scan\1.pdf", "b.pdf"]
+        );
+        assert_eq!(one_path("invoice;2.pdf"), "invoice;2.pdf");
     }
 
     #[test]

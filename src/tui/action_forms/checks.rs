@@ -7,6 +7,7 @@ use crate::domain::action_checks::{self as check, Outcome, OwnerRole};
 use crate::domain::calls::CallOutcome;
 use crate::domain::{Date, Decimal, date, money};
 use crate::tui::field::{Field, FieldId};
+use crate::workstation::files::one_path;
 use crate::workstation::save::FormKind;
 use crate::workstation::{FileAccess, Unreadable};
 use chrono::Datelike;
@@ -383,13 +384,33 @@ fn check_files(files: &FileAccess, v: &str, strict: bool) -> Check {
             Check::Hint("a path; Tab completes it; several: separate with ;".into())
         };
     }
+    // A name with a `;` typed as it is, which the field reads as several paths: said so,
+    // rather than that a part of it cannot be read.
+    let one_name = || {
+        let whole = one_path(v);
+        let file = list.len() > 1
+            && files
+                .readable(&whole)
+                .is_ok_and(|path| std::fs::metadata(path).is_ok_and(|m| m.is_file()));
+        file.then(|| {
+            Check::Err(format!(
+                "{whole} is one file: a ; in a name is written \\; (as Tab writes it), \
+                 else it separates files"
+            ))
+        })
+    };
     let mut total = 0;
     for p in &list {
         let path = match files.readable(p) {
             Ok(path) => path,
             Err(Unreadable::Refused(e)) => return Check::Err(e),
-            Err(e) if strict => return Check::Err(e.to_string()),
-            Err(Unreadable::Missing(_)) => return Check::Hint("Tab completes the path".into()),
+            Err(e) => {
+                return one_name().unwrap_or(if strict {
+                    Check::Err(e.to_string())
+                } else {
+                    Check::Hint("Tab completes the path".into())
+                });
+            }
         };
         match std::fs::metadata(&path) {
             Ok(m) if m.is_file() => total += m.len(),
@@ -400,8 +421,13 @@ fn check_files(files: &FileAccess, v: &str, strict: bool) -> Check {
                 let what = crate::domain::attachment::not_a_file(m.file_type()).unwrap_or("");
                 return Check::Err(format!("{p} is {what}"));
             }
-            Err(e) if strict => return Check::Err(format!("cannot read {p}: {e}")),
-            Err(_) => return Check::Hint("Tab completes the path".into()),
+            Err(e) => {
+                return one_name().unwrap_or(if strict {
+                    Check::Err(format!("cannot read {p}: {e}"))
+                } else {
+                    Check::Hint("Tab completes the path".into())
+                });
+            }
         }
     }
     let n = list.len();
@@ -426,6 +452,35 @@ fn describe_date(d: Date, today: Date) -> String {
 #[cfg(test)]
 mod tests {
     use super::{Check, FileAccess, check_files};
+
+    /// A name with a `;` typed as it is says how to write it; written so, it is one file.
+    #[test]
+    fn a_name_with_a_semicolon_is_attached_written_as_tab_writes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("invoice;2.pdf"), "%PDF").unwrap();
+        let files = FileAccess::Own {
+            cwd: dir.path().to_path_buf(),
+            home: None,
+        };
+        for strict in [false, true] {
+            match check_files(&files, "invoice;2.pdf", strict) {
+                Check::Err(e) => assert_eq!(
+                    e,
+                    r"invoice;2.pdf is one file: a ; in a name is written \; (as Tab writes it), else it separates files"
+                ),
+                other => panic!("{other:?}"),
+            }
+            assert_eq!(
+                check_files(&files, r"invoice\;2.pdf", strict),
+                Check::Ok("1 file, 4 B".into())
+            );
+        }
+        // Two files that are not there: not one name either.
+        assert!(matches!(
+            check_files(&files, "a.pdf;b.pdf", true),
+            Check::Err(e) if e.starts_with("cannot read a.pdf")
+        ));
+    }
 
     #[test]
     fn a_folder_typed_with_its_slash_is_a_hint_to_go_on_over_ssh_too() {

@@ -7,6 +7,7 @@ use crate::domain::calls::CallOutcome;
 use crate::tui::field::{Field, FieldId};
 use crate::tui::key_action::Action;
 use crate::workstation::FileAccess;
+use crate::workstation::files::split_paths;
 use crate::workstation::save::{ActionValues, FormKind};
 
 /// The fields of a form, empty.
@@ -184,13 +185,14 @@ impl ActionForm {
     }
 }
 
-/// The paths in the attach form's field, as typed: separated by `;`, without repeats (the
-/// session's [`FileAccess`] says where they are).
+/// The paths in the attach form's field, as typed: separated by `;` (a `;` in a name written
+/// `\;`, see [`split_paths`]), without repeats (the session's [`FileAccess`] says where they
+/// are).
 pub fn paths(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for p in text.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-        if !out.iter().any(|o| o == p) {
-            out.push(p.to_string());
+    for p in split_paths(text) {
+        if !out.contains(&p) {
+            out.push(p);
         }
     }
     out
