@@ -465,6 +465,25 @@ fn a_collector_writes_only_on_their_own_customers_and_an_auditor_nothing() {
         refused(&run("alice", &["engage", "run", "--cycles", cycles])),
         "owed: alice (collector) may not run engagement cycles: only a manager may\n"
     );
+    // Replies from a mail folder reach every collector's customers: not an auditor's to file
+    // (it filed them, and nothing said who), nor a collector's. The message stays in new/.
+    let maildir = fx.dir.path().join("mail");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    let message = maildir.join("new/1.eml");
+    std::fs::write(
+        &message,
+        "From: ap@kite.example\r\nSubject: Re: invoice\r\nMessage-ID: <r1@kite.example>\r\n\r\nPaid.\r\n",
+    )
+    .unwrap();
+    let maildir = maildir.to_str().unwrap();
+    assert_eq!(
+        refused(&run("carol", &["inbox", "import", maildir])),
+        "owed: carol (auditor) may not file replies from a mail folder: an auditor reads only\n"
+    );
+    assert!(refused(&run("alice", &["inbox", "import", maildir])).contains("only a manager may"));
+    assert!(message.exists());
     assert_eq!(fx.fingerprint(), before, "nothing written by a refusal");
 
     // Alice works her own customers; a manager assigns; the file's owner (a local name

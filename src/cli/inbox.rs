@@ -1,8 +1,9 @@
 //! `owed inbox import MAILDIR`.
 
 use super::Context;
-use crate::Result;
+use crate::domain::users::{Work, may};
 use crate::engage::inbox::{self, Filed};
+use crate::{Error, Result};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -31,6 +32,9 @@ pub fn run(ctx: &Context, args: &InboxArgs) -> Result<()> {
 
 fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
     let mut store = ctx.open_store()?;
+    // Replies reach every collector's customers and take them to the Replies tab: a manager's
+    // work (or the unregistered account a cron job runs as), never an auditor's.
+    may(&ctx.actor(&store)?, Work::FileReplies, None).map_err(Error::Input)?;
     let (mut filed, mut duplicates, mut unmatched, mut skipped, mut unverified) = (0, 0, 0, 0, 0);
     // Each message is reported as it is dealt with: an error that stops the import later
     // leaves what was filed before it said.

@@ -163,6 +163,9 @@ pub enum Work {
     ChangeUsers,
     /// Replacing the whole database with a backup.
     Restore,
+    /// Filing customers' replies from a mail folder (`owed inbox import`): replies to every
+    /// collector's customers, as the lockbox's payments are.
+    FileReplies,
 }
 
 impl Work {
@@ -193,6 +196,7 @@ impl Work {
             Work::EngagementRun => Some("run engagement cycles"),
             Work::ChangeUsers => Some("change users"),
             Work::Restore => Some("restore the database from a backup"),
+            Work::FileReplies => Some("file replies from a mail folder"),
         }
     }
 
