@@ -696,6 +696,23 @@ fn only_a_manager_restores_a_backup_and_the_log_says_who_did() {
     }
     assert_eq!(fx.fingerprint(), before, "nothing restored");
     assert_eq!(common::names_in(dir), files, "nothing kept");
+    // Since the backup: bob made a manager, erin added, and an import; the restore undoes
+    // them, and its entry in the log says so (the entries and the import run are gone from
+    // the restored log, kept only in the copy).
+    succeeded(&fx.owed(&["--as", "dana", "user", "role", "bob", "manager"]));
+    succeeded(&fx.owed(&[
+        "--as",
+        "dana",
+        "user",
+        "add",
+        "erin",
+        "--key",
+        BOB_2,
+        "--role",
+        "collector",
+    ]));
+    let csv = dir.join("csv");
+    succeeded(&fx.owed(&["--as", "dana", "import", csv.to_str().unwrap()]));
     let kept = dir.join("kept.db");
     succeeded(&fx.owed(&[
         "--as",
@@ -715,6 +732,14 @@ fn only_a_manager_restores_a_backup_and_the_log_says_who_did() {
     assert!(detail.contains(&format!("from {b}")), "{detail}");
     assert!(
         detail.contains(&format!("kept in {}", kept.display())),
+        "{detail}"
+    );
+    assert!(
+        detail.ends_with(
+            "; it changes the users of owed serve: bob is collector again, not manager, erin \
+             (collector) is gone; 1 import recorded since the backup; 2 entries of this log \
+             recorded since the backup (in the kept copy only)"
+        ),
         "{detail}"
     );
     // The users' changes before the backup are there, as the backup held them.

@@ -77,6 +77,22 @@ impl BackupCopy {
     }
 }
 
+/// The rows of `table` (an append-only log keyed by `id`) that `now` holds past the last one
+/// the backup `restored` holds: recorded since the backup was taken.
+fn recorded_since(restored: &Connection, now: &Connection, table: &str) -> Result<u64> {
+    let last: i64 = restored.query_row(
+        &format!("SELECT ifnull(max(id), 0) FROM {table}"),
+        [],
+        |r| r.get(0),
+    )?;
+    let n: i64 = now.query_row(
+        &format!("SELECT count(*) FROM {table} WHERE id > ?1"),
+        [last],
+        |r| r.get(0),
+    )?;
+    Ok(n.unsigned_abs())
+}
+
 /// What a restore did: what the database holds now, and where what it held before is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Restored {
@@ -234,14 +250,36 @@ impl Store {
         let kept_copy = self.backup_to(keep)?;
         // The system's log says who restored what, in the restored data itself: written
         // into the copy (through the backup's own source connection, which the backup then
-        // copies too), it comes with the restore or not at all.
+        // copies too), it comes with the restore or not at all. It says what the restore
+        // undid that the restored log cannot: the users' changes, and the imports and
+        // entries of this log recorded since the backup (which only the kept copy holds).
+        let mut undone = Vec::new();
+        if let Some(change) = restored.users_change(&kept_copy.users) {
+            undone.push(format!("it changes the {change}"));
+        }
+        for (table, what) in [("imports", "import"), ("system_log", "entry of this log")] {
+            let n = recorded_since(&from, &self.conn, table)?;
+            if n > 0 {
+                let what = match (n, what) {
+                    (1, w) => w.to_string(),
+                    (_, "import") => "imports".to_string(),
+                    _ => "entries of this log".to_string(),
+                };
+                undone.push(format!("{n} {what} recorded since the backup"));
+            }
+        }
+        let undone = if undone.is_empty() {
+            String::new()
+        } else {
+            format!("; {} (in the kept copy only)", undone.join("; "))
+        };
         super::users::log(
             &from,
             by,
             SystemChange::Restore,
             "",
             &format!(
-                "{} from {} ({}); the database as it was ({}) is kept in {}",
+                "{} from {} ({}); the database as it was ({}) is kept in {}{undone}",
                 self.path.display(),
                 source.display(),
                 restored.describe(),
