@@ -69,6 +69,8 @@ const BAD_INPUT: &[&str] = &[
     "assign V9 bob => customer `V9` does not exist",
     "assign V1 alice => alice is already the finance owner of customer `V1`",
     "activity V9 => customer `V9` does not exist",
+    "engage hold V1 --until someday => the hold's last day `someday` is not a date (use YYYY-MM-DD, +7d, +2w or a weekday name)",
+    "engage hold V1 --until 2099-01-01 wait => the hold's last day 2099-01-01 is more than 2 years after today (2026-04-01): check the year",
 ];
 
 /// Each action and the one line it prints, a case a line: the arguments (split at spaces) `=>`
@@ -116,6 +118,44 @@ fn bad_input_exits_2_with_one_sentence_and_writes_nothing() {
         assert_eq!(stdout(&out), "", "{args:?}");
         assert_eq!(fx.fingerprint(), before, "{args:?} wrote something");
     }
+}
+
+/// A hold stops every reminder to the customer until its last day, as an open promise does:
+/// it is held to the promise's and the follow-up's dates (inside the calendar owed computes
+/// with, at most two years ahead), or a slip of the year would stop dunning the customer for
+/// good. A past day is still taken: it releases the hold.
+#[test]
+fn a_hold_is_dated_like_a_follow_up() {
+    let fx = Fixture::new();
+    let before = fx.fingerprint();
+    for what in ["follow-up date", "hold's last day"] {
+        let args: &[&str] = if what == "hold's last day" {
+            &["engage", "hold", "V1", "--until", "+7d", "wait"]
+        } else {
+            &["followup", "V1", "--date", "+7d", "call"]
+        };
+        refused(
+            &on_day(&fx, "9000-12-31", args),
+            2,
+            &format!(
+                "the {what}: 9001-01-07 is outside the dates owed computes with \
+                 (1900-01-01 to 9000-12-31)"
+            ),
+        );
+    }
+    assert_eq!(fx.fingerprint(), before);
+    let out = run(
+        &fx,
+        &["engage", "hold", "V1", "--until", "2028-04-01", "PO"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&fx, &["engage", "hold", "V1", "--until", "2026-03-01"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("is not held back"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 /// `owed activity --as-of D` shows what had happened by D: an issue's events of later days

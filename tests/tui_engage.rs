@@ -547,6 +547,21 @@ fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
     let held = &d.app.engage.screen.plan.as_ref().unwrap().held;
     assert_eq!(held.len(), 1);
     assert_eq!(held[0].text.as_deref(), Some("waiting for PO"));
+    // A day the follow-up form would refuse (a slip of the year) is refused here too, and
+    // holds no one.
+    let effects = command(&mut d, "hold 2099-01-01 waiting");
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::Engage(EngageRequest::Hold { .. }))),
+        "{effects:?}"
+    );
+    assert_eq!(
+        status_text(&d.app),
+        "the hold's last day 2099-01-01 is more than 2 years after today (2026-04-30): \
+         check the year"
+    );
+    assert_eq!(d.app.engage.screen.plan.as_ref().unwrap().held.len(), 1);
     // Esc goes back to the queue.
     d.press("<Esc>");
     assert_eq!(d.app.screen, Screen::Main);

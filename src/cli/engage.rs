@@ -547,12 +547,8 @@ fn release(ctx: &Context, args: &ReleaseArgs) -> Result<()> {
 }
 
 fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
-    let until = crate::domain::date::parse_relative(&args.until, ctx.as_of).ok_or_else(|| {
-        Error::input(format!(
-            "--until {} is not a date",
-            crate::error::quoted(&args.until)
-        ))
-    })?;
+    let until =
+        crate::domain::action_checks::hold_until(&args.until, ctx.as_of).map_err(Error::Input)?;
     let mut store = ctx.open_store()?;
     let cid = store
         .ledger()

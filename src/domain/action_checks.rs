@@ -216,6 +216,19 @@ pub fn future_date(what: &str, text: &str, today: Date) -> Result<Date, String> 
     if d < today {
         return Err(format!("the {what} {d} is before today ({today})"));
     }
+    within_horizon(what, d, today)
+}
+
+/// The last day of a hold on a customer's reminders: dated like a follow-up, since a hold
+/// stops every reminder until that day as an open promise does, but a past day is taken too:
+/// it releases the hold.
+pub fn hold_until(text: &str, today: Date) -> Result<Date, String> {
+    const WHAT: &str = "hold's last day";
+    within_horizon(WHAT, date_field(WHAT, text, today)?, today)
+}
+
+/// `d` when it is at most [`FUTURE_MONTHS`] after `today`.
+fn within_horizon(what: &str, d: Date, today: Date) -> Result<Date, String> {
     let horizon = today
         .checked_add_months(chrono::Months::new(FUTURE_MONTHS))
         .unwrap_or(today);
@@ -560,6 +573,25 @@ mod tests {
             )
         );
         assert!(future_date("promise date", "2028-04-02", today).is_err());
+        // A hold is held to the same horizon, but may end in the past (a release).
+        assert_eq!(hold_until("2026-03-01", today), Ok(d("2026-03-01")));
+        assert_eq!(hold_until("2028-04-01", today), Ok(d("2028-04-01")));
+        assert_eq!(
+            hold_until("2099-01-01", today),
+            Err(
+                "the hold's last day 2099-01-01 is more than 2 years after today (2026-04-01): \
+                 check the year"
+                    .into()
+            )
+        );
+        assert_eq!(
+            hold_until("+7d", d("9000-12-31")),
+            Err(
+                "the hold's last day: 9001-01-07 is outside the dates owed computes with \
+                 (1900-01-01 to 9000-12-31)"
+                    .into()
+            )
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use super::{EngageRequest, EngageResponse, PlanData, PlanKey, plan_view, send};
 use crate::domain::Date;
-use crate::domain::date::parse_relative;
+use crate::domain::action_checks::hold_until;
 use crate::domain::queue::Scope;
 use crate::domain::users::Work;
 use crate::engage::report::EngagementReport;
@@ -372,12 +372,12 @@ pub fn hold_command(app: &mut App, rest: &[&str]) -> Vec<Effect> {
     let (until, why) = match rest.first().copied() {
         None => (app.as_of + chrono::Days::new(7), &rest[..0]),
         Some("release") => (app.as_of - chrono::Days::new(1), &rest[1..]),
-        Some(word) => match parse_relative(word, app.as_of) {
-            Some(date) => (date, &rest[1..]),
-            None => {
-                app.say_error(format!(
-                    "`{word}` is not a date (YYYY-MM-DD, +7d, fri, release)"
-                ));
+        // Dated like a follow-up (a slip of the year would stop dunning for good), as
+        // `owed engage hold` is.
+        Some(word) => match hold_until(word, app.as_of) {
+            Ok(date) => (date, &rest[1..]),
+            Err(why) => {
+                app.say_error(why);
                 return Vec::new();
             }
         },
