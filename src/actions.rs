@@ -396,6 +396,8 @@ pub struct CallForm<'a> {
     /// Who was called (or tried).
     pub contact: Option<&'a str>,
     /// A follow-up to schedule with the call: its date (`YYYY-MM-DD`, `+2d`, a weekday…).
+    /// Given, it is checked as a follow-up's, blank too (a script's unset `$NEXT` must not
+    /// lose the follow-up it asked for): a form whose field may be left empty passes `None`.
     pub followup: Option<&'a str>,
     /// What was said.
     pub text: Option<&'a str>,
@@ -411,7 +413,7 @@ pub fn call(store: &mut Store, stamp: &Stamp, form: &CallForm) -> Result<Recorde
         crate::domain::text::check_name(name)
             .map_err(|e| Error::input(format!("the contact's name {e}")))?;
     }
-    let followup = match form.followup.map(str::trim).filter(|f| !f.is_empty()) {
+    let followup = match form.followup {
         Some(date) => {
             let date = input(check::future_date("follow-up date", date, stamp.today))?;
             Some((date, followup_text(outcome, contact.as_deref())))

@@ -358,6 +358,32 @@ fn a_call_with_a_followup_writes_both_or_nothing() {
             ],
             "the follow-up date 2026-03-01 is before today",
         ),
+        // A blank date (a script's unset `$NEXT`) is not "no follow-up": the follow-up
+        // asked for would be lost without a word.
+        (
+            &[
+                "call",
+                "V1",
+                "--outcome",
+                "no_answer",
+                "--followup",
+                "",
+                "left msg",
+            ],
+            "the follow-up date is missing",
+        ),
+        (
+            &[
+                "call",
+                "V1",
+                "--outcome",
+                "no_answer",
+                "--followup",
+                " ",
+                "left msg",
+            ],
+            "the follow-up date is missing",
+        ),
         (
             &["call", "V9", "--outcome", "reached"],
             "customer `V9` does not exist",

@@ -165,6 +165,30 @@ fn today() -> owed::domain::Date {
     chrono::Local::now().date_naive()
 }
 
+/// The form's follow-up date is optional: left empty, the call is saved without one (on the
+/// command line a blank `--followup` is refused instead, see `tests/find.rs`).
+#[test]
+fn a_call_whose_follow_up_is_left_empty_schedules_none() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("C <Tab>");
+    assert_eq!(value(&d, FieldId::Outcome), "reached");
+    assert_eq!(value(&d, FieldId::Date), "");
+    d.press("<Enter>");
+    assert_eq!(
+        d.app.mode,
+        Mode::Normal,
+        "{:?}",
+        d.app.form.as_ref().map(|f| &f.message)
+    );
+    assert!(status(&d).contains("Call 1 logged for K6 (Acme Corp): reached."));
+    assert_eq!(
+        calls(&db, "K6"),
+        [("reached".to_string(), None, None, None)]
+    );
+    assert!(followups(&db, "K6").is_empty());
+}
+
 #[test]
 fn a_bad_outcome_is_refused_in_the_form() {
     let (_dir, db) = fixture();

@@ -656,7 +656,8 @@ impl PortfolioWorker {
                     customer: id,
                     outcome,
                     contact: Some(contact.as_str()),
-                    followup: Some(followup.as_str()),
+                    // The form's date may be left empty: no follow-up.
+                    followup: Some(followup.as_str()).filter(|f| !f.trim().is_empty()),
                     text: Some(text.as_str()),
                 },
             ),
