@@ -562,6 +562,7 @@ fn deductions_resolve_with_an_outcome_and_writing_off_is_a_managers() {
         &owed::import::lockbox::LockboxOptions {
             base_currency: "USD".into(),
             max_attachment_mb: 25,
+            logged_as: None,
         },
     )
     .unwrap_err();
@@ -618,6 +619,7 @@ fn the_metrics_bar_shows_open_deductions_beside_open_issues() {
         &owed::import::lockbox::LockboxOptions {
             base_currency: "USD".into(),
             max_attachment_mb: 25,
+            logged_as: None,
         },
     )
     .unwrap();

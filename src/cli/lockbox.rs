@@ -39,6 +39,7 @@ fn import(ctx: &Context, dir: &std::path::Path, json: bool) -> Result<()> {
     let options = LockboxOptions {
         base_currency: ctx.config.base_currency.clone(),
         max_attachment_mb: ctx.config.max_attachment_mb,
+        logged_as: None,
     };
     let summary = import_lockbox(&mut store, dir, &stamp, &options)?;
     if json {
