@@ -10,6 +10,7 @@ mod workbook;
 
 use calamine::Data;
 use common::{csv_column, owed_db, refused, stderr, stdout, write_fixture};
+use owed::domain::queue::{SortKey, Tab};
 use std::path::{Path, PathBuf};
 use workbook::{AMOUNT, COUNT, Sheet, read};
 
@@ -1062,11 +1063,12 @@ fn options_a_view_does_not_take_are_bad_input() {
         ),
         (
             vec!["export", "queue", "--tab", "someday", "-o", "x.csv"],
-            "is not a tab",
+            "`someday` is not a tab (overdue, all, promises, followups, disputes, replies, risk)",
         ),
         (
             vec!["export", "queue", "--sort", "size", "-o", "x.csv"],
-            "is not a sort key",
+            // Every key the parser takes, `call` too.
+            "`size` is not a sort key (overdue, days, outstanding, contact, name, risk, call)",
         ),
         (
             vec!["export", "queue", "--filter", "overdue>>1", "-o", "x.csv"],
@@ -1096,6 +1098,15 @@ fn options_a_view_does_not_take_are_bad_input() {
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
         assert!(!dir.path().join("x.csv").exists());
+    }
+    // `--help` names every sort key and tab too (its text is typed, not derived).
+    let help = run(dir.path(), &["export", "--help"]);
+    let help = String::from_utf8_lossy(&help.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for names in [SortKey::names(), Tab::names()] {
+        assert!(help.contains(&names), "{names} in {help}");
     }
 }
 

@@ -105,8 +105,8 @@ pub struct ExportArgs {
     /// Queue: a filter as the workstation's `/` takes it (`owner:alice overdue>1000`).
     #[arg(long, value_name = "TEXT")]
     pub filter: Option<String>,
-    /// Queue: the order (overdue, days, outstanding, contact, name, risk; `:asc` or `:desc`
-    /// after it to choose the direction).
+    /// Queue: the order (overdue, days, outstanding, contact, name, risk, call; `:asc` or
+    /// `:desc` after it to choose the direction).
     #[arg(long, value_name = "KEY")]
     pub sort: Option<String>,
     /// Queue and plan: only the customers of this finance owner (default every customer).
@@ -321,8 +321,9 @@ fn queue_query(
     query.tab = match &args.tab {
         Some(t) => Tab::parse(t).ok_or_else(|| {
             Error::input(format!(
-                "{} is not a tab (overdue, all, promises, followups, disputes, replies, risk)",
-                crate::error::quoted(t)
+                "{} is not a tab ({})",
+                crate::error::quoted(t),
+                Tab::names()
             ))
         })?,
         None => Tab::All,
@@ -334,8 +335,9 @@ fn queue_query(
         };
         let key = SortKey::parse(key).ok_or_else(|| {
             Error::input(format!(
-                "{} is not a sort key (overdue, days, outstanding, contact, name, risk)",
-                crate::error::quoted(key)
+                "{} is not a sort key ({})",
+                crate::error::quoted(key),
+                SortKey::names()
             ))
         })?;
         query.sort = key;

@@ -104,6 +104,11 @@ impl Tab {
         }
     }
 
+    /// Every tab's name, for a sentence: `overdue, all, …, risk`.
+    pub fn names() -> String {
+        Tab::ALL.map(Tab::name).join(", ")
+    }
+
     /// Reads a tab name, accepting a few spellings (`follow-ups`, `dispute`, `p2p`).
     pub fn parse(text: &str) -> Option<Tab> {
         let t = text.trim().to_ascii_lowercase().replace(['-', '_'], "");
@@ -170,6 +175,11 @@ impl SortKey {
             SortKey::Risk => "risk",
             SortKey::LastCall => "call",
         }
+    }
+
+    /// Every key's name, for a sentence: `overdue, days, …, call`.
+    pub fn names() -> String {
+        SortKey::ALL.map(SortKey::name).join(", ")
     }
 
     /// Reads a sort key name (`overdue`, `days`, `outstanding`, `contact`, `name`, `risk`,
@@ -398,10 +408,9 @@ pub fn parse_sort(text: &str) -> Result<(SortKey, bool), String> {
     let mut words = text.split_whitespace();
     let key_text = words.next().unwrap_or("");
     let key = SortKey::parse(key_text).ok_or_else(|| {
-        let names: Vec<&str> = SortKey::ALL.iter().map(|k| k.name()).collect();
         format!(
             "`{key_text}` is not a sort key (one of {})",
-            names.join(", ")
+            SortKey::names()
         )
     })?;
     let descending = match words.next().map(str::to_ascii_lowercase).as_deref() {
@@ -447,10 +456,7 @@ impl View {
         let sort = sort.map(parse_sort).transpose()?;
         let tab = tab
             .map(|t| {
-                Tab::parse(t).ok_or_else(|| {
-                    let names: Vec<&str> = Tab::ALL.iter().map(|t| t.name()).collect();
-                    format!("`{t}` is not a tab (one of {})", names.join(", "))
-                })
+                Tab::parse(t).ok_or_else(|| format!("`{t}` is not a tab (one of {})", Tab::names()))
             })
             .transpose()?;
         let scope = scope
