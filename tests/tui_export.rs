@@ -388,6 +388,16 @@ fn a_folder_gets_a_file_named_for_the_view_and_the_date_and_a_second_export_says
     assert_eq!(sheets[0].data_rows().len(), on_screen.len());
     // Nothing was written beside the folder under its own name.
     assert!(!dir.path().join("exports.xlsx").exists());
+    // The folder as `.` (`:export .`) names the file without the `/./`.
+    command(&mut d, &format!("export {}/.", folder.display()));
+    assert_eq!(
+        status(&d),
+        format!(
+            "wrote {} ({} rows), replacing the file that was there",
+            path.display(),
+            on_screen.len()
+        )
+    );
 
     // Again, as CSV into the same folder; then the same file again, which says it replaced
     // the one that was there.

@@ -97,7 +97,9 @@ impl FileAccess {
         }
     }
 
-    /// A path as typed, made absolute (`~/` is the home folder in one's own shell only).
+    /// A path as typed, made absolute (`~/` is the home folder in one's own shell only), without
+    /// its `.` parts: `:export .` says `wrote /home/alice/queue-….xlsx`, not `/home/alice/./…`.
+    /// (A `..` is kept: the disk, not the text, says where it leads past a link.)
     ///
     /// # Errors
     ///
@@ -114,10 +116,11 @@ impl FileAccess {
                 return Ok(home.clone());
             }
             if let Some(rest) = typed.strip_prefix("~/") {
-                return Ok(home.join(rest));
+                return Ok(home.join(rest).components().collect());
             }
         }
-        Ok(base.join(typed))
+        // Its components leave out the `.` parts (but a leading one, which a base has not).
+        Ok(base.join(typed).components().collect())
     }
 
     /// A file to read (to attach), as typed: its absolute path, which over SSH must lie in the
@@ -579,6 +582,12 @@ mod tests {
         let f = within(&root);
         let path = f.absolute("queue.xlsx").unwrap();
         assert_eq!(path, root.join("alice/queue.xlsx"));
+        // Without `.` parts, whose `/./` the status line would show.
+        assert_eq!(f.absolute(".").unwrap(), root.join("alice"));
+        assert_eq!(
+            f.absolute("./d/./q.xlsx").unwrap(),
+            root.join("alice/d/q.xlsx")
+        );
         let real = f.writable(&path).unwrap();
         assert_eq!(real, root.canonicalize().unwrap().join("alice/queue.xlsx"));
         assert!(root.join("alice").is_dir());
