@@ -105,3 +105,46 @@ fn every_action_does_something_exactly_in_the_sections_that_take_it() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// docs/workstation.md's list of the keys of the queue and the detail ("Queue and detail: `r`
+/// reminder, …; queue: `*` mark the view, …") names keys the default keymap binds there: it
+/// had `6` (the Replies tab) in the detail, where the tabs' keys do nothing and `?` does not
+/// list them.
+#[test]
+fn the_guides_keys_of_the_queue_and_the_detail_are_bound_there() {
+    let guide = include_str!("../docs/workstation.md").replace('\n', " ");
+    let from = guide
+        .find("Queue and detail: ")
+        .expect("the guide lists the queue's and the detail's keys");
+    let list = &guide[from + "Queue and detail: ".len()..];
+    let list = &list[..list.find(". ").unwrap()];
+    let (both, queue) = list.split_once("; queue: ").expect("`; queue: ` in {list}");
+    let keymap = owed::tui::keymap::Keymap::builtin();
+    let bound =
+        |context: KeyContext, key: &str| keymap.bindings(context).any(|b| b.keys_text() == key);
+    // The first key quoted in each item of the list.
+    let keys = |items: &str| -> Vec<String> {
+        items
+            .split(", ")
+            .map(|item| item.split('`').nth(1).unwrap_or_default().to_string())
+            .collect()
+    };
+    let mut wrong = Vec::new();
+    for (items, contexts) in [
+        (both, &[KeyContext::Queue, KeyContext::Detail][..]),
+        (queue, &[KeyContext::Queue]),
+    ] {
+        for key in keys(items) {
+            for &context in contexts {
+                if !bound(context, &key) {
+                    wrong.push(format!("`{key}` in [{}]", context.name()));
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "not bound: {} (in: {list})",
+        wrong.join(", ")
+    );
+}
