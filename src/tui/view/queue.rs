@@ -147,10 +147,12 @@ fn count_text(n: u64, compact: bool) -> String {
 }
 
 /// The tab labels: full titles when they fit, else short ones, else short counts too, else
-/// without the padding. The High risk count is `…` until the page was counted with the
-/// forecast of its date (the page says so: a forecast the screen kept from before, of a
-/// portfolio since ended, does not count).
+/// without the padding. Every count is `…` until a page has been counted (a 0 would say the
+/// tab holds no one), and the High risk count until the page was counted with the forecast
+/// of its date (the page says so: a forecast the screen kept from before, of a portfolio
+/// since ended, does not count).
 fn tab_labels(app: &App, width: u16) -> Vec<String> {
+    let counted = app.loaded.is_some();
     let pending = !app.page.risk_counted;
     let mut labels = Vec::new();
     for (short, compact, pad) in [
@@ -163,7 +165,7 @@ fn tab_labels(app: &App, width: u16) -> Vec<String> {
             .iter()
             .map(|t| {
                 let title = if short { t.short() } else { t.title() };
-                let n = if *t == Tab::HighRisk && pending {
+                let n = if !counted || (*t == Tab::HighRisk && pending) {
                     "…".to_string()
                 } else {
                     count_text(app.page.counts[t.index()], compact)
@@ -476,4 +478,39 @@ fn flags(row: &QueueRow) -> Vec<(&'static str, Role)> {
         out.push(("R", Role::FlagFollowUp));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tab_labels;
+    use crate::domain::aging::AgingBounds;
+    use crate::tui::app::{App, Session};
+    use crate::tui::keymap::Keymap;
+    use crate::tui::theme::Theme;
+
+    /// A workstation as it opens, nothing answered yet.
+    fn opening() -> App {
+        let today = crate::domain::date::parse_iso("2026-04-30").unwrap();
+        let session = Session {
+            collector: "alice".into(),
+            base_currency: "USD".into(),
+            bounds: AgingBounds::default(),
+            today,
+        };
+        let theme = Theme::builtin("default").unwrap();
+        App::new(session, Keymap::builtin(), theme, today, false)
+    }
+
+    /// Before the first page is counted, no tab says it holds no one: each count is `…`, as
+    /// the High risk one is until the forecast (they read `Overdue 0 All 0 …` for over a second
+    /// at 100,000 customers).
+    #[test]
+    fn counts_not_known_yet_are_an_ellipsis_not_zero() {
+        let app = opening();
+        let labels = tab_labels(&app, 200);
+        assert_eq!(labels.len(), crate::domain::queue::Tab::ALL.len());
+        for label in &labels {
+            assert!(label.trim_end().ends_with(" …"), "{labels:?}");
+        }
+    }
 }
