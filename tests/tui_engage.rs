@@ -571,6 +571,26 @@ fn the_engagement_screen_shows_the_plan_and_holds_a_customer_back() {
 /// At 80 columns the plan gives the cycle's and the address's room to the customer's name and
 /// keeps the days overdue whole (the cycle's column had pushed "Days" off the edge, and cut
 /// names at ten letters).
+/// `:asof` on the engagement screen: the plan of the date before goes at once (under the new
+/// date's title it was another day's reminders, and sending from it sent them), and the new
+/// date's comes in its place.
+#[test]
+fn another_date_shows_no_plan_of_the_date_before_while_it_is_computed() {
+    let f = fixture();
+    let (mut d, _mail) = f.driver("alice", (120, 40));
+    d.press("E");
+    assert!(d.app.engage.screen.plan.is_some());
+    let fx = d.press_unanswered(": asof <Space> 2026-01-31 <Enter>");
+    assert!(d.app.engage.screen.plan.is_none());
+    let screen = d.screen();
+    assert!(screen.contains("Engagement · as of 2026-01-31"), "{screen}");
+    assert!(screen.contains("Computing"), "{screen}");
+    assert!(!screen.contains("Firm"), "{screen}");
+    d.run(fx);
+    let plan = d.app.engage.screen.plan.as_ref().unwrap();
+    assert_eq!(plan.as_of.to_string(), "2026-01-31");
+}
+
 #[test]
 fn a_narrow_plan_shows_whom_and_how_late_before_which_cycle() {
     let f = fixture_without_email("K10");

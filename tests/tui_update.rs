@@ -368,6 +368,78 @@ fn as_of_an_earlier_date_recomputes_every_figure() {
     assert!(status_text(&d.app).contains("not a date"));
 }
 
+/// Days since a last contact that read negative (`-309d`): a row of another date, its days
+/// counted from the date on screen.
+fn negative_days(screen: &str) -> Vec<String> {
+    screen
+        .split(|c: char| c.is_whitespace() || c == '"')
+        .filter(|w| {
+            w.len() > 2
+                && w.starts_with('-')
+                && w.ends_with('d')
+                && w[1..w.len() - 1].chars().all(|c| c.is_ascii_digit())
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// `:asof` another date: until that date's page is in, the queue says it is loading and shows
+/// nothing of the date before under the new date's title — no rows (their days since the last
+/// contact, counted from the new date, read `-62d`), no tab counts, no detail — and no key
+/// finds a row of the date before to act on. (At 100,000 customers the rows and counts of the
+/// date before stood under the new title for a second.)
+#[test]
+fn a_new_date_shows_nothing_of_the_date_before_while_it_loads() {
+    let (_dir, mut d) = driver("alice", (80, 24));
+    let tabs = |screen: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains("Overdue ") && l.contains("All "))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(tabs(&d.screen()).contains("Overdue 5"), "{}", d.screen());
+    for (date, title) in [("2026-01-31", "as of 2026-01-31"), ("today", "today ")] {
+        let fx = d.press_unanswered(&format!(": asof <Space> {date} <Enter>"));
+        let screen = d.screen();
+        assert!(screen.contains(title), "{screen}");
+        assert!(screen.contains("Loading…"), "{screen}");
+        assert!(!screen.contains("Acme"), "{screen}");
+        assert_eq!(negative_days(&screen), Vec::<String>::new(), "{screen}");
+        let bar = tabs(&screen);
+        assert!(bar.contains("Overdue …") && bar.contains("All …"), "{bar}");
+        assert!(d.app.selected().is_none());
+        assert!(d.app.page.rows.is_empty());
+        // Keys that act on a row find none (`n`: a note).
+        d.press_unanswered("n");
+        assert_ne!(d.app.mode, Mode::Form);
+        d.run(fx);
+        let screen = d.screen();
+        assert!(!screen.contains("Loading…"), "{screen}");
+        assert_eq!(negative_days(&screen), Vec::<String>::new(), "{screen}");
+        assert!(d.selected().is_some(), "{screen}");
+    }
+    assert!(!d.app.as_of_given);
+
+    // Beside the queue and on the detail screen, the detail of the date before goes too.
+    let (_dir, mut d) = driver("alice", (120, 40));
+    for keys in ["", "<Enter>"] {
+        d.press(keys);
+        let name = d.app.detail.as_ref().unwrap().detail.header.name.clone();
+        let fx = d.press_unanswered(": asof <Space> 2026-01-31 <Enter>");
+        let screen = d.screen();
+        assert!(!screen.contains(&name), "{screen}");
+        assert!(!screen.contains("Aging in USD"), "{screen}");
+        d.run(fx);
+        let screen = d.screen();
+        assert!(screen.contains("Aging in USD as of 2026-01-31"), "{screen}");
+        // The detail screen stays on its customer, as of the new date.
+        let shown = &d.app.detail.as_ref().unwrap().detail.header.name;
+        assert_eq!(*shown == name, keys == "<Enter>", "{screen}");
+        d.press(": asof <Space> today <Enter>");
+    }
+}
+
 /// A session that follows today (no `--as-of`) left open overnight: at midnight the loop
 /// hands it the new date, and it moves there whole (title, figures, days overdue, the dates
 /// a form open across midnight reads, saves, `:asof today`). A date chosen stays. (It used

@@ -70,7 +70,7 @@ pub fn today_is(app: &mut App, today: crate::domain::Date) -> Vec<Effect> {
     if app.as_of_given {
         return Vec::new();
     }
-    app.as_of = today;
+    move_to(app, today);
     refresh(app, Request::Summary { as_of: today })
 }
 
@@ -1090,9 +1090,25 @@ fn set_filter(app: &mut App, text: &str) -> Vec<Effect> {
 /// Shows everything as of another date (the figures of that date, computed unless another
 /// session has them already); today's is not a date chosen.
 pub fn set_as_of(app: &mut App, date: crate::domain::Date) -> Vec<Effect> {
-    app.as_of = date;
+    move_to(app, date);
     app.as_of_given = date != app.session.today;
     refresh(app, Request::Summary { as_of: date })
+}
+
+/// The session's date becomes `date`. The rows, counts and detail of the date before go: under
+/// the new date's title they were figures of another day (their days since the last contact,
+/// counted from the new date, read `-309d`), and a key could act on a row of that day. The
+/// queue, the detail and the engagement screen's plan say they are loading until the new
+/// date's are in.
+fn move_to(app: &mut App, date: crate::domain::Date) {
+    if date != app.as_of {
+        app.page = crate::domain::queue::QueuePage::default();
+        app.loaded = None;
+        app.detail = None;
+        app.engage.screen.plan = None;
+        app.engage.screen.report = None;
+    }
+    app.as_of = date;
 }
 
 /// Reads the figures, the page and the detail again (`R`).

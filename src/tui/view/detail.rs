@@ -159,7 +159,9 @@ fn marked_spans(app: &App, text: String, words: &[String], base: Style) -> Vec<S
 fn layout(app: &App, width: u16) -> (Vec<Line<'static>>, Vec<(u16, u16)>, Option<usize>) {
     let muted = app.theme.get(Role::Muted);
     let Some(data) = &app.detail else {
-        let text = if app.selected().is_some() || app.detail_cid.is_some() {
+        // While the queue's page loads, the customer to show is not known yet.
+        let text = if app.selected().is_some() || app.detail_cid.is_some() || !app.page_is_current()
+        {
             "Loading…"
         } else {
             "No customer selected."
