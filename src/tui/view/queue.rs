@@ -137,10 +137,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// A tab count, shortened when `compact` (`12k`).
+/// A tab count, shortened when `compact` from 10,000 on as the metrics bar shortens amounts:
+/// rounded (16,812 is `16.8k`, not `16k`), and 999,960 is `1M`, not `1000k`.
 fn count_text(n: u64, compact: bool) -> String {
     if compact && n >= 10_000 {
-        format!("{}k", n / 1000)
+        crate::domain::money::compact(Decimal::from(n))
     } else {
         n.to_string()
     }
@@ -482,7 +483,7 @@ fn flags(row: &QueueRow) -> Vec<(&'static str, Role)> {
 
 #[cfg(test)]
 mod tests {
-    use super::tab_labels;
+    use super::{count_text, tab_labels};
     use crate::domain::aging::AgingBounds;
     use crate::tui::app::{App, Session};
     use crate::tui::keymap::Keymap;
@@ -512,5 +513,39 @@ mod tests {
         for label in &labels {
             assert!(label.trim_end().ends_with(" …"), "{labels:?}");
         }
+    }
+
+    /// Short counts are rounded as the metrics bar's amounts are, never cut down (16,812 read
+    /// `16k`), and never a thousand of a unit (999,600 must not read `1000k`).
+    #[test]
+    fn short_counts_are_rounded() {
+        for (n, short) in [
+            (9_999, "9999"),
+            (10_000, "10k"),
+            (12_998, "13k"),
+            (16_812, "16.8k"),
+            (100_000, "100k"),
+            (999_600, "999.6k"),
+            (999_960, "1M"),
+            (1_234_567, "1.2M"),
+        ] {
+            assert_eq!(count_text(n, true), short, "{n}");
+        }
+        assert_eq!(count_text(16_812, false), "16812");
+        // On the tab bar of an 80-column terminal, at 100,000 customers.
+        let mut app = opening();
+        app.loaded = Some(crate::tui::app::PageTicket {
+            seq: 1,
+            generation: 0,
+            offset: 0,
+            limit: 0,
+        });
+        app.page.risk_counted = true;
+        app.page.counts = [47_312, 100_000, 5_123, 1_234, 9_876, 1_014, 16_812];
+        let labels = tab_labels(&app, 80).join(" ");
+        assert_eq!(
+            labels,
+            "Overdue 47.3k All 100k P2P 5123 F-up 1234 Disp 9876 Repl 1014 Risk 16.8k"
+        );
     }
 }
