@@ -368,6 +368,47 @@ fn as_of_an_earlier_date_recomputes_every_figure() {
     assert!(status_text(&d.app).contains("not a date"));
 }
 
+/// `:asof` takes the dates `--as-of` takes (1900-01-01 to 9000-12-31) and refuses any other in
+/// the command line's words, the session keeping its date: `9999-12-31` showed documents
+/// expected in `+10000-01-30`, `+2000000w` a title `as of +40357-08-19` (and `:hold +7d` wrote
+/// a hold until `+40357-08-26`).
+#[test]
+fn as_of_refuses_a_date_owed_does_not_compute_with() {
+    let (_dir, mut d) = driver("alice", (120, 40));
+    for typed in [
+        "9999-12-31",
+        "9001-01-01",
+        "0001-01-01",
+        "1899-12-31",
+        "+2000000w",
+        "-740000d",
+    ] {
+        let asked = d.requests.len();
+        command(&mut d, &format!("asof {typed}"));
+        let said = status_text(&d.app).to_string();
+        assert!(
+            said.ends_with(" is outside the dates owed computes with (1900-01-01 to 9000-12-31)"),
+            "{typed}: {said}"
+        );
+        if typed.len() == 10 {
+            assert_eq!(
+                said,
+                owed::cli::parse_date(typed).unwrap_err(),
+                "as --as-of says"
+            );
+        }
+        assert_eq!(d.app.as_of, workstation::as_of(), "{typed}");
+        assert_eq!(d.requests.len(), asked, "{typed}: nothing asked");
+        assert!(d.screen().contains("as of 2026-04-30"));
+    }
+    // The ends are dates owed computes with.
+    for end in ["1900-01-01", "9000-12-31"] {
+        command(&mut d, &format!("asof {end}"));
+        assert_eq!(d.app.as_of.to_string(), end, "{:?}", d.app.status);
+        assert!(d.screen().contains(&format!("as of {end}")));
+    }
+}
+
 /// Days since a last contact that read negative (`-309d`): a row of another date, its days
 /// counted from the date on screen.
 fn negative_days(screen: &str) -> Vec<String> {

@@ -10,7 +10,7 @@ use super::key_action::Action;
 use super::keymap::{Key, KeyContext, Resolved};
 use super::view;
 use crate::domain::customer::{ActivityKind, EntryRecord};
-use crate::domain::date::parse_relative;
+use crate::domain::date::{self, parse_relative};
 use crate::domain::queue::{QueueFilter, Scope, SortKey, Tab, View};
 use crate::workstation::{Request, Response};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
@@ -974,6 +974,12 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
         Command::AsOf => {
             let text = rest.join(" ");
             match parse_relative(&text, app.session.today) {
+                // The dates `--as-of` takes, refused in the same words: the session keeps its
+                // date (9999-12-31 put forecast dates in year +10000, and holds in +40357).
+                Some(d) if !date::in_calendar(d) => {
+                    app.say_error(date::outside_calendar(d));
+                    Vec::new()
+                }
                 Some(date) => set_as_of(app, date),
                 None => {
                     app.say_error(format!("`{text}` is not a date (YYYY-MM-DD, today, -7d)"));
