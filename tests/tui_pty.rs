@@ -866,15 +866,30 @@ fn a_sort_moving_wide_names_leaves_nothing_of_them_behind() {
     for env in [&[][..], &[("LANG", "C"), ("LC_ALL", "C")][..]] {
         let mut s = Session::start_on((120, 30), env, portfolio);
         s.wait_for(&["Customer F1", "Beta"]);
-        // Cells written blank and cells never written look alike.
+        // Cells written blank and cells never written look alike. The screen once it has
+        // settled (the figures, DSO among them, arrive when they are computed: a slow
+        // machine drew them between the two captures).
         let shown = |s: &Session| {
-            std::thread::sleep(Duration::from_millis(300));
-            let contents = s.contents();
-            contents
-                .lines()
-                .map(str::trim_end)
-                .collect::<Vec<_>>()
-                .join("\n")
+            let capture = || {
+                s.contents()
+                    .lines()
+                    .map(str::trim_end)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            let start = std::time::Instant::now();
+            let mut last = capture();
+            loop {
+                std::thread::sleep(Duration::from_millis(300));
+                let now = capture();
+                let computing = ["DSO …", "loading", "computing"]
+                    .iter()
+                    .any(|t| now.contains(t));
+                if (now == last && !computing) || start.elapsed() > PATIENCE {
+                    return now;
+                }
+                last = now;
+            }
         };
         s.type_keys("N");
         let sorted = shown(&s);
