@@ -739,3 +739,71 @@ fn a_voided_promise_stays_the_customers_last_contact() {
     assert!(void.status.success(), "{}", stderr(&void));
     assert_eq!(last_contact(), ["2026-04-28"]);
 }
+
+/// `owed activity` for people says which zone its times are in (they are local, beside the
+/// logs' UTC times, and a follow-up done six seconds after it was made read as done the
+/// next day in New York), and says so where an entry counts from an earlier day than it was
+/// written on: a promise or an issue written with `--as-of` read as written that day.
+#[test]
+fn the_activity_text_names_its_time_zone_and_back_dated_entries() {
+    let fx = Fixture::new();
+    let in_new_york = |args: &[&str]| {
+        let out = fixture::owed_command(fx.dir.path(), &fx.db(), None, args)
+            .env("TZ", "America/New_York")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    in_new_york(&[
+        "--as-of",
+        "2026-04-01",
+        "--as",
+        "alice",
+        "promise",
+        "V1",
+        "--amount",
+        "10",
+        "--date",
+        "+7d",
+    ]);
+    in_new_york(&["--as", "alice", "followup", "V1", "--date", "+1d", "ring"]);
+    let followup: serde_json::Value =
+        serde_json::from_str(&in_new_york(&["activity", "V1", "--json"])).unwrap();
+    let id = followup["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "followup")
+        .unwrap()["id"]
+        .to_string();
+    in_new_york(&["--as", "alice", "done", &id]);
+    let text = in_new_york(&["activity", "V1"]);
+    // The day in New York as the system's own `date` tells it (around the promise's writing:
+    // the test fails only if New York's midnight falls between the two).
+    let date = std::process::Command::new("date")
+        .env("TZ", "America/New_York")
+        .arg("+%F")
+        .output()
+        .unwrap();
+    let today = String::from_utf8(date.stdout).unwrap();
+    let today = today.trim();
+    // New York is 4 or 5 hours behind UTC; every time says which.
+    let zoned = |line: &str| line.contains(" -04:00") || line.contains(" -05:00");
+    let headings: Vec<&str> = text.lines().filter(|l| l.starts_with("20")).collect();
+    assert!(!headings.is_empty(), "{text}");
+    assert!(headings.iter().all(|l| zoned(l)), "{text}");
+    let done = text
+        .lines()
+        .find(|l| l.contains("done by alice at"))
+        .unwrap();
+    assert!(zoned(done), "{done}");
+    assert!(
+        text.contains(&format!(
+            "counts from 2026-04-01 (written on {today}, back-dated)"
+        )),
+        "{text}"
+    );
+    // Written today, it says nothing of the kind.
+    assert_eq!(text.matches("counts from").count(), 1, "{text}");
+}

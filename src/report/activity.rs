@@ -197,11 +197,12 @@ fn line(e: &Entry) -> (String, String, String) {
                 grouped(p.progress.remaining, cur),
             );
             let mut detail = p.text.clone().unwrap_or_default();
+            detail.push_str(&back_dated(&p.at, p.recorded));
             if let Some(v) = &p.void {
                 detail.push_str(&format!(
                     "\nvoided by {} at {}{}",
                     v.collector,
-                    v.at,
+                    super::local_time(&v.at),
                     said(v.text.as_deref())
                 ));
             }
@@ -222,6 +223,7 @@ fn line(e: &Entry) -> (String, String, String) {
                 i.state.as_str()
             );
             let mut detail = i.text.clone().unwrap_or_default();
+            detail.push_str(&back_dated(&i.at, i.opened));
             for ev in &i.events {
                 let verb = if ev.kind == crate::domain::action_checks::IssueEventKind::Resolve {
                     "resolved"
@@ -244,7 +246,7 @@ fn line(e: &Entry) -> (String, String, String) {
         }
         Entry::Followup(f) => {
             let state = match &f.done {
-                Some((at, by)) => format!("done by {by} at {at}"),
+                Some((at, by)) => format!("done by {by} at {}", super::local_time(at)),
                 None => "to do".into(),
             };
             (
@@ -320,6 +322,21 @@ fn line(e: &Entry) -> (String, String, String) {
             },
             format!("{}\n{}", r.subject, reply_text(&r.body)),
         ),
+    }
+}
+
+/// A line saying that an entry written at `at` counts from an earlier `day` (written with
+/// `--as-of`, or in a session set back with `:asof`): the heading shows when it was written;
+/// empty when it counts from the day it was written.
+fn back_dated(at: &str, day: Date) -> String {
+    match super::local_day(at) {
+        Some(written) if written > day => {
+            format!("\ncounts from {day} (written on {written}, back-dated)")
+        }
+        Some(written) if written < day => {
+            format!("\ncounts from {day} (written on {written}, dated ahead)")
+        }
+        _ => String::new(),
     }
 }
 

@@ -140,16 +140,24 @@ pub fn owned_by(store: &Store, owner: &str) -> Result<HashSet<i64>> {
     Ok(cids.into_iter().collect())
 }
 
-/// A moment kept as RFC 3339 UTC text, for people: `2026-12-04 22:00:00` in this machine's
-/// time zone, the one its day is counted in (`crate::store` counts days so); the text as it
-/// is when it is not such a moment.
+/// A moment kept as RFC 3339 UTC text, for people: `2026-12-04 22:00:00 -05:00` in this
+/// machine's time zone, the one its day is counted in (`crate::store` counts days so), with
+/// its offset from UTC (beside the logs' UTC times, a local time without one was read as
+/// UTC); the text as it is when it is not such a moment.
 pub fn local_time(at: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(at).map_or_else(
         |_| at.replace('T', " ").trim_end_matches('Z').to_string(),
         |t| {
             t.with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M:%S")
+                .format("%Y-%m-%d %H:%M:%S %:z")
                 .to_string()
         },
     )
+}
+
+/// The day a moment kept as RFC 3339 UTC text falls on in this machine's time zone.
+pub fn local_day(at: &str) -> Option<crate::domain::Date> {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Local).date_naive())
 }
