@@ -189,14 +189,23 @@ pub struct ActivityEntry {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerDetail {
     pub header: Customer,
-    /// Open documents first (oldest due first), then settled ones (newest first).
+    /// Every open document (oldest due first), then the newest settled ones (newest first).
     pub documents: Vec<DetailDocument>,
-    /// Newest first.
+    /// How many documents the customer has by the as-of date, open and settled (more than
+    /// `documents` when older settled ones are left out).
+    pub documents_total: u64,
+    /// The newest, newest first.
     pub payments: Vec<DetailPayment>,
+    /// How many payments and failed attempts the customer has by the as-of date.
+    pub payments_total: u64,
     /// Date of the last successful payment on or before the as-of date.
     pub last_paid: Option<Date>,
-    /// Newest first.
+    /// Newest first: the newest entries, then older open issues, open promises and
+    /// follow-ups not done.
     pub activity: Vec<ActivityEntry>,
+    /// How many timeline entries the customer has by the as-of date (more than `activity`
+    /// when older ones are left out).
+    pub activity_total: u64,
     /// The customer's attachments, newest first (the detail opens them).
     pub attachments: Vec<AttachmentInfo>,
     /// The customer's contacts (`contacts.csv`), the primary billing contact first.

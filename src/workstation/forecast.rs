@@ -84,13 +84,6 @@ pub struct CustomerForecast {
     pub documents: Vec<DocumentPrediction>,
 }
 
-impl CustomerForecast {
-    /// The prediction of a document by its billing id.
-    pub fn document(&self, id: &str) -> Option<&DocumentPrediction> {
-        self.documents.iter().find(|d| d.id == id)
-    }
-}
-
 /// A forecast computed (or failed) for a date and data version, already indexed by customer
 /// on the thread that computed it (the worker only writes the risks into the queue).
 pub struct Finished {

@@ -1,5 +1,14 @@
 //! One customer as the workstation's detail shows it, as of a date: who they are, their
 //! documents (open first), their payments and failed attempts, and the activity timeline.
+//!
+//! The detail is read each time a customer is selected, so what it reads is bounded; but
+//! never by leaving out what the collector works. Every document open at the date is read (the
+//! aging counts them all, and a filter for a document's number scrolls to it): a wholesale
+//! customer may have a few thousand, as many as the billing system has open, while the
+//! settled history of a customer of twenty years can run to a hundred thousand, of which the
+//! newest are shown and the rest counted. Likewise the timeline: its newest entries, and
+//! older than those only the open issues, open promises and follow-ups not done (what the
+//! Disputes, Promises and Follow-ups tabs open the detail on); `owed activity` prints it whole.
 
 use crate::Result;
 use crate::domain::action_checks::Outcome;
@@ -16,8 +25,15 @@ pub use crate::domain::customer::{
     EntryRecord,
 };
 
-/// How many documents, payments and timeline entries the detail reads at most.
-pub const DETAIL_LIMIT: u32 = 200;
+/// The newest settled documents the detail reads (besides every open one).
+pub const SETTLED_DOCUMENTS: u32 = 200;
+
+/// The newest payments and failed attempts the detail reads.
+pub const DETAIL_PAYMENTS: u32 = 200;
+
+/// The newest timeline entries the detail reads (besides the open issues, open promises and
+/// follow-ups not done, whatever their age).
+pub const TIMELINE_ENTRIES: usize = 500;
 
 /// Characters of a reply's text the timeline shows after its subject.
 const REPLY_EXCERPT: usize = 240;
@@ -39,12 +55,18 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             params![cid, day],
             |r| r.get(0),
         )?;
+        let (documents, documents_total) = self.detail_documents(cid, as_of, grace_days)?;
+        let (payments, payments_total) = self.detail_payments(cid, as_of)?;
+        let (activity, activity_total) = self.activity_timeline(cid, as_of, grace_days)?;
         Ok(Some(CustomerDetail {
             header,
-            documents: self.detail_documents(cid, as_of, grace_days)?,
-            payments: self.detail_payments(cid, as_of)?,
+            documents,
+            documents_total,
+            payments,
+            payments_total,
             last_paid: last_paid.map(from_day_number),
-            activity: self.activity_timeline(cid, as_of, grace_days)?,
+            activity,
+            activity_total,
             attachments: self
                 .store
                 .activity()
@@ -66,14 +88,16 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         Ok(self.customers_where(false, Some(cid))?.pop())
     }
 
+    /// Every document open at `as_of` (oldest due first), then the newest
+    /// [`SETTLED_DOCUMENTS`] settled ones; and how many documents the customer has by then.
     fn detail_documents(
         &self,
         cid: i64,
         as_of: Date,
         grace_days: u32,
-    ) -> Result<Vec<DetailDocument>> {
+    ) -> Result<(Vec<DetailDocument>, u64)> {
         let void_day = day_of("v.at");
-        let sql = format!(
+        let columns = format!(
             "SELECT d.id, d.number, d.kind, d.doc_date, d.due_date, d.amount, d.currency,
                     d.amount - ifnull(CASE WHEN d.kind = 'credit_note'
                         THEN (SELECT sum(a.amount) FROM applications a
@@ -88,36 +112,66 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                                AND NOT EXISTS (SELECT 1 FROM promise_voids v
                                                 WHERE v.promise_id = p.id AND {void_day} <= ?1))
                FROM documents d
-              WHERE d.cid = ?4 AND d.doc_date <= ?2
-              ORDER BY open = 0, CASE WHEN open = 0 THEN -d.doc_date ELSE ifnull(d.due_date, d.doc_date) END, d.did
-              LIMIT {DETAIL_LIMIT}"
+              WHERE d.cid = ?4 AND d.doc_date <= ?2"
+        );
+        // Open at the date: open now, or closed by an application after it (as the ledger's
+        // open items are found).
+        let open = format!(
+            "{columns} AND (d.balance <> 0 OR d.last_applied > ?2) AND open <> 0
+              ORDER BY ifnull(d.due_date, d.doc_date), d.did"
+        );
+        // Newest first, in the order of the index by customer and date: only as many are
+        // looked at as it takes to find the newest settled ones.
+        let settled = format!(
+            "{columns} AND open = 0 ORDER BY d.doc_date DESC, d.did DESC LIMIT {SETTLED_DOCUMENTS}"
         );
         let day = day_number(as_of);
-        crate::store::rows(self.conn(), &sql, params![day, day, grace_days, cid], |r| {
-            Ok(DetailDocument {
-                id: r.get(0)?,
-                number: r.get(1)?,
-                kind: r.get(2)?,
-                doc_date: from_day_number(r.get(3)?),
-                due_date: r.get::<_, Option<i32>>(4)?.map(from_day_number),
-                amount: money::from_units(r.get(5)?),
-                currency: r.get(6)?,
-                balance: money::from_units(r.get(7)?),
-                mismatch: r.get(8)?,
-                disputed: r.get(9)?,
-                promised: r.get(10)?,
-            })
-        })
+        let mut documents = Vec::new();
+        for sql in [open, settled] {
+            documents.extend(crate::store::rows::<_, Vec<_>>(
+                self.conn(),
+                &sql,
+                params![day, day, grace_days, cid],
+                |r| {
+                    Ok(DetailDocument {
+                        id: r.get(0)?,
+                        number: r.get(1)?,
+                        kind: r.get(2)?,
+                        doc_date: from_day_number(r.get(3)?),
+                        due_date: r.get::<_, Option<i32>>(4)?.map(from_day_number),
+                        amount: money::from_units(r.get(5)?),
+                        currency: r.get(6)?,
+                        balance: money::from_units(r.get(7)?),
+                        mismatch: r.get(8)?,
+                        disputed: r.get(9)?,
+                        promised: r.get(10)?,
+                    })
+                },
+            )?);
+        }
+        let total: i64 = self.conn().query_row(
+            "SELECT count(*) FROM documents WHERE cid = ?1 AND doc_date <= ?2",
+            params![cid, day],
+            |r| r.get(0),
+        )?;
+        Ok((documents, total.unsigned_abs()))
     }
 
-    fn detail_payments(&self, cid: i64, as_of: Date) -> Result<Vec<DetailPayment>> {
-        crate::store::rows(
+    /// The newest [`DETAIL_PAYMENTS`] payments and failed attempts, and how many there are.
+    fn detail_payments(&self, cid: i64, as_of: Date) -> Result<(Vec<DetailPayment>, u64)> {
+        let day = day_number(as_of);
+        let total: i64 = self.conn().query_row(
+            "SELECT count(*) FROM payments WHERE cid = ?1 AND date <= ?2",
+            params![cid, day],
+            |r| r.get(0),
+        )?;
+        let payments = crate::store::rows(
             self.conn(),
             &format!(
                 "SELECT id, date, amount, currency, status, method, failure_reason FROM payments
-              WHERE cid = ?1 AND date <= ?2 ORDER BY date DESC, pid DESC LIMIT {DETAIL_LIMIT}"
+              WHERE cid = ?1 AND date <= ?2 ORDER BY date DESC, pid DESC LIMIT {DETAIL_PAYMENTS}"
             ),
-            params![cid, day_number(as_of)],
+            params![cid, day],
             |r| {
                 Ok(DetailPayment {
                     id: r.get(0)?,
@@ -129,44 +183,71 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                     failure_reason: r.get(6)?,
                 })
             },
-        )
+        )?;
+        Ok((payments, total.unsigned_abs()))
     }
 
     /// The customer's activity on or before `as_of`, newest first: notes, calls, promises (with
     /// their state at `as_of`), issues and their resolutions, follow-ups, reminders sent, replies and
-    /// owner changes.
+    /// owner changes — the newest [`TIMELINE_ENTRIES`], and older than those only the open
+    /// issues, open promises and follow-ups not done; with how many entries there are in all.
     pub fn activity_timeline(
         &self,
         cid: i64,
         as_of: Date,
         grace_days: u32,
-    ) -> Result<Vec<ActivityEntry>> {
+    ) -> Result<(Vec<ActivityEntry>, u64)> {
         let day = day_number(as_of);
-        let mut out: Vec<ActivityEntry> = Vec::new();
-        // Each query gives: the day, the timestamp, who, what the text is made of, and last
-        // the record's id and what the record reads its state from (when `record` says).
+        // Each entry with whether it is kept whatever its age.
+        let mut out: Vec<(ActivityEntry, bool)> = Vec::new();
+        let mut total: u64 = 0;
+        // Each query is a SELECT and its WHERE, without an order. It gives: the day, the
+        // timestamp, who, what the text is made of, and last the record's id and what the
+        // record reads its state from (when `record` says). Of each, the newest
+        // TIMELINE_ENTRIES rows are read, in `order`: the timeline's, by day and timestamp
+        // (by the timestamp alone where the day is the timestamp's, which its index reads
+        // newest first), then the row's id newest first; then those of the rest that `keep`
+        // finds (in SQL, the rows `kept_whatever_its_age` keeps).
         type Record = fn(i64, i64) -> EntryRecord;
         let mut read = |sql: &str,
+                        order: &str,
                         kind: ActivityKind,
                         text: &dyn Fn(&rusqlite::Row) -> rusqlite::Result<String>,
-                        record: Option<Record>|
+                        record: Option<Record>,
+                        keep: Option<&str>|
          -> Result<()> {
-            let mut stmt = self.conn().prepare_cached(sql)?;
-            let columns = stmt.column_count();
-            let mut rows = stmt.query(params![cid, day])?;
-            while let Some(r) = rows.next()? {
-                let record = match record {
-                    Some(make) => Some(make(r.get(columns - 2)?, r.get(columns - 1)?)),
-                    None => None,
-                };
-                out.push(ActivityEntry {
-                    date: from_day_number(r.get(0)?),
-                    at: r.get(1)?,
-                    kind,
-                    who: r.get(2)?,
-                    text: text(r)?,
-                    record,
-                });
+            let count: i64 = self
+                .conn()
+                .prepare_cached(&format!("SELECT count(*) FROM ({sql})"))?
+                .query_row(params![cid, day], |r| r.get(0))?;
+            total += count.unsigned_abs();
+            let order = format!("ORDER BY {order}");
+            let newest = format!("{sql} {order} LIMIT {TIMELINE_ENTRIES}");
+            let kept = keep.map(|keep| format!("{sql} AND {keep} {order}"));
+            let mut seen = std::collections::HashSet::new();
+            for (sql, older) in std::iter::once((newest, false)).chain(kept.map(|k| (k, true))) {
+                let mut stmt = self.conn().prepare_cached(&sql)?;
+                let columns = stmt.column_count();
+                let mut rows = stmt.query(params![cid, day])?;
+                while let Some(r) = rows.next()? {
+                    let record = match record {
+                        Some(make) => Some(make(r.get(columns - 2)?, r.get(columns - 1)?)),
+                        None => None,
+                    };
+                    // Only what the newest did not have (a kept record's id is its row's).
+                    if !seen.insert(record.map(EntryRecord::id)) && older {
+                        continue;
+                    }
+                    let entry = ActivityEntry {
+                        date: from_day_number(r.get(0)?),
+                        at: r.get(1)?,
+                        kind,
+                        who: r.get(2)?,
+                        text: text(r)?,
+                        record,
+                    };
+                    out.push((entry, kept_whatever_its_age(kind, record)));
+                }
             }
             Ok(())
         };
@@ -182,18 +263,21 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         read(
             &format!(
                 "SELECT {note_day} AS d, at, collector, text, id, 0 FROM notes
-                  WHERE cid = ?1 AND d <= ?2 ORDER BY id DESC"
+                  WHERE cid = ?1 AND d <= ?2"
             ),
+            "at DESC, id DESC",
             ActivityKind::Note,
             &|r| r.get(3),
             Some(|id, _| EntryRecord::Note(id)),
+            None,
         )?;
         // A call: its outcome and contact, then what was said.
         read(
             &format!(
                 "SELECT {note_day} AS d, at, collector, outcome, contact, ifnull(text, '')
-                   FROM calls WHERE cid = ?1 AND d <= ?2 ORDER BY id DESC"
+                   FROM calls WHERE cid = ?1 AND d <= ?2"
             ),
+            "at DESC, id DESC",
             ActivityKind::Call,
             &|r| {
                 let outcome = crate::domain::calls::CallOutcome::parse(&r.get::<_, String>(3)?)
@@ -205,6 +289,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 Ok(join_text(head, &r.get::<_, String>(5)?))
             },
             None,
+            None,
         )?;
         let issue = |id, open: i64| EntryRecord::Issue {
             id,
@@ -213,9 +298,10 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         read(
             &format!(
                 "SELECT i.opened_date, i.at, i.collector, i.reason, i.amount, ifnull(i.text, ''),
-                        i.id, {issue_open}
-                   FROM issues i WHERE i.cid = ?1 AND i.opened_date <= ?2 ORDER BY i.id DESC"
+                        i.id, {issue_open} AS open
+                   FROM issues i WHERE i.cid = ?1 AND i.opened_date <= ?2"
             ),
+            "1 DESC, 2 DESC, i.id DESC",
             ActivityKind::Issue,
             &|r| {
                 let amount = money::from_units(r.get(4)?);
@@ -226,6 +312,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 ))
             },
             Some(issue),
+            Some("open"),
         )?;
         for (kind, event) in [
             (ActivityKind::IssueResolved, "resolve"),
@@ -236,9 +323,9 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                     "SELECT e.event_date, e.at, e.collector, i.reason, ifnull(e.text, ''),
                             e.outcome, i.id, {issue_open}
                        FROM issue_events e JOIN issues i ON i.id = e.issue_id
-                      WHERE i.cid = ?1 AND e.event_date <= ?2 AND e.kind = '{event}'
-                      ORDER BY e.id DESC"
+                      WHERE i.cid = ?1 AND e.event_date <= ?2 AND e.kind = '{event}'"
                 ),
+                "1 DESC, 2 DESC, e.id DESC",
                 kind,
                 // A resolve's outcome after the reason: `short_payment, written off`.
                 &|r| {
@@ -253,6 +340,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                     Ok(join_text(head, &r.get::<_, String>(4)?))
                 },
                 Some(issue),
+                None,
             )?;
         }
         let followup = |id, done: i64| EntryRecord::FollowUp {
@@ -262,30 +350,35 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         let followup_day = day_of("at");
         read(
             &format!(
-                "SELECT {followup_day} AS d, f.at, f.collector, f.due_date, f.text, f.id, {done_by}
-                   FROM followups f WHERE f.cid = ?1 AND d <= ?2 ORDER BY f.id DESC"
+                "SELECT {followup_day} AS d, f.at, f.collector, f.due_date, f.text, f.id,
+                        {done_by} AS done
+                   FROM followups f WHERE f.cid = ?1 AND d <= ?2"
             ),
+            "f.at DESC, f.id DESC",
             ActivityKind::FollowUp,
             &|r| {
                 let due = from_day_number(r.get(3)?);
                 Ok(join_text(format!("for {due}"), &r.get::<_, String>(4)?))
             },
             Some(followup),
+            Some("NOT done"),
         )?;
         let done_day = day_of("d.at");
         read(
             &format!(
                 "SELECT {done_day} AS dd, d.at, d.collector, f.text, f.id, 1 FROM followup_done d
-                   JOIN followups f ON f.id = d.followup_id WHERE f.cid = ?1 AND dd <= ?2
-                  ORDER BY d.id DESC"
+                   JOIN followups f ON f.id = d.followup_id WHERE f.cid = ?1 AND dd <= ?2"
             ),
+            "d.at DESC, d.id DESC",
             ActivityKind::FollowUpDone,
             &|r| r.get(3),
             Some(followup),
+            None,
         )?;
         read(
             "SELECT ifnull(sent_date, 0), at, collector, cycle, reminder, subject, status
-               FROM reminders WHERE cid = ?1 AND sent_date <= ?2 ORDER BY id DESC",
+               FROM reminders WHERE cid = ?1 AND sent_date <= ?2",
+            "1 DESC, 2 DESC, id DESC",
             ActivityKind::Reminder,
             &|r| {
                 let status: String = r.get(6)?;
@@ -301,6 +394,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 Ok(text)
             },
             None,
+            None,
         )?;
         // The subject, then the start of what they wrote, on one line.
         let reply_text = |r: &rusqlite::Row| -> rusqlite::Result<String> {
@@ -314,15 +408,18 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         };
         read(
             "SELECT received_date, at, from_addr, subject, body FROM replies
-              WHERE cid = ?1 AND received_date <= ?2 AND verified = 1 ORDER BY id DESC",
+              WHERE cid = ?1 AND received_date <= ?2 AND verified = 1",
+            "1 DESC, 2 DESC, id DESC",
             ActivityKind::Reply,
             &reply_text,
+            None,
             None,
         )?;
         // A sender outside the customer's addresses and domains: said first, with the address.
         read(
             "SELECT received_date, at, from_addr, subject, body FROM replies
-              WHERE cid = ?1 AND received_date <= ?2 AND verified = 0 ORDER BY id DESC",
+              WHERE cid = ?1 AND received_date <= ?2 AND verified = 0",
+            "1 DESC, 2 DESC, id DESC",
             ActivityKind::UnverifiedReply,
             &|r| {
                 Ok(format!(
@@ -332,13 +429,15 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 ))
             },
             None,
+            None,
         )?;
         let owner_day = day_of("at");
         read(
             &format!(
                 "SELECT {owner_day} AS d, at, collector, role, ifnull(old_owner, '—'), new_owner
-                   FROM owner_changes WHERE cid = ?1 AND d <= ?2 ORDER BY id DESC"
+                   FROM owner_changes WHERE cid = ?1 AND d <= ?2"
             ),
+            "at DESC, id DESC",
             ActivityKind::OwnerChange,
             &|r| {
                 Ok(format!(
@@ -349,15 +448,16 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 ))
             },
             None,
+            None,
         )?;
         let attachment_day = day_of("a.at");
         read(
             &format!(
                 "SELECT {attachment_day} AS d, a.at, a.collector, a.id, a.name, b.bytes,
                         (SELECT p.id FROM payments p WHERE p.pid = a.pid), ifnull(a.text, '')
-                   FROM attachments a JOIN blobs b ON b.bid = a.bid WHERE a.cid = ?1 AND d <= ?2
-                  ORDER BY a.id DESC"
+                   FROM attachments a JOIN blobs b ON b.bid = a.bid WHERE a.cid = ?1 AND d <= ?2"
             ),
+            "a.at DESC, a.id DESC",
             ActivityKind::Attachment,
             &|r| {
                 let payment: Option<String> = r.get(6)?;
@@ -373,24 +473,31 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 Ok(join_text(head, &r.get::<_, String>(7)?))
             },
             None,
+            None,
         )?;
-        self.promise_entries(cid, as_of, grace_days, &mut out)?;
+        total += self.promise_entries(cid, as_of, grace_days, &mut out)?;
         // Stable: entries of the same second keep their query's order, newest first.
-        out.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| b.at.cmp(&a.at)));
-        out.truncate(DETAIL_LIMIT as usize);
-        Ok(out)
+        out.sort_by(|(a, _), (b, _)| b.date.cmp(&a.date).then_with(|| b.at.cmp(&a.at)));
+        let mut newest = 0;
+        out.retain(|(_, kept)| {
+            newest += 1;
+            newest <= TIMELINE_ENTRIES || *kept
+        });
+        Ok((out.into_iter().map(|(entry, _)| entry).collect(), total))
     }
 
     /// Promises and their voids, with each promise's state at `as_of` (as the customer's
     /// promise list and the queue's flags have it: receipts converted into the promise's
-    /// currency), added to `out`.
+    /// currency), added to `out`, an open promise and the newest not voided to be kept
+    /// whatever their age; returns how many entries it added.
     fn promise_entries(
         &self,
         cid: i64,
         as_of: Date,
         grace_days: u32,
-        out: &mut Vec<ActivityEntry>,
-    ) -> Result<()> {
+        out: &mut Vec<(ActivityEntry, bool)>,
+    ) -> Result<u64> {
+        let before = out.len();
         let base = self.store.base_currency()?.unwrap_or_default();
         // The promises' states as the promise list has them, without the documents they name
         // (the timeline does not show them).
@@ -399,6 +506,13 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             .store
             .activity()
             .promises_where(filter, as_of, grace_days, &base, false)?;
+        // The newest promise not voided (what the Promises tab opens the detail on, due or
+        // broken) is kept too.
+        let newest = promises
+            .iter()
+            .filter(|p| p.recorded <= as_of && p.progress.state != PromiseState::Voided)
+            .max_by(|a, b| (a.recorded, &a.at, a.id).cmp(&(b.recorded, &b.at, b.id)))
+            .map(|p| p.id);
         for p in promises.into_iter().filter(|p| p.recorded <= as_of) {
             let state = match p.progress.state {
                 PromiseState::PartiallyKept => {
@@ -410,8 +524,9 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                 s => s.as_str().to_string(),
             };
             let voided = p.progress.state == PromiseState::Voided;
+            let kept = p.progress.state == PromiseState::Open || newest == Some(p.id);
             let record = Some(EntryRecord::Promise { id: p.id, voided });
-            out.push(ActivityEntry {
+            let entry = ActivityEntry {
                 record,
                 date: p.recorded,
                 at: p.at,
@@ -421,9 +536,10 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                     format!("{} by {} ({state})", money::grouped(p.amount, ""), p.date),
                     p.text.as_deref().unwrap_or(""),
                 ),
-            });
+            };
+            out.push((entry, kept));
             if let Some(void) = p.void.filter(|_| voided) {
-                out.push(ActivityEntry {
+                let entry = ActivityEntry {
                     record,
                     date: crate::store::local_day(&void.at).unwrap_or(as_of),
                     at: void.at,
@@ -433,11 +549,27 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                         format!("promise of {}", money::grouped(p.amount, "")),
                         void.text.as_deref().unwrap_or(""),
                     ),
-                });
+                };
+                out.push((entry, false));
             }
         }
-        Ok(())
+        Ok((out.len() - before) as u64)
     }
+}
+
+/// Whether the timeline keeps an entry however many newer ones there are: an issue open at
+/// the date, a follow-up not done by then (promises: [`Ledger::promise_entries`]).
+fn kept_whatever_its_age(kind: ActivityKind, record: Option<EntryRecord>) -> bool {
+    matches!(
+        (kind, record),
+        (
+            ActivityKind::Issue,
+            Some(EntryRecord::Issue { open: true, .. })
+        ) | (
+            ActivityKind::FollowUp,
+            Some(EntryRecord::FollowUp { done: false, .. })
+        )
+    )
 }
 
 /// `head — tail`, or `head` alone when `tail` is empty.

@@ -9,18 +9,19 @@ use super::{prediction, section_title, text};
 use crate::domain::Decimal;
 use crate::domain::customer::{ActivityKind, CustomerDetail, DetailDocument};
 use crate::domain::document::DocumentKind;
-use crate::domain::money::grouped;
+use crate::domain::money::{grouped, grouped_count};
 use crate::domain::queue::{Predicate, SearchScope};
 use crate::domain::search;
 use crate::domain::text::one_line;
 use crate::tui::app::App;
 use crate::tui::theme::Role;
 use crate::workstation::DetailData;
-use crate::workstation::forecast::CustomerForecast;
+use crate::workstation::forecast::{CustomerForecast, DocumentPrediction};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use std::collections::HashMap;
 
 /// Lines above the content: the title.
 pub const CHROME: u16 = 1;
@@ -487,17 +488,33 @@ fn documents(
     width: usize,
     out: &mut Vec<Line<'static>>,
 ) -> Option<usize> {
+    // Every open document is here; of the settled ones, the newest.
     let open = d.documents.iter().filter(|x| !x.balance.is_zero()).count();
-    heading(
-        app,
-        format!("Documents · {open} open of {}", d.documents.len()),
-        out,
-    );
+    let (shown, total) = (d.documents.len() as u64, d.documents_total);
+    let title = if shown < total {
+        format!(
+            "Documents · {} open · {} of {} shown",
+            grouped_count(open as u64),
+            grouped_count(shown),
+            grouped_count(total)
+        )
+    } else {
+        format!(
+            "Documents · {} open of {}",
+            grouped_count(open as u64),
+            grouped_count(shown)
+        )
+    };
+    heading(app, title, out);
     if d.documents.is_empty() {
         out.push(Line::styled("No documents.", app.theme.get(Role::Muted)));
         return None;
     }
     let names = named_documents(app);
+    // The predictions by document, each found once (a customer may have thousands open).
+    let predictions: HashMap<&str, &DocumentPrediction> = forecast
+        .map(|f| f.documents.iter().map(|p| (p.id.as_str(), p)).collect())
+        .unwrap_or_default();
     let mut matched = None;
     let muted = app.theme.get(Role::Muted);
     let c = doc_columns(app, d, width);
@@ -633,12 +650,15 @@ fn documents(
             out.push(Line::styled(format!("  ↳ {}", about.join(" · ")), muted));
             about.clear();
         }
-        match predicted.then(|| prediction::expected_line(app, doc, forecast, width, &about)) {
-            Some(Some(line)) => out.push(line),
-            _ if !about.is_empty() => {
+        match predicted
+            .then(|| predictions.get(doc.id.as_str()))
+            .flatten()
+        {
+            Some(p) => out.push(prediction::expected_line(app, p, width, &about)),
+            None if !about.is_empty() => {
                 out.push(Line::styled(format!("  ↳ {}", about.join(" · ")), muted));
             }
-            _ => {}
+            None => {}
         }
     }
     let flagged = d
@@ -651,12 +671,37 @@ fn documents(
             muted,
         ));
     }
+    if shown < total {
+        let left = grouped_count(total - shown);
+        left_out(
+            &format!("… {left} older settled documents not shown"),
+            width,
+            muted,
+            out,
+        );
+    }
     matched
+}
+
+/// A muted line saying what the detail left out, wrapped at `width`.
+fn left_out(sentence: &str, width: usize, muted: Style, out: &mut Vec<Line<'static>>) {
+    for line in text::wrap(sentence, width) {
+        out.push(Line::styled(line, muted));
+    }
 }
 
 fn payments(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'static>>) {
     let last = d.last_paid.map_or("never".to_string(), |p| p.to_string());
-    heading(app, format!("Payments · last paid {last}"), out);
+    let (shown, total) = (d.payments.len() as u64, d.payments_total);
+    let mut title = format!("Payments · last paid {last}");
+    if shown < total {
+        title.push_str(&format!(
+            " · {} of {} shown",
+            grouped_count(shown),
+            grouped_count(total)
+        ));
+    }
+    heading(app, title, out);
     let muted = app.theme.get(Role::Muted);
     if d.payments.is_empty() {
         out.push(Line::styled("No payments.", muted));
@@ -694,6 +739,11 @@ fn payments(app: &App, d: &CustomerDetail, width: usize, out: &mut Vec<Line<'sta
             ),
         ]));
     }
+    if shown < total {
+        let left = grouped_count(total - shown);
+        let sentence = format!("… {left} older payments not shown: owed export payments");
+        left_out(&sentence, width, muted, out);
+    }
 }
 
 /// The most lines one timeline entry takes: a note pasted from a long email, or a reply of
@@ -725,7 +775,18 @@ fn activity(
     width: usize,
     out: &mut Vec<Line<'static>>,
 ) -> Vec<(u16, u16)> {
-    heading(app, "Activity".to_string(), out);
+    // The newest entries, then the older ones still open; `owed activity` has the rest.
+    let (shown, total) = (d.activity.len() as u64, d.activity_total);
+    let title = if shown < total {
+        format!(
+            "Activity · {} of {} shown",
+            grouped_count(shown),
+            grouped_count(total)
+        )
+    } else {
+        "Activity".to_string()
+    };
+    heading(app, title, out);
     let muted = app.theme.get(Role::Muted);
     if d.activity.is_empty() {
         out.push(Line::styled("No activity yet.", muted));
@@ -775,6 +836,14 @@ fn activity(
             out.push(Line::from(line));
         }
         entries.push((start, line_no(out).saturating_sub(1)));
+    }
+    if shown < total {
+        let sentence = format!(
+            "… {} older entries not shown (every open issue, promise and follow-up is): owed activity {}",
+            grouped_count(total - shown),
+            d.header.id
+        );
+        left_out(&sentence, width, muted, out);
     }
     entries
 }

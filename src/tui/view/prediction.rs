@@ -3,11 +3,10 @@
 //! that method's error on this ledger) and the one-line reason.
 
 use super::text;
-use crate::domain::customer::DetailDocument;
 use crate::domain::forecast::RiskLevel;
 use crate::tui::app::App;
 use crate::tui::theme::Role;
-use crate::workstation::forecast::CustomerForecast;
+use crate::workstation::forecast::{CustomerForecast, DocumentPrediction};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
@@ -59,12 +58,10 @@ pub fn risk_pieces(
 /// `↳ expected 2026-04-14 · model, 4.4 d on this ledger · usually pays 12 days late`.
 pub fn expected_line(
     app: &App,
-    doc: &DetailDocument,
-    forecast: Option<&CustomerForecast>,
+    prediction: &DocumentPrediction,
     width: usize,
     before: &[String],
-) -> Option<Line<'static>> {
-    let prediction = forecast?.document(&doc.id)?;
+) -> Line<'static> {
     let mut lead = "  ↳ ".to_string();
     for piece in before {
         lead.push_str(piece);
@@ -96,5 +93,5 @@ pub fn expected_line(
             app.theme.get(Role::Muted),
         ));
     }
-    Some(Line::from(spans))
+    Line::from(spans)
 }

@@ -1,0 +1,261 @@
+//! A customer with more documents and activity than a detail shows in full: every open
+//! document and every open issue, promise and follow-up is read, the counts are the true
+//! ones, and what is left out (old settled documents, old entries) is said — in the store
+//! and on the workstation's screen, where a document's number and the Disputes tab still
+//! reach their entry.
+
+mod workstation;
+
+use owed::domain::customer::{ActivityKind, CustomerDetail, EntryRecord};
+use owed::store::Store;
+use owed::store::ledger::customer_detail::{SETTLED_DOCUMENTS, TIMELINE_ENTRIES};
+use owed::tui::theme::Role;
+use std::path::{Path, PathBuf};
+use workstation::{Driver, Portfolio, as_of, local_time, stamp};
+
+/// Kite Supplies' (K1) invoices open at the date: its own INV-100, and these.
+const OPEN: usize = 420;
+/// Its settled invoices, dated 2025, paid by one payment.
+const SETTLED: usize = SETTLED_DOCUMENTS as usize + 50;
+/// Its notes, all of 25 April, newer than anything else of it.
+const NOTES: usize = TIMELINE_ENTRIES + 50;
+
+/// The workstation's portfolio with Kite Supplies grown large: [`OPEN`] more open invoices
+/// (B2026-0001 due first … B2026-0420 due last), [`SETTLED`] settled ones, and older than
+/// its [`NOTES`] notes an open dispute, a resolved one, an open promise (1), an older broken
+/// one (2) and a follow-up.
+fn big_customer(dir: &Path) -> PathBuf {
+    let mut p = Portfolio::workstation();
+    for i in 1..=OPEN {
+        // Due from 1 February to the end of May, in number order.
+        let due = owed::domain::date::parse_iso("2026-02-01").unwrap()
+            + chrono::Duration::days((i as i64 - 1) * 119 / OPEN as i64);
+        let dated = due - chrono::Duration::days(30);
+        p = p.with_document(&format!(
+            "O{i:04},K1,invoice,B2026-{i:04},{dated},{due},100.00,USD,"
+        ));
+    }
+    p = p.with_payment(&format!(
+        "P9,K1,2025-12-31,{}.00,USD,success,bank_transfer,",
+        SETTLED * 100
+    ));
+    for i in 1..=SETTLED {
+        let dated =
+            owed::domain::date::parse_iso("2025-01-01").unwrap() + chrono::Duration::days(i as i64);
+        let due = dated + chrono::Duration::days(30);
+        p = p
+            .with_document(&format!(
+                "S{i:04},K1,invoice,S2025-{i:04},{dated},{due},100.00,USD,"
+            ))
+            .with_application(&format!("P9,S{i:04},100.00,2025-12-31"));
+    }
+    let mut store = p.import(dir);
+    let issue = workstation::dispute(&mut store, "2026-03-02", "K1", "100", &["O0001"]);
+    let resolved = workstation::dispute(&mut store, "2026-03-03", "K1", "100", &["O0002"]);
+    owed::actions::resolve(
+        &mut store,
+        &stamp("2026-03-04"),
+        &resolved.to_string(),
+        None,
+    )
+    .unwrap();
+    workstation::promise(&mut store, "2026-03-05", "K1", "500", "2026-05-15", &[]);
+    // Broken: nothing came by 13 February.
+    workstation::promise(&mut store, "2026-02-01", "K1", "200", "2026-02-10", &[]);
+    owed::actions::followup(
+        &mut store,
+        &stamp("2026-03-06"),
+        "K1",
+        "2026-05-20",
+        "Ask for the remittance advice",
+    )
+    .unwrap();
+    assert_eq!(issue, 1);
+    drop(store);
+    let db = dir.join("owed.db");
+    let mut conn = rusqlite::Connection::open(&db).unwrap();
+    let tx = conn.transaction().unwrap();
+    for i in 0..NOTES {
+        let at = local_time("2026-04-25", &format!("{:02}:{:02}", i / 60, i % 60));
+        tx.execute(
+            "INSERT INTO notes (cid, at, collector, text)
+             SELECT cid, ?1, 'alice', ?2 FROM customers WHERE id = 'K1'",
+            (&at, format!("Chased again ({i})")),
+        )
+        .unwrap();
+    }
+    tx.commit().unwrap();
+    db
+}
+
+fn kite(db: &Path) -> CustomerDetail {
+    let store = Store::open_existing(db).unwrap();
+    let cid = store.ledger().customer_key("K1").unwrap().unwrap();
+    store
+        .ledger()
+        .customer_detail(cid, as_of(), 3)
+        .unwrap()
+        .unwrap()
+}
+
+#[test]
+fn every_open_document_and_open_entry_is_read_and_the_rest_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = big_customer(dir.path());
+    let detail = kite(&db);
+
+    // Every open document (the 420, and K1's own INV-100 and CN-7 with its credit), due
+    // order; then the newest settled ones.
+    let open: Vec<&str> = detail
+        .documents
+        .iter()
+        .filter(|d| !d.balance.is_zero())
+        .map(|d| d.number.as_deref().unwrap_or(&d.id))
+        .collect();
+    assert_eq!(open.len(), OPEN + 2);
+    assert_eq!(open[0], "B2026-0001");
+    assert_eq!(open[OPEN + 1], "B2026-0420");
+    let settled: Vec<&str> = detail
+        .documents
+        .iter()
+        .filter(|d| d.balance.is_zero())
+        .map(|d| d.number.as_deref().unwrap_or(&d.id))
+        .collect();
+    assert_eq!(settled.len(), SETTLED_DOCUMENTS as usize);
+    assert_eq!(settled[0], format!("S2025-{SETTLED:04}"), "newest first");
+    assert_eq!(detail.documents_total, (OPEN + SETTLED + 2) as u64);
+
+    // The newest entries (the notes), then the open dispute, promise and follow-up, however
+    // old; the resolved dispute, its resolution and the oldest notes are only counted.
+    let activity = &detail.activity;
+    assert_eq!(activity.len(), TIMELINE_ENTRIES + 3);
+    assert!(
+        activity[..TIMELINE_ENTRIES]
+            .iter()
+            .all(|e| e.kind == ActivityKind::Note)
+    );
+    let older: Vec<(ActivityKind, Option<EntryRecord>)> = activity[TIMELINE_ENTRIES..]
+        .iter()
+        .map(|e| (e.kind, e.record))
+        .collect();
+    assert_eq!(
+        older,
+        [
+            (
+                ActivityKind::FollowUp,
+                Some(EntryRecord::FollowUp { id: 1, done: false })
+            ),
+            (
+                ActivityKind::Promise,
+                Some(EntryRecord::Promise {
+                    id: 1,
+                    voided: false
+                })
+            ),
+            (
+                ActivityKind::Issue,
+                Some(EntryRecord::Issue { id: 1, open: true })
+            ),
+        ]
+    );
+    // Every note, the two disputes, the resolution, the promises and the follow-up.
+    assert_eq!(detail.activity_total, (NOTES + 6) as u64);
+
+    // With the open promise voided, the broken one is the newest not voided (what the
+    // Promises tab opens the detail on): it is kept instead.
+    let mut store = Store::open_existing(&db).unwrap();
+    owed::actions::void_promise(&mut store, &stamp("2026-03-07"), "1", None).unwrap();
+    drop(store);
+    let detail = kite(&db);
+    let kept: Vec<Option<EntryRecord>> = detail.activity[TIMELINE_ENTRIES..]
+        .iter()
+        .map(|e| e.record)
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            Some(EntryRecord::FollowUp { id: 1, done: false }),
+            Some(EntryRecord::Issue { id: 1, open: true }),
+            Some(EntryRecord::Promise {
+                id: 2,
+                voided: false
+            }),
+        ]
+    );
+    assert_eq!(detail.activity_total, (NOTES + 7) as u64);
+}
+
+/// The detail's headings count every document and entry and say how many are shown; the
+/// lists end saying what they left out.
+#[test]
+fn the_detail_says_what_it_shows_and_what_it_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = big_customer(dir.path());
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("/ kite <Enter> <Enter>");
+    let lines: Vec<String> = owed::tui::view::detail::lines(&d.app, 118)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    let shown = OPEN + 2 + SETTLED_DOCUMENTS as usize;
+    let heading = format!("Documents · 422 open · {shown} of 672 shown");
+    assert!(lines.contains(&heading), "{:?}", &lines[..30]);
+    assert!(lines.contains(&"… 50 older settled documents not shown".to_string()));
+    let activity = format!("Activity · {} of 556 shown", TIMELINE_ENTRIES + 3);
+    assert!(lines.contains(&activity));
+    assert_eq!(
+        lines.last().unwrap(),
+        "… 53 older entries not shown (every open issue, promise and follow-up is): owed \
+         activity K1"
+    );
+}
+
+/// A filter for the last open invoice, far past the old limit of 200 documents, lands on
+/// the customer with the detail scrolled to the invoice, marked.
+#[test]
+fn a_document_number_past_the_first_hundreds_is_scrolled_to_and_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = big_customer(dir.path());
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("/ b2026-0420 <Enter>");
+    assert_eq!(d.names(), ["Kite Supplies"]);
+    assert!(d.app.detail_scroll > 0);
+    assert!(styled(&d, "B2026-0420", Role::Match), "{}", d.screen());
+}
+
+/// Whether the first cell of the screen showing `text` has the colours of `role`.
+fn styled(d: &Driver, text: &str, role: Role) -> bool {
+    let buffer = d.buffer();
+    let want = d.app.theme.get(role);
+    for y in 0..buffer.area.height {
+        let line: String = (0..buffer.area.width)
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect();
+        if let Some(byte) = line.find(text) {
+            let style = buffer[(line[..byte].chars().count() as u16, y)].style();
+            return (style.fg, style.bg) == (want.fg, want.bg);
+        }
+    }
+    panic!("{text:?} is not on the screen:\n{}", d.screen());
+}
+
+/// From the Disputes tab, `Tab` selects the open dispute under 550 newer notes.
+#[test]
+fn from_disputes_tab_selects_the_open_issue_behind_many_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = big_customer(dir.path());
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("5 / kite <Enter> <Enter> <Tab>");
+    let at = d.app.timeline.unwrap();
+    let entry = &d.app.detail.as_ref().unwrap().detail.activity[at];
+    assert_eq!(entry.record, Some(EntryRecord::Issue { id: 1, open: true }));
+    let offers: Vec<String> = owed::tui::view::footer::hints(&d.app, d.app.key_context())
+        .into_iter()
+        .map(|(_, desc)| desc)
+        .collect();
+    assert!(
+        offers.contains(&"Resolve the issue".to_string()),
+        "{offers:?}"
+    );
+    assert!(d.screen().contains("#1 pricing 100.00"), "{}", d.screen());
+}
