@@ -119,6 +119,8 @@ impl Forecast {
             customer: None,
             with_ids: true,
         })?;
+        let mut histories = histories;
+        with_credit(store, as_of, base_currency, &mut histories.customers)?;
         let labels = store.ledger().customer_labels()?;
         let forecaster = Forecaster::fit(&histories.customers, as_of, ModelConfig::default());
         let per_customer = par_map(&histories.customers, |h| {
@@ -410,6 +412,29 @@ impl Serialize for JsonDocuments<'_> {
     }
 }
 
+/// Sets each customer's credit and cash in hand at `as_of` (its open credit notes and
+/// unapplied payments, in the base currency), which the risk score sets against what is
+/// overdue: one pass over those items alone.
+fn with_credit(
+    store: &Store,
+    as_of: Date,
+    base_currency: &str,
+    customers: &mut [crate::domain::forecast::CustomerHistory],
+) -> Result<()> {
+    use crate::store::ledger::ItemKind;
+    let mut credit: HashMap<i64, Decimal> = HashMap::new();
+    store.ledger().for_each_open_item_of(
+        as_of,
+        None,
+        &[ItemKind::Credit, ItemKind::Cash],
+        |item| *credit.entry(item.cid).or_default() += item.base_balance(base_currency).abs(),
+    )?;
+    for h in customers {
+        h.credit = credit.get(&h.cid).copied().unwrap_or_default();
+    }
+    Ok(())
+}
+
 /// The risk level of every customer with documents as of `as_of` (customers without any
 /// are low risk) — what the rule field `payment_risk` reads.
 pub fn payment_risks(
@@ -425,6 +450,8 @@ pub fn payment_risks(
         customer: None,
         with_ids: false,
     })?;
+    let mut histories = histories;
+    with_credit(store, as_of, base_currency, &mut histories.customers)?;
     let forecaster = Forecaster::fit(&histories.customers, as_of, ModelConfig::default());
     let levels = par_map(&histories.customers, |h| {
         forecaster.risk(h, &forecaster.profile(h)).level

@@ -146,6 +146,10 @@ pub struct CustomerHistory {
     /// Customers of one group pay alike and share a prior (the store groups them by how they
     /// pay: automatic collection and payment method); `None`: no group.
     pub group: Option<String>,
+    /// The customer's unutilised credit and unapplied cash at the cutoff, in the base
+    /// currency: money in hand that only needs applying (the risk score sets it against what
+    /// is overdue; zero where it is not read, as in a backtest's replay).
+    pub credit: Decimal,
 }
 
 impl CustomerHistory {

@@ -18,15 +18,16 @@
 //! that sign alone, whatever its history: the definition of default banks report under
 //! (Basel II §452, the EU's CRR article 178 and the EBA's guidelines EBA/GL/2016/07) is a
 //! material obligation more than 90 days past due, with days past due not counted while
-//! the obligation is disputed. Material here: at least 1 % of the customer's open balance
-//! (the EBA's relative threshold; its absolute one, in euros, is left out as the ledger's
-//! currency may be any) and at least a tenth of the document's amount (ours). Typical lateness is the customer's
+//! the obligation is disputed. Material here: what is past due, less the customer's credit
+//! and cash in hand, is at least 1 % of its open balance (the EBA's relative threshold; its
+//! absolute one, in euros, is left out as the ledger's currency may be any); a document
+//! counts toward it with at least a tenth of its own amount open (ours). Typical lateness is the customer's
 //! model profile (its own history shrunk toward the portfolio), so a single late invoice
 //! does not make a new customer high risk; the probability of paying late is the model's,
 //! calibrated on the ledger's own history by the self-check (see [`super::check`]).
 
 use super::model::{Model, Profile, describe_late};
-use super::{CustomerHistory, OpenDoc, days};
+use super::{CustomerHistory, days};
 use crate::domain::Decimal;
 
 /// Risk level, lowest first (so `max` is the riskiest).
@@ -168,11 +169,7 @@ impl Model {
             .iter()
             .map(|o| days(o.due_date, self.as_of))
             .fold(0.0, f64::max);
-        let in_default = h
-            .open
-            .iter()
-            .filter(|o| is_material(o, open))
-            .any(|o| days(o.due_date, self.as_of) > DEFAULT_AFTER_DAYS);
+        let in_default = in_default(h, self.as_of);
         let oldest_points = match oldest {
             _ if in_default => HIGH_FROM,
             d if d >= 90.0 => 15,
@@ -219,15 +216,28 @@ impl Model {
 /// Days past due after which an undisputed, material document puts its customer in default.
 const DEFAULT_AFTER_DAYS: f64 = 90.0;
 
-/// Whether an open document counts toward default: not disputed (days past due do not count
-/// while the customer disputes the debt), at least 1 % of the customer's open balance (the
-/// relative materiality threshold), and at least a tenth of its own amount still open (the
-/// remainder of a short payment is a deduction to clear, not an unpaid debt).
-fn is_material(o: &OpenDoc, open_balance: Decimal) -> bool {
-    !o.disputed
-        && o.balance > Decimal::ZERO
-        && o.balance * Decimal::ONE_HUNDRED >= open_balance
-        && o.balance * Decimal::TEN >= o.amount
+/// Whether the customer is in default as of `as_of`: what it owes more than
+/// [`DEFAULT_AFTER_DAYS`] past due, less its credit and cash in hand, is at least 1 % of what
+/// it owes in all (less the same). Counted toward it: documents not disputed (days past due
+/// do not count while the customer disputes the debt) with at least a tenth of their own
+/// amount still open (the remainder of a short payment is a deduction to clear, not an unpaid
+/// debt). A hundred small invoices a year overdue are a default though none is 1 % alone;
+/// an overdue invoice the customer's unapplied payment covers is not.
+fn in_default(h: &CustomerHistory, as_of: crate::domain::Date) -> bool {
+    let past_due: Decimal = h
+        .open
+        .iter()
+        .filter(|o| {
+            !o.disputed
+                && o.balance * Decimal::TEN >= o.amount
+                && days(o.due_date, as_of) > DEFAULT_AFTER_DAYS
+        })
+        .map(|o| o.balance)
+        .sum();
+    let credit = h.credit.max(Decimal::ZERO);
+    let unpaid = past_due - credit;
+    let owed = h.open_balance() - credit;
+    unpaid > Decimal::ZERO && unpaid * Decimal::ONE_HUNDRED >= owed
 }
 
 fn plural(n: u32) -> &'static str {

@@ -697,6 +697,24 @@ fn default_leaves_out_disputes_remainders_and_immaterial_items() {
     );
 }
 
+/// Default is what is past due in all, not one document: a customer that never paid any of
+/// 120 invoices of 100, each 0.8 % of what it owes, all more than 90 days overdue, scored
+/// medium (30). Less the credit and cash it has in hand: an invoice 100 days overdue that
+/// its unapplied payment covers is money to apply, not a default.
+#[test]
+fn default_counts_what_is_past_due_in_all_less_credit_in_hand() {
+    let many = customer(1, 0, |_| 0, (1..=120).map(|k| open(k, -100 - k)).collect());
+    let r = risk_among_prompt_peers(many);
+    assert_eq!(r.level, RiskLevel::High, "{r:?}");
+    let mut covered = customer(1, 12, |_| 0, vec![open(1, -100)]);
+    covered.credit = Decimal::ONE_HUNDRED;
+    let r = risk_among_prompt_peers(covered.clone());
+    assert!(r.level < RiskLevel::High, "{r:?}");
+    // Half covered: the other half is still a default.
+    covered.credit = Decimal::from(50);
+    assert_eq!(risk_among_prompt_peers(covered).level, RiskLevel::High);
+}
+
 #[test]
 fn risk_levels_name_themselves() {
     for level in [RiskLevel::Low, RiskLevel::Medium, RiskLevel::High] {
