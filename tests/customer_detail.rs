@@ -223,6 +223,26 @@ fn a_document_number_past_the_first_hundreds_is_scrolled_to_and_marked() {
     assert!(styled(&d, "B2026-0420", Role::Match), "{}", d.screen());
 }
 
+/// The same when the customer's detail is already showing: the new filter keeps it selected,
+/// and its detail, which stayed at its top, lands on the document too.
+#[test]
+fn a_document_number_of_the_customer_already_shown_is_scrolled_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = big_customer(dir.path());
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    // Kite owes the most: the first row, its detail beside the queue from the start.
+    assert_eq!(d.names()[0], "Kite Supplies");
+    assert_eq!(d.app.detail_scroll, 0);
+    // Pasted, the filter is the number at once (typed, its first letters match other
+    // customers, and the detail comes back to Kite as a new one).
+    d.press("/");
+    d.paste("b2026-0420");
+    d.press("<Enter>");
+    assert_eq!(d.names(), ["Kite Supplies"]);
+    assert!(d.app.detail_scroll > 0, "{}", d.screen());
+    assert!(styled(&d, "B2026-0420", Role::Match), "{}", d.screen());
+}
+
 /// Whether the first cell of the screen showing `text` has the colours of `role`.
 fn styled(d: &Driver, text: &str, role: Role) -> bool {
     let buffer = d.buffer();

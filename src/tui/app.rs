@@ -219,6 +219,9 @@ pub struct App {
     pub landed_entry: Option<usize>,
     pub detail_seq: u64,
     pub detail_scroll: u16,
+    /// The queue's generation (its query) the detail last landed on a filter's document for:
+    /// a new filter naming a document of the customer already shown lands on it too.
+    pub landed_generation: Option<u64>,
     pub summary: Option<Summary>,
     /// A summary was asked for and not answered yet.
     pub summary_pending: bool,
@@ -326,6 +329,7 @@ impl App {
             landed_entry: None,
             detail_seq: 0,
             detail_scroll: 0,
+            landed_generation: None,
             summary: None,
             summary_pending: false,
             forecast: None,

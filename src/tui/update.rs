@@ -202,7 +202,17 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             let total = app.total();
             app.cursor = app.cursor.min(total.saturating_sub(1));
             adjust_scroll(app);
-            sync(app)
+            let fx = sync(app);
+            // A new filter that keeps the customer shown (`/N00650` on the first row's
+            // customer) names a document of its detail: it lands there as on a new customer.
+            if app.landed_generation != Some(ticket.generation)
+                && app.detail_cid.is_some()
+                && app.detail.as_ref().map(|d| d.detail.header.cid) == app.detail_cid
+            {
+                land_on_document(app);
+                app.landed_generation = Some(ticket.generation);
+            }
+            fx
         }
         Response::Detail { seq, cid, data } => {
             if seq == app.detail_seq && app.detail_cid == Some(cid) {
@@ -218,16 +228,13 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
                     .timeline
                     .filter(|_| entries > 0)
                     .map(|i| i.min(entries - 1));
-                let rows = view::detail_rows(app);
-                let max = detail_max_scroll(app, rows);
-                // A search for a document's number lands on it: scrolled into view.
-                let width = view::areas(app)
-                    .detail
-                    .map_or(0, |r| r.width.saturating_sub(3));
-                if first && let Some(line) = view::detail::matched_document_line(app, width) {
-                    app.detail_scroll = (line as u16).saturating_sub(1);
+                if first {
+                    land_on_document(app);
+                    app.landed_generation = Some(app.generation);
+                } else {
+                    let rows = view::detail_rows(app);
+                    app.detail_scroll = app.detail_scroll.min(detail_max_scroll(app, rows));
                 }
-                app.detail_scroll = app.detail_scroll.min(max);
                 // A detail read again (after a save) may have entries before the one landed
                 // on: Tab selects the newest again.
                 if !first {
@@ -1203,6 +1210,20 @@ fn adjust_scroll(app: &mut App) {
     }
     let max_scroll = app.total().saturating_sub(rows);
     app.scroll = app.scroll.min(max_scroll);
+}
+
+/// A search for a document's number lands on it: the detail scrolled to bring it into view
+/// (within the detail's scroll).
+fn land_on_document(app: &mut App) {
+    let rows = view::detail_rows(app);
+    let max = detail_max_scroll(app, rows);
+    let width = view::areas(app)
+        .detail
+        .map_or(0, |r| r.width.saturating_sub(3));
+    if let Some(line) = view::detail::matched_document_line(app, width) {
+        app.detail_scroll = (line as u16).saturating_sub(1);
+    }
+    app.detail_scroll = app.detail_scroll.min(max);
 }
 
 /// Asks for what the screen shows and is not loaded: the rows around the visible ones, and
