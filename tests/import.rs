@@ -214,6 +214,73 @@ fn every_import_that_commits_is_logged_with_who_where_and_what() {
     assert_eq!(all.as_array().unwrap().len(), 2, "{all}");
 }
 
+/// A re-import that changes stored rows logs, for each, its id and the old and new values of
+/// the fields the figures and the owners depend on, so that a figure of before can be told
+/// again; a re-import of an unchanged export logs none. (The log said only "1 updated".)
+#[test]
+fn the_log_of_imports_keeps_the_old_and_new_values_of_what_an_import_changed() {
+    let (dir, db, first) = contract_imported("first");
+    import_ok(dir.path(), &db, &first);
+    let newer = Portfolio::contract()
+        .edit(|name, text| match name {
+            "documents.csv" => text
+                .replace(
+                    "2026-03-01,2026-03-31,100.00",
+                    "2026-03-01,2026-04-15,100.00",
+                )
+                .replace("2026-04-19,1000.00,EUR", "2026-04-19,1100.00,EUR"),
+            "payments.csv" => text.replace("P1,K1,2026-04-05,40.00", "P1,K1,2026-04-05,45.00"),
+            "applications.csv" => text.replace("P1,A1,40.00", "P1,A1,45.00"),
+            _ => text.to_string(),
+        })
+        .with_row(
+            "documents.csv",
+            "D6,K1,invoice,INV-600,2026-04-10,2026-05-10,70.00,USD",
+        );
+    let out = import_files(dir.path(), &db, "newer", &newer);
+    assert_says(&out, &["documents.csv 1 inserted, 2 updated, 3 unchanged"]);
+    let log = imports(dir.path(), &db);
+    let runs = log.as_array().unwrap();
+    let change = |file: &str, id: &str, field: &str, old: &str, new: &str| serde_json::json!({"file": file, "id": id, "field": field, "old": old, "new": new});
+    assert_eq!(
+        runs[0]["changes"],
+        serde_json::json!([
+            change(
+                "documents.csv",
+                "A1",
+                "due_date",
+                "2026-03-31",
+                "2026-04-15"
+            ),
+            change("documents.csv", "B1", "amount", "1000.00", "1100.00"),
+            change("payments.csv", "P1", "amount", "40.00", "45.00"),
+            change(
+                "applications.csv",
+                "P1 → A1 on 2026-04-05",
+                "amount",
+                "40.00",
+                "45.00"
+            ),
+        ]),
+        "{log}"
+    );
+    // The same export again, and the first import: nothing changed in a stored row.
+    assert_eq!(runs[1]["changes"], serde_json::json!([]), "{log}");
+    assert_eq!(runs[2]["changes"], serde_json::json!([]), "{log}");
+    // The table: how many, and the first few.
+    let o = owed_in(
+        dir.path(),
+        &["--db", &db, "report", "imports", "--last", "1"],
+    );
+    assert_says(
+        &stdout(&o),
+        &[
+            "4: A1 due_date 2026-03-31 → 2026-04-15; B1 amount 1,000.00 → 1,100.00; \
+           P1 amount 40.00 → 45.00; … 1 more",
+        ],
+    );
+}
+
 /// `owed report aging --json` of `db` as of the portfolio's date.
 fn aging_json(dir: &Path, db: &str) -> String {
     report_json(dir, db, "aging")

@@ -1,12 +1,14 @@
 //! `owed report aging|metrics|engagement|forecast|team|imports`.
 
 use super::Context;
+use crate::domain::money;
 use crate::engage::report::EngagementReport;
 use crate::report::forecast::Forecast;
 use crate::report::table::{Align, TextTable};
 use crate::report::team::TeamReport;
 use crate::report::{Portfolio, aging, metrics::Metrics};
 use crate::store::Store;
+use crate::store::ledger::import::ImportChange;
 use crate::{Error, Result};
 
 #[derive(Debug, clap::Args)]
@@ -173,6 +175,38 @@ fn portfolio(ctx: &Context, store: &Store) -> Result<Portfolio> {
     Portfolio::compute(store, ctx.as_of, None, &bounds, &ctx.config.base_currency)
 }
 
+/// How many values a run changed in the rows it updated, and the first few
+/// (`2: B1 amount 1,000.00 → 1,100.00; K2 finance_owner bob → alice`); `--json` has them all.
+fn changed(changes: &[ImportChange]) -> String {
+    const SHOWN: usize = 3;
+    if changes.is_empty() {
+        return "none".into();
+    }
+    let value = |c: &ImportChange, v: &Option<String>| match v {
+        Some(v) if c.is_amount() => money::grouped_plain(v),
+        Some(v) => v.clone(),
+        None => "none".into(),
+    };
+    let mut text = changes
+        .iter()
+        .take(SHOWN)
+        .map(|c| {
+            format!(
+                "{} {} {} → {}",
+                c.id,
+                c.field,
+                value(c, &c.old),
+                value(c, &c.new)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    if changes.len() > SHOWN {
+        text.push_str(&format!("; … {} more", changes.len() - SHOWN));
+    }
+    format!("{}: {text}", changes.len())
+}
+
 /// `owed report imports`: the log of imports, newest first.
 fn imports(store: &Store, o: &ImportsOptions) -> Result<()> {
     let limit = if o.last == 0 { u32::MAX } else { o.last };
@@ -188,6 +222,7 @@ fn imports(store: &Store, o: &ImportsOptions) -> Result<()> {
         ("by", Align::Left),
         ("from", Align::Left),
         ("what each file did", Align::Left),
+        ("values changed", Align::Left),
     ]);
     for run in &runs {
         // Where the files came from when the log says, else the folders they were in (the
@@ -211,6 +246,7 @@ fn imports(store: &Store, o: &ImportsOptions) -> Result<()> {
             run.actor.clone(),
             from.join(", "),
             run.summary.clone(),
+            changed(&run.changes),
         ]);
     }
     out!("{}", t.render())?;

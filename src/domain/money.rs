@@ -206,10 +206,14 @@ pub fn plain(value: Decimal, currency: &str) -> String {
 
 /// An amount for people: thousands separators and the currency's minor units (`1,234.50`).
 pub fn grouped(value: Decimal, currency: &str) -> String {
-    let text = plain(value, currency);
+    grouped_plain(&plain(value, currency))
+}
+
+/// An amount already written [`plain`] (`1234.50`) with thousands separators (`1,234.50`).
+pub fn grouped_plain(text: &str) -> String {
     let (sign, rest) = match text.strip_prefix('-') {
         Some(r) => ("-", r),
-        None => ("", text.as_str()),
+        None => ("", text),
     };
     let (int, frac) = match rest.split_once('.') {
         Some((i, f)) => (i, Some(f)),

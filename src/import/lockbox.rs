@@ -238,6 +238,7 @@ fn write_items(
         source,
         summary: summary.per_file(),
         kind: ImportKind::Lockbox,
+        changes: Vec::new(),
     })?;
     writer.commit()?;
     Ok(summary)

@@ -416,6 +416,7 @@ fn import_in_one_transaction(
         summary: summary.per_file(),
         source: options.source.clone(),
         kind: ImportKind::Billing,
+        changes: Vec::new(),
     })?;
     let t = Instant::now();
     importer.writer.commit()?;

@@ -588,6 +588,27 @@ BEGIN
   SELECT RAISE(ABORT, 'this database was brought up to date by a newer owed while this one was running: use the newer owed');
 END;
 "#,
+    // 24: what each import changed in the rows it updated: per row and field that the figures
+    // or the owners depend on, the value before and after (a re-import overwrote amounts, and a
+    // past figure could not be told again; an owner changed by an export left no trace). Filled
+    // by the import from the changes its own transaction saw (`store::ledger::import`); the
+    // owners' are in their customer's activity log. Values as `owed report imports --json`
+    // shows them: amounts in their currency's minor units, dates `YYYY-MM-DD`, NULL for none.
+    r#"
+CREATE TABLE import_changes (
+    id INTEGER PRIMARY KEY,
+    import_id INTEGER NOT NULL REFERENCES imports(id),
+    file TEXT NOT NULL,         -- customers.csv, documents.csv, payments.csv, applications.csv
+    record_id TEXT NOT NULL,    -- the row's id; an application's `SOURCE → DOCUMENT on DATE`
+    cid INTEGER NOT NULL REFERENCES customers(cid),   -- the customer the row is of, after
+    field TEXT NOT NULL,        -- the column as the file names it
+    old TEXT,
+    new TEXT
+);
+CREATE INDEX import_changes_import ON import_changes(import_id, id);
+CREATE INDEX import_changes_owner ON import_changes(cid, id)
+    WHERE field IN ('finance_owner', 'sales_owner');
+"#,
 ];
 
 /// The migration after which the daily sales are rebuilt from the documents (in Rust: the

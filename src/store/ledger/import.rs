@@ -2,6 +2,8 @@
 //!
 //! The import module parses and validates rows; this module owns the SQL. Nothing is visible
 //! to other connections until [`ImportWriter::commit`]; dropping the writer rolls back.
+//! Temporary triggers note, inside that transaction, the old and new values of what its
+//! updates change; [`ImportWriter::record`] keeps them with the run in the log of imports.
 
 use crate::Result;
 use crate::domain::action_checks::OwnerRole;
@@ -10,7 +12,7 @@ use crate::domain::format;
 use crate::domain::money;
 use crate::store::Ledger;
 use crate::store::Store;
-use rusqlite::types::Type;
+use rusqlite::types::{Type, Value};
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::HashMap;
 
@@ -476,6 +478,169 @@ pub struct ImportRun {
     pub summary: String,
     /// Which command it was.
     pub kind: ImportKind,
+    /// What it changed in the rows it updated, in the order it changed them (read by
+    /// [`Ledger::imports`]; empty where the run is recorded, which keeps its own).
+    pub changes: Vec<ImportChange>,
+}
+
+/// One field of a stored row that an import changed, as the log of imports keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImportChange {
+    /// The file whose row changed it (`documents.csv`).
+    pub file: String,
+    /// The row's id; an application's `SOURCE → DOCUMENT on DATE`.
+    pub id: String,
+    /// The column, as the file names it.
+    pub field: String,
+    /// Before and after: amounts in their currency's minor units (`"1000.00"`), dates
+    /// `YYYY-MM-DD`, `None` for an empty value.
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+impl ImportChange {
+    /// Whether the field is an amount (shown with thousands separators to people).
+    pub fn is_amount(&self) -> bool {
+        matches!(self.field.as_str(), "amount" | "credit_limit")
+    }
+}
+
+/// How a logged field's stored value is shown.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    /// As stored.
+    Text,
+    /// Integer ten-thousandths, shown in the currency's minor units.
+    Money,
+    /// A day number, shown `YYYY-MM-DD`.
+    Day,
+}
+
+/// A table whose updates the log of imports keeps ([`ImportWriter::record`]): the file that
+/// writes it; SQL over a row `R` (the trigger's OLD or NEW) of the row's id, its customer and
+/// the currency of its amounts; and the fields logged, those the figures and the owners
+/// depend on: (name in the file, column, SQL of the value over `R`, how it is shown).
+struct Logged {
+    table: &'static str,
+    file: &'static str,
+    record: &'static str,
+    cid: &'static str,
+    currency: &'static str,
+    fields: &'static [(&'static str, &'static str, &'static str, Shown)],
+}
+
+/// The customer's id of a row's `cid`.
+const CUSTOMER_ID: &str = "(SELECT id FROM main.customers WHERE cid = R.cid)";
+
+const LOGGED: [Logged; 4] = [
+    Logged {
+        table: "customers",
+        file: "customers.csv",
+        record: "R.id",
+        cid: "R.cid",
+        currency: "ifnull(R.currency, (SELECT value FROM main.meta WHERE key = 'base_currency'))",
+        fields: &[
+            (
+                "finance_owner",
+                "finance_owner",
+                "R.finance_owner",
+                Shown::Text,
+            ),
+            ("sales_owner", "sales_owner", "R.sales_owner", Shown::Text),
+            ("currency", "currency", "R.currency", Shown::Text),
+            (
+                "credit_limit",
+                "credit_limit",
+                "R.credit_limit",
+                Shown::Money,
+            ),
+        ],
+    },
+    Logged {
+        table: "documents",
+        file: "documents.csv",
+        record: "R.id",
+        cid: "R.cid",
+        currency: "R.currency",
+        fields: &[
+            ("customer_id", "cid", CUSTOMER_ID, Shown::Text),
+            ("type", "kind", "R.kind", Shown::Text),
+            ("doc_date", "doc_date", "R.doc_date", Shown::Day),
+            ("due_date", "due_date", "R.due_date", Shown::Day),
+            ("posting_date", "posting_date", "R.posting_date", Shown::Day),
+            ("amount", "amount", "R.amount", Shown::Money),
+            ("currency", "currency", "R.currency", Shown::Text),
+        ],
+    },
+    Logged {
+        table: "payments",
+        file: "payments.csv",
+        record: "R.id",
+        cid: "R.cid",
+        currency: "R.currency",
+        fields: &[
+            ("customer_id", "cid", CUSTOMER_ID, Shown::Text),
+            ("date", "date", "R.date", Shown::Day),
+            ("amount", "amount", "R.amount", Shown::Money),
+            ("currency", "currency", "R.currency", Shown::Text),
+            ("status", "status", "R.status", Shown::Text),
+        ],
+    },
+    Logged {
+        table: "applications",
+        file: "applications.csv",
+        record: "ifnull((SELECT id FROM main.payments WHERE pid = R.source_pid),
+                        (SELECT id FROM main.documents WHERE did = R.source_did))
+                 || ' → ' || (SELECT id FROM main.documents WHERE did = R.did)
+                 || ' on ' || date(R.date + 1721424.5)",
+        cid: "(SELECT cid FROM main.documents WHERE did = R.did)",
+        currency: "(SELECT currency FROM main.documents WHERE did = R.did)",
+        // Its date is part of its id: another date is another application.
+        fields: &[("amount", "amount", "R.amount", Shown::Money)],
+    },
+];
+
+/// The temporary triggers that note, inside an import's transaction, every logged field its
+/// updates change, into `temp.import_seen`. Only an update that sets a logged column fires
+/// them (`UPDATE OF`): the refresh of what is applied and a new rate's conversion do not, and
+/// a re-import of an unchanged export updates nothing, so they cost nothing there.
+fn logging_triggers() -> String {
+    let mut sql = String::new();
+    for t in &LOGGED {
+        let columns: Vec<&str> = t.fields.iter().map(|f| f.1).collect();
+        sql.push_str(&format!(
+            "CREATE TEMP TRIGGER IF NOT EXISTS import_seen_{table} AFTER UPDATE OF {columns}
+               ON main.{table} BEGIN\n",
+            table = t.table,
+            columns = columns.join(", ")
+        ));
+        let on = |sql: &str, row: &str| sql.replace("R.", &format!("{row}."));
+        for (name, column, value, shown) in t.fields {
+            let (old, new) = match shown {
+                Shown::Day => (
+                    format!("date({} + 1721424.5)", on(value, "OLD")),
+                    format!("date({} + 1721424.5)", on(value, "NEW")),
+                ),
+                _ => (on(value, "OLD"), on(value, "NEW")),
+            };
+            let (old_currency, new_currency) = match shown {
+                Shown::Money => (on(t.currency, "OLD"), on(t.currency, "NEW")),
+                _ => ("NULL".to_string(), "NULL".to_string()),
+            };
+            sql.push_str(&format!(
+                "INSERT INTO import_seen
+                     (file, record_id, cid, field, old, new, old_currency, new_currency)
+                 SELECT '{file}', {record}, {cid}, '{name}', {old}, {new}, {old_currency},
+                        {new_currency}
+                  WHERE OLD.{column} IS NOT NEW.{column};\n",
+                file = t.file,
+                record = on(t.record, "NEW"),
+                cid = on(t.cid, "NEW"),
+            ));
+        }
+        sql.push_str("END;\n");
+    }
+    sql
 }
 
 /// The commands the log of imports keeps.
@@ -520,7 +685,25 @@ pub(crate) fn record_run(tx: &rusqlite::Connection, run: &ImportRun) -> Result<(
 impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     /// The imports that committed (billing and lockbox), newest first, at most `limit`.
     pub fn imports(&self, limit: u32) -> Result<Vec<ImportRun>> {
-        self.runs("", limit)
+        let mut runs = self.runs("", limit)?;
+        let mut stmt = self.conn().prepare(
+            "SELECT file, record_id, field, old, new FROM import_changes
+              WHERE import_id = ?1 ORDER BY id",
+        )?;
+        for (id, run) in &mut runs {
+            run.changes = stmt
+                .query_map([*id], |r| {
+                    Ok(ImportChange {
+                        file: r.get(0)?,
+                        id: r.get(1)?,
+                        field: r.get(2)?,
+                        old: r.get(3)?,
+                        new: r.get(4)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+        }
+        Ok(runs.into_iter().map(|(_, run)| run).collect())
     }
 
     /// How many imports committed (billing and lockbox) since the log began.
@@ -534,15 +717,20 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
     /// The newest billing import that committed, if any has since the log of imports began:
     /// how fresh the ledger is (a lockbox run refreshes no invoice).
     pub fn last_import(&self) -> Result<Option<ImportRun>> {
-        Ok(self.runs("WHERE kind = 'billing'", 1)?.into_iter().next())
+        Ok(self
+            .runs("WHERE kind = 'billing'", 1)?
+            .into_iter()
+            .next()
+            .map(|(_, run)| run))
     }
 
-    /// The runs of the log that `filter` (a `WHERE` clause, or nothing) keeps, newest first.
-    fn runs(&self, filter: &str, limit: u32) -> Result<Vec<ImportRun>> {
+    /// The runs of the log that `filter` (a `WHERE` clause, or nothing) keeps, newest first,
+    /// with their ids, without their changes.
+    fn runs(&self, filter: &str, limit: u32) -> Result<Vec<(i64, ImportRun)>> {
         crate::store::rows(
             self.conn(),
             &format!(
-                "SELECT at, actor, files, summary, source, kind FROM imports {filter}
+                "SELECT at, actor, files, summary, source, kind, id FROM imports {filter}
                  ORDER BY id DESC LIMIT ?1"
             ),
             [limit],
@@ -553,7 +741,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                     rusqlite::Error::FromSqlConversionFailure(0, Type::Text, Box::new(e))
                 })?;
                 let kind: String = r.get(5)?;
-                Ok(ImportRun {
+                let run = ImportRun {
                     at: at.with_timezone(&chrono::Utc),
                     actor: r.get(1)?,
                     files: files.lines().map(str::to_string).collect(),
@@ -564,7 +752,9 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                     } else {
                         ImportKind::Billing
                     },
-                })
+                    changes: Vec::new(),
+                };
+                Ok((r.get(6)?, run))
             },
         )
     }
@@ -610,8 +800,14 @@ impl<'a> Ledger<&'a mut Store> {
              DELETE FROM temp.changed_payments;
              CREATE TEMP TABLE IF NOT EXISTS changed_rates
                  (currency TEXT NOT NULL, date INTEGER NOT NULL, PRIMARY KEY (currency, date));
-             DELETE FROM temp.changed_rates;",
+             DELETE FROM temp.changed_rates;
+             CREATE TEMP TABLE IF NOT EXISTS import_seen (
+                 file TEXT NOT NULL, record_id TEXT NOT NULL, cid INTEGER NOT NULL,
+                 field TEXT NOT NULL, old, new, old_currency TEXT, new_currency TEXT);
+             DELETE FROM temp.import_seen;",
         )?;
+        // Created in the transaction: a run that fails or is a dry run leaves none behind.
+        tx.execute_batch(&logging_triggers())?;
         Ok(ImportWriter {
             tx,
             path,
@@ -626,9 +822,58 @@ impl<'a> Ledger<&'a mut Store> {
 }
 
 impl ImportWriter<'_> {
-    /// Records this import in the log of imports (committed with it, or not at all).
+    /// Records this import in the log of imports (committed with it, or not at all), with
+    /// every logged field its updates changed (see [`logging_triggers`]), and stops noting
+    /// them: what this connection writes after the import is no import's.
     pub fn record(&self, run: &ImportRun) -> Result<()> {
-        record_run(&self.tx, run)
+        record_run(&self.tx, run)?;
+        let import_id = self.tx.last_insert_rowid();
+        let mut read = self.tx.prepare(
+            "SELECT file, record_id, cid, field, old, new, old_currency, new_currency
+               FROM temp.import_seen ORDER BY rowid",
+        )?;
+        let mut write = self.tx.prepare(
+            "INSERT INTO import_changes (import_id, file, record_id, cid, field, old, new)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        // An amount in its currency's minor units; anything else as the trigger read it.
+        let shown = |value: Value, currency: Option<String>| match (value, currency) {
+            (Value::Integer(units), Some(currency)) => {
+                Some(money::plain(money::from_units(units), &currency))
+            }
+            (Value::Null, _) => None,
+            (Value::Integer(n), None) => Some(n.to_string()),
+            (Value::Real(x), _) => Some(x.to_string()),
+            (Value::Text(text), _) => Some(text),
+            (Value::Blob(bytes), _) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+        };
+        let mut rows = read.query([])?;
+        while let Some(r) = rows.next()? {
+            write.execute(params![
+                import_id,
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                shown(r.get(4)?, r.get(6)?),
+                shown(r.get(5)?, r.get(7)?),
+            ])?;
+        }
+        drop(rows);
+        self.stop_logging()
+    }
+
+    /// Drops the triggers that note what the import changes, and what they noted.
+    fn stop_logging(&self) -> Result<()> {
+        let mut sql = String::from("DELETE FROM temp.import_seen;");
+        for t in &LOGGED {
+            sql.push_str(&format!(
+                "DROP TRIGGER IF EXISTS temp.import_seen_{};",
+                t.table
+            ));
+        }
+        self.tx.execute_batch(&sql)?;
+        Ok(())
     }
 
     /// Fixes the database's base currency at its first import (inside the import's
@@ -1390,6 +1635,7 @@ impl ImportWriter<'_> {
 
     /// Makes the import visible to everyone, and refreshes the planner's statistics.
     pub fn commit(self) -> Result<()> {
+        self.stop_logging()?;
         self.tx.commit()?;
         Ok(())
     }
@@ -1425,4 +1671,55 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
 pub fn optimize(store: &Store) -> Result<()> {
     store.conn().execute_batch("PRAGMA optimize;")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_triggers(store: &Store) -> i64 {
+        store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM sqlite_temp_master WHERE type = 'trigger'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
+    /// The import notes what it changes only while it runs: what the same connection writes
+    /// after it (an `owed assign` in the workstation that imported the demo) is no import's,
+    /// whether the run committed or was a dry run.
+    #[test]
+    fn an_import_leaves_nothing_noting_later_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_or_create(&dir.path().join("owed.db")).unwrap();
+        let writer = store.ledger_mut().import_writer().unwrap();
+        writer.roll_back().unwrap();
+        assert_eq!(temp_triggers(&store), 0);
+        let writer = store.ledger_mut().import_writer().unwrap();
+        let noting: i64 = writer
+            .tx
+            .query_row(
+                "SELECT count(*) FROM sqlite_temp_master WHERE type = 'trigger'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(noting, LOGGED.len() as i64);
+        writer
+            .record(&ImportRun {
+                at: chrono::Utc::now(),
+                actor: "carol".into(),
+                files: Vec::new(),
+                source: None,
+                summary: String::new(),
+                kind: ImportKind::Billing,
+                changes: Vec::new(),
+            })
+            .unwrap();
+        writer.commit().unwrap();
+        assert_eq!(temp_triggers(&store), 0);
+    }
 }
