@@ -1154,6 +1154,55 @@ fn reimport_keeps_the_owners_collectors_reassigned() {
     assert_eq!(v["customer"]["name"], "Kite Supplies Ltd");
 }
 
+/// An owner changed by a newer export is in the customer's activity, as a reassignment is:
+/// who ran the import, when, the old and the new owner (README: "Every reassignment is in the
+/// customer's activity log"; the import's left no trace). Later exports still move it: only a
+/// collector's reassignment is kept from them.
+#[test]
+fn an_owner_changed_by_an_import_is_in_the_customer_s_activity() {
+    let (dir, db, _) = contract_imported("first");
+    let owner = |to: &'static str| only("customers.csv", "EUR,bob,30", to);
+    let newer = dir.path().join("newer");
+    owner("EUR,alice,30").write(&newer);
+    let args = [
+        "--db",
+        &db,
+        "--as",
+        "carol",
+        "import",
+        newer.to_str().unwrap(),
+    ];
+    let o = owed_in(dir.path(), &args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = owed_in(dir.path(), &["--db", &db, "activity", "K2", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let entries = v["activity"].as_array().unwrap();
+    let changes: Vec<&serde_json::Value> =
+        entries.iter().filter(|e| e["kind"] == "assign").collect();
+    assert_eq!(changes.len(), 1, "{v}");
+    let change = changes[0];
+    assert_eq!(change["collector"], "carol", "{change}");
+    assert_eq!(change["role"], "finance_owner", "{change}");
+    assert_eq!(change["old_owner"], "bob", "{change}");
+    assert_eq!(change["new_owner"], "alice", "{change}");
+    assert_eq!(change["by_import"], true, "{change}");
+    let at = change["at"].as_str().unwrap();
+    assert_eq!(Some(at), imports(dir.path(), &db)[0]["at"].as_str());
+    // The text and the activity export say it too.
+    let o = owed_in(dir.path(), &["--db", &db, "activity", "K2"]);
+    assert_says(&stdout(&o), &["finance owner bob → alice (by import)"]);
+    let o = owed_in(
+        dir.path(),
+        &[
+            "--db", &db, "export", "activity", "--format", "csv", "-o", "-",
+        ],
+    );
+    assert_says(&stdout(&o), &["finance owner (by import)", "bob → alice"]);
+    // Not a collector's reassignment: the next export moves the owner again.
+    import_files(dir.path(), &db, "next", &owner("EUR,erin,30"));
+    assert_eq!(owners(dir.path(), &db, "K2").0, "erin");
+}
+
 rejected! {
     // Unchecked, K1's region swallowed every row after it and the import said "3 inserted"
     // with exit 0.

@@ -92,6 +92,7 @@ fn entry_json(e: &Entry) -> Value {
             "role": a.role.as_str(),
             "old_owner": a.old_owner,
             "new_owner": a.new_owner,
+            "by_import": a.by_import,
         }),
         Entry::Reminder(r) => json!({
             "collector": r.collector,
@@ -258,10 +259,11 @@ fn line(e: &Entry) -> (String, String, String) {
         Entry::Assign(a) => (
             a.collector.clone(),
             format!(
-                "{} {} → {}",
+                "{} {} → {}{}",
                 a.role.label(),
                 a.old_owner.as_deref().unwrap_or("none"),
-                a.new_owner
+                a.new_owner,
+                if a.by_import { " (by import)" } else { "" }
             ),
             String::new(),
         ),

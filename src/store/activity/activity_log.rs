@@ -11,6 +11,7 @@ use crate::domain::date::{day_number, from_day_number};
 use crate::domain::{Date, Decimal, money};
 use crate::store::Activity;
 use crate::store::Store;
+use crate::store::activity::IMPORT_OWNER_CHANGES;
 use crate::store::queue::day_of;
 use rusqlite::params;
 
@@ -114,6 +115,11 @@ fn log_sql(one_customer: bool) -> String {
                 ifnull(o.old_owner, '—') || ' → ' || o.new_owner, NULL, NULL,
                 replace(o.role, '_', ' '), o.id, NULL
            FROM owner_changes o
+         UNION ALL
+         SELECT {owner}, o.at, 11, o.cid, o.collector,
+                ifnull(o.old_owner, '—') || ' → ' || o.new_owner, NULL, NULL,
+                replace(o.role, '_', ' ') || ' (by import)', o.id, NULL
+           FROM ({IMPORT_OWNER_CHANGES}) o
          UNION ALL
          SELECT {call}, k.at, 12, k.cid, k.collector, ifnull(k.text, ''), NULL, NULL,
                 replace(k.outcome, '_', ' ') || ifnull(' · ' || k.contact, ''), k.id, NULL

@@ -88,6 +88,9 @@ pub struct OwnerChangeView {
     pub role: OwnerRole,
     pub old_owner: Option<String>,
     pub new_owner: String,
+    /// Made by an import (a newer export of the billing system), not by `owed assign`: `at`
+    /// and `collector` are the import's, `id` its change's in the log of imports.
+    pub by_import: bool,
 }
 
 /// A reminder, as recorded by the engagement run.
@@ -235,6 +238,14 @@ pub struct CustomerFlags {
     pub open_issues: u64,
     pub followups_due: u64,
 }
+
+/// The owner changes that imports made, as rows of `owner_changes` (`id` the change's in the
+/// log of imports, `at` and `collector` the import's). Kept apart: `owner_changes` holds the
+/// collectors' reassignments alone, which later imports keep (`store::ledger::import`).
+pub(crate) const IMPORT_OWNER_CHANGES: &str = "SELECT c.id, c.cid, i.at, i.actor AS collector,
+        c.field AS role, c.old AS old_owner, ifnull(c.new, '—') AS new_owner
+   FROM import_changes c JOIN imports i ON i.id = c.import_id
+  WHERE c.field IN ('finance_owner', 'sales_owner')";
 
 /// The append-only tables of the activity log, and the log of imports.
 const RECORD_TABLES: [&str; 13] = [
@@ -455,12 +466,18 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         )
     }
 
-    /// A customer's owner changes, newest first.
+    /// A customer's owner changes, by collectors and by imports, newest first.
     pub fn owner_changes(&self, cid: i64) -> Result<Vec<OwnerChangeView>> {
         super::rows(
             self.conn(),
-            "SELECT id, at, collector, role, old_owner, new_owner FROM owner_changes
-              WHERE cid = ?1 ORDER BY id DESC",
+            &format!(
+                "SELECT id, at, collector, role, old_owner, new_owner, 0 FROM owner_changes
+                  WHERE cid = ?1
+                 UNION ALL
+                 SELECT id, at, collector, role, old_owner, new_owner, 1
+                   FROM ({IMPORT_OWNER_CHANGES}) WHERE cid = ?1
+                 ORDER BY 2 DESC, 1 DESC"
+            ),
             [cid],
             |r| {
                 let role: String = r.get(3)?;
@@ -471,6 +488,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                     role: OwnerRole::parse(&role).unwrap_or(OwnerRole::Finance),
                     old_owner: r.get(4)?,
                     new_owner: r.get(5)?,
+                    by_import: r.get(6)?,
                 })
             },
         )

@@ -17,6 +17,7 @@ use crate::domain::promise::PromiseState;
 use crate::domain::{Date, money};
 use crate::store::Ledger;
 use crate::store::Store;
+use crate::store::activity::IMPORT_OWNER_CHANGES;
 use crate::store::queue::{OPEN_ISSUE, day_of};
 use rusqlite::params;
 
@@ -434,10 +435,16 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         let owner_day = day_of("at");
         read(
             &format!(
-                "SELECT {owner_day} AS d, at, collector, role, ifnull(old_owner, '—'), new_owner
-                   FROM owner_changes WHERE cid = ?1 AND d <= ?2"
+                "SELECT * FROM (
+                     SELECT {owner_day} AS d, at, collector, role, ifnull(old_owner, '—'),
+                            new_owner
+                       FROM owner_changes WHERE cid = ?1 AND d <= ?2
+                     UNION ALL
+                     SELECT {owner_day} AS d, at, collector, role || ' (by import)',
+                            ifnull(old_owner, '—'), new_owner
+                       FROM ({IMPORT_OWNER_CHANGES}) WHERE cid = ?1 AND d <= ?2)"
             ),
-            "at DESC, id DESC",
+            "at DESC",
             ActivityKind::OwnerChange,
             &|r| {
                 Ok(format!(
