@@ -14,14 +14,17 @@ use std::io::Write;
 use std::path::Path;
 
 /// Reads the host key at `path`, creating it first when there is none.
+///
+/// # Errors
+///
+/// [`Error::Input`] (exit 2) for a key file that is there but cannot serve: unreadable, a
+/// link to nothing, empty, no OpenSSH private key, protected by a passphrase or readable by
+/// others; a key that cannot be created is a runtime error.
 pub fn load_or_create(path: &Path) -> Result<PrivateKey> {
     match std::fs::symlink_metadata(path) {
         Ok(_) => load(path),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(path),
-        Err(e) => Err(Error::runtime(format!(
-            "cannot read host key {}: {e}",
-            path.display()
-        ))),
+        Err(e) => Err(unreadable(path, &e)),
     }
 }
 
@@ -30,24 +33,55 @@ pub fn fingerprint(key: &PrivateKey) -> String {
     key.public_key().fingerprint(HashAlg::Sha256).to_string()
 }
 
+/// A host key file that is there and cannot be read: bad input like any other bad key file
+/// (a link to nothing exited 1, the others 2).
+fn unreadable(path: &Path, e: &std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        return Error::input(format!(
+            "host key {} is a link to nothing: point it at the key, or remove it to create a \
+             new one",
+            path.display()
+        ));
+    }
+    Error::input(format!("cannot read host key {}: {e}", path.display()))
+}
+
 fn load(path: &Path) -> Result<PrivateKey> {
     check_private(path)?;
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::runtime(format!("cannot read host key {}: {e}", path.display())))?;
-    PrivateKey::from_openssh(text.trim_start()).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| unreadable(path, &e))?;
+    let not_a_key = |why: &dyn std::fmt::Display| {
         Error::input(format!(
-            "host key {} is not an OpenSSH private key ({e}); move it away to create a new one",
+            "host key {} is not an OpenSSH private key ({why}); move it away to create a new one",
             path.display()
         ))
-    })
+    };
+    let text = String::from_utf8(bytes).map_err(|_| not_a_key(&"it is not text"))?;
+    if text.trim().is_empty() {
+        return Err(Error::input(format!(
+            "host key {} is empty; move it away to create a new one",
+            path.display()
+        )));
+    }
+    let key = PrivateKey::from_openssh(text.trim_start()).map_err(|e| not_a_key(&e))?;
+    // A server has no one to ask for a passphrase: such a key was taken at the start and
+    // every connection then failed on it.
+    if key.is_encrypted() {
+        return Err(Error::input(format!(
+            "host key {} is protected by a passphrase, which owed serve has no one to ask \
+             for: remove the passphrase (`ssh-keygen -p -N \"\" -f {}`), or move the key \
+             away to create a new one",
+            path.display(),
+            path.display()
+        )));
+    }
+    Ok(key)
 }
 
 /// Refuses a key file that is not a plain file or that its group or others can read.
 #[cfg(unix)]
 fn check_private(path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Error::runtime(format!("cannot read host key {}: {e}", path.display())))?;
+    let meta = std::fs::metadata(path).map_err(|e| unreadable(path, &e))?;
     if !meta.is_file() {
         return Err(Error::input(format!(
             "host key {} is not a file",
@@ -183,5 +217,59 @@ mod tests {
         let e = load_or_create(&path).unwrap_err();
         assert!(e.to_string().contains("not an OpenSSH private key"), "{e}");
         assert_eq!(std::fs::read(&path).unwrap(), b"not a key");
+    }
+
+    /// A key made by `ssh-keygen -q -t ed25519 -N pw -C ""`.
+    const ENCRYPTED: &str = "-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAACmFlczI1Ni1jdHIAAAAGYmNyeXB0AAAAGAAAABCq+COYqp
+LIXs2ZQQ1svz+eAAAAEAAAAAEAAAAzAAAAC3NzaC1lZDI1NTE5AAAAIDYMBRgfz8jl8CSN
+AbM1B/QKE0O5UZLC4Afp0Fvxk85vAAAAkPF21jNfefq1J0FqqLZVPNWAaC8vpH9TnTsVhA
+pKpnPyJcGUk228r/Ji0339bm9VEbF1vsaJ1qN+/mhWkcqBHVH73LVL+8ssLf6zh/WRSXMB
+8RiCfxWqcSKNKMucBHba9nkiPywT4L3aOwFhEqOpEL/tgW7gpRJlJBViIibVsZIydCClo8
+0Wa41DCbdVecEJew==
+-----END OPENSSH PRIVATE KEY-----
+";
+
+    /// A key protected by a passphrase was taken at the start, and every connection then
+    /// failed on it (`SshKey: private key is encrypted` in the log).
+    #[test]
+    fn a_key_with_a_passphrase_is_refused_at_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("enc");
+        private_file(&path)
+            .unwrap()
+            .write_all(ENCRYPTED.as_bytes())
+            .unwrap();
+        let e = load_or_create(&path).unwrap_err();
+        assert_eq!(e.exit_code(), 2, "{e}");
+        assert!(e.to_string().contains("protected by a passphrase"), "{e}");
+        assert!(e.to_string().contains("ssh-keygen -p"), "{e}");
+    }
+
+    /// An empty key file said `PEM preamble contains invalid data (NUL byte)`; a link to
+    /// nothing exited 1 where every other bad key exits 2.
+    #[test]
+    fn an_empty_key_or_a_link_to_nothing_is_said_so_and_exits_2() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("empty");
+        private_file(&path).unwrap();
+        let e = load_or_create(&path).unwrap_err();
+        assert_eq!(e.exit_code(), 2, "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "host key {} is empty; move it away to create a new one",
+                path.display()
+            )
+        );
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("dangling");
+            std::os::unix::fs::symlink(dir.path().join("gone"), &link).unwrap();
+            let e = load_or_create(&link).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{e}");
+            assert!(e.to_string().contains("is a link to nothing"), "{e}");
+            assert!(!dir.path().join("gone").exists());
+        }
     }
 }
