@@ -628,10 +628,8 @@ fn serve_logged_with(
 fn a_connection_broken_on_the_protocol_is_in_the_log() {
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
-    let db = workstation::build(dir.path());
-    let db = db.to_str().unwrap();
-    add_user(dir.path(), db, "dana", "manager", &ssh_client::new_key());
-    let (_server, addr, log) = serve_logged(dir.path(), db);
+    let db = dir.path().join("owed.db");
+    let (_server, addr, log) = serve_logged(dir.path(), db.to_str().unwrap());
     let mut client = std::net::TcpStream::connect(addr).unwrap();
     let mut greeting = [0u8; 64];
     let _ = client.read(&mut greeting).unwrap();
@@ -639,15 +637,112 @@ fn a_connection_broken_on_the_protocol_is_in_the_log() {
         .write_all(b"SSH-2.0-test\r\n\x00\x00\x00\x0c\x0a\x14")
         .unwrap();
     client.write_all(&[0xff; 20]).unwrap();
-    let said = loop {
-        let line = log.recv_timeout(ssh_client::PATIENCE).unwrap();
-        if line.contains("127.0.0.1") {
-            break line;
+    let said = log_line_of(&log, &client);
+    assert!(said.contains("ended on an error: "), "{said}");
+}
+
+/// The server's log line that names the connection of `client` (its address and port).
+fn log_line_of(log: &std::sync::mpsc::Receiver<String>, client: &std::net::TcpStream) -> String {
+    let me = client.local_addr().unwrap();
+    loop {
+        let line = log
+            .recv_timeout(ssh_client::PATIENCE)
+            .unwrap_or_else(|_| panic!("no line of the log names {me}"));
+        if line.contains(&format!("the connection from {me} ")) {
+            return line;
         }
-    };
+    }
+}
+
+/// What is no SSH client (an HTTP request, an SSH-1 client, escapes, a client that closes at
+/// once) ends before the SSH protocol starts: each is one line of the log with its address
+/// and port and what it sent, escaped and cut (such connections left no line).
+#[test]
+fn a_connection_that_is_no_ssh_client_is_one_line_of_the_log() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("owed.db");
+    let (_server, addr, log) = serve_logged(dir.path(), db.to_str().unwrap());
+    let escapes = format!("{}\r\n", "\x1b[31mX\x1b]0;pwned\x07".repeat(20));
+    for (sent, said) in [
+        (
+            "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+            "it sent `GET / HTTP/1.1",
+        ),
+        ("SSH-1.5-old\r\n", "it sent `SSH-1.5-old"),
+        (escapes.as_str(), "which is no SSH-2.0 version"),
+        ("", "it closed without sending anything"),
+    ] {
+        let mut client = std::net::TcpStream::connect(addr).unwrap();
+        client.write_all(sent.as_bytes()).unwrap();
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut rest = Vec::new();
+        let _ = client.read_to_end(&mut rest);
+        let line = log_line_of(&log, &client);
+        assert!(
+            line.contains("ended before the SSH protocol started: ") && line.contains(said),
+            "{sent:?}: {line}"
+        );
+        assert!(!line.contains('\x1b') && !line.contains('\x07'), "{line}");
+        assert!(line.chars().count() < 300, "{line}");
+    }
+}
+
+/// A key-exchange offer that matches nothing is said with what the client offered, escaped
+/// and cut: 16 KB of the client's text went into one line of the log.
+#[test]
+fn a_key_exchange_offer_that_matches_nothing_is_cut_in_the_log() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("owed.db");
+    let (_server, addr, log) = serve_logged(dir.path(), db.to_str().unwrap());
+    let mut client = std::net::TcpStream::connect(addr).unwrap();
+    client.write_all(b"SSH-2.0-test\r\n").unwrap();
+    let names: Vec<String> = (0..1000).map(|i| format!("Z\x1b[31mX{i}")).collect();
+    let hostile = names.join(",");
+    // SSH_MSG_KEXINIT: a cookie, ten name-lists (the first the hostile one, the others
+    // what the server takes), no guess, and a reserved word.
+    let mut payload = vec![20u8];
+    payload.extend_from_slice(&[7; 16]);
+    let lists = [
+        hostile.as_str(),
+        "ssh-ed25519",
+        "aes128-ctr",
+        "aes128-ctr",
+        "hmac-sha2-256",
+        "hmac-sha2-256",
+        "none",
+        "none",
+        "",
+        "",
+    ];
+    for list in lists {
+        payload.extend_from_slice(&(list.len() as u32).to_be_bytes());
+        payload.extend_from_slice(list.as_bytes());
+    }
+    payload.extend_from_slice(&[0, 0, 0, 0, 0]);
+    let padding = 8 - (payload.len() + 5) % 8 + 8;
+    let mut packet = ((payload.len() + padding + 1) as u32)
+        .to_be_bytes()
+        .to_vec();
+    packet.push(padding as u8);
+    packet.extend_from_slice(&payload);
+    packet.extend(std::iter::repeat_n(0u8, padding));
+    client.write_all(&packet).unwrap();
+    let mut rest = Vec::new();
+    let _ = client.read_to_end(&mut rest);
+    let line = log_line_of(&log, &client);
     assert!(
-        said.contains("owed serve: the connection from 127.0.0.1 ended on an error: "),
-        "{said}"
+        line.contains(
+            "ended on an error: no key-exchange algorithm in common: the client offered `Z"
+        ),
+        "{line}"
+    );
+    assert!(!line.contains('\x1b'), "{line}");
+    assert!(
+        line.chars().count() < 400,
+        "{} characters: {line}",
+        line.chars().count()
     );
 }
 

@@ -143,19 +143,67 @@ impl Drop for Login {
 /// Shared by a connection's handler and its socket.
 pub(crate) type LoggedIn = Arc<Login>;
 
-/// A stream with a login deadline.
+/// How many of the first bytes a client sends are kept for the log.
+const FIRST_BYTES: usize = 4 * crate::error::QUOTED_CHARS;
+
+/// The first bytes a client sent (up to [`FIRST_BYTES`]) and how many it sent in all: what
+/// the log quotes of a connection that ends before the SSH protocol starts (an HTTP request,
+/// an SSH-1 client, a banner sent a byte at a time).
+#[derive(Debug, Default)]
+pub(crate) struct Sent {
+    first: Vec<u8>,
+    total: u64,
+}
+
+impl Sent {
+    pub fn record(&mut self, bytes: &[u8]) {
+        self.total += bytes.len() as u64;
+        let room = FIRST_BYTES.saturating_sub(self.first.len());
+        self.first
+            .extend_from_slice(&bytes[..room.min(bytes.len())]);
+    }
+
+    /// Whether nothing was sent.
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// What was sent as a message quotes it: `nothing`, or in backticks on one line with
+    /// its control characters shown, cut to [`crate::error::QUOTED_CHARS`] characters with
+    /// the number of bytes sent in all.
+    pub fn shown(&self) -> String {
+        use crate::domain::text::{first_chars, one_line};
+        if self.total == 0 {
+            return "nothing".into();
+        }
+        let text = String::from_utf8_lossy(&self.first);
+        let kept = first_chars(&text, crate::error::QUOTED_CHARS);
+        if kept.len() < text.len() || self.total > self.first.len() as u64 {
+            format!("`{}…` ({} bytes)", one_line(kept), self.total)
+        } else {
+            format!("`{}`", one_line(&text))
+        }
+    }
+}
+
+/// Shared by a connection's socket and the task that logs its end.
+pub(crate) type Received = Arc<Mutex<Sent>>;
+
+/// A stream with a login deadline, which keeps the first bytes read from it.
 pub(crate) struct Guarded<S> {
     inner: S,
     deadline: Pin<Box<Sleep>>,
     logged_in: LoggedIn,
+    received: Received,
 }
 
 impl<S> Guarded<S> {
-    pub fn new(inner: S, grace: Duration, logged_in: LoggedIn) -> Guarded<S> {
+    pub fn new(inner: S, grace: Duration, logged_in: LoggedIn, received: Received) -> Guarded<S> {
         Guarded {
             inner,
             deadline: Box::pin(tokio::time::sleep(grace)),
             logged_in,
+            received,
         }
     }
 
@@ -178,7 +226,13 @@ impl<S: AsyncRead + Unpin> AsyncRead for Guarded<S> {
         if self.expired(cx) {
             return Poll::Ready(Err(timed_out()));
         }
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        let before = buf.filled().len();
+        let read = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if matches!(read, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            let mut sent = self.received.lock().unwrap_or_else(|e| e.into_inner());
+            sent.record(&buf.filled()[before..]);
+        }
+        read
     }
 }
 
@@ -260,7 +314,12 @@ mod tests {
     async fn a_read_fails_after_the_grace_unless_logged_in() {
         let (a, mut b) = tokio::io::duplex(64);
         let logged_in = LoggedIn::default();
-        let mut guarded = Guarded::new(a, Duration::from_secs(120), logged_in.clone());
+        let mut guarded = Guarded::new(
+            a,
+            Duration::from_secs(120),
+            logged_in.clone(),
+            Received::default(),
+        );
         b.write_all(b"x").await.unwrap();
         let mut buf = [0u8; 8];
         assert_eq!(guarded.read(&mut buf).await.unwrap(), 1);
@@ -269,10 +328,49 @@ mod tests {
         assert_eq!(e.kind(), std::io::ErrorKind::TimedOut);
 
         let (a, mut b) = tokio::io::duplex(64);
-        let mut guarded = Guarded::new(a, Duration::from_secs(120), logged_in.clone());
+        let mut guarded = Guarded::new(
+            a,
+            Duration::from_secs(120),
+            logged_in.clone(),
+            Received::default(),
+        );
         logged_in.set();
         tokio::time::sleep(Duration::from_secs(600)).await;
         b.write_all(b"y").await.unwrap();
         assert_eq!(guarded.read(&mut buf).await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_first_bytes_read_are_kept_escaped_and_cut_for_the_log() {
+        let (a, mut b) = tokio::io::duplex(4096);
+        let received = Received::default();
+        let mut guarded = Guarded::new(
+            a,
+            Duration::from_secs(120),
+            LoggedIn::default(),
+            received.clone(),
+        );
+        assert_eq!(received.lock().unwrap().shown(), "nothing");
+        b.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+        let mut buf = [0u8; 4096];
+        let n = guarded.read(&mut buf).await.unwrap();
+        assert_eq!(n, 16);
+        let shown = received.lock().unwrap().shown();
+        assert!(shown.starts_with("`GET / HTTP/1.1"), "{shown}");
+        assert!(!shown.contains('\n') && !shown.contains('\r'), "{shown}");
+        // A long stream of escapes: shown, not obeyed, and cut with its length.
+        let hostile = b"\x1b[31mX".repeat(500);
+        b.write_all(&hostile).await.unwrap();
+        let mut read = 0;
+        while read < hostile.len() {
+            read += guarded.read(&mut buf).await.unwrap();
+        }
+        let shown = received.lock().unwrap().shown();
+        assert!(!shown.contains('\x1b'), "{shown}");
+        assert!(
+            shown.ends_with(&format!("…` ({} bytes)", 16 + hostile.len())),
+            "{shown}"
+        );
+        assert!(shown.chars().count() < 200, "{shown}");
     }
 }

@@ -278,13 +278,29 @@ impl Server {
             };
             let _ = socket.set_nodelay(true);
             let handler = Connection::new(shared.clone(), Some(peer), logged_in.clone());
-            let stream = login_grace::Guarded::new(socket, shared.login_grace, logged_in);
+            let received = login_grace::Received::default();
+            let stream =
+                login_grace::Guarded::new(socket, shared.login_grace, logged_in, received.clone());
             let config = config.clone();
+            let grace = shared.login_grace;
             let mut stop_rx = stopping.subscribe();
             tokio::spawn(async move {
-                // Fails when the client is gone or too slow before the protocol even starts.
-                let Ok(session) = russh::server::run_stream(config, stream, handler).await else {
-                    return;
+                // Fails when the client is gone, too slow, or no SSH client, before the
+                // protocol even starts: said as every other end is (an HTTP request, an SSH-1
+                // client or a banner sent a byte at a time left no line).
+                let session = match russh::server::run_stream(config, stream, handler).await {
+                    Ok(session) => session,
+                    Err(e) => {
+                        let why = {
+                            let sent = received.lock().unwrap_or_else(|e| e.into_inner());
+                            before_protocol(&e, &sent, grace)
+                        };
+                        say!(
+                            "the connection from {peer} ended before the SSH protocol \
+                             started: {why}"
+                        );
+                        return;
+                    }
                 };
                 let handle = session.handle();
                 tokio::select! {
@@ -295,9 +311,8 @@ impl Server {
                         // was dropped without a line.
                         if let Err(e) = ended {
                             say!(
-                                "the connection from {} ended on an error: {}",
-                                peer.ip(),
-                                crate::domain::text::one_line(&e.to_string())
+                                "the connection from {peer} ended on an error: {}",
+                                error_text(&e)
                             );
                         }
                     }
@@ -342,6 +357,74 @@ impl Server {
     }
 }
 
+/// Why a connection ended before the SSH protocol started, for the log: what the client
+/// sent, escaped and cut.
+fn before_protocol(e: &russh::Error, sent: &login_grace::Sent, grace: Duration) -> String {
+    match e {
+        russh::Error::Version => format!("it sent {}, which is no SSH-2.0 version", sent.shown()),
+        e if timed_out(e) => format!(
+            "no login within {} s (it sent {})",
+            grace.as_secs(),
+            sent.shown()
+        ),
+        e if closed(e) && sent.is_empty() => "it closed without sending anything".into(),
+        e if closed(e) => format!("it closed after sending {}", sent.shown()),
+        other => format!("{} (it sent {})", error_text(other), sent.shown()),
+    }
+}
+
+/// Whether the connection ended because the client closed it (or went away).
+fn closed(e: &russh::Error) -> bool {
+    use std::io::ErrorKind;
+    match e {
+        russh::Error::Disconnect | russh::Error::HUP => true,
+        russh::Error::IO(io) => matches!(
+            io.kind(),
+            ErrorKind::UnexpectedEof
+                | ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe
+        ),
+        _ => false,
+    }
+}
+
+/// Whether the login grace cut the connection (see `login_grace::Guarded`).
+fn timed_out(e: &russh::Error) -> bool {
+    match e {
+        russh::Error::IO(io) => io.kind() == std::io::ErrorKind::TimedOut,
+        russh::Error::Elapsed(_) => true,
+        _ => false,
+    }
+}
+
+/// An error of the SSH library as the log says it: on one line, and cut, since it may quote
+/// the client (a key-exchange offer that matched nothing wrote 16 KB of the client's text,
+/// escaped but whole, into one line).
+fn error_text(e: &russh::Error) -> String {
+    use crate::domain::text::{cut_after, one_line};
+    match e {
+        russh::Error::NoCommonAlgo { kind, theirs, .. } => {
+            let kind = match kind {
+                russh::AlgorithmKind::Kex => "key-exchange",
+                russh::AlgorithmKind::Key => "host key",
+                russh::AlgorithmKind::Cipher => "cipher",
+                russh::AlgorithmKind::Compression => "compression",
+                russh::AlgorithmKind::Mac => "MAC",
+            };
+            format!(
+                "no {kind} algorithm in common: the client offered {}",
+                crate::error::quoted(&theirs.join(","))
+            )
+        }
+        other => one_line(&cut_after(
+            &other.to_string(),
+            2 * crate::error::QUOTED_CHARS,
+        ))
+        .into_owned(),
+    }
+}
+
 /// Reads the directory's version every [`connection::STANDING_CHECK`] and tells the running
 /// sessions when it moved (one cheap read for the whole server, nothing while no one
 /// changes anything).
@@ -374,4 +457,39 @@ pub fn ratatui_terminal(
         },
     )
     .map_err(Error::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A client that sends its banner a byte every 2 s is cut by the login grace: the log says
+    /// so, with what it had sent.
+    #[test]
+    fn a_connection_cut_before_the_protocol_says_why() {
+        let mut sent = login_grace::Sent::default();
+        let grace = Duration::from_secs(120);
+        let timed_out = russh::Error::IO(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "no login in time",
+        ));
+        assert_eq!(
+            before_protocol(&timed_out, &sent, grace),
+            "no login within 120 s (it sent nothing)"
+        );
+        assert_eq!(
+            before_protocol(&russh::Error::Disconnect, &sent, grace),
+            "it closed without sending anything"
+        );
+        sent.record(b"SSH-2.0-Op");
+        assert_eq!(
+            before_protocol(&timed_out, &sent, grace),
+            "no login within 120 s (it sent `SSH-2.0-Op`)"
+        );
+        let eof = russh::Error::IO(std::io::ErrorKind::UnexpectedEof.into());
+        assert_eq!(
+            before_protocol(&eof, &sent, grace),
+            "it closed after sending `SSH-2.0-Op`"
+        );
+    }
 }
