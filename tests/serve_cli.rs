@@ -865,3 +865,122 @@ async fn a_user_removed_or_given_another_role_is_cut_off() {
     }
     assert_eq!(refusals, 1);
 }
+
+/// The lines of the server's log that come within `quiet` of each other, up to
+/// [`ssh_client::PATIENCE`] in all, without their times; until `enough` holds for them.
+fn log_until(
+    log: &std::sync::mpsc::Receiver<String>,
+    enough: impl Fn(&[String]) -> bool,
+) -> Vec<String> {
+    let deadline = std::time::Instant::now() + ssh_client::PATIENCE;
+    let mut said = Vec::new();
+    while !enough(&said) && std::time::Instant::now() < deadline {
+        if let Ok(line) = log.recv_timeout(std::time::Duration::from_millis(100)) {
+            said.push(
+                line.split_once(" owed serve: ")
+                    .map(|(_, s)| s.to_string())
+                    .unwrap_or(line),
+            );
+        }
+    }
+    // What more comes at once (a line that should not).
+    while let Ok(line) = log.recv_timeout(std::time::Duration::from_millis(1500)) {
+        said.push(line);
+    }
+    said
+}
+
+/// What a logged-in user is refused (a command, `sftp`, `ssh -T`) is logged as that user,
+/// with the address, port and key; a session's start names its key; a password is a
+/// refusal of its own; clients that close as clients do are no errors. The log's only line
+/// for each of these was `the connection from 127.0.0.1 ended on an error: early eof`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_name_their_user_and_key_and_closes_are_no_errors() {
+    use ssh_client::{Client, new_key};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("owed.db");
+    let db = db.to_str().unwrap();
+    let alice = new_key();
+    add_user(dir.path(), db, "dana", "manager", &new_key());
+    add_user(dir.path(), db, "alice", "collector", &alice);
+    let (_server, addr, log) = serve_logged(dir.path(), db);
+    let key = format!(
+        "(ssh-ed25519 {})",
+        alice.public_key().fingerprint(russh::keys::HashAlg::Sha256)
+    );
+
+    let client = Client::logged_in(addr, "alice", &alice).await;
+    let command = client.channel((80, 24)).await;
+    command.write.exec(true, "cat /etc/passwd").await.unwrap();
+    command.wait_closed().await;
+    let sftp = client.channel((80, 24)).await;
+    sftp.write.request_subsystem(true, "sftp").await.unwrap();
+    sftp.wait_closed().await;
+    let no_pty = client.channel((80, 24)).await;
+    no_pty.write.request_shell(true).await.unwrap();
+    no_pty.wait_closed().await;
+    client.disconnect().await;
+    drop(client);
+
+    let session = Client::logged_in(addr, "alice", &alice).await;
+    let term = session.terminal((120, 36), "xterm-256color", &[]).await;
+    term.wait_for("alice").await;
+    drop((term, session));
+
+    let mut password = Client::connect(addr).await;
+    assert!(!password.login_password("alice", "secret").await);
+    drop(password);
+    let mut stranger = Client::connect(addr).await;
+    assert!(!stranger.login("alice", &new_key()).await);
+    drop(stranger);
+    // One that leaves without trying to log in.
+    drop(Client::connect(addr).await);
+
+    let said = log_until(&log, |said| {
+        said.iter().any(|l| l.contains("alice's session ended"))
+            && said.iter().any(|l| l.contains("closed before logging in"))
+            && said.iter().any(|l| l.contains("refused a key"))
+    });
+    let has = |start: &str, end: &str| {
+        said.iter()
+            .any(|l| l.starts_with(start) && l.contains("127.0.0.1:") && l.ends_with(end))
+    };
+    for what in [
+        "the command `cat /etc/passwd`",
+        "the subsystem `sftp`",
+        "a session without a terminal",
+    ] {
+        assert!(
+            has(
+                &format!("refused {what} to alice (collector) from 127.0.0.1:"),
+                &format!("{key}: only the workstation on a terminal is served")
+            ),
+            "{what}: {said:#?}"
+        );
+    }
+    assert!(
+        has("alice (collector) started a session from 127.0.0.1:", &key),
+        "{said:#?}"
+    );
+    assert!(
+        has(
+            "refused a password for `alice` from 127.0.0.1:",
+            ": only keys are taken"
+        ),
+        "{said:#?}"
+    );
+    assert!(
+        has("refused a key for `alice` from 127.0.0.1:", ")"),
+        "{said:#?}"
+    );
+    // Each connection that logged in or was refused is said once; the one that tried
+    // nothing closed before logging in; none of them is an error.
+    assert_eq!(
+        said.iter()
+            .filter(|l| l.contains("closed before logging in"))
+            .count(),
+        1,
+        "{said:#?}"
+    );
+    assert!(!said.iter().any(|l| l.contains("error")), "{said:#?}");
+}

@@ -49,9 +49,38 @@ pub(crate) struct Connection {
     /// Whether a refused key was logged (once a connection: a client offers its keys one by
     /// one, and OpenSSH never signs with one the server turned down).
     refusal_logged: bool,
+    /// Whether a refused password or keyboard-interactive login was logged (once a
+    /// connection too).
+    method_logged: bool,
+    /// What the log was told of the connection, for the line its end may need.
+    told: Told,
     /// Told when their first session starts: the login grace no longer applies.
     logged_in: LoggedIn,
     channels: HashMap<ChannelId, ChannelState>,
+}
+
+/// What the server's log was told of a connection: shared by its handler and the task that
+/// runs it, which says how it ended once the handler is gone.
+#[derive(Debug, Default)]
+pub(crate) struct Said {
+    /// The user who logged in, as the log names them.
+    pub user: Option<String>,
+    /// A refusal named the connection (a key, a password), so a client that then leaves
+    /// needs no line of its own.
+    pub refused: bool,
+}
+
+/// See [`Said`].
+pub(crate) type Told = Arc<std::sync::Mutex<Said>>;
+
+/// A key as the log names it: its algorithm and SHA-256 fingerprint, as `ssh-keygen -l`
+/// shows them (`ssh-ed25519 SHA256:…`).
+fn key_said(key: &PublicKey) -> String {
+    format!(
+        "{} {}",
+        key.algorithm(),
+        key.fingerprint(russh::keys::HashAlg::Sha256)
+    )
 }
 
 /// A session channel.
@@ -179,6 +208,27 @@ impl Connection {
         )
     }
 
+    /// Where the client is, as the log says it (`10.0.0.7:51234`).
+    fn from(&self) -> String {
+        self.peer.map_or("?".into(), |p| p.to_string())
+    }
+
+    /// The logged-in user as the log names them: `alice (collector) from 10.0.0.7:51234
+    /// (ssh-ed25519 SHA256:…)`.
+    fn who(&self) -> String {
+        let (name, role) = self
+            .actor
+            .as_ref()
+            .map_or(("?", "?".to_string()), |a| (&a.name, a.role.to_string()));
+        let key = self.key.as_ref().map_or("?".into(), key_said);
+        format!("{name} ({role}) from {} ({key})", self.from())
+    }
+
+    /// Notes in the log that the client was refused something.
+    fn told_refused(&self) {
+        self.told.lock().unwrap_or_else(|e| e.into_inner()).refused = true;
+    }
+
     /// Logs a key refused for `user`, the first of the connection.
     fn log_refusal(&mut self, user: &str, key: &PublicKey) {
         if std::mem::replace(&mut self.refusal_logged, true) {
@@ -187,15 +237,32 @@ impl Connection {
         crate::serve::say!(
             "refused a key for {} from {} ({})",
             crate::error::quoted(user),
-            self.peer.map_or("?".into(), |p| p.to_string()),
-            key.fingerprint(russh::keys::HashAlg::Sha256)
+            self.from(),
+            key_said(key)
         );
+        self.told_refused();
+    }
+
+    /// Logs a login by `method` (a password, keyboard-interactive) refused for `user`, the
+    /// first of the connection: only keys are taken. (Such tries left no line, and the
+    /// connection's end said `ended on an error: early eof`.)
+    fn log_method_refused(&mut self, user: &str, method: &str) {
+        if std::mem::replace(&mut self.method_logged, true) {
+            return;
+        }
+        crate::serve::say!(
+            "refused {method} for {} from {}: only keys are taken",
+            crate::error::quoted(user),
+            self.from()
+        );
+        self.told_refused();
     }
 
     pub(crate) fn new(
         shared: Arc<Shared>,
         peer: Option<SocketAddr>,
         logged_in: LoggedIn,
+        told: Told,
     ) -> Connection {
         Connection {
             shared,
@@ -203,6 +270,8 @@ impl Connection {
             actor: None,
             key: None,
             refusal_logged: false,
+            method_logged: false,
+            told,
             logged_in,
             channels: HashMap::new(),
         }
@@ -224,13 +293,20 @@ impl Connection {
         (actor.name == crate::domain::text::nfc(user)).then_some(actor)
     }
 
-    /// Answers a request the server does not serve (a command, a subsystem): a failure on a
-    /// session that has started, else refused (see [`Self::refuse`]).
+    /// Answers a request the server does not serve (`what`: a command, a subsystem, a shell
+    /// without a terminal): a failure on a session that has started, else refused (see
+    /// [`Self::refuse`]); the log says who asked (it said only `ended on an error: early
+    /// eof`, without the user).
     fn refuse_request(
         &mut self,
         channel: ChannelId,
         session: &mut Session,
+        what: &str,
     ) -> Result<(), russh::Error> {
+        crate::serve::say!(
+            "refused {what} to {}: only the workstation on a terminal is served",
+            self.who()
+        );
         match self.channels.get(&channel) {
             Some(state) if state.started => session.channel_failure(channel),
             _ => self.refuse(channel, session),
@@ -322,10 +398,11 @@ impl Connection {
                 }
                 session.channel_success(channel)?;
                 crate::serve::say!(
-                    "{} ({}) started a session from {}",
+                    "{} ({}) started a session from {} ({})",
                     actor.name,
                     actor.role,
-                    self.peer.map_or("?".into(), |p| p.to_string())
+                    self.from(),
+                    self.key.as_ref().map_or("?".into(), key_said)
                 );
                 Ok(())
             }
@@ -345,16 +422,18 @@ impl Handler for Connection {
         Ok(Auth::reject())
     }
 
-    async fn auth_password(&mut self, _user: &str, _password: &str) -> Result<Auth, Self::Error> {
+    async fn auth_password(&mut self, user: &str, _password: &str) -> Result<Auth, Self::Error> {
+        self.log_method_refused(user, "a password");
         Ok(Auth::reject())
     }
 
     async fn auth_keyboard_interactive<'a>(
         &'a mut self,
-        _user: &str,
+        user: &str,
         _submethods: &str,
         _response: Option<russh::server::Response<'a>>,
     ) -> Result<Auth, Self::Error> {
+        self.log_method_refused(user, "keyboard-interactive");
         Ok(Auth::reject())
     }
 
@@ -390,6 +469,7 @@ impl Handler for Connection {
     ) -> Result<Auth, Self::Error> {
         match self.owner(user, key.public_key).await {
             Some(actor) => {
+                self.told.lock().unwrap_or_else(|e| e.into_inner()).user = Some(actor.name.clone());
                 self.actor = Some(actor);
                 self.key = Some(key.public_key.clone());
                 Ok(Auth::Accept)
@@ -493,26 +573,28 @@ impl Handler for Connection {
         match self.channels.get(&channel) {
             Some(state) if !state.started && state.pty.is_some() => self.start(channel, session),
             Some(state) if state.started => session.channel_failure(channel),
-            _ => self.refuse(channel, session),
+            _ => self.refuse_request(channel, session, "a session without a terminal"),
         }
     }
 
     async fn exec_request(
         &mut self,
         channel: ChannelId,
-        _data: &[u8],
+        data: &[u8],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        self.refuse_request(channel, session)
+        let command = crate::error::quoted(&String::from_utf8_lossy(data));
+        self.refuse_request(channel, session, &format!("the command {command}"))
     }
 
     async fn subsystem_request(
         &mut self,
         channel: ChannelId,
-        _name: &str,
+        name: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        self.refuse_request(channel, session)
+        let name = crate::error::quoted(name);
+        self.refuse_request(channel, session, &format!("the subsystem {name}"))
     }
 
     async fn x11_request(

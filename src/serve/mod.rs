@@ -277,7 +277,9 @@ impl Server {
                 continue;
             };
             let _ = socket.set_nodelay(true);
-            let handler = Connection::new(shared.clone(), Some(peer), logged_in.clone());
+            let told = connection::Told::default();
+            let handler =
+                Connection::new(shared.clone(), Some(peer), logged_in.clone(), told.clone());
             let received = login_grace::Received::default();
             let stream =
                 login_grace::Guarded::new(socket, shared.login_grace, logged_in, received.clone());
@@ -305,15 +307,14 @@ impl Server {
                 let handle = session.handle();
                 tokio::select! {
                     ended = session => {
-                        // A connection that broke on the protocol is said in the log, as
-                        // every other end is: a client sending a locale that is no UTF-8
-                        // (which the SSH library refuses itself, before a session starts)
-                        // was dropped without a line.
-                        if let Err(e) = ended {
-                            say!(
-                                "the connection from {peer} ended on an error: {}",
-                                error_text(&e)
-                            );
+                        // How the connection ended, when no other line said it: a connection
+                        // that broke on the protocol (a client sending a locale that is no
+                        // UTF-8, which the SSH library refuses itself) was dropped without a
+                        // line, and every client that closed as clients do was said to have
+                        // ended `on an error: early eof`, without its user.
+                        let said = told.lock().unwrap_or_else(|e| e.into_inner());
+                        if let Some(line) = ended_line(ended.err().as_ref(), &said, peer, grace) {
+                            say!("{line}");
                         }
                     }
                     _ = stop_rx.recv() => {
@@ -371,6 +372,36 @@ fn before_protocol(e: &russh::Error, sent: &login_grace::Sent, grace: Duration) 
         e if closed(e) => format!("it closed after sending {}", sent.shown()),
         other => format!("{} (it sent {})", error_text(other), sent.shown()),
     }
+}
+
+/// The log's line for how a connection ended (`error`: why, when it was not closed as
+/// clients close), if one is needed: none for a client that closed after a line named it (its
+/// login, or a refusal).
+fn ended_line(
+    error: Option<&russh::Error>,
+    said: &connection::Said,
+    peer: SocketAddr,
+    grace: Duration,
+) -> Option<String> {
+    let whose = match &said.user {
+        Some(user) => format!("{user}'s connection from {peer}"),
+        None => format!("the connection from {peer}"),
+    };
+    match error {
+        None => None,
+        Some(e) if closed(e) => None,
+        Some(e) if timed_out(e) => Some(match said.user {
+            Some(_) => format!(
+                "{whose} was cut: no session started within {} s",
+                grace.as_secs()
+            ),
+            None => format!("{whose} was cut: no login within {} s", grace.as_secs()),
+        }),
+        Some(e) => Some(format!("{whose} ended on an error: {}", error_text(e))),
+    }
+    .or_else(|| {
+        (said.user.is_none() && !said.refused).then(|| format!("{whose} closed before logging in"))
+    })
 }
 
 /// Whether the connection ended because the client closed it (or went away).
@@ -490,6 +521,45 @@ mod tests {
         assert_eq!(
             before_protocol(&eof, &sent, grace),
             "it closed after sending `SSH-2.0-Op`"
+        );
+    }
+
+    /// A client that closes as clients do is no error (every one was said to have ended `on
+    /// an error: early eof`, without its user); one that closes before logging in with no
+    /// refusal said gets a line of its own.
+    #[test]
+    fn a_connection_that_closes_is_no_error_and_errors_name_the_user() {
+        let peer: SocketAddr = "10.0.0.7:51234".parse().unwrap();
+        let grace = Duration::from_secs(120);
+        let eof = russh::Error::IO(std::io::ErrorKind::UnexpectedEof.into());
+        let alice = connection::Said {
+            user: Some("alice".into()),
+            refused: false,
+        };
+        let refused = connection::Said {
+            user: None,
+            refused: true,
+        };
+        let nobody = connection::Said::default();
+        for e in [None, Some(&eof), Some(&russh::Error::Disconnect)] {
+            assert_eq!(ended_line(e, &alice, peer, grace), None);
+            assert_eq!(ended_line(e, &refused, peer, grace), None);
+            assert_eq!(
+                ended_line(e, &nobody, peer, grace).as_deref(),
+                Some("the connection from 10.0.0.7:51234 closed before logging in")
+            );
+        }
+        let timed_out = russh::Error::IO(std::io::ErrorKind::TimedOut.into());
+        assert_eq!(
+            ended_line(Some(&timed_out), &alice, peer, grace).as_deref(),
+            Some("alice's connection from 10.0.0.7:51234 was cut: no session started within 120 s")
+        );
+        assert_eq!(
+            ended_line(Some(&russh::Error::Inconsistent), &alice, peer, grace).as_deref(),
+            Some(
+                "alice's connection from 10.0.0.7:51234 ended on an error: Inconsistent state \
+                 of the protocol"
+            )
         );
     }
 }
