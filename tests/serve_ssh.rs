@@ -696,3 +696,35 @@ async fn a_client_that_does_not_log_in_in_time_is_cut_and_one_that_did_stays() {
     term.wait_for("keys 1 last k").await;
     f.stop().await;
 }
+
+/// A connection whose last session has ended is closed a few seconds later: a client that
+/// sent `q` and kept its connection stayed for the hour's inactivity timeout, outside the
+/// limits on connections logging in and the login grace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_whose_last_session_ended_is_closed() {
+    let f = Fixture::start().await;
+    let client = f.login("alice", &f.alice).await;
+    let one = client.terminal((80, 24), "xterm", &[]).await;
+    one.wait_for("user alice").await;
+    let two = client.terminal((80, 24), "xterm", &[]).await;
+    two.wait_for("user alice").await;
+    one.send(b"q").await;
+    one.wait_closed().await;
+    // Another session runs on it: it stays.
+    tokio::time::sleep(serve::session::NO_SESSION_GRACE + Duration::from_secs(1)).await;
+    assert!(!client.is_closed());
+    two.send(b"k").await;
+    two.wait_for("keys 1 last k").await;
+    two.send(b"q").await;
+    two.wait_closed().await;
+    let start = tokio::time::Instant::now();
+    while !client.is_closed() {
+        assert!(
+            start.elapsed() < PATIENCE,
+            "the connection stayed with no session open"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    f.wait_sessions(0).await;
+    f.stop().await;
+}

@@ -56,6 +56,8 @@ pub(crate) struct Connection {
     told: Told,
     /// Told when their first session starts: the login grace no longer applies.
     logged_in: LoggedIn,
+    /// The sessions running on the connection (see [`session::NO_SESSION_GRACE`]).
+    sessions: Arc<std::sync::atomic::AtomicUsize>,
     channels: HashMap<ChannelId, ChannelState>,
 }
 
@@ -272,6 +274,7 @@ impl Connection {
             refusal_logged: false,
             method_logged: false,
             told,
+            sessions: Arc::default(),
             logged_in,
             channels: HashMap::new(),
         }
@@ -376,6 +379,7 @@ impl Connection {
             sessions: self.shared.sessions.clone(),
             escape_timeout: self.shared.escape_timeout,
             idle_timeout: self.shared.idle_timeout,
+            on_connection: self.sessions.clone(),
         };
         match session::start(start) {
             Ok(link) => {

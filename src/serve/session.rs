@@ -315,7 +315,15 @@ pub(crate) struct Start {
     pub sessions: Sessions,
     pub escape_timeout: Duration,
     pub idle_timeout: Option<Duration>,
+    /// The sessions running on the connection: when its last one ends, the connection is
+    /// closed.
+    pub on_connection: Arc<AtomicUsize>,
 }
+
+/// How long a connection whose last session has ended may stay before it is closed: a
+/// client leaves by itself at once (OpenSSH exits when its last channel closes), and one
+/// that stayed was outside every limit on connections until the hour's inactivity timeout.
+pub const NO_SESSION_GRACE: Duration = Duration::from_secs(5);
 
 /// Starts a session's pump, app thread and writer; returns where its input goes.
 pub(crate) fn start(s: Start) -> std::io::Result<InputLink> {
@@ -360,6 +368,8 @@ pub(crate) fn start(s: Start) -> std::io::Result<InputLink> {
             let _ = done_tx.send(code);
         })?;
     s.sessions.started();
+    s.on_connection.fetch_add(1, Ordering::AcqRel);
+    let connection = (s.handle.clone(), s.on_connection);
     let ending = Ending {
         farewell,
         cut: Arc::default(),
@@ -383,6 +393,7 @@ pub(crate) fn start(s: Start) -> std::io::Result<InputLink> {
         thread,
         sessions: s.sessions,
         name: s.actor.name,
+        connection,
     }));
     Ok(InputLink {
         tx: in_tx,
@@ -512,6 +523,8 @@ struct Writer {
     thread: std::thread::JoinHandle<()>,
     sessions: Sessions,
     name: String,
+    /// The connection, and its sessions running.
+    connection: (Handle, Arc<AtomicUsize>),
 }
 
 /// Waits until the server cuts the sessions that have not ended ([`Sessions::cut_all`]);
@@ -564,6 +577,22 @@ async fn writer(mut w: Writer) {
     w.sessions.ended();
     w.sessions.release(&w.name);
     crate::serve::say!("{}'s session ended", w.name);
+    let (handle, running) = w.connection;
+    if running.fetch_sub(1, Ordering::AcqRel) == 1 {
+        // Its last session: closed, unless it opened another meanwhile.
+        tokio::spawn(async move {
+            tokio::time::sleep(NO_SESSION_GRACE).await;
+            if running.load(Ordering::Acquire) == 0 {
+                let _ = handle
+                    .disconnect(
+                        russh::Disconnect::ByApplication,
+                        "no session open".into(),
+                        "en".into(),
+                    )
+                    .await;
+            }
+        });
+    }
 }
 
 #[cfg(test)]
