@@ -11,7 +11,8 @@
 //! user's alone: no one else reads or writes in it (a manager's export of the team's figures
 //! stays the manager's); the other folders (`FILES/scans`) are the team's. Every path is
 //! checked as written and again after links are followed, so a link does not lead out of the
-//! folder or into someone else's.
+//! folder or into someone else's; a user's own folder that is a link (into the team's folder)
+//! is refused.
 //!
 //! The screens use it to resolve and complete what is typed; the service checks it again on
 //! every export and attachment it is asked for, whatever the screen sent.
@@ -140,6 +141,8 @@ impl FileAccess {
         let plain = as_written(&path);
         self.reaches(root, &plain, typed)
             .map_err(Unreadable::Refused)?;
+        self.own_folder_kept(&plain, typed)
+            .map_err(Unreadable::Refused)?;
         let real = plain
             .canonicalize()
             .map_err(|e| Unreadable::Missing(format!("cannot read {typed}: {e}")))?;
@@ -167,6 +170,7 @@ impl FileAccess {
         let shown = path.display().to_string();
         let path = as_written(path);
         self.reaches(root, &path, &shown)?;
+        self.own_folder_kept(&path, &shown)?;
         let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
             return Err(format!("{shown} is not a file name"));
         };
@@ -210,6 +214,25 @@ impl FileAccess {
             ));
         }
         self.ours(path, shown)
+    }
+
+    /// Refuses `path` (as written) when it goes through the user's own folder and that
+    /// folder is a link: `ln -s scans FILES/eve` had eve's exports (a manager's `:export
+    /// team`) written into the team's folder, for every collector to read.
+    fn own_folder_kept(&self, path: &Path, shown: &str) -> Result<(), String> {
+        let FileAccess::Within { root, user, .. } = self else {
+            return Ok(());
+        };
+        let own = root.join(user_folder(user));
+        match std::fs::symlink_metadata(&own) {
+            Ok(meta) if path.starts_with(&own) && meta.file_type().is_symlink() => Err(format!(
+                "{shown} is in your folder {}, which is a link: over SSH, files are read and \
+                 written in your folder only when it is a folder of its own (ask for the link \
+                 to be made one)",
+                own.display()
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Whether `path` (in the files folder) is out of every other user's folder there.
@@ -631,6 +654,34 @@ mod tests {
                 .unwrap_err();
             assert!(e.contains("is not a plain file"), "{e}");
         }
+    }
+
+    /// A user's folder that is a link into the team's folder was followed: eve's `:export
+    /// team` wrote `FILES/scans/team.xlsx`, for every collector to read.
+    #[cfg(unix)]
+    #[test]
+    fn over_ssh_a_users_folder_that_is_a_link_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("files");
+        std::fs::create_dir_all(root.join("scans")).unwrap();
+        std::fs::write(root.join("scans/cheque.png"), "png").unwrap();
+        std::os::unix::fs::symlink("scans", root.join("eve")).unwrap();
+        let eve = FileAccess::over_ssh(Some(&root), "eve", &UserFolders::of(["eve", "dana"]));
+        let e = eve
+            .writable(&eve.absolute("team.xlsx").unwrap())
+            .unwrap_err();
+        assert!(e.contains("which is a link"), "{e}");
+        assert!(!root.join("scans/team.xlsx").exists());
+        match eve.readable("cheque.png") {
+            Err(Unreadable::Refused(e)) => assert!(e.contains("which is a link"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+        // The team's folder itself, by its own name, is still the team's.
+        assert!(eve.readable("../scans/cheque.png").is_ok());
+        assert!(
+            eve.writable(&eve.absolute("../scans/q.xlsx").unwrap())
+                .is_ok()
+        );
     }
 
     #[test]
