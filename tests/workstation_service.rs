@@ -1023,6 +1023,21 @@ fn over_ssh_an_export_lands_in_the_users_own_folder_of_the_files_folder_and_nowh
     r.press(KeyCode::Enter);
     r.wait_for("wrote");
     assert!(root.join("alice/queue.xlsx").is_file());
+    // Hers alone, whatever the server's umask: made 0755 and 0644, every local account read
+    // every user's exports.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &str| {
+            std::fs::metadata(root.join(p))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode("alice"), 0o700);
+        assert_eq!(mode("alice/queue.xlsx"), 0o600);
+    }
     // In another user's folder: refused, their file left as it was.
     std::fs::create_dir(root.join("dana")).unwrap();
     std::fs::write(root.join("dana/team.csv"), "the team's figures").unwrap();

@@ -128,10 +128,8 @@ fn workstation(ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>, Workstati
             setup.as_of = today;
         }
         let files = FileAccess::over_ssh(files_root.as_deref(), &s.actor.name, &folders);
-        if let Some(own) = files.base() {
-            // Where the user's relative names start: made now, so Tab lists it.
-            let _ = std::fs::create_dir(own);
-        }
+        // Where the user's relative names start: made now (theirs alone), so Tab lists it.
+        let _ = files.make_own_folder();
         let session = service.connect_with(s.actor.clone(), files);
         let (sender, events) = remote::events();
         let mut input = s.events;

@@ -245,6 +245,9 @@ pub struct Options {
     /// What the ledger was when the view was written (its last import, [`ledger_stamp`]),
     /// for the workbook's About sheet.
     pub ledger: Option<String>,
+    /// A new file is made readable by its owner only (0600), whatever the umask: an export
+    /// of `owed serve`'s users (one written over keeps its permissions either way).
+    pub private: bool,
 }
 
 impl Options {
@@ -254,6 +257,7 @@ impl Options {
             format,
             rows_per_sheet: EXCEL_DATA_ROWS,
             ledger: None,
+            private: false,
         }
     }
 
@@ -342,7 +346,7 @@ pub fn write_view(
         )));
     }
     let mut rows = 0;
-    atomically(path, |temp| {
+    atomically(path, options.private, |temp| {
         let sheet: Box<dyn Sheet> = match options.format {
             Format::Csv => Box::new(csv_sheet::CsvSheet::create(temp)?),
             Format::Xlsx => Box::new(xlsx_sheet::XlsxSheet::create(
@@ -386,7 +390,7 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
 /// else the failed write, naming `path`.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
-    atomically(path, |file| {
+    atomically(path, false, |file| {
         Ok(std::fs::File::create(file)?.write_all(bytes)?)
     })
 }
@@ -501,7 +505,7 @@ fn end_of_links(path: &Path) -> std::path::PathBuf {
 /// onto it when `write` succeeded, removed when it failed — never a database
 /// ([`refuse_database`]); a link's file is replaced, the link kept; a FIFO or a character
 /// device is written straight into. An I/O failure names `path`.
-fn atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+fn atomically(path: &Path, private: bool, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     if path.file_name().is_none() {
         return Err(Error::input(format!("{}: not a file name", path.display())));
     }
@@ -516,7 +520,7 @@ fn atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()
             if file != path {
                 refuse_database(&file)?;
             }
-            replace(&file, write)
+            replace(&file, private, write)
         }
     });
     result.map_err(|e: Error| match e {
@@ -536,9 +540,21 @@ fn atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()
     })
 }
 
+/// A new file that only its owner can read and write.
+fn private_new_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
 /// Runs `write` on a temporary file beside the regular file `file`, flushes it to disk and
 /// renames it onto `file`; removes it when anything failed.
-fn replace(file: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+fn replace(file: &Path, private: bool, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let file_name = file.file_name().unwrap_or_default().to_string_lossy();
     // What exports to this name killed part-way (`kill -9`, a power cut) left beside it.
     let folder = crate::store::folder_of(file);
@@ -558,15 +574,18 @@ fn replace(file: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let temp = file.with_file_name(format!(".{file_name}.{}-{n}.partial", std::process::id()));
     // A file written over keeps its permissions (a private statement stays private): the
     // temporary file has them before anything is written into it.
+    // A new private one is made 0600 before anything is written into it.
     let kept = std::fs::metadata(file).ok().map(|m| m.permissions());
-    let result = kept
-        .map_or(Ok(()), |permissions| {
-            std::fs::File::create(&temp)?;
-            Ok(std::fs::set_permissions(&temp, permissions)?)
-        })
-        .and_then(|()| write(&temp))
-        .and_then(|()| Ok(std::fs::File::open(&temp)?.sync_all()?))
-        .and_then(|()| Ok(std::fs::rename(&temp, file)?));
+    let result = match kept {
+        Some(permissions) => std::fs::File::create(&temp)
+            .and_then(|_| std::fs::set_permissions(&temp, permissions))
+            .map_err(Error::from),
+        None if private => private_new_file(&temp).map(|_| ()).map_err(Error::from),
+        None => Ok(()),
+    }
+    .and_then(|()| write(&temp))
+    .and_then(|()| Ok(std::fs::File::open(&temp)?.sync_all()?))
+    .and_then(|()| Ok(std::fs::rename(&temp, file)?));
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
     }

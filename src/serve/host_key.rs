@@ -111,7 +111,8 @@ fn create(path: &Path) -> Result<PrivateKey> {
     let key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).map_err(|e| failed(&e))?;
     let text = key.to_openssh(LineEnding::LF).map_err(|e| failed(&e))?;
     let dir = crate::store::folder_of(path);
-    std::fs::create_dir_all(dir).map_err(|e| failed(&e))?;
+    // Private, as the database's folder is (it was made 0755).
+    crate::store::create_private_dirs(dir).map_err(|e| failed(&e))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -177,6 +178,12 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
+            // The folder made for it is private too.
+            let mode = std::fs::metadata(path.parent().unwrap())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o700);
         }
         let second = load_or_create(&path).unwrap();
         assert_eq!(

@@ -678,20 +678,25 @@ pub(crate) fn insert_naming_documents(
     Ok(id)
 }
 
+/// Creates `dir` and the folders missing on its way, readable by their owner only (0700):
+/// the database's folder, the host key's.
+pub fn create_private_dirs(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
 /// Creates the database file readable by its owner only (0600), and the folders missing on
 /// its way readable by their owner only (0700), before SQLite opens it. An existing file keeps
 /// its mode.
 fn create_private_file(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::DirBuilderExt;
-            builder.mode(0o700);
-        }
-        builder
-            .create(dir)
+        create_private_dirs(dir)
             .map_err(|e| Error::runtime(format!("cannot create {}: {e}", dir.display())))?;
     }
     let mut options = std::fs::OpenOptions::new();

@@ -152,9 +152,13 @@ impl PortfolioWorker {
         as_of: Date,
         job: &ExportJob,
     ) -> std::result::Result<(), String> {
-        let path = self.viewer(sid).files.writable(&job.path)?;
+        let files = &self.viewer(sid).files;
+        let path = files.writable(&job.path)?;
+        let private = files.private();
         let replaced = path.exists();
-        let (view, options) = self.read_export(as_of, job).map_err(|e| e.to_string())?;
+        let (view, mut options) = self.read_export(as_of, job).map_err(|e| e.to_string())?;
+        // Over SSH, a user's export is the server's to keep from the other local accounts.
+        options.private = private;
         self.exports_wanted.push(PendingExport {
             sid,
             seq,

@@ -89,6 +89,31 @@ impl FileAccess {
         }
     }
 
+    /// Whether what this session writes is kept to the server's user (0600): over SSH, the
+    /// users' files are the server's to protect (every local account read them, a manager's
+    /// team figures among them); in one's own shell, a file follows one's umask.
+    pub fn private(&self) -> bool {
+        matches!(self, FileAccess::Within { .. })
+    }
+
+    /// Makes the user's own folder of the files folder, readable by the server's user only,
+    /// when there is none (over SSH; nothing otherwise).
+    ///
+    /// # Errors
+    ///
+    /// When it cannot be made.
+    pub fn make_own_folder(&self) -> std::io::Result<()> {
+        match self {
+            FileAccess::Within { root, user, .. } => {
+                match private_folder(&root.join(user_folder(user))) {
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+                    other => other,
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The folder a relative path starts from.
     pub fn base(&self) -> Option<PathBuf> {
         match self {
@@ -176,7 +201,7 @@ impl FileAccess {
         };
         let own = root.join(user_folder(user));
         if folder == own && !own.exists() {
-            std::fs::create_dir(&own).map_err(|e| {
+            private_folder(&own).map_err(|e| {
                 format!(
                     "cannot make your folder {} in the files folder: {e}",
                     own.display()
@@ -461,6 +486,18 @@ fn user_folder(user: &str) -> String {
     name
 }
 
+/// Makes the folder `path` readable by its owner only (0700): a user's folder is theirs
+/// alone, and every local account could list and read it (0755).
+fn private_folder(path: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(path)
+}
+
 /// `path` as written: each `..` takes off the part before it, without looking at the disk
 /// (as a shell's `cd` does).
 fn as_written(path: &Path) -> PathBuf {
@@ -614,6 +651,16 @@ mod tests {
         let real = f.writable(&path).unwrap();
         assert_eq!(real, root.canonicalize().unwrap().join("alice/queue.xlsx"));
         assert!(root.join("alice").is_dir());
+        assert!(f.private());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(root.join("alice"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+        }
         // Not beside the folder, not in a folder that is not there.
         let e = f
             .writable(&f.absolute("../../x.xlsx").unwrap())
@@ -693,8 +740,19 @@ mod tests {
         let f = within(&root);
         // The user's folder is not made yet: its listing is the files folder's.
         assert_eq!(f.choices(""), ["scans/"]);
-        // Once it is (a session over SSH makes it when it starts), from there.
-        std::fs::create_dir(root.join("alice")).unwrap();
+        // Once it is (a session over SSH makes it when it starts, its user's alone), from
+        // there.
+        f.make_own_folder().unwrap();
+        f.make_own_folder().unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(root.join("alice"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+        }
         assert!(f.choices("").is_empty());
         assert_eq!(f.choices("x; ../scans/"), ["x; ../scans/a.png"]);
         assert!(f.choices("/etc/").is_empty());
