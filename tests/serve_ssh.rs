@@ -116,6 +116,37 @@ fn test_app(log: Log) -> Arc<App> {
     })
 }
 
+/// An RSA key of 2048 bits made by `ssh-keygen -t rsa -b 2048 -N "" -C ""` (made at each run,
+/// it takes seconds in a debug build).
+const RSA_KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAABFwAAAAdzc2gtcn
+NhAAAAAwEAAQAAAQEAxOIRUurxiXWSKVz/9taCj7RP62RHY4CW31WPkC7TdEHD7WPy3my4
+qxxlnl7lcl+swXNBc/SxC0Iv6fZ49O0m9h88OHTPG7xkRYRoT27AyEIlPFsDDpC+NPA3tN
+eoQIH0dQaLIhxPakOV+Vupo+j2rrqLh/pjKON5J4Ek41yJcVuXBkqJjMHCbmYNK/3ZkbrF
+L+Led39P562CP8lcVc2/DpGd0PQTOvXxPhcGytZjzT9TPmcLfiMBLlWc1FeoHSFWCnz/gO
+WtvhamETvRwBWNLhQBG3McdcKc+Y6X2tyx/c7Q8EwW3/K9wK1f/W86N07c2LQDub4yvGza
+9DB7SRLmmwAAA7gOWfR8Dln0fAAAAAdzc2gtcnNhAAABAQDE4hFS6vGJdZIpXP/21oKPtE
+/rZEdjgJbfVY+QLtN0QcPtY/LebLirHGWeXuVyX6zBc0Fz9LELQi/p9nj07Sb2Hzw4dM8b
+vGRFhGhPbsDIQiU8WwMOkL408De016hAgfR1BosiHE9qQ5X5W6mj6PauuouH+mMo43kngS
+TjXIlxW5cGSomMwcJuZg0r/dmRusUv4t53f0/nrYI/yVxVzb8OkZ3Q9BM69fE+FwbK1mPN
+P1M+Zwt+IwEuVZzUV6gdIVYKfP+A5a2+FqYRO9HAFY0uFAEbcxx1wpz5jpfa3LH9ztDwTB
+bf8r3ArV/9bzo3TtzYtAO5vjK8bNr0MHtJEuabAAAAAwEAAQAAAQA1+cBEGjMTu07R1jQ6
+SL7MhONwJjLIHaW/HqbYIW5JLgp313Hq9qV+C6/0RhHjVEV5V463KnsrGf8mxjKM+0M2MI
+QC+ksZUIGw6Ubrl/J0NGYe8NiasqXiv4SWKJVw8e/B8YRNWrOO7257SVztmd2fM3czVTrA
+J/S8FtS1HFZ14+mPg1Ziy6dbeA5UwVQVxxSgusGV4bdPcScGUjX+s698JAAjbUpOCYsuAL
+sonI6PfQ4KSmOdW6dAzyt3QhyKeI4FsVZkEiV0DDsZ5c9h8OHyvcFzeXfCWF48gF7oyfmQ
+AUEmioLaR/kac+vdXO242GvydUDaY3NGkrrGd1XYI5yhAAAAgC2Iel620IKewgBCQDBbQU
+wFuUr5vXclRYTCbRWgdklKduW1mm08wQg8wSw4P6WpHIUnS8Ya3yUiBAHliWhI4XIe6ZUi
+BX7EoeULKbf31uurYSDGVR+JKPm7bU0oW7rdstTGIbsi4dUzrGjEd/L767XDT+/6qKnaxN
+vBawKe6Qq6AAAAgQD3BLKlgToDgvu3sXsRRnCAAurVBGBaFqX4KyTQNNqsWxt9ZML+kh/g
+GtlWcQFs9BI3KOfQZLNC9ULSF+SP0Z5xqUaZUoG4AlBisf1pxb2kZ6bAxKnOOe+f4zVWNA
+B+uEzQUFzCjOeoamlGZpix89WS75TIX3rn32nPsr9Z9rJQSwAAAIEAzAqzEFdcAE2xznMe
+7qnTVWD0pC14giHIUBVH1DK1HlvQHX7hIxai109iNH/ZvCilC3OEBQfOtrxomxVkzoI84g
+obdE9L5raFdacSKTtTiV+hEd8zfsQmiFo7vgX4MXn8sVXrZ84JmJYvCVBE13zSQiH7+h1R
+gLjDl1QMdhBt8PEAAAAAAQID
+-----END OPENSSH PRIVATE KEY-----
+";
+
 /// A running server with alice (collector) and bob (manager), and its keys.
 struct Fixture {
     addr: std::net::SocketAddr,
@@ -125,6 +156,8 @@ struct Fixture {
     bob: russh::keys::PrivateKey,
     /// An ECDSA key (the others are ed25519).
     carol: russh::keys::PrivateKey,
+    /// An RSA key (2048 bits).
+    dave: russh::keys::PrivateKey,
     host_key: PublicKey,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     served: Option<tokio::task::JoinHandle<owed::Result<()>>>,
@@ -147,6 +180,7 @@ impl Fixture {
             },
         )
         .unwrap();
+        let dave = russh::keys::PrivateKey::from_openssh(RSA_KEY).unwrap();
         let users = [
             (
                 alice.public_key().clone(),
@@ -156,6 +190,10 @@ impl Fixture {
             (
                 carol.public_key().clone(),
                 Actor::new("carol", Role::Auditor),
+            ),
+            (
+                dave.public_key().clone(),
+                Actor::new("dave", Role::Collector),
             ),
         ];
         let directory = move |key: &PublicKey| {
@@ -187,6 +225,7 @@ impl Fixture {
             alice,
             bob,
             carol,
+            dave,
             host_key: host_key.public_key().clone(),
             stop: Some(stop),
             served: Some(served),
@@ -726,5 +765,29 @@ async fn a_connection_whose_last_session_ended_is_closed() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     f.wait_sessions(0).await;
+    f.stop().await;
+}
+
+/// An RSA key logs in signing with SHA-2 (rsa-sha2-256 or -512), which is what the server
+/// advertises; a SHA-1 signature (`ssh-rsa`), which OpenSSH refuses by default since 8.8,
+/// was taken and advertised.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_rsa_key_logs_in_with_sha2_and_not_with_sha1() {
+    use russh::keys::HashAlg;
+    let f = Fixture::start().await;
+    let mut client = Client::connect(f.addr).await;
+    assert_eq!(client.best_rsa_hash().await, Some(Some(HashAlg::Sha512)));
+    assert!(!client.login_rsa("dave", &f.dave, None).await, "ssh-rsa");
+    assert!(
+        client
+            .login_rsa("dave", &f.dave, Some(HashAlg::Sha256))
+            .await
+    );
+    let mut client = Client::connect(f.addr).await;
+    assert!(
+        client
+            .login_rsa("dave", &f.dave, Some(HashAlg::Sha512))
+            .await
+    );
     f.stop().await;
 }

@@ -384,6 +384,16 @@ impl PublicKey {
                 key.algorithm
             )));
         }
+        // A short RSA key is taken by no SSH server owed runs on (nor by OpenSSH under 1024
+        // bits): added, it could never log in, and nothing said why.
+        if let Some(bits) = rsa_bits(&bytes).filter(|&bits| bits < MIN_RSA_BITS) {
+            return Err(format!(
+                "the key `{}` is a {bits}-bit RSA key: owed serve takes RSA keys of \
+                 {MIN_RSA_BITS} bits or more (`ssh-keygen -t ed25519` makes a key that is \
+                 short and strong)",
+                quoted(line.trim())
+            ));
+        }
         Ok(PublicKey {
             comment: (!comment.is_empty()).then_some(comment),
             ..key
@@ -418,6 +428,23 @@ impl PublicKey {
             comment: None,
         })
     }
+}
+
+/// The fewest bits of an RSA key's modulus that a user's key may have (the SSH library of
+/// `owed serve` refuses shorter ones).
+pub const MIN_RSA_BITS: usize = 2048;
+
+/// The bits of an RSA key's modulus, from its wire encoding; `None` for another key.
+fn rsa_bits(bytes: &[u8]) -> Option<usize> {
+    let strings = ssh_strings(bytes)?;
+    if strings.first()? != b"ssh-rsa" {
+        return None;
+    }
+    // An mpint: big-endian, a leading zero byte when its top bit is set.
+    let modulus = strings.get(2)?;
+    let start = modulus.iter().position(|&b| b != 0)?;
+    let top = modulus[start];
+    Some((modulus.len() - start - 1) * 8 + (8 - top.leading_zeros() as usize))
 }
 
 /// Splits an SSH wire encoding into its length-prefixed strings; `None` unless the bytes are
@@ -619,6 +646,22 @@ mod tests {
             blob(&[b"ssh-rsa", &[1, 0, 1], &[0x55; 257]])
         );
         assert_eq!(PublicKey::parse(&rsa).unwrap().algorithm, "ssh-rsa");
+        // 2048 bits exactly (a leading zero byte, as an mpint with its top bit set has one).
+        let mut modulus = vec![0u8, 0x80];
+        modulus.extend_from_slice(&[0x55; 255]);
+        let rsa = format!("ssh-rsa {}", blob(&[b"ssh-rsa", &[1, 0, 1], &modulus]));
+        assert!(PublicKey::parse(&rsa).is_ok());
+        // Shorter: refused with a sentence (a 512-bit key was taken, and never logged in).
+        for (modulus, bits) in [(vec![0x7f; 256], 2047), (vec![0xc3; 64], 512)] {
+            let rsa = format!("ssh-rsa {}", blob(&[b"ssh-rsa", &[1, 0, 1], &modulus]));
+            let e = PublicKey::parse(&rsa).unwrap_err();
+            assert!(
+                e.contains(&format!(
+                    "is a {bits}-bit RSA key: owed serve takes RSA keys of 2048 bits or more"
+                )),
+                "{e}"
+            );
+        }
         let ec = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBMmy/bkpLWWv/M351jsw3Om4xr1ZrABwV4y3fQOYzaMTg6NtNye1U8Mqy5UT3QM415Ri7jQ88id+BZe4x3ChIdY=";
         assert_eq!(PublicKey::parse(ec).unwrap().comment, None);
         // The line's type must be the blob's.

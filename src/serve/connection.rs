@@ -75,6 +75,14 @@ pub(crate) struct Said {
 /// See [`Said`].
 pub(crate) type Told = Arc<std::sync::Mutex<Said>>;
 
+/// Whether a public-key login signs with SHA-1 (`ssh-rsa`), which is refused: its
+/// signatures can be forged at a cost within reach, and OpenSSH turned it off by default in
+/// 8.8 (the server advertises only rsa-sha2-256 and rsa-sha2-512 for RSA keys, see
+/// `serve::KEY_ALGORITHMS`).
+fn sha1(algorithm: &russh::keys::Algorithm) -> bool {
+    *algorithm == russh::keys::Algorithm::Rsa { hash: None }
+}
+
 /// A key as the log names it: its algorithm and SHA-256 fingerprint, as `ssh-keygen -l`
 /// shows them (`ssh-ed25519 SHA256:…`).
 fn key_said(key: &PublicKey) -> String {
@@ -238,6 +246,22 @@ impl Connection {
         }
         crate::serve::say!(
             "refused a key for {} from {} ({})",
+            crate::error::quoted(user),
+            self.from(),
+            key_said(key)
+        );
+        self.told_refused();
+    }
+
+    /// Logs an RSA key offered with SHA-1 signatures (`ssh-rsa`) for `user`, the first
+    /// refusal of the connection: OpenSSH refuses them by default since 8.8.
+    fn log_sha1_refused(&mut self, user: &str, key: &PublicKey) {
+        if std::mem::replace(&mut self.refusal_logged, true) {
+            return;
+        }
+        crate::serve::say!(
+            "refused a key for {} from {} ({}): it was to sign with SHA-1 (ssh-rsa); \
+             only rsa-sha2-256 and rsa-sha2-512 are taken",
             crate::error::quoted(user),
             self.from(),
             key_said(key)
@@ -456,6 +480,10 @@ impl Handler for Connection {
         user: &str,
         offer: PublicKeyOffer<'_>,
     ) -> Result<Auth, Self::Error> {
+        if sha1(offer.algorithm) {
+            self.log_sha1_refused(user, offer.public_key);
+            return Ok(Auth::reject());
+        }
         Ok(match self.owner(user, offer.public_key).await {
             Some(_) => Auth::Accept,
             None => {
@@ -471,6 +499,11 @@ impl Handler for Connection {
         user: &str,
         key: VerifiedPublicKey<'_>,
     ) -> Result<Auth, Self::Error> {
+        // A client may sign without offering first.
+        if sha1(key.algorithm) {
+            self.log_sha1_refused(user, key.public_key);
+            return Ok(Auth::reject());
+        }
         match self.owner(user, key.public_key).await {
             Some(actor) => {
                 self.told.lock().unwrap_or_else(|e| e.into_inner()).user = Some(actor.name.clone());

@@ -78,6 +78,31 @@ pub const ESCAPE_TIMEOUT: Duration = Duration::from_millis(50);
 /// How long a client has from connecting to logging in (OpenSSH's `LoginGraceTime`).
 pub const LOGIN_GRACE: Duration = Duration::from_secs(120);
 
+/// The public-key algorithms the server takes and advertises (`server-sig-algs`): russh's,
+/// without `ssh-rsa`, whose SHA-1 signatures OpenSSH refuses by default since 8.8 (an RSA key
+/// signs with rsa-sha2-256 or rsa-sha2-512; the connection checks it too).
+pub const KEY_ALGORITHMS: &[russh::keys::Algorithm] = {
+    use russh::keys::{Algorithm, EcdsaCurve, HashAlg};
+    &[
+        Algorithm::Ed25519,
+        Algorithm::Ecdsa {
+            curve: EcdsaCurve::NistP256,
+        },
+        Algorithm::Ecdsa {
+            curve: EcdsaCurve::NistP384,
+        },
+        Algorithm::Ecdsa {
+            curve: EcdsaCurve::NistP521,
+        },
+        Algorithm::Rsa {
+            hash: Some(HashAlg::Sha512),
+        },
+        Algorithm::Rsa {
+            hash: Some(HashAlg::Sha256),
+        },
+    ]
+};
+
 /// How often a closed connection is told in the server's log, at most.
 const REFUSAL_NOTE: Duration = Duration::from_secs(60);
 /// How long [`Server::run`] waits for the sessions' apps to end once it stops.
@@ -187,6 +212,11 @@ impl Server {
             auth_rejection_time: Duration::from_secs(1),
             max_auth_attempts: 6,
             keys: vec![settings.host_key],
+            // The keys (and signatures) taken, as `server-sig-algs` advertises them.
+            preferred: russh::Preferred {
+                key: std::borrow::Cow::Borrowed(KEY_ALGORITHMS),
+                ..russh::Preferred::default()
+            },
             // A backstop for connections that never open a session, a minute later than the
             // sessions' own idle timeout (counted from the last input only), so that an idle
             // session can still say why it ends.
@@ -493,6 +523,21 @@ pub fn ratatui_terminal(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// SHA-1 RSA signatures (`ssh-rsa`) are neither advertised nor taken; the rest of
+    /// russh's list is.
+    #[test]
+    fn ssh_rsa_is_not_among_the_key_algorithms() {
+        use russh::keys::Algorithm;
+        assert!(!KEY_ALGORITHMS.contains(&Algorithm::Rsa { hash: None }));
+        let theirs: Vec<_> = russh::Preferred::default()
+            .key
+            .iter()
+            .filter(|a| **a != Algorithm::Rsa { hash: None })
+            .cloned()
+            .collect();
+        assert_eq!(KEY_ALGORITHMS, theirs.as_slice());
+    }
 
     /// A client that sends its banner a byte every 2 s is cut by the login grace: the log says
     /// so, with what it had sent.

@@ -107,6 +107,30 @@ impl Client {
             .success()
     }
 
+    /// Logs in as `user` with the RSA `key`, signing with `hash` (`None`: SHA-1, `ssh-rsa`);
+    /// whether the server accepted it.
+    pub async fn login_rsa(
+        &mut self,
+        user: &str,
+        key: &PrivateKey,
+        hash: Option<russh::keys::HashAlg>,
+    ) -> bool {
+        self.handle
+            .authenticate_publickey(
+                user,
+                PrivateKeyWithHashAlg::new(Arc::new(key.clone()), hash),
+            )
+            .await
+            .unwrap()
+            .success()
+    }
+
+    /// The best RSA signature the server advertises (`server-sig-algs`): `Some(None)` for
+    /// SHA-1 (`ssh-rsa`).
+    pub async fn best_rsa_hash(&self) -> Option<Option<russh::keys::HashAlg>> {
+        self.handle.best_supported_rsa_hash().await.unwrap()
+    }
+
     /// Logs in as `user` with a password; whether the server accepted it.
     pub async fn login_password(&mut self, user: &str, password: &str) -> bool {
         self.handle
