@@ -594,8 +594,10 @@ END;
     // by the import from the changes its own transaction saw (`store::ledger::import`); the
     // owners' are in their customer's activity log. Values as `owed report imports --json`
     // shows them: amounts in their currency's minor units, dates `YYYY-MM-DD`, NULL for none.
+    // Created only if missing, as 15 does: a database set back to an older version by hand
+    // (as the tests of older owed do) may hold them already.
     r#"
-CREATE TABLE import_changes (
+CREATE TABLE IF NOT EXISTS import_changes (
     id INTEGER PRIMARY KEY,
     import_id INTEGER NOT NULL REFERENCES imports(id),
     file TEXT NOT NULL,         -- customers.csv, documents.csv, payments.csv, applications.csv
@@ -605,8 +607,8 @@ CREATE TABLE import_changes (
     old TEXT,
     new TEXT
 );
-CREATE INDEX import_changes_import ON import_changes(import_id, id);
-CREATE INDEX import_changes_owner ON import_changes(cid, id)
+CREATE INDEX IF NOT EXISTS import_changes_import ON import_changes(import_id, id);
+CREATE INDEX IF NOT EXISTS import_changes_owner ON import_changes(cid, id)
     WHERE field IN ('finance_owner', 'sales_owner');
 "#,
 ];
