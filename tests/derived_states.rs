@@ -710,3 +710,155 @@ fn the_timeline_is_newest_first_within_one_second() {
         .collect();
     assert_eq!(notes, ["note 5", "note 4", "note 3", "note 2", "note 1"]);
 }
+
+/// The activity export's rows as (column → value) maps, in the file's order.
+fn csv_records(text: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// A resolve, a reopen and a manager's write-off of one issue in the same second (a script
+/// runs them so): every view lists them in the order they happened. The activity export sorted
+/// them by kind (resolved, resolved, reopened: the issue seemed to end reopened), the
+/// detail's timeline put both resolves above the reopen, and the export told a resolve from
+/// a write-off only by its free text.
+#[test]
+fn events_of_one_second_are_listed_in_the_order_they_happened() {
+    use owed::domain::customer::ActivityKind;
+    let fx = Fixture::new();
+    let mut store = fx.store();
+    let id = fixture::dispute(&mut store, "2026-04-01", "V3", "400", &["I5"]).to_string();
+    let by = |who: &str| owed::domain::action_checks::Stamp {
+        collector: who.into(),
+        ..stamp("2026-04-20")
+    };
+    actions::resolve_with(
+        &mut store,
+        &by("bob"),
+        &id,
+        Some("invalid"),
+        Some("price was right"),
+    )
+    .unwrap();
+    actions::reopen(&mut store, &by("bob"), &id, Some("they insist")).unwrap();
+    actions::resolve_with(
+        &mut store,
+        &by("dana"),
+        &id,
+        Some("written_off"),
+        Some("written off by manager"),
+    )
+    .unwrap();
+
+    // The detail's timeline, newest first.
+    let v3 = store.ledger().customer_key("V3").unwrap().unwrap();
+    let detail = store
+        .ledger()
+        .customer_detail(v3, d("2026-04-20"), 3)
+        .unwrap()
+        .unwrap();
+    let events: Vec<(ActivityKind, &str)> = detail
+        .activity
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                ActivityKind::Issue | ActivityKind::IssueResolved | ActivityKind::IssueReopened
+            )
+        })
+        .map(|e| (e.kind, e.who.as_str()))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            (ActivityKind::IssueResolved, "dana"),
+            (ActivityKind::IssueReopened, "bob"),
+            (ActivityKind::IssueResolved, "bob"),
+            (ActivityKind::Issue, "alice"),
+        ]
+    );
+
+    // `owed activity`: the issue's events oldest first, the last one standing.
+    let o = fx.owed(&["--as-of", "2026-04-20", "activity", "V3", "--json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let issue = json["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "issue")
+        .unwrap();
+    let events: Vec<(&str, &str)> = issue["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap(),
+                e["collector"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        events,
+        [("resolve", "bob"), ("reopen", "bob"), ("resolve", "dana")]
+    );
+    assert_eq!(issue["outcome"], "written_off", "{issue}");
+
+    // The export: oldest first, each event with its own id (rising in the order written)
+    // and a resolve's outcome in a column of its own.
+    let o = fx.owed(&[
+        "--as-of",
+        "2026-04-20",
+        "export",
+        "activity",
+        "--customer",
+        "V3",
+        "-o",
+        "-",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let rows: Vec<_> = csv_records(&String::from_utf8(o.stdout).unwrap())
+        .into_iter()
+        .filter(|r| r["kind"].starts_with("issue") && r["record"] == id)
+        .collect();
+    let seen: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| (r["kind"].as_str(), r["who"].as_str(), r["outcome"].as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("issue", "alice", ""),
+            ("issue resolved", "bob", "invalid"),
+            ("issue reopened", "bob", ""),
+            ("issue resolved", "dana", "written off"),
+        ]
+    );
+    let ids: Vec<i64> = rows[1..]
+        .iter()
+        .map(|r| r["event_id"].parse().unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+}

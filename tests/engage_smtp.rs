@@ -1822,3 +1822,79 @@ fn a_refused_recipient_is_named() {
         "{err}"
     );
 }
+
+/// The activity export's rows of `kind` as (column → value) maps, in the file's order.
+fn export_rows(csv: &str, kind: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            headers
+                .iter()
+                .zip(r.unwrap().iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect::<std::collections::HashMap<_, _>>()
+        })
+        .filter(|r| r["kind"] == kind)
+        .collect()
+}
+
+/// A reminder the server refused is in the activity export, with its status, its error, its
+/// recipient and its documents, as `owed activity` shows it: the export listed the sent
+/// reminders only (`WHERE r.sent_date IS NOT NULL`), though it is "every record of the log".
+#[test]
+fn a_failed_reminder_is_in_the_activity_export_with_its_error() {
+    let server = ScriptedServer::start(Script {
+        refuse_rcpt: Some("ap@lark"),
+        ..Script::default()
+    });
+    let setup = Setup::kite_and_lark(server.port);
+    let o = setup.owed(&["engage", "run"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let shown = setup.run_ok(&["activity", "K2"]);
+    assert!(shown.contains("— failed: "), "{shown}");
+
+    let csv = setup.run_ok(&["export", "activity", "--format", "csv", "-o", "-"]);
+    let rows = export_rows(&csv, "reminder");
+    let of = |id: &str| {
+        rows.iter()
+            .find(|r| r["customer_id"] == id)
+            .unwrap_or_else(|| panic!("no reminder of {id} in {csv}"))
+    };
+    let (sent, failed) = (of("K1"), of("K2"));
+    assert_eq!(
+        (sent["status"].as_str(), sent["error"].as_str()),
+        ("sent", "")
+    );
+    assert_eq!(sent["to"], "ap@kite.example");
+    assert_eq!(sent["documents"], "INV-0");
+    assert_eq!(failed["status"], "failed", "{failed:?}");
+    assert!(
+        failed["error"].contains("550 5.1.1 no such user"),
+        "{failed:?}"
+    );
+    assert_eq!(failed["to"], "ap@lark.example");
+    assert_eq!(failed["date"], AS_OF);
+
+    // The workbook too, and the workstation's detail of the customer.
+    let path = setup.dir.path().join("activity.xlsx");
+    setup.run_ok(&["export", "activity", "-o", path.to_str().unwrap()]);
+    let s = &workbook::read(&path)[0];
+    let statuses: Vec<String> = s
+        .data_rows()
+        .filter(|&r| s.text(r, s.col("What")) == "reminder")
+        .map(|r| s.text(r, s.col("Status")))
+        .collect();
+    assert_eq!(statuses, ["sent", "failed"]);
+    let store = owed::store::Store::open_existing(&setup.db()).unwrap();
+    let k2 = store.ledger().customer_key("K2").unwrap().unwrap();
+    let day = owed::domain::date::parse_iso(AS_OF).unwrap();
+    let detail = store.ledger().customer_detail(k2, day, 3).unwrap().unwrap();
+    let reminder = detail
+        .activity
+        .iter()
+        .find(|e| e.kind == owed::domain::customer::ActivityKind::Reminder)
+        .expect("the failed reminder in the detail's timeline");
+    assert!(reminder.text.contains("(failed)"), "{}", reminder.text);
+}

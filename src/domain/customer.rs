@@ -183,6 +183,11 @@ pub struct ActivityEntry {
     /// The note, promise, issue or follow-up it is about (none for reminders, replies and
     /// owner changes, which nothing in the timeline acts on).
     pub record: Option<EntryRecord>,
+    /// Its place among the entries of the same second: an event's own id (a void's, a
+    /// resolve's or reopen's, a completion's), 0 for the records themselves. What is done to
+    /// a record comes after it, and events in the order written (a resolve, a reopen and a
+    /// resolve again of one second stay in that order).
+    pub seq: i64,
 }
 
 /// Everything the detail shows about one customer.

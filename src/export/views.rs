@@ -636,7 +636,9 @@ pub fn queue(
 }
 
 /// Every record of the activity log on or before the as-of date (of one customer with
-/// `cid`), one row each with its customer, oldest first, as the table `(name, csv)`.
+/// `cid`), one row each with its customer, oldest first (rows of the same second in the order
+/// they were written), as the table `(name, csv)`: a reminder of any status with its error
+/// and recipients, a resolve with its outcome, what each record names.
 pub fn activity(
     store: &Store,
     as_of: Date,
@@ -660,6 +662,13 @@ pub fn activity(
             Column::new("due_date", "Promised for or due", Kind::Date),
             Column::new("text", "Text", Kind::Text),
             Column::new("record", "Record ID", Kind::Integer),
+            Column::new("event_id", "Event ID", Kind::Integer),
+            Column::new("status", "Status", Kind::Text),
+            Column::new("error", "Error", Kind::Text),
+            Column::new("outcome", "Outcome", Kind::Text),
+            Column::new("to", "To", Kind::Text),
+            Column::new("cc", "Copied to", Kind::Text),
+            Column::new("documents", "Documents", Kind::Text),
         ],
         csv,
     )?;
@@ -684,6 +693,13 @@ pub fn activity(
             Cell::from(e.due),
             Cell::Text(e.text),
             Cell::Integer(e.record),
+            Cell::Integer(e.event_id),
+            Cell::from(e.status),
+            Cell::from(e.error),
+            Cell::from(e.outcome),
+            Cell::from(e.to),
+            Cell::from(e.cc),
+            Cell::from((!e.documents.is_empty()).then(|| e.documents.join(" "))),
         ])
     })
 }

@@ -1,10 +1,11 @@
 //! The whole activity log as of a date, one record a row, with its customer: notes,
-//! promises and their voids, issues and their resolves and reopens, follow-ups and their
-//! completions, calls, attachments, reminders sent, replies received and owner changes (the
-//! activity export).
+//! promises and their voids, issues and their resolves and reopens (with their outcomes),
+//! follow-ups and their completions, calls, attachments, reminders (sent, failed or pending,
+//! with their recipients and errors), replies received and owner changes (the activity
+//! export).
 //!
-//! Streamed from one `UNION ALL` ordered by day and timestamp: nothing is collected, so the
-//! log of 100k customers costs its sort, not its size in memory.
+//! Streamed from one `UNION ALL` ordered by day, timestamp and the order written: nothing is
+//! collected, so the log of 100k customers costs its sort, not its size in memory.
 
 use crate::Result;
 use crate::domain::date::{day_number, from_day_number};
@@ -43,6 +44,22 @@ pub struct LogEntry {
     /// The id of the promise, issue, follow-up, reminder, reply or note (what `owed resolve`,
     /// `owed done`, `owed void-promise` take).
     pub record: i64,
+    /// The id of the row itself: a resolve's or reopen's own (its issue's is `record`), a
+    /// void's, a completion's; else `record`. Ids of one kind of row rise in the order they
+    /// were written (resolves and reopens share theirs), so rows of the same second can be
+    /// told apart and put back in order.
+    pub event_id: i64,
+    /// A reminder's status: `sent`, `pending` or `failed`.
+    pub status: Option<String>,
+    /// Why a reminder failed, or why a pending one may not have been delivered.
+    pub error: Option<String>,
+    /// A resolve's outcome: `valid`, `invalid` or `written off`.
+    pub outcome: Option<String>,
+    /// A reminder's recipient, and who it was copied to.
+    pub to: Option<String>,
+    pub cc: Option<String>,
+    /// The documents a promise, an issue, a reminder or an attachment names (ids).
+    pub documents: Vec<String>,
 }
 
 /// The kinds in the order of the `kind` codes the query returns.
@@ -64,9 +81,19 @@ const KINDS: [&str; 15] = [
     "record",
 ];
 
+/// The ids of the documents `table` links to the record `id` (its key column `key`), in one
+/// text separated by U+001F (an id may hold a space).
+fn documents_of(table: &str, key: &str, id: &str) -> String {
+    format!(
+        "(SELECT group_concat(id, char(31)) FROM
+            (SELECT d.id FROM {table} x JOIN documents d ON d.did = x.did
+              WHERE x.{key} = {id} ORDER BY d.id))"
+    )
+}
+
 fn log_sql(one_customer: bool) -> String {
     let day = |c: &str| day_of(c);
-    let (note, void, followup, done, owner, call, attachment) = (
+    let (note, void, followup, done, owner, call, attachment, claimed) = (
         day("n.at"),
         day("v.at"),
         day("f.at"),
@@ -74,59 +101,82 @@ fn log_sql(one_customer: bool) -> String {
         day("o.at"),
         day("k.at"),
         day("a.at"),
+        day("r.at"),
     );
+    let promise_docs = documents_of("promise_documents", "promise_id", "p.id");
+    let issue_docs = documents_of("issue_documents", "issue_id", "i.id");
+    let reminder_docs = documents_of("reminder_documents", "reminder_id", "r.id");
+    let attachment_docs = documents_of("attachment_documents", "attachment_id", "a.id");
     // Columns: day, at, kind code, cid, who, text, amount, due day, detail, record id, the
-    // amount's currency (a promise's or an issue's own).
+    // amount's currency (a promise's or an issue's own), the row's own id, its place among
+    // the rows of the same second (a record before what was done to it: an issue before its
+    // resolves and reopens, which share one sequence), a reminder's status and error, a
+    // resolve's outcome, a reminder's recipients, the documents named.
     let union = format!(
-        "SELECT {note} AS d, n.at, 0, n.cid, n.collector, n.text, NULL, NULL, NULL, n.id, NULL AS cur FROM notes n
+        "SELECT {note} AS d, n.at, 0, n.cid, n.collector, n.text, NULL, NULL, NULL, n.id,
+                NULL AS cur, n.id AS event_id, 0 AS seq, NULL AS status, NULL AS error,
+                NULL AS outcome, NULL AS to_addr, NULL AS cc_addr, NULL AS documents
+           FROM notes n
          UNION ALL
          SELECT p.recorded_date, p.at, 1, p.cid, p.collector, ifnull(p.text, ''), p.amount,
-                p.promised_date, NULL, p.id, p.currency FROM promises p
+                p.promised_date, NULL, p.id, p.currency, p.id, 1, NULL, NULL, NULL, NULL, NULL,
+                {promise_docs}
+           FROM promises p
          UNION ALL
          SELECT {void}, v.at, 2, p.cid, v.collector, ifnull(v.text, ''), p.amount,
-                p.promised_date, NULL, p.id, p.currency
+                p.promised_date, NULL, p.id, p.currency, v.id, 2, NULL, NULL, NULL, NULL, NULL,
+                NULL
            FROM promise_voids v JOIN promises p ON p.id = v.promise_id
          UNION ALL
          SELECT i.opened_date, i.at, 3, i.cid, i.collector, ifnull(i.text, ''), i.amount, NULL,
-                i.reason, i.id, i.currency FROM issues i
+                i.reason, i.id, i.currency, i.id, 3, NULL, NULL, NULL, NULL, NULL, {issue_docs}
+           FROM issues i
          UNION ALL
          SELECT e.event_date, e.at, CASE e.kind WHEN 'resolve' THEN 4 ELSE 5 END, i.cid,
-                e.collector, ifnull(e.text, ''), NULL, NULL, i.reason, i.id, NULL
+                e.collector, ifnull(e.text, ''), NULL, NULL, i.reason, i.id, NULL, e.id, 4,
+                NULL, NULL, replace(e.outcome, '_', ' '), NULL, NULL, NULL
            FROM issue_events e JOIN issues i ON i.id = e.issue_id
          UNION ALL
-         SELECT {followup}, f.at, 6, f.cid, f.collector, f.text, NULL, f.due_date, NULL, f.id, NULL
+         SELECT {followup}, f.at, 6, f.cid, f.collector, f.text, NULL, f.due_date, NULL, f.id,
+                NULL, f.id, 6, NULL, NULL, NULL, NULL, NULL, NULL
            FROM followups f
          UNION ALL
-         SELECT {done}, x.at, 7, f.cid, x.collector, f.text, NULL, f.due_date, NULL, f.id, NULL
+         SELECT {done}, x.at, 7, f.cid, x.collector, f.text, NULL, f.due_date, NULL, f.id,
+                NULL, x.id, 7, NULL, NULL, NULL, NULL, NULL, NULL
            FROM followup_done x JOIN followups f ON f.id = x.followup_id
          UNION ALL
-         SELECT r.sent_date, r.at, 8, r.cid, r.collector, r.subject, NULL, NULL,
+         SELECT ifnull(r.sent_date, ifnull(r.run_date, {claimed})), r.at, 8, r.cid,
+                r.collector, r.subject, NULL, NULL,
                 r.cycle || ' / ' || r.reminder
                     || CASE WHEN r.status = 'sent' THEN '' ELSE ' (' || r.status || ')' END,
-                r.id, NULL
-           FROM reminders r WHERE r.sent_date IS NOT NULL
+                r.id, NULL, r.id, 8, r.status, r.error, NULL, r.to_addr, r.cc_addr,
+                {reminder_docs}
+           FROM reminders r
          UNION ALL
          SELECT y.received_date, y.at, CASE WHEN y.verified = 1 THEN 9 ELSE 10 END, y.cid,
                 y.from_addr, y.subject || ' — ' || y.body, NULL, NULL,
-                NULL, y.id, NULL
+                NULL, y.id, NULL, y.id, 9, NULL, NULL, NULL, NULL, NULL, NULL
            FROM replies y
          UNION ALL
          SELECT {owner}, o.at, 11, o.cid, o.collector,
                 ifnull(o.old_owner, '—') || ' → ' || o.new_owner, NULL, NULL,
-                replace(o.role, '_', ' '), o.id, NULL
+                replace(o.role, '_', ' '), o.id, NULL, o.id, 11, NULL, NULL, NULL, NULL, NULL,
+                NULL
            FROM owner_changes o
          UNION ALL
          SELECT {owner}, o.at, 11, o.cid, o.collector,
                 ifnull(o.old_owner, '—') || ' → ' || o.new_owner, NULL, NULL,
-                replace(o.role, '_', ' ') || ' (by import)', o.id, NULL
+                replace(o.role, '_', ' ') || ' (by import)', o.id, NULL, o.id, 11, NULL, NULL,
+                NULL, NULL, NULL, NULL
            FROM ({IMPORT_OWNER_CHANGES}) o
          UNION ALL
          SELECT {call}, k.at, 12, k.cid, k.collector, ifnull(k.text, ''), NULL, NULL,
-                replace(k.outcome, '_', ' ') || ifnull(' · ' || k.contact, ''), k.id, NULL
+                replace(k.outcome, '_', ' ') || ifnull(' · ' || k.contact, ''), k.id, NULL,
+                k.id, 12, NULL, NULL, NULL, NULL, NULL, NULL
            FROM calls k
          UNION ALL
          SELECT {attachment}, a.at, 13, a.cid, a.collector, ifnull(a.text, ''), NULL, NULL,
-                a.name, a.id, NULL
+                a.name, a.id, NULL, a.id, 13, NULL, NULL, NULL, NULL, NULL, {attachment_docs}
            FROM attachments a"
     );
     let customer = if one_customer {
@@ -134,11 +184,13 @@ fn log_sql(one_customer: bool) -> String {
     } else {
         "AND ?2 IS NULL"
     };
+    // By day and second, then in the order written: the row's place among the kinds, then
+    // its own id (a resolve, a reopen and a resolve again of one second stay in that order).
     format!(
         "SELECT log.*, c.id, c.name, ifnull(log.cur, c.currency) FROM ({union}) AS log
            JOIN customers c ON c.cid = log.cid
           WHERE log.d <= ?1 {customer}
-          ORDER BY log.d, log.at, 3"
+          ORDER BY log.d, log.at, log.seq, log.event_id"
     )
 }
 
@@ -159,19 +211,29 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             // Whole, lines and all: the log is the record (a reply with its whole body).
             let text = r.get::<_, String>(5)?;
             let amount = r.get::<_, Option<i64>>(6)?.map(money::from_units);
+            let documents: Option<String> = r.get(18)?;
             each(LogEntry {
                 date: from_day_number(r.get(0)?),
                 at: r.get(1)?,
                 kind,
                 who: r.get(4)?,
                 text,
-                currency: amount.and(r.get(13)?),
+                currency: amount.and(r.get(21)?),
                 amount,
                 due: r.get::<_, Option<i32>>(7)?.map(from_day_number),
                 detail: r.get(8)?,
                 record: r.get(9)?,
-                customer_id: r.get(11)?,
-                customer_name: r.get(12)?,
+                event_id: r.get(11)?,
+                status: r.get(13)?,
+                error: r.get(14)?,
+                outcome: r.get(15)?,
+                to: r.get(16)?,
+                cc: r.get(17)?,
+                documents: documents
+                    .map(|d| d.split('\u{1f}').map(str::to_string).collect())
+                    .unwrap_or_default(),
+                customer_id: r.get(19)?,
+                customer_name: r.get(20)?,
             })?;
         }
         Ok(())

@@ -229,6 +229,8 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             for (sql, older) in std::iter::once((newest, false)).chain(kept.map(|k| (k, true))) {
                 let mut stmt = self.conn().prepare_cached(&sql)?;
                 let columns = stmt.column_count();
+                // An event's own id, where the query names it (`seq`).
+                let seq = stmt.column_index("seq").ok();
                 let mut rows = stmt.query(params![cid, day])?;
                 while let Some(r) = rows.next()? {
                     let record = match record {
@@ -246,6 +248,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
                         who: r.get(2)?,
                         text: text(r)?,
                         record,
+                        seq: seq.map_or(Ok(0), |i| r.get(i))?,
                     };
                     out.push((entry, kept_whatever_its_age(kind, record)));
                 }
@@ -322,7 +325,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             read(
                 &format!(
                     "SELECT e.event_date, e.at, e.collector, i.reason, ifnull(e.text, ''),
-                            e.outcome, i.id, {issue_open}
+                            e.outcome, e.id AS seq, i.id, {issue_open}
                        FROM issue_events e JOIN issues i ON i.id = e.issue_id
                       WHERE i.cid = ?1 AND e.event_date <= ?2 AND e.kind = '{event}'"
                 ),
@@ -367,7 +370,8 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         let done_day = day_of("d.at");
         read(
             &format!(
-                "SELECT {done_day} AS dd, d.at, d.collector, f.text, f.id, 1 FROM followup_done d
+                "SELECT {done_day} AS dd, d.at, d.collector, f.text, d.id AS seq, f.id, 1
+                   FROM followup_done d
                    JOIN followups f ON f.id = d.followup_id WHERE f.cid = ?1 AND dd <= ?2"
             ),
             "d.at DESC, d.id DESC",
@@ -376,9 +380,14 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             Some(followup),
             None,
         )?;
+        // Sent, failed or pending alike, on the day its run was for.
+        let claim_day = day_of("at");
         read(
-            "SELECT ifnull(sent_date, 0), at, collector, cycle, reminder, subject, status
-               FROM reminders WHERE cid = ?1 AND sent_date <= ?2",
+            &format!(
+                "SELECT ifnull(sent_date, ifnull(run_date, {claim_day})) AS d, at, collector,
+                        cycle, reminder, subject, status
+                   FROM reminders WHERE cid = ?1 AND d <= ?2"
+            ),
             "1 DESC, 2 DESC, id DESC",
             ActivityKind::Reminder,
             &|r| {
@@ -483,8 +492,9 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             None,
         )?;
         total += self.promise_entries(cid, as_of, grace_days, &mut out)?;
-        // Stable: entries of the same second keep their query's order, newest first.
-        out.sort_by(|(a, _), (b, _)| b.date.cmp(&a.date).then_with(|| b.at.cmp(&a.at)));
+        // Stable: entries of the same second keep their query's order, newest first, what was
+        // done to a record above it, in the order written.
+        out.sort_by(|(a, _), (b, _)| (b.date, &b.at, b.seq).cmp(&(a.date, &a.at, a.seq)));
         let mut newest = 0;
         out.retain(|(_, kept)| {
             newest += 1;
@@ -535,6 +545,7 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             let record = Some(EntryRecord::Promise { id: p.id, voided });
             let entry = ActivityEntry {
                 record,
+                seq: 0,
                 date: p.recorded,
                 at: p.at,
                 kind: ActivityKind::Promise,
@@ -548,6 +559,8 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             if let Some(void) = p.void.filter(|_| voided) {
                 let entry = ActivityEntry {
                     record,
+                    // A promise is voided once: after it, the one event on it.
+                    seq: 1,
                     date: crate::store::local_day(&void.at).unwrap_or(as_of),
                     at: void.at,
                     kind: ActivityKind::PromiseVoided,
