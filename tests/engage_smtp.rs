@@ -1898,3 +1898,71 @@ fn a_failed_reminder_is_in_the_activity_export_with_its_error() {
         .expect("the failed reminder in the detail's timeline");
     assert!(reminder.text.contains("(failed)"), "{}", reminder.text);
 }
+
+/// A reminder the server refused and one of unknown delivery released by hand keep the
+/// documents they were about (the release deleted them with the claim: `'documents': []`,
+/// where a sent one showed `['INV-0']`), while the documents are planned again; and the
+/// release is recorded beside the run's error (`delivery unknown: …`), not over it.
+#[test]
+fn a_failed_or_released_reminder_keeps_its_documents_and_its_error() {
+    let refusing = ScriptedServer::start(Script {
+        refuse_rcpt: Some("ap@lark"),
+        ..Script::default()
+    });
+    let setup = Setup::kite_and_lark(refusing.port);
+    assert_eq!(setup.owed(&["engage", "run"]).status.code(), Some(1));
+    let failed = first_entry(&setup.json(&["activity", "K2", "--json"]), "reminder");
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert_eq!(
+        failed["documents"],
+        serde_json::json!(["INV-1"]),
+        "{failed}"
+    );
+    assert!(failed["released_by"].is_null(), "{failed}");
+    assert_eq!(plan_customers(&setup), ["K2"]);
+    let csv = setup.run_ok(&["export", "activity", "-o", "-"]);
+    let row = export_rows(&csv, "reminder")
+        .into_iter()
+        .find(|r| r["customer_id"] == "K2")
+        .unwrap();
+    assert_eq!(row["documents"], "INV-1");
+
+    // Handed over, never answered: pending, its delivery unknown.
+    let hanging = ScriptedServer::hanging_at(HangAt::Dot);
+    let setup = Setup::plain(1, hanging.port);
+    setup.set_smtp(hanging.port, "security = \"none\"\ntimeout_seconds = 1\n");
+    assert_eq!(setup.owed(&["engage", "run"]).status.code(), Some(1));
+    assert_eq!(statuses(&setup), ["pending"]);
+    let pending = setup.outbox().remove(0);
+    let error = pending["error"].as_str().unwrap().to_string();
+    assert!(error.starts_with("delivery unknown: "), "{pending}");
+    let id = pending["id"].to_string();
+    let said = setup.run_ok(&["engage", "release", &id]);
+    assert!(said.contains("released"), "{said}");
+    let released = first_entry(&setup.json(&["activity", "K000", "--json"]), "reminder");
+    assert_eq!(released["status"], "failed", "{released}");
+    assert_eq!(released["error"], error.as_str(), "{released}");
+    assert_eq!(released["released_by"], "alice", "{released}");
+    assert!(released["released_at"].is_string(), "{released}");
+    assert_eq!(
+        released["documents"],
+        serde_json::json!(["INV-0"]),
+        "{released}"
+    );
+    let text = setup.run_ok(&["activity", "K000"]);
+    assert!(
+        text.contains(&format!("— failed: {error} (released by alice at ")),
+        "{text}"
+    );
+    let outbox = setup.outbox().remove(0);
+    let shown = outbox["error"].as_str().unwrap();
+    assert!(
+        shown.starts_with(&format!("{error}; released by alice at ")),
+        "{outbox}"
+    );
+    let csv = setup.run_ok(&["export", "activity", "-o", "-"]);
+    let row = export_rows(&csv, "reminder").remove(0);
+    assert_eq!(row["error"], shown, "{row:?}");
+    assert_eq!(row["documents"], "INV-0", "{row:?}");
+    assert_eq!(plan_customers(&setup), ["K000"]);
+}

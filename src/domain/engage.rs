@@ -32,19 +32,46 @@ pub struct OutboxRow {
     pub error: Option<String>,
     pub message_id: Option<String>,
     pub sent_date: Option<Date>,
+    /// Who released it by hand (`owed engage release`), and when.
+    pub released: Option<Released>,
 }
 
 impl OutboxRow {
     /// What went wrong, for the outbox's error column: the recorded error, else, for a
     /// pending row, that its run ended before it recorded the delivery (a crash or a kill
     /// between the claim and the record leaves no error to show), unless a run is sending it
-    /// at that moment.
+    /// at that moment; then who released it, if anyone did.
     pub fn problem(&self) -> Option<String> {
-        match (&self.error, self.status.as_str()) {
+        let error = match (&self.error, self.status.as_str()) {
             (Some(e), _) => Some(e.clone()),
             (None, "pending") => Some(PENDING_UNRECORDED.to_string()),
             (None, _) => None,
-        }
+        };
+        with_release(error.as_deref(), self.released.as_ref())
+    }
+}
+
+/// A pending reminder's release by hand (`owed engage release`): who, and when (RFC 3339).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Released {
+    pub by: String,
+    pub at: String,
+}
+
+impl std::fmt::Display for Released {
+    /// `released by dana at 2026-12-06T10:00:00Z`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "released by {} at {}", self.by, self.at)
+    }
+}
+
+/// A reminder's error with its release after it (`delivery unknown: …; released by dana at
+/// …`), as the outbox shows it: the release is recorded beside the error, never over it.
+pub fn with_release(error: Option<&str>, released: Option<&Released>) -> Option<String> {
+    match (error, released) {
+        (Some(e), Some(r)) => Some(format!("{e}; {r}")),
+        (None, Some(r)) => Some(r.to_string()),
+        (e, None) => e.map(str::to_string),
     }
 }
 

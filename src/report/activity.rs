@@ -3,7 +3,9 @@
 //! JSON: `{"as_of": "…", "customer": {…}, "activity": [{"kind": "note" | "call" | "promise"
 //! | "issue" | "followup" | "assign" | "reminder" | "reply" | "attachment", "id": …, "at": "…",
 //! "collector": "…", …}]}` (a call adds `outcome`, `contact`, `text` and `followup_id`; a
-//! reminder `status` and `error`, why it failed, else null), newest first. Amounts are strings in the customer's currency (named beside them).
+//! reminder `status` and `error`, why it failed, else null, and `released_by` and
+//! `released_at` when a person released it), newest first. Amounts are strings in the
+//! customer's currency (named beside them).
 
 use crate::domain::Date;
 use crate::domain::money::{grouped, plain};
@@ -104,6 +106,8 @@ fn entry_json(e: &Entry) -> Value {
             "body": r.body,
             "status": r.status,
             "error": r.error,
+            "released_by": r.released.as_ref().map(|x| x.by.clone()),
+            "released_at": r.released.as_ref().map(|x| x.at.clone()),
             "sent_at": r.sent_at,
             "documents": r.documents,
         }),
@@ -270,7 +274,7 @@ fn line(e: &Entry) -> (String, String, String) {
         Entry::Reminder(r) => (
             r.collector.clone(),
             format!(
-                "reminder {} ({} / {}) to {}{} — {}{}",
+                "reminder {} ({} / {}) to {}{} — {}{}{}",
                 r.id,
                 r.cycle,
                 r.reminder,
@@ -283,6 +287,10 @@ fn line(e: &Entry) -> (String, String, String) {
                     .as_deref()
                     .filter(|_| r.status != "sent")
                     .map(|e| format!(": {e}"))
+                    .unwrap_or_default(),
+                r.released
+                    .as_ref()
+                    .map(|x| format!(" ({x})"))
                     .unwrap_or_default()
             ),
             format!("{}\n{}", r.subject, r.documents.join(", ")),

@@ -1258,6 +1258,61 @@ mod tests {
         assert_eq!(marked, ["usd-with-eur", "none-with-gbp"]);
     }
 
+    /// Schema 25 keeps which documents a failed or released reminder was about: a database of
+    /// schema 24 gets its tables, and a release frees the claims without losing them. Run
+    /// again over a database that has them (set back by hand), it creates nothing twice.
+    #[test]
+    fn schema_25_keeps_what_a_reminder_not_sent_was_about() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("owed.db");
+        drop(Store::open_or_create(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DROP TABLE reminder_documents_released;
+             DROP TABLE reminder_releases;
+             PRAGMA user_version = 24;
+             INSERT INTO customers (cid, id, name) VALUES (1, 'K1', 'Kite');
+             INSERT INTO documents (did, id, cid, kind, doc_date, amount, currency, rate)
+                 VALUES (1, 'I1', 1, 'invoice', 740000, 100, 'USD', '1'),
+                        (2, 'I2', 1, 'invoice', 740000, 100, 'USD', '1');
+             INSERT INTO reminders (id, cid, at, collector, cycle, reminder, to_addr, subject,
+                                    body, status)
+                 VALUES (1, 1, '2026-04-30T09:00:00Z', 'alice', 'Dunning', 'Friendly',
+                         'ap@kite.example', 'Reminder', 'Hello', 'pending');
+             INSERT INTO reminder_documents (cycle, reminder, did, reminder_id, cycle_key,
+                                             reminder_key)
+                 VALUES ('Dunning', 'Friendly', 1, 1, 'dunning', 'friendly'),
+                        ('Dunning', 'Friendly', 2, 1, 'dunning', 'friendly');",
+        )
+        .unwrap();
+        drop(conn);
+        let mut store = Store::open_existing(&path).unwrap();
+        store
+            .engagement_mut()
+            .release_reminder(1, "not delivered: 550 no such user")
+            .unwrap();
+        let reminder = store.activity().reminders(1).unwrap().remove(0);
+        assert_eq!(reminder.status, "failed");
+        assert_eq!(reminder.documents, ["I1", "I2"]);
+        assert!(
+            store
+                .engagement()
+                .claimed_documents(&["Dunning"])
+                .unwrap()
+                .is_empty()
+        );
+        drop(store);
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 24)
+            .unwrap();
+        let store = Store::open_existing(&path).unwrap();
+        assert_eq!(
+            store.activity().reminders(1).unwrap()[0].documents,
+            ["I1", "I2"]
+        );
+    }
+
     /// SQLite's "database or disk is full" (here: the file may not grow past its pages) and
     /// "disk I/O error" are sentences naming the file; other errors are left as they are.
     #[test]

@@ -611,6 +611,26 @@ CREATE INDEX IF NOT EXISTS import_changes_import ON import_changes(import_id, id
 CREATE INDEX IF NOT EXISTS import_changes_owner ON import_changes(cid, id)
     WHERE field IN ('finance_owner', 'sales_owner');
 "#,
+    // 25: what a reminder not sent was about, and who released one by hand. A reminder that
+    // failed, or a pending one a manager released, frees its documents' claims for the next
+    // run (their key, cycle, reminder and document, must be free to be claimed again): the
+    // claims were deleted, and with them which documents it was about. They move here
+    // instead. A release by hand is recorded beside the run's error (`delivery unknown: …`),
+    // which it overwrote. Claims freed before are lost, and releases before are in their
+    // reminders' errors. Created only if missing, as 15 does: a database set back to an
+    // older version by hand may hold them already.
+    r#"
+CREATE TABLE IF NOT EXISTS reminder_documents_released (
+    reminder_id INTEGER NOT NULL REFERENCES reminders(id),
+    did INTEGER NOT NULL REFERENCES documents(did),
+    PRIMARY KEY (reminder_id, did)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS reminder_releases (
+    reminder_id INTEGER PRIMARY KEY REFERENCES reminders(id),
+    at TEXT NOT NULL,
+    collector TEXT NOT NULL
+);
+"#,
 ];
 
 /// The migration after which the daily sales are rebuilt from the documents (in Rust: the

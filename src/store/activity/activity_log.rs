@@ -105,7 +105,14 @@ fn log_sql(one_customer: bool) -> String {
     );
     let promise_docs = documents_of("promise_documents", "promise_id", "p.id");
     let issue_docs = documents_of("issue_documents", "issue_id", "i.id");
-    let reminder_docs = documents_of("reminder_documents", "reminder_id", "r.id");
+    // A reminder's documents, claimed still or freed for a later run.
+    let reminder_docs = "(SELECT group_concat(id, char(31)) FROM
+            (SELECT d.id FROM documents d
+              WHERE d.did IN (SELECT did FROM reminder_documents WHERE reminder_id = r.id
+                              UNION
+                              SELECT did FROM reminder_documents_released
+                               WHERE reminder_id = r.id)
+              ORDER BY d.id))";
     let attachment_docs = documents_of("attachment_documents", "attachment_id", "a.id");
     // Columns: day, at, kind code, cid, who, text, amount, due day, detail, record id, the
     // amount's currency (a promise's or an issue's own), the row's own id, its place among
@@ -149,9 +156,14 @@ fn log_sql(one_customer: bool) -> String {
                 r.collector, r.subject, NULL, NULL,
                 r.cycle || ' / ' || r.reminder
                     || CASE WHEN r.status = 'sent' THEN '' ELSE ' (' || r.status || ')' END,
-                r.id, NULL, r.id, 8, r.status, r.error, NULL, r.to_addr, r.cc_addr,
-                {reminder_docs}
-           FROM reminders r
+                r.id, NULL, r.id, 8, r.status,
+                -- A release by hand after the run's error, as the outbox shows it
+                -- (`domain::engage::with_release`).
+                CASE WHEN x.at IS NULL THEN r.error
+                     ELSE ifnull(r.error || '; ', '') || 'released by ' || x.collector
+                          || ' at ' || x.at END,
+                NULL, r.to_addr, r.cc_addr, {reminder_docs}
+           FROM reminders r LEFT JOIN reminder_releases x ON x.reminder_id = r.id
          UNION ALL
          SELECT y.received_date, y.at, CASE WHEN y.verified = 1 THEN 9 ELSE 10 END, y.cid,
                 y.from_addr, y.subject || ' — ' || y.body, NULL, NULL,

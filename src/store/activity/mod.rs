@@ -116,8 +116,11 @@ pub struct ReminderView {
     pub sent_date: Option<crate::domain::Date>,
     /// The day its run was for, sent or not (none when recorded before it was kept).
     pub run_date: Option<crate::domain::Date>,
-    /// The documents it was about (ids).
+    /// The documents it was about (ids), claimed still or freed for a later run (failed or
+    /// released).
     pub documents: Vec<String>,
+    /// Who released it by hand, and when (its `error` is still the run's).
+    pub released: Option<crate::domain::engage::Released>,
 }
 
 /// A customer's reply, filed from the inbox.
@@ -501,10 +504,15 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
             "SELECT r.id, r.at, r.collector, r.cycle, r.reminder, r.to_addr, r.subject, r.body,
                     r.status, r.sent_at, r.sent_date,
                     (SELECT group_concat(id, char(31)) FROM
-                       (SELECT d.id FROM reminder_documents rd JOIN documents d ON d.did = rd.did
-                         WHERE rd.reminder_id = r.id ORDER BY d.id)),
-                    r.error, r.cc_addr, r.run_date
-               FROM reminders r WHERE r.cid = ?1 ORDER BY r.id DESC",
+                       (SELECT d.id FROM documents d
+                         WHERE d.did IN (SELECT did FROM reminder_documents WHERE reminder_id = r.id
+                                         UNION
+                                         SELECT did FROM reminder_documents_released
+                                          WHERE reminder_id = r.id)
+                         ORDER BY d.id)),
+                    r.error, r.cc_addr, r.run_date, x.collector, x.at
+               FROM reminders r LEFT JOIN reminder_releases x ON x.reminder_id = r.id
+              WHERE r.cid = ?1 ORDER BY r.id DESC",
             [cid],
             |r| {
                 let docs: Option<String> = r.get(11)?;
@@ -530,6 +538,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                     documents: docs
                         .map(|d| d.split('\u{1f}').map(str::to_string).collect())
                         .unwrap_or_default(),
+                    released: super::engage::outbox::released(r.get(15)?, r.get(16)?),
                 })
             },
         )

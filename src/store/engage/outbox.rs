@@ -7,7 +7,7 @@ use crate::Result;
 use crate::domain::Date;
 use crate::domain::action_checks::Stamp;
 use crate::domain::date::{day_number, from_day_number};
-use crate::domain::engage::{HoldRow, OutboxRow, claim_day, too_soon};
+use crate::domain::engage::{HoldRow, OutboxRow, Released, claim_day, too_soon};
 use crate::domain::text::name_key;
 use crate::domain::users::{Work, may};
 use crate::store::Store;
@@ -205,13 +205,14 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
             self.conn(),
             "SELECT * FROM (
                 SELECT r.id, c.id, r.at, r.cycle, r.reminder, r.to_addr, r.subject, r.status,
-                       r.error, r.message_id, r.sent_date, r.cc_addr
+                       r.error, r.message_id, r.sent_date, r.cc_addr, x.collector, x.at
                   FROM reminders r JOIN customers c ON c.cid = r.cid
+                  LEFT JOIN reminder_releases x ON x.reminder_id = r.id
                  WHERE r.status <> 'sent'
                 UNION ALL
                 SELECT * FROM (
                     SELECT r.id, c.id, r.at, r.cycle, r.reminder, r.to_addr, r.subject, r.status,
-                           r.error, r.message_id, r.sent_date, r.cc_addr
+                           r.error, r.message_id, r.sent_date, r.cc_addr, NULL, NULL
                       FROM reminders r JOIN customers c ON c.cid = r.cid
                      WHERE r.status = 'sent' ORDER BY r.id DESC LIMIT ?1))
              ORDER BY 1 DESC",
@@ -230,6 +231,7 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
                     message_id: r.get(9)?,
                     sent_date: date_of(r.get(10)?),
                     cc_addr: r.get(11)?,
+                    released: released(r.get(12)?, r.get(13)?),
                 })
             },
         )
@@ -377,10 +379,7 @@ impl Engagement<&mut Store> {
             "UPDATE reminders SET status = 'failed', error = ?2 WHERE id = ?1",
             params![id, error],
         )?;
-        tx.execute(
-            "DELETE FROM reminder_documents WHERE reminder_id = ?1",
-            [id],
-        )?;
+        free_claims(&tx, id)?;
         tx.commit()?;
         Ok(())
     }
@@ -408,7 +407,7 @@ impl Engagement<&mut Store> {
     }
 
     /// Releases a pending reminder a person has found was not delivered, noting who and
-    /// when. A manager's (the stamp's role is checked in the transaction). One claimed less
+    /// when beside the run's error (which stays). A manager's (the stamp's role is checked in the transaction). One claimed less
     /// than `window` before `now` whose run has recorded nothing is not released: a run may be
     /// sending it (see [`crate::domain::engage::may_be_in_flight`]).
     pub fn release_pending_reminder(
@@ -434,16 +433,17 @@ impl Engagement<&mut Store> {
         if crate::domain::engage::may_be_in_flight(&at, error.as_deref(), now, window) {
             return Ok(Release::MaybeInFlight { claimed_at: at });
         }
-        let why = format!("released by {} at {}", stamp.collector, stamp.at);
+        // Who released it and when, beside the run's error (why its delivery is unknown).
         let n = tx.execute(
-            "UPDATE reminders SET status = 'failed', error = ?2 WHERE id = ?1 AND status = 'pending'",
-            params![id, why],
+            "UPDATE reminders SET status = 'failed' WHERE id = ?1 AND status = 'pending'",
+            [id],
         )?;
         if n == 1 {
             tx.execute(
-                "DELETE FROM reminder_documents WHERE reminder_id = ?1",
-                [id],
+                "INSERT INTO reminder_releases (reminder_id, at, collector) VALUES (?1, ?2, ?3)",
+                params![id, stamp.at, stamp.collector],
             )?;
+            free_claims(&tx, id)?;
         }
         tx.commit()?;
         Ok(if n == 1 {
@@ -452,6 +452,26 @@ impl Engagement<&mut Store> {
             Release::NotPending
         })
     }
+}
+
+/// Who released a reminder by hand and when, from a `reminder_releases` row (none: nobody).
+pub(crate) fn released(by: Option<String>, at: Option<String>) -> Option<Released> {
+    Some(Released { by: by?, at: at? })
+}
+
+/// Frees the claims of reminder `id` for a later run to plan its documents again, keeping
+/// which documents it was about (`reminder_documents_released`).
+fn free_claims(conn: &Connection, id: i64) -> Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO reminder_documents_released (reminder_id, did)
+         SELECT reminder_id, did FROM reminder_documents WHERE reminder_id = ?1",
+        [id],
+    )?;
+    conn.execute(
+        "DELETE FROM reminder_documents WHERE reminder_id = ?1",
+        [id],
+    )?;
+    Ok(())
 }
 
 /// What [`Engagement::release_pending_reminder`] did.
