@@ -489,6 +489,16 @@ fn activity_json_lists_every_kind_newest_first() {
         "bob",
     )
     .unwrap();
+    let v1 = store.ledger().customer_key("V1").unwrap().unwrap();
+    store
+        .engagement_mut()
+        .hold_customer(
+            &at("11T09:00:00", "11"),
+            v1,
+            owed::domain::date::parse_iso("2026-04-20").unwrap(),
+            Some("waiting for the PO"),
+        )
+        .unwrap();
     drop(store);
     // A reminder and a reply, as the engagement run and the inbox record them.
     let conn = rusqlite::Connection::open(fx.db()).unwrap();
@@ -517,8 +527,8 @@ fn activity_json_lists_every_kind_newest_first() {
     assert_eq!(
         kinds,
         [
-            "assign", "followup", "reply", "reminder", "issue", "promise", "promise", "promise",
-            "note"
+            "hold", "assign", "followup", "reply", "reminder", "issue", "promise", "promise",
+            "promise", "note"
         ]
     );
     snapshot::assert(
@@ -806,4 +816,139 @@ fn the_activity_text_names_its_time_zone_and_back_dated_entries() {
     );
     // Written today, it says nothing of the kind.
     assert_eq!(text.matches("counts from").count(), 1, "{text}");
+}
+
+/// Holds and their releases are in the customer's activity wherever it is shown: the
+/// `engagement_holds` table kept each, with who and when, and `owed activity` (text and JSON),
+/// the workstation's timeline and the activity export showed none. The plan says who holds
+/// customers back: a manager (it said "a collector", who may not).
+#[test]
+fn holds_and_their_releases_are_in_the_activity() {
+    let fx = Fixture::new();
+    let dana = |args: &[&str]| {
+        let all: Vec<&str> = ["--as-of", "2026-04-01", "--as", "dana"]
+            .iter()
+            .chain(args)
+            .copied()
+            .collect();
+        let o = fx.owed(&all);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        stdout(&o)
+    };
+    dana(&[
+        "engage",
+        "hold",
+        "V1",
+        "--until",
+        "2026-04-20",
+        "customer asked for time",
+    ]);
+    dana(&["engage", "hold", "V1", "--until", "2026-03-31"]);
+    dana(&["engage", "hold", "V1", "--until", "2026-04-25", "again"]);
+
+    let json: serde_json::Value =
+        serde_json::from_str(&dana(&["activity", "V1", "--json"])).unwrap();
+    let holds: Vec<(i64, &str, &str, bool, &str)> = json["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "hold")
+        .map(|e| {
+            (
+                e["id"].as_i64().unwrap(),
+                e["collector"].as_str().unwrap(),
+                e["until"].as_str().unwrap(),
+                e["release"].as_bool().unwrap(),
+                e["text"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        holds,
+        [
+            (3, "dana", "2026-04-25", false, "again"),
+            (2, "dana", "2026-03-31", true, ""),
+            (1, "dana", "2026-04-20", false, "customer asked for time"),
+        ]
+    );
+    let text = dana(&["activity", "V1"]);
+    for line in [
+        "dana        hold 1: held back from engagement until 2026-04-20",
+        "    customer asked for time",
+        "dana        hold 2: hold released",
+        "dana        hold 3: held back from engagement until 2026-04-25",
+    ] {
+        assert!(text.contains(line), "{line}: {text}");
+    }
+    // Not before the day they were placed on.
+    let before = fx.owed(&["--as-of", "2026-03-31", "activity", "V1", "--json"]);
+    assert!(!stdout(&before).contains("\"hold\""), "{}", stdout(&before));
+
+    // The workstation's timeline, newest first.
+    let store = fx.store();
+    let v1 = store.ledger().customer_key("V1").unwrap().unwrap();
+    let day = owed::domain::date::parse_iso("2026-04-01").unwrap();
+    let detail = store.ledger().customer_detail(v1, day, 3).unwrap().unwrap();
+    use owed::domain::customer::ActivityKind;
+    let shown: Vec<(ActivityKind, &str, &str)> = detail
+        .activity
+        .iter()
+        .filter(|e| matches!(e.kind, ActivityKind::Hold | ActivityKind::HoldReleased))
+        .map(|e| (e.kind, e.who.as_str(), e.text.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (ActivityKind::Hold, "dana", "until 2026-04-25 — again"),
+            (ActivityKind::HoldReleased, "dana", "hold released"),
+            (
+                ActivityKind::Hold,
+                "dana",
+                "until 2026-04-20 — customer asked for time"
+            ),
+        ]
+    );
+
+    // The export, oldest first, the last day held in the due column.
+    let csv = dana(&["export", "activity", "-o", "-"]);
+    let rows: Vec<(String, String, String, String)> = {
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let h = reader.headers().unwrap().clone();
+        let col = |name: &str| h.iter().position(|x| x == name).unwrap();
+        let (kind, who, due, text) = (col("kind"), col("who"), col("due_date"), col("text"));
+        reader
+            .records()
+            .map(Result::unwrap)
+            .filter(|r| r[kind].starts_with("hold"))
+            .map(|r| {
+                (
+                    r[kind].to_string(),
+                    r[who].to_string(),
+                    r[due].to_string(),
+                    r[text].to_string(),
+                )
+            })
+            .collect()
+    };
+    let row = |k: &str, due: &str, text: &str| {
+        (
+            k.to_string(),
+            "dana".to_string(),
+            due.to_string(),
+            text.to_string(),
+        )
+    };
+    assert_eq!(
+        rows,
+        [
+            row("hold", "2026-04-20", "customer asked for time"),
+            row("hold released", "2026-03-31", ""),
+            row("hold", "2026-04-25", "again"),
+        ]
+    );
+
+    // The plan names the role that holds.
+    let cycles = common::write_dunning_cycle(fx.dir.path(), "Reminder\n\n{{ table }}\n");
+    let plan = dana(&["engage", "plan", "--cycles", cycles.to_str().unwrap()]);
+    assert!(plan.contains("1 held back by a manager"), "{plan}");
 }

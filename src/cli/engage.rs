@@ -206,7 +206,7 @@ fn plan_text(plan: &engage::Plan, base: &str) -> String {
     }
     if !plan.paused.is_empty() || !plan.held.is_empty() {
         out.push_str(&format!(
-            "{} customer(s) paused by an open promise, {} held back by a collector\n",
+            "{} customer(s) paused by an open promise, {} held back by a manager\n",
             plan.paused.len(),
             plan.held.len()
         ));

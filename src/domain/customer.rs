@@ -102,6 +102,10 @@ pub enum ActivityKind {
     OwnerChange,
     /// A file kept with the customer (`owed attach`, a lockbox cheque image).
     Attachment,
+    /// Held back from engagement until a date (`owed engage hold`).
+    Hold,
+    /// A hold released (a hold until a date before the day it was placed).
+    HoldReleased,
 }
 
 impl ActivityKind {
@@ -122,6 +126,8 @@ impl ActivityKind {
             ActivityKind::UnverifiedReply => "reply (?)",
             ActivityKind::OwnerChange => "owner",
             ActivityKind::Attachment => "attachment",
+            ActivityKind::Hold => "hold",
+            ActivityKind::HoldReleased => "released",
         }
     }
 }

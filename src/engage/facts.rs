@@ -139,7 +139,7 @@ pub struct Facts {
     promise_by_document: HashMap<i64, PromiseFacts>,
     /// Customers with an open promise whose date has not passed: no reminders.
     pub paused: HashMap<i64, Date>,
-    /// Customers held back by a collector, until the date.
+    /// Customers held back by a manager, until the date.
     pub held: HashMap<i64, Date>,
     last_email: HashMap<i64, Date>,
     last_email_document: HashMap<i64, Date>,

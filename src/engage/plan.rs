@@ -4,7 +4,7 @@
 //! invoices and debit notes are streamed once and grouped by customer, then every customer
 //! is run through every cycle in memory. For a customer:
 //!
-//! 1. a customer held back by a collector gets nothing from any cycle; one with an open
+//! 1. a customer held back by a manager gets nothing from any cycle; one with an open
 //!    promise whose date has not passed gets nothing from the cycles that pause on promises
 //!    (`pause_on_promise`, the default);
 //! 2. disputed documents (named by an open issue) are left out before anything else;
@@ -142,7 +142,7 @@ pub struct Plan {
     /// Customers with open documents left out of the cycles that pause on promises, because
     /// of an open promise, until its date.
     pub paused: HashMap<i64, Date>,
-    /// Customers with open documents held back by a collector, until the date.
+    /// Customers with open documents held back by a manager, until the date.
     pub held: HashMap<i64, Date>,
 }
 

@@ -1,8 +1,9 @@
 //! `owed activity CUSTOMER`: a customer's timeline as JSON and as text.
 //!
 //! JSON: `{"as_of": "…", "customer": {…}, "activity": [{"kind": "note" | "call" | "promise"
-//! | "issue" | "followup" | "assign" | "reminder" | "reply" | "attachment", "id": …, "at": "…",
-//! "collector": "…", …}]}` (a call adds `outcome`, `contact`, `text` and `followup_id`; a
+//! | "issue" | "followup" | "assign" | "reminder" | "reply" | "attachment" | "hold", "id": …,
+//! "at": "…", "collector": "…", …}]}` (a call adds `outcome`, `contact`, `text` and
+//! `followup_id`; a hold `date`, `until`, `release` and `text`; a
 //! reminder `status` and `error`, why it failed, else null, and `released_by` and
 //! `released_at` when a person released it), newest first. Amounts are strings in the
 //! customer's currency (named beside them).
@@ -119,6 +120,13 @@ fn entry_json(e: &Entry) -> Value {
             "text": a.text,
             "documents": ids(&a.documents),
             "payment": a.payment,
+        }),
+        Entry::Hold(h) => json!({
+            "collector": h.collector,
+            "date": h.placed.map(|d| d.to_string()),
+            "until": h.until.to_string(),
+            "release": h.release,
+            "text": h.text,
         }),
         Entry::Reply(r) => json!({
             "collector": Value::Null,
@@ -319,6 +327,15 @@ fn line(e: &Entry) -> (String, String, String) {
                 a.text.clone().unwrap_or_default(),
             )
         }
+        Entry::Hold(h) => (
+            h.collector.clone(),
+            if h.release {
+                format!("hold {}: hold released", h.id)
+            } else {
+                format!("hold {}: held back from engagement until {}", h.id, h.until)
+            },
+            h.text.clone().unwrap_or_default(),
+        ),
         Entry::Reply(r) => (
             "reply".into(),
             if r.verified {

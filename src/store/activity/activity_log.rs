@@ -1,8 +1,8 @@
 //! The whole activity log as of a date, one record a row, with its customer: notes,
 //! promises and their voids, issues and their resolves and reopens (with their outcomes),
 //! follow-ups and their completions, calls, attachments, reminders (sent, failed or pending,
-//! with their recipients and errors), replies received and owner changes (the activity
-//! export).
+//! with their recipients and errors), replies received, owner changes, and holds back from
+//! engagement and their releases (the activity export).
 //!
 //! Streamed from one `UNION ALL` ordered by day, timestamp and the order written: nothing is
 //! collected, so the log of 100k customers costs its sort, not its size in memory.
@@ -25,7 +25,7 @@ pub struct LogEntry {
     pub at: String,
     /// `note`, `promise`, `promise voided`, `issue`, `issue resolved`, `issue reopened`,
     /// `follow-up`, `follow-up done`, `reminder`, `reply`, `reply (unverified sender)`,
-    /// `owner change`, `call`, `attachment`.
+    /// `owner change`, `call`, `attachment`, `hold`, `hold released`.
     pub kind: &'static str,
     pub customer_id: String,
     pub customer_name: String,
@@ -36,7 +36,7 @@ pub struct LogEntry {
     /// The promise's or issue's amount, in the customer's currency.
     pub amount: Option<Decimal>,
     pub currency: Option<String>,
-    /// The promised date, or the follow-up's due date.
+    /// The promised date, the follow-up's due date, or the last day of a hold.
     pub due: Option<Date>,
     /// The issue's reason, the reminder's cycle and step, the owner role changed, the call's
     /// outcome and whom it reached, the attachment's file name.
@@ -63,7 +63,7 @@ pub struct LogEntry {
 }
 
 /// The kinds in the order of the `kind` codes the query returns.
-const KINDS: [&str; 15] = [
+const KINDS: [&str; 17] = [
     "note",
     "promise",
     "promise voided",
@@ -78,6 +78,8 @@ const KINDS: [&str; 15] = [
     "owner change",
     "call",
     "attachment",
+    "hold",
+    "hold released",
     "record",
 ];
 
@@ -93,7 +95,7 @@ fn documents_of(table: &str, key: &str, id: &str) -> String {
 
 fn log_sql(one_customer: bool) -> String {
     let day = |c: &str| day_of(c);
-    let (note, void, followup, done, owner, call, attachment, claimed) = (
+    let (note, void, followup, done, owner, call, attachment, claimed, held) = (
         day("n.at"),
         day("v.at"),
         day("f.at"),
@@ -102,6 +104,7 @@ fn log_sql(one_customer: bool) -> String {
         day("k.at"),
         day("a.at"),
         day("r.at"),
+        day("h.at"),
     );
     let promise_docs = documents_of("promise_documents", "promise_id", "p.id");
     let issue_docs = documents_of("issue_documents", "issue_id", "i.id");
@@ -189,7 +192,13 @@ fn log_sql(one_customer: bool) -> String {
          UNION ALL
          SELECT {attachment}, a.at, 13, a.cid, a.collector, ifnull(a.text, ''), NULL, NULL,
                 a.name, a.id, NULL, a.id, 13, NULL, NULL, NULL, NULL, NULL, {attachment_docs}
-           FROM attachments a"
+           FROM attachments a
+         UNION ALL
+         SELECT ifnull(h.from_date, {held}), h.at,
+                CASE WHEN h.until_date < ifnull(h.from_date, {held}) THEN 15 ELSE 14 END, h.cid,
+                h.collector, ifnull(h.text, ''), NULL, h.until_date, NULL, h.id, NULL, h.id, 14,
+                NULL, NULL, NULL, NULL, NULL, NULL
+           FROM engagement_holds h"
     );
     let customer = if one_customer {
         "AND log.cid = ?2"

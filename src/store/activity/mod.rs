@@ -2,7 +2,7 @@
 //!
 //! The timeline gathers every record of a customer — notes, calls, promises (with their
 //! derived state), issues (with their resolves and reopens), follow-ups, owner changes,
-//! reminders sent and replies — newest first. The queue's tabs (promises due or broken,
+//! reminders, replies, attachments, holds and their releases — newest first. The queue's tabs (promises due or broken,
 //! follow-ups due, open disputes) are computed over every customer in a few indexed queries.
 //!
 //! This module also declares [`Activity`], the activity's type over the store; its other
@@ -123,6 +123,23 @@ pub struct ReminderView {
     pub released: Option<crate::domain::engage::Released>,
 }
 
+/// A hold of the customer back from engagement (`owed engage hold`), or its release: a hold
+/// until a day before the one it was placed on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldView {
+    pub id: i64,
+    pub at: String,
+    pub collector: String,
+    /// The day it was placed on (the action's as-of day; none for holds placed before it was
+    /// kept, which count from when they were written).
+    pub placed: Option<Date>,
+    /// The last day held back.
+    pub until: Date,
+    pub text: Option<String>,
+    /// Whether it releases the customer rather than holding it back.
+    pub release: bool,
+}
+
 /// A customer's reply, filed from the inbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplyView {
@@ -150,11 +167,12 @@ pub enum Entry {
     Reminder(ReminderView),
     Reply(ReplyView),
     Attachment(AttachmentView),
+    Hold(HoldView),
 }
 
 impl Entry {
     /// The entry's kind as JSON names it: `note`, `call`, `promise`, `issue`, `followup`,
-    /// `assign`, `reminder`, `reply`, `attachment`.
+    /// `assign`, `reminder`, `reply`, `attachment`, `hold`.
     pub fn kind(&self) -> &'static str {
         match self {
             Entry::Note(_) => "note",
@@ -166,6 +184,7 @@ impl Entry {
             Entry::Reminder(_) => "reminder",
             Entry::Reply(_) => "reply",
             Entry::Attachment(_) => "attachment",
+            Entry::Hold(_) => "hold",
         }
     }
 
@@ -181,6 +200,7 @@ impl Entry {
             Entry::Reminder(x) => &x.at,
             Entry::Reply(x) => &x.at,
             Entry::Attachment(x) => &x.at,
+            Entry::Hold(x) => &x.at,
         }
     }
 
@@ -196,6 +216,7 @@ impl Entry {
             Entry::Reminder(x) => x.id,
             Entry::Reply(x) => x.id,
             Entry::Attachment(x) => x.id,
+            Entry::Hold(x) => x.id,
         }
     }
 }
@@ -351,6 +372,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                 .into_iter()
                 .map(Entry::Attachment),
         );
+        entries.extend(self.holds(cid)?.into_iter().map(Entry::Hold));
         // As of the date: what was written after it has not happened yet (a void, a resolve,
         // a note of a later day), as the workstation's detail and the activity export show it.
         let by = |at: &str| super::local_day(at).is_none_or(|day| day <= as_of);
@@ -364,6 +386,11 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                 i.opened <= as_of
             }
             Entry::Reply(r) => r.received <= as_of,
+            // From the day it was placed on, as the plan counts it.
+            Entry::Hold(h) => match h.placed {
+                Some(day) => day <= as_of,
+                None => by(&h.at),
+            },
             // By the day it was sent for: a back-dated run's reminder counts from its date,
             // sent or not (failed, or pending: its run's date).
             Entry::Reminder(r) => match r.sent_date.or(r.run_date) {
@@ -539,6 +566,34 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                         .map(|d| d.split('\u{1f}').map(str::to_string).collect())
                         .unwrap_or_default(),
                     released: super::engage::outbox::released(r.get(15)?, r.get(16)?),
+                })
+            },
+        )
+    }
+
+    /// A customer's holds and their releases, newest first.
+    pub fn holds(&self, cid: i64) -> Result<Vec<HoldView>> {
+        super::rows(
+            self.conn(),
+            "SELECT id, at, collector, from_date, until_date, text FROM engagement_holds
+              WHERE cid = ?1 ORDER BY id DESC",
+            [cid],
+            |r| {
+                let at: String = r.get(1)?;
+                let placed = r.get::<_, Option<i32>>(3)?.map(from_day_number);
+                let until = from_day_number(r.get(4)?);
+                // A hold until a day before it was placed releases (the latest hold decides).
+                let release = placed
+                    .or_else(|| super::local_day(&at))
+                    .is_some_and(|d| until < d);
+                Ok(HoldView {
+                    id: r.get(0)?,
+                    at,
+                    collector: r.get(2)?,
+                    placed,
+                    until,
+                    text: r.get(5)?,
+                    release,
                 })
             },
         )

@@ -466,6 +466,34 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
             None,
             None,
         )?;
+        // Holds and their releases (a hold until a day before the one it was placed on), each
+        // on that day; held back until when, and why.
+        let hold_day = format!("ifnull(from_date, {})", day_of("at"));
+        for (kind, which) in [
+            (ActivityKind::Hold, ">="),
+            (ActivityKind::HoldReleased, "<"),
+        ] {
+            read(
+                &format!(
+                    "SELECT {hold_day} AS d, at, collector, until_date, ifnull(text, ''), id AS seq
+                       FROM engagement_holds
+                      WHERE cid = ?1 AND d <= ?2 AND until_date {which} d"
+                ),
+                "1 DESC, 2 DESC, id DESC",
+                kind,
+                &|r| {
+                    let head = match kind {
+                        ActivityKind::Hold => {
+                            format!("until {}", from_day_number(r.get(3)?))
+                        }
+                        _ => "hold released".to_string(),
+                    };
+                    Ok(join_text(head, &r.get::<_, String>(4)?))
+                },
+                None,
+                None,
+            )?;
+        }
         let attachment_day = day_of("a.at");
         read(
             &format!(

@@ -461,7 +461,10 @@ pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
                 Err(e) => app.say_error(format!("Not held: {e}")),
             }
             app.engage.screen.marks.clear();
-            refresh(app)
+            // The hold is in the customer's timeline too.
+            let mut effects = refresh(app);
+            effects.extend(super::refresh_detail(app));
+            effects
         }
         _ => Vec::new(),
     }

@@ -122,7 +122,11 @@ fn searched_words(app: &App, kind: ActivityKind, text: &str) -> Vec<String> {
             SearchScope::Notes => matches!(kind, ActivityKind::Note | ActivityKind::Call),
             SearchScope::All => !matches!(
                 kind,
-                ActivityKind::Reminder | ActivityKind::OwnerChange | ActivityKind::FollowUpDone
+                ActivityKind::Reminder
+                    | ActivityKind::OwnerChange
+                    | ActivityKind::FollowUpDone
+                    | ActivityKind::Hold
+                    | ActivityKind::HoldReleased
             ),
         };
         let words = search::words(query);
