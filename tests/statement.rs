@@ -205,6 +205,160 @@ fn dash_writes_the_pdf_to_standard_output() {
     assert!(squeeze(&pages(&o.stdout)[0]).contains(NAME));
 }
 
+/// The largest amounts owed takes (922,337,203,685,477.58 dollars, 922,337,203,685,477 yen:
+/// ten-thousandths in 64 bits), two of them open in different buckets so that the totals are
+/// larger still, a credit note and a payment as large; and the reviewer's customer of twelve
+/// and a hundred and twenty-three million dollars.
+const LARGEST: &str = "922,337,203,685,477.58";
+fn largest_amounts(dir: &Path, config: &str) -> PathBuf {
+    std::fs::write(dir.join("config.toml"), config).unwrap();
+    Portfolio::new()
+        .file(
+            "customers.csv",
+            "id,name,email,currency\nM1,Max Out,ap@max.example,USD\n\
+             Y1,Yen Max,ap@yen.example,JPY\nC5,Big Spender,ap@big.example,USD\n",
+        )
+        .file(
+            "documents.csv",
+            "id,customer_id,type,number,doc_date,due_date,amount,currency\n\
+             M-1,M1,invoice,M-1,2026-02-01,2026-03-01,922337203685477.58,USD\n\
+             M-2,M1,debit_note,M-2,2026-04-01,2026-05-01,922337203685477.58,USD\n\
+             M-3,M1,credit_note,M-3,2026-04-02,,922337203685477.58,USD\n\
+             Y-1,Y1,invoice,Y-1,2026-02-02,2026-03-01,922337203685477,JPY\n\
+             Y-2,Y1,invoice,Y-2,2026-04-03,2026-05-01,922337203685477,JPY\n\
+             B-1,C5,invoice,B-1,2026-02-03,2026-03-01,12345678.90,USD\n\
+             B-2,C5,invoice,B-2,2026-04-04,2026-05-01,123456789.01,USD\n",
+        )
+        .file(
+            "payments.csv",
+            "id,customer_id,date,amount,currency\nPM-1,M1,2026-04-05,922337203685477.58,USD\n",
+        )
+        .file(
+            "exchange_rates.csv",
+            "date,currency,rate\n2026-01-01,JPY,0.0065\n",
+        )
+        .import_with_owed(dir)
+}
+
+/// Every figure and bucket label of a statement is printed whole: the columns are as wide as
+/// what they hold, the table smaller when that is wider than the page, a label wrapped at its
+/// space. Amounts were cut to `123,456,78…` in a 62-point column, labels to `16-45 d…`.
+#[test]
+fn the_largest_amounts_and_many_aging_buckets_are_never_cut() {
+    for bounds in ["", "aging_bounds = [15, 45, 365, 730, 1000, 2000]\n"] {
+        let dir = tempfile::tempdir().unwrap();
+        largest_amounts(dir.path(), bounds);
+        let read = |customer: &str| {
+            let pages = statement(dir.path(), customer, "2026-04-30");
+            assert_eq!(pages.len(), 1, "{pages:?}");
+            let text = squeeze(&pages[0]);
+            assert!(!text.contains('…'), "{bounds}: something was cut: {text}");
+            text
+        };
+        let (buckets, labels): (&[&str], &[&str]) = if bounds.is_empty() {
+            (
+                &["{0}", "0{z}", "{1}", "0{z}", "0{z}", "0{z}"],
+                &[
+                    "Not", "yet", "due", "1-30", "31-60", "61-90", "91-120", "120+", "days",
+                    "Total",
+                ],
+            )
+        } else {
+            (
+                &["{0}", "0{z}", "0{z}", "{1}", "0{z}", "0{z}", "0{z}", "0{z}"],
+                &[
+                    "Not",
+                    "yet",
+                    "due",
+                    "1-15",
+                    "16-45",
+                    "46-365",
+                    "366-730",
+                    "731-1000",
+                    "1001-2000",
+                    "2000+",
+                    "days",
+                    "Total",
+                ],
+            )
+        };
+        for (customer, cur, z, due, overdue, total) in [
+            (
+                "M1",
+                "USD",
+                ".00",
+                LARGEST,
+                LARGEST,
+                "1,844,674,407,370,955.16",
+            ),
+            (
+                "Y1",
+                "JPY",
+                "",
+                "922,337,203,685,477",
+                "922,337,203,685,477",
+                "1,844,674,407,370,954",
+            ),
+            (
+                "C5",
+                "USD",
+                ".00",
+                "123,456,789.01",
+                "12,345,678.90",
+                "135,802,467.91",
+            ),
+        ] {
+            let text = read(customer);
+            let row: Vec<String> = buckets
+                .iter()
+                .map(|b| {
+                    b.replace("{0}", due)
+                        .replace("{1}", overdue)
+                        .replace("{z}", z)
+                })
+                .collect();
+            let aging = format!("{cur} {} {total}", row.join(" "));
+            for want in [
+                aging.as_str(),
+                &format!("Open items {cur} {total}"),
+                &format!("of which overdue {cur} {overdue}"),
+            ] {
+                assert!(
+                    text.contains(want),
+                    "{bounds}: {want:?} missing from {text}"
+                );
+            }
+            for label in labels {
+                assert!(
+                    text.contains(label),
+                    "{bounds}: {label:?} missing from {text}"
+                );
+            }
+        }
+        let text = read("M1");
+        for want in [
+            format!("M-1 Invoice 2026-02-01 2026-03-01 60 USD {LARGEST} {LARGEST}"),
+            format!("M-2 Debit note 2026-04-01 2026-05-01 USD {LARGEST} {LARGEST}"),
+            format!("M-3 2026-04-02 USD {LARGEST} {LARGEST}"),
+            format!("PM-1 2026-04-05 USD {LARGEST} {LARGEST}"),
+            format!("Credit notes USD -{LARGEST}"),
+            format!("Payments not applied USD -{LARGEST}"),
+            // 2 × the largest − 2 × the largest.
+            "Balance due USD 0.00".to_string(),
+        ] {
+            assert!(
+                text.contains(&want),
+                "{bounds}: {want:?} missing from {text}"
+            );
+        }
+        let text = read("C5");
+        assert!(
+            text.contains("B-2 Invoice 2026-04-04 2026-05-01 USD 123,456,789.01 123,456,789.01"),
+            "{text}"
+        );
+    }
+}
+
 /// The fixture's euro statement portfolio (a customer in euros with an accented, Greek and
 /// Cyrillic name, a partly paid invoice, one not yet due, a credit note and a payment not
 /// applied); `[statement]` with a company and a two-line remittance text.

@@ -5,8 +5,9 @@
 //!
 //! [`statement_pdf`] is the one entry point for a PDF: engagement attaches the same file to
 //! reminders. Everything printed that comes from outside (names, numbers, the config's texts)
-//! goes through [`super::pdf::clean`] and is cut to its column, so a hostile value cannot reorder or
-//! overprint the page.
+//! goes through [`super::pdf::clean`], and a text (a name, a reference) is cut to its column,
+//! so a hostile value cannot reorder or overprint the page. A figure, a date or a bucket label
+//! is never cut: the tables' columns are sized to what they hold ([`place`]).
 
 use super::pdf::{PAGE_WIDTH, Pdf, Style};
 use crate::config::Config;
@@ -124,20 +125,151 @@ enum Align {
     Right,
 }
 
-/// A column of a table: its title, where it starts, how wide it is and how it aligns.
+/// A column of a table: its title, where it would start and how wide it would be on a page
+/// of small figures, how it aligns, and whether its text may be cut with `…` (a document's
+/// reference; never a figure, a date or a label).
 struct Col {
-    title: &'static str,
+    title: String,
     x: f64,
     width: f64,
     align: Align,
+    cut: bool,
 }
 
-const fn col(title: &'static str, x: f64, width: f64, align: Align) -> Col {
+fn col(title: &str, x: f64, width: f64, align: Align) -> Col {
     Col {
-        title,
+        title: title.to_string(),
         x,
         width,
         align,
+        cut: false,
+    }
+}
+
+/// The first column of a table, holding references: cut with `…` rather than the figures.
+fn cut_col(title: &str, width: f64) -> Col {
+    Col {
+        cut: true,
+        ..col(title, LEFT, width, Align::Left)
+    }
+}
+
+/// The room between two columns.
+const GAP: f64 = 4.0;
+/// The narrowest a column of references gets before the whole table is drawn smaller.
+const MIN_CUT: f64 = 48.0;
+/// The distance between the lines of a header that wraps.
+const HEAD_LINE: f64 = 10.0;
+
+/// A table's columns on the page: where each starts and how wide it is, its title in lines,
+/// and the styles of the header and the rows.
+struct Placed {
+    spans: Vec<(f64, f64)>,
+    titles: Vec<Vec<String>>,
+    head: Style,
+    body: Style,
+    /// The header's height beyond one row.
+    extra: f64,
+}
+
+/// Places `cols` across the page for `rows`. A figure, a date or a label is never cut: each
+/// column is at least as wide as its widest cell and the widest word of its title (a title
+/// wider than that wraps at its spaces). Columns keep their places where they have room;
+/// one whose text is wider takes the room it needs from its left, down to the column of
+/// references (cut, but not below [`MIN_CUT`]); and when even that does not make room (the
+/// largest amounts, many aging buckets), the whole table is drawn in a smaller font.
+fn place(pdf: &Pdf, cols: &[Col], rows: &[Vec<String>]) -> Placed {
+    // The widest cell of each column and its title: whole, or (`wrap`) its widest word.
+    let natural = |wrap: bool| -> Vec<f64> {
+        cols.iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if c.cut {
+                    return MIN_CUT.min(c.width);
+                }
+                let title = if wrap {
+                    c.title
+                        .split(' ')
+                        .map(|w| pdf.width(w, HEAD))
+                        .fold(0.0, f64::max)
+                } else {
+                    pdf.width(&c.title, HEAD)
+                };
+                let widest = rows
+                    .iter()
+                    .filter_map(|r| r.get(i))
+                    .map(|t| pdf.width(t, BODY))
+                    .fold(title, f64::max);
+                // A hair more: a figure measured to its column's width is drawn within it.
+                widest + 0.5
+            })
+            .collect()
+    };
+    // Right to left, each column where it would be unless the one to its right needs room;
+    // `None` when the first ones are then left without the room they need.
+    let kept = |natural: &[f64]| -> Option<Vec<(f64, f64)>> {
+        let mut spans = vec![(0.0, 0.0); cols.len()];
+        let mut next = RIGHT + GAP;
+        for (i, c) in cols.iter().enumerate().rev() {
+            let right = (c.x + c.width).min(next - GAP);
+            let x = if c.cut {
+                c.x
+            } else {
+                c.x.min(right - natural[i])
+            };
+            if x < LEFT - 0.01 || right - x < natural[i] - 0.01 {
+                return None;
+            }
+            spans[i] = (x, right - x);
+            next = x;
+        }
+        Some(spans)
+    };
+    let narrowest = natural(true);
+    let placed = kept(&natural(false)).or_else(|| kept(&narrowest));
+    let (spans, head, body, scale) = match placed {
+        Some(spans) => (spans, HEAD, BODY, 1.0),
+        None => {
+            // Side by side at their narrowest, in a font as much smaller as that is too wide;
+            // room to spare goes to the references, else to every column alike.
+            let needed = narrowest.iter().sum::<f64>() + GAP * (cols.len() - 1) as f64;
+            let scale = ((RIGHT - LEFT) / needed).min(1.0);
+            let spare = (RIGHT - LEFT - needed * scale).max(0.0);
+            let cut = cols.iter().filter(|c| c.cut).count();
+            let mut x = LEFT;
+            let spans = cols
+                .iter()
+                .zip(&narrowest)
+                .map(|(c, n)| {
+                    let more = match (cut, c.cut) {
+                        (0, _) => spare / cols.len() as f64,
+                        (_, true) => spare / cut as f64,
+                        (_, false) => 0.0,
+                    };
+                    let span = (x, n * scale + more);
+                    x += span.1 + GAP * scale;
+                    span
+                })
+                .collect();
+            let (head, body) = (
+                Style::bold(HEAD.size * scale),
+                Style::regular(BODY.size * scale),
+            );
+            (spans, head, body, scale)
+        }
+    };
+    let titles: Vec<Vec<String>> = cols
+        .iter()
+        .zip(&spans)
+        .map(|(c, &(_, w))| pdf.wrap(&c.title, head, w))
+        .collect();
+    let lines = titles.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    Placed {
+        spans,
+        titles,
+        head,
+        body,
+        extra: (lines - 1) as f64 * HEAD_LINE * scale,
     }
 }
 
@@ -156,19 +288,28 @@ impl Layout {
         }
     }
 
-    fn header_row(&mut self, cols: &[Col]) {
-        self.pdf.fill(LEFT, self.y - 10.0, RIGHT - LEFT, ROW, 0.92);
-        for c in cols {
-            self.cell(c, HEAD, c.title);
+    fn header_row(&mut self, cols: &[Col], placed: &Placed) {
+        self.pdf
+            .fill(LEFT, self.y - 10.0, RIGHT - LEFT, ROW + placed.extra, 0.92);
+        for (i, c) in cols.iter().enumerate() {
+            let mut y = self.y;
+            for line in &placed.titles[i] {
+                self.cell(c, placed.spans[i], y, placed.head, line);
+                y += HEAD_LINE * placed.head.size / HEAD.size;
+            }
         }
-        self.y += ROW;
+        self.y += ROW + placed.extra;
     }
 
-    fn cell(&mut self, c: &Col, style: Style, text: &str) {
-        let text = self.pdf.fit(text, style, c.width);
+    fn cell(&mut self, c: &Col, (x, width): (f64, f64), y: f64, style: Style, text: &str) {
+        let text = if c.cut {
+            self.pdf.fit(text, style, width)
+        } else {
+            super::pdf::clean(text)
+        };
         match c.align {
-            Align::Left => self.pdf.text(c.x, self.y, style, &text),
-            Align::Right => self.pdf.text_right(c.x + c.width, self.y, style, &text),
+            Align::Left => self.pdf.text(x, y, style, &text),
+            Align::Right => self.pdf.text_right(x + width, y, style, &text),
         }
     }
 
@@ -177,18 +318,19 @@ impl Layout {
         if rows.is_empty() {
             return;
         }
+        let placed = place(&self.pdf, cols, rows);
         self.y += 8.0;
-        self.need(3.0);
+        self.need(3.0 + placed.extra / ROW);
         self.pdf.text(LEFT, self.y, Style::bold(11.0), title);
         self.y += ROW + 2.0;
-        self.header_row(cols);
+        self.header_row(cols, &placed);
         for row in rows {
             if self.y > BOTTOM {
-                self.need(2.0);
-                self.header_row(cols);
+                self.need(2.0 + placed.extra / ROW);
+                self.header_row(cols, &placed);
             }
-            for (c, text) in cols.iter().zip(row) {
-                self.cell(c, BODY, text);
+            for (i, (c, text)) in cols.iter().zip(row).enumerate() {
+                self.cell(c, placed.spans[i], self.y, placed.body, text);
             }
             self.pdf
                 .line((LEFT, self.y + 4.0), (RIGHT, self.y + 4.0), 0.3, 0.85);
@@ -230,6 +372,84 @@ fn bucket_label(label: &str) -> String {
     } else {
         format!("{label} days")
     }
+}
+
+/// The columns of the open items: reference, type, date, due date, days late, currency,
+/// amount and open balance.
+fn debit_cols() -> [Col; 8] {
+    [
+        cut_col("Document", 112.0),
+        col("Type", 166.0, 52.0, Align::Left),
+        col("Date", 222.0, 54.0, Align::Left),
+        col("Due", 280.0, 54.0, Align::Left),
+        col("Days late", 338.0, 44.0, Align::Right),
+        col("", 386.0, 20.0, Align::Left),
+        col("Amount", 410.0, 62.0, Align::Right),
+        col("Open", 476.0, RIGHT - 476.0, Align::Right),
+    ]
+}
+
+/// The columns of the credit notes and the payments not applied (`what`, and what is `left`
+/// of each), the figures under those of the open items.
+fn other_cols(what: &str, left: &str) -> [Col; 5] {
+    [
+        cut_col(what, 168.0),
+        col("Date", 222.0, 54.0, Align::Left),
+        col("", 386.0, 20.0, Align::Left),
+        col("Amount", 410.0, 62.0, Align::Right),
+        col(left, 476.0, RIGHT - 476.0, Align::Right),
+    ]
+}
+
+/// The columns of the aging: the currency, then one per title (the buckets' and the total),
+/// sharing the width of the page while their figures are small.
+fn aging_cols(titles: &[String]) -> Vec<Col> {
+    let first = LEFT + 40.0;
+    let width = (RIGHT - first) / titles.len() as f64;
+    std::iter::once(col("", LEFT, 40.0, Align::Left))
+        .chain(
+            titles
+                .iter()
+                .enumerate()
+                .map(|(i, t)| col(t, first + width * i as f64 + GAP, width - GAP, Align::Right)),
+        )
+        .collect()
+}
+
+/// The smallest a table's font gets, as a share of the usual 9 points.
+const MIN_SCALE: f64 = 6.0 / 9.0;
+
+/// The aging's columns (`titles`: the buckets' and the total) and `rows` (the currency, then a
+/// figure per title) in as few bands, one under the other, as keep its font at
+/// [`MIN_SCALE`] or larger: one band unless many buckets hold very large figures.
+fn aging_bands(
+    pdf: &Pdf,
+    titles: &[String],
+    rows: &[Vec<String>],
+) -> Vec<(Vec<Col>, Vec<Vec<String>>)> {
+    let band = |from: usize, to: usize| {
+        let rows = rows
+            .iter()
+            .map(|r| std::iter::once(r[0].clone()).chain(r[from + 1..=to].iter().cloned()))
+            .map(Iterator::collect)
+            .collect();
+        (aging_cols(&titles[from..to]), rows)
+    };
+    let n = titles.len();
+    for parts in 1..=n {
+        let size = n.div_ceil(parts);
+        let bands: Vec<_> = (0..n)
+            .step_by(size)
+            .map(|from| band(from, (from + size).min(n)))
+            .collect();
+        let readable = |(cols, rows): &(Vec<Col>, Vec<Vec<String>>)| {
+            place(pdf, cols, rows).body.size >= BODY.size * MIN_SCALE - 0.001
+        };
+        if size == 1 || bands.iter().all(readable) {
+            return bands;
+        }
+    }
+    vec![band(0, n)]
 }
 
 /// The statement of account of the customer whose key is `cid` (a reminder's attachment).
@@ -296,19 +516,42 @@ pub fn render_pdf(s: &Statement, settings: &StatementSettings) -> Result<Vec<u8>
         l.y += 12.0;
     }
     let mut right_y = top;
-    let label_x = 330.0;
-    for t in &s.totals {
-        let rows = [
-            ("Open items", t.open, false),
-            ("of which overdue", t.overdue, false),
-            ("Credit notes", -t.credit, false),
-            ("Payments not applied", -t.cash, false),
-            ("Balance due", t.balance_due(), true),
-        ];
-        let rows: Vec<_> = rows
-            .into_iter()
-            .filter(|&(label, value, strong)| !value.is_zero() || strong || label == "Open items")
-            .collect();
+    let blocks: Vec<Vec<(&str, String, bool)>> = s
+        .totals
+        .iter()
+        .map(|t| {
+            let rows = [
+                ("Open items", t.open, false),
+                ("of which overdue", t.overdue, false),
+                ("Credit notes", -t.credit, false),
+                ("Payments not applied", -t.cash, false),
+                ("Balance due", t.balance_due(), true),
+            ];
+            rows.into_iter()
+                .filter(|&(label, value, strong)| {
+                    !value.is_zero() || strong || label == "Open items"
+                })
+                .map(|(label, value, strong)| {
+                    let text = format!("{} {}", t.currency, grouped(value, &t.currency));
+                    (label, text, strong)
+                })
+                .collect()
+        })
+        .collect();
+    // The totals sit right of the customer's name (250 points wide) and are never cut: the
+    // widest label and figure move left as far as the name allows, then get a smaller font.
+    let widest = |f: &dyn Fn(&(&str, String, bool)) -> f64| {
+        blocks.iter().flatten().map(f).fold(0.0, f64::max)
+    };
+    let needed = widest(&|r| l.pdf.width(r.0, HEAD)) + 10.0 + widest(&|r| l.pdf.width(&r.1, HEAD));
+    let room = RIGHT - (LEFT + 260.0);
+    let label_x = (RIGHT - needed).clamp(LEFT + 260.0, 330.0);
+    let scale = (room / needed).min(1.0);
+    let (body, head) = (
+        Style::regular(BODY.size * scale),
+        Style::bold(HEAD.size * scale),
+    );
+    for rows in blocks {
         // A currency's rows stay together; those that would run into the footer go on a new
         // page, as a table's rows do (a customer may owe in many currencies).
         if right_y + (rows.len() - 1) as f64 * ROW > BOTTOM {
@@ -318,18 +561,13 @@ pub fn render_pdf(s: &Statement, settings: &StatementSettings) -> Result<Vec<u8>
             l.y = TOP;
         }
         for (label, value, strong) in rows {
-            let style = if strong { HEAD } else { BODY };
+            let style = if strong { head } else { body };
             if strong {
                 l.pdf
                     .line((label_x, right_y - 9.0), (RIGHT, right_y - 9.0), 0.6, 0.3);
             }
             l.pdf.text(label_x, right_y, style, label);
-            l.pdf.text_right(
-                RIGHT,
-                right_y,
-                style,
-                &format!("{} {}", t.currency, grouped(value, &t.currency)),
-            );
+            l.pdf.text_right(RIGHT, right_y, style, &value);
             right_y += ROW;
         }
         right_y += 6.0;
@@ -347,36 +585,26 @@ pub fn render_pdf(s: &Statement, settings: &StatementSettings) -> Result<Vec<u8>
 
     // Aging: one row per currency.
     if s.totals.iter().any(|t| !t.open.is_zero()) {
-        let n = s.labels.len() + 1;
-        let first = LEFT + 40.0;
-        let width = (RIGHT - first) / n as f64;
         let titles: Vec<String> = s
             .labels
             .iter()
             .map(|l| bucket_label(l))
             .chain(std::iter::once("Total".to_string()))
             .collect();
-        l.y += 8.0;
-        l.need(4.0);
-        l.pdf.text(LEFT, l.y, Style::bold(11.0), "Aging");
-        l.y += ROW + 2.0;
-        l.pdf.fill(LEFT, l.y - 10.0, RIGHT - LEFT, ROW, 0.92);
-        for (i, t) in titles.iter().enumerate() {
-            let right = first + width * (i + 1) as f64;
-            let text = l.pdf.fit(t, HEAD, width - 4.0);
-            l.pdf.text_right(right, l.y, HEAD, &text);
-        }
-        l.y += ROW;
-        for t in s.totals.iter().filter(|t| !t.open.is_zero()) {
-            l.need(1.0);
-            l.pdf.text(LEFT, l.y, BODY, &t.currency);
-            let values = t.aging.iter().copied().chain(std::iter::once(t.open));
-            for (i, v) in values.enumerate() {
-                let right = first + width * (i + 1) as f64;
-                let text = l.pdf.fit(&grouped(v, &t.currency), BODY, width - 4.0);
-                l.pdf.text_right(right, l.y, BODY, &text);
-            }
-            l.y += ROW;
+        let rows: Vec<Vec<String>> = s
+            .totals
+            .iter()
+            .filter(|t| !t.open.is_zero())
+            .map(|t| {
+                let values = t.aging.iter().copied().chain(std::iter::once(t.open));
+                std::iter::once(t.currency.clone())
+                    .chain(values.map(|v| grouped(v, &t.currency)))
+                    .collect()
+            })
+            .collect();
+        for (i, (cols, rows)) in aging_bands(&l.pdf, &titles, &rows).iter().enumerate() {
+            let title = if i == 0 { "Aging" } else { "Aging, continued" };
+            l.table(title, cols, rows);
         }
     }
 
@@ -399,20 +627,7 @@ pub fn render_pdf(s: &Statement, settings: &StatementSettings) -> Result<Vec<u8>
             ]
         })
         .collect();
-    l.table(
-        "Open items",
-        &[
-            col("Document", LEFT, 112.0, Align::Left),
-            col("Type", 166.0, 56.0, Align::Left),
-            col("Date", 226.0, 54.0, Align::Left),
-            col("Due", 284.0, 54.0, Align::Left),
-            col("Days late", 332.0, 48.0, Align::Right),
-            col("", 386.0, 24.0, Align::Left),
-            col("Amount", 410.0, 62.0, Align::Right),
-            col("Open", 476.0, RIGHT - 476.0, Align::Right),
-        ],
-        &debits,
-    );
+    l.table("Open items", &debit_cols(), &debits);
     let others = |kind: LineKind| -> Vec<Vec<String>> {
         s.lines_of(kind)
             .map(|c| {
@@ -425,15 +640,6 @@ pub fn render_pdf(s: &Statement, settings: &StatementSettings) -> Result<Vec<u8>
                 ]
             })
             .collect()
-    };
-    let other_cols = |what: &'static str, left: &'static str| {
-        [
-            col(what, LEFT, 170.0, Align::Left),
-            col("Date", 226.0, 54.0, Align::Left),
-            col("", 386.0, 24.0, Align::Left),
-            col("Amount", 410.0, 62.0, Align::Right),
-            col(left, 476.0, RIGHT - 476.0, Align::Right),
-        ]
     };
     l.table(
         "Credit notes",
@@ -610,6 +816,107 @@ mod tests {
         let page1 = &pages(&pdf)[0].0;
         let name_end = page1.find("Customer K7").unwrap();
         assert!(page1[..name_end].trim_end().ends_with('…'), "{page1}");
+    }
+
+    /// Whatever the figures, a table's columns lie side by side within the page, each as
+    /// wide as its widest cell and title line in the style it is drawn in: no figure or label
+    /// is cut or drawn over another. The largest amounts owed takes, in open items, credit
+    /// notes and an aging of 1 to 20 bounds.
+    #[test]
+    fn columns_hold_their_widest_figure_side_by_side_within_the_page() {
+        let pdf = Pdf::new("t").unwrap();
+        let check = |cols: &[Col], rows: &[Vec<String>]| {
+            let placed = place(&pdf, cols, rows);
+            let mut end = LEFT - GAP;
+            for (i, (c, &(x, w))) in cols.iter().zip(&placed.spans).enumerate() {
+                assert!(
+                    x >= end - 0.01,
+                    "column {i} at {x} overlaps the one before ({end})"
+                );
+                end = x + w;
+                if c.cut {
+                    continue;
+                }
+                let cells = rows.iter().map(|r| (r[i].as_str(), placed.body));
+                let titles = placed.titles[i].iter().map(|t| (t.as_str(), placed.head));
+                for (text, style) in cells.chain(titles) {
+                    assert!(
+                        pdf.width(text, style) <= w + 0.01,
+                        "{text:?} is wider than column {i} ({w})"
+                    );
+                }
+            }
+            assert!(end <= RIGHT + 0.01, "the table ends at {end}");
+            // Each title's words are all there, whole.
+            for (c, lines) in cols.iter().zip(&placed.titles) {
+                assert_eq!(lines.join(" "), c.title);
+            }
+            placed
+        };
+        let largest = "922,337,203,685,477.58".to_string();
+        let negative = format!("-{largest}");
+        let debit = |amount: &str, days: &str| -> Vec<String> {
+            [
+                "INV-2026-000000000001",
+                "Debit note",
+                "1900-01-01",
+                "1900-01-31",
+                days,
+            ]
+            .into_iter()
+            .map(String::from)
+            .chain(["USD".to_string(), amount.into(), amount.into()])
+            .collect()
+        };
+        // Small figures: the columns where they always were, in the usual font.
+        let placed = check(&debit_cols(), &[debit("100.00", "3")]);
+        assert_eq!(placed.body, BODY);
+        assert_eq!(placed.spans[6], (410.0, 62.0));
+        check(
+            &debit_cols(),
+            &[debit(&largest, "2612000"), debit("1.00", "")],
+        );
+        let other = vec![
+            "CN-1".to_string(),
+            "2026-01-01".into(),
+            "USD".into(),
+            largest.clone(),
+            largest.clone(),
+        ];
+        check(&other_cols("Credit note", "Credit left"), &[other]);
+        for n in 1..=20 {
+            let bounds = AgingBounds::new((1..=n).map(|i| i * 1000).collect()).unwrap();
+            let titles: Vec<String> = bounds
+                .labels()
+                .iter()
+                .map(|l| bucket_label(l))
+                .chain(std::iter::once("Total".to_string()))
+                .collect();
+            for figure in [negative.as_str(), "123,456,789.01", "0.00"] {
+                let row: Vec<String> = std::iter::once("USD".to_string())
+                    .chain(titles.iter().map(|_| figure.to_string()))
+                    .collect();
+                let bands = aging_bands(&pdf, &titles, std::slice::from_ref(&row));
+                let mut shown = Vec::new();
+                for (cols, rows) in &bands {
+                    let placed = check(cols, rows);
+                    assert!(
+                        placed.body.size >= 6.0 - 0.001,
+                        "{n} bounds of {figure}: {} points",
+                        placed.body.size
+                    );
+                    assert_eq!(rows[0][0], "USD");
+                    shown.extend(cols.iter().zip(&rows[0]).skip(1));
+                }
+                // Every bucket once, in order, with its figure.
+                let titles_shown: Vec<&String> = shown.iter().map(|(c, _)| &c.title).collect();
+                assert_eq!(titles_shown, titles.iter().collect::<Vec<_>>());
+                assert!(shown.iter().all(|(_, f)| **f == figure));
+                if figure == "0.00" && n <= 6 {
+                    assert_eq!(bands.len(), 1, "{n} bounds of small figures");
+                }
+            }
+        }
     }
 
     #[test]
