@@ -218,6 +218,62 @@ fn a_reminder_whose_delivery_is_not_known_counts_as_sent_the_day_it_was_claimed(
     assert_eq!(w.sends(&after.to_string()).len(), 1);
 }
 
+/// A run of an earlier date (`--as-of`) is sent now: a reminder that a run of a later date
+/// sent a minute ago holds the customer back as it holds a run of today, in the plan (saying
+/// when it was sent) and in the claim, with and without `min_days_between`. Such a
+/// reminder sent long ago (by the clock) does not. The back-dated run looked only at the
+/// days before its date, and the customer got two reminders 43 seconds apart.
+#[test]
+fn a_back_dated_run_keeps_to_the_reminders_sent_since_its_date() {
+    let today = owed::domain::engage::claim_day(&owed::engage::outbox::now()).unwrap();
+    for min_days_between in [0, 7] {
+        let mut w = kite_in_two_cycles();
+        w.min_days_between = min_days_between;
+        // Planned before the reminder of today goes (a second run started at the same time).
+        let early = w.plan(day("2026-05-05"));
+        assert_eq!(early.entries.len(), 1, "{:?}", early.skipped);
+        // Today: "Key accounts" (I1 due on 1 May, long overdue).
+        assert_eq!(w.send_all(&today.to_string()), 1);
+        // As of 5 May only "Standard" is due: held back, and the plan says why.
+        assert!(w.sends("2026-05-05").is_empty());
+        assert_eq!(
+            w.skips("2026-05-05"),
+            vec![skip("Standard", "Now", "K", SkipReason::MinDaysBetween)]
+        );
+        let reason = &w.plan(day("2026-05-05")).skipped[0].reason;
+        assert!(
+            reason.starts_with(&format!("a reminder was sent to K on {today}"))
+                && reason.contains("a run of an earlier date sends now"),
+            "{reason}"
+        );
+        // The run that planned before it: its claim finds K reminded.
+        let mut mailer = Delivered::default();
+        let settings = owed::engage::outbox::SendSettings {
+            min_days_between,
+            ..fixture::send_settings(day("2026-05-05"), 1)
+        };
+        let outcome = outbox::send_entry(
+            &mut w.store,
+            &w.cycles,
+            &early.entries[0],
+            &mut mailer,
+            &settings,
+        )
+        .unwrap();
+        assert_eq!(outcome, outbox::EntryOutcome::AlreadyClaimed);
+        assert!(mailer.0.is_empty());
+        // Sent (by the clock) a day longer ago than the spacing: the back-dated run sends.
+        let long_ago = today - chrono::Days::new(u64::from(min_days_between.max(1)));
+        w.sql(&format!(
+            "UPDATE reminders SET sent_at = '{long_ago}T12:00:00Z', at = '{long_ago}T12:00:00Z'"
+        ));
+        assert_eq!(
+            w.sends("2026-05-05"),
+            vec![entry("Standard", "Now", "K", &["I1"])]
+        );
+    }
+}
+
 #[test]
 fn a_reminder_delivered_but_not_recorded_says_so_and_stays_pending() {
     let docs =

@@ -1567,6 +1567,61 @@ fn a_run_of_an_earlier_date_does_not_chase_what_was_paid_since() {
     assert!(body.contains("41.00") && !body.contains("101.00"), "{body}");
 }
 
+/// A run of an earlier date is sent now: a customer reminded by today's run gets nothing from
+/// a run of 30 April a minute later (another cycle, in its own folder), one a day as with
+/// `min_days_between = 7`, and the plan of that date says why. Each customer got a second
+/// reminder 43 seconds after the first: the back-dated run looked only at the days before
+/// its date.
+#[test]
+fn a_back_dated_run_sends_nothing_to_a_customer_reminded_today() {
+    let server = SmtpServer::start();
+    let setup = Setup::kite_and_lark(server.port);
+    let today = Command::new(env!("CARGO_BIN_EXE_owed"))
+        .args(["--db", setup.db().to_str().unwrap(), "engage", "run"])
+        .env("OWED_CONFIG", setup.dir.path().join("config.toml"))
+        .env_remove("OWED_DB")
+        .output()
+        .unwrap();
+    succeeded(&today);
+    assert_eq!(server.received().len(), 2);
+    let other = setup.dir.path().join("cyc-a");
+    write_files(
+        &other,
+        &[
+            (
+                "escalation.toml",
+                "name = \"Escalation\"\n[[reminder]]\nname = \"Firm\"\nafter_due_days = 3\n\
+                 template = \"templates/firm.md\"\n",
+            ),
+            (
+                "templates/firm.md",
+                "Firm reminder\n\nPlease pay {{ table }}\n",
+            ),
+        ],
+    );
+    let other = other.to_str().unwrap();
+    let config = setup.dir.path().join("config.toml");
+    for spacing in ["", "[engage]\nmin_days_between = 7\n"] {
+        let text = std::fs::read_to_string(&config).unwrap();
+        std::fs::write(&config, format!("{text}{spacing}")).unwrap();
+        let plan = setup.json(&["engage", "plan", "--cycles", other, "--json"]);
+        let plan = plan.as_array().unwrap();
+        assert_eq!(plan.len(), 2, "{plan:?}");
+        for entry in plan {
+            assert_eq!(entry["skipped"], true, "{entry}");
+            assert_eq!(entry["reason"], "min_days_between", "{entry}");
+            let detail = entry["detail"].as_str().unwrap();
+            assert!(
+                detail.contains("a run of an earlier date sends now"),
+                "{detail}"
+            );
+        }
+        let out = setup.run_ok(&["engage", "run", "--cycles", other]);
+        assert!(out.contains("0 sent"), "{out}");
+        assert_eq!(server.received().len(), 2, "{spacing}");
+    }
+}
+
 #[test]
 fn a_stale_ledger_stops_the_run_before_it_connects() {
     let server = SmtpServer::start();

@@ -109,6 +109,26 @@ pub fn too_soon(day: Date, as_of: Date, min_days_between: u32) -> bool {
     (as_of - day).num_days() < i64::from(min_days_between.max(1))
 }
 
+/// Whether a reminder sent keeps a customer from another by a run of `as_of` made on `today`
+/// (at most one per `min_days_between` days; 0: one a day). One sent by a run of `run_date`
+/// on or before `as_of` counts on that date, as the runs of each day in turn (a missed day
+/// caught up the next) keep to the spacing. One sent by a run of a later date counts by the
+/// day it was delivered, `sent_day` (unknown: it holds): a run of an earlier date is sent
+/// now, so a reminder delivered a minute ago holds the customer back whatever the run's date.
+pub fn sent_too_soon(
+    run_date: Date,
+    sent_day: Option<Date>,
+    as_of: Date,
+    today: Date,
+    min_days_between: u32,
+) -> bool {
+    if run_date <= as_of {
+        too_soon(run_date, as_of, min_days_between)
+    } else {
+        sent_day.is_none_or(|day| too_soon(day, today, min_days_between))
+    }
+}
+
 /// The local day of a reminder claimed at `at` (RFC 3339, as the outbox stores it).
 pub fn claim_day(at: &str) -> Option<Date> {
     chrono::DateTime::parse_from_rfc3339(at)
@@ -184,6 +204,30 @@ mod tests {
         assert!(!too_soon(d("2026-05-01"), d("2026-05-08"), 7));
         assert!(too_soon(d("2026-05-03"), d("2026-05-01"), 7));
         assert!(claim_day("2026-05-01T12:00:00Z").is_some());
+        // By a run of a later date than this one's: by the day it was delivered.
+        let (run, today) = (d("2026-12-07"), d("2026-12-07"));
+        assert!(sent_too_soon(run, Some(today), d("2026-12-01"), today, 7));
+        assert!(sent_too_soon(run, Some(today), d("2026-12-01"), today, 0));
+        assert!(sent_too_soon(run, None, d("2026-12-01"), today, 0));
+        let week_ago = d("2026-11-30");
+        assert!(!sent_too_soon(
+            run,
+            Some(week_ago),
+            d("2026-12-01"),
+            today,
+            7
+        ));
+        assert!(sent_too_soon(
+            run,
+            Some(d("2026-12-01")),
+            d("2026-12-01"),
+            today,
+            7
+        ));
+        // By a run of its date or before: by that date, whenever it was delivered.
+        let may = d("2026-05-01");
+        assert!(!sent_too_soon(may, Some(today), d("2026-05-08"), today, 7));
+        assert!(sent_too_soon(may, Some(today), d("2026-05-07"), today, 7));
         assert_eq!(claim_day("yesterday"), None);
     }
 

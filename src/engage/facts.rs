@@ -152,6 +152,9 @@ pub struct Facts {
     risk: HashMap<i64, RiskLevel>,
     /// The latest day any reminder was sent to a customer (for `min_days_between`).
     pub last_reminder: HashMap<i64, Date>,
+    /// Customers sent a reminder by a run of a later date than the plan's, with when the
+    /// latest of those was delivered: a plan of an earlier date is sent now.
+    pub sent_after: HashMap<i64, String>,
     /// Customers with a reminder pending (in flight, or its delivery unknown), with when the
     /// latest was claimed: it counts as sent that day.
     pub pending_reminder: HashMap<i64, String>,

@@ -575,6 +575,7 @@ pub fn deliver_entry(
         cid: entry.cid,
         as_of: settings.as_of,
         days: settings.min_days_between,
+        today: chrono::Local::now().date_naive(),
     });
     // The outbox's row of this reminder, before its message is made (and as it stays when
     // it cannot be made).

@@ -25,7 +25,9 @@
 //!    and, never claimed, is planned again once the N days have passed. Without it, one a
 //!    day: a second run that day sends none of what the first skipped. A reminder pending
 //!    (in flight, or its delivery unknown after a crash) counts as sent the day it was
-//!    claimed. The claim checks this again in its transaction (two runs at once).
+//!    claimed; one sent by a run of a later date than the plan's, by the day it was
+//!    delivered, counted back from today (a plan of an earlier date is sent now). The claim
+//!    checks this again in its transaction (two runs at once).
 
 use super::cycle::{Channel, Cycle, Cycles, Reminder};
 use super::facts::{Custom, Facts, Needs, parse_custom};
@@ -250,6 +252,8 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
         settings.promise_grace_days,
     )?;
     facts.last_reminder = store.engagement().last_reminder_dates(as_of)?;
+    facts.sent_after = store.engagement().sent_after(as_of)?;
+    let today = chrono::Local::now().date_naive();
     facts.pending_reminder = store.engagement().pending_reminders()?;
     let customer_custom = Facts::needs_custom(&needs, Level::Customer);
     let document_custom = Facts::needs_custom(&needs, Level::Document);
@@ -333,6 +337,7 @@ pub fn compute(store: &Store, cycles: &Cycles, settings: PlanSettings<'_>) -> Re
             &facts,
             &customer,
             settings.min_days_between,
+            today,
         );
     }
     plan.entries.sort_by(|a, b| {
@@ -467,11 +472,12 @@ fn choose(
     facts: &Facts,
     customer: &Customer,
     min_days_between: u32,
+    today: Date,
 ) {
     if candidates.is_empty() {
         return;
     }
-    if let Some(reason) = spaced(facts, customer, min_days_between) {
+    if let Some(reason) = spaced(facts, customer, min_days_between, today) {
         for (_, entry) in candidates {
             plan.skipped
                 .push(skip(entry, SkipReason::MinDaysBetween, reason.clone()));
@@ -497,8 +503,15 @@ fn choose(
 
 /// Why `customer` gets no reminder today, if it does not: one was sent fewer than
 /// `min_days_between` days ago (with 0, today: at most one a day, whichever run sends it),
-/// or claimed then and still pending (in flight, or its delivery not known).
-fn spaced(facts: &Facts, customer: &Customer, min_days_between: u32) -> Option<String> {
+/// or claimed then and still pending (in flight, or its delivery not known). A plan of an
+/// earlier date than `today` is sent now: a reminder a run of a later date sent counts by
+/// the day it was delivered, counted back from `today`.
+fn spaced(
+    facts: &Facts,
+    customer: &Customer,
+    min_days_between: u32,
+    today: Date,
+) -> Option<String> {
     let soon = |day: &Date| too_soon(*day, facts.as_of, min_days_between);
     if let Some(at) = facts
         .pending_reminder
@@ -510,6 +523,27 @@ fn spaced(facts: &Facts, customer: &Customer, min_days_between: u32) -> Option<S
              (`owed engage outbox`)",
             customer.id
         ));
+    }
+    if let Some(day) = facts
+        .sent_after
+        .get(&customer.cid)
+        .map(|at| claim_day(at))
+        .filter(|day| day.is_none_or(|d| too_soon(d, today, min_days_between)))
+    {
+        let day = day.map_or_else(|| "a later day".to_string(), |d| d.to_string());
+        return Some(if min_days_between == 0 {
+            format!(
+                "a reminder was sent to {} on {day}, and a run of an earlier date sends now: \
+                 at most one a day",
+                customer.id
+            )
+        } else {
+            format!(
+                "a reminder was sent to {} on {day}, fewer than min_days_between = \
+                 {min_days_between} days before today, and a run of an earlier date sends now",
+                customer.id
+            )
+        });
     }
     let last = facts.last_reminder.get(&customer.cid).filter(|d| soon(d))?;
     Some(if min_days_between == 0 {

@@ -7,7 +7,7 @@ use crate::Result;
 use crate::domain::Date;
 use crate::domain::action_checks::Stamp;
 use crate::domain::date::{day_number, from_day_number};
-use crate::domain::engage::{HoldRow, OutboxRow, Released, claim_day, too_soon};
+use crate::domain::engage::{HoldRow, OutboxRow, Released, claim_day, sent_too_soon, too_soon};
 use crate::domain::text::name_key;
 use crate::domain::users::{Work, may};
 use crate::store::Store;
@@ -21,6 +21,9 @@ pub struct Spacing {
     pub cid: i64,
     pub as_of: Date,
     pub days: u32,
+    /// The day the run sends on: a reminder sent by a run of a later date than `as_of`
+    /// counts by the day it was delivered, from this one.
+    pub today: Date,
 }
 
 /// What a run claims in the outbox: a reminder row (its documents are given beside it).
@@ -54,6 +57,19 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
             "SELECT cid, max(sent_date) FROM reminders INDEXED BY reminders_sent
               WHERE status = 'sent' AND sent_date <= ?1 GROUP BY cid",
             as_of,
+        )
+    }
+
+    /// Customers sent a reminder by a run of a later date than `as_of`, with when the latest
+    /// of those was delivered (RFC 3339): a run of an earlier date is sent now, and spaces
+    /// its reminders from when they were sent.
+    pub fn sent_after(&self, as_of: Date) -> Result<HashMap<i64, String>> {
+        crate::store::rows(
+            self.conn(),
+            "SELECT cid, max(ifnull(sent_at, at)) FROM reminders INDEXED BY reminders_sent
+              WHERE status = 'sent' AND sent_date > ?1 GROUP BY cid",
+            [day_number(as_of)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
     }
 
@@ -291,20 +307,28 @@ impl Engagement<&mut Store> {
     ) -> Result<Option<(i64, Vec<i64>, R)>> {
         let tx = self.store.write_tx()?;
         if let Some(spacing) = spacing {
-            // Sent, or pending since (claimed, delivery not known), on a day too soon.
+            // Sent, or pending since (claimed, delivery not known), on a day too soon; sent
+            // by a run of a later date, delivered too soon before today.
             let mut days = tx.prepare_cached(
-                "SELECT status, sent_date, at FROM reminders
-                  WHERE cid = ?1 AND (status = 'pending' OR sent_date <= ?2)",
+                "SELECT status, sent_date, ifnull(sent_at, at), at FROM reminders
+                  WHERE cid = ?1 AND status IN ('pending', 'sent')",
             )?;
-            let mut rows = days.query(params![spacing.cid, day_number(spacing.as_of)])?;
+            let mut rows = days.query(params![spacing.cid])?;
             while let Some(row) = rows.next()? {
                 let status: String = row.get(0)?;
-                let day = match status.as_str() {
-                    "pending" => claim_day(&row.get::<_, String>(2)?),
-                    "sent" => row.get::<_, Option<i32>>(1)?.map(from_day_number),
-                    _ => None,
+                let soon = match (status.as_str(), row.get::<_, Option<i32>>(1)?) {
+                    ("pending", _) => claim_day(&row.get::<_, String>(3)?)
+                        .is_some_and(|d| too_soon(d, spacing.as_of, spacing.days)),
+                    (_, Some(run)) => sent_too_soon(
+                        from_day_number(run),
+                        claim_day(&row.get::<_, String>(2)?),
+                        spacing.as_of,
+                        spacing.today,
+                        spacing.days,
+                    ),
+                    _ => false,
                 };
-                if day.is_some_and(|d| too_soon(d, spacing.as_of, spacing.days)) {
+                if soon {
                     return Ok(None);
                 }
             }
