@@ -414,12 +414,12 @@ fn a_statement_in_euros_with_credit_and_cash_and_a_two_line_remittance() {
     }
 }
 
-#[test]
-fn a_reminder_with_attach_statement_carries_the_pdf() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = euro_portfolio(dir.path());
+/// Runs `engage run` as of `as_of` on the euro portfolio in `dir` with a cycle whose one
+/// reminder attaches the statement and renders `template`; the one message received: its
+/// text (line ends as `\n`) and the text of the PDF it carries.
+fn send_with_statement(dir: &Path, db: &Path, as_of: &str, template: &str) -> (String, String) {
     let server = smtp_server::SmtpServer::start();
-    let cycles = dir.path().join("cycles");
+    let cycles = dir.join("cycles");
     std::fs::create_dir_all(cycles.join("templates")).unwrap();
     std::fs::write(
         cycles.join("c.toml"),
@@ -427,14 +427,10 @@ fn a_reminder_with_attach_statement_carries_the_pdf() {
          template = \"templates/t.md\"\nattach = [\"statement\"]\n",
     )
     .unwrap();
+    std::fs::write(cycles.join("templates/t.md"), template).unwrap();
+    let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
     std::fs::write(
-        cycles.join("templates/t.md"),
-        "Statement for {{ customer.name }}\n\nSee the attachment.\n",
-    )
-    .unwrap();
-    let config = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
-    std::fs::write(
-        dir.path().join("config.toml"),
+        dir.join("config.toml"),
         format!(
             "{config}[smtp]\nhost = \"127.0.0.1\"\nport = {}\nfrom = \"AR <ar@example.com>\"\n",
             server.port
@@ -442,22 +438,77 @@ fn a_reminder_with_attach_statement_carries_the_pdf() {
     )
     .unwrap();
     let args = ["engage", "run", "--cycles", cycles.to_str().unwrap()];
-    let o = owed_on(dir.path(), &db, Some("2026-05-01"), &args);
+    let o = owed_on(dir, db, Some(as_of), &args);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let received = server.received();
     assert_eq!(received.len(), 1);
     let text = received[0].text().replace("\r\n", "\n");
     assert!(text.contains("Content-Type: application/pdf"), "{text}");
     assert!(text.contains("statement-S2.pdf"), "{text}");
-    assert!(text.contains("See the attachment."), "{text}");
-    // The attachment's base64 body is the statement owed statement writes.
+    // The attachment's base64 body.
     let part = text.split("Content-Type: application/pdf").nth(1).unwrap();
     let body = part.split("\n\n").nth(1).unwrap();
     let b64: String = body.lines().take_while(|l| !l.starts_with("--")).collect();
     let pdf = base64::engine::general_purpose::STANDARD
         .decode(b64)
         .unwrap();
-    let text = squeeze(&pages(&pdf)[0]);
-    assert!(text.contains("Ærøskøbing Δέλτα Жук ООО"), "{text}");
-    assert!(text.contains("Balance due EUR 810.50"), "{text}");
+    (text, squeeze(&pages(&pdf)[0]))
+}
+
+#[test]
+fn a_reminder_with_attach_statement_carries_the_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = euro_portfolio(dir.path());
+    let template = "Statement for {{ customer.name }}\n\nSee the attachment.\n";
+    let (email, pdf) = send_with_statement(dir.path(), &db, "2026-05-01", template);
+    assert!(email.contains("See the attachment."), "{email}");
+    // The statement owed statement writes.
+    assert!(pdf.contains("Ærøskøbing Δέλτα Жук ООО"), "{pdf}");
+    assert!(pdf.contains("Balance due EUR 810.50"), "{pdf}");
+    assert!(pdf.contains("as of 2026-05-01 "), "{pdf}");
+    assert!(!pdf.contains("paid since"), "{pdf}");
+}
+
+/// A reminder of an earlier date sent now agrees with its statement: RE-2001, paid in full on
+/// 2 May, is out of the email of a run of 1 May ("paid since") and out of the statement it
+/// carries, whose balance due is the email's. The statement listed it open, 700.00 more.
+#[test]
+fn a_back_dated_reminders_statement_leaves_out_what_was_paid_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = euro_portfolio(dir.path());
+    let paid = dir.path().join("paid");
+    Portfolio::new()
+        .file(
+            "payments.csv",
+            "id,customer_id,date,amount,currency\nP9,S2,2026-05-02,700.00,EUR\n",
+        )
+        .file(
+            "applications.csv",
+            "source_id,document_id,amount,date\nP9,E1,700.00,2026-05-02\n",
+        )
+        .write(&paid);
+    let o = owed_on(dir.path(), &db, None, &["import", paid.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let template = "Statement for {{ customer.name }}\n\n{{ table }}\n\
+                    Total {{ totals.balance }} {{ totals.currency }}\n";
+    let (email, pdf) = send_with_statement(dir.path(), &db, "2026-05-01", template);
+    assert!(
+        !email.contains("RE-2001") && email.contains("RE-2002"),
+        "{email}"
+    );
+    assert!(email.contains("Total 250.50 EUR"), "{email}");
+    assert!(!pdf.contains("RE-2001"), "{pdf}");
+    for want in [
+        "as of 2026-05-01, less what was paid since",
+        "RE-2002 Invoice 2026-04-20 2026-05-20 EUR 250.50 250.50",
+        "Open items EUR 250.50",
+        // 250.50 − 100.00 of credit − 40.00 not applied.
+        "Balance due EUR 110.50",
+        "EUR 250.50 0.00 0.00 0.00 0.00 0.00 250.50",
+    ] {
+        assert!(pdf.contains(want), "{want:?} missing from {pdf}");
+    }
+    // `owed statement` of that date is the ledger as it stood then.
+    let then = squeeze(&statement(dir.path(), "S2", "2026-05-01")[0]);
+    assert!(then.contains("Balance due EUR 810.50"), "{then}");
 }

@@ -37,7 +37,8 @@
 //! [`Mailer::send_text`] (see [`super::sms`]): an answer from the provider is delivered or
 //! refused, and no answer once the request was written is unknown. A reminder with
 //! `attach = ["statement"]` carries the customer's statement of account as of the run's
-//! date as a PDF (built before the claim, so a failure to build it claims nothing). A run first connects to the server: when it cannot be reached (after the
+//! date as a PDF, less what was paid since as the email is (built before the claim, so a
+//! failure to build it claims nothing). A run first connects to the server: when it cannot be reached (after the
 //! retries) the run claims nothing and fails. A server lost mid-run — unreachable after the
 //! retries, timed out, or silent after a message was handed over — stops the run (exit 1),
 //! and so does a stop signal (SIGTERM, SIGINT, SIGHUP: the current step is finished when the

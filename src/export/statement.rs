@@ -55,6 +55,9 @@ pub struct Statement {
     pub lines: Vec<StatementLine>,
     /// One per currency of the lines, alphabetical.
     pub totals: Vec<CurrencyTotals>,
+    /// What was paid after `as_of` is taken off the lines (the statement a reminder of that
+    /// date sent later carries), and something was.
+    pub less_paid_since: bool,
 }
 
 impl Statement {
@@ -88,7 +91,28 @@ impl Statement {
             labels: bounds.labels(),
             totals: totals(&lines, as_of, bounds),
             lines,
+            less_paid_since: false,
         })
+    }
+
+    /// The statement of the customer whose key is `cid` that a reminder of `as_of` sent now
+    /// carries: as of that date, less what the ledger shows paid since, as the reminder's own
+    /// documents and balances are (a back-dated run never chases what was paid since, and its
+    /// attachment does not list it as open either).
+    pub fn sent_now(
+        store: &Store,
+        cid: i64,
+        as_of: Date,
+        bounds: &AgingBounds,
+    ) -> Result<Statement> {
+        let mut statement = Statement::of(store, cid, as_of, bounds)?;
+        let lines = store.ledger().statement_lines_paid_since(cid, as_of)?;
+        if lines != statement.lines {
+            statement.totals = totals(&lines, as_of, bounds);
+            statement.lines = lines;
+            statement.less_paid_since = true;
+        }
+        Ok(statement)
     }
 
     /// The lines of one kind.
@@ -452,7 +476,8 @@ fn aging_bands(
     vec![band(0, n)]
 }
 
-/// The statement of account of the customer whose key is `cid` (a reminder's attachment).
+/// The statement of account of the customer whose key is `cid` that a reminder of `as_of`
+/// sent now carries ([`Statement::sent_now`]: less what was paid since).
 pub fn statement_pdf_of(
     store: &Store,
     cid: i64,
@@ -460,7 +485,7 @@ pub fn statement_pdf_of(
     settings: &StatementSettings,
 ) -> Result<Vec<u8>> {
     render_pdf(
-        &Statement::of(store, cid, as_of, &settings.bounds)?,
+        &Statement::sent_now(store, cid, as_of, &settings.bounds)?,
         settings,
     )
 }
@@ -476,12 +501,13 @@ pub fn render_pdf(s: &Statement, settings: &StatementSettings) -> Result<Vec<u8>
     l.y = TOP + 10.0;
     l.pdf
         .text_right(RIGHT, l.y, Style::bold(16.0), "Statement of account");
-    l.pdf.text_right(
-        RIGHT,
-        l.y + 16.0,
-        Style::regular(10.0),
-        &format!("as of {}", s.as_of),
-    );
+    let as_of = if s.less_paid_since {
+        format!("as of {}, less what was paid since", s.as_of)
+    } else {
+        format!("as of {}", s.as_of)
+    };
+    l.pdf
+        .text_right(RIGHT, l.y + 16.0, Style::regular(10.0), &as_of);
     let mut left_y = l.y;
     if let Some(company) = settings.company.as_deref().filter(|c| !c.trim().is_empty()) {
         let line = l.pdf.fit(company, Style::bold(13.0), 260.0);
@@ -724,6 +750,7 @@ mod tests {
             labels: bounds.labels(),
             totals: totals(&lines, as_of, &bounds),
             lines,
+            less_paid_since: false,
         }
     }
 
