@@ -1677,3 +1677,67 @@ fn refusing_the_open_database_keeps_this_process_s_locks() {
     assert!(dir.path().join("owed.db-shm").exists());
     drop(store);
 }
+
+/// A statement's CSV names each line's type as programs read it, the import's and `export
+/// documents`' machine names (`debit_note`, `credit_note`), and its workbook in words
+/// (`debit note`): the CSV wrote `debit note` and `credit note`.
+#[test]
+fn the_statement_csv_names_types_as_the_import_does() {
+    let dir = ledger(&[
+        (
+            "customers.csv",
+            "id,name,email,currency\nS1,Sigma,s@x.example,USD\n",
+        ),
+        (
+            "documents.csv",
+            "id,customer_id,type,number,doc_date,due_date,amount,currency\n\
+             I,S1,invoice,NI,2026-06-01,2026-06-29,1.00,USD\n\
+             D,S1,debit_note,ND,2026-06-01,2026-06-30,2.00,USD\n\
+             R,S1,credit_note,NR,2026-06-01,,4.00,USD\n",
+        ),
+        (
+            "payments.csv",
+            "id,customer_id,date,amount,currency\nP,S1,2026-06-02,5.00,USD\n",
+        ),
+    ]);
+    let d = dir.path();
+    let as_of = "2026-06-30";
+    let types = [
+        ("I", "invoice", "invoice"),
+        ("D", "debit_note", "debit note"),
+        ("R", "credit_note", "credit note"),
+        ("P", "payment", "payment"),
+    ];
+    let csv = stdout(&export_stdout(
+        d,
+        as_of,
+        "statement",
+        &["--customer", "S1", "--format", "csv"],
+    ));
+    let docs = stdout(&export_stdout(d, as_of, "documents", &["--format", "csv"]));
+    for (id, machine, _) in types {
+        assert_eq!(csv_column(&csv, "id", id, "type"), [machine], "{csv}");
+        if id != "P" {
+            assert_eq!(
+                csv_column(&docs, "document_id", id, "type"),
+                [machine],
+                "{docs}"
+            );
+        }
+    }
+    let sheets = read(&export_to(
+        d,
+        "s1.xlsx",
+        as_of,
+        "statement",
+        &["--customer", "S1"],
+    ));
+    let s = &sheets[0];
+    for (id, _, words) in types {
+        let row = s
+            .data_rows()
+            .find(|&r| s.text(r, s.col("ID")) == id)
+            .unwrap();
+        assert_eq!(s.text(row, s.col("Type")), words, "{id}");
+    }
+}

@@ -113,6 +113,10 @@ impl Sheet for CsvSheet {
             Cell::Empty => String::new(),
             Cell::Text(s) if self.for_terminal => guarded(&crate::domain::text::visible(s)),
             Cell::Text(s) => guarded(s),
+            Cell::Named { key, .. } if self.for_terminal => {
+                guarded(&crate::domain::text::visible(key))
+            }
+            Cell::Named { key, .. } => guarded(key),
             Cell::Amount(d, dp) => fixed(*d, *dp),
             Cell::Ratio(d) | Cell::Percent(d) => fixed(*d, 1),
             Cell::Integer(i) => i.to_string(),

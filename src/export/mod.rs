@@ -95,6 +95,12 @@ impl Column {
 pub enum Cell {
     Empty,
     Text(String),
+    /// A value programs read by its machine name (CSV: `debit_note`, as the import and
+    /// `export documents` write it) and people in words (a workbook: `debit note`).
+    Named {
+        key: String,
+        words: String,
+    },
     /// Money and the decimal places of its currency ([`Cell::amount`]): written rounded to
     /// them, half away from zero.
     Amount(Decimal, u32),

@@ -936,7 +936,10 @@ pub fn statement(s: &Statement, sheet: &mut dyn Sheet) -> Result<()> {
             LineKind::Credit | LineKind::Cash => -Decimal::ONE,
         };
         sheet.row(&[
-            Cell::from(l.doc_type.replace('_', " ")),
+            Cell::Named {
+                key: l.doc_type.clone(),
+                words: l.doc_type.replace('_', " "),
+            },
             Cell::from(l.reference()),
             Cell::from(l.id.as_str()),
             Cell::Date(l.date),

@@ -409,7 +409,7 @@ fn digits(n: u128) -> usize {
 fn shown_width(cell: &Cell) -> usize {
     match cell {
         Cell::Empty => 0,
-        Cell::Text(s) => s.width(),
+        Cell::Text(s) | Cell::Named { words: s, .. } => s.width(),
         Cell::Amount(d, dp) => {
             // Digits, separators and the decimals, without formatting the number.
             let mut whole = d.trunc().abs();
@@ -492,7 +492,9 @@ impl XlsxSheet {
             let c = col(i)?;
             let written = match cell {
                 Cell::Empty => Ok(&mut *sheet),
-                Cell::Text(s) => sheet.write_string(row, c, within_a_cell(s).as_ref()),
+                Cell::Text(s) | Cell::Named { words: s, .. } => {
+                    sheet.write_string(row, c, within_a_cell(s).as_ref())
+                }
                 Cell::Amount(d, dp) => {
                     let v = round_half_away(*d, *dp);
                     if let Some(sum) = part.sums.get_mut(i) {
