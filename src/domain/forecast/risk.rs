@@ -11,7 +11,7 @@
 //! | broken promises: 1 / 2 or more | 15 / 25 |
 //! | open issues: 1–2 / 3 or more | 10 / 15 |
 //! | overdue share of the open balance ≥ 75 % / ≥ 40 % | 15 / 8 |
-//! | oldest overdue document more than 90 days, undisputed and material / ≥ 90 / ≥ 60 days | 50 / 15 / 8 |
+//! | in default (below) / oldest overdue document ≥ 90 / ≥ 60 days | 50 / 15 / 8 |
 //! | failed payment attempts in the last 90 days: 1 / 2 or more | 8 / 15 |
 //!
 //! High from 50 points, medium from 25, low below. A customer in default is high risk on
@@ -21,10 +21,12 @@
 //! the obligation is disputed. Material here: what is past due, less the customer's credit
 //! and cash in hand, is at least 1 % of its open balance (the EBA's relative threshold; its
 //! absolute one, in euros, is left out as the ledger's currency may be any); a document
-//! counts toward it with at least a tenth of its own amount open (ours). Typical lateness is the customer's
-//! model profile (its own history shrunk toward the portfolio), so a single late invoice
-//! does not make a new customer high risk; the probability of paying late is the model's,
-//! calibrated on the ledger's own history by the self-check (see [`super::check`]).
+//! counts toward it with at least a tenth of its own amount open (ours).
+//!
+//! Typical lateness is the customer's model profile (its own history shrunk toward the
+//! portfolio), so a single late invoice does not make a new customer high risk; the
+//! probability of paying late is the model's, calibrated on the ledger's own history by the
+//! self-check (see [`super::check`]).
 
 use super::model::{Model, Profile, describe_late};
 use super::{CustomerHistory, days};
