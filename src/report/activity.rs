@@ -356,7 +356,7 @@ fn line(e: &Entry) -> (String, String, String) {
 /// `--as-of`, or in a session set back with `:asof`): the heading shows when it was written;
 /// empty when it counts from the day it was written.
 fn back_dated(at: &str, day: Date) -> String {
-    match super::local_day(at) {
+    match crate::store::local_day(at) {
         Some(written) if written > day => {
             format!("\ncounts from {day} (written on {written}, back-dated)")
         }

@@ -154,10 +154,3 @@ pub fn local_time(at: &str) -> String {
         },
     )
 }
-
-/// The day a moment kept as RFC 3339 UTC text falls on in this machine's time zone.
-pub fn local_day(at: &str) -> Option<crate::domain::Date> {
-    chrono::DateTime::parse_from_rfc3339(at)
-        .ok()
-        .map(|t| t.with_timezone(&chrono::Local).date_naive())
-}
