@@ -544,7 +544,8 @@ IA,A,invoice,2026-04-01,2026-05-01,100.00
 IB,B,invoice,2026-03-01,2026-04-20,100.00
 ";
     // A: three failed attempts then a success and a failure being retried on 12 May;
-    // B: one success. Average attempts: A 5 / 1 = 5, B 1.
+    // B: one success, then an entry voided (no attempt of the customer's: left out of both
+    // the average and the attempts since the success). Average attempts: A 5 / 1 = 5, B 1.
     let payments = "id,customer_id,date,amount,status,method,dunning_status,next_retry_date
 PA1,A,2026-05-01,100.00,failure,card,,
 PA2,A,2026-05-02,100.00,failure,card,,
@@ -552,6 +553,7 @@ PA3,A,2026-05-03,100.00,failure,card,,
 PA4,A,2026-05-04,10.00,success,card,,
 PA5,A,2026-05-09,100.00,failure,card,in_progress,2026-05-12
 PB1,B,2026-04-25,10.00,success,bank_transfer,,
+PB2,B,2026-05-05,10.00,voided,bank_transfer,,
 ";
     let mut custom = CustomFields::default();
     custom.insert("cf_seats", "number").unwrap();
@@ -579,6 +581,7 @@ PB1,B,2026-04-25,10.00,success,bank_transfer,,
         ),
         rule("Attempts", "customer", "average_payment_attempts > 1.5"),
         rule("No card", "customer", "card_last4 is empty"),
+        rule("Since", "payment", "payment_attempts = 1"),
     ];
     let named: Vec<(String, &str)> = files
         .iter()
@@ -623,6 +626,7 @@ PB1,B,2026-04-25,10.00,success,bank_transfer,,
     assert_eq!(who("Retrying"), vec!["A"]);
     assert_eq!(who("Attempts"), vec!["A"]);
     assert_eq!(who("No card"), vec!["B"]);
+    assert_eq!(who("Since"), vec!["A"]);
 }
 
 /// A custom field typed as a date whose value is not one (`Gold`) is empty, as docs say ("a

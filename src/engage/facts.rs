@@ -23,7 +23,7 @@
 //!   reminder naming the document).
 //! - `paid`: whether the document is fully paid; plans consider open documents only, so in
 //!   practice `no`. `disputed`: named by an open issue (such documents never get reminders).
-//! - `payment_attempts`: attempts since the latest successful payment.
+//! - `payment_attempts`: attempts since the latest successful payment (voided ones left out).
 //! - `last_attempted_payment_amount`: in the base currency.
 //! - `monthly_dso`: the customer's count-back DSO over the last 12 months of its own sales.
 //! - `net_term_days`: the customer's `payment_terms_days`.

@@ -241,9 +241,11 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
                 s.attempts += 1;
                 s.successes += i64::from(status == "success");
             }
+            // A voided entry is the company's, no attempt of the customer's: left out of the
+            // attempts since the latest success, as from `average_payment_attempts`.
             if status == "success" {
                 s.last_success = s.last_success.max(Some(key));
-            } else {
+            } else if status != "voided" {
                 s.failures.push(key);
             }
             if s.latest.as_ref().is_some_and(|(k, _)| *k > key) {
