@@ -149,13 +149,11 @@ fn a_hold_is_dated_like_a_follow_up() {
         &["engage", "hold", "V1", "--until", "2028-04-01", "PO"],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = run(&fx, &["engage", "hold", "V1", "--until", "2026-03-01"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("is not held back"),
-        "{}",
-        stdout(&out)
-    );
+    let out = common::succeeded(&run(
+        &fx,
+        &["engage", "hold", "V1", "--until", "2026-03-01"],
+    ));
+    assert!(out.contains("is not held back"), "{out}");
 }
 
 /// `owed activity --as-of D` shows what had happened by D: an issue's events of later days
@@ -951,4 +949,61 @@ fn holds_and_their_releases_are_in_the_activity() {
     let cycles = common::write_dunning_cycle(fx.dir.path(), "Reminder\n\n{{ table }}\n");
     let plan = dana(&["engage", "plan", "--cycles", cycles.to_str().unwrap()]);
     assert!(plan.contains("1 held back by a manager"), "{plan}");
+}
+
+/// A hold written by an owed from before holds had a day (schema 16, `from_date` empty) counts
+/// from always, as the plan reads it: placed back-dated then (until 20 April, written today),
+/// it read "hold released" in the activity, the timeline and the export while the plan held
+/// the customer back.
+#[test]
+fn a_hold_written_before_holds_had_a_day_is_a_hold_not_a_release() {
+    let fx = Fixture::new();
+    let o = fx.owed(&[
+        "--as-of",
+        "2026-04-01",
+        "--as",
+        "dana",
+        "engage",
+        "hold",
+        "V1",
+        "--until",
+        "2026-04-20",
+        "in approval",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // As the older owed wrote it: no day, and written (in May) after the day it holds until.
+    common::execute(
+        &fx.db(),
+        "UPDATE engagement_holds SET from_date = NULL, at = '2026-05-04T10:00:00Z'",
+    );
+    let o = fx.owed(&["--as-of", "2026-05-10", "activity", "V1"]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("hold 1: held back from engagement until 2026-04-20"),
+        "{text}"
+    );
+    assert!(!text.contains("released"), "{text}");
+    let o = fx.owed(&["--as-of", "2026-05-10", "activity", "V1", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let hold = common::first_entry(&json, "hold");
+    assert_eq!(hold["release"], false, "{hold}");
+    let csv = stdout(&fx.owed(&["export", "activity", "-o", "-"]));
+    assert!(!csv.contains("hold released"), "{csv}");
+    assert!(csv.contains(",hold,V1,"), "{csv}");
+    let store = fx.store();
+    let v1 = store.ledger().customer_key("V1").unwrap().unwrap();
+    let today = owed::domain::date::parse_iso("2026-12-31").unwrap();
+    let detail = store
+        .ledger()
+        .customer_detail(v1, today, 3)
+        .unwrap()
+        .unwrap();
+    use owed::domain::customer::ActivityKind;
+    let kinds: Vec<ActivityKind> = detail
+        .activity
+        .iter()
+        .filter(|e| matches!(e.kind, ActivityKind::Hold | ActivityKind::HoldReleased))
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, [ActivityKind::Hold]);
 }

@@ -195,7 +195,7 @@ fn log_sql(one_customer: bool) -> String {
            FROM attachments a
          UNION ALL
          SELECT ifnull(h.from_date, {held}), h.at,
-                CASE WHEN h.until_date < ifnull(h.from_date, {held}) THEN 15 ELSE 14 END, h.cid,
+                CASE WHEN h.until_date < h.from_date THEN 15 ELSE 14 END, h.cid,
                 h.collector, ifnull(h.text, ''), NULL, h.until_date, NULL, h.id, NULL, h.id, 14,
                 NULL, NULL, NULL, NULL, NULL, NULL
            FROM engagement_holds h"

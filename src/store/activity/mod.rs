@@ -583,9 +583,9 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                 let placed = r.get::<_, Option<i32>>(3)?.map(from_day_number);
                 let until = from_day_number(r.get(4)?);
                 // A hold until a day before it was placed releases (the latest hold decides).
-                let release = placed
-                    .or_else(|| super::local_day(&at))
-                    .is_some_and(|d| until < d);
+                // A hold written before holds had a day (schema 16) counts from always, as the
+                // plan reads it: it is never a release.
+                let release = placed.is_some_and(|d| until < d);
                 Ok(HoldView {
                     id: r.get(0)?,
                     at,

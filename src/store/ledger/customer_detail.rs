@@ -469,15 +469,20 @@ impl<S: std::ops::Deref<Target = Store>> Ledger<S> {
         // Holds and their releases (a hold until a day before the one it was placed on), each
         // on that day; held back until when, and why.
         let hold_day = format!("ifnull(from_date, {})", day_of("at"));
+        // A hold written before holds had a day (schema 16) counts from always, as the plan
+        // reads it: it is never a release.
         for (kind, which) in [
-            (ActivityKind::Hold, ">="),
-            (ActivityKind::HoldReleased, "<"),
+            (
+                ActivityKind::Hold,
+                "from_date IS NULL OR until_date >= from_date",
+            ),
+            (ActivityKind::HoldReleased, "until_date < from_date"),
         ] {
             read(
                 &format!(
                     "SELECT {hold_day} AS d, at, collector, until_date, ifnull(text, ''), id AS seq
                        FROM engagement_holds
-                      WHERE cid = ?1 AND d <= ?2 AND until_date {which} d"
+                      WHERE cid = ?1 AND d <= ?2 AND ({which})"
                 ),
                 "1 DESC, 2 DESC, id DESC",
                 kind,
