@@ -8,7 +8,7 @@ mod fixture;
 
 use common::{names_in, on_a_disk_with_room, refused, succeeded};
 use fixture::{Fixture, owed_command, owed_ok};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The notes' ids in a database.
 fn note_ids(db: &Path) -> Vec<i64> {
@@ -105,8 +105,7 @@ fn a_backup_taken_while_another_process_writes_holds_every_note_up_to_one_moment
     }
     writer.join().unwrap();
     assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
-    let last = dir.join("after.db");
-    succeeded(&fx.owed(&["backup", last.to_str().unwrap()]));
+    let last = backed_up(&fx, "after.db");
     assert_eq!(note_ids(&last).len(), 30);
 }
 
@@ -130,8 +129,7 @@ fn a_backup_that_cannot_be_made_leaves_nothing_and_an_old_backup_whole() {
 
     // A full disk: the copy cannot be written; the backup of that name stays as it was, and
     // no part of the new one is left.
-    let old = dir.join("backup.db");
-    succeeded(&fx.owed(&["backup", old.to_str().unwrap()]));
+    let old = backed_up(&fx, "backup.db");
     let old_bytes = std::fs::read(&old).unwrap();
     succeeded(&fx.owed(&["--as-of", "2026-04-01", "note", "V2", "after the backup"]));
     let listed = names_in(dir);
@@ -178,6 +176,13 @@ fn a_backup_that_cannot_be_made_leaves_nothing_and_an_old_backup_whole() {
 }
 
 /// A fixture's fingerprint without the system's log (where a restore records itself).
+/// `owed backup` of the fixture's database to `name` in its folder; the backup's path.
+fn backed_up(fx: &Fixture, name: &str) -> PathBuf {
+    let path = fx.dir.path().join(name);
+    succeeded(&fx.owed(&["backup", path.to_str().unwrap()]));
+    path
+}
+
 fn data_of(fx: &Fixture) -> String {
     let fingerprint = fx.fingerprint();
     let (data, _log) = fingerprint.split_once("system_log\n").unwrap();
@@ -190,8 +195,7 @@ fn a_restore_puts_the_backup_back_after_keeping_the_database_as_it_was() {
     let dir = fx.dir.path();
     let db = fx.db();
     succeeded(&fx.owed(&["--as-of", "2026-04-01", "note", "V1", "before"]));
-    let backup = dir.join("backup.db");
-    succeeded(&fx.owed(&["backup", backup.to_str().unwrap()]));
+    let backup = backed_up(&fx, "backup.db");
     let at_backup = data_of(&fx);
     succeeded(&fx.owed(&["--as-of", "2026-04-01", "note", "V1", "after"]));
     let after = data_of(&fx);
@@ -277,8 +281,7 @@ fn a_restore_while_another_process_saves_loses_none_of_its_notes() {
     let fx = Fixture::new();
     let dir = fx.dir.path().to_path_buf();
     let db = fx.db();
-    let backup = dir.join("backup.db");
-    succeeded(&fx.owed(&["backup", backup.to_str().unwrap()]));
+    let backup = backed_up(&fx, "backup.db");
     // Notes saved one after another before, while and after the restore runs: each that
     // says it was recorded is either in the database as it was (kept) or in the database
     // after.
@@ -336,10 +339,8 @@ fn a_restore_while_another_process_saves_loses_none_of_its_notes() {
 #[test]
 fn a_restore_where_there_is_no_database_makes_it_from_the_backup() {
     let fx = Fixture::new();
-    let dir = fx.dir.path();
     succeeded(&fx.owed(&["--as-of", "2026-04-01", "note", "V1", "kept"]));
-    let backup = dir.join("backup.db");
-    succeeded(&fx.owed(&["backup", backup.to_str().unwrap()]));
+    let backup = backed_up(&fx, "backup.db");
     let at_backup = data_of(&fx);
 
     let restored = Fixture {
@@ -405,8 +406,7 @@ fn a_backup_that_is_not_one_of_this_database_is_refused_and_nothing_changes() {
     let fx = Fixture::new();
     let dir = fx.dir.path();
     let db = fx.db();
-    let good = dir.join("good.db");
-    succeeded(&fx.owed(&["backup", good.to_str().unwrap()]));
+    let good = backed_up(&fx, "good.db");
     let newer = dir.join("newer.db");
     std::fs::copy(&good, &newer).unwrap();
     rusqlite::Connection::open(&newer)
@@ -509,10 +509,8 @@ fn a_backup_that_is_not_one_of_this_database_is_refused_and_nothing_changes() {
 #[test]
 fn a_workstation_open_on_the_database_shows_what_was_restored() {
     let fx = Fixture::new();
-    let dir = fx.dir.path();
     let db = fx.db();
-    let backup = dir.join("backup.db");
-    succeeded(&fx.owed(&["backup", backup.to_str().unwrap()]));
+    let backup = backed_up(&fx, "backup.db");
     let mut d = fixture::Driver::new(&db, "alice", (120, 40));
     let promised = |d: &fixture::Driver| d.app.summary.as_ref().unwrap().metrics.open_p2p_amount;
     let at_backup = promised(&d);
@@ -555,8 +553,7 @@ fn a_restore_says_which_users_come_back_and_which_go() {
     };
     add("dana", common::DANA_KEY, "manager");
     add("carl", common::ALICE_KEY, "auditor");
-    let backup = dir.join("backup.db");
-    succeeded(&fx.owed(&["backup", backup.to_str().unwrap()]));
+    let backup = backed_up(&fx, "backup.db");
     succeeded(&fx.owed(&["--as", "dana", "user", "remove", "carl"]));
     let out = fx.owed(&["--as", "dana", "restore", backup.to_str().unwrap()]);
     refused(&out, 2, "nothing restored");

@@ -1,8 +1,10 @@
 //! Promise and issue states derived from the imported ledger, through the actions API and
 //! the store, over dates and partial payments.
 
+mod common;
 mod fixture;
 
+use common::{first_entry, text_pairs};
 use fixture::{Fixture, stamp};
 use owed::actions::{self, DisputeForm};
 use owed::config::Config;
@@ -798,23 +800,8 @@ fn events_of_one_second_are_listed_in_the_order_they_happened() {
         String::from_utf8_lossy(&o.stderr)
     );
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let issue = json["activity"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "issue")
-        .unwrap();
-    let events: Vec<(&str, &str)> = issue["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["kind"].as_str().unwrap(),
-                e["collector"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let issue = first_entry(&json, "issue");
+    let events = text_pairs(&issue["events"], |_| true, "kind", "collector");
     assert_eq!(
         events,
         [("resolve", "bob"), ("reopen", "bob"), ("resolve", "dana")]

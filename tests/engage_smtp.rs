@@ -10,7 +10,7 @@ mod workbook;
 
 use common::{
     assert_contains_all, first_entry, json_of, names_in, refused, rows, stderr, stdout, succeeded,
-    value, write_dunning_cycle, write_files,
+    text_pairs, value, write_dunning_cycle, write_files,
 };
 use smtp_server::{HangAt, Script, ScriptedServer, SmtpServer, closed_port};
 use std::collections::BTreeSet;
@@ -1725,18 +1725,7 @@ fn an_email_to_an_ip_address_is_skipped_as_having_no_address() {
     setup.store_email("K001", "'ap@[127.0.0.1]'");
     setup.store_email("K002", "'ap@[IPv6:::1]'");
     let plan = setup.json(&["engage", "plan", "--json"]);
-    let skipped: Vec<(&str, &str)> = plan
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["skipped"] == true)
-        .map(|e| {
-            (
-                e["customer_id"].as_str().unwrap(),
-                e["reason"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let skipped = text_pairs(&plan, |e| e["skipped"] == true, "customer_id", "reason");
     assert_eq!(
         skipped,
         [("K001", "no_address"), ("K002", "no_address")],

@@ -1513,30 +1513,15 @@ fn ratios_have_one_decimal_rounded_half_away_from_zero() {
 /// 30 June, due 29 June is 1, due 30 June 0, due 1 July −1; a credit note has none.
 #[test]
 fn days_overdue_are_signed_before_the_due_date() {
-    let dir = ledger(&[
-        (
-            "customers.csv",
-            "id,name,email,currency\nS1,Sigma,s@x.example,USD\n",
-        ),
-        (
-            "documents.csv",
-            "id,customer_id,type,number,doc_date,due_date,amount,currency\n\
-             A,S1,invoice,NA,2026-06-01,2026-06-29,1.00,USD\n\
-             B,S1,invoice,NB,2026-06-01,2026-06-30,2.00,USD\n\
-             C,S1,invoice,NC,2026-06-01,2026-07-01,3.00,USD\n\
-             R,S1,credit_note,NR,2026-06-01,,4.00,USD\n",
-        ),
-    ]);
-    let d = dir.path();
-    let as_of = "2026-06-30";
+    let dir = sigma(
+        "A,S1,invoice,NA,2026-06-01,2026-06-29,1.00,USD\n\
+         B,S1,invoice,NB,2026-06-01,2026-06-30,2.00,USD\n\
+         C,S1,invoice,NC,2026-06-01,2026-07-01,3.00,USD\n\
+         R,S1,credit_note,NR,2026-06-01,,4.00,USD\n",
+        None,
+    );
+    let (docs, statement, sheets) = sigma_exports(dir.path());
     let days = [("A", "1"), ("B", "0"), ("C", "-1"), ("R", "")];
-    let docs = stdout(&export_stdout(d, as_of, "documents", &["--format", "csv"]));
-    let statement = stdout(&export_stdout(
-        d,
-        as_of,
-        "statement",
-        &["--customer", "S1", "--format", "csv"],
-    ));
     for (id, want) in days {
         assert_eq!(
             csv_column(&docs, "document_id", id, "days_overdue"),
@@ -1549,20 +1534,10 @@ fn days_overdue_are_signed_before_the_due_date() {
             "{statement}"
         );
     }
-    let sheets = read(&export_to(
-        d,
-        "s1.xlsx",
-        as_of,
-        "statement",
-        &["--customer", "S1"],
-    ));
     let s = &sheets[0];
     let c = s.col("Days overdue");
     for (id, want) in days {
-        let row = s
-            .data_rows()
-            .find(|&r| s.text(r, s.col("ID")) == id)
-            .unwrap();
+        let row = row_with_id(s, id);
         let shown = match want {
             "" => Data::Empty,
             n => Data::Float(n.parse().unwrap()),
@@ -1683,38 +1658,19 @@ fn refusing_the_open_database_keeps_this_process_s_locks() {
 /// (`debit note`): the CSV wrote `debit note` and `credit note`.
 #[test]
 fn the_statement_csv_names_types_as_the_import_does() {
-    let dir = ledger(&[
-        (
-            "customers.csv",
-            "id,name,email,currency\nS1,Sigma,s@x.example,USD\n",
-        ),
-        (
-            "documents.csv",
-            "id,customer_id,type,number,doc_date,due_date,amount,currency\n\
-             I,S1,invoice,NI,2026-06-01,2026-06-29,1.00,USD\n\
-             D,S1,debit_note,ND,2026-06-01,2026-06-30,2.00,USD\n\
-             R,S1,credit_note,NR,2026-06-01,,4.00,USD\n",
-        ),
-        (
-            "payments.csv",
-            "id,customer_id,date,amount,currency\nP,S1,2026-06-02,5.00,USD\n",
-        ),
-    ]);
-    let d = dir.path();
-    let as_of = "2026-06-30";
+    let dir = sigma(
+        "I,S1,invoice,NI,2026-06-01,2026-06-29,1.00,USD\n\
+         D,S1,debit_note,ND,2026-06-01,2026-06-30,2.00,USD\n\
+         R,S1,credit_note,NR,2026-06-01,,4.00,USD\n",
+        Some("P,S1,2026-06-02,5.00,USD\n"),
+    );
+    let (docs, csv, sheets) = sigma_exports(dir.path());
     let types = [
         ("I", "invoice", "invoice"),
         ("D", "debit_note", "debit note"),
         ("R", "credit_note", "credit note"),
         ("P", "payment", "payment"),
     ];
-    let csv = stdout(&export_stdout(
-        d,
-        as_of,
-        "statement",
-        &["--customer", "S1", "--format", "csv"],
-    ));
-    let docs = stdout(&export_stdout(d, as_of, "documents", &["--format", "csv"]));
     for (id, machine, _) in types {
         assert_eq!(csv_column(&csv, "id", id, "type"), [machine], "{csv}");
         if id != "P" {
@@ -1725,6 +1681,44 @@ fn the_statement_csv_names_types_as_the_import_does() {
             );
         }
     }
+    let s = &sheets[0];
+    for (id, _, words) in types {
+        let row = row_with_id(s, id);
+        assert_eq!(s.text(row, s.col("Type")), words, "{id}");
+    }
+}
+
+/// Sigma (S1, USD) with these document rows (and payment rows), for the statement tests.
+fn sigma(documents: &str, payments: Option<&str>) -> tempfile::TempDir {
+    let documents =
+        format!("id,customer_id,type,number,doc_date,due_date,amount,currency\n{documents}");
+    let mut files = vec![
+        (
+            "customers.csv",
+            "id,name,email,currency\nS1,Sigma,s@x.example,USD\n".to_string(),
+        ),
+        ("documents.csv", documents),
+    ];
+    if let Some(rows) = payments {
+        files.push((
+            "payments.csv",
+            format!("id,customer_id,date,amount,currency\n{rows}"),
+        ));
+    }
+    let files: Vec<(&str, &str)> = files.iter().map(|(n, c)| (*n, c.as_str())).collect();
+    ledger(&files)
+}
+
+/// As of 30 June 2026: the documents export and Sigma's statement as CSV, and its workbook.
+fn sigma_exports(d: &Path) -> (String, String, Vec<Sheet>) {
+    let as_of = "2026-06-30";
+    let docs = stdout(&export_stdout(d, as_of, "documents", &["--format", "csv"]));
+    let statement = stdout(&export_stdout(
+        d,
+        as_of,
+        "statement",
+        &["--customer", "S1", "--format", "csv"],
+    ));
     let sheets = read(&export_to(
         d,
         "s1.xlsx",
@@ -1732,12 +1726,12 @@ fn the_statement_csv_names_types_as_the_import_does() {
         "statement",
         &["--customer", "S1"],
     ));
-    let s = &sheets[0];
-    for (id, _, words) in types {
-        let row = s
-            .data_rows()
-            .find(|&r| s.text(r, s.col("ID")) == id)
-            .unwrap();
-        assert_eq!(s.text(row, s.col("Type")), words, "{id}");
-    }
+    (docs, statement, sheets)
+}
+
+/// The workbook row whose ID column holds `id`.
+fn row_with_id(s: &Sheet, id: &str) -> u32 {
+    s.data_rows()
+        .find(|&r| s.text(r, s.col("ID")) == id)
+        .unwrap_or_else(|| panic!("no row {id}"))
 }

@@ -4,7 +4,7 @@
 mod common;
 mod fixture;
 
-use common::{owed_in, rows, stderr, stdout};
+use common::{owed_in, refused, rows, stderr, stdout};
 use fixture::Portfolio;
 use std::path::Path;
 
@@ -954,12 +954,7 @@ fn a_folder_s_export_names_are_read_in_any_case_and_other_csv_files_are_named() 
         dir.path(),
         &["--db", &db, "import", export.to_str().unwrap()],
     );
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("customers.csv is given twice"),
-        "{}",
-        stderr(&o)
-    );
+    refused(&o, 2, "customers.csv is given twice");
 }
 
 /// A file saved in Latin-1 (as Excel does on some machines) is refused at the line and the

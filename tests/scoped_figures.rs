@@ -27,13 +27,19 @@ fn report(dir: &Path, db: &Path, what: &str, owner: Option<&str>) -> serde_json:
     serde_json::from_str(&owed_ok(dir, db, Some(AS_OF), &args)).unwrap()
 }
 
-#[test]
-fn the_scoped_figures_equal_the_reports_of_the_same_customers() {
+/// A demo of `customers` customers as of [`AS_OF`]: its folder, database and date.
+fn demo(customers: usize) -> (tempfile::TempDir, std::path::PathBuf, owed::domain::Date) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    let demo = ["demo", "--no-tui", "--customers", "2000"];
-    owed_ok(dir.path(), &db, Some(AS_OF), &demo);
-    let as_of = owed::domain::date::parse_iso(AS_OF).unwrap();
+    let n = customers.to_string();
+    let args = ["demo", "--no-tui", "--customers", n.as_str()];
+    owed_ok(dir.path(), &db, Some(AS_OF), &args);
+    (dir, db, owed::domain::date::parse_iso(AS_OF).unwrap())
+}
+
+#[test]
+fn the_scoped_figures_equal_the_reports_of_the_same_customers() {
+    let (dir, db, as_of) = demo(2000);
     let bounds = AgingBounds::default();
     let settings = Settings {
         bounds: bounds.clone(),
@@ -143,11 +149,7 @@ fn scope_of(answers: &[(SessionId, Response)], session: SessionId) -> ScopeSumma
 
 #[test]
 fn sessions_whose_scopes_hold_the_same_customers_see_the_same_figures_and_each_its_own_scope() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.db");
-    let demo = ["demo", "--no-tui", "--customers", "300"];
-    owed_ok(dir.path(), &db, Some(AS_OF), &demo);
-    let as_of = owed::domain::date::parse_iso(AS_OF).unwrap();
+    let (dir, db, as_of) = demo(300);
     let mut worker = PortfolioWorker::open(&db, fixture::settings()).unwrap();
     // A manager on everyone's, "mine" of someone who owns no customer (everyone's again),
     // alice's, and alice's under her name in capitals: all asked for in one batch.

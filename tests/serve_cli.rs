@@ -585,6 +585,19 @@ fn serve_logged(
     serve_logged_with(dir, db, &[])
 }
 
+/// The same on a database not yet made, in a new folder (kept alive by the first value).
+fn serve_logged_afresh() -> (
+    tempfile::TempDir,
+    Reaped,
+    std::net::SocketAddr,
+    std::sync::mpsc::Receiver<String>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("owed.db");
+    let (server, addr, log) = serve_logged(dir.path(), db.to_str().unwrap());
+    (dir, server, addr, log)
+}
+
 /// The same, with `env` in the server's environment.
 fn serve_logged_with(
     dir: &std::path::Path,
@@ -627,9 +640,7 @@ fn serve_logged_with(
 #[test]
 fn a_connection_broken_on_the_protocol_is_in_the_log() {
     use std::io::{Read, Write};
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("owed.db");
-    let (_server, addr, log) = serve_logged(dir.path(), db.to_str().unwrap());
+    let (_dir, _server, addr, log) = serve_logged_afresh();
     let mut client = std::net::TcpStream::connect(addr).unwrap();
     let mut greeting = [0u8; 64];
     let _ = client.read(&mut greeting).unwrap();
@@ -660,9 +671,7 @@ fn log_line_of(log: &std::sync::mpsc::Receiver<String>, client: &std::net::TcpSt
 #[test]
 fn a_connection_that_is_no_ssh_client_is_one_line_of_the_log() {
     use std::io::{Read, Write};
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("owed.db");
-    let (_server, addr, log) = serve_logged(dir.path(), db.to_str().unwrap());
+    let (_dir, _server, addr, log) = serve_logged_afresh();
     let escapes = format!("{}\r\n", "\x1b[31mX\x1b]0;pwned\x07".repeat(20));
     for (sent, said) in [
         (
@@ -693,9 +702,7 @@ fn a_connection_that_is_no_ssh_client_is_one_line_of_the_log() {
 #[test]
 fn a_key_exchange_offer_that_matches_nothing_is_cut_in_the_log() {
     use std::io::{Read, Write};
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("owed.db");
-    let (_server, addr, log) = serve_logged(dir.path(), db.to_str().unwrap());
+    let (_dir, _server, addr, log) = serve_logged_afresh();
     let mut client = std::net::TcpStream::connect(addr).unwrap();
     client.write_all(b"SSH-2.0-test\r\n").unwrap();
     let names: Vec<String> = (0..1000).map(|i| format!("Z\x1b[31mX{i}")).collect();

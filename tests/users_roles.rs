@@ -6,7 +6,7 @@
 mod common;
 mod fixture;
 
-use common::{succeeded, texts_of};
+use common::{succeeded, text_pairs, texts_of};
 use fixture::{Fixture, stderr, stdout};
 use owed::domain::users::{PublicKey, Role};
 use owed::store::Store;
@@ -523,18 +523,12 @@ fn a_collector_writes_only_on_their_own_customers_and_an_auditor_nothing() {
 
     let activity: serde_json::Value =
         serde_json::from_str(&succeeded(&fx.owed(&["activity", "V2", "--json"]))).unwrap();
-    let mut notes: Vec<(&str, &str)> = activity["activity"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["kind"] == "note")
-        .map(|e| {
-            (
-                e["collector"].as_str().unwrap(),
-                e["text"].as_str().unwrap(),
-            )
-        })
-        .collect();
+    let mut notes = text_pairs(
+        &activity["activity"],
+        |e| e["kind"] == "note",
+        "collector",
+        "text",
+    );
     notes.sort();
     assert_eq!(
         notes,

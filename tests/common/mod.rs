@@ -256,6 +256,25 @@ pub fn texts_of(list: &serde_json::Value, key: &str) -> Vec<String> {
         .collect()
 }
 
+/// The texts under `a` and `b` of each entry of the JSON list `list` that `keep` keeps.
+#[track_caller]
+pub fn text_pairs<'a>(
+    list: &'a serde_json::Value,
+    keep: impl Fn(&serde_json::Value) -> bool,
+    a: &str,
+    b: &str,
+) -> Vec<(&'a str, &'a str)> {
+    let text = |e: &'a serde_json::Value, key: &str| -> &'a str {
+        e[key].as_str().unwrap_or_else(|| panic!("no {key}: {e}"))
+    };
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .filter(|e| keep(e))
+        .map(|e| (text(e, a), text(e, b)))
+        .collect()
+}
+
 /// Reads `reader` until it ends (or fails), handing each chunk read to `chunk`: the loop of a
 /// thread that follows a pty's output.
 pub fn read_chunks(mut reader: impl std::io::Read, mut chunk: impl FnMut(&[u8])) {

@@ -97,18 +97,11 @@ impl Client {
 
     /// Logs in as `user` with `key`; whether the server accepted it.
     pub async fn login(&mut self, user: &str, key: &PrivateKey) -> bool {
-        self.handle
-            .authenticate_publickey(
-                user,
-                PrivateKeyWithHashAlg::new(Arc::new(key.clone()), None),
-            )
-            .await
-            .unwrap()
-            .success()
+        self.login_rsa(user, key, None).await
     }
 
-    /// Logs in as `user` with the RSA `key`, signing with `hash` (`None`: SHA-1, `ssh-rsa`);
-    /// whether the server accepted it.
+    /// Logs in as `user` with `key`, an RSA one signing with `hash` (`None`: SHA-1, `ssh-rsa`;
+    /// other keys take `None`); whether the server accepted it.
     pub async fn login_rsa(
         &mut self,
         user: &str,
