@@ -20,6 +20,8 @@
 //! - [`tui`]: the workstation's screens (state, keys, drawing) and the session loop, for the
 //!   local terminal or any other (an SSH channel); it imports neither `store` nor `cli`.
 //! - [`serve`]: `owed serve`, the workstation over SSH for the whole team.
+//! - [`terminal`]: what a terminal can show (colour depth, Unicode), the local one's or an SSH
+//!   client's, by one rule.
 //! - [`cli`]: the command line.
 //! - [`config`]: `config.toml` and where files live; [`editor`]: a long text in `$EDITOR`;
 //!   [`error`]: the error type and its exit codes; [`files`]: files from outside, opened
@@ -42,6 +44,7 @@ pub mod import;
 pub mod report;
 pub mod serve;
 pub mod store;
+pub mod terminal;
 pub mod tui;
 pub mod workstation;
 

@@ -496,8 +496,29 @@ fn no_color_draws_without_colours() {
     std::thread::sleep(Duration::from_millis(300));
     s.quit();
     let raw = s.raw();
-    // Foreground and background colours: 30–37, 90–97, 40–47, 100–107, 38;… and 48;….
-    let text = String::from_utf8_lossy(&raw);
+    assert_no_colour_codes(&raw, "under NO_COLOR");
+    assert!(
+        contains(&raw, b"\x1b[7m"),
+        "reverse video marks the selection"
+    );
+}
+
+/// A terminal without colour (`vt220`, `xterm-mono`) gets no colour codes, as over `owed
+/// serve`: the local workstation sent it the default theme's 16 colours.
+#[test]
+fn a_terminal_without_colour_gets_no_colour_codes() {
+    for term in ["vt220", "xterm-mono"] {
+        let mut s = Session::start((100, 30), &[("TERM", term), ("LANG", "C.UTF-8")]);
+        s.wait_for(&["Acme Corp", "Overdue 5"]);
+        s.quit();
+        assert_no_colour_codes(&s.raw(), term);
+    }
+}
+
+/// No foreground or background colour in `raw`: 30–37, 90–97, 40–47, 100–107, 38;… and 48;….
+#[track_caller]
+fn assert_no_colour_codes(raw: &[u8], why: &str) {
+    let text = String::from_utf8_lossy(raw);
     for sgr in text.split("\x1b[").skip(1) {
         let Some(end) = sgr.find(|c: char| c.is_ascii_alphabetic()) else {
             continue;
@@ -509,14 +530,10 @@ fn no_color_draws_without_colours() {
             let n: u32 = code.parse().unwrap_or(0);
             assert!(
                 !matches!(n, 30..=37 | 40..=47 | 90..=97 | 100..=107 | 38 | 48),
-                "colour code {n} under NO_COLOR"
+                "colour code {n} {why}"
             );
         }
     }
-    assert!(
-        contains(&raw, b"\x1b[7m"),
-        "reverse video marks the selection"
-    );
 }
 
 /// Runs `owed --db DB ARGS` with the config of `dir` (`dir/config`), as a session's would be.

@@ -158,12 +158,7 @@ fn workstation(ctx: &Context) -> Result<(Arc<dyn Directory>, Arc<App>, Workstati
 /// The screens' terms for what the client's terminal shows.
 fn capabilities(caps: &serve::Capabilities) -> remote::Capabilities {
     remote::Capabilities {
-        colors: match caps.colors {
-            serve::ColorDepth::Mono => remote::ColorDepth::Mono,
-            serve::ColorDepth::Ansi16 => remote::ColorDepth::Ansi16,
-            serve::ColorDepth::Ansi256 => remote::ColorDepth::Ansi256,
-            serve::ColorDepth::TrueColor => remote::ColorDepth::TrueColor,
-        },
+        colors: caps.colors,
         unicode: caps.unicode,
     }
 }

@@ -2,25 +2,11 @@
 //!
 //! An SSH client sends its `TERM` with the pty request and, when configured to (OpenSSH's
 //! `SendEnv LANG LC_*`, the default on Debian), its locale and a few other variables as `env`
-//! requests. From those: the colour depth (`*-256color` gives 256 colours, `*-direct` or
-//! `COLORTERM=truecolor` 24-bit, `dumb`, `vt100`-like and `*-mono` terminals none, `NO_COLOR`
-//! none; everything else the 16 ANSI colours) and whether to draw Unicode (the locale's
-//! charset when one was sent, else not for `dumb`, `vt100`-like and `linux` terminals).
-//! Names and values are hostile: only the variables listed in [`ACCEPTED_ENV`] are kept,
+//! requests. From those, by the rule the local terminal is read by ([`crate::terminal`]): the
+//! colour depth and whether to draw Unicode. Names and values are hostile: only the variables listed in [`ACCEPTED_ENV`] are kept,
 //! each cut to a sane length.
 
-/// How many colours the terminal shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum ColorDepth {
-    /// None: bold, reverse and underline only.
-    Mono,
-    /// The 16 ANSI colours.
-    Ansi16,
-    /// The xterm 256-colour palette.
-    Ansi256,
-    /// 24-bit colour.
-    TrueColor,
-}
+pub use crate::terminal::ColorDepth;
 
 /// What a session's terminal can show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,58 +66,16 @@ impl Capabilities {
             env.iter()
                 .rev()
                 .find(|(n, _)| n == name)
-                .map(|(_, v)| v.as_str())
+                .map(|(_, v)| v.clone())
         };
-        let term = clean_term(var("TERM").unwrap_or(term)).to_ascii_lowercase();
-        let colors = if var("NO_COLOR").is_some_and(|v| !v.is_empty()) {
-            ColorDepth::Mono
-        } else {
-            term_colors(&term, var("COLORTERM"))
-        };
-        // POSIX: LC_ALL wins over LC_CTYPE, which wins over LANG; empty ones don't count.
-        let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
-            .into_iter()
-            .filter_map(var)
-            .find(|v| !v.is_empty());
-        let unicode = match locale {
-            Some(locale) => {
-                let l = locale.to_ascii_lowercase();
-                l.contains("utf-8") || l.contains("utf8")
-            }
-            None => !plain_terminal(&term) && term != "linux",
-        };
+        let term = clean_term(var("TERM").as_deref().unwrap_or(term)).to_ascii_lowercase();
+        let shown = crate::terminal::Capabilities::detect(&term, var);
         Capabilities {
             term,
-            colors,
-            unicode,
+            colors: shown.colors,
+            unicode: shown.unicode,
         }
     }
-}
-
-/// Terminals with no colour and no Unicode: `dumb`, the VT family, an empty `TERM`.
-fn plain_terminal(term: &str) -> bool {
-    term.is_empty()
-        || term == "dumb"
-        || term == "unknown"
-        || ["vt52", "vt100", "vt102", "vt220", "vt320", "vt420"]
-            .iter()
-            .any(|t| term == *t || term.starts_with(&format!("{t}-")))
-}
-
-fn term_colors(term: &str, colorterm: Option<&str>) -> ColorDepth {
-    if plain_terminal(term) || term.ends_with("-mono") || term.ends_with("-m") {
-        return ColorDepth::Mono;
-    }
-    if matches!(colorterm, Some("truecolor" | "24bit"))
-        || term.ends_with("-direct")
-        || term.ends_with("-truecolor")
-    {
-        return ColorDepth::TrueColor;
-    }
-    if term.ends_with("-256color") || term.ends_with("-256") {
-        return ColorDepth::Ansi256;
-    }
-    ColorDepth::Ansi16
 }
 
 #[cfg(test)]
@@ -145,22 +89,8 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn colour_depth_from_term() {
-        let depth = |term| Capabilities::detect(term, &[]).colors;
-        assert_eq!(depth("xterm-256color"), ColorDepth::Ansi256);
-        assert_eq!(depth("tmux-256color"), ColorDepth::Ansi256);
-        assert_eq!(depth("xterm"), ColorDepth::Ansi16);
-        assert_eq!(depth("screen"), ColorDepth::Ansi16);
-        assert_eq!(depth("linux"), ColorDepth::Ansi16);
-        assert_eq!(depth("xterm-direct"), ColorDepth::TrueColor);
-        assert_eq!(depth("dumb"), ColorDepth::Mono);
-        assert_eq!(depth("vt100"), ColorDepth::Mono);
-        assert_eq!(depth("vt220"), ColorDepth::Mono);
-        assert_eq!(depth("xterm-mono"), ColorDepth::Mono);
-        assert_eq!(depth(""), ColorDepth::Mono);
-    }
-
+    /// The client's variables reach the rule; a later pair overrides an earlier one, and the
+    /// `TERM` of an `env` request the pty request's.
     #[test]
     fn environment_overrides_colour() {
         let caps = Capabilities::detect("xterm-256color", &env(&[("NO_COLOR", "1")]));
@@ -173,25 +103,13 @@ mod tests {
         );
         let caps = Capabilities::detect("xterm", &env(&[("COLORTERM", "truecolor")]));
         assert_eq!(caps.colors, ColorDepth::TrueColor);
-    }
-
-    #[test]
-    fn unicode_from_locale_else_term() {
-        let unicode =
-            |term, pairs: &[(&str, &str)]| Capabilities::detect(term, &env(pairs)).unicode;
-        assert!(unicode("xterm-256color", &[]));
-        assert!(!unicode("vt100", &[]));
-        assert!(!unicode("linux", &[]));
-        assert!(!unicode("dumb", &[]));
-        assert!(unicode("linux", &[("LANG", "en_US.UTF-8")]));
-        assert!(!unicode("xterm", &[("LANG", "C")]));
-        assert!(!unicode("xterm", &[("LANG", "de_DE.ISO-8859-1")]));
-        assert!(unicode("xterm", &[("LANG", "C"), ("LC_CTYPE", "C.utf8")]));
-        assert!(!unicode(
-            "xterm",
-            &[("LC_CTYPE", "C.utf8"), ("LC_ALL", "POSIX")]
-        ));
-        assert!(unicode("xterm", &[("LC_ALL", ""), ("LANG", "fr_FR.UTF-8")]));
+        let caps = Capabilities::detect("xterm", &env(&[("LANG", "C"), ("LANG", "C.UTF-8")]));
+        assert!(caps.unicode);
+        let caps = Capabilities::detect("xterm-256color", &env(&[("TERM", "vt220")]));
+        assert_eq!(
+            (caps.term.as_str(), caps.colors),
+            ("vt220", ColorDepth::Mono)
+        );
     }
 
     #[test]

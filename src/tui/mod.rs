@@ -126,19 +126,20 @@ pub fn ensure_terminal() -> Result<()> {
     Ok(())
 }
 
-/// What this process's terminal shows, from its environment: colour depth from `TERM` (and
-/// `COLORTERM=truecolor`), Unicode unless the locale (`LC_ALL`, else `LC_CTYPE`, else `LANG`)
-/// names another charset than UTF-8 (`LANG=C`: the workstation draws in ASCII).
-pub fn local_capabilities() -> remote::Capabilities {
-    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-    let locale = var("LC_ALL")
-        .or_else(|| var("LC_CTYPE"))
-        .or_else(|| var("LANG"));
-    let mut caps = remote::Capabilities::guess(var("TERM").as_deref(), locale.as_deref(), false);
-    let truecolor = var("COLORTERM")
-        .is_some_and(|c| c.eq_ignore_ascii_case("truecolor") || c.eq_ignore_ascii_case("24bit"));
-    if truecolor && caps.colors != remote::ColorDepth::Mono {
-        caps.colors = remote::ColorDepth::TrueColor;
+/// What this process's terminal shows under `theme`, from its environment (`TERM`,
+/// `COLORTERM`, the locale) by the rule an SSH client's terminal is read by
+/// ([`crate::terminal`]): `LANG=C` draws in ASCII. `NO_COLOR` is heeded through the theme
+/// (it chose `mono` unless `--theme` named another, which wins): under a theme without colour
+/// nothing is drawn in colour, pictures included.
+pub fn local_capabilities(theme: &Theme) -> remote::Capabilities {
+    let term = std::env::var("TERM").unwrap_or_default();
+    let mut caps = remote::Capabilities::detect(&term, |name| {
+        (name != "NO_COLOR")
+            .then(|| std::env::var(name).ok())
+            .flatten()
+    });
+    if theme.colourless() {
+        caps.colors = remote::ColorDepth::Mono;
     }
     caps
 }
@@ -159,7 +160,7 @@ pub fn run_local(setup: Setup, workstation: &Workstation, actor: Actor) -> Resul
     let _signals = terminal::watch_signals(move |s| signal_tx.send(UiEvent::Signal(s)).is_ok())?;
     let terminal = screen::Screen::new(Terminal::new(LocalBackend {
         inner: CrosstermBackend::new(BufWriter::with_capacity(1 << 16, std::io::stdout())),
-        caps: local_capabilities(),
+        caps: local_capabilities(&setup.theme),
     })?);
     let input = spawn_input(tx)?;
     let mut front = LocalFront {

@@ -33,68 +33,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use unicode_width::UnicodeWidthStr;
 
-/// How many colours the client's terminal shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColorDepth {
-    /// None: bold, reverse and underline only (the `mono` theme).
-    Mono,
-    /// The 16 ANSI colours (the default themes use only these).
-    Ansi16,
-    /// The xterm 256-colour palette.
-    Ansi256,
-    /// 24-bit colour.
-    TrueColor,
-}
-
-/// What the client's terminal can show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Capabilities {
-    pub colors: ColorDepth,
-    /// Unicode (box drawing, bars, `…`); else every cell is drawn in ASCII.
-    pub unicode: bool,
-}
-
-impl Default for Capabilities {
-    /// 16 colours and Unicode: what nearly every terminal of today shows.
-    fn default() -> Self {
-        Capabilities {
-            colors: ColorDepth::Ansi16,
-            unicode: true,
-        }
-    }
-}
-
-impl Capabilities {
-    /// A guess from the client's `TERM` and locale (`LC_ALL`, else `LC_CTYPE`, else `LANG`;
-    /// `None` when it sent none) and whether it asked for `NO_COLOR`: `dumb` is mono and
-    /// ASCII, `*-256color` 256 colours, `*-direct` / `*truecolor*` 24-bit, the rest 16; a
-    /// locale that names a charset other than UTF-8 (`C`, `POSIX`, `…ISO-8859-1`) means ASCII,
-    /// as do `vt100`, `vt220`, `linux` without one.
-    pub fn guess(term: Option<&str>, locale: Option<&str>, no_color: bool) -> Capabilities {
-        let term = term.unwrap_or("").to_ascii_lowercase();
-        let colors = if no_color || term == "dumb" {
-            ColorDepth::Mono
-        } else if term.ends_with("-direct") || term.contains("truecolor") {
-            ColorDepth::TrueColor
-        } else if term.contains("256color") {
-            ColorDepth::Ansi256
-        } else {
-            ColorDepth::Ansi16
-        };
-        let utf8 = |l: &str| {
-            let l = l.to_ascii_lowercase();
-            l.contains("utf-8") || l.contains("utf8")
-        };
-        let unicode = match locale.filter(|l| !l.is_empty()) {
-            Some(l) => utf8(l),
-            None => !matches!(
-                term.as_str(),
-                "dumb" | "vt100" | "vt102" | "vt220" | "linux"
-            ),
-        };
-        Capabilities { colors, unicode }
-    }
-}
+pub use crate::terminal::{Capabilities, ColorDepth};
 
 /// Terminal events sent and not yet taken by the loop, at the most: past it the sender waits,
 /// so that a client typing faster than the workstation works is held back where its input
@@ -582,23 +521,6 @@ mod tests {
         gate.close();
         assert_eq!(rx.recv_timeout(wait * 10), Ok(false));
         sender.join().unwrap();
-    }
-
-    #[test]
-    fn the_terminal_type_and_locale_choose_colours_and_unicode() {
-        let utf8 = Some("en_US.UTF-8");
-        let c = Capabilities::guess(Some("xterm-256color"), utf8, false);
-        assert_eq!((c.colors, c.unicode), (ColorDepth::Ansi256, true));
-        let c = Capabilities::guess(Some("xterm"), utf8, false);
-        assert_eq!(c.colors, ColorDepth::Ansi16);
-        let c = Capabilities::guess(Some("xterm-direct"), None, false);
-        assert_eq!((c.colors, c.unicode), (ColorDepth::TrueColor, true));
-        let c = Capabilities::guess(Some("dumb"), None, false);
-        assert_eq!((c.colors, c.unicode), (ColorDepth::Mono, false));
-        let c = Capabilities::guess(Some("vt100"), None, false);
-        assert!(!c.unicode);
-        let c = Capabilities::guess(Some("xterm-256color"), Some("C"), true);
-        assert_eq!((c.colors, c.unicode), (ColorDepth::Mono, false));
     }
 
     #[test]

@@ -175,6 +175,15 @@ impl Theme {
         self.get(BUCKETS[i.min(BUCKETS.len() - 1)])
     }
 
+    /// Whether the theme uses no colour at all (`mono`): bold, reverse and underline only.
+    pub fn colourless(&self) -> bool {
+        self.styles
+            .iter()
+            .flat_map(|s| [s.fg, s.bg])
+            .flatten()
+            .all(|c| c == Color::Reset)
+    }
+
     /// The richest colour depth the theme uses: 24-bit when it names a `#rrggbb`, 256 colours
     /// when a palette number above 15, else the 16 ANSI colours (`mono` too). The attachment
     /// viewer draws pictures within it, so a 16-colour theme's screen stays in 16 colours;
@@ -440,6 +449,8 @@ mod tests {
         for name in ["default", "light", "mono"] {
             assert_eq!(Theme::builtin(name).unwrap().depth(), ColorDepth::Ansi16);
         }
+        assert!(Theme::builtin("mono").unwrap().colourless());
+        assert!(!Theme::builtin("default").unwrap().colourless());
     }
 
     #[test]
