@@ -616,3 +616,75 @@ fn a_backup_clears_what_a_killed_one_left_behind() {
     );
     assert!(names.contains(&"nightly.db".to_string()));
 }
+
+/// What backups and restores killed part-way left for other file names in the folder —
+/// cron's dated nightly backups (`owed-2026-12-01.db`, `owed-2026-12-02.db`, …), the stamped
+/// copy a restore keeps, a restore's staged copy — is removed by the next backup or restore
+/// there: each kept a hidden copy of the whole database for good, the next night's backup
+/// looking only for leftovers of its own name. Only files that are certainly such copies go:
+/// the exact hidden name with the id of a process no longer running, empty or an SQLite
+/// file, with SQLite's logs of them.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_backup_or_restore_clears_what_killed_ones_left_for_any_name() {
+    let fx = Fixture::new();
+    let dir = fx.dir.path();
+    let bk = dir.join("bk");
+    std::fs::create_dir(&bk).unwrap();
+    let sqlite = b"SQLite format 3\0 and the pages cut short".as_slice();
+    // Process ids past any that runs (Linux's largest is 4194304); the test's own runs.
+    let alive = std::process::id();
+    let leave = |folder: &Path| {
+        let dead: Vec<(String, &[u8])> = vec![
+            (".owed-2026-12-01.db.partial-4194901".into(), sqlite),
+            (".owed-2026-12-01.db.partial-4194901-journal".into(), b"j"),
+            (".owed-2026-12-02.db.partial-4194902".into(), b""),
+            (".owed-2026-12-02.db.partial-4194902-journal".into(), b"j"),
+            (
+                ".owed.db.before-restore-20261201-020000.partial-4194903".into(),
+                sqlite,
+            ),
+            (".owed.db.restore-4194904".into(), sqlite),
+            (".owed.db.restore-4194904-wal".into(), b"w"),
+            (".owed.db.restore-4194904-shm".into(), b"s"),
+        ];
+        let kept: Vec<(String, &[u8])> = vec![
+            // A running process's copy.
+            (format!(".owed-2026-12-03.db.partial-{alive}"), sqlite),
+            (format!(".owed-2026-12-03.db.partial-{alive}-journal"), b"j"),
+            // Not an SQLite file: not owed's copy, whatever its name.
+            (".notes.txt.partial-4194905".into(), b"my notes"),
+            // Not the exact name.
+            (".owed-2026-12-04.db.partial-4194906.old".into(), sqlite),
+            ("owed-2026-12-04.db.partial-4194906".into(), sqlite),
+            (".owed-2026-12-04.db.partial-".into(), sqlite),
+            (".partial-4194907".into(), sqlite),
+            // A log whose copy is not there.
+            (".owed-2026-12-05.db.partial-4194908-journal".into(), b"j"),
+        ];
+        for (name, bytes) in dead.iter().chain(&kept) {
+            std::fs::write(folder.join(name), bytes).unwrap();
+        }
+        let names = |files: Vec<(String, &[u8])>| files.into_iter().map(|(n, _)| n).collect();
+        (names(dead), names(kept))
+    };
+    let cleared = |folder: &Path, (dead, kept): (Vec<String>, Vec<String>)| {
+        let names = names_in(folder);
+        for name in dead {
+            assert!(!names.contains(&name), "{name} left: {names:?}");
+        }
+        for name in kept {
+            assert!(names.contains(&name), "{name} removed: {names:?}");
+        }
+    };
+    let left = leave(&bk);
+    succeeded(&fx.owed(&["backup", bk.join("owed-2026-12-09.db").to_str().unwrap()]));
+    cleared(&bk, left);
+    assert!(bk.join("owed-2026-12-09.db").is_file());
+
+    // A restore, in the database's folder, where it keeps the database first.
+    let left = leave(dir);
+    let backup = bk.join("owed-2026-12-09.db");
+    succeeded(&fx.owed(&["restore", backup.to_str().unwrap(), "--yes"]));
+    cleared(dir, left);
+}

@@ -545,6 +545,9 @@ impl Drop for Staged {
 /// it) in the making; what processes no longer running left under such names is removed.
 pub(crate) fn hidden_beside(dir: &Path, name: &std::ffi::OsStr, what: &str) -> PathBuf {
     clear_left_behind(dir, name, what);
+    if COPIES.contains(&what) {
+        clear_killed_copies(dir);
+    }
     let mut hidden = std::ffi::OsString::from(".");
     hidden.push(name);
     hidden.push(format!(".{what}-{}", std::process::id()));
@@ -563,6 +566,62 @@ fn clear_left_behind(dir: &Path, name: &std::ffi::OsStr, what: &str) {
     });
 }
 
+/// What the hidden copies of a backup (`.NAME.partial-PID`) and of a restore
+/// (`.NAME.restore-PID`) are called after.
+const COPIES: [&str; 2] = ["partial", "restore"];
+
+/// Removes what backups and restores killed part-way left in `dir`, whatever file they were
+/// for: cron's dated nightly backups (`owed-2026-12-01.db`, `owed-2026-12-02.db`, …) and the
+/// stamped copies a restore keeps each have a name of their own, so the next one, which
+/// looks for leftovers of its own name, never saw them. Only what is certainly such a copy
+/// goes: a file named `.NAME.partial-PID` or `.NAME.restore-PID` exactly, made by a process
+/// no longer running, empty or starting as an SQLite database does, with SQLite's logs of
+/// it. (Linux, where `/proc` says which processes run; elsewhere they stay.)
+fn clear_killed_copies(dir: &Path) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = copy_made_by(&entry.file_name().to_string_lossy()) else {
+            continue;
+        };
+        let copy = entry.path();
+        if gone(pid) && is_sqlite_or_empty(&copy) {
+            for p in super::log_files(&copy).into_iter().chain([copy]) {
+                let _ = std::fs::remove_file(p);
+            }
+        }
+    }
+}
+
+/// The process that made the copy of a backup or restore named `file` (`.NAME.partial-PID`,
+/// `.NAME.restore-PID`); `None` for any other name, SQLite's logs of a copy included.
+fn copy_made_by(file: &str) -> Option<u32> {
+    let (head, pid) = COPIES
+        .iter()
+        .find_map(|what| file.rsplit_once(&format!(".{what}-")))?;
+    if head.len() < 2 || !head.starts_with('.') || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether the file at `path` (not a link) is empty or starts with SQLite's header: a copy
+/// SQLite was writing when its process was killed.
+fn is_sqlite_or_empty(path: &Path) -> bool {
+    use std::io::Read;
+    if !std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let mut head = Vec::with_capacity(16);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(16).read_to_end(&mut head))
+        .is_ok_and(|n| n == 0 || head == b"SQLite format 3\0")
+}
+
 /// Removes the files of `dir` that `made_by` says a process made (its id, from the file's
 /// name) when that process is no longer running: what a writer killed part-way left. This
 /// process's own, and a running one's, are kept. (Linux, where `/proc` says which processes
@@ -578,7 +637,7 @@ pub fn clear_of_dead_processes(dir: &Path, made_by: impl Fn(&str) -> Option<u32>
         let Some(pid) = made_by(&entry.file_name().to_string_lossy()) else {
             continue;
         };
-        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+        if gone(pid) {
             // Not followed when a link: only what the process made itself is removed.
             if entry.file_type().is_ok_and(|t| t.is_dir()) {
                 let _ = std::fs::remove_dir_all(entry.path());
@@ -587,6 +646,11 @@ pub fn clear_of_dead_processes(dir: &Path, made_by: impl Fn(&str) -> Option<u32>
             }
         }
     }
+}
+
+/// Whether the process `pid` is no longer running (and is not this one).
+fn gone(pid: u32) -> bool {
+    pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists()
 }
 
 /// Makes an empty file readable by its owner only; an existing one is an error.
