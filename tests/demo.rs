@@ -553,3 +553,55 @@ fn a_demo_made_again_keeps_its_users() {
     assert_eq!(users(), before);
     assert_eq!(log(), logged);
 }
+
+/// A demo some program has open — a collector's workstation, `owed serve` — is not made
+/// again under it: renamed over, the sessions went on in the deleted file (a note said
+/// "recorded" was nowhere) and `R` mixed the two files' figures. Refused in one sentence
+/// (exit 2), nothing changed, nothing left beside it; once closed, it is made again.
+#[test]
+fn a_demo_in_use_is_not_made_again_under_it() {
+    let (dir, db, _) = new_demo("20");
+    let customer: String =
+        common::rows(&db, "SELECT id FROM customers LIMIT 1", |r| r.get(0)).remove(0);
+    owed_ok(dir.path(), &db, AS_OF, &["note", &customer, "called them"]);
+    let notes = || common::rows(&db, "SELECT count(*) FROM notes", |r| r.get::<_, i64>(0))[0];
+    let customers = || {
+        common::rows(&db, "SELECT count(*) FROM customers", |r| {
+            r.get::<_, i64>(0)
+        })
+    };
+    let notes_before = notes();
+    // Another process with the database open, as a workstation holds it.
+    let open = rusqlite::Connection::open(&db).unwrap();
+    open.query_row("SELECT count(*) FROM customers", [], |_| Ok(()))
+        .unwrap();
+    let listed = common::names_in(dir.path());
+    let again = demo(dir.path(), &db, "30");
+    let err = stderr(&again);
+    assert_eq!(again.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.trim(),
+        format!(
+            "owed: {} is in use ({}-wal is beside it: a workstation or `owed serve` has it \
+             open), so the demo was not made again: close them, then run `owed demo` again; \
+             nothing changed",
+            db.display(),
+            db.display()
+        )
+    );
+    assert_eq!(
+        common::names_in(dir.path()),
+        listed,
+        "nothing left beside it"
+    );
+    assert_eq!(customers(), [20]);
+    // What is saved meanwhile is in the file.
+    owed_ok(dir.path(), &db, AS_OF, &["note", &customer, "still here"]);
+    assert_eq!(notes(), notes_before + 1);
+    drop(open);
+    said(
+        &demo(dir.path(), &db, "30"),
+        "the 2 records added to it since are gone",
+    );
+    assert_eq!(customers(), [30]);
+}

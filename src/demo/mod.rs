@@ -285,6 +285,8 @@ pub fn ensure_database_behaving(
                 db.display()
             )));
         }
+        // Before the minutes a demo takes to make; again when it is put in place.
+        refuse_in_use(db)?;
     }
     // The lockbox folder is renamed over the one beside the database: a demo's, or none.
     let lockbox = lockbox_dir(db);
@@ -313,6 +315,25 @@ pub fn ensure_database_behaving(
             Ok(outcome)
         });
     result.map_err(|e| making.failure(db, e))
+}
+
+/// Refuses to replace the demo `db` while some program has it open — a collector's
+/// workstation, `owed serve` — as its log beside it says ([`crate::store::log_beside`]; this
+/// process has closed the database by then, which removes the log of one nobody else has
+/// open, a killed program's too). Renamed over, it went on in the deleted file: the saves of
+/// its sessions were said to be recorded and were nowhere, and `R` mixed the two files'
+/// figures.
+fn refuse_in_use(db: &Path) -> Result<()> {
+    match crate::store::log_beside(db) {
+        Some(log) => Err(Error::input(format!(
+            "{} is in use ({} is beside it: a workstation or `owed serve` has it open), so \
+             the demo was not made again: close them, then run `owed demo` again; nothing \
+             changed",
+            db.display(),
+            log.display()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The hidden files of a demo in the making beside its database `k.db`: the database
@@ -380,7 +401,11 @@ impl Making {
     /// Renames the finished demo over `db` (the demo it replaces, or nothing), then its
     /// lockbox folder over the one beside `db` (the replaced demo's).
     fn put_in_place(&self, db: &Path) -> Result<()> {
-        // The replaced demo's log, were one left, is not the new file's.
+        // Opened since it was looked at (a collector's workstation started meanwhile).
+        if db.exists() {
+            refuse_in_use(db)?;
+        }
+        // A log left with no database is nobody's, and not the new file's.
         for log in crate::store::log_files(db) {
             match std::fs::remove_file(log) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
@@ -502,6 +527,33 @@ mod tests {
             e.to_string(),
             "--customers 1000001 is more than a demo has: give at most 1,000,000 (a database \
              of about 7 GB)"
+        );
+    }
+
+    /// A demo finished while a workstation opened the one it replaces (after it was looked
+    /// at) is not renamed over it: that session would save into the deleted file. Refused,
+    /// the database is as it was and the finished demo is removed.
+    #[test]
+    fn a_demo_is_not_put_in_place_over_a_database_opened_meanwhile() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("k.db");
+        drop(Store::open_or_create(&db).unwrap());
+        let making = Making::beside(&db);
+        std::fs::write(&making.database, "the new demo").unwrap();
+        let workstation = Store::open_existing(&db).unwrap();
+        let e = making.put_in_place(&db).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("is in use"), "{e}");
+        assert_ne!(std::fs::read(&db).unwrap(), b"the new demo");
+        drop(workstation);
+        drop(making);
+        assert_eq!(
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect::<Vec<_>>(),
+            ["k.db"],
+            "the finished demo is removed"
         );
     }
 

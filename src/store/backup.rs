@@ -426,10 +426,7 @@ pub fn restore_new(
 /// program has open, or one left so by a crash. A copy renamed over it would have the old log
 /// played over it when next opened — a backup reported checked, then found malformed.
 fn refuse_open_database(target: &Path) -> Result<()> {
-    match super::log_files(target)
-        .into_iter()
-        .find(|log| log.exists())
-    {
+    match super::log_beside(target) {
         Some(log) => Err(Error::input(format!(
             "{} is a database in use ({} is beside it): a copy put in its place would be \
              damaged by that log; give the backup another name",

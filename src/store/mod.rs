@@ -734,6 +734,13 @@ pub fn log_files(path: &Path) -> [PathBuf; 3] {
     })
 }
 
+/// The first of SQLite's files beside the database at `path` ([`log_files`]) that is there:
+/// some program has the database open (its write-ahead log and index are removed when the
+/// last connection closes), or one was killed with it open.
+pub fn log_beside(path: &Path) -> Option<PathBuf> {
+    log_files(path).into_iter().find(|log| log.exists())
+}
+
 /// The files (device and inode) of the databases this process has opened: a path naming one
 /// of them, by any name or link, hard links included, is a database in use.
 static OPENED: std::sync::Mutex<Vec<(PathBuf, (u64, u64))>> = std::sync::Mutex::new(Vec::new());
@@ -787,7 +794,7 @@ pub fn database_in_use(path: &Path) -> bool {
     let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     [path, real.as_path()]
         .iter()
-        .any(|p| log_files(p).iter().any(|log| log.exists()))
+        .any(|p| log_beside(p).is_some())
 }
 
 /// The folder a file stands in: its parent, or `.` for a bare name (whose parent is empty).
