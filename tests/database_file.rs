@@ -146,6 +146,50 @@ fn a_read_only_database_serves_reports_and_exports_and_refuses_writes() {
     }
 }
 
+/// A database this user may write in a folder they may not (SQLite cannot make its journal
+/// there, so it opens read-only) is said to be so: the folder is named as the cause, not the
+/// user. An older schema's update was "needs write access: run owed once as a user who may
+/// write it", to the user who may write it.
+#[test]
+fn a_database_in_a_folder_this_user_may_not_write_names_the_folder() {
+    let ro = ReadOnly::new(true);
+    let folder = ro.db.parent().unwrap().to_path_buf();
+    chmod(&ro.db, 0o666);
+    let (db, shown) = (ro.db.display(), folder.display());
+    let o = ro.owed(&["--as", "alice", "note", "K1", "Called"]);
+    let msg = refused(&o, 2, &format!("cannot write {db}"));
+    assert!(
+        msg.contains(&format!(
+            "this user may write the file but not its folder {shown}, where SQLite makes its \
+             journal"
+        )),
+        "{msg}"
+    );
+    assert_eq!(msg.trim().lines().count(), 1, "{msg}");
+    // An older schema: only its number matters, as it is refused before any migration.
+    chmod(&folder, 0o755);
+    rusqlite::Connection::open(&ro.db)
+        .unwrap()
+        .pragma_update(None, "user_version", 13)
+        .unwrap();
+    chmod(&folder, 0o555);
+    let bytes = std::fs::read(&ro.db).unwrap();
+    let o = ro.owed(&["report", "aging", "--as-of", AS_OF]);
+    let msg = refused(
+        &o,
+        2,
+        &format!(
+            "{db} was written by an older owed and needs its schema brought up to date \
+             (version 13 to {}), which this user cannot do: they may write the file but not \
+             its folder {shown}, where SQLite makes its journal",
+            owed::store::schema_version()
+        ),
+    );
+    assert!(!msg.contains("as a user who may write it"), "{msg}");
+    assert_eq!(msg.trim().lines().count(), 1, "{msg}");
+    assert_eq!(std::fs::read(&ro.db).unwrap(), bytes, "the file changed");
+}
+
 #[test]
 fn the_workstation_opens_a_read_only_database_and_says_so() {
     let ro = ReadOnly::new(true);

@@ -411,10 +411,20 @@ impl Store {
             return Ok(None);
         }
         if self.read_only {
+            let why = match unwritable_folder(&self.path) {
+                Some(folder) => format!(
+                    "which this user cannot do: they may write the file but not its folder {}, \
+                     where SQLite makes its journal (make the folder writable for them, or run \
+                     owed once as a user who may write in it)",
+                    folder.display()
+                ),
+                None => {
+                    "which needs write access: run owed once as a user who may write it".to_string()
+                }
+            };
             return Err(Error::input(format!(
                 "{path} was written by an older owed and needs its schema brought up to date \
-                 (version {version} to {known}), which needs write access: run owed once as a \
-                 user who may write it"
+                 (version {version} to {known}), {why}"
             )));
         }
         let tx = self
@@ -943,6 +953,14 @@ fn read_only_error(path: &Path, unsaved: &str) -> Error {
             path.display(),
         ));
     }
+    if let Some(folder) = unwritable_folder(path) {
+        return Error::input(format!(
+            "cannot write {}: this user may write the file but not its folder {}, where SQLite \
+             makes its journal, so {unsaved}",
+            path.display(),
+            folder.display()
+        ));
+    }
     Error::input(format!(
         "cannot write {}: this user may only read it (the file or its folder is not \
          writable), so {unsaved}",
@@ -950,18 +968,44 @@ fn read_only_error(path: &Path, unsaved: &str) -> Error {
     ))
 }
 
+/// Whether this user may write the file or folder at `p` (`access`: as the system decides,
+/// root included).
+#[cfg(unix)]
+fn writable(p: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(p.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `c` is a NUL-terminated string that outlives the call.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+}
+
+/// The folder of the database at `path` when this user may write the file but not the
+/// folder: SQLite cannot make its log or journal there, so the database opens read-only
+/// although the file's own permissions allow writing, and a message saying "this user may
+/// only read it" sends them to the wrong fix.
+/// A bare file name's folder is named in full, not as `.`.
+#[cfg(unix)]
+fn unwritable_folder(path: &Path) -> Option<PathBuf> {
+    let folder = folder_of(path);
+    if !writable(path) || writable(folder) {
+        return None;
+    }
+    Some(match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => folder.to_path_buf(),
+        _ => std::path::absolute(folder).unwrap_or_else(|_| folder.to_path_buf()),
+    })
+}
+
+#[cfg(not(unix))]
+fn unwritable_folder(_path: &Path) -> Option<PathBuf> {
+    None
+}
+
 /// The log and shared-memory files beside a database this user may write (file and folder)
 /// that this user may not write: a write then fails as if the database were read-only.
 #[cfg(unix)]
 fn unwritable_logs(path: &Path) -> Vec<PathBuf> {
-    use std::os::unix::ffi::OsStrExt;
-    let writable = |p: &Path| {
-        let Ok(c) = std::ffi::CString::new(p.as_os_str().as_bytes()) else {
-            return false;
-        };
-        // SAFETY: `c` is a NUL-terminated string that outlives the call.
-        unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
-    };
     let folder = folder_of(path);
     if !writable(path) || !writable(folder) {
         return Vec::new();
