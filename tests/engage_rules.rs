@@ -517,9 +517,17 @@ fn a_promise_reminder_goes_out_the_day_before_the_promise_and_a_broken_promise_t
         vec![entry("Promise reminder", "Now", "K", &["I1"])]
     );
     // What its template's `promise` says: the 400.00 still to come, by 10 May.
+    let promise = w.plan(day("2026-05-09")).entries[0]
+        .promise
+        .clone()
+        .unwrap();
     assert_eq!(
-        w.plan(day("2026-05-09")).entries[0].promise,
-        Some((owed::domain::Decimal::new(40_000, 2), day("2026-05-10")))
+        (promise.remaining, promise.date, promise.currency.as_str()),
+        (
+            owed::domain::Decimal::new(40_000, 2),
+            day("2026-05-10"),
+            "USD"
+        )
     );
     assert!(w.sends("2026-05-10").is_empty());
     // The day after: unpaid. Dunning is back, but the broken-promise cycle has priority.
@@ -959,4 +967,79 @@ fn addressed(plan: &owed::engage::plan::Plan) -> Vec<(&str, &str, Vec<&str>)> {
             )
         })
         .collect()
+}
+
+/// `portfolio` with the shipped cycle `cycle` (a file of `config/cycles/`) and the shipped
+/// templates.
+fn shipped(portfolio: Portfolio, cycle: &str) -> World {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/cycles");
+    let read = |path: &Path| std::fs::read_to_string(path).unwrap();
+    let mut files = vec![(cycle.to_string(), read(&dir.join(cycle)))];
+    for template in std::fs::read_dir(dir.join("templates")).unwrap() {
+        let path = template.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy();
+        files.push((format!("templates/{name}"), read(&path)));
+    }
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    World::new(portfolio, TEMPLATE, &files, &CustomFields::default())
+}
+
+/// The shipped promise reminder states the promise in the currency it was made in: a yen
+/// customer who promised 100,000 JPY and had paid 40,000 of it was told "As agreed, 393.00
+/// USD is due" (the rest, in the base currency). It is told the 60,000 JPY still to come.
+#[test]
+fn the_shipped_promise_reminder_states_the_promise_in_its_own_currency() {
+    let customers = "id,name,email,currency\nJ,Yen KK,ap@yen.example,JPY\n";
+    let docs = "id,customer_id,type,number,doc_date,due_date,amount
+JI1,J,invoice,JP-1,2026-02-10,2026-03-12,150000
+";
+    let rates = "date,currency,rate\n2026-01-01,JPY,0.0067\n2026-04-01,JPY,0.00655\n";
+    let files = Portfolio::new()
+        .file("exchange_rates.csv", rates)
+        .file("customers.csv", customers)
+        .file("documents.csv", docs);
+    let mut w = shipped(files.clone(), "promise-reminder.toml");
+    fixture::promise(
+        &mut w.store,
+        "2026-04-30",
+        "J",
+        "100000",
+        "2026-05-10",
+        &["JI1"],
+    );
+    w.import(
+        files
+            .file(
+                "payments.csv",
+                "id,customer_id,date,amount\nJP2,J,2026-05-02,40000\n",
+            )
+            .file(
+                "applications.csv",
+                "source_id,document_id,amount,date\nJP2,JI1,40000,2026-05-02\n",
+            ),
+    );
+    let plan = w.plan(day("2026-05-09"));
+    assert_eq!(plan.entries.len(), 1, "{:?}", plan.skipped);
+    let settings = fixture::send_settings(day("2026-05-09"), 2);
+    let mail = outbox::preview(&w.cycles, &plan.entries[0], &settings).unwrap();
+    assert_eq!(
+        mail.subject,
+        "Your payment of 60,000 JPY is due 2026-05-10 (Yen KK)"
+    );
+    assert!(
+        mail.text
+            .contains("As agreed, 60,000 JPY is due on 2026-05-10."),
+        "{}",
+        mail.text
+    );
+    assert!(
+        mail.text
+            .contains("We have received 40,000 JPY of the 100,000 JPY promised"),
+        "{}",
+        mail.text
+    );
+    assert!(!mail.text.contains("USD"), "{}", mail.text);
 }

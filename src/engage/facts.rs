@@ -35,6 +35,7 @@
 //!   `[engage] min_days_between` reads, not this.
 
 use super::cycle::Cycles;
+use super::template::OpenPromise;
 use crate::Result;
 use crate::domain::aging::{AgingBounds, Figures};
 use crate::domain::forecast::RiskLevel;
@@ -125,6 +126,31 @@ struct PromiseFacts {
     next_date: Option<Date>,
 }
 
+/// What promises amount to: what was promised, what has been paid towards it and what is
+/// still to come.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct PromiseSums {
+    promised: Decimal,
+    paid: Decimal,
+    remaining: Decimal,
+}
+
+impl PromiseSums {
+    fn add(&mut self, other: PromiseSums) {
+        self.promised += other.promised;
+        self.paid += other.paid;
+        self.remaining += other.remaining;
+    }
+}
+
+/// A customer's open promises as its reminders state them: in the currency each was made
+/// in, and in the base currency for a customer whose promises were made in more than one.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct PromiseAmounts {
+    by_currency: std::collections::BTreeMap<String, PromiseSums>,
+    base: PromiseSums,
+}
+
 /// Everything the rules may read, for every customer and open document.
 #[derive(Debug, Default)]
 pub struct Facts {
@@ -136,6 +162,7 @@ pub struct Facts {
     /// Documents named by an open issue.
     pub disputed: HashSet<i64>,
     promise_by_customer: HashMap<i64, PromiseFacts>,
+    promise_amounts: HashMap<i64, PromiseAmounts>,
     promise_by_document: HashMap<i64, PromiseFacts>,
     /// Customers with an open promise whose date has not passed: no reminders.
     pub paused: HashMap<i64, Date>,
@@ -301,6 +328,21 @@ impl Facts {
             for (did, _) in &p.documents {
                 add(self.promise_by_document.entry(*did).or_default());
             }
+            let amounts = self.promise_amounts.entry(p.cid).or_default();
+            amounts
+                .by_currency
+                .entry(p.currency.clone())
+                .or_default()
+                .add(PromiseSums {
+                    promised: p.amount,
+                    paid: p.progress.paid,
+                    remaining: p.progress.remaining,
+                });
+            amounts.base.add(PromiseSums {
+                promised: p.in_base(p.amount, rates)?,
+                paid: p.in_base(p.progress.paid, rates)?,
+                remaining,
+            });
         }
         Ok(())
     }
@@ -333,11 +375,25 @@ impl Facts {
         Ok(out)
     }
 
-    /// The customer's open promises: what is still to come (base currency) and the next
-    /// promised date, when it has one.
-    pub fn open_promise(&self, cid: i64) -> Option<(Decimal, Date)> {
+    /// The customer's open promises, when it has any: the next promised date, and what was
+    /// promised, paid and is still to come in the currency they were made in (the base
+    /// currency when they were made in more than one).
+    pub fn open_promise(&self, cid: i64) -> Option<OpenPromise> {
         let p = self.promise_by_customer.get(&cid)?;
-        p.next_date.map(|date| (p.amount, date))
+        let date = p.next_date?;
+        let amounts = self.promise_amounts.get(&cid)?;
+        let (currency, sums) = match amounts.by_currency.iter().collect::<Vec<_>>().as_slice() {
+            [(currency, sums)] => ((*currency).clone(), **sums),
+            _ => (self.base_currency.clone(), amounts.base),
+        };
+        Some(OpenPromise {
+            date,
+            currency,
+            promised: sums.promised,
+            paid: sums.paid,
+            remaining: sums.remaining,
+            base_remaining: p.amount,
+        })
     }
 
     /// The value of customer-level field `name` for `c`.
@@ -488,5 +544,52 @@ mod tests {
         assert!(!c.contains_key("cf_none"));
         assert!(parse_custom(Some("not json")).is_empty());
         assert!(parse_custom(None).is_empty());
+    }
+
+    /// A customer's promises are stated in the currency they were made in; made in two (its
+    /// currency changed between them), in the base currency, which adds them up.
+    #[test]
+    fn the_open_promise_is_in_its_own_currency_else_the_base() {
+        let sums = |promised: i64, paid: i64| PromiseSums {
+            promised: Decimal::from(promised),
+            paid: Decimal::from(paid),
+            remaining: Decimal::from(promised - paid),
+        };
+        let date = Date::from_ymd_opt(2026, 5, 10).unwrap();
+        let mut facts = Facts {
+            base_currency: "USD".into(),
+            ..Facts::default()
+        };
+        facts.promise_by_customer.insert(
+            1,
+            PromiseFacts {
+                amount: Decimal::from(393),
+                next_date: Some(date),
+            },
+        );
+        let mut amounts = PromiseAmounts {
+            base: sums(655, 262),
+            ..PromiseAmounts::default()
+        };
+        amounts
+            .by_currency
+            .insert("JPY".into(), sums(100_000, 40_000));
+        facts.promise_amounts.insert(1, amounts.clone());
+        let p = facts.open_promise(1).unwrap();
+        assert_eq!(p.currency, "JPY");
+        assert_eq!(
+            (p.promised, p.paid, p.remaining),
+            (100_000.into(), 40_000.into(), 60_000.into())
+        );
+        assert_eq!((p.date, p.base_remaining), (date, 393.into()));
+        amounts.by_currency.insert("EUR".into(), sums(10, 0));
+        facts.promise_amounts.insert(1, amounts);
+        let p = facts.open_promise(1).unwrap();
+        assert_eq!(p.currency, "USD");
+        assert_eq!(
+            (p.promised, p.paid, p.remaining),
+            (655.into(), 262.into(), 393.into())
+        );
+        assert_eq!(facts.open_promise(2), None);
     }
 }

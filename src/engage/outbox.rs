@@ -814,7 +814,7 @@ fn context_input<'a>(entry: &'a PlanEntry, settings: &'a SendSettings) -> Contex
         reminder: &entry.reminder,
         base_currency: &settings.base_currency,
         today: settings.as_of,
-        promise: entry.promise,
+        promise: entry.promise.as_ref(),
     }
 }
 

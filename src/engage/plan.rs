@@ -32,6 +32,7 @@
 use super::cycle::{Channel, Cycle, Cycles, Reminder};
 use super::facts::{Custom, Facts, Needs, parse_custom};
 use super::outbox::recipients;
+use super::template::OpenPromise;
 use crate::Result;
 use crate::domain::aging::days_overdue;
 use crate::domain::engage::{claim_day, too_soon};
@@ -65,9 +66,8 @@ pub struct PlanEntry {
     pub documents: Vec<EngageDocument>,
     /// Days overdue of the oldest matching document.
     pub days_overdue: i64,
-    /// The customer's open promises to pay: what is still to come (base currency) and the
-    /// next promised date (templates' `promise`).
-    pub promise: Option<(Decimal, Date)>,
+    /// The customer's open promises to pay (templates' `promise`).
+    pub promise: Option<OpenPromise>,
 }
 
 impl PlanEntry {

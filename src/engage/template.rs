@@ -14,7 +14,10 @@
 //! `balance` and `currency`: in the documents' own currency when they share one, as a
 //! customer's documents usually do, else in the base currency; `base_balance` and
 //! `base_currency`: always in the base currency; `by_currency`: a list of `currency`,
-//! `balance`; and `max_days_overdue`), `collector`, `cycle`, `reminder`, `today`. Amounts
+//! `balance`; and `max_days_overdue`), `promise` (the customer's open promises to pay, in
+//! the currency they were made in: `promised`, `paid`, `remaining` (also `amount`) and
+//! `currency`; `base_amount` and `base_currency`; the next `date`), `collector`, `cycle`,
+//! `reminder`, `today`. Amounts
 //! are formatted with thousands separators and the currency's minor units. Undefined
 //! variables are errors, caught when the cycles are loaded by rendering a sample.
 //!
@@ -370,14 +373,44 @@ pub struct EmailContext {
     pub today: String,
 }
 
-/// The customer's open promises in a template.
+/// The customer's open promises in a template, in the currency they were made in (the
+/// customer's): a yen customer promised yen, and is reminded of yen.
 #[derive(Debug, Clone, Serialize, PartialEq, Default)]
 pub struct PromiseContext {
-    /// What is still to come of them, in the base currency (`150.00`).
+    /// What is still to come of them (`60,000`): the same as `remaining`, the name templates
+    /// used before there was `remaining`.
     pub amount: String,
+    /// The currency of `amount`, `promised`, `paid` and `remaining`: the promises' own, or the
+    /// base currency when they were made in more than one.
     pub currency: String,
+    /// What was promised (`100,000`).
+    pub promised: String,
+    /// What has been paid towards it (`40,000`).
+    pub paid: String,
+    /// What is still to come (`60,000`).
+    pub remaining: String,
+    /// What is still to come in the base currency (`384.00`), each promise at the rate of the
+    /// day it was recorded (as the rules' `open_p2p_amount`).
+    pub base_amount: String,
+    pub base_currency: String,
     /// The next promised date (`2026-05-10`).
     pub date: String,
+}
+
+/// A customer's open promises to pay, as a reminder states them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenPromise {
+    /// The next promised date.
+    pub date: Date,
+    /// The currency the promises were made in; the base currency when they were made in
+    /// more than one (a customer whose currency changed between them).
+    pub currency: String,
+    /// Promised, paid towards them, and still to come, in `currency`.
+    pub promised: Decimal,
+    pub paid: Decimal,
+    pub remaining: Decimal,
+    /// Still to come, in the base currency.
+    pub base_remaining: Decimal,
 }
 
 /// The customer in a template.
@@ -453,8 +486,8 @@ pub struct ContextInput<'a> {
     pub reminder: &'a str,
     pub base_currency: &'a str,
     pub today: Date,
-    /// The customer's open promises: still to come (base currency) and the next date.
-    pub promise: Option<(Decimal, Date)>,
+    /// The customer's open promises.
+    pub promise: Option<&'a OpenPromise>,
 }
 
 /// A document's standing as the customer reads it in the table: "12 days overdue", "due
@@ -552,10 +585,18 @@ impl EmailContext {
             documents: docs,
             promise: input
                 .promise
-                .map(|(amount, date)| PromiseContext {
-                    amount: money::grouped(amount, input.base_currency),
-                    currency: input.base_currency.to_string(),
-                    date: date.to_string(),
+                .map(|p| {
+                    let own = |amount: Decimal| money::grouped(amount, &p.currency);
+                    PromiseContext {
+                        amount: own(p.remaining),
+                        currency: single_line(&p.currency),
+                        promised: own(p.promised),
+                        paid: own(p.paid),
+                        remaining: own(p.remaining),
+                        base_amount: money::grouped(p.base_remaining, input.base_currency),
+                        base_currency: input.base_currency.to_string(),
+                        date: p.date.to_string(),
+                    }
                 })
                 .unwrap_or_default(),
             collector: single_line(input.collector),
@@ -579,6 +620,14 @@ impl EmailContext {
             currency: "USD".into(),
             rate: Decimal::ONE,
         };
+        let promise = OpenPromise {
+            date: today,
+            currency: "USD".into(),
+            promised: Decimal::new(50_000, 2),
+            paid: Decimal::new(10_000, 2),
+            remaining: Decimal::new(40_000, 2),
+            base_remaining: Decimal::new(40_000, 2),
+        };
         EmailContext::build(
             ContextInput {
                 customer_id: "C1",
@@ -589,7 +638,7 @@ impl EmailContext {
                 reminder: "Sample",
                 base_currency: "USD",
                 today,
-                promise: Some((Decimal::new(40_000, 2), today)),
+                promise: Some(&promise),
             },
             &[doc],
         )
@@ -664,18 +713,34 @@ mod tests {
                 .unwrap()
         };
         let mut context = EmailContext::sample();
-        context.promise = PromiseContext {
-            amount: "150.00".into(),
+        let promise = |promised: &str, paid: &str, remaining: &str| PromiseContext {
+            amount: remaining.into(),
             currency: "USD".into(),
+            promised: promised.into(),
+            paid: paid.into(),
+            remaining: remaining.into(),
+            base_amount: remaining.into(),
+            base_currency: "USD".into(),
             date: "2026-05-10".into(),
         };
+        context.promise = promise("150.00", "0.00", "150.00");
         let text = render(&context);
         assert!(
             text.starts_with("Your payment of 150.00 USD is due 2026-05-10 (Sample Customer)"),
             "{text}"
         );
         assert!(
-            text.contains("As agreed,\n150.00 USD is due on 2026-05-10."),
+            text.contains("As agreed, 150.00 USD is due on 2026-05-10.\nFor reference"),
+            "{text}"
+        );
+        // Part of it paid: the rest is due, and what arrived is acknowledged.
+        context.promise = promise("150.00", "50.00", "100.00");
+        let text = render(&context);
+        assert!(
+            text.contains(
+                "As agreed, 100.00 USD is due on 2026-05-10.\nWe have received 50.00 USD of the \
+                 150.00 USD promised: thank you.\n"
+            ),
             "{text}"
         );
         context.promise = PromiseContext::default();
@@ -757,6 +822,48 @@ mod tests {
         assert_eq!(ctx.totals.by_currency.len(), 2);
         assert!(ctx.table.contains("A1"), "{}", ctx.table);
         assert!(ctx.table.contains(" 30 days overdue "), "{}", ctx.table);
+    }
+
+    /// A promise is given to templates in the currency it was made in, with that currency's
+    /// minor units (yen have none), and in the base currency beside it.
+    #[test]
+    fn the_promise_is_in_its_own_currency() {
+        let today = Date::from_ymd_opt(2026, 5, 9).unwrap();
+        let promise = OpenPromise {
+            date: Date::from_ymd_opt(2026, 5, 10).unwrap(),
+            currency: "JPY".into(),
+            promised: Decimal::new(100_000, 0),
+            paid: Decimal::new(40_000, 0),
+            remaining: Decimal::new(60_000, 0),
+            base_remaining: Decimal::new(39_300, 2),
+        };
+        let ctx = EmailContext::build(
+            ContextInput {
+                customer_id: "J1",
+                customer_name: "Yen KK",
+                email: "ap@yen.example",
+                collector: "alice",
+                cycle: "c",
+                reminder: "r",
+                base_currency: "USD",
+                today,
+                promise: Some(&promise),
+            },
+            &[],
+        );
+        assert_eq!(
+            ctx.promise,
+            PromiseContext {
+                amount: "60,000".into(),
+                currency: "JPY".into(),
+                promised: "100,000".into(),
+                paid: "40,000".into(),
+                remaining: "60,000".into(),
+                base_amount: "393.00".into(),
+                base_currency: "USD".into(),
+                date: "2026-05-10".into(),
+            }
+        );
     }
 
     /// A reminder's total is the sum of the balances its table lists, each rounded half away

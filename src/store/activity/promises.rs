@@ -42,11 +42,14 @@ pub struct PromiseView {
 impl PromiseView {
     /// `remaining` in the base currency at the rate of the day the promise was recorded.
     pub fn base_remaining(&self, rates: &mut RateCache) -> Result<Decimal> {
+        self.in_base(self.progress.remaining, rates)
+    }
+
+    /// `amount` of the promise's currency in the base currency, at the rate of the day the
+    /// promise was recorded.
+    pub fn in_base(&self, amount: Decimal, rates: &mut RateCache) -> Result<Decimal> {
         let rate = rates.rate(&self.currency, day_number(self.recorded))?;
-        Ok(money::round_to_currency(
-            self.progress.remaining * rate,
-            rates.base(),
-        ))
+        Ok(money::round_to_currency(amount * rate, rates.base()))
     }
 }
 
