@@ -1043,3 +1043,58 @@ JI1,J,invoice,JP-1,2026-02-10,2026-03-12,150000
     );
     assert!(!mail.text.contains("USD"), "{}", mail.text);
 }
+
+/// A customer billed in two currencies is told what it owes in each, as its statement says
+/// it: the shipped Friendly reminder said "Total open: 670.00 USD" to a customer billed in
+/// euros and pounds, and "Total: 720.00 USD" (its euros at January's rate) to one billed in
+/// dollars and euros.
+#[test]
+fn the_shipped_reminders_total_two_currencies_per_currency() {
+    let customers = "id,name,email,currency
+E1,Euro AG,ap@euro.example,EUR
+U1,US Inc,ap@us.example,USD
+";
+    let docs = "id,customer_id,type,number,doc_date,due_date,amount,currency
+EI1,E1,invoice,RE-1,2026-03-20,2026-04-19,500.00,EUR
+EG1,E1,invoice,RE-G1,2026-03-20,2026-04-19,100.00,GBP
+UI1,U1,invoice,US-1,2026-04-01,2026-04-20,500.00,USD
+UI2,U1,invoice,US-2,2026-01-20,2026-04-19,200.00,EUR
+";
+    let rates = "date,currency,rate\n2026-01-01,EUR,1.10\n2026-01-01,GBP,1.20\n";
+    let w = shipped(
+        Portfolio::new()
+            .file("exchange_rates.csv", rates)
+            .file("customers.csv", customers)
+            .file("documents.csv", docs),
+        "standard.toml",
+    );
+    let plan = w.plan(day("2026-04-30"));
+    let settings = fixture::send_settings(day("2026-04-30"), 2);
+    let mails: Vec<_> = plan
+        .entries
+        .iter()
+        .map(|e| {
+            assert_eq!(e.reminder, "Friendly");
+            let mail = outbox::preview(&w.cycles, e, &settings).unwrap();
+            (e.customer_id.as_str(), mail)
+        })
+        .collect();
+    assert_eq!(mails.len(), 2, "{:?}", plan.skipped);
+    for (customer, total) in [
+        ("E1", "500.00 EUR + 100.00 GBP"),
+        ("U1", "200.00 EUR + 500.00 USD"),
+    ] {
+        let (_, mail) = mails.iter().find(|(c, _)| *c == customer).unwrap();
+        let html = mail.html.as_deref().unwrap();
+        assert!(
+            mail.text.contains(&format!("Total open: {total}\n")),
+            "{}",
+            mail.text
+        );
+        assert!(
+            html.contains(&format!("Total open: <b>{total}</b>")),
+            "{html}"
+        );
+        assert!(!mail.text.contains("670.00") && !mail.text.contains("720.00"));
+    }
+}

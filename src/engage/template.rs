@@ -11,10 +11,11 @@
 //! of `id`, `number`, `type`, `doc_date`, `due_date`, `days_overdue`, `amount`, `balance`,
 //! `currency`), `table` (the documents as an aligned plain-text table: number, date, due date,
 //! "12 days overdue" or "due in 3 days", balance, currency), `totals` (`count`;
-//! `balance` and `currency`: in the documents' own currency when they share one, as a
-//! customer's documents usually do, else in the base currency; `base_balance` and
-//! `base_currency`: always in the base currency; `by_currency`: a list of `currency`,
-//! `balance`; and `max_days_overdue`), `promise` (the customer's open promises to pay, in
+//! `balances`: the sum per currency written out, `500.00 EUR + 100.00 GBP`, never converted,
+//! as a statement's totals are not; `by_currency`: the same as a list of `currency`,
+//! `balance`; `balance` and `currency`: in the documents' own currency when they share one,
+//! as a customer's documents usually do, else in the base currency; `base_balance` and
+//! `base_currency`: always in the base currency; and `max_days_overdue`), `promise` (the customer's open promises to pay, in
 //! the currency they were made in: `promised`, `paid`, `remaining` (also `amount`) and
 //! `currency`; `base_amount` and `base_currency`; the next `date`), `collector`, `cycle`,
 //! `reminder`, `today`. Amounts
@@ -451,6 +452,10 @@ pub struct Totals {
     pub base_currency: String,
     /// Sums per document currency, sorted by currency.
     pub by_currency: Vec<CurrencyTotal>,
+    /// The sums per currency written out, each with its currency and joined by ` + `
+    /// (`500.00 EUR + 100.00 GBP`; one currency: `500.00 EUR`): what a customer billed in
+    /// two currencies owes, neither converted into a currency it was not billed in.
+    pub balances: String,
     pub max_days_overdue: i64,
 }
 
@@ -573,6 +578,17 @@ impl EmailContext {
                 currency,
                 base_balance: money::grouped(base_total, input.base_currency),
                 base_currency: input.base_currency.to_string(),
+                balances: by_currency
+                    .iter()
+                    .map(|(currency, balance)| {
+                        format!(
+                            "{} {}",
+                            money::grouped(*balance, currency),
+                            single_line(currency)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" + "),
                 by_currency: by_currency
                     .into_iter()
                     .map(|(currency, balance)| CurrencyTotal {
@@ -822,6 +838,103 @@ mod tests {
         assert_eq!(ctx.totals.by_currency.len(), 2);
         assert!(ctx.table.contains("A1"), "{}", ctx.table);
         assert!(ctx.table.contains(" 30 days overdue "), "{}", ctx.table);
+    }
+
+    /// A customer's documents in two currencies: 500.00 EUR and 100.00 GBP (670.00 USD).
+    fn two_currencies() -> EmailContext {
+        let doc = |id: &str, balance: i64, currency: &str, rate: i64| DocumentFacts {
+            id: id.into(),
+            number: None,
+            kind: DocumentKind::Invoice,
+            doc_date: Date::from_ymd_opt(2026, 3, 20).unwrap(),
+            due_date: Date::from_ymd_opt(2026, 4, 19),
+            amount: Decimal::new(balance, 2),
+            balance: Decimal::new(balance, 2),
+            currency: currency.into(),
+            rate: Decimal::new(rate, 2),
+        };
+        EmailContext::build(
+            ContextInput {
+                customer_id: "E1",
+                customer_name: "Euro AG",
+                email: "ap@euro.example",
+                collector: "alice",
+                cycle: "c",
+                reminder: "r",
+                base_currency: "USD",
+                today: Date::from_ymd_opt(2026, 4, 30).unwrap(),
+                promise: None,
+            },
+            &[
+                doc("RE-1", 50_000, "EUR", 112),
+                doc("RE-G1", 10_000, "GBP", 110),
+            ],
+        )
+    }
+
+    /// The totals of documents in two currencies are per currency, as a statement's are: the
+    /// shipped templates said "Total open: 670.00 USD" to a customer billed in euros and
+    /// pounds, and nothing in dollars. One currency reads as it did.
+    #[test]
+    fn totals_of_two_currencies_are_per_currency() {
+        let ctx = two_currencies();
+        assert_eq!(ctx.totals.balances, "500.00 EUR + 100.00 GBP");
+        // The variables of before are as they were.
+        assert_eq!(
+            (ctx.totals.balance.as_str(), ctx.totals.currency.as_str()),
+            ("670.00", "USD")
+        );
+        let ctx = EmailContext::sample();
+        assert_eq!(ctx.totals.balances, "1,000.00 USD");
+    }
+
+    /// Every shipped template (its text, HTML and text-message versions) states a total of
+    /// two currencies per currency, and none converts it into the base currency.
+    #[test]
+    fn the_shipped_templates_state_totals_per_currency() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/cycles/templates");
+        let mut set = TemplateSet::default();
+        let ctx = two_currencies();
+        let mut stating = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "md") {
+                continue;
+            }
+            let template = set.load(&path).unwrap();
+            let email = set.render(&template, &ctx).unwrap();
+            let sms = set.render_sms(&template, &ctx).unwrap();
+            let parts = [
+                email.subject,
+                email.text,
+                email.html.unwrap_or_default(),
+                sms,
+            ];
+            for part in &parts {
+                assert!(!part.contains("USD"), "{}: {part}", path.display());
+            }
+            let states = |part: &String| part.contains("500.00 EUR + 100.00 GBP");
+            if parts.iter().any(states) {
+                stating.push(template.stem());
+                // The HTML and the text message say it too.
+                assert!(!template.has_html || states(&parts[2]), "{}", parts[2]);
+                assert!(!template.has_sms || states(&parts[3]), "{}", parts[3]);
+            }
+        }
+        stating.sort();
+        assert_eq!(
+            stating,
+            [
+                "card-update-again",
+                "due-soon",
+                "final",
+                "firm",
+                "friendly",
+                "key-courtesy",
+                "key-escalation",
+                "promise-reminder"
+            ]
+        );
     }
 
     /// A promise is given to templates in the currency it was made in, with that currency's
