@@ -47,7 +47,7 @@ pub const MISMATCH: Figure = (
 );
 pub const BASE_CURRENCY: Figure = (
     "Base currency",
-    "A document, payment or credit note is converted at the latest rate for its currency dated on or before its own date: round(amount × rate, 2), half away from zero; totals are sums of the rounded figures.",
+    "A document, payment or credit note is converted at the latest rate for its currency dated on or before its own date: round(amount × rate, {minor_units}), to the base currency's minor units, half away from zero; totals are sums of the rounded figures.",
 );
 pub const COLLECTABLE: Figure = (
     "Collectable this month",
@@ -106,11 +106,34 @@ pub const TOTALS: Figure = (
     "The Total row below each table is SUBTOTAL(109, …) over the data rows: the sum of the rows the filter shows.",
 );
 
-/// The About lines of figures, with the ground rules first and the totals last.
-pub fn lines(figures: &[Figure]) -> Vec<(String, String)> {
+/// The About lines of figures, with the ground rules first and the totals last; amounts in
+/// `currency`, the base currency, rounded to its minor units (a yen workbook to 0 decimals,
+/// a dinar one to 3).
+pub fn lines(figures: &[Figure], currency: &str) -> Vec<(String, String)> {
+    let minor_units = crate::domain::money::minor_units(currency).to_string();
     std::iter::once(&AS_OF)
         .chain(figures)
         .chain(std::iter::once(&TOTALS))
-        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .map(|(a, b)| (a.to_string(), b.replace("{minor_units}", &minor_units)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The About sheet of a yen or a dinar workbook said amounts were converted with
+    /// `round(amount × rate, 2)`; they are rounded to the base currency's minor units.
+    #[test]
+    fn the_conversion_rounds_to_the_base_currencys_minor_units() {
+        for (currency, rounding) in [
+            ("USD", "round(amount × rate, 2)"),
+            ("JPY", "round(amount × rate, 0)"),
+            ("KWD", "round(amount × rate, 3)"),
+        ] {
+            let lines = lines(&[BASE_CURRENCY], currency);
+            let (_, text) = lines.iter().find(|(a, _)| a == "Base currency").unwrap();
+            assert!(text.contains(rounding), "{currency}: {text}");
+        }
+    }
 }

@@ -192,7 +192,7 @@ impl Meta {
             as_of,
             currency: currency.to_string(),
             scope: scope.into(),
-            about: about::lines(figures),
+            about: about::lines(figures, currency),
             ledger: None,
         }
     }
