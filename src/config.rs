@@ -318,7 +318,17 @@ impl Config {
 
     /// Parses and validates config text.
     pub fn parse(text: &str) -> std::result::Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
+        let mut config: Config =
+            toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
+        // A code written in lower case (`usd`) is the same code, as the CSVs read it.
+        if config.base_currency.len() == 3
+            && config
+                .base_currency
+                .chars()
+                .all(|c| c.is_ascii_alphabetic())
+        {
+            config.base_currency.make_ascii_uppercase();
+        }
         let bounds = config.aging()?;
         if let Some(listen) = &config.serve.listen {
             parse_listen(listen).map_err(|e| format!("serve.listen: {e}"))?;
@@ -732,6 +742,18 @@ mod tests {
         let fresh = dir.path().join("sub/config.toml");
         save_view(&fresh, &other).unwrap();
         assert_eq!(Config::from_file(&fresh).unwrap().views().len(), 5);
+    }
+
+    /// A currency code in lower case is the same code, as the CSVs read it: `usd` was
+    /// refused as "must be a 3-letter ISO code".
+    #[test]
+    fn a_base_currency_in_lower_case_is_read_in_capitals() {
+        let c = Config::parse("base_currency = \"usd\"").unwrap();
+        assert_eq!(c.base_currency, "USD");
+        let c = Config::parse("base_currency = \"Jpy\"").unwrap();
+        assert_eq!(c.base_currency, "JPY");
+        let e = Config::parse("base_currency = \"usx\"").unwrap_err();
+        assert!(e.contains("`USX` is not an ISO 4217"), "{e}");
     }
 
     #[test]
