@@ -937,6 +937,27 @@ mod tests {
         );
     }
 
+    /// `totals.max_days_overdue` is the oldest document's lateness: the final notice said "The
+    /// documents below are now more than 22 days past due" above documents 22, 12 and 3 days
+    /// overdue. Every shipped sentence using it says it is the oldest's.
+    #[test]
+    fn the_shipped_templates_say_the_most_days_overdue_are_the_oldest_documents() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/cycles/templates");
+        let mut using = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for line in text.lines().filter(|l| l.contains("max_days_overdue")) {
+                using += 1;
+                assert!(line.contains("the oldest"), "{}: {line}", path.display());
+            }
+        }
+        assert!(
+            using >= 3,
+            "the shipped templates use totals.max_days_overdue"
+        );
+    }
+
     /// A promise is given to templates in the currency it was made in, with that currency's
     /// minor units (yen have none), and in the base currency beside it.
     #[test]

@@ -123,7 +123,7 @@ fn message(
     let name = &customer.name;
     let subject = match step {
         0 => format!("Friendly reminder: {count} open invoice{plural} for {name}"),
-        1 => format!("Overdue: {total} {currency} for {name}, {oldest} days past due"),
+        1 => format!("Overdue: {total} {currency} for {name}, the oldest {oldest} days past due"),
         _ => format!("Final notice before escalation: {name} ({})", customer.id),
     };
     let lines: Vec<String> = about
