@@ -900,3 +900,87 @@ fn a_lockbox_run_is_in_the_log_of_imports() {
     let runs: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(runs.as_array().unwrap().len(), 2, "{runs}");
 }
+
+/// A cheque the bank bounces after the lockbox applied it short: the billing system's next
+/// export says its payment `LBX-…` was voided. Its applications were taken away, but the
+/// deduction it opened stayed open: the invoice stayed out of dunning, the metrics counted
+/// the gap, and nothing said why. The import now withdraws it — resolved by the import, as
+/// of the day it was opened, its text saying why — and says so in its line and in the log of
+/// imports. The deduction of a database from before the link (migration 26) is found by its
+/// text.
+#[test]
+fn a_voided_cheque_withdraws_the_deduction_it_opened() {
+    let fx = Fx::new();
+    // 500 of RE-1's 800: a deduction of 300 on J1.
+    let summary = fx.import(&fx.items("short", "1001,2026-04-15,500.00,USD,K2,C1001,RE-1,\n"));
+    assert_eq!(summary["deductions"][0]["issue"], 1, "{summary}");
+    let metrics = json_of(&fx.owed(&["report", "metrics", "--json"]));
+    assert_eq!(metrics["open_deduction_amount"], "300.00");
+    // As a database of schema 25 holds it: the deduction named its payment in its text alone.
+    let conn = Connection::open(fx.db()).unwrap();
+    conn.execute_batch("DELETE FROM deduction_payments; PRAGMA user_version = 25;")
+        .unwrap();
+    drop(conn);
+
+    let bounced = fx.dir.path().join("bounced");
+    std::fs::create_dir(&bounced).unwrap();
+    std::fs::write(
+        bounced.join("payments.csv"),
+        "id,customer_id,date,amount,status,method\nLBX-1001,K2,2026-04-15,500.00,voided,cheque\n",
+    )
+    .unwrap();
+    let out = fx.owed(&["import", bounced.to_str().unwrap()]);
+    succeeded(&out);
+    let said = text(&out.stdout);
+    assert!(
+        said.contains(
+            "1 application of payments no longer successful taken away; 1 deduction withdrawn, \
+             its payment no longer successful: issue 1 of LBX-1001 (voided)"
+        ),
+        "{said}"
+    );
+    assert_eq!(said.trim().lines().count(), 1, "{said}");
+
+    // No open deduction, as of any day since the cheque.
+    for day in ["2026-04-15", "2026-04-30"] {
+        let metrics = json_of(&fx.owed_on(day, &["report", "metrics", "--json"]));
+        assert_eq!(metrics["open_deduction_amount"], "0.00", "{day}");
+        assert_eq!(metrics["open_issue_amount"], "0.00", "{day}");
+    }
+    // Resolved by the import, saying why, in the customer's activity.
+    let activity = json_of(&fx.owed(&["activity", "K2", "--json"]));
+    let deduction = first_entry(&activity, "issue");
+    assert_eq!(deduction["state"], "resolved", "{deduction}");
+    assert_eq!(deduction["outcome"], Value::Null);
+    assert_eq!(
+        deduction["resolution"],
+        "Withdrawn by an import: the billing system's export gives payment LBX-1001 the status \
+         voided, so its cheque paid nothing and no short payment stands."
+    );
+    assert_eq!(deduction["events"][0]["collector"], "alice");
+    assert_eq!(deduction["events"][0]["date"], "2026-04-15");
+    // The ERP's list says so too.
+    let export = text(&fx.owed(&["export", "deductions", "-o", "-"]).stdout);
+    let row = export.lines().nth(1).unwrap();
+    assert!(
+        row.contains(",resolved,2026-04-15,alice,,\"Withdrawn by an import"),
+        "{row}"
+    );
+    // And the log of imports.
+    let runs = json_of(&fx.owed(&["report", "imports", "--json"]));
+    assert!(
+        runs[0]["summary"].as_str().unwrap().ends_with(
+            "1 deduction withdrawn, its payment no longer successful: issue 1 of LBX-1001 (voided)"
+        ),
+        "{runs}"
+    );
+    // The same export again withdraws nothing more.
+    let out = fx.owed(&["import", bounced.to_str().unwrap()]);
+    succeeded(&out);
+    assert!(
+        !text(&out.stdout).contains("withdrawn"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(fx.query("SELECT count(*) FROM issue_events"), [["1"]]);
+}

@@ -499,7 +499,7 @@ impl<'a> Run<'a> {
         }
         if named && owed > item.amount {
             let gap = owed - item.amount;
-            self.deduction(w, item, payer, &payment_id, gap, &short)?;
+            self.deduction(w, item, payer, (pid, &payment_id), gap, &short)?;
         }
         // A reference that named nothing payable is listed whatever took the money (the
         // invoices it names, an amount match, nothing): someone has to follow it up, and an
@@ -607,7 +607,7 @@ impl<'a> Run<'a> {
         w: &LockboxWriter,
         item: &Item,
         payer: &Payer,
-        payment_id: &str,
+        (pid, payment_id): (i64, &str),
         gap: i64,
         short: &[(i64, String)],
     ) -> Result<()> {
@@ -640,7 +640,7 @@ impl<'a> Run<'a> {
             item.invoices.join(", ")
         );
         let dids: Vec<i64> = short.iter().map(|(did, _)| *did).collect();
-        let issue = w.open_deduction(self.stamp, payer.cid, units, item.date, &dids, &text)?;
+        let issue = w.open_deduction(self.stamp, payer.cid, pid, units, item.date, &dids, &text)?;
         self.summary.deductions.push(Deduction {
             issue,
             payment: payment_id.to_string(),

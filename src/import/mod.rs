@@ -18,7 +18,7 @@ use crate::error::quoted;
 use crate::store::Store;
 use crate::store::ledger::import::{
     ContactRecord, CustomerRecord, CustomerRef, DocumentRecord, ImportKind, ImportRun,
-    ImportWriter, PaymentRecord, StagedApplication, Upsert, phase,
+    ImportWriter, PaymentRecord, StagedApplication, Upsert, WithdrawnDeduction, phase,
 };
 use crate::{Error, Result};
 use quotes::{QuoteCheck, QuoteError};
@@ -107,6 +107,9 @@ pub struct ImportSummary {
     /// Applications taken away because their payment is no longer successful (see
     /// [`ImportWriter::withdraw_unpaid_applications`]).
     pub withdrawn: u64,
+    /// Deductions withdrawn because the payment that opened them is no longer successful
+    /// (see [`ImportWriter::withdraw_deductions`]).
+    pub deductions_withdrawn: Vec<WithdrawnDeduction>,
     /// Documents and payments already stored that a new or changed exchange rate converts
     /// differently (see [`ImportWriter::rerate`]).
     pub rerated: u64,
@@ -141,6 +144,19 @@ impl ImportSummary {
             text.push_str(&format!(
                 "; {} application{s} of payments no longer successful taken away",
                 self.withdrawn
+            ));
+        }
+        if !self.deductions_withdrawn.is_empty() {
+            let n = self.deductions_withdrawn.len();
+            let (s, their) = if n == 1 { ("", "its") } else { ("s", "their") };
+            let which: Vec<String> = self
+                .deductions_withdrawn
+                .iter()
+                .map(|d| format!("issue {} of {} ({})", d.issue, d.payment, d.status))
+                .collect();
+            text.push_str(&format!(
+                "; {n} deduction{s} withdrawn, {their} payment{s} no longer successful: {}",
+                which.join(", ")
             ));
         }
         text
@@ -368,6 +384,9 @@ fn import_in_one_transaction(
         summary.files.push(file_summary);
     }
     summary.withdrawn = importer.writer.withdraw_unpaid_applications()?;
+    summary.deductions_withdrawn = importer
+        .writer
+        .withdraw_deductions(&options.actor, options.at)?;
     if let Some(broken) = importer.writer.first_broken_application()? {
         return Err(broken_application_error(&broken, files));
     }

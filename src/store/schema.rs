@@ -631,6 +631,24 @@ CREATE TABLE IF NOT EXISTS reminder_releases (
     collector TEXT NOT NULL
 );
 "#,
+    // 26: the payment whose cheque opened a deduction (a lockbox item short of what it named).
+    // Only the deduction's text named it, so when a newer billing export voided or failed the
+    // cheque, its applications were taken away and the deduction stayed open: the invoice
+    // stayed out of dunning, and the open deductions counted a gap no cheque left. Filled for
+    // the deductions opened before from the text the lockbox import wrote (`…, payment
+    // LBX-1001) paid …`). Created only if missing, as 15 does: a database set back to an older
+    // version by hand may hold it already.
+    r#"
+CREATE TABLE IF NOT EXISTS deduction_payments (
+    issue_id INTEGER PRIMARY KEY REFERENCES issues(id),
+    pid INTEGER NOT NULL REFERENCES payments(pid)
+);
+CREATE INDEX IF NOT EXISTS deduction_payments_payment ON deduction_payments(pid);
+INSERT OR IGNORE INTO deduction_payments (issue_id, pid)
+SELECT i.id, p.pid FROM issues i JOIN payments p ON p.cid = i.cid
+ WHERE i.reason = 'short_payment' AND p.gateway = 'lockbox'
+   AND instr(i.text, ', payment ' || p.id || ') paid ') > 0;
+"#,
 ];
 
 /// The migration after which the daily sales are rebuilt from the documents (in Rust: the

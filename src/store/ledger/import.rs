@@ -238,6 +238,28 @@ pub struct BrokenApplication {
     pub source_changed: bool,
 }
 
+/// A deduction an import withdrew because the payment that opened it is no longer successful
+/// (see [`ImportWriter::withdraw_deductions`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WithdrawnDeduction {
+    /// The issue's id.
+    pub issue: i64,
+    /// The payment's id (`LBX-1001`) and its status now (`voided`).
+    pub payment: String,
+    pub status: String,
+}
+
+impl WithdrawnDeduction {
+    /// The resolution's text, in the customer's activity.
+    pub fn text(&self) -> String {
+        format!(
+            "Withdrawn by an import: the billing system's export gives payment {} the status \
+             {}, so its cheque paid nothing and no short payment stands.",
+            self.payment, self.status
+        )
+    }
+}
+
 /// Something settled or used beyond its amount after the import.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverApplied {
@@ -1398,6 +1420,54 @@ impl ImportWriter<'_> {
             .query_row("SELECT count(*) FROM temp.withdrawn", [], |r| r.get(0))?;
         self.tx.execute_batch("DROP TABLE temp.withdrawn")?;
         Ok(count.unsigned_abs())
+    }
+
+    /// Withdraws the open deductions opened by the payments this import turned from successful
+    /// to anything else: the short cheque paid nothing after all, so no gap stands, and an
+    /// open deduction would keep its invoices out of dunning and count in the open
+    /// deductions. Each is resolved, without an outcome, by `actor` at `at` as of the day it
+    /// was opened (or its latest resolve or reopen, if later): its cheque's applications are
+    /// taken away for every date, so as of any date the deduction no longer stands either.
+    /// Returns them, oldest first.
+    pub fn withdraw_deductions(
+        &self,
+        actor: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<WithdrawnDeduction>> {
+        let withdrawn: Vec<(WithdrawnDeduction, i32)> = crate::store::rows(
+            &self.tx,
+            "SELECT i.id, p.id, p.status,
+                    max(i.opened_date, ifnull((SELECT max(e.event_date) FROM issue_events e
+                                                WHERE e.issue_id = i.id), i.opened_date))
+               FROM temp.changed_payments c
+               JOIN payments p ON p.pid = c.pid
+               JOIN deduction_payments dp ON dp.pid = p.pid
+               JOIN issues i ON i.id = dp.issue_id
+              WHERE p.status <> 'success'
+                AND ifnull((SELECT e.kind FROM issue_events e WHERE e.issue_id = i.id
+                             ORDER BY e.event_date DESC, e.id DESC LIMIT 1), 'reopen') = 'reopen'
+              ORDER BY i.id",
+            [],
+            |r| {
+                Ok((
+                    WithdrawnDeduction {
+                        issue: r.get(0)?,
+                        payment: r.get(1)?,
+                        status: r.get(2)?,
+                    },
+                    r.get::<_, i32>(3)?,
+                ))
+            },
+        )?;
+        let at = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut resolve = self.tx.prepare_cached(
+            "INSERT INTO issue_events (issue_id, at, collector, kind, event_date, text)
+             VALUES (?1, ?2, ?3, 'resolve', ?4, ?5)",
+        )?;
+        for (d, day) in &withdrawn {
+            resolve.execute(params![d.issue, at, actor, day, d.text()])?;
+        }
+        Ok(withdrawn.into_iter().map(|(d, _)| d).collect())
     }
 
     /// The first application (already stored, or staged by this import) that a change this

@@ -243,24 +243,32 @@ impl LockboxWriter<'_> {
     }
 
     /// Opens a deduction: an issue with reason `short_payment` for `amount` (in the
-    /// customer's currency, ten-thousandths), open from `day`, on `dids`. Returns its id.
+    /// customer's currency, ten-thousandths), open from `day`, on `dids`, linked to the
+    /// payment `pid` whose cheque was short (an import that later finds the cheque voided
+    /// or failed withdraws it). Returns its id.
+    #[allow(clippy::too_many_arguments)]
     pub fn open_deduction(
         &self,
         stamp: &Stamp,
         cid: i64,
+        pid: i64,
         amount: i64,
         day: i32,
         dids: &[i64],
         text: &str,
     ) -> Result<i64> {
-        crate::store::insert_naming_documents(
+        let issue = crate::store::insert_naming_documents(
             &self.tx,
             "INSERT INTO issues (cid, at, collector, reason, amount, opened_date, text)
              VALUES (?1, ?2, ?3, 'short_payment', ?4, ?5, ?6)",
             params![cid, stamp.at, stamp.collector, amount, day, text],
             "INSERT OR IGNORE INTO issue_documents (issue_id, did) VALUES (?1, ?2)",
             dids,
-        )
+        )?;
+        self.tx
+            .prepare_cached("INSERT INTO deduction_payments (issue_id, pid) VALUES (?1, ?2)")?
+            .execute(params![issue, pid])?;
+        Ok(issue)
     }
 
     /// Attaches a cheque image to payment `pid` of customer `cid` (the bytes stored once).
