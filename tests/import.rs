@@ -100,7 +100,7 @@ fn a_rate_that_makes_a_stored_amount_too_large_is_refused() {
             "date,currency,rate\n2026-04-02,EUR,1.2\n",
         ),
         "exchange_rates.csv",
-        "the rate 1.2 of EUR from 2026-04-02 makes a stored payment of 800000000000000 EUR \
+        "the rate 1.2 of EUR from 2026-04-02 makes a stored payment of 800000000000000.00 EUR \
          too large once converted",
     );
 }
@@ -422,9 +422,9 @@ rejected! {
     unknown_document: replaced("applications.csv", "P2,C1", "P2,C7") => "applications.csv line 3, column document_id", "no document `C7`";
     unknown_payment: replaced("applications.csv", "P1,A1", "P8,A1") => "applications.csv line 2, column source_id", "no payment or credit note `P8`";
     // A second application of 70 to A1 (100, 40 already applied) oversettles it.
-    application_larger_than_its_target: added("applications.csv", "A2,A1,70.00,2026-04-10") => "applications.csv line 4, column amount", "applications to `A1` total 110";
+    application_larger_than_its_target: added("applications.csv", "A2,A1,70.00,2026-04-10") => "applications.csv line 4, column amount", "applications to `A1` total 110.00 USD, more than its amount 100.00 USD";
     // P2 (300) already applied 250; 60 more to a new invoice is more than it has.
-    application_larger_than_its_source: added("documents.csv", "C3,K3,invoice,INV-302,2026-04-26,2026-05-26,100.00,USD").with_application("P2,C3,60.00,2026-04-26") => "applications.csv line 4, column amount", "from payment `P2` total 310";
+    application_larger_than_its_source: added("documents.csv", "C3,K3,invoice,INV-302,2026-04-26,2026-05-26,100.00,USD").with_application("P2,C3,60.00,2026-04-26") => "applications.csv line 4, column amount", "from payment `P2` total 310.00 USD, more than its amount 300.00 USD";
     application_from_a_failed_payment: added("applications.csv", "P3,C2,10.00,2026-04-26") => "applications.csv line 4, column source_id", "status failure";
     // EUR rates start on 2026-03-01; a EUR document of February has none.
     // A rate so large every sum it takes part in would overflow: the wrong way round.
@@ -439,8 +439,8 @@ rejected! {
     crlf_an_id_twice: crlf(replaced("payments.csv", "P3,K3", "P1,K3")) => "payments.csv line 4, column id", "`P1` is also on line 2";
     // An amount lowered below what is already applied, in a file without applications.csv:
     // the row that changed is named, not a file that was not given.
-    document_amount_below_what_is_applied: only("documents.csv", "2026-03-31,100.00", "2026-03-31,30.00") => "documents.csv line 2, column amount", "`A1` is now 30, less than the 40 already applied to it";
-    payment_amount_below_what_is_applied: only("payments.csv", "2026-04-05,40.00", "2026-04-05,30.00") => "payments.csv line 2, column amount", "`P1` is now 30, less than the 40 already applied from it";
+    document_amount_below_what_is_applied: only("documents.csv", "2026-03-31,100.00", "2026-03-31,30.00") => "documents.csv line 2, column amount", "`A1` is now 30.00 USD, less than the 40.00 USD already applied to it";
+    payment_amount_below_what_is_applied: only("payments.csv", "2026-04-05,40.00", "2026-04-05,30.00") => "payments.csv line 2, column amount", "`P1` is now 30.00 USD, less than the 40.00 USD already applied from it";
     // Applications so large their sum overflows: refused in words, not SQLite's.
     applications_beyond_counting: Portfolio::contract()
         .with_document("BIG,K1,invoice,INV-9,2026-03-01,2026-03-31,922337203685477,USD")

@@ -1571,10 +1571,15 @@ fn over_applied_error(
     } else {
         "source_id"
     };
-    let (applied, amount) = (
-        money::from_units(over.applied).normalize(),
-        money::from_units(over.amount).normalize(),
-    );
+    // In the currency's minor units, with the currency, as every other output shows them.
+    let shown = |units: i64| {
+        format!(
+            "{} {}",
+            money::plain(money::from_units(units), &over.currency),
+            over.currency
+        )
+    };
+    let (applied, amount) = (shown(over.applied), shown(over.amount));
     let what = match over.role {
         "document" => format!("applications to {} total", quoted(&over.id)),
         "credit_note" => format!("applications from credit note {} total", quoted(&over.id)),

@@ -268,6 +268,8 @@ pub struct OverApplied {
     pub id: String,
     pub amount: i64,
     pub applied: i64,
+    /// The currency of its amounts (for the message: `350.00 USD`).
+    pub currency: String,
 }
 
 /// The customers table's columns: those of `customers.csv` (the table mirrors the file), then
@@ -1385,7 +1387,7 @@ impl ImportWriter<'_> {
                         } else {
                             "document"
                         },
-                        money::from_units(units).normalize()
+                        money::plain(money::from_units(units), currency)
                     )));
                 }
             }
@@ -1666,7 +1668,8 @@ impl ImportWriter<'_> {
         let doc = self
             .tx
             .query_row(
-                "SELECT kind, id, amount, applied FROM documents WHERE applied > amount LIMIT 1",
+                "SELECT kind, id, amount, applied, currency FROM documents
+                  WHERE applied > amount LIMIT 1",
                 [],
                 |r| {
                     let kind: String = r.get(0)?;
@@ -1679,6 +1682,7 @@ impl ImportWriter<'_> {
                         id: r.get(1)?,
                         amount: r.get(2)?,
                         applied: r.get(3)?,
+                        currency: r.get(4)?,
                     })
                 },
             )
@@ -1689,7 +1693,7 @@ impl ImportWriter<'_> {
         Ok(self
             .tx
             .query_row(
-                "SELECT id, amount, applied FROM payments WHERE applied > amount LIMIT 1",
+                "SELECT id, amount, applied, currency FROM payments WHERE applied > amount LIMIT 1",
                 [],
                 |r| {
                     Ok(OverApplied {
@@ -1697,6 +1701,7 @@ impl ImportWriter<'_> {
                         id: r.get(0)?,
                         amount: r.get(1)?,
                         applied: r.get(2)?,
+                        currency: r.get(3)?,
                     })
                 },
             )
