@@ -984,3 +984,55 @@ fn a_voided_cheque_withdraws_the_deduction_it_opened() {
     );
     assert_eq!(fx.query("SELECT count(*) FROM issue_events"), [["1"]]);
 }
+
+/// A billing export that books a cheque the lockbox already applied settles the invoice
+/// twice: refused, as any application beyond its document is, but the message hid why (the
+/// stored part was the bank's payment). It now says which part is the lockbox's and how to
+/// reconcile: void `LBX-…` first with a payments.csv of its own. Done so, the billing
+/// export goes in, and the deduction the cheque opened is withdrawn with it.
+#[test]
+fn a_billing_export_booking_a_lockbox_cheque_again_says_how_to_reconcile() {
+    let fx = Fx::new();
+    fx.import(&fx.items("short", "1001,2026-04-15,500.00,USD,K2,C1001,RE-1,\n"));
+    let billing = fx.dir.path().join("billing");
+    std::fs::create_dir(&billing).unwrap();
+    std::fs::write(
+        billing.join("payments.csv"),
+        "id,customer_id,date,amount,method,reference\nP9,K2,2026-04-16,500.00,cheque,C1001\n",
+    )
+    .unwrap();
+    std::fs::write(
+        billing.join("applications.csv"),
+        "source_id,document_id,amount,date\nP9,J1,500.00,2026-04-16\n",
+    )
+    .unwrap();
+    let before = fx.fingerprint();
+    let out = fx.owed(&["import", billing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "owed: applications.csv line 2, column amount: applications to `J1` total 1000.00 USD, \
+         more than its amount 800.00 USD, of which 500.00 USD from lockbox payment `LBX-1001`: \
+         if this export books the same cheque, void the lockbox's payment first by importing a \
+         payments.csv with the header `id,customer_id,date,amount,status` and the row \
+         `LBX-1001,K2,2026-04-15,500.00,voided`, then import this export again"
+    );
+    assert_eq!(fx.fingerprint(), before);
+
+    // As the message says.
+    let void = fx.dir.path().join("void");
+    std::fs::create_dir(&void).unwrap();
+    std::fs::write(
+        void.join("payments.csv"),
+        "id,customer_id,date,amount,status\nLBX-1001,K2,2026-04-15,500.00,voided\n",
+    )
+    .unwrap();
+    succeeded(&fx.owed(&["import", void.to_str().unwrap()]));
+    succeeded(&fx.owed(&["import", billing.to_str().unwrap()]));
+    assert_eq!(
+        fx.query("SELECT balance FROM documents WHERE id = 'J1'"),
+        [[units("300")]]
+    );
+    let metrics = json_of(&fx.owed(&["report", "metrics", "--json"]));
+    assert_eq!(metrics["open_deduction_amount"], "0.00");
+}

@@ -1585,7 +1585,48 @@ fn over_applied_error(
         "credit_note" => format!("applications from credit note {} total", quoted(&over.id)),
         _ => format!("applications from payment {} total", quoted(&over.id)),
     };
-    let detail = format!("{what} {applied}, more than its amount {amount}");
+    let mut detail = format!("{what} {applied}, more than its amount {amount}");
+    if !over.lockbox.is_empty() {
+        // The bank's cheques are stored payments of their own: a billing export that books
+        // the same cheque again settles the invoice twice, and only voiding the lockbox's
+        // payment (by a payments.csv of its own, imported first) takes it back.
+        let parts: Vec<String> = over
+            .lockbox
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} from lockbox payment {}",
+                    shown(p.applied),
+                    quoted(&p.payment)
+                )
+            })
+            .collect();
+        let rows: Vec<String> = over
+            .lockbox
+            .iter()
+            .map(|p| {
+                format!(
+                    "`{},{},{},{},voided`",
+                    p.payment,
+                    p.customer_id,
+                    format_day(p.date),
+                    money::plain(money::from_units(p.amount), &over.currency)
+                )
+            })
+            .collect();
+        let (s, row) = if rows.len() == 1 {
+            ("", "the row")
+        } else {
+            ("s", "the rows")
+        };
+        detail.push_str(&format!(
+            ", of which {}: if this export books the same cheque{s}, void the lockbox's \
+             payment{s} first by importing a payments.csv with the header \
+             `id,customer_id,date,amount,status` and {row} {}, then import this export again",
+            parts.join(", "),
+            rows.join(" and ")
+        ));
+    }
     if let Some(line) = line_in(files, FileKind::Applications, column, &over.id) {
         return Error::input(format!(
             "applications.csv line {line}, column amount: {detail}"

@@ -270,6 +270,23 @@ pub struct OverApplied {
     pub applied: i64,
     /// The currency of its amounts (for the message: `350.00 USD`).
     pub currency: String,
+    /// For a document: the lockbox payments applied to it, oldest first. A billing export
+    /// that books a cheque the lockbox already applied settles the invoice twice, and the
+    /// message says which stored part is the bank's.
+    pub lockbox: Vec<LockboxPart>,
+}
+
+/// A lockbox payment's part of what is applied to a document ([`OverApplied::lockbox`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockboxPart {
+    /// `LBX-<item_id>`, with its customer's id, date and amount, as a payments.csv row voiding
+    /// it would give them.
+    pub payment: String,
+    pub customer_id: String,
+    pub date: i32,
+    pub amount: i64,
+    /// What of it is applied to the document.
+    pub applied: i64,
 }
 
 /// The customers table's columns: those of `customers.csv` (the table mirrors the file), then
@@ -1668,27 +1685,51 @@ impl ImportWriter<'_> {
         let doc = self
             .tx
             .query_row(
-                "SELECT kind, id, amount, applied, currency FROM documents
+                "SELECT kind, id, amount, applied, currency, did FROM documents
                   WHERE applied > amount LIMIT 1",
                 [],
                 |r| {
                     let kind: String = r.get(0)?;
-                    Ok(OverApplied {
-                        role: if kind == "credit_note" {
-                            "credit_note"
-                        } else {
-                            "document"
+                    Ok((
+                        OverApplied {
+                            role: if kind == "credit_note" {
+                                "credit_note"
+                            } else {
+                                "document"
+                            },
+                            id: r.get(1)?,
+                            amount: r.get(2)?,
+                            applied: r.get(3)?,
+                            currency: r.get(4)?,
+                            lockbox: Vec::new(),
                         },
-                        id: r.get(1)?,
-                        amount: r.get(2)?,
-                        applied: r.get(3)?,
-                        currency: r.get(4)?,
-                    })
+                        r.get::<_, i64>(5)?,
+                    ))
                 },
             )
             .optional()?;
-        if doc.is_some() {
-            return Ok(doc);
+        if let Some((mut doc, did)) = doc {
+            // The payments a lockbox file wrote (`LBX-…`, through the gateway `lockbox`).
+            doc.lockbox = crate::store::rows(
+                &self.tx,
+                "SELECT p.id, c.id, p.date, p.amount, sum(a.amount)
+                   FROM applications a
+                   JOIN payments p ON p.pid = a.source_pid
+                   JOIN customers c ON c.cid = p.cid
+                  WHERE a.did = ?1 AND p.gateway = 'lockbox' AND p.id LIKE 'LBX-%'
+                  GROUP BY p.pid ORDER BY p.date, p.pid",
+                [did],
+                |r| {
+                    Ok(LockboxPart {
+                        payment: r.get(0)?,
+                        customer_id: r.get(1)?,
+                        date: r.get(2)?,
+                        amount: r.get(3)?,
+                        applied: r.get(4)?,
+                    })
+                },
+            )?;
+            return Ok(Some(doc));
         }
         Ok(self
             .tx
@@ -1702,6 +1743,7 @@ impl ImportWriter<'_> {
                         amount: r.get(1)?,
                         applied: r.get(2)?,
                         currency: r.get(3)?,
+                        lockbox: Vec::new(),
                     })
                 },
             )
