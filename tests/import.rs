@@ -625,6 +625,61 @@ fn a_payment_voided_in_a_newer_export_settles_nothing() {
     }
 }
 
+/// The applications a void takes away are in the log of imports, each with its payment,
+/// document, date and amount (to none), so that what they settled can be told again: the log
+/// listed only the payments' status changes, and the applications as a count.
+#[test]
+fn the_log_of_imports_keeps_the_applications_a_void_took_away() {
+    let (dir, db, _) = contract_imported("good");
+    let newer = only(
+        "payments.csv",
+        "P1,K1,2026-04-05,40.00,USD,success",
+        "P1,K1,2026-04-05,40.00,USD,voided",
+    )
+    .edit(edit_file(
+        "payments.csv",
+        "P2,K3,2026-04-20,300.00,USD,success",
+        "P2,K3,2026-04-20,300.00,USD,failure",
+    ));
+    let said = import_files(dir.path(), &db, "voided", &newer);
+    assert_says(
+        &said,
+        &["2 applications of payments no longer successful taken away"],
+    );
+    let log = imports(dir.path(), &db);
+    let change = |file: &str, id: &str, field: &str, old: &str, new: Option<&str>| serde_json::json!({"file": file, "id": id, "field": field, "old": old, "new": new});
+    assert_eq!(
+        log[0]["changes"],
+        serde_json::json!([
+            change("payments.csv", "P1", "status", "success", Some("voided")),
+            change("payments.csv", "P2", "status", "success", Some("failure")),
+            change(
+                "applications.csv",
+                "P1 → A1 on 2026-04-05",
+                "amount",
+                "40.00",
+                None
+            ),
+            change(
+                "applications.csv",
+                "P2 → C1 on 2026-04-20",
+                "amount",
+                "250.00",
+                None
+            ),
+        ]),
+        "{log}"
+    );
+    let o = owed_in(
+        dir.path(),
+        &["--db", &db, "report", "imports", "--last", "1"],
+    );
+    assert_says(
+        &stdout(&o),
+        &["P1 → A1 on 2026-04-05 amount 40.00 → none; … 1 more"],
+    );
+}
+
 /// A `customers.csv` of fewer columns (ids and names only) updates what it has and keeps
 /// the rest: every customer's email, currency and owner survive it, and a payment imported
 /// after it without a currency is still in its customer's currency. A column the file has but

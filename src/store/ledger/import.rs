@@ -1415,7 +1415,8 @@ impl ImportWriter<'_> {
     /// Takes away the applications of the payments this import turned from successful to
     /// anything else (failed, voided, …): the billing system no longer counts them as money
     /// received, and its newer export no longer applies them, so what they settled is open
-    /// again. Returns how many were taken away.
+    /// again. Each is noted for the log of imports (its amount, to none). Returns how many
+    /// were taken away.
     pub fn withdraw_unpaid_applications(&self) -> Result<u64> {
         // Temporary tables are part of the transaction: a failure leaves none behind.
         self.tx.execute_batch(
@@ -1424,6 +1425,18 @@ impl ImportWriter<'_> {
                JOIN payments p ON p.pid = c.pid
                JOIN applications a ON a.source_pid = p.pid
               WHERE p.status <> 'success';
+             -- In the log of imports, as an application whose amount went to none: what it
+             -- settled, and when, can be told again.
+             INSERT INTO temp.import_seen
+                 (file, record_id, cid, field, old, new, old_currency, new_currency)
+             SELECT 'applications.csv',
+                    p.id || ' → ' || d.id || ' on ' || date(a.date + 1721424.5),
+                    d.cid, 'amount', a.amount, NULL, d.currency, NULL
+               FROM temp.withdrawn w
+               JOIN applications a ON a.aid = w.aid
+               JOIN payments p ON p.pid = a.source_pid
+               JOIN documents d ON d.did = a.did
+              ORDER BY a.source_pid, a.date, d.id;
              DELETE FROM applications WHERE aid IN (SELECT aid FROM temp.withdrawn);
              UPDATE documents
                 SET applied = ifnull((SELECT sum(a.amount) FROM applications a
