@@ -425,6 +425,8 @@ rejected! {
     application_larger_than_its_target: added("applications.csv", "A2,A1,70.00,2026-04-10") => "applications.csv line 4, column amount", "applications to `A1` total 110.00 USD, more than its amount 100.00 USD";
     // P2 (300) already applied 250; 60 more to a new invoice is more than it has.
     application_larger_than_its_source: added("documents.csv", "C3,K3,invoice,INV-302,2026-04-26,2026-05-26,100.00,USD").with_application("P2,C3,60.00,2026-04-26") => "applications.csv line 4, column amount", "from payment `P2` total 310.00 USD, more than its amount 300.00 USD";
+    // An empty status on a payment stored as failed turned it into money received, silently.
+    blank_status_of_a_failed_payment: alone("payments.csv", "P3,K3,2026-04-21,50.00,USD,,card") => "payments.csv line 2, column status", "`P3` is stored as failure, and an empty status would make it money received: write its status (failure as it is, or success if the money really was received)";
     application_from_a_failed_payment: added("applications.csv", "P3,C2,10.00,2026-04-26") => "applications.csv line 4, column source_id", "status failure";
     // EUR rates start on 2026-03-01; a EUR document of February has none.
     // A rate so large every sum it takes part in would overflow: the wrong way round.
@@ -678,6 +680,19 @@ fn the_log_of_imports_keeps_the_applications_a_void_took_away() {
         &stdout(&o),
         &["P1 → A1 on 2026-04-05 amount 40.00 → none; … 1 more"],
     );
+}
+
+/// An empty status takes the default, `success`, for a new payment and for one stored as
+/// successful (only a payment stored as not successful must have its status written).
+#[test]
+fn an_empty_status_is_success_for_a_new_or_successful_payment() {
+    let (dir, db, _) = contract_imported("good");
+    let newer = alone("payments.csv", "P1,K1,2026-04-05,40.00,USD,,bank_transfer")
+        .with_payment("P9,K3,2026-04-22,10.00,USD,,card");
+    let said = import_files(dir.path(), &db, "blank", &newer);
+    assert_says(&said, &["payments.csv 1 inserted, 0 updated, 1 unchanged"]);
+    let aging: serde_json::Value = serde_json::from_str(&aging_json(dir.path(), &db)).unwrap();
+    assert_eq!(common::aging_row(&aging, "K3")["unapplied_cash"], "60.00");
 }
 
 /// A `customers.csv` of fewer columns (ids and names only) updates what it has and keeps

@@ -937,6 +937,20 @@ fn write_row(writer: &ImportWriter, parsed: Parsed, path: &Path) -> Result<Upser
             Ok(outcome)
         }
         Parsed::Payment(p) => {
+            // An empty status is the default, `success`, for a new payment; for one stored as
+            // failed or voided it would turn a bounced cheque into money received without a
+            // word, so its status must be written.
+            if let Some(line) = p.blank_status_at
+                && let Some(stored) = writer.payment_status(&p.id)?
+                && stored != "success"
+            {
+                return Err(Error::input(format!(
+                    "payments.csv line {line}, column status: {} is stored as {stored}, and an \
+                     empty status would make it money received: write its status ({stored} as \
+                     it is, or success if the money really was received)",
+                    quoted(&p.id)
+                )));
+            }
             // An update keeps the id: only a new payment can take a credit note's.
             let outcome = writer.upsert_payment(&p)?;
             if outcome == Upsert::Inserted && writer.is_credit_note_id(&p.id)? {
@@ -1272,6 +1286,7 @@ impl<'a> Checker<'a> {
             reference: row.opt_string("reference"),
             dunning_status: row.opt_enum("dunning_status", format::DUNNING_STATUSES)?,
             next_retry_date: row.opt_date("next_retry_date")?.map(day_number),
+            blank_status_at: row.is_blank("status").then(|| row.line_of("status")),
         };
         Ok(Parsed::Payment(Box::new(record)))
     }

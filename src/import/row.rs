@@ -285,6 +285,12 @@ impl Row<'_> {
         self.record.get(i).map(str::trim).filter(|s| !s.is_empty())
     }
 
+    /// Whether the file has `column` and this row leaves it empty (where a file without the
+    /// column keeps what is stored, an empty cell takes the default).
+    pub fn is_blank(&self, column: &str) -> bool {
+        self.header.has(column) && self.opt(column).is_none()
+    }
+
     /// Owned optional text.
     pub fn opt_string(&self, column: &str) -> Option<String> {
         self.opt(column).map(str::to_string)

@@ -86,6 +86,10 @@ pub struct PaymentRecord {
     pub dunning_status: Option<&'static str>,
     /// Day number.
     pub next_retry_date: Option<i32>,
+    /// The line of its `status` cell when the file has the column and the row leaves it
+    /// empty: `status` is then the default `success`, which a payment stored as not
+    /// successful may not take without a word (see `import::write_row`).
+    pub blank_status_at: Option<u64>,
 }
 
 /// A row of `contacts.csv`, with its customer resolved.
@@ -1202,6 +1206,15 @@ impl ImportWriter<'_> {
             ],
         )?;
         self.note_changed(outcome, "payments", "pid", &p.id)
+    }
+
+    /// The status of the payment stored (or written earlier in this import) under `id`.
+    pub fn payment_status(&self, id: &str) -> Result<Option<String>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT status FROM payments WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?)
     }
 
     /// Whether a payment has the id `id` (stored, or written earlier in this import): a credit
