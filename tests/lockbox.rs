@@ -1036,3 +1036,70 @@ fn a_billing_export_booking_a_lockbox_cheque_again_says_how_to_reconcile() {
     let metrics = json_of(&fx.owed(&["report", "metrics", "--json"]));
     assert_eq!(metrics["open_deduction_amount"], "0.00");
 }
+
+/// A named invoice dated after the cheque cannot be what it pays, and the reason said it
+/// named "no open invoice of the payer"; it now says the invoice is dated after the cheque.
+/// Invoice numbers are matched as `owed find` matches them, without regard to case (`inv-3`
+/// paid nothing), unless that names two documents: then the reason says so.
+#[test]
+fn a_named_invoice_is_found_in_any_case_and_one_dated_later_is_said() {
+    let fx = Fx::new();
+    let more = fx.dir.path().join("more");
+    std::fs::create_dir(&more).unwrap();
+    std::fs::write(
+        more.join("documents.csv"),
+        "id,customer_id,type,number,doc_date,due_date,amount\n\
+         X1,K3,invoice,AB-1,2026-03-01,2026-03-31,70.00\n\
+         X2,K3,invoice,ab-1,2026-03-02,2026-04-01,80.00\n",
+    )
+    .unwrap();
+    succeeded(&fx.owed(&["import", more.to_str().unwrap()]));
+    let dir = fx.items(
+        "cases",
+        "2001,2026-03-15,300.00,USD,K1,1,INV-3,\n\
+         2002,2026-04-15,300.00,USD,K1,2,inv-3,\n\
+         2003,2026-04-15,75.00,USD,K3,3,Ab-1,\n\
+         2004,2026-04-15,70.00,USD,K3,4,AB-1,\n",
+    );
+    let summary = fx.import(&dir);
+    let reasons: Vec<(&str, &str)> = summary["unmatched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["item_id"].as_str().unwrap(),
+                u["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (
+                "2001",
+                "`INV-3` is dated 2026-03-20, after the cheque of 2026-03-15, and no open \
+                 invoice or run of the oldest matches its amount"
+            ),
+            (
+                "2003",
+                "`Ab-1` names 2 documents of the payer without regard to case (`X1`, `X2`): \
+                 write it as the document has it, and no open invoice or run of the oldest \
+                 matches its amount"
+            ),
+        ],
+        "{summary}"
+    );
+    // `inv-3` paid INV-3, and `AB-1` as written the one so numbered.
+    assert_eq!(
+        fx.query(
+            "SELECT p.id, d.id, a.amount FROM applications a
+               JOIN payments p ON p.pid = a.source_pid JOIN documents d ON d.did = a.did
+              ORDER BY p.id"
+        ),
+        [
+            ["LBX-2002", "I3", &units("300")],
+            ["LBX-2004", "X1", &units("70")]
+        ]
+    );
+}

@@ -4,8 +4,9 @@
 //! and deductions"). Each item becomes a successful cheque payment `LBX-<item_id>` of its
 //! payer (a customer id, else a customer name), applied:
 //!
-//! 1. to the invoices it names (document ids or numbers, `;` separated), oldest first, each
-//!    up to its open balance; when the cheque is smaller than what they still owe, the gap
+//! 1. to the invoices it names (document ids or numbers, `;` separated; as written, else
+//!    without regard to case as `owed find` matches them, when that names one document only),
+//!    oldest first, each up to its open balance; when the cheque is smaller than what they still owe, the gap
 //!    opens a *deduction*: an issue with reason `short_payment`, in the customer's currency,
 //!    open from the item's date, on the named documents it left open;
 //! 2. else, to the payer's open invoices whose balance it matches exactly: the oldest single
@@ -504,11 +505,8 @@ impl<'a> Run<'a> {
         // A reference that named nothing payable is listed whatever took the money (the
         // invoices it names, an amount match, nothing): someone has to follow it up, and an
         // amount match would otherwise hide it without a word.
-        let shown_missing = missing
-            .iter()
-            .map(|r| quoted(r))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let shown_missing = unfound(&missing, item);
+        let missing: Vec<String> = missing.into_iter().map(|(r, _)| r).collect();
         // So is one that named only invoices already paid: the cheque may pay them twice.
         if !missing.is_empty() || !paid_before.is_empty() {
             self.summary.not_found.push(NotFound {
@@ -525,10 +523,7 @@ impl<'a> Run<'a> {
             });
         }
         let also_missing = if named && !missing.is_empty() {
-            format!(
-                "; {shown_missing} named no open invoice of the payer in {}",
-                item.currency
-            )
+            format!("; {shown_missing}")
         } else {
             String::new()
         };
@@ -542,9 +537,7 @@ impl<'a> Run<'a> {
                 )
             } else if !missing.is_empty() {
                 format!(
-                    "{shown_missing} named no open invoice of the payer in {}, and no open \
-                     invoice or run of the oldest matches its amount",
-                    item.currency
+                    "{shown_missing}, and no open invoice or run of the oldest matches its amount"
                 )
             } else {
                 format!(
@@ -568,13 +561,25 @@ impl<'a> Run<'a> {
         let mut found: Vec<OpenItem> = Vec::new();
         let (mut missing, mut paid) = (Vec::new(), Vec::new());
         for reference in &item.invoices {
-            let docs: Vec<OpenItem> = w
-                .named_documents(payer.cid, reference, item.date)?
+            let (docs, any_case) = w.named_documents(payer.cid, reference)?;
+            let docs: Vec<OpenItem> = docs
                 .into_iter()
                 .filter(|d| d.currency == item.currency)
                 .collect();
+            // Found without regard to case, a reference must name one document only.
+            if any_case && docs.len() > 1 {
+                let ids = docs.iter().map(|d| d.id.clone()).collect();
+                missing.push((reference.clone(), Unfound::Ambiguous(ids)));
+                continue;
+            }
+            let (docs, later): (Vec<OpenItem>, Vec<OpenItem>) =
+                docs.into_iter().partition(|d| d.doc_date <= item.date);
             if docs.is_empty() {
-                missing.push(reference.clone());
+                let why = match later.first() {
+                    Some(d) => Unfound::DatedAfter(d.doc_date),
+                    None => Unfound::Nothing,
+                };
+                missing.push((reference.clone(), why));
             } else if docs.iter().all(|d| d.balance == 0) {
                 paid.push(reference.clone());
             }
@@ -745,10 +750,62 @@ struct Targets {
     docs: Vec<OpenItem>,
     /// The docs are invoices the item names (else those matching its amount).
     named: bool,
-    /// References that named nothing of the payer's in the cheque's currency.
-    missing: Vec<String>,
+    /// References that named nothing of the payer's in the cheque's currency it can pay, and
+    /// why.
+    missing: Vec<(String, Unfound)>,
     /// References that named only invoices already paid (a second payment, to follow up).
     paid: Vec<String>,
+}
+
+/// Why a reference an item names pays nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Unfound {
+    /// No invoice or debit note of the payer in the cheque's currency has it as id or number.
+    Nothing,
+    /// Those it names are dated after the cheque (the first one's date).
+    DatedAfter(i32),
+    /// Without regard to case, it names several documents (their ids).
+    Ambiguous(Vec<String>),
+}
+
+/// The references an item could not use, and why, in words: `` `INV-8` named no open invoice
+/// of the payer in USD; `INV-5` is dated 2026-04-01, after the cheque of 2026-03-25 ``.
+fn unfound(missing: &[(String, Unfound)], item: &Item) -> String {
+    let nothing: Vec<String> = missing
+        .iter()
+        .filter(|(_, why)| *why == Unfound::Nothing)
+        .map(|(r, _)| quoted(r))
+        .collect();
+    let mut parts = Vec::new();
+    if !nothing.is_empty() {
+        parts.push(format!(
+            "{} named no open invoice of the payer in {}",
+            nothing.join(", "),
+            item.currency
+        ));
+    }
+    for (reference, why) in missing {
+        match why {
+            Unfound::Nothing => {}
+            Unfound::DatedAfter(day) => parts.push(format!(
+                "{} is dated {}, after the cheque of {}",
+                quoted(reference),
+                from_day_number(*day),
+                from_day_number(item.date)
+            )),
+            Unfound::Ambiguous(ids) => parts.push(format!(
+                "{} names {} documents of the payer without regard to case ({}): write it as \
+                 the document has it",
+                quoted(reference),
+                ids.len(),
+                ids.iter()
+                    .map(|id| quoted(id))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+    parts.join("; ")
 }
 
 /// An item's amount, from store units.

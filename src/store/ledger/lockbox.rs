@@ -159,28 +159,43 @@ impl LockboxWriter<'_> {
             .optional()?)
     }
 
-    /// The customer's invoices and debit notes named by `reference` (a document id, else a
-    /// number), dated by `day`, whatever their balance.
-    pub fn named_documents(&self, cid: i64, reference: &str, day: i32) -> Result<Vec<OpenItem>> {
+    /// The customer's invoices and debit notes named by `reference`, whatever their date and
+    /// balance: by id, else by number, as written; else, as `owed find` finds them, by id or
+    /// number without regard to case (`inv-3` for `INV-3`). The flag says the last: then
+    /// more than one document is no answer (which one the bank meant cannot be told).
+    pub fn named_documents(&self, cid: i64, reference: &str) -> Result<(Vec<OpenItem>, bool)> {
         let mut stmt = self.tx.prepare_cached(&format!(
             "SELECT {OPEN_ITEM_COLUMNS} FROM documents
-              WHERE id = ?1 AND cid = ?2 AND kind <> 'credit_note' AND doc_date <= ?3"
+              WHERE id = ?1 AND cid = ?2 AND kind <> 'credit_note'"
         ))?;
         let by_id: Vec<OpenItem> = stmt
-            .query_map(params![reference, cid, day], open_item)?
+            .query_map(params![reference, cid], open_item)?
             .collect::<rusqlite::Result<_>>()?;
         if !by_id.is_empty() {
-            return Ok(by_id);
+            return Ok((by_id, false));
         }
-        // Numbers are not indexed: the customer's own documents are few.
+        // Numbers are not indexed by customer: the customer's own documents are few.
         let mut stmt = self.tx.prepare_cached(&format!(
             "SELECT {OPEN_ITEM_COLUMNS} FROM documents INDEXED BY documents_customer
-              WHERE cid = ?2 AND doc_date <= ?3 AND number = ?1 AND kind <> 'credit_note'
+              WHERE cid = ?2 AND number = ?1 AND kind <> 'credit_note'
               ORDER BY doc_date, did"
         ))?;
-        Ok(stmt
-            .query_map(params![reference, cid, day], open_item)?
-            .collect::<rusqlite::Result<_>>()?)
+        let by_number: Vec<OpenItem> = stmt
+            .query_map(params![reference, cid], open_item)?
+            .collect::<rusqlite::Result<_>>()?;
+        if !by_number.is_empty() {
+            return Ok((by_number, false));
+        }
+        let mut stmt = self.tx.prepare_cached(&format!(
+            "SELECT {OPEN_ITEM_COLUMNS} FROM documents INDEXED BY documents_customer
+              WHERE cid = ?2 AND kind <> 'credit_note'
+                AND (number = ?1 COLLATE NOCASE OR id = ?1 COLLATE NOCASE)
+              ORDER BY doc_date, did"
+        ))?;
+        let any_case: Vec<OpenItem> = stmt
+            .query_map(params![reference, cid], open_item)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok((any_case, true))
     }
 
     /// The customer's invoices and debit notes in `currency` dated by `day` with a balance
