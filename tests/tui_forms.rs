@@ -636,6 +636,71 @@ fn a_refusal_by_the_worker_shows_under_its_field() {
     assert_eq!(events, 1, "only bob's");
 }
 
+/// What another program committed reaches the workstation (as the worker's look at
+/// `PRAGMA data_version` brings it).
+fn picked_up(d: &mut Driver) {
+    for answer in d.source.poll_changes() {
+        let fx = owed::tui::update::response(&mut d.app, answer);
+        d.run(fx);
+    }
+}
+
+/// A resolve form open on an issue another collector resolves meanwhile stays open with
+/// what was typed, saying who resolved it and how under the issue; Enter refuses with that,
+/// and Esc closes it (keeping the text as a draft). (It closed at once, the resolution typed
+/// thrown away, saying only that the customer had no open dispute.)
+#[test]
+fn a_resolve_form_whose_issue_is_resolved_elsewhere_stays_with_what_was_typed() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("/ pizza <Enter> <Enter> <Tab> I");
+    assert_eq!(d.app.mode, Mode::Form);
+    assert_eq!(value(&d, FieldId::Issue), "1");
+    d.press("<Tab> <Down> credit <Space> agreed <Space> by <Space> alice");
+    assert_eq!(value(&d, FieldId::Outcome), "valid");
+    // Meanwhile bob resolves it from the command line.
+    let mut other = Store::open_existing(&db).unwrap();
+    let stamp =
+        owed::domain::action_checks::Stamp::new("bob", chrono::Utc::now(), workstation::as_of())
+            .unwrap();
+    owed::actions::resolve_with(
+        &mut other,
+        &stamp,
+        "1",
+        Some("invalid"),
+        Some("price right"),
+    )
+    .unwrap();
+    picked_up(&mut d);
+    assert_eq!(d.app.mode, Mode::Form, "the form stays: {}", status(&d));
+    assert_eq!(value(&d, FieldId::Text), "credit agreed by alice");
+    assert_eq!(value(&d, FieldId::Outcome), "valid");
+    assert_eq!(value(&d, FieldId::Issue), "1");
+    let why = "bob resolved issue 1 a moment ago: invalid";
+    let form = d.app.form.as_ref().unwrap();
+    assert_eq!(
+        form.field(FieldId::Issue).unwrap().refused.as_deref(),
+        Some(why)
+    );
+    assert!(d.screen().contains(why), "{}", d.screen());
+    // Typing on keeps the reason under the issue.
+    d.press("<Space> today");
+    let fx = d.press("<Enter>");
+    assert_eq!(saves(&fx), 0, "refused before the worker is asked");
+    assert!(
+        d.screen().contains(&format!("Not saved: {why}")),
+        "{}",
+        d.screen()
+    );
+    // Esc asks, then keeps the text as a draft.
+    d.press("<Esc> y");
+    assert_eq!(d.app.mode, Mode::Normal);
+    assert!(status(&d).starts_with("Draft kept"), "{}", status(&d));
+    assert_eq!(d.app.drafts.len(), 1);
+    let events: i64 = common::value(&db, "SELECT count(*) FROM issue_events");
+    assert_eq!(events, 1, "only bob's");
+}
+
 /// A dispute of more than its documents amount to is refused under the amount as it is
 /// typed, as the promise form does (it was refused only by the worker, on Enter), and
 /// nothing is written.

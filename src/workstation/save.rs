@@ -91,6 +91,34 @@ pub struct IssueChoice {
     pub opened: Date,
 }
 
+/// An issue of the customer resolved as of the form's date, with who resolved it and how:
+/// the resolve form names them when its issue is resolved elsewhere while it is open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedIssue {
+    pub id: i64,
+    /// Who resolved it.
+    pub by: String,
+    /// Its outcome as stored (`invalid`), if one was given.
+    pub outcome: Option<String>,
+}
+
+impl ResolvedIssue {
+    /// `bob resolved issue 3 a moment ago: invalid` (`when`: `a moment ago`, or empty).
+    pub fn sentence(&self, when: &str) -> String {
+        let how = self
+            .outcome
+            .as_deref()
+            .map(|o| check::Outcome::parse(o).map_or(o, |o| o.label()))
+            .map_or(String::new(), |o| format!(": {o}"));
+        let when = if when.is_empty() {
+            String::new()
+        } else {
+            format!(" {when}")
+        };
+        format!("{} resolved issue {}{when}{how}", self.by, self.id)
+    }
+}
+
 /// What a form pre-fills and checks against, for its (first) customer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FormData {
@@ -99,6 +127,8 @@ pub struct FormData {
     pub defaults: Option<FormDefaults>,
     /// The customer's open issues, newest first (resolve form).
     pub open_issues: Vec<IssueChoice>,
+    /// The customer's resolved issues, newest first (resolve form).
+    pub resolved_issues: Vec<ResolvedIssue>,
     /// Every finance and sales owner's name (assign form).
     pub owners: Vec<String>,
     /// Whom the call form offers to call: the customer's contacts, then its own phone and
@@ -290,23 +320,32 @@ impl PortfolioWorker {
             )?),
             _ => None,
         };
-        let open_issues = match kind {
-            FormKind::Resolve => self
-                .store
-                .activity()
-                .customer_issues(cid, as_of, base)?
-                .into_iter()
-                .filter(|i| i.state == IssueState::Open && i.opened <= as_of)
-                .map(|i| IssueChoice {
-                    id: i.id,
-                    reason: i.reason,
-                    amount: i.amount,
-                    currency: i.currency,
-                    opened: i.opened,
-                })
-                .collect(),
+        let issues = match kind {
+            FormKind::Resolve => self.store.activity().customer_issues(cid, as_of, base)?,
             _ => Vec::new(),
         };
+        let resolved_issues = issues
+            .iter()
+            .filter_map(|i| {
+                let r = i.resolution()?;
+                Some(ResolvedIssue {
+                    id: i.id,
+                    by: r.collector.clone(),
+                    outcome: r.outcome.clone(),
+                })
+            })
+            .collect();
+        let open_issues = issues
+            .into_iter()
+            .filter(|i| i.state == IssueState::Open && i.opened <= as_of)
+            .map(|i| IssueChoice {
+                id: i.id,
+                reason: i.reason,
+                amount: i.amount,
+                currency: i.currency,
+                opened: i.opened,
+            })
+            .collect();
         let owners = match kind {
             FormKind::Assign => self.store.ledger().owner_names()?,
             _ => Vec::new(),
@@ -335,6 +374,7 @@ impl PortfolioWorker {
             customer,
             defaults,
             open_issues,
+            resolved_issues,
             owners,
             contacts,
         })

@@ -301,15 +301,19 @@ impl ActionForm {
             )),
             None => {
                 let open: Vec<String> = data.open_issues.iter().map(|i| i.id.to_string()).collect();
-                Check::Err(format!(
-                    "{} has no open issue {number} (open: {})",
-                    data.customer.name,
-                    if open.is_empty() {
-                        "none".into()
-                    } else {
-                        open.join(", ")
-                    }
-                ))
+                let open = if open.is_empty() {
+                    "none".into()
+                } else {
+                    open.join(", ")
+                };
+                // Resolved: by whom and how, rather than only that it is not open.
+                match data.resolved_issues.iter().find(|r| r.id == number) {
+                    Some(r) => Check::Err(format!("{} (open: {open})", r.sentence(""))),
+                    None => Check::Err(format!(
+                        "{} has no open issue {number} (open: {open})",
+                        data.customer.name
+                    )),
+                }
             }
         }
     }

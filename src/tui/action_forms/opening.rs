@@ -10,7 +10,7 @@ use crate::tui::field::FieldId;
 use crate::tui::key_action::Action;
 use crate::tui::keymap::KeyContext;
 use crate::tui::update::Effect;
-use crate::workstation::save::{FormData, FormKind};
+use crate::workstation::save::{FormData, FormKind, ResolvedIssue};
 use crate::workstation::{Draft, Request};
 
 impl ActionForm {
@@ -285,6 +285,7 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
     } else {
         name
     };
+    let resolved = resolved_meanwhile(form, &data);
     let cur = data.customer.currency.clone();
     for field in &mut form.fields {
         match (field.id, data.defaults.as_ref()) {
@@ -299,7 +300,20 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
             }
             (FieldId::Issue, _) => {
                 field.choices = data.open_issues.iter().map(|i| i.id.to_string()).collect();
-                if let Some(newest) = data.open_issues.first() {
+                if let Some(r) = &resolved {
+                    // It stays on the issue it was on (not moved to another open one), and
+                    // says why it cannot be saved, until the collector changes it.
+                    let why = r.sentence("a moment ago");
+                    field.edited = true;
+                    field.refused = Some(why.clone());
+                    form.message = Some(Status {
+                        text: format!(
+                            "{why}, so this form cannot be saved: Esc closes it (what you typed \
+                             can be kept as a draft)."
+                        ),
+                        error: true,
+                    });
+                } else if let Some(newest) = data.open_issues.first() {
                     field.set_default(&newest.id.to_string());
                 }
             }
@@ -311,7 +325,9 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
             _ => {}
         }
     }
-    if form.kind == FormKind::Resolve && data.open_issues.is_empty() {
+    // Nothing to resolve when it opens: said at once. Once open, it stays (a refresh that
+    // finds its issue resolved elsewhere keeps what was typed, saying so above).
+    if form.kind == FormKind::Resolve && data.open_issues.is_empty() && form.data.is_none() {
         let name = data.customer.name.clone();
         app.form = None;
         app.mode = Mode::Normal;
@@ -322,6 +338,20 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
     // A dispute's amount typed before the defaults came: its documents follow it.
     form.follow_amount();
     Vec::new()
+}
+
+/// The issue the resolve form is on when it was open at the form's last data and is
+/// resolved in `data` (another collector resolved it meanwhile): who resolved it and how.
+fn resolved_meanwhile(form: &ActionForm, data: &FormData) -> Option<ResolvedIssue> {
+    if form.kind != FormKind::Resolve {
+        return None;
+    }
+    let before = form.data.as_ref()?;
+    let id: i64 = form.field(FieldId::Issue)?.value().trim().parse().ok()?;
+    if !before.open_issues.iter().any(|i| i.id == id) {
+        return None;
+    }
+    data.resolved_issues.iter().find(|r| r.id == id).cloned()
 }
 
 /// The detail of customer `cid` was answered again while its form is open (another
