@@ -134,6 +134,72 @@ fn an_open_form_follows_its_customer_changed_elsewhere() {
     );
 }
 
+/// Another program pays `document` of `customer` in full (`amount`) on 29 April: a payment
+/// applied to it, imported.
+fn paid_elsewhere(dir: &Path, db: &Path, customer: &str, document: &str, amount: &str) {
+    let csv = dir.join("paid");
+    std::fs::create_dir_all(&csv).unwrap();
+    std::fs::write(
+        csv.join("payments.csv"),
+        format!(
+            "id,customer_id,date,amount,currency,status,method\n\
+             P9,{customer},2026-04-29,{amount},USD,success,bank_transfer\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        csv.join("applications.csv"),
+        format!("source_id,document_id,amount,date\nP9,{document},{amount},2026-04-29\n"),
+    )
+    .unwrap();
+    let mut other = Store::open_existing(db).unwrap();
+    let options = owed::import::ImportOptions::by("carol", chrono::Utc::now(), "USD");
+    owed::import::import_paths(&mut other, &[csv], &options).unwrap();
+}
+
+/// A promise form opened from the queue follows its own customer after another program's
+/// commit, also when that customer leaves the tab and the cursor moves to another: its
+/// heading and checks say what is open now. (It kept "Overdue 5,000.00 USD in 1 document"
+/// while the save was refused for nothing being open.)
+#[test]
+fn a_form_follows_its_customer_when_an_import_takes_it_out_of_the_tab() {
+    let (dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("j");
+    assert_eq!(
+        d.selected().as_deref(),
+        Some("東京商事株式会社 Tokyo Trading")
+    );
+    d.press("p <Down> 2026-05-08");
+    assert!(
+        d.screen()
+            .contains("Overdue 5,000.00 USD in 1 document; 2 open documents"),
+        "{}",
+        d.screen()
+    );
+    paid_elsewhere(dir.path(), &db, "K4", "D1", "5000.00");
+    picked_up(&mut d);
+    assert_ne!(
+        d.selected().as_deref(),
+        Some("東京商事株式会社 Tokyo Trading"),
+        "it left the Overdue tab"
+    );
+    let form = d.app.form.as_ref().expect("the form stays");
+    assert_eq!(form.target, "東京商事株式会社 Tokyo Trading (K4)");
+    let defaults = form.data.as_ref().unwrap().defaults.as_ref().unwrap();
+    assert!(defaults.overdue.is_zero(), "{defaults:?}");
+    assert!(
+        d.screen().contains("Nothing overdue; 1 open document"),
+        "{}",
+        d.screen()
+    );
+    assert_eq!(
+        value(&d, FieldId::Date),
+        "2026-05-08",
+        "what was typed stays"
+    );
+}
+
 #[test]
 fn a_promise_with_the_defaults_is_saved_and_shown_at_once() {
     let (_dir, db) = fixture();

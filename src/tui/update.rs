@@ -184,7 +184,9 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             let bars = app.chart_bars();
             app.chart_sel = app.chart_sel.min(bars.saturating_sub(1));
             if news {
-                return super::team::changed(app);
+                let mut fx = super::team::changed(app);
+                fx.extend(action_forms::data_changed(app));
+                return fx;
             }
             Vec::new()
         }

@@ -29,7 +29,9 @@ mod saving;
 
 pub use fields::{documents, kind_of, paths};
 pub use keys::{edited, form_action, key, paste};
-pub use opening::{draft, form_data, open, open_record, record_form, refresh_data, reopen};
+pub use opening::{
+    data_changed, draft, form_data, open, open_record, record_form, refresh_data, reopen,
+};
 pub use saving::{saved, saving};
 
 use super::app::Status;

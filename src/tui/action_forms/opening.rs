@@ -380,6 +380,16 @@ pub fn refresh_data(app: &mut App, cid: i64) -> Vec<Effect> {
     })]
 }
 
+/// The data changed (a save, another program's commit): an open form asks for its own
+/// customer's data again, whoever is under the cursor now (the customer may have left the
+/// tab, and the detail beside it moved on to another).
+pub fn data_changed(app: &mut App) -> Vec<Effect> {
+    match app.form.as_ref().and_then(|f| f.cids.first().copied()) {
+        Some(cid) => refresh_data(app, cid),
+        None => Vec::new(),
+    }
+}
+
 /// Shows the form just put in `app.form` (with the draft kept of it, if any) and asks the
 /// worker for its data about customer `cid` (request `data_seq`).
 fn shown(app: &mut App, cid: i64, kind: FormKind, data_seq: u64) -> Vec<Effect> {
