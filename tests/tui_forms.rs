@@ -200,6 +200,53 @@ fn a_form_follows_its_customer_when_an_import_takes_it_out_of_the_tab() {
     );
 }
 
+/// A document the promise form names that is paid while it is open stays named, and the
+/// field says it is paid now; Enter refuses rather than saving a promise on any payment of
+/// the customer (the defaults that followed dropped the document, and the promise saved was
+/// the customer's as a whole, kept at once by the payment that paid it).
+#[test]
+fn a_document_paid_while_the_promise_form_is_open_stays_named_and_refuses_the_save() {
+    let (dir, db) = fixture();
+    let mut d = Driver::new(&db, "alice", (120, 40));
+    d.press("j p <Down> 2026-05-08");
+    assert_eq!(value(&d, FieldId::Amount), "5000.00");
+    assert_eq!(value(&d, FieldId::Documents), "INV-400");
+    paid_elsewhere(dir.path(), &db, "K4", "D1", "5000.00");
+    picked_up(&mut d);
+    assert_eq!(value(&d, FieldId::Documents), "INV-400", "still named");
+    assert_eq!(value(&d, FieldId::Amount), "5000.00");
+    let paid = "`INV-400` was paid while this form was open: name open documents, or none";
+    assert_eq!(check(&d, FieldId::Documents), Check::Err(paid.into()));
+    // Another program's commit meanwhile: it is still said.
+    let stamp =
+        owed::domain::action_checks::Stamp::new("bob", chrono::Utc::now(), workstation::as_of())
+            .unwrap();
+    let mut other = Store::open_existing(&db).unwrap();
+    owed::actions::note(&mut other, &stamp, "K6", "Called").unwrap();
+    picked_up(&mut d);
+    assert_eq!(check(&d, FieldId::Documents), Check::Err(paid.into()));
+    let fx = d.press("<Enter>");
+    assert_eq!(saves(&fx), 0, "refused before the worker is asked");
+    let form = d.app.form.as_ref().unwrap();
+    assert_eq!(
+        form.message.as_ref().map(|m| m.text.clone()),
+        Some(format!("Not saved: {paid}"))
+    );
+    assert_eq!(
+        form.fields[form.focus].id,
+        FieldId::Documents,
+        "the cursor goes to the documents"
+    );
+    // Emptied by the collector, it is a promise on any payment: her choice.
+    d.press("<Backspace> <Backspace> <Backspace> <Backspace> <Backspace> <Backspace> <Backspace>");
+    assert_hint(
+        &d,
+        FieldId::Documents,
+        "none: any payment of the customer counts",
+    );
+    assert!(promises(&db, "K4").is_empty());
+}
+
 #[test]
 fn a_promise_with_the_defaults_is_saved_and_shown_at_once() {
     let (_dir, db) = fixture();

@@ -242,6 +242,11 @@ impl ActionForm {
         for d in &docs {
             match defaults.find(d) {
                 Some(doc) => sum += doc.balance,
+                None if self.paid_since.contains(d) => {
+                    return Check::Err(format!(
+                        "`{d}` was paid while this form was open: name open documents, or none"
+                    ));
+                }
                 None => {
                     return Check::Err(format!(
                         "`{d}` is not an open invoice or debit note of {}",

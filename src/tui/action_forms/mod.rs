@@ -126,6 +126,9 @@ pub struct ActionForm {
     pub record: Option<(EntryRecord, String)>,
     /// Where the attach form's files are read (the session's).
     pub files: crate::workstation::FileAccess,
+    /// Documents named in the form that were open when it was filled in and were paid (or
+    /// credited) since: the documents field says so.
+    pub paid_since: Vec<String>,
 }
 
 /// What a field's text means, as the line under it says.

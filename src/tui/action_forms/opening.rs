@@ -1,7 +1,7 @@
 //! Opening a form: from a key on the queue or the detail, on a timeline's record, or from a
 //! draft (this session's or the last one's), and the worker's defaults that fill it in.
 
-use super::fields::{fields, kind_of};
+use super::fields::{documents, fields, kind_of};
 use super::{ActionForm, DraftKey, Drafts, FormState};
 use crate::domain::customer::{ActivityEntry, EntryRecord};
 use crate::domain::{Decimal, money};
@@ -86,6 +86,7 @@ pub fn open(app: &mut App, action: Action) -> Vec<Effect> {
         strict: false,
         files: app.files.clone(),
         record: None,
+        paid_since: Vec::new(),
     });
     shown(app, first, kind, data_seq)
 }
@@ -191,6 +192,7 @@ pub fn open_record(app: &mut App, action: Action, entry: &ActivityEntry) -> Vec<
         strict: false,
         files: app.files.clone(),
         record: Some((record, format!("{} · {}", entry.date, entry.text))),
+        paid_since: Vec::new(),
     });
     shown(app, cid, kind, data_seq)
 }
@@ -252,6 +254,7 @@ pub fn reopen(app: &mut App, draft: Draft) -> Vec<Effect> {
         strict: false,
         files: app.files.clone(),
         record: None,
+        paid_since: Vec::new(),
     });
     app.mode = Mode::Form;
     app.status = None;
@@ -286,9 +289,12 @@ pub fn form_data(app: &mut App, seq: u64, data: Result<Box<FormData>, String>) -
         name
     };
     let resolved = resolved_meanwhile(form, &data);
+    let keep_documents = paid_meanwhile(form, &data);
     let cur = data.customer.currency.clone();
     for field in &mut form.fields {
         match (field.id, data.defaults.as_ref()) {
+            // Documents paid meanwhile stay named, and the amount that went with them.
+            (FieldId::Amount | FieldId::Documents, _) if keep_documents => field.edited = true,
             (FieldId::Amount, Some(d))
                 if form.kind == FormKind::Promise && d.proposed_amount() > Decimal::ZERO =>
             {
@@ -352,6 +358,29 @@ fn resolved_meanwhile(form: &ActionForm, data: &FormData) -> Option<ResolvedIssu
         return None;
     }
     data.resolved_issues.iter().find(|r| r.id == id).cloned()
+}
+
+/// Notes the documents the form names that were open at its last data and are not in
+/// `data` (paid, or credited, meanwhile) in [`ActionForm::paid_since`]; whether it names one
+/// of those. They stay named, so that the field says they are paid and the save is refused,
+/// rather than the defaults that follow dropping them (a promise on them became the
+/// customer's as a whole, kept at once by the payment that paid them).
+fn paid_meanwhile(form: &mut ActionForm, data: &FormData) -> bool {
+    let named = documents(&form.value(FieldId::Documents));
+    if let (Some(before), Some(now)) = (
+        form.data.as_ref().and_then(|d| d.defaults.as_ref()),
+        data.defaults.as_ref(),
+    ) {
+        for name in &named {
+            if before.find(name).is_some()
+                && now.find(name).is_none()
+                && !form.paid_since.contains(name)
+            {
+                form.paid_since.push(name.clone());
+            }
+        }
+    }
+    named.iter().any(|n| form.paid_since.contains(n))
 }
 
 /// The detail of customer `cid` was answered again while its form is open (another
