@@ -814,6 +814,73 @@ fn a_resolve_form_whose_issue_is_resolved_elsewhere_stays_with_what_was_typed() 
     assert_eq!(events, 1, "only bob's");
 }
 
+/// A marked customer that another program assigns to someone else leaves the collector's
+/// queue, and its mark with it (the status line says so): the next form on the marks is not
+/// for a customer she no longer sees, which no key refused. (The title kept "1 marked" with
+/// no marked row in sight, and `n` opened a note on the customer reassigned.)
+#[test]
+fn a_marked_customer_assigned_away_is_unmarked_and_said() {
+    let (_dir, db) = fixture();
+    let mut d = Driver::with_role(&db, "alice", Role::Collector, (120, 40), "default");
+    d.press("j <Space> <Space>");
+    assert_eq!(d.app.marks.len(), 2);
+    let stamp =
+        owed::domain::action_checks::Stamp::new("dana", chrono::Utc::now(), workstation::as_of())
+            .unwrap();
+    let mut other = Store::open_existing(&db).unwrap();
+    owed::actions::assign(
+        &mut other,
+        &stamp,
+        "K4",
+        owed::domain::action_checks::OwnerRole::Finance,
+        "bob",
+    )
+    .unwrap();
+    picked_up(&mut d);
+    assert_eq!(
+        d.app.marks.iter().copied().collect::<Vec<_>>(),
+        [cid(&db, "K7")]
+    );
+    assert_eq!(
+        status(&d),
+        "Mark dropped: 1 marked customer is no longer among alice's customers."
+    );
+    d.press("n");
+    assert_eq!(
+        d.app.form.as_ref().unwrap().target,
+        "1 marked customer: Acme Widgets (K7)"
+    );
+
+    // Assigned away while a note for both is being typed: the save is refused for it, and
+    // its mark goes after the refusal is said.
+    d.press("<Esc> <Esc> g g <Space> <Space>");
+    let marked: Vec<i64> = ["K6", "K7"].iter().map(|id| cid(&db, id)).collect();
+    assert_eq!(d.app.marks.iter().copied().collect::<Vec<_>>(), marked);
+    d.press("n Called");
+    owed::actions::assign(
+        &mut other,
+        &stamp,
+        "K7",
+        owed::domain::action_checks::OwnerRole::Finance,
+        "bob",
+    )
+    .unwrap();
+    d.press("<Enter> y");
+    picked_up(&mut d);
+    assert!(
+        status(&d).starts_with("saved for 1 of 2 customers, then refused: "),
+        "{}",
+        status(&d)
+    );
+    assert!(
+        status(&d)
+            .ends_with(" · Mark dropped: 1 marked customer is no longer among alice's customers."),
+        "{}",
+        status(&d)
+    );
+    assert!(d.app.marks.is_empty());
+}
+
 /// A dispute of more than its documents amount to is refused under the amount as it is
 /// typed, as the promise form does (it was refused only by the worker, on Enter), and
 /// nothing is written.

@@ -270,6 +270,9 @@ pub struct App {
     pub views_file: Option<PathBuf>,
     /// The `*` request in flight (its answer marks the rows).
     pub keys_seq: Option<u64>,
+    /// The request in flight for the keys of the customers of the queue's scope, after the
+    /// data changed: the marks on customers no longer among them are dropped.
+    pub marks_seq: Option<u64>,
     /// The attachment viewer, when open ([`Mode::Attachment`]).
     pub viewer: Option<super::viewer::Viewer>,
     /// How pictures are drawn in this terminal; `None`: the terminal is asked when a picture
@@ -353,6 +356,7 @@ impl App {
             filter_before_view: None,
             views_file: None,
             keys_seq: None,
+            marks_seq: None,
             viewer: None,
             graphics: Some(super::graphics::Protocol::HalfBlocks),
             cell_pixels: (0, 0),

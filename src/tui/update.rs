@@ -186,6 +186,7 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             if news {
                 let mut fx = super::team::changed(app);
                 fx.extend(action_forms::data_changed(app));
+                fx.extend(check_marks(app));
                 return fx;
             }
             Vec::new()
@@ -297,6 +298,11 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
         Response::Attachment { seq, preview } => super::viewer::received(app, seq, preview),
         Response::Team { seq, report } => super::team::received(app, seq, report),
         Response::Forecast(view) => super::forecast::received(app, *view),
+        Response::Keys { seq, cids } if app.marks_seq == Some(seq) => {
+            app.marks_seq = None;
+            marks_in_scope(app, &cids);
+            Vec::new()
+        }
         Response::Keys { seq, cids } => {
             if app.keys_seq == Some(seq) {
                 app.keys_seq = None;
@@ -329,6 +335,56 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             app.say_error(format!("database: {message}"));
             Vec::new()
         }
+    }
+}
+
+/// The data changed with customers marked in the collector's own queue: asks for the keys of
+/// the customers it holds now (every tab, no filter), so that marks on those that left it (a
+/// manager assigned one to someone else) are dropped rather than acted on unseen.
+fn check_marks(app: &mut App) -> Vec<Effect> {
+    if app.marks.is_empty() || app.query.scope != Scope::Mine {
+        return Vec::new();
+    }
+    let seq = app.next_seq();
+    app.marks_seq = Some(seq);
+    let query = crate::domain::queue::QueueQuery {
+        tab: Tab::All,
+        filter: QueueFilter::default(),
+        ..app.query.clone()
+    };
+    vec![Effect::Request(Request::Keys {
+        seq,
+        as_of: app.as_of,
+        query,
+    })]
+}
+
+/// The answer to [`check_marks`]: the marks on customers not in `cids` are dropped, and the
+/// status line says so (after what it said already: a save refused for that customer).
+fn marks_in_scope(app: &mut App, cids: &[i64]) {
+    if app.query.scope != Scope::Mine {
+        return;
+    }
+    let scope: std::collections::HashSet<i64> = cids.iter().copied().collect();
+    let before = app.marks.len();
+    app.marks.retain(|cid| scope.contains(cid));
+    let dropped = before - app.marks.len();
+    if dropped == 0 {
+        return;
+    }
+    let text = match dropped {
+        1 => format!(
+            "Mark dropped: 1 marked customer is no longer among {}'s customers.",
+            app.query.collector
+        ),
+        n => format!(
+            "Marks dropped: {n} marked customers are no longer among {}'s customers.",
+            app.query.collector
+        ),
+    };
+    match app.status.as_mut() {
+        Some(status) => status.text = format!("{} · {text}", status.text),
+        None => app.say(text),
     }
 }
 
