@@ -1275,6 +1275,64 @@ fn a_customer_opened_from_a_tab_lands_on_the_entry_it_is_there_for() {
     assert_eq!(timeline_offers(&d), ["Resolve the issue"]);
 }
 
+/// The workstation in one's own shell follows its user's role when the users change (a
+/// session over SSH is cut instead, within two seconds): alice, acting as the file's owner
+/// (a manager) while no users exist, is a collector once a manager registers her as one;
+/// the footer stops offering to assign and the key is refused before anything is typed. (It
+/// went on offering `a Assign` and opened the form; only the save was refused.)
+#[test]
+fn the_local_workstation_follows_its_users_role() {
+    let (_dir, db) = fixture();
+    let actor = Store::open_existing(&db)
+        .unwrap()
+        .users()
+        .local_actor("alice")
+        .unwrap();
+    assert_eq!(actor.role, Role::Manager, "no users: the file's owner");
+    let mut d = Driver::with_role(&db, "alice", actor.role, (240, 40), "default");
+    assert!(footer(&d).contains("a Assign"), "{}", footer(&d));
+    let mut store = Store::open_existing(&db).unwrap();
+    let stamp = |name: &str| {
+        owed::domain::action_checks::Stamp::for_actor(
+            &Actor::new(name, Role::Manager),
+            chrono::Utc::now(),
+            workstation::as_of(),
+        )
+        .unwrap()
+    };
+    store
+        .users_mut()
+        .add(&stamp("alice"), "dana", Role::Manager, &[])
+        .unwrap();
+    store
+        .users_mut()
+        .add(&stamp("dana"), "alice", Role::Collector, &[])
+        .unwrap();
+    picked_up(&mut d);
+    assert_eq!(d.app.actor.as_ref().map(|a| a.role), Some(Role::Collector));
+    assert_eq!(
+        status(&d),
+        "Your role is now collector (the users changed): what the keys offer follows it."
+    );
+    assert!(!footer(&d).contains("Assign"), "{}", footer(&d));
+    d.press("a");
+    assert_eq!(d.app.mode, Mode::Normal, "refused at the key");
+    assert!(
+        status(&d).starts_with("alice (collector) may not"),
+        "{}",
+        status(&d)
+    );
+    // Made a manager again: assign is hers again.
+    store
+        .users_mut()
+        .set_role(&stamp("dana"), "alice", Role::Manager)
+        .unwrap();
+    picked_up(&mut d);
+    assert_eq!(d.app.actor.as_ref().map(|a| a.role), Some(Role::Manager));
+    d.press("a");
+    assert_eq!(d.app.mode, Mode::Form);
+}
+
 #[test]
 fn a_key_the_users_role_may_not_use_on_a_customer_is_refused_before_anything_is_typed() {
     let (_dir, db) = fixture();

@@ -327,6 +327,18 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Response::Actor(actor) => {
+            // The user's role changed (in one's own shell): the keys offered and refused at
+            // once follow it, as the writes already do.
+            if app.actor.as_ref().is_some_and(|a| a.role != actor.role) {
+                app.say(format!(
+                    "Your role is now {} (the users changed): what the keys offer follows it.",
+                    actor.role
+                ));
+            }
+            app.actor = Some(actor);
+            Vec::new()
+        }
         Response::Error(message) => {
             // Whatever was asked may be asked again by the next key.
             app.summary_pending = false;

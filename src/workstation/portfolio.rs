@@ -1022,6 +1022,8 @@ impl PortfolioWorker {
         };
         match self.store.data_version() {
             Ok(v) if v != self.version => {
+                // The users may have changed: first, before the figures, which may wait.
+                self.follow_roles(emit);
                 if paced {
                     if self.recompute.is_some()
                         || !external_rebuild_due(self.last_rebuild, Instant::now())
@@ -1048,6 +1050,39 @@ impl PortfolioWorker {
             }
             Ok(_) => {}
             Err(e) => self.broadcast(Response::Error(e.to_string()), emit),
+        }
+    }
+
+    /// The sessions in one's own shell act with the role the users table gives their name
+    /// now, as their writes do (a name not registered keeps the role it came with: the
+    /// file's owner's): a session whose role changed is told ([`Response::Actor`]), so that
+    /// its screen offers and refuses what the new role may do. The writes read the role again
+    /// in their own transaction whatever the screen knows; a session over SSH (its user
+    /// verified by their key) is cut by the server when its role changes.
+    pub(super) fn follow_roles(&mut self, emit: &mut dyn FnMut(SessionId, Response)) {
+        let mut changed = Vec::new();
+        for (sid, viewer) in &self.sessions {
+            if viewer.actor.verified {
+                continue;
+            }
+            // Unreadable now, the users are read again at the next change.
+            let name = crate::domain::text::nfc(viewer.actor.name.trim());
+            let Ok(Some(role)) = self.store.users().role_of(&name) else {
+                continue;
+            };
+            if role != viewer.actor.role {
+                changed.push((*sid, role));
+            }
+        }
+        for (sid, role) in changed {
+            let Some(viewer) = self.sessions.get_mut(&sid) else {
+                continue;
+            };
+            viewer.actor.role = role;
+            if sid == LOCAL {
+                self.local_actor.role = role;
+            }
+            emit(sid, Response::Actor(viewer.actor.clone()));
         }
     }
 
@@ -1296,7 +1331,11 @@ impl PortfolioWorker {
                                 session,
                                 actor,
                                 files,
-                            } => self.join(session, actor, files),
+                            } => {
+                                self.join(session, actor, files);
+                                // Its role may have changed since the session started.
+                                self.follow_roles(emit);
+                            }
                             Envelope::Leave { session } => {
                                 // What it asked to save before it ended is still saved, as
                                 // its user; its other requests go with it.
@@ -1649,5 +1688,50 @@ mod tests {
             Some((now - ms(10_000), ms(30_000))),
             now
         ));
+    }
+
+    /// A session in one's own shell is told when its user's role changes; one over SSH,
+    /// whose key proved who they are, is not (the server cuts it), nor is one whose role
+    /// stayed.
+    #[test]
+    fn only_the_sessions_in_ones_own_shell_follow_a_role_change() {
+        let as_of = Date::from_ymd_opt(2026, 4, 30).unwrap();
+        let (_dir, mut worker, _) = worker(as_of);
+        worker.join(
+            2,
+            Actor::verified("alice", Role::Manager),
+            FileAccess::own(),
+        );
+        worker.join(3, Actor::new("alice", Role::Manager), FileAccess::own());
+        worker.join(4, Actor::new("carol", Role::Manager), FileAccess::own());
+        let root = crate::domain::action_checks::Stamp::for_actor(
+            &Actor::new("root", Role::Manager),
+            chrono::Utc::now(),
+            as_of,
+        )
+        .unwrap();
+        worker
+            .store
+            .users_mut()
+            .add(&root, "dana", Role::Manager, &[])
+            .unwrap();
+        worker
+            .store
+            .users_mut()
+            .add(&root, "alice", Role::Collector, &[])
+            .unwrap();
+        let mut told = Vec::new();
+        worker.follow_roles(&mut |sid, r| told.push((sid, r)));
+        // Session 1 was alice the collector already; carol, not registered, is still the
+        // file's owner.
+        assert_eq!(
+            told,
+            [(3, Response::Actor(Actor::new("alice", Role::Collector)))]
+        );
+        assert_eq!(worker.sessions[&2].actor.role, Role::Manager);
+        assert_eq!(worker.sessions[&3].actor.role, Role::Collector);
+        told.clear();
+        worker.follow_roles(&mut |sid, r| told.push((sid, r)));
+        assert!(told.is_empty(), "told once");
     }
 }

@@ -249,6 +249,10 @@ pub enum Response {
         seq: u64,
         report: std::result::Result<Box<TeamView>, String>,
     },
+    /// The session's user has another role now (a manager changed the users): who it acts
+    /// as from now on. Only to a session in one's own shell; one over SSH, whose user was
+    /// verified by their key, is cut by the server instead.
+    Actor(crate::domain::users::Actor),
     /// A query failed; the message is for the status line.
     Error(String),
 }
