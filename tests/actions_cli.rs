@@ -583,13 +583,11 @@ fn a_promise_and_an_issue_keep_their_currency_when_the_customers_changes() {
     let fx = promised_and_disputed();
     // A newer export bills V2 in dollars: the 400 EUR promised and the 800 EUR in dispute
     // stay euros (converted at 1.10 as before), not relabelled dollars.
-    let export = fx.dir.path().join("changed");
-    std::fs::create_dir(&export).unwrap();
-    std::fs::write(
-        export.join("customers.csv"),
-        "id,name,currency\nV2,Weald GmbH,USD\n",
-    )
-    .unwrap();
+    let export = common::folder_of(
+        fx.dir.path(),
+        "changed",
+        &[("customers.csv", "id,name,currency\nV2,Weald GmbH,USD\n")],
+    );
     let out = fx.owed(&["import", export.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let out = fx.owed(&["--as-of", "2026-04-13", "report", "metrics", "--json"]);

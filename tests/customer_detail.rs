@@ -187,11 +187,18 @@ fn every_open_document_and_open_entry_is_read_and_the_rest_counted() {
 
 /// The detail's headings count every document and entry and say how many are shown; the
 /// lists end saying what they left out.
-#[test]
-fn the_detail_says_what_it_shows_and_what_it_left_out() {
+/// Alice's workstation (120×40) on [`big_customer`]'s ledger, in a new folder (kept alive by
+/// the first value).
+fn alice_on_big_customer() -> (tempfile::TempDir, Driver) {
     let dir = tempfile::tempdir().unwrap();
     let db = big_customer(dir.path());
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let d = Driver::new(&db, "alice", (120, 40));
+    (dir, d)
+}
+
+#[test]
+fn the_detail_says_what_it_shows_and_what_it_left_out() {
+    let (_dir, mut d) = alice_on_big_customer();
     d.press("/ kite <Enter> <Enter>");
     let lines: Vec<String> = owed::tui::view::detail::lines(&d.app, 118)
         .iter()
@@ -214,9 +221,7 @@ fn the_detail_says_what_it_shows_and_what_it_left_out() {
 /// the customer with the detail scrolled to the invoice, marked.
 #[test]
 fn a_document_number_past_the_first_hundreds_is_scrolled_to_and_marked() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = big_customer(dir.path());
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = alice_on_big_customer();
     d.press("/ b2026-0420 <Enter>");
     assert_eq!(d.names(), ["Kite Supplies"]);
     assert!(d.app.detail_scroll > 0);
@@ -227,9 +232,7 @@ fn a_document_number_past_the_first_hundreds_is_scrolled_to_and_marked() {
 /// and its detail, which stayed at its top, lands on the document too.
 #[test]
 fn a_document_number_of_the_customer_already_shown_is_scrolled_to() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = big_customer(dir.path());
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = alice_on_big_customer();
     // Kite owes the most: the first row, its detail beside the queue from the start.
     assert_eq!(d.names()[0], "Kite Supplies");
     assert_eq!(d.app.detail_scroll, 0);
@@ -262,9 +265,7 @@ fn styled(d: &Driver, text: &str, role: Role) -> bool {
 /// From the Disputes tab, `Tab` selects the open dispute under 550 newer notes.
 #[test]
 fn from_disputes_tab_selects_the_open_issue_behind_many_notes() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = big_customer(dir.path());
-    let mut d = Driver::new(&db, "alice", (120, 40));
+    let (_dir, mut d) = alice_on_big_customer();
     d.press("5 / kite <Enter> <Enter> <Tab>");
     let at = d.app.timeline.unwrap();
     let entry = &d.app.detail.as_ref().unwrap().detail.activity[at];

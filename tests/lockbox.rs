@@ -922,13 +922,14 @@ fn a_voided_cheque_withdraws_the_deduction_it_opened() {
         .unwrap();
     drop(conn);
 
-    let bounced = fx.dir.path().join("bounced");
-    std::fs::create_dir(&bounced).unwrap();
-    std::fs::write(
-        bounced.join("payments.csv"),
-        "id,customer_id,date,amount,status,method\nLBX-1001,K2,2026-04-15,500.00,voided,cheque\n",
-    )
-    .unwrap();
+    let bounced = common::folder_of(
+        fx.dir.path(),
+        "bounced",
+        &[(
+            "payments.csv",
+            "id,customer_id,date,amount,status,method\nLBX-1001,K2,2026-04-15,500.00,voided,cheque\n",
+        )],
+    );
     let out = fx.owed(&["import", bounced.to_str().unwrap()]);
     succeeded(&out);
     let said = text(&out.stdout);
@@ -994,13 +995,14 @@ fn a_voided_cheque_withdraws_the_deduction_it_opened() {
 fn a_billing_export_booking_a_lockbox_cheque_again_says_how_to_reconcile() {
     let fx = Fx::new();
     fx.import(&fx.items("short", "1001,2026-04-15,500.00,USD,K2,C1001,RE-1,\n"));
-    let billing = fx.dir.path().join("billing");
-    std::fs::create_dir(&billing).unwrap();
-    std::fs::write(
-        billing.join("payments.csv"),
-        "id,customer_id,date,amount,method,reference\nP9,K2,2026-04-16,500.00,cheque,C1001\n",
-    )
-    .unwrap();
+    let billing = common::folder_of(
+        fx.dir.path(),
+        "billing",
+        &[(
+            "payments.csv",
+            "id,customer_id,date,amount,method,reference\nP9,K2,2026-04-16,500.00,cheque,C1001\n",
+        )],
+    );
     std::fs::write(
         billing.join("applications.csv"),
         "source_id,document_id,amount,date\nP9,J1,500.00,2026-04-16\n",
@@ -1020,13 +1022,14 @@ fn a_billing_export_booking_a_lockbox_cheque_again_says_how_to_reconcile() {
     assert_eq!(fx.fingerprint(), before);
 
     // As the message says.
-    let void = fx.dir.path().join("void");
-    std::fs::create_dir(&void).unwrap();
-    std::fs::write(
-        void.join("payments.csv"),
-        "id,customer_id,date,amount,status\nLBX-1001,K2,2026-04-15,500.00,voided\n",
-    )
-    .unwrap();
+    let void = common::folder_of(
+        fx.dir.path(),
+        "void",
+        &[(
+            "payments.csv",
+            "id,customer_id,date,amount,status\nLBX-1001,K2,2026-04-15,500.00,voided\n",
+        )],
+    );
     succeeded(&fx.owed(&["import", void.to_str().unwrap()]));
     succeeded(&fx.owed(&["import", billing.to_str().unwrap()]));
     assert_eq!(
@@ -1044,15 +1047,16 @@ fn a_billing_export_booking_a_lockbox_cheque_again_says_how_to_reconcile() {
 #[test]
 fn a_named_invoice_is_found_in_any_case_and_one_dated_later_is_said() {
     let fx = Fx::new();
-    let more = fx.dir.path().join("more");
-    std::fs::create_dir(&more).unwrap();
-    std::fs::write(
-        more.join("documents.csv"),
-        "id,customer_id,type,number,doc_date,due_date,amount\n\
+    let more = common::folder_of(
+        fx.dir.path(),
+        "more",
+        &[(
+            "documents.csv",
+            "id,customer_id,type,number,doc_date,due_date,amount\n\
          X1,K3,invoice,AB-1,2026-03-01,2026-03-31,70.00\n\
          X2,K3,invoice,ab-1,2026-03-02,2026-04-01,80.00\n",
-    )
-    .unwrap();
+        )],
+    );
     succeeded(&fx.owed(&["import", more.to_str().unwrap()]));
     let dir = fx.items(
         "cases",

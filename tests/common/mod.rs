@@ -189,6 +189,14 @@ pub fn status_text(app: &owed::tui::app::App) -> &str {
     app.status.as_ref().map_or("", |s| s.text.as_str())
 }
 
+/// A new folder `name` in `parent` holding `files` (name, text): an export to import.
+pub fn folder_of(parent: &Path, name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = parent.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    write_files(&dir, files);
+    dir
+}
+
 /// Writes each `(name, text)` of `files` under `dir`; a `name` may hold folders, which are
 /// made.
 pub fn write_files(dir: &Path, files: &[(&str, &str)]) {
