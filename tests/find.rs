@@ -10,7 +10,9 @@ mod fixture;
 
 use common::{refused, succeeded, texts_of};
 use fixture::{Fixture, stderr};
-use owed::actions::{self, CallForm};
+use owed::actions::{self, CallForm, DisputeForm, PromiseForm};
+use owed::config::Config;
+use owed::domain::action_checks::Stamp;
 use owed::domain::aging::AgingBounds;
 use owed::domain::queue::{QueueFilter, QueueQuery, Scope, SortKey, Tab};
 use owed::domain::users::Role;
@@ -32,16 +34,28 @@ fn today(fx: &Fixture, args: &[&str]) -> std::process::Output {
     fx.owed(&all)
 }
 
+/// `owed find --json TEXT` as of today: what the tests write is dated today, and a search as
+/// of the fixture's day leaves it out, as the timeline does.
 fn find_json(fx: &Fixture, text: &[&str]) -> Value {
     let mut args = vec!["find", "--json"];
     args.extend(text);
-    serde_json::from_str(&succeeded(&run(fx, &args))).unwrap()
+    serde_json::from_str(&succeeded(&today(fx, &args))).unwrap()
 }
 
 /// The queue's customer ids under a filter, everyone's, all tabs (as of the fixture's date).
 fn filtered(store: &Store, text: &str) -> Vec<String> {
+    filtered_at(store, text, "2026-04-01")
+}
+
+/// [`filtered`] as of today: what the tests write is dated today.
+fn searched(store: &Store, text: &str) -> Vec<String> {
+    filtered_at(store, text, &chrono::Local::now().date_naive().to_string())
+}
+
+/// The queue's customer ids under a filter, everyone's, all tabs, as of `as_of`.
+fn filtered_at(store: &Store, text: &str, as_of: &str) -> Vec<String> {
     let bounds = AgingBounds::default();
-    let as_of = owed::domain::date::parse_iso("2026-04-01").unwrap();
+    let as_of = owed::domain::date::parse_iso(as_of).unwrap();
     let p = Portfolio::compute(store, as_of, None, &bounds, "USD").unwrap();
     store
         .queue()
@@ -175,11 +189,128 @@ fn a_notes_word_finds_its_customer_and_the_filter_keeps_it() {
     );
 
     let store = fx.store();
-    assert_eq!(filtered(&store, "note:approval"), ["V2"]);
-    assert_eq!(filtered(&store, "text:approval"), ["V1", "V2", "V3"][1..]);
-    assert_eq!(filtered(&store, "note:\"waiting approval\""), ["V2"]);
-    assert!(filtered(&store, "note:approval owner:alice").is_empty());
-    assert_eq!(filtered(&store, "note:voicemail"), ["V1"]);
+    assert_eq!(searched(&store, "note:approval"), ["V2"]);
+    assert_eq!(searched(&store, "text:approval"), ["V1", "V2", "V3"][1..]);
+    assert_eq!(searched(&store, "note:\"waiting approval\""), ["V2"]);
+    assert!(searched(&store, "note:approval owner:alice").is_empty());
+    assert_eq!(searched(&store, "note:voicemail"), ["V1"]);
+}
+
+#[test]
+fn a_search_as_of_a_date_sees_what_existed_by_then_as_the_timeline_does() {
+    // I6 is dated 2026-04-10: before it, it did not exist.
+    let late = "I6,V3,invoice,2026-04-10,2026-05-10,300.00,USD";
+    let fx = Fixture::of(fixture::Portfolio::actions().with_document(late));
+    let mut store = fx.store();
+    let stamp = fixture::stamp;
+    actions::note(&mut store, &stamp("2026-03-20"), "V1", "kumquat crates").unwrap();
+    let form = DisputeForm {
+        customer: "V2",
+        reason: "quality",
+        amount: Some("50"),
+        documents: &[],
+        text: Some("kumquat quality"),
+    };
+    actions::dispute(&mut store, &stamp("2026-03-22"), &Config::default(), &form).unwrap();
+    let form = CallForm {
+        customer: "V2",
+        outcome: "reached",
+        text: Some("kumquat payment run"),
+        ..CallForm::default()
+    };
+    actions::call(&mut store, &stamp("2026-03-25"), &form).unwrap();
+    // Today, in a session as of 2026-03-28: the promise counts from that day, the note from
+    // today (the day it was written).
+    let back = Stamp {
+        at: owed::domain::action_checks::timestamp(chrono::Utc::now()),
+        ..stamp("2026-03-28")
+    };
+    let form = PromiseForm {
+        customer: "V3",
+        amount: "100",
+        date: "2026-04-20",
+        documents: &[],
+        text: Some("kumquat promise"),
+    };
+    actions::promise(&mut store, &back, &Config::default(), &form).unwrap();
+    actions::note(&mut store, &back, "V3", "kumquat note").unwrap();
+
+    let today = chrono::Local::now().date_naive().to_string();
+    let dates = [
+        "2026-03-19",
+        "2026-03-20",
+        "2026-03-22",
+        "2026-03-25",
+        "2026-03-28",
+    ];
+    let expected: [(&str, &[&str], &[&str]); 6] = [
+        ("2026-03-19", &[], &[]),
+        ("2026-03-20", &["V1"], &["V1"]),
+        ("2026-03-22", &["V1"], &["V1", "V2"]),
+        ("2026-03-25", &["V1", "V2"], &["V1", "V2"]),
+        ("2026-03-28", &["V1", "V2"], &["V1", "V2", "V3"]),
+        (&today, &["V1", "V2", "V3"], &["V1", "V2", "V3"]),
+    ];
+    for (as_of, notes, text) in expected {
+        assert_eq!(filtered_at(&store, "note:kumquat", as_of), notes, "{as_of}");
+        assert_eq!(filtered_at(&store, "text:kumquat", as_of), text, "{as_of}");
+    }
+    // The same rule as the detail's timeline, kind by kind: a customer is found as of a date
+    // when its timeline as of then shows the word.
+    for as_of in dates.iter().copied().chain([today.as_str()]) {
+        let date = owed::domain::date::parse_iso(as_of).unwrap();
+        let shown: Vec<String> = ["V1", "V2", "V3"]
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| {
+                let cid = *i as i64 + 1;
+                let (entries, _) = store.ledger().activity_timeline(cid, date, 3).unwrap();
+                entries.iter().any(|e| e.text.contains("kumquat"))
+            })
+            .map(|(_, id)| id.to_string())
+            .collect();
+        assert_eq!(filtered_at(&store, "text:kumquat", as_of), shown, "{as_of}");
+    }
+    // `call>14` as of 2026-03-22 takes V2 for never called: its call's note is not found yet.
+    assert_eq!(
+        filtered_at(&store, "call>14 note:\"payment run\"", "2026-03-22"),
+        Vec::<String>::new()
+    );
+    // A document dated later than the date is not found by its number or id.
+    assert!(filtered_at(&store, "I6", "2026-04-09").is_empty());
+    assert_eq!(filtered_at(&store, "I6", "2026-04-10"), ["V3"]);
+
+    // `owed find` as of a date: the same.
+    let find_at = |as_of: &str, text: &str| -> Value {
+        let out = fx.owed(&["--as-of", as_of, "find", "--json", text]);
+        serde_json::from_str(&succeeded(&out)).unwrap()
+    };
+    let found = find_at("2026-03-24", "kumquat");
+    let kinds: Vec<String> = found["activity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {}",
+                a["kind"].as_str().unwrap(),
+                a["customer_id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(kinds, ["issue V2", "note V1"], "{found}");
+    assert_eq!(found["totals"]["activity"], 2);
+    assert_eq!(find_at("2026-03-28", "kumquat")["totals"]["activity"], 4);
+    assert_eq!(find_at(&today, "kumquat")["totals"]["activity"], 5);
+    let early = find_at("2026-04-09", "I6");
+    assert_eq!(early["documents"], serde_json::json!([]), "{early}");
+    assert_eq!(early["totals"]["documents"], 0);
+    assert_eq!(
+        find_at("2026-04-10", "I6")["documents"][0]["customer_id"],
+        "V3"
+    );
+    // Customers are there whatever the date.
+    assert_eq!(find_at("2026-01-01", "yarn")["customers"][0]["id"], "V3");
 }
 
 /// The kinds and customers of what `owed find --json TEXT` finds in the activity.
@@ -208,10 +339,10 @@ fn a_calls_note_is_found_by_note_and_text() {
     // A note on another customer that does not say it.
     succeeded(&run(&fx, &["note", "V1", "Sent the statement again"]));
     let store = fx.store();
-    assert_eq!(filtered(&store, "note:treasury"), ["V3"]);
-    assert_eq!(filtered(&store, "text:treasury"), ["V3"]);
-    assert_eq!(filtered(&store, "note:\"remittance treasury\""), ["V3"]);
-    assert!(filtered(&store, "note:treasury owner:bob").is_empty());
+    assert_eq!(searched(&store, "note:treasury"), ["V3"]);
+    assert_eq!(searched(&store, "text:treasury"), ["V3"]);
+    assert_eq!(searched(&store, "note:\"remittance treasury\""), ["V3"]);
+    assert!(searched(&store, "note:treasury owner:bob").is_empty());
     assert_eq!(found_activity(&fx, "treasury"), ["call V3"]);
     // A call logged after the search was first made is found too: the index is kept by
     // the write itself.
@@ -225,7 +356,7 @@ fn a_calls_note_is_found_by_note_and_text() {
             "Asked treasury to call back",
         ],
     ));
-    assert_eq!(filtered(&store, "note:treasury"), ["V2", "V3"]);
+    assert_eq!(searched(&store, "note:treasury"), ["V2", "V3"]);
 }
 
 #[test]
@@ -247,10 +378,13 @@ fn an_imported_reply_is_found_by_text_not_by_note() {
     assert!(out.contains("filed V2 (by sender)"), "{out}");
     let store = fx.store();
     // The body and the subject are searched; a reply is no note.
-    assert_eq!(filtered(&store, "text:quokka"), ["V2"]);
-    assert_eq!(filtered(&store, "text:\"invoice query\""), ["V2"]);
-    assert!(filtered(&store, "note:quokka").is_empty());
+    assert_eq!(searched(&store, "text:quokka"), ["V2"]);
+    assert_eq!(searched(&store, "text:\"invoice query\""), ["V2"]);
+    assert!(searched(&store, "note:quokka").is_empty());
     assert_eq!(found_activity(&fx, "quokka"), ["reply V2"]);
+    // Received on 2 April: as of a day before, it had not come yet.
+    assert!(filtered_at(&store, "text:quokka", "2026-03-31").is_empty());
+    assert_eq!(filtered_at(&store, "text:quokka", "2026-04-03"), ["V2"]);
 }
 
 #[test]
@@ -272,7 +406,7 @@ fn nothing_typed_is_search_syntax_and_control_characters_stay_visible() {
     }
     let found = find_json(&fx, &["quoted\" near"]);
     assert_eq!(found["activity"].as_array().unwrap().len(), 1, "{found}");
-    let human = succeeded(&run(&fx, &["find", "red"]));
+    let human = succeeded(&today(&fx, &["find", "red"]));
     assert!(!human.contains('\u{1b}'), "{human:?}");
     assert!(human.contains("␛[31m red"), "{human}");
     // JSON gives the text as stored.
@@ -562,7 +696,11 @@ fn on_the_demo_an_invoice_number_and_a_notes_word_find_their_customers() {
     ]));
     let store = Store::open_existing(&db).unwrap();
     // Some open invoice's number, as the customer would read it out.
-    let page = store.activity().find_documents("A2026-", 500).unwrap();
+    let as_of = owed::domain::date::parse_iso("2026-11-25").unwrap();
+    let page = store
+        .activity()
+        .find_documents("A2026-", as_of, 500)
+        .unwrap();
     let doc = page.items.last().unwrap().clone();
     let number = doc.number.clone().unwrap();
     let found: Value = serde_json::from_str(&succeeded(&owed(&[

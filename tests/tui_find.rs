@@ -353,12 +353,35 @@ fn a_note_search_keeps_its_customer_and_marks_the_words() {
     assert!(d.names().is_empty());
     d.press("<Esc> / text:menu <Enter>");
     assert_eq!(d.names(), ["🍕 Pizza Palace"]);
-    // A note saved now is found at once.
+    // A note saved now is found at once, from its day: today (the session is as of 30 April,
+    // whose timeline leaves it out too; the driver's `today` is that day, the clock's is not).
     d.press("<Esc> / <Esc>");
     assert!(d.app.query.filter.is_empty());
     d.press("n Asked <Space> for <Space> the <Space> remittance <Enter>");
     d.press("/ note:remittance <Enter>");
+    assert!(d.names().is_empty());
+    command(&mut d, &format!("asof {}", today()));
+    command(&mut d, "tab all");
     assert_eq!(d.names(), ["Acme Corp"]);
+}
+
+#[test]
+fn a_search_sees_what_existed_by_the_sessions_date() {
+    let (_dir, mut d) = driver("alice", (120, 40));
+    // Kite's note of 2 May, after the session's date, is neither in its timeline nor found.
+    d.press("/ note:after <Enter>");
+    assert!(d.names().is_empty());
+    command(&mut d, "asof 2026-05-02");
+    assert_eq!(d.names(), ["Kite Supplies"]);
+    let detail = &d.app.detail.as_ref().unwrap().detail;
+    assert!(detail.activity.iter().any(|e| e.text.contains("after")));
+    // INV-401 is dated 15 April: as of the day before, it is not there to be found.
+    d.press("<Esc>");
+    command(&mut d, "asof 2026-04-14");
+    d.press("/ inv-401 <Enter>");
+    assert!(d.names().is_empty());
+    command(&mut d, "asof 2026-04-15");
+    assert_eq!(d.names(), ["東京商事株式会社 Tokyo Trading"]);
 }
 
 #[test]

@@ -124,7 +124,7 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
     outln!("queue table built in {:.1} s", t.elapsed().as_secs_f64())?;
     let number = store
         .activity()
-        .find_documents("A", 1)?
+        .find_documents("A", ctx.as_of, 1)?
         .items
         .first()
         .and_then(|d| d.number.clone())
@@ -149,18 +149,22 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
         "nothinglikeit",
     ] {
         time(format!("owed find {word:?}"), &mut || {
-            let f = store.activity().find(word, 50)?;
+            let f = store.activity().find(word, ctx.as_of, 50)?;
             Ok(f.customers.total + f.documents.total + f.activity.total)
         })?;
     }
     time("activity \"approval\" (50 newest)".into(), &mut || {
         Ok(store
             .activity()
-            .find_activity(SearchScope::All, "approval", 50)?
+            .find_activity(SearchScope::All, "approval", ctx.as_of, 50)?
             .total)
     })?;
     time(format!("owed find {number} (invoice)"), &mut || {
-        Ok(store.activity().find(&number, 50)?.documents.total)
+        Ok(store
+            .activity()
+            .find(&number, ctx.as_of, 50)?
+            .documents
+            .total)
     })?;
     let mut query = QueueQuery::new("nobody");
     (query.scope, query.tab) = (Scope::Everyone, Tab::All);

@@ -40,7 +40,7 @@ pub fn run(ctx: &Context, args: &FindArgs) -> Result<()> {
     }
     crate::domain::search::check_length(&text).map_err(Error::input)?;
     let store = ctx.open_store()?;
-    let found = store.activity().find(&text, args.limit)?;
+    let found = store.activity().find(&text, ctx.as_of, args.limit)?;
     if args.json {
         jsonln!("{}", to_json(&found))?;
     } else {

@@ -1176,6 +1176,7 @@ impl PortfolioWorker {
         let s = &self.settings;
         let t3 = Instant::now();
         let unfiltered = self.store.queue().write_rows(
+            computed.as_of,
             &s.bounds,
             &computed.portfolio.customers,
             &computed.activity,

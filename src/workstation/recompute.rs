@@ -195,7 +195,11 @@ impl PortfolioWorker {
             };
             match result {
                 Ok((computed, computing)) if latest && unmoved => {
-                    match self.store.queue().build_start(self.settings.bounds.len()) {
+                    match self
+                        .store
+                        .queue()
+                        .build_start(self.settings.bounds.len(), r.as_of)
+                    {
                         Ok(build) => {
                             r.building = Some(Building {
                                 computed,
@@ -383,8 +387,8 @@ pub(super) mod tests {
 
     type Rows = Vec<Vec<Value>>;
 
-    /// Every row of the sessions' queue table and of its open issues.
-    fn dump(store: &Store) -> (Rows, Rows) {
+    /// Every row of the sessions' queue table and of its open issues, and its date.
+    fn dump(store: &Store) -> (Rows, Rows, Rows) {
         let rows = |sql: &str| -> Rows {
             let mut stmt = store.conn().prepare(sql).unwrap();
             let n = stmt.column_count();
@@ -396,6 +400,7 @@ pub(super) mod tests {
         (
             rows("SELECT * FROM temp.queue ORDER BY cid"),
             rows("SELECT * FROM temp.queue_issues ORDER BY cid, reason"),
+            rows("SELECT * FROM temp.queue_as_of"),
         )
     }
 
@@ -460,12 +465,14 @@ pub(super) mod tests {
         let as_of = Date::from_ymd_opt(2026, 4, 1).unwrap();
         let (_dir, worker) = demo_worker(as_of);
         let at_once = dump(&worker.store);
-        assert!(at_once.0.len() >= 300 && !at_once.1.is_empty());
+        assert!(at_once.0.len() >= 300 && !at_once.1.is_empty() && at_once.2.len() == 1);
         let counts = but_high_risk(worker.unfiltered.clone());
 
         let computed = compute(&worker.store, &worker.settings, as_of).unwrap();
         let queue = worker.store.queue();
-        let mut build = queue.build_start(worker.settings.bounds.len()).unwrap();
+        let mut build = queue
+            .build_start(worker.settings.bounds.len(), as_of)
+            .unwrap();
         let rows = RowSource {
             bounds: &worker.settings.bounds,
             figures: &computed.portfolio.customers,
@@ -560,7 +567,8 @@ pub(super) mod tests {
         // Written beside and put in place: the sessions are told.
         assert!(worker.start_recompute(as_of, worker.version));
         until_building(&mut worker);
-        assert_eq!(left_beside(&worker.store), 2);
+        // The table, its open issues and its date.
+        assert_eq!(left_beside(&worker.store), 3);
         let mut told = Vec::new();
         while worker.recompute.is_some() {
             worker.finish_recompute(&mut |_, r| told.push(r));

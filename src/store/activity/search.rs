@@ -15,13 +15,22 @@
 //!
 //! Document numbers are found through the index `documents_number` (`COLLATE NOCASE`), ids
 //! through the unique index on `documents.id` (as typed, upper- and lower-cased).
+//!
+//! A search is as of a date, as every figure is: a document dated later, and an entry whose
+//! record the customer's timeline puts on a later day, did not exist yet and is not found
+//! (customers are, whatever the date). Each entry found is dated from its record, read by
+//! id (`existed_sql`). The queue's filter searches as of its table's date
+//! (`QUEUE_AS_OF`), so that `note:` and `call>14` read one date.
 
 use crate::Result;
+use crate::domain::Date;
+use crate::domain::date::day_number;
 use crate::domain::document::DocumentKind;
 use crate::domain::queue::{Predicate, QueueFilter, SearchScope};
 use crate::domain::search;
 use crate::store::Activity;
 use crate::store::Store;
+use crate::store::queue::QUEUE_AS_OF;
 use rusqlite::params;
 use std::collections::HashSet;
 
@@ -166,24 +175,86 @@ pub(crate) fn fts_or_nothing(text: &str) -> String {
     search::fts_query(text).unwrap_or_else(|| "\"\"".to_string())
 }
 
-/// SQL selecting the keys of the customers with activity matching the FTS5 query bound as
-/// `param`, in `scope`.
-pub(crate) fn activity_customers_sql(scope: SearchScope, param: &str) -> String {
-    let kinds = match scope {
-        SearchScope::All => String::new(),
-        SearchScope::Notes => format!(" AND (rowid & 7) IN ({})", EntryKind::codes(scope)),
-    };
-    format!("SELECT rowid >> 32 FROM main.activity_text WHERE activity_text MATCH {param}{kinds}")
+/// The as-of date of a search as SQL reads it: the day's number (as `day_number`) and the
+/// first moment of the next day here ([`crate::store::local_day_start`]), each an SQL
+/// expression (a bound parameter, or what the queue table keeps of its date).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AsOfSql<'a> {
+    pub day: &'a str,
+    pub next_day: &'a str,
 }
 
-/// SQL selecting the keys of the customers with a document whose number (without regard to
-/// case) or id (as bound, upper- or lower-cased) is the text bound as `param` (two lookups, one
-/// per index: with `OR` SQLite would read every document).
-pub(crate) fn document_customers_sql(param: &str) -> String {
+/// The values of an [`AsOfSql`] for `as_of`: its day number and the next day's first moment.
+pub(crate) fn as_of_values(as_of: Date) -> (i32, String) {
+    (
+        day_number(as_of),
+        crate::store::local_day_start(as_of + chrono::Days::new(1)),
+    )
+}
+
+/// SQL: entry `t` of the index existed by the as-of date, on the day the customer's timeline
+/// puts its record (`Ledger::activity_timeline`): a reply on the day it was received, an issue
+/// on the day it was opened, a resolution or reopening on its own day, a promise on the day it
+/// was recorded (a back-dated session's date); a note, a call, a void or a follow-up on the day
+/// it was written, its timestamp before the next day's first moment (as the queue reads the
+/// last note and call, with no date arithmetic per entry). Each read from its record by id:
+/// a primary key's lookup, about a third of the cost of reading the index's own copy of the
+/// timestamp (FTS5 hands out a column through its content table, an entry at a time).
+fn existed_sql(as_of: AsOfSql) -> String {
+    let AsOfSql { day, next_day } = as_of;
+    let arms: String = EntryKind::ALL
+        .iter()
+        .map(|&kind| {
+            // A timestamp, or a day number.
+            let (table, column, timestamp) = match kind {
+                EntryKind::Note => ("notes", "at", true),
+                EntryKind::Call => ("calls", "at", true),
+                EntryKind::Reply => ("replies", "received_date", false),
+                EntryKind::Issue => ("issues", "opened_date", false),
+                EntryKind::IssueEvent => ("issue_events", "event_date", false),
+                EntryKind::Promise => ("promises", "recorded_date", false),
+                EntryKind::PromiseVoid => ("promise_voids", "at", true),
+                EntryKind::Followup => ("followups", "at", true),
+            };
+            // Before the next day's first moment, or on or before the day.
+            let (cmp, by) = if timestamp {
+                ("<", next_day)
+            } else {
+                ("<=", day)
+            };
+            format!(
+                " WHEN {} THEN (SELECT r.{column} FROM main.{table} r
+                                  WHERE r.id = ((t.rowid >> 3) & {RECORD_MASK})) {cmp} {by}",
+                kind.code()
+            )
+        })
+        .collect();
+    format!("CASE t.rowid & 7{arms} END")
+}
+
+/// SQL selecting the keys of the customers with activity matching the FTS5 query bound as
+/// `param`, in `scope`, that existed by the as-of date.
+pub(crate) fn activity_customers_sql(scope: SearchScope, param: &str, as_of: AsOfSql) -> String {
+    let kinds = match scope {
+        SearchScope::All => String::new(),
+        SearchScope::Notes => format!(" AND (t.rowid & 7) IN ({})", EntryKind::codes(scope)),
+    };
     format!(
-        "SELECT d.cid FROM main.documents d WHERE d.number = {param} COLLATE NOCASE
+        "SELECT t.rowid >> 32 FROM main.activity_text t
+          WHERE activity_text MATCH {param}{kinds} AND {}",
+        existed_sql(as_of)
+    )
+}
+
+/// SQL selecting the keys of the customers with a document dated by the day `day` whose
+/// number (without regard to case) or id (as bound, upper- or lower-cased) is the text bound
+/// as `param` (two lookups, one per index: with `OR` SQLite would read every document).
+pub(crate) fn document_customers_sql(param: &str, day: &str) -> String {
+    format!(
+        "SELECT d.cid FROM main.documents d
+          WHERE d.number = {param} COLLATE NOCASE AND d.doc_date <= {day}
          UNION SELECT d.cid FROM main.documents d
-          WHERE d.id IN ({param}, upper({param}), lower({param}))"
+          WHERE d.id IN ({param}, upper({param}), lower({param})) AND d.doc_date <= {day}"
     )
 }
 
@@ -206,12 +277,13 @@ impl FilterMatches {
 impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     /// Customers whose name or id contains `text`, documents whose number or id is `text`
     /// (or starts with it), and activity holding every word of it; at most `limit` of each
-    /// (every one with `0`).
-    pub fn find(&self, text: &str, limit: usize) -> Result<Found> {
+    /// (every one with `0`). Documents and activity as of `as_of`: those dated later, and
+    /// what was written later, did not exist yet (customers are found whatever the date).
+    pub fn find(&self, text: &str, as_of: Date, limit: usize) -> Result<Found> {
         Ok(Found {
             customers: self.find_customers(text, limit)?,
-            documents: self.find_documents(text, limit)?,
-            activity: self.find_activity(SearchScope::All, text, limit)?,
+            documents: self.find_documents(text, as_of, limit)?,
+            activity: self.find_activity(SearchScope::All, text, as_of, limit)?,
         })
     }
 
@@ -245,9 +317,14 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         Ok(Section { items, total })
     }
 
-    /// Documents whose number (without regard to case) or id is `text`, then those whose
-    /// number or id starts with it.
-    pub fn find_documents(&self, text: &str, limit: usize) -> Result<Section<FoundDocument>> {
+    /// Documents dated by `as_of` whose number (without regard to case) or id is `text`, then
+    /// those whose number or id starts with it.
+    pub fn find_documents(
+        &self,
+        text: &str,
+        as_of: Date,
+        limit: usize,
+    ) -> Result<Section<FoundDocument>> {
         let text = text.trim();
         if text.is_empty() {
             return Ok(Section::default());
@@ -266,20 +343,25 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                         SELECT did, 1 FROM documents WHERE id >= ?1 AND id < ?2
                         UNION
                         SELECT did, 1 FROM documents WHERE id >= ?3 AND id < ?4";
+        let day = day_number(as_of);
         let total: i64 = self.conn().query_row(
-            &format!("SELECT count(DISTINCT did) FROM ({matching})"),
-            params![text, high, upper, upper_high],
+            &format!(
+                "SELECT count(DISTINCT m.did) FROM ({matching}) m
+                   JOIN documents d ON d.did = m.did WHERE d.doc_date <= ?5"
+            ),
+            params![text, high, upper, upper_high, day],
             |r| r.get(0),
         )?;
         let mut stmt = self.conn().prepare_cached(&format!(
             "WITH m AS ({matching}), best AS (SELECT did, min(rank) AS rank FROM m GROUP BY did)
              SELECT d.id, d.number, d.kind, c.cid, c.id, c.name
                FROM best JOIN documents d ON d.did = best.did JOIN customers c ON c.cid = d.cid
-              ORDER BY best.rank, d.number COLLATE NOCASE, d.id LIMIT ?5"
+              WHERE d.doc_date <= ?5
+              ORDER BY best.rank, d.number COLLATE NOCASE, d.id LIMIT ?6"
         ))?;
         let items = stmt
             .query_map(
-                params![text, high, upper, upper_high, sql_limit(limit)],
+                params![text, high, upper, upper_high, day, sql_limit(limit)],
                 |r| {
                     Ok(FoundDocument {
                         id: r.get(0)?,
@@ -298,23 +380,30 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         })
     }
 
-    /// Activity in `scope` holding every word of `text`, newest first.
+    /// Activity in `scope` holding every word of `text` that existed by `as_of`, newest
+    /// first.
     pub fn find_activity(
         &self,
         scope: SearchScope,
         text: &str,
+        as_of: Date,
         limit: usize,
     ) -> Result<Section<FoundEntry>> {
         let Some(query) = search::fts_query(text) else {
             return Ok(Section::default());
         };
         let kinds = EntryKind::codes(scope);
+        let (day, next_day) = as_of_values(as_of);
+        let existed = existed_sql(AsOfSql {
+            day: "?2",
+            next_day: "?3",
+        });
         let total: i64 = self.conn().query_row(
             &format!(
-                "SELECT count(*) FROM activity_text
-                  WHERE activity_text MATCH ?1 AND (rowid & 7) IN ({kinds})"
+                "SELECT count(*) FROM activity_text t
+                  WHERE activity_text MATCH ?1 AND (t.rowid & 7) IN ({kinds}) AND {existed}"
             ),
-            [&query],
+            params![query, day, next_day],
             |r| r.get(0),
         )?;
         // An issue's resolution is found as its issue, a promise's void as its promise.
@@ -326,11 +415,11 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
                       WHEN 6 THEN (SELECT promise_id FROM promise_voids WHERE id = {record})
                       ELSE {record} END
                FROM activity_text t JOIN customers c ON c.cid = {CID_OF}
-              WHERE activity_text MATCH ?1 AND (t.rowid & 7) IN ({kinds})
-              ORDER BY t.at DESC, t.rowid DESC LIMIT ?2"
+              WHERE activity_text MATCH ?1 AND (t.rowid & 7) IN ({kinds}) AND {existed}
+              ORDER BY t.at DESC, t.rowid DESC LIMIT ?4"
         ))?;
         let items = stmt
-            .query_map(params![query, sql_limit(limit)], |r| {
+            .query_map(params![query, day, next_day, sql_limit(limit)], |r| {
                 Ok(FoundEntry {
                     kind: EntryKind::of_rowid(r.get(0)?),
                     cid: r.get(1)?,
@@ -347,16 +436,17 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         })
     }
 
-    /// The keys of the customers with activity in `scope` holding every word of `text`.
-    pub fn activity_customers(&self, scope: SearchScope, text: &str) -> Result<HashSet<i64>> {
-        let sql = activity_customers_sql(scope, "?1");
+    /// The keys of the customers with activity in `scope` holding every word of `text` that
+    /// existed by the queue table's date.
+    fn activity_customers(&self, scope: SearchScope, text: &str) -> Result<HashSet<i64>> {
+        let sql = activity_customers_sql(scope, "?1", QUEUE_AS_OF);
         crate::store::rows(self.conn(), &sql, [fts_or_nothing(text)], |r| r.get(0))
     }
 
-    /// The keys of the customers with a document whose number or id is `text` (see
-    /// `document_customers_sql`).
-    pub fn document_customers(&self, text: &str) -> Result<HashSet<i64>> {
-        let sql = document_customers_sql("?1");
+    /// The keys of the customers with a document dated by the queue table's date whose number
+    /// or id is `text` (see `document_customers_sql`).
+    fn document_customers(&self, text: &str) -> Result<HashSet<i64>> {
+        let sql = document_customers_sql("?1", QUEUE_AS_OF.day);
         crate::store::rows(self.conn(), &sql, [text.trim()], |r| r.get(0))
     }
 
@@ -375,7 +465,8 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
     }
 
     /// What the predicates of `filter` that look beyond the queue table let through (see
-    /// [`FilterMatches`]).
+    /// [`FilterMatches`]), as of the queue table's date, as its SQL reads them
+    /// (`Queue::rebuild` first).
     pub fn filter_matches(&self, filter: &QueueFilter) -> Result<FilterMatches> {
         let mut sets = Vec::with_capacity(filter.predicates.len());
         for p in &filter.predicates {

@@ -31,7 +31,8 @@ pub(crate) fn tab_sql(tab: Tab) -> &'static str {
     }
 }
 
-/// The scope and filter of a query as an SQL condition with its parameters.
+/// The scope and filter of a query as an SQL condition with its parameters (the searches of
+/// documents and activity as of the table's own date, [`super::QUEUE_AS_OF`]).
 pub(crate) fn where_clause(query: &QueueQuery, mine_fallback: bool) -> (String, Vec<Value>) {
     let scope_all = query.scope == Scope::Everyone || mine_fallback;
     let mut parts: Vec<String> = vec!["1".into()];
@@ -54,7 +55,10 @@ pub(crate) fn where_clause(query: &QueueQuery, mine_fallback: bool) -> (String, 
                     "({} OR {} OR cid IN ({}))",
                     crate::store::activity::search::contains_sql("name", &p, text),
                     crate::store::activity::search::contains_sql("id", &p, text),
-                    crate::store::activity::search::document_customers_sql(&exact)
+                    crate::store::activity::search::document_customers_sql(
+                        &exact,
+                        super::QUEUE_AS_OF.day
+                    )
                 )
             }
             Predicate::Search(scope, text) => {
@@ -62,7 +66,11 @@ pub(crate) fn where_clause(query: &QueueQuery, mine_fallback: bool) -> (String, 
                 let p = bind(&mut values, Value::Text(q));
                 format!(
                     "cid IN ({})",
-                    crate::store::activity::search::activity_customers_sql(*scope, &p)
+                    crate::store::activity::search::activity_customers_sql(
+                        *scope,
+                        &p,
+                        super::QUEUE_AS_OF
+                    )
                 )
             }
             Predicate::CallDays(cmp, n) => {

@@ -38,6 +38,7 @@ pub use crate::domain::queue::{
     IssueReason, PromiseFlag, QueueCounts, QueuePage, QueueRow, SummaryFigures,
 };
 use crate::domain::{Decimal, money};
+pub(crate) use table::QUEUE_AS_OF;
 
 /// SQL day number (same numbering as `day_number`) of an RFC 3339 UTC timestamp column's
 /// day in this machine's time zone ([`crate::store::local_day`]).

@@ -1,6 +1,6 @@
 //! The TEMP `queue` table itself: its DDL and the batched writing of one row per customer
-//! (figures, activity, open issues and promises in the base currency), and a row's figures
-//! read back.
+//! (figures, activity, open issues and promises in the base currency), the date it is as of
+//! (for the filter's searches), and a row's figures read back.
 
 use super::Queue;
 use super::activity::RowActivity;
@@ -12,6 +12,7 @@ use crate::Result;
 use crate::domain::aging::{AgingBounds, Figures};
 use crate::domain::{Date, Decimal, money};
 use crate::store::Store;
+use crate::store::activity::search::{AsOfSql, as_of_values};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter};
 use std::collections::HashMap;
@@ -62,12 +63,21 @@ pub(crate) struct RowSource<'a> {
     pub(crate) risks: &'a [QueueRisk],
 }
 
+/// The queue table's date as SQL reads it, from `temp.queue_as_of` (written with the table):
+/// what the filter's searches of notes and documents see is what existed by then, as every
+/// column of the table is as of then (`call>14` and `note:approval` of one date).
+pub(crate) const QUEUE_AS_OF: AsOfSql<'static> = AsOfSql {
+    day: "(SELECT day FROM temp.queue_as_of)",
+    next_day: "(SELECT next_day FROM temp.queue_as_of)",
+};
+
 /// A queue table being written: where it is (`queue`, or `queue_next` beside the one the
-/// sessions read), the last customer written and the tab counts so far.
+/// sessions read), the date it is as of, the last customer written and the tab counts so far.
 #[derive(Debug)]
 pub struct QueueBuild {
     buckets: usize,
     beside: bool,
+    as_of: Date,
     after: Option<i64>,
     counts: UnfilteredCounts,
     sums: OwnerSums,
@@ -76,10 +86,11 @@ pub struct QueueBuild {
 }
 
 impl QueueBuild {
-    fn new(buckets: usize, beside: bool) -> QueueBuild {
+    fn new(buckets: usize, beside: bool, as_of: Date) -> QueueBuild {
         QueueBuild {
             buckets,
             beside,
+            as_of,
             after: None,
             counts: UnfilteredCounts::default(),
             sums: OwnerSums::new(),
@@ -122,6 +133,15 @@ impl QueueBuild {
             ("queue", "queue_issues")
         }
     }
+
+    /// The name of the one-row table of its date ([`QUEUE_AS_OF`] once in place).
+    fn as_of_table(&self) -> &'static str {
+        if self.beside {
+            "queue_as_of_next"
+        } else {
+            "queue_as_of"
+        }
+    }
 }
 
 /// Where a row's values stand in the insert (`write_slice`'s order): its overdue amount and
@@ -150,7 +170,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     ) -> Result<UnfilteredCounts> {
         let activity = self.customer_activity(as_of, grace_days, None)?;
         let extras = QueueExtras::read(&self.store, as_of, grace_days, base)?;
-        self.write_rows(bounds, figures, &activity, &extras, risks)
+        self.write_rows(as_of, bounds, figures, &activity, &extras, risks)
             .map(|(counts, _)| counts)
     }
 
@@ -158,6 +178,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     /// [`Queue::customer_activity`]), in one transaction.
     pub(crate) fn write_rows(
         &self,
+        as_of: Date,
         bounds: &AgingBounds,
         figures: &HashMap<i64, Figures>,
         activity: &HashMap<i64, RowActivity>,
@@ -167,7 +188,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         // A deferred transaction: it writes only the TEMP schema, so it must not take the
         // database's write lock away from collectors saving their work.
         let tx = self.conn().unchecked_transaction()?;
-        let mut build = QueueBuild::new(bounds.len(), false);
+        let mut build = QueueBuild::new(bounds.len(), false, as_of);
         self.create_tables(&build)?;
         let rows = RowSource {
             bounds,
@@ -184,12 +205,12 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         Ok((build.counts, build.sums))
     }
 
-    /// Starts writing a new queue table beside the one being read (`queue_next`), to be
-    /// written a part at a time (`Queue::build_step`) and put in the old one's place
-    /// ([`Queue::build_swap`]); a build left unfinished is dropped by
+    /// Starts writing a new queue table as of `as_of` beside the one being read
+    /// (`queue_next`), to be written a part at a time (`Queue::build_step`) and put in the old
+    /// one's place ([`Queue::build_swap`]); a build left unfinished is dropped by
     /// [`Queue::build_drop`] (or the next start).
-    pub fn build_start(&self, buckets: usize) -> Result<QueueBuild> {
-        let build = QueueBuild::new(buckets, true);
+    pub fn build_start(&self, buckets: usize, as_of: Date) -> Result<QueueBuild> {
+        let build = QueueBuild::new(buckets, true, as_of);
         self.create_tables(&build)?;
         Ok(build)
     }
@@ -226,8 +247,10 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
         tx.execute_batch(
             "DROP TABLE IF EXISTS temp.queue;
              DROP TABLE IF EXISTS temp.queue_issues;
+             DROP TABLE IF EXISTS temp.queue_as_of;
              ALTER TABLE temp.queue_next RENAME TO queue;
              ALTER TABLE temp.queue_issues_next RENAME TO queue_issues;
+             ALTER TABLE temp.queue_as_of_next RENAME TO queue_as_of;
              CREATE INDEX temp.queue_by_overdue ON queue(overdue);",
         )?;
         tx.commit()?;
@@ -238,14 +261,26 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
     pub fn build_drop(&self) -> Result<()> {
         self.conn().execute_batch(
             "DROP TABLE IF EXISTS temp.queue_next;
-             DROP TABLE IF EXISTS temp.queue_issues_next;",
+             DROP TABLE IF EXISTS temp.queue_issues_next;
+             DROP TABLE IF EXISTS temp.queue_as_of_next;",
         )?;
         Ok(())
     }
 
-    /// Creates a build's (empty) tables, dropping any of the same names first.
+    /// Creates a build's (empty) tables and the one of its date, dropping any of the same
+    /// names first.
     fn create_tables(&self, build: &QueueBuild) -> Result<()> {
         let (queue, issues) = build.tables();
+        let as_of = build.as_of_table();
+        let (day, next_day) = as_of_values(build.as_of);
+        self.conn().execute_batch(&format!(
+            "DROP TABLE IF EXISTS temp.{as_of};
+             CREATE TEMP TABLE {as_of} (day INTEGER NOT NULL, next_day TEXT NOT NULL);"
+        ))?;
+        self.conn().execute(
+            &format!("INSERT INTO temp.{as_of} (day, next_day) VALUES (?1, ?2)"),
+            params![day, next_day],
+        )?;
         let bucket_cols: String = (0..build.buckets)
             .map(|i| format!(", b{i} INTEGER NOT NULL DEFAULT 0, n{i} INTEGER NOT NULL DEFAULT 0"))
             .collect();
