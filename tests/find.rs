@@ -398,13 +398,15 @@ fn nothing_typed_is_search_syntax_and_control_characters_stay_visible() {
             "see \u{1b}[31m red \u{1b}[0m \"quoted\" NEAR(x) col:*",
         ],
     ));
-    for text in [
-        "\"", "NEAR(", "*", "col:", "a AND", "\"quoted", "(", "-", "^x",
-    ] {
+    for text in ["NEAR(", "*", "col:", "a AND", "\"quoted\"", "(", "-", "^x"] {
         let out = run(&fx, &["find", text]);
         assert!(out.status.success(), "{text}: {}", stderr(&out));
     }
-    let found = find_json(&fx, &["quoted\" near"]);
+    // A quote left open is the one thing refused, as the filter refuses it.
+    for text in ["\"", "\"quoted"] {
+        refused(&run(&fx, &["find", text]), 2, "a quote is not closed");
+    }
+    let found = find_json(&fx, &["\"quoted\" near"]);
     assert_eq!(found["activity"].as_array().unwrap().len(), 1, "{found}");
     let human = succeeded(&today(&fx, &["find", "red"]));
     assert!(!human.contains('\u{1b}'), "{human:?}");
@@ -770,6 +772,38 @@ fn on_the_demo_an_invoice_number_and_a_notes_word_find_their_customers() {
 /// Names are found without regard to case in every script, as the README promises: `LIKE`
 /// folds ASCII letters only, so "ärger" did not find "Ärger GmbH", nor "élan" "Élan", nor
 /// "ω" "Ω". The queue's filter agrees (and its copy in memory counts the same).
+#[test]
+fn find_takes_words_and_quoted_phrases_as_the_filter_does() {
+    let fx = Fixture::new();
+    let store = fx.store();
+    let customers = |text: &str| -> Vec<String> {
+        let found = find_json(&fx, &[text]);
+        texts_of(&found["customers"], "id")
+    };
+    // Every word in the name or the id, in any order; a quoted phrase as a whole.
+    for (text, ids) in [
+        ("yarn sons", &["V3"][..]),
+        ("sons yarn", &["V3"]),
+        ("\"yarn & sons\"", &["V3"]),
+        ("\"YARN & SONS\" v3", &["V3"]),
+        ("\"sons yarn\"", &[]),
+        ("yarn weald", &[]),
+        ("v", &["V1", "V2", "V3"]),
+    ] {
+        assert_eq!(customers(text), ids, "{text}");
+        assert_eq!(searched(&store, text), ids, "the filter: {text}");
+    }
+    // The words apart, as the shell passes them.
+    let found = find_json(&fx, &["yarn", "sons"]);
+    assert_eq!(texts_of(&found["customers"], "id"), ["V3"]);
+    // A quote left open is refused, as in the filter.
+    refused(
+        &run(&fx, &["find", "\"yarn & sons"]),
+        2,
+        "a quote is not closed in `\"yarn & sons`",
+    );
+}
+
 #[test]
 fn names_are_found_without_regard_to_case_in_every_script() {
     let fx = Fixture::new();

@@ -148,8 +148,9 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
         "appro",
         "nothinglikeit",
     ] {
+        let terms = crate::domain::queue::split_terms(word).map_err(Error::Input)?;
         time(format!("owed find {word:?}"), &mut || {
-            let f = store.activity().find(word, ctx.as_of, 50)?;
+            let f = store.activity().find(&terms, ctx.as_of, 50)?;
             Ok(f.customers.total + f.documents.total + f.activity.total)
         })?;
     }
@@ -162,7 +163,7 @@ fn bench(ctx: &Context, args: &BenchArgs, db: &Path) -> Result<()> {
     time(format!("owed find {number} (invoice)"), &mut || {
         Ok(store
             .activity()
-            .find(&number, ctx.as_of, 50)?
+            .find(std::slice::from_ref(&number), ctx.as_of, 50)?
             .documents
             .total)
     })?;

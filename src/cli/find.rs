@@ -1,7 +1,8 @@
-//! `owed find TEXT [--json]`: customers whose name or id contains TEXT, documents whose
-//! number or id is TEXT (or starts with it), and activity entries holding every word of it
-//! (notes, calls, replies, issues and their resolutions, promises' and follow-ups' texts;
-//! see `store::activity::search`).
+//! `owed find TEXT [--json]`: TEXT's words and quoted phrases, as the queue's filter takes
+//! them; customers whose name or id contains every one, documents whose number or id is the
+//! one (or starts with it), and activity entries holding every word (notes, calls, replies,
+//! issues and their resolutions, promises' and follow-ups' texts; see
+//! `store::activity::search`), as of the date.
 //!
 //! JSON (SPEC "Commands added in the second wave"): `{"customers": [{"id", "name"}],
 //! "documents": [{"id", "number", "customer_id"}], "activity": [{"id", "kind",
@@ -17,7 +18,8 @@ use serde_json::json;
 
 #[derive(Debug, clap::Args)]
 pub struct FindArgs {
-    /// What to look for: a name, an id, a document number, words written in the activity.
+    /// What to look for: a name, an id, a document number, words written in the activity;
+    /// "a phrase" in quotes is one term (every term must match, as in the filter).
     #[arg(required = true)]
     pub text: Vec<String>,
     /// Print JSON instead of text.
@@ -33,14 +35,17 @@ const TEXT_WIDTH: usize = 100;
 
 pub fn run(ctx: &Context, args: &FindArgs) -> Result<()> {
     let text = args.text.join(" ");
-    if text.trim().is_empty() {
+    crate::domain::search::check_length(&text).map_err(Error::input)?;
+    // Words and quoted phrases, as the filter takes them.
+    let terms = crate::domain::queue::split_terms(&text)
+        .map_err(|e| Error::input(format!("{e} in {}", crate::error::quoted(&text))))?;
+    if terms.is_empty() {
         return Err(Error::input(
             "nothing to find: give a name, an id, a document number or words",
         ));
     }
-    crate::domain::search::check_length(&text).map_err(Error::input)?;
     let store = ctx.open_store()?;
-    let found = store.activity().find(&text, ctx.as_of, args.limit)?;
+    let found = store.activity().find(&terms, ctx.as_of, args.limit)?;
     if args.json {
         jsonln!("{}", to_json(&found))?;
     } else {

@@ -520,8 +520,9 @@ pub fn default_views() -> Vec<(&'static str, &'static str, &'static str, &'stati
     ]
 }
 
-/// Splits on whitespace, keeping double-quoted parts together.
-fn split_terms(text: &str) -> Result<Vec<String>, String> {
+/// Splits on whitespace, keeping double-quoted parts together: the filter's terms, and the
+/// words and phrases `owed find` looks for.
+pub fn split_terms(text: &str) -> Result<Vec<String>, String> {
     let mut terms = Vec::new();
     let mut current = String::new();
     let mut quoted = false;

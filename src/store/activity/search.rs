@@ -275,37 +275,52 @@ impl FilterMatches {
 }
 
 impl<S: std::ops::Deref<Target = Store>> Activity<S> {
-    /// Customers whose name or id contains `text`, documents whose number or id is `text`
-    /// (or starts with it), and activity holding every word of it; at most `limit` of each
-    /// (every one with `0`). Documents and activity as of `as_of`: those dated later, and
-    /// what was written later, did not exist yet (customers are found whatever the date).
-    pub fn find(&self, text: &str, as_of: Date, limit: usize) -> Result<Found> {
+    /// What `terms` find (words and quoted phrases, as the filter splits them: see
+    /// [`crate::domain::queue::split_terms`]): customers whose name or id contains every
+    /// term, documents whose number or id is the one term (or starts with it: several terms
+    /// cannot all be one number), and activity holding every word of them; at most `limit`
+    /// of each (every one with `0`). Documents and activity as of `as_of`: those dated later,
+    /// and what was written later, did not exist yet (customers are found whatever the date).
+    pub fn find(&self, terms: &[String], as_of: Date, limit: usize) -> Result<Found> {
+        let documents = match terms {
+            [term] => self.find_documents(term, as_of, limit)?,
+            _ => Section::default(),
+        };
         Ok(Found {
-            customers: self.find_customers(text, limit)?,
-            documents: self.find_documents(text, as_of, limit)?,
-            activity: self.find_activity(SearchScope::All, text, as_of, limit)?,
+            customers: self.find_customers(terms, limit)?,
+            documents,
+            activity: self.find_activity(SearchScope::All, &terms.join(" "), as_of, limit)?,
         })
     }
 
-    /// Customers whose name or id contains `text` (without regard to case, in every script),
-    /// by name.
-    pub fn find_customers(&self, text: &str, limit: usize) -> Result<Section<FoundCustomer>> {
-        let text = text.trim();
-        if text.is_empty() {
+    /// Customers whose name or id contains every one of `terms` (without regard to case, in
+    /// every script; as the filter's bare terms, `where_clause`), by name.
+    pub fn find_customers(&self, terms: &[String], limit: usize) -> Result<Section<FoundCustomer>> {
+        if terms.iter().all(|t| t.trim().is_empty()) {
             return Ok(Section::default());
         }
-        let pattern = contains_pattern(text);
+        // ?1 is the limit, then each term's pattern.
+        let mut values = vec![rusqlite::types::Value::Integer(sql_limit(limit))];
+        let mut each = Vec::with_capacity(terms.len());
+        for term in terms {
+            values.push(rusqlite::types::Value::Text(contains_pattern(term)));
+            let p = format!("?{}", values.len());
+            each.push(format!(
+                "({} OR {})",
+                contains_sql("name", &p, term),
+                contains_sql("id", &p, term)
+            ));
+        }
         // One pass: the count over every match beside the first ones.
         let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT cid, id, name, count(*) OVER () FROM customers
-              WHERE {} OR {}
-              ORDER BY name COLLATE owed_name, id LIMIT ?2",
-            contains_sql("name", "?1", text),
-            contains_sql("id", "?1", text)
+              WHERE {}
+              ORDER BY name COLLATE owed_name, id LIMIT ?1",
+            each.join(" AND ")
         ))?;
         let mut total = 0;
         let items = stmt
-            .query_map(params![pattern, sql_limit(limit)], |r| {
+            .query_map(rusqlite::params_from_iter(values), |r| {
                 total = r.get::<_, i64>(3)?.unsigned_abs();
                 Ok(FoundCustomer {
                     cid: r.get(0)?,
