@@ -575,23 +575,14 @@ const COPIES: [&str; 2] = ["partial", "restore"];
 /// no longer running, empty or starting as an SQLite database does, with SQLite's logs of
 /// it. (Linux, where `/proc` says which processes run; elsewhere they stay.)
 fn clear_killed_copies(dir: &Path) {
-    if !cfg!(target_os = "linux") {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let Some(pid) = copy_made_by(&entry.file_name().to_string_lossy()) else {
-            continue;
-        };
+    each_left_by_dead_process(dir, copy_made_by, |entry| {
         let copy = entry.path();
-        if gone(pid) && is_sqlite_or_empty(&copy) {
+        if is_sqlite_or_empty(&copy) {
             for p in super::log_files(&copy).into_iter().chain([copy]) {
                 let _ = std::fs::remove_file(p);
             }
         }
-    }
+    });
 }
 
 /// The process that made the copy of a backup or restore named `file` (`.NAME.partial-PID`,
@@ -624,6 +615,24 @@ fn is_sqlite_or_empty(path: &Path) -> bool {
 /// process's own, and a running one's, are kept. (Linux, where `/proc` says which processes
 /// run; elsewhere they stay.)
 pub fn clear_of_dead_processes(dir: &Path, made_by: impl Fn(&str) -> Option<u32>) {
+    each_left_by_dead_process(dir, made_by, |entry| {
+        // Not followed when a link: only what the process made itself is removed.
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        } else {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    });
+}
+
+/// Calls `each` with every entry of `dir` that `made_by` says a process made (its id, from
+/// the entry's name) when that process is no longer running. (Linux, where `/proc` says
+/// which processes run; elsewhere nothing is.)
+fn each_left_by_dead_process(
+    dir: &Path,
+    made_by: impl Fn(&str) -> Option<u32>,
+    mut each: impl FnMut(&std::fs::DirEntry),
+) {
     if !cfg!(target_os = "linux") {
         return;
     }
@@ -631,16 +640,8 @@ pub fn clear_of_dead_processes(dir: &Path, made_by: impl Fn(&str) -> Option<u32>
         return;
     };
     for entry in entries.flatten() {
-        let Some(pid) = made_by(&entry.file_name().to_string_lossy()) else {
-            continue;
-        };
-        if gone(pid) {
-            // Not followed when a link: only what the process made itself is removed.
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                let _ = std::fs::remove_dir_all(entry.path());
-            } else {
-                let _ = std::fs::remove_file(entry.path());
-            }
+        if made_by(&entry.file_name().to_string_lossy()).is_some_and(gone) {
+            each(&entry);
         }
     }
 }
