@@ -85,6 +85,31 @@ fn help_lists_every_kind_of_filter_term() {
     }
 }
 
+/// On a terminal that draws in ASCII (`LANG=C`) help names the arrows (`↓` would be drawn
+/// `v`, the key that views attachments) and the sorted column carries a sign that is no
+/// letter (`▼` would be drawn `v` too).
+#[test]
+fn an_ascii_terminal_names_the_arrow_keys_and_signs_the_sort() {
+    let (_dir, mut d) = driver("alice", (80, 40));
+    d.app.ascii = true;
+    d.press("?");
+    let lines: Vec<String> = owed::tui::view::help::lines(&d.app, 80)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    let help = lines.join("\n");
+    for row in ["  j, Down ", "  k, Up ", "  ], Right ", "  [, Left "] {
+        assert!(help.contains(row), "{row}:\n{help}");
+    }
+    assert!(!help.contains(['↓', '↑', '→', '←']), "{help}");
+    d.press("<Esc>");
+    let screen = d.screen();
+    assert!(screen.contains("Overdue- "), "{screen}");
+    assert!(!screen.contains('▼'), "{screen}");
+    d.press("O");
+    assert!(d.screen().contains("Overdue+ "), "{}", d.screen());
+}
+
 /// The aging with the focus on a bar, then the three charts of the seed's dashboard: net
 /// overdue by bucket beside the unutilised credit; outstanding and collectable this month
 /// with the unutilised credit; issues and follow-ups with each one's share.

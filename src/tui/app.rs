@@ -259,6 +259,10 @@ pub struct App {
     /// The screen is a session over SSH: it has no `$EDITOR` and cannot be suspended, so those
     /// keys are not offered (pressed, they say why).
     pub remote: bool,
+    /// The terminal draws in ASCII (no UTF-8 locale): what names keys or compares says it in
+    /// ASCII words and signs, since the cell-by-cell fallback would make `↓` a `v` (a key)
+    /// and `≤` a `<` (another meaning).
+    pub ascii: bool,
     /// Saved views (`[[view]]` in the config), shown as tabs after the built-in ones.
     pub views: Vec<View>,
     /// The view the queue shows (while its query is the view's).
@@ -351,6 +355,7 @@ impl App {
             actor: None,
             files: crate::workstation::FileAccess::own(),
             remote: false,
+            ascii: false,
             views: Vec::new(),
             view: None,
             filter_before_view: None,

@@ -201,15 +201,7 @@ impl Key {
 impl fmt::Display for Key {
     /// How help and the footer show a key: `j`, `G`, `Enter`, `Ctrl-d`, `↓`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.modifiers.contains(KeyModifiers::CONTROL) {
-            f.write_str("Ctrl-")?;
-        }
-        if self.modifiers.contains(KeyModifiers::ALT) {
-            f.write_str("Alt-")?;
-        }
-        if self.modifiers.contains(KeyModifiers::SHIFT) {
-            f.write_str("Shift-")?;
-        }
+        f.write_str(&self.prefix())?;
         match self.code {
             KeyCode::Char(' ') => f.write_str("Space"),
             KeyCode::Char(c) => write!(f, "{c}"),
@@ -243,12 +235,49 @@ pub struct Binding {
     pub line: Option<usize>,
 }
 
+impl Key {
+    /// How help and the footer show the key on a terminal that draws in ASCII when `ascii`:
+    /// the arrows by name (`Down`), since the ASCII fallback of `↓` is `v`, itself a key.
+    pub fn name(&self, ascii: bool) -> String {
+        let word = match self.code {
+            KeyCode::Up => "Up",
+            KeyCode::Down => "Down",
+            KeyCode::Left => "Left",
+            KeyCode::Right => "Right",
+            _ => return self.to_string(),
+        };
+        match ascii {
+            true => format!("{}{word}", self.prefix()),
+            false => self.to_string(),
+        }
+    }
+
+    /// The modifiers as help writes them before the key (`Ctrl-`, `Alt-`, `Shift-`).
+    fn prefix(&self) -> String {
+        [
+            (KeyModifiers::CONTROL, "Ctrl-"),
+            (KeyModifiers::ALT, "Alt-"),
+            (KeyModifiers::SHIFT, "Shift-"),
+        ]
+        .into_iter()
+        .filter(|(m, _)| self.modifiers.contains(*m))
+        .map(|(_, name)| name)
+        .collect()
+    }
+}
+
 impl Binding {
     /// The keys as help shows them (`g g`, `Ctrl-d`).
     pub fn keys_text(&self) -> String {
+        self.keys_named(false)
+    }
+
+    /// The keys as help shows them, the arrows by name when the terminal draws in ASCII
+    /// ([`Key::name`]).
+    pub fn keys_named(&self, ascii: bool) -> String {
         self.keys
             .iter()
-            .map(Key::to_string)
+            .map(|k| k.name(ascii))
             .collect::<Vec<_>>()
             .join(" ")
     }

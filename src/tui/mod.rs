@@ -155,12 +155,14 @@ pub fn run_local(setup: Setup, workstation: &Workstation, actor: Actor) -> Resul
     // Our themes already honour NO_COLOR; crossterm's own NO_COLOR handling would turn colour
     // changes into bare resets that wipe reverse video.
     crossterm::style::force_color_output(true);
+    let caps = local_capabilities(&setup.theme);
+    app.ascii = !caps.unicode;
     let _guard = terminal::Guard::enter()?;
     let signal_tx = tx.clone();
     let _signals = terminal::watch_signals(move |s| signal_tx.send(UiEvent::Signal(s)).is_ok())?;
     let terminal = screen::Screen::new(Terminal::new(LocalBackend {
         inner: CrosstermBackend::new(BufWriter::with_capacity(1 << 16, std::io::stdout())),
-        caps: local_capabilities(&setup.theme),
+        caps,
     })?);
     let input = spawn_input(tx)?;
     let mut front = LocalFront {

@@ -174,6 +174,7 @@ pub fn run_remote<W: Write>(
     let mut app = setup.app_for(&session);
     app.size = size;
     app.remote = true;
+    app.ascii = !caps.unicode;
     // Pictures in half blocks, whatever the server's config says: nothing is asked of the
     // client's terminal, and only cells leave the server.
     app.graphics = Some(super::graphics::Protocol::HalfBlocks);

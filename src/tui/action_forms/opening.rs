@@ -144,7 +144,7 @@ pub fn open_record(app: &mut App, action: Action, entry: &ActivityEntry) -> Vec<
                 let key = app
                     .keymap
                     .first(KeyContext::Timeline, action)
-                    .map_or(String::new(), |b| b.keys_text());
+                    .map_or(String::new(), |b| b.keys_named(app.ascii));
                 let label = entry.kind.label();
                 let article = if label.starts_with(['a', 'e', 'i', 'o', 'u']) {
                     "an"

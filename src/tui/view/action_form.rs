@@ -260,8 +260,8 @@ fn hint(app: &App, field: &Field, hint: String) -> String {
         return hint;
     }
     match app.keymap.first(KeyContext::Form, Action::EditExternal) {
-        Some(b) if hint.is_empty() => format!("{} writes it in $EDITOR", b.keys_text()),
-        Some(b) => format!("{hint} · {} writes it in $EDITOR", b.keys_text()),
+        Some(b) if hint.is_empty() => format!("{} writes it in $EDITOR", b.keys_named(app.ascii)),
+        Some(b) => format!("{hint} · {} writes it in $EDITOR", b.keys_named(app.ascii)),
         None => hint,
     }
 }

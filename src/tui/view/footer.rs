@@ -35,7 +35,7 @@ pub fn hints(app: &App, context: KeyContext) -> Vec<(String, String)> {
             continue;
         }
         seen.push(b.action);
-        out.push((b.keys_text(), short(b)));
+        out.push((b.keys_named(app.ascii), short(b)));
     }
     out
 }
@@ -149,7 +149,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Option<Position> {
     let mut x = area.x + 1;
     let mut right_edge = area.right().saturating_sub(1);
     if !app.pending_keys.is_empty() {
-        let typed: Vec<String> = app.pending_keys.iter().map(|k| k.to_string()).collect();
+        let typed: Vec<String> = app.pending_keys.iter().map(|k| k.name(app.ascii)).collect();
         let pending = format!("{}…", typed.join(" "));
         right_edge = right_edge.saturating_sub(text::width(&pending) as u16 + 1);
         text::put(buf, right_edge + 1, area.y, &pending, key_style);

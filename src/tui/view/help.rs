@@ -34,8 +34,8 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
                 continue;
             }
             match rows.iter_mut().find(|(_, desc)| *desc == b.desc) {
-                Some((keys, _)) => keys.push(b.keys_text()),
-                None => rows.push((vec![b.keys_text()], b.desc.clone())),
+                Some((keys, _)) => keys.push(b.keys_named(app.ascii)),
+                None => rows.push((vec![b.keys_named(app.ascii)], b.desc.clone())),
             }
         }
         for (keys, desc) in rows {

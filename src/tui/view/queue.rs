@@ -275,12 +275,14 @@ fn shows_calls(app: &App) -> bool {
 }
 
 fn render_header(app: &App, cols: &Columns, area: Rect, buf: &mut Buffer) {
-    let arrow = |key: SortKey| {
-        if app.query.sort == key {
-            if app.query.descending { "▼" } else { "▲" }
-        } else {
-            ""
-        }
+    // In ASCII a sign that is no letter (`▼` would fall back to `v`): `-` runs from the
+    // largest down, `+` from the smallest up.
+    let arrow = |key: SortKey| match (app.query.sort == key, app.query.descending, app.ascii) {
+        (false, ..) => "",
+        (true, true, false) => "▼",
+        (true, false, false) => "▲",
+        (true, true, true) => "-",
+        (true, false, true) => "+",
     };
     let mut h = String::from("  ");
     h.push_str(&text::fit(
@@ -354,7 +356,7 @@ fn empty_queue_note(app: &App) -> String {
         note.push_str(&format!(
             " {} has {n}: {} shows it.",
             other.title(),
-            binding.keys_text()
+            binding.keys_named(app.ascii)
         ));
     }
     if app.query.scope == Scope::Mine
@@ -364,7 +366,7 @@ fn empty_queue_note(app: &App) -> String {
         note.push_str(&format!(
             " Only {}'s customers show: {} shows everyone's.",
             app.session.collector,
-            binding.keys_text()
+            binding.keys_named(app.ascii)
         ));
     }
     note
