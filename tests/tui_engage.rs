@@ -766,6 +766,22 @@ fn the_report_pane_shows_what_the_reminders_achieved() {
     }
 }
 
+/// On a terminal that draws in ASCII the report's "at most 7 days" reads `<=7d`, not `<7d`
+/// (the cell-by-cell fallback of `≤`), which would say "less than".
+#[test]
+fn the_report_pane_in_ascii_says_at_most_with_two_signs() {
+    let f = fixture();
+    let (mut d, _mail) = f.driver("alice", (120, 40));
+    d.app.ascii = true;
+    d.press("E [");
+    assert_eq!(d.app.engage.screen.pane, Pane::Report);
+    let screen = d.screen();
+    for head in [" Replied <=7d", "Promised<=7d", " Paid <=14d"] {
+        assert!(screen.contains(head), "{head}: {screen}");
+    }
+    assert!(!screen.contains('≤'), "{screen}");
+}
+
 #[test]
 fn picker_and_preview_snapshots() {
     let f = fixture();

@@ -234,6 +234,19 @@ fn the_service_answers_the_team_request_only_to_managers_and_auditors() {
 
 /// Names come from the database: a finance owner's control characters are drawn visible,
 /// never sent to the terminal, and the row keeps its columns.
+/// On a terminal that draws in ASCII "paid within 14 days" reads `<=14d`, not `<14d`.
+#[test]
+fn in_ascii_the_paid_column_says_at_most_with_two_signs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    let mut d = Driver::new(&db, "dana", (160, 40));
+    d.app.ascii = true;
+    d.press("M");
+    let screen = d.screen();
+    assert!(screen.contains("Paid <=14d"), "{screen}");
+    assert!(!screen.contains('≤'), "{screen}");
+}
+
 #[test]
 fn a_hostile_owner_name_is_drawn_visible() {
     let sql = "UPDATE customers SET finance_owner = 'ev\u{1b}[2Jil\u{202e}' WHERE id = 'K10'";

@@ -101,6 +101,16 @@ fn amount(v: Decimal, currency: &str) -> String {
     fitted(v, currency, AMOUNT_W - 1)
 }
 
+/// A count column's header, in ASCII `<=` for `≤` ([`text::signs`]), closer to its word when
+/// it would otherwise touch the column before.
+fn count_head(app: &App, label: &str) -> String {
+    let head = text::signs(label, app.ascii);
+    match text::width(&head) < COUNT_W {
+        true => head,
+        false => head.replace(" <=", "<="),
+    }
+}
+
 /// The table: a header, one line per cycle and reminder, the total, a note on the rules.
 fn table_lines(app: &App, report: &EngagementReport, width: usize) -> Vec<Line<'static>> {
     let header = app.theme.get(Role::Header);
@@ -114,9 +124,9 @@ fn table_lines(app: &App, report: &EngagementReport, width: usize) -> Vec<Line<'
             "{}{:>7}{:>COUNT_W$}{:>COUNT_W$}{:>COUNT_W$}{:>AMOUNT_W$}",
             text::fit("Cycle / reminder", name_w),
             "Sent",
-            "Replied ≤7d",
-            "Promised ≤7d",
-            "Paid ≤14d",
+            count_head(app, "Replied ≤7d"),
+            count_head(app, "Promised ≤7d"),
+            count_head(app, "Paid ≤14d"),
             format!("Collected {}", report.currency),
         ),
         header,

@@ -152,7 +152,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     header.push_str(&text::fit("Collector", name));
     for col in &cols {
         header.push(' ');
-        header.push_str(&text::fit_right(col.header, col.width));
+        header.push_str(&text::fit_right(
+            &text::signs(col.header, app.ascii),
+            col.width,
+        ));
     }
     let header_style = app.theme.get(Role::Header);
     buf.set_style(Rect::new(area.x, area.y + 1, area.width, 1), header_style);

@@ -179,6 +179,15 @@ pub fn truncate(text: &str, max: usize) -> String {
     out
 }
 
+/// A label as a terminal that draws in ASCII must read it when `ascii`: `≤` and `≥` as `<=`
+/// and `>=` (the cell-by-cell fallback would make "at most" a `<`, "less than").
+pub fn signs(text: &str, ascii: bool) -> String {
+    match ascii {
+        true => text.replace('≤', "<=").replace('≥', ">="),
+        false => text.to_string(),
+    }
+}
+
 /// The text cut to `cols` columns and padded with spaces to exactly `cols`, left-aligned.
 pub fn fit(text: &str, cols: usize) -> String {
     let mut out = truncate(text, cols);
