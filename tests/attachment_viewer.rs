@@ -272,3 +272,25 @@ fn a_compressed_pdf_shows_its_first_page_of_text() {
         "{screen:?}"
     );
 }
+
+/// On a queue too narrow to show the detail beside it, `v` asks for the customer's detail
+/// and opens the viewer when it comes (it said "still loading" however long one waited).
+#[test]
+fn v_on_a_narrow_queue_opens_the_viewer_once_the_detail_comes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    attach_to_acme(
+        &db,
+        &[("photo.png", red_over_blue(image::ImageFormat::Png))],
+        "a photo",
+    );
+    let mut d = workstation::Driver::new(&db, "alice", (80, 24));
+    d.press("/ acme <Space> corp <Enter>");
+    assert_eq!(d.app.screen, owed::tui::app::Screen::Main);
+    assert_eq!(d.selected().as_deref(), Some("Acme Corp"));
+    d.press("v");
+    assert_eq!(d.app.mode, owed::tui::app::Mode::Attachment);
+    let screen = d.screen();
+    assert!(screen.contains("photo.png"), "{screen}");
+    assert!(!screen.contains("still loading"), "{screen}");
+}

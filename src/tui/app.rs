@@ -279,6 +279,10 @@ pub struct App {
     pub marks_seq: Option<u64>,
     /// The attachment viewer, when open ([`Mode::Attachment`]).
     pub viewer: Option<super::viewer::Viewer>,
+    /// `v` was pressed on this customer before its detail was loaded (on a queue too narrow
+    /// to show it): the viewer opens when the detail comes, if the customer is still the one
+    /// selected.
+    pub view_when_loaded: Option<i64>,
     /// How pictures are drawn in this terminal; `None`: the terminal is asked when a picture
     /// is first opened ([`super::update::Effect::AskGraphics`]).
     pub graphics: Option<super::graphics::Protocol>,
@@ -363,6 +367,7 @@ impl App {
             keys_seq: None,
             marks_seq: None,
             viewer: None,
+            view_when_loaded: None,
             graphics: Some(super::graphics::Protocol::HalfBlocks),
             cell_pixels: (0, 0),
             team: super::team::TeamScreen::default(),
@@ -491,9 +496,10 @@ impl App {
     /// The detail of [`App::detail_customer`], once it is loaded.
     pub fn shown_detail(&self) -> Option<&DetailData> {
         let cid = self.detail_customer()?;
+        // Not the one before while the next is asked for.
         self.detail
             .as_ref()
-            .filter(|_| self.detail_cid == Some(cid))
+            .filter(|d| self.detail_cid == Some(cid) && d.detail.header.cid == cid)
     }
 
     /// Whether an action acts on the marked customers: marks are set and the queue is shown

@@ -244,6 +244,15 @@ pub fn response(app: &mut App, response: Response) -> Vec<Effect> {
                     app.landed_entry = None;
                 }
                 land_on_entry(app);
+                // `v` pressed while it loaded: the viewer, if the customer is still selected
+                // and nothing else was opened meanwhile.
+                if app.view_when_loaded.take() == Some(cid)
+                    && app.mode == Mode::Normal
+                    && app.detail_customer() == Some(cid)
+                {
+                    app.status = None;
+                    return super::viewer::open(app);
+                }
                 if !first {
                     // Its figures may have moved under an open form.
                     return action_forms::refresh_data(app, cid);
@@ -1373,6 +1382,11 @@ fn want_detail(app: &mut App) -> Option<Request> {
             }
         },
     };
+    ask_detail(app, cid)
+}
+
+/// The request for customer `cid`'s detail, unless it is the one loaded or asked for already.
+pub(crate) fn ask_detail(app: &mut App, cid: i64) -> Option<Request> {
     if app.detail_cid == Some(cid) {
         return None;
     }

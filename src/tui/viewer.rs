@@ -37,7 +37,8 @@ pub fn room(size: (u16, u16)) -> (u16, u16) {
     )
 }
 
-/// `v`: the selected customer's attachments, when its detail is loaded.
+/// `v`: the selected customer's attachments, once its detail is loaded: on a queue too
+/// narrow to show the detail it is asked for here, and the viewer opens when it comes.
 pub fn open(app: &mut App) -> Vec<Effect> {
     let list = match (app.shown_detail(), app.detail_customer()) {
         (Some(d), _) => d.detail.attachments.clone(),
@@ -45,9 +46,13 @@ pub fn open(app: &mut App) -> Vec<Effect> {
             app.say("No customer selected.");
             return Vec::new();
         }
-        (None, Some(_)) => {
-            app.say("The customer's detail is still loading.");
-            return Vec::new();
+        (None, Some(cid)) => {
+            app.say("The customer's detail is still loading: its attachments open when it comes.");
+            app.view_when_loaded = Some(cid);
+            return super::update::ask_detail(app, cid)
+                .map(Effect::Request)
+                .into_iter()
+                .collect();
         }
     };
     if list.is_empty() {
