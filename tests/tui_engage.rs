@@ -1171,3 +1171,25 @@ fn a_stale_ledger_sends_nothing_and_says_why() {
     let note = send_flow(&d).note.clone().unwrap_or_default();
     assert!(note.contains("last imported on 2026-04-01"), "{note}");
 }
+
+/// On a narrow terminal the preview's To, Subject and About values wrap under themselves: the
+/// whole name, address and subject are read before sending (they were cut with no sign).
+#[test]
+fn a_narrow_preview_wraps_the_address_and_subject_rather_than_cut_them() {
+    let f = fixture();
+    f.execute(
+        "UPDATE customers SET name = 'Tanaka & Nguyen Corporation of the Greater Metro Area',
+                              email = 'finance.department@tanaka-nguyen.example'
+          WHERE id = 'K6'",
+    );
+    let (mut d, _mail) = f.driver("alice", (60, 16));
+    d.press("/ tanaka <Enter> r <Enter>");
+    assert_eq!(stage(&d), Some(Stage::Preview));
+    let item = send_flow(&d).current().expect("a preview").clone();
+    let mail = item.mail.as_ref().expect("a mail");
+    let screen = d.screen();
+    let shown = format!("{} <{}> {}", item.name, mail.to, mail.subject);
+    for word in shown.split_whitespace() {
+        assert!(screen.contains(word), "{word}:\n{screen}");
+    }
+}

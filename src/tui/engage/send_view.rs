@@ -3,7 +3,7 @@
 //! popups leave the title bar and the footer (with the keys) visible.
 
 use super::send::{SendFlow, Stage};
-use super::{SendResult, TemplateHint, TemplateInfo};
+use super::{PreviewItem, PreviewMail, SendResult, TemplateHint, TemplateInfo};
 use crate::tui::app::App;
 use crate::tui::theme::Role;
 use crate::tui::view::{self, text};
@@ -12,8 +12,12 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-/// Header lines of the preview above the body: From, To, Subject, reminder, documents, rule.
+/// Header lines of the preview above the body at the least: From, To, Subject, reminder,
+/// documents, rule (a value too long for its line goes on under itself).
 const PREVIEW_HEADER: u16 = 6;
+
+/// Columns of a header line's label (`Subject  `).
+const LABEL_W: usize = 9;
 
 /// The area between the title bar and the footer, with a margin.
 fn frame_area(screen: Rect) -> Rect {
@@ -42,11 +46,59 @@ fn screen_of(app: &App) -> Rect {
     Rect::new(0, 0, app.size.0, app.size.1)
 }
 
-/// Lines of the email body the preview shows at once.
+/// Lines of the email body the preview shows at once (below the header, as long as the
+/// values it wraps make it).
 pub fn body_rows(app: &App) -> u16 {
-    preview_area(screen_of(app))
-        .height
-        .saturating_sub(2 + PREVIEW_HEADER)
+    let area = preview_area(screen_of(app));
+    let width = usize::from(area.width.saturating_sub(4));
+    let header = app
+        .engage
+        .flow
+        .as_ref()
+        .and_then(|f| f.current())
+        .and_then(|item| Some(header_lines(item, item.mail.as_ref().ok()?, width)))
+        .map_or(PREVIEW_HEADER, |h| h.len() as u16 + 1);
+    area.height.saturating_sub(2 + header)
+}
+
+/// The preview's header at `width` columns, as (label, text) lines: From, To, Subject (or the
+/// text message's length), reminder, documents. A value too long for its line wraps under
+/// itself, so that the whole address and subject are read before sending, never cut.
+fn header_lines(
+    item: &PreviewItem,
+    mail: &PreviewMail,
+    width: usize,
+) -> Vec<(&'static str, String)> {
+    let mut fields = vec![("From", mail.from.clone())];
+    if mail.text_message {
+        // What goes out is the number and the text below: no subject, no HTML.
+        fields.push(("To", format!("{} · {}", item.name, mail.to)));
+        fields.push((
+            "Text",
+            format!("text message · {} characters", mail.text.chars().count()),
+        ));
+    } else {
+        fields.push(("To", format!("{} <{}>", item.name, mail.to)));
+        fields.push(("Subject", mail.subject.clone()));
+    }
+    let html = if mail.has_html { " · with HTML" } else { "" };
+    fields.push((
+        "Reminder",
+        format!("{} / {}{html}", mail.cycle, mail.reminder),
+    ));
+    let docs = match mail.documents.len() {
+        1 => "1 document: ".to_string(),
+        n => format!("{n} documents: "),
+    };
+    fields.push(("About", format!("{docs}{}", mail.documents.join(", "))));
+    let cols = width.saturating_sub(LABEL_W).max(1);
+    let mut out = Vec::new();
+    for (name, value) in fields {
+        for (i, l) in text::wrap(&value, cols).into_iter().enumerate() {
+            out.push((if i == 0 { name } else { "" }, l));
+        }
+    }
+    out
 }
 
 /// How far the preview's body scrolls.
@@ -230,58 +282,29 @@ fn preview(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
             return;
         }
     };
-    let field = |buf: &mut Buffer, y: u16, name: &str, value: String| {
+    let head = header_lines(item, mail, usize::from(width));
+    for (y, l) in head.iter().enumerate() {
         let spans = Line::from(vec![
-            Span::styled(format!("{name:<9}"), label),
-            Span::raw(value),
+            Span::styled(format!("{:<LABEL_W$}", l.0), label),
+            Span::raw(l.1.clone()),
         ]);
-        if y < inner.height {
-            text::put_line(buf, inner.x + 1, inner.y + y, &spans, width);
+        if (y as u16) < inner.height {
+            text::put_line(buf, inner.x + 1, inner.y + y as u16, &spans, width);
         }
-    };
-    field(buf, 0, "From", mail.from.clone());
-    if mail.text_message {
-        // What goes out is the number and the text below: no subject, no HTML.
-        field(buf, 1, "To", format!("{} · {}", item.name, mail.to));
-        field(
-            buf,
-            2,
-            "Text",
-            format!("text message · {} characters", mail.text.chars().count()),
-        );
-    } else {
-        field(buf, 1, "To", format!("{} <{}>", item.name, mail.to));
-        field(buf, 2, "Subject", mail.subject.clone());
     }
-    let html = if mail.has_html { " · with HTML" } else { "" };
-    field(
-        buf,
-        3,
-        "Reminder",
-        format!("{} / {}{html}", mail.cycle, mail.reminder),
-    );
-    let docs = match mail.documents.len() {
-        1 => "1 document: ".to_string(),
-        n => format!("{n} documents: "),
-    };
-    field(
-        buf,
-        4,
-        "About",
-        format!("{docs}{}", mail.documents.join(", ")),
-    );
+    let header = head.len() as u16 + 1;
     let rule = "─".repeat(usize::from(inner.width));
-    if PREVIEW_HEADER - 1 < inner.height {
+    if header - 1 < inner.height {
         text::put(
             buf,
             inner.x,
-            inner.y + PREVIEW_HEADER - 1,
+            inner.y + header - 1,
             &rule,
             app.theme.get(Role::Border),
         );
     }
     let body = body_lines(flow, usize::from(width));
-    let rows = inner.height.saturating_sub(PREVIEW_HEADER);
+    let rows = inner.height.saturating_sub(header);
     let max = (body.len() as u16).saturating_sub(rows);
     let scroll = flow.scroll.min(max);
     for (i, l) in body
@@ -290,7 +313,7 @@ fn preview(app: &App, flow: &SendFlow, screen: Rect, buf: &mut Buffer) {
         .take(usize::from(rows))
         .enumerate()
     {
-        line(buf, inner, PREVIEW_HEADER + i as u16, l, Style::default());
+        line(buf, inner, header + i as u16, l, Style::default());
     }
     if max > 0 {
         let more = format!(
