@@ -185,3 +185,47 @@ fn the_chart_title_shortens_its_amounts_rather_than_leave_one_out() {
         "Aging · unutilised credit 100 · unapplied cash 50"
     );
 }
+
+/// The help lines `?` shows to `who` with `role`.
+fn help_of(who: &str, role: owed::domain::users::Role) -> (tempfile::TempDir, String) {
+    let (dir, db) = fixture();
+    let mut d = Driver::with_role(&db, who, role, (100, 40), "default");
+    d.press("?");
+    let lines: Vec<String> = owed::tui::view::help::lines(&d.app, 100)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    (dir, lines.join("\n"))
+}
+
+/// `?` lists only what the user's role may do, as the footer offers (an auditor was shown
+/// every form and `:hold`, a collector `M` and `:team`, each refused when pressed).
+#[test]
+fn help_lists_only_what_the_role_may_do() {
+    use owed::domain::users::Role;
+    let (_a, auditor) = help_of("audrey", Role::Auditor);
+    for refused in [
+        "Send a reminder",
+        " Note\n",
+        " Promise\n",
+        "  :hold",
+        "  :remind",
+    ] {
+        assert!(!auditor.contains(refused), "{refused}:\n{auditor}");
+    }
+    for kept in ["Team (managers)", "  :team", "  :sort"] {
+        assert!(auditor.contains(kept), "{kept}:\n{auditor}");
+    }
+    let (_c, collector) = help_of("alice", Role::Collector);
+    // Holding customers back is a manager's.
+    for refused in ["Team (managers)", "  :team", "  :hold"] {
+        assert!(!collector.contains(refused), "{refused}:\n{collector}");
+    }
+    for kept in ["Send a reminder", " Note\n", "  :remind"] {
+        assert!(collector.contains(kept), "{kept}:\n{collector}");
+    }
+    let (_m, manager) = help_of("dana", Role::Manager);
+    for kept in ["Team (managers)", "  :team", "Send a reminder", "  :hold"] {
+        assert!(manager.contains(kept), "{kept}:\n{manager}");
+    }
+}

@@ -457,6 +457,41 @@ impl App {
         }
     }
 
+    /// Whether the user's role may ever do what `action` asks, on some customer: help lists
+    /// only those (an auditor no form, a collector no team screen); whose customer it is is
+    /// for the footer and the key to say.
+    pub fn role_allows(&self, context: KeyContext, action: Action) -> bool {
+        use crate::domain::users::Work;
+        let work = match action {
+            Action::Team => {
+                return self
+                    .actor
+                    .as_ref()
+                    .is_none_or(|a| crate::domain::users::may_see_team(a).is_ok());
+            }
+            // `s` runs the plan on the engagement screen, sends the previewed one in the send flow.
+            Action::Send if context == KeyContext::Engage => Work::EngagementRun,
+            Action::Remind | Action::Send => Work::ManualReminder,
+            Action::Hold => Work::Hold,
+            _ => match super::action_forms::kind_of(action) {
+                Some(kind) => kind.work(),
+                None => return true,
+            },
+        };
+        self.role_may(work)
+    }
+
+    /// Whether the user's role may do `work` at all: a manager all, an auditor none, a
+    /// collector the collectors' work (on the customers they own).
+    pub fn role_may(&self, work: crate::domain::users::Work) -> bool {
+        use crate::domain::users::Role;
+        self.actor.as_ref().is_none_or(|a| match a.role {
+            Role::Manager => true,
+            Role::Auditor => false,
+            Role::Collector => work.is_collectors(),
+        })
+    }
+
     /// Whether this screen's terminal can do what `action` asks of it: over SSH there is no
     /// `$EDITOR` to run and no shell to suspend to.
     pub fn has_terminal_for(&self, action: Action) -> bool {

@@ -30,7 +30,8 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
         // One line per action, with every key bound to it.
         let mut rows: Vec<(Vec<String>, String)> = Vec::new();
         for b in app.keymap.bindings(context) {
-            if !app.has_terminal_for(b.action) {
+            // As the footer: only what this terminal and this user's role can do.
+            if !app.has_terminal_for(b.action) || !app.role_allows(context, b.action) {
                 continue;
             }
             match rows.iter_mut().find(|(_, desc)| *desc == b.desc) {
@@ -58,8 +59,18 @@ pub fn lines(app: &App, width: usize) -> Vec<Line<'static>> {
     out.push(Line::default());
     out.push(Line::styled("Commands (:)", heading));
     // Over SSH there is no shell to give the terminal back to: no `:suspend`, as no `Ctrl-Z`.
-    let suspends = app.has_terminal_for(crate::tui::key_action::Action::Suspend);
-    let shown = |c| c != crate::tui::commands::Command::Suspend || suspends;
+    // Nor the commands the user's role may not run.
+    let shown = |c| {
+        use crate::tui::commands::Command;
+        use crate::tui::key_action::Action;
+        match c {
+            Command::Suspend => app.has_terminal_for(Action::Suspend),
+            Command::Hold => app.role_allows(KeyContext::Queue, Action::Hold),
+            Command::Remind => app.role_allows(KeyContext::Queue, Action::Remind),
+            Command::Team => app.role_allows(KeyContext::Queue, Action::Team),
+            _ => true,
+        }
+    };
     for (call, desc) in crate::tui::commands::help_rows(shown) {
         entry(&call, &desc, Style::default(), width, &mut out);
     }
