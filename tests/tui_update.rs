@@ -341,6 +341,48 @@ fn commands() {
     assert!(d.app.quit);
 }
 
+/// Command-line slips: extra words are refused naming them (`:q now` quit), names are read
+/// without regard to case as their values are, `:asof` alone asks for a date, and a bad
+/// value is quoted.
+#[test]
+fn command_line_slips_are_refused_naming_the_word() {
+    let (_dir, mut d) = driver("alice", (120, 40));
+    let fx = command(&mut d, "q now");
+    assert!(!fx.contains(&Effect::Quit) && !d.app.quit);
+    assert_eq!(status_text(&d.app), "`:q` takes no words: remove `now`");
+    command(&mut d, "sort overdue asc extra");
+    assert_eq!(
+        status_text(&d.app),
+        "`:sort` takes KEY [asc|desc]: remove `extra`"
+    );
+    assert_eq!(sort_of(&d), (SortKey::Overdue, true));
+    command(&mut d, "mine x");
+    assert_eq!(status_text(&d.app), "`:mine` takes no words: remove `x`");
+    command(&mut d, "Sort name");
+    assert_eq!(sort_of(&d), (SortKey::Name, false));
+    command(&mut d, "TAB disputes");
+    assert_eq!(d.app.query.tab, Tab::Disputes);
+    command(&mut d, "asof");
+    assert_eq!(
+        status_text(&d.app),
+        "`:asof` needs a date (YYYY-MM-DD, today, -7d)"
+    );
+    command(&mut d, "sort ovrdue");
+    assert!(
+        status_text(&d.app).starts_with("`ovrdue` is not a sort key (overdue, days, "),
+        "{}",
+        status_text(&d.app)
+    );
+    command(&mut d, "tab foo");
+    assert!(
+        status_text(&d.app).starts_with("`foo` is not a tab (overdue, all, "),
+        "{}",
+        status_text(&d.app)
+    );
+    command(&mut d, "Q");
+    assert!(d.app.quit);
+}
+
 #[test]
 fn as_of_an_earlier_date_recomputes_every_figure() {
     let (_dir, mut d) = driver("alice", (120, 40));

@@ -209,7 +209,39 @@ pub const TABLE: &[Spec] = &[
 
 /// The command a name stands for.
 pub fn find(name: &str) -> Option<&'static Spec> {
-    TABLE.iter().find(|s| s.names.contains(&name))
+    // Without regard to case, as their values are (`:Sort Name`).
+    TABLE
+        .iter()
+        .find(|s| s.names.iter().any(|n| n.eq_ignore_ascii_case(name)))
+}
+
+impl Spec {
+    /// How many words the command takes at most after its name (`None`: any number, as a
+    /// filter, a name or a date such as `in 2 weeks`).
+    pub fn most_words(&self) -> Option<usize> {
+        match self.command {
+            Command::Quit
+            | Command::Mine
+            | Command::All
+            | Command::NoFilter
+            | Command::Reload
+            | Command::Unmark
+            | Command::Help
+            | Command::Redraw
+            | Command::Suspend
+            | Command::Remind
+            | Command::Team => Some(0),
+            Command::Tab | Command::Chart => Some(1),
+            Command::Sort => Some(2),
+            Command::AsOf
+            | Command::Filter
+            | Command::Engage
+            | Command::Hold
+            | Command::View
+            | Command::SaveView
+            | Command::Export => None,
+        }
+    }
 }
 
 /// What Tab makes of a command line.

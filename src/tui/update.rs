@@ -1019,6 +1019,23 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
         app.say_error(format!("unknown command `{name}` (:help lists them)"));
         return Vec::new();
     };
+    // The name as the table writes it, whatever case it was typed in.
+    let name = name.to_ascii_lowercase();
+    let name = name.as_str();
+    // The words past what it takes are refused, not ignored (`:q now` quit).
+    if let Some(most) = spec.most_words()
+        && rest.len() > most
+    {
+        let takes = match spec.usage {
+            "" => "no words".to_string(),
+            usage => usage.to_string(),
+        };
+        app.say_error(format!(
+            "`:{name}` takes {takes}: remove `{}`",
+            rest[most..].join(" ")
+        ));
+        return Vec::new();
+    }
     match spec.command {
         Command::Engage | Command::Hold | Command::Remind => {
             match engage::command(app, name, &rest) {
@@ -1032,7 +1049,10 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
         Command::Quit => super::export::quit(app),
         Command::Sort => {
             let Some(key) = rest.first().and_then(|k| SortKey::parse(k)) else {
-                app.say_error(format!("sort by {}", spec.help()));
+                app.say_error(match rest.first() {
+                    Some(k) => format!("`{k}` is not a sort key ({})", spec.help()),
+                    None => format!("`:{name}` needs a sort key ({})", spec.help()),
+                });
                 return Vec::new();
             };
             match rest.get(1).map(|d| d.to_ascii_lowercase()) {
@@ -1051,7 +1071,10 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
         Command::Tab => match rest.first().and_then(|t| Tab::parse(t)) {
             Some(tab) => set_tab(app, tab),
             None => {
-                app.say_error(format!("tabs: {}", spec.help()));
+                app.say_error(match rest.first() {
+                    Some(t) => format!("`{t}` is not a tab ({})", spec.help()),
+                    None => format!("`:{name}` needs a tab ({})", spec.help()),
+                });
                 Vec::new()
             }
         },
@@ -1059,6 +1082,10 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
         Command::All => set_scope(app, Scope::Everyone),
         Command::AsOf => {
             let text = rest.join(" ");
+            if text.is_empty() {
+                app.say_error(format!("`:{name}` needs a date (YYYY-MM-DD, today, -7d)"));
+                return Vec::new();
+            }
             match parse_relative(&text, app.session.today) {
                 // The dates `--as-of` takes, refused in the same words: the session keeps its
                 // date (9999-12-31 put forecast dates in year +10000, and holds in +40357).
@@ -1114,7 +1141,7 @@ pub fn command(app: &mut App, line: &str) -> Vec<Effect> {
                 None => app.chart = app.chart.next(),
                 Some(n) => match ChartKind::parse(n) {
                     Some(kind) => app.chart = kind,
-                    None => app.say_error(format!("charts: {}", spec.help())),
+                    None => app.say_error(format!("`{n}` is not a chart ({})", spec.help())),
                 },
             }
             app.chart_sel = 0;
