@@ -10,7 +10,7 @@ mod workbook;
 mod workstation;
 
 use common::{assert_contains_all, status_text};
-use keys::command;
+use keys::{command, status};
 use owed::tui::app::{Mode, Screen};
 use owed::tui::engage::screen::Pane;
 use owed::tui::engage::send::{SendFlow, Stage};
@@ -1192,4 +1192,28 @@ fn a_narrow_preview_wraps_the_address_and_subject_rather_than_cut_them() {
     for word in shown.split_whitespace() {
         assert!(screen.contains(word), "{word}:\n{screen}");
     }
+}
+
+/// `:hold` with a past day on a customer never held says what `owed engage hold` says, and
+/// writes nothing (it said "Released 1 customer(s)" and wrote a release).
+#[test]
+fn a_past_hold_on_a_customer_not_held_says_so_and_writes_nothing() {
+    let f = fixture();
+    let (mut d, _mail) = f.driver("alice", (120, 40));
+    assert_eq!(d.selected().as_deref(), Some("Acme Corp"));
+    command(&mut d, "hold 2020-01-01");
+    assert_eq!(
+        status(&d),
+        format!(
+            "Acme Corp (K6) is not held back: the hold ends 2020-01-01, before {} (a past date \
+             releases it)",
+            d.app.as_of
+        )
+    );
+    assert_eq!(f.sql::<i64>("SELECT count(*) FROM engagement_holds"), 0);
+    // Held, then released by a past day: the release is written.
+    command(&mut d, "hold +7d");
+    command(&mut d, "hold 2020-01-01");
+    assert_eq!(status(&d), "Released 1 customer(s): back in the cycles.");
+    assert_eq!(f.sql::<i64>("SELECT count(*) FROM engagement_holds"), 2);
 }

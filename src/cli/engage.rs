@@ -561,9 +561,8 @@ fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
         .hold_customer(&stamp, cid, until, why.as_deref())?;
     if until < ctx.as_of {
         outln!(
-            "{} is not held back: the hold ends {until}, before {} (a past date releases it)",
-            args.customer,
-            ctx.as_of
+            "{}",
+            crate::domain::action_checks::not_held(&args.customer, false, until, ctx.as_of)
         )?;
     } else {
         outln!("{} held back from engagement until {until}", args.customer)?;

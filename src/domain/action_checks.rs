@@ -227,6 +227,16 @@ pub fn hold_until(text: &str, today: Date) -> Result<Date, String> {
     within_horizon(WHAT, date_field(WHAT, text, today)?, today)
 }
 
+/// What a hold with a past last day says of customers that were not held: it releases a
+/// hold, and there was none to release. `who` names them (`K8`, `3 customers`), `many` when
+/// they are more than one.
+pub fn not_held(who: &str, many: bool, until: Date, as_of: Date) -> String {
+    let is = if many { "are" } else { "is" };
+    format!(
+        "{who} {is} not held back: the hold ends {until}, before {as_of} (a past date releases it)"
+    )
+}
+
 /// `d` when it is at most [`FUTURE_MONTHS`] after `today`.
 fn within_horizon(what: &str, d: Date, today: Date) -> Result<Date, String> {
     let horizon = today

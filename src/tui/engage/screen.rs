@@ -450,10 +450,34 @@ pub fn response(app: &mut App, response: EngageResponse) -> Vec<Effect> {
             }
             Vec::new()
         }
-        EngageResponse::Held { until, result, .. } => {
+        EngageResponse::Held {
+            until,
+            result,
+            not_held,
+            ..
+        } => {
             match result {
                 Ok(n) if until < app.as_of => {
-                    app.say(format!("Released {n} customer(s): back in the cycles."))
+                    // As `owed engage hold` says it of a customer that was not held.
+                    let none = match not_held.as_slice() {
+                        [] => None,
+                        [cid] => {
+                            Some((app.label(*cid).unwrap_or(format!("customer {cid}")), false))
+                        }
+                        many => Some((format!("{} customers", many.len()), true)),
+                    }
+                    .map(|(who, many)| {
+                        crate::domain::action_checks::not_held(&who, many, until, app.as_of)
+                    });
+                    match (n, none) {
+                        (0, Some(none)) => app.say(none),
+                        (n, Some(none)) => app.say(format!(
+                            "Released {n} customer(s): back in the cycles; {none}."
+                        )),
+                        (n, None) => {
+                            app.say(format!("Released {n} customer(s): back in the cycles."))
+                        }
+                    }
                 }
                 Ok(n) => app.say(format!(
                     "Held {n} customer(s) back from every cycle until {until}."

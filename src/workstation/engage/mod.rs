@@ -316,10 +316,13 @@ pub enum EngageResponse {
         seq: u64,
         result: Result<Box<PlanData>, String>,
     },
+    /// A hold placed: how many customers it was written for. A past last day releases
+    /// the customers held, and writes nothing for those that were not (`not_held`).
     Held {
         seq: u64,
         until: Date,
         result: Result<usize, String>,
+        not_held: Vec<i64>,
     },
     Report {
         seq: u64,

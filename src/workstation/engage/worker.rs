@@ -149,11 +149,17 @@ impl EngageWorker {
                 until,
                 text,
             } => {
+                let mut not_held = Vec::new();
                 let result = self
-                    .hold(as_of, &cids, until, text.as_deref())
+                    .hold(as_of, &cids, until, text.as_deref(), &mut not_held)
                     .map_err(|e| e.to_string());
                 self.plan = None;
-                emit(EngageResponse::Held { seq, until, result });
+                emit(EngageResponse::Held {
+                    seq,
+                    until,
+                    result,
+                    not_held,
+                });
             }
             EngageRequest::Report { seq, as_of } => emit(EngageResponse::Report {
                 seq,
@@ -568,16 +574,25 @@ impl EngageWorker {
         cids: &[i64],
         until: Date,
         text: Option<&str>,
+        not_held: &mut Vec<i64>,
     ) -> Result<usize> {
         // The session's actor (the role is checked in the hold's transaction) and day.
         let stamp = Stamp::for_actor(&self.settings.actor, chrono::Utc::now(), as_of)
             .map_err(Error::Input)?;
+        let mut written = 0;
         for &cid in cids {
+            // A past day releases a hold; on a customer not held there is none to release,
+            // and a release written would read as one in its timeline.
+            if until < as_of && self.store.engagement().held_until(cid, as_of)?.is_none() {
+                not_held.push(cid);
+                continue;
+            }
             self.store
                 .engagement_mut()
                 .hold_customer(&stamp, cid, until, text)?;
+            written += 1;
         }
-        Ok(cids.len())
+        Ok(written)
     }
 }
 
