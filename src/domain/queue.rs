@@ -6,7 +6,8 @@
 //! Terms separated by spaces, all of which must hold:
 //! - a bare word (`acme`, `"moss & sons"` in quotes) matches the customer's name or id, or
 //!   is the number or id of one of its documents (`A2026-0016412`, `inv-0016412`: the whole
-//!   of it, without regard to case);
+//!   of it, without regard to case); a quoted text is such a word whatever it holds
+//!   (`"Zeta: Holdings"`, `"Z:5"`: a `:` or an operator in quotes is not a key's);
 //! - `note:approval` (`note:"payment run"`): a note or a call's note of the customer holds
 //!   every word (see [`super::search`]: from three letters, as the start of a word too);
 //!   `text:` the same
@@ -351,7 +352,7 @@ impl QueueFilter {
     pub fn parse(text: &str, bounds: &AgingBounds) -> Result<QueueFilter, String> {
         super::search::check_length(text)?;
         let mut predicates = Vec::new();
-        for term in split_terms(text)? {
+        for term in typed_terms(text)? {
             predicates.push(parse_term(&term, bounds)?);
         }
         Ok(QueueFilter {
@@ -520,29 +521,58 @@ pub fn default_views() -> Vec<(&'static str, &'static str, &'static str, &'stati
     ]
 }
 
-/// Splits on whitespace, keeping double-quoted parts together: the filter's terms, and the
-/// words and phrases `owed find` looks for.
+/// A term as typed, its quotes taken off.
+#[derive(Debug, PartialEq)]
+struct Term {
+    text: String,
+    /// Where in `text` its first quoted part begins (its length when nothing is quoted): a
+    /// `:` or an operator from there on is part of the text searched for, so that
+    /// `"Zeta: Holdings"` and `"Z:5"` are names and numbers, not filter keys.
+    quoted_from: usize,
+}
+
+impl Term {
+    /// The part typed before any quote, where a key or an operator may be.
+    fn open(&self) -> &str {
+        &self.text[..self.quoted_from]
+    }
+}
+
+/// Splits on whitespace, keeping double-quoted parts together: the words and phrases
+/// `owed find` looks for, their quotes taken off.
 pub fn split_terms(text: &str) -> Result<Vec<String>, String> {
+    Ok(typed_terms(text)?.into_iter().map(|t| t.text).collect())
+}
+
+/// Splits on whitespace, keeping double-quoted parts together: the filter's terms, each with
+/// where its quoted part begins.
+fn typed_terms(text: &str) -> Result<Vec<Term>, String> {
     let mut terms = Vec::new();
     let mut current = String::new();
+    let mut quoted_from = None;
     let mut quoted = false;
+    let mut end = |current: &mut String, quoted_from: &mut Option<usize>| {
+        if !current.is_empty() {
+            let text = std::mem::take(current);
+            let quoted_from = quoted_from.take().unwrap_or(text.len());
+            terms.push(Term { text, quoted_from });
+        }
+        *quoted_from = None;
+    };
     for ch in text.chars() {
         match ch {
-            '"' => quoted = !quoted,
-            c if c.is_whitespace() && !quoted => {
-                if !current.is_empty() {
-                    terms.push(std::mem::take(&mut current));
-                }
+            '"' => {
+                quoted = !quoted;
+                quoted_from.get_or_insert(current.len());
             }
+            c if c.is_whitespace() && !quoted => end(&mut current, &mut quoted_from),
             c => current.push(c),
         }
     }
     if quoted {
         return Err("a quote is not closed".into());
     }
-    if !current.is_empty() {
-        terms.push(current);
-    }
+    end(&mut current, &mut quoted_from);
     Ok(terms)
 }
 
@@ -550,7 +580,10 @@ pub fn split_terms(text: &str) -> Result<Vec<String>, String> {
 /// unknown `key:` is answered with their keys, and a test holds them to [`parse_term`]
 /// (each parses, and together they reach every [`Predicate`]).
 pub const FILTER_TERMS: &[(&str, &str)] = &[
-    ("acme", "name or id contains acme (\"two words\" in quotes)"),
+    (
+        "acme",
+        "name or id contains acme (in quotes: \"two words\", \"Z:5\")",
+    ),
     (
         "INV-600",
         "a document's number or id, whole: its customer, the detail landing on it",
@@ -589,57 +622,71 @@ pub const FILTER_TERMS: &[(&str, &str)] = &[
     ),
 ];
 
-fn parse_term(term: &str, bounds: &AgingBounds) -> Result<Predicate, String> {
-    if let Some((key, value)) = term.split_once(':') {
+/// How the value of a `key:value` term is read: from the key as typed (lowered), the value
+/// and the aging bounds.
+type ValueParser = fn(&str, &str, &AgingBounds) -> Result<Predicate, String>;
+
+fn parse_term(term: &Term, bounds: &AgingBounds) -> Result<Predicate, String> {
+    if let Some(colon) = term.open().find(':') {
+        let (key, value) = (&term.text[..colon], &term.text[colon + 1..]);
         let key = key.to_ascii_lowercase();
-        if value.is_empty() {
-            return Err(format!("`{term}` needs a value after the colon"));
-        }
-        return match key.as_str() {
-            "owner" | "finance_owner" => Ok(Predicate::Owner(
-                (!value.eq_ignore_ascii_case("none")).then(|| super::text::nfc(value).into_owned()),
-            )),
-            "currency" | "cur" => {
+        let parse: ValueParser = match key.as_str() {
+            "owner" | "finance_owner" => |_, value, _| {
+                Ok(Predicate::Owner(
+                    (!value.eq_ignore_ascii_case("none"))
+                        .then(|| super::text::nfc(value).into_owned()),
+                ))
+            },
+            "currency" | "cur" => |_, value, _| {
                 if value.len() == 3 && value.chars().all(|c| c.is_ascii_alphabetic()) {
                     Ok(Predicate::Currency(value.to_ascii_uppercase()))
                 } else {
                     Err(format!("`{value}` is not a currency code like EUR"))
                 }
+            },
+            "bucket" | "aging" => {
+                |_, value, bounds| parse_bucket(value, bounds).map(Predicate::Bucket)
             }
-            "bucket" | "aging" => parse_bucket(value, bounds).map(Predicate::Bucket),
-            "note" | "notes" => parse_search(SearchScope::Notes, &key, value),
-            "text" => parse_search(SearchScope::All, &key, value),
-            "promise" | "p2p" => parse_promise(value).map(Predicate::Promise),
-            "net" => match parse_bucket(value, bounds)? {
+            "note" | "notes" => |key, value, _| parse_search(SearchScope::Notes, key, value),
+            "text" => |key, value, _| parse_search(SearchScope::All, key, value),
+            "promise" | "p2p" => |_, value, _| parse_promise(value).map(Predicate::Promise),
+            "net" => |_, value, bounds| match parse_bucket(value, bounds)? {
                 BucketSel::Index(i) if i > 0 => Ok(Predicate::NetBucket(i)),
                 _ => Err(format!(
                     "`net:` takes an overdue bucket ({})",
                     bounds.labels()[1..].join(", ")
                 )),
             },
-            "issue" | "reason" => Ok(Predicate::Issue(value.to_ascii_lowercase())),
+            "issue" | "reason" => |_, value, _| Ok(Predicate::Issue(value.to_ascii_lowercase())),
             _ => {
                 let keys: Vec<&str> = FILTER_TERMS
                     .iter()
                     .filter_map(|(term, _)| term.split_once(':').map(|(k, _)| k))
                     .collect();
-                Err(format!(
-                    "unknown filter `{key}:` (try {}:)",
-                    keys.join(":, ")
-                ))
+                // A name or document number with a colon in it (`Z:5`) is searched for in
+                // quotes: the sentence says so, with the term to type.
+                return Err(format!(
+                    "unknown filter `{key}:` (try {}:; to search for the text, quote it: \"{}\")",
+                    keys.join(":, "),
+                    term.text
+                ));
             }
         };
+        if value.is_empty() {
+            return Err(format!("`{}` needs a value after the colon", term.text));
+        }
+        return parse(&key, value, bounds);
     }
     if let Some((field, op, value)) = split_comparison(term) {
         return parse_comparison(field, op, value);
     }
-    Ok(Predicate::Text(term.to_string()))
+    Ok(Predicate::Text(term.text.clone()))
 }
 
-/// Splits `overdue>=5000` into its parts when it contains an operator.
-fn split_comparison(term: &str) -> Option<(&str, Cmp, &str)> {
-    let pos = term.find(['<', '>', '=', '!'])?;
-    let (field, rest) = term.split_at(pos);
+/// Splits `overdue>=5000` into its parts when it contains an operator before any quote.
+fn split_comparison(term: &Term) -> Option<(&str, Cmp, &str)> {
+    let pos = term.open().find(['<', '>', '=', '!'])?;
+    let (field, rest) = term.text.split_at(pos);
     let (op, len) = match rest.as_bytes() {
         [b'<', b'=', ..] => (Cmp::Le, 2),
         [b'>', b'=', ..] => (Cmp::Ge, 2),
@@ -909,8 +956,29 @@ mod tests {
         assert_eq!(reached.len(), 11, "{reached:?}");
         let e = parse("colour:red").unwrap_err();
         assert!(
-            e.ends_with("(try note:, text:, owner:, currency:, bucket:, net:, issue:, promise:)"),
+            e.contains("(try note:, text:, owner:, currency:, bucket:, net:, issue:, promise:;"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn quotes_keep_a_colon_or_an_operator_in_the_text_searched_for() {
+        assert_eq!(
+            parse("\"Zeta: Holdings\" \"Z:5\" Z\":\"5 \"A>B\" note:\"a: b\"").unwrap(),
+            vec![
+                Predicate::Text("Zeta: Holdings".into()),
+                Predicate::Text("Z:5".into()),
+                Predicate::Text("Z:5".into()),
+                Predicate::Text("A>B".into()),
+                Predicate::Search(SearchScope::Notes, "a: b".into()),
+            ]
+        );
+        // Unquoted, a word that is no key is refused, saying how to search for it.
+        let e = parse("Z:5").unwrap_err();
+        assert_eq!(
+            e,
+            "unknown filter `z:` (try note:, text:, owner:, currency:, bucket:, net:, issue:, \
+             promise:; to search for the text, quote it: \"Z:5\")"
         );
     }
 
