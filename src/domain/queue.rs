@@ -15,7 +15,7 @@
 //!   issues (their text and resolutions), promises' and follow-ups' texts;
 //! - `owner:alice` (finance owner; `owner:none` for none), `currency:EUR` (the customer's
 //!   currency; also `cur:`); `promise:broken` (the latest promise's state: `open`, `due`,
-//!   `broken`, or `none`);
+//!   `broken`, or `none`: none, or the latest kept or voided; any other word is refused);
 //! - `bucket:31-60` (any amount in that aging bucket, by its label), `bucket:90+` (something
 //!   more than 90 days overdue);
 //! - comparisons `overdue>5000`, `outstanding<=100`, `net>0`, `credit>0`, `collectable>0`
@@ -758,7 +758,9 @@ fn parse_search(scope: SearchScope, key: &str, value: &str) -> Result<Predicate,
 
 fn parse_promise(value: &str) -> Result<PromiseSel, String> {
     Ok(match value.to_ascii_lowercase().as_str() {
-        "none" | "kept" => PromiseSel::None,
+        // Not `kept`: the queue does not tell a kept promise from none, and taking one for
+        // the other answered `promise:kept` with customers who never promised anything.
+        "none" => PromiseSel::None,
         "open" => PromiseSel::Open,
         "due" => PromiseSel::Due,
         "broken" => PromiseSel::Broken,
@@ -1065,11 +1067,16 @@ mod tests {
             ]
         );
         assert!(parse("note:\"--\"").unwrap_err().contains("needs a word"));
-        assert!(
-            parse("promise:maybe")
-                .unwrap_err()
-                .contains("promise state")
-        );
+        for state in ["maybe", "kept", "brokn"] {
+            assert_eq!(
+                parse(&format!("promise:{state}")).unwrap_err(),
+                format!("`{state}` is not a promise state (try open, due, broken, none)")
+            );
+        }
+        // Every enumerated value is one of its list, never silently another.
+        assert!(parse("bucket:91-121").unwrap_err().contains("not a bucket"));
+        assert!(parse("bucket:x+").unwrap_err().contains("not a bucket"));
+        assert!(parse("net:old").unwrap_err().contains("not a bucket"));
         assert!(parse("call>soon").unwrap_err().contains("whole number"));
         assert_eq!(SortKey::parse("call"), Some(SortKey::LastCall));
         assert!(!SortKey::LastCall.descending_by_default());
