@@ -416,6 +416,76 @@ fn the_queue_follows_tab_filter_sort_and_owner() {
     assert_eq!(stdout(&o).lines().count(), 1);
 }
 
+/// `issue:` names a reason the company uses: a mistyped one is refused naming them (it
+/// matched nothing, as if no customer had one), a reason is found without regard to case in
+/// every script, and a reason dropped from the config stays searchable while issues have it.
+#[test]
+fn the_queue_filter_takes_known_issue_reasons_in_any_case() {
+    let dir = portfolio();
+    let ids = |extra: &[&str]| -> Vec<String> {
+        stdout(&export_stdout(dir.path(), AS_OF, "queue", extra))
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect()
+    };
+    let o = run(
+        dir.path(),
+        &[
+            "--as-of",
+            AS_OF,
+            "export",
+            "queue",
+            "--filter",
+            "issue:pricng",
+            "-o",
+            "-",
+        ],
+    );
+    refused(
+        &o,
+        2,
+        "--filter: `pricng` is not an issue reason (try pricing, short_payment)",
+    );
+    assert_eq!(ids(&["--filter", "issue:PRICING"]), ["K1"]);
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "dispute_reasons = [\"pricing\", \"short_payment\", \"Qualité\"]\n",
+    )
+    .unwrap();
+    ok(
+        dir.path(),
+        &[
+            "--as-of",
+            "2026-04-16",
+            "--as",
+            "alice",
+            "dispute",
+            "K2",
+            "--reason",
+            "QUALITÉ",
+            "--amount",
+            "5",
+        ],
+    );
+    assert_eq!(ids(&["--filter", "issue:QUALITÉ"]), ["K2"]);
+    // Gone from the config, the reason is still on K2's issue.
+    std::fs::write(&config, "dispute_reasons = [\"pricing\"]\n").unwrap();
+    assert_eq!(ids(&["--filter", "issue:qualité"]), ["K2"]);
+    let o = run(
+        dir.path(),
+        &[
+            "--as-of", AS_OF, "export", "queue", "--filter", "issue:x", "-o", "-",
+        ],
+    );
+    refused(
+        &o,
+        2,
+        "`x` is not an issue reason (try pricing, short_payment, Qualité)",
+    );
+}
+
 /// By name is alphabetical as a reader files names, accents and case aside: code-point order
 /// put `Åkesson`, `Élan` and `Łukasiewicz` after `Zeta`. `owed find` lists customers in
 /// the same order.

@@ -351,6 +351,32 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
             owed::actions::call(&mut store, &stamp, &form).unwrap();
         }
     }
+    // Issues of one reason in two spellings (each the config's of its day): `issue:` finds
+    // both, lowered in every script.
+    for (c, reason) in [
+        (1, "Qualité"),
+        (2, "QUALITÉ"),
+        (5, "pricing"),
+        (9, "Qualité"),
+    ] {
+        let stamp = owed::domain::action_checks::Stamp::new(
+            "alice",
+            fixture::as_of().and_hms_opt(9, 0, 0).unwrap().and_utc(),
+            fixture::as_of(),
+        )
+        .unwrap();
+        let config = owed::config::Config {
+            dispute_reasons: vec![reason.to_string()],
+            ..Default::default()
+        };
+        let form = owed::actions::DisputeForm {
+            customer: &format!("C{c}"),
+            reason,
+            amount: Some("10"),
+            ..Default::default()
+        };
+        owed::actions::dispute(&mut store, &stamp, &config, &form).unwrap();
+    }
     build(&store);
     let mirror = store.queue().mirror().unwrap();
     assert!(mirror.is_current(&store));
@@ -388,6 +414,8 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
         "net:1-30 unutilised>0",
         "unutilised=0",
         "issue:pricing",
+        "issue:qualité",
+        "issue:QUALITÉ",
     ];
     let mut nonzero = 0;
     for text in filters {
@@ -439,6 +467,13 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
         }
     }
     assert!(nonzero > 40, "the filters select something");
+    let mut q = QueueQuery::new("alice");
+    q.scope = Scope::Everyone;
+    q.filter = QueueFilter::parse("issue:QUALITÉ", &bounds).unwrap();
+    assert_eq!(
+        store.queue().counts(&q).unwrap().counts[Tab::All.index()],
+        3
+    );
 }
 
 #[test]

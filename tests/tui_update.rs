@@ -251,6 +251,30 @@ fn a_bad_filter_says_why_and_keeps_the_field_open() {
     assert_eq!(lines[n - 3..n - 1].join(" "), said, "{screen}");
 }
 
+/// A mistyped `issue:` reason is refused naming the reasons, as `export queue --filter`
+/// refuses it (it said "No customers in All match `issue:pricng`"); a known one in any case
+/// is taken.
+#[test]
+fn an_unknown_issue_reason_is_refused_naming_the_known_ones() {
+    let (_dir, mut d) = driver("alice", (120, 40));
+    d.press("/ issue:pricng <Enter>");
+    assert_eq!(d.app.mode, Mode::Filter);
+    let status = d.app.status.clone().unwrap();
+    assert!(
+        status.error
+            && status
+                .text
+                .starts_with("`pricng` is not an issue reason (try pricing, quantity, quality,"),
+        "{status:?}"
+    );
+    d.press("<Esc> / issue:PRICING <Enter>");
+    assert_eq!(d.app.mode, Mode::Normal);
+    assert_eq!(
+        d.app.query.filter.predicates,
+        [Predicate::Issue("pricing".into())]
+    );
+}
+
 #[test]
 fn enter_on_a_chart_bar_shows_that_buckets_customers() {
     let (_dir, mut d) = driver("alice", (120, 40));

@@ -201,6 +201,13 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
         }
         View::Queue => {
             let query = queue_query(ctx, args, &bounds)?;
+            let reasons = store
+                .activity()
+                .issue_reasons(&ctx.config.dispute_reasons)?;
+            query
+                .filter
+                .check_issue_reasons(&reasons)
+                .map_err(|e| Error::input(format!("--filter: {e}")))?;
             let p = portfolio()?;
             let with_risk = query.tab == Tab::HighRisk || query.sort == SortKey::Risk;
             let mut risks = Vec::new();

@@ -270,9 +270,11 @@ pub fn optional_text(text: Option<&str>) -> Option<String> {
 /// A dispute reason: one of `reasons` (from the config), compared without regard to case.
 pub fn reason(text: &str, reasons: &[String]) -> Result<String, String> {
     let t = text.trim();
+    // Without regard to case in every script (`QUALITÉ` is `Qualité`), as `issue:` finds it.
+    let key = crate::domain::text::lowered(t);
     reasons
         .iter()
-        .find(|r| r.eq_ignore_ascii_case(t))
+        .find(|r| crate::domain::text::lowered(r) == key)
         .cloned()
         .ok_or_else(|| {
             if t.is_empty() {
@@ -608,6 +610,8 @@ mod tests {
     fn reasons_come_from_the_config() {
         let reasons = vec!["pricing".to_string(), "quality".to_string()];
         assert_eq!(reason("Pricing", &reasons), Ok("pricing".into()));
+        let accented = vec!["Qualité".to_string()];
+        assert_eq!(reason("QUALITÉ", &accented), Ok("Qualité".into()));
         assert_eq!(
             reason("weather", &reasons),
             Err("`weather` is not a dispute reason (one of pricing, quality)".into())

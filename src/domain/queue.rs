@@ -16,6 +16,9 @@
 //! - `owner:alice` (finance owner; `owner:none` for none), `currency:EUR` (the customer's
 //!   currency; also `cur:`); `promise:broken` (the latest promise's state: `open`, `due`,
 //!   `broken`, or `none`: none, or the latest kept or voided; any other word is refused);
+//! - `issue:pricing` (an open issue of that reason, lowered in every script; the reason must
+//!   be a known one: [`QueueFilter::check_issue_reasons`], beside the parse, where the
+//!   reasons are known);
 //! - `bucket:31-60` (any amount in that aging bucket, by its label), `bucket:90+` (something
 //!   more than 90 days overdue);
 //! - comparisons `overdue>5000`, `outstanding<=100`, `net>0`, `credit>0`, `collectable>0`
@@ -316,7 +319,8 @@ pub enum Predicate {
     /// Some net overdue in this bucket (index into [`AgingBounds::labels`]): overdue there
     /// once the customer's credit is set against its oldest overdue buckets.
     NetBucket(usize),
-    /// An open issue of this reason (case-insensitive).
+    /// An open issue of this reason (lowered in every script: `issue:QUALITÉ` finds
+    /// `Qualité`).
     Issue(String),
 }
 
@@ -360,6 +364,42 @@ impl QueueFilter {
             predicates,
         })
     }
+
+    /// Refuses an `issue:` reason that is none of `known` (without regard to case, in every
+    /// script), naming them: a mistyped reason matched nothing, as if no customer had one.
+    /// `known` is the config's reasons with those of the issues recorded (a reason dropped
+    /// from the config stays searchable).
+    pub fn check_issue_reasons(&self, known: &[String]) -> Result<(), String> {
+        for p in &self.predicates {
+            if let Predicate::Issue(reason) = p
+                && !known
+                    .iter()
+                    .any(|k| super::text::lowered(k) == reason.as_str())
+            {
+                return Err(format!(
+                    "`{reason}` is not an issue reason (try {})",
+                    known.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The reasons an `issue:` term may name: `configured` (the config's), then those of
+/// `recorded` issues not among them, each once without regard to case.
+pub fn issue_reasons<'a>(
+    configured: &'a [String],
+    recorded: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in configured.iter().map(String::as_str).chain(recorded) {
+        let key = super::text::lowered(r);
+        if !out.iter().any(|o| super::text::lowered(o) == key) {
+            out.push(r.to_string());
+        }
+    }
+    out
 }
 
 /// The whole question the queue asks the store.
@@ -606,7 +646,10 @@ pub const FILTER_TERMS: &[(&str, &str)] = &[
         "net:31-60",
         "net overdue in that bucket, credit set against it",
     ),
-    ("issue:pricing", "an open issue of that reason"),
+    (
+        "issue:pricing",
+        "an open issue of that reason (a known one, in any case)",
+    ),
     (
         "promise:broken",
         "the latest promise: open, due, broken or none",
@@ -657,7 +700,9 @@ fn parse_term(term: &Term, bounds: &AgingBounds) -> Result<Predicate, String> {
                     bounds.labels()[1..].join(", ")
                 )),
             },
-            "issue" | "reason" => |_, value, _| Ok(Predicate::Issue(value.to_ascii_lowercase())),
+            "issue" | "reason" => {
+                |_, value, _| Ok(Predicate::Issue(super::text::lowered(value).into_owned()))
+            }
             _ => {
                 let keys: Vec<&str> = FILTER_TERMS
                     .iter()
@@ -1035,6 +1080,33 @@ mod tests {
             ]
         );
         assert!(parse("net:current").unwrap_err().contains("overdue bucket"));
+    }
+
+    #[test]
+    fn issue_reasons_are_known_ones_in_any_case_and_script() {
+        let configured = vec!["pricing".to_string(), "Qualité".to_string()];
+        let known = issue_reasons(&configured, ["short_payment", "QUALITÉ", "legacy"]);
+        assert_eq!(known, ["pricing", "Qualité", "short_payment", "legacy"]);
+        let filter = |text: &str| QueueFilter::parse(text, &AgingBounds::default()).unwrap();
+        assert_eq!(
+            filter("issue:QUALITÉ").predicates,
+            [Predicate::Issue("qualité".into())]
+        );
+        for ok in [
+            "issue:QUALITÉ",
+            "issue:Legacy",
+            "reason:pricing acme",
+            "acme",
+        ] {
+            assert_eq!(filter(ok).check_issue_reasons(&known), Ok(()), "{ok}");
+        }
+        assert_eq!(
+            filter("issue:pricng").check_issue_reasons(&known),
+            Err(
+                "`pricng` is not an issue reason (try pricing, Qualité, short_payment, legacy)"
+                    .into()
+            )
+        );
     }
 
     #[test]

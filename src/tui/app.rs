@@ -246,6 +246,10 @@ pub struct App {
     pub form: Option<ActionForm>,
     /// What the forms take from the config.
     pub action_settings: ActionSettings,
+    /// The reasons an `issue:` filter term may name, read when the session began: the
+    /// config's, the deductions' and every recorded issue's (the filter also takes those of
+    /// the issues the figures show since).
+    pub issue_reasons: Vec<String>,
     /// Forms closed with something typed, kept for when they are opened again.
     pub drafts: super::action_forms::Drafts,
     /// The database can only be read (the title bar says so; saves fail naming the file).
@@ -354,6 +358,7 @@ impl App {
             engage: super::engage::EngageUi::default(),
             form: None,
             action_settings: ActionSettings::default(),
+            issue_reasons: Vec::new(),
             drafts: super::action_forms::Drafts::default(),
             read_only: false,
             actor: None,

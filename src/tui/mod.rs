@@ -106,6 +106,9 @@ impl Setup {
         app.read_only = session.read_only();
         app.actor = Some(session.actor().clone());
         app.files = session.files().clone();
+        // A database that cannot be read now fails the first page, which says why; the
+        // filter meanwhile takes the config's reasons.
+        app.issue_reasons = session.issue_reasons().unwrap_or_default();
         app
     }
 }

@@ -11,7 +11,7 @@ use super::keymap::{Key, KeyContext, Resolved};
 use super::view;
 use crate::domain::customer::{ActivityKind, EntryRecord};
 use crate::domain::date::{self, parse_relative};
-use crate::domain::queue::{QueueFilter, Scope, SortKey, Tab, View};
+use crate::domain::queue::{Predicate, QueueFilter, Scope, SortKey, Tab, View};
 use crate::workstation::{Request, Response};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use tui_input::backend::crossterm::to_input_request;
@@ -941,7 +941,7 @@ fn line_changed(app: &mut App) -> Vec<Effect> {
     if app.mode == Mode::Filter {
         // The queue follows the filter as it is typed; a half-typed term waits quietly.
         let text = app.input.value().to_string();
-        match QueueFilter::parse(&text, &app.session.bounds) {
+        match parse_filter(app, &text) {
             Ok(filter) => {
                 app.status = None;
                 if filter != app.query.filter {
@@ -958,7 +958,7 @@ fn line_changed(app: &mut App) -> Vec<Effect> {
 fn input_action(app: &mut App, action: Action) -> Vec<Effect> {
     let text = app.input.value().trim().to_string();
     match (app.mode, action) {
-        (Mode::Filter, Action::Submit) => match QueueFilter::parse(&text, &app.session.bounds) {
+        (Mode::Filter, Action::Submit) => match parse_filter(app, &text) {
             Ok(filter) => {
                 app.mode = Mode::Normal;
                 app.status = None;
@@ -1192,9 +1192,38 @@ fn set_scope(app: &mut App, scope: Scope) -> Vec<Effect> {
     requery(app)
 }
 
+/// Reads filter text as the queue takes it: an `issue:` term must name a reason the session
+/// knows (the config's, every recorded issue's as the session began, and those of the open
+/// issues its figures show), as `owed export queue --filter` checks them.
+fn parse_filter(app: &App, text: &str) -> Result<QueueFilter, String> {
+    let filter = QueueFilter::parse(text, &app.session.bounds)?;
+    if filter
+        .predicates
+        .iter()
+        .any(|p| matches!(p, Predicate::Issue(_)))
+    {
+        let configured: Vec<String> = app
+            .action_settings
+            .dispute_reasons
+            .iter()
+            .chain(&app.issue_reasons)
+            .cloned()
+            .collect();
+        let shown = app
+            .summary
+            .iter()
+            .flat_map(|s| &s.issues)
+            .chain(app.scope.iter().flat_map(|s| &s.figures.issues))
+            .map(|r| r.reason.as_str());
+        let known = crate::domain::queue::issue_reasons(&configured, shown);
+        filter.check_issue_reasons(&known)?;
+    }
+    Ok(filter)
+}
+
 /// Sets the filter from text; a bad filter leaves the old one and says why.
 fn set_filter(app: &mut App, text: &str) -> Vec<Effect> {
-    match QueueFilter::parse(text, &app.session.bounds) {
+    match parse_filter(app, text) {
         Ok(filter) => {
             app.query.filter = filter;
             requery(app)

@@ -486,6 +486,21 @@ impl Session {
         &self.files
     }
 
+    /// The reasons an `issue:` filter term may name as the session begins: the config's
+    /// dispute reasons, the deductions' and those of every issue recorded
+    /// ([`crate::store::Activity::issue_reasons`]), as `owed export queue --filter` checks
+    /// them.
+    pub fn issue_reasons(&self) -> Result<Vec<String>> {
+        let configured = &self.shared.settings.dispute_reasons;
+        let spare = lock(&self.shared.spare);
+        match spare.as_ref() {
+            Some(store) => store.activity().issue_reasons(configured),
+            None => Store::open_existing(&self.shared.db)?
+                .activity()
+                .issue_reasons(configured),
+        }
+    }
+
     /// Sends a request to the portfolio of its date (joining it, leaving the one of the
     /// previous date).
     pub fn send(&self, request: Request) -> Result<()> {

@@ -139,6 +139,23 @@ fn issue_reason(r: &rusqlite::Row) -> rusqlite::Result<IssueReason> {
 }
 
 impl<S: std::ops::Deref<Target = Store>> Activity<S> {
+    /// The reasons an `issue:` filter term may name: `configured` (the config's), the
+    /// deductions' ([`DEDUCTION_REASON`], which the lockbox opens) and those of every issue
+    /// recorded, a reason since dropped from the config too (see
+    /// [`crate::domain::queue::issue_reasons`]).
+    pub fn issue_reasons(&self, configured: &[String]) -> Result<Vec<String>> {
+        let recorded: Vec<String> = crate::store::rows(
+            self.conn(),
+            "SELECT DISTINCT reason FROM issues ORDER BY reason",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(crate::domain::queue::issue_reasons(
+            configured,
+            std::iter::once(DEDUCTION_REASON).chain(recorded.iter().map(String::as_str)),
+        ))
+    }
+
     /// The issues open at `as_of`, grouped by reason, largest amount first.
     pub fn open_issues_by_reason(&self, as_of: Date) -> Result<Vec<IssueReason>> {
         let sql = format!(

@@ -115,9 +115,11 @@ pub(crate) fn where_clause(query: &QueueQuery, mine_fallback: bool) -> (String, 
             }
             Predicate::NetBucket(i) => format!("n{i} > 0"),
             Predicate::Issue(reason) => {
+                // Lowered in every script (`NOCASE` folds ASCII letters only), as the
+                // predicate's reason is; the open issues are few.
                 let p = bind(&mut values, Value::Text(reason.clone()));
                 format!(
-                    "cid IN (SELECT qi.cid FROM temp.queue_issues qi WHERE qi.reason = {p} COLLATE NOCASE)"
+                    "cid IN (SELECT qi.cid FROM temp.queue_issues qi WHERE owed_lower(qi.reason) = {p})"
                 )
             }
         };

@@ -682,18 +682,19 @@ impl QueueMirror {
                 _ => String::new(),
             })
             .collect();
-        // An issue reason's position among the mirror's (none: no row has one).
-        let reasons: Vec<Option<u16>> = query
+        // An issue reason's positions among the mirror's, lowered in every script as the
+        // predicate's is (`Qualité` and `QUALITÉ` are two of the mirror's; none: no row has
+        // one).
+        let reasons: Vec<Vec<u16>> = query
             .filter
             .predicates
             .iter()
             .map(|p| match p {
-                Predicate::Issue(r) => self
-                    .reasons
-                    .iter()
-                    .position(|x| x.eq_ignore_ascii_case(r))
-                    .and_then(|i| u16::try_from(i).ok()),
-                _ => None,
+                Predicate::Issue(r) => (0..self.reasons.len())
+                    .filter(|&i| lowered(&self.reasons[i]) == r.as_str())
+                    .filter_map(|i| u16::try_from(i).ok())
+                    .collect(),
+                _ => Vec::new(),
             })
             .collect();
         for (i, row) in self.rows.iter().enumerate() {
@@ -708,10 +709,12 @@ impl QueueMirror {
                 .zip(&reasons)
                 .enumerate()
                 .all(|(k, ((p, lowered), reason))| match p {
-                    Predicate::Issue(_) => reason.is_some_and(|r| {
+                    Predicate::Issue(_) => {
                         let span = self.issue_spans[i] as usize..self.issue_spans[i + 1] as usize;
-                        self.issues[span].iter().any(|(x, n, _)| *x == r && *n > 0)
-                    }),
+                        self.issues[span]
+                            .iter()
+                            .any(|(x, n, _)| reason.contains(x) && *n > 0)
+                    }
                     _ => holds(p, lowered, matches.get(k), row),
                 });
             if all {
