@@ -22,7 +22,8 @@
 //! - `bucket:31-60` (any amount in that aging bucket, by its label), `bucket:90+` (something
 //!   more than 90 days overdue);
 //! - comparisons `overdue>5000`, `outstanding<=100`, `net>0`, `credit>0`, `collectable>0`
-//!   (amounts in the base currency), `days>=60` (days past due of the oldest item),
+//!   (amounts in the base currency; `1.5k`, `2m`; a comma only between thousands:
+//!   `1,500,000`), `days>=60` (days past due of the oldest item),
 //!   `call>14` (days since the last call; a customer never called counts as called longest
 //!   ago: it passes `>`, `>=` and `!=`, never `<`, `<=` or `=`), with `< <= > >= = !=`.
 
@@ -783,7 +784,7 @@ fn parse_comparison(field: &str, op: Cmp, value: &str) -> Result<Predicate, Stri
             ));
         }
     };
-    let cleaned: String = value.chars().filter(|&c| c != '_' && c != ',').collect();
+    let cleaned = ungrouped(value)?;
     let (number, scale) = match cleaned.to_ascii_lowercase() {
         s if s.ends_with('k') => (s[..s.len() - 1].to_string(), 1_000),
         s if s.ends_with('m') => (s[..s.len() - 1].to_string(), 1_000_000),
@@ -792,6 +793,40 @@ fn parse_comparison(field: &str, op: Cmp, value: &str) -> Result<Predicate, Stri
     let amount = super::money::parse_amount(&number).map_err(|e| format!("`{value}` {e}"))?
         * Decimal::from(scale);
     Ok(Predicate::Amount(amount_field, op, amount))
+}
+
+/// An amount as typed without its separators: `_` anywhere, and `,` only between groups of
+/// exactly three digits of the whole part (`1,234.56`, `1,500,000`). A decimal comma is
+/// refused, not read as a separator: `overdue>1,5k` was taken as 15,000.
+fn ungrouped(value: &str) -> Result<String, String> {
+    let text: String = value.chars().filter(|&c| c != '_').collect();
+    if !text.contains(',') {
+        return Ok(text);
+    }
+    let unsigned = text.strip_prefix('-').unwrap_or(&text);
+    let end = unsigned
+        .find(|c: char| !c.is_ascii_digit() && c != ',')
+        .unwrap_or(unsigned.len());
+    let (whole, rest) = unsigned.split_at(end);
+    let mut groups = whole.split(',');
+    let first = groups.next().unwrap_or_default();
+    if (1..=3).contains(&first.len()) && groups.all(|g| g.len() == 3) && !rest.contains(',') {
+        return Ok(text.replace(',', ""));
+    }
+    let decimal = text.replace(',', ".");
+    Err(
+        if text.matches(',').count() == 1
+            && super::money::parse_amount(&decimal.replace(['k', 'K', 'm', 'M'], "")).is_ok()
+        {
+            format!(
+                "`{value}` is not an amount: write {decimal} (a comma only separates thousands)"
+            )
+        } else {
+            format!(
+                "`{value}` is not an amount (a comma only separates thousands, as in 1,500,000)"
+            )
+        },
+    )
 }
 
 fn parse_search(scope: SearchScope, key: &str, value: &str) -> Result<Predicate, String> {
@@ -1107,6 +1142,34 @@ mod tests {
                     .into()
             )
         );
+    }
+
+    #[test]
+    fn a_comma_only_separates_thousands() {
+        let amount = |text: &str| match parse(&format!("overdue>{text}")) {
+            Ok(p) => match p.as_slice() {
+                [Predicate::Amount(_, _, a)] => Ok(*a),
+                other => panic!("{other:?}"),
+            },
+            Err(e) => Err(e),
+        };
+        assert_eq!(amount("1,234.56"), Ok(dec("1234.56")));
+        assert_eq!(amount("1,500,000"), Ok(dec("1500000")));
+        assert_eq!(amount("1,500k"), Ok(dec("1500000")));
+        assert_eq!(amount("-1,000"), Ok(dec("-1000")));
+        assert_eq!(amount("1.5k"), Ok(dec("1500")));
+        assert_eq!(
+            amount("1,5k"),
+            Err("`1,5k` is not an amount: write 1.5k (a comma only separates thousands)".into())
+        );
+        assert_eq!(
+            amount(",5"),
+            Err("`,5` is not an amount: write .5 (a comma only separates thousands)".into())
+        );
+        for bad in ["1,,0", "1,5,000", "1234,567", "1,000.5,0", "1,00"] {
+            let e = amount(bad).unwrap_err();
+            assert!(e.starts_with(&format!("`{bad}` is not an amount")), "{e}");
+        }
     }
 
     #[test]
