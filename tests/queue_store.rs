@@ -14,6 +14,11 @@ use std::fmt::Write as _;
 
 /// 300 customers with assorted balances, ages and owners.
 fn portfolio(dir: &std::path::Path) -> Store {
+    portfolio_with(dir, "", "")
+}
+
+/// [`portfolio`] with more lines of `customers.csv` and `documents.csv`.
+fn portfolio_with(dir: &std::path::Path, more_customers: &str, more_documents: &str) -> Store {
     let mut customers = String::from("id,name,currency,finance_owner\n");
     let mut documents =
         String::from("id,customer_id,type,number,doc_date,due_date,amount,currency\n");
@@ -34,6 +39,8 @@ fn portfolio(dir: &std::path::Path) -> Store {
             .unwrap();
         }
     }
+    customers.push_str(more_customers);
+    documents.push_str(more_documents);
     Files::new()
         .file("customers.csv", customers)
         .file("documents.csv", documents)
@@ -327,7 +334,13 @@ fn first_pages_from_the_figures_match_sql_on_300_customers() {
 #[test]
 fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = portfolio(dir.path());
+    // Names with accents, found with their accents and case set aside.
+    let mut store = portfolio_with(
+        dir.path(),
+        "X1,Élan Conseil,USD,alice\nX2,Ünïcode GmbH,USD,Bob\nX3,ELAN Énergie,USD,\n\
+         X4,Straße & Söhne,USD,carol\nX5,東京商事,USD,alice\n",
+        "",
+    );
     // Notes on every 7th customer, calls on every 5th, days apart.
     for c in 0..300u32 {
         let day = fixture::as_of() - chrono::Duration::days(i64::from(c % 9));
@@ -416,6 +429,14 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
         "issue:pricing",
         "issue:qualité",
         "issue:QUALITÉ",
+        "elan",
+        "ÉLAN",
+        "énergie",
+        "unicode",
+        "strasse",
+        "söhne",
+        "東京",
+        "x",
     ];
     let mut nonzero = 0;
     for text in filters {
@@ -474,6 +495,11 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
         store.queue().counts(&q).unwrap().counts[Tab::All.index()],
         3
     );
+    for (text, found) in [("elan", 2), ("ÉLAN", 2), ("unicode", 1), ("strasse", 1)] {
+        q.filter = QueueFilter::parse(text, &bounds).unwrap();
+        let counts = store.queue().counts(&q).unwrap();
+        assert_eq!(counts.counts[Tab::All.index()], found, "{text}");
+    }
 }
 
 #[test]

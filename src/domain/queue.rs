@@ -4,7 +4,8 @@
 //!
 //! # Filter language
 //! Terms separated by spaces, all of which must hold:
-//! - a bare word (`acme`, `"moss & sons"` in quotes) matches the customer's name or id, or
+//! - a bare word (`acme`, `"moss & sons"` in quotes) matches the customer's name or id
+//!   (accents and case aside: [`super::text::folded`]), or
 //!   is the number or id of one of its documents (`A2026-0016412`, `inv-0016412`: the whole
 //!   of it, without regard to case); a quoted text is such a word whatever it holds
 //!   (`"Zeta: Holdings"`, `"Z:5"`: a `:` or an operator in quotes is not a key's);
@@ -297,8 +298,8 @@ pub enum BucketSel {
 /// One condition of a filter; a filter holds when all its predicates do.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Predicate {
-    /// Name or id contains this text (case-insensitive), or it is the number or id of one of
-    /// the customer's documents (case-insensitive).
+    /// Name or id contains this text (accents and case aside), or it is the number or id of
+    /// one of the customer's documents (case-insensitive).
     Text(String),
     /// Activity holding every word of this text (see [`super::search`]).
     Search(SearchScope, String),

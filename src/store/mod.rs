@@ -1139,15 +1139,18 @@ pub(crate) fn base_currency_error(path: &Path, fixed: &str, configured: &str) ->
 
 /// The text functions of owed's SQL: `owed_lower(text)`, the text in lower case in every
 /// script (SQLite's `lower` and `LIKE` fold ASCII letters only, so "ärger" did not find
-/// "Ärger GmbH"; searches compare names and ids through it, as the queue's copy in memory does
-/// with [`crate::domain::text::lowered`]); `owed_nfc(text)`, a name in its composed form
+/// "Ärger GmbH"; issue reasons are compared through it); `owed_fold(text)`, the text with its
+/// accents and case set aside ([`crate::domain::text::folded`]: searches compare names and ids
+/// through it, so that "elan" finds "Élan Conseil", as the queue's copy in memory does);
+/// `owed_nfc(text)`, a name in its composed form
 /// ([`crate::domain::text::nfc`]), for the migration that composes the names stored; and the
 /// collation [`NAME_ORDER`].
 fn register_text_functions(conn: &Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
     type Map = fn(&str) -> std::borrow::Cow<'_, str>;
-    let functions: [(&str, Map); 3] = [
+    let functions: [(&str, Map); 4] = [
         ("owed_lower", crate::domain::text::lowered),
+        ("owed_fold", crate::domain::text::folded),
         ("owed_nfc", crate::domain::text::nfc),
         ("owed_name_key", |t| crate::domain::text::name_key(t).into()),
     ];

@@ -293,7 +293,7 @@ impl<S: std::ops::Deref<Target = Store>> Activity<S> {
         })
     }
 
-    /// Customers whose name or id contains every one of `terms` (without regard to case, in
+    /// Customers whose name or id contains every one of `terms` (accents and case aside, in
     /// every script; as the filter's bare terms, `where_clause`), by name.
     pub fn find_customers(&self, terms: &[String], limit: usize) -> Result<Section<FoundCustomer>> {
         if terms.iter().all(|t| t.trim().is_empty()) {
@@ -524,24 +524,26 @@ impl Activity<&mut Store> {
     }
 }
 
-/// SQL: `column` contains the pattern `param` (`%…%` of `text` lowered, escaped with `\`)
-/// without regard to case in any script. `LIKE` folds ASCII letters, and an ASCII text can
-/// only be found in ASCII letters: `LIKE` answers it alone, with no call per row; a text with
-/// other letters compares the column lowered (`owed_lower`). (The one difference: a letter
-/// outside ASCII whose lower case is in ASCII, the Kelvin sign's `k`, is found only by a text
-/// with other letters.)
+/// SQL: `column` contains the pattern `param` (`%…%` of `text` folded, escaped with `\`)
+/// with accents and case set aside in any script ([`crate::domain::text::folded`]: "elan"
+/// finds "Élan"). `LIKE` folds ASCII letters, so a column all printable ASCII is answered by
+/// `LIKE` alone, with no call per row; only a column with other characters is compared
+/// folded (`owed_fold`), and a text that folds to other characters than ASCII can only be
+/// found there.
 pub(crate) fn contains_sql(column: &str, param: &str, text: &str) -> String {
-    if text.is_ascii() {
-        format!("{column} LIKE {param} ESCAPE '\\'")
+    let other =
+        format!("{column} GLOB '*[^ -~]*' AND owed_fold({column}) LIKE {param} ESCAPE '\\'");
+    if crate::domain::text::folded(text).is_ascii() {
+        format!("({column} LIKE {param} ESCAPE '\\' OR ({other}))")
     } else {
-        format!("owed_lower({column}) LIKE {param} ESCAPE '\\'")
+        format!("({other})")
     }
 }
 
-/// The `LIKE … ESCAPE '\'` pattern of what contains `text` (see [`contains_sql`]): lowered,
+/// The `LIKE … ESCAPE '\'` pattern of what contains `text` (see [`contains_sql`]): folded,
 /// with `\`, `%` and `_` escaped.
 pub(crate) fn contains_pattern(text: &str) -> String {
-    let escaped = crate::domain::text::lowered(text)
+    let escaped = crate::domain::text::folded(text)
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");

@@ -9,9 +9,9 @@
 //! the copy too, which stays current: a save's row and open issues and replies read
 //! (`Queue::mirror_row`), a forecast's risks ([`Queue::update_risks`]); new figures are
 //! read beside before their table takes the sessions' one's place. Filters mean here exactly
-//! what `super::filter_sql::where_clause` makes them mean in SQL (names and ids lowered in
-//! every script, owners and currencies by `NOCASE`, ASCII letters only); a test holds the two
-//! to the same counts.
+//! what `super::filter_sql::where_clause` makes them mean in SQL (names and ids with accents
+//! and case set aside, issue reasons lowered in every script, owners and currencies by
+//! `NOCASE`, ASCII letters only); a test holds the two to the same counts.
 
 use super::Queue;
 use super::filter_sql::{promise_code, tab_sql};
@@ -23,7 +23,7 @@ use crate::domain::money;
 use crate::domain::queue::{
     AmountField, BucketSel, Cmp, IssueReason, Predicate, QueueQuery, Scope, ScopeFigures, Tab,
 };
-use crate::domain::text::lowered;
+use crate::domain::text::{folded, lowered};
 use crate::store::Store;
 use crate::store::activity::search::FilterMatches;
 use std::collections::{HashMap, HashSet};
@@ -32,7 +32,7 @@ use std::collections::{HashMap, HashSet};
 #[derive(PartialEq)]
 struct Row {
     cid: i64,
-    /// Name and id, lowered in every script (as `owed_lower(…) LIKE` compares them).
+    /// Name and id, accents and case set aside (as `owed_fold(…) LIKE` compares them).
     name: Box<str>,
     id: Box<str>,
     finance_owner: Option<Box<str>>,
@@ -275,13 +275,13 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
             |v: rusqlite::types::ValueRef| -> Option<Box<str>> { v.as_str().ok().map(Box::from) };
         let mut read = 0;
         while let Some(r) = rows.next()? {
-            let lowered = |i: usize| -> rusqlite::Result<Box<str>> {
-                Ok(lowered(r.get_ref(i)?.as_str()?).into())
+            let folded = |i: usize| -> rusqlite::Result<Box<str>> {
+                Ok(folded(r.get_ref(i)?.as_str()?).into())
             };
             reading.rows.push(Row {
                 cid: r.get(12)?,
-                name: lowered(0)?,
-                id: lowered(1)?,
+                name: folded(0)?,
+                id: folded(1)?,
                 finance_owner: text(r.get_ref(2)?),
                 currency: text(r.get_ref(3)?),
                 amounts: [
@@ -678,7 +678,7 @@ impl QueueMirror {
             .predicates
             .iter()
             .map(|p| match p {
-                Predicate::Text(t) => lowered(t).into_owned(),
+                Predicate::Text(t) => folded(t).into_owned(),
                 _ => String::new(),
             })
             .collect();
@@ -708,14 +708,14 @@ impl QueueMirror {
                 .zip(&texts)
                 .zip(&reasons)
                 .enumerate()
-                .all(|(k, ((p, lowered), reason))| match p {
+                .all(|(k, ((p, folded), reason))| match p {
                     Predicate::Issue(_) => {
                         let span = self.issue_spans[i] as usize..self.issue_spans[i + 1] as usize;
                         self.issues[span]
                             .iter()
                             .any(|(x, n, _)| reason.contains(x) && *n > 0)
                     }
-                    _ => holds(p, lowered, matches.get(k), row),
+                    _ => holds(p, folded, matches.get(k), row),
                 });
             if all {
                 each(i, row);
@@ -725,9 +725,9 @@ impl QueueMirror {
     }
 }
 
-/// Whether one predicate holds for a row (`lowered`: a text predicate's text, lowered;
+/// Whether one predicate holds for a row (`folded`: a text predicate's text, folded;
 /// `found`: the customers it lets through beyond the table's columns).
-fn holds(p: &Predicate, lowered: &str, found: Option<&HashSet<i64>>, row: &Row) -> bool {
+fn holds(p: &Predicate, folded: &str, found: Option<&HashSet<i64>>, row: &Row) -> bool {
     let found = || found.is_some_and(|set| set.contains(&row.cid));
     let same = |column: &Option<Box<str>>, value: &str| {
         column
@@ -735,7 +735,7 @@ fn holds(p: &Predicate, lowered: &str, found: Option<&HashSet<i64>>, row: &Row) 
             .is_some_and(|c| c.eq_ignore_ascii_case(value))
     };
     match p {
-        Predicate::Text(_) => row.name.contains(lowered) || row.id.contains(lowered) || found(),
+        Predicate::Text(_) => row.name.contains(folded) || row.id.contains(folded) || found(),
         Predicate::Search(..) => found(),
         Predicate::CallDays(cmp, n) => match row.call_days {
             Some(days) => cmp.holds(days, *n),
