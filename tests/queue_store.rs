@@ -338,8 +338,9 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
     let mut store = portfolio_with(
         dir.path(),
         "X1,Élan Conseil,USD,alice\nX2,Ünïcode GmbH,USD,Bob\nX3,ELAN Énergie,USD,\n\
-         X4,Straße & Söhne,USD,carol\nX5,東京商事,USD,alice\n",
-        "",
+         X4,Straße & Söhne,USD,carol\nX5,東京商事,USD,alice\nX6,Nocur Ltd,,alice\n",
+        // X6 has no currency: its invoice is in the base currency, as it is.
+        "D-X6,X6,invoice,N-X6,2026-03-01,2026-03-31,300.00,\n",
     );
     // Notes on every 7th customer, calls on every 5th, days apart.
     for c in 0..300u32 {
@@ -437,6 +438,9 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
         "söhne",
         "東京",
         "x",
+        "net:90+",
+        "net:0+",
+        "net:120+ bucket:60+",
     ];
     let mut nonzero = 0;
     for text in filters {
@@ -495,7 +499,16 @@ fn counts_and_keys_from_memory_match_sql_under_every_kind_of_filter() {
         store.queue().counts(&q).unwrap().counts[Tab::All.index()],
         3
     );
-    for (text, found) in [("elan", 2), ("ÉLAN", 2), ("unicode", 1), ("strasse", 1)] {
+    // Every customer is in US dollars, X6 too: a customer without a currency is in the base
+    // currency (it was left out).
+    for (text, found) in [
+        ("elan", 2),
+        ("ÉLAN", 2),
+        ("unicode", 1),
+        ("strasse", 1),
+        ("currency:usd", 306),
+        ("currency:eur", 0),
+    ] {
         q.filter = QueueFilter::parse(text, &bounds).unwrap();
         let counts = store.queue().counts(&q).unwrap();
         assert_eq!(counts.counts[Tab::All.index()], found, "{text}");

@@ -15,13 +15,14 @@
 //!   over everything written about the customer: notes, calls, replies (subject and body),
 //!   issues (their text and resolutions), promises' and follow-ups' texts;
 //! - `owner:alice` (finance owner; `owner:none` for none), `currency:EUR` (the customer's
-//!   currency; also `cur:`); `promise:broken` (the latest promise's state: `open`, `due`,
+//!   currency, the base currency for a customer without one; also `cur:`); `promise:broken` (the latest promise's state: `open`, `due`,
 //!   `broken`, or `none`: none, or the latest kept or voided; any other word is refused);
 //! - `issue:pricing` (an open issue of that reason, lowered in every script; the reason must
 //!   be a known one: [`QueueFilter::check_issue_reasons`], beside the parse, where the
 //!   reasons are known);
 //! - `bucket:31-60` (any amount in that aging bucket, by its label), `bucket:90+` (something
-//!   more than 90 days overdue);
+//!   more than 90 days overdue); `net:31-60`, `net:90+` (net overdue there, `N+` from a
+//!   bucket's first day);
 //! - comparisons `overdue>5000`, `outstanding<=100`, `net>0`, `credit>0`, `collectable>0`
 //!   (amounts in the base currency; `1.5k`, `2m`; a comma only between thousands:
 //!   `1,500,000`), `days>=60` (days past due of the oldest item),
@@ -318,9 +319,10 @@ pub enum Predicate {
     CallDays(Cmp, i64),
     /// The state of the latest promise.
     Promise(PromiseSel),
-    /// Some net overdue in this bucket (index into [`AgingBounds::labels`]): overdue there
-    /// once the customer's credit is set against its oldest overdue buckets.
-    NetBucket(usize),
+    /// Some net overdue in one of these buckets (indices into [`AgingBounds::labels`]):
+    /// overdue there once the customer's credit is set against its oldest overdue buckets.
+    /// One for `net:31-60`, those from a bucket on for `net:60+`.
+    NetBucket(std::ops::RangeInclusive<usize>),
     /// An open issue of this reason (lowered in every script: `issue:QUALITÉ` finds
     /// `Qualité`).
     Issue(String),
@@ -646,7 +648,7 @@ pub const FILTER_TERMS: &[(&str, &str)] = &[
     ),
     (
         "net:31-60",
-        "net overdue in that bucket, credit set against it",
+        "net overdue in that bucket, credit set against it; net:90+ from 91 days",
     ),
     (
         "issue:pricing",
@@ -695,13 +697,7 @@ fn parse_term(term: &Term, bounds: &AgingBounds) -> Result<Predicate, String> {
             "note" | "notes" => |key, value, _| parse_search(SearchScope::Notes, key, value),
             "text" => |key, value, _| parse_search(SearchScope::All, key, value),
             "promise" | "p2p" => |_, value, _| parse_promise(value).map(Predicate::Promise),
-            "net" => |_, value, bounds| match parse_bucket(value, bounds)? {
-                BucketSel::Index(i) if i > 0 => Ok(Predicate::NetBucket(i)),
-                _ => Err(format!(
-                    "`net:` takes an overdue bucket ({})",
-                    bounds.labels()[1..].join(", ")
-                )),
-            },
+            "net" => |_, value, bounds| parse_net(value, bounds).map(Predicate::NetBucket),
             "issue" | "reason" => {
                 |_, value, _| Ok(Predicate::Issue(super::text::lowered(value).into_owned()))
             }
@@ -851,6 +847,32 @@ fn parse_promise(value: &str) -> Result<PromiseSel, String> {
             ));
         }
     })
+}
+
+/// The overdue buckets of `net:`: one by its label (`31-60`), or `N+` (as `bucket:` takes it)
+/// from a bucket's first day on: `90+` is 91-120 and 120+. Net overdue is counted by bucket,
+/// so an N that starts no bucket (`45+`) is refused rather than read as the bucket round it.
+fn parse_net(value: &str, bounds: &AgingBounds) -> Result<std::ops::RangeInclusive<usize>, String> {
+    let last = bounds.len() - 1;
+    match parse_bucket(value, bounds) {
+        Ok(BucketSel::Index(i)) if i > 0 => return Ok(i..=i),
+        Ok(BucketSel::Over(n)) => {
+            let i = bounds.bucket(n.saturating_add(1));
+            if bounds.days_range(i).0 == Some(n.saturating_add(1)) {
+                return Ok(i..=last);
+            }
+        }
+        _ => {}
+    }
+    let starts: Vec<String> = std::iter::once(0)
+        .chain(bounds.upper().iter().copied())
+        .map(|n| format!("{n}+"))
+        .collect();
+    Err(format!(
+        "`net:` takes an overdue bucket ({}) or N+ from a bucket's start ({})",
+        bounds.labels()[1..].join(", "),
+        starts.join(", ")
+    ))
 }
 
 fn parse_bucket(value: &str, bounds: &AgingBounds) -> Result<BucketSel, String> {
@@ -1110,12 +1132,28 @@ mod tests {
         assert_eq!(
             parse("net:31-60 issue:Pricing unutilised>0").unwrap(),
             vec![
-                Predicate::NetBucket(2),
+                Predicate::NetBucket(2..=2),
                 Predicate::Issue("pricing".into()),
                 Predicate::Amount(AmountField::Unutilised, Cmp::Gt, dec("0")),
             ]
         );
-        assert!(parse("net:current").unwrap_err().contains("overdue bucket"));
+        // `N+` as `bucket:` takes it, from where a bucket starts.
+        assert_eq!(
+            parse("net:90+ net:0+ net:120+ bucket:90+").unwrap(),
+            vec![
+                Predicate::NetBucket(4..=5),
+                Predicate::NetBucket(1..=5),
+                Predicate::NetBucket(5..=5),
+                Predicate::Bucket(BucketSel::Over(90)),
+            ]
+        );
+        for bad in ["current", "45+", "old"] {
+            assert_eq!(
+                parse(&format!("net:{bad}")).unwrap_err(),
+                "`net:` takes an overdue bucket (1-30, 31-60, 61-90, 91-120, 120+) or N+ from a \
+                 bucket's start (0+, 30+, 60+, 90+, 120+)"
+            );
+        }
     }
 
     #[test]
@@ -1212,7 +1250,7 @@ mod tests {
         // Every enumerated value is one of its list, never silently another.
         assert!(parse("bucket:91-121").unwrap_err().contains("not a bucket"));
         assert!(parse("bucket:x+").unwrap_err().contains("not a bucket"));
-        assert!(parse("net:old").unwrap_err().contains("not a bucket"));
+        assert!(parse("net:old").unwrap_err().contains("overdue bucket"));
         assert!(parse("call>soon").unwrap_err().contains("whole number"));
         assert_eq!(SortKey::parse("call"), Some(SortKey::LastCall));
         assert!(!SortKey::LastCall.descending_by_default());

@@ -7,6 +7,11 @@ use crate::domain::queue::{
 };
 use rusqlite::types::Value;
 
+/// A queue row's currency as `currency:` compares it: a customer without one is in the base
+/// currency (as the import books its documents, and the detail shows it).
+pub(crate) const CURRENCY: &str =
+    "ifnull(currency, (SELECT m.value FROM main.meta m WHERE m.key = 'base_currency'))";
+
 /// The queue table's `promise` code of a `promise:` state.
 pub(crate) fn promise_code(sel: PromiseSel) -> i64 {
     match sel {
@@ -90,7 +95,7 @@ pub(crate) fn where_clause(query: &QueueQuery, mine_fallback: bool) -> (String, 
             Predicate::Owner(None) => "finance_owner IS NULL".into(),
             Predicate::Currency(cur) => {
                 let p = bind(&mut values, Value::Text(cur.clone()));
-                format!("currency = {p} COLLATE NOCASE")
+                format!("{CURRENCY} = {p} COLLATE NOCASE")
             }
             Predicate::Amount(field, cmp, amount) => {
                 let column = match field {
@@ -113,7 +118,10 @@ pub(crate) fn where_clause(query: &QueueQuery, mine_fallback: bool) -> (String, 
                 let p = bind(&mut values, Value::Integer(*n));
                 format!("max_days > {p}")
             }
-            Predicate::NetBucket(i) => format!("n{i} > 0"),
+            Predicate::NetBucket(buckets) => {
+                let any: Vec<String> = buckets.clone().map(|i| format!("n{i} > 0")).collect();
+                format!("({})", any.join(" OR "))
+            }
             Predicate::Issue(reason) => {
                 // Lowered in every script (`NOCASE` folds ASCII letters only), as the
                 // predicate's reason is; the open issues are few.

@@ -14,7 +14,7 @@
 //! `NOCASE`, ASCII letters only); a test holds the two to the same counts.
 
 use super::Queue;
-use super::filter_sql::{promise_code, tab_sql};
+use super::filter_sql::{CURRENCY, promise_code, tab_sql};
 use super::risk::{HIGH, QueueRisk, risk_code};
 use super::{QueueCounts, units};
 use crate::Result;
@@ -36,6 +36,7 @@ struct Row {
     name: Box<str>,
     id: Box<str>,
     finance_owner: Option<Box<str>>,
+    /// The customer's, else the base currency (as `currency:` compares it).
     currency: Option<Box<str>>,
     /// Units of: overdue, outstanding, net overdue, credit + cash, collectable this month,
     /// unutilised credit.
@@ -261,7 +262,7 @@ impl<S: std::ops::Deref<Target = Store>> Queue<S> {
             .chain((0..buckets).map(|i| format!(", n{i}")))
             .collect();
         let sql = format!(
-            "SELECT name, id, finance_owner, currency, overdue, outstanding, net_overdue,
+            "SELECT name, id, finance_owner, {CURRENCY}, overdue, outstanding, net_overdue,
                     credit + cash, collectable, max_days, 0{bucket_bits}, 0{tab_bits}, cid,
                     credit, 0{net_bits}, call_days, promise{summed}
                FROM temp.{table} WHERE cid > ?1 ORDER BY cid LIMIT ?2"
@@ -759,7 +760,9 @@ fn holds(p: &Predicate, folded: &str, found: Option<&HashSet<i64>>, row: &Row) -
         Predicate::Days(cmp, n) => cmp.holds(row.max_days, *n),
         Predicate::Bucket(BucketSel::Index(i)) => *i < 32 && row.buckets >> i & 1 == 1,
         Predicate::Bucket(BucketSel::Over(n)) => row.max_days > *n,
-        Predicate::NetBucket(i) => *i < 32 && row.net_buckets >> i & 1 == 1,
+        Predicate::NetBucket(buckets) => buckets
+            .clone()
+            .any(|i| i < 32 && row.net_buckets >> i & 1 == 1),
         // Answered from the row's issues by the caller.
         Predicate::Issue(_) => false,
     }
