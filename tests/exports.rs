@@ -402,6 +402,19 @@ fn the_queue_follows_tab_filter_sort_and_owner() {
         .map(|l| l.split(',').next().unwrap().to_string())
         .collect();
     assert_eq!(ids, ["K2", "K1"]);
+    // The order as views and `:sort` write it (it was "`overdue asc` is not a sort key").
+    let o = export_stdout(
+        dir.path(),
+        AS_OF,
+        "queue",
+        &["--filter", "overdue>0", "--sort", "overdue asc"],
+    );
+    let ids: Vec<String> = stdout(&o)
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["K1", "K2"]);
     // An open issue's reason, as the workstation finds it (K1's pricing dispute: the
     // export's queue held no issues, so `issue:` gave no rows at all).
     let o = export_stdout(dir.path(), AS_OF, "queue", &["--filter", "issue:pricing"]);

@@ -106,7 +106,7 @@ pub struct ExportArgs {
     #[arg(long, value_name = "TEXT")]
     pub filter: Option<String>,
     /// Queue: the order (overdue, days, outstanding, contact, name, risk, call; `:asc` or
-    /// `:desc` after it to choose the direction).
+    /// `:desc` after it to choose the direction, or ` asc`/` desc` as views write it).
     #[arg(long, value_name = "KEY")]
     pub sort: Option<String>,
     /// Queue and plan: only the customers of this finance owner (default every customer).
@@ -336,29 +336,9 @@ fn queue_query(
         None => Tab::All,
     };
     if let Some(sort) = &args.sort {
-        let (key, dir) = match sort.rsplit_once(':') {
-            Some((k, d)) => (k, Some(d)),
-            None => (sort.as_str(), None),
-        };
-        let key = SortKey::parse(key).ok_or_else(|| {
-            Error::input(format!(
-                "{} is not a sort key ({})",
-                crate::error::quoted(key),
-                SortKey::names()
-            ))
-        })?;
-        query.sort = key;
-        query.descending = match dir.map(|d| d.trim().to_ascii_lowercase()) {
-            None => key.descending_by_default(),
-            Some(d) if d == "desc" => true,
-            Some(d) if d == "asc" => false,
-            Some(d) => {
-                return Err(Error::input(format!(
-                    "{} is not a direction (asc or desc)",
-                    crate::error::quoted(&d)
-                )));
-            }
-        };
+        // `overdue:desc`, or `overdue desc` as views and `:sort` write it.
+        (query.sort, query.descending) =
+            crate::domain::queue::parse_sort(sort).map_err(Error::input)?;
     }
     let text = args.filter.clone().unwrap_or_default();
     query.filter =

@@ -447,17 +447,15 @@ pub fn sort_text(key: SortKey, descending: bool) -> String {
     format!("{} {}", key.name(), if descending { "desc" } else { "asc" })
 }
 
-/// Reads `KEY [asc|desc]` (`overdue desc`, `name`): the key and whether it sorts descending
-/// (without a direction, the key's own default).
+/// Reads `KEY [asc|desc]` (`overdue desc`, `name`) or `KEY:asc|desc` (`overdue:desc`): the
+/// key and whether it sorts descending (without a direction, the key's own default). Views,
+/// `:sort` and `--sort` take both ways of writing it.
 pub fn parse_sort(text: &str) -> Result<(SortKey, bool), String> {
+    let text = text.replacen(':', " ", 1);
     let mut words = text.split_whitespace();
     let key_text = words.next().unwrap_or("");
-    let key = SortKey::parse(key_text).ok_or_else(|| {
-        format!(
-            "`{key_text}` is not a sort key (one of {})",
-            SortKey::names()
-        )
-    })?;
+    let key = SortKey::parse(key_text)
+        .ok_or_else(|| format!("`{key_text}` is not a sort key ({})", SortKey::names()))?;
     let descending = match words.next().map(str::to_ascii_lowercase).as_deref() {
         None => key.descending_by_default(),
         Some("desc" | "descending") => true,
@@ -1302,6 +1300,28 @@ mod tests {
         assert!(e.contains("not a scope"), "{e}");
         assert!(View::parse(" ", None, None, None, None, &bounds).is_err());
         assert!(View::parse("a\u{1b}[2J", None, None, None, None, &bounds).is_err());
+    }
+
+    #[test]
+    fn a_sort_is_written_with_a_space_or_a_colon() {
+        for (text, sort) in [
+            ("overdue desc", (SortKey::Overdue, true)),
+            ("overdue:asc", (SortKey::Overdue, false)),
+            ("Name:DESC", (SortKey::Name, true)),
+            (" name ", (SortKey::Name, false)),
+            ("days:", (SortKey::Days, true)),
+        ] {
+            assert_eq!(parse_sort(text), Ok(sort), "{text}");
+        }
+        assert_eq!(
+            parse_sort("size desc"),
+            Err(
+                "`size` is not a sort key (overdue, days, outstanding, contact, name, risk, call)"
+                    .into()
+            )
+        );
+        assert!(parse_sort("name:up").unwrap_err().contains("direction"));
+        assert!(parse_sort("name desc x").unwrap_err().contains("too many"));
     }
 
     #[test]
