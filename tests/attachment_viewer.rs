@@ -140,17 +140,26 @@ fn tiff_and_jpeg_attachments_are_drawn_in_half_blocks_of_their_colours() {
     );
 }
 
+/// The workstation's portfolio in a new folder, with the red-over-blue picture `name` in
+/// `format` attached to Acme saying `text`: the folder (kept alive by it) and the database.
+fn acme_with(
+    (name, format): (&str, image::ImageFormat),
+    text: &str,
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = workstation::build(dir.path());
+    attach_to_acme(&db, &[(name, red_over_blue(format))], text);
+    (dir, db)
+}
+
 #[test]
 fn a_terminal_with_graphics_gets_the_pictures_pixels_over_blank_cells() {
     use owed::tui::graphics::Protocol;
     use owed::tui::update::Effect;
     use owed::workstation::Request;
     use owed::workstation::attachment::Graphics;
-    let dir = tempfile::tempdir().unwrap();
-    let db = workstation::build(dir.path());
-    attach_to_acme(
-        &db,
-        &[("cheque-1001.tif", red_over_blue(image::ImageFormat::Tiff))],
+    let (_dir, db) = acme_with(
+        ("cheque-1001.tif", image::ImageFormat::Tiff),
         "lockbox cheque and a photo",
     );
     attach_to_acme(
@@ -277,13 +286,7 @@ fn a_compressed_pdf_shows_its_first_page_of_text() {
 /// and opens the viewer when it comes (it said "still loading" however long one waited).
 #[test]
 fn v_on_a_narrow_queue_opens_the_viewer_once_the_detail_comes() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = workstation::build(dir.path());
-    attach_to_acme(
-        &db,
-        &[("photo.png", red_over_blue(image::ImageFormat::Png))],
-        "a photo",
-    );
+    let (_dir, db) = acme_with(("photo.png", image::ImageFormat::Png), "a photo");
     let mut d = workstation::Driver::new(&db, "alice", (80, 24));
     d.press("/ acme <Space> corp <Enter>");
     assert_eq!(d.app.screen, owed::tui::app::Screen::Main);

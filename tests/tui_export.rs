@@ -209,15 +209,14 @@ fn a_name_without_an_extension_gets_the_formats() {
 #[test]
 fn the_team_screen_exports_the_figures_it_shows_as_owed_export_team_does() {
     let (dir, db) = fixture();
-    let mut d = Driver::new(&db, "dana", (120, 40));
-    d.press("M");
-    assert_eq!(d.app.screen, Screen::Team);
-    let shown = d
-        .app
-        .team
-        .report
-        .clone()
-        .expect("the team's figures on screen");
+    // Dana, a manager, on the team screen: the figures it shows.
+    let (mut d, shown) = {
+        let mut d = Driver::new(&db, "dana", (120, 40));
+        d.press("M");
+        assert_eq!(d.app.screen, Screen::Team);
+        let shown = d.app.team.report.clone();
+        (d, shown.expect("the team's figures on screen"))
+    };
     assert!(shown.collectors.len() > 1);
     let mut rows: Vec<String> = shown
         .collectors
