@@ -153,7 +153,19 @@ fn a_hold_is_dated_like_a_follow_up() {
         &fx,
         &["engage", "hold", "V1", "--until", "2026-03-01"],
     ));
-    assert!(out.contains("is not held back"), "{out}");
+    assert!(
+        out.contains("V1 released: back in the cycles (it was held back until 2028-04-01)"),
+        "{out}"
+    );
+    // Again, on a customer no longer held: there is nothing to release, it says so and
+    // writes nothing (a release written would read as one in its activity).
+    let before = fx.fingerprint();
+    let out = common::succeeded(&run(
+        &fx,
+        &["engage", "hold", "V1", "--until", "2026-03-01"],
+    ));
+    assert!(out.contains("V1 is not held back: the hold ends"), "{out}");
+    assert_eq!(fx.fingerprint(), before);
 }
 
 /// `owed activity --as-of D` shows what had happened by D: an issue's events of later days

@@ -517,7 +517,7 @@ fn a_collector_writes_only_on_their_own_customers_and_an_auditor_nothing() {
         &["engage", "hold", "V1", "--until", "2026-03-31"],
     ));
     assert!(
-        released.contains("V1 is not held back: the hold ends"),
+        released.contains("V1 released: back in the cycles"),
         "{released}"
     );
 

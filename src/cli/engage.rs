@@ -556,16 +556,25 @@ fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
         .ok_or_else(|| Error::no_customer(&args.customer))?;
     let stamp = ctx.stamp(&store)?;
     let why = (!args.text.is_empty()).then(|| args.text.join(" "));
-    store
-        .engagement_mut()
-        .hold_customer(&stamp, cid, until, why.as_deref())?;
-    if until < ctx.as_of {
+    // A past day releases a hold; on a customer not held there is none to release, and a
+    // release written would read as one in its activity (as the workstation's `:hold`).
+    let held = store.engagement().held_until(cid, ctx.as_of)?;
+    if until < ctx.as_of && held.is_none() {
         outln!(
             "{}",
             crate::domain::action_checks::not_held(&args.customer, false, until, ctx.as_of)
         )?;
-    } else {
-        outln!("{} held back from engagement until {until}", args.customer)?;
+        return Ok(());
+    }
+    store
+        .engagement_mut()
+        .hold_customer(&stamp, cid, until, why.as_deref())?;
+    match held {
+        Some(was) if until < ctx.as_of => outln!(
+            "{} released: back in the cycles (it was held back until {was})",
+            args.customer
+        )?,
+        _ => outln!("{} held back from engagement until {until}", args.customer)?,
     }
     Ok(())
 }
