@@ -518,6 +518,17 @@ fn as_written(path: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
+    /// `dir` may be entered by its owner alone (0700).
+    #[track_caller]
+    fn assert_private_folder(dir: &Path) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700, "{}: {mode:o}", dir.display());
+        }
+    }
+
     fn within(root: &Path) -> FileAccess {
         FileAccess::over_ssh(Some(root), "alice", &UserFolders::of(["alice", "dana"]))
     }
@@ -652,15 +663,7 @@ mod tests {
         assert_eq!(real, root.canonicalize().unwrap().join("alice/queue.xlsx"));
         assert!(root.join("alice").is_dir());
         assert!(f.private());
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(root.join("alice"))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o700, "{mode:o}");
-        }
+        assert_private_folder(&root.join("alice"));
         // Not beside the folder, not in a folder that is not there.
         let e = f
             .writable(&f.absolute("../../x.xlsx").unwrap())
@@ -744,15 +747,7 @@ mod tests {
         // there.
         f.make_own_folder().unwrap();
         f.make_own_folder().unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(root.join("alice"))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o700, "{mode:o}");
-        }
+        assert_private_folder(&root.join("alice"));
         assert!(f.choices("").is_empty());
         assert_eq!(f.choices("x; ../scans/"), ["x; ../scans/a.png"]);
         assert!(f.choices("/etc/").is_empty());

@@ -164,37 +164,34 @@ impl LockboxWriter<'_> {
     /// number without regard to case (`inv-3` for `INV-3`). The flag says the last: then
     /// more than one document is no answer (which one the bank meant cannot be told).
     pub fn named_documents(&self, cid: i64, reference: &str) -> Result<(Vec<OpenItem>, bool)> {
-        let mut stmt = self.tx.prepare_cached(&format!(
-            "SELECT {OPEN_ITEM_COLUMNS} FROM documents
-              WHERE id = ?1 AND cid = ?2 AND kind <> 'credit_note'"
-        ))?;
-        let by_id: Vec<OpenItem> = stmt
-            .query_map(params![reference, cid], open_item)?
-            .collect::<rusqlite::Result<_>>()?;
+        // Each way of naming them in turn (?1 the reference, ?2 the customer); the first that
+        // finds any answers. Numbers are not indexed by customer: its own documents are few.
+        let found = |condition: &str, order: &str| -> Result<Vec<OpenItem>> {
+            let mut stmt = self.tx.prepare_cached(&format!(
+                "SELECT {OPEN_ITEM_COLUMNS} FROM documents {condition}
+                    AND kind <> 'credit_note' {order}"
+            ))?;
+            Ok(stmt
+                .query_map(params![reference, cid], open_item)?
+                .collect::<rusqlite::Result<_>>()?)
+        };
+        let by_id = found("WHERE id = ?1 AND cid = ?2", "")?;
         if !by_id.is_empty() {
             return Ok((by_id, false));
         }
-        // Numbers are not indexed by customer: the customer's own documents are few.
-        let mut stmt = self.tx.prepare_cached(&format!(
-            "SELECT {OPEN_ITEM_COLUMNS} FROM documents INDEXED BY documents_customer
-              WHERE cid = ?2 AND number = ?1 AND kind <> 'credit_note'
-              ORDER BY doc_date, did"
-        ))?;
-        let by_number: Vec<OpenItem> = stmt
-            .query_map(params![reference, cid], open_item)?
-            .collect::<rusqlite::Result<_>>()?;
+        let in_order = "ORDER BY doc_date, did";
+        let by_number = found(
+            "INDEXED BY documents_customer WHERE cid = ?2 AND number = ?1",
+            in_order,
+        )?;
         if !by_number.is_empty() {
             return Ok((by_number, false));
         }
-        let mut stmt = self.tx.prepare_cached(&format!(
-            "SELECT {OPEN_ITEM_COLUMNS} FROM documents INDEXED BY documents_customer
-              WHERE cid = ?2 AND kind <> 'credit_note'
-                AND (number = ?1 COLLATE NOCASE OR id = ?1 COLLATE NOCASE)
-              ORDER BY doc_date, did"
-        ))?;
-        let any_case: Vec<OpenItem> = stmt
-            .query_map(params![reference, cid], open_item)?
-            .collect::<rusqlite::Result<_>>()?;
+        let any_case = found(
+            "INDEXED BY documents_customer WHERE cid = ?2
+                AND (number = ?1 COLLATE NOCASE OR id = ?1 COLLATE NOCASE)",
+            in_order,
+        )?;
         Ok((any_case, true))
     }
 
