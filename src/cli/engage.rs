@@ -6,6 +6,7 @@ use crate::domain::text::one_line;
 use crate::domain::users::Work;
 use crate::engage::{self, cycle::Channel, outbox, sms};
 use crate::report::table::{Align, TextTable};
+use crate::store::engage::HoldDone;
 use crate::{Error, Result};
 use std::path::PathBuf;
 
@@ -556,25 +557,19 @@ fn hold(ctx: &Context, args: &HoldArgs) -> Result<()> {
         .ok_or_else(|| Error::no_customer(&args.customer))?;
     let stamp = ctx.stamp(&store)?;
     let why = (!args.text.is_empty()).then(|| args.text.join(" "));
-    // A past day releases a hold; on a customer not held there is none to release, and a
-    // release written would read as one in its activity (as the workstation's `:hold`).
-    let held = store.engagement().held_until(cid, ctx.as_of)?;
-    if until < ctx.as_of && held.is_none() {
-        outln!(
-            "{}",
-            crate::domain::action_checks::not_held(&args.customer, false, until, ctx.as_of)
-        )?;
-        return Ok(());
-    }
-    store
+    let done = store
         .engagement_mut()
         .hold_customer(&stamp, cid, until, why.as_deref())?;
-    match held {
-        Some(was) if until < ctx.as_of => outln!(
-            "{} released: back in the cycles (it was held back until {was})",
-            args.customer
+    let who = &args.customer;
+    match done {
+        HoldDone::NotHeld => outln!(
+            "{}",
+            crate::domain::action_checks::not_held(who, false, until, ctx.as_of)
         )?,
-        _ => outln!("{} held back from engagement until {until}", args.customer)?,
+        HoldDone::Released { was } => {
+            outln!("{who} released: back in the cycles (it was held back until {was})")?
+        }
+        HoldDone::Held => outln!("{who} held back from engagement until {until}")?,
     }
     Ok(())
 }

@@ -254,17 +254,37 @@ impl<S: std::ops::Deref<Target = Store>> Engagement<S> {
     }
 }
 
+/// What [`Engagement::hold_customer`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldDone {
+    /// Held back until the day asked.
+    Held,
+    /// A past day released the hold that ran until `was`.
+    Released { was: Date },
+    /// A past day on a customer not held: nothing to release, nothing written.
+    NotHeld,
+}
+
 impl Engagement<&mut Store> {
-    /// Holds `cid` back from every cycle until `until` (inclusive); a hold until a past date
-    /// releases an earlier one (the latest hold decides). A manager's (the stamp's role is
-    /// checked in the transaction).
+    /// Holds `cid` back from every cycle until `until` (inclusive); a hold until a day before
+    /// the stamp's releases the one in force then (the latest hold decides). On a customer
+    /// not held that day there is nothing to release, and a release written would read as
+    /// one in its activity: nothing is written. A manager's (the stamp's role is checked
+    /// either way, in the transaction when it writes).
     pub fn hold_customer(
         &mut self,
         stamp: &Stamp,
         cid: i64,
         until: Date,
         text: Option<&str>,
-    ) -> Result<()> {
+    ) -> Result<HoldDone> {
+        let was = self.held_until(cid, stamp.today)?;
+        let releases = until < stamp.today;
+        if releases && was.is_none() {
+            let conn = self.store.conn();
+            crate::store::activity::action_writes::may_on(conn, &stamp.actor(), Work::Hold, cid)?;
+            return Ok(HoldDone::NotHeld);
+        }
         let tx = self.store.write_tx()?;
         crate::store::activity::action_writes::may_on(&tx, &stamp.actor(), Work::Hold, cid)?;
         tx.execute(
@@ -280,7 +300,10 @@ impl Engagement<&mut Store> {
             ],
         )?;
         tx.commit()?;
-        Ok(())
+        Ok(match was {
+            Some(was) if releases => HoldDone::Released { was },
+            _ => HoldDone::Held,
+        })
     }
 
     /// Claims `documents` for reminder `new.reminder` of `new.cycle` and records the pending

@@ -26,6 +26,7 @@ use crate::engage::sms::{Channels, Senders};
 use crate::engage::template::{RenderedEmail, TemplateRef};
 use crate::engage::{self, Cycles, RetryPolicy, SendSettings, manual};
 use crate::store::Store;
+use crate::store::engage::HoldDone;
 use crate::{Error, Result};
 use std::path::Path;
 use std::sync::Arc;
@@ -581,16 +582,14 @@ impl EngageWorker {
             .map_err(Error::Input)?;
         let mut written = 0;
         for &cid in cids {
-            // A past day releases a hold; on a customer not held there is none to release,
-            // and a release written would read as one in its timeline.
-            if until < as_of && self.store.engagement().held_until(cid, as_of)?.is_none() {
-                not_held.push(cid);
-                continue;
-            }
-            self.store
+            let done = self
+                .store
                 .engagement_mut()
                 .hold_customer(&stamp, cid, until, text)?;
-            written += 1;
+            match done {
+                HoldDone::NotHeld => not_held.push(cid),
+                HoldDone::Held | HoldDone::Released { .. } => written += 1,
+            }
         }
         Ok(written)
     }
